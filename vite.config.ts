@@ -1,0 +1,21 @@
+import { defineConfig } from 'vite';
+
+/** The console: a Vite app in web/client, built to dist/web and served by the web server. */
+export default defineConfig({
+  root: 'web/client',
+  base: './',
+  build: {
+    outDir: '../../dist/web',
+    emptyOutDir: true,
+    chunkSizeWarningLimit: 3000,
+    sourcemap: true,
+  },
+  server: {
+    host: '127.0.0.1',
+    proxy: {
+      '/api': 'http://127.0.0.1:8080',
+      '/metrics': 'http://127.0.0.1:8080',
+      '/socket.io': { target: 'ws://127.0.0.1:8080', ws: true },
+    },
+  },
+});

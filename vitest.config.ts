@@ -1,0 +1,41 @@
+import { defineConfig } from 'vitest/config';
+
+/**
+ * Tests are chosen by suffix: `*.test.ts` beside the code are unit tests (pure, no I/O);
+ * `test/**\/*.itest.ts` are integration tests against real brokers and the real ClickHouse
+ * engine; `test/**\/*.browser.ts` drive real Chromium. Each file runs in its own process
+ * (the embedded ClickHouse engine binds one data directory per process).
+ */
+export default defineConfig({
+  test: {
+    pool: 'forks',
+    reporters: ['default', './test/support/summary-reporter.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['twin-model/**/*.test.ts', 'ingest/**/*.test.ts', 'web/**/*.test.ts', 'simulations/**/*.test.ts', 'bin/**/*.test.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['test/**/*.itest.ts'],
+          fileParallelism: false,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'browser',
+          include: ['test/**/*.browser.ts'],
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});

@@ -1,0 +1,124 @@
+/**
+ * The live stream between the web server and the console (socket.io), shared by both sides.
+ *
+ * A client receives a `snapshot` (all sensors, with an `epoch` and the sequence number it is
+ * current to), then `delta`s numbered `seq = previous + 1`. Deltas are binary (typed arrays
+ * in ArrayBuffers, ≈17× cheaper for clients than JSON, see docs/architecture.md). On reconnect
+ * the client sends `resume` with its epoch and last seq: the server replays the deltas it
+ * still holds, or sends a fresh snapshot when the gap is too old or the epoch changed.
+ * Replay (later) feeds the same events from stored data.
+ */
+import type { SensorKind } from '../../twin-model/vocabulary.ts';
+
+/** One sensor as the map needs it; `i` is its index within the epoch (stable until epoch changes). */
+export interface SensorSummary {
+  i: number;
+  id: string;
+  kind: SensorKind | 'unknown';
+  /** NaN-free: sensors without a known position are listed with `lng`/`lat` null. */
+  lng: number | null;
+  lat: number | null;
+  district: string | null;
+  sourceId: string | null;
+  /** SensorStateCode */
+  state: number;
+  /** Headline metric value, or null if none yet. */
+  value: number | null;
+  /** Epoch ms of the latest reading, or null. */
+  ts: number | null;
+  registered: boolean;
+}
+
+export interface SnapshotMessage {
+  epoch: string;
+  seq: number;
+  serverTime: number;
+  sensors: SensorSummary[];
+}
+
+/**
+ * Changes since the previous seq. Arrays are parallel: for k in 0..n-1, sensor `index[k]`
+ * has `state[k]`, headline `value[k]` (NaN = none) and reading time `ts[k]` (0 = none).
+ * Sensors new to the epoch come first in `added` (their `i` continues the numbering).
+ */
+export interface DeltaMessage {
+  epoch: string;
+  seq: number;
+  serverTime: number;
+  /** Newest reading time in this delta's source data (epoch ms), for freshness. */
+  dataTime: number;
+  added: SensorSummary[];
+  index: ArrayBuffer; // Uint32Array
+  state: ArrayBuffer; // Uint8Array
+  value: ArrayBuffer; // Float32Array
+  ts: ArrayBuffer; // Float64Array
+}
+
+/** Live system figures for the status strip, about once a second. */
+export interface StatsMessage {
+  serverTime: number;
+  /** Messages received per second over the last few seconds. */
+  messagesPerSec: number;
+  readingsPerSec: number;
+  receivedTotal: number;
+  storedTotal: number;
+  rejectedTotal: number;
+  /** Readings accepted but not yet stored (in the batch queue). */
+  pendingReadings: number;
+  /** Ingest lag: time from receiving to durable storage, recent p95 in ms. */
+  ingestLagMs: number;
+  connectedClients: number;
+  /** Newest reading time the twin has seen (epoch ms), or 0. */
+  lastDataTime: number;
+  sensorsTotal: number;
+  byState: Record<'normal' | 'warning' | 'alarm' | 'stale' | 'unregistered', number>;
+  storage: 'ok' | 'degraded' | 'down';
+  broker: 'ok' | 'down';
+}
+
+export interface ServerToClientEvents {
+  snapshot: (msg: SnapshotMessage) => void;
+  delta: (msg: DeltaMessage) => void;
+  stats: (msg: StatsMessage) => void;
+}
+
+export interface ResumeRequest {
+  epoch: string | null;
+  lastSeq: number | null;
+}
+
+export interface ClientToServerEvents {
+  /** Ask for the stream from after `lastSeq` (or a snapshot). */
+  resume: (req: ResumeRequest) => void;
+}
+
+/** `GET /api/sensors/{id}` */
+export interface SensorDetail {
+  id: string;
+  kind: SensorKind | 'unknown';
+  lng: number | null;
+  lat: number | null;
+  registered: boolean;
+  name: string | null;
+  nameZh: string | null;
+  nameEn: string | null;
+  district: string | null;
+  districtNameZh: string | null;
+  districtNameEn: string | null;
+  source: { id: string; nameZh: string; nameEn: string; classification: string } | null;
+  classification: string | null;
+  state: 'normal' | 'warning' | 'alarm' | 'stale' | 'unregistered';
+  /** Latest value per metric with its time (epoch ms) and unit. */
+  latest: Record<string, { value: number; ts: number; unit: string }>;
+  /** Why the state is what it is (e.g. "water_level_cm 34 ≥ alarm 30"). */
+  stateReason: string | null;
+}
+
+/** `GET /api/sensors/{id}/readings` */
+export interface ReadingsResponse {
+  sensorId: string;
+  metric: string;
+  points: [number, number][];
+  /** 'raw' or the rollup step used, e.g. '1m'. */
+  resolution: string;
+}
