@@ -1,0 +1,138 @@
+/**
+ * Batches rows by size and by time and writes batches one at a time, in order, retrying a
+ * failed batch with backoff until it is stored (the batch id makes retries idempotent).
+ * Messages count as stored only once their whole batch is written.
+ */
+import { emptyBatch, type StorageBatch, type StorageSink } from './storage-batch.ts';
+
+export interface BatchWriterOptions {
+  maxRows: number;
+  maxDelayMs: number;
+  /** Prefix of batch ids; unique per process (deduplication tokens are derived from it). */
+  idPrefix: string;
+  now?: () => number;
+  onStored?: (batch: StorageBatch, writeMs: number) => void;
+  onError?: (error: Error, attempt: number) => void;
+  /** First retry delay; doubles up to `maxRetryDelayMs`. */
+  retryDelayMs?: number;
+  maxRetryDelayMs?: number;
+}
+
+export type StorageHealth = 'ok' | 'degraded' | 'down';
+
+export class BatchWriter {
+  private current: StorageBatch;
+  private readonly queue: StorageBatch[] = [];
+  private seq = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private writing = false;
+  private closed = false;
+  private failingSince = 0;
+  private lastError: string | null = null;
+  private idleWaiters: Array<() => void> = [];
+  private readonly now: () => number;
+
+  constructor(
+    private readonly sink: StorageSink,
+    private readonly options: BatchWriterOptions,
+  ) {
+    this.now = options.now ?? Date.now;
+    this.current = this.newBatch();
+  }
+
+  private newBatch(): StorageBatch {
+    return emptyBatch(`${this.options.idPrefix}-${this.seq++}`);
+  }
+
+  /** The open batch; callers append rows, then call `commitMessage`. */
+  get batch(): StorageBatch {
+    return this.current;
+  }
+
+  /** Records that one message's rows were appended (`rows` of them) at `receivedAt`. */
+  commitMessage(rows: number, receivedAt: number, rejected = false): void {
+    const b = this.current;
+    b.messages++;
+    if (rejected) b.rejectedMessages++;
+    b.rows += rows;
+    if (b.oldestReceivedAt === 0) b.oldestReceivedAt = receivedAt;
+    if (b.rows >= this.options.maxRows) this.seal();
+    else if (!this.timer) this.timer = setTimeout(() => this.seal(), this.options.maxDelayMs);
+  }
+
+  /** Closes the open batch and queues it for writing. */
+  seal(): void {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    if (this.current.messages === 0) return;
+    this.queue.push(this.current);
+    this.current = this.newBatch();
+    void this.drain();
+  }
+
+  private async drain(): Promise<void> {
+    if (this.writing) return;
+    this.writing = true;
+    let attempt = 0;
+    let delay = this.options.retryDelayMs ?? 200;
+    while (this.queue.length > 0) {
+      const batch = this.queue[0]!;
+      const started = this.now();
+      try {
+        await this.sink.write(batch);
+        this.queue.shift();
+        attempt = 0;
+        delay = this.options.retryDelayMs ?? 200;
+        this.failingSince = 0;
+        this.lastError = null;
+        this.options.onStored?.(batch, this.now() - started);
+      } catch (err) {
+        attempt++;
+        if (this.failingSince === 0) this.failingSince = this.now();
+        this.lastError = (err as Error).message;
+        this.options.onError?.(err as Error, attempt);
+        if (this.closed && attempt >= 3) break;
+        await new Promise((r) => setTimeout(r, delay));
+        delay = Math.min(delay * 2, this.options.maxRetryDelayMs ?? 5000);
+      }
+    }
+    this.writing = false;
+    // Everything sealed before a flush() call is written (or given up on after close()).
+    for (const w of this.idleWaiters.splice(0)) w();
+  }
+
+  /** Messages received but not yet written (in the open batch and the queue). */
+  get pendingMessages(): number {
+    return this.current.messages + this.queue.reduce((n, b) => n + b.messages, 0);
+  }
+
+  get pendingRows(): number {
+    return this.current.rows + this.queue.reduce((n, b) => n + b.rows, 0);
+  }
+
+  /** Receive time of the oldest unwritten message, or 0. */
+  get oldestPendingAt(): number {
+    return this.queue[0]?.oldestReceivedAt || this.current.oldestReceivedAt || 0;
+  }
+
+  health(): { state: StorageHealth; failingForMs: number; lastError: string | null } {
+    if (this.failingSince === 0) return { state: 'ok', failingForMs: 0, lastError: null };
+    const failingForMs = this.now() - this.failingSince;
+    return { state: failingForMs > 30_000 ? 'down' : 'degraded', failingForMs, lastError: this.lastError };
+  }
+
+  /** Seals the open batch and resolves when everything is written. */
+  async flush(): Promise<void> {
+    this.seal();
+    if (!this.writing && this.queue.length === 0) return;
+    await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Flushes, then stops retrying (a batch that still fails after 3 tries is left unwritten). */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.race([this.flush(), new Promise((r) => setTimeout(r, 30_000))]);
+  }
+}

@@ -1,0 +1,163 @@
+/**
+ * Versioned, idempotent schema migrations, run at start by every process that writes.
+ * Each migration runs once (recorded in `schema_migrations`); every statement is also
+ * `IF NOT EXISTS`, so a migration interrupted half-way can simply run again.
+ *
+ * Table design (docs/storage.md):
+ * - `readings`: history by sensor and time. ReplacingMergeTree keyed by
+ *   (entity, sensor_id, metric, ts): a reading delivered twice collapses into one.
+ * - `readings_1m`: per-minute rollup (min, max, sum, count, last) fed by a materialized view,
+ *   for charts over long ranges.
+ * - `sensor_latest`: the latest value per sensor and metric (recent state; the twin rebuilds
+ *   from it after a restart).
+ * - `readings_text`: SenML vs/vb/vd values.
+ * - `sensors`: the registry from meta messages (ReplacingMergeTree by update time).
+ * - `dead_letters`: every rejected message with topic, reason and truncated payload.
+ * - `events`, `unit_positions`: discrete reports and AVL, for incidents and dispatch.
+ */
+import type { ClickHouseClient } from '@clickhouse/client';
+import { queryRows } from './clickhouse-client.ts';
+
+export interface Migration {
+  version: number;
+  name: string;
+  statements: string[];
+}
+
+/** Deduplicates retried inserts that carry the same insert_deduplication_token. */
+const DEDUP = 'SETTINGS non_replicated_deduplication_window = 10000';
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'readings, rollups, registry, dead letters, events, unit positions',
+    statements: [
+      `CREATE TABLE IF NOT EXISTS readings (
+        entity Enum8('sensor' = 1, 'service' = 2),
+        sensor_id String,
+        metric LowCardinality(String),
+        ts DateTime64(3, 'UTC') CODEC(DoubleDelta, ZSTD(1)),
+        value Float64 CODEC(Gorilla, ZSTD(1)),
+        received_at DateTime64(3, 'UTC') CODEC(DoubleDelta, ZSTD(1))
+      ) ENGINE = ReplacingMergeTree
+      PARTITION BY toYYYYMMDD(ts)
+      ORDER BY (entity, sensor_id, metric, ts) ${DEDUP}`,
+      `CREATE TABLE IF NOT EXISTS readings_1m (
+        entity Enum8('sensor' = 1, 'service' = 2),
+        sensor_id String,
+        metric LowCardinality(String),
+        minute DateTime('UTC'),
+        min_v SimpleAggregateFunction(min, Float64),
+        max_v SimpleAggregateFunction(max, Float64),
+        sum_v SimpleAggregateFunction(sum, Float64),
+        n SimpleAggregateFunction(sum, UInt64),
+        last_v AggregateFunction(argMax, Float64, DateTime64(3, 'UTC'))
+      ) ENGINE = AggregatingMergeTree
+      PARTITION BY toYYYYMM(minute)
+      ORDER BY (entity, sensor_id, metric, minute) ${DEDUP}`,
+      `CREATE MATERIALIZED VIEW IF NOT EXISTS readings_1m_mv TO readings_1m AS
+        SELECT entity, sensor_id, metric, toStartOfMinute(ts) AS minute,
+               min(value) AS min_v, max(value) AS max_v, sum(value) AS sum_v, count() AS n,
+               argMaxState(value, ts) AS last_v
+        FROM readings GROUP BY entity, sensor_id, metric, minute`,
+      `CREATE TABLE IF NOT EXISTS sensor_latest (
+        entity Enum8('sensor' = 1, 'service' = 2),
+        sensor_id String,
+        metric LowCardinality(String),
+        ts DateTime64(3, 'UTC'),
+        value Float64
+      ) ENGINE = ReplacingMergeTree(ts)
+      ORDER BY (entity, sensor_id, metric) ${DEDUP}`,
+      `CREATE MATERIALIZED VIEW IF NOT EXISTS sensor_latest_mv TO sensor_latest AS
+        SELECT entity, sensor_id, metric, latest_ts AS ts, latest_value AS value FROM (
+          SELECT entity, sensor_id, metric, max(ts) AS latest_ts, argMax(value, ts) AS latest_value
+          FROM readings GROUP BY entity, sensor_id, metric)`,
+      `CREATE TABLE IF NOT EXISTS readings_text (
+        entity Enum8('sensor' = 1, 'service' = 2),
+        sensor_id String,
+        metric LowCardinality(String),
+        ts DateTime64(3, 'UTC'),
+        value String,
+        received_at DateTime64(3, 'UTC')
+      ) ENGINE = ReplacingMergeTree
+      PARTITION BY toYYYYMM(ts)
+      ORDER BY (entity, sensor_id, metric, ts) ${DEDUP}`,
+      `CREATE TABLE IF NOT EXISTS sensors (
+        sensor_id String,
+        kind LowCardinality(String),
+        lng Float64,
+        lat Float64,
+        name String,
+        unit String,
+        district LowCardinality(String),
+        source LowCardinality(String),
+        classification LowCardinality(String),
+        deleted UInt8,
+        updated_at DateTime64(3, 'UTC')
+      ) ENGINE = ReplacingMergeTree(updated_at)
+      ORDER BY sensor_id ${DEDUP}`,
+      `CREATE TABLE IF NOT EXISTS dead_letters (
+        received_at DateTime64(3, 'UTC'),
+        topic String,
+        reason LowCardinality(String),
+        detail String,
+        source LowCardinality(String),
+        payload String,
+        payload_encoding Enum8('utf8' = 1, 'base64' = 2),
+        payload_bytes UInt32
+      ) ENGINE = MergeTree
+      PARTITION BY toYYYYMM(received_at)
+      ORDER BY (received_at, reason) ${DEDUP}`,
+      `CREATE TABLE IF NOT EXISTS events (
+        source LowCardinality(String),
+        id String,
+        ts DateTime64(3, 'UTC'),
+        type LowCardinality(String),
+        category LowCardinality(String),
+        lng Float64,
+        lat Float64,
+        severity Nullable(UInt8),
+        text String,
+        received_at DateTime64(3, 'UTC')
+      ) ENGINE = ReplacingMergeTree
+      PARTITION BY toYYYYMM(ts)
+      ORDER BY (source, id) ${DEDUP}`,
+      `CREATE TABLE IF NOT EXISTS unit_positions (
+        unit_id String,
+        ts DateTime64(3, 'UTC'),
+        lng Float64,
+        lat Float64,
+        speed Nullable(Float32),
+        heading Nullable(Float32),
+        status LowCardinality(String),
+        received_at DateTime64(3, 'UTC')
+      ) ENGINE = ReplacingMergeTree
+      PARTITION BY toYYYYMMDD(ts)
+      ORDER BY (unit_id, ts) ${DEDUP}`,
+    ],
+  },
+];
+
+/** Applies the migrations not yet recorded; returns the versions it applied. */
+export async function runMigrations(client: ClickHouseClient, migrations: readonly Migration[] = MIGRATIONS): Promise<number[]> {
+  await client.command({
+    query: `CREATE TABLE IF NOT EXISTS schema_migrations (
+      version UInt32, name String, applied_at DateTime64(3, 'UTC')
+    ) ENGINE = ReplacingMergeTree ORDER BY version`,
+  });
+  const done = new Set(
+    (await queryRows<{ version: number }>(client, 'SELECT version FROM schema_migrations FINAL')).map((r) => Number(r.version)),
+  );
+  const applied: number[] = [];
+  for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
+    if (done.has(m.version)) continue;
+    for (const statement of m.statements) await client.command({ query: statement });
+    await client.insert({
+      table: 'schema_migrations',
+      values: [{ version: m.version, name: m.name, applied_at: Date.now() }],
+      format: 'JSONEachRow',
+    });
+    applied.push(m.version);
+  }
+  return applied;
+}

@@ -1,0 +1,63 @@
+/**
+ * The ingest: MQTT → validation → batched inserts into ClickHouse, with a dead-letter table
+ * for every rejected message and counters for everything.
+ */
+import { randomBytes } from 'node:crypto';
+import type { ClickHouseClient } from '@clickhouse/client';
+import { DEFAULT_PARSE_LIMITS } from '../twin-model/index.ts';
+import { BatchWriter } from './batch-writer.ts';
+import { ClickHouseSink } from './clickhouse/clickhouse-sink.ts';
+import { IngestPipeline } from './ingest-pipeline.ts';
+import type { StorageSink } from './storage-batch.ts';
+
+export { BatchWriter, type StorageHealth } from './batch-writer.ts';
+export { IngestPipeline, DEAD_LETTER_PAYLOAD_BYTES, type IngestListener } from './ingest-pipeline.ts';
+export { IngestMetrics, renderPrometheus, percentile, type GaugeValues } from './ingest-metrics.ts';
+export { MqttSource, type MqttSourceOptions } from './mqtt-source.ts';
+export { startEmbeddedBroker, PortInUseError, type EmbeddedBroker } from './broker/embedded-broker.ts';
+export { createClickHouse, queryRows, type ClickHouseTarget } from './clickhouse/clickhouse-client.ts';
+export { runMigrations, MIGRATIONS } from './clickhouse/migrations.ts';
+export { ClickHouseSink } from './clickhouse/clickhouse-sink.ts';
+export type { StorageBatch, StorageSink, EntityName } from './storage-batch.ts';
+
+export interface IngestOptions {
+  /** Storage adapter; defaults to ClickHouse through `client`. */
+  sink?: StorageSink;
+  client?: ClickHouseClient;
+  batchMaxRows?: number;
+  batchMaxDelayMs?: number;
+  maxPayloadBytes?: number;
+  now?: () => number;
+  onWriteError?: (error: Error, attempt: number) => void;
+}
+
+export interface Ingest {
+  pipeline: IngestPipeline;
+  writer: BatchWriter;
+}
+
+/** Wires a pipeline to a batch writer whose completed batches update the pipeline's counters. */
+export function createIngest(options: IngestOptions): Ingest {
+  const sink = options.sink ?? (options.client ? new ClickHouseSink(options.client) : null);
+  if (!sink) throw new Error('createIngest needs a sink or a ClickHouse client');
+  const now = options.now ?? Date.now;
+  let pipeline: IngestPipeline | null = null;
+  const writer = new BatchWriter(sink, {
+    maxRows: options.batchMaxRows ?? 20_000,
+    maxDelayMs: options.batchMaxDelayMs ?? 200,
+    idPrefix: `${now().toString(36)}-${randomBytes(4).toString('hex')}`,
+    now,
+    onStored: (batch, writeMs) => {
+      pipeline?.metrics.countBatch(batch.messages, batch.rejectedMessages, batch.readings.length, batch.deadLetters.length, writeMs, now() - batch.oldestReceivedAt);
+    },
+    onError: (error, attempt) => {
+      if (pipeline) pipeline.metrics.writeErrors++;
+      options.onWriteError?.(error, attempt);
+    },
+  });
+  pipeline = new IngestPipeline(writer, {
+    limits: { ...DEFAULT_PARSE_LIMITS, maxPayloadBytes: options.maxPayloadBytes ?? DEFAULT_PARSE_LIMITS.maxPayloadBytes },
+    now,
+  });
+  return { pipeline, writer };
+}

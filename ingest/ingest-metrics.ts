@@ -1,0 +1,132 @@
+/**
+ * Counts everything the ingest does. The invariant, at every instant:
+ * received = stored + rejected + pending (accepted, not yet written).
+ */
+import type { RejectReason } from '../twin-model/index.ts';
+
+export class IngestMetrics {
+  received = 0;
+  stored = 0;
+  rejected = 0;
+  readingsStored = 0;
+  readingsAccepted = 0;
+  deadLettersWritten = 0;
+  batchesWritten = 0;
+  writeErrors = 0;
+  /** Received by topic family. */
+  readonly receivedByKind = new Map<string, number>();
+  /** Rejected by reason and source ("reason|source"). */
+  readonly rejectedBy = new Map<string, number>();
+  /** Recent batch write durations (ms), newest last. */
+  private readonly writeMs: number[] = [];
+  /** Recent receive→stored latencies (ms) of the oldest message per batch. */
+  private readonly storeLagMs: number[] = [];
+  /** Per-second history of received counts for a rate. */
+  private readonly rateWindow: Array<{ t: number; received: number; readings: number }> = [];
+
+  countReceived(kind: string): void {
+    this.received++;
+    this.receivedByKind.set(kind, (this.receivedByKind.get(kind) ?? 0) + 1);
+  }
+
+  countRejected(reason: RejectReason, source: string): void {
+    this.rejected++;
+    const key = `${reason}|${source}`;
+    this.rejectedBy.set(key, (this.rejectedBy.get(key) ?? 0) + 1);
+  }
+
+  countBatch(messages: number, rejectedMessages: number, readings: number, deadLetters: number, writeMs: number, lagMs: number): void {
+    this.stored += messages - rejectedMessages;
+    this.readingsStored += readings;
+    this.deadLettersWritten += deadLetters;
+    this.batchesWritten++;
+    push(this.writeMs, writeMs);
+    push(this.storeLagMs, lagMs);
+  }
+
+  /** Samples the counters; call about once a second. Returns messages/s and readings/s. */
+  sampleRate(now: number): { messagesPerSec: number; readingsPerSec: number } {
+    this.rateWindow.push({ t: now, received: this.received, readings: this.readingsAccepted });
+    while (this.rateWindow.length > 6) this.rateWindow.shift();
+    const first = this.rateWindow[0]!;
+    const span = (now - first.t) / 1000;
+    if (span <= 0) return { messagesPerSec: 0, readingsPerSec: 0 };
+    return { messagesPerSec: (this.received - first.received) / span, readingsPerSec: (this.readingsAccepted - first.readings) / span };
+  }
+
+  writeP95(): number {
+    return percentile(this.writeMs, 0.95);
+  }
+
+  storeLagP95(): number {
+    return percentile(this.storeLagMs, 0.95);
+  }
+}
+
+function push(list: number[], value: number): void {
+  list.push(value);
+  if (list.length > 200) list.shift();
+}
+
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
+}
+
+function escapeLabel(value: string): string {
+  return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+}
+
+export interface GaugeValues {
+  pendingMessages: number;
+  ingestLagMs: number;
+  storageUp: boolean;
+  brokerUp: boolean;
+  sensors: number;
+  connectedClients: number;
+}
+
+/** Prometheus text exposition (version 0.0.4). */
+export function renderPrometheus(m: IngestMetrics, g: GaugeValues): string {
+  const lines: string[] = [];
+  const metric = (name: string, type: string, help: string, samples: Array<[string, number]>) => {
+    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+    for (const [labels, value] of samples) lines.push(`${name}${labels} ${value}`);
+  };
+  metric('citytwin_ingest_messages_total', 'counter', 'MQTT messages by outcome (received = stored + rejected + pending).', [
+    ['{outcome="received"}', m.received],
+    ['{outcome="stored"}', m.stored],
+    ['{outcome="rejected"}', m.rejected],
+  ]);
+  metric(
+    'citytwin_ingest_messages_received_total',
+    'counter',
+    'MQTT messages received by topic family.',
+    [...m.receivedByKind].map(([k, v]) => [`{topic="${escapeLabel(k)}"}`, v]),
+  );
+  metric(
+    'citytwin_ingest_rejected_total',
+    'counter',
+    'Rejected (dead-lettered) messages by reason and source.',
+    [...m.rejectedBy].map(([key, v]) => {
+      const [reason, source] = key.split('|');
+      return [`{reason="${escapeLabel(reason ?? '')}",source="${escapeLabel(source ?? '')}"}`, v];
+    }),
+  );
+  metric('citytwin_ingest_readings_total', 'counter', 'Readings accepted and stored.', [
+    ['{state="accepted"}', m.readingsAccepted],
+    ['{state="stored"}', m.readingsStored],
+  ]);
+  metric('citytwin_ingest_dead_letters_written_total', 'counter', 'Dead-letter rows written to storage.', [['', m.deadLettersWritten]]);
+  metric('citytwin_ingest_batches_total', 'counter', 'Insert batches written.', [['', m.batchesWritten]]);
+  metric('citytwin_ingest_write_errors_total', 'counter', 'Failed insert attempts (retried).', [['', m.writeErrors]]);
+  metric('citytwin_ingest_pending_messages', 'gauge', 'Messages accepted but not yet stored.', [['', g.pendingMessages]]);
+  metric('citytwin_ingest_lag_seconds', 'gauge', 'Age of the oldest message not yet stored.', [['', g.ingestLagMs / 1000]]);
+  metric('citytwin_ingest_write_seconds_p95', 'gauge', 'p95 of recent batch insert durations.', [['', m.writeP95() / 1000]]);
+  metric('citytwin_storage_up', 'gauge', 'ClickHouse takes inserts (1) or not (0).', [['', g.storageUp ? 1 : 0]]);
+  metric('citytwin_broker_up', 'gauge', 'Connected to the MQTT broker.', [['', g.brokerUp ? 1 : 0]]);
+  metric('citytwin_twin_sensors', 'gauge', 'Sensors known to the twin.', [['', g.sensors]]);
+  metric('citytwin_web_connected_clients', 'gauge', 'Connected console clients.', [['', g.connectedClients]]);
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,74 @@
+/**
+ * Connects to an MQTT broker (embedded or external), subscribes to the v1 topics with QoS 1
+ * and feeds every message to the pipeline. With a share group, several ingest workers split
+ * the topics through an MQTT 5 shared subscription (`$share/<group>/…`, Mosquitto 2, EMQX).
+ */
+import mqtt, { type MqttClient } from 'mqtt';
+import { V1_SUBSCRIPTION } from '../twin-model/index.ts';
+
+export interface MqttSourceOptions {
+  url: string;
+  clientId: string;
+  /** Shared-subscription group, or null for a plain subscription. */
+  shareGroup?: string | null;
+  /** Called for every message, with the receive time (epoch ms). */
+  onMessage: (topic: string, payload: Buffer, receivedAt: number) => void;
+  onStatus?: (connected: boolean, error?: Error) => void;
+  now?: () => number;
+  /** Topic filter; defaults to all v1 topics. */
+  filter?: string;
+}
+
+export class MqttSource {
+  private client: MqttClient | null = null;
+  connected = false;
+
+  constructor(private readonly options: MqttSourceOptions) {}
+
+  /** Connects and subscribes; resolves once the subscription is acknowledged. */
+  async start(): Promise<void> {
+    const o = this.options;
+    const now = o.now ?? Date.now;
+    const filter = o.filter ?? V1_SUBSCRIPTION;
+    const topic = o.shareGroup ? `$share/${o.shareGroup}/${filter}` : filter;
+    const client = mqtt.connect(o.url, {
+      clientId: o.clientId,
+      protocolVersion: o.shareGroup ? 5 : 4,
+      clean: true,
+      reconnectPeriod: 1000,
+      connectTimeout: 10_000,
+      // The ingest must not lose messages while storage is slow; keep the socket reading.
+      queueQoSZero: false,
+    });
+    this.client = client;
+    client.on('message', (t, payload) => o.onMessage(t, payload, now()));
+    client.on('connect', () => {
+      this.connected = true;
+      o.onStatus?.(true);
+      client.subscribe(topic, { qos: 1 }, (err) => {
+        if (err) o.onStatus?.(true, err);
+      });
+    });
+    client.on('close', () => {
+      if (this.connected) o.onStatus?.(false);
+      this.connected = false;
+    });
+    client.on('error', (err) => o.onStatus?.(this.connected, err));
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`MQTT broker ${o.url} did not answer within 10 s`)), 10_000);
+      client.once('connect', () => {
+        client.subscribe(topic, { qos: 1 }, (err) => {
+          clearTimeout(timer);
+          if (err) reject(new Error(`subscribing to ${topic} failed: ${err.message}`));
+          else resolve();
+        });
+      });
+    });
+  }
+
+  async stop(): Promise<void> {
+    const client = this.client;
+    this.client = null;
+    if (client) await client.endAsync();
+  }
+}

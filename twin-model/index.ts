@@ -1,0 +1,13 @@
+/**
+ * The domain: vocabulary, message schemas and parsers, the city model types, the live twin
+ * and its alarm rules. Pure: no I/O, no clock, no randomness but the seeded one.
+ */
+export * from './vocabulary.ts';
+export * from './random.ts';
+export * from './sensor-state.ts';
+export * from './alarm-rules.ts';
+export * from './twin-state.ts';
+export * from './messages/topics.ts';
+export * from './messages/payload-parser.ts';
+export * from './messages/record-parsers.ts';
+export type * from './city/city-types.ts';

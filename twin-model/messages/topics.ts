@@ -1,0 +1,58 @@
+/**
+ * The v1 MQTT topic scheme (contracts.md). One parser, used by the ingest, the twin and the
+ * tests, so that a topic means the same thing everywhere.
+ */
+import { ID_PATTERN } from '../vocabulary.ts';
+
+export const TOPIC_ROOT = 'citytwin/v1';
+
+export type ParsedTopic =
+  | { kind: 'sensor_meta'; id: string }
+  | { kind: 'sensor_data'; id: string }
+  | { kind: 'service_data'; id: string }
+  | { kind: 'event'; source: string }
+  | { kind: 'unit_position'; id: string };
+
+export type TopicParse = { ok: true; topic: ParsedTopic } | { ok: false; reason: 'unknown_topic' | 'bad_id'; detail: string };
+
+/** All v1 topics, for subscribing. */
+export const V1_SUBSCRIPTION = `${TOPIC_ROOT}/#`;
+
+export const topics = {
+  sensorMeta: (id: string) => `${TOPIC_ROOT}/sensors/${id}/meta`,
+  sensorData: (id: string) => `${TOPIC_ROOT}/sensors/${id}/data`,
+  serviceData: (id: string) => `${TOPIC_ROOT}/metrics/${id}/data`,
+  event: (source: string) => `${TOPIC_ROOT}/events/${source}`,
+  unitPosition: (id: string) => `${TOPIC_ROOT}/units/${id}/position`,
+} as const;
+
+function checkId(id: string, what: string): string | null {
+  if (ID_PATTERN.test(id)) return null;
+  const shown = id.length > 80 ? `${id.slice(0, 80)}…` : id;
+  return `${what} "${shown}" is not 1-64 characters of [A-Za-z0-9._-]`;
+}
+
+/** Parses a topic of the v1 scheme; anything else is `unknown_topic`, a bad id is `bad_id`. */
+export function parseTopic(topic: string): TopicParse {
+  const parts = topic.split('/');
+  if (parts[0] !== 'citytwin' || parts[1] !== 'v1') {
+    return { ok: false, reason: 'unknown_topic', detail: `topic "${topic.slice(0, 200)}" is not under ${TOPIC_ROOT}/` };
+  }
+  const [, , family, id, leaf] = parts;
+  const unknown = (): TopicParse => ({
+    ok: false,
+    reason: 'unknown_topic',
+    detail: `unknown topic "${topic.slice(0, 200)}"; v1 topics are sensors/{id}/meta, sensors/{id}/data, metrics/{id}/data, events/{source}, units/{id}/position`,
+  });
+  if (id === undefined) return unknown();
+  let parsed: ParsedTopic | null = null;
+  if (parts.length === 5 && family === 'sensors' && leaf === 'meta') parsed = { kind: 'sensor_meta', id };
+  else if (parts.length === 5 && family === 'sensors' && leaf === 'data') parsed = { kind: 'sensor_data', id };
+  else if (parts.length === 5 && family === 'metrics' && leaf === 'data') parsed = { kind: 'service_data', id };
+  else if (parts.length === 4 && family === 'events') parsed = { kind: 'event', source: id };
+  else if (parts.length === 5 && family === 'units' && leaf === 'position') parsed = { kind: 'unit_position', id };
+  if (!parsed) return unknown();
+  const bad = checkId(id, parsed.kind === 'event' ? 'source' : 'id');
+  if (bad) return { ok: false, reason: 'bad_id', detail: bad };
+  return { ok: true, topic: parsed };
+}

@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { AlarmLevel, DEFAULT_ALARM_RULES, evaluateLevel } from './alarm-rules.ts';
+import { SensorStateCode } from './sensor-state.ts';
+import { applyTwinInput, countByState, createTwinChanges, createTwinState, headlineValue, type TwinContext } from './twin-state.ts';
+
+const T0 = Date.UTC(2026, 6, 1);
+function clock(start = T0): TwinContext & { advance(ms: number): void } {
+  let now = start;
+  return { now: () => now, advance: (ms) => (now += ms) };
+}
+const meta = { kind: 'water_level' as const, lng: 114.3, lat: 30.55, source: 'swj', district: '420106' };
+
+describe('evaluateLevel (hysteresis)', () => {
+  const rule = DEFAULT_ALARM_RULES.water_level.metrics[0]!;
+  it('enters at the threshold and leaves only past the exit value', () => {
+    expect(evaluateLevel(rule, 14, AlarmLevel.normal)).toBe(AlarmLevel.normal);
+    expect(evaluateLevel(rule, 15, AlarmLevel.normal)).toBe(AlarmLevel.warning);
+    expect(evaluateLevel(rule, 12, AlarmLevel.warning)).toBe(AlarmLevel.warning);
+    expect(evaluateLevel(rule, 9, AlarmLevel.warning)).toBe(AlarmLevel.normal);
+    expect(evaluateLevel(rule, 31, AlarmLevel.warning)).toBe(AlarmLevel.alarm);
+    expect(evaluateLevel(rule, 27, AlarmLevel.alarm)).toBe(AlarmLevel.alarm);
+    expect(evaluateLevel(rule, 24, AlarmLevel.alarm)).toBe(AlarmLevel.warning);
+  });
+  it('handles low-is-bad metrics', () => {
+    const speed = DEFAULT_ALARM_RULES.traffic_flow.metrics[0]!;
+    expect(evaluateLevel(speed, 40, AlarmLevel.normal)).toBe(AlarmLevel.normal);
+    expect(evaluateLevel(speed, 12, AlarmLevel.normal)).toBe(AlarmLevel.warning);
+    expect(evaluateLevel(speed, 4, AlarmLevel.warning)).toBe(AlarmLevel.alarm);
+  });
+});
+
+describe('applyTwinInput', () => {
+  it('registers from meta, takes readings and raises alarms with a reason', () => {
+    const state = createTwinState();
+    const ctx = clock();
+    const changes = createTwinChanges();
+    applyTwinInput(state, { type: 'meta', id: 'wl-1', meta }, ctx, changes);
+    applyTwinInput(state, { type: 'readings', id: 'wl-1', readings: [{ metric: 'water_level_cm', ts: T0, value: 34 }] }, ctx, changes);
+    const s = state.byId.get('wl-1')!;
+    expect(s.registered).toBe(true);
+    expect(s.state).toBe(SensorStateCode.alarm);
+    expect(s.stateReason).toBe('water_level_cm 34 ≥ 30 (alarm)');
+    expect(headlineValue(s)).toEqual({ value: 34, ts: T0 });
+    expect(changes.added).toEqual([0]);
+    expect([...changes.changed]).toEqual([0]);
+    expect(state.lastDataTime).toBe(T0);
+  });
+  it('keeps a reading without meta as unregistered, positioned from the planned site', () => {
+    const site = { id: 'wl-2', kind: 'water_level' as const, lng: 114.2, lat: 30.5, district: '420105', sourceId: 'swj', nameZh: '积水点', nameEn: 'Spot', lowness: 1 };
+    const state = createTwinState({ sites: new Map([[site.id, site]]) });
+    applyTwinInput(state, { type: 'readings', id: 'wl-2', readings: [{ metric: 'water_level_cm', ts: T0, value: 3 }] }, clock(), createTwinChanges());
+    applyTwinInput(state, { type: 'readings', id: 'ghost', readings: [{ metric: 'pm25', ts: T0, value: 3 }] }, clock(), createTwinChanges());
+    expect(state.byId.get('wl-2')).toMatchObject({ registered: false, lng: 114.2, state: SensorStateCode.unregistered });
+    expect(state.byId.get('ghost')).toMatchObject({ registered: false, lng: null, kind: 'unknown' });
+    expect(countByState(state).unregistered).toBe(2);
+  });
+  it('ignores late readings for the live state', () => {
+    const state = createTwinState();
+    const ctx = clock();
+    applyTwinInput(state, { type: 'meta', id: 'wl-1', meta }, ctx, createTwinChanges());
+    applyTwinInput(state, { type: 'readings', id: 'wl-1', readings: [{ metric: 'water_level_cm', ts: T0, value: 5 }] }, ctx, createTwinChanges());
+    const changes = createTwinChanges();
+    applyTwinInput(state, { type: 'readings', id: 'wl-1', readings: [{ metric: 'water_level_cm', ts: T0 - 60_000, value: 40 }] }, ctx, changes);
+    expect(state.byId.get('wl-1')!.state).toBe(SensorStateCode.normal);
+    expect(changes.changed.size).toBe(0);
+  });
+  it('turns a silent sensor stale on tick and back when data comes', () => {
+    const state = createTwinState();
+    const ctx = clock();
+    applyTwinInput(state, { type: 'meta', id: 'wl-1', meta }, ctx, createTwinChanges());
+    applyTwinInput(state, { type: 'readings', id: 'wl-1', readings: [{ metric: 'water_level_cm', ts: T0, value: 5 }] }, ctx, createTwinChanges());
+    ctx.advance(DEFAULT_ALARM_RULES.water_level.staleAfterMs + 1000);
+    const changes = createTwinChanges();
+    applyTwinInput(state, { type: 'tick' }, ctx, changes);
+    expect(state.byId.get('wl-1')!.state).toBe(SensorStateCode.stale);
+    expect(changes.changed.has(0)).toBe(true);
+    applyTwinInput(state, { type: 'readings', id: 'wl-1', readings: [{ metric: 'water_level_cm', ts: ctx.now(), value: 5 }] }, ctx, createTwinChanges());
+    expect(state.byId.get('wl-1')!.state).toBe(SensorStateCode.normal);
+  });
+  it('deregisters on an empty meta', () => {
+    const state = createTwinState();
+    const ctx = clock();
+    applyTwinInput(state, { type: 'meta', id: 'wl-1', meta }, ctx, createTwinChanges());
+    applyTwinInput(state, { type: 'meta', id: 'wl-1', meta: null }, ctx, createTwinChanges());
+    expect(state.byId.get('wl-1')!.state).toBe(SensorStateCode.unregistered);
+  });
+});

@@ -1,0 +1,279 @@
+/**
+ * The live twin of the sensor network: the registry (from meta messages and the city
+ * model's planned sites) and each sensor's latest values and display state.
+ *
+ * `applyTwinInput(state, input, ctx, changes)` is the one updater. It is deterministic (time
+ * comes from `ctx`, no I/O) so the same code runs live, in replay and in simulation. It
+ * mutates `state` in place rather than returning a copy: the live path applies hundreds of
+ * thousands of readings a second and copying would dominate; callers that need snapshots
+ * take them explicitly (`sensorSummary`).
+ */
+import { AlarmLevel, DEFAULT_ALARM_RULES, describeLevel, evaluateLevel, type KindRules } from './alarm-rules.ts';
+import type { SensorSite } from './city/city-types.ts';
+import type { Reading } from './messages/payload-parser.ts';
+import type { SensorMeta } from './messages/record-parsers.ts';
+import { SensorStateCode } from './sensor-state.ts';
+import { KIND_METRICS, type Classification, type SensorKind } from './vocabulary.ts';
+
+export interface LatestValue {
+  value: number;
+  ts: number;
+}
+
+export interface SensorEntry {
+  /** Position in `state.sensors`; stable for the life of the state. */
+  index: number;
+  id: string;
+  kind: SensorKind | 'unknown';
+  lng: number | null;
+  lat: number | null;
+  district: string | null;
+  sourceId: string | null;
+  classification: Classification | null;
+  name: string | null;
+  /** A meta message registered it (a planned site alone does not). */
+  registered: boolean;
+  /** When it was first seen or registered (ctx time), for staleness of silent sensors. */
+  firstSeenAt: number;
+  latest: Map<string, LatestValue>;
+  levels: Map<string, AlarmLevel>;
+  state: SensorStateCode;
+  stateReason: string | null;
+  /** Newest reading time (epoch ms), 0 when none. */
+  lastTs: number;
+}
+
+export interface TwinConfig {
+  rules: Readonly<Record<SensorKind, KindRules>>;
+  /** Planned sites of the city model, for positions of sensors that have no meta yet. */
+  sites: ReadonlyMap<string, SensorSite>;
+  /** District code at a position, or null (from the city model). */
+  districtAt: (lng: number, lat: number) => string | null;
+  /** Staleness for sensors of unknown kind. */
+  defaultStaleAfterMs: number;
+}
+
+export interface TwinState {
+  config: TwinConfig;
+  sensors: SensorEntry[];
+  byId: Map<string, SensorEntry>;
+  /** Newest reading time seen across all sensors (epoch ms). */
+  lastDataTime: number;
+}
+
+export type TwinInput =
+  | { type: 'meta'; id: string; meta: SensorMeta | null }
+  | { type: 'readings'; id: string; readings: readonly Reading[] }
+  /** Re-evaluates staleness; send about once a second. */
+  | { type: 'tick' };
+
+export interface TwinContext {
+  now(): number;
+}
+
+/** Indices of sensors that changed, collected across several inputs until the caller flushes. */
+export interface TwinChanges {
+  changed: Set<number>;
+  /** Indices of sensors added to the state (also in `changed`). */
+  added: number[];
+}
+
+export function createTwinChanges(): TwinChanges {
+  return { changed: new Set(), added: [] };
+}
+
+export function createTwinState(config: Partial<TwinConfig> = {}): TwinState {
+  return {
+    config: {
+      rules: config.rules ?? DEFAULT_ALARM_RULES,
+      sites: config.sites ?? new Map(),
+      districtAt: config.districtAt ?? (() => null),
+      defaultStaleAfterMs: config.defaultStaleAfterMs ?? 10 * 60_000,
+    },
+    sensors: [],
+    byId: new Map(),
+    lastDataTime: 0,
+  };
+}
+
+function ensureSensor(state: TwinState, id: string, ctx: TwinContext, changes: TwinChanges): SensorEntry {
+  const existing = state.byId.get(id);
+  if (existing) return existing;
+  const site = state.config.sites.get(id);
+  const entry: SensorEntry = {
+    index: state.sensors.length,
+    id,
+    kind: site?.kind ?? 'unknown',
+    lng: site?.lng ?? null,
+    lat: site?.lat ?? null,
+    district: site?.district ?? null,
+    sourceId: site?.sourceId ?? null,
+    classification: null,
+    name: site?.nameZh ?? null,
+    registered: false,
+    firstSeenAt: ctx.now(),
+    latest: new Map(),
+    levels: new Map(),
+    state: SensorStateCode.unregistered,
+    stateReason: 'no meta message yet',
+    lastTs: 0,
+  };
+  state.sensors.push(entry);
+  state.byId.set(id, entry);
+  changes.added.push(entry.index);
+  changes.changed.add(entry.index);
+  return entry;
+}
+
+/** The metric drawn on the map for a sensor: its kind's first metric, or the first seen. */
+export function headlineMetric(entry: SensorEntry): string | null {
+  if (entry.kind !== 'unknown') return KIND_METRICS[entry.kind][0] ?? null;
+  const first = entry.latest.keys().next();
+  return first.done ? null : first.value;
+}
+
+export function headlineValue(entry: SensorEntry): LatestValue | null {
+  const metric = headlineMetric(entry);
+  return metric === null ? null : entry.latest.get(metric) ?? null;
+}
+
+function staleAfter(state: TwinState, entry: SensorEntry): number {
+  return entry.kind === 'unknown' ? state.config.defaultStaleAfterMs : state.config.rules[entry.kind].staleAfterMs;
+}
+
+/** Recomputes the display state from levels, registration and silence. */
+function refreshState(state: TwinState, entry: SensorEntry, now: number): void {
+  let code: SensorStateCode;
+  let reason: string | null;
+  const silentSince = entry.lastTs > 0 ? entry.lastTs : entry.firstSeenAt;
+  const limit = staleAfter(state, entry);
+  if (!entry.registered) {
+    code = SensorStateCode.unregistered;
+    reason = 'no meta message yet';
+  } else if (now - silentSince > limit) {
+    code = SensorStateCode.stale;
+    reason = entry.lastTs > 0 ? `no reading for ${Math.round((now - entry.lastTs) / 1000)} s (limit ${limit / 1000} s)` : `no reading since registration (limit ${limit / 1000} s)`;
+  } else {
+    let worst: AlarmLevel = AlarmLevel.normal;
+    reason = null;
+    if (entry.kind !== 'unknown') {
+      for (const rule of state.config.rules[entry.kind].metrics) {
+        const level = entry.levels.get(rule.metric) ?? AlarmLevel.normal;
+        const latest = entry.latest.get(rule.metric);
+        if (latest && (level > worst || reason === null)) {
+          if (level >= worst) reason = describeLevel(rule, latest.value, level);
+          worst = Math.max(worst, level) as AlarmLevel;
+        }
+      }
+    }
+    code = worst === AlarmLevel.alarm ? SensorStateCode.alarm : worst === AlarmLevel.warning ? SensorStateCode.warning : SensorStateCode.normal;
+  }
+  entry.state = code;
+  entry.stateReason = reason;
+}
+
+function applyMeta(state: TwinState, id: string, meta: SensorMeta | null, ctx: TwinContext, changes: TwinChanges): void {
+  const entry = ensureSensor(state, id, ctx, changes);
+  if (meta === null) {
+    entry.registered = false;
+  } else {
+    const site = state.config.sites.get(id);
+    entry.registered = true;
+    entry.kind = meta.kind;
+    entry.lng = meta.lng;
+    entry.lat = meta.lat;
+    entry.district = meta.district ?? state.config.districtAt(meta.lng, meta.lat) ?? site?.district ?? null;
+    entry.sourceId = meta.source ?? site?.sourceId ?? null;
+    entry.classification = meta.classification ?? null;
+    entry.name = meta.name ?? site?.nameZh ?? null;
+    entry.levels.clear();
+    // Levels depend on the kind's rules: re-evaluate from the latest values without hysteresis memory.
+    for (const rule of state.config.rules[meta.kind].metrics) {
+      const latest = entry.latest.get(rule.metric);
+      if (latest) entry.levels.set(rule.metric, evaluateLevel(rule, latest.value, AlarmLevel.normal));
+    }
+  }
+  refreshState(state, entry, ctx.now());
+  changes.changed.add(entry.index);
+}
+
+function applyReadings(state: TwinState, id: string, readings: readonly Reading[], ctx: TwinContext, changes: TwinChanges): void {
+  const entry = ensureSensor(state, id, ctx, changes);
+  const rules = entry.kind === 'unknown' ? null : state.config.rules[entry.kind];
+  let touched = false;
+  for (const r of readings) {
+    const current = entry.latest.get(r.metric);
+    // A late reading is stored but does not roll the live state back.
+    if (current && current.ts > r.ts) continue;
+    entry.latest.set(r.metric, { value: r.value, ts: r.ts });
+    touched = true;
+    if (r.ts > entry.lastTs) entry.lastTs = r.ts;
+    if (rules) {
+      for (const rule of rules.metrics) {
+        if (rule.metric === r.metric) {
+          entry.levels.set(rule.metric, evaluateLevel(rule, r.value, entry.levels.get(rule.metric) ?? AlarmLevel.normal));
+        }
+      }
+    }
+  }
+  if (!touched) return;
+  if (entry.lastTs > state.lastDataTime) state.lastDataTime = entry.lastTs;
+  refreshState(state, entry, ctx.now());
+  changes.changed.add(entry.index);
+}
+
+function applyTick(state: TwinState, ctx: TwinContext, changes: TwinChanges): void {
+  const now = ctx.now();
+  for (const entry of state.sensors) {
+    const before = entry.state;
+    const reason = entry.stateReason;
+    refreshState(state, entry, now);
+    // Staleness reasons carry a growing duration; only a state change is news.
+    if (entry.state !== before) changes.changed.add(entry.index);
+    else if (entry.state === SensorStateCode.stale) entry.stateReason = entry.stateReason ?? reason;
+  }
+}
+
+/** Applies one input. Changed sensor indices are added to `changes`. */
+export function applyTwinInput(state: TwinState, input: TwinInput, ctx: TwinContext, changes: TwinChanges): void {
+  switch (input.type) {
+    case 'meta':
+      applyMeta(state, input.id, input.meta, ctx, changes);
+      return;
+    case 'readings':
+      applyReadings(state, input.id, input.readings, ctx, changes);
+      return;
+    case 'tick':
+      applyTick(state, ctx, changes);
+      return;
+    default: {
+      const never: never = input;
+      throw new Error(`unknown twin input ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+/** Counts of sensors per display state. */
+export function countByState(state: TwinState): Record<'normal' | 'warning' | 'alarm' | 'stale' | 'unregistered', number> {
+  const counts = { normal: 0, warning: 0, alarm: 0, stale: 0, unregistered: 0 };
+  for (const s of state.sensors) {
+    switch (s.state) {
+      case SensorStateCode.normal:
+        counts.normal++;
+        break;
+      case SensorStateCode.warning:
+        counts.warning++;
+        break;
+      case SensorStateCode.alarm:
+        counts.alarm++;
+        break;
+      case SensorStateCode.stale:
+        counts.stale++;
+        break;
+      case SensorStateCode.unregistered:
+        counts.unregistered++;
+        break;
+    }
+  }
+  return counts;
+}
