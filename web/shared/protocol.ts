@@ -39,7 +39,9 @@ export interface SnapshotMessage {
 /**
  * Changes since the previous seq. Arrays are parallel: for k in 0..n-1, sensor `index[k]`
  * has `state[k]`, headline `value[k]` (NaN = none) and reading time `ts[k]` (0 = none).
- * Sensors new to the epoch come first in `added` (their `i` continues the numbering).
+ * Sensors new to the epoch come first in `added` (their `i` continues the numbering). A
+ * delta may repeat a sensor the client already has from a snapshot taken just before it:
+ * every field is an absolute value, so applying it again is harmless (replace by `i`).
  */
 export interface DeltaMessage {
   epoch: string;

@@ -1,0 +1,70 @@
+/**
+ * `citytwin [all|ingest|web|help]` — starts CityTwin. `all` (the default, `npm start`) runs
+ * everything in one process on embedded parts; `ingest` and `web` run the parts separately
+ * against an external broker and ClickHouse (docs/deployment.md).
+ */
+import { CONFIG_HELP, ConfigError, loadConfig } from './config.ts';
+import { createLogger } from './logger.ts';
+import { startCityTwin, type Role } from './runtime.ts';
+
+const ROLES: readonly Role[] = ['all', 'ingest', 'web'];
+
+function help(): string {
+  const rows = CONFIG_HELP.map(([name, what, def]) => `  ${name.padEnd(28)} ${what} (default ${def})`).join('\n');
+  return `usage: citytwin [all|ingest|web|help]
+
+  all      broker, ClickHouse, ingest, twin, web console and simulator in one process (default)
+  ingest   MQTT -> ClickHouse only (needs CITYTWIN_MQTT_URL; share topics with CITYTWIN_MQTT_SHARE_GROUP)
+  web      twin and web console only (needs CITYTWIN_MQTT_URL)
+
+environment:
+${rows}
+`;
+}
+
+async function main(): Promise<void> {
+  const arg = process.argv[2] ?? 'all';
+  if (arg === 'help' || arg === '--help' || arg === '-h') {
+    process.stdout.write(help());
+    return;
+  }
+  if (!(ROLES as readonly string[]).includes(arg)) {
+    process.stderr.write(`citytwin: unknown command "${arg}"; expected one of ${ROLES.join(', ')}, help\n`);
+    process.exit(2);
+  }
+  const role = arg as Role;
+  let config;
+  try {
+    config = loadConfig(process.env, { simulate: role === 'all' });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`citytwin: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const log = createLogger(config.logLevel, role);
+  let running;
+  try {
+    running = await startCityTwin(config, role, log);
+  } catch (err) {
+    process.stderr.write(`citytwin: cannot start: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
+  if (running.url) process.stdout.write(`\nCityTwin console: ${running.url}\n\n`);
+  else process.stdout.write(`\nCityTwin ${role} running (MQTT ${running.mqttUrl})\n\n`);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    log('info', `${signal}: shutting down (storing what is pending)`);
+    running
+      .close()
+      .then(() => process.exit(0))
+      .catch(() => process.exit(1));
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+void main();

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.ts';
+
+describe('loadConfig', () => {
+  it('gives the documented defaults with an empty environment', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({ httpPort: 8080, httpHost: '127.0.0.1', mqttUrl: null, mqttPort: 1883, clickhouseUrl: null, dataDir: './data', simulate: true, logLevel: 'info' });
+  });
+  it('reads every contract variable', () => {
+    const c = loadConfig({
+      CITYTWIN_HTTP_PORT: '9000',
+      CITYTWIN_HTTP_HOST: '0.0.0.0',
+      CITYTWIN_MQTT_URL: 'mqtt://broker:1883',
+      CITYTWIN_MQTT_PORT: '0',
+      CITYTWIN_CLICKHOUSE_URL: 'http://u:p@ch:8123/city',
+      CITYTWIN_DATA_DIR: '/var/lib/citytwin',
+      CITYTWIN_SIMULATE: '0',
+      CITYTWIN_LOG_LEVEL: 'debug',
+    });
+    expect(c).toMatchObject({ httpPort: 9000, httpHost: '0.0.0.0', mqttUrl: 'mqtt://broker:1883', mqttPort: 0, clickhouseUrl: 'http://u:p@ch:8123/city', dataDir: '/var/lib/citytwin', simulate: false, logLevel: 'debug' });
+  });
+  it.each([
+    ['CITYTWIN_HTTP_PORT', 'eighty', /CITYTWIN_HTTP_PORT="eighty" is not valid: expected an integer from 0 to 65535/],
+    ['CITYTWIN_HTTP_PORT', '70000', /an integer from 0 to 65535/],
+    ['CITYTWIN_SIMULATE', 'yes', /CITYTWIN_SIMULATE="yes" is not valid: expected 1 or 0/],
+    ['CITYTWIN_LOG_LEVEL', 'loud', /one of debug, info, warn, error/],
+    ['CITYTWIN_MQTT_URL', 'http://x', /scheme mqtt:/],
+    ['CITYTWIN_CLICKHOUSE_URL', 'not a url', /CITYTWIN_CLICKHOUSE_URL="not a url"/],
+  ])('rejects %s=%s with one clear line', (name, value, message) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ [name]: value })).toThrow(message);
+  });
+});

@@ -1,0 +1,241 @@
+/**
+ * The HTTP API (documented at /api/docs and /api/openapi.json, generated from this table).
+ */
+import type { ClickHouseClient } from '@clickhouse/client';
+import { z } from 'zod';
+import { queryRows } from '../../ingest/index.ts';
+import {
+  CLASSIFICATIONS,
+  EVENT_TYPES,
+  ID_PATTERN,
+  INCIDENT_TYPES,
+  KIND_LABELS,
+  KIND_METRICS,
+  METRIC_LABELS,
+  METRIC_UNITS,
+  REJECT_REASONS,
+  SENSOR_KINDS,
+  SENSOR_STATES,
+  stateName,
+  type CityBasemap,
+  type CityModel,
+} from '../../twin-model/index.ts';
+import type { ReadingsResponse, SensorDetail, StatsMessage } from '../shared/protocol.ts';
+import { queryLatest, querySensorHistory } from './history-queries.ts';
+import { HttpError, route, timeParam, type RawResponse, type Route } from './http-router.ts';
+import { summarize } from './live-stream.ts';
+import type { TwinService } from './twin-service.ts';
+
+export interface HealthReport {
+  status: 'ok' | 'degraded' | 'down';
+  parts: Record<string, { status: 'ok' | 'degraded' | 'down'; detail?: string }>;
+  version: string;
+  uptimeS: number;
+}
+
+export interface ApiDeps {
+  twin: TwinService;
+  clickhouse: ClickHouseClient;
+  city: CityModel | null;
+  basemap: () => CityBasemap | null;
+  stats: () => StatsMessage;
+  health: () => Promise<HealthReport>;
+  metricsText: () => string;
+}
+
+const sensorId = z.object({ sensorId: z.string().regex(ID_PATTERN, 'must be 1-64 characters of [A-Za-z0-9._-]') });
+const DAY = 86_400_000;
+
+export function apiRoutes(deps: ApiDeps): Route[] {
+  const districtName = (code: string | null) => deps.city?.districts.find((d) => d.code === code) ?? null;
+  const sourceOf = (id: string | null) => deps.city?.sources.find((s) => s.id === id) ?? null;
+
+  return [
+    route({
+      method: 'GET',
+      path: '/api/health',
+      tag: 'system',
+      summary: 'Health of the broker connection, ClickHouse and the ingest',
+      description: '200 with {"status":"ok"|"degraded", ...} when the broker and ClickHouse are reachable; 503 naming the failing part otherwise.',
+      response: 'Health report',
+      handler: async ({ res }) => {
+        const report = await deps.health();
+        res.writeHead(report.status === 'down' ? 503 : 200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+        res.end(JSON.stringify(report));
+      },
+    }),
+    route({
+      method: 'GET',
+      path: '/metrics',
+      tag: 'system',
+      summary: 'Prometheus metrics',
+      response: 'Prometheus text exposition',
+      handler: (): RawResponse => ({ raw: true, contentType: 'text/plain; version=0.0.4; charset=utf-8', body: deps.metricsText() }),
+    }),
+    route({
+      method: 'GET',
+      path: '/api/stats',
+      tag: 'system',
+      summary: 'The live figures of the status strip (also pushed on the socket as `stats`)',
+      response: 'StatsMessage',
+      handler: () => deps.stats(),
+    }),
+    route({
+      method: 'GET',
+      path: '/api/vocabulary',
+      tag: 'city',
+      summary: 'Sensor kinds, metrics with units, states, event and incident types, reject reasons',
+      response: 'Vocabulary',
+      handler: () => ({
+        sensorKinds: SENSOR_KINDS.map((k) => ({ kind: k, metrics: KIND_METRICS[k], label: KIND_LABELS[k] })),
+        metrics: Object.entries(METRIC_UNITS).map(([m, unit]) => ({ metric: m, unit, label: METRIC_LABELS[m as keyof typeof METRIC_LABELS] })),
+        sensorStates: SENSOR_STATES,
+        classifications: CLASSIFICATIONS,
+        eventTypes: EVENT_TYPES,
+        incidentTypes: INCIDENT_TYPES,
+        rejectReasons: REJECT_REASONS,
+      }),
+    }),
+    route({
+      method: 'GET',
+      path: '/api/city/basemap',
+      tag: 'city',
+      summary: 'The offline schematic base map (GeoJSON layers: districts, zones, water, roads, labels, assets)',
+      response: 'CityBasemap',
+      handler: () => {
+        const map = deps.basemap();
+        if (!map) throw new HttpError(404, 'no city model is loaded');
+        return map;
+      },
+    }),
+    route({
+      method: 'GET',
+      path: '/api/city/districts',
+      tag: 'city',
+      summary: 'Districts with codes and names',
+      response: 'Array of {code, nameZh, nameEn, seat}',
+      handler: () => (deps.city?.districts ?? []).map((d) => ({ code: d.code, nameZh: d.nameZh, nameEn: d.nameEn, seat: d.seat })),
+    }),
+    route({
+      method: 'GET',
+      path: '/api/sources',
+      tag: 'city',
+      summary: 'Registered data sources with their department and classification',
+      response: 'Array of Source',
+      handler: () => deps.city?.sources ?? [],
+    }),
+    route({
+      method: 'GET',
+      path: '/api/sensors',
+      tag: 'sensors',
+      summary: 'Sensors known to the twin, filtered',
+      response: '{ total, sensors: SensorSummary[] }',
+      query: z.object({
+        kind: z.enum([...SENSOR_KINDS, 'unknown']).optional(),
+        state: z.enum(SENSOR_STATES).optional(),
+        district: z.string().max(32).optional(),
+        limit: z.coerce.number().int().min(1).max(10_000).default(1000),
+        offset: z.coerce.number().int().min(0).default(0),
+      }),
+      handler: ({ query }) => {
+        const all = deps.twin.state.sensors.filter(
+          (s) =>
+            (!query.kind || s.kind === query.kind) &&
+            (!query.state || stateName(s.state) === query.state) &&
+            (!query.district || s.district === query.district),
+        );
+        return { total: all.length, sensors: all.slice(query.offset, query.offset + query.limit).map(summarize) };
+      },
+    }),
+    route({
+      method: 'GET',
+      path: '/api/sensors/{sensorId}',
+      tag: 'sensors',
+      summary: 'One sensor: kind, position, registration, district, source, state and latest value per metric',
+      response: 'SensorDetail',
+      params: sensorId,
+      handler: async ({ params }): Promise<SensorDetail> => {
+        const entry = deps.twin.state.byId.get(params.sensorId);
+        const stored = entry ? null : await queryLatest(deps.clickhouse, params.sensorId);
+        if (!entry && (!stored || stored.length === 0)) throw new HttpError(404, `sensor "${params.sensorId}" is not known`);
+        const latest: SensorDetail['latest'] = {};
+        const unitOf = (m: string) => METRIC_UNITS[m.replace(/:sum$/, '') as keyof typeof METRIC_UNITS] ?? '';
+        if (entry) for (const [m, v] of entry.latest) latest[m] = { value: v.value, ts: v.ts, unit: unitOf(m) };
+        else for (const r of stored ?? []) latest[r.metric] = { value: r.value, ts: r.ts, unit: unitOf(r.metric) };
+        const site = deps.city?.sensorSites.find((s) => s.id === params.sensorId) ?? null;
+        const district = districtName(entry?.district ?? site?.district ?? null);
+        const source = sourceOf(entry?.sourceId ?? site?.sourceId ?? null);
+        return {
+          id: params.sensorId,
+          kind: entry?.kind ?? site?.kind ?? 'unknown',
+          lng: entry?.lng ?? site?.lng ?? null,
+          lat: entry?.lat ?? site?.lat ?? null,
+          registered: entry?.registered ?? false,
+          name: entry?.name ?? null,
+          nameZh: site?.nameZh ?? entry?.name ?? null,
+          nameEn: site?.nameEn ?? entry?.name ?? null,
+          district: district?.code ?? entry?.district ?? null,
+          districtNameZh: district?.nameZh ?? null,
+          districtNameEn: district?.nameEn ?? null,
+          source: source
+            ? { id: source.id, nameZh: source.nameZh, nameEn: source.nameEn, classification: entry?.classification ?? source.classification }
+            : entry?.sourceId
+              ? { id: entry.sourceId, nameZh: entry.sourceId, nameEn: entry.sourceId, classification: entry.classification ?? 'internal' }
+              : null,
+          classification: entry?.classification ?? source?.classification ?? null,
+          state: entry ? stateName(entry.state) : 'unregistered',
+          latest,
+          stateReason: entry?.stateReason ?? null,
+        };
+      },
+    }),
+    route({
+      method: 'GET',
+      path: '/api/sensors/{sensorId}/readings',
+      tag: 'sensors',
+      summary: 'History of one metric of a sensor, in time order',
+      description:
+        'Times as epoch ms or RFC 3339. Default range: the last hour. Ranges over 3 h come from the per-minute rollup (averages), so `resolution` says what was used.',
+      response: 'ReadingsResponse { sensorId, metric, points: [[epochMs, value], ...], resolution }',
+      params: sensorId,
+      query: z.object({
+        metric: z.string().regex(/^[A-Za-z][A-Za-z0-9_.:-]{0,63}$/, 'must be a metric name such as water_level_cm'),
+        from: timeParam.optional(),
+        to: timeParam.optional(),
+        maxPoints: z.coerce.number().int().min(10).max(20_000).optional(),
+      }),
+      handler: async ({ params, query }): Promise<ReadingsResponse> => {
+        const to = query.to ?? Date.now();
+        const from = query.from ?? to - 3600_000;
+        if (from > to) throw new HttpError(400, `from (${from}) is after to (${to})`);
+        if (to - from > 400 * DAY) throw new HttpError(400, 'the range is over 400 days; ask for a shorter range');
+        const result = await querySensorHistory(deps.clickhouse, { sensorId: params.sensorId, metric: query.metric, from, to, ...(query.maxPoints ? { maxPoints: query.maxPoints } : {}) });
+        if (result.points.length === 0 && !deps.twin.state.byId.has(params.sensorId)) {
+          throw new HttpError(404, `sensor "${params.sensorId}" is not known`);
+        }
+        return { sensorId: params.sensorId, metric: query.metric, points: result.points, resolution: result.resolution };
+      },
+    }),
+    route({
+      method: 'GET',
+      path: '/api/dead-letters',
+      tag: 'ingest',
+      summary: 'Recently rejected messages with topic, reason and (truncated) payload',
+      response: 'Array of dead letters, newest first',
+      query: z.object({
+        reason: z.enum(REJECT_REASONS).optional(),
+        limit: z.coerce.number().int().min(1).max(1000).default(100),
+      }),
+      handler: async ({ query }) =>
+        (
+          await queryRows<Record<string, unknown>>(
+            deps.clickhouse,
+            `SELECT toUnixTimestamp64Milli(received_at) AS receivedAt, topic, reason, detail, source, payload, payload_encoding AS payloadEncoding, payload_bytes AS payloadBytes
+             FROM dead_letters ${query.reason ? 'WHERE reason = {reason:String}' : ''}
+             ORDER BY received_at DESC LIMIT {limit:UInt32}`,
+            { reason: query.reason ?? '', limit: query.limit },
+          )
+        ).map((r) => ({ ...r, receivedAt: Number(r.receivedAt), payloadBytes: Number(r.payloadBytes) })),
+    }),
+  ];
+}

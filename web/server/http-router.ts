@@ -1,0 +1,180 @@
+/**
+ * A small typed router over node:http. Each route declares its path parameters and query
+ * as zod schemas; the same table drives validation, dispatch and the OpenAPI document, so
+ * the docs cannot drift from what the server accepts.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { z } from 'zod';
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+export interface RouteContext<P, Q> {
+  params: P;
+  query: Q;
+  req: IncomingMessage;
+  res: ServerResponse;
+}
+
+/** A handler returns a JSON-able value (sent as 200 JSON), or a RawResponse, or handles `res` itself and returns undefined. */
+export interface RawResponse {
+  raw: true;
+  status?: number;
+  contentType: string;
+  body: string | Buffer;
+}
+
+export interface Route<P extends z.ZodTypeAny = z.ZodTypeAny, Q extends z.ZodTypeAny = z.ZodTypeAny> {
+  method: 'GET' | 'POST';
+  /** Path with `{name}` parameters, e.g. `/api/sensors/{sensorId}`. */
+  path: string;
+  summary: string;
+  description?: string;
+  tag: string;
+  params?: P;
+  query?: Q;
+  /** Description of the 200 response for the docs. */
+  response: string;
+  handler: (ctx: RouteContext<z.infer<P>, z.infer<Q>>) => Promise<unknown> | unknown;
+}
+
+/** Declares a route with inferred parameter types. */
+export function route<P extends z.ZodTypeAny = z.ZodObject<{}>, Q extends z.ZodTypeAny = z.ZodObject<{}>>(r: Route<P, Q>): Route {
+  return r as unknown as Route;
+}
+
+interface Compiled {
+  route: Route;
+  regex: RegExp;
+  names: string[];
+}
+
+function compile(r: Route): Compiled {
+  const names: string[] = [];
+  const escape = (text: string) => text.replace(/[.*+?^$()|[\]\\{}]/g, '\\$&');
+  let pattern = '';
+  let last = 0;
+  for (const m of r.path.matchAll(/\{(\w+)\}/g)) {
+    pattern += `${escape(r.path.slice(last, m.index))}([^/]+)`;
+    names.push(m[1]!);
+    last = m.index + m[0].length;
+  }
+  pattern += escape(r.path.slice(last));
+  return { route: r, regex: new RegExp(`^${pattern}$`), names };
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  res.end(text);
+}
+
+function zodMessage(error: z.ZodError, where: string): { error: string; issues: Array<{ path: string; message: string }> } {
+  const issues = error.issues.map((i) => ({ path: `${where}.${i.path.join('.')}`, message: i.message }));
+  return { error: `invalid ${where}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues };
+}
+
+export class Router {
+  private readonly compiled: Compiled[];
+
+  constructor(readonly routes: readonly Route[]) {
+    this.compiled = routes.map(compile);
+  }
+
+  /** Handles the request if a route matches its path; returns false when none does. */
+  async handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> {
+    const matches = this.compiled.filter((c) => c.regex.test(url.pathname));
+    if (matches.length === 0) return false;
+    const match = matches.find((c) => c.route.method === req.method);
+    if (!match) {
+      res.setHeader('allow', matches.map((m) => m.route.method).join(', '));
+      sendJson(res, 405, { error: `method ${req.method} not allowed on ${url.pathname}` });
+      return true;
+    }
+    try {
+      const groups = match.regex.exec(url.pathname)!.slice(1);
+      const rawParams: Record<string, string> = {};
+      match.names.forEach((n, i) => {
+        try {
+          rawParams[n] = decodeURIComponent(groups[i] ?? '');
+        } catch {
+          throw new HttpError(400, `path parameter ${n} is not valid percent-encoding`);
+        }
+      });
+      const rawQuery: Record<string, string> = {};
+      for (const [k, v] of url.searchParams) {
+        if (k in rawQuery) throw new HttpError(400, `query parameter ${k} is given more than once`);
+        rawQuery[k] = v;
+      }
+      const params = match.route.params ? match.route.params.safeParse(rawParams) : { success: true as const, data: rawParams };
+      if (!params.success) throw new HttpError(400, zodMessage(params.error, 'path').error, zodMessage(params.error, 'path').issues);
+      const query = match.route.query ? match.route.query.safeParse(rawQuery) : { success: true as const, data: {} };
+      if (!query.success) throw new HttpError(400, zodMessage(query.error, 'query').error, zodMessage(query.error, 'query').issues);
+      const result = await match.route.handler({ params: params.data, query: query.data, req, res });
+      if (res.headersSent || res.writableEnded) return true;
+      if (result && typeof result === 'object' && (result as RawResponse).raw === true) {
+        const raw = result as RawResponse;
+        res.writeHead(raw.status ?? 200, { 'content-type': raw.contentType, 'cache-control': 'no-store' });
+        res.end(raw.body);
+      } else {
+        sendJson(res, 200, result);
+      }
+    } catch (err) {
+      if (res.headersSent) {
+        res.end();
+      } else if (err instanceof HttpError) {
+        sendJson(res, err.status, err.details ? { error: err.message, issues: err.details } : { error: err.message });
+      } else {
+        sendJson(res, 500, { error: `internal error: ${(err as Error).message}` });
+      }
+    }
+    return true;
+  }
+}
+
+/** Epoch ms or RFC 3339 in a query string. */
+export const timeParam = z.string().transform((v, ctx) => {
+  const ms = /^\d{1,15}$/.test(v) ? Number(v) : /^\d{4}-\d{2}-\d{2}T/.test(v) ? Date.parse(v) : Number.NaN;
+  if (Number.isNaN(ms)) {
+    ctx.addIssue({ code: 'custom', message: `"${v.slice(0, 40)}" is neither epoch ms nor an RFC 3339 time` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+/** OpenAPI 3.1 document from the route table. */
+export function openApiDocument(routes: readonly Route[], info: { title: string; version: string; description: string }): unknown {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const r of routes) {
+    const parameters: unknown[] = [];
+    const add = (schema: z.ZodTypeAny | undefined, where: 'path' | 'query') => {
+      if (!schema) return;
+      const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as { properties?: Record<string, unknown>; required?: string[] };
+      for (const [name, s] of Object.entries(json.properties ?? {})) {
+        parameters.push({ name, in: where, required: where === 'path' || (json.required ?? []).includes(name), schema: s });
+      }
+    };
+    add(r.params, 'path');
+    add(r.query, 'query');
+    paths[r.path] ??= {};
+    paths[r.path]![r.method.toLowerCase()] = {
+      summary: r.summary,
+      ...(r.description ? { description: r.description } : {}),
+      tags: [r.tag],
+      parameters,
+      responses: {
+        200: { description: r.response },
+        400: { description: 'Invalid parameters: JSON `{ "error": "...", "issues": [...] }`' },
+        404: { description: 'Not found: JSON `{ "error": "..." }`' },
+      },
+    };
+  }
+  return { openapi: '3.1.0', info, paths };
+}
