@@ -1,0 +1,223 @@
+/**
+ * `npm run bench`: throughput and latency of the live path on embedded parts, printing each
+ * figure with its target and ratio. Publishers run in their own processes; the broker, the
+ * ingest and the embedded ClickHouse run in this one, as in `npm start`.
+ *
+ *   1. single-reading messages: stored rate vs. the rate the same broker delivers to a
+ *      subscriber that does nothing (target ≥ 0.9), 0 lost;
+ *   2. packed messages: readings/s stored end to end (target ≥ 250,000), 0 lost, and the ratio
+ *      to a raw insert of the same rows into the same engine;
+ *   3. publish → socket.io client p99 at 5,000 msg/s (target ≤ 250 ms), the whole product
+ *      (`citytwin all`) in a child process.
+ *
+ * Options: BENCH_SCALE (default 1) multiplies message counts; BENCH_ONLY=1,2,3 picks runs.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mqtt from 'mqtt';
+import { io as connectSocket } from 'socket.io-client';
+import {
+  createClickHouse,
+  createIngest,
+  MqttSource,
+  percentile,
+  queryRows,
+  runMigrations,
+  startEmbeddedBroker,
+} from '../../ingest/index.ts';
+import type { DeltaMessage, SnapshotMessage } from '../../web/shared/protocol.ts';
+import { loadSensorId, type LoadOptions, type LoadResult } from '../load-generator.ts';
+
+const SCALE = Number(process.env.BENCH_SCALE ?? '1');
+const ONLY = new Set((process.env.BENCH_ONLY ?? '1,2,3').split(',').map((s) => s.trim()));
+const TSX = join(process.cwd(), 'node_modules', '.bin', 'tsx');
+const PUBLISHER = join(import.meta.dirname, 'publisher-process.ts');
+
+function fmt(n: number, digits = 0): string {
+  return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+}
+
+function line(name: string, value: string, target: string, ok: boolean | null): void {
+  const verdict = ok === null ? '' : ok ? '  ok' : '  BELOW TARGET';
+  process.stdout.write(`  ${name.padEnd(52)} ${value.padStart(16)}   ${target}${verdict}\n`);
+}
+
+async function publishInChild(options: LoadOptions | Record<string, unknown>): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(TSX, [PUBLISHER, JSON.stringify(options)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').at(-1)!) as LoadResult) : reject(new Error(`publisher exited with ${code}`))));
+  });
+}
+
+async function waitUntil(check: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  return true;
+}
+
+/** Runs 1 and 2 share one broker and engine in this process. */
+async function throughputRuns(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'citytwin-bench-'));
+  const client = createClickHouse({ url: null, dataDir: dir });
+  await runMigrations(client);
+  const broker = await startEmbeddedBroker('127.0.0.1', 0);
+  try {
+    if (ONLY.has('1')) {
+      const messages = Math.round(150_000 * SCALE);
+      process.stdout.write(`\n1. single-reading messages, QoS 1, ${fmt(messages)} messages over 5,000 sensors (aedes, embedded ClickHouse)\n`);
+      // Baseline: what the broker delivers to a subscriber that does nothing.
+      const idle = await mqtt.connectAsync(broker.url, { clientId: 'bench-idle' });
+      let got = 0;
+      let first = 0;
+      let last = 0;
+      idle.on('message', () => {
+        if (got === 0) first = performance.now();
+        got++;
+        last = performance.now();
+      });
+      await idle.subscribeAsync('citytwin/v1/#', { qos: 1 });
+      const base = await publishInChild({ brokerUrl: broker.url, sensors: 5000, messages, mode: 'single', qos: 1, topicPrefix: 'citytwin/v1/sensors' });
+      await waitUntil(() => got >= base.sent, 30_000);
+      await idle.endAsync();
+      const baseRate = got / ((last - first) / 1000);
+      line('broker → idle subscriber', `${fmt(baseRate)} msg/s`, `(${fmt(got)} of ${fmt(base.sent)} delivered)`, null);
+
+      // The ingest: parse, validate, batch, store.
+      const ingest = createIngest({ client, batchMaxRows: 20_000, batchMaxDelayMs: 200 });
+      let firstAt = 0;
+      const source = new MqttSource({
+        url: broker.url,
+        clientId: 'bench-ingest',
+        onMessage: (t, p, at) => {
+          if (firstAt === 0) firstAt = performance.now();
+          ingest.pipeline.handleMessage(t, p, at);
+        },
+      });
+      await source.start();
+      const prefix = 'citytwin/v1/sensors';
+      const run = await publishInChild({ brokerUrl: broker.url, sensors: 5000, messages, mode: 'single', qos: 1, topicPrefix: prefix });
+      const m = ingest.pipeline.metrics;
+      await waitUntil(() => m.received >= run.sent, 60_000);
+      await ingest.writer.flush();
+      const storedAt = performance.now();
+      const rate = m.stored / ((storedAt - firstAt) / 1000);
+      const [row] = await queryRows<{ n: number | string }>(client, "SELECT count() AS n FROM readings FINAL WHERE sensor_id LIKE 'load-%'");
+      const inTable = Number(row?.n);
+      await source.stop();
+      const ratio = rate / baseRate;
+      line('published → stored', `${fmt(rate)} msg/s`, `ratio to idle subscriber ${fmt(ratio, 2)} (target ≥ 0.90)`, ratio >= 0.9);
+      line('lost (sent − rows in ClickHouse)', fmt(run.sent - inTable), `(sent ${fmt(run.sent)}, stored ${fmt(inTable)}, rejected ${fmt(m.rejected)}; target 0)`, run.sent === inTable);
+      line('insert p95 per batch', `${fmt(m.writeP95())} ms`, `(${m.batchesWritten} batches)`, null);
+      await client.command({ query: 'TRUNCATE TABLE readings' });
+    }
+
+    if (ONLY.has('2')) {
+      const per = 100;
+      const messages = Math.round(20_000 * SCALE);
+      process.stdout.write(`\n2. packed SenML messages, ${per} readings each, QoS 1, ${fmt(messages * per)} readings\n`);
+      const ingest = createIngest({ client, batchMaxRows: 100_000, batchMaxDelayMs: 200 });
+      let firstAt = 0;
+      const source = new MqttSource({
+        url: broker.url,
+        clientId: 'bench-ingest-packed',
+        onMessage: (t, p, at) => {
+          if (firstAt === 0) firstAt = performance.now();
+          ingest.pipeline.handleMessage(t, p, at);
+        },
+      });
+      await source.start();
+      const run = await publishInChild({ brokerUrl: broker.url, sensors: 2000, messages, mode: 'packed', readingsPerMessage: per, qos: 1 });
+      const m = ingest.pipeline.metrics;
+      await waitUntil(() => m.received >= run.sent, 120_000);
+      await ingest.writer.flush();
+      const elapsed = (performance.now() - firstAt) / 1000;
+      const rate = m.readingsStored / elapsed;
+      const [row] = await queryRows<{ n: number | string }>(client, "SELECT count() AS n FROM readings FINAL WHERE sensor_id LIKE 'load-%'");
+      const inTable = Number(row?.n);
+      await source.stop();
+      line('readings published → stored', `${fmt(rate)} rd/s`, '(target ≥ 250,000)', rate >= 250_000);
+      line('lost (sent − rows in ClickHouse)', fmt(run.readings - inTable), `(sent ${fmt(run.readings)}, stored ${fmt(inTable)}; target 0)`, run.readings === inTable);
+
+      // Raw insert of the same rows, same batch size, same engine: the ceiling.
+      await client.command({ query: 'TRUNCATE TABLE readings' });
+      const rows: unknown[][] = [];
+      const now = Date.now();
+      for (let i = 0; i < run.readings; i++) rows.push(['sensor', loadSensorId(i % 2000), 'water_level_cm', now - Math.floor(i / 2000), (i % 1000) / 10, now]);
+      const t0 = performance.now();
+      for (let i = 0; i < rows.length; i += 100_000) {
+        await client.insert({ table: 'readings', values: rows.slice(i, i + 100_000), format: 'JSONCompactEachRow' });
+      }
+      const rawRate = rows.length / ((performance.now() - t0) / 1000);
+      line('raw insert of the same rows (100k batches)', `${fmt(rawRate)} rd/s`, `end-to-end / raw = ${fmt(rate / rawRate, 2)}`, null);
+      await client.command({ query: 'TRUNCATE TABLE readings' });
+    }
+  } finally {
+    await broker.close();
+    await client.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Run 3: the whole product in a child process, a publisher child, a console client here. */
+async function latencyRun(): Promise<void> {
+  const rate = 5000;
+  const seconds = Math.max(5, Math.round(20 * SCALE));
+  process.stdout.write(`\n3. publish → socket.io client latency at ${fmt(rate)} msg/s for ${seconds} s (citytwin all, simulator off)\n`);
+  const dir = mkdtempSync(join(tmpdir(), 'citytwin-bench-lat-'));
+  const app = spawn(TSX, ['bin/citytwin.ts', 'all'], {
+    env: { ...process.env, CITYTWIN_HTTP_PORT: '0', CITYTWIN_MQTT_PORT: '0', CITYTWIN_SIMULATE: '0', CITYTWIN_DATA_DIR: dir, CITYTWIN_LOG_LEVEL: 'info', CITYTWIN_SENSORS: '100' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  try {
+    let out = '';
+    app.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const ok = await waitUntil(() => /CityTwin console: (\S+)/.test(out) && /embedded MQTT broker on (\S+)/.test(out), 60_000);
+    if (!ok) throw new Error(`citytwin did not start:\n${out}`);
+    const url = /CityTwin console: (\S+)/.exec(out)![1]!;
+    const brokerUrl = /embedded MQTT broker on (\S+)/.exec(out)![1]!;
+    const socket = connectSocket(url, { transports: ['websocket'] });
+    const ids: string[] = [];
+    const latencies: number[] = [];
+    let start = Number.POSITIVE_INFINITY;
+    socket.on('connect', () => socket.emit('resume', { epoch: null, lastSeq: null }));
+    socket.on('snapshot', (s: SnapshotMessage) => s.sensors.forEach((x) => (ids[x.i] = x.id)));
+    socket.on('delta', (d: DeltaMessage) => {
+      const at = Date.now();
+      for (const x of d.added) ids[x.i] = x.id;
+      const index = new Uint32Array(d.index);
+      const ts = new Float64Array(d.ts);
+      index.forEach((i, k) => {
+        const t = ts[k]!;
+        if (t >= start && ids[i]?.startsWith('load-')) latencies.push(at - t);
+      });
+    });
+    await waitUntil(() => socket.connected, 10_000);
+    start = Date.now();
+    const run = (await publishInChild({ latency: true, brokerUrl, sensors: 10_000, ratePerSec: rate, seconds })) as unknown as { sent: number; elapsedMs: number };
+    await new Promise((r) => setTimeout(r, 1000));
+    socket.close();
+    const p50 = percentile(latencies, 0.5);
+    const p99 = percentile(latencies, 0.99);
+    line('messages published', fmt(run.sent), `(${fmt(run.sent / (run.elapsedMs / 1000))} msg/s achieved)`, null);
+    line('readings seen by the client', fmt(latencies.length), '(a sensor updated twice within one 100 ms delta counts once)', null);
+    line('publish → client p50', `${fmt(p50)} ms`, '', null);
+    line('publish → client p99', `${fmt(p99)} ms`, '(target ≤ 250 ms)', p99 <= 250);
+  } finally {
+    app.kill('SIGTERM');
+    await new Promise((r) => app.once('exit', r));
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+process.stdout.write(`CityTwin benchmarks (${new Date().toISOString()}, scale ${SCALE}); figures vary ±15–30% run to run on shared machines\n`);
+if (ONLY.has('1') || ONLY.has('2')) await throughputRuns();
+if (ONLY.has('3')) await latencyRun();
+process.stdout.write('\n');
+process.exit(0);
