@@ -217,7 +217,7 @@ export async function startCityTwin(config: CityTwinConfig, role: Role, log: Log
       const m = ingest?.pipeline.metrics;
       return m
         ? renderPrometheus(m, {
-            pendingMessages: ingest!.writer.pendingMessages,
+            pendingMessages: ingest!.writer.pendingMessages - ingest!.writer.pendingRejected,
             ingestLagMs: s.ingestLagMs,
             storageUp: s.storage !== 'down',
             brokerUp,

@@ -108,6 +108,11 @@ export class BatchWriter {
     return this.current.messages + this.queue.reduce((n, b) => n + b.messages, 0);
   }
 
+  /** Rejected messages whose dead letters are not yet written (part of `pendingMessages`). */
+  get pendingRejected(): number {
+    return this.current.rejectedMessages + this.queue.reduce((n, b) => n + b.rejectedMessages, 0);
+  }
+
   get pendingRows(): number {
     return this.current.rows + this.queue.reduce((n, b) => n + b.rows, 0);
   }

@@ -20,7 +20,7 @@ import {
 } from '../twin-model/index.ts';
 import type { BatchWriter } from './batch-writer.ts';
 import { IngestMetrics } from './ingest-metrics.ts';
-import type { EntityName } from './storage-batch.ts';
+import { readingRow, type EntityName } from './storage-batch.ts';
 
 /** Dead letters keep at most this many bytes of the raw payload (docs/ingest.md). */
 export const DEAD_LETTER_PAYLOAD_BYTES = 4096;
@@ -101,7 +101,7 @@ export class IngestPipeline {
       return;
     }
     const batch = this.writer.batch;
-    for (const r of parsed.readings) batch.readings.push([entity, id, r.metric, r.ts, r.value, receivedAt]);
+    for (const r of parsed.readings) batch.readings.push(readingRow(entity, id, r.metric, r.ts, r.value, receivedAt));
     for (const r of parsed.texts) batch.texts.push([entity, id, r.metric, r.ts, r.value, receivedAt]);
     this.metrics.readingsAccepted += parsed.readings.length;
     this.writer.commitMessage(parsed.readings.length + parsed.texts.length, receivedAt);

@@ -5,6 +5,7 @@
  */
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readingRow } from '../ingest/storage-batch.ts';
 import { createClickHouse, createIngest, MqttSource, queryRows, runMigrations, startEmbeddedBroker, type EmbeddedBroker, type Ingest } from '../ingest/index.ts';
 import { tempDir, waitFor } from './support/fixtures.ts';
 
@@ -98,7 +99,7 @@ describe('ingest on embedded parts', () => {
     const now = Date.now();
     const batch = {
       id: 'retry-test-1',
-      readings: [['sensor', 'dup-1', 'pm25', now, 5, now] as ['sensor', string, string, number, number, number]],
+      readings: [readingRow('sensor', 'dup-1', 'pm25', now, 5, now)],
       texts: [],
       sensors: [],
       deadLetters: [],

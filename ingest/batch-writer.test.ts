@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { BatchWriter } from './batch-writer.ts';
+import { readingRow, type StorageBatch, type StorageSink } from './storage-batch.ts';
+
+/** A sink at the adapter interface that stores batches in memory and can be made to fail. */
+class MemorySink implements StorageSink {
+  readonly batches: StorageBatch[] = [];
+  failures = 0;
+  attempts = 0;
+  async write(batch: StorageBatch): Promise<void> {
+    this.attempts++;
+    if (this.failures > 0) {
+      this.failures--;
+      throw new Error('storage unavailable');
+    }
+    this.batches.push(batch);
+  }
+}
+
+function add(writer: BatchWriter, n: number, at = 1): void {
+  for (let i = 0; i < n; i++) {
+    writer.batch.readings.push(readingRow('sensor', `s-${i}`, 'pm25', at + i, i, at));
+    writer.commitMessage(1, at);
+  }
+}
+
+describe('BatchWriter', () => {
+  it('seals a batch when it reaches maxRows and writes batches in order', async () => {
+    const sink = new MemorySink();
+    const stored: number[] = [];
+    const writer = new BatchWriter(sink, { maxRows: 10, maxDelayMs: 10_000, idPrefix: 't', onStored: (b) => stored.push(b.messages) });
+    add(writer, 25);
+    await writer.flush();
+    expect(stored).toEqual([10, 10, 5]);
+    expect(sink.batches.map((b) => b.id)).toEqual(['t-0', 't-1', 't-2']);
+    expect(writer.pendingMessages).toBe(0);
+  });
+
+  it('seals by time', async () => {
+    const sink = new MemorySink();
+    const writer = new BatchWriter(sink, { maxRows: 1000, maxDelayMs: 20, idPrefix: 't' });
+    add(writer, 3);
+    expect(writer.pendingMessages).toBe(3);
+    await new Promise((r) => setTimeout(r, 80));
+    expect(sink.batches).toHaveLength(1);
+    expect(writer.pendingMessages).toBe(0);
+  });
+
+  it('retries a failing batch with the same id, reports health, and loses nothing', async () => {
+    const sink = new MemorySink();
+    sink.failures = 3;
+    const errors: number[] = [];
+    const writer = new BatchWriter(sink, { maxRows: 5, maxDelayMs: 10_000, idPrefix: 'r', retryDelayMs: 5, onError: (_e, attempt) => errors.push(attempt) });
+    add(writer, 5);
+    await new Promise((r) => setTimeout(r, 2));
+    expect(writer.health().state).toBe('degraded');
+    expect(writer.health().lastError).toBe('storage unavailable');
+    expect(writer.oldestPendingAt).toBe(1);
+    add(writer, 5, 100);
+    await writer.flush();
+    expect(errors).toEqual([1, 2, 3]);
+    expect(sink.batches.map((b) => [b.id, b.messages])).toEqual([
+      ['r-0', 5],
+      ['r-1', 5],
+    ]);
+    expect(writer.health().state).toBe('ok');
+  });
+});

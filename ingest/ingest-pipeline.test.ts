@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { createRandom } from '../twin-model/index.ts';
+import { createIngest } from './index.ts';
+import type { StorageBatch, StorageSink } from './storage-batch.ts';
+
+class MemorySink implements StorageSink {
+  readonly batches: StorageBatch[] = [];
+  async write(batch: StorageBatch): Promise<void> {
+    this.batches.push(batch);
+  }
+}
+
+const NOW = Date.UTC(2026, 6, 1, 8);
+const GOOD_TOPICS = ['citytwin/v1/sensors/wl-1/data', 'citytwin/v1/metrics/hall-1/data', 'citytwin/v1/sensors/wl-1/meta', 'citytwin/v1/events/hotline', 'citytwin/v1/units/u-1/position'];
+
+/** Random bytes, truncated JSON, wrong types, odd topics: a bounded fuzz of the message path. */
+function junk(r: ReturnType<typeof createRandom>): [string, Buffer] {
+  const topics = [...GOOD_TOPICS, 'citytwin/v1/sensors/%%/data', 'citytwin/v1', 'citytwin/v1/sensors//data', 'x/y', `citytwin/v1/sensors/${'a'.repeat(80)}/data`, 'citytwin/v1/units/u-1/position/extra'];
+  const topic = r.pick(topics);
+  const shapes: Array<() => Buffer> = [
+    () => Buffer.from(Array.from({ length: r.int(64) }, () => r.int(256))),
+    () => Buffer.from(JSON.stringify({ ts: NOW, values: { water_level_cm: r.range(-10, 100) } }).slice(0, r.int(40))),
+    () => Buffer.from(JSON.stringify({ ts: r.pick([NOW, 'x', null, -1, 1e300, NOW / 1000]), values: { water_level_cm: r.pick([1, '1', null, [], {}, true]) } })),
+    () => Buffer.from(JSON.stringify([{ bn: r.pick(['wl-1:', 'x', 5]), n: r.pick(['water_level_cm', 'pm25', '', 7]), v: r.pick([1, 'NaN', null]), t: r.pick([0, -5, 'a']) }])),
+    () => Buffer.from(JSON.stringify({ id: r.pick(['c1', '', 'bad id']), ts: NOW, type: r.pick(['citizen_report', 'x']), lng: r.range(-200, 200), lat: 30 })),
+    () => Buffer.from(JSON.stringify({ kind: r.pick(['rain_gauge', 'x']), lng: r.range(100, 120), lat: r.range(20, 40) })),
+    () => Buffer.from(r.pick(['', 'null', '[]', '{}', '1e999', '"str"', '{"ts":1e999}'])),
+  ];
+  return [topic, r.pick(shapes)()];
+}
+
+describe('IngestPipeline', () => {
+  it('keeps received = stored + rejected + pending through 5,000 fuzzed messages', async () => {
+    const sink = new MemorySink();
+    const { pipeline, writer } = createIngest({ sink, batchMaxRows: 200, batchMaxDelayMs: 5, now: () => NOW });
+    const r = createRandom(99);
+    for (let i = 0; i < 5000; i++) {
+      const [topic, payload] = junk(r);
+      pipeline.handleMessage(topic, payload, NOW);
+      const m = pipeline.metrics;
+      expect(m.received).toBe(m.stored + m.rejected + writer.pendingMessages - countRejectedPending(writer));
+    }
+    await writer.flush();
+    const m = pipeline.metrics;
+    expect(m.received).toBe(5000);
+    expect(m.stored + m.rejected).toBe(5000);
+    const deadLetters = sink.batches.reduce((n, b) => n + b.deadLetters.length, 0);
+    expect(deadLetters).toBe(m.rejected);
+    expect(m.rejected).toBeGreaterThan(3000);
+    const byReason = [...m.rejectedBy.keys()].map((k) => k.split('|')[0]);
+    expect(byReason).toEqual(expect.arrayContaining(['invalid_json', 'invalid_utf8', 'bad_schema', 'unknown_topic', 'bad_id', 'bad_time', 'non_finite', 'empty']));
+  });
+
+  it('hands accepted readings to listeners before they are stored', () => {
+    const sink = new MemorySink();
+    const { pipeline } = createIngest({ sink, batchMaxRows: 1000, batchMaxDelayMs: 10_000, now: () => NOW });
+    const seen: string[] = [];
+    pipeline.addListener({ onReadings: (entity, id, readings) => seen.push(`${entity}:${id}:${readings.map((x) => x.value).join(',')}`) });
+    pipeline.handleMessage('citytwin/v1/sensors/wl-1/data', Buffer.from(JSON.stringify({ ts: NOW, values: { water_level_cm: 7 } })), NOW);
+    expect(seen).toEqual(['sensor:wl-1:7']);
+    expect(sink.batches).toHaveLength(0);
+  });
+});
+
+/** Rejected messages are counted at once but their dead letters are pending too. */
+function countRejectedPending(writer: ReturnType<typeof createIngest>['writer']): number {
+  return writer.pendingRejected;
+}

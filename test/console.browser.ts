@@ -1,0 +1,95 @@
+/**
+ * The console in real Chromium against the whole product (embedded parts, simulator on):
+ * the map draws, sensors arrive live, a click opens the sensor's panel with its chart, the
+ * language toggles, and nothing errors. Screenshots go to test-results/ for review.
+ */
+import { mkdirSync } from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../bin/config.ts';
+import { startCityTwin, type RunningCityTwin } from '../bin/runtime.ts';
+import { collectErrors, launchChromium } from './support/browser.ts';
+import { tempDir, waitFor } from './support/fixtures.ts';
+
+import type {} from '../web/client/test-hooks.ts'; // declares window.__citytwin
+
+const dir = tempDir('browser');
+let app: RunningCityTwin;
+let browser: Browser;
+let page: Page;
+let errors: string[];
+mkdirSync('test-results', { recursive: true });
+
+beforeAll(async () => {
+  app = await startCityTwin(
+    loadConfig({
+      CITYTWIN_HTTP_PORT: '0',
+      CITYTWIN_MQTT_PORT: '0',
+      CITYTWIN_DATA_DIR: dir.path,
+      CITYTWIN_SIMULATE: '1',
+      CITYTWIN_SENSORS: '1500',
+      CITYTWIN_TIME_SCALE: '20',
+      CITYTWIN_LOG_LEVEL: 'warn',
+    }),
+    'all',
+  );
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  errors = collectErrors(page);
+  await page.goto(app.url!);
+  await page.waitForFunction(() => window.__citytwin?.ready === true, undefined, { timeout: 30_000 });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+  dir.remove();
+});
+
+describe('the console in Chromium', () => {
+  it('draws the map and the live sensors with the fast WebGL renderer', async () => {
+    expect(await page.evaluate(() => window.__citytwin!.webglRenderer())).toMatch(/llvmpipe/i);
+    await expect.poll(() => page.evaluate(() => window.__citytwin!.drawnCount()), { timeout: 20_000 }).toBeGreaterThan(500);
+    const seq = await page.evaluate(() => window.__citytwin!.lastSeq());
+    await expect.poll(() => page.evaluate(() => window.__citytwin!.lastSeq()), { timeout: 10_000 }).toBeGreaterThan(seq);
+    expect(await page.locator('canvas').count()).toBeGreaterThan(0);
+    expect(await page.evaluate(() => window.__citytwin!.language())).toBe('zh');
+    await expect.poll(() => page.getByTestId('status-strip').innerText()).toMatch(/消息|传感器/);
+    await page.screenshot({ path: 'test-results/console-zh.png' });
+  });
+
+  it('opens a sensor panel with its chart from a click on the map', async () => {
+    // A sensor with a few readings stored, drawn inside the viewport.
+    const id = await waitFor('a sensor with stored history in view', async () => {
+      const candidates = app.twin!.state.sensors.filter((s) => s.registered && s.lastTs > 0 && s.kind === 'water_level').map((s) => s.id);
+      for (const candidate of candidates) {
+        const pos = await page.evaluate((sid) => window.__citytwin!.projectSensor(sid), candidate);
+        if (pos && pos[0] > 300 && pos[0] < 900 && pos[1] > 150 && pos[1] < 650) return candidate;
+      }
+      return null;
+    });
+    await waitFor('its readings stored', () => app.ingest!.pipeline.metrics.readingsStored > 0);
+    const pos = (await page.evaluate((sid) => window.__citytwin!.projectSensor(sid), id))!;
+    await page.mouse.click(pos[0], pos[1]);
+    const panel = page.getByTestId('sensor-panel');
+    await expect.poll(() => panel.isVisible(), { timeout: 10_000 }).toBe(true);
+    // The click may land on a neighbour drawn on top; the panel names the sensor it shows.
+    const shown = await panel.innerText();
+    expect(shown).toMatch(/[A-Za-z]+-\d+/);
+    await expect.poll(() => page.getByTestId('sensor-chart').locator('canvas').count(), { timeout: 10_000 }).toBeGreaterThan(0);
+    await page.screenshot({ path: 'test-results/console-sensor.png' });
+  });
+
+  it('switches to English and back', async () => {
+    await page.getByTestId('language-toggle').click();
+    await expect.poll(() => page.evaluate(() => window.__citytwin!.language())).toBe('en');
+    await expect.poll(() => page.getByTestId('status-strip').innerText()).toMatch(/msg|sensors|Sensors/i);
+    await page.screenshot({ path: 'test-results/console-en.png' });
+    await page.getByTestId('language-toggle').click();
+    await expect.poll(() => page.evaluate(() => window.__citytwin!.language())).toBe('zh');
+  });
+
+  it('logs no errors', () => {
+    expect(errors).toEqual([]);
+  });
+});

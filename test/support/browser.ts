@@ -1,0 +1,37 @@
+/**
+ * Launches Debian's Chromium through playwright-core (never a downloaded browser) with the
+ * flags that select Mesa's llvmpipe WebGL instead of the much slower SwiftShader fallback.
+ */
+import { chromium, type Browser, type ConsoleMessage, type Page } from 'playwright-core';
+
+export const CHROMIUM = '/usr/bin/chromium';
+
+export const CHROMIUM_ARGS = [
+  '--headless=new',
+  '--no-sandbox',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+  '--use-angle=gl-egl',
+  '--ignore-gpu-blocklist',
+  '--enable-unsafe-swiftshader',
+];
+
+export async function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+}
+
+/** Collects console errors and page errors, ignoring known harmless GPU notices. */
+export function collectErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('console', (msg: ConsoleMessage) => {
+    if (msg.type() !== 'error') return;
+    const text = msg.text();
+    if (/GPU stall due to ReadPixels|GL_CLOSE_PATH_NV|WebGL: INVALID_OPERATION/.test(text)) return;
+    errors.push(text);
+  });
+  page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
+  return errors;
+}
