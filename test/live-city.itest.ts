@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../bin/config.ts';
 import { startCityTwin, type RunningCityTwin } from '../bin/runtime.ts';
 import { SensorStateCode } from '../twin-model/index.ts';
-import type { DeltaMessage, SnapshotMessage, StatsMessage } from '../web/shared/protocol.ts';
+import { typedField, type DeltaMessage, type SnapshotMessage, type StatsMessage } from '../web/shared/protocol.ts';
 import { tempDir, waitFor } from './support/fixtures.ts';
 import { startMosquitto, type Mosquitto } from './support/mosquitto.ts';
 
@@ -36,9 +36,9 @@ function connectLive(url: string): LiveClient {
   socket.on('delta', (d: DeltaMessage) => {
     client.deltas.push(d);
     for (const x of d.added) ids[x.i] = x.id;
-    const index = new Uint32Array(d.index);
-    const state = new Uint8Array(d.state);
-    const value = new Float32Array(d.value);
+    const index = typedField(Uint32Array, d.index);
+    const state = typedField(Uint8Array, d.state);
+    const value = typedField(Float32Array, d.value);
     index.forEach((i, k) => client.view.set(ids[i]!, [state[k]!, value[k]!]));
   });
   socket.on('stats', (s: StatsMessage) => client.stats.push(s));

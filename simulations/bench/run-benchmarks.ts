@@ -29,7 +29,7 @@ import {
   startEmbeddedBroker,
 } from '../../ingest/index.ts';
 import { readingRow } from '../../ingest/storage-batch.ts';
-import type { DeltaMessage, SnapshotMessage } from '../../web/shared/protocol.ts';
+import { typedField, type DeltaMessage, type SnapshotMessage } from '../../web/shared/protocol.ts';
 import { loadSensorId, type LoadOptions, type LoadResult } from '../load-generator.ts';
 
 const SCALE = Number(process.env.BENCH_SCALE ?? '1');
@@ -200,8 +200,8 @@ async function latencyRun(): Promise<void> {
     socket.on('delta', (d: DeltaMessage) => {
       const at = Date.now();
       for (const x of d.added) ids[x.i] = x.id;
-      const index = new Uint32Array(d.index);
-      const ts = new Float64Array(d.ts);
+      const index = typedField(Uint32Array, d.index);
+      const ts = typedField(Float64Array, d.ts);
       index.forEach((i, k) => {
         const t = ts[k]!;
         if (t >= start && ids[i]?.startsWith('load-')) latencies.push(at - t);

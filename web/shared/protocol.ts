@@ -124,3 +124,17 @@ export interface ReadingsResponse {
   /** 'raw' or the rollup step used, e.g. '1m'. */
   resolution: string;
 }
+
+type TypedArrayCtor<T> = { new (buffer: ArrayBuffer): T; BYTES_PER_ELEMENT: number };
+
+/**
+ * Views a binary field of a delta as a typed array. Browsers receive ArrayBuffers; Node
+ * clients receive Buffers (views into a larger, possibly unaligned buffer), so those are
+ * copied into a fresh, aligned ArrayBuffer first.
+ */
+export function typedField<T>(Ctor: TypedArrayCtor<T>, data: ArrayBuffer | ArrayBufferView): T {
+  if (data instanceof ArrayBuffer) return new Ctor(data);
+  const copy = new ArrayBuffer(data.byteLength);
+  new Uint8Array(copy).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+  return new Ctor(copy);
+}
