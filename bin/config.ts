@@ -103,7 +103,7 @@ export function loadConfig(env: Env = process.env, defaults: { simulate: boolean
     simulate: boolVar(env, 'CITYTWIN_SIMULATE', defaults.simulate),
     logLevel: enumVar<LogLevel>(env, 'CITYTWIN_LOG_LEVEL', 'info', ['debug', 'info', 'warn', 'error']),
     citySeed: intVar(env, 'CITYTWIN_CITY_SEED', 2026, 0, 2 ** 31 - 1),
-    sensorCount: intVar(env, 'CITYTWIN_SENSORS', 3000, 0, 200_000),
+    sensorCount: intVar(env, 'CITYTWIN_SENSORS', 3000, 0, 20_000),
     scenario: enumVar(env, 'CITYTWIN_SCENARIO', 'rainstorm', ['none', 'rainstorm'] as const),
     timeScale: numVar(env, 'CITYTWIN_TIME_SCALE', 1, 0.1, 1000),
     mqttShareGroup: share,

@@ -107,8 +107,21 @@ export interface Asset {
   district: string;
   /** Nearest road-graph node. */
   nodeId: number;
+  /** The graph edge the asset sits on (underpasses: the edge flagged `underpass`). */
+  edgeId?: number;
+  /** Trunk road the asset is on, if any (an underpass on a named arterial). */
+  roadId?: string;
   /** Synthetic unless a real landmark with an approximate position. */
   synthetic: boolean;
+}
+
+/** A real place with an approximate position (a fact, used for labels). */
+export interface Landmark {
+  id: string;
+  nameZh: string;
+  nameEn: string;
+  lng: number;
+  lat: number;
 }
 
 /** A registered data source (from the data hub's metadata standard / classification guide). */
@@ -137,6 +150,8 @@ export interface SensorSite {
   assetId?: string;
   /** Road the sensor is on, for traffic sensors and underpass water levels. */
   roadId?: string;
+  /** Graph edge the sensor is on (traffic sensors, road water levels): lets routing slow or close it. */
+  edgeId?: number;
   /** Ground elevation proxy 0..1 (1 = low-lying, floods first); drives waterlogging. */
   lowness: number;
 }
@@ -155,6 +170,8 @@ export interface CityModel {
   assets: Asset[];
   sources: Source[];
   sensorSites: SensorSite[];
+  /** Real landmarks with approximate positions (labels). Always set by `generateCity`. */
+  landmarks?: Landmark[];
 }
 
 export interface GenerateCityOptions {

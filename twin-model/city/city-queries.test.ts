@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { generateCity } from './generate-city.ts';
+import { districtAt, haversineM, isOnLand, isOnWater, nearestNode } from './city-queries.ts';
+import { createRandom } from '../random.ts';
+
+const city = generateCity({ sensorCount: 200 });
+
+describe('districtAt', () => {
+  it('finds the district of well-known places', () => {
+    expect(districtAt(city, 114.3, 30.545)?.nameZh).toBe('武昌区'); // Yellow Crane Tower area
+    expect(districtAt(city, 114.31, 30.62)?.nameZh).toBe('江岸区'); // Hankou, downstream riverside
+    expect(districtAt(city, 114.289, 30.584)?.nameZh).toBe('江汉区'); // Jianghan Road
+    expect(districtAt(city, 114.4, 30.5)?.nameZh).toBe('洪山区'); // Optics Valley
+    expect(districtAt(city, 114.37, 30.88)?.nameZh).toBe('黄陂区');
+  });
+
+  it('returns null outside the city and on rivers', () => {
+    expect(districtAt(city, 113.0, 30.5)).toBeNull();
+    expect(districtAt(city, 114.289, 30.551)).toBeNull(); // mid-Yangtze
+  });
+});
+
+describe('isOnWater / isOnLand', () => {
+  it('tells rivers and lakes from land', () => {
+    expect(isOnWater(city, 114.37, 30.43)).toBe(true); // Tangxun Lake
+    expect(isOnWater(city, 114.255, 30.5695)).toBe(true); // Han
+    expect(isOnWater(city, 114.316, 30.554)).toBe(false);
+    expect(isOnLand(city, 114.316, 30.554)).toBe(true);
+    expect(isOnLand(city, 116, 30)).toBe(false);
+  });
+});
+
+describe('nearestNode', () => {
+  it('agrees with a brute-force search', () => {
+    const rnd = createRandom(99);
+    const [w, s, e, n] = city.bbox;
+    for (let i = 0; i < 300; i++) {
+      const lng = rnd.range(w - 0.1, e + 0.1);
+      const lat = rnd.range(s - 0.1, n + 0.1);
+      const found = nearestNode(city.graph, lng, lat);
+      let best = Infinity;
+      for (const node of city.graph.nodes) best = Math.min(best, haversineM(node, [lng, lat]));
+      // The index ranks by a local projection; at city scale that matches great-circle order to <1 %.
+      expect(haversineM(found, [lng, lat])).toBeLessThanOrEqual(best * 1.01 + 0.5);
+    }
+  });
+
+  it('rejects an empty graph', () => {
+    expect(() => nearestNode({ nodes: [], edges: [] }, 114, 30)).toThrow(/no nodes/);
+  });
+});
+
+describe('haversineM', () => {
+  it('measures one degree of latitude as ~111.2 km, for tuples and objects', () => {
+    expect(haversineM([114, 30], [114, 31])).toBeCloseTo(111_195, -1);
+    expect(haversineM({ lng: 114, lat: 30 }, { lng: 114, lat: 30 })).toBe(0);
+  });
+});

@@ -1,0 +1,162 @@
+/**
+ * Spatial queries on a generated city model. Indexes are built on first use and cached in
+ * WeakMaps keyed by the model's own arrays/objects, so a model must not be mutated after it
+ * is first queried (generate a new one instead).
+ */
+import type { CityModel, District, GraphNode, RoadGraph } from './city-types.ts';
+import { M_PER_DEG_LAT as MY, M_PER_DEG_LNG as MX, PolygonIndex, PolygonSet } from './geometry.ts';
+
+export { haversineM } from './geometry.ts';
+export type { PointLike } from './geometry.ts';
+
+const districtIndexes = new WeakMap<District[], PolygonIndex[]>();
+
+/**
+ * The district containing a point, or null outside every district (outside the city, or on
+ * a river: rivers are cut out of the district polygons; lakes are not).
+ */
+export function districtAt(model: Pick<CityModel, 'districts'>, lng: number, lat: number): District | null {
+  let indexes = districtIndexes.get(model.districts);
+  if (!indexes) {
+    indexes = model.districts.map((d) => new PolygonIndex(d.polygons));
+    districtIndexes.set(model.districts, indexes);
+  }
+  for (let i = 0; i < indexes.length; i++) {
+    if (indexes[i]?.contains(lng, lat)) return model.districts[i] ?? null;
+  }
+  return null;
+}
+
+const waterIndexes = new WeakMap<object, PolygonSet>();
+const outlineIndexes = new WeakMap<object, PolygonIndex>();
+
+/** Whether a point is on a river or a lake of the model. */
+export function isOnWater(model: Pick<CityModel, 'rivers' | 'lakes'>, lng: number, lat: number): boolean {
+  let index = waterIndexes.get(model);
+  if (!index) {
+    index = new PolygonSet([...model.rivers.map((r) => r.polygon), ...model.lakes.map((l) => l.polygon)]);
+    waterIndexes.set(model, index);
+  }
+  return index.contains(lng, lat);
+}
+
+/** Whether a point is inside the city outline and not on water. */
+export function isOnLand(model: Pick<CityModel, 'outline' | 'rivers' | 'lakes'>, lng: number, lat: number): boolean {
+  let outline = outlineIndexes.get(model.outline);
+  if (!outline) {
+    outline = new PolygonIndex([model.outline]);
+    outlineIndexes.set(model.outline, outline);
+  }
+  return outline.contains(lng, lat) && !isOnWater(model, lng, lat);
+}
+
+// Module-local copies: some transpilers turn imported bindings into getter calls (hot loop).
+const M_PER_DEG_LNG = MX;
+const M_PER_DEG_LAT = MY;
+
+/** Grid cell of the node index, degrees (~1 km). */
+const NODE_CELL_DEG = 0.01;
+/** Smallest side of a cell in metres: any node in ring r+1 is at least this × r away. */
+const NODE_CELL_MIN_M = NODE_CELL_DEG * Math.min(M_PER_DEG_LNG, M_PER_DEG_LAT);
+
+class NodeIndex {
+  private readonly cells = new Map<number, number[]>();
+  private readonly ix0: number;
+  private readonly iy0: number;
+  private readonly ix1: number;
+  private readonly iy1: number;
+
+  constructor(private readonly nodes: readonly GraphNode[]) {
+    let ix0 = Infinity;
+    let iy0 = Infinity;
+    let ix1 = -Infinity;
+    let iy1 = -Infinity;
+    nodes.forEach((n, i) => {
+      const ix = NodeIndex.ix(n.lng);
+      const iy = NodeIndex.iy(n.lat);
+      ix0 = Math.min(ix0, ix);
+      iy0 = Math.min(iy0, iy);
+      ix1 = Math.max(ix1, ix);
+      iy1 = Math.max(iy1, iy);
+      const key = NodeIndex.key(ix, iy);
+      const list = this.cells.get(key);
+      if (list) list.push(i);
+      else this.cells.set(key, [i]);
+    });
+    this.ix0 = ix0;
+    this.iy0 = iy0;
+    this.ix1 = ix1;
+    this.iy1 = iy1;
+  }
+
+  // Cells counted from 100° E, 20° N keep keys small integers (V8 Smis) for fast Map lookups.
+  private static ix(lng: number): number {
+    return Math.floor((lng - 100) / NODE_CELL_DEG);
+  }
+
+  private static iy(lat: number): number {
+    return Math.floor((lat - 20) / NODE_CELL_DEG);
+  }
+
+  private static key(ix: number, iy: number): number {
+    return ix * 8192 + iy;
+  }
+
+  nearest(lng: number, lat: number): GraphNode {
+    const cx = NodeIndex.ix(lng);
+    const cy = NodeIndex.iy(lat);
+    // Enough rings to reach every cell of the index from wherever the query is.
+    const maxRing = Math.max(
+      Math.abs(cx - this.ix0), Math.abs(cx - this.ix1), Math.abs(cy - this.iy0), Math.abs(cy - this.iy1),
+    );
+    let best = -1;
+    let bestD2 = Infinity;
+    const visit = (ix: number, iy: number): void => {
+      const list = this.cells.get(NodeIndex.key(ix, iy));
+      if (!list) return;
+      for (const i of list) {
+        const n = this.nodes[i] as GraphNode;
+        const dx = (n.lng - lng) * M_PER_DEG_LNG;
+        const dy = (n.lat - lat) * M_PER_DEG_LAT;
+        const d2 = dx * dx + dy * dy;
+        if (d2 < bestD2 || (d2 === bestD2 && i < best)) {
+          bestD2 = d2;
+          best = i;
+        }
+      }
+    };
+    for (let r = 0; r <= maxRing; r++) {
+      if (r === 0) visit(cx, cy);
+      else {
+        for (let k = -r; k <= r; k++) {
+          visit(cx + k, cy - r);
+          visit(cx + k, cy + r);
+        }
+        for (let k = -r + 1; k <= r - 1; k++) {
+          visit(cx - r, cy + k);
+          visit(cx + r, cy + k);
+        }
+      }
+      // Nodes in further rings are at least r cells away.
+      if (best >= 0 && Math.sqrt(bestD2) <= r * NODE_CELL_MIN_M) break;
+    }
+    return this.nodes[best] as GraphNode;
+  }
+}
+
+const nodeIndexes = new WeakMap<RoadGraph, NodeIndex>();
+
+/**
+ * The graph node nearest to a point (planar distance in a local projection, which ranks
+ * nodes the same as great-circle distance at city scale). The grid index is built once per
+ * graph and cached.
+ */
+export function nearestNode(graph: RoadGraph, lng: number, lat: number): GraphNode {
+  if (graph.nodes.length === 0) throw new Error('nearestNode: the graph has no nodes');
+  let index = nodeIndexes.get(graph);
+  if (!index) {
+    index = new NodeIndex(graph.nodes);
+    nodeIndexes.set(graph, index);
+  }
+  return index.nearest(lng, lat);
+}

@@ -1,0 +1,30 @@
+/**
+ * Public surface of the schematic city model: the generator, the offline base map, spatial
+ * queries, the registered sources and the types. Import from here, not from the files.
+ */
+export type {
+  Asset,
+  AssetKind,
+  CityBasemap,
+  CityModel,
+  District,
+  FeatureCollection,
+  FunctionalZone,
+  GenerateCityOptions,
+  GraphEdge,
+  GraphNode,
+  Lake,
+  Landmark,
+  LngLat,
+  PolygonRings,
+  River,
+  Road,
+  RoadClass,
+  RoadGraph,
+  SensorSite,
+  Source,
+} from './city-types.ts';
+export { DEFAULT_CITY_SEED, DEFAULT_SENSOR_COUNT, MAX_SENSOR_COUNT, generateCity } from './generate-city.ts';
+export { cityBasemap } from './city-basemap.ts';
+export { districtAt, haversineM, isOnLand, isOnWater, nearestNode, type PointLike } from './city-queries.ts';
+export { SOURCE_IDS, citySources } from './city-sources.ts';
