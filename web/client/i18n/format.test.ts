@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { formatCount, formatDuration, formatLatency, formatUnit, formatValue, formatValueWithUnit } from './format.ts';
+import { localizeStateReason } from './state-reason.ts';
+
+describe('formatting', () => {
+  it('writes counts in full, then compactly', () => {
+    expect(formatCount(12_345, 'zh')).toBe('12,345');
+    expect(formatCount(1_234_567, 'zh')).toBe('123.5万');
+    expect(formatCount(1_234_567, 'en')).toBe('1.2M');
+    expect(formatCount(null, 'en')).toBe('—');
+  });
+
+  it('formats values by magnitude and units as people write them', () => {
+    expect(formatValue(1234.56, 'en')).toBe('1235');
+    expect(formatValue(12_345.6, 'en')).toBe('12,346');
+    expect(formatValue(12.345, 'en')).toBe('12.3');
+    expect(formatValue(0.01234, 'en')).toBe('0.012');
+    expect(formatUnit('Cel', 'zh')).toBe('°C');
+    expect(formatValueWithUnit(34, 'cm', 'zh')).toBe('34 cm');
+    expect(formatValueWithUnit(72, '%', 'en')).toBe('72%');
+    expect(formatValueWithUnit(12, '1', 'en')).toBe('12');
+    expect(formatValueWithUnit(NaN, 'cm', 'en')).toBe('—');
+  });
+
+  it('formats durations and latencies in both languages', () => {
+    expect(formatDuration(500, 'zh')).toBe('<1 秒');
+    expect(formatDuration(12_400, 'zh')).toBe('12 秒');
+    expect(formatDuration(200_000, 'en')).toBe('3 min 20 s');
+    expect(formatDuration(3_600_000 * 2 + 60_000 * 5, 'zh')).toBe('2 小时 5 分');
+    expect(formatLatency(85, 'en')).toBe('85 ms');
+    expect(formatLatency(1_250, 'en')).toBe('1.3 s');
+  });
+});
+
+describe('localizeStateReason', () => {
+  it('translates threshold reasons from the alarm rules', () => {
+    expect(localizeStateReason('water_level_cm 34 ≥ 30 (alarm)', 'zh')).toBe('积水深度 34 cm ≥ 告警阈值 30 cm');
+    expect(localizeStateReason('water_level_cm 34 ≥ 30 (alarm)', 'en')).toBe('Water depth 34 cm ≥ alarm threshold 30 cm');
+  });
+
+  it('translates staleness reasons', () => {
+    expect(localizeStateReason('no reading for 120 s (limit 60 s)', 'zh')).toBe('已 2 分钟 未收到读数（上限 1 分钟）');
+    expect(localizeStateReason('no meta message yet', 'en')).toBe('No meta message yet');
+  });
+
+  it('passes unknown reasons through', () => {
+    expect(localizeStateReason('something new', 'zh')).toBe('something new');
+  });
+});

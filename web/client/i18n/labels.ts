@@ -1,0 +1,47 @@
+/**
+ * Labels of vocabulary terms (kinds, metrics, states, classifications) in the current language,
+ * with safe fallbacks for names the console does not know (a newer server may send them).
+ */
+import { KIND_LABELS, METRIC_LABELS, METRIC_UNITS, isMetricName, isSensorKind } from '../../../twin-model/vocabulary.ts';
+import type { SensorStateName } from '../../../twin-model/sensor-state.ts';
+import { getLanguage, pick, t, translate, type Language } from './language.ts';
+import type { StringKey } from './strings.ts';
+
+const STATE_KEYS: Readonly<Record<SensorStateName, StringKey>> = {
+  normal: 'state.normal',
+  warning: 'state.warning',
+  alarm: 'state.alarm',
+  stale: 'state.stale',
+  unregistered: 'state.unregistered',
+};
+
+const CLASSIFICATION_KEYS: Readonly<Record<string, StringKey>> = {
+  public: 'classification.public',
+  internal: 'classification.internal',
+  sensitive: 'classification.sensitive',
+};
+
+export function kindLabel(kind: string, lang: Language = getLanguage()): string {
+  if (isSensorKind(kind)) return pick(KIND_LABELS[kind], lang);
+  return kind === 'unknown' ? translate(lang, 'kind.unknown') : kind;
+}
+
+export function metricLabel(metric: string, lang: Language = getLanguage()): string {
+  return isMetricName(metric) ? pick(METRIC_LABELS[metric], lang) : metric;
+}
+
+/** The fixed unit of a metric (vocabulary), or null for an unknown metric. */
+export function metricUnit(metric: string): string | null {
+  return isMetricName(metric) ? METRIC_UNITS[metric] : null;
+}
+
+export function stateLabel(state: SensorStateName): string {
+  return t(STATE_KEYS[state]);
+}
+
+/** Classification level (public / internal / sensitive); unknown levels are shown as given. */
+export function classificationLabel(c: string | null | undefined): string {
+  if (!c) return t('field.none');
+  const key = CLASSIFICATION_KEYS[c];
+  return key ? t(key) : c;
+}

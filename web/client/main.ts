@@ -1,0 +1,218 @@
+/**
+ * The operator console: wires the live stream, the map, the sensor layer and the panels.
+ *
+ *   socket.io ──► LiveStream ──► SensorStore (typed arrays) ──► SensorOverlay (deck.gl, per frame)
+ *                     │                    └────────────────► Legend counts (per tick)
+ *                     └─► stats, freshness ──► StatusStrip, StreamBanner, TopBar (per tick)
+ */
+import 'maplibre-gl/dist/maplibre-gl.css';
+import './styles/console.css';
+import { setWorkerUrl } from 'maplibre-gl';
+import maplibreWorkerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
+import type { CityBasemap } from '../../twin-model/city/city-types.ts';
+import { getLanguage, loadLanguage, onLanguageChange, setLanguage, t } from './i18n/language.ts';
+import { applyBasemap, createCityMap, fetchBasemap, setMapLanguage } from './map/city-map.ts';
+import { SensorOverlay } from './map/sensor-overlay.ts';
+import { publishStateColors } from './map/sensor-style.ts';
+import { Legend } from './panels/legend.ts';
+import { SensorPanel } from './panels/sensor-panel.ts';
+import { SensorTooltip } from './panels/sensor-tooltip.ts';
+import { StatusStrip } from './panels/status-strip.ts';
+import { StreamBanner } from './panels/stream-banner.ts';
+import { TopBar, type ConnectionState } from './panels/top-bar.ts';
+import { LiveStream } from './stream/live-stream.ts';
+import type { SensorCounts } from './stream/sensor-store.ts';
+import { h, requireElement, setText } from './ui/dom.ts';
+import { installTestHooks, webglRendererOf } from './test-hooks.ts';
+
+/** Status strip, banner, clock and legend counts refresh this often. */
+const TICK_MS = 500;
+/** Base map retry delay after a failed fetch. */
+const BASEMAP_RETRY_MS = 5_000;
+
+// Bundled worker, same origin: no blob: or CDN worker (browser-testing.md, CSP).
+setWorkerUrl(maplibreWorkerUrl);
+
+function start(): void {
+  const lang = loadLanguage();
+  publishStateColors();
+  const app = requireElement(document, '#app');
+  const mapEl = requireElement(app, '#map');
+  const ui = h('div', { class: 'ui-layer' });
+  app.appendChild(ui);
+
+  const stream = new LiveStream();
+  const store = stream.store;
+  const map = createCityMap(mapEl, lang);
+  let districtNames = new Map<string, { zh: string; en: string }>();
+  const districtName = (code: string | null): string | null => {
+    if (!code) return null;
+    const n = districtNames.get(code);
+    return n ? (getLanguage() === 'en' ? n.en : n.zh) : null;
+  };
+  const serverNow = (): number => stream.clock.now(Date.now());
+
+  const topBar = new TopBar(ui);
+  const banner = new StreamBanner(ui);
+  const legend = new Legend(ui, (filter) => overlay.setFilter(filter));
+  const panel = new SensorPanel(ui, { serverNow, districtName, onClose: () => select(null) });
+  const strip = new StatusStrip(ui);
+  const note = h('div', { class: 'schematic-note', 'data-testid': 'schematic-note' });
+  const basemapNotice = h('div', { class: 'map-notice', role: 'status', hidden: true, 'data-testid': 'basemap-notice' });
+  ui.append(note, basemapNotice);
+  const tooltip = new SensorTooltip(mapEl, { store, serverNow, districtName });
+
+  const overlay = new SensorOverlay(map, store, legend.filter, {
+    onHover: (row, x, y) => tooltip.show(row, x, y),
+    onSelect: (row) => select(store.ids[row] ?? null),
+  });
+
+  function select(id: string | null): void {
+    document.body.classList.toggle('panel-open', id !== null);
+    if (id === null) {
+      panel.close();
+      overlay.setSelectedRow(-1);
+      return;
+    }
+    panel.open(id);
+    overlay.setSelectedRow(store.indexOf(id));
+  }
+
+  // --- readiness: map + base map loaded, and deck.gl drew the first snapshot ---
+  let mapLoaded = false;
+  let basemapLoaded = false;
+  let firstSnapshotVersion = -1;
+  const isReady = (): boolean =>
+    mapLoaded && basemapLoaded && firstSnapshotVersion >= 0 && overlay.drawnVersion >= firstSnapshotVersion;
+  map.on('load', () => {
+    mapLoaded = true;
+  });
+
+  async function loadBasemap(): Promise<void> {
+    try {
+      const basemap: CityBasemap = await fetchBasemap();
+      districtNames = new Map(
+        basemap.districts.features.map((f) => [
+          String(f.properties.code ?? ''),
+          { zh: String(f.properties.name_zh ?? ''), en: String(f.properties.name_en ?? '') },
+        ]),
+      );
+      const apply = (): void => {
+        applyBasemap(map, basemap);
+        map.once('idle', () => {
+          basemapLoaded = true;
+        });
+        basemapNotice.hidden = true;
+      };
+      if (map.isStyleLoaded()) apply();
+      else map.once('load', apply);
+    } catch (err) {
+      console.error('[citytwin] base map:', err);
+      basemapNotice.hidden = false;
+      setText(basemapNotice, t('map.basemapError'));
+      window.setTimeout(() => void loadBasemap(), BASEMAP_RETRY_MS);
+    }
+  }
+  void loadBasemap();
+
+  // --- stream → store → layer ---
+  let countsDirty = true;
+  let counts: SensorCounts | undefined;
+  stream.subscribe((event) => {
+    switch (event.type) {
+      case 'snapshot':
+        if (firstSnapshotVersion < 0) firstSnapshotVersion = store.version;
+        // Rows are renumbered per epoch: find the selected sensor again.
+        overlay.setSelectedRow(panel.selectedId ? store.indexOf(panel.selectedId) : -1);
+        overlay.invalidate();
+        countsDirty = true;
+        return;
+      case 'delta':
+        overlay.invalidate();
+        countsDirty = true;
+        return;
+      case 'connection':
+        // Show a lost connection at once, not at the next tick.
+        tick();
+        return;
+      case 'resync':
+      case 'stats':
+        return;
+    }
+  });
+
+  function connectionState(): ConnectionState {
+    if (!stream.connected) return stream.connectedAt === null ? 'connecting' : 'disconnected';
+    if (stream.resyncing) return 'resyncing';
+    if (store.epoch === null) return 'connecting';
+    return stream.freshness().stopped ? 'stalled' : 'live';
+  }
+
+  function tick(): void {
+    const freshness = stream.freshness();
+    banner.update(freshness);
+    strip.update({ stats: stream.stats, freshness, sensorsOnScreen: store.count });
+    topBar.setConnection(connectionState());
+    topBar.setClock(stream.clock.synced ? serverNow() : null);
+    if (countsDirty) {
+      counts = store.counts(counts);
+      countsDirty = false;
+    }
+    if (counts) legend.update(counts, overlay.drawnCount);
+    tooltip.refresh();
+    document.body.dataset.ready = String(isReady());
+  }
+
+  function renderLabels(): void {
+    document.title = `CityTwin · ${t('app.subtitle')}`;
+    setText(note, t('app.schematic'));
+    topBar.renderLabels();
+    banner.renderLabels();
+    legend.renderLabels();
+    strip.renderLabels();
+    panel.renderLabels();
+    if (!basemapNotice.hidden) setText(basemapNotice, t('map.basemapError'));
+    tick();
+  }
+  onLanguageChange((next) => {
+    setMapLanguage(map, next);
+    renderLabels();
+  });
+  document.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape' && panel.selectedId) select(null);
+  });
+
+  renderLabels();
+  window.setInterval(tick, TICK_MS);
+  stream.start();
+
+  installTestHooks({
+    get ready() {
+      return isReady();
+    },
+    sensorCount: () => store.count,
+    drawnCount: () => overlay.drawnCount,
+    lastSeq: () => store.seq,
+    epoch: () => store.epoch,
+    language: () => getLanguage(),
+    setLanguage: (l) => setLanguage(l),
+    projectSensor: (id) => {
+      const i = store.indexOf(id);
+      if (i < 0 || !store.hasPosition(i)) return null;
+      const p = map.project([store.lng[i]!, store.lat[i]!]);
+      const rect = map.getContainer().getBoundingClientRect();
+      return [rect.left + p.x, rect.top + p.y];
+    },
+    selectSensor: (id) => select(id),
+    selectedSensor: () => panel.selectedId,
+    webglRenderer: () => webglRendererOf(map.getCanvas()) || webglRendererOf(overlay.canvas),
+    deckRenderCount: () => overlay.renderCount,
+    get onDeckRender() {
+      return overlay.renderCount;
+    },
+    freshness: () => stream.freshness(),
+    streamCounters: () => ({ ...stream.counters }),
+  });
+}
+
+start();

@@ -1,0 +1,112 @@
+/**
+ * Turns the sensor table into the typed arrays the deck.gl ScatterplotLayer draws (binary
+ * attributes: no per-sensor objects, no accessor calls).
+ *
+ * Sensors are written in draw order: by state rank (stale under normal under warning under
+ * alarm) so that alarms are never hidden under a crowd of normal points. `order[k]` maps
+ * draw slot k back to the store row, for picking.
+ *
+ * The attribute arrays are pooled (deck.gl copies them to the GPU when it applies the layer),
+ * but `order` is a new array per build: a pick is answered from the layer deck.gl last applied,
+ * which may be one build behind, and its `order` must still be the one it was drawn with.
+ */
+import { SensorStore, STATE_COUNT } from '../stream/sensor-store.ts';
+import { DRAW_RANK_BY_CODE, STYLE_BY_CODE } from './sensor-style.ts';
+
+/** Which sensors to draw: a 1/0 flag per kind slot and per state code. */
+export interface SensorFilter {
+  kinds: Uint8Array;
+  states: Uint8Array;
+}
+
+export interface DrawBuffers {
+  /** Number of sensors drawn. */
+  length: number;
+  /** Store row of each draw slot (owned by this build; never overwritten). */
+  order: Uint32Array;
+  /** [lng, lat] per slot. */
+  positions: Float32Array;
+  /** RGBA per slot. */
+  fillColors: Uint8Array;
+  lineColors: Uint8Array;
+  radii: Float32Array;
+  lineWidths: Float32Array;
+}
+
+/** Reusable backing storage, so a rebuild 10×/s allocates nothing once it has grown. */
+export class DrawBufferPool {
+  private capacity = 0;
+  private positions = new Float32Array(0);
+  private fillColors = new Uint8Array(0);
+  private lineColors = new Uint8Array(0);
+  private radii = new Float32Array(0);
+  private lineWidths = new Float32Array(0);
+  private readonly bucketStart = new Uint32Array(STATE_COUNT + 1);
+  private readonly bucketFill = new Uint32Array(STATE_COUNT + 1);
+
+  /**
+   * Builds the draw buffers for the visible sensors. The attribute arrays are fresh views
+   * (deck.gl notices new data by identity) over storage that the next call overwrites.
+   */
+  build(store: SensorStore, filter: SensorFilter): DrawBuffers {
+    this.ensure(store.count);
+    const ranks = DRAW_RANK_BY_CODE.length;
+    const { bucketStart, bucketFill } = this;
+    bucketStart.fill(0);
+
+    // Pass 1: count visible sensors per draw rank (a counting sort; states are few).
+    for (let i = 0; i < store.count; i++) {
+      if (!this.visible(store, filter, i)) continue;
+      bucketStart[rankOf(store.state[i]!) + 1]!++;
+    }
+    for (let r = 0; r < ranks; r++) bucketStart[r + 1]! += bucketStart[r]!;
+    const length = bucketStart[ranks]!;
+    bucketFill.set(bucketStart);
+    const order = new Uint32Array(length);
+
+    // Pass 2: write each visible sensor into its slot.
+    for (let i = 0; i < store.count; i++) {
+      if (!this.visible(store, filter, i)) continue;
+      const code = store.state[i]!;
+      const k = bucketFill[rankOf(code)]!++;
+      const style = STYLE_BY_CODE[code] ?? STYLE_BY_CODE[0]!;
+      order[k] = i;
+      this.positions[2 * k] = store.lng[i]!;
+      this.positions[2 * k + 1] = store.lat[i]!;
+      this.fillColors.set(style.fill, 4 * k);
+      this.lineColors.set(style.line, 4 * k);
+      this.radii[k] = style.radius;
+      this.lineWidths[k] = style.lineWidth;
+    }
+
+    return {
+      length,
+      order,
+      positions: this.positions.subarray(0, 2 * length),
+      fillColors: this.fillColors.subarray(0, 4 * length),
+      lineColors: this.lineColors.subarray(0, 4 * length),
+      radii: this.radii.subarray(0, length),
+      lineWidths: this.lineWidths.subarray(0, length),
+    };
+  }
+
+  private visible(store: SensorStore, filter: SensorFilter, i: number): boolean {
+    return filter.kinds[store.kind[i]!] === 1 && filter.states[store.state[i]!] !== 0 && store.hasPosition(i);
+  }
+
+  private ensure(n: number): void {
+    if (n <= this.capacity) return;
+    const c = Math.max(n, Math.ceil(this.capacity * 1.5), 1024);
+    this.capacity = c;
+    this.positions = new Float32Array(2 * c);
+    this.fillColors = new Uint8Array(4 * c);
+    this.lineColors = new Uint8Array(4 * c);
+    this.radii = new Float32Array(c);
+    this.lineWidths = new Float32Array(c);
+  }
+}
+
+/** Unknown state codes rank as normal. */
+function rankOf(code: number): number {
+  return DRAW_RANK_BY_CODE[code] ?? DRAW_RANK_BY_CODE[0]!;
+}

@@ -1,0 +1,198 @@
+/**
+ * The live sensors over the base map: one deck.gl ScatterplotLayer fed with binary attributes
+ * built from the SensorStore, plus a ring around the selected sensor.
+ *
+ * Changes are coalesced: `invalidate()` may be called for every delta; the layer is rebuilt at
+ * most once per animation frame.
+ */
+import { MapboxOverlay } from '@deck.gl/mapbox';
+import { ScatterplotLayer, type ScatterplotLayerProps } from '@deck.gl/layers';
+import type { Layer, PickingInfo } from '@deck.gl/core';
+import type { Map as MaplibreMap } from 'maplibre-gl';
+import type { SensorStore } from '../stream/sensor-store.ts';
+import { DrawBufferPool, type DrawBuffers, type SensorFilter } from './sensor-buffers.ts';
+import { SELECTED_RING } from './sensor-style.ts';
+
+export interface SensorOverlayOptions {
+  /** Pointer moved over a sensor (store row) or off all sensors (-1); x/y relative to the map. */
+  onHover(row: number, x: number, y: number): void;
+  /** A sensor was clicked (store row). */
+  onSelect(row: number): void;
+}
+
+/** Point sizes grow with zoom so that a wall display at street level stays readable. */
+export function radiusScaleForZoom(zoom: number): number {
+  return Math.min(2.4, Math.max(0.75, 0.75 + (zoom - 10) * 0.28));
+}
+
+export class SensorOverlay {
+  private readonly overlay: MapboxOverlay;
+  private readonly pool = new DrawBufferPool();
+  private buffers: DrawBuffers | null = null;
+  /** Draw order of each layer data object, so a pick maps through the order it was drawn with. */
+  private readonly orderOfData = new WeakMap<object, { order: Uint32Array; epoch: string | null }>();
+  private layerData: object | null = null;
+  /** Pending animation frame, and whether it must rebuild the buffers (not just the layers). */
+  private frame = 0;
+  private pendingData = false;
+  private selectedRow = -1;
+  private zoomScale = 1;
+  /** Store version in the layers last handed to deck, and in the last frame deck drew. */
+  private builtVersion = -1;
+  private drawnVersionValue = -1;
+  private renders = 0;
+
+  constructor(
+    private readonly map: MaplibreMap,
+    private readonly store: SensorStore,
+    private filter: SensorFilter,
+    private readonly options: SensorOverlayOptions,
+  ) {
+    this.zoomScale = radiusScaleForZoom(map.getZoom());
+    this.overlay = new MapboxOverlay({
+      interleaved: false,
+      pickingRadius: 5,
+      layers: [],
+      onHover: (info) => this.handleHover(info),
+      onClick: (info) => this.handleClick(info),
+      onAfterRender: () => {
+        this.renders++;
+        this.drawnVersionValue = this.builtVersion;
+      },
+    });
+    map.addControl(this.overlay);
+    map.on('zoom', () => {
+      const scale = radiusScaleForZoom(map.getZoom());
+      if (Math.abs(scale - this.zoomScale) > 0.02) {
+        this.zoomScale = scale;
+        this.schedule(false);
+      }
+    });
+  }
+
+  /** The table changed: rebuild the buffers on the next frame. */
+  invalidate(): void {
+    this.schedule(true);
+  }
+
+  setFilter(filter: SensorFilter): void {
+    this.filter = filter;
+    this.schedule(true);
+  }
+
+  /** Rings the sensor in `row` (or nothing for -1). */
+  setSelectedRow(row: number): void {
+    this.selectedRow = row;
+    this.schedule(false);
+  }
+
+  /** Number of sensors in the layer. */
+  get drawnCount(): number {
+    return this.buffers?.length ?? 0;
+  }
+
+  /** Store version the last rendered frame showed (-1 before any). */
+  get drawnVersion(): number {
+    return this.drawnVersionValue;
+  }
+
+  /** Number of frames deck.gl has drawn. */
+  get renderCount(): number {
+    return this.renders;
+  }
+
+  /** The canvas deck.gl draws into (overlaid mode has its own). */
+  get canvas(): HTMLCanvasElement | null {
+    return this.overlay.getCanvas();
+  }
+
+  private schedule(dataChanged: boolean): void {
+    this.pendingData ||= dataChanged;
+    if (this.frame) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      const data = this.pendingData;
+      this.pendingData = false;
+      this.rebuild(data);
+    });
+  }
+
+  private rebuild(dataChanged: boolean): void {
+    if (dataChanged || !this.buffers || !this.layerData) {
+      const b = this.pool.build(this.store, this.filter);
+      this.buffers = b;
+      this.builtVersion = this.store.version;
+      // Binary attributes: deck.gl uploads the typed arrays as they are.
+      this.layerData = {
+        length: b.length,
+        attributes: {
+          getPosition: { value: b.positions, size: 2 },
+          getFillColor: { value: b.fillColors, size: 4, normalized: true },
+          getLineColor: { value: b.lineColors, size: 4, normalized: true },
+          getRadius: { value: b.radii, size: 1 },
+          getLineWidth: { value: b.lineWidths, size: 1 },
+        },
+      };
+      this.orderOfData.set(this.layerData, { order: b.order, epoch: this.store.epoch });
+    }
+    this.overlay.setProps({ layers: this.layers(this.layerData) });
+  }
+
+  private layers(data: object): Layer[] {
+    const layers: Layer[] = [
+      new ScatterplotLayer({
+        id: 'sensors',
+        data: data as ScatterplotLayerProps['data'],
+        radiusUnits: 'pixels',
+        lineWidthUnits: 'pixels',
+        radiusScale: this.zoomScale,
+        lineWidthScale: Math.max(1, this.zoomScale * 0.8),
+        stroked: true,
+        filled: true,
+        antialiasing: true,
+        pickable: true,
+        autoHighlight: true,
+        highlightColor: [255, 255, 255, 140],
+      }),
+    ];
+    const row = this.selectedRow;
+    if (row >= 0 && row < this.store.count && this.store.hasPosition(row)) {
+      layers.push(
+        new ScatterplotLayer<readonly [number, number]>({
+          id: 'selected-sensor',
+          data: [[this.store.lng[row]!, this.store.lat[row]!]],
+          getPosition: (d) => d,
+          radiusUnits: 'pixels',
+          lineWidthUnits: 'pixels',
+          getRadius: 11 * Math.max(1, this.zoomScale * 0.8),
+          getLineWidth: 2.5,
+          stroked: true,
+          filled: false,
+          getLineColor: [...SELECTED_RING],
+        }),
+      );
+    }
+    return layers;
+  }
+
+  private rowOfPick(info: PickingInfo): number {
+    if (!info.picked || info.layer?.id !== 'sensors') return -1;
+    // The order of the data the picked layer was drawn with, not of the latest build; rows
+    // are renumbered per epoch, so a pick from a previous epoch's layer means nothing.
+    const drawn = this.orderOfData.get(info.layer.props.data as object);
+    if (!drawn || drawn.epoch !== this.store.epoch) return -1;
+    const row = drawn.order[info.index];
+    return row === undefined || row >= this.store.count ? -1 : row;
+  }
+
+  private handleHover(info: PickingInfo): void {
+    const row = this.rowOfPick(info);
+    this.map.getCanvas().style.cursor = row >= 0 ? 'pointer' : '';
+    this.options.onHover(row, info.x, info.y);
+  }
+
+  private handleClick(info: PickingInfo): void {
+    const row = this.rowOfPick(info);
+    if (row >= 0) this.options.onSelect(row);
+  }
+}

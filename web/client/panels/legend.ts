@@ -1,0 +1,164 @@
+/**
+ * The legend: how many sensors are in each state and of each kind, with toggles that hide or
+ * show them on the map. Sensors without a position are counted but not drawn.
+ */
+import { SENSOR_KINDS } from '../../../twin-model/vocabulary.ts';
+import { SENSOR_STATES, SensorStateCode } from '../../../twin-model/sensor-state.ts';
+import { formatCount } from '../i18n/format.ts';
+import { getLanguage, t } from '../i18n/language.ts';
+import { kindLabel, stateLabel } from '../i18n/labels.ts';
+import type { SensorFilter } from '../map/sensor-buffers.ts';
+import { KIND_SLOTS, STATE_COUNT, UNKNOWN_KIND, type SensorCounts } from '../stream/sensor-store.ts';
+import { append, h, setText } from '../ui/dom.ts';
+
+interface Row {
+  button: HTMLButtonElement;
+  label: HTMLSpanElement;
+  count: HTMLSpanElement;
+}
+
+/** States listed most urgent first. */
+const STATE_ORDER = [
+  SensorStateCode.alarm,
+  SensorStateCode.warning,
+  SensorStateCode.normal,
+  SensorStateCode.stale,
+  SensorStateCode.unregistered,
+] as const;
+
+export class Legend {
+  readonly el: HTMLElement;
+  readonly filter: SensorFilter = {
+    kinds: new Uint8Array(KIND_SLOTS).fill(1),
+    states: new Uint8Array(STATE_COUNT).fill(1),
+  };
+
+  private readonly stateRows: Row[] = [];
+  private readonly kindRows: Row[] = [];
+  private readonly title = h('h2', { class: 'panel-title' });
+  private readonly statesHeading = h('h3', { class: 'legend-heading' });
+  private readonly kindsHeading = h('h3', { class: 'legend-heading' });
+  private readonly unplacedLabel = h('span', { class: 'legend-label' });
+  private readonly unplacedCount = h('span', { class: 'legend-count', 'data-testid': 'legend-unplaced' });
+  private readonly drawnLine = h('div', { class: 'legend-drawn muted', 'data-testid': 'legend-drawn' });
+  private readonly showAll = h('button', { type: 'button', class: 'link-button', 'data-testid': 'legend-show-all' });
+  private readonly collapse = h('button', { type: 'button', class: 'icon-button legend-collapse', 'aria-expanded': 'true' }, '−');
+  private readonly body = h('div', { class: 'legend-body' });
+  private counts: SensorCounts | null = null;
+  private drawn = 0;
+
+  constructor(
+    parent: HTMLElement,
+    private readonly onFilterChange: (filter: SensorFilter) => void,
+  ) {
+    const stateList = h('ul', { class: 'legend-list' });
+    for (const code of STATE_ORDER) {
+      const row = this.makeRow(`legend-state-${SENSOR_STATES[code]}`, h('span', { class: `swatch state-${SENSOR_STATES[code]}` }), () =>
+        this.toggle(this.filter.states, code),
+      );
+      this.stateRows[code] = row;
+      stateList.appendChild(h('li', {}, row.button));
+    }
+    const kindList = h('ul', { class: 'legend-list legend-kinds' });
+    const slots = [...SENSOR_KINDS.map((_, i) => i), UNKNOWN_KIND];
+    for (const slot of slots) {
+      const row = this.makeRow(`legend-kind-${SENSOR_KINDS[slot] ?? 'unknown'}`, h('span', { class: 'kind-check' }), () =>
+        this.toggle(this.filter.kinds, slot),
+      );
+      this.kindRows[slot] = row;
+      kindList.appendChild(h('li', { class: slot === UNKNOWN_KIND ? 'legend-unknown-kind' : null }, row.button));
+    }
+    this.showAll.addEventListener('click', () => {
+      this.filter.kinds.fill(1);
+      this.filter.states.fill(1);
+      this.changed();
+    });
+    this.collapse.addEventListener('click', () => {
+      const collapsed = this.el.classList.toggle('collapsed');
+      this.collapse.setAttribute('aria-expanded', String(!collapsed));
+      this.collapse.textContent = collapsed ? '+' : '−';
+      this.collapse.title = t(collapsed ? 'legend.expand' : 'legend.collapse');
+    });
+
+    append(this.body, [
+      this.statesHeading,
+      stateList,
+      h('div', { class: 'legend-unplaced' }, h('span', { class: 'swatch swatch-none' }), this.unplacedLabel, this.unplacedCount),
+      this.kindsHeading,
+      kindList,
+      h('div', { class: 'legend-footer' }, this.drawnLine, this.showAll),
+    ]);
+    this.el = h(
+      'section',
+      { class: 'panel legend', 'data-testid': 'legend' },
+      h('header', { class: 'panel-header' }, this.title, this.collapse),
+      this.body,
+    );
+    parent.appendChild(this.el);
+    this.renderLabels();
+  }
+
+  /** Updates the counts (all sensors) and the number drawn. */
+  update(counts: SensorCounts, drawn: number): void {
+    this.counts = counts;
+    this.drawn = drawn;
+    this.renderCounts();
+  }
+
+  /** Re-renders every string (language change). */
+  renderLabels(): void {
+    setText(this.title, t('legend.title'));
+    setText(this.statesHeading, t('legend.states'));
+    setText(this.kindsHeading, t('legend.kinds'));
+    setText(this.unplacedLabel, t('legend.unplaced'));
+    setText(this.showAll, t('legend.showAll'));
+    this.collapse.title = t(this.el.classList.contains('collapsed') ? 'legend.expand' : 'legend.collapse');
+    for (const code of STATE_ORDER) {
+      const row = this.stateRows[code]!;
+      setText(row.label, stateLabel(SENSOR_STATES[code]!));
+      row.button.title = t('legend.toggleHint');
+    }
+    this.kindRows.forEach((row, slot) => {
+      setText(row.label, kindLabel(SENSOR_KINDS[slot] ?? 'unknown'));
+      row.button.title = t('legend.toggleHint');
+    });
+    this.renderCounts();
+  }
+
+  private renderCounts(): void {
+    const lang = getLanguage();
+    const c = this.counts;
+    for (const code of STATE_ORDER) {
+      const row = this.stateRows[code]!;
+      setText(row.count, formatCount(c ? c.byState[code]! : 0, lang));
+      row.button.setAttribute('aria-pressed', String(this.filter.states[code] === 1));
+    }
+    this.kindRows.forEach((row, slot) => {
+      const n = c ? c.byKind[slot]! : 0;
+      setText(row.count, formatCount(n, lang));
+      row.button.setAttribute('aria-pressed', String(this.filter.kinds[slot] === 1));
+      // The "unknown kind" row only appears when there are such sensors.
+      if (slot === UNKNOWN_KIND) row.button.parentElement!.hidden = n === 0;
+    });
+    setText(this.unplacedCount, formatCount(c ? c.unplaced : 0, lang));
+    setText(this.drawnLine, t('legend.drawn', { drawn: formatCount(this.drawn, lang), total: formatCount(c ? c.total : 0, lang) }));
+  }
+
+  private makeRow(testId: string, marker: HTMLElement, onClick: () => void): Row {
+    const label = h('span', { class: 'legend-label' });
+    const count = h('span', { class: 'legend-count' });
+    const button = h('button', { type: 'button', class: 'legend-row', 'data-testid': testId, 'aria-pressed': 'true' }, marker, label, count);
+    button.addEventListener('click', onClick);
+    return { button, label, count };
+  }
+
+  private toggle(flags: Uint8Array, index: number): void {
+    flags[index] = flags[index] === 1 ? 0 : 1;
+    this.changed();
+  }
+
+  private changed(): void {
+    this.renderCounts();
+    this.onFilterChange(this.filter);
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * The "数据流中断 / STREAM STOPPED" banner. Shown whenever the socket is down or no update
+ * was applied for more than 10 s, so a frozen map never looks live; while it shows, the page
+ * carries `stream-stopped`, which greys out the sensor layer (console.css).
+ */
+import { formatDuration } from '../i18n/format.ts';
+import { getLanguage, t } from '../i18n/language.ts';
+import type { Freshness } from '../stream/freshness.ts';
+import { h, setText } from '../ui/dom.ts';
+
+export class StreamBanner {
+  readonly el: HTMLElement;
+  private readonly title = h('strong', { class: 'banner-title' });
+  private readonly detail = h('span', { class: 'banner-detail' });
+  private last: Freshness | null = null;
+
+  constructor(parent: HTMLElement) {
+    this.el = h(
+      'div',
+      { class: 'stream-banner', role: 'alert', 'aria-live': 'assertive', 'data-testid': 'stream-banner', hidden: true },
+      h('span', { class: 'banner-icon', 'aria-hidden': 'true' }, '!'),
+      this.title,
+      this.detail,
+    );
+    parent.appendChild(this.el);
+  }
+
+  update(f: Freshness): void {
+    this.last = f;
+    const waiting = f.condition === 'waiting';
+    this.el.hidden = !f.stopped && !waiting;
+    this.el.classList.toggle('waiting', waiting);
+    document.body.classList.toggle('stream-stopped', f.stopped);
+    if (this.el.hidden) return;
+    if (waiting) {
+      setText(this.title, t('banner.waiting'));
+      setText(this.detail, '');
+      return;
+    }
+    setText(this.title, t('banner.stopped'));
+    setText(
+      this.detail,
+      f.condition === 'disconnected'
+        ? t('banner.disconnected')
+        : t('banner.noDelta', { age: formatDuration(f.sinceUpdateMs ?? 0, getLanguage()) }),
+    );
+  }
+
+  renderLabels(): void {
+    if (this.last) this.update(this.last);
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * The title bar: product and city, connection state, the server clock and the language toggle.
+ */
+import { formatClock } from '../i18n/format.ts';
+import { getLanguage, setLanguage, t, type Language } from '../i18n/language.ts';
+import { h, setText } from '../ui/dom.ts';
+
+/** `stalled`: connected, but no update for longer than the stop threshold. */
+export type ConnectionState = 'connecting' | 'live' | 'stalled' | 'disconnected' | 'resyncing';
+
+export class TopBar {
+  readonly el: HTMLElement;
+  private readonly subtitle = h('span', { class: 'brand-subtitle' });
+  private readonly city = h('span', { class: 'brand-city' });
+  private readonly conn = h('span', { class: 'conn', 'data-testid': 'connection-state' });
+  private readonly connText = h('span', {});
+  private readonly clock = h('span', { class: 'clock mono', 'data-testid': 'server-clock' });
+  private readonly toggle: HTMLButtonElement;
+  private readonly langMarks = new Map<Language, HTMLSpanElement>();
+  private state: ConnectionState = 'connecting';
+
+  constructor(parent: HTMLElement) {
+    this.conn.append(h('span', { class: 'conn-dot', 'aria-hidden': 'true' }), this.connText);
+    // One button that switches to the other language; both names are shown, each in its own
+    // language, with the current one highlighted.
+    this.toggle = h('button', { type: 'button', class: 'lang-toggle', 'data-testid': 'language-toggle' });
+    for (const [lang, text] of [
+      ['zh', '中文'],
+      ['en', 'EN'],
+    ] as const) {
+      const mark = h('span', { class: 'lang-mark', lang: lang === 'zh' ? 'zh-CN' : 'en', 'data-lang': lang }, text);
+      this.langMarks.set(lang, mark);
+      this.toggle.appendChild(mark);
+    }
+    this.toggle.addEventListener('click', () => setLanguage(getLanguage() === 'zh' ? 'en' : 'zh'));
+    this.el = h(
+      'header',
+      { class: 'top-bar' },
+      h('div', { class: 'brand' }, h('span', { class: 'brand-mark' }, 'CityTwin'), this.subtitle, this.city),
+      h('div', { class: 'top-right' }, this.conn, this.clock, this.toggle),
+    );
+    parent.appendChild(this.el);
+    this.renderLabels();
+  }
+
+  setConnection(state: ConnectionState): void {
+    this.state = state;
+    this.conn.dataset.state = state;
+    setText(this.connText, t(`conn.${state}`));
+  }
+
+  /** Shows the server's time (estimated), once a second. */
+  setClock(serverNow: number | null): void {
+    setText(this.clock, serverNow === null ? '--:--:--' : formatClock(serverNow));
+  }
+
+  renderLabels(): void {
+    setText(this.subtitle, t('app.subtitle'));
+    setText(this.city, t('app.city'));
+    this.toggle.title = t('lang.toggle');
+    this.toggle.setAttribute('aria-label', t('lang.toggle'));
+    const lang = getLanguage();
+    this.toggle.dataset.lang = lang;
+    for (const [l, mark] of this.langMarks) mark.classList.toggle('active', l === lang);
+    this.setConnection(this.state);
+  }
+}

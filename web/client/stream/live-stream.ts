@@ -1,0 +1,180 @@
+/**
+ * The live sensor stream: socket.io in, SensorStore out.
+ *
+ * On (re)connect it sends `resume` with what the table is current to; it applies the `snapshot`
+ * and each `delta` the sequencer accepts, asks again on a gap or a new epoch, and keeps the
+ * latest `stats`. Listeners hear about table changes; the map and the legend rebuild from the
+ * store on the next animation frame.
+ */
+import { io, type Socket } from 'socket.io-client';
+import type {
+  ClientToServerEvents,
+  DeltaMessage,
+  ServerToClientEvents,
+  SnapshotMessage,
+  StatsMessage,
+} from '../../shared/protocol.ts';
+import { judgeDelta, ResyncGate } from './delta-sequencer.ts';
+import { computeFreshness, type Freshness } from './freshness.ts';
+import { SensorStore } from './sensor-store.ts';
+import { ServerClock } from './server-clock.ts';
+
+export type StreamSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+/** Delay before reconnecting after the server closed the socket. */
+const SERVER_DISCONNECT_RETRY_MS = 1_000;
+
+export type StreamEvent =
+  | { type: 'snapshot' }
+  | { type: 'delta'; touched: number }
+  | { type: 'stats'; stats: StatsMessage }
+  | { type: 'connection'; connected: boolean }
+  | { type: 'resync'; reason: string };
+
+/** Counters for diagnostics and tests. */
+export interface StreamCounters {
+  snapshots: number;
+  deltasApplied: number;
+  deltasIgnored: number;
+  resumesSent: number;
+}
+
+export class LiveStream {
+  readonly store = new SensorStore();
+  readonly clock = new ServerClock();
+  readonly counters: StreamCounters = { snapshots: 0, deltasApplied: 0, deltasIgnored: 0, resumesSent: 0 };
+
+  connected = false;
+  connectedAt: number | null = null;
+  /** Client time the table last moved (snapshot or applied delta). */
+  lastUpdateAt: number | null = null;
+  stats: StatsMessage | null = null;
+
+  private readonly gate = new ResyncGate();
+  private readonly listeners = new Set<(event: StreamEvent) => void>();
+  private socket: StreamSocket | null = null;
+
+  constructor(private readonly now: () => number = () => Date.now()) {}
+
+  /** Connects (same origin, default path `/socket.io`) unless a socket is given. */
+  start(socket: StreamSocket = io({ autoConnect: false }) as StreamSocket): void {
+    this.socket = socket;
+    socket.on('connect', () => {
+      this.connected = true;
+      this.connectedAt = this.now();
+      this.emit({ type: 'connection', connected: true });
+      // A fresh connection always asks: the server answers with replayed deltas or a snapshot.
+      // Held in the gate so that deltas arriving before the answer do not ask again.
+      this.gate.settle();
+      this.gate.request(this.now());
+      this.sendResume();
+    });
+    socket.on('disconnect', (reason) => {
+      this.connected = false;
+      this.emit({ type: 'connection', connected: false });
+      // socket.io reconnects by itself after a lost transport, but not after the server closed
+      // the socket on purpose (a restart, a rebalance): then it is up to the client.
+      if (reason === 'io server disconnect') {
+        window.setTimeout(() => {
+          if (this.socket === socket && !socket.connected) socket.connect();
+        }, SERVER_DISCONNECT_RETRY_MS);
+      }
+    });
+    socket.on('snapshot', (msg) => this.onSnapshot(msg));
+    socket.on('delta', (msg) => this.onDelta(msg));
+    socket.on('stats', (msg) => this.onStats(msg));
+    socket.connect();
+  }
+
+  stop(): void {
+    this.socket?.disconnect();
+    this.socket = null;
+  }
+
+  /** Listens to stream events; returns the unsubscribe function. */
+  subscribe(listener: (event: StreamEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Freshness at client time `now`. */
+  freshness(now = this.now()): Freshness {
+    return computeFreshness({
+      now,
+      connected: this.connected,
+      connectedAt: this.connectedAt,
+      lastUpdateAt: this.lastUpdateAt,
+      newestDataTime: this.store.newestDataTime,
+      clockOffsetMs: this.clock.offsetMs,
+    });
+  }
+
+  get resyncing(): boolean {
+    return this.gate.pending;
+  }
+
+  private onSnapshot(msg: SnapshotMessage): void {
+    const at = this.now();
+    this.clock.observe(msg.serverTime, at);
+    this.store.applySnapshot(msg);
+    this.gate.settle();
+    this.lastUpdateAt = at;
+    this.counters.snapshots++;
+    this.emit({ type: 'snapshot' });
+  }
+
+  private onDelta(msg: DeltaMessage): void {
+    const at = this.now();
+    this.clock.observe(msg.serverTime, at);
+    const verdict = judgeDelta({ epoch: this.store.epoch, seq: this.store.seq }, msg);
+    switch (verdict.action) {
+      case 'apply': {
+        let touched: number;
+        try {
+          touched = this.store.applyDelta(msg);
+        } catch (err) {
+          // A malformed delta cannot be patched in: start over from a snapshot.
+          console.error('[citytwin] bad delta, asking for a snapshot:', err);
+          this.store.epoch = null;
+          this.requestResync('bad-delta');
+          return;
+        }
+        this.gate.settle();
+        this.lastUpdateAt = at;
+        this.counters.deltasApplied++;
+        this.emit({ type: 'delta', touched });
+        return;
+      }
+      case 'ignore':
+        this.counters.deltasIgnored++;
+        return;
+      case 'resync':
+        this.counters.deltasIgnored++;
+        this.requestResync(verdict.reason);
+        return;
+    }
+  }
+
+  private onStats(msg: StatsMessage): void {
+    this.clock.observe(msg.serverTime, this.now());
+    this.stats = msg;
+    this.emit({ type: 'stats', stats: msg });
+  }
+
+  private requestResync(reason: string): void {
+    if (!this.gate.request(this.now())) return;
+    this.sendResume();
+    this.emit({ type: 'resync', reason });
+  }
+
+  private sendResume(): void {
+    if (!this.socket?.connected) return;
+    const epoch = this.store.epoch;
+    this.socket.emit('resume', { epoch, lastSeq: epoch === null ? null : this.store.seq });
+    this.counters.resumesSent++;
+  }
+
+  private emit(event: StreamEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+}

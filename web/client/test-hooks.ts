@@ -1,0 +1,58 @@
+/**
+ * `window.__citytwin`: read-only hooks for browser tests (documented in README.md). They expose
+ * what a test cannot see reliably from pixels: readiness, counts, positions, the renderer.
+ */
+import type { Language } from './i18n/language.ts';
+import type { Freshness } from './stream/freshness.ts';
+import type { StreamCounters } from './stream/live-stream.ts';
+
+export interface CityTwinTestHooks {
+  /** True once the map and base map have loaded and deck.gl has drawn the first snapshot. */
+  readonly ready: boolean;
+  /** Sensors in the table (drawn or not). */
+  sensorCount(): number;
+  /** Sensors in the deck.gl layer (placed and not filtered out). */
+  drawnCount(): number;
+  /** Sequence number the table is current to (-1 before the first snapshot). */
+  lastSeq(): number;
+  /** Epoch of the table, or null before the first snapshot. */
+  epoch(): string | null;
+  language(): Language;
+  setLanguage(lang: Language): void;
+  /** Viewport position (CSS px) of a sensor, or null if unknown or without a position. */
+  projectSensor(id: string): [number, number] | null;
+  /** Opens the sensor panel on `id` (as a click would). */
+  selectSensor(id: string): void;
+  /** The sensor whose panel is open, or null. */
+  selectedSensor(): string | null;
+  /** UNMASKED_RENDERER_WEBGL of the map's WebGL context (e.g. contains "llvmpipe"). */
+  webglRenderer(): string;
+  /** Frames deck.gl has drawn so far (deck's onAfterRender). */
+  deckRenderCount(): number;
+  /** The same count, as a property. */
+  readonly onDeckRender: number;
+  /** Stream freshness now (what the status strip and banner show). */
+  freshness(): Freshness;
+  /** Snapshots, deltas applied / ignored, resume requests sent. */
+  streamCounters(): StreamCounters;
+}
+
+declare global {
+  interface Window {
+    __citytwin?: CityTwinTestHooks;
+  }
+}
+
+/** Reads the renderer string of a canvas's existing WebGL context ('' if none). */
+export function webglRendererOf(canvas: HTMLCanvasElement | null): string {
+  if (!canvas) return '';
+  // getContext returns the context the canvas already has when the type matches.
+  const gl = (canvas.getContext('webgl2') ?? canvas.getContext('webgl')) as WebGLRenderingContext | null;
+  if (!gl) return '';
+  const ext = gl.getExtension('WEBGL_debug_renderer_info');
+  return String(gl.getParameter(ext ? ext.UNMASKED_RENDERER_WEBGL : gl.RENDERER) ?? '');
+}
+
+export function installTestHooks(hooks: CityTwinTestHooks): void {
+  window.__citytwin = hooks;
+}
