@@ -13,8 +13,8 @@ export class IngestMetrics {
   deadLettersWritten = 0;
   batchesWritten = 0;
   writeErrors = 0;
-  /** Received by topic family. */
-  readonly receivedByKind = new Map<string, number>();
+  /** Received by topic family (a plain object: it is updated once per message). */
+  readonly receivedByKind: Record<string, number> = {};
   /** Rejected by reason and source ("reason|source"). */
   readonly rejectedBy = new Map<string, number>();
   /** Recent batch write durations (ms), newest last. */
@@ -26,7 +26,7 @@ export class IngestMetrics {
 
   countReceived(kind: string): void {
     this.received++;
-    this.receivedByKind.set(kind, (this.receivedByKind.get(kind) ?? 0) + 1);
+    this.receivedByKind[kind] = (this.receivedByKind[kind] ?? 0) + 1;
   }
 
   countRejected(reason: RejectReason, source: string): void {
@@ -103,7 +103,7 @@ export function renderPrometheus(m: IngestMetrics, g: GaugeValues): string {
     'citytwin_ingest_messages_received_total',
     'counter',
     'MQTT messages received by topic family.',
-    [...m.receivedByKind].map(([k, v]) => [`{topic="${escapeLabel(k)}"}`, v]),
+    Object.entries(m.receivedByKind).map(([k, v]) => [`{topic="${escapeLabel(k)}"}`, v]),
   );
   metric(
     'citytwin_ingest_rejected_total',

@@ -6,10 +6,10 @@
  * Table design (docs/storage.md):
  * - `readings`: history by sensor and time. ReplacingMergeTree keyed by
  *   (entity, sensor_id, metric, ts): a reading delivered twice collapses into one.
- * - `readings_1m`: per-minute rollup (min, max, sum, count, last) fed by a materialized view,
- *   for charts over long ranges.
- * - `sensor_latest`: the latest value per sensor and metric (recent state; the twin rebuilds
- *   from it after a restart).
+ * - `readings_1m`: per-minute rollup (min, max, sum, count, last value and its time) fed by a
+ *   materialized view: charts over long ranges, and the recent state (latest value per sensor
+ *   and metric) the twin rebuilds from after a restart. A separate latest-value view cost as
+ *   much CPU per insert as the table itself (docs/benchmarks.md), so the rollup serves both.
  * - `readings_text`: SenML vs/vb/vd values.
  * - `sensors`: the registry from meta messages (ReplacingMergeTree by update time).
  * - `dead_letters`: every rejected message with topic, reason and truncated payload.
@@ -51,27 +51,16 @@ export const MIGRATIONS: readonly Migration[] = [
         max_v SimpleAggregateFunction(max, Float64),
         sum_v SimpleAggregateFunction(sum, Float64),
         n SimpleAggregateFunction(sum, UInt64),
-        last_v AggregateFunction(argMax, Float64, DateTime64(3, 'UTC'))
+        last_v AggregateFunction(argMax, Float64, DateTime64(3, 'UTC')),
+        last_ts SimpleAggregateFunction(max, DateTime64(3, 'UTC'))
       ) ENGINE = AggregatingMergeTree
       PARTITION BY toYYYYMM(minute)
       ORDER BY (entity, sensor_id, metric, minute) ${DEDUP}`,
       `CREATE MATERIALIZED VIEW IF NOT EXISTS readings_1m_mv TO readings_1m AS
         SELECT entity, sensor_id, metric, toStartOfMinute(ts) AS minute,
                min(value) AS min_v, max(value) AS max_v, sum(value) AS sum_v, count() AS n,
-               argMaxState(value, ts) AS last_v
+               argMaxState(value, ts) AS last_v, max(ts) AS last_ts
         FROM readings GROUP BY entity, sensor_id, metric, minute`,
-      `CREATE TABLE IF NOT EXISTS sensor_latest (
-        entity Enum8('sensor' = 1, 'service' = 2),
-        sensor_id String,
-        metric LowCardinality(String),
-        ts DateTime64(3, 'UTC'),
-        value Float64
-      ) ENGINE = ReplacingMergeTree(ts)
-      ORDER BY (entity, sensor_id, metric) ${DEDUP}`,
-      `CREATE MATERIALIZED VIEW IF NOT EXISTS sensor_latest_mv TO sensor_latest AS
-        SELECT entity, sensor_id, metric, latest_ts AS ts, latest_value AS value FROM (
-          SELECT entity, sensor_id, metric, max(ts) AS latest_ts, argMax(value, ts) AS latest_value
-          FROM readings GROUP BY entity, sensor_id, metric)`,
       `CREATE TABLE IF NOT EXISTS readings_text (
         entity Enum8('sensor' = 1, 'service' = 2),
         sensor_id String,

@@ -92,7 +92,7 @@ export function decodeJson(payload: Uint8Array, limits: ParseLimits): { ok: true
     return reject('too_large', `payload of ${payload.byteLength} bytes is over the limit of ${limits.maxPayloadBytes}`);
   }
   if (!isUtf8(payload)) return reject('invalid_utf8', 'payload is not valid UTF-8 JSON');
-  const text = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8');
+  const text = Buffer.isBuffer(payload) ? payload.toString('utf8') : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8');
   try {
     return { ok: true, value: JSON.parse(text) };
   } catch (err) {

@@ -57,8 +57,8 @@ export async function querySensorHistory(client: ClickHouseClient, q: HistoryQue
 export async function queryLatest(client: ClickHouseClient, sensorId: string): Promise<Array<{ metric: string; ts: number; value: number }>> {
   const rows = await queryRows<{ metric: string; ms: number | string; value: number }>(
     client,
-    `SELECT metric, toUnixTimestamp64Milli(ts) AS ms, value FROM sensor_latest FINAL
-     WHERE entity = 'sensor' AND sensor_id = {id:String}`,
+    `SELECT metric, toUnixTimestamp64Milli(max(last_ts)) AS ms, argMaxMerge(last_v) AS value FROM readings_1m
+     WHERE entity = 'sensor' AND sensor_id = {id:String} GROUP BY metric`,
     { id: sensorId },
   );
   return rows.map((r) => ({ metric: r.metric, ts: Number(r.ms), value: Number(r.value) }));

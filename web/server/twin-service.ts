@@ -76,8 +76,9 @@ export class TwinService {
     }
     const latest = await queryRows<{ sensor_id: string; metric: string; ms: number | string; value: number }>(
       client,
-      `SELECT sensor_id, metric, toUnixTimestamp64Milli(ts) AS ms, value FROM sensor_latest FINAL
-       WHERE entity = 'sensor' AND ts > now64(3) - INTERVAL 1 DAY AND metric NOT LIKE '%:sum'`,
+      `SELECT sensor_id, metric, toUnixTimestamp64Milli(max(last_ts)) AS ms, argMaxMerge(last_v) AS value FROM readings_1m
+       WHERE entity = 'sensor' AND minute > now() - INTERVAL 1 DAY AND metric NOT LIKE '%:sum'
+       GROUP BY sensor_id, metric`,
     );
     const bySensor = new Map<string, Reading[]>();
     for (const r of latest) {
