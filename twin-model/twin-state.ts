@@ -12,7 +12,7 @@ import { AlarmLevel, DEFAULT_ALARM_RULES, describeLevel, evaluateLevel, type Kin
 import type { SensorSite } from './city/city-types.ts';
 import type { Reading } from './messages/payload-parser.ts';
 import type { SensorMeta } from './messages/record-parsers.ts';
-import { SensorStateCode } from './sensor-state.ts';
+import { SensorStateCode, stateName, type SensorStateName } from './sensor-state.ts';
 import { KIND_METRICS, type Classification, type SensorKind } from './vocabulary.ts';
 
 export interface LatestValue {
@@ -254,26 +254,8 @@ export function applyTwinInput(state: TwinState, input: TwinInput, ctx: TwinCont
 }
 
 /** Counts of sensors per display state. */
-export function countByState(state: TwinState): Record<'normal' | 'warning' | 'alarm' | 'stale' | 'unregistered', number> {
-  const counts = { normal: 0, warning: 0, alarm: 0, stale: 0, unregistered: 0 };
-  for (const s of state.sensors) {
-    switch (s.state) {
-      case SensorStateCode.normal:
-        counts.normal++;
-        break;
-      case SensorStateCode.warning:
-        counts.warning++;
-        break;
-      case SensorStateCode.alarm:
-        counts.alarm++;
-        break;
-      case SensorStateCode.stale:
-        counts.stale++;
-        break;
-      case SensorStateCode.unregistered:
-        counts.unregistered++;
-        break;
-    }
-  }
+export function countByState(state: TwinState): Record<SensorStateName, number> {
+  const counts: Record<SensorStateName, number> = { normal: 0, warning: 0, alarm: 0, stale: 0, unregistered: 0 };
+  for (const s of state.sensors) counts[stateName(s.state)]++;
   return counts;
 }

@@ -27,6 +27,7 @@ import {
   queryRows,
   runMigrations,
   startEmbeddedBroker,
+  type IngestOptions,
 } from '../../ingest/index.ts';
 import { readingRow } from '../../ingest/storage-batch.ts';
 import { typedField, type DeltaMessage, type SnapshotMessage } from '../../web/shared/protocol.ts';
@@ -87,6 +88,22 @@ async function waitUntil(check: () => boolean, timeoutMs: number): Promise<boole
   return true;
 }
 
+/** An ingest subscribed to the broker; `firstAt()` is when its first message arrived. */
+async function startIngest(url: string, clientId: string, options: IngestOptions) {
+  const ingest = createIngest(options);
+  let first = 0;
+  const source = new MqttSource({
+    url,
+    clientId,
+    onMessage: (t, p, at) => {
+      if (first === 0) first = performance.now();
+      ingest.pipeline.handleMessage(t, p, at);
+    },
+  });
+  await source.start();
+  return { ingest, source, firstAt: () => first };
+}
+
 /** Runs 1 and 2 share one broker and engine in this process. */
 async function throughputRuns(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'citytwin-bench-'));
@@ -118,17 +135,11 @@ async function throughputRuns(): Promise<void> {
       line('broker → idle subscriber (steady)', `${fmt(baseRate)} msg/s`, `(${fmt(got)} of ${fmt(base.sent)} delivered; whole run ${fmt(got / ((last - first) / 1000))} msg/s)`, null);
 
       // The ingest: parse, validate, batch, store.
-      const ingest = createIngest({ client, batchMaxRows: Number(process.env.BENCH_ROWS ?? 20_000), batchMaxDelayMs: Number(process.env.BENCH_DELAY ?? 200) });
-      let firstAt = 0;
-      const source = new MqttSource({
-        url: broker.url,
-        clientId: 'bench-ingest',
-        onMessage: (t, p, at) => {
-          if (firstAt === 0) firstAt = performance.now();
-          ingest.pipeline.handleMessage(t, p, at);
-        },
+      const { ingest, source, firstAt } = await startIngest(broker.url, 'bench-ingest', {
+        ...(process.env.BENCH_NULL ? { sink: { write: async () => {} } } : { client }),
+        batchMaxRows: Number(process.env.BENCH_ROWS ?? 20_000),
+        batchMaxDelayMs: Number(process.env.BENCH_DELAY ?? 200),
       });
-      await source.start();
       const prefix = 'citytwin/v1/sensors';
       const m = ingest.pipeline.metrics;
       const probe = new RateProbe(() => m.stored);
@@ -138,7 +149,7 @@ async function throughputRuns(): Promise<void> {
       const storedAt = performance.now();
       probe.stop();
       const rate = probe.steadyRate(run.sent);
-      const wholeRun = m.stored / ((storedAt - firstAt) / 1000);
+      const wholeRun = m.stored / ((storedAt - firstAt()) / 1000);
       const [row] = await queryRows<{ n: number | string }>(client, "SELECT count() AS n FROM readings FINAL WHERE sensor_id LIKE 'load-%'");
       const inTable = Number(row?.n);
       await source.stop();
@@ -154,23 +165,13 @@ async function throughputRuns(): Promise<void> {
       const per = 100;
       const messages = Math.round(20_000 * SCALE);
       process.stdout.write(`\n2. packed SenML messages, ${per} readings each, QoS 1, ${fmt(messages * per)} readings\n`);
-      const ingest = createIngest({ client, batchMaxRows: 100_000, batchMaxDelayMs: 200 });
-      let firstAt = 0;
-      const source = new MqttSource({
-        url: broker.url,
-        clientId: 'bench-ingest-packed',
-        onMessage: (t, p, at) => {
-          if (firstAt === 0) firstAt = performance.now();
-          ingest.pipeline.handleMessage(t, p, at);
-        },
-      });
-      await source.start();
+      const { ingest, source, firstAt } = await startIngest(broker.url, 'bench-ingest-packed', { client, batchMaxRows: 100_000, batchMaxDelayMs: 200 });
       const run = await publishInChild({ brokerUrl: broker.url, sensors: 2000, messages, mode: 'packed', readingsPerMessage: per, qos: 1 });
       const m = ingest.pipeline.metrics;
       await waitUntil(() => m.received >= run.sent, 120_000);
-      const receivedIn = (performance.now() - firstAt) / 1000;
+      const receivedIn = (performance.now() - firstAt()) / 1000;
       await ingest.writer.flush();
-      const elapsed = (performance.now() - firstAt) / 1000;
+      const elapsed = (performance.now() - firstAt()) / 1000;
       line('publisher time / all received / all stored', `${fmt(run.elapsedMs / 1000, 1)} / ${fmt(receivedIn, 1)} / ${fmt(elapsed, 1)} s`, '', null);
       const rate = m.readingsStored / elapsed;
       const [row] = await queryRows<{ n: number | string }>(client, "SELECT count() AS n FROM readings FINAL WHERE sensor_id LIKE 'load-%'");
