@@ -11,3 +11,5 @@ export * from './messages/topics.ts';
 export * from './messages/payload-parser.ts';
 export * from './messages/record-parsers.ts';
 export type * from './city/city-types.ts';
+export * from './incidents/incident-rules.ts';
+export * from './incidents/incident-correlator.ts';

@@ -18,7 +18,21 @@ export type TopicParse = { ok: true; topic: ParsedTopic } | { ok: false; reason:
 /** All v1 topics, for subscribing. */
 export const V1_SUBSCRIPTION = `${TOPIC_ROOT}/#`;
 
+/**
+ * CityTwin's own operational messages (compatible extension of the v1 scheme): ingest workers
+ * publish their counters on `citytwin/v1/system/ingest/{workerId}/stats`. They are not device
+ * data, so the ingest neither stores nor dead-letters them ({@link isSystemTopic}).
+ */
+export const SYSTEM_TOPIC_ROOT = `${TOPIC_ROOT}/system`;
+
+/** True for topics under {@link SYSTEM_TOPIC_ROOT} (exact root or below it). */
+export function isSystemTopic(topic: string): boolean {
+  return topic.startsWith(SYSTEM_TOPIC_ROOT) && (topic.length === SYSTEM_TOPIC_ROOT.length || topic.charCodeAt(SYSTEM_TOPIC_ROOT.length) === 47 /* '/' */);
+}
+
 export const topics = {
+  /** Counters of one ingest worker (see {@link SYSTEM_TOPIC_ROOT}). */
+  ingestStats: (workerId: string) => `${SYSTEM_TOPIC_ROOT}/ingest/${workerId}/stats`,
   sensorMeta: (id: string) => `${TOPIC_ROOT}/sensors/${id}/meta`,
   sensorData: (id: string) => `${TOPIC_ROOT}/sensors/${id}/data`,
   serviceData: (id: string) => `${TOPIC_ROOT}/metrics/${id}/data`,

@@ -1,0 +1,463 @@
+/**
+ * Fuses sensor alarms and discrete reports into incidents: one incident per real-world event,
+ * with its evidence, why each piece was linked, and a confidence that grows with independent
+ * sources (docs/incidents.md).
+ *
+ * `applyIncidentInput(state, input, ctx)` is the one updater: deterministic (time from `ctx`,
+ * no I/O), so live, replay, simulation and evaluation run the same code. Every change it makes
+ * is returned as an `IncidentChange` carrying the incident as it is after the change; storing
+ * those changes is the event-sourced incident store, and `rebuildIncidents` replays them.
+ */
+import { haversineM } from '../city/city-queries.ts';
+import type { IncidentType, SensorKind } from '../vocabulary.ts';
+import { DEFAULT_INCIDENT_RULES, type EvidenceFamily, type IncidentRule, type IncidentSignal } from './incident-rules.ts';
+
+/** A piece of evidence: a sensor alarm (while it lasts) or a discrete report. */
+export interface Evidence {
+  /** Stable id: `alarm:<sensorId>` or `event:<source>:<id>`. */
+  id: string;
+  kind: 'sensor_alarm' | 'event';
+  ts: number;
+  lng: number;
+  lat: number;
+  /** Sensor kind, for alarms. */
+  sensorKind?: SensorKind;
+  sensorId?: string;
+  level?: 'warning' | 'alarm';
+  metric?: string;
+  value?: number;
+  /** Event type and category, for reports. */
+  eventType?: string;
+  category?: string;
+  source?: string;
+  /** The asset the evidence is about (underpass, bridge, substation …), when known. */
+  assetId?: string;
+  district?: string;
+}
+
+export interface LinkedEvidence extends Evidence {
+  signal: string;
+  family: EvidenceFamily;
+  weight: number;
+  /** Sensor alarms stay active until they clear. */
+  active: boolean;
+  /** Why it belongs to this incident, e.g. "same asset up-0012" or "230 m, 4 min after". */
+  why: string;
+  linkedAt: number;
+}
+
+export type IncidentStatus = 'open' | 'acknowledged' | 'resolved' | 'closed' | 'false_alarm';
+
+export interface Incident {
+  id: string;
+  type: IncidentType;
+  status: IncidentStatus;
+  lng: number;
+  lat: number;
+  district: string | null;
+  assetId: string | null;
+  severity: number;
+  /** Set by an operator; the twin no longer changes severity then. */
+  severityPinned: boolean;
+  confidence: number;
+  openedAt: number;
+  updatedAt: number;
+  /** Newest evidence time. */
+  lastEvidenceAt: number;
+  /** The twin proposes resolution and waits for an operator (rules with operatorConfirms). */
+  resolutionProposed: boolean;
+  evidence: LinkedEvidence[];
+}
+
+export type IncidentAction =
+  | { action: 'acknowledge' }
+  | { action: 'set_severity'; severity: number }
+  | { action: 'merge'; otherId: string }
+  | { action: 'split'; evidenceIds: string[] }
+  | { action: 'false_alarm' }
+  | { action: 'resolve' }
+  | { action: 'close' }
+  | { action: 'reopen' };
+
+export type IncidentInput =
+  | { type: 'alarm'; evidence: Evidence }
+  | { type: 'alarm_cleared'; sensorId: string; ts: number }
+  | { type: 'event'; evidence: Evidence }
+  | { type: 'operator'; incidentId: string; actor: string; reason?: string; command: IncidentAction }
+  | { type: 'tick' };
+
+export interface IncidentChange {
+  incidentId: string;
+  at: number;
+  /** `twin` for automatic changes, otherwise the operator's user name. */
+  actor: string;
+  what: 'opened' | 'evidence_linked' | 'evidence_inactive' | 'updated' | 'acknowledged' | 'severity_set' | 'merged_into' | 'absorbed' | 'split_from' | 'split_off' | 'false_alarm' | 'resolution_proposed' | 'resolved' | 'closed' | 'reopened';
+  detail: string;
+  /** The incident after the change. */
+  incident: Incident;
+}
+
+export interface IncidentContext {
+  now(): number;
+}
+
+export interface IncidentState {
+  rules: ReadonlyMap<IncidentType, IncidentRule>;
+  incidents: Map<string, Incident>;
+  /** Evidence not yet part of an incident, by incident type it could support. */
+  pending: Map<IncidentType, Array<LinkedEvidence>>;
+  /** Every evidence id seen (de-duplication of repeated reports). */
+  seen: Set<string>;
+  nextId: number;
+  counters: { duplicates: number; unmatched: number; linked: number; opened: number };
+}
+
+export class IncidentActionError extends Error {}
+
+export function createIncidentState(rules: ReadonlyMap<IncidentType, IncidentRule> = DEFAULT_INCIDENT_RULES): IncidentState {
+  return { rules, incidents: new Map(), pending: new Map(), seen: new Set(), nextId: 1, counters: { duplicates: 0, unmatched: 0, linked: 0, opened: 0 } };
+}
+
+const LEVEL_RANK = { warning: 1, alarm: 2 } as const;
+const ACTIVE: ReadonlySet<IncidentStatus> = new Set(['open', 'acknowledged']);
+
+/** The rule's signal that this evidence matches, if any. */
+export function matchSignal(rule: IncidentRule, e: Evidence): IncidentSignal | null {
+  for (const s of rule.signals) {
+    if (s.evidence !== e.kind) continue;
+    if (e.kind === 'sensor_alarm') {
+      if (!e.sensorKind || !s.sensorKinds?.includes(e.sensorKind)) continue;
+      if (LEVEL_RANK[e.level ?? 'warning'] < LEVEL_RANK[s.minLevel]) continue;
+      return s;
+    }
+    if (!e.eventType || !(s.eventTypes as readonly string[] | undefined)?.includes(e.eventType)) continue;
+    if (s.categories && !(e.category && s.categories.includes(e.category))) continue;
+    return s;
+  }
+  return null;
+}
+
+/**
+ * Confidence from independent families: each family contributes its strongest weight, raised
+ * by `repeatGain` of the remaining doubt for every further distinct item; families combine as
+ * independent (1 − Π(1 − w_f)).
+ */
+export function confidenceOf(evidence: readonly LinkedEvidence[], repeatGain: number): number {
+  const byFamily = new Map<EvidenceFamily, { max: number; n: number }>();
+  for (const e of evidence) {
+    const f = byFamily.get(e.family) ?? { max: 0, n: 0 };
+    f.max = Math.max(f.max, e.weight);
+    f.n++;
+    byFamily.set(e.family, f);
+  }
+  let doubt = 1;
+  for (const { max, n } of byFamily.values()) {
+    const familyDoubt = (1 - max) * (1 - repeatGain) ** (n - 1);
+    doubt *= familyDoubt;
+  }
+  return Math.round((1 - doubt) * 1000) / 1000;
+}
+
+function distinctFamilies(evidence: readonly LinkedEvidence[]): number {
+  return new Set(evidence.map((e) => e.family)).size;
+}
+
+/** Why `e` belongs with `anchor` under `rule`, or null when it does not. */
+function linkReason(rule: IncidentRule, signal: IncidentSignal, e: Evidence, anchor: { lng: number; lat: number; assetId: string | null; lastEvidenceAt: number }): string | null {
+  const dt = Math.abs(e.ts - anchor.lastEvidenceAt);
+  if (dt > rule.windowS * 1000) return null;
+  const minutes = Math.round(dt / 60_000);
+  if (rule.spatial.sameAsset && e.assetId && anchor.assetId && e.assetId === anchor.assetId) return `same asset ${e.assetId}, ${minutes} min apart`;
+  const d = haversineM([e.lng, e.lat], [anchor.lng, anchor.lat]);
+  const radius = signal.radiusM ?? rule.spatial.radiusM;
+  if (d > radius) return null;
+  return `${Math.round(d)} m away (limit ${radius} m), ${minutes} min apart`;
+}
+
+function severityOf(rule: IncidentRule, evidence: readonly LinkedEvidence[]): number {
+  const alarms = evidence.filter((e) => e.kind === 'sensor_alarm' && e.level === 'alarm' && e.active).length;
+  const reports = evidence.filter((e) => e.kind === 'event').length;
+  const raw = rule.severity.base + rule.severity.perAlarm * alarms + (reports >= 5 ? 1 : 0);
+  return Math.max(1, Math.min(rule.severity.max, Math.round(raw)));
+}
+
+/** Place of an incident: the asset's evidence position if any, else the centroid. */
+function placeOf(evidence: readonly LinkedEvidence[]): { lng: number; lat: number; assetId: string | null; district: string | null } {
+  const withAsset = evidence.find((e) => e.assetId && e.family !== 'weather');
+  const located = evidence.filter((e) => e.family !== 'weather');
+  const pts = located.length ? located : evidence;
+  const lng = pts.reduce((s, e) => s + e.lng, 0) / pts.length;
+  const lat = pts.reduce((s, e) => s + e.lat, 0) / pts.length;
+  return {
+    lng: withAsset?.lng ?? lng,
+    lat: withAsset?.lat ?? lat,
+    assetId: withAsset?.assetId ?? null,
+    district: (withAsset ?? pts[0])?.district ?? null,
+  };
+}
+
+function snapshot(i: Incident): Incident {
+  return { ...i, evidence: i.evidence.map((e) => ({ ...e })) };
+}
+
+function refresh(state: IncidentState, incident: Incident, now: number): void {
+  const rule = state.rules.get(incident.type)!;
+  incident.confidence = confidenceOf(incident.evidence, rule.repeatGain);
+  if (!incident.severityPinned) incident.severity = severityOf(rule, incident.evidence);
+  const place = placeOf(incident.evidence);
+  incident.lng = place.lng;
+  incident.lat = place.lat;
+  incident.assetId = place.assetId;
+  incident.district = place.district;
+  incident.lastEvidenceAt = Math.max(0, ...incident.evidence.map((e) => e.ts));
+  incident.updatedAt = now;
+}
+
+function change(incident: Incident, at: number, actor: string, what: IncidentChange['what'], detail: string): IncidentChange {
+  return { incidentId: incident.id, at, actor, what, detail, incident: snapshot(incident) };
+}
+
+function handleEvidence(state: IncidentState, e: Evidence, ctx: IncidentContext): IncidentChange[] {
+  const now = ctx.now();
+  const changes: IncidentChange[] = [];
+  let matchedAny = false;
+  for (const rule of state.rules.values()) {
+    const signal = matchSignal(rule, e);
+    if (!signal) continue;
+    matchedAny = true;
+    // 1. Join an active incident of this type (the best-placed one).
+    let best: { incident: Incident; why: string; d: number } | null = null;
+    for (const incident of state.incidents.values()) {
+      if (incident.type !== rule.type || !ACTIVE.has(incident.status)) continue;
+      const why = linkReason(rule, signal, e, incident);
+      if (!why) continue;
+      const d = haversineM([e.lng, e.lat], [incident.lng, incident.lat]);
+      if (!best || d < best.d) best = { incident, why, d };
+    }
+    const linked: LinkedEvidence = { ...e, signal: signal.id, family: signal.family, weight: signal.weight, active: e.kind === 'sensor_alarm', why: '', linkedAt: now };
+    if (best) {
+      const existing = best.incident.evidence.find((x) => x.id === e.id);
+      if (existing) {
+        Object.assign(existing, { ...linked, why: existing.why, linkedAt: existing.linkedAt });
+      } else {
+        best.incident.evidence.push({ ...linked, why: best.why });
+        state.counters.linked++;
+      }
+      refresh(state, best.incident, now);
+      changes.push(change(best.incident, now, 'twin', 'evidence_linked', `${e.id} (${signal.id}): ${best.why}`));
+      continue;
+    }
+    // 2. Otherwise wait in the pending pool until enough independent evidence gathers.
+    const pool = (state.pending.get(rule.type) ?? []).filter((p) => now - p.linkedAt <= rule.windowS * 1000 && p.id !== e.id);
+    pool.push(linked);
+    state.pending.set(rule.type, pool);
+    if (!signal.canOpen && !pool.some((p) => rule.signals.find((s) => s.id === p.signal)?.canOpen)) continue;
+    // The cluster: pending evidence that links to an opener near the new evidence.
+    const openers = pool.filter((p) => rule.signals.find((s) => s.id === p.signal)?.canOpen);
+    for (const opener of openers) {
+      const anchor = { lng: opener.lng, lat: opener.lat, assetId: opener.assetId ?? null, lastEvidenceAt: opener.ts };
+      const cluster: LinkedEvidence[] = [];
+      for (const p of pool) {
+        const s = rule.signals.find((x) => x.id === p.signal)!;
+        const why = p === opener ? 'first evidence' : linkReason(rule, s, p, anchor);
+        if (why) cluster.push({ ...p, why });
+      }
+      if (confidenceOf(cluster, rule.repeatGain) < rule.open.minConfidence) continue;
+      const incident: Incident = {
+        id: `inc-${String(state.nextId++).padStart(6, '0')}`,
+        type: rule.type,
+        status: 'open',
+        lng: 0,
+        lat: 0,
+        district: null,
+        assetId: null,
+        severity: rule.severity.base,
+        severityPinned: false,
+        confidence: 0,
+        openedAt: now,
+        updatedAt: now,
+        lastEvidenceAt: 0,
+        resolutionProposed: false,
+        evidence: cluster,
+      };
+      refresh(state, incident, now);
+      state.incidents.set(incident.id, incident);
+      state.counters.opened++;
+      const used = new Set(cluster.map((c) => c.id));
+      state.pending.set(rule.type, pool.filter((p) => !used.has(p.id)));
+      changes.push(change(incident, now, 'twin', 'opened', `${cluster.length} evidence from ${distinctFamilies(cluster)} independent source(s), confidence ${incident.confidence}`));
+      break;
+    }
+  }
+  if (!matchedAny) state.counters.unmatched++;
+  return changes;
+}
+
+function handleAlarmCleared(state: IncidentState, sensorId: string, ts: number, ctx: IncidentContext): IncidentChange[] {
+  const now = ctx.now();
+  const changes: IncidentChange[] = [];
+  const id = `alarm:${sensorId}`;
+  for (const incident of state.incidents.values()) {
+    const e = incident.evidence.find((x) => x.id === id && x.active);
+    if (!e) continue;
+    e.active = false;
+    refresh(state, incident, now);
+    changes.push(change(incident, now, 'twin', 'evidence_inactive', `${id} back to normal at ${new Date(ts).toISOString()}`));
+  }
+  for (const [type, pool] of state.pending) state.pending.set(type, pool.filter((p) => p.id !== id));
+  // A cleared alarm may raise again later as new evidence.
+  state.seen.delete(id);
+  return changes;
+}
+
+function handleTick(state: IncidentState, ctx: IncidentContext): IncidentChange[] {
+  const now = ctx.now();
+  const changes: IncidentChange[] = [];
+  for (const incident of state.incidents.values()) {
+    if (!ACTIVE.has(incident.status) || incident.resolutionProposed) continue;
+    const rule = state.rules.get(incident.type)!;
+    const anyActive = incident.evidence.some((e) => e.active);
+    if (anyActive || now - incident.lastEvidenceAt < rule.resolve.quietS * 1000) continue;
+    if (rule.resolve.operatorConfirms) {
+      incident.resolutionProposed = true;
+      incident.updatedAt = now;
+      changes.push(change(incident, now, 'twin', 'resolution_proposed', `signals normal for ${rule.resolve.quietS} s; an operator confirms`));
+    } else {
+      incident.status = 'resolved';
+      incident.updatedAt = now;
+      changes.push(change(incident, now, 'twin', 'resolved', `signals normal for ${rule.resolve.quietS} s`));
+    }
+  }
+  // Drop pending evidence older than every rule's window.
+  for (const [type, pool] of state.pending) {
+    const rule = state.rules.get(type)!;
+    state.pending.set(type, pool.filter((p) => now - p.linkedAt <= rule.windowS * 1000));
+  }
+  return changes;
+}
+
+function requireIncident(state: IncidentState, id: string): Incident {
+  const incident = state.incidents.get(id);
+  if (!incident) throw new IncidentActionError(`incident "${id}" does not exist`);
+  return incident;
+}
+
+function handleOperator(state: IncidentState, input: Extract<IncidentInput, { type: 'operator' }>, ctx: IncidentContext): IncidentChange[] {
+  const now = ctx.now();
+  const incident = requireIncident(state, input.incidentId);
+  const who = input.actor;
+  const because = input.reason ? ` (${input.reason})` : '';
+  const cmd = input.command;
+  const closedNow = incident.status === 'closed' || incident.status === 'false_alarm';
+  if (closedNow && cmd.action !== 'reopen') throw new IncidentActionError(`incident ${incident.id} is ${incident.status}; reopen it first`);
+  switch (cmd.action) {
+    case 'acknowledge':
+      if (incident.status !== 'open') throw new IncidentActionError(`incident ${incident.id} is ${incident.status}, not open`);
+      incident.status = 'acknowledged';
+      incident.updatedAt = now;
+      return [change(incident, now, who, 'acknowledged', `acknowledged${because}`)];
+    case 'set_severity':
+      if (!Number.isInteger(cmd.severity) || cmd.severity < 1 || cmd.severity > 5) throw new IncidentActionError(`severity ${cmd.severity} is not an integer from 1 to 5`);
+      incident.severity = cmd.severity;
+      incident.severityPinned = true;
+      incident.updatedAt = now;
+      return [change(incident, now, who, 'severity_set', `severity ${cmd.severity}${because}`)];
+    case 'merge': {
+      const other = requireIncident(state, cmd.otherId);
+      if (other.id === incident.id) throw new IncidentActionError('an incident cannot be merged into itself');
+      if (other.type !== incident.type) throw new IncidentActionError(`cannot merge a ${other.type} incident into a ${incident.type} incident`);
+      if (!ACTIVE.has(other.status)) throw new IncidentActionError(`incident ${other.id} is ${other.status}`);
+      const have = new Set(incident.evidence.map((e) => e.id));
+      for (const e of other.evidence) if (!have.has(e.id)) incident.evidence.push({ ...e, why: `merged from ${other.id} by ${who}` });
+      refresh(state, incident, now);
+      other.status = 'closed';
+      other.updatedAt = now;
+      return [
+        change(incident, now, who, 'absorbed', `merged ${other.id} into this incident${because}`),
+        change(other, now, who, 'merged_into', `merged into ${incident.id}${because}`),
+      ];
+    }
+    case 'split': {
+      const ids = new Set(cmd.evidenceIds);
+      const moving = incident.evidence.filter((e) => ids.has(e.id));
+      if (moving.length !== ids.size) throw new IncidentActionError(`evidence ${[...ids].filter((id) => !moving.some((e) => e.id === id)).join(', ')} is not part of ${incident.id}`);
+      if (moving.length === incident.evidence.length) throw new IncidentActionError('a split must leave evidence in the original incident');
+      incident.evidence = incident.evidence.filter((e) => !ids.has(e.id));
+      refresh(state, incident, now);
+      const split: Incident = {
+        ...snapshot(incident),
+        id: `inc-${String(state.nextId++).padStart(6, '0')}`,
+        status: 'open',
+        severityPinned: false,
+        openedAt: now,
+        resolutionProposed: false,
+        evidence: moving.map((e) => ({ ...e, why: `split from ${incident.id} by ${who}` })),
+      };
+      refresh(state, split, now);
+      state.incidents.set(split.id, split);
+      return [
+        change(incident, now, who, 'split_off', `${moving.length} evidence moved to ${split.id}${because}`),
+        change(split, now, who, 'split_from', `split from ${incident.id}${because}`),
+      ];
+    }
+    case 'false_alarm':
+      incident.status = 'false_alarm';
+      incident.updatedAt = now;
+      return [change(incident, now, who, 'false_alarm', `marked false alarm${because}`)];
+    case 'resolve':
+      if (incident.status === 'resolved') throw new IncidentActionError(`incident ${incident.id} is already resolved`);
+      incident.status = 'resolved';
+      incident.resolutionProposed = false;
+      incident.updatedAt = now;
+      return [change(incident, now, who, 'resolved', `resolved${because}`)];
+    case 'close':
+      incident.status = 'closed';
+      incident.updatedAt = now;
+      return [change(incident, now, who, 'closed', `closed${because}`)];
+    case 'reopen':
+      if (ACTIVE.has(incident.status)) throw new IncidentActionError(`incident ${incident.id} is already ${incident.status}`);
+      incident.status = 'open';
+      incident.resolutionProposed = false;
+      incident.updatedAt = now;
+      return [change(incident, now, who, 'reopened', `reopened${because}`)];
+    default: {
+      const never: never = cmd;
+      throw new IncidentActionError(`unknown action ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+/** Applies one input and returns the changes it made (empty when nothing changed). */
+export function applyIncidentInput(state: IncidentState, input: IncidentInput, ctx: IncidentContext): IncidentChange[] {
+  switch (input.type) {
+    case 'alarm':
+    case 'event': {
+      if (input.type === 'event' && state.seen.has(input.evidence.id)) {
+        state.counters.duplicates++;
+        return [];
+      }
+      state.seen.add(input.evidence.id);
+      return handleEvidence(state, input.evidence, ctx);
+    }
+    case 'alarm_cleared':
+      return handleAlarmCleared(state, input.sensorId, input.ts, ctx);
+    case 'operator':
+      return handleOperator(state, input, ctx);
+    case 'tick':
+      return handleTick(state, ctx);
+    default: {
+      const never: never = input;
+      throw new Error(`unknown incident input ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+/** The incidents as they were after the last change at or before `at` (event-sourced rebuild). */
+export function rebuildIncidents(changes: readonly IncidentChange[], at = Number.POSITIVE_INFINITY): Map<string, Incident> {
+  const incidents = new Map<string, Incident>();
+  for (const c of changes) {
+    if (c.at > at) break;
+    incidents.set(c.incidentId, snapshot(c.incident));
+  }
+  return incidents;
+}
