@@ -13,3 +13,4 @@ export * from './messages/record-parsers.ts';
 export type * from './city/city-types.ts';
 export * from './incidents/incident-rules.ts';
 export * from './incidents/incident-correlator.ts';
+export * from './incidents/fusion-engine.ts';

@@ -31,6 +31,8 @@ export interface SensorEntry {
   sourceId: string | null;
   classification: Classification | null;
   name: string | null;
+  /** The asset the sensor watches (from the city model's site), if any. */
+  assetId: string | null;
   /** A meta message registered it (a planned site alone does not). */
   registered: boolean;
   /** When it was first seen or registered (ctx time), for staleness of silent sensors. */
@@ -71,15 +73,39 @@ export interface TwinContext {
   now(): number;
 }
 
+/** A sensor entering, changing or leaving warning/alarm (the input of incident fusion). */
+export interface AlarmTransition {
+  sensorId: string;
+  from: SensorStateCode;
+  to: SensorStateCode;
+  /** Context time of the transition. */
+  at: number;
+  /** The reading time that caused it (0 for staleness or registration changes). */
+  ts: number;
+}
+
 /** Indices of sensors that changed, collected across several inputs until the caller flushes. */
 export interface TwinChanges {
   changed: Set<number>;
   /** Indices of sensors added to the state (also in `changed`). */
   added: number[];
+  /** Alarm transitions, collected only when the array is present (see createTwinChanges). */
+  alarms?: AlarmTransition[];
 }
 
-export function createTwinChanges(): TwinChanges {
-  return { changed: new Set(), added: [] };
+export function createTwinChanges(options: { collectAlarms?: boolean } = {}): TwinChanges {
+  return options.collectAlarms ? { changed: new Set(), added: [], alarms: [] } : { changed: new Set(), added: [] };
+}
+
+function isAlarmState(code: SensorStateCode): boolean {
+  return code === SensorStateCode.warning || code === SensorStateCode.alarm;
+}
+
+/** Notes a transition into, within or out of warning/alarm. */
+function noteTransition(entry: SensorEntry, before: SensorStateCode, ctx: TwinContext, changes: TwinChanges, ts: number): void {
+  if (!changes.alarms || entry.state === before) return;
+  if (!isAlarmState(before) && !isAlarmState(entry.state)) return;
+  changes.alarms.push({ sensorId: entry.id, from: before, to: entry.state, at: ctx.now(), ts });
 }
 
 export function createTwinState(config: Partial<TwinConfig> = {}): TwinState {
@@ -110,6 +136,7 @@ function ensureSensor(state: TwinState, id: string, ctx: TwinContext, changes: T
     sourceId: site?.sourceId ?? null,
     classification: null,
     name: site?.nameZh ?? null,
+    assetId: site?.assetId ?? null,
     registered: false,
     firstSeenAt: ctx.now(),
     latest: new Map(),
@@ -174,6 +201,7 @@ function refreshState(state: TwinState, entry: SensorEntry, now: number): void {
 
 function applyMeta(state: TwinState, id: string, meta: SensorMeta | null, ctx: TwinContext, changes: TwinChanges): void {
   const entry = ensureSensor(state, id, ctx, changes);
+  const before = entry.state;
   if (meta === null) {
     entry.registered = false;
   } else {
@@ -194,12 +222,14 @@ function applyMeta(state: TwinState, id: string, meta: SensorMeta | null, ctx: T
     }
   }
   refreshState(state, entry, ctx.now());
+  noteTransition(entry, before, ctx, changes, 0);
   changes.changed.add(entry.index);
 }
 
 function applyReadings(state: TwinState, id: string, readings: readonly Reading[], ctx: TwinContext, changes: TwinChanges): void {
   const entry = ensureSensor(state, id, ctx, changes);
   const rules = entry.kind === 'unknown' ? null : state.config.rules[entry.kind];
+  const before = entry.state;
   let touched = false;
   for (const r of readings) {
     const current = entry.latest.get(r.metric);
@@ -219,6 +249,7 @@ function applyReadings(state: TwinState, id: string, readings: readonly Reading[
   if (!touched) return;
   if (entry.lastTs > state.lastDataTime) state.lastDataTime = entry.lastTs;
   refreshState(state, entry, ctx.now());
+  noteTransition(entry, before, ctx, changes, entry.lastTs);
   changes.changed.add(entry.index);
 }
 
@@ -228,6 +259,7 @@ function applyTick(state: TwinState, ctx: TwinContext, changes: TwinChanges): vo
     const before = entry.state;
     const reason = entry.stateReason;
     refreshState(state, entry, now);
+    noteTransition(entry, before, ctx, changes, 0);
     // Staleness reasons carry a growing duration; only a state change is news.
     if (entry.state !== before) changes.changed.add(entry.index);
     else if (entry.state === SensorStateCode.stale) entry.stateReason = entry.stateReason ?? reason;

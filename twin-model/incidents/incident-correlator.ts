@@ -119,6 +119,8 @@ export function createIncidentState(rules: ReadonlyMap<IncidentType, IncidentRul
 }
 
 const LEVEL_RANK = { warning: 1, alarm: 2 } as const;
+/** Pending evidence kept per incident type (newest first out of the window or the cap). */
+const MAX_PENDING_PER_TYPE = 5000;
 const ACTIVE: ReadonlySet<IncidentStatus> = new Set(['open', 'acknowledged']);
 
 /** The rule's signal that this evidence matches, if any. */
@@ -250,44 +252,57 @@ function handleEvidence(state: IncidentState, e: Evidence, ctx: IncidentContext)
     // 2. Otherwise wait in the pending pool until enough independent evidence gathers.
     const pool = (state.pending.get(rule.type) ?? []).filter((p) => now - p.linkedAt <= rule.windowS * 1000 && p.id !== e.id);
     pool.push(linked);
+    // A flood of reports must not grow the pool (and the work per report) without bound.
+    if (pool.length > MAX_PENDING_PER_TYPE) pool.splice(0, pool.length - MAX_PENDING_PER_TYPE);
     state.pending.set(rule.type, pool);
-    if (!signal.canOpen && !pool.some((p) => rule.signals.find((s) => s.id === p.signal)?.canOpen)) continue;
-    // The cluster: pending evidence that links to an opener near the new evidence.
-    const openers = pool.filter((p) => rule.signals.find((s) => s.id === p.signal)?.canOpen);
-    for (const opener of openers) {
-      const anchor = { lng: opener.lng, lat: opener.lat, assetId: opener.assetId ?? null, lastEvidenceAt: opener.ts };
-      const cluster: LinkedEvidence[] = [];
+    // The anchor: the new evidence if it can open an incident, else the nearest pending
+    // evidence that can and that it links to. One cluster per new evidence keeps this O(pool).
+    const canOpen = (p: LinkedEvidence) => rule.signals.find((s) => s.id === p.signal)?.canOpen === true;
+    let anchor: LinkedEvidence | null = signal.canOpen ? linked : null;
+    if (!anchor) {
+      let bestD = Number.POSITIVE_INFINITY;
       for (const p of pool) {
-        const s = rule.signals.find((x) => x.id === p.signal)!;
-        const why = p === opener ? 'first evidence' : linkReason(rule, s, p, anchor);
-        if (why) cluster.push({ ...p, why });
+        if (p === linked || !canOpen(p)) continue;
+        if (!linkReason(rule, signal, e, { lng: p.lng, lat: p.lat, assetId: p.assetId ?? null, lastEvidenceAt: p.ts })) continue;
+        const d = haversineM([e.lng, e.lat], [p.lng, p.lat]);
+        if (d < bestD) {
+          bestD = d;
+          anchor = p;
+        }
       }
-      if (confidenceOf(cluster, rule.repeatGain) < rule.open.minConfidence) continue;
-      const incident: Incident = {
-        id: `inc-${String(state.nextId++).padStart(6, '0')}`,
-        type: rule.type,
-        status: 'open',
-        lng: 0,
-        lat: 0,
-        district: null,
-        assetId: null,
-        severity: rule.severity.base,
-        severityPinned: false,
-        confidence: 0,
-        openedAt: now,
-        updatedAt: now,
-        lastEvidenceAt: 0,
-        resolutionProposed: false,
-        evidence: cluster,
-      };
-      refresh(state, incident, now);
-      state.incidents.set(incident.id, incident);
-      state.counters.opened++;
-      const used = new Set(cluster.map((c) => c.id));
-      state.pending.set(rule.type, pool.filter((p) => !used.has(p.id)));
-      changes.push(change(incident, now, 'twin', 'opened', `${cluster.length} evidence from ${distinctFamilies(cluster)} independent source(s), confidence ${incident.confidence}`));
-      break;
     }
+    if (!anchor) continue;
+    const at = { lng: anchor.lng, lat: anchor.lat, assetId: anchor.assetId ?? null, lastEvidenceAt: anchor.ts };
+    const cluster: LinkedEvidence[] = [];
+    for (const p of pool) {
+      const s = rule.signals.find((x) => x.id === p.signal)!;
+      const why = p === anchor ? 'anchor: the others were matched against it' : linkReason(rule, s, p, at);
+      if (why) cluster.push({ ...p, why });
+    }
+    if (confidenceOf(cluster, rule.repeatGain) < rule.open.minConfidence) continue;
+    const incident: Incident = {
+      id: `inc-${String(state.nextId++).padStart(6, '0')}`,
+      type: rule.type,
+      status: 'open',
+      lng: 0,
+      lat: 0,
+      district: null,
+      assetId: null,
+      severity: rule.severity.base,
+      severityPinned: false,
+      confidence: 0,
+      openedAt: now,
+      updatedAt: now,
+      lastEvidenceAt: 0,
+      resolutionProposed: false,
+      evidence: cluster,
+    };
+    refresh(state, incident, now);
+    state.incidents.set(incident.id, incident);
+    state.counters.opened++;
+    const used = new Set(cluster.map((c) => c.id));
+    state.pending.set(rule.type, pool.filter((p) => !used.has(p.id)));
+    changes.push(change(incident, now, 'twin', 'opened', `${cluster.length} evidence from ${distinctFamilies(cluster)} independent source(s), confidence ${incident.confidence}`));
   }
   if (!matchedAny) state.counters.unmatched++;
   return changes;

@@ -1,0 +1,102 @@
+/**
+ * Scores incidents against a scenario's ground truth: precision, recall, duplicates and
+ * detection delays. Pure.
+ */
+import type { Incident, IncidentRule, IncidentType } from '../../twin-model/index.ts';
+import { haversineM } from '../../twin-model/city/index.ts';
+import type { TrueEvent } from '../scenarios/scenario-types.ts';
+
+export interface MatchOptions {
+  rules: ReadonlyMap<IncidentType, IncidentRule>;
+  /** An incident may open this long before the true start (lagging ground truth) … */
+  earlyMs?: number;
+  /** … or this long after the true end. */
+  lateMs?: number;
+}
+
+export interface ScenarioScore {
+  trueEvents: number;
+  incidents: number;
+  /** Incidents matched to a true event. */
+  matchedIncidents: number;
+  /** True events with at least one incident. */
+  detected: number;
+  precision: number;
+  recall: number;
+  /** Incidents per detected true event (1 = no duplicates). */
+  incidentsPerEvent: number;
+  /** Per detected event: opened − first evidence, and opened − first evidence of a second independent family (ms). */
+  delaysAfterFirst: number[];
+  delaysAfterSecond: number[];
+  unmatched: Incident[];
+  missed: TrueEvent[];
+}
+
+function matchRadius(rules: MatchOptions['rules'], type: IncidentType): number {
+  const r = rules.get(type)?.spatial.radiusM ?? 500;
+  return Math.max(1000, 2 * r);
+}
+
+/** The true event an incident stands for, or null. Same type, near (or same asset), in time. */
+export function matchEvent(incident: Incident, truth: readonly TrueEvent[], o: MatchOptions): TrueEvent | null {
+  const early = o.earlyMs ?? 10 * 60_000;
+  const late = o.lateMs ?? 30 * 60_000;
+  let best: { event: TrueEvent; d: number } | null = null;
+  for (const t of truth) {
+    if (t.type !== incident.type) continue;
+    if (incident.openedAt < t.start - early || incident.openedAt > t.end + late) continue;
+    const sameAsset = t.assetId && incident.evidence.some((e) => e.assetId === t.assetId);
+    const d = sameAsset ? 0 : haversineM([incident.lng, incident.lat], [t.lng, t.lat]);
+    if (d > matchRadius(o.rules, incident.type)) continue;
+    if (!best || d < best.d) best = { event: t, d };
+  }
+  return best?.event ?? null;
+}
+
+function secondFamilyAt(incident: Incident): number | null {
+  const sorted = [...incident.evidence].sort((a, b) => a.ts - b.ts);
+  const first = sorted[0];
+  if (!first) return null;
+  const second = sorted.find((e) => e.family !== first.family);
+  return second ? second.ts : null;
+}
+
+export function scoreScenario(incidents: readonly Incident[], truth: readonly TrueEvent[], o: MatchOptions): ScenarioScore {
+  const byEvent = new Map<string, Incident[]>();
+  const unmatched: Incident[] = [];
+  for (const incident of incidents) {
+    const event = matchEvent(incident, truth, o);
+    if (!event) unmatched.push(incident);
+    else byEvent.set(event.id, [...(byEvent.get(event.id) ?? []), incident]);
+  }
+  const delaysAfterFirst: number[] = [];
+  const delaysAfterSecond: number[] = [];
+  for (const list of byEvent.values()) {
+    const first = [...list].sort((a, b) => a.openedAt - b.openedAt)[0]!;
+    const firstEvidence = Math.min(...first.evidence.map((e) => e.ts));
+    delaysAfterFirst.push(Math.max(0, first.openedAt - firstEvidence));
+    const second = secondFamilyAt(first);
+    if (second !== null) delaysAfterSecond.push(Math.max(0, first.openedAt - second));
+  }
+  const matchedIncidents = incidents.length - unmatched.length;
+  return {
+    trueEvents: truth.length,
+    incidents: incidents.length,
+    matchedIncidents,
+    detected: byEvent.size,
+    precision: incidents.length ? matchedIncidents / incidents.length : 1,
+    recall: truth.length ? byEvent.size / truth.length : 1,
+    incidentsPerEvent: byEvent.size ? matchedIncidents / byEvent.size : 0,
+    delaysAfterFirst,
+    delaysAfterSecond,
+    unmatched,
+    missed: truth.filter((t) => !byEvent.has(t.id)),
+  };
+}
+
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const s = [...values].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}

@@ -1,0 +1,132 @@
+/**
+ * The twin and the incident correlator together: readings update the sensor twin, its alarm
+ * transitions become evidence, discrete reports become evidence, and the correlator fuses them.
+ * Pure and deterministic (time from `ctx`), used by the live twin, replay and the evaluation.
+ */
+import { AlarmLevel } from '../alarm-rules.ts';
+import type { Reading } from '../messages/payload-parser.ts';
+import type { CityEvent, SensorMeta } from '../messages/record-parsers.ts';
+import { SensorStateCode } from '../sensor-state.ts';
+import { applyTwinInput, createTwinChanges, type AlarmTransition, type SensorEntry, type TwinContext, type TwinState } from '../twin-state.ts';
+import { applyIncidentInput, type Evidence, type IncidentChange, type IncidentInput, type IncidentState } from './incident-correlator.ts';
+
+export interface FusionConfig {
+  /** Whether a position is inside the city (reports outside it are rejected). */
+  inCity: (lng: number, lat: number) => boolean;
+  /** District code at a position, for reports. */
+  districtAt: (lng: number, lat: number) => string | null;
+}
+
+export interface FusionCounters {
+  eventsAccepted: number;
+  eventsRejected: Record<string, number>;
+  alarmsRaised: number;
+  alarmsCleared: number;
+}
+
+export class FusionEngine {
+  readonly counters: FusionCounters = { eventsAccepted: 0, eventsRejected: {}, alarmsRaised: 0, alarmsCleared: 0 };
+  private readonly changes = createTwinChanges({ collectAlarms: true });
+
+  constructor(
+    readonly twin: TwinState,
+    readonly incidents: IncidentState,
+    private readonly config: FusionConfig,
+  ) {}
+
+  meta(sensorId: string, meta: SensorMeta | null, ctx: TwinContext): IncidentChange[] {
+    applyTwinInput(this.twin, { type: 'meta', id: sensorId, meta }, ctx, this.changes);
+    return this.drainAlarms(ctx);
+  }
+
+  readings(sensorId: string, readings: readonly Reading[], ctx: TwinContext): IncidentChange[] {
+    applyTwinInput(this.twin, { type: 'readings', id: sensorId, readings }, ctx, this.changes);
+    return this.drainAlarms(ctx);
+  }
+
+  /** A discrete report; rejected (and counted) when it cannot be placed in the city. */
+  event(event: CityEvent, ctx: TwinContext): IncidentChange[] {
+    if (!this.config.inCity(event.lng, event.lat)) {
+      this.reject('outside_city');
+      return [];
+    }
+    this.counters.eventsAccepted++;
+    const evidence: Evidence = {
+      id: `event:${event.source}:${event.id}`,
+      kind: 'event',
+      eventType: event.type,
+      ...(event.category ? { category: event.category } : {}),
+      source: event.source,
+      ts: event.ts,
+      lng: event.lng,
+      lat: event.lat,
+      ...(this.districtOf(event.lng, event.lat) ? { district: this.districtOf(event.lng, event.lat)! } : {}),
+    };
+    return applyIncidentInput(this.incidents, { type: 'event', evidence }, ctx);
+  }
+
+  /** Staleness of sensors and resolution of quiet incidents; about once a second. */
+  tick(ctx: TwinContext): IncidentChange[] {
+    applyTwinInput(this.twin, { type: 'tick' }, ctx, this.changes);
+    return [...this.drainAlarms(ctx), ...applyIncidentInput(this.incidents, { type: 'tick' }, ctx)];
+  }
+
+  private districtOf(lng: number, lat: number): string | null {
+    return this.config.districtAt(lng, lat);
+  }
+
+  private reject(reason: string): void {
+    this.counters.eventsRejected[reason] = (this.counters.eventsRejected[reason] ?? 0) + 1;
+  }
+
+  private drainAlarms(ctx: TwinContext): IncidentChange[] {
+    this.changes.changed.clear();
+    this.changes.added.length = 0;
+    const transitions = this.changes.alarms!.splice(0);
+    const out: IncidentChange[] = [];
+    for (const t of transitions) {
+      const entry = this.twin.byId.get(t.sensorId);
+      if (!entry) continue;
+      const input = alarmInput(this.twin, entry, t);
+      if (!input) continue;
+      if (input.type === 'alarm') this.counters.alarmsRaised++;
+      else this.counters.alarmsCleared++;
+      out.push(...applyIncidentInput(this.incidents, input, ctx));
+    }
+    return out;
+  }
+}
+
+/** The correlator input for an alarm transition, or null when it carries no evidence. */
+export function alarmInput(twin: TwinState, entry: SensorEntry, t: AlarmTransition): IncidentInput | null {
+  const raised = t.to === SensorStateCode.warning || t.to === SensorStateCode.alarm;
+  if (!raised) {
+    // Back to normal clears the evidence; going silent (stale) leaves it as it was.
+    return t.to === SensorStateCode.normal ? { type: 'alarm_cleared', sensorId: entry.id, ts: t.ts || t.at } : null;
+  }
+  if (entry.kind === 'unknown' || entry.lng === null || entry.lat === null) return null;
+  let metric: string | undefined;
+  let value: number | undefined;
+  for (const rule of twin.config.rules[entry.kind].metrics) {
+    const level = entry.levels.get(rule.metric) ?? AlarmLevel.normal;
+    if (level !== AlarmLevel.normal && (metric === undefined || level === AlarmLevel.alarm)) {
+      metric = rule.metric;
+      value = entry.latest.get(rule.metric)?.value;
+    }
+  }
+  const evidence: Evidence = {
+    id: `alarm:${entry.id}`,
+    kind: 'sensor_alarm',
+    sensorKind: entry.kind,
+    sensorId: entry.id,
+    level: t.to === SensorStateCode.alarm ? 'alarm' : 'warning',
+    ts: t.ts || t.at,
+    lng: entry.lng,
+    lat: entry.lat,
+    ...(metric ? { metric } : {}),
+    ...(value !== undefined ? { value } : {}),
+    ...(entry.assetId ? { assetId: entry.assetId } : {}),
+    ...(entry.district ? { district: entry.district } : {}),
+  };
+  return { type: 'alarm', evidence };
+}
