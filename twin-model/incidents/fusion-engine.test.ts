@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import type { SensorSite } from '../city/city-types.ts';
+import { createTwinState } from '../twin-state.ts';
+import { createIncidentState } from './incident-correlator.ts';
+import { FusionEngine } from './fusion-engine.ts';
+
+const T0 = Date.UTC(2026, 6, 1, 8);
+const site = (id: string, kind: SensorSite['kind'], dLat: number, assetId?: string): SensorSite => ({
+  id,
+  kind,
+  lng: 114.3,
+  lat: 30.55 + dLat,
+  district: '420106',
+  sourceId: 'swj',
+  nameZh: id,
+  nameEn: id,
+  lowness: 1,
+  ...(assetId ? { assetId } : {}),
+});
+
+function engine(sites: SensorSite[]) {
+  const twin = createTwinState({ sites: new Map(sites.map((s) => [s.id, s])) });
+  const e = new FusionEngine(twin, createIncidentState(), { inCity: (lng) => lng > 113.7 && lng < 115.1, districtAt: () => '420106' });
+  let now = T0;
+  const ctx = { now: () => now, set: (t: number) => (now = t) };
+  for (const s of sites) e.meta(s.id, { kind: s.kind, lng: s.lng, lat: s.lat, district: s.district }, ctx);
+  return { e, ctx };
+}
+
+describe('FusionEngine', () => {
+  it('turns readings into alarm evidence and fuses it with a hotline call into one incident at the underpass', () => {
+    const { e, ctx } = engine([site('wl-a', 'water_level', 0, 'up-1'), site('wl-b', 'water_level', 0.0003, 'up-1')]);
+    expect(e.readings('wl-a', [{ metric: 'water_level_cm', ts: T0, value: 34 }], ctx)).toEqual([]);
+    ctx.set(T0 + 60_000);
+    // A second gauge agreeing at the same underpass is enough to open (one gauge alone is not).
+    const opened = e.readings('wl-b', [{ metric: 'water_level_cm', ts: T0 + 60_000, value: 18 }], ctx);
+    expect(opened.map((c) => c.what)).toEqual(['opened']);
+    expect(opened[0]!.incident.confidence).toBe(0.618);
+    ctx.set(T0 + 120_000);
+    const changes = e.event({ source: 'hotline', id: 'c-1', ts: T0 + 120_000, type: 'citizen_report', lng: 114.301, lat: 30.5505, category: 'waterlogging', severity: 3, text: '下穿通道积水' }, ctx);
+    expect(changes.map((c) => c.what)).toEqual(['evidence_linked']);
+    const inc = changes[0]!.incident;
+    expect(inc.confidence).toBeGreaterThan(0.75);
+    expect(inc.assetId).toBe('up-1');
+    expect(inc.evidence.map((x) => x.id).sort()).toEqual(['alarm:wl-a', 'alarm:wl-b', 'event:hotline:c-1']);
+    expect(inc.evidence.find((x) => x.id === 'alarm:wl-a')).toMatchObject({ metric: 'water_level_cm', value: 34, level: 'alarm' });
+    expect(e.counters).toMatchObject({ eventsAccepted: 1, alarmsRaised: 2 });
+  });
+
+  it('clears evidence when a sensor returns to normal, and rejects reports outside the city', () => {
+    const { e, ctx } = engine([site('wl-a', 'water_level', 0, 'up-1')]);
+    e.readings('wl-a', [{ metric: 'water_level_cm', ts: T0, value: 34 }], ctx);
+    e.event({ source: 'hotline', id: 'c-2', ts: T0, type: 'citizen_report', lng: 114.3, lat: 30.55, category: 'waterlogging', severity: null, text: null }, ctx);
+    ctx.set(T0 + 60_000);
+    const cleared = e.readings('wl-a', [{ metric: 'water_level_cm', ts: T0 + 60_000, value: 2 }], ctx);
+    expect(cleared.map((c) => c.what)).toEqual(['evidence_inactive']);
+    expect(e.event({ source: 'hotline', id: 'c-3', ts: T0, type: 'citizen_report', lng: 120, lat: 30, category: 'waterlogging', severity: null, text: null }, ctx)).toEqual([]);
+    expect(e.counters.eventsRejected).toEqual({ outside_city: 1 });
+  });
+});
