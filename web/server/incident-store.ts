@@ -1,0 +1,87 @@
+/**
+ * The event-sourced incident store: every change the correlator or an operator makes is one
+ * row in `incident_changes`, carrying the incident as it is after the change. The open
+ * incidents after a restart, an incident's history, and the incidents at any past moment
+ * (replay) are all read back from those rows.
+ */
+import type { ClickHouseClient } from '@clickhouse/client';
+import { queryRows } from '../../ingest/index.ts';
+import type { Incident, IncidentChange } from '../../twin-model/index.ts';
+
+/** DDL of the table (applied by migration 4 in ingest/clickhouse/migrations.ts). */
+export const INCIDENT_CHANGES_DDL = `CREATE TABLE IF NOT EXISTS incident_changes (
+  incident_id String,
+  seq UInt64,
+  at DateTime64(3, 'UTC'),
+  actor LowCardinality(String),
+  what LowCardinality(String),
+  detail String,
+  type LowCardinality(String),
+  status LowCardinality(String),
+  incident String
+) ENGINE = ReplacingMergeTree
+PARTITION BY toYYYYMM(at)
+ORDER BY (incident_id, seq)
+SETTINGS non_replicated_deduplication_window = 10000`;
+
+interface ChangeRow {
+  incident_id: string;
+  seq: number | string;
+  ms: number | string;
+  actor: string;
+  what: IncidentChange['what'];
+  detail: string;
+  incident: string;
+}
+
+function toChange(r: ChangeRow): IncidentChange {
+  return { incidentId: r.incident_id, at: Number(r.ms), actor: r.actor, what: r.what, detail: r.detail, incident: JSON.parse(r.incident) as Incident };
+}
+
+export class IncidentStore {
+  /** Orders changes made within one millisecond; continues from the stored maximum at start. */
+  private seq = 0;
+
+  constructor(private readonly client: ClickHouseClient) {}
+
+  async init(): Promise<void> {
+    const [row] = await queryRows<{ m: number | string }>(this.client, 'SELECT max(seq) AS m FROM incident_changes');
+    this.seq = Number(row?.m ?? 0);
+  }
+
+  /** Appends changes in order; resolves once they are stored. */
+  async append(changes: readonly IncidentChange[]): Promise<void> {
+    if (changes.length === 0) return;
+    const rows = changes.map((c) => [c.incidentId, ++this.seq, c.at, c.actor, c.what, c.detail, c.incident.type, c.incident.status, JSON.stringify(c.incident)]);
+    await this.client.insert({ table: 'incident_changes', values: rows, format: 'JSONCompactEachRow', clickhouse_settings: { insert_deduplication_token: `incident-changes:${rows[0]![1]}` } });
+  }
+
+  /** Every change of one incident, oldest first (its history). */
+  async history(incidentId: string): Promise<IncidentChange[]> {
+    const rows = await queryRows<ChangeRow>(
+      this.client,
+      `SELECT incident_id, seq, toUnixTimestamp64Milli(at) AS ms, actor, what, detail, incident
+       FROM incident_changes FINAL WHERE incident_id = {id:String} ORDER BY seq`,
+      { id: incidentId },
+    );
+    return rows.map(toChange);
+  }
+
+  /** The incidents as they were at `at` (epoch ms): the latest change of each at or before it. */
+  async stateAt(at: number, filter: { from?: number; to?: number } = {}): Promise<Incident[]> {
+    const rows = await queryRows<{ incident: string }>(
+      this.client,
+      `SELECT argMax(incident, seq) AS incident FROM incident_changes
+       WHERE at <= fromUnixTimestamp64Milli({at:Int64})
+       GROUP BY incident_id`,
+      { at },
+    );
+    const incidents = rows.map((r) => JSON.parse(r.incident) as Incident);
+    return incidents.filter((i) => (filter.from === undefined || i.updatedAt >= filter.from) && (filter.to === undefined || i.openedAt <= filter.to));
+  }
+
+  /** The incidents still open or acknowledged now (the twin rebuilds from them at start). */
+  async active(): Promise<Incident[]> {
+    return (await this.stateAt(Date.now() + 60_000)).filter((i) => i.status === 'open' || i.status === 'acknowledged');
+  }
+}
