@@ -25,9 +25,22 @@ export interface TrueEvent {
   notes?: string;
 }
 
-/** A deliberate distractor (for reports: a stuck sensor, an unrelated call, a false detection). */
+/**
+ * A deliberate distractor (for reports: a stuck sensor, an unrelated call, a false detection).
+ * Extended compatibly: `duplicate_report` (a case re-sent with the same id) and `spillover`
+ * (real effects of a true event away from it — congestion behind a crash — that are not an
+ * event of their own).
+ */
 export interface Distractor {
-  kind: 'stuck_sensor' | 'noisy_sensor' | 'unrelated_report' | 'false_detection' | 'lagging_evidence' | 'missing_evidence';
+  kind:
+    | 'stuck_sensor'
+    | 'noisy_sensor'
+    | 'unrelated_report'
+    | 'false_detection'
+    | 'lagging_evidence'
+    | 'missing_evidence'
+    | 'duplicate_report'
+    | 'spillover';
   detail: string;
 }
 

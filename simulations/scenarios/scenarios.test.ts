@@ -1,0 +1,148 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { generateCity } from '../../twin-model/city/index.ts';
+import type { CityModel, SensorSite } from '../../twin-model/city/city-types.ts';
+import { parseEventPayload } from '../../twin-model/messages/record-parsers.ts';
+import { ID_PATTERN, KIND_METRICS } from '../../twin-model/vocabulary.ts';
+import { MAX_READINGS_PER_RUN, SCENARIO_NAMES, generateScenario, type ScenarioName, type ScenarioRun } from './index.ts';
+import { distM, insideCity } from './scenario-kit.ts';
+
+let city: CityModel;
+let sites: Map<string, SensorSite>;
+const runs = new Map<ScenarioName, ScenarioRun>();
+
+beforeAll(() => {
+  city = generateCity({ seed: 1 });
+  sites = new Map(city.sensorSites.map((s) => [s.id, s]));
+  for (const name of SCENARIO_NAMES) runs.set(name, generateScenario(name, { city, seed: 1 }));
+});
+
+function run(name: ScenarioName): ScenarioRun {
+  const r = runs.get(name);
+  if (!r) throw new Error(`no run for ${name}`);
+  return r;
+}
+
+function readingCount(r: ScenarioRun): number {
+  return r.inputs.reduce((n, i) => n + (i.type === 'readings' ? i.readings.length : 0), 0);
+}
+
+describe.each(SCENARIO_NAMES.map((n) => [n]))('scenario %s', (name) => {
+  it('is deterministic by seed and differs between seeds', () => {
+    const again = generateScenario(name, { city, seed: 1 });
+    expect(again).toEqual(run(name));
+    const other = generateScenario(name, { city, seed: 2 });
+    expect(JSON.stringify(other.inputs.slice(0, 500))).not.toEqual(JSON.stringify(run(name).inputs.slice(0, 500)));
+  });
+
+  it('delivers inputs sorted by receive time, within bounded size and time', () => {
+    const r = run(name);
+    for (let i = 1; i < r.inputs.length; i++) expect((r.inputs[i]?.at ?? 0) >= (r.inputs[i - 1]?.at ?? 0)).toBe(true);
+    expect(r.endMs - r.startMs).toBeLessThanOrEqual(2 * 3_600_000);
+    expect(readingCount(r)).toBeGreaterThan(1_000);
+    expect(readingCount(r)).toBeLessThanOrEqual(MAX_READINGS_PER_RUN);
+  });
+
+  it('sends only readings valid for the sensor kind, sampled before they are received', () => {
+    const r = run(name);
+    let bad = 0;
+    for (const input of r.inputs) {
+      if (input.type !== 'readings') continue;
+      const site = sites.get(input.sensorId);
+      if (!site || !ID_PATTERN.test(input.sensorId)) {
+        bad++;
+        continue;
+      }
+      for (const reading of input.readings) {
+        const ok =
+          KIND_METRICS[site.kind].includes(reading.metric as never) &&
+          Number.isFinite(reading.value) &&
+          reading.ts <= input.at &&
+          reading.ts >= r.startMs &&
+          reading.ts < r.endMs;
+        if (!ok) bad++;
+      }
+    }
+    expect(bad).toBe(0);
+  });
+
+  it('sends events that parse as v1 event payloads, with unique ids except deliberate duplicates', () => {
+    const r = run(name);
+    const seen = new Map<string, string>();
+    let duplicates = 0;
+    for (const input of r.inputs) {
+      if (input.type !== 'event') continue;
+      const e = input.event;
+      expect(ID_PATTERN.test(e.source)).toBe(true);
+      const payload = { id: e.id, ts: e.ts, type: e.type, lng: e.lng, lat: e.lat, category: e.category ?? undefined, severity: e.severity ?? undefined, text: e.text ?? undefined };
+      const parsed = parseEventPayload(new TextEncoder().encode(JSON.stringify(payload)), e.source, input.at);
+      expect(parsed.ok, JSON.stringify(parsed)).toBe(true);
+      if (parsed.ok) expect(parsed.event).toEqual(e);
+      expect(e.ts).toBeLessThanOrEqual(input.at);
+      expect(insideCity(city, e.lng, e.lat)).toBe(true);
+      const key = JSON.stringify(e);
+      const previous = seen.get(e.id);
+      if (previous !== undefined) {
+        duplicates++;
+        expect(previous).toEqual(key); // a duplicate is a re-send of the same case
+      }
+      seen.set(e.id, key);
+    }
+    expect(duplicates).toBe(r.distractors.filter((d) => d.kind === 'duplicate_report').length);
+    expect(duplicates).toBeGreaterThan(0);
+  });
+
+  it('has a ground truth of real events inside the city, each with start < end', () => {
+    const r = run(name);
+    expect(r.groundTruth.length).toBeGreaterThan(0);
+    for (const t of r.groundTruth) {
+      expect(t.start).toBeLessThan(t.end);
+      expect(t.start).toBeGreaterThanOrEqual(r.startMs);
+      expect(t.start).toBeLessThan(r.endMs);
+      expect(insideCity(city, t.lng, t.lat)).toBe(true);
+    }
+    expect(new Set(r.groundTruth.map((t) => t.id)).size).toBe(r.groundTruth.length);
+  });
+
+  it('records distractors: a stuck gauge, an unrelated call, a false detection, a duplicate', () => {
+    const kinds = new Set(run(name).distractors.map((d) => d.kind));
+    for (const k of ['stuck_sensor', 'noisy_sensor', 'unrelated_report', 'false_detection', 'duplicate_report'] as const) expect(kinds.has(k)).toBe(true);
+    expect(kinds.has('lagging_evidence') || kinds.has('missing_evidence')).toBe(true);
+  });
+});
+
+describe('rainstorm', () => {
+  it('floods 8–25 places for every seed', () => {
+    for (const seed of [1, 2, 3, 4]) {
+      const n = generateScenario('rainstorm', { city, seed }).groundTruth.length;
+      expect(n).toBeGreaterThanOrEqual(8);
+      expect(n).toBeLessThanOrEqual(25);
+    }
+  });
+
+  it('lets most flooded places raise a water-level warning nearby', () => {
+    const r = run('rainstorm');
+    const high = r.inputs.flatMap((i) =>
+      i.type === 'readings' && i.readings.some((x) => x.metric === 'water_level_cm' && x.value >= 15) ? [sites.get(i.sensorId)] : [],
+    );
+    const seen = r.groundTruth.filter((t) => high.some((s) => s && distM(s, t) < 400));
+    expect(seen.length / r.groundTruth.length).toBeGreaterThan(0.8);
+  });
+});
+
+describe('bridge_crash', () => {
+  it('collapses traffic on the bridge below the alarm threshold', () => {
+    const r = run('bridge_crash');
+    const bridge = r.groundTruth[0]?.assetId;
+    const slow = r.inputs.some((i) => i.type === 'readings' && sites.get(i.sensorId)?.roadId === bridge && i.readings.some((x) => x.metric === 'speed_kmh' && x.value <= 5));
+    expect(slow).toBe(true);
+  });
+});
+
+describe('substation_outage', () => {
+  it('puts the substation into load alarm', () => {
+    const r = run('substation_outage');
+    const asset = r.groundTruth[0]?.assetId;
+    const alarm = r.inputs.some((i) => i.type === 'readings' && sites.get(i.sensorId)?.assetId === asset && i.readings.some((x) => x.metric === 'load_pct' && x.value >= 95));
+    expect(alarm).toBe(true);
+  });
+});
