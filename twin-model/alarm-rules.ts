@@ -61,7 +61,8 @@ export const DEFAULT_ALARM_RULES: Readonly<Record<SensorKind, KindRules>> = {
   hospital_ed: { staleAfterMs: 20 * MIN, metrics: [above('occupancy_pct', 92, 100, 3)] },
   metro_station: { staleAfterMs: 5 * MIN, metrics: [above('passengers_per_min', 600, 900, 50)] },
   city_code: { staleAfterMs: 5 * MIN, metrics: [above('scans_per_min', 1500, 2500, 100)] },
-  service_hall: { staleAfterMs: 10 * MIN, metrics: [above('queue_length', 40, 80, 5), above('wait_min', 45, 90, 5)] },
+  // Queue length depends on a hall's size; waiting time is what citizens feel, so it leads.
+  service_hall: { staleAfterMs: 10 * MIN, metrics: [above('wait_min', 60, 90, 5), above('queue_length', 150, 250, 10)] },
   temperature: { staleAfterMs: 20 * MIN, metrics: [above('air_temp_c', 35, 38, 0.5)] },
 };
 

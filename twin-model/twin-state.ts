@@ -43,6 +43,19 @@ export interface SensorEntry {
   stateReason: string | null;
   /** Newest reading time (epoch ms), 0 when none. */
   lastTs: number;
+  /** Flatline detection on the headline metric: reference value, since when, how many readings. */
+  flat: { ref: number; since: number; count: number };
+  /** The headline value has not moved for FLATLINE_MS: probably stuck (a jammed float, a frozen feed). */
+  suspect: boolean;
+}
+
+/** A value that stays within tolerance this long (and FLATLINE_MIN_READINGS readings) is suspect. */
+export const FLATLINE_MS = 30 * 60_000;
+export const FLATLINE_MIN_READINGS = 10;
+
+/** Tolerance of the flatline check: 2% of the value, at least 0.5 units. */
+function flatTolerance(ref: number): number {
+  return Math.max(0.5, Math.abs(ref) * 0.02);
 }
 
 export interface TwinConfig {
@@ -144,6 +157,8 @@ function ensureSensor(state: TwinState, id: string, ctx: TwinContext, changes: T
     state: SensorStateCode.unregistered,
     stateReason: 'no meta message yet',
     lastTs: 0,
+    flat: { ref: Number.NaN, since: 0, count: 0 },
+    suspect: false,
   };
   state.sensors.push(entry);
   state.byId.set(id, entry);
@@ -194,6 +209,9 @@ function refreshState(state: TwinState, entry: SensorEntry, now: number): void {
       }
     }
     code = worst === AlarmLevel.alarm ? SensorStateCode.alarm : worst === AlarmLevel.warning ? SensorStateCode.warning : SensorStateCode.normal;
+    if (entry.suspect && code !== SensorStateCode.normal) {
+      reason = `${reason ?? ''}; suspect: value unchanged for ${Math.round((entry.lastTs - entry.flat.since) / 60_000)} min (stuck sensor?)`;
+    }
   }
   entry.state = code;
   entry.stateReason = reason;
@@ -247,10 +265,26 @@ function applyReadings(state: TwinState, id: string, readings: readonly Reading[
     }
   }
   if (!touched) return;
+  updateFlatline(entry);
   if (entry.lastTs > state.lastDataTime) state.lastDataTime = entry.lastTs;
   refreshState(state, entry, ctx.now());
   noteTransition(entry, before, ctx, changes, entry.lastTs);
   changes.changed.add(entry.index);
+}
+
+/** Tracks how long the headline value has stayed put; a value that never moves is suspect. */
+function updateFlatline(entry: SensorEntry): void {
+  const head = headlineValue(entry);
+  if (!head) return;
+  const f = entry.flat;
+  if (Number.isNaN(f.ref) || Math.abs(head.value - f.ref) > flatTolerance(f.ref)) {
+    f.ref = head.value;
+    f.since = head.ts;
+    f.count = 1;
+  } else {
+    f.count++;
+  }
+  entry.suspect = f.count >= FLATLINE_MIN_READINGS && head.ts - f.since >= FLATLINE_MS;
 }
 
 function applyTick(state: TwinState, ctx: TwinContext, changes: TwinChanges): void {

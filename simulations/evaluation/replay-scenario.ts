@@ -3,7 +3,7 @@
  * than real time: every sensor of the city is registered as its retained meta would register
  * it, inputs are applied at their receive times, and the clock ticks every second between them.
  */
-import { districtAt, isOnLand } from '../../twin-model/city/index.ts';
+import { districtAt, isInCity } from '../../twin-model/city/index.ts';
 import {
   createIncidentState,
   createTwinState,
@@ -30,7 +30,7 @@ export function replayScenario(city: CityModel, run: ScenarioRun, rules?: Readon
     districtAt: (lng, lat) => districtAt(city, lng, lat)?.code ?? null,
   });
   const engine = new FusionEngine(twin, rules ? createIncidentState(rules) : createIncidentState(), {
-    inCity: (lng, lat) => isOnLand(city, lng, lat) || districtAt(city, lng, lat) !== null,
+    inCity: (lng, lat) => isInCity(city, lng, lat),
     districtAt: (lng, lat) => districtAt(city, lng, lat)?.code ?? null,
   });
   let now = run.startMs;

@@ -40,14 +40,19 @@ export function isOnWater(model: Pick<CityModel, 'rivers' | 'lakes'>, lng: numbe
   return index.contains(lng, lat);
 }
 
-/** Whether a point is inside the city outline and not on water. */
-export function isOnLand(model: Pick<CityModel, 'outline' | 'rivers' | 'lakes'>, lng: number, lat: number): boolean {
+/** Whether a point is inside the city outline (land or water: bridges and rivers count). */
+export function isInCity(model: Pick<CityModel, 'outline'>, lng: number, lat: number): boolean {
   let outline = outlineIndexes.get(model.outline);
   if (!outline) {
     outline = new PolygonIndex([model.outline]);
     outlineIndexes.set(model.outline, outline);
   }
-  return outline.contains(lng, lat) && !isOnWater(model, lng, lat);
+  return outline.contains(lng, lat);
+}
+
+/** Whether a point is inside the city outline and not on water. */
+export function isOnLand(model: Pick<CityModel, 'outline' | 'rivers' | 'lakes'>, lng: number, lat: number): boolean {
+  return isInCity(model, lng, lat) && !isOnWater(model, lng, lat);
 }
 
 // Module-local copies: some transpilers turn imported bindings into getter calls (hot loop).

@@ -26,5 +26,5 @@ export type {
 } from './city-types.ts';
 export { DEFAULT_CITY_SEED, DEFAULT_SENSOR_COUNT, MAX_SENSOR_COUNT, generateCity } from './generate-city.ts';
 export { cityBasemap } from './city-basemap.ts';
-export { districtAt, haversineM, isOnLand, isOnWater, nearestNode, type PointLike } from './city-queries.ts';
+export { districtAt, haversineM, isInCity, isOnLand, isOnWater, nearestNode, type PointLike } from './city-queries.ts';
 export { SOURCE_IDS, citySources } from './city-sources.ts';

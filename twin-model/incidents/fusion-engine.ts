@@ -22,11 +22,15 @@ export interface FusionCounters {
   eventsRejected: Record<string, number>;
   alarmsRaised: number;
   alarmsCleared: number;
+  /** Alarm evidence withdrawn because the sensor's value flatlined. */
+  suspectWithdrawn: number;
 }
 
 export class FusionEngine {
-  readonly counters: FusionCounters = { eventsAccepted: 0, eventsRejected: {}, alarmsRaised: 0, alarmsCleared: 0 };
+  readonly counters: FusionCounters = { eventsAccepted: 0, eventsRejected: {}, alarmsRaised: 0, alarmsCleared: 0, suspectWithdrawn: 0 };
   private readonly changes = createTwinChanges({ collectAlarms: true });
+  /** Sensors whose evidence was withdrawn because their value flatlined (stuck). */
+  private readonly withdrawn = new Set<string>();
 
   constructor(
     readonly twin: TwinState,
@@ -41,7 +45,18 @@ export class FusionEngine {
 
   readings(sensorId: string, readings: readonly Reading[], ctx: TwinContext): IncidentChange[] {
     applyTwinInput(this.twin, { type: 'readings', id: sensorId, readings }, ctx, this.changes);
-    return this.drainAlarms(ctx);
+    const out = this.drainAlarms(ctx);
+    // A stuck sensor is no evidence: withdraw it once, and let it count again when it moves.
+    const entry = this.twin.byId.get(sensorId);
+    if (entry?.suspect && !this.withdrawn.has(sensorId)) {
+      this.withdrawn.add(sensorId);
+      this.counters.suspectWithdrawn++;
+      out.push(...applyIncidentInput(this.incidents, { type: 'alarm_cleared', sensorId, ts: entry.lastTs, withdrawn: true }, ctx));
+    } else if (entry && !entry.suspect && this.withdrawn.delete(sensorId) && (entry.state === SensorStateCode.warning || entry.state === SensorStateCode.alarm)) {
+      const input = alarmInput(this.twin, entry, { sensorId, from: SensorStateCode.normal, to: entry.state, at: ctx.now(), ts: entry.lastTs });
+      if (input) out.push(...applyIncidentInput(this.incidents, input, ctx));
+    }
+    return out;
   }
 
   /** A discrete report; rejected (and counted) when it cannot be placed in the city. */
@@ -87,6 +102,7 @@ export class FusionEngine {
     for (const t of transitions) {
       const entry = this.twin.byId.get(t.sensorId);
       if (!entry) continue;
+      if (this.withdrawn.has(t.sensorId)) continue;
       const input = alarmInput(this.twin, entry, t);
       if (!input) continue;
       if (input.type === 'alarm') this.counters.alarmsRaised++;

@@ -81,7 +81,8 @@ export type IncidentAction =
 
 export type IncidentInput =
   | { type: 'alarm'; evidence: Evidence }
-  | { type: 'alarm_cleared'; sensorId: string; ts: number }
+  /** An alarm back to normal; `withdrawn` when the sensor is no longer trusted (e.g. stuck). */
+  | { type: 'alarm_cleared'; sensorId: string; ts: number; withdrawn?: boolean }
   | { type: 'event'; evidence: Evidence }
   | { type: 'operator'; incidentId: string; actor: string; reason?: string; command: IncidentAction }
   | { type: 'tick' };
@@ -169,7 +170,10 @@ function linkReason(rule: IncidentRule, signal: IncidentSignal, e: Evidence, anc
   const dt = Math.abs(e.ts - anchor.lastEvidenceAt);
   if (dt > rule.windowS * 1000) return null;
   const minutes = Math.round(dt / 60_000);
-  if (rule.spatial.sameAsset && e.assetId && anchor.assetId && e.assetId === anchor.assetId) return `same asset ${e.assetId}, ${minutes} min apart`;
+  if (rule.spatial.sameAsset && e.assetId && anchor.assetId) {
+    // One underpass, bridge or hall is one place: a different asset is a different incident.
+    return e.assetId === anchor.assetId ? `same asset ${e.assetId}, ${minutes} min apart` : null;
+  }
   const d = haversineM([e.lng, e.lat], [anchor.lng, anchor.lat]);
   const radius = signal.radiusM ?? rule.spatial.radiusM;
   if (d > radius) return null;
@@ -257,7 +261,7 @@ function handleEvidence(state: IncidentState, e: Evidence, ctx: IncidentContext)
     state.pending.set(rule.type, pool);
     // The anchor: the new evidence if it can open an incident, else the nearest pending
     // evidence that can and that it links to. One cluster per new evidence keeps this O(pool).
-    const canOpen = (p: LinkedEvidence) => rule.signals.find((s) => s.id === p.signal)?.canOpen === true;
+    const canOpen = (p: LinkedEvidence) => (p.kind === 'event' || p.active) && rule.signals.find((s) => s.id === p.signal)?.canOpen === true;
     let anchor: LinkedEvidence | null = signal.canOpen ? linked : null;
     if (!anchor) {
       let bestD = Number.POSITIVE_INFINITY;
@@ -272,7 +276,20 @@ function handleEvidence(state: IncidentState, e: Evidence, ctx: IncidentContext)
       }
     }
     if (!anchor) continue;
-    const at = { lng: anchor.lng, lat: anchor.lat, assetId: anchor.assetId ?? null, lastEvidenceAt: anchor.ts };
+    // A cluster is about one asset at most: take the anchor's, or the nearest asset in reach.
+    let clusterAsset = anchor.assetId ?? null;
+    if (!clusterAsset && rule.spatial.sameAsset) {
+      let bestD = Number.POSITIVE_INFINITY;
+      for (const p of pool) {
+        if (!p.assetId || p.family === 'weather') continue;
+        const d = haversineM([p.lng, p.lat], [anchor.lng, anchor.lat]);
+        if (d < bestD && d <= (rule.signals.find((x) => x.id === p.signal)?.radiusM ?? rule.spatial.radiusM)) {
+          bestD = d;
+          clusterAsset = p.assetId;
+        }
+      }
+    }
+    const at = { lng: anchor.lng, lat: anchor.lat, assetId: clusterAsset, lastEvidenceAt: anchor.ts };
     const cluster: LinkedEvidence[] = [];
     for (const p of pool) {
       const s = rule.signals.find((x) => x.id === p.signal)!;
@@ -308,7 +325,7 @@ function handleEvidence(state: IncidentState, e: Evidence, ctx: IncidentContext)
   return changes;
 }
 
-function handleAlarmCleared(state: IncidentState, sensorId: string, ts: number, ctx: IncidentContext): IncidentChange[] {
+function handleAlarmCleared(state: IncidentState, sensorId: string, ts: number, withdrawn: boolean, ctx: IncidentContext): IncidentChange[] {
   const now = ctx.now();
   const changes: IncidentChange[] = [];
   const id = `alarm:${sensorId}`;
@@ -317,10 +334,14 @@ function handleAlarmCleared(state: IncidentState, sensorId: string, ts: number, 
     if (!e) continue;
     e.active = false;
     refresh(state, incident, now);
-    changes.push(change(incident, now, 'twin', 'evidence_inactive', `${id} back to normal at ${new Date(ts).toISOString()}`));
+    changes.push(change(incident, now, 'twin', 'evidence_inactive', withdrawn ? `${id} withdrawn: sensor suspect (value stuck)` : `${id} back to normal at ${new Date(ts).toISOString()}`));
   }
-  for (const [type, pool] of state.pending) state.pending.set(type, pool.filter((p) => p.id !== id));
-  // A cleared alarm may raise again later as new evidence.
+  // Pending: the alarm stays as corroboration within the window (it rained here a few minutes
+  // ago) but can no longer open an incident by itself.
+  for (const [type, pool] of state.pending) {
+    if (withdrawn) state.pending.set(type, pool.filter((p) => p.id !== id));
+    else for (const p of pool) if (p.id === id) p.active = false;
+  }
   state.seen.delete(id);
   return changes;
 }
@@ -455,7 +476,7 @@ export function applyIncidentInput(state: IncidentState, input: IncidentInput, c
       return handleEvidence(state, input.evidence, ctx);
     }
     case 'alarm_cleared':
-      return handleAlarmCleared(state, input.sensorId, input.ts, ctx);
+      return handleAlarmCleared(state, input.sensorId, input.ts, input.withdrawn === true, ctx);
     case 'operator':
       return handleOperator(state, input, ctx);
     case 'tick':
