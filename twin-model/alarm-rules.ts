@@ -21,6 +21,11 @@ export interface MetricRule {
   direction: 'above' | 'below';
   warning: Threshold;
   alarm: Threshold;
+  /**
+   * On-delay: a rise to a worse level counts only once it has lasted this long (a glitch of one
+   * or two samples is not an alarm; heat must persist to be heat). Falling is immediate.
+   */
+  onDelayMs?: number;
 }
 
 export interface KindRules {
@@ -44,6 +49,8 @@ const below = (metric: MetricName, warn: number, alarm: number, gap: number): Me
 
 const MIN = 60_000;
 
+const delayed = (rule: MetricRule, onDelayMs: number): MetricRule => ({ ...rule, onDelayMs });
+
 /**
  * Default rules. Sources for the thresholds: China Meteorological Administration rainfall
  * intensity (≥ 20 mm/h short-duration heavy rain, ≥ 50 mm/h extreme); road waterlogging
@@ -55,15 +62,15 @@ export const DEFAULT_ALARM_RULES: Readonly<Record<SensorKind, KindRules>> = {
   rain_gauge: { staleAfterMs: 5 * MIN, metrics: [above('rainfall_mm_h', 20, 50, 4)] },
   water_level: { staleAfterMs: 3 * MIN, metrics: [above('water_level_cm', 15, 30, 5)] },
   river_level: { staleAfterMs: 40 * MIN, metrics: [above('river_level_m', 25, 27.3, 0.2)] },
-  traffic_flow: { staleAfterMs: 5 * MIN, metrics: [below('speed_kmh', 15, 5, 5)] },
-  air_quality: { staleAfterMs: 20 * MIN, metrics: [above('aqi', 150, 200, 10), above('pm25', 115, 150, 10)] },
+  traffic_flow: { staleAfterMs: 5 * MIN, metrics: [delayed(below('speed_kmh', 15, 5, 5), 1 * MIN)] },
+  air_quality: { staleAfterMs: 20 * MIN, metrics: [delayed(above('aqi', 150, 200, 10), 5 * MIN), delayed(above('pm25', 115, 150, 10), 5 * MIN)] },
   power_substation: { staleAfterMs: 5 * MIN, metrics: [above('load_pct', 85, 95, 3)] },
-  hospital_ed: { staleAfterMs: 20 * MIN, metrics: [above('occupancy_pct', 92, 100, 3)] },
-  metro_station: { staleAfterMs: 5 * MIN, metrics: [above('passengers_per_min', 600, 900, 50)] },
-  city_code: { staleAfterMs: 5 * MIN, metrics: [above('scans_per_min', 1500, 2500, 100)] },
+  hospital_ed: { staleAfterMs: 20 * MIN, metrics: [delayed(above('occupancy_pct', 92, 100, 3), 5 * MIN)] },
+  metro_station: { staleAfterMs: 5 * MIN, metrics: [delayed(above('passengers_per_min', 600, 900, 50), 2 * MIN)] },
+  city_code: { staleAfterMs: 5 * MIN, metrics: [delayed(above('scans_per_min', 1500, 2500, 100), 2 * MIN)] },
   // Queue length depends on a hall's size; waiting time is what citizens feel, so it leads.
-  service_hall: { staleAfterMs: 10 * MIN, metrics: [above('wait_min', 60, 90, 5), above('queue_length', 150, 250, 10)] },
-  temperature: { staleAfterMs: 20 * MIN, metrics: [above('air_temp_c', 35, 38, 0.5)] },
+  service_hall: { staleAfterMs: 10 * MIN, metrics: [delayed(above('wait_min', 60, 90, 5), 5 * MIN), delayed(above('queue_length', 150, 250, 10), 5 * MIN)] },
+  temperature: { staleAfterMs: 20 * MIN, metrics: [delayed(above('air_temp_c', 35, 38, 0.5), 10 * MIN)] },
 };
 
 function crosses(rule: MetricRule, value: number, t: Threshold, inside: boolean): boolean {

@@ -43,6 +43,8 @@ export interface SensorEntry {
   stateReason: string | null;
   /** Newest reading time (epoch ms), 0 when none. */
   lastTs: number;
+  /** Rises waiting out their rule's on-delay: metric → since when (reading time). */
+  rising: Map<string, number>;
   /** Flatline detection on the headline metric: reference value, since when, how many readings. */
   flat: { ref: number; since: number; count: number };
   /** The headline value has not moved for FLATLINE_MS: probably stuck (a jammed float, a frozen feed). */
@@ -157,6 +159,7 @@ function ensureSensor(state: TwinState, id: string, ctx: TwinContext, changes: T
     state: SensorStateCode.unregistered,
     stateReason: 'no meta message yet',
     lastTs: 0,
+    rising: new Map(),
     flat: { ref: Number.NaN, since: 0, count: 0 },
     suspect: false,
   };
@@ -258,9 +261,17 @@ function applyReadings(state: TwinState, id: string, readings: readonly Reading[
     if (r.ts > entry.lastTs) entry.lastTs = r.ts;
     if (rules) {
       for (const rule of rules.metrics) {
-        if (rule.metric === r.metric) {
-          entry.levels.set(rule.metric, evaluateLevel(rule, r.value, entry.levels.get(rule.metric) ?? AlarmLevel.normal));
+        if (rule.metric !== r.metric) continue;
+        const current = entry.levels.get(rule.metric) ?? AlarmLevel.normal;
+        const next = evaluateLevel(rule, r.value, current);
+        if (next > current && rule.onDelayMs) {
+          // A rise counts once it has lasted the rule's on-delay.
+          const since = entry.rising.get(rule.metric) ?? r.ts;
+          entry.rising.set(rule.metric, since);
+          if (r.ts - since < rule.onDelayMs) continue;
         }
+        entry.rising.delete(rule.metric);
+        entry.levels.set(rule.metric, next);
       }
     }
   }

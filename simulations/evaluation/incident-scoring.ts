@@ -45,6 +45,8 @@ export function matchEvent(incident: Incident, truth: readonly TrueEvent[], o: M
   for (const t of truth) {
     if (t.type !== incident.type) continue;
     if (incident.openedAt < t.start - early || incident.openedAt > t.end + late) continue;
+    // Area-wide types are judged per district, as their rules and ground truth define them.
+    if (o.rules.get(incident.type)?.spatial.sameDistrict && t.district && incident.district && t.district !== incident.district) continue;
     const sameAsset = t.assetId && incident.evidence.some((e) => e.assetId === t.assetId);
     const d = sameAsset ? 0 : haversineM([incident.lng, incident.lat], [t.lng, t.lat]);
     if (d > matchRadius(o.rules, incident.type)) continue;

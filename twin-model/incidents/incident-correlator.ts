@@ -166,9 +166,19 @@ function distinctFamilies(evidence: readonly LinkedEvidence[]): number {
 }
 
 /** Why `e` belongs with `anchor` under `rule`, or null when it does not. */
-function linkReason(rule: IncidentRule, signal: IncidentSignal, e: Evidence, anchor: { lng: number; lat: number; assetId: string | null; lastEvidenceAt: number }): string | null {
+function linkReason(
+  rule: IncidentRule,
+  signal: IncidentSignal,
+  e: Evidence,
+  anchor: { lng: number; lat: number; assetId: string | null; district?: string | null; lastEvidenceAt: number },
+  joining = false,
+): string | null {
   const dt = Math.abs(e.ts - anchor.lastEvidenceAt);
   if (dt > rule.windowS * 1000) return null;
+  if (rule.spatial.sameDistrict && e.district && anchor.district) {
+    // Area-wide incidents are per district: the district is the place, whatever the distance.
+    return e.district === anchor.district ? `same district ${e.district}, ${Math.round(dt / 60_000)} min apart` : null;
+  }
   const minutes = Math.round(dt / 60_000);
   if (rule.spatial.sameAsset && e.assetId && anchor.assetId) {
     // One underpass, bridge or hall is one place: a different asset is a different incident.
@@ -176,8 +186,9 @@ function linkReason(rule: IncidentRule, signal: IncidentSignal, e: Evidence, anc
   }
   const d = haversineM([e.lng, e.lat], [anchor.lng, anchor.lat]);
   const radius = signal.radiusM ?? rule.spatial.radiusM;
-  if (d > radius) return null;
-  return `${Math.round(d)} m away (limit ${radius} m), ${minutes} min apart`;
+  if (d <= radius) return `${Math.round(d)} m away (limit ${radius} m), ${minutes} min apart`;
+  if (joining && signal.joinRadiusM && d <= signal.joinRadiusM) return `spill-over: ${Math.round(d)} m from the incident (limit ${signal.joinRadiusM} m), ${minutes} min apart`;
+  return null;
 }
 
 function severityOf(rule: IncidentRule, evidence: readonly LinkedEvidence[]): number {
@@ -235,7 +246,7 @@ function handleEvidence(state: IncidentState, e: Evidence, ctx: IncidentContext)
     let best: { incident: Incident; why: string; d: number } | null = null;
     for (const incident of state.incidents.values()) {
       if (incident.type !== rule.type || !ACTIVE.has(incident.status)) continue;
-      const why = linkReason(rule, signal, e, incident);
+      const why = linkReason(rule, signal, e, incident, true);
       if (!why) continue;
       const d = haversineM([e.lng, e.lat], [incident.lng, incident.lat]);
       if (!best || d < best.d) best = { incident, why, d };
@@ -267,7 +278,7 @@ function handleEvidence(state: IncidentState, e: Evidence, ctx: IncidentContext)
       let bestD = Number.POSITIVE_INFINITY;
       for (const p of pool) {
         if (p === linked || !canOpen(p)) continue;
-        if (!linkReason(rule, signal, e, { lng: p.lng, lat: p.lat, assetId: p.assetId ?? null, lastEvidenceAt: p.ts })) continue;
+        if (!linkReason(rule, signal, e, { lng: p.lng, lat: p.lat, assetId: p.assetId ?? null, district: p.district ?? null, lastEvidenceAt: p.ts })) continue;
         const d = haversineM([e.lng, e.lat], [p.lng, p.lat]);
         if (d < bestD) {
           bestD = d;
@@ -289,7 +300,7 @@ function handleEvidence(state: IncidentState, e: Evidence, ctx: IncidentContext)
         }
       }
     }
-    const at = { lng: anchor.lng, lat: anchor.lat, assetId: clusterAsset, lastEvidenceAt: anchor.ts };
+    const at = { lng: anchor.lng, lat: anchor.lat, assetId: clusterAsset, district: anchor.district ?? null, lastEvidenceAt: anchor.ts };
     const cluster: LinkedEvidence[] = [];
     for (const p of pool) {
       const s = rule.signals.find((x) => x.id === p.signal)!;

@@ -34,6 +34,11 @@ const signalSchema = z
     canOpen: z.boolean(),
     /** Overrides the rule's radius for this signal (e.g. rain gauges cover kilometres). */
     radiusM: z.number().positive().max(50_000).optional(),
+    /**
+     * Radius within which this evidence joins an incident that is already open (spill-over:
+     * the queue behind a crash, calls about the jam on the approaches). Defaults to radiusM.
+     */
+    joinRadiusM: z.number().positive().max(50_000).optional(),
   })
   .superRefine((s, ctx) => {
     if (s.evidence === 'sensor_alarm' && !s.sensorKinds) ctx.addIssue({ code: 'custom', message: `signal ${s.id}: sensor_alarm needs sensorKinds` });
@@ -50,8 +55,10 @@ export const incidentRuleSchema = z
     spatial: z.object({
       /** Evidence within this distance of an incident (or of each other) belongs together. */
       radiusM: z.number().positive().max(50_000),
-      /** Evidence watching the same asset (underpass, bridge, substation …) always belongs together. */
+      /** Evidence watching the same asset (underpass, bridge, substation …) always belongs together, a different asset never. */
       sameAsset: z.boolean().default(true),
+      /** Incidents of this type are per district (heat, area-wide conditions): other districts never join. */
+      sameDistrict: z.boolean().default(false),
     }),
     /** Evidence older than this relative to the newest one no longer joins. */
     windowS: z.number().int().positive().max(86_400),
