@@ -24,6 +24,11 @@ import { LiveStream } from './stream/live-stream.ts';
 import type { SensorCounts } from './stream/sensor-store.ts';
 import { h, requireElement, setText } from './ui/dom.ts';
 import { installTestHooks, webglRendererOf } from './test-hooks.ts';
+import { io } from 'socket.io-client';
+import { bearerToken, dropDisplayToken, fetchMe, takeDisplayToken, type Me } from './backend/session.ts';
+import { LoginView } from './panels/login-view.ts';
+import { UserMenu } from './panels/user-menu.ts';
+import type { StreamSocket } from './stream/live-stream.ts';
 
 /** Status strip, banner, clock and legend counts refresh this often. */
 const TICK_MS = 500;
@@ -33,9 +38,34 @@ const BASEMAP_RETRY_MS = 5_000;
 // Bundled worker, same origin: no blob: or CDN worker (browser-testing.md, CSP).
 setWorkerUrl(maplibreWorkerUrl);
 
-function start(): void {
-  const lang = loadLanguage();
+/**
+ * Signs in first: a display token from the address, else the session cookie, else the login
+ * page. The console starts only with a principal; what it shows follows the role's
+ * permissions (the server enforces them anyway).
+ */
+async function boot(): Promise<void> {
+  loadLanguage();
+  const display = takeDisplayToken(window.location, window.history);
+  let me = await fetchMe();
+  if (!me.ok && display) {
+    dropDisplayToken();
+    const view = new LoginView(document.body, t('login.displayRevoked', { reason: me.error }));
+    await view.run();
+    me = await fetchMe();
+  }
+  while (!me.ok) {
+    document.body.dataset.auth = 'login';
+    await new LoginView(document.body).run();
+    me = await fetchMe();
+  }
+  document.body.dataset.auth = me.value.via;
+  start(me.value);
+}
+
+function start(me: Me): void {
+  const lang = getLanguage();
   publishStateColors();
+  const can = (permission: string) => me.permissions.includes(permission);
   const app = requireElement(document, '#app');
   const mapEl = requireElement(app, '#map');
   const ui = h('div', { class: 'ui-layer' });
@@ -55,7 +85,8 @@ function start(): void {
   const topBar = new TopBar(ui);
   const banner = new StreamBanner(ui);
   const legend = new Legend(ui, (filter) => overlay.setFilter(filter));
-  const panel = new SensorPanel(ui, { serverNow, districtName, onClose: () => select(null) });
+  const panel = new SensorPanel(ui, { serverNow, districtName, onClose: () => select(null), canHistory: can('sensors.history') });
+  const userMenu = new UserMenu(topBar.el.querySelector('.top-right') ?? topBar.el, me);
   const strip = new StatusStrip(ui);
   const note = h('div', { class: 'schematic-note', 'data-testid': 'schematic-note' });
   const basemapNotice = h('div', { class: 'map-notice', role: 'status', hidden: true, 'data-testid': 'basemap-notice' });
@@ -167,6 +198,7 @@ function start(): void {
     document.title = `CityTwin · ${t('app.subtitle')}`;
     setText(note, t('app.schematic'));
     topBar.renderLabels();
+    userMenu.renderLabels();
     banner.renderLabels();
     legend.renderLabels();
     strip.renderLabels();
@@ -184,7 +216,22 @@ function start(): void {
 
   renderLabels();
   window.setInterval(tick, TICK_MS);
-  stream.start();
+  // The cookie rides on the handshake by itself; a display sends its token.
+  const token = bearerToken();
+  const socket = io({ autoConnect: false, ...(token ? { auth: { token } } : {}) }) as StreamSocket;
+  // A session that ended (logout elsewhere, revoked, expired): back to the login page.
+  const signedOut = (): void => {
+    if (token) dropDisplayToken();
+    window.location.reload();
+  };
+  socket.on('connect_error', (err: Error & { data?: { status?: number } }) => {
+    if (err.data?.status === 401) signedOut();
+  });
+  socket.on('refused', (msg) => {
+    if (msg.event === 'connection') signedOut();
+    else console.warn(`[citytwin] refused: ${msg.reason}`);
+  });
+  stream.start(socket);
 
   installTestHooks({
     get ready() {
@@ -215,4 +262,4 @@ function start(): void {
   });
 }
 
-start();
+void boot();

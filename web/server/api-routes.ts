@@ -25,6 +25,8 @@ import { queryLatest, querySensorHistory } from './history-queries.ts';
 import { HttpError, route, timeParam, type RawResponse, type Route } from './http-router.ts';
 import { summarize } from './live-stream.ts';
 import type { TwinService } from './twin-service.ts';
+import type { Principal } from './auth/auth-service.ts';
+import { UNCLASSIFIED_AS } from './auth/policy.ts';
 
 export interface HealthReport {
   status: 'ok' | 'degraded' | 'down';
@@ -49,11 +51,25 @@ const DAY = 86_400_000;
 export function apiRoutes(deps: ApiDeps): Route[] {
   const districtName = (code: string | null) => deps.city?.districts.find((d) => d.code === code) ?? null;
   const sourceOf = (id: string | null) => deps.city?.sources.find((s) => s.id === id) ?? null;
+  /**
+   * Refuses a sensor above the caller's clearance (403 with the reason). A sensor the twin has
+   * not seen is judged by its site's source, else as unclassified.
+   */
+  const checkClearance = (principal: Principal | null, id: string): void => {
+    if (!principal) throw new HttpError(401, 'sign in first');
+    const entry = deps.twin.state.byId.get(id);
+    const site = entry ? null : (deps.city?.sensorSites.find((s) => s.id === id) ?? null);
+    const cls = entry ? deps.twin.stream.classify(entry) : site ? deps.twin.stream.classify({ classification: null, sourceId: site.sourceId }) : UNCLASSIFIED_AS;
+    if (!principal.clearance.includes(cls)) {
+      throw new HttpError(403, `sensor "${id}" carries ${cls} data; your roles (${principal.roles.join(', ')}) are cleared for ${principal.clearance.join(', ') || 'nothing'}`, { classification: cls });
+    }
+  };
 
   return [
     route({
       method: 'GET',
       path: '/api/health',
+      permission: 'probe',
       tag: 'system',
       summary: 'Health of the broker connection, ClickHouse and the ingest',
       description: '200 with {"status":"ok"|"degraded", ...} when the broker and ClickHouse are reachable; 503 naming the failing part otherwise.',
@@ -67,6 +83,7 @@ export function apiRoutes(deps: ApiDeps): Route[] {
     route({
       method: 'GET',
       path: '/metrics',
+      permission: 'probe',
       tag: 'system',
       summary: 'Prometheus metrics',
       response: 'Prometheus text exposition',
@@ -75,6 +92,7 @@ export function apiRoutes(deps: ApiDeps): Route[] {
     route({
       method: 'GET',
       path: '/api/stats',
+      permission: 'stats.read',
       tag: 'system',
       summary: 'The live figures of the status strip (also pushed on the socket as `stats`)',
       response: 'StatsMessage',
@@ -83,6 +101,7 @@ export function apiRoutes(deps: ApiDeps): Route[] {
     route({
       method: 'GET',
       path: '/api/vocabulary',
+      permission: 'city.read',
       tag: 'city',
       summary: 'Sensor kinds, metrics with units, states, event and incident types, reject reasons',
       response: 'Vocabulary',
@@ -99,6 +118,7 @@ export function apiRoutes(deps: ApiDeps): Route[] {
     route({
       method: 'GET',
       path: '/api/city/basemap',
+      permission: 'city.read',
       tag: 'city',
       summary: 'The offline schematic base map (GeoJSON layers: districts, zones, water, roads, labels, assets)',
       response: 'CityBasemap',
@@ -111,6 +131,7 @@ export function apiRoutes(deps: ApiDeps): Route[] {
     route({
       method: 'GET',
       path: '/api/city/districts',
+      permission: 'city.read',
       tag: 'city',
       summary: 'Districts with codes and names',
       response: 'Array of {code, nameZh, nameEn, seat}',
@@ -119,6 +140,7 @@ export function apiRoutes(deps: ApiDeps): Route[] {
     route({
       method: 'GET',
       path: '/api/sources',
+      permission: 'city.read',
       tag: 'city',
       summary: 'Registered data sources with their department and classification',
       response: 'Array of Source',
@@ -127,8 +149,9 @@ export function apiRoutes(deps: ApiDeps): Route[] {
     route({
       method: 'GET',
       path: '/api/sensors',
+      permission: 'live.read',
       tag: 'sensors',
-      summary: 'Sensors known to the twin, filtered',
+      summary: 'Sensors known to the twin, filtered (only those within the caller\'s classification clearance)',
       response: '{ total, sensors: SensorSummary[] }',
       query: z.object({
         kind: z.enum([...SENSOR_KINDS, 'unknown']).optional(),
@@ -137,9 +160,11 @@ export function apiRoutes(deps: ApiDeps): Route[] {
         limit: z.coerce.number().int().min(1).max(10_000).default(1000),
         offset: z.coerce.number().int().min(0).default(0),
       }),
-      handler: ({ query }) => {
+      handler: ({ query, principal }) => {
+        const cleared = new Set(principal?.clearance ?? []);
         const all = deps.twin.state.sensors.filter(
           (s) =>
+            cleared.has(deps.twin.stream.classify(s)) &&
             (!query.kind || s.kind === query.kind) &&
             (!query.state || stateName(s.state) === query.state) &&
             (!query.district || s.district === query.district),
@@ -150,11 +175,13 @@ export function apiRoutes(deps: ApiDeps): Route[] {
     route({
       method: 'GET',
       path: '/api/sensors/{sensorId}',
+      permission: 'sensors.read',
       tag: 'sensors',
       summary: 'One sensor: kind, position, registration, district, source, state and latest value per metric',
       response: 'SensorDetail',
       params: sensorId,
-      handler: async ({ params }): Promise<SensorDetail> => {
+      handler: async ({ params, principal }): Promise<SensorDetail> => {
+        checkClearance(principal, params.sensorId);
         const entry = deps.twin.state.byId.get(params.sensorId);
         const stored = entry ? null : await queryLatest(deps.clickhouse, params.sensorId);
         if (!entry && (!stored || stored.length === 0)) throw new HttpError(404, `sensor "${params.sensorId}" is not known`);
@@ -192,6 +219,7 @@ export function apiRoutes(deps: ApiDeps): Route[] {
     route({
       method: 'GET',
       path: '/api/sensors/{sensorId}/readings',
+      permission: 'sensors.history',
       tag: 'sensors',
       summary: 'History of one metric of a sensor, in time order',
       description:
@@ -204,7 +232,8 @@ export function apiRoutes(deps: ApiDeps): Route[] {
         to: timeParam.optional(),
         maxPoints: z.coerce.number().int().min(10).max(20_000).optional(),
       }),
-      handler: async ({ params, query }): Promise<ReadingsResponse> => {
+      handler: async ({ params, query, principal }): Promise<ReadingsResponse> => {
+        checkClearance(principal, params.sensorId);
         const to = query.to ?? Date.now();
         const from = query.from ?? to - 3600_000;
         if (from > to) throw new HttpError(400, `from (${from}) is after to (${to})`);
@@ -219,6 +248,7 @@ export function apiRoutes(deps: ApiDeps): Route[] {
     route({
       method: 'GET',
       path: '/api/dead-letters',
+      permission: 'ingest.dead-letters',
       tag: 'ingest',
       summary: 'Recently rejected messages with topic, reason and (truncated) payload',
       response: 'Array of dead letters, newest first',

@@ -5,6 +5,11 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
+import type { Principal } from './auth/auth-service.ts';
+import type { Access } from './auth/policy.ts';
+
+/** Largest JSON request body accepted (413 beyond). */
+export const MAX_BODY_BYTES = 16 * 1024;
 
 export class HttpError extends Error {
   constructor(
@@ -16,9 +21,13 @@ export class HttpError extends Error {
   }
 }
 
-export interface RouteContext<P, Q> {
+export interface RouteContext<P, Q, B = unknown> {
   params: P;
   query: Q;
+  /** The parsed JSON body (routes with a `body` schema). */
+  body: B;
+  /** Who is asking; null only on `public` and `probe` routes. */
+  principal: Principal | null;
   req: IncomingMessage;
   res: ServerResponse;
 }
@@ -31,8 +40,13 @@ export interface RawResponse {
   body: string | Buffer;
 }
 
-export interface Route<P extends z.ZodTypeAny = z.ZodTypeAny, Q extends z.ZodTypeAny = z.ZodTypeAny> {
-  method: 'GET' | 'POST';
+export interface Route<P extends z.ZodTypeAny = z.ZodTypeAny, Q extends z.ZodTypeAny = z.ZodTypeAny, B extends z.ZodTypeAny = z.ZodTypeAny> {
+  method: 'GET' | 'POST' | 'DELETE';
+  /**
+   * Who may call it (auth/policy.ts): a permission, `public` or `probe`. Required, so a new
+   * route cannot be added without a decision; the router enforces it before anything else.
+   */
+  permission: Access;
   /** Path with `{name}` parameters, e.g. `/api/sensors/{sensorId}`. */
   path: string;
   summary: string;
@@ -40,14 +54,44 @@ export interface Route<P extends z.ZodTypeAny = z.ZodTypeAny, Q extends z.ZodTyp
   tag: string;
   params?: P;
   query?: Q;
+  /** JSON body schema (POST); bodies over {@link MAX_BODY_BYTES} get 413. */
+  body?: B;
   /** Description of the 200 response for the docs. */
   response: string;
-  handler: (ctx: RouteContext<z.infer<P>, z.infer<Q>>) => Promise<unknown> | unknown;
+  handler: (ctx: RouteContext<z.infer<P>, z.infer<Q>, z.infer<B>>) => Promise<unknown> | unknown;
 }
 
 /** Declares a route with inferred parameter types. */
-export function route<P extends z.ZodTypeAny = z.ZodObject<{}>, Q extends z.ZodTypeAny = z.ZodObject<{}>>(r: Route<P, Q>): Route {
+export function route<P extends z.ZodTypeAny = z.ZodObject<{}>, Q extends z.ZodTypeAny = z.ZodObject<{}>, B extends z.ZodTypeAny = z.ZodUnknown>(r: Route<P, Q, B>): Route {
   return r as unknown as Route;
+}
+
+/**
+ * Decides whether a request may use a route: returns the principal (null for `public` and
+ * anonymous `probe` access) or throws an HttpError (401 not signed in, 403 not allowed).
+ */
+export type RouteGuard = (req: IncomingMessage, route: Route) => Promise<Principal | null>;
+
+/** Reads a JSON body of at most `limit` bytes; 415 unless it is declared JSON (which also keeps cross-site forms out). */
+export async function readJsonBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<unknown> {
+  const type = req.headers['content-type'] ?? '';
+  if (!/^application\/json\s*(;|$)/i.test(type)) throw new HttpError(415, `the body must be JSON (content-type: application/json), got "${String(type).slice(0, 60)}"`);
+  const declared = Number(req.headers['content-length'] ?? NaN);
+  if (declared > limit) throw new HttpError(413, `the body is ${declared} bytes; at most ${limit} are accepted`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw new HttpError(413, `the body is over ${limit} bytes`);
+    chunks.push(chunk);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (text.trim() === '') return {};
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new HttpError(400, `the body is not valid JSON: ${(err as Error).message}`);
+  }
 }
 
 interface Compiled {
@@ -84,7 +128,10 @@ function zodMessage(error: z.ZodError, where: string): { error: string; issues: 
 export class Router {
   private readonly compiled: Compiled[];
 
-  constructor(readonly routes: readonly Route[]) {
+  constructor(
+    readonly routes: readonly Route[],
+    private readonly guard: RouteGuard,
+  ) {
     this.compiled = routes.map(compile);
   }
 
@@ -99,6 +146,8 @@ export class Router {
       return true;
     }
     try {
+      // Access first: an unauthorised caller learns nothing from validation errors.
+      const principal = await this.guard(req, match.route);
       const groups = match.regex.exec(url.pathname)!.slice(1);
       const rawParams: Record<string, string> = {};
       match.names.forEach((n, i) => {
@@ -117,7 +166,13 @@ export class Router {
       if (!params.success) throw new HttpError(400, zodMessage(params.error, 'path').error, zodMessage(params.error, 'path').issues);
       const query = match.route.query ? match.route.query.safeParse(rawQuery) : { success: true as const, data: {} };
       if (!query.success) throw new HttpError(400, zodMessage(query.error, 'query').error, zodMessage(query.error, 'query').issues);
-      const result = await match.route.handler({ params: params.data, query: query.data, req, res });
+      let body: unknown = undefined;
+      if (match.route.body) {
+        const parsed = match.route.body.safeParse(await readJsonBody(req));
+        if (!parsed.success) throw new HttpError(400, zodMessage(parsed.error, 'body').error, zodMessage(parsed.error, 'body').issues);
+        body = parsed.data;
+      }
+      const result = await match.route.handler({ params: params.data, query: query.data, body, principal, req, res });
       if (res.headersSent || res.writableEnded) return true;
       if (result && typeof result === 'object' && (result as RawResponse).raw === true) {
         const raw = result as RawResponse;
@@ -130,7 +185,10 @@ export class Router {
       if (res.headersSent) {
         res.end();
       } else if (err instanceof HttpError) {
-        sendJson(res, err.status, err.details ? { error: err.message, issues: err.details } : { error: err.message });
+        if (err.status === 429 && err.details && typeof (err.details as { retryAfterS?: number }).retryAfterS === 'number') {
+          res.setHeader('retry-after', String((err.details as { retryAfterS: number }).retryAfterS));
+        }
+        sendJson(res, err.status, err.details ? { error: err.message, ...(Array.isArray(err.details) ? { issues: err.details } : (err.details as object)) } : { error: err.message });
       } else {
         sendJson(res, 500, { error: `internal error: ${(err as Error).message}` });
       }
@@ -163,18 +221,37 @@ export function openApiDocument(routes: readonly Route[], info: { title: string;
     };
     add(r.params, 'path');
     add(r.query, 'query');
+    const requestBody = r.body
+      ? { required: true, content: { 'application/json': { schema: z.toJSONSchema(r.body, { io: 'input', unrepresentable: 'any' }) } } }
+      : undefined;
     paths[r.path] ??= {};
     paths[r.path]![r.method.toLowerCase()] = {
       summary: r.summary,
       ...(r.description ? { description: r.description } : {}),
       tags: [r.tag],
+      'x-citytwin-access': r.permission,
+      ...(r.permission === 'public' ? { security: [] } : {}),
       parameters,
+      ...(requestBody ? { requestBody } : {}),
       responses: {
         200: { description: r.response },
         400: { description: 'Invalid parameters: JSON `{ "error": "...", "issues": [...] }`' },
+        401: { description: 'Not signed in, or a malformed, unknown, expired or revoked token: JSON `{ "error": "..." }`' },
+        403: { description: 'Signed in, but the role may not do this (or the data is above its classification clearance): JSON `{ "error": "...", "permission": "..." }`' },
         404: { description: 'Not found: JSON `{ "error": "..." }`' },
       },
     };
   }
-  return { openapi: '3.1.0', info, paths };
+  return {
+    openapi: '3.1.0',
+    info,
+    components: {
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'A token from POST /api/auth/login or POST /api/auth/tokens' },
+        session: { type: 'apiKey', in: 'cookie', name: 'citytwin_session' },
+      },
+    },
+    security: [{ bearer: [] }, { session: [] }],
+    paths,
+  };
 }

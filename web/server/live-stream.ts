@@ -2,6 +2,13 @@
  * Turns twin changes into the numbered live stream of protocol.ts: a snapshot on request,
  * then binary deltas every `intervalMs`, kept in a ring so that a client that reconnects
  * within `retainDeltas` deltas resumes without a gap; older gaps get a fresh snapshot.
+ *
+ * Classification (分级分类): the full stream carries every sensor. A client cleared for less
+ * gets a {@link ClassifiedView}: its own epoch and dense numbering over the sensors it may
+ * see, derived from each full delta (O(changed) per view per delta; there are at most a few
+ * views, one per distinct clearance). A sensor whose classification rises above a view's
+ * clearance cannot be "removed" in the protocol, so that view starts a new epoch and its
+ * clients take a fresh snapshot without it.
  */
 import { randomBytes } from 'node:crypto';
 import {
@@ -11,7 +18,10 @@ import {
   type TwinChanges,
   type TwinState,
 } from '../../twin-model/index.ts';
+import type { Classification } from '../../twin-model/index.ts';
 import type { DeltaMessage, ResumeRequest, SensorSummary, SnapshotMessage } from '../shared/protocol.ts';
+import { clearanceMask, CLASS_BIT, type SensorClassifier } from './auth/classification.ts';
+import { UNCLASSIFIED_AS } from './auth/policy.ts';
 
 export function summarize(entry: SensorEntry): SensorSummary {
   const head = headlineValue(entry);
@@ -33,18 +43,44 @@ export function summarize(entry: SensorEntry): SensorSummary {
 export interface LiveStreamOptions {
   retainDeltas?: number;
   now?: () => number;
+  /** Classification of a sensor's data; default: its own, else unclassified (internal). */
+  classify?: SensorClassifier;
+}
+
+/** What a socket reads from: the full stream or a classified view. */
+export interface StreamFeed {
+  readonly epoch: string;
+  readonly lastSeq: number;
+  snapshot(): SnapshotMessage;
+  resume(req: ResumeRequest): ResumeAnswer;
+}
+
+/** Deltas ring and resume logic shared by the full stream and the views. */
+function resumeFrom(feed: { epoch: string; lastSeq: number; ring: readonly DeltaMessage[]; snapshot(): SnapshotMessage }, req: ResumeRequest): ResumeAnswer {
+  if (req.epoch !== feed.epoch || req.lastSeq === null || req.lastSeq > feed.lastSeq) {
+    return { type: 'snapshot', snapshot: feed.snapshot() };
+  }
+  if (req.lastSeq === feed.lastSeq) return { type: 'deltas', deltas: [] };
+  const oldest = feed.ring[0]?.seq ?? feed.lastSeq + 1;
+  if (req.lastSeq + 1 < oldest) return { type: 'snapshot', snapshot: feed.snapshot() };
+  return { type: 'deltas', deltas: feed.ring.filter((d) => d.seq > req.lastSeq!) };
 }
 
 export type ResumeAnswer = { type: 'snapshot'; snapshot: SnapshotMessage } | { type: 'deltas'; deltas: DeltaMessage[] };
 
-export class LiveStream {
+export class LiveStream implements StreamFeed {
   /** Changes since the last delta; the twin's updaters add to it. */
   readonly pending: TwinChanges = createTwinChanges();
   readonly epoch = `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
   private seq = 0;
-  private readonly ring: DeltaMessage[] = [];
+  /** @internal read by resumeFrom */
+  readonly ring: DeltaMessage[] = [];
   private readonly retain: number;
   private readonly now: () => number;
+  readonly classify: SensorClassifier;
+  /** Room key of the full stream. */
+  readonly key = 'all';
+  private readonly views = new Map<string, ClassifiedView>();
   /** Sensors whose `added` summary was sent (index < sentCount). */
   private sentCount = 0;
 
@@ -54,6 +90,7 @@ export class LiveStream {
   ) {
     this.retain = options.retainDeltas ?? 600;
     this.now = options.now ?? Date.now;
+    this.classify = options.classify ?? ((s) => s.classification ?? UNCLASSIFIED_AS);
     // Everything already in the twin is part of the first snapshot.
     this.sentCount = twin.sensors.length;
     this.pending.changed.clear();
@@ -68,6 +105,42 @@ export class LiveStream {
     // A snapshot is current to `seq`: pending changes are not in any delta yet, but the
     // summaries below already include them, and the next delta repeats them (idempotent).
     return { epoch: this.epoch, seq: this.seq, serverTime: this.now(), sensors: this.twin.sensors.map(summarize) };
+  }
+
+  /**
+   * The feed for a clearance: this full stream when it covers every classification, else the
+   * (lazily created, then kept) view for exactly that set.
+   */
+  feedFor(clearance: readonly Classification[]): StreamFeed & { key: string } {
+    const mask = clearanceMask(clearance);
+    if (mask === clearanceMask(['public', 'internal', 'sensitive'])) return this;
+    const key = `m${mask}`;
+    let view = this.views.get(key);
+    if (!view) {
+      view = new ClassifiedView(this.twin, mask, key, this.epoch, this.classify, this.retain, this.now);
+      this.views.set(key, view);
+    }
+    return view;
+  }
+
+  /** The classified views created so far. */
+  classifiedViews(): ClassifiedView[] {
+    return [...this.views.values()];
+  }
+
+  /**
+   * Builds the next full delta and every view's delta from it. Returns each feed's key with
+   * its delta (feeds with nothing to send are left out).
+   */
+  nextDeltas(): Array<{ key: string; delta: DeltaMessage }> {
+    const full = this.nextDelta();
+    if (!full) return [];
+    const out = [{ key: 'all', delta: full }];
+    for (const view of this.views.values()) {
+      const d = view.derive(full);
+      if (d) out.push({ key: view.key, delta: d });
+    }
+    return out;
   }
 
   /** Builds the next delta from pending changes, or null when nothing changed. */
@@ -115,12 +188,145 @@ export class LiveStream {
 
   /** What a (re)connecting client needs: the missed deltas, or a snapshot. */
   resume(req: ResumeRequest): ResumeAnswer {
-    if (req.epoch !== this.epoch || req.lastSeq === null || req.lastSeq > this.seq) {
-      return { type: 'snapshot', snapshot: this.snapshot() };
+    return resumeFrom(this, req);
+  }
+}
+
+/**
+ * The stream as seen with a limited clearance: only sensors whose classification bit is in
+ * `mask`, renumbered densely (`i` = position in this view), with its own epoch and seq.
+ */
+export class ClassifiedView implements StreamFeed {
+  epoch: string;
+  private seq = 0;
+  /** @internal read by resumeFrom */
+  readonly ring: DeltaMessage[] = [];
+  /** View index → twin index. */
+  private toTwin: number[] = [];
+  /** Twin index → view index (-1 = not in the view). */
+  private fromTwin = new Int32Array(0);
+  private resets = 0;
+
+  constructor(
+    private readonly twin: TwinState,
+    readonly mask: number,
+    readonly key: string,
+    private readonly baseEpoch: string,
+    private readonly classify: SensorClassifier,
+    private readonly retain: number,
+    private readonly now: () => number,
+  ) {
+    this.epoch = `${baseEpoch}-${key}`;
+    this.rebuild();
+  }
+
+  get lastSeq(): number {
+    return this.seq;
+  }
+
+  /** Number of sensors in the view. */
+  get size(): number {
+    return this.toTwin.length;
+  }
+
+  private allowed(i: number): boolean {
+    return (CLASS_BIT[this.classify(this.twin.sensors[i]!)] & this.mask) !== 0;
+  }
+
+  private rebuild(): void {
+    const n = this.twin.sensors.length;
+    this.fromTwin = new Int32Array(Math.max(16, n * 2)).fill(-1);
+    this.toTwin = [];
+    for (let i = 0; i < n; i++) {
+      if (this.allowed(i)) {
+        this.fromTwin[i] = this.toTwin.length;
+        this.toTwin.push(i);
+      }
     }
-    if (req.lastSeq === this.seq) return { type: 'deltas', deltas: [] };
-    const oldest = this.ring[0]?.seq ?? this.seq + 1;
-    if (req.lastSeq + 1 < oldest) return { type: 'snapshot', snapshot: this.snapshot() };
-    return { type: 'deltas', deltas: this.ring.filter((d) => d.seq > req.lastSeq!) };
+  }
+
+  private summary(twinIndex: number, viewIndex: number): SensorSummary {
+    return { ...summarize(this.twin.sensors[twinIndex]!), i: viewIndex };
+  }
+
+  snapshot(): SnapshotMessage {
+    return { epoch: this.epoch, seq: this.seq, serverTime: this.now(), sensors: this.toTwin.map((t, v) => this.summary(t, v)) };
+  }
+
+  resume(req: ResumeRequest): ResumeAnswer {
+    return resumeFrom(this, req);
+  }
+
+  /** This view's share of a full delta, or null when none of its sensors changed. */
+  derive(full: DeltaMessage): DeltaMessage | null {
+    const n = this.twin.sensors.length;
+    if (this.fromTwin.length < n) {
+      const grown = new Int32Array(Math.max(n * 2, 16)).fill(-1);
+      grown.set(this.fromTwin);
+      this.fromTwin = grown;
+    }
+    const index = new Uint32Array(full.index);
+    const state = new Uint8Array(full.state);
+    const value = new Float32Array(full.value);
+    const ts = new Float64Array(full.ts);
+    const added: SensorSummary[] = [];
+    const keep: number[] = [];
+    for (let k = 0; k < index.length; k++) {
+      const t = index[k]!;
+      const allowed = this.allowed(t);
+      let v = this.fromTwin[t]!;
+      if (v < 0 && allowed) {
+        v = this.toTwin.length;
+        this.fromTwin[t] = v;
+        this.toTwin.push(t);
+        added.push(this.summary(t, v));
+      } else if (v >= 0 && !allowed) {
+        // Reclassified above this clearance: the protocol cannot remove a sensor, so start a
+        // new epoch; clients see the epoch change and ask for a snapshot without it.
+        return this.reset(full);
+      }
+      if (v >= 0) keep.push(k);
+    }
+    // Sensors new to the twin that did not change a value yet still belong in `added`.
+    for (const s of full.added) {
+      if (this.fromTwin[s.i]! < 0 && this.allowed(s.i)) {
+        const v = this.toTwin.length;
+        this.fromTwin[s.i] = v;
+        this.toTwin.push(s.i);
+        added.push(this.summary(s.i, v));
+      }
+    }
+    if (keep.length === 0 && added.length === 0) return null;
+    const m = keep.length;
+    const vi = new Uint32Array(m);
+    const vs = new Uint8Array(m);
+    const vv = new Float32Array(m);
+    const vt = new Float64Array(m);
+    let dataTime = 0;
+    keep.forEach((k, j) => {
+      vi[j] = this.fromTwin[index[k]!]!;
+      vs[j] = state[k]!;
+      vv[j] = value[k]!;
+      vt[j] = ts[k]!;
+      if (ts[k]! > dataTime) dataTime = ts[k]!;
+    });
+    return this.push({ epoch: this.epoch, seq: ++this.seq, serverTime: full.serverTime, dataTime, added, index: vi.buffer, state: vs.buffer, value: vv.buffer, ts: vt.buffer });
+  }
+
+  private reset(full: DeltaMessage): DeltaMessage {
+    this.resets++;
+    this.epoch = `${this.baseEpoch}-${this.key}-r${this.resets}`;
+    this.seq = 0;
+    this.ring.length = 0;
+    this.rebuild();
+    // An empty delta in the new epoch tells connected clients to resynchronise.
+    const empty = new ArrayBuffer(0);
+    return this.push({ epoch: this.epoch, seq: ++this.seq, serverTime: full.serverTime, dataTime: 0, added: [], index: empty, state: empty, value: empty, ts: empty });
+  }
+
+  private push(delta: DeltaMessage): DeltaMessage {
+    this.ring.push(delta);
+    if (this.ring.length > this.retain) this.ring.shift();
+    return delta;
   }
 }

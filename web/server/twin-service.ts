@@ -16,6 +16,7 @@ import {
   type TwinContext,
   type TwinState,
 } from '../../twin-model/index.ts';
+import { sensorClassifier } from './auth/classification.ts';
 import { LiveStream } from './live-stream.ts';
 
 export interface TwinServiceOptions {
@@ -36,7 +37,8 @@ export class TwinService {
       sites: new Map((options.city?.sensorSites ?? []).map((s) => [s.id, s])),
       ...(options.districtAt ? { districtAt: options.districtAt } : {}),
     });
-    this.stream = new LiveStream(this.state, { now });
+    // Classification follows the sensor's meta, else its registered source (分级分类).
+    this.stream = new LiveStream(this.state, { now, classify: sensorClassifier(options.city?.sources ?? []) });
   }
 
   onMeta(sensorId: string, meta: SensorMeta | null): void {

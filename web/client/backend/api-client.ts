@@ -3,6 +3,7 @@
  * say exactly what went wrong: a 404 is "sensor not found", not a generic error.
  */
 import type { ReadingsResponse, SensorDetail } from '../../shared/protocol.ts';
+import { authHeaders } from './session.ts';
 
 export type ApiFailure =
   | { kind: 'not-found'; status: 404 }
@@ -36,7 +37,7 @@ function describeFailure(f: ApiFailure): string {
 async function getJson<T>(url: string, signal: AbortSignal | undefined, check: (body: unknown) => body is T): Promise<T> {
   let res: Response;
   try {
-    res = await fetch(url, { signal, headers: { accept: 'application/json' } });
+    res = await fetch(url, { signal, headers: { accept: 'application/json', ...authHeaders() } });
   } catch (err) {
     if (signal?.aborted) throw err;
     throw new ApiError({ kind: 'network', message: err instanceof Error ? err.message : String(err) }, url);

@@ -3,6 +3,7 @@
  * base map when `GET /api/city/basemap` answers (retrying until it does), and relabelled when
  * the language changes.
  */
+import { authHeaders } from '../backend/session.ts';
 import { Map as MaplibreMap, NavigationControl, type GeoJSONSource, type LngLatBoundsLike } from 'maplibre-gl';
 import type { CityBasemap } from '../../../twin-model/city/city-types.ts';
 import type { Language } from '../i18n/language.ts';
@@ -66,7 +67,7 @@ export function setMapLanguage(map: MaplibreMap, lang: Language): void {
 
 /** Fetches the base map; throws with the HTTP status on failure. */
 export async function fetchBasemap(signal?: AbortSignal): Promise<CityBasemap> {
-  const res = await fetch('/api/city/basemap', { signal, headers: { accept: 'application/json' } });
+  const res = await fetch('/api/city/basemap', { signal, headers: { accept: 'application/json', ...authHeaders() } });
   if (!res.ok) throw new Error(`GET /api/city/basemap answered HTTP ${res.status}`);
   const body = (await res.json()) as CityBasemap;
   for (const id of BASEMAP_SOURCES) {

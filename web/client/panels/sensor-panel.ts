@@ -28,6 +28,8 @@ export type HistoryRangeId = (typeof HISTORY_RANGES)[number]['id'];
 export const PANEL_REFRESH_MS = 5_000;
 
 export interface SensorPanelContext {
+  /** The role may read stored history (`sensors.history`); without it the chart is not shown or fetched. */
+  canHistory?: boolean;
   /** Server clock now (ms): history windows end at the server's "now". */
   serverNow(): number;
   /** District name from the base map, for sensors whose detail has none. */
@@ -178,7 +180,7 @@ export class SensorPanel {
   private loadReadings(force = false): void {
     const id = this.sensorId;
     const metric = this.metric;
-    if (!id || !metric) return;
+    if (!id || !metric || this.ctx.canHistory === false) return;
     if (this.readingsAbort) {
       if (!force) return;
       this.readingsAbort.abort();
@@ -253,7 +255,7 @@ export class SensorPanel {
     this.renderLatest(v, lang);
     this.renderMetricTabs(lang);
     // A sensor with no metrics (unknown kind, nothing reported yet) has no history to chart.
-    this.historySection.hidden = this.metrics().length === 0;
+    this.historySection.hidden = this.metrics().length === 0 || this.ctx.canHistory === false;
   }
 
   private showMessage(text: string | null, kind: 'info' | 'error' | 'not-found'): void {

@@ -1,0 +1,87 @@
+/**
+ * Gateway credentials and topic ACLs for the embedded broker (docs/security.md, "Devices").
+ *
+ * A JSON file (`CITYTWIN_MQTT_CREDENTIALS`) lists each gateway with a scrypt password hash and
+ * the ids it may publish for: `sensors` (…/sensors/{id}/meta|data), `services`
+ * (…/metrics/{id}/data), `units` (…/units/{id}/position) and `eventSources`
+ * (…/events/{source}). An id pattern is exact (`wl-420103-0001`), a prefix (`wl-420103-*`) or
+ * `*` (any). A gateway can therefore never speak for another gateway's sensors.
+ *
+ * ```json
+ * { "gateways": [ { "username": "gw-jianghan-01", "passwordHash": "scrypt$32768$8$1$…",
+ *     "sensors": ["wl-420103-*"], "services": [], "units": [], "eventSources": [] } ] }
+ * ```
+ * Hash a password with `npm run citytwin -- hash-password` (reads it from stdin).
+ */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { ID_PATTERN, parseTopic } from '../../twin-model/index.ts';
+
+const pattern = z
+  .string()
+  .refine((p) => p === '*' || ID_PATTERN.test(p.endsWith('*') ? p.slice(0, -1) || 'x' : p), 'must be an id, an id prefix ending in *, or *');
+
+const gatewaySchema = z
+  .object({
+    username: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 characters of [A-Za-z0-9._-]'),
+    passwordHash: z.string().startsWith('scrypt$', 'must be a scrypt hash (npm run citytwin -- hash-password)'),
+    sensors: z.array(pattern).max(10_000).default([]),
+    services: z.array(pattern).max(10_000).default([]),
+    units: z.array(pattern).max(10_000).default([]),
+    eventSources: z.array(pattern).max(10_000).default([]),
+  })
+  .strict();
+
+const fileSchema = z.object({ gateways: z.array(gatewaySchema).max(100_000) }).strict();
+
+export type GatewayCredential = z.infer<typeof gatewaySchema>;
+
+/** Parses the credentials JSON; throws an Error naming the file, the path and the problem. */
+export function parseGatewayCredentials(text: string, where = 'credentials'): Map<string, GatewayCredential> {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`${where} is not valid JSON: ${(err as Error).message}`);
+  }
+  const parsed = fileSchema.safeParse(json);
+  if (!parsed.success) {
+    throw new Error(`${where}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  }
+  const map = new Map<string, GatewayCredential>();
+  for (const g of parsed.data.gateways) {
+    if (map.has(g.username)) throw new Error(`${where}: gateway "${g.username}" is listed twice`);
+    map.set(g.username, g);
+  }
+  return map;
+}
+
+export function loadGatewayCredentials(path: string): Map<string, GatewayCredential> {
+  return parseGatewayCredentials(readFileSync(path, 'utf8'), path);
+}
+
+function matches(patterns: readonly string[], id: string): boolean {
+  for (const p of patterns) {
+    if (p === '*' || p === id) return true;
+    if (p.endsWith('*') && id.startsWith(p.slice(0, -1))) return true;
+  }
+  return false;
+}
+
+/** Null when `gateway` may publish on `topic`, else the reason it may not. */
+export function publishRefusal(gateway: GatewayCredential, topic: string): string | null {
+  const t = parseTopic(topic);
+  if (!t.ok) return `topic "${topic.slice(0, 120)}" is not a CityTwin v1 device topic`;
+  const p = t.topic;
+  switch (p.kind) {
+    case 'sensor_meta':
+    case 'sensor_data':
+      return matches(gateway.sensors, p.id) ? null : `gateway ${gateway.username} may not publish for sensor ${p.id}`;
+    case 'service_data':
+      return matches(gateway.services, p.id) ? null : `gateway ${gateway.username} may not publish for service ${p.id}`;
+    case 'unit_position':
+      return matches(gateway.units, p.id) ? null : `gateway ${gateway.username} may not publish for unit ${p.id}`;
+    case 'event':
+      return matches(gateway.eventSources, p.source) ? null : `gateway ${gateway.username} may not publish events of source ${p.source}`;
+  }
+}

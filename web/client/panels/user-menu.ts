@@ -1,0 +1,98 @@
+/**
+ * The signed-in user in the top bar: name and roles, a menu with "change password" and "sign
+ * out". A wall display shows a read-only badge instead (it has no password and no menu).
+ */
+import { changePassword, logout, type Me } from '../backend/session.ts';
+import { t } from '../i18n/language.ts';
+import type { StringKey } from '../i18n/strings.ts';
+import { h, setText } from '../ui/dom.ts';
+
+export class UserMenu {
+  readonly el: HTMLElement;
+  private readonly button = h('button', { type: 'button', class: 'user-button', 'data-testid': 'user-menu', 'aria-haspopup': 'true', 'aria-expanded': 'false' });
+  private readonly menu = h('div', { class: 'user-menu', hidden: true, role: 'menu', 'data-testid': 'user-menu-list' });
+  private readonly rolesLine = h('div', { class: 'user-menu-info' });
+  private readonly clearanceLine = h('div', { class: 'user-menu-info' });
+  private readonly passwordItem = h('button', { type: 'button', role: 'menuitem', 'data-testid': 'change-password' });
+  private readonly logoutItem = h('button', { type: 'button', role: 'menuitem', 'data-testid': 'logout' });
+  private dialog: HTMLElement | null = null;
+
+  constructor(
+    parent: HTMLElement,
+    private readonly me: Me,
+  ) {
+    const display = me.via === 'display';
+    this.el = h('div', { class: 'user-area', 'data-testid': 'user-area', 'data-roles': me.roles.join(' ') }, this.button, this.menu);
+    this.menu.append(this.rolesLine, this.clearanceLine);
+    if (!display && me.permissions.includes('account.manage-own')) this.menu.append(this.passwordItem);
+    if (!display) this.menu.append(this.logoutItem);
+    this.button.disabled = display;
+    this.button.addEventListener('click', () => this.toggle());
+    this.passwordItem.addEventListener('click', () => {
+      this.toggle(false);
+      this.openPasswordDialog();
+    });
+    this.logoutItem.addEventListener('click', () => {
+      void logout().finally(() => window.location.reload());
+    });
+    document.addEventListener('click', (e) => {
+      if (!this.el.contains(e.target as Node)) this.toggle(false);
+    });
+    parent.appendChild(this.el);
+    this.renderLabels();
+  }
+
+  private toggle(open = this.menu.hidden): void {
+    this.menu.hidden = !open;
+    this.button.setAttribute('aria-expanded', String(open));
+  }
+
+  private roleNames(): string {
+    return this.me.roles.map((r) => t(`role.${r}` as StringKey)).join('、');
+  }
+
+  renderLabels(): void {
+    const display = this.me.via === 'display';
+    setText(this.button, display ? t('user.display') : `${this.me.username} · ${this.roleNames()}`);
+    setText(this.rolesLine, `${t('user.roles')}: ${this.roleNames()}`);
+    setText(this.clearanceLine, `${t('user.clearance')}: ${this.me.clearance.map((c) => t(`classification.${c}` as StringKey)).join('、')}`);
+    setText(this.passwordItem, t('user.changePassword'));
+    setText(this.logoutItem, t('user.logout'));
+    this.button.title = t('user.menu');
+  }
+
+  private openPasswordDialog(): void {
+    if (this.dialog) return;
+    const current = h('input', { type: 'password', autocomplete: 'current-password', maxlength: '256', 'data-testid': 'password-current' });
+    const next = h('input', { type: 'password', autocomplete: 'new-password', maxlength: '256', 'data-testid': 'password-new' });
+    const status = h('div', { class: 'login-error', role: 'status', hidden: true, 'data-testid': 'password-status' });
+    const save = h('button', { type: 'submit', class: 'login-submit' }, t('password.save'));
+    const cancel = h('button', { type: 'button', class: 'dialog-cancel' }, t('password.cancel'));
+    const form = h(
+      'form',
+      { class: 'login-card password-card', 'data-testid': 'password-dialog' },
+      h('h2', { class: 'login-title' }, t('password.title')),
+      h('label', { class: 'login-field' }, h('span', {}, t('password.current')), current),
+      h('label', { class: 'login-field' }, h('span', {}, t('password.new')), next),
+      status,
+      h('div', { class: 'dialog-actions' }, cancel, save),
+    );
+    const close = () => {
+      this.dialog?.remove();
+      this.dialog = null;
+    };
+    cancel.addEventListener('click', close);
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      void changePassword(current.value, next.value).then((r) => {
+        status.hidden = false;
+        status.classList.toggle('ok', r.ok);
+        setText(status, r.ok ? t('password.saved') : t('password.failed', { reason: r.error }));
+        if (r.ok) window.setTimeout(close, 1200);
+      });
+    });
+    this.dialog = h('div', { class: 'login-view dialog-backdrop' }, form);
+    document.body.appendChild(this.dialog);
+    current.focus();
+  }
+}

@@ -1,0 +1,236 @@
+/**
+ * The accounts API: login / logout / me / password, API and display tokens, users (admin),
+ * the security event log (admin). Part of the same route table as the rest of the API, so it
+ * appears in /api/docs and in the policy table of docs/security.md.
+ */
+import type { IncomingMessage } from 'node:http';
+import { z } from 'zod';
+import { HttpError, route, type Route } from '../http-router.ts';
+import { AuthError, MAX_TOKEN_TTL_DAYS, USERNAME_PATTERN, type AuthService, type Principal } from './auth-service.ts';
+import { MAX_PASSWORD_LENGTH } from './password.ts';
+import { permissionsOf, ROLES } from './policy.ts';
+
+/** Name of the session cookie. */
+export const SESSION_COOKIE = 'citytwin_session';
+
+export interface AuthRouteDeps {
+  auth: AuthService;
+  /** The server speaks HTTPS: cookies get `Secure`. */
+  secureCookies: boolean;
+}
+
+/** The client address of a request (the socket's; a proxy's X-Forwarded-For is not trusted). */
+export function clientAddress(req: IncomingMessage): string {
+  return req.socket.remoteAddress ?? 'unknown';
+}
+
+function sessionCookie(value: string, maxAgeS: number, secure: boolean): string {
+  // HttpOnly: scripts cannot read it; SameSite=Strict: other sites cannot ride it (CSRF).
+  return `${SESSION_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeS}${secure ? '; Secure' : ''}`;
+}
+
+function rethrow(err: unknown): never {
+  if (err instanceof AuthError) throw new HttpError(err.status, err.message);
+  throw err;
+}
+
+function must(principal: Principal | null): Principal {
+  if (!principal) throw new HttpError(401, 'sign in first');
+  return principal;
+}
+
+const roleList = z.array(z.enum(ROLES)).min(1).max(ROLES.length);
+const password = z.string().min(1).max(MAX_PASSWORD_LENGTH);
+const tokenId = z.object({ tokenId: z.string().regex(/^[0-9a-f]{12}$/, 'must be a 12-character token id as listed by GET /api/auth/tokens') });
+const username = z.string().regex(USERNAME_PATTERN, 'must be 2-32 characters of [a-z0-9._-] starting with a letter');
+
+export function authRoutes(deps: AuthRouteDeps): Route[] {
+  const { auth } = deps;
+  const me = (p: Principal) => ({ username: p.username, roles: p.roles, via: p.via, tokenId: p.tokenId, clearance: p.clearance, permissions: permissionsOf(p.roles) });
+  return [
+    route({
+      method: 'POST',
+      path: '/api/auth/login',
+      permission: 'public',
+      tag: 'auth',
+      summary: 'Sign in with a user name and password',
+      description:
+        'Returns `{token, expiresAt, user}` and sets the `citytwin_session` cookie (HttpOnly, SameSite=Strict, Secure over HTTPS). The token works as `Authorization: Bearer <token>` on every route and as `auth: {token}` in the socket.io handshake. Failures are throttled per user name and per address (429 with Retry-After).',
+      response: '{ token, tokenId, expiresAt, user: { username, displayName, roles } }',
+      body: z.object({ username: z.string().min(1).max(64), password }).strict(),
+      handler: async ({ body, req, res }) => {
+        const result = await auth.login(body.username, body.password, clientAddress(req));
+        if (!result.ok) {
+          throw new HttpError(result.status, result.reason, result.retryAfterMs !== undefined ? { retryAfterS: Math.ceil(result.retryAfterMs / 1000) } : undefined);
+        }
+        res.setHeader('set-cookie', sessionCookie(result.token, Math.floor((result.expiresAt - Date.now()) / 1000), deps.secureCookies));
+        return { token: result.token, tokenId: result.tokenId, expiresAt: result.expiresAt, user: result.user };
+      },
+    }),
+    route({
+      method: 'GET',
+      path: '/api/auth/session',
+      permission: 'public',
+      tag: 'auth',
+      summary: 'Whether the request is signed in, and as whom (never 401: the console asks this before showing the login page)',
+      response: '{ signedIn: false, reason } or { signedIn: true, me: { username, roles, via, tokenId, clearance, permissions } }',
+      handler: async ({ req }) => {
+        const header = req.headers.authorization;
+        const bearer = header && /^Bearer (\S{1,200})$/.exec(header)?.[1];
+        const token = bearer ?? sessionFromCookie(req.headers.cookie);
+        if (!token) return { signedIn: false, reason: 'no credentials' };
+        try {
+          return { signedIn: true, me: me(await auth.authenticate(token, clientAddress(req))) };
+        } catch (err) {
+          if (err instanceof AuthError) return { signedIn: false, reason: err.message };
+          throw err;
+        }
+      },
+    }),
+    route({
+      method: 'POST',
+      path: '/api/auth/logout',
+      permission: 'account.self',
+      tag: 'auth',
+      summary: 'End the current session (revokes its token) and clear the cookie',
+      response: '{ ok: true }',
+      handler: async ({ principal, req, res }) => {
+        const p = must(principal);
+        if (p.via === 'session') await auth.logout(p, clientAddress(req));
+        res.setHeader('set-cookie', sessionCookie('', 0, deps.secureCookies));
+        return { ok: true };
+      },
+    }),
+    route({
+      method: 'GET',
+      path: '/api/auth/me',
+      permission: 'account.self',
+      tag: 'auth',
+      summary: 'Who is signed in: user name, roles, permissions, classification clearance',
+      response: '{ username, roles, via, tokenId, clearance, permissions }',
+      handler: ({ principal }) => me(must(principal)),
+    }),
+    route({
+      method: 'POST',
+      path: '/api/auth/password',
+      permission: 'account.manage-own',
+      tag: 'auth',
+      summary: 'Change your own password',
+      response: '{ ok: true }',
+      body: z.object({ currentPassword: password, newPassword: password }).strict(),
+      handler: async ({ principal, body, req }) => {
+        await auth.changePassword(must(principal), body.currentPassword, body.newPassword, clientAddress(req)).catch(rethrow);
+        return { ok: true };
+      },
+    }),
+    route({
+      method: 'GET',
+      path: '/api/auth/tokens',
+      permission: 'account.manage-own',
+      tag: 'auth',
+      summary: 'Your tokens and sessions (an admin may ask for `?all=1`)',
+      response: 'Array of { id, owner, name, kind, roles, createdAt, expiresAt, revoked }',
+      query: z.object({ all: z.enum(['0', '1']).optional() }),
+      handler: async ({ principal, query }) => {
+        const p = must(principal);
+        if (query.all === '1' && !p.roles.includes('admin')) throw new HttpError(403, 'only an admin lists every user\'s tokens', { permission: 'users.manage' });
+        return auth.listTokens(query.all === '1' ? null : p.username);
+      },
+    }),
+    route({
+      method: 'POST',
+      path: '/api/auth/tokens',
+      permission: 'account.manage-own',
+      tag: 'auth',
+      summary: 'Create an API token for scripts (roles ⊆ yours), or a display token (admin) for a wall screen',
+      description: 'The token is in the answer once and never again (only its hash is stored). A display token opens the console read-only as `/?display=<token>`.',
+      response: '{ token, info: TokenInfo }',
+      body: z
+        .object({
+          name: z.string().min(1).max(100),
+          kind: z.enum(['token', 'display']).default('token'),
+          roles: roleList.optional(),
+          ttlDays: z.number().int().min(1).max(MAX_TOKEN_TTL_DAYS).optional(),
+        })
+        .strict(),
+      handler: async ({ principal, body, req }) =>
+        auth
+          .createToken(must(principal), { name: body.name, kind: body.kind, ...(body.roles ? { roles: body.roles } : {}), ...(body.ttlDays ? { ttlDays: body.ttlDays } : {}) }, clientAddress(req))
+          .catch(rethrow),
+    }),
+    route({
+      method: 'DELETE',
+      path: '/api/auth/tokens/{tokenId}',
+      permission: 'account.manage-own',
+      tag: 'auth',
+      summary: 'Revoke a token or session (its owner or an admin); live sockets using it are closed',
+      response: 'TokenInfo',
+      params: tokenId,
+      handler: async ({ principal, params, req }) => auth.revokeToken(must(principal), params.tokenId, clientAddress(req)).catch(rethrow),
+    }),
+    route({
+      method: 'GET',
+      path: '/api/users',
+      permission: 'users.manage',
+      tag: 'auth',
+      summary: 'Accounts with their roles',
+      response: 'Array of { username, displayName, roles, disabled, createdAt }',
+      handler: () => auth.listUsers(),
+    }),
+    route({
+      method: 'POST',
+      path: '/api/users',
+      permission: 'users.manage',
+      tag: 'auth',
+      summary: 'Create an account',
+      response: 'UserInfo',
+      body: z.object({ username, displayName: z.string().min(1).max(100).optional(), roles: roleList, password }).strict(),
+      handler: async ({ principal, body, req }) =>
+        auth.createUser(must(principal), { username: body.username, roles: body.roles, password: body.password, ...(body.displayName ? { displayName: body.displayName } : {}) }, clientAddress(req)).catch(rethrow),
+    }),
+    route({
+      method: 'POST',
+      path: '/api/users/{username}',
+      permission: 'users.manage',
+      tag: 'auth',
+      summary: 'Change an account: roles, disabled, display name, or reset its password',
+      response: 'UserInfo',
+      params: z.object({ username }),
+      body: z.object({ roles: roleList.optional(), disabled: z.boolean().optional(), displayName: z.string().min(1).max(100).optional(), password: password.optional() }).strict(),
+      handler: async ({ principal, params, body, req }) => {
+        const change: Parameters<AuthService['updateUser']>[2] = {};
+        if (body.roles) change.roles = body.roles;
+        if (body.disabled !== undefined) change.disabled = body.disabled;
+        if (body.displayName) change.displayName = body.displayName;
+        if (body.password) change.password = body.password;
+        return auth.updateUser(must(principal), params.username, change, clientAddress(req)).catch(rethrow);
+      },
+    }),
+    route({
+      method: 'GET',
+      path: '/api/security/events',
+      permission: 'security.audit',
+      tag: 'auth',
+      summary: 'Security events, newest first: logins, failures, token use, refusals, device refusals',
+      response: 'Array of { ts, type, outcome, username, client, detail }',
+      query: z.object({
+        type: z.string().regex(/^[a-z_]{1,40}$/, 'must be an event type such as login_failed').optional(),
+        username: z.string().max(64).optional(),
+        limit: z.coerce.number().int().min(1).max(1000).default(100),
+      }),
+      handler: ({ query }) => auth.listEvents({ limit: query.limit, ...(query.type ? { type: query.type } : {}), ...(query.username ? { username: query.username } : {}) }),
+    }),
+  ];
+}
+
+/** Reads the session cookie from a Cookie header (the last one wins; values are never echoed). */
+export function sessionFromCookie(header: string | undefined): string | null {
+  if (!header || header.length > 8192) return null;
+  let found: string | null = null;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq < 0) continue;
+    if (part.slice(0, eq).trim() === SESSION_COOKIE) found = part.slice(eq + 1).trim();
+  }
+  return found || null;
+}

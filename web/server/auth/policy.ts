@@ -1,0 +1,182 @@
+/**
+ * The access policy: THE single source for who may do what. The HTTP router, the socket.io
+ * handlers, the live stream's classification views and the table in docs/security.md
+ * (`npm run docs:policy`) all read these tables, so enforcement and documentation cannot drift.
+ *
+ * Roles are additive: a user holding several roles gets the union of their permissions and of
+ * their classification clearances.
+ */
+import { CLASSIFICATIONS, type Classification } from '../../../twin-model/index.ts';
+
+/** Every role an account or token can hold. */
+export const ROLES = ['admin', 'operator', 'dispatcher', 'analyst', 'leader', 'display'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** What each role is for (shown in docs/security.md). */
+export const ROLE_DESCRIPTIONS: Readonly<Record<Role, string>> = {
+  admin: 'integrator / administrator: users, tokens, devices, audit log, everything an operator can do',
+  operator: 'command-center operator: live map, sensor history, dead letters, metrics',
+  dispatcher: 'dispatcher: live map, sensors and their history',
+  analyst: 'analyst: live map, history and exports, dead letters',
+  leader: 'leader: KPI / big screen, live map and history of what it is cleared for',
+  display: 'wall screen: read-only live map with a revocable token, no login prompt',
+};
+
+/**
+ * Permissions, each with the roles that hold it. A route or socket event names exactly one
+ * permission (or `public` / `probe`, see {@link Access}).
+ */
+export const PERMISSIONS = {
+  /** The socket.io live stream (snapshot, deltas) and the sensor list. */
+  'live.read': { roles: ['admin', 'operator', 'dispatcher', 'analyst', 'leader', 'display'], about: 'live map stream and sensor list' },
+  /** Status-strip figures (`stats` event, `/api/stats`). */
+  'stats.read': { roles: ['admin', 'operator', 'dispatcher', 'analyst', 'leader', 'display'], about: 'live ingest and stream figures' },
+  /** Base map, districts, sources, vocabulary. */
+  'city.read': { roles: ['admin', 'operator', 'dispatcher', 'analyst', 'leader', 'display'], about: 'base map, districts, sources, vocabulary' },
+  /** One sensor's detail. */
+  'sensors.read': { roles: ['admin', 'operator', 'dispatcher', 'analyst', 'leader', 'display'], about: 'sensor detail' },
+  /** Stored history (charts, exports, replay): not for wall screens, which show only the live state. */
+  'sensors.history': { roles: ['admin', 'operator', 'dispatcher', 'analyst', 'leader'], about: 'stored history of a sensor (charts, exports)' },
+  /** Rejected messages carry raw device payloads: for those who diagnose the ingest. */
+  'ingest.dead-letters': { roles: ['admin', 'operator', 'analyst'], about: 'rejected messages with their raw payloads' },
+  /** Prometheus metrics and health for a logged-in user (loopback and the probe token need no login). */
+  'system.metrics': { roles: ['admin', 'operator'], about: 'Prometheus metrics and health when not on loopback' },
+  /** Who am I, log out: anyone signed in. */
+  'account.self': { roles: ['admin', 'operator', 'dispatcher', 'analyst', 'leader', 'display'], about: 'own identity, log out' },
+  /** Change one's own password, own API tokens: people, not wall screens. */
+  'account.manage-own': { roles: ['admin', 'operator', 'dispatcher', 'analyst', 'leader'], about: 'change own password, create / list / revoke own API tokens' },
+  /** Accounts and roles, display tokens, every token. */
+  'users.manage': { roles: ['admin'], about: 'create users, set roles, disable, reset passwords, display tokens, revoke any token' },
+  /** The security event log. */
+  'security.audit': { roles: ['admin'], about: 'security events (logins, failures, refusals)' },
+} as const satisfies Record<string, { roles: readonly Role[]; about: string }>;
+
+export type Permission = keyof typeof PERMISSIONS;
+
+/**
+ * How a route or event is protected:
+ * - a {@link Permission}: a signed-in principal with a role that holds it;
+ * - `public`: no login (the login call itself, the API docs);
+ * - `probe`: health and metrics — anonymous on a loopback connection or with the probe token,
+ *   otherwise the `system.metrics` permission.
+ */
+export type Access = Permission | 'public' | 'probe';
+
+/** Socket.io events and the permission each needs (client → server and server → client). */
+export const SOCKET_EVENTS = {
+  /** Client asks for the stream (answered with `snapshot` or replayed `delta`s). */
+  resume: { direction: 'client → server', permission: 'live.read' },
+  snapshot: { direction: 'server → client', permission: 'live.read' },
+  delta: { direction: 'server → client', permission: 'live.read' },
+  stats: { direction: 'server → client', permission: 'stats.read' },
+} as const satisfies Record<string, { direction: string; permission: Permission }>;
+
+export type SocketEventName = keyof typeof SOCKET_EVENTS;
+
+/**
+ * Default classification clearance per role (分级分类): which source classifications a role
+ * may see, in the API, the socket stream, exports and replay.
+ * - public: everyone.
+ * - internal: everyone but `display` — wall screens stand in halls that visitors walk through.
+ * - sensitive (health and personal data: emergency departments, city-code scans): the people who
+ *   act on it or analyse it (admin, operator, dispatcher, analyst). A leader's big screen is often
+ *   shown to delegations, so it gets aggregates, not sensitive points; grant it explicitly with
+ *   `CITYTWIN_CLEARANCE=leader=public,internal,sensitive` where that is wanted.
+ */
+export const DEFAULT_CLEARANCE: Readonly<Record<Role, readonly Classification[]>> = {
+  admin: ['public', 'internal', 'sensitive'],
+  operator: ['public', 'internal', 'sensitive'],
+  dispatcher: ['public', 'internal', 'sensitive'],
+  analyst: ['public', 'internal', 'sensitive'],
+  leader: ['public', 'internal'],
+  display: ['public'],
+};
+
+/** Clearance per role, after configuration overrides. */
+export type ClearanceTable = Readonly<Record<Role, readonly Classification[]>>;
+
+export function isRole(value: unknown): value is Role {
+  return typeof value === 'string' && (ROLES as readonly string[]).includes(value);
+}
+
+/** True when any of `roles` holds `permission`. */
+export function hasPermission(roles: readonly Role[], permission: Permission): boolean {
+  const allowed: readonly Role[] = PERMISSIONS[permission].roles;
+  return roles.some((r) => allowed.includes(r));
+}
+
+/** Every permission held by `roles`. */
+export function permissionsOf(roles: readonly Role[]): Permission[] {
+  return (Object.keys(PERMISSIONS) as Permission[]).filter((p) => hasPermission(roles, p));
+}
+
+/**
+ * The classifications `roles` may see, in vocabulary order. Sensors of unknown classification
+ * (no source registered yet) count as `internal`: unclassified data is not public by default
+ * (分级分类指南: classify before publishing).
+ */
+export function clearanceOf(roles: readonly Role[], table: ClearanceTable = DEFAULT_CLEARANCE): Classification[] {
+  const set = new Set<Classification>();
+  for (const r of roles) for (const c of table[r]) set.add(c);
+  return CLASSIFICATIONS.filter((c) => set.has(c));
+}
+
+/** The classification a sensor is treated as when it has none. */
+export const UNCLASSIFIED_AS: Classification = 'internal';
+
+/**
+ * Parses `CITYTWIN_CLEARANCE`: `role=class,class;role=class`, overriding the defaults for the
+ * roles it names. Throws an Error that quotes the bad part and says what is accepted.
+ */
+export function parseClearance(text: string): ClearanceTable {
+  const table: Record<Role, readonly Classification[]> = { ...DEFAULT_CLEARANCE };
+  for (const part of text.split(';').map((p) => p.trim()).filter(Boolean)) {
+    const m = /^([a-z]+)\s*=\s*([a-z,\s]*)$/.exec(part);
+    if (!m) throw new Error(`"${part}" is not role=classification[,classification]`);
+    const role = m[1]!;
+    if (!isRole(role)) throw new Error(`"${role}" is not a role; roles are ${ROLES.join(', ')}`);
+    const classes = m[2]!.split(',').map((c) => c.trim()).filter(Boolean);
+    for (const c of classes) {
+      if (!(CLASSIFICATIONS as readonly string[]).includes(c)) throw new Error(`"${c}" is not a classification; use ${CLASSIFICATIONS.join(', ')}`);
+    }
+    table[role] = classes as Classification[];
+  }
+  return table;
+}
+
+/** A route as the policy table needs it (the router's Route satisfies this). */
+export interface PolicyRoute {
+  method: string;
+  path: string;
+  access: Access;
+}
+
+/** Routes served outside the route table, listed so the table covers every path. */
+export const EXTRA_ROUTES: readonly PolicyRoute[] = [
+  { method: 'GET', path: '/api/openapi.json', access: 'public' },
+  { method: 'GET', path: '/api/docs', access: 'public' },
+  { method: 'GET', path: '/ (console files)', access: 'public' },
+];
+
+function cell(access: Access, role: Role): string {
+  if (access === 'public') return '✓';
+  if (access === 'probe') return hasPermission([role], 'system.metrics') ? '✓' : 'loopback / probe token';
+  return hasPermission([role], access) ? '✓' : '—';
+}
+
+/** The Markdown policy tables of docs/security.md, generated from the tables above. */
+export function renderPolicyMarkdown(routes: readonly PolicyRoute[], clearance: ClearanceTable = DEFAULT_CLEARANCE): string {
+  const head = `| | ${ROLES.join(' | ')} |\n|---|${ROLES.map(() => ':-:').join('|')}|`;
+  const lines: string[] = [];
+  lines.push('### Roles\n', '| role | for |', '|---|---|');
+  for (const r of ROLES) lines.push(`| \`${r}\` | ${ROLE_DESCRIPTIONS[r]} |`);
+  lines.push('', '### Permissions\n', `| permission | what | ${ROLES.join(' | ')} |`, `|---|---|${ROLES.map(() => ':-:').join('|')}|`);
+  for (const [p, def] of Object.entries(PERMISSIONS)) lines.push(`| \`${p}\` | ${def.about} | ${ROLES.map((r) => cell(p as Permission, r)).join(' | ')} |`);
+  lines.push('', '### HTTP routes\n', `| route | access | ${ROLES.join(' | ')} |`, `|---|---|${ROLES.map(() => ':-:').join('|')}|`);
+  for (const r of [...routes, ...EXTRA_ROUTES]) lines.push(`| \`${r.method} ${r.path}\` | \`${r.access}\` | ${ROLES.map((role) => cell(r.access, role)).join(' | ')} |`);
+  lines.push('', '### socket.io events\n', `| event | direction | permission | ${ROLES.join(' | ')} |`, `|---|---|---|${ROLES.map(() => ':-:').join('|')}|`);
+  for (const [e, def] of Object.entries(SOCKET_EVENTS)) lines.push(`| \`${e}\` | ${def.direction} | \`${def.permission}\` | ${ROLES.map((r) => cell(def.permission, r)).join(' | ')} |`);
+  lines.push('', '### Data classification (default clearance)\n', head.replace('| |', '| classification |'));
+  for (const c of CLASSIFICATIONS) lines.push(`| \`${c}\` | ${ROLES.map((r) => (clearance[r].includes(c) ? '✓' : '—')).join(' | ')} |`);
+  return `${lines.join('\n')}\n`;
+}

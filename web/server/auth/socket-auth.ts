@@ -1,0 +1,115 @@
+/**
+ * socket.io authentication and authorisation. The handshake carries the credentials —
+ * `auth: { token }`, an `Authorization: Bearer` header, or the session cookie — and is refused
+ * (`connect_error` with `data: { status, reason }`) without valid ones. Every client event is
+ * checked against SOCKET_EVENTS in policy.ts; server events go only to rooms of principals that
+ * hold their permission. Sockets whose token is revoked, expires or whose account is disabled
+ * are closed (at once on this node, within 30 s elsewhere).
+ */
+import type { Server, Socket } from 'socket.io';
+import { HttpError } from '../http-router.ts';
+import type { AccessGuard } from './access-guard.ts';
+import type { AuthService, Principal } from './auth-service.ts';
+import { hasPermission, SOCKET_EVENTS, type SocketEventName } from './policy.ts';
+
+/** How often live sockets re-check their token (expiry, revocation on another node). */
+const RECHECK_MS = 30_000;
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyServer = Server<any, any, any, any>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnySocket = Socket<any, any, any, any>;
+
+export interface SocketAuth {
+  /** Refused handshakes and refused events, for /metrics. */
+  readonly refused: { handshakes: number; events: number };
+  /** Registers a client-event handler that runs only when the socket's roles allow the event. */
+  onEvent(socket: AnySocket, event: SocketEventName, handler: (...args: never[]) => void): void;
+  /** May this principal receive or send `event`? */
+  may(principal: Principal, event: SocketEventName): boolean;
+  close(): void;
+}
+
+export function attachSocketAuth(io: AnyServer, deps: { guard: AccessGuard; auth: AuthService }): SocketAuth {
+  const refused = { handshakes: 0, events: 0 };
+
+  io.use((socket, next) => {
+    const client = socket.handshake.address;
+    const fail = (status: number, reason: string) => {
+      refused.handshakes++;
+      const err = new Error(reason) as Error & { data: { status: number; reason: string } };
+      err.data = { status, reason };
+      next(err);
+    };
+    let token: string | null;
+    try {
+      const given: unknown = (socket.handshake.auth as Record<string, unknown> | undefined)?.token;
+      if (given !== undefined && given !== null) {
+        if (typeof given !== 'string') return fail(401, `auth.token must be a string, got ${typeof given}`);
+        token = given;
+      } else {
+        token = deps.guard.credentials(socket.request);
+      }
+    } catch (err) {
+      return fail(err instanceof HttpError ? err.status : 400, (err as Error).message);
+    }
+    if (!token) {
+      deps.auth.record('auth_failed', 'refused', '', client, 'socket.io handshake without credentials');
+      return fail(401, 'sign in first: pass auth: { token } (from POST /api/auth/login) or the session cookie');
+    }
+    deps.guard
+      .principal(token, client)
+      .then((principal) => {
+        socket.data.principal = principal;
+        socket.data.token = token;
+        next();
+      })
+      .catch((err: Error) => fail(err instanceof HttpError ? err.status : 500, err instanceof HttpError ? err.message : 'authentication is unavailable'));
+  });
+
+  const may = (principal: Principal, event: SocketEventName) => hasPermission(principal.roles, SOCKET_EVENTS[event].permission);
+
+  const closeSocket = (socket: AnySocket, reason: string) => {
+    socket.emit('refused', { event: 'connection', reason });
+    socket.disconnect(true);
+  };
+
+  const unsubscribe = deps.auth.onRevoked((tokenId, username) => {
+    for (const socket of io.of('/').sockets.values()) {
+      const p = socket.data.principal as Principal | undefined;
+      if (!p) continue;
+      if ((tokenId && p.tokenId === tokenId) || (username && p.username === username)) closeSocket(socket, tokenId ? `token ${tokenId} was revoked` : `account ${username} was disabled`);
+    }
+  });
+
+  const recheck = setInterval(() => {
+    for (const socket of io.of('/').sockets.values()) {
+      const token = socket.data.token as string | undefined;
+      if (!token) continue;
+      deps.auth.authenticate(token, socket.handshake.address).catch((err: Error) => closeSocket(socket, err.message));
+    }
+  }, RECHECK_MS);
+  recheck.unref();
+
+  return {
+    refused,
+    may,
+    onEvent(socket, event, handler) {
+      socket.on(event, (...args: never[]) => {
+        const principal = socket.data.principal as Principal;
+        if (!may(principal, event)) {
+          refused.events++;
+          const permission = SOCKET_EVENTS[event].permission;
+          deps.auth.denied(principal.username, socket.handshake.address, `socket event ${event} needs ${permission}`);
+          socket.emit('refused', { event, permission, reason: `the event ${event} needs the permission ${permission}, which your roles (${principal.roles.join(', ')}) do not hold` });
+          return;
+        }
+        handler(...args);
+      });
+    },
+    close() {
+      clearInterval(recheck);
+      unsubscribe();
+    },
+  };
+}
