@@ -14,8 +14,10 @@ function help(): string {
   return `usage: citytwin [all|ingest|web|help]
 
   all      broker, ClickHouse, ingest, twin, web console and simulator in one process (default)
-  ingest   MQTT -> ClickHouse only (needs CITYTWIN_MQTT_URL; share topics with CITYTWIN_MQTT_SHARE_GROUP)
-  web      twin and web console only (needs CITYTWIN_MQTT_URL)
+  ingest   MQTT -> ClickHouse only (needs CITYTWIN_MQTT_URL; share topics with CITYTWIN_MQTT_SHARE_GROUP);
+           GET /api/health and /metrics on CITYTWIN_HTTP_PORT, counters on citytwin/v1/system/ingest/<id>/stats
+  web      twin and web console only (needs CITYTWIN_MQTT_URL; several nodes with CITYTWIN_REDIS_URL)
+  hash-password   read a password on stdin, print its scrypt hash (gateway credentials)
 
 environment:
 ${rows}
@@ -26,6 +28,19 @@ async function main(): Promise<void> {
   const arg = process.argv[2] ?? 'all';
   if (arg === 'help' || arg === '--help' || arg === '-h') {
     process.stdout.write(help());
+    return;
+  }
+  if (arg === 'hash-password') {
+    // For gateway credentials (docs/security.md): the password comes on stdin, never as an argument (shell history).
+    const { hashPassword } = await import('../web/server/auth/password.ts');
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    const password = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+    if (password.length < 10) {
+      process.stderr.write(`citytwin: the password on stdin has ${password.length} characters; at least 10 are needed\n`);
+      process.exit(2);
+    }
+    process.stdout.write(`${await hashPassword(password)}\n`);
     return;
   }
   if (!(ROLES as readonly string[]).includes(arg)) {
@@ -52,6 +67,7 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   if (running.url) process.stdout.write(`\nCityTwin console: ${running.url}\n\n`);
+  else if (running.ops) process.stdout.write(`\nCityTwin ingest worker ${config.workerId}: health and metrics on ${running.ops.url} (MQTT ${running.mqttUrl})\n\n`);
   else process.stdout.write(`\nCityTwin ${role} running (MQTT ${running.mqttUrl})\n\n`);
   let stopping = false;
   const stop = (signal: string) => {

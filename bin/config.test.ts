@@ -30,4 +30,20 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(message);
   });
+  it('reads the multi-process extensions (Redis, ClickHouse cluster, worker id)', () => {
+    const c = loadConfig({ CITYTWIN_REDIS_URL: 'redis://r:6379', CITYTWIN_CLICKHOUSE_URL: 'http://ch:8123/db', CITYTWIN_CLICKHOUSE_CLUSTER: 'city_1', CITYTWIN_WORKER_ID: 'ingest-a' });
+    expect(c).toMatchObject({ redisUrl: 'redis://r:6379', clickhouseCluster: 'city_1', workerId: 'ingest-a' });
+    const d = loadConfig({});
+    expect(d).toMatchObject({ redisUrl: null, clickhouseCluster: null });
+    expect(d.workerId).toMatch(/^[A-Za-z0-9._-]{1,64}$/);
+  });
+  it.each([
+    [{ CITYTWIN_REDIS_URL: 'http://r:6379' }, /CITYTWIN_REDIS_URL="http:\/\/r:6379" is not valid: expected a URL with scheme redis: or rediss:/],
+    [{ CITYTWIN_CLICKHOUSE_URL: 'http://ch:8123', CITYTWIN_CLICKHOUSE_CLUSTER: 'a b' }, /CITYTWIN_CLICKHOUSE_CLUSTER="a b" is not valid: expected 1-64 characters/],
+    [{ CITYTWIN_CLICKHOUSE_CLUSTER: 'city' }, /CITYTWIN_CLICKHOUSE_CLUSTER="city" is not valid: expected to be set only together with CITYTWIN_CLICKHOUSE_URL/],
+    [{ CITYTWIN_WORKER_ID: 'a/b' }, /CITYTWIN_WORKER_ID="a\/b" is not valid: expected 1-64 characters of \[A-Za-z0-9._-\]/],
+  ])('rejects %o with one clear line', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
 });

@@ -3,6 +3,10 @@
  * value stops start-up with one line naming the variable, the value and what is allowed.
  */
 
+import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { parseClearance } from '../web/server/auth/policy.ts';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 export interface CityTwinConfig {
@@ -32,6 +36,31 @@ export interface CityTwinConfig {
   batchMaxDelayMs: number;
   /** Largest accepted MQTT payload in bytes (extension). */
   maxPayloadBytes: number;
+  /** Redis for socket.io's adapter between several web nodes, or null for one node (extension). */
+  redisUrl: string | null;
+  /** ClickHouse cluster name: migrations create replicated and Distributed tables ON CLUSTER (extension). */
+  clickhouseCluster: string | null;
+  /** Name of this process on the system topics, e.g. its ingest stats (extension). */
+  workerId: string;
+  /** Accounts, clearance, device credentials, TLS (extension). */
+  security: SecurityConfig;
+}
+
+/** Security settings (docs/security.md). */
+export interface SecurityConfig {
+  /** Password of the first admin account (first start only); null = a random one, printed once. */
+  adminPassword: string | null;
+  /** `CITYTWIN_CLEARANCE` overrides of the classification clearance per role, or null for the defaults. */
+  clearance: string | null;
+  /** Bearer token that opens /api/health and /metrics off loopback, or null. */
+  probeToken: string | null;
+  /** Gateway credentials and topic ACLs for the embedded broker (JSON file), or null. */
+  mqttCredentialsFile: string | null;
+  /** PEM certificate and key: HTTPS and an MQTTS listener; both or neither. */
+  tlsCert: string | null;
+  tlsKey: string | null;
+  /** MQTTS port of the embedded broker when TLS is on (0 = any free port). */
+  mqttsPort: number;
 }
 
 export class ConfigError extends Error {}
@@ -87,12 +116,49 @@ function urlVar(env: Env, name: string, protocols: readonly string[]): string | 
   return raw;
 }
 
+function fileVar(env: Env, name: string): string | null {
+  const raw = env[name]?.trim();
+  if (!raw) return null;
+  if (!existsSync(raw)) fail(name, raw, 'the path of a readable file');
+  return raw;
+}
+
+function loadSecurity(env: Env): SecurityConfig {
+  const adminPassword = env.CITYTWIN_ADMIN_PASSWORD || null;
+  // The value itself is never echoed: the error says only what is wrong with it.
+  if (adminPassword !== null && (adminPassword.length < 10 || adminPassword.length > 256)) {
+    throw new ConfigError(`CITYTWIN_ADMIN_PASSWORD is not valid: expected 10 to 256 characters, got ${adminPassword.length}`);
+  }
+  const clearance = env.CITYTWIN_CLEARANCE?.trim() || null;
+  if (clearance !== null) {
+    try {
+      parseClearance(clearance);
+    } catch (err) {
+      fail('CITYTWIN_CLEARANCE', clearance, `role=classification[,classification];… (${(err as Error).message})`);
+    }
+  }
+  const probeToken = env.CITYTWIN_PROBE_TOKEN || null;
+  if (probeToken !== null && !/^[A-Za-z0-9._~+/=-]{16,200}$/.test(probeToken)) {
+    throw new ConfigError(`CITYTWIN_PROBE_TOKEN is not valid: expected 16 to 200 characters of [A-Za-z0-9._~+/=-], got ${probeToken.length} characters`);
+  }
+  const tlsCert = fileVar(env, 'CITYTWIN_TLS_CERT');
+  const tlsKey = fileVar(env, 'CITYTWIN_TLS_KEY');
+  if ((tlsCert === null) !== (tlsKey === null)) fail(tlsCert ? 'CITYTWIN_TLS_KEY' : 'CITYTWIN_TLS_CERT', '', 'a PEM file: CITYTWIN_TLS_CERT and CITYTWIN_TLS_KEY go together');
+  return { adminPassword, clearance, probeToken, mqttCredentialsFile: fileVar(env, 'CITYTWIN_MQTT_CREDENTIALS'), tlsCert, tlsKey, mqttsPort: intVar(env, 'CITYTWIN_MQTTS_PORT', 8883, 0, 65535) };
+}
+
 /** Reads and validates the configuration. `defaults.simulate` is the command's default. */
 export function loadConfig(env: Env = process.env, defaults: { simulate: boolean } = { simulate: true }): CityTwinConfig {
   const httpHost = env.CITYTWIN_HTTP_HOST?.trim() || '127.0.0.1';
   if (!/^[A-Za-z0-9.:_-]+$/.test(httpHost)) fail('CITYTWIN_HTTP_HOST', httpHost, 'a host name or IP address');
   const share = env.CITYTWIN_MQTT_SHARE_GROUP?.trim() || null;
   if (share !== null && !/^[A-Za-z0-9_-]{1,64}$/.test(share)) fail('CITYTWIN_MQTT_SHARE_GROUP', share, '1-64 characters of [A-Za-z0-9_-]');
+  const cluster = env.CITYTWIN_CLICKHOUSE_CLUSTER?.trim() || null;
+  if (cluster !== null && !/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(cluster)) fail('CITYTWIN_CLICKHOUSE_CLUSTER', cluster, '1-64 characters of [A-Za-z0-9_], not starting with a digit');
+  if (cluster !== null && !(env.CITYTWIN_CLICKHOUSE_URL ?? '').trim()) fail('CITYTWIN_CLICKHOUSE_CLUSTER', cluster, 'to be set only together with CITYTWIN_CLICKHOUSE_URL (the embedded engine is a single node)');
+  // The default id is unique per process on a host; Kubernetes pods and compose replicas have distinct host names.
+  const workerId = env.CITYTWIN_WORKER_ID?.trim() || `${hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 48)}-${process.pid}`;
+  if (!/^[A-Za-z0-9._-]{1,64}$/.test(workerId)) fail('CITYTWIN_WORKER_ID', workerId, '1-64 characters of [A-Za-z0-9._-]');
   return {
     httpPort: intVar(env, 'CITYTWIN_HTTP_PORT', 8080, 0, 65535),
     httpHost,
@@ -110,6 +176,10 @@ export function loadConfig(env: Env = process.env, defaults: { simulate: boolean
     batchMaxRows: intVar(env, 'CITYTWIN_BATCH_MAX_ROWS', 20_000, 1, 1_000_000),
     batchMaxDelayMs: intVar(env, 'CITYTWIN_BATCH_MAX_DELAY_MS', 200, 1, 60_000),
     maxPayloadBytes: intVar(env, 'CITYTWIN_MAX_PAYLOAD_BYTES', 256 * 1024, 1024, 16 * 1024 * 1024),
+    redisUrl: urlVar(env, 'CITYTWIN_REDIS_URL', ['redis:', 'rediss:']),
+    clickhouseCluster: cluster,
+    workerId,
+    security: loadSecurity(env),
   };
 }
 
@@ -131,4 +201,13 @@ export const CONFIG_HELP: ReadonlyArray<[string, string, string]> = [
   ['CITYTWIN_BATCH_MAX_ROWS', 'insert batch size limit (rows)', '20000'],
   ['CITYTWIN_BATCH_MAX_DELAY_MS', 'insert batch time limit (ms)', '200'],
   ['CITYTWIN_MAX_PAYLOAD_BYTES', 'largest accepted MQTT payload', '262144'],
+  ['CITYTWIN_REDIS_URL', 'Redis (redis://, rediss://) for socket.io between several web nodes', 'unset'],
+  ['CITYTWIN_CLICKHOUSE_CLUSTER', 'ClickHouse cluster name: replicated + Distributed tables ON CLUSTER', 'unset'],
+  ['CITYTWIN_WORKER_ID', 'name of this process on system topics (ingest stats)', '<host>-<pid>'],
+  ['CITYTWIN_ADMIN_PASSWORD', 'password of the first admin account (first start only)', 'random, printed once'],
+  ['CITYTWIN_CLEARANCE', 'classification clearance per role, e.g. leader=public,internal,sensitive;display=public', 'docs/security.md'],
+  ['CITYTWIN_PROBE_TOKEN', 'bearer token for /api/health and /metrics off loopback', 'unset'],
+  ['CITYTWIN_MQTT_CREDENTIALS', 'gateway credentials and topic ACLs (JSON) for the embedded broker', 'unset'],
+  ['CITYTWIN_TLS_CERT / CITYTWIN_TLS_KEY', 'PEM certificate and key: HTTPS and MQTTS', 'unset'],
+  ['CITYTWIN_MQTTS_PORT', 'embedded broker MQTTS port (with TLS)', '8883'],
 ];

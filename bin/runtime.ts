@@ -6,25 +6,32 @@
  * - `web`: the twin and the console server, fed by its own MQTT subscription and rebuilt
  *   from ClickHouse at start.
  */
-import { existsSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
 import {
   createClickHouse,
   createIngest,
+  IngestStatsAggregator,
   MqttSource,
+  renderClusterPrometheus,
   renderPrometheus,
   runMigrations,
+  sampleWorkerStats,
   startEmbeddedBroker,
+  startOpsServer,
   type EmbeddedBroker,
   type Ingest,
+  type OpsServer,
 } from '../ingest/index.ts';
 import { CitySimulator } from '../simulations/index.ts';
 import { cityBasemap, districtAt, generateCity } from '../twin-model/city/index.ts';
-import { countByState, parseDataPayload, parseMetaPayload, parseTopic, type CityBasemap, type CityModel } from '../twin-model/index.ts';
+import { countByState, isSystemTopic, parseDataPayload, parseMetaPayload, parseTopic, topics, type CityBasemap, type CityModel } from '../twin-model/index.ts';
 import type { HealthReport } from '../web/server/api-routes.ts';
 import { TwinService } from '../web/server/twin-service.ts';
+import { AuthService } from '../web/server/auth/auth-service.ts';
+import { DEFAULT_CLEARANCE, parseClearance } from '../web/server/auth/policy.ts';
+import { loadGatewayCredentials } from '../ingest/broker/device-acl.ts';
 import { startWebServer, type WebServer } from '../web/server/web-server.ts';
 import type { StatsMessage } from '../web/shared/protocol.ts';
 import type { CityTwinConfig } from './config.ts';
@@ -43,6 +50,10 @@ export interface RunningCityTwin {
   ingest: Ingest | null;
   twin: TwinService | null;
   web: WebServer | null;
+  /** The `ingest` role's health and metrics server. */
+  ops: OpsServer | null;
+  /** Ingest workers' figures heard on the system topic (the `web` role). */
+  workerStats: IngestStatsAggregator | null;
   broker: EmbeddedBroker | null;
   simulator: CitySimulator | null;
   stats(): StatsMessage;
@@ -69,12 +80,27 @@ export async function startCityTwin(config: CityTwinConfig, role: Role, log: Log
     let basemapCache: CityBasemap | null = null;
     const basemap = () => (city ? (basemapCache ??= cityBasemap(city)) : null);
 
+    // Accounts and the security log (web/server/auth); created once ClickHouse is migrated.
+    let auth: AuthService | null = null;
     // Broker: embedded unless an external one is configured.
     let broker: EmbeddedBroker | null = null;
     let mqttUrl = config.mqttUrl;
     if (!mqttUrl) {
       if (role !== 'all') throw new Error(`the ${role} process needs an external broker: set CITYTWIN_MQTT_URL`);
-      broker = await startEmbeddedBroker(config.httpHost, config.mqttPort);
+      const sec = config.security;
+      const tls = sec.tlsCert && sec.tlsKey ? { cert: readFileSync(sec.tlsCert), key: readFileSync(sec.tlsKey), port: sec.mqttsPort } : null;
+      const credentials = sec.mqttCredentialsFile ? loadGatewayCredentials(sec.mqttCredentialsFile) : null;
+      broker = await startEmbeddedBroker(config.httpHost, config.mqttPort, {
+        credentials,
+        tls,
+        // Device refusals go to the security log once it exists (below); until then to the log.
+        onSecurityEvent: (e) => {
+          if (auth) auth.record(e.type, 'refused', e.username, `mqtt ${e.clientId}@${e.address}`, e.detail);
+          else log('warn', `MQTT ${e.type} ${e.clientId}: ${e.detail}`);
+        },
+      });
+      if (credentials) log('info', `embedded broker: ${credentials.size} gateway credentials from ${sec.mqttCredentialsFile}`);
+      if (broker.tlsUrl) log('info', `embedded MQTTS listener on ${broker.tlsUrl}`);
       closers.push(() => broker!.close());
       mqttUrl = broker.url;
       log('info', `embedded MQTT broker on ${broker.url}`);
@@ -86,8 +112,22 @@ export async function startCityTwin(config: CityTwinConfig, role: Role, log: Log
     }
     const clickhouse = createClickHouse({ url: config.clickhouseUrl, dataDir: config.dataDir });
     closers.push(() => clickhouse.close());
-    const applied = await runMigrations(clickhouse);
+    const applied = await runMigrations(clickhouse, undefined, config.clickhouseCluster);
     if (applied.length) log('info', `schema migrations applied: ${applied.join(', ')}`);
+
+    if (withWeb || broker) {
+      auth = new AuthService({ clickhouse, clearance: config.security.clearance ? parseClearance(config.security.clearance) : DEFAULT_CLEARANCE, node: config.workerId, log: (level, msg) => log(level, msg) });
+      const authService = auth;
+      closers.push(() => authService.close());
+      if (withWeb) {
+        const first = await auth.init(config.security.adminPassword);
+        if (first.createdAdmin) {
+          // Printed once, on first start only; only its scrypt hash is stored.
+          if (first.generatedPassword) log('warn', `first start: created the account "admin" with the password ${first.generatedPassword} (change it after signing in; set CITYTWIN_ADMIN_PASSWORD to choose it)`);
+          else log('info', 'first start: created the account "admin" with the password from CITYTWIN_ADMIN_PASSWORD');
+        }
+      }
+    }
 
     const twin = withWeb ? new TwinService({ city, districtAt: city ? (lng, lat) => districtAt(city, lng, lat)?.code ?? null : undefined }) : null;
     if (twin) {
@@ -98,13 +138,16 @@ export async function startCityTwin(config: CityTwinConfig, role: Role, log: Log
     let brokerUp = false;
     let ingest: Ingest | null = null;
     let source: MqttSource | null = null;
-    const clientId = `citytwin-${role}-${hostname()}-${process.pid}`;
+    const clientId = `citytwin-${role}-${config.workerId}`;
+    // A web node without an ingest shows the workers' figures, heard on the system topic.
+    const workerStats = role === 'web' ? new IngestStatsAggregator() : null;
     if (role === 'all' || role === 'ingest') {
       ingest = createIngest({
         client: clickhouse,
         batchMaxRows: config.batchMaxRows,
         batchMaxDelayMs: config.batchMaxDelayMs,
         maxPayloadBytes: config.maxPayloadBytes,
+        distributed: config.clickhouseCluster !== null,
         onWriteError: (err, attempt) => log(attempt === 1 ? 'warn' : 'debug', `insert failed (attempt ${attempt}), retrying: ${err.message}`),
       });
       closers.push(() => ingest!.writer.close());
@@ -133,6 +176,10 @@ export async function startCityTwin(config: CityTwinConfig, role: Role, log: Log
         url: mqttUrl,
         clientId,
         onMessage: (topic, payload, at) => {
+          if (isSystemTopic(topic)) {
+            workerStats?.accept(topic, payload, at);
+            return;
+          }
           const t = parseTopic(topic);
           if (!t.ok) return;
           if (t.topic.kind === 'sensor_meta') {
@@ -173,6 +220,28 @@ export async function startCityTwin(config: CityTwinConfig, role: Role, log: Log
       const m = ingest?.pipeline.metrics;
       const w = ingest?.writer;
       const oldest = w?.oldestPendingAt ?? 0;
+      const clusterFigures = web ? { clusterClients: web.cluster.clusterClients(), webNodes: web.cluster.webNodes() } : {};
+      if (workerStats) {
+        const c = workerStats.summary(Date.now());
+        return {
+          serverTime: Date.now(),
+          messagesPerSec: c.messagesPerSec,
+          readingsPerSec: c.readingsPerSec,
+          receivedTotal: c.received,
+          storedTotal: c.stored,
+          rejectedTotal: c.rejected,
+          pendingReadings: c.pendingReadings,
+          ingestLagMs: c.ingestLagMs,
+          connectedClients: web?.connectedClients() ?? 0,
+          lastDataTime: twin?.state.lastDataTime ?? 0,
+          sensorsTotal: twin?.state.sensors.length ?? 0,
+          byState: twin ? countByState(twin.state) : { normal: 0, warning: 0, alarm: 0, stale: 0, unregistered: 0 },
+          storage: c.storage,
+          broker: brokerUp ? 'ok' : 'down',
+          ingestWorkers: c.liveWorkers,
+          ...clusterFigures,
+        };
+      }
       return {
         serverTime: Date.now(),
         messagesPerSec: rate.messagesPerSec,
@@ -188,6 +257,7 @@ export async function startCityTwin(config: CityTwinConfig, role: Role, log: Log
         byState: twin ? countByState(twin.state) : { normal: 0, warning: 0, alarm: 0, stale: 0, unregistered: 0 },
         storage: w?.health().state ?? 'ok',
         broker: brokerUp ? 'ok' : 'down',
+        ...clusterFigures,
       };
     };
 
@@ -214,6 +284,15 @@ export async function startCityTwin(config: CityTwinConfig, role: Role, log: Log
 
     const metricsText = (): string => {
       const s = stats();
+      if (workerStats) {
+        return renderClusterPrometheus(workerStats.summary(Date.now()), {
+          brokerUp,
+          sensors: s.sensorsTotal,
+          connectedClients: s.connectedClients,
+          clusterClients: s.clusterClients ?? s.connectedClients,
+          webNodes: s.webNodes ?? 1,
+        });
+      }
       const m = ingest?.pipeline.metrics;
       return m
         ? renderPrometheus(m, {
@@ -240,10 +319,55 @@ export async function startCityTwin(config: CityTwinConfig, role: Role, log: Log
         basemap,
         stats,
         health,
-        metricsText,
+        // Security counters: logins, refusals, and the broker's per-client refused publishes.
+        metricsText: () => {
+          const a = auth!.counters;
+          const w = web;
+          const refusedSockets = w ? w.refusedSocketEvents() : { handshakes: 0, events: 0 };
+          return `${metricsText()}# TYPE citytwin_auth_logins_total counter
+citytwin_auth_logins_total{outcome="ok"} ${a.loginOk}
+citytwin_auth_logins_total{outcome="failed"} ${a.loginFailed}
+citytwin_auth_logins_total{outcome="throttled"} ${a.loginThrottled}
+# TYPE citytwin_auth_refused_total counter
+citytwin_auth_refused_total{reason="bad_credentials"} ${a.authFailed}
+citytwin_auth_refused_total{reason="forbidden"} ${a.denied}
+citytwin_auth_refused_total{reason="malformed_request"} ${w?.refusedRequests() ?? 0}
+citytwin_auth_refused_total{reason="socket_handshake"} ${refusedSockets.handshakes}
+citytwin_auth_refused_total{reason="socket_event"} ${refusedSockets.events}
+# TYPE citytwin_security_events_dropped_total counter
+citytwin_security_events_dropped_total ${a.eventsDropped}
+${broker ? broker.metricsText() : ''}`;
+        },
+        auth: auth!,
+        tls: config.security.tlsCert && config.security.tlsKey ? { cert: readFileSync(config.security.tlsCert), key: readFileSync(config.security.tlsKey) } : null,
+        probeToken: config.security.probeToken,
+        redisUrl: config.redisUrl,
+        nodeId: config.workerId,
         log: (level, msg) => log(level, msg),
       });
       closers.push(() => web!.close());
+      if (config.redisUrl) log('info', `web node ${config.workerId} on the Redis adapter`);
+    }
+
+    // A separate ingest worker: health and metrics over HTTP, and its counters on the system
+    // topic once a second for the web nodes' status strip (ingest/ingest-stats.ts).
+    let ops: OpsServer | null = null;
+    if (role === 'ingest' && ingest && source) {
+      const workerIngest = ingest;
+      const workerSource = source;
+      ops = await startOpsServer({ host: config.httpHost, port: config.httpPort, health, metricsText, probeToken: config.security.probeToken });
+      closers.push(() => ops!.close());
+      log('info', `ingest worker ${config.workerId}: health and metrics on ${ops.url}`);
+      const statsTopic = topics.ingestStats(config.workerId);
+      const publishStats = () => workerSource.publish(statsTopic, JSON.stringify(sampleWorkerStats(workerIngest, config.workerId, started, rate, Date.now())));
+      const statsTimer = setInterval(publishStats, 1000);
+      // Closers run in reverse, so this runs before the source stops: the last figures, taken
+      // after a flush, go out while the connection is still open.
+      closers.push(async () => {
+        clearInterval(statsTimer);
+        await Promise.race([workerIngest.writer.flush(), new Promise((r) => setTimeout(r, 5000))]);
+        publishStats();
+      });
     }
 
     let simulator: CitySimulator | null = null;
@@ -264,6 +388,8 @@ export async function startCityTwin(config: CityTwinConfig, role: Role, log: Log
       ingest,
       twin,
       web,
+      ops,
+      workerStats,
       broker,
       simulator,
       stats,

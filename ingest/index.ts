@@ -14,6 +14,17 @@ export { BatchWriter, type StorageHealth } from './batch-writer.ts';
 export { IngestPipeline, DEAD_LETTER_PAYLOAD_BYTES, type IngestListener } from './ingest-pipeline.ts';
 export { IngestMetrics, renderPrometheus, percentile, type GaugeValues } from './ingest-metrics.ts';
 export { MqttSource, type MqttSourceOptions } from './mqtt-source.ts';
+export {
+  IngestStatsAggregator,
+  ingestWorkerStatsSchema,
+  parseIngestStatsTopic,
+  renderClusterPrometheus,
+  sampleWorkerStats,
+  type IngestClusterSummary,
+  type IngestWorkerStats,
+} from './ingest-stats.ts';
+export { startOpsServer, OpsPortInUseError, type OpsHealth, type OpsServer } from './ops-server.ts';
+export { clusterStatements, type ClusterDdlOptions } from './clickhouse/cluster-ddl.ts';
 export { startEmbeddedBroker, PortInUseError, type EmbeddedBroker } from './broker/embedded-broker.ts';
 export { createClickHouse, queryRows, type ClickHouseTarget } from './clickhouse/clickhouse-client.ts';
 export { runMigrations, MIGRATIONS } from './clickhouse/migrations.ts';
@@ -29,6 +40,11 @@ export interface IngestOptions {
   maxPayloadBytes?: number;
   now?: () => number;
   onWriteError?: (error: Error, attempt: number) => void;
+  /**
+   * Writing to Distributed tables of a ClickHouse cluster: inserts wait until every shard has
+   * its part, so "stored" still means stored (and the deduplication token reaches the shards).
+   */
+  distributed?: boolean;
 }
 
 export interface Ingest {
@@ -38,7 +54,7 @@ export interface Ingest {
 
 /** Wires a pipeline to a batch writer whose completed batches update the pipeline's counters. */
 export function createIngest(options: IngestOptions): Ingest {
-  const sink = options.sink ?? (options.client ? new ClickHouseSink(options.client) : null);
+  const sink = options.sink ?? (options.client ? new ClickHouseSink(options.client, { distributed: options.distributed ?? false }) : null);
   if (!sink) throw new Error('createIngest needs a sink or a ClickHouse client');
   const now = options.now ?? Date.now;
   let pipeline: IngestPipeline | null = null;

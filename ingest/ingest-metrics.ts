@@ -13,6 +13,8 @@ export class IngestMetrics {
   deadLettersWritten = 0;
   batchesWritten = 0;
   writeErrors = 0;
+  /** Messages on `citytwin/v1/system/…` seen and ignored (not part of `received`). */
+  systemMessages = 0;
   /** Received by topic family (a plain object: it is updated once per message). */
   readonly receivedByKind: Record<string, number> = {};
   /** Rejected by reason and source ("reason|source"). */
@@ -120,6 +122,7 @@ export function renderPrometheus(m: IngestMetrics, g: GaugeValues): string {
   ]);
   metric('citytwin_ingest_dead_letters_written_total', 'counter', 'Dead-letter rows written to storage.', [['', m.deadLettersWritten]]);
   metric('citytwin_ingest_batches_total', 'counter', 'Insert batches written.', [['', m.batchesWritten]]);
+  metric('citytwin_ingest_system_messages_total', 'counter', 'Messages on citytwin/v1/system/ ignored by the ingest (not device data).', [['', m.systemMessages]]);
   metric('citytwin_ingest_write_errors_total', 'counter', 'Failed insert attempts (retried).', [['', m.writeErrors]]);
   metric('citytwin_ingest_pending_messages', 'gauge', 'Messages accepted but not yet stored.', [['', g.pendingMessages]]);
   metric('citytwin_ingest_lag_seconds', 'gauge', 'Age of the oldest message not yet stored.', [['', g.ingestLagMs / 1000]]);

@@ -30,6 +30,18 @@ function junk(r: ReturnType<typeof createRandom>): [string, Buffer] {
 }
 
 describe('IngestPipeline', () => {
+  it('neither stores nor dead-letters nor counts the system topic (other workers’ stats)', async () => {
+    const sink = new MemorySink();
+    const { pipeline, writer } = createIngest({ sink, batchMaxRows: 200, batchMaxDelayMs: 5, now: () => NOW });
+    pipeline.handleMessage('citytwin/v1/system/ingest/w-2/stats', Buffer.from('{"v":1}'), NOW);
+    pipeline.handleMessage('citytwin/v1/system', Buffer.from('x'), NOW);
+    // Only the exact root or below it: a look-alike family is an unknown topic, dead-lettered.
+    pipeline.handleMessage('citytwin/v1/systemx/a', Buffer.from('x'), NOW);
+    await writer.flush();
+    expect(pipeline.metrics).toMatchObject({ systemMessages: 2, received: 1, rejected: 1, stored: 0 });
+    expect(sink.batches.flatMap((b) => b.deadLetters).map((d) => d[1])).toEqual(['citytwin/v1/systemx/a']);
+  });
+
   it('keeps received = stored + rejected + pending through 5,000 fuzzed messages', async () => {
     const sink = new MemorySink();
     const { pipeline, writer } = createIngest({ sink, batchMaxRows: 200, batchMaxDelayMs: 5, now: () => NOW });

@@ -6,6 +6,7 @@
 import { isUtf8 } from 'node:buffer';
 import {
   DEFAULT_PARSE_LIMITS,
+  isSystemTopic,
   parseDataPayload,
   parseEventPayload,
   parseMetaPayload,
@@ -58,6 +59,13 @@ export class IngestPipeline {
 
   /** Handles one MQTT message. Never throws for bad input. */
   handleMessage(topic: string, payload: Uint8Array, receivedAt: number): void {
+    // Our own operational messages (other workers' stats) share the `citytwin/v1/#`
+    // subscription; they are not device data, so they are neither stored nor dead-lettered,
+    // and they stay out of `received` so that received = stored + rejected still holds.
+    if (isSystemTopic(topic)) {
+      this.metrics.systemMessages++;
+      return;
+    }
     const parsedTopic = parseTopic(topic);
     if (!parsedTopic.ok) {
       this.metrics.countReceived('unknown');

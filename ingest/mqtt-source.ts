@@ -66,6 +66,15 @@ export class MqttSource {
     });
   }
 
+  /**
+   * Publishes on the source's own connection (QoS 0, not retained): used for the worker's
+   * stats, which are sent again a second later, so a lost one does not matter. A no-op while
+   * disconnected (mqtt.js would otherwise queue them without bound).
+   */
+  publish(topic: string, payload: string): void {
+    if (this.client && this.connected) this.client.publish(topic, payload, { qos: 0, retain: false });
+  }
+
   async stop(): Promise<void> {
     const client = this.client;
     this.client = null;

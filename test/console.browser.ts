@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../bin/config.ts';
 import { startCityTwin, type RunningCityTwin } from '../bin/runtime.ts';
 import { collectErrors, launchChromium } from './support/browser.ts';
+import { TEST_ADMIN_PASSWORD } from './support/auth.ts';
 import { tempDir, waitFor } from './support/fixtures.ts';
 
 import type {} from '../web/client/test-hooks.ts'; // declares window.__citytwin
@@ -30,6 +31,7 @@ beforeAll(async () => {
       CITYTWIN_SENSORS: '1500',
       CITYTWIN_TIME_SCALE: '20',
       CITYTWIN_LOG_LEVEL: 'warn',
+      CITYTWIN_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
     }),
     'all',
   );
@@ -37,6 +39,10 @@ beforeAll(async () => {
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   errors = collectErrors(page);
   await page.goto(app.url!);
+  // The console starts behind the login page.
+  await page.getByTestId('login-username').fill('admin');
+  await page.getByTestId('login-password').fill(TEST_ADMIN_PASSWORD);
+  await page.getByTestId('login-submit').click();
   await page.waitForFunction(() => window.__citytwin?.ready === true, undefined, { timeout: 30_000 });
 });
 

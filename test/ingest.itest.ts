@@ -6,7 +6,7 @@
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readingRow } from '../ingest/storage-batch.ts';
-import { createClickHouse, createIngest, MqttSource, queryRows, runMigrations, startEmbeddedBroker, type EmbeddedBroker, type Ingest } from '../ingest/index.ts';
+import { createClickHouse, createIngest, MIGRATIONS, MqttSource, queryRows, runMigrations, startEmbeddedBroker, type EmbeddedBroker, type Ingest } from '../ingest/index.ts';
 import { tempDir, waitFor } from './support/fixtures.ts';
 
 const dir = tempDir('ingest');
@@ -17,7 +17,8 @@ let source: MqttSource;
 let publisher: mqtt.MqttClient;
 
 beforeAll(async () => {
-  expect(await runMigrations(client)).toEqual([1]);
+  // Every migration applies once on a fresh store (version 2: accounts, web/server/auth).
+  expect(await runMigrations(client)).toEqual(MIGRATIONS.map((m) => m.version));
   broker = await startEmbeddedBroker('127.0.0.1', 0);
   ingest = createIngest({ client, batchMaxRows: 500, batchMaxDelayMs: 50 });
   source = new MqttSource({ url: broker.url, clientId: 'ingest-test', onMessage: (t, p, at) => ingest.pipeline.handleMessage(t, p, at) });

@@ -9,6 +9,7 @@ import { loadConfig } from '../bin/config.ts';
 import { startCityTwin, type RunningCityTwin } from '../bin/runtime.ts';
 import { SensorStateCode } from '../twin-model/index.ts';
 import { typedField, type DeltaMessage, type SnapshotMessage, type StatsMessage } from '../web/shared/protocol.ts';
+import { login, TEST_ADMIN_PASSWORD } from './support/auth.ts';
 import { tempDir, waitFor } from './support/fixtures.ts';
 import { startMosquitto, type Mosquitto } from './support/mosquitto.ts';
 
@@ -21,8 +22,11 @@ interface LiveClient {
   view: Map<string, [number, number]>;
 }
 
+/** Bearer token of the signed-in admin (set in beforeAll). */
+let token = '';
+
 function connectLive(url: string): LiveClient {
-  const socket = connectSocket(url, { transports: ['websocket'], reconnection: false });
+  const socket = connectSocket(url, { transports: ['websocket'], reconnection: false, auth: { token } });
   const client: LiveClient = { socket, snapshots: [], deltas: [], stats: [], view: new Map() };
   const ids: string[] = [];
   socket.on('connect', () => socket.emit('resume', { epoch: null, lastSeq: null }));
@@ -46,7 +50,7 @@ function connectLive(url: string): LiveClient {
 }
 
 async function getJson(base: string, path: string): Promise<{ status: number; body: any }> {
-  const res = await fetch(new URL(path, base));
+  const res = await fetch(new URL(path, base), { headers: { authorization: `Bearer ${token}` } });
   return { status: res.status, body: await res.json() };
 }
 
@@ -68,10 +72,12 @@ function scenario(name: string, external: () => Promise<Mosquitto | null>) {
         CITYTWIN_LOG_LEVEL: 'warn',
         CITYTWIN_SENSORS: '300',
         CITYTWIN_BATCH_MAX_DELAY_MS: '50',
+        CITYTWIN_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
         ...(mosquitto ? { CITYTWIN_MQTT_URL: mosquitto.url } : {}),
       });
       app = await startCityTwin(config, 'all');
       publisher = await mqtt.connectAsync(app.mqttUrl, { clientId: `pub-${name}` });
+      token = await login(app.url!, 'admin', TEST_ADMIN_PASSWORD);
       live = connectLive(app.url!);
       await waitFor('first snapshot', () => live.snapshots.length > 0);
     });
@@ -136,7 +142,7 @@ function scenario(name: string, external: () => Promise<Mosquitto | null>) {
       expect(await getJson(app.url!, '/api/sensors/wl-test-1/readings?metric=water_level_cm&from=2000&to=1000')).toMatchObject({ status: 400 });
       expect(await getJson(app.url!, '/api/sensors?limit=0')).toMatchObject({ status: 400 });
       expect(await getJson(app.url!, '/api/nothing-here')).toMatchObject({ status: 404 });
-      const post = await fetch(new URL('/api/sensors', app.url!), { method: 'POST' });
+      const post = await fetch(new URL('/api/sensors', app.url!), { method: 'POST', headers: { authorization: `Bearer ${token}` } });
       expect(post.status).toBe(405);
     });
 
@@ -146,7 +152,7 @@ function scenario(name: string, external: () => Promise<Mosquitto | null>) {
       const lastSeq = first?.seq ?? live.snapshots[0]!.seq;
       await publisher.publishAsync('citytwin/v1/sensors/wl-test-1/data', JSON.stringify({ ts: Date.now(), values: { water_level_cm: 12 } }), { qos: 1 });
       await waitFor('a new delta', () => app.twin!.stream.lastSeq > lastSeq);
-      const again = connectSocket(app.url!, { transports: ['websocket'], reconnection: false });
+      const again = connectSocket(app.url!, { transports: ['websocket'], reconnection: false, auth: { token } });
       const got: DeltaMessage[] = [];
       const snaps: SnapshotMessage[] = [];
       again.on('delta', (d: DeltaMessage) => got.push(d));
@@ -156,7 +162,7 @@ function scenario(name: string, external: () => Promise<Mosquitto | null>) {
       again.close();
       expect(snaps).toHaveLength(0);
       expect(got[0]!.seq).toBe(lastSeq + 1);
-      const stale = connectSocket(app.url!, { transports: ['websocket'], reconnection: false });
+      const stale = connectSocket(app.url!, { transports: ['websocket'], reconnection: false, auth: { token } });
       const staleSnaps: SnapshotMessage[] = [];
       stale.on('snapshot', (s: SnapshotMessage) => staleSnaps.push(s));
       stale.on('connect', () => stale.emit('resume', { epoch: 'another-epoch', lastSeq: 3 }));

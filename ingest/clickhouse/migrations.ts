@@ -14,9 +14,12 @@
  * - `sensors`: the registry from meta messages (ReplacingMergeTree by update time).
  * - `dead_letters`: every rejected message with topic, reason and truncated payload.
  * - `events`, `unit_positions`: discrete reports and AVL, for incidents and dispatch.
+ * - `users`, `api_tokens` (sessions are tokens of kind `session`), `security_events`: accounts
+ *   and the security log (web/server/auth, docs/security.md).
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { queryRows } from './clickhouse-client.ts';
+import { clusterMigrationsTable, clusterStatements, createdTables } from './cluster-ddl.ts';
 
 export interface Migration {
   version: number;
@@ -125,12 +128,62 @@ export const MIGRATIONS: readonly Migration[] = [
       ORDER BY (unit_id, ts) ${DEDUP}`,
     ],
   },
+  {
+    version: 2,
+    name: 'accounts, API tokens, sessions, security events (web/server/auth)',
+    // Secrets are never stored: passwords as scrypt hashes, tokens and sessions as SHA-256 of
+    // the token. ReplacingMergeTree by updated_at: a change (new roles, revocation) is a new row.
+    statements: [
+      `CREATE TABLE IF NOT EXISTS users (
+        username String,
+        display_name String,
+        roles Array(LowCardinality(String)),
+        password_hash String,
+        disabled UInt8,
+        created_at DateTime64(3, 'UTC'),
+        updated_at DateTime64(3, 'UTC')
+      ) ENGINE = ReplacingMergeTree(updated_at)
+      ORDER BY username`,
+      `CREATE TABLE IF NOT EXISTS api_tokens (
+        token_id String,
+        token_hash String,
+        owner String,
+        name String,
+        roles Array(LowCardinality(String)),
+        kind LowCardinality(String),
+        created_at DateTime64(3, 'UTC'),
+        expires_at DateTime64(3, 'UTC'),
+        revoked UInt8,
+        updated_at DateTime64(3, 'UTC')
+      ) ENGINE = ReplacingMergeTree(updated_at)
+      ORDER BY token_id`,
+      `CREATE TABLE IF NOT EXISTS security_events (
+        ts DateTime64(3, 'UTC'),
+        type LowCardinality(String),
+        outcome LowCardinality(String),
+        username String,
+        client String,
+        detail String,
+        node String
+      ) ENGINE = MergeTree
+      PARTITION BY toYYYYMM(ts)
+      ORDER BY (ts, type)`,
+    ],
+  },
 ];
 
-/** Applies the migrations not yet recorded; returns the versions it applied. */
-export async function runMigrations(client: ClickHouseClient, migrations: readonly Migration[] = MIGRATIONS): Promise<number[]> {
+/**
+ * Applies the migrations not yet recorded; returns the versions it applied. With `cluster`
+ * (CITYTWIN_CLICKHOUSE_CLUSTER) every statement is translated into its `ON CLUSTER` form:
+ * replicated local tables and Distributed tables under the original names (cluster-ddl.ts).
+ */
+export async function runMigrations(client: ClickHouseClient, migrations: readonly Migration[] = MIGRATIONS, cluster: string | null = null): Promise<number[]> {
+  const tables = createdTables(migrations.flatMap((m) => m.statements));
+  const translate = (statement: string): string[] => (cluster ? clusterStatements(statement, { cluster, tables }) : [statement]);
   await client.command({
-    query: `CREATE TABLE IF NOT EXISTS schema_migrations (
+    query: cluster
+      ? clusterMigrationsTable(cluster)
+      : `CREATE TABLE IF NOT EXISTS schema_migrations (
       version UInt32, name String, applied_at DateTime64(3, 'UTC')
     ) ENGINE = ReplacingMergeTree ORDER BY version`,
   });
@@ -140,7 +193,7 @@ export async function runMigrations(client: ClickHouseClient, migrations: readon
   const applied: number[] = [];
   for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
     if (done.has(m.version)) continue;
-    for (const statement of m.statements) await client.command({ query: statement });
+    for (const statement of m.statements.flatMap(translate)) await client.command({ query: statement });
     await client.insert({
       table: 'schema_migrations',
       values: [{ version: m.version, name: m.name, applied_at: Date.now() }],

@@ -8,9 +8,12 @@
  *   2. packed messages: readings/s stored end to end (target ≥ 250,000), 0 lost, and the ratio
  *      to a raw insert of the same rows into the same engine;
  *   3. publish → socket.io client p99 at 5,000 msg/s (target ≤ 250 ms), the whole product
- *      (`citytwin all`) in a child process.
+ *      (`citytwin all`) in a child process;
+ *   4. throughput with 1, 2 and 4 `citytwin ingest` worker processes on a shared
+ *      subscription of a Mosquitto started here (docs/capacity.md).
  *
- * Options: BENCH_SCALE (default 1) multiplies message counts; BENCH_ONLY=1,2,3 picks runs.
+ * Options: BENCH_SCALE (default 1) multiplies message counts; BENCH_ONLY=1,2,3,4 picks runs;
+ * BENCH_WORKERS=1,2,4 picks the worker counts of run 4.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -32,9 +35,12 @@ import {
 import { readingRow } from '../../ingest/storage-batch.ts';
 import { typedField, type DeltaMessage, type SnapshotMessage } from '../../web/shared/protocol.ts';
 import { loadSensorId, type LoadOptions, type LoadResult } from '../load-generator.ts';
+// The tests' launchers: a Mosquitto with the settings of docs/deployment.md, and `citytwin <role>` as a process.
+import { startCityTwinProcess } from '../../test/support/citytwin-process.ts';
+import { startMosquitto } from '../../test/support/mosquitto.ts';
 
 const SCALE = Number(process.env.BENCH_SCALE ?? '1');
-const ONLY = new Set((process.env.BENCH_ONLY ?? '1,2,3').split(',').map((s) => s.trim()));
+const ONLY = new Set((process.env.BENCH_ONLY ?? '1,2,3,4').split(',').map((s) => s.trim()));
 const TSX = join(process.cwd(), 'node_modules', '.bin', 'tsx');
 const PUBLISHER = join(import.meta.dirname, 'publisher-process.ts');
 
@@ -205,6 +211,9 @@ async function throughputRuns(): Promise<void> {
   }
 }
 
+/** Password of the benchmark's throwaway admin account (its data directory is deleted afterwards). */
+const BENCH_ADMIN_PASSWORD = 'bench-admin-password';
+
 /** Run 3: the whole product in a child process, a publisher child, a console client here. */
 async function latencyRun(): Promise<void> {
   const rate = 5000;
@@ -212,7 +221,7 @@ async function latencyRun(): Promise<void> {
   process.stdout.write(`\n3. publish → socket.io client latency at ${fmt(rate)} msg/s for ${seconds} s (citytwin all, simulator off)\n`);
   const dir = mkdtempSync(join(tmpdir(), 'citytwin-bench-lat-'));
   const app = spawn(TSX, ['bin/citytwin.ts', 'all'], {
-    env: { ...process.env, CITYTWIN_HTTP_PORT: '0', CITYTWIN_MQTT_PORT: '0', CITYTWIN_SIMULATE: '0', CITYTWIN_DATA_DIR: dir, CITYTWIN_LOG_LEVEL: 'info', CITYTWIN_SENSORS: '100' },
+    env: { ...process.env, CITYTWIN_HTTP_PORT: '0', CITYTWIN_MQTT_PORT: '0', CITYTWIN_SIMULATE: '0', CITYTWIN_DATA_DIR: dir, CITYTWIN_LOG_LEVEL: 'info', CITYTWIN_SENSORS: '100', CITYTWIN_ADMIN_PASSWORD: BENCH_ADMIN_PASSWORD },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   try {
@@ -222,7 +231,10 @@ async function latencyRun(): Promise<void> {
     if (!ok) throw new Error(`citytwin did not start:\n${out}`);
     const url = /CityTwin console: (\S+)/.exec(out)![1]!;
     const brokerUrl = /embedded MQTT broker on (\S+)/.exec(out)![1]!;
-    const socket = connectSocket(url, { transports: ['websocket'] });
+    // The stream needs a signed-in client (docs/security.md).
+    const loginRes = await fetch(new URL('/api/auth/login', url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: BENCH_ADMIN_PASSWORD }) });
+    const { token } = (await loginRes.json()) as { token: string };
+    const socket = connectSocket(url, { transports: ['websocket'], auth: { token } });
     const ids: string[] = [];
     const latencies: number[] = [];
     let start = Number.POSITIVE_INFINITY;
@@ -256,8 +268,95 @@ async function latencyRun(): Promise<void> {
   }
 }
 
+/** Sum of one counter over several workers' /metrics. */
+async function scrapeSum(urls: readonly string[], series: string): Promise<number> {
+  const texts = await Promise.all(urls.map(async (u) => (await fetch(new URL('/metrics', u))).text()));
+  let sum = 0;
+  for (const t of texts) {
+    const line = t.split('\n').find((l) => l.startsWith(`${series} `));
+    sum += line ? Number(line.slice(series.length + 1)) : 0;
+  }
+  return sum;
+}
+
+/**
+ * Run 4: `citytwin ingest` workers as separate processes on one Mosquitto with a shared
+ * subscription, each with its own embedded ClickHouse (there is no ClickHouse server here),
+ * the publisher in its own process too. Stored counts come from the workers' /metrics.
+ */
+async function workersRun(): Promise<void> {
+  const counts = (process.env.BENCH_WORKERS ?? '1,2,4').split(',').map((s) => Number(s.trim()));
+  const single = Math.round(100_000 * SCALE);
+  const packed = Math.round(5_000 * SCALE);
+  process.stdout.write(`\n4. ingest workers on a Mosquitto shared subscription, QoS 1: ${fmt(single)} single-reading messages, then ${fmt(packed)} packed messages of 100 readings\n`);
+  const mosquitto = await startMosquitto();
+  try {
+    for (const n of counts) {
+      const dirs = Array.from({ length: n }, () => mkdtempSync(join(tmpdir(), 'citytwin-bench-w-')));
+      const workers = await Promise.all(
+        dirs.map((dir, k) =>
+          startCityTwinProcess('ingest', {
+            CITYTWIN_MQTT_URL: mosquitto.url,
+            CITYTWIN_MQTT_SHARE_GROUP: 'bench',
+            CITYTWIN_WORKER_ID: `bench-${n}-${k}`,
+            CITYTWIN_HTTP_PORT: '0',
+            CITYTWIN_DATA_DIR: dir,
+            CITYTWIN_LOG_LEVEL: 'warn',
+          }),
+        ),
+      );
+      const urls = workers.map((w) => w.url);
+      try {
+        for (const [mode, messages] of [['single', single], ['packed', packed]] as const) {
+          // Stored counts move a whole batch at a time (up to 20,000 rows), too coarse for a
+          // slope; the steady rate is taken on the accepted count, the end-to-end rate from the
+          // first accepted reading to the last one stored.
+          const storedSeries = mode === 'single' ? 'citytwin_ingest_messages_total{outcome="stored"}' : 'citytwin_ingest_readings_total{state="stored"}';
+          const acceptedSeries = mode === 'single' ? 'citytwin_ingest_messages_total{outcome="received"}' : 'citytwin_ingest_readings_total{state="accepted"}';
+          const [storedBefore, acceptedBefore] = await Promise.all([scrapeSum(urls, storedSeries), scrapeSum(urls, acceptedSeries)]);
+          let stored = 0;
+          let accepted = 0;
+          let firstAt = 0;
+          const probe = new RateProbe(() => accepted);
+          let polling = true;
+          const poller = (async () => {
+            while (polling) {
+              [stored, accepted] = await Promise.all([scrapeSum(urls, storedSeries), scrapeSum(urls, acceptedSeries)]);
+              stored -= storedBefore;
+              accepted -= acceptedBefore;
+              if (accepted > 0 && firstAt === 0) firstAt = performance.now();
+              await new Promise((r) => setTimeout(r, 20));
+            }
+          })();
+          const run = await publishInChild({ brokerUrl: mosquitto.url, sensors: 5000, messages, mode, readingsPerMessage: 100, qos: 1 });
+          const total = mode === 'single' ? run.sent : run.readings;
+          const done = await waitUntil(() => stored >= total, 120_000);
+          const endToEnd = total / ((performance.now() - firstAt) / 1000);
+          polling = false;
+          await poller;
+          probe.stop();
+          const rate = probe.steadyRate(total);
+          const unit = mode === 'single' ? 'msg/s' : 'rd/s';
+          line(
+            `${n} worker${n > 1 ? 's' : ''}, ${mode === 'single' ? 'single-reading messages' : 'packed (100 readings)'}`,
+            `${fmt(endToEnd)} ${unit}`,
+            `end to end (${fmt(stored)} of ${fmt(total)} stored${done ? '' : ', TIMED OUT'}); steady intake ${fmt(rate)}; publisher ${fmt(total / (run.elapsedMs / 1000))} ${unit}`,
+            null,
+          );
+        }
+      } finally {
+        await Promise.all(workers.map((w) => w.stop()));
+        for (const d of dirs) rmSync(d, { recursive: true, force: true });
+      }
+    }
+  } finally {
+    await mosquitto.stop();
+  }
+}
+
 process.stdout.write(`CityTwin benchmarks (${new Date().toISOString()}, scale ${SCALE}); figures vary ±15–30% run to run on shared machines\n`);
 if (ONLY.has('1') || ONLY.has('2')) await throughputRuns();
 if (ONLY.has('3')) await latencyRun();
+if (ONLY.has('4')) await workersRun();
 process.stdout.write('\n');
 process.exit(0);

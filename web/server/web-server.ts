@@ -3,12 +3,18 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { extname, join, normalize, resolve } from 'node:path';
 import { Server as SocketServer } from 'socket.io';
 import type { ClientToServerEvents, ResumeRequest, ServerToClientEvents } from '../shared/protocol.ts';
 import { apiRoutes, type ApiDeps } from './api-routes.ts';
 import { openApiDocument, Router, sendJson } from './http-router.ts';
 import { renderApiDocs } from './api-docs.ts';
+import { AccessGuard } from './auth/access-guard.ts';
+import { authRoutes, clientAddress } from './auth/auth-routes.ts';
+import type { AuthService } from './auth/auth-service.ts';
+import { attachSocketAuth } from './auth/socket-auth.ts';
+import { joinRedisCluster, singleNode, type InterServerEvents, type WebCluster } from './cluster-bus.ts';
 
 export interface WebServerOptions extends ApiDeps {
   host: string;
@@ -17,15 +23,35 @@ export interface WebServerOptions extends ApiDeps {
   staticDir: string | null;
   /** Delta cadence in ms. */
   deltaIntervalMs?: number;
+  /** Redis for socket.io's adapter between several web nodes (cluster-bus.ts), or null. */
+  redisUrl?: string | null;
+  /** This node's name among the web nodes. */
+  nodeId?: string;
   log?: (level: 'info' | 'warn' | 'error', message: string) => void;
+  /** Accounts, tokens and the security log (web/server/auth). */
+  auth: AuthService;
+  /** Certificate and key (PEM): serve HTTPS instead of HTTP. */
+  tls?: { cert: Buffer; key: Buffer } | null;
+  /** Bearer token that opens /api/health and /metrics off loopback. */
+  probeToken?: string | null;
 }
+
+/** Longest request URL accepted (414 beyond); headers are capped by MAX_HEADER_BYTES. */
+export const MAX_URL_LENGTH = 4096;
+export const MAX_HEADER_BYTES = 16 * 1024;
 
 export interface WebServer {
   url: string;
   port: number;
   http: HttpServer;
-  io: SocketServer<ClientToServerEvents, ServerToClientEvents>;
+  io: SocketServer<ClientToServerEvents, ServerToClientEvents, InterServerEvents>;
   connectedClients(): number;
+  /** Requests refused before routing (oversize headers, malformed HTTP). */
+  refusedRequests(): number;
+  /** socket.io handshakes and events refused. */
+  refusedSocketEvents(): { handshakes: number; events: number };
+  /** This node and the other web nodes on the Redis adapter (just this node without Redis). */
+  cluster: WebCluster;
   close(): Promise<void>;
 }
 
@@ -51,14 +77,23 @@ const MIME: Record<string, string> = {
  */
 const SECURITY_HEADERS: Record<string, string> = {
   'content-security-policy':
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; worker-src 'self' blob:; connect-src 'self' ws: wss:; font-src 'self' data:; object-src 'none'; frame-ancestors 'none'; base-uri 'self'",
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; worker-src 'self' blob:; connect-src 'self' ws: wss:; font-src 'self' data:; object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
   'x-content-type-options': 'nosniff',
   'x-frame-options': 'DENY',
   'referrer-policy': 'no-referrer',
+  'cross-origin-opener-policy': 'same-origin',
+  'permissions-policy': 'camera=(), microphone=(), geolocation=(), payment=()',
 };
 
 async function serveStatic(root: string, url: URL, res: ServerResponse): Promise<boolean> {
-  let path = decodeURIComponent(url.pathname);
+  let path: string;
+  try {
+    path = decodeURIComponent(url.pathname);
+  } catch {
+    // A malformed %-escape is the client's error, not a 500 (found by test/fuzz.itest.ts).
+    sendJson(res, 400, { error: `malformed %-escape in the path ${JSON.stringify(url.pathname.slice(0, 200))}` });
+    return true;
+  }
   if (path.endsWith('/')) path += 'index.html';
   const file = normalize(join(root, path));
   if (!file.startsWith(root)) return false;
@@ -82,17 +117,24 @@ async function serveStatic(root: string, url: URL, res: ServerResponse): Promise
 
 export async function startWebServer(options: WebServerOptions): Promise<WebServer> {
   const log = options.log ?? (() => undefined);
-  const routes = apiRoutes(options);
+  const guard = new AccessGuard({ auth: options.auth, probeToken: options.probeToken ?? null });
+  const routes = [...apiRoutes(options), ...authRoutes({ auth: options.auth, secureCookies: Boolean(options.tls) })];
   const openapi = openApiDocument(routes, {
     title: 'CityTwin API',
     version: '1',
     description: 'HTTP API of the CityTwin console server. The live stream is socket.io (see web/shared/protocol.ts).',
   });
-  const router = new Router(routes);
+  const router = new Router(routes, guard.guard);
   const staticRoot = options.staticDir ? resolve(options.staticDir) : null;
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
+    if (options.tls) res.setHeader('strict-transport-security', 'max-age=31536000');
+    if ((req.url ?? '').length > MAX_URL_LENGTH) {
+      options.auth.record('access_denied', 'refused', '', clientAddress(req), `URL of ${(req.url ?? '').length} characters`);
+      sendJson(res, 414, { error: `the request URL is ${(req.url ?? '').length} characters; at most ${MAX_URL_LENGTH} are accepted` });
+      return;
+    }
     let url: URL;
     try {
       url = new URL(req.url ?? '/', 'http://localhost');
@@ -112,18 +154,30 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     sendJson(res, 404, { error: staticRoot ? `not found: ${url.pathname}` : 'the console is not built: run `npm run build:web`' });
   };
 
-  const http = createServer((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch((err: Error) => {
-      log('error', `HTTP ${req.method} ${req.url}: ${err.message}`);
+      log('error', `HTTP ${req.method} ${(req.url ?? '').slice(0, 200)}: ${err.message}`);
       if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
       else res.end();
     });
+  };
+  const http: HttpServer = options.tls
+    ? (createHttpsServer({ cert: options.tls.cert, key: options.tls.key, maxHeaderSize: MAX_HEADER_BYTES }, onRequest) as unknown as HttpServer)
+    : createServer({ maxHeaderSize: MAX_HEADER_BYTES }, onRequest);
+  let refusedRequests = 0;
+  // Oversize headers and malformed requests never reach a handler: answer them here, count them.
+  http.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    refusedRequests++;
+    if (!socket.writable) return socket.destroy();
+    const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+    const body = JSON.stringify({ error: tooLarge ? `request headers over ${MAX_HEADER_BYTES} bytes` : `malformed HTTP request (${err.code ?? err.message})` });
+    socket.end(`HTTP/1.1 ${tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
   });
   http.headersTimeout = 20_000;
   http.requestTimeout = 30_000;
   http.maxHeadersCount = 100;
 
-  const io = new SocketServer<ClientToServerEvents, ServerToClientEvents>(http, {
+  const io = new SocketServer<ClientToServerEvents, ServerToClientEvents, InterServerEvents>(http, {
     serveClient: false,
     transports: ['websocket', 'polling'],
     maxHttpBufferSize: 64 * 1024,
@@ -131,47 +185,69 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     pingTimeout: 10_000,
   });
   const stream = options.twin.stream;
+  // Authentication in the handshake, the policy on every event, one room per clearance.
+  const sockets = attachSocketAuth(io, { guard, auth: options.auth });
   io.on('connection', (socket) => {
-    socket.on('resume', (req: ResumeRequest) => {
+    const principal = socket.data.principal!;
+    const feed = stream.feedFor(principal.clearance);
+    sockets.onEvent(socket, 'resume', (req: ResumeRequest) => {
       const valid =
         req !== null &&
         typeof req === 'object' &&
         (req.epoch === null || (typeof req.epoch === 'string' && req.epoch.length < 64)) &&
         (req.lastSeq === null || Number.isSafeInteger(req.lastSeq));
-      const answer = stream.resume(valid ? req : { epoch: null, lastSeq: null });
+      const answer = feed.resume(valid ? req : { epoch: null, lastSeq: null });
       if (answer.type === 'snapshot') socket.emit('snapshot', answer.snapshot);
       else for (const d of answer.deltas) socket.emit('delta', d);
       // Joined after the catch-up, so broadcast deltas follow it in order.
-      void socket.join('live');
+      void socket.join(`live:${feed.key}`);
     });
+    if (sockets.may(principal, 'stats')) void socket.join('stats');
   });
 
+  // Before listening, so that no client connects to a node that is not yet in the cluster.
+  const cluster = options.redisUrl ? await joinRedisCluster(io, options.redisUrl, options.nodeId ?? `web-${process.pid}`, log) : singleNode(io);
+  // `io.local`: deltas are numbered in this node's own epoch/seq and stats describe this node;
+  // through the Redis adapter they would reach other nodes' clients too (cluster-bus.ts).
   const deltaTimer = setInterval(() => {
-    const delta = stream.nextDelta();
-    if (delta) io.to('live').emit('delta', delta);
+    // One delta per clearance view, each to its own room (auth/policy.ts, live-stream.ts).
+    for (const { key, delta } of stream.nextDeltas()) io.local.to(`live:${key}`).emit('delta', delta);
   }, options.deltaIntervalMs ?? 100);
-  const statsTimer = setInterval(() => io.emit('stats', options.stats()), 1000);
+  const statsTimer = setInterval(() => io.local.to('stats').emit('stats', options.stats()), 1000);
 
-  await new Promise<void>((resolveListen, reject) => {
-    http.once('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EADDRINUSE') reject(new HttpPortInUseError(`HTTP port ${options.port} on ${options.host} is already in use; set CITYTWIN_HTTP_PORT to another port`));
-      else reject(err);
+  try {
+    await new Promise<void>((resolveListen, reject) => {
+      http.once('error', (err: NodeJS.ErrnoException) => {
+        if (err.code === 'EADDRINUSE') reject(new HttpPortInUseError(`HTTP port ${options.port} on ${options.host} is already in use; set CITYTWIN_HTTP_PORT to another port`));
+        else reject(err);
+      });
+      http.listen(options.port, options.host, () => resolveListen());
     });
-    http.listen(options.port, options.host, () => resolveListen());
-  });
+  } catch (err) {
+    // Leave nothing running (timers, Redis connections) when the port is taken.
+    clearInterval(deltaTimer);
+    clearInterval(statsTimer);
+    await cluster.close();
+    throw err;
+  }
   const address = http.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   const shownHost = options.host === '0.0.0.0' ? '127.0.0.1' : options.host.includes(':') ? `[${options.host}]` : options.host;
   return {
-    url: `http://${shownHost}:${port}/`,
+    url: `${options.tls ? 'https' : 'http'}://${shownHost}:${port}/`,
+    refusedRequests: () => refusedRequests,
+    refusedSocketEvents: () => ({ ...sockets.refused }),
     port,
     http,
     io,
     connectedClients: () => io.engine.clientsCount,
+    cluster,
     close: async () => {
       clearInterval(deltaTimer);
       clearInterval(statsTimer);
+      sockets.close();
       await io.close();
+      await cluster.close();
       await new Promise<void>((r) => http.close(() => r()));
     },
   };

@@ -76,12 +76,28 @@ export interface StatsMessage {
   byState: Record<'normal' | 'warning' | 'alarm' | 'stale' | 'unregistered', number>;
   storage: 'ok' | 'degraded' | 'down';
   broker: 'ok' | 'down';
+  /** Web node without an ingest: ingest workers heard in the last 10 s (figures above are their sums). */
+  ingestWorkers?: number;
+  /** Clients on all web nodes (Redis adapter); equals `connectedClients` on a single node. */
+  clusterClients?: number;
+  /** Web nodes heard through the Redis adapter, this one included. */
+  webNodes?: number;
 }
 
 export interface ServerToClientEvents {
   snapshot: (msg: SnapshotMessage) => void;
   delta: (msg: DeltaMessage) => void;
   stats: (msg: StatsMessage) => void;
+  /** The server refused an event (the role lacks its permission) or is closing the socket (token revoked or expired). */
+  refused: (msg: RefusedMessage) => void;
+}
+
+/** Why the server refused something on the socket (web/server/auth/policy.ts). */
+export interface RefusedMessage {
+  event: string;
+  /** The permission needed, when a role lacked it. */
+  permission?: string;
+  reason: string;
 }
 
 export interface ResumeRequest {

@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { topics } from '../twin-model/index.ts';
+import { IngestStatsAggregator, parseIngestStatsTopic, renderClusterPrometheus, type IngestWorkerStats } from './ingest-stats.ts';
+
+function stats(workerId: string, over: Partial<IngestWorkerStats> = {}): IngestWorkerStats {
+  return {
+    v: 1,
+    workerId,
+    at: 1000,
+    startedAt: 0,
+    received: 10,
+    stored: 7,
+    rejected: 2,
+    pendingMessages: 1,
+    pendingReadings: 1,
+    readingsAccepted: 8,
+    readingsStored: 7,
+    messagesPerSec: 5,
+    readingsPerSec: 5,
+    ingestLagMs: 40,
+    storage: 'ok',
+    ...over,
+  };
+}
+
+const send = (a: IngestStatsAggregator, s: IngestWorkerStats, at: number, topic = topics.ingestStats(s.workerId)) => a.accept(topic, Buffer.from(JSON.stringify(s)), at);
+
+describe('ingest worker stats on the system topic', () => {
+  it('parses only well-formed stats topics', () => {
+    expect(parseIngestStatsTopic('citytwin/v1/system/ingest/w-1/stats')).toBe('w-1');
+    expect(parseIngestStatsTopic('citytwin/v1/system/ingest/a/b/stats')).toBeNull();
+    expect(parseIngestStatsTopic('citytwin/v1/system/ingest//stats')).toBeNull();
+    expect(parseIngestStatsTopic('citytwin/v1/sensors/w-1/data')).toBeNull();
+  });
+
+  it('sums totals over workers and rates, lag and health over live ones', () => {
+    const a = new IngestStatsAggregator({ staleAfterMs: 5000 });
+    expect(send(a, stats('w1'), 0)).toBe(true);
+    expect(send(a, stats('w2', { received: 20, stored: 18, ingestLagMs: 90, storage: 'degraded' }), 4000)).toBe(true);
+    expect(a.summary(4000)).toMatchObject({ liveWorkers: 2, staleWorkers: 0, received: 30, stored: 25, rejected: 4, messagesPerSec: 10, ingestLagMs: 90, storage: 'degraded' });
+    // w1 goes silent: its totals stay, its rate and lag no longer count.
+    expect(a.summary(6000)).toMatchObject({ liveWorkers: 1, staleWorkers: 1, received: 30, messagesPerSec: 5 });
+  });
+
+  it('replaces a worker’s figures with its latest message', () => {
+    const a = new IngestStatsAggregator();
+    send(a, stats('w1', { received: 10 }), 0);
+    send(a, stats('w1', { received: 50 }), 1000);
+    expect(a.summary(1000).received).toBe(50);
+  });
+
+  it('reports storage down when no worker is live, and forgets long-silent workers', () => {
+    const a = new IngestStatsAggregator({ staleAfterMs: 10, forgetAfterMs: 100 });
+    expect(a.summary(0)).toMatchObject({ liveWorkers: 0, storage: 'down' });
+    send(a, stats('w1'), 0);
+    expect(a.summary(50)).toMatchObject({ staleWorkers: 1, received: 10, storage: 'down' });
+    expect(a.summary(200)).toMatchObject({ staleWorkers: 0, received: 0 });
+    expect(a.workerIds()).toEqual([]);
+  });
+
+  it('ignores and counts invalid messages (broker input is untrusted)', () => {
+    const a = new IngestStatsAggregator();
+    expect(a.accept(topics.ingestStats('w1'), Buffer.from('{not json'), 0)).toBe(false);
+    expect(send(a, stats('w2'), 0, topics.ingestStats('w1'))).toBe(false); // id in payload ≠ topic
+    expect(send(a, { ...stats('w1'), received: -1 }, 0)).toBe(false);
+    expect(a.accept('citytwin/v1/system/other', Buffer.from('{}'), 0)).toBe(false);
+    expect(a.invalid).toBe(4);
+    expect(a.summary(0).liveWorkers).toBe(0);
+  });
+
+  it('renders the contract metrics as sums, with worker and web-node gauges', () => {
+    const a = new IngestStatsAggregator();
+    send(a, stats('w1'), 0);
+    send(a, stats('w2'), 0);
+    const text = renderClusterPrometheus(a.summary(0), { brokerUp: true, sensors: 3, connectedClients: 1, clusterClients: 2, webNodes: 2 });
+    expect(text).toContain('citytwin_ingest_messages_total{outcome="stored"} 14');
+    expect(text).toContain('citytwin_ingest_lag_seconds 0.04');
+    expect(text).toContain('citytwin_ingest_workers{state="live"} 2');
+    expect(text).toContain('citytwin_web_cluster_clients 2');
+  });
+});

@@ -1,0 +1,112 @@
+/**
+ * The small HTTP server of a `citytwin ingest` worker: `GET /api/health` and `GET /metrics`
+ * (the same contract as the console server, contracts.md), so that an orchestrator can probe
+ * each worker and Prometheus can scrape it. Everything else is a JSON 404/405; the worker
+ * serves no console and no data.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+
+/** Health answer (sent whole as JSON): 200 when `status` is ok or degraded, 503 when down. */
+export interface OpsHealth {
+  status: 'ok' | 'degraded' | 'down';
+}
+
+export interface OpsServerOptions {
+  host: string;
+  port: number;
+  health: () => Promise<OpsHealth>;
+  metricsText: () => string;
+  /**
+   * CITYTWIN_PROBE_TOKEN: off loopback, requests must carry `Authorization: Bearer <token>`
+   * (the console server's rule for its probe routes, docs/security.md). Null: loopback only.
+   */
+  probeToken?: string | null;
+}
+
+export interface OpsServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Thrown when the port is taken; the message names the variable that moves it. */
+export class OpsPortInUseError extends Error {}
+
+function isLoopback(address: string | undefined): boolean {
+  return address === '::1' || address === '127.0.0.1' || (address?.startsWith('127.') ?? false) || (address?.startsWith('::ffff:127.') ?? false);
+}
+
+/** Loopback, or the probe token compared in constant time. */
+function allowed(req: IncomingMessage, probeToken: string | null): boolean {
+  if (isLoopback(req.socket.remoteAddress)) return true;
+  const header = req.headers.authorization;
+  if (!probeToken || !header) return false;
+  const a = Buffer.from(header);
+  const b = Buffer.from(`Bearer ${probeToken}`);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function json(res: import('node:http').ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', ...extra });
+  res.end(text);
+}
+
+/** Starts the worker's HTTP server on `host:port` (0 = a free port). */
+export async function startOpsServer(options: OpsServerOptions): Promise<OpsServer> {
+  const server: Server = createServer((req, res) => {
+    // Bodies are never read: drain them so keep-alive connections stay usable.
+    req.resume();
+    let path: string;
+    try {
+      path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    } catch {
+      json(res, 400, { error: `malformed request URL ${JSON.stringify((req.url ?? '').slice(0, 200))}` });
+      return;
+    }
+    const known = path === '/api/health' || path === '/metrics';
+    if (!known) {
+      json(res, 404, { error: `not found: ${path.slice(0, 200)}; an ingest worker serves GET /api/health and GET /metrics only` });
+      return;
+    }
+    if (!allowed(req, options.probeToken ?? null)) {
+      json(res, 401, { error: `${path} needs the probe token (Authorization: Bearer <CITYTWIN_PROBE_TOKEN>) or a loopback connection` }, { 'www-authenticate': 'Bearer' });
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      json(res, 405, { error: `method ${req.method} not allowed on ${path}; use GET` }, { allow: 'GET, HEAD' });
+      return;
+    }
+    if (path === '/metrics') {
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store' });
+      res.end(req.method === 'HEAD' ? undefined : options.metricsText());
+      return;
+    }
+    options
+      .health()
+      .then((h) => json(res, h.status === 'down' ? 503 : 200, h))
+      .catch((err: Error) => json(res, 503, { status: 'down', error: err.message }));
+  });
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 15_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EADDRINUSE') reject(new OpsPortInUseError(`HTTP port ${options.port} on ${options.host} is already in use; set CITYTWIN_HTTP_PORT to another port`));
+      else reject(err);
+    });
+    server.listen(options.port, options.host, () => resolve());
+  });
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : options.port;
+  const shownHost = options.host === '0.0.0.0' ? '127.0.0.1' : options.host.includes(':') ? `[${options.host}]` : options.host;
+  return {
+    url: `http://${shownHost}:${port}/`,
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

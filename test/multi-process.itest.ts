@@ -1,0 +1,181 @@
+/**
+ * Several processes, as deployed: two `citytwin ingest` workers sharing the topics through an
+ * MQTT shared subscription on a real Mosquitto, and two `citytwin web` nodes on socket.io's
+ * Redis adapter with a real redis-server — six separate processes, all started here.
+ *
+ * What is real and what is substituted: the broker, Redis, the processes and their roles are
+ * real. A shared ClickHouse server is not available on this machine, and the embedded engine
+ * binds one data directory per process, so each process has its own embedded store. "Stored
+ * once" is therefore checked across the two workers' stores: together they hold every sent
+ * reading, no reading is in both, and neither holds a duplicate row. With a ClickHouse server
+ * (CITYTWIN_CLICKHOUSE_URL) the same workers write into one store. The web nodes' own stores
+ * stay empty (their twins are fed by MQTT, which is what is tested here).
+ */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import mqtt from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { topics } from '../twin-model/index.ts';
+import { startCityTwinProcess, TSX, type CityTwinProcess } from './support/citytwin-process.ts';
+import { consoleEnv, consoleFetch, openLiveView, type LiveView } from './support/console-client.ts';
+import { freePort, tempDir, waitFor } from './support/fixtures.ts';
+import { startMosquitto, type Mosquitto } from './support/mosquitto.ts';
+import { startRedis, type RedisServer } from './support/redis.ts';
+
+const SENSORS = 2000;
+const BAD = 150;
+const PREFIX = 'mp-';
+
+/** One Prometheus sample, by name and labels as printed. */
+function sample(text: string, series: string): number | null {
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line ? Number(line.slice(series.length + 1)) : null;
+}
+
+/** A web node's metrics (signed in), or a worker's (its HTTP server has no login: loopback or probe token). */
+async function metrics(url: string, worker = false): Promise<string> {
+  return (worker ? await fetch(new URL('/metrics', url)) : await consoleFetch(url, '/metrics')).text();
+}
+
+async function census(dataDir: string): Promise<{ keys: string[]; rawRows: number; deadLetters: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(TSX, [join('test', 'support', 'store-census.ts'), dataDir, PREFIX], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').at(-1)!)) : reject(new Error(`census of ${dataDir} exited with ${code}`))));
+  });
+}
+
+describe('two ingest workers on a shared subscription, two web nodes on the Redis adapter', () => {
+  const dirs = ['ingest-a', 'ingest-b', 'web-a', 'web-b'].map((n) => tempDir(`mp-${n}`));
+  let mosquitto: Mosquitto;
+  let redis: RedisServer;
+  let workers: CityTwinProcess[] = [];
+  let webs: CityTwinProcess[] = [];
+  let clients: LiveView[] = [];
+  let publisher: mqtt.MqttClient;
+  const base = Date.now() - 60_000;
+
+  beforeAll(async () => {
+    [mosquitto, redis] = await Promise.all([startMosquitto(), startRedis()]);
+    const common = { ...consoleEnv, CITYTWIN_MQTT_URL: mosquitto.url, CITYTWIN_LOG_LEVEL: 'info', CITYTWIN_SENSORS: '50', CITYTWIN_HTTP_HOST: '127.0.0.1' };
+    const ports = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+    [workers, webs] = await Promise.all([
+      Promise.all(
+        ['a', 'b'].map((n, k) =>
+          startCityTwinProcess('ingest', {
+            ...common,
+            CITYTWIN_MQTT_SHARE_GROUP: 'ingest',
+            CITYTWIN_WORKER_ID: `ingest-${n}`,
+            CITYTWIN_HTTP_PORT: String(ports[k]),
+            CITYTWIN_DATA_DIR: dirs[k]!.path,
+            CITYTWIN_BATCH_MAX_DELAY_MS: '50',
+          }),
+        ),
+      ),
+      Promise.all(
+        ['a', 'b'].map((n, k) =>
+          startCityTwinProcess('web', {
+            ...common,
+            CITYTWIN_REDIS_URL: redis.url,
+            CITYTWIN_WORKER_ID: `web-${n}`,
+            CITYTWIN_HTTP_PORT: String(ports[k + 2]),
+            CITYTWIN_DATA_DIR: dirs[k + 2]!.path,
+          }),
+        ),
+      ),
+    ]);
+    // Two operators on each node.
+    clients = await Promise.all([webs[0]!, webs[0]!, webs[1]!, webs[1]!].map((w) => openLiveView(w.url)));
+    await waitFor('a snapshot on every client', () => clients.every((c) => c.snapshots.length > 0));
+    publisher = await mqtt.connectAsync(mosquitto.url, { clientId: 'mp-publisher' });
+  });
+
+  afterAll(async () => {
+    for (const c of clients) c.socket.close();
+    await publisher?.endAsync();
+    await Promise.all([...workers, ...webs].map((p) => p.stop()));
+    await Promise.all([mosquitto?.stop(), redis?.stop()]);
+    for (const d of dirs) d.remove();
+  });
+
+  it('shows every update on every client of every web node, each on its own node’s stream', async () => {
+    for (let i = 0; i < SENSORS; i++) {
+      const id = `${PREFIX}${String(i).padStart(5, '0')}`;
+      void publisher.publish(topics.sensorData(id), JSON.stringify({ ts: base + i, values: { water_level_cm: i % 97 } }), { qos: 1 });
+    }
+    for (let i = 0; i < BAD; i++) void publisher.publish(topics.sensorData(`${PREFIX}bad`), i % 2 ? '{broken' : JSON.stringify({ ts: 'never', values: {} }), { qos: 1 });
+    const seesAll = (c: LiveView) => {
+      for (let i = 0; i < SENSORS; i++) {
+        const v = c.view.get(`${PREFIX}${String(i).padStart(5, '0')}`);
+        if (!v || v[1] !== i % 97) return false;
+      }
+      return true;
+    };
+    await waitFor('every sensor with its value on all four clients', () => clients.every(seesAll), 60_000);
+    // Deltas are per node: a client only ever gets its own node's epoch, with no gap in seq.
+    for (const c of clients) {
+      const epoch = c.snapshots[0]!.epoch;
+      expect(c.deltas.every((d) => d.epoch === epoch)).toBe(true);
+      const seqs = c.deltas.map((d) => d.seq);
+      expect(seqs).toEqual(seqs.map((_, k) => c.snapshots[0]!.seq + 1 + k));
+    }
+    expect(clients[0]!.snapshots[0]!.epoch).not.toBe(clients[2]!.snapshots[0]!.epoch);
+  });
+
+  it('aggregates both workers’ counters on each web node, and sees the other web node through Redis', async () => {
+    const total = SENSORS + BAD;
+    for (const web of webs) {
+      const text = await waitFor(
+        `web node ${web.url} to sum both workers' figures to ${total}`,
+        async () => {
+          const t = await metrics(web.url);
+          return sample(t, 'citytwin_ingest_messages_total{outcome="stored"}') === SENSORS && sample(t, 'citytwin_ingest_messages_total{outcome="rejected"}') === BAD ? t : null;
+        },
+        30_000,
+        200,
+      );
+      expect(sample(text, 'citytwin_ingest_messages_total{outcome="received"}')).toBe(total);
+      expect(sample(text, 'citytwin_ingest_workers{state="live"}')).toBe(2);
+      expect(sample(text, 'citytwin_web_nodes')).toBe(2);
+      expect(sample(text, 'citytwin_web_cluster_clients')).toBe(4);
+      expect(sample(text, 'citytwin_web_connected_clients')).toBe(2);
+    }
+    // The status strip gets the same figures.
+    const strip = await waitFor('a stats push with both workers', () => clients[3]!.stats.findLast((s) => s.ingestWorkers === 2 && s.storedTotal === SENSORS));
+    expect(strip).toMatchObject({ receivedTotal: total, rejectedTotal: BAD, clusterClients: 4, webNodes: 2, connectedClients: 2, storage: 'ok', broker: 'ok' });
+
+    // Each worker took a share, serves its own health and metrics, and its books balance.
+    let sum = 0;
+    for (const w of workers) {
+      const health = await fetch(new URL('/api/health', w.url));
+      expect(health.status).toBe(200);
+      expect(await health.json()).toMatchObject({ status: 'ok', parts: { broker: { status: 'ok' }, clickhouse: { status: 'ok' }, ingest: { status: 'ok' } } });
+      const t = await metrics(w.url, true);
+      const received = sample(t, 'citytwin_ingest_messages_total{outcome="received"}')!;
+      expect(received).toBeGreaterThan(0);
+      expect(received).toBe(sample(t, 'citytwin_ingest_messages_total{outcome="stored"}')! + sample(t, 'citytwin_ingest_messages_total{outcome="rejected"}')!);
+      // The other worker's stats messages arrive on the shared subscription too, and are ignored.
+      expect(sample(t, 'citytwin_ingest_dead_letters_written_total')).toBe(sample(t, 'citytwin_ingest_messages_total{outcome="rejected"}'));
+      sum += received;
+      expect((await fetch(new URL('/api/sensors', w.url))).status).toBe(404);
+    }
+    expect(sum).toBe(total);
+  });
+
+  it('stores every message exactly once across the workers’ stores', async () => {
+    // SIGTERM: each worker writes what is pending, then exits 0; the census reads its store.
+    expect(await Promise.all(workers.map((w) => w.stop()))).toEqual([0, 0]);
+    const [a, b] = await Promise.all([census(dirs[0]!.path), census(dirs[1]!.path)]);
+    expect(a!.keys.length).toBeGreaterThan(0);
+    expect(b!.keys.length).toBeGreaterThan(0);
+    const inA = new Set(a!.keys);
+    expect(b!.keys.filter((k) => inA.has(k))).toEqual([]);
+    expect(a!.keys.length + b!.keys.length).toBe(SENSORS);
+    expect(new Set([...a!.keys, ...b!.keys]).size).toBe(SENSORS);
+    // No duplicate rows waiting for a merge either.
+    expect(a!.rawRows).toBe(a!.keys.length);
+    expect(b!.rawRows).toBe(b!.keys.length);
+    expect(a!.deadLetters + b!.deadLetters).toBe(BAD);
+  });
+});
