@@ -14,3 +14,4 @@ export type * from './city/city-types.ts';
 export * from './incidents/incident-rules.ts';
 export * from './incidents/incident-correlator.ts';
 export * from './incidents/fusion-engine.ts';
+export * from './incidents/incident-restore.ts';

@@ -7,7 +7,7 @@ import { AlarmLevel } from '../alarm-rules.ts';
 import type { Reading } from '../messages/payload-parser.ts';
 import type { CityEvent, SensorMeta } from '../messages/record-parsers.ts';
 import { SensorStateCode } from '../sensor-state.ts';
-import { applyTwinInput, createTwinChanges, type AlarmTransition, type SensorEntry, type TwinContext, type TwinState } from '../twin-state.ts';
+import { applyTwinInput, createTwinChanges, type AlarmTransition, type SensorEntry, type TwinChanges, type TwinContext, type TwinState } from '../twin-state.ts';
 import { applyIncidentInput, type Evidence, type IncidentChange, type IncidentInput, type IncidentState } from './incident-correlator.ts';
 
 export interface FusionConfig {
@@ -28,7 +28,9 @@ export interface FusionCounters {
 
 export class FusionEngine {
   readonly counters: FusionCounters = { eventsAccepted: 0, eventsRejected: {}, alarmsRaised: 0, alarmsCleared: 0, suspectWithdrawn: 0 };
-  private readonly changes = createTwinChanges({ collectAlarms: true });
+  private readonly changes: TwinChanges;
+  /** Whether `changes` belongs to someone else (a live stream) who drains `changed`/`added`. */
+  private readonly sharedChanges: boolean;
   /** Sensors whose evidence was withdrawn because their value flatlined (stuck). */
   private readonly withdrawn = new Set<string>();
 
@@ -36,7 +38,17 @@ export class FusionEngine {
     readonly twin: TwinState,
     readonly incidents: IncidentState,
     private readonly config: FusionConfig,
-  ) {}
+    /**
+     * Where the twin notes changed sensors, when someone else reads them (the live stream's
+     * `pending`): the engine then only takes the alarm transitions and leaves the changed
+     * indices for their owner. Without it the engine keeps (and clears) its own.
+     */
+    sink?: TwinChanges,
+  ) {
+    this.sharedChanges = sink !== undefined;
+    this.changes = sink ?? createTwinChanges({ collectAlarms: true });
+    this.changes.alarms ??= [];
+  }
 
   meta(sensorId: string, meta: SensorMeta | null, ctx: TwinContext): IncidentChange[] {
     applyTwinInput(this.twin, { type: 'meta', id: sensorId, meta }, ctx, this.changes);
@@ -95,8 +107,10 @@ export class FusionEngine {
   }
 
   private drainAlarms(ctx: TwinContext): IncidentChange[] {
-    this.changes.changed.clear();
-    this.changes.added.length = 0;
+    if (!this.sharedChanges) {
+      this.changes.changed.clear();
+      this.changes.added.length = 0;
+    }
     const transitions = this.changes.alarms!.splice(0);
     const out: IncidentChange[] = [];
     for (const t of transitions) {

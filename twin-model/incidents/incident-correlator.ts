@@ -262,7 +262,9 @@ function handleEvidence(state: IncidentState, e: Evidence, ctx: IncidentContext)
       }
       refresh(state, best.incident, now);
       changes.push(change(best.incident, now, 'twin', 'evidence_linked', `${e.id} (${signal.id}): ${best.why}`));
-      continue;
+      // Corroborating evidence (rain over a district) supports every flood around it, not just
+      // the first: it also stays pending for incidents still gathering evidence nearby.
+      if (signal.canOpen) continue;
     }
     // 2. Otherwise wait in the pending pool until enough independent evidence gathers.
     const pool = (state.pending.get(rule.type) ?? []).filter((p) => now - p.linkedAt <= rule.windowS * 1000 && p.id !== e.id);
@@ -328,7 +330,8 @@ function handleEvidence(state: IncidentState, e: Evidence, ctx: IncidentContext)
     refresh(state, incident, now);
     state.incidents.set(incident.id, incident);
     state.counters.opened++;
-    const used = new Set(cluster.map((c) => c.id));
+    // Openers are used up by the incident; corroborating evidence stays for its neighbours.
+    const used = new Set(cluster.filter((c) => canOpen(c) || c.kind === 'event').map((c) => c.id));
     state.pending.set(rule.type, pool.filter((p) => !used.has(p.id)));
     changes.push(change(incident, now, 'twin', 'opened', `${cluster.length} evidence from ${distinctFamilies(cluster)} independent source(s), confidence ${incident.confidence}`));
   }

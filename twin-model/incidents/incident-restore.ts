@@ -1,0 +1,42 @@
+/**
+ * Restoring the correlator after a restart: the live twin keeps its incidents only in memory,
+ * so at start the incidents still open in the store are put back into a fresh
+ * {@link IncidentState}. Pure: the caller reads the store, this only rebuilds the state.
+ */
+import type { Incident, IncidentState } from './incident-correlator.ts';
+
+const ACTIVE_STATUSES: ReadonlySet<Incident['status']> = new Set(['open', 'acknowledged']);
+
+/** The number in an `inc-000123` id, or 0 for ids the correlator did not make. */
+function idNumber(id: string): number {
+  const m = /^inc-(\d+)$/.exec(id);
+  return m ? Number(m[1]) : 0;
+}
+
+/**
+ * Puts stored incidents back into `state`: the active ones become live incidents again (so new
+ * evidence joins them instead of opening duplicates), their report ids count as seen (so a
+ * re-delivered report is a duplicate, not new evidence), and `nextId` continues after the
+ * highest id restored (closed ones included), so a new incident never reuses a stored id.
+ * Incidents of a type without a rule are skipped (a rule removed since they were stored).
+ *
+ * @returns the ids of the incidents made live again.
+ */
+export function restoreIncidents(state: IncidentState, incidents: readonly Incident[]): string[] {
+  const restored: string[] = [];
+  for (const stored of incidents) {
+    state.nextId = Math.max(state.nextId, idNumber(stored.id) + 1);
+    if (!ACTIVE_STATUSES.has(stored.status) || !state.rules.has(stored.type)) continue;
+    // A copy: the state mutates its incidents, the caller's objects stay as they were.
+    const incident: Incident = { ...stored, evidence: stored.evidence.map((e) => ({ ...e })) };
+    state.incidents.set(incident.id, incident);
+    for (const e of incident.evidence) if (e.kind === 'event') state.seen.add(e.id);
+    restored.push(incident.id);
+  }
+  return restored;
+}
+
+/** The incidents still active (open or acknowledged), as the live twin holds them. */
+export function activeIncidents(state: IncidentState): Incident[] {
+  return [...state.incidents.values()].filter((i) => ACTIVE_STATUSES.has(i.status));
+}
