@@ -26,6 +26,8 @@ export interface Evidence {
   level?: 'warning' | 'alarm';
   metric?: string;
   value?: number;
+  /** Set for district-wide evidence: the share of the district's sensors of this kind in alarm. */
+  areaShare?: number;
   /** Event type and category, for reports. */
   eventType?: string;
   category?: string;
@@ -127,12 +129,15 @@ const ACTIVE: ReadonlySet<IncidentStatus> = new Set(['open', 'acknowledged']);
 /** The rule's signal that this evidence matches, if any. */
 export function matchSignal(rule: IncidentRule, e: Evidence): IncidentSignal | null {
   for (const s of rule.signals) {
-    if (s.evidence !== e.kind) continue;
     if (e.kind === 'sensor_alarm') {
+      const isArea = e.areaShare !== undefined;
+      if (s.evidence !== (isArea ? 'area_share' : 'sensor_alarm')) continue;
       if (!e.sensorKind || !s.sensorKinds?.includes(e.sensorKind)) continue;
       if (LEVEL_RANK[e.level ?? 'warning'] < LEVEL_RANK[s.minLevel]) continue;
+      if (isArea && e.areaShare! < (s.minShare ?? 1)) continue;
       return s;
     }
+    if (s.evidence !== 'event') continue;
     if (!e.eventType || !(s.eventTypes as readonly string[] | undefined)?.includes(e.eventType)) continue;
     if (s.categories && !(e.category && s.categories.includes(e.category))) continue;
     return s;

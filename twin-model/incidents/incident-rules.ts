@@ -21,7 +21,14 @@ export type EvidenceFamily = (typeof EVIDENCE_FAMILIES)[number];
 const signalSchema = z
   .object({
     id: z.string().regex(/^[a-z][a-z0-9_]{0,40}$/),
-    evidence: z.enum(['sensor_alarm', 'event']),
+    /**
+     * `sensor_alarm`: one sensor in warning/alarm; `area_share`: at least `minShare` of a
+     * district's sensors of these kinds in warning/alarm at once (district-wide conditions);
+     * `event`: a discrete report.
+     */
+    evidence: z.enum(['sensor_alarm', 'area_share', 'event']),
+    /** For area_share: the share of the district's sensors that must be in alarm. */
+    minShare: z.number().gt(0).max(1).optional(),
     sensorKinds: z.array(z.enum(SENSOR_KINDS)).min(1).optional(),
     /** Lowest alarm level that counts. */
     minLevel: z.enum(['warning', 'alarm']).default('warning'),
@@ -41,7 +48,8 @@ const signalSchema = z
     joinRadiusM: z.number().positive().max(50_000).optional(),
   })
   .superRefine((s, ctx) => {
-    if (s.evidence === 'sensor_alarm' && !s.sensorKinds) ctx.addIssue({ code: 'custom', message: `signal ${s.id}: sensor_alarm needs sensorKinds` });
+    if (s.evidence !== 'event' && !s.sensorKinds) ctx.addIssue({ code: 'custom', message: `signal ${s.id}: ${s.evidence} needs sensorKinds` });
+    if (s.evidence === 'area_share' && s.minShare === undefined) ctx.addIssue({ code: 'custom', message: `signal ${s.id}: area_share needs minShare` });
     if (s.evidence === 'event' && !s.eventTypes) ctx.addIssue({ code: 'custom', message: `signal ${s.id}: event needs eventTypes` });
   });
 
