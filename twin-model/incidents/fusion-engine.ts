@@ -7,6 +7,7 @@ import { AlarmLevel } from '../alarm-rules.ts';
 import type { Reading } from '../messages/payload-parser.ts';
 import type { CityEvent, SensorMeta } from '../messages/record-parsers.ts';
 import { SensorStateCode } from '../sensor-state.ts';
+import type { SensorKind } from '../vocabulary.ts';
 import { applyTwinInput, createTwinChanges, type AlarmTransition, type SensorEntry, type TwinChanges, type TwinContext, type TwinState } from '../twin-state.ts';
 import { applyIncidentInput, type Evidence, type IncidentChange, type IncidentInput, type IncidentState } from './incident-correlator.ts';
 
@@ -33,6 +34,10 @@ export class FusionEngine {
   private readonly sharedChanges: boolean;
   /** Sensors whose evidence was withdrawn because their value flatlined (stuck). */
   private readonly withdrawn = new Set<string>();
+  /** Area evidence currently raised: id → share. */
+  private readonly areas = new Map<string, number>();
+  /** Sensor kinds some rule watches as a district share, with the lowest share that matters. */
+  private readonly areaKinds: Map<string, number>;
 
   constructor(
     readonly twin: TwinState,
@@ -48,6 +53,13 @@ export class FusionEngine {
     this.sharedChanges = sink !== undefined;
     this.changes = sink ?? createTwinChanges({ collectAlarms: true });
     this.changes.alarms ??= [];
+    this.areaKinds = new Map();
+    for (const rule of incidents.rules.values()) {
+      for (const s of rule.signals) {
+        if (s.evidence !== 'area_share') continue;
+        for (const k of s.sensorKinds ?? []) this.areaKinds.set(k, Math.min(this.areaKinds.get(k) ?? 1, s.minShare ?? 1));
+      }
+    }
   }
 
   meta(sensorId: string, meta: SensorMeta | null, ctx: TwinContext): IncidentChange[] {
@@ -122,8 +134,42 @@ export class FusionEngine {
       if (input.type === 'alarm') this.counters.alarmsRaised++;
       else this.counters.alarmsCleared++;
       out.push(...applyIncidentInput(this.incidents, input, ctx));
+      if (entry.kind !== 'unknown' && entry.district && this.areaKinds.has(entry.kind)) out.push(...this.areaEvidence(entry.kind, entry.district, t, ctx));
     }
     return out;
+  }
+
+  /**
+   * District-wide evidence: when the share of a district's sensors of a kind in warning or
+   * alarm reaches what a rule asks, it is one piece of evidence placed at those sensors; it
+   * clears when the share falls back.
+   */
+  private areaEvidence(kind: SensorKind, district: string, t: AlarmTransition, ctx: TwinContext): IncidentChange[] {
+    const sensors = this.twin.sensors.filter((s) => s.kind === kind && s.district === district && s.registered && s.lng !== null && s.lat !== null);
+    const hot = sensors.filter((s) => (s.state === SensorStateCode.warning || s.state === SensorStateCode.alarm) && !this.withdrawn.has(s.id));
+    const share = sensors.length ? hot.length / sensors.length : 0;
+    const id = `area-${kind}-${district}`;
+    const raised = this.areas.has(id);
+    if (share >= this.areaKinds.get(kind)! && hot.length > 0) {
+      if (raised && this.areas.get(id) === share) return [];
+      this.areas.set(id, share);
+      const evidence: Evidence = {
+        id: `alarm:${id}`,
+        kind: 'sensor_alarm',
+        sensorKind: kind,
+        sensorId: id,
+        level: hot.some((s) => s.state === SensorStateCode.alarm) ? 'alarm' : 'warning',
+        ts: t.ts || t.at,
+        lng: hot.reduce((n, s) => n + s.lng!, 0) / hot.length,
+        lat: hot.reduce((n, s) => n + s.lat!, 0) / hot.length,
+        areaShare: Math.round(share * 100) / 100,
+        district,
+      };
+      return applyIncidentInput(this.incidents, { type: 'alarm', evidence }, ctx);
+    }
+    if (!raised) return [];
+    this.areas.delete(id);
+    return applyIncidentInput(this.incidents, { type: 'alarm_cleared', sensorId: id, ts: t.ts || t.at }, ctx);
   }
 }
 

@@ -41,6 +41,8 @@ export interface LinkedEvidence extends Evidence {
   signal: string;
   family: EvidenceFamily;
   weight: number;
+  /** What one more item of this signal adds (see confidenceOf); the rule's unless the signal overrides it. */
+  gain?: number;
   /** Sensor alarms stay active until they clear. */
   active: boolean;
   /** Why it belongs to this incident, e.g. "same asset up-0012" or "230 m, 4 min after". */
@@ -151,16 +153,13 @@ export function matchSignal(rule: IncidentRule, e: Evidence): IncidentSignal | n
  * independent (1 − Π(1 − w_f)).
  */
 export function confidenceOf(evidence: readonly LinkedEvidence[], repeatGain: number): number {
-  const byFamily = new Map<EvidenceFamily, { max: number; n: number }>();
-  for (const e of evidence) {
-    const f = byFamily.get(e.family) ?? { max: 0, n: 0 };
-    f.max = Math.max(f.max, e.weight);
-    f.n++;
-    byFamily.set(e.family, f);
-  }
+  const byFamily = new Map<EvidenceFamily, LinkedEvidence[]>();
+  for (const e of evidence) byFamily.set(e.family, [...(byFamily.get(e.family) ?? []), e]);
   let doubt = 1;
-  for (const { max, n } of byFamily.values()) {
-    const familyDoubt = (1 - max) * (1 - repeatGain) ** (n - 1);
+  for (const items of byFamily.values()) {
+    const sorted = [...items].sort((a, b) => b.weight - a.weight);
+    let familyDoubt = 1 - sorted[0]!.weight;
+    for (const extra of sorted.slice(1)) familyDoubt *= 1 - (extra.gain ?? repeatGain);
     doubt *= familyDoubt;
   }
   return Math.round((1 - doubt) * 1000) / 1000;
@@ -256,7 +255,16 @@ function handleEvidence(state: IncidentState, e: Evidence, ctx: IncidentContext)
       const d = haversineM([e.lng, e.lat], [incident.lng, incident.lat]);
       if (!best || d < best.d) best = { incident, why, d };
     }
-    const linked: LinkedEvidence = { ...e, signal: signal.id, family: signal.family, weight: signal.weight, active: e.kind === 'sensor_alarm', why: '', linkedAt: now };
+    const linked: LinkedEvidence = {
+      ...e,
+      signal: signal.id,
+      family: signal.family,
+      weight: signal.weight,
+      ...(signal.repeatGain !== undefined ? { gain: signal.repeatGain } : {}),
+      active: e.kind === 'sensor_alarm',
+      why: '',
+      linkedAt: now,
+    };
     if (best) {
       const existing = best.incident.evidence.find((x) => x.id === e.id);
       if (existing) {

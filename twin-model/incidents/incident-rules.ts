@@ -27,6 +27,8 @@ const signalSchema = z
      * `event`: a discrete report.
      */
     evidence: z.enum(['sensor_alarm', 'area_share', 'event']),
+    /** Overrides the rule's repeatGain for this signal (0: more of it adds nothing, e.g. more rain gauges in the same rain). */
+    repeatGain: z.number().min(0).max(1).optional(),
     /** For area_share: the share of the district's sensors that must be in alarm. */
     minShare: z.number().gt(0).max(1).optional(),
     sensorKinds: z.array(z.enum(SENSOR_KINDS)).min(1).optional(),
