@@ -17,11 +17,36 @@ function help(): string {
   ingest   MQTT -> ClickHouse only (needs CITYTWIN_MQTT_URL; share topics with CITYTWIN_MQTT_SHARE_GROUP);
            GET /api/health and /metrics on CITYTWIN_HTTP_PORT, counters on citytwin/v1/system/ingest/<id>/stats
   web      twin and web console only (needs CITYTWIN_MQTT_URL; several nodes with CITYTWIN_REDIS_URL)
+  simulate        the city simulator alone, publishing to CITYTWIN_MQTT_URL
   hash-password   read a password on stdin, print its scrypt hash (gateway credentials)
 
 environment:
 ${rows}
 `;
+}
+
+/** `citytwin simulate`: the city simulator alone, publishing to CITYTWIN_MQTT_URL like real gateways. */
+async function simulate(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig(process.env, { simulate: true });
+  } catch (err) {
+    process.stderr.write(`citytwin: ${(err as Error).message}\n`);
+    process.exit(2);
+  }
+  if (!config.mqttUrl) {
+    process.stderr.write('citytwin: simulate needs a broker: set CITYTWIN_MQTT_URL (e.g. mqtt://127.0.0.1:1883)\n');
+    process.exit(2);
+  }
+  const { generateCity } = await import('../twin-model/city/index.ts');
+  const { CitySimulator } = await import('../simulations/index.ts');
+  const city = generateCity({ seed: config.citySeed, sensorCount: config.sensorCount });
+  const sim = new CitySimulator({ brokerUrl: config.mqttUrl, city, seed: config.citySeed, scenario: config.scenario, timeScale: config.timeScale });
+  await sim.start();
+  process.stdout.write(`simulating ${city.sensorSites.length} sensors (scenario ${config.scenario}, time scale ${config.timeScale}) on ${config.mqttUrl}\n`);
+  const stop = () => void sim.stop().then(() => process.exit(0));
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
 }
 
 async function main(): Promise<void> {
@@ -43,8 +68,12 @@ async function main(): Promise<void> {
     process.stdout.write(`${await hashPassword(password)}\n`);
     return;
   }
+  if (arg === 'simulate') {
+    await simulate();
+    return;
+  }
   if (!(ROLES as readonly string[]).includes(arg)) {
-    process.stderr.write(`citytwin: unknown command "${arg}"; expected one of ${ROLES.join(', ')}, help\n`);
+    process.stderr.write(`citytwin: unknown command "${arg}"; expected one of ${ROLES.join(', ')}, simulate, hash-password, help\n`);
     process.exit(2);
   }
   const role = arg as Role;
