@@ -32,3 +32,42 @@ export async function waitFor<T>(what: string, check: () => T | Promise<T>, time
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
+
+/** A server process a test started; `stop()` ends it and removes its directory. */
+export interface ServerProcess {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Spawns a real server (Mosquitto, Redis …) and resolves once it accepts TCP connections on
+ * `port`; its stderr is quoted if it never does.
+ */
+export async function spawnServer(what: string, command: string, args: string[], port: number, url: string, dir: { remove(): void }): Promise<ServerProcess> {
+  const { spawn } = await import('node:child_process');
+  const { connect } = await import('node:net');
+  const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  await waitFor(`${what} on port ${port} (${stderr})`, () =>
+    new Promise<boolean>((resolve) => {
+      const s = connect(port, '127.0.0.1', () => {
+        s.end();
+        resolve(true);
+      });
+      s.on('error', () => resolve(false));
+    }),
+  );
+  return {
+    url,
+    port,
+    stop: async () => {
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        await new Promise((r) => child.once('exit', r));
+      }
+      dir.remove();
+    },
+  };
+}

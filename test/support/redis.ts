@@ -1,13 +1,7 @@
 /** Starts a real Redis (Debian `redis-server`) on a free loopback port for a test. */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { connect } from 'node:net';
-import { freePort, tempDir, waitFor } from './fixtures.ts';
+import { freePort, spawnServer, tempDir, type ServerProcess } from './fixtures.ts';
 
-export interface RedisServer {
-  url: string;
-  port: number;
-  stop(): Promise<void>;
-}
+export type RedisServer = ServerProcess;
 
 export const REDIS_BIN = '/usr/bin/redis-server';
 
@@ -15,29 +9,6 @@ export const REDIS_BIN = '/usr/bin/redis-server';
 export async function startRedis(): Promise<RedisServer> {
   const port = await freePort();
   const dir = tempDir('redis');
-  const child: ChildProcess = spawn(REDIS_BIN, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir.path, '--loglevel', 'warning'], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  await waitFor(`redis-server on port ${port} (${stderr})`, () =>
-    new Promise<boolean>((resolve) => {
-      const s = connect(port, '127.0.0.1', () => {
-        s.end();
-        resolve(true);
-      });
-      s.on('error', () => resolve(false));
-    }),
-  );
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    port,
-    stop: async () => {
-      if (child.exitCode === null) {
-        child.kill('SIGTERM');
-        await new Promise((r) => child.once('exit', r));
-      }
-      dir.remove();
-    },
-  };
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir.path, '--loglevel', 'warning'];
+  return spawnServer('redis-server', REDIS_BIN, args, port, `redis://127.0.0.1:${port}`, dir);
 }
