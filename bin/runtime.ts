@@ -26,7 +26,8 @@ import {
 } from '../ingest/index.ts';
 import { CitySimulator } from '../simulations/index.ts';
 import { cityBasemap, districtAt, generateCity } from '../twin-model/city/index.ts';
-import { countByState, isSystemTopic, parseDataPayload, parseMetaPayload, parseTopic, topics, type CityBasemap, type CityModel } from '../twin-model/index.ts';
+import { countByState, isSystemTopic, parseDataPayload, parseEventPayload, parseMetaPayload, parseTopic, topics, type CityBasemap, type CityModel } from '../twin-model/index.ts';
+import { IncidentStore } from '../web/server/incident-store.ts';
 import type { HealthReport } from '../web/server/api-routes.ts';
 import { TwinService } from '../web/server/twin-service.ts';
 import { AuthService } from '../web/server/auth/auth-service.ts';
@@ -129,10 +130,25 @@ export async function startCityTwin(config: CityTwinConfig, role: Role, log: Log
       }
     }
 
-    const twin = withWeb ? new TwinService({ city, districtAt: city ? (lng, lat) => districtAt(city, lng, lat)?.code ?? null : undefined }) : null;
+    const twin = withWeb
+      ? new TwinService({
+          city,
+          districtAt: city ? (lng, lat) => districtAt(city, lng, lat)?.code ?? null : undefined,
+          // A report is placed in the city when it falls in one of its districts.
+          ...(city ? { inCity: (lng: number, lat: number) => districtAt(city, lng, lat) !== null } : {}),
+          log: (level, msg) => log(level, msg),
+        })
+      : null;
+    let incidentStore: IncidentStore | null = null;
     if (twin) {
+      // Every incident change is stored (event-sourced); the open ones come back at start.
+      incidentStore = new IncidentStore(clickhouse);
+      await incidentStore.init();
+      twin.useIncidentStore(incidentStore);
       const n = await twin.rebuildFrom(clickhouse);
-      log('info', `twin rebuilt from storage: ${n} sensors`);
+      log('info', `twin rebuilt from storage: ${n} sensors, ${twin.activeIncidents().length} open incidents`);
+      // Runs before ClickHouse closes (closers run in reverse): the last changes are stored.
+      closers.push(() => twin.close());
     }
 
     let brokerUp = false;
@@ -157,6 +173,7 @@ export async function startCityTwin(config: CityTwinConfig, role: Role, log: Log
           onReadings: (entity, id, readings) => {
             if (entity === 'sensor') twin.onReadings(id, readings);
           },
+          onEvent: (event) => twin.onEvent(event),
         });
       }
       const pipeline = ingest.pipeline;
@@ -188,6 +205,9 @@ export async function startCityTwin(config: CityTwinConfig, role: Role, log: Log
           } else if (t.topic.kind === 'sensor_data') {
             const d = parseDataPayload(payload, t.topic.id, at);
             if (d.ok && d.readings.length) twin.onReadings(t.topic.id, d.readings);
+          } else if (t.topic.kind === 'event') {
+            const e = parseEventPayload(payload, t.topic.source, at);
+            if (e.ok) twin.onEvent(e.event);
           }
         },
         onStatus: (up, err) => {
@@ -319,6 +339,7 @@ export async function startCityTwin(config: CityTwinConfig, role: Role, log: Log
         basemap,
         stats,
         health,
+        incidentStore,
         // Security counters: logins, refusals, and the broker's per-client refused publishes.
         metricsText: () => {
           const a = auth!.counters;

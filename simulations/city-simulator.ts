@@ -26,6 +26,8 @@ import {
 } from './payload-encoding.ts';
 import { createWeather, type RainstormOptions, type Weather, type WeatherScenario } from './rainstorm.ts';
 import { sampleSignals } from './signal-patterns.ts';
+import { StormReports, type StormReportOptions } from './storm-reports.ts';
+import { topics } from '../twin-model/messages/topics.ts';
 
 /** Options of {@link CitySimulator}. */
 export interface CitySimulatorOptions {
@@ -68,6 +70,11 @@ export interface CitySimulatorOptions {
   stamp?: 'wall' | 'simulated';
   /** When the rainstorm's first rain falls (epoch ms, simulated). @default startMs + 60 s */
   stormStartMs?: number;
+  /**
+   * Hotline cases and video detections near flooded underpasses (rainstorm only), or false for
+   * none. @default the defaults of simulations/storm-reports.ts
+   */
+  reports?: Partial<StormReportOptions> | false;
   /** Shape of the rainstorm (track, speed, intensity, size). */
   rainstorm?: Partial<RainstormOptions>;
   /** Daily mean air temperature (°C). @default 27 */
@@ -108,6 +115,8 @@ export interface SimulatorStats {
   /** Publishes that failed, and connection errors seen. */
   publishErrors: number;
   connectionErrors: number;
+  /** Hotline cases and video detections published (rainstorm scenario). */
+  reports: number;
   byKind: Record<SensorKind, KindStats>;
 }
 
@@ -228,6 +237,9 @@ export class CitySimulator {
   private readonly seed: number;
 
   private weatherField: Weather | undefined;
+  private reports: StormReports | undefined;
+  /** Simulated time up to which reports have been published. */
+  private reportsUpToMs = 0;
   private client: MqttClient | undefined;
   private timer: ReturnType<typeof setInterval> | undefined;
   private state: 'idle' | 'starting' | 'running' | 'stopped' = 'idle';
@@ -247,6 +259,7 @@ export class CitySimulator {
     badMessages: 0,
     skippedSamples: 0,
     publishErrors: 0,
+    reports: 0,
     connectionErrors: 0,
   };
   private readonly byKind = emptyKindStats();
@@ -346,6 +359,10 @@ export class CitySimulator {
     this.wallStartMs = this.clock();
     this.simOriginMs = this.simStartMs ?? this.wallStartMs;
     this.weatherField = this.buildWeather(this.simOriginMs);
+    if (this.options.scenario === 'rainstorm' && this.options.reports !== false) {
+      this.reports = new StormReports(this.options.city.sensorSites, this.weatherField, this.seed, this.options.reports ?? {});
+      this.reportsUpToMs = this.simOriginMs;
+    }
     this.state = 'running';
     for (const s of this.sensors) {
       const { intervalMs, phaseMs } = s.schedule;
@@ -388,6 +405,14 @@ export class CitySimulator {
     const now = this.simNow();
     if (this.inFlight < this.maxInFlight) {
       for (const s of this.sensors) this.advance(s, now);
+    }
+    if (this.reports && now > this.reportsUpToMs) {
+      // People call and cameras flag standing water while it stands: evidence beside the gauges.
+      for (const r of this.reports.due(this.reportsUpToMs, now)) {
+        this.send(topics.event(r.source), JSON.stringify({ ...r.event, ts: this.stampOf(r.simMs) }));
+        this.counters.reports++;
+      }
+      this.reportsUpToMs = now;
     }
     if (this.late.length > 0) {
       const stillLate: LateMessage[] = [];

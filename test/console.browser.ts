@@ -84,6 +84,16 @@ describe('the console in Chromium', () => {
     expect(shown).toMatch(/[A-Za-z]+-\d+/);
     await expect.poll(() => page.getByTestId('sensor-chart').locator('canvas').count(), { timeout: 10_000 }).toBeGreaterThan(0);
     await page.screenshot({ path: 'test-results/console-sensor.png' });
+    // With the sensor panel open the incident queue sits to its left, never under it.
+    const queue = await page.getByTestId('incident-panel').boundingBox();
+    const sensorBox = await panel.boundingBox();
+    expect(queue!.x + queue!.width).toBeLessThanOrEqual(sensorBox!.x);
+    const firstIncident = await page.evaluate(() => window.__citytwin!.incidentIds()[0] ?? null);
+    if (firstIncident) {
+      await page.evaluate((id) => window.__citytwin!.selectIncident(id), firstIncident);
+      await page.screenshot({ path: 'test-results/console-sensor-incident.png' });
+      await page.evaluate(() => window.__citytwin!.selectIncident(null));
+    }
   });
 
   it('switches to English and back', async () => {

@@ -51,11 +51,13 @@ interface Live {
   ids: string[];
   seenIds: Set<string>;
   error: Error | null;
+  incidentLists: number;
+  incidentUpdates: number;
 }
 
 function connectLive(token: unknown, extra: Record<string, unknown> = {}): Live {
   const socket = connectSocket(base, { transports: ['websocket'], reconnection: false, auth: token === undefined ? {} : { token }, ...extra });
-  const live: Live = { socket, snapshots: [], deltas: [], stats: 0, refused: [], ids: [], seenIds: new Set(), error: null };
+  const live: Live = { socket, snapshots: [], deltas: [], stats: 0, refused: [], ids: [], seenIds: new Set(), error: null, incidentLists: 0, incidentUpdates: 0 };
   socket.on('connect', () => socket.emit('resume', { epoch: null, lastSeq: null }));
   socket.on('connect_error', (err) => (live.error = err));
   socket.on('snapshot', (s: SnapshotMessage) => {
@@ -75,6 +77,8 @@ function connectLive(token: unknown, extra: Record<string, unknown> = {}): Live 
     for (const i of typedField(Uint32Array, d.index)) if (live.ids[i]) live.seenIds.add(live.ids[i]!);
   });
   socket.on('stats', () => live.stats++);
+  socket.on('incidents', () => live.incidentLists++);
+  socket.on('incident', () => live.incidentUpdates++);
   socket.on('refused', (r: { event: string; reason: string }) => live.refused.push(r));
   return live;
 }
@@ -160,12 +164,16 @@ describe('the policy on every route and socket event', () => {
       const live = connectLive(token);
       await waitFor('a connection', () => live.socket.connected || live.error);
       await publishSensor('sec-pub', 'public', 8 + Math.random());
+      // A manual report opens an incident on its own: every reader gets an `incident` event.
+      await publisher.publishAsync('citytwin/v1/events/sec-manual', JSON.stringify({ id: `r-${role}-${Date.now()}`, ts: Date.now(), type: 'manual_report', category: 'waterlogging', lng: 114.31, lat: 30.56 }), { qos: 1 });
       await new Promise((r) => setTimeout(r, 1500));
       const seen: Record<SocketEventName, boolean> = {
         resume: live.refused.every((r) => r.event !== 'resume'),
         snapshot: live.snapshots.length > 0,
         delta: live.deltas.length > 0,
         stats: live.stats > 0,
+        incidents: live.incidentLists > 0,
+        incident: live.incidentUpdates > 0,
       };
       for (const [event, def] of Object.entries(SOCKET_EVENTS)) expect([event, seen[event as SocketEventName]]).toEqual([event, hasPermission([role], def.permission)]);
       live.socket.close();

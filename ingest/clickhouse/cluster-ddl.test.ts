@@ -50,6 +50,7 @@ describe('cluster DDL (CITYTWIN_CLICKHOUSE_CLUSTER)', () => {
       events: 'cityHash64(source, id)',
       unit_positions: 'cityHash64(unit_id)',
       dead_letters: 'cityHash64(topic, received_at)',
+      incident_changes: 'cityHash64(incident_id)',
     });
     // Tables without a listed key hash their ORDER BY key; none uses rand() (a retry must split alike).
     for (const key of Object.values(keys)) expect(key).toMatch(/^cityHash64\(/);

@@ -42,6 +42,8 @@ const SHARDING_KEYS: Readonly<Record<string, string>> = {
   events: 'cityHash64(source, id)',
   unit_positions: 'cityHash64(unit_id)',
   dead_letters: 'cityHash64(topic, received_at)',
+  // One incident's whole history on one shard: its rebuild and history are single-shard reads.
+  incident_changes: 'cityHash64(incident_id)',
 };
 
 const CREATE_TABLE = /^CREATE TABLE IF NOT EXISTS (\w+) \(([\s\S]*)\)\s*ENGINE = (\w+)(?:\(([^)]*)\))?([\s\S]*)$/;

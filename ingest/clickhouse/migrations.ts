@@ -30,6 +30,26 @@ export interface Migration {
 /** Deduplicates retried inserts that carry the same insert_deduplication_token. */
 const DEDUP = 'SETTINGS non_replicated_deduplication_window = 10000';
 
+/**
+ * The event-sourced incident store (web/server/incident-store.ts): one row per change the
+ * correlator or an operator makes, carrying the incident as it is after the change. Ordered by
+ * incident and sequence, so an incident's history is one range read.
+ */
+export const INCIDENT_CHANGES_DDL = `CREATE TABLE IF NOT EXISTS incident_changes (
+  incident_id String,
+  seq UInt64,
+  at DateTime64(3, 'UTC'),
+  actor LowCardinality(String),
+  what LowCardinality(String),
+  detail String,
+  type LowCardinality(String),
+  status LowCardinality(String),
+  incident String
+) ENGINE = ReplacingMergeTree
+PARTITION BY toYYYYMM(at)
+ORDER BY (incident_id, seq)
+${DEDUP}`;
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -169,6 +189,12 @@ export const MIGRATIONS: readonly Migration[] = [
       PARTITION BY toYYYYMM(ts)
       ORDER BY (ts, type)`,
     ],
+  },
+  // Numbered 4 by the incident-fusion work; migrations run in version order, so a gap is harmless.
+  {
+    version: 4,
+    name: 'incident changes (event-sourced incident store)',
+    statements: [INCIDENT_CHANGES_DDL],
   },
 ];
 

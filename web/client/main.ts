@@ -29,6 +29,10 @@ import { bearerToken, dropDisplayToken, fetchMe, takeDisplayToken, type Me } fro
 import { LoginView } from './panels/login-view.ts';
 import { UserMenu } from './panels/user-menu.ts';
 import type { StreamSocket } from './stream/live-stream.ts';
+import { IncidentQueue } from './stream/incident-queue.ts';
+import { IncidentPanel } from './panels/incident-panel.ts';
+import { INCIDENT_LAYER_ID, incidentLayers } from './map/incident-layer.ts';
+import type { IncidentView } from '../shared/protocol.ts';
 
 /** Status strip, banner, clock and legend counts refresh this often. */
 const TICK_MS = 500;
@@ -96,7 +100,25 @@ function start(me: Me): void {
   const overlay = new SensorOverlay(map, store, legend.filter, {
     onHover: (row, x, y) => tooltip.show(row, x, y),
     onSelect: (row) => select(store.ids[row] ?? null),
+    onPickExtra: (info) => {
+      if (info.layer?.id !== INCIDENT_LAYER_ID || !incidents) return false;
+      incidents.select((info.object as IncidentView).id);
+      return true;
+    },
   });
+
+  // --- incidents: queue panel, map rings, toast (roles with incidents.read) ---
+  const incidentQueue = new IncidentQueue();
+  let incidentLayerKey = '';
+  const drawIncidents = (): void => {
+    const key = `${incidentQueue.version}:${incidents?.selectedId ?? ''}:${overlay.radiusScale.toFixed(2)}`;
+    if (key === incidentLayerKey) return;
+    incidentLayerKey = key;
+    overlay.setExtraLayers(incidentLayers(incidentQueue.list(), incidents?.selectedId ?? null, overlay.radiusScale));
+  };
+  const incidents = can('incidents.read')
+    ? new IncidentPanel(ui, { queue: incidentQueue, canAct: can('incidents.act'), serverNow, districtName, onSelect: () => drawIncidents() })
+    : null;
 
   function select(id: string | null): void {
     document.body.classList.toggle('panel-open', id !== null);
@@ -190,6 +212,8 @@ function start(me: Me): void {
       countsDirty = false;
     }
     if (counts) legend.update(counts, overlay.drawnCount);
+    incidents?.render();
+    drawIncidents();
     tooltip.refresh();
     document.body.dataset.ready = String(isReady());
   }
@@ -203,6 +227,7 @@ function start(me: Me): void {
     legend.renderLabels();
     strip.renderLabels();
     panel.renderLabels();
+    incidents?.renderLabels();
     if (!basemapNotice.hidden) setText(basemapNotice, t('map.basemapError'));
     tick();
   }
@@ -212,6 +237,7 @@ function start(me: Me): void {
   });
   document.addEventListener('keydown', (e) => {
     if (e.key === 'Escape' && panel.selectedId) select(null);
+    else if (e.key === 'Escape' && incidents?.selectedId) incidents.select(null);
   });
 
   renderLabels();
@@ -230,6 +256,25 @@ function start(me: Me): void {
   socket.on('refused', (msg) => {
     if (msg.event === 'connection') signedOut();
     else console.warn(`[citytwin] refused: ${msg.reason}`);
+  });
+  // Queue and rings redraw once per frame however many changes arrive (a storm links often).
+  let incidentFrame = 0;
+  const redrawIncidents = (): void => {
+    if (incidentFrame) return;
+    incidentFrame = requestAnimationFrame(() => {
+      incidentFrame = 0;
+      incidents?.render();
+      drawIncidents();
+    });
+  };
+  socket.on('incidents', (msg) => {
+    incidents?.announce(incidentQueue.reset(msg));
+    redrawIncidents();
+  });
+  socket.on('incident', (msg) => {
+    if (incidentQueue.apply(msg)) incidents?.announce([msg.incident.id]);
+    incidents?.changed(msg.incident.id);
+    redrawIncidents();
   });
   stream.start(socket);
 
@@ -259,6 +304,17 @@ function start(me: Me): void {
     },
     freshness: () => stream.freshness(),
     streamCounters: () => ({ ...stream.counters }),
+    incidentCount: () => incidentQueue.size,
+    incidentIds: () => incidentQueue.list().map((i) => i.id),
+    selectIncident: (id) => incidents?.select(id),
+    selectedIncident: () => incidents?.selectedId ?? null,
+    projectIncident: (id) => {
+      const i = incidentQueue.get(id);
+      if (!i) return null;
+      const p = map.project([i.lng, i.lat]);
+      const rect = map.getContainer().getBoundingClientRect();
+      return [rect.left + p.x, rect.top + p.y];
+    },
   });
 }
 

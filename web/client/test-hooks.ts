@@ -35,6 +35,16 @@ export interface CityTwinTestHooks {
   freshness(): Freshness;
   /** Snapshots, deltas applied / ignored, resume requests sent. */
   streamCounters(): StreamCounters;
+  /** Incidents in the queue (open or acknowledged). */
+  incidentCount(): number;
+  /** Their ids, in queue order (most severe first). */
+  incidentIds(): string[];
+  /** Opens the incident's detail (as a click in the queue would), or closes it with null. */
+  selectIncident(id: string | null): void;
+  /** The incident whose detail is open, or null. */
+  selectedIncident(): string | null;
+  /** Viewport position (CSS px) of an incident's ring, or null if it is not in the queue. */
+  projectIncident(id: string): [number, number] | null;
 }
 
 declare global {

@@ -8,21 +8,11 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { queryRows } from '../../ingest/index.ts';
 import type { Incident, IncidentChange } from '../../twin-model/index.ts';
 
-/** DDL of the table (applied by migration 4 in ingest/clickhouse/migrations.ts). */
-export const INCIDENT_CHANGES_DDL = `CREATE TABLE IF NOT EXISTS incident_changes (
-  incident_id String,
-  seq UInt64,
-  at DateTime64(3, 'UTC'),
-  actor LowCardinality(String),
-  what LowCardinality(String),
-  detail String,
-  type LowCardinality(String),
-  status LowCardinality(String),
-  incident String
-) ENGINE = ReplacingMergeTree
-PARTITION BY toYYYYMM(at)
-ORDER BY (incident_id, seq)
-SETTINGS non_replicated_deduplication_window = 10000`;
+/**
+ * DDL of the table: migration 4 in ingest/clickhouse/migrations.ts, where it is defined so the
+ * migrations (run by every writing process) do not import the web server; re-exported here.
+ */
+export { INCIDENT_CHANGES_DDL } from '../../ingest/clickhouse/migrations.ts';
 
 interface ChangeRow {
   incident_id: string;

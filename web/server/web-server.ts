@@ -15,6 +15,9 @@ import { authRoutes, clientAddress } from './auth/auth-routes.ts';
 import type { AuthService } from './auth/auth-service.ts';
 import { attachSocketAuth } from './auth/socket-auth.ts';
 import { joinRedisCluster, singleNode, type InterServerEvents, type WebCluster } from './cluster-bus.ts';
+import { clearanceMask } from './auth/classification.ts';
+import { compareIncidents, incidentViewer } from './incident-view.ts';
+import type { IncidentView } from '../shared/protocol.ts';
 
 export interface WebServerOptions extends ApiDeps {
   host: string;
@@ -203,6 +206,27 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       void socket.join(`live:${feed.key}`);
     });
     if (sockets.may(principal, 'stats')) void socket.join('stats');
+    if (sockets.may(principal, 'incidents')) {
+      // One room per clearance: each gets the incidents with the evidence it may see.
+      const room = incidentRoom(principal.clearance);
+      void socket.join(room);
+      const view = incidentViews.get(room)!.view;
+      socket.emit('incidents', { serverTime: Date.now(), incidents: options.twin.activeIncidents().sort(compareIncidents).map(view) });
+    }
+  });
+
+  /** Incident rooms by clearance mask, with the filter for that clearance. */
+  const incidentViews = new Map<string, { view: (i: Parameters<ReturnType<typeof incidentViewer>>[0]) => IncidentView }>();
+  const incidentRoom = (clearance: Parameters<typeof clearanceMask>[0]): string => {
+    const room = `incidents:m${clearanceMask(clearance)}`;
+    if (!incidentViews.has(room)) incidentViews.set(room, { view: incidentViewer(clearance, options.twin.classifyEvidence) });
+    return room;
+  };
+  // `io.local`: each web node runs its own twin and correlator (as for deltas, cluster-bus.ts).
+  const stopIncidents = options.twin.onIncidentChanges((changes) => {
+    for (const [room, { view }] of incidentViews) {
+      for (const c of changes) io.local.to(room).emit('incident', { at: c.at, actor: c.actor, what: c.what, detail: c.detail, incident: view(c.incident) });
+    }
   });
 
   // Before listening, so that no client connects to a node that is not yet in the cluster.
@@ -227,6 +251,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     // Leave nothing running (timers, Redis connections) when the port is taken.
     clearInterval(deltaTimer);
     clearInterval(statsTimer);
+    stopIncidents();
     await cluster.close();
     throw err;
   }
@@ -245,6 +270,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     close: async () => {
       clearInterval(deltaTimer);
       clearInterval(statsTimer);
+      stopIncidents();
       sockets.close();
       await io.close();
       await cluster.close();

@@ -8,6 +8,7 @@
  * still holds, or sends a fresh snapshot when the gap is too old or the epoch changed.
  * Replay (later) feeds the same events from stored data.
  */
+import type { Incident, IncidentChange } from '../../twin-model/incidents/incident-correlator.ts';
 import type { SensorKind } from '../../twin-model/vocabulary.ts';
 
 /** One sensor as the map needs it; `i` is its index within the epoch (stable until epoch changes). */
@@ -90,6 +91,50 @@ export interface ServerToClientEvents {
   stats: (msg: StatsMessage) => void;
   /** The server refused an event (the role lacks its permission) or is closing the socket (token revoked or expired). */
   refused: (msg: RefusedMessage) => void;
+  /** The active incidents (open or acknowledged), sent on every (re)connect. */
+  incidents: (msg: IncidentsMessage) => void;
+  /** One incident after a change to it (opened, evidence linked, acknowledged, merged …). */
+  incident: (msg: IncidentUpdateMessage) => void;
+}
+
+/**
+ * An incident as a role receives it: evidence from sensors above the role's classification
+ * clearance is left out, and `hiddenEvidence` says how many items were (so a reader knows the
+ * list is partial without learning what was in it).
+ */
+export interface IncidentView extends Incident {
+  hiddenEvidence: number;
+}
+
+/** `incidents` on the socket: the active incidents now. */
+export interface IncidentsMessage {
+  serverTime: number;
+  incidents: IncidentView[];
+}
+
+/** `incident` on the socket: one change and the incident after it. */
+export interface IncidentUpdateMessage {
+  at: number;
+  actor: string;
+  what: IncidentChange['what'];
+  detail: string;
+  incident: IncidentView;
+}
+
+/** One entry of an incident's history (`GET /api/incidents/{id}`): who did what, when. */
+export interface IncidentHistoryEntry {
+  at: number;
+  actor: string;
+  what: IncidentChange['what'];
+  detail: string;
+  status: Incident['status'];
+  severity: number;
+  confidence: number;
+}
+
+/** `GET /api/incidents/{id}` */
+export interface IncidentDetail extends IncidentView {
+  history: IncidentHistoryEntry[];
 }
 
 /** Why the server refused something on the socket (web/server/auth/policy.ts). */

@@ -61,7 +61,8 @@ export function authHeaders(): Record<string, string> {
 /** Outcome of a call that may need a login. */
 export type AuthResult<T> = { ok: true; value: T } | { ok: false; status: number; error: string };
 
-async function jsonCall<T>(method: string, path: string, body?: unknown): Promise<AuthResult<T>> {
+/** A JSON call to the console's own server, authenticated; failures carry the server's reason. */
+export async function jsonCall<T>(method: string, path: string, body?: unknown): Promise<AuthResult<T>> {
   let res: Response;
   try {
     res = await fetch(path, {

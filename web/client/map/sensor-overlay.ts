@@ -18,6 +18,8 @@ export interface SensorOverlayOptions {
   onHover(row: number, x: number, y: number): void;
   /** A sensor was clicked (store row). */
   onSelect(row: number): void;
+  /** Something drawn by {@link SensorOverlay.setExtraLayers} was clicked; true when it took the click. */
+  onPickExtra?(info: PickingInfo): boolean;
 }
 
 /** Point sizes grow with zoom so that a wall display at street level stays readable. */
@@ -41,6 +43,8 @@ export class SensorOverlay {
   private builtVersion = -1;
   private drawnVersionValue = -1;
   private renders = 0;
+  /** Layers drawn above the sensors by others (incidents), in the same deck.gl canvas. */
+  private extra: Layer[] = [];
 
   constructor(
     private readonly map: MaplibreMap,
@@ -84,6 +88,17 @@ export class SensorOverlay {
   setSelectedRow(row: number): void {
     this.selectedRow = row;
     this.schedule(false);
+  }
+
+  /** Draws `layers` above the sensors (one canvas, one picking pass for both). */
+  setExtraLayers(layers: Layer[]): void {
+    this.extra = layers;
+    this.schedule(false);
+  }
+
+  /** The zoom-dependent size factor the sensors are drawn with. */
+  get radiusScale(): number {
+    return this.zoomScale;
   }
 
   /** Number of sensors in the layer. */
@@ -172,6 +187,7 @@ export class SensorOverlay {
         }),
       );
     }
+    layers.push(...this.extra);
     return layers;
   }
 
@@ -192,6 +208,7 @@ export class SensorOverlay {
   }
 
   private handleClick(info: PickingInfo): void {
+    if (info.picked && info.layer && info.layer.id !== 'sensors' && this.options.onPickExtra?.(info)) return;
     const row = this.rowOfPick(info);
     if (row >= 0) this.options.onSelect(row);
   }

@@ -6,7 +6,8 @@ import { clearanceOf, DEFAULT_CLEARANCE, hasPermission, parseClearance, PERMISSI
 describe('the access policy', () => {
   it('gives admin every permission and display only read access without history', () => {
     expect(permissionsOf(['admin'])).toEqual(Object.keys(PERMISSIONS));
-    expect(permissionsOf(['display'])).toEqual(['live.read', 'stats.read', 'city.read', 'sensors.read', 'account.self']);
+    expect(permissionsOf(['display'])).toEqual(['live.read', 'stats.read', 'city.read', 'sensors.read', 'incidents.read', 'account.self']);
+    expect(hasPermission(['display'], 'incidents.act')).toBe(false);
     expect(hasPermission(['display'], 'sensors.history')).toBe(false);
   });
 

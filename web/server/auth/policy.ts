@@ -15,8 +15,8 @@ export type Role = (typeof ROLES)[number];
 /** What each role is for (shown in docs/security.md). */
 export const ROLE_DESCRIPTIONS: Readonly<Record<Role, string>> = {
   admin: 'integrator / administrator: users, tokens, devices, audit log, everything an operator can do',
-  operator: 'command-center operator: live map, sensor history, dead letters, metrics',
-  dispatcher: 'dispatcher: live map, sensors and their history',
+  operator: 'command-center operator: live map, incidents (acknowledge, merge, split, resolve), sensor history, dead letters, metrics',
+  dispatcher: 'dispatcher: live map, incidents, sensors and their history',
   analyst: 'analyst: live map, history and exports, dead letters',
   leader: 'leader: KPI / big screen, live map and history of what it is cleared for',
   display: 'wall screen: read-only live map with a revocable token, no login prompt',
@@ -39,6 +39,14 @@ export const PERMISSIONS = {
   'sensors.history': { roles: ['admin', 'operator', 'dispatcher', 'analyst', 'leader'], about: 'stored history of a sensor (charts, exports)' },
   /** Rejected messages carry raw device payloads: for those who diagnose the ingest. */
   'ingest.dead-letters': { roles: ['admin', 'operator', 'analyst'], about: 'rejected messages with their raw payloads' },
+  /**
+   * The incident queue and each incident's evidence and history. Wall screens show incidents
+   * too (auto-focus on a new critical one), so `display` reads them; evidence from sensors
+   * above a role's clearance is left out of what it receives.
+   */
+  'incidents.read': { roles: ['admin', 'operator', 'dispatcher', 'analyst', 'leader', 'display'], about: 'incident queue, evidence and history (evidence filtered by clearance)' },
+  /** Acting on incidents (acknowledge, severity, merge, split, false alarm, resolve, close, reopen): the people on duty. */
+  'incidents.act': { roles: ['admin', 'operator', 'dispatcher'], about: 'acknowledge, set severity, merge, split, mark false alarm, resolve, close, reopen incidents' },
   /** Prometheus metrics and health for a logged-in user (loopback and the probe token need no login). */
   'system.metrics': { roles: ['admin', 'operator'], about: 'Prometheus metrics and health when not on loopback' },
   /** Who am I, log out: anyone signed in. */
@@ -69,6 +77,10 @@ export const SOCKET_EVENTS = {
   snapshot: { direction: 'server → client', permission: 'live.read' },
   delta: { direction: 'server → client', permission: 'live.read' },
   stats: { direction: 'server → client', permission: 'stats.read' },
+  /** The active incidents, on every (re)connect. */
+  incidents: { direction: 'server → client', permission: 'incidents.read' },
+  /** One incident after each change to it. */
+  incident: { direction: 'server → client', permission: 'incidents.read' },
 } as const satisfies Record<string, { direction: string; permission: Permission }>;
 
 export type SocketEventName = keyof typeof SOCKET_EVENTS;

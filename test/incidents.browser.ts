@@ -1,0 +1,117 @@
+/**
+ * The incident queue in real Chromium: incidents created over MQTT (manual reports, which open
+ * an incident on their own) appear in the queue and on the map, announce themselves, open with
+ * their evidence and history, and an operator acknowledges one and merges two. Screenshots go
+ * to test-results/ for review.
+ */
+import { mkdirSync } from 'node:fs';
+import mqtt from 'mqtt';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../bin/config.ts';
+import { startCityTwin, type RunningCityTwin } from '../bin/runtime.ts';
+import { collectErrors, launchChromium } from './support/browser.ts';
+import { TEST_ADMIN_PASSWORD } from './support/auth.ts';
+import { tempDir } from './support/fixtures.ts';
+
+import type {} from '../web/client/test-hooks.ts'; // declares window.__citytwin
+
+const dir = tempDir('incidents-browser');
+let app: RunningCityTwin;
+let browser: Browser;
+let page: Page;
+let errors: string[];
+let publisher: mqtt.MqttClient;
+mkdirSync('test-results', { recursive: true });
+
+async function report(id: string, lng: number, lat: number): Promise<void> {
+  const body = { id, ts: Date.now(), type: 'manual_report', category: 'waterlogging', lng, lat, severity: 3, text: '路面积水' };
+  await publisher.publishAsync('citytwin/v1/events/field-staff', JSON.stringify(body), { qos: 1 });
+}
+
+beforeAll(async () => {
+  app = await startCityTwin(
+    loadConfig({
+      CITYTWIN_HTTP_PORT: '0',
+      CITYTWIN_MQTT_PORT: '0',
+      CITYTWIN_DATA_DIR: dir.path,
+      CITYTWIN_SIMULATE: '0',
+      CITYTWIN_SENSORS: '300',
+      CITYTWIN_LOG_LEVEL: 'warn',
+      CITYTWIN_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
+    }),
+    'all',
+  );
+  publisher = await mqtt.connectAsync(app.mqttUrl, { clientId: 'pub-incidents-browser' });
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  errors = collectErrors(page);
+  await page.goto(app.url!);
+  await page.getByTestId('login-username').fill('admin');
+  await page.getByTestId('login-password').fill(TEST_ADMIN_PASSWORD);
+  await page.getByTestId('login-submit').click();
+  await page.waitForFunction(() => window.__citytwin?.ready === true, undefined, { timeout: 30_000 });
+});
+
+afterAll(async () => {
+  await publisher?.endAsync();
+  await browser?.close();
+  await app?.close();
+  dir.remove();
+});
+
+describe('the incident queue in Chromium', () => {
+  let first = '';
+  let second = '';
+
+  it('shows a new incident in the queue, on the map and in a toast', async () => {
+    await expect.poll(() => page.getByTestId('incident-empty').isVisible()).toBe(true);
+    await report('r-1', 114.3, 30.58);
+    await expect.poll(() => page.evaluate(() => window.__citytwin!.incidentCount()), { timeout: 10_000 }).toBe(1);
+    first = (await page.evaluate(() => window.__citytwin!.incidentIds()))[0]!;
+    await expect.poll(() => page.getByTestId('incident-toast').isVisible()).toBe(true);
+    expect(await page.getByTestId('incident-toast').innerText()).toContain('道路积水');
+    const row = page.locator(`[data-testid="incident-row"][data-incident-id="${first}"]`);
+    expect(await row.innerText()).toMatch(/道路积水[\s\S]*待处理/);
+    expect(await page.evaluate((id) => window.__citytwin!.projectIncident(id), first)).not.toBeNull();
+    await page.screenshot({ path: 'test-results/incidents-queue.png' });
+  });
+
+  it('opens an incident with its evidence and history, and acknowledges it', async () => {
+    await page.locator(`[data-testid="incident-row"][data-incident-id="${first}"]`).click();
+    await expect.poll(() => page.getByTestId('incident-detail').isVisible()).toBe(true);
+    expect(await page.evaluate(() => window.__citytwin!.selectedIncident())).toBe(first);
+    await expect.poll(() => page.getByTestId('incident-evidence').innerText()).toMatch(/人工上报[\s\S]*锚点/);
+    await expect.poll(() => page.getByTestId('incident-history').innerText()).toContain('事件生成');
+    await page.getByTestId('incident-action-acknowledge').click();
+    await expect.poll(() => page.getByTestId('incident-detail-status').innerText()).toBe('已确认');
+    await expect.poll(() => page.getByTestId('incident-history').innerText()).toMatch(/确认[\s\S]*admin/);
+    await page.screenshot({ path: 'test-results/incidents-detail.png' });
+  });
+
+  it('merges a second incident into the first', async () => {
+    await report('r-2', 114.3, 30.55);
+    await expect.poll(() => page.evaluate(() => window.__citytwin!.incidentCount()), { timeout: 10_000 }).toBe(2);
+    second = (await page.evaluate((f) => window.__citytwin!.incidentIds().find((id) => id !== f), first))!;
+    await expect.poll(() => page.getByTestId('incident-merge-select').locator(`option[value="${second}"]`).count()).toBe(1);
+    await page.getByTestId('incident-merge-select').selectOption(second);
+    await page.getByTestId('incident-action-merge').click();
+    await expect.poll(() => page.evaluate(() => window.__citytwin!.incidentCount()), { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => page.getByTestId('incident-evidence').locator('li').count()).toBe(2);
+    await expect.poll(() => page.getByTestId('incident-history').innerText()).toContain('合并事件');
+    expect(app.twin!.incident(second)!.status).toBe('closed');
+    await page.screenshot({ path: 'test-results/incidents-merged.png' });
+  });
+
+  it('speaks English on the toggle', async () => {
+    await page.getByTestId('language-toggle').click();
+    await expect.poll(() => page.getByTestId('incident-panel').innerText()).toMatch(/Incidents[\s\S]*Waterlogging[\s\S]*Acknowledged/);
+    expect(await page.getByTestId('incident-evidence').innerText()).toMatch(/Manual report/);
+    await page.screenshot({ path: 'test-results/incidents-en.png' });
+    await page.getByTestId('language-toggle').click();
+  });
+
+  it('logs no errors', () => {
+    expect(errors).toEqual([]);
+  });
+});
