@@ -216,6 +216,17 @@ describe('data classification', () => {
       for (const id of hidden) expect(live.seenIds.has(id)).toBe(false);
       // Each view numbers its own sensors densely, so indices never point at hidden rows.
       expect(live.snapshots[0]!.sensors.every((s, k) => s.i === k)).toBe(true);
+      // The status strip's counts cover only what the role may see (no count of hidden sensors).
+      const stats = await call(base, token, 'GET', '/api/stats');
+      if (stats.status === 200) {
+        const mine = (await call(base, token, 'GET', '/api/sensors?limit=10000')).body.total as number;
+        const everyone = (await call(base, admin, 'GET', '/api/sensors?limit=10000')).body.total as number;
+        expect(stats.body.sensorsTotal).toBe(mine);
+        expect(everyone - mine).toBeGreaterThanOrEqual(hidden.length);
+        expect(Object.values(stats.body.byState as Record<string, number>).reduce((a, b) => a + b, 0)).toBe(mine);
+      } else {
+        expect(stats.status).toBe(403);
+      }
       live.socket.close();
     });
   }

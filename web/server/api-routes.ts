@@ -28,7 +28,7 @@ import type { IncidentStore } from './incident-store.ts';
 import { compareIncidents, historyEntry, incidentViewer } from './incident-view.ts';
 import { queryLatest, querySensorHistory } from './history-queries.ts';
 import { HttpError, route, timeParam, type RawResponse, type Route } from './http-router.ts';
-import { summarize } from './live-stream.ts';
+import { ClassifiedView, summarize } from './live-stream.ts';
 import type { TwinService } from './twin-service.ts';
 import type { Principal } from './auth/auth-service.ts';
 import { UNCLASSIFIED_AS } from './auth/policy.ts';
@@ -221,8 +221,13 @@ export function apiRoutes(deps: ApiDeps): Route[] {
       permission: 'stats.read',
       tag: 'system',
       summary: 'The live figures of the status strip (also pushed on the socket as `stats`)',
-      response: 'StatsMessage',
-      handler: () => deps.stats(),
+      response: 'StatsMessage (sensor counts within the caller\'s clearance)',
+      handler: ({ principal }) => {
+        const all = deps.stats();
+        if (!principal) return all;
+        const feed = deps.twin.stream.feedFor(principal.clearance);
+        return feed instanceof ClassifiedView ? { ...all, sensorsTotal: feed.size, byState: feed.countByState() } : all;
+      },
     }),
     route({
       method: 'GET',

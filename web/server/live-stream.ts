@@ -18,7 +18,7 @@ import {
   type TwinChanges,
   type TwinState,
 } from '../../twin-model/index.ts';
-import type { Classification } from '../../twin-model/index.ts';
+import { stateName, type Classification, type SensorStateName } from '../../twin-model/index.ts';
 import type { DeltaMessage, ResumeRequest, SensorSummary, SnapshotMessage } from '../shared/protocol.ts';
 import { clearanceMask, CLASS_BIT, type SensorClassifier } from './auth/classification.ts';
 import { UNCLASSIFIED_AS } from './auth/policy.ts';
@@ -227,6 +227,13 @@ export class ClassifiedView implements StreamFeed {
   /** Number of sensors in the view. */
   get size(): number {
     return this.toTwin.length;
+  }
+
+  /** Sensors in the view per display state (the status strip must not count what it cannot show). */
+  countByState(): Record<SensorStateName, number> {
+    const counts: Record<SensorStateName, number> = { normal: 0, warning: 0, alarm: 0, stale: 0, unregistered: 0 };
+    for (const i of this.toTwin) counts[stateName(this.twin.sensors[i]!.state)]++;
+    return counts;
   }
 
   private allowed(i: number): boolean {

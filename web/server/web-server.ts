@@ -205,7 +205,8 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       // Joined after the catch-up, so broadcast deltas follow it in order.
       void socket.join(`live:${feed.key}`);
     });
-    if (sockets.may(principal, 'stats')) void socket.join('stats');
+    // Stats per clearance view: sensor counts cover only what the view may show.
+    if (sockets.may(principal, 'stats')) void socket.join(`stats:${feed.key}`);
     if (sockets.may(principal, 'incidents')) {
       // One room per clearance: each gets the incidents with the evidence it may see.
       const room = incidentRoom(principal.clearance);
@@ -237,7 +238,13 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     // One delta per clearance view, each to its own room (auth/policy.ts, live-stream.ts).
     for (const { key, delta } of stream.nextDeltas()) io.local.to(`live:${key}`).emit('delta', delta);
   }, options.deltaIntervalMs ?? 100);
-  const statsTimer = setInterval(() => io.local.to('stats').emit('stats', options.stats()), 1000);
+  const statsTimer = setInterval(() => {
+    const all = options.stats();
+    io.local.to('stats:all').emit('stats', all);
+    for (const view of stream.classifiedViews()) {
+      io.local.to(`stats:${view.key}`).emit('stats', { ...all, sensorsTotal: view.size, byState: view.countByState() });
+    }
+  }, 1000);
 
   try {
     await new Promise<void>((resolveListen, reject) => {
