@@ -71,7 +71,7 @@ describe('applyIncidentInput', () => {
     expect(changes[0]!.what).toBe('opened');
     expect(inc).toMatchObject({ type: 'waterlogging', status: 'open', confidence: 0.73, district: '420106' });
     expect(inc.evidence.map((e) => e.id).sort()).toEqual(['alarm:wl-1', 'event:hotline:c1']);
-    expect(inc.evidence.find((e) => e.id === 'alarm:wl-1')!.why).toBe('222 m away (limit 600 m), 2 min apart');
+    expect(inc.evidence.find((e) => e.id === 'alarm:wl-1')!.why).toBe('223 m away (limit 600 m), 2 min apart');
     expect(inc.evidence.find((e) => e.id === 'event:hotline:c1')!.why).toMatch(/^anchor/);
   });
 

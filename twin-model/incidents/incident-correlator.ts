@@ -8,7 +8,6 @@
  * is returned as an `IncidentChange` carrying the incident as it is after the change; storing
  * those changes is the event-sourced incident store, and `rebuildIncidents` replays them.
  */
-import { haversineM } from '../city/city-queries.ts';
 import type { IncidentType, SensorKind } from '../vocabulary.ts';
 import { DEFAULT_INCIDENT_RULES, type EvidenceFamily, type IncidentRule, type IncidentSignal } from './incident-rules.ts';
 
@@ -71,6 +70,8 @@ export interface Incident {
   /** The twin proposes resolution and waits for an operator (rules with operatorConfirms). */
   resolutionProposed: boolean;
   evidence: LinkedEvidence[];
+  /** Evidence linked beyond MAX_EVIDENCE_PER_INCIDENT (counted, not listed). */
+  moreEvidence?: number;
 }
 
 export type IncidentAction =
@@ -124,6 +125,45 @@ export function createIncidentState(rules: ReadonlyMap<IncidentType, IncidentRul
 }
 
 const LEVEL_RANK = { warning: 1, alarm: 2 } as const;
+/** Evidence kept per incident; beyond it only counted (confidence has long saturated by then). */
+export const MAX_EVIDENCE_PER_INCIDENT = 300;
+/** Closed, resolved and false-alarm incidents stay in memory this long (they are in the store). */
+const INACTIVE_RETENTION_MS = 24 * 3600_000;
+
+const signalMaps = new WeakMap<IncidentRule, Map<string, IncidentSignal>>();
+/** A rule's signal by id (cached: looked up for every pending item on the hot path). */
+const reachOf = new WeakMap<IncidentRule, number>();
+/** The farthest any evidence of a rule can link, in degrees of latitude (a cheap prefilter). */
+function reachDeg(rule: IncidentRule): number {
+  let r = reachOf.get(rule);
+  if (r === undefined) {
+    const metres = rule.spatial.sameDistrict ? Number.POSITIVE_INFINITY : Math.max(rule.spatial.radiusM, ...rule.signals.map((x) => Math.max(x.radiusM ?? 0, x.joinRadiusM ?? 0)));
+    r = metres / M_PER_DEG;
+    reachOf.set(rule, r);
+  }
+  return r;
+}
+
+function signalOf(rule: IncidentRule, id: string): IncidentSignal | undefined {
+  let map = signalMaps.get(rule);
+  if (!map) {
+    map = new Map(rule.signals.map((x) => [x.id, x]));
+    signalMaps.set(rule, map);
+  }
+  return map.get(id);
+}
+
+const M_PER_DEG = 111_320;
+/**
+ * Equirectangular distance in metres: within 0.1% of the great-circle distance at city scale
+ * (a few kilometres) and several times cheaper, which matters when a flood of reports is
+ * compared with thousands of pending ones.
+ */
+function distanceM(aLng: number, aLat: number, bLng: number, bLat: number): number {
+  const x = (bLng - aLng) * Math.cos(((aLat + bLat) / 2) * (Math.PI / 180));
+  const y = bLat - aLat;
+  return Math.sqrt(x * x + y * y) * M_PER_DEG;
+}
 /** Pending evidence kept per incident type (newest first out of the window or the cap). */
 const MAX_PENDING_PER_TYPE = 5000;
 const ACTIVE: ReadonlySet<IncidentStatus> = new Set(['open', 'acknowledged']);
@@ -188,7 +228,7 @@ function linkReason(
     // One underpass, bridge or hall is one place: a different asset is a different incident.
     return e.assetId === anchor.assetId ? `same asset ${e.assetId}, ${minutes} min apart` : null;
   }
-  const d = haversineM([e.lng, e.lat], [anchor.lng, anchor.lat]);
+  const d = distanceM(e.lng, e.lat, anchor.lng, anchor.lat);
   const radius = signal.radiusM ?? rule.spatial.radiusM;
   if (d <= radius) return `${Math.round(d)} m away (limit ${radius} m), ${minutes} min apart`;
   if (joining && signal.joinRadiusM && d <= signal.joinRadiusM) return `spill-over: ${Math.round(d)} m from the incident (limit ${signal.joinRadiusM} m), ${minutes} min apart`;
@@ -252,7 +292,7 @@ function handleEvidence(state: IncidentState, e: Evidence, ctx: IncidentContext)
       if (incident.type !== rule.type || !ACTIVE.has(incident.status)) continue;
       const why = linkReason(rule, signal, e, incident, true);
       if (!why) continue;
-      const d = haversineM([e.lng, e.lat], [incident.lng, incident.lat]);
+      const d = distanceM(e.lng, e.lat, incident.lng, incident.lat);
       if (!best || d < best.d) best = { incident, why, d };
     }
     const linked: LinkedEvidence = {
@@ -269,8 +309,11 @@ function handleEvidence(state: IncidentState, e: Evidence, ctx: IncidentContext)
       const existing = best.incident.evidence.find((x) => x.id === e.id);
       if (existing) {
         Object.assign(existing, { ...linked, why: existing.why, linkedAt: existing.linkedAt });
-      } else {
+      } else if (best.incident.evidence.length < MAX_EVIDENCE_PER_INCIDENT) {
         best.incident.evidence.push({ ...linked, why: best.why });
+        state.counters.linked++;
+      } else {
+        best.incident.moreEvidence = (best.incident.moreEvidence ?? 0) + 1;
         state.counters.linked++;
       }
       refresh(state, best.incident, now);
@@ -280,21 +323,28 @@ function handleEvidence(state: IncidentState, e: Evidence, ctx: IncidentContext)
       if (signal.canOpen) continue;
     }
     // 2. Otherwise wait in the pending pool until enough independent evidence gathers.
-    const pool = (state.pending.get(rule.type) ?? []).filter((p) => now - p.linkedAt <= rule.windowS * 1000 && p.id !== e.id);
+    let pool = state.pending.get(rule.type);
+    if (!pool) state.pending.set(rule.type, (pool = []));
+    // In place: the pool is in arrival order, so what fell out of the window is at its front.
+    let expired = 0;
+    while (expired < pool.length && now - pool[expired]!.linkedAt > rule.windowS * 1000) expired++;
+    if (expired) pool.splice(0, expired);
+    const same = pool.findIndex((p) => p.id === e.id);
+    if (same >= 0) pool.splice(same, 1);
     pool.push(linked);
     // A flood of reports must not grow the pool (and the work per report) without bound.
     if (pool.length > MAX_PENDING_PER_TYPE) pool.splice(0, pool.length - MAX_PENDING_PER_TYPE);
-    state.pending.set(rule.type, pool);
     // The anchor: the new evidence if it can open an incident, else the nearest pending
     // evidence that can and that it links to. One cluster per new evidence keeps this O(pool).
-    const canOpen = (p: LinkedEvidence) => (p.kind === 'event' || p.active) && rule.signals.find((s) => s.id === p.signal)?.canOpen === true;
+    const canOpen = (p: LinkedEvidence) => (p.kind === 'event' || p.active) && signalOf(rule, p.signal)?.canOpen === true;
     let anchor: LinkedEvidence | null = signal.canOpen ? linked : null;
     if (!anchor) {
       let bestD = Number.POSITIVE_INFINITY;
+      const reach = reachDeg(rule);
       for (const p of pool) {
-        if (p === linked || !canOpen(p)) continue;
+        if (p === linked || Math.abs(p.lat - e.lat) > reach || !canOpen(p)) continue;
         if (!linkReason(rule, signal, e, { lng: p.lng, lat: p.lat, assetId: p.assetId ?? null, district: p.district ?? null, lastEvidenceAt: p.ts })) continue;
-        const d = haversineM([e.lng, e.lat], [p.lng, p.lat]);
+        const d = distanceM(e.lng, e.lat, p.lng, p.lat);
         if (d < bestD) {
           bestD = d;
           anchor = p;
@@ -308,8 +358,8 @@ function handleEvidence(state: IncidentState, e: Evidence, ctx: IncidentContext)
       let bestD = Number.POSITIVE_INFINITY;
       for (const p of pool) {
         if (!p.assetId || p.family === 'weather') continue;
-        const d = haversineM([p.lng, p.lat], [anchor.lng, anchor.lat]);
-        if (d < bestD && d <= (rule.signals.find((x) => x.id === p.signal)?.radiusM ?? rule.spatial.radiusM)) {
+        const d = distanceM(p.lng, p.lat, anchor.lng, anchor.lat);
+        if (d < bestD && d <= (signalOf(rule, p.signal)?.radiusM ?? rule.spatial.radiusM)) {
           bestD = d;
           clusterAsset = p.assetId;
         }
@@ -317,8 +367,11 @@ function handleEvidence(state: IncidentState, e: Evidence, ctx: IncidentContext)
     }
     const at = { lng: anchor.lng, lat: anchor.lat, assetId: clusterAsset, district: anchor.district ?? null, lastEvidenceAt: anchor.ts };
     const cluster: LinkedEvidence[] = [];
+    const reach = reachDeg(rule);
     for (const p of pool) {
-      const s = rule.signals.find((x) => x.id === p.signal)!;
+      // Latitude alone rules out most of a city-wide pool before any distance is computed.
+      if (p !== anchor && Math.abs(p.lat - anchor.lat) > reach && !(p.assetId && p.assetId === clusterAsset)) continue;
+      const s = signalOf(rule, p.signal)!;
       const why = p === anchor ? 'anchor: the others were matched against it' : linkReason(rule, s, p, at);
       if (why) cluster.push({ ...p, why });
     }
@@ -346,6 +399,10 @@ function handleEvidence(state: IncidentState, e: Evidence, ctx: IncidentContext)
     // Openers are used up by the incident; corroborating evidence stays for its neighbours.
     const used = new Set(cluster.filter((c) => canOpen(c) || c.kind === 'event').map((c) => c.id));
     state.pending.set(rule.type, pool.filter((p) => !used.has(p.id)));
+    if (cluster.length > MAX_EVIDENCE_PER_INCIDENT) {
+      incident.moreEvidence = cluster.length - MAX_EVIDENCE_PER_INCIDENT;
+      incident.evidence = cluster.slice(-MAX_EVIDENCE_PER_INCIDENT);
+    }
     changes.push(change(incident, now, 'twin', 'opened', `${cluster.length} evidence from ${distinctFamilies(cluster)} independent source(s), confidence ${incident.confidence}`));
   }
   if (!matchedAny) state.counters.unmatched++;
@@ -390,6 +447,10 @@ function handleTick(state: IncidentState, ctx: IncidentContext): IncidentChange[
       incident.updatedAt = now;
       changes.push(change(incident, now, 'twin', 'resolved', `signals normal for ${rule.resolve.quietS} s`));
     }
+  }
+  // Incidents no longer active leave memory after a day (the store keeps them).
+  for (const [id, incident] of state.incidents) {
+    if (!ACTIVE.has(incident.status) && now - incident.updatedAt > INACTIVE_RETENTION_MS) state.incidents.delete(id);
   }
   // Drop pending evidence older than every rule's window.
   for (const [type, pool] of state.pending) {
