@@ -17,6 +17,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
+          sequence: { groupOrder: 0 },
           include: ['twin-model/**/*.test.ts', 'ingest/**/*.test.ts', 'web/**/*.test.ts', 'simulations/**/*.test.ts', 'bin/**/*.test.ts'],
         },
       },
@@ -24,6 +25,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'integration',
+          sequence: { groupOrder: 1 },
           include: ['test/**/*.itest.ts'],
           fileParallelism: false,
         },
@@ -32,6 +34,9 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'browser',
+          // After the integration tests, not beside them: a browser test on a loaded machine
+          // waits on rendering that a concurrent load test starves.
+          sequence: { groupOrder: 2 },
           include: ['test/**/*.browser.ts'],
           fileParallelism: false,
         },

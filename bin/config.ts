@@ -42,6 +42,16 @@ export interface CityTwinConfig {
   clickhouseCluster: string | null;
   /** Name of this process on the system topics, e.g. its ingest stats (extension). */
   workerId: string;
+  /**
+   * True when CITYTWIN_WORKER_ID was set: the id is then stable across restarts, so the ingest
+   * can use a persistent MQTT session under it (a `<host>-<pid>` id would leave one orphaned
+   * session on the broker per restart).
+   */
+  workerIdExplicit: boolean;
+  /** Bytes the ingest's write-ahead spool may hold unstored before it stops acknowledging (extension). */
+  spoolMaxBytes: number;
+  /** MQTT 5 session expiry of the ingest's persistent session, seconds (extension). */
+  mqttSessionExpiryS: number;
   /** Accounts, clearance, device credentials, TLS (extension). */
   security: SecurityConfig;
 }
@@ -179,6 +189,9 @@ export function loadConfig(env: Env = process.env, defaults: { simulate: boolean
     redisUrl: urlVar(env, 'CITYTWIN_REDIS_URL', ['redis:', 'rediss:']),
     clickhouseCluster: cluster,
     workerId,
+    workerIdExplicit: Boolean(env.CITYTWIN_WORKER_ID?.trim()),
+    spoolMaxBytes: intVar(env, 'CITYTWIN_SPOOL_MAX_BYTES', 256 * 1024 * 1024, 1024 * 1024, 64 * 1024 * 1024 * 1024),
+    mqttSessionExpiryS: intVar(env, 'CITYTWIN_MQTT_SESSION_EXPIRY_S', 3600, 1, 4_294_967_294),
     security: loadSecurity(env),
   };
 }
@@ -203,7 +216,9 @@ export const CONFIG_HELP: ReadonlyArray<[string, string, string]> = [
   ['CITYTWIN_MAX_PAYLOAD_BYTES', 'largest accepted MQTT payload', '262144'],
   ['CITYTWIN_REDIS_URL', 'Redis (redis://, rediss://) for socket.io between several web nodes', 'unset'],
   ['CITYTWIN_CLICKHOUSE_CLUSTER', 'ClickHouse cluster name: replicated + Distributed tables ON CLUSTER', 'unset'],
-  ['CITYTWIN_WORKER_ID', 'name of this process on system topics (ingest stats)', '<host>-<pid>'],
+  ['CITYTWIN_WORKER_ID', 'name of this process on system topics (ingest stats); when set, also the ingest\'s persistent MQTT session id', '<host>-<pid>'],
+  ['CITYTWIN_SPOOL_MAX_BYTES', 'write-ahead spool limit (unstored bytes) before the ingest stops acknowledging', '268435456'],
+  ['CITYTWIN_MQTT_SESSION_EXPIRY_S', 'MQTT 5 session expiry of the ingest\'s persistent session (share group)', '3600'],
   ['CITYTWIN_ADMIN_PASSWORD', 'password of the first admin account (first start only)', 'random, printed once'],
   ['CITYTWIN_CLEARANCE', 'classification clearance per role, e.g. leader=public,internal,sensitive;display=public', 'docs/security.md'],
   ['CITYTWIN_PROBE_TOKEN', 'bearer token for /api/health and /metrics off loopback', 'unset'],

@@ -7,11 +7,15 @@
  *   from ClickHouse at start.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
 import {
+  ClickHouseSink,
   createClickHouse,
   createIngest,
+  DurableIntake,
+  Spool,
+  type StorageSink,
   IngestStatsAggregator,
   MqttSource,
   renderClusterPrometheus,
@@ -63,7 +67,16 @@ export interface RunningCityTwin {
 
 const VERSION = '0.1.0';
 
-export async function startCityTwin(config: CityTwinConfig, role: Role, log: Log = createLogger(config.logLevel, role)): Promise<RunningCityTwin> {
+/** Test seams of the runtime. */
+export interface RuntimeHooks {
+  /**
+   * Wraps the ingest's storage adapter. The delivery tests inject a ClickHouse outage here:
+   * the embedded engine cannot be stopped apart from the process that hosts it.
+   */
+  wrapSink?: (sink: StorageSink) => StorageSink;
+}
+
+export async function startCityTwin(config: CityTwinConfig, role: Role, log: Log = createLogger(config.logLevel, role), hooks: RuntimeHooks = {}): Promise<RunningCityTwin> {
   const started = Date.now();
   const closers: Array<() => Promise<void>> = [];
   const close = async () => {
@@ -157,13 +170,26 @@ export async function startCityTwin(config: CityTwinConfig, role: Role, log: Log
     const clientId = `citytwin-${role}-${config.workerId}`;
     // A web node without an ingest shows the workers' figures, heard on the system topic.
     const workerStats = role === 'web' ? new IngestStatsAggregator() : null;
+    let spool: Spool | null = null;
+    let intake: DurableIntake | null = null;
     if (role === 'all' || role === 'ingest') {
+      // The write-ahead spool (ingest/spool/spool.ts): closed last, after the final flush.
+      const openedSpool = Spool.open(join(config.dataDir, 'spool'), { maxBytes: config.spoolMaxBytes });
+      spool = openedSpool;
+      closers.push(async () => openedSpool.close());
+      const distributed = config.clickhouseCluster !== null;
+      const sink = new ClickHouseSink(clickhouse, { distributed });
       ingest = createIngest({
-        client: clickhouse,
+        sink: hooks.wrapSink ? hooks.wrapSink(sink) : sink,
+        // A batch's id (hence its deduplication token) is its spool position, fixed at seal.
+        onBatchSealed: (batch) => {
+          batch.id = openedSpool.seal();
+        },
+        onBatchStored: (batch) => openedSpool.stored(batch.id),
         batchMaxRows: config.batchMaxRows,
         batchMaxDelayMs: config.batchMaxDelayMs,
         maxPayloadBytes: config.maxPayloadBytes,
-        distributed: config.clickhouseCluster !== null,
+        distributed,
         onWriteError: (err, attempt) => log(attempt === 1 ? 'warn' : 'debug', `insert failed (attempt ${attempt}), retrying: ${err.message}`),
       });
       closers.push(() => ingest!.writer.close());
@@ -177,11 +203,24 @@ export async function startCityTwin(config: CityTwinConfig, role: Role, log: Log
         });
       }
       const pipeline = ingest.pipeline;
+      const durable = new DurableIntake({
+        spool: openedSpool,
+        pipeline,
+        writer: ingest.writer,
+        onBackpressure: (on) => log(on ? 'warn' : 'info', on ? `spool full (${config.spoolMaxBytes} bytes unstored): not acknowledging, the broker keeps the messages` : 'spool has room again: acknowledging'),
+      });
+      intake = durable;
+      // Before subscribing: what was spooled but not stored goes first, in its old batches.
+      const replayed = durable.replay();
+      if (replayed > 0) log('info', `spool: replayed ${replayed} messages not yet stored at the last stop`);
+      if (!config.workerIdExplicit && role === 'ingest') log('warn', 'CITYTWIN_WORKER_ID is not set: no persistent MQTT session, messages sent while this worker is down are not kept for it');
       source = new MqttSource({
         url: mqttUrl,
         clientId,
         shareGroup: config.mqttShareGroup,
+        persistentSession: config.workerIdExplicit ? { expirySeconds: config.mqttSessionExpiryS } : null,
         onMessage: (topic, payload, at) => pipeline.handleMessage(topic, payload, at),
+        handle: (topic, payload, at, packetId) => durable.handle(topic, payload, at, packetId),
         onStatus: (up, err) => {
           brokerUp = up;
           if (err) log('warn', `MQTT: ${err.message}`);
@@ -236,6 +275,9 @@ export async function startCityTwin(config: CityTwinConfig, role: Role, log: Log
     }, 1000);
     closers.push(async () => clearInterval(rateTimer));
 
+    /** Storage as the status strip shows it: a full spool (backpressure) is "down". */
+    const storageState = () => (intake?.backpressure ? 'down' : (ingest?.writer.health().state ?? 'ok'));
+
     const stats = (): StatsMessage => {
       const m = ingest?.pipeline.metrics;
       const w = ingest?.writer;
@@ -275,7 +317,7 @@ export async function startCityTwin(config: CityTwinConfig, role: Role, log: Log
         lastDataTime: twin?.state.lastDataTime ?? 0,
         sensorsTotal: twin?.state.sensors.length ?? 0,
         byState: twin ? countByState(twin.state) : { normal: 0, warning: 0, alarm: 0, stale: 0, unregistered: 0 },
-        storage: w?.health().state ?? 'ok',
+        storage: storageState(),
         broker: brokerUp ? 'ok' : 'down',
         ...clusterFigures,
       };
@@ -295,7 +337,9 @@ export async function startCityTwin(config: CityTwinConfig, role: Role, log: Log
       }
       if (ingest) {
         const h = ingest.writer.health();
-        parts.ingest = h.state === 'ok' ? { status: 'ok' } : { status: h.state, detail: `inserts failing for ${Math.round(h.failingForMs / 1000)} s: ${h.lastError ?? ''}` };
+        const spooled = spool ? `; spool holds ${spool.pendingBytes} of ${spool.maxBytes} bytes unstored` : '';
+        if (intake?.backpressure) parts.ingest = { status: 'down', detail: `spool full: not acknowledging, the broker keeps the messages${spooled}; ${h.lastError ?? ''}` };
+        else parts.ingest = h.state === 'ok' ? { status: 'ok' } : { status: h.state, detail: `inserts failing for ${Math.round(h.failingForMs / 1000)} s, spooling${spooled}: ${h.lastError ?? ''}` };
       }
       const states = Object.values(parts).map((p) => p.status);
       const status = states.includes('down') ? 'down' : states.includes('degraded') ? 'degraded' : 'ok';
@@ -314,8 +358,21 @@ export async function startCityTwin(config: CityTwinConfig, role: Role, log: Log
         });
       }
       const m = ingest?.pipeline.metrics;
+      const spoolText = spool
+        ? `# TYPE citytwin_ingest_spool_bytes gauge
+citytwin_ingest_spool_bytes ${spool.pendingBytes}
+# TYPE citytwin_ingest_spool_max_bytes gauge
+citytwin_ingest_spool_max_bytes ${spool.maxBytes}
+# TYPE citytwin_ingest_spool_backpressure gauge
+citytwin_ingest_spool_backpressure ${intake?.backpressure ? 1 : 0}
+# TYPE citytwin_ingest_spool_replayed_messages_total counter
+citytwin_ingest_spool_replayed_messages_total ${spool.replayedMessages}
+# TYPE citytwin_ingest_redeliveries_dropped_total counter
+citytwin_ingest_redeliveries_dropped_total ${spool.duplicatesDropped}
+`
+        : '';
       return m
-        ? renderPrometheus(m, {
+        ? spoolText + renderPrometheus(m, {
             pendingMessages: ingest!.writer.pendingMessages - ingest!.writer.pendingRejected,
             ingestLagMs: s.ingestLagMs,
             storageUp: s.storage !== 'down',
@@ -380,7 +437,7 @@ ${broker ? broker.metricsText() : ''}`;
       closers.push(() => ops!.close());
       log('info', `ingest worker ${config.workerId}: health and metrics on ${ops.url}`);
       const statsTopic = topics.ingestStats(config.workerId);
-      const publishStats = () => workerSource.publish(statsTopic, JSON.stringify(sampleWorkerStats(workerIngest, config.workerId, started, rate, Date.now())));
+      const publishStats = () => workerSource.publish(statsTopic, JSON.stringify(sampleWorkerStats(workerIngest, config.workerId, started, rate, Date.now(), storageState())));
       const statsTimer = setInterval(publishStats, 1000);
       // Closers run in reverse, so this runs before the source stops: the last figures, taken
       // after a flush, go out while the connection is still open.

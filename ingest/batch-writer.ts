@@ -16,6 +16,11 @@ export interface BatchWriterOptions {
   /** First retry delay; doubles up to `maxRetryDelayMs`. */
   retryDelayMs?: number;
   maxRetryDelayMs?: number;
+  /**
+   * Called when a batch is sealed, before it is queued for writing: the spool writes its seal
+   * record here and gives the batch its position-derived id (ingest/spool/spool.ts).
+   */
+  onSeal?: (batch: StorageBatch) => void;
 }
 
 export type StorageHealth = 'ok' | 'degraded' | 'down';
@@ -31,6 +36,8 @@ export class BatchWriter {
   private lastError: string | null = null;
   private idleWaiters: Array<() => void> = [];
   private readonly now: () => number;
+  /** Off while the spool is replayed: batches must then end exactly at the replayed seals. */
+  private autoSeal = true;
 
   constructor(
     private readonly sink: StorageSink,
@@ -56,8 +63,21 @@ export class BatchWriter {
     if (rejected) b.rejectedMessages++;
     b.rows += rows;
     if (b.oldestReceivedAt === 0) b.oldestReceivedAt = receivedAt;
+    if (!this.autoSeal) return;
     if (b.rows >= this.options.maxRows) this.seal();
     else if (!this.timer) this.timer = setTimeout(() => this.seal(), this.options.maxDelayMs);
+  }
+
+  /**
+   * Turns sealing by size and time off (during a spool replay, where the replayed seal records
+   * decide) or back on (an open batch then gets its timer).
+   */
+  setAutoSeal(on: boolean): void {
+    this.autoSeal = on;
+    if (on && this.current.messages > 0 && !this.timer) {
+      if (this.current.rows >= this.options.maxRows) this.seal();
+      else this.timer = setTimeout(() => this.seal(), this.options.maxDelayMs);
+    }
   }
 
   /** Closes the open batch and queues it for writing. */
@@ -67,6 +87,7 @@ export class BatchWriter {
       this.timer = null;
     }
     if (this.current.messages === 0) return;
+    this.options.onSeal?.(this.current);
     this.queue.push(this.current);
     this.current = this.newBatch();
     void this.drain();

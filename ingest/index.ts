@@ -8,12 +8,14 @@ import { DEFAULT_PARSE_LIMITS } from '../twin-model/index.ts';
 import { BatchWriter } from './batch-writer.ts';
 import { ClickHouseSink } from './clickhouse/clickhouse-sink.ts';
 import { IngestPipeline } from './ingest-pipeline.ts';
-import type { StorageSink } from './storage-batch.ts';
+import type { StorageBatch, StorageSink } from './storage-batch.ts';
 
 export { BatchWriter, type StorageHealth } from './batch-writer.ts';
 export { IngestPipeline, DEAD_LETTER_PAYLOAD_BYTES, type IngestListener } from './ingest-pipeline.ts';
 export { IngestMetrics, renderPrometheus, percentile, type GaugeValues } from './ingest-metrics.ts';
 export { MqttSource, type MqttSourceOptions } from './mqtt-source.ts';
+export { Spool, type SpoolOptions, type SpooledMessage } from './spool/spool.ts';
+export { DurableIntake, type DurableIntakeOptions } from './spool/durable-intake.ts';
 export {
   IngestStatsAggregator,
   ingestWorkerStatsSchema,
@@ -45,6 +47,10 @@ export interface IngestOptions {
    * its part, so "stored" still means stored (and the deduplication token reaches the shards).
    */
   distributed?: boolean;
+  /** Called as each batch is sealed, before its insert starts (the spool names it here). */
+  onBatchSealed?: (batch: StorageBatch) => void;
+  /** Called once a batch is stored (the spool advances its checkpoint here). */
+  onBatchStored?: (batch: StorageBatch) => void;
 }
 
 export interface Ingest {
@@ -65,7 +71,9 @@ export function createIngest(options: IngestOptions): Ingest {
     now,
     onStored: (batch, writeMs) => {
       pipeline?.metrics.countBatch(batch.messages, batch.rejectedMessages, batch.readings.length, batch.deadLetters.length, writeMs, now() - batch.oldestReceivedAt);
+      options.onBatchStored?.(batch);
     },
+    ...(options.onBatchSealed ? { onSeal: options.onBatchSealed } : {}),
     onError: (error, attempt) => {
       if (pipeline) pipeline.metrics.writeErrors++;
       options.onWriteError?.(error, attempt);

@@ -33,13 +33,17 @@ export const ingestWorkerStatsSchema = z.object({
 /** One worker's figures, as published. */
 export type IngestWorkerStats = z.infer<typeof ingestWorkerStatsSchema>;
 
-/** Takes a worker's figures from its running ingest. */
+/**
+ * Takes a worker's figures from its running ingest. `storage` overrides the writer's own
+ * state: a worker whose spool is full (backpressure) reports `down` to the status strip.
+ */
 export function sampleWorkerStats(
   ingest: Ingest,
   workerId: string,
   startedAt: number,
   rate: { messagesPerSec: number; readingsPerSec: number },
   now: number,
+  storage?: IngestWorkerStats['storage'],
 ): IngestWorkerStats {
   const m = ingest.pipeline.metrics;
   const w = ingest.writer;
@@ -59,7 +63,7 @@ export function sampleWorkerStats(
     messagesPerSec: rate.messagesPerSec,
     readingsPerSec: rate.readingsPerSec,
     ingestLagMs: oldest ? Math.max(0, now - oldest) : 0,
-    storage: w.health().state,
+    storage: storage ?? w.health().state,
   };
 }
 

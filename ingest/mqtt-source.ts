@@ -17,6 +17,18 @@ export interface MqttSourceOptions {
   now?: () => number;
   /** Topic filter; defaults to all v1 topics. */
   filter?: string;
+  /**
+   * Persistent session (clean = false, with this session expiry on MQTT 5): the broker keeps
+   * the subscription and queues QoS 1 messages while the process is away, and resends those
+   * it never got a PUBACK for. Needs a client id that is the same at every start.
+   */
+  persistentSession?: { expirySeconds: number } | null;
+  /**
+   * Replaces `onMessage`: called for every message BEFORE it is acknowledged. The PUBACK goes
+   * out when it returns, or when the promise it returns resolves; mqtt.js reads no further
+   * packet of the connection meanwhile (backpressure). A throw or rejection sends no PUBACK.
+   */
+  handle?: (topic: string, payload: Buffer, receivedAt: number, packetId: number) => void | Promise<void>;
 }
 
 export class MqttSource {
@@ -31,17 +43,44 @@ export class MqttSource {
     const now = o.now ?? Date.now;
     const filter = o.filter ?? V1_SUBSCRIPTION;
     const topic = o.shareGroup ? `$share/${o.shareGroup}/${filter}` : filter;
+    const protocolVersion = o.shareGroup ? 5 : 4;
+    const session = o.persistentSession ?? null;
     const client = mqtt.connect(o.url, {
       clientId: o.clientId,
-      protocolVersion: o.shareGroup ? 5 : 4,
-      clean: true,
+      protocolVersion,
+      clean: session === null,
+      ...(session && protocolVersion === 5 ? { properties: { sessionExpiryInterval: session.expirySeconds } } : {}),
       reconnectPeriod: 1000,
       connectTimeout: 10_000,
       // The ingest must not lose messages while storage is slow; keep the socket reading.
       queueQoSZero: false,
     });
     this.client = client;
-    client.on('message', (t, payload) => o.onMessage(t, payload, now()));
+    const handle = o.handle;
+    if (handle) {
+      client.handleMessage = (packet, callback) => {
+        const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+        let pending: void | Promise<void>;
+        try {
+          pending = handle(packet.topic, payload, now(), packet.messageId ?? 0);
+        } catch (err) {
+          o.onStatus?.(this.connected, err as Error);
+          callback(err as Error);
+          return;
+        }
+        if (!pending) callback();
+        else
+          pending.then(
+            () => callback(),
+            (err: Error) => {
+              o.onStatus?.(this.connected, err);
+              callback(err);
+            },
+          );
+      };
+    } else {
+      client.on('message', (t, payload) => o.onMessage(t, payload, now()));
+    }
     client.on('connect', () => {
       this.connected = true;
       o.onStatus?.(true);

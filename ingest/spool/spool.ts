@@ -1,0 +1,286 @@
+/**
+ * The ingest's write-ahead spool: every MQTT message is appended here (one write(2), so it
+ * survives a kill -9 of the process) BEFORE its PUBACK is sent, and every insert batch is
+ * delimited by a seal record appended BEFORE the insert starts. The batch's identity (and so
+ * its ClickHouse `insert_deduplication_token`) is derived from its position in the spool, so
+ * a batch replayed after a crash carries exactly the same rows and the same token as the
+ * attempt that may already have been stored: ClickHouse drops the second copy.
+ *
+ * Layout of `<dir>`: `spool-id` (random, written once: tokens of two spools never collide on a
+ * shared ClickHouse), `checkpoint` (segment and offset just after the last stored batch,
+ * replaced atomically by rename), and `seg-<n>.log` append-only segments. A batch never spans
+ * two segments (segments rotate only after a seal record), and a segment is deleted once the
+ * checkpoint has passed it.
+ *
+ * Record (little-endian): kind u8 (1 message, 2 seal), 0 u8, MQTT packet id u16, topic
+ * length u32, payload length u32, receive time f64, then topic and payload bytes. A torn
+ * record at the end of the last segment (power loss, not a process kill) is cut off at open.
+ *
+ * Not done: fsync. A process kill loses nothing (the page cache survives it); a power loss
+ * or kernel crash can lose the last unsynced records whose PUBACK was already sent.
+ */
+import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync, fstatSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+
+const HEADER = 20;
+const KIND_MESSAGE = 1;
+const KIND_SEAL = 2;
+
+export interface SpoolOptions {
+  /** Backpressure threshold: bytes spooled but not yet stored. */
+  maxBytes: number;
+  /** A segment is closed after a seal once it is this large. */
+  segmentBytes?: number;
+}
+
+/** A spooled message, as replayed. */
+export interface SpooledMessage {
+  topic: string;
+  payload: Buffer;
+  receivedAt: number;
+  packetId: number;
+}
+
+interface Position {
+  seg: number;
+  off: number;
+}
+
+export class Spool {
+  /** Random identity of this spool directory (part of every batch id). */
+  readonly id: string;
+  private fd: number;
+  private head: Position;
+  private checkpoint: Position;
+  /** Start of the records of the batch being filled (just after the last seal). */
+  private batchStart: Position;
+  /** Size of every live segment, to count unstored bytes and delete passed segments. */
+  private readonly sizes = new Map<number, number>();
+  /** End position of each sealed, not yet stored batch, by batch id. */
+  private readonly sealed = new Map<string, Position>();
+  /** While replaying, the id of the seal record being replayed (no new record is written). */
+  private replayingSeal: string | null = null;
+  private spaceWaiters: Array<() => void> = [];
+  private readonly segmentBytes: number;
+  /** Last spooled message per MQTT packet id, to recognise a redelivery after a lost PUBACK. */
+  private readonly recent: Array<{ topic: string; payload: Buffer } | undefined> = new Array(65536);
+  replayedMessages = 0;
+  duplicatesDropped = 0;
+
+  private constructor(
+    private readonly dir: string,
+    private readonly options: SpoolOptions,
+  ) {
+    this.segmentBytes = options.segmentBytes ?? 64 * 1024 * 1024;
+    mkdirSync(dir, { recursive: true });
+    const idFile = join(dir, 'spool-id');
+    if (!existsSync(idFile)) writeFileSync(idFile, randomBytes(6).toString('hex'));
+    this.id = readFileSync(idFile, 'utf8').trim();
+    for (const name of readdirSync(dir)) {
+      const m = /^seg-(\d+)\.log$/.exec(name);
+      if (m) this.sizes.set(Number(m[1]), statSync(join(dir, name)).size);
+    }
+    this.checkpoint = this.readCheckpoint();
+    const segs = [...this.sizes.keys()].sort((a, b) => a - b);
+    const last = segs.at(-1) ?? this.checkpoint.seg;
+    this.fd = openSync(this.segPath(last), 'a+');
+    this.sizes.set(last, this.truncateTornTail(last));
+    this.head = { seg: last, off: this.sizes.get(last)! };
+    this.batchStart = { ...this.checkpoint };
+  }
+
+  /** Opens (or creates) the spool in `dir`; cut a torn tail; nothing is replayed yet. */
+  static open(dir: string, options: SpoolOptions): Spool {
+    return new Spool(dir, options);
+  }
+
+  private segPath(seg: number): string {
+    return join(this.dir, `seg-${String(seg).padStart(12, '0')}.log`);
+  }
+
+  private readCheckpoint(): Position {
+    const file = join(this.dir, 'checkpoint');
+    if (!existsSync(file)) {
+      const first = Math.min(...this.sizes.keys());
+      return { seg: Number.isFinite(first) ? first : 0, off: 0 };
+    }
+    const [seg, off] = readFileSync(file, 'utf8').trim().split(' ').map(Number);
+    return { seg: seg ?? 0, off: off ?? 0 };
+  }
+
+  /** Scans the segment's records and truncates the file after the last complete one. */
+  private truncateTornTail(seg: number): number {
+    const buf = readFileSync(this.segPath(seg));
+    let off = 0;
+    while (off + HEADER <= buf.length) {
+      const kind = buf[off];
+      const len = HEADER + buf.readUInt32LE(off + 4) + buf.readUInt32LE(off + 8);
+      if ((kind !== KIND_MESSAGE && kind !== KIND_SEAL) || off + len > buf.length) break;
+      off += len;
+    }
+    if (off < buf.length) ftruncateSync(this.fd, off);
+    return off;
+  }
+
+  /** Bytes spooled but not yet stored. */
+  get pendingBytes(): number {
+    let n = -this.checkpoint.off;
+    for (const [seg, size] of this.sizes) if (seg >= this.checkpoint.seg) n += size;
+    return Math.max(0, n);
+  }
+
+  get maxBytes(): number {
+    return this.options.maxBytes;
+  }
+
+  /** True while the spool holds `maxBytes` or more: the ingest must stop acknowledging. */
+  get full(): boolean {
+    return this.pendingBytes >= this.options.maxBytes;
+  }
+
+  /** Resolves once the spool is below its limit again (after stored batches). */
+  waitForSpace(): Promise<void> {
+    if (!this.full) return Promise.resolve();
+    return new Promise((resolve) => this.spaceWaiters.push(resolve));
+  }
+
+  /**
+   * True when `packetId` last carried this very topic and payload: a redelivery by the broker
+   * of a message already spooled whose PUBACK was lost (the process was killed before it went
+   * out). Byte-identical content under a recycled packet id is also treated as a duplicate;
+   * for readings that is a duplicate by key anyway (same sensor, metric and time).
+   */
+  isDuplicate(packetId: number, topic: string, payload: Buffer): boolean {
+    if (packetId === 0) return false;
+    const last = this.recent[packetId];
+    return last !== undefined && last.topic === topic && last.payload.equals(payload);
+  }
+
+  /** Appends one message record (synchronously: the caller acknowledges right after). */
+  append(topic: string, payload: Buffer, receivedAt: number, packetId: number): void {
+    const topicBytes = Buffer.byteLength(topic);
+    const rec = Buffer.allocUnsafe(HEADER + topicBytes + payload.length);
+    rec[0] = KIND_MESSAGE;
+    rec[1] = 0;
+    rec.writeUInt16LE(packetId & 0xffff, 2);
+    rec.writeUInt32LE(topicBytes, 4);
+    rec.writeUInt32LE(payload.length, 8);
+    rec.writeDoubleLE(receivedAt, 12);
+    rec.write(topic, HEADER, 'utf8');
+    payload.copy(rec, HEADER + topicBytes);
+    this.write(rec);
+    // A copy: mqtt.js payloads are slices of socket chunks that must not be kept alive.
+    if (packetId) this.recent[packetId] = { topic, payload: rec.subarray(HEADER + topicBytes) };
+  }
+
+  private write(rec: Buffer): void {
+    let done = 0;
+    while (done < rec.length) done += writeSync(this.fd, rec, done, rec.length - done);
+    this.head.off += rec.length;
+    this.sizes.set(this.head.seg, this.head.off);
+  }
+
+  /**
+   * Seals the batch of every message appended since the last seal: appends a seal record (or,
+   * during replay, reuses the one being replayed) and returns the batch id, a pure function
+   * of the spool id and the batch's position, so a replay reproduces it.
+   */
+  seal(): string {
+    if (this.replayingSeal !== null) return this.replayingSeal;
+    const rec = Buffer.alloc(HEADER);
+    rec[0] = KIND_SEAL;
+    this.write(rec);
+    const id = this.batchId(this.batchStart, this.head);
+    this.sealed.set(id, { ...this.head });
+    this.batchStart = { ...this.head };
+    if (this.head.off >= this.segmentBytes) this.rotate();
+    return id;
+  }
+
+  private batchId(start: Position, end: Position): string {
+    return `${this.id}-${start.seg}-${start.off}-${end.off}`;
+  }
+
+  private rotate(): void {
+    closeSync(this.fd);
+    this.head = { seg: this.head.seg + 1, off: 0 };
+    this.fd = openSync(this.segPath(this.head.seg), 'a+');
+    this.sizes.set(this.head.seg, 0);
+    this.batchStart = { ...this.head };
+  }
+
+  /** Called when batch `id` is stored: advances the checkpoint, frees passed segments. */
+  stored(id: string): void {
+    const end = this.sealed.get(id);
+    if (!end) return;
+    this.sealed.delete(id);
+    this.checkpoint = end.off >= this.segmentBytes && end.seg < this.head.seg ? { seg: end.seg + 1, off: 0 } : end;
+    const tmp = join(this.dir, 'checkpoint.tmp');
+    writeFileSync(tmp, `${this.checkpoint.seg} ${this.checkpoint.off}\n`);
+    renameSync(tmp, join(this.dir, 'checkpoint'));
+    for (const seg of [...this.sizes.keys()]) {
+      if (seg < this.checkpoint.seg) {
+        this.sizes.delete(seg);
+        try {
+          unlinkSync(this.segPath(seg));
+        } catch {
+          // Already gone: nothing to free.
+        }
+      }
+    }
+    if (!this.full) for (const w of this.spaceWaiters.splice(0)) w();
+  }
+
+  /**
+   * Replays what the checkpoint has not passed, in order: `onMessage` for each message,
+   * `onSeal` at each seal record (the caller seals its open batch, and `seal()` returns the
+   * replayed id). Records before the checkpoint only refill the redelivery filter.
+   */
+  replay(onMessage: (m: SpooledMessage) => void, onSeal: () => void): void {
+    const segs = [...this.sizes.keys()].filter((s) => s >= this.checkpoint.seg).sort((a, b) => a - b);
+    for (const seg of segs) {
+      const fd = seg === this.head.seg ? this.fd : openSync(this.segPath(seg), 'r');
+      const size = seg === this.head.seg ? fstatSync(fd).size : this.sizes.get(seg)!;
+      const buf = Buffer.allocUnsafe(size);
+      let got = 0;
+      while (got < size) got += readSync(fd, buf, got, size - got, got);
+      if (fd !== this.fd) closeSync(fd);
+      let off = 0;
+      let start: Position = seg === this.checkpoint.seg ? { ...this.checkpoint } : { seg, off: 0 };
+      while (off + HEADER <= size) {
+        const kind = buf[off];
+        const topicLen = buf.readUInt32LE(off + 4);
+        const len = HEADER + topicLen + buf.readUInt32LE(off + 8);
+        const after = seg > this.checkpoint.seg || off >= this.checkpoint.off;
+        if (kind === KIND_MESSAGE) {
+          const packetId = buf.readUInt16LE(off + 2);
+          const topic = buf.toString('utf8', off + HEADER, off + HEADER + topicLen);
+          const payload = buf.subarray(off + HEADER + topicLen, off + len);
+          if (packetId) this.recent[packetId] = { topic, payload: Buffer.from(payload) };
+          if (after) {
+            this.replayedMessages++;
+            onMessage({ topic, payload, receivedAt: buf.readDoubleLE(off + 12), packetId });
+          }
+        } else if (after) {
+          const end = { seg, off: off + len };
+          const id = this.batchId(start, end);
+          this.sealed.set(id, end);
+          this.replayingSeal = id;
+          try {
+            onSeal();
+          } finally {
+            this.replayingSeal = null;
+          }
+          start = end;
+        }
+        off += len;
+      }
+      this.batchStart = start;
+    }
+  }
+
+  close(): void {
+    closeSync(this.fd);
+  }
+}

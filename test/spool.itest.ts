@@ -1,0 +1,107 @@
+/**
+ * The ingest's write-ahead spool on a real file system (ingest/spool/spool.ts): replay after a
+ * stop reproduces the batch ids (so the deduplication tokens), the checkpoint skips stored
+ * batches, a torn tail is cut off, redeliveries are recognised, and a full spool waits.
+ */
+import { appendFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Spool, type SpooledMessage } from '../ingest/index.ts';
+import { tempDir } from './support/fixtures.ts';
+
+const dirs: Array<{ path: string; remove(): void }> = [];
+function freshDir(): string {
+  const d = tempDir('spool');
+  dirs.push(d);
+  return join(d.path, 'spool');
+}
+
+/** Replays `spool`, sealing like the writer does; returns messages and the ids of replayed seals. */
+function replayAll(spool: Spool): { messages: SpooledMessage[]; seals: string[] } {
+  const messages: SpooledMessage[] = [];
+  const seals: string[] = [];
+  spool.replay(
+    (m) => messages.push(m),
+    () => seals.push(spool.seal()),
+  );
+  return { messages, seals };
+}
+
+const payload = (n: number) => Buffer.from(JSON.stringify({ ts: 1_700_000_000_000 + n, values: { water_level_cm: n } }));
+
+describe('write-ahead spool', () => {
+  afterAll(() => dirs.forEach((d) => d.remove()));
+
+  it('replays unstored messages with the same batch ids, and skips stored batches', () => {
+    const dir = freshDir();
+    const a = Spool.open(dir, { maxBytes: 1 << 30 });
+    for (let i = 1; i <= 3; i++) a.append('citytwin/v1/sensors/s-1/data', payload(i), 1000 + i, i);
+    const first = a.seal();
+    for (let i = 4; i <= 5; i++) a.append('citytwin/v1/sensors/s-1/data', payload(i), 1000 + i, i);
+    const second = a.seal();
+    a.append('citytwin/v1/sensors/s-1/data', payload(6), 1006, 6);
+    a.close();
+
+    // Nothing stored: everything comes back, in order, with the original batch ids.
+    const b = Spool.open(dir, { maxBytes: 1 << 30 });
+    const r1 = replayAll(b);
+    expect(r1.messages.map((m) => m.receivedAt)).toEqual([1001, 1002, 1003, 1004, 1005, 1006]);
+    expect(r1.seals).toEqual([first, second]);
+    expect(r1.messages[0]!.payload.equals(payload(1))).toBe(true);
+    // The first batch is stored: the checkpoint passes it.
+    b.stored(first);
+    b.close();
+
+    const c = Spool.open(dir, { maxBytes: 1 << 30 });
+    const r2 = replayAll(c);
+    expect(r2.messages.map((m) => m.receivedAt)).toEqual([1004, 1005, 1006]);
+    expect(r2.seals).toEqual([second]);
+    // A new seal after the replayed tail covers message 6 and gets a new id.
+    const third = c.seal();
+    expect(third).not.toBe(second);
+    expect(third.startsWith(c.id)).toBe(true);
+    // A redelivery of a spooled message (same packet id, topic and payload) is recognised.
+    expect(c.isDuplicate(6, 'citytwin/v1/sensors/s-1/data', payload(6))).toBe(true);
+    expect(c.isDuplicate(6, 'citytwin/v1/sensors/s-1/data', payload(7))).toBe(false);
+    c.close();
+  });
+
+  it('cuts a torn record off the end of the spool', () => {
+    const dir = freshDir();
+    const a = Spool.open(dir, { maxBytes: 1 << 30 });
+    a.append('citytwin/v1/sensors/s-2/data', payload(1), 1, 1);
+    a.close();
+    const seg = readdirSync(dir).find((f) => f.startsWith('seg-'))!;
+    // Half a header: what a power loss in the middle of a write can leave.
+    appendFileSync(join(dir, seg), Buffer.from([1, 0, 2, 0, 30, 0, 0]));
+    const b = Spool.open(dir, { maxBytes: 1 << 30 });
+    expect(replayAll(b).messages.length).toBe(1);
+    b.append('citytwin/v1/sensors/s-2/data', payload(2), 2, 2);
+    b.close();
+    const c = Spool.open(dir, { maxBytes: 1 << 30 });
+    expect(replayAll(c).messages.map((m) => m.receivedAt)).toEqual([1, 2]);
+    c.close();
+  });
+
+  it('is full at its limit and has room again once a batch is stored; old segments go', async () => {
+    const dir = freshDir();
+    const s = Spool.open(dir, { maxBytes: 4096, segmentBytes: 1024 });
+    let id = '';
+    for (let i = 1; !s.full; i++) {
+      s.append('citytwin/v1/sensors/s-3/data', payload(i), i, i);
+      if (i % 5 === 0) id = s.seal();
+    }
+    expect(s.pendingBytes).toBeGreaterThanOrEqual(4096);
+    let resumed = false;
+    const waiting = s.waitForSpace().then(() => (resumed = true));
+    await Promise.resolve();
+    expect(resumed).toBe(false);
+    s.stored(id);
+    await waiting;
+    expect(resumed).toBe(true);
+    expect(s.pendingBytes).toBeLessThan(4096);
+    // Segments wholly before the checkpoint were deleted.
+    expect(readdirSync(dir).filter((f) => f.startsWith('seg-')).length).toBeLessThanOrEqual(2);
+    s.close();
+  });
+});
