@@ -51,6 +51,8 @@ export class IncidentPanel {
   private agesAt = 0;
   /** The detail needs a redraw that was put off while the user had a menu of it open. */
   private detailDirty = false;
+  /** Merge candidates the open detail was drawn with (same type, other ids). */
+  private mergeKey = '';
 
   constructor(
     parent: HTMLElement,
@@ -124,8 +126,9 @@ export class IncidentPanel {
     this.empty.hidden = items.length > 0;
     setText(this.empty, t('incident.empty'));
     replaceChildren(this.list, ...items.map((i) => this.row(i)));
-    // The detail redraws when its data arrives (load), not on every queue change.
-    if (force || this.detailDirty || (this.selected && !this.detailData)) this.renderDetail();
+    // The detail redraws when its data arrives (load), not on every queue change — except when
+    // the incidents it could be merged with changed (a new one arrived, one closed).
+    if (force || this.detailDirty || (this.selected && !this.detailData) || (this.selected && this.mergeCandidates() !== this.mergeKey)) this.renderDetail();
   }
 
   renderLabels(): void {
@@ -189,6 +192,18 @@ export class IncidentPanel {
       ? { text: t('incident.act.done', { what: incidentStepLabel(r.value.changes[0]?.what ?? action) }), error: false }
       : { text: t('incident.act.failed', { reason: r.error }), error: true };
     if (this.selected === id) await this.load(id);
+  }
+
+  /** Ids of the incidents the selected one could be merged with, as a comparable key. */
+  private mergeCandidates(): string {
+    const id = this.selected;
+    const inc = id ? (this.detailData ?? this.ctx.queue.get(id)) : null;
+    if (!inc) return '';
+    return this.ctx.queue
+      .list()
+      .filter((o) => o.id !== inc.id && o.type === inc.type)
+      .map((o) => o.id)
+      .join(',');
   }
 
   private renderDetail(): void {
@@ -290,6 +305,7 @@ export class IncidentPanel {
     const severity = h('select', { class: 'action-select', 'data-testid': 'incident-severity-select', 'aria-label': t('incident.severity') });
     for (let s = 1; s <= 5; s++) severity.append(h('option', { value: String(s), ...(s === inc.severity ? { selected: true } : {}) }, String(s)));
     const others = this.ctx.queue.list().filter((o) => o.id !== inc.id && o.type === inc.type);
+    this.mergeKey = this.mergeCandidates();
     const merge = h('select', { class: 'action-select', 'data-testid': 'incident-merge-select', 'aria-label': t('incident.act.mergePick') });
     if (others.length === 0) merge.append(h('option', { value: '' }, t('incident.act.mergeNone')));
     for (const o of others) merge.append(h('option', { value: o.id }, `${o.id} · ${this.placeOf(o)}`));
