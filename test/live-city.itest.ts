@@ -3,51 +3,19 @@
  * stored in the embedded ClickHouse, the twin's state on the socket.io stream and the API.
  */
 import mqtt from 'mqtt';
-import { io as connectSocket, type Socket } from 'socket.io-client';
+import { io as connectSocket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../bin/config.ts';
 import { startCityTwin, type RunningCityTwin } from '../bin/runtime.ts';
 import { SensorStateCode } from '../twin-model/index.ts';
-import { typedField, type DeltaMessage, type SnapshotMessage, type StatsMessage } from '../web/shared/protocol.ts';
+import type { DeltaMessage, SnapshotMessage } from '../web/shared/protocol.ts';
+import { openLiveView, type LiveView } from './support/console-client.ts';
 import { login, TEST_ADMIN_PASSWORD } from './support/auth.ts';
 import { tempDir, waitFor } from './support/fixtures.ts';
 import { startMosquitto, type Mosquitto } from './support/mosquitto.ts';
 
-interface LiveClient {
-  socket: Socket;
-  snapshots: SnapshotMessage[];
-  deltas: DeltaMessage[];
-  stats: StatsMessage[];
-  /** Sensor id → [state, value] as the client would draw it. */
-  view: Map<string, [number, number]>;
-}
-
 /** Bearer token of the signed-in admin (set in beforeAll). */
 let token = '';
-
-function connectLive(url: string): LiveClient {
-  const socket = connectSocket(url, { transports: ['websocket'], reconnection: false, auth: { token } });
-  const client: LiveClient = { socket, snapshots: [], deltas: [], stats: [], view: new Map() };
-  const ids: string[] = [];
-  socket.on('connect', () => socket.emit('resume', { epoch: null, lastSeq: null }));
-  socket.on('snapshot', (s: SnapshotMessage) => {
-    client.snapshots.push(s);
-    for (const x of s.sensors) {
-      ids[x.i] = x.id;
-      client.view.set(x.id, [x.state, x.value ?? Number.NaN]);
-    }
-  });
-  socket.on('delta', (d: DeltaMessage) => {
-    client.deltas.push(d);
-    for (const x of d.added) ids[x.i] = x.id;
-    const index = typedField(Uint32Array, d.index);
-    const state = typedField(Uint8Array, d.state);
-    const value = typedField(Float32Array, d.value);
-    index.forEach((i, k) => client.view.set(ids[i]!, [state[k]!, value[k]!]));
-  });
-  socket.on('stats', (s: StatsMessage) => client.stats.push(s));
-  return client;
-}
 
 async function getJson(base: string, path: string): Promise<{ status: number; body: any }> {
   const res = await fetch(new URL(path, base), { headers: { authorization: `Bearer ${token}` } });
@@ -60,7 +28,7 @@ function scenario(name: string, external: () => Promise<Mosquitto | null>) {
     let mosquitto: Mosquitto | null = null;
     let app: RunningCityTwin;
     let publisher: mqtt.MqttClient;
-    let live: LiveClient;
+    let live: LiveView;
 
     beforeAll(async () => {
       mosquitto = await external();
@@ -78,7 +46,7 @@ function scenario(name: string, external: () => Promise<Mosquitto | null>) {
       app = await startCityTwin(config, 'all');
       publisher = await mqtt.connectAsync(app.mqttUrl, { clientId: `pub-${name}` });
       token = await login(app.url!, 'admin', TEST_ADMIN_PASSWORD);
-      live = connectLive(app.url!);
+      live = await openLiveView(app.url!, token);
       await waitFor('first snapshot', () => live.snapshots.length > 0);
     });
 
