@@ -236,7 +236,9 @@ function linkReason(
 }
 
 function severityOf(rule: IncidentRule, evidence: readonly LinkedEvidence[]): number {
-  const alarms = evidence.filter((e) => e.kind === 'sensor_alarm' && e.level === 'alarm' && e.active).length;
+  // Severity grows with what is measured at the place itself; rain over the district
+  // corroborates a flood but does not make every flood the worst one.
+  const alarms = evidence.filter((e) => e.kind === 'sensor_alarm' && e.level === 'alarm' && e.active && e.family !== 'weather').length;
   const reports = evidence.filter((e) => e.kind === 'event').length;
   const raw = rule.severity.base + rule.severity.perAlarm * alarms + (reports >= 5 ? 1 : 0);
   return Math.max(1, Math.min(rule.severity.max, Math.round(raw)));
