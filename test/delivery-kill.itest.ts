@@ -12,9 +12,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import mqtt from 'mqtt';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createClickHouse, queryRows } from '../ingest/index.ts';
-import { topics } from '../twin-model/index.ts';
 import { freePort, tempDir, waitFor } from './support/fixtures.ts';
 import { startMosquitto, type Mosquitto } from './support/mosquitto.ts';
+import { pacedFlow } from './support/paced-flow.ts';
 
 /** One Prometheus sample, by name and labels as printed. */
 function sample(text: string, series: string): number | null {
@@ -60,26 +60,6 @@ async function startWorker(env: Record<string, string>): Promise<Worker> {
   };
 }
 
-/**
- * Publishes `total` unique readings (QoS 1) at about `perSecond`, in 50 ms slices; resolves
- * with the broker's acknowledgements of all of them. `onProgress` sees the count sent.
- */
-async function flow(publisher: mqtt.MqttClient, prefix: string, total: number, perSecond: number, onProgress: (sent: number) => void = () => {}): Promise<void> {
-  const base = Date.now() - 3_600_000;
-  const perSlice = Math.max(1, Math.round(perSecond / 20));
-  const acks: Array<Promise<unknown>> = [];
-  const started = Date.now();
-  for (let sent = 0; sent < total; ) {
-    for (let k = 0; k < perSlice && sent < total; k++, sent++) {
-      const id = `${prefix}${sent % 500}`;
-      acks.push(publisher.publishAsync(topics.sensorData(id), JSON.stringify({ ts: base + sent, values: { water_level_cm: sent % 97 } }), { qos: 1 }));
-    }
-    onProgress(sent);
-    const due = started + (sent / perSecond) * 1000;
-    await new Promise((r) => setTimeout(r, Math.max(0, due - Date.now())));
-  }
-  await Promise.all(acks);
-}
 
 describe('kill -9 of a citytwin ingest worker under load', () => {
   const dir = tempDir('delivery-kill');
@@ -110,7 +90,7 @@ describe('kill -9 of a citytwin ingest worker under load', () => {
     const publisher = await mqtt.connectAsync(mosquitto.url, { clientId: 'delivery-publisher' });
     let killedAt = -1;
     const started = Date.now();
-    await flow(publisher, PREFIX, TOTAL, 20_000, (sent) => {
+    await pacedFlow(publisher, PREFIX, TOTAL, 20_000, (sent) => {
       if (killedAt < 0 && sent >= TOTAL * 0.4) {
         killedAt = sent;
         worker!.child.kill('SIGKILL');

@@ -13,9 +13,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../bin/config.ts';
 import { startCityTwin, type RunningCityTwin } from '../bin/runtime.ts';
 import { queryRows, type StorageSink } from '../ingest/index.ts';
-import { topics } from '../twin-model/index.ts';
 import { tempDir, waitFor } from './support/fixtures.ts';
 import { startMosquitto, type Mosquitto } from './support/mosquitto.ts';
+import { pacedFlow } from './support/paced-flow.ts';
 
 /** One Prometheus sample, by name and labels as printed. */
 function sample(text: string, series: string): number | null {
@@ -23,26 +23,6 @@ function sample(text: string, series: string): number | null {
   return line ? Number(line.slice(series.length + 1)) : null;
 }
 
-/**
- * Publishes `total` unique readings (QoS 1) at about `perSecond`, in 50 ms slices; resolves
- * with the broker's acknowledgements of all of them. `onProgress` sees the count sent.
- */
-async function flow(publisher: mqtt.MqttClient, prefix: string, total: number, perSecond: number, onProgress: (sent: number) => void = () => {}): Promise<void> {
-  const base = Date.now() - 3_600_000;
-  const perSlice = Math.max(1, Math.round(perSecond / 20));
-  const acks: Array<Promise<unknown>> = [];
-  const started = Date.now();
-  for (let sent = 0; sent < total; ) {
-    for (let k = 0; k < perSlice && sent < total; k++, sent++) {
-      const id = `${prefix}${sent % 500}`;
-      acks.push(publisher.publishAsync(topics.sensorData(id), JSON.stringify({ ts: base + sent, values: { water_level_cm: sent % 97 } }), { qos: 1 }));
-    }
-    onProgress(sent);
-    const due = started + (sent / perSecond) * 1000;
-    await new Promise((r) => setTimeout(r, Math.max(0, due - Date.now())));
-  }
-  await Promise.all(acks);
-}
 
 describe('storage outage during a steady flow (fault injected at the StorageSink adapter)', () => {
   const dir = tempDir('delivery-outage');
@@ -108,7 +88,7 @@ describe('storage outage during a steady flow (fault injected at the StorageSink
       }
     })();
     let outageStarted = 0;
-    const sending = flow(publisher, PREFIX, TOTAL, 4_000, (sent) => {
+    const sending = pacedFlow(publisher, PREFIX, TOTAL, 4_000, (sent) => {
       if (outageStarted === 0 && sent >= 4_000) {
         outage = true;
         outageStarted = Date.now();

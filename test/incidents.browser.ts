@@ -10,7 +10,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../bin/config.ts';
 import { startCityTwin, type RunningCityTwin } from '../bin/runtime.ts';
-import { collectErrors, launchChromium } from './support/browser.ts';
+import { launchChromium, openSignedInConsole } from './support/browser.ts';
 import { TEST_ADMIN_PASSWORD } from './support/auth.ts';
 import { tempDir } from './support/fixtures.ts';
 
@@ -44,13 +44,7 @@ beforeAll(async () => {
   );
   publisher = await mqtt.connectAsync(app.mqttUrl, { clientId: 'pub-incidents-browser' });
   browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  errors = collectErrors(page);
-  await page.goto(app.url!);
-  await page.getByTestId('login-username').fill('admin');
-  await page.getByTestId('login-password').fill(TEST_ADMIN_PASSWORD);
-  await page.getByTestId('login-submit').click();
-  await page.waitForFunction(() => window.__citytwin?.ready === true, undefined, { timeout: 30_000 });
+  ({ page, errors } = await openSignedInConsole(browser, app.url!, TEST_ADMIN_PASSWORD));
 });
 
 afterAll(async () => {

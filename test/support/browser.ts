@@ -35,3 +35,16 @@ export function collectErrors(page: Page): string[] {
   page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
   return errors;
 }
+
+/** A 1280×800 page on the console, signed in as admin through the login page, map ready. */
+export async function openSignedInConsole(browser: Browser, url: string, password: string): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  const errors = collectErrors(page);
+  await page.goto(url);
+  // The console starts behind the login page.
+  await page.getByTestId('login-username').fill('admin');
+  await page.getByTestId('login-password').fill(password);
+  await page.getByTestId('login-submit').click();
+  await page.waitForFunction(() => window.__citytwin?.ready === true, undefined, { timeout: 30_000 });
+  return { page, errors };
+}
