@@ -1,7 +1,7 @@
 /**
  * The incident queue in real Chromium: incidents created over MQTT (manual reports, which open
  * an incident on their own) appear in the queue and on the map, announce themselves, open with
- * their evidence and history, and an operator acknowledges one and merges two. Screenshots go
+ * their evidence and history, and an operator acknowledges one, merges two and splits them again. Screenshots go
  * to test-results/ for review.
  */
 import { mkdirSync } from 'node:fs';
@@ -95,6 +95,25 @@ describe('the incident queue in Chromium', () => {
     await expect.poll(() => page.getByTestId('incident-history').innerText()).toContain('合并事件');
     expect(app.twin!.incident(second)!.status).toBe('closed');
     await page.screenshot({ path: 'test-results/incidents-merged.png' });
+  });
+
+  it('splits evidence out into a new incident, with the reason in the history', async () => {
+    // After the merge the first incident holds both reports: tick the merged one and split it out.
+    const picks = page.getByTestId('evidence-pick');
+    await expect.poll(() => picks.count()).toBe(2);
+    expect(await page.getByTestId('incident-action-split').isDisabled()).toBe(true);
+    await page.locator('[data-testid="incident-evidence"] li', { hasText: 'r-2' }).getByTestId('evidence-pick').check();
+    await expect.poll(() => page.getByTestId('incident-action-split').isDisabled()).toBe(false);
+    await page.getByTestId('incident-reason').fill('两处积水相距较远');
+    await page.getByTestId('incident-action-split').click();
+    await expect.poll(() => page.evaluate(() => window.__citytwin!.incidentCount()), { timeout: 10_000 }).toBe(2);
+    await expect.poll(() => page.getByTestId('incident-evidence').locator('li').count()).toBe(1);
+    await expect.poll(() => page.getByTestId('incident-history').innerText()).toMatch(/拆分出证据[\s\S]*1 条证据移至新事件 inc-\d+（原因：两处积水相距较远）/);
+    const split = app.twin!.activeIncidents().find((i) => i.id !== first)!;
+    expect(split.evidence.map((e) => e.id)).toEqual(['event:field-staff:r-2']);
+    // History details are worded in the console language, not the stored English.
+    expect(await page.getByTestId('incident-history').innerText()).not.toMatch(/evidence from|merged .* into this incident/);
+    await page.screenshot({ path: 'test-results/incidents-split.png' });
   });
 
   it('speaks English on the toggle', async () => {

@@ -32,6 +32,7 @@ function keyed(group: string, value: string, lang: Language): string {
 export const incidentStatusLabel = (status: string, lang: Language = getLanguage()): string => keyed('status', status, lang);
 export const incidentStepLabel = (what: string, lang: Language = getLanguage()): string => keyed('what', what, lang);
 export const evidenceTypeLabel = (eventType: string, lang: Language = getLanguage()): string => keyed('evtype', eventType, lang);
+export const signalLabel = (signal: string, lang: Language = getLanguage()): string => keyed('signal', signal, lang);
 export const eventCategoryLabel = (category: string, lang: Language = getLanguage()): string => keyed('category', category, lang);
 
 /** Why a piece of evidence was linked, in the console's language (the correlator writes English). */
@@ -46,4 +47,48 @@ export function localizeWhy(why: string, lang: Language = getLanguage()): string
   if ((m = /^merged from (\S+) by (.+)$/.exec(why))) return `由 ${m[2]} 从 ${m[1]} 合并而来`;
   if ((m = /^split from (\S+) by (.+)$/.exec(why))) return `由 ${m[2]} 从 ${m[1]} 拆分而来`;
   return why;
+}
+
+/** An operator's reason at the end of a history text: ` (reason)`. */
+const BECAUSE = /^(.*?)(?: \((.*)\))?$/s;
+
+/**
+ * A history entry's detail in the console's language. The store keeps the correlator's English
+ * text (one wording for every reader of the table); the console words it in zh-CN. Texts it does
+ * not know (a newer server) are shown as stored.
+ */
+export function localizeHistoryDetail(what: string, detail: string, lang: Language = getLanguage()): string {
+  if (lang === 'en') return detail;
+  let m: RegExpExecArray | null;
+  if (what === 'evidence_linked' && (m = /^(\S+) \(([^)]+)\): (.*)$/s.exec(detail))) return `${m[1]}（${signalLabel(m[2]!, lang)}）：${localizeWhy(m[3]!, lang)}`;
+  if (what === 'opened' && (m = /^(\d+) evidence from (\d+) independent source\(s\), confidence ([\d.]+)$/.exec(detail)))
+    return `${m[1]} 条证据，来自 ${m[2]} 个独立来源，置信度 ${Math.round(Number(m[3]) * 100)}%`;
+  if (what === 'evidence_inactive') {
+    if ((m = /^(\S+) withdrawn: sensor suspect \(value stuck\)$/.exec(detail))) return `${m[1]} 已撤回：传感器可疑（数值卡滞）`;
+    if ((m = /^(\S+) back to normal at (\S+)$/.exec(detail))) {
+      const at = Date.parse(m[2]!);
+      return `${m[1]} 于 ${Number.isFinite(at) ? new Date(at).toLocaleTimeString('zh-CN', { hour12: false }) : m[2]} 恢复正常`;
+    }
+  }
+  if ((m = /^signals normal for (\d+) s(; an operator confirms)?$/.exec(detail))) return `信号已正常 ${m[1]} 秒${m[2] ? '，待值班员确认' : ''}`;
+  // Operator actions: the action's wording, then the optional reason in brackets.
+  const [, head = detail, reason] = BECAUSE.exec(detail) ?? [];
+  const because = reason ? `（原因：${reason}）` : '';
+  const operator: Array<[RegExp, (g: string[]) => string]> = [
+    [/^acknowledged$/, () => '已确认'],
+    [/^severity (\d)$/, (g) => `等级设为 ${g[1]}`],
+    [/^merged (\S+) into this incident$/, (g) => `已将 ${g[1]} 并入本事件`],
+    [/^merged into (\S+)$/, (g) => `已并入 ${g[1]}`],
+    [/^(\d+) evidence moved to (\S+)$/, (g) => `${g[1]} 条证据移至新事件 ${g[2]}`],
+    [/^split from (\S+)$/, (g) => `从 ${g[1]} 拆分生成`],
+    [/^marked false alarm$/, () => '已标记为误报'],
+    [/^resolved$/, () => '已解决'],
+    [/^closed$/, () => '已关闭'],
+    [/^reopened$/, () => '已重新打开'],
+  ];
+  for (const [re, word] of operator) {
+    const g = re.exec(head);
+    if (g) return `${word([...g])}${because}`;
+  }
+  return detail;
 }

@@ -8,7 +8,7 @@
 import type { IncidentDetail, IncidentView } from '../../shared/protocol.ts';
 import { jsonCall } from '../backend/session.ts';
 import { formatClock, formatDuration } from '../i18n/format.ts';
-import { eventCategoryLabel, evidenceTypeLabel, incidentStatusLabel, incidentStepLabel, incidentTypeLabel, localizeWhy } from '../i18n/incident-labels.ts';
+import { eventCategoryLabel, evidenceTypeLabel, incidentStatusLabel, incidentStepLabel, incidentTypeLabel, localizeHistoryDetail, localizeWhy } from '../i18n/incident-labels.ts';
 import { getLanguage, t } from '../i18n/language.ts';
 import { kindLabel } from '../i18n/labels.ts';
 import type { IncidentQueue } from '../stream/incident-queue.ts';
@@ -27,7 +27,7 @@ export interface IncidentPanelContext {
 /** How long a new incident stays highlighted and its toast stays up. */
 const ANNOUNCE_MS = 6_000;
 
-type Action = 'acknowledge' | 'set_severity' | 'merge' | 'false_alarm' | 'resolve' | 'close';
+type Action = 'acknowledge' | 'set_severity' | 'merge' | 'split' | 'false_alarm' | 'resolve' | 'close' | 'reopen';
 
 export class IncidentPanel {
   readonly el: HTMLElement;
@@ -53,6 +53,10 @@ export class IncidentPanel {
   private detailDirty = false;
   /** Merge candidates the open detail was drawn with (same type, other ids). */
   private mergeKey = '';
+  /** Evidence ids ticked for a split, of the open incident. */
+  private readonly splitPick = new Set<string>();
+  /** The reason typed for the next action (kept across redraws of the same incident). */
+  private reason = '';
 
   constructor(
     parent: HTMLElement,
@@ -94,6 +98,8 @@ export class IncidentPanel {
     this.detailData = null;
     this.detailError = null;
     this.actionMessage = null;
+    this.splitPick.clear();
+    this.reason = '';
     this.ctx.onSelect(id);
     this.renderedVersion = -1;
     if (id) void this.load(id);
@@ -187,11 +193,26 @@ export class IncidentPanel {
   private async act(action: Action, extra: Record<string, unknown> = {}): Promise<void> {
     const id = this.selected;
     if (!id) return;
-    const r = await jsonCall<{ changes: Array<{ what: string }> }>('POST', `/api/incidents/${encodeURIComponent(id)}/actions`, { action, ...extra });
+    const reason = this.reason.trim();
+    const r = await jsonCall<{ changes: Array<{ what: string }> }>('POST', `/api/incidents/${encodeURIComponent(id)}/actions`, { action, ...extra, ...(reason ? { reason } : {}) });
+    if (r.ok) {
+      this.reason = '';
+      if (action === 'split') this.splitPick.clear();
+    }
     this.actionMessage = r.ok
       ? { text: t('incident.act.done', { what: incidentStepLabel(r.value.changes[0]?.what ?? action) }), error: false }
       : { text: t('incident.act.failed', { reason: r.error }), error: true };
     if (this.selected === id) await this.load(id);
+  }
+
+  private splitButton: HTMLButtonElement | null = null;
+
+  /** The split needs at least one ticked item and must leave one behind. */
+  private updateSplitButton(total: number): void {
+    if (!this.splitButton) return;
+    const n = this.splitPick.size;
+    this.splitButton.disabled = n === 0 || n >= total;
+    this.splitButton.textContent = n > 0 ? t('incident.act.splitN', { n }) : t('incident.act.split');
   }
 
   /** Ids of the incidents the selected one could be merged with, as a comparable key. */
@@ -207,9 +228,10 @@ export class IncidentPanel {
   }
 
   private renderDetail(): void {
-    // Redrawing would close a menu the user has open (severity, merge target): later.
+    // Redrawing would close a menu the user has open (severity, merge target) or drop the focus
+    // of the reason being typed: later.
     const focused = document.activeElement;
-    if (focused instanceof HTMLSelectElement && this.detail.contains(focused)) {
+    if ((focused instanceof HTMLSelectElement || (focused instanceof HTMLInputElement && focused.type === 'text')) && this.detail.contains(focused)) {
       this.detailDirty = true;
       return;
     }
@@ -252,20 +274,38 @@ export class IncidentPanel {
     if (this.ctx.canAct) parts.push(this.actions(inc));
     if (this.actionMessage) parts.push(h('div', { class: `incident-action-message${this.actionMessage.error ? ' error' : ''}`, 'data-testid': 'incident-action-message' }, this.actionMessage.text));
     parts.push(h('h3', {}, t('incident.evidence', { n: inc.evidence.length })));
+    // Ticking evidence offers a split: the ticked items move to a new incident.
+    const canSplit = this.ctx.canAct && (inc.status === 'open' || inc.status === 'acknowledged') && inc.evidence.length > 1;
+    for (const id of this.splitPick) if (!inc.evidence.some((e) => e.id === id)) this.splitPick.delete(id);
     parts.push(h('ul', { class: 'evidence-list', 'data-testid': 'incident-evidence' }, ...inc.evidence.map((e) => {
       const what =
         e.kind === 'sensor_alarm'
           ? `${t('incident.ev.sensor_alarm')} · ${kindLabel(e.sensorKind ?? 'unknown')}`
           : `${evidenceTypeLabel(e.eventType ?? '')}${e.category ? ` · ${eventCategoryLabel(e.category)}` : ''}`;
+      const pick = canSplit ? h('input', { type: 'checkbox', class: 'evidence-pick', 'data-testid': 'evidence-pick', 'aria-label': t('incident.act.splitPick'), ...(this.splitPick.has(e.id) ? { checked: true } : {}) }) : null;
+      pick?.addEventListener('change', () => {
+        if ((pick as HTMLInputElement).checked) this.splitPick.add(e.id);
+        else this.splitPick.delete(e.id);
+        this.updateSplitButton(inc.evidence.length);
+      });
       return h(
         'li',
         { 'data-evidence-id': e.id },
-        h('div', { class: 'evidence-what' }, h('span', {}, what), e.kind === 'sensor_alarm' ? h('span', { class: 'muted' }, e.active ? t('incident.ev.active') : t('incident.ev.inactive')) : ''),
+        h('div', { class: 'evidence-what' }, h('label', { class: 'evidence-label' }, pick ?? '', h('span', {}, what)), e.kind === 'sensor_alarm' ? h('span', { class: 'muted' }, e.active ? t('incident.ev.active') : t('incident.ev.inactive')) : ''),
         h('div', { class: 'mono muted evidence-id' }, e.sensorId ?? e.id.replace(/^event:/, '')),
         h('div', { class: 'evidence-why' }, localizeWhy(e.why)),
       );
     })));
     if (inc.hiddenEvidence > 0) parts.push(h('div', { class: 'muted small' }, t('incident.hidden', { n: inc.hiddenEvidence })));
+    if (canSplit) {
+      const split = h('button', { type: 'button', class: 'action-button', 'data-testid': 'incident-action-split', 'data-action': 'split' }, t('incident.act.split'));
+      split.addEventListener('click', () => {
+        if (this.splitPick.size > 0) void this.act('split', { evidenceIds: [...this.splitPick] });
+      });
+      this.splitButton = split as HTMLButtonElement;
+      this.updateSplitButton(inc.evidence.length);
+      parts.push(h('div', { class: 'action-row split-row' }, h('span', { class: 'muted small' }, t('incident.act.splitHint')), split));
+    } else this.splitButton = null;
     if (d) {
       parts.push(h('h3', {}, t('incident.history')));
       parts.push(h('ol', { class: 'history-list', 'data-testid': 'incident-history' }, ...d.history.map((c) =>
@@ -275,7 +315,7 @@ export class IncidentPanel {
           h('span', { class: 'mono muted' }, formatClock(c.at)),
           h('span', { class: 'history-what' }, incidentStepLabel(c.what)),
           h('span', { class: 'history-actor' }, c.actor === 'twin' ? t('incident.actor.twin') : c.actor),
-          h('div', { class: 'mono muted history-detail' }, c.detail),
+          h('div', { class: 'muted history-detail' }, localizeHistoryDetail(c.what, c.detail)),
         ),
       )));
     }
@@ -302,6 +342,7 @@ export class IncidentPanel {
       row1.push(button('resolve', t('incident.act.resolve'), 'incident-action-resolve'));
     }
     if (inc.status !== 'closed' && inc.status !== 'false_alarm') row1.push(button('close', t('incident.act.close'), 'incident-action-close'));
+    if (!active) row1.push(button('reopen', t('incident.act.reopen'), 'incident-action-reopen'));
     const severity = h('select', { class: 'action-select', 'data-testid': 'incident-severity-select', 'aria-label': t('incident.severity') });
     for (let s = 1; s <= 5; s++) severity.append(h('option', { value: String(s), ...(s === inc.severity ? { selected: true } : {}) }, String(s)));
     const others = this.ctx.queue.list().filter((o) => o.id !== inc.id && o.type === inc.type);
@@ -310,7 +351,9 @@ export class IncidentPanel {
     if (others.length === 0) merge.append(h('option', { value: '' }, t('incident.act.mergeNone')));
     for (const o of others) merge.append(h('option', { value: o.id }, `${o.id} · ${this.placeOf(o)}`));
     (merge as HTMLSelectElement).disabled = others.length === 0;
-    const rows = [h('div', { class: 'action-row' }, ...row1)];
+    const reason = h('input', { type: 'text', class: 'action-reason', maxlength: '500', 'data-testid': 'incident-reason', placeholder: t('incident.act.reasonHint'), 'aria-label': t('incident.act.reasonHint'), value: this.reason });
+    reason.addEventListener('input', () => (this.reason = (reason as HTMLInputElement).value));
+    const rows = [h('div', { class: 'action-row' }, reason), h('div', { class: 'action-row' }, ...row1)];
     if (active) {
       rows.push(h('div', { class: 'action-row' }, severity, button('set_severity', t('incident.act.setSeverity'), 'incident-action-severity', () => ({ severity: Number((severity as HTMLSelectElement).value) }))));
       const mergeButton = button('merge', t('incident.act.merge'), 'incident-action-merge', () => ((merge as HTMLSelectElement).value ? { otherId: (merge as HTMLSelectElement).value } : null));

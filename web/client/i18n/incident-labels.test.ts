@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { applyIncidentInput, createIncidentState, type Evidence, type IncidentChange, type IncidentContext } from '../../../twin-model/index.ts';
+import { localizeHistoryDetail, localizeWhy } from './incident-labels.ts';
+
+const T0 = Date.UTC(2026, 6, 1, 8);
+const UP = { lng: 114.3, lat: 30.55 };
+const alarm = (sensorId: string, dLat: number, ts: number): Evidence => ({
+  id: `alarm:${sensorId}`,
+  kind: 'sensor_alarm',
+  sensorKind: 'water_level',
+  sensorId,
+  level: 'alarm',
+  metric: 'water_level_cm',
+  value: 32,
+  ts,
+  lng: UP.lng,
+  lat: UP.lat + dLat,
+  assetId: 'up-1',
+  district: '420106',
+});
+const report = (id: string, dLat: number, ts: number): Evidence => ({
+  id: `event:hotline:${id}`,
+  kind: 'event',
+  eventType: 'citizen_report',
+  category: 'waterlogging',
+  source: 'hotline',
+  ts,
+  lng: UP.lng,
+  lat: UP.lat + dLat,
+  district: '420106',
+});
+
+/** Latin words of four letters or more left in a text (ids and ISO times excepted). */
+function englishLeft(text: string): string[] {
+  return text
+    .replace(/\b[\w.:-]*\d[\w.:-]*\b/g, '')
+    .replace(/\b(alarm|event|hotline|inc|up)[:\w.-]*/g, '')
+    .match(/[A-Za-z]{4,}/g) ?? [];
+}
+
+/** A real history: the correlator opens an incident, links evidence, and operators act on it. */
+function history(): IncidentChange[] {
+  let now = T0;
+  const ctx: IncidentContext = { now: () => now };
+  const state = createIncidentState();
+  const out: IncidentChange[] = [];
+  const feed = (e: Evidence) => out.push(...applyIncidentInput(state, e.kind === 'event' ? { type: 'event', evidence: e } : { type: 'alarm', evidence: e }, ctx));
+  feed(alarm('wl-1', 0, now));
+  now += 60_000;
+  feed(report('c1', 0.0005, now));
+  now += 60_000;
+  feed(report('c2', 0.0008, now));
+  feed(alarm('wl-2', 0.0003, now));
+  const id = out[0]!.incidentId;
+  const act = (command: Parameters<typeof applyIncidentInput>[1] & { type: 'operator' }) => out.push(...applyIncidentInput(state, command, ctx));
+  act({ type: 'operator', incidentId: id, actor: 'zhang', command: { action: 'acknowledge' } });
+  act({ type: 'operator', incidentId: id, actor: 'zhang', command: { action: 'set_severity', severity: 4 }, reason: '积水过膝' });
+  const inc = state.incidents.get(id)!;
+  act({ type: 'operator', incidentId: id, actor: 'li', command: { action: 'split', evidenceIds: [inc.evidence.at(-1)!.id] } });
+  now += 1000;
+  out.push(...applyIncidentInput(state, { type: 'alarm_cleared', sensorId: 'wl-1', ts: now }, ctx));
+  act({ type: 'operator', incidentId: id, actor: 'li', command: { action: 'false_alarm' }, reason: 'test drill' });
+  act({ type: 'operator', incidentId: id, actor: 'li', command: { action: 'reopen' } });
+  act({ type: 'operator', incidentId: id, actor: 'li', command: { action: 'resolve' } });
+  act({ type: 'operator', incidentId: id, actor: 'li', command: { action: 'close' } });
+  return out;
+}
+
+describe('history details in the console language', () => {
+  const changes = history();
+
+  it('covers the kinds of change a history holds', () => {
+    const kinds = new Set(changes.map((c) => c.what));
+    for (const w of ['opened', 'evidence_linked', 'acknowledged', 'severity_set', 'split_off', 'split_from', 'evidence_inactive', 'false_alarm', 'reopened', 'resolved', 'closed']) expect(kinds).toContain(w);
+  });
+
+  it('words every detail the correlator and the operators write in Chinese', () => {
+    for (const c of changes) {
+      const zh = localizeHistoryDetail(c.what, c.detail, 'zh');
+      // The operator's own reason is shown as typed.
+      expect(englishLeft(zh.replace(/（原因：.*）$/, '')), `${c.what}: "${c.detail}" → "${zh}"`).toEqual([]);
+      expect(zh).toMatch(/[\u4e00-\u9fff]/);
+    }
+  });
+
+  it('keeps the stored text in English and the operator’s reason in either language', () => {
+    const severity = changes.find((c) => c.what === 'severity_set')!;
+    expect(localizeHistoryDetail(severity.what, severity.detail, 'en')).toBe(severity.detail);
+    expect(localizeHistoryDetail(severity.what, severity.detail, 'zh')).toBe('等级设为 4（原因：积水过膝）');
+    const falseAlarm = changes.find((c) => c.what === 'false_alarm')!;
+    expect(localizeHistoryDetail(falseAlarm.what, falseAlarm.detail, 'zh')).toBe('已标记为误报（原因：test drill）');
+  });
+
+  it('shows a text it does not know as stored', () => {
+    expect(localizeHistoryDetail('updated', 'a newer server wrote this', 'zh')).toBe('a newer server wrote this');
+    expect(localizeWhy('something new', 'zh')).toBe('something new');
+  });
+});
