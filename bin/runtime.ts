@@ -414,6 +414,16 @@ citytwin_auth_refused_total{reason="socket_handshake"} ${refusedSockets.handshak
 citytwin_auth_refused_total{reason="socket_event"} ${refusedSockets.events}
 # TYPE citytwin_security_events_dropped_total counter
 citytwin_security_events_dropped_total ${a.eventsDropped}
+# HELP citytwin_twin_writer 1 when this node's correlator writes incidents (one node of a cluster)
+# TYPE citytwin_twin_writer gauge
+citytwin_twin_writer ${twin.isWriter() ? 1 : 0}
+# TYPE citytwin_incident_changes_total counter
+citytwin_incident_changes_total{outcome="made"} ${twin.incidentCounters.changes}
+citytwin_incident_changes_total{outcome="stored"} ${twin.incidentCounters.stored}
+citytwin_incident_changes_total{outcome="mirrored"} ${twin.incidentCounters.mirrored}
+citytwin_incident_changes_total{outcome="shadowed"} ${twin.incidentCounters.shadowed}
+# TYPE citytwin_incident_store_failures_total counter
+citytwin_incident_store_failures_total ${twin.incidentCounters.storeFailures}
 ${broker ? broker.metricsText() : ''}`;
         },
         auth: auth!,

@@ -9,7 +9,8 @@
  * once" is therefore checked across the two workers' stores: together they hold every sent
  * reading, no reading is in both, and neither holds a duplicate row. With a ClickHouse server
  * (CITYTWIN_CLICKHOUSE_URL) the same workers write into one store. The web nodes' own stores
- * stay empty (their twins are fed by MQTT, which is what is tested here).
+ * stay empty of readings (their twins are fed by MQTT, which is what is tested here); one of them,
+ * the twin writer, stores incident changes, and the other mirrors them and forwards actions to it.
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -177,5 +178,58 @@ describe('two ingest workers on a shared subscription, two web nodes on the Redi
     expect(a!.rawRows).toBe(a!.keys.length);
     expect(b!.rawRows).toBe(b!.keys.length);
     expect(a!.deadLetters + b!.deadLetters).toBe(BAD);
+  });
+
+  it('has one twin writer: both nodes show its incidents, an action on the other node is forwarded to it', async () => {
+    const writerFlag = async (url: string) => sample(await metrics(url), 'citytwin_twin_writer');
+    const flags = await waitFor('one web node to hold the twin-writer lease', async () => {
+      const f = await Promise.all(webs.map((w) => writerFlag(w.url)));
+      return f.filter((x) => x === 1).length === 1 && f.filter((x) => x === 0).length === 1 ? f : null;
+    });
+    const writer = webs[flags.indexOf(1)]!;
+    const other = webs[flags.indexOf(0)]!;
+    // A manual report opens an incident on its own.
+    const report = (id: string, lng: number, lat: number) =>
+      publisher.publishAsync(topics.event('field-staff'), JSON.stringify({ id, ts: Date.now(), type: 'manual_report', category: 'waterlogging', lng, lat, severity: 3 }), { qos: 1 });
+    const incidents = async (url: string) => (await (await consoleFetch(url, '/api/incidents')).json()) as Array<{ id: string; status: string }>;
+    await report('mp-r1', 114.3, 30.58);
+    const [onWriter, onOther] = await waitFor('the incident on both nodes', async () => {
+      const both = await Promise.all([incidents(writer.url), incidents(other.url)]);
+      return both.every((l) => l.length === 1) ? both : null;
+    });
+    expect(onOther![0]!.id).toBe(onWriter![0]!.id);
+    const first = onWriter![0]!.id;
+
+    // The operator is on the other node: the action is applied by the writer and shown everywhere.
+    const ack = await consoleFetch(other.url, `/api/incidents/${first}/actions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ action: 'acknowledge', reason: 'on the other node' }) });
+    expect(ack.status).toBe(200);
+    await waitFor('the acknowledgement on both nodes', async () => (await Promise.all(webs.map((w) => incidents(w.url)))).every((l) => l[0]?.status === 'acknowledged'));
+    const detail = (await (await consoleFetch(writer.url, `/api/incidents/${first}`)).json()) as { history: Array<{ what: string; actor: string; detail: string }> };
+    expect(detail.history.find((h) => h.what === 'acknowledged')).toMatchObject({ actor: 'admin', detail: 'acknowledged (on the other node)' });
+    // Acting twice is refused by the writer with its reason.
+    const again = await consoleFetch(other.url, `/api/incidents/${first}/actions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ action: 'acknowledge' }) });
+    expect(again.status).toBe(409);
+    expect(((await again.json()) as { error: string }).error).toMatch(/acknowledged, not open/);
+
+    // Only the writer makes and stores changes; the other node mirrors them.
+    const [wm, om] = await Promise.all([metrics(writer.url), metrics(other.url)]);
+    expect(sample(wm, 'citytwin_incident_changes_total{outcome="made"}')).toBeGreaterThanOrEqual(2);
+    expect(sample(om, 'citytwin_incident_changes_total{outcome="made"}')).toBe(0);
+    expect(sample(om, 'citytwin_incident_changes_total{outcome="mirrored"}')).toBeGreaterThanOrEqual(2);
+    expect(sample(om, 'citytwin_incident_changes_total{outcome="stored"}')).toBe(0);
+
+    // The writer stops: the other node takes over and numbers new incidents after the old ones.
+    expect(await writer.stop()).toBe(0);
+    await waitFor('the other node to become the writer', async () => (await writerFlag(other.url)) === 1);
+    await report('mp-r2', 114.25, 30.52);
+    const after = await waitFor('a new incident on the new writer', async () => {
+      const l = await incidents(other.url);
+      return l.length === 2 ? l : null;
+    });
+    const second = after.find((i) => i.id !== first)!;
+    expect(Number(second.id.slice(4))).toBeGreaterThan(Number(first.slice(4)));
+    expect(after.find((i) => i.id === first)!.status).toBe('acknowledged');
+    const close = await consoleFetch(other.url, `/api/incidents/${second.id}/actions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ action: 'close' }) });
+    expect(close.status).toBe(200);
   });
 });

@@ -29,7 +29,7 @@ import { compareIncidents, historyEntry, incidentViewer } from './incident-view.
 import { queryLatest, querySensorHistory } from './history-queries.ts';
 import { HttpError, route, timeParam, type RawResponse, type Route } from './http-router.ts';
 import { ClassifiedView, summarize } from './live-stream.ts';
-import type { TwinService } from './twin-service.ts';
+import { NoWriterError, type TwinService } from './twin-service.ts';
 import type { Principal } from './auth/auth-service.ts';
 import { UNCLASSIFIED_AS } from './auth/policy.ts';
 
@@ -139,7 +139,7 @@ export function apiRoutes(deps: ApiDeps): Route[] {
         if (query.status === 'all') {
           await deps.twin.flushIncidents();
           for (const i of (await deps.incidentStore?.stateAt(Date.now() + 60_000)) ?? []) byId.set(i.id, i);
-          for (const i of deps.twin.engine.incidents.incidents.values()) byId.set(i.id, i);
+          for (const i of deps.twin.knownIncidents()) byId.set(i.id, i);
         } else {
           for (const i of deps.twin.activeIncidents()) byId.set(i.id, i);
         }
@@ -177,16 +177,18 @@ export function apiRoutes(deps: ApiDeps): Route[] {
         if (!principal) throw new HttpError(401, 'sign in first');
         let changes;
         try {
-          changes = deps.twin.act(params.incidentId, principal.username, incidentCommand(body), body.reason);
+          // Applied by the twin writer (this node, or forwarded to it) and stored before the
+          // answer: "recorded" means the history read next includes it.
+          changes = await deps.twin.actAnywhere(params.incidentId, principal.username, incidentCommand(body), body.reason);
         } catch (err) {
           if (err instanceof IncidentActionError) {
+            const forwarded = (err as IncidentActionError & { status?: number }).status;
             const known = deps.twin.incident(params.incidentId) !== undefined;
-            throw new HttpError(known ? 409 : 404, err.message);
+            throw new HttpError(forwarded === 404 || forwarded === 409 ? forwarded : known ? 409 : 404, err.message);
           }
+          if (err instanceof NoWriterError) throw new HttpError(503, err.message);
           throw err;
         }
-        // The answer means "recorded": the history read next includes it.
-        await deps.twin.flushIncidents();
         const view = viewFor(principal);
         const own = changes.find((c) => c.incidentId === params.incidentId) ?? changes[0]!;
         return { incident: view(own.incident), changes: changes.map((c) => ({ incidentId: c.incidentId, at: c.at, actor: c.actor, what: c.what, detail: c.detail })) };

@@ -7,10 +7,15 @@
  *   subscription, and its deltas are numbered in that replica's own epoch/seq; a client
  *   resumes against the node it is connected to. Sending one node's deltas to another node's
  *   clients would mix two numberings, so deltas and stats are emitted with `io.local`.
- * - What only one node knows does: events that originate on one node rather than on MQTT
- *   (an operator's action over HTTP, future incident notifications) are to be broadcast with
- *   plain `io.emit`, which the adapter fans out to every node's clients; and each node's presence (its client count) reaches the others with
- *   `serverSideEmit`, so every node can show cluster-wide figures.
+ * - Each node's presence (its client count) reaches the others with `serverSideEmit`, so every
+ *   node can show cluster-wide figures.
+ * - Incidents have ONE writer (the "twin writer"): the node holding a lease in Redis
+ *   (`SET … NX PX`, renewed every {@link LEASE_RENEW_MS}) runs the authoritative correlator,
+ *   numbers incidents and stores their changes. It sends every batch of changes to the other
+ *   nodes (`twinChanges`), which mirror them for their own clients and API; an operator's action
+ *   that reaches another node is forwarded to the writer (`twinCommand`, with an answer) and
+ *   applied there. When the writer stops, its lease lapses within {@link LEASE_TTL_MS} and
+ *   another node takes over from its mirror (web/server/twin-service.ts).
  */
 import { createAdapter } from '@socket.io/redis-adapter';
 import { createClient } from 'redis';
@@ -20,6 +25,26 @@ import type { Server as SocketServer } from 'socket.io';
 export interface InterServerEvents {
   /** A node's presence: its id, connected clients and the time it sent this (epoch ms). */
   presence: (nodeId: string, clients: number, at: number) => void;
+  /** The twin writer's changes (JSON), in the order it made them. */
+  twinChanges: (writerId: string, batch: string) => void;
+  /** A command for the twin writer (JSON); only the writer answers with a result. */
+  twinCommand: (command: string, answer: (result: string | null) => void) => void;
+}
+
+/** The node that owns incident (and dispatch) changes, and the channel between the nodes. */
+export interface TwinWriterChannel {
+  /** Whether this node is the writer now. */
+  isWriter(): boolean;
+  /** Called when this node becomes (true) or stops being (false) the writer. */
+  onWriterChange(listener: (writer: boolean) => void): void;
+  /** Sends a batch of the writer's changes to the other nodes. */
+  publish(batch: string): void;
+  /** Receives the writer's batches (on the other nodes). */
+  onChanges(listener: (batch: string) => void): void;
+  /** Sends a command to the writer; resolves with its answer, rejects when no writer answers in time. */
+  forward(command: string): Promise<string>;
+  /** Serves commands forwarded by other nodes (the writer answers, the others pass). */
+  serve(handler: (command: string) => Promise<string | null>): void;
 }
 
 /** The view of the other web nodes. */
@@ -28,7 +53,31 @@ export interface WebCluster {
   clusterClients(): number;
   /** This node plus the other nodes heard within the last few seconds. */
   webNodes(): number;
+  /** Who writes incident changes; a single node is always the writer. */
+  writer: TwinWriterChannel;
   close(): Promise<void>;
+}
+
+/** A node that wrote nothing for this long loses the lease; another node takes over. */
+export const LEASE_TTL_MS = 10_000;
+export const LEASE_RENEW_MS = 3_000;
+/** How long a forwarded command waits for the writer's answer. */
+export const FORWARD_TIMEOUT_MS = 5_000;
+const LEASE_KEY = 'citytwin:twin-writer';
+
+/** Raised when no twin writer answers a forwarded command (no node holds the lease right now). */
+export class NoWriterError extends Error {}
+
+/** The writer channel of a node alone: it is the writer, and there is no one to talk to. */
+function soleWriter(): TwinWriterChannel {
+  return {
+    isWriter: () => true,
+    onWriterChange: () => undefined,
+    publish: () => undefined,
+    onChanges: () => undefined,
+    forward: () => Promise.reject(new NoWriterError('this node is the only twin writer')),
+    serve: () => undefined,
+  };
 }
 
 /** A node not heard from for this long no longer counts (three missed presence beats). */
@@ -40,7 +89,7 @@ type AnyServer = SocketServer<any, any, InterServerEvents>;
 
 /** One node alone: no Redis, the cluster is this node. */
 export function singleNode(io: AnyServer): WebCluster {
-  return { clusterClients: () => io.engine.clientsCount, webNodes: () => 1, close: async () => undefined };
+  return { clusterClients: () => io.engine.clientsCount, webNodes: () => 1, writer: soleWriter(), close: async () => undefined };
 }
 
 /**
@@ -80,6 +129,9 @@ export async function joinRedisCluster(io: AnyServer, redisUrl: string, nodeId: 
     if (id === nodeId || typeof id !== 'string' || !Number.isSafeInteger(clients) || clients < 0 || !Number.isFinite(at)) return;
     others.set(id, { clients, heardAt: Date.now() });
   });
+  const writer = writerLease(io, pub, nodeId, log);
+  // Whether this node writes is known before it serves anyone.
+  await writer.ready;
   const beat = () => io.serverSideEmit('presence', nodeId, io.engine.clientsCount, Date.now());
   beat();
   const beatTimer = setInterval(beat, PRESENCE_EVERY_MS);
@@ -95,9 +147,87 @@ export async function joinRedisCluster(io: AnyServer, redisUrl: string, nodeId: 
   return {
     clusterClients: () => fresh().reduce((a, b) => a + b, io.engine.clientsCount),
     webNodes: () => 1 + fresh().length,
+    writer,
     close: async () => {
       clearInterval(beatTimer);
+      await writer.release();
       await Promise.allSettled([pub.quit(), sub.quit()]);
+    },
+  };
+}
+
+type RedisConnection = ReturnType<typeof createClient>;
+
+/**
+ * The twin-writer lease: taken with `SET NX PX`, kept by renewing it only while Redis still
+ * holds this node's id (a check-and-extend script), given up on close so a successor need not
+ * wait for the TTL. A node that cannot reach Redis stops being the writer at once: two nodes may
+ * then both believe they write only within the few seconds before the old lease lapses.
+ */
+function writerLease(io: AnyServer, redis: RedisConnection, nodeId: string, log: (level: 'warn', message: string) => void): TwinWriterChannel & { ready: Promise<void>; release(): Promise<void> } {
+  let writer = false;
+  const listeners: Array<(writer: boolean) => void> = [];
+  const changeListeners: Array<(batch: string) => void> = [];
+  let handler: ((command: string) => Promise<string | null>) | null = null;
+  const set = (now: boolean) => {
+    if (now === writer) return;
+    writer = now;
+    for (const l of listeners) l(now);
+  };
+  const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end`;
+  const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
+  let stopped = false;
+  const step = async () => {
+    try {
+      if (writer) {
+        const kept = await redis.eval(RENEW, { keys: [LEASE_KEY], arguments: [nodeId, String(LEASE_TTL_MS)] });
+        if (Number(kept) !== 1) set(false);
+      }
+      if (!writer && !stopped) {
+        const got = await redis.set(LEASE_KEY, nodeId, { NX: true, PX: LEASE_TTL_MS });
+        if (got === 'OK') set(true);
+      }
+    } catch (err) {
+      if (writer) log('warn', `twin writer lease: ${(err as Error).message}; this node stops writing incidents`);
+      set(false);
+    }
+  };
+  const ready = step();
+  const timer = setInterval(() => void step(), LEASE_RENEW_MS);
+  io.on('twinChanges', (from: string, batch: string) => {
+    if (from === nodeId || typeof batch !== 'string') return;
+    for (const l of changeListeners) l(batch);
+  });
+  io.on('twinCommand', (command: string, answer: (result: string | null) => void) => {
+    if (typeof answer !== 'function') return;
+    if (!writer || !handler || typeof command !== 'string') return answer(null);
+    handler(command).then(answer, (err: Error) => answer(JSON.stringify({ error: err.message })));
+  });
+  return {
+    ready,
+    isWriter: () => writer,
+    onWriterChange: (l) => void listeners.push(l),
+    publish: (batch) => io.serverSideEmit('twinChanges', nodeId, batch),
+    onChanges: (l) => void changeListeners.push(l),
+    serve: (h) => void (handler = h),
+    forward: async (command) => {
+      let answers: Array<string | null>;
+      try {
+        // The adapter waits up to its requestsTimeout (5 s, FORWARD_TIMEOUT_MS) for every other node.
+        answers = (await io.serverSideEmitWithAck('twinCommand', command)) as Array<string | null>;
+      } catch (err) {
+        throw new NoWriterError(`no twin writer answered within ${FORWARD_TIMEOUT_MS / 1000} s (${(err as Error).message}); retry in a few seconds`);
+      }
+      const answer = answers.find((a): a is string => typeof a === 'string');
+      if (answer === undefined) throw new NoWriterError('no node holds the twin-writer lease right now; retry in a few seconds');
+      return answer;
+    },
+    release: async () => {
+      stopped = true;
+      clearInterval(timer);
+      if (!writer) return;
+      set(false);
+      await redis.eval(RELEASE, { keys: [LEASE_KEY], arguments: [nodeId] }).catch(() => undefined);
     },
   };
 }

@@ -46,6 +46,15 @@ export class IncidentStore {
     await this.client.insert({ table: 'incident_changes', values: rows, format: 'JSONCompactEachRow', clickhouse_settings: { insert_deduplication_token: `incident-changes:${rows[0]![1]}` } });
   }
 
+  /** The highest incident number stored (`inc-000123` → 123), 0 when none: numbering continues after it. */
+  async maxIncidentNumber(): Promise<number> {
+    const [row] = await queryRows<{ m: number | string }>(
+      this.client,
+      `SELECT max(toUInt64OrZero(substring(incident_id, 5))) AS m FROM incident_changes WHERE startsWith(incident_id, 'inc-')`,
+    );
+    return Number(row?.m ?? 0);
+  }
+
   /** Every change of one incident, oldest first (its history). */
   async history(incidentId: string): Promise<IncidentChange[]> {
     const rows = await queryRows<ChangeRow>(

@@ -5,6 +5,13 @@
  * resolution, and rebuilt from ClickHouse at start so a restart shows the city and its open
  * incidents at once. Every incident change is handed to listeners (the socket.io stream) and
  * appended to the event-sourced {@link IncidentStore}.
+ *
+ * With several web nodes, one of them is the twin writer (cluster-bus.ts): only its correlator's
+ * changes count — they are stored and sent to the other nodes. The other nodes keep their own
+ * sensor twin and run the same correlator in the shadow (its changes are dropped), show the
+ * writer's incidents from a mirror, and forward operators' actions to the writer. When a node
+ * becomes the writer it takes the incidents over from its mirror and continues their numbering
+ * after the highest id stored.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { queryRows } from '../../ingest/index.ts';
@@ -14,6 +21,7 @@ import {
   createIncidentState,
   createTwinState,
   FusionEngine,
+  IncidentActionError,
   isSensorKind,
   restoreIncidents,
   type CityEvent,
@@ -29,6 +37,7 @@ import {
   type TwinState,
 } from '../../twin-model/index.ts';
 import { sensorClassifier } from './auth/classification.ts';
+import { NoWriterError, type TwinWriterChannel } from './cluster-bus.ts';
 import type { IncidentStore } from './incident-store.ts';
 import type { EvidenceClassifier } from './incident-view.ts';
 import { LiveStream } from './live-stream.ts';
@@ -46,13 +55,21 @@ export interface TwinServiceOptions {
 
 export type IncidentListener = (changes: readonly IncidentChange[]) => void;
 
+/** The writer's answer to a forwarded action. */
+type WriterAnswer = { changes: IncidentChange[] } | { error: string; status?: number };
+
+export { NoWriterError };
+
 export class TwinService {
   readonly state: TwinState;
   readonly stream: LiveStream;
   /** The twin and the correlator; `engine.twin` is {@link state}, the state the stream shows. */
   readonly engine: FusionEngine;
-  /** Incident changes stored, and store failures (retried with the next batch). */
-  readonly incidentCounters = { changes: 0, stored: 0, storeFailures: 0 };
+  /**
+   * Incident changes made (as the writer), stored, store failures (retried with the next batch),
+   * received from the writer (as another node), and made in the shadow (dropped: not the writer).
+   */
+  readonly incidentCounters = { changes: 0, stored: 0, storeFailures: 0, mirrored: 0, shadowed: 0 };
   private readonly ctx: TwinContext;
   private readonly listeners = new Set<IncidentListener>();
   private readonly log: NonNullable<TwinServiceOptions['log']>;
@@ -62,6 +79,12 @@ export class TwinService {
   private persistTimer: NodeJS.Timeout | null = null;
   /** The write in progress; writes are serialised so the store keeps the order of changes. */
   private writing: Promise<void> = Promise.resolve();
+  /** The cluster's writer channel; null on a node alone (it is the writer). */
+  private channel: TwinWriterChannel | null = null;
+  /** Whether this node's correlator is the one that counts. */
+  private writer = true;
+  /** The writer's incidents, as the other nodes see them (by id, newest change). */
+  private readonly mirror = new Map<string, Incident>();
 
   constructor(options: TwinServiceOptions) {
     const now = options.now ?? Date.now;
@@ -107,14 +130,116 @@ export class TwinService {
     return changes;
   }
 
+  /**
+   * An operator's action wherever the writer is: applied here on the writer, forwarded to it
+   * otherwise. Throws IncidentActionError (with `status` 404/409 when forwarded) when it does not
+   * apply, NoWriterError when no writer answers.
+   */
+  async actAnywhere(incidentId: string, actor: string, command: IncidentAction, reason?: string): Promise<IncidentChange[]> {
+    if (this.writer || !this.channel) {
+      const changes = this.act(incidentId, actor, command, reason);
+      await this.flushIncidents();
+      return changes;
+    }
+    const answer = JSON.parse(await this.channel.forward(JSON.stringify({ type: 'incident_action', incidentId, actor, command, reason }))) as WriterAnswer;
+    if ('error' in answer) throw Object.assign(new IncidentActionError(answer.error), { status: answer.status ?? 409 });
+    this.applyRemote(answer.changes, false);
+    return answer.changes;
+  }
+
+  /** Whether this node's correlator is the writer (always, on a node alone). */
+  isWriter(): boolean {
+    return this.writer;
+  }
+
   /** The incidents open or acknowledged now. */
   activeIncidents(): Incident[] {
-    return activeIncidents(this.engine.incidents);
+    if (this.writer) return activeIncidents(this.engine.incidents);
+    return [...this.mirror.values()].filter((i) => i.status === 'open' || i.status === 'acknowledged');
   }
 
   /** An incident the twin holds (any status since start or restore), or undefined. */
   incident(id: string): Incident | undefined {
-    return this.engine.incidents.incidents.get(id);
+    return this.writer ? this.engine.incidents.incidents.get(id) : this.mirror.get(id);
+  }
+
+  /** Every incident held in memory (active ones and those ended within the last day). */
+  knownIncidents(): Incident[] {
+    return this.writer ? [...this.engine.incidents.incidents.values()] : [...this.mirror.values()];
+  }
+
+  /**
+   * Joins a cluster's writer channel: as the writer, changes are sent to the other nodes; as
+   * another node, the writer's changes are mirrored and this node's own are shadowed.
+   */
+  attachWriterChannel(channel: TwinWriterChannel): void {
+    this.channel = channel;
+    channel.onChanges((batch) => {
+      try {
+        this.applyRemote(JSON.parse(batch) as IncidentChange[], true);
+      } catch (err) {
+        this.log('warn', `incident changes from the writer: ${(err as Error).message}`);
+      }
+    });
+    channel.serve((command) => this.serveCommand(command));
+    channel.onWriterChange((writer) => void (writer ? this.takeOver() : this.stepDown()));
+    if (!channel.isWriter()) this.stepDown();
+  }
+
+  /** This node stops writing: its view becomes the mirror of the writer's incidents. */
+  private stepDown(): void {
+    if (!this.writer && this.mirror.size > 0) return;
+    this.writer = false;
+    this.mirror.clear();
+    for (const i of this.engine.incidents.incidents.values()) this.mirror.set(i.id, i);
+    this.log('info', 'another web node writes incidents; this node mirrors them');
+  }
+
+  /** This node becomes the writer: the correlator takes the incidents over from the mirror. */
+  private async takeOver(): Promise<void> {
+    let highest = 0;
+    try {
+      highest = (await this.store?.maxIncidentNumber()) ?? 0;
+    } catch (err) {
+      this.log('warn', `incident store: ${(err as Error).message}; numbering continues from the mirror`);
+    }
+    if (!this.channel?.isWriter()) return;
+    const state = this.engine.incidents;
+    // The shadow's own incidents go; the pending evidence and the seen reports stay (same inputs).
+    state.incidents.clear();
+    restoreIncidents(state, [...this.mirror.values()]);
+    state.nextId = Math.max(state.nextId, highest + 1);
+    this.writer = true;
+    this.log('info', `this node now writes incidents (${activeIncidents(state).length} open taken over)`);
+  }
+
+  /** The writer's changes, on another node: into the mirror and to this node's clients. */
+  private applyRemote(changes: readonly IncidentChange[], notify: boolean): void {
+    if (this.writer) return;
+    const fresh: IncidentChange[] = [];
+    for (const c of changes) {
+      const held = this.mirror.get(c.incidentId);
+      if (held && held.updatedAt > c.incident.updatedAt) continue;
+      this.mirror.set(c.incidentId, c.incident);
+      fresh.push(c);
+    }
+    this.incidentCounters.mirrored += fresh.length;
+    const dayAgo = this.ctx.now() - 24 * 3600_000;
+    for (const [id, i] of this.mirror) if (i.status !== 'open' && i.status !== 'acknowledged' && i.updatedAt < dayAgo) this.mirror.delete(id);
+    if (notify && fresh.length) this.notify(fresh);
+  }
+
+  /** A command forwarded by another node (this node answers only as the writer). */
+  private async serveCommand(command: string): Promise<string | null> {
+    if (!this.writer) return null;
+    const c = JSON.parse(command) as { type: string; incidentId: string; actor: string; command: IncidentAction; reason?: string };
+    if (c.type !== 'incident_action') return JSON.stringify({ error: `unknown command ${String(c.type).slice(0, 40)}`, status: 400 } satisfies WriterAnswer);
+    try {
+      return JSON.stringify({ changes: await this.actAnywhere(c.incidentId, c.actor, c.command, c.reason) } satisfies WriterAnswer);
+    } catch (err) {
+      if (err instanceof IncidentActionError) return JSON.stringify({ error: err.message, status: this.incident(c.incidentId) ? 409 : 404 } satisfies WriterAnswer);
+      throw err;
+    }
   }
 
   /** Calls `listener` with every batch of incident changes; returns the unsubscribe. */
@@ -152,7 +277,18 @@ export class TwinService {
 
   private emit(changes: readonly IncidentChange[]): void {
     if (changes.length === 0) return;
+    if (!this.writer) {
+      // Another node writes: this correlator's view is not the one shown or stored.
+      this.incidentCounters.shadowed += changes.length;
+      return;
+    }
     this.incidentCounters.changes += changes.length;
+    this.channel?.publish(JSON.stringify(changes));
+    this.notify(changes);
+    this.queueForStore(changes);
+  }
+
+  private notify(changes: readonly IncidentChange[]): void {
     for (const l of this.listeners) {
       try {
         l(changes);
@@ -160,6 +296,9 @@ export class TwinService {
         this.log('warn', `incident listener: ${(err as Error).message}`);
       }
     }
+  }
+
+  private queueForStore(changes: readonly IncidentChange[]): void {
     if (!this.store) return;
     this.unstored.push(...changes);
     // Batched: a storm links evidence many times a second; one insert per change would not keep up.

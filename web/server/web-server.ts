@@ -223,7 +223,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     if (!incidentViews.has(room)) incidentViews.set(room, { view: incidentViewer(clearance, options.twin.classifyEvidence) });
     return room;
   };
-  // `io.local`: each web node runs its own twin and correlator (as for deltas, cluster-bus.ts).
+  // `io.local`: every node hands the writer's changes to its own clients (cluster-bus.ts).
   const stopIncidents = options.twin.onIncidentChanges((changes) => {
     for (const [room, { view }] of incidentViews) {
       for (const c of changes) io.local.to(room).emit('incident', { at: c.at, actor: c.actor, what: c.what, detail: c.detail, incident: view(c.incident) });
@@ -232,6 +232,8 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
 
   // Before listening, so that no client connects to a node that is not yet in the cluster.
   const cluster = options.redisUrl ? await joinRedisCluster(io, options.redisUrl, options.nodeId ?? `web-${process.pid}`, log) : singleNode(io);
+  // One node writes incidents; the others mirror its changes and forward actions to it.
+  if (options.redisUrl) options.twin.attachWriterChannel(cluster.writer);
   // `io.local`: deltas are numbered in this node's own epoch/seq and stats describe this node;
   // through the Redis adapter they would reach other nodes' clients too (cluster-bus.ts).
   const deltaTimer = setInterval(() => {
