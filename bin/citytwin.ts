@@ -18,6 +18,8 @@ function help(): string {
            GET /api/health and /metrics on CITYTWIN_HTTP_PORT, counters on citytwin/v1/system/ingest/<id>/stats
   web      twin and web console only (needs CITYTWIN_MQTT_URL; several nodes with CITYTWIN_REDIS_URL)
   simulate        the city simulator alone, publishing to CITYTWIN_MQTT_URL
+  simulate --scenario NAME [--pump-teams N] [--prepositioned 420105,420106] [--seed S]
+                  the what-if simulation: replay a scenario with simulated dispatch, print response times
   hash-password   read a password on stdin, print its scrypt hash (gateway credentials)
 
 environment:
@@ -69,6 +71,12 @@ async function main(): Promise<void> {
     return;
   }
   if (arg === 'simulate') {
+    if (process.argv.length > 3) {
+      // With flags (`--scenario rainstorm …`): the what-if simulation on the twin, no broker (simulations/README.md).
+      const { runWhatIfCli } = await import('../simulations/what-if/run-what-if.ts');
+      process.exitCode = runWhatIfCli(process.argv.slice(3));
+      return;
+    }
     await simulate();
     return;
   }

@@ -30,10 +30,12 @@ import {
 } from '../ingest/index.ts';
 import { CitySimulator } from '../simulations/index.ts';
 import { cityBasemap, districtAt, generateCity } from '../twin-model/city/index.ts';
-import { countByState, isSystemTopic, parseDataPayload, parseEventPayload, parseMetaPayload, parseTopic, topics, type CityBasemap, type CityModel } from '../twin-model/index.ts';
+import { countByState, isSystemTopic, parseDataPayload, parseEventPayload, parseMetaPayload, parseTopic, parseUnitPositionPayload, topics, type CityBasemap, type CityModel } from '../twin-model/index.ts';
 import { IncidentStore } from '../web/server/incident-store.ts';
 import type { HealthReport } from '../web/server/api-routes.ts';
 import { TwinService } from '../web/server/twin-service.ts';
+import { DispatchService } from '../web/server/dispatch-service.ts';
+import { UnitDriver } from '../simulations/unit-driver.ts';
 import { AuthService } from '../web/server/auth/auth-service.ts';
 import { DEFAULT_CLEARANCE, parseClearance } from '../web/server/auth/policy.ts';
 import { loadGatewayCredentials } from '../ingest/broker/device-acl.ts';
@@ -54,6 +56,8 @@ export interface RunningCityTwin {
   clickhouse: ClickHouseClient;
   ingest: Ingest | null;
   twin: TwinService | null;
+  /** Response units and dispatch (roles with a web server). */
+  dispatch: DispatchService | null;
   web: WebServer | null;
   /** The `ingest` role's health and metrics server. */
   ops: OpsServer | null;
@@ -163,6 +167,12 @@ export async function startCityTwin(config: CityTwinConfig, role: Role, log: Log
       // Runs before ClickHouse closes (closers run in reverse): the last changes are stored.
       closers.push(() => twin.close());
     }
+    // Response units and dispatch: on the city's road graph, next to the twin.
+    const dispatch = twin && city ? new DispatchService({ city, twin, log: (level, msg) => log(level, msg) }) : null;
+    if (dispatch) {
+      await dispatch.useStore(clickhouse);
+      closers.push(() => dispatch.close());
+    }
 
     let brokerUp = false;
     let ingest: Ingest | null = null;
@@ -200,6 +210,7 @@ export async function startCityTwin(config: CityTwinConfig, role: Role, log: Log
             if (entity === 'sensor') twin.onReadings(id, readings);
           },
           onEvent: (event) => twin.onEvent(event),
+          onUnitPosition: (position) => dispatch?.onPosition(position),
         });
       }
       const pipeline = ingest.pipeline;
@@ -247,6 +258,9 @@ export async function startCityTwin(config: CityTwinConfig, role: Role, log: Log
           } else if (t.topic.kind === 'event') {
             const e = parseEventPayload(payload, t.topic.source, at);
             if (e.ok) twin.onEvent(e.event);
+          } else if (t.topic.kind === 'unit_position') {
+            const p = parseUnitPositionPayload(payload, t.topic.id, at);
+            if (p.ok) dispatch?.onPosition(p.position);
           }
         },
         onStatus: (up, err) => {
@@ -264,7 +278,10 @@ export async function startCityTwin(config: CityTwinConfig, role: Role, log: Log
 
     let tickTimer: NodeJS.Timeout | null = null;
     if (twin) {
-      tickTimer = setInterval(() => twin.tick(), 1000);
+      tickTimer = setInterval(() => {
+        twin.tick();
+        dispatch?.tick();
+      }, 1000);
       closers.push(async () => clearInterval(tickTimer!));
     }
 
@@ -397,6 +414,7 @@ citytwin_ingest_redeliveries_dropped_total ${spool.duplicatesDropped}
         stats,
         health,
         incidentStore,
+        dispatch,
         // Security counters: logins, refusals, and the broker's per-client refused publishes.
         metricsText: () => {
           const a = auth!.counters;
@@ -424,7 +442,7 @@ citytwin_incident_changes_total{outcome="mirrored"} ${twin.incidentCounters.mirr
 citytwin_incident_changes_total{outcome="shadowed"} ${twin.incidentCounters.shadowed}
 # TYPE citytwin_incident_store_failures_total counter
 citytwin_incident_store_failures_total ${twin.incidentCounters.storeFailures}
-${broker ? broker.metricsText() : ''}`;
+${dispatch ? dispatchMetrics(dispatch) : ''}${broker ? broker.metricsText() : ''}`;
         },
         auth: auth!,
         tls: config.security.tlsCert && config.security.tlsKey ? { cert: readFileSync(config.security.tlsCert), key: readFileSync(config.security.tlsKey) } : null,
@@ -464,6 +482,12 @@ ${broker ? broker.metricsText() : ''}`;
       await simulator.start();
       closers.push(() => simulator!.stop());
       log('info', `simulator: ${city.sensorSites.length} sensors, scenario ${config.scenario}, time scale ${config.timeScale}`);
+      if (dispatch) {
+        // Simulated AVL: assigned units drive their routes and report over MQTT.
+        const driver = new UnitDriver({ brokerUrl: mqttUrl, source: dispatch, timeScale: config.timeScale, log: (level, msg) => log(level, msg) });
+        await driver.start();
+        closers.push(() => driver.stop());
+      }
     }
 
     return {
@@ -475,6 +499,7 @@ ${broker ? broker.metricsText() : ''}`;
       clickhouse,
       ingest,
       twin,
+      dispatch,
       web,
       ops,
       workerStats,
@@ -487,4 +512,21 @@ ${broker ? broker.metricsText() : ''}`;
     await close();
     throw err;
   }
+}
+
+/** Dispatch figures for /metrics. */
+function dispatchMetrics(d: DispatchService): string {
+  const byStatus = new Map<string, number>();
+  for (const u of d.units()) byStatus.set(u.status, (byStatus.get(u.status) ?? 0) + 1);
+  const c = d.counters;
+  return `# TYPE citytwin_units gauge
+${[...byStatus].map(([s, n]) => `citytwin_units{status="${s}"} ${n}`).join('\n')}
+# TYPE citytwin_dispatch_log_entries_total counter
+citytwin_dispatch_log_entries_total{outcome="made"} ${c.logEntries}
+citytwin_dispatch_log_entries_total{outcome="stored"} ${c.logStored}
+# TYPE citytwin_dispatch_reroutes_total counter
+citytwin_dispatch_reroutes_total ${c.reroutes}
+# TYPE citytwin_units_rejected_fixes_total counter
+citytwin_units_rejected_fixes_total ${c.rejectedFixes}
+`;
 }

@@ -53,11 +53,13 @@ interface Live {
   error: Error | null;
   incidentLists: number;
   incidentUpdates: number;
+  unitLists: number;
+  unitUpdates: number;
 }
 
 function connectLive(token: unknown, extra: Record<string, unknown> = {}): Live {
   const socket = connectSocket(base, { transports: ['websocket'], reconnection: false, auth: token === undefined ? {} : { token }, ...extra });
-  const live: Live = { socket, snapshots: [], deltas: [], stats: 0, refused: [], ids: [], seenIds: new Set(), error: null, incidentLists: 0, incidentUpdates: 0 };
+  const live: Live = { socket, snapshots: [], deltas: [], stats: 0, refused: [], ids: [], seenIds: new Set(), error: null, incidentLists: 0, incidentUpdates: 0, unitLists: 0, unitUpdates: 0 };
   socket.on('connect', () => socket.emit('resume', { epoch: null, lastSeq: null }));
   socket.on('connect_error', (err) => (live.error = err));
   socket.on('snapshot', (s: SnapshotMessage) => {
@@ -79,6 +81,8 @@ function connectLive(token: unknown, extra: Record<string, unknown> = {}): Live 
   socket.on('stats', () => live.stats++);
   socket.on('incidents', () => live.incidentLists++);
   socket.on('incident', () => live.incidentUpdates++);
+  socket.on('units', () => live.unitLists++);
+  socket.on('unit', () => live.unitUpdates++);
   socket.on('refused', (r: { event: string; reason: string }) => live.refused.push(r));
   return live;
 }
@@ -166,6 +170,10 @@ describe('the policy on every route and socket event', () => {
       await publishSensor('sec-pub', 'public', 8 + Math.random());
       // A manual report opens an incident on its own: every reader gets an `incident` event.
       await publisher.publishAsync('citytwin/v1/events/sec-manual', JSON.stringify({ id: `r-${role}-${Date.now()}`, ts: Date.now(), type: 'manual_report', category: 'waterlogging', lng: 114.31, lat: 30.56 }), { qos: 1 });
+      // An AVL fix moves a unit: every reader of units gets a `unit` event.
+      const units = (await call(base, admin, 'GET', '/api/units')).body as Array<{ id: string; homeLng: number; homeLat: number }>;
+      const unit = units[Math.floor(Math.random() * units.length)]!;
+      await publisher.publishAsync(`citytwin/v1/units/${unit.id}/position`, JSON.stringify({ ts: Date.now(), lng: unit.homeLng + 0.0003, lat: unit.homeLat }), { qos: 1 });
       await new Promise((r) => setTimeout(r, 1500));
       const seen: Record<SocketEventName, boolean> = {
         resume: live.refused.every((r) => r.event !== 'resume'),
@@ -174,6 +182,8 @@ describe('the policy on every route and socket event', () => {
         stats: live.stats > 0,
         incidents: live.incidentLists > 0,
         incident: live.incidentUpdates > 0,
+        units: live.unitLists > 0,
+        unit: live.unitUpdates > 0,
       };
       for (const [event, def] of Object.entries(SOCKET_EVENTS)) expect([event, seen[event as SocketEventName]]).toEqual([event, hasPermission([role], def.permission)]);
       live.socket.close();

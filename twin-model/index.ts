@@ -15,3 +15,4 @@ export * from './incidents/incident-rules.ts';
 export * from './incidents/incident-correlator.ts';
 export * from './incidents/fusion-engine.ts';
 export * from './incidents/incident-restore.ts';
+export * from './dispatch/index.ts';

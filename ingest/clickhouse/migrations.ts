@@ -50,6 +50,28 @@ PARTITION BY toYYYYMM(at)
 ORDER BY (incident_id, seq)
 ${DEDUP}`;
 
+/**
+ * The dispatch log (web/server/dispatch-service.ts): every dispatch action — recommendation
+ * shown, assignment, override, status change, arrival, release, warning — as one entry of a
+ * SHA-256 hash chain (twin-model/dispatch/dispatch-log.ts), so an altered or removed entry is
+ * found by `GET /api/dispatch/log/verify` or `bin/verify-dispatch-log.ts`.
+ */
+export const DISPATCH_LOG_DDL = `CREATE TABLE IF NOT EXISTS dispatch_log (
+  seq UInt64,
+  at DateTime64(3, 'UTC'),
+  actor LowCardinality(String),
+  action LowCardinality(String),
+  unit_id String,
+  incident_id String,
+  reason String,
+  data String,
+  prev_hash FixedString(64),
+  hash FixedString(64)
+) ENGINE = ReplacingMergeTree
+PARTITION BY toYYYYMM(at)
+ORDER BY seq
+${DEDUP}`;
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -195,6 +217,11 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 4,
     name: 'incident changes (event-sourced incident store)',
     statements: [INCIDENT_CHANGES_DDL],
+  },
+  {
+    version: 5,
+    name: 'dispatch log (hash-chained)',
+    statements: [DISPATCH_LOG_DDL],
   },
 ];
 

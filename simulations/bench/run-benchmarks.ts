@@ -12,7 +12,12 @@
  *   4. throughput with 1, 2 and 4 `citytwin ingest` worker processes on a shared
  *      subscription of a Mosquitto started here (docs/capacity.md).
  *
- * Options: BENCH_SCALE (default 1) multiplies message counts; BENCH_ONLY=1,2,3,4,5 picks runs;
+ *   6. dispatch: one road tree over the whole city (µs), a recommendation over 500 units
+ *      p50/p95/p99 (target p95 ≤ 50 ms), and how often its top unit for the primary capability
+ *      is the fastest found by routing every unit separately (target ≥ 95 %) (dispatch-bench.ts);
+ *   7. soak: `citytwin all` under a steady 20,000 msg/s for BENCH_SOAK_MIN minutes (soak.ts).
+ *
+ * Options: BENCH_SCALE (default 1) multiplies message counts; BENCH_ONLY=1,2,3,4,5,6,7 picks runs;
  * BENCH_WORKERS=1,2,4 picks the worker counts of run 4.
  */
 import { spawn } from 'node:child_process';
@@ -36,12 +41,14 @@ import { readingRow } from '../../ingest/storage-batch.ts';
 import { typedField, type DeltaMessage, type SnapshotMessage } from '../../web/shared/protocol.ts';
 import { loadSensorId, type LoadOptions, type LoadResult } from '../load-generator.ts';
 import { measureFusion } from './fusion-throughput.ts';
+import { measureDispatch } from './dispatch-bench.ts';
+import { soakRun } from './soak.ts';
 // The tests' launchers: a Mosquitto with the settings of docs/deployment.md, and `citytwin <role>` as a process.
 import { startCityTwinProcess } from '../../test/support/citytwin-process.ts';
 import { startMosquitto } from '../../test/support/mosquitto.ts';
 
 const SCALE = Number(process.env.BENCH_SCALE ?? '1');
-const ONLY = new Set((process.env.BENCH_ONLY ?? '1,2,3,4,5').split(',').map((s) => s.trim()));
+const ONLY = new Set((process.env.BENCH_ONLY ?? '1,2,3,4,5,6,7').split(',').map((s) => s.trim()));
 const TSX = join(process.cwd(), 'node_modules', '.bin', 'tsx');
 const PUBLISHER = join(import.meta.dirname, 'publisher-process.ts');
 
@@ -365,5 +372,19 @@ if (ONLY.has('5')) {
   line('readings through the twin, each an alarm transition', `${fmt(f.readingsPerSec)} rd/s`, `(${fmt(f.alarmTransitions)} transitions, ${fmt(f.transitionsPerSec)}/s; ingest stores ≈ 40k single / ≈ 300k packed per s)`, null);
   line('hotline flood (random places and categories)', `${fmt(f.eventsPerSec)} ev/s`, `(${fmt(f.events)} reports → ${f.incidentsFromFlood} incidents; a flood must not open thousands)`, null);
 }
+if (ONLY.has('6')) {
+  process.stdout.write('\n6. dispatch (road router, recommender; generated city, one core)\n');
+  const d = measureDispatch(SCALE, [1, 2, 3, 11, 12]);
+  line(`road tree over the whole graph (${fmt(d.nodes)} nodes, ${fmt(d.edges)} edges)`, `${fmt(d.treeUsP50)} µs`, `(p50; mean ${fmt(d.treeUsMean)} µs)`, null);
+  line(`recommendation, ${d.units} units, ${d.closedUnderpasses} underpasses closed, p50`, `${fmt(d.recommendMsP50, 2)} ms`, `(${fmt(d.incidents)} random incidents)`, null);
+  line('recommendation p95', `${fmt(d.recommendMsP95, 2)} ms`, 'target ≤ 50 ms', d.recommendMsP95 <= 50);
+  line('recommendation p99', `${fmt(d.recommendMsP99, 2)} ms`, '', null);
+  line(`top unit = fastest by separate routing (seeds ${d.seeds.join(',')})`, `${d.agree}/${d.checked} = ${fmt(d.agreeRatio * 100, 1)} %`, `target ≥ 95 % (${d.ties} ties by equal ETA; ${d.skippedNoNeed} incidents need no unit)`, d.agreeRatio >= 0.95);
+  process.stdout.write(`    under the scenarios' own restrictions: ${d.scenarioClosed} closed, ${d.scenarioSlowed} slowed edges over the replays; a quarter of the fleet busy\n`);
+  for (const m of d.mismatches.slice(0, 20)) {
+    process.stdout.write(`    differs: ${m.scenario} seed ${m.seed} ${m.incidentId} ${m.type}: recommended ${m.recommended ?? '–'} (${m.recommendedEtaS?.toFixed(1) ?? '–'} s) vs ${m.fastest ?? '–'} (${m.fastestEtaS?.toFixed(1) ?? '–'} s): ${m.why}\n`);
+  }
+}
+if (ONLY.has('7')) await soakRun();
 process.stdout.write('\n');
 process.exit(0);

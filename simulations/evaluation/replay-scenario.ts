@@ -24,7 +24,17 @@ export interface ReplayResult {
   computeMs: number;
 }
 
-export function replayScenario(city: CityModel, run: ScenarioRun, rules?: ReadonlyMap<IncidentType, IncidentRule>): ReplayResult {
+/** Optional hooks into a replay (the what-if simulation's dispatcher acts through them). */
+export interface ReplayHooks {
+  /**
+   * Called after each input and each one-second tick, at scenario time `now`, with the
+   * incident changes it made (often none). Changes it returns (e.g. an operator's
+   * acknowledgement applied to `engine.incidents`) are added to the result.
+   */
+  onStep?: (now: number, changes: readonly IncidentChange[], engine: FusionEngine) => IncidentChange[] | void;
+}
+
+export function replayScenario(city: CityModel, run: ScenarioRun, rules?: ReadonlyMap<IncidentType, IncidentRule>, hooks?: ReplayHooks): ReplayResult {
   const twin = createTwinState({
     sites: new Map(city.sensorSites.map((s) => [s.id, s])),
     districtAt: (lng, lat) => districtAt(city, lng, lat)?.code ?? null,
@@ -45,15 +55,18 @@ export function replayScenario(city: CityModel, run: ScenarioRun, rules?: Readon
   const tickUntil = (t: number) => {
     while (nextTick <= t) {
       now = nextTick;
-      changes.push(...engine.tick(ctx));
+      const step = engine.tick(ctx);
+      changes.push(...step);
+      if (hooks?.onStep) changes.push(...(hooks.onStep(now, step, engine) ?? []));
       nextTick += 1000;
     }
   };
   for (const input of run.inputs) {
     tickUntil(input.at);
     now = input.at;
-    if (input.type === 'readings') changes.push(...engine.readings(input.sensorId, input.readings, ctx));
-    else changes.push(...engine.event(input.event, ctx));
+    const step = input.type === 'readings' ? engine.readings(input.sensorId, input.readings, ctx) : engine.event(input.event, ctx);
+    changes.push(...step);
+    if (hooks?.onStep) changes.push(...(hooks.onStep(now, step, engine) ?? []));
   }
   tickUntil(run.endMs);
   return { incidents: [...engine.incidents.incidents.values()], changes, engine, computeMs: performance.now() - started };

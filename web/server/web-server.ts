@@ -8,6 +8,8 @@ import { extname, join, normalize, resolve } from 'node:path';
 import { Server as SocketServer } from 'socket.io';
 import type { ClientToServerEvents, ResumeRequest, ServerToClientEvents } from '../shared/protocol.ts';
 import { apiRoutes, type ApiDeps } from './api-routes.ts';
+import { dispatchRoutes, unitView } from './dispatch-routes.ts';
+import type { DispatchService } from './dispatch-service.ts';
 import { openApiDocument, Router, sendJson } from './http-router.ts';
 import { renderApiDocs } from './api-docs.ts';
 import { AccessGuard } from './auth/access-guard.ts';
@@ -37,6 +39,8 @@ export interface WebServerOptions extends ApiDeps {
   tls?: { cert: Buffer; key: Buffer } | null;
   /** Bearer token that opens /api/health and /metrics off loopback. */
   probeToken?: string | null;
+  /** Response units and dispatch (needs the city model); null serves no dispatch routes. */
+  dispatch?: DispatchService | null;
 }
 
 /** Longest request URL accepted (414 beyond); headers are capped by MAX_HEADER_BYTES. */
@@ -121,7 +125,11 @@ async function serveStatic(root: string, url: URL, res: ServerResponse): Promise
 export async function startWebServer(options: WebServerOptions): Promise<WebServer> {
   const log = options.log ?? (() => undefined);
   const guard = new AccessGuard({ auth: options.auth, probeToken: options.probeToken ?? null });
-  const routes = [...apiRoutes(options), ...authRoutes({ auth: options.auth, secureCookies: Boolean(options.tls) })];
+  const routes = [
+    ...apiRoutes(options),
+    ...(options.dispatch ? dispatchRoutes({ dispatch: options.dispatch, incidentStore: options.incidentStore ?? null }) : []),
+    ...authRoutes({ auth: options.auth, secureCookies: Boolean(options.tls) }),
+  ];
   const openapi = openApiDocument(routes, {
     title: 'CityTwin API',
     version: '1',
@@ -214,6 +222,11 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       const view = incidentViews.get(room)!.view;
       socket.emit('incidents', { serverTime: Date.now(), incidents: options.twin.activeIncidents().sort(compareIncidents).map(view) });
     }
+    const dispatch = options.dispatch;
+    if (dispatch && sockets.may(principal, 'units')) {
+      void socket.join('units');
+      socket.emit('units', { serverTime: Date.now(), units: dispatch.units().map((u) => unitView(dispatch, u)) });
+    }
   });
 
   /** Incident rooms by clearance mask, with the filter for that clearance. */
@@ -230,10 +243,26 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     }
   });
 
+  // Unit changes go out batched (AVL fixes arrive every few seconds per moving unit).
+  const changedUnits = new Set<string>();
+  const stopUnits = options.dispatch?.onUnitChanges((changes) => {
+    for (const c of changes) changedUnits.add(c.unitId);
+  });
+  const unitTimer = setInterval(() => {
+    const dispatch = options.dispatch;
+    if (!dispatch || changedUnits.size === 0) return;
+    const units = [...changedUnits].map((id) => dispatch.unit(id)).filter((u) => u !== undefined).map((u) => unitView(dispatch, u));
+    changedUnits.clear();
+    io.local.to('units').emit('unit', { serverTime: Date.now(), units });
+  }, 500);
+
   // Before listening, so that no client connects to a node that is not yet in the cluster.
   const cluster = options.redisUrl ? await joinRedisCluster(io, options.redisUrl, options.nodeId ?? `web-${process.pid}`, log) : singleNode(io);
   // One node writes incidents; the others mirror its changes and forward actions to it.
-  if (options.redisUrl) options.twin.attachWriterChannel(cluster.writer);
+  if (options.redisUrl) {
+    options.twin.attachWriterChannel(cluster.writer);
+    options.dispatch?.attachWriterChannel(cluster.writer);
+  }
   // `io.local`: deltas are numbered in this node's own epoch/seq and stats describe this node;
   // through the Redis adapter they would reach other nodes' clients too (cluster-bus.ts).
   const deltaTimer = setInterval(() => {
@@ -260,7 +289,9 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     // Leave nothing running (timers, Redis connections) when the port is taken.
     clearInterval(deltaTimer);
     clearInterval(statsTimer);
+    clearInterval(unitTimer);
     stopIncidents();
+    stopUnits?.();
     await cluster.close();
     throw err;
   }
@@ -279,7 +310,9 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     close: async () => {
       clearInterval(deltaTimer);
       clearInterval(statsTimer);
+      clearInterval(unitTimer);
       stopIncidents();
+      stopUnits?.();
       sockets.close();
       await io.close();
       await cluster.close();

@@ -10,6 +10,7 @@
  */
 import type { Incident, IncidentChange } from '../../twin-model/incidents/incident-correlator.ts';
 import type { SensorKind } from '../../twin-model/vocabulary.ts';
+import type { ResponseUnit, UnitRecommendation } from '../../twin-model/dispatch/unit-types.ts';
 
 /** One sensor as the map needs it; `i` is its index within the epoch (stable until epoch changes). */
 export interface SensorSummary {
@@ -95,6 +96,10 @@ export interface ServerToClientEvents {
   incidents: (msg: IncidentsMessage) => void;
   /** One incident after a change to it (opened, evidence linked, acknowledged, merged …). */
   incident: (msg: IncidentUpdateMessage) => void;
+  /** Every response unit with its trip, on every (re)connect. */
+  units: (msg: UnitsMessage) => void;
+  /** The units that changed (status, position, trip, warnings), about twice a second. */
+  unit: (msg: UnitsMessage) => void;
 }
 
 /**
@@ -198,4 +203,43 @@ export function typedField<T>(Ctor: TypedArrayCtor<T>, data: ArrayBuffer | Array
   const copy = new ArrayBuffer(data.byteLength);
   new Uint8Array(copy).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
   return new Ctor(copy);
+}
+
+/** A unit's current trip, as drawn on the map. */
+export interface TripView {
+  incidentId: string | null;
+  /** `to_incident` while dispatched / en route, `home` while returning. */
+  leg: 'to_incident' | 'home';
+  /** When the route was computed (epoch ms). */
+  since: number;
+  etaS: number;
+  lengthM: number;
+  reroutes: number;
+  /** `[lng, lat]` polyline. */
+  path: [number, number][];
+  /** Cumulative seconds at each point of `path`. */
+  cumulativeS: number[];
+}
+
+/** A response unit as the API (`GET /api/units`) and the socket (`units`, `unit`) show it. */
+export interface UnitView extends ResponseUnit {
+  /** Raised warnings: `silent` (no AVL fix for a while), `off_road`. */
+  warnings: string[];
+  trip: TripView | null;
+}
+
+/** `units` (every unit, on connect) and `unit` (the units that changed) socket messages. */
+export interface UnitsMessage {
+  serverTime: number;
+  units: UnitView[];
+}
+
+/** A recommended unit (`GET /api/incidents/{id}/recommendations`). */
+export interface RecommendationView extends Omit<UnitRecommendation, 'route'> {
+  nameZh: string;
+  nameEn: string;
+  status: ResponseUnit['status'];
+  version: number;
+  /** The route from the unit to the incident, `[lng, lat]`. */
+  path: [number, number][];
 }

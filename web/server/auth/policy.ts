@@ -16,7 +16,7 @@ export type Role = (typeof ROLES)[number];
 export const ROLE_DESCRIPTIONS: Readonly<Record<Role, string>> = {
   admin: 'integrator / administrator: users, tokens, devices, audit log, everything an operator can do',
   operator: 'command-center operator: live map, incidents (acknowledge, merge, split, resolve), sensor history, dead letters, metrics',
-  dispatcher: 'dispatcher: live map, incidents, sensors and their history',
+  dispatcher: 'dispatcher: live map, incidents, response units: recommendations, assignments, unit status, the dispatch log',
   analyst: 'analyst: live map, history and exports, dead letters',
   leader: 'leader: KPI / big screen, live map and history of what it is cleared for',
   display: 'wall screen: read-only live map with a revocable token, no login prompt',
@@ -47,6 +47,12 @@ export const PERMISSIONS = {
   'incidents.read': { roles: ['admin', 'operator', 'dispatcher', 'analyst', 'leader', 'display'], about: 'incident queue, evidence and history (evidence filtered by clearance)' },
   /** Acting on incidents (acknowledge, severity, merge, split, false alarm, resolve, close, reopen): the people on duty. */
   'incidents.act': { roles: ['admin', 'operator', 'dispatcher'], about: 'acknowledge, set severity, merge, split, mark false alarm, resolve, close, reopen incidents' },
+  /** Response units: positions, status, trips, recommendations for an incident (wall screens show units too). */
+  'units.read': { roles: ['admin', 'operator', 'dispatcher', 'analyst', 'leader', 'display'], about: 'response units, their status, positions and routes; recommended units for an incident' },
+  /** Sending units: assign (and override a recommendation with a reason), change a unit's status. */
+  'dispatch.act': { roles: ['admin', 'dispatcher'], about: 'assign units to incidents, override recommendations, change unit status' },
+  /** The hash-chained dispatch log and its verification: who sent what, when and why. */
+  'dispatch.audit': { roles: ['admin', 'dispatcher', 'analyst'], about: 'dispatch log export and chain verification, response times' },
   /** Prometheus metrics and health for a logged-in user (loopback and the probe token need no login). */
   'system.metrics': { roles: ['admin', 'operator'], about: 'Prometheus metrics and health when not on loopback' },
   /** Who am I, log out: anyone signed in. */
@@ -81,6 +87,10 @@ export const SOCKET_EVENTS = {
   incidents: { direction: 'server → client', permission: 'incidents.read' },
   /** One incident after each change to it. */
   incident: { direction: 'server → client', permission: 'incidents.read' },
+  /** Every response unit with its trip, on every (re)connect. */
+  units: { direction: 'server → client', permission: 'units.read' },
+  /** Units after a change (status, position, trip), batched. */
+  unit: { direction: 'server → client', permission: 'units.read' },
 } as const satisfies Record<string, { direction: string; permission: Permission }>;
 
 export type SocketEventName = keyof typeof SOCKET_EVENTS;

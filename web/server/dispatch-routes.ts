@@ -1,0 +1,203 @@
+/**
+ * Dispatch over HTTP: the units, recommendations for an incident, assignments (with overrides),
+ * unit status changes, the hash-chained dispatch log (export and verification) and response
+ * times. Every route names its permission (auth/policy.ts); every input is validated.
+ */
+import { z } from 'zod';
+import { ID_PATTERN, UNIT_STATUSES, type ResponseUnit } from '../../twin-model/index.ts';
+import { responseTimesOf, summarizeResponseTimes } from '../../twin-model/dispatch/response-times.ts';
+import type { UnitChange } from '../../twin-model/dispatch/unit-state.ts';
+import { DispatchRefused, type DispatchService, type UnitTrip } from './dispatch-service.ts';
+import { HttpError, route, timeParam, type RawResponse, type Route } from './http-router.ts';
+import { NoWriterError } from './cluster-bus.ts';
+import type { RecommendationView, TripView, UnitView } from '../shared/protocol.ts';
+import type { IncidentStore } from './incident-store.ts';
+
+export interface DispatchDeps {
+  dispatch: DispatchService;
+  incidentStore?: IncidentStore | null;
+}
+
+export function tripView(trip: UnitTrip | null | undefined): TripView | null {
+  if (!trip) return null;
+  return {
+    incidentId: trip.incidentId,
+    leg: trip.leg,
+    since: trip.since,
+    etaS: Math.round(trip.route.travelTimeS),
+    lengthM: Math.round(trip.route.lengthM),
+    reroutes: trip.reroutes,
+    path: trip.route.coords,
+    cumulativeS: trip.route.cumulativeS.map((s) => Math.round(s * 10) / 10),
+  };
+}
+
+export function unitView(dispatch: DispatchService, unit: ResponseUnit): UnitView {
+  return { ...unit, warnings: dispatch.warningsOf(unit.id), trip: tripView(dispatch.trip(unit.id)) };
+}
+
+const incidentParams = z.object({ incidentId: z.string().regex(ID_PATTERN, 'must be an incident id such as inc-000012') });
+const unitParams = z.object({ unitId: z.string().regex(ID_PATTERN, 'must be 1-64 characters of [A-Za-z0-9._-]') });
+const reasonText = z.string().trim().min(1).max(500);
+
+const assignBody = z
+  .object({
+    unitIds: z.array(z.string().regex(ID_PATTERN)).min(1).max(20),
+    reason: reasonText.optional(),
+    overrideReason: reasonText.optional(),
+    expectedVersions: z.record(z.string().regex(ID_PATTERN), z.number().int().min(0)).optional(),
+  })
+  .strict();
+
+const statusBody = z.object({ status: z.enum(UNIT_STATUSES), reason: reasonText.optional() }).strict();
+
+function changeView(c: UnitChange): Record<string, unknown> {
+  const { unit, ...rest } = c;
+  return { ...rest, status: unit.status, version: unit.version };
+}
+
+/** Runs a dispatch call, turning its refusals into HTTP errors. */
+async function refusedAsHttp<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof DispatchRefused) throw new HttpError(err.status, err.message, { code: err.code });
+    if (err instanceof NoWriterError) throw new HttpError(503, err.message);
+    throw err;
+  }
+}
+
+export function dispatchRoutes(deps: DispatchDeps): Route[] {
+  const { dispatch } = deps;
+  return [
+    route({
+      method: 'GET',
+      path: '/api/units',
+      permission: 'units.read',
+      tag: 'dispatch',
+      summary: 'Every response unit with its status, position, capabilities, warnings and current trip (route, ETA)',
+      response: 'Array of UnitView { id, kind, nameZh, nameEn, capabilities, homeStationId, homeDistrict, shift, status, lng, lat, lastFixAt, incidentId, version, warnings, trip }',
+      query: z.object({ status: z.enum(UNIT_STATUSES).optional(), kind: z.string().max(40).optional() }),
+      handler: async ({ query }) => dispatch.units().filter((u) => (!query.status || u.status === query.status) && (!query.kind || u.kind === query.kind)).map((u) => unitView(dispatch, u)),
+    }),
+    route({
+      method: 'GET',
+      path: '/api/units/{unitId}',
+      permission: 'units.read',
+      tag: 'dispatch',
+      summary: 'One response unit',
+      response: 'UnitView',
+      params: unitParams,
+      handler: async ({ params }) => {
+        const u = dispatch.unit(params.unitId);
+        if (!u) throw new HttpError(404, `unit "${params.unitId}" is not known`);
+        return unitView(dispatch, u);
+      },
+    }),
+    route({
+      method: 'GET',
+      path: '/api/incidents/{incidentId}/recommendations',
+      permission: 'units.read',
+      tag: 'dispatch',
+      summary: 'Units recommended for an incident, ranked by road travel time under the current closures, with capability match, coverage left behind and reasons',
+      description:
+        'Each recommendation has `reasons` as codes with parameters (`eta`, `capability`, `coverage_gap`, `route_avoids` …), worded by the console. A call by a signed-in user is recorded in the dispatch log (`recommend`).',
+      response: 'Array of RecommendationView { unitId, kind, nameZh, nameEn, status, version, etaS, distanceM, matched, fullMatch, coverage, rank, reasons, path }',
+      params: incidentParams,
+      query: z.object({ limit: z.coerce.number().int().min(1).max(50).default(8) }),
+      handler: async ({ params, query, principal }): Promise<RecommendationView[]> => {
+        const recs = await refusedAsHttp(() => dispatch.recommend(params.incidentId, principal?.username ?? null, query.limit));
+        return recs.map(({ route: r, ...rest }) => {
+          const u = dispatch.unit(rest.unitId);
+          return { ...rest, nameZh: u?.nameZh ?? rest.unitId, nameEn: u?.nameEn ?? rest.unitId, status: u?.status ?? 'available', version: u?.version ?? 0, path: r.coords };
+        });
+      },
+    }),
+    route({
+      method: 'POST',
+      path: '/api/incidents/{incidentId}/dispatch',
+      permission: 'dispatch.act',
+      tag: 'dispatch',
+      summary: 'Assign units to an incident; choosing another unit than the recommended one of its kind needs `overrideReason`',
+      description:
+        'All or nothing: every unit must be available (or returning) and, when `expectedVersions` is given, unchanged since the dispatcher looked — a second dispatcher assigning the same unit at once gets 409 `version_conflict`. 422 `override_needs_reason` when a unit is not the recommended one of its kind and no reason is given. Recorded in the dispatch log (`assign` / `override`).',
+      response: '{ changes: [{ unitId, at, actor, what, from, to, incidentId, reason, override, status, version }] }',
+      params: incidentParams,
+      body: assignBody,
+      handler: async ({ params, body, principal }) => {
+        if (!principal) throw new HttpError(401, 'sign in first');
+        const changes = await refusedAsHttp(() =>
+          dispatch.assign({
+            incidentId: params.incidentId,
+            unitIds: body.unitIds,
+            actor: principal.username,
+            ...(body.reason ? { reason: body.reason } : {}),
+            ...(body.overrideReason ? { overrideReason: body.overrideReason } : {}),
+            ...(body.expectedVersions ? { expectedVersions: body.expectedVersions } : {}),
+          }),
+        );
+        await dispatch.flush();
+        return { changes: changes.map(changeView) };
+      },
+    }),
+    route({
+      method: 'POST',
+      path: '/api/units/{unitId}/status',
+      permission: 'dispatch.act',
+      tag: 'dispatch',
+      summary: 'Change a unit’s status by hand (en route, on scene, returning, available, out of service)',
+      description: 'Only the transitions of the unit status table (twin-model/dispatch/unit-state.ts) are allowed; out of service and cancelling an assignment need a reason. Recorded in the dispatch log.',
+      response: '{ changes: [...] }',
+      params: unitParams,
+      body: statusBody,
+      handler: async ({ params, body, principal }) => {
+        if (!principal) throw new HttpError(401, 'sign in first');
+        const changes = await refusedAsHttp(() => dispatch.setStatus(params.unitId, body.status, principal.username, body.reason));
+        await dispatch.flush();
+        return { changes: changes.map(changeView) };
+      },
+    }),
+    route({
+      method: 'GET',
+      path: '/api/dispatch/log',
+      permission: 'dispatch.audit',
+      tag: 'dispatch',
+      summary: 'The hash-chained dispatch log, oldest first, as JSON lines (verify offline with `tsx bin/verify-dispatch-log.ts`)',
+      response: 'application/x-ndjson: one DispatchLogEntry { seq, at, actor, action, unitId, incidentId, reason, data, prevHash, hash } per line',
+      query: z.object({ from: timeParam.optional(), to: timeParam.optional() }),
+      handler: async ({ query }): Promise<RawResponse> => {
+        const entries = await dispatch.logEntries({ ...(query.from !== undefined ? { from: query.from } : {}), ...(query.to !== undefined ? { to: query.to } : {}) });
+        return { raw: true, contentType: 'application/x-ndjson; charset=utf-8', body: entries.map((e) => JSON.stringify(e)).join('\n') + (entries.length ? '\n' : '') };
+      },
+    }),
+    route({
+      method: 'GET',
+      path: '/api/dispatch/log/verify',
+      permission: 'dispatch.audit',
+      tag: 'dispatch',
+      summary: 'Verifies the stored dispatch log: every hash and link, anchored at the head this server holds',
+      response: '{ ok, checked, problems: [{ seq, kind: altered|missing|reordered|bad_start, detail }], head }',
+      handler: async () => dispatch.verifyLog(),
+    }),
+    route({
+      method: 'GET',
+      path: '/api/dispatch/response-times',
+      permission: 'dispatch.audit',
+      tag: 'dispatch',
+      summary: 'Response times per incident (detection → acknowledge → dispatch → arrive → resolve) and their median and p90',
+      response: '{ incidents: [...], summary: {...} }',
+      query: z.object({ from: timeParam.optional(), to: timeParam.optional() }),
+      handler: async ({ query }) => {
+        const range = { ...(query.from !== undefined ? { from: query.from } : {}), ...(query.to !== undefined ? { to: query.to } : {}) };
+        const log = await dispatch.logEntries(range);
+        const ids = [...new Set(log.map((e) => e.incidentId).filter((id): id is string => Boolean(id)))];
+        const store = deps.incidentStore;
+        const changes = [];
+        // The incidents units went to (at most 500), each with its stored history.
+        for (const id of ids.slice(0, 500)) if (store) changes.push(...(await store.history(id)));
+        const perIncident = responseTimesOf(changes, log);
+        return { incidents: perIncident, summary: summarizeResponseTimes(perIncident) };
+      },
+    }),
+  ];
+}
