@@ -211,6 +211,16 @@ describe('two ingest workers on a shared subscription, two web nodes on the Redi
     expect(again.status).toBe(409);
     expect(((await again.json()) as { error: string }).error).toMatch(/acknowledged, not open/);
 
+    // Dispatch from the other node: forwarded to the writer, the unit's new status mirrored back.
+    const recs = (await (await consoleFetch(other.url, `/api/incidents/${first}/recommendations`)).json()) as Array<{ unitId: string; kind: string; version: number }>;
+    expect(recs[0]!.kind).toBe('pump_team');
+    const sent = await consoleFetch(other.url, `/api/incidents/${first}/dispatch`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ unitIds: [recs[0]!.unitId], expectedVersions: { [recs[0]!.unitId]: recs[0]!.version } }) });
+    expect(sent.status).toBe(200);
+    const unitOn = async (url: string) => ((await (await consoleFetch(url, `/api/units/${recs[0]!.unitId}`)).json()) as { status: string; incidentId?: string });
+    await waitFor('the unit dispatched on both nodes', async () => (await Promise.all(webs.map((w) => unitOn(w.url)))).every((u) => u.status === 'dispatched' && u.incidentId === first));
+    const twice = await consoleFetch(writer.url, `/api/incidents/${first}/dispatch`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ unitIds: [recs[0]!.unitId], expectedVersions: { [recs[0]!.unitId]: recs[0]!.version } }) });
+    expect(twice.status).toBe(409);
+
     // Only the writer makes and stores changes; the other node mirrors them.
     const [wm, om] = await Promise.all([metrics(writer.url), metrics(other.url)]);
     expect(sample(wm, 'citytwin_incident_changes_total{outcome="made"}')).toBeGreaterThanOrEqual(2);

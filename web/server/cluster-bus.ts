@@ -43,7 +43,7 @@ export interface TwinWriterChannel {
   onChanges(listener: (batch: string) => void): void;
   /** Sends a command to the writer; resolves with its answer, rejects when no writer answers in time. */
   forward(command: string): Promise<string>;
-  /** Serves commands forwarded by other nodes (the writer answers, the others pass). */
+  /** Serves commands forwarded by other nodes (the writer answers, the others pass); handlers add up, the first answer wins. */
   serve(handler: (command: string) => Promise<string | null>): void;
 }
 
@@ -168,7 +168,7 @@ function writerLease(io: AnyServer, redis: RedisConnection, nodeId: string, log:
   let writer = false;
   const listeners: Array<(writer: boolean) => void> = [];
   const changeListeners: Array<(batch: string) => void> = [];
-  let handler: ((command: string) => Promise<string | null>) | null = null;
+  const handlers: Array<(command: string) => Promise<string | null>> = [];
   const set = (now: boolean) => {
     if (now === writer) return;
     writer = now;
@@ -200,8 +200,16 @@ function writerLease(io: AnyServer, redis: RedisConnection, nodeId: string, log:
   });
   io.on('twinCommand', (command: string, answer: (result: string | null) => void) => {
     if (typeof answer !== 'function') return;
-    if (!writer || !handler || typeof command !== 'string') return answer(null);
-    handler(command).then(answer, (err: Error) => answer(JSON.stringify({ error: err.message })));
+    if (!writer || typeof command !== 'string') return answer(null);
+    // The first handler with an answer (incidents, dispatch …) answers.
+    const serveWith = async (): Promise<string | null> => {
+      for (const h of handlers) {
+        const result = await h(command);
+        if (result !== null) return result;
+      }
+      return null;
+    };
+    serveWith().then(answer, (err: Error) => answer(JSON.stringify({ error: err.message })));
   });
   return {
     ready,
@@ -209,7 +217,7 @@ function writerLease(io: AnyServer, redis: RedisConnection, nodeId: string, log:
     onWriterChange: (l) => void listeners.push(l),
     publish: (batch) => io.serverSideEmit('twinChanges', nodeId, batch),
     onChanges: (l) => void changeListeners.push(l),
-    serve: (h) => void (handler = h),
+    serve: (h) => void handlers.push(h),
     forward: async (command) => {
       let answers: Array<string | null>;
       try {

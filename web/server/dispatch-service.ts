@@ -251,7 +251,17 @@ export class DispatchService {
 
   /** An AVL fix from MQTT (`citytwin/v1/units/{unitId}/position`). Unknown units are ignored (stored by the ingest). */
   onPosition(p: UnitPosition): void {
-    if (!this.writer || !this.fleet.units.has(p.unitId)) return;
+    const held = this.fleet.units.get(p.unitId);
+    if (!held) return;
+    if (!this.writer) {
+      // Another node writes dispatch: its fixes move the mirrored unit on the map, nothing more
+      // (statuses, arrival and warnings come from the writer).
+      if (p.ts <= held.lastFixAt || !isInCity(this.options.city, p.lng, p.lat)) return;
+      const unit: ResponseUnit = { ...held, lng: p.lng, lat: p.lat, lastFixAt: p.ts, nodeId: this.router.snap(p.lng, p.lat).nodeId };
+      this.fleet.units.set(unit.id, unit);
+      this.notify([{ unitId: unit.id, at: this.now(), actor: `unit:${unit.id}`, what: 'position', unit }], new Map());
+      return;
+    }
     try {
       this.apply({ type: 'position', unitId: p.unitId, ts: p.ts, lng: p.lng, lat: p.lat, speed: p.speed, heading: p.heading, status: p.status });
     } catch (err) {

@@ -233,7 +233,8 @@ export class TwinService {
   private async serveCommand(command: string): Promise<string | null> {
     if (!this.writer) return null;
     const c = JSON.parse(command) as { type: string; incidentId: string; actor: string; command: IncidentAction; reason?: string };
-    if (c.type !== 'incident_action') return JSON.stringify({ error: `unknown command ${String(c.type).slice(0, 40)}`, status: 400 } satisfies WriterAnswer);
+    // Other services (dispatch) answer their own commands.
+    if (c.type !== 'incident_action') return null;
     try {
       return JSON.stringify({ changes: await this.actAnywhere(c.incidentId, c.actor, c.command, c.reason) } satisfies WriterAnswer);
     } catch (err) {
