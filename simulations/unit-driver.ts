@@ -3,8 +3,8 @@
  * positions on `citytwin/v1/units/{unitId}/position`, exactly as a vehicle terminal would, so
  * positions take the real path (broker → ingest → store → twin). A unit turns out (status
  * `en_route`) a while after it is assigned, drives its route in scenario time (CITYTWIN_TIME_SCALE),
- * arrives (the twin sees it within the arrival radius and puts it on scene), and after its
- * incident ends drives home and reports `available`. A re-routed trip is followed from where the
+ * reports `on_scene` at the end of it (the twin also puts a unit on scene by itself within its
+ * arrival radius), and after its incident ends drives home and reports `available`. A re-routed trip is followed from where the
  * unit is. It reads the trips from the dispatch service it runs next to (the twin writer).
  */
 import { connectAsync, type MqttClient } from 'mqtt';
@@ -90,10 +90,12 @@ export class UnitDriver {
       }
       const elapsedS = ((now - d.startedAt) / 1000) * scale;
       const p = positionAlong(trip.route, elapsedS);
-      if (p.done) {
+      // (A unit that only now drives off reports en route first, even on a very short route.)
+      if (p.done && status !== 'en_route') {
         d.finished = true;
-        // Home again: the unit reports itself available.
-        if (trip.leg === 'home') status = 'available';
+        // At the end of the route the crew reports from the terminal: on scene (the road node
+        // nearest the incident can be further than the twin's arrival radius), or home again.
+        status = trip.leg === 'home' ? 'available' : 'on_scene';
       }
       const speedKmh = p.done ? 0 : Math.round((trip.route.lengthM / Math.max(1, trip.route.travelTimeS)) * 3.6);
       fixes.push([trip.unitId, { ts: now, lng: round6(p.lng), lat: round6(p.lat), speed: speedKmh, heading: Math.round(p.heading), ...(status ? { status } : {}) }]);
