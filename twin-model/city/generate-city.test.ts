@@ -74,7 +74,7 @@ describe('districts and geography', () => {
     for (const code of outer) expect(area(code)).toBeGreaterThan(largestCentral);
   });
 
-  it('keeps the outline within the brief extent', () => {
+  it('keeps the outline within the design extent', () => {
     const [w, s, e, n] = city.bbox;
     expect(w).toBeCloseTo(113.7, 1);
     expect(s).toBeCloseTo(29.97, 1);

@@ -6,7 +6,7 @@ import { UNIT_NEEDS, UnitNeedsError, capabilitiesOf, needsOf, parseUnitNeeds, un
 const clone = () => JSON.parse(JSON.stringify(UNIT_NEEDS)) as Record<string, any>;
 
 describe('unit needs', () => {
-  it('has needs for every incident type, and the brief pairings of types and units', () => {
+  it('has needs for every incident type, and the documented pairings of types and units', () => {
     for (const type of INCIDENT_TYPES) expect(needsOf(type).type).toBe(type);
     expect(needsOf('waterlogging')).toMatchObject({ capabilities: ['pumping', 'traffic_control'], unitKinds: ['pump_team', 'traffic_police'] });
     expect(needsOf('traffic_accident').unitKinds).toEqual(['ambulance', 'traffic_police', 'police']);
