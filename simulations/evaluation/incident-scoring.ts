@@ -30,6 +30,8 @@ export interface ScenarioScore {
   delaysAfterSecond: number[];
   unmatched: Incident[];
   missed: TrueEvent[];
+  /** Incidents about tail events (real, begun too late in the run to score): in no figure above. */
+  tailIncidents: number;
 }
 
 function matchRadius(rules: MatchOptions['rules'], type: IncidentType): number {
@@ -66,11 +68,15 @@ function secondFamilyAt(incident: Incident): number | null {
 export function scoreScenario(incidents: readonly Incident[], truth: readonly TrueEvent[], o: MatchOptions): ScenarioScore {
   const byEvent = new Map<string, Incident[]>();
   const unmatched: Incident[] = [];
+  let tailIncidents = 0;
   for (const incident of incidents) {
     const event = matchEvent(incident, truth, o);
     if (!event) unmatched.push(incident);
+    else if (event.tail) tailIncidents++;
     else byEvent.set(event.id, [...(byEvent.get(event.id) ?? []), incident]);
   }
+  const scoredIncidents = incidents.length - tailIncidents;
+  const scoredTruth = truth.filter((t) => !t.tail);
   const delaysAfterFirst: number[] = [];
   const delaysAfterSecond: number[] = [];
   for (const list of byEvent.values()) {
@@ -80,19 +86,20 @@ export function scoreScenario(incidents: readonly Incident[], truth: readonly Tr
     const second = secondFamilyAt(first);
     if (second !== null) delaysAfterSecond.push(Math.max(0, first.openedAt - second));
   }
-  const matchedIncidents = incidents.length - unmatched.length;
+  const matchedIncidents = scoredIncidents - unmatched.length;
   return {
-    trueEvents: truth.length,
-    incidents: incidents.length,
+    trueEvents: scoredTruth.length,
+    incidents: scoredIncidents,
     matchedIncidents,
     detected: byEvent.size,
-    precision: incidents.length ? matchedIncidents / incidents.length : 1,
-    recall: truth.length ? byEvent.size / truth.length : 1,
+    precision: scoredIncidents ? matchedIncidents / scoredIncidents : 1,
+    recall: scoredTruth.length ? byEvent.size / scoredTruth.length : 1,
     incidentsPerEvent: byEvent.size ? matchedIncidents / byEvent.size : 0,
     delaysAfterFirst,
     delaysAfterSecond,
     unmatched,
-    missed: truth.filter((t) => !byEvent.has(t.id)),
+    missed: scoredTruth.filter((t) => !byEvent.has(t.id)),
+    tailIncidents,
   };
 }
 

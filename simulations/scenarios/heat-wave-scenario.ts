@@ -72,12 +72,13 @@ export function generateHeatWave(options: ScenarioOptions, knobs: Partial<HeatWa
   const temps = sitesOfKind(city, 'temperature');
 
   // Which districts the heat really covers: noise-free station temperatures on a 5-min grid.
-  const affectedDistricts = (): Array<{ district: District; start: number; hot: SensorSite[] }> => {
+  // Districts that cross only in the last 15 min (`until` = run end) are recorded as tail events.
+  const affectedDistricts = (until = b.endMs - 15 * MINUTE_MS): Array<{ district: District; start: number; hot: SensorSite[] }> => {
     const out: Array<{ district: District; start: number; hot: SensorSite[] }> = [];
     for (const district of city.districts) {
       const stations = temps.filter((s) => s.district === district.code);
       if (stations.length === 0) continue;
-      for (let t = b.startMs; t < b.endMs - 15 * MINUTE_MS; t += 5 * MINUTE_MS) {
+      for (let t = b.startMs; t < until; t += 5 * MINUTE_MS) {
         const hot = stations.filter((s) => (sampleSignals(s, t, weatherAt(s, t), noiseFree(rnd)).air_temp_c ?? 0) >= k.heatC);
         if (hot.length >= Math.max(1, k.districtShare * stations.length)) {
           out.push({ district, start: t, hot });
@@ -113,9 +114,14 @@ export function generateHeatWave(options: ScenarioOptions, knobs: Partial<HeatWa
   const heatSeries = (site: SensorSite, opts = {}): void =>
     b.series(site, (t, r) => heatExtras(site, t, sampleSignals(site, t, weatherAt(site, t), r), r), opts);
 
-  // A station offline in the hottest district, and an ED feed that lags.
-  const hottest = affected[0];
-  const offline = hottest ? rnd.pick(hottest.hot) : undefined;
+  // A station offline in the hottest district (most stations over the threshold, then the
+  // earliest), and an ED feed that lags. The offline station is one of its hot ones only when
+  // another hot one remains: missing evidence, not an event with no evidence left at all (the
+  // truth of a district whose only hot station never reports its heat contradicts the signals).
+  const hottest = affected.slice().sort((x, y) => y.hot.length - x.hot.length || x.start - y.start)[0];
+  const coolOf = (a: { district: District; hot: SensorSite[] }): SensorSite[] => temps.filter((s) => s.district === a.district.code && !a.hot.includes(s));
+  const offlinePool = hottest ? (hottest.hot.length >= 2 ? hottest.hot : coolOf(hottest)) : [];
+  const offline = offlinePool.length > 0 ? rnd.pick(offlinePool) : undefined;
   const edSites = sitesOfKind(city, 'hospital_ed');
   const laggingEd = hottest ? edSites.find((s) => s.district === hottest.district.code) : undefined;
   if (offline) {
@@ -171,5 +177,19 @@ export function generateHeatWave(options: ScenarioOptions, knobs: Partial<HeatWa
   b.unrelatedCalls(4 + rnd.int(3), [{ category: 'other', text: '小区停水了 No water supply in our compound' }]);
   b.standardBackground({ temperature: 0, hospital_ed: 0, power_substation: 0, air_quality: 0 });
   b.duplicateSomeHotlineCases(1);
+  // Heat that reaches a district only in the last 15 min is real too: a tail event (not scored).
+  const scored = new Set(affected.map((a) => a.district.code));
+  for (const a of affectedDistricts(b.endMs).filter((x) => !scored.has(x.district.code))) {
+    b.truth({
+      type: 'heat_stress',
+      lng: a.hot.reduce((s, x) => s + x.lng, 0) / a.hot.length,
+      lat: a.hot.reduce((s, x) => s + x.lat, 0) / a.hot.length,
+      district: a.district.code,
+      start: a.start,
+      end: b.endMs,
+      tail: true,
+      notes: `${a.district.nameEn}: ${a.hot.length} station(s) ≥ ${k.heatC} °C only from ${fmtTime(a.start, b.startMs)}, too late in the run to score`,
+    });
+  }
   return b.finish();
 }

@@ -88,7 +88,7 @@ function floodPlaces(sites: readonly SensorSite[], underpasses: readonly Asset[]
 }
 
 /** The flooded spells of every place under a weather, from the true water on a 1-min grid. */
-function floodSpells(places: readonly Place[], weather: Weather, startMs: number, endMs: number, k: RainstormKnobs): FloodSpell[] {
+function floodSpells(places: readonly Place[], weather: Weather, startMs: number, endMs: number, k: RainstormKnobs, tail: FloodSpell[] = []): FloodSpell[] {
   const spells: FloodSpell[] = [];
   // Integrate past the run so an event still flooded at the end gets its true end.
   const horizon = endMs + 4 * HOUR_MS;
@@ -117,7 +117,12 @@ function floodSpells(places: readonly Place[], weather: Weather, startMs: number
     }
     for (const s of merged) {
       // Events must begin early enough in the run for evidence to exist.
-      if (s.end - s.start < k.minFloodMs || s.start > endMs - 10 * MINUTE_MS) continue;
+      if (s.end - s.start < k.minFloodMs) continue;
+      // Floods that begin in the last 10 min are real but too late to score (tail events).
+      if (s.start > endMs - 10 * MINUTE_MS) {
+        tail.push({ place, ...s, depthAt });
+        continue;
+      }
       spells.push({ place, ...s, depthAt });
     }
   }
@@ -330,5 +335,19 @@ export function generateRainstorm(options: ScenarioOptions, knobs: Partial<Rains
     service_hall: 10,
   });
   b.duplicateSomeHotlineCases(1 + evidence.int(2));
+  const tail: FloodSpell[] = [];
+  floodSpells(places, weather, b.startMs, b.endMs, k, tail);
+  for (const spell of tail) {
+    b.truth({
+      type: 'waterlogging',
+      lng: spell.place.lng,
+      lat: spell.place.lat,
+      ...(spell.place.asset ? { assetId: spell.place.asset.id } : {}),
+      start: spell.start,
+      end: spell.end,
+      tail: true,
+      notes: `max ${spell.maxCm.toFixed(0)} cm from ${fmtTime(spell.start, b.startMs)}, too late in the run to score`,
+    });
+  }
   return b.finish();
 }

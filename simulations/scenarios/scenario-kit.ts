@@ -51,7 +51,7 @@ export const STANDARD_BACKGROUND: Readonly<Record<SensorKind, number>> = {
 /** Kinds whose warnings in the background are the weather's doing (rain, its water, its traffic). */
 const WEATHER_DRIVEN: ReadonlySet<SensorKind> = new Set(['rain_gauge', 'water_level', 'traffic_flow', 'river_level']);
 
-/** Upper bound of readings per run (the brief: evaluation of every scenario × seeds stays fast). */
+/** Upper bound of readings per run (so that evaluating every scenario × seeds stays fast). */
 export const MAX_READINGS_PER_RUN = 200_000;
 
 /** How a sensor's messages travel: delays, lateness and dropouts. */

@@ -23,6 +23,13 @@ export interface TrueEvent {
   end: number;
   /** What evidence the scenario produced for it (for reading reports; not used for scoring). */
   notes?: string;
+  /**
+   * Began in the run's last minutes, too late for its evidence to be expected before the run
+   * ends (the on-delays alone take up to 10 min). It happened, so an incident about it is not a
+   * false alarm; but missing it is not a miss either: scoring leaves such events and the
+   * incidents about them out of both precision and recall.
+   */
+  tail?: boolean;
 }
 
 /**

@@ -75,6 +75,43 @@ describe('applyIncidentInput', () => {
     expect(inc.evidence.find((e) => e.id === 'event:hotline:c1')!.why).toMatch(/^anchor/);
   });
 
+  it('does not let rain that began long after a gauge rose corroborate it (maxLagS), but rain around the rise does', () => {
+    const rain = (sensorId: string, ts: number): Evidence => ({ ...wl(sensorId, 0.01, ts, 'warning'), sensorKind: 'rain_gauge', metric: 'rainfall_mm_h', value: 25 });
+    // A gauge high since the run began (stuck float), rain arriving 25 min later: no incident.
+    const stuck = createIncidentState();
+    const ctx = clock();
+    applyIncidentInput(stuck, { type: 'alarm', evidence: wl('wl-stuck', 0, T0) }, ctx);
+    ctx.set(T0 + 25 * 60_000);
+    expect(applyIncidentInput(stuck, { type: 'alarm', evidence: rain('rg-1', ctx.now()) }, ctx)).toEqual([]);
+    expect(stuck.incidents.size).toBe(0);
+    // Rain first, the water rising under it: one incident from the two families.
+    const real = createIncidentState();
+    const ctx2 = clock();
+    applyIncidentInput(real, { type: 'alarm', evidence: rain('rg-1', T0) }, ctx2);
+    ctx2.set(T0 + 12 * 60_000);
+    const opened = applyIncidentInput(real, { type: 'alarm', evidence: wl('wl-2', 0, ctx2.now()) }, ctx2);
+    expect(opened.map((c) => c.what)).toEqual(['opened']);
+    expect(opened[0]!.incident.evidence.map((e) => e.signal).sort()).toEqual(['heavy_rain', 'water_level']);
+  });
+
+  it('gives a call to the nearer gauge still waiting for corroboration rather than to an incident farther away', () => {
+    const s = createIncidentState();
+    const ctx = clock();
+    // Underpass up-1 floods (gauge + call): an incident there.
+    applyIncidentInput(s, { type: 'alarm', evidence: wl('wl-a', 0, T0, 'alarm', 'up-1') }, ctx);
+    applyIncidentInput(s, { type: 'event', evidence: report('c1', 'citizen_report', 'waterlogging', 0.001, T0) }, ctx);
+    expect(s.incidents.size).toBe(1);
+    // A low street 700 m north: its gauge alarms alone (not enough); then a call 120 m from it,
+    // within reach of the incident (580 m) but nearer the gauge.
+    ctx.set(T0 + 60_000);
+    applyIncidentInput(s, { type: 'alarm', evidence: wl('wl-b', 0.0063, ctx.now(), 'warning') }, ctx);
+    expect(s.incidents.size).toBe(1);
+    const changes = applyIncidentInput(s, { type: 'event', evidence: report('c2', 'citizen_report', 'waterlogging', 0.0052, ctx.now()) }, ctx);
+    expect(changes.map((c) => c.what)).toEqual(['opened']);
+    expect(changes[0]!.incident.evidence.map((e) => e.id).sort()).toEqual(['alarm:wl-b', 'event:hotline:c2']);
+    expect(s.incidents.size).toBe(2);
+  });
+
   it('fuses twelve alarms, five calls and a camera at one underpass into ONE incident', () => {
     const s = createIncidentState();
     const ctx = clock();

@@ -280,6 +280,39 @@ function change(incident: Incident, at: number, actor: string, what: IncidentCha
   return { incidentId: incident.id, at, actor, what, detail, incident: snapshot(incident) };
 }
 
+/**
+ * Whether a pending sensor alarm that could open an incident of its own (about another asset,
+ * or about none) lies within reach of the report and nearer to it than the incident at `d`.
+ */
+function nearerPendingOpener(state: IncidentState, rule: IncidentRule, signal: IncidentSignal, e: Evidence, incident: Incident, d: number): boolean {
+  if (rule.spatial.sameDistrict) return false;
+  const pool = state.pending.get(rule.type);
+  if (!pool) return false;
+  const radius = signal.radiusM ?? rule.spatial.radiusM;
+  const reach = Math.min(d, radius) / M_PER_DEG;
+  for (const p of pool) {
+    if (p.kind !== 'sensor_alarm' || !p.active || p.family === 'weather' || Math.abs(p.lat - e.lat) > reach) continue;
+    if (p.assetId && p.assetId === incident.assetId) continue;
+    if (signalOf(rule, p.signal)?.canOpen !== true) continue;
+    const dp = distanceM(e.lng, e.lat, p.lng, p.lat);
+    if (dp < d && dp <= radius) return true;
+  }
+  return false;
+}
+
+/**
+ * Corroboration that began well after everything that could open the incident does not
+ * explain it (`maxLagS`): removed from a cluster before its confidence is judged.
+ */
+function dropLateCorroboration(rule: IncidentRule, cluster: LinkedEvidence[]): void {
+  let newestOpener = Number.NEGATIVE_INFINITY;
+  for (const c of cluster) if (signalOf(rule, c.signal)?.canOpen) newestOpener = Math.max(newestOpener, c.ts);
+  for (let i = cluster.length - 1; i >= 0; i--) {
+    const s = signalOf(rule, cluster[i]!.signal);
+    if (s && !s.canOpen && s.maxLagS !== undefined && cluster[i]!.ts - newestOpener > s.maxLagS * 1000) cluster.splice(i, 1);
+  }
+}
+
 function handleEvidence(state: IncidentState, e: Evidence, ctx: IncidentContext): IncidentChange[] {
   const now = ctx.now();
   const changes: IncidentChange[] = [];
@@ -307,6 +340,9 @@ function handleEvidence(state: IncidentState, e: Evidence, ctx: IncidentContext)
       why: '',
       linkedAt: now,
     };
+    // A report nearer to a place that shows trouble of its own (an active sensor alarm still
+    // waiting for corroboration) than to the incident is about that place, not the incident's.
+    if (best && e.kind === 'event' && nearerPendingOpener(state, rule, signal, e, best.incident, best.d)) best = null;
     if (best) {
       const existing = best.incident.evidence.find((x) => x.id === e.id);
       if (existing) {
@@ -377,6 +413,7 @@ function handleEvidence(state: IncidentState, e: Evidence, ctx: IncidentContext)
       const why = p === anchor ? 'anchor: the others were matched against it' : linkReason(rule, s, p, at);
       if (why) cluster.push({ ...p, why });
     }
+    dropLateCorroboration(rule, cluster);
     if (confidenceOf(cluster, rule.repeatGain) < rule.open.minConfidence) continue;
     const incident: Incident = {
       id: `inc-${String(state.nextId++).padStart(6, '0')}`,

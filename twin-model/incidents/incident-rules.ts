@@ -48,6 +48,12 @@ const signalSchema = z
      * the queue behind a crash, calls about the jam on the approaches). Defaults to radiusM.
      */
     joinRadiusM: z.number().positive().max(50_000).optional(),
+    /**
+     * For corroborating signals: when opening, this evidence counts only if it began at most
+     * this long after the newest evidence that can open (rain explains water that rises while
+     * or after it falls, not a gauge that read high half an hour before the rain came).
+     */
+    maxLagS: z.number().int().min(0).max(86_400).optional(),
   })
   .superRefine((s, ctx) => {
     if (s.evidence !== 'event' && !s.sensorKinds) ctx.addIssue({ code: 'custom', message: `signal ${s.id}: ${s.evidence} needs sensorKinds` });
