@@ -1,6 +1,9 @@
 import { defineConfig } from 'vite';
 
-/** The console: a Vite app in web/client, built to dist/web and served by the web server. */
+/**
+ * The console: a Vite app in web/client, built to dist/web and served by the web server. Each
+ * page of the product is one entry (one line each in `input`).
+ */
 export default defineConfig({
   root: 'web/client',
   base: './',
@@ -9,6 +12,13 @@ export default defineConfig({
     emptyOutDir: true,
     chunkSizeWarningLimit: 3000,
     sourcemap: true,
+    rollupOptions: {
+      input: {
+        console: 'web/client/index.html',
+        replay: 'web/client/replay.html',
+        kpi: 'web/client/kpi.html',
+      },
+    },
   },
   server: {
     host: '127.0.0.1',

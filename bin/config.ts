@@ -25,6 +25,8 @@ export interface CityTwinConfig {
   citySeed: number;
   /** Number of sensor sites in the generated city (extension). */
   sensorCount: number;
+  /** Registry size above which consoles get their viewport's points or cells instead of every sensor (docs/scale.md). */
+  viewportThreshold: number;
   /** Simulator scenario (extension). */
   scenario: 'none' | 'rainstorm';
   /** Simulated seconds per real second (extension). */
@@ -180,6 +182,7 @@ export function loadConfig(env: Env = process.env, defaults: { simulate: boolean
     logLevel: enumVar<LogLevel>(env, 'CITYTWIN_LOG_LEVEL', 'info', ['debug', 'info', 'warn', 'error']),
     citySeed: intVar(env, 'CITYTWIN_CITY_SEED', 2026, 0, 2 ** 31 - 1),
     sensorCount: intVar(env, 'CITYTWIN_SENSORS', 3000, 0, 20_000),
+    viewportThreshold: intVar(env, 'CITYTWIN_VIEWPORT_THRESHOLD', 50_000, 0, 100_000_000),
     scenario: enumVar(env, 'CITYTWIN_SCENARIO', 'rainstorm', ['none', 'rainstorm'] as const),
     timeScale: numVar(env, 'CITYTWIN_TIME_SCALE', 1, 0.1, 1000),
     mqttShareGroup: share,
@@ -208,6 +211,7 @@ export const CONFIG_HELP: ReadonlyArray<[string, string, string]> = [
   ['CITYTWIN_LOG_LEVEL', 'debug/info/warn/error', 'info'],
   ['CITYTWIN_CITY_SEED', 'seed of the generated schematic city', '2026'],
   ['CITYTWIN_SENSORS', 'sensor sites in the generated city', '3000'],
+  ['CITYTWIN_VIEWPORT_THRESHOLD', 'sensors above which consoles get viewport points or aggregate cells, not every sensor', '50000'],
   ['CITYTWIN_SCENARIO', 'simulator scenario: none or rainstorm', 'rainstorm'],
   ['CITYTWIN_TIME_SCALE', 'simulated seconds per real second', '1'],
   ['CITYTWIN_MQTT_SHARE_GROUP', 'ingest subscribes through $share/<group>/ (several workers)', 'unset'],

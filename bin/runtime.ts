@@ -415,6 +415,7 @@ citytwin_ingest_redeliveries_dropped_total ${spool.duplicatesDropped}
         health,
         incidentStore,
         dispatch,
+        viewport: { threshold: config.viewportThreshold },
         // Security counters: logins, refusals, and the broker's per-client refused publishes.
         metricsText: () => {
           const a = auth!.counters;

@@ -55,11 +55,12 @@ interface Live {
   incidentUpdates: number;
   unitLists: number;
   unitUpdates: number;
+  cells: number;
 }
 
 function connectLive(token: unknown, extra: Record<string, unknown> = {}): Live {
   const socket = connectSocket(base, { transports: ['websocket'], reconnection: false, auth: token === undefined ? {} : { token }, ...extra });
-  const live: Live = { socket, snapshots: [], deltas: [], stats: 0, refused: [], ids: [], seenIds: new Set(), error: null, incidentLists: 0, incidentUpdates: 0, unitLists: 0, unitUpdates: 0 };
+  const live: Live = { socket, snapshots: [], deltas: [], stats: 0, refused: [], ids: [], seenIds: new Set(), error: null, incidentLists: 0, incidentUpdates: 0, unitLists: 0, unitUpdates: 0, cells: 0 };
   socket.on('connect', () => socket.emit('resume', { epoch: null, lastSeq: null }));
   socket.on('connect_error', (err) => (live.error = err));
   socket.on('snapshot', (s: SnapshotMessage) => {
@@ -83,6 +84,7 @@ function connectLive(token: unknown, extra: Record<string, unknown> = {}): Live 
   socket.on('incident', () => live.incidentUpdates++);
   socket.on('units', () => live.unitLists++);
   socket.on('unit', () => live.unitUpdates++);
+  socket.on('cells', () => live.cells++);
   socket.on('refused', (r: { event: string; reason: string }) => live.refused.push(r));
   return live;
 }
@@ -167,6 +169,8 @@ describe('the policy on every route and socket event', () => {
       const token = role === 'admin' ? admin : await login(base, userOf(role), passwordOf(role));
       const live = connectLive(token);
       await waitFor('a connection', () => live.socket.connected || live.error);
+      // A zoomed-out viewport is answered with aggregate cells at any registry size.
+      live.socket.emit('viewport', { bbox: [113.7, 29.95, 115.1, 31.4], zoom: 9 });
       await publishSensor('sec-pub', 'public', 8 + Math.random());
       // A manual report opens an incident on its own: every reader gets an `incident` event.
       await publisher.publishAsync('citytwin/v1/events/sec-manual', JSON.stringify({ id: `r-${role}-${Date.now()}`, ts: Date.now(), type: 'manual_report', category: 'waterlogging', lng: 114.31, lat: 30.56 }), { qos: 1 });
@@ -184,6 +188,8 @@ describe('the policy on every route and socket event', () => {
         incident: live.incidentUpdates > 0,
         units: live.unitLists > 0,
         unit: live.unitUpdates > 0,
+        viewport: live.refused.every((r) => r.event !== 'viewport'),
+        cells: live.cells > 0,
       };
       for (const [event, def] of Object.entries(SOCKET_EVENTS)) expect([event, seen[event as SocketEventName]]).toEqual([event, hasPermission([role], def.permission)]);
       live.socket.close();

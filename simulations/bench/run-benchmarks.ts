@@ -16,6 +16,10 @@
  *      p50/p95/p99 (target p95 ≤ 50 ms), and how often its top unit for the primary capability
  *      is the fastest found by routing every unit separately (target ≥ 95 %) (dispatch-bench.ts);
  *   7. soak: `citytwin all` under a steady 20,000 msg/s for BENCH_SOAK_MIN minutes (soak.ts).
+ *   8. KPI screen: every KPI query p95 over 100M stored readings (× BENCH_SCALE), and the insert time (kpi-bench.ts).
+ *  10. scale: 1,000,000 registered sensors (BENCH_SCALE_SENSORS): start-up and memory, viewport
+ *      aggregate p50/p95/p99 (target p95 ≤ 300 ms), viewport → cells/points on the socket, and
+ *      Chromium's time to first cells (scale-bench.ts, docs/scale.md).
  *
  * Options: BENCH_SCALE (default 1) multiplies message counts; BENCH_ONLY=1,2,3,4,5,6,7 picks runs;
  * BENCH_WORKERS=1,2,4 picks the worker counts of run 4.
@@ -43,12 +47,14 @@ import { loadSensorId, type LoadOptions, type LoadResult } from '../load-generat
 import { measureFusion } from './fusion-throughput.ts';
 import { measureDispatch } from './dispatch-bench.ts';
 import { soakRun } from './soak.ts';
+import { measureKpi } from './kpi-bench.ts';
+import { scaleRun } from './scale-bench.ts';
 // The tests' launchers: a Mosquitto with the settings of docs/deployment.md, and `citytwin <role>` as a process.
 import { startCityTwinProcess } from '../../test/support/citytwin-process.ts';
 import { startMosquitto } from '../../test/support/mosquitto.ts';
 
 const SCALE = Number(process.env.BENCH_SCALE ?? '1');
-const ONLY = new Set((process.env.BENCH_ONLY ?? '1,2,3,4,5,6,7').split(',').map((s) => s.trim()));
+const ONLY = new Set((process.env.BENCH_ONLY ?? '1,2,3,4,5,6,7,8,10').split(',').map((s) => s.trim()));
 const TSX = join(process.cwd(), 'node_modules', '.bin', 'tsx');
 const PUBLISHER = join(import.meta.dirname, 'publisher-process.ts');
 
@@ -386,5 +392,20 @@ if (ONLY.has('6')) {
   }
 }
 if (ONLY.has('7')) await soakRun();
+if (ONLY.has('8')) {
+  process.stdout.write(`\n8. KPI screen queries over ${fmt(100 * SCALE)}M stored readings (rollups of migration 6; kpi-bench.ts)\n`);
+  const k = await measureKpi(SCALE, (l) => process.stdout.write(`${l}\n`));
+  line(`insert ${fmt(k.readings)} readings + ${fmt(k.incidents)} incidents (in-engine)`, `${fmt(k.insertS, 1)} s`, `(${fmt(k.readings / k.insertS)} readings/s with the views)`, null);
+  for (const q of k.queries) line(`${q.name} p95`, `${fmt(q.p95, 1)} ms`, `target ≤ 200 ms (p50 ${fmt(q.p50, 1)} ms)`, q.p95 <= 200);
+}
+if (ONLY.has('9')) {
+  process.stdout.write('\n9. replay (flight recorder): 10,000 sensors at 1 Hz for an hour × scale, embedded ClickHouse\n');
+  const { measureReplay, replayPercentile } = await import('./replay-bench.ts');
+  const r = await measureReplay(SCALE);
+  line(`readings generated in ClickHouse (${fmt(r.sensors)} sensors)`, `${fmt(r.readings)}`, `(${fmt(r.insertS, 1)} s with the rollup view)`, null);
+  line('first frame of a one-hour window (keyframe + first 1000× chunk), p50', `${fmt(replayPercentile(r.firstFrameMs, 50))} ms`, 'target ≤ 1000 ms', replayPercentile(r.firstFrameMs, 50) <= 1000);
+  line('seek (keyframe at a random moment), p90', `${fmt(replayPercentile(r.seekMs, 90))} ms`, 'target ≤ 300 ms', replayPercentile(r.seekMs, 90) <= 300);
+}
+if (ONLY.has('10')) await scaleRun();
 process.stdout.write('\n');
 process.exit(0);

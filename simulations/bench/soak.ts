@@ -142,6 +142,8 @@ export interface SoakResult {
   /** MB per minute, least squares over the second half. */
   rssSlopeMbPerMin: number;
   heapSlopeMbPerMin: number;
+  /** Set when the CityTwin process died during the run. */
+  crashed: { code: number | null; signal: string | null; elapsedS: number } | null;
 }
 
 function fmt(n: number, digits = 0): string {
@@ -288,26 +290,44 @@ export async function soakRun(): Promise<SoakResult> {
     // Bounded: one sample per second until every publisher is done (or the run is 3× late).
     let nextReport = reportS;
     const hardStop = t0 + seconds * 3000 + 120_000;
-    while (progress.some((p) => !p.done) && Date.now() < hardStop) {
+    // A crash of the product ends the run early: it is reported with the figures up to then.
+    const crash: { info: { code: number | null; signal: string | null; elapsedS: number } | null } = { info: null };
+    let stopping = false;
+    app.once('exit', (code, signal) => {
+      if (!stopping) crash.info = { code, signal, elapsedS: (Date.now() - t0) / 1000 };
+    });
+    const alive = () => crash.info === null;
+    while (alive() && progress.some((p) => !p.done) && Date.now() < hardStop) {
       await new Promise((r) => setTimeout(r, 1000));
-      const s = await take();
-      if (s.elapsedS >= nextReport) {
+      const s = await take().catch(() => null);
+      if (s && s.elapsedS >= nextReport) {
         print(s);
         nextReport += reportS;
       }
     }
     const sent = sum('acked');
-    const drained = await waitUntil(async () => {
-      const m = await metrics();
-      return m.stored + m.rejected >= sent && m.pending === 0;
-    }, 600_000, 500);
-    print(await take());
-    const final = await metrics();
-    process.stdout.write(`  publishers done: ${fmt(sent)} acknowledged by the broker (${fmt(sum('errors'))} errors); CityTwin received ${fmt(final.received)}, stored ${fmt(final.stored)}, rejected ${fmt(final.rejected)}${drained ? '' : ', NOT DRAINED within 10 min'}\n`);
-
-    // Stop the product (it stores what is pending), then count rows in its store.
-    app.kill('SIGTERM');
-    const code = await exited(app);
+    let code: number | null;
+    if (alive()) {
+      const drained = await waitUntil(async () => {
+        const m = await metrics();
+        return m.stored + m.rejected >= sent && m.pending === 0;
+      }, 600_000, 500);
+      print(await take());
+      const final = await metrics();
+      process.stdout.write(`  publishers done: ${fmt(sent)} acknowledged by the broker (${fmt(sum('errors'))} errors); CityTwin received ${fmt(final.received)}, stored ${fmt(final.stored)}, rejected ${fmt(final.rejected)}${drained ? '' : ', NOT DRAINED within 10 min'}\n`);
+      // Stop the product (it stores what is pending), then count rows in its store.
+      stopping = true;
+      app.kill('SIGTERM');
+      code = await exited(app);
+    } else {
+      const c = crash.info!;
+      for (const p of pubs) p.kill('SIGTERM');
+      const lastSample = samples.at(-1);
+      process.stdout.write(
+        `  THE CITYTWIN PROCESS DIED after ${fmt(c.elapsedS)} s (exit code ${c.code}, signal ${c.signal}); last sample: ${fmt(lastSample?.stored ?? 0)} stored of ${fmt(lastSample?.sent ?? 0)} sent. Its last output:\n${out.split('\n').slice(-15).map((l) => `    ${l}`).join('\n')}\n`,
+      );
+      code = c.code;
+    }
     const counted = await new Promise<{ raw: number; keys: number; deadLetters: number }>((resolve, reject) => {
       const child = spawn(process.execPath, ['--import', 'tsx', SELF, dir], { env: { ...process.env, CITYTWIN_SOAK_ROLE: 'census' }, stdio: ['ignore', 'pipe', 'inherit'] });
       let text = '';
@@ -322,13 +342,17 @@ export async function soakRun(): Promise<SoakResult> {
     const maxBy = (k: keyof SoakSample) => during.reduce((a, s) => Math.max(a, s[k]), 0);
     const last = during.at(-1);
     const line = (name: string, value: string, note = '') => process.stdout.write(`  ${name.padEnd(52)} ${value.padStart(16)}   ${note}\n`);
-    line('stored == sent (rows in ClickHouse after exit)', `${fmt(counted.raw)} / ${fmt(sent)}`, `${counted.raw === sent && counted.keys === sent ? 'ok' : 'MISMATCH'} (${fmt(counted.keys)} distinct keys, ${counted.deadLetters} dead letters, exit code ${code})`);
+    line(
+      crash.info ? 'stored before the crash / acknowledged to publishers' : 'stored == sent (rows in ClickHouse after exit)',
+      `${fmt(counted.raw)} / ${fmt(sent)}`,
+      `${crash.info ? `the process died after ${fmt(crash.info.elapsedS)} s (${crash.info.signal ?? `exit ${crash.info.code}`})` : counted.raw === sent && counted.keys === sent ? 'ok' : 'MISMATCH'} (${fmt(counted.keys)} distinct keys, ${counted.deadLetters} dead letters, exit code ${code})`,
+    );
     line('RSS max / last (during the flow)', `${fmt(maxBy('rssBytes') / MB)} / ${fmt((last?.rssBytes ?? 0) / MB)} MB`, `heap used max ${fmt(maxBy('heapUsedBytes') / MB)} MB`);
     line('ingest lag max / last', `${fmt(maxBy('lagS'), 1)} / ${fmt(last?.lagS ?? 0, 1)} s`, `pending max ${fmt(maxBy('pending'))} / last ${fmt(last?.pending ?? 0)} messages; spool max ${fmt(maxBy('spoolBytes') / 1024)} KiB`);
     const grew = rssSlope > 1;
     line('RSS slope over the second half', `${fmt(rssSlope, 2)} MB/min`, `heap ${fmt(heapSlope, 2)} MB/min; ${grew ? 'memory GREW' : 'no growth (≤ 1 MB/min)'}`);
     line('offered / achieved over the run', `${fmt(rate)} / ${fmt(sent / ((last?.elapsedS ?? seconds) || 1))} msg/s`, `(achieved = acknowledged by the broker per second of the flow; mean load average ${fmt(during.reduce((x, y) => x + y.load, 0) / Math.max(1, during.length), 1)} on ${availableParallelism()} cores)`);
-    return { minutes, rate, samples, sent, storedRows: counted.raw, storedKeys: counted.keys, rssSlopeMbPerMin: rssSlope, heapSlopeMbPerMin: heapSlope };
+    return { minutes, rate, samples, sent, storedRows: counted.raw, storedKeys: counted.keys, rssSlopeMbPerMin: rssSlope, heapSlopeMbPerMin: heapSlope, crashed: crash.info };
   } finally {
     for (const p of pubs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGTERM');
     if (app.exitCode === null && app.signalCode === null) {

@@ -32,7 +32,15 @@ import type { StreamSocket } from './stream/live-stream.ts';
 import { IncidentQueue } from './stream/incident-queue.ts';
 import { IncidentPanel } from './panels/incident-panel.ts';
 import { INCIDENT_LAYER_ID, incidentLayers } from './map/incident-layer.ts';
-import type { IncidentView } from '../shared/protocol.ts';
+import type { IncidentView, UnitView } from '../shared/protocol.ts';
+import { UnitStore } from './stream/unit-store.ts';
+import { tripsOf, UNIT_LAYER_ID, unitLayers, unitMarks, type DrawnTrip, type UnitMark } from './map/unit-layer.ts';
+import { DispatchSection, publishUnitColors } from './panels/dispatch-section.ts';
+import { UnitBoard, UnitTooltip } from './panels/unit-board.ts';
+import { ViewportClient } from './stream/viewport-client.ts';
+import { cellLayers, ScaleBadge } from './map/cell-layer.ts';
+import { KioskMode } from './kiosk/kiosk-mode.ts';
+import { parseWallPlan, WallPlanError, type WallPlan } from './kiosk/wall-plan.ts';
 
 /** Status strip, banner, clock and legend counts refresh this often. */
 const TICK_MS = 500;
@@ -69,6 +77,7 @@ async function boot(): Promise<void> {
 function start(me: Me): void {
   const lang = getLanguage();
   publishStateColors();
+  publishUnitColors();
   const can = (permission: string) => me.permissions.includes(permission);
   const app = requireElement(document, '#app');
   const mapEl = requireElement(app, '#map');
@@ -101,23 +110,113 @@ function start(me: Me): void {
     onHover: (row, x, y) => tooltip.show(row, x, y),
     onSelect: (row) => select(store.ids[row] ?? null),
     onPickExtra: (info) => {
+      if (info.layer?.id === UNIT_LAYER_ID && unitBoard) {
+        unitBoard.select((info.object as UnitMark).unit.id);
+        return true;
+      }
       if (info.layer?.id !== INCIDENT_LAYER_ID || !incidents) return false;
       incidents.select((info.object as IncidentView).id);
       return true;
     },
   });
 
+  // --- big registries: the viewport's sensors when zoomed in, aggregate cells when zoomed out (docs/scale.md) ---
+  const scaleBadge = new ScaleBadge(ui);
+  const viewport = new ViewportClient(map, () => {
+    // Cells refreshed every few seconds are the live data while zoomed out (freshness, banner).
+    if (viewport.mode === 'cells') stream.lastUpdateAt = Date.now();
+    drawCells();
+  });
+  const drawCells = (): void => {
+    const cells = viewport.visibleCells();
+    overlay.setUnderLayers(
+      cellLayers(cells, { zoomScale: overlay.radiusScale, onClick: (c) => map.easeTo({ center: [c.lng, c.lat], zoom: Math.min(map.getZoom() + 2, 17) }) }),
+    );
+    scaleBadge.update({ active: viewport.active, mode: viewport.mode, total: viewport.cache.total, cells: cells.length, points: store.count, zoom: map.getZoom() });
+  };
+
+  // --- response units: markers and trips on the map, the status board, dispatch in the incident detail (units.read) ---
+  const unitStore = new UnitStore();
+  const canUnits = can('units.read');
+  /** The route of the recommendation pointed at, and a counter that changes with it. */
+  let unitPreview: [number, number][] | null = null;
+  let previewSeq = 0;
+  let drawnTrips: DrawnTrip[] = [];
+  const unitTooltip = canUnits ? new UnitTooltip(mapEl, { serverNow }) : null;
+  const dispatchSection = canUnits
+    ? new DispatchSection({
+        units: unitStore,
+        canAct: can('dispatch.act'),
+        serverNow,
+        districtName,
+        onPreview: (path) => {
+          unitPreview = path;
+          previewSeq++;
+          drawIncidents();
+        },
+      })
+    : null;
+  const unitBoard = canUnits ? new UnitBoard(ui, { units: unitStore, canAct: can('dispatch.act'), serverNow, onSelect: () => drawIncidents() }) : null;
+
   // --- incidents: queue panel, map rings, toast (roles with incidents.read) ---
   const incidentQueue = new IncidentQueue();
   let incidentLayerKey = '';
+  /** Incident rings, then the units and their trips above them, in the sensors' deck.gl canvas. */
   const drawIncidents = (): void => {
-    const key = `${incidentQueue.version}:${incidents?.selectedId ?? ''}:${overlay.radiusScale.toFixed(2)}`;
+    const key = `${incidentQueue.version}:${incidents?.selectedId ?? ''}:${overlay.radiusScale.toFixed(2)}:${unitStore.version}:${previewSeq}:${unitBoard?.selectedId ?? ''}`;
     if (key === incidentLayerKey) return;
     incidentLayerKey = key;
-    overlay.setExtraLayers(incidentLayers(incidentQueue.list(), incidents?.selectedId ?? null, overlay.radiusScale));
+    const layers = incidentLayers(incidentQueue.list(), incidents?.selectedId ?? null, overlay.radiusScale);
+    if (canUnits) {
+      const marks = unitMarks(unitStore.values());
+      drawnTrips = tripsOf(marks);
+      layers.push(
+        ...unitLayers({
+          units: marks,
+          preview: unitPreview,
+          selectedId: unitBoard?.selectedId ?? null,
+          zoomScale: overlay.radiusScale,
+          onHover: (info) => unitTooltip?.show(info.picked ? (info.object as UnitMark).unit : null, info.x, info.y),
+        }),
+      );
+    }
+    overlay.setExtraLayers(layers);
   };
   const incidents = can('incidents.read')
-    ? new IncidentPanel(ui, { queue: incidentQueue, canAct: can('incidents.act'), serverNow, districtName, onSelect: () => drawIncidents() })
+    ? new IncidentPanel(ui, {
+        queue: incidentQueue,
+        canAct: can('incidents.act'),
+        serverNow,
+        districtName,
+        onSelect: (id) => {
+          dispatchSection?.setIncident(id);
+          drawIncidents();
+        },
+        ...(dispatchSection ? { detailSection: (inc: IncidentView) => dispatchSection.show(inc) } : {}),
+      })
+    : null;
+
+  // --- wall displays: ?kiosk=1 (with a display token), rotation, wall tiles, focus, watermark ---
+  let plan: WallPlan | null = null;
+  try {
+    plan = parseWallPlan(window.location.search);
+  } catch (err) {
+    if (!(err instanceof WallPlanError)) throw err;
+    basemapNotice.hidden = false;
+    setText(basemapNotice, t('kiosk.badPlan', { reason: err.message }));
+  }
+  const kiosk = plan?.kiosk
+    ? new KioskMode({
+        map,
+        plan,
+        ui,
+        serverNow,
+        freshness: () => stream.freshness(),
+        lastUpdateAt: () => stream.lastUpdateAt,
+        incidents: incidentQueue,
+        selectIncident: (id) => incidents?.select(id),
+        districtName: (code) => districtName(code),
+      })
     : null;
 
   function select(id: string | null): void {
@@ -152,6 +251,7 @@ function start(me: Me): void {
       );
       const apply = (): void => {
         applyBasemap(map, basemap);
+        kiosk?.setBasemap(basemap);
         map.once('idle', () => {
           basemapLoaded = true;
         });
@@ -213,8 +313,12 @@ function start(me: Me): void {
     }
     if (counts) legend.update(counts, overlay.drawnCount);
     incidents?.render();
+    unitBoard?.render();
+    dispatchSection?.tick();
     drawIncidents();
+    if (viewport.active) scaleBadge.update({ active: true, mode: viewport.mode, total: viewport.cache.total, cells: viewport.visibleCells().length, points: store.count, zoom: map.getZoom() });
     tooltip.refresh();
+    kiosk?.tick();
     document.body.dataset.ready = String(isReady());
   }
 
@@ -228,6 +332,7 @@ function start(me: Me): void {
     strip.renderLabels();
     panel.renderLabels();
     incidents?.renderLabels();
+    unitBoard?.renderLabels();
     if (!basemapNotice.hidden) setText(basemapNotice, t('map.basemapError'));
     tick();
   }
@@ -276,6 +381,27 @@ function start(me: Me): void {
     incidents?.changed(msg.incident.id);
     redrawIncidents();
   });
+  // Units: the board, the incident's dispatch section and the map follow once per frame.
+  let unitFrame = 0;
+  let unitStatusChanged = false;
+  const unitsChanged = (statusChanged: boolean): void => {
+    unitStatusChanged ||= statusChanged;
+    if (unitFrame) return;
+    unitFrame = requestAnimationFrame(() => {
+      unitFrame = 0;
+      const changed = unitStatusChanged;
+      unitStatusChanged = false;
+      unitBoard?.render();
+      dispatchSection?.unitsChanged(changed);
+      drawIncidents();
+    });
+  };
+  socket.on('units', (msg) => {
+    unitStore.reset(msg);
+    unitsChanged(true);
+  });
+  socket.on('unit', (msg) => unitsChanged(unitStore.apply(msg).length > 0));
+  viewport.start(socket);
   stream.start(socket);
 
   installTestHooks({
@@ -315,6 +441,19 @@ function start(me: Me): void {
       const rect = map.getContainer().getBoundingClientRect();
       return [rect.left + p.x, rect.top + p.y];
     },
+    kioskState: () => kiosk?.state() ?? null,
+    unitCount: () => unitStore.size,
+    unitStatus: (id) => unitStore.get(id)?.status ?? null,
+    unitTripPath: (id) => drawnTrips.find((d) => d.unitId === id)?.path ?? null,
+    previewRoute: () => unitPreview,
+    projectUnit: (id) => {
+      const u: UnitView | undefined = unitStore.get(id);
+      if (!u) return null;
+      const p = map.project([u.lng, u.lat]);
+      const rect = map.getContainer().getBoundingClientRect();
+      return [rect.left + p.x, rect.top + p.y];
+    },
+    selectUnit: (id) => unitBoard?.select(id),
   });
 }
 

@@ -45,6 +45,20 @@ export interface CityTwinTestHooks {
   selectedIncident(): string | null;
   /** Viewport position (CSS px) of an incident's ring, or null if it is not in the queue. */
   projectIncident(id: string): [number, number] | null;
+  /** Response units known to the console (0 for roles without `units.read`). */
+  /** Kiosk mode: the view applied, the rotation step, the focused incident, whether the watermark shows (null outside kiosk mode). */
+  kioskState(): { view: string; step: number; focused: string | null; watermark: boolean } | null;
+  unitCount(): number;
+  /** A unit's status (`available`, `dispatched` …), or null for an unknown unit. */
+  unitStatus(id: string): string | null;
+  /** The trip path drawn on the map for a unit (`[lng, lat]`), or null when none is drawn. */
+  unitTripPath(id: string): [number, number][] | null;
+  /** The route of the recommendation pointed at in the incident detail, or null. */
+  previewRoute(): [number, number][] | null;
+  /** Viewport position (CSS px) of a unit's marker, or null if unknown. */
+  projectUnit(id: string): [number, number] | null;
+  /** Opens a unit on the status board (as a click on its marker would), or clears it with null. */
+  selectUnit(id: string | null): void;
 }
 
 declare global {

@@ -32,6 +32,10 @@ import { ClassifiedView, summarize } from './live-stream.ts';
 import { NoWriterError, type TwinService } from './twin-service.ts';
 import type { Principal } from './auth/auth-service.ts';
 import { UNCLASSIFIED_AS } from './auth/policy.ts';
+import { clearanceMask } from './auth/classification.ts';
+import { parseBbox } from './sensor-aggregate.ts';
+import { registryCells } from './sensor-aggregate-registry.ts';
+import { cellsMessage } from './viewport-sessions.ts';
 
 export interface HealthReport {
   status: 'ok' | 'degraded' | 'down';
@@ -303,6 +307,34 @@ export function apiRoutes(deps: ApiDeps): Route[] {
             (!query.district || s.district === query.district),
         );
         return { total: all.length, sensors: all.slice(query.offset, query.offset + query.limit).map(summarize) };
+      },
+    }),
+    route({
+      method: 'GET',
+      path: '/api/sensors/aggregate',
+      permission: 'live.read',
+      tag: 'sensors',
+      summary: 'Aggregate grid cells of the sensors in a bbox (count, mean position, counts by state), for the map at low zoom',
+      description:
+        'Cells are squares of 90/2^level degrees, level = floor(zoom) within 6..13 (coarser when the bbox would need over 20,000 cells); the key `level/ix/iy` is the same on every pan. `source=twin` (default): the twin\'s in-memory grid with counts per state (normal, warning, alarm, stale, unregistered); `source=registry`: the stored registry in ClickHouse (counts only). Only sensors within the caller\'s classification clearance are counted (docs/scale.md).',
+      response: 'CellsMessage { serverTime, level, cellDeg, bbox, zoom, total, registry, source, cells: [{ key, n, lng, lat, states }] }',
+      query: z.object({
+        bbox: z.string().max(200),
+        zoom: z.coerce.number().min(0).max(24),
+        kinds: z.string().max(400).optional(),
+        source: z.enum(['twin', 'registry']).default('twin'),
+      }),
+      handler: async ({ query, principal }) => {
+        if (!principal) throw new HttpError(401, 'sign in first');
+        const bbox = parseBbox(query.bbox);
+        if (typeof bbox === 'string') throw new HttpError(400, bbox);
+        const kinds = query.kinds ? query.kinds.split(',').map((k) => k.trim()).filter(Boolean) : null;
+        const unknown = kinds?.find((k) => k !== 'unknown' && !(SENSOR_KINDS as readonly string[]).includes(k));
+        if (unknown) throw new HttpError(400, `unknown sensor kind "${unknown.slice(0, 40)}"`);
+        if (query.source === 'registry') {
+          return registryCells(deps.clickhouse, { bbox, zoom: query.zoom, clearance: principal.clearance, sources: deps.city?.sources ?? [], kinds });
+        }
+        return cellsMessage(deps.twin.stream.grid, bbox, query.zoom, clearanceMask(principal.clearance), kinds, Date.now());
       },
     }),
     route({

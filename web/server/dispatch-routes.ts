@@ -10,6 +10,7 @@ import type { UnitChange } from '../../twin-model/dispatch/unit-state.ts';
 import { DispatchRefused, type DispatchService, type UnitTrip } from './dispatch-service.ts';
 import { HttpError, route, timeParam, type RawResponse, type Route } from './http-router.ts';
 import { NoWriterError } from './cluster-bus.ts';
+import { hasPermission } from './auth/policy.ts';
 import type { RecommendationView, TripView, UnitView } from '../shared/protocol.ts';
 import type { IncidentStore } from './incident-store.ts';
 
@@ -101,12 +102,14 @@ export function dispatchRoutes(deps: DispatchDeps): Route[] {
       tag: 'dispatch',
       summary: 'Units recommended for an incident, ranked by road travel time under the current closures, with capability match, coverage left behind and reasons',
       description:
-        'Each recommendation has `reasons` as codes with parameters (`eta`, `capability`, `coverage_gap`, `route_avoids` …), worded by the console. A call by a signed-in user is recorded in the dispatch log (`recommend`).',
+        'Each recommendation has `reasons` as codes with parameters (`eta`, `capability`, `coverage_gap`, `route_avoids` …), worded by the console. A call by a user who may dispatch is recorded in the dispatch log (`recommend`).',
       response: 'Array of RecommendationView { unitId, kind, nameZh, nameEn, status, version, etaS, distanceM, matched, fullMatch, coverage, rank, reasons, path }',
       params: incidentParams,
       query: z.object({ limit: z.coerce.number().int().min(1).max(50).default(8) }),
       handler: async ({ params, query, principal }): Promise<RecommendationView[]> => {
-        const recs = await refusedAsHttp(() => dispatch.recommend(params.incidentId, principal?.username ?? null, query.limit));
+        // Logged when a dispatcher looks (they decide on it), not when a wall screen or a leader does.
+        const deciding = principal && hasPermission(principal.roles, 'dispatch.act') ? principal.username : null;
+        const recs = await refusedAsHttp(() => dispatch.recommend(params.incidentId, deciding, query.limit));
         return recs.map(({ route: r, ...rest }) => {
           const u = dispatch.unit(rest.unitId);
           return { ...rest, nameZh: u?.nameZh ?? rest.unitId, nameEn: u?.nameEn ?? rest.unitId, status: u?.status ?? 'available', version: u?.version ?? 0, path: r.coords };

@@ -22,6 +22,7 @@ import { stateName, type Classification, type SensorStateName } from '../../twin
 import type { DeltaMessage, ResumeRequest, SensorSummary, SnapshotMessage } from '../shared/protocol.ts';
 import { clearanceMask, CLASS_BIT, type SensorClassifier } from './auth/classification.ts';
 import { UNCLASSIFIED_AS } from './auth/policy.ts';
+import { gridSensor, SensorGrid } from './sensor-aggregate.ts';
 
 export function summarize(entry: SensorEntry): SensorSummary {
   const head = headlineValue(entry);
@@ -83,6 +84,8 @@ export class LiveStream implements StreamFeed {
   private readonly views = new Map<string, ClassifiedView>();
   /** Sensors whose `added` summary was sent (index < sentCount). */
   private sentCount = 0;
+  /** The twin's sensors by grid cell, kept at delta cadence (sensor-aggregate.ts, docs/scale.md). */
+  readonly grid = new SensorGrid();
 
   constructor(
     private readonly twin: TwinState,
@@ -93,6 +96,7 @@ export class LiveStream implements StreamFeed {
     this.classify = options.classify ?? ((s) => s.classification ?? UNCLASSIFIED_AS);
     // Everything already in the twin is part of the first snapshot.
     this.sentCount = twin.sensors.length;
+    for (const entry of twin.sensors) this.grid.set(entry.index, gridSensor(entry, this.classify(entry)));
     this.pending.changed.clear();
     this.pending.added.length = 0;
   }
@@ -161,6 +165,7 @@ export class LiveStream implements StreamFeed {
     for (const i of changed) {
       const entry = sensors[i]!;
       const head = headlineValue(entry);
+      this.grid.set(i, gridSensor(entry, this.classify(entry)));
       index[k] = i;
       state[k] = entry.state;
       value[k] = head ? head.value : Number.NaN;

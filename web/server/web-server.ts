@@ -9,6 +9,8 @@ import { Server as SocketServer } from 'socket.io';
 import type { ClientToServerEvents, ResumeRequest, ServerToClientEvents } from '../shared/protocol.ts';
 import { apiRoutes, type ApiDeps } from './api-routes.ts';
 import { dispatchRoutes, unitView } from './dispatch-routes.ts';
+import { kpiRoutes } from './kpi-routes.ts';
+import { replayRoutesFor } from './replay-routes.ts';
 import type { DispatchService } from './dispatch-service.ts';
 import { openApiDocument, Router, sendJson } from './http-router.ts';
 import { renderApiDocs } from './api-docs.ts';
@@ -20,6 +22,7 @@ import { joinRedisCluster, singleNode, type InterServerEvents, type WebCluster }
 import { clearanceMask } from './auth/classification.ts';
 import { compareIncidents, incidentViewer } from './incident-view.ts';
 import type { IncidentView } from '../shared/protocol.ts';
+import { ViewportStreams, type ViewportOptions } from './viewport-sessions.ts';
 
 export interface WebServerOptions extends ApiDeps {
   host: string;
@@ -41,6 +44,8 @@ export interface WebServerOptions extends ApiDeps {
   probeToken?: string | null;
   /** Response units and dispatch (needs the city model); null serves no dispatch routes. */
   dispatch?: DispatchService | null;
+  /** The live stream for big registries: threshold, points zoom, cap, cells cadence (viewport-sessions.ts). */
+  viewport?: Partial<ViewportOptions>;
 }
 
 /** Longest request URL accepted (414 beyond); headers are capped by MAX_HEADER_BYTES. */
@@ -128,6 +133,8 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   const routes = [
     ...apiRoutes(options),
     ...(options.dispatch ? dispatchRoutes({ dispatch: options.dispatch, incidentStore: options.incidentStore ?? null }) : []),
+    ...kpiRoutes({ clickhouse: options.clickhouse, city: options.city, stats: options.stats }),
+    ...replayRoutesFor(options),
     ...authRoutes({ auth: options.auth, secureCookies: Boolean(options.tls) }),
   ];
   const openapi = openApiDocument(routes, {
@@ -198,10 +205,26 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   const stream = options.twin.stream;
   // Authentication in the handshake, the policy on every event, one room per clearance.
   const sockets = attachSocketAuth(io, { guard, auth: options.auth });
+  // Above the threshold clients get their viewport's points or cells instead of the whole table.
+  const viewports = new ViewportStreams(options.twin.state, stream, options.viewport ?? {});
   io.on('connection', (socket) => {
     const principal = socket.data.principal!;
     const feed = stream.feedFor(principal.clearance);
+    const viewport = viewports.open(principal.clearance, (out) => {
+      if (out.type === 'cells') socket.emit('cells', out.msg);
+      else if (out.type === 'snapshot') socket.emit('snapshot', out.msg);
+      else socket.emit('delta', out.msg);
+    });
+    socket.on('disconnect', () => viewports.close(viewport));
+    sockets.onEvent(socket, 'viewport', (req: unknown) => {
+      const error = viewport.viewport(req);
+      if (error) socket.emit('refused', { event: 'viewport', reason: error });
+    });
     sockets.onEvent(socket, 'resume', (req: ResumeRequest) => {
+      if (viewports.big()) {
+        viewport.resume();
+        return;
+      }
       const valid =
         req !== null &&
         typeof req === 'object' &&
@@ -267,8 +290,11 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   // through the Redis adapter they would reach other nodes' clients too (cluster-bus.ts).
   const deltaTimer = setInterval(() => {
     // One delta per clearance view, each to its own room (auth/policy.ts, live-stream.ts).
-    for (const { key, delta } of stream.nextDeltas()) io.local.to(`live:${key}`).emit('delta', delta);
+    const deltas = stream.nextDeltas();
+    for (const { key, delta } of deltas) io.local.to(`live:${key}`).emit('delta', delta);
+    if (deltas[0]?.key === 'all') viewports.onDelta(deltas[0].delta);
   }, options.deltaIntervalMs ?? 100);
+  const cellsTimer = setInterval(() => viewports.refreshCells(), viewports.options.cellsIntervalMs);
   const statsTimer = setInterval(() => {
     const all = options.stats();
     io.local.to('stats:all').emit('stats', all);
@@ -288,6 +314,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   } catch (err) {
     // Leave nothing running (timers, Redis connections) when the port is taken.
     clearInterval(deltaTimer);
+    clearInterval(cellsTimer);
     clearInterval(statsTimer);
     clearInterval(unitTimer);
     stopIncidents();
@@ -309,6 +336,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     cluster,
     close: async () => {
       clearInterval(deltaTimer);
+      clearInterval(cellsTimer);
       clearInterval(statsTimer);
       clearInterval(unitTimer);
       stopIncidents();

@@ -36,6 +36,50 @@ export interface SnapshotMessage {
   seq: number;
   serverTime: number;
   sensors: SensorSummary[];
+  /**
+   * `viewport` for a big registry (docs/scale.md): the table holds only the sensors inside the
+   * client's last `viewport` (none before it sends one, and none while it is shown cells).
+   * Absent: every sensor the client may see.
+   */
+  scope?: 'viewport';
+}
+
+/** `viewport` from the client: what the map shows (docs/scale.md). */
+export interface ViewportRequest {
+  /** [west, south, east, north] in degrees. */
+  bbox: [number, number, number, number];
+  zoom: number;
+  /** Only these sensor kinds (default: all). */
+  kinds?: string[];
+}
+
+/** One aggregate cell of the sensor grid; `key` (`level/ix/iy`) is the same on every pan. */
+export interface CellSummary {
+  key: string;
+  /** Sensors in the cell (within the caller's clearance and kinds). */
+  n: number;
+  /** Their mean position. */
+  lng: number;
+  lat: number;
+  /** Counts per SensorStateCode (normal, warning, alarm, stale, unregistered); empty when unknown (registry counts). */
+  states: number[];
+}
+
+/** `cells` on the socket and `GET /api/sensors/aggregate`. */
+export interface CellsMessage {
+  serverTime: number;
+  /** Grid level (cell side = 90 / 2^level degrees) and cell side in degrees. */
+  level: number;
+  cellDeg: number;
+  bbox: [number, number, number, number];
+  zoom: number;
+  /** Sensors in the bbox (sum of `n`). */
+  total: number;
+  /** Sensors the caller may see in the whole registry. */
+  registry: number;
+  /** Where the counts come from: the twin's grid index, or the ClickHouse registry (no states). */
+  source: 'twin' | 'registry';
+  cells: CellSummary[];
 }
 
 /**
@@ -100,6 +144,8 @@ export interface ServerToClientEvents {
   units: (msg: UnitsMessage) => void;
   /** The units that changed (status, position, trip, warnings), about twice a second. */
   unit: (msg: UnitsMessage) => void;
+  /** Aggregate cells of the client's viewport when it is zoomed out (docs/scale.md). */
+  cells: (msg: CellsMessage) => void;
 }
 
 /**
@@ -158,6 +204,8 @@ export interface ResumeRequest {
 export interface ClientToServerEvents {
   /** Ask for the stream from after `lastSeq` (or a snapshot). */
   resume: (req: ResumeRequest) => void;
+  /** What the map shows: answered with `cells` (zoomed out) or, for a big registry, the sensors inside it. */
+  viewport: (req: ViewportRequest) => void;
 }
 
 /** `GET /api/sensors/{id}` */

@@ -5,7 +5,7 @@
 import { KIND_LABELS, METRIC_LABELS, METRIC_UNITS, isMetricName, isSensorKind } from '../../../twin-model/vocabulary.ts';
 import type { SensorStateName } from '../../../twin-model/sensor-state.ts';
 import { getLanguage, pick, t, translate, type Language } from './language.ts';
-import type { StringKey } from './strings.ts';
+import { STRINGS, type StringKey } from './strings.ts';
 
 const STATE_KEYS: Readonly<Record<SensorStateName, StringKey>> = {
   normal: 'state.normal',
@@ -44,4 +44,34 @@ export function classificationLabel(c: string | null | undefined): string {
   if (!c) return t('field.none');
   const key = CLASSIFICATION_KEYS[c];
   return key ? t(key) : c;
+}
+
+/** Unit kind (排水抢险队 / pump team …); unknown kinds are shown as given. */
+export function unitKindLabel(kind: string, lang: Language = getLanguage()): string {
+  const key = `unit.kind.${kind}` as StringKey;
+  return key in STRINGS.zh ? translate(lang, key) : kind;
+}
+
+/** Unit status (空闲 / available …), or its short form for narrow columns. */
+export function unitStatusLabel(status: string, short = false): string {
+  const key = `unit.${short ? 'statusShort' : 'status'}.${status}` as StringKey;
+  return key in STRINGS.zh ? t(key) : status;
+}
+
+/** Unit warning (silent, off_road) and its explanation. */
+export function unitWarningLabel(warning: string, title = false): string {
+  const key = `unit.warning.${warning}${title ? 'Title' : ''}` as StringKey;
+  return key in STRINGS.zh ? t(key) : warning;
+}
+
+/** A capability (pumping …), or a comma-separated list of them. */
+export function capabilityLabel(caps: string, lang: Language = getLanguage()): string {
+  return caps
+    .split(',')
+    .filter(Boolean)
+    .map((c) => {
+      const key = `unit.cap.${c}` as StringKey;
+      return key in STRINGS.zh ? translate(lang, key) : c;
+    })
+    .join(translate(lang, 'dispatch.listSep'));
 }

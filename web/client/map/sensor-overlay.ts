@@ -45,6 +45,8 @@ export class SensorOverlay {
   private renders = 0;
   /** Layers drawn above the sensors by others (incidents), in the same deck.gl canvas. */
   private extra: Layer[] = [];
+  /** Layers drawn under the sensors (aggregate cells of a big registry, cell-layer.ts). */
+  private under: Layer[] = [];
 
   constructor(
     private readonly map: MaplibreMap,
@@ -93,6 +95,12 @@ export class SensorOverlay {
   /** Draws `layers` above the sensors (one canvas, one picking pass for both). */
   setExtraLayers(layers: Layer[]): void {
     this.extra = layers;
+    this.schedule(false);
+  }
+
+  /** Draws `layers` under the sensors (aggregate cells). */
+  setUnderLayers(layers: Layer[]): void {
+    this.under = layers;
     this.schedule(false);
   }
 
@@ -155,6 +163,7 @@ export class SensorOverlay {
 
   private layers(data: object): Layer[] {
     const layers: Layer[] = [
+      ...this.under,
       new ScatterplotLayer({
         id: 'sensors',
         data: data as ScatterplotLayerProps['data'],

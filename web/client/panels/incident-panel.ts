@@ -22,6 +22,8 @@ export interface IncidentPanelContext {
   districtName(code: string | null): string | null;
   /** The selection changed (the map rings the selected incident and draws its evidence). */
   onSelect(id: string | null): void;
+  /** A section drawn in the detail after the actions (dispatch: units for the incident), or null. */
+  detailSection?(inc: IncidentView): HTMLElement | null;
 }
 
 /** How long a new incident stays highlighted and its toast stays up. */
@@ -249,6 +251,8 @@ export class IncidentPanel {
       'div',
       { class: 'incident-detail-head' },
       h('div', { class: 'title-block' }, h('div', { class: 'eyebrow' }, incidentTypeLabel(inc?.type ?? '')), h('div', { class: 'mono', 'data-testid': 'incident-detail-id' }, id)),
+      // The flight recorder, with the incident's range proposed (web/client/replay.html).
+      h('a', { class: 'replay-link', href: `./replay.html?incident=${encodeURIComponent(id)}`, target: '_blank', rel: 'noopener', 'data-testid': 'incident-replay-link' }, t('replay.open')),
       close,
     );
     const parts: Array<Node | string> = [head];
@@ -273,6 +277,8 @@ export class IncidentPanel {
     );
     if (this.ctx.canAct) parts.push(this.actions(inc));
     if (this.actionMessage) parts.push(h('div', { class: `incident-action-message${this.actionMessage.error ? ' error' : ''}`, 'data-testid': 'incident-action-message' }, this.actionMessage.text));
+    const section = this.ctx.detailSection?.(inc);
+    if (section) parts.push(section);
     parts.push(h('h3', {}, t('incident.evidence', { n: inc.evidence.length })));
     // Ticking evidence offers a split: the ticked items move to a new incident.
     const canSplit = this.ctx.canAct && (inc.status === 'open' || inc.status === 'acknowledged') && inc.evidence.length > 1;

@@ -15,6 +15,7 @@ export class UserMenu {
   private readonly clearanceLine = h('div', { class: 'user-menu-info' });
   private readonly passwordItem = h('button', { type: 'button', role: 'menuitem', 'data-testid': 'change-password' });
   private readonly logoutItem = h('button', { type: 'button', role: 'menuitem', 'data-testid': 'logout' });
+  private readonly kpiItem = h('a', { role: 'menuitem', href: './kpi.html', target: '_blank', rel: 'noopener', 'data-testid': 'kpi-screen-link' });
   private dialog: HTMLElement | null = null;
 
   constructor(
@@ -25,6 +26,8 @@ export class UserMenu {
     this.el = h('div', { class: 'user-area', 'data-testid': 'user-area', 'data-roles': me.roles.join(' ') }, this.button, this.menu);
     this.menu.append(this.rolesLine, this.clearanceLine);
     if (!display && me.permissions.includes('account.manage-own')) this.menu.append(this.passwordItem);
+    // The KPI big screen (kpi.html), for the roles that may read it (docs/kpi.md).
+    if (me.permissions.includes('kpi.read')) this.menu.append(this.kpiItem);
     if (!display) this.menu.append(this.logoutItem);
     this.button.disabled = display;
     this.button.addEventListener('click', () => this.toggle());
@@ -58,6 +61,7 @@ export class UserMenu {
     setText(this.clearanceLine, `${t('user.clearance')}: ${this.me.clearance.map((c) => t(`classification.${c}` as StringKey)).join('、')}`);
     setText(this.passwordItem, t('user.changePassword'));
     setText(this.logoutItem, t('user.logout'));
+    setText(this.kpiItem, t('user.kpiScreen'));
     this.button.title = t('user.menu');
   }
 

@@ -8,6 +8,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { apiRoutes, type ApiDeps } from '../api-routes.ts';
+import { dispatchRoutes, type DispatchDeps } from '../dispatch-routes.ts';
+import { kpiRoutes, type KpiDeps } from '../kpi-routes.ts';
+import { replayRoutes, type ReplayDeps } from '../replay-routes.ts';
 import type { Route } from '../http-router.ts';
 import { authRoutes, type AuthRouteDeps } from './auth-routes.ts';
 import { renderPolicyMarkdown, type PolicyRoute } from './policy.ts';
@@ -21,7 +24,13 @@ const END = '<!-- policy:end -->';
  * placeholders: only method, path and permission are read.
  */
 export function serverRoutes(): Route[] {
-  return [...apiRoutes({} as ApiDeps), ...authRoutes({} as AuthRouteDeps)];
+  return [
+    ...apiRoutes({} as ApiDeps),
+    ...dispatchRoutes({} as DispatchDeps),
+    ...replayRoutes({} as ReplayDeps),
+    ...kpiRoutes({ clickhouse: {}, city: null } as KpiDeps),
+    ...authRoutes({} as AuthRouteDeps),
+  ];
 }
 
 export function policyRoutes(): PolicyRoute[] {

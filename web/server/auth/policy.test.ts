@@ -6,8 +6,11 @@ import { clearanceOf, DEFAULT_CLEARANCE, hasPermission, parseClearance, PERMISSI
 describe('the access policy', () => {
   it('gives admin every permission and display only read access without history', () => {
     expect(permissionsOf(['admin'])).toEqual(Object.keys(PERMISSIONS));
-    expect(permissionsOf(['display'])).toEqual(['live.read', 'stats.read', 'city.read', 'sensors.read', 'incidents.read', 'account.self']);
+    // A wall screen shows the map, incidents, units and the KPI screen, and acts on nothing.
+    expect(permissionsOf(['display'])).toEqual(['live.read', 'stats.read', 'city.read', 'sensors.read', 'incidents.read', 'units.read', 'kpi.read', 'account.self']);
     expect(hasPermission(['display'], 'incidents.act')).toBe(false);
+    expect(hasPermission(['display'], 'dispatch.act')).toBe(false);
+    expect(hasPermission(['display'], 'replay.read')).toBe(false);
     expect(hasPermission(['display'], 'sensors.history')).toBe(false);
   });
 

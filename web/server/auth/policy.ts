@@ -53,6 +53,12 @@ export const PERMISSIONS = {
   'dispatch.act': { roles: ['admin', 'dispatcher'], about: 'assign units to incidents, override recommendations, change unit status' },
   /** The hash-chained dispatch log and its verification: who sent what, when and why. */
   'dispatch.audit': { roles: ['admin', 'dispatcher', 'analyst'], about: 'dispatch log export and chain verification, response times' },
+  /** The flight recorder: replay of a past range (sensors, incidents, units, operator actions) and after-action reports; not for wall screens. */
+  'replay.read': { roles: ['admin', 'operator', 'dispatcher', 'analyst', 'leader'], about: 'replay of a past range (sensors, incidents, units, operator actions), after-action reports (evidence filtered by clearance)' },
+  /** Data export of a range (CSV, Parquet): sensors within the caller's classification clearance only. */
+  'export.data': { roles: ['admin', 'analyst'], about: 'export readings of a range as CSV or Parquet (only sources within the classification clearance)' },
+  /** The KPI big screen (大屏): aggregates from the rollups and the rows behind them, within the caller's clearance (docs/kpi.md). */
+  'kpi.read': { roles: ['admin', 'operator', 'dispatcher', 'analyst', 'leader', 'display'], about: 'KPI screen: summary figures and their drill-down rows (rows filtered by clearance)' },
   /** Prometheus metrics and health for a logged-in user (loopback and the probe token need no login). */
   'system.metrics': { roles: ['admin', 'operator'], about: 'Prometheus metrics and health when not on loopback' },
   /** Who am I, log out: anyone signed in. */
@@ -91,6 +97,10 @@ export const SOCKET_EVENTS = {
   units: { direction: 'server → client', permission: 'units.read' },
   /** Units after a change (status, position, trip), batched. */
   unit: { direction: 'server → client', permission: 'units.read' },
+  /** Client says what its map shows (bbox, zoom): answered with `cells`, or with the viewport's sensors for a big registry (docs/scale.md). */
+  viewport: { direction: 'client → server', permission: 'live.read' },
+  /** Aggregate cells of the client's viewport when zoomed out, refreshed every few seconds. */
+  cells: { direction: 'server → client', permission: 'live.read' },
 } as const satisfies Record<string, { direction: string; permission: Permission }>;
 
 export type SocketEventName = keyof typeof SOCKET_EVENTS;

@@ -1,0 +1,85 @@
+/**
+ * Bench run 9: the flight recorder on a full hour of a big city. 10,000 sensors at 1 Hz for an
+ * hour (36M readings × BENCH_SCALE) are generated inside the embedded ClickHouse
+ * (`INSERT … SELECT FROM numbers()`, through the rollup's materialized view as live inserts go),
+ * then the replay service (web/server/replay-service.ts) is timed:
+ * - first frame of a one-hour window: the keyframe at its start plus the first chunk of 1000×
+ *   frames (what the console waits for before it shows anything);
+ * - seek: a keyframe at a random moment of the hour (the registry read is cached as in the console).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createClickHouse } from '../../ingest/clickhouse/clickhouse-client.ts';
+import { runMigrations } from '../../ingest/clickhouse/migrations.ts';
+import { ReplayService, stepForSpeed } from '../../web/server/replay-service.ts';
+
+export interface ReplayBenchResult {
+  sensors: number;
+  readings: number;
+  insertS: number;
+  firstFrameMs: number[];
+  seekMs: number[];
+  keyframeValues: number;
+}
+
+const percentile = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+};
+export { percentile as replayPercentile };
+
+export async function measureReplay(scale: number, log: (s: string) => void = () => undefined): Promise<ReplayBenchResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'citytwin-replay-bench-'));
+  const client = createClickHouse({ url: null, dataDir: dir });
+  try {
+    await runMigrations(client);
+    const sensors = 10_000;
+    const seconds = Math.max(60, Math.round(3600 * Math.min(1, scale)));
+    const start = Date.UTC(2026, 6, 1, 8, 0, 0);
+    await client.command({
+      query: `INSERT INTO sensors SELECT concat('wl-', leftPad(toString(number), 5, '0')), 'water_level', 114.0 + (number % 100) * 0.01, 30.3 + intDiv(number, 100) * 0.006,
+              '', 'cm', '420106', '', 'public', 0, fromUnixTimestamp64Milli(toInt64(${start - 3600_000})) FROM numbers(${sensors})`,
+    });
+    const t0 = performance.now();
+    // Chunks of 5 minutes, so the rollup view sees insert blocks of live-like size.
+    for (let s = 0; s < seconds; s += 300) {
+      const n = Math.min(300, seconds - s);
+      await client.command({
+        query: `INSERT INTO readings SELECT 'sensor', concat('wl-', leftPad(toString(number % ${sensors}), 5, '0')), 'water_level_cm',
+                  fromUnixTimestamp64Milli(toInt64(${start} + (${s} + intDiv(number, ${sensors})) * 1000 + number % 1000)),
+                  10 + 25 * sin((${s} + intDiv(number, ${sensors})) / 600 + (number % ${sensors}) / 500), now64(3)
+                FROM numbers(${n * sensors})`,
+        clickhouse_settings: { max_insert_block_size: '1000000' },
+      });
+      log(`    inserted ${((s + n) * sensors / 1e6).toFixed(1)}M readings`);
+    }
+    const insertS = (performance.now() - t0) / 1000;
+    const replay = new ReplayService({ clickhouse: client, city: null, incidentStore: null, dispatch: null, classifyEvidence: () => null, registryTtlMs: 60_000 });
+    const all = ['public', 'internal', 'sensitive'] as const;
+    const end = start + seconds * 1000;
+    const firstFrameMs: number[] = [];
+    const seekMs: number[] = [];
+    let keyframeValues = 0;
+    // Warm-up (the first query of a process maps the parts).
+    await replay.keyframe(start + 600_000, all);
+    const step = stepForSpeed(1000);
+    for (let k = 0; k < 5; k++) {
+      const from = Math.floor((start + ((k * 7919) % Math.max(1, seconds - 600)) * 1000) / 60_000) * 60_000;
+      const a = performance.now();
+      const [kf] = await Promise.all([replay.keyframe(from, all), replay.frames(from, Math.min(end, from + 3600_000), step, all)]);
+      firstFrameMs.push(performance.now() - a);
+      keyframeValues = Number(kf.timings.values ?? 0);
+    }
+    for (let k = 0; k < 10; k++) {
+      const at = start + Math.round(((k * 104_729) % 1000) / 1000 * seconds * 1000);
+      const a = performance.now();
+      await replay.keyframe(at, all);
+      seekMs.push(performance.now() - a);
+    }
+    return { sensors, readings: seconds * sensors, insertS, firstFrameMs, seekMs, keyframeValues };
+  } finally {
+    await client.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

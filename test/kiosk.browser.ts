@@ -1,0 +1,115 @@
+/**
+ * Wall displays in real Chromium: a display token opens kiosk mode with no login prompt and no
+ * chrome, the views rotate on the wall-clock schedule (city, then a district), a new critical
+ * incident takes the screen, and when the data stops a watermark covers the whole screen.
+ * Screenshots go to test-results/kiosk-*.png.
+ */
+import { mkdirSync } from 'node:fs';
+import mqtt from 'mqtt';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../bin/config.ts';
+import { startCityTwin, type RunningCityTwin } from '../bin/runtime.ts';
+import { collectErrors, launchChromium } from './support/browser.ts';
+import { TEST_ADMIN_PASSWORD } from './support/auth.ts';
+import { consoleAuth } from './support/console-client.ts';
+import { tempDir } from './support/fixtures.ts';
+
+import type {} from '../web/client/test-hooks.ts'; // declares window.__citytwin
+
+const dir = tempDir('kiosk-browser');
+let app: RunningCityTwin;
+let browser: Browser;
+let page: Page;
+let errors: string[];
+let publisher: mqtt.MqttClient;
+let feed: NodeJS.Timeout | undefined;
+mkdirSync('test-results', { recursive: true });
+
+/** A sensor reporting once a second, as a live city does. */
+function startFeed(): void {
+  let n = 0;
+  feed = setInterval(() => {
+    void publisher.publishAsync('citytwin/v1/sensors/kiosk-wl-1/data', JSON.stringify({ ts: Date.now(), values: { water_level_cm: 5 + (n++ % 3) } }), { qos: 0 });
+  }, 1000);
+}
+
+beforeAll(async () => {
+  app = await startCityTwin(
+    loadConfig({ CITYTWIN_HTTP_PORT: '0', CITYTWIN_MQTT_PORT: '0', CITYTWIN_DATA_DIR: dir.path, CITYTWIN_SIMULATE: '0', CITYTWIN_SENSORS: '300', CITYTWIN_LOG_LEVEL: 'warn', CITYTWIN_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD }),
+    'all',
+  );
+  publisher = await mqtt.connectAsync(app.mqttUrl, { clientId: 'kiosk-browser' });
+  await publisher.publishAsync('citytwin/v1/sensors/kiosk-wl-1/meta', JSON.stringify({ kind: 'water_level', lng: 114.3, lat: 30.58, classification: 'public' }), { qos: 1, retain: true });
+  startFeed();
+  const auth = await consoleAuth(app.url!);
+  const res = await fetch(new URL('/api/auth/tokens', app.url!), { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'command-center wall 1', kind: 'display' }) });
+  const { token } = (await res.json()) as { token: string };
+  browser = await launchChromium();
+  const context = await browser.newContext({ viewport: { width: 1920, height: 1080 } });
+  page = await context.newPage();
+  errors = collectErrors(page);
+  await page.goto(`${app.url!}?display=${token}&kiosk=1&rotate=city:5,district:420106:5&focus=30&stale=6`);
+});
+
+afterAll(async () => {
+  if (feed) clearInterval(feed);
+  await publisher?.endAsync();
+  await browser?.close();
+  await app?.close();
+  dir.remove();
+});
+
+describe('kiosk mode on a wall display', () => {
+  it('opens with no login prompt and no chrome', async () => {
+    await expect.poll(() => page.evaluate(() => document.body.dataset.ready), { timeout: 30_000 }).toBe('true');
+    expect(await page.getByTestId('login-submit').count()).toBe(0);
+    expect(await page.evaluate(() => document.body.classList.contains('kiosk'))).toBe(true);
+    expect(await page.getByTestId('user-menu').isVisible()).toBe(false);
+    expect(await page.getByTestId('incident-panel').isVisible()).toBe(true);
+    expect(await page.getByTestId('stale-watermark').isVisible()).toBe(false);
+  });
+
+  it('rotates between the city and a district on the wall-clock schedule', async () => {
+    const views = new Set<string>();
+    await expect
+      .poll(
+        async () => {
+          const s = await page.evaluate(() => window.__citytwin!.kioskState());
+          if (s?.view) views.add(s.view);
+          return views.has('city') && views.has('district:420106');
+        },
+        { timeout: 20_000, interval: 250 },
+      )
+      .toBe(true);
+    expect(await page.getByTestId('kiosk-step').innerText()).toMatch(/全市|江岸区|江汉区|硚口区|汉阳区|武昌区|\d+ s/);
+    await page.screenshot({ path: 'test-results/kiosk-rotation.png' });
+  });
+
+  it('gives the screen to a new critical incident', async () => {
+    await publisher.publishAsync('citytwin/v1/events/field-staff', JSON.stringify({ id: 'k-1', ts: Date.now(), type: 'manual_report', category: 'fire', lng: 114.28, lat: 30.58, severity: 5, text: '仓库起火' }), { qos: 1 });
+    await expect.poll(() => page.evaluate(() => window.__citytwin!.incidentCount()), { timeout: 10_000 }).toBe(1);
+    const incidentId = await page.evaluate(() => window.__citytwin!.incidentIds()[0]!);
+    await expect.poll(() => page.evaluate(() => window.__citytwin!.kioskState()?.focused ?? null), { timeout: 10_000 }).toBe(incidentId);
+    expect(await page.evaluate(() => window.__citytwin!.selectedIncident())).toBe(incidentId);
+    // The detail shows, without actions (a display cannot act).
+    await expect.poll(() => page.getByTestId('incident-detail').isVisible()).toBe(true);
+    expect(await page.getByTestId('incident-actions').count()).toBe(0);
+    await page.screenshot({ path: 'test-results/kiosk-focus.png' });
+  });
+
+  it('covers the screen with a watermark when the data stops', async () => {
+    clearInterval(feed);
+    feed = undefined;
+    await expect.poll(() => page.getByTestId('stale-watermark').isVisible(), { timeout: 20_000 }).toBe(true);
+    expect(await page.getByTestId('stale-watermark').innerText()).toMatch(/画面已停止更新[\s\S]*最后更新 \d\d:\d\d:\d\d/);
+    await page.screenshot({ path: 'test-results/kiosk-stale.png' });
+    // Data again: the watermark goes.
+    startFeed();
+    await expect.poll(() => page.getByTestId('stale-watermark').isVisible(), { timeout: 15_000 }).toBe(false);
+  });
+
+  it('logs no errors', () => {
+    expect(errors).toEqual([]);
+  });
+});

@@ -1,0 +1,169 @@
+/**
+ * The KPI big screen in real Chromium at 1920×1080 (16:9) and 3840×1080 (32:9): signed in with a
+ * wall-display token in the address (`kpi.html?display=TOKEN`), every chart has data, the figures
+ * equal the API's, the tiles do not overlap and stay on screen, the page is in Chinese by default
+ * and in English after the toggle, a number opens the table of its rows, and the "data as of"
+ * time turns red when the data stops arriving. Screenshots go to test-results/kpi-*.png.
+ */
+import { mkdirSync } from 'node:fs';
+import mqtt from 'mqtt';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../bin/config.ts';
+import { startCityTwin, type RunningCityTwin } from '../bin/runtime.ts';
+import { KIND_METRICS } from '../twin-model/index.ts';
+import type { KpiSummary } from '../web/server/kpi-routes.ts';
+import { call, login, TEST_ADMIN_PASSWORD } from './support/auth.ts';
+import { collectErrors, launchChromium } from './support/browser.ts';
+import { tempDir, waitFor } from './support/fixtures.ts';
+
+import type {} from '../web/client/kpi/kpi-main.ts'; // declares window.__kpi
+
+const dir = tempDir('kpi-browser');
+let app: RunningCityTwin;
+let browser: Browser;
+let publisher: mqtt.MqttClient;
+let displayToken = '';
+mkdirSync('test-results', { recursive: true });
+
+const TILES = ['incidents', 'response', 'today', 'health', 'ingest', 'hotline', 'halls', 'map'];
+
+beforeAll(async () => {
+  app = await startCityTwin(
+    loadConfig({ CITYTWIN_HTTP_PORT: '0', CITYTWIN_MQTT_PORT: '0', CITYTWIN_DATA_DIR: dir.path, CITYTWIN_SIMULATE: '0', CITYTWIN_SENSORS: '300', CITYTWIN_LOG_LEVEL: 'warn', CITYTWIN_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD }),
+    'all',
+  );
+  publisher = await mqtt.connectAsync(app.mqttUrl, { clientId: 'kpi-browser' });
+  const admin = await login(app.url!, 'admin', TEST_ADMIN_PASSWORD);
+  displayToken = (await call(app.url!, admin, 'POST', '/api/auth/tokens', { name: 'kpi-wall', kind: 'display' })).body.token;
+  const pub = (topic: string, body: unknown) => publisher.publishAsync(topic, typeof body === 'string' ? body : JSON.stringify(body), { qos: 1 });
+  const t0 = Date.now();
+  const city = app.city!;
+  const sites = city.sensorSites.filter((s) => s.kind !== 'service_hall').slice(0, 60);
+  const halls = city.sensorSites.filter((s) => s.kind === 'service_hall').slice(0, 8);
+  for (const s of [...sites, ...halls]) await pub(`citytwin/v1/sensors/${s.id}/meta`, { kind: s.kind, lng: s.lng, lat: s.lat, name: s.nameZh, district: s.district, source: s.sourceId });
+  for (const [i, s] of sites.entries()) await pub(`citytwin/v1/sensors/${s.id}/data`, { ts: i % 4 === 0 ? t0 - 3_600_000 : t0 - i * 500, values: { [KIND_METRICS[s.kind][0]!]: i } });
+  for (const [i, s] of halls.entries()) await pub(`citytwin/v1/sensors/${s.id}/data`, { ts: t0 - 30_000, values: { queue_length: 5 + 7 * i, wait_min: 4 + 3 * i } });
+  for (let i = 0; i < 4; i++) await pub(`citytwin/v1/sensors/${sites[0]!.id}/data`, '{broken');
+  for (let i = 0; i < 6; i++) await pub('citytwin/v1/events/hotline-12345', { id: `kb-h${i}`, ts: t0 - i * 60_000, type: 'citizen_report', category: 'noise', lng: 114.05 + 0.01 * i, lat: 30.45, severity: 2, text: '噪声' });
+  const places = [
+    [114.31, 30.555, 'waterlogging'],
+    [114.27, 30.6, 'waterlogging'],
+    [114.36, 30.52, 'power'],
+    [114.2, 30.57, 'crowd'],
+  ] as const;
+  for (const [i, [lng, lat, category]] of places.entries()) await pub('citytwin/v1/events/field-staff', { id: `kb-m${i}`, ts: Date.now(), type: 'manual_report', category, lng, lat, severity: 3 + (i % 2) });
+  const incidents = await waitFor('incidents', () => (app.twin!.activeIncidents().length >= places.length ? app.twin!.activeIncidents() : null), 30_000);
+  for (const inc of incidents.slice(0, 2)) await call(app.url!, admin, 'POST', `/api/incidents/${inc.id}/actions`, { action: 'acknowledge' });
+  await call(app.url!, admin, 'POST', `/api/incidents/${incidents[0]!.id}/actions`, { action: 'resolve' });
+  await app.twin!.flushIncidents();
+  await waitFor('readings stored', async () => {
+    const r = (await call(app.url!, admin, 'GET', '/api/kpi/summary')).body as KpiSummary;
+    return r.serviceHalls.halls >= halls.length && r.sensorHealth.online > 0 && r.hotline.todaySoFar >= 6 && r.ingest.deadLetters.total >= 4 ? r : null;
+  }, 30_000);
+  browser = await launchChromium();
+}, 180_000);
+
+afterAll(async () => {
+  await publisher?.endAsync();
+  await browser?.close();
+  await app?.close();
+  dir.remove();
+});
+
+async function openScreen(width: number, height: number): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage({ viewport: { width, height } });
+  const errors = collectErrors(page);
+  await page.goto(new URL(`kpi.html?display=${displayToken}`, app.url!).href);
+  await page.waitForFunction(() => window.__kpi?.ready === true, undefined, { timeout: 30_000 });
+  // Charts draw on the next frame; the map when its base map is in.
+  await page.waitForTimeout(1500);
+  return { page, errors };
+}
+
+/** The tiles' boxes: none overlaps another, all inside the viewport. */
+async function tileProblems(page: Page): Promise<string[]> {
+  const vp = page.viewportSize()!;
+  const boxes = await Promise.all(TILES.map(async (id) => [id, await page.locator(`[data-tile="${id}"]`).boundingBox()] as const));
+  const problems: string[] = [];
+  for (const [id, b] of boxes) {
+    if (!b || b.width < 100 || b.height < 100) problems.push(`${id} is too small: ${JSON.stringify(b)}`);
+    else if (b.x < 0 || b.y < 0 || b.x + b.width > vp.width + 0.5 || b.y + b.height > vp.height + 0.5) problems.push(`${id} leaves the screen: ${JSON.stringify(b)}`);
+  }
+  for (let i = 0; i < boxes.length; i++) {
+    for (let j = i + 1; j < boxes.length; j++) {
+      const [a, ra] = boxes[i]!;
+      const [b, rb] = boxes[j]!;
+      if (ra && rb && ra.x < rb.x + rb.width - 0.5 && rb.x < ra.x + ra.width - 0.5 && ra.y < rb.y + rb.height - 0.5 && rb.y < ra.y + ra.height - 0.5) problems.push(`${a} overlaps ${b}`);
+    }
+  }
+  return problems;
+}
+
+/** Latin words in the visible text (outside the map's labels, ids and units): English left in the zh-CN page. */
+async function englishWords(page: Page): Promise<string[]> {
+  const text = await page.evaluate(() => {
+    const parts: string[] = [];
+    for (const el of document.querySelectorAll('.kpi-header, .kpi-tile-title, .kpi-number-label')) parts.push((el as HTMLElement).innerText);
+    return parts.join('\n');
+  });
+  return (text.match(/[A-Za-z]{3,}/g) ?? []).filter((w) => !['CityTwin', 'EN'].includes(w));
+}
+
+describe.each([
+  ['16:9', 1920, 1080, 'standard'],
+  ['32:9', 3840, 1080, 'wide'],
+] as const)('the KPI screen at %s', (name, width, height, layout) => {
+  it('shows every KPI with data, in Chinese, matching the API, without overlaps', async () => {
+    const { page, errors } = await openScreen(width, height);
+    expect(await page.evaluate(() => window.__kpi!.layout)).toBe(layout);
+    expect(await page.evaluate(() => document.body.dataset.auth)).toBe('display');
+    // No token left in the address bar of a wall screen.
+    expect(page.url()).not.toContain('display=');
+    expect((await page.evaluate(() => window.__kpi!.chartsWithData())).sort()).toEqual(['halls', 'health', 'hotline', 'incidents', 'ingest', 'response', 'today']);
+    expect(await tileProblems(page)).toEqual([]);
+    expect(await englishWords(page)).toEqual([]);
+    const shown = (await page.evaluate(() => window.__kpi!.summary()))!;
+    const fresh = (await call(app.url!, displayToken, 'GET', `/api/kpi/summary?at=${shown.at}`)).body as KpiSummary;
+    expect(await page.getByTestId('kpi-number-open').first().locator('.kpi-number-value').innerText()).toBe(String(fresh.openIncidents.total));
+    expect(await page.getByTestId('kpi-number-hotline-today').locator('.kpi-number-value').innerText()).toBe(String(fresh.hotline.todaySoFar));
+    expect(await page.getByTestId('kpi-asof').getAttribute('data-stale')).toBe('false');
+    await page.screenshot({ path: `test-results/kpi-${layout}-zh.png` });
+
+    // A number opens the rows behind it.
+    await page.getByTestId('kpi-number-queue-total').click();
+    const drill = page.getByTestId('kpi-drill');
+    await drill.waitFor();
+    await page.getByTestId('kpi-drill-table').waitFor();
+    const total = Number(await drill.getAttribute('data-total'));
+    expect(total + Number(await drill.getAttribute('data-hidden'))).toBe(fresh.serviceHalls.halls);
+    expect(await page.locator('[data-testid="kpi-drill-table"] tbody tr').count()).toBe(total);
+    if (layout === 'standard') await page.screenshot({ path: `test-results/kpi-${layout}-drill.png` });
+    await page.getByTestId('kpi-drill-close').click();
+
+    // English.
+    await page.getByTestId('language-toggle').click();
+    await page.waitForFunction(() => document.documentElement.lang === 'en');
+    expect(await page.getByTestId('kpi-tile-health').locator('.kpi-tile-title').innerText()).toMatch(/online/i);
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: `test-results/kpi-${layout}-en.png` });
+    await page.getByTestId('language-toggle').click();
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
+
+describe('staleness', () => {
+  it('turns the "data as of" time red when the summary stops arriving', async () => {
+    const { page } = await openScreen(1920, 1080);
+    // The server stops answering the KPI route for this page.
+    await page.route('**/api/kpi/summary**', (route) => route.abort());
+    await page.clock.install();
+    await page.clock.fastForward(40_000);
+    await page.waitForFunction(() => document.querySelector('[data-testid="kpi-asof"]')?.getAttribute('data-stale') === 'true', undefined, { timeout: 15_000 });
+    const color = await page.getByTestId('kpi-asof').evaluate((el) => getComputedStyle(el).backgroundColor);
+    expect(color).not.toBe('rgba(0, 0, 0, 0)');
+    await page.screenshot({ path: 'test-results/kpi-standard-stale.png' });
+    await page.close();
+  });
+});

@@ -1,0 +1,108 @@
+/**
+ * The console in Chromium with a registry above the viewport threshold (docs/scale.md), at a
+ * low threshold: 1,500 simulated sensors, threshold 500. Zoomed out the map shows aggregate
+ * cells with counts; zoomed in it shows the viewport's sensors as points; zooming out again
+ * brings the cells back. Screenshots go to test-results/scale-*.png for review.
+ */
+import { mkdirSync } from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../bin/config.ts';
+import { startCityTwin, type RunningCityTwin } from '../bin/runtime.ts';
+import { launchChromium, openSignedInConsole } from './support/browser.ts';
+import { TEST_ADMIN_PASSWORD } from './support/auth.ts';
+import { tempDir, waitFor } from './support/fixtures.ts';
+
+import type {} from '../web/client/test-hooks.ts'; // declares window.__citytwin
+
+const dir = tempDir('scale-browser');
+let app: RunningCityTwin;
+let browser: Browser;
+let page: Page;
+let errors: string[];
+mkdirSync('test-results', { recursive: true });
+
+const badge = () => page.getByTestId('scale-mode');
+const badgeData = (name: string) => badge().getAttribute(`data-${name}`);
+
+/** Waits until deck.gl has drawn a few more frames (the last answer is on screen). */
+async function settled(): Promise<void> {
+  const frames = await page.evaluate(() => window.__citytwin!.deckRenderCount());
+  await expect.poll(() => page.evaluate(() => window.__citytwin!.deckRenderCount()), { timeout: 10_000 }).toBeGreaterThan(frames + 2);
+}
+
+beforeAll(async () => {
+  app = await startCityTwin(
+    loadConfig({
+      CITYTWIN_HTTP_PORT: '0',
+      CITYTWIN_MQTT_PORT: '0',
+      CITYTWIN_DATA_DIR: dir.path,
+      CITYTWIN_SIMULATE: '1',
+      CITYTWIN_SENSORS: '1500',
+      CITYTWIN_TIME_SCALE: '20',
+      CITYTWIN_VIEWPORT_THRESHOLD: '500',
+      CITYTWIN_LOG_LEVEL: 'warn',
+      CITYTWIN_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
+    }),
+    'all',
+  );
+  // The simulator registers its sensors: once over the threshold, consoles get viewports.
+  await waitFor('the registry over the threshold', () => app.twin!.state.sensors.length > 1000, 60_000);
+  browser = await launchChromium();
+  ({ page, errors } = await openSignedInConsole(browser, app.url!, TEST_ADMIN_PASSWORD));
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+  dir.remove();
+});
+
+describe('the console with a registry above the viewport threshold', () => {
+  it('shows aggregate cells with counts when zoomed out', async () => {
+    await expect.poll(() => badgeData('mode'), { timeout: 20_000 }).toBe('cells');
+    await expect.poll(async () => Number(await badgeData('cells')), { timeout: 10_000 }).toBeGreaterThan(5);
+    // The whole table never arrived: only cells.
+    expect(await page.evaluate(() => window.__citytwin!.sensorCount())).toBe(0);
+    const total = Number(await badgeData('total'));
+    expect(total).toBeGreaterThan(100);
+    expect(total).toBeLessThanOrEqual(app.twin!.state.sensors.length);
+    await expect.poll(() => badge().innerText()).toMatch(/聚合显示/);
+    await settled();
+    await page.screenshot({ path: 'test-results/scale-cells.png' });
+  });
+
+  it('shows the viewport sensors as points after zooming in, and cells again after zooming out', async () => {
+    const map = page.getByTestId('map');
+    const box = (await map.boundingBox())!;
+    // Zoom in around the centre of the central city, one step at a time.
+    for (let step = 0; step < 8 && Number(await badgeData('zoom')) < 14.2; step++) {
+      const before = Number(await badgeData('zoom'));
+      await page.mouse.dblclick(box.x + box.width / 2, box.y + box.height / 2);
+      await expect.poll(async () => Number(await badgeData('zoom')), { timeout: 10_000 }).toBeGreaterThan(before + 0.5);
+    }
+    await expect.poll(() => badgeData('mode'), { timeout: 15_000 }).toBe('points');
+    await expect.poll(() => page.evaluate(() => window.__citytwin!.drawnCount()), { timeout: 10_000 }).toBeGreaterThan(0);
+    const inView = await page.evaluate(() => window.__citytwin!.sensorCount());
+    expect(inView).toBeLessThan(app.twin!.state.sensors.length);
+    expect(Number(await badgeData('points'))).toBe(inView);
+    // Live: deltas of the viewport keep arriving.
+    const seq = await page.evaluate(() => window.__citytwin!.lastSeq());
+    await expect.poll(() => page.evaluate(() => window.__citytwin!.lastSeq()), { timeout: 15_000 }).toBeGreaterThan(seq);
+    await settled();
+    await page.screenshot({ path: 'test-results/scale-points.png' });
+
+    for (let step = 0; step < 4; step++) {
+      await page.locator('.maplibregl-ctrl-zoom-out').click();
+      await page.waitForTimeout(350);
+    }
+    await expect.poll(() => badgeData('mode'), { timeout: 15_000 }).toBe('cells');
+    await expect.poll(() => page.evaluate(() => window.__citytwin!.drawnCount()), { timeout: 10_000 }).toBe(0);
+    await settled();
+    await page.screenshot({ path: 'test-results/scale-cells-again.png' });
+  });
+
+  it('logs no errors', () => {
+    expect(errors).toEqual([]);
+  });
+});

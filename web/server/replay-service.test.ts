@@ -1,0 +1,156 @@
+import { describe, expect, it } from 'vitest';
+import { SensorStateCode } from '../../twin-model/index.ts';
+import type { IncidentChange } from '../../twin-model/index.ts';
+import { typedField } from '../shared/protocol.ts';
+import { sensorClassifier, clearanceMask } from './auth/classification.ts';
+import {
+  actionsOf,
+  advanceFrames,
+  bucketize,
+  GAP_MIN_MS,
+  rebuildTwin,
+  registryAt,
+  replayIds,
+  ReplayService,
+  stepForSpeed,
+  type RegistryRow,
+  type StoredValue,
+} from './replay-service.ts';
+
+const T0 = Date.UTC(2026, 5, 1, 8, 0, 0);
+const MIN = 60_000;
+
+function row(id: string, at: number, extra: Partial<RegistryRow> = {}): RegistryRow {
+  return { id, kind: 'water_level', lng: 114.3, lat: 30.55, name: '', unit: 'cm', district: '420106', source: '', classification: 'public', deleted: false, at, ...extra };
+}
+
+describe('stepForSpeed', () => {
+  it('gives one second of data per frame at 1x-10x and whole minutes (the rollup) at 1000x', () => {
+    expect(stepForSpeed(1)).toBe(1000);
+    expect(stepForSpeed(10)).toBe(1000);
+    expect(stepForSpeed(60)).toBe(10_000);
+    expect(stepForSpeed(600)).toBe(60_000);
+    expect(stepForSpeed(1000)).toBe(120_000);
+    expect(stepForSpeed(1000) % MIN).toBe(0);
+  });
+});
+
+describe('registry at a moment and the replay numbering', () => {
+  const rows = [row('b', T0), row('a', T0 + 10 * MIN, { classification: 'sensitive' }), row('b', T0 + 5 * MIN, { name: 'renamed' }), row('c', T0, { classification: '', source: 'src-open' })];
+
+  it('takes the newest version at or before T, and null for a sensor registered after it', () => {
+    const at = registryAt(rows, T0 + 6 * MIN);
+    expect(at.get('b')?.name).toBe('renamed');
+    expect(at.get('a')).toBeNull();
+    expect(registryAt(rows, T0 + 1).get('b')?.name).toBe('');
+  });
+
+  it('numbers the sensors a clearance covers in id order, classified as live (own, else source, else internal)', () => {
+    const classify = sensorClassifier([{ id: 'src-open', classification: 'public' }]);
+    expect(replayIds(rows, classify, clearanceMask(['public', 'internal', 'sensitive']))).toEqual(['a', 'b', 'c']);
+    expect(replayIds(rows, classify, clearanceMask(['public']))).toEqual(['b', 'c']);
+  });
+});
+
+describe('rebuilding the twin from stored values', () => {
+  const ids = ['wl-1', 'wl-2'];
+  const registry = registryAt([row('wl-1', T0 - 60 * MIN), row('wl-2', T0 - 60 * MIN)], T0);
+
+  it('runs the live alarm rules with their hysteresis: a level that fell from 33 to 28 cm stays in alarm', () => {
+    // water_level: alarm at 30 cm, hysteresis 5 cm (twin-model/alarm-rules.ts).
+    const values: StoredValue[] = [
+      { id: 'wl-1', metric: 'water_level_cm', ts: T0 - 3 * MIN, value: 33 },
+      { id: 'wl-1', metric: 'water_level_cm', ts: T0 - MIN, value: 28 },
+      { id: 'wl-2', metric: 'water_level_cm', ts: T0 - MIN, value: 28 },
+    ];
+    const { twin } = rebuildTwin(ids, registry, values, T0);
+    expect(twin.sensors.map((s) => s.id)).toEqual(ids);
+    expect(twin.byId.get('wl-1')!.state).toBe(SensorStateCode.alarm);
+    // The same value without the earlier peak is only a warning.
+    expect(twin.byId.get('wl-2')!.state).toBe(SensorStateCode.warning);
+    expect(twin.byId.get('wl-1')!.latest.get('water_level_cm')).toEqual({ value: 28, ts: T0 - MIN });
+  });
+
+  it('ignores values after T and turns a silent sensor stale at T', () => {
+    const values: StoredValue[] = [
+      { id: 'wl-1', metric: 'water_level_cm', ts: T0 - 10 * MIN, value: 5 },
+      { id: 'wl-1', metric: 'water_level_cm', ts: T0 + MIN, value: 40 },
+      { id: 'wl-2', metric: 'water_level_cm', ts: T0 - 10_000, value: 5 },
+    ];
+    const { twin } = rebuildTwin(ids, registry, values, T0);
+    expect(twin.byId.get('wl-1')!.state).toBe(SensorStateCode.stale);
+    expect(twin.byId.get('wl-1')!.latest.get('water_level_cm')!.value).toBe(5);
+    expect(twin.byId.get('wl-2')!.state).toBe(SensorStateCode.normal);
+  });
+
+  it('shows a sensor registered after T as unregistered', () => {
+    const later = registryAt([row('wl-1', T0 - 60 * MIN), row('wl-2', T0 + MIN)], T0);
+    const { twin } = rebuildTwin(ids, later, [], T0);
+    expect(twin.byId.get('wl-2')!.state).toBe(SensorStateCode.unregistered);
+  });
+});
+
+describe('playback frames', () => {
+  it('applies each step’s downsampled values in order, one delta per step, and marks sensors without data as gaps', () => {
+    const ids = ['wl-1', 'wl-2'];
+    const registry = registryAt([row('wl-1', T0 - 60 * MIN), row('wl-2', T0 - 60 * MIN)], T0);
+    const start = rebuildTwin(ids, registry, [{ id: 'wl-1', metric: 'water_level_cm', ts: T0 - 1000, value: 10 }, { id: 'wl-2', metric: 'water_level_cm', ts: T0 - 1000, value: 10 }], T0);
+    const step = 60_000;
+    // wl-1 reports every step and rises into alarm; wl-2 stops after the first step.
+    const rows = [
+      { id: 'wl-1', metric: 'water_level_cm', ts: T0 + 59_000, value: 20, k: 0 },
+      { id: 'wl-2', metric: 'water_level_cm', ts: T0 + 30_000, value: 11, k: 0 },
+      { id: 'wl-1', metric: 'water_level_cm', ts: T0 + 119_000, value: 31, k: 1 },
+      { id: 'wl-1', metric: 'water_level_cm', ts: T0 + 179_000, value: 32, k: 2 },
+      { id: 'wl-1', metric: 'water_level_cm', ts: T0 + 239_000, value: 33, k: 3 },
+      { id: 'wl-x', metric: 'water_level_cm', ts: T0 + 1000, value: 99, k: 0 },
+      { id: 'wl-1', metric: 'water_level_cm', ts: T0 + 299_000, value: 99, k: 9 },
+    ];
+    const frames = advanceFrames(start, bucketize(rows, 4), T0, step, 4, 'replay-test');
+    expect(frames.map((f) => f.delta.seq)).toEqual([1, 2, 3, 4]);
+    expect(frames.map((f) => f.delta.serverTime)).toEqual([T0 + 60_000, T0 + 120_000, T0 + 180_000, T0 + 240_000]);
+    const first = frames[0]!.delta;
+    expect([...typedField(Uint32Array, first.index)]).toEqual([0, 1]);
+    expect([...typedField(Float32Array, first.value)]).toEqual([20, 11]);
+    expect([...typedField(Uint8Array, first.state)]).toEqual([SensorStateCode.warning, SensorStateCode.normal]);
+    expect([...typedField(Uint8Array, frames[1]!.delta.state)]).toEqual([SensorStateCode.alarm]);
+    expect(frames[1]!.delta.dataTime).toBe(T0 + 119_000);
+    // wl-2's last reading was at T0 + 30 s: a gap once GAP_MIN_MS has passed.
+    const gapFrame = frames.findIndex((f) => f.gaps.includes(1));
+    expect(T0 + (gapFrame + 1) * step - (T0 + 30_000)).toBeGreaterThan(GAP_MIN_MS);
+    expect(frames[0]!.gaps.length).toBe(0);
+    expect(frames.every((f) => !f.gaps.includes(0))).toBe(true);
+    // Values outside the numbering (another clearance) or the buckets asked for are not applied.
+    expect(start.twin.byId.has('wl-x')).toBe(false);
+    expect(start.twin.byId.get('wl-1')!.latest.get('water_level_cm')!.value).toBe(33);
+  });
+});
+
+describe('operator actions and incident ranges', () => {
+  const incident = { id: 'inc-000001', openedAt: T0, status: 'open' } as IncidentChange['incident'];
+  const change = (at: number, actor: string, what: IncidentChange['what'], status = 'open'): IncidentChange => ({ incidentId: 'inc-000001', at, actor, what, detail: what, incident: { ...incident, status } as IncidentChange['incident'] });
+
+  it('keeps people’s incident changes and every dispatch log entry, in time order, flagging automatic ones', () => {
+    const actions = actionsOf(
+      [change(T0, 'twin', 'opened'), change(T0 + 60_000, 'op1', 'acknowledged')],
+      [
+        { seq: 1, at: T0 + 120_000, actor: 'disp1', action: 'override', unitId: 'pump-01', incidentId: 'inc-000001', data: { from: 'available', to: 'dispatched', recommendedUnitId: 'pump-02', overrideReason: 'closer by boat' }, prevHash: '', hash: '' },
+        { seq: 2, at: T0 + 30_000, actor: 'twin', action: 'arrive', unitId: 'pump-01', incidentId: 'inc-000001', data: { from: 'en_route', to: 'on_scene' }, prevHash: '', hash: '' },
+      ],
+    );
+    expect(actions.map((a) => [a.actor, a.what, a.automatic])).toEqual([
+      ['twin', 'arrive', true],
+      ['op1', 'acknowledged', false],
+      ['disp1', 'override', false],
+    ]);
+    expect(actions[2]!.detail).toContain('closer by boat');
+    expect(actions[2]!.detail).toContain('recommended pump-02');
+  });
+
+  it('proposes 15 minutes either side of an incident, to now while it is open', () => {
+    const closed = [change(T0 + 30_000, 'twin', 'opened'), change(T0 + 40 * MIN, 'op1', 'closed', 'closed')];
+    expect(ReplayService.proposedRange(closed, T0 + 5 * 3600_000)).toEqual({ from: T0 - 15 * MIN, to: T0 + 55 * MIN });
+    const open = [change(T0, 'twin', 'opened')];
+    expect(ReplayService.proposedRange(open, T0 + 20 * MIN)).toEqual({ from: T0 - 15 * MIN, to: T0 + 20 * MIN });
+  });
+});
