@@ -109,6 +109,17 @@ describe('kiosk mode on a wall display', () => {
     await expect.poll(() => page.getByTestId('stale-watermark').isVisible(), { timeout: 15_000 }).toBe(false);
   });
 
+  it('rotates through the KPI screen and back to the map', async () => {
+    // Same tab: the display token is kept for it.
+    await page.goto(`${app.url!}?kiosk=1&rotate=city:4,kpi:4`);
+    await expect.poll(() => page.url(), { timeout: 20_000, interval: 250 }).toContain('kpi.html');
+    await expect.poll(() => page.evaluate(() => document.body.classList.contains('kiosk')), { timeout: 10_000 }).toBe(true);
+    await page.screenshot({ path: 'test-results/kiosk-kpi.png' });
+    await expect.poll(() => page.url(), { timeout: 20_000, interval: 250 }).not.toContain('kpi.html');
+    await expect.poll(() => page.evaluate(() => document.body.dataset.ready), { timeout: 30_000 }).toBe('true');
+    expect(await page.getByTestId('login-submit').count()).toBe(0);
+  });
+
   it('logs no errors', () => {
     expect(errors).toEqual([]);
   });

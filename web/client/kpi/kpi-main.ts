@@ -10,6 +10,8 @@ import './kpi.css';
 import { setWorkerUrl, type GeoJSONSource, type Map as MaplibreMap } from 'maplibre-gl';
 import maplibreWorkerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
 import { dropDisplayToken, fetchMe, jsonCall, takeDisplayToken } from '../backend/session.ts';
+import { followRotation } from '../kiosk/kiosk-mode.ts';
+import { parseWallPlan, WallPlanError } from '../kiosk/wall-plan.ts';
 import { formatClock, formatDateTime } from '../i18n/format.ts';
 import { incidentTypeLabel } from '../i18n/incident-labels.ts';
 import { getLanguage, loadLanguage, onLanguageChange, setLanguage, t } from '../i18n/language.ts';
@@ -234,6 +236,17 @@ function start(): void {
   void refresh();
   setInterval(() => void refresh(), REFRESH_MS);
   setInterval(renderAsOf, 1000);
+  // On a wall display's rotation (docs/wall-displays.md): back to the map when this step ends.
+  try {
+    const plan = parseWallPlan(window.location.search);
+    if (plan.kiosk) {
+      document.body.classList.add('kiosk');
+      setInterval(() => followRotation(plan, 'kpi', Date.now()), 1000);
+    }
+  } catch (err) {
+    if (!(err instanceof WallPlanError)) throw err;
+    console.warn(`[citytwin] ${err.message}`);
+  }
 }
 
 void boot();
