@@ -67,7 +67,7 @@ describe('the console with a registry above the viewport threshold', () => {
     const total = Number(await badgeData('total'));
     expect(total).toBeGreaterThan(100);
     expect(total).toBeLessThanOrEqual(app.twin!.state.sensors.length);
-    await expect.poll(() => badge().innerText()).toMatch(/聚合显示/);
+    await expect.poll(() => badge().innerText(), { timeout: 10_000 }).toMatch(/聚合显示/);
     await settled();
     await page.screenshot({ path: 'test-results/scale-cells.png' });
   });

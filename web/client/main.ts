@@ -311,7 +311,17 @@ function start(me: Me): void {
       counts = store.counts(counts);
       countsDirty = false;
     }
-    if (counts) legend.update(counts, overlay.drawnCount);
+    if (viewport.active && viewport.mode === 'cells') {
+      // Zoomed out on a big registry: the legend counts the viewport's cells by state.
+      const cells = viewport.visibleCells();
+      const byState = new Uint32Array(8);
+      let total = 0;
+      for (const c of cells) {
+        total += c.n;
+        c.states.forEach((n, code) => (byState[code] = (byState[code] ?? 0) + n));
+      }
+      legend.update({ total, unplaced: 0, byState, byKind: new Uint32Array(counts?.byKind.length ?? 16) }, 0, true);
+    } else if (counts) legend.update(counts, overlay.drawnCount);
     incidents?.render();
     unitBoard?.render();
     dispatchSection?.tick();

@@ -98,10 +98,14 @@ export class Legend {
     this.renderLabels();
   }
 
+  /** Whether the counts are the viewport's aggregate cells (states only: kinds unknown). */
+  private cellsMode = false;
+
   /** Updates the counts (all sensors) and the number drawn. */
-  update(counts: SensorCounts, drawn: number): void {
+  update(counts: SensorCounts, drawn: number, cellsMode = false): void {
     this.counts = counts;
     this.drawn = drawn;
+    this.cellsMode = cellsMode;
     this.renderCounts();
   }
 
@@ -135,13 +139,14 @@ export class Legend {
     }
     this.kindRows.forEach((row, slot) => {
       const n = c ? c.byKind[slot]! : 0;
-      setText(row.count, formatCount(n, lang));
+      // Aggregate cells count sensors by state, not by kind.
+      setText(row.count, this.cellsMode ? '—' : formatCount(n, lang));
       row.button.setAttribute('aria-pressed', String(this.filter.kinds[slot] === 1));
       // The "unknown kind" row only appears when there are such sensors.
       if (slot === UNKNOWN_KIND) row.button.parentElement!.hidden = n === 0;
     });
     setText(this.unplacedCount, formatCount(c ? c.unplaced : 0, lang));
-    setText(this.drawnLine, t('legend.drawn', { drawn: formatCount(this.drawn, lang), total: formatCount(c ? c.total : 0, lang) }));
+    setText(this.drawnLine, this.cellsMode ? t('legend.inCells', { total: formatCount(c ? c.total : 0, lang) }) : t('legend.drawn', { drawn: formatCount(this.drawn, lang), total: formatCount(c ? c.total : 0, lang) }));
   }
 
   private makeRow(testId: string, marker: HTMLElement, onClick: () => void): Row {
