@@ -12,6 +12,9 @@ export default defineConfig({
     reporters: ['default', './test/support/summary-reporter.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
+    // How long `expect.poll` waits for a condition (a rendering, a message) before failing: long
+    // enough for a loaded 2-core machine; a condition that holds returns at once.
+    expect: { poll: { timeout: 10_000 } },
     projects: [
       {
         extends: true,

@@ -8,14 +8,13 @@
  */
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../bin/config.ts';
-import { startCityTwin, type RunningCityTwin } from '../bin/runtime.ts';
+import type { RunningCityTwin } from '../bin/runtime.ts';
 import { verifyChain } from '../twin-model/dispatch/dispatch-log.ts';
 import type { DispatchLogEntry } from '../twin-model/index.ts';
 import type { RecommendationView, UnitView } from '../web/shared/protocol.ts';
-import { TEST_ADMIN_PASSWORD } from './support/auth.ts';
 import { consoleAuth } from './support/console-client.ts';
 import { tempDir, waitFor } from './support/fixtures.ts';
+import { startTestCity } from './support/test-city.ts';
 
 const dir = tempDir('dispatch');
 let app: RunningCityTwin;
@@ -29,10 +28,7 @@ async function api<T = unknown>(method: string, path: string, body?: unknown): P
 }
 
 beforeAll(async () => {
-  app = await startCityTwin(
-    loadConfig({ CITYTWIN_HTTP_PORT: '0', CITYTWIN_MQTT_PORT: '0', CITYTWIN_DATA_DIR: dir.path, CITYTWIN_SIMULATE: '0', CITYTWIN_SENSORS: '300', CITYTWIN_LOG_LEVEL: 'warn', CITYTWIN_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD }),
-    'all',
-  );
+  app = await startTestCity(dir.path);
   publisher = await mqtt.connectAsync(app.mqttUrl, { clientId: 'dispatch-itest' });
   auth = await consoleAuth(app.url!);
 });

@@ -8,11 +8,11 @@ import { mkdirSync } from 'node:fs';
 import mqtt from 'mqtt';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../bin/config.ts';
-import { startCityTwin, type RunningCityTwin } from '../bin/runtime.ts';
+import type { RunningCityTwin } from '../bin/runtime.ts';
 import { launchChromium, openSignedInConsole } from './support/browser.ts';
 import { TEST_ADMIN_PASSWORD } from './support/auth.ts';
 import { tempDir } from './support/fixtures.ts';
+import { startTestCity } from './support/test-city.ts';
 
 import type {} from '../web/client/test-hooks.ts'; // declares window.__citytwin
 
@@ -30,18 +30,7 @@ async function report(id: string, lng: number, lat: number): Promise<void> {
 }
 
 beforeAll(async () => {
-  app = await startCityTwin(
-    loadConfig({
-      CITYTWIN_HTTP_PORT: '0',
-      CITYTWIN_MQTT_PORT: '0',
-      CITYTWIN_DATA_DIR: dir.path,
-      CITYTWIN_SIMULATE: '0',
-      CITYTWIN_SENSORS: '300',
-      CITYTWIN_LOG_LEVEL: 'warn',
-      CITYTWIN_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
-    }),
-    'all',
-  );
+  app = await startTestCity(dir.path);
   publisher = await mqtt.connectAsync(app.mqttUrl, { clientId: 'pub-incidents-browser' });
   browser = await launchChromium();
   ({ page, errors } = await openSignedInConsole(browser, app.url!, TEST_ADMIN_PASSWORD));

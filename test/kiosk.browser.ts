@@ -8,12 +8,11 @@ import { mkdirSync } from 'node:fs';
 import mqtt from 'mqtt';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../bin/config.ts';
-import { startCityTwin, type RunningCityTwin } from '../bin/runtime.ts';
+import type { RunningCityTwin } from '../bin/runtime.ts';
 import { collectErrors, launchChromium } from './support/browser.ts';
-import { TEST_ADMIN_PASSWORD } from './support/auth.ts';
 import { consoleAuth } from './support/console-client.ts';
 import { tempDir } from './support/fixtures.ts';
+import { startTestCity } from './support/test-city.ts';
 
 import type {} from '../web/client/test-hooks.ts'; // declares window.__citytwin
 
@@ -35,10 +34,7 @@ function startFeed(): void {
 }
 
 beforeAll(async () => {
-  app = await startCityTwin(
-    loadConfig({ CITYTWIN_HTTP_PORT: '0', CITYTWIN_MQTT_PORT: '0', CITYTWIN_DATA_DIR: dir.path, CITYTWIN_SIMULATE: '0', CITYTWIN_SENSORS: '300', CITYTWIN_LOG_LEVEL: 'warn', CITYTWIN_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD }),
-    'all',
-  );
+  app = await startTestCity(dir.path);
   publisher = await mqtt.connectAsync(app.mqttUrl, { clientId: 'kiosk-browser' });
   await publisher.publishAsync('citytwin/v1/sensors/kiosk-wl-1/meta', JSON.stringify({ kind: 'water_level', lng: 114.3, lat: 30.58, classification: 'public' }), { qos: 1, retain: true });
   startFeed();

@@ -7,11 +7,11 @@
 import { mkdirSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../bin/config.ts';
-import { startCityTwin, type RunningCityTwin } from '../bin/runtime.ts';
+import type { RunningCityTwin } from '../bin/runtime.ts';
 import { call, login, TEST_ADMIN_PASSWORD } from './support/auth.ts';
 import { collectErrors, launchChromium } from './support/browser.ts';
 import { tempDir } from './support/fixtures.ts';
+import { startTestCity } from './support/test-city.ts';
 
 import type {} from '../web/client/test-hooks.ts'; // declares window.__citytwin
 
@@ -22,19 +22,7 @@ let admin: string;
 mkdirSync('test-results', { recursive: true });
 
 beforeAll(async () => {
-  app = await startCityTwin(
-    loadConfig({
-      CITYTWIN_HTTP_PORT: '0',
-      CITYTWIN_MQTT_PORT: '0',
-      CITYTWIN_DATA_DIR: dir.path,
-      CITYTWIN_SIMULATE: '1',
-      CITYTWIN_SENSORS: '600',
-      CITYTWIN_TIME_SCALE: '20',
-      CITYTWIN_LOG_LEVEL: 'warn',
-      CITYTWIN_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
-    }),
-    'all',
-  );
+  app = await startTestCity(dir.path, { CITYTWIN_SIMULATE: '1', CITYTWIN_SENSORS: '600', CITYTWIN_TIME_SCALE: '20' });
   browser = await launchChromium();
   admin = await login(app.url!, 'admin', TEST_ADMIN_PASSWORD);
   await call(app.url!, admin, 'POST', '/api/users', { username: 'leader-li', displayName: '李', roles: ['leader'], password: 'leader password 1' });

@@ -7,11 +7,11 @@
 import { mkdirSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../bin/config.ts';
-import { startCityTwin, type RunningCityTwin } from '../bin/runtime.ts';
+import type { RunningCityTwin } from '../bin/runtime.ts';
 import { launchChromium, openSignedInConsole } from './support/browser.ts';
 import { TEST_ADMIN_PASSWORD } from './support/auth.ts';
 import { tempDir, waitFor } from './support/fixtures.ts';
+import { startTestCity } from './support/test-city.ts';
 
 import type {} from '../web/client/test-hooks.ts'; // declares window.__citytwin
 
@@ -32,20 +32,7 @@ async function settled(): Promise<void> {
 }
 
 beforeAll(async () => {
-  app = await startCityTwin(
-    loadConfig({
-      CITYTWIN_HTTP_PORT: '0',
-      CITYTWIN_MQTT_PORT: '0',
-      CITYTWIN_DATA_DIR: dir.path,
-      CITYTWIN_SIMULATE: '1',
-      CITYTWIN_SENSORS: '1500',
-      CITYTWIN_TIME_SCALE: '20',
-      CITYTWIN_VIEWPORT_THRESHOLD: '500',
-      CITYTWIN_LOG_LEVEL: 'warn',
-      CITYTWIN_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
-    }),
-    'all',
-  );
+  app = await startTestCity(dir.path, { CITYTWIN_SIMULATE: '1', CITYTWIN_SENSORS: '1500', CITYTWIN_TIME_SCALE: '20', CITYTWIN_VIEWPORT_THRESHOLD: '500' });
   // The simulator registers its sensors: once over the threshold, consoles get viewports.
   await waitFor('the registry over the threshold', () => app.twin!.state.sensors.length > 1000, 60_000);
   browser = await launchChromium();

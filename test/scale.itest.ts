@@ -8,14 +8,14 @@
 import mqtt from 'mqtt';
 import { io as connectSocket, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../bin/config.ts';
-import { startCityTwin, type RunningCityTwin } from '../bin/runtime.ts';
+import type { RunningCityTwin } from '../bin/runtime.ts';
 import { generateCity } from '../twin-model/city/index.ts';
 import { KIND_METRICS, type Classification, type SensorKind } from '../twin-model/index.ts';
 import { typedField, type CellsMessage, type DeltaMessage, type SnapshotMessage } from '../web/shared/protocol.ts';
 import { cellDeg } from '../web/server/sensor-aggregate.ts';
 import { call, login, TEST_ADMIN_PASSWORD } from './support/auth.ts';
 import { tempDir, waitFor } from './support/fixtures.ts';
+import { startTestCity } from './support/test-city.ts';
 
 const SENSORS = 3000;
 const SEED = 4242;
@@ -79,20 +79,7 @@ function alignedBbox(level: number, w: number, s: number, cols: number, rows: nu
 }
 
 beforeAll(async () => {
-  app = await startCityTwin(
-    loadConfig({
-      CITYTWIN_HTTP_PORT: '0',
-      CITYTWIN_MQTT_PORT: '0',
-      CITYTWIN_DATA_DIR: dir.path,
-      CITYTWIN_SIMULATE: '0',
-      CITYTWIN_LOG_LEVEL: 'warn',
-      CITYTWIN_SENSORS: '200',
-      CITYTWIN_VIEWPORT_THRESHOLD: '1000',
-      CITYTWIN_BATCH_MAX_DELAY_MS: '50',
-      CITYTWIN_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
-    }),
-    'all',
-  );
+  app = await startTestCity(dir.path, { CITYTWIN_SENSORS: '200', CITYTWIN_VIEWPORT_THRESHOLD: '1000', CITYTWIN_BATCH_MAX_DELAY_MS: '50' });
   base = app.url!;
   admin = await login(base, 'admin', TEST_ADMIN_PASSWORD);
   expect((await call(base, admin, 'POST', '/api/users', { username: 'display-user', roles: ['display'], password: 'pw-for-display-1234' })).status).toBe(200);

@@ -10,13 +10,13 @@ import { request } from 'node:http';
 import mqtt from 'mqtt';
 import { io as connectSocket, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../bin/config.ts';
-import { startCityTwin, type RunningCityTwin } from '../bin/runtime.ts';
+import type { RunningCityTwin } from '../bin/runtime.ts';
 import { serverRoutes } from '../web/server/auth/policy-doc.ts';
 import { hasPermission, ROLES, SOCKET_EVENTS, type Access, type Role, type SocketEventName } from '../web/server/auth/policy.ts';
 import { typedField, type DeltaMessage, type SnapshotMessage } from '../web/shared/protocol.ts';
 import { call, login, TEST_ADMIN_PASSWORD } from './support/auth.ts';
 import { tempDir, waitFor } from './support/fixtures.ts';
+import { startTestCity } from './support/test-city.ts';
 
 const dir = tempDir('security');
 let app: RunningCityTwin;
@@ -95,20 +95,7 @@ async function publishSensor(id: string, classification: string, value: number):
 }
 
 beforeAll(async () => {
-  app = await startCityTwin(
-    loadConfig({
-      CITYTWIN_HTTP_PORT: '0',
-      CITYTWIN_MQTT_PORT: '0',
-      CITYTWIN_DATA_DIR: dir.path,
-      CITYTWIN_SIMULATE: '0',
-      CITYTWIN_LOG_LEVEL: 'warn',
-      CITYTWIN_SENSORS: '200',
-      CITYTWIN_BATCH_MAX_DELAY_MS: '50',
-      CITYTWIN_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
-      CITYTWIN_PROBE_TOKEN: PROBE_TOKEN,
-    }),
-    'all',
-  );
+  app = await startTestCity(dir.path, { CITYTWIN_SENSORS: '200', CITYTWIN_BATCH_MAX_DELAY_MS: '50', CITYTWIN_PROBE_TOKEN: PROBE_TOKEN });
   base = app.url!;
   admin = await login(base, 'admin', TEST_ADMIN_PASSWORD);
   for (const role of ROLES) {
