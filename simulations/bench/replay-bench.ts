@@ -4,7 +4,8 @@
  * (`INSERT … SELECT FROM numbers()`, through the rollup's materialized view as live inserts go),
  * then the replay service (web/server/replay-service.ts) is timed:
  * - first frame of a one-hour window: the keyframe at its start plus the first chunk of 1000×
- *   frames (what the console waits for before it shows anything);
+ *   frames, asked at once as the console does (web/client/replay/main.ts: a first chunk of
+ *   {@link FIRST_CHUNK_FRAMES} frames, then the rest of the hour continued from where it ended);
  * - seek: a keyframe at a random moment of the hour (the registry read is cached as in the console).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -21,7 +22,15 @@ export interface ReplayBenchResult {
   firstFrameMs: number[];
   seekMs: number[];
   keyframeValues: number;
+  /** Sensors fed their per-minute history in the last keyframe (the others: their last value). */
+  historySensors: number;
+  /** The rest of the hour after the first chunk (one request, continued from the first chunk's twin). */
+  nextChunkMs: number[];
+  nextChunkFrames: number;
 }
+
+/** The console's first chunk after a seek (web/client/replay/main.ts). */
+export const FIRST_CHUNK_FRAMES = 5;
 
 const percentile = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -61,15 +70,26 @@ export async function measureReplay(scale: number, log: (s: string) => void = ()
     const firstFrameMs: number[] = [];
     const seekMs: number[] = [];
     let keyframeValues = 0;
+    let historySensors = 0;
+    const nextChunkMs: number[] = [];
+    let nextChunkFrames = 0;
     // Warm-up (the first query of a process maps the parts).
     await replay.keyframe(start + 600_000, all);
     const step = stepForSpeed(1000);
     for (let k = 0; k < 5; k++) {
       const from = Math.floor((start + ((k * 7919) % Math.max(1, seconds - 600)) * 1000) / 60_000) * 60_000;
       const a = performance.now();
-      const [kf] = await Promise.all([replay.keyframe(from, all), replay.frames(from, Math.min(end, from + 3600_000), step, all)]);
+      const [kf, first] = await Promise.all([replay.keyframe(from, all), replay.frames(from, Math.min(end, from + FIRST_CHUNK_FRAMES * step), step, all)]);
       firstFrameMs.push(performance.now() - a);
       keyframeValues = Number(kf.timings.values ?? 0);
+      historySensors = Number(kf.timings.history ?? 0);
+      const hourEnd = Math.min(end, from + 3600_000);
+      if (first.to < hourEnd) {
+        const b = performance.now();
+        const next = await replay.frames(first.to, hourEnd, step, all);
+        nextChunkMs.push(performance.now() - b);
+        nextChunkFrames = next.frames.length;
+      }
     }
     for (let k = 0; k < 10; k++) {
       const at = start + Math.round(((k * 104_729) % 1000) / 1000 * seconds * 1000);
@@ -77,7 +97,7 @@ export async function measureReplay(scale: number, log: (s: string) => void = ()
       await replay.keyframe(at, all);
       seekMs.push(performance.now() - a);
     }
-    return { sensors, readings: seconds * sensors, insertS, firstFrameMs, seekMs, keyframeValues };
+    return { sensors, readings: seconds * sensors, insertS, firstFrameMs, seekMs, keyframeValues, historySensors, nextChunkMs, nextChunkFrames };
   } finally {
     await client.close();
     rmSync(dir, { recursive: true, force: true });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SensorStateCode } from '../../twin-model/index.ts';
+import { DEFAULT_ALARM_RULES, SensorStateCode } from '../../twin-model/index.ts';
 import type { IncidentChange } from '../../twin-model/index.ts';
 import { typedField } from '../shared/protocol.ts';
 import { sensorClassifier, clearanceMask } from './auth/classification.ts';
@@ -8,6 +8,7 @@ import {
   advanceFrames,
   bucketize,
   GAP_MIN_MS,
+  historyMatters,
   rebuildTwin,
   registryAt,
   replayIds,
@@ -152,5 +153,35 @@ describe('operator actions and incident ranges', () => {
     expect(ReplayService.proposedRange(closed, T0 + 5 * 3600_000)).toEqual({ from: T0 - 15 * MIN, to: T0 + 55 * MIN });
     const open = [change(T0, 'twin', 'opened')];
     expect(ReplayService.proposedRange(open, T0 + 20 * MIN)).toEqual({ from: T0 - 15 * MIN, to: T0 + 20 * MIN });
+  });
+});
+
+describe('which sensors a keyframe feeds their history', () => {
+  // water_level_cm: warning 15 (exit 10), alarm 30 (exit 25), no on-delay.
+  const water = DEFAULT_ALARM_RULES.water_level.metrics;
+  const aqi = DEFAULT_ALARM_RULES.air_quality.metrics.filter((r) => r.metric === 'aqi');
+
+  it('needs history only where the last value sits in a band whose level the window reached, or an on-delay may be running', () => {
+    expect(historyMatters(water, 28, 5, 34)).toBe(true); // fell back from alarm into its band
+    expect(historyMatters(water, 28, 5, 29)).toBe(false); // never reached 30: warning either way
+    expect(historyMatters(water, 12, 5, 16)).toBe(true); // warning band, warning reached
+    expect(historyMatters(water, 20, 5, 40)).toBe(false); // warning whatever came before
+    expect(historyMatters(water, 3, 3, 40)).toBe(false); // below every exit: normal
+    expect(historyMatters(aqi, 100, 50, 160)).toBe(true); // on-delay rule that reached its warning
+    expect(historyMatters(aqi, 100, 50, 120)).toBe(false);
+    expect(historyMatters(undefined, 1e9, 0, 1e9)).toBe(false);
+  });
+
+  it('gives the same states from the last value alone as from the whole history when it says no history is needed', () => {
+    const ids = ['wl-1'];
+    const registry = registryAt([row('wl-1', T0 - 60 * MIN)], T0);
+    for (const series of [[5, 12, 22, 29, 28], [40, 35, 20], [8, 9, 3], [31, 40, 33]]) {
+      const values = series.map((value, k) => ({ id: 'wl-1', metric: 'water_level_cm', ts: T0 - (series.length - k) * MIN, value }));
+      const last = values.at(-1)!;
+      const needs = historyMatters(water, last.value, Math.min(...series), Math.max(...series));
+      const full = rebuildTwin(ids, registry, values, T0).twin.byId.get('wl-1')!.state;
+      const lastOnly = rebuildTwin(ids, registry, [last], T0).twin.byId.get('wl-1')!.state;
+      if (!needs) expect([series, lastOnly]).toEqual([series, full]);
+    }
   });
 });

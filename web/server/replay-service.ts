@@ -24,12 +24,14 @@ import {
   applyTwinInput,
   createTwinChanges,
   createTwinState,
+  DEFAULT_ALARM_RULES,
   headlineValue,
   isSensorKind,
   type CityModel,
   type Classification,
   type Incident,
   type IncidentChange,
+  type MetricRule,
   type DispatchLogEntry,
   type ResponseUnit,
   type SensorMeta,
@@ -383,12 +385,51 @@ export interface ReplayServiceOptions {
 
 export class ReplayRangeError extends Error {}
 
+/** A rebuilt twin with what its keyframe shows (taken before any frame advanced it). */
+export type Rebuilt = TwinAt & {
+  ids: string[];
+  epoch: string;
+  sensors: SensorSummary[];
+  gaps: Uint32Array;
+  /** Taken by a chunk of frames (which advances the twin). */
+  claimed: boolean;
+  timings: Record<string, number>;
+};
+
+/** How long a rebuilt twin (or the end state of a chunk of frames) is kept for reuse. */
+export const REBUILD_TTL_MS = 60_000;
+/** Twins kept for reuse, at most (each a few MB with 10,000 sensors). */
+export const MAX_CACHED_TWINS = 8;
+
+/**
+ * Whether a metric's state at a moment can depend on more than its last value: the last value
+ * sits in a rule's hysteresis band (between exit and enter) and the values of the window
+ * (`lo`…`hi`) reached that level's enter, or the rule has an on-delay and the window reached its
+ * warning. Without a rule (a metric no kind alarms on) the last value is all that counts.
+ */
+export function historyMatters(rules: readonly MetricRule[] | undefined, last: number, lo: number, hi: number): boolean {
+  for (const rule of rules ?? []) {
+    const up = rule.direction === 'above';
+    if (rule.onDelayMs && (up ? hi >= rule.warning.enter : lo <= rule.warning.enter)) return true;
+    for (const t of [rule.alarm, rule.warning]) {
+      const inBand = up ? last >= t.exit && last < t.enter : last <= t.exit && last > t.enter;
+      if (inBand && (up ? hi >= t.enter : lo <= t.enter)) return true;
+    }
+  }
+  return false;
+}
+
 const sqlMs = (name: string) => `fromUnixTimestamp64Milli({${name}:Int64})`;
 
 export class ReplayService {
   private readonly classify: SensorClassifier;
   private readonly sites: Map<string, SensorSite>;
   private registryCache: { at: number; rows: RegistryRow[] } | null = null;
+  private metricRules: Map<string, MetricRule[]> | null = null;
+  /** Rebuilds by `mask|at`, oldest first. */
+  private readonly rebuilt = new Map<string, { at: number; promise: Promise<Rebuilt> }>();
+  /** Where chunks of frames ended, by `mask|end`: the next chunk takes the twin over. */
+  private readonly continued = new Map<string, { at: number; epoch: string; twin: TwinAt }>();
 
   constructor(private readonly options: ReplayServiceOptions) {
     this.classify = sensorClassifier(options.city?.sources ?? []);
@@ -420,8 +461,17 @@ export class ReplayService {
     return { ids, epoch: `replay-m${mask}-${ids.length}`, rows };
   }
 
-  /** Stored values that rebuild the twin at `at`: seed, per-minute detail, and the raw last value of the current minute. */
-  async keyframeValues(at: number): Promise<StoredValue[]> {
+  /**
+   * Stored values that rebuild the twin at `at`. Per sensor and metric, the last value at `at`
+   * (rollup minutes of the hour before, then the raw readings of the minute holding `at`) and
+   * the range (min, max) of the hour. Only where that range says history can change the state
+   * (the last value sits in a hysteresis band whose level the hour reached, or the rule has an
+   * on-delay and the hour reached its warning: {@link historyMatters}) is the sensor fed its
+   * history: one seed value from the rollup for the hour before, the per-minute last values of
+   * the last {@link KEYFRAME_DETAIL_MS}, then the raw last value. Every other sensor gets its
+   * last value only, which gives the same state.
+   */
+  async keyframeValues(at: number): Promise<StoredValue[] & { history?: number }> {
     const minute = Math.floor(at / MIN) * MIN;
     const detailFrom = minute - KEYFRAME_DETAIL_MS;
     const seedFrom = minute - KEYFRAME_LOOKBACK_MS;
@@ -429,50 +479,128 @@ export class ReplayService {
     const [rolled, raw] = await Promise.all([
       compactRows(
         client,
-        `SELECT sensor_id, metric, toUnixTimestamp64Milli(max(last_ts)) AS ms, argMaxMerge(last_v) AS v,
-                if(minute < ${sqlMs('detail')}, 0, toUnixTimestamp(minute)) AS b
+        `SELECT sensor_id, metric, toUnixTimestamp64Milli(max(last_ts)) AS ms, argMaxMerge(last_v) AS v, min(min_v) AS lo, max(max_v) AS hi
          FROM readings_1m
          WHERE entity = 'sensor' AND minute >= ${sqlMs('seed')} AND minute < ${sqlMs('minute')} AND metric NOT LIKE '%:sum'
-         GROUP BY sensor_id, metric, b`,
-        { seed: seedFrom, detail: detailFrom, minute },
+         GROUP BY sensor_id, metric`,
+        { seed: seedFrom, minute },
       ),
       compactRows(
         client,
-        `SELECT sensor_id, metric, toUnixTimestamp64Milli(max(ts)) AS ms, argMax(value, ts) AS v
+        `SELECT sensor_id, metric, toUnixTimestamp64Milli(max(ts)) AS ms, argMax(value, ts) AS v, min(value) AS lo, max(value) AS hi
          FROM readings
-         WHERE entity = 'sensor' AND ts >= ${sqlMs('minute')} AND ts <= ${sqlMs('at')} AND metric NOT LIKE '%:sum'
+         PREWHERE ts >= ${sqlMs('minute')} AND ts <= ${sqlMs('at')}
+         WHERE entity = 'sensor' AND metric NOT LIKE '%:sum'
          GROUP BY sensor_id, metric`,
         { minute, at },
       ),
     ]);
-    const out: StoredValue[] = [];
-    for (const r of rolled) out.push({ id: String(r[0]), metric: String(r[1]), ts: Number(r[2]), value: Number(r[3]) });
-    for (const r of raw) out.push({ id: String(r[0]), metric: String(r[1]), ts: Number(r[2]), value: Number(r[3]) });
+    const rules = this.rulesByMetric();
+    const last = new Map<string, { id: string; metric: string; ts: number; value: number; lo: number; hi: number; raw: boolean }>();
+    for (const r of rolled) last.set(`${r[0]}\u0000${r[1]}`, { id: String(r[0]), metric: String(r[1]), ts: Number(r[2]), value: Number(r[3]), lo: Number(r[4]), hi: Number(r[5]), raw: false });
+    for (const r of raw) {
+      const key = `${r[0]}\u0000${r[1]}`;
+      const held = last.get(key);
+      const v = { id: String(r[0]), metric: String(r[1]), ts: Number(r[2]), value: Number(r[3]), lo: Number(r[4]), hi: Number(r[5]), raw: true };
+      if (held) {
+        v.lo = Math.min(v.lo, held.lo);
+        v.hi = Math.max(v.hi, held.hi);
+      }
+      last.set(key, v);
+    }
+    const history = new Set<string>();
+    for (const v of last.values()) if (historyMatters(rules.get(v.metric), v.value, v.lo, v.hi)) history.add(v.id);
+    const out: StoredValue[] & { history?: number } = [];
+    for (const v of last.values()) if (!history.has(v.id) || v.raw) out.push({ id: v.id, metric: v.metric, ts: v.ts, value: v.value });
+    out.history = history.size;
+    if (history.size === 0) return out;
+    const detail = await compactRows(
+      client,
+      `SELECT sensor_id, metric, toUnixTimestamp64Milli(max(last_ts)) AS ms, argMaxMerge(last_v) AS v,
+              if(minute < ${sqlMs('detail')}, 0, toUnixTimestamp(minute)) AS b
+       FROM readings_1m
+       WHERE entity = 'sensor' AND sensor_id IN {ids:Array(String)} AND minute >= ${sqlMs('seed')} AND minute < ${sqlMs('minute')} AND metric NOT LIKE '%:sum'
+       GROUP BY sensor_id, metric, b`,
+      { seed: seedFrom, detail: detailFrom, minute, ids: [...history].sort() },
+    );
+    for (const r of detail) out.push({ id: String(r[0]), metric: String(r[1]), ts: Number(r[2]), value: Number(r[3]) });
     return out;
   }
 
-  /** The twin at `at` for a clearance. */
-  async twinAt(at: number, clearance: readonly Classification[]): Promise<TwinAt & { ids: string[]; epoch: string; timings: Record<string, number> }> {
+  /** The alarm rules of every kind, by metric (a metric name belongs to one kind in practice). */
+  private rulesByMetric(): Map<string, MetricRule[]> {
+    if (this.metricRules) return this.metricRules;
+    const out = new Map<string, MetricRule[]>();
+    for (const kind of Object.values(DEFAULT_ALARM_RULES)) for (const rule of kind.metrics) out.set(rule.metric, [...(out.get(rule.metric) ?? []), rule]);
+    return (this.metricRules = out);
+  }
+
+  /** Rebuilds the twin at `at` for a clearance (no cache). */
+  private async rebuild(at: number, clearance: readonly Classification[]): Promise<Rebuilt> {
     const t0 = performance.now();
     const [{ ids, epoch, rows }, values] = await Promise.all([this.numbering(clearance), this.keyframeValues(at)]);
     const t1 = performance.now();
     const state = rebuildTwin(ids, registryAt(rows, at), values, at, this.twinConfig());
     const t2 = performance.now();
-    return { ...state, ids, epoch, timings: { queryMs: Math.round(t1 - t0), twinMs: Math.round(t2 - t1), values: values.length } };
+    return {
+      ...state,
+      ids,
+      epoch,
+      // Taken now, before frames may advance this twin.
+      sensors: state.twin.sensors.map(summarize),
+      gaps: gapsOf(state.twin, at, GAP_MIN_MS),
+      claimed: false,
+      timings: { queryMs: Math.round(t1 - t0), twinMs: Math.round(t2 - t1), values: values.length, history: values.history ?? 0 },
+    };
+  }
+
+  /**
+   * The twin at `at` for a clearance. A keyframe and the frames after it ask for the same moment
+   * at once (the console does): one rebuild serves both, for {@link REBUILD_TTL_MS}.
+   */
+  async twinAt(at: number, clearance: readonly Classification[]): Promise<Rebuilt> {
+    const key = `${clearanceMask(clearance)}|${at}`;
+    const now = Date.now();
+    for (const [k, e] of this.rebuilt) if (now - e.at > REBUILD_TTL_MS) this.rebuilt.delete(k);
+    const held = this.rebuilt.get(key);
+    if (held) return held.promise;
+    const promise = this.rebuild(at, clearance);
+    this.rebuilt.set(key, { at: now, promise });
+    while (this.rebuilt.size > MAX_CACHED_TWINS) this.rebuilt.delete(this.rebuilt.keys().next().value!);
+    promise.catch(() => this.rebuilt.delete(key));
+    return promise;
   }
 
   /** The keyframe at `at`: sensors (snapshot), gaps, incidents and units. */
   async keyframe(at: number, clearance: readonly Classification[]): Promise<ReplayKeyframe> {
     const [state, incidents, units] = await Promise.all([this.twinAt(at, clearance), this.incidentsAt(at, clearance), this.unitsAt(at)]);
-    const snapshot: SnapshotMessage = { epoch: state.epoch, seq: 0, serverTime: at, sensors: state.twin.sensors.map(summarize) };
+    const snapshot: SnapshotMessage = { epoch: state.epoch, seq: 0, serverTime: at, sensors: state.sensors };
     return {
       at,
       snapshot,
-      gaps: b64(gapsOf(state.twin, at, GAP_MIN_MS)),
+      gaps: b64(state.gaps),
       incidents: incidents.filter((i) => i.status === 'open' || i.status === 'acknowledged'),
       units,
       timings: state.timings,
     };
+  }
+
+  /**
+   * A twin to advance from `from`: the state a previous chunk of frames ended at (the next chunk
+   * continues it), else the rebuild at `from` if no chunk has advanced it yet, else a new rebuild.
+   */
+  private async twinToAdvance(from: number, clearance: readonly Classification[]): Promise<{ twin: TwinAt; epoch: string; keyframeMs: number; continued: boolean }> {
+    const key = `${clearanceMask(clearance)}|${from}`;
+    const cont = this.continued.get(key);
+    if (cont) {
+      this.continued.delete(key);
+      const { epoch } = await this.numbering(clearance);
+      if (epoch === cont.epoch && Date.now() - cont.at <= REBUILD_TTL_MS) return { twin: cont.twin, epoch, keyframeMs: 0, continued: true };
+    }
+    let built = await this.twinAt(from, clearance);
+    if (built.claimed) built = await this.rebuild(from, clearance);
+    built.claimed = true;
+    return { twin: { twin: built.twin, ctx: built.ctx }, epoch: built.epoch, keyframeMs: built.timings.queryMs! + built.timings.twinMs!, continued: false };
   }
 
   /** Frames from `from` (exclusive: the keyframe is at `from`) to `to`, one per `step`. */
@@ -483,8 +611,8 @@ export class ReplayService {
     const t0 = performance.now();
     const rollup = step % MIN === 0 && from % MIN === 0;
     const end = from + count * step;
-    const [state, rows] = await Promise.all([
-      this.twinAt(from, clearance),
+    const [start, rows] = await Promise.all([
+      this.twinToAdvance(from, clearance),
       compactRows(
         this.options.clickhouse,
         rollup
@@ -507,16 +635,20 @@ export class ReplayService {
       count,
     );
     const rowsNow = await this.registry();
-    const frames = advanceFrames(state, buckets, from, step, count, state.epoch, 0, rowsNow);
+    const frames = advanceFrames(start.twin, buckets, from, step, count, start.epoch, 0, rowsNow);
+    // The next chunk continues from here.
+    const key = `${clearanceMask(clearance)}|${end}`;
+    this.continued.set(key, { at: Date.now(), epoch: start.epoch, twin: start.twin });
+    while (this.continued.size > MAX_CACHED_TWINS) this.continued.delete(this.continued.keys().next().value!);
     const t2 = performance.now();
     return {
-      epoch: state.epoch,
+      epoch: start.epoch,
       from,
       to: end,
       step,
       source: rollup ? 'rollup' : 'raw',
       frames: frames.map(encodeFrame),
-      timings: { queryMs: Math.round(t1 - t0), framesMs: Math.round(t2 - t1), rows: rows.length, keyframeMs: state.timings.queryMs! + state.timings.twinMs! },
+      timings: { queryMs: Math.round(t1 - t0), framesMs: Math.round(t2 - t1), rows: rows.length, keyframeMs: start.keyframeMs, continued: start.continued ? 1 : 0 },
     };
   }
 

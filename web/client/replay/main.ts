@@ -33,6 +33,11 @@ setWorkerUrl(maplibreWorkerUrl);
 
 /** Frames per chunk request (the server caps a request at 600). */
 const CHUNK_FRAMES = 120;
+/**
+ * Frames of the first chunk after a seek: small, so the first frame comes quickly; the server
+ * continues the next chunk from where this one ended (docs/replay.md).
+ */
+const FIRST_CHUNK_FRAMES = 5;
 /** Fetch the next chunk when fewer frames than this are left. */
 const LOW_WATER = 40;
 /** Unit trails show this many frames of movement. */
@@ -342,7 +347,7 @@ function start(permissions: string[]): void {
   };
 
   /** Loads the next chunk of frames after what is loaded (one at a time). */
-  const fetchMore = (): Promise<void> => {
+  const fetchMore = (first = false): Promise<void> => {
     if (fetching || !range) return fetching ?? Promise.resolve();
     const from = queue.loadedUntil ?? playhead;
     if (from >= range.to) return Promise.resolve();
@@ -351,7 +356,7 @@ function start(permissions: string[]): void {
     fetching = (async () => {
       try {
         const guess = Math.max(1000, (s * 1000) / 10);
-        const chunk = await fetchFrames(from, Math.min(range!.to, from + guess * CHUNK_FRAMES * 2), s);
+        const chunk = await fetchFrames(from, Math.min(range!.to, from + guess * (first ? FIRST_CHUNK_FRAMES : CHUNK_FRAMES * 2)), s);
         if (gen !== generation) return;
         lastStep = chunk.step;
         queue.push(chunk.frames);
@@ -382,6 +387,8 @@ function start(permissions: string[]): void {
     loadParts = initial ? { done: loadParts.done, total: loadParts.total } : { done: 0, total: 2 };
     updateView();
     try {
+      // The keyframe and the first frames at once: the server rebuilds the moment once for both.
+      const more = fetchMore(true);
       const kf = await fetchKeyframe(playhead);
       if (gen !== generation) return;
       store.applySnapshot(kf.snapshot);
@@ -389,7 +396,7 @@ function start(permissions: string[]): void {
       loadParts.done++;
       updateView();
       overlay.invalidate();
-      await fetchMore();
+      await more;
       if (gen !== generation) return;
       loadParts.done++;
       loading = false;
