@@ -15,7 +15,8 @@ import { queryRows } from '../ingest/index.ts';
 import { responseTimesOf, summarizeResponseTimes } from '../twin-model/dispatch/response-times.ts';
 import { KIND_METRICS, type Incident, type IncidentChange } from '../twin-model/index.ts';
 import type { KpiDrill, KpiSummary } from '../web/server/kpi-routes.ts';
-import { dayStartOf, HOUR_MS, STEP_DURATION, WEEK_MS } from '../web/server/kpi-model.ts';
+import { dayStartOf, HOUR_MS, kpiWindows, STEP_DURATION, WEEK_MS } from '../web/server/kpi-model.ts';
+import { KpiQueries } from '../web/server/kpi-queries.ts';
 import type { RecommendationView } from '../web/shared/protocol.ts';
 import { call, login, TEST_ADMIN_PASSWORD } from './support/auth.ts';
 import { tempDir, waitFor } from './support/fixtures.ts';
@@ -189,6 +190,25 @@ describe('open incidents', () => {
     expect(Object.fromEntries(summary.openIncidents.byDistrict.map((r) => [r.district, r.n]))).toEqual(tally(open.map((r) => r.d)));
     expect(summary.openIncidents.cells.reduce((s, c) => s + c.n, 0)).toBe(open.length);
     expect(summary.openIncidents.points.map((p) => p.id).sort()).toEqual(open.map((r) => r.id).sort());
+  });
+
+  it('at every past moment, equal the open rule applied to every merged incident (no incident left out by the pre-filter)', async () => {
+    const q = new KpiQueries(app.clickhouse);
+    const moments = await ch<{ ms: string }>(`SELECT DISTINCT toUnixTimestamp64Milli(at) AS ms FROM incident_changes UNION DISTINCT SELECT DISTINCT toUnixTimestamp64Milli(at) AS ms FROM dispatch_log`);
+    const times = [...new Set(moments.flatMap((m) => [Number(m.ms) - 1, Number(m.ms)]))].sort((a, b) => a - b);
+    expect(times.length).toBeGreaterThan(4);
+    for (const t of [...times, T]) {
+      const direct = await ch<{ id: string }>(
+        `SELECT incident_id AS id FROM (
+           SELECT incident_id, argMaxMerge(status) AS st, min(detected_at) AS det, max(ended_at) AS ended FROM incident_marks GROUP BY incident_id)
+         WHERE det <= fromUnixTimestamp64Milli({t:Int64}, 'UTC') AND (st IN ('open', 'acknowledged') OR ended IS NULL OR ended > fromUnixTimestamp64Milli({t:Int64}, 'UTC'))
+         ORDER BY id`,
+        { t },
+      );
+      const ids = direct.map((r) => r.id);
+      expect((await q.openIncidentPoints(kpiWindows(t))).map((p) => p.id).sort(), `at ${t}`).toEqual(ids);
+      expect((await q.openIncidents(kpiWindows(t))).map((p) => p.incidentId).sort(), `at ${t}`).toEqual(ids);
+    }
   });
 
   it('drill down to the same incidents, also per type and district', async () => {

@@ -31,11 +31,13 @@ export interface IncidentMarkRow {
 }
 
 /**
- * Every incident merged from `incident_marks`, each moment kept only when it happened at or
- * before `t`. `resolvedAt` follows response-times.ts: the first resolution, else the first
- * closing, and none for a false alarm or a merged incident.
+ * The incidents listed by `ids` (a subquery) merged from `incident_marks`, each moment kept only
+ * when it happened at or before `t`. `resolvedAt` follows response-times.ts: the first resolution,
+ * else the first closing, and none for a false alarm or a merged incident. The subquery picks a
+ * superset of the incidents wanted cheaply (a primary-key set on `incident_id`, so only their rows
+ * are merged); the caller's filter on the merged values makes the answer exact.
  */
-const MARKS = `
+const marks = (ids: string) => `
   SELECT incident_id,
     argMaxMerge(type) AS type, argMaxMerge(district) AS district, argMaxMerge(status) AS status,
     argMaxMerge(lng) AS lng, argMaxMerge(lat) AS lat, argMaxMerge(severity) AS severity,
@@ -43,7 +45,13 @@ const MARKS = `
     min(detected_at) AS detected, min(acknowledged_at) AS ack0, min(resolved_at) AS res0, min(closed_at) AS cl0,
     max(false_alarm_at) AS fa, max(reopened_at) AS ro, max(ended_at) AS ended,
     min(dispatched_at) AS dis0, min(arrived_at) AS arr0
-  FROM incident_marks GROUP BY incident_id`;
+  FROM incident_marks WHERE incident_id IN (${ids}) GROUP BY incident_id`;
+
+/**
+ * Incidents with a detection time in [from, to] on some row: every incident whose merged
+ * (earliest) detection lies there has a row carrying it, so this is a superset of them.
+ */
+const detectedIn = (from: string, to: string) => `SELECT incident_id FROM incident_marks WHERE detected_at >= ${from} AND detected_at <= ${to}`;
 
 const MARK_COLUMNS = `incident_id AS incidentId, type, district, status, lng, lat, severity,
   ${epoch('detected')} AS detectedAt,
@@ -56,6 +64,13 @@ const MARK_COLUMNS = `incident_id AS incidentId, type, district, status, lng, la
 
 /** Open at t: detected by then, and not ended by then (still open, or ended only after t). */
 const OPEN_AT = `detected <= ${T} AND (status IN ('open', 'acknowledged') OR ended IS NULL OR ended > ${T})`;
+
+/**
+ * Incidents open at t, found from the three merged columns the rule needs (cheap next to merging
+ * every state of every incident); their other marks are then merged for these incidents only.
+ */
+const OPEN_IDS = `SELECT incident_id FROM incident_marks GROUP BY incident_id
+  HAVING min(detected_at) <= ${T} AND (argMaxMerge(status) IN ('open', 'acknowledged') OR max(ended_at) IS NULL OR max(ended_at) > ${T})`;
 
 function toMark(r: Record<string, unknown>): IncidentMarkRow {
   const n = (v: unknown) => (v === null || v === undefined ? null : Number(v));
@@ -74,6 +89,18 @@ function toMark(r: Record<string, unknown>): IncidentMarkRow {
     resolvedAt: n(r.resolvedAt),
     endedAt: n(r.endedAt),
   };
+}
+
+/** An open incident as the summary shows it (map point, counts by type and district). */
+export interface OpenIncidentPoint {
+  id: string;
+  type: string;
+  status: string;
+  district: string;
+  lng: number;
+  lat: number;
+  severity: number;
+  detectedAt: number;
 }
 
 export interface RegistryRow {
@@ -102,14 +129,30 @@ export class KpiQueries {
 
   /** Incidents open at `w.at`, with their place (for the map and the counts by type and district). */
   async openIncidents(w: KpiWindows): Promise<IncidentMarkRow[]> {
-    const rows = await this.rows<Record<string, unknown>>(`SELECT ${MARK_COLUMNS} FROM (${MARKS}) WHERE detected IS NOT NULL AND ${OPEN_AT} ORDER BY severity DESC, detectedAt`, { t: w.at });
+    const rows = await this.rows<Record<string, unknown>>(`SELECT ${MARK_COLUMNS} FROM (${marks(OPEN_IDS)}) WHERE detected IS NOT NULL AND ${OPEN_AT} ORDER BY severity DESC, detectedAt`, { t: w.at });
     return rows.map(toMark);
+  }
+
+  /**
+   * Incidents open at `w.at` with only what the summary shows of them (counts and map points):
+   * the same incidents as `openIncidents`, without merging their step times.
+   */
+  async openIncidentPoints(w: KpiWindows): Promise<OpenIncidentPoint[]> {
+    const rows = await this.rows<{ id: string; type: string; status: string; district: string; lng: number; lat: number; severity: number; detectedAt: string }>(
+      `SELECT incident_id AS id, argMaxMerge(type) AS type, argMaxMerge(status) AS status, argMaxMerge(district) AS district,
+              argMaxMerge(lng) AS lng, argMaxMerge(lat) AS lat, argMaxMerge(severity) AS severity, ${epoch('min(detected_at)')} AS detectedAt
+       FROM incident_marks WHERE incident_id IN (${OPEN_IDS}) GROUP BY incident_id
+       HAVING min(detected_at) <= ${T} AND (status IN ('open', 'acknowledged') OR max(ended_at) IS NULL OR max(ended_at) > ${T})
+       ORDER BY severity DESC, detectedAt`,
+      { t: w.at },
+    );
+    return rows.map((r) => ({ ...r, lng: Number(r.lng), lat: Number(r.lat), severity: Number(r.severity), detectedAt: Number(r.detectedAt) }));
   }
 
   /** Incidents detected in [from, to] with their marks as of `w.at`. */
   async incidentsDetected(w: KpiWindows, from: number, to: number): Promise<IncidentMarkRow[]> {
     const rows = await this.rows<Record<string, unknown>>(
-      `SELECT ${MARK_COLUMNS} FROM (${MARKS}) WHERE detected >= ${ms('f')} AND detected <= ${ms('u')} ORDER BY detectedAt, incidentId`,
+      `SELECT ${MARK_COLUMNS} FROM (${marks(detectedIn(ms('f'), ms('u')))}) WHERE detected >= ${ms('f')} AND detected <= ${ms('u')} ORDER BY detectedAt, incidentId`,
       { t: w.at, f: from, u: to },
     );
     return rows.map(toMark);
@@ -122,7 +165,7 @@ export class KpiQueries {
       ([step, col]) => `count(${dur(col)}) AS ${step}_n, quantilesExactInclusive(0.5, 0.9)(${dur(col)}) AS ${step}_q`,
     );
     const [r] = await this.rows<Record<string, unknown>>(
-      `SELECT count() AS incidents, ${parts.join(', ')} FROM (SELECT ${MARK_COLUMNS} FROM (${MARKS}) WHERE detected >= ${ms('d')} AND detected <= ${T})`,
+      `SELECT count() AS incidents, ${parts.join(', ')} FROM (SELECT ${MARK_COLUMNS} FROM (${marks(detectedIn(ms('d'), T))}) WHERE detected >= ${ms('d')} AND detected <= ${T})`,
       { t: w.at, d: w.dayStart },
     );
     const steps = {} as Record<keyof typeof STEP_SQL, { count: number; q: [number, number] }>;
@@ -138,7 +181,9 @@ export class KpiQueries {
     const rows = await this.rows<{ hour: string; n: string; lw: number; so: string }>(
       `SELECT toUnixTimestamp(toStartOfHour(detected)) * 1000 AS hour, detected < ${ms('d')} AS lw, count() AS n,
               countIf(detected <= if(detected < ${ms('d')}, ${ms('lt')}, ${T})) AS so
-       FROM (SELECT incident_id, min(detected_at) AS detected FROM incident_marks WHERE detected_at IS NOT NULL GROUP BY incident_id)
+       FROM (SELECT incident_id, min(detected_at) AS detected FROM incident_marks
+             WHERE incident_id IN (${detectedIn(ms('d'), T)} UNION ALL ${detectedIn(ms('ld'), `${ms('ld')} + INTERVAL 1 DAY`)})
+             GROUP BY incident_id)
        WHERE (detected >= ${ms('d')} AND detected <= ${T}) OR (detected >= ${ms('ld')} AND detected < ${ms('ld')} + INTERVAL 1 DAY)
        GROUP BY hour, lw ORDER BY hour`,
       { t: w.at, d: w.dayStart, ld: w.lastWeekDayStart, lt: w.lastWeekAt },
@@ -158,6 +203,16 @@ export class KpiQueries {
     const rows = await this.rows<{ sensorId: string; kind: string; name: string; district: string; source: string; classification: string }>(
       `SELECT sensor_id AS sensorId, kind, name, district, source, classification FROM sensors FINAL WHERE deleted = 0`,
       {},
+    );
+    return rows.map((r) => ({ ...r, classification: (r.classification || null) as Classification | null }));
+  }
+
+  /** The registry rows of the given sensors (not deregistered): a primary-key read. */
+  async registryOf(ids: readonly string[]): Promise<RegistryRow[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.rows<{ sensorId: string; kind: string; name: string; district: string; source: string; classification: string }>(
+      `SELECT sensor_id AS sensorId, kind, name, district, source, classification FROM sensors FINAL WHERE sensor_id IN {ids:Array(String)} AND deleted = 0`,
+      { ids },
     );
     return rows.map((r) => ({ ...r, classification: (r.classification || null) as Classification | null }));
   }

@@ -15,7 +15,7 @@ import type { StatsMessage } from '../shared/protocol.ts';
 import type { Principal } from './auth/auth-service.ts';
 import { sensorClassifier } from './auth/classification.ts';
 import { HttpError, route, timeParam, type Route } from './http-router.ts';
-import { KpiQueries, type IncidentMarkRow } from './kpi-queries.ts';
+import { KpiQueries, type IncidentMarkRow, type OpenIncidentPoint } from './kpi-queries.ts';
 import {
   byDepartment,
   DAY_MS,
@@ -41,16 +41,7 @@ export interface KpiDeps {
   stats: () => StatsMessage;
 }
 
-export interface OpenIncidentPoint {
-  id: string;
-  type: string;
-  status: string;
-  district: string;
-  lng: number;
-  lat: number;
-  severity: number;
-  detectedAt: number;
-}
+export type { OpenIncidentPoint };
 
 export interface ServiceHallRow {
   sensorId: string;
@@ -189,7 +180,8 @@ export function kpiService(deps: KpiDeps) {
   }
 
   async function serviceHalls(w: KpiWindows, clearance: readonly Classification[]): Promise<{ all: Array<ServiceHallRow & { classification: Classification }>; summary: KpiSummary['serviceHalls'] }> {
-    const [latest, registry] = await Promise.all([q.serviceQueues(w), q.registry()]);
+    const latest = await q.serviceQueues(w);
+    const registry = await q.registryOf(latest.map((h) => h.sensorId));
     const reg = new Map(registry.map((r) => [r.sensorId, r]));
     const all = latest.map((h) => {
       const r = reg.get(h.sensorId);
@@ -231,8 +223,10 @@ export function kpiService(deps: KpiDeps) {
     const started = performance.now();
     const w = kpiWindows(at);
     const clearance = principal?.clearance ?? [];
+    // All at once: on the embedded engine (two cores) in turn measured the same within noise
+    // (docs/kpi.md, "Performance"); at once lets a server with more cores overlap them.
     const [open, rt, byHour, health, dead, hotline, halls] = await Promise.all([
-      q.openIncidents(w),
+      q.openIncidentPoints(w),
       q.responseTimes(w),
       q.incidentsByHour(w),
       sensorHealth(w),
@@ -277,7 +271,7 @@ export function kpiService(deps: KpiDeps) {
           const [type, district] = k.split('\u0000') as [string, string];
           return { type, district, n };
         }),
-        points: open.map((i) => ({ id: i.incidentId, type: i.type, status: i.status, district: i.district, lng: i.lng, lat: i.lat, severity: i.severity, detectedAt: i.detectedAt })),
+        points: open,
       },
       responseTimes: { incidents: rt.incidents, steps: RESPONSE_STEPS.map((s) => stepFigures(s, rt.steps[s].count, rt.steps[s].q[0], rt.steps[s].q[1])) },
       incidentsToday: { today: hourSlots(byHour.today, w.dayStart), lastWeek: hourSlots(byHour.lastWeek, w.lastWeekDayStart), todaySoFar: byHour.todaySoFar, lastWeekSoFar: byHour.lastWeekSoFar },
