@@ -65,4 +65,28 @@ describe('BatchWriter', () => {
     ]);
     expect(writer.health().state).toBe('ok');
   });
+
+  it('seals by size only while storage fails, and by time again once it is back', async () => {
+    const sink = new MemorySink();
+    sink.failures = 1_000_000;
+    const writer = new BatchWriter(sink, { maxRows: 10, maxDelayMs: 5, idPrefix: 'o', retryDelayMs: 5, maxRetryDelayMs: 5 });
+    add(writer, 10);
+    // The first batch (full) is failing: what arrives now waits in one open batch, not one per delay.
+    await new Promise((r) => setTimeout(r, 20));
+    expect(writer.health().state).toBe('degraded');
+    for (let k = 0; k < 3; k++) {
+      add(writer, 3, 100 + k * 10);
+      await new Promise((r) => setTimeout(r, 15));
+    }
+    // Three times the delay passed: still one open batch of 9.
+    expect(writer.batch.messages).toBe(9);
+    add(writer, 13, 200);
+    // 10 + 9 + 13 messages: three full batches sealed, 2 messages still open.
+    expect(writer.batch.messages).toBe(2);
+    sink.failures = 0;
+    await new Promise((r) => setTimeout(r, 60));
+    // Storage is back: the full batches are written, and the open one is sealed by time.
+    expect(sink.batches.map((b) => b.messages)).toEqual([10, 10, 10, 2]);
+    expect(writer.pendingMessages).toBe(0);
+  });
 });

@@ -65,7 +65,9 @@ export class BatchWriter {
     if (b.oldestReceivedAt === 0) b.oldestReceivedAt = receivedAt;
     if (!this.autoSeal) return;
     if (b.rows >= this.options.maxRows) this.seal();
-    else if (!this.timer) this.timer = setTimeout(() => this.seal(), this.options.maxDelayMs);
+    // While storage fails, batches are sealed by size only: an outage then leaves a few full
+    // batches to write when storage is back, not one per delay (which would drain slowly).
+    else if (!this.timer && this.failingSince === 0) this.timer = setTimeout(() => this.seal(), this.options.maxDelayMs);
   }
 
   /**
@@ -106,9 +108,12 @@ export class BatchWriter {
         this.queue.shift();
         attempt = 0;
         delay = this.options.retryDelayMs ?? 200;
+        const recovered = this.failingSince !== 0;
         this.failingSince = 0;
         this.lastError = null;
         this.options.onStored?.(batch, this.now() - started);
+        // Back from a failure: the batch left open meanwhile gets its timer again.
+        if (recovered && this.autoSeal && this.current.messages > 0 && !this.timer) this.timer = setTimeout(() => this.seal(), this.options.maxDelayMs);
       } catch (err) {
         attempt++;
         if (this.failingSince === 0) this.failingSince = this.now();
