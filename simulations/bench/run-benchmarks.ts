@@ -407,6 +407,13 @@ if (ONLY.has('9')) {
   line('seek (keyframe at a random moment), p90', `${fmt(replayPercentile(r.seekMs, 90))} ms`, `target ≤ 300 ms (p50 ${fmt(replayPercentile(r.seekMs, 50))} ms; ${fmt(r.keyframeValues)} values, ${fmt(r.historySensors)} sensors with history)`, replayPercentile(r.seekMs, 90) <= 300);
   if (r.nextChunkMs.length) line(`rest of the hour (${r.nextChunkFrames} frames, continued), p50`, `${fmt(replayPercentile(r.nextChunkMs, 50))} ms`, `(${fmt((r.nextChunkFrames * 1000) / replayPercentile(r.nextChunkMs, 50), 1)} frames/s served; the console shows 10)`, null);
 }
+if (ONLY.has('9')) {
+  // The console playing an hour at 1000× in headless Chromium (software rendering).
+  const { measureReplayFps } = await import('./replay-fps.ts');
+  const f = await measureReplayFps(10_000, 10);
+  line(`replay page at 1000× (${fmt(f.sensors)} sensors, ${fmt(f.readings)} readings), page fps`, fmt(f.pageFps, 1), `target ≥ 30 on a GPU (headless llvmpipe here)`, null);
+  line('  map redraws/s · replay frames applied/s', `${fmt(f.deckFps, 1)} · ${fmt(f.framesPerS, 1)}`, `(range loaded in ${fmt(f.loadS, 1)} s)`, null);
+}
 if (ONLY.has('10')) await scaleRun();
 process.stdout.write('\n');
 process.exit(0);
