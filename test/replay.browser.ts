@@ -132,8 +132,12 @@ describe('the replay console', () => {
     const at = Number(await marker.getAttribute('data-at'));
     // Every action of this test happened within seconds: the markers sit on top of each other.
     await marker.click({ force: true });
-    // The click lands on the topmost of the stacked markers: the playhead goes to that action.
-    const times = (await page.getByTestId('replay-action-marker').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-at'))))).filter((t) => t >= at);
+    // The click lands on the topmost of the stacked markers: the playhead goes to that action,
+    // on the 10 s replay grid at or after it (the moment the keyframe is rebuilt for), at most
+    // the end of the range (now, while the incident is open).
+    const end = (await hook<{ from: number; to: number }>('range()')).to;
+    const grid = (t: number) => Math.min(end, Math.ceil(t / 10_000) * 10_000);
+    const times = (await page.getByTestId('replay-action-marker').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-at'))))).filter((t) => t >= at).map(grid);
     await page.waitForFunction((ts) => ts.includes(window.__citytwinReplay!.playhead()) && !window.__citytwinReplay!.loading(), times);
     expect(await hook<string[]>('incidentIds()')).toContain(incidentId);
     const counts = await hook<number[]>('stateCounts()');

@@ -4,7 +4,9 @@
  * dispatched; the live state at a moment T (the twin, GET /api/sensors, /api/incidents,
  * /api/units) must equal what the replay rebuilds for T from ClickHouse — sensor states and
  * values, incidents, unit statuses — and playing the frames from an earlier keyframe up to T
- * must arrive at the same sensor states. Then the timeline's operator actions, the
+ * must arrive at the same sensor states. T and the earlier keyframe are on the 10 s replay grid
+ * the API snaps keyframes and frames to (docs/replay.md): the test waits for the grid point after
+ * the last reading and compares there. Then the timeline's operator actions, the
  * after-action report and the export (clearance, CSV, Parquet).
  */
 import mqtt from 'mqtt';
@@ -67,8 +69,11 @@ interface Live {
 let T = 0;
 let live: Live;
 let incidentId = '';
-/** After the sensors registered (their meta stored). */
-let registeredAt = 0;
+/** The first grid point after the sensors registered (their meta stored), before the last readings. */
+let framesFrom = 0;
+const GRID_MS = 10_000;
+const gridCeil = (ms: number) => Math.ceil(ms / GRID_MS) * GRID_MS;
+const until = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms - Date.now()) + 20));
 
 async function storedReadings(): Promise<number> {
   const rs = await app.clickhouse.query({ query: `SELECT count() AS n FROM readings WHERE sensor_id LIKE 'wl-rp-%'`, format: 'JSONEachRow' });
@@ -83,7 +88,7 @@ describe('replay equals live', () => {
       await publisher.publishAsync(`citytwin/v1/sensors/${id}/meta`, JSON.stringify(meta), { qos: 1, retain: true });
     }
     await waitFor('the sensors registered', () => SENSORS.every((id) => app.twin!.state.byId.get(id)?.registered));
-    registeredAt = Date.now();
+    framesFrom = gridCeil(Date.now() + 1);
     for (const [j, ago] of AGO_S.entries()) {
       for (const id of SENSORS) {
         await publisher.publishAsync(`citytwin/v1/sensors/${id}/data`, JSON.stringify({ ts: t0 - ago * 1000, values: { water_level_cm: SERIES[id]![j] } }), { qos: 1 });
@@ -103,13 +108,17 @@ describe('replay equals live', () => {
     const unitId = recs.body[0].unitId as string;
     const sent = await call(base, admin, 'POST', `/api/incidents/${incidentId}/dispatch`, { unitIds: [unitId] });
     expect(sent.status, JSON.stringify(sent.body)).toBe(200);
-    // One more reading each, as they arrive now (the frames below play these).
+    // One more reading each, as they arrive now (the frames below play these): after the grid
+    // point the frames start at.
+    await until(framesFrom);
     for (const id of SENSORS) await publisher.publishAsync(`citytwin/v1/sensors/${id}/data`, JSON.stringify({ ts: Date.now(), values: { water_level_cm: SERIES[id]!.at(-1)! + 0.5 } }), { qos: 1 });
     await waitFor('every reading stored', async () => (await storedReadings()) >= SENSORS.length * (AGO_S.length + 1));
     await app.twin!.flushIncidents();
     await app.dispatch!.flush();
 
-    T = Date.now();
+    // T: the grid point after everything above (keyframes are rebuilt on the grid).
+    T = gridCeil(Date.now() + 1);
+    await until(T);
     const sensors = (await call(base, admin, 'GET', '/api/sensors?limit=10000')).body.sensors as SensorSummary[];
     const incidents = (await call(base, admin, 'GET', '/api/incidents')).body as IncidentView[];
     const units = (await call(base, admin, 'GET', '/api/units')).body as Array<{ id: string; status: string }>;
@@ -144,8 +153,8 @@ describe('replay equals live', () => {
   });
 
   it('plays frames from an earlier keyframe to T and arrives at the same states', async () => {
-    // From just after the registrations (the back-dated readings above are older than them).
-    const from = registeredAt;
+    // From the grid point after the registrations (the back-dated readings above are older than them).
+    const from = framesFrom;
     const kf = (await call(base, admin, 'GET', `/api/replay/keyframe?at=${from}`)).body as { snapshot: SnapshotMessage };
     const state = new Map(kf.snapshot.sensors.map((s) => [s.i, { id: s.id, state: s.state, value: s.value }]));
     const res = await call(base, admin, 'GET', `/api/replay/frames?from=${from}&to=${T}&step=5000`);

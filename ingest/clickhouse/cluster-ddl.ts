@@ -38,6 +38,7 @@ const SHARDING_KEYS: Readonly<Record<string, string>> = {
   readings: 'cityHash64(sensor_id)',
   readings_text: 'cityHash64(sensor_id)',
   readings_1m: 'cityHash64(sensor_id)',
+  readings_10s: 'cityHash64(sensor_id)',
   sensors: 'cityHash64(sensor_id)',
   events: 'cityHash64(source, id)',
   unit_positions: 'cityHash64(unit_id)',

@@ -182,6 +182,33 @@ export const KPI_ROLLUPS_DDL: readonly string[] = [
     FROM dead_letters GROUP BY minute, reason`,
 ];
 
+/**
+ * The replay rollup (docs/replay.md, docs/storage.md): per 10 s bucket, sensor and metric the
+ * last value and its time, and the range (min, max). Ordered by time first, so "every sensor's
+ * last value before T" or "the values of a playback chunk" is a range read of a few granules,
+ * where `readings` and `readings_1m` (sensor first) touch every granule of the partition for any
+ * time slice. No TTL: a replay may ask for any moment `readings` still holds, and the table has
+ * at most a tenth of its rows.
+ */
+export const REPLAY_ROLLUP_DDL: readonly string[] = [
+  `CREATE TABLE IF NOT EXISTS readings_10s (
+    bucket DateTime('UTC'),
+    entity Enum8('sensor' = 1, 'service' = 2),
+    sensor_id String,
+    metric LowCardinality(String),
+    last_ts SimpleAggregateFunction(max, DateTime64(3, 'UTC')),
+    last_v AggregateFunction(argMax, Float64, DateTime64(3, 'UTC')),
+    min_v SimpleAggregateFunction(min, Float64),
+    max_v SimpleAggregateFunction(max, Float64)
+  ) ENGINE = AggregatingMergeTree
+  PARTITION BY toYYYYMMDD(bucket)
+  ORDER BY (bucket, entity, sensor_id, metric) ${DEDUP}`,
+  `CREATE MATERIALIZED VIEW IF NOT EXISTS readings_10s_mv TO readings_10s AS
+    SELECT toStartOfInterval(ts, INTERVAL 10 SECOND) AS bucket, entity, sensor_id, metric,
+           max(ts) AS last_ts, argMaxState(value, ts) AS last_v, min(value) AS min_v, max(value) AS max_v
+    FROM readings GROUP BY bucket, entity, sensor_id, metric`,
+];
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -337,6 +364,11 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 6,
     name: 'KPI rollups for the leader screen (docs/kpi.md)',
     statements: [...KPI_ROLLUPS_DDL],
+  },
+  {
+    version: 7,
+    name: 'time-first 10 s rollup for replay keyframes and frames (docs/replay.md)',
+    statements: [...REPLAY_ROLLUP_DDL],
   },
 ];
 

@@ -6,14 +6,15 @@
  * - first frame of a one-hour window: the keyframe at its start plus the first chunk of 1000×
  *   frames, asked at once as the console does (web/client/replay/main.ts: a first chunk of
  *   {@link FIRST_CHUNK_FRAMES} frames, then the rest of the hour continued from where it ended);
- * - seek: a keyframe at a random moment of the hour (the registry read is cached as in the console).
+ * - seek: a keyframe at a random moment of the hour, snapped to the 10 s replay grid as the API
+ *   does (the registry read is cached as in the console).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClickHouse } from '../../ingest/clickhouse/clickhouse-client.ts';
 import { runMigrations } from '../../ingest/clickhouse/migrations.ts';
-import { ReplayService, stepForSpeed } from '../../web/server/replay-service.ts';
+import { ReplayService, snapToGrid, stepForSpeed } from '../../web/server/replay-service.ts';
 
 export interface ReplayBenchResult {
   sensors: number;
@@ -27,6 +28,8 @@ export interface ReplayBenchResult {
   /** The rest of the hour after the first chunk (one request, continued from the first chunk's twin). */
   nextChunkMs: number[];
   nextChunkFrames: number;
+  /** Seeks, p50 per part (ms): last values (`readings_10s`), history detail, twin. */
+  seekPartsMs: { last: number; detail: number; twin: number };
 }
 
 /** The console's first chunk after a seek (web/client/replay/main.ts). */
@@ -91,13 +94,18 @@ export async function measureReplay(scale: number, log: (s: string) => void = ()
         nextChunkFrames = next.frames.length;
       }
     }
+    const parts = { last: [] as number[], detail: [] as number[], twin: [] as number[] };
     for (let k = 0; k < 10; k++) {
-      const at = start + Math.round(((k * 104_729) % 1000) / 1000 * seconds * 1000);
+      const at = snapToGrid(start + Math.round(((k * 104_729) % 1000) / 1000 * seconds * 1000));
       const a = performance.now();
-      await replay.keyframe(at, all);
+      const kf = await replay.keyframe(at, all);
       seekMs.push(performance.now() - a);
+      parts.last.push(Number(kf.timings.lastMs ?? 0));
+      parts.detail.push(Number(kf.timings.detailMs ?? 0));
+      parts.twin.push(Number(kf.timings.twinMs ?? 0));
     }
-    return { sensors, readings: seconds * sensors, insertS, firstFrameMs, seekMs, keyframeValues, historySensors, nextChunkMs, nextChunkFrames };
+    const seekPartsMs = { last: percentile(parts.last, 50), detail: percentile(parts.detail, 50), twin: percentile(parts.twin, 50) };
+    return { sensors, readings: seconds * sensors, insertS, firstFrameMs, seekMs, keyframeValues, historySensors, nextChunkMs, nextChunkFrames, seekPartsMs };
   } finally {
     await client.close();
     rmSync(dir, { recursive: true, force: true });

@@ -405,6 +405,7 @@ if (ONLY.has('9')) {
   line(`readings generated in ClickHouse (${fmt(r.sensors)} sensors)`, `${fmt(r.readings)}`, `(${fmt(r.insertS, 1)} s with the rollup view)`, null);
   line('first frame of a one-hour window (keyframe + first 1000× chunk), p50', `${fmt(replayPercentile(r.firstFrameMs, 50))} ms`, `target ≤ 1000 ms (max ${fmt(Math.max(...r.firstFrameMs))} ms)`, replayPercentile(r.firstFrameMs, 50) <= 1000);
   line('seek (keyframe at a random moment), p90', `${fmt(replayPercentile(r.seekMs, 90))} ms`, `target ≤ 300 ms (p50 ${fmt(replayPercentile(r.seekMs, 50))} ms; ${fmt(r.keyframeValues)} values, ${fmt(r.historySensors)} sensors with history)`, replayPercentile(r.seekMs, 90) <= 300);
+  line('seek parts, p50: last values / history detail / twin', `${fmt(r.seekPartsMs.last)} / ${fmt(r.seekPartsMs.detail)} / ${fmt(r.seekPartsMs.twin)} ms`, '(readings_10s reads; twin rebuild)', null);
   if (r.nextChunkMs.length) line(`rest of the hour (${r.nextChunkFrames} frames, continued), p50`, `${fmt(replayPercentile(r.nextChunkMs, 50))} ms`, `(${fmt((r.nextChunkFrames * 1000) / replayPercentile(r.nextChunkMs, 50), 1)} frames/s served; the console shows 10)`, null);
 }
 if (ONLY.has('9')) {

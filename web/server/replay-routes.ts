@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { CLASSIFICATIONS, ID_PATTERN, type CityBasemap, type Classification } from '../../twin-model/index.ts';
 import { HttpError, route, timeParam, type Route } from './http-router.ts';
 import { clearanceMask } from './auth/classification.ts';
-import { MAX_FRAMES, MAX_RANGE_MS, ReplayRangeError, replayIds, ReplayService, stepForSpeed, STEPS_MS, type AfterActionReport } from './replay-service.ts';
+import { MAX_FRAMES, MAX_RANGE_MS, ReplayRangeError, replayIds, ReplayService, REPLAY_GRID_MS, snapToGrid, stepForSpeed, STEPS_MS, type AfterActionReport } from './replay-service.ts';
 import { sensorClassifier } from './auth/classification.ts';
 import { districtAt } from '../../twin-model/city/index.ts';
 import type { CityModel } from '../../twin-model/index.ts';
@@ -53,10 +53,10 @@ export function replayRoutes(deps: ReplayDeps): Route[] {
       tag: 'replay',
       summary: 'The twin at a past moment, rebuilt from stored data: sensors (a SnapshotMessage), sensors in a gap, incidents and units at `at`',
       description:
-        'Sensors within the caller\'s clearance, numbered in id order (`snapshot.epoch` names the numbering; frames share it). States come from the live twin\'s code fed with the stored values (docs/replay.md).',
+        `\`at\` is snapped down to the ${REPLAY_GRID_MS / 1000} s replay grid (the answer's \`at\` is the moment rebuilt: every reading before it). Sensors within the caller's clearance, numbered in id order (\`snapshot.epoch\` names the numbering; frames share it). States come from the live twin's code fed with the stored values (docs/replay.md).`,
       response: '{ at, snapshot: SnapshotMessage, gaps: base64 Uint32Array, incidents: IncidentView[], units: [{ id, kind, nameZh, nameEn, lng, lat, status, lastFixAt }], timings }',
       query: z.object({ at: timeParam }),
-      handler: async ({ query, principal }) => replay.keyframe(query.at, principal?.clearance ?? []),
+      handler: async ({ query, principal }) => replay.keyframe(snapToGrid(query.at), principal?.clearance ?? []),
     }),
     route({
       method: 'GET',
@@ -64,7 +64,7 @@ export function replayRoutes(deps: ReplayDeps): Route[] {
       permission: 'replay.read',
       tag: 'replay',
       summary: 'Playback frames after `from`: one DeltaMessage per step (values downsampled in ClickHouse, states from the twin), each with the sensors in a gap',
-      description: `The step is \`step\` (ms, one of ${STEPS_MS.join(', ')}) or chosen from \`speed\` (1–1000, 10 frames a second). At most ${MAX_FRAMES} frames per call: \`to\` is cut there and the answer says where it ended. Binary fields are base64.`,
+      description: `\`from\` is snapped down to the ${REPLAY_GRID_MS / 1000} s replay grid, as keyframes are. The step is \`step\` (ms, one of ${STEPS_MS.join(', ')}) or chosen from \`speed\` (1–1000, 10 frames a second); steps of 10 s and more are read from the rollup \`readings_10s\`. At most ${MAX_FRAMES} frames per call: \`to\` is cut there and the answer says where it ended. Binary fields are base64.`,
       response: '{ epoch, from, to, step, source: raw|rollup, frames: [{ epoch, seq, serverTime, dataTime, index, state, value, ts, gaps }], timings }',
       query: range.extend({
         step: z.coerce.number().int().refine((s) => (STEPS_MS as readonly number[]).includes(s), `must be one of ${STEPS_MS.join(', ')}`).optional(),
@@ -73,8 +73,9 @@ export function replayRoutes(deps: ReplayDeps): Route[] {
       handler: async ({ query, principal }) => {
         checkRange(query.from, query.to);
         const step = query.step ?? stepForSpeed(query.speed ?? 1);
-        const to = Math.min(query.to, query.from + MAX_FRAMES * step);
-        return rangeErrors(() => replay.frames(query.from, to, step, principal?.clearance ?? []));
+        const from = snapToGrid(query.from);
+        const to = Math.min(query.to, from + MAX_FRAMES * step);
+        return rangeErrors(() => replay.frames(from, to, step, principal?.clearance ?? []));
       },
     }),
     route({

@@ -12,7 +12,9 @@ import {
   rebuildTwin,
   registryAt,
   replayIds,
+  REPLAY_GRID_MS,
   ReplayService,
+  snapToGrid,
   stepForSpeed,
   type RegistryRow,
   type StoredValue,
@@ -33,6 +35,13 @@ describe('stepForSpeed', () => {
     expect(stepForSpeed(600)).toBe(60_000);
     expect(stepForSpeed(1000)).toBe(120_000);
     expect(stepForSpeed(1000) % MIN).toBe(0);
+  });
+
+  it('snaps moments down to the 10 s replay grid, on which every step of 10 s or more reads the rollup', () => {
+    expect(snapToGrid(T0 + 37_512)).toBe(T0 + 30_000);
+    expect(snapToGrid(T0 + 40_000)).toBe(T0 + 40_000);
+    expect(stepForSpeed(60) % REPLAY_GRID_MS).toBe(0);
+    expect(stepForSpeed(50) % REPLAY_GRID_MS).not.toBe(0);
   });
 });
 

@@ -4,15 +4,17 @@
  * (web/shared/protocol.ts).
  *
  * - A keyframe at T is a {@link SnapshotMessage}: the registry as it was at T (`sensors`
- *   versions up to T), then each sensor's values fed through the SAME twin code as live
- *   (createTwinState / applyTwinInput): one seed value per metric from the rollup for the hour
- *   before, the per-minute last values of the last {@link KEYFRAME_DETAIL_MS} (so hysteresis and
- *   on-delays play out as they did), and the last raw reading of the minute that holds T.
+ *   versions up to T), then each sensor's readings before T fed through the SAME twin code as
+ *   live (createTwinState / applyTwinInput), read from the time-first rollup `readings_10s`:
+ *   the last value, and for the sensors whose history can matter one seed value for the hour
+ *   before and the per-minute last values of the last {@link KEYFRAME_DETAIL_MS} (so hysteresis
+ *   and on-delays play out as they did). The API snaps T to the {@link REPLAY_GRID_MS} grid;
+ *   off the grid, the raw readings since the grid point are added.
  *   Then a tick at T turns silent sensors stale. The incidents at T are the latest stored change
  *   of each (IncidentStore.stateAt); units are their last AVL fix and dispatch-log status at or
  *   before T.
  * - Frames are {@link DeltaMessage}s: per step, `argMax(value, ts)` per sensor and metric
- *   computed in ClickHouse (from the rollup for whole-minute steps, from raw readings below), applied
+ *   computed in ClickHouse (from `readings_10s` for steps of 10 s and more, from raw readings below), applied
  *   to the keyframe's twin in order, each step ending with a tick. Every frame also lists the
  *   sensors in a gap: registered, but without a reading for longer than max(step, 2 min).
  * - Sensors are numbered in id order over those the caller's clearance covers, so a keyframe and
@@ -59,7 +61,18 @@ export const GAP_MIN_MS = 2 * 60_000;
 export const MAX_FRAMES = 600;
 /** Longest range a replay, timeline or export covers. */
 export const MAX_RANGE_MS = 31 * 86_400_000;
-/** Steps a playback uses (data ms per frame); whole minutes come from the rollup. */
+/**
+ * The replay grid: the API snaps keyframes and the start of frames down to it (the console's
+ * slider moves on it), so a keyframe is a range read of the time-first rollup `readings_10s`.
+ */
+export const REPLAY_GRID_MS = 10_000;
+
+/** `at` snapped down to the {@link REPLAY_GRID_MS} grid. */
+export function snapToGrid(at: number): number {
+  return Math.floor(at / REPLAY_GRID_MS) * REPLAY_GRID_MS;
+}
+
+/** Steps a playback uses (data ms per frame); steps of 10 s and more come from the rollup `readings_10s`. */
 export const STEPS_MS = [1000, 2000, 5000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000, 900_000, 1_800_000, 3_600_000] as const;
 
 const MIN = 60_000;
@@ -462,43 +475,54 @@ export class ReplayService {
   }
 
   /**
-   * Stored values that rebuild the twin at `at`. Per sensor and metric, the last value at `at`
-   * (rollup minutes of the hour before, then the raw readings of the minute holding `at`) and
-   * the range (min, max) of the hour. Only where that range says history can change the state
-   * (the last value sits in a hysteresis band whose level the hour reached, or the rule has an
-   * on-delay and the hour reached its warning: {@link historyMatters}) is the sensor fed its
-   * history: one seed value from the rollup for the hour before, the per-minute last values of
-   * the last {@link KEYFRAME_DETAIL_MS}, then the raw last value. Every other sensor gets its
-   * last value only, which gives the same state.
+   * Stored values that rebuild the twin at `at` (every reading before `at`). Per sensor and
+   * metric, the last value and the range (min, max) of the hour before, read from the time-first
+   * rollup `readings_10s` over [`at` − {@link KEYFRAME_LOOKBACK_MS}, `at` snapped down to
+   * {@link REPLAY_GRID_MS}) — a range read of that hour's buckets — plus, only when `at` is off the
+   * grid, the raw readings of [snapped `at`, `at`) (a scan of the day's `readings`: the API snaps
+   * to the grid, so only direct callers pay it). Only where that range says history can change
+   * the state (the last value sits in a hysteresis band whose level the hour reached, or the rule
+   * has an on-delay and the hour reached its warning: {@link historyMatters}) is the sensor fed
+   * its history from the same table: one seed value for the hour before, the per-minute last
+   * values of the last {@link KEYFRAME_DETAIL_MS} (the current minute up to the grid point
+   * included), then the raw tail. Every other sensor gets its last value only, which gives the
+   * same state.
    */
-  async keyframeValues(at: number): Promise<StoredValue[] & { history?: number }> {
+  async keyframeValues(at: number): Promise<StoredValue[] & { history?: number; timings?: Record<string, number> }> {
+    const grid = snapToGrid(at);
     const minute = Math.floor(at / MIN) * MIN;
     const detailFrom = minute - KEYFRAME_DETAIL_MS;
-    const seedFrom = minute - KEYFRAME_LOOKBACK_MS;
+    const seedFrom = grid - KEYFRAME_LOOKBACK_MS;
     const client = this.options.clickhouse;
-    const [rolled, raw] = await Promise.all([
+    const t0 = performance.now();
+    const [rolled, tail] = await Promise.all([
       compactRows(
         client,
-        `SELECT sensor_id, metric, toUnixTimestamp64Milli(max(last_ts)) AS ms, argMaxMerge(last_v) AS v, min(min_v) AS lo, max(max_v) AS hi
-         FROM readings_1m
-         WHERE entity = 'sensor' AND minute >= ${sqlMs('seed')} AND minute < ${sqlMs('minute')} AND metric NOT LIKE '%:sum'
+        // The seed (last value before the detail window) comes along, for the sensors found to need history.
+        `SELECT sensor_id, metric, toUnixTimestamp64Milli(max(last_ts)) AS ms, argMaxMerge(last_v) AS v, min(min_v) AS lo, max(max_v) AS hi,
+                toUnixTimestamp64Milli(maxIf(last_ts, bucket < ${sqlMs('detail')})) AS seed_ms, argMaxMergeIf(last_v, bucket < ${sqlMs('detail')}) AS seed_v
+         FROM readings_10s
+         WHERE bucket >= ${sqlMs('seed')} AND bucket < ${sqlMs('grid')} AND entity = 'sensor' AND metric NOT LIKE '%:sum'
          GROUP BY sensor_id, metric`,
-        { seed: seedFrom, minute },
+        { seed: seedFrom, detail: detailFrom, grid },
       ),
-      compactRows(
-        client,
-        `SELECT sensor_id, metric, toUnixTimestamp64Milli(max(ts)) AS ms, argMax(value, ts) AS v, min(value) AS lo, max(value) AS hi
-         FROM readings
-         PREWHERE ts >= ${sqlMs('minute')} AND ts <= ${sqlMs('at')}
-         WHERE entity = 'sensor' AND metric NOT LIKE '%:sum'
-         GROUP BY sensor_id, metric`,
-        { minute, at },
-      ),
+      grid === at
+        ? Promise.resolve([] as unknown[][])
+        : compactRows(
+            client,
+            `SELECT sensor_id, metric, toUnixTimestamp64Milli(max(ts)) AS ms, argMax(value, ts) AS v, min(value) AS lo, max(value) AS hi
+             FROM readings
+             PREWHERE ts >= ${sqlMs('grid')} AND ts < ${sqlMs('at')}
+             WHERE entity = 'sensor' AND metric NOT LIKE '%:sum'
+             GROUP BY sensor_id, metric`,
+            { grid, at },
+          ),
     ]);
+    const t1 = performance.now();
     const rules = this.rulesByMetric();
     const last = new Map<string, { id: string; metric: string; ts: number; value: number; lo: number; hi: number; raw: boolean }>();
     for (const r of rolled) last.set(`${r[0]}\u0000${r[1]}`, { id: String(r[0]), metric: String(r[1]), ts: Number(r[2]), value: Number(r[3]), lo: Number(r[4]), hi: Number(r[5]), raw: false });
-    for (const r of raw) {
+    for (const r of tail) {
       const key = `${r[0]}\u0000${r[1]}`;
       const held = last.get(key);
       const v = { id: String(r[0]), metric: String(r[1]), ts: Number(r[2]), value: Number(r[3]), lo: Number(r[4]), hi: Number(r[5]), raw: true };
@@ -510,20 +534,22 @@ export class ReplayService {
     }
     const history = new Set<string>();
     for (const v of last.values()) if (historyMatters(rules.get(v.metric), v.value, v.lo, v.hi)) history.add(v.id);
-    const out: StoredValue[] & { history?: number } = [];
+    const out: StoredValue[] & { history?: number; timings?: Record<string, number> } = [];
     for (const v of last.values()) if (!history.has(v.id) || v.raw) out.push({ id: v.id, metric: v.metric, ts: v.ts, value: v.value });
     out.history = history.size;
+    out.timings = { lastMs: Math.round(t1 - t0), detailMs: 0 };
     if (history.size === 0) return out;
+    for (const r of rolled) if (Number(r[6]) > 0 && history.has(String(r[0]))) out.push({ id: String(r[0]), metric: String(r[1]), ts: Number(r[6]), value: Number(r[7]) });
     const detail = await compactRows(
       client,
-      `SELECT sensor_id, metric, toUnixTimestamp64Milli(max(last_ts)) AS ms, argMaxMerge(last_v) AS v,
-              if(minute < ${sqlMs('detail')}, 0, toUnixTimestamp(minute)) AS b
-       FROM readings_1m
-       WHERE entity = 'sensor' AND sensor_id IN {ids:Array(String)} AND minute >= ${sqlMs('seed')} AND minute < ${sqlMs('minute')} AND metric NOT LIKE '%:sum'
+      `SELECT sensor_id, metric, toUnixTimestamp64Milli(max(last_ts)) AS ms, argMaxMerge(last_v) AS v, toStartOfMinute(bucket) AS b
+       FROM readings_10s
+       WHERE bucket >= ${sqlMs('detail')} AND bucket < ${sqlMs('grid')} AND entity = 'sensor' AND metric NOT LIKE '%:sum' AND sensor_id IN {ids:Array(String)}
        GROUP BY sensor_id, metric, b`,
-      { seed: seedFrom, detail: detailFrom, minute, ids: [...history].sort() },
+      { detail: detailFrom, grid, ids: [...history].sort() },
     );
     for (const r of detail) out.push({ id: String(r[0]), metric: String(r[1]), ts: Number(r[2]), value: Number(r[3]) });
+    out.timings.detailMs = Math.round(performance.now() - t1);
     return out;
   }
 
@@ -550,7 +576,7 @@ export class ReplayService {
       sensors: state.twin.sensors.map(summarize),
       gaps: gapsOf(state.twin, at, GAP_MIN_MS),
       claimed: false,
-      timings: { queryMs: Math.round(t1 - t0), twinMs: Math.round(t2 - t1), values: values.length, history: values.history ?? 0 },
+      timings: { queryMs: Math.round(t1 - t0), twinMs: Math.round(t2 - t1), values: values.length, history: values.history ?? 0, ...values.timings },
     };
   }
 
@@ -609,7 +635,7 @@ export class ReplayService {
     const count = Math.ceil((to - from) / step);
     if (count > MAX_FRAMES) throw new ReplayRangeError(`${count} frames of ${step} ms from ${from} to ${to}; at most ${MAX_FRAMES} per request: ask for a shorter range or a longer step`);
     const t0 = performance.now();
-    const rollup = step % MIN === 0 && from % MIN === 0;
+    const rollup = step % REPLAY_GRID_MS === 0 && from % REPLAY_GRID_MS === 0;
     const end = from + count * step;
     const [start, rows] = await Promise.all([
       this.twinToAdvance(from, clearance),
@@ -617,14 +643,14 @@ export class ReplayService {
         this.options.clickhouse,
         rollup
           ? `SELECT sensor_id, metric, toUnixTimestamp64Milli(max(last_ts)) AS ms, argMaxMerge(last_v) AS v,
-                    intDiv(toInt64(toUnixTimestamp(minute)) * 1000 - {from:Int64}, {step:Int64}) AS k
-             FROM readings_1m
-             WHERE entity = 'sensor' AND minute >= ${sqlMs('from')} AND minute < ${sqlMs('end')} AND metric NOT LIKE '%:sum'
+                    intDiv(toInt64(toUnixTimestamp(bucket)) * 1000 - {from:Int64}, {step:Int64}) AS k
+             FROM readings_10s
+             WHERE bucket >= ${sqlMs('from')} AND bucket < ${sqlMs('end')} AND entity = 'sensor' AND metric NOT LIKE '%:sum'
              GROUP BY sensor_id, metric, k`
           : `SELECT sensor_id, metric, toUnixTimestamp64Milli(max(ts)) AS ms, argMax(value, ts) AS v,
                     intDiv(toUnixTimestamp64Milli(ts) - {from:Int64}, {step:Int64}) AS k
              FROM readings
-             WHERE entity = 'sensor' AND ts > ${sqlMs('from')} AND ts < ${sqlMs('end')} AND metric NOT LIKE '%:sum'
+             WHERE entity = 'sensor' AND ts >= ${sqlMs('from')} AND ts < ${sqlMs('end')} AND metric NOT LIKE '%:sum'
              GROUP BY sensor_id, metric, k`,
         { from, end, step },
       ),

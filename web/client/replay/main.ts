@@ -38,6 +38,15 @@ const CHUNK_FRAMES = 120;
  * continues the next chunk from where this one ended (docs/replay.md).
  */
 const FIRST_CHUNK_FRAMES = 5;
+/**
+ * The replay grid (ms): the API rebuilds keyframes and starts frames at moments on it
+ * (docs/replay.md), so the playhead moves on it too when seeking: the slider has one notch per
+ * grid step, a seek lands on the grid point at or before the moment asked for, a click on an
+ * operator action on the grid point at or after it (the action is then done).
+ */
+const REPLAY_GRID_MS = 10_000;
+const gridFloor = (ms: number) => Math.floor(ms / REPLAY_GRID_MS) * REPLAY_GRID_MS;
+const gridCeil = (ms: number) => Math.ceil(ms / REPLAY_GRID_MS) * REPLAY_GRID_MS;
 /** Fetch the next chunk when fewer frames than this are left. */
 const LOW_WATER = 40;
 /** Unit trails show this many frames of movement. */
@@ -133,7 +142,8 @@ function start(permissions: string[]): void {
   const progressEl = h('span', { class: 'rp-progress', 'data-testid': 'replay-progress' });
   const infoEl = h('span', { class: 'rp-info', 'data-testid': 'replay-info' });
   const gapNote = h('span', { class: 'rp-gapnote' });
-  const slider = h('input', { type: 'range', class: 'rp-slider', min: '0', max: '1000', value: '0', step: '1', 'data-testid': 'replay-slider' });
+  // One notch per grid step (max is set when a range loads).
+  const slider = h('input', { type: 'range', class: 'rp-slider', min: '0', max: '1000', value: '0', step: '1', 'data-testid': 'replay-slider', 'data-grid-ms': String(REPLAY_GRID_MS) });
   const coverageEl = h('div', { class: 'rp-coverage', 'data-testid': 'replay-coverage' });
   const bufferedEl = h('div', { class: 'rp-buffered' });
   const markersEl = h('div', { class: 'rp-markers', 'data-testid': 'replay-actions' });
@@ -227,7 +237,7 @@ function start(permissions: string[]): void {
           'data-testid': 'replay-action-marker',
           'data-at': String(a.at),
         });
-        b.addEventListener('click', () => void seek(a.at));
+        b.addEventListener('click', () => void seek(a.at, false, 'after'));
         return b;
       }),
     );
@@ -246,7 +256,7 @@ function start(permissions: string[]): void {
           h('span', { class: 'rp-action-what' }, `${a.what}${a.incidentId ? ` · ${a.incidentId}` : ''}${a.unitId ? ` · ${a.unitId}` : ''}`),
           a.detail ? h('span', { class: 'rp-muted rp-action-detail' }, a.detail) : '',
         );
-        item.addEventListener('click', () => void seek(a.at));
+        item.addEventListener('click', () => void seek(a.at, false, 'after'));
         return item;
       }),
     );
@@ -325,7 +335,8 @@ function start(permissions: string[]): void {
 
   const updateView = () => {
     if (!range) return;
-    slider.value = String(Math.round(fraction(playhead) * 1000));
+    slider.value = String(Math.round((playhead - gridFloor(range.from)) / REPLAY_GRID_MS));
+    slider.title = `${formatDateTime(playhead)} (${stepLabel(REPLAY_GRID_MS)})`;
     cursorEl.style.left = `${(fraction(playhead) * 100).toFixed(3)}%`;
     const until = queue.loadedUntil;
     bufferedEl.style.left = `${(fraction(playhead) * 100).toFixed(3)}%`;
@@ -376,11 +387,17 @@ function start(permissions: string[]): void {
     overlay.invalidate();
   };
 
-  /** Rebuilds the state at `time` (keyframe) and loads the frames after it. */
-  const seek = async (time: number, initial = false): Promise<void> => {
+  /**
+   * Rebuilds the state at `time` (keyframe) and loads the frames after it. The playhead goes to
+   * the grid point at or before `time` (`after`: at or after it, at most the range's end), the
+   * moment the keyframe is.
+   */
+  const seek = async (time: number, initial = false, snap: 'before' | 'after' = 'before'): Promise<void> => {
     if (!range) return;
     const gen = ++generation;
-    playhead = Math.min(range.to, Math.max(range.from, time));
+    const clamped = Math.min(range.to, Math.max(range.from, time));
+    // (At the end of the range, `after` stops at its end: the keyframe is then the grid point before.)
+    playhead = snap === 'after' ? Math.min(range.to, gridCeil(clamped)) : gridFloor(clamped);
     queue.clear();
     fetching = null;
     loading = true;
@@ -408,6 +425,7 @@ function start(permissions: string[]): void {
 
   const load = async (from: number, to: number): Promise<void> => {
     range = { from, to };
+    slider.max = String(Math.max(1, Math.ceil((to - gridFloor(from)) / REPLAY_GRID_MS)));
     fromInput.value = toLocalInput(from);
     toInput.value = toLocalInput(to);
     const url = new URL(window.location.href);
@@ -458,7 +476,7 @@ function start(permissions: string[]): void {
     void seek(playhead - lastStep);
   });
   slider.addEventListener('change', () => {
-    if (range) void seek(range.from + (Number(slider.value) / 1000) * (range.to - range.from));
+    if (range) void seek(gridFloor(range.from) + Number(slider.value) * REPLAY_GRID_MS);
   });
   loadButton.addEventListener('click', () => {
     const from = parseTime(fromInput.value ? new Date(fromInput.value).toISOString() : null);
