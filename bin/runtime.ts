@@ -524,7 +524,7 @@ function dispatchMetrics(d: DispatchService): string {
 ${[...byStatus].map(([s, n]) => `citytwin_units{status="${s}"} ${n}`).join('\n')}
 # TYPE citytwin_dispatch_log_entries_total counter
 citytwin_dispatch_log_entries_total{outcome="made"} ${c.logEntries}
-citytwin_dispatch_log_entries_total{outcome="stored"} ${c.logStored}
+citytwin_dispatch_log_entries_total{outcome="stored"} ${d.logCounters.stored}
 # TYPE citytwin_dispatch_reroutes_total counter
 citytwin_dispatch_reroutes_total ${c.reroutes}
 # TYPE citytwin_units_rejected_fixes_total counter

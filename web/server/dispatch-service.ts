@@ -34,6 +34,7 @@ import {
   type UnitStatus,
 } from '../../twin-model/index.ts';
 import { appendEntry, verifyChain, type ChainVerification } from '../../twin-model/dispatch/dispatch-log.ts';
+import { BatchedAppender } from './batched-appender.ts';
 import type { TwinWriterChannel } from './cluster-bus.ts';
 import type { TwinService } from './twin-service.ts';
 
@@ -120,7 +121,11 @@ export class DispatchService {
   readonly router: RoadRouter;
   readonly fleet: FleetState;
   /** The writer's hash-chain head and log figures. */
-  readonly counters = { logEntries: 0, logStored: 0, logStoreFailures: 0, reroutes: 0, rejectedFixes: 0 };
+  readonly counters = { logEntries: 0, reroutes: 0, rejectedFixes: 0 };
+  /** Log entries stored, and failed writes (retried). */
+  get logCounters(): { stored: number; failures: number } {
+    return { ...this.logWriter.counters };
+  }
   private readonly now: () => number;
   private readonly log: NonNullable<DispatchServiceOptions['log']>;
   private readonly sites: Map<string, SensorSite>;
@@ -129,18 +134,20 @@ export class DispatchService {
   private restrictions: RoadRestrictions = { closed: new Map() };
   private restrictionsDirty = true;
   private head: DispatchLogEntry | null = null;
-  private unstored: DispatchLogEntry[] = [];
-  private persistTimer: NodeJS.Timeout | null = null;
-  private writing: Promise<void> = Promise.resolve();
+  /** Log entries on their way to ClickHouse, batched (batched-appender.ts). */
+  private readonly logWriter: BatchedAppender<DispatchLogEntry>;
   private client: ClickHouseClient | null = null;
   private channel: TwinWriterChannel | null = null;
-  private readonly persistDelayMs: number;
 
   constructor(private readonly options: DispatchServiceOptions) {
     const { city } = options;
     this.now = options.now ?? Date.now;
     this.log = options.log ?? (() => undefined);
-    this.persistDelayMs = options.persistDelayMs ?? 200;
+    this.logWriter = new BatchedAppender<DispatchLogEntry>({
+      write: (batch) => this.writeLog(batch),
+      delayMs: options.persistDelayMs ?? 200,
+      onFailure: (err, kept) => this.log('warn', `dispatch log: ${err.message}; ${kept} entries kept for the next write`),
+    });
     this.router = new RoadRouter(city.graph);
     this.sites = new Map(city.sensorSites.map((s) => [s.id, s]));
     this.fleet = createFleetState(generateFleet(city), {
@@ -299,12 +306,7 @@ export class DispatchService {
 
   /** Resolves once every log entry made so far is stored (or failed). */
   async flush(): Promise<void> {
-    if (this.persistTimer) {
-      clearTimeout(this.persistTimer);
-      this.persistTimer = null;
-    }
-    this.writing = this.writing.then(() => this.writeUnstored());
-    await this.writing;
+    await this.logWriter.flush();
   }
 
   async close(): Promise<void> {
@@ -521,36 +523,17 @@ export class DispatchService {
     const entry = appendEntry(this.head, input);
     this.head = entry;
     this.counters.logEntries++;
-    if (!this.client) return;
-    this.unstored.push(entry);
-    this.persistTimer ??= setTimeout(() => {
-      this.persistTimer = null;
-      this.writing = this.writing.then(() => this.writeUnstored());
-    }, this.persistDelayMs);
+    // The chain must not lose an entry: a failed write is kept and retried.
+    if (this.client) this.logWriter.push([entry]);
   }
 
-  private async writeUnstored(): Promise<void> {
-    if (!this.client || this.unstored.length === 0) return;
-    const batch = this.unstored;
-    this.unstored = [];
-    try {
-      await this.client.insert({
-        table: 'dispatch_log',
-        values: batch.map((e) => [e.seq, e.at, e.actor, e.action, e.unitId ?? '', e.incidentId ?? '', e.reason ?? '', JSON.stringify(e.data), e.prevHash, e.hash]),
-        format: 'JSONCompactEachRow',
-        clickhouse_settings: { insert_deduplication_token: `dispatch-log:${batch[0]!.seq}-${batch.at(-1)!.seq}` },
-      });
-      this.counters.logStored += batch.length;
-    } catch (err) {
-      // Kept for the next write: the chain must not lose an entry.
-      this.counters.logStoreFailures++;
-      this.unstored = [...batch, ...this.unstored];
-      this.log('warn', `dispatch log: ${(err as Error).message}; ${this.unstored.length} entries kept for the next write`);
-      this.persistTimer ??= setTimeout(() => {
-        this.persistTimer = null;
-        this.writing = this.writing.then(() => this.writeUnstored());
-      }, 1000);
-    }
+  private async writeLog(batch: readonly DispatchLogEntry[]): Promise<void> {
+    await this.client!.insert({
+      table: 'dispatch_log',
+      values: batch.map((e) => [e.seq, e.at, e.actor, e.action, e.unitId ?? '', e.incidentId ?? '', e.reason ?? '', JSON.stringify(e.data), e.prevHash, e.hash]),
+      format: 'JSONCompactEachRow',
+      clickhouse_settings: { insert_deduplication_token: `dispatch-log:${batch[0]!.seq}-${batch.at(-1)!.seq}` },
+    });
   }
 }
 

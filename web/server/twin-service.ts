@@ -37,6 +37,7 @@ import {
   type TwinState,
 } from '../../twin-model/index.ts';
 import { sensorClassifier } from './auth/classification.ts';
+import { BatchedAppender } from './batched-appender.ts';
 import { NoWriterError, type TwinWriterChannel } from './cluster-bus.ts';
 import type { IncidentStore } from './incident-store.ts';
 import type { EvidenceClassifier } from './incident-view.ts';
@@ -69,16 +70,16 @@ export class TwinService {
    * Incident changes made (as the writer), stored, store failures (retried with the next batch),
    * received from the writer (as another node), and made in the shadow (dropped: not the writer).
    */
-  readonly incidentCounters = { changes: 0, stored: 0, storeFailures: 0, mirrored: 0, shadowed: 0 };
+  get incidentCounters(): { changes: number; stored: number; storeFailures: number; mirrored: number; shadowed: number } {
+    return { ...this.counts, stored: this.history.counters.stored, storeFailures: this.history.counters.failures };
+  }
+  private readonly counts = { changes: 0, mirrored: 0, shadowed: 0 };
   private readonly ctx: TwinContext;
   private readonly listeners = new Set<IncidentListener>();
   private readonly log: NonNullable<TwinServiceOptions['log']>;
-  private readonly persistDelayMs: number;
   private store: IncidentStore | null = null;
-  private unstored: IncidentChange[] = [];
-  private persistTimer: NodeJS.Timeout | null = null;
-  /** The write in progress; writes are serialised so the store keeps the order of changes. */
-  private writing: Promise<void> = Promise.resolve();
+  /** Incident changes on their way to the store, batched (batched-appender.ts). */
+  private readonly history: BatchedAppender<IncidentChange>;
   /** The cluster's writer channel; null on a node alone (it is the writer). */
   private channel: TwinWriterChannel | null = null;
   /** Whether this node's correlator is the one that counts. */
@@ -90,7 +91,12 @@ export class TwinService {
     const now = options.now ?? Date.now;
     this.ctx = { now };
     this.log = options.log ?? (() => undefined);
-    this.persistDelayMs = options.persistDelayMs ?? 200;
+    this.history = new BatchedAppender<IncidentChange>({
+      write: (batch) => this.store!.append(batch),
+      delayMs: options.persistDelayMs ?? 200,
+      // Kept for the next write: the incident history must not lose an operator's action.
+      onFailure: (err, kept) => this.log('warn', `incident store: ${err.message}; ${kept} changes kept for the next write`),
+    });
     this.state = createTwinState({
       sites: new Map((options.city?.sensorSites ?? []).map((s) => [s.id, s])),
       ...(options.districtAt ? { districtAt: options.districtAt } : {}),
@@ -223,7 +229,7 @@ export class TwinService {
       this.mirror.set(c.incidentId, c.incident);
       fresh.push(c);
     }
-    this.incidentCounters.mirrored += fresh.length;
+    this.counts.mirrored += fresh.length;
     const dayAgo = this.ctx.now() - 24 * 3600_000;
     for (const [id, i] of this.mirror) if (i.status !== 'open' && i.status !== 'acknowledged' && i.updatedAt < dayAgo) this.mirror.delete(id);
     if (notify && fresh.length) this.notify(fresh);
@@ -263,12 +269,7 @@ export class TwinService {
 
   /** Resolves once every change made so far is stored (or the store failed on it). */
   async flushIncidents(): Promise<void> {
-    if (this.persistTimer) {
-      clearTimeout(this.persistTimer);
-      this.persistTimer = null;
-    }
-    this.writing = this.writing.then(() => this.writeUnstored());
-    await this.writing;
+    await this.history.flush();
   }
 
   /** Stops the batch timer and writes what is left. */
@@ -280,10 +281,10 @@ export class TwinService {
     if (changes.length === 0) return;
     if (!this.writer) {
       // Another node writes: this correlator's view is not the one shown or stored.
-      this.incidentCounters.shadowed += changes.length;
+      this.counts.shadowed += changes.length;
       return;
     }
-    this.incidentCounters.changes += changes.length;
+    this.counts.changes += changes.length;
     this.channel?.publish(JSON.stringify(changes));
     this.notify(changes);
     this.queueForStore(changes);
@@ -300,32 +301,8 @@ export class TwinService {
   }
 
   private queueForStore(changes: readonly IncidentChange[]): void {
-    if (!this.store) return;
-    this.unstored.push(...changes);
     // Batched: a storm links evidence many times a second; one insert per change would not keep up.
-    this.persistTimer ??= setTimeout(() => {
-      this.persistTimer = null;
-      this.writing = this.writing.then(() => this.writeUnstored());
-    }, this.persistDelayMs);
-  }
-
-  private async writeUnstored(): Promise<void> {
-    if (!this.store || this.unstored.length === 0) return;
-    const batch = this.unstored;
-    this.unstored = [];
-    try {
-      await this.store.append(batch);
-      this.incidentCounters.stored += batch.length;
-    } catch (err) {
-      // Kept for the next batch: the incident history must not lose an operator's action.
-      this.incidentCounters.storeFailures++;
-      this.unstored = [...batch, ...this.unstored];
-      this.log('warn', `incident store: ${(err as Error).message}; ${this.unstored.length} changes kept for the next write`);
-      this.persistTimer ??= setTimeout(() => {
-        this.persistTimer = null;
-        this.writing = this.writing.then(() => this.writeUnstored());
-      }, 1000);
-    }
+    if (this.store) this.history.push(changes);
   }
 
   /**

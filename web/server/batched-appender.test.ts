@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { BatchedAppender } from './batched-appender.ts';
+
+describe('BatchedAppender', () => {
+  it('writes what is pushed together in one batch, in order', async () => {
+    const writes: number[][] = [];
+    const a = new BatchedAppender<number>({ write: async (b) => void writes.push([...b]), delayMs: 5 });
+    a.push([1, 2]);
+    a.push([3]);
+    await a.flush();
+    a.push([4]);
+    await a.flush();
+    expect(writes).toEqual([[1, 2, 3], [4]]);
+    expect(a.counters).toEqual({ stored: 4, failures: 0 });
+  });
+
+  it('keeps a failed batch ahead of newer records and retries it', async () => {
+    const writes: number[][] = [];
+    let fail = 2;
+    const kept: number[] = [];
+    const a = new BatchedAppender<number>({
+      write: async (b) => {
+        if (fail-- > 0) throw new Error('store down');
+        writes.push([...b]);
+      },
+      delayMs: 1,
+      retryMs: 5,
+      onFailure: (_e, n) => kept.push(n),
+    });
+    a.push([1, 2]);
+    await a.flush();
+    a.push([3]);
+    await new Promise((r) => setTimeout(r, 60));
+    expect(writes).toEqual([[1, 2, 3]]);
+    expect(kept[0]).toBe(2);
+    expect(a.counters.failures).toBe(2);
+    expect(a.pendingCount).toBe(0);
+  });
+});
