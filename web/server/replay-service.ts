@@ -20,6 +20,7 @@
  * - Sensors are numbered in id order over those the caller's clearance covers, so a keyframe and
  *   the frames after it share one numbering (`epoch`).
  */
+import type { Coverage, ReplayAction, ReplayEvents, UnitAt, UnitTrack } from '../shared/replay-protocol.ts';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { queryRows } from '../../ingest/index.ts';
 import {
@@ -298,21 +299,6 @@ export function encodeFrame(f: Frame): EncodedFrame {
   return { epoch: d.epoch, seq: d.seq, serverTime: d.serverTime, dataTime: d.dataTime, index: b64(d.index), state: b64(d.state), value: b64(d.value), ts: b64(d.ts), gaps: b64(f.gaps) };
 }
 
-/** Who did what on the timeline under the map. */
-export interface ReplayAction {
-  at: number;
-  actor: string;
-  /** `incident` (incident_changes) or `dispatch` (dispatch_log). */
-  source: 'incident' | 'dispatch';
-  /** The change (`acknowledged`, `resolved` …) or the dispatch action (`assign`, `override`, `status` …). */
-  what: string;
-  incidentId: string | null;
-  unitId: string | null;
-  detail: string;
-  /** Made by the twin or the simulator, not a person. */
-  automatic: boolean;
-}
-
 const AUTOMATIC_ACTORS = new Set(['twin', 'simulator']);
 
 /** The operator actions of a range: incident changes by people, and the dispatch log. */
@@ -330,38 +316,6 @@ export function actionsOf(changes: readonly IncidentChange[], log: readonly Disp
   return out.sort((a, b) => a.at - b.at);
 }
 
-/** A unit through a range: where it was (downsampled AVL) and its statuses. */
-export interface UnitTrack {
-  id: string;
-  kind: string;
-  nameZh: string;
-  nameEn: string;
-  /** `[t, lng, lat]`, oldest first; the first point is the last fix at or before the range start, when there is one. */
-  points: [number, number, number][];
-  /** `[t, status]`, oldest first; the first is the status at the range start. */
-  statuses: [number, string][];
-}
-
-export interface Coverage {
-  from: number;
-  bucketMs: number;
-  /** Readings stored per bucket (all sensors); 0 is a gap in the data. */
-  counts: number[];
-}
-
-/** The incidents at a moment with their changes to the end of a range, for the console to play. */
-export interface ReplayEvents {
-  from: number;
-  to: number;
-  /** Incidents as they were at `from` (any status). */
-  incidents: IncidentView[];
-  /** Every incident change in (from, to], oldest first, with the incident after it. */
-  changes: Array<{ at: number; actor: string; what: IncidentChange['what']; detail: string; incident: IncidentView }>;
-  actions: ReplayAction[];
-  units: UnitTrack[];
-  coverage: Coverage;
-}
-
 export interface ReplayKeyframe {
   at: number;
   snapshot: SnapshotMessage;
@@ -369,7 +323,7 @@ export interface ReplayKeyframe {
   gaps: string;
   /** The incidents open or acknowledged at `at`. */
   incidents: IncidentView[];
-  units: Array<{ id: string; kind: string; nameZh: string; nameEn: string; lng: number; lat: number; status: string; lastFixAt: number }>;
+  units: UnitAt[];
   /** Time spent on the server (ms): registry, values, twin. */
   timings: Record<string, number>;
 }
@@ -864,3 +818,4 @@ export interface AfterActionReport {
 
 /** Re-exported for the routes: the summary of one sensor as the stream shows it. */
 export type { SensorSummary };
+export type { Coverage, ReplayAction, ReplayEvents, UnitAt, UnitTrack };

@@ -5,17 +5,11 @@
  */
 import type { DeltaMessage, IncidentView, SnapshotMessage } from '../../shared/protocol.ts';
 import { jsonCall } from '../backend/session.ts';
+import type { ReplayAction, ReplayEvents, UnitAt, UnitTrack } from '../../shared/replay-protocol.ts';
 
-export interface UnitAt {
-  id: string;
-  kind: string;
-  nameZh: string;
-  nameEn: string;
-  lng: number;
-  lat: number;
-  status: string;
-  lastFixAt: number;
-}
+export type { ReplayAction, UnitAt, UnitTrack };
+/** The events of a range (the server's ReplayEvents). */
+export type RangeEvents = ReplayEvents;
 
 export interface Keyframe {
   at: number;
@@ -37,36 +31,6 @@ export interface FrameChunk {
   step: number;
   source: 'raw' | 'rollup';
   frames: Frame[];
-}
-
-export interface ReplayAction {
-  at: number;
-  actor: string;
-  source: 'incident' | 'dispatch';
-  what: string;
-  incidentId: string | null;
-  unitId: string | null;
-  detail: string;
-  automatic: boolean;
-}
-
-export interface UnitTrack {
-  id: string;
-  kind: string;
-  nameZh: string;
-  nameEn: string;
-  points: [number, number, number][];
-  statuses: [number, string][];
-}
-
-export interface RangeEvents {
-  from: number;
-  to: number;
-  incidents: IncidentView[];
-  changes: Array<{ at: number; actor: string; what: string; detail: string; incident: IncidentView }>;
-  actions: ReplayAction[];
-  units: UnitTrack[];
-  coverage: { from: number; bucketMs: number; counts: number[] };
 }
 
 /** base64 → a fresh, aligned ArrayBuffer. */
