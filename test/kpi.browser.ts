@@ -113,7 +113,7 @@ async function englishWords(page: Page): Promise<string[]> {
 describe.each([
   ['16:9', 1920, 1080, 'standard'],
   ['32:9', 3840, 1080, 'wide'],
-] as const)('the KPI screen at %s', (name, width, height, layout) => {
+] as const)('the KPI screen at %s', (_aspect, width, height, layout) => {
   it('shows every KPI with data, in Chinese, matching the API, without overlaps', async () => {
     const { page, errors } = await openScreen(width, height);
     expect(await page.evaluate(() => window.__kpi!.layout)).toBe(layout);

@@ -11,12 +11,11 @@
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { queryRows } from '../../ingest/index.ts';
-import { districtAt, haversineM, isInCity } from '../../twin-model/city/index.ts';
+import { districtAt, isInCity } from '../../twin-model/city/index.ts';
 import { applyUnitInput, createFleetState, DispatchError, logInputOf, type FleetState, type UnitChange, type UnitInput } from '../../twin-model/dispatch/unit-state.ts';
 import {
   ASSIGNABLE_STATUSES,
   generateFleet,
-  needsOf,
   recommendUnits,
   responderRestrictions,
   restrictionsFromIncidents,
@@ -565,12 +564,4 @@ function toEntry(r: DispatchLogRow): DispatchLogEntry {
     prevHash: r.prev_hash,
     hash: r.hash,
   };
-}
-
-/** Distance helper re-exported for the unit driver (m). */
-export const distanceM = (a: { lng: number; lat: number }, b: { lng: number; lat: number }): number => haversineM(a, b);
-
-/** Whether a unit kind can help with an incident type at all (for the console's filter). */
-export function helpsWith(kind: ResponseUnit['kind'], type: Incident['type']): boolean {
-  return needsOf(type).unitKinds.includes(kind);
 }
