@@ -38,8 +38,12 @@ async function unitOf(id: string): Promise<UnitView> {
   return (await res.json()) as UnitView;
 }
 
+/** Time of the last AVL fix sent: each fix is newer than the last (older ones are rejected). */
+let fixAt = 0;
+
 async function fix(unitId: string, p: readonly [number, number], extra: Record<string, unknown> = {}): Promise<void> {
-  await publisher.publishAsync(`citytwin/v1/units/${unitId}/position`, JSON.stringify({ ts: Date.now(), lng: p[0], lat: p[1], speed: 40, ...extra }), { qos: 1 });
+  fixAt = Math.max(fixAt + 1, Date.now());
+  await publisher.publishAsync(`citytwin/v1/units/${unitId}/position`, JSON.stringify({ ts: fixAt, lng: p[0], lat: p[1], speed: 40, ...extra }), { qos: 1 });
 }
 
 /** Whether two elements' boxes intersect. */

@@ -51,8 +51,10 @@ describe('dispatch from incident to arrival', () => {
     const recs = await api<RecommendationView[]>('GET', `/api/incidents/${incidentId}/recommendations`);
     expect(recs.status).toBe(200);
     expect(recs.body.length).toBeGreaterThan(1);
-    pump = recs.body[0]!;
-    expect(pump.kind).toBe('pump_team');
+    // The first pump team is the fastest unit that can pump (a much faster traffic-police unit
+    // may rank above it: docs/dispatch.md).
+    pump = recs.body.find((r) => r.kind === 'pump_team')!;
+    expect(pump.reasons).toContainEqual({ code: 'fastest_for', params: { cap: 'pumping' } });
     expect(pump.reasons.map((r) => r.code)).toContain('eta');
     expect(pump.path.length).toBeGreaterThan(1);
     // The ranking is by ETA among pump teams.
@@ -89,8 +91,10 @@ describe('dispatch from incident to arrival', () => {
     expect(unit.status).toBe('dispatched');
     expect(unit.trip?.leg).toBe('to_incident');
     const path = unit.trip!.path;
+    // Each fix newer than the last (a fix not newer than the unit's last one is rejected).
+    let fixAt = Date.now();
     const fix = (p: [number, number], extra: Record<string, unknown> = {}) =>
-      publisher.publishAsync(`citytwin/v1/units/${pump.unitId}/position`, JSON.stringify({ ts: Date.now(), lng: p[0], lat: p[1], speed: 40, ...extra }), { qos: 1 });
+      publisher.publishAsync(`citytwin/v1/units/${pump.unitId}/position`, JSON.stringify({ ts: (fixAt = Math.max(fixAt + 1, Date.now())), lng: p[0], lat: p[1], speed: 40, ...extra }), { qos: 1 });
     await fix(path[0]!, { status: 'en_route' });
     await waitFor('en route', () => app.dispatch!.unit(pump.unitId)!.status === 'en_route');
     // A fix outside the city is rejected (and counted), not applied.
