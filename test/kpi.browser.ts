@@ -9,13 +9,13 @@ import { mkdirSync } from 'node:fs';
 import mqtt from 'mqtt';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../bin/config.ts';
-import { startCityTwin, type RunningCityTwin } from '../bin/runtime.ts';
+import type { RunningCityTwin } from '../bin/runtime.ts';
 import { KIND_METRICS } from '../twin-model/index.ts';
 import type { KpiSummary } from '../web/server/kpi-routes.ts';
 import { call, login, TEST_ADMIN_PASSWORD } from './support/auth.ts';
 import { collectErrors, launchChromium } from './support/browser.ts';
 import { tempDir, waitFor } from './support/fixtures.ts';
+import { startTestCity } from './support/test-city.ts';
 
 import type {} from '../web/client/kpi/kpi-main.ts'; // declares window.__kpi
 
@@ -29,10 +29,7 @@ mkdirSync('test-results', { recursive: true });
 const TILES = ['incidents', 'response', 'today', 'health', 'ingest', 'hotline', 'halls', 'map'];
 
 beforeAll(async () => {
-  app = await startCityTwin(
-    loadConfig({ CITYTWIN_HTTP_PORT: '0', CITYTWIN_MQTT_PORT: '0', CITYTWIN_DATA_DIR: dir.path, CITYTWIN_SIMULATE: '0', CITYTWIN_SENSORS: '300', CITYTWIN_LOG_LEVEL: 'warn', CITYTWIN_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD }),
-    'all',
-  );
+  app = await startTestCity(dir.path);
   publisher = await mqtt.connectAsync(app.mqttUrl, { clientId: 'kpi-browser' });
   const admin = await login(app.url!, 'admin', TEST_ADMIN_PASSWORD);
   displayToken = (await call(app.url!, admin, 'POST', '/api/auth/tokens', { name: 'kpi-wall', kind: 'display' })).body.token;

@@ -9,8 +9,7 @@
  */
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../bin/config.ts';
-import { startCityTwin, type RunningCityTwin } from '../bin/runtime.ts';
+import type { RunningCityTwin } from '../bin/runtime.ts';
 import { queryRows } from '../ingest/index.ts';
 import { responseTimesOf, summarizeResponseTimes } from '../twin-model/dispatch/response-times.ts';
 import { KIND_METRICS, type Incident, type IncidentChange } from '../twin-model/index.ts';
@@ -20,6 +19,7 @@ import { KpiQueries } from '../web/server/kpi-queries.ts';
 import type { RecommendationView } from '../web/shared/protocol.ts';
 import { call, login, TEST_ADMIN_PASSWORD } from './support/auth.ts';
 import { tempDir, waitFor } from './support/fixtures.ts';
+import { startTestCity } from './support/test-city.ts';
 
 const dir = tempDir('kpi');
 let app: RunningCityTwin;
@@ -55,10 +55,7 @@ function changeRow(id: string, seq: number, at: number, what: string, incident: 
 }
 
 beforeAll(async () => {
-  app = await startCityTwin(
-    loadConfig({ CITYTWIN_HTTP_PORT: '0', CITYTWIN_MQTT_PORT: '0', CITYTWIN_DATA_DIR: dir.path, CITYTWIN_SIMULATE: '0', CITYTWIN_SENSORS: '300', CITYTWIN_LOG_LEVEL: 'warn', CITYTWIN_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD }),
-    'all',
-  );
+  app = await startTestCity(dir.path);
   publisher = await mqtt.connectAsync(app.mqttUrl, { clientId: 'kpi-itest' });
   admin = await login(app.url!, 'admin', TEST_ADMIN_PASSWORD);
   expect((await api('POST', '/api/users', { username: 'kpi-leader', roles: ['leader'], password: 'leader-password-1' })).status).toBeLessThan(300);

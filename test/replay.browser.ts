@@ -9,12 +9,12 @@ import { mkdirSync } from 'node:fs';
 import mqtt from 'mqtt';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../bin/config.ts';
-import { startCityTwin, type RunningCityTwin } from '../bin/runtime.ts';
+import type { RunningCityTwin } from '../bin/runtime.ts';
 import { KIND_METRICS } from '../twin-model/index.ts';
 import { launchChromium, openSignedInConsole } from './support/browser.ts';
 import { call, login, TEST_ADMIN_PASSWORD } from './support/auth.ts';
 import { tempDir, waitFor } from './support/fixtures.ts';
+import { startTestCity } from './support/test-city.ts';
 
 const dir = tempDir('replay-browser');
 let app: RunningCityTwin;
@@ -29,19 +29,7 @@ const NORMAL: Record<string, number> = { traffic_flow: 40, river_level: 20 };
 
 beforeAll(async () => {
   mkdirSync('test-results', { recursive: true });
-  app = await startCityTwin(
-    loadConfig({
-      CITYTWIN_HTTP_PORT: '0',
-      CITYTWIN_MQTT_PORT: '0',
-      CITYTWIN_DATA_DIR: dir.path,
-      CITYTWIN_SIMULATE: '0',
-      CITYTWIN_LOG_LEVEL: 'warn',
-      CITYTWIN_SENSORS: '400',
-      CITYTWIN_BATCH_MAX_DELAY_MS: '50',
-      CITYTWIN_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
-    }),
-    'all',
-  );
+  app = await startTestCity(dir.path, { CITYTWIN_SENSORS: '400', CITYTWIN_BATCH_MAX_DELAY_MS: '50' });
   const now = Date.now();
   const sites = app.city!.sensorSites;
   // Stored history, written straight into ClickHouse: registered 40 min ago, a reading every

@@ -11,11 +11,11 @@
  */
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../bin/config.ts';
-import { startCityTwin, type RunningCityTwin } from '../bin/runtime.ts';
+import type { RunningCityTwin } from '../bin/runtime.ts';
 import { typedField, type IncidentView, type SensorSummary, type SnapshotMessage } from '../web/shared/protocol.ts';
 import { call, login, TEST_ADMIN_PASSWORD } from './support/auth.ts';
 import { tempDir, waitFor } from './support/fixtures.ts';
+import { startTestCity } from './support/test-city.ts';
 
 const dir = tempDir('replay');
 let app: RunningCityTwin;
@@ -35,19 +35,7 @@ const SERIES: Record<string, number[]> = {
 const AGO_S = [170, 130, 95, 50, 3];
 
 beforeAll(async () => {
-  app = await startCityTwin(
-    loadConfig({
-      CITYTWIN_HTTP_PORT: '0',
-      CITYTWIN_MQTT_PORT: '0',
-      CITYTWIN_DATA_DIR: dir.path,
-      CITYTWIN_SIMULATE: '0',
-      CITYTWIN_LOG_LEVEL: 'warn',
-      CITYTWIN_SENSORS: '300',
-      CITYTWIN_BATCH_MAX_DELAY_MS: '50',
-      CITYTWIN_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
-    }),
-    'all',
-  );
+  app = await startTestCity(dir.path, { CITYTWIN_BATCH_MAX_DELAY_MS: '50' });
   base = app.url!;
   publisher = await mqtt.connectAsync(app.mqttUrl, { clientId: 'pub-replay' });
   admin = await login(base, 'admin', TEST_ADMIN_PASSWORD);

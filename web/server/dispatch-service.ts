@@ -129,6 +129,8 @@ export class DispatchService {
   private readonly log: NonNullable<DispatchServiceOptions['log']>;
   private readonly sites: Map<string, SensorSite>;
   private readonly trips = new Map<string, UnitTrip>();
+  /** The last ranking logged per incident (who saw which units in which order). */
+  private readonly loggedRankings = new Map<string, string>();
   private readonly listeners = new Set<UnitListener>();
   private restrictions: RoadRestrictions = { closed: new Map() };
   private restrictionsDirty = true;
@@ -352,7 +354,11 @@ export class DispatchService {
       limit,
       districtOf: (lng, lat) => districtAt(city, lng, lat)?.code ?? null,
     });
-    if (actor) {
+    // Logged once per ranking a dispatcher sees: the console refreshes the list as units move,
+    // and an unchanged ranking shown again is no new decision input.
+    const ranking = `${actor}|${recs.map((r) => r.unitId).join(',')}`;
+    if (actor && this.loggedRankings.get(incidentId) !== ranking) {
+      this.loggedRankings.set(incidentId, ranking);
       this.appendLog({
         at: this.now(),
         actor,
@@ -460,6 +466,7 @@ export class DispatchService {
       if (s === 'resolved' || s === 'closed' || s === 'false_alarm') ended.add(c.incidentId);
     }
     for (const id of ended) {
+      this.loggedRankings.delete(id);
       if (![...this.fleet.units.values()].some((u) => u.incidentId === id)) continue;
       const status = changes.findLast((c) => c.incidentId === id)!;
       this.apply({ type: 'release', incidentId: id, actor: status.actor === 'twin' ? 'twin' : status.actor, reason: `incident ${status.incident.status}` });
