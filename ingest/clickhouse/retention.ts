@@ -133,7 +133,7 @@ export function parseRetention(text: string): RetentionPolicy {
     const raw = entry.slice(eq + 1).trim();
     if (seen.has(key)) throw new Error(`"${key}" is given twice`);
     seen.add(key);
-    const { table, cls } = checkKey(key);
+    const { table } = checkKey(key);
     const days = parseDuration(key, raw);
     // A floor applies to the table whatever the classification of its rows.
     if (table?.minDays && days !== null && days < table.minDays.days) {
