@@ -9,8 +9,9 @@
 import { spawnSync } from 'node:child_process';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClickHouse, queryRows, runMigrations } from '../ingest/index.ts';
-import { applyRetention, currentTtls, recordSourceClassifications } from '../ingest/clickhouse/retention-store.ts';
+import { ClickHouseSink, createClickHouse, queryRows, runMigrations } from '../ingest/index.ts';
+import { applyRetention, currentTtls, recordSourceClassifications, reloadClassifications } from '../ingest/clickhouse/retention-store.ts';
+import { emptyBatch, readingRow } from '../ingest/storage-batch.ts';
 import { DEFAULT_RETENTION, parseRetention, RETENTION_TABLES, ttlClause } from '../ingest/clickhouse/retention.ts';
 import { renderStorageUsage, tableUsage } from '../ingest/clickhouse/storage-usage.ts';
 import { tempDir } from './support/fixtures.ts';
@@ -101,6 +102,16 @@ describe('retention as TTLs', () => {
     const rollup = await queryRows<{ sensor_id: string; n: string }>(client, 'SELECT sensor_id, count() AS n FROM readings_10s GROUP BY sensor_id ORDER BY sensor_id');
     expect(rollup.map((r) => [r.sensor_id, Number(r.n)])).toEqual([['aq-1', 4], ['ed-1', 1], ['tf-1', 3], ['unregistered-1', 3]]);
     expect(await queryRows(client, 'SELECT id FROM events')).toEqual([{ id: 'case-1' }]);
+  });
+
+  it("stores a new sensor's first readings under the classification its meta gives, in the same batch", async () => {
+    const sink = new ClickHouseSink(client, { onRegistryChanged: () => reloadClassifications(client) });
+    const batch = emptyBatch('meta-and-readings');
+    batch.sensors.push(['cc-new', 'city_code', 114.3, 30.5, '', '', '', '', 'sensitive', 0, now]);
+    batch.readings.push(readingRow('sensor', 'cc-new', 'scans_per_min', now, 12, now));
+    await sink.write(batch);
+    expect(await queryRows(client, "SELECT classification FROM readings WHERE sensor_id = 'cc-new'")).toEqual([{ classification: 'sensitive' }]);
+    await client.command({ query: "ALTER TABLE readings DELETE WHERE sensor_id = 'cc-new' SETTINGS mutations_sync = 1" });
   });
 
   it('reports the disk use per table as valid Prometheus text', async () => {
