@@ -28,7 +28,7 @@ import {
   type Ingest,
   type OpsServer,
 } from '../ingest/index.ts';
-import { applyRetention, recordSourceClassifications, reloadClassifications } from '../ingest/clickhouse/retention-store.ts';
+import { applyRetention, recordSourceClassifications, refreshClassifications } from '../ingest/clickhouse/retention-store.ts';
 import { formatDays } from '../ingest/clickhouse/retention.ts';
 import { StorageUsageSampler } from '../ingest/clickhouse/storage-usage.ts';
 import { CitySimulator } from '../simulations/index.ts';
@@ -201,7 +201,7 @@ export async function startCityTwin(config: CityTwinConfig, role: Role, log: Log
       spool = openedSpool;
       closers.push(async () => openedSpool.close());
       const distributed = config.clickhouseCluster !== null;
-      const sink = new ClickHouseSink(clickhouse, { distributed, onRegistryChanged: () => reloadClassifications(clickhouse, config.clickhouseCluster) });
+      const sink = new ClickHouseSink(clickhouse, { distributed, onRegistryChanged: (ids) => refreshClassifications(clickhouse, ids, config.clickhouseCluster) });
       ingest = createIngest({
         sink: hooks.wrapSink ? hooks.wrapSink(sink) : sink,
         // A batch's id (hence its deduplication token) is its spool position, fixed at seal.

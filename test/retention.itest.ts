@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClickHouseSink, createClickHouse, queryRows, runMigrations } from '../ingest/index.ts';
-import { applyRetention, currentTtls, recordSourceClassifications, reloadClassifications } from '../ingest/clickhouse/retention-store.ts';
+import { applyRetention, currentTtls, recordSourceClassifications, refreshClassifications } from '../ingest/clickhouse/retention-store.ts';
 import { emptyBatch, readingRow } from '../ingest/storage-batch.ts';
 import { DEFAULT_RETENTION, parseRetention, RETENTION_TABLES, ttlClause } from '../ingest/clickhouse/retention.ts';
 import { renderStorageUsage, tableUsage } from '../ingest/clickhouse/storage-usage.ts';
@@ -105,12 +105,18 @@ describe('retention as TTLs', () => {
   });
 
   it("stores a new sensor's first readings under the classification its meta gives, in the same batch", async () => {
-    const sink = new ClickHouseSink(client, { onRegistryChanged: () => reloadClassifications(client) });
+    const reloads: boolean[] = [];
+    const sink = new ClickHouseSink(client, { onRegistryChanged: async (ids) => reloads.push(await refreshClassifications(client, ids)) });
     const batch = emptyBatch('meta-and-readings');
     batch.sensors.push(['cc-new', 'city_code', 114.3, 30.5, '', '', '', '', 'sensitive', 0, now]);
     batch.readings.push(readingRow('sensor', 'cc-new', 'scans_per_min', now, 12, now));
     await sink.write(batch);
     expect(await queryRows(client, "SELECT classification FROM readings WHERE sensor_id = 'cc-new'")).toEqual([{ classification: 'sensitive' }]);
+    // The same meta again (a broker redelivering retained messages): no reload needed.
+    const again = emptyBatch('meta-again');
+    again.sensors.push(['cc-new', 'city_code', 114.3, 30.5, '', '', '', '', 'sensitive', 0, now + 1]);
+    await sink.write(again);
+    expect(reloads).toEqual([true, false]);
     await client.command({ query: "ALTER TABLE readings DELETE WHERE sensor_id = 'cc-new' SETTINGS mutations_sync = 1" });
   });
 

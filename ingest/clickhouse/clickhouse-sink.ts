@@ -12,16 +12,16 @@ export interface ClickHouseSinkOptions {
   /** The tables are Distributed tables of a cluster (CITYTWIN_CLICKHOUSE_CLUSTER). */
   distributed?: boolean;
   /**
-   * Called after a batch's registry rows are stored and before its readings are: the lookup
-   * that stores each reading's classification (migration 12) is reloaded here, so a sensor's
-   * first readings carry the classification its meta gives, not the default.
+   * Called with the sensor ids of a batch's registry rows once they are stored, before its
+   * readings are: the lookup that stores each reading's classification (migration 12) is
+   * refreshed here, so a sensor's first readings carry the classification its meta gives.
    */
-  onRegistryChanged?: () => Promise<void>;
+  onRegistryChanged?: (sensorIds: readonly string[]) => Promise<unknown>;
 }
 
 export class ClickHouseSink implements StorageSink {
   private readonly distributed: boolean;
-  private readonly onRegistryChanged: (() => Promise<void>) | null;
+  private readonly onRegistryChanged: ((sensorIds: readonly string[]) => Promise<unknown>) | null;
 
   constructor(
     private readonly client: ClickHouseClient,
@@ -37,7 +37,7 @@ export class ClickHouseSink implements StorageSink {
     const registry = tables.find(([table]) => table === 'sensors');
     if (registry) {
       await this.client.insert({ table: 'sensors', values: registry[1], format: 'JSONCompactEachRow', clickhouse_settings: settings(batch, 'sensors', registry[1].length, this.distributed) });
-      await this.onRegistryChanged?.();
+      await this.onRegistryChanged?.(batch.sensors.map((row) => row[0]));
     }
     if (batch.readings.length > 0) {
       await this.client.insert({

@@ -212,14 +212,21 @@ export const REPLAY_ROLLUP_DDL: readonly string[] = [
 ];
 
 /**
+ * The classification of every registered sensor, as the `sensor_classes` dictionary loads it
+ * (and as retention-store.ts checks it against the loaded one).
+ */
+export const SENSOR_CLASSES_QUERY = `SELECT s.sensor_id AS sensor_id, multiIf(s.classification IN ('public', 'internal', 'sensitive'), toString(s.classification), c.classification IN ('public', 'internal', 'sensitive'), toString(c.classification), 'internal') AS classification FROM sensors AS s FINAL LEFT JOIN source_classes AS c FINAL ON s.source = c.source_id`;
+
+/**
  * Classification on the rows of the tables that carry sensor values (docs/storage.md#retention),
  * so retention can differ by classification (`CITYTWIN_RETENTION`, retention.ts).
  *
  * A sensor's classification is its own (`sensors.classification`, from its meta), else its
  * source's (`source_classes`, written at start from the city model by the process that has it),
  * else `internal` (UNCLASSIFIED_AS of the access policy). The `sensor_classes` dictionary holds
- * that answer per sensor, reloaded when the registry changes (its invalidate query, checked
- * every 5–10 s); each classified table gets a MATERIALIZED column that looks the sensor up as
+ * that answer per sensor, reloaded when the registry changes (by the ingest after storing
+ * registry rows, retention-store.ts; on a server also by its invalidate query, checked every
+ * 5–10 s); each classified table gets a MATERIALIZED column that looks the sensor up as
  * a row is stored. A column rather than a lookup inside the TTL expression: the row keeps the
  * classification it was collected under (a later reclassification does not move old rows from
  * one retention to another), the TTL is computed once at insert as ClickHouse expects, and the
@@ -239,7 +246,7 @@ export const CLASSIFICATION_DDL: readonly string[] = [
     classification String
   ) PRIMARY KEY sensor_id
   SOURCE(CLICKHOUSE(
-    QUERY 'SELECT s.sensor_id AS sensor_id, multiIf(s.classification IN (\\'public\\', \\'internal\\', \\'sensitive\\'), toString(s.classification), c.classification IN (\\'public\\', \\'internal\\', \\'sensitive\\'), toString(c.classification), \\'internal\\') AS classification FROM sensors AS s FINAL LEFT JOIN source_classes AS c FINAL ON s.source = c.source_id'
+    QUERY '${SENSOR_CLASSES_QUERY.replace(/'/g, "\\'")}'
     INVALIDATE_QUERY 'SELECT (SELECT count() FROM sensors), (SELECT max(updated_at) FROM sensors), (SELECT count() FROM source_classes), (SELECT max(updated_at) FROM source_classes)'
   ))
   LIFETIME(MIN 5 MAX 10)
