@@ -20,7 +20,7 @@
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { backupDatabase, engineVersion, openEngineForBackup, restoreDatabase, tableCounts, type TableCount } from '../ingest/clickhouse/backup-store.ts';
+import { backupDatabase, engineVersion, holdMerges, openEngineForBackup, restoreDatabase, tableCounts, type TableCount } from '../ingest/clickhouse/backup-store.ts';
 import { queryRows } from '../ingest/clickhouse/clickhouse-client.ts';
 
 /** Format of `manifest.json`; a restore refuses any other. */
@@ -120,6 +120,7 @@ export async function backupStore(store: StoreLocation, to: string, say: Say = (
   let version: string;
   let schemaVersions: number[];
   try {
+    await holdMerges(engine.client);
     tables = await tableCounts(engine.client);
     version = await engineVersion(engine.client);
     schemaVersions = (await queryRows<{ version: number }>(engine.client, 'SELECT DISTINCT version FROM schema_migrations ORDER BY version')).map((r) => Number(r.version));
@@ -203,6 +204,8 @@ export async function restoreStore(store: StoreLocation, from: string, say: Say 
   let restored: TableCount[];
   try {
     await restoreDatabase(engine.client, join(source, manifest.clickhouse.dir));
+    // At once, before the first background merge of the restored tables can change a count.
+    await holdMerges(engine.client);
     restored = await tableCounts(engine.client);
   } catch (err) {
     throw new BackupError(`the ClickHouse restore from ${join(source, manifest.clickhouse.dir)} failed: ${(err as Error).message}; ${dataDir} is incomplete: remove it before trying again`, 1);

@@ -63,6 +63,17 @@ export function openEngineForBackup(dataDir: string, backupsPath: string): Backu
   };
 }
 
+/**
+ * Stops background merges (and TTL merges) for the tables that exist, until the engine closes:
+ * a merge collapses duplicates or drops expired rows and so changes a table's row count, which
+ * must be the same when it is recorded, backed up and checked after a restore. The stop is not
+ * persisted; the next start merges as usual.
+ */
+export async function holdMerges(client: ClickHouseClient): Promise<void> {
+  await client.command({ query: 'SYSTEM STOP MERGES' });
+  await client.command({ query: 'SYSTEM STOP TTL MERGES' });
+}
+
 /** Row counts of every MergeTree-family table of the current database. */
 export async function tableCounts(client: ClickHouseClient): Promise<TableCount[]> {
   const tables = await queryRows<{ name: string }>(client, "SELECT name FROM system.tables WHERE database = currentDatabase() AND engine LIKE '%MergeTree' ORDER BY name");
