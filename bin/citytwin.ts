@@ -1,7 +1,8 @@
 /**
  * `citytwin [all|ingest|web|help]` — starts CityTwin. `all` (the default, `npm start`) runs
  * everything in one process on embedded parts; `ingest` and `web` run the parts separately
- * against an external broker and ClickHouse (docs/deployment.md).
+ * against an external broker and ClickHouse (docs/deployment.md). `backup` and `restore` copy
+ * a stopped store (docs/storage.md#backup-and-restore).
  */
 import { CONFIG_HELP, ConfigError, loadConfig } from './config.ts';
 import { createLogger } from './logger.ts';
@@ -21,6 +22,8 @@ function help(): string {
   simulate --scenario NAME [--pump-teams N] [--prepositioned 420105,420106] [--seed S]
                   the what-if simulation: replay a scenario with simulated dispatch, print response times
   hash-password   read a password on stdin, print its scrypt hash (gateway credentials)
+  backup --to DIR      back up the stopped store in CITYTWIN_DATA_DIR (ClickHouse and local state) into a new DIR
+  restore --from DIR   restore a backup into an empty CITYTWIN_DATA_DIR, checking every table's rows
 
 environment:
 ${rows}
@@ -51,8 +54,38 @@ async function simulate(): Promise<void> {
   process.on('SIGTERM', stop);
 }
 
+/** `citytwin backup --to DIR` / `citytwin restore --from DIR`: exit 0, 2 (refused) or 1 (failed). */
+async function backupOrRestore(command: 'backup' | 'restore', args: readonly string[]): Promise<number> {
+  const { BackupError, backupStore, dirArgument, restoreStore } = await import('./backup.ts');
+  const say = (line: string) => process.stdout.write(`${line}\n`);
+  try {
+    const config = loadConfig(process.env, { simulate: false });
+    const store = { dataDir: config.dataDir, clickhouseUrl: config.clickhouseUrl };
+    if (command === 'backup') {
+      const to = dirArgument(args, '--to');
+      say(`backing up ${config.dataDir} into ${to}`);
+      const m = await backupStore(store, to, say);
+      say(`backup done: ${m.clickhouse.tables.length} tables, ${m.clickhouse.tables.reduce((n, t) => n + t.rows, 0)} rows, ${m.state.files.length} state files in ${to}`);
+    } else {
+      const from = dirArgument(args, '--from');
+      say(`restoring ${from} into ${config.dataDir}`);
+      const r = await restoreStore(store, from, say);
+      say(`restore done: ${r.tables.length} tables with the rows of the backup of ${r.manifest.createdAt}, ${r.manifest.state.files.length} state files`);
+    }
+    return 0;
+  } catch (err) {
+    process.stderr.write(`citytwin: ${(err as Error).message}\n`);
+    if (err instanceof ConfigError) return 2;
+    return err instanceof BackupError ? err.exitCode : 1;
+  }
+}
+
 async function main(): Promise<void> {
   const arg = process.argv[2] ?? 'all';
+  if (arg === 'backup' || arg === 'restore') {
+    process.exitCode = await backupOrRestore(arg, process.argv.slice(3));
+    return;
+  }
   if (arg === 'help' || arg === '--help' || arg === '-h') {
     process.stdout.write(help());
     return;
@@ -81,7 +114,7 @@ async function main(): Promise<void> {
     return;
   }
   if (!(ROLES as readonly string[]).includes(arg)) {
-    process.stderr.write(`citytwin: unknown command "${arg}"; expected one of ${ROLES.join(', ')}, simulate, hash-password, help\n`);
+    process.stderr.write(`citytwin: unknown command "${arg}"; expected one of ${ROLES.join(', ')}, simulate, hash-password, backup, restore, help\n`);
     process.exit(2);
   }
   const role = arg as Role;

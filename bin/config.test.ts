@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { retentionDays } from '../ingest/clickhouse/retention.ts';
 import { ConfigError, loadConfig } from './config.ts';
 
 describe('loadConfig', () => {
@@ -36,6 +37,18 @@ describe('loadConfig', () => {
     const d = loadConfig({});
     expect(d).toMatchObject({ redisUrl: null, clickhouseCluster: null });
     expect(d.workerId).toMatch(/^[A-Za-z0-9._-]{1,64}$/);
+  });
+  it('reads the retention policy, defaults included', () => {
+    expect(retentionDays(loadConfig({}).retention, 'dead_letters')).toBe(30);
+    const c = loadConfig({ CITYTWIN_RETENTION: 'readings=400d,dead_letters=14d,sensitive=90d' });
+    expect(retentionDays(c.retention, 'dead_letters')).toBe(14);
+    expect(retentionDays(c.retention, 'readings', 'sensitive')).toBe(90);
+  });
+  it('refuses a bad retention with the variable, the value and what is accepted', () => {
+    expect(() => loadConfig({ CITYTWIN_RETENTION: 'readings=400' })).toThrow(ConfigError);
+    expect(() => loadConfig({ CITYTWIN_RETENTION: 'readings=400' })).toThrow(
+      /^CITYTWIN_RETENTION="readings=400" is not valid: expected comma-separated key=duration, .* \("readings=400": the duration must be a whole number of days/,
+    );
   });
   it.each([
     [{ CITYTWIN_REDIS_URL: 'http://r:6379' }, /CITYTWIN_REDIS_URL="http:\/\/r:6379" is not valid: expected a URL with scheme redis: or rediss:/],

@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { parseClearance } from '../web/server/auth/policy.ts';
+import { parseRetention, RETENTION_SYNTAX, type RetentionPolicy } from '../ingest/clickhouse/retention.ts';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -54,6 +55,8 @@ export interface CityTwinConfig {
   spoolMaxBytes: number;
   /** MQTT 5 session expiry of the ingest's persistent session, seconds (extension). */
   mqttSessionExpiryS: number;
+  /** How long each table keeps its rows, per table and classification (`CITYTWIN_RETENTION`, docs/storage.md) (extension). */
+  retention: RetentionPolicy;
   /** Accounts, clearance, device credentials, TLS (extension). */
   security: SecurityConfig;
 }
@@ -135,6 +138,15 @@ function fileVar(env: Env, name: string): string | null {
   return raw;
 }
 
+function retentionVar(env: Env): RetentionPolicy {
+  const raw = env.CITYTWIN_RETENTION?.trim() ?? '';
+  try {
+    return parseRetention(raw);
+  } catch (err) {
+    return fail('CITYTWIN_RETENTION', raw, `${RETENTION_SYNTAX} (${(err as Error).message})`);
+  }
+}
+
 function loadSecurity(env: Env): SecurityConfig {
   const adminPassword = env.CITYTWIN_ADMIN_PASSWORD || null;
   // The value itself is never echoed: the error says only what is wrong with it.
@@ -195,6 +207,7 @@ export function loadConfig(env: Env = process.env, defaults: { simulate: boolean
     workerIdExplicit: Boolean(env.CITYTWIN_WORKER_ID?.trim()),
     spoolMaxBytes: intVar(env, 'CITYTWIN_SPOOL_MAX_BYTES', 256 * 1024 * 1024, 1024 * 1024, 64 * 1024 * 1024 * 1024),
     mqttSessionExpiryS: intVar(env, 'CITYTWIN_MQTT_SESSION_EXPIRY_S', 3600, 1, 4_294_967_294),
+    retention: retentionVar(env),
     security: loadSecurity(env),
   };
 }
@@ -223,6 +236,7 @@ export const CONFIG_HELP: ReadonlyArray<[string, string, string]> = [
   ['CITYTWIN_WORKER_ID', 'name of this process on system topics (ingest stats); when set, also the ingest\'s persistent MQTT session id', '<host>-<pid>'],
   ['CITYTWIN_SPOOL_MAX_BYTES', 'write-ahead spool limit (unstored bytes) before the ingest stops acknowledging', '268435456'],
   ['CITYTWIN_MQTT_SESSION_EXPIRY_S', 'MQTT 5 session expiry of the ingest\'s persistent session (share group)', '3600'],
+  ['CITYTWIN_RETENTION', 'retention per table / classification, e.g. readings=400d,dead_letters=30d,sensitive=180d (docs/storage.md)', 'docs/storage.md'],
   ['CITYTWIN_ADMIN_PASSWORD', 'password of the first admin account (first start only)', 'random, printed once'],
   ['CITYTWIN_CLEARANCE', 'classification clearance per role, e.g. leader=public,internal,sensitive;display=public', 'docs/security.md'],
   ['CITYTWIN_PROBE_TOKEN', 'bearer token for /api/health and /metrics off loopback', 'unset'],

@@ -28,6 +28,9 @@ import {
   type Ingest,
   type OpsServer,
 } from '../ingest/index.ts';
+import { applyRetention, recordSourceClassifications, refreshClassifications } from '../ingest/clickhouse/retention-store.ts';
+import { formatDays } from '../ingest/clickhouse/retention.ts';
+import { StorageUsageSampler } from '../ingest/clickhouse/storage-usage.ts';
 import { CitySimulator } from '../simulations/index.ts';
 import { cityBasemap, districtAt, generateCity } from '../twin-model/city/index.ts';
 import { countByState, isSystemTopic, parseDataPayload, parseEventPayload, parseMetaPayload, parseTopic, parseUnitPositionPayload, topics, type CityBasemap, type CityModel } from '../twin-model/index.ts';
@@ -132,6 +135,16 @@ export async function startCityTwin(config: CityTwinConfig, role: Role, log: Log
     closers.push(() => clickhouse.close());
     const applied = await runMigrations(clickhouse, undefined, config.clickhouseCluster);
     if (applied.length) log('info', `schema migrations applied: ${applied.join(', ')}`);
+    // Retention (docs/storage.md): TTLs follow CITYTWIN_RETENTION; an unchanged policy alters nothing.
+    for (const change of await applyRetention(clickhouse, config.retention, config.clickhouseCluster)) {
+      log('info', `retention of ${change.table}: ${change.to ?? `kept ${formatDays(null)}`} (was ${change.from ?? 'kept forever'})`);
+    }
+    // The classification stored with each sensor value falls back on its source's, known from the city model.
+    if (city) await recordSourceClassifications(clickhouse, city.sources, config.clickhouseCluster);
+    // Disk use per table on /metrics; stopped before the client closes (closers run in reverse).
+    const storageUsage = new StorageUsageSampler(clickhouse);
+    storageUsage.start();
+    closers.push(() => storageUsage.close());
 
     if (withWeb || broker) {
       auth = new AuthService({ clickhouse, clearance: config.security.clearance ? parseClearance(config.security.clearance) : DEFAULT_CLEARANCE, node: config.workerId, log: (level, msg) => log(level, msg) });
@@ -188,7 +201,7 @@ export async function startCityTwin(config: CityTwinConfig, role: Role, log: Log
       spool = openedSpool;
       closers.push(async () => openedSpool.close());
       const distributed = config.clickhouseCluster !== null;
-      const sink = new ClickHouseSink(clickhouse, { distributed });
+      const sink = new ClickHouseSink(clickhouse, { distributed, onRegistryChanged: (ids) => refreshClassifications(clickhouse, ids, config.clickhouseCluster) });
       ingest = createIngest({
         sink: hooks.wrapSink ? hooks.wrapSink(sink) : sink,
         // A batch's id (hence its deduplication token) is its spool position, fixed at seal.
@@ -363,7 +376,8 @@ export async function startCityTwin(config: CityTwinConfig, role: Role, log: Log
       return { status, parts, version: VERSION, uptimeS: Math.round((Date.now() - started) / 1000) };
     };
 
-    const metricsText = (): string => {
+    const metricsText = (): string => storageUsage.text() + processMetricsText();
+    const processMetricsText = (): string => {
       const s = stats();
       if (workerStats) {
         return renderClusterPrometheus(workerStats.summary(Date.now()), {

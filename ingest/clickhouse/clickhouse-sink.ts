@@ -8,18 +8,37 @@ import { Readable } from 'node:stream';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { batchJsonTables, type StorageBatch, type StorageSink } from '../storage-batch.ts';
 
+export interface ClickHouseSinkOptions {
+  /** The tables are Distributed tables of a cluster (CITYTWIN_CLICKHOUSE_CLUSTER). */
+  distributed?: boolean;
+  /**
+   * Called with the sensor ids of a batch's registry rows once they are stored, before its
+   * readings are: the lookup that stores each reading's classification (migration 12) is
+   * refreshed here, so a sensor's first readings carry the classification its meta gives.
+   */
+  onRegistryChanged?: (sensorIds: readonly string[]) => Promise<unknown>;
+}
+
 export class ClickHouseSink implements StorageSink {
   private readonly distributed: boolean;
+  private readonly onRegistryChanged: ((sensorIds: readonly string[]) => Promise<unknown>) | null;
 
-  /** `distributed`: the tables are Distributed tables of a cluster (CITYTWIN_CLICKHOUSE_CLUSTER). */
   constructor(
     private readonly client: ClickHouseClient,
-    options: { distributed?: boolean } = {},
+    options: ClickHouseSinkOptions = {},
   ) {
     this.distributed = options.distributed ?? false;
+    this.onRegistryChanged = options.onRegistryChanged ?? null;
   }
 
   async write(batch: StorageBatch): Promise<void> {
+    const tables = batchJsonTables(batch);
+    // Registry rows first (meta is rare: registrations and changes), then the readings.
+    const registry = tables.find(([table]) => table === 'sensors');
+    if (registry) {
+      await this.client.insert({ table: 'sensors', values: registry[1], format: 'JSONCompactEachRow', clickhouse_settings: settings(batch, 'sensors', registry[1].length, this.distributed) });
+      await this.onRegistryChanged?.(batch.sensors.map((row) => row[0]));
+    }
     if (batch.readings.length > 0) {
       await this.client.insert({
         table: 'readings',
@@ -28,7 +47,8 @@ export class ClickHouseSink implements StorageSink {
         clickhouse_settings: settings(batch, 'readings', batch.readings.length, this.distributed),
       });
     }
-    for (const [table, rows] of batchJsonTables(batch)) {
+    for (const [table, rows] of tables) {
+      if (table === 'sensors') continue;
       await this.client.insert({ table, values: rows, format: 'JSONCompactEachRow', clickhouse_settings: settings(batch, table, rows.length, this.distributed) });
     }
   }

@@ -65,6 +65,18 @@ describe('cluster DDL (CITYTWIN_CLICKHOUSE_CLUSTER)', () => {
     expect(clusterStatements('ALTER TABLE events MODIFY TTL toDateTime(ts) + INTERVAL 1 YEAR', { cluster: 'c', tables })).toHaveLength(1);
   });
 
+  it('adds a MATERIALIZED column to the local table only, where the rows are stored', () => {
+    expect(clusterStatements("ALTER TABLE readings ADD COLUMN IF NOT EXISTS classification LowCardinality(String) MATERIALIZED dictGetOrDefault('sensor_classes', 'classification', tuple(sensor_id), 'internal')", { cluster: 'c', tables })).toEqual([
+      "ALTER TABLE readings_local ON CLUSTER c ADD COLUMN IF NOT EXISTS classification LowCardinality(String) MATERIALIZED dictGetOrDefault('sensor_classes', 'classification', tuple(sensor_id), 'internal')",
+    ]);
+  });
+
+  it('creates the classification dictionary on every node', () => {
+    const dict = all.find((s) => s.startsWith('CREATE DICTIONARY'))!;
+    const [out] = translate(dict).map(normalize);
+    expect(out).toMatch(/^CREATE DICTIONARY IF NOT EXISTS sensor_classes ON CLUSTER city \( sensor_id String, classification String \) PRIMARY KEY sensor_id SOURCE\(CLICKHOUSE\(/);
+  });
+
   it('refuses what it cannot translate, quoting it', () => {
     expect(() => translate('DROP TABLE readings')).toThrow(/cannot translate .*DROP TABLE readings/);
     expect(() => translate('CREATE TABLE IF NOT EXISTS t (a UInt8) ENGINE = Memory')).toThrow(/engine Memory/);

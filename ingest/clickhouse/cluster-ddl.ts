@@ -50,6 +50,7 @@ const SHARDING_KEYS: Readonly<Record<string, string>> = {
 const CREATE_TABLE = /^CREATE TABLE IF NOT EXISTS (\w+) \(([\s\S]*)\)\s*ENGINE = (\w+)(?:\(([^)]*)\))?([\s\S]*)$/;
 const CREATE_VIEW = /^CREATE MATERIALIZED VIEW IF NOT EXISTS (\w+)\s+TO\s+(\w+)\s+AS\s+([\s\S]*)$/;
 const ALTER_TABLE = /^ALTER TABLE (\w+)\s+([\s\S]*)$/;
+const CREATE_DICTIONARY = /^CREATE DICTIONARY IF NOT EXISTS (\w+)\s*(\([\s\S]*)$/;
 const MERGE_TREES = new Set(['MergeTree', 'ReplacingMergeTree', 'AggregatingMergeTree', 'SummingMergeTree', 'CollapsingMergeTree', 'VersionedCollapsingMergeTree']);
 
 /** The names of the tables that `statements` create (for {@link ClusterDdlOptions.tables}). */
@@ -103,10 +104,20 @@ export function clusterStatements(statement: string, options: ClusterDdlOptions)
     if (!tables.has(name)) throw new Error(`cluster mode: ALTER of ${name}, which no migration creates`);
     const local = `ALTER TABLE ${name}_local ON CLUSTER ${cluster} ${action}`;
     // Column changes must reach the Distributed table too (it has its own column list);
-    // anything else (TTL, settings, indexes) concerns the stored data only.
-    return /^\s*(ADD|DROP|MODIFY|RENAME|COMMENT) COLUMN\b/i.test(action) ? [local, `ALTER TABLE ${name} ON CLUSTER ${cluster} ${action}`] : [local];
+    // anything else (TTL, settings, indexes) concerns the stored data only. A MATERIALIZED
+    // column is computed where the rows are stored and never inserted or selected with `*`,
+    // so it belongs to the local table alone.
+    const columnChange = /^\s*(ADD|DROP|MODIFY|RENAME|COMMENT) COLUMN\b/i.test(action) && !/\bMATERIALIZED\b/i.test(action);
+    return columnChange ? [local, `ALTER TABLE ${name} ON CLUSTER ${cluster} ${action}`] : [local];
   }
-  throw new Error(`cluster mode cannot translate this migration statement (expected CREATE TABLE IF NOT EXISTS, CREATE MATERIALIZED VIEW IF NOT EXISTS … TO, or ALTER TABLE): ${s.slice(0, 200)}`);
+  const dictionary = CREATE_DICTIONARY.exec(s);
+  if (dictionary) {
+    // On every node: the MATERIALIZED columns of the local tables look it up where they are
+    // stored. Its source query reads the Distributed tables, so every node sees the whole registry.
+    const [, name, rest] = dictionary as unknown as [string, string, string];
+    return [`CREATE DICTIONARY IF NOT EXISTS ${name} ON CLUSTER ${cluster} ${rest}`];
+  }
+  throw new Error(`cluster mode cannot translate this migration statement (expected CREATE TABLE IF NOT EXISTS, CREATE MATERIALIZED VIEW IF NOT EXISTS … TO, CREATE DICTIONARY IF NOT EXISTS, or ALTER TABLE): ${s.slice(0, 200)}`);
 }
 
 /**

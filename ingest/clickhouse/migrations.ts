@@ -16,6 +16,8 @@
  * - `events`, `unit_positions`: discrete reports and AVL, for incidents and dispatch.
  * - `users`, `api_tokens` (sessions are tokens of kind `session`), `security_events`: accounts
  *   and the security log (web/server/auth, docs/security.md).
+ * - `source_classes` and the `sensor_classes` dictionary: the classification stored with each
+ *   sensor value, for retention by classification (migration 12).
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { queryRows } from './clickhouse-client.ts';
@@ -209,6 +211,51 @@ export const REPLAY_ROLLUP_DDL: readonly string[] = [
     FROM readings GROUP BY bucket, entity, sensor_id, metric`,
 ];
 
+/**
+ * The classification of every registered sensor, as the `sensor_classes` dictionary loads it
+ * (and as retention-store.ts checks it against the loaded one).
+ */
+export const SENSOR_CLASSES_QUERY = `SELECT s.sensor_id AS sensor_id, multiIf(s.classification IN ('public', 'internal', 'sensitive'), toString(s.classification), c.classification IN ('public', 'internal', 'sensitive'), toString(c.classification), 'internal') AS classification FROM sensors AS s FINAL LEFT JOIN source_classes AS c FINAL ON s.source = c.source_id`;
+
+/**
+ * Classification on the rows of the tables that carry sensor values (docs/storage.md#retention),
+ * so retention can differ by classification (`CITYTWIN_RETENTION`, retention.ts).
+ *
+ * A sensor's classification is its own (`sensors.classification`, from its meta), else its
+ * source's (`source_classes`, written at start from the city model by the process that has it),
+ * else `internal` (UNCLASSIFIED_AS of the access policy). The `sensor_classes` dictionary holds
+ * that answer per sensor, reloaded when the registry changes (by the ingest after storing
+ * registry rows, retention-store.ts; on a server also by its invalidate query, checked every
+ * 5–10 s); each classified table gets a MATERIALIZED column that looks the sensor up as
+ * a row is stored. A column rather than a lookup inside the TTL expression: the row keeps the
+ * classification it was collected under (a later reclassification does not move old rows from
+ * one retention to another), the TTL is computed once at insert as ClickHouse expects, and the
+ * ingest's positional inserts and every `SELECT *` are unchanged (a MATERIALIZED column is
+ * neither expected on insert nor returned by `*`). Rows stored before this migration read the
+ * column as computed now.
+ */
+export const CLASSIFICATION_DDL: readonly string[] = [
+  `CREATE TABLE IF NOT EXISTS source_classes (
+    source_id String,
+    classification LowCardinality(String),
+    updated_at DateTime64(3, 'UTC')
+  ) ENGINE = ReplacingMergeTree(updated_at)
+  ORDER BY source_id`,
+  `CREATE DICTIONARY IF NOT EXISTS sensor_classes (
+    sensor_id String,
+    classification String
+  ) PRIMARY KEY sensor_id
+  SOURCE(CLICKHOUSE(
+    QUERY '${SENSOR_CLASSES_QUERY.replace(/'/g, "\\'")}'
+    INVALIDATE_QUERY 'SELECT (SELECT count() FROM sensors), (SELECT max(updated_at) FROM sensors), (SELECT count() FROM source_classes), (SELECT max(updated_at) FROM source_classes)'
+  ))
+  LIFETIME(MIN 5 MAX 10)
+  LAYOUT(COMPLEX_KEY_HASHED())`,
+  ...['readings', 'readings_text', 'readings_1m', 'readings_10s'].map(
+    (table) => `ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS classification LowCardinality(String) MATERIALIZED dictGetOrDefault('sensor_classes', 'classification', tuple(sensor_id), 'internal')`,
+  ),
+];
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -369,6 +416,13 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 7,
     name: 'time-first 10 s rollup for replay keyframes and frames (docs/replay.md)',
     statements: [...REPLAY_ROLLUP_DDL],
+  },
+  // Numbered 12 by the retention work; the TTLs themselves are applied after the migrations
+  // at every start, from the configuration (retention-store.ts).
+  {
+    version: 12,
+    name: 'classification of stored sensor values, for retention by classification (docs/storage.md)',
+    statements: [...CLASSIFICATION_DDL],
   },
 ];
 
