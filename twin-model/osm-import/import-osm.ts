@@ -121,6 +121,8 @@ export class OsmImportError extends Error {}
 
 const AUTO_LEVELS = { min: 4, max: 11 };
 const MAX_LISTED_WARNINGS = 20;
+/** Smallest width and height of the package's bbox, degrees (≈ 100 m). */
+const MIN_SPAN_DEG = 0.001;
 const ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 
 interface AreaRelation {
@@ -439,9 +441,17 @@ export async function importOsm(source: OsmSource, options: ImportOsmOptions = {
   }
 
   const name = options.name ?? baseNameOf(source.name);
-  if (isEmptyBbox(bbox)) {
-    if (districts.length === 0) throw new OsmImportError(`${source.name}: no roads, water, assets, buildings or districts found${clip ? ` inside bbox ${clip.join(',')}` : ''}; nothing to make a city package from`);
-    for (const f of districts) forEachPosition(f.geometry, (p) => extend(bbox, p));
+  if (roads.length + water.length + assets.length + buildings.length + districts.length === 0) {
+    throw new OsmImportError(`${source.name}: no roads, water, assets, buildings or districts found${clip ? ` inside bbox ${clip.join(',')}` : ''}; nothing to make a city package from`);
+  }
+  if (isEmptyBbox(bbox)) for (const f of districts) forEachPosition(f.geometry, (p) => extend(bbox, p));
+  // A single straight road or one point has a flat extent; give the bbox district an area.
+  for (const [lo, hi] of [[0, 2], [1, 3]] as const) {
+    if (bbox[hi] - bbox[lo] < MIN_SPAN_DEG) {
+      const mid = (bbox[lo] + bbox[hi]) / 2;
+      bbox[lo] = Math.round((mid - MIN_SPAN_DEG / 2) * 1e7) / 1e7;
+      bbox[hi] = Math.round((mid + MIN_SPAN_DEG / 2) * 1e7) / 1e7;
+    }
   }
   if (districts.length === 0) {
     const [w, s, e, n] = bbox;

@@ -34,7 +34,7 @@ export {
 } from './import-osm.ts';
 export type { RoadProperties } from './road-network.ts';
 export type { Bbox } from './city-view.ts';
-export { PACKAGE_FILES, PackageWriteError, writeCityPackage } from './package-writer.ts';
+export { PACKAGE_FILES, PackageWriteError, checkOutputFolder, writeCityPackage } from './package-writer.ts';
 export { formatImportReport } from './import-summary.ts';
 
 /** Thrown for a file name that is neither `.osm` nor `.osm.pbf`. */

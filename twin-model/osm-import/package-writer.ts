@@ -8,7 +8,7 @@
  */
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
-import { mkdir, readdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CityPackageLayers, Feature } from './import-osm.ts';
 
@@ -30,11 +30,8 @@ export class PackageWriteError extends Error {}
  * refused unless `overwrite` is set, so an import never mixes into another package.
  */
 export async function writeCityPackage(dir: string, layers: CityPackageLayers, options: { overwrite?: boolean } = {}): Promise<string[]> {
+  await checkOutputFolder(dir, options.overwrite ?? false);
   await mkdir(dir, { recursive: true });
-  const existing = await readdir(dir);
-  if (existing.length > 0 && !options.overwrite) {
-    throw new PackageWriteError(`output folder ${JSON.stringify(dir)} is not empty (${existing.slice(0, 3).join(', ')}${existing.length > 3 ? ', …' : ''}); choose an empty or new folder, or pass --force to overwrite`);
-  }
   await writeText(join(dir, 'city.json'), `${JSON.stringify(layers.city, null, 2)}\n`);
   await writeFeatures(join(dir, 'districts.geojson'), layers.districts);
   await writeFeatures(join(dir, 'roads.geojson'), layers.roads);
@@ -45,6 +42,20 @@ export async function writeCityPackage(dir: string, layers: CityPackageLayers, o
   await writeText(join(dir, 'sensors.csv'), `${SENSORS_CSV_HEADER}\n`);
   await writeText(join(dir, 'units.csv'), `${UNITS_CSV_HEADER}\n`);
   return PACKAGE_FILES.map((f) => join(dir, f));
+}
+
+/**
+ * Refuses a folder that already holds files (unless `overwrite`) or a path that is a file;
+ * a folder that does not exist yet is fine. Call it before a long import to fail early.
+ */
+export async function checkOutputFolder(dir: string, overwrite: boolean): Promise<void> {
+  const info = await stat(dir).catch(() => null);
+  if (!info) return;
+  if (!info.isDirectory()) throw new PackageWriteError(`output ${JSON.stringify(dir)} is a file; give a folder for the city package`);
+  const existing = await readdir(dir);
+  if (existing.length > 0 && !overwrite) {
+    throw new PackageWriteError(`output folder ${JSON.stringify(dir)} is not empty (${existing.slice(0, 3).join(', ')}${existing.length > 3 ? ', …' : ''}); choose an empty or new folder, or pass --force to overwrite`);
+  }
 }
 
 /** Writes beside the target and renames, so a reader never sees half a file. */
