@@ -3,8 +3,8 @@
  * stream of blobs, each inflated and decoded to a block of elements (at most 8,000 per block
  * in files written by osmium), and handed on block by block.
  *
- * Why this parser: it is maintained (2024 release), streams (an async generator over a file
- * stream), reads dense nodes, and depends only on `pbf`. See docs/osm-import.md.
+ * Why this parser: a current pure-JavaScript release that streams (a transform over a file
+ * stream), reads dense nodes and depends only on `pbf`. See docs/osm-import.md.
  */
 import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
