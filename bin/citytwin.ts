@@ -1,5 +1,5 @@
 /**
- * `citytwin [all|ingest|web|help]` — starts CityTwin. `all` (the default, `npm start`) runs
+ * `citytwin [all|ingest|web|help]` — starts CityTwin; `citytwin city import-osm …` makes a city package. `all` (the default, `npm start`) runs
  * everything in one process on embedded parts; `ingest` and `web` run the parts separately
  * against an external broker and ClickHouse (docs/deployment.md). `backup` and `restore` copy
  * a stopped store (docs/storage.md#backup-and-restore).
@@ -24,6 +24,8 @@ function help(): string {
   hash-password   read a password on stdin, print its scrypt hash (gateway credentials)
   backup --to DIR      back up the stopped store in CITYTWIN_DATA_DIR (ClickHouse and local state) into a new DIR
   restore --from DIR   restore a backup into an empty CITYTWIN_DATA_DIR, checking every table's rows
+  city import-osm FILE.osm.pbf|FILE.osm --out DIR [--bbox W,S,E,N] [--admin-level N] [--name NAME] [--timezone ZONE]
+                  make a city package from OpenStreetMap data (docs/osm-import.md)
 
 environment:
 ${rows}
@@ -103,6 +105,16 @@ async function main(): Promise<void> {
     process.stdout.write(`${await hashPassword(password)}\n`);
     return;
   }
+  if (arg === 'city') {
+    const sub = process.argv[3];
+    if (sub !== 'import-osm') {
+      process.stderr.write(`citytwin city: unknown command ${JSON.stringify(sub ?? '')}; expected import-osm\n`);
+      process.exit(2);
+    }
+    const { runImportOsmCli } = await import('./city-import-osm.ts');
+    process.exitCode = await runImportOsmCli(process.argv.slice(4), { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) });
+    return;
+  }
   if (arg === 'simulate') {
     if (process.argv.length > 3) {
       // With flags (`--scenario rainstorm …`): the what-if simulation on the twin, no broker (simulations/README.md).
@@ -114,7 +126,7 @@ async function main(): Promise<void> {
     return;
   }
   if (!(ROLES as readonly string[]).includes(arg)) {
-    process.stderr.write(`citytwin: unknown command "${arg}"; expected one of ${ROLES.join(', ')}, simulate, hash-password, backup, restore, help\n`);
+    process.stderr.write(`citytwin: unknown command "${arg}"; expected one of ${ROLES.join(', ')}, simulate, city, hash-password, backup, restore, help\n`);
     process.exit(2);
   }
   const role = arg as Role;
