@@ -21,6 +21,9 @@ function help(): string {
   simulate --scenario NAME [--pump-teams N] [--prepositioned 420105,420106] [--seed S]
                   the what-if simulation: replay a scenario with simulated dispatch, print response times
   hash-password   read a password on stdin, print its scrypt hash (gateway credentials)
+  audit verify [--data-dir DIR] [--public-key FILE] [--checkpoints FILE]... [--json]
+                  verify the audit record offline (server stopped): chains, signed checkpoints,
+                  dispatch log, incident history and security events; exit 1 on any problem
 
 environment:
 ${rows}
@@ -70,6 +73,15 @@ async function main(): Promise<void> {
     process.stdout.write(`${await hashPassword(password)}\n`);
     return;
   }
+  if (arg === 'audit') {
+    // Offline verification of the audit record (docs/security.md): the server must be stopped
+    // when it uses the embedded engine, which binds its data directory to one process.
+    const { runAuditCommand } = await import('./audit-command.ts');
+    const result = await runAuditCommand(process.argv.slice(3));
+    (result.code === 2 ? process.stderr : process.stdout).write(result.out);
+    process.exitCode = result.code;
+    return;
+  }
   if (arg === 'simulate') {
     if (process.argv.length > 3) {
       // With flags (`--scenario rainstorm …`): the what-if simulation on the twin, no broker (simulations/README.md).
@@ -81,7 +93,7 @@ async function main(): Promise<void> {
     return;
   }
   if (!(ROLES as readonly string[]).includes(arg)) {
-    process.stderr.write(`citytwin: unknown command "${arg}"; expected one of ${ROLES.join(', ')}, simulate, hash-password, help\n`);
+    process.stderr.write(`citytwin: unknown command "${arg}"; expected one of ${ROLES.join(', ')}, simulate, hash-password, audit, help\n`);
     process.exit(2);
   }
   const role = arg as Role;
