@@ -10,7 +10,7 @@
  * Uses `node:crypto`, so it is not exported from `twin-model/index.ts` (the console bundle
  * imports that index); the server imports it by path.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /** `prevHash` of the first entry: 64 hex zeros. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -43,10 +43,15 @@ export class CanonicalJsonError extends TypeError {}
  * form would not protect what was stored.
  */
 export function canonicalJson(value: unknown): string {
-  return write(value, '$');
+  return write(value, []);
 }
 
-function write(value: unknown, path: string): string {
+/** Where a refused value sits ("$.data.eta", "$[1]"), built only when one is refused. */
+function pathOf(stack: ReadonlyArray<string | number>): string {
+  return `$${stack.map((k) => (typeof k === 'number' ? `[${k}]` : `.${k}`)).join('')}`;
+}
+
+function write(value: unknown, stack: Array<string | number>): string {
   if (value === null) return 'null';
   switch (typeof value) {
     case 'string':
@@ -54,38 +59,44 @@ function write(value: unknown, path: string): string {
     case 'boolean':
       return value ? 'true' : 'false';
     case 'number':
-      if (!Number.isFinite(value)) throw new CanonicalJsonError(`canonicalJson: ${path} is ${value}; only finite numbers have a JSON form`);
+      if (!Number.isFinite(value)) throw new CanonicalJsonError(`canonicalJson: ${pathOf(stack)} is ${value}; only finite numbers have a JSON form`);
       return JSON.stringify(value);
     case 'object': {
       if (Array.isArray(value)) {
-        return `[${value
-          .map((v, i) => {
-            if (v === undefined) throw new CanonicalJsonError(`canonicalJson: ${path}[${i}] is undefined; arrays may hold only JSON values`);
-            return write(v, `${path}[${i}]`);
-          })
-          .join(',')}]`;
+        const parts: string[] = [];
+        for (let i = 0; i < value.length; i++) {
+          stack.push(i);
+          const v: unknown = value[i];
+          if (v === undefined) throw new CanonicalJsonError(`canonicalJson: ${pathOf(stack)} is undefined; arrays may hold only JSON values`);
+          parts.push(write(v, stack));
+          stack.pop();
+        }
+        return `[${parts.join(',')}]`;
       }
       const proto = Object.getPrototypeOf(value);
       if (proto !== Object.prototype && proto !== null) {
-        throw new CanonicalJsonError(`canonicalJson: ${path} is a ${proto?.constructor?.name ?? 'non-plain object'}; only plain objects, arrays, strings, finite numbers, booleans and null are allowed`);
+        throw new CanonicalJsonError(`canonicalJson: ${pathOf(stack)} is a ${proto?.constructor?.name ?? 'non-plain object'}; only plain objects, arrays, strings, finite numbers, booleans and null are allowed`);
       }
       const record = value as Record<string, unknown>;
       const parts: string[] = [];
       for (const key of Object.keys(record).sort()) {
         const v = record[key];
         if (v === undefined) continue;
-        parts.push(`${JSON.stringify(key)}:${write(v, `${path}.${key}`)}`);
+        stack.push(key);
+        parts.push(`${JSON.stringify(key)}:${write(v, stack)}`);
+        stack.pop();
       }
       return `{${parts.join(',')}}`;
     }
     default:
-      throw new CanonicalJsonError(`canonicalJson: ${path} is a ${typeof value}; only JSON values are allowed`);
+      throw new CanonicalJsonError(`canonicalJson: ${pathOf(stack)} is a ${typeof value}; only JSON values are allowed`);
   }
 }
 
 /** SHA-256 (hex) of the canonical JSON of `body`. */
 export function sha256Canonical(body: unknown): string {
-  return createHash('sha256').update(canonicalJson(body), 'utf8').digest('hex');
+  // One-shot hash (Node ≥ 20.12): no Hash object per entry.
+  return hash('sha256', canonicalJson(body), 'hex');
 }
 
 /** Where the entry after `prev` goes (or the first one, when `prev` is null). */

@@ -185,7 +185,9 @@ export class AuditService {
   async verify(): Promise<AuditVerification> {
     await this.beforeVerify();
     await this.flush();
-    return this.verifyStored();
+    // Actions keep coming while it reads: entries after this head may be stored before their
+    // domain rows (security events are written once a second), so they wait for the next one.
+    return this.verifyStored(this.stored);
   }
 
   /** The last verification (at start or on demand). */
@@ -263,11 +265,22 @@ export class AuditService {
     }
   }
 
-  /** Reads everything back and verifies it (nothing is flushed first). */
-  private async verifyStored(): Promise<AuditVerification> {
+  /** Reads everything back and verifies it, this chain up to `upTo` (nothing is flushed first). */
+  private async verifyStored(upTo: ChainHead | null = null): Promise<AuditVerification> {
+    // Checkpoints first: one signed while the tables are read covers entries already stored.
+    const checkpoints = this.checkpointFile.read();
+    const records = await readAuditRecords(this.options.clickhouse);
+    const chain = this.keys.chain;
+    let limit = upTo?.seq ?? Number.MAX_SAFE_INTEGER;
+    for (const { value } of checkpoints) {
+      const c = checkCheckpoint(value, this.keys.publicKey);
+      if (c.ok && c.checkpoint.seq > limit) limit = c.checkpoint.seq;
+    }
+    const entries = records.entries.filter((e) => e.chain !== chain || e.seq <= limit);
     const v = verifyAudit({
-      ...(await readAuditRecords(this.options.clickhouse)),
-      checkpoints: this.checkpointFile.read(),
+      ...records,
+      entries,
+      checkpoints,
       publicKey: this.keys.publicKey,
       foreignChainsAllowed: this.options.foreignChainsAllowed,
       now: this.now(),
