@@ -116,6 +116,11 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   if (running.url) process.stdout.write(`\nCityTwin console: ${running.url}\n\n`);
+  if (running.audit) {
+    // Keep this key somewhere else too: it verifies the audit checkpoints (docs/security.md, "Audit").
+    const { rawPublicKey } = await import('../twin-model/audit/checkpoint.ts');
+    process.stdout.write(`Audit chain ${running.audit.chain}, Ed25519 public key ${rawPublicKey(running.audit.keys.publicKey).toString('base64')} (${running.config.dataDir}/audit/audit-ed25519.pub.pem)\n\n`);
+  }
   else if (running.ops) process.stdout.write(`\nCityTwin ingest worker ${config.workerId}: health and metrics on ${running.ops.url} (MQTT ${running.mqttUrl})\n\n`);
   else process.stdout.write(`\nCityTwin ${role} running (MQTT ${running.mqttUrl})\n\n`);
   let stopping = false;
