@@ -17,6 +17,7 @@ export default defineConfig({
         console: 'web/client/index.html',
         replay: 'web/client/replay.html',
         kpi: 'web/client/kpi.html',
+        audit: 'web/client/audit.html',
       },
     },
   },

@@ -26,6 +26,9 @@ function help(): string {
   restore --from DIR   restore a backup into an empty CITYTWIN_DATA_DIR, checking every table's rows
   city import-osm FILE.osm.pbf|FILE.osm --out DIR [--bbox W,S,E,N] [--admin-level N] [--name NAME] [--timezone ZONE]
                   make a city package from OpenStreetMap data (docs/osm-import.md)
+  audit verify [--data-dir DIR] [--public-key FILE] [--checkpoints FILE]... [--json]
+                  verify the audit record offline (server stopped): chains, signed checkpoints,
+                  dispatch log, incident history and security events; exit 1 on any problem
 
 environment:
 ${rows}
@@ -115,6 +118,15 @@ async function main(): Promise<void> {
     process.exitCode = await runImportOsmCli(process.argv.slice(4), { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) });
     return;
   }
+  if (arg === 'audit') {
+    // Offline verification of the audit record (docs/security.md): the server must be stopped
+    // when it uses the embedded engine, which binds its data directory to one process.
+    const { runAuditCommand } = await import('./audit-command.ts');
+    const result = await runAuditCommand(process.argv.slice(3));
+    (result.code === 2 ? process.stderr : process.stdout).write(result.out);
+    process.exitCode = result.code;
+    return;
+  }
   if (arg === 'simulate') {
     if (process.argv.length > 3) {
       // With flags (`--scenario rainstorm …`): the what-if simulation on the twin, no broker (simulations/README.md).
@@ -126,7 +138,7 @@ async function main(): Promise<void> {
     return;
   }
   if (!(ROLES as readonly string[]).includes(arg)) {
-    process.stderr.write(`citytwin: unknown command "${arg}"; expected one of ${ROLES.join(', ')}, simulate, city, hash-password, backup, restore, help\n`);
+    process.stderr.write(`citytwin: unknown command "${arg}"; expected one of ${ROLES.join(', ')}, simulate, city, hash-password, audit, backup, restore, help\n`);
     process.exit(2);
   }
   const role = arg as Role;
@@ -149,6 +161,11 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   if (running.url) process.stdout.write(`\nCityTwin console: ${running.url}\n\n`);
+  if (running.audit) {
+    // Keep this key somewhere else too: it verifies the audit checkpoints (docs/security.md, "Audit").
+    const { rawPublicKey } = await import('../twin-model/audit/checkpoint.ts');
+    process.stdout.write(`Audit chain ${running.audit.chain}, Ed25519 public key ${rawPublicKey(running.audit.keys.publicKey).toString('base64')} (${running.config.dataDir}/audit/audit-ed25519.pub.pem)\n\n`);
+  }
   else if (running.ops) process.stdout.write(`\nCityTwin ingest worker ${config.workerId}: health and metrics on ${running.ops.url} (MQTT ${running.mqttUrl})\n\n`);
   else process.stdout.write(`\nCityTwin ${role} running (MQTT ${running.mqttUrl})\n\n`);
   let stopping = false;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { retentionDays } from '../ingest/clickhouse/retention.ts';
-import { ConfigError, loadConfig } from './config.ts';
+import { auditableConfig, ConfigError, loadConfig } from './config.ts';
 
 describe('loadConfig', () => {
   it('gives the documented defaults with an empty environment', () => {
@@ -58,5 +58,23 @@ describe('loadConfig', () => {
   ])('rejects %o with one clear line', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+});
+
+describe('auditableConfig', () => {
+  it('records every setting but never a secret', () => {
+    const c = loadConfig({
+      CITYTWIN_CLICKHOUSE_URL: 'http://default:s3cret-pass@ch:8123/city',
+      CITYTWIN_PROBE_TOKEN: 'probe-token-0123456789abcdef',
+      CITYTWIN_ADMIN_PASSWORD: 'first admin password',
+      CITYTWIN_WORKER_ID: 'web-1',
+    });
+    const a = auditableConfig(c);
+    const text = JSON.stringify(a);
+    for (const secret of ['s3cret-pass', 'probe-token-0123456789abcdef', 'first admin password']) expect(text).not.toContain(secret);
+    expect(a).toMatchObject({ clickhouseUrl: 'http://default:***@ch:8123/city', probeToken: expect.stringMatching(/^sha256 [0-9a-f]{12}…$/), workerId: 'web-1', httpPort: 8080 });
+  });
+  it('leaves out a generated worker id, which changes on every start', () => {
+    expect(auditableConfig(loadConfig({})).workerId).toBeNull();
   });
 });

@@ -3,7 +3,8 @@
  * value stops start-up with one line naming the variable, the value and what is allowed.
  */
 
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { parseClearance } from '../web/server/auth/policy.ts';
 import { parseRetention, RETENTION_SYNTAX, type RetentionPolicy } from '../ingest/clickhouse/retention.ts';
@@ -244,3 +245,68 @@ export const CONFIG_HELP: ReadonlyArray<[string, string, string]> = [
   ['CITYTWIN_TLS_CERT / CITYTWIN_TLS_KEY', 'PEM certificate and key: HTTPS and MQTTS', 'unset'],
   ['CITYTWIN_MQTTS_PORT', 'embedded broker MQTTS port (with TLS)', '8883'],
 ];
+
+/** A URL with its password (if any) replaced, for records and logs. */
+function withoutPassword(url: string | null): string | null {
+  if (url === null) return null;
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparsable URL)';
+  }
+}
+
+/** First 12 hex digits of SHA-256: enough to see that a secret or a file changed, not to learn it. */
+function digest(text: string | Buffer): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 12);
+}
+
+function fileDigest(path: string | null): string | null {
+  if (path === null) return null;
+  try {
+    return `${path} (sha256 ${digest(readFileSync(path))}…)`;
+  } catch {
+    return `${path} (unreadable)`;
+  }
+}
+
+/**
+ * The configuration as the audit log records it at start (a change from the last start is an
+ * audited `config.changed`): every setting, with URL passwords masked, the probe token and
+ * the files (credentials, certificate) as digests, the key file and the first admin password
+ * left out. A generated worker id (host and pid) is left out too: it changes on every start.
+ */
+export function auditableConfig(c: CityTwinConfig): Record<string, string | number | boolean | null> {
+  return {
+    httpPort: c.httpPort,
+    httpHost: c.httpHost,
+    mqttUrl: withoutPassword(c.mqttUrl),
+    mqttPort: c.mqttPort,
+    clickhouseUrl: withoutPassword(c.clickhouseUrl),
+    clickhouseCluster: c.clickhouseCluster,
+    dataDir: c.dataDir,
+    simulate: c.simulate,
+    logLevel: c.logLevel,
+    citySeed: c.citySeed,
+    sensorCount: c.sensorCount,
+    viewportThreshold: c.viewportThreshold,
+    scenario: c.scenario,
+    timeScale: c.timeScale,
+    mqttShareGroup: c.mqttShareGroup,
+    batchMaxRows: c.batchMaxRows,
+    batchMaxDelayMs: c.batchMaxDelayMs,
+    maxPayloadBytes: c.maxPayloadBytes,
+    redisUrl: withoutPassword(c.redisUrl),
+    workerId: c.workerIdExplicit ? c.workerId : null,
+    spoolMaxBytes: c.spoolMaxBytes,
+    mqttSessionExpiryS: c.mqttSessionExpiryS,
+    clearance: c.security.clearance,
+    probeToken: c.security.probeToken === null ? null : `sha256 ${digest(c.security.probeToken)}…`,
+    mqttCredentials: fileDigest(c.security.mqttCredentialsFile),
+    tlsCert: fileDigest(c.security.tlsCert),
+    tlsKey: c.security.tlsKey,
+    mqttsPort: c.security.mqttsPort,
+  };
+}

@@ -33,7 +33,7 @@ import { formatDays } from '../ingest/clickhouse/retention.ts';
 import { StorageUsageSampler } from '../ingest/clickhouse/storage-usage.ts';
 import { CitySimulator } from '../simulations/index.ts';
 import { cityBasemap, districtAt, generateCity } from '../twin-model/city/index.ts';
-import { countByState, isSystemTopic, parseDataPayload, parseEventPayload, parseMetaPayload, parseTopic, parseUnitPositionPayload, topics, type CityBasemap, type CityModel } from '../twin-model/index.ts';
+import { countByState, isAuditTopic, isSystemTopic, parseDataPayload, parseEventPayload, parseMetaPayload, parseTopic, parseUnitPositionPayload, topics, type CityBasemap, type CityModel } from '../twin-model/index.ts';
 import { IncidentStore } from '../web/server/incident-store.ts';
 import type { HealthReport } from '../web/server/api-routes.ts';
 import { TwinService } from '../web/server/twin-service.ts';
@@ -44,7 +44,10 @@ import { DEFAULT_CLEARANCE, parseClearance } from '../web/server/auth/policy.ts'
 import { loadGatewayCredentials } from '../ingest/broker/device-acl.ts';
 import { startWebServer, type WebServer } from '../web/server/web-server.ts';
 import type { StatsMessage } from '../web/shared/protocol.ts';
-import type { CityTwinConfig } from './config.ts';
+import { AuditService } from '../web/server/audit/audit-service.ts';
+import { summarize } from '../twin-model/audit/audit-verification.ts';
+import type { ChainHead } from '../twin-model/audit/hash-chain.ts';
+import { auditableConfig, type CityTwinConfig } from './config.ts';
 import { createLogger, type Log } from './logger.ts';
 
 export type Role = 'all' | 'ingest' | 'web';
@@ -61,6 +64,8 @@ export interface RunningCityTwin {
   twin: TwinService | null;
   /** Response units and dispatch (roles with a web server). */
   dispatch: DispatchService | null;
+  /** The tamper-evident record of every action (roles with a web server). */
+  audit: AuditService | null;
   web: WebServer | null;
   /** The `ingest` role's health and metrics server. */
   ops: OpsServer | null;
@@ -146,10 +151,45 @@ export async function startCityTwin(config: CityTwinConfig, role: Role, log: Log
     storageUsage.start();
     closers.push(() => storageUsage.close());
 
+    // The audit record (web/server/audit): verified at start, before anything new is appended.
+    // Its closer is registered before the twin's, dispatch's and accounts' so it runs after
+    // theirs: what they store at shutdown is in the final checkpoint.
+    let audit: AuditService | null = null;
+    let signedDispatchHead: ChainHead | null = null;
+    if (withWeb) {
+      const opened = await AuditService.open({
+        clickhouse,
+        dataDir: config.dataDir,
+        node: config.workerId,
+        // A ClickHouse server may hold the chains of several web nodes; the embedded engine only this node's.
+        foreignChainsAllowed: config.clickhouseUrl !== null,
+        log: (level, msg) => log(level, msg),
+      });
+      audit = opened.audit;
+      signedDispatchHead = opened.signedDispatchHead;
+      const openedAudit = opened.audit;
+      closers.push(() => openedAudit.close());
+      log(opened.verification.ok ? 'info' : 'error', `audit verification at start: ${summarize(opened.verification, 10)}`);
+    }
+
     if (withWeb || broker) {
-      auth = new AuthService({ clickhouse, clearance: config.security.clearance ? parseClearance(config.security.clearance) : DEFAULT_CLEARANCE, node: config.workerId, log: (level, msg) => log(level, msg) });
+      const auditRecord = audit;
+      auth = new AuthService({
+        clickhouse,
+        clearance: config.security.clearance ? parseClearance(config.security.clearance) : DEFAULT_CLEARANCE,
+        node: config.workerId,
+        log: (level, msg) => log(level, msg),
+        ...(auditRecord ? { onRecord: (e: Parameters<AuditService['securityEvent']>[0]) => auditRecord.securityEvent(e) } : {}),
+      });
       const authService = auth;
       closers.push(() => authService.close());
+      if (auditRecord) {
+        // Tampering found (at start, or later on demand) is a security event, beside health.
+        const start = auditRecord.lastVerification;
+        if (start && !start.ok) authService.record('audit_tampering', 'refused', 'system', 'start-up verification', summarize(start, 10));
+        auditRecord.onProblems((v) => authService.record('audit_tampering', 'refused', 'system', 'verification', summarize(v, 10)));
+        await auditRecord.recordConfig(auditableConfig(config));
+      }
       if (withWeb) {
         const first = await auth.init(config.security.adminPassword);
         if (first.createdAdmin) {
@@ -175,16 +215,37 @@ export async function startCityTwin(config: CityTwinConfig, role: Role, log: Log
       incidentStore = new IncidentStore(clickhouse);
       await incidentStore.init();
       twin.useIncidentStore(incidentStore);
+      if (audit) {
+        const auditRecord = audit;
+        // Only the writer's own changes: a node that mirrors the writer does not audit them again.
+        twin.onIncidentChanges((changes) => {
+          if (twin.isWriter()) auditRecord.incidentChanges(changes);
+        });
+      }
       const n = await twin.rebuildFrom(clickhouse);
       log('info', `twin rebuilt from storage: ${n} sensors, ${twin.activeIncidents().length} open incidents`);
       // Runs before ClickHouse closes (closers run in reverse): the last changes are stored.
       closers.push(() => twin.close());
     }
     // Response units and dispatch: on the city's road graph, next to the twin.
-    const dispatch = twin && city ? new DispatchService({ city, twin, log: (level, msg) => log(level, msg) }) : null;
+    const auditForDispatch = audit;
+    const dispatch = twin && city ? new DispatchService({ city, twin, log: (level, msg) => log(level, msg), ...(auditForDispatch ? { onLogEntry: (e) => auditForDispatch.dispatchEntry(e) } : {}) }) : null;
     if (dispatch) {
       await dispatch.useStore(clickhouse);
       closers.push(() => dispatch.close());
+      if (auditForDispatch) {
+        dispatch.resumeAfter(signedDispatchHead);
+        dispatch.anchorWith(() => auditForDispatch.validCheckpoints().flatMap((cp) => (cp.dispatch ? [{ ...cp.dispatch, label: `the checkpoint signed at ${new Date(cp.at).toISOString()}` }] : [])));
+        auditForDispatch.signDispatchHead(() => dispatch.storedHead);
+      }
+    }
+    if (audit && twin) {
+      const authService = auth;
+      audit.flushSourcesWith(async () => {
+        await twin.flushIncidents();
+        await dispatch?.flush();
+        await authService?.flushEvents();
+      });
     }
 
     let brokerUp = false;
@@ -257,7 +318,7 @@ export async function startCityTwin(config: CityTwinConfig, role: Role, log: Log
         clientId,
         onMessage: (topic, payload, at) => {
           if (isSystemTopic(topic)) {
-            workerStats?.accept(topic, payload, at);
+            if (!isAuditTopic(topic)) workerStats?.accept(topic, payload, at);
             return;
           }
           const t = parseTopic(topic);
@@ -287,6 +348,21 @@ export async function startCityTwin(config: CityTwinConfig, role: Role, log: Log
       brokerUp = true;
       closers.push(() => source!.stop());
       log('info', `subscribed to ${mqttUrl}${config.mqttShareGroup ? ` (share group ${config.mqttShareGroup})` : ''}`);
+      if (audit) {
+        const auditRecord = audit;
+        const connection = source;
+        // Checkpoints go out retained, for an external archive (docs/security.md).
+        auditRecord.setPublisher((topic, payload) => connection.publish(topic, payload, { qos: 1, retain: true }));
+        void auditRecord.checkpoint().catch((err: Error) => log('warn', `audit checkpoint: ${err.message}`));
+        // At shutdown, before the connection closes: store what is pending and publish the final head.
+        closers.push(async () => {
+          await twin?.flushIncidents();
+          await dispatch?.flush();
+          await auth?.flushEvents();
+          await auditRecord.checkpoint();
+          auditRecord.setPublisher(null);
+        });
+      }
     }
 
     let tickTimer: NodeJS.Timeout | null = null;
@@ -371,6 +447,7 @@ export async function startCityTwin(config: CityTwinConfig, role: Role, log: Log
         if (intake?.backpressure) parts.ingest = { status: 'down', detail: `spool full: not acknowledging, the broker keeps the messages${spooled}; ${h.lastError ?? ''}` };
         else parts.ingest = h.state === 'ok' ? { status: 'ok' } : { status: h.state, detail: `inserts failing for ${Math.round(h.failingForMs / 1000)} s, spooling${spooled}: ${h.lastError ?? ''}` };
       }
+      if (audit) parts.audit = audit.health();
       const states = Object.values(parts).map((p) => p.status);
       const status = states.includes('down') ? 'down' : states.includes('degraded') ? 'degraded' : 'ok';
       return { status, parts, version: VERSION, uptimeS: Math.round((Date.now() - started) / 1000) };
@@ -429,6 +506,7 @@ citytwin_ingest_redeliveries_dropped_total ${spool.duplicatesDropped}
         health,
         incidentStore,
         dispatch,
+        audit,
         viewport: { threshold: config.viewportThreshold },
         // Security counters: logins, refusals, and the broker's per-client refused publishes.
         metricsText: () => {
@@ -457,7 +535,7 @@ citytwin_incident_changes_total{outcome="mirrored"} ${twin.incidentCounters.mirr
 citytwin_incident_changes_total{outcome="shadowed"} ${twin.incidentCounters.shadowed}
 # TYPE citytwin_incident_store_failures_total counter
 citytwin_incident_store_failures_total ${twin.incidentCounters.storeFailures}
-${dispatch ? dispatchMetrics(dispatch) : ''}${broker ? broker.metricsText() : ''}`;
+${dispatch ? dispatchMetrics(dispatch) : ''}${audit ? auditMetrics(audit) : ''}${broker ? broker.metricsText() : ''}`;
         },
         auth: auth!,
         tls: config.security.tlsCert && config.security.tlsKey ? { cert: readFileSync(config.security.tlsCert), key: readFileSync(config.security.tlsKey) } : null,
@@ -515,6 +593,7 @@ ${dispatch ? dispatchMetrics(dispatch) : ''}${broker ? broker.metricsText() : ''
       ingest,
       twin,
       dispatch,
+      audit,
       web,
       ops,
       workerStats,
@@ -543,5 +622,20 @@ citytwin_dispatch_log_entries_total{outcome="stored"} ${d.logCounters.stored}
 citytwin_dispatch_reroutes_total ${c.reroutes}
 # TYPE citytwin_units_rejected_fixes_total counter
 citytwin_units_rejected_fixes_total ${c.rejectedFixes}
+`;
+}
+
+/** Audit figures for /metrics. */
+function auditMetrics(a: AuditService): string {
+  const v = a.lastVerification;
+  return `# TYPE citytwin_audit_entries_total counter
+citytwin_audit_entries_total{outcome="made"} ${a.counters.made}
+citytwin_audit_entries_total{outcome="stored"} ${a.storeCounters.stored}
+# TYPE citytwin_audit_checkpoints_total counter
+citytwin_audit_checkpoints_total{outcome="signed"} ${a.counters.checkpoints}
+citytwin_audit_checkpoints_total{outcome="published"} ${a.counters.published}
+# HELP citytwin_audit_verification_ok 1 when the last verification of the audit record found nothing, 0 when it found tampering
+# TYPE citytwin_audit_verification_ok gauge
+citytwin_audit_verification_ok ${v && !v.ok ? 0 : 1}
 `;
 }

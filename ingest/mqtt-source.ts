@@ -106,12 +106,15 @@ export class MqttSource {
   }
 
   /**
-   * Publishes on the source's own connection (QoS 0, not retained): used for the worker's
-   * stats, which are sent again a second later, so a lost one does not matter. A no-op while
-   * disconnected (mqtt.js would otherwise queue them without bound).
+   * Publishes on the source's own connection, by default QoS 0 and not retained: the worker's
+   * stats, which are sent again a second later, so a lost one does not matter. The audit
+   * checkpoints ask for QoS 1, retained. A no-op while disconnected (mqtt.js would otherwise
+   * queue them without bound); returns whether it was sent.
    */
-  publish(topic: string, payload: string): void {
-    if (this.client && this.connected) this.client.publish(topic, payload, { qos: 0, retain: false });
+  publish(topic: string, payload: string, options: { qos?: 0 | 1; retain?: boolean } = {}): boolean {
+    if (!this.client || !this.connected) return false;
+    this.client.publish(topic, payload, { qos: options.qos ?? 0, retain: options.retain ?? false });
+    return true;
   }
 
   async stop(): Promise<void> {

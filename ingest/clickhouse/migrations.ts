@@ -18,6 +18,7 @@
  *   and the security log (web/server/auth, docs/security.md).
  * - `source_classes` and the `sensor_classes` dictionary: the classification stored with each
  *   sensor value, for retention by classification (migration 12).
+ * - `audit_log`: the hash-chained record of every action (web/server/audit, docs/security.md).
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { queryRows } from './clickhouse-client.ts';
@@ -72,6 +73,29 @@ export const DISPATCH_LOG_DDL = `CREATE TABLE IF NOT EXISTS dispatch_log (
 ) ENGINE = ReplacingMergeTree
 PARTITION BY toYYYYMM(at)
 ORDER BY seq
+${DEDUP}`;
+
+/**
+ * The audit log (web/server/audit/audit-store.ts, docs/security.md): one row per action —
+ * incident actions by people, dispatch, security events, configuration changes, exports — as
+ * one entry of a SHA-256 hash chain per key pair (`chain`, the key's fingerprint;
+ * twin-model/audit/audit-log.ts), whose heads are signed in checkpoints kept outside the database.
+ */
+export const AUDIT_LOG_DDL = `CREATE TABLE IF NOT EXISTS audit_log (
+  chain LowCardinality(String),
+  seq UInt64,
+  at DateTime64(3, 'UTC'),
+  actor String,
+  stream LowCardinality(String),
+  action LowCardinality(String),
+  object String,
+  detail String,
+  data String,
+  prev_hash FixedString(64),
+  hash FixedString(64)
+) ENGINE = ReplacingMergeTree
+PARTITION BY toYYYYMM(at)
+ORDER BY (chain, seq)
 ${DEDUP}`;
 
 /**
@@ -423,6 +447,12 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 12,
     name: 'classification of stored sensor values, for retention by classification (docs/storage.md)',
     statements: [...CLASSIFICATION_DDL],
+  },
+  // Numbered 10 by the audit work (8 and 9 belong to other work).
+  {
+    version: 10,
+    name: 'audit log (hash-chained, checkpoints signed outside the database)',
+    statements: [AUDIT_LOG_DDL],
   },
 ];
 

@@ -25,14 +25,31 @@ export const V1_SUBSCRIPTION = `${TOPIC_ROOT}/#`;
  */
 export const SYSTEM_TOPIC_ROOT = `${TOPIC_ROOT}/system`;
 
-/** True for topics under {@link SYSTEM_TOPIC_ROOT} (exact root or below it). */
+/**
+ * Signed checkpoints of the audit log (docs/security.md): `citytwin/v1/audit/checkpoints/{chain}`,
+ * retained, for an external archive to keep. Operational too: neither stored nor dead-lettered.
+ */
+export const AUDIT_TOPIC_ROOT = `${TOPIC_ROOT}/audit`;
+
+function isUnder(topic: string, root: string): boolean {
+  return topic.startsWith(root) && (topic.length === root.length || topic.charCodeAt(root.length) === 47 /* '/' */);
+}
+
+/** True for topics under {@link SYSTEM_TOPIC_ROOT} or {@link AUDIT_TOPIC_ROOT} (exact root or below it). */
 export function isSystemTopic(topic: string): boolean {
-  return topic.startsWith(SYSTEM_TOPIC_ROOT) && (topic.length === SYSTEM_TOPIC_ROOT.length || topic.charCodeAt(SYSTEM_TOPIC_ROOT.length) === 47 /* '/' */);
+  return isUnder(topic, SYSTEM_TOPIC_ROOT) || isUnder(topic, AUDIT_TOPIC_ROOT);
+}
+
+/** True for the audit checkpoint topics. */
+export function isAuditTopic(topic: string): boolean {
+  return isUnder(topic, AUDIT_TOPIC_ROOT);
 }
 
 export const topics = {
   /** Counters of one ingest worker (see {@link SYSTEM_TOPIC_ROOT}). */
   ingestStats: (workerId: string) => `${SYSTEM_TOPIC_ROOT}/ingest/${workerId}/stats`,
+  /** Signed checkpoints of one audit chain (see {@link AUDIT_TOPIC_ROOT}). */
+  auditCheckpoints: (chain: string) => `${AUDIT_TOPIC_ROOT}/checkpoints/${chain}`,
   sensorMeta: (id: string) => `${TOPIC_ROOT}/sensors/${id}/meta`,
   sensorData: (id: string) => `${TOPIC_ROOT}/sensors/${id}/data`,
   serviceData: (id: string) => `${TOPIC_ROOT}/metrics/${id}/data`,

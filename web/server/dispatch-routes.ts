@@ -13,10 +13,13 @@ import { NoWriterError } from './cluster-bus.ts';
 import { hasPermission } from './auth/policy.ts';
 import type { RecommendationView, TripView, UnitView } from '../shared/protocol.ts';
 import type { IncidentStore } from './incident-store.ts';
+import type { AuditRecorder } from './audit/audit-routes.ts';
 
 export interface DispatchDeps {
   dispatch: DispatchService;
   incidentStore?: IncidentStore | null;
+  /** Exports of the log are recorded here. */
+  audit?: AuditRecorder | null;
 }
 
 export function tripView(trip: UnitTrip | null | undefined): TripView | null {
@@ -165,11 +168,20 @@ export function dispatchRoutes(deps: DispatchDeps): Route[] {
       path: '/api/dispatch/log',
       permission: 'dispatch.audit',
       tag: 'dispatch',
-      summary: 'The hash-chained dispatch log, oldest first, as JSON lines (verify offline with `tsx bin/verify-dispatch-log.ts`)',
+      summary: 'The hash-chained dispatch log, oldest first, as JSON lines (verify offline with `tsx bin/verify-dispatch-log.ts`); the export is recorded in the audit log',
       response: 'application/x-ndjson: one DispatchLogEntry { seq, at, actor, action, unitId, incidentId, reason, data, prevHash, hash } per line',
       query: z.object({ from: timeParam.optional(), to: timeParam.optional() }),
-      handler: async ({ query }): Promise<RawResponse> => {
+      handler: async ({ query, principal }): Promise<RawResponse> => {
         const entries = await dispatch.logEntries({ ...(query.from !== undefined ? { from: query.from } : {}), ...(query.to !== undefined ? { to: query.to } : {}) });
+        deps.audit?.record({
+          at: Date.now(),
+          actor: principal?.username ?? '',
+          stream: 'export',
+          action: 'dispatch_log',
+          object: `${query.from !== undefined ? new Date(query.from).toISOString() : 'start'}/${query.to !== undefined ? new Date(query.to).toISOString() : 'now'}`,
+          detail: `${entries.length} entries`,
+          data: { entries: entries.length, ...(query.from !== undefined ? { from: query.from } : {}), ...(query.to !== undefined ? { to: query.to } : {}) },
+        });
         return { raw: true, contentType: 'application/x-ndjson; charset=utf-8', body: entries.map((e) => JSON.stringify(e)).join('\n') + (entries.length ? '\n' : '') };
       },
     }),
@@ -178,7 +190,7 @@ export function dispatchRoutes(deps: DispatchDeps): Route[] {
       path: '/api/dispatch/log/verify',
       permission: 'dispatch.audit',
       tag: 'dispatch',
-      summary: 'Verifies the stored dispatch log: every hash and link, anchored at the head this server holds',
+      summary: 'Verifies the stored dispatch log: every hash and link, anchored at the head this server holds and at the heads signed in the audit checkpoints',
       response: '{ ok, checked, problems: [{ seq, kind: altered|missing|reordered|bad_start, detail }], head }',
       handler: async () => dispatch.verifyLog(),
     }),

@@ -10,7 +10,6 @@
  * other nodes forward dispatchers' commands to it and mirror the unit changes it sends.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
-import { queryRows } from '../../ingest/index.ts';
 import { districtAt, isInCity } from '../../twin-model/city/index.ts';
 import { applyUnitInput, createFleetState, DispatchError, logInputOf, type FleetState, type UnitChange, type UnitInput } from '../../twin-model/dispatch/unit-state.ts';
 import {
@@ -33,6 +32,8 @@ import {
   type UnitStatus,
 } from '../../twin-model/index.ts';
 import { appendEntry, verifyChain, type ChainVerification } from '../../twin-model/dispatch/dispatch-log.ts';
+import type { ChainAnchor, ChainHead } from '../../twin-model/audit/hash-chain.ts';
+import { DispatchLogStore } from './dispatch-log-store.ts';
 import { BatchedAppender } from './batched-appender.ts';
 import type { TwinWriterChannel } from './cluster-bus.ts';
 import type { TwinService } from './twin-service.ts';
@@ -59,6 +60,8 @@ export interface DispatchServiceOptions {
   log?: (level: 'info' | 'warn' | 'error', message: string) => void;
   /** Log entries are written in batches this often (ms). */
   persistDelayMs?: number;
+  /** Told of every log entry as it is chained (the audit log binds to it). */
+  onLogEntry?: (entry: DispatchLogEntry) => void;
 }
 
 export interface AssignRequest {
@@ -134,10 +137,14 @@ export class DispatchService {
   private readonly listeners = new Set<UnitListener>();
   private restrictions: RoadRestrictions = { closed: new Map() };
   private restrictionsDirty = true;
-  private head: DispatchLogEntry | null = null;
+  private head: ChainHead | null = null;
+  /** The last entry known to be stored (signed in the audit checkpoints). */
+  private stored: ChainHead | null = null;
+  /** Heads recorded outside the database (the audit log's signed checkpoints). */
+  private anchors: () => ChainAnchor[] = () => [];
   /** Log entries on their way to ClickHouse, batched (batched-appender.ts). */
   private readonly logWriter: BatchedAppender<DispatchLogEntry>;
-  private client: ClickHouseClient | null = null;
+  private store: DispatchLogStore | null = null;
   private channel: TwinWriterChannel | null = null;
 
   constructor(private readonly options: DispatchServiceOptions) {
@@ -165,10 +172,32 @@ export class DispatchService {
 
   /** Stores the log in ClickHouse and continues the chain from the stored head. */
   async useStore(client: ClickHouseClient): Promise<void> {
-    this.client = client;
-    const [row] = await queryRows<DispatchLogRow>(client, `SELECT ${LOG_COLUMNS} FROM dispatch_log FINAL ORDER BY seq DESC LIMIT 1`);
-    this.head = row ? toEntry(row) : null;
+    this.store = new DispatchLogStore(client);
+    const head = await this.store.head();
+    this.head = head ? { seq: head.seq, hash: head.hash } : null;
+    this.stored = this.head;
     if (this.head) this.log('info', `dispatch log continues after entry ${this.head.seq}`);
+  }
+
+  /**
+   * Continues the chain after a head signed outside the database when the stored log ends
+   * before it (its tail was cut while the server was stopped): the gap stays visible to every
+   * later verification instead of being written over with new entries of the same numbers.
+   */
+  resumeAfter(signed: ChainHead | null): void {
+    if (!signed || (this.head && this.head.seq >= signed.seq)) return;
+    this.log('warn', `dispatch log: the stored log ends at entry ${this.head?.seq ?? 0} but a signed checkpoint records entry ${signed.seq}; continuing after ${signed.seq}`);
+    this.head = { seq: signed.seq, hash: signed.hash };
+  }
+
+  /** Anchors verification at heads recorded outside the database (the audit checkpoints). */
+  anchorWith(anchors: () => ChainAnchor[]): void {
+    this.anchors = anchors;
+  }
+
+  /** The last entry stored in ClickHouse (null before the first). */
+  get storedHead(): ChainHead | null {
+    return this.stored;
   }
 
   /** Joins the cluster: forwarded commands are served on the writer, unit changes mirrored elsewhere. */
@@ -286,23 +315,19 @@ export class DispatchService {
   /** Every log entry in order (seq), for export and verification. */
   async logEntries(range: { from?: number; to?: number } = {}): Promise<DispatchLogEntry[]> {
     await this.flush();
-    if (!this.client) return [];
-    const where: string[] = [];
-    if (range.from !== undefined) where.push('at >= fromUnixTimestamp64Milli({from:Int64})');
-    if (range.to !== undefined) where.push('at <= fromUnixTimestamp64Milli({to:Int64})');
-    const rows = await queryRows<DispatchLogRow>(
-      this.client,
-      `SELECT ${LOG_COLUMNS} FROM dispatch_log FINAL ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq`,
-      { ...(range.from !== undefined ? { from: range.from } : {}), ...(range.to !== undefined ? { to: range.to } : {}) },
-    );
-    return rows.map(toEntry);
+    if (!this.store) return [];
+    return this.store.entries(range);
   }
 
-  /** Verifies the stored chain, anchored at the head this process knows. */
+  /**
+   * Verifies the stored chain, anchored at the head this process knows and at the heads signed
+   * in the audit checkpoints (so a tail cut while the server was stopped shows too).
+   */
   async verifyLog(): Promise<ChainVerification> {
     const entries = await this.logEntries();
     // The writer knows its head: a truncated or rewritten tail shows against it.
-    return verifyChain(entries, this.head && this.writer ? { anchor: { seq: this.head.seq, hash: this.head.hash } } : {});
+    const own: ChainAnchor[] = this.head && this.writer ? [{ seq: this.head.seq, hash: this.head.hash, label: 'the head this server holds' }] : [];
+    return verifyChain(entries, { anchors: [...own, ...this.anchors()] });
   }
 
   /** Resolves once every log entry made so far is stored (or failed). */
@@ -527,48 +552,20 @@ export class DispatchService {
 
   private appendLog(input: Parameters<typeof appendEntry>[1]): void {
     const entry = appendEntry(this.head, input);
-    this.head = entry;
+    this.head = { seq: entry.seq, hash: entry.hash };
     this.counters.logEntries++;
+    try {
+      this.options.onLogEntry?.(entry);
+    } catch (err) {
+      this.log('warn', `dispatch log listener: ${(err as Error).message}`);
+    }
     // The chain must not lose an entry: a failed write is kept and retried.
-    if (this.client) this.logWriter.push([entry]);
+    if (this.store) this.logWriter.push([entry]);
   }
 
   private async writeLog(batch: readonly DispatchLogEntry[]): Promise<void> {
-    await this.client!.insert({
-      table: 'dispatch_log',
-      values: batch.map((e) => [e.seq, e.at, e.actor, e.action, e.unitId ?? '', e.incidentId ?? '', e.reason ?? '', JSON.stringify(e.data), e.prevHash, e.hash]),
-      format: 'JSONCompactEachRow',
-      clickhouse_settings: { insert_deduplication_token: `dispatch-log:${batch[0]!.seq}-${batch.at(-1)!.seq}` },
-    });
+    await this.store!.insert(batch);
+    const last = batch.at(-1);
+    if (last) this.stored = { seq: last.seq, hash: last.hash };
   }
-}
-
-interface DispatchLogRow {
-  seq: number | string;
-  ms: number | string;
-  actor: string;
-  action: string;
-  unit_id: string;
-  incident_id: string;
-  reason: string;
-  data: string;
-  prev_hash: string;
-  hash: string;
-}
-
-const LOG_COLUMNS = 'seq, toUnixTimestamp64Milli(at) AS ms, actor, action, unit_id, incident_id, reason, data, prev_hash, hash';
-
-function toEntry(r: DispatchLogRow): DispatchLogEntry {
-  return {
-    seq: Number(r.seq),
-    at: Number(r.ms),
-    actor: r.actor,
-    action: r.action as DispatchLogEntry['action'],
-    ...(r.unit_id ? { unitId: r.unit_id } : {}),
-    ...(r.incident_id ? { incidentId: r.incident_id } : {}),
-    ...(r.reason ? { reason: r.reason } : {}),
-    data: JSON.parse(r.data) as Record<string, unknown>,
-    prevHash: r.prev_hash,
-    hash: r.hash,
-  };
 }

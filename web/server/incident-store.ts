@@ -7,6 +7,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { queryRows } from '../../ingest/index.ts';
 import type { Incident, IncidentChange } from '../../twin-model/index.ts';
+import type { IncidentChangeRecord } from '../../twin-model/audit/audit-bindings.ts';
 
 /**
  * DDL of the table: migration 4 in ingest/clickhouse/migrations.ts, where it is defined so the
@@ -77,6 +78,22 @@ export class IncidentStore {
     );
     const incidents = rows.map((r) => JSON.parse(r.incident) as Incident);
     return incidents.filter((i) => (filter.from === undefined || i.updatedAt >= filter.from) && (filter.to === undefined || i.openedAt <= filter.to));
+  }
+
+  /**
+   * The changes the audit log binds to (twin-model/audit/audit-bindings.ts), since `since`
+   * (epoch ms): every change by a person, and every change of the incidents in `ids` (so a
+   * person's change rewritten to look automatic is found too). Without the incident itself.
+   */
+  async changesForAudit(since: number, ids: readonly string[]): Promise<IncidentChangeRecord[]> {
+    const rows = await queryRows<{ incident_id: string; ms: number | string; actor: string; what: string; detail: string }>(
+      this.client,
+      `SELECT incident_id, toUnixTimestamp64Milli(at) AS ms, actor, what, detail FROM incident_changes FINAL
+       WHERE at >= fromUnixTimestamp64Milli({since:Int64}) AND (actor NOT IN ('twin', 'simulator') OR incident_id IN {ids:Array(String)})
+       ORDER BY incident_id, seq`,
+      { since, ids },
+    );
+    return rows.map((r) => ({ incidentId: r.incident_id, at: Number(r.ms), actor: r.actor, what: r.what, detail: r.detail }));
   }
 
   /** The incidents still open or acknowledged now (the twin rebuilds from them at start). */

@@ -16,12 +16,15 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { TwinService } from './twin-service.ts';
 import type { IncidentStore } from './incident-store.ts';
 import type { DispatchService } from './dispatch-service.ts';
+import type { AuditRecorder } from './audit/audit-routes.ts';
 
 export interface ReplayDeps {
   replay: ReplayService;
   clickhouse: ClickHouseClient;
   city: CityModel | null;
   basemap: () => CityBasemap | null;
+  /** Exports (CSV, Parquet) and downloaded reports (Markdown, HTML) are recorded here. */
+  audit?: AuditRecorder | null;
 }
 
 const range = z.object({ from: timeParam, to: timeParam });
@@ -104,6 +107,8 @@ export function replayRoutes(deps: ReplayDeps): Route[] {
         const report = await replay.report(params.incidentId, principal?.clearance ?? []);
         if (!report) throw new HttpError(404, `incident "${params.incidentId}" is not in the incident store`);
         if (query.format === 'json') return report;
+        // A downloaded report leaves the system: recorded (the JSON form is the replay console's own view).
+        deps.audit?.record({ at: Date.now(), actor: principal?.username ?? '', stream: 'export', action: 'report', object: params.incidentId, detail: `${query.format} (${query.lang})`, data: { format: query.format, lang: query.lang } });
         const body = query.format === 'md' ? reportMarkdown(report, query.lang) : reportHtml(report, query.lang, deps.basemap());
         const type = query.format === 'md' ? 'text/markdown; charset=utf-8' : 'text/html; charset=utf-8';
         res.writeHead(200, { 'content-type': type, 'content-disposition': `attachment; filename="${params.incidentId}-report.${query.format}"`, 'cache-control': 'no-store' });
@@ -145,6 +150,15 @@ export function replayRoutes(deps: ReplayDeps): Route[] {
           kindOf.set(r.id, r.kind);
           classOf.set(r.id, classify({ classification: r.classification === 'public' || r.classification === 'internal' || r.classification === 'sensitive' ? r.classification : null, sourceId: r.source || null }));
         }
+        deps.audit?.record({
+          at: Date.now(),
+          actor: principal?.username ?? '',
+          stream: 'export',
+          action: query.format,
+          object: `${new Date(query.from).toISOString()}/${new Date(query.to).toISOString()}`,
+          detail: `readings of ${ids.length} sensors (${wanted.join(', ')})${query.step ? `, one per ${query.step} ms` : ''}`,
+          data: { from: query.from, to: query.to, classes: wanted, sensors: ids.length, ...(query.step ? { step: query.step } : {}) },
+        });
         const kinds = ids.map((id) => kindOf.get(id) ?? '');
         const classes = ids.map((id) => classOf.get(id) ?? '');
         const value = query.step ? 'argMax(value, ts)' : 'value';
@@ -342,7 +356,7 @@ ${r.decisions.length ? table([w('time', lang), w('actor', lang), w('action', lan
 }
 
 /** The replay routes for the web server's dependencies (one service per server). */
-export function replayRoutesFor(deps: { clickhouse: ClickHouseClient; city: CityModel | null; basemap: () => CityBasemap | null; twin: TwinService; incidentStore?: IncidentStore | null; dispatch?: DispatchService | null }): Route[] {
+export function replayRoutesFor(deps: { clickhouse: ClickHouseClient; city: CityModel | null; basemap: () => CityBasemap | null; twin: TwinService; incidentStore?: IncidentStore | null; dispatch?: DispatchService | null; audit?: AuditRecorder | null }): Route[] {
   const city = deps.city;
   const replay = new ReplayService({
     clickhouse: deps.clickhouse,
@@ -352,5 +366,5 @@ export function replayRoutesFor(deps: { clickhouse: ClickHouseClient; city: City
     dispatch: deps.dispatch ?? null,
     classifyEvidence: deps.twin.classifyEvidence,
   });
-  return replayRoutes({ replay, clickhouse: deps.clickhouse, city, basemap: deps.basemap });
+  return replayRoutes({ replay, clickhouse: deps.clickhouse, city, basemap: deps.basemap, audit: deps.audit ?? null });
 }

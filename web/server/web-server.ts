@@ -11,6 +11,8 @@ import { apiRoutes, type ApiDeps } from './api-routes.ts';
 import { dispatchRoutes, unitView } from './dispatch-routes.ts';
 import { kpiRoutes } from './kpi-routes.ts';
 import { replayRoutesFor } from './replay-routes.ts';
+import { auditRoutes } from './audit/audit-routes.ts';
+import type { AuditService } from './audit/audit-service.ts';
 import type { DispatchService } from './dispatch-service.ts';
 import { openApiDocument, Router, sendJson } from './http-router.ts';
 import { renderApiDocs } from './api-docs.ts';
@@ -44,6 +46,8 @@ export interface WebServerOptions extends ApiDeps {
   probeToken?: string | null;
   /** Response units and dispatch (needs the city model); null serves no dispatch routes. */
   dispatch?: DispatchService | null;
+  /** The audit record (web/server/audit): its routes, and exports recorded in it; null serves no audit routes. */
+  audit?: AuditService | null;
   /** The live stream for big registries: threshold, points zoom, cap, cells cadence (viewport-sessions.ts). */
   viewport?: Partial<ViewportOptions>;
 }
@@ -132,10 +136,11 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   const guard = new AccessGuard({ auth: options.auth, probeToken: options.probeToken ?? null });
   const routes = [
     ...apiRoutes(options),
-    ...(options.dispatch ? dispatchRoutes({ dispatch: options.dispatch, incidentStore: options.incidentStore ?? null }) : []),
+    ...(options.dispatch ? dispatchRoutes({ dispatch: options.dispatch, incidentStore: options.incidentStore ?? null, audit: options.audit ?? null }) : []),
     ...kpiRoutes({ clickhouse: options.clickhouse, city: options.city, stats: options.stats }),
     ...replayRoutesFor(options),
     ...authRoutes({ auth: options.auth, secureCookies: Boolean(options.tls) }),
+    ...(options.audit ? auditRoutes({ audit: options.audit }) : []),
   ];
   const openapi = openApiDocument(routes, {
     title: 'CityTwin API',

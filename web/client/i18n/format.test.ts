@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatCount, formatDuration, formatLatency, formatUnit, formatValue, formatValueWithUnit } from './format.ts';
+import { formatCityDateTime, formatCount, formatDuration, formatLatency, formatUnit, formatValue, formatValueWithUnit, parseCityDateTime } from './format.ts';
 import { localizeStateReason } from './state-reason.ts';
 
 describe('formatting', () => {
@@ -45,5 +45,19 @@ describe('localizeStateReason', () => {
 
   it('passes unknown reasons through', () => {
     expect(localizeStateReason('something new', 'zh')).toBe('something new');
+  });
+});
+
+describe('city time', () => {
+  it('shows a moment in Wuhan time (UTC+8) whatever the browser zone', () => {
+    expect(formatCityDateTime(Date.UTC(2026, 11, 4, 19, 35, 16))).toBe('2026-12-05 03:35:16');
+    expect(formatCityDateTime(Number.NaN)).toBe('—');
+  });
+  it('reads a typed city time back, and refuses what is not one', () => {
+    expect(parseCityDateTime('2026-12-05 03:35')).toBe(Date.UTC(2026, 11, 4, 19, 35));
+    expect(parseCityDateTime('2026-12-05T03:35:16')).toBe(Date.UTC(2026, 11, 4, 19, 35, 16));
+    expect(parseCityDateTime('2026-12-05')).toBe(Date.UTC(2026, 11, 4, 16, 0));
+    expect(parseCityDateTime('2026-02-30 10:00')).toBeNull();
+    expect(parseCityDateTime('yesterday')).toBeNull();
   });
 });

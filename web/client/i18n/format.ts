@@ -112,3 +112,31 @@ export function formatDateTime(epochMs: number): string {
   const d = new Date(epochMs);
   return `${pad2(d.getMonth() + 1)}-${pad2(d.getDate())} ${formatClock(epochMs)}`;
 }
+
+/**
+ * The city's time zone: Wuhan, China Standard Time, UTC+8 all year (no daylight saving). Records
+ * such as the audit log are shown in it, whatever the browser's zone, so everyone reads the
+ * same time (after-action reports do the same on the server).
+ */
+export const CITY_UTC_OFFSET_MS = 8 * 3600_000;
+
+/** "2026-12-04 19:35:16" in the city's time zone. */
+export function formatCityDateTime(epochMs: number): string {
+  if (!Number.isFinite(epochMs)) return '—';
+  return new Date(epochMs + CITY_UTC_OFFSET_MS).toISOString().replace('T', ' ').slice(0, 19);
+}
+
+/**
+ * A time typed in the city's time zone ("2026-12-04 19:35", "2026-12-04T19:35:16", or a date
+ * alone) as epoch ms; null when it is not one.
+ */
+export function parseCityDateTime(text: string): number | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2}))?)?$/.exec(text.trim());
+  if (!m) return null;
+  const [y, mo, d, h, mi, s] = m.slice(1).map((v) => (v === undefined ? 0 : Number(v)));
+  if (mo! < 1 || mo! > 12 || d! < 1 || d! > 31 || h! > 23 || mi! > 59 || s! > 59) return null;
+  const utc = Date.UTC(y!, mo! - 1, d!, h!, mi!, s!);
+  // Date.UTC rolls 2026-02-30 over to March: refuse it instead.
+  if (new Date(utc).getUTCDate() !== d) return null;
+  return utc - CITY_UTC_OFFSET_MS;
+}

@@ -16,6 +16,7 @@ export class UserMenu {
   private readonly passwordItem = h('button', { type: 'button', role: 'menuitem', 'data-testid': 'change-password' });
   private readonly logoutItem = h('button', { type: 'button', role: 'menuitem', 'data-testid': 'logout' });
   private readonly kpiItem = h('a', { role: 'menuitem', href: './kpi.html', target: '_blank', rel: 'noopener', 'data-testid': 'kpi-screen-link' });
+  private readonly auditItem = h('a', { role: 'menuitem', href: './audit.html', target: '_blank', rel: 'noopener', 'data-testid': 'audit-link' });
   private dialog: HTMLElement | null = null;
 
   constructor(
@@ -28,6 +29,8 @@ export class UserMenu {
     if (!display && me.permissions.includes('account.manage-own')) this.menu.append(this.passwordItem);
     // The KPI big screen (kpi.html), for the roles that may read it (docs/kpi.md).
     if (me.permissions.includes('kpi.read')) this.menu.append(this.kpiItem);
+    // The audit record (audit.html), for admins (docs/security.md, "Audit").
+    if (me.permissions.includes('audit.read')) this.menu.append(this.auditItem);
     if (!display) this.menu.append(this.logoutItem);
     this.button.disabled = display;
     this.button.addEventListener('click', () => this.toggle());
@@ -62,6 +65,7 @@ export class UserMenu {
     setText(this.passwordItem, t('user.changePassword'));
     setText(this.logoutItem, t('user.logout'));
     setText(this.kpiItem, t('user.kpiScreen'));
+    setText(this.auditItem, t('user.auditLog'));
     this.button.title = t('user.menu');
   }
 

@@ -76,7 +76,8 @@ export type SecurityEventType =
   | 'user_updated'
   | 'mqtt_auth_failed'
   | 'mqtt_publish_refused'
-  | 'mqtt_subscribe_refused';
+  | 'mqtt_subscribe_refused'
+  | 'audit_tampering';
 
 export interface SecurityEvent {
   ts: number;
@@ -121,6 +122,8 @@ export interface AuthServiceOptions {
   /** Name of this node in security events. */
   node?: string;
   throttle?: LoginThrottle;
+  /** Told of every security event recorded (the audit log chains it: web/server/audit). */
+  onRecord?: (event: SecurityEvent & { node: string }) => void;
 }
 
 function sha256(text: string): string {
@@ -151,6 +154,7 @@ export class AuthService {
   private flushing: Promise<void> | null = null;
   private readonly flushTimer: NodeJS.Timeout;
   private readonly revokeListeners = new Set<(tokenId: string | null, username: string | null) => void>();
+  private readonly onRecord: AuthServiceOptions['onRecord'];
 
   constructor(options: AuthServiceOptions) {
     this.ch = options.clickhouse;
@@ -159,6 +163,7 @@ export class AuthService {
     this.node = options.node ?? hostname();
     this.clearanceTable = options.clearance ?? DEFAULT_CLEARANCE;
     this.throttle = options.throttle ?? new LoginThrottle(this.now);
+    this.onRecord = options.onRecord;
     this.flushTimer = setInterval(() => void this.flushEvents(), 1000);
     this.flushTimer.unref();
   }
@@ -364,7 +369,9 @@ export class AuthService {
       this.counters.eventsDropped++;
       return;
     }
-    this.pendingEvents.push({ ts: this.now(), type, outcome, username: username.slice(0, 64), client: client.slice(0, 128), detail: detail.slice(0, 500) });
+    const event: SecurityEvent = { ts: this.now(), type, outcome, username: username.slice(0, 64), client: client.slice(0, 128), detail: detail.slice(0, 500) };
+    this.pendingEvents.push(event);
+    this.onRecord?.({ ...event, node: this.node });
   }
 
   /** Notes a refused request (403) for the log and the counters. */

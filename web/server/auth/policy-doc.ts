@@ -13,6 +13,7 @@ import { kpiRoutes, type KpiDeps } from '../kpi-routes.ts';
 import { replayRoutes, type ReplayDeps } from '../replay-routes.ts';
 import type { Route } from '../http-router.ts';
 import { authRoutes, type AuthRouteDeps } from './auth-routes.ts';
+import { auditRoutes, type AuditRouteDeps } from '../audit/audit-routes.ts';
 import { renderPolicyMarkdown, type PolicyRoute } from './policy.ts';
 
 export const SECURITY_DOC = fileURLToPath(new URL('../../../docs/security.md', import.meta.url));
@@ -30,6 +31,7 @@ export function serverRoutes(): Route[] {
     ...replayRoutes({} as ReplayDeps),
     ...kpiRoutes({ clickhouse: {}, city: null } as KpiDeps),
     ...authRoutes({} as AuthRouteDeps),
+    ...auditRoutes({} as AuditRouteDeps),
   ];
 }
 

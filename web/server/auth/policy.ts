@@ -69,6 +69,8 @@ export const PERMISSIONS = {
   'users.manage': { roles: ['admin'], about: 'create users, set roles, disable, reset passwords, display tokens, revoke any token' },
   /** The security event log. */
   'security.audit': { roles: ['admin'], about: 'security events (logins, failures, refusals)' },
+  /** The tamper-evident record of every action, its verification and the checkpoints' public key. */
+  'audit.read': { roles: ['admin'], about: 'audit record of every action (incidents, dispatch, logins, users and tokens, configuration, exports), its verification' },
 } as const satisfies Record<string, { roles: readonly Role[]; about: string }>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -1,0 +1,145 @@
+/**
+ * The audit viewer in real Chromium: an admin finds it in the user menu and sees every action
+ * with its time in the city's time zone, filters by actor, kind and time, reads the page in
+ * Chinese and English, and sees tampering reported (a security event deleted behind the
+ * server's back) after "verify now"; an operator has no menu item and is told the page is for
+ * admins. Screenshots go to test-results/audit-*.png.
+ */
+import { mkdirSync } from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningCityTwin } from '../bin/runtime.ts';
+import { formatCityDateTime } from '../web/client/i18n/format.ts';
+import type { AuditEntriesResponse } from '../web/shared/audit-protocol.ts';
+import { call, login, TEST_ADMIN_PASSWORD } from './support/auth.ts';
+import { collectErrors, launchChromium } from './support/browser.ts';
+import { tempDir } from './support/fixtures.ts';
+import { startTestCity } from './support/test-city.ts';
+
+import type {} from '../web/client/audit/audit-main.ts'; // declares window.__audit
+import type {} from '../web/client/test-hooks.ts'; // declares window.__citytwin
+
+const dir = tempDir('audit-browser');
+let app: RunningCityTwin;
+let browser: Browser;
+let admin: string;
+mkdirSync('test-results', { recursive: true });
+
+beforeAll(async () => {
+  app = await startTestCity(dir.path);
+  browser = await launchChromium();
+  admin = await login(app.url!, 'admin', TEST_ADMIN_PASSWORD);
+  await call(app.url!, admin, 'POST', '/api/users', { username: 'op-li', displayName: '李', roles: ['operator'], password: 'operator password 1' });
+  await login(app.url!, 'op-li', 'operator password 1');
+  await expect(login(app.url!, 'op-li', 'wrong password!')).rejects.toThrow(/401/);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+  dir.remove();
+});
+
+async function signIn(page: Page, username: string, password: string): Promise<void> {
+  await page.getByTestId('login-username').fill(username);
+  await page.getByTestId('login-password').fill(password);
+  await page.getByTestId('login-submit').click();
+}
+
+async function openAudit(page: Page): Promise<void> {
+  await page.goto(new URL('audit.html', app.url!).href);
+  await page.waitForFunction(() => window.__audit?.ready === true, undefined, { timeout: 30_000 });
+}
+
+describe('the audit viewer', () => {
+  it('shows an admin every action in city time, filters it, and reports tampering', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    const errors = collectErrors(page);
+    // The console's user menu leads to it.
+    await page.goto(app.url!);
+    await signIn(page, 'admin', TEST_ADMIN_PASSWORD);
+    await page.waitForFunction(() => window.__citytwin?.ready === true, undefined, { timeout: 30_000 });
+    await page.getByTestId('user-menu').click();
+    const link = page.getByTestId('audit-link');
+    expect(await link.isVisible()).toBe(true);
+    expect(await link.innerText()).toBe('审计记录');
+
+    await openAudit(page);
+    expect(await page.evaluate(() => window.__audit!.status())).toBe('ok');
+    expect(await page.getByTestId('audit-status').getAttribute('data-state')).toBe('ok');
+    expect(await page.getByTestId('audit-status-line').innerText()).toBe('校验通过');
+    expect(await page.getByTestId('audit-timezone').innerText()).toContain('UTC+8');
+
+    // The rows are the API's, newest first, each time in Wuhan time.
+    const api = (await call(app.url!, admin, 'GET', '/api/audit/entries?limit=200')).body as AuditEntriesResponse;
+    const rows = page.getByTestId('audit-row');
+    await expect.poll(() => rows.count()).toBeGreaterThanOrEqual(api.entries.length);
+    const firstSeq = Number(await rows.first().getAttribute('data-seq'));
+    const entry = api.entries.find((e) => e.seq === firstSeq)!;
+    expect(await rows.first().locator('[data-col="time"]').innerText()).toBe(formatCityDateTime(entry.at));
+    const failed = page.locator('[data-testid="audit-row"][data-action="login_failed"]');
+    expect(await failed.count()).toBe(1);
+    expect(await failed.locator('[data-col="actor"]').innerText()).toBe('op-li');
+    expect(await failed.locator('[data-col="action"]').innerText()).toContain('登录失败');
+    await page.screenshot({ path: 'test-results/audit-admin-zh.png', fullPage: true });
+
+    // Filters: the operator's actions only; then the security kind within a time range.
+    await page.getByTestId('audit-filter-actor').fill('op-li');
+    await page.getByTestId('audit-filter-apply').click();
+    await expect.poll(async () => new Set(await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-actor'))))).toEqual(new Set(['op-li']));
+    await page.getByTestId('audit-filter-reset').click();
+    await page.getByTestId('audit-filter-stream').selectOption('security');
+    await page.getByTestId('audit-filter-from').fill(formatCityDateTime(entry.at - 3600_000).slice(0, 16));
+    await page.getByTestId('audit-filter-apply').click();
+    await expect.poll(async () => new Set(await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-stream'))))).toEqual(new Set(['security']));
+    // A time that is not one is explained, not sent.
+    await page.getByTestId('audit-filter-to').fill('tomorrow');
+    await page.getByTestId('audit-filter-apply').click();
+    await expect.poll(() => page.getByTestId('audit-filter-error').innerText()).toContain('年-月-日');
+
+    // English.
+    await page.getByTestId('language-toggle').click();
+    await expect.poll(() => page.getByTestId('audit-title').innerText()).toBe('Audit record');
+    expect(await page.getByTestId('audit-status-line').innerText()).toBe('Verified');
+    expect(await page.getByTestId('audit-filter-error').innerText()).toContain('year-month-day');
+    await page.screenshot({ path: 'test-results/audit-admin-en.png', fullPage: true });
+
+    // Someone deletes the operator's login behind the server's back: "verify now" reports it.
+    await app.clickhouse.command({ query: `ALTER TABLE security_events DELETE WHERE type = 'login' AND username = 'op-li'`, clickhouse_settings: { mutations_sync: '1' } });
+    await page.getByTestId('audit-verify').click();
+    await expect.poll(() => page.evaluate(() => window.__audit!.status())).toBe('failed');
+    const problem = page.locator('[data-testid="audit-problem"][data-stream="security"][data-kind="missing"]');
+    expect(await problem.count()).toBe(1);
+    expect(await problem.innerText()).toContain('Security events · deleted');
+    expect(await page.getByTestId('audit-status-line').innerText()).toMatch(/^Tampering found: \d+ problem/);
+    await page.screenshot({ path: 'test-results/audit-tampering-en.png', fullPage: true });
+    await page.getByTestId('language-toggle').click();
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('is not offered to an operator, and tells one who opens it that it is for admins', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    const errors = collectErrors(page);
+    await page.goto(app.url!);
+    await signIn(page, 'op-li', 'operator password 1');
+    await page.waitForFunction(() => window.__citytwin?.ready === true, undefined, { timeout: 30_000 });
+    await page.getByTestId('user-menu').click();
+    expect(await page.getByTestId('user-menu-list').isVisible()).toBe(true);
+    expect(await page.getByTestId('audit-link').count()).toBe(0);
+
+    await openAudit(page);
+    expect(await page.evaluate(() => window.__audit!.status())).toBe('denied');
+    expect(await page.getByTestId('audit-denied').innerText()).toBe('审计记录仅限管理员查看。');
+    expect(await page.getByTestId('audit-table').count()).toBe(0);
+    await page.screenshot({ path: 'test-results/audit-operator.png' });
+    // The server refuses the data anyway.
+    const token = await login(app.url!, 'op-li', 'operator password 1');
+    expect((await call(app.url!, token, 'GET', '/api/audit/entries')).status).toBe(403);
+    expect((await call(app.url!, token, 'GET', '/api/audit/verify')).status).toBe(403);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+});
