@@ -6,8 +6,8 @@
  * several rows. Instead of `FINAL` over the whole table, the query first picks the sensors with
  * any row inside the bbox (a scan of two columns), takes each one's latest row with `argMax`,
  * and keeps those whose latest position is inside the bbox and not deleted. Classification
- * follows the same rule as the twin (auth/classification.ts): the row's own, else its source's,
- * else unclassified; only the caller's clearance is counted. The registry knows no live state,
+ * follows the same rule as the twin (auth/classification.ts): the source's raised by the row's
+ * own, either alone, else unclassified; only the caller's clearance is counted. The registry knows no live state,
  * so `states` is empty: the twin's grid (sensor-aggregate.ts) answers with states.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
@@ -37,7 +37,10 @@ export async function registryCells(client: ClickHouseClient, q: RegistryCellQue
   }
   level = Math.min(level, FINEST_LEVEL);
   const kinds = q.kinds && q.kinds.length > 0 ? q.kinds : null;
-  const classOf = `if(cls != '', cls, transform(src, {srcIds:Array(String)}, {srcClasses:Array(String)}, {unclassified:String}))`;
+  // As auth/classification.ts: the source's, raised (never lowered) by the row's own; either alone; else unclassified.
+  const srcCls = `transform(src, {srcIds:Array(String)}, {srcClasses:Array(String)}, '')`;
+  const ranks = `['public', 'internal', 'sensitive']`;
+  const classOf = `if(cls = '' AND ${srcCls} = '', {unclassified:String}, arrayElement(${ranks}, greatest(indexOf(${ranks}, cls), indexOf(${ranks}, ${srcCls}))))`;
   const inBox = 'lng >= {w:Float64} AND lng <= {e:Float64} AND lat >= {s:Float64} AND lat <= {n:Float64}';
   const rows = await queryRows<{ ix: string; iy: string; n: string; clng: number; clat: number }>(
     client,

@@ -76,7 +76,8 @@ export type SecurityEventType =
   | 'user_updated'
   | 'mqtt_auth_failed'
   | 'mqtt_publish_refused'
-  | 'mqtt_subscribe_refused';
+  | 'mqtt_subscribe_refused'
+  | 'sensor_meta_refused';
 
 export interface SecurityEvent {
   ts: number;
