@@ -332,7 +332,7 @@ export function apiRoutes(deps: ApiDeps): Route[] {
         const unknown = kinds?.find((k) => k !== 'unknown' && !(SENSOR_KINDS as readonly string[]).includes(k));
         if (unknown) throw new HttpError(400, `unknown sensor kind "${unknown.slice(0, 40)}"`);
         if (query.source === 'registry') {
-          return registryCells(deps.clickhouse, { bbox, zoom: query.zoom, clearance: principal.clearance, sources: deps.city?.sources ?? [], kinds });
+          return registryCells(deps.clickhouse, { bbox, zoom: query.zoom, clearance: principal.clearance, sources: deps.city?.sources ?? [], register: deps.city?.sensorSites ?? [], kinds });
         }
         return cellsMessage(deps.twin.stream.grid, bbox, query.zoom, clearanceMask(principal.clearance), kinds, Date.now());
       },
