@@ -222,6 +222,12 @@ export async function startCityTwin(config: CityTwinConfig, role: Role, log: Log
           if (twin.isWriter()) auditRecord.incidentChanges(changes);
         });
       }
+      // Device meta that tries to move, rename, re-source or declassify a registered sensor is a
+      // security event (recorded once, by the node that writes incidents).
+      const securityLog = auth;
+      twin.onMetaRefused((r) => {
+        if (securityLog && twin.isWriter()) securityLog.record('sensor_meta_refused', 'refused', '', `mqtt sensors/${r.sensorId}/meta`, `${r.sensorId}: ${r.fields.join(', ')} kept (device sent ${JSON.stringify(r.meta).slice(0, 300)})`);
+      });
       const n = await twin.rebuildFrom(clickhouse);
       log('info', `twin rebuilt from storage: ${n} sensors, ${twin.activeIncidents().length} open incidents`);
       // Runs before ClickHouse closes (closers run in reverse): the last changes are stored.
@@ -535,6 +541,9 @@ citytwin_incident_changes_total{outcome="mirrored"} ${twin.incidentCounters.mirr
 citytwin_incident_changes_total{outcome="shadowed"} ${twin.incidentCounters.shadowed}
 # TYPE citytwin_incident_store_failures_total counter
 citytwin_incident_store_failures_total ${twin.incidentCounters.storeFailures}
+# HELP citytwin_sensor_meta_refused_total device meta messages that tried to change a registered sensor or lower a classification
+# TYPE citytwin_sensor_meta_refused_total counter
+citytwin_sensor_meta_refused_total ${twin.metaRefused}
 ${dispatch ? dispatchMetrics(dispatch) : ''}${audit ? auditMetrics(audit) : ''}${broker ? broker.metricsText() : ''}`;
         },
         auth: auth!,

@@ -6,13 +6,14 @@
  * its own seeded stream, so the reports do not depend on the timer's cadence.
  */
 import type { SensorSite } from '../twin-model/city/city-types.ts';
+import { EVENT_SOURCES } from '../twin-model/city/city-sources.ts';
 import { createRandom, hashString } from '../twin-model/random.ts';
 import type { Weather } from './rainstorm.ts';
 
-/** Hotline cases are published under this source (`citytwin/v1/events/{source}`). */
-export const HOTLINE_SOURCE = 'hotline-12345';
-/** Video detections are published under this source. */
-export const VIDEO_SOURCE = 'aihub-video';
+/** Hotline cases are published under this source (`citytwin/v1/events/{source}`; catalogue: 12345 hotline, sensitive). */
+export const HOTLINE_SOURCE = EVENT_SOURCES.hotline;
+/** Video detections are published under this source (catalogue: AI hub video detections, internal). */
+export const VIDEO_SOURCE = EVENT_SOURCES.videoAi;
 
 export interface StormReportOptions {
   /** Depth (cm) from which people notice and call: a little above the gauges' warning (15 cm). */

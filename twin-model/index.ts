@@ -7,6 +7,7 @@ export * from './random.ts';
 export * from './sensor-state.ts';
 export * from './alarm-rules.ts';
 export * from './twin-state.ts';
+export * from './sensor-register.ts';
 export * from './messages/topics.ts';
 export * from './messages/payload-parser.ts';
 export * from './messages/record-parsers.ts';

@@ -85,3 +85,33 @@ describe('applyTwinInput', () => {
     expect(state.byId.get('wl-1')!.state).toBe(SensorStateCode.unregistered);
   });
 });
+
+describe('registered sensors against device meta', () => {
+  const site = { id: 'ed-1', kind: 'hospital_ed' as const, lng: 114.27, lat: 30.58, district: '420103', sourceId: 'wjw.hospital-ed', nameZh: '协和医院急诊', nameEn: 'Union Hospital ED', lowness: 0 };
+  const registered = () => createTwinState({ sites: new Map([[site.id, site]]) });
+  const own = { kind: 'hospital_ed' as const, lng: 114.270000004, lat: 30.58, name: '协和医院急诊', district: '420103', source: 'wjw.hospital-ed' };
+
+  it('keeps the register\'s position, name, kind and source when a device meta changes them, and takes the rest', () => {
+    const state = registered();
+    const ctx = clock();
+    applyTwinInput(state, { type: 'meta', id: 'ed-1', meta: own }, ctx, createTwinChanges());
+    applyTwinInput(state, { type: 'meta', id: 'ed-1', meta: { kind: 'air_quality', lng: 114.4, lat: 30.6, name: 'moved', source: 'sthjj.air-quality', classification: 'public', unit: '%' } }, ctx, createTwinChanges());
+    expect(state.byId.get('ed-1')).toMatchObject({ registered: true, kind: 'hospital_ed', lng: 114.27, lat: 30.58, name: '协和医院急诊', sourceId: 'wjw.hospital-ed', district: '420103', classification: 'public' });
+  });
+
+  it('refuses a deregistration of a registered sensor and keeps it registered', () => {
+    const state = registered();
+    const ctx = clock();
+    applyTwinInput(state, { type: 'meta', id: 'ed-1', meta: own }, ctx, createTwinChanges());
+    applyTwinInput(state, { type: 'meta', id: 'ed-1', meta: null }, ctx, createTwinChanges());
+    expect(state.byId.get('ed-1')!.registered).toBe(true);
+  });
+
+  it('lets an unregistered sensor\'s meta register and then move it', () => {
+    const state = registered();
+    const ctx = clock();
+    applyTwinInput(state, { type: 'meta', id: 'wl-9', meta }, ctx, createTwinChanges());
+    applyTwinInput(state, { type: 'meta', id: 'wl-9', meta: { ...meta, lng: 114.31, name: 'new name' } }, ctx, createTwinChanges());
+    expect(state.byId.get('wl-9')).toMatchObject({ registered: true, lng: 114.31, name: 'new name' });
+  });
+});

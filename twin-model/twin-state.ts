@@ -12,6 +12,7 @@ import { AlarmLevel, DEFAULT_ALARM_RULES, describeLevel, evaluateLevel, type Kin
 import type { SensorSite } from './city/city-types.ts';
 import type { Reading } from './messages/payload-parser.ts';
 import type { SensorMeta } from './messages/record-parsers.ts';
+import { resolveSensorMeta } from './sensor-register.ts';
 import { SensorStateCode, stateName, type SensorStateName } from './sensor-state.ts';
 import { KIND_METRICS, type Classification, type SensorKind } from './vocabulary.ts';
 
@@ -220,13 +221,18 @@ function refreshState(state: TwinState, entry: SensorEntry, now: number): void {
   entry.stateReason = reason;
 }
 
-function applyMeta(state: TwinState, id: string, meta: SensorMeta | null, ctx: TwinContext, changes: TwinChanges): void {
+function applyMeta(state: TwinState, id: string, deviceMeta: SensorMeta | null, ctx: TwinContext, changes: TwinChanges): void {
   const entry = ensureSensor(state, id, ctx, changes);
   const before = entry.state;
+  const site = state.config.sites.get(id);
+  // A sensor of the city's register keeps the register's kind, position, name and source,
+  // and device meta cannot deregister it.
+  const resolved = resolveSensorMeta(site, deviceMeta);
+  if (resolved.refused.includes('registration')) return;
+  const meta = resolved.meta;
   if (meta === null) {
     entry.registered = false;
   } else {
-    const site = state.config.sites.get(id);
     entry.registered = true;
     entry.kind = meta.kind;
     entry.lng = meta.lng;

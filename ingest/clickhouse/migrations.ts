@@ -239,15 +239,16 @@ export const REPLAY_ROLLUP_DDL: readonly string[] = [
  * The classification of every registered sensor, as the `sensor_classes` dictionary loads it
  * (and as retention-store.ts checks it against the loaded one).
  */
-export const SENSOR_CLASSES_QUERY = `SELECT s.sensor_id AS sensor_id, multiIf(s.classification IN ('public', 'internal', 'sensitive'), toString(s.classification), c.classification IN ('public', 'internal', 'sensitive'), toString(c.classification), 'internal') AS classification FROM sensors AS s FINAL LEFT JOIN source_classes AS c FINAL ON s.source = c.source_id`;
+export const SENSOR_CLASSES_QUERY = `SELECT s.sensor_id AS sensor_id, ['internal', 'public', 'internal', 'sensitive'][1 + greatest(indexOf(['public', 'internal', 'sensitive'], toString(s.classification)), indexOf(['public', 'internal', 'sensitive'], toString(c.classification)))] AS classification FROM sensors AS s FINAL LEFT JOIN source_classes AS c FINAL ON s.source = c.source_id`;
 
 /**
  * Classification on the rows of the tables that carry sensor values (docs/storage.md#retention),
  * so retention can differ by classification (`CITYTWIN_RETENTION`, retention.ts).
  *
- * A sensor's classification is its own (`sensors.classification`, from its meta), else its
- * source's (`source_classes`, written at start from the city model by the process that has it),
- * else `internal` (UNCLASSIFIED_AS of the access policy). The `sensor_classes` dictionary holds
+ * A sensor's classification is the higher of its own (`sensors.classification`, from its meta)
+ * and its source's (`source_classes`, written at start from the city model by the process that
+ * has it): meta may raise it, never lower it (web/server/auth/classification.ts); with neither,
+ * `internal` (UNCLASSIFIED_AS of the access policy). The `sensor_classes` dictionary holds
  * that answer per sensor, reloaded when the registry changes (by the ingest after storing
  * registry rows, retention-store.ts; on a server also by its invalidate query, checked every
  * 5–10 s); each classified table gets a MATERIALIZED column that looks the sensor up as

@@ -67,7 +67,7 @@ export async function measureReplay(scale: number, log: (s: string) => void = ()
       log(`    inserted ${((s + n) * sensors / 1e6).toFixed(1)}M readings`);
     }
     const insertS = (performance.now() - t0) / 1000;
-    const replay = new ReplayService({ clickhouse: client, city: null, incidentStore: null, dispatch: null, classifyEvidence: () => null, registryTtlMs: 60_000 });
+    const replay = new ReplayService({ clickhouse: client, city: null, incidentStore: null, dispatch: null, classifyEvidence: () => 'public', registryTtlMs: 60_000 });
     const all = ['public', 'internal', 'sensitive'] as const;
     const end = start + seconds * 1000;
     const firstFrameMs: number[] = [];

@@ -36,6 +36,12 @@ export const SOURCE_IDS = {
   gasNetwork: 'wuhan-gas.pressure',
 } as const;
 
+/**
+ * Names the hotline and the AI hub publish their reports under (`citytwin/v1/events/{source}`,
+ * the simulator's too): classified as the catalogue sources above.
+ */
+export const EVENT_SOURCES = { hotline: 'hotline-12345', videoAi: 'aihub-video' } as const;
+
 const WATER = { departmentZh: '武汉市水务局', departmentEn: 'Wuhan Water Authority' };
 const MET = { departmentZh: '武汉市气象局', departmentEn: 'Wuhan Meteorological Bureau' };
 const ECO = { departmentZh: '武汉市生态环境局', departmentEn: 'Wuhan Ecology and Environment Bureau' };
@@ -85,9 +91,9 @@ export function citySources(): Source[] {
       classification: 'internal' },
     { id: S.hotline, nameZh: '民呼我应 12345 工单', nameEn: '12345 citizen hotline cases',
       departmentZh: '武汉市12345市民服务热线', departmentEn: 'Wuhan 12345 Citizen Service Hotline',
-      classification: 'sensitive' },
+      classification: 'sensitive', eventSources: [EVENT_SOURCES.hotline] },
     { id: S.videoAi, nameZh: '算法超市视频识别', nameEn: 'Algorithm marketplace video detections', ...BIG_DATA,
-      classification: 'internal' },
+      classification: 'internal', eventSources: [EVENT_SOURCES.videoAi] },
     { id: S.cameras, nameZh: '公共视频监控', nameEn: 'Public video surveillance',
       departmentZh: '武汉市公安局', departmentEn: 'Wuhan Public Security Bureau', classification: 'sensitive' },
     { id: S.fireStations, nameZh: '消防站力量', nameEn: 'Fire station resources',

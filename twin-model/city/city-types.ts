@@ -133,6 +133,12 @@ export interface Source {
   departmentZh: string;
   departmentEn: string;
   classification: Classification;
+  /**
+   * Names under which this feed's reports arrive on `citytwin/v1/events/{source}` besides its
+   * id (gateways configured before the catalogue, e.g. `hotline-12345`): their events are
+   * classified as this source.
+   */
+  eventSources?: string[];
 }
 
 /** A planned sensor site: where the city model expects a sensor of a kind. */

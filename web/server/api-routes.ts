@@ -25,14 +25,14 @@ import {
 } from '../../twin-model/index.ts';
 import type { IncidentDetail, IncidentView, ReadingsResponse, SensorDetail, StatsMessage } from '../shared/protocol.ts';
 import type { IncidentStore } from './incident-store.ts';
-import { compareIncidents, historyEntry, incidentViewer } from './incident-view.ts';
+import { compareIncidents, historyViewer, incidentViewer } from './incident-view.ts';
 import { queryLatest, querySensorHistory } from './history-queries.ts';
 import { HttpError, route, timeParam, type RawResponse, type Route } from './http-router.ts';
 import { ClassifiedView, summarize } from './live-stream.ts';
 import { NoWriterError, type TwinService } from './twin-service.ts';
 import type { Principal } from './auth/auth-service.ts';
 import { UNCLASSIFIED_AS } from './auth/policy.ts';
-import { clearanceMask } from './auth/classification.ts';
+import { clearanceMask, cleared } from './auth/classification.ts';
 import { parseBbox } from './sensor-aggregate.ts';
 import { registryCells } from './sensor-aggregate-registry.ts';
 import { cellsMessage } from './viewport-sessions.ts';
@@ -163,7 +163,7 @@ export function apiRoutes(deps: ApiDeps): Route[] {
       handler: async ({ params, principal }): Promise<IncidentDetail> => {
         const { incident, history } = await incidentById(params.incidentId);
         if (!incident) throw new HttpError(404, `incident "${params.incidentId}" is not known`);
-        return { ...viewFor(principal)(incident), history: history.map(historyEntry) };
+        return { ...viewFor(principal)(incident), history: history.map(historyViewer(principal?.clearance ?? [], deps.twin.classifyEvidence)) };
       },
     }),
     route({
@@ -332,7 +332,7 @@ export function apiRoutes(deps: ApiDeps): Route[] {
         const unknown = kinds?.find((k) => k !== 'unknown' && !(SENSOR_KINDS as readonly string[]).includes(k));
         if (unknown) throw new HttpError(400, `unknown sensor kind "${unknown.slice(0, 40)}"`);
         if (query.source === 'registry') {
-          return registryCells(deps.clickhouse, { bbox, zoom: query.zoom, clearance: principal.clearance, sources: deps.city?.sources ?? [], kinds });
+          return registryCells(deps.clickhouse, { bbox, zoom: query.zoom, clearance: principal.clearance, sources: deps.city?.sources ?? [], register: deps.city?.sensorSites ?? [], kinds });
         }
         return cellsMessage(deps.twin.stream.grid, bbox, query.zoom, clearanceMask(principal.clearance), kinds, Date.now());
       },
@@ -357,6 +357,8 @@ export function apiRoutes(deps: ApiDeps): Route[] {
         const site = deps.city?.sensorSites.find((s) => s.id === params.sensorId) ?? null;
         const district = districtName(entry?.district ?? site?.district ?? null);
         const source = sourceOf(entry?.sourceId ?? site?.sourceId ?? null);
+        // The effective classification: the source's, raised (never lowered) by the sensor's meta.
+        const classification = deps.twin.stream.classify({ classification: entry?.classification ?? null, sourceId: entry?.sourceId ?? site?.sourceId ?? null });
         return {
           id: params.sensorId,
           kind: entry?.kind ?? site?.kind ?? 'unknown',
@@ -370,11 +372,11 @@ export function apiRoutes(deps: ApiDeps): Route[] {
           districtNameZh: district?.nameZh ?? null,
           districtNameEn: district?.nameEn ?? null,
           source: source
-            ? { id: source.id, nameZh: source.nameZh, nameEn: source.nameEn, classification: entry?.classification ?? source.classification }
+            ? { id: source.id, nameZh: source.nameZh, nameEn: source.nameEn, classification }
             : entry?.sourceId
-              ? { id: entry.sourceId, nameZh: entry.sourceId, nameEn: entry.sourceId, classification: entry.classification ?? 'internal' }
+              ? { id: entry.sourceId, nameZh: entry.sourceId, nameEn: entry.sourceId, classification }
               : null,
-          classification: entry?.classification ?? source?.classification ?? null,
+          classification,
           state: entry ? stateName(entry.state) : 'unregistered',
           latest,
           stateReason: entry?.stateReason ?? null,
@@ -416,21 +418,28 @@ export function apiRoutes(deps: ApiDeps): Route[] {
       permission: 'ingest.dead-letters',
       tag: 'ingest',
       summary: 'Recently rejected messages with topic, reason and (truncated) payload',
+      description:
+        'Only messages whose topic is within the caller\'s classification clearance: a sensor\'s or service\'s topic is classified as that sensor, a report\'s as its source, a unit\'s fix as internal, a topic outside the v1 scheme as sensitive.',
       response: 'Array of dead letters, newest first',
       query: z.object({
         reason: z.enum(REJECT_REASONS).optional(),
         limit: z.coerce.number().int().min(1).max(1000).default(100),
       }),
-      handler: async ({ query }) =>
-        (
-          await queryRows<Record<string, unknown>>(
-            deps.clickhouse,
-            `SELECT toUnixTimestamp64Milli(received_at) AS receivedAt, topic, reason, detail, source, payload, payload_encoding AS payloadEncoding, payload_bytes AS payloadBytes
-             FROM dead_letters ${query.reason ? 'WHERE reason = {reason:String}' : ''}
-             ORDER BY received_at DESC LIMIT {limit:UInt32}`,
-            { reason: query.reason ?? '', limit: query.limit },
-          )
-        ).map((r) => ({ ...r, receivedAt: Number(r.receivedAt), payloadBytes: Number(r.payloadBytes) })),
+      handler: async ({ query, principal }) => {
+        const mask = clearanceMask(principal?.clearance ?? []);
+        // Read a little more than asked so that filtering rarely shortens the page.
+        const rows = await queryRows<Record<string, unknown>>(
+          deps.clickhouse,
+          `SELECT toUnixTimestamp64Milli(received_at) AS receivedAt, topic, reason, detail, source, payload, payload_encoding AS payloadEncoding, payload_bytes AS payloadBytes
+           FROM dead_letters ${query.reason ? 'WHERE reason = {reason:String}' : ''}
+           ORDER BY received_at DESC LIMIT {limit:UInt32}`,
+          { reason: query.reason ?? '', limit: query.limit * 4 },
+        );
+        return rows
+          .filter((r) => cleared(mask, deps.twin.classifyTopic(String(r.topic))))
+          .slice(0, query.limit)
+          .map((r) => ({ ...r, receivedAt: Number(r.receivedAt), payloadBytes: Number(r.payloadBytes) }));
+      },
     }),
   ];
 }

@@ -3,17 +3,23 @@
  * call, from the rollups of migration 6) and `GET /api/kpi/drill/{kpi}` (the rows behind a
  * number). Both need `kpi.read` (auth/policy.ts).
  *
- * Classification (分级分类): the figures are aggregates over every sensor, whatever its
- * classification — an online rate or a queue total reveals no single point. The rows behind a
- * figure (a sensor, a service hall) are shown only within the caller's clearance; the drill-down
- * says how many rows were left out, so rows + hidden always add up to the figure.
+ * Classification (分级分类): the figures are aggregates over every sensor and report, whatever
+ * its classification — an online rate, a queue total or a count of hotline cases reveals no
+ * single point. The rows behind a figure (a sensor, a service hall, a hotline case, a rejected
+ * message) are shown only within the caller's clearance; the drill-down says how many rows were
+ * left out, so rows + hidden always add up to the figure. A rejected message's topic, source and
+ * detail (which quotes the payload) need `ingest.dead-letters` as on `/api/dead-letters`; others
+ * see when and why only. The map points of open incidents follow the incident rule
+ * (incident-view.ts): coarsened when evidence above the clearance placed them.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { z } from 'zod';
-import { INCIDENT_TYPES, type CityModel, type Classification } from '../../twin-model/index.ts';
+import { INCIDENT_TYPES, type CityModel, type Classification, type Incident, type SensorSite } from '../../twin-model/index.ts';
 import type { StatsMessage } from '../shared/protocol.ts';
 import type { Principal } from './auth/auth-service.ts';
-import { sensorClassifier } from './auth/classification.ts';
+import { clearanceMask, CLASS_BIT, eventClassifier, sensorClassifier, type EventClassifier } from './auth/classification.ts';
+import { hasPermission } from './auth/policy.ts';
+import { coarsen, withholdsEvidence, type EvidenceClassifier } from './incident-view.ts';
 import { HttpError, route, timeParam, type Route } from './http-router.ts';
 import { KpiQueries, type IncidentMarkRow, type OpenIncidentPoint } from './kpi-queries.ts';
 import {
@@ -35,10 +41,23 @@ import {
   type StepFigures,
 } from './kpi-model.ts';
 
+/** What the KPI service asks the live twin: classifications and the incidents it holds. */
+export interface KpiTwin {
+  classifyEvent: EventClassifier;
+  classifyEvidence: EvidenceClassifier;
+  classifyTopic(topic: string): Classification;
+  incident(id: string): Incident | undefined;
+}
+
 export interface KpiDeps {
   clickhouse: ClickHouseClient;
   city: CityModel | null;
   stats: () => StatsMessage;
+  /**
+   * The live twin; without it reports are classified by the catalogue alone, rejected messages
+   * as sensitive, and incident points are coarsened for any clearance short of all.
+   */
+  twin?: KpiTwin | null;
 }
 
 export type { OpenIncidentPoint };
@@ -96,6 +115,8 @@ export interface KpiSummary {
   };
 }
 
+const ALL_CLASSES = CLASS_BIT.public | CLASS_BIT.internal | CLASS_BIT.sensitive;
+
 export const DRILL_KPIS = ['open-incidents', 'response-times', 'incidents-today', 'sensor-health', 'dead-letters', 'hotline', 'service-halls'] as const;
 export type DrillKpi = (typeof DRILL_KPIS)[number];
 
@@ -149,6 +170,21 @@ function stepSeconds(i: IncidentMarkRow, step: (typeof RESPONSE_STEPS)[number]):
 export function kpiService(deps: KpiDeps) {
   const q = new KpiQueries(deps.clickhouse);
   const classify = sensorClassifier(deps.city?.sources ?? []);
+  const classifyEvent = deps.twin?.classifyEvent ?? eventClassifier(deps.city?.sources ?? []);
+  const classifyTopic = (topic: string): Classification => deps.twin?.classifyTopic(topic) ?? 'sensitive';
+  const sites = new Map<string, SensorSite>((deps.city?.sensorSites ?? []).map((s) => [s.id, s]));
+  /** A stored registry row as the register decides it (device meta cannot rename or re-source a registered sensor). */
+  const registered = <R extends { sensorId: string; kind: string; name: string; district: string; source: string }>(r: R): R => {
+    const site = sites.get(r.sensorId);
+    return site ? { ...r, kind: site.kind, name: site.nameZh, district: site.district, source: site.sourceId } : r;
+  };
+  /** An open incident's map point for a clearance: exact only when all its evidence is within it. */
+  const pointFor = (mask: number) => (p: OpenIncidentPoint): OpenIncidentPoint => {
+    if (mask === ALL_CLASSES) return p;
+    const incident = deps.twin?.incident(p.id);
+    if (incident && !withholdsEvidence(incident, mask, deps.twin!.classifyEvidence)) return p;
+    return { ...p, lng: coarsen(p.lng), lat: coarsen(p.lat) };
+  };
   const sources = new Map((deps.city?.sources ?? []).map((s) => [s.id, s]));
   const districts = new Map((deps.city?.districts ?? []).map((d) => [d.code, d]));
 
@@ -181,7 +217,7 @@ export function kpiService(deps: KpiDeps) {
 
   async function serviceHalls(w: KpiWindows, clearance: readonly Classification[]): Promise<{ all: Array<ServiceHallRow & { classification: Classification }>; summary: KpiSummary['serviceHalls'] }> {
     const latest = await q.serviceQueues(w);
-    const registry = await q.registryOf(latest.map((h) => h.sensorId));
+    const registry = (await q.registryOf(latest.map((h) => h.sensorId))).map(registered);
     const reg = new Map(registry.map((r) => [r.sensorId, r]));
     const all = latest.map((h) => {
       const r = reg.get(h.sensorId);
@@ -271,7 +307,7 @@ export function kpiService(deps: KpiDeps) {
           const [type, district] = k.split('\u0000') as [string, string];
           return { type, district, n };
         }),
-        points: open,
+        points: open.map(pointFor(clearanceMask(clearance))),
       },
       responseTimes: { incidents: rt.incidents, steps: RESPONSE_STEPS.map((s) => stepFigures(s, rt.steps[s].count, rt.steps[s].q[0], rt.steps[s].q[1])) },
       incidentsToday: { today: hourSlots(byHour.today, w.dayStart), lastWeek: hourSlots(byHour.lastWeek, w.lastWeekDayStart), todaySoFar: byHour.todaySoFar, lastWeekSoFar: byHour.lastWeekSoFar },
@@ -330,6 +366,7 @@ export function kpiService(deps: KpiDeps) {
       case 'sensor-health': {
         const [registry, online] = await Promise.all([q.registry(), q.onlineSensors(w)]);
         const rows = registry
+          .map(registered)
           .map((r) => {
             const info = sourceInfo(r.source);
             const last = online.get(r.sensorId) ?? null;
@@ -353,15 +390,23 @@ export function kpiService(deps: KpiDeps) {
         return done(['sensorId', 'name', 'kind', 'district', 'source', 'department', 'online', 'lastReadingAt', 'classification'], visible, hidden);
       }
       case 'dead-letters': {
-        const rows = (await q.deadLetters(Math.floor(w.deadLettersSince / 60_000) * 60_000, at, 100_000)).filter((r) => query.reason === undefined || r.reason === query.reason);
-        return done(['receivedAt', 'reason', 'topic', 'source', 'detail'], rows);
+        const all = (await q.deadLetters(Math.floor(w.deadLettersSince / 60_000) * 60_000, at, 100_000))
+          .filter((r) => query.reason === undefined || r.reason === query.reason)
+          .map((r) => ({ ...(r as { receivedAt: number; reason: string; topic: string; source: string; detail: string }), classification: classifyTopic(String(r.topic)) }));
+        const { rows, hidden } = splitByClearance(all, clearance);
+        // Topic, source and detail (which quotes the payload) are the dead letters' own data.
+        if (!principal || !hasPermission(principal.roles, 'ingest.dead-letters')) {
+          return done(['receivedAt', 'reason'], rows.map((r) => ({ receivedAt: r.receivedAt, reason: r.reason })), hidden);
+        }
+        return done(['receivedAt', 'reason', 'topic', 'source', 'detail'], rows.map(({ classification: _c, ...r }) => r), hidden);
       }
       case 'hotline': {
         const dayStart = query.day === 'lastWeek' ? w.lastWeekDayStart : w.dayStart;
         const from = query.hour !== undefined ? dayStart + query.hour * HOUR_MS : dayStart;
         const to = query.hour !== undefined ? from + HOUR_MS : query.day === 'lastWeek' ? dayStart + DAY_MS : Math.floor(at / HOUR_MS) * HOUR_MS + HOUR_MS;
-        const rows = await q.hotlineCases(from, to, 100_000);
-        return done(['ts', 'source', 'id', 'category', 'severity', 'text'], rows);
+        const all = (await q.hotlineCases(from, to, 100_000)).map((r) => ({ ...r, classification: classifyEvent(String(r.source), 'citizen_report') }));
+        const { rows, hidden } = splitByClearance(all, clearance);
+        return done(['ts', 'source', 'id', 'category', 'severity', 'text'], rows.map(({ classification: _c, ...r }) => r), hidden);
       }
       case 'service-halls': {
         const { all } = await serviceHalls(w, clearance);

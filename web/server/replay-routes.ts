@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { CLASSIFICATIONS, ID_PATTERN, type CityBasemap, type Classification } from '../../twin-model/index.ts';
 import { HttpError, route, timeParam, type Route } from './http-router.ts';
 import { clearanceMask } from './auth/classification.ts';
-import { MAX_FRAMES, MAX_RANGE_MS, ReplayRangeError, replayIds, ReplayService, REPLAY_GRID_MS, snapToGrid, stepForSpeed, STEPS_MS, type AfterActionReport } from './replay-service.ts';
+import { MAX_FRAMES, MAX_RANGE_MS, ReplayRangeError, registryAt, replayIds, ReplayService, rowClass, REPLAY_GRID_MS, snapToGrid, stepForSpeed, STEPS_MS, type AfterActionReport } from './replay-service.ts';
 import { sensorClassifier } from './auth/classification.ts';
 import { districtAt } from '../../twin-model/city/index.ts';
 import type { CityModel } from '../../twin-model/index.ts';
@@ -142,13 +142,16 @@ export function replayRoutes(deps: ReplayDeps): Route[] {
         const beyond = wanted.filter((c) => !clearance.includes(c));
         if (beyond.length) throw new HttpError(403, `your roles (${principal?.roles.join(', ') ?? 'none'}) are cleared for ${clearance.join(', ') || 'nothing'}; not for ${beyond.join(', ')}`, { classification: beyond[0] });
         const classify = sensorClassifier(deps.city?.sources ?? []);
+        const sites = new Map((deps.city?.sensorSites ?? []).map((s) => [s.id, s]));
         const rows = await replay.registry();
-        const ids = replayIds(rows, classify, clearanceMask(wanted));
+        const ids = replayIds(rows, classify, clearanceMask(wanted), sites);
         const classOf = new Map<string, string>();
         const kindOf = new Map<string, string>();
-        for (const r of rows) {
-          kindOf.set(r.id, r.kind);
-          classOf.set(r.id, classify({ classification: r.classification === 'public' || r.classification === 'internal' || r.classification === 'sensitive' ? r.classification : null, sourceId: r.source || null }));
+        // The newest row of each sensor wins (rows come in any order): the same row replayIds classified.
+        for (const [id, r] of registryAt(rows, Number.MAX_SAFE_INTEGER)) {
+          if (!r) continue;
+          kindOf.set(id, sites.get(id)?.kind ?? r.kind);
+          classOf.set(id, rowClass(r, classify, sites));
         }
         deps.audit?.record({
           at: Date.now(),

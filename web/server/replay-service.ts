@@ -49,7 +49,7 @@ import type { DeltaMessage, IncidentView, SensorSummary, SnapshotMessage } from 
 import { CLASS_BIT, clearanceMask, sensorClassifier, type SensorClassifier } from './auth/classification.ts';
 import type { DispatchService } from './dispatch-service.ts';
 import type { IncidentStore } from './incident-store.ts';
-import { historyEntry, incidentViewer, type EvidenceClassifier } from './incident-view.ts';
+import { detailViewer, historyEntry, historyViewer, incidentUpdateViewer, incidentViewer, type EvidenceClassifier } from './incident-view.ts';
 import { summarize } from './live-stream.ts';
 
 /** Seed values come from the rollup this far before a keyframe. */
@@ -141,15 +141,24 @@ export function registryAt(rows: readonly RegistryRow[], at: number): Map<string
  * registry ever held, classified by its newest version (as live does), kept when its
  * classification is within `mask`.
  */
-export function replayIds(rows: readonly RegistryRow[], classify: SensorClassifier, mask: number): string[] {
+export function replayIds(rows: readonly RegistryRow[], classify: SensorClassifier, mask: number, sites: ReadonlyMap<string, SensorSite> = new Map()): string[] {
   const newest = registryAt(rows, Number.MAX_SAFE_INTEGER);
   const ids: string[] = [];
   for (const [id, row] of newest) {
     if (!row) continue;
-    const cls: Classification = classify({ classification: metaOf(row)?.classification ?? null, sourceId: row.source || null });
-    if ((CLASS_BIT[cls] & mask) !== 0) ids.push(id);
+    if ((CLASS_BIT[rowClass(row, classify, sites)] & mask) !== 0) ids.push(id);
   }
   return ids.sort();
+}
+
+/**
+ * The classification of a stored registry row as live: the source of a sensor in the city's
+ * register is the register's (device meta cannot re-source it, sensor-register.ts), raised by
+ * the row's own classification.
+ */
+export function rowClass(row: RegistryRow, classify: SensorClassifier, sites: ReadonlyMap<string, SensorSite> = new Map()): Classification {
+  const own = row.classification === 'public' || row.classification === 'internal' || row.classification === 'sensitive' ? row.classification : null;
+  return classify({ classification: own, sourceId: sites.get(row.id)?.sourceId ?? (row.source || null) });
 }
 
 export interface TwinAt {
@@ -302,11 +311,11 @@ export function encodeFrame(f: Frame): EncodedFrame {
 const AUTOMATIC_ACTORS = new Set(['twin', 'simulator']);
 
 /** The operator actions of a range: incident changes by people, and the dispatch log. */
-export function actionsOf(changes: readonly IncidentChange[], log: readonly DispatchLogEntry[]): ReplayAction[] {
+export function actionsOf(changes: readonly IncidentChange[], log: readonly DispatchLogEntry[], detailOf: (c: IncidentChange) => string = (c) => c.detail): ReplayAction[] {
   const out: ReplayAction[] = [];
   for (const c of changes) {
     if (AUTOMATIC_ACTORS.has(c.actor)) continue;
-    out.push({ at: c.at, actor: c.actor, source: 'incident', what: c.what, incidentId: c.incidentId, unitId: null, detail: c.detail, automatic: false });
+    out.push({ at: c.at, actor: c.actor, source: 'incident', what: c.what, incidentId: c.incidentId, unitId: null, detail: detailOf(c), automatic: false });
   }
   for (const e of log) {
     const data = e.data as { from?: string; to?: string; overrideReason?: string; recommendedUnitId?: string };
@@ -424,7 +433,7 @@ export class ReplayService {
   async numbering(clearance: readonly Classification[]): Promise<{ ids: string[]; epoch: string; rows: RegistryRow[] }> {
     const rows = await this.registry();
     const mask = clearanceMask(clearance);
-    const ids = replayIds(rows, this.classify, mask);
+    const ids = replayIds(rows, this.classify, mask, this.sites);
     return { ids, epoch: `replay-m${mask}-${ids.length}`, rows };
   }
 
@@ -742,7 +751,8 @@ export class ReplayService {
   async events(from: number, to: number, clearance: readonly Classification[]): Promise<ReplayEvents> {
     if (!(to > from)) throw new ReplayRangeError(`to (${to}) must be after from (${from})`);
     if (to - from > MAX_RANGE_MS) throw new ReplayRangeError(`the range is ${Math.round((to - from) / 86_400_000)} days; at most ${MAX_RANGE_MS / 86_400_000}`);
-    const view = this.viewer(clearance);
+    const update = incidentUpdateViewer(clearance, this.options.classifyEvidence);
+    const detail = detailViewer(clearance, this.options.classifyEvidence);
     const trackStep = Math.max(5000, Math.ceil((to - from) / 2000 / 1000) * 1000);
     const [incidents, changes, log, units, coverage] = await Promise.all([
       this.incidentsAt(from, clearance),
@@ -755,8 +765,8 @@ export class ReplayService {
       from,
       to,
       incidents,
-      changes: changes.map((c) => ({ at: c.at, actor: c.actor, what: c.what, detail: c.detail, incident: view(c.incident) })),
-      actions: actionsOf(changes, log),
+      changes: changes.map(update),
+      actions: actionsOf(changes, log, (c) => detail(c.detail, c.incident)),
       units,
       coverage,
     };
@@ -787,7 +797,7 @@ export class ReplayService {
       generatedAt: now,
       incident,
       range,
-      timeline: history.map(historyEntry),
+      timeline: history.map(historyViewer(clearance, this.options.classifyEvidence)),
       decisions: log.map((e) => ({ at: e.at, actor: e.actor, action: e.action, unitId: e.unitId ?? null, reason: e.reason ?? null, data: e.data })),
       responseTimes: times,
       units: units.filter((u) => sent.has(u.id)),

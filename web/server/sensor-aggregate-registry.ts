@@ -6,8 +6,8 @@
  * several rows. Instead of `FINAL` over the whole table, the query first picks the sensors with
  * any row inside the bbox (a scan of two columns), takes each one's latest row with `argMax`,
  * and keeps those whose latest position is inside the bbox and not deleted. Classification
- * follows the same rule as the twin (auth/classification.ts): the row's own, else its source's,
- * else unclassified; only the caller's clearance is counted. The registry knows no live state,
+ * follows the same rule as the twin (auth/classification.ts): the source's raised by the row's
+ * own, either alone, else unclassified; only the caller's clearance is counted. The registry knows no live state,
  * so `states` is empty: the twin's grid (sensor-aggregate.ts) answers with states.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
@@ -23,6 +23,12 @@ export interface RegistryCellQuery {
   clearance: readonly Classification[];
   /** Registered sources and their classification. */
   sources: ReadonlyArray<{ id: string; classification: Classification }>;
+  /**
+   * The city's register (at most 20,000 sites): a registered sensor counts at the register's
+   * position under the register's source and kind, whatever its stored meta says
+   * (twin-model/sensor-register.ts).
+   */
+  register?: ReadonlyArray<{ id: string; kind: string; lng: number; lat: number; sourceId: string }>;
   kinds?: readonly string[] | null;
   now?: number;
 }
@@ -37,16 +43,19 @@ export async function registryCells(client: ClickHouseClient, q: RegistryCellQue
   }
   level = Math.min(level, FINEST_LEVEL);
   const kinds = q.kinds && q.kinds.length > 0 ? q.kinds : null;
-  const classOf = `if(cls != '', cls, transform(src, {srcIds:Array(String)}, {srcClasses:Array(String)}, {unclassified:String}))`;
+  // As auth/classification.ts: the source's, raised (never lowered) by the row's own; either alone; else unclassified.
+  const srcCls = `transform(src, {srcIds:Array(String)}, {srcClasses:Array(String)}, '')`;
+  const ranks = `['public', 'internal', 'sensitive']`;
+  const classOf = `if(cls = '' AND ${srcCls} = '', {unclassified:String}, arrayElement(${ranks}, greatest(indexOf(${ranks}, cls), indexOf(${ranks}, ${srcCls}))))`;
   const inBox = 'lng >= {w:Float64} AND lng <= {e:Float64} AND lat >= {s:Float64} AND lat <= {n:Float64}';
   const rows = await queryRows<{ ix: string; iy: string; n: string; clng: number; clat: number }>(
     client,
     `SELECT toInt64(floor(lng / {side:Float64})) AS ix, toInt64(floor(lat / {side:Float64})) AS iy, count() AS n, avg(lng) AS clng, avg(lat) AS clat
      FROM (
-       SELECT sensor_id, argMax(lng, updated_at) AS lng, argMax(lat, updated_at) AS lat, argMax(deleted, updated_at) AS del,
-              argMax(classification, updated_at) AS cls, argMax(source, updated_at) AS src, argMax(kind, updated_at) AS k
+       SELECT sensor_id, ${REGISTERED('lng', 'regLng', 'Float64')} AS lng, ${REGISTERED('lat', 'regLat', 'Float64')} AS lat, argMax(deleted, updated_at) AS del,
+              argMax(classification, updated_at) AS cls, ${REGISTERED('source', 'regSrc', 'String')} AS src, ${REGISTERED('kind', 'regKind', 'String')} AS k
        FROM sensors
-       WHERE sensor_id IN (SELECT sensor_id FROM sensors WHERE ${inBox})
+       WHERE sensor_id IN (SELECT sensor_id FROM sensors WHERE ${inBox}) OR has({regInBox:Array(String)}, sensor_id)
        GROUP BY sensor_id
      )
      WHERE del = 0 AND ${inBox} AND has({clearance:Array(String)}, ${classOf}) ${kinds ? 'AND has({kinds:Array(String)}, k)' : ''}
@@ -61,6 +70,7 @@ export async function registryCells(client: ClickHouseClient, q: RegistryCellQue
       srcClasses: q.sources.map((x) => x.classification),
       unclassified: UNCLASSIFIED_AS,
       clearance: [...q.clearance],
+      ...registerParams(q, (r) => r.lng >= w && r.lng <= e && r.lat >= s && r.lat <= n),
       ...(kinds ? { kinds: [...kinds] } : {}),
     },
   );
@@ -72,6 +82,22 @@ export async function registryCells(client: ClickHouseClient, q: RegistryCellQue
     return { key: cellKey(level, Number(r.ix), Number(r.iy)), n: count, lng: Number(r.clng), lat: Number(r.clat), states: [] };
   });
   return { serverTime: q.now ?? Date.now(), level, cellDeg: side, bbox: q.bbox, zoom: q.zoom, total, registry, source: 'registry', cells };
+}
+
+/** A stored column, or the register's value for a sensor of the register (`regIds` → `param`). */
+const REGISTERED = (column: string, param: string, type: string) =>
+  `if(has({regIds:Array(String)}, sensor_id), transform(sensor_id, {regIds:Array(String)}, {${param}:Array(${type})}, argMax(${column}, updated_at)), argMax(${column}, updated_at))`;
+
+function registerParams(q: RegistryCellQuery, inBox: (r: { lng: number; lat: number }) => boolean): Record<string, unknown> {
+  const reg = q.register ?? [];
+  return {
+    regIds: reg.map((r) => r.id),
+    regLng: reg.map((r) => r.lng),
+    regLat: reg.map((r) => r.lat),
+    regSrc: reg.map((r) => r.sourceId),
+    regKind: reg.map((r) => r.kind),
+    regInBox: reg.filter(inBox).map((r) => r.id),
+  };
 }
 
 /** The registry's size changes slowly and costs a pass over every row: kept this long per clearance. */
@@ -87,9 +113,9 @@ async function registryTotal(client: ClickHouseClient, q: RegistryCellQuery, cla
   const [row] = await queryRows<{ n: string }>(
     client,
     `SELECT count() AS n FROM (
-       SELECT argMax(deleted, updated_at) AS del, argMax(classification, updated_at) AS cls, argMax(source, updated_at) AS src FROM sensors GROUP BY sensor_id
+       SELECT argMax(deleted, updated_at) AS del, argMax(classification, updated_at) AS cls, ${REGISTERED('source', 'regSrc', 'String')} AS src FROM sensors GROUP BY sensor_id
      ) WHERE del = 0 AND has({clearance:Array(String)}, ${classOf})`,
-    { srcIds: q.sources.map((x) => x.id), srcClasses: q.sources.map((x) => x.classification), unclassified: UNCLASSIFIED_AS, clearance: [...q.clearance] },
+    { srcIds: q.sources.map((x) => x.id), srcClasses: q.sources.map((x) => x.classification), unclassified: UNCLASSIFIED_AS, clearance: [...q.clearance], ...registerParams(q, () => false) },
   );
   const n = Number(row?.n ?? 0);
   cache.set(key, { at: Date.now(), n });

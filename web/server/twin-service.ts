@@ -23,6 +23,8 @@ import {
   FusionEngine,
   IncidentActionError,
   isSensorKind,
+  parseTopic,
+  resolveSensorMeta,
   restoreIncidents,
   type CityEvent,
   type CityModel,
@@ -31,12 +33,15 @@ import {
   type IncidentAction,
   type IncidentChange,
   type Reading,
+  type RegisterField,
   type SensorMeta,
+  type SensorSite,
   type TwinConfig,
   type TwinContext,
   type TwinState,
 } from '../../twin-model/index.ts';
-import { sensorClassifier } from './auth/classification.ts';
+import { eventClassifier, higherClass, lowersClass, sensorClassifier, type EventClassifier } from './auth/classification.ts';
+import { UNCLASSIFIED_AS } from './auth/policy.ts';
 import { BatchedAppender } from './batched-appender.ts';
 import { NoWriterError, type TwinWriterChannel } from './cluster-bus.ts';
 import type { IncidentStore } from './incident-store.ts';
@@ -56,6 +61,19 @@ export interface TwinServiceOptions {
 
 export type IncidentListener = (changes: readonly IncidentChange[]) => void;
 
+/**
+ * Device meta that tried to change what the register decides for a sensor (sensor-register.ts)
+ * or to lower its classification below its source's: the fields refused.
+ */
+export interface MetaRefusal {
+  sensorId: string;
+  fields: Array<RegisterField | 'classification'>;
+  /** What the device sent (for the security log). */
+  meta: SensorMeta | null;
+}
+
+export type MetaRefusalListener = (refusal: MetaRefusal) => void;
+
 /** The writer's answer to a forwarded action. */
 type WriterAnswer = { changes: IncidentChange[] } | { error: string; status?: number };
 
@@ -74,6 +92,18 @@ export class TwinService {
     return { ...this.counts, stored: this.history.counters.stored, storeFailures: this.history.counters.failures };
   }
   private readonly counts = { changes: 0, mirrored: 0, shadowed: 0 };
+  /** Meta messages refused in part (the register's fields kept, a classification kept from falling). */
+  get metaRefused(): number {
+    return this.refusedMeta;
+  }
+  private refusedMeta = 0;
+  private readonly refusalListeners = new Set<MetaRefusalListener>();
+  private readonly sites: ReadonlyMap<string, SensorSite>;
+  private readonly sourceClass: ReadonlyMap<string, Classification>;
+  /** Classification of a report by its source (auth/classification.ts). */
+  readonly classifyEvent: EventClassifier;
+  /** District-wide evidence: classification by kind and district, briefly cached (it scans the twin). */
+  private readonly areaClasses = new Map<string, { at: number; cls: Classification }>();
   private readonly ctx: TwinContext;
   private readonly listeners = new Set<IncidentListener>();
   private readonly log: NonNullable<TwinServiceOptions['log']>;
@@ -97,8 +127,11 @@ export class TwinService {
       // Kept for the next write: the incident history must not lose an operator's action.
       onFailure: (err, kept) => this.log('warn', `incident store: ${err.message}; ${kept} changes kept for the next write`),
     });
+    this.sites = new Map((options.city?.sensorSites ?? []).map((s) => [s.id, s]));
+    this.sourceClass = new Map((options.city?.sources ?? []).map((s) => [s.id, s.classification]));
+    this.classifyEvent = eventClassifier(options.city?.sources ?? []);
     this.state = createTwinState({
-      sites: new Map((options.city?.sensorSites ?? []).map((s) => [s.id, s])),
+      sites: this.sites,
       ...(options.districtAt ? { districtAt: options.districtAt } : {}),
     });
     // Classification follows the sensor's meta, else its registered source (分级分类).
@@ -109,8 +142,40 @@ export class TwinService {
     this.engine = new FusionEngine(this.state, createIncidentState(), { inCity: options.inCity ?? (() => true), districtAt }, this.stream.pending);
   }
 
-  onMeta(sensorId: string, meta: SensorMeta | null): void {
+  /**
+   * A sensor's meta message. Fields the register decides are kept (twin-state.ts applies
+   * sensor-register.ts) and a classification below the source's does not count; such a message
+   * is counted, logged and handed to the refusal listeners (the security log). `restored`: read
+   * back from storage at start, already reported when it arrived.
+   */
+  onMeta(sensorId: string, meta: SensorMeta | null, restored = false): void {
+    if (!restored) this.checkMeta(sensorId, meta);
     this.emit(this.engine.meta(sensorId, meta, this.ctx));
+  }
+
+  /** Calls `listener` with every meta message refused in part; returns the unsubscribe. */
+  onMetaRefused(listener: MetaRefusalListener): () => void {
+    this.refusalListeners.add(listener);
+    return () => this.refusalListeners.delete(listener);
+  }
+
+  private checkMeta(sensorId: string, meta: SensorMeta | null): void {
+    const site = this.sites.get(sensorId);
+    const fields: MetaRefusal['fields'] = resolveSensorMeta(site, meta).refused;
+    const entry = this.state.byId.get(sensorId);
+    const sourceId = site?.sourceId ?? meta?.source ?? entry?.sourceId ?? null;
+    const source = sourceId ? this.sourceClass.get(sourceId) : undefined;
+    if (meta?.classification && source && lowersClass(source, meta.classification)) fields.push('classification');
+    if (fields.length === 0) return;
+    this.refusedMeta++;
+    this.log('warn', `sensor ${sensorId}: device meta refused for ${fields.join(', ')} (the register and the source decide these)`);
+    for (const l of this.refusalListeners) {
+      try {
+        l({ sensorId, fields, meta });
+      } catch (err) {
+        this.log('warn', `meta refusal listener: ${(err as Error).message}`);
+      }
+    }
   }
 
   onReadings(sensorId: string, readings: readonly Reading[]): void {
@@ -255,12 +320,64 @@ export class TwinService {
     return () => this.listeners.delete(listener);
   }
 
-  /** Classification of the sensor behind a piece of evidence (null for reports). */
-  readonly classifyEvidence: EvidenceClassifier = (e): Classification | null => {
-    if (e.kind !== 'sensor_alarm' || !e.sensorId) return null;
-    const entry = this.state.byId.get(e.sensorId);
-    return entry ? this.stream.classify(entry) : this.stream.classify({ classification: null, sourceId: null });
+  /**
+   * Classification of a piece of evidence: a report by its source, a sensor alarm by its sensor,
+   * district-wide evidence (`alarm:area-<kind>-<district>`, placed at the mean of the sensors in
+   * alarm) by the highest of the district's sensors of that kind.
+   */
+  readonly classifyEvidence: EvidenceClassifier = (e): Classification => {
+    if (e.kind === 'event') return this.classifyEvent(e.source, e.eventType ?? null);
+    const id = e.sensorId ?? e.id.replace(/^alarm:/, '');
+    if (!this.state.byId.has(id) && id.startsWith('area-')) return this.areaClass(id);
+    return this.classifySensorId(id);
   };
+
+  /** Classification of a sensor (or service) by id: the twin's entry, else its register site, else unclassified. */
+  classifySensorId(id: string): Classification {
+    const entry = this.state.byId.get(id);
+    if (entry) return this.stream.classify(entry);
+    return this.stream.classify({ classification: null, sourceId: this.sites.get(id)?.sourceId ?? null });
+  }
+
+  /**
+   * Classification of a message by its topic (a dead letter carries its raw payload): a sensor's
+   * or service's topic as that sensor, a report's as its source (type unknown), a unit's fix as
+   * internal; a topic outside the scheme is sensitive (nothing says what it carries).
+   */
+  classifyTopic(topic: string): Classification {
+    const t = parseTopic(topic);
+    if (!t.ok) return 'sensitive';
+    switch (t.topic.kind) {
+      case 'sensor_meta':
+      case 'sensor_data':
+      case 'service_data':
+        return this.classifySensorId(t.topic.id);
+      case 'event':
+        return this.classifyEvent(t.topic.source, null);
+      case 'unit_position':
+        return UNCLASSIFIED_AS;
+      default: {
+        const never: never = t.topic;
+        throw new Error(`unknown topic kind ${JSON.stringify(never)}`);
+      }
+    }
+  }
+
+  private areaClass(id: string): Classification {
+    const now = this.ctx.now();
+    const held = this.areaClasses.get(id);
+    if (held && now - held.at < 5000) return held.cls;
+    // area-<kind>-<district>: kinds use underscores, districts are codes.
+    const m = /^area-([a-z_]+)-(.+)$/.exec(id);
+    let cls: Classification = UNCLASSIFIED_AS;
+    if (m) {
+      let found: Classification | null = null;
+      for (const s of this.state.sensors) if (s.kind === m[1] && s.district === m[2]) found = found ? higherClass(found, this.stream.classify(s)) : this.stream.classify(s);
+      cls = found ?? UNCLASSIFIED_AS;
+    }
+    this.areaClasses.set(id, { at: now, cls });
+    return cls;
+  }
 
   /** Stores every incident change from now on (and those not yet stored). */
   useIncidentStore(store: IncidentStore): void {
@@ -334,7 +451,7 @@ export class TwinService {
       if (s.district) meta.district = s.district;
       if (s.source) meta.source = s.source;
       if (s.classification === 'public' || s.classification === 'internal' || s.classification === 'sensitive') meta.classification = s.classification;
-      this.onMeta(s.sensor_id, meta);
+      this.onMeta(s.sensor_id, meta, true);
     }
     const latest = await queryRows<{ sensor_id: string; metric: string; ms: number | string; value: number }>(
       client,

@@ -22,8 +22,8 @@ import type { AuthService } from './auth/auth-service.ts';
 import { attachSocketAuth } from './auth/socket-auth.ts';
 import { joinRedisCluster, singleNode, type InterServerEvents, type WebCluster } from './cluster-bus.ts';
 import { clearanceMask } from './auth/classification.ts';
-import { compareIncidents, incidentViewer } from './incident-view.ts';
-import type { IncidentView } from '../shared/protocol.ts';
+import { compareIncidents, incidentUpdateViewer, incidentViewer } from './incident-view.ts';
+import type { IncidentUpdateMessage, IncidentView } from '../shared/protocol.ts';
 import { ViewportStreams, type ViewportOptions } from './viewport-sessions.ts';
 
 export interface WebServerOptions extends ApiDeps {
@@ -137,7 +137,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   const routes = [
     ...apiRoutes(options),
     ...(options.dispatch ? dispatchRoutes({ dispatch: options.dispatch, incidentStore: options.incidentStore ?? null, audit: options.audit ?? null }) : []),
-    ...kpiRoutes({ clickhouse: options.clickhouse, city: options.city, stats: options.stats }),
+    ...kpiRoutes({ clickhouse: options.clickhouse, city: options.city, stats: options.stats, twin: options.twin }),
     ...replayRoutesFor(options),
     ...authRoutes({ auth: options.auth, secureCookies: Boolean(options.tls) }),
     ...(options.audit ? auditRoutes({ audit: options.audit }) : []),
@@ -258,16 +258,16 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   });
 
   /** Incident rooms by clearance mask, with the filter for that clearance. */
-  const incidentViews = new Map<string, { view: (i: Parameters<ReturnType<typeof incidentViewer>>[0]) => IncidentView }>();
+  const incidentViews = new Map<string, { view: (i: Parameters<ReturnType<typeof incidentViewer>>[0]) => IncidentView; update: (c: Parameters<ReturnType<typeof incidentUpdateViewer>>[0]) => IncidentUpdateMessage }>();
   const incidentRoom = (clearance: Parameters<typeof clearanceMask>[0]): string => {
     const room = `incidents:m${clearanceMask(clearance)}`;
-    if (!incidentViews.has(room)) incidentViews.set(room, { view: incidentViewer(clearance, options.twin.classifyEvidence) });
+    if (!incidentViews.has(room)) incidentViews.set(room, { view: incidentViewer(clearance, options.twin.classifyEvidence), update: incidentUpdateViewer(clearance, options.twin.classifyEvidence) });
     return room;
   };
   // `io.local`: every node hands the writer's changes to its own clients (cluster-bus.ts).
   const stopIncidents = options.twin.onIncidentChanges((changes) => {
-    for (const [room, { view }] of incidentViews) {
-      for (const c of changes) io.local.to(room).emit('incident', { at: c.at, actor: c.actor, what: c.what, detail: c.detail, incident: view(c.incident) });
+    for (const [room, { update }] of incidentViews) {
+      for (const c of changes) io.local.to(room).emit('incident', update(c));
     }
   });
 

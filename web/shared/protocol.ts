@@ -149,12 +149,15 @@ export interface ServerToClientEvents {
 }
 
 /**
- * An incident as a role receives it: evidence from sensors above the role's classification
- * clearance is left out, and `hiddenEvidence` says how many items were (so a reader knows the
- * list is partial without learning what was in it).
+ * An incident as a role receives it: evidence (sensor alarms and reports) above the role's
+ * classification clearance is left out, and `hiddenEvidence` says how many items were (so a
+ * reader knows the list is partial without learning what was in it). When any evidence is left
+ * out, the position is rounded to a 0.01° grid and `coarse` is true (web/server/incident-view.ts).
  */
 export interface IncidentView extends Incident {
   hiddenEvidence: number;
+  /** The position is coarsened (about 1 km): evidence that placed it is above the clearance. */
+  coarse: boolean;
 }
 
 /** `incidents` on the socket: the active incidents now. */

@@ -303,6 +303,7 @@ export class IncidentPanel {
       );
     })));
     if (inc.hiddenEvidence > 0) parts.push(h('div', { class: 'muted small' }, t('incident.hidden', { n: inc.hiddenEvidence })));
+    if (inc.coarse) parts.push(h('div', { class: 'muted small', 'data-testid': 'incident-coarse' }, t('incident.coarse')));
     if (canSplit) {
       const split = h('button', { type: 'button', class: 'action-button', 'data-testid': 'incident-action-split', 'data-action': 'split' }, t('incident.act.split'));
       split.addEventListener('click', () => {

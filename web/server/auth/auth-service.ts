@@ -77,7 +77,8 @@ export type SecurityEventType =
   | 'mqtt_auth_failed'
   | 'mqtt_publish_refused'
   | 'mqtt_subscribe_refused'
-  | 'audit_tampering';
+  | 'audit_tampering'
+  | 'sensor_meta_refused';
 
 export interface SecurityEvent {
   ts: number;
