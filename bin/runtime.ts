@@ -134,7 +134,13 @@ export async function startCityTwin(config: CityTwinConfig, role: Role, log: Log
     if (applied.length) log('info', `schema migrations applied: ${applied.join(', ')}`);
 
     if (withWeb || broker) {
-      auth = new AuthService({ clickhouse, clearance: config.security.clearance ? parseClearance(config.security.clearance) : DEFAULT_CLEARANCE, node: config.workerId, log: (level, msg) => log(level, msg) });
+      auth = new AuthService({
+        clickhouse,
+        clearance: config.security.clearance ? parseClearance(config.security.clearance) : DEFAULT_CLEARANCE,
+        node: config.workerId,
+        maxTokenTtlDays: config.security.maxTokenTtlDays,
+        log: (level, msg) => log(level, msg),
+      });
       const authService = auth;
       closers.push(() => authService.close());
       if (withWeb) {
@@ -448,6 +454,7 @@ ${dispatch ? dispatchMetrics(dispatch) : ''}${broker ? broker.metricsText() : ''
         auth: auth!,
         tls: config.security.tlsCert && config.security.tlsKey ? { cert: readFileSync(config.security.tlsCert), key: readFileSync(config.security.tlsKey) } : null,
         probeToken: config.security.probeToken,
+        allowedOrigins: config.security.allowedOrigins,
         redisUrl: config.redisUrl,
         nodeId: config.workerId,
         log: (level, msg) => log(level, msg),
