@@ -98,7 +98,7 @@ describe('the login page', () => {
   });
 
   it('opens a wall display from a token with no login prompt, read-only, public data only', async () => {
-    const created = await call(app.url!, admin, 'POST', '/api/auth/tokens', { name: 'hall wall', kind: 'display' });
+    const created = await call(app.url!, admin, 'POST', '/api/auth/tokens', { name: 'hall wall', kind: 'display', password: TEST_ADMIN_PASSWORD });
     const { page, errors } = await freshPage();
     await page.goto(`${app.url!}?display=${created.body.token}`);
     await page.waitForFunction(() => window.__citytwin?.ready === true, undefined, { timeout: 30_000 });
