@@ -346,7 +346,7 @@ export class AuthService {
     await this.confirmPassword(user, current, client, 'password_changed');
     this.assertPasswordPolicy(next, user.username);
     await this.writeUser({ ...user, passwordHash: await hashPassword(next) });
-    const revoked = await this.revokeAllOf(user.username, 'password changed', { display: false });
+    const revoked = await this.revokeAllOf(user.username, 'password changed', { display: false }, client);
     const issued = await this.issueToken(user.username, 'session', 'login session', user.roles, SESSION_TTL_MS);
     this.record('password_changed', 'ok', user.username, client, `${revoked} sessions and tokens revoked; new session ${issued.info.id}`);
     return { token: issued.token, tokenId: issued.info.id, expiresAt: issued.info.expiresAt };
@@ -395,8 +395,8 @@ export class AuthService {
     // A disabled account loses every credential, display tokens too, so re-enabling revives
     // none; a reset password ends the sessions and API tokens someone may have taken.
     let revoked = 0;
-    if (change.disabled === true) revoked = await this.revokeAllOf(username, 'account disabled', { display: true });
-    else if (change.password !== undefined) revoked = await this.revokeAllOf(username, 'password reset by an admin', { display: false });
+    if (change.disabled === true) revoked = await this.revokeAllOf(username, `account disabled by ${by.username}`, { display: true }, client);
+    else if (change.password !== undefined) revoked = await this.revokeAllOf(username, `password reset by ${by.username}`, { display: false }, client);
     if (next.disabled) for (const l of this.revokeListeners) l(null, username);
     this.record('user_updated', 'ok', by.username, client, `${username}: ${Object.keys(change).filter((k) => k !== 'password').join(', ')}${change.password ? ' password reset' : ''}${revoked ? `; ${revoked} sessions and tokens revoked` : ''}`);
     return publicUser(next);
@@ -498,7 +498,7 @@ export class AuthService {
    * Revokes every live session and API token of `owner` (and display tokens when asked) in one
    * write; closes their sockets. Returns how many were revoked.
    */
-  private async revokeAllOf(owner: string, why: string, include: { display: boolean }): Promise<number> {
+  private async revokeAllOf(owner: string, why: string, include: { display: boolean }, client: string): Promise<number> {
     const rows = await queryRows<TokenRow>(
       this.ch,
       `SELECT token_id, token_hash, owner, name, roles, kind, toUnixTimestamp64Milli(created_at) AS created, toUnixTimestamp64Milli(expires_at) AS expires, revoked
@@ -511,7 +511,7 @@ export class AuthService {
     await this.ch.insert({ table: 'api_tokens', values: revoked.map((t) => this.tokenRow(t)), format: 'JSONEachRow' });
     for (const t of revoked) this.tokens.set(t.hash, { record: t, at: this.now() });
     for (const t of revoked) for (const l of this.revokeListeners) l(t.id, null);
-    this.record('token_revoked', 'ok', owner, 'server', `${revoked.length} sessions and tokens of ${owner} (${why}): ${revoked.map((t) => `${t.kind} ${t.id}`).join(', ')}`);
+    this.record('token_revoked', 'ok', owner, client, `${revoked.length} sessions and tokens of ${owner} (${why}): ${revoked.map((t) => `${t.kind} ${t.id}`).join(', ')}`);
     return revoked.length;
   }
 
