@@ -11,7 +11,8 @@ export default defineConfig({
     outDir: '../../dist/web',
     emptyOutDir: true,
     chunkSizeWarningLimit: 3000,
-    sourcemap: true,
+    // No source maps in the product: they would publish the console's source (docs/security.md).
+    sourcemap: false,
     rollupOptions: {
       input: {
         console: 'web/client/index.html',

@@ -59,6 +59,23 @@ describe('loadConfig', () => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
   });
+  it('reads the session settings: token lifetime cap and allowed origins', () => {
+    expect(loadConfig({}).security).toMatchObject({ maxTokenTtlDays: 90, allowedOrigins: [] });
+    const c = loadConfig({ CITYTWIN_MAX_TOKEN_TTL_DAYS: '30', CITYTWIN_ALLOWED_ORIGINS: 'https://Console.Example.org/, http://10.0.0.5:8080' });
+    expect(c.security).toMatchObject({ maxTokenTtlDays: 30, allowedOrigins: ['https://console.example.org', 'http://10.0.0.5:8080'] });
+  });
+  it.each([
+    [{ CITYTWIN_MAX_TOKEN_TTL_DAYS: '400' }, /CITYTWIN_MAX_TOKEN_TTL_DAYS="400" is not valid: expected an integer from 1 to 366/],
+    [{ CITYTWIN_ALLOWED_ORIGINS: 'https://ok.example.org,console.example.org' }, /CITYTWIN_ALLOWED_ORIGINS="console.example.org" is not valid: expected a comma-separated list of origins/],
+    [{ CITYTWIN_ALLOWED_ORIGINS: 'https://console.example.org/app' }, /CITYTWIN_ALLOWED_ORIGINS="https:\/\/console.example.org\/app" is not valid: expected origins of the form http\(s\):\/\/host\[:port\]/],
+    [{ CITYTWIN_ALLOWED_ORIGINS: 'ftp://x.example.org' }, /expected origins of the form/],
+    [{ CITYTWIN_ADMIN_PASSWORD: 'aaaaaaaaaa' }, /CITYTWIN_ADMIN_PASSWORD is not valid: a password must not be one character repeated/],
+    [{ CITYTWIN_ADMIN_PASSWORD: 'Admin2024!' }, /CITYTWIN_ADMIN_PASSWORD is not valid: a password must not be the user name/],
+    [{ CITYTWIN_ADMIN_PASSWORD: 'password1234' }, /CITYTWIN_ADMIN_PASSWORD is not valid: this password is on the list of common/],
+  ])('rejects the session setting %o with one clear line', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
 });
 
 describe('auditableConfig', () => {

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { checkPassword } from '../web/server/auth/password.ts';
 import { parseClearance } from '../web/server/auth/policy.ts';
 import { parseRetention, RETENTION_SYNTAX, type RetentionPolicy } from '../ingest/clickhouse/retention.ts';
 
@@ -77,6 +78,13 @@ export interface SecurityConfig {
   tlsKey: string | null;
   /** MQTTS port of the embedded broker when TLS is on (0 = any free port). */
   mqttsPort: number;
+  /** Longest lifetime of an API or display token, days. */
+  maxTokenTtlDays: number;
+  /**
+   * Origins besides the server's own (`scheme://host[:port]`, normalised) whose pages may open
+   * the live stream and send changes with the session cookie, e.g. behind a reverse proxy.
+   */
+  allowedOrigins: string[];
 }
 
 export class ConfigError extends Error {}
@@ -151,8 +159,9 @@ function retentionVar(env: Env): RetentionPolicy {
 function loadSecurity(env: Env): SecurityConfig {
   const adminPassword = env.CITYTWIN_ADMIN_PASSWORD || null;
   // The value itself is never echoed: the error says only what is wrong with it.
-  if (adminPassword !== null && (adminPassword.length < 10 || adminPassword.length > 256)) {
-    throw new ConfigError(`CITYTWIN_ADMIN_PASSWORD is not valid: expected 10 to 256 characters, got ${adminPassword.length}`);
+  if (adminPassword !== null) {
+    const problem = checkPassword(adminPassword, 'admin');
+    if (problem) throw new ConfigError(`CITYTWIN_ADMIN_PASSWORD is not valid: ${problem.message} (docs/security.md, "Passwords")`);
   }
   const clearance = env.CITYTWIN_CLEARANCE?.trim() || null;
   if (clearance !== null) {
@@ -169,7 +178,37 @@ function loadSecurity(env: Env): SecurityConfig {
   const tlsCert = fileVar(env, 'CITYTWIN_TLS_CERT');
   const tlsKey = fileVar(env, 'CITYTWIN_TLS_KEY');
   if ((tlsCert === null) !== (tlsKey === null)) fail(tlsCert ? 'CITYTWIN_TLS_KEY' : 'CITYTWIN_TLS_CERT', '', 'a PEM file: CITYTWIN_TLS_CERT and CITYTWIN_TLS_KEY go together');
-  return { adminPassword, clearance, probeToken, mqttCredentialsFile: fileVar(env, 'CITYTWIN_MQTT_CREDENTIALS'), tlsCert, tlsKey, mqttsPort: intVar(env, 'CITYTWIN_MQTTS_PORT', 8883, 0, 65535) };
+  return {
+    adminPassword,
+    clearance,
+    probeToken,
+    mqttCredentialsFile: fileVar(env, 'CITYTWIN_MQTT_CREDENTIALS'),
+    tlsCert,
+    tlsKey,
+    mqttsPort: intVar(env, 'CITYTWIN_MQTTS_PORT', 8883, 0, 65535),
+    maxTokenTtlDays: intVar(env, 'CITYTWIN_MAX_TOKEN_TTL_DAYS', 90, 1, 366),
+    allowedOrigins: originsVar(env, 'CITYTWIN_ALLOWED_ORIGINS'),
+  };
+}
+
+/** A comma-separated list of web origins, each `http(s)://host[:port]` with nothing after it. */
+function originsVar(env: Env, name: string): string[] {
+  const raw = env[name]?.trim();
+  if (!raw) return [];
+  const out: string[] = [];
+  for (const entry of raw.split(',').map((e) => e.trim()).filter(Boolean)) {
+    let url: URL;
+    try {
+      url = new URL(entry);
+    } catch {
+      return fail(name, entry, 'a comma-separated list of origins such as https://console.example.org or http://10.0.0.5:8080');
+    }
+    if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.pathname !== '/' || url.search || url.hash || url.username || url.password) {
+      fail(name, entry, 'origins of the form http(s)://host[:port], with no path, query or credentials (comma-separated)');
+    }
+    out.push(url.origin);
+  }
+  return out;
 }
 
 /** Reads and validates the configuration. `defaults.simulate` is the command's default. */
@@ -244,6 +283,8 @@ export const CONFIG_HELP: ReadonlyArray<[string, string, string]> = [
   ['CITYTWIN_MQTT_CREDENTIALS', 'gateway credentials and topic ACLs (JSON) for the embedded broker', 'unset'],
   ['CITYTWIN_TLS_CERT / CITYTWIN_TLS_KEY', 'PEM certificate and key: HTTPS and MQTTS', 'unset'],
   ['CITYTWIN_MQTTS_PORT', 'embedded broker MQTTS port (with TLS)', '8883'],
+  ['CITYTWIN_MAX_TOKEN_TTL_DAYS', 'longest lifetime of an API or display token, days (1-366)', '90'],
+  ['CITYTWIN_ALLOWED_ORIGINS', 'other web origins (comma-separated https://host[:port]) whose pages may use the session: live stream and changes', 'unset (own origin only)'],
 ];
 
 /** A URL with its password (if any) replaced, for records and logs. */

@@ -178,6 +178,7 @@ export async function startCityTwin(config: CityTwinConfig, role: Role, log: Log
         clickhouse,
         clearance: config.security.clearance ? parseClearance(config.security.clearance) : DEFAULT_CLEARANCE,
         node: config.workerId,
+        maxTokenTtlDays: config.security.maxTokenTtlDays,
         log: (level, msg) => log(level, msg),
         ...(auditRecord ? { onRecord: (e: Parameters<AuditService['securityEvent']>[0]) => auditRecord.securityEvent(e) } : {}),
       });
@@ -549,6 +550,7 @@ ${dispatch ? dispatchMetrics(dispatch) : ''}${audit ? auditMetrics(audit) : ''}$
         auth: auth!,
         tls: config.security.tlsCert && config.security.tlsKey ? { cert: readFileSync(config.security.tlsCert), key: readFileSync(config.security.tlsKey) } : null,
         probeToken: config.security.probeToken,
+        allowedOrigins: config.security.allowedOrigins,
         redisUrl: config.redisUrl,
         nodeId: config.workerId,
         log: (level, msg) => log(level, msg),

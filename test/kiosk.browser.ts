@@ -9,6 +9,7 @@ import mqtt from 'mqtt';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningCityTwin } from '../bin/runtime.ts';
+import { TEST_ADMIN_PASSWORD } from './support/auth.ts';
 import { collectErrors, launchChromium } from './support/browser.ts';
 import { consoleAuth } from './support/console-client.ts';
 import { tempDir } from './support/fixtures.ts';
@@ -39,7 +40,7 @@ beforeAll(async () => {
   await publisher.publishAsync('citytwin/v1/sensors/kiosk-wl-1/meta', JSON.stringify({ kind: 'water_level', lng: 114.3, lat: 30.58, classification: 'public' }), { qos: 1, retain: true });
   startFeed();
   const auth = await consoleAuth(app.url!);
-  const res = await fetch(new URL('/api/auth/tokens', app.url!), { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'command-center wall 1', kind: 'display' }) });
+  const res = await fetch(new URL('/api/auth/tokens', app.url!), { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'command-center wall 1', kind: 'display', password: TEST_ADMIN_PASSWORD }) });
   const { token } = (await res.json()) as { token: string };
   browser = await launchChromium();
   const context = await browser.newContext({ viewport: { width: 1920, height: 1080 } });

@@ -32,7 +32,7 @@ beforeAll(async () => {
   app = await startTestCity(dir.path);
   publisher = await mqtt.connectAsync(app.mqttUrl, { clientId: 'kpi-browser' });
   const admin = await login(app.url!, 'admin', TEST_ADMIN_PASSWORD);
-  displayToken = (await call(app.url!, admin, 'POST', '/api/auth/tokens', { name: 'kpi-wall', kind: 'display' })).body.token;
+  displayToken = (await call(app.url!, admin, 'POST', '/api/auth/tokens', { name: 'kpi-wall', kind: 'display', password: TEST_ADMIN_PASSWORD })).body.token;
   const pub = (topic: string, body: unknown) => publisher.publishAsync(topic, typeof body === 'string' ? body : JSON.stringify(body), { qos: 1 });
   const t0 = Date.now();
   const city = app.city!;

@@ -2,9 +2,13 @@
  * The login page and the console as each kind of user, in real Chromium: zh-CN by default with
  * an English toggle, a wrong password explained, a signed-in user's menu with password change
  * and sign-out, controls hidden for roles that cannot use them, a wall display opened with a
- * token and no login prompt. Screenshots go to test-results/ for review.
+ * token and no login prompt; the password dialog words the policy's refusals and keeps the
+ * user signed in after a change; a page on another port of the same host can neither read the
+ * stream nor log the user out with their cookie. Screenshots go to test-results/ for review.
  */
 import { mkdirSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningCityTwin } from '../bin/runtime.ts';
@@ -98,7 +102,7 @@ describe('the login page', () => {
   });
 
   it('opens a wall display from a token with no login prompt, read-only, public data only', async () => {
-    const created = await call(app.url!, admin, 'POST', '/api/auth/tokens', { name: 'hall wall', kind: 'display' });
+    const created = await call(app.url!, admin, 'POST', '/api/auth/tokens', { name: 'hall wall', kind: 'display', password: TEST_ADMIN_PASSWORD });
     const { page, errors } = await freshPage();
     await page.goto(`${app.url!}?display=${created.body.token}`);
     await page.waitForFunction(() => window.__citytwin?.ready === true, undefined, { timeout: 30_000 });
@@ -120,5 +124,121 @@ describe('the login page', () => {
     await expect.poll(() => page.getByTestId('login-form').isVisible(), { timeout: 15_000 }).toBe(true);
     expect(errors.filter((e) => !/401|Unauthorized/.test(e))).toEqual([]);
     await page.context().close();
+  });
+});
+
+describe('sessions in the browser', () => {
+  it('words a refused new password, and keeps the user signed in on a fresh session after a change', async () => {
+    await call(app.url!, admin, 'POST', '/api/users', { username: 'dispatcher-wu', roles: ['dispatcher'], password: 'dispatcher password 1' });
+    const other = await login(app.url!, 'dispatcher-wu', 'dispatcher password 1');
+    const { page, errors } = await freshPage();
+    await page.goto(app.url!);
+    await signIn(page, 'dispatcher-wu', 'dispatcher password 1');
+    await page.waitForFunction(() => window.__citytwin?.ready === true, undefined, { timeout: 30_000 });
+    await page.getByTestId('user-menu').click();
+    await page.getByTestId('change-password').click();
+    expect(await page.getByTestId('password-rules').innerText()).toContain('至少 10 个字符');
+    await page.getByTestId('password-current').fill('dispatcher password 1');
+    await page.getByTestId('password-new').fill('aaaaaaaaaa');
+    await page.getByTestId('password-dialog').locator('button[type=submit]').click();
+    await expect.poll(() => page.getByTestId('password-status').innerText()).toBe('新密码不能是同一个字符重复：请使用至少 10 个不全相同的字符');
+    await page.getByTestId('password-new').fill('Dispatcher-Wu2024!');
+    await page.getByTestId('password-dialog').locator('button[type=submit]').click();
+    await expect.poll(() => page.getByTestId('password-status').innerText()).toBe('新密码不能是用户名，也不能是用户名加上数字或符号');
+    await page.getByTestId('password-new').fill('P@ssw0rd2024');
+    await page.getByTestId('password-dialog').locator('button[type=submit]').click();
+    await expect.poll(() => page.getByTestId('password-status').innerText()).toContain('常见或已泄露的密码');
+    await page.screenshot({ path: 'test-results/password-policy-zh.png' });
+    await page.getByTestId('password-new').fill('east lake cherry blossom');
+    await page.getByTestId('password-dialog').locator('button[type=submit]').click();
+    // The console reloads on the new session cookie: signed in, no login page.
+    await page.waitForEvent('load', { timeout: 15_000 });
+    await page.waitForFunction(() => window.__citytwin?.ready === true, undefined, { timeout: 30_000 });
+    expect(await page.getByTestId('login-form').count()).toBe(0);
+    expect(await page.getByTestId('user-menu').innerText()).toContain('dispatcher-wu');
+    // The session signed in elsewhere before the change has ended.
+    expect((await call(app.url!, other, 'GET', '/api/auth/me')).status).toBe(401);
+    expect(errors.filter((e) => !/401|Unauthorized|403|Forbidden|400|Bad Request/.test(e))).toEqual([]);
+    await page.context().close();
+  });
+
+  it('shows the wait when sign-in is throttled', async () => {
+    await call(app.url!, admin, 'POST', '/api/users', { username: 'throttled-user', roles: ['leader'], password: 'throttled password 1' });
+    // Seven failures from this address, each after the wait the previous one imposed: the next
+    // attempt then has to wait 8 s, long enough for the page to ask.
+    let failures = 0;
+    for (let i = 0; i < 20 && failures < 7; i++) {
+      const res = await fetch(new URL('/api/auth/login', app.url!), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'throttled-user', password: `wrong password ${i}` }) });
+      if (res.status === 401) failures++;
+      else await new Promise((r) => setTimeout(r, 1000 * Number(res.headers.get('retry-after') ?? 1)));
+    }
+    expect(failures).toBe(7);
+    const { page } = await freshPage();
+    await page.goto(app.url!);
+    await signIn(page, 'throttled-user', 'throttled password 1');
+    await expect.poll(() => page.getByTestId('login-error').innerText()).toMatch(/^失败次数过多，请 \d+ 秒后再试$/);
+    await page.getByTestId('language-toggle').click();
+    await signIn(page, 'throttled-user', 'throttled password 1');
+    await expect.poll(() => page.getByTestId('login-error').innerText()).toMatch(/^Too many failed attempts; try again in \d+ s$/);
+    await page.screenshot({ path: 'test-results/login-throttled-en.png' });
+    await page.getByTestId('language-toggle').click();
+    await page.context().close();
+  });
+
+  it('a page on another port of the same host can neither read the stream nor log the user out', async () => {
+    const foreign: Server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end('<!doctype html><title>another service on this host</title><p>hello</p>');
+    });
+    await new Promise<void>((r) => foreign.listen(0, '127.0.0.1', () => r()));
+    const foreignUrl = `http://127.0.0.1:${(foreign.address() as AddressInfo).port}/`;
+    try {
+      const { page } = await freshPage();
+      await page.goto(app.url!);
+      await signIn(page, 'admin', TEST_ADMIN_PASSWORD);
+      await page.waitForFunction(() => window.__citytwin?.ready === true, undefined, { timeout: 30_000 });
+      // Same browser, same cookie jar: the victim opens the other page in a new tab.
+      const evil = await page.context().newPage();
+      await evil.goto(foreignUrl);
+      const base = app.url!;
+      // The live stream through the engine.io protocol by hand: `0` open, `40` connect, `44` refused.
+      const frames = await evil.evaluate(async (url) => {
+        const ws = new WebSocket(`${url.replace(/^http/, 'ws')}socket.io/?EIO=4&transport=websocket`);
+        const got: string[] = [];
+        return new Promise<string[]>((resolve) => {
+          const done = () => {
+            ws.close();
+            resolve(got);
+          };
+          ws.onmessage = (e) => {
+            const text = String(e.data);
+            got.push(text.slice(0, 300));
+            if (text.startsWith('0')) ws.send('40');
+            else if (text.startsWith('4')) done();
+          };
+          ws.onerror = done;
+          setTimeout(done, 8000);
+        });
+      }, base);
+      expect(frames.some((f) => f.startsWith('44') && f.includes('403'))).toBe(true);
+      expect(frames.some((f) => f.startsWith('40{') || f.startsWith('42'))).toBe(false);
+      // A fetch that rides the cookie, and a plain form POST.
+      const fetched = await evil.evaluate(async (url) => (await fetch(`${url}api/auth/logout`, { method: 'POST', credentials: 'include' }).catch(() => null))?.status ?? 'blocked', base);
+      expect(fetched === 'blocked' || fetched === 403).toBe(true);
+      await evil.evaluate((url) => {
+        const form = document.createElement('form');
+        form.method = 'POST';
+        form.action = `${url}api/auth/logout`;
+        document.body.appendChild(form);
+        form.submit();
+      }, base);
+      await evil.waitForURL(`${base}api/auth/logout`);
+      expect(await evil.locator('body').innerText()).toContain('refused');
+      // The victim is still signed in.
+      expect(await page.evaluate(async () => (await fetch('/api/auth/me')).status)).toBe(200);
+      await page.context().close();
+    } finally {
+      await new Promise<void>((r) => foreign.close(() => r()));
+    }
   });
 });

@@ -201,7 +201,7 @@ describe('data classification', () => {
   ];
   for (const [role, visible, hidden] of cases) {
     it(`${role}: the API and the live stream show ${visible.join(', ')} and nothing of ${hidden.join(', ') || 'nothing'}`, async () => {
-      const token = role === 'display' ? (await call(base, admin, 'POST', '/api/auth/tokens', { name: 'wall', kind: 'display' })).body.token : await login(base, userOf(role), passwordOf(role));
+      const token = role === 'display' ? (await call(base, admin, 'POST', '/api/auth/tokens', { name: 'wall', kind: 'display', password: TEST_ADMIN_PASSWORD })).body.token : await login(base, userOf(role), passwordOf(role));
       const list = await call(base, token, 'GET', '/api/sensors?limit=10000');
       const listed = new Set((list.body.sensors as Array<{ id: string }>).map((s) => s.id));
       for (const id of visible) expect(listed.has(id), id).toBe(true);
@@ -235,7 +235,7 @@ describe('data classification', () => {
   }
 
   it('moves a reclassified sensor out of a lower view with a new epoch', async () => {
-    const token = (await call(base, admin, 'POST', '/api/auth/tokens', { name: 'wall 2', kind: 'display' })).body.token;
+    const token = (await call(base, admin, 'POST', '/api/auth/tokens', { name: 'wall 2', kind: 'display', password: TEST_ADMIN_PASSWORD })).body.token;
     const live = connectLive(token);
     await waitFor('a snapshot', () => live.snapshots.length > 0);
     expect(live.seenIds.has('sec-pub')).toBe(true);
@@ -253,14 +253,14 @@ describe('data classification', () => {
 
 describe('tokens, sessions and bad credentials', () => {
   it('creates, uses and revokes an API token, and closes sockets that use a revoked one', async () => {
-    const created = await call(base, admin, 'POST', '/api/auth/tokens', { name: 'script', roles: ['analyst'] });
+    const created = await call(base, admin, 'POST', '/api/auth/tokens', { name: 'script', roles: ['analyst'], password: TEST_ADMIN_PASSWORD });
     expect(created.status).toBe(403); // admin does not hold analyst
     const op = await login(base, userOf('operator'), passwordOf('operator'));
-    const mine = await call(base, op, 'POST', '/api/auth/tokens', { name: 'nightly', ttlDays: 7 });
+    const mine = await call(base, op, 'POST', '/api/auth/tokens', { name: 'nightly', ttlDays: 7, password: passwordOf('operator') });
     expect(mine.status).toBe(200);
     expect(mine.body.token).toMatch(/^ctw_/);
     expect((await call(base, mine.body.token, 'GET', '/api/auth/me')).body).toMatchObject({ username: userOf('operator'), via: 'token', roles: ['operator'] });
-    expect((await call(base, op, 'POST', '/api/auth/tokens', { name: 'display', kind: 'display' })).status).toBe(403);
+    expect((await call(base, op, 'POST', '/api/auth/tokens', { name: 'display', kind: 'display', password: passwordOf('operator') })).status).toBe(403);
     const live = connectLive(mine.body.token);
     await waitFor('connected', () => live.socket.connected);
     const disp = await call(base, mine.body.token, 'GET', '/api/auth/tokens');

@@ -25,7 +25,7 @@ import type { SensorCounts } from './stream/sensor-store.ts';
 import { h, requireElement, setText } from './ui/dom.ts';
 import { installTestHooks, webglRendererOf } from './test-hooks.ts';
 import { io } from 'socket.io-client';
-import { bearerToken, dropDisplayToken, fetchMe, takeDisplayToken, type Me } from './backend/session.ts';
+import { bearerToken, dropDisplayToken, fetchMe, sessionRotating, takeDisplayToken, type Me } from './backend/session.ts';
 import { LoginView } from './panels/login-view.ts';
 import { UserMenu } from './panels/user-menu.ts';
 import type { StreamSocket } from './stream/live-stream.ts';
@@ -362,6 +362,8 @@ function start(me: Me): void {
   const socket = io({ autoConnect: false, ...(token ? { auth: { token } } : {}) }) as StreamSocket;
   // A session that ended (logout elsewhere, revoked, expired): back to the login page.
   const signedOut = (): void => {
+    // A password change ends this session too and hands out a new one: the dialog reloads.
+    if (sessionRotating()) return;
     if (token) dropDisplayToken();
     window.location.reload();
   };

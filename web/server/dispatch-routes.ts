@@ -4,13 +4,12 @@
  * times. Every route names its permission (auth/policy.ts); every input is validated.
  */
 import { z } from 'zod';
-import { ID_PATTERN, UNIT_STATUSES, type ResponseUnit } from '../../twin-model/index.ts';
+import { ID_PATTERN, UNIT_STATUSES, type ResponseUnit, type UnitRecommendation } from '../../twin-model/index.ts';
 import { responseTimesOf, summarizeResponseTimes } from '../../twin-model/dispatch/response-times.ts';
 import type { UnitChange } from '../../twin-model/dispatch/unit-state.ts';
-import { DispatchRefused, type DispatchService, type UnitTrip } from './dispatch-service.ts';
+import { DispatchRefused, SHOWN_RECOMMENDATIONS, type DispatchService, type UnitTrip } from './dispatch-service.ts';
 import { HttpError, route, timeParam, type RawResponse, type Route } from './http-router.ts';
 import { NoWriterError } from './cluster-bus.ts';
-import { hasPermission } from './auth/policy.ts';
 import type { RecommendationView, TripView, UnitView } from '../shared/protocol.ts';
 import type { IncidentStore } from './incident-store.ts';
 import type { AuditRecorder } from './audit/audit-routes.ts';
@@ -38,6 +37,14 @@ export function tripView(trip: UnitTrip | null | undefined): TripView | null {
 
 export function unitView(dispatch: DispatchService, unit: ResponseUnit): UnitView {
   return { ...unit, warnings: dispatch.warningsOf(unit.id), trip: tripView(dispatch.trip(unit.id)) };
+}
+
+/** Recommendations as the console shows them: with the unit's names, status and version. */
+function recommendationViews(dispatch: DispatchService, recs: readonly UnitRecommendation[]): RecommendationView[] {
+  return recs.map(({ route: r, ...rest }) => {
+    const u = dispatch.unit(rest.unitId);
+    return { ...rest, nameZh: u?.nameZh ?? rest.unitId, nameEn: u?.nameEn ?? rest.unitId, status: u?.status ?? 'available', version: u?.version ?? 0, path: r.coords };
+  });
 }
 
 const incidentParams = z.object({ incidentId: z.string().regex(ID_PATTERN, 'must be an incident id such as inc-000012') });
@@ -105,18 +112,25 @@ export function dispatchRoutes(deps: DispatchDeps): Route[] {
       tag: 'dispatch',
       summary: 'Units recommended for an incident, ranked by road travel time under the current closures, with capability match, coverage left behind and reasons',
       description:
-        'Each recommendation has `reasons` as codes with parameters (`eta`, `capability`, `coverage_gap`, `route_avoids` …), worded by the console. A call by a user who may dispatch is recorded in the dispatch log (`recommend`).',
+        'Each recommendation has `reasons` as codes with parameters (`eta`, `capability`, `coverage_gap`, `route_avoids` …), worded by the console. A read: nothing is written. A dispatcher\'s console asks with `POST` instead, which records the ranking shown; an assignment records the ranking it acted on.',
       response: 'Array of RecommendationView { unitId, kind, nameZh, nameEn, status, version, etaS, distanceM, matched, fullMatch, coverage, rank, reasons, path }',
       params: incidentParams,
-      query: z.object({ limit: z.coerce.number().int().min(1).max(50).default(8) }),
-      handler: async ({ params, query, principal }): Promise<RecommendationView[]> => {
-        // Logged when a dispatcher looks (they decide on it), not when a wall screen or a leader does.
-        const deciding = principal && hasPermission(principal.roles, 'dispatch.act') ? principal.username : null;
-        const recs = await refusedAsHttp(() => dispatch.recommend(params.incidentId, deciding, query.limit));
-        return recs.map(({ route: r, ...rest }) => {
-          const u = dispatch.unit(rest.unitId);
-          return { ...rest, nameZh: u?.nameZh ?? rest.unitId, nameEn: u?.nameEn ?? rest.unitId, status: u?.status ?? 'available', version: u?.version ?? 0, path: r.coords };
-        });
+      query: z.object({ limit: z.coerce.number().int().min(1).max(50).default(SHOWN_RECOMMENDATIONS) }),
+      handler: async ({ params, query }): Promise<RecommendationView[]> => recommendationViews(dispatch, await refusedAsHttp(() => dispatch.recommend(params.incidentId, null, query.limit))),
+    }),
+    route({
+      method: 'POST',
+      path: '/api/incidents/{incidentId}/recommendations',
+      permission: 'dispatch.act',
+      tag: 'dispatch',
+      summary: 'The recommendations shown to a dispatcher, recorded in the dispatch log (`recommend`, once per ranking)',
+      description: 'The same answer as the GET. The console of a user who may dispatch asks this way: the ranking a dispatcher saw is evidence for the decision that follows. An unchanged ranking asked for again is not logged again.',
+      response: 'Array of RecommendationView (as the GET)',
+      params: incidentParams,
+      body: z.object({ limit: z.number().int().min(1).max(50).default(SHOWN_RECOMMENDATIONS) }).strict(),
+      handler: async ({ params, body, principal }): Promise<RecommendationView[]> => {
+        if (!principal) throw new HttpError(401, 'sign in first');
+        return recommendationViews(dispatch, await refusedAsHttp(() => dispatch.recommend(params.incidentId, principal.username, body.limit)));
       },
     }),
     route({

@@ -116,6 +116,9 @@ function refusing<T>(fn: () => T): T {
   }
 }
 
+/** Recommendations a console shows (and the route answers by default): the ranking logged with an assignment. */
+export const SHOWN_RECOMMENDATIONS = 8;
+
 /** Statuses whose unit drives somewhere (its trip is drawn on the map). */
 const MOVING: ReadonlySet<UnitStatus> = new Set(['dispatched', 'en_route', 'returning']);
 
@@ -270,7 +273,11 @@ export class DispatchService {
     return () => this.listeners.delete(listener);
   }
 
-  /** Ranked units for an incident (recorded in the log as a `recommend` entry when `actor` is given). */
+  /**
+   * Ranked units for an incident. With an `actor` (a dispatcher shown the ranking: the explicit
+   * `POST …/recommendations`), the ranking is recorded as a `recommend` log entry, once per
+   * ranking; without one (`GET`, wall screens, scripts) nothing is written.
+   */
   async recommend(incidentId: string, actor: string | null, limit = 5): Promise<UnitRecommendation[]> {
     if (!this.writer && actor) return (await this.forward({ type: 'dispatch_recommend', incidentId, actor, limit })) as UnitRecommendation[];
     return this.recommendLocally(incidentId, actor, limit);
@@ -368,9 +375,14 @@ export class DispatchService {
   }
 
   private recommendLocally(incidentId: string, actor: string | null, limit: number): UnitRecommendation[] {
-    const incident = this.incidentOrThrow(incidentId);
+    const recs = this.rank(this.incidentOrThrow(incidentId), limit);
+    if (actor) this.logRanking(incidentId, actor, recs);
+    return recs;
+  }
+
+  private rank(incident: Incident, limit: number): UnitRecommendation[] {
     const city = this.options.city;
-    const recs = recommendUnits({
+    return recommendUnits({
       incident,
       units: this.units(),
       router: this.router,
@@ -379,27 +391,30 @@ export class DispatchService {
       limit,
       districtOf: (lng, lat) => districtAt(city, lng, lat)?.code ?? null,
     });
-    // Logged once per ranking a dispatcher sees: the console refreshes the list as units move,
-    // and an unchanged ranking shown again is no new decision input.
+  }
+
+  /**
+   * Logs a ranking a dispatcher saw or acted on, once: the console refreshes the list as units
+   * move, and an unchanged ranking shown again is no new decision input.
+   */
+  private logRanking(incidentId: string, actor: string, recs: readonly UnitRecommendation[]): void {
     const ranking = `${actor}|${recs.map((r) => r.unitId).join(',')}`;
-    if (actor && this.loggedRankings.get(incidentId) !== ranking) {
-      this.loggedRankings.set(incidentId, ranking);
-      this.appendLog({
-        at: this.now(),
-        actor,
-        action: 'recommend',
-        incidentId,
-        data: { ranked: recs.map((r) => ({ unitId: r.unitId, etaS: Math.round(r.etaS), rank: r.rank })), closures: this.currentRestrictions().closed.size },
-      });
-    }
-    return recs;
+    if (this.loggedRankings.get(incidentId) === ranking) return;
+    this.loggedRankings.set(incidentId, ranking);
+    this.appendLog({
+      at: this.now(),
+      actor,
+      action: 'recommend',
+      incidentId,
+      data: { ranked: recs.map((r) => ({ unitId: r.unitId, etaS: Math.round(r.etaS), rank: r.rank })), closures: this.currentRestrictions().closed.size },
+    });
   }
 
   private assignLocally(req: AssignRequest): UnitChange[] {
     const incident = this.incidentOrThrow(req.incidentId);
     if (req.unitIds.length === 0) throw new DispatchRefused('name at least one unit to assign', 400, 'no_unit');
     // The best recommendation of each kind: choosing another unit of that kind is an override.
-    const recs = this.recommendLocally(req.incidentId, null, 50);
+    const recs = this.rank(incident, 50);
     const bestOfKind = new Map<string, UnitRecommendation>();
     for (const r of recs) if (!bestOfKind.has(r.kind)) bestOfKind.set(r.kind, r);
     // All or nothing: every unit is checked before any is changed.
@@ -429,6 +444,9 @@ export class DispatchService {
         place: { lng: incident.lng, lat: incident.lat },
       });
     }
+    // The ranking the dispatcher acted on goes into the log before the assignment (once; a
+    // ranking already logged for this dispatcher through the console is not repeated).
+    this.logRanking(req.incidentId, req.actor, recs.slice(0, SHOWN_RECOMMENDATIONS));
     const out: UnitChange[] = [];
     for (const p of plan) out.push(...this.apply(p));
     return out;

@@ -1,10 +1,9 @@
 /**
  * The web server: the console's static files, the HTTP API and the socket.io live stream.
  */
-import { readFile, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import { extname, join, normalize, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { Server as SocketServer } from 'socket.io';
 import type { ClientToServerEvents, ResumeRequest, ServerToClientEvents } from '../shared/protocol.ts';
 import { apiRoutes, type ApiDeps } from './api-routes.ts';
@@ -16,9 +15,11 @@ import type { AuditService } from './audit/audit-service.ts';
 import type { DispatchService } from './dispatch-service.ts';
 import { openApiDocument, Router, sendJson } from './http-router.ts';
 import { renderApiDocs } from './api-docs.ts';
+import { serveStatic } from './static-files.ts';
 import { AccessGuard } from './auth/access-guard.ts';
 import { authRoutes, clientAddress } from './auth/auth-routes.ts';
 import type { AuthService } from './auth/auth-service.ts';
+import { OriginPolicy } from './auth/origin-check.ts';
 import { attachSocketAuth } from './auth/socket-auth.ts';
 import { joinRedisCluster, singleNode, type InterServerEvents, type WebCluster } from './cluster-bus.ts';
 import { clearanceMask } from './auth/classification.ts';
@@ -44,6 +45,8 @@ export interface WebServerOptions extends ApiDeps {
   tls?: { cert: Buffer; key: Buffer } | null;
   /** Bearer token that opens /api/health and /metrics off loopback. */
   probeToken?: string | null;
+  /** Origins besides the server's own whose pages may use the session (CITYTWIN_ALLOWED_ORIGINS). */
+  allowedOrigins?: readonly string[];
   /** Response units and dispatch (needs the city model); null serves no dispatch routes. */
   dispatch?: DispatchService | null;
   /** The audit record (web/server/audit): its routes, and exports recorded in it; null serves no audit routes. */
@@ -73,20 +76,6 @@ export interface WebServer {
 
 export class HttpPortInUseError extends Error {}
 
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.wasm': 'application/wasm',
-};
-
 /**
  * No inline scripts; maplibre starts its worker from a blob: URL (worker-src blob:); the
  * console talks only to its own origin (the map is offline).
@@ -101,39 +90,10 @@ const SECURITY_HEADERS: Record<string, string> = {
   'permissions-policy': 'camera=(), microphone=(), geolocation=(), payment=()',
 };
 
-async function serveStatic(root: string, url: URL, res: ServerResponse): Promise<boolean> {
-  let path: string;
-  try {
-    path = decodeURIComponent(url.pathname);
-  } catch {
-    // A malformed %-escape is the client's error, not a 500 (found by test/fuzz.itest.ts).
-    sendJson(res, 400, { error: `malformed %-escape in the path ${JSON.stringify(url.pathname.slice(0, 200))}` });
-    return true;
-  }
-  if (path.endsWith('/')) path += 'index.html';
-  const file = normalize(join(root, path));
-  if (!file.startsWith(root)) return false;
-  let target = file;
-  try {
-    if (!(await stat(target)).isFile()) return false;
-  } catch {
-    // Unknown non-API paths get the console (client-side views).
-    if (extname(path) !== '') return false;
-    target = join(root, 'index.html');
-  }
-  const body = await readFile(target);
-  const immutable = target.includes(`${join(root, 'assets')}`);
-  res.writeHead(200, {
-    'content-type': MIME[extname(target)] ?? 'application/octet-stream',
-    'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
-  });
-  res.end(body);
-  return true;
-}
-
 export async function startWebServer(options: WebServerOptions): Promise<WebServer> {
   const log = options.log ?? (() => undefined);
-  const guard = new AccessGuard({ auth: options.auth, probeToken: options.probeToken ?? null });
+  const origins = new OriginPolicy({ allowed: options.allowedOrigins ?? [], secure: Boolean(options.tls) });
+  const guard = new AccessGuard({ auth: options.auth, probeToken: options.probeToken ?? null, origins });
   const routes = [
     ...apiRoutes(options),
     ...(options.dispatch ? dispatchRoutes({ dispatch: options.dispatch, incidentStore: options.incidentStore ?? null, audit: options.audit ?? null }) : []),
@@ -209,7 +169,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   });
   const stream = options.twin.stream;
   // Authentication in the handshake, the policy on every event, one room per clearance.
-  const sockets = attachSocketAuth(io, { guard, auth: options.auth });
+  const sockets = attachSocketAuth(io, { guard, auth: options.auth, origins });
   // Above the threshold clients get their viewport's points or cells instead of the whole table.
   const viewports = new ViewportStreams(options.twin.state, stream, options.viewport ?? {});
   io.on('connection', (socket) => {

@@ -58,8 +58,11 @@ export function authHeaders(): Record<string, string> {
   return bearer ? { authorization: `Bearer ${bearer}` } : {};
 }
 
-/** Outcome of a call that may need a login. */
-export type AuthResult<T> = { ok: true; value: T } | { ok: false; status: number; error: string };
+/**
+ * Outcome of a call that may need a login. A refusal carries the server's reason and, when it
+ * sent them, a stable `code` with parameters for the console to word (`details`).
+ */
+export type AuthResult<T> = { ok: true; value: T } | { ok: false; status: number; error: string; details?: Record<string, unknown> };
 
 /** A JSON call to the console's own server, authenticated; failures carry the server's reason. */
 export async function jsonCall<T>(method: string, path: string, body?: unknown): Promise<AuthResult<T>> {
@@ -67,7 +70,13 @@ export async function jsonCall<T>(method: string, path: string, body?: unknown):
   try {
     res = await fetch(path, {
       method,
-      headers: { accept: 'application/json', ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...authHeaders() },
+      headers: {
+        accept: 'application/json',
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        // Changes made with the session cookie must carry it: pages of other origins cannot add it (docs/security.md).
+        ...(method !== 'GET' ? { 'x-citytwin-csrf': '1' } : {}),
+        ...authHeaders(),
+      },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     });
   } catch (err) {
@@ -80,8 +89,9 @@ export async function jsonCall<T>(method: string, path: string, body?: unknown):
     // An empty or non-JSON answer: the status says enough.
   }
   if (!res.ok) {
-    const error = parsed && typeof parsed === 'object' && typeof (parsed as { error?: unknown }).error === 'string' ? (parsed as { error: string }).error : `HTTP ${res.status}`;
-    return { ok: false, status: res.status, error };
+    const body = parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : null;
+    const error = typeof body?.error === 'string' ? body.error : `HTTP ${res.status}`;
+    return { ok: false, status: res.status, error, ...(body ? { details: body } : {}) };
   }
   return { ok: true, value: parsed as T };
 }
@@ -102,6 +112,23 @@ export function logout(): Promise<AuthResult<{ ok: true }>> {
   return jsonCall('POST', '/api/auth/logout');
 }
 
-export function changePassword(currentPassword: string, newPassword: string): Promise<AuthResult<{ ok: true }>> {
-  return jsonCall('POST', '/api/auth/password', { currentPassword, newPassword });
+let rotating = false;
+
+/**
+ * True while a password change is under way: the server ends every session of the account,
+ * this one too, and answers with a fresh session cookie, so a stream closed meanwhile is not a
+ * sign-out.
+ */
+export function sessionRotating(): boolean {
+  return rotating;
+}
+
+/** Changes the password; on success the browser holds a new session cookie (the old session is ended). */
+export async function changePassword(currentPassword: string, newPassword: string): Promise<AuthResult<{ ok: true }>> {
+  rotating = true;
+  try {
+    return await jsonCall('POST', '/api/auth/password', { currentPassword, newPassword });
+  } finally {
+    rotating = false;
+  }
 }

@@ -1,7 +1,8 @@
 /**
  * The dispatch section of the incident detail: the units already working for the incident (status,
  * ETA, warnings) and, for an open or acknowledged incident, the recommended units from
- * `GET /api/incidents/{id}/recommendations` — name, kind, ETA, distance and every reason worded
+ * `/api/incidents/{id}/recommendations` (POST for roles that dispatch, which records the ranking
+ * shown; GET for the others) — name, kind, ETA, distance and every reason worded
  * in the console language, the coverage gap a departure leaves highlighted. Pointing at a
  * recommendation draws its route on the map (a click pins it). Roles with `dispatch.act` get a
  * 派遣 / Dispatch button per unit, sent with the unit's version (a unit another dispatcher took
@@ -31,7 +32,7 @@ export interface DispatchSectionContext {
 
 /** Recommendations asked for at a time. */
 const LIMIT = 8;
-/** Unit changes refresh the recommendations at most this often (each request is logged). */
+/** Unit changes refresh the recommendations at most this often (a changed ranking shown to a dispatcher is logged). */
 const REFRESH_MS = 1_500;
 
 /** Words a recommendation reason (a code with parameters) in the current language. */
@@ -143,7 +144,9 @@ export class DispatchSection {
     if (!id) return;
     const seq = ++this.loadSeq;
     this.lastLoadAt = Date.now();
-    const r = await jsonCall<RecommendationView[]>('GET', `/api/incidents/${encodeURIComponent(id)}/recommendations?limit=${LIMIT}`);
+    // A dispatcher's console records the ranking shown (POST, docs/dispatch.md); others only read it.
+    const path = `/api/incidents/${encodeURIComponent(id)}/recommendations`;
+    const r = this.ctx.canAct ? await jsonCall<RecommendationView[]>('POST', path, { limit: LIMIT }) : await jsonCall<RecommendationView[]>('GET', `${path}?limit=${LIMIT}`);
     if (seq !== this.loadSeq || id !== this.incident?.id) return;
     if (r.ok) {
       this.recs = r.value;

@@ -7,6 +7,17 @@ import { getLanguage, onLanguageChange, setLanguage, t } from '../i18n/language.
 import { login } from '../backend/session.ts';
 import { h, setText } from '../ui/dom.ts';
 
+/** Words a refused sign-in from the server's status and code (the server's sentence as a fallback). */
+export function loginErrorText(result: { status: number; error: string; details?: Record<string, unknown> }): string {
+  if (result.status === 401) return t('login.wrong');
+  if (result.status === 429) {
+    const seconds = Number(result.details?.retryAfterS ?? 0);
+    return result.details?.locked === true ? t('login.locked', { minutes: Math.max(1, Math.ceil(seconds / 60)) }) : t('login.throttled', { seconds: Math.max(1, seconds) });
+  }
+  if (result.status === 403) return t('login.refused', { reason: result.error });
+  return t('login.failed', { reason: result.error });
+}
+
 export class LoginView {
   readonly el: HTMLElement;
   private readonly title = h('h1', { class: 'login-title' });
@@ -82,9 +93,7 @@ export class LoginView {
     this.pass.value = '';
     this.pass.focus();
     this.notice = null;
-    this.showError(
-      result.status === 401 ? t('login.wrong') : result.status === 429 ? t('login.throttled', { reason: result.error }) : t('login.failed', { reason: result.error }),
-    );
+    this.showError(loginErrorText(result));
     return false;
   }
 

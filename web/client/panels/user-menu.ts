@@ -4,8 +4,18 @@
  */
 import { changePassword, logout, type Me } from '../backend/session.ts';
 import { t } from '../i18n/language.ts';
-import type { StringKey } from '../i18n/strings.ts';
+import { STRINGS, type StringKey } from '../i18n/strings.ts';
 import { h, setText } from '../ui/dom.ts';
+
+/** Words a refused password change by its code (policy, wrong current password, throttled). */
+export function passwordErrorText(r: { error: string; details?: Record<string, unknown> }): string {
+  const code = r.details?.code;
+  const key = `password.error.${String(code)}` as StringKey;
+  if (typeof code !== 'string' || !(key in STRINGS.zh)) return t('password.failed', { reason: r.error });
+  const params: Record<string, string | number> = {};
+  for (const [k, v] of Object.entries(r.details ?? {})) if (typeof v === 'number' || typeof v === 'string') params[k] = v;
+  return t(key, params);
+}
 
 export class UserMenu {
   readonly el: HTMLElement;
@@ -74,6 +84,7 @@ export class UserMenu {
     const current = h('input', { type: 'password', autocomplete: 'current-password', maxlength: '256', 'data-testid': 'password-current' });
     const next = h('input', { type: 'password', autocomplete: 'new-password', maxlength: '256', 'data-testid': 'password-new' });
     const status = h('div', { class: 'login-error', role: 'status', hidden: true, 'data-testid': 'password-status' });
+    const rules = h('p', { class: 'password-rules', 'data-testid': 'password-rules' }, t('password.rules'));
     const save = h('button', { type: 'submit', class: 'login-submit' }, t('password.save'));
     const cancel = h('button', { type: 'button', class: 'dialog-cancel' }, t('password.cancel'));
     const form = h(
@@ -82,6 +93,7 @@ export class UserMenu {
       h('h2', { class: 'login-title' }, t('password.title')),
       h('label', { class: 'login-field' }, h('span', {}, t('password.current')), current),
       h('label', { class: 'login-field' }, h('span', {}, t('password.new')), next),
+      rules,
       status,
       h('div', { class: 'dialog-actions' }, cancel, save),
     );
@@ -95,8 +107,9 @@ export class UserMenu {
       void changePassword(current.value, next.value).then((r) => {
         status.hidden = false;
         status.classList.toggle('ok', r.ok);
-        setText(status, r.ok ? t('password.saved') : t('password.failed', { reason: r.error }));
-        if (r.ok) window.setTimeout(close, 1200);
+        setText(status, r.ok ? t('password.saved') : passwordErrorText(r));
+        // Every session of the account ended, this one too; the browser now holds the new one.
+        if (r.ok) window.setTimeout(() => window.location.reload(), 1200);
       });
     });
     this.dialog = h('div', { class: 'login-view dialog-backdrop' }, form);

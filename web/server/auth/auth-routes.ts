@@ -6,7 +6,7 @@
 import type { IncomingMessage } from 'node:http';
 import { z } from 'zod';
 import { HttpError, route, type Route } from '../http-router.ts';
-import { AuthError, MAX_TOKEN_TTL_DAYS, USERNAME_PATTERN, type AuthService, type Principal } from './auth-service.ts';
+import { AuthError, USERNAME_PATTERN, type AuthService, type Principal } from './auth-service.ts';
 import { MAX_PASSWORD_LENGTH } from './password.ts';
 import { permissionsOf, ROLES } from './policy.ts';
 
@@ -29,8 +29,12 @@ function sessionCookie(value: string, maxAgeS: number, secure: boolean): string 
   return `${SESSION_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeS}${secure ? '; Secure' : ''}`;
 }
 
+/** An AuthError as an HTTP error: `{ error, code?, ...params }`, and Retry-After on 429. */
 function rethrow(err: unknown): never {
-  if (err instanceof AuthError) throw new HttpError(err.status, err.message);
+  if (err instanceof AuthError) {
+    const details = { ...(err.code ? { code: err.code } : {}), ...err.params, ...(err.retryAfterMs !== undefined ? { retryAfterS: Math.ceil(err.retryAfterMs / 1000) } : {}) };
+    throw new HttpError(err.status, err.message, Object.keys(details).length ? details : undefined);
+  }
   throw err;
 }
 
@@ -61,7 +65,11 @@ export function authRoutes(deps: AuthRouteDeps): Route[] {
       handler: async ({ body, req, res }) => {
         const result = await auth.login(body.username, body.password, clientAddress(req));
         if (!result.ok) {
-          throw new HttpError(result.status, result.reason, result.retryAfterMs !== undefined ? { retryAfterS: Math.ceil(result.retryAfterMs / 1000) } : undefined);
+          throw new HttpError(
+            result.status,
+            result.reason,
+            result.status === 429 ? { code: 'too_many_attempts', retryAfterS: Math.ceil((result.retryAfterMs ?? 0) / 1000), locked: result.locked === true } : { code: 'wrong_credentials' },
+          );
         }
         res.setHeader('set-cookie', sessionCookie(result.token, Math.floor((result.expiresAt - Date.now()) / 1000), deps.secureCookies));
         return { token: result.token, tokenId: result.tokenId, expiresAt: result.expiresAt, user: result.user };
@@ -115,12 +123,16 @@ export function authRoutes(deps: AuthRouteDeps): Route[] {
       path: '/api/auth/password',
       permission: 'account.manage-own',
       tag: 'auth',
-      summary: 'Change your own password',
-      response: '{ ok: true }',
+      summary: 'Change your own password; ends every session and API token of the account and returns a fresh session',
+      description:
+        'Needs the current password (throttled like a login: 429 with Retry-After). The new one must pass the password policy (400 with `code`: `password_too_short`, `password_repeated`, `password_username`, `password_common`). Every session and API token of the account is revoked, the one used for this call too; the answer carries a new session (and sets the cookie when the call came with one). Display tokens stay.',
+      response: '{ ok: true, token, tokenId, expiresAt }',
       body: z.object({ currentPassword: password, newPassword: password }).strict(),
-      handler: async ({ principal, body, req }) => {
-        await auth.changePassword(must(principal), body.currentPassword, body.newPassword, clientAddress(req)).catch(rethrow);
-        return { ok: true };
+      handler: async ({ principal, body, req, res }) => {
+        const p = must(principal);
+        const issued = await auth.changePassword(p, body.currentPassword, body.newPassword, clientAddress(req)).catch(rethrow);
+        if (p.via === 'session') res.setHeader('set-cookie', sessionCookie(issued.token, Math.floor((issued.expiresAt - Date.now()) / 1000), deps.secureCookies));
+        return { ok: true, ...issued };
       },
     }),
     route({
@@ -143,19 +155,21 @@ export function authRoutes(deps: AuthRouteDeps): Route[] {
       permission: 'account.manage-own',
       tag: 'auth',
       summary: 'Create an API token for scripts (roles ⊆ yours), or a display token (admin) for a wall screen',
-      description: 'The token is in the answer once and never again (only its hash is stored). A display token opens the console read-only as `/?display=<token>`.',
+      description:
+        'Needs `password`, the caller\'s current password (throttled like a login), so a stolen session cannot mint a credential that outlives it. `ttlDays` (default 90) is at most the server\'s CITYTWIN_MAX_TOKEN_TTL_DAYS (400 `token_ttl_too_long` beyond). The token is in the answer once and never again (only its hash is stored). A display token opens the console read-only as `/?display=<token>`.',
       response: '{ token, info: TokenInfo }',
       body: z
         .object({
           name: z.string().min(1).max(100),
           kind: z.enum(['token', 'display']).default('token'),
           roles: roleList.optional(),
-          ttlDays: z.number().int().min(1).max(MAX_TOKEN_TTL_DAYS).optional(),
+          ttlDays: z.number().int().min(1).max(100_000).optional(),
+          password,
         })
         .strict(),
       handler: async ({ principal, body, req }) =>
         auth
-          .createToken(must(principal), { name: body.name, kind: body.kind, ...(body.roles ? { roles: body.roles } : {}), ...(body.ttlDays ? { ttlDays: body.ttlDays } : {}) }, clientAddress(req))
+          .createToken(must(principal), { name: body.name, kind: body.kind, password: body.password, ...(body.roles ? { roles: body.roles } : {}), ...(body.ttlDays ? { ttlDays: body.ttlDays } : {}) }, clientAddress(req))
           .catch(rethrow),
     }),
     route({
@@ -205,6 +219,25 @@ export function authRoutes(deps: AuthRouteDeps): Route[] {
         if (body.password) change.password = body.password;
         return auth.updateUser(must(principal), params.username, change, clientAddress(req)).catch(rethrow);
       },
+    }),
+    route({
+      method: 'POST',
+      path: '/api/security/unlock',
+      permission: 'users.manage',
+      tag: 'auth',
+      summary: 'Clear login throttling: a user name at every address, and/or an address (its own record and every name tried from it)',
+      description: 'Throttling is per address and per user name at an address, kept in each web node\'s memory: the call clears this node\'s records. The address is written as in security events (`client`).',
+      response: '{ cleared: number }',
+      body: z
+        .object({
+          username: z.string().min(1).max(64).optional(),
+          address: z.string().regex(/^[0-9A-Fa-f:.]{2,64}$/, 'must be an IPv4 or IPv6 address as shown in security events').optional(),
+        })
+        .strict()
+        .refine((b) => b.username !== undefined || b.address !== undefined, { message: 'give username, address or both' }),
+      handler: async ({ principal, body, req }) => ({
+        cleared: auth.unlock(must(principal), { ...(body.username ? { username: body.username } : {}), ...(body.address ? { address: body.address } : {}) }, clientAddress(req)),
+      }),
     }),
     route({
       method: 'GET',

@@ -9,13 +9,18 @@
  * A session is a token of kind `session` that the login returns both as an HttpOnly cookie
  * and in the body (for scripts and the socket.io handshake). Revocation is immediate on the
  * node that revokes and reaches other nodes within {@link CACHE_TTL_MS}.
+ *
+ * A password change or an admin's reset revokes every session and API token of the user (the
+ * caller of a change gets a fresh session); disabling an account revokes its display tokens
+ * too, so re-enabling it revives nothing. Every password check (login, password change, token
+ * minting) goes through the same throttle (throttle.ts).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { queryRows } from '../../../ingest/index.ts';
 import type { Classification } from '../../../twin-model/index.ts';
-import { hashPassword, passwordProblem, randomPassword, verifyPassword } from './password.ts';
+import { checkPassword, hashPassword, randomPassword, verifyPassword } from './password.ts';
 import { clearanceOf, DEFAULT_CLEARANCE, isRole, type ClearanceTable, type Role } from './policy.ts';
 import { LoginThrottle } from './throttle.ts';
 
@@ -74,6 +79,7 @@ export type SecurityEventType =
   | 'access_denied'
   | 'user_created'
   | 'user_updated'
+  | 'login_unlocked'
   | 'mqtt_auth_failed'
   | 'mqtt_publish_refused'
   | 'mqtt_subscribe_refused'
@@ -91,13 +97,17 @@ export interface SecurityEvent {
 
 export type LoginResult =
   | { ok: true; token: string; tokenId: string; expiresAt: number; user: UserInfo }
-  | { ok: false; status: 401 | 429; reason: string; retryAfterMs?: number };
+  | { ok: false; status: 401 | 429; reason: string; retryAfterMs?: number; locked?: boolean };
 
 /** How long a node trusts its cached copy of a user or token. */
 export const CACHE_TTL_MS = 30_000;
 /** A session lasts one long shift. */
 export const SESSION_TTL_MS = 12 * 3600_000;
+/** Lifetime of an API or display token when none is asked for (never beyond the configured cap). */
 export const DEFAULT_TOKEN_TTL_DAYS = 90;
+/** Default cap on any token's lifetime (CITYTWIN_MAX_TOKEN_TTL_DAYS). */
+export const DEFAULT_MAX_TOKEN_TTL_DAYS = 90;
+/** Largest cap the configuration accepts. */
 export const MAX_TOKEN_TTL_DAYS = 366;
 /** `ctw_` (API), `cts_` (session) or `ctd_` (display) + 43 base64url characters (32 bytes). */
 export const TOKEN_PATTERN = /^ct[wsd]_[A-Za-z0-9_-]{43}$/;
@@ -106,13 +116,27 @@ const PREFIX: Record<TokenKind, string> = { token: 'ctw_', session: 'cts_', disp
 /** Security events kept in memory at most while ClickHouse is slow; beyond that they are counted as dropped. */
 const MAX_PENDING_EVENTS = 10_000;
 
+/**
+ * A refusal with its HTTP status, the reason in English, and for the console a stable `code`
+ * with parameters (worded in the user's language) and, for 429, when to try again.
+ */
 export class AuthError extends Error {
   constructor(
-    readonly status: 400 | 401 | 403 | 404 | 409,
+    readonly status: 400 | 401 | 403 | 404 | 409 | 429,
     message: string,
+    readonly code?: string,
+    readonly params: Record<string, number | boolean | string> = {},
+    readonly retryAfterMs?: number,
   ) {
     super(message);
   }
+}
+
+/** A session issued in exchange for a password (login, password change). */
+export interface IssuedSession {
+  token: string;
+  tokenId: string;
+  expiresAt: number;
 }
 
 export interface AuthServiceOptions {
@@ -125,6 +149,8 @@ export interface AuthServiceOptions {
   throttle?: LoginThrottle;
   /** Told of every security event recorded (the audit log chains it: web/server/audit). */
   onRecord?: (event: SecurityEvent & { node: string }) => void;
+  /** Longest lifetime of an API or display token in days (CITYTWIN_MAX_TOKEN_TTL_DAYS). */
+  maxTokenTtlDays?: number;
 }
 
 function sha256(text: string): string {
@@ -140,6 +166,8 @@ const toMs = (v: string | number): number => Number(v);
 
 export class AuthService {
   readonly throttle: LoginThrottle;
+  /** Longest lifetime of an API or display token, in days. */
+  readonly maxTokenTtlDays: number;
   /** Counters for /metrics. */
   readonly counters = { loginOk: 0, loginFailed: 0, loginThrottled: 0, authFailed: 0, denied: 0, eventsDropped: 0 };
   private readonly ch: ClickHouseClient;
@@ -165,6 +193,7 @@ export class AuthService {
     this.clearanceTable = options.clearance ?? DEFAULT_CLEARANCE;
     this.throttle = options.throttle ?? new LoginThrottle(this.now);
     this.onRecord = options.onRecord;
+    this.maxTokenTtlDays = options.maxTokenTtlDays ?? DEFAULT_MAX_TOKEN_TTL_DAYS;
     this.flushTimer = setInterval(() => void this.flushEvents(), 1000);
     this.flushTimer.unref();
   }
@@ -205,6 +234,7 @@ export class AuthService {
           ? `too many failed logins: locked for ${Math.ceil(verdict.retryAfterMs / 60_000)} min`
           : `too many failed logins: wait ${Math.ceil(verdict.retryAfterMs / 1000)} s before trying again`,
         retryAfterMs: verdict.retryAfterMs,
+        locked: verdict.locked,
       };
     }
     const user = await this.user(name);
@@ -217,7 +247,7 @@ export class AuthService {
       // One message for every cause: do not tell an attacker which names exist.
       return { ok: false, status: 401, reason: 'wrong user name or password' };
     }
-    this.throttle.succeed(name);
+    this.throttle.succeed(name, address);
     const issued = await this.issueToken(user.username, 'session', 'login session', user.roles, SESSION_TTL_MS);
     this.counters.loginOk++;
     this.record('login', 'ok', user.username, address, `session ${issued.info.id}`);
@@ -255,8 +285,12 @@ export class AuthService {
     this.record('logout', 'ok', principal.username, client, `session ${principal.tokenId}`);
   }
 
-  /** Creates an API token (roles ⊆ the owner's) or, for an admin, a display token. */
-  async createToken(by: Principal, request: { name: string; kind: 'token' | 'display'; roles?: Role[]; ttlDays?: number }, client: string): Promise<{ token: string; info: TokenInfo }> {
+  /**
+   * Creates an API token (roles ⊆ the owner's) or, for an admin, a display token. Needs the
+   * caller's current password (a stolen session or token cannot mint a credential that outlives
+   * it) and lives at most {@link maxTokenTtlDays} days.
+   */
+  async createToken(by: Principal, request: { name: string; kind: 'token' | 'display'; roles?: Role[]; ttlDays?: number; password: string }, client: string): Promise<{ token: string; info: TokenInfo }> {
     const user = await this.user(by.username);
     if (!user) throw new AuthError(401, 'your account no longer exists');
     let roles: Role[];
@@ -268,9 +302,14 @@ export class AuthService {
       const extra = roles.filter((r) => !by.roles.includes(r));
       if (extra.length) throw new AuthError(403, `a token cannot hold roles its owner lacks: ${extra.join(', ')} (you hold ${by.roles.join(', ')})`);
     }
-    const days = request.ttlDays ?? (request.kind === 'display' ? 365 : DEFAULT_TOKEN_TTL_DAYS);
+    const cap = this.maxTokenTtlDays;
+    if (request.ttlDays !== undefined && request.ttlDays > cap) {
+      throw new AuthError(400, `ttlDays ${request.ttlDays} is too long: a token lives at most ${cap} days on this server (CITYTWIN_MAX_TOKEN_TTL_DAYS)`, 'token_ttl_too_long', { max: cap });
+    }
+    await this.confirmPassword(user, request.password, client, 'token_created');
+    const days = request.ttlDays ?? Math.min(DEFAULT_TOKEN_TTL_DAYS, cap);
     const issued = await this.issueToken(user.username, request.kind, request.name, roles, days * 86_400_000);
-    this.record('token_created', 'ok', by.username, client, `${request.kind} ${issued.info.id} "${request.name}" roles ${roles.join(',')}`);
+    this.record('token_created', 'ok', by.username, client, `${request.kind} ${issued.info.id} "${request.name}" roles ${roles.join(',')} ${days} days`);
     return issued;
   }
 
@@ -302,18 +341,28 @@ export class AuthService {
     return { ...info, revoked: true };
   }
 
-  async changePassword(by: Principal, current: string, next: string, client: string): Promise<void> {
+  /**
+   * Changes the caller's own password: every session and API token of the account is revoked
+   * (the one used for this call too) and a fresh session is returned. Display tokens the user
+   * created for wall screens stay (docs/security.md).
+   */
+  async changePassword(by: Principal, current: string, next: string, client: string): Promise<IssuedSession> {
     const user = await this.user(by.username);
     if (!user) throw new AuthError(401, 'your account no longer exists');
-    if (!(await verifyPassword(current, user.passwordHash))) {
-      this.throttle.fail(user.username, client);
-      this.record('password_changed', 'refused', user.username, client, 'wrong current password');
-      throw new AuthError(403, 'the current password is wrong');
-    }
-    const problem = passwordProblem(next, user.username);
-    if (problem) throw new AuthError(400, problem);
+    await this.confirmPassword(user, current, client, 'password_changed');
+    this.assertPasswordPolicy(next, user.username);
     await this.writeUser({ ...user, passwordHash: await hashPassword(next) });
-    this.record('password_changed', 'ok', user.username, client, '');
+    const revoked = await this.revokeAllOf(user.username, 'password changed', { display: false }, client);
+    const issued = await this.issueToken(user.username, 'session', 'login session', user.roles, SESSION_TTL_MS);
+    this.record('password_changed', 'ok', user.username, client, `${revoked} sessions and tokens revoked; new session ${issued.info.id}`);
+    return { token: issued.token, tokenId: issued.info.id, expiresAt: issued.info.expiresAt };
+  }
+
+  /** Clears login throttle records of a user name (at every address) and/or an address (admin). */
+  unlock(by: Principal, target: { username?: string; address?: string }, client: string): number {
+    const cleared = this.throttle.unlock(target);
+    this.record('login_unlocked', 'ok', by.username, client, `${target.username ? `user ${target.username}` : ''}${target.username && target.address ? ', ' : ''}${target.address ? `address ${target.address}` : ''}: ${cleared} records cleared`);
+    return cleared;
   }
 
   // --- users (admin) -------------------------------------------------------------------
@@ -327,8 +376,7 @@ export class AuthService {
     if (!USERNAME_PATTERN.test(u.username)) throw new AuthError(400, `user name "${u.username}" is not 2-32 characters of [a-z0-9._-] starting with a letter`);
     await this.loadUsers();
     if (this.users.has(u.username)) throw new AuthError(409, `user "${u.username}" already exists`);
-    const problem = passwordProblem(u.password, u.username);
-    if (problem) throw new AuthError(400, problem);
+    this.assertPasswordPolicy(u.password, u.username);
     const record: UserRecord = { username: u.username, displayName: u.displayName ?? u.username, roles: [...new Set(u.roles)], disabled: false, createdAt: this.now(), passwordHash: await hashPassword(u.password) };
     await this.writeUser(record);
     this.record('user_created', 'ok', by.username, client, `${u.username} roles ${record.roles.join(',')}`);
@@ -343,16 +391,20 @@ export class AuthService {
     }
     let passwordHash = user.passwordHash;
     if (change.password !== undefined) {
-      const problem = passwordProblem(change.password, username);
-      if (problem) throw new AuthError(400, problem);
+      this.assertPasswordPolicy(change.password, username);
       passwordHash = await hashPassword(change.password);
     }
     const next: UserRecord = { ...user, ...(change.roles ? { roles: [...new Set(change.roles)] } : {}), ...(change.disabled !== undefined ? { disabled: change.disabled } : {}), ...(change.displayName ? { displayName: change.displayName } : {}), passwordHash };
     await this.writeUser(next);
     // Cached principals of this user carry old roles: drop them so the change applies at once.
     this.tokens.clear();
+    // A disabled account loses every credential, display tokens too, so re-enabling revives
+    // none; a reset password ends the sessions and API tokens someone may have taken.
+    let revoked = 0;
+    if (change.disabled === true) revoked = await this.revokeAllOf(username, `account disabled by ${by.username}`, { display: true }, client);
+    else if (change.password !== undefined) revoked = await this.revokeAllOf(username, `password reset by ${by.username}`, { display: false }, client);
     if (next.disabled) for (const l of this.revokeListeners) l(null, username);
-    this.record('user_updated', 'ok', by.username, client, `${username}: ${Object.keys(change).filter((k) => k !== 'password').join(', ')}${change.password ? ' password reset' : ''}`);
+    this.record('user_updated', 'ok', by.username, client, `${username}: ${Object.keys(change).filter((k) => k !== 'password').join(', ')}${change.password ? ' password reset' : ''}${revoked ? `; ${revoked} sessions and tokens revoked` : ''}`);
     return publicUser(next);
   }
 
@@ -419,6 +471,58 @@ export class AuthService {
 
   // --- internals -----------------------------------------------------------------------
 
+  /** Refuses a new password that breaks the policy (password.ts), with its code for the console. */
+  private assertPasswordPolicy(password: string, username: string): void {
+    const problem = checkPassword(password, username);
+    if (problem) throw new AuthError(400, problem.message, problem.code, problem.params);
+  }
+
+  /**
+   * Checks the current password of a signed-in user (password change, token minting) through
+   * the login throttle: 429 while throttled (even for the right password), 403 when wrong.
+   */
+  private async confirmPassword(user: UserRecord, password: string, client: string, event: SecurityEventType): Promise<void> {
+    const verdict = this.throttle.check(user.username, client);
+    if (!verdict.allowed) {
+      this.counters.loginThrottled++;
+      this.record(event, 'refused', user.username, client, `password check throttled (${verdict.locked ? 'locked' : `retry after ${Math.ceil(verdict.retryAfterMs / 1000)} s`})`);
+      throw new AuthError(
+        429,
+        verdict.locked ? `too many wrong passwords: locked for ${Math.ceil(verdict.retryAfterMs / 60_000)} min` : `too many wrong passwords: wait ${Math.ceil(verdict.retryAfterMs / 1000)} s before trying again`,
+        'too_many_attempts',
+        { retryAfterS: Math.ceil(verdict.retryAfterMs / 1000), locked: verdict.locked },
+        verdict.retryAfterMs,
+      );
+    }
+    if (!(await verifyPassword(password, user.passwordHash))) {
+      this.throttle.fail(user.username, client);
+      this.record(event, 'refused', user.username, client, 'wrong current password');
+      throw new AuthError(403, 'the current password is wrong', 'current_password_wrong');
+    }
+    this.throttle.succeed(user.username, client);
+  }
+
+  /**
+   * Revokes every live session and API token of `owner` (and display tokens when asked) in one
+   * write; closes their sockets. Returns how many were revoked.
+   */
+  private async revokeAllOf(owner: string, why: string, include: { display: boolean }, client: string): Promise<number> {
+    const rows = await queryRows<TokenRow>(
+      this.ch,
+      `SELECT token_id, token_hash, owner, name, roles, kind, toUnixTimestamp64Milli(created_at) AS created, toUnixTimestamp64Milli(expires_at) AS expires, revoked
+       FROM api_tokens FINAL WHERE owner = {owner:String} AND revoked = 0 AND expires_at > fromUnixTimestamp64Milli({now:Int64})`,
+      { owner, now: this.now() },
+    );
+    const live = rows.map(rowToToken).filter((t) => include.display || t.kind !== 'display');
+    if (live.length === 0) return 0;
+    const revoked = live.map((t) => ({ ...t, revoked: true }));
+    await this.ch.insert({ table: 'api_tokens', values: revoked.map((t) => this.tokenRow(t)), format: 'JSONEachRow' });
+    for (const t of revoked) this.tokens.set(t.hash, { record: t, at: this.now() });
+    for (const t of revoked) for (const l of this.revokeListeners) l(t.id, null);
+    this.record('token_revoked', 'ok', owner, client, `${revoked.length} sessions and tokens of ${owner} (${why}): ${revoked.map((t) => `${t.kind} ${t.id}`).join(', ')}`);
+    return revoked.length;
+  }
+
   private authFailure(client: string, reason: string): AuthError {
     this.counters.authFailed++;
     this.record('auth_failed', 'refused', '', client, reason);
@@ -461,12 +565,12 @@ export class AuthService {
     for (const l of this.revokeListeners) l(tokenId, null);
   }
 
+  private tokenRow(t: TokenRecord): Record<string, unknown> {
+    return { token_id: t.id, token_hash: t.hash, owner: t.owner, name: t.name, roles: t.roles, kind: t.kind, created_at: t.createdAt, expires_at: t.expiresAt, revoked: t.revoked ? 1 : 0, updated_at: this.now() };
+  }
+
   private async writeToken(t: TokenRecord): Promise<void> {
-    await this.ch.insert({
-      table: 'api_tokens',
-      values: [{ token_id: t.id, token_hash: t.hash, owner: t.owner, name: t.name, roles: t.roles, kind: t.kind, created_at: t.createdAt, expires_at: t.expiresAt, revoked: t.revoked ? 1 : 0, updated_at: this.now() }],
-      format: 'JSONEachRow',
-    });
+    await this.ch.insert({ table: 'api_tokens', values: [this.tokenRow(t)], format: 'JSONEachRow' });
   }
 
   private async loadToken(hash: string): Promise<TokenRecord | null> {

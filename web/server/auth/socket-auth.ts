@@ -1,7 +1,9 @@
 /**
  * socket.io authentication and authorisation. The handshake carries the credentials —
  * `auth: { token }`, an `Authorization: Bearer` header, or the session cookie — and is refused
- * (`connect_error` with `data: { status, reason }`) without valid ones. Every client event is
+ * (`connect_error` with `data: { status, reason }`) without valid ones, or when it comes from a
+ * page of another origin (403: a page on another port of the same host would otherwise read a
+ * signed-in user's stream with their cookie; origin-check.ts). Every client event is
  * checked against SOCKET_EVENTS in policy.ts; server events go only to rooms of principals that
  * hold their permission. Sockets whose token is revoked, expires or whose account is disabled
  * are closed (at once on this node, within 30 s elsewhere).
@@ -10,6 +12,7 @@ import type { Server, Socket } from 'socket.io';
 import { HttpError } from '../http-router.ts';
 import type { AccessGuard } from './access-guard.ts';
 import type { AuthService, Principal } from './auth-service.ts';
+import type { OriginPolicy } from './origin-check.ts';
 import { hasPermission, SOCKET_EVENTS, type SocketEventName } from './policy.ts';
 
 /** How often live sockets re-check their token (expiry, revocation on another node). */
@@ -30,7 +33,7 @@ export interface SocketAuth {
   close(): void;
 }
 
-export function attachSocketAuth(io: AnyServer, deps: { guard: AccessGuard; auth: AuthService }): SocketAuth {
+export function attachSocketAuth(io: AnyServer, deps: { guard: AccessGuard; auth: AuthService; origins: OriginPolicy }): SocketAuth {
   const refused = { handshakes: 0, events: 0 };
 
   io.use((socket, next) => {
@@ -41,6 +44,11 @@ export function attachSocketAuth(io: AnyServer, deps: { guard: AccessGuard; auth
       err.data = { status, reason };
       next(err);
     };
+    const origin = deps.origins.check(socket.request.headers);
+    if (!origin.ok) {
+      deps.auth.denied('', client, `socket.io handshake: ${origin.reason}`);
+      return fail(403, origin.reason);
+    }
     let token: string | null;
     try {
       const given: unknown = (socket.handshake.auth as Record<string, unknown> | undefined)?.token;

@@ -1,8 +1,14 @@
 /**
- * Login throttling per user name and per client address. Failures beyond a free allowance add
- * an exponentially growing wait before the next attempt is even checked; past a limit the key
- * is locked for a while. A success clears the user name's record (not the address's, so one
- * good account does not unlock a spraying address).
+ * Throttling of password checks (logins, password changes, token minting) per client address
+ * and per user name AND address. Failures beyond a free allowance add an exponentially growing
+ * wait before the next attempt is even checked; past a limit the key is locked for a while.
+ *
+ * There is deliberately no lock per user name alone: it would let anyone keep any account
+ * (`admin`) locked with one failure every lock period from anywhere. Guessing one name from
+ * many addresses is left to the password policy (password.ts) and the scrypt cost, and shows in
+ * the security log. A success clears the name-and-address record (not the address's, so one
+ * good account does not unlock a spraying address). An admin can clear records
+ * (`POST /api/security/unlock`).
  *
  * Documented in docs/security.md ("Login throttling").
  */
@@ -22,8 +28,8 @@ export interface ThrottleRules {
   forgetAfterMs: number;
 }
 
-/** Per user name: 3 free failures, then 1 s, 2 s, 4 s … up to 30 s; locked 15 min after 10. */
-export const USER_RULES: ThrottleRules = { freeFailures: 3, baseDelayMs: 1000, maxDelayMs: 30_000, lockAfter: 10, lockMs: 15 * 60_000, forgetAfterMs: 60 * 60_000 };
+/** Per user name and address: 3 free failures, then 1 s, 2 s, 4 s … up to 30 s; locked 15 min after 10. */
+export const NAME_ADDRESS_RULES: ThrottleRules = { freeFailures: 3, baseDelayMs: 1000, maxDelayMs: 30_000, lockAfter: 10, lockMs: 15 * 60_000, forgetAfterMs: 60 * 60_000 };
 /** Per address (several user names): 10 free failures, then the same curve; locked 15 min after 30. */
 export const ADDRESS_RULES: ThrottleRules = { freeFailures: 10, baseDelayMs: 1000, maxDelayMs: 30_000, lockAfter: 30, lockMs: 15 * 60_000, forgetAfterMs: 60 * 60_000 };
 
@@ -84,6 +90,18 @@ export class Throttle {
     return this.live(key)?.failures ?? 0;
   }
 
+  /** Forgets every record whose key matches; returns how many were forgotten. */
+  forget(matches: (key: string) => boolean): number {
+    let n = 0;
+    for (const key of [...this.entries.keys()]) {
+      if (matches(key)) {
+        this.entries.delete(key);
+        n++;
+      }
+    }
+    return n;
+  }
+
   private live(key: string): Entry | undefined {
     const e = this.entries.get(key);
     if (e && this.now() - e.lastFailure > this.rules.forgetAfterMs && this.now() >= e.notBefore) {
@@ -100,28 +118,54 @@ export class Throttle {
   }
 }
 
-/** Both throttles a login goes through. */
+/** The key of a user name at an address (a newline cannot occur in either). */
+function nameAt(username: string, address: string): string {
+  return `${username.toLowerCase()}\n${address}`;
+}
+
+/** Both throttles a password check goes through: per address, and per user name at that address. */
 export class LoginThrottle {
-  readonly users: Throttle;
+  readonly namesAtAddresses: Throttle;
   readonly addresses: Throttle;
 
-  constructor(now: () => number = Date.now, rules: { user?: ThrottleRules; address?: ThrottleRules } = {}) {
-    this.users = new Throttle(rules.user ?? USER_RULES, now);
+  constructor(now: () => number = Date.now, rules: { nameAtAddress?: ThrottleRules; address?: ThrottleRules } = {}) {
+    this.namesAtAddresses = new Throttle(rules.nameAtAddress ?? NAME_ADDRESS_RULES, now);
     this.addresses = new Throttle(rules.address ?? ADDRESS_RULES, now);
   }
 
   check(username: string, address: string): ThrottleVerdict {
     const byAddress = this.addresses.check(address);
     if (!byAddress.allowed) return byAddress;
-    return this.users.check(username.toLowerCase());
+    return this.namesAtAddresses.check(nameAt(username, address));
   }
 
   fail(username: string, address: string): void {
-    this.users.fail(username.toLowerCase());
+    this.namesAtAddresses.fail(nameAt(username, address));
     this.addresses.fail(address);
   }
 
-  succeed(username: string): void {
-    this.users.succeed(username.toLowerCase());
+  succeed(username: string, address: string): void {
+    this.namesAtAddresses.succeed(nameAt(username, address));
+  }
+
+  /** Failures recorded for a user name at an address. */
+  failures(username: string, address: string): number {
+    return this.namesAtAddresses.failures(nameAt(username, address));
+  }
+
+  /**
+   * Clears the records of a user name (at every address) and/or of an address (its own record
+   * and every name at it); returns how many records were cleared.
+   */
+  unlock(target: { username?: string; address?: string }): number {
+    const name = target.username?.toLowerCase();
+    const address = target.address;
+    let n = 0;
+    n += this.namesAtAddresses.forget((key) => {
+      const cut = key.indexOf('\n');
+      return (name !== undefined && key.slice(0, cut) === name) || (address !== undefined && key.slice(cut + 1) === address);
+    });
+    if (address !== undefined) n += this.addresses.forget((key) => key === address);
+    return n;
   }
 }
