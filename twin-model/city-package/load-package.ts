@@ -174,7 +174,8 @@ export function modelFromPackage(pkg: ParsedPackage): CityModel {
       const a = graph.nodes[edge.from]!;
       const b = graph.nodes[edge.to]!;
       const d = proj.pointSegmentM(p, [a.lng, a.lat], [b.lng, b.lat]);
-      if (d <= bestM) {
+      // The first edge at the smallest distance wins (a sensor at a junction sits on the first road drawn through it).
+      if (d < bestM || (best === undefined && d <= bestM)) {
         bestM = d;
         best = edge;
       }
