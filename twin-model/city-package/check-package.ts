@@ -144,7 +144,9 @@ class Problems {
       }
       const head = issue.path[0];
       if (skip && typeof head === 'string' && skip.has(head)) continue;
-      this.error(code, file, where, issue.message, prefix + issue.path.map(String).join('.') || undefined, valueAt(input, issue.path));
+      // A CSV record's problem names the column and quotes the whole field as written.
+      const path = where.line !== undefined && head !== undefined ? [head] : issue.path;
+      this.error(code, file, where, issue.message, prefix + path.map(String).join('.') || undefined, valueAt(input, path));
     }
   }
 
@@ -396,7 +398,7 @@ export function validateCityPackage(pkg: PackageFiles): { report: PackageReport;
       'properties.id', s.id);
   }
   const referenced = new Set(roads.map((s) => s.asset).filter((a): a is string => a !== undefined));
-  for (const a of assets) {
+  for (const a of pkg.files.has('roads.geojson') ? assets : []) {
     if (a.type === 'underpass' && !referenced.has(a.id)) {
       problems.warn('underpass_not_on_road', 'assets.geojson', { feature: a.feature },
         'no road segment passes through this underpass (`asset` property), so routing cannot close it when it floods', 'properties.id', a.id);
@@ -585,7 +587,7 @@ export function validateCityPackage(pkg: PackageFiles): { report: PackageReport;
       for (const [kind, rule] of Object.entries(r.data)) {
         const metrics: readonly string[] | undefined = isSensorKind(kind) ? KIND_METRICS[kind] : declaredKinds.has(kind) ? Object.keys(declaredKinds.get(kind)!.metrics) : undefined;
         if (!metrics) {
-          problems.error('unknown_sensor_kind', ALARM_RULES_FILE, {}, 'rules for an unknown sensor kind; a v1 kind or one declared in vocabulary.json', kind, kind);
+          problems.error('unknown_sensor_kind', ALARM_RULES_FILE, {}, 'rules for an unknown sensor kind; a v1 kind or one declared in vocabulary.json', kind);
           ok = false;
           continue;
         }
