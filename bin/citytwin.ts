@@ -1,7 +1,8 @@
 /**
  * `citytwin [all|ingest|web|help]` — starts CityTwin. `all` (the default, `npm start`) runs
  * everything in one process on embedded parts; `ingest` and `web` run the parts separately
- * against an external broker and ClickHouse (docs/deployment.md).
+ * against an external broker and ClickHouse (docs/deployment.md). `citytwin city …` checks and
+ * writes city packages (docs/city-packages.md).
  */
 import { CONFIG_HELP, ConfigError, loadConfig } from './config.ts';
 import { createLogger } from './logger.ts';
@@ -21,6 +22,10 @@ function help(): string {
   simulate --scenario NAME [--pump-teams N] [--prepositioned 420105,420106] [--seed S]
                   the what-if simulation: replay a scenario with simulated dispatch, print response times
   hash-password   read a password on stdin, print its scrypt hash (gateway credentials)
+  city check PATH [--strict]
+                  validate a city package (folder or .zip): every problem, exit 1 if it cannot load
+  city generate --out DIR [--seed S] [--sensors N]
+                  write the generated schematic Wuhan as a city package
 
 environment:
 ${rows}
@@ -70,6 +75,14 @@ async function main(): Promise<void> {
     process.stdout.write(`${await hashPassword(password)}\n`);
     return;
   }
+  if (arg === 'city') {
+    const { runCityCommand } = await import('./city-command.ts');
+    process.exitCode = runCityCommand(process.argv.slice(3), {
+      stdout: (text) => process.stdout.write(text),
+      stderr: (text) => process.stderr.write(text),
+    });
+    return;
+  }
   if (arg === 'simulate') {
     if (process.argv.length > 3) {
       // With flags (`--scenario rainstorm …`): the what-if simulation on the twin, no broker (simulations/README.md).
@@ -81,7 +94,7 @@ async function main(): Promise<void> {
     return;
   }
   if (!(ROLES as readonly string[]).includes(arg)) {
-    process.stderr.write(`citytwin: unknown command "${arg}"; expected one of ${ROLES.join(', ')}, simulate, hash-password, help\n`);
+    process.stderr.write(`citytwin: unknown command "${arg}"; expected one of ${ROLES.join(', ')}, simulate, city, hash-password, help\n`);
     process.exit(2);
   }
   const role = arg as Role;
