@@ -1,5 +1,5 @@
 /**
- * City packages: a city as data (design: city-packages.md; guide: docs/city-packages.md).
+ * City packages: a city as data (the format and the checks: docs/city-packages.md).
  *
  * - `checkCityPackage(path)` — the report of EVERY problem of a package folder or `.zip`.
  * - `loadCityPackage(path)` — the CityModel of a valid package; throws `CityPackageError`

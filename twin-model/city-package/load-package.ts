@@ -167,10 +167,21 @@ export function modelFromPackage(pkg: ParsedPackage): CityModel {
     for (const [a, b] of waterSegments) best = Math.min(best, proj.pointSegmentM(p, a, b));
     return best;
   };
+  // Edge boxes widened by SENSOR_EDGE_M: most edges are ruled out by four comparisons.
+  const marginLng = SENSOR_EDGE_M / proj.mPerDegLng;
+  const marginLat = SENSOR_EDGE_M / proj.mPerDegLat;
+  const edgeBoxes = new Float64Array(graph.edges.length * 4);
+  graph.edges.forEach((edge, k) => {
+    const a = graph.nodes[edge.from]!;
+    const b = graph.nodes[edge.to]!;
+    edgeBoxes.set([Math.min(a.lng, b.lng) - marginLng, Math.min(a.lat, b.lat) - marginLat, Math.max(a.lng, b.lng) + marginLng, Math.max(a.lat, b.lat) + marginLat], k * 4);
+  });
   const nearestEdge = (p: LngLat): GraphEdge | undefined => {
     let best: GraphEdge | undefined;
     let bestM = SENSOR_EDGE_M;
     for (const edge of graph.edges) {
+      const k = edge.id * 4;
+      if (p[0] < edgeBoxes[k]! || p[1] < edgeBoxes[k + 1]! || p[0] > edgeBoxes[k + 2]! || p[1] > edgeBoxes[k + 3]!) continue;
       const a = graph.nodes[edge.from]!;
       const b = graph.nodes[edge.to]!;
       const d = proj.pointSegmentM(p, [a.lng, a.lat], [b.lng, b.lat]);

@@ -16,7 +16,7 @@ export interface PackageFiles {
   basemap?: { path: string } | 'zip';
 }
 
-/** The files of the format and whether each is required (city-packages.md). */
+/** The files of the format and whether each is required (docs/city-packages.md). */
 export const PACKAGE_LAYOUT = {
   'city.json': true,
   'districts.geojson': true,

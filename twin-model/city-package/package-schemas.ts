@@ -1,7 +1,6 @@
 /**
- * zod schemas of every file of a city package (design: city-packages.md; guide:
- * docs/city-packages.md). Each message says what is allowed, so a report line needs no
- * manual. GeoJSON geometries are checked by hand in `geojson.ts` (positions with their
+ * zod schemas of every file of a city package (docs/city-packages.md). Each message says what
+ * is allowed, so a report line needs no manual. GeoJSON geometries are checked by hand in `geojson.ts` (positions with their
  * indexes); these schemas cover `city.json`, the GeoJSON properties, the CSV rows (fields
  * arrive as strings), `vocabulary.json` and `rules/alarms.json`.
  */
