@@ -202,7 +202,7 @@ export function validateCityPackage(pkg: PackageFiles): { report: PackageReport;
 
   // --- The file list -----------------------------------------------------------------------
   for (const path of pkg.files.keys()) {
-    if (path in PACKAGE_LAYOUT || path === ALARM_RULES_FILE) continue;
+    if (Object.hasOwn(PACKAGE_LAYOUT, path) || path === ALARM_RULES_FILE) continue;
     if (path.startsWith(INCIDENT_RULES_DIR) && /^[^/]+\.json$/.test(path.slice(INCIDENT_RULES_DIR.length))) continue;
     if (path.startsWith('rules/')) {
       // A rule file the loader would not read is a rule silently not applied.

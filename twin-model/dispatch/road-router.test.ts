@@ -209,6 +209,10 @@ describe('RoadRouter', () => {
       const source = random.int(n);
       const tree = router.travelTimesFrom(source);
       expect(tree.timeS.every((t) => Number.isFinite(t))).toBe(true);
+      // No one-way street in the generated city: the recommender's backward tree is the same tree.
+      const back = router.travelTimesTo(source);
+      expect(back.predEdge).toEqual(tree.predEdge);
+      expect(back.timeS).toEqual(tree.timeS);
       for (let j = 0; j < 5; j++) {
         const from = random.int(n);
         const star = router.route(from, source)!;
