@@ -1,8 +1,9 @@
 /**
- * `citytwin [all|ingest|web|help]` — starts CityTwin; `citytwin city import-osm …` makes a city package. `all` (the default, `npm start`) runs
+ * `citytwin [all|ingest|web|help]` — starts CityTwin. `all` (the default, `npm start`) runs
  * everything in one process on embedded parts; `ingest` and `web` run the parts separately
  * against an external broker and ClickHouse (docs/deployment.md). `backup` and `restore` copy
  * a stopped store (docs/storage.md#backup-and-restore).
+ * `citytwin city …` checks, writes and imports city packages (docs/city-packages.md).
  */
 import { CONFIG_HELP, ConfigError, loadConfig } from './config.ts';
 import { createLogger } from './logger.ts';
@@ -29,6 +30,10 @@ function help(): string {
   audit verify [--data-dir DIR] [--public-key FILE] [--checkpoints FILE]... [--json]
                   verify the audit record offline (server stopped): chains, signed checkpoints,
                   dispatch log, incident history and security events; exit 1 on any problem
+  city check PATH [--strict]
+                  validate a city package (folder or .zip): every problem, exit 1 if it cannot load
+  city generate --out DIR [--seed S] [--sensors N]
+                  write the generated schematic Wuhan as a city package
 
 environment:
 ${rows}
@@ -109,10 +114,13 @@ async function main(): Promise<void> {
     return;
   }
   if (arg === 'city') {
-    const sub = process.argv[3];
-    if (sub !== 'import-osm') {
-      process.stderr.write(`citytwin city: unknown command ${JSON.stringify(sub ?? '')}; expected import-osm\n`);
-      process.exit(2);
+    if (process.argv[3] !== 'import-osm') {
+      const { runCityCommand } = await import('./city-command.ts');
+      process.exitCode = runCityCommand(process.argv.slice(3), {
+        stdout: (text) => process.stdout.write(text),
+        stderr: (text) => process.stderr.write(text),
+      });
+      return;
     }
     const { runImportOsmCli } = await import('./city-import-osm.ts');
     process.exitCode = await runImportOsmCli(process.argv.slice(4), { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) });

@@ -4,7 +4,7 @@
  * is first queried (generate a new one instead).
  */
 import type { CityModel, District, GraphNode, RoadGraph } from './city-types.ts';
-import { M_PER_DEG_LAT as MY, M_PER_DEG_LNG as MX, PolygonIndex, PolygonSet } from './geometry.ts';
+import { M_PER_DEG_LAT as MY, M_PER_DEG_LNG as MX, ORIGIN_LAT, PolygonIndex, PolygonSet } from './geometry.ts';
 
 export { haversineM } from './geometry.ts';
 export type { PointLike } from './geometry.ts';
@@ -55,14 +55,28 @@ export function isOnLand(model: Pick<CityModel, 'outline' | 'rivers' | 'lakes'>,
   return isInCity(model, lng, lat) && !isOnWater(model, lng, lat);
 }
 
-// Module-local copies: some transpilers turn imported bindings into getter calls (hot loop).
-const M_PER_DEG_LNG = MX;
-const M_PER_DEG_LAT = MY;
-
 /** Grid cell of the node index, degrees (~1 km). */
 const NODE_CELL_DEG = 0.01;
-/** Smallest side of a cell in metres: any node in ring r+1 is at least this × r away. */
-const NODE_CELL_MIN_M = NODE_CELL_DEG * Math.min(M_PER_DEG_LNG, M_PER_DEG_LAT);
+const DEG = Math.PI / 180;
+
+/**
+ * Metres per degree for ranking distances around a graph. Graphs within 1° of latitude of the
+ * generated city's projection origin use that projection's constants (the generated city keeps
+ * exactly the nearest nodes it always had); graphs elsewhere (a city package in Europe) use the
+ * scale at their middle latitude, so east–west and north–south distances weigh alike there.
+ */
+function metresPerDegree(nodes: readonly GraphNode[]): { lng: number; lat: number } {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const n of nodes) {
+    if (n.lat < lo) lo = n.lat;
+    if (n.lat > hi) hi = n.lat;
+  }
+  const mid = (lo + hi) / 2;
+  if (!Number.isFinite(mid) || Math.abs(mid - ORIGIN_LAT) <= 1) return { lng: MX, lat: MY };
+  // Meridian arc per degree (WGS84, series to cos 2φ) and parallel per degree.
+  return { lng: 111_320 * Math.cos(mid * DEG), lat: 111_132.954 - 559.822 * Math.cos(2 * mid * DEG) };
+}
 
 class NodeIndex {
   private readonly cells = new Map<number, number[]>();
@@ -70,8 +84,16 @@ class NodeIndex {
   private readonly iy0: number;
   private readonly ix1: number;
   private readonly iy1: number;
+  private readonly mPerDegLng: number;
+  private readonly mPerDegLat: number;
+  /** Smallest side of a cell in metres: any node in ring r+1 is at least this × r away. */
+  private readonly cellMinM: number;
 
   constructor(private readonly nodes: readonly GraphNode[]) {
+    const scale = metresPerDegree(nodes);
+    this.mPerDegLng = scale.lng;
+    this.mPerDegLat = scale.lat;
+    this.cellMinM = NODE_CELL_DEG * Math.min(scale.lng, scale.lat);
     let ix0 = Infinity;
     let iy0 = Infinity;
     let ix1 = -Infinity;
@@ -116,6 +138,9 @@ class NodeIndex {
     );
     let best = -1;
     let bestD2 = Infinity;
+    // Locals: the hot loop reads them many times.
+    const M_PER_DEG_LNG = this.mPerDegLng;
+    const M_PER_DEG_LAT = this.mPerDegLat;
     const visit = (ix: number, iy: number): void => {
       const list = this.cells.get(NodeIndex.key(ix, iy));
       if (!list) return;
@@ -143,7 +168,7 @@ class NodeIndex {
         }
       }
       // Nodes in further rings are at least r cells away.
-      if (best >= 0 && Math.sqrt(bestD2) <= r * NODE_CELL_MIN_M) break;
+      if (best >= 0 && Math.sqrt(bestD2) <= r * this.cellMinM) break;
     }
     return this.nodes[best] as GraphNode;
   }

@@ -4,7 +4,7 @@
  * few landmark assets (railway stations, the airport) which carry `synthetic: false`.
  */
 import type {
-  Asset, AssetKind, District, GraphEdge, GraphNode, LngLat, Road, SensorSite,
+  Asset, AssetKind, District, GraphEdge, GraphNode, KnownAssetKind, LngLat, Road, SensorSite,
 } from './city-types.ts';
 import type { Geography } from './city-geography.ts';
 import type { BuiltGraph } from './road-graph.ts';
@@ -148,10 +148,10 @@ export function markUnderpasses(env: SiteEnv, rnd: Random): number[] {
 // ---------------------------------------------------------------------------------------------
 // Assets
 
-type PlacedKind = Exclude<AssetKind, 'underpass'>;
+type PlacedKind = Exclude<KnownAssetKind, 'underpass'>;
 
 /** Asset id prefix per kind: `hosp-420106-03`. */
-const ASSET_PREFIX: Readonly<Record<AssetKind, string>> = {
+const ASSET_PREFIX: Readonly<Record<KnownAssetKind, string>> = {
   hospital: 'hosp',
   fire_station: 'fire',
   pump_depot: 'pump',

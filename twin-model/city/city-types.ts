@@ -1,16 +1,18 @@
 /**
- * Types of the schematic city model. All coordinates are WGS84 `[lng, lat]`.
- * The model is generated deterministically from a seed by `generateCity` and is synthetic
- * and schematic: not an official map.
+ * Types of the city model. All coordinates are WGS84 `[lng, lat]`.
+ * A model is either generated deterministically from a seed by `generateCity` (the synthetic,
+ * schematic Wuhan: not an official map) or loaded from a city package
+ * (`twin-model/city-package`); `source` says which.
  */
 import type { Classification, SensorKind } from '../vocabulary.ts';
+import type { Capability, Shift, UnitKind } from '../dispatch/unit-types.ts';
 
 export type LngLat = [lng: number, lat: number];
 /** A GeoJSON-style polygon: an outer ring then holes, each ring closed (first == last). */
 export type PolygonRings = LngLat[][];
 
 export interface District {
-  /** GB/T 2260 code, e.g. "420102" (江岸区). */
+  /** The district's id: GB/T 2260 code in the generated Wuhan, e.g. "420102" (江岸区); a package's district `id`. */
   code: string;
   nameZh: string;
   nameEn: string;
@@ -18,7 +20,8 @@ export interface District {
   seat: LngLat;
   /** One or more polygons (a district cut by a river may be a multipolygon). */
   polygons: PolygonRings[];
-  schematic: true;
+  /** True when drawn by hand for the project (the generated city), false for surveyed boundaries. */
+  schematic: boolean;
 }
 
 export interface FunctionalZone {
@@ -56,6 +59,8 @@ export interface Road {
   nameEn: string;
   roadClass: RoadClass;
   line: LngLat[];
+  /** Further pieces of the road that do not continue `line` (a package road drawn in several parts). */
+  moreLines?: LngLat[][];
 }
 
 export interface GraphNode {
@@ -78,15 +83,18 @@ export interface GraphEdge {
   underpass: boolean;
   bridge: boolean;
   tunnel: boolean;
+  /** Drivable only from `from` to `to` (as drawn); absent or false = both ways. */
+  oneway?: boolean;
 }
 
-/** Undirected road graph; every edge can be driven both ways. */
+/** Road graph; every edge can be driven both ways unless it is `oneway`. */
 export interface RoadGraph {
   nodes: GraphNode[];
   edges: GraphEdge[];
 }
 
-export type AssetKind =
+/** The asset kinds the generated city places and the product knows by name. */
+export type KnownAssetKind =
   | 'hospital'
   | 'fire_station'
   | 'pump_depot'
@@ -96,6 +104,9 @@ export type AssetKind =
   | 'camera'
   | 'substation'
   | 'service_hall';
+
+/** An asset kind: a known one, or any other a city package declares (`bridge`, `pump_station` …). */
+export type AssetKind = KnownAssetKind | (string & {});
 
 export interface Asset {
   id: string;
@@ -111,8 +122,58 @@ export interface Asset {
   edgeId?: number;
   /** Trunk road the asset is on, if any (an underpass on a named arterial). */
   roadId?: string;
-  /** Synthetic unless a real landmark with an approximate position. */
+  /** Synthetic unless a real landmark with an approximate position (package assets: as the package says, default false). */
   synthetic: boolean;
+}
+
+/** A building footprint with its height (drawn extruded in 3D). */
+export interface Building {
+  id?: string;
+  heightM: number;
+  /** One or more polygons. */
+  polygons: PolygonRings[];
+}
+
+/** A response unit as registered by a city (a row of a package's units.csv). */
+export interface UnitRecord {
+  id: string;
+  kind: UnitKind;
+  nameZh: string;
+  nameEn: string;
+  /** Home station position. */
+  lng: number;
+  lat: number;
+  /** Capabilities; empty = the kind's defaults (dispatch/unit-needs.json). */
+  capabilities: Capability[];
+  /** Asset id of the home station, when the register names it. */
+  stationId?: string;
+  /** Working hours; absent = around the clock. */
+  shift?: Shift;
+}
+
+/** A sensor kind a city declares beyond the v1 vocabulary (a package's vocabulary.json). */
+export interface DeclaredSensorKind {
+  kind: string;
+  label: { zh: string; en: string };
+  /** Metric name → SenML unit (RFC 8428 §12.1, RFC 8798). The first metric is the headline. */
+  metrics: Record<string, string>;
+}
+
+/** Thresholds with hysteresis of one metric (the format of twin-model/alarm-rules.ts, as data). */
+export interface AlarmRuleData {
+  metric: string;
+  direction: 'above' | 'below';
+  warning: { enter: number; exit: number };
+  alarm: { enter: number; exit: number };
+  onDelayMs?: number;
+}
+
+/** Rule sets a city brings to replace the defaults (a package's rules/ folder). */
+export interface CityRules {
+  /** Alarm rules per sensor kind (kinds not listed keep the defaults). */
+  alarms?: Record<string, { staleAfterMs: number; metrics: AlarmRuleData[] }>;
+  /** Incident rule documents (validated against twin-model/incidents/incident-rules.ts), by file name. */
+  incidents?: Record<string, unknown>;
 }
 
 /** A real place with an approximate position (a fact, used for labels). */
@@ -160,9 +221,17 @@ export interface SensorSite {
   edgeId?: number;
   /** Ground elevation proxy 0..1 (1 = low-lying, floods first); drives waterlogging. */
   lowness: number;
+  /** Names the device calls itself (e.g. a SenML base name), from a package's register. */
+  externalIds?: string[];
+}
+
+/** A sensor site of a kind the city declares itself (not a v1 kind): see {@link DeclaredSensorKind}. */
+export interface DeclaredSensorSite extends Omit<SensorSite, 'kind'> {
+  kind: string;
 }
 
 export interface CityModel {
+  /** Seed of the generator, or of a package's randomness (city.json `seed`, else a hash of its id). */
   seed: number;
   /** Bounding box `[west, south, east, north]`. */
   bbox: [number, number, number, number];
@@ -178,6 +247,27 @@ export interface CityModel {
   sensorSites: SensorSite[];
   /** Real landmarks with approximate positions (labels). Always set by `generateCity`. */
   landmarks?: Landmark[];
+  /** Where the model comes from: the generator or a city package. Absent = generated. */
+  source?: 'generated' | 'package';
+  /** The city's id (a package's city.json `id`; `wuhan` for the generated city). */
+  id?: string;
+  name?: { zh: string; en: string };
+  /** IANA time zone of the city, e.g. `Asia/Shanghai`. */
+  timezone?: string;
+  /** Initial map view. */
+  center?: LngLat;
+  zoom?: number;
+  buildings?: Building[];
+  /** The fleet register: when set, the fleet comes from it instead of being generated. */
+  units?: UnitRecord[];
+  /** Sensor kinds the city declares beyond the v1 vocabulary. */
+  vocabulary?: DeclaredSensorKind[];
+  /** Sensor sites of declared kinds (v1 kinds are in `sensorSites`). */
+  declaredSensorSites?: DeclaredSensorSite[];
+  /** Rule sets replacing the defaults. */
+  rules?: CityRules;
+  /** Path of an offline vector basemap (PMTiles) that comes with the package. */
+  basemapPmtiles?: string;
 }
 
 export interface GenerateCityOptions {

@@ -67,5 +67,12 @@ export function generateCity(options: GenerateCityOptions = {}): CityModel {
     sources: citySources(),
     sensorSites,
     landmarks,
+    source: 'generated',
+    id: 'wuhan',
+    name: { zh: '武汉（示意）', en: 'Wuhan (schematic)' },
+    timezone: 'Asia/Shanghai',
+    // The Yangtze–Han confluence; zoom 10 shows the central districts.
+    center: [114.3, 30.6],
+    zoom: 10,
   };
 }

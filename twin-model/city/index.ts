@@ -3,8 +3,15 @@
  * queries, the registered sources and the types. Import from here, not from the files.
  */
 export type {
+  AlarmRuleData,
   Asset,
   AssetKind,
+  Building,
+  CityRules,
+  DeclaredSensorKind,
+  DeclaredSensorSite,
+  KnownAssetKind,
+  UnitRecord,
   CityBasemap,
   CityModel,
   District,
@@ -28,3 +35,4 @@ export { DEFAULT_CITY_SEED, DEFAULT_SENSOR_COUNT, MAX_SENSOR_COUNT, generateCity
 export { cityBasemap } from './city-basemap.ts';
 export { districtAt, haversineM, isInCity, isOnLand, isOnWater, nearestNode, type PointLike } from './city-queries.ts';
 export { EVENT_SOURCES, SOURCE_IDS, citySources } from './city-sources.ts';
+export { PolygonIndex } from './geometry.ts';

@@ -7,7 +7,7 @@
  *
  * District codes and names follow GB/T 2260 (the administrative division codes).
  */
-import type { AssetKind, LngLat, RoadClass } from './city-types.ts';
+import type { KnownAssetKind, LngLat, RoadClass } from './city-types.ts';
 
 export interface DistrictSpec {
   code: string;
@@ -344,7 +344,7 @@ export interface LandmarkSpec {
   nameEn: string;
   at: LngLat;
   /** Also placed as a (non-synthetic) asset of this kind. */
-  asset?: AssetKind;
+  asset?: KnownAssetKind;
 }
 
 /** Real places with approximate positions: facts, fine to name. */

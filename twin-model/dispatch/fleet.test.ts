@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { generateCity } from '../city/generate-city.ts';
+import { districtAt, nearestNode } from '../city/city-queries.ts';
+import type { CityModel } from '../city/city-types.ts';
 import { ID_PATTERN } from '../vocabulary.ts';
 import { generateFleet, isOnShift, localHourOf, onShiftAt } from './fleet.ts';
 import { unitKindSpec } from './unit-needs.ts';
-import { UNIT_KINDS } from './unit-types.ts';
+import { UNIT_KINDS, type ResponseUnit } from './unit-types.ts';
 
 const city = generateCity({ sensorCount: 0 });
 const assets = new Map(city.assets.map((a) => [a.id, a]));
@@ -66,6 +68,44 @@ describe('generateFleet', () => {
     expect(staged[0]!.homeStationId).toBe('staging-420105');
     expect(city.graph.nodes[staged[0]!.homeNodeId]!.lng).toBe(staged[0]!.homeLng);
     expect(() => generateFleet(bare, { counts: { pump_team: 0 }, prepositioned: [{ kind: 'pump_team', district: '999999' }] })).toThrow(/unknown district 999999/);
+  });
+});
+
+describe('generateFleet with a register', () => {
+  const depot = city.assets.find((a) => a.kind === 'pump_depot')!;
+  const hospital = city.assets.find((a) => a.kind === 'hospital')!;
+  const registered: CityModel = {
+    ...city,
+    units: [
+      { id: 'p-a', kind: 'pump_team', nameZh: '泵车甲', nameEn: 'Pump A', lng: depot.lng, lat: depot.lat, capabilities: [], stationId: depot.id, shift: { startHour: 8, endHour: 20 } },
+      // No station named: the hospital 0 m away is its station.
+      { id: 'a-b', kind: 'ambulance', nameZh: '救护乙', nameEn: 'Ambulance B', lng: hospital.lng, lat: hospital.lat, capabilities: ['medical', 'rescue'] },
+      // Far from any fire station: no station, the district at its position.
+      { id: 'f-c', kind: 'fire_engine', nameZh: '消防丙', nameEn: 'Fire C', lng: 114.9, lat: 30.95, capabilities: [] },
+    ],
+  };
+
+  it('takes exactly the registered units, in order, at home and available', () => {
+    const fleet = generateFleet(registered);
+    expect(fleet.map((u) => u.id)).toEqual(['p-a', 'a-b', 'f-c']);
+    const [p, a, f] = fleet as [ResponseUnit, ResponseUnit, ResponseUnit];
+    expect(p).toMatchObject({ homeStationId: depot.id, homeDistrict: depot.district, homeNodeId: depot.nodeId, nodeId: depot.nodeId, shift: { startHour: 8, endHour: 20 }, status: 'available', version: 0 });
+    expect(p.capabilities).toEqual(unitKindSpec('pump_team').capabilities);
+    expect(a).toMatchObject({ homeStationId: hospital.id, homeDistrict: hospital.district, capabilities: ['medical', 'rescue'], shift: { startHour: 0, endHour: 24 } });
+    expect(f.homeStationId).toBe('');
+    expect(f.homeDistrict).toBe(districtAt(city, 114.9, 30.95)?.code);
+    expect(city.graph.nodes[f.homeNodeId]).toEqual(nearestNode(city.graph, 114.9, 30.95));
+  });
+
+  it('ignores the generation counts but still adds prepositioned units', () => {
+    const fleet = generateFleet(registered, { counts: { pump_team: 9 }, prepositioned: [{ kind: 'pump_team', district: depot.district }] });
+    expect(fleet).toHaveLength(4);
+    expect(fleet[3]).toMatchObject({ kind: 'pump_team', homeDistrict: depot.district });
+    expect(fleet[3]!.id).toMatch(/-x\d\d$/);
+  });
+
+  it('gives an empty fleet for an empty register', () => {
+    expect(generateFleet({ ...city, units: [] })).toEqual([]);
   });
 });
 

@@ -1,5 +1,7 @@
 /**
- * The response fleet of the schematic city, generated deterministically from the city model:
+ * The response fleet of a city. A city that registers its units (a city package's units.csv,
+ * `CityModel.units`) gets exactly those, in register order. Otherwise the fleet is generated
+ * deterministically from the city model:
  * pump teams at pump depots, fire engines at fire stations, ambulances at hospitals, police
  * and traffic police at police stations (unit-needs.json says which kind lives where).
  *
@@ -9,8 +11,8 @@
  * `prepositioned` adds extra units of a kind in a district (the what-if simulation's "stage
  * two more pump teams in Hanyang").
  */
-import type { Asset, CityModel } from '../city/city-types.ts';
-import { nearestNode } from '../city/city-queries.ts';
+import type { Asset, CityModel, UnitRecord } from '../city/city-types.ts';
+import { districtAt, haversineM, nearestNode } from '../city/city-queries.ts';
 import { createRandom, hashString } from '../random.ts';
 import { UNIT_KINDS, type ResponseUnit, type Shift, type UnitKind } from './unit-types.ts';
 import { unitKindSpec } from './unit-needs.ts';
@@ -18,7 +20,7 @@ import { unitKindSpec } from './unit-needs.ts';
 export interface FleetOptions {
   /** Seed of the shift draw (default: the city's seed). */
   seed?: number;
-  /** Units per kind (default: `defaultCount` in unit-needs.json). */
+  /** Units per kind (default: `defaultCount` in unit-needs.json). Ignored when the city registers its units. */
   counts?: Partial<Record<UnitKind, number>>;
   /** Extra units: one per entry, of that kind, based in that district. */
   prepositioned?: { kind: UnitKind; district: string }[];
@@ -29,6 +31,8 @@ const ALL_DAY_SHARE = 0.8;
 const DAY_SHIFT: Shift = { startHour: 8, endHour: 20 };
 const NIGHT_SHIFT: Shift = { startHour: 20, endHour: 8 };
 const ALL_DAY: Shift = { startHour: 0, endHour: 24 };
+/** A registered unit with no station named is attached to the nearest station of its kind within this distance. */
+const REGISTER_STATION_M = 500;
 
 /** Whether a shift covers a local hour (0–23.99); start > end wraps past midnight. */
 export function onShiftAt(shift: Shift, hour: number): boolean {
@@ -114,16 +118,24 @@ export function generateFleet(city: CityModel, options: FleetOptions = {}): Resp
     stationsByKind.set(kind, new Map([...byDistrict].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))));
   }
 
-  for (const kind of UNIT_KINDS) {
-    const count = Math.max(0, Math.floor(options.counts?.[kind] ?? unitKindSpec(kind).defaultCount));
-    const byDistrict = stationsByKind.get(kind)!;
-    const districts = [...byDistrict.keys()];
-    if (count > 0 && districts.length === 0) throw new Error(`generateFleet: the city has no ${unitKindSpec(kind).station} for ${kind} units`);
-    for (let i = 0; i < count; i++) {
-      const district = districts[i % districts.length]!;
-      const stations = byDistrict.get(district)!;
-      const station = stations[Math.floor(i / districts.length) % stations.length]!;
-      units.push(make(kind, district, station, ''));
+  if (city.units) {
+    for (const record of city.units) {
+      const unit = registeredUnit(city, record, stationsByKind.get(record.kind)!);
+      nextNumber(unit.kind, unit.homeDistrict);
+      units.push(unit);
+    }
+  } else {
+    for (const kind of UNIT_KINDS) {
+      const count = Math.max(0, Math.floor(options.counts?.[kind] ?? unitKindSpec(kind).defaultCount));
+      const byDistrict = stationsByKind.get(kind)!;
+      const districts = [...byDistrict.keys()];
+      if (count > 0 && districts.length === 0) throw new Error(`generateFleet: the city has no ${unitKindSpec(kind).station} for ${kind} units`);
+      for (let i = 0; i < count; i++) {
+        const district = districts[i % districts.length]!;
+        const stations = byDistrict.get(district)!;
+        const station = stations[Math.floor(i / districts.length) % stations.length]!;
+        units.push(make(kind, district, station, ''));
+      }
     }
   }
 
@@ -145,4 +157,47 @@ export function generateFleet(city: CityModel, options: FleetOptions = {}): Resp
     units.push(make(kind, district, home, 'x'));
   }
   return units;
+}
+
+/**
+ * A unit of the city's register, at home and available. Its station is the one the register
+ * names, else the nearest station of its kind within {@link REGISTER_STATION_M}, else none
+ * (`homeStationId` empty); its district is the station's, else the one at its home position.
+ */
+function registeredUnit(city: CityModel, record: UnitRecord, stationsByDistrict: Map<string, Asset[]>): ResponseUnit {
+  let station: Asset | undefined;
+  if (record.stationId !== undefined) station = city.assets.find((a) => a.id === record.stationId);
+  if (!station) {
+    let bestM = REGISTER_STATION_M;
+    for (const list of stationsByDistrict.values()) {
+      for (const a of list) {
+        const d = haversineM(a, record);
+        if (d <= bestM) {
+          bestM = d;
+          station = a;
+        }
+      }
+    }
+  }
+  const node = nearestNode(city.graph, record.lng, record.lat);
+  const spec = unitKindSpec(record.kind);
+  return {
+    id: record.id,
+    kind: record.kind,
+    nameZh: record.nameZh,
+    nameEn: record.nameEn,
+    capabilities: record.capabilities.length > 0 ? [...record.capabilities] : [...spec.capabilities],
+    homeStationId: station?.id ?? '',
+    homeDistrict: station?.district ?? districtAt(city, record.lng, record.lat)?.code ?? '',
+    homeLng: record.lng,
+    homeLat: record.lat,
+    homeNodeId: node.id,
+    shift: { ...(record.shift ?? ALL_DAY) },
+    status: 'available',
+    lng: record.lng,
+    lat: record.lat,
+    nodeId: node.id,
+    lastFixAt: 0,
+    version: 0,
+  };
 }

@@ -1,9 +1,9 @@
 /**
  * Unit recommendations for an incident: which free units to send, fastest first, with why.
  *
- * One Dijkstra tree grows from the incident's road node (the graph is undirected, so the tree
- * gives every unit's ETA at once); each recommended unit's route is its tree path walked
- * towards the incident. Candidates are the units in an assignable status, on shift at `now`,
+ * One Dijkstra tree grows backwards from the incident's road node over the edges entering each
+ * node (so one-way streets count in the direction units drive them), giving every unit's ETA
+ * at once; each recommended unit's route is its tree path walked towards the incident. Candidates are the units in an assignable status, on shift at `now`,
  * of a kind the incident type lists, bringing at least one capability it needs, and reachable
  * under the restrictions (units cut off by closures are left out).
  *
@@ -98,7 +98,7 @@ export function recommendUnits(input: RecommendInput): UnitRecommendation[] {
   const primary = needs.capabilities[0]!;
   const target = router.snap(incident.lng, incident.lat).nodeId;
   const restrictions = responderRestrictions(input.restrictions, router.graph, target);
-  const tree = router.travelTimesFrom(target, restrictions);
+  const tree = router.travelTimesTo(target, restrictions);
 
   const candidates: Candidate[] = [];
   /** Available on-shift units per kind and home district (the coverage that stays). */
@@ -139,7 +139,7 @@ export function recommendUnits(input: RecommendInput): UnitRecommendation[] {
   // The free-flow tree tells whether closures changed a route (only when there are any).
   let freeTree: RouteTree | null = null;
   const hasRestrictions = !!restrictions && (restrictions.closed.size > 0 || (restrictions.slowed?.size ?? 0) > 0);
-  if (hasRestrictions) freeTree = router.travelTimesFrom(target);
+  if (hasRestrictions) freeTree = router.travelTimesTo(target);
   const incidentDistrict = input.districtOf?.(incident.lng, incident.lat) ?? null;
   const fastestPrimaryEta = fastestFor.get(primary)?.etaS;
 

@@ -52,26 +52,60 @@ function randomGraph(seed: number, side: number): RoadGraph {
   return { nodes, edges };
 }
 
-/** Reference shortest times: Bellman–Ford relaxation (bounded by the node count). */
-function bellmanFord(graph: RoadGraph, source: number, cost: (e: GraphEdge) => number): number[] {
+/**
+ * Reference shortest times: Bellman–Ford relaxation (bounded by the node count). One-way edges
+ * relax only from → to; `reverse` gives the times from every node to the source instead.
+ */
+function bellmanFord(graph: RoadGraph, source: number, cost: (e: GraphEdge) => number, reverse = false): number[] {
   const d = graph.nodes.map(() => Number.POSITIVE_INFINITY);
   d[source] = 0;
   for (let round = 0; round < graph.nodes.length; round++) {
     let changed = false;
     for (const e of graph.edges) {
       const w = cost(e);
-      if (d[e.from]! + w < d[e.to]!) {
-        d[e.to] = d[e.from]! + w;
+      // Forward: drive from → to. Reverse: a node reaches the source through from → to when `to` does.
+      const [a, b] = reverse ? [e.to, e.from] : [e.from, e.to];
+      if (d[a]! + w < d[b]!) {
+        d[b] = d[a]! + w;
         changed = true;
       }
-      if (d[e.to]! + w < d[e.from]!) {
-        d[e.from] = d[e.to]! + w;
+      if (!e.oneway && d[b]! + w < d[a]!) {
+        d[a] = d[b]! + w;
         changed = true;
       }
     }
     if (!changed) break;
   }
   return d;
+}
+
+/**
+ * A one-way block:
+ *
+ *  0 ==10==> 1 ==10==> 2      (one-way east)
+ *  ^                   |
+ *  |20                 |5     (two-way)
+ *  |                   v
+ *  3 <=====30========= 4      (one-way west)
+ *
+ * 0 → 2 drives east (20 s); 2 → 0 must go round by 4 and 3: 5 + 30 + 20 = 55 s.
+ */
+function oneWayBlock(): RoadGraph {
+  const nodes = [
+    { id: 0, lng: 114.3, lat: 30.6 },
+    { id: 1, lng: 114.31, lat: 30.6 },
+    { id: 2, lng: 114.32, lat: 30.6 },
+    { id: 3, lng: 114.3, lat: 30.59 },
+    { id: 4, lng: 114.32, lat: 30.59 },
+  ];
+  const edges = [
+    edge(0, 0, 1, 10, { oneway: true }),
+    edge(1, 1, 2, 10, { oneway: true }),
+    edge(2, 2, 4, 5),
+    edge(3, 4, 3, 30, { oneway: true }),
+    edge(4, 3, 0, 20),
+  ];
+  return { nodes, edges };
 }
 
 describe('RoadRouter', () => {
@@ -175,12 +209,99 @@ describe('RoadRouter', () => {
       const source = random.int(n);
       const tree = router.travelTimesFrom(source);
       expect(tree.timeS.every((t) => Number.isFinite(t))).toBe(true);
+      // No one-way street in the generated city: the recommender's backward tree is the same tree.
+      const back = router.travelTimesTo(source);
+      expect(back.predEdge).toEqual(tree.predEdge);
+      expect(back.timeS).toEqual(tree.timeS);
       for (let j = 0; j < 5; j++) {
         const from = random.int(n);
         const star = router.route(from, source)!;
         expect(star.travelTimeS).toBeCloseTo(tree.timeS[from]!, 6);
         expect(star.edges).toHaveLength(star.nodes.length - 1);
         expect(star.cumulativeS.at(-1)).toBeCloseTo(star.travelTimeS, 9);
+      }
+    }
+  });
+
+  it('drives one-way edges only in their direction: there and back differ', () => {
+    const router = new RoadRouter(oneWayBlock());
+    expect(router.directed).toBe(true);
+    const there = router.route(0, 2)!;
+    expect(there.nodes).toEqual([0, 1, 2]);
+    expect(there.travelTimeS).toBe(20);
+    const back = router.route(2, 0)!;
+    expect(back.nodes).toEqual([2, 4, 3, 0]);
+    expect(back.travelTimeS).toBe(55);
+    expect(back.lengthM).toBe(550);
+    const from0 = router.travelTimesFrom(0);
+    expect([...from0.timeS]).toEqual([0, 10, 20, 20, 25]);
+    expect(router.routeTo(from0, 4)!.nodes).toEqual([0, 1, 2, 4]);
+    // Times TO node 0 from every node: 1 → 0 goes 1, 2, 4, 3, 0 = 10 + 5 + 30 + 20.
+    const to0 = router.travelTimesTo(0);
+    expect(to0.direction).toBe('to');
+    expect([...to0.timeS]).toEqual([0, 65, 55, 20, 50]);
+    const unit = router.routeFrom(to0, 1)!;
+    expect(unit.nodes).toEqual([1, 2, 4, 3, 0]);
+    expect(unit.cumulativeS).toEqual([0, 10, 15, 45, 65]);
+    // A tree of the wrong direction would hand out undrivable routes: refused.
+    expect(() => router.routeFrom(from0, 1)).toThrow(/travelTimesTo/);
+    expect(() => router.routeTo(to0, 1)).toThrow(/travelTimesFrom/);
+  });
+
+  it('gives the same trees both ways on a graph without one-way edges', () => {
+    const router = new RoadRouter(smallGraph());
+    expect(router.directed).toBe(false);
+    for (const source of [0, 2, 4]) {
+      const from = router.travelTimesFrom(source);
+      const to = router.travelTimesTo(source);
+      expect([...to.timeS]).toEqual([...from.timeS]);
+      expect([...to.predEdge]).toEqual([...from.predEdge]);
+      // routeFrom accepts either tree there (the recommender's trees before one-way streets).
+      expect(router.routeFrom(from, 3)!.nodes).toEqual(router.routeFrom(to, 3)!.nodes);
+    }
+  });
+
+  it('agrees with a directed Bellman–Ford reference on random graphs with one-way edges', () => {
+    for (const seed of [4, 5, 6]) {
+      const random = createRandom(seed * 31);
+      const base = randomGraph(seed, 12);
+      // A quarter of the edges one-way, half of those drawn the other way round.
+      const graph: RoadGraph = {
+        nodes: base.nodes,
+        edges: base.edges.map((e) => {
+          const r = random.next();
+          if (r < 0.125) return { ...e, oneway: true };
+          if (r < 0.25) return { ...e, from: e.to, to: e.from, oneway: true };
+          return e;
+        }),
+      };
+      const router = new RoadRouter(graph);
+      const closed = new Map<number, string>();
+      for (const e of graph.edges) if (random.next() < 0.05) closed.set(e.id, 'x');
+      const cost = (e: GraphEdge) => (closed.has(e.id) ? Number.POSITIVE_INFINITY : e.travelTimeS);
+      for (const source of [0, 40, 100, 143]) {
+        const from = router.travelTimesFrom(source, { closed });
+        const to = router.travelTimesTo(source, { closed });
+        const refFrom = bellmanFord(graph, source, cost);
+        const refTo = bellmanFord(graph, source, cost, true);
+        refFrom.forEach((t, i) => (Number.isFinite(t) ? expect(from.timeS[i]).toBeCloseTo(t, 6) : expect(from.timeS[i]).toBe(t)));
+        refTo.forEach((t, i) => (Number.isFinite(t) ? expect(to.timeS[i]).toBeCloseTo(t, 6) : expect(to.timeS[i]).toBe(t)));
+        for (const other of [3, 57, 88, 130]) {
+          const star = router.route(other, source, { closed });
+          const unit = router.routeFrom(to, other);
+          if (!Number.isFinite(refTo[other]!)) {
+            expect(star).toBeNull();
+            expect(unit).toBeNull();
+            continue;
+          }
+          expect(star!.travelTimeS).toBeCloseTo(refTo[other]!, 6);
+          expect(unit!.travelTimeS).toBeCloseTo(refTo[other]!, 6);
+          // Every step of the route is drivable: a one-way edge is taken from → to.
+          unit!.edges.forEach((id, k) => {
+            const e = graph.edges[id]!;
+            if (e.oneway) expect([unit!.nodes[k], unit!.nodes[k + 1]]).toEqual([e.from, e.to]);
+          });
+        }
       }
     }
   });

@@ -1,28 +1,42 @@
 /**
- * Road routing on the city's undirected road graph: travel-time shortest paths with closures
- * and slow-downs from the twin's state.
+ * Road routing on the city's road graph: travel-time shortest paths with closures and
+ * slow-downs from the twin's state. Edges are two-way unless flagged `oneway` (drivable only
+ * from `from` to `to`, as drawn).
  *
- * The graph is packed once into a compact adjacency (CSR: `offsets`, `targets`, `edgeOf` as
- * typed arrays, both directions of every edge). `travelTimesFrom` runs Dijkstra with a binary
- * heap of (time, node) pairs and lazy deletion; `route` runs A* with an admissible great-circle
- * heuristic. Because every edge can be driven both ways at the same cost, ONE tree from an
- * incident's node gives the ETA of every unit, and a unit's route (unit → incident) is the
- * tree path walked from the unit's node back to the source (`routeFrom`).
+ * The graph is packed once into compact adjacencies (CSR: `offsets`, `targets`, `edgeOf` as
+ * typed arrays): the edges leaving each node, and the edges entering it (the reverse graph).
+ * When no edge is one-way both are the same arrays. `travelTimesFrom` runs Dijkstra with a
+ * binary heap of (time, node) pairs and lazy deletion over the leaving edges;
+ * `travelTimesTo` runs it over the entering edges, so ONE tree grown backwards from an
+ * incident's node gives the ETA of every unit towards it, and a unit's route (unit →
+ * incident) is the tree path walked from the unit's node to the source (`routeFrom`).
+ * `route` runs A* with an admissible great-circle heuristic.
  *
  * Node and edge ids must be dense (`nodes[i].id === i`, `edges[i].id === i`), as
  * `generateCity` makes them; the constructor checks it.
  */
-import type { RoadGraph } from '../city/city-types.ts';
+import type { GraphEdge, RoadGraph } from '../city/city-types.ts';
 import { haversineM, nearestNode } from '../city/city-queries.ts';
 import type { RoadRestrictions, Route } from './unit-types.ts';
 
-/** Shortest travel times from one node to every node (one Dijkstra run). */
+/**
+ * Shortest travel times between one node and every node (one Dijkstra run): from the source
+ * (`travelTimesFrom`) or to the source (`travelTimesTo`).
+ */
 export interface RouteTree {
   /** The node the tree grows from (the incident's node when ranking units). */
   source: number;
-  /** Travel time in seconds from the source to each node; `Infinity` when unreachable. */
+  /**
+   * `from`: times from the source to each node; `to`: times from each node to the source.
+   * Absent means `from`. On a graph without one-way edges both are the same.
+   */
+  direction?: 'from' | 'to';
+  /** Travel time in seconds between the source and each node; `Infinity` when unreachable. */
   timeS: Float64Array;
-  /** The edge by which each node is reached on its shortest path; -1 at the source and when unreachable. */
+  /**
+   * The edge next to each node on its shortest path towards the source (by which a `from` tree
+   * reaches the node, or by which a `to` tree leaves it); -1 at the source and when unreachable.
+   */
   predEdge: Int32Array;
   /** The restrictions the tree was computed under (routes read edge costs from them). */
   restrictions?: RoadRestrictions;
@@ -99,10 +113,16 @@ class NodeHeap {
 export class RoadRouter {
   readonly graph: RoadGraph;
   readonly nodeCount: number;
-  /** CSR adjacency: the neighbours of node n are targets[offsets[n] .. offsets[n+1]). */
+  /** Whether some edge is one-way (then routes one way and back may differ). */
+  readonly directed: boolean;
+  /** CSR adjacency of leaving edges: the nodes reachable from n are targets[offsets[n] .. offsets[n+1]). */
   private readonly offsets: Int32Array;
   private readonly targets: Int32Array;
   private readonly edgeOf: Int32Array;
+  /** CSR adjacency of entering edges (the same arrays as above when no edge is one-way). */
+  private readonly inOffsets: Int32Array;
+  private readonly inSources: Int32Array;
+  private readonly inEdgeOf: Int32Array;
   /** Free-flow travel time of each edge (s). */
   private readonly baseTimeS: Float64Array;
   private readonly lengthM: Float64Array;
@@ -134,29 +154,30 @@ export class RoadRouter {
       this.lngRad[i] = node.lng * DEG;
       this.cosLat[i] = Math.cos(node.lat * DEG);
     }
-    const degree = new Int32Array(n + 1);
-    for (const e of graph.edges) {
-      degree[e.from]!++;
-      degree[e.to]!++;
-    }
-    this.offsets = new Int32Array(n + 1);
-    for (let i = 0; i < n; i++) this.offsets[i + 1] = this.offsets[i]! + degree[i]!;
-    const fill = this.offsets.slice(0, n);
     const m = graph.edges.length;
-    this.targets = new Int32Array(2 * m);
-    this.edgeOf = new Int32Array(2 * m);
+    this.directed = graph.edges.some((e) => e.oneway === true);
+    // Leaving edges: both directions of a two-way edge, the drawn direction of a one-way edge.
+    // The slot order is the edge order, so a graph without one-way edges packs exactly as before.
+    const out = RoadRouter.pack(n, graph.edges, false);
+    this.offsets = out.offsets;
+    this.targets = out.targets;
+    this.edgeOf = out.edgeOf;
+    if (this.directed) {
+      const back = RoadRouter.pack(n, graph.edges, true);
+      this.inOffsets = back.offsets;
+      this.inSources = back.targets;
+      this.inEdgeOf = back.edgeOf;
+    } else {
+      this.inOffsets = this.offsets;
+      this.inSources = this.targets;
+      this.inEdgeOf = this.edgeOf;
+    }
     this.baseTimeS = new Float64Array(m);
     this.lengthM = new Float64Array(m);
     let minRatio = Number.POSITIVE_INFINITY;
     for (const e of graph.edges) {
       this.baseTimeS[e.id] = e.travelTimeS;
       this.lengthM[e.id] = e.lengthM;
-      let slot = fill[e.from]!++;
-      this.targets[slot] = e.to;
-      this.edgeOf[slot] = e.id;
-      slot = fill[e.to]!++;
-      this.targets[slot] = e.from;
-      this.edgeOf[slot] = e.id;
       const straight = this.straightM(e.from, e.to);
       if (straight > 0) minRatio = Math.min(minRatio, e.travelTimeS / straight);
     }
@@ -164,15 +185,64 @@ export class RoadRouter {
     this.heap = new NodeHeap(2 * m + n);
   }
 
+  /**
+   * Packs the adjacency: for each node, the (neighbour, edge) pairs one can drive to
+   * (`reverse` false) or drive in from (`reverse` true).
+   */
+  private static pack(n: number, edges: readonly GraphEdge[], reverse: boolean): { offsets: Int32Array; targets: Int32Array; edgeOf: Int32Array } {
+    // visit(at, other): forward, one can drive from `at` to `other`; reverse, one can drive from `other` into `at`.
+    const slots = (e: GraphEdge, visit: (at: number, other: number) => void): void => {
+      if (!reverse) {
+        visit(e.from, e.to);
+        if (!e.oneway) visit(e.to, e.from);
+      } else {
+        visit(e.to, e.from);
+        if (!e.oneway) visit(e.from, e.to);
+      }
+    };
+    const degree = new Int32Array(n + 1);
+    for (const e of edges) slots(e, (at) => degree[at]!++);
+    const offsets = new Int32Array(n + 1);
+    for (let i = 0; i < n; i++) offsets[i + 1] = offsets[i]! + degree[i]!;
+    const fill = offsets.slice(0, n);
+    const total = offsets[n]!;
+    const targets = new Int32Array(total);
+    const edgeOf = new Int32Array(total);
+    for (const e of edges) {
+      slots(e, (at, other) => {
+        const slot = fill[at]!++;
+        targets[slot] = other;
+        edgeOf[slot] = e.id;
+      });
+    }
+    return { offsets, targets, edgeOf };
+  }
+
   /** Shortest travel times from `node` to every node under the restrictions (Dijkstra). */
   travelTimesFrom(node: number, restrictions?: RoadRestrictions): RouteTree {
+    return this.grow(node, restrictions, 'from');
+  }
+
+  /**
+   * Shortest travel times from every node to `node` under the restrictions (Dijkstra over the
+   * reverse graph): the ETAs of all units towards one incident. Walk a unit's route with
+   * `routeFrom`. Equal to `travelTimesFrom` when no edge is one-way.
+   */
+  travelTimesTo(node: number, restrictions?: RoadRestrictions): RouteTree {
+    return this.grow(node, restrictions, 'to');
+  }
+
+  private grow(node: number, restrictions: RoadRestrictions | undefined, direction: 'from' | 'to'): RouteTree {
     this.checkNode(node);
     const n = this.nodeCount;
     const timeS = new Float64Array(n).fill(Number.POSITIVE_INFINITY);
     const predEdge = new Int32Array(n).fill(-1);
     const done = new Uint8Array(n);
     const cost = this.costs(restrictions);
-    const { offsets, targets, edgeOf } = this;
+    const forward = direction === 'from';
+    const offsets = forward ? this.offsets : this.inOffsets;
+    const targets = forward ? this.targets : this.inSources;
+    const edgeOf = forward ? this.edgeOf : this.inEdgeOf;
     const heap = this.heap;
     heap.clear();
     timeS[node] = 0;
@@ -194,11 +264,18 @@ export class RoadRouter {
         }
       }
     }
-    return restrictions ? { source: node, timeS, predEdge, restrictions } : { source: node, timeS, predEdge };
+    const tree: RouteTree = { source: node, timeS, predEdge };
+    if (!forward) tree.direction = 'to';
+    if (restrictions) tree.restrictions = restrictions;
+    return tree;
   }
 
-  /** The route from the tree's source to `to`, or null when `to` is unreachable. */
+  /**
+   * The route from the tree's source to `to`, or null when `to` is unreachable. Needs a `from`
+   * tree when the graph has one-way edges.
+   */
   routeTo(tree: RouteTree, to: number): Route | null {
+    if (this.directed && tree.direction === 'to') throw new Error('RoadRouter.routeTo: needs a tree from travelTimesFrom on a graph with one-way edges');
     const path = this.treePath(tree, to);
     if (!path) return null;
     path.nodes.reverse();
@@ -208,9 +285,12 @@ export class RoadRouter {
 
   /**
    * The route from `from` to the tree's source, in driving order (a unit's route to the
-   * incident the tree grew from), or null when unreachable. Same edges as `routeTo` reversed.
+   * incident the tree grew from), or null when unreachable. Needs a `to` tree
+   * (`travelTimesTo`) when the graph has one-way edges; otherwise any tree, and the route is
+   * the same edges as `routeTo` reversed.
    */
   routeFrom(tree: RouteTree, from: number): Route | null {
+    if (this.directed && tree.direction !== 'to') throw new Error('RoadRouter.routeFrom: needs a tree from travelTimesTo on a graph with one-way edges');
     const path = this.treePath(tree, from);
     if (!path) return null;
     return this.buildRoute(path.nodes, path.edges, tree.restrictions);
