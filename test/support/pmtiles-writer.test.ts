@@ -78,7 +78,7 @@ describe('PMTiles v3 writer', () => {
     expect(header.rootDirectoryOffset + header.rootDirectoryLength).toBeLessThanOrEqual(ROOT_LIMIT_BYTES);
     expect(header.numAddressedTiles).toBe(archive.addressedTiles);
     expect(header.numTileContents).toBe(archive.tileContents);
-    expect(header.tileDataOffset + header.tileDataLength).toBe(archive.bytes.length);
+    expect(header.tileDataOffset + (header.tileDataLength ?? 0)).toBe(archive.bytes.length);
     expect(header.clustered).toBe(true);
   });
 
