@@ -41,7 +41,8 @@ export interface RawResponse {
 }
 
 export interface Route<P extends z.ZodTypeAny = z.ZodTypeAny, Q extends z.ZodTypeAny = z.ZodTypeAny, B extends z.ZodTypeAny = z.ZodTypeAny> {
-  method: 'GET' | 'POST' | 'DELETE';
+  /** HEAD routes are declared beside their GET (Node sends no body for HEAD). */
+  method: 'GET' | 'HEAD' | 'POST' | 'DELETE';
   /**
    * Who may call it (auth/policy.ts): a permission, `public` or `probe`. Required, so a new
    * route cannot be added without a decision; the router enforces it before anything else.

@@ -23,6 +23,8 @@ import { clearanceMask } from './auth/classification.ts';
 import { compareIncidents, incidentViewer } from './incident-view.ts';
 import type { IncidentView } from '../shared/protocol.ts';
 import { ViewportStreams, type ViewportOptions } from './viewport-sessions.ts';
+import { basemapRoutes } from './basemap/basemap-routes.ts';
+import { openBasemapArchive, type BasemapArchive } from './basemap/pmtiles-archive.ts';
 
 export interface WebServerOptions extends ApiDeps {
   host: string;
@@ -46,6 +48,8 @@ export interface WebServerOptions extends ApiDeps {
   dispatch?: DispatchService | null;
   /** The live stream for big registries: threshold, points zoom, cap, cells cadence (viewport-sessions.ts). */
   viewport?: Partial<ViewportOptions>;
+  /** The city's PMTiles basemap (a file path), served by byte ranges; null draws the GeoJSON base map (docs/basemaps.md). */
+  basemapPmtiles?: string | null;
 }
 
 /** Longest request URL accepted (414 beyond); headers are capped by MAX_HEADER_BYTES. */
@@ -64,6 +68,8 @@ export interface WebServer {
   refusedSocketEvents(): { handshakes: number; events: number };
   /** This node and the other web nodes on the Redis adapter (just this node without Redis). */
   cluster: WebCluster;
+  /** Serves another PMTiles basemap from now on (checked first), or none (null). */
+  setBasemapPmtiles(path: string | null): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -130,8 +136,10 @@ async function serveStatic(root: string, url: URL, res: ServerResponse): Promise
 export async function startWebServer(options: WebServerOptions): Promise<WebServer> {
   const log = options.log ?? (() => undefined);
   const guard = new AccessGuard({ auth: options.auth, probeToken: options.probeToken ?? null });
+  let basemapArchive: BasemapArchive | null = options.basemapPmtiles ? await openBasemapArchive(options.basemapPmtiles) : null;
   const routes = [
     ...apiRoutes(options),
+    ...basemapRoutes({ basemap: options.basemap, archive: () => basemapArchive }),
     ...(options.dispatch ? dispatchRoutes({ dispatch: options.dispatch, incidentStore: options.incidentStore ?? null }) : []),
     ...kpiRoutes({ clickhouse: options.clickhouse, city: options.city, stats: options.stats }),
     ...replayRoutesFor(options),
@@ -334,6 +342,9 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     io,
     connectedClients: () => io.engine.clientsCount,
     cluster,
+    setBasemapPmtiles: async (path) => {
+      basemapArchive = path ? await openBasemapArchive(path) : null;
+    },
     close: async () => {
       clearInterval(deltaTimer);
       clearInterval(cellsTimer);
