@@ -43,14 +43,6 @@ export function basemapRoutes(deps: BasemapRoutesDeps): Route[] {
       throw err;
     }
   };
-  const archiveDoc = {
-    path: BASEMAP_PMTILES_PATH,
-    permission: 'city.read',
-    tag: 'city',
-    description:
-      'Byte ranges (RFC 9110): `Range: bytes=FIRST-LAST` (or `FIRST-`, `-SUFFIX`) answers 206 with Content-Range; a range past the end or malformed answers 416 with `Content-Range: bytes */SIZE`; several ranges answer the whole file. Strong ETag and Last-Modified; If-Range, If-Match (412), If-None-Match and If-Modified-Since (304). 404 when the city has no PMTiles basemap.',
-    response: 'application/vnd.pmtiles (the archive or the bytes asked for)',
-  } as const;
   return [
     route({
       method: 'GET',
@@ -66,8 +58,17 @@ export function basemapRoutes(deps: BasemapRoutesDeps): Route[] {
         return { ...map, vector: deps.archive()?.info ?? null };
       },
     }),
-    route({ ...archiveDoc, method: 'GET', summary: 'The city\'s PMTiles basemap archive, by byte ranges', handler: serveArchive }),
-    route({ ...archiveDoc, method: 'HEAD', summary: 'Length, ETag and Last-Modified of the PMTiles basemap archive', handler: serveArchive }),
+    route({
+      method: 'GET',
+      path: BASEMAP_PMTILES_PATH,
+      permission: 'city.read',
+      tag: 'city',
+      summary: 'The city\'s PMTiles basemap archive, by byte ranges (HEAD gives its length and validators)',
+      description:
+        'Byte ranges (RFC 9110): `Range: bytes=FIRST-LAST` (or `FIRST-`, `-SUFFIX`) answers 206 with Content-Range; a range past the end or malformed answers 416 with `Content-Range: bytes */SIZE`; several ranges answer the whole file. Strong ETag and Last-Modified; If-Range, If-Match (412), If-None-Match and If-Modified-Since (304). 404 when the city has no PMTiles basemap.',
+      response: 'application/vnd.pmtiles (the archive or the bytes asked for)',
+      handler: serveArchive,
+    }),
     route({
       method: 'GET',
       path: '/api/city/style',
