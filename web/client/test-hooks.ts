@@ -59,6 +59,8 @@ export interface CityTwinTestHooks {
   projectUnit(id: string): [number, number] | null;
   /** Opens a unit on the status board (as a click on its marker would), or clears it with null. */
   selectUnit(id: string | null): void;
+  /** The base map drawn: the city's PMTiles basemap ('vector') or the schematic map, its style, 2D/3D, the camera and the background colour. */
+  basemap(): { mode: 'vector' | 'schematic'; variant: string; is3d: boolean; pitch: number; bearing: number; background: string | null };
 }
 
 declare global {
