@@ -503,6 +503,8 @@ function start(me: Me): void {
       is3d: basemapView.is3d,
       pitch: map.getPitch(),
       bearing: map.getBearing(),
+      zoom: map.getZoom(),
+      loaded: map.loaded() && !map.isMoving(),
       background: map.getLayer('background') ? String(map.getPaintProperty('background', 'background-color')) : null,
     }),
   });

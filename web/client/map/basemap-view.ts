@@ -127,6 +127,8 @@ export class BasemapView {
       if (this.compass) map.removeControl(this.compass);
       this.compass = null;
     }
+    // A wheel zoom still easing would cut the tilt short: stop it first.
+    map.stop();
     map.easeTo({ pitch: on ? tilt.pitch : 0, bearing: on ? tilt.bearing : 0, duration: durationMs });
     this.changed();
   }
