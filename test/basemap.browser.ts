@@ -3,8 +3,7 @@
  * archive is drawn through the pmtiles protocol by range requests to the console's own server
  * and nothing leaves 127.0.0.1; the dark/light switch changes what is on screen and is
  * remembered; the 3D view tilts the map, raises the buildings and a sensor stays clickable; a
- * wall display is tilted from its address. Screenshots go to $CITYTWIN_SCREENSHOTS (default
- * /tmp/citytwin-basemap) for review.
+ * wall display is tilted from its address. Screenshots go to /tmp/citytwin-basemap for review.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,7 +21,8 @@ import { startTestCity } from './support/test-city.ts';
 
 import type {} from '../web/client/test-hooks.ts'; // declares window.__citytwin
 
-const SHOTS = process.env.CITYTWIN_SCREENSHOTS ?? '/tmp/citytwin-basemap';
+/** Screenshots for review, outside the repository. */
+const SHOTS = '/tmp/citytwin-basemap';
 const VIEWPORT = { width: 1920, height: 1080 };
 /** A water-level sensor in the middle of the block of tall buildings. */
 const SENSOR = { id: 'bm-wl-1', lng: BUILDINGS_ORIGIN[0] + 0.0073, lat: BUILDINGS_ORIGIN[1] + 0.0073 };
