@@ -9,9 +9,11 @@ import 'maplibre-gl/dist/maplibre-gl.css';
 import './styles/console.css';
 import { setWorkerUrl } from 'maplibre-gl';
 import maplibreWorkerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
-import type { CityBasemap } from '../../twin-model/city/city-types.ts';
 import { getLanguage, loadLanguage, onLanguageChange, setLanguage, t } from './i18n/language.ts';
-import { applyBasemap, createCityMap, fetchBasemap, setMapLanguage } from './map/city-map.ts';
+import { applyBasemap, createCityMap, fetchBasemap, setCityBounds, setMapLanguage } from './map/city-map.ts';
+import { BasemapView } from './map/basemap-view.ts';
+import { MapViewControl } from './map/map-view-control.ts';
+import type { BasemapPayload } from '../shared/basemap-protocol.ts';
 import { SensorOverlay } from './map/sensor-overlay.ts';
 import { publishStateColors } from './map/sensor-style.ts';
 import { Legend } from './panels/legend.ts';
@@ -87,6 +89,10 @@ function start(me: Me): void {
   const stream = new LiveStream();
   const store = stream.store;
   const map = createCityMap(mapEl, lang);
+  // The city's PMTiles basemap (dark/light) or the schematic map; 2D or tilted 3D.
+  const basemapView = new BasemapView(map, getLanguage);
+  const viewControl = new MapViewControl(basemapView);
+  map.addControl(viewControl, 'bottom-right');
   let districtNames = new Map<string, { zh: string; en: string }>();
   const districtName = (code: string | null): string | null => {
     if (!code) return null;
@@ -242,13 +248,25 @@ function start(me: Me): void {
 
   async function loadBasemap(): Promise<void> {
     try {
-      const basemap: CityBasemap = await fetchBasemap();
+      const basemap: BasemapPayload = await fetchBasemap();
       districtNames = new Map(
         basemap.districts.features.map((f) => [
           String(f.properties.code ?? ''),
           { zh: String(f.properties.name_zh ?? ''), en: String(f.properties.name_en ?? '') },
         ]),
       );
+      const vector = basemap.vector ?? null;
+      if (vector) {
+        // The city's own vector basemap replaces the schematic style (basemap-view.ts).
+        setCityBounds(map, basemap.bbox);
+        await basemapView.useVector(vector);
+        kiosk?.setBasemap(basemap);
+        map.once('idle', () => {
+          basemapLoaded = true;
+        });
+        basemapNotice.hidden = true;
+        return;
+      }
       const apply = (): void => {
         applyBasemap(map, basemap);
         kiosk?.setBasemap(basemap);
@@ -332,9 +350,23 @@ function start(me: Me): void {
     document.body.dataset.ready = String(isReady());
   }
 
+  /** Under the schematic map its disclaimer; under a city's vector basemap its attribution. */
+  function noteText(): string {
+    return basemapView.mode === 'vector' ? (basemapView.attribution ?? t('map.vectorBasemap')) : t('app.schematic');
+  }
+  basemapView.onChange(() => {
+    setText(note, noteText());
+    document.body.dataset.basemap = `${basemapView.mode}:${basemapView.variant}`;
+  });
+  // A wall (or a shared link) may ask for a tilted view: `&pitch=45&bearing=-20`.
+  if (plan && plan.tilt.pitch > 0) {
+    const tilt = plan.tilt;
+    map.once('load', () => basemapView.set3d(true, tilt, 0));
+  }
+
   function renderLabels(): void {
     document.title = `CityTwin · ${t('app.subtitle')}`;
-    setText(note, t('app.schematic'));
+    setText(note, noteText());
     topBar.renderLabels();
     userMenu.renderLabels();
     banner.renderLabels();
@@ -343,6 +375,7 @@ function start(me: Me): void {
     panel.renderLabels();
     incidents?.renderLabels();
     unitBoard?.renderLabels();
+    viewControl.renderLabels();
     if (!basemapNotice.hidden) setText(basemapNotice, t('map.basemapError'));
     tick();
   }
@@ -466,6 +499,16 @@ function start(me: Me): void {
       return [rect.left + p.x, rect.top + p.y];
     },
     selectUnit: (id) => unitBoard?.select(id),
+    basemap: () => ({
+      mode: basemapView.mode,
+      variant: basemapView.variant,
+      is3d: basemapView.is3d,
+      pitch: map.getPitch(),
+      bearing: map.getBearing(),
+      zoom: map.getZoom(),
+      loaded: map.loaded() && !map.isMoving(),
+      background: map.getLayer('background') ? String(map.getPaintProperty('background', 'background-color')) : null,
+    }),
   });
 }
 

@@ -59,6 +59,12 @@ export interface CityTwinTestHooks {
   projectUnit(id: string): [number, number] | null;
   /** Opens a unit on the status board (as a click on its marker would), or clears it with null. */
   selectUnit(id: string | null): void;
+  /**
+   * The base map drawn: the city's PMTiles basemap ('vector') or the schematic map, its style,
+   * 2D/3D, the camera, the background colour, and whether the map has loaded what it shows and
+   * stands still.
+   */
+  basemap(): { mode: 'vector' | 'schematic'; variant: string; is3d: boolean; pitch: number; bearing: number; zoom: number; loaded: boolean; background: string | null };
 }
 
 declare global {

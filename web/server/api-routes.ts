@@ -254,19 +254,6 @@ export function apiRoutes(deps: ApiDeps): Route[] {
     }),
     route({
       method: 'GET',
-      path: '/api/city/basemap',
-      permission: 'city.read',
-      tag: 'city',
-      summary: 'The offline schematic base map (GeoJSON layers: districts, zones, water, roads, labels, assets)',
-      response: 'CityBasemap',
-      handler: () => {
-        const map = deps.basemap();
-        if (!map) throw new HttpError(404, 'no city model is loaded');
-        return map;
-      },
-    }),
-    route({
-      method: 'GET',
       path: '/api/city/districts',
       permission: 'city.read',
       tag: 'city',

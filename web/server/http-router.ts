@@ -41,6 +41,7 @@ export interface RawResponse {
 }
 
 export interface Route<P extends z.ZodTypeAny = z.ZodTypeAny, Q extends z.ZodTypeAny = z.ZodTypeAny, B extends z.ZodTypeAny = z.ZodTypeAny> {
+  /** A GET route answers HEAD too (RFC 9110 §9.3.2; Node sends no body for HEAD). */
   method: 'GET' | 'POST' | 'DELETE';
   /**
    * Who may call it (auth/policy.ts): a permission, `public` or `probe`. Required, so a new
@@ -139,7 +140,8 @@ export class Router {
   async handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> {
     const matches = this.compiled.filter((c) => c.regex.test(url.pathname));
     if (matches.length === 0) return false;
-    const match = matches.find((c) => c.route.method === req.method);
+    const method = req.method === 'HEAD' ? 'GET' : req.method;
+    const match = matches.find((c) => c.route.method === method);
     if (!match) {
       res.setHeader('allow', matches.map((m) => m.route.method).join(', '));
       sendJson(res, 405, { error: `method ${req.method} not allowed on ${url.pathname}` });

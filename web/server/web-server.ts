@@ -26,6 +26,8 @@ import { clearanceMask } from './auth/classification.ts';
 import { compareIncidents, incidentUpdateViewer, incidentViewer } from './incident-view.ts';
 import type { IncidentUpdateMessage, IncidentView } from '../shared/protocol.ts';
 import { ViewportStreams, type ViewportOptions } from './viewport-sessions.ts';
+import { basemapRoutes } from './basemap/basemap-routes.ts';
+import { openBasemapArchive, type BasemapArchive } from './basemap/pmtiles-archive.ts';
 
 export interface WebServerOptions extends ApiDeps {
   host: string;
@@ -53,6 +55,8 @@ export interface WebServerOptions extends ApiDeps {
   audit?: AuditService | null;
   /** The live stream for big registries: threshold, points zoom, cap, cells cadence (viewport-sessions.ts). */
   viewport?: Partial<ViewportOptions>;
+  /** The city's PMTiles basemap (a file path), served by byte ranges; null draws the GeoJSON base map (docs/basemaps.md). */
+  basemapPmtiles?: string | null;
 }
 
 /** Longest request URL accepted (414 beyond); headers are capped by MAX_HEADER_BYTES. */
@@ -71,6 +75,8 @@ export interface WebServer {
   refusedSocketEvents(): { handshakes: number; events: number };
   /** This node and the other web nodes on the Redis adapter (just this node without Redis). */
   cluster: WebCluster;
+  /** Serves another PMTiles basemap from now on (checked first), or none (null). */
+  setBasemapPmtiles(path: string | null): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -94,8 +100,10 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   const log = options.log ?? (() => undefined);
   const origins = new OriginPolicy({ allowed: options.allowedOrigins ?? [], secure: Boolean(options.tls) });
   const guard = new AccessGuard({ auth: options.auth, probeToken: options.probeToken ?? null, origins });
+  let basemapArchive: BasemapArchive | null = options.basemapPmtiles ? await openBasemapArchive(options.basemapPmtiles) : null;
   const routes = [
     ...apiRoutes(options),
+    ...basemapRoutes({ basemap: options.basemap, archive: () => basemapArchive }),
     ...(options.dispatch ? dispatchRoutes({ dispatch: options.dispatch, incidentStore: options.incidentStore ?? null, audit: options.audit ?? null }) : []),
     ...kpiRoutes({ clickhouse: options.clickhouse, city: options.city, stats: options.stats, twin: options.twin }),
     ...replayRoutesFor(options),
@@ -299,6 +307,9 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     io,
     connectedClients: () => io.engine.clientsCount,
     cluster,
+    setBasemapPmtiles: async (path) => {
+      basemapArchive = path ? await openBasemapArchive(path) : null;
+    },
     close: async () => {
       clearInterval(deltaTimer);
       clearInterval(cellsTimer);

@@ -109,6 +109,13 @@ const zh = {
   'error.badResponse': '响应格式错误',
 
   'map.basemapError': '底图加载失败，正在重试…',
+  'map.view3d': '三维视图：倾斜地图并按高度显示建筑',
+  'map.view2d': '二维视图：正北朝上',
+  'map.styleDark': '切换为深色底图',
+  'map.styleLight': '切换为浅色底图',
+  'map.styleDarkShort': '深',
+  'map.styleLightShort': '浅',
+  'map.vectorBasemap': '矢量底图',
   'time.ago': '{age}前',
 
   'login.title': '登录',
@@ -557,6 +564,13 @@ const en: Record<StringKey, string> = {
   'error.badResponse': 'malformed response',
 
   'map.basemapError': 'The base map failed to load; retrying…',
+  'map.view3d': '3D view: tilt the map and raise buildings by height',
+  'map.view2d': '2D view: north up',
+  'map.styleDark': 'Switch to the dark base map',
+  'map.styleLight': 'Switch to the light base map',
+  'map.styleDarkShort': 'Dk',
+  'map.styleLightShort': 'Lt',
+  'map.vectorBasemap': 'Vector base map',
   'time.ago': '{age} ago',
 
   'login.title': 'Sign in',

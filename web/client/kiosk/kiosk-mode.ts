@@ -130,7 +130,8 @@ export class KioskMode {
     if (!bounds) return;
     this.applied = key;
     const [w, s, e, n] = tileBounds(bounds, this.ctx.plan.wall);
-    this.ctx.map.fitBounds([[w, s], [e, n]], { padding: 16, duration: 1200 });
+    // A tilted wall keeps its tilt on every view (fitBounds would otherwise level the camera).
+    this.ctx.map.fitBounds([[w, s], [e, n]], { padding: 16, duration: 1200, ...this.ctx.plan.tilt });
   }
 
   /** A new incident at or above the focus severity takes the screen for `focusS` seconds. */
@@ -151,7 +152,7 @@ export class KioskMode {
     this.focus = { id: critical.id, until: now + this.ctx.plan.focusS * 1000 };
     this.applied = `focus:${critical.id}`;
     this.ctx.selectIncident(critical.id);
-    this.ctx.map.flyTo({ center: [critical.lng, critical.lat], zoom: Math.max(this.ctx.map.getZoom(), 13.5), duration: 1500 });
+    this.ctx.map.flyTo({ center: [critical.lng, critical.lat], zoom: Math.max(this.ctx.map.getZoom(), 13.5), duration: 1500, ...this.ctx.plan.tilt });
   }
 
   private updateWatermark(f: Freshness, now: number): void {

@@ -26,6 +26,13 @@ describe('wall plan', () => {
     expect(() => parseWallPlan('?stale=1')).toThrow(/stale=1/);
   });
 
+  it('reads a tilted view for the wall, flat by default', () => {
+    expect(parseWallPlan('?kiosk=1&pitch=45&bearing=-20').tilt).toEqual({ pitch: 45, bearing: -20 });
+    expect(parseWallPlan('?kiosk=1').tilt).toEqual({ pitch: 0, bearing: 0 });
+    expect(() => parseWallPlan('?pitch=75')).toThrow(/pitch=75: expected a whole number from 0 to 60/);
+    expect(() => parseWallPlan('?bearing=north')).toThrow(/bearing=north: expected a whole number from -180 to 180/);
+  });
+
   it('times the rotation by the wall clock, so every screen switches together', () => {
     const steps = parseRotation('city:60,district:420102:30,kpi:30');
     const at = (s: number) => stepAt(steps, Date.UTC(2026, 10, 24, 8, 0, 0) + s * 1000);

@@ -7,6 +7,7 @@
  *   &wall=3x1&screen=2                                  screen 2 of a wall 3 wide, 1 high
  *   &focus=90                                           seconds a new critical incident holds the screen
  *   &stale=30                                           seconds without data before the watermark
+ *   &pitch=45&bearing=-20                               a tilted 3D view (degrees), buildings raised
  *
  * The rotation is timed by the wall clock (the server's, through the stream's clock offset),
  * not by when a screen loaded: every screen of a wall switches at the same moment without a
@@ -32,6 +33,8 @@ export interface WallPlan {
   staleS: number;
   /** Lowest severity that takes the screen. */
   focusSeverity: number;
+  /** The camera's tilt (pitch 0 = flat, north up unless bearing says otherwise). */
+  tilt: { pitch: number; bearing: number };
 }
 
 export class WallPlanError extends Error {}
@@ -82,6 +85,7 @@ export function parseWallPlan(search: string): WallPlan {
     focusS: intParam(params, 'focus', 90, 0, 3600),
     staleS: intParam(params, 'stale', 30, 5, 3600),
     focusSeverity: intParam(params, 'focusSeverity', 4, 1, 5),
+    tilt: { pitch: intParam(params, 'pitch', 0, 0, 60), bearing: intParam(params, 'bearing', 0, -180, 180) },
   };
 }
 

@@ -13,6 +13,7 @@ import type {
 } from 'maplibre-gl';
 import type { CityBasemap, FeatureCollection } from '../../../twin-model/city/city-types.ts';
 import type { Language } from '../i18n/language.ts';
+import { BUILDING_2D_LAYER, BUILDING_3D_LAYER } from '../../shared/vector-basemap-style.ts';
 
 /** Fonts for CJK labels, all local (passed to maplibre as `localIdeographFontFamily`). */
 export const LOCAL_CJK_FONTS = '"WenQuanYi Micro Hei", "Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", sans-serif';
@@ -20,6 +21,9 @@ export const LOCAL_CJK_FONTS = '"WenQuanYi Micro Hei", "Noto Sans CJK SC", "Ping
 /** The GeoJSON sources of the base map, in CityBasemap's field names. */
 export const BASEMAP_SOURCES = ['districts', 'zones', 'water', 'roads', 'labels', 'assets'] as const;
 export type BasemapSourceId = (typeof BASEMAP_SOURCES)[number];
+
+/** Source of the city's building footprints (`buildings` of the base map payload, when the model has them). */
+export const BUILDINGS_SOURCE = 'buildings';
 
 /** Layers whose `text-field` follows the language. */
 export const LABEL_LAYERS = ['label-road', 'label-zone', 'label-water', 'label-landmark', 'label-district'] as const;
@@ -40,6 +44,10 @@ export const PALETTE = {
   expressway: '#5a7ea3',
   bridge: '#9cc3ea',
   tunnel: '#5a7ea3',
+  building: '#16263a',
+  buildingLine: '#1f3550',
+  buildingLow: '#1d3049',
+  buildingHigh: '#3b5f86',
   labelDistrict: '#d5e1ee',
   labelWater: '#5fa0d6',
   labelRoad: '#8aa0b6',
@@ -68,6 +76,7 @@ function geojson(data: FeatureCollection): SourceSpecification {
 export function buildCityStyle(basemap: CityBasemap | null, lang: Language): StyleSpecification {
   const sources: Record<string, SourceSpecification> = {};
   for (const id of BASEMAP_SOURCES) sources[id] = geojson(basemap ? basemap[id] : EMPTY);
+  sources[BUILDINGS_SOURCE] = geojson(EMPTY);
   return { version: 8, name: 'citytwin-schematic', sources, layers: buildLayers(lang) };
 }
 
@@ -175,6 +184,27 @@ function buildLayers(lang: Language): LayerSpecification[] {
       filter: roadClass('bridge'),
       layout: { 'line-cap': 'butt', 'line-join': 'round' },
       paint: { 'line-color': PALETTE.bridge, 'line-width': zoomRamp(8, 1.4, 12, 2.6, 16, 7) },
+    },
+
+    // Buildings (a city package's buildings.geojson, `height_m`): flat in 2D, extruded in 3D.
+    {
+      id: BUILDING_2D_LAYER,
+      type: 'fill',
+      source: BUILDINGS_SOURCE,
+      minzoom: 13,
+      paint: { 'fill-color': PALETTE.building, 'fill-outline-color': PALETTE.buildingLine },
+    },
+    {
+      id: BUILDING_3D_LAYER,
+      type: 'fill-extrusion',
+      source: BUILDINGS_SOURCE,
+      minzoom: 12,
+      layout: { visibility: 'none' },
+      paint: {
+        'fill-extrusion-color': ['interpolate', ['linear'], ['to-number', ['get', 'height_m'], 10], 0, PALETTE.buildingLow, 150, PALETTE.buildingHigh],
+        'fill-extrusion-height': ['to-number', ['get', 'height_m'], 10],
+        'fill-extrusion-opacity': 0.85,
+      },
     },
 
     // Boundaries over roads so they stay legible.

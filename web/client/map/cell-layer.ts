@@ -65,6 +65,7 @@ export function cellLayers(cells: readonly CellSummary[], options: CellLayerOpti
       getLineColor: [10, 16, 24, 230],
       getLineWidth: 1.5,
       radiusUnits: 'pixels',
+      billboard: true,
       lineWidthUnits: 'pixels',
       radiusScale: scale,
       stroked: true,

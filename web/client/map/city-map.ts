@@ -1,13 +1,15 @@
 /**
  * The maplibre map: created at once with an empty schematic style, filled with the city's
  * base map when `GET /api/city/basemap` answers (retrying until it does), and relabelled when
- * the language changes.
+ * the language changes. A city with a PMTiles basemap gets the bundled vector style instead
+ * (basemap-view.ts); rotation and pitch stay off until the 3D view turns them on.
  */
 import { authHeaders } from '../backend/session.ts';
 import { Map as MaplibreMap, NavigationControl, type GeoJSONSource, type LngLatBoundsLike } from 'maplibre-gl';
-import type { CityBasemap } from '../../../twin-model/city/city-types.ts';
 import type { Language } from '../i18n/language.ts';
-import { asGeoJson, BASEMAP_SOURCES, buildCityStyle, LABEL_LAYERS, labelField, LOCAL_CJK_FONTS } from './basemap-style.ts';
+import type { BasemapPayload } from '../../shared/basemap-protocol.ts';
+import { VECTOR_LABEL_LAYERS, vectorLabelField } from '../../shared/vector-basemap-style.ts';
+import { asGeoJson, BASEMAP_SOURCES, BUILDINGS_SOURCE, buildCityStyle, LABEL_LAYERS, labelField, LOCAL_CJK_FONTS } from './basemap-style.ts';
 
 /** The central city shown on load (≈ the 3rd ring and a little beyond). */
 export const CENTRAL_CITY: [[number, number], [number, number]] = [
@@ -30,9 +32,10 @@ export function createCityMap(container: HTMLElement, lang: Language): MaplibreM
     minZoom: 7,
     maxZoom: 17.5,
     attributionControl: false,
+    // Rotation (and pitch with it) is enabled by the 3D view (basemap-view.ts).
     dragRotate: false,
-    pitchWithRotate: false,
     touchPitch: false,
+    maxPitch: 60,
     renderWorldCopies: false,
     localIdeographFontFamily: LOCAL_CJK_FONTS,
   });
@@ -42,14 +45,20 @@ export function createCityMap(container: HTMLElement, lang: Language): MaplibreM
   return map;
 }
 
-/** Puts the base map's features into the (already present) sources. */
-export function applyBasemap(map: MaplibreMap, basemap: CityBasemap): void {
+/** Puts the base map's features into the (already present) sources: the schematic map. */
+export function applyBasemap(map: MaplibreMap, basemap: Omit<BasemapPayload, 'vector'> & { vector?: unknown }): void {
   for (const id of BASEMAP_SOURCES) {
     const source = map.getSource<GeoJSONSource>(id);
     source?.setData(asGeoJson(basemap[id]));
   }
-  if (Array.isArray(basemap.bbox) && basemap.bbox.length === 4) {
-    const [w, s, e, n] = basemap.bbox;
+  if (basemap.buildings?.type === 'FeatureCollection') map.getSource<GeoJSONSource>(BUILDINGS_SOURCE)?.setData(asGeoJson(basemap.buildings));
+  setCityBounds(map, basemap.bbox);
+}
+
+/** Keeps panning within the city's bbox (and a margin). */
+export function setCityBounds(map: MaplibreMap, bbox: readonly number[] | undefined): void {
+  if (Array.isArray(bbox) && bbox.length === 4) {
+    const [w, s, e, n] = bbox as [number, number, number, number];
     if ([w, s, e, n].every(Number.isFinite) && w < e && s < n) map.setMaxBounds(paddedBounds([w, s, e, n]));
   }
 }
@@ -60,16 +69,20 @@ export function setMapLanguage(map: MaplibreMap, lang: Language): void {
   for (const id of LABEL_LAYERS) {
     if (map.getLayer(id)) map.setLayoutProperty(id, 'text-field', field);
   }
+  const vectorField = vectorLabelField(lang);
+  for (const id of VECTOR_LABEL_LAYERS) {
+    if (map.getLayer(id)) map.setLayoutProperty(id, 'text-field', vectorField);
+  }
   if (map.getLayer('label-district')) {
     map.setLayoutProperty('label-district', 'text-letter-spacing', lang === 'zh' ? 0.25 : 0.04);
   }
 }
 
 /** Fetches the base map; throws with the HTTP status on failure. */
-export async function fetchBasemap(signal?: AbortSignal): Promise<CityBasemap> {
+export async function fetchBasemap(signal?: AbortSignal): Promise<BasemapPayload> {
   const res = await fetch('/api/city/basemap', { signal, headers: { accept: 'application/json', ...authHeaders() } });
   if (!res.ok) throw new Error(`GET /api/city/basemap answered HTTP ${res.status}`);
-  const body = (await res.json()) as CityBasemap;
+  const body = (await res.json()) as BasemapPayload;
   for (const id of BASEMAP_SOURCES) {
     if (body[id]?.type !== 'FeatureCollection') {
       throw new Error(`GET /api/city/basemap: "${id}" is not a FeatureCollection`);

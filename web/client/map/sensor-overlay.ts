@@ -168,6 +168,8 @@ export class SensorOverlay {
         id: 'sensors',
         data: data as ScatterplotLayerProps['data'],
         radiusUnits: 'pixels',
+        // Facing the camera: round and readable when the map is tilted (3D).
+        billboard: true,
         lineWidthUnits: 'pixels',
         radiusScale: this.zoomScale,
         lineWidthScale: Math.max(1, this.zoomScale * 0.8),
@@ -187,6 +189,7 @@ export class SensorOverlay {
           data: [[this.store.lng[row]!, this.store.lat[row]!]],
           getPosition: (d) => d,
           radiusUnits: 'pixels',
+          billboard: true,
           lineWidthUnits: 'pixels',
           getRadius: 11 * Math.max(1, this.zoomScale * 0.8),
           getLineWidth: 2.5,

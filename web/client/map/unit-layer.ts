@@ -151,6 +151,7 @@ export function unitLayers(input: UnitLayerInput): Layer[] {
         data: warned,
         getPosition: (m) => m.position,
         radiusUnits: 'pixels',
+        billboard: true,
         lineWidthUnits: 'pixels',
         getRadius: 12 * scale,
         getLineWidth: 2,
@@ -168,6 +169,7 @@ export function unitLayers(input: UnitLayerInput): Layer[] {
       data: [...units],
       getPosition: (m) => m.position,
       radiusUnits: 'pixels',
+      billboard: true,
       lineWidthUnits: 'pixels',
       getRadius: (m) => (m.unit.id === selectedId ? 9 : m.unit.status === 'available' ? 5.5 : 7) * scale,
       getFillColor: (m) => {

@@ -8,6 +8,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { apiRoutes, type ApiDeps } from '../api-routes.ts';
+import { basemapRoutes, type BasemapRoutesDeps } from '../basemap/basemap-routes.ts';
 import { dispatchRoutes, type DispatchDeps } from '../dispatch-routes.ts';
 import { kpiRoutes, type KpiDeps } from '../kpi-routes.ts';
 import { replayRoutes, type ReplayDeps } from '../replay-routes.ts';
@@ -27,6 +28,7 @@ const END = '<!-- policy:end -->';
 export function serverRoutes(): Route[] {
   return [
     ...apiRoutes({} as ApiDeps),
+    ...basemapRoutes({} as BasemapRoutesDeps),
     ...dispatchRoutes({} as DispatchDeps),
     ...replayRoutes({} as ReplayDeps),
     ...kpiRoutes({ clickhouse: {}, city: null } as KpiDeps),
