@@ -73,6 +73,8 @@ export interface SecurityConfig {
   tlsKey: string | null;
   /** MQTTS port of the embedded broker when TLS is on (0 = any free port). */
   mqttsPort: number;
+  /** The embedded broker's loopback listeners accept anonymous clients (the in-process parts always log in with a per-start secret). */
+  mqttLoopbackAnonymous: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -156,7 +158,7 @@ function loadSecurity(env: Env): SecurityConfig {
   const tlsCert = fileVar(env, 'CITYTWIN_TLS_CERT');
   const tlsKey = fileVar(env, 'CITYTWIN_TLS_KEY');
   if ((tlsCert === null) !== (tlsKey === null)) fail(tlsCert ? 'CITYTWIN_TLS_KEY' : 'CITYTWIN_TLS_CERT', '', 'a PEM file: CITYTWIN_TLS_CERT and CITYTWIN_TLS_KEY go together');
-  return { adminPassword, clearance, probeToken, mqttCredentialsFile: fileVar(env, 'CITYTWIN_MQTT_CREDENTIALS'), tlsCert, tlsKey, mqttsPort: intVar(env, 'CITYTWIN_MQTTS_PORT', 8883, 0, 65535) };
+  return { adminPassword, clearance, probeToken, mqttCredentialsFile: fileVar(env, 'CITYTWIN_MQTT_CREDENTIALS'), tlsCert, tlsKey, mqttsPort: intVar(env, 'CITYTWIN_MQTTS_PORT', 8883, 0, 65535), mqttLoopbackAnonymous: boolVar(env, 'CITYTWIN_MQTT_LOOPBACK_ANONYMOUS', true) };
 }
 
 /** Reads and validates the configuration. `defaults.simulate` is the command's default. */
@@ -229,4 +231,5 @@ export const CONFIG_HELP: ReadonlyArray<[string, string, string]> = [
   ['CITYTWIN_MQTT_CREDENTIALS', 'gateway credentials and topic ACLs (JSON) for the embedded broker', 'unset'],
   ['CITYTWIN_TLS_CERT / CITYTWIN_TLS_KEY', 'PEM certificate and key: HTTPS and MQTTS', 'unset'],
   ['CITYTWIN_MQTTS_PORT', 'embedded broker MQTTS port (with TLS)', '8883'],
+  ['CITYTWIN_MQTT_LOOPBACK_ANONYMOUS', 'embedded broker accepts anonymous clients on loopback (1/0)', '1'],
 ];

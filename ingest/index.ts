@@ -27,7 +27,7 @@ export {
 } from './ingest-stats.ts';
 export { startOpsServer, OpsPortInUseError, type OpsHealth, type OpsServer } from './ops-server.ts';
 export { clusterStatements, type ClusterDdlOptions } from './clickhouse/cluster-ddl.ts';
-export { startEmbeddedBroker, PortInUseError, type EmbeddedBroker } from './broker/embedded-broker.ts';
+export { startEmbeddedBroker, PortInUseError, DEFAULT_OUTGOING_LIMITS, DELIVERY_STALL_MS, type BrokerIntake, type EmbeddedBroker, type OutgoingLimits } from './broker/embedded-broker.ts';
 export { createClickHouse, queryRows, type ClickHouseTarget } from './clickhouse/clickhouse-client.ts';
 export { runMigrations, MIGRATIONS } from './clickhouse/migrations.ts';
 export { ClickHouseSink } from './clickhouse/clickhouse-sink.ts';
