@@ -41,7 +41,7 @@ import { AuthService } from '../web/server/auth/auth-service.ts';
 import { DEFAULT_CLEARANCE, parseClearance } from '../web/server/auth/policy.ts';
 import { loadGatewayCredentials } from '../ingest/broker/device-acl.ts';
 import { startWebServer, type WebServer } from '../web/server/web-server.ts';
-import type { StatsMessage } from '../web/shared/protocol.ts';
+import type { SourceIngestCounts, StatsMessage } from '../web/shared/protocol.ts';
 import type { CityTwinConfig } from './config.ts';
 import { createLogger, type Log } from './logger.ts';
 
@@ -449,6 +449,7 @@ citytwin_ingest_redeliveries_dropped_total ${spool.duplicatesDropped}
         incidentStore,
         dispatch,
         viewport: { threshold: config.viewportThreshold },
+        ...(ingest ? { sourceCounts: () => sourceCounts(ingest!) } : {}),
         // Security counters: logins, refusals, and the broker's per-client refused publishes.
         metricsText: () => {
           const a = auth!.counters;
@@ -548,6 +549,13 @@ ${dispatch ? dispatchMetrics(dispatch) : ''}${broker ? broker.metricsText() : ''
     await close();
     throw err;
   }
+}
+
+/** The ingest's per-source counts with what is pending (received = stored + rejected + pending). */
+function sourceCounts(ingest: Ingest): Map<string, SourceIngestCounts> {
+  const out = new Map<string, SourceIngestCounts>();
+  for (const [source, c] of ingest.pipeline.metrics.bySource) out.set(source, { ...c, pending: c.received - c.stored - c.rejected });
+  return out;
 }
 
 /** Dispatch figures for /metrics. */

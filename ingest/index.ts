@@ -12,7 +12,7 @@ import type { StorageBatch, StorageSink } from './storage-batch.ts';
 
 export { BatchWriter, type StorageHealth } from './batch-writer.ts';
 export { IngestPipeline, DEAD_LETTER_PAYLOAD_BYTES, type IngestListener } from './ingest-pipeline.ts';
-export { IngestMetrics, renderPrometheus, percentile, type GaugeValues } from './ingest-metrics.ts';
+export { IngestMetrics, renderPrometheus, percentile, MAX_SOURCES, OTHER_SOURCES, type GaugeValues, type SourceCounts } from './ingest-metrics.ts';
 export { MqttSource, type MqttSourceOptions } from './mqtt-source.ts';
 export { Spool, type SpoolOptions, type SpooledMessage } from './spool/spool.ts';
 export { DurableIntake, type DurableIntakeOptions } from './spool/durable-intake.ts';
@@ -70,7 +70,7 @@ export function createIngest(options: IngestOptions): Ingest {
     idPrefix: `${now().toString(36)}-${randomBytes(4).toString('hex')}`,
     now,
     onStored: (batch, writeMs) => {
-      pipeline?.metrics.countBatch(batch.messages, batch.rejectedMessages, batch.readings.length, batch.deadLetters.length, writeMs, now() - batch.oldestReceivedAt);
+      pipeline?.metrics.countBatch(batch.messages, batch.rejectedMessages, batch.readings.length, batch.deadLetters.length, writeMs, now() - batch.oldestReceivedAt, batch.acceptedBySource);
       options.onBatchStored?.(batch);
     },
     ...(options.onBatchSealed ? { onSeal: options.onBatchSealed } : {}),
