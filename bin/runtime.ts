@@ -246,6 +246,7 @@ export async function startCityTwin(config: CityTwinConfig, role: Role, log: Log
         const direct: BrokerIntake = { prefix: INTAKE_PREFIX, handle: (topic, payload, at, packetId, redelivery) => durable.handle(topic, payload, at, packetId, redelivery) };
         broker.setIntake(hooks.wrapIntake ? hooks.wrapIntake(direct) : direct);
         brokerUp = true;
+        log('info', `ingest takes ${INTAKE_PREFIX}# from the embedded broker, before each PUBACK`);
       } else {
       if (!config.workerIdExplicit && role === 'ingest') log('warn', 'CITYTWIN_WORKER_ID is not set: no persistent MQTT session, messages sent while this worker is down are not kept for it');
       source = new MqttSource({

@@ -17,6 +17,8 @@
  *      is the fastest found by routing every unit separately (target ≥ 95 %) (dispatch-bench.ts);
  *   7. soak: `citytwin all` under a steady 20,000 msg/s for BENCH_SOAK_MIN minutes (soak.ts).
  *   8. KPI screen: every KPI query p95 over 100M stored readings (× BENCH_SCALE), and the insert time (kpi-bench.ts).
+ *  11. `citytwin all` as one process taking single-reading QoS 1 messages from a publisher
+ *      process: received and stored rates (all-in-one-throughput.ts).
  *  10. scale: 1,000,000 registered sensors (BENCH_SCALE_SENSORS): start-up and memory, viewport
  *      aggregate p50/p95/p99 (target p95 ≤ 300 ms), viewport → cells/points on the socket, and
  *      Chromium's time to first cells (scale-bench.ts, docs/scale.md).
@@ -49,6 +51,7 @@ import { measureDispatch } from './dispatch-bench.ts';
 import { soakRun } from './soak.ts';
 import { measureKpi } from './kpi-bench.ts';
 import { scaleRun } from './scale-bench.ts';
+import { allInOneThroughput } from './all-in-one-throughput.ts';
 // The tests' launchers: a Mosquitto with the settings of docs/deployment.md, and `citytwin <role>` as a process.
 import { startCityTwinProcess } from '../../test/support/citytwin-process.ts';
 import { startMosquitto } from '../../test/support/mosquitto.ts';
@@ -416,5 +419,13 @@ if (ONLY.has('9')) {
   line('  map redraws/s · replay frames applied/s', `${fmt(f.deckFps, 1)} · ${fmt(f.framesPerS, 1)}`, `(range loaded in ${fmt(f.loadS, 1)} s)`, null);
 }
 if (ONLY.has('10')) await scaleRun();
+if (ONLY.has('11')) {
+  const messages = Math.round(200_000 * SCALE);
+  process.stdout.write(`\n11. citytwin all taking ${fmt(messages)} single-reading QoS 1 messages (ingest inside the embedded broker, spool before PUBACK)\n`);
+  const r = await allInOneThroughput(messages);
+  line('publisher (own process, 1,000 in flight)', `${fmt(r.publisherRate)} msg/s`, '', null);
+  line('received by the ingest, steady', `${fmt(r.receivedRate)} msg/s`, '', null);
+  line('stored, steady', `${fmt(r.storedRate)} msg/s`, `(${fmt(r.stored)} of ${fmt(messages)} stored)`, r.stored === messages);
+}
 process.stdout.write('\n');
 process.exit(0);
