@@ -247,6 +247,10 @@ export async function startCityTwin(config: CityTwinConfig, role: Role, log: Log
         broker.setIntake(hooks.wrapIntake ? hooks.wrapIntake(direct) : direct);
         brokerUp = true;
         log('info', `ingest takes ${INTAKE_PREFIX}# from the embedded broker, before each PUBACK`);
+        // Shutting down (closers run in reverse, so before the last flush and the spool close):
+        // hold new publishes unacknowledged; the publishers send them again to the next start.
+        const embedded = broker;
+        closers.push(async () => embedded.setIntake({ prefix: INTAKE_PREFIX, handle: () => new Promise<void>(() => undefined) }));
       } else {
       if (!config.workerIdExplicit && role === 'ingest') log('warn', 'CITYTWIN_WORKER_ID is not set: no persistent MQTT session, messages sent while this worker is down are not kept for it');
       source = new MqttSource({
