@@ -17,11 +17,11 @@
  *      is the fastest found by routing every unit separately (target ≥ 95 %) (dispatch-bench.ts);
  *   7. soak: `citytwin all` under a steady 20,000 msg/s for BENCH_SOAK_MIN minutes (soak.ts).
  *   8. KPI screen: every KPI query p95 over 100M stored readings (× BENCH_SCALE), and the insert time (kpi-bench.ts).
- *  11. `citytwin all` as one process taking single-reading QoS 1 messages from a publisher
- *      process: received and stored rates (all-in-one-throughput.ts).
  *  10. scale: 1,000,000 registered sensors (BENCH_SCALE_SENSORS): start-up and memory, viewport
  *      aggregate p50/p95/p99 (target p95 ≤ 300 ms), viewport → cells/points on the socket, and
  *      Chromium's time to first cells (scale-bench.ts, docs/scale.md).
+ *  11. `citytwin all` as one process taking single-reading QoS 1 messages from a publisher
+ *      process: received and stored rates (all-in-one-throughput.ts).
  *
  * Options: BENCH_SCALE (default 1) multiplies message counts; BENCH_ONLY=1,2,3,4,5,6,7 picks runs;
  * BENCH_WORKERS=1,2,4 picks the worker counts of run 4.
@@ -57,7 +57,7 @@ import { startCityTwinProcess } from '../../test/support/citytwin-process.ts';
 import { startMosquitto } from '../../test/support/mosquitto.ts';
 
 const SCALE = Number(process.env.BENCH_SCALE ?? '1');
-const ONLY = new Set((process.env.BENCH_ONLY ?? '1,2,3,4,5,6,7,8,10').split(',').map((s) => s.trim()));
+const ONLY = new Set((process.env.BENCH_ONLY ?? '1,2,3,4,5,6,7,8,10,11').split(',').map((s) => s.trim()));
 const TSX = join(process.cwd(), 'node_modules', '.bin', 'tsx');
 const PUBLISHER = join(import.meta.dirname, 'publisher-process.ts');
 
