@@ -224,6 +224,11 @@ describe('the loopback listener without anonymity (CITYTWIN_MQTT_LOOPBACK_ANONYM
       expect((anon as Error).message).toMatch(/Not authorized/i);
       const part = (await connect(strict.url, { clientId: 'citytwin-sim-1', ...strict.internalCredentials })) as mqtt.MqttClient;
       expect(part).not.toBeInstanceOf(Error);
+      // The same secret in the URL (how the bench's TCP ingest logs in).
+      const { username, password } = strict.internalCredentials;
+      const byUrl = (await connect(strict.url.replace('mqtt://', `mqtt://${username}:${password}@`), { clientId: 'citytwin-bench-ingest' })) as mqtt.MqttClient;
+      expect(byUrl).not.toBeInstanceOf(Error);
+      await byUrl.endAsync();
       const wrongSecret = await connect(strict.url, { clientId: 'citytwin-sim-2', username: strict.internalCredentials.username, password: 'guess' });
       expect((wrongSecret as Error).message).toMatch(/Bad username or password/i);
       const gw = (await connect(strict.url, { clientId: 'gw-hanyang-1', username: 'gw-hanyang', password: 'hanyang gateway pw' })) as mqtt.MqttClient;

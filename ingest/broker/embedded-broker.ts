@@ -51,7 +51,7 @@ export interface OutgoingLimits {
   maxBytes: number;
   /** Messages written since the socket last drained, once it needs to drain. @default 10,000 */
   maxMessages: number;
-  /** Longest time a client's socket may stay undrained. @default 30 s */
+  /** Longest time a client's socket may stay undrained (also the wait for CityTwin's own subscribers). @default 30 s */
   drainTimeoutMs: number;
 }
 
@@ -163,6 +163,8 @@ export async function startEmbeddedBroker(host: string, port: number, options: E
   const internalSecret = Buffer.from(randomBytes(32).toString('base64url'));
   const listenerOf = new WeakMap<object, ListenerInfo>();
   const gatewayOf = new WeakMap<Client, GatewayCredential>();
+  /** Clients that logged in with the per-start secret: CityTwin's own parts. */
+  const internalClients = new WeakSet<Client>();
   /** Clients that sent an empty id (the broker made a random one). */
   const generatedId = new WeakSet<Client>();
   const refusedPublishes = new Map<string, number>();
@@ -178,6 +180,8 @@ export async function startEmbeddedBroker(host: string, port: number, options: E
   };
 
   const broker = await Aedes.createBroker({
+    // For CityTwin's own subscribers only, which keep aedes' backpressure (limitOutgoing).
+    drainTimeout: limits.drainTimeoutMs,
     preConnect: (client, packet, done) => {
       if (!packet.clientId) generatedId.add(client);
       done(null, true);
@@ -197,6 +201,7 @@ export async function startEmbeddedBroker(host: string, port: number, options: E
         const refusal = clientIdRefusal(identity, client.id, generatedId.has(client), credentials);
         if (refusal) return refuse(2, refusal);
         if (identity.kind === 'gateway') gatewayOf.set(client, credentials.get(identity.username)!);
+        if (identity.kind === 'internal') internalClients.add(client);
         done(null, true);
       };
       if (username === undefined) {
@@ -304,9 +309,13 @@ export async function startEmbeddedBroker(host: string, port: number, options: E
    * socket to drain: one subscriber that never reads would hold up every publisher (and the
    * ingest) until its drain timeout, on every reconnect. Here a full socket does not hold the
    * publish; the client's backlog is bounded instead and the client disconnected past it.
+   * CityTwin's own subscribers (logged in with the per-start secret, e.g. an ingest on TCP)
+   * keep aedes' behaviour: publishers wait for them (backpressure, nothing dropped), up to
+   * the drain timeout.
    */
   const limitOutgoing = (client: Client) => {
     const internals = client as unknown as ClientInternals;
+    const waitForDrain = internals.waitForDrain.bind(client);
     const conn = client.conn as Socket;
     let writesSinceDrain = 0;
     let timer: NodeJS.Timeout | null = null;
@@ -324,6 +333,7 @@ export async function startEmbeddedBroker(host: string, port: number, options: E
       conn.destroy();
     };
     internals.waitForDrain = (callback) => {
+      if (internalClients.has(client)) return waitForDrain(callback);
       writesSinceDrain++;
       if (conn.writableLength > limits.maxBytes) disconnect(`it does not read its socket: ${conn.writableLength} bytes waiting (limit ${limits.maxBytes})`);
       else if (writesSinceDrain > limits.maxMessages) disconnect(`it does not read its socket: ${writesSinceDrain} messages waiting (limit ${limits.maxMessages})`);

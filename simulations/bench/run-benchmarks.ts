@@ -134,12 +134,16 @@ async function throughputRuns(): Promise<void> {
   await runMigrations(client);
   if (process.env.BENCH_NO_MV) await client.command({ query: 'DROP VIEW readings_1m_mv' });
   const broker = await startEmbeddedBroker('127.0.0.1', 0);
+  // The bench's subscribers stand in for the product's ingest: they log in as in-process parts,
+  // so the broker waits for them (backpressure) instead of bounding what they have not read.
+  const { username, password } = broker.internalCredentials;
+  const trustedUrl = broker.url.replace('mqtt://', `mqtt://${username}:${password}@`);
   try {
     if (ONLY.has('1')) {
       const messages = Math.round(150_000 * SCALE);
       process.stdout.write(`\n1. single-reading messages, QoS 1, ${fmt(messages)} messages over 5,000 sensors (aedes, embedded ClickHouse)\n`);
       // Baseline: what the broker delivers to a subscriber that does nothing.
-      const idle = await mqtt.connectAsync(broker.url, { clientId: 'bench-idle' });
+      const idle = await mqtt.connectAsync(trustedUrl, { clientId: 'citytwin-bench-idle' });
       let got = 0;
       let first = 0;
       let last = 0;
@@ -158,7 +162,7 @@ async function throughputRuns(): Promise<void> {
       line('broker → idle subscriber (steady)', `${fmt(baseRate)} msg/s`, `(${fmt(got)} of ${fmt(base.sent)} delivered; whole run ${fmt(got / ((last - first) / 1000))} msg/s)`, null);
 
       // The ingest: parse, validate, batch, store.
-      const { ingest, source, firstAt } = await startIngest(broker.url, 'bench-ingest', {
+      const { ingest, source, firstAt } = await startIngest(trustedUrl, 'citytwin-bench-ingest', {
         ...(process.env.BENCH_NULL ? { sink: { write: async () => {} } } : { client }),
         batchMaxRows: Number(process.env.BENCH_ROWS ?? 20_000),
         batchMaxDelayMs: Number(process.env.BENCH_DELAY ?? 200),
@@ -188,7 +192,7 @@ async function throughputRuns(): Promise<void> {
       const per = 100;
       const messages = Math.round(20_000 * SCALE);
       process.stdout.write(`\n2. packed SenML messages, ${per} readings each, QoS 1, ${fmt(messages * per)} readings\n`);
-      const { ingest, source, firstAt } = await startIngest(broker.url, 'bench-ingest-packed', { client, batchMaxRows: 100_000, batchMaxDelayMs: 200 });
+      const { ingest, source, firstAt } = await startIngest(trustedUrl, 'citytwin-bench-ingest-packed', { client, batchMaxRows: 100_000, batchMaxDelayMs: 200 });
       const run = await publishInChild({ brokerUrl: broker.url, sensors: 2000, messages, mode: 'packed', readingsPerMessage: per, qos: 1 });
       const m = ingest.pipeline.metrics;
       await waitUntil(() => m.received >= run.sent, 120_000);
