@@ -31,6 +31,11 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(message);
   });
+  it('reads whether the embedded broker takes anonymous clients on loopback (default yes)', () => {
+    expect(loadConfig({}).security.mqttLoopbackAnonymous).toBe(true);
+    expect(loadConfig({ CITYTWIN_MQTT_LOOPBACK_ANONYMOUS: '0' }).security.mqttLoopbackAnonymous).toBe(false);
+    expect(() => loadConfig({ CITYTWIN_MQTT_LOOPBACK_ANONYMOUS: 'off' })).toThrow(/CITYTWIN_MQTT_LOOPBACK_ANONYMOUS="off" is not valid: expected 1 or 0/);
+  });
   it('reads the multi-process extensions (Redis, ClickHouse cluster, worker id)', () => {
     const c = loadConfig({ CITYTWIN_REDIS_URL: 'redis://r:6379', CITYTWIN_CLICKHOUSE_URL: 'http://ch:8123/db', CITYTWIN_CLICKHOUSE_CLUSTER: 'city_1', CITYTWIN_WORKER_ID: 'ingest-a' });
     expect(c).toMatchObject({ redisUrl: 'redis://r:6379', clickhouseCluster: 'city_1', workerId: 'ingest-a' });

@@ -85,6 +85,8 @@ export interface SecurityConfig {
    * the live stream and send changes with the session cookie, e.g. behind a reverse proxy.
    */
   allowedOrigins: string[];
+  /** The embedded broker's loopback listeners accept anonymous clients (the in-process parts always log in with a per-start secret). */
+  mqttLoopbackAnonymous: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -188,6 +190,7 @@ function loadSecurity(env: Env): SecurityConfig {
     mqttsPort: intVar(env, 'CITYTWIN_MQTTS_PORT', 8883, 0, 65535),
     maxTokenTtlDays: intVar(env, 'CITYTWIN_MAX_TOKEN_TTL_DAYS', 90, 1, 366),
     allowedOrigins: originsVar(env, 'CITYTWIN_ALLOWED_ORIGINS'),
+    mqttLoopbackAnonymous: boolVar(env, 'CITYTWIN_MQTT_LOOPBACK_ANONYMOUS', true),
   };
 }
 
@@ -285,6 +288,7 @@ export const CONFIG_HELP: ReadonlyArray<[string, string, string]> = [
   ['CITYTWIN_MQTTS_PORT', 'embedded broker MQTTS port (with TLS)', '8883'],
   ['CITYTWIN_MAX_TOKEN_TTL_DAYS', 'longest lifetime of an API or display token, days (1-366)', '90'],
   ['CITYTWIN_ALLOWED_ORIGINS', 'other web origins (comma-separated https://host[:port]) whose pages may use the session: live stream and changes', 'unset (own origin only)'],
+  ['CITYTWIN_MQTT_LOOPBACK_ANONYMOUS', 'embedded broker accepts anonymous clients on loopback (1/0)', '1'],
 ];
 
 /** A URL with its password (if any) replaced, for records and logs. */

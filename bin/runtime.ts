@@ -24,6 +24,7 @@ import {
   sampleWorkerStats,
   startEmbeddedBroker,
   startOpsServer,
+  type BrokerIntake,
   type EmbeddedBroker,
   type Ingest,
   type OpsServer,
@@ -33,7 +34,7 @@ import { formatDays } from '../ingest/clickhouse/retention.ts';
 import { StorageUsageSampler } from '../ingest/clickhouse/storage-usage.ts';
 import { CitySimulator } from '../simulations/index.ts';
 import { cityBasemap, districtAt, generateCity } from '../twin-model/city/index.ts';
-import { countByState, isAuditTopic, isSystemTopic, parseDataPayload, parseEventPayload, parseMetaPayload, parseTopic, parseUnitPositionPayload, topics, type CityBasemap, type CityModel } from '../twin-model/index.ts';
+import { countByState, isAuditTopic, isSystemTopic, TOPIC_ROOT, parseDataPayload, parseEventPayload, parseMetaPayload, parseTopic, parseUnitPositionPayload, topics, type CityBasemap, type CityModel } from '../twin-model/index.ts';
 import { IncidentStore } from '../web/server/incident-store.ts';
 import type { HealthReport } from '../web/server/api-routes.ts';
 import { TwinService } from '../web/server/twin-service.ts';
@@ -43,7 +44,7 @@ import { AuthService } from '../web/server/auth/auth-service.ts';
 import { DEFAULT_CLEARANCE, parseClearance } from '../web/server/auth/policy.ts';
 import { loadGatewayCredentials } from '../ingest/broker/device-acl.ts';
 import { startWebServer, type WebServer } from '../web/server/web-server.ts';
-import type { StatsMessage } from '../web/shared/protocol.ts';
+import type { SourceIngestCounts, StatsMessage } from '../web/shared/protocol.ts';
 import { AuditService } from '../web/server/audit/audit-service.ts';
 import { summarize } from '../twin-model/audit/audit-verification.ts';
 import type { ChainHead } from '../twin-model/audit/hash-chain.ts';
@@ -78,6 +79,10 @@ export interface RunningCityTwin {
 }
 
 const VERSION = '0.1.0';
+/** Topics the in-process ingest takes from the embedded broker (all of v1). */
+const INTAKE_PREFIX = `${TOPIC_ROOT}/`;
+/** The embedded broker's packet limit is CITYTWIN_MAX_PAYLOAD_BYTES plus this (topic ≤ 65,535 bytes, packet id, lengths). */
+const BROKER_PACKET_ROOM_BYTES = 64 * 1024;
 
 /** Test seams of the runtime. */
 export interface RuntimeHooks {
@@ -86,6 +91,11 @@ export interface RuntimeHooks {
    * the embedded engine cannot be stopped apart from the process that hosts it.
    */
   wrapSink?: (sink: StorageSink) => StorageSink;
+  /**
+   * Wraps the in-process ingest's intake from the embedded broker. The health tests make the
+   * ingest stop taking messages here while publishers keep publishing.
+   */
+  wrapIntake?: (intake: BrokerIntake) => BrokerIntake;
 }
 
 export async function startCityTwin(config: CityTwinConfig, role: Role, log: Log = createLogger(config.logLevel, role), hooks: RuntimeHooks = {}): Promise<RunningCityTwin> {
@@ -119,11 +129,17 @@ export async function startCityTwin(config: CityTwinConfig, role: Role, log: Log
       broker = await startEmbeddedBroker(config.httpHost, config.mqttPort, {
         credentials,
         tls,
+        loopbackAnonymous: config.security.mqttLoopbackAnonymous,
+        // The payload limit plus room for the topic and the rest of the packet (docs/security.md).
+        maxPacketBytes: config.maxPayloadBytes + BROKER_PACKET_ROOM_BYTES,
+        // Nothing is acknowledged before the in-process ingest (attached below) has spooled it.
+        awaitIntake: INTAKE_PREFIX,
         // Device refusals go to the security log once it exists (below); until then to the log.
         onSecurityEvent: (e) => {
           if (auth) auth.record(e.type, 'refused', e.username, `mqtt ${e.clientId}@${e.address}`, e.detail);
           else log('warn', `MQTT ${e.type} ${e.clientId}: ${e.detail}`);
         },
+        onNotice: (message) => log('warn', message),
       });
       if (credentials) log('info', `embedded broker: ${credentials.size} gateway credentials from ${sec.mqttCredentialsFile}`);
       if (broker.tlsUrl) log('info', `embedded MQTTS listener on ${broker.tlsUrl}`);
@@ -305,6 +321,18 @@ export async function startCityTwin(config: CityTwinConfig, role: Role, log: Log
       // Before subscribing: what was spooled but not stored goes first, in its old batches.
       const replayed = durable.replay();
       if (replayed > 0) log('info', `spool: replayed ${replayed} messages not yet stored at the last stop`);
+      if (broker) {
+        // The embedded broker hands every v1 publish to the ingest before its PUBACK: no TCP
+        // hop, and a message is in the spool before its publisher hears it is received.
+        const direct: BrokerIntake = { prefix: INTAKE_PREFIX, handle: (topic, payload, at, packetId, redelivery) => durable.handle(topic, payload, at, packetId, redelivery) };
+        broker.setIntake(hooks.wrapIntake ? hooks.wrapIntake(direct) : direct);
+        brokerUp = true;
+        log('info', `ingest takes ${INTAKE_PREFIX}# from the embedded broker, before each PUBACK`);
+        // Shutting down (closers run in reverse, so before the last flush and the spool close):
+        // hold new publishes unacknowledged; the publishers send them again to the next start.
+        const embedded = broker;
+        closers.push(async () => embedded.setIntake({ prefix: INTAKE_PREFIX, handle: () => new Promise<void>(() => undefined) }));
+      } else {
       if (!config.workerIdExplicit && role === 'ingest') log('warn', 'CITYTWIN_WORKER_ID is not set: no persistent MQTT session, messages sent while this worker is down are not kept for it');
       source = new MqttSource({
         url: mqttUrl,
@@ -318,6 +346,7 @@ export async function startCityTwin(config: CityTwinConfig, role: Role, log: Log
           if (err) log('warn', `MQTT: ${err.message}`);
         },
       });
+      }
     } else if (twin) {
       // A separate web process keeps its own twin replica from the same topics.
       source = new MqttSource({
@@ -439,6 +468,15 @@ export async function startCityTwin(config: CityTwinConfig, role: Role, log: Log
     const health = async (): Promise<HealthReport> => {
       const parts: HealthReport['parts'] = {};
       parts.broker = brokerUp ? { status: 'ok' } : { status: 'down', detail: `not connected to ${mqttUrl}` };
+      // Every part up and nothing pending can still mean nothing gets through: publishes waiting
+      // at the broker with no progress (the ingest receives nothing from those publishers).
+      const stall = broker?.deliveryStall();
+      if (stall && stall.stalledClients > 0 && parts.broker.status === 'ok') {
+        parts.broker = {
+          status: 'degraded',
+          detail: `message delivery stalled: ${stall.waitingPublishes} publishes of ${stall.stalledClients} client(s) made no progress for ${Math.round(stall.longestMs / 1000)} s; the ingest receives nothing from them`,
+        };
+      }
       try {
         const ping = await Promise.race([
           clickhouse.ping(),
@@ -515,6 +553,7 @@ citytwin_ingest_redeliveries_dropped_total ${spool.duplicatesDropped}
         dispatch,
         audit,
         viewport: { threshold: config.viewportThreshold },
+        ...(ingest ? { sourceCounts: () => sourceCounts(ingest!) } : {}),
         // Security counters: logins, refusals, and the broker's per-client refused publishes.
         metricsText: () => {
           const a = auth!.counters;
@@ -580,15 +619,17 @@ ${dispatch ? dispatchMetrics(dispatch) : ''}${audit ? auditMetrics(audit) : ''}$
       });
     }
 
+    /** In-process parts log in to the embedded broker with its per-start secret, under reserved client ids. */
+    const inProcessMqtt = (part: string) => (broker ? { clientId: `citytwin-${part}-${config.workerId}`, ...broker.internalCredentials } : {});
     let simulator: CitySimulator | null = null;
     if (config.simulate && city) {
-      simulator = new CitySimulator({ brokerUrl: mqttUrl, city, seed: config.citySeed, scenario: config.scenario, timeScale: config.timeScale });
+      simulator = new CitySimulator({ brokerUrl: mqttUrl, city, seed: config.citySeed, scenario: config.scenario, timeScale: config.timeScale, mqttOptions: inProcessMqtt('sim') });
       await simulator.start();
       closers.push(() => simulator!.stop());
       log('info', `simulator: ${city.sensorSites.length} sensors, scenario ${config.scenario}, time scale ${config.timeScale}`);
       if (dispatch) {
         // Simulated AVL: assigned units drive their routes and report over MQTT.
-        const driver = new UnitDriver({ brokerUrl: mqttUrl, source: dispatch, timeScale: config.timeScale, log: (level, msg) => log(level, msg) });
+        const driver = new UnitDriver({ brokerUrl: mqttUrl, source: dispatch, timeScale: config.timeScale, log: (level, msg) => log(level, msg), mqttOptions: inProcessMqtt('avl') });
         await driver.start();
         closers.push(() => driver.stop());
       }
@@ -617,6 +658,13 @@ ${dispatch ? dispatchMetrics(dispatch) : ''}${audit ? auditMetrics(audit) : ''}$
     await close();
     throw err;
   }
+}
+
+/** The ingest's per-source counts with what is pending (received = stored + rejected + pending). */
+function sourceCounts(ingest: Ingest): Map<string, SourceIngestCounts> {
+  const out = new Map<string, SourceIngestCounts>();
+  for (const [source, c] of ingest.pipeline.metrics.bySource) out.set(source, { ...c, pending: c.received - c.stored - c.rejected });
+  return out;
 }
 
 /** Dispatch figures for /metrics. */

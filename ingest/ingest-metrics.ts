@@ -1,5 +1,5 @@
 /**
- * Counts everything the ingest does. The invariant, at every instant:
+ * Counts everything the ingest does. The invariant, at every instant, in total and per source:
  * received = stored + rejected + pending (accepted, not yet written).
  */
 import type { RejectReason } from '../twin-model/index.ts';
@@ -19,6 +19,8 @@ export class IngestMetrics {
   readonly receivedByKind: Record<string, number> = {};
   /** Rejected by reason and source ("reason|source"). */
   readonly rejectedBy = new Map<string, number>();
+  /** Per source: received, stored, rejected (sources beyond {@link MAX_SOURCES} count as `other`). */
+  readonly bySource = new Map<string, SourceCounts>();
   /** Recent batch write durations (ms), newest last. */
   private readonly writeMs: number[] = [];
   /** Recent receive→stored latencies (ms) of the oldest message per batch. */
@@ -31,13 +33,40 @@ export class IngestMetrics {
     this.receivedByKind[kind] = (this.receivedByKind[kind] ?? 0) + 1;
   }
 
+  /**
+   * The label a source is counted under: itself, or `other` once {@link MAX_SOURCES} are
+   * tracked (sources come from devices' meta and topics; their number must not grow memory or
+   * the metrics without bound).
+   */
+  sourceLabel(source: string): string {
+    return this.bySource.has(source) || this.bySource.size < MAX_SOURCES ? source : OTHER_SOURCES;
+  }
+
+  private source(label: string): SourceCounts {
+    let c = this.bySource.get(label);
+    if (!c) this.bySource.set(label, (c = { received: 0, stored: 0, rejected: 0 }));
+    return c;
+  }
+
+  /** A message of `source` was accepted (it is pending until its batch is written). Returns its label. */
+  countAccepted(source: string): string {
+    const label = this.sourceLabel(source);
+    this.source(label).received++;
+    return label;
+  }
+
   countRejected(reason: RejectReason, source: string): void {
     this.rejected++;
-    const key = `${reason}|${source}`;
+    const label = this.sourceLabel(source);
+    const c = this.source(label);
+    c.received++;
+    c.rejected++;
+    const key = `${reason}|${label}`;
     this.rejectedBy.set(key, (this.rejectedBy.get(key) ?? 0) + 1);
   }
 
-  countBatch(messages: number, rejectedMessages: number, readings: number, deadLetters: number, writeMs: number, lagMs: number): void {
+  countBatch(messages: number, rejectedMessages: number, readings: number, deadLetters: number, writeMs: number, lagMs: number, acceptedBySource: ReadonlyMap<string, number> = new Map()): void {
+    for (const [label, n] of acceptedBySource) this.source(label).stored += n;
     this.stored += messages - rejectedMessages;
     this.readingsStored += readings;
     this.deadLettersWritten += deadLetters;
@@ -64,6 +93,17 @@ export class IngestMetrics {
     return percentile(this.storeLagMs, 0.95);
   }
 }
+
+/** Counts of one source. received = stored + rejected + pending. */
+export interface SourceCounts {
+  received: number;
+  stored: number;
+  rejected: number;
+}
+
+/** Distinct sources counted apart; the rest are summed as {@link OTHER_SOURCES}. */
+export const MAX_SOURCES = 1000;
+export const OTHER_SOURCES = 'other';
 
 function push(list: number[], value: number): void {
   list.push(value);
@@ -114,6 +154,19 @@ export function renderPrometheus(m: IngestMetrics, g: GaugeValues): string {
     [...m.rejectedBy].map(([key, v]) => {
       const [reason, source] = key.split('|');
       return [`{reason="${escapeLabel(reason ?? '')}",source="${escapeLabel(source ?? '')}"}`, v];
+    }),
+  );
+  metric(
+    'citytwin_ingest_source_messages_total',
+    'counter',
+    'MQTT messages per source by outcome (received = stored + rejected + pending, per source).',
+    [...m.bySource].flatMap(([source, c]): Array<[string, number]> => {
+      const s = escapeLabel(source);
+      return [
+        [`{source="${s}",outcome="received"}`, c.received],
+        [`{source="${s}",outcome="stored"}`, c.stored],
+        [`{source="${s}",outcome="rejected"}`, c.rejected],
+      ];
     }),
   );
   metric('citytwin_ingest_readings_total', 'counter', 'Readings accepted and stored.', [

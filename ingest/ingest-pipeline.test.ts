@@ -63,6 +63,30 @@ describe('IngestPipeline', () => {
     expect(byReason).toEqual(expect.arrayContaining(['invalid_json', 'invalid_utf8', 'bad_schema', 'unknown_topic', 'bad_id', 'bad_time', 'non_finite', 'empty']));
   });
 
+  it('keeps received = stored + rejected + pending per source', async () => {
+    const sink = new MemorySink();
+    const { pipeline, writer } = createIngest({ sink, batchMaxRows: 3, batchMaxDelayMs: 10_000, now: () => NOW });
+    const data = (value: unknown) => Buffer.from(JSON.stringify({ ts: NOW, values: { water_level_cm: value } }));
+    const send = (topic: string, payload: Buffer | string) => pipeline.handleMessage(topic, typeof payload === 'string' ? Buffer.from(payload) : payload, NOW);
+    send('citytwin/v1/sensors/wl-1/meta', JSON.stringify({ kind: 'water_level', lng: 114.3, lat: 30.6, source: 'waterlogging' }));
+    send('citytwin/v1/sensors/wl-1/data', data(3));
+    send('citytwin/v1/sensors/wl-1/data', data('deep'));
+    send('citytwin/v1/sensors/wl-1/data', data(4));
+    send('citytwin/v1/events/hotline', JSON.stringify({ id: 'c1', ts: NOW, type: 'citizen_report', lng: 114.3, lat: 30.6 }));
+    send('citytwin/v1/events/hotline', '{');
+    send('citytwin/v1/sensors/wl-2/data', data(1)); // no meta yet: source unknown
+    send('citytwin/v1/nowhere', 'x');
+    await writer.flush();
+    const bySource = Object.fromEntries(pipeline.metrics.bySource);
+    expect(bySource).toEqual({
+      waterlogging: { received: 4, stored: 3, rejected: 1 },
+      hotline: { received: 2, stored: 1, rejected: 1 },
+      unknown: { received: 2, stored: 1, rejected: 1 },
+    });
+    for (const c of Object.values(bySource)) expect(c.received).toBe(c.stored + c.rejected);
+    expect(pipeline.metrics.received).toBe(8);
+  });
+
   it('hands accepted readings to listeners before they are stored', () => {
     const sink = new MemorySink();
     const { pipeline } = createIngest({ sink, batchMaxRows: 1000, batchMaxDelayMs: 10_000, now: () => NOW });

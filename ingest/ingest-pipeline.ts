@@ -112,6 +112,7 @@ export class IngestPipeline {
     for (const r of parsed.readings) batch.readings.push(readingRow(entity, id, r.metric, r.ts, r.value, receivedAt));
     for (const r of parsed.texts) batch.texts.push([entity, id, r.metric, r.ts, r.value, receivedAt]);
     this.metrics.readingsAccepted += parsed.readings.length;
+    this.accept(this.sourceOf.get(id) ?? 'unknown');
     this.writer.commitMessage(parsed.readings.length + parsed.texts.length, receivedAt);
     if (parsed.readings.length > 0) for (const l of this.listeners) l.onReadings?.(entity, id, parsed.readings, receivedAt);
   }
@@ -124,6 +125,7 @@ export class IngestPipeline {
     }
     const m = parsed.meta;
     if (m?.source) this.sourceOf.set(id, m.source);
+    this.accept(this.sourceOf.get(id) ?? 'unknown');
     this.writer.batch.sensors.push(
       m
         ? [id, m.kind, m.lng, m.lat, m.name ?? '', m.unit ?? '', m.district ?? '', m.source ?? '', m.classification ?? '', 0, receivedAt]
@@ -140,6 +142,7 @@ export class IngestPipeline {
       return;
     }
     const e = parsed.event;
+    this.accept(source);
     this.writer.batch.events.push([e.source, e.id, e.ts, e.type, e.category ?? '', e.lng, e.lat, e.severity, e.text ?? '', receivedAt]);
     this.writer.commitMessage(1, receivedAt);
     for (const l of this.listeners) l.onEvent?.(e, receivedAt);
@@ -152,9 +155,17 @@ export class IngestPipeline {
       return;
     }
     const p = parsed.position;
+    this.accept('unknown');
     this.writer.batch.positions.push([p.unitId, p.ts, p.lng, p.lat, p.speed, p.heading, p.status ?? '', receivedAt]);
     this.writer.commitMessage(1, receivedAt);
     for (const l of this.listeners) l.onUnitPosition?.(p, receivedAt);
+  }
+
+  /** Counts an accepted message under its source, in the totals and in the open batch (stored with it). */
+  private accept(source: string): void {
+    const label = this.metrics.countAccepted(source);
+    const bySource = this.writer.batch.acceptedBySource;
+    bySource.set(label, (bySource.get(label) ?? 0) + 1);
   }
 
   private deadLetter(topic: string, payload: Uint8Array, receivedAt: number, reason: RejectReason, detail: string, source: string): void {

@@ -80,13 +80,15 @@ export interface StorageBatch {
   /** Receive time of the oldest message in the batch (epoch ms), 0 when empty. */
   oldestReceivedAt: number;
   rows: number;
+  /** Accepted (not rejected) messages of the batch per source, for the per-source accounting. */
+  acceptedBySource: Map<string, number>;
 }
 
 export const STORAGE_TABLES = ['readings', 'readings_text', 'sensors', 'dead_letters', 'events', 'unit_positions'] as const;
 export type StorageTable = (typeof STORAGE_TABLES)[number];
 
 export function emptyBatch(id: string): StorageBatch {
-  return { id, readings: [], texts: [], sensors: [], deadLetters: [], events: [], positions: [], messages: 0, rejectedMessages: 0, oldestReceivedAt: 0, rows: 0 };
+  return { id, readings: [], texts: [], sensors: [], deadLetters: [], events: [], positions: [], messages: 0, rejectedMessages: 0, oldestReceivedAt: 0, rows: 0, acceptedBySource: new Map() };
 }
 
 /** The JSON rows of `batch` for each table but `readings`, in table order, skipping empty ones. */

@@ -344,7 +344,7 @@ export class CitySimulator {
     if (this.state !== 'idle') throw new Error(`start() can be called once, on a new simulator; this one is ${this.state}`);
     this.state = 'starting';
     const wallNow = this.clock();
-    const clientId = `citytwin-sim-${(hashString(`${this.seed}:${wallNow}`) >>> 0).toString(16)}`;
+    const clientId = `sim-${(hashString(`${this.seed}:${wallNow}`) >>> 0).toString(16)}`;
     let client: MqttClient;
     try {
       client = await connectAsync(this.options.brokerUrl, { clientId, clean: true, ...this.options.mqttOptions });

@@ -121,7 +121,7 @@ export async function generateLoad(options: LoadOptions): Promise<LoadResult> {
   const topics = Array.from({ length: sensors }, (_, s) => `${prefix}/${loadSensorId(s)}/data`);
 
   const client = await connectAsync(options.brokerUrl, {
-    clientId: `citytwin-load-${Math.floor(clock() % 1e9).toString(36)}`,
+    clientId: `load-${Math.floor(clock() % 1e9).toString(36)}`,
     clean: true,
     ...options.mqttOptions,
   });

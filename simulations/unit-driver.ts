@@ -7,7 +7,7 @@
  * arrival radius), and after its incident ends drives home and reports `available`. A re-routed trip is followed from where the
  * unit is. It reads the trips from the dispatch service it runs next to (the twin writer).
  */
-import { connectAsync, type MqttClient } from 'mqtt';
+import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
 import { positionAlong } from '../twin-model/dispatch/unit-motion.ts';
 import type { Route, UnitStatus } from '../twin-model/dispatch/unit-types.ts';
 import { topics } from '../twin-model/index.ts';
@@ -29,6 +29,8 @@ export interface UnitDriverOptions {
   fixEveryMs?: number;
   now?: () => number;
   log?: (level: 'info' | 'warn', message: string) => void;
+  /** Extra mqtt.js connect options (credentials, clientId …). */
+  mqttOptions?: IClientOptions;
 }
 
 interface Driving {
@@ -52,7 +54,7 @@ export class UnitDriver {
   }
 
   async start(): Promise<void> {
-    this.client = await connectAsync(this.options.brokerUrl, { clientId: `citytwin-avl-${process.pid}`, clean: true, reconnectPeriod: 1000 });
+    this.client = await connectAsync(this.options.brokerUrl, { clientId: `avl-${process.pid}`, clean: true, reconnectPeriod: 1000, ...this.options.mqttOptions });
     this.timer = setInterval(() => void this.step(), this.options.fixEveryMs ?? 2000);
   }
 

@@ -110,6 +110,7 @@ describe('ingest on embedded parts', () => {
       rejectedMessages: 0,
       oldestReceivedAt: now,
       rows: 1,
+      acceptedBySource: new Map([['unknown', 1]]),
     };
     const { ClickHouseSink } = await import('../ingest/index.ts');
     const sink = new ClickHouseSink(client);

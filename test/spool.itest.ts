@@ -104,4 +104,22 @@ describe('write-ahead spool', () => {
     expect(readdirSync(dir).filter((f) => f.startsWith('seg-')).length).toBeLessThanOrEqual(2);
     s.close();
   });
+
+  it('recognises a redelivered large message by digest, after a restart too, without keeping its payload', () => {
+    const dir = freshDir();
+    const big = Buffer.alloc(300 * 1024, 0x61);
+    const other = Buffer.from(big);
+    other[other.length - 1] = 0x62;
+    const a = Spool.open(dir, { maxBytes: 1 << 30 });
+    a.append('citytwin/v1/sensors/s-big/data', big, 1000, 9);
+    expect(a.isDuplicate(9, 'citytwin/v1/sensors/s-big/data', Buffer.from(big))).toBe(true);
+    expect(a.isDuplicate(9, 'citytwin/v1/sensors/s-big/data', other)).toBe(false);
+    expect(a.isDuplicate(9, 'citytwin/v1/sensors/s-other/data', big)).toBe(false);
+    a.close();
+    const b = Spool.open(dir, { maxBytes: 1 << 30 });
+    replayAll(b);
+    expect(b.isDuplicate(9, 'citytwin/v1/sensors/s-big/data', big)).toBe(true);
+    expect(b.isDuplicate(9, 'citytwin/v1/sensors/s-big/data', other)).toBe(false);
+    b.close();
+  });
 });

@@ -12,10 +12,21 @@
  *     "sensors": ["wl-420103-*"], "services": [], "units": [], "eventSources": [] } ] }
  * ```
  * Hash a password with `npm run citytwin -- hash-password` (reads it from stdin).
+ *
+ * Client ids are bound to credentials: a gateway may connect only as its user name or as
+ * `<username>-<anything>`; ids starting with `citytwin-` are reserved for CityTwin's own
+ * in-process parts, and anonymous (loopback) clients may use neither. Without this binding a
+ * client could take over another's session by connecting with its id ([MQTT-3.1.4-2]: the
+ * broker disconnects the existing client with the same id).
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ID_PATTERN, parseTopic } from '../../twin-model/index.ts';
+
+/** Client ids with this prefix belong to CityTwin's own in-process parts (ingest, simulator, AVL). */
+export const RESERVED_CLIENT_ID_PREFIX = 'citytwin-';
+/** Gateway user names may not start with this (their client ids would fall in the reserved prefix). */
+const RESERVED_NAME = 'citytwin';
 
 const pattern = z
   .string()
@@ -23,7 +34,10 @@ const pattern = z
 
 const gatewaySchema = z
   .object({
-    username: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 characters of [A-Za-z0-9._-]'),
+    username: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 characters of [A-Za-z0-9._-]')
+      .refine((u) => !u.toLowerCase().startsWith(RESERVED_NAME), `must not start with "${RESERVED_NAME}" (reserved for CityTwin's own parts)`),
     passwordHash: z.string().startsWith('scrypt$', 'must be a scrypt hash (npm run citytwin -- hash-password)'),
     sensors: z.array(pattern).max(10_000).default([]),
     services: z.array(pattern).max(10_000).default([]),
@@ -83,5 +97,40 @@ export function publishRefusal(gateway: GatewayCredential, topic: string): strin
       return matches(gateway.units, p.id) ? null : `gateway ${gateway.username} may not publish for unit ${p.id}`;
     case 'event':
       return matches(gateway.eventSources, p.source) ? null : `gateway ${gateway.username} may not publish events of source ${p.source}`;
+  }
+}
+
+/** Who a connecting MQTT client proved to be. */
+export type BrokerIdentity = { kind: 'internal' } | { kind: 'gateway'; username: string } | { kind: 'anonymous' };
+
+/**
+ * The gateway whose client ids include `clientId`: the longest user name `u` with
+ * `clientId === u` or `clientId` starting with `u-` (so `gw-a-1` belongs to `gw-a`, unless a
+ * gateway `gw-a-1` exists). Null when no gateway owns it.
+ */
+export function clientIdOwner(clientId: string, credentials: ReadonlyMap<string, unknown>): string | null {
+  if (credentials.has(clientId)) return clientId;
+  for (let i = clientId.length - 1; i > 0; i--) {
+    if (clientId.charCodeAt(i) !== 45 /* - */) continue;
+    const prefix = clientId.slice(0, i);
+    if (credentials.has(prefix)) return prefix;
+  }
+  return null;
+}
+
+/**
+ * Null when `identity` may connect with `clientId`, else the reason it may not. `generated` is
+ * true when the client sent an empty id and the broker made a random one (nothing to take over).
+ */
+export function clientIdRefusal(identity: BrokerIdentity, clientId: string, generated: boolean, credentials: ReadonlyMap<string, unknown>): string | null {
+  if (identity.kind === 'internal' || generated) return null;
+  const shown = JSON.stringify(clientId.slice(0, 64));
+  if (clientId.startsWith(RESERVED_CLIENT_ID_PREFIX)) return `client id ${shown} is reserved for CityTwin's own parts (ids starting with "${RESERVED_CLIENT_ID_PREFIX}")`;
+  const owner = clientIdOwner(clientId, credentials);
+  switch (identity.kind) {
+    case 'gateway':
+      return owner === identity.username ? null : `gateway ${identity.username} may connect only with the client id "${identity.username}" or "${identity.username}-…", not ${shown}`;
+    case 'anonymous':
+      return owner === null ? null : `client id ${shown} belongs to a gateway's credentials; anonymous clients may not use it`;
   }
 }

@@ -49,9 +49,12 @@ export class DurableIntake {
 
   /**
    * Handles one MQTT message. Returns nothing when it is spooled and processed (acknowledge
-   * now), or a promise when the spool is full (acknowledge when it resolves).
+   * now), or a promise when the spool is full (acknowledge when it resolves). `redelivery`
+   * false (the publisher's DUP flag is clear) skips the redelivery check: a first delivery is
+   * never a redelivery. From one broker connection (the ingest's TCP subscription) every packet
+   * is checked, since the broker may redeliver under a new packet id without DUP.
    */
-  handle(topic: string, payload: Buffer, receivedAt: number, packetId: number): void | Promise<void> {
+  handle(topic: string, payload: Buffer, receivedAt: number, packetId: number, redelivery = true): void | Promise<void> {
     // Our own stats messages are not data: nothing to keep for them.
     if (isSystemTopic(topic)) {
       this.options.pipeline.handleMessage(topic, payload, receivedAt);
@@ -59,7 +62,7 @@ export class DurableIntake {
     }
     const spool = this.options.spool;
     if (!spool.full) {
-      this.accept(topic, payload, receivedAt, packetId);
+      this.accept(topic, payload, receivedAt, packetId, redelivery);
       return;
     }
     this.backpressure = true;
@@ -68,13 +71,13 @@ export class DurableIntake {
     return spool.waitForSpace().then(() => {
       this.backpressure = false;
       this.options.onBackpressure?.(false);
-      this.accept(topic, payload, receivedAt, packetId);
+      this.accept(topic, payload, receivedAt, packetId, redelivery);
     });
   }
 
-  private accept(topic: string, payload: Buffer, receivedAt: number, packetId: number): void {
+  private accept(topic: string, payload: Buffer, receivedAt: number, packetId: number, redelivery: boolean): void {
     const spool = this.options.spool;
-    if (spool.isDuplicate(packetId, topic, payload)) {
+    if (redelivery && spool.isDuplicate(packetId, topic, payload)) {
       spool.duplicatesDropped++;
       return;
     }

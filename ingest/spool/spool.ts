@@ -20,12 +20,31 @@
  * or kernel crash can lose the last unsynced records whose PUBACK was already sent.
  */
 import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync, fstatSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 
 const HEADER = 20;
 const KIND_MESSAGE = 1;
 const KIND_SEAL = 2;
+/**
+ * A message up to this size (topic characters + payload bytes) is remembered whole for the
+ * redelivery check; a larger one by a SHA-256 of topic and payload. The check remembers one
+ * message per packet id (65,536): whole copies of large payloads would hold gigabytes.
+ */
+const REMEMBER_WHOLE = 512;
+
+/** What the redelivery check keeps of the last message under a packet id. */
+type Seen = { topic: string; payload: Buffer } | { digest: string };
+
+function seen(topic: string, payload: Buffer, copy: boolean): Seen {
+  if (topic.length + payload.length > REMEMBER_WHOLE) return { digest: digestOf(topic, payload) };
+  // A copy: mqtt.js payloads and replay buffers are slices of larger buffers that must not be kept alive.
+  return { topic, payload: copy ? Buffer.from(payload) : payload };
+}
+
+function digestOf(topic: string, payload: Buffer): string {
+  return createHash('sha256').update(topic).update('\0').update(payload).digest('base64');
+}
 
 export interface SpoolOptions {
   /** Backpressure threshold: bytes spooled but not yet stored. */
@@ -64,7 +83,7 @@ export class Spool {
   private spaceWaiters: Array<() => void> = [];
   private readonly segmentBytes: number;
   /** Last spooled message per MQTT packet id, to recognise a redelivery after a lost PUBACK. */
-  private readonly recent: Array<{ topic: string; payload: Buffer } | undefined> = new Array(65536);
+  private readonly recent: Array<Seen | undefined> = new Array(65536);
   replayedMessages = 0;
   duplicatesDropped = 0;
 
@@ -154,7 +173,9 @@ export class Spool {
   isDuplicate(packetId: number, topic: string, payload: Buffer): boolean {
     if (packetId === 0) return false;
     const last = this.recent[packetId];
-    return last !== undefined && last.topic === topic && last.payload.equals(payload);
+    if (last === undefined) return false;
+    if ('digest' in last) return topic.length + payload.length > REMEMBER_WHOLE && last.digest === digestOf(topic, payload);
+    return last.topic === topic && last.payload.equals(payload);
   }
 
   /** Appends one message record (synchronously: the caller acknowledges right after). */
@@ -170,8 +191,7 @@ export class Spool {
     rec.write(topic, HEADER, 'utf8');
     payload.copy(rec, HEADER + topicBytes);
     this.write(rec);
-    // A copy: mqtt.js payloads are slices of socket chunks that must not be kept alive.
-    if (packetId) this.recent[packetId] = { topic, payload: rec.subarray(HEADER + topicBytes) };
+    if (packetId) this.recent[packetId] = seen(topic, payload, true);
   }
 
   private write(rec: Buffer): void {
@@ -257,7 +277,7 @@ export class Spool {
           const packetId = buf.readUInt16LE(off + 2);
           const topic = buf.toString('utf8', off + HEADER, off + HEADER + topicLen);
           const payload = buf.subarray(off + HEADER + topicLen, off + len);
-          if (packetId) this.recent[packetId] = { topic, payload: Buffer.from(payload) };
+          if (packetId) this.recent[packetId] = seen(topic, payload, true);
           if (after) {
             this.replayedMessages++;
             onMessage({ topic, payload, receivedAt: buf.readDoubleLE(off + 12), packetId });

@@ -20,6 +20,8 @@
  *  10. scale: 1,000,000 registered sensors (BENCH_SCALE_SENSORS): start-up and memory, viewport
  *      aggregate p50/p95/p99 (target p95 ≤ 300 ms), viewport → cells/points on the socket, and
  *      Chromium's time to first cells (scale-bench.ts, docs/scale.md).
+ *  11. `citytwin all` as one process taking single-reading QoS 1 messages from a publisher
+ *      process: received and stored rates (all-in-one-throughput.ts).
  *
  * Options: BENCH_SCALE (default 1) multiplies message counts; BENCH_ONLY=1,2,3,4,5,6,7 picks runs;
  * BENCH_WORKERS=1,2,4 picks the worker counts of run 4.
@@ -49,12 +51,13 @@ import { measureDispatch } from './dispatch-bench.ts';
 import { soakRun } from './soak.ts';
 import { measureKpi } from './kpi-bench.ts';
 import { scaleRun } from './scale-bench.ts';
+import { allInOneThroughput } from './all-in-one-throughput.ts';
 // The tests' launchers: a Mosquitto with the settings of docs/deployment.md, and `citytwin <role>` as a process.
 import { startCityTwinProcess } from '../../test/support/citytwin-process.ts';
 import { startMosquitto } from '../../test/support/mosquitto.ts';
 
 const SCALE = Number(process.env.BENCH_SCALE ?? '1');
-const ONLY = new Set((process.env.BENCH_ONLY ?? '1,2,3,4,5,6,7,8,10').split(',').map((s) => s.trim()));
+const ONLY = new Set((process.env.BENCH_ONLY ?? '1,2,3,4,5,6,7,8,10,11').split(',').map((s) => s.trim()));
 const TSX = join(process.cwd(), 'node_modules', '.bin', 'tsx');
 const PUBLISHER = join(import.meta.dirname, 'publisher-process.ts');
 
@@ -131,12 +134,16 @@ async function throughputRuns(): Promise<void> {
   await runMigrations(client);
   if (process.env.BENCH_NO_MV) await client.command({ query: 'DROP VIEW readings_1m_mv' });
   const broker = await startEmbeddedBroker('127.0.0.1', 0);
+  // The bench's subscribers stand in for the product's ingest: they log in as in-process parts,
+  // so the broker waits for them (backpressure) instead of bounding what they have not read.
+  const { username, password } = broker.internalCredentials;
+  const trustedUrl = broker.url.replace('mqtt://', `mqtt://${username}:${password}@`);
   try {
     if (ONLY.has('1')) {
       const messages = Math.round(150_000 * SCALE);
       process.stdout.write(`\n1. single-reading messages, QoS 1, ${fmt(messages)} messages over 5,000 sensors (aedes, embedded ClickHouse)\n`);
       // Baseline: what the broker delivers to a subscriber that does nothing.
-      const idle = await mqtt.connectAsync(broker.url, { clientId: 'bench-idle' });
+      const idle = await mqtt.connectAsync(trustedUrl, { clientId: 'citytwin-bench-idle' });
       let got = 0;
       let first = 0;
       let last = 0;
@@ -155,7 +162,7 @@ async function throughputRuns(): Promise<void> {
       line('broker → idle subscriber (steady)', `${fmt(baseRate)} msg/s`, `(${fmt(got)} of ${fmt(base.sent)} delivered; whole run ${fmt(got / ((last - first) / 1000))} msg/s)`, null);
 
       // The ingest: parse, validate, batch, store.
-      const { ingest, source, firstAt } = await startIngest(broker.url, 'bench-ingest', {
+      const { ingest, source, firstAt } = await startIngest(trustedUrl, 'citytwin-bench-ingest', {
         ...(process.env.BENCH_NULL ? { sink: { write: async () => {} } } : { client }),
         batchMaxRows: Number(process.env.BENCH_ROWS ?? 20_000),
         batchMaxDelayMs: Number(process.env.BENCH_DELAY ?? 200),
@@ -185,7 +192,7 @@ async function throughputRuns(): Promise<void> {
       const per = 100;
       const messages = Math.round(20_000 * SCALE);
       process.stdout.write(`\n2. packed SenML messages, ${per} readings each, QoS 1, ${fmt(messages * per)} readings\n`);
-      const { ingest, source, firstAt } = await startIngest(broker.url, 'bench-ingest-packed', { client, batchMaxRows: 100_000, batchMaxDelayMs: 200 });
+      const { ingest, source, firstAt } = await startIngest(trustedUrl, 'citytwin-bench-ingest-packed', { client, batchMaxRows: 100_000, batchMaxDelayMs: 200 });
       const run = await publishInChild({ brokerUrl: broker.url, sensors: 2000, messages, mode: 'packed', readingsPerMessage: per, qos: 1 });
       const m = ingest.pipeline.metrics;
       await waitUntil(() => m.received >= run.sent, 120_000);
@@ -416,5 +423,13 @@ if (ONLY.has('9')) {
   line('  map redraws/s · replay frames applied/s', `${fmt(f.deckFps, 1)} · ${fmt(f.framesPerS, 1)}`, `(range loaded in ${fmt(f.loadS, 1)} s)`, null);
 }
 if (ONLY.has('10')) await scaleRun();
+if (ONLY.has('11')) {
+  const messages = Math.round(200_000 * SCALE);
+  process.stdout.write(`\n11. citytwin all taking ${fmt(messages)} single-reading QoS 1 messages (ingest inside the embedded broker, spool before PUBACK)\n`);
+  const r = await allInOneThroughput(messages);
+  line('publisher (own process, 1,000 in flight)', `${fmt(r.publisherRate)} msg/s`, '', null);
+  line('received by the ingest, steady', `${fmt(r.receivedRate)} msg/s`, '', null);
+  line('stored, steady', `${fmt(r.storedRate)} msg/s`, `(${fmt(r.stored)} of ${fmt(messages)} stored)`, r.stored === messages);
+}
 process.stdout.write('\n');
 process.exit(0);

@@ -23,7 +23,7 @@ import {
   type Incident,
   type IncidentAction,
 } from '../../twin-model/index.ts';
-import type { IncidentDetail, IncidentView, ReadingsResponse, SensorDetail, StatsMessage } from '../shared/protocol.ts';
+import type { IncidentDetail, IncidentView, ReadingsResponse, SensorDetail, SourceIngestCounts, SourceListing, StatsMessage } from '../shared/protocol.ts';
 import type { IncidentStore } from './incident-store.ts';
 import { compareIncidents, historyViewer, incidentViewer } from './incident-view.ts';
 import { queryLatest, querySensorHistory } from './history-queries.ts';
@@ -54,6 +54,8 @@ export interface ApiDeps {
   metricsText: () => string;
   /** The event-sourced incident store (history, closed incidents); null keeps only the live ones. */
   incidentStore?: IncidentStore | null;
+  /** The ingest's counts per source (received, stored, rejected, pending), or absent without an ingest. */
+  sourceCounts?: () => ReadonlyMap<string, SourceIngestCounts>;
 }
 
 /** Operator actions on an incident (`POST /api/incidents/{id}/actions`). */
@@ -266,9 +268,18 @@ export function apiRoutes(deps: ApiDeps): Route[] {
       path: '/api/sources',
       permission: 'city.read',
       tag: 'city',
-      summary: 'Registered data sources with their department and classification',
-      response: 'Array of Source',
-      handler: () => deps.city?.sources ?? [],
+      summary: 'Data sources with their department and classification, and what the ingest did with their messages (received = stored + rejected + pending)',
+      response: 'Array of SourceListing',
+      handler: (): SourceListing[] => {
+        const counts = deps.sourceCounts?.() ?? null;
+        const registered = deps.city?.sources ?? [];
+        const listed: SourceListing[] = registered.map((s) => ({ ...s, registered: true, ingest: counts ? (counts.get(s.id) ?? { received: 0, stored: 0, rejected: 0, pending: 0 }) : null }));
+        const known = new Set(registered.map((s) => s.id));
+        for (const [id, c] of counts ?? []) {
+          if (!known.has(id)) listed.push({ id, nameZh: id, nameEn: id, departmentZh: '', departmentEn: '', classification: UNCLASSIFIED_AS, registered: false, ingest: c });
+        }
+        return listed;
+      },
     }),
     route({
       method: 'GET',

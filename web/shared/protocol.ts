@@ -102,6 +102,32 @@ export interface DeltaMessage {
   ts: ArrayBuffer; // Float64Array
 }
 
+/** What the ingest did with one source's messages: received = stored + rejected + pending. */
+export interface SourceIngestCounts {
+  received: number;
+  stored: number;
+  rejected: number;
+  /** Accepted, not yet written. */
+  pending: number;
+}
+
+/**
+ * A data source as `GET /api/sources` lists it: the city's registered sources, then the ones
+ * the ingest has seen that are not registered (`registered: false`; `unknown` holds messages
+ * whose source is not known, `other` what is beyond the number of sources counted apart).
+ * `ingest` is null on a process without an ingest (a separate web node).
+ */
+export interface SourceListing {
+  id: string;
+  nameZh: string;
+  nameEn: string;
+  departmentZh: string;
+  departmentEn: string;
+  classification: 'public' | 'internal' | 'sensitive';
+  registered: boolean;
+  ingest: SourceIngestCounts | null;
+}
+
 /** Live system figures for the status strip, about once a second. */
 export interface StatsMessage {
   serverTime: number;

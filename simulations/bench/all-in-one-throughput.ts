@@ -1,0 +1,90 @@
+/**
+ * Bench run 11: the whole product in one process (`citytwin all`: embedded broker, in-process
+ * ingest, embedded ClickHouse, twin, web server; simulator off) taking single-reading QoS 1
+ * messages as fast as a publisher in its own process sends them (1,000 publishes in flight).
+ * Prints the steady received and stored rates read from the product's /metrics, and the
+ * publisher's own rate. `tsx simulations/bench/all-in-one-throughput.ts [checkout]` measures
+ * another checkout's `citytwin all` with this publisher (to compare two versions in one run).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const TSX = join(process.cwd(), 'node_modules', '.bin', 'tsx');
+const PUBLISHER = join(import.meta.dirname, 'publisher-process.ts');
+const ADMIN_PASSWORD = 'bench-admin-password-1';
+
+/** One Prometheus sample by name and labels. */
+function sample(text: string, series: string): number {
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line ? Number(line.slice(series.length + 1)) : 0;
+}
+
+export interface AllInOneResult {
+  messages: number;
+  publisherRate: number;
+  receivedRate: number;
+  storedRate: number;
+  stored: number;
+}
+
+/** Measures `citytwin all` of the checkout in `appDir` (default: this one). */
+export async function allInOneThroughput(messages: number, appDir = process.cwd()): Promise<AllInOneResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'citytwin-bench-all-'));
+  const app = spawn(join(appDir, 'node_modules', '.bin', 'tsx'), ['bin/citytwin.ts', 'all'], {
+    cwd: appDir,
+    env: { ...process.env, CITYTWIN_HTTP_PORT: '0', CITYTWIN_MQTT_PORT: '0', CITYTWIN_SIMULATE: '0', CITYTWIN_DATA_DIR: dir, CITYTWIN_LOG_LEVEL: 'info', CITYTWIN_SENSORS: '100', CITYTWIN_ADMIN_PASSWORD: ADMIN_PASSWORD },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  try {
+    let out = '';
+    app.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const deadline = Date.now() + 120_000;
+    while (!(/CityTwin console: (\S+)/.test(out) && /embedded MQTT broker on (\S+)/.test(out))) {
+      if (Date.now() > deadline || app.exitCode !== null) throw new Error(`citytwin all did not start:\n${out}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const url = /CityTwin console: (\S+)/.exec(out)![1]!;
+    const brokerUrl = /embedded MQTT broker on (\S+)/.exec(out)![1]!;
+    const samples: Array<[number, number, number]> = [];
+    let polling = true;
+    const poll = (async () => {
+      while (polling) {
+        const text = await (await fetch(new URL('/metrics', url))).text();
+        samples.push([performance.now(), sample(text, 'citytwin_ingest_messages_total{outcome="received"}'), sample(text, 'citytwin_ingest_messages_total{outcome="stored"}')]);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
+    const run = await new Promise<{ sent: number; elapsedMs: number }>((resolveRun, reject) => {
+      const child = spawn(TSX, [PUBLISHER, JSON.stringify({ brokerUrl, sensors: 5000, messages, mode: 'single', qos: 1 })], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let text = '';
+      child.stdout.on('data', (d: Buffer) => (text += d.toString()));
+      child.on('exit', (code) => (code === 0 ? resolveRun(JSON.parse(text.trim().split('\n').at(-1)!) as { sent: number; elapsedMs: number }) : reject(new Error(`publisher exited with ${code}`))));
+    });
+    const until = Date.now() + 60_000;
+    while ((samples.at(-1)?.[2] ?? 0) < messages && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+    polling = false;
+    await poll;
+    const steady = (column: 1 | 2) => {
+      const at = (share: number) => samples.find((s) => s[column] >= share * messages);
+      const a = at(0.1);
+      const b = at(0.9);
+      return a && b && b[0] > a[0] ? (b[column] - a[column]) / ((b[0] - a[0]) / 1000) : Number.NaN;
+    };
+    return { messages, publisherRate: run.sent / (run.elapsedMs / 1000), receivedRate: steady(1), storedRate: steady(2), stored: samples.at(-1)?.[2] ?? 0 };
+  } finally {
+    app.kill('SIGTERM');
+    await new Promise((r) => (app.exitCode !== null ? r(null) : app.once('exit', r)));
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const appDir = resolve(process.argv[2] ?? process.cwd());
+  const messages = Math.round(200_000 * Number(process.env.BENCH_SCALE ?? '1'));
+  const r = await allInOneThroughput(messages, appDir);
+  process.stdout.write(
+    `11. citytwin all (${appDir}), ${r.messages} single-reading QoS 1 messages: publisher ${Math.round(r.publisherRate)} msg/s, received ${Math.round(r.receivedRate)} msg/s, stored ${Math.round(r.storedRate)} msg/s steady; stored ${r.stored} of ${r.messages}\n`,
+  );
+}
