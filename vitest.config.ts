@@ -21,7 +21,14 @@ export default defineConfig({
         test: {
           name: 'unit',
           sequence: { groupOrder: 0 },
-          include: ['twin-model/**/*.test.ts', 'ingest/**/*.test.ts', 'web/**/*.test.ts', 'simulations/**/*.test.ts', 'bin/**/*.test.ts', 'test/support/**/*.test.ts'],
+          include: [
+            'twin-model/**/*.test.ts',
+            'ingest/**/*.test.ts',
+            'web/**/*.test.ts',
+            'simulations/**/*.test.ts',
+            'bin/**/*.test.ts',
+            'test/support/**/*.test.ts',
+          ],
         },
       },
       {

@@ -64,7 +64,9 @@ export function formatVerification(v: AuditVerification): string {
   const lines: string[] = [];
   const own = v.chains.find((c) => c.chain === v.chain);
   const last = v.checkpoints.last;
-  const anchor = last ? `anchored at the checkpoint of entry ${last.seq} signed ${new Date(last.at).toISOString()} (${v.checkpoints.valid} valid checkpoints)` : 'no valid checkpoint';
+  const anchor = last
+    ? `anchored at the checkpoint of entry ${last.seq} signed ${new Date(last.at).toISOString()} (${v.checkpoints.valid} valid checkpoints)`
+    : 'no valid checkpoint';
   const summary = `audit chain ${v.chain ?? '?'}: ${own?.checked ?? 0} entries, ${anchor}; dispatch log: ${v.dispatch.checked} entries`;
   if (v.ok) return `ok: ${summary}\n`;
   for (const p of v.problems) lines.push(describeProblem(p));
@@ -77,7 +79,11 @@ async function verify(args: readonly string[], env: Readonly<Record<string, stri
   const config = loadConfig({ ...env, ...(a.dataDir !== null ? { CITYTWIN_DATA_DIR: a.dataDir } : {}) }, { simulate: false });
   const dir = auditDir(config.dataDir);
   const keyPath = a.publicKey ?? join(dir, PUBLIC_KEY_FILE);
-  if (!existsSync(keyPath)) return { code: 2, out: `citytwin audit: no public key at ${keyPath}; give the one printed at the server's first start with --public-key\n` };
+  if (!existsSync(keyPath))
+    return {
+      code: 2,
+      out: `citytwin audit: no public key at ${keyPath}; give the one printed at the server's first start with --public-key\n`,
+    };
   const publicKey = loadPublicKey(keyPath);
   const files = a.checkpoints.length ? a.checkpoints : [join(dir, CHECKPOINT_FILE)];
   const checkpoints = [];
@@ -89,7 +95,11 @@ async function verify(args: readonly string[], env: Readonly<Record<string, stri
     }
     checkpoints.push(...readCheckpointText(readFileSync(f, 'utf8'), f));
   }
-  if (!config.clickhouseUrl && !existsSync(join(config.dataDir, 'clickhouse'))) return { code: 2, out: `citytwin audit: no embedded ClickHouse data in ${join(config.dataDir, 'clickhouse')} (set --data-dir or CITYTWIN_CLICKHOUSE_URL)\n` };
+  if (!config.clickhouseUrl && !existsSync(join(config.dataDir, 'clickhouse')))
+    return {
+      code: 2,
+      out: `citytwin audit: no embedded ClickHouse data in ${join(config.dataDir, 'clickhouse')} (set --data-dir or CITYTWIN_CLICKHOUSE_URL)\n`,
+    };
   const clickhouse = createClickHouse({ url: config.clickhouseUrl, dataDir: config.dataDir });
   try {
     let records;
@@ -106,7 +116,10 @@ async function verify(args: readonly string[], env: Readonly<Record<string, stri
 }
 
 /** Runs `citytwin audit …` (arguments after `audit`). */
-export async function runAuditCommand(args: readonly string[], env: Readonly<Record<string, string | undefined>> = process.env): Promise<CommandResult> {
+export async function runAuditCommand(
+  args: readonly string[],
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<CommandResult> {
   const [sub, ...rest] = args;
   try {
     if (sub === 'verify') return await verify(rest, env);

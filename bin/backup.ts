@@ -20,7 +20,15 @@
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { backupDatabase, engineVersion, holdMerges, openEngineForBackup, restoreDatabase, tableCounts, type TableCount } from '../ingest/clickhouse/backup-store.ts';
+import {
+  backupDatabase,
+  engineVersion,
+  holdMerges,
+  openEngineForBackup,
+  restoreDatabase,
+  tableCounts,
+  type TableCount,
+} from '../ingest/clickhouse/backup-store.ts';
 import { queryRows } from '../ingest/clickhouse/clickhouse-client.ts';
 
 /** Format of `manifest.json`; a restore refuses any other. */
@@ -103,8 +111,12 @@ export async function backupStore(store: StoreLocation, to: string, say: Say = (
   embeddedOnly(store, 'backup');
   const dataDir = resolve(store.dataDir);
   const target = resolve(to);
-  if (!existsSync(join(dataDir, 'clickhouse'))) throw new BackupError(`nothing to back up: there is no store in CITYTWIN_DATA_DIR=${store.dataDir} (no ${join(dataDir, 'clickhouse')})`);
-  if (!isEmptyOrAbsent(target)) throw new BackupError(`--to ${to} is not empty: a backup goes into a new or empty directory and never overwrites one`);
+  if (!existsSync(join(dataDir, 'clickhouse')))
+    throw new BackupError(
+      `nothing to back up: there is no store in CITYTWIN_DATA_DIR=${store.dataDir} (no ${join(dataDir, 'clickhouse')})`,
+    );
+  if (!isEmptyOrAbsent(target))
+    throw new BackupError(`--to ${to} is not empty: a backup goes into a new or empty directory and never overwrites one`);
   if (inside(target, dataDir)) throw new BackupError(`--to ${to} is inside the data directory ${dataDir}: choose a directory outside it`);
   const createdTarget = !existsSync(target);
   // Backups hold password and token hashes and classified data (docs/security.md): owner only.
@@ -123,7 +135,9 @@ export async function backupStore(store: StoreLocation, to: string, say: Say = (
     await holdMerges(engine.client);
     tables = await tableCounts(engine.client);
     version = await engineVersion(engine.client);
-    schemaVersions = (await queryRows<{ version: number }>(engine.client, 'SELECT DISTINCT version FROM schema_migrations ORDER BY version')).map((r) => Number(r.version));
+    schemaVersions = (
+      await queryRows<{ version: number }>(engine.client, 'SELECT DISTINCT version FROM schema_migrations ORDER BY version')
+    ).map((r) => Number(r.version));
     await backupDatabase(engine.client, join(target, 'clickhouse'));
   } catch (err) {
     throw new BackupError(`the ClickHouse backup into ${join(target, 'clickhouse')} failed: ${(err as Error).message}`, 1);
@@ -162,9 +176,12 @@ export function readManifest(from: string): BackupManifest {
     throw new BackupError(`${file} is not valid JSON (${(err as Error).message})`);
   }
   if (m.format !== BACKUP_FORMAT || m.version !== BACKUP_FORMAT_VERSION) {
-    throw new BackupError(`${file} has format ${JSON.stringify(m.format)} version ${JSON.stringify(m.version)}; this CityTwin restores ${BACKUP_FORMAT} version ${BACKUP_FORMAT_VERSION}`);
+    throw new BackupError(
+      `${file} has format ${JSON.stringify(m.format)} version ${JSON.stringify(m.version)}; this CityTwin restores ${BACKUP_FORMAT} version ${BACKUP_FORMAT_VERSION}`,
+    );
   }
-  if (!m.clickhouse || !Array.isArray(m.clickhouse.tables) || !m.state || !Array.isArray(m.state.files)) throw new BackupError(`${file} lacks its clickhouse or state section`);
+  if (!m.clickhouse || !Array.isArray(m.clickhouse.tables) || !m.state || !Array.isArray(m.state.files))
+    throw new BackupError(`${file} lacks its clickhouse or state section`);
   return m as BackupManifest;
 }
 
@@ -180,13 +197,18 @@ export async function restoreStore(store: StoreLocation, from: string, say: Say 
   const source = resolve(from);
   const manifest = readManifest(source);
   const dataDir = resolve(store.dataDir);
-  if (!isEmptyOrAbsent(dataDir)) throw new BackupError(`CITYTWIN_DATA_DIR=${store.dataDir} is not empty: restore writes into an empty or new data directory only (move the current one aside first)`);
+  if (!isEmptyOrAbsent(dataDir))
+    throw new BackupError(
+      `CITYTWIN_DATA_DIR=${store.dataDir} is not empty: restore writes into an empty or new data directory only (move the current one aside first)`,
+    );
   // Every state file is checked before anything is written.
   for (const f of manifest.state.files) {
     const file = join(source, 'state', f.path);
-    if (f.path.split('/').includes('..') || isAbsolute(f.path)) throw new BackupError(`manifest.json names the state file ${JSON.stringify(f.path)}, outside the backup`);
+    if (f.path.split('/').includes('..') || isAbsolute(f.path))
+      throw new BackupError(`manifest.json names the state file ${JSON.stringify(f.path)}, outside the backup`);
     if (!existsSync(file)) throw new BackupError(`the backup lacks state/${f.path}, listed in its manifest`);
-    if (sha256(file) !== f.sha256) throw new BackupError(`state/${f.path} does not match its SHA-256 in manifest.json: the backup is damaged`);
+    if (sha256(file) !== f.sha256)
+      throw new BackupError(`state/${f.path} does not match its SHA-256 in manifest.json: the backup is damaged`);
   }
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   for (const f of manifest.state.files) {
@@ -208,16 +230,23 @@ export async function restoreStore(store: StoreLocation, from: string, say: Say 
     await holdMerges(engine.client);
     restored = await tableCounts(engine.client);
   } catch (err) {
-    throw new BackupError(`the ClickHouse restore from ${join(source, manifest.clickhouse.dir)} failed: ${(err as Error).message}; ${dataDir} is incomplete: remove it before trying again`, 1);
+    throw new BackupError(
+      `the ClickHouse restore from ${join(source, manifest.clickhouse.dir)} failed: ${(err as Error).message}; ${dataDir} is incomplete: remove it before trying again`,
+      1,
+    );
   } finally {
     await engine.close();
   }
   const byTable = new Map(restored.map((t) => [t.table, t.rows]));
   const tables = manifest.clickhouse.tables.map((t) => ({ table: t.table, expected: t.rows, restored: byTable.get(t.table) ?? -1 }));
-  for (const t of tables) say(`  ${t.table.padEnd(24)} ${t.restored} rows${t.restored === t.expected ? '' : ` (the backup has ${t.expected})`}`);
+  for (const t of tables)
+    say(`  ${t.table.padEnd(24)} ${t.restored} rows${t.restored === t.expected ? '' : ` (the backup has ${t.expected})`}`);
   const wrong = tables.filter((t) => t.restored !== t.expected);
   if (wrong.length > 0) {
-    throw new BackupError(`restored row counts differ from the backup's: ${wrong.map((t) => `${t.table} ${t.restored} of ${t.expected}`).join(', ')}`, 1);
+    throw new BackupError(
+      `restored row counts differ from the backup's: ${wrong.map((t) => `${t.table} ${t.restored} of ${t.expected}`).join(', ')}`,
+      1,
+    );
   }
   return { manifest, tables };
 }

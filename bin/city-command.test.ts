@@ -53,7 +53,10 @@ describe('citytwin city generate', () => {
 
   it('validates its flags', () => {
     expect(run('generate')).toMatchObject({ code: 2, stderr: expect.stringContaining('needs --out DIR') });
-    expect(run('generate', '--out', scratch, '--sensors', 'lots')).toMatchObject({ code: 2, stderr: expect.stringContaining('--sensors "lots" is not an integer from 0 to 20000') });
+    expect(run('generate', '--out', scratch, '--sensors', 'lots')).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('--sensors "lots" is not an integer from 0 to 20000'),
+    });
     expect(run('generate', '--out', scratch, '--seed', '1.5')).toMatchObject({ code: 2, stderr: expect.stringContaining('--seed "1.5"') });
   });
 });

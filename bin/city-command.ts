@@ -31,7 +31,10 @@ export interface CommandOutput {
 class UsageError extends Error {}
 
 /** Flags of the form `--name value` or `--name=value`; every flag must be in `allowed`. */
-function parseFlags(args: readonly string[], allowed: Readonly<Record<string, 'value' | 'switch'>>): { flags: Map<string, string>; positional: string[] } {
+function parseFlags(
+  args: readonly string[],
+  allowed: Readonly<Record<string, 'value' | 'switch'>>,
+): { flags: Map<string, string>; positional: string[] } {
   const flags = new Map<string, string>();
   const positional: string[] = [];
   for (let i = 0; i < args.length; i++) {
@@ -79,14 +82,19 @@ export function runCityCommand(args: readonly string[], out: CommandOutput): num
       }
       case 'generate': {
         const { flags, positional } = parseFlags(rest, { '--out': 'value', '--seed': 'value', '--sensors': 'value' });
-        if (positional.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positional[0])}; the folder is given with --out DIR`);
+        if (positional.length > 0)
+          throw new UsageError(`unexpected argument ${JSON.stringify(positional[0])}; the folder is given with --out DIR`);
         const dir = flags.get('--out');
         if (!dir) throw new UsageError('city generate needs --out DIR (the package folder to write)');
         const seed = flags.has('--seed') ? integer('--seed', flags.get('--seed')!, -0x8000_0000, 0xffff_ffff) : DEFAULT_CITY_SEED;
-        const sensorCount = flags.has('--sensors') ? integer('--sensors', flags.get('--sensors')!, 0, MAX_SENSOR_COUNT) : DEFAULT_SENSOR_COUNT;
+        const sensorCount = flags.has('--sensors')
+          ? integer('--sensors', flags.get('--sensors')!, 0, MAX_SENSOR_COUNT)
+          : DEFAULT_SENSOR_COUNT;
         const city = generateCity({ seed, sensorCount });
         writeCityPackage(city, dir);
-        out.stdout(`wrote the generated city (seed ${seed}, ${city.sensorSites.length} sensors, ${city.graph.edges.length} road edges) to ${dir}\n`);
+        out.stdout(
+          `wrote the generated city (seed ${seed}, ${city.sensorSites.length} sensors, ${city.graph.edges.length} road edges) to ${dir}\n`,
+        );
         return 0;
       }
       case undefined:

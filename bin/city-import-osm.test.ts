@@ -3,7 +3,21 @@ import { parseBbox, parseImportOsmArgs } from './city-import-osm.ts';
 
 describe('citytwin city import-osm arguments', () => {
   it('reads the file, the folder and the options', () => {
-    expect(parseImportOsmArgs(['town.osm.pbf', '--out', 'pkg', '--bbox', '114.2,30.5,114.4,30.65', '--admin-level=6', '--name', '武汉', '--timezone', 'Asia/Shanghai', '--force'])).toEqual({
+    expect(
+      parseImportOsmArgs([
+        'town.osm.pbf',
+        '--out',
+        'pkg',
+        '--bbox',
+        '114.2,30.5,114.4,30.65',
+        '--admin-level=6',
+        '--name',
+        '武汉',
+        '--timezone',
+        'Asia/Shanghai',
+        '--force',
+      ]),
+    ).toEqual({
       file: 'town.osm.pbf',
       out: 'pkg',
       force: true,
@@ -24,7 +38,10 @@ describe('citytwin city import-osm arguments', () => {
     expect(() => parseImportOsmArgs(args)).toThrow(message);
   });
 
-  it.each(['114.2,30.5,114.4', '114.4,30.5,114.2,30.65', '114.2,30.5,x,30.65', '114.2,95,114.4,96', '114.2,,114.4,30.65'])('refuses bbox %j, quoting it', (text) => {
-    expect(() => parseBbox(text)).toThrow(`--bbox ${JSON.stringify(text)} is not west,south,east,north in degrees`);
-  });
+  it.each(['114.2,30.5,114.4', '114.4,30.5,114.2,30.65', '114.2,30.5,x,30.65', '114.2,95,114.4,96', '114.2,,114.4,30.65'])(
+    'refuses bbox %j, quoting it',
+    (text) => {
+      expect(() => parseBbox(text)).toThrow(`--bbox ${JSON.stringify(text)} is not west,south,east,north in degrees`);
+    },
+  );
 });

@@ -64,7 +64,8 @@ export function parseImportOsmArgs(args: readonly string[]): ImportOsmArgs {
       case '--admin-level': {
         const v = value();
         const n = Number(v);
-        if (!/^\d+$/.test(v.trim()) || n < 1 || n > 12) throw new ImportOsmArgsError(`--admin-level ${JSON.stringify(v)} is not a whole number from 1 to 12`);
+        if (!/^\d+$/.test(v.trim()) || n < 1 || n > 12)
+          throw new ImportOsmArgsError(`--admin-level ${JSON.stringify(v)} is not a whole number from 1 to 12`);
         options.adminLevel = n;
         break;
       }
@@ -84,13 +85,18 @@ export function parseImportOsmArgs(args: readonly string[]): ImportOsmArgs {
         force = true;
         break;
       default:
-        if (name.startsWith('-')) throw new ImportOsmArgsError(`unknown option ${JSON.stringify(name)}; expected --out, --bbox, --admin-level, --name, --id, --timezone or --force`);
-        if (file !== undefined) throw new ImportOsmArgsError(`one input file is expected, got ${JSON.stringify(file)} and ${JSON.stringify(arg)}`);
+        if (name.startsWith('-'))
+          throw new ImportOsmArgsError(
+            `unknown option ${JSON.stringify(name)}; expected --out, --bbox, --admin-level, --name, --id, --timezone or --force`,
+          );
+        if (file !== undefined)
+          throw new ImportOsmArgsError(`one input file is expected, got ${JSON.stringify(file)} and ${JSON.stringify(arg)}`);
         file = arg;
     }
   }
   if (file === undefined) throw new ImportOsmArgsError('no input file; give FILE.osm.pbf or FILE.osm');
-  if (!/\.(osm\.pbf|pbf|osm|xml)$/i.test(file)) throw new ImportOsmArgsError(`${JSON.stringify(file)} is not an OSM file name; expected FILE.osm.pbf (binary) or FILE.osm (XML)`);
+  if (!/\.(osm\.pbf|pbf|osm|xml)$/i.test(file))
+    throw new ImportOsmArgsError(`${JSON.stringify(file)} is not an OSM file name; expected FILE.osm.pbf (binary) or FILE.osm (XML)`);
   if (out === undefined) throw new ImportOsmArgsError('--out DIR is required: the folder the city package is written to');
   return { file, out, force, options };
 }
@@ -100,14 +106,29 @@ export function parseBbox(text: string): Bbox {
   const parts = text.split(',').map((p) => p.trim());
   const nums = parts.map(Number);
   const [w, s, e, n] = nums as [number, number, number, number];
-  if (parts.length !== 4 || parts.some((p) => p === '') || !nums.every(Number.isFinite) || w < -180 || e > 180 || s < -90 || n > 90 || !(w < e) || !(s < n)) {
-    throw new ImportOsmArgsError(`--bbox ${JSON.stringify(text)} is not west,south,east,north in degrees (e.g. 114.20,30.50,114.40,30.65), with west < east and south < north`);
+  if (
+    parts.length !== 4 ||
+    parts.some((p) => p === '') ||
+    !nums.every(Number.isFinite) ||
+    w < -180 ||
+    e > 180 ||
+    s < -90 ||
+    n > 90 ||
+    !(w < e) ||
+    !(s < n)
+  ) {
+    throw new ImportOsmArgsError(
+      `--bbox ${JSON.stringify(text)} is not west,south,east,north in degrees (e.g. 114.20,30.50,114.40,30.65), with west < east and south < north`,
+    );
   }
   return [w, s, e, n];
 }
 
 /** Runs the import; returns the exit code (0 done, 1 the import failed, 2 bad arguments). */
-export async function runImportOsmCli(args: readonly string[], io: { out: (s: string) => void; err: (s: string) => void }): Promise<number> {
+export async function runImportOsmCli(
+  args: readonly string[],
+  io: { out: (s: string) => void; err: (s: string) => void },
+): Promise<number> {
   if (args.includes('--help') || args.includes('-h')) {
     io.out(IMPORT_OSM_USAGE);
     return 0;
@@ -133,7 +154,12 @@ export async function runImportOsmCli(args: readonly string[], io: { out: (s: st
     io.out(`city package written to ${parsed.out}\n`);
     return 0;
   } catch (err) {
-    const known = err instanceof OsmImportError || err instanceof OsmXmlError || err instanceof OsmPbfError || err instanceof OsmFormatError || err instanceof PackageWriteError;
+    const known =
+      err instanceof OsmImportError ||
+      err instanceof OsmXmlError ||
+      err instanceof OsmPbfError ||
+      err instanceof OsmFormatError ||
+      err instanceof PackageWriteError;
     if (!known) throw err;
     io.err(`citytwin city import-osm: ${(err as Error).message}\n`);
     return 1;

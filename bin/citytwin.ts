@@ -56,9 +56,17 @@ async function simulate(): Promise<void> {
   const { generateCity } = await import('../twin-model/city/index.ts');
   const { CitySimulator } = await import('../simulations/index.ts');
   const city = generateCity({ seed: config.citySeed, sensorCount: config.sensorCount });
-  const sim = new CitySimulator({ brokerUrl: config.mqttUrl, city, seed: config.citySeed, scenario: config.scenario, timeScale: config.timeScale });
+  const sim = new CitySimulator({
+    brokerUrl: config.mqttUrl,
+    city,
+    seed: config.citySeed,
+    scenario: config.scenario,
+    timeScale: config.timeScale,
+  });
   await sim.start();
-  process.stdout.write(`simulating ${city.sensorSites.length} sensors (scenario ${config.scenario}, time scale ${config.timeScale}) on ${config.mqttUrl}\n`);
+  process.stdout.write(
+    `simulating ${city.sensorSites.length} sensors (scenario ${config.scenario}, time scale ${config.timeScale}) on ${config.mqttUrl}\n`,
+  );
   const stop = () => void sim.stop().then(() => process.exit(0));
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
@@ -75,12 +83,16 @@ async function backupOrRestore(command: 'backup' | 'restore', args: readonly str
       const to = dirArgument(args, '--to');
       say(`backing up ${config.dataDir} into ${to}`);
       const m = await backupStore(store, to, say);
-      say(`backup done: ${m.clickhouse.tables.length} tables, ${m.clickhouse.tables.reduce((n, t) => n + t.rows, 0)} rows, ${m.state.files.length} state files in ${to}`);
+      say(
+        `backup done: ${m.clickhouse.tables.length} tables, ${m.clickhouse.tables.reduce((n, t) => n + t.rows, 0)} rows, ${m.state.files.length} state files in ${to}`,
+      );
     } else {
       const from = dirArgument(args, '--from');
       say(`restoring ${from} into ${config.dataDir}`);
       const r = await restoreStore(store, from, say);
-      say(`restore done: ${r.tables.length} tables with the rows of the backup of ${r.manifest.createdAt}, ${r.manifest.state.files.length} state files`);
+      say(
+        `restore done: ${r.tables.length} tables with the rows of the backup of ${r.manifest.createdAt}, ${r.manifest.state.files.length} state files`,
+      );
     }
     return 0;
   } catch (err) {
@@ -105,7 +117,9 @@ async function main(): Promise<void> {
     const { hashPassword } = await import('../web/server/auth/password.ts');
     const chunks: Buffer[] = [];
     for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-    const password = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+    const password = Buffer.concat(chunks)
+      .toString('utf8')
+      .replace(/\r?\n$/, '');
     if (password.length < 10) {
       process.stderr.write(`citytwin: the password on stdin has ${password.length} characters; at least 10 are needed\n`);
       process.exit(2);
@@ -123,7 +137,10 @@ async function main(): Promise<void> {
       return;
     }
     const { runImportOsmCli } = await import('./city-import-osm.ts');
-    process.exitCode = await runImportOsmCli(process.argv.slice(4), { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) });
+    process.exitCode = await runImportOsmCli(process.argv.slice(4), {
+      out: (s) => process.stdout.write(s),
+      err: (s) => process.stderr.write(s),
+    });
     return;
   }
   if (arg === 'audit') {
@@ -146,7 +163,9 @@ async function main(): Promise<void> {
     return;
   }
   if (!(ROLES as readonly string[]).includes(arg)) {
-    process.stderr.write(`citytwin: unknown command "${arg}"; expected one of ${ROLES.join(', ')}, simulate, city, hash-password, audit, backup, restore, help\n`);
+    process.stderr.write(
+      `citytwin: unknown command "${arg}"; expected one of ${ROLES.join(', ')}, simulate, city, hash-password, audit, backup, restore, help\n`,
+    );
     process.exit(2);
   }
   const role = arg as Role;
@@ -172,9 +191,13 @@ async function main(): Promise<void> {
   if (running.audit) {
     // Keep this key somewhere else too: it verifies the audit checkpoints (docs/security.md, "Audit").
     const { rawPublicKey } = await import('../twin-model/audit/checkpoint.ts');
-    process.stdout.write(`Audit chain ${running.audit.chain}, Ed25519 public key ${rawPublicKey(running.audit.keys.publicKey).toString('base64')} (${running.config.dataDir}/audit/audit-ed25519.pub.pem)\n\n`);
-  }
-  else if (running.ops) process.stdout.write(`\nCityTwin ingest worker ${config.workerId}: health and metrics on ${running.ops.url} (MQTT ${running.mqttUrl})\n\n`);
+    process.stdout.write(
+      `Audit chain ${running.audit.chain}, Ed25519 public key ${rawPublicKey(running.audit.keys.publicKey).toString('base64')} (${running.config.dataDir}/audit/audit-ed25519.pub.pem)\n\n`,
+    );
+  } else if (running.ops)
+    process.stdout.write(
+      `\nCityTwin ingest worker ${config.workerId}: health and metrics on ${running.ops.url} (MQTT ${running.mqttUrl})\n\n`,
+    );
   else process.stdout.write(`\nCityTwin ${role} running (MQTT ${running.mqttUrl})\n\n`);
   let stopping = false;
   const stop = (signal: string) => {

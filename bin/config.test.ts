@@ -5,7 +5,16 @@ import { auditableConfig, ConfigError, loadConfig } from './config.ts';
 describe('loadConfig', () => {
   it('gives the documented defaults with an empty environment', () => {
     const c = loadConfig({});
-    expect(c).toMatchObject({ httpPort: 8080, httpHost: '127.0.0.1', mqttUrl: null, mqttPort: 1883, clickhouseUrl: null, dataDir: './data', simulate: true, logLevel: 'info' });
+    expect(c).toMatchObject({
+      httpPort: 8080,
+      httpHost: '127.0.0.1',
+      mqttUrl: null,
+      mqttPort: 1883,
+      clickhouseUrl: null,
+      dataDir: './data',
+      simulate: true,
+      logLevel: 'info',
+    });
   });
   it('reads every contract variable', () => {
     const c = loadConfig({
@@ -18,7 +27,16 @@ describe('loadConfig', () => {
       CITYTWIN_SIMULATE: '0',
       CITYTWIN_LOG_LEVEL: 'debug',
     });
-    expect(c).toMatchObject({ httpPort: 9000, httpHost: '0.0.0.0', mqttUrl: 'mqtt://broker:1883', mqttPort: 0, clickhouseUrl: 'http://u:p@ch:8123/city', dataDir: '/var/lib/citytwin', simulate: false, logLevel: 'debug' });
+    expect(c).toMatchObject({
+      httpPort: 9000,
+      httpHost: '0.0.0.0',
+      mqttUrl: 'mqtt://broker:1883',
+      mqttPort: 0,
+      clickhouseUrl: 'http://u:p@ch:8123/city',
+      dataDir: '/var/lib/citytwin',
+      simulate: false,
+      logLevel: 'debug',
+    });
   });
   it.each([
     ['CITYTWIN_HTTP_PORT', 'eighty', /CITYTWIN_HTTP_PORT="eighty" is not valid: expected an integer from 0 to 65535/],
@@ -34,10 +52,17 @@ describe('loadConfig', () => {
   it('reads whether the embedded broker takes anonymous clients on loopback (default yes)', () => {
     expect(loadConfig({}).security.mqttLoopbackAnonymous).toBe(true);
     expect(loadConfig({ CITYTWIN_MQTT_LOOPBACK_ANONYMOUS: '0' }).security.mqttLoopbackAnonymous).toBe(false);
-    expect(() => loadConfig({ CITYTWIN_MQTT_LOOPBACK_ANONYMOUS: 'off' })).toThrow(/CITYTWIN_MQTT_LOOPBACK_ANONYMOUS="off" is not valid: expected 1 or 0/);
+    expect(() => loadConfig({ CITYTWIN_MQTT_LOOPBACK_ANONYMOUS: 'off' })).toThrow(
+      /CITYTWIN_MQTT_LOOPBACK_ANONYMOUS="off" is not valid: expected 1 or 0/,
+    );
   });
   it('reads the multi-process extensions (Redis, ClickHouse cluster, worker id)', () => {
-    const c = loadConfig({ CITYTWIN_REDIS_URL: 'redis://r:6379', CITYTWIN_CLICKHOUSE_URL: 'http://ch:8123/db', CITYTWIN_CLICKHOUSE_CLUSTER: 'city_1', CITYTWIN_WORKER_ID: 'ingest-a' });
+    const c = loadConfig({
+      CITYTWIN_REDIS_URL: 'redis://r:6379',
+      CITYTWIN_CLICKHOUSE_URL: 'http://ch:8123/db',
+      CITYTWIN_CLICKHOUSE_CLUSTER: 'city_1',
+      CITYTWIN_WORKER_ID: 'ingest-a',
+    });
     expect(c).toMatchObject({ redisUrl: 'redis://r:6379', clickhouseCluster: 'city_1', workerId: 'ingest-a' });
     const d = loadConfig({});
     expect(d).toMatchObject({ redisUrl: null, clickhouseCluster: null });
@@ -56,9 +81,18 @@ describe('loadConfig', () => {
     );
   });
   it.each([
-    [{ CITYTWIN_REDIS_URL: 'http://r:6379' }, /CITYTWIN_REDIS_URL="http:\/\/r:6379" is not valid: expected a URL with scheme redis: or rediss:/],
-    [{ CITYTWIN_CLICKHOUSE_URL: 'http://ch:8123', CITYTWIN_CLICKHOUSE_CLUSTER: 'a b' }, /CITYTWIN_CLICKHOUSE_CLUSTER="a b" is not valid: expected 1-64 characters/],
-    [{ CITYTWIN_CLICKHOUSE_CLUSTER: 'city' }, /CITYTWIN_CLICKHOUSE_CLUSTER="city" is not valid: expected to be set only together with CITYTWIN_CLICKHOUSE_URL/],
+    [
+      { CITYTWIN_REDIS_URL: 'http://r:6379' },
+      /CITYTWIN_REDIS_URL="http:\/\/r:6379" is not valid: expected a URL with scheme redis: or rediss:/,
+    ],
+    [
+      { CITYTWIN_CLICKHOUSE_URL: 'http://ch:8123', CITYTWIN_CLICKHOUSE_CLUSTER: 'a b' },
+      /CITYTWIN_CLICKHOUSE_CLUSTER="a b" is not valid: expected 1-64 characters/,
+    ],
+    [
+      { CITYTWIN_CLICKHOUSE_CLUSTER: 'city' },
+      /CITYTWIN_CLICKHOUSE_CLUSTER="city" is not valid: expected to be set only together with CITYTWIN_CLICKHOUSE_URL/,
+    ],
     [{ CITYTWIN_WORKER_ID: 'a/b' }, /CITYTWIN_WORKER_ID="a\/b" is not valid: expected 1-64 characters of \[A-Za-z0-9._-\]/],
   ])('rejects %o with one clear line', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
@@ -66,13 +100,22 @@ describe('loadConfig', () => {
   });
   it('reads the session settings: token lifetime cap and allowed origins', () => {
     expect(loadConfig({}).security).toMatchObject({ maxTokenTtlDays: 90, allowedOrigins: [] });
-    const c = loadConfig({ CITYTWIN_MAX_TOKEN_TTL_DAYS: '30', CITYTWIN_ALLOWED_ORIGINS: 'https://Console.Example.org/, http://10.0.0.5:8080' });
+    const c = loadConfig({
+      CITYTWIN_MAX_TOKEN_TTL_DAYS: '30',
+      CITYTWIN_ALLOWED_ORIGINS: 'https://Console.Example.org/, http://10.0.0.5:8080',
+    });
     expect(c.security).toMatchObject({ maxTokenTtlDays: 30, allowedOrigins: ['https://console.example.org', 'http://10.0.0.5:8080'] });
   });
   it.each([
     [{ CITYTWIN_MAX_TOKEN_TTL_DAYS: '400' }, /CITYTWIN_MAX_TOKEN_TTL_DAYS="400" is not valid: expected an integer from 1 to 366/],
-    [{ CITYTWIN_ALLOWED_ORIGINS: 'https://ok.example.org,console.example.org' }, /CITYTWIN_ALLOWED_ORIGINS="console.example.org" is not valid: expected a comma-separated list of origins/],
-    [{ CITYTWIN_ALLOWED_ORIGINS: 'https://console.example.org/app' }, /CITYTWIN_ALLOWED_ORIGINS="https:\/\/console.example.org\/app" is not valid: expected origins of the form http\(s\):\/\/host\[:port\]/],
+    [
+      { CITYTWIN_ALLOWED_ORIGINS: 'https://ok.example.org,console.example.org' },
+      /CITYTWIN_ALLOWED_ORIGINS="console.example.org" is not valid: expected a comma-separated list of origins/,
+    ],
+    [
+      { CITYTWIN_ALLOWED_ORIGINS: 'https://console.example.org/app' },
+      /CITYTWIN_ALLOWED_ORIGINS="https:\/\/console.example.org\/app" is not valid: expected origins of the form http\(s\):\/\/host\[:port\]/,
+    ],
     [{ CITYTWIN_ALLOWED_ORIGINS: 'ftp://x.example.org' }, /expected origins of the form/],
     [{ CITYTWIN_ADMIN_PASSWORD: 'aaaaaaaaaa' }, /CITYTWIN_ADMIN_PASSWORD is not valid: a password must not be one character repeated/],
     [{ CITYTWIN_ADMIN_PASSWORD: 'Admin2024!' }, /CITYTWIN_ADMIN_PASSWORD is not valid: a password must not be the user name/],
@@ -94,7 +137,12 @@ describe('auditableConfig', () => {
     const a = auditableConfig(c);
     const text = JSON.stringify(a);
     for (const secret of ['s3cret-pass', 'probe-token-0123456789abcdef', 'first admin password']) expect(text).not.toContain(secret);
-    expect(a).toMatchObject({ clickhouseUrl: 'http://default:***@ch:8123/city', probeToken: expect.stringMatching(/^sha256 [0-9a-f]{12}…$/), workerId: 'web-1', httpPort: 8080 });
+    expect(a).toMatchObject({
+      clickhouseUrl: 'http://default:***@ch:8123/city',
+      probeToken: expect.stringMatching(/^sha256 [0-9a-f]{12}…$/),
+      workerId: 'web-1',
+      httpPort: 8080,
+    });
   });
   it('leaves out a generated worker id, which changes on every start', () => {
     expect(auditableConfig(loadConfig({})).workerId).toBeNull();

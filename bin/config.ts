@@ -175,11 +175,14 @@ function loadSecurity(env: Env): SecurityConfig {
   }
   const probeToken = env.CITYTWIN_PROBE_TOKEN || null;
   if (probeToken !== null && !/^[A-Za-z0-9._~+/=-]{16,200}$/.test(probeToken)) {
-    throw new ConfigError(`CITYTWIN_PROBE_TOKEN is not valid: expected 16 to 200 characters of [A-Za-z0-9._~+/=-], got ${probeToken.length} characters`);
+    throw new ConfigError(
+      `CITYTWIN_PROBE_TOKEN is not valid: expected 16 to 200 characters of [A-Za-z0-9._~+/=-], got ${probeToken.length} characters`,
+    );
   }
   const tlsCert = fileVar(env, 'CITYTWIN_TLS_CERT');
   const tlsKey = fileVar(env, 'CITYTWIN_TLS_KEY');
-  if ((tlsCert === null) !== (tlsKey === null)) fail(tlsCert ? 'CITYTWIN_TLS_KEY' : 'CITYTWIN_TLS_CERT', '', 'a PEM file: CITYTWIN_TLS_CERT and CITYTWIN_TLS_KEY go together');
+  if ((tlsCert === null) !== (tlsKey === null))
+    fail(tlsCert ? 'CITYTWIN_TLS_KEY' : 'CITYTWIN_TLS_CERT', '', 'a PEM file: CITYTWIN_TLS_CERT and CITYTWIN_TLS_KEY go together');
   return {
     adminPassword,
     clearance,
@@ -199,14 +202,24 @@ function originsVar(env: Env, name: string): string[] {
   const raw = env[name]?.trim();
   if (!raw) return [];
   const out: string[] = [];
-  for (const entry of raw.split(',').map((e) => e.trim()).filter(Boolean)) {
+  for (const entry of raw
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean)) {
     let url: URL;
     try {
       url = new URL(entry);
     } catch {
       return fail(name, entry, 'a comma-separated list of origins such as https://console.example.org or http://10.0.0.5:8080');
     }
-    if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.pathname !== '/' || url.search || url.hash || url.username || url.password) {
+    if (
+      (url.protocol !== 'http:' && url.protocol !== 'https:') ||
+      url.pathname !== '/' ||
+      url.search ||
+      url.hash ||
+      url.username ||
+      url.password
+    ) {
       fail(name, entry, 'origins of the form http(s)://host[:port], with no path, query or credentials (comma-separated)');
     }
     out.push(url.origin);
@@ -221,10 +234,20 @@ export function loadConfig(env: Env = process.env, defaults: { simulate: boolean
   const share = env.CITYTWIN_MQTT_SHARE_GROUP?.trim() || null;
   if (share !== null && !/^[A-Za-z0-9_-]{1,64}$/.test(share)) fail('CITYTWIN_MQTT_SHARE_GROUP', share, '1-64 characters of [A-Za-z0-9_-]');
   const cluster = env.CITYTWIN_CLICKHOUSE_CLUSTER?.trim() || null;
-  if (cluster !== null && !/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(cluster)) fail('CITYTWIN_CLICKHOUSE_CLUSTER', cluster, '1-64 characters of [A-Za-z0-9_], not starting with a digit');
-  if (cluster !== null && !(env.CITYTWIN_CLICKHOUSE_URL ?? '').trim()) fail('CITYTWIN_CLICKHOUSE_CLUSTER', cluster, 'to be set only together with CITYTWIN_CLICKHOUSE_URL (the embedded engine is a single node)');
+  if (cluster !== null && !/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(cluster))
+    fail('CITYTWIN_CLICKHOUSE_CLUSTER', cluster, '1-64 characters of [A-Za-z0-9_], not starting with a digit');
+  if (cluster !== null && !(env.CITYTWIN_CLICKHOUSE_URL ?? '').trim())
+    fail(
+      'CITYTWIN_CLICKHOUSE_CLUSTER',
+      cluster,
+      'to be set only together with CITYTWIN_CLICKHOUSE_URL (the embedded engine is a single node)',
+    );
   // The default id is unique per process on a host; Kubernetes pods and compose replicas have distinct host names.
-  const workerId = env.CITYTWIN_WORKER_ID?.trim() || `${hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 48)}-${process.pid}`;
+  const workerId =
+    env.CITYTWIN_WORKER_ID?.trim() ||
+    `${hostname()
+      .replace(/[^A-Za-z0-9._-]/g, '-')
+      .slice(0, 48)}-${process.pid}`;
   if (!/^[A-Za-z0-9._-]{1,64}$/.test(workerId)) fail('CITYTWIN_WORKER_ID', workerId, '1-64 characters of [A-Za-z0-9._-]');
   return {
     httpPort: intVar(env, 'CITYTWIN_HTTP_PORT', 8080, 0, 65535),
@@ -276,10 +299,18 @@ export const CONFIG_HELP: ReadonlyArray<[string, string, string]> = [
   ['CITYTWIN_MAX_PAYLOAD_BYTES', 'largest accepted MQTT payload', '262144'],
   ['CITYTWIN_REDIS_URL', 'Redis (redis://, rediss://) for socket.io between several web nodes', 'unset'],
   ['CITYTWIN_CLICKHOUSE_CLUSTER', 'ClickHouse cluster name: replicated + Distributed tables ON CLUSTER', 'unset'],
-  ['CITYTWIN_WORKER_ID', 'name of this process on system topics (ingest stats); when set, also the ingest\'s persistent MQTT session id', '<host>-<pid>'],
+  [
+    'CITYTWIN_WORKER_ID',
+    "name of this process on system topics (ingest stats); when set, also the ingest's persistent MQTT session id",
+    '<host>-<pid>',
+  ],
   ['CITYTWIN_SPOOL_MAX_BYTES', 'write-ahead spool limit (unstored bytes) before the ingest stops acknowledging', '268435456'],
-  ['CITYTWIN_MQTT_SESSION_EXPIRY_S', 'MQTT 5 session expiry of the ingest\'s persistent session (share group)', '3600'],
-  ['CITYTWIN_RETENTION', 'retention per table / classification, e.g. readings=400d,dead_letters=30d,sensitive=180d (docs/storage.md)', 'docs/storage.md'],
+  ['CITYTWIN_MQTT_SESSION_EXPIRY_S', "MQTT 5 session expiry of the ingest's persistent session (share group)", '3600'],
+  [
+    'CITYTWIN_RETENTION',
+    'retention per table / classification, e.g. readings=400d,dead_letters=30d,sensitive=180d (docs/storage.md)',
+    'docs/storage.md',
+  ],
   ['CITYTWIN_ADMIN_PASSWORD', 'password of the first admin account (first start only)', 'random, printed once'],
   ['CITYTWIN_CLEARANCE', 'classification clearance per role, e.g. leader=public,internal,sensitive;display=public', 'docs/security.md'],
   ['CITYTWIN_PROBE_TOKEN', 'bearer token for /api/health and /metrics off loopback', 'unset'],
@@ -287,7 +318,11 @@ export const CONFIG_HELP: ReadonlyArray<[string, string, string]> = [
   ['CITYTWIN_TLS_CERT / CITYTWIN_TLS_KEY', 'PEM certificate and key: HTTPS and MQTTS', 'unset'],
   ['CITYTWIN_MQTTS_PORT', 'embedded broker MQTTS port (with TLS)', '8883'],
   ['CITYTWIN_MAX_TOKEN_TTL_DAYS', 'longest lifetime of an API or display token, days (1-366)', '90'],
-  ['CITYTWIN_ALLOWED_ORIGINS', 'other web origins (comma-separated https://host[:port]) whose pages may use the session: live stream and changes', 'unset (own origin only)'],
+  [
+    'CITYTWIN_ALLOWED_ORIGINS',
+    'other web origins (comma-separated https://host[:port]) whose pages may use the session: live stream and changes',
+    'unset (own origin only)',
+  ],
   ['CITYTWIN_MQTT_LOOPBACK_ANONYMOUS', 'embedded broker accepts anonymous clients on loopback (1/0)', '1'],
 ];
 

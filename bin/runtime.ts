@@ -34,7 +34,20 @@ import { formatDays } from '../ingest/clickhouse/retention.ts';
 import { StorageUsageSampler } from '../ingest/clickhouse/storage-usage.ts';
 import { CitySimulator } from '../simulations/index.ts';
 import { cityBasemap, districtAt, generateCity } from '../twin-model/city/index.ts';
-import { countByState, isAuditTopic, isSystemTopic, TOPIC_ROOT, parseDataPayload, parseEventPayload, parseMetaPayload, parseTopic, parseUnitPositionPayload, topics, type CityBasemap, type CityModel } from '../twin-model/index.ts';
+import {
+  countByState,
+  isAuditTopic,
+  isSystemTopic,
+  TOPIC_ROOT,
+  parseDataPayload,
+  parseEventPayload,
+  parseMetaPayload,
+  parseTopic,
+  parseUnitPositionPayload,
+  topics,
+  type CityBasemap,
+  type CityModel,
+} from '../twin-model/index.ts';
 import { IncidentStore } from '../web/server/incident-store.ts';
 import type { HealthReport } from '../web/server/api-routes.ts';
 import { TwinService } from '../web/server/twin-service.ts';
@@ -98,7 +111,12 @@ export interface RuntimeHooks {
   wrapIntake?: (intake: BrokerIntake) => BrokerIntake;
 }
 
-export async function startCityTwin(config: CityTwinConfig, role: Role, log: Log = createLogger(config.logLevel, role), hooks: RuntimeHooks = {}): Promise<RunningCityTwin> {
+export async function startCityTwin(
+  config: CityTwinConfig,
+  role: Role,
+  log: Log = createLogger(config.logLevel, role),
+  hooks: RuntimeHooks = {},
+): Promise<RunningCityTwin> {
   const started = Date.now();
   const closers: Array<() => Promise<void>> = [];
   const close = async () => {
@@ -124,7 +142,8 @@ export async function startCityTwin(config: CityTwinConfig, role: Role, log: Log
     if (!mqttUrl) {
       if (role !== 'all') throw new Error(`the ${role} process needs an external broker: set CITYTWIN_MQTT_URL`);
       const sec = config.security;
-      const tls = sec.tlsCert && sec.tlsKey ? { cert: readFileSync(sec.tlsCert), key: readFileSync(sec.tlsKey), port: sec.mqttsPort } : null;
+      const tls =
+        sec.tlsCert && sec.tlsKey ? { cert: readFileSync(sec.tlsCert), key: readFileSync(sec.tlsKey), port: sec.mqttsPort } : null;
       const credentials = sec.mqttCredentialsFile ? loadGatewayCredentials(sec.mqttCredentialsFile) : null;
       broker = await startEmbeddedBroker(config.httpHost, config.mqttPort, {
         credentials,
@@ -150,7 +169,10 @@ export async function startCityTwin(config: CityTwinConfig, role: Role, log: Log
 
     // ClickHouse: embedded unless a server is configured.
     if (!config.clickhouseUrl && role !== 'all') {
-      log('warn', `the ${role} process uses its own embedded ClickHouse in ${config.dataDir}; set CITYTWIN_CLICKHOUSE_URL to share one server`);
+      log(
+        'warn',
+        `the ${role} process uses its own embedded ClickHouse in ${config.dataDir}; set CITYTWIN_CLICKHOUSE_URL to share one server`,
+      );
     }
     const clickhouse = createClickHouse({ url: config.clickhouseUrl, dataDir: config.dataDir });
     closers.push(() => clickhouse.close());
@@ -211,7 +233,11 @@ export async function startCityTwin(config: CityTwinConfig, role: Role, log: Log
         const first = await auth.init(config.security.adminPassword);
         if (first.createdAdmin) {
           // Printed once, on first start only; only its scrypt hash is stored.
-          if (first.generatedPassword) log('warn', `first start: created the account "admin" with the password ${first.generatedPassword} (change it after signing in; set CITYTWIN_ADMIN_PASSWORD to choose it)`);
+          if (first.generatedPassword)
+            log(
+              'warn',
+              `first start: created the account "admin" with the password ${first.generatedPassword} (change it after signing in; set CITYTWIN_ADMIN_PASSWORD to choose it)`,
+            );
           else log('info', 'first start: created the account "admin" with the password from CITYTWIN_ADMIN_PASSWORD');
         }
       }
@@ -243,7 +269,14 @@ export async function startCityTwin(config: CityTwinConfig, role: Role, log: Log
       // security event (recorded once, by the node that writes incidents).
       const securityLog = auth;
       twin.onMetaRefused((r) => {
-        if (securityLog && twin.isWriter()) securityLog.record('sensor_meta_refused', 'refused', '', `mqtt sensors/${r.sensorId}/meta`, `${r.sensorId}: ${r.fields.join(', ')} kept (device sent ${JSON.stringify(r.meta).slice(0, 300)})`);
+        if (securityLog && twin.isWriter())
+          securityLog.record(
+            'sensor_meta_refused',
+            'refused',
+            '',
+            `mqtt sensors/${r.sensorId}/meta`,
+            `${r.sensorId}: ${r.fields.join(', ')} kept (device sent ${JSON.stringify(r.meta).slice(0, 300)})`,
+          );
       });
       const n = await twin.rebuildFrom(clickhouse);
       log('info', `twin rebuilt from storage: ${n} sensors, ${twin.activeIncidents().length} open incidents`);
@@ -252,13 +285,25 @@ export async function startCityTwin(config: CityTwinConfig, role: Role, log: Log
     }
     // Response units and dispatch: on the city's road graph, next to the twin.
     const auditForDispatch = audit;
-    const dispatch = twin && city ? new DispatchService({ city, twin, log: (level, msg) => log(level, msg), ...(auditForDispatch ? { onLogEntry: (e) => auditForDispatch.dispatchEntry(e) } : {}) }) : null;
+    const dispatch =
+      twin && city
+        ? new DispatchService({
+            city,
+            twin,
+            log: (level, msg) => log(level, msg),
+            ...(auditForDispatch ? { onLogEntry: (e) => auditForDispatch.dispatchEntry(e) } : {}),
+          })
+        : null;
     if (dispatch) {
       await dispatch.useStore(clickhouse);
       closers.push(() => dispatch.close());
       if (auditForDispatch) {
         dispatch.resumeAfter(signedDispatchHead);
-        dispatch.anchorWith(() => auditForDispatch.validCheckpoints().flatMap((cp) => (cp.dispatch ? [{ ...cp.dispatch, label: `the checkpoint signed at ${new Date(cp.at).toISOString()}` }] : [])));
+        dispatch.anchorWith(() =>
+          auditForDispatch
+            .validCheckpoints()
+            .flatMap((cp) => (cp.dispatch ? [{ ...cp.dispatch, label: `the checkpoint signed at ${new Date(cp.at).toISOString()}` }] : [])),
+        );
         auditForDispatch.signDispatchHead(() => dispatch.storedHead);
       }
     }
@@ -285,7 +330,10 @@ export async function startCityTwin(config: CityTwinConfig, role: Role, log: Log
       spool = openedSpool;
       closers.push(async () => openedSpool.close());
       const distributed = config.clickhouseCluster !== null;
-      const sink = new ClickHouseSink(clickhouse, { distributed, onRegistryChanged: (ids) => refreshClassifications(clickhouse, ids, config.clickhouseCluster) });
+      const sink = new ClickHouseSink(clickhouse, {
+        distributed,
+        onRegistryChanged: (ids) => refreshClassifications(clickhouse, ids, config.clickhouseCluster),
+      });
       ingest = createIngest({
         sink: hooks.wrapSink ? hooks.wrapSink(sink) : sink,
         // A batch's id (hence its deduplication token) is its spool position, fixed at seal.
@@ -297,7 +345,8 @@ export async function startCityTwin(config: CityTwinConfig, role: Role, log: Log
         batchMaxDelayMs: config.batchMaxDelayMs,
         maxPayloadBytes: config.maxPayloadBytes,
         distributed,
-        onWriteError: (err, attempt) => log(attempt === 1 ? 'warn' : 'debug', `insert failed (attempt ${attempt}), retrying: ${err.message}`),
+        onWriteError: (err, attempt) =>
+          log(attempt === 1 ? 'warn' : 'debug', `insert failed (attempt ${attempt}), retrying: ${err.message}`),
       });
       closers.push(() => ingest!.writer.close());
       if (twin) {
@@ -315,7 +364,13 @@ export async function startCityTwin(config: CityTwinConfig, role: Role, log: Log
         spool: openedSpool,
         pipeline,
         writer: ingest.writer,
-        onBackpressure: (on) => log(on ? 'warn' : 'info', on ? `spool full (${config.spoolMaxBytes} bytes unstored): not acknowledging, the broker keeps the messages` : 'spool has room again: acknowledging'),
+        onBackpressure: (on) =>
+          log(
+            on ? 'warn' : 'info',
+            on
+              ? `spool full (${config.spoolMaxBytes} bytes unstored): not acknowledging, the broker keeps the messages`
+              : 'spool has room again: acknowledging',
+          ),
       });
       intake = durable;
       // Before subscribing: what was spooled but not stored goes first, in its old batches.
@@ -324,7 +379,10 @@ export async function startCityTwin(config: CityTwinConfig, role: Role, log: Log
       if (broker) {
         // The embedded broker hands every v1 publish to the ingest before its PUBACK: no TCP
         // hop, and a message is in the spool before its publisher hears it is received.
-        const direct: BrokerIntake = { prefix: INTAKE_PREFIX, handle: (topic, payload, at, packetId, redelivery) => durable.handle(topic, payload, at, packetId, redelivery) };
+        const direct: BrokerIntake = {
+          prefix: INTAKE_PREFIX,
+          handle: (topic, payload, at, packetId, redelivery) => durable.handle(topic, payload, at, packetId, redelivery),
+        };
         broker.setIntake(hooks.wrapIntake ? hooks.wrapIntake(direct) : direct);
         brokerUp = true;
         log('info', `ingest takes ${INTAKE_PREFIX}# from the embedded broker, before each PUBACK`);
@@ -333,19 +391,23 @@ export async function startCityTwin(config: CityTwinConfig, role: Role, log: Log
         const embedded = broker;
         closers.push(async () => embedded.setIntake({ prefix: INTAKE_PREFIX, handle: () => new Promise<void>(() => undefined) }));
       } else {
-      if (!config.workerIdExplicit && role === 'ingest') log('warn', 'CITYTWIN_WORKER_ID is not set: no persistent MQTT session, messages sent while this worker is down are not kept for it');
-      source = new MqttSource({
-        url: mqttUrl,
-        clientId,
-        shareGroup: config.mqttShareGroup,
-        persistentSession: config.workerIdExplicit ? { expirySeconds: config.mqttSessionExpiryS } : null,
-        onMessage: (topic, payload, at) => pipeline.handleMessage(topic, payload, at),
-        handle: (topic, payload, at, packetId) => durable.handle(topic, payload, at, packetId),
-        onStatus: (up, err) => {
-          brokerUp = up;
-          if (err) log('warn', `MQTT: ${err.message}`);
-        },
-      });
+        if (!config.workerIdExplicit && role === 'ingest')
+          log(
+            'warn',
+            'CITYTWIN_WORKER_ID is not set: no persistent MQTT session, messages sent while this worker is down are not kept for it',
+          );
+        source = new MqttSource({
+          url: mqttUrl,
+          clientId,
+          shareGroup: config.mqttShareGroup,
+          persistentSession: config.workerIdExplicit ? { expirySeconds: config.mqttSessionExpiryS } : null,
+          onMessage: (topic, payload, at) => pipeline.handleMessage(topic, payload, at),
+          handle: (topic, payload, at, packetId) => durable.handle(topic, payload, at, packetId),
+          onStatus: (up, err) => {
+            brokerUp = up;
+            if (err) log('warn', `MQTT: ${err.message}`);
+          },
+        });
       }
     } else if (twin) {
       // A separate web process keeps its own twin replica from the same topics.
@@ -480,7 +542,9 @@ export async function startCityTwin(config: CityTwinConfig, role: Role, log: Log
       try {
         const ping = await Promise.race([
           clickhouse.ping(),
-          new Promise<{ success: false; error: Error }>((r) => setTimeout(() => r({ success: false, error: new Error('no answer within 3 s') }), 3000)),
+          new Promise<{ success: false; error: Error }>((r) =>
+            setTimeout(() => r({ success: false, error: new Error('no answer within 3 s') }), 3000),
+          ),
         ]);
         parts.clickhouse = ping.success ? { status: 'ok' } : { status: 'down', detail: (ping as { error: Error }).error.message };
       } catch (err) {
@@ -489,8 +553,19 @@ export async function startCityTwin(config: CityTwinConfig, role: Role, log: Log
       if (ingest) {
         const h = ingest.writer.health();
         const spooled = spool ? `; spool holds ${spool.pendingBytes} of ${spool.maxBytes} bytes unstored` : '';
-        if (intake?.backpressure) parts.ingest = { status: 'down', detail: `spool full: not acknowledging, the broker keeps the messages${spooled}; ${h.lastError ?? ''}` };
-        else parts.ingest = h.state === 'ok' ? { status: 'ok' } : { status: h.state, detail: `inserts failing for ${Math.round(h.failingForMs / 1000)} s, spooling${spooled}: ${h.lastError ?? ''}` };
+        if (intake?.backpressure)
+          parts.ingest = {
+            status: 'down',
+            detail: `spool full: not acknowledging, the broker keeps the messages${spooled}; ${h.lastError ?? ''}`,
+          };
+        else
+          parts.ingest =
+            h.state === 'ok'
+              ? { status: 'ok' }
+              : {
+                  status: h.state,
+                  detail: `inserts failing for ${Math.round(h.failingForMs / 1000)} s, spooling${spooled}: ${h.lastError ?? ''}`,
+                };
       }
       if (audit) parts.audit = audit.health();
       const states = Object.values(parts).map((p) => p.status);
@@ -525,20 +600,22 @@ citytwin_ingest_redeliveries_dropped_total ${spool.duplicatesDropped}
 `
         : '';
       return m
-        ? spoolText + renderPrometheus(m, {
-            pendingMessages: ingest!.writer.pendingMessages - ingest!.writer.pendingRejected,
-            ingestLagMs: s.ingestLagMs,
-            storageUp: s.storage !== 'down',
-            brokerUp,
-            sensors: s.sensorsTotal,
-            connectedClients: s.connectedClients,
-          })
+        ? spoolText +
+            renderPrometheus(m, {
+              pendingMessages: ingest!.writer.pendingMessages - ingest!.writer.pendingRejected,
+              ingestLagMs: s.ingestLagMs,
+              storageUp: s.storage !== 'down',
+              brokerUp,
+              sensors: s.sensorsTotal,
+              connectedClients: s.connectedClients,
+            })
         : `# TYPE citytwin_twin_sensors gauge\ncitytwin_twin_sensors ${s.sensorsTotal}\n# TYPE citytwin_web_connected_clients gauge\ncitytwin_web_connected_clients ${s.connectedClients}\n`;
     };
 
     if (twin) {
       const staticDir = resolve('dist/web');
-      if (!existsSync(resolve(staticDir, 'index.html'))) log('warn', 'the console is not built (dist/web); run `npm run build:web` — serving the API only');
+      if (!existsSync(resolve(staticDir, 'index.html')))
+        log('warn', 'the console is not built (dist/web); run `npm run build:web` — serving the API only');
       web = await startWebServer({
         host: config.httpHost,
         port: config.httpPort,
@@ -587,7 +664,10 @@ citytwin_sensor_meta_refused_total ${twin.metaRefused}
 ${dispatch ? dispatchMetrics(dispatch) : ''}${audit ? auditMetrics(audit) : ''}${broker ? broker.metricsText() : ''}`;
         },
         auth: auth!,
-        tls: config.security.tlsCert && config.security.tlsKey ? { cert: readFileSync(config.security.tlsCert), key: readFileSync(config.security.tlsKey) } : null,
+        tls:
+          config.security.tlsCert && config.security.tlsKey
+            ? { cert: readFileSync(config.security.tlsCert), key: readFileSync(config.security.tlsKey) }
+            : null,
         probeToken: config.security.probeToken,
         allowedOrigins: config.security.allowedOrigins,
         redisUrl: config.redisUrl,
@@ -604,11 +684,21 @@ ${dispatch ? dispatchMetrics(dispatch) : ''}${audit ? auditMetrics(audit) : ''}$
     if (role === 'ingest' && ingest && source) {
       const workerIngest = ingest;
       const workerSource = source;
-      ops = await startOpsServer({ host: config.httpHost, port: config.httpPort, health, metricsText, probeToken: config.security.probeToken });
+      ops = await startOpsServer({
+        host: config.httpHost,
+        port: config.httpPort,
+        health,
+        metricsText,
+        probeToken: config.security.probeToken,
+      });
       closers.push(() => ops!.close());
       log('info', `ingest worker ${config.workerId}: health and metrics on ${ops.url}`);
       const statsTopic = topics.ingestStats(config.workerId);
-      const publishStats = () => workerSource.publish(statsTopic, JSON.stringify(sampleWorkerStats(workerIngest, config.workerId, started, rate, Date.now(), storageState())));
+      const publishStats = () =>
+        workerSource.publish(
+          statsTopic,
+          JSON.stringify(sampleWorkerStats(workerIngest, config.workerId, started, rate, Date.now(), storageState())),
+        );
       const statsTimer = setInterval(publishStats, 1000);
       // Closers run in reverse, so this runs before the source stops: the last figures, taken
       // after a flush, go out while the connection is still open.
@@ -620,16 +710,30 @@ ${dispatch ? dispatchMetrics(dispatch) : ''}${audit ? auditMetrics(audit) : ''}$
     }
 
     /** In-process parts log in to the embedded broker with its per-start secret, under reserved client ids. */
-    const inProcessMqtt = (part: string) => (broker ? { clientId: `citytwin-${part}-${config.workerId}`, ...broker.internalCredentials } : {});
+    const inProcessMqtt = (part: string) =>
+      broker ? { clientId: `citytwin-${part}-${config.workerId}`, ...broker.internalCredentials } : {};
     let simulator: CitySimulator | null = null;
     if (config.simulate && city) {
-      simulator = new CitySimulator({ brokerUrl: mqttUrl, city, seed: config.citySeed, scenario: config.scenario, timeScale: config.timeScale, mqttOptions: inProcessMqtt('sim') });
+      simulator = new CitySimulator({
+        brokerUrl: mqttUrl,
+        city,
+        seed: config.citySeed,
+        scenario: config.scenario,
+        timeScale: config.timeScale,
+        mqttOptions: inProcessMqtt('sim'),
+      });
       await simulator.start();
       closers.push(() => simulator!.stop());
       log('info', `simulator: ${city.sensorSites.length} sensors, scenario ${config.scenario}, time scale ${config.timeScale}`);
       if (dispatch) {
         // Simulated AVL: assigned units drive their routes and report over MQTT.
-        const driver = new UnitDriver({ brokerUrl: mqttUrl, source: dispatch, timeScale: config.timeScale, log: (level, msg) => log(level, msg), mqttOptions: inProcessMqtt('avl') });
+        const driver = new UnitDriver({
+          brokerUrl: mqttUrl,
+          source: dispatch,
+          timeScale: config.timeScale,
+          log: (level, msg) => log(level, msg),
+          mqttOptions: inProcessMqtt('avl'),
+        });
         await driver.start();
         closers.push(() => driver.stop());
       }

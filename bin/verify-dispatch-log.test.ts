@@ -5,7 +5,16 @@ import { LogInputError, parseLogLines, runVerify } from './verify-dispatch-log.t
 
 function log(n: number): DispatchLogEntry[] {
   const out: DispatchLogEntry[] = [];
-  for (let i = 0; i < n; i++) out.push(appendEntry(out[i - 1] ?? null, { at: 1_780_000_000_000 + i, actor: 'wang.fang', action: 'status', unitId: `u${i}`, data: { to: 'en_route' } }));
+  for (let i = 0; i < n; i++)
+    out.push(
+      appendEntry(out[i - 1] ?? null, {
+        at: 1_780_000_000_000 + i,
+        actor: 'wang.fang',
+        action: 'status',
+        unitId: `u${i}`,
+        data: { to: 'en_route' },
+      }),
+    );
   return out;
 }
 const lines = (entries: DispatchLogEntry[]) => `${entries.map((e) => JSON.stringify(e)).join('\n')}\n`;

@@ -42,7 +42,8 @@ function entryProblem(v: unknown): string | null {
   if (!Number.isInteger(e.seq)) return `seq ${JSON.stringify(e.seq)} is not an integer`;
   if (typeof e.at !== 'number') return `at ${JSON.stringify(e.at)} is not a number (epoch ms)`;
   if (typeof e.actor !== 'string') return 'actor is not a string';
-  if (!(DISPATCH_ACTIONS as readonly unknown[]).includes(e.action)) return `action ${JSON.stringify(e.action)} is not one of ${DISPATCH_ACTIONS.join(', ')}`;
+  if (!(DISPATCH_ACTIONS as readonly unknown[]).includes(e.action))
+    return `action ${JSON.stringify(e.action)} is not one of ${DISPATCH_ACTIONS.join(', ')}`;
   if (typeof e.data !== 'object' || e.data === null || Array.isArray(e.data)) return 'data is not an object';
   if (typeof e.prevHash !== 'string' || typeof e.hash !== 'string') return 'prevHash and hash must be strings';
   return null;

@@ -50,7 +50,13 @@ describe('BatchWriter', () => {
     const sink = new MemorySink();
     sink.failures = 3;
     const errors: number[] = [];
-    const writer = new BatchWriter(sink, { maxRows: 5, maxDelayMs: 10_000, idPrefix: 'r', retryDelayMs: 5, onError: (_e, attempt) => errors.push(attempt) });
+    const writer = new BatchWriter(sink, {
+      maxRows: 5,
+      maxDelayMs: 10_000,
+      idPrefix: 'r',
+      retryDelayMs: 5,
+      onError: (_e, attempt) => errors.push(attempt),
+    });
     add(writer, 5);
     await new Promise((r) => setTimeout(r, 2));
     expect(writer.health().state).toBe('degraded');

@@ -113,7 +113,8 @@ export class BatchWriter {
         this.lastError = null;
         this.options.onStored?.(batch, this.now() - started);
         // Back from a failure: the batch left open meanwhile gets its timer again.
-        if (recovered && this.autoSeal && this.current.messages > 0 && !this.timer) this.timer = setTimeout(() => this.seal(), this.options.maxDelayMs);
+        if (recovered && this.autoSeal && this.current.messages > 0 && !this.timer)
+          this.timer = setTimeout(() => this.seal(), this.options.maxDelayMs);
       } catch (err) {
         attempt++;
         if (this.failingSince === 0) this.failingSince = this.now();

@@ -12,7 +12,15 @@ import type { StorageBatch, StorageSink } from './storage-batch.ts';
 
 export { BatchWriter, type StorageHealth } from './batch-writer.ts';
 export { IngestPipeline, DEAD_LETTER_PAYLOAD_BYTES, type IngestListener } from './ingest-pipeline.ts';
-export { IngestMetrics, renderPrometheus, percentile, MAX_SOURCES, OTHER_SOURCES, type GaugeValues, type SourceCounts } from './ingest-metrics.ts';
+export {
+  IngestMetrics,
+  renderPrometheus,
+  percentile,
+  MAX_SOURCES,
+  OTHER_SOURCES,
+  type GaugeValues,
+  type SourceCounts,
+} from './ingest-metrics.ts';
 export { MqttSource, type MqttSourceOptions } from './mqtt-source.ts';
 export { Spool, type SpoolOptions, type SpooledMessage } from './spool/spool.ts';
 export { DurableIntake, type DurableIntakeOptions } from './spool/durable-intake.ts';
@@ -27,7 +35,15 @@ export {
 } from './ingest-stats.ts';
 export { startOpsServer, OpsPortInUseError, type OpsHealth, type OpsServer } from './ops-server.ts';
 export { clusterStatements, type ClusterDdlOptions } from './clickhouse/cluster-ddl.ts';
-export { startEmbeddedBroker, PortInUseError, DEFAULT_OUTGOING_LIMITS, DELIVERY_STALL_MS, type BrokerIntake, type EmbeddedBroker, type OutgoingLimits } from './broker/embedded-broker.ts';
+export {
+  startEmbeddedBroker,
+  PortInUseError,
+  DEFAULT_OUTGOING_LIMITS,
+  DELIVERY_STALL_MS,
+  type BrokerIntake,
+  type EmbeddedBroker,
+  type OutgoingLimits,
+} from './broker/embedded-broker.ts';
 export { createClickHouse, queryRows, type ClickHouseTarget } from './clickhouse/clickhouse-client.ts';
 export { runMigrations, MIGRATIONS } from './clickhouse/migrations.ts';
 export { ClickHouseSink } from './clickhouse/clickhouse-sink.ts';
@@ -70,7 +86,15 @@ export function createIngest(options: IngestOptions): Ingest {
     idPrefix: `${now().toString(36)}-${randomBytes(4).toString('hex')}`,
     now,
     onStored: (batch, writeMs) => {
-      pipeline?.metrics.countBatch(batch.messages, batch.rejectedMessages, batch.readings.length, batch.deadLetters.length, writeMs, now() - batch.oldestReceivedAt, batch.acceptedBySource);
+      pipeline?.metrics.countBatch(
+        batch.messages,
+        batch.rejectedMessages,
+        batch.readings.length,
+        batch.deadLetters.length,
+        writeMs,
+        now() - batch.oldestReceivedAt,
+        batch.acceptedBySource,
+      );
       options.onBatchStored?.(batch);
     },
     ...(options.onBatchSealed ? { onSeal: options.onBatchSealed } : {}),

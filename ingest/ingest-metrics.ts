@@ -65,7 +65,15 @@ export class IngestMetrics {
     this.rejectedBy.set(key, (this.rejectedBy.get(key) ?? 0) + 1);
   }
 
-  countBatch(messages: number, rejectedMessages: number, readings: number, deadLetters: number, writeMs: number, lagMs: number, acceptedBySource: ReadonlyMap<string, number> = new Map()): void {
+  countBatch(
+    messages: number,
+    rejectedMessages: number,
+    readings: number,
+    deadLetters: number,
+    writeMs: number,
+    lagMs: number,
+    acceptedBySource: ReadonlyMap<string, number> = new Map(),
+  ): void {
     for (const [label, n] of acceptedBySource) this.source(label).stored += n;
     this.stored += messages - rejectedMessages;
     this.readingsStored += readings;
@@ -175,7 +183,9 @@ export function renderPrometheus(m: IngestMetrics, g: GaugeValues): string {
   ]);
   metric('citytwin_ingest_dead_letters_written_total', 'counter', 'Dead-letter rows written to storage.', [['', m.deadLettersWritten]]);
   metric('citytwin_ingest_batches_total', 'counter', 'Insert batches written.', [['', m.batchesWritten]]);
-  metric('citytwin_ingest_system_messages_total', 'counter', 'Messages on citytwin/v1/system/ ignored by the ingest (not device data).', [['', m.systemMessages]]);
+  metric('citytwin_ingest_system_messages_total', 'counter', 'Messages on citytwin/v1/system/ ignored by the ingest (not device data).', [
+    ['', m.systemMessages],
+  ]);
   metric('citytwin_ingest_write_errors_total', 'counter', 'Failed insert attempts (retried).', [['', m.writeErrors]]);
   metric('citytwin_ingest_pending_messages', 'gauge', 'Messages accepted but not yet stored.', [['', g.pendingMessages]]);
   metric('citytwin_ingest_lag_seconds', 'gauge', 'Age of the oldest message not yet stored.', [['', g.ingestLagMs / 1000]]);

@@ -11,18 +11,57 @@ class MemorySink implements StorageSink {
 }
 
 const NOW = Date.UTC(2026, 6, 1, 8);
-const GOOD_TOPICS = ['citytwin/v1/sensors/wl-1/data', 'citytwin/v1/metrics/hall-1/data', 'citytwin/v1/sensors/wl-1/meta', 'citytwin/v1/events/hotline', 'citytwin/v1/units/u-1/position'];
+const GOOD_TOPICS = [
+  'citytwin/v1/sensors/wl-1/data',
+  'citytwin/v1/metrics/hall-1/data',
+  'citytwin/v1/sensors/wl-1/meta',
+  'citytwin/v1/events/hotline',
+  'citytwin/v1/units/u-1/position',
+];
 
 /** Random bytes, truncated JSON, wrong types, odd topics: a bounded fuzz of the message path. */
 function junk(r: ReturnType<typeof createRandom>): [string, Buffer] {
-  const topics = [...GOOD_TOPICS, 'citytwin/v1/sensors/%%/data', 'citytwin/v1', 'citytwin/v1/sensors//data', 'x/y', `citytwin/v1/sensors/${'a'.repeat(80)}/data`, 'citytwin/v1/units/u-1/position/extra'];
+  const topics = [
+    ...GOOD_TOPICS,
+    'citytwin/v1/sensors/%%/data',
+    'citytwin/v1',
+    'citytwin/v1/sensors//data',
+    'x/y',
+    `citytwin/v1/sensors/${'a'.repeat(80)}/data`,
+    'citytwin/v1/units/u-1/position/extra',
+  ];
   const topic = r.pick(topics);
   const shapes: Array<() => Buffer> = [
     () => Buffer.from(Array.from({ length: r.int(64) }, () => r.int(256))),
     () => Buffer.from(JSON.stringify({ ts: NOW, values: { water_level_cm: r.range(-10, 100) } }).slice(0, r.int(40))),
-    () => Buffer.from(JSON.stringify({ ts: r.pick([NOW, 'x', null, -1, 1e300, NOW / 1000]), values: { water_level_cm: r.pick([1, '1', null, [], {}, true]) } })),
-    () => Buffer.from(JSON.stringify([{ bn: r.pick(['wl-1:', 'x', 5]), n: r.pick(['water_level_cm', 'pm25', '', 7]), v: r.pick([1, 'NaN', null]), t: r.pick([0, -5, 'a']) }])),
-    () => Buffer.from(JSON.stringify({ id: r.pick(['c1', '', 'bad id']), ts: NOW, type: r.pick(['citizen_report', 'x']), lng: r.range(-200, 200), lat: 30 })),
+    () =>
+      Buffer.from(
+        JSON.stringify({
+          ts: r.pick([NOW, 'x', null, -1, 1e300, NOW / 1000]),
+          values: { water_level_cm: r.pick([1, '1', null, [], {}, true]) },
+        }),
+      ),
+    () =>
+      Buffer.from(
+        JSON.stringify([
+          {
+            bn: r.pick(['wl-1:', 'x', 5]),
+            n: r.pick(['water_level_cm', 'pm25', '', 7]),
+            v: r.pick([1, 'NaN', null]),
+            t: r.pick([0, -5, 'a']),
+          },
+        ]),
+      ),
+    () =>
+      Buffer.from(
+        JSON.stringify({
+          id: r.pick(['c1', '', 'bad id']),
+          ts: NOW,
+          type: r.pick(['citizen_report', 'x']),
+          lng: r.range(-200, 200),
+          lat: 30,
+        }),
+      ),
     () => Buffer.from(JSON.stringify({ kind: r.pick(['rain_gauge', 'x']), lng: r.range(100, 120), lat: r.range(20, 40) })),
     () => Buffer.from(r.pick(['', 'null', '[]', '{}', '1e999', '"str"', '{"ts":1e999}'])),
   ];
@@ -60,14 +99,17 @@ describe('IngestPipeline', () => {
     expect(deadLetters).toBe(m.rejected);
     expect(m.rejected).toBeGreaterThan(3000);
     const byReason = [...m.rejectedBy.keys()].map((k) => k.split('|')[0]);
-    expect(byReason).toEqual(expect.arrayContaining(['invalid_json', 'invalid_utf8', 'bad_schema', 'unknown_topic', 'bad_id', 'bad_time', 'non_finite', 'empty']));
+    expect(byReason).toEqual(
+      expect.arrayContaining(['invalid_json', 'invalid_utf8', 'bad_schema', 'unknown_topic', 'bad_id', 'bad_time', 'non_finite', 'empty']),
+    );
   });
 
   it('keeps received = stored + rejected + pending per source', async () => {
     const sink = new MemorySink();
     const { pipeline, writer } = createIngest({ sink, batchMaxRows: 3, batchMaxDelayMs: 10_000, now: () => NOW });
     const data = (value: unknown) => Buffer.from(JSON.stringify({ ts: NOW, values: { water_level_cm: value } }));
-    const send = (topic: string, payload: Buffer | string) => pipeline.handleMessage(topic, typeof payload === 'string' ? Buffer.from(payload) : payload, NOW);
+    const send = (topic: string, payload: Buffer | string) =>
+      pipeline.handleMessage(topic, typeof payload === 'string' ? Buffer.from(payload) : payload, NOW);
     send('citytwin/v1/sensors/wl-1/meta', JSON.stringify({ kind: 'water_level', lng: 114.3, lat: 30.6, source: 'waterlogging' }));
     send('citytwin/v1/sensors/wl-1/data', data(3));
     send('citytwin/v1/sensors/wl-1/data', data('deep'));

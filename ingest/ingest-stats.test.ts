@@ -23,7 +23,8 @@ function stats(workerId: string, over: Partial<IngestWorkerStats> = {}): IngestW
   };
 }
 
-const send = (a: IngestStatsAggregator, s: IngestWorkerStats, at: number, topic = topics.ingestStats(s.workerId)) => a.accept(topic, Buffer.from(JSON.stringify(s)), at);
+const send = (a: IngestStatsAggregator, s: IngestWorkerStats, at: number, topic = topics.ingestStats(s.workerId)) =>
+  a.accept(topic, Buffer.from(JSON.stringify(s)), at);
 
 describe('ingest worker stats on the system topic', () => {
   it('parses only well-formed stats topics', () => {
@@ -37,7 +38,16 @@ describe('ingest worker stats on the system topic', () => {
     const a = new IngestStatsAggregator({ staleAfterMs: 5000 });
     expect(send(a, stats('w1'), 0)).toBe(true);
     expect(send(a, stats('w2', { received: 20, stored: 18, ingestLagMs: 90, storage: 'degraded' }), 4000)).toBe(true);
-    expect(a.summary(4000)).toMatchObject({ liveWorkers: 2, staleWorkers: 0, received: 30, stored: 25, rejected: 4, messagesPerSec: 10, ingestLagMs: 90, storage: 'degraded' });
+    expect(a.summary(4000)).toMatchObject({
+      liveWorkers: 2,
+      staleWorkers: 0,
+      received: 30,
+      stored: 25,
+      rejected: 4,
+      messagesPerSec: 10,
+      ingestLagMs: 90,
+      storage: 'degraded',
+    });
     // w1 goes silent: its totals stay, its rate and lag no longer count.
     expect(a.summary(6000)).toMatchObject({ liveWorkers: 1, staleWorkers: 1, received: 30, messagesPerSec: 5 });
   });

@@ -196,23 +196,35 @@ export class IngestStatsAggregator {
  * Prometheus text for a web node without an ingest of its own: the contract's ingest figures
  * summed over the workers it hears. Scrape either the workers or the web nodes' sums, not both.
  */
-export function renderClusterPrometheus(s: IngestClusterSummary, g: { brokerUp: boolean; sensors: number; connectedClients: number; clusterClients: number; webNodes: number }): string {
+export function renderClusterPrometheus(
+  s: IngestClusterSummary,
+  g: { brokerUp: boolean; sensors: number; connectedClients: number; clusterClients: number; webNodes: number },
+): string {
   const lines: string[] = [];
   const metric = (name: string, type: string, help: string, samples: Array<[string, number]>) => {
     lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
     for (const [labels, value] of samples) lines.push(`${name}${labels} ${value}`);
   };
-  metric('citytwin_ingest_messages_total', 'counter', 'MQTT messages by outcome, summed over the ingest workers heard on citytwin/v1/system/ingest/+/stats.', [
-    ['{outcome="received"}', s.received],
-    ['{outcome="stored"}', s.stored],
-    ['{outcome="rejected"}', s.rejected],
-  ]);
+  metric(
+    'citytwin_ingest_messages_total',
+    'counter',
+    'MQTT messages by outcome, summed over the ingest workers heard on citytwin/v1/system/ingest/+/stats.',
+    [
+      ['{outcome="received"}', s.received],
+      ['{outcome="stored"}', s.stored],
+      ['{outcome="rejected"}', s.rejected],
+    ],
+  );
   metric('citytwin_ingest_readings_total', 'counter', 'Readings accepted and stored, summed over the workers.', [
     ['{state="accepted"}', s.readingsAccepted],
     ['{state="stored"}', s.readingsStored],
   ]);
-  metric('citytwin_ingest_pending_messages', 'gauge', 'Messages received but not yet written, summed over the workers.', [['', s.pendingMessages]]);
-  metric('citytwin_ingest_lag_seconds', 'gauge', 'Largest age of an unwritten message over the live workers.', [['', s.ingestLagMs / 1000]]);
+  metric('citytwin_ingest_pending_messages', 'gauge', 'Messages received but not yet written, summed over the workers.', [
+    ['', s.pendingMessages],
+  ]);
+  metric('citytwin_ingest_lag_seconds', 'gauge', 'Largest age of an unwritten message over the live workers.', [
+    ['', s.ingestLagMs / 1000],
+  ]);
   metric('citytwin_ingest_workers', 'gauge', 'Ingest workers heard recently (live) or earlier (stale).', [
     ['{state="live"}', s.liveWorkers],
     ['{state="stale"}', s.staleWorkers],
@@ -221,7 +233,12 @@ export function renderClusterPrometheus(s: IngestClusterSummary, g: { brokerUp: 
   metric('citytwin_broker_up', 'gauge', 'Connected to the MQTT broker.', [['', g.brokerUp ? 1 : 0]]);
   metric('citytwin_twin_sensors', 'gauge', 'Sensors known to the twin.', [['', g.sensors]]);
   metric('citytwin_web_connected_clients', 'gauge', 'Console clients connected to this node.', [['', g.connectedClients]]);
-  metric('citytwin_web_cluster_clients', 'gauge', 'Console clients connected to all web nodes (through the Redis adapter; this node only without it).', [['', g.clusterClients]]);
+  metric(
+    'citytwin_web_cluster_clients',
+    'gauge',
+    'Console clients connected to all web nodes (through the Redis adapter; this node only without it).',
+    [['', g.clusterClients]],
+  );
   metric('citytwin_web_nodes', 'gauge', 'Web nodes heard through the Redis adapter (1 without it).', [['', g.webNodes]]);
   return `${lines.join('\n')}\n`;
 }

@@ -34,7 +34,9 @@ export interface OpsServer {
 export class OpsPortInUseError extends Error {}
 
 function isLoopback(address: string | undefined): boolean {
-  return address === '::1' || address === '127.0.0.1' || (address?.startsWith('127.') ?? false) || (address?.startsWith('::ffff:127.') ?? false);
+  return (
+    address === '::1' || address === '127.0.0.1' || (address?.startsWith('127.') ?? false) || (address?.startsWith('::ffff:127.') ?? false)
+  );
 }
 
 /** Loopback, or the probe token compared in constant time. */
@@ -49,7 +51,12 @@ function allowed(req: IncomingMessage, probeToken: string | null): boolean {
 
 function json(res: import('node:http').ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', ...extra });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+    ...extra,
+  });
   res.end(text);
 }
 
@@ -71,7 +78,12 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
       return;
     }
     if (!allowed(req, options.probeToken ?? null)) {
-      json(res, 401, { error: `${path} needs the probe token (Authorization: Bearer <CITYTWIN_PROBE_TOKEN>) or a loopback connection` }, { 'www-authenticate': 'Bearer' });
+      json(
+        res,
+        401,
+        { error: `${path} needs the probe token (Authorization: Bearer <CITYTWIN_PROBE_TOKEN>) or a loopback connection` },
+        { 'www-authenticate': 'Bearer' },
+      );
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -92,7 +104,10 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
   server.requestTimeout = 15_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EADDRINUSE') reject(new OpsPortInUseError(`HTTP port ${options.port} on ${options.host} is already in use; set CITYTWIN_HTTP_PORT to another port`));
+      if (err.code === 'EADDRINUSE')
+        reject(
+          new OpsPortInUseError(`HTTP port ${options.port} on ${options.host} is already in use; set CITYTWIN_HTTP_PORT to another port`),
+        );
       else reject(err);
     });
     server.listen(options.port, options.host, () => resolve());

@@ -14,7 +14,14 @@ export type EntityName = 'sensor' | 'service';
  */
 export type ReadingRow = string;
 
-export function readingRow(entity: EntityName, sensorId: string, metric: string, ts: number, value: number, receivedAt: number): ReadingRow {
+export function readingRow(
+  entity: EntityName,
+  sensorId: string,
+  metric: string,
+  ts: number,
+  value: number,
+  receivedAt: number,
+): ReadingRow {
   return `${entity}\t${sensorId}\t${metric}\t${ts}\t${value}\t${receivedAt}\n`;
 }
 export type TextRow = [entity: EntityName, sensorId: string, metric: string, ts: number, value: string, receivedAt: number];
@@ -88,7 +95,20 @@ export const STORAGE_TABLES = ['readings', 'readings_text', 'sensors', 'dead_let
 export type StorageTable = (typeof STORAGE_TABLES)[number];
 
 export function emptyBatch(id: string): StorageBatch {
-  return { id, readings: [], texts: [], sensors: [], deadLetters: [], events: [], positions: [], messages: 0, rejectedMessages: 0, oldestReceivedAt: 0, rows: 0, acceptedBySource: new Map() };
+  return {
+    id,
+    readings: [],
+    texts: [],
+    sensors: [],
+    deadLetters: [],
+    events: [],
+    positions: [],
+    messages: 0,
+    rejectedMessages: 0,
+    oldestReceivedAt: 0,
+    rows: 0,
+    acceptedBySource: new Map(),
+  };
 }
 
 /** The JSON rows of `batch` for each table but `readings`, in table order, skipping empty ones. */

@@ -460,7 +460,8 @@ export class CitySimulator {
   }
 
   private flush(s: SensorRuntime, now: number): void {
-    const samples = this.stampMode === 'wall' && this.timeScale !== 1 ? s.pending.map((p) => ({ ...p, timeMs: this.stampOf(p.timeMs) })) : s.pending;
+    const samples =
+      this.stampMode === 'wall' && this.timeScale !== 1 ? s.pending.map((p) => ({ ...p, timeMs: this.stampOf(p.timeMs) })) : s.pending;
     s.pending = [];
     s.slots = 0;
     const first = samples[0];

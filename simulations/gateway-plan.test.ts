@@ -7,7 +7,12 @@ import { estimatePlanRate, planGateways, REPORT_INTERVAL_MS, type PlannedSite } 
 function manySites(n = 3000): PlannedSite[] {
   return Array.from({ length: n }, (_, i) => {
     const kind = SENSOR_KINDS[i % SENSOR_KINDS.length] ?? 'rain_gauge';
-    return { id: `s-${String(i).padStart(5, '0')}`, kind, district: `4201${String(2 + (i % 13)).padStart(2, '0')}`, sourceId: `src-${kind}` };
+    return {
+      id: `s-${String(i).padStart(5, '0')}`,
+      kind,
+      district: `4201${String(2 + (i % 13)).padStart(2, '0')}`,
+      sourceId: `src-${kind}`,
+    };
   });
 }
 

@@ -73,7 +73,7 @@ export function createLoadPayloadBuilder(
   if (mode === 'single') {
     const head = '{"ts":';
     const mid = `,"values":{"${metric}":`;
-    return (s, k) => head + (baseMs + k) + mid + value(s, k, 0) + '}}';
+    return (s, k) => `${head + (baseMs + k) + mid + value(s, k, 0)}}}`;
   }
   const heads = Array.from({ length: sensors }, (_, s) => `[{"bn":"${loadSensorId(s)}:","bt":`);
   const firstMid = `,"bu":"${METRIC_UNITS[metric]}","n":"${metric}","v":`;
@@ -82,7 +82,7 @@ export function createLoadPayloadBuilder(
   return (s, k) => {
     let out = (heads[s] ?? '') + (baseMs + k * r) / 1000 + firstMid + value(s, k, 0);
     for (let j = 1; j < r; j++) out += (tails[j] ?? '') + value(s, k, j);
-    return out + '}]';
+    return `${out}}]`;
   };
 }
 

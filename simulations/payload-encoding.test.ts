@@ -87,7 +87,9 @@ describe('every kind, every format', () => {
       expect(site.id).toMatch(ID_PATTERN);
       const samples = [0, 1, 2, 3].map((i) => ({ timeMs: T0 + i * 60_000, values: sampleSignals(site, T0 + i * 60_000, weather, random) }));
       const topic = sensorDataTopic(site.id);
-      expect(checkDataMessage(topic, encodeSenml(site.id, samples))).toHaveLength(samples.length * Object.keys(samples[0]?.values ?? {}).length);
+      expect(checkDataMessage(topic, encodeSenml(site.id, samples))).toHaveLength(
+        samples.length * Object.keys(samples[0]?.values ?? {}).length,
+      );
       expect(checkDataMessage(topic, encodeNativeJson(samples[0] as Sample, 'rfc3339-shanghai')).length).toBeGreaterThan(0);
     }
   });
@@ -127,7 +129,10 @@ describe('junk payloads', () => {
 
 describe('load-generator payloads', () => {
   it('are valid, and unique in time per sensor, in both modes', () => {
-    for (const [mode, r] of [['single', 1], ['packed', 10]] as const) {
+    for (const [mode, r] of [
+      ['single', 1],
+      ['packed', 10],
+    ] as const) {
       const build = createLoadPayloadBuilder(3, mode, r, 'water_level_cm', T0);
       const times = new Set<number>();
       for (let k = 0; k < 5; k++) {

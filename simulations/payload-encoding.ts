@@ -55,8 +55,7 @@ export function formatRfc3339(timeMs: number, offset: 'Z' | '+08:00'): string {
 
 /** Native JSON reading: `{"ts": …, "values": {"<metric>": <number>, …}}`. */
 export function encodeNativeJson(sample: Sample, style: TimestampStyle = 'epoch-ms'): string {
-  const ts =
-    style === 'epoch-ms' ? sample.timeMs : formatRfc3339(sample.timeMs, style === 'rfc3339-utc' ? 'Z' : '+08:00');
+  const ts = style === 'epoch-ms' ? sample.timeMs : formatRfc3339(sample.timeMs, style === 'rfc3339-utc' ? 'Z' : '+08:00');
   return JSON.stringify({ ts, values: sample.values });
 }
 

@@ -47,7 +47,15 @@ export interface StormReport {
   source: string;
   /** Simulated time of the report (epoch ms). */
   simMs: number;
-  event: { id: string; type: 'citizen_report' | 'video_detection'; category: 'waterlogging' | 'standing_water'; lng: number; lat: number; severity: number; text: string };
+  event: {
+    id: string;
+    type: 'citizen_report' | 'video_detection';
+    category: 'waterlogging' | 'standing_water';
+    lng: number;
+    lat: number;
+    severity: number;
+    text: string;
+  };
 }
 
 interface Underpass {
@@ -118,7 +126,10 @@ export class StormReports {
           // Within scatterM of the underpass (1° latitude ≈ 111 km).
           const r = rng.range(0, this.options.scatterM) / 111_000;
           const a = rng.range(0, 2 * Math.PI);
-          return { lng: round6(u.site.lng + (r * Math.cos(a)) / Math.cos((u.site.lat * Math.PI) / 180)), lat: round6(u.site.lat + r * Math.sin(a)) };
+          return {
+            lng: round6(u.site.lng + (r * Math.cos(a)) / Math.cos((u.site.lat * Math.PI) / 180)),
+            lat: round6(u.site.lat + r * Math.sin(a)),
+          };
         };
         const severity = depth >= 40 ? 4 : 3;
         if (u.calls < this.options.maxCallsPerAsset && rng.next() < this.options.callsPerMinute) {
@@ -126,7 +137,14 @@ export class StormReports {
           out.push({
             source: HOTLINE_SOURCE,
             simMs: t - Math.floor(rng.range(0, MINUTE)),
-            event: { id: `sim-${u.assetId}-c${u.calls}`, type: 'citizen_report', category: 'waterlogging', ...place(), severity, text: `${u.site.nameZh}附近道路积水约${Math.round(depth)}厘米` },
+            event: {
+              id: `sim-${u.assetId}-c${u.calls}`,
+              type: 'citizen_report',
+              category: 'waterlogging',
+              ...place(),
+              severity,
+              text: `${u.site.nameZh}附近道路积水约${Math.round(depth)}厘米`,
+            },
           });
         }
         if (u.camera && u.detections < this.options.maxDetectionsPerAsset && rng.next() < this.options.detectionsPerMinute) {
@@ -134,7 +152,14 @@ export class StormReports {
           out.push({
             source: VIDEO_SOURCE,
             simMs: t - Math.floor(rng.range(0, MINUTE)),
-            event: { id: `sim-${u.assetId}-v${u.detections}`, type: 'video_detection', category: 'standing_water', ...place(), severity, text: `standing water detected at ${u.assetId}` },
+            event: {
+              id: `sim-${u.assetId}-v${u.detections}`,
+              type: 'video_detection',
+              category: 'standing_water',
+              ...place(),
+              severity,
+              text: `standing water detected at ${u.assetId}`,
+            },
           });
         }
       }

@@ -54,7 +54,12 @@ export class UnitDriver {
   }
 
   async start(): Promise<void> {
-    this.client = await connectAsync(this.options.brokerUrl, { clientId: `avl-${process.pid}`, clean: true, reconnectPeriod: 1000, ...this.options.mqttOptions });
+    this.client = await connectAsync(this.options.brokerUrl, {
+      clientId: `avl-${process.pid}`,
+      clean: true,
+      reconnectPeriod: 1000,
+      ...this.options.mqttOptions,
+    });
     this.timer = setInterval(() => void this.step(), this.options.fixEveryMs ?? 2000);
   }
 
@@ -100,7 +105,10 @@ export class UnitDriver {
         status = trip.leg === 'home' ? 'available' : 'on_scene';
       }
       const speedKmh = p.done ? 0 : Math.round((trip.route.lengthM / Math.max(1, trip.route.travelTimeS)) * 3.6);
-      fixes.push([trip.unitId, { ts: now, lng: round6(p.lng), lat: round6(p.lat), speed: speedKmh, heading: Math.round(p.heading), ...(status ? { status } : {}) }]);
+      fixes.push([
+        trip.unitId,
+        { ts: now, lng: round6(p.lng), lat: round6(p.lat), speed: speedKmh, heading: Math.round(p.heading), ...(status ? { status } : {}) },
+      ]);
     }
     for (const id of this.driving.keys()) if (!seen.has(id)) this.driving.delete(id);
     const client = this.client;

@@ -29,7 +29,12 @@ beforeAll(async () => {
   app = await startTestCity(dir.path);
   browser = await launchChromium();
   admin = await login(app.url!, 'admin', TEST_ADMIN_PASSWORD);
-  await call(app.url!, admin, 'POST', '/api/users', { username: 'op-li', displayName: '李', roles: ['operator'], password: 'operator password 1' });
+  await call(app.url!, admin, 'POST', '/api/users', {
+    username: 'op-li',
+    displayName: '李',
+    roles: ['operator'],
+    password: 'operator password 1',
+  });
   await login(app.url!, 'op-li', 'operator password 1');
   await expect(login(app.url!, 'op-li', 'wrong password!')).rejects.toThrow(/401/);
 });
@@ -87,12 +92,16 @@ describe('the audit viewer', () => {
     // Filters: the operator's actions only; then the security kind within a time range.
     await page.getByTestId('audit-filter-actor').fill('op-li');
     await page.getByTestId('audit-filter-apply').click();
-    await expect.poll(async () => new Set(await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-actor'))))).toEqual(new Set(['op-li']));
+    await expect
+      .poll(async () => new Set(await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-actor')))))
+      .toEqual(new Set(['op-li']));
     await page.getByTestId('audit-filter-reset').click();
     await page.getByTestId('audit-filter-stream').selectOption('security');
     await page.getByTestId('audit-filter-from').fill(formatCityDateTime(entry.at - 3600_000).slice(0, 16));
     await page.getByTestId('audit-filter-apply').click();
-    await expect.poll(async () => new Set(await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-stream'))))).toEqual(new Set(['security']));
+    await expect
+      .poll(async () => new Set(await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-stream')))))
+      .toEqual(new Set(['security']));
     // A time that is not one is explained, not sent.
     await page.getByTestId('audit-filter-to').fill('tomorrow');
     await page.getByTestId('audit-filter-apply').click();
@@ -106,7 +115,10 @@ describe('the audit viewer', () => {
     await page.screenshot({ path: 'test-results/audit-admin-en.png', fullPage: true });
 
     // Someone deletes the operator's login behind the server's back: "verify now" reports it.
-    await app.clickhouse.command({ query: `ALTER TABLE security_events DELETE WHERE type = 'login' AND username = 'op-li'`, clickhouse_settings: { mutations_sync: '1' } });
+    await app.clickhouse.command({
+      query: `ALTER TABLE security_events DELETE WHERE type = 'login' AND username = 'op-li'`,
+      clickhouse_settings: { mutations_sync: '1' },
+    });
     await page.getByTestId('audit-verify').click();
     await expect.poll(() => page.evaluate(() => window.__audit!.status())).toBe('failed');
     const problem = page.locator('[data-testid="audit-problem"][data-stream="security"][data-kind="missing"]');

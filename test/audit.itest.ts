@@ -25,7 +25,7 @@ import { startTestCity } from './support/test-city.ts';
 const dir = tempDir('audit');
 let app: RunningCityTwin;
 let admin: string;
-let checkpointMessages: string[] = [];
+const checkpointMessages: string[] = [];
 
 /** `citytwin audit verify --data-dir …` in its own process, as an operator would run it. */
 function offlineVerify(...extra: string[]): Promise<{ code: number; out: string }> {
@@ -67,16 +67,35 @@ describe('the audit record', () => {
     await archive.subscribeAsync('citytwin/v1/audit/checkpoints/#', { qos: 1 });
 
     // Security: a user created, a failed login, that user's login.
-    expect((await call(app.url!, admin, 'POST', '/api/users', { username: 'op-wang', roles: ['operator', 'dispatcher'], password: 'operator password 1' })).status).toBe(200);
+    expect(
+      (
+        await call(app.url!, admin, 'POST', '/api/users', {
+          username: 'op-wang',
+          roles: ['operator', 'dispatcher'],
+          password: 'operator password 1',
+        })
+      ).status,
+    ).toBe(200);
     await expect(login(app.url!, 'op-wang', 'not the password')).rejects.toThrow(/401/);
     const operator = await login(app.url!, 'op-wang', 'operator password 1');
 
     // An incident from a field report, acknowledged by the operator.
     const publisher = await mqtt.connectAsync(app.mqttUrl, { clientId: 'audit-pub' });
-    await publisher.publishAsync('citytwin/v1/events/field-staff', JSON.stringify({ id: 'a-1', ts: Date.now(), type: 'manual_report', category: 'waterlogging', lng: 114.31, lat: 30.555, severity: 4 }), { qos: 1 });
+    await publisher.publishAsync(
+      'citytwin/v1/events/field-staff',
+      JSON.stringify({ id: 'a-1', ts: Date.now(), type: 'manual_report', category: 'waterlogging', lng: 114.31, lat: 30.555, severity: 4 }),
+      { qos: 1 },
+    );
     await publisher.endAsync();
     incidentId = await waitFor('the incident', () => app.twin!.activeIncidents()[0]?.id ?? null);
-    expect((await call(app.url!, operator, 'POST', `/api/incidents/${incidentId}/actions`, { action: 'acknowledge', reason: 'pump team informed' })).status).toBe(200);
+    expect(
+      (
+        await call(app.url!, operator, 'POST', `/api/incidents/${incidentId}/actions`, {
+          action: 'acknowledge',
+          reason: 'pump team informed',
+        })
+      ).status,
+    ).toBe(200);
 
     // Dispatch: a ranking shown, a pump team sent, then put on scene and sent home by hand.
     const recs = (await call(app.url!, operator, 'GET', `/api/incidents/${incidentId}/recommendations`)).body as RecommendationView[];
@@ -92,19 +111,37 @@ describe('the audit record', () => {
 
     const all = (await call(app.url!, admin, 'GET', '/api/audit/entries?limit=1000')).body as AuditEntriesResponse;
     const kinds = new Set(all.entries.map((e) => `${e.stream}.${e.action}`));
-    for (const k of ['audit.started', 'config.changed', 'security.user_created', 'security.login', 'security.login_failed', 'incident.acknowledged', 'dispatch.recommend', 'dispatch.assign', 'dispatch.status', 'export.csv', 'export.report']) expect(kinds).toContain(k);
+    for (const k of [
+      'audit.started',
+      'config.changed',
+      'security.user_created',
+      'security.login',
+      'security.login_failed',
+      'incident.acknowledged',
+      'dispatch.recommend',
+      'dispatch.assign',
+      'dispatch.status',
+      'export.csv',
+      'export.report',
+    ])
+      expect(kinds).toContain(k);
     // One chain, newest first, numbered without gaps.
     const seqs = all.entries.map((e) => e.seq);
     expect(seqs).toEqual([...seqs].sort((a, b) => b - a));
     expect(seqs.at(-1)).toBe(1);
     expect(new Set(all.entries.map((e) => e.chain)).size).toBe(1);
-    expect(all.entries.find((e) => e.action === 'acknowledged')).toMatchObject({ actor: 'op-wang', object: incidentId, detail: 'acknowledged (pump team informed)' });
+    expect(all.entries.find((e) => e.action === 'acknowledged')).toMatchObject({
+      actor: 'op-wang',
+      object: incidentId,
+      detail: 'acknowledged (pump team informed)',
+    });
 
     // Filters: by actor (part of the name), by stream and action, by time.
     const byActor = (await call(app.url!, admin, 'GET', '/api/audit/entries?actor=WANG')).body as AuditEntriesResponse;
     expect(byActor.entries.length).toBeGreaterThan(0);
     expect(new Set(byActor.entries.map((e) => e.actor))).toEqual(new Set(['op-wang']));
-    const failed = (await call(app.url!, admin, 'GET', '/api/audit/entries?stream=security&action=login_failed')).body as AuditEntriesResponse;
+    const failed = (await call(app.url!, admin, 'GET', '/api/audit/entries?stream=security&action=login_failed'))
+      .body as AuditEntriesResponse;
     expect(failed.entries.map((e) => [e.actor, e.detail])).toEqual([['op-wang', 'wrong password']]);
     const none = (await call(app.url!, admin, 'GET', `/api/audit/entries?from=${now + 3600_000}`)).body as AuditEntriesResponse;
     expect(none.entries).toEqual([]);
@@ -150,17 +187,27 @@ describe('the audit record', () => {
     // Someone with access to the data directory, while the server is down.
     const ch = createClickHouse({ url: null, dataDir: dir.path });
     const sync = { mutations_sync: '1' };
-    await ch.command({ query: `ALTER TABLE incident_changes UPDATE actor = 'someone-else' WHERE incident_id = '${incidentId}' AND what = 'acknowledged'`, clickhouse_settings: sync });
+    await ch.command({
+      query: `ALTER TABLE incident_changes UPDATE actor = 'someone-else' WHERE incident_id = '${incidentId}' AND what = 'acknowledged'`,
+      clickhouse_settings: sync,
+    });
     await ch.command({ query: `ALTER TABLE dispatch_log DELETE WHERE seq >= ${dispatchHead - 1}`, clickhouse_settings: sync });
-    await ch.command({ query: `ALTER TABLE security_events DELETE WHERE type = 'login' AND username = 'op-wang'`, clickhouse_settings: sync });
+    await ch.command({
+      query: `ALTER TABLE security_events DELETE WHERE type = 'login' AND username = 'op-wang'`,
+      clickhouse_settings: sync,
+    });
     await ch.close();
 
     // Offline.
     const offline = await offlineVerify();
     expect(offline.code).toBe(1);
-    expect(offline.out).toMatch(/\[incident\] altered at \d+: incident inc-\d+: the change "acknowledged" by op-wang .* actor "someone-else" \(audited "op-wang"\)/);
+    expect(offline.out).toMatch(
+      /\[incident\] altered at \d+: incident inc-\d+: the change "acknowledged" by op-wang .* actor "someone-else" \(audited "op-wang"\)/,
+    );
     expect(offline.out).toMatch(/\[dispatch\] missing at \d+: the log ends at seq \d+ but the checkpoint signed at .* records \d+ entries/);
-    expect(offline.out).toMatch(/\[security\] missing at \d+: the security event "login" of op-wang .* is not in security_events: it was deleted/);
+    expect(offline.out).toMatch(
+      /\[security\] missing at \d+: the security event "login" of op-wang .* is not in security_events: it was deleted/,
+    );
     expect(offline.out).toMatch(/FAILED: \d+ problem\(s\)/);
 
     // At start: still starts, reports, health degraded with the reason, a security event.
@@ -174,7 +221,10 @@ describe('the audit record', () => {
     expect(health.body.status).toBe('degraded');
     expect(health.body.parts.audit.status).toBe('degraded');
     expect(health.body.parts.audit.detail).toMatch(/audit verification at .* found \d+ problem\(s\)/);
-    const events = (await call(app.url!, admin, 'GET', '/api/security/events?type=audit_tampering')).body as Array<{ detail: string; client: string }>;
+    const events = (await call(app.url!, admin, 'GET', '/api/security/events?type=audit_tampering')).body as Array<{
+      detail: string;
+      client: string;
+    }>;
     expect(events.length).toBeGreaterThan(0);
     expect(events.at(-1)!.client).toBe('start-up verification');
 
@@ -185,15 +235,24 @@ describe('the audit record', () => {
     for (const k of ['incident/altered', 'dispatch/missing', 'security/missing']) expect(kinds).toContain(k);
 
     // The dispatch log's own route no longer verifies ok either.
-    const dispatchVerdict = (await call(app.url!, admin, 'GET', '/api/dispatch/log/verify')).body as { ok: boolean; problems: Array<{ kind: string; detail: string }> };
+    const dispatchVerdict = (await call(app.url!, admin, 'GET', '/api/dispatch/log/verify')).body as {
+      ok: boolean;
+      problems: Array<{ kind: string; detail: string }>;
+    };
     expect(dispatchVerdict.ok).toBe(false);
     expect(dispatchVerdict.problems.map((p) => p.kind)).toContain('missing');
   });
 
   it('continues the chains after the signed heads, so the gap stays reported', async () => {
     const unit = app.dispatch!.units().find((u) => u.status === 'available' && u.kind === 'pump_team')!;
-    expect((await call(app.url!, admin, 'POST', `/api/units/${unit.id}/status`, { status: 'out_of_service', reason: 'pump maintenance' })).status).toBe(200);
-    const log = ((await call(app.url!, admin, 'GET', '/api/dispatch/log')).body as string).trim().split('\n').map((l) => JSON.parse(l) as { seq: number });
+    expect(
+      (await call(app.url!, admin, 'POST', `/api/units/${unit.id}/status`, { status: 'out_of_service', reason: 'pump maintenance' }))
+        .status,
+    ).toBe(200);
+    const log = ((await call(app.url!, admin, 'GET', '/api/dispatch/log')).body as string)
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { seq: number });
     // The new entry follows the signed head, not the cut table's last entry.
     expect(log.at(-1)!.seq).toBe(dispatchHead + 1);
     await app.audit!.checkpoint();

@@ -34,7 +34,11 @@ const ANALYST = { username: 'analyst1', password: 'analyst-password-1' };
 
 /** Runs `citytwin <args>` on `dataDir` to its end. */
 function citytwin(dataDir: string, ...args: string[]): { status: number | null; out: string } {
-  const r = spawnSync(TSX, ['bin/citytwin.ts', ...args], { env: { ...process.env, CITYTWIN_DATA_DIR: dataDir, CITYTWIN_LOG_LEVEL: 'warn' }, encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(TSX, ['bin/citytwin.ts', ...args], {
+    env: { ...process.env, CITYTWIN_DATA_DIR: dataDir, CITYTWIN_LOG_LEVEL: 'warn' },
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   return { status: r.status, out: `${r.stdout}${r.stderr}` };
 }
 
@@ -46,32 +50,80 @@ let manifest: BackupManifest;
 
 beforeAll(async () => {
   const mqttPort = await freePort();
-  child = await startCityTwinProcess('all', { ...TEST_CITY_ENV, CITYTWIN_DATA_DIR: source, CITYTWIN_MQTT_PORT: String(mqttPort), CITYTWIN_LOG_LEVEL: 'warn' });
+  child = await startCityTwinProcess('all', {
+    ...TEST_CITY_ENV,
+    CITYTWIN_DATA_DIR: source,
+    CITYTWIN_MQTT_PORT: String(mqttPort),
+    CITYTWIN_LOG_LEVEL: 'warn',
+  });
   const base = child.url;
   const publisher = await mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`, { clientId: 'backup-itest' });
   try {
     // A sensitive sensor (its meta says so) and its readings, one a second back in time.
-    await publisher.publishAsync('citytwin/v1/sensors/bk-ed-1/meta', JSON.stringify({ kind: 'hospital_ed', lng: 114.3, lat: 30.58, classification: 'sensitive' }), { qos: 1, retain: true });
+    await publisher.publishAsync(
+      'citytwin/v1/sensors/bk-ed-1/meta',
+      JSON.stringify({ kind: 'hospital_ed', lng: 114.3, lat: 30.58, classification: 'sensitive' }),
+      { qos: 1, retain: true },
+    );
     const t0 = Date.now() - READINGS * 1000;
     for (let i = 0; i < READINGS; i++) {
-      await publisher.publishAsync('citytwin/v1/sensors/bk-ed-1/data', JSON.stringify({ ts: t0 + i * 1000, values: { occupancy_pct: 50 + i } }), { qos: 1 });
+      await publisher.publishAsync(
+        'citytwin/v1/sensors/bk-ed-1/data',
+        JSON.stringify({ ts: t0 + i * 1000, values: { occupancy_pct: 50 + i } }),
+        { qos: 1 },
+      );
     }
     // An incident from a field report, and a dispatch to it (dispatch log entries).
-    await publisher.publishAsync('citytwin/v1/events/field-staff', JSON.stringify({ id: 'bk-1', ts: Date.now(), type: 'manual_report', category: 'waterlogging', lng: 114.31, lat: 30.555, severity: 4 }), { qos: 1 });
+    await publisher.publishAsync(
+      'citytwin/v1/events/field-staff',
+      JSON.stringify({
+        id: 'bk-1',
+        ts: Date.now(),
+        type: 'manual_report',
+        category: 'waterlogging',
+        lng: 114.31,
+        lat: 30.555,
+        severity: 4,
+      }),
+      { qos: 1 },
+    );
   } finally {
     await publisher.endAsync();
   }
   const admin = await login(base, 'admin', TEST_ADMIN_PASSWORD);
-  incidentId = await waitFor('the incident', async () => ((await call(base, admin, 'GET', '/api/incidents?status=open')).body as Array<{ id: string }>)[0]?.id ?? null, 30_000, 200);
-  const recs = (await call(base, admin, 'GET', `/api/incidents/${incidentId}/recommendations`)).body as Array<{ unitId: string; kind: string; version: number }>;
+  incidentId = await waitFor(
+    'the incident',
+    async () => ((await call(base, admin, 'GET', '/api/incidents?status=open')).body as Array<{ id: string }>)[0]?.id ?? null,
+    30_000,
+    200,
+  );
+  const recs = (await call(base, admin, 'GET', `/api/incidents/${incidentId}/recommendations`)).body as Array<{
+    unitId: string;
+    kind: string;
+    version: number;
+  }>;
   const pump = recs.find((r) => r.kind === 'pump_team')!;
-  expect((await call(base, admin, 'POST', `/api/incidents/${incidentId}/dispatch`, { unitIds: [pump.unitId], expectedVersions: { [pump.unitId]: pump.version } })).status).toBe(200);
-  expect((await call(base, admin, 'POST', '/api/users', { username: ANALYST.username, roles: ['analyst'], password: ANALYST.password })).status).toBe(200);
+  expect(
+    (
+      await call(base, admin, 'POST', `/api/incidents/${incidentId}/dispatch`, {
+        unitIds: [pump.unitId],
+        expectedVersions: { [pump.unitId]: pump.version },
+      })
+    ).status,
+  ).toBe(200);
+  expect(
+    (await call(base, admin, 'POST', '/api/users', { username: ANALYST.username, roles: ['analyst'], password: ANALYST.password })).status,
+  ).toBe(200);
   // Every reading stored before the backup is taken.
-  await waitFor('the readings to be stored', async () => {
-    const text = (await call(base, admin, 'GET', '/metrics')).body as string;
-    return Number(/citytwin_ingest_messages_total\{outcome="stored"\} (\d+)/.exec(text)?.[1] ?? 0) >= READINGS + 2;
-  }, 30_000, 200);
+  await waitFor(
+    'the readings to be stored',
+    async () => {
+      const text = (await call(base, admin, 'GET', '/metrics')).body as string;
+      return Number(/citytwin_ingest_messages_total\{outcome="stored"\} (\d+)/.exec(text)?.[1] ?? 0) >= READINGS + 2;
+    },
+    30_000,
+    200,
+  );
   dispatchEntries = ((await call(base, admin, 'GET', '/api/dispatch/log/verify')).body as { checked: number }).checked;
 }, 180_000);
 
@@ -86,7 +138,11 @@ afterAll(async () => {
  * chain; the generalised audit chain's verification is to be added here when it exists.
  */
 async function verifyRestoredAuditTrail(base: string, token: string): Promise<void> {
-  const verdict = (await call(base, token, 'GET', '/api/dispatch/log/verify')).body as { ok: boolean; checked: number; problems: unknown[] };
+  const verdict = (await call(base, token, 'GET', '/api/dispatch/log/verify')).body as {
+    ok: boolean;
+    checked: number;
+    problems: unknown[];
+  };
   expect(verdict).toMatchObject({ ok: true, checked: dispatchEntries, problems: [] });
 }
 
@@ -94,7 +150,9 @@ describe('citytwin backup and restore', () => {
   it('refuses to back up a store while CityTwin runs on it, saying why', () => {
     const r = citytwin(source, 'backup', '--to', backupDir);
     expect(r.status, r.out).toBe(2);
-    expect(r.out).toMatch(/citytwin: the embedded ClickHouse in .* cannot be opened .* locked while CityTwin runs on this data directory: stop it first/);
+    expect(r.out).toMatch(
+      /citytwin: the embedded ClickHouse in .* cannot be opened .* locked while CityTwin runs on this data directory: stop it first/,
+    );
   });
 
   it('backs up the stopped store: every table with its rows, and the local state files', async () => {
@@ -142,7 +200,10 @@ describe('citytwin backup and restore', () => {
     try {
       const [log] = await queryRows<{ n: string | number }>(client, 'SELECT count() AS n FROM dispatch_log FINAL');
       expect(Number(log!.n)).toBe(dispatchEntries);
-      const [readings] = await queryRows<{ n: string | number; classes: string[] }>(client, "SELECT count() AS n, groupUniqArray(classification) AS classes FROM readings FINAL WHERE sensor_id = 'bk-ed-1'");
+      const [readings] = await queryRows<{ n: string | number; classes: string[] }>(
+        client,
+        "SELECT count() AS n, groupUniqArray(classification) AS classes FROM readings FINAL WHERE sensor_id = 'bk-ed-1'",
+      );
       expect(Number(readings!.n)).toBe(READINGS);
       expect(readings!.classes).toEqual(['sensitive']);
     } finally {

@@ -45,7 +45,11 @@ function watch(p: Page): void {
   p.on('request', (r) => requests.push(r.url()));
   p.on('response', (r) => {
     if (!r.url().includes('/api/city/basemap.pmtiles')) return;
-    archiveResponses.push({ status: r.status(), range: r.request().headers().range ?? null, contentRange: r.headers()['content-range'] ?? null });
+    archiveResponses.push({
+      status: r.status(),
+      range: r.request().headers().range ?? null,
+      contentRange: r.headers()['content-range'] ?? null,
+    });
   });
 }
 
@@ -98,10 +102,18 @@ beforeAll(async () => {
   // The product takes the archive from the city package; here it is handed to the web server.
   await app.web!.setBasemapPmtiles(archive);
   publisher = await mqtt.connectAsync(app.mqttUrl, { clientId: 'basemap-browser' });
-  await publisher.publishAsync(`citytwin/v1/sensors/${SENSOR.id}/meta`, JSON.stringify({ kind: 'water_level', lng: SENSOR.lng, lat: SENSOR.lat, classification: 'public' }), { qos: 1, retain: true });
+  await publisher.publishAsync(
+    `citytwin/v1/sensors/${SENSOR.id}/meta`,
+    JSON.stringify({ kind: 'water_level', lng: SENSOR.lng, lat: SENSOR.lat, classification: 'public' }),
+    { qos: 1, retain: true },
+  );
   // A reading a second, as a live city sends: the console stays live (not greyed out as stalled).
   feed = setInterval(() => {
-    void publisher.publishAsync(`citytwin/v1/sensors/${SENSOR.id}/data`, JSON.stringify({ ts: Date.now(), values: { water_level_cm: 12 } }), { qos: 0 });
+    void publisher.publishAsync(
+      `citytwin/v1/sensors/${SENSOR.id}/data`,
+      JSON.stringify({ ts: Date.now(), values: { water_level_cm: 12 } }),
+      { qos: 0 },
+    );
   }, 1000);
   browser = await launchChromium();
   context = await browser.newContext({ viewport: VIEWPORT });

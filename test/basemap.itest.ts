@@ -25,7 +25,8 @@ let auth: Record<string, string>;
 let archive: Buffer;
 
 const url = (path: string) => new URL(path, app.url!).toString();
-const get = (path: string, headers: Record<string, string> = {}, method = 'GET') => fetch(url(path), { method, headers: { ...auth, ...headers } });
+const get = (path: string, headers: Record<string, string> = {}, method = 'GET') =>
+  fetch(url(path), { method, headers: { ...auth, ...headers } });
 
 beforeAll(async () => {
   writeCityPmtiles(archivePath, 12);
@@ -59,7 +60,14 @@ describe('a city with a PMTiles basemap', () => {
 
   it('describes the archive in the base map payload', async () => {
     const payload = (await (await get('/api/city/basemap')).json()) as BasemapPayload;
-    expect(payload.vector).toMatchObject({ url: '/api/city/basemap.pmtiles', schema: 'openmaptiles', variants: ['dark', 'light'], minZoom: 8, maxZoom: 12, attribution: '© CityTwin synthetic test data' });
+    expect(payload.vector).toMatchObject({
+      url: '/api/city/basemap.pmtiles',
+      schema: 'openmaptiles',
+      variants: ['dark', 'light'],
+      minZoom: 8,
+      maxZoom: 12,
+      attribution: '© CityTwin synthetic test data',
+    });
     expect(payload.vector!.bounds[0]).toBeCloseTo(113.66, 1);
     expect(payload.districts.features.length).toBeGreaterThan(0);
   });
@@ -137,7 +145,11 @@ describe('a city with a PMTiles basemap', () => {
   });
 
   it('serves the bundled styles, dark and light, and refuses another with what is accepted', async () => {
-    const dark = (await (await get('/api/city/style')).json()) as { name: string; sources: Record<string, { url: string }>; layers: Array<{ id: string; paint?: Record<string, unknown> }> };
+    const dark = (await (await get('/api/city/style')).json()) as {
+      name: string;
+      sources: Record<string, { url: string }>;
+      layers: Array<{ id: string; paint?: Record<string, unknown> }>;
+    };
     const light = (await (await get('/api/city/style?variant=light&lang=en')).json()) as typeof dark;
     expect(dark.name).toBe('citytwin-dark');
     expect(light.name).toBe('citytwin-light');
@@ -152,18 +164,35 @@ describe('a city with a PMTiles basemap', () => {
     for (const path of ['/api/city/basemap.pmtiles', '/api/city/style', '/api/city/basemap']) {
       expect((await fetch(url(path), { headers: { range: 'bytes=0-9' } })).status, path).toBe(401);
     }
-    const res = await fetch(url('/api/auth/tokens'), { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'basemap wall', kind: 'display' }) });
+    const res = await fetch(url('/api/auth/tokens'), {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'basemap wall', kind: 'display' }),
+    });
     const { token } = (await res.json()) as { token: string };
     const display = await fetch(url('/api/city/basemap.pmtiles'), { headers: { authorization: `Bearer ${token}`, range: 'bytes=0-126' } });
     expect(display.status).toBe(206);
-    expect(Buffer.from(await display.arrayBuffer()).subarray(0, 7).toString('latin1')).toBe('PMTiles');
+    expect(
+      Buffer.from(await display.arrayBuffer())
+        .subarray(0, 7)
+        .toString('latin1'),
+    ).toBe('PMTiles');
   });
 
   it('serves a range of an archive too large to read whole (3 GiB, sparse)', async () => {
     // Node cannot read a file over 2 GiB into one buffer (ERR_FS_FILE_TOO_LARGE): this range
     // is served only because it is streamed from the file.
     const bigPath = join(dir.path, 'big.pmtiles');
-    const small = buildPmtiles({ layers: { water: { type: 'FeatureCollection', features: [{ type: 'Feature', properties: {}, geometry: { type: 'Point', coordinates: [114.3, 30.6] } }] } }, minZoom: 0, maxZoom: 2 });
+    const small = buildPmtiles({
+      layers: {
+        water: {
+          type: 'FeatureCollection',
+          features: [{ type: 'Feature', properties: {}, geometry: { type: 'Point', coordinates: [114.3, 30.6] } }],
+        },
+      },
+      minZoom: 0,
+      maxZoom: 2,
+    });
     writeFileSync(bigPath, small.bytes);
     const fd = openSync(bigPath, 'r+');
     const size = 3 * 1024 ** 3;
@@ -186,8 +215,13 @@ describe('a city with a PMTiles basemap', () => {
 
   it('refuses to serve a file that is not a PMTiles v3 archive, naming it', async () => {
     const notPmtiles = join(dir.path, 'not.pmtiles');
-    writeFileSync(notPmtiles, 'MBTiles? no, SQLite format 3\0 and more bytes to pass the header length of one hundred and twenty-seven bytes at least, yes');
-    await expect(app.web!.setBasemapPmtiles(notPmtiles)).rejects.toThrow(/basemap archive ".*not\.pmtiles" is not a PMTiles archive \(starts with "MBTiles"\); expected a PMTiles v3 file/);
+    writeFileSync(
+      notPmtiles,
+      'MBTiles? no, SQLite format 3\0 and more bytes to pass the header length of one hundred and twenty-seven bytes at least, yes',
+    );
+    await expect(app.web!.setBasemapPmtiles(notPmtiles)).rejects.toThrow(
+      /basemap archive ".*not\.pmtiles" is not a PMTiles archive \(starts with "MBTiles"\); expected a PMTiles v3 file/,
+    );
     await expect(app.web!.setBasemapPmtiles(join(dir.path, 'missing.pmtiles'))).rejects.toThrow(/cannot be opened \(ENOENT\)/);
     // The archive served before stays.
     expect((await get('/api/city/basemap.pmtiles', { range: 'bytes=0-6' })).status).toBe(206);

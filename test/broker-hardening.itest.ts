@@ -28,8 +28,16 @@ beforeAll(async () => {
     file,
     JSON.stringify({
       gateways: [
-        { username: 'gw-hanyang', passwordHash: await hashPassword('hanyang gateway pw', { N: 1024, r: 8, p: 1 }), sensors: ['wl-420105-*'] },
-        { username: 'gw-qiaokou', passwordHash: await hashPassword('qiaokou gateway pw', { N: 1024, r: 8, p: 1 }), sensors: ['wl-420104-*'] },
+        {
+          username: 'gw-hanyang',
+          passwordHash: await hashPassword('hanyang gateway pw', { N: 1024, r: 8, p: 1 }),
+          sensors: ['wl-420105-*'],
+        },
+        {
+          username: 'gw-qiaokou',
+          passwordHash: await hashPassword('qiaokou gateway pw', { N: 1024, r: 8, p: 1 }),
+          sensors: ['wl-420104-*'],
+        },
       ],
     }),
   );
@@ -66,7 +74,11 @@ describe('client ids are bound to credentials', () => {
     let ingestClosed = false;
     ingest.on('close', () => (ingestClosed = true));
 
-    const takeover = await connect(gatewayUrl, { clientId: 'citytwin-all-worker-1', username: 'gw-hanyang', password: 'hanyang gateway pw' });
+    const takeover = await connect(gatewayUrl, {
+      clientId: 'citytwin-all-worker-1',
+      username: 'gw-hanyang',
+      password: 'hanyang gateway pw',
+    });
     expect(takeover).toBeInstanceOf(Error);
     expect((takeover as Error).message).toMatch(/Identifier rejected/i);
     // Still the same connection: a takeover would have closed it [MQTT-3.1.4-2].
@@ -81,7 +93,11 @@ describe('client ids are bound to credentials', () => {
   });
 
   it("refuses a gateway that takes another gateway's id, and an anonymous loopback client that takes a gateway's or a reserved id", async () => {
-    const own = (await connect(gatewayUrl, { clientId: 'gw-qiaokou-7', username: 'gw-qiaokou', password: 'qiaokou gateway pw' })) as mqtt.MqttClient;
+    const own = (await connect(gatewayUrl, {
+      clientId: 'gw-qiaokou-7',
+      username: 'gw-qiaokou',
+      password: 'qiaokou gateway pw',
+    })) as mqtt.MqttClient;
     expect(own).not.toBeInstanceOf(Error);
     let ownClosed = false;
     own.on('close', () => (ownClosed = true));
@@ -96,9 +112,17 @@ describe('client ids are bound to credentials', () => {
     expect(ownClosed).toBe(false);
 
     // Its own ids, an empty id (the broker makes a random one) and plain local tools are fine.
-    const bare = (await connect(gatewayUrl, { clientId: 'gw-hanyang', username: 'gw-hanyang', password: 'hanyang gateway pw' })) as mqtt.MqttClient;
+    const bare = (await connect(gatewayUrl, {
+      clientId: 'gw-hanyang',
+      username: 'gw-hanyang',
+      password: 'hanyang gateway pw',
+    })) as mqtt.MqttClient;
     expect(bare).not.toBeInstanceOf(Error);
-    const generated = (await connect(gatewayUrl, { clientId: '', username: 'gw-hanyang', password: 'hanyang gateway pw' })) as mqtt.MqttClient;
+    const generated = (await connect(gatewayUrl, {
+      clientId: '',
+      username: 'gw-hanyang',
+      password: 'hanyang gateway pw',
+    })) as mqtt.MqttClient;
     expect(generated).not.toBeInstanceOf(Error);
     const tool = (await connect(broker.url, { clientId: 'mosquitto_sub-1' })) as mqtt.MqttClient;
     expect(tool).not.toBeInstanceOf(Error);
@@ -106,7 +130,9 @@ describe('client ids are bound to credentials', () => {
   });
 
   it('keeps gateway user names out of the reserved prefix', () => {
-    expect(() => parseGatewayCredentials('{"gateways":[{"username":"citytwin-all","passwordHash":"scrypt$x"}]}', 'gw.json')).toThrow(/gateways.0.username: must not start with "citytwin"/);
+    expect(() => parseGatewayCredentials('{"gateways":[{"username":"citytwin-all","passwordHash":"scrypt$x"}]}', 'gw.json')).toThrow(
+      /gateways.0.username: must not start with "citytwin"/,
+    );
   });
 });
 
@@ -218,7 +244,10 @@ describe('packet size', () => {
 
 describe('the loopback listener without anonymity (CITYTWIN_MQTT_LOOPBACK_ANONYMOUS=0)', () => {
   it('refuses anonymous loopback clients; the in-process parts and gateways still connect', async () => {
-    const strict = await startEmbeddedBroker('127.0.0.1', 0, { loopbackAnonymous: false, credentials: loadGatewayCredentials(join(dir.path, 'gateways.json')) });
+    const strict = await startEmbeddedBroker('127.0.0.1', 0, {
+      loopbackAnonymous: false,
+      credentials: loadGatewayCredentials(join(dir.path, 'gateways.json')),
+    });
     try {
       const anon = await connect(strict.url, { clientId: 'local-tool' });
       expect((anon as Error).message).toMatch(/Not authorized/i);
@@ -226,12 +255,22 @@ describe('the loopback listener without anonymity (CITYTWIN_MQTT_LOOPBACK_ANONYM
       expect(part).not.toBeInstanceOf(Error);
       // The same secret in the URL (how the bench's TCP ingest logs in).
       const { username, password } = strict.internalCredentials;
-      const byUrl = (await connect(strict.url.replace('mqtt://', `mqtt://${username}:${password}@`), { clientId: 'citytwin-bench-ingest' })) as mqtt.MqttClient;
+      const byUrl = (await connect(strict.url.replace('mqtt://', `mqtt://${username}:${password}@`), {
+        clientId: 'citytwin-bench-ingest',
+      })) as mqtt.MqttClient;
       expect(byUrl).not.toBeInstanceOf(Error);
       await byUrl.endAsync();
-      const wrongSecret = await connect(strict.url, { clientId: 'citytwin-sim-2', username: strict.internalCredentials.username, password: 'guess' });
+      const wrongSecret = await connect(strict.url, {
+        clientId: 'citytwin-sim-2',
+        username: strict.internalCredentials.username,
+        password: 'guess',
+      });
       expect((wrongSecret as Error).message).toMatch(/Bad username or password/i);
-      const gw = (await connect(strict.url, { clientId: 'gw-hanyang-1', username: 'gw-hanyang', password: 'hanyang gateway pw' })) as mqtt.MqttClient;
+      const gw = (await connect(strict.url, {
+        clientId: 'gw-hanyang-1',
+        username: 'gw-hanyang',
+        password: 'hanyang gateway pw',
+      })) as mqtt.MqttClient;
       expect(gw).not.toBeInstanceOf(Error);
       await Promise.all([part.endAsync(), gw.endAsync()]);
     } finally {

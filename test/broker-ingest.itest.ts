@@ -26,16 +26,20 @@ let admin: string;
 let held: Array<() => void> | null = null;
 
 beforeAll(async () => {
-  app = await startTestCity(dir.path, {}, {
-    wrapIntake: (intake: BrokerIntake): BrokerIntake => ({
-      prefix: intake.prefix,
-      handle: (...args) => {
-        if (!held) return intake.handle(...args);
-        const queue = held;
-        return new Promise<void>((resolve, reject) => queue.push(() => Promise.resolve(intake.handle(...args)).then(resolve, reject)));
-      },
-    }),
-  });
+  app = await startTestCity(
+    dir.path,
+    {},
+    {
+      wrapIntake: (intake: BrokerIntake): BrokerIntake => ({
+        prefix: intake.prefix,
+        handle: (...args) => {
+          if (!held) return intake.handle(...args);
+          const queue = held;
+          return new Promise<void>((resolve, reject) => queue.push(() => Promise.resolve(intake.handle(...args)).then(resolve, reject)));
+        },
+      }),
+    },
+  );
   base = app.url!;
   admin = await login(base, 'admin', TEST_ADMIN_PASSWORD);
 });
@@ -74,7 +78,10 @@ async function slowSubscriber(url: string): Promise<{ socket: Socket; closed: Pr
 }
 
 async function health(): Promise<{ status: string; parts: Record<string, { status: string; detail?: string }> }> {
-  return (await fetch(new URL('/api/health', base))).json() as Promise<{ status: string; parts: Record<string, { status: string; detail?: string }> }>;
+  return (await fetch(new URL('/api/health', base))).json() as Promise<{
+    status: string;
+    parts: Record<string, { status: string; detail?: string }>;
+  }>;
 }
 
 function metricSample(text: string, series: string): number {
@@ -107,7 +114,13 @@ describe('a subscriber that never reads its socket', () => {
     const started = Date.now();
     for (let sent = 0; sent < TOTAL; ) {
       for (let k = 0; k < RATE / 20 && sent < TOTAL; k++, sent++) {
-        acks.push(publisher.publishAsync(topics.sensorData(`slow-${sent % 200}`), JSON.stringify({ ts: base0 + sent, values: { water_level_cm: sent % 50 }, pad }), { qos: 1 }));
+        acks.push(
+          publisher.publishAsync(
+            topics.sensorData(`slow-${sent % 200}`),
+            JSON.stringify({ ts: base0 + sent, values: { water_level_cm: sent % 50 }, pad }),
+            { qos: 1 },
+          ),
+        );
       }
       await new Promise((r) => setTimeout(r, Math.max(0, started + (sent / RATE) * 1000 - Date.now())));
     }
@@ -140,7 +153,14 @@ describe('health when the ingest stops receiving while publishers publish', () =
     const publisher = await mqtt.connectAsync(app.mqttUrl, { clientId: 'stall-publisher' });
     const before = app.ingest!.pipeline.metrics.received;
     const acks: Array<Promise<unknown>> = [];
-    for (let i = 0; i < 50; i++) acks.push(publisher.publishAsync(topics.sensorData('stall-1'), JSON.stringify({ ts: Date.now() - 60_000 + i, values: { water_level_cm: i } }), { qos: 1 }));
+    for (let i = 0; i < 50; i++)
+      acks.push(
+        publisher.publishAsync(
+          topics.sensorData('stall-1'),
+          JSON.stringify({ ts: Date.now() - 60_000 + i, values: { water_level_cm: i } }),
+          { qos: 1 },
+        ),
+      );
     const degraded = await waitFor(
       'health to notice the stall',
       async () => {
@@ -151,7 +171,9 @@ describe('health when the ingest stops receiving while publishers publish', () =
       250,
     );
     expect(degraded.parts.broker).toMatchObject({ status: 'degraded' });
-    expect(degraded.parts.broker!.detail).toMatch(/message delivery stalled: \d+ publishes of 1 client\(s\) made no progress for \d+ s; the ingest receives nothing from them/);
+    expect(degraded.parts.broker!.detail).toMatch(
+      /message delivery stalled: \d+ publishes of 1 client\(s\) made no progress for \d+ s; the ingest receives nothing from them/,
+    );
     expect(app.ingest!.pipeline.metrics.received).toBe(before);
     // Nothing was acknowledged that the ingest has not taken.
     const queue = held;
@@ -174,15 +196,23 @@ describe('per-source accounting', () => {
     const send = (topic: string, payload: string) => publisher.publishAsync(topic, payload, { qos: 1 });
     await send(topics.sensorMeta('acct-w1'), JSON.stringify({ kind: 'water_level', lng: 114.3, lat: 30.6, source: water }));
     await send(topics.sensorMeta('acct-t1'), JSON.stringify({ kind: 'traffic_flow', lng: 114.3, lat: 30.6, source: traffic }));
-    for (let i = 0; i < 10; i++) await send(topics.sensorData('acct-w1'), JSON.stringify({ ts: now - 1000 + i, values: { water_level_cm: i } }));
-    for (let i = 0; i < 4; i++) await send(topics.sensorData('acct-w1'), i % 2 ? '{"ts":' : JSON.stringify({ ts: now, values: { water_level_cm: 'deep' } }));
-    for (let i = 0; i < 5; i++) await send(topics.sensorData('acct-t1'), JSON.stringify({ ts: now - 1000 + i, values: { vehicles_per_min: i } }));
+    for (let i = 0; i < 10; i++)
+      await send(topics.sensorData('acct-w1'), JSON.stringify({ ts: now - 1000 + i, values: { water_level_cm: i } }));
+    for (let i = 0; i < 4; i++)
+      await send(topics.sensorData('acct-w1'), i % 2 ? '{"ts":' : JSON.stringify({ ts: now, values: { water_level_cm: 'deep' } }));
+    for (let i = 0; i < 5; i++)
+      await send(topics.sensorData('acct-t1'), JSON.stringify({ ts: now - 1000 + i, values: { vehicles_per_min: i } }));
     await send(topics.sensorData('acct-t1'), JSON.stringify({ ts: now, values: { vehicles_per_min: 1, nonsense_metric: 2 } }));
     await send(topics.event('acct-hotline'), JSON.stringify({ id: 'acct-1', ts: now, type: 'citizen_report', lng: 114.3, lat: 30.6 }));
     await send(topics.event('acct-hotline'), 'not json');
     await send('citytwin/v1/acct/unknown-topic', '{}');
     await publisher.endAsync();
-    await waitFor('everything stored or rejected', () => app.ingest!.writer.pendingMessages === 0 && app.ingest!.pipeline.metrics.received === app.ingest!.pipeline.metrics.stored + app.ingest!.pipeline.metrics.rejected);
+    await waitFor(
+      'everything stored or rejected',
+      () =>
+        app.ingest!.writer.pendingMessages === 0 &&
+        app.ingest!.pipeline.metrics.received === app.ingest!.pipeline.metrics.stored + app.ingest!.pipeline.metrics.rejected,
+    );
 
     const after = (await call(base, admin, 'GET', '/api/sources')).body as SourceListing[];
     const delta = (id: string) => {
@@ -192,12 +222,16 @@ describe('per-source accounting', () => {
     };
     expect(delta(water)).toEqual({ received: 15, stored: 11, rejected: 4, pending: 0 });
     expect(delta(traffic)).toEqual({ received: 7, stored: 6, rejected: 1, pending: 0 });
-    expect(after.find((s) => s.id === 'acct-hotline')).toMatchObject({ registered: false, ingest: { received: 2, stored: 1, rejected: 1, pending: 0 } });
+    expect(after.find((s) => s.id === 'acct-hotline')).toMatchObject({
+      registered: false,
+      ingest: { received: 2, stored: 1, rejected: 1, pending: 0 },
+    });
     for (const s of after) expect(s.ingest!.received).toBe(s.ingest!.stored + s.ingest!.rejected + s.ingest!.pending);
 
     const text = (await call(base, null, 'GET', '/metrics')).body as string;
     for (const s of after) {
-      const sample = (outcome: string) => metricSample(text, `citytwin_ingest_source_messages_total{source="${s.id}",outcome="${outcome}"}`);
+      const sample = (outcome: string) =>
+        metricSample(text, `citytwin_ingest_source_messages_total{source="${s.id}",outcome="${outcome}"}`);
       if (s.ingest!.received === 0) continue;
       expect(sample('received')).toBe(sample('stored') + sample('rejected'));
       expect(sample('received')).toBe(s.ingest!.received);
@@ -243,7 +277,8 @@ describe('big packets', () => {
     const publisher = await mqtt.connectAsync(app.mqttUrl, { clientId: 'big-publisher' });
     const payload = Buffer.alloc(300 * 1024, 0x62);
     const rejectedBefore = app.ingest!.pipeline.metrics.rejected;
-    for (let i = 0; i < 300; i += 20) await Promise.all(Array.from({ length: 20 }, () => publisher.publishAsync(topics.sensorData('big-2'), payload, { qos: 1 })));
+    for (let i = 0; i < 300; i += 20)
+      await Promise.all(Array.from({ length: 20 }, () => publisher.publishAsync(topics.sensorData('big-2'), payload, { qos: 1 })));
     await publisher.endAsync();
     await waitFor('300 too_large dead letters', () => app.ingest!.pipeline.metrics.rejected - rejectedBefore === 300);
     await app.ingest!.writer.flush();
@@ -251,7 +286,9 @@ describe('big packets', () => {
     gc();
     const mem = process.memoryUsage();
     const growthMiB = (mem.rss - rss0) / 2 ** 20;
-    console.log(`[big packets] 20 × 16 MiB refused, 300 × 300 KiB dead-lettered; RSS ${Math.round(rss0 / 2 ** 20)} → ${Math.round(mem.rss / 2 ** 20)} MiB (growth ${growthMiB.toFixed(1)} MiB), array buffers ${Math.round(mem.arrayBuffers / 2 ** 20)} MiB`);
+    console.log(
+      `[big packets] 20 × 16 MiB refused, 300 × 300 KiB dead-lettered; RSS ${Math.round(rss0 / 2 ** 20)} → ${Math.round(mem.rss / 2 ** 20)} MiB (growth ${growthMiB.toFixed(1)} MiB), array buffers ${Math.round(mem.arrayBuffers / 2 ** 20)} MiB`,
+    );
     // Before: ≈320 MiB for the 16 MiB packets and ≈90 MiB for the 300 KiB ones stayed referenced.
     expect(growthMiB).toBeLessThan(96);
   }, 120_000);

@@ -33,7 +33,10 @@ beforeAll(async () => {
   app = await startTestCity(dir.path, { CITYTWIN_SENSORS: '200', CITYTWIN_BATCH_MAX_DELAY_MS: '50' });
   base = app.url!;
   admin = await login(base, 'admin', TEST_ADMIN_PASSWORD);
-  for (const role of ['leader', 'operator']) expect((await call(base, admin, 'POST', '/api/users', { username: `c-${role}`, roles: [role], password: `pw-${role}-12345` })).status).toBe(200);
+  for (const role of ['leader', 'operator'])
+    expect(
+      (await call(base, admin, 'POST', '/api/users', { username: `c-${role}`, roles: [role], password: `pw-${role}-12345` })).status,
+    ).toBe(200);
   leader = await login(base, 'c-leader', 'pw-leader-12345');
   operator = await login(base, 'c-operator', 'pw-operator-12345');
   display = (await call(base, admin, 'POST', '/api/auth/tokens', { name: 'hall wall', kind: 'display' })).body.token;
@@ -49,7 +52,15 @@ afterAll(async () => {
 describe('KPI drill-downs', () => {
   it('lists a 12345 hotline case (sensitive) to an operator, to a leader and a display only as a count', async () => {
     const text = `hotline-text-${RUN} my neighbour at no. 12 is flooded`;
-    await pub('citytwin/v1/events/hotline-12345', { id: `case-${RUN}`, ts: Date.now(), type: 'citizen_report', category: 'waterlogging', lng: 114.2871234, lat: 30.5812345, text });
+    await pub('citytwin/v1/events/hotline-12345', {
+      id: `case-${RUN}`,
+      ts: Date.now(),
+      type: 'citizen_report',
+      category: 'waterlogging',
+      lng: 114.2871234,
+      lat: 30.5812345,
+      text,
+    });
     const drill = (token: string) => call(base, token, 'GET', '/api/kpi/drill/hotline');
     await waitFor('the case in the drill-down', async () => JSON.stringify((await drill(operator)).body).includes(text));
     for (const token of [leader, display]) {
@@ -89,15 +100,35 @@ describe('reports as incident evidence', () => {
     const caseId = `fire-${RUN}`;
     const place = { lng: 114.3312345, lat: 30.5412345 };
     // A single fire call opens an incident (twin-model/incidents/rules/fire.json).
-    await pub('citytwin/v1/events/hotline-12345', { id: caseId, ts: Date.now(), type: 'citizen_report', category: 'fire', ...place, text: `smoke ${RUN}` });
-    const incident = await waitFor('the incident', async () => ((await call(base, admin, 'GET', '/api/incidents')).body as IncidentView[]).find((i) => i.evidence.some((e) => e.id.includes(caseId))));
+    await pub('citytwin/v1/events/hotline-12345', {
+      id: caseId,
+      ts: Date.now(),
+      type: 'citizen_report',
+      category: 'fire',
+      ...place,
+      text: `smoke ${RUN}`,
+    });
+    const incident = await waitFor('the incident', async () =>
+      ((await call(base, admin, 'GET', '/api/incidents')).body as IncidentView[]).find((i) =>
+        i.evidence.some((e) => e.id.includes(caseId)),
+      ),
+    );
     expect(incident).toMatchObject({ lng: place.lng, lat: place.lat, coarse: false, hiddenEvidence: 0 });
     await waitFor('the socket updates', () => sockets.every((s) => s.seen.some((m) => JSON.stringify(m).includes(incident.id))));
     await app.twin!.flushIncidents();
     const marks = [caseId, 'hotline-12345', String(place.lng), String(place.lat)];
     for (const token of [display, leader]) {
       const list = ((await call(base, token, 'GET', '/api/incidents')).body as IncidentView[]).find((i) => i.id === incident.id)!;
-      expect(list).toMatchObject({ type: 'fire', status: 'open', severity: incident.severity, coarse: true, hiddenEvidence: 1, evidence: [], lng: 114.33, lat: 30.54 });
+      expect(list).toMatchObject({
+        type: 'fire',
+        status: 'open',
+        severity: incident.severity,
+        coarse: true,
+        hiddenEvidence: 1,
+        evidence: [],
+        lng: 114.33,
+        lat: 30.54,
+      });
       const one = (await call(base, token, 'GET', `/api/incidents/${incident.id}`)).body as IncidentDetail;
       const kpi = (await call(base, token, 'GET', '/api/kpi/summary')).body as KpiSummary;
       expect(kpi.openIncidents.points.find((p) => p.id === incident.id)).toMatchObject({ lng: 114.33, lat: 30.54 });
@@ -106,7 +137,10 @@ describe('reports as incident evidence', () => {
         const from = incident.openedAt - 60_000;
         bodies.push(JSON.stringify((await call(base, token, 'GET', `/api/replay/events?from=${from}&to=${Date.now() + 1000}`)).body));
         bodies.push(JSON.stringify((await call(base, token, 'GET', `/api/replay/keyframe?at=${Date.now() + 10_000}`)).body));
-        for (const format of ['json', 'md', 'html']) bodies.push(JSON.stringify((await call(base, token, 'GET', `/api/replay/incidents/${incident.id}/report?format=${format}`)).body));
+        for (const format of ['json', 'md', 'html'])
+          bodies.push(
+            JSON.stringify((await call(base, token, 'GET', `/api/replay/incidents/${incident.id}/report?format=${format}`)).body),
+          );
       }
       for (const body of bodies) for (const mark of marks) expect(body, mark).not.toContain(mark);
     }
@@ -122,38 +156,83 @@ describe('reports as incident evidence', () => {
 
 describe('device meta against the register', () => {
   it('keeps a hospital sensor sensitive, in place, named and sourced as registered when a retained meta says otherwise, and logs it', async () => {
-    const ed = app.city!.sensorSites.find((s) => s.kind === 'hospital_ed' && s.id !== app.city!.sensorSites.find((x) => x.kind === 'hospital_ed')!.id)!;
-    await pub(`citytwin/v1/sensors/${ed.id}/meta`, { kind: 'hospital_ed', lng: ed.lng, lat: ed.lat, name: ed.nameZh, district: ed.district, source: ed.sourceId }, true);
+    const ed = app.city!.sensorSites.find(
+      (s) => s.kind === 'hospital_ed' && s.id !== app.city!.sensorSites.find((x) => x.kind === 'hospital_ed')!.id,
+    )!;
+    await pub(
+      `citytwin/v1/sensors/${ed.id}/meta`,
+      { kind: 'hospital_ed', lng: ed.lng, lat: ed.lat, name: ed.nameZh, district: ed.district, source: ed.sourceId },
+      true,
+    );
     await pub(`citytwin/v1/sensors/${ed.id}/data`, { ts: Date.now(), values: { occupancy_pct: 55 } });
     await waitFor('the sensor registered', () => app.twin!.state.byId.get(ed.id)?.registered);
     const moved = `moved-${RUN}`;
-    await pub(`citytwin/v1/sensors/${ed.id}/meta`, { kind: 'air_quality', lng: 114.1, lat: 30.4, name: moved, source: 'sthjj.air-quality', classification: 'public' }, true);
+    await pub(
+      `citytwin/v1/sensors/${ed.id}/meta`,
+      { kind: 'air_quality', lng: 114.1, lat: 30.4, name: moved, source: 'sthjj.air-quality', classification: 'public' },
+      true,
+    );
     await waitFor('the refusal counted', () => app.twin!.metaRefused > 0);
-    expect(app.twin!.state.byId.get(ed.id)).toMatchObject({ kind: 'hospital_ed', lng: ed.lng, lat: ed.lat, name: ed.nameZh, sourceId: ed.sourceId });
+    expect(app.twin!.state.byId.get(ed.id)).toMatchObject({
+      kind: 'hospital_ed',
+      lng: ed.lng,
+      lat: ed.lat,
+      name: ed.nameZh,
+      sourceId: ed.sourceId,
+    });
     for (const token of [display, leader]) {
       expect((await call(base, token, 'GET', `/api/sensors/${ed.id}`)).status).toBe(403);
       const listed = (await call(base, token, 'GET', '/api/sensors?limit=10000')).body.sensors as Array<{ id: string }>;
       expect(listed.some((s) => s.id === ed.id)).toBe(false);
     }
     const detail = (await call(base, operator, 'GET', `/api/sensors/${ed.id}`)).body;
-    expect(detail).toMatchObject({ classification: 'sensitive', kind: 'hospital_ed', lng: ed.lng, lat: ed.lat, name: ed.nameZh, source: { id: ed.sourceId } });
+    expect(detail).toMatchObject({
+      classification: 'sensitive',
+      kind: 'hospital_ed',
+      lng: ed.lng,
+      lat: ed.lat,
+      name: ed.nameZh,
+      source: { id: ed.sourceId },
+    });
     // The stored registry keeps what the device sent; readers of it apply the register too.
-    await waitFor('the meta stored', async () => (await queryRows<{ n: string }>(app.clickhouse, `SELECT count() AS n FROM sensors WHERE sensor_id = {id:String} AND name = {name:String}`, { id: ed.id, name: moved }))[0]?.n !== '0');
+    await waitFor(
+      'the meta stored',
+      async () =>
+        (
+          await queryRows<{ n: string }>(
+            app.clickhouse,
+            `SELECT count() AS n FROM sensors WHERE sensor_id = {id:String} AND name = {name:String}`,
+            { id: ed.id, name: moved },
+          )
+        )[0]?.n !== '0',
+    );
     const health = (await call(base, admin, 'GET', `/api/kpi/drill/sensor-health?limit=5000`)).body as KpiDrill;
-    expect(health.rows.find((r) => r.sensorId === ed.id)).toMatchObject({ name: ed.nameZh, source: ed.sourceId, classification: 'sensitive' });
+    expect(health.rows.find((r) => r.sensorId === ed.id)).toMatchObject({
+      name: ed.nameZh,
+      source: ed.sourceId,
+      classification: 'sensitive',
+    });
     const leaderHealth = (await call(base, leader, 'GET', `/api/kpi/drill/sensor-health?limit=5000`)).body as KpiDrill;
     expect(JSON.stringify(leaderHealth)).not.toContain(ed.id);
-    const events = await waitFor('the security event', async () => ((await call(base, admin, 'GET', '/api/security/events?type=sensor_meta_refused&limit=10')).body as Array<{ detail: string }>).find((e) => e.detail.includes(ed.id)));
+    const events = await waitFor('the security event', async () =>
+      ((await call(base, admin, 'GET', '/api/security/events?type=sensor_meta_refused&limit=10')).body as Array<{ detail: string }>).find(
+        (e) => e.detail.includes(ed.id),
+      ),
+    );
     expect(events.detail).toMatch(/kind, position, name, source/);
     const metrics = (await call(base, null, 'GET', '/metrics')).body as string;
     expect(metrics).toMatch(/citytwin_sensor_meta_refused_total [1-9]/);
   });
 
-  it('lets a sensor outside the register be registered and moved by its meta, but never below its source\'s classification', async () => {
+  it("lets a sensor outside the register be registered and moved by its meta, but never below its source's classification", async () => {
     const id = `gw-${RUN}`;
     await pub(`citytwin/v1/sensors/${id}/meta`, { kind: 'city_code', lng: 114.3, lat: 30.55, source: 'dsj.city-code-scans' }, true);
     await waitFor('registered', () => app.twin!.state.byId.get(id)?.registered);
-    await pub(`citytwin/v1/sensors/${id}/meta`, { kind: 'city_code', lng: 114.31, lat: 30.56, name: 'plaza', source: 'dsj.city-code-scans', classification: 'public' }, true);
+    await pub(
+      `citytwin/v1/sensors/${id}/meta`,
+      { kind: 'city_code', lng: 114.31, lat: 30.56, name: 'plaza', source: 'dsj.city-code-scans', classification: 'public' },
+      true,
+    );
     await waitFor('moved', () => app.twin!.state.byId.get(id)?.lng === 114.31);
     expect((await call(base, operator, 'GET', `/api/sensors/${id}`)).body).toMatchObject({ name: 'plaza', classification: 'sensitive' });
     expect((await call(base, display, 'GET', `/api/sensors/${id}`)).status).toBe(403);

@@ -143,7 +143,10 @@ describe('Mosquitto restart (persistence on) during a steady flow', () => {
     );
     watching = false;
     await watcher;
-    if (!ok) console.log(`[delivery] not drained: received ${last}, pending ${pendingNow}, publisher sent ${publishPackets} publish packets; worker log:\n${worker.output().slice(-3000)}`);
+    if (!ok)
+      console.log(
+        `[delivery] not drained: received ${last}, pending ${pendingNow}, publisher sent ${publishPackets} publish packets; worker log:\n${worker.output().slice(-3000)}`,
+      );
     expect(ok).toBe(true);
     const metricsText = await metrics();
     await publisher.endAsync();
@@ -161,7 +164,14 @@ describe('Mosquitto restart (persistence on) during a steady flow', () => {
       { p: `${PREFIX}%`, prefix: PREFIX },
     );
     await store.close();
-    const c = { raw: Number(row?.raw), keys: Number(row?.keys), final: Number(row?.final), span: Number(row?.span), misplaced: Number(row?.misplaced), letters: Number(row?.letters) };
+    const c = {
+      raw: Number(row?.raw),
+      keys: Number(row?.keys),
+      final: Number(row?.final),
+      span: Number(row?.span),
+      misplaced: Number(row?.misplaced),
+      letters: Number(row?.letters),
+    };
     const resent = publishPackets - TOTAL;
     const down = polls.filter((p) => p.at > haltedAt + 1_500 && p.at < restartedAt);
     const afterwards = polls.filter((p) => p.at > restartedAt + 3_000);

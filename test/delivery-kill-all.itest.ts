@@ -27,7 +27,10 @@ interface App {
  * the program in a child of its own: a SIGKILL would hit the wrapper). Resolves at its console line.
  */
 async function startAll(env: Record<string, string>): Promise<App> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bin/citytwin.ts', 'all'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bin/citytwin.ts', 'all'], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
@@ -43,7 +46,8 @@ async function startAll(env: Record<string, string>): Promise<App> {
   return { child, output: () => out };
 }
 
-const exited = (child: ChildProcess) => new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r(null) : child.once('exit', r)));
+const exited = (child: ChildProcess) =>
+  new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r(null) : child.once('exit', r)));
 
 describe('kill -9 of citytwin all (embedded broker) under 1,000 msg/s QoS 1', () => {
   const dir = tempDir('delivery-kill-all');
@@ -70,7 +74,11 @@ describe('kill -9 of citytwin all (embedded broker) under 1,000 msg/s QoS 1', ()
       CITYTWIN_BATCH_MAX_DELAY_MS: '100',
     };
     app = await startAll(env);
-    const publisher = await mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`, { clientId: 'kill-all-publisher', reconnectPeriod: 200, connectTimeout: 5000 });
+    const publisher = await mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`, {
+      clientId: 'kill-all-publisher',
+      reconnectPeriod: 200,
+      connectTimeout: 5000,
+    });
     const RATE = 1000;
     const base = Date.now() - 3_600_000;
     const runs: Array<{ prefix: string; sent: number; acked: Set<string>; failed: number; killedAfter: number }> = [];
@@ -89,10 +97,12 @@ describe('kill -9 of citytwin all (embedded broker) under 1,000 msg/s QoS 1', ()
           const sensor = `${run.prefix}${i % 100}`;
           const key = `${sensor}|${base + i}`;
           pending.push(
-            publisher.publishAsync(topics.sensorData(sensor), JSON.stringify({ ts: base + i, values: { water_level_cm: i % 90 } }), { qos: 1 }).then(
-              () => void run.acked.add(key),
-              () => void run.failed++,
-            ),
+            publisher
+              .publishAsync(topics.sensorData(sensor), JSON.stringify({ ts: base + i, values: { water_level_cm: i % 90 } }), { qos: 1 })
+              .then(
+                () => void run.acked.add(key),
+                () => void run.failed++,
+              ),
           );
           run.sent++;
         }
@@ -117,10 +127,16 @@ describe('kill -9 of citytwin all (embedded broker) under 1,000 msg/s QoS 1', ()
     const store = createClickHouse({ url: null, dataDir: dir.path });
     try {
       for (const run of runs) {
-        const rows = await queryRows<{ sensor_id: string; t: string }>(store, 'SELECT DISTINCT sensor_id, toUnixTimestamp64Milli(ts) AS t FROM readings WHERE sensor_id LIKE {p:String}', { p: `${run.prefix}%` });
+        const rows = await queryRows<{ sensor_id: string; t: string }>(
+          store,
+          'SELECT DISTINCT sensor_id, toUnixTimestamp64Milli(ts) AS t FROM readings WHERE sensor_id LIKE {p:String}',
+          { p: `${run.prefix}%` },
+        );
         const stored = new Set(rows.map((x) => `${x.sensor_id}|${x.t}`));
         const lost = [...run.acked].filter((k) => !stored.has(k)).length;
-        console.log(`[kill -9 all] run ${run.prefix.slice(0, -1)}: killed after ${run.killedAfter} sent; sent ${run.sent}, acknowledged ${run.acked.size}, stored ${stored.size}, acknowledged but not stored ${lost}, publish errors ${run.failed}`);
+        console.log(
+          `[kill -9 all] run ${run.prefix.slice(0, -1)}: killed after ${run.killedAfter} sent; sent ${run.sent}, acknowledged ${run.acked.size}, stored ${stored.size}, acknowledged but not stored ${lost}, publish errors ${run.failed}`,
+        );
         expect(lost).toBe(0);
         expect(run.acked.size).toBeGreaterThan(run.sent * 0.9);
       }

@@ -35,7 +35,10 @@ interface Worker {
  * running). Resolves at its start-up line.
  */
 async function startWorker(env: Record<string, string>): Promise<Worker> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bin/citytwin.ts', 'ingest'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bin/citytwin.ts', 'ingest'], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
@@ -59,7 +62,6 @@ async function startWorker(env: Record<string, string>): Promise<Worker> {
     },
   };
 }
-
 
 describe('kill -9 of a citytwin ingest worker under load', () => {
   const dir = tempDir('delivery-kill');
@@ -99,18 +101,27 @@ describe('kill -9 of a citytwin ingest worker under load', () => {
     const sendMs = Date.now() - started;
     await publisher.endAsync();
     expect(killedAt).toBeGreaterThan(0);
-    await new Promise((r) => worker!.child.exitCode !== null || worker!.child.signalCode !== null ? r(null) : worker!.child.once('exit', r));
+    await new Promise((r) =>
+      worker!.child.exitCode !== null || worker!.child.signalCode !== null ? r(null) : worker!.child.once('exit', r),
+    );
 
     // Restart: same worker id (persistent session) and data dir (spool and store) ...
     worker = await startWorker(env);
     // ... and kill it again while it works through the backlog the broker kept (mid-catch-up:
     // replayed batches, new batches, inserts and checkpoints are all in flight).
-    await waitFor('the restarted worker to receive part of the backlog', async () => {
-      const t = await (await fetch(new URL('/metrics', worker!.url))).text();
-      return (sample(t, 'citytwin_ingest_messages_total{outcome="received"}') ?? 0) > 15_000;
-    }, 30_000, 20);
+    await waitFor(
+      'the restarted worker to receive part of the backlog',
+      async () => {
+        const t = await (await fetch(new URL('/metrics', worker!.url))).text();
+        return (sample(t, 'citytwin_ingest_messages_total{outcome="received"}') ?? 0) > 15_000;
+      },
+      30_000,
+      20,
+    );
     worker.child.kill('SIGKILL');
-    await new Promise((r) => worker!.child.exitCode !== null || worker!.child.signalCode !== null ? r(null) : worker!.child.once('exit', r));
+    await new Promise((r) =>
+      worker!.child.exitCode !== null || worker!.child.signalCode !== null ? r(null) : worker!.child.once('exit', r),
+    );
     worker = await startWorker(env);
     const restartedMs = Date.now() - started;
     const out = worker.output();
@@ -152,4 +163,3 @@ describe('kill -9 of a citytwin ingest worker under load', () => {
     expect(c.deadLetters).toBe(0);
   }, 240_000);
 });
-

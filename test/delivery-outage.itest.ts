@@ -129,10 +129,19 @@ describe('storage unavailable for 60 s during a steady flow (fault injected at t
     const ingest = app.ingest!;
     // The batches sealed during the outage (one per 100 ms) are inserted one after another:
     // the drain takes 20–40 s on a shared 2-core machine; the bound is generous.
-    await waitFor('every message stored', () => ingest.pipeline.metrics.stored === TOTAL && ingest.writer.pendingMessages === 0, 120_000, 100);
+    await waitFor(
+      'every message stored',
+      () => ingest.pipeline.metrics.stored === TOTAL && ingest.writer.pendingMessages === 0,
+      120_000,
+      100,
+    );
     const drainedAt = Date.now();
     // The strip and health come back: a stats push after the drain says storage ok.
-    await waitFor('the status strip to show storage ok again', () => strip.some((s) => s.serverTime > drainedAt && s.storage === 'ok' && s.storedTotal === TOTAL), 10_000);
+    await waitFor(
+      'the status strip to show storage ok again',
+      () => strip.some((s) => s.serverTime > drainedAt && s.storage === 'ok' && s.storedTotal === TOTAL),
+      10_000,
+    );
     watching = false;
     await watcher;
 
@@ -163,7 +172,11 @@ describe('storage unavailable for 60 s during a steady flow (fault injected at t
     expect(healthDuring.filter((p) => p.health.parts.ingest?.status === 'ok' || p.health.status === 'ok')).toEqual([]);
     expect(ingestStates).toEqual(new Set(['degraded', 'down']));
     expect(spoolFull.length).toBeGreaterThan(0);
-    expect(healthDuring.some((p) => p.health.parts.ingest?.status === 'degraded' && /spooling; spool holds [1-9]\d* of/.test(p.health.parts.ingest.detail ?? ''))).toBe(true);
+    expect(
+      healthDuring.some(
+        (p) => p.health.parts.ingest?.status === 'degraded' && /spooling; spool holds [1-9]\d* of/.test(p.health.parts.ingest.detail ?? ''),
+      ),
+    ).toBe(true);
     // The status strip: never ok during the outage either, both states seen, the lag growing.
     expect(stripDuring.length).toBeGreaterThan(20);
     expect(stripDuring.filter((x) => x.s.storage === 'ok')).toEqual([]);

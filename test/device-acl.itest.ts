@@ -27,12 +27,39 @@ beforeAll(async () => {
     file,
     JSON.stringify({
       gateways: [
-        { username: 'gw-jianghan', passwordHash: await hashPassword('jianghan gateway pw', { N: 1024, r: 8, p: 1 }), sensors: ['wl-420103-*'], eventSources: ['hotline-12345'] },
-        { username: 'gw-wuchang', passwordHash: await hashPassword('wuchang gateway pw', { N: 1024, r: 8, p: 1 }), sensors: ['wl-420106-0001'] },
+        {
+          username: 'gw-jianghan',
+          passwordHash: await hashPassword('jianghan gateway pw', { N: 1024, r: 8, p: 1 }),
+          sensors: ['wl-420103-*'],
+          eventSources: ['hotline-12345'],
+        },
+        {
+          username: 'gw-wuchang',
+          passwordHash: await hashPassword('wuchang gateway pw', { N: 1024, r: 8, p: 1 }),
+          sensors: ['wl-420106-0001'],
+        },
       ],
     }),
   );
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir.path, 'key.pem'), '-out', join(dir.path, 'cert.pem'), '-days', '1', '-subj', '/CN=127.0.0.1'], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      join(dir.path, 'key.pem'),
+      '-out',
+      join(dir.path, 'cert.pem'),
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+    ],
+    { stdio: 'ignore' },
+  );
   broker = await startEmbeddedBroker('0.0.0.0', 0, {
     credentials: loadGatewayCredentials(file),
     tls: { cert: readFileSync(join(dir.path, 'cert.pem')), key: readFileSync(join(dir.path, 'key.pem')), port: 0 },
@@ -79,7 +106,11 @@ describe('the embedded broker on a non-loopback listener', () => {
     const got: string[] = [];
     await watcher.subscribeAsync('citytwin/v1/#', { qos: 1 });
     watcher.on('message', (topic) => got.push(topic));
-    const gw = (await connect(`mqtt://127.0.0.1:${port}`, { clientId: 'gw-jianghan-1', username: 'gw-jianghan', password: 'jianghan gateway pw' })) as mqtt.MqttClient;
+    const gw = (await connect(`mqtt://127.0.0.1:${port}`, {
+      clientId: 'gw-jianghan-1',
+      username: 'gw-jianghan',
+      password: 'jianghan gateway pw',
+    })) as mqtt.MqttClient;
     expect(gw).not.toBeInstanceOf(Error);
     await gw.publishAsync('citytwin/v1/sensors/wl-420103-0007/data', '{"ts":1,"values":{"water_level_cm":3}}', { qos: 1 });
     await gw.publishAsync('citytwin/v1/events/hotline-12345', '{}', { qos: 1 });
@@ -96,14 +127,23 @@ describe('the embedded broker on a non-loopback listener', () => {
     expect(got).toEqual(['citytwin/v1/sensors/wl-420103-0007/data', 'citytwin/v1/events/hotline-12345']);
     expect(broker.refusedPublishes().get('gw-jianghan-1')).toBe(1);
     expect(broker.metricsText()).toContain('citytwin_mqtt_refused_publishes_total{client="gw-jianghan-1"} 1');
-    expect(events.find((e) => e.type === 'mqtt_publish_refused')).toMatchObject({ clientId: 'gw-jianghan-1', username: 'gw-jianghan', detail: 'gateway gw-jianghan may not publish for sensor wl-420106-0001' });
+    expect(events.find((e) => e.type === 'mqtt_publish_refused')).toMatchObject({
+      clientId: 'gw-jianghan-1',
+      username: 'gw-jianghan',
+      detail: 'gateway gw-jianghan may not publish for sensor wl-420106-0001',
+    });
     await watcher.endAsync();
   });
 
   it('applies the same rule on the MQTTS listener', async () => {
     const anon = await connect(`mqtts://127.0.0.1:${tlsPort}`, { clientId: 'anon-tls', rejectUnauthorized: false });
     expect(anon).toBeInstanceOf(Error);
-    const gw = await connect(`mqtts://127.0.0.1:${tlsPort}`, { clientId: 'gw-wuchang-tls', username: 'gw-wuchang', password: 'wuchang gateway pw', rejectUnauthorized: false });
+    const gw = await connect(`mqtts://127.0.0.1:${tlsPort}`, {
+      clientId: 'gw-wuchang-tls',
+      username: 'gw-wuchang',
+      password: 'wuchang gateway pw',
+      rejectUnauthorized: false,
+    });
     expect(gw).not.toBeInstanceOf(Error);
     await (gw as mqtt.MqttClient).publishAsync('citytwin/v1/sensors/wl-420106-0001/meta', '{}', { qos: 1 });
     await (gw as mqtt.MqttClient).endAsync();
@@ -113,12 +153,20 @@ describe('the embedded broker on a non-loopback listener', () => {
 describe('gateway credential files', () => {
   it('name the file, the entry and the problem', () => {
     expect(() => parseGatewayCredentials('{', 'gw.json')).toThrow(/gw.json is not valid JSON/);
-    expect(() => parseGatewayCredentials('{"gateways":[{"username":"a","passwordHash":"plain"}]}', 'gw.json')).toThrow(/gateways.0.passwordHash: must be a scrypt hash/);
-    expect(() => parseGatewayCredentials('{"gateways":[{"username":"a","passwordHash":"scrypt$x","sensors":["bad id!"]}]}', 'gw.json')).toThrow(/gateways.0.sensors.0/);
+    expect(() => parseGatewayCredentials('{"gateways":[{"username":"a","passwordHash":"plain"}]}', 'gw.json')).toThrow(
+      /gateways.0.passwordHash: must be a scrypt hash/,
+    );
+    expect(() =>
+      parseGatewayCredentials('{"gateways":[{"username":"a","passwordHash":"scrypt$x","sensors":["bad id!"]}]}', 'gw.json'),
+    ).toThrow(/gateways.0.sensors.0/);
   });
 
   it('match exact ids, prefixes and wildcards per topic family', () => {
-    const [gw] = [...parseGatewayCredentials('{"gateways":[{"username":"g","passwordHash":"scrypt$x","sensors":["rg-1","wl-*"],"units":["*"]}]}').values()];
+    const [gw] = [
+      ...parseGatewayCredentials(
+        '{"gateways":[{"username":"g","passwordHash":"scrypt$x","sensors":["rg-1","wl-*"],"units":["*"]}]}',
+      ).values(),
+    ];
     expect(publishRefusal(gw!, 'citytwin/v1/sensors/rg-1/meta')).toBeNull();
     expect(publishRefusal(gw!, 'citytwin/v1/sensors/rg-10/data')).toMatch(/may not publish for sensor rg-10/);
     expect(publishRefusal(gw!, 'citytwin/v1/sensors/wl-9/data')).toBeNull();

@@ -43,7 +43,11 @@ let fixAt = 0;
 
 async function fix(unitId: string, p: readonly [number, number], extra: Record<string, unknown> = {}): Promise<void> {
   fixAt = Math.max(fixAt + 1, Date.now());
-  await publisher.publishAsync(`citytwin/v1/units/${unitId}/position`, JSON.stringify({ ts: fixAt, lng: p[0], lat: p[1], speed: 40, ...extra }), { qos: 1 });
+  await publisher.publishAsync(
+    `citytwin/v1/units/${unitId}/position`,
+    JSON.stringify({ ts: fixAt, lng: p[0], lat: p[1], speed: 40, ...extra }),
+    { qos: 1 },
+  );
 }
 
 /** Whether two elements' boxes intersect. */
@@ -91,7 +95,19 @@ describe('dispatch in Chromium', () => {
   });
 
   it('recommends a pump team first for a waterlogging incident, with the ETA and reasons in Chinese', async () => {
-    await publisher.publishAsync('citytwin/v1/events/field-staff', JSON.stringify({ id: 'disp-1', ts: Date.now(), type: 'manual_report', category: 'waterlogging', ...place, severity: 4, text: '路面积水' }), { qos: 1 });
+    await publisher.publishAsync(
+      'citytwin/v1/events/field-staff',
+      JSON.stringify({
+        id: 'disp-1',
+        ts: Date.now(),
+        type: 'manual_report',
+        category: 'waterlogging',
+        ...place,
+        severity: 4,
+        text: '路面积水',
+      }),
+      { qos: 1 },
+    );
     await expect.poll(() => page.evaluate(() => window.__citytwin!.incidentCount()), { timeout: 10_000 }).toBe(1);
     incidentId = (await page.evaluate(() => window.__citytwin!.incidentIds()))[0]!;
     await page.locator(`[data-testid="incident-row"][data-incident-id="${incidentId}"]`).click();
@@ -103,7 +119,9 @@ describe('dispatch in Chromium', () => {
     expect(await top.innerText()).toMatch(/排水抢险队[\s\S]*\d+(\.\d)? 分钟[\s\S]*\d+(\.\d)? 公里/);
     expect(await top.getByTestId('rec-reasons').innerText()).toMatch(/行驶约 \d+(\.\d)? 分钟.*路程 .* 公里.*具备排水/);
     // Every reason is worded: no reason code is shown as it is sent.
-    expect(await page.getByTestId('dispatch-recs').innerText()).not.toMatch(/coverage_|route_|in_district|cross_district|pumping|traffic_control/);
+    expect(await page.getByTestId('dispatch-recs').innerText()).not.toMatch(
+      /coverage_|route_|in_district|cross_district|pumping|traffic_control/,
+    );
     // Pointing at a recommendation draws its route.
     await top.hover();
     await expect.poll(() => page.evaluate(() => window.__citytwin!.previewRoute()?.length ?? 0)).toBeGreaterThan(1);
@@ -137,7 +155,9 @@ describe('dispatch in Chromium', () => {
     const [x, y] = (await page.evaluate((id) => window.__citytwin!.projectUnit(id), first))!;
     await page.mouse.move(x, y);
     await expect.poll(() => page.getByTestId('unit-tooltip').isVisible()).toBe(true);
-    expect(await page.getByTestId('unit-tooltip').innerText()).toMatch(new RegExp(`排水抢险队[\\s\\S]*已派遣[\\s\\S]*${incidentId}[\\s\\S]*约 \\d+(\\.\\d)? 分钟`));
+    expect(await page.getByTestId('unit-tooltip').innerText()).toMatch(
+      new RegExp(`排水抢险队[\\s\\S]*已派遣[\\s\\S]*${incidentId}[\\s\\S]*约 \\d+(\\.\\d)? 分钟`),
+    );
     await page.screenshot({ path: 'test-results/dispatch-assigned.png' });
     await page.mouse.move(5, 400);
   });
@@ -146,7 +166,9 @@ describe('dispatch in Chromium', () => {
     const path = (await unitOf(first)).trip!.path;
     await fix(first, path[0]!, { status: 'en_route' });
     await expect.poll(() => page.evaluate((id) => window.__citytwin!.unitStatus(id), first), { timeout: 10_000 }).toBe('en_route');
-    await expect.poll(() => page.locator(`[data-testid="unit-row"][data-unit-id="${first}"]`).getByTestId('unit-row-status').innerText()).toBe('途中');
+    await expect
+      .poll(() => page.locator(`[data-testid="unit-row"][data-unit-id="${first}"]`).getByTestId('unit-row-status').innerText())
+      .toBe('途中');
     // Every few points of the route, then the incident's place.
     const step = Math.max(1, Math.floor(path.length / 12));
     for (let i = step; i < path.length; i += step) await fix(first, path[i]!);
@@ -154,8 +176,12 @@ describe('dispatch in Chromium', () => {
     await fix(first, [place.lng, place.lat]);
     await expect.poll(() => page.evaluate((id) => window.__citytwin!.unitStatus(id), first), { timeout: 10_000 }).toBe('on_scene');
     await expect.poll(() => page.getByTestId('unit-count-pump_team-on_scene').getAttribute('data-count')).toBe('1');
-    await expect.poll(() => page.locator(`[data-testid="unit-row"][data-unit-id="${first}"]`).getByTestId('unit-row-status').innerText()).toBe('到场');
-    await expect.poll(() => page.locator(`[data-testid="dispatch-assigned"] [data-unit-id="${first}"]`).innerText()).toMatch(/到场[\s\S]*已到达/);
+    await expect
+      .poll(() => page.locator(`[data-testid="unit-row"][data-unit-id="${first}"]`).getByTestId('unit-row-status').innerText())
+      .toBe('到场');
+    await expect
+      .poll(() => page.locator(`[data-testid="dispatch-assigned"] [data-unit-id="${first}"]`).innerText())
+      .toMatch(/到场[\s\S]*已到达/);
     // Arrived: no trip is drawn any more.
     await expect.poll(() => page.evaluate((id) => window.__citytwin!.unitTripPath(id), first)).toBeNull();
     await page.screenshot({ path: 'test-results/dispatch-on-scene.png' });
@@ -187,10 +213,14 @@ describe('dispatch in Chromium', () => {
 
   it('speaks English on the toggle', async () => {
     await page.getByTestId('language-toggle').click();
-    await expect.poll(() => page.getByTestId('dispatch-section').innerText()).toMatch(/Dispatch[\s\S]*Assigned units \(2\)[\s\S]*On scene[\s\S]*Recommended units/);
+    await expect
+      .poll(() => page.getByTestId('dispatch-section').innerText())
+      .toMatch(/Dispatch[\s\S]*Assigned units \(2\)[\s\S]*On scene[\s\S]*Recommended units/);
     expect(await page.getByTestId('dispatch-recs').innerText()).toMatch(/about \d+(\.\d)? min by road/);
     expect(await page.getByTestId('unit-board').innerText()).toMatch(/Response units[\s\S]*Pump team[\s\S]*Traffic police/);
-    expect(await page.locator(`[data-testid="unit-row"][data-unit-id="${first}"]`).getByTestId('unit-row-status').innerText()).toBe('On scene');
+    expect(await page.locator(`[data-testid="unit-row"][data-unit-id="${first}"]`).getByTestId('unit-row-status').innerText()).toBe(
+      'On scene',
+    );
     // No Chinese left in the dispatch section but the district and unit names it quotes? Its labels are English.
     expect(await page.getByTestId('dispatch-section').innerText()).not.toMatch(/派遣|分钟|公里|到场/);
     await page.screenshot({ path: 'test-results/dispatch-en.png' });
@@ -208,8 +238,15 @@ describe('dispatch in Chromium', () => {
     await page.setViewportSize({ width: 1280, height: 800 });
     // A gauge that reports, so that its panel has something to show.
     const sensorId = 'dispatch-gauge-1';
-    await publisher.publishAsync(`citytwin/v1/sensors/${sensorId}/meta`, JSON.stringify({ kind: 'water_level', lng: 114.2, lat: 30.6 }), { qos: 1, retain: true });
-    await publisher.publishAsync(`citytwin/v1/sensors/${sensorId}/data`, JSON.stringify({ ts: Date.now(), values: { water_level_cm: 12 } }), { qos: 1 });
+    await publisher.publishAsync(`citytwin/v1/sensors/${sensorId}/meta`, JSON.stringify({ kind: 'water_level', lng: 114.2, lat: 30.6 }), {
+      qos: 1,
+      retain: true,
+    });
+    await publisher.publishAsync(
+      `citytwin/v1/sensors/${sensorId}/data`,
+      JSON.stringify({ ts: Date.now(), values: { water_level_cm: 12 } }),
+      { qos: 1 },
+    );
     await expect.poll(() => page.evaluate((id) => window.__citytwin!.projectSensor(id), sensorId), { timeout: 10_000 }).not.toBeNull();
     await page.evaluate((id) => window.__citytwin!.selectSensor(id), sensorId);
     await expect.poll(() => page.getByTestId('sensor-panel').isVisible()).toBe(true);

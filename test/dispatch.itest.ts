@@ -22,7 +22,11 @@ let publisher: mqtt.MqttClient;
 let auth: Record<string, string>;
 
 async function api<T = unknown>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-  const res = await fetch(new URL(path, app.url!), { method, headers: { ...auth, ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
+  const res = await fetch(new URL(path, app.url!), {
+    method,
+    headers: { ...auth, ...(body ? { 'content-type': 'application/json' } : {}) },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  });
   const text = await res.text();
   return { status: res.status, body: (res.headers.get('content-type')?.startsWith('application/json') ? JSON.parse(text) : text) as T };
 }
@@ -46,7 +50,11 @@ describe('dispatch from incident to arrival', () => {
   const place = { lng: 114.31, lat: 30.555 };
 
   it('recommends units for a new incident, ranked by road ETA with reasons', async () => {
-    await publisher.publishAsync('citytwin/v1/events/field-staff', JSON.stringify({ id: 'd-1', ts: Date.now(), type: 'manual_report', category: 'waterlogging', ...place, severity: 4 }), { qos: 1 });
+    await publisher.publishAsync(
+      'citytwin/v1/events/field-staff',
+      JSON.stringify({ id: 'd-1', ts: Date.now(), type: 'manual_report', category: 'waterlogging', ...place, severity: 4 }),
+      { qos: 1 },
+    );
     incidentId = await waitFor('the incident', () => app.twin!.activeIncidents()[0]?.id ?? null);
     const recs = await api<RecommendationView[]>('GET', `/api/incidents/${incidentId}/recommendations`);
     expect(recs.status).toBe(200);
@@ -63,11 +71,17 @@ describe('dispatch from incident to arrival', () => {
   });
 
   it('assigns the top pump team, and refuses a double assignment and an unexplained override', async () => {
-    const ok = await api<{ changes: Array<{ what: string; status: string }> }>('POST', `/api/incidents/${incidentId}/dispatch`, { unitIds: [pump.unitId], expectedVersions: { [pump.unitId]: pump.version } });
+    const ok = await api<{ changes: Array<{ what: string; status: string }> }>('POST', `/api/incidents/${incidentId}/dispatch`, {
+      unitIds: [pump.unitId],
+      expectedVersions: { [pump.unitId]: pump.version },
+    });
     expect(ok.status).toBe(200);
     expect(ok.body.changes[0]).toMatchObject({ what: 'assigned', status: 'dispatched' });
     // A second dispatcher who saw the old version.
-    const again = await api<{ error: string; code: string }>('POST', `/api/incidents/${incidentId}/dispatch`, { unitIds: [pump.unitId], expectedVersions: { [pump.unitId]: pump.version } });
+    const again = await api<{ error: string; code: string }>('POST', `/api/incidents/${incidentId}/dispatch`, {
+      unitIds: [pump.unitId],
+      expectedVersions: { [pump.unitId]: pump.version },
+    });
     expect(again.status).toBe(409);
     expect(again.body.error).toMatch(/changed since you looked \(now dispatched/);
     // Another pump team than the recommended one needs a reason.
@@ -78,7 +92,10 @@ describe('dispatch from incident to arrival', () => {
     const refused = await api<{ error: string }>('POST', `/api/incidents/${incidentId}/dispatch`, { unitIds: [second.unitId] });
     expect(refused.status).toBe(422);
     expect(refused.body.error).toMatch(/not the recommended pump_team.*give a reason/);
-    const override = await api('POST', `/api/incidents/${incidentId}/dispatch`, { unitIds: [second.unitId], overrideReason: '该队携带大功率泵' });
+    const override = await api('POST', `/api/incidents/${incidentId}/dispatch`, {
+      unitIds: [second.unitId],
+      overrideReason: '该队携带大功率泵',
+    });
     expect(override.status).toBe(200);
     // Bad input: a unit that does not exist, an unknown status.
     expect((await api('POST', `/api/incidents/${incidentId}/dispatch`, { unitIds: ['no-such-unit'] })).status).toBe(404);
@@ -94,7 +111,11 @@ describe('dispatch from incident to arrival', () => {
     // Each fix newer than the last (a fix not newer than the unit's last one is rejected).
     let fixAt = Date.now();
     const fix = (p: [number, number], extra: Record<string, unknown> = {}) =>
-      publisher.publishAsync(`citytwin/v1/units/${pump.unitId}/position`, JSON.stringify({ ts: (fixAt = Math.max(fixAt + 1, Date.now())), lng: p[0], lat: p[1], speed: 40, ...extra }), { qos: 1 });
+      publisher.publishAsync(
+        `citytwin/v1/units/${pump.unitId}/position`,
+        JSON.stringify({ ts: (fixAt = Math.max(fixAt + 1, Date.now())), lng: p[0], lat: p[1], speed: 40, ...extra }),
+        { qos: 1 },
+      );
     await fix(path[0]!, { status: 'en_route' });
     await waitFor('en route', () => app.dispatch!.unit(pump.unitId)!.status === 'en_route');
     // A fix outside the city is rejected (and counted), not applied.
@@ -119,28 +140,45 @@ describe('dispatch from incident to arrival', () => {
   it('keeps every action in a hash chain that verifies, and finds an entry altered in storage', async () => {
     const log = await api<string>('GET', '/api/dispatch/log');
     expect(log.status).toBe(200);
-    const entries = log.body.trim().split('\n').map((l) => JSON.parse(l) as DispatchLogEntry);
+    const entries = log.body
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as DispatchLogEntry);
     const actions = entries.map((e) => e.action);
     for (const a of ['recommend', 'assign', 'override', 'status', 'arrive', 'clear']) expect(actions).toContain(a);
     expect(entries.find((e) => e.action === 'override')).toMatchObject({ actor: 'admin', data: { overrideReason: '该队携带大功率泵' } });
     expect(verifyChain(entries).ok).toBe(true);
-    expect((await api<{ ok: boolean; checked: number }>('GET', '/api/dispatch/log/verify')).body).toMatchObject({ ok: true, checked: entries.length });
+    expect((await api<{ ok: boolean; checked: number }>('GET', '/api/dispatch/log/verify')).body).toMatchObject({
+      ok: true,
+      checked: entries.length,
+    });
 
     // Someone with database access rewrites who overrode the recommendation.
     const target = entries.find((e) => e.action === 'override')!;
-    await app.clickhouse.command({ query: `ALTER TABLE dispatch_log UPDATE actor = 'someone-else' WHERE seq = ${target.seq}`, clickhouse_settings: { mutations_sync: '1' } });
+    await app.clickhouse.command({
+      query: `ALTER TABLE dispatch_log UPDATE actor = 'someone-else' WHERE seq = ${target.seq}`,
+      clickhouse_settings: { mutations_sync: '1' },
+    });
     const verdict = (await api<{ ok: boolean; problems: Array<{ seq: number; kind: string }> }>('GET', '/api/dispatch/log/verify')).body;
     expect(verdict.ok).toBe(false);
     expect(verdict.problems).toContainEqual(expect.objectContaining({ seq: target.seq, kind: 'altered' }));
     // And a removed entry.
     const removed = entries.find((e) => e.action === 'arrive')!;
-    await app.clickhouse.command({ query: `ALTER TABLE dispatch_log DELETE WHERE seq = ${removed.seq}`, clickhouse_settings: { mutations_sync: '1' } });
+    await app.clickhouse.command({
+      query: `ALTER TABLE dispatch_log DELETE WHERE seq = ${removed.seq}`,
+      clickhouse_settings: { mutations_sync: '1' },
+    });
     const after = (await api<{ problems: Array<{ seq: number; kind: string }> }>('GET', '/api/dispatch/log/verify')).body;
     expect(after.problems.some((p) => p.kind === 'missing')).toBe(true);
   });
 
   it('reports response times from the stored incident history and the log', async () => {
-    const times = (await api<{ incidents: Array<{ incidentId: string; durations: Record<string, number | null> }> }>('GET', '/api/dispatch/response-times')).body;
+    const times = (
+      await api<{ incidents: Array<{ incidentId: string; durations: Record<string, number | null> }> }>(
+        'GET',
+        '/api/dispatch/response-times',
+      )
+    ).body;
     const mine = times.incidents.find((i) => i.incidentId === incidentId);
     expect(mine).toBeDefined();
   });

@@ -39,7 +39,8 @@ type Rand = () => number;
 const pick = <T>(r: Rand, list: readonly T[]): T => list[Math.floor(r() * list.length)]!;
 const int = (r: Rand, max: number) => Math.floor(r() * max);
 const randomBytes = (r: Rand, n: number) => Buffer.from(Array.from({ length: n }, () => int(r, 256)));
-const randomText = (r: Rand, n: number, alphabet = 'abcXYZ019-_.:/ %&?=#+é中\u0000\u202e"\'\\{}[]<>') => Array.from({ length: n }, () => alphabet[int(r, alphabet.length)]).join('');
+const randomText = (r: Rand, n: number, alphabet = 'abcXYZ019-_.:/ %&?=#+é中\u0000\u202e"\'\\{}[]<>') =>
+  Array.from({ length: n }, () => alphabet[int(r, alphabet.length)]).join('');
 
 /** A valid data message, to mutate. */
 function validData(r: Rand, now: number): string {
@@ -82,19 +83,72 @@ function fuzzPayload(r: Rand, now: number): Buffer {
     case 5:
       return Buffer.from(`${'{"a":'.repeat(2000)}1${'}'.repeat(2000)}`);
     case 6:
-      return Buffer.from(JSON.stringify({ ts: pick(r, [-1, 1e20, 'yesterday', null, 1.5, '2026-13-45T99:00:00Z', now + 10 * 365 * 86_400_000]), values: { water_level_cm: 1 } }));
+      return Buffer.from(
+        JSON.stringify({
+          ts: pick(r, [-1, 1e20, 'yesterday', null, 1.5, '2026-13-45T99:00:00Z', now + 10 * 365 * 86_400_000]),
+          values: { water_level_cm: 1 },
+        }),
+      );
     case 7:
-      return Buffer.from(JSON.stringify({ ts: now, values: pick(r, [{}, [], null, { water_level_cm: '12' }, { water_level_cm: null }, { 'bad metric': 1 }, { water_level_cm: 1e400 }, Object.fromEntries(Array.from({ length: 500 }, (_, i) => [`m${i}`, i]))]) }));
+      return Buffer.from(
+        JSON.stringify({
+          ts: now,
+          values: pick(r, [
+            {},
+            [],
+            null,
+            { water_level_cm: '12' },
+            { water_level_cm: null },
+            { 'bad metric': 1 },
+            { water_level_cm: 1e400 },
+            Object.fromEntries(Array.from({ length: 500 }, (_, i) => [`m${i}`, i])),
+          ]),
+        }),
+      );
     case 8:
-      return Buffer.from(JSON.stringify(pick(r, [[{ bn: 5 }], [{ n: 'water_level_cm', v: 'x' }], [{ bt: 'x', n: 'a', v: 1 }], [{}], [{ n: 'water_level_cm', u: 'furlong', v: 1 }], Array.from({ length: 10_001 }, () => ({ n: 'x', v: 1 }))])));
+      return Buffer.from(
+        JSON.stringify(
+          pick(r, [
+            [{ bn: 5 }],
+            [{ n: 'water_level_cm', v: 'x' }],
+            [{ bt: 'x', n: 'a', v: 1 }],
+            [{}],
+            [{ n: 'water_level_cm', u: 'furlong', v: 1 }],
+            Array.from({ length: 10_001 }, () => ({ n: 'x', v: 1 })),
+          ]),
+        ),
+      );
     case 9:
       return Buffer.alloc(256 * 1024 + 1 + int(r, 1000), 0x20);
     case 10:
-      return Buffer.from(JSON.stringify({ kind: pick(r, ['volcano', 1, null, 'water_level']), lng: pick(r, [500, 'x', 114.3]), lat: pick(r, [-91, 30.5, null]) }));
+      return Buffer.from(
+        JSON.stringify({
+          kind: pick(r, ['volcano', 1, null, 'water_level']),
+          lng: pick(r, [500, 'x', 114.3]),
+          lat: pick(r, [-91, 30.5, null]),
+        }),
+      );
     case 11:
-      return Buffer.from(JSON.stringify({ id: randomText(r, int(r, 100)), ts: now, type: pick(r, ['citizen_report', 'alien', 3]), lng: 114, lat: 30, severity: pick(r, [0, 6, 'high', 3]) }));
+      return Buffer.from(
+        JSON.stringify({
+          id: randomText(r, int(r, 100)),
+          ts: now,
+          type: pick(r, ['citizen_report', 'alien', 3]),
+          lng: 114,
+          lat: 30,
+          severity: pick(r, [0, 6, 'high', 3]),
+        }),
+      );
     case 12:
-      return Buffer.from(JSON.stringify({ ts: now, lng: pick(r, [114.2, 'east', 1e9]), lat: 30.5, speed: pick(r, [-5, 'fast', 30]), heading: pick(r, [720, 90, null]) }));
+      return Buffer.from(
+        JSON.stringify({
+          ts: now,
+          lng: pick(r, [114.2, 'east', 1e9]),
+          lat: 30.5,
+          speed: pick(r, [-5, 'fast', 30]),
+          heading: pick(r, [720, 90, null]),
+        }),
+      );
     case 13:
       return Buffer.alloc(0);
     case 14: {
@@ -111,7 +165,8 @@ function fuzzPayload(r: Rand, now: number): Buffer {
 /** An HTTP request built from parts that are each odd in some way. */
 function fuzzHttp(r: Rand): { method: string; path: string; headers: Record<string, string>; body: Buffer | null } {
   const id = pick(r, ['wl-1', 'no-such', 'bad%20id', '%00', '..%2f..%2fetc%2fpasswd', 'x'.repeat(200), '%ff%fe', '中文', '']);
-  const time = () => pick(r, ['', '0', '-1', 'yesterday', '1e400', '2026-01-01T00:00:00Z', String(Date.now()), '9'.repeat(30), '%00', 'NaN']);
+  const time = () =>
+    pick(r, ['', '0', '-1', 'yesterday', '1e400', '2026-01-01T00:00:00Z', String(Date.now()), '9'.repeat(30), '%00', 'NaN']);
   const path = pick(r, [
     `/api/sensors/${id}`,
     `/api/sensors/${id}/readings?metric=${pick(r, ['water_level_cm', '', 'x'.repeat(300), '%27;DROP', 'a&metric=b'])}&from=${time()}&to=${time()}&maxPoints=${pick(r, ['', '0', '-5', '1e9', 'many', '100'])}`,
@@ -131,17 +186,29 @@ function fuzzHttp(r: Rand): { method: string; path: string; headers: Record<stri
     '/%2e%2e/%2e%2e/etc/passwd',
     '/assets/%2e%2e%2f%2e%2e%2fpackage.json',
     `/api/sensors/${'a'.repeat(3000 + int(r, 3000))}`,
-    '/?' + 'q=1&'.repeat(int(r, 2000)),
+    `/?${'q=1&'.repeat(int(r, 2000))}`,
   ]);
   const method = pick(r, ['GET', 'GET', 'GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD', 'PROPFIND', 'TRACE']);
   const headers: Record<string, string> = {};
-  if (r() < 0.3) headers['content-type'] = pick(r, ['application/json', 'text/plain', 'multipart/form-data; boundary=', 'application/x-www-form-urlencoded', '*/*;;;']);
+  if (r() < 0.3)
+    headers['content-type'] = pick(r, [
+      'application/json',
+      'text/plain',
+      'multipart/form-data; boundary=',
+      'application/x-www-form-urlencoded',
+      '*/*;;;',
+    ]);
   if (r() < 0.2) headers.accept = pick(r, ['*/*', 'text/html', 'application/json;q=abc', 'x'.repeat(500)]);
-  if (r() < 0.2) headers.cookie = pick(r, ['a=b', 'ct_session=' + randomText(r, 40, 'abcdef0123456789'), '=;=;=', 'x'.repeat(4000)]);
-  if (r() < 0.2) headers.authorization = pick(r, ['Bearer ', 'Bearer ' + randomText(r, 30, 'abc.123'), 'Basic !!!', 'Negotiate x']);
+  if (r() < 0.2) headers.cookie = pick(r, ['a=b', `ct_session=${randomText(r, 40, 'abcdef0123456789')}`, '=;=;=', 'x'.repeat(4000)]);
+  if (r() < 0.2) headers.authorization = pick(r, ['Bearer ', `Bearer ${randomText(r, 30, 'abc.123')}`, 'Basic !!!', 'Negotiate x']);
   if (r() < 0.1) headers.origin = pick(r, ['http://evil.example', 'null']);
   if (r() < 0.1) headers['x-forwarded-for'] = pick(r, ['1.2.3.4', 'garbage', '::1, 10.0.0.1']);
-  const body = method === 'GET' || method === 'HEAD' || r() < 0.3 ? null : r() < 0.5 ? randomBytes(r, int(r, 2000)) : Buffer.from(pick(r, ['{', '{"a":1}', '[]', 'null', JSON.stringify({ username: 'admin', password: randomText(r, 12) })]));
+  const body =
+    method === 'GET' || method === 'HEAD' || r() < 0.3
+      ? null
+      : r() < 0.5
+        ? randomBytes(r, int(r, 2000))
+        : Buffer.from(pick(r, ['{', '{"a":1}', '[]', 'null', JSON.stringify({ username: 'admin', password: randomText(r, 12) })]));
   return { method, path, headers, body };
 }
 
@@ -219,7 +286,11 @@ describe('fuzzing the running product (citytwin all on Mosquitto)', () => {
     await publisher.endAsync();
     const m = app.ingest!.pipeline.metrics;
     const expected = MQTT_CASES - system - outside;
-    await waitFor(`all ${expected} messages received and written (seed ${SEED})`, () => m.received + m.systemMessages >= MQTT_CASES - outside && app.ingest!.writer.pendingMessages === 0, 60_000);
+    await waitFor(
+      `all ${expected} messages received and written (seed ${SEED})`,
+      () => m.received + m.systemMessages >= MQTT_CASES - outside && app.ingest!.writer.pendingMessages === 0,
+      60_000,
+    );
     expect(m.systemMessages).toBe(system);
     expect(m.received).toBe(expected);
     expect(m.received).toBe(m.stored + m.rejected);
@@ -242,13 +313,16 @@ describe('fuzzing the running product (citytwin all on Mosquitto)', () => {
       new Promise<void>((resolve) => {
         // Node's client refuses raw non-ASCII in a path; escape it (raw sockets send it as is below).
         const path = c.path.replace(/[^\x21-\x7e]/g, (ch) => encodeURIComponent(ch));
-        const req = httpRequest({ host: url.hostname, port: url.port, method: c.method, path, headers: { ...auth, ...c.headers }, agent: retry ? agent : false }, (res) => {
-          statuses.set(res.statusCode ?? 0, (statuses.get(res.statusCode ?? 0) ?? 0) + 1);
-          if ((res.statusCode ?? 0) >= 500) serverErrors.push(`${res.statusCode} ${c.method} ${c.path.slice(0, 120)}`);
-          res.resume();
-          res.on('end', resolve);
-          res.on('error', () => resolve());
-        });
+        const req = httpRequest(
+          { host: url.hostname, port: url.port, method: c.method, path, headers: { ...auth, ...c.headers }, agent: retry ? agent : false },
+          (res) => {
+            statuses.set(res.statusCode ?? 0, (statuses.get(res.statusCode ?? 0) ?? 0) + 1);
+            if ((res.statusCode ?? 0) >= 500) serverErrors.push(`${res.statusCode} ${c.method} ${c.path.slice(0, 120)}`);
+            res.resume();
+            res.on('end', resolve);
+            res.on('error', () => resolve());
+          },
+        );
         // A reused keep-alive connection that the server closed after an unread body: try once
         // more on a fresh connection; what still fails is counted as unanswered.
         req.on('error', (err: NodeJS.ErrnoException) => {

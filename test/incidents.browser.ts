@@ -97,7 +97,9 @@ describe('the incident queue in Chromium', () => {
     await page.getByTestId('incident-action-split').click();
     await expect.poll(() => page.evaluate(() => window.__citytwin!.incidentCount()), { timeout: 10_000 }).toBe(2);
     await expect.poll(() => page.getByTestId('incident-evidence').locator('li').count()).toBe(1);
-    await expect.poll(() => page.getByTestId('incident-history').innerText()).toMatch(/拆分出证据[\s\S]*1 条证据移至新事件 inc-\d+（原因：两处积水相距较远）/);
+    await expect
+      .poll(() => page.getByTestId('incident-history').innerText())
+      .toMatch(/拆分出证据[\s\S]*1 条证据移至新事件 inc-\d+（原因：两处积水相距较远）/);
     const split = app.twin!.activeIncidents().find((i) => i.id !== first)!;
     expect(split.evidence.map((e) => e.id)).toEqual(['event:field-staff:r-2']);
     // History details are worded in the console language, not the stored English.

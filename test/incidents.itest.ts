@@ -61,13 +61,26 @@ describe('incidents live', () => {
   it('fuses a water-level alarm and a hotline report from MQTT into one incident in the API and on the socket', async () => {
     expect(lists[0]!.incidents).toEqual([]);
     const now = Date.now();
-    await publisher.publishAsync('citytwin/v1/sensors/wl-inc-1/meta', JSON.stringify({ kind: 'water_level', lng: 114.3, lat: 30.55, source: 'test-src' }), { qos: 1, retain: true });
+    await publisher.publishAsync(
+      'citytwin/v1/sensors/wl-inc-1/meta',
+      JSON.stringify({ kind: 'water_level', lng: 114.3, lat: 30.55, source: 'test-src' }),
+      { qos: 1, retain: true },
+    );
     await publish('citytwin/v1/sensors/wl-inc-1/data', { ts: now, values: { water_level_cm: 33 } });
     // One gauge alone is not enough (a stuck gauge is a classic false alarm) …
     await waitFor('the alarm in the twin', () => app.twin!.state.byId.get('wl-inc-1')?.state === 2);
     expect(app.twin!.activeIncidents()).toEqual([]);
     // … a citizen's call 100 m away confirms it.
-    await publish('citytwin/v1/events/hotline', { id: 'case-1', ts: now + 1000, type: 'citizen_report', category: 'waterlogging', lng: 114.301, lat: 30.5505, severity: 3, text: '下穿通道积水' });
+    await publish('citytwin/v1/events/hotline', {
+      id: 'case-1',
+      ts: now + 1000,
+      type: 'citizen_report',
+      category: 'waterlogging',
+      lng: 114.301,
+      lat: 30.5505,
+      severity: 3,
+      text: '下穿通道积水',
+    });
     const opened = await waitFor('the incident on the socket', () => updates.find((u) => u.what === 'opened'));
     incidentId = opened.incident.id;
     expect(opened.incident.type).toBe('waterlogging');
@@ -85,13 +98,18 @@ describe('incidents live', () => {
       expect(typeof e.id).toBe('string');
       expect(e.why.length).toBeGreaterThan(0);
     }
-    expect((await call(app.url!, admin, 'GET', '/api/incidents?status=all&from=0')).body.map((i: { id: string }) => i.id)).toContain(incidentId);
+    expect((await call(app.url!, admin, 'GET', '/api/incidents?status=all&from=0')).body.map((i: { id: string }) => i.id)).toContain(
+      incidentId,
+    );
     expect((await call(app.url!, admin, 'GET', `/api/incidents?status=open&to=${now - 3600_000}`)).body).toEqual([]);
     expect((await call(app.url!, admin, 'GET', '/api/incidents?status=maybe')).status).toBe(400);
   });
 
   it('records an operator action with the actor in the history, on the socket and in the store', async () => {
-    const res = await call(app.url!, admin, 'POST', `/api/incidents/${incidentId}/actions`, { action: 'acknowledge', reason: 'pump team informed' });
+    const res = await call(app.url!, admin, 'POST', `/api/incidents/${incidentId}/actions`, {
+      action: 'acknowledge',
+      reason: 'pump team informed',
+    });
     expect(res.status).toBe(200);
     expect(res.body.incident.status).toBe('acknowledged');
     await waitFor('the acknowledgement on the socket', () => updates.find((u) => u.what === 'acknowledged' && u.actor === 'admin'));
@@ -105,7 +123,11 @@ describe('incidents live', () => {
   });
 
   it('refuses an action to a role without incidents.act (403) and an invalid action (409), and checks the body (400)', async () => {
-    const created = await call(app.url!, admin, 'POST', '/api/users', { username: 'analyst-user', roles: ['analyst'], password: 'pw-for-analyst-1234' });
+    const created = await call(app.url!, admin, 'POST', '/api/users', {
+      username: 'analyst-user',
+      roles: ['analyst'],
+      password: 'pw-for-analyst-1234',
+    });
     expect(created.status, JSON.stringify(created.body)).toBe(200);
     const analyst = await login(app.url!, 'analyst-user', 'pw-for-analyst-1234');
     expect((await call(app.url!, analyst, 'GET', '/api/incidents')).status).toBe(200);
@@ -129,7 +151,14 @@ describe('incidents live', () => {
     const restored = app.twin!.incident(incidentId);
     expect(restored).toMatchObject({ id: incidentId, status: 'acknowledged', severity: 5 });
     // A new report nearby joins it instead of opening a second incident.
-    await publish('citytwin/v1/events/hotline', { id: 'case-2', ts: Date.now(), type: 'citizen_report', category: 'waterlogging', lng: 114.3005, lat: 30.5502 });
+    await publish('citytwin/v1/events/hotline', {
+      id: 'case-2',
+      ts: Date.now(),
+      type: 'citizen_report',
+      category: 'waterlogging',
+      lng: 114.3005,
+      lat: 30.5502,
+    });
     await waitFor('the report linked', () => app.twin!.incident(incidentId)?.evidence.some((e) => e.id === 'event:hotline:case-2'));
     expect(app.twin!.activeIncidents().map((i) => i.id)).toEqual([incidentId]);
     admin = await login(app.url!, 'admin', TEST_ADMIN_PASSWORD);

@@ -6,7 +6,17 @@
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readingRow } from '../ingest/storage-batch.ts';
-import { createClickHouse, createIngest, MIGRATIONS, MqttSource, queryRows, runMigrations, startEmbeddedBroker, type EmbeddedBroker, type Ingest } from '../ingest/index.ts';
+import {
+  createClickHouse,
+  createIngest,
+  MIGRATIONS,
+  MqttSource,
+  queryRows,
+  runMigrations,
+  startEmbeddedBroker,
+  type EmbeddedBroker,
+  type Ingest,
+} from '../ingest/index.ts';
 import { tempDir, waitFor } from './support/fixtures.ts';
 
 const dir = tempDir('ingest');
@@ -43,11 +53,23 @@ describe('ingest on embedded parts', () => {
   it('stores native and SenML readings, meta, events and positions; dead-letters bad input', async () => {
     const now = Date.now();
     const good: Array<[string, string | Buffer]> = [
-      ['citytwin/v1/sensors/wl-1/meta', JSON.stringify({ kind: 'water_level', lng: 114.3, lat: 30.55, source: 'swj', classification: 'public' })],
+      [
+        'citytwin/v1/sensors/wl-1/meta',
+        JSON.stringify({ kind: 'water_level', lng: 114.3, lat: 30.55, source: 'swj', classification: 'public' }),
+      ],
       ['citytwin/v1/sensors/wl-1/data', JSON.stringify({ ts: now, values: { water_level_cm: 12.5 } })],
-      ['citytwin/v1/sensors/wl-1/data', JSON.stringify([{ bn: 'wl-1:', bt: now / 1000 - 60, n: 'water_level_cm', u: 'cm', v: 10 }, { n: 'water_level_cm', t: 30, v: 11 }])],
+      [
+        'citytwin/v1/sensors/wl-1/data',
+        JSON.stringify([
+          { bn: 'wl-1:', bt: now / 1000 - 60, n: 'water_level_cm', u: 'cm', v: 10 },
+          { n: 'water_level_cm', t: 30, v: 11 },
+        ]),
+      ],
       ['citytwin/v1/metrics/hall-1/data', JSON.stringify({ ts: now, values: { queue_length: 7, online_applications: 3 } })],
-      ['citytwin/v1/events/hotline', JSON.stringify({ id: 'c1', ts: now, type: 'citizen_report', lng: 114.3, lat: 30.5, category: 'waterlogging' })],
+      [
+        'citytwin/v1/events/hotline',
+        JSON.stringify({ id: 'c1', ts: now, type: 'citizen_report', lng: 114.3, lat: 30.5, category: 'waterlogging' }),
+      ],
       ['citytwin/v1/units/pump-1/position', JSON.stringify({ ts: now, lng: 114.3, lat: 30.5, speed: 30 })],
     ];
     const bad: Array<[string, string | Buffer, string]> = [
@@ -116,7 +138,10 @@ describe('ingest on embedded parts', () => {
     const sink = new ClickHouseSink(client);
     await sink.write(batch);
     await sink.write(batch);
-    const [row] = await queryRows<{ c: string; n: string }>(client, "SELECT count() AS c, (SELECT sum(n) FROM readings_1m WHERE sensor_id = 'dup-1') AS n FROM readings WHERE sensor_id = 'dup-1'");
+    const [row] = await queryRows<{ c: string; n: string }>(
+      client,
+      "SELECT count() AS c, (SELECT sum(n) FROM readings_1m WHERE sensor_id = 'dup-1') AS n FROM readings WHERE sensor_id = 'dup-1'",
+    );
     expect({ c: Number(row?.c), n: Number(row?.n) }).toEqual({ c: 1, n: 1 });
   });
 });

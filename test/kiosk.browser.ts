@@ -30,17 +30,29 @@ mkdirSync('test-results', { recursive: true });
 function startFeed(): void {
   let n = 0;
   feed = setInterval(() => {
-    void publisher.publishAsync('citytwin/v1/sensors/kiosk-wl-1/data', JSON.stringify({ ts: Date.now(), values: { water_level_cm: 5 + (n++ % 3) } }), { qos: 0 });
+    void publisher.publishAsync(
+      'citytwin/v1/sensors/kiosk-wl-1/data',
+      JSON.stringify({ ts: Date.now(), values: { water_level_cm: 5 + (n++ % 3) } }),
+      { qos: 0 },
+    );
   }, 1000);
 }
 
 beforeAll(async () => {
   app = await startTestCity(dir.path);
   publisher = await mqtt.connectAsync(app.mqttUrl, { clientId: 'kiosk-browser' });
-  await publisher.publishAsync('citytwin/v1/sensors/kiosk-wl-1/meta', JSON.stringify({ kind: 'water_level', lng: 114.3, lat: 30.58, classification: 'public' }), { qos: 1, retain: true });
+  await publisher.publishAsync(
+    'citytwin/v1/sensors/kiosk-wl-1/meta',
+    JSON.stringify({ kind: 'water_level', lng: 114.3, lat: 30.58, classification: 'public' }),
+    { qos: 1, retain: true },
+  );
   startFeed();
   const auth = await consoleAuth(app.url!);
-  const res = await fetch(new URL('/api/auth/tokens', app.url!), { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'command-center wall 1', kind: 'display', password: TEST_ADMIN_PASSWORD }) });
+  const res = await fetch(new URL('/api/auth/tokens', app.url!), {
+    method: 'POST',
+    headers: { ...auth, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'command-center wall 1', kind: 'display', password: TEST_ADMIN_PASSWORD }),
+  });
   const { token } = (await res.json()) as { token: string };
   browser = await launchChromium();
   const context = await browser.newContext({ viewport: { width: 1920, height: 1080 } });
@@ -84,7 +96,20 @@ describe('kiosk mode on a wall display', () => {
   });
 
   it('gives the screen to a new critical incident', async () => {
-    await publisher.publishAsync('citytwin/v1/events/field-staff', JSON.stringify({ id: 'k-1', ts: Date.now(), type: 'manual_report', category: 'fire', lng: 114.28, lat: 30.58, severity: 5, text: '仓库起火' }), { qos: 1 });
+    await publisher.publishAsync(
+      'citytwin/v1/events/field-staff',
+      JSON.stringify({
+        id: 'k-1',
+        ts: Date.now(),
+        type: 'manual_report',
+        category: 'fire',
+        lng: 114.28,
+        lat: 30.58,
+        severity: 5,
+        text: '仓库起火',
+      }),
+      { qos: 1 },
+    );
     await expect.poll(() => page.evaluate(() => window.__citytwin!.incidentCount()), { timeout: 10_000 }).toBe(1);
     const incidentId = await page.evaluate(() => window.__citytwin!.incidentIds()[0]!);
     await expect.poll(() => page.evaluate(() => window.__citytwin!.kioskState()?.focused ?? null), { timeout: 10_000 }).toBe(incidentId);

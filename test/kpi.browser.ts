@@ -32,32 +32,81 @@ beforeAll(async () => {
   app = await startTestCity(dir.path);
   publisher = await mqtt.connectAsync(app.mqttUrl, { clientId: 'kpi-browser' });
   const admin = await login(app.url!, 'admin', TEST_ADMIN_PASSWORD);
-  displayToken = (await call(app.url!, admin, 'POST', '/api/auth/tokens', { name: 'kpi-wall', kind: 'display', password: TEST_ADMIN_PASSWORD })).body.token;
-  const pub = (topic: string, body: unknown) => publisher.publishAsync(topic, typeof body === 'string' ? body : JSON.stringify(body), { qos: 1 });
+  displayToken = (
+    await call(app.url!, admin, 'POST', '/api/auth/tokens', { name: 'kpi-wall', kind: 'display', password: TEST_ADMIN_PASSWORD })
+  ).body.token;
+  const pub = (topic: string, body: unknown) =>
+    publisher.publishAsync(topic, typeof body === 'string' ? body : JSON.stringify(body), { qos: 1 });
   const t0 = Date.now();
   const city = app.city!;
   const sites = city.sensorSites.filter((s) => s.kind !== 'service_hall').slice(0, 60);
   const halls = city.sensorSites.filter((s) => s.kind === 'service_hall').slice(0, 8);
-  for (const s of [...sites, ...halls]) await pub(`citytwin/v1/sensors/${s.id}/meta`, { kind: s.kind, lng: s.lng, lat: s.lat, name: s.nameZh, district: s.district, source: s.sourceId });
-  for (const [i, s] of sites.entries()) await pub(`citytwin/v1/sensors/${s.id}/data`, { ts: i % 4 === 0 ? t0 - 3_600_000 : t0 - i * 500, values: { [KIND_METRICS[s.kind][0]!]: i } });
-  for (const [i, s] of halls.entries()) await pub(`citytwin/v1/sensors/${s.id}/data`, { ts: t0 - 30_000, values: { queue_length: 5 + 7 * i, wait_min: 4 + 3 * i } });
+  for (const s of [...sites, ...halls])
+    await pub(`citytwin/v1/sensors/${s.id}/meta`, {
+      kind: s.kind,
+      lng: s.lng,
+      lat: s.lat,
+      name: s.nameZh,
+      district: s.district,
+      source: s.sourceId,
+    });
+  for (const [i, s] of sites.entries())
+    await pub(`citytwin/v1/sensors/${s.id}/data`, {
+      ts: i % 4 === 0 ? t0 - 3_600_000 : t0 - i * 500,
+      values: { [KIND_METRICS[s.kind][0]!]: i },
+    });
+  for (const [i, s] of halls.entries())
+    await pub(`citytwin/v1/sensors/${s.id}/data`, { ts: t0 - 30_000, values: { queue_length: 5 + 7 * i, wait_min: 4 + 3 * i } });
   for (let i = 0; i < 4; i++) await pub(`citytwin/v1/sensors/${sites[0]!.id}/data`, '{broken');
-  for (let i = 0; i < 6; i++) await pub('citytwin/v1/events/hotline-12345', { id: `kb-h${i}`, ts: t0 - i * 60_000, type: 'citizen_report', category: 'noise', lng: 114.05 + 0.01 * i, lat: 30.45, severity: 2, text: '噪声' });
+  for (let i = 0; i < 6; i++)
+    await pub('citytwin/v1/events/hotline-12345', {
+      id: `kb-h${i}`,
+      ts: t0 - i * 60_000,
+      type: 'citizen_report',
+      category: 'noise',
+      lng: 114.05 + 0.01 * i,
+      lat: 30.45,
+      severity: 2,
+      text: '噪声',
+    });
   const places = [
     [114.31, 30.555, 'waterlogging'],
     [114.27, 30.6, 'waterlogging'],
     [114.36, 30.52, 'power'],
     [114.2, 30.57, 'crowd'],
   ] as const;
-  for (const [i, [lng, lat, category]] of places.entries()) await pub('citytwin/v1/events/field-staff', { id: `kb-m${i}`, ts: Date.now(), type: 'manual_report', category, lng, lat, severity: 3 + (i % 2) });
-  const incidents = await waitFor('incidents', () => (app.twin!.activeIncidents().length >= places.length ? app.twin!.activeIncidents() : null), 30_000);
-  for (const inc of incidents.slice(0, 2)) await call(app.url!, admin, 'POST', `/api/incidents/${inc.id}/actions`, { action: 'acknowledge' });
+  for (const [i, [lng, lat, category]] of places.entries())
+    await pub('citytwin/v1/events/field-staff', {
+      id: `kb-m${i}`,
+      ts: Date.now(),
+      type: 'manual_report',
+      category,
+      lng,
+      lat,
+      severity: 3 + (i % 2),
+    });
+  const incidents = await waitFor(
+    'incidents',
+    () => (app.twin!.activeIncidents().length >= places.length ? app.twin!.activeIncidents() : null),
+    30_000,
+  );
+  for (const inc of incidents.slice(0, 2))
+    await call(app.url!, admin, 'POST', `/api/incidents/${inc.id}/actions`, { action: 'acknowledge' });
   await call(app.url!, admin, 'POST', `/api/incidents/${incidents[0]!.id}/actions`, { action: 'resolve' });
   await app.twin!.flushIncidents();
-  await waitFor('readings stored', async () => {
-    const r = (await call(app.url!, admin, 'GET', '/api/kpi/summary')).body as KpiSummary;
-    return r.serviceHalls.halls >= halls.length && r.sensorHealth.online > 0 && r.hotline.todaySoFar >= 6 && r.ingest.deadLetters.total >= 4 ? r : null;
-  }, 30_000);
+  await waitFor(
+    'readings stored',
+    async () => {
+      const r = (await call(app.url!, admin, 'GET', '/api/kpi/summary')).body as KpiSummary;
+      return r.serviceHalls.halls >= halls.length &&
+        r.sensorHealth.online > 0 &&
+        r.hotline.todaySoFar >= 6 &&
+        r.ingest.deadLetters.total >= 4
+        ? r
+        : null;
+    },
+    30_000,
+  );
   browser = await launchChromium();
 }, 180_000);
 
@@ -85,13 +134,22 @@ async function tileProblems(page: Page): Promise<string[]> {
   const problems: string[] = [];
   for (const [id, b] of boxes) {
     if (!b || b.width < 100 || b.height < 100) problems.push(`${id} is too small: ${JSON.stringify(b)}`);
-    else if (b.x < 0 || b.y < 0 || b.x + b.width > vp.width + 0.5 || b.y + b.height > vp.height + 0.5) problems.push(`${id} leaves the screen: ${JSON.stringify(b)}`);
+    else if (b.x < 0 || b.y < 0 || b.x + b.width > vp.width + 0.5 || b.y + b.height > vp.height + 0.5)
+      problems.push(`${id} leaves the screen: ${JSON.stringify(b)}`);
   }
   for (let i = 0; i < boxes.length; i++) {
     for (let j = i + 1; j < boxes.length; j++) {
       const [a, ra] = boxes[i]!;
       const [b, rb] = boxes[j]!;
-      if (ra && rb && ra.x < rb.x + rb.width - 0.5 && rb.x < ra.x + ra.width - 0.5 && ra.y < rb.y + rb.height - 0.5 && rb.y < ra.y + ra.height - 0.5) problems.push(`${a} overlaps ${b}`);
+      if (
+        ra &&
+        rb &&
+        ra.x < rb.x + rb.width - 0.5 &&
+        rb.x < ra.x + ra.width - 0.5 &&
+        ra.y < rb.y + rb.height - 0.5 &&
+        rb.y < ra.y + ra.height - 0.5
+      )
+        problems.push(`${a} overlaps ${b}`);
     }
   }
   return problems;
@@ -101,7 +159,8 @@ async function tileProblems(page: Page): Promise<string[]> {
 async function englishWords(page: Page): Promise<string[]> {
   const text = await page.evaluate(() => {
     const parts: string[] = [];
-    for (const el of document.querySelectorAll('.kpi-header, .kpi-tile-title, .kpi-number-label')) parts.push((el as HTMLElement).innerText);
+    for (const el of document.querySelectorAll('.kpi-header, .kpi-tile-title, .kpi-number-label'))
+      parts.push((el as HTMLElement).innerText);
     return parts.join('\n');
   });
   return (text.match(/[A-Za-z]{3,}/g) ?? []).filter((w) => !['CityTwin', 'EN'].includes(w));
@@ -117,13 +176,25 @@ describe.each([
     expect(await page.evaluate(() => document.body.dataset.auth)).toBe('display');
     // No token left in the address bar of a wall screen.
     expect(page.url()).not.toContain('display=');
-    expect((await page.evaluate(() => window.__kpi!.chartsWithData())).sort()).toEqual(['halls', 'health', 'hotline', 'incidents', 'ingest', 'response', 'today']);
+    expect((await page.evaluate(() => window.__kpi!.chartsWithData())).sort()).toEqual([
+      'halls',
+      'health',
+      'hotline',
+      'incidents',
+      'ingest',
+      'response',
+      'today',
+    ]);
     expect(await tileProblems(page)).toEqual([]);
     expect(await englishWords(page)).toEqual([]);
     const shown = (await page.evaluate(() => window.__kpi!.summary()))!;
     const fresh = (await call(app.url!, displayToken, 'GET', `/api/kpi/summary?at=${shown.at}`)).body as KpiSummary;
-    expect(await page.getByTestId('kpi-number-open').first().locator('.kpi-number-value').innerText()).toBe(String(fresh.openIncidents.total));
-    expect(await page.getByTestId('kpi-number-hotline-today').locator('.kpi-number-value').innerText()).toBe(String(fresh.hotline.todaySoFar));
+    expect(await page.getByTestId('kpi-number-open').first().locator('.kpi-number-value').innerText()).toBe(
+      String(fresh.openIncidents.total),
+    );
+    expect(await page.getByTestId('kpi-number-hotline-today').locator('.kpi-number-value').innerText()).toBe(
+      String(fresh.hotline.todaySoFar),
+    );
     expect(await page.getByTestId('kpi-asof').getAttribute('data-stale')).toBe('false');
     await page.screenshot({ path: `test-results/kpi-${layout}-zh.png` });
 
@@ -157,7 +228,9 @@ describe('staleness', () => {
     await page.route('**/api/kpi/summary**', (route) => route.abort());
     await page.clock.install();
     await page.clock.fastForward(40_000);
-    await page.waitForFunction(() => document.querySelector('[data-testid="kpi-asof"]')?.getAttribute('data-stale') === 'true', undefined, { timeout: 15_000 });
+    await page.waitForFunction(() => document.querySelector('[data-testid="kpi-asof"]')?.getAttribute('data-stale') === 'true', undefined, {
+      timeout: 15_000,
+    });
     const color = await page.getByTestId('kpi-asof').evaluate((el) => getComputedStyle(el).backgroundColor);
     expect(color).not.toBe('rgba(0, 0, 0, 0)');
     await page.screenshot({ path: 'test-results/kpi-standard-stale.png' });

@@ -30,8 +30,10 @@ let T = 0;
 let summary: KpiSummary;
 
 const now = () => Date.now();
-const pub = (topic: string, body: unknown) => publisher.publishAsync(topic, typeof body === 'string' ? body : JSON.stringify(body), { qos: 1 });
-const api = async <B = any>(method: string, path: string, body?: unknown, token = admin): Promise<{ status: number; body: B }> => call(app.url!, token, method, path, body);
+const pub = (topic: string, body: unknown) =>
+  publisher.publishAsync(topic, typeof body === 'string' ? body : JSON.stringify(body), { qos: 1 });
+const api = async <B = any>(method: string, path: string, body?: unknown, token = admin): Promise<{ status: number; body: B }> =>
+  call(app.url!, token, method, path, body);
 const ch = <R>(sql: string, params: Record<string, unknown> = {}) => queryRows<R>(app.clickhouse, sql, params);
 
 /** Places far enough apart (> 3 km) that each report opens its own incident. */
@@ -49,8 +51,28 @@ async function storedCount(sql: string): Promise<number> {
 }
 
 /** An incident change row as the incident store writes it (for the days the live path cannot reach). */
-function changeRow(id: string, seq: number, at: number, what: string, incident: Partial<Incident> & { type: Incident['type']; status: Incident['status']; openedAt: number }) {
-  const full = { id, lng: 114.3, lat: 30.58, district: '420106', assetId: null, severity: 3, severityPinned: false, confidence: 0.8, updatedAt: at, lastEvidenceAt: at, resolutionProposed: false, evidence: [], ...incident };
+function changeRow(
+  id: string,
+  seq: number,
+  at: number,
+  what: string,
+  incident: Partial<Incident> & { type: Incident['type']; status: Incident['status']; openedAt: number },
+) {
+  const full = {
+    id,
+    lng: 114.3,
+    lat: 30.58,
+    district: '420106',
+    assetId: null,
+    severity: 3,
+    severityPinned: false,
+    confidence: 0.8,
+    updatedAt: at,
+    lastEvidenceAt: at,
+    resolutionProposed: false,
+    evidence: [],
+    ...incident,
+  };
   return [id, seq, at, 'kpi-test', what, '', full.type, full.status, JSON.stringify(full)];
 }
 
@@ -58,7 +80,9 @@ beforeAll(async () => {
   app = await startTestCity(dir.path);
   publisher = await mqtt.connectAsync(app.mqttUrl, { clientId: 'kpi-itest' });
   admin = await login(app.url!, 'admin', TEST_ADMIN_PASSWORD);
-  expect((await api('POST', '/api/users', { username: 'kpi-leader', roles: ['leader'], password: 'leader-password-1' })).status).toBeLessThan(300);
+  expect(
+    (await api('POST', '/api/users', { username: 'kpi-leader', roles: ['leader'], password: 'leader-password-1' })).status,
+  ).toBeLessThan(300);
   leader = await login(app.url!, 'kpi-leader', 'leader-password-1');
 
   const city = app.city!;
@@ -73,7 +97,15 @@ beforeAll(async () => {
   for (const [i, s] of [...sites, ...halls].entries()) {
     // Two sensors carry their own `sensitive` classification: counted in the aggregates, never listed for a leader.
     const classification = i < 2 ? { classification: 'sensitive' } : {};
-    await pub(`citytwin/v1/sensors/${s.id}/meta`, { kind: s.kind, lng: s.lng, lat: s.lat, name: s.nameZh, district: s.district, source: s.sourceId, ...classification });
+    await pub(`citytwin/v1/sensors/${s.id}/meta`, {
+      kind: s.kind,
+      lng: s.lng,
+      lat: s.lat,
+      name: s.nameZh,
+      district: s.district,
+      source: s.sourceId,
+      ...classification,
+    });
   }
   for (const [i, s] of sites.entries()) {
     const ts = i % 3 === 0 ? t0 - 60 * 60_000 : t0 - 1000 * i;
@@ -90,19 +122,42 @@ beforeAll(async () => {
 
   // --- hotline cases today over MQTT (about noise and street lights: no incident rule opens on them); one delivered twice (counts once) ---
   for (let i = 0; i < 5; i++) {
-    const body = { id: `kpi-h${i}`, ts: earlier(5 + i), type: 'citizen_report', category: i % 2 ? 'noise' : 'street_light', lng: 114.05 + 0.01 * i, lat: 30.45, severity: 2, text: `热线 ${i}` };
+    const body = {
+      id: `kpi-h${i}`,
+      ts: earlier(5 + i),
+      type: 'citizen_report',
+      category: i % 2 ? 'noise' : 'street_light',
+      lng: 114.05 + 0.01 * i,
+      lat: 30.45,
+      severity: 2,
+      text: `热线 ${i}`,
+    };
     await pub('citytwin/v1/events/hotline-12345', body);
     if (i === 0) await pub('citytwin/v1/events/hotline-12345', body);
   }
 
   // --- incidents today: manual reports open them; operators and dispatchers act on them over the API ---
   for (const [i, p] of PLACES.entries()) {
-    await pub('citytwin/v1/events/field-staff', { id: `kpi-m${i}`, ts: now(), type: 'manual_report', category: p.category, lng: p.lng, lat: p.lat, severity: 4 });
+    await pub('citytwin/v1/events/field-staff', {
+      id: `kpi-m${i}`,
+      ts: now(),
+      type: 'manual_report',
+      category: p.category,
+      lng: p.lng,
+      lat: p.lat,
+      severity: 4,
+    });
   }
-  const opened = await waitFor('five incidents', () => (app.twin!.activeIncidents().length >= PLACES.length ? app.twin!.activeIncidents() : null), 30_000);
-  const near = (p: (typeof PLACES)[number]) => opened.slice().sort((a, b) => Math.hypot(a.lng - p.lng, a.lat - p.lat) - Math.hypot(b.lng - p.lng, b.lat - p.lat))[0]!.id;
+  const opened = await waitFor(
+    'five incidents',
+    () => (app.twin!.activeIncidents().length >= PLACES.length ? app.twin!.activeIncidents() : null),
+    30_000,
+  );
+  const near = (p: (typeof PLACES)[number]) =>
+    opened.slice().sort((a, b) => Math.hypot(a.lng - p.lng, a.lat - p.lat) - Math.hypot(b.lng - p.lng, b.lat - p.lat))[0]!.id;
   const [a, b, c, d] = [near(PLACES[0]!), near(PLACES[1]!), near(PLACES[2]!), near(PLACES[3]!)];
-  const act = async (id: string, action: string) => expect((await api('POST', `/api/incidents/${id}/actions`, { action })).status).toBe(200);
+  const act = async (id: string, action: string) =>
+    expect((await api('POST', `/api/incidents/${id}/actions`, { action })).status).toBe(200);
   await act(a, 'acknowledge');
   await act(b, 'acknowledge');
   await act(c, 'acknowledge');
@@ -121,28 +176,91 @@ beforeAll(async () => {
   const lastWeek = t0 - WEEK_MS;
   const rows = [
     changeRow('inc-900001', 900001, earlier(90), 'opened', { type: 'fire', status: 'open', openedAt: earlier(90), district: '420102' }),
-    changeRow('inc-900001', 900002, earlier(86), 'acknowledged', { type: 'fire', status: 'acknowledged', openedAt: earlier(90), district: '420102' }),
-    changeRow('inc-900001', 900003, earlier(20), 'resolved', { type: 'fire', status: 'resolved', openedAt: earlier(90), district: '420102' }),
-    changeRow('inc-900002', 900004, earlier(70), 'opened', { type: 'waterlogging', status: 'open', openedAt: earlier(70), district: '420104' }),
-    changeRow('inc-900002', 900005, earlier(61), 'acknowledged', { type: 'waterlogging', status: 'acknowledged', openedAt: earlier(70), district: '420104' }),
+    changeRow('inc-900001', 900002, earlier(86), 'acknowledged', {
+      type: 'fire',
+      status: 'acknowledged',
+      openedAt: earlier(90),
+      district: '420102',
+    }),
+    changeRow('inc-900001', 900003, earlier(20), 'resolved', {
+      type: 'fire',
+      status: 'resolved',
+      openedAt: earlier(90),
+      district: '420102',
+    }),
+    changeRow('inc-900002', 900004, earlier(70), 'opened', {
+      type: 'waterlogging',
+      status: 'open',
+      openedAt: earlier(70),
+      district: '420104',
+    }),
+    changeRow('inc-900002', 900005, earlier(61), 'acknowledged', {
+      type: 'waterlogging',
+      status: 'acknowledged',
+      openedAt: earlier(70),
+      district: '420104',
+    }),
     ...[0, 1, 2].flatMap((k) => [
-      changeRow(`inc-80000${k}`, 800000 + 2 * k, lastWeek - (k + 1) * HOUR_MS, 'opened', { type: 'waterlogging', status: 'open', openedAt: lastWeek - (k + 1) * HOUR_MS, district: '420103' }),
-      changeRow(`inc-80000${k}`, 800001 + 2 * k, lastWeek - k * HOUR_MS, 'closed', { type: 'waterlogging', status: 'closed', openedAt: lastWeek - (k + 1) * HOUR_MS, district: '420103' }),
+      changeRow(`inc-80000${k}`, 800000 + 2 * k, lastWeek - (k + 1) * HOUR_MS, 'opened', {
+        type: 'waterlogging',
+        status: 'open',
+        openedAt: lastWeek - (k + 1) * HOUR_MS,
+        district: '420103',
+      }),
+      changeRow(`inc-80000${k}`, 800001 + 2 * k, lastWeek - k * HOUR_MS, 'closed', {
+        type: 'waterlogging',
+        status: 'closed',
+        openedAt: lastWeek - (k + 1) * HOUR_MS,
+        district: '420103',
+      }),
     ]),
   ];
   // Each direct insert carries its own deduplication token: without one, the engine may judge it a
   // retry of an earlier insert (the embedded connection keeps the last token it was given).
-  await app.clickhouse.insert({ table: 'incident_changes', values: rows, format: 'JSONCompactEachRow', clickhouse_settings: { insert_deduplication_token: `kpi-itest-changes-${t0}` } });
-  const hotlineLastWeek = [0, 1, 2, 3].map((k) => ({ source: 'hotline-12345', id: `kpi-lw${k}`, ts: lastWeek - k * 40 * 60_000, type: 'citizen_report', category: 'waterlogging', lng: 114.3, lat: 30.5, severity: 2, text: '上周', received_at: lastWeek }));
-  await app.clickhouse.insert({ table: 'events', values: hotlineLastWeek, format: 'JSONEachRow', clickhouse_settings: { insert_deduplication_token: `kpi-itest-events-${t0}` } });
+  await app.clickhouse.insert({
+    table: 'incident_changes',
+    values: rows,
+    format: 'JSONCompactEachRow',
+    clickhouse_settings: { insert_deduplication_token: `kpi-itest-changes-${t0}` },
+  });
+  const hotlineLastWeek = [0, 1, 2, 3].map((k) => ({
+    source: 'hotline-12345',
+    id: `kpi-lw${k}`,
+    ts: lastWeek - k * 40 * 60_000,
+    type: 'citizen_report',
+    category: 'waterlogging',
+    lng: 114.3,
+    lat: 30.5,
+    severity: 2,
+    text: '上周',
+    received_at: lastWeek,
+  }));
+  await app.clickhouse.insert({
+    table: 'events',
+    values: hotlineLastWeek,
+    format: 'JSONEachRow',
+    clickhouse_settings: { insert_deduplication_token: `kpi-itest-events-${t0}` },
+  });
 
   // --- everything stored ---
   await app.twin!.flushIncidents();
   await app.dispatch!.flush();
-  await waitFor('readings stored', async () => (await storedCount(`SELECT count() AS n FROM readings`)) >= sites.length + halls.length * 4 || null, 30_000);
-  await waitFor('hotline cases stored', async () => (await storedCount(`SELECT uniqExact(id) AS n FROM events WHERE id LIKE 'kpi-h%'`)) >= 5 || null, 30_000);
+  await waitFor(
+    'readings stored',
+    async () => (await storedCount(`SELECT count() AS n FROM readings`)) >= sites.length + halls.length * 4 || null,
+    30_000,
+  );
+  await waitFor(
+    'hotline cases stored',
+    async () => (await storedCount(`SELECT uniqExact(id) AS n FROM events WHERE id LIKE 'kpi-h%'`)) >= 5 || null,
+    30_000,
+  );
   await waitFor('dead letters stored', async () => (await storedCount(`SELECT count() AS n FROM dead_letters`)) >= 3 || null, 30_000);
-  await waitFor('registry stored', async () => (await storedCount(`SELECT count() AS n FROM sensors FINAL`)) >= sites.length + halls.length || null, 30_000);
+  await waitFor(
+    'registry stored',
+    async () => (await storedCount(`SELECT count() AS n FROM sensors FINAL`)) >= sites.length + halls.length || null,
+    30_000,
+  );
   T = now();
   const res = await api<KpiSummary>('GET', `/api/kpi/summary?at=${T}`);
   expect(res.status).toBe(200);
@@ -167,7 +285,14 @@ async function storedChanges(): Promise<IncidentChange[]> {
   const rows = await ch<{ incident_id: string; ms: string; actor: string; what: IncidentChange['what']; detail: string; incident: string }>(
     `SELECT incident_id, toUnixTimestamp64Milli(at) AS ms, actor, what, detail, incident FROM incident_changes FINAL ORDER BY incident_id, seq`,
   );
-  return rows.map((r) => ({ incidentId: r.incident_id, at: Number(r.ms), actor: r.actor, what: r.what, detail: r.detail, incident: JSON.parse(r.incident) as Incident }));
+  return rows.map((r) => ({
+    incidentId: r.incident_id,
+    at: Number(r.ms),
+    actor: r.actor,
+    what: r.what,
+    detail: r.detail,
+    incident: JSON.parse(r.incident) as Incident,
+  }));
 }
 
 describe('open incidents', () => {
@@ -191,7 +316,9 @@ describe('open incidents', () => {
 
   it('at every past moment, equal the open rule applied to every merged incident (no incident left out by the pre-filter)', async () => {
     const q = new KpiQueries(app.clickhouse);
-    const moments = await ch<{ ms: string }>(`SELECT DISTINCT toUnixTimestamp64Milli(at) AS ms FROM incident_changes UNION DISTINCT SELECT DISTINCT toUnixTimestamp64Milli(at) AS ms FROM dispatch_log`);
+    const moments = await ch<{ ms: string }>(
+      `SELECT DISTINCT toUnixTimestamp64Milli(at) AS ms FROM incident_changes UNION DISTINCT SELECT DISTINCT toUnixTimestamp64Milli(at) AS ms FROM dispatch_log`,
+    );
     const times = [...new Set(moments.flatMap((m) => [Number(m.ms) - 1, Number(m.ms)]))].sort((a, b) => a - b);
     expect(times.length).toBeGreaterThan(4);
     for (const t of [...times, T]) {
@@ -212,7 +339,8 @@ describe('open incidents', () => {
     const all = await drill('open-incidents');
     expect(all.total).toBe(summary.openIncidents.total);
     for (const { type, n } of summary.openIncidents.byType) expect((await drill(`open-incidents?type=${type}`)).total).toBe(n);
-    for (const { district, n } of summary.openIncidents.byDistrict) expect((await drill(`open-incidents?district=${district}`)).total).toBe(n);
+    for (const { district, n } of summary.openIncidents.byDistrict)
+      expect((await drill(`open-incidents?district=${district}`)).total).toBe(n);
   });
 });
 
@@ -220,7 +348,9 @@ describe('response times', () => {
   it('equal the response-time code run on the stored incident changes and dispatch log', async () => {
     const log = await app.dispatch!.logEntries({});
     expect(log.some((e) => e.action === 'assign')).toBe(true);
-    const today = responseTimesOf(await storedChanges(), log).filter((r) => r.detectedAt !== null && r.detectedAt >= summary.dayStart && r.detectedAt <= T);
+    const today = responseTimesOf(await storedChanges(), log).filter(
+      (r) => r.detectedAt !== null && r.detectedAt >= summary.dayStart && r.detectedAt <= T,
+    );
     const direct = summarizeResponseTimes(today);
     expect(summary.responseTimes.incidents).toBe(today.length);
     for (const step of summary.responseTimes.steps) {
@@ -255,7 +385,8 @@ describe('incidents today vs. the same day last week', () => {
     const lwStart = summary.dayStart - WEEK_MS;
     expect(summary.incidentsToday.todaySoFar).toBe(times.filter((t) => t >= summary.dayStart && t <= T).length);
     expect(summary.incidentsToday.lastWeekSoFar).toBe(times.filter((t) => t >= lwStart && t <= lwAt).length);
-    const slots = (from: number, to: number) => Array.from({ length: 24 }, (_, h) => times.filter((t) => t >= from + h * HOUR_MS && t < from + (h + 1) * HOUR_MS && t <= to).length);
+    const slots = (from: number, to: number) =>
+      Array.from({ length: 24 }, (_, h) => times.filter((t) => t >= from + h * HOUR_MS && t < from + (h + 1) * HOUR_MS && t <= to).length);
     expect(summary.incidentsToday.today).toEqual(slots(summary.dayStart, T));
     expect(summary.incidentsToday.lastWeek).toEqual(slots(lwStart, lwStart + 24 * HOUR_MS));
     expect(summary.incidentsToday.lastWeek.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
@@ -303,7 +434,9 @@ describe('sensor health', () => {
 
 describe('ingest health', () => {
   it('counts the stored dead letters of the last hour, per minute', async () => {
-    const n = await storedCount(`SELECT count() AS n FROM dead_letters WHERE received_at >= toStartOfMinute(fromUnixTimestamp64Milli(${T - 3_600_000})) AND received_at <= fromUnixTimestamp64Milli(${T})`);
+    const n = await storedCount(
+      `SELECT count() AS n FROM dead_letters WHERE received_at >= toStartOfMinute(fromUnixTimestamp64Milli(${T - 3_600_000})) AND received_at <= fromUnixTimestamp64Milli(${T})`,
+    );
     expect(n).toBeGreaterThanOrEqual(3);
     expect(summary.ingest.deadLetters.total).toBe(n);
     expect(summary.ingest.deadLetters.perMinute.reduce((a, b) => a + b, 0)).toBe(n);

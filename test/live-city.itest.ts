@@ -60,9 +60,21 @@ function scenario(name: string, external: () => Promise<Mosquitto | null>) {
 
     it('takes meta and readings to the map stream, storage and the API', async () => {
       const now = Date.now();
-      await publisher.publishAsync('citytwin/v1/sensors/wl-test-1/meta', JSON.stringify({ kind: 'water_level', lng: 114.3, lat: 30.55, source: 'test-src', name: '测试积水点' }), { qos: 1, retain: true });
-      await publisher.publishAsync('citytwin/v1/sensors/wl-test-1/data', JSON.stringify({ ts: now - 60_000, values: { water_level_cm: 8 } }), { qos: 1 });
-      await publisher.publishAsync('citytwin/v1/sensors/wl-test-1/data', JSON.stringify([{ bn: 'wl-test-1:', bt: now / 1000, n: 'water_level_cm', u: 'cm', v: 33 }]), { qos: 1 });
+      await publisher.publishAsync(
+        'citytwin/v1/sensors/wl-test-1/meta',
+        JSON.stringify({ kind: 'water_level', lng: 114.3, lat: 30.55, source: 'test-src', name: '测试积水点' }),
+        { qos: 1, retain: true },
+      );
+      await publisher.publishAsync(
+        'citytwin/v1/sensors/wl-test-1/data',
+        JSON.stringify({ ts: now - 60_000, values: { water_level_cm: 8 } }),
+        { qos: 1 },
+      );
+      await publisher.publishAsync(
+        'citytwin/v1/sensors/wl-test-1/data',
+        JSON.stringify([{ bn: 'wl-test-1:', bt: now / 1000, n: 'water_level_cm', u: 'cm', v: 33 }]),
+        { qos: 1 },
+      );
       await publisher.publishAsync('citytwin/v1/sensors/ghost-1/data', JSON.stringify({ ts: now, values: { pm25: 40 } }), { qos: 1 });
       await waitFor('the alarm on the stream', () => live.view.get('wl-test-1')?.[0] === SensorStateCode.alarm);
       expect(live.view.get('wl-test-1')?.[1]).toBe(33);
@@ -78,10 +90,24 @@ function scenario(name: string, external: () => Promise<Mosquitto | null>) {
       expect(sensor.body.stateReason).toContain('water_level_cm 33');
 
       await waitFor('both readings stored', () => app.ingest!.pipeline.metrics.readingsStored >= 3);
-      const readings = await getJson(app.url!, `/api/sensors/wl-test-1/readings?metric=water_level_cm&from=${now - 3600_000}&to=${now + 1000}`);
+      const readings = await getJson(
+        app.url!,
+        `/api/sensors/wl-test-1/readings?metric=water_level_cm&from=${now - 3600_000}&to=${now + 1000}`,
+      );
       expect(readings.status).toBe(200);
-      expect(readings.body).toEqual({ sensorId: 'wl-test-1', metric: 'water_level_cm', points: [[now - 60_000, 8], [now, 33]], resolution: 'raw' });
-      const iso = await getJson(app.url!, `/api/sensors/wl-test-1/readings?metric=water_level_cm&from=${new Date(now - 3600_000).toISOString()}&to=${new Date(now + 1000).toISOString()}`);
+      expect(readings.body).toEqual({
+        sensorId: 'wl-test-1',
+        metric: 'water_level_cm',
+        points: [
+          [now - 60_000, 8],
+          [now, 33],
+        ],
+        resolution: 'raw',
+      });
+      const iso = await getJson(
+        app.url!,
+        `/api/sensors/wl-test-1/readings?metric=water_level_cm&from=${new Date(now - 3600_000).toISOString()}&to=${new Date(now + 1000).toISOString()}`,
+      );
       expect(iso.body.points).toHaveLength(2);
     });
 
@@ -103,11 +129,24 @@ function scenario(name: string, external: () => Promise<Mosquitto | null>) {
     });
 
     it('answers bad API input with a 4xx JSON error', async () => {
-      expect(await getJson(app.url!, '/api/sensors/no-such-sensor')).toMatchObject({ status: 404, body: { error: expect.stringContaining('no-such-sensor') } });
-      expect(await getJson(app.url!, '/api/sensors/bad%20id')).toMatchObject({ status: 400, body: { error: expect.stringContaining('sensorId') } });
-      expect(await getJson(app.url!, '/api/sensors/wl-test-1/readings')).toMatchObject({ status: 400, body: { error: expect.stringContaining('metric') } });
-      expect(await getJson(app.url!, '/api/sensors/wl-test-1/readings?metric=water_level_cm&from=yesterday')).toMatchObject({ status: 400 });
-      expect(await getJson(app.url!, '/api/sensors/wl-test-1/readings?metric=water_level_cm&from=2000&to=1000')).toMatchObject({ status: 400 });
+      expect(await getJson(app.url!, '/api/sensors/no-such-sensor')).toMatchObject({
+        status: 404,
+        body: { error: expect.stringContaining('no-such-sensor') },
+      });
+      expect(await getJson(app.url!, '/api/sensors/bad%20id')).toMatchObject({
+        status: 400,
+        body: { error: expect.stringContaining('sensorId') },
+      });
+      expect(await getJson(app.url!, '/api/sensors/wl-test-1/readings')).toMatchObject({
+        status: 400,
+        body: { error: expect.stringContaining('metric') },
+      });
+      expect(await getJson(app.url!, '/api/sensors/wl-test-1/readings?metric=water_level_cm&from=yesterday')).toMatchObject({
+        status: 400,
+      });
+      expect(await getJson(app.url!, '/api/sensors/wl-test-1/readings?metric=water_level_cm&from=2000&to=1000')).toMatchObject({
+        status: 400,
+      });
       expect(await getJson(app.url!, '/api/sensors?limit=0')).toMatchObject({ status: 400 });
       expect(await getJson(app.url!, '/api/nothing-here')).toMatchObject({ status: 404 });
       const post = await fetch(new URL('/api/sensors', app.url!), { method: 'POST', headers: { authorization: `Bearer ${token}` } });
@@ -118,7 +157,11 @@ function scenario(name: string, external: () => Promise<Mosquitto | null>) {
       const first = live.deltas.at(-1) ?? null;
       const epoch = live.snapshots[0]!.epoch;
       const lastSeq = first?.seq ?? live.snapshots[0]!.seq;
-      await publisher.publishAsync('citytwin/v1/sensors/wl-test-1/data', JSON.stringify({ ts: Date.now(), values: { water_level_cm: 12 } }), { qos: 1 });
+      await publisher.publishAsync(
+        'citytwin/v1/sensors/wl-test-1/data',
+        JSON.stringify({ ts: Date.now(), values: { water_level_cm: 12 } }),
+        { qos: 1 },
+      );
       await waitFor('a new delta', () => app.twin!.stream.lastSeq > lastSeq);
       const again = connectSocket(app.url!, { transports: ['websocket'], reconnection: false, auth: { token } });
       const got: DeltaMessage[] = [];

@@ -29,7 +29,12 @@ beforeAll(async () => {
   app = await startTestCity(dir.path, { CITYTWIN_SIMULATE: '1', CITYTWIN_SENSORS: '600', CITYTWIN_TIME_SCALE: '20' });
   browser = await launchChromium();
   admin = await login(app.url!, 'admin', TEST_ADMIN_PASSWORD);
-  await call(app.url!, admin, 'POST', '/api/users', { username: 'leader-li', displayName: '李', roles: ['leader'], password: 'leader password 1' });
+  await call(app.url!, admin, 'POST', '/api/users', {
+    username: 'leader-li',
+    displayName: '李',
+    roles: ['leader'],
+    password: 'leader password 1',
+  });
 });
 
 afterAll(async () => {
@@ -102,7 +107,11 @@ describe('the login page', () => {
   });
 
   it('opens a wall display from a token with no login prompt, read-only, public data only', async () => {
-    const created = await call(app.url!, admin, 'POST', '/api/auth/tokens', { name: 'hall wall', kind: 'display', password: TEST_ADMIN_PASSWORD });
+    const created = await call(app.url!, admin, 'POST', '/api/auth/tokens', {
+      name: 'hall wall',
+      kind: 'display',
+      password: TEST_ADMIN_PASSWORD,
+    });
     const { page, errors } = await freshPage();
     await page.goto(`${app.url!}?display=${created.body.token}`);
     await page.waitForFunction(() => window.__citytwin?.ready === true, undefined, { timeout: 30_000 });
@@ -129,7 +138,11 @@ describe('the login page', () => {
 
 describe('sessions in the browser', () => {
   it('words a refused new password, and keeps the user signed in on a fresh session after a change', async () => {
-    await call(app.url!, admin, 'POST', '/api/users', { username: 'dispatcher-wu', roles: ['dispatcher'], password: 'dispatcher password 1' });
+    await call(app.url!, admin, 'POST', '/api/users', {
+      username: 'dispatcher-wu',
+      roles: ['dispatcher'],
+      password: 'dispatcher password 1',
+    });
     const other = await login(app.url!, 'dispatcher-wu', 'dispatcher password 1');
     const { page, errors } = await freshPage();
     await page.goto(app.url!);
@@ -141,7 +154,9 @@ describe('sessions in the browser', () => {
     await page.getByTestId('password-current').fill('dispatcher password 1');
     await page.getByTestId('password-new').fill('aaaaaaaaaa');
     await page.getByTestId('password-dialog').locator('button[type=submit]').click();
-    await expect.poll(() => page.getByTestId('password-status').innerText()).toBe('新密码不能是同一个字符重复：请使用至少 10 个不全相同的字符');
+    await expect
+      .poll(() => page.getByTestId('password-status').innerText())
+      .toBe('新密码不能是同一个字符重复：请使用至少 10 个不全相同的字符');
     await page.getByTestId('password-new').fill('Dispatcher-Wu2024!');
     await page.getByTestId('password-dialog').locator('button[type=submit]').click();
     await expect.poll(() => page.getByTestId('password-status').innerText()).toBe('新密码不能是用户名，也不能是用户名加上数字或符号');
@@ -168,7 +183,11 @@ describe('sessions in the browser', () => {
     // attempt then has to wait 8 s, long enough for the page to ask.
     let failures = 0;
     for (let i = 0; i < 20 && failures < 7; i++) {
-      const res = await fetch(new URL('/api/auth/login', app.url!), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'throttled-user', password: `wrong password ${i}` }) });
+      const res = await fetch(new URL('/api/auth/login', app.url!), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'throttled-user', password: `wrong password ${i}` }),
+      });
       if (res.status === 401) failures++;
       else await new Promise((r) => setTimeout(r, 1000 * Number(res.headers.get('retry-after') ?? 1)));
     }
@@ -223,7 +242,11 @@ describe('sessions in the browser', () => {
       expect(frames.some((f) => f.startsWith('44') && f.includes('403'))).toBe(true);
       expect(frames.some((f) => f.startsWith('40{') || f.startsWith('42'))).toBe(false);
       // A fetch that rides the cookie, and a plain form POST.
-      const fetched = await evil.evaluate(async (url) => (await fetch(`${url}api/auth/logout`, { method: 'POST', credentials: 'include' }).catch(() => null))?.status ?? 'blocked', base);
+      const fetched = await evil.evaluate(
+        async (url) =>
+          (await fetch(`${url}api/auth/logout`, { method: 'POST', credentials: 'include' }).catch(() => null))?.status ?? 'blocked',
+        base,
+      );
       expect(fetched === 'blocked' || fetched === 403).toBe(true);
       await evil.evaluate((url) => {
         const form = document.createElement('form');

@@ -43,7 +43,9 @@ async function census(dataDir: string): Promise<{ keys: string[]; rawRows: numbe
     const child = spawn(TSX, [join('test', 'support', 'store-census.ts'), dataDir, PREFIX], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').at(-1)!)) : reject(new Error(`census of ${dataDir} exited with ${code}`))));
+    child.on('exit', (code) =>
+      code === 0 ? resolve(JSON.parse(out.trim().split('\n').at(-1)!)) : reject(new Error(`census of ${dataDir} exited with ${code}`)),
+    );
   });
 }
 
@@ -59,7 +61,13 @@ describe('two ingest workers on a shared subscription, two web nodes on the Redi
 
   beforeAll(async () => {
     [mosquitto, redis] = await Promise.all([startMosquitto(), startRedis()]);
-    const common = { ...consoleEnv, CITYTWIN_MQTT_URL: mosquitto.url, CITYTWIN_LOG_LEVEL: 'info', CITYTWIN_SENSORS: '50', CITYTWIN_HTTP_HOST: '127.0.0.1' };
+    const common = {
+      ...consoleEnv,
+      CITYTWIN_MQTT_URL: mosquitto.url,
+      CITYTWIN_LOG_LEVEL: 'info',
+      CITYTWIN_SENSORS: '50',
+      CITYTWIN_HTTP_HOST: '127.0.0.1',
+    };
     const ports = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
     [workers, webs] = await Promise.all([
       Promise.all(
@@ -105,7 +113,10 @@ describe('two ingest workers on a shared subscription, two web nodes on the Redi
       const id = `${PREFIX}${String(i).padStart(5, '0')}`;
       void publisher.publish(topics.sensorData(id), JSON.stringify({ ts: base + i, values: { water_level_cm: i % 97 } }), { qos: 1 });
     }
-    for (let i = 0; i < BAD; i++) void publisher.publish(topics.sensorData(`${PREFIX}bad`), i % 2 ? '{broken' : JSON.stringify({ ts: 'never', values: {} }), { qos: 1 });
+    for (let i = 0; i < BAD; i++)
+      void publisher.publish(topics.sensorData(`${PREFIX}bad`), i % 2 ? '{broken' : JSON.stringify({ ts: 'never', values: {} }), {
+        qos: 1,
+      });
     const seesAll = (c: LiveView) => {
       for (let i = 0; i < SENSORS; i++) {
         const v = c.view.get(`${PREFIX}${String(i).padStart(5, '0')}`);
@@ -131,7 +142,10 @@ describe('two ingest workers on a shared subscription, two web nodes on the Redi
         `web node ${web.url} to sum both workers' figures to ${total}`,
         async () => {
           const t = await metrics(web.url);
-          return sample(t, 'citytwin_ingest_messages_total{outcome="stored"}') === SENSORS && sample(t, 'citytwin_ingest_messages_total{outcome="rejected"}') === BAD ? t : null;
+          return sample(t, 'citytwin_ingest_messages_total{outcome="stored"}') === SENSORS &&
+            sample(t, 'citytwin_ingest_messages_total{outcome="rejected"}') === BAD
+            ? t
+            : null;
         },
         30_000,
         200,
@@ -143,19 +157,34 @@ describe('two ingest workers on a shared subscription, two web nodes on the Redi
       expect(sample(text, 'citytwin_web_connected_clients')).toBe(2);
     }
     // The status strip gets the same figures.
-    const strip = await waitFor('a stats push with both workers', () => clients[3]!.stats.findLast((s) => s.ingestWorkers === 2 && s.storedTotal === SENSORS));
-    expect(strip).toMatchObject({ receivedTotal: total, rejectedTotal: BAD, clusterClients: 4, webNodes: 2, connectedClients: 2, storage: 'ok', broker: 'ok' });
+    const strip = await waitFor('a stats push with both workers', () =>
+      clients[3]!.stats.findLast((s) => s.ingestWorkers === 2 && s.storedTotal === SENSORS),
+    );
+    expect(strip).toMatchObject({
+      receivedTotal: total,
+      rejectedTotal: BAD,
+      clusterClients: 4,
+      webNodes: 2,
+      connectedClients: 2,
+      storage: 'ok',
+      broker: 'ok',
+    });
 
     // Each worker took a share, serves its own health and metrics, and its books balance.
     let sum = 0;
     for (const w of workers) {
       const health = await fetch(new URL('/api/health', w.url));
       expect(health.status).toBe(200);
-      expect(await health.json()).toMatchObject({ status: 'ok', parts: { broker: { status: 'ok' }, clickhouse: { status: 'ok' }, ingest: { status: 'ok' } } });
+      expect(await health.json()).toMatchObject({
+        status: 'ok',
+        parts: { broker: { status: 'ok' }, clickhouse: { status: 'ok' }, ingest: { status: 'ok' } },
+      });
       const t = await metrics(w.url, true);
       const received = sample(t, 'citytwin_ingest_messages_total{outcome="received"}')!;
       expect(received).toBeGreaterThan(0);
-      expect(received).toBe(sample(t, 'citytwin_ingest_messages_total{outcome="stored"}')! + sample(t, 'citytwin_ingest_messages_total{outcome="rejected"}')!);
+      expect(received).toBe(
+        sample(t, 'citytwin_ingest_messages_total{outcome="stored"}')! + sample(t, 'citytwin_ingest_messages_total{outcome="rejected"}')!,
+      );
       // The other worker's stats messages arrive on the shared subscription too, and are ignored.
       expect(sample(t, 'citytwin_ingest_dead_letters_written_total')).toBe(sample(t, 'citytwin_ingest_messages_total{outcome="rejected"}'));
       sum += received;
@@ -190,8 +219,13 @@ describe('two ingest workers on a shared subscription, two web nodes on the Redi
     const other = webs[flags.indexOf(0)]!;
     // A manual report opens an incident on its own.
     const report = (id: string, lng: number, lat: number) =>
-      publisher.publishAsync(topics.event('field-staff'), JSON.stringify({ id, ts: Date.now(), type: 'manual_report', category: 'waterlogging', lng, lat, severity: 3 }), { qos: 1 });
-    const incidents = async (url: string) => (await (await consoleFetch(url, '/api/incidents')).json()) as Array<{ id: string; status: string }>;
+      publisher.publishAsync(
+        topics.event('field-staff'),
+        JSON.stringify({ id, ts: Date.now(), type: 'manual_report', category: 'waterlogging', lng, lat, severity: 3 }),
+        { qos: 1 },
+      );
+    const incidents = async (url: string) =>
+      (await (await consoleFetch(url, '/api/incidents')).json()) as Array<{ id: string; status: string }>;
     await report('mp-r1', 114.3, 30.58);
     const [onWriter, onOther] = await waitFor('the incident on both nodes', async () => {
       const both = await Promise.all([incidents(writer.url), incidents(other.url)]);
@@ -201,24 +235,54 @@ describe('two ingest workers on a shared subscription, two web nodes on the Redi
     const first = onWriter![0]!.id;
 
     // The operator is on the other node: the action is applied by the writer and shown everywhere.
-    const ack = await consoleFetch(other.url, `/api/incidents/${first}/actions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ action: 'acknowledge', reason: 'on the other node' }) });
+    const ack = await consoleFetch(other.url, `/api/incidents/${first}/actions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ action: 'acknowledge', reason: 'on the other node' }),
+    });
     expect(ack.status).toBe(200);
-    await waitFor('the acknowledgement on both nodes', async () => (await Promise.all(webs.map((w) => incidents(w.url)))).every((l) => l[0]?.status === 'acknowledged'));
-    const detail = (await (await consoleFetch(writer.url, `/api/incidents/${first}`)).json()) as { history: Array<{ what: string; actor: string; detail: string }> };
-    expect(detail.history.find((h) => h.what === 'acknowledged')).toMatchObject({ actor: 'admin', detail: 'acknowledged (on the other node)' });
+    await waitFor('the acknowledgement on both nodes', async () =>
+      (await Promise.all(webs.map((w) => incidents(w.url)))).every((l) => l[0]?.status === 'acknowledged'),
+    );
+    const detail = (await (await consoleFetch(writer.url, `/api/incidents/${first}`)).json()) as {
+      history: Array<{ what: string; actor: string; detail: string }>;
+    };
+    expect(detail.history.find((h) => h.what === 'acknowledged')).toMatchObject({
+      actor: 'admin',
+      detail: 'acknowledged (on the other node)',
+    });
     // Acting twice is refused by the writer with its reason.
-    const again = await consoleFetch(other.url, `/api/incidents/${first}/actions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ action: 'acknowledge' }) });
+    const again = await consoleFetch(other.url, `/api/incidents/${first}/actions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ action: 'acknowledge' }),
+    });
     expect(again.status).toBe(409);
     expect(((await again.json()) as { error: string }).error).toMatch(/acknowledged, not open/);
 
     // Dispatch from the other node: forwarded to the writer, the unit's new status mirrored back.
-    const recs = (await (await consoleFetch(other.url, `/api/incidents/${first}/recommendations`)).json()) as Array<{ unitId: string; kind: string; version: number }>;
+    const recs = (await (await consoleFetch(other.url, `/api/incidents/${first}/recommendations`)).json()) as Array<{
+      unitId: string;
+      kind: string;
+      version: number;
+    }>;
     expect(recs[0]!.kind).toBe('pump_team');
-    const sent = await consoleFetch(other.url, `/api/incidents/${first}/dispatch`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ unitIds: [recs[0]!.unitId], expectedVersions: { [recs[0]!.unitId]: recs[0]!.version } }) });
+    const sent = await consoleFetch(other.url, `/api/incidents/${first}/dispatch`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ unitIds: [recs[0]!.unitId], expectedVersions: { [recs[0]!.unitId]: recs[0]!.version } }),
+    });
     expect(sent.status).toBe(200);
-    const unitOn = async (url: string) => ((await (await consoleFetch(url, `/api/units/${recs[0]!.unitId}`)).json()) as { status: string; incidentId?: string });
-    await waitFor('the unit dispatched on both nodes', async () => (await Promise.all(webs.map((w) => unitOn(w.url)))).every((u) => u.status === 'dispatched' && u.incidentId === first));
-    const twice = await consoleFetch(writer.url, `/api/incidents/${first}/dispatch`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ unitIds: [recs[0]!.unitId], expectedVersions: { [recs[0]!.unitId]: recs[0]!.version } }) });
+    const unitOn = async (url: string) =>
+      (await (await consoleFetch(url, `/api/units/${recs[0]!.unitId}`)).json()) as { status: string; incidentId?: string };
+    await waitFor('the unit dispatched on both nodes', async () =>
+      (await Promise.all(webs.map((w) => unitOn(w.url)))).every((u) => u.status === 'dispatched' && u.incidentId === first),
+    );
+    const twice = await consoleFetch(writer.url, `/api/incidents/${first}/dispatch`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ unitIds: [recs[0]!.unitId], expectedVersions: { [recs[0]!.unitId]: recs[0]!.version } }),
+    });
     expect(twice.status).toBe(409);
 
     // Only the writer makes and stores changes; the other node mirrors them.
@@ -239,7 +303,11 @@ describe('two ingest workers on a shared subscription, two web nodes on the Redi
     const second = after.find((i) => i.id !== first)!;
     expect(Number(second.id.slice(4))).toBeGreaterThan(Number(first.slice(4)));
     expect(after.find((i) => i.id === first)!.status).toBe('acknowledged');
-    const close = await consoleFetch(other.url, `/api/incidents/${second.id}/actions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ action: 'close' }) });
+    const close = await consoleFetch(other.url, `/api/incidents/${second.id}/actions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ action: 'close' }),
+    });
     expect(close.status).toBe(200);
   });
 });

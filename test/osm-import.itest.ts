@@ -62,7 +62,11 @@ async function layer(dir: string, name: string): Promise<Feature[]> {
 }
 
 function linesOf(roads: Feature[]): Line[] {
-  return roads.map((f) => ({ id: f.properties.id as string, coords: f.geometry.coordinates as Position[], oneway: f.properties.oneway === true }));
+  return roads.map((f) => ({
+    id: f.properties.id as string,
+    coords: f.geometry.coordinates as Position[],
+    oneway: f.properties.oneway === true,
+  }));
 }
 
 /** The routing graph of the contract: nodes at line ends, joined at equal coordinates. */
@@ -153,9 +157,18 @@ describe('OSM import of the small town (XML)', () => {
   it('writes city.json from the data and the options, and CSV templates', async () => {
     const city = JSON.parse(await readFile(join(pkg.dir, 'city.json'), 'utf8'));
     // Extent of the data: x 0…6, y −0.8…4.5 → centre (3, 1.85); 0.006° × 0.0053° fits at zoom 16.4.
-    expect(city).toEqual({ id: 'Small-Town', name: { zh: 'Small Town', en: 'Small Town' }, center: [114.303, 30.50185], zoom: 16.4, timezone: 'Asia/Shanghai' });
+    expect(city).toEqual({
+      id: 'Small-Town',
+      name: { zh: 'Small Town', en: 'Small Town' },
+      center: [114.303, 30.50185],
+      zoom: 16.4,
+      timezone: 'Asia/Shanghai',
+    });
     const sources = (await readFile(join(pkg.dir, 'sources.csv'), 'utf8')).trimEnd().split('\n');
-    expect(sources).toEqual(['id,name_zh,name_en,department,classification', 'openstreetmap,开放街道地图,OpenStreetMap,"© OpenStreetMap contributors, ODbL 1.0",public']);
+    expect(sources).toEqual([
+      'id,name_zh,name_en,department,classification',
+      'openstreetmap,开放街道地图,OpenStreetMap,"© OpenStreetMap contributors, ODbL 1.0",public',
+    ]);
     expect(await readFile(join(pkg.dir, 'sensors.csv'), 'utf8')).toBe('id,kind,lng,lat,source,name_zh,name_en,asset,external_ids\n');
     expect(await readFile(join(pkg.dir, 'units.csv'), 'utf8')).toBe('id,kind,lng,lat,name_zh,name_en,capabilities\n');
   });
@@ -163,7 +176,18 @@ describe('OSM import of the small town (XML)', () => {
   it('maps road properties: class, one-way, speed, bridge, tunnel, layer, names', async () => {
     const roads = await layer(pkg.dir, 'roads');
     const byId = new Map(roads.map((f) => [f.properties.id as string, f]));
-    expect(byId.get('w102')!.properties).toEqual({ id: 'w102', class: 'primary', speed_kmh: 50, oneway: false, bridge: true, tunnel: false, layer: 1, name_zh: '主街', name_en: 'Main Street', osm_way: 102 });
+    expect(byId.get('w102')!.properties).toEqual({
+      id: 'w102',
+      class: 'primary',
+      speed_kmh: 50,
+      oneway: false,
+      bridge: true,
+      tunnel: false,
+      layer: 1,
+      name_zh: '主街',
+      name_en: 'Main Street',
+      osm_way: 102,
+    });
     expect(byId.get('w104')!.properties).toMatchObject({ class: 'residential', oneway: true, name_zh: '市场街', name_en: 'Market Street' });
     expect(byId.get('w105')!.properties).toMatchObject({ class: 'residential', name_zh: 'North Lane', name_en: 'North Lane' }); // living_street; name for both
     expect(byId.get('w106')!.properties).toMatchObject({ class: 'residential', oneway: false }); // unclassified
@@ -277,7 +301,9 @@ describe('OSM import options on the small town', () => {
   it('makes one district of the bbox, with a warning, when no boundary is at that level', async () => {
     const seven = await importCli(SMALL_XML, '--admin-level', '7', '--bbox', '114.2995,30.4985,114.3075,30.5055');
     expect(seven.code).toBe(0);
-    expect(seven.out).toContain('warning: no administrative boundary at admin_level 7 could be assembled; one district "small-town" covers the bbox 114.2995,30.4985,114.3075,30.5055');
+    expect(seven.out).toContain(
+      'warning: no administrative boundary at admin_level 7 could be assembled; one district "small-town" covers the bbox 114.2995,30.4985,114.3075,30.5055',
+    );
     const districts = await layer(seven.dir, 'districts');
     expect(districts).toHaveLength(1);
     expect(districts[0]!.properties).toEqual({ id: 'city', name_zh: 'small-town', name_en: 'small-town' });
@@ -344,7 +370,9 @@ describe('OSM import of the grid town (a larger PBF made by osmium)', () => {
     const grid = await importCli(GRID_PBF, '--timezone', 'Asia/Shanghai');
     expect(grid.code).toBe(0);
     // 60 west-east and 60 south-north streets, each crossed by 60 others: 59 lines each.
-    expect(grid.out).toContain(`imported: districts 4, roads ${2 * GRID_SIZE * (GRID_SIZE - 1)}, water 0, assets ${hospitalBlocks(GRID_SIZE).length}, buildings ${cells} (from ${2 * GRID_SIZE} road ways)`);
+    expect(grid.out).toContain(
+      `imported: districts 4, roads ${2 * GRID_SIZE * (GRID_SIZE - 1)}, water 0, assets ${hospitalBlocks(GRID_SIZE).length}, buildings ${cells} (from ${2 * GRID_SIZE} road ways)`,
+    );
     const lines = linesOf(await layer(grid.dir, 'roads'));
     const g = buildGraph(lines);
     expect(g.nodeCount).toBe(GRID_SIZE * GRID_SIZE);
@@ -355,7 +383,8 @@ describe('OSM import of the grid town (a larger PBF made by osmium)', () => {
     const xml = join(work, 'grid-town.osm');
     await writeFile(xml, gridTownOsm(GRID_SIZE));
     const fromXml = await importCli(xml, '--timezone', 'Asia/Shanghai');
-    for (const file of PACKAGE_FILES) expect(await readFile(join(fromXml.dir, file), 'utf8'), file).toBe(await readFile(join(grid.dir, file), 'utf8'));
+    for (const file of PACKAGE_FILES)
+      expect(await readFile(join(fromXml.dir, file), 'utf8'), file).toBe(await readFile(join(grid.dir, file), 'utf8'));
   });
 
   it('clips to a bbox of 10 × 10 crossings', async () => {
@@ -372,13 +401,21 @@ describe('OSM import of the grid town (a larger PBF made by osmium)', () => {
 describe('citytwin city import-osm (the command)', () => {
   it('runs from bin/citytwin.ts and prints the summary', async () => {
     const dir = join(work, 'from-command');
-    const { stdout } = await promisify(execFile)(TSX, ['bin/citytwin.ts', 'city', 'import-osm', SMALL_PBF, '--out', dir, '--timezone', 'UTC'], { timeout: 60_000 });
+    const { stdout } = await promisify(execFile)(
+      TSX,
+      ['bin/citytwin.ts', 'city', 'import-osm', SMALL_PBF, '--out', dir, '--timezone', 'UTC'],
+      { timeout: 60_000 },
+    );
     expect(stdout).toContain('imported: districts 2, roads 18, water 3, assets 6, buildings 3');
     expect((await readdir(dir)).sort()).toEqual([...PACKAGE_FILES].sort());
   });
 
   it('exits 2 with the usage on a bad argument', async () => {
-    const failed = await promisify(execFile)(TSX, ['bin/citytwin.ts', 'city', 'import-osm', SMALL_PBF, '--out', join(work, 'never'), '--bbox', '4,3,2,1'], { timeout: 60_000 }).catch((e: { code: number; stderr: string }) => e);
+    const failed = await promisify(execFile)(
+      TSX,
+      ['bin/citytwin.ts', 'city', 'import-osm', SMALL_PBF, '--out', join(work, 'never'), '--bbox', '4,3,2,1'],
+      { timeout: 60_000 },
+    ).catch((e: { code: number; stderr: string }) => e);
     expect('code' in failed && failed.code).toBe(2);
     expect((failed as { stderr: string }).stderr).toContain('--bbox "4,3,2,1" is not west,south,east,north');
   });

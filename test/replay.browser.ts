@@ -37,16 +37,35 @@ beforeAll(async () => {
   await app.clickhouse.insert({
     table: 'sensors',
     format: 'JSONEachRow',
-    values: sites.map((s) => ({ sensor_id: s.id, kind: s.kind, lng: s.lng, lat: s.lat, name: s.nameZh, unit: '', district: s.district ?? '', source: s.sourceId ?? '', classification: '', deleted: 0, updated_at: now - 40 * MIN })),
+    values: sites.map((s) => ({
+      sensor_id: s.id,
+      kind: s.kind,
+      lng: s.lng,
+      lat: s.lat,
+      name: s.nameZh,
+      unit: '',
+      district: s.district ?? '',
+      source: s.sourceId ?? '',
+      classification: '',
+      deleted: 0,
+      updated_at: now - 40 * MIN,
+    })),
   });
-  const rising = new Set(sites.filter((s) => s.kind === 'water_level').slice(0, 12).map((s) => s.id));
+  const rising = new Set(
+    sites
+      .filter((s) => s.kind === 'water_level')
+      .slice(0, 12)
+      .map((s) => s.id),
+  );
   const rows: Array<Record<string, unknown>> = [];
   for (let ts = now - 30 * MIN; ts <= now - 5000; ts += 30_000) {
     if (ts > now - 10 * MIN && ts < now - 7 * MIN) continue;
     for (const s of sites) {
       const metric = KIND_METRICS[s.kind][0]!;
       const base = NORMAL[s.kind] ?? 8;
-      const value = rising.has(s.id) ? Math.max(base, ((ts - (now - 15 * MIN)) / MIN) * 2.6 + 8) : base + Math.sin(ts / 200_000 + s.lng * 100) * 2;
+      const value = rising.has(s.id)
+        ? Math.max(base, ((ts - (now - 15 * MIN)) / MIN) * 2.6 + 8)
+        : base + Math.sin(ts / 200_000 + s.lng * 100) * 2;
       rows.push({ entity: 'sensor', sensor_id: s.id, metric, ts, value, received_at: ts });
     }
   }
@@ -55,23 +74,54 @@ beforeAll(async () => {
   const units = app.dispatch!.units().slice(0, 3);
   const fixes: Array<Record<string, unknown>> = [];
   for (const [k, u] of units.entries()) {
-    for (let j = 0; j <= 50; j++) fixes.push({ unit_id: u.id, ts: now - 25 * MIN + j * 30_000, lng: u.homeLng + j * 0.0009 * (k % 2 ? 1 : -1), lat: u.homeLat + j * 0.0006, speed: 30, heading: 0, status: 'available', received_at: now });
+    for (let j = 0; j <= 50; j++)
+      fixes.push({
+        unit_id: u.id,
+        ts: now - 25 * MIN + j * 30_000,
+        lng: u.homeLng + j * 0.0009 * (k % 2 ? 1 : -1),
+        lat: u.homeLat + j * 0.0006,
+        speed: 30,
+        heading: 0,
+        status: 'available',
+        received_at: now,
+      });
   }
   await app.clickhouse.insert({ table: 'unit_positions', format: 'JSONEachRow', values: fixes });
 
   // Live: an underpass floods, a citizen calls, an operator acknowledges, a dispatcher sends a unit.
   const publisher = await mqtt.connectAsync(app.mqttUrl, { clientId: 'pub-replay-browser' });
   const site = sites.find((s) => rising.has(s.id))!;
-  await publisher.publishAsync(`citytwin/v1/sensors/${site.id}/meta`, JSON.stringify({ kind: 'water_level', lng: site.lng, lat: site.lat }), { qos: 1, retain: true });
-  await publisher.publishAsync(`citytwin/v1/sensors/${site.id}/data`, JSON.stringify({ ts: Date.now(), values: { water_level_cm: 36 } }), { qos: 1 });
-  await publisher.publishAsync('citytwin/v1/events/hotline', JSON.stringify({ id: 'case-rb-1', ts: Date.now(), type: 'citizen_report', category: 'waterlogging', lng: site.lng + 0.0005, lat: site.lat, severity: 3, text: '积水' }), { qos: 1 });
+  await publisher.publishAsync(
+    `citytwin/v1/sensors/${site.id}/meta`,
+    JSON.stringify({ kind: 'water_level', lng: site.lng, lat: site.lat }),
+    { qos: 1, retain: true },
+  );
+  await publisher.publishAsync(`citytwin/v1/sensors/${site.id}/data`, JSON.stringify({ ts: Date.now(), values: { water_level_cm: 36 } }), {
+    qos: 1,
+  });
+  await publisher.publishAsync(
+    'citytwin/v1/events/hotline',
+    JSON.stringify({
+      id: 'case-rb-1',
+      ts: Date.now(),
+      type: 'citizen_report',
+      category: 'waterlogging',
+      lng: site.lng + 0.0005,
+      lat: site.lat,
+      severity: 3,
+      text: '积水',
+    }),
+    { qos: 1 },
+  );
   const opened = await waitFor('the incident', () => app.twin!.activeIncidents()[0]);
   incidentId = opened.id;
   await publisher.endAsync();
   const admin = await login(app.url!, 'admin', TEST_ADMIN_PASSWORD);
   expect((await call(app.url!, admin, 'POST', `/api/incidents/${incidentId}/actions`, { action: 'acknowledge' })).status).toBe(200);
   const recs = await call(app.url!, admin, 'GET', `/api/incidents/${incidentId}/recommendations`);
-  expect((await call(app.url!, admin, 'POST', `/api/incidents/${incidentId}/dispatch`, { unitIds: [recs.body[0].unitId] })).status).toBe(200);
+  expect((await call(app.url!, admin, 'POST', `/api/incidents/${incidentId}/dispatch`, { unitIds: [recs.body[0].unitId] })).status).toBe(
+    200,
+  );
   await app.twin!.flushIncidents();
 
   browser = await launchChromium();
@@ -93,7 +143,8 @@ describe('the replay console', () => {
     await page.goto(`${app.url!}replay.html?incident=${incidentId}`);
     await page.waitForFunction(() => window.__citytwinReplay?.ready === true, undefined, { timeout: 60_000 });
     const range = await hook<{ from: number; to: number }>('range()');
-    const incident = (await call(app.url!, await login(app.url!, 'admin', TEST_ADMIN_PASSWORD), 'GET', `/api/incidents/${incidentId}`)).body;
+    const incident = (await call(app.url!, await login(app.url!, 'admin', TEST_ADMIN_PASSWORD), 'GET', `/api/incidents/${incidentId}`))
+      .body;
     expect(range.from).toBeLessThanOrEqual(incident.openedAt - 15 * MIN);
     expect(await hook<number>('sensorCount()')).toBeGreaterThanOrEqual(400);
     expect(await page.getByTestId('replay-action-marker').count()).toBeGreaterThanOrEqual(2);
@@ -109,7 +160,11 @@ describe('the replay console', () => {
     await page.waitForFunction(() => window.__citytwinReplay?.loading() === false);
     const before = await hook<number>('playhead()');
     await page.getByTestId('replay-play').click();
-    await page.waitForFunction((b) => window.__citytwinReplay!.playhead() > b + 5 * 60_000 && window.__citytwinReplay!.framesApplied() > 3, before, { timeout: 30_000 });
+    await page.waitForFunction(
+      (b) => window.__citytwinReplay!.playhead() > b + 5 * 60_000 && window.__citytwinReplay!.framesApplied() > 3,
+      before,
+      { timeout: 30_000 },
+    );
     await page.getByTestId('replay-play').click();
     expect(await hook<boolean>('playing()')).toBe(false);
     await page.screenshot({ path: 'test-results/replay-playing.png' });
@@ -125,7 +180,9 @@ describe('the replay console', () => {
     // the end of the range (now, while the incident is open).
     const end = (await hook<{ from: number; to: number }>('range()')).to;
     const grid = (t: number) => Math.min(end, Math.ceil(t / 10_000) * 10_000);
-    const times = (await page.getByTestId('replay-action-marker').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-at'))))).filter((t) => t >= at).map(grid);
+    const times = (await page.getByTestId('replay-action-marker').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-at')))))
+      .filter((t) => t >= at)
+      .map(grid);
     await page.waitForFunction((ts) => ts.includes(window.__citytwinReplay!.playhead()) && !window.__citytwinReplay!.loading(), times);
     expect(await hook<string[]>('incidentIds()')).toContain(incidentId);
     const counts = await hook<number[]>('stateCounts()');

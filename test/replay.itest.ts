@@ -64,7 +64,10 @@ const gridCeil = (ms: number) => Math.ceil(ms / GRID_MS) * GRID_MS;
 const until = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms - Date.now()) + 20));
 
 async function storedReadings(): Promise<number> {
-  const rs = await app.clickhouse.query({ query: `SELECT count() AS n FROM readings WHERE sensor_id LIKE 'wl-rp-%'`, format: 'JSONEachRow' });
+  const rs = await app.clickhouse.query({
+    query: `SELECT count() AS n FROM readings WHERE sensor_id LIKE 'wl-rp-%'`,
+    format: 'JSONEachRow',
+  });
   return Number(((await rs.json()) as Array<{ n: string }>)[0]!.n);
 }
 
@@ -72,25 +75,47 @@ describe('replay equals live', () => {
   it('records the live state at T after alarms, an incident, an acknowledgement and a dispatch', async () => {
     const t0 = Date.now();
     for (const [k, id] of SENSORS.entries()) {
-      const meta = { kind: 'water_level', lng: 114.3 + k * 0.0004, lat: 30.55, classification: id === 'wl-rp-4' ? 'sensitive' : 'public', name: `下穿通道 ${k + 1}` };
+      const meta = {
+        kind: 'water_level',
+        lng: 114.3 + k * 0.0004,
+        lat: 30.55,
+        classification: id === 'wl-rp-4' ? 'sensitive' : 'public',
+        name: `下穿通道 ${k + 1}`,
+      };
       await publisher.publishAsync(`citytwin/v1/sensors/${id}/meta`, JSON.stringify(meta), { qos: 1, retain: true });
     }
     await waitFor('the sensors registered', () => SENSORS.every((id) => app.twin!.state.byId.get(id)?.registered));
     framesFrom = gridCeil(Date.now() + 1);
     for (const [j, ago] of AGO_S.entries()) {
       for (const id of SENSORS) {
-        await publisher.publishAsync(`citytwin/v1/sensors/${id}/data`, JSON.stringify({ ts: t0 - ago * 1000, values: { water_level_cm: SERIES[id]![j] } }), { qos: 1 });
+        await publisher.publishAsync(
+          `citytwin/v1/sensors/${id}/data`,
+          JSON.stringify({ ts: t0 - ago * 1000, values: { water_level_cm: SERIES[id]![j] } }),
+          { qos: 1 },
+        );
       }
     }
     await waitFor('the alarm in the twin', () => app.twin!.state.byId.get('wl-rp-1')?.state === 2);
     await publisher.publishAsync(
       'citytwin/v1/events/hotline',
-      JSON.stringify({ id: 'case-rp-1', ts: t0 - 20_000, type: 'citizen_report', category: 'waterlogging', lng: 114.3001, lat: 30.5501, severity: 3, text: '下穿通道积水' }),
+      JSON.stringify({
+        id: 'case-rp-1',
+        ts: t0 - 20_000,
+        type: 'citizen_report',
+        category: 'waterlogging',
+        lng: 114.3001,
+        lat: 30.5501,
+        severity: 3,
+        text: '下穿通道积水',
+      }),
       { qos: 1 },
     );
     const opened = await waitFor('the incident', () => app.twin!.activeIncidents()[0]);
     incidentId = opened.id;
-    expect((await call(base, admin, 'POST', `/api/incidents/${incidentId}/actions`, { action: 'acknowledge', reason: 'pump team informed' })).status).toBe(200);
+    expect(
+      (await call(base, admin, 'POST', `/api/incidents/${incidentId}/actions`, { action: 'acknowledge', reason: 'pump team informed' }))
+        .status,
+    ).toBe(200);
     const recs = await call(base, admin, 'GET', `/api/incidents/${incidentId}/recommendations`);
     expect(recs.status).toBe(200);
     const unitId = recs.body[0].unitId as string;
@@ -99,7 +124,12 @@ describe('replay equals live', () => {
     // One more reading each, as they arrive now (the frames below play these): after the grid
     // point the frames start at.
     await until(framesFrom);
-    for (const id of SENSORS) await publisher.publishAsync(`citytwin/v1/sensors/${id}/data`, JSON.stringify({ ts: Date.now(), values: { water_level_cm: SERIES[id]!.at(-1)! + 0.5 } }), { qos: 1 });
+    for (const id of SENSORS)
+      await publisher.publishAsync(
+        `citytwin/v1/sensors/${id}/data`,
+        JSON.stringify({ ts: Date.now(), values: { water_level_cm: SERIES[id]!.at(-1)! + 0.5 } }),
+        { qos: 1 },
+      );
     await waitFor('every reading stored', async () => (await storedReadings()) >= SENSORS.length * (AGO_S.length + 1));
     await app.twin!.flushIncidents();
     await app.dispatch!.flush();
@@ -125,11 +155,26 @@ describe('replay equals live', () => {
     for (const s of live.sensors) {
       const r = byId.get(s.id);
       expect(r, s.id).toBeDefined();
-      expect({ id: s.id, state: r!.state, value: r!.value, ts: r!.ts, lng: r!.lng, lat: r!.lat, registered: r!.registered }).toEqual({ id: s.id, state: s.state, value: s.value, ts: s.ts, lng: s.lng, lat: s.lat, registered: s.registered });
+      expect({ id: s.id, state: r!.state, value: r!.value, ts: r!.ts, lng: r!.lng, lat: r!.lat, registered: r!.registered }).toEqual({
+        id: s.id,
+        state: s.state,
+        value: s.value,
+        ts: s.ts,
+        lng: s.lng,
+        lat: s.lat,
+        registered: s.registered,
+      });
     }
     expect(byId.get('wl-rp-1')!.state).toBe(2);
     expect(byId.get('wl-rp-3')!.state).toBe(1);
-    const pick = (i: IncidentView) => ({ id: i.id, type: i.type, status: i.status, severity: i.severity, confidence: i.confidence, evidence: i.evidence.map((e) => e.id).sort() });
+    const pick = (i: IncidentView) => ({
+      id: i.id,
+      type: i.type,
+      status: i.status,
+      severity: i.severity,
+      confidence: i.confidence,
+      evidence: i.evidence.map((e) => e.id).sort(),
+    });
     expect((kf.body.incidents as IncidentView[]).map(pick)).toEqual(live.incidents.map(pick));
     const statusOf = new Map((kf.body.units as Array<{ id: string; status: string }>).map((u) => [u.id, u.status]));
     expect(statusOf.size).toBe(live.units.length);
@@ -167,9 +212,19 @@ describe('replay equals live', () => {
     }
     expect(changes).toBeGreaterThan(0);
     const liveById = new Map(live.sensors.map((s) => [s.id, s]));
-    for (const s of state.values()) expect({ id: s.id, state: s.state, value: s.value }).toEqual({ id: s.id, state: liveById.get(s.id)!.state, value: liveById.get(s.id)!.value });
+    for (const s of state.values())
+      expect({ id: s.id, state: s.state, value: s.value }).toEqual({
+        id: s.id,
+        state: liveById.get(s.id)!.state,
+        value: liveById.get(s.id)!.value,
+      });
     // Whole-minute steps come from the rollup.
-    const rolled = await call(base, admin, 'GET', `/api/replay/frames?from=${Math.floor(T / 60_000) * 60_000 - 10 * 60_000}&to=${T}&speed=1000`);
+    const rolled = await call(
+      base,
+      admin,
+      'GET',
+      `/api/replay/frames?from=${Math.floor(T / 60_000) * 60_000 - 10 * 60_000}&to=${T}&speed=1000`,
+    );
     expect(rolled.body).toMatchObject({ source: 'rollup', step: 120_000 });
     expect((await call(base, admin, 'GET', `/api/replay/frames?from=${T}&to=${from}&step=5000`)).status).toBe(400);
   });
@@ -178,14 +233,20 @@ describe('replay equals live', () => {
     const res = await call(base, admin, 'GET', `/api/replay/events?from=${T - 10 * 60_000}&to=${T}`);
     expect(res.status).toBe(200);
     const actions = res.body.actions as Array<{ actor: string; what: string; source: string; automatic: boolean; incidentId: string }>;
-    expect(actions.find((a) => a.source === 'incident' && a.what === 'acknowledged')).toMatchObject({ actor: 'admin', automatic: false, incidentId });
+    expect(actions.find((a) => a.source === 'incident' && a.what === 'acknowledged')).toMatchObject({
+      actor: 'admin',
+      automatic: false,
+      incidentId,
+    });
     expect(actions.find((a) => a.source === 'dispatch' && a.what === 'assign')).toMatchObject({ actor: 'admin', incidentId });
     expect(actions.some((a) => a.actor === 'twin' && a.source === 'incident')).toBe(false);
     const changes = res.body.changes as Array<{ what: string; incident: IncidentView }>;
     expect(changes[0]!.what).toBe('opened');
     expect(changes.at(-1)!.incident.status).toBe('acknowledged');
     expect(res.body.coverage.counts.reduce((a: number, b: number) => a + b, 0)).toBe(SENSORS.length * (AGO_S.length + 1));
-    const sentUnit = (res.body.units as Array<{ id: string; statuses: [number, string][] }>).find((u) => u.statuses.some((s) => s[1] === 'dispatched'));
+    const sentUnit = (res.body.units as Array<{ id: string; statuses: [number, string][] }>).find((u) =>
+      u.statuses.some((s) => s[1] === 'dispatched'),
+    );
     expect(sentUnit).toBeDefined();
   });
 
@@ -221,12 +282,17 @@ describe('replay equals live', () => {
     expect(bytes.subarray(0, 4).toString('latin1')).toBe('PAR1');
     expect(bytes.subarray(-4).toString('latin1')).toBe('PAR1');
 
-    for (const [role, pw] of [['leader', 'pw-for-leader-1234'], ['display', 'pw-for-display-1234']] as const) {
+    for (const [role, pw] of [
+      ['leader', 'pw-for-leader-1234'],
+      ['display', 'pw-for-display-1234'],
+    ] as const) {
       expect((await call(base, admin, 'POST', '/api/users', { username: `${role}-rp`, roles: [role], password: pw })).status).toBe(200);
     }
     const leader = await login(base, 'leader-rp', 'pw-for-leader-1234');
     expect((await call(base, leader, 'GET', `/api/replay/keyframe?at=${T}`)).status).toBe(200);
-    const leaderIds = ((await call(base, leader, 'GET', `/api/replay/keyframe?at=${T}`)).body.snapshot as SnapshotMessage).sensors.map((s) => s.id);
+    const leaderIds = ((await call(base, leader, 'GET', `/api/replay/keyframe?at=${T}`)).body.snapshot as SnapshotMessage).sensors.map(
+      (s) => s.id,
+    );
     expect(leaderIds).not.toContain('wl-rp-4');
     expect((await call(base, leader, 'GET', `/api/replay/export?${range}`)).status).toBe(403);
     const display = await login(base, 'display-rp', 'pw-for-display-1234');

@@ -31,7 +31,11 @@ afterAll(async () => {
 });
 
 async function engineFull(table: string): Promise<string> {
-  const [row] = await queryRows<{ engine_full: string }>(client, 'SELECT engine_full FROM system.tables WHERE database = currentDatabase() AND name = {t:String}', { t: table });
+  const [row] = await queryRows<{ engine_full: string }>(
+    client,
+    'SELECT engine_full FROM system.tables WHERE database = currentDatabase() AND name = {t:String}',
+    { t: table },
+  );
   return row!.engine_full;
 }
 
@@ -39,11 +43,17 @@ describe('retention as TTLs', () => {
   it('applies the default policy once; the same policy again alters nothing', async () => {
     const first = await applyRetention(client, DEFAULT_RETENTION);
     // Every table with a finite default retention; incident_changes is kept forever by default.
-    expect(first.map((c) => c.table).sort()).toEqual(RETENTION_TABLES.filter((t) => t.defaultDays !== null).map((t) => t.table).sort());
+    expect(first.map((c) => c.table).sort()).toEqual(
+      RETENTION_TABLES.filter((t) => t.defaultDays !== null)
+        .map((t) => t.table)
+        .sort(),
+    );
     const ttls = await currentTtls(client);
     for (const t of RETENTION_TABLES) expect(ttls.get(t.table) ?? null, t.table).toBe(ttlClause(DEFAULT_RETENTION, t.table));
     expect(await applyRetention(client, DEFAULT_RETENTION)).toEqual([]);
-    expect(await engineFull('readings')).toContain("TTL toDateTime(ts) + toIntervalDay(400) WHERE classification != 'sensitive', toDateTime(ts) + toIntervalDay(180) WHERE classification = 'sensitive'");
+    expect(await engineFull('readings')).toContain(
+      "TTL toDateTime(ts) + toIntervalDay(400) WHERE classification != 'sensitive', toDateTime(ts) + toIntervalDay(180) WHERE classification = 'sensitive'",
+    );
   });
 
   it('never puts a TTL on the dispatch log', async () => {
@@ -53,8 +63,19 @@ describe('retention as TTLs', () => {
   it('re-applies a changed policy to the tables it changes, and removes a TTL for kept forever', async () => {
     const policy = parseRetention('readings=5d,public=forever,sensitive=2d,dead_letters=forever,events=3d');
     const changes = await applyRetention(client, policy);
-    expect(changes.map((c) => c.table).sort()).toEqual(['dead_letters', 'events', 'readings', 'readings_10s', 'readings_1m', 'readings_text']);
-    expect(changes.find((c) => c.table === 'dead_letters')).toEqual({ table: 'dead_letters', from: 'toDateTime(received_at) + toIntervalDay(30)', to: null });
+    expect(changes.map((c) => c.table).sort()).toEqual([
+      'dead_letters',
+      'events',
+      'readings',
+      'readings_10s',
+      'readings_1m',
+      'readings_text',
+    ]);
+    expect(changes.find((c) => c.table === 'dead_letters')).toEqual({
+      table: 'dead_letters',
+      from: 'toDateTime(received_at) + toIntervalDay(30)',
+      to: null,
+    });
     expect(await engineFull('dead_letters')).not.toContain(' TTL ');
     expect(await applyRetention(client, policy)).toEqual([]);
   });
@@ -72,16 +93,32 @@ describe('retention as TTLs', () => {
     });
     await recordSourceClassifications(client, [{ id: 'src-health', classification: 'sensitive' }]);
     const ages = [1, 3, 10, 400];
-    const lines = ['aq-1', 'ed-1', 'tf-1', 'unregistered-1'].flatMap((id) => ages.map((d) => `sensor\t${id}\tv\t${now - d * DAY}\t${d}\t${now}\n`));
+    const lines = ['aq-1', 'ed-1', 'tf-1', 'unregistered-1'].flatMap((id) =>
+      ages.map((d) => `sensor\t${id}\tv\t${now - d * DAY}\t${d}\t${now}\n`),
+    );
     // The same path as the ingest (ingest/clickhouse/clickhouse-sink.ts): positional text rows.
     await client.insert({ table: 'readings', values: Readable.from([lines.join('')], { objectMode: false }), format: 'TabSeparated' });
     await client.insert({
       table: 'events',
-      values: [1, 10].map((d) => ['hotline', `case-${d}`, now - d * DAY, 'citizen_report', 'waterlogging', 114.3, 30.5, null, 'flooded', now]),
+      values: [1, 10].map((d) => [
+        'hotline',
+        `case-${d}`,
+        now - d * DAY,
+        'citizen_report',
+        'waterlogging',
+        114.3,
+        30.5,
+        null,
+        'flooded',
+        now,
+      ]),
       format: 'JSONCompactEachRow',
     });
 
-    const classes = await queryRows<{ sensor_id: string; classification: string }>(client, 'SELECT DISTINCT sensor_id, classification FROM readings ORDER BY sensor_id');
+    const classes = await queryRows<{ sensor_id: string; classification: string }>(
+      client,
+      'SELECT DISTINCT sensor_id, classification FROM readings ORDER BY sensor_id',
+    );
     expect(classes).toEqual([
       { sensor_id: 'aq-1', classification: 'public' },
       { sensor_id: 'ed-1', classification: 'sensitive' },
@@ -90,7 +127,10 @@ describe('retention as TTLs', () => {
     ]);
 
     for (const table of ['readings', 'readings_10s', 'events']) await client.command({ query: `OPTIMIZE TABLE ${table} FINAL` });
-    const kept = await queryRows<{ sensor_id: string; ages: number[] }>(client, 'SELECT sensor_id, arraySort(groupArray(toUInt32(value))) AS ages FROM readings GROUP BY sensor_id ORDER BY sensor_id');
+    const kept = await queryRows<{ sensor_id: string; ages: number[] }>(
+      client,
+      'SELECT sensor_id, arraySort(groupArray(toUInt32(value))) AS ages FROM readings GROUP BY sensor_id ORDER BY sensor_id',
+    );
     expect(kept).toEqual([
       { sensor_id: 'aq-1', ages: [1, 3, 10, 400] }, // public: kept forever
       { sensor_id: 'ed-1', ages: [1] }, // sensitive: 2 days
@@ -99,8 +139,16 @@ describe('retention as TTLs', () => {
     ]);
     // The replay rollup, fed by its view, carries the classification too: public forever,
     // sensitive 2 days, the rest its own default (400 days, not the 5 days given to readings).
-    const rollup = await queryRows<{ sensor_id: string; n: string }>(client, 'SELECT sensor_id, count() AS n FROM readings_10s GROUP BY sensor_id ORDER BY sensor_id');
-    expect(rollup.map((r) => [r.sensor_id, Number(r.n)])).toEqual([['aq-1', 4], ['ed-1', 1], ['tf-1', 3], ['unregistered-1', 3]]);
+    const rollup = await queryRows<{ sensor_id: string; n: string }>(
+      client,
+      'SELECT sensor_id, count() AS n FROM readings_10s GROUP BY sensor_id ORDER BY sensor_id',
+    );
+    expect(rollup.map((r) => [r.sensor_id, Number(r.n)])).toEqual([
+      ['aq-1', 4],
+      ['ed-1', 1],
+      ['tf-1', 3],
+      ['unregistered-1', 3],
+    ]);
     expect(await queryRows(client, 'SELECT id FROM events')).toEqual([{ id: 'case-1' }]);
   });
 
@@ -111,7 +159,9 @@ describe('retention as TTLs', () => {
     batch.sensors.push(['cc-new', 'city_code', 114.3, 30.5, '', '', '', '', 'sensitive', 0, now]);
     batch.readings.push(readingRow('sensor', 'cc-new', 'scans_per_min', now, 12, now));
     await sink.write(batch);
-    expect(await queryRows(client, "SELECT classification FROM readings WHERE sensor_id = 'cc-new'")).toEqual([{ classification: 'sensitive' }]);
+    expect(await queryRows(client, "SELECT classification FROM readings WHERE sensor_id = 'cc-new'")).toEqual([
+      { classification: 'sensitive' },
+    ]);
     // The same meta again (a broker redelivering retained messages): no reload needed.
     const again = emptyBatch('meta-again');
     again.sensors.push(['cc-new', 'city_code', 114.3, 30.5, '', '', '', '', 'sensitive', 0, now + 1]);
@@ -131,7 +181,8 @@ describe('retention as TTLs', () => {
     expect(text).toMatch(/^# HELP citytwin_storage_bytes .+\n# TYPE citytwin_storage_bytes gauge\n/);
     expect(text).toContain(`citytwin_storage_bytes{table="readings"} ${readings.bytes}\n`);
     expect(text).toContain('citytwin_storage_rows{table="readings"} 9\n');
-    for (const line of text.trimEnd().split('\n')) expect(line).toMatch(/^(# (HELP|TYPE) citytwin_storage_\w+ .+|citytwin_storage_(bytes|rows|parts)\{table="\w+"\} \d+)$/);
+    for (const line of text.trimEnd().split('\n'))
+      expect(line).toMatch(/^(# (HELP|TYPE) citytwin_storage_\w+ .+|citytwin_storage_(bytes|rows|parts)\{table="\w+"\} \d+)$/);
     // Prometheus's own linter, when installed (Debian package `prometheus`).
     const promtool = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
     if (promtool.error === undefined) expect(`${promtool.status} ${promtool.stdout}${promtool.stderr}`).toBe('0 ');

@@ -32,7 +32,12 @@ async function settled(): Promise<void> {
 }
 
 beforeAll(async () => {
-  app = await startTestCity(dir.path, { CITYTWIN_SIMULATE: '1', CITYTWIN_SENSORS: '1500', CITYTWIN_TIME_SCALE: '20', CITYTWIN_VIEWPORT_THRESHOLD: '500' });
+  app = await startTestCity(dir.path, {
+    CITYTWIN_SIMULATE: '1',
+    CITYTWIN_SENSORS: '1500',
+    CITYTWIN_TIME_SCALE: '20',
+    CITYTWIN_VIEWPORT_THRESHOLD: '500',
+  });
   // The simulator registers its sensors: once over the threshold, consoles get viewports.
   await waitFor('the registry over the threshold', () => app.twin!.state.sensors.length > 1000, 60_000);
   browser = await launchChromium();
@@ -73,7 +78,9 @@ describe('the console with a registry above the viewport threshold', () => {
     const inView = await page.evaluate(() => window.__citytwin!.sensorCount());
     expect(inView).toBeLessThan(app.twin!.state.sensors.length);
     // The badge is redrawn on the console's tick: it catches up with the store.
-    await expect.poll(async () => Number(await badgeData('points')) === (await page.evaluate(() => window.__citytwin!.sensorCount()))).toBe(true);
+    await expect
+      .poll(async () => Number(await badgeData('points')) === (await page.evaluate(() => window.__citytwin!.sensorCount())))
+      .toBe(true);
     // Live: deltas of the viewport keep arriving.
     const seq = await page.evaluate(() => window.__citytwin!.lastSeq());
     await expect.poll(() => page.evaluate(() => window.__citytwin!.lastSeq()), { timeout: 15_000 }).toBeGreaterThan(seq);

@@ -82,7 +82,10 @@ beforeAll(async () => {
   app = await startTestCity(dir.path, { CITYTWIN_SENSORS: '200', CITYTWIN_VIEWPORT_THRESHOLD: '1000', CITYTWIN_BATCH_MAX_DELAY_MS: '50' });
   base = app.url!;
   admin = await login(base, 'admin', TEST_ADMIN_PASSWORD);
-  expect((await call(base, admin, 'POST', '/api/users', { username: 'display-user', roles: ['display'], password: 'pw-for-display-1234' })).status).toBe(200);
+  expect(
+    (await call(base, admin, 'POST', '/api/users', { username: 'display-user', roles: ['display'], password: 'pw-for-display-1234' }))
+      .status,
+  ).toBe(200);
   display = await login(base, 'display-user', 'pw-for-display-1234');
   publisher = await mqtt.connectAsync(app.mqttUrl, { clientId: 'scale-pub' });
   // Sites of a generated city (positions and kinds as a real deployment spreads them).
@@ -90,7 +93,11 @@ beforeAll(async () => {
   for (const [k, site] of sites.entries()) {
     const r: Registered = { id: `sc-${k}`, lng: site.lng, lat: site.lat, kind: site.kind, classification: CLASSES[k % 3]! };
     registry.push(r);
-    void publisher.publishAsync(`citytwin/v1/sensors/${r.id}/meta`, JSON.stringify({ kind: site.kind, lng: r.lng, lat: r.lat, classification: r.classification }), { qos: 1 });
+    void publisher.publishAsync(
+      `citytwin/v1/sensors/${r.id}/meta`,
+      JSON.stringify({ kind: site.kind, lng: r.lng, lat: r.lat, classification: r.classification }),
+      { qos: 1 },
+    );
   }
   await waitFor('every sensor in the twin', () => app.twin!.state.sensors.length >= SENSORS, 60_000);
   await waitFor('every sensor in the grid', () => app.twin!.stream.grid.size >= SENSORS, 10_000);
@@ -114,14 +121,26 @@ describe('a registry above the viewport threshold', () => {
       expect(want).toBeGreaterThan(20);
       const twin = await call(base, token, 'GET', `/api/sensors/aggregate?bbox=${bbox.join(',')}&zoom=10.4`);
       expect(twin.status, JSON.stringify(twin.body)).toBe(200);
-      expect(twin.body).toMatchObject({ level: 10, source: 'twin', total: want, registry: registry.filter((r) => (cleared as readonly string[]).includes(r.classification)).length });
+      expect(twin.body).toMatchObject({
+        level: 10,
+        source: 'twin',
+        total: want,
+        registry: registry.filter((r) => (cleared as readonly string[]).includes(r.classification)).length,
+      });
       expect(twin.body.cells.reduce((a: number, c: { n: number }) => a + c.n, 0)).toBe(want);
       // Registered but silent: every sensor counts as stale or waiting in the state counts.
       for (const c of twin.body.cells as CellsMessage['cells']) expect(c.states.reduce((a, b) => a + b, 0)).toBe(c.n);
       // The stored registry agrees once the meta rows are written.
-      await waitFor('the registry stored', async () => (await call(base, token, 'GET', `/api/sensors/aggregate?bbox=${bbox.join(',')}&zoom=10.4&source=registry`)).body.total === want, 30_000);
+      await waitFor(
+        'the registry stored',
+        async () =>
+          (await call(base, token, 'GET', `/api/sensors/aggregate?bbox=${bbox.join(',')}&zoom=10.4&source=registry`)).body.total === want,
+        30_000,
+      );
       const stored = await call(base, token, 'GET', `/api/sensors/aggregate?bbox=${bbox.join(',')}&zoom=10.4&source=registry`);
-      expect(new Map(stored.body.cells.map((c: { key: string; n: number }) => [c.key, c.n]))).toEqual(new Map(twin.body.cells.map((c: { key: string; n: number }) => [c.key, c.n])));
+      expect(new Map(stored.body.cells.map((c: { key: string; n: number }) => [c.key, c.n]))).toEqual(
+        new Map(twin.body.cells.map((c: { key: string; n: number }) => [c.key, c.n])),
+      );
     }
     const bad = await call(base, admin, 'GET', '/api/sensors/aggregate?bbox=1,2,3&zoom=9');
     expect(bad.status).toBe(400);
@@ -145,9 +164,17 @@ describe('a registry above the viewport threshold', () => {
     const outside = registry.find((r) => !inBox(r, view))!;
     const now = Date.now();
     const metric = (r: Registered) => KIND_METRICS[r.kind][0]!;
-    await publisher.publishAsync(`citytwin/v1/sensors/${centre.id}/data`, JSON.stringify({ ts: now, values: { [metric(centre)]: 1 } }), { qos: 1 });
-    await publisher.publishAsync(`citytwin/v1/sensors/${outside.id}/data`, JSON.stringify({ ts: now, values: { [metric(outside)]: 2 } }), { qos: 1 });
-    await publisher.publishAsync('citytwin/v1/sensors/sc-new/meta', JSON.stringify({ kind: 'water_level', lng: centre.lng + 0.001, lat: centre.lat, classification: 'public' }), { qos: 1 });
+    await publisher.publishAsync(`citytwin/v1/sensors/${centre.id}/data`, JSON.stringify({ ts: now, values: { [metric(centre)]: 1 } }), {
+      qos: 1,
+    });
+    await publisher.publishAsync(`citytwin/v1/sensors/${outside.id}/data`, JSON.stringify({ ts: now, values: { [metric(outside)]: 2 } }), {
+      qos: 1,
+    });
+    await publisher.publishAsync(
+      'citytwin/v1/sensors/sc-new/meta',
+      JSON.stringify({ kind: 'water_level', lng: centre.lng + 0.001, lat: centre.lat, classification: 'public' }),
+      { qos: 1 },
+    );
     await waitFor('the deltas', () => client.changed.includes(centre.id) && client.changed.includes('sc-new'));
     // Give the outside reading the same time to arrive: it never does.
     await waitFor('the outside reading in the twin', () => app.twin!.state.byId.get(outside.id)?.latest.has(metric(outside)));

@@ -37,7 +37,7 @@ function allowed(role: Role | null, access: Access): boolean {
 function concrete(method: string, path: string, role: Role): { path: string; body?: unknown } {
   const p = path.replace('{sensorId}', 'sec-pub').replace('{tokenId}', 'aaaaaaaaaaaa').replace('{username}', userOf(role));
   // Bodies that are well-formed JSON but incomplete: an allowed caller gets 400, a refused one 403.
-  if (method === 'POST' && p === '/api/users/' + userOf(role)) return { path: p, body: { displayName: `${role} user` } };
+  if (method === 'POST' && p === `/api/users/${userOf(role)}`) return { path: p, body: { displayName: `${role} user` } };
   if (method === 'POST') return { path: p, body: {} };
   return { path: p };
 }
@@ -59,8 +59,27 @@ interface Live {
 }
 
 function connectLive(token: unknown, extra: Record<string, unknown> = {}): Live {
-  const socket = connectSocket(base, { transports: ['websocket'], reconnection: false, auth: token === undefined ? {} : { token }, ...extra });
-  const live: Live = { socket, snapshots: [], deltas: [], stats: 0, refused: [], ids: [], seenIds: new Set(), error: null, incidentLists: 0, incidentUpdates: 0, unitLists: 0, unitUpdates: 0, cells: 0 };
+  const socket = connectSocket(base, {
+    transports: ['websocket'],
+    reconnection: false,
+    auth: token === undefined ? {} : { token },
+    ...extra,
+  });
+  const live: Live = {
+    socket,
+    snapshots: [],
+    deltas: [],
+    stats: 0,
+    refused: [],
+    ids: [],
+    seenIds: new Set(),
+    error: null,
+    incidentLists: 0,
+    incidentUpdates: 0,
+    unitLists: 0,
+    unitUpdates: 0,
+    cells: 0,
+  };
   socket.on('connect', () => socket.emit('resume', { epoch: null, lastSeq: null }));
   socket.on('connect_error', (err) => (live.error = err));
   socket.on('snapshot', (s: SnapshotMessage) => {
@@ -90,8 +109,14 @@ function connectLive(token: unknown, extra: Record<string, unknown> = {}): Live 
 }
 
 async function publishSensor(id: string, classification: string, value: number): Promise<void> {
-  await publisher.publishAsync(`citytwin/v1/sensors/${id}/meta`, JSON.stringify({ kind: 'water_level', lng: 114.3, lat: 30.55, classification }), { qos: 1, retain: true });
-  await publisher.publishAsync(`citytwin/v1/sensors/${id}/data`, JSON.stringify({ ts: Date.now(), values: { water_level_cm: value } }), { qos: 1 });
+  await publisher.publishAsync(
+    `citytwin/v1/sensors/${id}/meta`,
+    JSON.stringify({ kind: 'water_level', lng: 114.3, lat: 30.55, classification }),
+    { qos: 1, retain: true },
+  );
+  await publisher.publishAsync(`citytwin/v1/sensors/${id}/data`, JSON.stringify({ ts: Date.now(), values: { water_level_cm: value } }), {
+    qos: 1,
+  });
 }
 
 beforeAll(async () => {
@@ -107,7 +132,9 @@ beforeAll(async () => {
   await publishSensor('sec-pub', 'public', 5);
   await publishSensor('sec-int', 'internal', 6);
   await publishSensor('sec-sen', 'sensitive', 7);
-  await waitFor('the three sensors in the twin', () => ['sec-pub', 'sec-int', 'sec-sen'].every((id) => app.twin!.state.byId.get(id)?.lastTs));
+  await waitFor('the three sensors in the twin', () =>
+    ['sec-pub', 'sec-int', 'sec-sen'].every((id) => app.twin!.state.byId.get(id)?.lastTs),
+  );
 });
 
 afterAll(async () => {
@@ -120,7 +147,12 @@ describe('the policy on every route and socket event', () => {
   for (const role of [...ROLES, null]) {
     it(`${role ?? 'an anonymous client'}: every HTTP route allows or refuses as the policy says`, async () => {
       // A session of its own: the walk ends with a logout.
-      const token = role === null ? null : role === 'admin' ? await login(base, 'admin', TEST_ADMIN_PASSWORD) : await login(base, userOf(role), passwordOf(role));
+      const token =
+        role === null
+          ? null
+          : role === 'admin'
+            ? await login(base, 'admin', TEST_ADMIN_PASSWORD)
+            : await login(base, userOf(role), passwordOf(role));
       const mismatches: string[] = [];
       for (const r of serverRoutes()) {
         if (r.path === '/api/auth/logout') continue; // walked last: it ends the session
@@ -160,11 +192,26 @@ describe('the policy on every route and socket event', () => {
       live.socket.emit('viewport', { bbox: [113.7, 29.95, 115.1, 31.4], zoom: 9 });
       await publishSensor('sec-pub', 'public', 8 + Math.random());
       // A manual report opens an incident on its own: every reader gets an `incident` event.
-      await publisher.publishAsync('citytwin/v1/events/sec-manual', JSON.stringify({ id: `r-${role}-${Date.now()}`, ts: Date.now(), type: 'manual_report', category: 'waterlogging', lng: 114.31, lat: 30.56 }), { qos: 1 });
+      await publisher.publishAsync(
+        'citytwin/v1/events/sec-manual',
+        JSON.stringify({
+          id: `r-${role}-${Date.now()}`,
+          ts: Date.now(),
+          type: 'manual_report',
+          category: 'waterlogging',
+          lng: 114.31,
+          lat: 30.56,
+        }),
+        { qos: 1 },
+      );
       // An AVL fix moves a unit: every reader of units gets a `unit` event.
       const units = (await call(base, admin, 'GET', '/api/units')).body as Array<{ id: string; homeLng: number; homeLat: number }>;
       const unit = units[Math.floor(Math.random() * units.length)]!;
-      await publisher.publishAsync(`citytwin/v1/units/${unit.id}/position`, JSON.stringify({ ts: Date.now(), lng: unit.homeLng + 0.0003, lat: unit.homeLat }), { qos: 1 });
+      await publisher.publishAsync(
+        `citytwin/v1/units/${unit.id}/position`,
+        JSON.stringify({ ts: Date.now(), lng: unit.homeLng + 0.0003, lat: unit.homeLat }),
+        { qos: 1 },
+      );
       await new Promise((r) => setTimeout(r, 1500));
       const seen: Record<SocketEventName, boolean> = {
         resume: live.refused.every((r) => r.event !== 'resume'),
@@ -178,7 +225,8 @@ describe('the policy on every route and socket event', () => {
         viewport: live.refused.every((r) => r.event !== 'viewport'),
         cells: live.cells > 0,
       };
-      for (const [event, def] of Object.entries(SOCKET_EVENTS)) expect([event, seen[event as SocketEventName]]).toEqual([event, hasPermission([role], def.permission)]);
+      for (const [event, def] of Object.entries(SOCKET_EVENTS))
+        expect([event, seen[event as SocketEventName]]).toEqual([event, hasPermission([role], def.permission)]);
       live.socket.close();
     });
   }
@@ -201,7 +249,11 @@ describe('data classification', () => {
   ];
   for (const [role, visible, hidden] of cases) {
     it(`${role}: the API and the live stream show ${visible.join(', ')} and nothing of ${hidden.join(', ') || 'nothing'}`, async () => {
-      const token = role === 'display' ? (await call(base, admin, 'POST', '/api/auth/tokens', { name: 'wall', kind: 'display', password: TEST_ADMIN_PASSWORD })).body.token : await login(base, userOf(role), passwordOf(role));
+      const token =
+        role === 'display'
+          ? (await call(base, admin, 'POST', '/api/auth/tokens', { name: 'wall', kind: 'display', password: TEST_ADMIN_PASSWORD })).body
+              .token
+          : await login(base, userOf(role), passwordOf(role));
       const list = await call(base, token, 'GET', '/api/sensors?limit=10000');
       const listed = new Set((list.body.sensors as Array<{ id: string }>).map((s) => s.id));
       for (const id of visible) expect(listed.has(id), id).toBe(true);
@@ -213,8 +265,11 @@ describe('data classification', () => {
       }
       const live = connectLive(token);
       await waitFor('a snapshot', () => live.snapshots.length > 0);
-      for (const [k, id] of ['sec-pub', 'sec-int', 'sec-sen'].entries()) await publishSensor(id, ['public', 'internal', 'sensitive'][k]!, 20 + k);
-      await waitFor('the visible sensors on the stream', () => visible.every((id) => live.deltas.some((d) => typedField(Uint32Array, d.index).some((i) => live.ids[i] === id))));
+      for (const [k, id] of ['sec-pub', 'sec-int', 'sec-sen'].entries())
+        await publishSensor(id, ['public', 'internal', 'sensitive'][k]!, 20 + k);
+      await waitFor('the visible sensors on the stream', () =>
+        visible.every((id) => live.deltas.some((d) => typedField(Uint32Array, d.index).some((i) => live.ids[i] === id))),
+      );
       for (const id of visible) expect(live.seenIds.has(id)).toBe(true);
       for (const id of hidden) expect(live.seenIds.has(id)).toBe(false);
       // Each view numbers its own sensors densely, so indices never point at hidden rows.
@@ -235,7 +290,8 @@ describe('data classification', () => {
   }
 
   it('moves a reclassified sensor out of a lower view with a new epoch', async () => {
-    const token = (await call(base, admin, 'POST', '/api/auth/tokens', { name: 'wall 2', kind: 'display', password: TEST_ADMIN_PASSWORD })).body.token;
+    const token = (await call(base, admin, 'POST', '/api/auth/tokens', { name: 'wall 2', kind: 'display', password: TEST_ADMIN_PASSWORD }))
+      .body.token;
     const live = connectLive(token);
     await waitFor('a snapshot', () => live.snapshots.length > 0);
     expect(live.seenIds.has('sec-pub')).toBe(true);
@@ -253,14 +309,24 @@ describe('data classification', () => {
 
 describe('tokens, sessions and bad credentials', () => {
   it('creates, uses and revokes an API token, and closes sockets that use a revoked one', async () => {
-    const created = await call(base, admin, 'POST', '/api/auth/tokens', { name: 'script', roles: ['analyst'], password: TEST_ADMIN_PASSWORD });
+    const created = await call(base, admin, 'POST', '/api/auth/tokens', {
+      name: 'script',
+      roles: ['analyst'],
+      password: TEST_ADMIN_PASSWORD,
+    });
     expect(created.status).toBe(403); // admin does not hold analyst
     const op = await login(base, userOf('operator'), passwordOf('operator'));
     const mine = await call(base, op, 'POST', '/api/auth/tokens', { name: 'nightly', ttlDays: 7, password: passwordOf('operator') });
     expect(mine.status).toBe(200);
     expect(mine.body.token).toMatch(/^ctw_/);
-    expect((await call(base, mine.body.token, 'GET', '/api/auth/me')).body).toMatchObject({ username: userOf('operator'), via: 'token', roles: ['operator'] });
-    expect((await call(base, op, 'POST', '/api/auth/tokens', { name: 'display', kind: 'display', password: passwordOf('operator') })).status).toBe(403);
+    expect((await call(base, mine.body.token, 'GET', '/api/auth/me')).body).toMatchObject({
+      username: userOf('operator'),
+      via: 'token',
+      roles: ['operator'],
+    });
+    expect(
+      (await call(base, op, 'POST', '/api/auth/tokens', { name: 'display', kind: 'display', password: passwordOf('operator') })).status,
+    ).toBe(403);
     const live = connectLive(mine.body.token);
     await waitFor('connected', () => live.socket.connected);
     const disp = await call(base, mine.body.token, 'GET', '/api/auth/tokens');
@@ -284,10 +350,26 @@ describe('tokens, sessions and bad credentials', () => {
     const expired = `ctw_${randomBytes(32).toString('base64url')}`;
     await app.clickhouse.insert({
       table: 'api_tokens',
-      values: [{ token_id: 'e0e0e0e0e0e0', token_hash: createHash('sha256').update(expired).digest('hex'), owner: 'admin', name: 'old', roles: ['admin'], kind: 'token', created_at: Date.now() - 10 * 86_400_000, expires_at: Date.now() - 86_400_000, revoked: 0, updated_at: Date.now() }],
+      values: [
+        {
+          token_id: 'e0e0e0e0e0e0',
+          token_hash: createHash('sha256').update(expired).digest('hex'),
+          owner: 'admin',
+          name: 'old',
+          roles: ['admin'],
+          kind: 'token',
+          created_at: Date.now() - 10 * 86_400_000,
+          expires_at: Date.now() - 86_400_000,
+          revoked: 0,
+          updated_at: Date.now(),
+        },
+      ],
       format: 'JSONEachRow',
     });
-    expect(await call(base, expired, 'GET', '/api/sensors')).toMatchObject({ status: 401, body: { error: expect.stringMatching(/expired at/) } });
+    expect(await call(base, expired, 'GET', '/api/sensors')).toMatchObject({
+      status: 401,
+      body: { error: expect.stringMatching(/expired at/) },
+    });
     const basic = await fetch(new URL('/api/sensors', base), { headers: { authorization: 'Basic YWRtaW46eA==' } });
     expect(basic.status).toBe(401);
     expect(((await basic.json()) as { error: string }).error).toMatch(/Bearer <token>/);
@@ -312,20 +394,34 @@ describe('tokens, sessions and bad credentials', () => {
   it('refuses oversize headers, bodies and URLs, and non-JSON bodies', async () => {
     const status = await new Promise<number>((resolve, reject) => {
       const u = new URL(base);
-      const req = request({ host: u.hostname, port: u.port, path: '/api/health', headers: { 'x-big': 'a'.repeat(20_000) } }, (res) => resolve(res.statusCode ?? 0));
+      const req = request({ host: u.hostname, port: u.port, path: '/api/health', headers: { 'x-big': 'a'.repeat(20_000) } }, (res) =>
+        resolve(res.statusCode ?? 0),
+      );
       req.on('error', reject);
       req.end();
     });
     expect(status).toBe(431);
-    const big = await fetch(new URL('/api/auth/login', base), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'x'.repeat(20_000) }) });
+    const big = await fetch(new URL('/api/auth/login', base), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: 'x'.repeat(20_000) }),
+    });
     expect(big.status).toBe(413);
-    const form = await fetch(new URL('/api/auth/login', base), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'username=admin&password=x' });
+    const form = await fetch(new URL('/api/auth/login', base), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'username=admin&password=x',
+    });
     expect(form.status).toBe(415);
     expect((await fetch(new URL(`/api/sensors?x=${'a'.repeat(5000)}`, base))).status).toBe(414);
   });
 
   it('sends the security headers', async () => {
-    const res = await fetch(new URL('/api/auth/login', base), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const res = await fetch(new URL('/api/auth/login', base), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(res.headers.get('content-security-policy')).toMatch(/script-src 'self';/);
     expect(res.headers.get('content-security-policy')).not.toMatch(/script-src[^;]*unsafe-inline/);
     expect(res.headers.get('x-frame-options')).toBe('DENY');
@@ -333,16 +429,35 @@ describe('tokens, sessions and bad credentials', () => {
   });
 
   it('sets an HttpOnly SameSite cookie that works on its own, and changes a password', async () => {
-    const res = await fetch(new URL('/api/auth/login', base), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: userOf('analyst'), password: passwordOf('analyst') }) });
+    const res = await fetch(new URL('/api/auth/login', base), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: userOf('analyst'), password: passwordOf('analyst') }),
+    });
     const setCookie = res.headers.get('set-cookie')!;
     expect(setCookie).toMatch(/^citytwin_session=cts_[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Strict; Max-Age=\d+$/);
     const cookie = setCookie.split(';')[0]!;
     const me = await fetch(new URL('/api/auth/me', base), { headers: { cookie } });
-    expect(await me.json()).toMatchObject({ username: userOf('analyst'), roles: ['analyst'], clearance: ['public', 'internal', 'sensitive'] });
+    expect(await me.json()).toMatchObject({
+      username: userOf('analyst'),
+      roles: ['analyst'],
+      clearance: ['public', 'internal', 'sensitive'],
+    });
     const token = ((await res.json()) as { token: string }).token;
-    expect((await call(base, token, 'POST', '/api/auth/password', { currentPassword: 'wrong-one-xx', newPassword: 'a new password' })).status).toBe(403);
-    expect((await call(base, token, 'POST', '/api/auth/password', { currentPassword: passwordOf('analyst'), newPassword: 'short' })).body.error).toMatch(/at least 10/);
-    expect((await call(base, token, 'POST', '/api/auth/password', { currentPassword: passwordOf('analyst'), newPassword: 'a brand new password' })).status).toBe(200);
+    expect(
+      (await call(base, token, 'POST', '/api/auth/password', { currentPassword: 'wrong-one-xx', newPassword: 'a new password' })).status,
+    ).toBe(403);
+    expect(
+      (await call(base, token, 'POST', '/api/auth/password', { currentPassword: passwordOf('analyst'), newPassword: 'short' })).body.error,
+    ).toMatch(/at least 10/);
+    expect(
+      (
+        await call(base, token, 'POST', '/api/auth/password', {
+          currentPassword: passwordOf('analyst'),
+          newPassword: 'a brand new password',
+        })
+      ).status,
+    ).toBe(200);
     await login(base, userOf('analyst'), 'a brand new password');
   });
 });
@@ -353,14 +468,22 @@ describe('login throttling (bounded brute force on loopback)', () => {
     const statuses: number[] = [];
     let retryAfter: string | null = null;
     for (let i = 0; i < 8; i++) {
-      const res = await fetch(new URL('/api/auth/login', base), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'victim', password: `guess-${i}` }) });
+      const res = await fetch(new URL('/api/auth/login', base), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'victim', password: `guess-${i}` }),
+      });
       statuses.push(res.status);
       if (res.status === 429) retryAfter = res.headers.get('retry-after');
     }
     // Three free failures, then every quick retry is refused unchecked.
     expect(statuses).toEqual([401, 401, 401, 401, 429, 429, 429, 429]);
     expect(Number(retryAfter)).toBeGreaterThanOrEqual(1);
-    const right = await fetch(new URL('/api/auth/login', base), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'victim', password: 'the real password' }) });
+    const right = await fetch(new URL('/api/auth/login', base), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'victim', password: 'the real password' }),
+    });
     expect(right.status).toBe(429);
     expect(((await right.json()) as { error: string }).error).toMatch(/too many failed logins/);
     const events = await call(base, admin, 'GET', '/api/security/events?username=victim&limit=50');

@@ -46,11 +46,25 @@ interface Answer {
 }
 
 /** One HTTP request with full control of the headers and the client address. */
-function http(method: string, path: string, options: { headers?: Record<string, string>; body?: string; from?: string } = {}): Promise<Answer> {
+function http(
+  method: string,
+  path: string,
+  options: { headers?: Record<string, string>; body?: string; from?: string } = {},
+): Promise<Answer> {
   const u = new URL(path, base);
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: u.hostname, port: u.port, path: `${u.pathname}${u.search}`, method, headers: { ...(options.body !== undefined ? { 'content-length': String(Buffer.byteLength(options.body)) } : {}), ...options.headers }, ...(options.from ? { localAddress: options.from } : {}) },
+      {
+        host: u.hostname,
+        port: u.port,
+        path: `${u.pathname}${u.search}`,
+        method,
+        headers: {
+          ...(options.body !== undefined ? { 'content-length': String(Buffer.byteLength(options.body)) } : {}),
+          ...options.headers,
+        },
+        ...(options.from ? { localAddress: options.from } : {}),
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -92,8 +106,18 @@ async function createUser(username: string, password: string, roles: string[] = 
   expect(res.status, JSON.stringify(res.body)).toBe(200);
 }
 
-function socketWith(options: { token?: string; headers?: Record<string, string> }): { socket: Socket; error: () => (Error & { data?: { status: number; reason: string } }) | null; snapshots: () => number; refused: () => string[] } {
-  const socket = connectSocket(base, { transports: ['websocket'], reconnection: false, ...(options.token ? { auth: { token: options.token } } : {}), ...(options.headers ? { extraHeaders: options.headers } : {}) });
+function socketWith(options: { token?: string; headers?: Record<string, string> }): {
+  socket: Socket;
+  error: () => (Error & { data?: { status: number; reason: string } }) | null;
+  snapshots: () => number;
+  refused: () => string[];
+} {
+  const socket = connectSocket(base, {
+    transports: ['websocket'],
+    reconnection: false,
+    ...(options.token ? { auth: { token: options.token } } : {}),
+    ...(options.headers ? { extraHeaders: options.headers } : {}),
+  });
   let error: (Error & { data?: { status: number; reason: string } }) | null = null;
   let snapshots = 0;
   const refused: string[] = [];
@@ -126,7 +150,11 @@ beforeAll(async () => {
   const cwd = process.cwd();
   process.chdir(site.path);
   try {
-    app = await startTestCity(dir.path, { CITYTWIN_ALLOWED_ORIGINS: ALLOWED, CITYTWIN_MAX_TOKEN_TTL_DAYS: String(MAX_TTL_DAYS), CITYTWIN_BATCH_MAX_DELAY_MS: '50' });
+    app = await startTestCity(dir.path, {
+      CITYTWIN_ALLOWED_ORIGINS: ALLOWED,
+      CITYTWIN_MAX_TOKEN_TTL_DAYS: String(MAX_TTL_DAYS),
+      CITYTWIN_BATCH_MAX_DELAY_MS: '50',
+    });
   } finally {
     process.chdir(cwd);
   }
@@ -153,11 +181,17 @@ describe('a changed password, a reset or a disabled account ends every session a
     expect(api.status, JSON.stringify(api.body)).toBe(200);
     const live = socketWith({ token: s2 });
     await waitFor('the second session on the stream', () => live.snapshots() > 0);
-    const changed = await call(base, s1, 'POST', '/api/auth/password', { currentPassword: 'first password 1', newPassword: 'second password 2' });
+    const changed = await call(base, s1, 'POST', '/api/auth/password', {
+      currentPassword: 'first password 1',
+      newPassword: 'second password 2',
+    });
     expect(changed.status, JSON.stringify(changed.body)).toBe(200);
     expect(changed.body.token).toMatch(/^cts_/);
     for (const old of [s1, s2, api.body.token as string]) {
-      expect(await call(base, old, 'GET', '/api/auth/me')).toMatchObject({ status: 401, body: { error: expect.stringMatching(/revoked/) } });
+      expect(await call(base, old, 'GET', '/api/auth/me')).toMatchObject({
+        status: 401,
+        body: { error: expect.stringMatching(/revoked/) },
+      });
     }
     await waitFor('the old session’s socket closed', () => !live.socket.connected);
     expect((await call(base, changed.body.token, 'GET', '/api/auth/me')).body).toMatchObject({ username: 'rotate-user', via: 'session' });
@@ -167,7 +201,8 @@ describe('a changed password, a reset or a disabled account ends every session a
   it('an admin reset ends every session and API token of the user', async () => {
     await createUser('reset-user', 'first password 1');
     const session = await login(base, 'reset-user', 'first password 1');
-    const api = (await call(base, session, 'POST', '/api/auth/tokens', { name: 'script', password: 'first password 1' })).body.token as string;
+    const api = (await call(base, session, 'POST', '/api/auth/tokens', { name: 'script', password: 'first password 1' })).body
+      .token as string;
     expect((await call(base, admin, 'POST', '/api/users/reset-user', { password: 'reset password 3' })).status).toBe(200);
     for (const old of [session, api]) expect((await call(base, old, 'GET', '/api/auth/me')).status).toBe(401);
     await login(base, 'reset-user', 'reset password 3');
@@ -176,18 +211,27 @@ describe('a changed password, a reset or a disabled account ends every session a
   it('disabling ends sessions, API and display tokens; re-enabling revives none of them', async () => {
     await createUser('second-admin', 'admin two password', ['admin']);
     const session = await login(base, 'second-admin', 'admin two password');
-    const api = (await call(base, session, 'POST', '/api/auth/tokens', { name: 'script', password: 'admin two password' })).body.token as string;
-    const wall = (await call(base, session, 'POST', '/api/auth/tokens', { name: 'hall wall', kind: 'display', password: 'admin two password' })).body.token as string;
+    const api = (await call(base, session, 'POST', '/api/auth/tokens', { name: 'script', password: 'admin two password' })).body
+      .token as string;
+    const wall = (
+      await call(base, session, 'POST', '/api/auth/tokens', { name: 'hall wall', kind: 'display', password: 'admin two password' })
+    ).body.token as string;
     expect((await call(base, wall, 'GET', '/api/auth/me')).status).toBe(200);
     // A password change keeps the wall screens this admin set up (documented in docs/security.md).
-    const changed = await call(base, session, 'POST', '/api/auth/password', { currentPassword: 'admin two password', newPassword: 'admin two password 2' });
+    const changed = await call(base, session, 'POST', '/api/auth/password', {
+      currentPassword: 'admin two password',
+      newPassword: 'admin two password 2',
+    });
     expect(changed.status).toBe(200);
     expect((await call(base, wall, 'GET', '/api/auth/me')).status).toBe(200);
     const fresh = changed.body.token as string;
     expect((await call(base, admin, 'POST', '/api/users/second-admin', { disabled: true })).status).toBe(200);
     expect((await call(base, admin, 'POST', '/api/users/second-admin', { disabled: false })).status).toBe(200);
     for (const old of [session, fresh, api, wall]) {
-      expect(await call(base, old, 'GET', '/api/auth/me')).toMatchObject({ status: 401, body: { error: expect.stringMatching(/revoked/) } });
+      expect(await call(base, old, 'GET', '/api/auth/me')).toMatchObject({
+        status: 401,
+        body: { error: expect.stringMatching(/revoked/) },
+      });
     }
     await login(base, 'second-admin', 'admin two password 2');
   });
@@ -236,7 +280,10 @@ describe('socket.io handshakes are checked against the server’s origins', () =
 describe('cross-site requests cannot change anything', () => {
   it('refuses a same-site form POST to log out; the session survives; the console’s own call works', async () => {
     const cookie = await sessionCookie('admin', TEST_ADMIN_PASSWORD);
-    const form = await http('POST', '/api/auth/logout', { headers: { cookie, origin: otherPort, 'sec-fetch-site': 'same-site', 'content-type': 'application/x-www-form-urlencoded' }, body: 'x=1' });
+    const form = await http('POST', '/api/auth/logout', {
+      headers: { cookie, origin: otherPort, 'sec-fetch-site': 'same-site', 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'x=1',
+    });
     expect(form.status).toBe(403);
     expect(form.body.error).toContain(otherPort);
     // A browser that sends no Origin: the console's header is still missing.
@@ -244,7 +291,9 @@ describe('cross-site requests cannot change anything', () => {
     expect(bare.status).toBe(403);
     expect(bare.body.error).toMatch(/x-citytwin-csrf/i);
     expect((await http('GET', '/api/auth/me', { headers: { cookie } })).status).toBe(200);
-    const own = await http('POST', '/api/auth/logout', { headers: { cookie, origin, 'sec-fetch-site': 'same-origin', 'x-citytwin-csrf': '1' } });
+    const own = await http('POST', '/api/auth/logout', {
+      headers: { cookie, origin, 'sec-fetch-site': 'same-origin', 'x-citytwin-csrf': '1' },
+    });
     expect(own.status).toBe(200);
     expect((await http('GET', '/api/auth/me', { headers: { cookie } })).status).toBe(401);
   });
@@ -259,7 +308,11 @@ describe('cross-site requests cannot change anything', () => {
   });
 
   it('a recommendations GET writes nothing; an explicit POST records the ranking once; an assignment records the ranking it acted on', async () => {
-    await publisher.publishAsync('citytwin/v1/events/field-staff', JSON.stringify({ id: 's-1', ts: Date.now(), type: 'manual_report', category: 'waterlogging', lng: 114.31, lat: 30.555, severity: 4 }), { qos: 1 });
+    await publisher.publishAsync(
+      'citytwin/v1/events/field-staff',
+      JSON.stringify({ id: 's-1', ts: Date.now(), type: 'manual_report', category: 'waterlogging', lng: 114.31, lat: 30.555, severity: 4 }),
+      { qos: 1 },
+    );
     const incidentId = await waitFor('the incident', () => app.twin!.activeIncidents()[0]?.id ?? null);
     const recommends = async () => (await dispatchLog()).filter((e) => e.action === 'recommend' && e.incidentId === incidentId);
     for (let i = 0; i < 3; i++) expect((await call(base, admin, 'GET', `/api/incidents/${incidentId}/recommendations`)).status).toBe(200);
@@ -270,11 +323,21 @@ describe('cross-site requests cannot change anything', () => {
     await call(base, admin, 'POST', `/api/incidents/${incidentId}/recommendations`, { limit: 8 });
     expect(await recommends()).toHaveLength(1);
     // A script that assigns straight from the GET: the ranking it acted on is recorded before the assignment.
-    await publisher.publishAsync('citytwin/v1/events/field-staff', JSON.stringify({ id: 's-2', ts: Date.now(), type: 'manual_report', category: 'fire', lng: 114.27, lat: 30.6, severity: 4 }), { qos: 1 });
+    await publisher.publishAsync(
+      'citytwin/v1/events/field-staff',
+      JSON.stringify({ id: 's-2', ts: Date.now(), type: 'manual_report', category: 'fire', lng: 114.27, lat: 30.6, severity: 4 }),
+      { qos: 1 },
+    );
     const second = await waitFor('a second incident', () => app.twin!.activeIncidents().find((i) => i.id !== incidentId)?.id ?? null);
-    const recs = (await call(base, admin, 'GET', `/api/incidents/${second}/recommendations`)).body as Array<{ unitId: string; version: number }>;
+    const recs = (await call(base, admin, 'GET', `/api/incidents/${second}/recommendations`)).body as Array<{
+      unitId: string;
+      version: number;
+    }>;
     expect((await dispatchLog()).some((e) => e.incidentId === second)).toBe(false);
-    const assigned = await call(base, admin, 'POST', `/api/incidents/${second}/dispatch`, { unitIds: [recs[0]!.unitId], expectedVersions: { [recs[0]!.unitId]: recs[0]!.version } });
+    const assigned = await call(base, admin, 'POST', `/api/incidents/${second}/dispatch`, {
+      unitIds: [recs[0]!.unitId],
+      expectedVersions: { [recs[0]!.unitId]: recs[0]!.version },
+    });
     expect(assigned.status, JSON.stringify(assigned.body)).toBe(200);
     const actions = (await dispatchLog()).filter((e) => e.incidentId === second).map((e) => e.action);
     expect(actions.slice(0, 2)).toEqual(['recommend', 'assign']);
@@ -302,9 +365,20 @@ describe('lockout that cannot keep anyone out', () => {
     await createUser('pw-user', 'pw user password');
     const session = await login(base, 'pw-user', 'pw user password');
     const statuses: number[] = [];
-    for (let i = 0; i < 5; i++) statuses.push((await call(base, session, 'POST', '/api/auth/password', { currentPassword: `wrong-${i}-password`, newPassword: 'a new password 9' })).status);
+    for (let i = 0; i < 5; i++)
+      statuses.push(
+        (
+          await call(base, session, 'POST', '/api/auth/password', {
+            currentPassword: `wrong-${i}-password`,
+            newPassword: 'a new password 9',
+          })
+        ).status,
+      );
     expect(statuses).toEqual([403, 403, 403, 403, 429]);
-    const right = await call(base, session, 'POST', '/api/auth/password', { currentPassword: 'pw user password', newPassword: 'a new password 9' });
+    const right = await call(base, session, 'POST', '/api/auth/password', {
+      currentPassword: 'pw user password',
+      newPassword: 'a new password 9',
+    });
     expect(right.status).toBe(429);
     expect(right.headers.get('retry-after')).toMatch(/^\d+$/);
     expect(right.body.code).toBe('too_many_attempts');
@@ -329,7 +403,10 @@ describe('lockout that cannot keep anyone out', () => {
     }
     await createUser('zhangwei2024', 'hankou ferry at dawn', ['analyst']);
     const session = await login(base, 'zhangwei2024', 'hankou ferry at dawn');
-    const weak = await call(base, session, 'POST', '/api/auth/password', { currentPassword: 'hankou ferry at dawn', newPassword: '1111111111' });
+    const weak = await call(base, session, 'POST', '/api/auth/password', {
+      currentPassword: 'hankou ferry at dawn',
+      newPassword: '1111111111',
+    });
     expect(weak).toMatchObject({ status: 400, body: { code: 'password_repeated' } });
   });
 });

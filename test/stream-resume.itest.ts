@@ -56,7 +56,10 @@ function compare(stream: LiveStream, server: SensorSummary[]): string[] {
       continue;
     }
     const value = s.value === null ? Number.NaN : Math.fround(s.value);
-    const same = (Number.isNaN(value) ? Number.isNaN(store.value[i]!) : store.value[i] === value) && store.state[i] === s.state && store.ts[i] === (s.ts ?? 0);
+    const same =
+      (Number.isNaN(value) ? Number.isNaN(store.value[i]!) : store.value[i] === value) &&
+      store.state[i] === s.state &&
+      store.ts[i] === (s.ts ?? 0);
     if (!same) diffs.push(`${s.id}: client ${store.value[i]}/${store.state[i]}/${store.ts[i]}, server ${s.value}/${s.state}/${s.ts}`);
   }
   return diffs;
@@ -103,12 +106,27 @@ describe('console stream: resume after a network blip, resync after a web server
   beforeAll(async () => {
     mosquitto = await startMosquitto();
     const port = await freePort();
-    env = { ...consoleEnv, CITYTWIN_MQTT_URL: mosquitto.url, CITYTWIN_HTTP_PORT: String(port), CITYTWIN_HTTP_HOST: '127.0.0.1', CITYTWIN_DATA_DIR: dir.path, CITYTWIN_SENSORS: '50', CITYTWIN_WORKER_ID: 'resume-web', CITYTWIN_LOG_LEVEL: 'info' };
+    env = {
+      ...consoleEnv,
+      CITYTWIN_MQTT_URL: mosquitto.url,
+      CITYTWIN_HTTP_PORT: String(port),
+      CITYTWIN_HTTP_HOST: '127.0.0.1',
+      CITYTWIN_DATA_DIR: dir.path,
+      CITYTWIN_SENSORS: '50',
+      CITYTWIN_WORKER_ID: 'resume-web',
+      CITYTWIN_LOG_LEVEL: 'info',
+    };
     web = await startCityTwinProcess('web', env);
     publisher = await mqtt.connectAsync(mosquitto.url, { clientId: 'stream-resume-publisher' });
     // As the console does it (web/client/main.ts), with the token in the handshake; the
     // reconnection delay (1–2 s) lets a few deltas pass while the client is away.
-    socket = io(web.url, { autoConnect: false, transports: ['websocket'], auth: { token: await consoleToken(web.url) }, reconnectionDelay: 1000, reconnectionDelayMax: 2000 });
+    socket = io(web.url, {
+      autoConnect: false,
+      transports: ['websocket'],
+      auth: { token: await consoleToken(web.url) },
+      reconnectionDelay: 1000,
+      reconnectionDelayMax: 2000,
+    });
     socket.on('delta', (d: DeltaMessage) => received.push({ epoch: d.epoch, seq: d.seq, serverTime: d.serverTime, at: Date.now() }));
     socket.on('snapshot', (s: SnapshotMessage) => snapshots.push({ epoch: s.epoch, seq: s.seq, at: Date.now() }));
     stream.subscribe((e) => events.push({ ...e, at: Date.now() }));
@@ -149,7 +167,9 @@ describe('console stream: resume after a network blip, resync after a web server
     await settle(TOTAL);
     const replayed = received.filter((d) => d.epoch === epoch && d.serverTime > cutAt && d.serverTime < backAt && d.at >= backAt);
     const inEpoch = received.filter((d) => d.epoch === epoch).map((d) => d.seq);
-    console.log(`[stream] blip: transport closed for ${backAt - cutAt} ms; ${replayed.length} deltas produced meanwhile were replayed on resume; ${stream.counters.deltasApplied - before.deltasApplied} deltas applied, ${stream.counters.resumesSent - before.resumesSent} resume sent, ${stream.counters.snapshots - before.snapshots} snapshots`);
+    console.log(
+      `[stream] blip: transport closed for ${backAt - cutAt} ms; ${replayed.length} deltas produced meanwhile were replayed on resume; ${stream.counters.deltasApplied - before.deltasApplied} deltas applied, ${stream.counters.resumesSent - before.resumesSent} resume sent, ${stream.counters.snapshots - before.snapshots} snapshots`,
+    );
     expect(backAt).toBeGreaterThan(cutAt);
     expect(stream.counters.resumesSent - before.resumesSent).toBe(1);
     expect(replayed.length).toBeGreaterThan(0);

@@ -63,13 +63,19 @@ export const DEFAULT_ALARM_RULES: Readonly<Record<SensorKind, KindRules>> = {
   water_level: { staleAfterMs: 3 * MIN, metrics: [above('water_level_cm', 15, 30, 5)] },
   river_level: { staleAfterMs: 40 * MIN, metrics: [above('river_level_m', 25, 27.3, 0.2)] },
   traffic_flow: { staleAfterMs: 5 * MIN, metrics: [delayed(below('speed_kmh', 15, 5, 5), 1 * MIN)] },
-  air_quality: { staleAfterMs: 20 * MIN, metrics: [delayed(above('aqi', 150, 200, 10), 5 * MIN), delayed(above('pm25', 115, 150, 10), 5 * MIN)] },
+  air_quality: {
+    staleAfterMs: 20 * MIN,
+    metrics: [delayed(above('aqi', 150, 200, 10), 5 * MIN), delayed(above('pm25', 115, 150, 10), 5 * MIN)],
+  },
   power_substation: { staleAfterMs: 5 * MIN, metrics: [above('load_pct', 85, 95, 3)] },
   hospital_ed: { staleAfterMs: 20 * MIN, metrics: [delayed(above('occupancy_pct', 92, 100, 3), 5 * MIN)] },
   metro_station: { staleAfterMs: 5 * MIN, metrics: [delayed(above('passengers_per_min', 600, 900, 50), 2 * MIN)] },
   city_code: { staleAfterMs: 5 * MIN, metrics: [delayed(above('scans_per_min', 1500, 2500, 100), 2 * MIN)] },
   // Queue length depends on a hall's size; waiting time is what citizens feel, so it leads.
-  service_hall: { staleAfterMs: 10 * MIN, metrics: [delayed(above('wait_min', 60, 90, 5), 5 * MIN), delayed(above('queue_length', 150, 250, 10), 5 * MIN)] },
+  service_hall: {
+    staleAfterMs: 10 * MIN,
+    metrics: [delayed(above('wait_min', 60, 90, 5), 5 * MIN), delayed(above('queue_length', 150, 250, 10), 5 * MIN)],
+  },
   temperature: { staleAfterMs: 20 * MIN, metrics: [delayed(above('air_temp_c', 35, 38, 0.5), 10 * MIN)] },
 };
 

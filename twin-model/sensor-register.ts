@@ -46,10 +46,18 @@ export function resolveSensorMeta(site: SensorSite | undefined, meta: SensorMeta
   if (meta === null) return { meta: null, refused: ['registration'] };
   const refused: RegisterField[] = [];
   if (meta.kind !== site.kind) refused.push('kind');
-  if (Math.abs(meta.lng - site.lng) > POSITION_TOLERANCE_DEG || Math.abs(meta.lat - site.lat) > POSITION_TOLERANCE_DEG) refused.push('position');
+  if (Math.abs(meta.lng - site.lng) > POSITION_TOLERANCE_DEG || Math.abs(meta.lat - site.lat) > POSITION_TOLERANCE_DEG)
+    refused.push('position');
   if (meta.name !== undefined && meta.name !== site.nameZh && meta.name !== site.nameEn) refused.push('name');
   if (meta.source !== undefined && meta.source !== site.sourceId) refused.push('source');
-  const out: SensorMeta = { kind: site.kind, lng: site.lng, lat: site.lat, name: site.nameZh, district: site.district, source: site.sourceId };
+  const out: SensorMeta = {
+    kind: site.kind,
+    lng: site.lng,
+    lat: site.lat,
+    name: site.nameZh,
+    district: site.district,
+    source: site.sourceId,
+  };
   if (meta.unit !== undefined) out.unit = meta.unit;
   if (meta.classification !== undefined) out.classification = meta.classification;
   return { meta: out, refused };

@@ -46,10 +46,30 @@ describe('applyTwinInput', () => {
     expect(state.lastDataTime).toBe(T0);
   });
   it('keeps a reading without meta as unregistered, positioned from the planned site', () => {
-    const site = { id: 'wl-2', kind: 'water_level' as const, lng: 114.2, lat: 30.5, district: '420105', sourceId: 'swj', nameZh: '积水点', nameEn: 'Spot', lowness: 1 };
+    const site = {
+      id: 'wl-2',
+      kind: 'water_level' as const,
+      lng: 114.2,
+      lat: 30.5,
+      district: '420105',
+      sourceId: 'swj',
+      nameZh: '积水点',
+      nameEn: 'Spot',
+      lowness: 1,
+    };
     const state = createTwinState({ sites: new Map([[site.id, site]]) });
-    applyTwinInput(state, { type: 'readings', id: 'wl-2', readings: [{ metric: 'water_level_cm', ts: T0, value: 3 }] }, clock(), createTwinChanges());
-    applyTwinInput(state, { type: 'readings', id: 'ghost', readings: [{ metric: 'pm25', ts: T0, value: 3 }] }, clock(), createTwinChanges());
+    applyTwinInput(
+      state,
+      { type: 'readings', id: 'wl-2', readings: [{ metric: 'water_level_cm', ts: T0, value: 3 }] },
+      clock(),
+      createTwinChanges(),
+    );
+    applyTwinInput(
+      state,
+      { type: 'readings', id: 'ghost', readings: [{ metric: 'pm25', ts: T0, value: 3 }] },
+      clock(),
+      createTwinChanges(),
+    );
     expect(state.byId.get('wl-2')).toMatchObject({ registered: false, lng: 114.2, state: SensorStateCode.unregistered });
     expect(state.byId.get('ghost')).toMatchObject({ registered: false, lng: null, kind: 'unknown' });
     expect(countByState(state).unregistered).toBe(2);
@@ -58,9 +78,19 @@ describe('applyTwinInput', () => {
     const state = createTwinState();
     const ctx = clock();
     applyTwinInput(state, { type: 'meta', id: 'wl-1', meta }, ctx, createTwinChanges());
-    applyTwinInput(state, { type: 'readings', id: 'wl-1', readings: [{ metric: 'water_level_cm', ts: T0, value: 5 }] }, ctx, createTwinChanges());
+    applyTwinInput(
+      state,
+      { type: 'readings', id: 'wl-1', readings: [{ metric: 'water_level_cm', ts: T0, value: 5 }] },
+      ctx,
+      createTwinChanges(),
+    );
     const changes = createTwinChanges();
-    applyTwinInput(state, { type: 'readings', id: 'wl-1', readings: [{ metric: 'water_level_cm', ts: T0 - 60_000, value: 40 }] }, ctx, changes);
+    applyTwinInput(
+      state,
+      { type: 'readings', id: 'wl-1', readings: [{ metric: 'water_level_cm', ts: T0 - 60_000, value: 40 }] },
+      ctx,
+      changes,
+    );
     expect(state.byId.get('wl-1')!.state).toBe(SensorStateCode.normal);
     expect(changes.changed.size).toBe(0);
   });
@@ -68,13 +98,23 @@ describe('applyTwinInput', () => {
     const state = createTwinState();
     const ctx = clock();
     applyTwinInput(state, { type: 'meta', id: 'wl-1', meta }, ctx, createTwinChanges());
-    applyTwinInput(state, { type: 'readings', id: 'wl-1', readings: [{ metric: 'water_level_cm', ts: T0, value: 5 }] }, ctx, createTwinChanges());
+    applyTwinInput(
+      state,
+      { type: 'readings', id: 'wl-1', readings: [{ metric: 'water_level_cm', ts: T0, value: 5 }] },
+      ctx,
+      createTwinChanges(),
+    );
     ctx.advance(DEFAULT_ALARM_RULES.water_level.staleAfterMs + 1000);
     const changes = createTwinChanges();
     applyTwinInput(state, { type: 'tick' }, ctx, changes);
     expect(state.byId.get('wl-1')!.state).toBe(SensorStateCode.stale);
     expect(changes.changed.has(0)).toBe(true);
-    applyTwinInput(state, { type: 'readings', id: 'wl-1', readings: [{ metric: 'water_level_cm', ts: ctx.now(), value: 5 }] }, ctx, createTwinChanges());
+    applyTwinInput(
+      state,
+      { type: 'readings', id: 'wl-1', readings: [{ metric: 'water_level_cm', ts: ctx.now(), value: 5 }] },
+      ctx,
+      createTwinChanges(),
+    );
     expect(state.byId.get('wl-1')!.state).toBe(SensorStateCode.normal);
   });
   it('deregisters on an empty meta', () => {
@@ -87,16 +127,59 @@ describe('applyTwinInput', () => {
 });
 
 describe('registered sensors against device meta', () => {
-  const site = { id: 'ed-1', kind: 'hospital_ed' as const, lng: 114.27, lat: 30.58, district: '420103', sourceId: 'wjw.hospital-ed', nameZh: '协和医院急诊', nameEn: 'Union Hospital ED', lowness: 0 };
+  const site = {
+    id: 'ed-1',
+    kind: 'hospital_ed' as const,
+    lng: 114.27,
+    lat: 30.58,
+    district: '420103',
+    sourceId: 'wjw.hospital-ed',
+    nameZh: '协和医院急诊',
+    nameEn: 'Union Hospital ED',
+    lowness: 0,
+  };
   const registered = () => createTwinState({ sites: new Map([[site.id, site]]) });
-  const own = { kind: 'hospital_ed' as const, lng: 114.270000004, lat: 30.58, name: '协和医院急诊', district: '420103', source: 'wjw.hospital-ed' };
+  const own = {
+    kind: 'hospital_ed' as const,
+    lng: 114.270000004,
+    lat: 30.58,
+    name: '协和医院急诊',
+    district: '420103',
+    source: 'wjw.hospital-ed',
+  };
 
-  it('keeps the register\'s position, name, kind and source when a device meta changes them, and takes the rest', () => {
+  it("keeps the register's position, name, kind and source when a device meta changes them, and takes the rest", () => {
     const state = registered();
     const ctx = clock();
     applyTwinInput(state, { type: 'meta', id: 'ed-1', meta: own }, ctx, createTwinChanges());
-    applyTwinInput(state, { type: 'meta', id: 'ed-1', meta: { kind: 'air_quality', lng: 114.4, lat: 30.6, name: 'moved', source: 'sthjj.air-quality', classification: 'public', unit: '%' } }, ctx, createTwinChanges());
-    expect(state.byId.get('ed-1')).toMatchObject({ registered: true, kind: 'hospital_ed', lng: 114.27, lat: 30.58, name: '协和医院急诊', sourceId: 'wjw.hospital-ed', district: '420103', classification: 'public' });
+    applyTwinInput(
+      state,
+      {
+        type: 'meta',
+        id: 'ed-1',
+        meta: {
+          kind: 'air_quality',
+          lng: 114.4,
+          lat: 30.6,
+          name: 'moved',
+          source: 'sthjj.air-quality',
+          classification: 'public',
+          unit: '%',
+        },
+      },
+      ctx,
+      createTwinChanges(),
+    );
+    expect(state.byId.get('ed-1')).toMatchObject({
+      registered: true,
+      kind: 'hospital_ed',
+      lng: 114.27,
+      lat: 30.58,
+      name: '协和医院急诊',
+      sourceId: 'wjw.hospital-ed',
+      district: '420103',
+      classification: 'public',
+    });
   });
 
   it('refuses a deregistration of a registered sensor and keeps it registered', () => {
@@ -107,7 +190,7 @@ describe('registered sensors against device meta', () => {
     expect(state.byId.get('ed-1')!.registered).toBe(true);
   });
 
-  it('lets an unregistered sensor\'s meta register and then move it', () => {
+  it("lets an unregistered sensor's meta register and then move it", () => {
     const state = registered();
     const ctx = clock();
     applyTwinInput(state, { type: 'meta', id: 'wl-9', meta }, ctx, createTwinChanges());

@@ -180,7 +180,7 @@ export function headlineMetric(entry: SensorEntry): string | null {
 
 export function headlineValue(entry: SensorEntry): LatestValue | null {
   const metric = headlineMetric(entry);
-  return metric === null ? null : entry.latest.get(metric) ?? null;
+  return metric === null ? null : (entry.latest.get(metric) ?? null);
 }
 
 function staleAfter(state: TwinState, entry: SensorEntry): number {
@@ -198,7 +198,10 @@ function refreshState(state: TwinState, entry: SensorEntry, now: number): void {
     reason = 'no meta message yet';
   } else if (now - silentSince > limit) {
     code = SensorStateCode.stale;
-    reason = entry.lastTs > 0 ? `no reading for ${Math.round((now - entry.lastTs) / 1000)} s (limit ${limit / 1000} s)` : `no reading since registration (limit ${limit / 1000} s)`;
+    reason =
+      entry.lastTs > 0
+        ? `no reading for ${Math.round((now - entry.lastTs) / 1000)} s (limit ${limit / 1000} s)`
+        : `no reading since registration (limit ${limit / 1000} s)`;
   } else {
     let worst: AlarmLevel = AlarmLevel.normal;
     reason = null;
@@ -212,7 +215,8 @@ function refreshState(state: TwinState, entry: SensorEntry, now: number): void {
         }
       }
     }
-    code = worst === AlarmLevel.alarm ? SensorStateCode.alarm : worst === AlarmLevel.warning ? SensorStateCode.warning : SensorStateCode.normal;
+    code =
+      worst === AlarmLevel.alarm ? SensorStateCode.alarm : worst === AlarmLevel.warning ? SensorStateCode.warning : SensorStateCode.normal;
     if (entry.suspect && code !== SensorStateCode.normal) {
       reason = `${reason ?? ''}; suspect: value unchanged for ${Math.round((entry.lastTs - entry.flat.since) / 60_000)} min (stuck sensor?)`;
     }

@@ -22,14 +22,18 @@ describe('client ids bound to credentials', () => {
     const a = { kind: 'gateway', username: 'gw-a' } as const;
     expect(clientIdRefusal(a, 'gw-a', false, gateways)).toBeNull();
     expect(clientIdRefusal(a, 'gw-a-7', false, gateways)).toBeNull();
-    expect(clientIdRefusal(a, 'gw-a-north-1', false, gateways)).toMatch(/gateway gw-a may connect only with the client id "gw-a" or "gw-a-…", not "gw-a-north-1"/);
+    expect(clientIdRefusal(a, 'gw-a-north-1', false, gateways)).toMatch(
+      /gateway gw-a may connect only with the client id "gw-a" or "gw-a-…", not "gw-a-north-1"/,
+    );
     expect(clientIdRefusal(a, 'hall-1', false, gateways)).toMatch(/not "hall-1"/);
     expect(clientIdRefusal(a, 'anything', false, gateways)).toMatch(/not "anything"/);
     expect(clientIdRefusal(a, 'aedes_0c1f', true, gateways)).toBeNull();
   });
 
   it('keeps citytwin- ids for the in-process parts', () => {
-    expect(clientIdRefusal({ kind: 'gateway', username: 'gw-a' }, 'citytwin-all-host-1', false, gateways)).toMatch(/client id "citytwin-all-host-1" is reserved for CityTwin's own parts/);
+    expect(clientIdRefusal({ kind: 'gateway', username: 'gw-a' }, 'citytwin-all-host-1', false, gateways)).toMatch(
+      /client id "citytwin-all-host-1" is reserved for CityTwin's own parts/,
+    );
     expect(clientIdRefusal({ kind: 'anonymous' }, 'citytwin-ingest-w1', false, gateways)).toMatch(/reserved/);
     expect(clientIdRefusal({ kind: 'internal' }, 'citytwin-ingest-w1', false, gateways)).toBeNull();
   });

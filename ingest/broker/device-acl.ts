@@ -30,14 +30,20 @@ const RESERVED_NAME = 'citytwin';
 
 const pattern = z
   .string()
-  .refine((p) => p === '*' || ID_PATTERN.test(p.endsWith('*') ? p.slice(0, -1) || 'x' : p), 'must be an id, an id prefix ending in *, or *');
+  .refine(
+    (p) => p === '*' || ID_PATTERN.test(p.endsWith('*') ? p.slice(0, -1) || 'x' : p),
+    'must be an id, an id prefix ending in *, or *',
+  );
 
 const gatewaySchema = z
   .object({
     username: z
       .string()
       .regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 characters of [A-Za-z0-9._-]')
-      .refine((u) => !u.toLowerCase().startsWith(RESERVED_NAME), `must not start with "${RESERVED_NAME}" (reserved for CityTwin's own parts)`),
+      .refine(
+        (u) => !u.toLowerCase().startsWith(RESERVED_NAME),
+        `must not start with "${RESERVED_NAME}" (reserved for CityTwin's own parts)`,
+      ),
     passwordHash: z.string().startsWith('scrypt$', 'must be a scrypt hash (npm run citytwin -- hash-password)'),
     sensors: z.array(pattern).max(10_000).default([]),
     services: z.array(pattern).max(10_000).default([]),
@@ -122,14 +128,22 @@ export function clientIdOwner(clientId: string, credentials: ReadonlyMap<string,
  * Null when `identity` may connect with `clientId`, else the reason it may not. `generated` is
  * true when the client sent an empty id and the broker made a random one (nothing to take over).
  */
-export function clientIdRefusal(identity: BrokerIdentity, clientId: string, generated: boolean, credentials: ReadonlyMap<string, unknown>): string | null {
+export function clientIdRefusal(
+  identity: BrokerIdentity,
+  clientId: string,
+  generated: boolean,
+  credentials: ReadonlyMap<string, unknown>,
+): string | null {
   if (identity.kind === 'internal' || generated) return null;
   const shown = JSON.stringify(clientId.slice(0, 64));
-  if (clientId.startsWith(RESERVED_CLIENT_ID_PREFIX)) return `client id ${shown} is reserved for CityTwin's own parts (ids starting with "${RESERVED_CLIENT_ID_PREFIX}")`;
+  if (clientId.startsWith(RESERVED_CLIENT_ID_PREFIX))
+    return `client id ${shown} is reserved for CityTwin's own parts (ids starting with "${RESERVED_CLIENT_ID_PREFIX}")`;
   const owner = clientIdOwner(clientId, credentials);
   switch (identity.kind) {
     case 'gateway':
-      return owner === identity.username ? null : `gateway ${identity.username} may connect only with the client id "${identity.username}" or "${identity.username}-…", not ${shown}`;
+      return owner === identity.username
+        ? null
+        : `gateway ${identity.username} may connect only with the client id "${identity.username}" or "${identity.username}-…", not ${shown}`;
     case 'anonymous':
       return owner === null ? null : `client id ${shown} belongs to a gateway's credentials; anonymous clients may not use it`;
   }

@@ -168,15 +168,25 @@ export async function startEmbeddedBroker(host: string, port: number, options: E
   /** Clients that sent an empty id (the broker made a random one). */
   const generatedId = new WeakSet<Client>();
   const refusedPublishes = new Map<string, number>();
-  const counters: BrokerCounters = { authFailed: 0, authThrottled: 0, clientIdRefused: 0, subscribeRefused: 0, oversizePackets: 0, slowSubscribersDisconnected: 0, passwordChecks: 0, intakeMessages: 0 };
+  const counters: BrokerCounters = {
+    authFailed: 0,
+    authThrottled: 0,
+    clientIdRefused: 0,
+    subscribeRefused: 0,
+    oversizePackets: 0,
+    slowSubscribersDisconnected: 0,
+    passwordChecks: 0,
+    intakeMessages: 0,
+  };
   const watch = new DeliveryWatch<Client>();
   let intake: BrokerIntake | null = null;
   const intakeWaiters: Array<() => void> = [];
-  const addressOf = (client: Client | null) => ((client?.conn as Socket | undefined)?.remoteAddress ?? 'unknown');
+  const addressOf = (client: Client | null) => (client?.conn as Socket | undefined)?.remoteAddress ?? 'unknown';
   const report = (type: BrokerSecurityEvent['type'], client: Client, username: string, detail: string) =>
     options.onSecurityEvent?.({ type, clientId: client.id ?? '', username, address: addressOf(client), detail });
   const countRefusedPublish = (id: string) => {
-    if (refusedPublishes.has(id) || refusedPublishes.size < MAX_TRACKED_CLIENTS) refusedPublishes.set(id, (refusedPublishes.get(id) ?? 0) + 1);
+    if (refusedPublishes.has(id) || refusedPublishes.size < MAX_TRACKED_CLIENTS)
+      refusedPublishes.set(id, (refusedPublishes.get(id) ?? 0) + 1);
   };
 
   const broker = await Aedes.createBroker({
@@ -207,18 +217,31 @@ export async function startEmbeddedBroker(host: string, port: number, options: E
       if (username === undefined) {
         if (listener.anonymous) return admit({ kind: 'anonymous' });
         // [MQTT-3.2.2-5]: return code 5, "not authorized".
-        return refuse(5, listener.loopback ? 'anonymous clients are not accepted (CITYTWIN_MQTT_LOOPBACK_ANONYMOUS=0)' : 'anonymous clients are accepted only on the loopback listener; this one needs gateway credentials');
+        return refuse(
+          5,
+          listener.loopback
+            ? 'anonymous clients are not accepted (CITYTWIN_MQTT_LOOPBACK_ANONYMOUS=0)'
+            : 'anonymous clients are accepted only on the loopback listener; this one needs gateway credentials',
+        );
       }
       if (username === INTERNAL_USERNAME) {
         const given = (password ?? Buffer.alloc(0)) as Buffer;
         const ok = listener.loopback && given.length === internalSecret.length && timingSafeEqual(given, internalSecret);
-        return ok ? admit({ kind: 'internal' }) : refuse(4, listener.loopback ? 'wrong secret for the in-process parts' : `${INTERNAL_USERNAME} may log in only on a loopback listener`);
+        return ok
+          ? admit({ kind: 'internal' })
+          : refuse(
+              4,
+              listener.loopback ? 'wrong secret for the in-process parts' : `${INTERNAL_USERNAME} may log in only on a loopback listener`,
+            );
       }
       const verdict = throttle.check(username, address);
       if (!verdict.allowed) {
         // No scrypt while throttled: guessing costs the guesser, not the broker.
         counters.authThrottled++;
-        return refuse(5, `too many failed logins: ${verdict.locked ? 'locked' : 'throttled'}, retry after ${Math.ceil(verdict.retryAfterMs / 1000)} s`);
+        return refuse(
+          5,
+          `too many failed logins: ${verdict.locked ? 'locked' : 'throttled'}, retry after ${Math.ceil(verdict.retryAfterMs / 1000)} s`,
+        );
       }
       const gateway = credentials.get(username);
       const text = password?.toString('utf8') ?? '';
@@ -297,7 +320,12 @@ export async function startEmbeddedBroker(host: string, port: number, options: E
       if (!client.conn.destroyed) {
         counters.oversizePackets++;
         const size = Number.isNaN(violation.declaredBytes) ? 'a malformed length' : `${violation.declaredBytes} bytes`;
-        report('mqtt_publish_refused', client, '', `packet of ${size} refused: the limit is ${violation.limitBytes} bytes (CITYTWIN_MAX_PAYLOAD_BYTES + 64 KiB for topic and header)`);
+        report(
+          'mqtt_publish_refused',
+          client,
+          '',
+          `packet of ${size} refused: the limit is ${violation.limitBytes} bytes (CITYTWIN_MAX_PAYLOAD_BYTES + 64 KiB for topic and header)`,
+        );
         client.conn.destroy();
       }
       return 0;
@@ -335,8 +363,10 @@ export async function startEmbeddedBroker(host: string, port: number, options: E
     internals.waitForDrain = (callback) => {
       if (internalClients.has(client)) return waitForDrain(callback);
       writesSinceDrain++;
-      if (conn.writableLength > limits.maxBytes) disconnect(`it does not read its socket: ${conn.writableLength} bytes waiting (limit ${limits.maxBytes})`);
-      else if (writesSinceDrain > limits.maxMessages) disconnect(`it does not read its socket: ${writesSinceDrain} messages waiting (limit ${limits.maxMessages})`);
+      if (conn.writableLength > limits.maxBytes)
+        disconnect(`it does not read its socket: ${conn.writableLength} bytes waiting (limit ${limits.maxBytes})`);
+      else if (writesSinceDrain > limits.maxMessages)
+        disconnect(`it does not read its socket: ${writesSinceDrain} messages waiting (limit ${limits.maxMessages})`);
       else if (!timer) {
         conn.once('drain', drained);
         timer = setTimeout(() => disconnect(`its socket did not drain within ${limits.drainTimeoutMs} ms`), limits.drainTimeoutMs);
@@ -351,7 +381,8 @@ export async function startEmbeddedBroker(host: string, port: number, options: E
   const listen = async (server: Server, p: number, h: string, what: string, variable: string): Promise<number> => {
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err: NodeJS.ErrnoException) => {
-        if (err.code === 'EADDRINUSE') reject(new PortInUseError(`${what} port ${p} on ${h} is already in use; set ${variable} to another port (0 = any free port)`));
+        if (err.code === 'EADDRINUSE')
+          reject(new PortInUseError(`${what} port ${p} on ${h} is already in use; set ${variable} to another port (0 = any free port)`));
         else reject(err);
       });
       server.listen(p, h, () => resolve());
@@ -377,14 +408,29 @@ export async function startEmbeddedBroker(host: string, port: number, options: E
 
   try {
     const loopback = isLoopbackHost(host);
-    const mainPort = await listen(createServer(tagged({ name: `${host}:${port}`, anonymous: loopback && loopbackAnonymous, loopback })), port, host, 'MQTT', 'CITYTWIN_MQTT_PORT');
+    const mainPort = await listen(
+      createServer(tagged({ name: `${host}:${port}`, anonymous: loopback && loopbackAnonymous, loopback })),
+      port,
+      host,
+      'MQTT',
+      'CITYTWIN_MQTT_PORT',
+    );
     let internalPort = mainPort;
     if (!loopback) {
-      internalPort = await listen(createServer(tagged({ name: 'loopback (in-process parts)', anonymous: loopbackAnonymous, loopback: true })), 0, '127.0.0.1', 'MQTT (loopback)', 'CITYTWIN_MQTT_PORT');
+      internalPort = await listen(
+        createServer(tagged({ name: 'loopback (in-process parts)', anonymous: loopbackAnonymous, loopback: true })),
+        0,
+        '127.0.0.1',
+        'MQTT (loopback)',
+        'CITYTWIN_MQTT_PORT',
+      );
     }
     let tlsUrl: string | null = null;
     if (options.tls) {
-      const tlsServer = createTlsServer({ cert: options.tls.cert, key: options.tls.key }, tagged({ name: `mqtts ${host}`, anonymous: loopback && loopbackAnonymous, loopback }));
+      const tlsServer = createTlsServer(
+        { cert: options.tls.cert, key: options.tls.key },
+        tagged({ name: `mqtts ${host}`, anonymous: loopback && loopbackAnonymous, loopback }),
+      );
       const tlsPort = await listen(tlsServer as unknown as Server, options.tls.port, host, 'MQTTS', 'CITYTWIN_MQTTS_PORT');
       tlsUrl = `mqtts://${host === '0.0.0.0' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host}:${tlsPort}`;
     }
@@ -403,8 +449,12 @@ export async function startEmbeddedBroker(host: string, port: number, options: E
         for (const w of intakeWaiters.splice(0)) w();
       },
       metricsText: () => {
-        const lines = ['# HELP citytwin_mqtt_refused_publishes_total Publishes refused by the topic ACL, per client id', '# TYPE citytwin_mqtt_refused_publishes_total counter'];
-        for (const [id, n] of refusedPublishes) lines.push(`citytwin_mqtt_refused_publishes_total{client="${id.replace(/[\\"\n]/g, '_')}"} ${n}`);
+        const lines = [
+          '# HELP citytwin_mqtt_refused_publishes_total Publishes refused by the topic ACL, per client id',
+          '# TYPE citytwin_mqtt_refused_publishes_total counter',
+        ];
+        for (const [id, n] of refusedPublishes)
+          lines.push(`citytwin_mqtt_refused_publishes_total{client="${id.replace(/[\\"\n]/g, '_')}"} ${n}`);
         const stall = watch.stall(DELIVERY_STALL_MS);
         lines.push(
           '# TYPE citytwin_mqtt_auth_failures_total counter',

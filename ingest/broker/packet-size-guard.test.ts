@@ -14,7 +14,8 @@ function packet(type: number, body: Buffer): Buffer {
   return Buffer.concat([Buffer.from([type, ...length]), body]);
 }
 const str = (s: string) => Buffer.concat([Buffer.from([s.length >> 8, s.length & 0xff]), Buffer.from(s)]);
-const publish = (payloadBytes: number) => packet(0x32, Buffer.concat([str('citytwin/v1/sensors/wl-1/data'), Buffer.from([0, 7]), Buffer.alloc(payloadBytes, 0x61)]));
+const publish = (payloadBytes: number) =>
+  packet(0x32, Buffer.concat([str('citytwin/v1/sensors/wl-1/data'), Buffer.from([0, 7]), Buffer.alloc(payloadBytes, 0x61)]));
 const connect = packet(0x10, Buffer.concat([str('MQTT'), Buffer.from([4, 2, 0, 30]), str('gw-1')]));
 
 describe('PacketSizeGuard', () => {
@@ -44,7 +45,9 @@ describe('PacketSizeGuard', () => {
   });
 
   it('refuses a Remaining Length field longer than four bytes', () => {
-    expect(new PacketSizeGuard(1 << 30).feed(Buffer.from([0x30, 0xff, 0xff, 0xff, 0xff, 0x01]))).toMatchObject({ declaredBytes: Number.NaN });
+    expect(new PacketSizeGuard(1 << 30).feed(Buffer.from([0x30, 0xff, 0xff, 0xff, 0xff, 0x01]))).toMatchObject({
+      declaredBytes: Number.NaN,
+    });
   });
 
   it('rejects a limit that is not a size, naming it', () => {

@@ -27,7 +27,8 @@ export class PacketSizeGuard {
 
   /** @param limitBytes largest Remaining Length accepted (the bytes after the fixed header). */
   constructor(readonly limitBytes: number) {
-    if (!Number.isInteger(limitBytes) || limitBytes < 0) throw new Error(`packet size limit must be a non-negative integer, got ${limitBytes}`);
+    if (!Number.isInteger(limitBytes) || limitBytes < 0)
+      throw new Error(`packet size limit must be a non-negative integer, got ${limitBytes}`);
   }
 
   /** Follows `chunk`; returns the violation once a packet is declared over the limit (and on every later call). */

@@ -51,7 +51,9 @@ export function openEngineForBackup(dataDir: string, backupsPath: string): Backu
   try {
     session = new Session(path, { connectionArgs: [`--backups.allowed_path=${resolve(backupsPath)}`] });
   } catch (err) {
-    throw new EngineInUseError(`the embedded ClickHouse in ${path} cannot be opened (${(err as Error).message}); it is locked while CityTwin runs on this data directory: stop it first`);
+    throw new EngineInUseError(
+      `the embedded ClickHouse in ${path} cannot be opened (${(err as Error).message}); it is locked while CityTwin runs on this data directory: stop it first`,
+    );
   }
   const client = createClient({ connection: createChdbConnection({ path }) } as Parameters<typeof createClient>[0]);
   return {
@@ -76,7 +78,10 @@ export async function holdMerges(client: ClickHouseClient): Promise<void> {
 
 /** Row counts of every MergeTree-family table of the current database. */
 export async function tableCounts(client: ClickHouseClient): Promise<TableCount[]> {
-  const tables = await queryRows<{ name: string }>(client, "SELECT name FROM system.tables WHERE database = currentDatabase() AND engine LIKE '%MergeTree' ORDER BY name");
+  const tables = await queryRows<{ name: string }>(
+    client,
+    "SELECT name FROM system.tables WHERE database = currentDatabase() AND engine LIKE '%MergeTree' ORDER BY name",
+  );
   const out: TableCount[] = [];
   for (const { name } of tables) {
     const [row] = await queryRows<{ n: string | number }>(client, `SELECT count() AS n FROM \`${name}\``);

@@ -36,7 +36,12 @@ export class ClickHouseSink implements StorageSink {
     // Registry rows first (meta is rare: registrations and changes), then the readings.
     const registry = tables.find(([table]) => table === 'sensors');
     if (registry) {
-      await this.client.insert({ table: 'sensors', values: registry[1], format: 'JSONCompactEachRow', clickhouse_settings: settings(batch, 'sensors', registry[1].length, this.distributed) });
+      await this.client.insert({
+        table: 'sensors',
+        values: registry[1],
+        format: 'JSONCompactEachRow',
+        clickhouse_settings: settings(batch, 'sensors', registry[1].length, this.distributed),
+      });
       await this.onRegistryChanged?.(batch.sensors.map((row) => row[0]));
     }
     if (batch.readings.length > 0) {
@@ -49,7 +54,12 @@ export class ClickHouseSink implements StorageSink {
     }
     for (const [table, rows] of tables) {
       if (table === 'sensors') continue;
-      await this.client.insert({ table, values: rows, format: 'JSONCompactEachRow', clickhouse_settings: settings(batch, table, rows.length, this.distributed) });
+      await this.client.insert({
+        table,
+        values: rows,
+        format: 'JSONCompactEachRow',
+        clickhouse_settings: settings(batch, table, rows.length, this.distributed),
+      });
     }
   }
 }

@@ -17,30 +17,46 @@ describe('cluster DDL (CITYTWIN_CLICKHOUSE_CLUSTER)', () => {
   it('makes readings a replicated local table with replicated deduplication, and a Distributed table by sensor', () => {
     const readings = all.find((s) => s.includes('CREATE TABLE IF NOT EXISTS readings ('))!;
     const [local, dist] = translate(readings).map(normalize);
-    expect(local).toMatch(/^CREATE TABLE IF NOT EXISTS readings_local ON CLUSTER city \( entity Enum8\('sensor' = 1, 'service' = 2\), sensor_id String,/);
-    expect(local).toContain("ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}') PARTITION BY toYYYYMMDD(ts) ORDER BY (entity, sensor_id, metric, ts)");
+    expect(local).toMatch(
+      /^CREATE TABLE IF NOT EXISTS readings_local ON CLUSTER city \( entity Enum8\('sensor' = 1, 'service' = 2\), sensor_id String,/,
+    );
+    expect(local).toContain(
+      "ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}') PARTITION BY toYYYYMMDD(ts) ORDER BY (entity, sensor_id, metric, ts)",
+    );
     expect(local).toContain('SETTINGS replicated_deduplication_window = 10000');
     expect(local).not.toContain('non_replicated');
-    expect(dist).toBe('CREATE TABLE IF NOT EXISTS readings ON CLUSTER city AS readings_local ENGINE = Distributed(city, currentDatabase(), readings_local, cityHash64(sensor_id))');
+    expect(dist).toBe(
+      'CREATE TABLE IF NOT EXISTS readings ON CLUSTER city AS readings_local ENGINE = Distributed(city, currentDatabase(), readings_local, cityHash64(sensor_id))',
+    );
   });
 
   it('keeps engine arguments after the replication path (version column)', () => {
     const sensors = all.find((s) => s.includes('CREATE TABLE IF NOT EXISTS sensors ('))!;
-    expect(normalize(translate(sensors)[0]!)).toContain("ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}', updated_at) ORDER BY sensor_id");
+    expect(normalize(translate(sensors)[0]!)).toContain(
+      "ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}', updated_at) ORDER BY sensor_id",
+    );
   });
 
   it('points the rollup view at the local tables, so each shard rolls up its own readings', () => {
     const mv = all.find((s) => s.includes('MATERIALIZED VIEW'))!;
     const [out] = translate(mv).map(normalize);
-    expect(out).toMatch(/^CREATE MATERIALIZED VIEW IF NOT EXISTS readings_1m_mv ON CLUSTER city TO readings_1m_local AS SELECT .* FROM readings_local GROUP BY entity, sensor_id, metric, minute$/);
-    expect(normalize(translate(all.find((s) => s.includes('CREATE TABLE IF NOT EXISTS readings_1m ('))!)[0]!)).toContain('ReplicatedAggregatingMergeTree(');
+    expect(out).toMatch(
+      /^CREATE MATERIALIZED VIEW IF NOT EXISTS readings_1m_mv ON CLUSTER city TO readings_1m_local AS SELECT .* FROM readings_local GROUP BY entity, sensor_id, metric, minute$/,
+    );
+    expect(normalize(translate(all.find((s) => s.includes('CREATE TABLE IF NOT EXISTS readings_1m ('))!)[0]!)).toContain(
+      'ReplicatedAggregatingMergeTree(',
+    );
   });
 
   it('shards every table by a hash of columns its duplicates share', () => {
     const keys = Object.fromEntries(
       all
         .flatMap(translate)
-        .map((s) => /^CREATE TABLE IF NOT EXISTS (\w+) ON CLUSTER city AS \w+ ENGINE = Distributed\(city, currentDatabase\(\), \w+, (.*)\)$/.exec(normalize(s)))
+        .map((s) =>
+          /^CREATE TABLE IF NOT EXISTS (\w+) ON CLUSTER city AS \w+ ENGINE = Distributed\(city, currentDatabase\(\), \w+, (.*)\)$/.exec(
+            normalize(s),
+          ),
+        )
         .filter((m): m is RegExpExecArray => m !== null)
         .map((m) => [m[1], m[2]]),
     );
@@ -66,7 +82,12 @@ describe('cluster DDL (CITYTWIN_CLICKHOUSE_CLUSTER)', () => {
   });
 
   it('adds a MATERIALIZED column to the local table only, where the rows are stored', () => {
-    expect(clusterStatements("ALTER TABLE readings ADD COLUMN IF NOT EXISTS classification LowCardinality(String) MATERIALIZED dictGetOrDefault('sensor_classes', 'classification', tuple(sensor_id), 'internal')", { cluster: 'c', tables })).toEqual([
+    expect(
+      clusterStatements(
+        "ALTER TABLE readings ADD COLUMN IF NOT EXISTS classification LowCardinality(String) MATERIALIZED dictGetOrDefault('sensor_classes', 'classification', tuple(sensor_id), 'internal')",
+        { cluster: 'c', tables },
+      ),
+    ).toEqual([
       "ALTER TABLE readings_local ON CLUSTER c ADD COLUMN IF NOT EXISTS classification LowCardinality(String) MATERIALIZED dictGetOrDefault('sensor_classes', 'classification', tuple(sensor_id), 'internal')",
     ]);
   });
@@ -74,7 +95,9 @@ describe('cluster DDL (CITYTWIN_CLICKHOUSE_CLUSTER)', () => {
   it('creates the classification dictionary on every node', () => {
     const dict = all.find((s) => s.startsWith('CREATE DICTIONARY'))!;
     const [out] = translate(dict).map(normalize);
-    expect(out).toMatch(/^CREATE DICTIONARY IF NOT EXISTS sensor_classes ON CLUSTER city \( sensor_id String, classification String \) PRIMARY KEY sensor_id SOURCE\(CLICKHOUSE\(/);
+    expect(out).toMatch(
+      /^CREATE DICTIONARY IF NOT EXISTS sensor_classes ON CLUSTER city \( sensor_id String, classification String \) PRIMARY KEY sensor_id SOURCE\(CLICKHOUSE\(/,
+    );
   });
 
   it('refuses what it cannot translate, quoting it', () => {

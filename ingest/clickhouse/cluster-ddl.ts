@@ -51,7 +51,14 @@ const CREATE_TABLE = /^CREATE TABLE IF NOT EXISTS (\w+) \(([\s\S]*)\)\s*ENGINE =
 const CREATE_VIEW = /^CREATE MATERIALIZED VIEW IF NOT EXISTS (\w+)\s+TO\s+(\w+)\s+AS\s+([\s\S]*)$/;
 const ALTER_TABLE = /^ALTER TABLE (\w+)\s+([\s\S]*)$/;
 const CREATE_DICTIONARY = /^CREATE DICTIONARY IF NOT EXISTS (\w+)\s*(\([\s\S]*)$/;
-const MERGE_TREES = new Set(['MergeTree', 'ReplacingMergeTree', 'AggregatingMergeTree', 'SummingMergeTree', 'CollapsingMergeTree', 'VersionedCollapsingMergeTree']);
+const MERGE_TREES = new Set([
+  'MergeTree',
+  'ReplacingMergeTree',
+  'AggregatingMergeTree',
+  'SummingMergeTree',
+  'CollapsingMergeTree',
+  'VersionedCollapsingMergeTree',
+]);
 
 /** The names of the tables that `statements` create (for {@link ClusterDdlOptions.tables}). */
 export function createdTables(statements: readonly string[]): Set<string> {
@@ -67,7 +74,10 @@ function shardingKey(table: string, rest: string): string {
   const known = SHARDING_KEYS[table];
   if (known) return known;
   const order = /ORDER BY\s+(\([^)]*\)|[\w.]+)/.exec(rest);
-  if (!order) throw new Error(`cluster mode: table ${table} has no ORDER BY to derive a sharding key from; add it to SHARDING_KEYS in ingest/clickhouse/cluster-ddl.ts`);
+  if (!order)
+    throw new Error(
+      `cluster mode: table ${table} has no ORDER BY to derive a sharding key from; add it to SHARDING_KEYS in ingest/clickhouse/cluster-ddl.ts`,
+    );
   const key = order[1]!.replace(/^\(|\)$/g, '').trim();
   return `cityHash64(${key})`;
 }
@@ -76,15 +86,22 @@ function shardingKey(table: string, rest: string): string {
 export function clusterStatements(statement: string, options: ClusterDdlOptions): string[] {
   const { cluster, tables } = options;
   if (!CLUSTER_NAME_PATTERN.test(cluster)) {
-    throw new Error(`cluster name ${JSON.stringify(cluster)} is not valid: expected 1-64 characters of [A-Za-z0-9_], not starting with a digit`);
+    throw new Error(
+      `cluster name ${JSON.stringify(cluster)} is not valid: expected 1-64 characters of [A-Za-z0-9_], not starting with a digit`,
+    );
   }
   const s = statement.trim();
   const table = CREATE_TABLE.exec(s);
   if (table) {
     const [, name, columns, engine, args, rest] = table as unknown as [string, string, string, string, string | undefined, string];
-    if (!MERGE_TREES.has(engine)) throw new Error(`cluster mode: table ${name} uses engine ${engine}; only the MergeTree family can be replicated (${[...MERGE_TREES].join(', ')})`);
+    if (!MERGE_TREES.has(engine))
+      throw new Error(
+        `cluster mode: table ${name} uses engine ${engine}; only the MergeTree family can be replicated (${[...MERGE_TREES].join(', ')})`,
+      );
     const local = `${name}_local`;
-    const replicatedArgs = [`'/clickhouse/tables/{shard}/{database}/{table}'`, `'{replica}'`, ...(args?.trim() ? [args.trim()] : [])].join(', ');
+    const replicatedArgs = [`'/clickhouse/tables/{shard}/{database}/{table}'`, `'{replica}'`, ...(args?.trim() ? [args.trim()] : [])].join(
+      ', ',
+    );
     const localRest = rest.replace(/non_replicated_deduplication_window/g, 'replicated_deduplication_window');
     return [
       `CREATE TABLE IF NOT EXISTS ${local} ON CLUSTER ${cluster} (${columns}) ENGINE = Replicated${engine}(${replicatedArgs})${localRest}`,
@@ -95,7 +112,9 @@ export function clusterStatements(statement: string, options: ClusterDdlOptions)
   if (view) {
     const [, name, target, select] = view as unknown as [string, string, string, string];
     if (!tables.has(target)) throw new Error(`cluster mode: view ${name} writes to ${target}, which no migration creates`);
-    const localSelect = select.replace(/\b(FROM|JOIN)\s+(\w+)\b/g, (whole, kw: string, src: string) => (tables.has(src) ? `${kw} ${src}_local` : whole));
+    const localSelect = select.replace(/\b(FROM|JOIN)\s+(\w+)\b/g, (whole, kw: string, src: string) =>
+      tables.has(src) ? `${kw} ${src}_local` : whole,
+    );
     return [`CREATE MATERIALIZED VIEW IF NOT EXISTS ${name} ON CLUSTER ${cluster} TO ${target}_local AS ${localSelect}`];
   }
   const alter = ALTER_TABLE.exec(s);
@@ -117,7 +136,9 @@ export function clusterStatements(statement: string, options: ClusterDdlOptions)
     const [, name, rest] = dictionary as unknown as [string, string, string];
     return [`CREATE DICTIONARY IF NOT EXISTS ${name} ON CLUSTER ${cluster} ${rest}`];
   }
-  throw new Error(`cluster mode cannot translate this migration statement (expected CREATE TABLE IF NOT EXISTS, CREATE MATERIALIZED VIEW IF NOT EXISTS … TO, CREATE DICTIONARY IF NOT EXISTS, or ALTER TABLE): ${s.slice(0, 200)}`);
+  throw new Error(
+    `cluster mode cannot translate this migration statement (expected CREATE TABLE IF NOT EXISTS, CREATE MATERIALIZED VIEW IF NOT EXISTS … TO, CREATE DICTIONARY IF NOT EXISTS, or ALTER TABLE): ${s.slice(0, 200)}`,
+  );
 }
 
 /**

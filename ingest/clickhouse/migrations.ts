@@ -277,7 +277,8 @@ export const CLASSIFICATION_DDL: readonly string[] = [
   LIFETIME(MIN 5 MAX 10)
   LAYOUT(COMPLEX_KEY_HASHED())`,
   ...['readings', 'readings_text', 'readings_1m', 'readings_10s'].map(
-    (table) => `ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS classification LowCardinality(String) MATERIALIZED dictGetOrDefault('sensor_classes', 'classification', tuple(sensor_id), 'internal')`,
+    (table) =>
+      `ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS classification LowCardinality(String) MATERIALIZED dictGetOrDefault('sensor_classes', 'classification', tuple(sensor_id), 'internal')`,
   ),
 ];
 
@@ -462,7 +463,11 @@ export const MIGRATIONS: readonly Migration[] = [
  * (CITYTWIN_CLICKHOUSE_CLUSTER) every statement is translated into its `ON CLUSTER` form:
  * replicated local tables and Distributed tables under the original names (cluster-ddl.ts).
  */
-export async function runMigrations(client: ClickHouseClient, migrations: readonly Migration[] = MIGRATIONS, cluster: string | null = null): Promise<number[]> {
+export async function runMigrations(
+  client: ClickHouseClient,
+  migrations: readonly Migration[] = MIGRATIONS,
+  cluster: string | null = null,
+): Promise<number[]> {
   const tables = createdTables(migrations.flatMap((m) => m.statements));
   const translate = (statement: string): string[] => (cluster ? clusterStatements(statement, { cluster, tables }) : [statement]);
   await client.command({

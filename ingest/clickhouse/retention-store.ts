@@ -56,7 +56,11 @@ export async function currentTtls(client: ClickHouseClient, cluster: string | nu
  * is already applied). Tables that do not exist (yet) are left alone. `cluster`: the ALTERs go
  * `ON CLUSTER` to the local tables.
  */
-export async function applyRetention(client: ClickHouseClient, policy: RetentionPolicy, cluster: string | null = null): Promise<RetentionChange[]> {
+export async function applyRetention(
+  client: ClickHouseClient,
+  policy: RetentionPolicy,
+  cluster: string | null = null,
+): Promise<RetentionChange[]> {
   const current = await currentTtls(client, cluster);
   const tables = createdTables(MIGRATIONS.flatMap((m) => m.statements));
   const changes: RetentionChange[] = [];
@@ -77,7 +81,11 @@ export async function applyRetention(client: ClickHouseClient, policy: Retention
  * the stored classification, and reloads it so readings stored from now on use it. A source
  * already recorded with the same classification gets a newer row that merges away.
  */
-export async function recordSourceClassifications(client: ClickHouseClient, sources: ReadonlyArray<{ id: string; classification: Classification }>, cluster: string | null = null): Promise<void> {
+export async function recordSourceClassifications(
+  client: ClickHouseClient,
+  sources: ReadonlyArray<{ id: string; classification: Classification }>,
+  cluster: string | null = null,
+): Promise<void> {
   if (sources.length > 0) {
     const now = Date.now();
     await client.insert({
@@ -96,7 +104,11 @@ export async function recordSourceClassifications(client: ClickHouseClient, sour
  * this check is a point lookup, and the metas a broker redelivers unchanged (retained
  * messages, a reconnect) need none. Returns whether it reloaded.
  */
-export async function refreshClassifications(client: ClickHouseClient, sensorIds: readonly string[], cluster: string | null = null): Promise<boolean> {
+export async function refreshClassifications(
+  client: ClickHouseClient,
+  sensorIds: readonly string[],
+  cluster: string | null = null,
+): Promise<boolean> {
   if (sensorIds.length === 0) return false;
   const [row] = await queryRows<{ n: string | number }>(
     client,
@@ -111,5 +123,7 @@ export async function refreshClassifications(client: ClickHouseClient, sensorIds
 
 /** Reloads the sensor → classification lookup at once. */
 export async function reloadClassifications(client: ClickHouseClient, cluster: string | null = null): Promise<void> {
-  await client.command({ query: cluster ? `SYSTEM RELOAD DICTIONARY ON CLUSTER ${cluster} sensor_classes` : 'SYSTEM RELOAD DICTIONARY sensor_classes' });
+  await client.command({
+    query: cluster ? `SYSTEM RELOAD DICTIONARY ON CLUSTER ${cluster} sensor_classes` : 'SYSTEM RELOAD DICTIONARY sensor_classes',
+  });
 }

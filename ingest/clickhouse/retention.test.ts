@@ -27,7 +27,10 @@ describe('parseRetention', () => {
     ['readings=0d', /from 1 day to 36500 days/],
     ['reading=400d', /"reading" is neither a table with a retention \(readings, .*\) nor a classification \(public, internal, sensitive\)/],
     ['readings.secret=1d', /"secret" is not a classification \(public, internal, sensitive\)/],
-    ['dead_letters.sensitive=1d', /dead_letters carries no classification; classification rules apply to readings, readings_text, readings_10s, readings_1m/],
+    [
+      'dead_letters.sensitive=1d',
+      /dead_letters carries no classification; classification rules apply to readings, readings_text, readings_10s, readings_1m/,
+    ],
     ['dispatch_log=400d', /the dispatch log is kept forever: it is a hash chain verified from its first entry/],
     ['security_events=30d', /security_events must be kept at least 180 days: network logs are kept at least six months/],
     ['readings=1d,readings=2d', /"readings" is given twice/],
@@ -49,12 +52,16 @@ describe('ttlClause', () => {
   });
 
   it('gives one rule per distinct retention, the unclassified rows matching whatever no other rule names', () => {
-    expect(ttlClause(DEFAULT_RETENTION, 'readings')).toBe("toDateTime(ts) + toIntervalDay(400) WHERE classification != 'sensitive', toDateTime(ts) + toIntervalDay(180) WHERE classification = 'sensitive'");
+    expect(ttlClause(DEFAULT_RETENTION, 'readings')).toBe(
+      "toDateTime(ts) + toIntervalDay(400) WHERE classification != 'sensitive', toDateTime(ts) + toIntervalDay(180) WHERE classification = 'sensitive'",
+    );
     expect(ttlClause(parseRetention('public=10y,sensitive=30d'), 'readings_10s')).toBe(
       "toDateTime(bucket) + toIntervalDay(3650) WHERE classification = 'public', toDateTime(bucket) + toIntervalDay(400) WHERE classification NOT IN ('public', 'sensitive'), toDateTime(bucket) + toIntervalDay(30) WHERE classification = 'sensitive'",
     );
     // Public kept forever: no rule for it at all.
-    expect(ttlClause(parseRetention('public=forever'), 'readings')).toBe("toDateTime(ts) + toIntervalDay(400) WHERE classification NOT IN ('public', 'sensitive'), toDateTime(ts) + toIntervalDay(180) WHERE classification = 'sensitive'");
+    expect(ttlClause(parseRetention('public=forever'), 'readings')).toBe(
+      "toDateTime(ts) + toIntervalDay(400) WHERE classification NOT IN ('public', 'sensitive'), toDateTime(ts) + toIntervalDay(180) WHERE classification = 'sensitive'",
+    );
   });
 
   it('has a rule for every table it lists, and classifies unclassified rows as the access policy does', () => {

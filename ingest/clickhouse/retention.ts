@@ -44,7 +44,13 @@ export const RETENTION_TABLES: readonly RetentionTable[] = [
   { table: 'readings_1m', timeColumn: 'minute', classified: true, defaultDays: 1825, what: 'per-minute rollup (long-range charts)' },
   { table: 'events', timeColumn: 'ts', classified: false, defaultDays: 730, what: 'hotline cases, video detections, manual reports' },
   { table: 'unit_positions', timeColumn: 'ts', classified: false, defaultDays: 400, what: 'AVL fixes of response units' },
-  { table: 'dead_letters', timeColumn: 'received_at', classified: false, defaultDays: 30, what: 'rejected messages with their raw payloads' },
+  {
+    table: 'dead_letters',
+    timeColumn: 'received_at',
+    classified: false,
+    defaultDays: 30,
+    what: 'rejected messages with their raw payloads',
+  },
   {
     table: 'security_events',
     timeColumn: 'ts',
@@ -54,9 +60,27 @@ export const RETENTION_TABLES: readonly RetentionTable[] = [
     minDays: { days: 180, why: 'network logs are kept at least six months (Cybersecurity Law of the PRC, art. 21)' },
     what: 'logins, refusals and account changes',
   },
-  { table: 'incident_changes', timeColumn: 'at', classified: false, defaultDays: null, what: 'every change of every incident (its history and replay)' },
-  { table: 'sensor_activity_5m', timeColumn: 'bucket', classified: false, defaultDays: 800, what: 'KPI rollup: readings per sensor and 5 minutes' },
-  { table: 'service_queue_5m', timeColumn: 'bucket', classified: false, defaultDays: 800, what: 'KPI rollup: service-hall queues per 5 minutes' },
+  {
+    table: 'incident_changes',
+    timeColumn: 'at',
+    classified: false,
+    defaultDays: null,
+    what: 'every change of every incident (its history and replay)',
+  },
+  {
+    table: 'sensor_activity_5m',
+    timeColumn: 'bucket',
+    classified: false,
+    defaultDays: 800,
+    what: 'KPI rollup: readings per sensor and 5 minutes',
+  },
+  {
+    table: 'service_queue_5m',
+    timeColumn: 'bucket',
+    classified: false,
+    defaultDays: 800,
+    what: 'KPI rollup: service-hall queues per 5 minutes',
+  },
   { table: 'events_1h', timeColumn: 'hour', classified: false, defaultDays: 1825, what: 'KPI rollup: events per hour' },
   { table: 'dead_letters_1m', timeColumn: 'minute', classified: false, defaultDays: 400, what: 'KPI rollup: rejected messages per minute' },
 ];
@@ -67,7 +91,8 @@ export const RETENTION_TABLES: readonly RetentionTable[] = [
  * later one fail verification, and it is the record of who sent which unit where and why.
  */
 export const KEPT_FOREVER: Readonly<Record<string, string>> = {
-  dispatch_log: 'the dispatch log is kept forever: it is a hash chain verified from its first entry, and the record of every dispatch decision (docs/storage.md#retention)',
+  dispatch_log:
+    'the dispatch log is kept forever: it is a hash chain verified from its first entry, and the record of every dispatch decision (docs/storage.md#retention)',
 };
 
 /** Classification rules that apply unless configured otherwise: data minimisation for sensitive sources. */
@@ -89,31 +114,43 @@ const tableByName = new Map(RETENTION_TABLES.map((t) => [t.table, t]));
 const isClass = (s: string): s is Classification => (CLASSIFICATIONS as readonly string[]).includes(s);
 
 /** What `CITYTWIN_RETENTION` accepts, for error messages and `citytwin help`. */
-export const RETENTION_SYNTAX = 'comma-separated key=duration, key one of a table, a classification or table.classification, duration Nd, Nw, Ny (365 days) or forever';
+export const RETENTION_SYNTAX =
+  'comma-separated key=duration, key one of a table, a classification or table.classification, duration Nd, Nw, Ny (365 days) or forever';
 
 function parseDuration(key: string, raw: string): RetentionDays {
   if (raw === 'forever') return null;
   const m = DURATION.exec(raw);
-  if (!m) throw new Error(`"${key}=${raw}": the duration must be a whole number of days (d), weeks (w) or years (y, 365 days), e.g. 400d, 26w, 5y, or forever`);
+  if (!m)
+    throw new Error(
+      `"${key}=${raw}": the duration must be a whole number of days (d), weeks (w) or years (y, 365 days), e.g. 400d, 26w, 5y, or forever`,
+    );
   const days = Number(m[1]) * UNIT_DAYS[m[2]!]!;
-  if (days < 1 || days > MAX_DAYS) throw new Error(`"${key}=${raw}": the duration must be from 1 day to ${MAX_DAYS} days (100 years), or forever`);
+  if (days < 1 || days > MAX_DAYS)
+    throw new Error(`"${key}=${raw}": the duration must be from 1 day to ${MAX_DAYS} days (100 years), or forever`);
   return days;
 }
 
 function checkKey(key: string): { table: RetentionTable | null; cls: Classification | null } {
   const [first, second, ...rest] = key.split('.');
   const tables = RETENTION_TABLES.map((t) => t.table).join(', ');
-  if (rest.length > 0 || first === undefined || first === '') throw new Error(`"${key}": expected a table, a classification or table.classification`);
+  if (rest.length > 0 || first === undefined || first === '')
+    throw new Error(`"${key}": expected a table, a classification or table.classification`);
   if (KEPT_FOREVER[first]) throw new Error(`"${key}": ${KEPT_FOREVER[first]}`);
   if (second === undefined) {
     if (isClass(first)) return { table: null, cls: first };
     const table = tableByName.get(first);
-    if (!table) throw new Error(`"${key}" is neither a table with a retention (${tables}) nor a classification (${CLASSIFICATIONS.join(', ')})`);
+    if (!table)
+      throw new Error(`"${key}" is neither a table with a retention (${tables}) nor a classification (${CLASSIFICATIONS.join(', ')})`);
     return { table, cls: null };
   }
   const table = tableByName.get(first);
   if (!table) throw new Error(`"${key}": "${first}" is not a table with a retention (${tables})`);
-  if (!table.classified) throw new Error(`"${key}": ${first} carries no classification; classification rules apply to ${RETENTION_TABLES.filter((t) => t.classified).map((t) => t.table).join(', ')}`);
+  if (!table.classified)
+    throw new Error(
+      `"${key}": ${first} carries no classification; classification rules apply to ${RETENTION_TABLES.filter((t) => t.classified)
+        .map((t) => t.table)
+        .join(', ')}`,
+    );
   if (!isClass(second)) throw new Error(`"${key}": "${second}" is not a classification (${CLASSIFICATIONS.join(', ')})`);
   return { table, cls: second };
 }
@@ -126,7 +163,10 @@ export function parseRetention(text: string): RetentionPolicy {
   const rules = new Map<string, RetentionDays>();
   for (const [cls, days] of Object.entries(DEFAULT_CLASS_DAYS)) rules.set(cls, days ?? null);
   const seen = new Set<string>();
-  for (const entry of text.split(',').map((e) => e.trim()).filter((e) => e !== '')) {
+  for (const entry of text
+    .split(',')
+    .map((e) => e.trim())
+    .filter((e) => e !== '')) {
     const eq = entry.indexOf('=');
     if (eq <= 0) throw new Error(`"${entry}": expected key=duration (${RETENTION_SYNTAX})`);
     const key = entry.slice(0, eq).trim();

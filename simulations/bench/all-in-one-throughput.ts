@@ -34,7 +34,16 @@ export async function allInOneThroughput(messages: number, appDir = process.cwd(
   const dir = mkdtempSync(join(tmpdir(), 'citytwin-bench-all-'));
   const app = spawn(join(appDir, 'node_modules', '.bin', 'tsx'), ['bin/citytwin.ts', 'all'], {
     cwd: appDir,
-    env: { ...process.env, CITYTWIN_HTTP_PORT: '0', CITYTWIN_MQTT_PORT: '0', CITYTWIN_SIMULATE: '0', CITYTWIN_DATA_DIR: dir, CITYTWIN_LOG_LEVEL: 'info', CITYTWIN_SENSORS: '100', CITYTWIN_ADMIN_PASSWORD: ADMIN_PASSWORD },
+    env: {
+      ...process.env,
+      CITYTWIN_HTTP_PORT: '0',
+      CITYTWIN_MQTT_PORT: '0',
+      CITYTWIN_SIMULATE: '0',
+      CITYTWIN_DATA_DIR: dir,
+      CITYTWIN_LOG_LEVEL: 'info',
+      CITYTWIN_SENSORS: '100',
+      CITYTWIN_ADMIN_PASSWORD: ADMIN_PASSWORD,
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   try {
@@ -52,15 +61,25 @@ export async function allInOneThroughput(messages: number, appDir = process.cwd(
     const poll = (async () => {
       while (polling) {
         const text = await (await fetch(new URL('/metrics', url))).text();
-        samples.push([performance.now(), sample(text, 'citytwin_ingest_messages_total{outcome="received"}'), sample(text, 'citytwin_ingest_messages_total{outcome="stored"}')]);
+        samples.push([
+          performance.now(),
+          sample(text, 'citytwin_ingest_messages_total{outcome="received"}'),
+          sample(text, 'citytwin_ingest_messages_total{outcome="stored"}'),
+        ]);
         await new Promise((r) => setTimeout(r, 100));
       }
     })();
     const run = await new Promise<{ sent: number; elapsedMs: number }>((resolveRun, reject) => {
-      const child = spawn(TSX, [PUBLISHER, JSON.stringify({ brokerUrl, sensors: 5000, messages, mode: 'single', qos: 1 })], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const child = spawn(TSX, [PUBLISHER, JSON.stringify({ brokerUrl, sensors: 5000, messages, mode: 'single', qos: 1 })], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
       let text = '';
       child.stdout.on('data', (d: Buffer) => (text += d.toString()));
-      child.on('exit', (code) => (code === 0 ? resolveRun(JSON.parse(text.trim().split('\n').at(-1)!) as { sent: number; elapsedMs: number }) : reject(new Error(`publisher exited with ${code}`))));
+      child.on('exit', (code) =>
+        code === 0
+          ? resolveRun(JSON.parse(text.trim().split('\n').at(-1)!) as { sent: number; elapsedMs: number })
+          : reject(new Error(`publisher exited with ${code}`)),
+      );
     });
     const until = Date.now() + 60_000;
     while ((samples.at(-1)?.[2] ?? 0) < messages && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
@@ -72,7 +91,13 @@ export async function allInOneThroughput(messages: number, appDir = process.cwd(
       const b = at(0.9);
       return a && b && b[0] > a[0] ? (b[column] - a[column]) / ((b[0] - a[0]) / 1000) : Number.NaN;
     };
-    return { messages, publisherRate: run.sent / (run.elapsedMs / 1000), receivedRate: steady(1), storedRate: steady(2), stored: samples.at(-1)?.[2] ?? 0 };
+    return {
+      messages,
+      publisherRate: run.sent / (run.elapsedMs / 1000),
+      receivedRate: steady(1),
+      storedRate: steady(2),
+      stored: samples.at(-1)?.[2] ?? 0,
+    };
   } finally {
     app.kill('SIGTERM');
     await new Promise((r) => (app.exitCode !== null ? r(null) : app.once('exit', r)));

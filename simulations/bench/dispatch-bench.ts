@@ -76,7 +76,9 @@ const DISPATCH_TYPES: IncidentType[] = ['waterlogging', 'traffic_accident', 'fir
 /** A fleet with a share of its units busy on scene (seeded). */
 function busyFleet(city: CityModel, seed: number, busyShare: number): ResponseUnit[] {
   const random = createRandom(seed);
-  return generateFleet(city, { counts: BENCH_COUNTS, seed }).map((u) => (random.next() < busyShare ? { ...u, status: 'on_scene' as const, incidentId: 'INC-busy' } : u));
+  return generateFleet(city, { counts: BENCH_COUNTS, seed }).map((u) =>
+    random.next() < busyShare ? { ...u, status: 'on_scene' as const, incidentId: 'INC-busy' } : u,
+  );
 }
 
 export function measureDispatch(scale = 1, seeds: number[] = [1, 2, 3]): DispatchFigures {
@@ -106,7 +108,12 @@ export function measureDispatch(scale = 1, seeds: number[] = [1, 2, 3]): Dispatc
   const incidentCount = Math.max(1000, Math.round(1000 * scale));
   const makeIncident = (i: number) => {
     const node = city.graph.nodes[random.int(n)]!;
-    return { id: `INC-bench-${i}`, type: DISPATCH_TYPES[random.int(DISPATCH_TYPES.length)]!, lng: node.lng + random.range(-0.003, 0.003), lat: node.lat + random.range(-0.003, 0.003) };
+    return {
+      id: `INC-bench-${i}`,
+      type: DISPATCH_TYPES[random.int(DISPATCH_TYPES.length)]!,
+      lng: node.lng + random.range(-0.003, 0.003),
+      lat: node.lat + random.range(-0.003, 0.003),
+    };
   };
   const baseNow = Date.UTC(2026, 6, 1, 0);
   for (let i = 0; i < 50; i++) recommendUnits({ incident: makeIncident(i), units, router, restrictions, now: baseNow });

@@ -18,11 +18,18 @@ export interface FusionFigures {
 
 export function measureFusion(scale = 1): FusionFigures {
   const city = generateCity();
-  const twin = createTwinState({ sites: new Map(city.sensorSites.map((s) => [s.id, s])), districtAt: (lng, lat) => districtAt(city, lng, lat)?.code ?? null });
-  const engine = new FusionEngine(twin, createIncidentState(), { inCity: (lng, lat) => isInCity(city, lng, lat), districtAt: (lng, lat) => districtAt(city, lng, lat)?.code ?? null });
+  const twin = createTwinState({
+    sites: new Map(city.sensorSites.map((s) => [s.id, s])),
+    districtAt: (lng, lat) => districtAt(city, lng, lat)?.code ?? null,
+  });
+  const engine = new FusionEngine(twin, createIncidentState(), {
+    inCity: (lng, lat) => isInCity(city, lng, lat),
+    districtAt: (lng, lat) => districtAt(city, lng, lat)?.code ?? null,
+  });
   let now = Date.UTC(2026, 6, 1, 0);
   const ctx = { now: () => now };
-  for (const s of city.sensorSites) engine.meta(s.id, { kind: s.kind, lng: s.lng, lat: s.lat, district: s.district, source: s.sourceId }, ctx);
+  for (const s of city.sensorSites)
+    engine.meta(s.id, { kind: s.kind, lng: s.lng, lat: s.lat, district: s.district, source: s.sourceId }, ctx);
 
   // Water-level gauges alternate 5 cm / 35 cm: every reading is an alarm transition.
   const gauges = city.sensorSites.filter((s) => s.kind === 'water_level');
@@ -51,7 +58,17 @@ export function measureFusion(scale = 1): FusionFigures {
   for (let i = 0; i < events; i++) {
     now += 50;
     engine.event(
-      { source: 'hotline', id: `flood-${i}`, ts: now, type: 'citizen_report', lng: random.range(w, e), lat: random.range(s, n), category: random.pick(['waterlogging', 'traffic', 'noise', 'other']), severity: null, text: null },
+      {
+        source: 'hotline',
+        id: `flood-${i}`,
+        ts: now,
+        type: 'citizen_report',
+        lng: random.range(w, e),
+        lat: random.range(s, n),
+        category: random.pick(['waterlogging', 'traffic', 'noise', 'other']),
+        severity: null,
+        text: null,
+      },
       ctx,
     );
   }

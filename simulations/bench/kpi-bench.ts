@@ -39,11 +39,16 @@ export interface KpiStore {
 }
 
 /** Fills a migrated store with the bench data (readings through the real table, so every view runs). */
-export async function fillKpiStore(client: ClickHouseClient, readings: number, log: (line: string) => void = () => undefined): Promise<KpiStore> {
+export async function fillKpiStore(
+  client: ClickHouseClient,
+  readings: number,
+  log: (line: string) => void = () => undefined,
+): Promise<KpiStore> {
   const city = generateCity({ seed: 2026, sensorCount: 3000 });
   const sources = city.sources.map((s) => `'${s.id}'`).join(',');
   const districts = city.districts.map((d) => `'${d.code}'`).join(',');
-  const kinds = "'rain_gauge','water_level','traffic_flow','air_quality','power_substation','hospital_ed','metro_station','city_code','temperature'";
+  const kinds =
+    "'rain_gauge','water_level','traffic_flow','air_quality','power_substation','hospital_ed','metro_station','city_code','temperature'";
   const now = Date.now();
   const started = performance.now();
   // Registry: 20,000 sensors, the first HALLS of them service halls.
@@ -65,7 +70,13 @@ export async function fillKpiStore(client: ClickHouseClient, readings: number, l
                 fromUnixTimestamp64Milli(toInt64(${now} - 86400000 + intDiv(number, ${SENSORS}) * ${step} + (k % 1000)) - if(k % 33 = 0, 3600000, 0), 'UTC'),
                 (number % 97) / 3, now64(3)
               FROM (SELECT number + ${from} AS number, (number + ${from}) % ${SENSORS} AS k FROM numbers(${n}))`,
-      clickhouse_settings: { max_insert_block_size: '4000000', min_insert_block_size_rows: '4000000', max_insert_threads: '2', parallel_view_processing: 1, insert_deduplicate: 0 },
+      clickhouse_settings: {
+        max_insert_block_size: '4000000',
+        min_insert_block_size_rows: '4000000',
+        max_insert_threads: '2',
+        parallel_view_processing: 1,
+        insert_deduplicate: 0,
+      },
     });
     log(`    inserted ${(from + n).toLocaleString('en-US')} readings (${((performance.now() - started) / 1000).toFixed(0)} s)`);
   }
@@ -79,7 +90,9 @@ export async function fillKpiStore(client: ClickHouseClient, readings: number, l
      FROM numbers(${incidents})`;
   await client.command({ query: `INSERT INTO incident_changes ${statusAt('opened', 'open', '0')}` });
   await client.command({ query: `INSERT INTO incident_changes ${statusAt('acknowledged', 'acknowledged', '(60 + number % 300)')}` });
-  await client.command({ query: `INSERT INTO incident_changes ${statusAt('resolved', 'resolved', '(3600 + number % 7200)')} WHERE number % 10 != 0` });
+  await client.command({
+    query: `INSERT INTO incident_changes ${statusAt('resolved', 'resolved', '(3600 + number % 7200)')} WHERE number % 10 != 0`,
+  });
   await client.command({
     query: `INSERT INTO dispatch_log SELECT number, fromUnixTimestamp64Milli(toInt64(${now} - 7 * 86400000 + intDiv(number, 2) * 2 * 43200 + if(number % 2 = 0, 400, 1500) * 1000), 'UTC'), 'bench',
             if(number % 2 = 0, 'assign', 'arrive'), 'u1', concat('inc-', leftPad(toString(intDiv(number, 2) * 2), 6, '0')), '', '{}', repeat('0', 64), repeat('0', 64)
@@ -106,7 +119,22 @@ export async function measureKpi(scale: number, log: (line: string) => void = ()
     await runMigrations(client);
     const { city, now, incidents, insertS } = await fillKpiStore(client, readings, log);
     const q = new KpiQueries(client);
-    const stats = (): StatsMessage => ({ serverTime: now, messagesPerSec: 0, readingsPerSec: 0, receivedTotal: 0, storedTotal: 0, rejectedTotal: 0, pendingReadings: 0, ingestLagMs: 0, connectedClients: 0, lastDataTime: now, sensorsTotal: 0, byState: { normal: 0, warning: 0, alarm: 0, stale: 0, unregistered: 0 }, storage: 'ok', broker: 'ok' });
+    const stats = (): StatsMessage => ({
+      serverTime: now,
+      messagesPerSec: 0,
+      readingsPerSec: 0,
+      receivedTotal: 0,
+      storedTotal: 0,
+      rejectedTotal: 0,
+      pendingReadings: 0,
+      ingestLagMs: 0,
+      connectedClients: 0,
+      lastDataTime: now,
+      sensorsTotal: 0,
+      byState: { normal: 0, warning: 0, alarm: 0, stale: 0, unregistered: 0 },
+      storage: 'ok',
+      broker: 'ok',
+    });
     const service = kpiService({ clickhouse: client, city, stats });
     const w = kpiWindows(now);
     const runs: Array<[string, () => Promise<unknown>]> = [

@@ -64,10 +64,17 @@ export async function measureReplay(scale: number, log: (s: string) => void = ()
                 FROM numbers(${n * sensors})`,
         clickhouse_settings: { max_insert_block_size: '1000000' },
       });
-      log(`    inserted ${((s + n) * sensors / 1e6).toFixed(1)}M readings`);
+      log(`    inserted ${(((s + n) * sensors) / 1e6).toFixed(1)}M readings`);
     }
     const insertS = (performance.now() - t0) / 1000;
-    const replay = new ReplayService({ clickhouse: client, city: null, incidentStore: null, dispatch: null, classifyEvidence: () => 'public', registryTtlMs: 60_000 });
+    const replay = new ReplayService({
+      clickhouse: client,
+      city: null,
+      incidentStore: null,
+      dispatch: null,
+      classifyEvidence: () => 'public',
+      registryTtlMs: 60_000,
+    });
     const all = ['public', 'internal', 'sensitive'] as const;
     const end = start + seconds * 1000;
     const firstFrameMs: number[] = [];
@@ -82,7 +89,10 @@ export async function measureReplay(scale: number, log: (s: string) => void = ()
     for (let k = 0; k < 5; k++) {
       const from = Math.floor((start + ((k * 7919) % Math.max(1, seconds - 600)) * 1000) / 60_000) * 60_000;
       const a = performance.now();
-      const [kf, first] = await Promise.all([replay.keyframe(from, all), replay.frames(from, Math.min(end, from + FIRST_CHUNK_FRAMES * step), step, all)]);
+      const [kf, first] = await Promise.all([
+        replay.keyframe(from, all),
+        replay.frames(from, Math.min(end, from + FIRST_CHUNK_FRAMES * step), step, all),
+      ]);
       firstFrameMs.push(performance.now() - a);
       keyframeValues = Number(kf.timings.values ?? 0);
       historySensors = Number(kf.timings.history ?? 0);
@@ -96,7 +106,7 @@ export async function measureReplay(scale: number, log: (s: string) => void = ()
     }
     const parts = { last: [] as number[], detail: [] as number[], twin: [] as number[] };
     for (let k = 0; k < 10; k++) {
-      const at = snapToGrid(start + Math.round(((k * 104_729) % 1000) / 1000 * seconds * 1000));
+      const at = snapToGrid(start + Math.round((((k * 104_729) % 1000) / 1000) * seconds * 1000));
       const a = performance.now();
       const kf = await replay.keyframe(at, all);
       seekMs.push(performance.now() - a);
@@ -105,7 +115,18 @@ export async function measureReplay(scale: number, log: (s: string) => void = ()
       parts.twin.push(Number(kf.timings.twinMs ?? 0));
     }
     const seekPartsMs = { last: percentile(parts.last, 50), detail: percentile(parts.detail, 50), twin: percentile(parts.twin, 50) };
-    return { sensors, readings: seconds * sensors, insertS, firstFrameMs, seekMs, keyframeValues, historySensors, nextChunkMs, nextChunkFrames, seekPartsMs };
+    return {
+      sensors,
+      readings: seconds * sensors,
+      insertS,
+      firstFrameMs,
+      seekMs,
+      keyframeValues,
+      historySensors,
+      nextChunkMs,
+      nextChunkFrames,
+      seekPartsMs,
+    };
   } finally {
     await client.close();
     rmSync(dir, { recursive: true, force: true });

@@ -50,7 +50,19 @@ export async function measureReplayFps(sensorCount = 10_000, seconds = 10): Prom
     await app.clickhouse.insert({
       table: 'sensors',
       format: 'JSONEachRow',
-      values: sites.map((s) => ({ sensor_id: s.id, kind: s.kind, lng: s.lng, lat: s.lat, name: s.nameZh, unit: '', district: s.district, source: s.sourceId, classification: '', deleted: 0, updated_at: from - HOUR })),
+      values: sites.map((s) => ({
+        sensor_id: s.id,
+        kind: s.kind,
+        lng: s.lng,
+        lat: s.lat,
+        name: s.nameZh,
+        unit: '',
+        district: s.district,
+        source: s.sourceId,
+        classification: '',
+        deleted: 0,
+        updated_at: from - HOUR,
+      })),
       clickhouse_settings: { insert_deduplication_token: `replay-fps-sensors-${from}` },
     });
     const ids = sites.map((s) => s.id);

@@ -98,7 +98,9 @@ async function publishInChild(options: LoadOptions | Record<string, unknown>): P
     const child = spawn(TSX, [PUBLISHER, JSON.stringify(options)], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').at(-1)!) as LoadResult) : reject(new Error(`publisher exited with ${code}`))));
+    child.on('exit', (code) =>
+      code === 0 ? resolve(JSON.parse(out.trim().split('\n').at(-1)!) as LoadResult) : reject(new Error(`publisher exited with ${code}`)),
+    );
   });
 }
 
@@ -141,7 +143,9 @@ async function throughputRuns(): Promise<void> {
   try {
     if (ONLY.has('1')) {
       const messages = Math.round(150_000 * SCALE);
-      process.stdout.write(`\n1. single-reading messages, QoS 1, ${fmt(messages)} messages over 5,000 sensors (aedes, embedded ClickHouse)\n`);
+      process.stdout.write(
+        `\n1. single-reading messages, QoS 1, ${fmt(messages)} messages over 5,000 sensors (aedes, embedded ClickHouse)\n`,
+      );
       // Baseline: what the broker delivers to a subscriber that does nothing.
       const idle = await mqtt.connectAsync(trustedUrl, { clientId: 'citytwin-bench-idle' });
       let got = 0;
@@ -154,12 +158,24 @@ async function throughputRuns(): Promise<void> {
       });
       await idle.subscribeAsync('citytwin/v1/#', { qos: 1 });
       const idleProbe = new RateProbe(() => got);
-      const base = await publishInChild({ brokerUrl: broker.url, sensors: 5000, messages, mode: 'single', qos: 1, topicPrefix: 'citytwin/v1/sensors' });
+      const base = await publishInChild({
+        brokerUrl: broker.url,
+        sensors: 5000,
+        messages,
+        mode: 'single',
+        qos: 1,
+        topicPrefix: 'citytwin/v1/sensors',
+      });
       await waitUntil(() => got >= base.sent, 30_000);
       idleProbe.stop();
       await idle.endAsync();
       const baseRate = idleProbe.steadyRate(base.sent);
-      line('broker → idle subscriber (steady)', `${fmt(baseRate)} msg/s`, `(${fmt(got)} of ${fmt(base.sent)} delivered; whole run ${fmt(got / ((last - first) / 1000))} msg/s)`, null);
+      line(
+        'broker → idle subscriber (steady)',
+        `${fmt(baseRate)} msg/s`,
+        `(${fmt(got)} of ${fmt(base.sent)} delivered; whole run ${fmt(got / ((last - first) / 1000))} msg/s)`,
+        null,
+      );
 
       // The ingest: parse, validate, batch, store.
       const { ingest, source, firstAt } = await startIngest(trustedUrl, 'citytwin-bench-ingest', {
@@ -177,13 +193,21 @@ async function throughputRuns(): Promise<void> {
       probe.stop();
       const rate = probe.steadyRate(run.sent);
       const wholeRun = m.stored / ((storedAt - firstAt()) / 1000);
-      const [row] = await queryRows<{ n: number | string }>(client, "SELECT count() AS n FROM readings FINAL WHERE sensor_id LIKE 'load-%'");
+      const [row] = await queryRows<{ n: number | string }>(
+        client,
+        "SELECT count() AS n FROM readings FINAL WHERE sensor_id LIKE 'load-%'",
+      );
       const inTable = Number(row?.n);
       await source.stop();
       const ratio = rate / baseRate;
       line('published → stored (steady)', `${fmt(rate)} msg/s`, `ratio to idle subscriber ${fmt(ratio, 2)} (target ≥ 0.90)`, ratio >= 0.9);
       line('published → stored (whole run, incl. last batch)', `${fmt(wholeRun)} msg/s`, `ratio ${fmt(wholeRun / baseRate, 2)}`, null);
-      line('lost (sent − rows in ClickHouse)', fmt(run.sent - inTable), `(sent ${fmt(run.sent)}, stored ${fmt(inTable)}, rejected ${fmt(m.rejected)}; target 0)`, run.sent === inTable);
+      line(
+        'lost (sent − rows in ClickHouse)',
+        fmt(run.sent - inTable),
+        `(sent ${fmt(run.sent)}, stored ${fmt(inTable)}, rejected ${fmt(m.rejected)}; target 0)`,
+        run.sent === inTable,
+      );
       line('insert p95 per batch', `${fmt(m.writeP95())} ms`, `(${m.batchesWritten} batches)`, null);
       await client.command({ query: 'TRUNCATE TABLE readings' });
     }
@@ -192,20 +216,37 @@ async function throughputRuns(): Promise<void> {
       const per = 100;
       const messages = Math.round(20_000 * SCALE);
       process.stdout.write(`\n2. packed SenML messages, ${per} readings each, QoS 1, ${fmt(messages * per)} readings\n`);
-      const { ingest, source, firstAt } = await startIngest(trustedUrl, 'citytwin-bench-ingest-packed', { client, batchMaxRows: 100_000, batchMaxDelayMs: 200 });
+      const { ingest, source, firstAt } = await startIngest(trustedUrl, 'citytwin-bench-ingest-packed', {
+        client,
+        batchMaxRows: 100_000,
+        batchMaxDelayMs: 200,
+      });
       const run = await publishInChild({ brokerUrl: broker.url, sensors: 2000, messages, mode: 'packed', readingsPerMessage: per, qos: 1 });
       const m = ingest.pipeline.metrics;
       await waitUntil(() => m.received >= run.sent, 120_000);
       const receivedIn = (performance.now() - firstAt()) / 1000;
       await ingest.writer.flush();
       const elapsed = (performance.now() - firstAt()) / 1000;
-      line('publisher time / all received / all stored', `${fmt(run.elapsedMs / 1000, 1)} / ${fmt(receivedIn, 1)} / ${fmt(elapsed, 1)} s`, '', null);
+      line(
+        'publisher time / all received / all stored',
+        `${fmt(run.elapsedMs / 1000, 1)} / ${fmt(receivedIn, 1)} / ${fmt(elapsed, 1)} s`,
+        '',
+        null,
+      );
       const rate = m.readingsStored / elapsed;
-      const [row] = await queryRows<{ n: number | string }>(client, "SELECT count() AS n FROM readings FINAL WHERE sensor_id LIKE 'load-%'");
+      const [row] = await queryRows<{ n: number | string }>(
+        client,
+        "SELECT count() AS n FROM readings FINAL WHERE sensor_id LIKE 'load-%'",
+      );
       const inTable = Number(row?.n);
       await source.stop();
       line('readings published → stored', `${fmt(rate)} rd/s`, '(target ≥ 250,000)', rate >= 250_000);
-      line('lost (sent − rows in ClickHouse)', fmt(run.readings - inTable), `(sent ${fmt(run.readings)}, stored ${fmt(inTable)}; target 0)`, run.readings === inTable);
+      line(
+        'lost (sent − rows in ClickHouse)',
+        fmt(run.readings - inTable),
+        `(sent ${fmt(run.readings)}, stored ${fmt(inTable)}; target 0)`,
+        run.readings === inTable,
+      );
 
       // Raw insert of the same rows, same batch size, same engine: the ceiling.
       await client.command({ query: 'TRUNCATE TABLE readings' });
@@ -214,7 +255,8 @@ async function throughputRuns(): Promise<void> {
       const chunks: string[] = [];
       for (let i = 0; i < run.readings; i += 100_000) {
         const lines: string[] = [];
-        for (let j = i; j < Math.min(run.readings, i + 100_000); j++) lines.push(readingRow('sensor', loadSensorId(j % 2000), 'water_level_cm', now - Math.floor(j / 2000), (j % 1000) / 10, now));
+        for (let j = i; j < Math.min(run.readings, i + 100_000); j++)
+          lines.push(readingRow('sensor', loadSensorId(j % 2000), 'water_level_cm', now - Math.floor(j / 2000), (j % 1000) / 10, now));
         chunks.push(lines.join(''));
       }
       const t0 = performance.now();
@@ -242,7 +284,16 @@ async function latencyRun(): Promise<void> {
   process.stdout.write(`\n3. publish → socket.io client latency at ${fmt(rate)} msg/s for ${seconds} s (citytwin all, simulator off)\n`);
   const dir = mkdtempSync(join(tmpdir(), 'citytwin-bench-lat-'));
   const app = spawn(TSX, ['bin/citytwin.ts', 'all'], {
-    env: { ...process.env, CITYTWIN_HTTP_PORT: '0', CITYTWIN_MQTT_PORT: '0', CITYTWIN_SIMULATE: '0', CITYTWIN_DATA_DIR: dir, CITYTWIN_LOG_LEVEL: 'info', CITYTWIN_SENSORS: '100', CITYTWIN_ADMIN_PASSWORD: BENCH_ADMIN_PASSWORD },
+    env: {
+      ...process.env,
+      CITYTWIN_HTTP_PORT: '0',
+      CITYTWIN_MQTT_PORT: '0',
+      CITYTWIN_SIMULATE: '0',
+      CITYTWIN_DATA_DIR: dir,
+      CITYTWIN_LOG_LEVEL: 'info',
+      CITYTWIN_SENSORS: '100',
+      CITYTWIN_ADMIN_PASSWORD: BENCH_ADMIN_PASSWORD,
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   try {
@@ -253,7 +304,11 @@ async function latencyRun(): Promise<void> {
     const url = /CityTwin console: (\S+)/.exec(out)![1]!;
     const brokerUrl = /embedded MQTT broker on (\S+)/.exec(out)![1]!;
     // The stream needs a signed-in client (docs/security.md).
-    const loginRes = await fetch(new URL('/api/auth/login', url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: BENCH_ADMIN_PASSWORD }) });
+    const loginRes = await fetch(new URL('/api/auth/login', url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: BENCH_ADMIN_PASSWORD }),
+    });
     const { token } = (await loginRes.json()) as { token: string };
     const socket = connectSocket(url, { transports: ['websocket'], auth: { token } });
     const ids: string[] = [];
@@ -273,7 +328,10 @@ async function latencyRun(): Promise<void> {
     });
     await waitUntil(() => socket.connected, 10_000);
     start = Date.now();
-    const run = (await publishInChild({ latency: true, brokerUrl, sensors: 10_000, ratePerSec: rate, seconds })) as unknown as { sent: number; elapsedMs: number };
+    const run = (await publishInChild({ latency: true, brokerUrl, sensors: 10_000, ratePerSec: rate, seconds })) as unknown as {
+      sent: number;
+      elapsedMs: number;
+    };
     await new Promise((r) => setTimeout(r, 1000));
     socket.close();
     const p50 = percentile(latencies, 0.5);
@@ -309,7 +367,9 @@ async function workersRun(): Promise<void> {
   const counts = (process.env.BENCH_WORKERS ?? '1,2,4').split(',').map((s) => Number(s.trim()));
   const single = Math.round(100_000 * SCALE);
   const packed = Math.round(5_000 * SCALE);
-  process.stdout.write(`\n4. ingest workers on a Mosquitto shared subscription, QoS 1: ${fmt(single)} single-reading messages, then ${fmt(packed)} packed messages of 100 readings\n`);
+  process.stdout.write(
+    `\n4. ingest workers on a Mosquitto shared subscription, QoS 1: ${fmt(single)} single-reading messages, then ${fmt(packed)} packed messages of 100 readings\n`,
+  );
   const mosquitto = await startMosquitto();
   try {
     for (const n of counts) {
@@ -328,12 +388,17 @@ async function workersRun(): Promise<void> {
       );
       const urls = workers.map((w) => w.url);
       try {
-        for (const [mode, messages] of [['single', single], ['packed', packed]] as const) {
+        for (const [mode, messages] of [
+          ['single', single],
+          ['packed', packed],
+        ] as const) {
           // Stored counts move a whole batch at a time (up to 20,000 rows), too coarse for a
           // slope; the steady rate is taken on the accepted count, the end-to-end rate from the
           // first accepted reading to the last one stored.
-          const storedSeries = mode === 'single' ? 'citytwin_ingest_messages_total{outcome="stored"}' : 'citytwin_ingest_readings_total{state="stored"}';
-          const acceptedSeries = mode === 'single' ? 'citytwin_ingest_messages_total{outcome="received"}' : 'citytwin_ingest_readings_total{state="accepted"}';
+          const storedSeries =
+            mode === 'single' ? 'citytwin_ingest_messages_total{outcome="stored"}' : 'citytwin_ingest_readings_total{state="stored"}';
+          const acceptedSeries =
+            mode === 'single' ? 'citytwin_ingest_messages_total{outcome="received"}' : 'citytwin_ingest_readings_total{state="accepted"}';
           const [storedBefore, acceptedBefore] = await Promise.all([scrapeSum(urls, storedSeries), scrapeSum(urls, acceptedSeries)]);
           let stored = 0;
           let accepted = 0;
@@ -375,57 +440,131 @@ async function workersRun(): Promise<void> {
   }
 }
 
-process.stdout.write(`CityTwin benchmarks (${new Date().toISOString()}, scale ${SCALE}); figures vary ±15–30% run to run on shared machines\n`);
+process.stdout.write(
+  `CityTwin benchmarks (${new Date().toISOString()}, scale ${SCALE}); figures vary ±15–30% run to run on shared machines\n`,
+);
 if (ONLY.has('1') || ONLY.has('2')) await throughputRuns();
 if (ONLY.has('3')) await latencyRun();
 if (ONLY.has('4')) await workersRun();
 if (ONLY.has('5')) {
   process.stdout.write('\n5. incident fusion throughput (FusionEngine: twin + correlator, the live code, one core)\n');
   const f = measureFusion(SCALE);
-  line('readings through the twin, each an alarm transition', `${fmt(f.readingsPerSec)} rd/s`, `(${fmt(f.alarmTransitions)} transitions, ${fmt(f.transitionsPerSec)}/s; ingest stores ≈ 40k single / ≈ 300k packed per s)`, null);
-  line('hotline flood (random places and categories)', `${fmt(f.eventsPerSec)} ev/s`, `(${fmt(f.events)} reports → ${f.incidentsFromFlood} incidents; a flood must not open thousands)`, null);
+  line(
+    'readings through the twin, each an alarm transition',
+    `${fmt(f.readingsPerSec)} rd/s`,
+    `(${fmt(f.alarmTransitions)} transitions, ${fmt(f.transitionsPerSec)}/s; ingest stores ≈ 40k single / ≈ 300k packed per s)`,
+    null,
+  );
+  line(
+    'hotline flood (random places and categories)',
+    `${fmt(f.eventsPerSec)} ev/s`,
+    `(${fmt(f.events)} reports → ${f.incidentsFromFlood} incidents; a flood must not open thousands)`,
+    null,
+  );
 }
 if (ONLY.has('6')) {
   process.stdout.write('\n6. dispatch (road router, recommender; generated city, one core)\n');
   const d = measureDispatch(SCALE, [1, 2, 3, 11, 12]);
-  line(`road tree over the whole graph (${fmt(d.nodes)} nodes, ${fmt(d.edges)} edges)`, `${fmt(d.treeUsP50)} µs`, `(p50; mean ${fmt(d.treeUsMean)} µs)`, null);
-  line(`recommendation, ${d.units} units, ${d.closedUnderpasses} underpasses closed, p50`, `${fmt(d.recommendMsP50, 2)} ms`, `(${fmt(d.incidents)} random incidents)`, null);
+  line(
+    `road tree over the whole graph (${fmt(d.nodes)} nodes, ${fmt(d.edges)} edges)`,
+    `${fmt(d.treeUsP50)} µs`,
+    `(p50; mean ${fmt(d.treeUsMean)} µs)`,
+    null,
+  );
+  line(
+    `recommendation, ${d.units} units, ${d.closedUnderpasses} underpasses closed, p50`,
+    `${fmt(d.recommendMsP50, 2)} ms`,
+    `(${fmt(d.incidents)} random incidents)`,
+    null,
+  );
   line('recommendation p95', `${fmt(d.recommendMsP95, 2)} ms`, 'target ≤ 50 ms', d.recommendMsP95 <= 50);
   line('recommendation p99', `${fmt(d.recommendMsP99, 2)} ms`, '', null);
-  line(`top unit = fastest by separate routing (seeds ${d.seeds.join(',')})`, `${d.agree}/${d.checked} = ${fmt(d.agreeRatio * 100, 1)} %`, `target ≥ 95 % (${d.ties} ties by equal ETA; ${d.skippedNoNeed} incidents need no unit)`, d.agreeRatio >= 0.95);
-  process.stdout.write(`    under the scenarios' own restrictions: ${d.scenarioClosed} closed, ${d.scenarioSlowed} slowed edges over the replays; a quarter of the fleet busy\n`);
+  line(
+    `top unit = fastest by separate routing (seeds ${d.seeds.join(',')})`,
+    `${d.agree}/${d.checked} = ${fmt(d.agreeRatio * 100, 1)} %`,
+    `target ≥ 95 % (${d.ties} ties by equal ETA; ${d.skippedNoNeed} incidents need no unit)`,
+    d.agreeRatio >= 0.95,
+  );
+  process.stdout.write(
+    `    under the scenarios' own restrictions: ${d.scenarioClosed} closed, ${d.scenarioSlowed} slowed edges over the replays; a quarter of the fleet busy\n`,
+  );
   for (const m of d.mismatches.slice(0, 20)) {
-    process.stdout.write(`    differs: ${m.scenario} seed ${m.seed} ${m.incidentId} ${m.type}: recommended ${m.recommended ?? '–'} (${m.recommendedEtaS?.toFixed(1) ?? '–'} s) vs ${m.fastest ?? '–'} (${m.fastestEtaS?.toFixed(1) ?? '–'} s): ${m.why}\n`);
+    process.stdout.write(
+      `    differs: ${m.scenario} seed ${m.seed} ${m.incidentId} ${m.type}: recommended ${m.recommended ?? '–'} (${m.recommendedEtaS?.toFixed(1) ?? '–'} s) vs ${m.fastest ?? '–'} (${m.fastestEtaS?.toFixed(1) ?? '–'} s): ${m.why}\n`,
+    );
   }
 }
 if (ONLY.has('7')) await soakRun();
 if (ONLY.has('8')) {
   process.stdout.write(`\n8. KPI screen queries over ${fmt(100 * SCALE)}M stored readings (rollups of migration 6; kpi-bench.ts)\n`);
   const k = await measureKpi(SCALE, (l) => process.stdout.write(`${l}\n`));
-  line(`insert ${fmt(k.readings)} readings + ${fmt(k.incidents)} incidents (in-engine)`, `${fmt(k.insertS, 1)} s`, `(${fmt(k.readings / k.insertS)} readings/s with the views)`, null);
+  line(
+    `insert ${fmt(k.readings)} readings + ${fmt(k.incidents)} incidents (in-engine)`,
+    `${fmt(k.insertS, 1)} s`,
+    `(${fmt(k.readings / k.insertS)} readings/s with the views)`,
+    null,
+  );
   for (const q of k.queries) line(`${q.name} p95`, `${fmt(q.p95, 1)} ms`, `target ≤ 200 ms (p50 ${fmt(q.p50, 1)} ms)`, q.p95 <= 200);
 }
 if (ONLY.has('9')) {
   process.stdout.write('\n9. replay (flight recorder): 10,000 sensors at 1 Hz for an hour × scale, embedded ClickHouse\n');
   const { measureReplay, replayPercentile } = await import('./replay-bench.ts');
   const r = await measureReplay(SCALE);
-  line(`readings generated in ClickHouse (${fmt(r.sensors)} sensors)`, `${fmt(r.readings)}`, `(${fmt(r.insertS, 1)} s with the rollup view)`, null);
-  line('first frame of a one-hour window (keyframe + first 1000× chunk), p50', `${fmt(replayPercentile(r.firstFrameMs, 50))} ms`, `target ≤ 1000 ms (max ${fmt(Math.max(...r.firstFrameMs))} ms)`, replayPercentile(r.firstFrameMs, 50) <= 1000);
-  line('seek (keyframe at a random moment), p90', `${fmt(replayPercentile(r.seekMs, 90))} ms`, `target ≤ 300 ms (p50 ${fmt(replayPercentile(r.seekMs, 50))} ms; ${fmt(r.keyframeValues)} values, ${fmt(r.historySensors)} sensors with history)`, replayPercentile(r.seekMs, 90) <= 300);
-  line('seek parts, p50: last values / history detail / twin', `${fmt(r.seekPartsMs.last)} / ${fmt(r.seekPartsMs.detail)} / ${fmt(r.seekPartsMs.twin)} ms`, '(readings_10s reads; twin rebuild)', null);
-  if (r.nextChunkMs.length) line(`rest of the hour (${r.nextChunkFrames} frames, continued), p50`, `${fmt(replayPercentile(r.nextChunkMs, 50))} ms`, `(${fmt((r.nextChunkFrames * 1000) / replayPercentile(r.nextChunkMs, 50), 1)} frames/s served; the console shows 10)`, null);
+  line(
+    `readings generated in ClickHouse (${fmt(r.sensors)} sensors)`,
+    `${fmt(r.readings)}`,
+    `(${fmt(r.insertS, 1)} s with the rollup view)`,
+    null,
+  );
+  line(
+    'first frame of a one-hour window (keyframe + first 1000× chunk), p50',
+    `${fmt(replayPercentile(r.firstFrameMs, 50))} ms`,
+    `target ≤ 1000 ms (max ${fmt(Math.max(...r.firstFrameMs))} ms)`,
+    replayPercentile(r.firstFrameMs, 50) <= 1000,
+  );
+  line(
+    'seek (keyframe at a random moment), p90',
+    `${fmt(replayPercentile(r.seekMs, 90))} ms`,
+    `target ≤ 300 ms (p50 ${fmt(replayPercentile(r.seekMs, 50))} ms; ${fmt(r.keyframeValues)} values, ${fmt(r.historySensors)} sensors with history)`,
+    replayPercentile(r.seekMs, 90) <= 300,
+  );
+  line(
+    'seek parts, p50: last values / history detail / twin',
+    `${fmt(r.seekPartsMs.last)} / ${fmt(r.seekPartsMs.detail)} / ${fmt(r.seekPartsMs.twin)} ms`,
+    '(readings_10s reads; twin rebuild)',
+    null,
+  );
+  if (r.nextChunkMs.length)
+    line(
+      `rest of the hour (${r.nextChunkFrames} frames, continued), p50`,
+      `${fmt(replayPercentile(r.nextChunkMs, 50))} ms`,
+      `(${fmt((r.nextChunkFrames * 1000) / replayPercentile(r.nextChunkMs, 50), 1)} frames/s served; the console shows 10)`,
+      null,
+    );
 }
 if (ONLY.has('9')) {
   // The console playing an hour at 1000× in headless Chromium (software rendering).
   const { measureReplayFps } = await import('./replay-fps.ts');
   const f = await measureReplayFps(10_000, 10);
-  line(`replay page at 1000× (${fmt(f.sensors)} sensors, ${fmt(f.readings)} readings), page fps`, fmt(f.pageFps, 1), `target ≥ 30 on a GPU (headless llvmpipe here)`, null);
-  line('  map redraws/s · replay frames applied/s', `${fmt(f.deckFps, 1)} · ${fmt(f.framesPerS, 1)}`, `(range loaded in ${fmt(f.loadS, 1)} s)`, null);
+  line(
+    `replay page at 1000× (${fmt(f.sensors)} sensors, ${fmt(f.readings)} readings), page fps`,
+    fmt(f.pageFps, 1),
+    `target ≥ 30 on a GPU (headless llvmpipe here)`,
+    null,
+  );
+  line(
+    '  map redraws/s · replay frames applied/s',
+    `${fmt(f.deckFps, 1)} · ${fmt(f.framesPerS, 1)}`,
+    `(range loaded in ${fmt(f.loadS, 1)} s)`,
+    null,
+  );
 }
 if (ONLY.has('10')) await scaleRun();
 if (ONLY.has('11')) {
   const messages = Math.round(200_000 * SCALE);
-  process.stdout.write(`\n11. citytwin all taking ${fmt(messages)} single-reading QoS 1 messages (ingest inside the embedded broker, spool before PUBACK)\n`);
+  process.stdout.write(
+    `\n11. citytwin all taking ${fmt(messages)} single-reading QoS 1 messages (ingest inside the embedded broker, spool before PUBACK)\n`,
+  );
   const r = await allInOneThroughput(messages);
   line('publisher (own process, 1,000 in flight)', `${fmt(r.publisherRate)} msg/s`, '', null);
   line('received by the ingest, steady', `${fmt(r.receivedRate)} msg/s`, '', null);

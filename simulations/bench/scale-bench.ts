@@ -146,11 +146,17 @@ export async function scaleRun(): Promise<void> {
     const url = app.url;
     const pid = app.child.pid!;
     line('start-up, registry loaded into the twin', `${fmt(startS, 1)} s`, '(process start to console URL)', null);
-    const login = await fetch(new URL('/api/auth/login', url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }) });
+    const login = await fetch(new URL('/api/auth/login', url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
+    });
     const { token } = (await login.json()) as { token: string };
     const get = async (path: string): Promise<CellsMessage> => {
       // A keep-alive connection the server closed while idle fails once: ask again on a new one.
-      const res = await fetch(new URL(path, url), { headers: { authorization: `Bearer ${token}` } }).catch(() => fetch(new URL(path, url), { headers: { authorization: `Bearer ${token}` } }));
+      const res = await fetch(new URL(path, url), { headers: { authorization: `Bearer ${token}` } }).catch(() =>
+        fetch(new URL(path, url), { headers: { authorization: `Bearer ${token}` } }),
+      );
       if (!res.ok) throw new Error(`${path}: HTTP ${res.status} ${await res.text()}`);
       return (await res.json()) as CellsMessage;
     };
@@ -175,21 +181,35 @@ export async function scaleRun(): Promise<void> {
     const twinMs: number[] = [];
     let cellsSeen = 0;
     for (const v of views) {
-      const [answer, ms] = await timed(() => get(`/api/sensors/aggregate?bbox=${v.bbox.map((x) => x.toFixed(5)).join(',')}&zoom=${v.zoom.toFixed(2)}`));
+      const [answer, ms] = await timed(() =>
+        get(`/api/sensors/aggregate?bbox=${v.bbox.map((x) => x.toFixed(5)).join(',')}&zoom=${v.zoom.toFixed(2)}`),
+      );
       twinMs.push(ms);
       cellsSeen += answer.cells.length;
     }
     const p95 = percentile(twinMs, 0.95);
-    line(`aggregate route, ${VIEWPORTS} viewports z9–13, p50`, `${fmt(percentile(twinMs, 0.5), 1)} ms`, `(${fmt(cellsSeen / VIEWPORTS)} cells per answer)`, null);
+    line(
+      `aggregate route, ${VIEWPORTS} viewports z9–13, p50`,
+      `${fmt(percentile(twinMs, 0.5), 1)} ms`,
+      `(${fmt(cellsSeen / VIEWPORTS)} cells per answer)`,
+      null,
+    );
     line('aggregate route p95', `${fmt(p95, 1)} ms`, '(target ≤ 300 ms)', p95 <= 300);
     line('aggregate route p99', `${fmt(percentile(twinMs, 0.99), 1)} ms`, '', null);
 
     const regMs: number[] = [];
     for (const v of views.slice(0, 40)) {
-      const [, ms] = await timed(() => get(`/api/sensors/aggregate?bbox=${v.bbox.map((x) => x.toFixed(5)).join(',')}&zoom=${v.zoom.toFixed(2)}&source=registry`));
+      const [, ms] = await timed(() =>
+        get(`/api/sensors/aggregate?bbox=${v.bbox.map((x) => x.toFixed(5)).join(',')}&zoom=${v.zoom.toFixed(2)}&source=registry`),
+      );
       regMs.push(ms);
     }
-    line('registry aggregate from ClickHouse (40), p50', `${fmt(percentile(regMs, 0.5), 1)} ms`, '(source=registry: counts without states)', null);
+    line(
+      'registry aggregate from ClickHouse (40), p50',
+      `${fmt(percentile(regMs, 0.5), 1)} ms`,
+      '(source=registry: counts without states)',
+      null,
+    );
     line('registry aggregate from ClickHouse p95', `${fmt(percentile(regMs, 0.95), 1)} ms`, '', null);
 
     // The socket: viewport → cells, viewport → points.
@@ -205,7 +225,12 @@ export async function scaleRun(): Promise<void> {
       return check();
     };
     await until(() => snapshots.length > 0, 30_000);
-    line('first answer to resume', snapshots[0]?.scope === 'viewport' ? 'viewport table' : 'whole table', '(above the threshold: no full snapshot)', snapshots[0]?.scope === 'viewport' && snapshots[0].sensors.length === 0);
+    line(
+      'first answer to resume',
+      snapshots[0]?.scope === 'viewport' ? 'viewport table' : 'whole table',
+      '(above the threshold: no full snapshot)',
+      snapshots[0]?.scope === 'viewport' && snapshots[0].sensors.length === 0,
+    );
     const centre = sites[0]!;
     const cellMs: number[] = [];
     const pointMs: number[] = [];
@@ -225,8 +250,18 @@ export async function scaleRun(): Promise<void> {
       }
     }
     socket.close();
-    line('socket viewport → cells (z10), p50', `${fmt(percentile(cellMs, 0.5), 1)} ms`, `(p95 ${fmt(percentile(cellMs, 0.95), 1)} ms)`, null);
-    line('socket viewport → points snapshot (z15), p50', `${fmt(percentile(pointMs, 0.5), 1)} ms`, `(p95 ${fmt(percentile(pointMs, 0.95), 1)} ms; ${fmt(percentile(pointCounts, 0.5))} sensors in view)`, null);
+    line(
+      'socket viewport → cells (z10), p50',
+      `${fmt(percentile(cellMs, 0.5), 1)} ms`,
+      `(p95 ${fmt(percentile(cellMs, 0.95), 1)} ms)`,
+      null,
+    );
+    line(
+      'socket viewport → points snapshot (z15), p50',
+      `${fmt(percentile(pointMs, 0.5), 1)} ms`,
+      `(p95 ${fmt(percentile(pointMs, 0.95), 1)} ms; ${fmt(percentile(pointCounts, 0.5))} sensors in view)`,
+      null,
+    );
     void centre;
 
     await browserFirstCells(url);
@@ -255,9 +290,19 @@ async function browserFirstCells(url: string): Promise<void> {
     await page.getByTestId('login-password').fill(ADMIN_PASSWORD);
     const t0 = performance.now();
     await page.getByTestId('login-submit').click();
-    await page.waitForFunction(() => document.querySelector('[data-testid="scale-mode"]')?.getAttribute('data-mode') === 'cells', undefined, { timeout: 60_000 });
-    const frames = await page.evaluate(() => (window as unknown as { __citytwin: { deckRenderCount(): number } }).__citytwin.deckRenderCount());
-    await page.waitForFunction((f) => (window as unknown as { __citytwin: { deckRenderCount(): number } }).__citytwin.deckRenderCount() > f, frames, { timeout: 30_000 });
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid="scale-mode"]')?.getAttribute('data-mode') === 'cells',
+      undefined,
+      { timeout: 60_000 },
+    );
+    const frames = await page.evaluate(() =>
+      (window as unknown as { __citytwin: { deckRenderCount(): number } }).__citytwin.deckRenderCount(),
+    );
+    await page.waitForFunction(
+      (f) => (window as unknown as { __citytwin: { deckRenderCount(): number } }).__citytwin.deckRenderCount() > f,
+      frames,
+      { timeout: 30_000 },
+    );
     const ms = performance.now() - t0;
     const shown = await page.getByTestId('scale-mode').getAttribute('data-total');
     line('Chromium: sign-in to first cells drawn', `${fmt(ms)} ms`, `(${fmt(Number(shown))} sensors in view as cells)`, null);

@@ -33,7 +33,9 @@ const SELF = join(import.meta.dirname, 'soak.ts');
 function memoryProbe(): void {
   const timer = setInterval(() => {
     const m = process.memoryUsage();
-    process.stdout.write(`[soak-memory] ${JSON.stringify({ at: Date.now(), rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers })}\n`);
+    process.stdout.write(
+      `[soak-memory] ${JSON.stringify({ at: Date.now(), rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers })}\n`,
+    );
   }, 1000);
   timer.unref();
 }
@@ -57,7 +59,11 @@ interface PublisherOptions {
 async function publisher(o: PublisherOptions): Promise<void> {
   const mqtt = await import('mqtt');
   const { loadSensorId } = await import('../load-generator.ts');
-  const client = await mqtt.connectAsync(o.brokerUrl, { clientId: `citytwin-soak-${o.offset}-${process.pid}`, clean: true, reconnectPeriod: 1000 });
+  const client = await mqtt.connectAsync(o.brokerUrl, {
+    clientId: `citytwin-soak-${o.offset}-${process.pid}`,
+    clean: true,
+    reconnectPeriod: 1000,
+  });
   client.on('error', () => {
     /* counted through publish callbacks */
   });
@@ -69,7 +75,13 @@ async function publisher(o: PublisherOptions): Promise<void> {
   let errors = 0;
   let inFlight = 0;
   const t0 = performance.now();
-  const progress = setInterval(() => process.stdout.write(`${JSON.stringify({ sent, acked, errors, inFlight, behind: Math.max(0, Math.min(total, Math.floor(((performance.now() - t0) * o.ratePerSec) / 1000)) - sent) })}\n`), 1000);
+  const progress = setInterval(
+    () =>
+      process.stdout.write(
+        `${JSON.stringify({ sent, acked, errors, inFlight, behind: Math.max(0, Math.min(total, Math.floor(((performance.now() - t0) * o.ratePerSec) / 1000)) - sent) })}\n`,
+      ),
+    1000,
+  );
   const onAck = (err?: Error): void => {
     inFlight--;
     if (err) errors++;
@@ -101,10 +113,15 @@ async function publisher(o: PublisherOptions): Promise<void> {
 async function census(dataDir: string): Promise<void> {
   const { createClickHouse, queryRows } = await import('../../ingest/index.ts');
   const client = createClickHouse({ url: null, dataDir });
-  const [row] = await queryRows<{ raw: string; keys: string }>(client, "SELECT count() AS raw, uniqExact(sensor_id, ts) AS keys FROM readings WHERE sensor_id LIKE 'load-%'");
+  const [row] = await queryRows<{ raw: string; keys: string }>(
+    client,
+    "SELECT count() AS raw, uniqExact(sensor_id, ts) AS keys FROM readings WHERE sensor_id LIKE 'load-%'",
+  );
   const [letters] = await queryRows<{ n: string }>(client, 'SELECT count() AS n FROM dead_letters');
   await client.close();
-  process.stdout.write(`${JSON.stringify({ raw: Number(row?.raw ?? 0), keys: Number(row?.keys ?? 0), deadLetters: Number(letters?.n ?? 0) })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ raw: Number(row?.raw ?? 0), keys: Number(row?.keys ?? 0), deadLetters: Number(letters?.n ?? 0) })}\n`,
+  );
 }
 
 if (ROLE === 'memory-probe') memoryProbe();
@@ -240,7 +257,11 @@ export async function soakRun(): Promise<SoakResult> {
     if (!ok) throw new Error(`citytwin did not start:\n${out}`);
     const url = /CityTwin console: (\S+)/.exec(out)![1]!;
     const brokerUrl = /embedded MQTT broker on (\S+)/.exec(out)![1]!;
-    const loginRes = await fetch(new URL('/api/auth/login', url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: SOAK_ADMIN_PASSWORD }) });
+    const loginRes = await fetch(new URL('/api/auth/login', url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: SOAK_ADMIN_PASSWORD }),
+    });
     const { token } = (await loginRes.json()) as { token: string };
     const metrics = async () => {
       const t = await (await fetch(new URL('/metrics', url), { headers: { authorization: `Bearer ${token}` } })).text();
@@ -257,8 +278,18 @@ export async function soakRun(): Promise<SoakResult> {
     // Publishers: each its own sensors, its share of the rate.
     const progress = Array.from({ length: publishers }, () => ({ sent: 0, acked: 0, errors: 0, behind: 0, done: false }));
     for (let p = 0; p < publishers; p++) {
-      const options: PublisherOptions = { brokerUrl, offset: p * sensorsPerPublisher, sensors: sensorsPerPublisher, ratePerSec: rate / publishers, seconds, maxInFlight: 2000 };
-      const child = spawn(process.execPath, ['--import', 'tsx', SELF, JSON.stringify(options)], { env: { ...process.env, CITYTWIN_SOAK_ROLE: 'publisher' }, stdio: ['ignore', 'pipe', 'inherit'] });
+      const options: PublisherOptions = {
+        brokerUrl,
+        offset: p * sensorsPerPublisher,
+        sensors: sensorsPerPublisher,
+        ratePerSec: rate / publishers,
+        seconds,
+        maxInFlight: 2000,
+      };
+      const child = spawn(process.execPath, ['--import', 'tsx', SELF, JSON.stringify(options)], {
+        env: { ...process.env, CITYTWIN_SOAK_ROLE: 'publisher' },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
       let buf = '';
       child.stdout!.on('data', (d: Buffer) => {
         buf += d.toString();
@@ -274,11 +305,24 @@ export async function soakRun(): Promise<SoakResult> {
     const samples: SoakSample[] = [];
     const take = async (): Promise<SoakSample> => {
       const m = await metrics();
-      const s: SoakSample = { elapsedS: (Date.now() - t0) / 1000, sent: sum('sent'), acked: sum('acked'), stored: m.stored, pending: m.pending, lagS: m.lagS, rssBytes: memory.rss, heapUsedBytes: memory.heapUsed, spoolBytes: m.spoolBytes, load: loadavg()[0] ?? 0 };
+      const s: SoakSample = {
+        elapsedS: (Date.now() - t0) / 1000,
+        sent: sum('sent'),
+        acked: sum('acked'),
+        stored: m.stored,
+        pending: m.pending,
+        lagS: m.lagS,
+        rssBytes: memory.rss,
+        heapUsedBytes: memory.heapUsed,
+        spoolBytes: m.spoolBytes,
+        load: loadavg()[0] ?? 0,
+      };
       samples.push(s);
       return s;
     };
-    process.stdout.write(`  ${'elapsed'.padStart(7)} ${'sent'.padStart(12)} ${'stored'.padStart(12)} ${'stored/s'.padStart(9)} ${'pending'.padStart(9)} ${'lag'.padStart(7)} ${'RSS'.padStart(8)} ${'heap'.padStart(8)} ${'spool'.padStart(9)} ${'load'.padStart(5)}\n`);
+    process.stdout.write(
+      `  ${'elapsed'.padStart(7)} ${'sent'.padStart(12)} ${'stored'.padStart(12)} ${'stored/s'.padStart(9)} ${'pending'.padStart(9)} ${'lag'.padStart(7)} ${'RSS'.padStart(8)} ${'heap'.padStart(8)} ${'spool'.padStart(9)} ${'load'.padStart(5)}\n`,
+    );
     let previous = { at: 0, stored: 0 };
     const print = (s: SoakSample) => {
       const perSec = s.elapsedS > previous.at ? (s.stored - previous.stored) / (s.elapsedS - previous.at) : 0;
@@ -308,13 +352,19 @@ export async function soakRun(): Promise<SoakResult> {
     const sent = sum('acked');
     let code: number | null;
     if (alive()) {
-      const drained = await waitUntil(async () => {
-        const m = await metrics();
-        return m.stored + m.rejected >= sent && m.pending === 0;
-      }, 600_000, 500);
+      const drained = await waitUntil(
+        async () => {
+          const m = await metrics();
+          return m.stored + m.rejected >= sent && m.pending === 0;
+        },
+        600_000,
+        500,
+      );
       print(await take());
       const final = await metrics();
-      process.stdout.write(`  publishers done: ${fmt(sent)} acknowledged by the broker (${fmt(sum('errors'))} errors); CityTwin received ${fmt(final.received)}, stored ${fmt(final.stored)}, rejected ${fmt(final.rejected)}${drained ? '' : ', NOT DRAINED within 10 min'}\n`);
+      process.stdout.write(
+        `  publishers done: ${fmt(sent)} acknowledged by the broker (${fmt(sum('errors'))} errors); CityTwin received ${fmt(final.received)}, stored ${fmt(final.stored)}, rejected ${fmt(final.rejected)}${drained ? '' : ', NOT DRAINED within 10 min'}\n`,
+      );
       // Stop the product (it stores what is pending), then count rows in its store.
       stopping = true;
       app.kill('SIGTERM');
@@ -324,15 +374,24 @@ export async function soakRun(): Promise<SoakResult> {
       for (const p of pubs) p.kill('SIGTERM');
       const lastSample = samples.at(-1);
       process.stdout.write(
-        `  THE CITYTWIN PROCESS DIED after ${fmt(c.elapsedS)} s (exit code ${c.code}, signal ${c.signal}); last sample: ${fmt(lastSample?.stored ?? 0)} stored of ${fmt(lastSample?.sent ?? 0)} sent. Its last output:\n${out.split('\n').slice(-15).map((l) => `    ${l}`).join('\n')}\n`,
+        `  THE CITYTWIN PROCESS DIED after ${fmt(c.elapsedS)} s (exit code ${c.code}, signal ${c.signal}); last sample: ${fmt(lastSample?.stored ?? 0)} stored of ${fmt(lastSample?.sent ?? 0)} sent. Its last output:\n${out
+          .split('\n')
+          .slice(-15)
+          .map((l) => `    ${l}`)
+          .join('\n')}\n`,
       );
       code = c.code;
     }
     const counted = await new Promise<{ raw: number; keys: number; deadLetters: number }>((resolve, reject) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', SELF, dir], { env: { ...process.env, CITYTWIN_SOAK_ROLE: 'census' }, stdio: ['ignore', 'pipe', 'inherit'] });
+      const child = spawn(process.execPath, ['--import', 'tsx', SELF, dir], {
+        env: { ...process.env, CITYTWIN_SOAK_ROLE: 'census' },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
       let text = '';
       child.stdout!.on('data', (d: Buffer) => (text += d.toString()));
-      child.on('exit', (c) => (c === 0 ? resolve(JSON.parse(text.trim().split('\n').at(-1)!)) : reject(new Error(`census exited with ${c}`))));
+      child.on('exit', (c) =>
+        c === 0 ? resolve(JSON.parse(text.trim().split('\n').at(-1)!)) : reject(new Error(`census exited with ${c}`)),
+      );
     });
 
     const during = samples.filter((s) => s.elapsedS <= seconds);
@@ -347,12 +406,38 @@ export async function soakRun(): Promise<SoakResult> {
       `${fmt(counted.raw)} / ${fmt(sent)}`,
       `${crash.info ? `the process died after ${fmt(crash.info.elapsedS)} s (${crash.info.signal ?? `exit ${crash.info.code}`})` : counted.raw === sent && counted.keys === sent ? 'ok' : 'MISMATCH'} (${fmt(counted.keys)} distinct keys, ${counted.deadLetters} dead letters, exit code ${code})`,
     );
-    line('RSS max / last (during the flow)', `${fmt(maxBy('rssBytes') / MB)} / ${fmt((last?.rssBytes ?? 0) / MB)} MB`, `heap used max ${fmt(maxBy('heapUsedBytes') / MB)} MB`);
-    line('ingest lag max / last', `${fmt(maxBy('lagS'), 1)} / ${fmt(last?.lagS ?? 0, 1)} s`, `pending max ${fmt(maxBy('pending'))} / last ${fmt(last?.pending ?? 0)} messages; spool max ${fmt(maxBy('spoolBytes') / 1024)} KiB`);
+    line(
+      'RSS max / last (during the flow)',
+      `${fmt(maxBy('rssBytes') / MB)} / ${fmt((last?.rssBytes ?? 0) / MB)} MB`,
+      `heap used max ${fmt(maxBy('heapUsedBytes') / MB)} MB`,
+    );
+    line(
+      'ingest lag max / last',
+      `${fmt(maxBy('lagS'), 1)} / ${fmt(last?.lagS ?? 0, 1)} s`,
+      `pending max ${fmt(maxBy('pending'))} / last ${fmt(last?.pending ?? 0)} messages; spool max ${fmt(maxBy('spoolBytes') / 1024)} KiB`,
+    );
     const grew = rssSlope > 1;
-    line('RSS slope over the second half', `${fmt(rssSlope, 2)} MB/min`, `heap ${fmt(heapSlope, 2)} MB/min; ${grew ? 'memory GREW' : 'no growth (≤ 1 MB/min)'}`);
-    line('offered / achieved over the run', `${fmt(rate)} / ${fmt(sent / ((last?.elapsedS ?? seconds) || 1))} msg/s`, `(achieved = acknowledged by the broker per second of the flow; mean load average ${fmt(during.reduce((x, y) => x + y.load, 0) / Math.max(1, during.length), 1)} on ${availableParallelism()} cores)`);
-    return { minutes, rate, samples, sent, storedRows: counted.raw, storedKeys: counted.keys, rssSlopeMbPerMin: rssSlope, heapSlopeMbPerMin: heapSlope, crashed: crash.info };
+    line(
+      'RSS slope over the second half',
+      `${fmt(rssSlope, 2)} MB/min`,
+      `heap ${fmt(heapSlope, 2)} MB/min; ${grew ? 'memory GREW' : 'no growth (≤ 1 MB/min)'}`,
+    );
+    line(
+      'offered / achieved over the run',
+      `${fmt(rate)} / ${fmt(sent / ((last?.elapsedS ?? seconds) || 1))} msg/s`,
+      `(achieved = acknowledged by the broker per second of the flow; mean load average ${fmt(during.reduce((x, y) => x + y.load, 0) / Math.max(1, during.length), 1)} on ${availableParallelism()} cores)`,
+    );
+    return {
+      minutes,
+      rate,
+      samples,
+      sent,
+      storedRows: counted.raw,
+      storedKeys: counted.keys,
+      rssSlopeMbPerMin: rssSlope,
+      heapSlopeMbPerMin: heapSlope,
+      crashed: crash.info,
+    };
   } finally {
     for (const p of pubs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGTERM');
     if (app.exitCode === null && app.signalCode === null) {

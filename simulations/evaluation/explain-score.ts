@@ -15,7 +15,8 @@ type Rules = ReadonlyMap<IncidentType, IncidentRule>;
 
 const rel = (t: number, start: number): string => `${(t - start) / 60_000 >= 0 ? '+' : ''}${((t - start) / 60_000).toFixed(1)}m`;
 const at = (p: { lng: number; lat: number }): string => `${p.lng.toFixed(4)},${p.lat.toFixed(4)}`;
-const dist = (a: { lng: number; lat: number }, b: { lng: number; lat: number }): number => Math.round(haversineM([a.lng, a.lat], [b.lng, b.lat]));
+const dist = (a: { lng: number; lat: number }, b: { lng: number; lat: number }): number =>
+  Math.round(haversineM([a.lng, a.lat], [b.lng, b.lat]));
 
 /** How far around a true event to look: the scorer's match radius. */
 function lookRadius(rule: IncidentRule | undefined): number {
@@ -27,16 +28,30 @@ function explainMissed(city: CityModel, run: ScenarioRun, t: TrueEvent, incident
   const radius = lookRadius(rule);
   const from = t.start - 15 * 60_000;
   const to = Math.min(run.endMs, t.end + 30 * 60_000);
-  const out = [`    MISSED ${t.id} ${t.type} ${t.assetId ?? ''} @${at(t)} district ${t.district ?? '–'} ${rel(t.start, run.startMs)}..${rel(t.end, run.startMs)} ${t.notes ?? ''}`];
+  const out = [
+    `    MISSED ${t.id} ${t.type} ${t.assetId ?? ''} @${at(t)} district ${t.district ?? '–'} ${rel(t.start, run.startMs)}..${rel(t.end, run.startMs)} ${t.notes ?? ''}`,
+  ];
   for (const input of run.inputs) {
     if (input.type !== 'event') continue;
     const e = input.event;
     if (e.ts < from || e.ts > to) continue;
     const d = dist(e, t);
-    if (d > radius && !(rule?.spatial.sameDistrict)) continue;
-    const signal = rule ? matchSignal(rule, { id: e.id, kind: 'event', ts: e.ts, lng: e.lng, lat: e.lat, eventType: e.type, ...(e.category ? { category: e.category } : {}) }) : null;
+    if (d > radius && !rule?.spatial.sameDistrict) continue;
+    const signal = rule
+      ? matchSignal(rule, {
+          id: e.id,
+          kind: 'event',
+          ts: e.ts,
+          lng: e.lng,
+          lat: e.lat,
+          eventType: e.type,
+          ...(e.category ? { category: e.category } : {}),
+        })
+      : null;
     if (rule?.spatial.sameDistrict && !signal) continue;
-    out.push(`      report ${e.id} ${e.type}/${e.category ?? ''} ${d} m, at ${rel(e.ts, run.startMs)} received ${rel(input.at, run.startMs)} → ${signal?.id ?? 'no signal'}`);
+    out.push(
+      `      report ${e.id} ${e.type}/${e.category ?? ''} ${d} m, at ${rel(e.ts, run.startMs)} received ${rel(input.at, run.startMs)} → ${signal?.id ?? 'no signal'}`,
+    );
   }
   const sites = new Map(city.sensorSites.map((s) => [s.id, s]));
   const crossings = new Map<string, { first: number; worst: string; level: string; n: number }>();
@@ -44,7 +59,9 @@ function explainMissed(city: CityModel, run: ScenarioRun, t: TrueEvent, incident
     if (input.type !== 'readings') continue;
     const site = sites.get(input.sensorId);
     if (!site) continue;
-    const near = rule?.spatial.sameDistrict ? site.district === t.district : dist(site, t) <= radius || (t.assetId !== undefined && site.assetId === t.assetId);
+    const near = rule?.spatial.sameDistrict
+      ? site.district === t.district
+      : dist(site, t) <= radius || (t.assetId !== undefined && site.assetId === t.assetId);
     if (!near) continue;
     for (const r of input.readings) {
       if (r.ts < from || r.ts > to) continue;
@@ -63,33 +80,50 @@ function explainMissed(city: CityModel, run: ScenarioRun, t: TrueEvent, incident
   }
   for (const [id, c] of [...crossings].sort((a, b) => a[1].first - b[1].first)) {
     const site = sites.get(id)!;
-    out.push(`      sensor ${id} (${site.kind}${site.assetId ? ` ${site.assetId}` : ''}) ${dist(site, t)} m: ${c.level} from ${rel(c.first, run.startMs)} (${c.worst}, ${c.n} sample(s) past a threshold)`);
+    out.push(
+      `      sensor ${id} (${site.kind}${site.assetId ? ` ${site.assetId}` : ''}) ${dist(site, t)} m: ${c.level} from ${rel(c.first, run.startMs)} (${c.worst}, ${c.n} sample(s) past a threshold)`,
+    );
   }
   for (const i of incidents) {
     if (i.type !== t.type) continue;
     const d = dist(i, t);
     if (d > 3 * radius && !(rule?.spatial.sameDistrict && i.district === t.district)) continue;
     const other = matchEvent(i, run.groundTruth, { rules });
-    out.push(`      nearby ${i.id} ${i.assetId ?? ''} ${i.district ?? ''} ${d} m, opened ${rel(i.openedAt, run.startMs)}, ${i.evidence.length} evidence → ${other ? other.id : 'unmatched'}`);
+    out.push(
+      `      nearby ${i.id} ${i.assetId ?? ''} ${i.district ?? ''} ${d} m, opened ${rel(i.openedAt, run.startMs)}, ${i.evidence.length} evidence → ${other ? other.id : 'unmatched'}`,
+    );
   }
   return out;
 }
 
 function explainUnmatched(run: ScenarioRun, i: Incident, rules: Rules): string[] {
-  const out = [`    UNMATCHED ${i.id} ${i.type} ${i.assetId ?? ''} @${at(i)} district ${i.district ?? '–'} opened ${rel(i.openedAt, run.startMs)} conf ${i.confidence} status ${i.status}`];
-  for (const e of i.evidence) out.push(`      ${e.id} [${e.signal}/${e.family}${e.level ? ` ${e.level}` : ''}${e.areaShare !== undefined ? ` share ${e.areaShare}` : ''}] ${rel(e.ts, run.startMs)}${e.assetId ? ` ${e.assetId}` : ''}: ${e.why}`);
+  const out = [
+    `    UNMATCHED ${i.id} ${i.type} ${i.assetId ?? ''} @${at(i)} district ${i.district ?? '–'} opened ${rel(i.openedAt, run.startMs)} conf ${i.confidence} status ${i.status}`,
+  ];
+  for (const e of i.evidence)
+    out.push(
+      `      ${e.id} [${e.signal}/${e.family}${e.level ? ` ${e.level}` : ''}${e.areaShare !== undefined ? ` share ${e.areaShare}` : ''}] ${rel(e.ts, run.startMs)}${e.assetId ? ` ${e.assetId}` : ''}: ${e.why}`,
+    );
   const same = run.groundTruth.filter((t) => t.type === i.type);
   const nearest = same.map((t) => ({ t, d: dist(t, i) })).sort((a, b) => a.d - b.d)[0];
   if (nearest) {
     const t = nearest.t;
-    out.push(`      nearest truth ${t.id} ${t.assetId ?? ''} district ${t.district ?? '–'} ${nearest.d} m, ${rel(t.start, run.startMs)}..${rel(t.end, run.startMs)}`);
+    out.push(
+      `      nearest truth ${t.id} ${t.assetId ?? ''} district ${t.district ?? '–'} ${nearest.d} m, ${rel(t.start, run.startMs)}..${rel(t.end, run.startMs)}`,
+    );
   } else out.push(`      no true event of type ${i.type} in this run`);
   void rules;
   return out;
 }
 
 /** The explanation of one scored run as text (empty when nothing was missed or unmatched). */
-export function explainScore(city: CityModel, run: ScenarioRun, incidents: readonly Incident[], score: ScenarioScore, rules: Rules): string {
+export function explainScore(
+  city: CityModel,
+  run: ScenarioRun,
+  incidents: readonly Incident[],
+  score: ScenarioScore,
+  rules: Rules,
+): string {
   const lines: string[] = [];
   for (const t of score.missed) lines.push(...explainMissed(city, run, t, incidents, rules));
   for (const i of score.unmatched) lines.push(...explainUnmatched(run, i, rules));

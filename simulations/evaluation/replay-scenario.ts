@@ -31,10 +31,15 @@ export interface ReplayHooks {
    * incident changes it made (often none). Changes it returns (e.g. an operator's
    * acknowledgement applied to `engine.incidents`) are added to the result.
    */
-  onStep?: (now: number, changes: readonly IncidentChange[], engine: FusionEngine) => IncidentChange[] | void;
+  onStep?: (now: number, changes: readonly IncidentChange[], engine: FusionEngine) => IncidentChange[] | undefined;
 }
 
-export function replayScenario(city: CityModel, run: ScenarioRun, rules?: ReadonlyMap<IncidentType, IncidentRule>, hooks?: ReplayHooks): ReplayResult {
+export function replayScenario(
+  city: CityModel,
+  run: ScenarioRun,
+  rules?: ReadonlyMap<IncidentType, IncidentRule>,
+  hooks?: ReplayHooks,
+): ReplayResult {
   const twin = createTwinState({
     sites: new Map(city.sensorSites.map((s) => [s.id, s])),
     districtAt: (lng, lat) => districtAt(city, lng, lat)?.code ?? null,
@@ -48,7 +53,18 @@ export function replayScenario(city: CityModel, run: ScenarioRun, rules?: Readon
   const started = performance.now();
   const sourceClass = new Map(city.sources.map((s) => [s.id, s.classification]));
   for (const site of city.sensorSites) {
-    engine.meta(site.id, { kind: site.kind, lng: site.lng, lat: site.lat, district: site.district, source: site.sourceId, ...(sourceClass.get(site.sourceId) ? { classification: sourceClass.get(site.sourceId)! } : {}) }, ctx);
+    engine.meta(
+      site.id,
+      {
+        kind: site.kind,
+        lng: site.lng,
+        lat: site.lat,
+        district: site.district,
+        source: site.sourceId,
+        ...(sourceClass.get(site.sourceId) ? { classification: sourceClass.get(site.sourceId)! } : {}),
+      },
+      ctx,
+    );
   }
   const changes: IncidentChange[] = [];
   let nextTick = run.startMs + 1000;

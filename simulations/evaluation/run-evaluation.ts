@@ -72,18 +72,36 @@ const rows: Row[] = [];
 process.stdout.write('Incident fusion evaluation (scenario replay through the live twin and correlator)\n\n');
 process.stdout.write('  scenario           seeds      true  incid.   prec.  recall  inc/ev  delay(1st) delay(2nd)\n');
 for (const name of scenarios) {
-  for (const [set, seeds] of seedsEnv ? [['given', seedsEnv] as const] : ([['tuned', TUNED], ['held-out', HELD_OUT]] as const)) {
+  for (const [set, seeds] of seedsEnv
+    ? [['given', seedsEnv] as const]
+    : ([
+        ['tuned', TUNED],
+        ['held-out', HELD_OUT],
+      ] as const)) {
     const scores: ScenarioScore[] = [];
     for (const seed of seeds) {
       const run = generateScenario(name, { city, seed });
       const replay = replayScenario(city, run);
       const score = scoreScenario(replay.incidents, run.groundTruth, { rules: DEFAULT_INCIDENT_RULES });
       scores.push(score);
-      rows.push({ scenario: name, set, score, computeMs: replay.computeMs, simulatedMs: run.endMs - run.startMs, inputs: run.inputs.length });
+      rows.push({
+        scenario: name,
+        set,
+        score,
+        computeMs: replay.computeMs,
+        simulatedMs: run.endMs - run.startMs,
+        inputs: run.inputs.length,
+      });
       if (explain) process.stdout.write(explainScore(city, run, replay.incidents, score, DEFAULT_INCIDENT_RULES));
       else if (verbose) {
-        for (const u of score.unmatched) process.stdout.write(`      seed ${seed} unmatched ${u.id} ${u.type} @${u.lng.toFixed(4)},${u.lat.toFixed(4)} conf ${u.confidence} evidence ${u.evidence.map((e) => `${e.id}[${e.signal}]`).join(' ')}\n`);
-        for (const m of score.missed) process.stdout.write(`      seed ${seed} missed ${m.id} ${m.type} ${m.assetId ?? ''} @${m.lng.toFixed(4)},${m.lat.toFixed(4)} ${m.notes ?? ''}\n`);
+        for (const u of score.unmatched)
+          process.stdout.write(
+            `      seed ${seed} unmatched ${u.id} ${u.type} @${u.lng.toFixed(4)},${u.lat.toFixed(4)} conf ${u.confidence} evidence ${u.evidence.map((e) => `${e.id}[${e.signal}]`).join(' ')}\n`,
+          );
+        for (const m of score.missed)
+          process.stdout.write(
+            `      seed ${seed} missed ${m.id} ${m.type} ${m.assetId ?? ''} @${m.lng.toFixed(4)},${m.lat.toFixed(4)} ${m.notes ?? ''}\n`,
+          );
       }
     }
     const combined = combine(scores);
@@ -94,7 +112,16 @@ const heldOut = rows.filter((r) => r.set !== 'tuned');
 const all = combine(heldOut.map((r) => r.score));
 process.stdout.write('\n');
 print('ALL (held-out)', seedsEnv ? 'given' : 'held-out', all);
-const speed = rows.reduce((n, r) => n + r.simulatedMs, 0) / Math.max(1, rows.reduce((n, r) => n + r.computeMs, 0));
+const speed =
+  rows.reduce((n, r) => n + r.simulatedMs, 0) /
+  Math.max(
+    1,
+    rows.reduce((n, r) => n + r.computeMs, 0),
+  );
 const inputsPerSec = (rows.reduce((n, r) => n + r.inputs, 0) / rows.reduce((n, r) => n + r.computeMs, 0)) * 1000;
-process.stdout.write(`\n  targets: precision ≥ 0.95, recall ≥ 0.95, ≤ 1.05 incidents per true event, median delay after the 2nd independent evidence ≤ 60 s\n`);
-process.stdout.write(`  replay speed: ${Math.round(speed)}× real time, ${Math.round(inputsPerSec).toLocaleString('en-US')} inputs/s through twin + correlator\n`);
+process.stdout.write(
+  `\n  targets: precision ≥ 0.95, recall ≥ 0.95, ≤ 1.05 incidents per true event, median delay after the 2nd independent evidence ≤ 60 s\n`,
+);
+process.stdout.write(
+  `  replay speed: ${Math.round(speed)}× real time, ${Math.round(inputsPerSec).toLocaleString('en-US')} inputs/s through twin + correlator\n`,
+);

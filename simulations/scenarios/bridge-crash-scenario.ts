@@ -62,7 +62,9 @@ export function generateBridgeCrash(options: ScenarioOptions, knobs: Partial<Bri
   const traffic = sitesOfKind(city, 'traffic_flow');
   const cameras = assetsOfKind(city, 'camera');
 
-  const bridges = city.roads.filter((r: Road) => r.roadClass === 'bridge' && /yangtze/i.test(r.nameEn) && traffic.some((s) => s.roadId === r.id));
+  const bridges = city.roads.filter(
+    (r: Road) => r.roadClass === 'bridge' && /yangtze/i.test(r.nameEn) && traffic.some((s) => s.roadId === r.id),
+  );
   if (bridges.length === 0) throw new Error('bridge_crash needs a Yangtze bridge with traffic sensors');
   const bridge = rnd.pick(bridges);
   const bridgeSensors = traffic.filter((s) => s.roadId === bridge.id);
@@ -78,11 +80,25 @@ export function generateBridgeCrash(options: ScenarioOptions, knobs: Partial<Bri
   const recovery = rnd.range(10, 15) * MINUTE_MS;
   if (queueSensor) {
     const jamSpeed = rnd.range(1.5, 4);
-    b.series(queueSensor, (t, r) => jammed(sampleSignals(queueSensor, t, b.weather, r), envelope(t, start + queueDelay, 3 * MINUTE_MS, cleared + recovery, recovery), jamSpeed + r.normal() * 0.8, 0.15));
+    b.series(queueSensor, (t, r) =>
+      jammed(
+        sampleSignals(queueSensor, t, b.weather, r),
+        envelope(t, start + queueDelay, 3 * MINUTE_MS, cleared + recovery, recovery),
+        jamSpeed + r.normal() * 0.8,
+        0.15,
+      ),
+    );
   }
   for (const site of others) {
     const slow = rnd.range(8, 13);
-    b.series(site, (t, r) => jammed(sampleSignals(site, t, b.weather, r), envelope(t, start + queueDelay + 2 * MINUTE_MS, 5 * MINUTE_MS, cleared + recovery, recovery), slow + r.normal(), 0.6));
+    b.series(site, (t, r) =>
+      jammed(
+        sampleSignals(site, t, b.weather, r),
+        envelope(t, start + queueDelay + 2 * MINUTE_MS, 5 * MINUTE_MS, cleared + recovery, recovery),
+        slow + r.normal(),
+        0.6,
+      ),
+    );
   }
 
   // The crash camera: the nearest public camera if one overlooks the bridge, else the bridge's own CCTV.
@@ -93,8 +109,18 @@ export function generateBridgeCrash(options: ScenarioOptions, knobs: Partial<Bri
   const calls = 2 + rnd.int(4);
   for (let i = 0; i < calls; i++) b.hotline(crash, start + rnd.range(1, 10) * MINUTE_MS, 'traffic', rnd.pick(CALLS), 300, 3);
   // A witness who drove on calls only after getting home: evidence that lags by half an hour.
-  const lateCall = b.hotline(crash, start + rnd.range(25, 40) * MINUTE_MS, 'traffic', '刚才桥上看到车祸，不知道处理了没有 Saw a crash on the bridge earlier, is it handled?', 300, 2);
-  b.distract('lagging_evidence', `hotline ${lateCall.id} about the bridge crash is made ${Math.round((lateCall.ts - start) / MINUTE_MS)} min after it`);
+  const lateCall = b.hotline(
+    crash,
+    start + rnd.range(25, 40) * MINUTE_MS,
+    'traffic',
+    '刚才桥上看到车祸，不知道处理了没有 Saw a crash on the bridge earlier, is it handled?',
+    300,
+    2,
+  );
+  b.distract(
+    'lagging_evidence',
+    `hotline ${lateCall.id} about the bridge crash is made ${Math.round((lateCall.ts - start) / MINUTE_MS)} min after it`,
+  );
   b.truth({
     type: 'traffic_accident',
     lng: crash.lng,
@@ -112,19 +138,39 @@ export function generateBridgeCrash(options: ScenarioOptions, knobs: Partial<Bri
   approaches.forEach((site: SensorSite, i) => {
     const lagMs = rnd.range(5, 12) * MINUTE_MS;
     const jamSpeed = i === 0 ? rnd.range(3, 5) : rnd.range(9, 15);
-    b.series(site, (t, r) => jammed(sampleSignals(site, t, b.weather, r), envelope(t, start + lagMs, 6 * MINUTE_MS, cleared + recovery + lagMs, recovery), jamSpeed + r.normal(), 0.5));
-    b.distract('spillover', `${site.id} (${site.roadId ?? 'street'}, ${Math.round(distM(site, crash))} m away) jams to ~${jamSpeed.toFixed(0)} km/h behind the bridge crash; not a separate accident`);
+    b.series(site, (t, r) =>
+      jammed(
+        sampleSignals(site, t, b.weather, r),
+        envelope(t, start + lagMs, 6 * MINUTE_MS, cleared + recovery + lagMs, recovery),
+        jamSpeed + r.normal(),
+        0.5,
+      ),
+    );
+    b.distract(
+      'spillover',
+      `${site.id} (${site.roadId ?? 'street'}, ${Math.round(distM(site, crash))} m away) jams to ~${jamSpeed.toFixed(0)} km/h behind the bridge crash; not a separate accident`,
+    );
   });
   const jamCam = cameras.filter((c) => distM(c, crash) > 1_500 && distM(c, crash) < 5_000);
   if (jamCam.length > 0) {
     const cam = rnd.pick(jamCam);
     const ts = start + rnd.range(12, 25) * MINUTE_MS;
     b.video(cam, ts, 'congestion', '拥堵识别 congestion detected', 2);
-    b.distract('spillover', `camera ${cam.id} flags congestion ${Math.round(distM(cam, crash))} m from the crash at ${fmtTime(ts, b.startMs)}: queue behind the crash`);
+    b.distract(
+      'spillover',
+      `camera ${cam.id} flags congestion ${Math.round(distM(cam, crash))} m from the crash at ${fmtTime(ts, b.startMs)}: queue behind the crash`,
+    );
   }
   const approach = approaches[0];
   if (approach) {
-    const e = b.hotline(approach, start + rnd.range(15, 30) * MINUTE_MS, 'traffic', '桥头堵死了，半小时没动 Completely stuck before the bridge, not moved for half an hour', 200, 2);
+    const e = b.hotline(
+      approach,
+      start + rnd.range(15, 30) * MINUTE_MS,
+      'traffic',
+      '桥头堵死了，半小时没动 Completely stuck before the bridge, not moved for half an hour',
+      200,
+      2,
+    );
     b.distract('spillover', `hotline ${e.id} complains about the jam on the approach (${Math.round(distM(e, crash))} m from the crash)`);
   }
 
@@ -136,11 +182,33 @@ export function generateBridgeCrash(options: ScenarioOptions, knobs: Partial<Bri
       const s2 = b.startMs + rnd.range(45, 80) * MINUTE_MS;
       const e2 = s2 + rnd.range(25, 40) * MINUTE_MS;
       const jamSpeed = rnd.range(2, 4.5);
-      b.series(site, (t, r) => jammed(sampleSignals(site, t, b.weather, r), envelope(t, s2 + 2 * MINUTE_MS, 3 * MINUTE_MS, e2 + 8 * MINUTE_MS, 8 * MINUTE_MS), jamSpeed, 0.2));
+      b.series(site, (t, r) =>
+        jammed(
+          sampleSignals(site, t, b.weather, r),
+          envelope(t, s2 + 2 * MINUTE_MS, 3 * MINUTE_MS, e2 + 8 * MINUTE_MS, 8 * MINUTE_MS),
+          jamSpeed,
+          0.2,
+        ),
+      );
       const [cLng, cLat] = b.jitter(site, 150);
       const n = 1 + rnd.int(2);
-      for (let i = 0; i < n; i++) b.hotline({ lng: cLng, lat: cLat }, s2 + rnd.range(3, 14) * MINUTE_MS, 'traffic', '路口两车剐蹭，占了车道 Two cars scraped at the junction, a lane blocked', 250, 2);
-      b.truth({ type: 'traffic_accident', lng: cLng, lat: cLat, start: s2, end: e2, notes: `minor crash near ${site.id}; ${n} call(s); no camera` });
+      for (let i = 0; i < n; i++)
+        b.hotline(
+          { lng: cLng, lat: cLat },
+          s2 + rnd.range(3, 14) * MINUTE_MS,
+          'traffic',
+          '路口两车剐蹭，占了车道 Two cars scraped at the junction, a lane blocked',
+          250,
+          2,
+        );
+      b.truth({
+        type: 'traffic_accident',
+        lng: cLng,
+        lat: cLat,
+        start: s2,
+        end: e2,
+        notes: `minor crash near ${site.id}; ${n} call(s); no camera`,
+      });
       b.distract('missing_evidence', `minor crash near ${site.id} at ${fmtTime(s2, b.startMs)}: no camera saw it`);
     }
   }
@@ -149,7 +217,11 @@ export function generateBridgeCrash(options: ScenarioOptions, knobs: Partial<Bri
   const truthPlaces = b.groundTruth.map((t) => ({ lng: t.lng, lat: t.lat }));
   const far = (s: SensorSite): boolean => truthPlaces.every((p) => distM(p, s) > 5_000);
   b.stuckWaterLevel(far);
-  const [noisy] = sample(rnd, traffic.filter((s) => !b.hasSeries(s.id) && far(s)), 1);
+  const [noisy] = sample(
+    rnd,
+    traffic.filter((s) => !b.hasSeries(s.id) && far(s)),
+    1,
+  );
   if (noisy) b.noisySensor(noisy, { speed_kmh: rnd.range(1, 4.5) }, b.startMs + rnd.range(10, 100) * MINUTE_MS, 2);
   b.falseDetection('crash', '交通事故识别 crash detected', 'a broken-down lorry on the hard shoulder', truthPlaces);
   b.unrelatedCalls(4 + rnd.int(3), [{ category: 'traffic', text: '路边违停严重 Cars parked illegally along the road all day' }]);

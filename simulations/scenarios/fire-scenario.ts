@@ -79,15 +79,23 @@ export function generateFire(options: ScenarioOptions, knobs: Partial<FireKnobs>
   const laggingLink = { from: start, to: out, delayMs: Math.round(rnd.range(10, 20) * MINUTE_MS) };
   affected.forEach((site, i) => {
     const share = Math.exp(-distM(site, fire) / 700);
-    b.series(site, (t, r) => {
-      const base = sampleSignals(site, t, b.weather, r);
-      const extra = plume * share * burning(t) * (1 + 0.15 * r.normal());
-      const pm25 = (base.pm25 ?? 0) + Math.max(0, extra);
-      const pm10 = (base.pm10 ?? 0) + 1.3 * Math.max(0, extra);
-      const no2 = base.no2 ?? 0;
-      return { aqi: airQualityIndex(pm25, pm10, no2), pm25, pm10, no2 };
-    }, i === 1 ? { lag: laggingLink } : {});
-    if (i === 1) b.distract('lagging_evidence', `air station ${site.id} (${Math.round(distM(site, fire))} m from the fire) buffers: its readings during the fire arrive ${Math.round(laggingLink.delayMs / MINUTE_MS)} min late`);
+    b.series(
+      site,
+      (t, r) => {
+        const base = sampleSignals(site, t, b.weather, r);
+        const extra = plume * share * burning(t) * (1 + 0.15 * r.normal());
+        const pm25 = (base.pm25 ?? 0) + Math.max(0, extra);
+        const pm10 = (base.pm10 ?? 0) + 1.3 * Math.max(0, extra);
+        const no2 = base.no2 ?? 0;
+        return { aqi: airQualityIndex(pm25, pm10, no2), pm25, pm10, no2 };
+      },
+      i === 1 ? { lag: laggingLink } : {},
+    );
+    if (i === 1)
+      b.distract(
+        'lagging_evidence',
+        `air station ${site.id} (${Math.round(distM(site, fire))} m from the fire) buffers: its readings during the fire arrive ${Math.round(laggingLink.delayMs / MINUTE_MS)} min late`,
+      );
   });
   b.truth({
     type: 'fire',
@@ -107,7 +115,15 @@ export function generateFire(options: ScenarioOptions, knobs: Partial<FireKnobs>
       const s2 = b.startMs + rnd.range(40, 80) * MINUTE_MS;
       const e2 = s2 + rnd.range(20, 30) * MINUTE_MS;
       const n = 1 + rnd.int(2);
-      for (let i = 0; i < n; i++) b.hotline({ lng: vLng, lat: vLat }, s2 + rnd.range(2, 10) * MINUTE_MS, 'fire', '路边一辆车起火了 A car is burning at the roadside', 200, 3);
+      for (let i = 0; i < n; i++)
+        b.hotline(
+          { lng: vLng, lat: vLat },
+          s2 + rnd.range(2, 10) * MINUTE_MS,
+          'fire',
+          '路边一辆车起火了 A car is burning at the roadside',
+          200,
+          3,
+        );
       b.truth({ type: 'fire', lng: vLng, lat: vLat, start: s2, end: e2, notes: `vehicle fire; ${n} call(s); no camera, no air station` });
       b.distract('missing_evidence', `vehicle fire at ${fmtTime(s2, b.startMs)}: no camera or air station covers it`);
     }
@@ -117,10 +133,16 @@ export function generateFire(options: ScenarioOptions, knobs: Partial<FireKnobs>
   const truthPlaces = b.groundTruth.map((t) => ({ lng: t.lng, lat: t.lat }));
   const far = (s: SensorSite): boolean => truthPlaces.every((p) => distM(p, s) > 5_000);
   b.stuckWaterLevel(far);
-  const [dusty] = sample(rnd, airSites.filter((s) => !b.hasSeries(s.id) && far(s)), 1);
+  const [dusty] = sample(
+    rnd,
+    airSites.filter((s) => !b.hasSeries(s.id) && far(s)),
+    1,
+  );
   if (dusty) b.noisySensor(dusty, { aqi: rnd.range(205, 260), pm25: rnd.range(155, 190) }, b.startMs + rnd.range(15, 90) * MINUTE_MS, 1);
   b.falseDetection('smoke', '烟火识别 smoke detected', 'steam from a restaurant kitchen vent', truthPlaces);
-  b.unrelatedCalls(4 + rnd.int(3), [{ category: 'other', text: '有人在小区里烧纸，烟很大 Someone burning paper offerings in the compound' }]);
+  b.unrelatedCalls(4 + rnd.int(3), [
+    { category: 'other', text: '有人在小区里烧纸，烟很大 Someone burning paper offerings in the compound' },
+  ]);
   b.standardBackground({ air_quality: 60 });
   b.duplicateSomeHotlineCases(1 + rnd.int(2));
   return b.finish();

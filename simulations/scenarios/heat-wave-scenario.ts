@@ -47,7 +47,7 @@ function domeAt(d: Dome, lng: number, lat: number, t: number): number {
   const x = (lng - d.lng) * 96;
   const y = (lat - d.lat) * 111;
   const ramp = Math.min(1, (t - d.from) / d.rampMs);
-  return d.amplitudeC * ramp * Math.exp(-0.5 * (x * x + y * y) / (d.sigmaKm * d.sigmaKm));
+  return d.amplitudeC * ramp * Math.exp((-0.5 * (x * x + y * y)) / (d.sigmaKm * d.sigmaKm));
 }
 
 /** Generates the heat-wave run. */
@@ -68,7 +68,10 @@ export function generateHeatWave(options: ScenarioOptions, knobs: Partial<HeatWa
     rampMs: rnd.range(60, 80) * MINUTE_MS,
   };
   // The weather a site sees: the day's mean lifted by the dome at that place and time.
-  const weatherAt = (s: { lng: number; lat: number }, t: number): Weather => ({ ...base, meanTempC: k.meanTempC + domeAt(dome, s.lng, s.lat, t) });
+  const weatherAt = (s: { lng: number; lat: number }, t: number): Weather => ({
+    ...base,
+    meanTempC: k.meanTempC + domeAt(dome, s.lng, s.lat, t),
+  });
   const temps = sitesOfKind(city, 'temperature');
 
   // Which districts the heat really covers: noise-free station temperatures on a 5-min grid.
@@ -119,7 +122,8 @@ export function generateHeatWave(options: ScenarioOptions, knobs: Partial<HeatWa
   // another hot one remains: missing evidence, not an event with no evidence left at all (the
   // truth of a district whose only hot station never reports its heat contradicts the signals).
   const hottest = affected.slice().sort((x, y) => y.hot.length - x.hot.length || x.start - y.start)[0];
-  const coolOf = (a: { district: District; hot: SensorSite[] }): SensorSite[] => temps.filter((s) => s.district === a.district.code && !a.hot.includes(s));
+  const coolOf = (a: { district: District; hot: SensorSite[] }): SensorSite[] =>
+    temps.filter((s) => s.district === a.district.code && !a.hot.includes(s));
   const offlinePool = hottest ? (hottest.hot.length >= 2 ? hottest.hot : coolOf(hottest)) : [];
   const offline = offlinePool.length > 0 ? rnd.pick(offlinePool) : undefined;
   const edSites = sitesOfKind(city, 'hospital_ed');
@@ -131,18 +135,28 @@ export function generateHeatWave(options: ScenarioOptions, knobs: Partial<HeatWa
   if (laggingEd) {
     const delayMs = Math.round(rnd.range(15, 25) * MINUTE_MS);
     heatSeries(laggingEd, { lag: { from: b.startMs, to: b.endMs, delayMs } });
-    b.distract('lagging_evidence', `ED ${laggingEd.id} in the hottest district reports ${Math.round(delayMs / MINUTE_MS)} min late all run`);
+    b.distract(
+      'lagging_evidence',
+      `ED ${laggingEd.id} in the hottest district reports ${Math.round(delayMs / MINUTE_MS)} min late all run`,
+    );
   }
   // A rooftop station in the sun, outside the dome: reads ~4 °C high and crosses 35 °C.
   const affectedCodes = new Set(affected.map((a) => a.district.code));
-  const [sunny] = sample(rnd, temps.filter((s) => !affectedCodes.has(s.district) && !b.hasSeries(s.id)), 1);
+  const [sunny] = sample(
+    rnd,
+    temps.filter((s) => !affectedCodes.has(s.district) && !b.hasSeries(s.id)),
+    1,
+  );
   if (sunny) {
     const bias = rnd.range(4, 5.5);
     b.series(sunny, (t, r) => {
       const v = sampleSignals(sunny, t, weatherAt(sunny, t), r);
       return { ...v, air_temp_c: (v.air_temp_c ?? 0) + bias * Math.min(1, (t - b.startMs) / HOUR_MS) };
     });
-    b.distract('noisy_sensor', `temperature ${sunny.id} is sited in the sun and reads ~${bias.toFixed(1)} °C high (crosses 35 °C) outside the heat`);
+    b.distract(
+      'noisy_sensor',
+      `temperature ${sunny.id} is sited in the sun and reads ~${bias.toFixed(1)} °C high (crosses 35 °C) outside the heat`,
+    );
   }
 
   // Every temperature station and ED, most substations, some air stations: the heat is city-scale.
@@ -150,7 +164,15 @@ export function generateHeatWave(options: ScenarioOptions, knobs: Partial<HeatWa
   for (const site of edSites) if (!b.hasSeries(site.id)) heatSeries(site);
   const subs = sitesOfKind(city, 'power_substation');
   const nearDome = subs.filter((s) => domeAt(dome, s.lng, s.lat, b.endMs) > 1);
-  for (const site of [...nearDome, ...sample(rnd, subs.filter((s) => !nearDome.includes(s)), 40)]) if (!b.hasSeries(site.id)) heatSeries(site);
+  for (const site of [
+    ...nearDome,
+    ...sample(
+      rnd,
+      subs.filter((s) => !nearDome.includes(s)),
+      40,
+    ),
+  ])
+    if (!b.hasSeries(site.id)) heatSeries(site);
   for (const site of sample(rnd, sitesOfKind(city, 'air_quality'), 60)) if (!b.hasSeries(site.id)) heatSeries(site);
 
   for (const a of affected) {
@@ -171,7 +193,11 @@ export function generateHeatWave(options: ScenarioOptions, knobs: Partial<HeatWa
   const truthPlaces = b.groundTruth.map((t) => ({ lng: t.lng, lat: t.lat }));
   const far = (s: SensorSite): boolean => truthPlaces.every((p) => Math.hypot((p.lng - s.lng) * 96, (p.lat - s.lat) * 111) > 10);
   b.stuckWaterLevel(far);
-  const [edGlitch] = sample(rnd, edSites.filter((s) => !b.hasSeries(s.id)), 1);
+  const [edGlitch] = sample(
+    rnd,
+    edSites.filter((s) => !b.hasSeries(s.id)),
+    1,
+  );
   if (edGlitch) b.noisySensor(edGlitch, { occupancy_pct: 100 }, b.startMs + rnd.range(20, 90) * MINUTE_MS, 1);
   b.falseDetection('smoke', '烟火识别 smoke detected', 'heat shimmer over asphalt', truthPlaces, 2_000);
   b.unrelatedCalls(4 + rnd.int(3), [{ category: 'other', text: '小区停水了 No water supply in our compound' }]);

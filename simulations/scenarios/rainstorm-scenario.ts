@@ -7,17 +7,7 @@
 import type { Asset, SensorSite } from '../../twin-model/city/city-types.ts';
 import { createRainstorm, createWeather, type RainstormOptions, type Weather } from '../rainstorm.ts';
 import { sampleSignals } from '../signal-patterns.ts';
-import {
-  HOUR_MS,
-  MINUTE_MS,
-  ScenarioBuilder,
-  assetsOfKind,
-  distM,
-  fmtTime,
-  sample,
-  sitesOfKind,
-  within,
-} from './scenario-kit.ts';
+import { HOUR_MS, MINUTE_MS, ScenarioBuilder, assetsOfKind, distM, fmtTime, sample, sitesOfKind, within } from './scenario-kit.ts';
 import type { ScenarioOptions, ScenarioRun } from './scenario-types.ts';
 
 /** Knobs of the rainstorm scenario (defaults in {@link RAINSTORM_KNOBS}). */
@@ -88,7 +78,14 @@ function floodPlaces(sites: readonly SensorSite[], underpasses: readonly Asset[]
 }
 
 /** The flooded spells of every place under a weather, from the true water on a 1-min grid. */
-function floodSpells(places: readonly Place[], weather: Weather, startMs: number, endMs: number, k: RainstormKnobs, tail: FloodSpell[] = []): FloodSpell[] {
+function floodSpells(
+  places: readonly Place[],
+  weather: Weather,
+  startMs: number,
+  endMs: number,
+  k: RainstormKnobs,
+  tail: FloodSpell[] = [],
+): FloodSpell[] {
   const spells: FloodSpell[] = [];
   // Integrate past the run so an event still flooded at the end gets its true end.
   const horizon = endMs + 4 * HOUR_MS;
@@ -172,7 +169,13 @@ export function generateRainstorm(options: ScenarioOptions, knobs: Partial<Rains
   let weak = 0;
   let strong = Infinity;
   for (let attempt = 0; attempt < 12; attempt++) {
-    weather = createWeather({ scenario: 'rainstorm', startMs: stormStart, seed: weatherSeed, sites: city.sensorSites, rainstorm: { ...storm, peakMmH: peak } });
+    weather = createWeather({
+      scenario: 'rainstorm',
+      startMs: stormStart,
+      seed: weatherSeed,
+      sites: city.sensorSites,
+      rainstorm: { ...storm, peakMmH: peak },
+    });
     spells = floodSpells(places, weather, b.startMs, b.endMs, k);
     const n = spells.length;
     if (n > k.eventRange[1]) strong = peak;
@@ -202,16 +205,30 @@ export function generateRainstorm(options: ScenarioOptions, knobs: Partial<Rains
       const lagSpell = placeSpells.find((s) => s === laggingSensor);
       const gapSpell = placeSpells.find((s) => s === offlineSensor);
       b.series(site, (t, r) => ({ water_level_cm: Math.max(0, weather.pondingCmAt(site, t) * gain + offset + 0.6 * r.normal()) }), {
-        ...(lagSpell ? { lag: { from: lagSpell.start - 10 * MINUTE_MS, to: lagSpell.start + 30 * MINUTE_MS, delayMs: Math.round(evidence.range(8, 15) * MINUTE_MS) } } : {}),
+        ...(lagSpell
+          ? {
+              lag: {
+                from: lagSpell.start - 10 * MINUTE_MS,
+                to: lagSpell.start + 30 * MINUTE_MS,
+                delayMs: Math.round(evidence.range(8, 15) * MINUTE_MS),
+              },
+            }
+          : {}),
         ...(gapSpell ? { gap: { from: gapSpell.start - 15 * MINUTE_MS, to: gapSpell.end + 10 * MINUTE_MS } } : {}),
       });
     }
   }
   if (laggingSensor) {
-    b.distract('lagging_evidence', `gauges at ${laggingSensor.place.key} buffer their readings: samples around the flood start (${fmtTime(laggingSensor.start, b.startMs)}) arrive 8–15 min late`);
+    b.distract(
+      'lagging_evidence',
+      `gauges at ${laggingSensor.place.key} buffer their readings: samples around the flood start (${fmtTime(laggingSensor.start, b.startMs)}) arrive 8–15 min late`,
+    );
   }
   if (offlineSensor) {
-    b.distract('missing_evidence', `gauges at ${offlineSensor.place.key} are offline during the flood (${fmtTime(offlineSensor.start, b.startMs)}): only calls/cameras/traffic show it`);
+    b.distract(
+      'missing_evidence',
+      `gauges at ${offlineSensor.place.key} are offline during the flood (${fmtTime(offlineSensor.start, b.startMs)}): only calls/cameras/traffic show it`,
+    );
   }
 
   // --- Traffic through flooded places slows: the simulator's own flood response, fed the true water.
@@ -233,11 +250,21 @@ export function generateRainstorm(options: ScenarioOptions, knobs: Partial<Rains
         const ts = spell.start + evidence.range(2, 15) * MINUTE_MS;
         // Some callers describe the stalled car rather than the water; the operator files it as traffic.
         const traffic = evidence.next() < 0.1;
-        b.hotline(spell.place, ts, traffic ? 'traffic' : 'waterlogging', traffic ? '有车在积水里熄火了，堵住了 A car stalled in the water and blocks the road' : evidence.pick(CALL_TEXTS), 300, spell.maxCm > 30 ? 3 : 2);
+        b.hotline(
+          spell.place,
+          ts,
+          traffic ? 'traffic' : 'waterlogging',
+          traffic ? '有车在积水里熄火了，堵住了 A car stalled in the water and blocks the road' : evidence.pick(CALL_TEXTS),
+          300,
+          spell.maxCm > 30 ? 3 : 2,
+        );
       }
       notes.push(`${n} call(s)`);
     } else {
-      b.distract('missing_evidence', `nobody called the hotline about ${spell.place.key} (flooded from ${fmtTime(spell.start, b.startMs)})`);
+      b.distract(
+        'missing_evidence',
+        `nobody called the hotline about ${spell.place.key} (flooded from ${fmtTime(spell.start, b.startMs)})`,
+      );
       notes.push('no calls');
     }
     const camera = within(cameras, spell.place, k.cameraRadiusM)[0];
@@ -246,7 +273,11 @@ export function generateRainstorm(options: ScenarioOptions, knobs: Partial<Rains
       let t = spell.start;
       while (t < spell.end && spell.depthAt(t) < 10) t += MINUTE_MS;
       let detections = 0;
-      for (t += evidence.range(1, 4) * MINUTE_MS; t < Math.min(spell.end, b.endMs) && detections < 3; t += evidence.range(10, 16) * MINUTE_MS) {
+      for (
+        t += evidence.range(1, 4) * MINUTE_MS;
+        t < Math.min(spell.end, b.endMs) && detections < 3;
+        t += evidence.range(10, 16) * MINUTE_MS
+      ) {
         b.video(camera, t, 'standing_water', '积水识别 standing water detected', 3);
         detections++;
       }
@@ -271,8 +302,19 @@ export function generateRainstorm(options: ScenarioOptions, knobs: Partial<Rains
     const ts = deepest.start + evidence.range(20, 35) * MINUTE_MS;
     if (ts < b.endMs) {
       const [lng, lat] = b.jitter(deepest.place, 80);
-      b.report({ type: 'manual_report', category: 'waterlogging', lng, lat, ts, severity: 4, text: '巡查发现严重积水，已请求泵车 Patrol: deep water, pump truck requested' });
-      b.distract('lagging_evidence', `manual patrol report for ${deepest.place.key} arrives ${fmtTime(ts, b.startMs)}, ${Math.round((ts - deepest.start) / MINUTE_MS)} min after the water rose`);
+      b.report({
+        type: 'manual_report',
+        category: 'waterlogging',
+        lng,
+        lat,
+        ts,
+        severity: 4,
+        text: '巡查发现严重积水，已请求泵车 Patrol: deep water, pump truck requested',
+      });
+      b.distract(
+        'lagging_evidence',
+        `manual patrol report for ${deepest.place.key} arrives ${fmtTime(ts, b.startMs)}, ${Math.round((ts - deepest.start) / MINUTE_MS)} min after the water rose`,
+      );
     }
   }
 
@@ -287,10 +329,12 @@ export function generateRainstorm(options: ScenarioOptions, knobs: Partial<Rains
   b.stuckWaterLevel((s) => farFromEvents(s) && maxDepth(s) < 3, trackMid);
 
   // Calls about puddles: real water, but below the threshold (not an event).
-  const puddles = places.filter((p) => !eventPlaces.has(p) && farFromEvents(p)).filter((p) => {
-    const d = Math.max(...p.sensors.map(maxDepth));
-    return d >= 6 && d < k.floodCm - 2;
-  });
+  const puddles = places
+    .filter((p) => !eventPlaces.has(p) && farFromEvents(p))
+    .filter((p) => {
+      const d = Math.max(...p.sensors.map(maxDepth));
+      return d >= 6 && d < k.floodCm - 2;
+    });
   for (const p of sample(evidence, puddles, 2)) {
     const ts = b.startMs + evidence.range(30, 90) * MINUTE_MS;
     const e = b.hotline(p, ts, 'waterlogging', '路边有积水，走路不方便 Puddles along the kerb, hard to walk', 300, 1);
@@ -298,7 +342,9 @@ export function generateRainstorm(options: ScenarioOptions, knobs: Partial<Rains
   }
 
   const noisyPool = (kind: SensorSite['kind']): SensorSite[] =>
-    city.sensorSites.filter((s) => s.kind === kind && !b.hasSeries(s.id) && farFromEvents(s) && (kind !== 'water_level' || maxDepth(s) < 3));
+    city.sensorSites.filter(
+      (s) => s.kind === kind && !b.hasSeries(s.id) && farFromEvents(s) && (kind !== 'water_level' || maxDepth(s) < 3),
+    );
   const glitchRnd = b.random.fork('glitch');
   const [noisyWl] = sample(glitchRnd, noisyPool('water_level'), 1);
   if (noisyWl) b.noisySensor(noisyWl, { water_level_cm: glitchRnd.range(18, 26) }, b.startMs + glitchRnd.range(20, 100) * MINUTE_MS, 1);
@@ -318,7 +364,14 @@ export function generateRainstorm(options: ScenarioOptions, knobs: Partial<Rains
   // --- Background: gauges near the track (they see the cell pass), a sample of everything else.
   const gauges = sitesOfKind(city, 'rain_gauge')
     .filter((s) => !b.hasSeries(s.id))
-    .map((s) => ({ s, d: Math.min(distM(s, trackMid), distM(s, { lng: track.from[0], lat: track.from[1] }), distM(s, { lng: track.to[0], lat: track.to[1] })) }))
+    .map((s) => ({
+      s,
+      d: Math.min(
+        distM(s, trackMid),
+        distM(s, { lng: track.from[0], lat: track.from[1] }),
+        distM(s, { lng: track.to[0], lat: track.to[1] }),
+      ),
+    }))
     .sort((a, c) => a.d - c.d);
   for (const { s } of gauges.slice(0, 130)) b.normal(s);
   b.background({

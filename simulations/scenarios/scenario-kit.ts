@@ -248,7 +248,9 @@ export class ScenarioBuilder {
     const id = spec.id ?? this.nextId(spec.type, ts);
     if (spec.id === undefined) this.eventIds.add(id);
     const event: CityEvent = {
-      source: spec.source ?? (spec.type === 'citizen_report' ? SOURCES.hotline : spec.type === 'video_detection' ? SOURCES.video : SOURCES.manual),
+      source:
+        spec.source ??
+        (spec.type === 'citizen_report' ? SOURCES.hotline : spec.type === 'video_detection' ? SOURCES.video : SOURCES.manual),
       id,
       ts,
       type: spec.type,
@@ -261,7 +263,11 @@ export class ScenarioBuilder {
     // Hotline cases reach the hub after the operator has typed them; camera alerts within seconds.
     const delay =
       spec.delayMs ??
-      (spec.type === 'citizen_report' ? this.random.range(40_000, 240_000) : spec.type === 'video_detection' ? this.random.range(1_000, 8_000) : this.random.range(20_000, 120_000));
+      (spec.type === 'citizen_report'
+        ? this.random.range(40_000, 240_000)
+        : spec.type === 'video_detection'
+          ? this.random.range(1_000, 8_000)
+          : this.random.range(20_000, 120_000));
     this.inputs.push({ at: Math.round(ts + delay), type: 'event', event });
     return event;
   }
@@ -369,7 +375,10 @@ export class ScenarioBuilder {
     const metrics = Object.entries(spike)
       .map(([m, v]) => `${m}=${(v ?? 0).toFixed(1)}`)
       .join(', ');
-    this.distract('noisy_sensor', `${site.id} glitches to ${metrics} for ${samples} sample(s) from ${fmtTime(atMs, this.startMs)}; nothing happened`);
+    this.distract(
+      'noisy_sensor',
+      `${site.id} glitches to ${metrics} for ${samples} sample(s) from ${fmtTime(atMs, this.startMs)}; nothing happened`,
+    );
   }
 
   /**
@@ -377,7 +386,9 @@ export class ScenarioBuilder {
    * twin must count it once.
    */
   duplicateSomeHotlineCases(count: number): void {
-    const calls = this.inputs.filter((i): i is Extract<ScenarioInput, { type: 'event' }> => i.type === 'event' && i.event.source === SOURCES.hotline);
+    const calls = this.inputs.filter(
+      (i): i is Extract<ScenarioInput, { type: 'event' }> => i.type === 'event' && i.event.source === SOURCES.hotline,
+    );
     for (const original of sample(this.random.fork('duplicates'), calls, count)) {
       const at = original.at + this.random.range(60_000, 20 * MINUTE_MS);
       this.inputs.push({ at: Math.round(at), type: 'event', event: { ...original.event } });
@@ -395,7 +406,10 @@ export class ScenarioBuilder {
     const camera = this.random.fork('false-detection').pick(cameras);
     const ts = this.random.range(this.startMs + 10 * MINUTE_MS, this.endMs - 10 * MINUTE_MS);
     const e = this.video(camera, ts, category, text, 2);
-    this.distract('false_detection', `${e.id}: camera ${camera.id} flags ${category} at ${fmtTime(ts, this.startMs)} (${why}); nothing there`);
+    this.distract(
+      'false_detection',
+      `${e.id}: camera ${camera.id} flags ${category} at ${fmtTime(ts, this.startMs)} (${why}); nothing there`,
+    );
   }
 
   /** Normal background sensors of every kind, `overrides` replacing the default counts. */

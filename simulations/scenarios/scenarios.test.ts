@@ -73,7 +73,16 @@ describe.each(SCENARIO_NAMES.map((n) => [n]))('scenario %s', (name) => {
       if (input.type !== 'event') continue;
       const e = input.event;
       expect(ID_PATTERN.test(e.source)).toBe(true);
-      const payload = { id: e.id, ts: e.ts, type: e.type, lng: e.lng, lat: e.lat, category: e.category ?? undefined, severity: e.severity ?? undefined, text: e.text ?? undefined };
+      const payload = {
+        id: e.id,
+        ts: e.ts,
+        type: e.type,
+        lng: e.lng,
+        lat: e.lat,
+        category: e.category ?? undefined,
+        severity: e.severity ?? undefined,
+        text: e.text ?? undefined,
+      };
       const parsed = parseEventPayload(new TextEncoder().encode(JSON.stringify(payload)), e.source, input.at);
       expect(parsed.ok, JSON.stringify(parsed)).toBe(true);
       if (parsed.ok) expect(parsed.event).toEqual(e);
@@ -105,7 +114,8 @@ describe.each(SCENARIO_NAMES.map((n) => [n]))('scenario %s', (name) => {
 
   it('records distractors: a stuck gauge, an unrelated call, a false detection, a duplicate', () => {
     const kinds = new Set(run(name).distractors.map((d) => d.kind));
-    for (const k of ['stuck_sensor', 'noisy_sensor', 'unrelated_report', 'false_detection', 'duplicate_report'] as const) expect(kinds.has(k)).toBe(true);
+    for (const k of ['stuck_sensor', 'noisy_sensor', 'unrelated_report', 'false_detection', 'duplicate_report'] as const)
+      expect(kinds.has(k)).toBe(true);
     expect(kinds.has('lagging_evidence') || kinds.has('missing_evidence')).toBe(true);
   });
 });
@@ -133,7 +143,12 @@ describe('bridge_crash', () => {
   it('collapses traffic on the bridge below the alarm threshold', () => {
     const r = run('bridge_crash');
     const bridge = r.groundTruth[0]?.assetId;
-    const slow = r.inputs.some((i) => i.type === 'readings' && sites.get(i.sensorId)?.roadId === bridge && i.readings.some((x) => x.metric === 'speed_kmh' && x.value <= 5));
+    const slow = r.inputs.some(
+      (i) =>
+        i.type === 'readings' &&
+        sites.get(i.sensorId)?.roadId === bridge &&
+        i.readings.some((x) => x.metric === 'speed_kmh' && x.value <= 5),
+    );
     expect(slow).toBe(true);
   });
 });
@@ -142,7 +157,12 @@ describe('substation_outage', () => {
   it('puts the substation into load alarm', () => {
     const r = run('substation_outage');
     const asset = r.groundTruth[0]?.assetId;
-    const alarm = r.inputs.some((i) => i.type === 'readings' && sites.get(i.sensorId)?.assetId === asset && i.readings.some((x) => x.metric === 'load_pct' && x.value >= 95));
+    const alarm = r.inputs.some(
+      (i) =>
+        i.type === 'readings' &&
+        sites.get(i.sensorId)?.assetId === asset &&
+        i.readings.some((x) => x.metric === 'load_pct' && x.value >= 95),
+    );
     expect(alarm).toBe(true);
   });
 });

@@ -62,12 +62,30 @@ export function generateServiceSurge(options: ScenarioOptions, knobs: Partial<Se
   const surges: Surge[] = [];
   const main = rnd.pick(halls);
   const from = b.startMs + rnd.range(15, 35) * MINUTE_MS;
-  surges.push({ hall: main, sensors: sensorsOf(main), from, rampMs: rnd.range(20, 30) * MINUTE_MS, until: from + rnd.range(60, 80) * MINUTE_MS, people: rnd.range(75, 120) });
+  surges.push({
+    hall: main,
+    sensors: sensorsOf(main),
+    from,
+    rampMs: rnd.range(20, 30) * MINUTE_MS,
+    until: from + rnd.range(60, 80) * MINUTE_MS,
+    people: rnd.range(75, 120),
+  });
   if (rnd.next() < k.secondSurgeChance) {
-    const [other] = sample(rnd, halls.filter((h) => distM(h, main) > 5_000), 1);
+    const [other] = sample(
+      rnd,
+      halls.filter((h) => distM(h, main) > 5_000),
+      1,
+    );
     if (other) {
       const f2 = b.startMs + rnd.range(40, 60) * MINUTE_MS;
-      surges.push({ hall: other, sensors: sensorsOf(other), from: f2, rampMs: rnd.range(15, 25) * MINUTE_MS, until: f2 + rnd.range(35, 50) * MINUTE_MS, people: rnd.range(55, 75) });
+      surges.push({
+        hall: other,
+        sensors: sensorsOf(other),
+        from: f2,
+        rampMs: rnd.range(15, 25) * MINUTE_MS,
+        until: f2 + rnd.range(35, 50) * MINUTE_MS,
+        people: rnd.range(55, 75),
+      });
     }
   }
 
@@ -80,7 +98,8 @@ export function generateServiceSurge(options: ScenarioOptions, knobs: Partial<Se
     surge.sensors.forEach((site, i) => {
       const share = shares[i] ?? 0;
       // The main hall's second queue feed sits behind a slow metrics gateway.
-      const lag = index === 0 && i === 1 ? { from: surge.from, to: surge.until, delayMs: Math.round(rnd.range(8, 14) * MINUTE_MS) } : undefined;
+      const lag =
+        index === 0 && i === 1 ? { from: surge.from, to: surge.until, delayMs: Math.round(rnd.range(8, 14) * MINUTE_MS) } : undefined;
       b.series(
         site,
         (t, r) => {
@@ -90,13 +109,15 @@ export function generateServiceSurge(options: ScenarioOptions, knobs: Partial<Se
         },
         lag ? { lag } : {},
       );
-      if (lag) b.distract('lagging_evidence', `queue feed ${site.id} arrives ${Math.round(lag.delayMs / MINUTE_MS)} min late during the surge`);
+      if (lag)
+        b.distract('lagging_evidence', `queue feed ${site.id} arrives ${Math.round(lag.delayMs / MINUTE_MS)} min late during the surge`);
     });
 
     // The truth from the noise-free queue at the busiest counter group.
     const busiest = surge.sensors[0];
     if (!busiest) return;
-    const trueQueue = (t: number): number => (sampleSignals(busiest, t, b.weather, noiseFree(rnd)).queue_length ?? 0) + crowd(t) * (shares[0] ?? 0);
+    const trueQueue = (t: number): number =>
+      (sampleSignals(busiest, t, b.weather, noiseFree(rnd)).queue_length ?? 0) + crowd(t) * (shares[0] ?? 0);
     let start: number | undefined;
     let end: number | undefined;
     for (let t = b.startMs; t < b.endMs + HOUR_MS; t += MINUTE_MS) {
@@ -130,13 +151,21 @@ export function generateServiceSurge(options: ScenarioOptions, knobs: Partial<Se
   const truthPlaces = b.groundTruth.map((t) => ({ lng: t.lng, lat: t.lat }));
   const far = (s: { lng: number; lat: number }): boolean => truthPlaces.every((p) => distM(p, s) > 3_000);
   b.stuckWaterLevel(far);
-  const [glitch] = sample(rnd, hallSites.filter((s) => !b.hasSeries(s.id) && far(s)), 1);
+  const [glitch] = sample(
+    rnd,
+    hallSites.filter((s) => !b.hasSeries(s.id) && far(s)),
+    1,
+  );
   if (glitch) b.noisySensor(glitch, { queue_length: rnd.range(85, 110) }, b.startMs + rnd.range(60, 110) * MINUTE_MS, 1);
   b.falseDetection('crowd', '人群聚集识别 crowd detected', 'a tour group posing for photos', truthPlaces);
   b.unrelatedCalls(4 + rnd.int(3), [{ category: 'other', text: '社保卡补办流程不清楚 Unclear how to replace a social-security card' }]);
   // The other halls report normally (background). The busiest of them reach the warning in
   // their ordinary 10:00 peak: two such halls stay in as recorded distractors.
-  const peaking = sample(rnd, hallSites.filter((s) => !b.hasSeries(s.id) && far(s) && b.normallyWarns(s)), 2);
+  const peaking = sample(
+    rnd,
+    hallSites.filter((s) => !b.hasSeries(s.id) && far(s) && b.normallyWarns(s)),
+    2,
+  );
   for (const site of peaking) {
     b.normal(site);
     b.distract('noisy_sensor', `${site.id} reaches its queue/wait warning in its normal daily peak (busy hall, not a surge)`);

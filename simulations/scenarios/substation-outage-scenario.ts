@@ -113,13 +113,18 @@ export function generateSubstationOutage(options: ScenarioOptions, knobs: Partia
     const until = from + rnd.range(15, 30) * MINUTE_MS;
     b.series(site, (t, r) => {
       const base = sampleSignals(site, t, b.weather, r).passengers_per_min ?? 0;
-      return { passengers_per_min: base + (surge - base) * envelope(t, from, 3 * MINUTE_MS, until, 8 * MINUTE_MS) * (1 + 0.05 * r.normal()) };
+      return {
+        passengers_per_min: base + (surge - base) * envelope(t, from, 3 * MINUTE_MS, until, 8 * MINUTE_MS) * (1 + 0.05 * r.normal()),
+      };
     });
   }
   // The second station lost power too: its gate counters go dark (evidence that is missing).
   for (const site of second ?? []) b.normal(site, { gap: { from: trip, to: restore } });
   if (second && second.length > 0) {
-    b.distract('missing_evidence', `metro gate counters ${second.map((s) => s.id).join(', ')} lose power with the substation: no data ${fmtTime(trip, b.startMs)}–${fmtTime(restore, b.startMs)}`);
+    b.distract(
+      'missing_evidence',
+      `metro gate counters ${second.map((s) => s.id).join(', ')} lose power with the substation: no data ${fmtTime(trip, b.startMs)}–${fmtTime(restore, b.startMs)}`,
+    );
   }
 
   // The nearest ED takes patients from home oxygen and lifts; its feed is the 5-min one, and lags.
@@ -137,7 +142,10 @@ export function generateSubstationOutage(options: ScenarioOptions, knobs: Partia
       },
       { lag: { from: trip, to: restore, delayMs: lag } },
     );
-    b.distract('lagging_evidence', `ED ${ed.id} reports in 5-min batches that arrive ${Math.round(lag / MINUTE_MS)} min late during the outage`);
+    b.distract(
+      'lagging_evidence',
+      `ED ${ed.id} reports in 5-min batches that arrive ${Math.round(lag / MINUTE_MS)} min late during the outage`,
+    );
     edNote = `ED ${ed.id} +${rise.toFixed(0)}%`;
   }
   b.truth({
@@ -160,7 +168,15 @@ export function generateSubstationOutage(options: ScenarioOptions, knobs: Partia
       const r2 = t2 + rnd.range(20, 35) * MINUTE_MS;
       const n = 1 + rnd.int(2);
       outageAt(b, other, o2, t2, r2, n);
-      b.truth({ type: 'power_outage', lng: other.lng, lat: other.lat, assetId: other.id, start: t2, end: r2, notes: `small trip; ${n} call(s); no metro or ED effect` });
+      b.truth({
+        type: 'power_outage',
+        lng: other.lng,
+        lat: other.lat,
+        assetId: other.id,
+        start: t2,
+        end: r2,
+        notes: `small trip; ${n} call(s); no metro or ED effect`,
+      });
     }
   }
 
@@ -168,9 +184,17 @@ export function generateSubstationOutage(options: ScenarioOptions, knobs: Partia
   const truthPlaces = b.groundTruth.map((t) => ({ lng: t.lng, lat: t.lat }));
   const far = (s: SensorSite): boolean => truthPlaces.every((p) => distM(p, s) > 5_000);
   b.stuckWaterLevel(far);
-  const [glitch] = sample(rnd, loadSites.filter((s) => !b.hasSeries(s.id) && far(s)), 1);
+  const [glitch] = sample(
+    rnd,
+    loadSites.filter((s) => !b.hasSeries(s.id) && far(s)),
+    1,
+  );
   if (glitch) b.noisySensor(glitch, { load_pct: rnd.range(96, 101) }, b.startMs + rnd.range(10, 100) * MINUTE_MS, 1);
-  const [busy] = sample(rnd, metro.filter((s) => !b.hasSeries(s.id) && far(s)), 1);
+  const [busy] = sample(
+    rnd,
+    metro.filter((s) => !b.hasSeries(s.id) && far(s)),
+    1,
+  );
   if (busy) b.noisySensor(busy, { passengers_per_min: rnd.range(620, 700) }, b.startMs + rnd.range(10, 100) * MINUTE_MS, 2);
   b.falseDetection('smoke', '烟火识别 smoke detected', 'dust from a demolition site', truthPlaces);
   b.unrelatedCalls(4 + rnd.int(3), [{ category: 'power', text: '我家跳闸了，邻居都有电 My flat tripped, the neighbours have power' }]);

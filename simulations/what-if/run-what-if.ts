@@ -37,7 +37,10 @@ export function parseWhatIfArgs(args: readonly string[]): WhatIfOptions {
   const isKind = (k: string): k is UnitKind => (UNIT_KINDS as readonly string[]).includes(k);
   for (let i = 0; i < args.length; i++) {
     const flag = args[i]!;
-    const [name, inline] = flag.includes('=') && flag.startsWith('--') ? [flag.slice(0, flag.indexOf('=')), flag.slice(flag.indexOf('=') + 1)] : [flag, undefined];
+    const [name, inline] =
+      flag.includes('=') && flag.startsWith('--')
+        ? [flag.slice(0, flag.indexOf('=')), flag.slice(flag.indexOf('=') + 1)]
+        : [flag, undefined];
     const value = (): string => {
       const v = inline ?? args[++i];
       if (v === undefined) throw new WhatIfArgsError(`${name} needs a value`);
@@ -46,7 +49,8 @@ export function parseWhatIfArgs(args: readonly string[]): WhatIfOptions {
     switch (name) {
       case '--scenario': {
         const v = value();
-        if (!(SCENARIO_NAMES as readonly string[]).includes(v)) throw new WhatIfArgsError(`--scenario ${JSON.stringify(v)} is not one of ${SCENARIO_NAMES.join(', ')}`);
+        if (!(SCENARIO_NAMES as readonly string[]).includes(v))
+          throw new WhatIfArgsError(`--scenario ${JSON.stringify(v)} is not one of ${SCENARIO_NAMES.join(', ')}`);
         scenario = v as ScenarioName;
         break;
       }
@@ -59,14 +63,21 @@ export function parseWhatIfArgs(args: readonly string[]): WhatIfOptions {
       case '--count': {
         const v = value();
         const [kind, n] = v.split('=');
-        if (!kind || !isKind(kind) || n === undefined) throw new WhatIfArgsError(`--count ${JSON.stringify(v)} is not KIND=N with KIND one of ${UNIT_KINDS.join(', ')}`);
+        if (!kind || !isKind(kind) || n === undefined)
+          throw new WhatIfArgsError(`--count ${JSON.stringify(v)} is not KIND=N with KIND one of ${UNIT_KINDS.join(', ')}`);
         counts[kind] = whole(`--count ${kind}`, n);
         break;
       }
       case '--prepositioned':
-        for (const part of value().split(',').map((x) => x.trim()).filter(Boolean)) {
+        for (const part of value()
+          .split(',')
+          .map((x) => x.trim())
+          .filter(Boolean)) {
           const [a, b] = part.includes(':') ? part.split(':') : ['pump_team', part];
-          if (!a || !isKind(a) || !b || !/^\d{6}$/.test(b)) throw new WhatIfArgsError(`--prepositioned ${JSON.stringify(part)} is not a district code (e.g. 420105) or KIND:district (e.g. ambulance:420106)`);
+          if (!a || !isKind(a) || !b || !/^\d{6}$/.test(b))
+            throw new WhatIfArgsError(
+              `--prepositioned ${JSON.stringify(part)} is not a district code (e.g. 420105) or KIND:district (e.g. ambulance:420106)`,
+            );
           prepositioned.push({ kind: a, district: b });
         }
         break;
@@ -95,7 +106,8 @@ const fmt = (s: number): string => (Number.isNaN(s) ? '–' : s >= 120 ? `${(s /
 
 /** The printed report of a run. */
 export function formatWhatIf(r: WhatIfResult, options: WhatIfOptions): string {
-  const pre = options.fleet?.prepositioned?.map((p) => (p.kind === 'pump_team' ? p.district : `${p.kind}:${p.district}`)).join(',') || 'none';
+  const pre =
+    options.fleet?.prepositioned?.map((p) => (p.kind === 'pump_team' ? p.district : `${p.kind}:${p.district}`)).join(',') || 'none';
   const lines = [
     `What-if: ${r.scenario} (seed ${r.seed}), fleet ${r.fleetSize} units, pump teams ${r.pumpTeams}, pre-positioned ${pre}`,
     `  dispatcher: acknowledge after ${options.acknowledgeDelayS ?? 60} s, dispatch ${options.dispatchDelayS ?? 30} s later; turnout ${options.turnoutS ?? 60} s`,
@@ -110,7 +122,8 @@ export function formatWhatIf(r: WhatIfResult, options: WhatIfOptions): string {
     '',
     '  response time                          n     median      p90',
   ];
-  const row = (label: string, s: { count: number; medianS: number; p90S: number }) => lines.push(`  ${label.padEnd(36)} ${String(s.count).padStart(4)} ${fmt(s.medianS).padStart(10)} ${fmt(s.p90S).padStart(10)}`);
+  const row = (label: string, s: { count: number; medianS: number; p90S: number }) =>
+    lines.push(`  ${label.padEnd(36)} ${String(s.count).padStart(4)} ${fmt(s.medianS).padStart(10)} ${fmt(s.p90S).padStart(10)}`);
   row('acknowledge after detection', r.summary.acknowledgeS);
   row('dispatch after acknowledge', r.summary.dispatchS);
   row('dispatch after detection', r.summary.dispatchAfterDetectS);
@@ -122,7 +135,11 @@ export function formatWhatIf(r: WhatIfResult, options: WhatIfOptions): string {
 }
 
 /** Runs the command; returns the exit code. */
-export function runWhatIfCli(args: readonly string[], out: (text: string) => void = (t) => process.stdout.write(t), err: (text: string) => void = (t) => process.stderr.write(t)): number {
+export function runWhatIfCli(
+  args: readonly string[],
+  out: (text: string) => void = (t) => process.stdout.write(t),
+  err: (text: string) => void = (t) => process.stderr.write(t),
+): number {
   if (args.includes('--help') || args.includes('-h')) {
     out(WHAT_IF_USAGE);
     return 0;

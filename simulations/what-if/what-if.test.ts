@@ -7,10 +7,18 @@ const city = generateCity();
 
 describe('parseWhatIfArgs', () => {
   it('reads the scenario, pump teams, pre-positioned districts and seed', () => {
-    expect(parseWhatIfArgs(['--scenario', 'rainstorm', '--pump-teams', '12', '--prepositioned', '420105,ambulance:420106', '--seed=3'])).toEqual({
+    expect(
+      parseWhatIfArgs(['--scenario', 'rainstorm', '--pump-teams', '12', '--prepositioned', '420105,ambulance:420106', '--seed=3']),
+    ).toEqual({
       scenario: 'rainstorm',
       seed: 3,
-      fleet: { counts: { pump_team: 12 }, prepositioned: [{ kind: 'pump_team', district: '420105' }, { kind: 'ambulance', district: '420106' }] },
+      fleet: {
+        counts: { pump_team: 12 },
+        prepositioned: [
+          { kind: 'pump_team', district: '420105' },
+          { kind: 'ambulance', district: '420106' },
+        ],
+      },
     });
   });
 

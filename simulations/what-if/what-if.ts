@@ -23,10 +23,24 @@ import { generateFleet, type FleetOptions } from '../../twin-model/dispatch/flee
 import { recommendUnits } from '../../twin-model/dispatch/recommender.ts';
 import { responderRestrictions, restrictionsFromIncidents } from '../../twin-model/dispatch/road-restrictions.ts';
 import { RoadRouter } from '../../twin-model/dispatch/road-router.ts';
-import { responseTimesOf, summarizeResponseTimes, percentile, type IncidentResponseTimes, type ResponseSummary } from '../../twin-model/dispatch/response-times.ts';
+import {
+  responseTimesOf,
+  summarizeResponseTimes,
+  percentile,
+  type IncidentResponseTimes,
+  type ResponseSummary,
+} from '../../twin-model/dispatch/response-times.ts';
 import { needsOf } from '../../twin-model/dispatch/unit-needs.ts';
 import { positionAlong } from '../../twin-model/dispatch/unit-motion.ts';
-import { applyUnitInput, createFleetState, createRoadSnapper, logInputOf, type FleetState, type UnitChange, type UnitInput } from '../../twin-model/dispatch/unit-state.ts';
+import {
+  applyUnitInput,
+  createFleetState,
+  createRoadSnapper,
+  logInputOf,
+  type FleetState,
+  type UnitChange,
+  type UnitInput,
+} from '../../twin-model/dispatch/unit-state.ts';
 import type { Capability, DispatchLogEntry, RoadRestrictions, Route } from '../../twin-model/dispatch/unit-types.ts';
 import { applyIncidentInput, type CityModel, type Incident, type IncidentChange } from '../../twin-model/index.ts';
 import { replayScenario } from '../evaluation/replay-scenario.ts';
@@ -180,14 +194,32 @@ export function runWhatIf(options: WhatIfOptions): WhatIfResult {
     if (primary && job.primaryArrivedAt === null && c.unit.capabilities.includes(primary)) job.primaryArrivedAt = now;
   }
 
-  function startTrip(unitId: string, purpose: Trip['purpose'], targetNode: number, route: Route | null, startAt: number, incidentId?: string): void {
+  function startTrip(
+    unitId: string,
+    purpose: Trip['purpose'],
+    targetNode: number,
+    route: Route | null,
+    startAt: number,
+    incidentId?: string,
+  ): void {
     const unit = fleet.units.get(unitId)!;
-    const r = route ?? router.route(unit.nodeId, targetNode, responderRestrictions(restrictions, city.graph, targetNode)) ?? router.route(unit.nodeId, targetNode);
+    const r =
+      route ??
+      router.route(unit.nodeId, targetNode, responderRestrictions(restrictions, city.graph, targetNode)) ??
+      router.route(unit.nodeId, targetNode);
     if (!r) {
       cutOff++;
       return;
     }
-    trips.set(unitId, { unitId, purpose, route: r, startedAt: startAt, targetNode, nextFixAt: startAt, ...(incidentId ? { incidentId } : {}) });
+    trips.set(unitId, {
+      unitId,
+      purpose,
+      route: r,
+      startedAt: startAt,
+      targetNode,
+      nextFixAt: startAt,
+      ...(incidentId ? { incidentId } : {}),
+    });
   }
 
   function goHome(unitId: string): void {
@@ -231,7 +263,12 @@ export function runWhatIf(options: WhatIfOptions): WhatIfResult {
           const job = jobs.get(c.incidentId);
           if (job) job.ended = true;
           nextAttempt.delete(c.incidentId);
-          for (const change of apply({ type: 'release', incidentId: c.incidentId, actor: 'twin', reason: `incident ${c.what.replace('_into', '')}` })) {
+          for (const change of apply({
+            type: 'release',
+            incidentId: c.incidentId,
+            actor: 'twin',
+            reason: `incident ${c.what.replace('_into', '')}`,
+          })) {
             if (change.what === 'released') goHome(change.unitId);
           }
           break;
@@ -251,7 +288,15 @@ export function runWhatIf(options: WhatIfOptions): WhatIfResult {
   }
 
   function dispatch(job: WhatIfJob, incident: Incident): void {
-    const recs = recommendUnits({ incident: { id: incident.id, type: incident.type, lng: incident.lng, lat: incident.lat }, units: [...fleet.units.values()], router, restrictions, now, limit: 10, districtOf });
+    const recs = recommendUnits({
+      incident: { id: incident.id, type: incident.type, lng: incident.lng, lat: incident.lat },
+      units: [...fleet.units.values()],
+      router,
+      restrictions,
+      now,
+      limit: 10,
+      districtOf,
+    });
     const primary = needsOf(job.type).capabilities[0];
     job.attempts++;
     const unserved: Capability[] = [];
@@ -265,7 +310,14 @@ export function runWhatIf(options: WhatIfOptions): WhatIfResult {
         remaining = remaining.slice(1);
         continue;
       }
-      apply({ type: 'assign', unitId: rec.unitId, incidentId: job.incidentId, actor: DISPATCHER, reason: `recommended rank ${rec.rank} for ${cap}`, place: { lng: incident.lng, lat: incident.lat } });
+      apply({
+        type: 'assign',
+        unitId: rec.unitId,
+        incidentId: job.incidentId,
+        actor: DISPATCHER,
+        reason: `recommended rank ${rec.rank} for ${cap}`,
+        place: { lng: incident.lng, lat: incident.lat },
+      });
       job.units.push(rec.unitId);
       onSceneUntil.delete(rec.unitId);
       if (primary && job.primaryDispatchedAt === null && rec.matched.includes(primary)) job.primaryDispatchedAt = now;

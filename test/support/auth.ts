@@ -5,14 +5,24 @@ export const TEST_ADMIN_PASSWORD = 'test-admin-password-1';
 
 /** Signs in and returns the bearer token (throws with the server's reason on failure). */
 export async function login(base: string, username: string, password: string): Promise<string> {
-  const res = await fetch(new URL('/api/auth/login', base), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+  const res = await fetch(new URL('/api/auth/login', base), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password }),
+  });
   const body = (await res.json()) as { token?: string; error?: string };
   if (res.status !== 200 || !body.token) throw new Error(`login of ${username} failed: ${res.status} ${body.error ?? ''}`);
   return body.token;
 }
 
 /** GET (or another method) with a bearer token; returns status and parsed JSON (or text). */
-export async function call(base: string, token: string | null, method: string, path: string, body?: unknown): Promise<{ status: number; body: any; headers: Headers }> {
+export async function call(
+  base: string,
+  token: string | null,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: any; headers: Headers }> {
   const headers: Record<string, string> = {};
   if (token) headers.authorization = `Bearer ${token}`;
   if (body !== undefined) headers['content-type'] = 'application/json';

@@ -45,7 +45,18 @@ function buildings(): FeatureCollection {
       features.push(
         feature(
           { render_height: height, render_min_height: 0 },
-          { type: 'Polygon', coordinates: [[[w, s], [w + SIZE_DEG, s], [w + SIZE_DEG, s + SIZE_DEG], [w, s + SIZE_DEG], [w, s]]] },
+          {
+            type: 'Polygon',
+            coordinates: [
+              [
+                [w, s],
+                [w + SIZE_DEG, s],
+                [w + SIZE_DEG, s + SIZE_DEG],
+                [w, s + SIZE_DEG],
+                [w, s],
+              ],
+            ],
+          },
         ),
       );
     }
@@ -54,24 +65,48 @@ function buildings(): FeatureCollection {
 }
 
 /** The OpenMapTiles layers of the schematic city. */
-export function cityVectorLayers(basemap: CityBasemap = cityBasemap(generateCity({ seed: 2026, sensorCount: 300 }))): Record<string, FeatureCollection> {
+export function cityVectorLayers(
+  basemap: CityBasemap = cityBasemap(generateCity({ seed: 2026, sensorCount: 300 })),
+): Record<string, FeatureCollection> {
   const roads = asGeoJson(basemap.roads).features.map((f) => {
     const cls = ROAD_CLASS[String(f.properties?.class)] ?? { class: 'minor' };
-    return feature({ ...cls, ...(f.properties?.name_zh ? { name: f.properties.name_zh, 'name:zh': f.properties.name_zh, 'name:en': f.properties.name_en } : {}) }, f.geometry);
+    return feature(
+      {
+        ...cls,
+        ...(f.properties?.name_zh ? { name: f.properties.name_zh, 'name:zh': f.properties.name_zh, 'name:en': f.properties.name_en } : {}),
+      },
+      f.geometry,
+    );
   });
   const named = (f: Feature) => ({ name: f.properties?.name_zh, 'name:zh': f.properties?.name_zh, 'name:en': f.properties?.name_en });
   const labels = asGeoJson(basemap.labels).features;
   return {
-    water: { type: 'FeatureCollection', features: asGeoJson(basemap.water).features.map((f) => feature({ class: f.properties?.water === 'river' ? 'river' : 'lake' }, f.geometry)) },
-    landuse: { type: 'FeatureCollection', features: asGeoJson(basemap.zones).features.map((f) => feature({ class: 'commercial' }, f.geometry)) },
+    water: {
+      type: 'FeatureCollection',
+      features: asGeoJson(basemap.water).features.map((f) =>
+        feature({ class: f.properties?.water === 'river' ? 'river' : 'lake' }, f.geometry),
+      ),
+    },
+    landuse: {
+      type: 'FeatureCollection',
+      features: asGeoJson(basemap.zones).features.map((f) => feature({ class: 'commercial' }, f.geometry)),
+    },
     transportation: { type: 'FeatureCollection', features: roads },
     transportation_name: { type: 'FeatureCollection', features: roads.filter((f) => f.properties?.name) },
-    boundary: { type: 'FeatureCollection', features: asGeoJson(basemap.districts).features.map((f) => feature({ admin_level: 6 }, f.geometry)) },
+    boundary: {
+      type: 'FeatureCollection',
+      features: asGeoJson(basemap.districts).features.map((f) => feature({ admin_level: 6 }, f.geometry)),
+    },
     place: {
       type: 'FeatureCollection',
-      features: labels.filter((f) => f.properties?.label === 'district').map((f) => feature({ class: 'city', rank: f.properties?.rank ?? 5, ...named(f) }, f.geometry)),
+      features: labels
+        .filter((f) => f.properties?.label === 'district')
+        .map((f) => feature({ class: 'city', rank: f.properties?.rank ?? 5, ...named(f) }, f.geometry)),
     },
-    water_name: { type: 'FeatureCollection', features: labels.filter((f) => f.properties?.label === 'water').map((f) => feature({ class: 'lake', ...named(f) }, f.geometry)) },
+    water_name: {
+      type: 'FeatureCollection',
+      features: labels.filter((f) => f.properties?.label === 'water').map((f) => feature({ class: 'lake', ...named(f) }, f.geometry)),
+    },
     building: buildings(),
   };
 }

@@ -15,7 +15,11 @@ export interface CityTwinProcess {
 }
 
 /** Starts `tsx bin/citytwin.ts <role>` with `env` and waits for its start-up line. */
-export async function startCityTwinProcess(role: 'all' | 'ingest' | 'web', env: Record<string, string>, timeoutMs = 90_000): Promise<CityTwinProcess> {
+export async function startCityTwinProcess(
+  role: 'all' | 'ingest' | 'web',
+  env: Record<string, string>,
+  timeoutMs = 90_000,
+): Promise<CityTwinProcess> {
   const child = spawn(TSX, ['bin/citytwin.ts', role], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));

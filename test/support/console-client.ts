@@ -47,7 +47,11 @@ export interface LiveView {
 
 /** Connects an authenticated socket.io client that asks for a snapshot and applies deltas (as admin unless a token is given). */
 export async function openLiveView(base: string, token?: string): Promise<LiveView> {
-  const socket = connectSocket(base, { transports: ['websocket'], reconnection: false, auth: { token: token ?? (await consoleToken(base)) } });
+  const socket = connectSocket(base, {
+    transports: ['websocket'],
+    reconnection: false,
+    auth: { token: token ?? (await consoleToken(base)) },
+  });
   const client: LiveView = { socket, snapshots: [], deltas: [], stats: [], view: new Map() };
   const ids: string[] = [];
   socket.on('connect', () => socket.emit('resume', { epoch: null, lastSeq: null }));

@@ -44,20 +44,29 @@ export interface ServerProcess {
  * Spawns a real server (Mosquitto, Redis …) and resolves once it accepts TCP connections on
  * `port`; its stderr is quoted if it never does.
  */
-export async function spawnServer(what: string, command: string, args: string[], port: number, url: string, dir: { remove(): void }): Promise<ServerProcess> {
+export async function spawnServer(
+  what: string,
+  command: string,
+  args: string[],
+  port: number,
+  url: string,
+  dir: { remove(): void },
+): Promise<ServerProcess> {
   const { spawn } = await import('node:child_process');
   const { connect } = await import('node:net');
   const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  await waitFor(`${what} on port ${port} (${stderr})`, () =>
-    new Promise<boolean>((resolve) => {
-      const s = connect(port, '127.0.0.1', () => {
-        s.end();
-        resolve(true);
-      });
-      s.on('error', () => resolve(false));
-    }),
+  await waitFor(
+    `${what} on port ${port} (${stderr})`,
+    () =>
+      new Promise<boolean>((resolve) => {
+        const s = connect(port, '127.0.0.1', () => {
+          s.end();
+          resolve(true);
+        });
+        s.on('error', () => resolve(false));
+      }),
   );
   return {
     url,

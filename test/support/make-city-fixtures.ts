@@ -45,13 +45,22 @@ interface Feature {
   geometry: { type: string; coordinates: unknown };
 }
 const line = (points: Array<[number, number]>, properties: Props): Feature => ({
-  type: 'Feature', properties, geometry: { type: 'LineString', coordinates: points.map(([x, y]) => at(x, y)) },
+  type: 'Feature',
+  properties,
+  geometry: { type: 'LineString', coordinates: points.map(([x, y]) => at(x, y)) },
 });
 const box = (x0: number, y0: number, x1: number, y1: number, properties: Props): Feature => ({
-  type: 'Feature', properties, geometry: { type: 'Polygon', coordinates: [[at(x0, y0), at(x1, y0), at(x1, y1), at(x0, y1), at(x0, y0)]] },
+  type: 'Feature',
+  properties,
+  geometry: { type: 'Polygon', coordinates: [[at(x0, y0), at(x1, y0), at(x1, y1), at(x0, y1), at(x0, y0)]] },
 });
-const point = (x: number, y: number, properties: Props): Feature => ({ type: 'Feature', properties, geometry: { type: 'Point', coordinates: at(x, y) } });
-const fc = (features: Feature[]): string => `{"type":"FeatureCollection","features":[\n${features.map((f) => JSON.stringify(f)).join(',\n')}\n]}\n`;
+const point = (x: number, y: number, properties: Props): Feature => ({
+  type: 'Feature',
+  properties,
+  geometry: { type: 'Point', coordinates: at(x, y) },
+});
+const fc = (features: Feature[]): string =>
+  `{"type":"FeatureCollection","features":[\n${features.map((f) => JSON.stringify(f)).join(',\n')}\n]}\n`;
 
 const GRID_X = [-1200, -900, -600, -300, 0, 300, 600, 900, 1200];
 const BANK_Y = [200, 500, 800, 1100, 1400];
@@ -73,51 +82,164 @@ function roads(): Feature[] {
     for (const yAbs of BANK_Y) {
       const y = side * yAbs;
       if (side === 1 && yAbs === 500) {
-        f.push(line(span(0, -1200, GRID_X).map((x) => [x, y]), { id: 'marktgasse', class: 'residential', oneway: true, name_zh: '市场巷', name_en: 'Marktgasse' }));
-        f.push(line(span(0, 1200, GRID_X).map((x) => [x, y]), { id: `${bank}-street-${yAbs}-e`, class: 'residential' }));
+        f.push(
+          line(
+            span(0, -1200, GRID_X).map((x) => [x, y]),
+            { id: 'marktgasse', class: 'residential', oneway: true, name_zh: '市场巷', name_en: 'Marktgasse' },
+          ),
+        );
+        f.push(
+          line(
+            span(0, 1200, GRID_X).map((x) => [x, y]),
+            { id: `${bank}-street-${yAbs}-e`, class: 'residential' },
+          ),
+        );
         continue;
       }
       if (side === 1 && yAbs === 800) {
-        f.push(line(span(-RING, -1200, []).map((x) => [x, y]), { id: 'kirchgasse-link', class: 'residential' }));
-        f.push(line(span(-1200, 0, GRID_X).map((x) => [x, y]), { id: 'kirchgasse', class: 'residential', oneway: true, name_zh: '教堂巷', name_en: 'Kirchgasse' }));
-        f.push(line(span(0, RING, GRID_X).map((x) => [x, y]), { id: `${bank}-street-${yAbs}-e`, class: 'residential' }));
+        f.push(
+          line(
+            span(-RING, -1200, []).map((x) => [x, y]),
+            { id: 'kirchgasse-link', class: 'residential' },
+          ),
+        );
+        f.push(
+          line(
+            span(-1200, 0, GRID_X).map((x) => [x, y]),
+            { id: 'kirchgasse', class: 'residential', oneway: true, name_zh: '教堂巷', name_en: 'Kirchgasse' },
+          ),
+        );
+        f.push(
+          line(
+            span(0, RING, GRID_X).map((x) => [x, y]),
+            { id: `${bank}-street-${yAbs}-e`, class: 'residential' },
+          ),
+        );
         continue;
       }
       const reachRing = yAbs === 200 || yAbs === 800;
       const xs = reachRing ? span(-RING, RING, GRID_X) : GRID_X;
-      const props: Props = yAbs === 200
-        ? { id: `${bank}-uferstrasse`, class: 'secondary', name_zh: side === 1 ? '北岸滨河路' : '南岸滨河路', name_en: side === 1 ? 'Nordufer' : 'Südufer' }
-        : { id: `${bank}-street-${yAbs}`, class: 'residential' };
-      f.push(line(xs.map((x) => [x, y]), props));
+      const props: Props =
+        yAbs === 200
+          ? {
+              id: `${bank}-uferstrasse`,
+              class: 'secondary',
+              name_zh: side === 1 ? '北岸滨河路' : '南岸滨河路',
+              name_en: side === 1 ? 'Nordufer' : 'Südufer',
+            }
+          : { id: `${bank}-street-${yAbs}`, class: 'residential' };
+      f.push(
+        line(
+          xs.map((x) => [x, y]),
+          props,
+        ),
+      );
     }
     // Streets away from the river (y direction).
     for (const x of GRID_X) {
-      const ys = span(side * 200, side * (x === 0 ? RING : 1400), BANK_Y.map((v) => side * v));
+      const ys = span(
+        side * 200,
+        side * (x === 0 ? RING : 1400),
+        BANK_Y.map((v) => side * v),
+      );
       if (side === -1 && x === 600) {
         // Bahnhofstraße dips under the railway between y = −800 and −1100.
-        f.push(line([[600, -200], [600, -500], [600, -800]], { id: 'bahnhofstrasse', class: 'residential', name_zh: '车站路', name_en: 'Bahnhofstraße' }));
-        f.push(line([[600, -800], [600, -1100]], { id: 'bahnhofstrasse', class: 'residential', asset: 'up-bahnhof', speed_kmh: 30, name_zh: '车站路', name_en: 'Bahnhofstraße' }));
-        f.push(line([[600, -1100], [600, -1400]], { id: 'bahnhofstrasse', class: 'residential', name_zh: '车站路', name_en: 'Bahnhofstraße' }));
+        f.push(
+          line(
+            [
+              [600, -200],
+              [600, -500],
+              [600, -800],
+            ],
+            { id: 'bahnhofstrasse', class: 'residential', name_zh: '车站路', name_en: 'Bahnhofstraße' },
+          ),
+        );
+        f.push(
+          line(
+            [
+              [600, -800],
+              [600, -1100],
+            ],
+            { id: 'bahnhofstrasse', class: 'residential', asset: 'up-bahnhof', speed_kmh: 30, name_zh: '车站路', name_en: 'Bahnhofstraße' },
+          ),
+        );
+        f.push(
+          line(
+            [
+              [600, -1100],
+              [600, -1400],
+            ],
+            { id: 'bahnhofstrasse', class: 'residential', name_zh: '车站路', name_en: 'Bahnhofstraße' },
+          ),
+        );
         continue;
       }
-      const props: Props = x === 0
-        ? { id: `${bank}-hauptstrasse`, class: 'primary', name_zh: side === 1 ? '北大街' : '南大街', name_en: side === 1 ? 'Hauptstraße Nord' : 'Hauptstraße Süd' }
-        : { id: `${bank}-street-x${x}`, class: 'residential' };
-      f.push(line(ys.map((y) => [x, y]), props));
+      const props: Props =
+        x === 0
+          ? {
+              id: `${bank}-hauptstrasse`,
+              class: 'primary',
+              name_zh: side === 1 ? '北大街' : '南大街',
+              name_en: side === 1 ? 'Hauptstraße Nord' : 'Hauptstraße Süd',
+            }
+          : { id: `${bank}-street-x${x}`, class: 'residential' };
+      f.push(
+        line(
+          ys.map((y) => [x, y]),
+          props,
+        ),
+      );
     }
   }
   // The ring: each half drawn once, through every vertex where a street joins it.
-  const north: Array<[number, number]> = [[RING, 200], [RING, 800], [RING, 1000], [1000, RING], [0, RING], [-1000, RING], [-RING, 1000], [-RING, 800], [-RING, 200]];
-  const south: Array<[number, number]> = [[-RING, -200], [-RING, -800], [-RING, -1000], [-1000, -RING], [0, -RING], [1000, -RING], [RING, -1000], [RING, -800], [RING, -200]];
+  const north: Array<[number, number]> = [
+    [RING, 200],
+    [RING, 800],
+    [RING, 1000],
+    [1000, RING],
+    [0, RING],
+    [-1000, RING],
+    [-RING, 1000],
+    [-RING, 800],
+    [-RING, 200],
+  ];
+  const south: Array<[number, number]> = [
+    [-RING, -200],
+    [-RING, -800],
+    [-RING, -1000],
+    [-1000, -RING],
+    [0, -RING],
+    [1000, -RING],
+    [RING, -1000],
+    [RING, -800],
+    [RING, -200],
+  ];
   f.push(line(north, { id: 'ring-nord', class: 'trunk', name_zh: '环路北段', name_en: 'Ring North' }));
   f.push(line(south, { id: 'ring-sued', class: 'trunk', name_zh: '环路南段', name_en: 'Ring South' }));
-  f.push(line([[-RING, 200], [-RING, -200]], { id: 'westbruecke', class: 'trunk', bridge: true, name_zh: '西桥', name_en: 'Westbrücke' }));
-  f.push(line([[RING, -200], [RING, 200]], { id: 'ostbruecke', class: 'trunk', bridge: true, name_zh: '东桥', name_en: 'Ostbrücke' }));
+  f.push(
+    line(
+      [
+        [-RING, 200],
+        [-RING, -200],
+      ],
+      { id: 'westbruecke', class: 'trunk', bridge: true, name_zh: '西桥', name_en: 'Westbrücke' },
+    ),
+  );
+  f.push(
+    line(
+      [
+        [RING, -200],
+        [RING, 200],
+      ],
+      { id: 'ostbruecke', class: 'trunk', bridge: true, name_zh: '东桥', name_en: 'Ostbrücke' },
+    ),
+  );
   return f;
 }
 
 function districts(): Feature[] {
-  const d = (id: string, zh: string, en: string, x0: number, y0: number, x1: number, y1: number): Feature => box(x0, y0, x1, y1, { id, name_zh: zh, name_en: en });
+  const d = (id: string, zh: string, en: string, x0: number, y0: number, x1: number, y1: number): Feature =>
+    box(x0, y0, x1, y1, { id, name_zh: zh, name_en: en });
   return [
     d('altstadt', '老城区', 'Altstadt', -1800, 60, 0, 1800),
     d('nordost', '东北区', 'Nordost', 0, 60, 1800, 1800),
@@ -129,13 +251,20 @@ function districts(): Feature[] {
 function water(): Feature[] {
   return [
     box(-2200, -60, 2200, 60, { kind: 'river', id: 'fluss', name_zh: '弗卢斯河', name_en: 'Fluss', width_m: 120 }),
-    line([[-2200, 0], [2200, 0]], { kind: 'river', id: 'fluss', name_zh: '弗卢斯河', name_en: 'Fluss', width_m: 120 }),
+    line(
+      [
+        [-2200, 0],
+        [2200, 0],
+      ],
+      { kind: 'river', id: 'fluss', name_zh: '弗卢斯河', name_en: 'Fluss', width_m: 120 },
+    ),
     box(-1100, 1180, -950, 1300, { kind: 'lake', id: 'stadtparkteich', name_zh: '城市公园池塘', name_en: 'Stadtparkteich' }),
   ];
 }
 
 function assets(): Feature[] {
-  const a = (id: string, type: string, zh: string, en: string, x: number, y: number, extra: Props = {}): Feature => point(x, y, { id, type, name_zh: zh, name_en: en, ...extra });
+  const a = (id: string, type: string, zh: string, en: string, x: number, y: number, extra: Props = {}): Feature =>
+    point(x, y, { id, type, name_zh: zh, name_en: en, ...extra });
   return [
     a('up-bahnhof', 'underpass', '车站地下通道', 'Bahnhof underpass', 600, -950),
     a('br-west', 'bridge', '西桥', 'Westbrücke', -RING, 0, { district: 'suedwest' }),
@@ -163,7 +292,12 @@ function buildings(): Feature[] {
         const w = 120 + Math.round(rnd.range(0, 100));
         const h = 120 + Math.round(rnd.range(0, 100));
         n++;
-        out.push(box(x, side === 1 ? y : y - h, x + w, side === 1 ? y + h : y, { id: `b-${String(n).padStart(3, '0')}`, height_m: Math.round(rnd.range(9, 32)) }));
+        out.push(
+          box(x, side === 1 ? y : y - h, x + w, side === 1 ? y + h : y, {
+            id: `b-${String(n).padStart(3, '0')}`,
+            height_m: Math.round(rnd.range(9, 32)),
+          }),
+        );
       }
     }
   }
@@ -193,7 +327,17 @@ function sensors(): string[][] {
   s('rg-nord', 'rain_gauge', 750, 950, 'hydro.rain', '东北雨量计', 'Rain gauge Nordost');
   s('rg-sw', 'rain_gauge', -750, -950, 'env.weather', '西南气象站雨量', 'Weather station rain Südwest');
   s('rg-bhf', 'rain_gauge', 750, -650, 'hydro.rain', '车站区雨量计', 'Rain gauge Bahnhof');
-  s('wl-up-bahnhof', 'water_level', 600, -950, 'roads.waterlogging', '车站地下通道积水', 'Bahnhof underpass water level', 'up-bahnhof', 'urn:dev:mac:0024befffe804ff1:');
+  s(
+    'wl-up-bahnhof',
+    'water_level',
+    600,
+    -950,
+    'roads.waterlogging',
+    '车站地下通道积水',
+    'Bahnhof underpass water level',
+    'up-bahnhof',
+    'urn:dev:mac:0024befffe804ff1:',
+  );
   s('wl-ufer-n', 'water_level', -450, 200, 'roads.waterlogging', '北岸滨河路积水', 'Nordufer water level');
   s('wl-ufer-s', 'water_level', 450, -200, 'roads.waterlogging', '南岸滨河路积水', 'Südufer water level');
   s('rl-west', 'river_level', -1600, 90, 'hydro.river', '西桥水位', 'Fluss level Westbrücke', 'br-west');
@@ -246,7 +390,10 @@ function units(): string[][] {
 /** The files of the river-town package, by path. */
 export function riverTownFiles(): Map<string, string> {
   const files = new Map<string, string>();
-  files.set('city.json', `${JSON.stringify({ id: 'flusstal', name: { zh: '弗卢斯塔尔（示例河镇）', en: 'Flusstal (sample river town)' }, center: at(0, 0), zoom: 14, timezone: 'Europe/Vienna' }, null, 2)}\n`);
+  files.set(
+    'city.json',
+    `${JSON.stringify({ id: 'flusstal', name: { zh: '弗卢斯塔尔（示例河镇）', en: 'Flusstal (sample river town)' }, center: at(0, 0), zoom: 14, timezone: 'Europe/Vienna' }, null, 2)}\n`,
+  );
   files.set('districts.geojson', fc(districts()));
   files.set('roads.geojson', fc(roads()));
   files.set('water.geojson', fc(water()));
@@ -255,11 +402,22 @@ export function riverTownFiles(): Map<string, string> {
   files.set('sources.csv', formatCsv(['id', 'name_zh', 'name_en', 'department', 'classification', 'department_en'], SOURCES));
   files.set('sensors.csv', formatCsv(['id', 'kind', 'lng', 'lat', 'source', 'name_zh', 'name_en', 'asset', 'external_ids'], sensors()));
   files.set('units.csv', formatCsv(['id', 'kind', 'lng', 'lat', 'name_zh', 'name_en', 'capabilities', 'station', 'shift'], units()));
-  files.set('vocabulary.json', `${JSON.stringify({ kinds: [{ kind: 'noise_level', label: { zh: '噪声', en: 'Noise level' }, metrics: { noise_dba: 'dB' } }] }, null, 2)}\n`);
-  const noise = { staleAfterMs: 600_000, metrics: [{ metric: 'noise_dba', direction: 'above', warning: { enter: 65, exit: 62 }, alarm: { enter: 75, exit: 72 }, onDelayMs: 300_000 }] };
+  files.set(
+    'vocabulary.json',
+    `${JSON.stringify({ kinds: [{ kind: 'noise_level', label: { zh: '噪声', en: 'Noise level' }, metrics: { noise_dba: 'dB' } }] }, null, 2)}\n`,
+  );
+  const noise = {
+    staleAfterMs: 600_000,
+    metrics: [
+      { metric: 'noise_dba', direction: 'above', warning: { enter: 65, exit: 62 }, alarm: { enter: 75, exit: 72 }, onDelayMs: 300_000 },
+    ],
+  };
   files.set('rules/alarms.json', `${JSON.stringify({ noise_level: noise }, null, 2)}\n`);
   files.set('rules/incidents/waterlogging.json', `${JSON.stringify(waterloggingRule, null, 2)}\n`);
-  files.set('README.md', '# Flusstal — a sample city package\n\nA fictional river town (not a real map) used by the tests. Generated by\n`npx tsx test/support/make-city-fixtures.ts`; do not edit by hand.\n');
+  files.set(
+    'README.md',
+    '# Flusstal — a sample city package\n\nA fictional river town (not a real map) used by the tests. Generated by\n`npx tsx test/support/make-city-fixtures.ts`; do not edit by hand.\n',
+  );
   return files;
 }
 

@@ -34,7 +34,16 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
     : ['persistence false'];
   writeFileSync(
     conf,
-    [`listener ${port} 127.0.0.1`, 'allow_anonymous true', ...persistence, 'max_queued_messages 0', 'max_inflight_messages 0', 'log_dest stderr', 'log_type error', 'log_type warning'].join('\n') + '\n',
+    `${[
+      `listener ${port} 127.0.0.1`,
+      'allow_anonymous true',
+      ...persistence,
+      'max_queued_messages 0',
+      'max_inflight_messages 0',
+      'log_dest stderr',
+      'log_type error',
+      'log_type warning',
+    ].join('\n')}\n`,
   );
   // Started as root, Mosquitto drops to the `mosquitto` user before it writes its persistence
   // file: the (loopback-only, temporary) directory must be writable for it.

@@ -7,7 +7,13 @@ import { topics } from '../../twin-model/index.ts';
  * sensors `<prefix>0 …`; resolves with the broker's acknowledgements of all of them.
  * `onProgress` sees the count sent.
  */
-export async function pacedFlow(publisher: mqtt.MqttClient, prefix: string, total: number, perSecond: number, onProgress: (sent: number) => void = () => {}): Promise<void> {
+export async function pacedFlow(
+  publisher: mqtt.MqttClient,
+  prefix: string,
+  total: number,
+  perSecond: number,
+  onProgress: (sent: number) => void = () => {},
+): Promise<void> {
   const base = Date.now() - 3_600_000;
   const perSlice = Math.max(1, Math.round(perSecond / 20));
   const acks: Array<Promise<unknown>> = [];
@@ -15,7 +21,11 @@ export async function pacedFlow(publisher: mqtt.MqttClient, prefix: string, tota
   for (let sent = 0; sent < total; ) {
     for (let k = 0; k < perSlice && sent < total; k++, sent++) {
       const id = `${prefix}${sent % 500}`;
-      acks.push(publisher.publishAsync(topics.sensorData(id), JSON.stringify({ ts: base + sent, values: { water_level_cm: sent % 97 } }), { qos: 1 }));
+      acks.push(
+        publisher.publishAsync(topics.sensorData(id), JSON.stringify({ ts: base + sent, values: { water_level_cm: sent % 97 } }), {
+          qos: 1,
+        }),
+      );
     }
     onProgress(sent);
     const due = started + (sent / perSecond) * 1000;

@@ -32,18 +32,60 @@ const LAYERS: PmtilesWriterOptions['layers'] = {
     {
       type: 'Feature',
       properties: { class: 'lake', name: '东湖', 'name:en': 'East Lake' },
-      geometry: { type: 'Polygon', coordinates: [[[114.36, 30.53], [114.42, 30.53], [114.42, 30.58], [114.36, 30.58], [114.36, 30.53]]] },
+      geometry: {
+        type: 'Polygon',
+        coordinates: [
+          [
+            [114.36, 30.53],
+            [114.42, 30.53],
+            [114.42, 30.58],
+            [114.36, 30.58],
+            [114.36, 30.53],
+          ],
+        ],
+      },
     },
   ]),
   transportation: fc([
-    { type: 'Feature', properties: { class: 'primary', name: '珞喻路' }, geometry: { type: 'LineString', coordinates: [[114.3, 30.52], [114.45, 30.51]] } },
-    { type: 'Feature', properties: { class: 'motorway', brunnel: 'bridge' }, geometry: { type: 'LineString', coordinates: [[114.3, 30.6], [114.33, 30.62]] } },
+    {
+      type: 'Feature',
+      properties: { class: 'primary', name: '珞喻路' },
+      geometry: {
+        type: 'LineString',
+        coordinates: [
+          [114.3, 30.52],
+          [114.45, 30.51],
+        ],
+      },
+    },
+    {
+      type: 'Feature',
+      properties: { class: 'motorway', brunnel: 'bridge' },
+      geometry: {
+        type: 'LineString',
+        coordinates: [
+          [114.3, 30.6],
+          [114.33, 30.62],
+        ],
+      },
+    },
   ]),
   building: fc([
     {
       type: 'Feature',
       properties: { render_height: 120, render_min_height: 0 },
-      geometry: { type: 'Polygon', coordinates: [[[114.305, 30.515], [114.307, 30.515], [114.307, 30.517], [114.305, 30.517], [114.305, 30.515]]] },
+      geometry: {
+        type: 'Polygon',
+        coordinates: [
+          [
+            [114.305, 30.515],
+            [114.307, 30.515],
+            [114.307, 30.517],
+            [114.305, 30.517],
+            [114.305, 30.515],
+          ],
+        ],
+      },
     },
   ]),
 };
@@ -84,10 +126,16 @@ describe('PMTiles v3 writer', () => {
 
   it('writes the metadata with vector_layers and their fields', async () => {
     const archive = buildPmtiles({ layers: LAYERS, minZoom: 10, maxZoom: 12, metadata: { name: 'test basemap' } });
-    const metadata = (await new PMTiles(new BufferSource(archive.bytes)).getMetadata()) as { name: string; vector_layers: Array<{ id: string; fields: Record<string, string> }> };
+    const metadata = (await new PMTiles(new BufferSource(archive.bytes)).getMetadata()) as {
+      name: string;
+      vector_layers: Array<{ id: string; fields: Record<string, string> }>;
+    };
     expect(metadata.name).toBe('test basemap');
     expect(metadata.vector_layers.map((l) => l.id)).toEqual(['water', 'transportation', 'building']);
-    expect(metadata.vector_layers.find((l) => l.id === 'building')?.fields).toEqual({ render_height: 'Number', render_min_height: 'Number' });
+    expect(metadata.vector_layers.find((l) => l.id === 'building')?.fields).toEqual({
+      render_height: 'Number',
+      render_min_height: 'Number',
+    });
   });
 
   it('stores every layer of a tile and finds each tile through the directory', async () => {

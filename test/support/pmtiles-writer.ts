@@ -71,7 +71,8 @@ export interface PmtilesArchive {
 export function tileIdOf(z: number, x: number, y: number): number {
   if (!Number.isInteger(z) || z < 0 || z > 26) throw new Error(`zoom ${z}: expected a whole number from 0 to 26`);
   const n = 2 ** z;
-  if (!Number.isInteger(x) || !Number.isInteger(y) || x < 0 || y < 0 || x >= n || y >= n) throw new Error(`tile ${z}/${x}/${y}: x and y must be whole numbers below ${n}`);
+  if (!Number.isInteger(x) || !Number.isInteger(y) || x < 0 || y < 0 || x >= n || y >= n)
+    throw new Error(`tile ${z}/${x}/${y}: x and y must be whole numbers below ${n}`);
   let base = 0;
   for (let level = 0; level < z; level++) base += 4 ** level;
   let d = 0;
@@ -237,13 +238,17 @@ export function buildPmtiles(options: PmtilesWriterOptions): PmtilesArchive {
   const compression = options.compression === 'none' ? Compression.None : Compression.Gzip;
   const compress = (b: Buffer): Buffer => (compression === Compression.Gzip ? gzipSync(b) : b);
   const bounds = boundsOf(options.layers);
-  const indexes = Object.entries(options.layers).map(([name, fc]) => ({ name, index: new geojsonvt(fc, { maxZoom, indexMaxZoom: Math.min(maxZoom, 5), extent: EXTENT, buffer: 64, tolerance: 3 }) }));
+  const indexes = Object.entries(options.layers).map(([name, fc]) => ({
+    name,
+    index: new geojsonvt(fc, { maxZoom, indexMaxZoom: Math.min(maxZoom, 5), extent: EXTENT, buffer: 64, tolerance: 3 }),
+  }));
 
   // Tiles in tile-id order, so the data section is clustered.
   const tiles: Array<{ tileId: number; bytes: Buffer }> = [];
   for (let z = minZoom; z <= maxZoom; z++) {
     const [x0, x1, y0, y1] = [lngToX(bounds[0], z), lngToX(bounds[2], z), latToY(bounds[3], z), latToY(bounds[1], z)];
-    if ((x1 - x0 + 1) * (y1 - y0 + 1) + tiles.length > MAX_TILES) throw new Error(`zoom ${z} would make over ${MAX_TILES} tiles: lower maxZoom`);
+    if ((x1 - x0 + 1) * (y1 - y0 + 1) + tiles.length > MAX_TILES)
+      throw new Error(`zoom ${z} would make over ${MAX_TILES} tiles: lower maxZoom`);
     for (let x = x0; x <= x1; x++) {
       for (let y = y0; y <= y1; y++) {
         const layers: Record<string, LegacyTile> = {};
@@ -252,7 +257,10 @@ export function buildPmtiles(options: PmtilesWriterOptions): PmtilesArchive {
           if (tile && tile.features.length > 0) layers[name] = tile;
         }
         if (Object.keys(layers).length === 0) continue;
-        tiles.push({ tileId: tileIdOf(z, x, y), bytes: compress(Buffer.from(vtpbf.fromGeojsonVt(layers, { version: 2, extent: EXTENT }))) });
+        tiles.push({
+          tileId: tileIdOf(z, x, y),
+          bytes: compress(Buffer.from(vtpbf.fromGeojsonVt(layers, { version: 2, extent: EXTENT }))),
+        });
       }
     }
   }
@@ -308,10 +316,13 @@ export function buildPmtiles(options: PmtilesWriterOptions): PmtilesArchive {
       }
     }
   }
-  if (HEADER_BYTES + root.length > ROOT_LIMIT_BYTES) throw new Error(`the root directory is ${root.length} bytes: too big for the first ${ROOT_LIMIT_BYTES} bytes`);
+  if (HEADER_BYTES + root.length > ROOT_LIMIT_BYTES)
+    throw new Error(`the root directory is ${root.length} bytes: too big for the first ${ROOT_LIMIT_BYTES} bytes`);
 
   const vectorLayers = Object.entries(options.layers).map(([id, fc]) => ({ id, fields: fieldsOf(fc), minzoom: minZoom, maxzoom: maxZoom }));
-  const metadata = compress(Buffer.from(JSON.stringify({ format: 'pbf', type: 'baselayer', ...options.metadata, vector_layers: vectorLayers }), 'utf8'));
+  const metadata = compress(
+    Buffer.from(JSON.stringify({ format: 'pbf', type: 'baselayer', ...options.metadata, vector_layers: vectorLayers }), 'utf8'),
+  );
   const rootOffset = HEADER_BYTES;
   const metadataOffset = rootOffset + root.length;
   const leafOffset = metadataOffset + metadata.length;

@@ -9,6 +9,19 @@ export const REDIS_BIN = '/usr/bin/redis-server';
 export async function startRedis(): Promise<RedisServer> {
   const port = await freePort();
   const dir = tempDir('redis');
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir.path, '--loglevel', 'warning'];
+  const args = [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--dir',
+    dir.path,
+    '--loglevel',
+    'warning',
+  ];
   return spawnServer('redis-server', REDIS_BIN, args, port, `redis://127.0.0.1:${port}`, dir);
 }

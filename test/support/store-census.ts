@@ -12,9 +12,15 @@ if (!dir || !prefix) {
 }
 const client = createClickHouse({ url: null, dataDir: dir });
 const like = { like: `${prefix}%` };
-const keys = await queryRows<{ k: string }>(client, "SELECT concat(sensor_id, '@', toString(toUnixTimestamp64Milli(ts))) AS k FROM readings FINAL WHERE sensor_id LIKE {like:String}", like);
+const keys = await queryRows<{ k: string }>(
+  client,
+  "SELECT concat(sensor_id, '@', toString(toUnixTimestamp64Milli(ts))) AS k FROM readings FINAL WHERE sensor_id LIKE {like:String}",
+  like,
+);
 const [raw] = await queryRows<{ n: string }>(client, 'SELECT count() AS n FROM readings WHERE sensor_id LIKE {like:String}', like);
 const [letters] = await queryRows<{ n: string }>(client, 'SELECT count() AS n FROM dead_letters');
 await client.close();
-process.stdout.write(`${JSON.stringify({ keys: keys.map((r) => r.k), rawRows: Number(raw?.n ?? 0), deadLetters: Number(letters?.n ?? 0) })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ keys: keys.map((r) => r.k), rawRows: Number(raw?.n ?? 0), deadLetters: Number(letters?.n ?? 0) })}\n`,
+);
 process.exit(0);

@@ -74,7 +74,15 @@ export function dispatchAuditInput(e: DispatchLogEntry): AuditInput {
 
 /** The audit entry of a security event (login, failed login, token and user changes …). */
 export function securityAuditInput(e: SecurityEventRecord): AuditInput {
-  return { at: e.ts, actor: e.username, stream: 'security', action: e.type, object: '', detail: e.detail, data: { outcome: e.outcome, client: e.client, node: e.node } };
+  return {
+    at: e.ts,
+    actor: e.username,
+    stream: 'security',
+    action: e.type,
+    object: '',
+    detail: e.detail,
+    data: { outcome: e.outcome, client: e.client, node: e.node },
+  };
 }
 
 const iso = (ms: number): string => (Number.isFinite(ms) ? new Date(ms).toISOString() : String(ms));
@@ -92,7 +100,14 @@ function differences(pairs: Array<[string, string, string]>): string {
  * Claims rows for entries by key, preferring a row with the same content; what is left
  * unclaimed is returned. `same(row, entry)` says whether the content matches.
  */
-function claim<R, E>(rows: readonly R[], keyOfRow: (r: R) => string, entries: readonly E[], keyOfEntry: (e: E) => string, same: (r: R, e: E) => boolean, onEntry: (e: E, match: R | null, exact: boolean) => void): R[] {
+function claim<R, E>(
+  rows: readonly R[],
+  keyOfRow: (r: R) => string,
+  entries: readonly E[],
+  keyOfEntry: (e: E) => string,
+  same: (r: R, e: E) => boolean,
+  onEntry: (e: E, match: R | null, exact: boolean) => void,
+): R[] {
   const byKey = new Map<string, R[]>();
   for (const r of rows) {
     const k = keyOfRow(r);
@@ -144,13 +159,28 @@ export function checkBindings(input: BindingInput): BindingProblem[] {
     (r, e) => r.actor === e.actor && r.detail === e.detail,
     (e, row, exact) => {
       const what = `incident ${e.object}: the change "${e.action}" by ${e.actor} at ${iso(e.at)} (audit entry ${e.seq})`;
-      if (!row) problems.push({ stream: 'incident', kind: 'missing', seq: e.seq, detail: `${what} is not in incident_changes: it was deleted` });
-      else if (!exact) problems.push({ stream: 'incident', kind: 'altered', seq: e.seq, detail: `${what} was rewritten in incident_changes: ${differences([['actor', row.actor, e.actor], ['detail', row.detail, e.detail]])}` });
+      if (!row)
+        problems.push({ stream: 'incident', kind: 'missing', seq: e.seq, detail: `${what} is not in incident_changes: it was deleted` });
+      else if (!exact)
+        problems.push({
+          stream: 'incident',
+          kind: 'altered',
+          seq: e.seq,
+          detail: `${what} was rewritten in incident_changes: ${differences([
+            ['actor', row.actor, e.actor],
+            ['detail', row.detail, e.detail],
+          ])}`,
+        });
     },
   );
   for (const r of leftChanges) {
     if (AUTOMATIC_ACTORS.has(r.actor) || !inSpan(r.at)) continue;
-    problems.push({ stream: 'incident', kind: 'unaudited', seq: null, detail: `incident ${r.incidentId}: the change "${r.what}" by ${r.actor} at ${iso(r.at)} is in incident_changes but not in the audit log: it was inserted, or rewritten` });
+    problems.push({
+      stream: 'incident',
+      kind: 'unaudited',
+      seq: null,
+      detail: `incident ${r.incidentId}: the change "${r.what}" by ${r.actor} at ${iso(r.at)} is in incident_changes but not in the audit log: it was inserted, or rewritten`,
+    });
   }
 
   // Dispatch log entries.
@@ -164,11 +194,22 @@ export function checkBindings(input: BindingInput): BindingProblem[] {
     const row = dispatchBySeq.get(ref);
     const what = `dispatch log entry ${ref} ("${e.action}"${e.object ? ` of ${e.object}` : ''} by ${e.actor} at ${iso(e.at)}, audit entry ${e.seq})`;
     if (!row) problems.push({ stream: 'dispatch', kind: 'missing', seq: e.seq, detail: `${what} is not in dispatch_log: it was deleted` });
-    else if (row.hash !== str(e.data.refHash)) problems.push({ stream: 'dispatch', kind: 'altered', seq: e.seq, detail: `${what} was replaced in dispatch_log: it now reads "${row.action}" by ${row.actor} with hash ${row.hash.slice(0, 12)}…` });
+    else if (row.hash !== str(e.data.refHash))
+      problems.push({
+        stream: 'dispatch',
+        kind: 'altered',
+        seq: e.seq,
+        detail: `${what} was replaced in dispatch_log: it now reads "${row.action}" by ${row.actor} with hash ${row.hash.slice(0, 12)}…`,
+      });
   }
   for (const d of input.dispatch) {
     if (claimed.has(d.seq) || !inSpan(d.at)) continue;
-    problems.push({ stream: 'dispatch', kind: 'unaudited', seq: d.seq, detail: `dispatch log entry ${d.seq} ("${d.action}" by ${d.actor} at ${iso(d.at)}) is not in the audit log: it was inserted` });
+    problems.push({
+      stream: 'dispatch',
+      kind: 'unaudited',
+      seq: d.seq,
+      detail: `dispatch log entry ${d.seq} ("${d.action}" by ${d.actor} at ${iso(d.at)}) is not in the audit log: it was inserted`,
+    });
   }
 
   // Security events.
@@ -183,7 +224,8 @@ export function checkBindings(input: BindingInput): BindingProblem[] {
     (r, e) => r.outcome === str(e.data.outcome) && r.username === e.actor && r.client === str(e.data.client) && r.detail === e.detail,
     (e, row, exact) => {
       const what = `the security event "${e.action}" of ${e.actor || '(no user)'} at ${iso(e.at)} (audit entry ${e.seq})`;
-      if (!row) problems.push({ stream: 'security', kind: 'missing', seq: e.seq, detail: `${what} is not in security_events: it was deleted` });
+      if (!row)
+        problems.push({ stream: 'security', kind: 'missing', seq: e.seq, detail: `${what} is not in security_events: it was deleted` });
       else if (!exact) {
         const diff = differences([
           ['outcome', row.outcome, str(e.data.outcome)],
@@ -197,7 +239,12 @@ export function checkBindings(input: BindingInput): BindingProblem[] {
   );
   for (const r of leftEvents) {
     if (!nodes.has(r.node) || !inSpan(r.ts)) continue;
-    problems.push({ stream: 'security', kind: 'unaudited', seq: null, detail: `the security event "${r.type}" of ${r.username || '(no user)'} at ${iso(r.ts)} on ${r.node} is in security_events but not in the audit log: it was inserted, or rewritten` });
+    problems.push({
+      stream: 'security',
+      kind: 'unaudited',
+      seq: null,
+      detail: `the security event "${r.type}" of ${r.username || '(no user)'} at ${iso(r.ts)} on ${r.node} is in security_events but not in the audit log: it was inserted, or rewritten`,
+    });
   }
   return problems;
 }

@@ -7,8 +7,24 @@ const CHAIN = '0123456789abcdef';
 
 function input(i: number): AuditInput {
   return i % 2 === 0
-    ? { at: T0 + i * 1000, actor: 'zhang.wei', stream: 'incident', action: 'acknowledged', object: `inc-00000${i}`, detail: 'acknowledged', data: { status: 'acknowledged' } }
-    : { at: T0 + i * 1000, actor: 'admin', stream: 'security', action: 'login', object: '', detail: `session s${i}`, data: { outcome: 'ok', client: '127.0.0.1', node: 'n1' } };
+    ? {
+        at: T0 + i * 1000,
+        actor: 'zhang.wei',
+        stream: 'incident',
+        action: 'acknowledged',
+        object: `inc-00000${i}`,
+        detail: 'acknowledged',
+        data: { status: 'acknowledged' },
+      }
+    : {
+        at: T0 + i * 1000,
+        actor: 'admin',
+        stream: 'security',
+        action: 'login',
+        object: '',
+        detail: `session s${i}`,
+        data: { outcome: 'ok', client: '127.0.0.1', node: 'n1' },
+      };
 }
 
 function chain(n: number): AuditEntry[] {
@@ -42,10 +58,14 @@ describe('the audit chain', () => {
     ];
     expect(verifyAuditChain(log, { anchors }).ok).toBe(true);
     const deleted = log.filter((e) => e.seq !== 3);
-    expect(verifyAuditChain(deleted, { anchors }).problems).toEqual([{ seq: 3, kind: 'missing', detail: 'entry 3 is missing (between 2 and 4)' }]);
+    expect(verifyAuditChain(deleted, { anchors }).problems).toEqual([
+      { seq: 3, kind: 'missing', detail: 'entry 3 is missing (between 2 and 4)' },
+    ]);
     const cut = log.slice(0, 6);
     expect(verifyAuditChain(cut).ok).toBe(true);
-    expect(verifyAuditChain(cut, { anchors }).problems).toEqual([{ seq: 7, kind: 'missing', detail: expect.stringContaining('checkpoint B records 8 entries: 2 entries were cut off the end') }]);
+    expect(verifyAuditChain(cut, { anchors }).problems).toEqual([
+      { seq: 7, kind: 'missing', detail: expect.stringContaining('checkpoint B records 8 entries: 2 entries were cut off the end') },
+    ]);
   });
 
   it('finds a chain re-hashed from some point on at every checkpoint it contradicts', () => {

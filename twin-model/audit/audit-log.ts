@@ -9,7 +9,15 @@
  * One chain per key pair (a node's data directory): its id is the key's fingerprint
  * (checkpoint.ts), and every entry names it, so chains of several web nodes can share a table.
  */
-import { nextLink, sha256Canonical, verifyLinks, type ChainHead, type ChainLink, type ChainVerification, type VerifyOptions } from './hash-chain.ts';
+import {
+  nextLink,
+  sha256Canonical,
+  verifyLinks,
+  type ChainHead,
+  type ChainLink,
+  type ChainVerification,
+  type VerifyOptions,
+} from './hash-chain.ts';
 
 /** What an entry is about. */
 export const AUDIT_STREAMS = ['incident', 'dispatch', 'security', 'config', 'export', 'audit'] as const;
@@ -38,12 +46,33 @@ export type AuditInput = Omit<AuditEntry, 'chain' | 'seq' | 'prevHash' | 'hash'>
 
 /** SHA-256 over the canonical form of every field but `hash`. */
 export function auditEntryHash(e: Omit<AuditEntry, 'hash'>): string {
-  return sha256Canonical({ chain: e.chain, seq: e.seq, at: e.at, actor: e.actor, stream: e.stream, action: e.action, object: e.object, detail: e.detail, data: e.data, prevHash: e.prevHash });
+  return sha256Canonical({
+    chain: e.chain,
+    seq: e.seq,
+    at: e.at,
+    actor: e.actor,
+    stream: e.stream,
+    action: e.action,
+    object: e.object,
+    detail: e.detail,
+    data: e.data,
+    prevHash: e.prevHash,
+  });
 }
 
 /** The entry after `prev` in `chain` (or the chain's first when `prev` is null). */
 export function appendAuditEntry(chain: string, prev: ChainHead | null, input: AuditInput): AuditEntry {
-  const body: Omit<AuditEntry, 'hash'> = { chain, ...nextLink(prev), at: input.at, actor: input.actor, stream: input.stream, action: input.action, object: input.object, detail: input.detail, data: input.data };
+  const body: Omit<AuditEntry, 'hash'> = {
+    chain,
+    ...nextLink(prev),
+    at: input.at,
+    actor: input.actor,
+    stream: input.stream,
+    action: input.action,
+    object: input.object,
+    detail: input.detail,
+    data: input.data,
+  };
   return { ...body, hash: auditEntryHash(body) };
 }
 

@@ -17,7 +17,15 @@ import { checkCheckpoint, keyFingerprint, type Checkpoint } from './checkpoint.t
 import type { ChainAnchor, ChainHead } from './hash-chain.ts';
 
 export type AuditProblemStream = 'audit' | 'dispatch' | 'incident' | 'security' | 'checkpoint';
-export type AuditProblemKind = 'altered' | 'missing' | 'reordered' | 'bad_start' | 'unaudited' | 'bad_checkpoint' | 'no_checkpoint' | 'foreign_chain';
+export type AuditProblemKind =
+  | 'altered'
+  | 'missing'
+  | 'reordered'
+  | 'bad_start'
+  | 'unaudited'
+  | 'bad_checkpoint'
+  | 'no_checkpoint'
+  | 'foreign_chain';
 
 export interface AuditProblem {
   stream: AuditProblemStream;
@@ -90,18 +98,31 @@ export function verifyAudit(input: AuditVerificationInput): AuditVerification {
     const own = id === chain;
     const anchors: ChainAnchor[] = own ? valid.map((cp) => ({ seq: cp.seq, hash: cp.hash, label: label(cp) })) : [];
     const result = verifyAuditChain(list, { anchors });
-    for (const p of result.problems) problems.push({ stream: 'audit', kind: p.kind, seq: p.seq, detail: chain && !own ? `chain ${id}: ${p.detail}` : p.detail });
+    for (const p of result.problems)
+      problems.push({ stream: 'audit', kind: p.kind, seq: p.seq, detail: chain && !own ? `chain ${id}: ${p.detail}` : p.detail });
     if (own && list.length > 0 && valid.length === 0) {
-      problems.push({ stream: 'checkpoint', kind: 'no_checkpoint', seq: null, detail: `the audit chain ${id} holds ${list.length} entries but no signed checkpoint of it was found: the checkpoint file was removed or emptied (compare with the archive of the MQTT topic)` });
+      problems.push({
+        stream: 'checkpoint',
+        kind: 'no_checkpoint',
+        seq: null,
+        detail: `the audit chain ${id} holds ${list.length} entries but no signed checkpoint of it was found: the checkpoint file was removed or emptied (compare with the archive of the MQTT topic)`,
+      });
     }
     if (!own && chain && !input.foreignChainsAllowed && list.length > 0) {
-      problems.push({ stream: 'checkpoint', kind: 'foreign_chain', seq: null, detail: `the audit log holds ${list.length} entries of chain ${id}, which is not this node's key (${chain}): the key pair was replaced; verify that chain with its old public key and checkpoints` });
+      problems.push({
+        stream: 'checkpoint',
+        kind: 'foreign_chain',
+        seq: null,
+        detail: `the audit log holds ${list.length} entries of chain ${id}, which is not this node's key (${chain}): the key pair was replaced; verify that chain with its old public key and checkpoints`,
+      });
     }
     chains.push({ chain: id, checked: list.length, head: result.head, anchored: own && valid.length > 0 });
   }
 
   // 3. The dispatch log's chain.
-  const dispatchAnchors: ChainAnchor[] = valid.filter((cp) => cp.dispatch).map((cp) => ({ seq: cp.dispatch!.seq, hash: cp.dispatch!.hash, label: label(cp) }));
+  const dispatchAnchors: ChainAnchor[] = valid
+    .filter((cp) => cp.dispatch)
+    .map((cp) => ({ seq: cp.dispatch!.seq, hash: cp.dispatch!.hash, label: label(cp) }));
   const dispatch = verifyDispatchChain(input.dispatch, { anchors: dispatchAnchors });
   for (const p of dispatch.problems) problems.push({ stream: 'dispatch', kind: p.kind, seq: p.seq, detail: p.detail });
 
@@ -114,7 +135,14 @@ export function verifyAudit(input: AuditVerificationInput): AuditVerification {
       until = Math.max(until, e.at);
     }
     const seen = new Set(problems.filter((p) => p.stream === 'dispatch' && p.seq !== null).map((p) => `${p.seq}/${p.kind}`));
-    for (const p of checkBindings({ entries: input.entries, dispatch: input.dispatch, incidentChanges: input.incidentChanges, securityEvents: input.securityEvents, since, until })) {
+    for (const p of checkBindings({
+      entries: input.entries,
+      dispatch: input.dispatch,
+      incidentChanges: input.incidentChanges,
+      securityEvents: input.securityEvents,
+      since,
+      until,
+    })) {
       // A dispatch row the chain check already named (unaudited rows carry the dispatch seq).
       if (p.stream === 'dispatch' && p.kind === 'unaudited' && seen.has(`${p.seq}/altered`)) continue;
       problems.push(p);
@@ -129,7 +157,11 @@ export function verifyAudit(input: AuditVerificationInput): AuditVerification {
     chain,
     chains,
     dispatch: { checked: dispatch.checked, head: dispatch.head },
-    checkpoints: { read: input.checkpoints.length, valid: valid.length, last: last ? { seq: last.seq, hash: last.hash, at: last.at, dispatch: last.dispatch } : null },
+    checkpoints: {
+      read: input.checkpoints.length,
+      valid: valid.length,
+      last: last ? { seq: last.seq, hash: last.hash, at: last.at, dispatch: last.dispatch } : null,
+    },
   };
 }
 

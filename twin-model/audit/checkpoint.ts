@@ -35,7 +35,8 @@ export type CheckpointBody = Omit<Checkpoint, 'sig'>;
 
 /** The raw 32-byte Ed25519 public key (the end of its SPKI DER form). */
 export function rawPublicKey(publicKey: KeyObject): Buffer {
-  if (publicKey.asymmetricKeyType !== 'ed25519') throw new TypeError(`expected an Ed25519 key, got ${publicKey.asymmetricKeyType ?? publicKey.type}`);
+  if (publicKey.asymmetricKeyType !== 'ed25519')
+    throw new TypeError(`expected an Ed25519 key, got ${publicKey.asymmetricKeyType ?? publicKey.type}`);
   const der = publicKey.export({ format: 'der', type: 'spki' });
   return der.subarray(der.length - 32);
 }
@@ -62,7 +63,8 @@ function shapeProblem(v: unknown): string | null {
   if (typeof c.hash !== 'string' || !HEX64.test(c.hash)) return 'hash is not 64 hex digits';
   if (c.dispatch !== null) {
     const d = c.dispatch as Record<string, unknown> | undefined;
-    if (typeof d !== 'object' || !Number.isSafeInteger(d?.seq) || typeof d?.hash !== 'string' || !HEX64.test(d.hash)) return 'dispatch is neither null nor {seq, hash}';
+    if (typeof d !== 'object' || !Number.isSafeInteger(d?.seq) || typeof d?.hash !== 'string' || !HEX64.test(d.hash))
+      return 'dispatch is neither null nor {seq, hash}';
   }
   if (!Number.isSafeInteger(c.at)) return `at ${JSON.stringify(c.at)} is not epoch ms`;
   if (typeof c.node !== 'string') return 'node is not a string';

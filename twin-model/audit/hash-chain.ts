@@ -59,7 +59,8 @@ function write(value: unknown, stack: Array<string | number>): string {
     case 'boolean':
       return value ? 'true' : 'false';
     case 'number':
-      if (!Number.isFinite(value)) throw new CanonicalJsonError(`canonicalJson: ${pathOf(stack)} is ${value}; only finite numbers have a JSON form`);
+      if (!Number.isFinite(value))
+        throw new CanonicalJsonError(`canonicalJson: ${pathOf(stack)} is ${value}; only finite numbers have a JSON form`);
       return JSON.stringify(value);
     case 'object': {
       if (Array.isArray(value)) {
@@ -67,7 +68,8 @@ function write(value: unknown, stack: Array<string | number>): string {
         for (let i = 0; i < value.length; i++) {
           stack.push(i);
           const v: unknown = value[i];
-          if (v === undefined) throw new CanonicalJsonError(`canonicalJson: ${pathOf(stack)} is undefined; arrays may hold only JSON values`);
+          if (v === undefined)
+            throw new CanonicalJsonError(`canonicalJson: ${pathOf(stack)} is undefined; arrays may hold only JSON values`);
           parts.push(write(v, stack));
           stack.pop();
         }
@@ -75,7 +77,9 @@ function write(value: unknown, stack: Array<string | number>): string {
       }
       const proto = Object.getPrototypeOf(value);
       if (proto !== Object.prototype && proto !== null) {
-        throw new CanonicalJsonError(`canonicalJson: ${pathOf(stack)} is a ${proto?.constructor?.name ?? 'non-plain object'}; only plain objects, arrays, strings, finite numbers, booleans and null are allowed`);
+        throw new CanonicalJsonError(
+          `canonicalJson: ${pathOf(stack)} is a ${proto?.constructor?.name ?? 'non-plain object'}; only plain objects, arrays, strings, finite numbers, booleans and null are allowed`,
+        );
       }
       const record = value as Record<string, unknown>;
       const parts: string[] = [];
@@ -153,7 +157,11 @@ export interface VerifyOptions {
  * changed and re-hashed, or replaced). Then every anchor: the chain must reach its seq, and
  * the entry at its seq must carry its hash. One problem is reported per seq and kind.
  */
-export function verifyLinks<E extends ChainLink>(entries: readonly E[], hashOf: (entry: E) => string, options: VerifyOptions = {}): ChainVerification {
+export function verifyLinks<E extends ChainLink>(
+  entries: readonly E[],
+  hashOf: (entry: E) => string,
+  options: VerifyOptions = {},
+): ChainVerification {
   const problems: ChainProblem[] = [];
   const seen = new Set<string>();
   const report = (seq: number, kind: ChainProblemKind, detail: string) => {
@@ -180,11 +188,18 @@ export function verifyLinks<E extends ChainLink>(entries: readonly E[], hashOf: 
       report(entry.seq, 'altered', `entry ${entry.seq} cannot be hashed: ${(err as Error).message}`);
     }
     if (recomputed !== null && recomputed !== entry.hash) {
-      report(entry.seq, 'altered', `entry ${entry.seq} hashes to ${short(recomputed)} but carries ${short(entry.hash)}: its content was changed`);
+      report(
+        entry.seq,
+        'altered',
+        `entry ${entry.seq} hashes to ${short(recomputed)} but carries ${short(entry.hash)}: its content was changed`,
+      );
     }
     if (i === 0) {
       if (entry.seq !== start.seq || entry.prevHash !== start.prevHash) {
-        const what = entry.seq !== start.seq ? `starts at seq ${entry.seq}, expected ${start.seq}` : `seq ${entry.seq} chains to ${short(entry.prevHash)}, expected ${short(start.prevHash)}`;
+        const what =
+          entry.seq !== start.seq
+            ? `starts at seq ${entry.seq}, expected ${start.seq}`
+            : `seq ${entry.seq} chains to ${short(entry.prevHash)}, expected ${short(start.prevHash)}`;
         report(entry.seq, 'bad_start', `the log ${what}: its first entries were removed or replaced`);
       }
       return;
@@ -204,14 +219,28 @@ export function verifyLinks<E extends ChainLink>(entries: readonly E[], hashOf: 
       // Numbers of the gap seen before were reported where they stood ("comes after"); only
       // numbers still to come make this entry the one out of place.
       const later = elsewhere.filter((s) => positionOf.get(s)! > i);
-      if (later.length > 0) report(entry.seq, 'reordered', `seq ${entry.seq} follows seq ${prev.seq}; seq ${later.join(', ')} comes later in the log`);
-      else if (elsewhere.length === 0) report(prev.seq + 1, 'missing', gap.length === 1 ? `entry ${gap[0]} is missing (between ${prev.seq} and ${entry.seq})` : `entries ${gap[0]}–${gap[gap.length - 1]} are missing (${gap.length} entries between ${prev.seq} and ${entry.seq})`);
+      if (later.length > 0)
+        report(entry.seq, 'reordered', `seq ${entry.seq} follows seq ${prev.seq}; seq ${later.join(', ')} comes later in the log`);
+      else if (elsewhere.length === 0)
+        report(
+          prev.seq + 1,
+          'missing',
+          gap.length === 1
+            ? `entry ${gap[0]} is missing (between ${prev.seq} and ${entry.seq})`
+            : `entries ${gap[0]}–${gap[gap.length - 1]} are missing (${gap.length} entries between ${prev.seq} and ${entry.seq})`,
+        );
       return;
     }
     if (entry.prevHash !== prev.hash) {
       const target = hashes.get(entry.prevHash);
-      if (target !== undefined && target !== prev.seq) report(entry.seq, 'reordered', `seq ${entry.seq} chains to seq ${target}, not to the entry before it (seq ${prev.seq})`);
-      else report(prev.seq, 'altered', `seq ${entry.seq} chains to ${short(entry.prevHash)} but entry ${prev.seq} has hash ${short(prev.hash)}: entry ${prev.seq} was changed and re-hashed, or replaced`);
+      if (target !== undefined && target !== prev.seq)
+        report(entry.seq, 'reordered', `seq ${entry.seq} chains to seq ${target}, not to the entry before it (seq ${prev.seq})`);
+      else
+        report(
+          prev.seq,
+          'altered',
+          `seq ${entry.seq} chains to ${short(entry.prevHash)} but entry ${prev.seq} has hash ${short(prev.hash)}: entry ${prev.seq} was changed and re-hashed, or replaced`,
+        );
     }
   });
 
@@ -219,9 +248,16 @@ export function verifyLinks<E extends ChainLink>(entries: readonly E[], hashOf: 
   const lastSeq = last?.seq ?? start.seq - 1;
   const anchors = [...(options.anchor ? [options.anchor] : []), ...(options.anchors ?? [])];
   // The furthest anchor decides whether the tail was cut: one report, not one per anchor.
-  const furthest = anchors.reduce<ChainAnchor | null>((best, a) => (a.seq !== undefined && (best?.seq === undefined || a.seq > best.seq) ? a : best), null);
+  const furthest = anchors.reduce<ChainAnchor | null>(
+    (best, a) => (a.seq !== undefined && (best?.seq === undefined || a.seq > best.seq) ? a : best),
+    null,
+  );
   if (furthest?.seq !== undefined && lastSeq < furthest.seq) {
-    report(lastSeq + 1, 'missing', `the log ends at seq ${lastSeq} but ${furthest.label ?? 'the anchor'} records ${furthest.seq} entries: ${furthest.seq - lastSeq} entries were cut off the end`);
+    report(
+      lastSeq + 1,
+      'missing',
+      `the log ends at seq ${lastSeq} but ${furthest.label ?? 'the anchor'} records ${furthest.seq} entries: ${furthest.seq - lastSeq} entries were cut off the end`,
+    );
   }
   const bySeq = new Map<number, E>();
   for (const e of entries) if (!bySeq.has(e.seq)) bySeq.set(e.seq, e);
@@ -232,10 +268,18 @@ export function verifyLinks<E extends ChainLink>(entries: readonly E[], hashOf: 
       // The log may have grown since the anchor was taken: compare the anchored entry, not the last.
       const anchored = bySeq.get(anchor.seq);
       if (anchored && anchored.hash !== anchor.hash) {
-        report(anchored.seq, 'altered', `entry ${anchored.seq} has hash ${short(anchored.hash)} but ${label} records ${short(anchor.hash)}: the chain was rewritten up to here`);
+        report(
+          anchored.seq,
+          'altered',
+          `entry ${anchored.seq} has hash ${short(anchored.hash)} but ${label} records ${short(anchor.hash)}: the chain was rewritten up to here`,
+        );
       }
     } else if (!hashes.has(anchor.hash)) {
-      report(lastSeq + 1, 'missing', `no entry has the anchored head hash ${short(anchor.hash)} (${label}): entries were cut off the end, or the chain was rewritten`);
+      report(
+        lastSeq + 1,
+        'missing',
+        `no entry has the anchored head hash ${short(anchor.hash)} (${label}): entries were cut off the end, or the chain was rewritten`,
+      );
     }
   }
   problems.sort((a, b) => a.seq - b.seq || a.kind.localeCompare(b.kind));

@@ -19,7 +19,14 @@ import { isSenmlUnit } from '../senml-units.ts';
 import { KIND_METRICS, METRIC_UNITS, SENSOR_KINDS, isMetricName, isSensorKind } from '../vocabulary.ts';
 import { decodeUtf8, parseCsv } from './csv.ts';
 import { type Geometry, type GeometryType, polygonsOf, positionsOf, readFeatureCollection, readGeometry } from './geojson.ts';
-import { ALARM_RULES_FILE, INCIDENT_RULES_DIR, PACKAGE_LAYOUT, type PackageFileName, type PackageFiles, isIgnorableFile } from './package-files.ts';
+import {
+  ALARM_RULES_FILE,
+  INCIDENT_RULES_DIR,
+  PACKAGE_LAYOUT,
+  type PackageFileName,
+  type PackageFiles,
+  isIgnorableFile,
+} from './package-files.ts';
 import { type PackageProblem, type PackageReport, type PackageSummary, type ProblemCode, quoteValue } from './package-report.ts';
 import {
   SENSOR_COLUMNS,
@@ -117,7 +124,15 @@ type Where = { line?: number; feature?: number };
 class Problems {
   readonly list: PackageProblem[] = [];
 
-  add(severity: PackageProblem['severity'], code: ProblemCode, file: string, where: Where, message: string, field?: string, value?: unknown): void {
+  add(
+    severity: PackageProblem['severity'],
+    code: ProblemCode,
+    file: string,
+    where: Where,
+    message: string,
+    field?: string,
+    value?: unknown,
+  ): void {
     const p: PackageProblem = { severity, code, file, message };
     if (where.line !== undefined) p.line = where.line;
     if (where.feature !== undefined) p.feature = where.feature;
@@ -136,10 +151,25 @@ class Problems {
   }
 
   /** zod issues of one record or feature; unknown keys become warnings. */
-  issues(file: string, where: Where, issues: readonly z.core.$ZodIssue[], input: unknown, prefix = '', code: ProblemCode = 'invalid_value', skip?: ReadonlySet<string>): void {
+  issues(
+    file: string,
+    where: Where,
+    issues: readonly z.core.$ZodIssue[],
+    input: unknown,
+    prefix = '',
+    code: ProblemCode = 'invalid_value',
+    skip?: ReadonlySet<string>,
+  ): void {
     for (const issue of issues) {
       if (issue.code === 'unrecognized_keys') {
-        for (const key of issue.keys) this.warn('unknown_property', file, where, 'not part of the format (a misspelt name?); it is ignored', prefix + [...issue.path, key].join('.'));
+        for (const key of issue.keys)
+          this.warn(
+            'unknown_property',
+            file,
+            where,
+            'not part of the format (a misspelt name?); it is ignored',
+            prefix + [...issue.path, key].join('.'),
+          );
         continue;
       }
       const head = issue.path[0];
@@ -196,8 +226,19 @@ function nameOf(p: { name_zh?: string | null | undefined; name_en?: string | nul
 export function validateCityPackage(pkg: PackageFiles): { report: PackageReport; parsed: ParsedPackage | null } {
   const problems = new Problems();
   const summary: PackageSummary = {
-    districts: 0, roadSegments: 0, graphNodes: 0, graphEdges: 0, oneWayEdges: 0, largestComponentNodes: 0, assets: 0, buildings: 0,
-    waterFeatures: 0, sources: 0, sensors: 0, units: 0, declaredKinds: 0,
+    districts: 0,
+    roadSegments: 0,
+    graphNodes: 0,
+    graphEdges: 0,
+    oneWayEdges: 0,
+    largestComponentNodes: 0,
+    assets: 0,
+    buildings: 0,
+    waterFeatures: 0,
+    sources: 0,
+    sensors: 0,
+    units: 0,
+    declaredKinds: 0,
   };
 
   // --- The file list -----------------------------------------------------------------------
@@ -206,15 +247,31 @@ export function validateCityPackage(pkg: PackageFiles): { report: PackageReport;
     if (path.startsWith(INCIDENT_RULES_DIR) && /^[^/]+\.json$/.test(path.slice(INCIDENT_RULES_DIR.length))) continue;
     if (path.startsWith('rules/')) {
       // A rule file the loader would not read is a rule silently not applied.
-      problems.error('unknown_file', path, {}, `not a rule file of the format; allowed: ${ALARM_RULES_FILE} and ${INCIDENT_RULES_DIR}<incident type>.json`);
+      problems.error(
+        'unknown_file',
+        path,
+        {},
+        `not a rule file of the format; allowed: ${ALARM_RULES_FILE} and ${INCIDENT_RULES_DIR}<incident type>.json`,
+      );
     } else if (!isIgnorableFile(path)) {
-      problems.warn('unknown_file', path, {}, `not a file of the format (misspelt?); it is ignored. Files: ${Object.keys(PACKAGE_LAYOUT).join(', ')}, rules/, basemap.pmtiles`);
+      problems.warn(
+        'unknown_file',
+        path,
+        {},
+        `not a file of the format (misspelt?); it is ignored. Files: ${Object.keys(PACKAGE_LAYOUT).join(', ')}, rules/, basemap.pmtiles`,
+      );
     }
   }
   for (const [name, required] of Object.entries(PACKAGE_LAYOUT)) {
     if (required && !pkg.files.has(name)) problems.error('missing_file', name, {}, 'a required file of the package is missing');
   }
-  if (pkg.basemap === 'zip') problems.warn('basemap_in_zip', 'basemap.pmtiles', {}, 'a basemap inside a .zip cannot be served by range requests; unzip the package to use it');
+  if (pkg.basemap === 'zip')
+    problems.warn(
+      'basemap_in_zip',
+      'basemap.pmtiles',
+      {},
+      'a basemap inside a .zip cannot be served by range requests; unzip the package to use it',
+    );
 
   const json = (file: string): { doc: unknown } | null => {
     const bytes = pkg.files.get(file);
@@ -248,12 +305,22 @@ export function validateCityPackage(pkg: PackageFiles): { report: PackageReport;
     }
     const tz = valueAt(cityDoc.doc, ['timezone']);
     if (typeof tz === 'string' && tz.length > 0 && !isIanaTimeZone(tz)) {
-      problems.error('invalid_timezone', 'city.json', {}, 'not an IANA time zone; use a name of the tz database such as "Europe/Vienna", "Asia/Shanghai" or "UTC"', 'timezone', tz);
+      problems.error(
+        'invalid_timezone',
+        'city.json',
+        {},
+        'not an IANA time zone; use a name of the tz database such as "Europe/Vienna", "Asia/Shanghai" or "UTC"',
+        'timezone',
+        tz,
+      );
       city = null;
     }
   }
 
-  const features = (file: string, allowed: readonly GeometryType[]): Array<{ index: number; properties: Record<string, unknown>; geometry?: Geometry }> => {
+  const features = (
+    file: string,
+    allowed: readonly GeometryType[],
+  ): Array<{ index: number; properties: Record<string, unknown>; geometry?: Geometry }> => {
     const doc = json(file);
     if (!doc) return [];
     const fc = readFeatureCollection(doc.doc);
@@ -261,7 +328,8 @@ export function validateCityPackage(pkg: PackageFiles): { report: PackageReport;
       problems.error(fc.code, file, {}, fc.message, fc.field, fc.value);
       return [];
     }
-    for (const { index, issue } of fc.featureIssues) problems.error(issue.code, file, { feature: index }, issue.message, issue.field, issue.value);
+    for (const { index, issue } of fc.featureIssues)
+      problems.error(issue.code, file, { feature: index }, issue.message, issue.field, issue.value);
     return fc.features.map((f) => {
       const g = readGeometry(f.geometry, allowed);
       for (const issue of g.issues) problems.error(issue.code, file, { feature: f.index }, issue.message, issue.field, issue.value);
@@ -272,7 +340,14 @@ export function validateCityPackage(pkg: PackageFiles): { report: PackageReport;
   const checkUnique = (file: string, seen: Map<string, number | string>, id: string, where: Where, what: string): boolean => {
     const first = seen.get(id);
     if (first !== undefined) {
-      problems.error('duplicate_id', file, where, `${what} ids must be unique; first used at ${typeof first === 'number' ? `feature ${first}` : first}`, 'id', id);
+      problems.error(
+        'duplicate_id',
+        file,
+        where,
+        `${what} ids must be unique; first used at ${typeof first === 'number' ? `feature ${first}` : first}`,
+        'id',
+        id,
+      );
       return false;
     }
     seen.set(id, where.feature ?? `line ${where.line}`);
@@ -288,7 +363,13 @@ export function validateCityPackage(pkg: PackageFiles): { report: PackageReport;
       if (!r.success) problems.issues('districts.geojson', { feature: f.index }, r.error.issues, f.properties, 'properties.');
       if (!r.success || !f.geometry) continue;
       if (!checkUnique('districts.geojson', seen, r.data.id, { feature: f.index }, 'district')) continue;
-      const d: ParsedDistrict = { feature: f.index, id: r.data.id, ...nameOf(r.data), polygons: polygonsOf(f.geometry), schematic: r.data.schematic ?? false };
+      const d: ParsedDistrict = {
+        feature: f.index,
+        id: r.data.id,
+        ...nameOf(r.data),
+        polygons: polygonsOf(f.geometry),
+        schematic: r.data.schematic ?? false,
+      };
       if (r.data.seat) d.seat = r.data.seat;
       districts.push(d);
     }
@@ -298,7 +379,9 @@ export function validateCityPackage(pkg: PackageFiles): { report: PackageReport;
   for (const d of districts) {
     for (const poly of d.polygons) {
       for (const [lng, lat] of poly[0] ?? []) {
-        extent = extent ? [Math.min(extent[0], lng), Math.min(extent[1], lat), Math.max(extent[2], lng), Math.max(extent[3], lat)] : [lng, lat, lng, lat];
+        extent = extent
+          ? [Math.min(extent[0], lng), Math.min(extent[1], lat), Math.max(extent[2], lng), Math.max(extent[3], lat)]
+          : [lng, lat, lng, lat];
       }
     }
   }
@@ -317,7 +400,14 @@ export function validateCityPackage(pkg: PackageFiles): { report: PackageReport;
     return k >= 0 ? districts[k]!.id : '';
   };
   if (city && extent && !inBox(extent, city.center)) {
-    problems.error('outside_extent', 'city.json', {}, `the map centre must be inside the districts' bounding box ${extent.map((v) => v.toFixed(5)).join(', ')}`, 'center', city.center);
+    problems.error(
+      'outside_extent',
+      'city.json',
+      {},
+      `the map centre must be inside the districts' bounding box ${extent.map((v) => v.toFixed(5)).join(', ')}`,
+      'center',
+      city.center,
+    );
   }
 
   // --- assets.geojson ------------------------------------------------------------------------
@@ -335,14 +425,37 @@ export function validateCityPackage(pkg: PackageFiles): { report: PackageReport;
       outside('assets.geojson', { feature: f.index }, p, 'geometry.coordinates');
       let district = r.data.district ?? '';
       if (district && !districtIds.has(district)) {
-        problems.error('unknown_reference', 'assets.geojson', { feature: f.index }, 'no district has this id in districts.geojson', 'properties.district', district);
+        problems.error(
+          'unknown_reference',
+          'assets.geojson',
+          { feature: f.index },
+          'no district has this id in districts.geojson',
+          'properties.district',
+          district,
+        );
       } else if (!district) {
         district = districtAtPoint(p);
         if (!district && districts.length > 0) {
-          problems.warn('outside_districts', 'assets.geojson', { feature: f.index }, 'the asset is in no district; give properties.district or move it', 'geometry.coordinates', p);
+          problems.warn(
+            'outside_districts',
+            'assets.geojson',
+            { feature: f.index },
+            'the asset is in no district; give properties.district or move it',
+            'geometry.coordinates',
+            p,
+          );
         }
       }
-      const asset: ParsedAsset = { feature: f.index, id: r.data.id, type: r.data.type, ...nameOf(r.data), lng: p[0], lat: p[1], district, synthetic: r.data.synthetic ?? false };
+      const asset: ParsedAsset = {
+        feature: f.index,
+        id: r.data.id,
+        type: r.data.type,
+        ...nameOf(r.data),
+        lng: p[0],
+        lat: p[1],
+        district,
+        synthetic: r.data.synthetic ?? false,
+      };
       assets.push(asset);
       assetById.set(asset.id, asset);
     }
@@ -362,11 +475,24 @@ export function validateCityPackage(pkg: PackageFiles): { report: PackageReport;
     }
     const asset = r.data.asset ?? undefined;
     if (asset !== undefined && !assetById.has(asset)) {
-      problems.error('unknown_reference', 'roads.geojson', { feature: f.index }, 'no asset has this id in assets.geojson', 'properties.asset', asset);
+      problems.error(
+        'unknown_reference',
+        'roads.geojson',
+        { feature: f.index },
+        'no asset has this id in assets.geojson',
+        'properties.asset',
+        asset,
+      );
     }
     const segment: RoadSegment = {
-      feature: f.index, id: r.data.id, roadClass: r.data.class, coords, oneway: r.data.oneway ?? false, bridge: r.data.bridge ?? false,
-      tunnel: r.data.tunnel ?? false, ...nameOf({ name_zh: r.data.name_zh ?? '', name_en: r.data.name_en ?? '' }),
+      feature: f.index,
+      id: r.data.id,
+      roadClass: r.data.class,
+      coords,
+      oneway: r.data.oneway ?? false,
+      bridge: r.data.bridge ?? false,
+      tunnel: r.data.tunnel ?? false,
+      ...nameOf({ name_zh: r.data.name_zh ?? '', name_en: r.data.name_en ?? '' }),
     };
     // Unnamed segments keep empty names (streets); nameOf would not invent one.
     segment.nameZh = r.data.name_zh?.trim() || r.data.name_en?.trim() || '';
@@ -387,21 +513,38 @@ export function validateCityPackage(pkg: PackageFiles): { report: PackageReport;
   }
   for (const si of network.disconnected) {
     const s = roads[si]!;
-    problems.error('roads_disconnected', 'roads.geojson', { feature: s.feature },
+    problems.error(
+      'roads_disconnected',
+      'roads.geojson',
+      { feature: s.feature },
       `the segment is not connected to the main road network (${network.largestComponentNodes} of ${network.graph.nodes.length} graph nodes); ` +
-        'lines join only where they share a vertex with exactly equal coordinates', 'properties.id', s.id);
+        'lines join only where they share a vertex with exactly equal coordinates',
+      'properties.id',
+      s.id,
+    );
   }
   for (const si of network.oneWayTraps) {
     const s = roads[si]!;
-    problems.warn('road_oneway_trap', 'roads.geojson', { feature: s.feature },
+    problems.warn(
+      'road_oneway_trap',
+      'roads.geojson',
+      { feature: s.feature },
       'because of one-way segments, vehicles cannot drive from here back into the main network, or cannot get here from it; check the direction of `oneway` lines (drawn direction = driving direction)',
-      'properties.id', s.id);
+      'properties.id',
+      s.id,
+    );
   }
   const referenced = new Set(roads.map((s) => s.asset).filter((a): a is string => a !== undefined));
   for (const a of pkg.files.has('roads.geojson') ? assets : []) {
     if (a.type === 'underpass' && !referenced.has(a.id)) {
-      problems.warn('underpass_not_on_road', 'assets.geojson', { feature: a.feature },
-        'no road segment passes through this underpass (`asset` property), so routing cannot close it when it floods', 'properties.id', a.id);
+      problems.warn(
+        'underpass_not_on_road',
+        'assets.geojson',
+        { feature: a.feature },
+        'no road segment passes through this underpass (`asset` property), so routing cannot close it when it floods',
+        'properties.id',
+        a.id,
+      );
     }
   }
 
@@ -447,7 +590,14 @@ export function validateCityPackage(pkg: PackageFiles): { report: PackageReport;
         const at = `kinds.${i}`;
         let ok = true;
         if (isSensorKind(k.kind)) {
-          problems.error('vocabulary_redefines_v1', 'vocabulary.json', {}, `${k.kind} is a v1 kind; v1 kinds keep their metrics and units (contracts.md): declare a new kind name`, `${at}.kind`, k.kind);
+          problems.error(
+            'vocabulary_redefines_v1',
+            'vocabulary.json',
+            {},
+            `${k.kind} is a v1 kind; v1 kinds keep their metrics and units (contracts.md): declare a new kind name`,
+            `${at}.kind`,
+            k.kind,
+          );
           ok = false;
         } else if (seen.has(k.kind)) {
           problems.error('duplicate_id', 'vocabulary.json', {}, 'the kind is declared twice', `${at}.kind`, k.kind);
@@ -456,10 +606,24 @@ export function validateCityPackage(pkg: PackageFiles): { report: PackageReport;
         seen.add(k.kind);
         for (const [metric, unit] of Object.entries(k.metrics)) {
           if (isMetricName(metric) && METRIC_UNITS[metric] !== unit) {
-            problems.error('vocabulary_redefines_v1', 'vocabulary.json', {}, `${metric} is a v1 metric in ${METRIC_UNITS[metric]}; keep its unit or choose a new metric name`, `${at}.metrics.${metric}`, unit);
+            problems.error(
+              'vocabulary_redefines_v1',
+              'vocabulary.json',
+              {},
+              `${metric} is a v1 metric in ${METRIC_UNITS[metric]}; keep its unit or choose a new metric name`,
+              `${at}.metrics.${metric}`,
+              unit,
+            );
             ok = false;
           } else if (!isMetricName(metric) && !isSenmlUnit(unit)) {
-            problems.error('invalid_senml_unit', 'vocabulary.json', {}, 'not a unit of the SenML registries (RFC 8428 §12.1, RFC 8798); e.g. Cel, m, cm, Pa, hPa, %RH, dB, ug/m3, count, /', `${at}.metrics.${metric}`, unit);
+            problems.error(
+              'invalid_senml_unit',
+              'vocabulary.json',
+              {},
+              'not a unit of the SenML registries (RFC 8428 §12.1, RFC 8798); e.g. Cel, m, cm, Pa, hPa, %RH, dB, ug/m3, count, /',
+              `${at}.metrics.${metric}`,
+              unit,
+            );
             ok = false;
           }
         }
@@ -471,7 +635,10 @@ export function validateCityPackage(pkg: PackageFiles): { report: PackageReport;
   const declaredKinds = new Map(vocabulary.map((k) => [k.kind, k]));
 
   // --- CSV files -----------------------------------------------------------------------------
-  const csv = (file: PackageFileName, columns: { required: readonly string[]; optional: readonly string[] }): { rows: Array<{ line: number; values: Record<string, string> }>; missing: Set<string> } | null => {
+  const csv = (
+    file: PackageFileName,
+    columns: { required: readonly string[]; optional: readonly string[] },
+  ): { rows: Array<{ line: number; values: Record<string, string> }>; missing: Set<string> } | null => {
     const bytes = pkg.files.get(file);
     if (!bytes) return null;
     const { text, problem } = decodeUtf8(bytes);
@@ -479,9 +646,18 @@ export function validateCityPackage(pkg: PackageFiles): { report: PackageReport;
     const table = parseCsv(text);
     for (const p of table.problems) problems.error(p.code, file, { line: p.line }, p.message, undefined, p.value);
     const missing = new Set(columns.required.filter((c) => !table.header.includes(c)));
-    for (const c of missing) problems.error('missing_column', file, { line: 1 }, `the header needs the column "${c}"; columns: ${columns.required.join(',')} (then optional ${columns.optional.join(', ')})`, c);
+    for (const c of missing)
+      problems.error(
+        'missing_column',
+        file,
+        { line: 1 },
+        `the header needs the column "${c}"; columns: ${columns.required.join(',')} (then optional ${columns.optional.join(', ')})`,
+        c,
+      );
     const known = new Set<string>([...columns.required, ...columns.optional]);
-    for (const c of table.header) if (c !== '' && !known.has(c) && !missing.has(c)) problems.warn('unknown_column', file, { line: 1 }, `not a column of ${file} (misspelt?); it is ignored`, c);
+    for (const c of table.header)
+      if (c !== '' && !known.has(c) && !missing.has(c))
+        problems.warn('unknown_column', file, { line: 1 }, `not a column of ${file} (misspelt?); it is ignored`, c);
     const rows = table.rows.map((r) => ({ line: r.line, values: Object.fromEntries(table.header.map((h, i) => [h, r.fields[i] ?? ''])) }));
     return { rows, missing };
   };
@@ -497,7 +673,11 @@ export function validateCityPackage(pkg: PackageFiles): { report: PackageReport;
       if (!r.success || !checkUnique('sources.csv', seen, r.data.id, { line: row.line }, 'source')) continue;
       const names = nameOf(r.data);
       sources.push({
-        id: r.data.id, ...names, departmentZh: r.data.department, departmentEn: r.data.department_en || r.data.department, classification: r.data.classification,
+        id: r.data.id,
+        ...names,
+        departmentZh: r.data.department,
+        departmentEn: r.data.department_en || r.data.department,
+        classification: r.data.classification,
       });
       sourceIds.add(r.data.id);
     }
@@ -534,14 +714,39 @@ export function validateCityPackage(pkg: PackageFiles): { report: PackageReport;
       for (const x of s.external_ids) {
         const first = externalSeen.get(x);
         if (first !== undefined) {
-          problems.error('duplicate_external_id', 'sensors.csv', where, `the external id is already the name of the sensor on line ${first}; a device name must pick one sensor`, 'external_ids', x);
+          problems.error(
+            'duplicate_external_id',
+            'sensors.csv',
+            where,
+            `the external id is already the name of the sensor on line ${first}; a device name must pick one sensor`,
+            'external_ids',
+            x,
+          );
           ok = false;
         } else externalSeen.set(x, row.line);
       }
       const district = districtAtPoint(p);
-      if (!district && districts.length > 0 && ok) problems.warn('outside_districts', 'sensors.csv', where, 'the sensor is in no district (its readings count for no district)', 'lng,lat', p);
+      if (!district && districts.length > 0 && ok)
+        problems.warn(
+          'outside_districts',
+          'sensors.csv',
+          where,
+          'the sensor is in no district (its readings count for no district)',
+          'lng,lat',
+          p,
+        );
       if (!ok) continue;
-      const sensor: ParsedSensor = { line: row.line, id: s.id, kind: s.kind, lng: s.lng, lat: s.lat, source: s.source, ...nameOf(s), externalIds: s.external_ids, district };
+      const sensor: ParsedSensor = {
+        line: row.line,
+        id: s.id,
+        kind: s.kind,
+        lng: s.lng,
+        lat: s.lat,
+        source: s.source,
+        ...nameOf(s),
+        externalIds: s.external_ids,
+        district,
+      };
       if (s.asset !== undefined) sensor.asset = s.asset;
       if (s.lowness !== undefined) sensor.lowness = s.lowness;
       sensors.push(sensor);
@@ -585,15 +790,32 @@ export function validateCityPackage(pkg: PackageFiles): { report: PackageReport;
     else {
       let ok = true;
       for (const [kind, rule] of Object.entries(r.data)) {
-        const metrics: readonly string[] | undefined = isSensorKind(kind) ? KIND_METRICS[kind] : declaredKinds.has(kind) ? Object.keys(declaredKinds.get(kind)!.metrics) : undefined;
+        const metrics: readonly string[] | undefined = isSensorKind(kind)
+          ? KIND_METRICS[kind]
+          : declaredKinds.has(kind)
+            ? Object.keys(declaredKinds.get(kind)!.metrics)
+            : undefined;
         if (!metrics) {
-          problems.error('unknown_sensor_kind', ALARM_RULES_FILE, {}, 'rules for an unknown sensor kind; a v1 kind or one declared in vocabulary.json', kind);
+          problems.error(
+            'unknown_sensor_kind',
+            ALARM_RULES_FILE,
+            {},
+            'rules for an unknown sensor kind; a v1 kind or one declared in vocabulary.json',
+            kind,
+          );
           ok = false;
           continue;
         }
         rule.metrics.forEach((m, i) => {
           if (!metrics.includes(m.metric)) {
-            problems.error('invalid_rule', ALARM_RULES_FILE, {}, `not a metric of ${kind}; allowed: ${metrics.join(', ')}`, `${kind}.metrics.${i}.metric`, m.metric);
+            problems.error(
+              'invalid_rule',
+              ALARM_RULES_FILE,
+              {},
+              `not a metric of ${kind}; allowed: ${metrics.join(', ')}`,
+              `${kind}.metrics.${i}.metric`,
+              m.metric,
+            );
             ok = false;
           }
         });
@@ -613,7 +835,14 @@ export function validateCityPackage(pkg: PackageFiles): { report: PackageReport;
     }
     const first = incidentTypes.get(r.data.type);
     if (first) {
-      problems.error('invalid_rule', file, {}, `a second rule for incident type ${r.data.type} (the first is ${first})`, 'type', r.data.type);
+      problems.error(
+        'invalid_rule',
+        file,
+        {},
+        `a second rule for incident type ${r.data.type} (the first is ${first})`,
+        'type',
+        r.data.type,
+      );
       continue;
     }
     incidentTypes.set(r.data.type, file);
@@ -624,7 +853,21 @@ export function validateCityPackage(pkg: PackageFiles): { report: PackageReport;
   const ok = !problems.hasErrors;
   const report: PackageReport = { path: pkg.origin, ok, problems: problems.list, summary };
   if (!ok || !city || !extent) return { report, parsed: null };
-  const parsed: ParsedPackage = { city, extent, districts, roads, network, water, assets, buildings, sources, sensors, units, vocabulary, rules };
+  const parsed: ParsedPackage = {
+    city,
+    extent,
+    districts,
+    roads,
+    network,
+    water,
+    assets,
+    buildings,
+    sources,
+    sensors,
+    units,
+    vocabulary,
+    rules,
+  };
   if (pkg.basemap && pkg.basemap !== 'zip') parsed.basemapPath = pkg.basemap.path;
   return { report, parsed };
 }

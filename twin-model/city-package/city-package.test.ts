@@ -7,7 +7,14 @@ import { RIVER_TOWN_DIR, at, riverTownFiles } from '../../test/support/make-city
 import { nearestNode } from '../city/index.ts';
 import { RoadRouter, generateFleet } from '../dispatch/index.ts';
 import {
-  CityPackageError, checkCityPackage, formatReport, loadCityPackage, readPackageFiles, validateCityPackage, type PackageFiles, type PackageProblem,
+  CityPackageError,
+  checkCityPackage,
+  formatReport,
+  loadCityPackage,
+  readPackageFiles,
+  validateCityPackage,
+  type PackageFiles,
+  type PackageProblem,
 } from './index.ts';
 
 const BROKEN_DIR = join(RIVER_TOWN_DIR, '..', 'broken');
@@ -25,7 +32,10 @@ function riverTown(changes: Record<string, string | null> = {}): PackageFiles {
   return { origin: 'river-town', files };
 }
 
-const codes = (problems: readonly PackageProblem[]) => problems.map((p) => `${p.severity} ${p.code} ${p.file}${p.line !== undefined ? `:${p.line}` : ''}${p.feature !== undefined ? `#${p.feature}` : ''} ${p.field ?? ''}`.trim());
+const codes = (problems: readonly PackageProblem[]) =>
+  problems.map((p) =>
+    `${p.severity} ${p.code} ${p.file}${p.line !== undefined ? `:${p.line}` : ''}${p.feature !== undefined ? `#${p.feature}` : ''} ${p.field ?? ''}`.trim(),
+  );
 
 describe('the river-town fixture', () => {
   it('is what the generator script writes (committed files up to date)', () => {
@@ -37,8 +47,19 @@ describe('the river-town fixture', () => {
     expect(codes(report.problems)).toEqual([]);
     expect(report.ok).toBe(true);
     expect(report.summary).toEqual({
-      districts: 4, roadSegments: 37, graphNodes: 100, graphEdges: 172, oneWayEdges: 8, largestComponentNodes: 100, assets: 11, buildings: 16,
-      waterFeatures: 3, sources: 10, sensors: 31, units: 11, declaredKinds: 1,
+      districts: 4,
+      roadSegments: 37,
+      graphNodes: 100,
+      graphEdges: 172,
+      oneWayEdges: 8,
+      largestComponentNodes: 100,
+      assets: 11,
+      buildings: 16,
+      waterFeatures: 3,
+      sources: 10,
+      sensors: 31,
+      units: 11,
+      declaredKinds: 1,
     });
     expect(formatReport(report)).toMatch(/OK \(0 warnings\)\n$/);
   });
@@ -60,7 +81,10 @@ describe('the river-town fixture', () => {
     expect(city.rivers.map((r) => [r.id, r.widthM, r.centreline.length, r.polygon.length])).toEqual([['fluss', 120, 2, 1]]);
     expect(city.lakes.map((l) => l.id)).toEqual(['stadtparkteich']);
     expect(city.sensorSites.find((s) => s.id === 'rg-alt')?.externalIds).toEqual(['urn:dev:ow:10e2073a01080063:']);
-    expect(city.declaredSensorSites?.find((s) => s.id === 'nz-bahnhof')?.externalIds).toEqual(['urn:dev:ow:10e2073a0108006a:', 'gw-7/noise-3']);
+    expect(city.declaredSensorSites?.find((s) => s.id === 'nz-bahnhof')?.externalIds).toEqual([
+      'urn:dev:ow:10e2073a0108006a:',
+      'gw-7/noise-3',
+    ]);
   });
 
   it('crosses the river only on its two bridges', () => {
@@ -68,7 +92,9 @@ describe('the river-town fixture', () => {
     expect(bridges.map((e) => e.roadId).sort()).toEqual(['ostbruecke', 'westbruecke']);
     // Every other edge stays on one bank (the river runs along y = 0).
     const { nodes } = city.graph;
-    const crossing = city.graph.edges.filter((e) => Math.sign(nodes[e.from]!.lat - at(0, 0)[1]) !== Math.sign(nodes[e.to]!.lat - at(0, 0)[1]));
+    const crossing = city.graph.edges.filter(
+      (e) => Math.sign(nodes[e.from]!.lat - at(0, 0)[1]) !== Math.sign(nodes[e.to]!.lat - at(0, 0)[1]),
+    );
     expect(crossing).toEqual(bridges);
   });
 
@@ -112,10 +138,26 @@ describe('the river-town fixture', () => {
 
   it('gives the fleet of its register: stations named, found nearby, or none', () => {
     const fleet = generateFleet(city);
-    expect(fleet.map((u) => u.id)).toEqual(['pump-1', 'pump-2', 'pump-3', 'fire-1', 'fire-2', 'fire-3', 'amb-1', 'amb-2', 'pol-1', 'pol-2', 'tpol-1']);
+    expect(fleet.map((u) => u.id)).toEqual([
+      'pump-1',
+      'pump-2',
+      'pump-3',
+      'fire-1',
+      'fire-2',
+      'fire-3',
+      'amb-1',
+      'amb-2',
+      'pol-1',
+      'pol-2',
+      'tpol-1',
+    ]);
     expect(new Set(fleet.map((u) => u.kind)).size).toBe(5);
     const byId = new Map(fleet.map((u) => [u.id, u]));
-    expect(byId.get('pump-2')).toMatchObject({ homeStationId: 'pump-hafen', homeDistrict: 'bahnhof', shift: { startHour: 8, endHour: 20 } });
+    expect(byId.get('pump-2')).toMatchObject({
+      homeStationId: 'pump-hafen',
+      homeDistrict: 'bahnhof',
+      shift: { startHour: 8, endHour: 20 },
+    });
     expect(byId.get('pump-3')).toMatchObject({ homeStationId: '', homeDistrict: 'altstadt', capabilities: ['pumping'] });
     expect(byId.get('pol-2')).toMatchObject({ homeStationId: 'pol-alt' });
     expect(byId.get('fire-3')!.capabilities).toEqual(['firefighting', 'rescue', 'medical']);
@@ -142,59 +184,64 @@ describe('the broken fixture', () => {
     const report = checkCityPackage(BROKEN_DIR);
     expect(report.ok).toBe(false);
     // Every problem planted in test/fixtures/cities/broken, and nothing else.
-    expect(codes(report.problems).sort()).toEqual([
-      'error unknown_file rules/notes.json',
-      'warning unknown_file sensor.csv',
-      'error invalid_value city.json id',
-      'error invalid_value city.json zoom',
-      'warning unknown_property city.json population',
-      'error invalid_timezone city.json timezone',
-      'error invalid_geometry districts.geojson#2 geometry.coordinates[0]',
-      'error duplicate_id districts.geojson#1 id',
-      'error invalid_value districts.geojson#3 properties.name_en',
-      'error duplicate_id assets.geojson#1 id',
-      'error invalid_value assets.geojson#2 properties.type',
-      'error unknown_reference assets.geojson#3 properties.district',
-      'warning underpass_not_on_road assets.geojson#4 properties.id',
-      'error invalid_value roads.geojson#1 properties.class',
-      'error invalid_value roads.geojson#2 properties.oneway',
-      'error unknown_reference roads.geojson#4 properties.asset',
-      'error outside_extent roads.geojson#5 geometry.coordinates[1]',
-      'error roads_disconnected roads.geojson#3 properties.id',
-      'warning road_oneway_trap roads.geojson#6 properties.id',
-      'error invalid_json water.geojson:2',
-      'error invalid_geojson buildings.geojson crs',
-      'error vocabulary_redefines_v1 vocabulary.json kinds.0.kind',
-      'error invalid_senml_unit vocabulary.json kinds.1.metrics.snow_in',
-      'error vocabulary_redefines_v1 vocabulary.json kinds.2.metrics.river_level_m',
-      'error duplicate_id sources.csv:3 id',
-      'error invalid_value sources.csv:4 classification',
-      'error csv_quote sensors.csv:10',
-      'error csv_field_count sensors.csv:9',
-      'warning unknown_column sensors.csv:1 note',
-      'error unknown_sensor_kind sensors.csv:3 kind',
-      'error unknown_reference sensors.csv:4 source',
-      'error unknown_reference sensors.csv:5 asset',
-      'error invalid_value sensors.csv:6 lng',
-      'error outside_extent sensors.csv:7 lng,lat',
-      'error duplicate_id sensors.csv:8 id',
-      'error duplicate_external_id sensors.csv:11 external_ids',
-      'error invalid_value sensors.csv:12 id',
-      'error missing_column units.csv:1 name_en',
-      'error invalid_value units.csv:3 kind',
-      'error invalid_value units.csv:4 capabilities',
-      'error invalid_value units.csv:5 shift',
-      'error unknown_reference units.csv:6 station',
-      'error unknown_sensor_kind rules/alarms.json lava',
-      'error invalid_rule rules/alarms.json rain_gauge.metrics.0.metric',
-      'error invalid_rule rules/incidents/fire.json windowS',
-    ].sort());
+    expect(codes(report.problems).sort()).toEqual(
+      [
+        'error unknown_file rules/notes.json',
+        'warning unknown_file sensor.csv',
+        'error invalid_value city.json id',
+        'error invalid_value city.json zoom',
+        'warning unknown_property city.json population',
+        'error invalid_timezone city.json timezone',
+        'error invalid_geometry districts.geojson#2 geometry.coordinates[0]',
+        'error duplicate_id districts.geojson#1 id',
+        'error invalid_value districts.geojson#3 properties.name_en',
+        'error duplicate_id assets.geojson#1 id',
+        'error invalid_value assets.geojson#2 properties.type',
+        'error unknown_reference assets.geojson#3 properties.district',
+        'warning underpass_not_on_road assets.geojson#4 properties.id',
+        'error invalid_value roads.geojson#1 properties.class',
+        'error invalid_value roads.geojson#2 properties.oneway',
+        'error unknown_reference roads.geojson#4 properties.asset',
+        'error outside_extent roads.geojson#5 geometry.coordinates[1]',
+        'error roads_disconnected roads.geojson#3 properties.id',
+        'warning road_oneway_trap roads.geojson#6 properties.id',
+        'error invalid_json water.geojson:2',
+        'error invalid_geojson buildings.geojson crs',
+        'error vocabulary_redefines_v1 vocabulary.json kinds.0.kind',
+        'error invalid_senml_unit vocabulary.json kinds.1.metrics.snow_in',
+        'error vocabulary_redefines_v1 vocabulary.json kinds.2.metrics.river_level_m',
+        'error duplicate_id sources.csv:3 id',
+        'error invalid_value sources.csv:4 classification',
+        'error csv_quote sensors.csv:10',
+        'error csv_field_count sensors.csv:9',
+        'warning unknown_column sensors.csv:1 note',
+        'error unknown_sensor_kind sensors.csv:3 kind',
+        'error unknown_reference sensors.csv:4 source',
+        'error unknown_reference sensors.csv:5 asset',
+        'error invalid_value sensors.csv:6 lng',
+        'error outside_extent sensors.csv:7 lng,lat',
+        'error duplicate_id sensors.csv:8 id',
+        'error duplicate_external_id sensors.csv:11 external_ids',
+        'error invalid_value sensors.csv:12 id',
+        'error missing_column units.csv:1 name_en',
+        'error invalid_value units.csv:3 kind',
+        'error invalid_value units.csv:4 capabilities',
+        'error invalid_value units.csv:5 shift',
+        'error unknown_reference units.csv:6 station',
+        'error unknown_sensor_kind rules/alarms.json lava',
+        'error invalid_rule rules/alarms.json rain_gauge.metrics.0.metric',
+        'error invalid_rule rules/incidents/fire.json windowS',
+      ].sort(),
+    );
   });
 
   it('quotes the bad value and says what is allowed', () => {
     const { problems } = checkCityPackage(BROKEN_DIR);
     const find = (file: string, field: string) => problems.find((p) => p.file === file && p.field === field)!;
-    expect(find('roads.geojson', 'properties.class')).toMatchObject({ value: '"highway"', message: expect.stringContaining('motorway, trunk, primary, secondary, tertiary, residential, service') });
+    expect(find('roads.geojson', 'properties.class')).toMatchObject({
+      value: '"highway"',
+      message: expect.stringContaining('motorway, trunk, primary, secondary, tertiary, residential, service'),
+    });
     expect(find('sensors.csv', 'kind')).toMatchObject({ value: '"noise"', message: expect.stringContaining('soil_moisture') });
     expect(find('city.json', 'timezone')).toMatchObject({ value: '"Europe/Atlantis"', message: expect.stringContaining('Europe/Vienna') });
     expect(find('units.csv', 'capabilities')).toMatchObject({ value: '"flying"', message: expect.stringContaining('traffic_control') });
@@ -220,20 +267,29 @@ describe('validateCityPackage', () => {
     expect(parsed).toBeNull();
     // Without sources.csv the sensors cannot be checked against it, so only the files are named.
     expect(codes(report.problems)).toEqual(['error missing_file roads.geojson', 'error missing_file sources.csv']);
-    expect(codes(checkCityPackage(join(scratch, 'nothing-here')).problems)).toEqual([`error unreadable_package ${join(scratch, 'nothing-here')}`]);
+    expect(codes(checkCityPackage(join(scratch, 'nothing-here')).problems)).toEqual([
+      `error unreadable_package ${join(scratch, 'nothing-here')}`,
+    ]);
     const notZip = join(scratch, 'city.json');
     writeFileSync(notZip, '{}');
     expect(checkCityPackage(notZip).problems[0]!.message).toMatch(/not a \.zip archive/);
   });
 
   it('checks alarm-rule hysteresis and accepts a UTF-8 byte-order mark in JSON and CSV', () => {
-    const rules = { noise_level: { staleAfterMs: 60_000, metrics: [{ metric: 'noise_dba', direction: 'above', warning: { enter: 65, exit: 70 }, alarm: { enter: 60, exit: 58 } }] } };
+    const rules = {
+      noise_level: {
+        staleAfterMs: 60_000,
+        metrics: [{ metric: 'noise_dba', direction: 'above', warning: { enter: 65, exit: 70 }, alarm: { enter: 60, exit: 58 } }],
+      },
+    };
     const files = riverTownFiles();
-    const { report } = validateCityPackage(riverTown({
-      'rules/alarms.json': JSON.stringify(rules),
-      'city.json': `\uFEFF${files.get('city.json')}`,
-      'sources.csv': `\uFEFF${files.get('sources.csv')}`,
-    }));
+    const { report } = validateCityPackage(
+      riverTown({
+        'rules/alarms.json': JSON.stringify(rules),
+        'city.json': `\uFEFF${files.get('city.json')}`,
+        'sources.csv': `\uFEFF${files.get('sources.csv')}`,
+      }),
+    );
     expect(codes(report.problems)).toEqual([
       'error invalid_rule rules/alarms.json noise_level.metrics.0.warning.exit',
       'error invalid_rule rules/alarms.json noise_level.metrics.0.alarm.enter',

@@ -61,7 +61,11 @@ describe('decodeUtf8', () => {
 
 describe('formatCsv', () => {
   it('quotes only what needs quoting and reads back the same', () => {
-    const rows = [['a', 'x,y', 'say "hi"'], ['b', 'two\nlines', ' padded '], ['c', '', '汉字']];
+    const rows = [
+      ['a', 'x,y', 'say "hi"'],
+      ['b', 'two\nlines', ' padded '],
+      ['c', '', '汉字'],
+    ];
     const text = formatCsv(['id', 'v', 'w'], rows);
     expect(text.split('\r\n')[1]).toBe('a,"x,y","say ""hi"""');
     const back = parseCsv(text);

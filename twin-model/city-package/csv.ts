@@ -8,7 +8,14 @@
 
 /** A problem in the CSV syntax itself (not in the values). */
 export interface CsvProblem {
-  code: 'csv_encoding' | 'csv_quote' | 'csv_unterminated_quote' | 'csv_field_count' | 'csv_blank_line' | 'csv_empty' | 'csv_duplicate_column';
+  code:
+    | 'csv_encoding'
+    | 'csv_quote'
+    | 'csv_unterminated_quote'
+    | 'csv_field_count'
+    | 'csv_blank_line'
+    | 'csv_empty'
+    | 'csv_duplicate_column';
   /** 1-based physical line the problem is on (where the record starts for field-count problems). */
   line: number;
   message: string;
@@ -93,7 +100,11 @@ export function parseCsv(input: string): CsvTable {
           i++;
         }
         if (!closed) {
-          problems.push({ code: 'csv_unterminated_quote', line: quoteLine, message: 'a quoted field is never closed (a `"` is missing); the rest of the file is part of it' });
+          problems.push({
+            code: 'csv_unterminated_quote',
+            line: quoteLine,
+            message: 'a quoted field is never closed (a `"` is missing); the rest of the file is part of it',
+          });
           return finish(records, problems);
         }
         // After the closing quote only a comma or the end of the record may follow.
@@ -105,7 +116,12 @@ export function parseCsv(input: string): CsvTable {
           i++;
         }
         if (stray.length > 0) {
-          problems.push({ code: 'csv_quote', line, value: stray, message: 'text after a closing quote; a quoted field must end at a comma or the end of the line' });
+          problems.push({
+            code: 'csv_quote',
+            line,
+            value: stray,
+            message: 'text after a closing quote; a quoted field must end at a comma or the end of the line',
+          });
           field += stray;
         }
       } else {
@@ -113,7 +129,12 @@ export function parseCsv(input: string): CsvTable {
           const c = text.charCodeAt(i);
           if (c === COMMA || c === LF || c === CR) break;
           if (c === QUOTE) {
-            problems.push({ code: 'csv_quote', line, value: field + '"', message: 'a `"` inside an unquoted field; quote the whole field and double the quote (`""`)' });
+            problems.push({
+              code: 'csv_quote',
+              line,
+              value: `${field}"`,
+              message: 'a `"` inside an unquoted field; quote the whole field and double the quote (`""`)',
+            });
           }
           field += text[i];
           i++;
@@ -158,7 +179,13 @@ function finish(records: CsvRecord[], problems: CsvProblem[]): CsvTable {
   const header = head.fields;
   const seen = new Set<string>();
   for (const name of header) {
-    if (seen.has(name)) problems.push({ code: 'csv_duplicate_column', line: head.line, value: name, message: `column "${name}" appears twice in the header` });
+    if (seen.has(name))
+      problems.push({
+        code: 'csv_duplicate_column',
+        line: head.line,
+        value: name,
+        message: `column "${name}" appears twice in the header`,
+      });
     seen.add(name);
   }
   const rows: CsvRecord[] = [];

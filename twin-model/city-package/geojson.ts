@@ -35,9 +35,16 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 const WGS84_CRS = new Set(['urn:ogc:def:crs:OGC:1.3:CRS84', 'urn:ogc:def:crs:OGC::CRS84', 'EPSG:4326', 'urn:ogc:def:crs:EPSG::4326']);
 
 /** Opens a FeatureCollection; on a problem with the envelope, returns the issue instead. */
-export function readFeatureCollection(doc: unknown): { features: RawFeature[]; featureIssues: Array<{ index: number; issue: GeoIssue }> } | GeoIssue {
+export function readFeatureCollection(
+  doc: unknown,
+): { features: RawFeature[]; featureIssues: Array<{ index: number; issue: GeoIssue }> } | GeoIssue {
   if (!isObject(doc) || doc.type !== 'FeatureCollection') {
-    return { code: 'invalid_geojson', field: 'type', value: isObject(doc) ? doc.type : doc, message: 'a GeoJSON FeatureCollection: {"type": "FeatureCollection", "features": [...]}' };
+    return {
+      code: 'invalid_geojson',
+      field: 'type',
+      value: isObject(doc) ? doc.type : doc,
+      message: 'a GeoJSON FeatureCollection: {"type": "FeatureCollection", "features": [...]}',
+    };
   }
   const crs = doc.crs;
   if (crs !== undefined && crs !== null) {
@@ -51,17 +58,29 @@ export function readFeatureCollection(doc: unknown): { features: RawFeature[]; f
       };
     }
   }
-  if (!Array.isArray(doc.features)) return { code: 'invalid_geojson', field: 'features', value: doc.features, message: 'features must be an array of Feature objects' };
+  if (!Array.isArray(doc.features))
+    return { code: 'invalid_geojson', field: 'features', value: doc.features, message: 'features must be an array of Feature objects' };
   const features: RawFeature[] = [];
   const featureIssues: Array<{ index: number; issue: GeoIssue }> = [];
   doc.features.forEach((f: unknown, index: number) => {
     if (!isObject(f) || f.type !== 'Feature') {
-      featureIssues.push({ index, issue: { code: 'invalid_geojson', field: 'type', value: isObject(f) ? f.type : f, message: 'a GeoJSON Feature: {"type": "Feature", "geometry": …, "properties": {…}}' } });
+      featureIssues.push({
+        index,
+        issue: {
+          code: 'invalid_geojson',
+          field: 'type',
+          value: isObject(f) ? f.type : f,
+          message: 'a GeoJSON Feature: {"type": "Feature", "geometry": …, "properties": {…}}',
+        },
+      });
       return;
     }
     const properties = f.properties;
     if (properties !== null && properties !== undefined && !isObject(properties)) {
-      featureIssues.push({ index, issue: { code: 'invalid_geojson', field: 'properties', value: properties, message: 'properties must be an object' } });
+      featureIssues.push({
+        index,
+        issue: { code: 'invalid_geojson', field: 'properties', value: properties, message: 'properties must be an object' },
+      });
       return;
     }
     features.push({ index, properties: (properties as Record<string, unknown> | null | undefined) ?? {}, geometry: f.geometry });
@@ -76,7 +95,12 @@ function position(value: unknown, field: string, issues: GeoIssue[]): LngLat | n
   }
   const [lng, lat] = value as [number, number];
   if (lng < -180 || lng > 180 || lat < -90 || lat > 90) {
-    issues.push({ code: 'invalid_geometry', field, value, message: 'longitude from -180 to 180, latitude from -90 to 90 (WGS 84, longitude first)' });
+    issues.push({
+      code: 'invalid_geometry',
+      field,
+      value,
+      message: 'longitude from -180 to 180, latitude from -90 to 90 (WGS 84, longitude first)',
+    });
     return null;
   }
   return [lng, lat];
@@ -128,10 +152,20 @@ function rings(value: unknown, field: string, issues: GeoIssue[]): PolygonRings 
     const first = ring[0];
     const last = ring[ring.length - 1];
     if (ring.length < 4) {
-      issues.push({ code: 'invalid_geometry', field: f, value: ring.length, message: 'a linear ring needs at least 4 positions (RFC 7946 §3.1.6)' });
+      issues.push({
+        code: 'invalid_geometry',
+        field: f,
+        value: ring.length,
+        message: 'a linear ring needs at least 4 positions (RFC 7946 §3.1.6)',
+      });
       ok = false;
     } else if (!first || !last || first[0] !== last[0] || first[1] !== last[1]) {
-      issues.push({ code: 'invalid_geometry', field: f, value: last, message: 'a linear ring must be closed: the last position equals the first (RFC 7946 §3.1.6)' });
+      issues.push({
+        code: 'invalid_geometry',
+        field: f,
+        value: last,
+        message: 'a linear ring must be closed: the last position equals the first (RFC 7946 §3.1.6)',
+      });
       ok = false;
     }
     out.push(ring);
@@ -143,7 +177,12 @@ function rings(value: unknown, field: string, issues: GeoIssue[]): PolygonRings 
 export function readGeometry(value: unknown, allowed: readonly GeometryType[]): { geometry?: Geometry; issues: GeoIssue[] } {
   const issues: GeoIssue[] = [];
   if (!isObject(value) || !allowed.includes(value.type as GeometryType)) {
-    issues.push({ code: 'invalid_geometry', field: 'geometry.type', value: isObject(value) ? value.type : value, message: `a geometry of type ${allowed.join(' or ')}` });
+    issues.push({
+      code: 'invalid_geometry',
+      field: 'geometry.type',
+      value: isObject(value) ? value.type : value,
+      message: `a geometry of type ${allowed.join(' or ')}`,
+    });
     return { issues };
   }
   const c = value.coordinates;

@@ -24,7 +24,15 @@ export { parseCsv, formatCsv, decodeUtf8, type CsvTable, type CsvProblem, type C
 export { buildRoadNetwork, modelRoadClass, type RoadNetwork, type RoadSegment } from './road-network.ts';
 export { PACKAGE_LAYOUT, ALARM_RULES_FILE, INCIDENT_RULES_DIR, BASEMAP_FILE, type PackageFiles } from './package-files.ts';
 export { PACKAGE_ROAD_CLASSES, CLASS_SPEED_KMH, KNOWN_ASSET_TYPES } from './package-schemas.ts';
-export { PROBLEM_CODES, formatProblem, formatReport, type PackageProblem, type PackageReport, type PackageSummary, type ProblemCode } from './package-report.ts';
+export {
+  PROBLEM_CODES,
+  formatProblem,
+  formatReport,
+  type PackageProblem,
+  type PackageReport,
+  type PackageSummary,
+  type ProblemCode,
+} from './package-report.ts';
 export { PackageReadError, readPackageFiles } from './package-io.ts';
 
 /** A package that cannot be loaded; `report` lists every problem. */
@@ -37,8 +45,19 @@ export class CityPackageError extends Error {
 }
 
 const EMPTY_SUMMARY: PackageSummary = {
-  districts: 0, roadSegments: 0, graphNodes: 0, graphEdges: 0, oneWayEdges: 0, largestComponentNodes: 0, assets: 0, buildings: 0,
-  waterFeatures: 0, sources: 0, sensors: 0, units: 0, declaredKinds: 0,
+  districts: 0,
+  roadSegments: 0,
+  graphNodes: 0,
+  graphEdges: 0,
+  oneWayEdges: 0,
+  largestComponentNodes: 0,
+  assets: 0,
+  buildings: 0,
+  waterFeatures: 0,
+  sources: 0,
+  sensors: 0,
+  units: 0,
+  declaredKinds: 0,
 };
 
 /** Checks a package folder or `.zip`: every problem, never throws for a bad package. */
@@ -47,7 +66,12 @@ export function checkCityPackage(path: string): PackageReport {
     return validateCityPackage(readPackageFiles(path)).report;
   } catch (err) {
     if (!(err instanceof PackageReadError)) throw err;
-    return { path, ok: false, problems: [{ severity: 'error', code: 'unreadable_package', file: path, message: err.message }], summary: { ...EMPTY_SUMMARY } };
+    return {
+      path,
+      ok: false,
+      problems: [{ severity: 'error', code: 'unreadable_package', file: path, message: err.message }],
+      summary: { ...EMPTY_SUMMARY },
+    };
   }
 }
 
@@ -58,7 +82,12 @@ export function loadCityPackage(path: string): CityModel {
     files = readPackageFiles(path);
   } catch (err) {
     if (!(err instanceof PackageReadError)) throw err;
-    throw new CityPackageError({ path, ok: false, problems: [{ severity: 'error', code: 'unreadable_package', file: path, message: err.message }], summary: { ...EMPTY_SUMMARY } });
+    throw new CityPackageError({
+      path,
+      ok: false,
+      problems: [{ severity: 'error', code: 'unreadable_package', file: path, message: err.message }],
+      summary: { ...EMPTY_SUMMARY },
+    });
   }
   const { report, parsed } = validateCityPackage(files);
   if (!parsed) throw new CityPackageError(report);

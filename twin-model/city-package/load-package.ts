@@ -15,7 +15,17 @@
  * - The outline (inside the city: land or water) is the union of districts and water surfaces.
  */
 import type {
-  Asset, CityModel, DeclaredSensorSite, District, GraphEdge, Lake, LngLat, PolygonRings, River, Road, SensorSite,
+  Asset,
+  CityModel,
+  DeclaredSensorSite,
+  District,
+  GraphEdge,
+  Lake,
+  LngLat,
+  PolygonRings,
+  River,
+  Road,
+  SensorSite,
 } from '../city/city-types.ts';
 import { PolygonIndex, nearestNode } from '../city/index.ts';
 import { hashString } from '../random.ts';
@@ -66,7 +76,15 @@ function waterBodies(water: readonly ParsedWater[], proj: LocalProjection): { ri
     }
     let river = rivers.get(id);
     if (!river) {
-      river = { id, nameZh: w.nameZh, nameEn: w.nameEn, centreline: [], widthM: w.widthM ?? DEFAULT_RIVER_WIDTH_M, polygon: [], widthGiven: w.widthM !== undefined };
+      river = {
+        id,
+        nameZh: w.nameZh,
+        nameEn: w.nameEn,
+        centreline: [],
+        widthM: w.widthM ?? DEFAULT_RIVER_WIDTH_M,
+        polygon: [],
+        widthGiven: w.widthM !== undefined,
+      };
       rivers.set(id, river);
     }
     if (w.widthM !== undefined) {
@@ -83,7 +101,8 @@ function waterBodies(water: readonly ParsedWater[], proj: LocalProjection): { ri
   const out: River[] = [];
   for (const r of rivers.values()) {
     const { widthGiven: _widthGiven, ...river } = r;
-    if (river.polygon.length === 0 && river.centreline.length >= 2) river.polygon = largest(proj.bufferLine(river.centreline, river.widthM / 2), proj) ?? [];
+    if (river.polygon.length === 0 && river.centreline.length >= 2)
+      river.polygon = largest(proj.bufferLine(river.centreline, river.widthM / 2), proj) ?? [];
     out.push(river);
   }
   return { rivers: out, lakes };
@@ -131,7 +150,11 @@ export function modelFromPackage(pkg: ParsedPackage): CityModel {
   });
 
   const { rivers, lakes } = waterBodies(pkg.water, proj);
-  const outlineParts = unionPolygons([...districts.flatMap((d) => d.polygons), ...rivers.map((r) => r.polygon).filter((p) => p.length > 0), ...lakes.map((l) => l.polygon)]);
+  const outlineParts = unionPolygons([
+    ...districts.flatMap((d) => d.polygons),
+    ...rivers.map((r) => r.polygon).filter((p) => p.length > 0),
+    ...lakes.map((l) => l.polygon),
+  ]);
   const outlineMain = largest(outlineParts, proj);
   const outline: PolygonRings = outlineMain ? [outlineMain[0]!] : [];
 
@@ -143,8 +166,15 @@ export function modelFromPackage(pkg: ParsedPackage): CityModel {
   });
   const assets: Asset[] = pkg.assets.map((a) => {
     const asset: Asset = {
-      id: a.id, kind: a.type, nameZh: a.nameZh, nameEn: a.nameEn, lng: a.lng, lat: a.lat, district: a.district,
-      nodeId: nearestNode(graph, a.lng, a.lat).id, synthetic: a.synthetic,
+      id: a.id,
+      kind: a.type,
+      nameZh: a.nameZh,
+      nameEn: a.nameEn,
+      lng: a.lng,
+      lat: a.lat,
+      district: a.district,
+      nodeId: nearestNode(graph, a.lng, a.lat).id,
+      synthetic: a.synthetic,
     };
     const edge = edgeByAsset.get(a.id);
     if (edge) {
@@ -161,7 +191,8 @@ export function modelFromPackage(pkg: ParsedPackage): CityModel {
     for (const ring of r.polygon) for (let i = 0; i + 1 < ring.length; i++) waterSegments.push([ring[i]!, ring[i + 1]!]);
     for (let i = 0; i + 1 < r.centreline.length; i++) waterSegments.push([r.centreline[i]!, r.centreline[i + 1]!]);
   }
-  for (const l of lakes) for (const ring of l.polygon) for (let i = 0; i + 1 < ring.length; i++) waterSegments.push([ring[i]!, ring[i + 1]!]);
+  for (const l of lakes)
+    for (const ring of l.polygon) for (let i = 0; i + 1 < ring.length; i++) waterSegments.push([ring[i]!, ring[i + 1]!]);
   const waterDistanceM = (p: LngLat): number => {
     let best = Infinity;
     for (const [a, b] of waterSegments) best = Math.min(best, proj.pointSegmentM(p, a, b));
@@ -174,7 +205,15 @@ export function modelFromPackage(pkg: ParsedPackage): CityModel {
   graph.edges.forEach((edge, k) => {
     const a = graph.nodes[edge.from]!;
     const b = graph.nodes[edge.to]!;
-    edgeBoxes.set([Math.min(a.lng, b.lng) - marginLng, Math.min(a.lat, b.lat) - marginLat, Math.max(a.lng, b.lng) + marginLng, Math.max(a.lat, b.lat) + marginLat], k * 4);
+    edgeBoxes.set(
+      [
+        Math.min(a.lng, b.lng) - marginLng,
+        Math.min(a.lat, b.lat) - marginLat,
+        Math.max(a.lng, b.lng) + marginLng,
+        Math.max(a.lat, b.lat) + marginLat,
+      ],
+      k * 4,
+    );
   });
   const nearestEdge = (p: LngLat): GraphEdge | undefined => {
     let best: GraphEdge | undefined;
@@ -206,8 +245,15 @@ export function modelFromPackage(pkg: ParsedPackage): CityModel {
       lowness = round3(sensor.kind === 'water_level' && asset?.kind === 'underpass' ? 0.75 + 0.25 * ground : ground);
     }
     const site: DeclaredSensorSite = {
-      id: sensor.id, kind: sensor.kind, lng: sensor.lng, lat: sensor.lat, district: sensor.district, sourceId: sensor.source,
-      nameZh: sensor.nameZh, nameEn: sensor.nameEn, lowness,
+      id: sensor.id,
+      kind: sensor.kind,
+      lng: sensor.lng,
+      lat: sensor.lat,
+      district: sensor.district,
+      sourceId: sensor.source,
+      nameZh: sensor.nameZh,
+      nameEn: sensor.nameEn,
+      lowness,
     };
     if (asset) site.assetId = asset.id;
     const edge = asset?.edgeId !== undefined ? graph.edges[asset.edgeId] : ROAD_KINDS.has(sensor.kind) ? nearestEdge(p) : undefined;

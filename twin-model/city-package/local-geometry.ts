@@ -13,7 +13,10 @@ export class LocalProjection {
   readonly mPerDegLng: number;
   readonly mPerDegLat: number;
 
-  constructor(readonly lng0: number, readonly lat0: number) {
+  constructor(
+    readonly lng0: number,
+    readonly lat0: number,
+  ) {
     this.mPerDegLng = 111_320 * Math.cos(lat0 * DEG);
     this.mPerDegLat = 111_132.954 - 559.822 * Math.cos(2 * lat0 * DEG);
   }
@@ -63,7 +66,8 @@ export class LocalProjection {
     };
     xy.forEach(([x, y]) => {
       const circle: Array<[number, number]> = [];
-      for (let i = 0; i < 16; i++) circle.push([x + halfWidthM * Math.cos((i * Math.PI) / 8), y + halfWidthM * Math.sin((i * Math.PI) / 8)]);
+      for (let i = 0; i < 16; i++)
+        circle.push([x + halfWidthM * Math.cos((i * Math.PI) / 8), y + halfWidthM * Math.sin((i * Math.PI) / 8)]);
       parts.push([ring(circle)]);
     });
     for (let i = 0; i + 1 < xy.length; i++) {
@@ -73,7 +77,14 @@ export class LocalProjection {
       if (len === 0) continue;
       const nx = (-(by - ay) / len) * halfWidthM;
       const ny = ((bx - ax) / len) * halfWidthM;
-      parts.push([ring([[ax + nx, ay + ny], [bx + nx, by + ny], [bx - nx, by - ny], [ax - nx, ay - ny]])]);
+      parts.push([
+        ring([
+          [ax + nx, ay + ny],
+          [bx + nx, by + ny],
+          [bx - nx, by - ny],
+          [ax - nx, ay - ny],
+        ]),
+      ]);
     }
     return unionPolygons(parts);
   }

@@ -39,5 +39,9 @@ export const BASEMAP_FILE = 'basemap.pmtiles';
 /** Files a package may carry that the product does not read (documentation, licences). */
 export function isIgnorableFile(path: string): boolean {
   const base = path.split('/').pop() ?? path;
-  return /^(readme|license|licence|notice|attribution)(\.[a-z0-9]+)?$/i.test(base) || base.startsWith('.') || /\.(md|txt|pdf|png|jpg|qgz|qgs)$/i.test(base);
+  return (
+    /^(readme|license|licence|notice|attribution)(\.[a-z0-9]+)?$/i.test(base) ||
+    base.startsWith('.') ||
+    /\.(md|txt|pdf|png|jpg|qgz|qgs)$/i.test(base)
+  );
 }

@@ -63,7 +63,8 @@ function readZip(origin: string, file: string): PackageFiles {
   const bytes = new Uint8Array(readFileSync(file));
   // Local file header signature "PK\x03\x04" (APPNOTE 4.3.7); an empty archive starts with the end record "PK\x05\x06".
   const isZip = bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && (bytes[2] === 3 || bytes[2] === 5);
-  if (!isZip) throw new PackageReadError(`${JSON.stringify(origin)} is a file but not a .zip archive; give a package folder or a .zip of one`);
+  if (!isZip)
+    throw new PackageReadError(`${JSON.stringify(origin)} is a file but not a .zip archive; give a package folder or a .zip of one`);
   let basemapInZip = false;
   let count = 0;
   let entries: Record<string, Uint8Array>;
@@ -76,7 +77,8 @@ function readZip(origin: string, file: string): PackageFiles {
           return false;
         }
         if (++count > MAX_FILES) throw new PackageReadError(`the archive has more than ${MAX_FILES} files`);
-        if (f.originalSize > MAX_FILE_BYTES) throw new PackageReadError(`${f.name} is ${f.originalSize} bytes; at most ${MAX_FILE_BYTES} per file`);
+        if (f.originalSize > MAX_FILE_BYTES)
+          throw new PackageReadError(`${f.name} is ${f.originalSize} bytes; at most ${MAX_FILE_BYTES} per file`);
         return true;
       },
     });

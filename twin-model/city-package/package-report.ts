@@ -117,6 +117,10 @@ export function formatReport(report: PackageReport): string {
       `${s.oneWayEdges} one-way, largest connected part ${s.largestComponentNodes} nodes), ${s.assets} assets, ${s.buildings} buildings, ` +
       `${s.waterFeatures} water features, ${s.sources} sources, ${s.sensors} sensors, ${s.units} units, ${s.declaredKinds} declared kinds`,
   );
-  lines.push(report.ok ? `OK (${warnings} warning${warnings === 1 ? '' : 's'})` : `NOT LOADABLE: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`);
+  lines.push(
+    report.ok
+      ? `OK (${warnings} warning${warnings === 1 ? '' : 's'})`
+      : `NOT LOADABLE: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`,
+  );
   return `${lines.join('\n')}\n`;
 }

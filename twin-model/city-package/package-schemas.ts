@@ -25,8 +25,17 @@ export const CLASS_SPEED_KMH: Readonly<Record<PackageRoadClass, number>> = {
 
 /** Asset types the product knows by name; packages may use others (`[a-z][a-z0-9_]*`). */
 export const KNOWN_ASSET_TYPES = [
-  'underpass', 'bridge', 'substation', 'hospital', 'metro_station', 'service_hall', 'fire_station', 'pump_station', 'police_station',
-  'pump_depot', 'camera',
+  'underpass',
+  'bridge',
+  'substation',
+  'hospital',
+  'metro_station',
+  'service_hall',
+  'fire_station',
+  'pump_station',
+  'police_station',
+  'pump_depot',
+  'camera',
 ] as const;
 
 const ID_RULE = '1–64 characters of A–Z a–z 0–9 . _ -';
@@ -57,7 +66,10 @@ const latSchema = z.number('a latitude (number)').min(-90, 'a latitude from -90 
 export const cityJsonSchema = z
   .object({
     id: idSchema,
-    name: z.object({ zh: z.string('a Chinese name').min(1, 'a non-empty name'), en: z.string('an English name').min(1, 'a non-empty name') }, '{"zh": "…", "en": "…"}'),
+    name: z.object(
+      { zh: z.string('a Chinese name').min(1, 'a non-empty name'), en: z.string('an English name').min(1, 'a non-empty name') },
+      '{"zh": "…", "en": "…"}',
+    ),
     center: z.tuple([lngSchema, latSchema], '[lng, lat] (WGS 84)'),
     zoom: z.number('a zoom level (number)').min(0, 'a zoom level from 0 to 22').max(22, 'a zoom level from 0 to 22'),
     timezone: z.string('an IANA time zone such as "Europe/Vienna" or "Asia/Shanghai"').min(1, 'an IANA time zone such as "Europe/Vienna"'),
@@ -108,7 +120,9 @@ export const waterPropsSchema = z.object({
 export const assetPropsSchema = z
   .object({
     id: idSchema,
-    type: z.string(`an asset type (${KNOWN_ASSET_TYPES.slice(0, 5).join(', ')}, … or another of ${KIND_RULE})`).regex(KIND_PATTERN, `an asset type of ${KIND_RULE}`),
+    type: z
+      .string(`an asset type (${KNOWN_ASSET_TYPES.slice(0, 5).join(', ')}, … or another of ${KIND_RULE})`)
+      .regex(KIND_PATTERN, `an asset type of ${KIND_RULE}`),
     name_zh: optionalText,
     name_en: optionalText,
     district: idSchema.nullish(),
@@ -129,7 +143,10 @@ function decimal(what: string, min: number, max: number) {
   const rule = `${what}: a decimal number from ${min} to ${max} (a point, no spaces)`;
   return z.string(rule).regex(DECIMAL, rule).transform(Number).pipe(z.number().min(min, rule).max(max, rule));
 }
-const text = z.string().optional().transform((v) => v ?? '');
+const text = z
+  .string()
+  .optional()
+  .transform((v) => v ?? '');
 /** An optional column: empty means absent; otherwise the value must pass `schema`. */
 const emptyOr = <T extends z.ZodType<unknown, string>>(schema: T) =>
   z
@@ -151,7 +168,10 @@ export const sourceRowSchema = z
   .refine(needsAName, NAME_RULE);
 export type SourceRow = z.infer<typeof sourceRowSchema>;
 
-export const SOURCE_COLUMNS = { required: ['id', 'name_zh', 'name_en', 'department', 'classification'], optional: ['department_en'] } as const;
+export const SOURCE_COLUMNS = {
+  required: ['id', 'name_zh', 'name_en', 'department', 'classification'],
+  optional: ['department_en'],
+} as const;
 
 export const sensorRowSchema = z
   .object({
@@ -226,7 +246,10 @@ export const vocabularySchema = z
       z
         .object({
           kind: z.string(`a sensor kind: ${KIND_RULE}`).regex(KIND_PATTERN, `a sensor kind: ${KIND_RULE}`),
-          label: z.object({ zh: z.string('a Chinese label').min(1, 'a label'), en: z.string('an English label').min(1, 'a label') }, '{"zh": "…", "en": "…"}'),
+          label: z.object(
+            { zh: z.string('a Chinese label').min(1, 'a label'), en: z.string('an English label').min(1, 'a label') },
+            '{"zh": "…", "en": "…"}',
+          ),
           metrics: z
             .record(z.string().regex(METRIC_PATTERN, `a metric name: ${KIND_RULE}`), z.string('a SenML unit name such as "Cel", "dB", "m"'))
             .refine((m) => Object.keys(m).length > 0, 'at least one metric: {"<metric>": "<SenML unit>"}'),
@@ -254,11 +277,19 @@ const alarmMetricSchema = z
     for (const level of ['warning', 'alarm'] as const) {
       const t = r[level];
       if (up ? t.exit > t.enter : t.exit < t.enter) {
-        ctx.addIssue({ code: 'custom', path: [level, 'exit'], message: `hysteresis: exit must be ${up ? 'at or below' : 'at or above'} enter for direction ${r.direction}` });
+        ctx.addIssue({
+          code: 'custom',
+          path: [level, 'exit'],
+          message: `hysteresis: exit must be ${up ? 'at or below' : 'at or above'} enter for direction ${r.direction}`,
+        });
       }
     }
     if (up ? r.alarm.enter < r.warning.enter : r.alarm.enter > r.warning.enter) {
-      ctx.addIssue({ code: 'custom', path: ['alarm', 'enter'], message: `the alarm level must be ${up ? 'at or above' : 'at or below'} the warning level` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['alarm', 'enter'],
+        message: `the alarm level must be ${up ? 'at or above' : 'at or below'} the warning level`,
+      });
     }
   });
 
@@ -266,7 +297,11 @@ export const alarmRulesSchema = z.record(
   z.string(),
   z
     .object({
-      staleAfterMs: z.number('milliseconds of silence before the sensor is stale').int('whole milliseconds').positive('above 0').max(7 * 86_400_000, 'up to 7 days'),
+      staleAfterMs: z
+        .number('milliseconds of silence before the sensor is stale')
+        .int('whole milliseconds')
+        .positive('above 0')
+        .max(7 * 86_400_000, 'up to 7 days'),
       metrics: z.array(alarmMetricSchema).min(1, 'at least one metric rule'),
     })
     .strict(),

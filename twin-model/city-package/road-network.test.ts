@@ -9,7 +9,18 @@ const DY = 100 / 111_200;
 const p = (x: number, y: number): LngLat => [15.6 + x * DX, 48.2 + y * DY];
 
 function seg(id: string, coords: LngLat[], extra: Partial<RoadSegment> = {}): RoadSegment {
-  return { feature: 0, id, roadClass: 'residential', coords, oneway: false, bridge: false, tunnel: false, nameZh: '', nameEn: '', ...extra };
+  return {
+    feature: 0,
+    id,
+    roadClass: 'residential',
+    coords,
+    oneway: false,
+    bridge: false,
+    tunnel: false,
+    nameZh: '',
+    nameEn: '',
+    ...extra,
+  };
 }
 
 describe('buildRoadNetwork', () => {
@@ -21,7 +32,12 @@ describe('buildRoadNetwork', () => {
     expect(net.graph.nodes).toHaveLength(5);
     expect(net.graph.edges).toHaveLength(4);
     expect(net.graph.nodes.map((n) => [n.lng, n.lat])).toEqual([p(-2, 0), p(0, 0), p(2, 0), p(0, -2), p(0, 2)]);
-    expect(net.graph.edges.map((e) => [e.from, e.to])).toEqual([[0, 1], [1, 2], [3, 1], [1, 4]]);
+    expect(net.graph.edges.map((e) => [e.from, e.to])).toEqual([
+      [0, 1],
+      [1, 2],
+      [3, 1],
+      [1, 4],
+    ]);
     expect(net.edgeSegment).toEqual([0, 0, 1, 1]);
     expect(net.disconnected).toEqual([]);
     expect(net.largestComponentNodes).toBe(5);

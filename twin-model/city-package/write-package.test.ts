@@ -23,22 +23,41 @@ function edgeSignatures(graph: RoadGraph): string[] {
 }
 
 const nodeAt = (graph: RoadGraph, id: number | undefined) => (id === undefined ? undefined : [graph.nodes[id]!.lng, graph.nodes[id]!.lat]);
-const edgeAt = (graph: RoadGraph, id: number | undefined) => (id === undefined ? undefined : [nodeAt(graph, graph.edges[id]!.from), nodeAt(graph, graph.edges[id]!.to)]);
+const edgeAt = (graph: RoadGraph, id: number | undefined) =>
+  id === undefined ? undefined : [nodeAt(graph, graph.edges[id]!.from), nodeAt(graph, graph.edges[id]!.to)];
 
 describe('the generated Wuhan written as a package and loaded back', () => {
   const city = generateCity();
   const fleet = generateFleet(city);
   const files = cityPackageFiles(city, { fleet });
-  const { report, parsed } = validateCityPackage({ origin: 'wuhan', files: new Map([...files].map(([path, text]) => [path, new TextEncoder().encode(text)])) });
+  const { report, parsed } = validateCityPackage({
+    origin: 'wuhan',
+    files: new Map([...files].map(([path, text]) => [path, new TextEncoder().encode(text)])),
+  });
   const loaded = modelFromPackage(parsed!);
 
   it('passes the check without a warning', () => {
     expect(report.problems).toEqual([]);
-    expect(report.summary).toMatchObject({ districts: 13, sensors: 3000, units: 186, sources: 25, graphNodes: city.graph.nodes.length, graphEdges: city.graph.edges.length });
+    expect(report.summary).toMatchObject({
+      districts: 13,
+      sensors: 3000,
+      units: 186,
+      sources: 25,
+      graphNodes: city.graph.nodes.length,
+      graphEdges: city.graph.edges.length,
+    });
   });
 
   it('keeps the city facts, districts and sources', () => {
-    expect(loaded).toMatchObject({ source: 'package', id: 'wuhan', timezone: 'Asia/Shanghai', seed: city.seed, center: city.center, zoom: city.zoom, bbox: city.bbox });
+    expect(loaded).toMatchObject({
+      source: 'package',
+      id: 'wuhan',
+      timezone: 'Asia/Shanghai',
+      seed: city.seed,
+      center: city.center,
+      zoom: city.zoom,
+      bbox: city.bbox,
+    });
     expect(loaded.districts).toEqual(city.districts);
     expect(loaded.sources).toEqual(city.sources);
     expect(loaded.rivers.map((r) => [r.id, r.widthM, r.centreline])).toEqual(city.rivers.map((r) => [r.id, r.widthM, r.centreline]));
@@ -73,20 +92,66 @@ describe('the generated Wuhan written as a package and loaded back', () => {
     expect(loaded.sensorSites.map((s) => s.id)).toEqual(city.sensorSites.map((s) => s.id));
     for (const s of city.sensorSites) {
       const l = byId.get(s.id)!;
-      expect([l.kind, l.lng, l.lat, l.sourceId, l.district, l.assetId, l.lowness, l.nameZh, l.nameEn, l.roadId]).toEqual([s.kind, s.lng, s.lat, s.sourceId, s.district, s.assetId, s.lowness, s.nameZh, s.nameEn, s.roadId]);
+      expect([l.kind, l.lng, l.lat, l.sourceId, l.district, l.assetId, l.lowness, l.nameZh, l.nameEn, l.roadId]).toEqual([
+        s.kind,
+        s.lng,
+        s.lat,
+        s.sourceId,
+        s.district,
+        s.assetId,
+        s.lowness,
+        s.nameZh,
+        s.nameEn,
+        s.roadId,
+      ]);
       expect(edgeAt(loaded.graph, l.edgeId)).toEqual(edgeAt(city.graph, s.edgeId));
     }
   });
 
   it('keeps every asset at the same node and edge', () => {
-    expect(loaded.assets.map((a) => [a.id, a.kind, a.lng, a.lat, a.district, a.synthetic, a.roadId, nodeAt(loaded.graph, a.nodeId), edgeAt(loaded.graph, a.edgeId)])).toEqual(
-      city.assets.map((a) => [a.id, a.kind, a.lng, a.lat, a.district, a.synthetic, a.roadId, nodeAt(city.graph, a.nodeId), edgeAt(city.graph, a.edgeId)]),
+    expect(
+      loaded.assets.map((a) => [
+        a.id,
+        a.kind,
+        a.lng,
+        a.lat,
+        a.district,
+        a.synthetic,
+        a.roadId,
+        nodeAt(loaded.graph, a.nodeId),
+        edgeAt(loaded.graph, a.edgeId),
+      ]),
+    ).toEqual(
+      city.assets.map((a) => [
+        a.id,
+        a.kind,
+        a.lng,
+        a.lat,
+        a.district,
+        a.synthetic,
+        a.roadId,
+        nodeAt(city.graph, a.nodeId),
+        edgeAt(city.graph, a.edgeId),
+      ]),
     );
   });
 
   it('registers the generated fleet, so the loaded city has the same units', () => {
     const again = generateFleet(loaded);
-    const view = (model: CityModel, units: typeof fleet) => units.map((u) => [u.id, u.kind, u.nameZh, u.nameEn, u.capabilities, u.homeStationId, u.homeDistrict, u.homeLng, u.homeLat, nodeAt(model.graph, u.homeNodeId), u.shift]);
+    const view = (model: CityModel, units: typeof fleet) =>
+      units.map((u) => [
+        u.id,
+        u.kind,
+        u.nameZh,
+        u.nameEn,
+        u.capabilities,
+        u.homeStationId,
+        u.homeDistrict,
+        u.homeLng,
+        u.homeLat,
+        nodeAt(model.graph, u.homeNodeId),
+        u.shift,
+      ]);
     expect(view(loaded, again)).toEqual(view(city, fleet));
   });
 
@@ -110,7 +175,16 @@ describe('writeCityPackage', () => {
     const small = generateCity({ seed: 7, sensorCount: 200 });
     const dir = join(scratch, 'wuhan-small');
     writeCityPackage(small, dir);
-    expect(readdirSync(dir).sort()).toEqual(['assets.geojson', 'city.json', 'districts.geojson', 'roads.geojson', 'sensors.csv', 'sources.csv', 'units.csv', 'water.geojson']);
+    expect(readdirSync(dir).sort()).toEqual([
+      'assets.geojson',
+      'city.json',
+      'districts.geojson',
+      'roads.geojson',
+      'sensors.csv',
+      'sources.csv',
+      'units.csv',
+      'water.geojson',
+    ]);
     const back = loadCityPackage(dir);
     expect(back.sensorSites).toHaveLength(small.sensorSites.length);
     expect(back.units).toHaveLength(generateFleet(small).length);
@@ -124,12 +198,37 @@ describe('writeCityPackage', () => {
       graph: { nodes: first.graph.nodes, edges: first.graph.edges.map((e, i) => (i === 0 ? { ...e, oneway: true } : e)) },
       units: [],
       vocabulary: [{ kind: 'noise_level', label: { zh: '噪声', en: 'Noise' }, metrics: { noise_dba: 'dB' } }],
-      buildings: [{ id: 'b1', heightM: 30, polygons: [[[[114.3, 30.6], [114.301, 30.6], [114.301, 30.601], [114.3, 30.6]]]] }],
-      rules: { alarms: { noise_level: { staleAfterMs: 60_000, metrics: [{ metric: 'noise_dba', direction: 'above', warning: { enter: 65, exit: 60 }, alarm: { enter: 75, exit: 70 } }] } } },
+      buildings: [
+        {
+          id: 'b1',
+          heightM: 30,
+          polygons: [
+            [
+              [
+                [114.3, 30.6],
+                [114.301, 30.6],
+                [114.301, 30.601],
+                [114.3, 30.6],
+              ],
+            ],
+          ],
+        },
+      ],
+      rules: {
+        alarms: {
+          noise_level: {
+            staleAfterMs: 60_000,
+            metrics: [{ metric: 'noise_dba', direction: 'above', warning: { enter: 65, exit: 60 }, alarm: { enter: 75, exit: 70 } }],
+          },
+        },
+      },
     };
     const files = cityPackageFiles(oneWay);
     expect([...files.keys()]).toEqual(expect.arrayContaining(['vocabulary.json', 'buildings.geojson', 'rules/alarms.json']));
-    const { report, parsed } = validateCityPackage({ origin: 'x', files: new Map([...files].map(([p, t]) => [p, new TextEncoder().encode(t)])) });
+    const { report, parsed } = validateCityPackage({
+      origin: 'x',
+      files: new Map([...files].map(([p, t]) => [p, new TextEncoder().encode(t)])),
+    });
     // Edge 0 made one-way in a graph drawn two-way may trap a corner: a warning, not an error.
     expect(report.problems.filter((p) => p.severity === 'error')).toEqual([]);
     const back = modelFromPackage(parsed!);

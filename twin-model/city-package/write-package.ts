@@ -75,19 +75,29 @@ export function cityPackageFiles(model: CityModel, options: WritePackageOptions 
   };
   files.set('city.json', `${JSON.stringify(city, null, 2)}\n`);
 
-  files.set('districts.geojson', collection(model.districts.map((d) => ({
-    type: 'Feature',
-    properties: { id: d.code, name_zh: d.nameZh, name_en: d.nameEn, schematic: d.schematic, seat: d.seat },
-    geometry: areaGeometry(d.polygons),
-  }))));
+  files.set(
+    'districts.geojson',
+    collection(
+      model.districts.map((d) => ({
+        type: 'Feature',
+        properties: { id: d.code, name_zh: d.nameZh, name_en: d.nameEn, schematic: d.schematic, seat: d.seat },
+        geometry: areaGeometry(d.polygons),
+      })),
+    ),
+  );
 
   const roadNames = new Map(model.roads.map((r) => [r.id, r]));
   const assetOnEdge = new Map<number, string>();
-  for (const a of model.assets) if (a.kind === 'underpass' && a.edgeId !== undefined && !assetOnEdge.has(a.edgeId)) assetOnEdge.set(a.edgeId, a.id);
+  for (const a of model.assets)
+    if (a.kind === 'underpass' && a.edgeId !== undefined && !assetOnEdge.has(a.edgeId)) assetOnEdge.set(a.edgeId, a.id);
   const roadFeature = (edge: GraphEdge): Feature => {
     const a = model.graph.nodes[edge.from]!;
     const b = model.graph.nodes[edge.to]!;
-    const properties: Feature['properties'] = { id: edge.roadId ?? `street-${edge.id}`, class: PACKAGE_CLASS[edge.roadClass], speed_kmh: edge.speedKmh };
+    const properties: Feature['properties'] = {
+      id: edge.roadId ?? `street-${edge.id}`,
+      class: PACKAGE_CLASS[edge.roadClass],
+      speed_kmh: edge.speedKmh,
+    };
     if (edge.oneway) properties.oneway = true;
     if (edge.bridge || edge.roadClass === 'bridge') properties.bridge = true;
     if (edge.tunnel || edge.roadClass === 'tunnel') properties.tunnel = true;
@@ -98,7 +108,17 @@ export function cityPackageFiles(model: CityModel, options: WritePackageOptions 
       properties.name_zh = road.nameZh;
       properties.name_en = road.nameEn;
     }
-    return { type: 'Feature', properties, geometry: { type: 'LineString', coordinates: [[a.lng, a.lat], [b.lng, b.lat]] } };
+    return {
+      type: 'Feature',
+      properties,
+      geometry: {
+        type: 'LineString',
+        coordinates: [
+          [a.lng, a.lat],
+          [b.lng, b.lat],
+        ],
+      },
+    };
   };
   files.set('roads.geojson', collection(model.graph.edges.map(roadFeature)));
 
@@ -109,48 +129,109 @@ export function cityPackageFiles(model: CityModel, options: WritePackageOptions 
     if (r.centreline.length >= 2) water.push({ type: 'Feature', properties, geometry: { type: 'LineString', coordinates: r.centreline } });
   }
   for (const l of model.lakes) {
-    water.push({ type: 'Feature', properties: { kind: 'lake', id: l.id, name_zh: l.nameZh, name_en: l.nameEn, area_km2: l.areaKm2 }, geometry: { type: 'Polygon', coordinates: l.polygon } });
+    water.push({
+      type: 'Feature',
+      properties: { kind: 'lake', id: l.id, name_zh: l.nameZh, name_en: l.nameEn, area_km2: l.areaKm2 },
+      geometry: { type: 'Polygon', coordinates: l.polygon },
+    });
   }
   files.set('water.geojson', collection(water));
 
-  files.set('assets.geojson', collection(model.assets.map((a) => ({
-    type: 'Feature',
-    properties: { id: a.id, type: a.kind, name_zh: a.nameZh, name_en: a.nameEn, district: a.district, synthetic: a.synthetic },
-    geometry: { type: 'Point', coordinates: [a.lng, a.lat] as LngLat },
-  }))));
+  files.set(
+    'assets.geojson',
+    collection(
+      model.assets.map((a) => ({
+        type: 'Feature',
+        properties: { id: a.id, type: a.kind, name_zh: a.nameZh, name_en: a.nameEn, district: a.district, synthetic: a.synthetic },
+        geometry: { type: 'Point', coordinates: [a.lng, a.lat] as LngLat },
+      })),
+    ),
+  );
 
   if (model.buildings && model.buildings.length > 0) {
-    files.set('buildings.geojson', collection(model.buildings.map((b) => {
-      const properties: Feature['properties'] = { height_m: b.heightM };
-      if (b.id !== undefined) properties.id = b.id;
-      return { type: 'Feature', properties, geometry: areaGeometry(b.polygons) };
-    })));
+    files.set(
+      'buildings.geojson',
+      collection(
+        model.buildings.map((b) => {
+          const properties: Feature['properties'] = { height_m: b.heightM };
+          if (b.id !== undefined) properties.id = b.id;
+          return { type: 'Feature', properties, geometry: areaGeometry(b.polygons) };
+        }),
+      ),
+    );
   }
 
-  files.set('sources.csv', formatCsv(
-    ['id', 'name_zh', 'name_en', 'department', 'classification', 'department_en'],
-    model.sources.map((x) => [x.id, x.nameZh, x.nameEn, x.departmentZh, x.classification, x.departmentEn === x.departmentZh ? '' : x.departmentEn]),
-  ));
+  files.set(
+    'sources.csv',
+    formatCsv(
+      ['id', 'name_zh', 'name_en', 'department', 'classification', 'department_en'],
+      model.sources.map((x) => [
+        x.id,
+        x.nameZh,
+        x.nameEn,
+        x.departmentZh,
+        x.classification,
+        x.departmentEn === x.departmentZh ? '' : x.departmentEn,
+      ]),
+    ),
+  );
 
   const sites = [...model.sensorSites, ...(model.declaredSensorSites ?? [])];
-  files.set('sensors.csv', formatCsv(
-    ['id', 'kind', 'lng', 'lat', 'source', 'name_zh', 'name_en', 'asset', 'external_ids', 'lowness'],
-    sites.map((x) => [x.id, x.kind, String(x.lng), String(x.lat), x.sourceId, x.nameZh, x.nameEn, x.assetId ?? '', (x.externalIds ?? []).join(';'), String(x.lowness)]),
-  ));
+  files.set(
+    'sensors.csv',
+    formatCsv(
+      ['id', 'kind', 'lng', 'lat', 'source', 'name_zh', 'name_en', 'asset', 'external_ids', 'lowness'],
+      sites.map((x) => [
+        x.id,
+        x.kind,
+        String(x.lng),
+        String(x.lat),
+        x.sourceId,
+        x.nameZh,
+        x.nameEn,
+        x.assetId ?? '',
+        (x.externalIds ?? []).join(';'),
+        String(x.lowness),
+      ]),
+    ),
+  );
 
-  const register: UnitRecord[] = model.units ?? (options.fleet ?? []).map((u) => ({
-    id: u.id, kind: u.kind, nameZh: u.nameZh, nameEn: u.nameEn, lng: u.homeLng, lat: u.homeLat, capabilities: [...u.capabilities],
-    ...(u.homeStationId ? { stationId: u.homeStationId } : {}), shift: u.shift,
-  }));
-  files.set('units.csv', formatCsv(
-    ['id', 'kind', 'lng', 'lat', 'name_zh', 'name_en', 'capabilities', 'station', 'shift'],
-    register.map((u) => [u.id, u.kind, String(u.lng), String(u.lat), u.nameZh, u.nameEn, u.capabilities.join(';'), u.stationId ?? '', shiftText(u.shift)]),
-  ));
+  const register: UnitRecord[] =
+    model.units ??
+    (options.fleet ?? []).map((u) => ({
+      id: u.id,
+      kind: u.kind,
+      nameZh: u.nameZh,
+      nameEn: u.nameEn,
+      lng: u.homeLng,
+      lat: u.homeLat,
+      capabilities: [...u.capabilities],
+      ...(u.homeStationId ? { stationId: u.homeStationId } : {}),
+      shift: u.shift,
+    }));
+  files.set(
+    'units.csv',
+    formatCsv(
+      ['id', 'kind', 'lng', 'lat', 'name_zh', 'name_en', 'capabilities', 'station', 'shift'],
+      register.map((u) => [
+        u.id,
+        u.kind,
+        String(u.lng),
+        String(u.lat),
+        u.nameZh,
+        u.nameEn,
+        u.capabilities.join(';'),
+        u.stationId ?? '',
+        shiftText(u.shift),
+      ]),
+    ),
+  );
 
   if (model.vocabulary && model.vocabulary.length > 0) {
     files.set('vocabulary.json', `${JSON.stringify({ kinds: model.vocabulary }, null, 2)}\n`);
   }
   if (model.rules?.alarms) files.set(ALARM_RULES_FILE, `${JSON.stringify(model.rules.alarms, null, 2)}\n`);
-  for (const [name, doc] of Object.entries(model.rules?.incidents ?? {})) files.set(`${INCIDENT_RULES_DIR}${name}`, `${JSON.stringify(doc, null, 2)}\n`);
+  for (const [name, doc] of Object.entries(model.rules?.incidents ?? {}))
+    files.set(`${INCIDENT_RULES_DIR}${name}`, `${JSON.stringify(doc, null, 2)}\n`);
   return files;
 }

@@ -4,9 +4,7 @@
  * street edges are chained into polylines so the JSON stays small. Every named feature carries
  * `name_zh` and `name_en`; every feature carries `schematic: true`.
  */
-import type {
-  CityBasemap, CityModel, FeatureCollection, GraphEdge, GraphNode, LngLat, PolygonRings,
-} from './city-types.ts';
+import type { CityBasemap, CityModel, FeatureCollection, GraphEdge, GraphNode, LngLat, PolygonRings } from './city-types.ts';
 import { lineLengthM, pointAlong, ringCentroid, toXY } from './geometry.ts';
 
 type Feature = FeatureCollection['features'][number];
@@ -41,9 +39,7 @@ function collection(features: Feature[]): FeatureCollection {
 function areaFeature(polygons: PolygonRings[], properties: Properties, id?: string | number): Feature {
   const rounded = polygons.map(roundPolygon).filter((p) => p.length > 0);
   const geometry: Feature['geometry'] =
-    rounded.length === 1
-      ? { type: 'Polygon', coordinates: rounded[0] as PolygonRings }
-      : { type: 'MultiPolygon', coordinates: rounded };
+    rounded.length === 1 ? { type: 'Polygon', coordinates: rounded[0] as PolygonRings } : { type: 'MultiPolygon', coordinates: rounded };
   const feature: Feature = { type: 'Feature', properties, geometry };
   if (id !== undefined) feature.id = id;
   return feature;
@@ -91,7 +87,7 @@ function chainEdges(nodes: readonly GraphNode[], edges: readonly GraphEdge[]): L
           const ay = cy - py;
           const bx = nx - cx;
           const by = ny - cy;
-          const straightness = (ax * bx + ay * by) / ((Math.hypot(ax, ay) * Math.hypot(bx, by)) || 1);
+          const straightness = (ax * bx + ay * by) / (Math.hypot(ax, ay) * Math.hypot(bx, by) || 1);
           if (straightness > bestTurn) {
             bestTurn = straightness;
             choice = o;
@@ -104,10 +100,12 @@ function chainEdges(nodes: readonly GraphNode[], edges: readonly GraphEdge[]): L
       path.push(current);
     }
     if (path.length > 1) {
-      chains.push(path.map((v) => {
-        const n = nodes[v] as GraphNode;
-        return [n.lng, n.lat] as LngLat;
-      }));
+      chains.push(
+        path.map((v) => {
+          const n = nodes[v] as GraphNode;
+          return [n.lng, n.lat] as LngLat;
+        }),
+      );
     }
   };
   // Start at dead ends and junctions first, then mop up the loops.
@@ -125,9 +123,7 @@ export function cityBasemap(model: CityModel): CityBasemap {
     ),
   );
   const zones = collection(
-    model.zones.map((z) =>
-      areaFeature([z.polygon], { id: z.id, name_zh: z.nameZh, name_en: z.nameEn, schematic: true }, z.id),
-    ),
+    model.zones.map((z) => areaFeature([z.polygon], { id: z.id, name_zh: z.nameZh, name_en: z.nameEn, schematic: true }, z.id)),
   );
   const water = collection([
     ...model.rivers.map((r) =>
@@ -167,44 +163,84 @@ export function cityBasemap(model: CityModel): CityBasemap {
 
   const labels: Feature[] = [];
   for (const d of model.districts) {
-    labels.push(pointFeature(d.seat, {
-      name_zh: d.nameZh, name_en: d.nameEn, label: 'district', rank: 1, code: d.code, schematic: true,
-    }));
+    labels.push(
+      pointFeature(d.seat, {
+        name_zh: d.nameZh,
+        name_en: d.nameEn,
+        label: 'district',
+        rank: 1,
+        code: d.code,
+        schematic: true,
+      }),
+    );
   }
   for (const r of model.rivers) {
     // Two anchors per river, at points known to be inside the city.
     const length = lineLengthM(r.centreline);
     for (const f of r.id === 'yangtze' ? [0.3, 0.62] : [0.45, 0.8]) {
-      labels.push(pointFeature(pointAlong(r.centreline, length * f).point, {
-        name_zh: r.nameZh, name_en: r.nameEn, label: 'water', rank: 2, id: r.id, schematic: true,
-      }));
+      labels.push(
+        pointFeature(pointAlong(r.centreline, length * f).point, {
+          name_zh: r.nameZh,
+          name_en: r.nameEn,
+          label: 'water',
+          rank: 2,
+          id: r.id,
+          schematic: true,
+        }),
+      );
     }
   }
   for (const l of model.lakes) {
     const ring = l.polygon[0];
     if (!ring) continue;
-    labels.push(pointFeature(ringCentroid(ring), {
-      name_zh: l.nameZh, name_en: l.nameEn, label: 'water', rank: 2, id: l.id, schematic: true,
-    }));
+    labels.push(
+      pointFeature(ringCentroid(ring), {
+        name_zh: l.nameZh,
+        name_en: l.nameEn,
+        label: 'water',
+        rank: 2,
+        id: l.id,
+        schematic: true,
+      }),
+    );
   }
   for (const lm of model.landmarks ?? []) {
-    labels.push(pointFeature([lm.lng, lm.lat], {
-      name_zh: lm.nameZh, name_en: lm.nameEn, label: 'landmark', rank: 2, id: lm.id, schematic: true,
-    }));
+    labels.push(
+      pointFeature([lm.lng, lm.lat], {
+        name_zh: lm.nameZh,
+        name_en: lm.nameEn,
+        label: 'landmark',
+        rank: 2,
+        id: lm.id,
+        schematic: true,
+      }),
+    );
   }
   for (const road of model.roads) {
     // Bridges and tunnels at their middle (over the water); long roads a quarter of the way in.
     const at = road.roadClass === 'bridge' || road.roadClass === 'tunnel' ? 0.5 : 0.25;
-    labels.push(pointFeature(pointAlong(road.line, lineLengthM(road.line) * at).point, {
-      name_zh: road.nameZh, name_en: road.nameEn, label: 'road', rank: 3, id: road.id, class: road.roadClass,
-      schematic: true,
-    }));
+    labels.push(
+      pointFeature(pointAlong(road.line, lineLengthM(road.line) * at).point, {
+        name_zh: road.nameZh,
+        name_en: road.nameEn,
+        label: 'road',
+        rank: 3,
+        id: road.id,
+        class: road.roadClass,
+        schematic: true,
+      }),
+    );
   }
 
   const assets = collection(
     model.assets.map((a) =>
       pointFeature([a.lng, a.lat], {
-        id: a.id, kind: a.kind, name_zh: a.nameZh, name_en: a.nameEn, synthetic: a.synthetic, schematic: true,
+        id: a.id,
+        kind: a.kind,
+        name_zh: a.nameZh,
+        name_en: a.nameEn,
+        synthetic: a.synthetic,
+        schematic: true,
       }),
     ),
   );

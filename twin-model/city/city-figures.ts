@@ -26,23 +26,29 @@ const countBy = <T>(items: readonly T[], key: (item: T) => string): Record<strin
   return out;
 };
 
-console.log(JSON.stringify({
-  seed,
-  sensorCount,
-  generateMs: { cold: cold.ms, warm },
-  basemap: {
-    ms: basemap.ms,
-    bytes: Buffer.byteLength(basemap.value),
-    gzipBytes: gzipSync(basemap.value).length,
-  },
-  graph: {
-    nodes: city.graph.nodes.length,
-    edges: city.graph.edges.length,
-    edgesByClass: countBy(city.graph.edges, (e) => e.roadClass),
-    underpassEdges: city.graph.edges.filter((e) => e.underpass).length,
-  },
-  roads: city.roads.length,
-  assets: countBy(city.assets, (a) => a.kind),
-  sensorSites: countBy(city.sensorSites, (s) => s.kind),
-  sources: city.sources.length,
-}, null, 2));
+console.log(
+  JSON.stringify(
+    {
+      seed,
+      sensorCount,
+      generateMs: { cold: cold.ms, warm },
+      basemap: {
+        ms: basemap.ms,
+        bytes: Buffer.byteLength(basemap.value),
+        gzipBytes: gzipSync(basemap.value).length,
+      },
+      graph: {
+        nodes: city.graph.nodes.length,
+        edges: city.graph.edges.length,
+        edgesByClass: countBy(city.graph.edges, (e) => e.roadClass),
+        underpassEdges: city.graph.edges.filter((e) => e.underpass).length,
+      },
+      roads: city.roads.length,
+      assets: countBy(city.assets, (a) => a.kind),
+      sensorSites: countBy(city.sensorSites, (s) => s.kind),
+      sources: city.sources.length,
+    },
+    null,
+    2,
+  ),
+);

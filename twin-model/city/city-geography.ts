@@ -6,17 +6,37 @@
  * Wuhan; only the street graph, assets and sensor sites vary.
  */
 import { Delaunay } from 'd3-delaunay';
-import type {
-  District, FunctionalZone, Lake, LngLat, PolygonRings, River, Road, RoadClass,
-} from './city-types.ts';
+import type { District, FunctionalZone, Lake, LngLat, PolygonRings, River, Road, RoadClass } from './city-types.ts';
 import {
-  PolygonIndex, PolygonSet, SegmentGrid, bufferLine, closeRing, difference, fromXY, intersection, largestPolygon,
-  polygonAreaKm2, ringAreaM2, toXY, union,
+  PolygonIndex,
+  PolygonSet,
+  SegmentGrid,
+  bufferLine,
+  closeRing,
+  difference,
+  fromXY,
+  intersection,
+  largestPolygon,
+  polygonAreaKm2,
+  ringAreaM2,
+  toXY,
+  union,
 } from './geometry.ts';
 import { createRandom } from '../random.ts';
 import {
-  CROSSING_SPECS, DISTRICT_SPECS, HAN, LAKE_SPECS, TRUNK_SPECS, YANGTZE, ZONE_SPECS, outlineRing,
-  type CrossingSpec, type LakeSpec, type RiverSpec, type TrunkSpec, type Waypoint,
+  CROSSING_SPECS,
+  DISTRICT_SPECS,
+  HAN,
+  LAKE_SPECS,
+  TRUNK_SPECS,
+  YANGTZE,
+  ZONE_SPECS,
+  outlineRing,
+  type CrossingSpec,
+  type LakeSpec,
+  type RiverSpec,
+  type TrunkSpec,
+  type Waypoint,
 } from './wuhan-geography.ts';
 
 /** Fixed seed for the shapes of lakes: geography is the same for every city seed. */
@@ -60,7 +80,10 @@ export interface Geography {
 }
 
 function toRiver(spec: RiverSpec): River {
-  const polygon = bufferLine(spec.centreline, spec.widthsM.map((w) => w / 2));
+  const polygon = bufferLine(
+    spec.centreline,
+    spec.widthsM.map((w) => w / 2),
+  );
   const mean = spec.widthsM.reduce((a, b) => a + b, 0) / spec.widthsM.length;
   return {
     id: spec.id,
@@ -294,7 +317,10 @@ function buildTrunk(): TrunkRoad[] {
   for (const spec of TRUNK_SPECS) {
     trunk.push({
       road: {
-        id: spec.id, nameZh: spec.nameZh, nameEn: spec.nameEn, roadClass: spec.roadClass,
+        id: spec.id,
+        nameZh: spec.nameZh,
+        nameEn: spec.nameEn,
+        roadClass: spec.roadClass,
         line: expandPath(spec, crossings),
       },
       speedKmh: spec.speedKmh,

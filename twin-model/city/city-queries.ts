@@ -133,9 +133,7 @@ class NodeIndex {
     const cx = NodeIndex.ix(lng);
     const cy = NodeIndex.iy(lat);
     // Enough rings to reach every cell of the index from wherever the query is.
-    const maxRing = Math.max(
-      Math.abs(cx - this.ix0), Math.abs(cx - this.ix1), Math.abs(cy - this.iy0), Math.abs(cy - this.iy1),
-    );
+    const maxRing = Math.max(Math.abs(cx - this.ix0), Math.abs(cx - this.ix1), Math.abs(cy - this.iy0), Math.abs(cy - this.iy1));
     let best = -1;
     let bestD2 = Infinity;
     // Locals: the hot loop reads them many times.

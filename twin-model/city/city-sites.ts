@@ -3,9 +3,7 @@
  * sites of every sensor kind, placed on the generated road graph. All synthetic, except the
  * few landmark assets (railway stations, the airport) which carry `synthetic: false`.
  */
-import type {
-  Asset, AssetKind, District, GraphEdge, GraphNode, KnownAssetKind, LngLat, Road, SensorSite,
-} from './city-types.ts';
+import type { Asset, AssetKind, District, GraphEdge, GraphNode, KnownAssetKind, LngLat, Road, SensorSite } from './city-types.ts';
 import type { Geography } from './city-geography.ts';
 import type { BuiltGraph } from './road-graph.ts';
 import { PointGrid, fromXY, offsetM, pointSegmentM, polygonAreaKm2, ringCentroid, toXY } from './geometry.ts';
@@ -47,9 +45,7 @@ function districtOf(env: SiteEnv, p: LngLat): District | null {
 
 /** On land, inside the outline and inside a district. */
 function isSiteLand(env: SiteEnv, p: LngLat): boolean {
-  return (
-    env.geo.outlineIndex.contains(p[0], p[1]) && !env.geo.waterIndex.contains(p[0], p[1]) && districtOf(env, p) !== null
-  );
+  return env.geo.outlineIndex.contains(p[0], p[1]) && !env.geo.waterIndex.contains(p[0], p[1]) && districtOf(env, p) !== null;
 }
 
 function lownessAt(env: SiteEnv, p: LngLat): number {
@@ -177,22 +173,30 @@ interface AssetPlan {
 
 /** Per-kind asset plans (counts per district, spacing, naming, where they cluster). */
 const ASSET_PLANS: Readonly<Record<PlacedKind, AssetPlan>> = {
-  hospital: { central: 6, outer: 4, spacingM: 1500, zh: '医院', en: 'Hospital', digits: 2,
-    weight: (d) => 0.05 + d * d },
-  fire_station: { central: 4, outer: 4, spacingM: 2500, zh: '消防站', en: 'Fire Station', digits: 2,
-    weight: (d) => 0.15 + d },
-  pump_depot: { central: 3, outer: 2, spacingM: 2000, zh: '排水抢险站', en: 'Pump Team Depot',
-    digits: 2, weight: (d, low) => (0.1 + d) * (0.3 + low) },
-  police_station: { central: 6, outer: 5, spacingM: 1200, zh: '派出所', en: 'Police Station',
-    digits: 2, weight: (d) => 0.1 + d },
-  metro_station: { central: 20, outer: 8, spacingM: 800, zh: '地铁站', en: 'Metro Station',
-    digits: 2, weight: (d) => 0.01 + d ** 2.5 },
-  camera: { central: 35, outer: 15, spacingM: 250, zh: '视频监控', en: 'Camera', digits: 3,
-    weight: (d) => 0.03 + d * d },
-  substation: { central: 10, outer: 8, spacingM: 1200, zh: '110kV变电站', en: '110 kV Substation',
-    digits: 2, weight: (d) => 0.15 + d },
-  service_hall: { central: 5, outer: 4, spacingM: 1000, zh: '便民服务中心', en: 'Service Center',
-    digits: 2, weight: (d) => 0.05 + d ** 1.5 },
+  hospital: { central: 6, outer: 4, spacingM: 1500, zh: '医院', en: 'Hospital', digits: 2, weight: (d) => 0.05 + d * d },
+  fire_station: { central: 4, outer: 4, spacingM: 2500, zh: '消防站', en: 'Fire Station', digits: 2, weight: (d) => 0.15 + d },
+  pump_depot: {
+    central: 3,
+    outer: 2,
+    spacingM: 2000,
+    zh: '排水抢险站',
+    en: 'Pump Team Depot',
+    digits: 2,
+    weight: (d, low) => (0.1 + d) * (0.3 + low),
+  },
+  police_station: { central: 6, outer: 5, spacingM: 1200, zh: '派出所', en: 'Police Station', digits: 2, weight: (d) => 0.1 + d },
+  metro_station: { central: 20, outer: 8, spacingM: 800, zh: '地铁站', en: 'Metro Station', digits: 2, weight: (d) => 0.01 + d ** 2.5 },
+  camera: { central: 35, outer: 15, spacingM: 250, zh: '视频监控', en: 'Camera', digits: 3, weight: (d) => 0.03 + d * d },
+  substation: { central: 10, outer: 8, spacingM: 1200, zh: '110kV变电站', en: '110 kV Substation', digits: 2, weight: (d) => 0.15 + d },
+  service_hall: {
+    central: 5,
+    outer: 4,
+    spacingM: 1000,
+    zh: '便民服务中心',
+    en: 'Service Center',
+    digits: 2,
+    weight: (d) => 0.05 + d ** 1.5,
+  },
 };
 
 const PLACED_KINDS = Object.keys(ASSET_PLANS) as PlacedKind[];
@@ -409,7 +413,11 @@ const genericName = (kind: SensorKind) => (d: District, seq: string) => ({
  * each other; the spacing relaxes if the city fills up.
  */
 function scatter(
-  env: SiteEnv, rnd: Random, count: number, weight: (p: LngLat) => number, spacing: (p: LngLat) => number,
+  env: SiteEnv,
+  rnd: Random,
+  count: number,
+  weight: (p: LngLat) => number,
+  spacing: (p: LngLat) => number,
   place: (p: LngLat) => boolean,
 ): void {
   if (count <= 0) return;
@@ -471,12 +479,18 @@ export function placeSensorSites(env: SiteEnv, assets: readonly Asset[], sensorC
         // Even cover, a little denser in the core (drainage districts are smaller there).
         const spacing = baseSpacing(count) * 0.75;
         let k = 0;
-        scatter(env, r, count, (p) => 0.45 + 0.55 * urbanDensity(p), (p) => spacing * (1 - 0.55 * urbanDensity(p)),
+        scatter(
+          env,
+          r,
+          count,
+          (p) => 0.45 + 0.55 * urbanDensity(p),
+          (p) => spacing * (1 - 0.55 * urbanDensity(p)),
           (p) => {
             // Three in ten gauges are the weather bureau's automatic stations.
             const sourceId = k++ % 10 < 3 ? SOURCE_IDS.weatherRain : SOURCE_IDS.rainGauges;
             return book.add(kind, p, { sourceId, name: genericName(kind) }) !== null;
-          });
+          },
+        );
         break;
       }
       case 'water_level':
@@ -490,31 +504,51 @@ export function placeSensorSites(env: SiteEnv, assets: readonly Asset[], sensorC
         break;
       case 'air_quality': {
         const spacing = baseSpacing(count) * 0.55;
-        scatter(env, r, count, (p) => 0.1 + 0.9 * urbanDensity(p), (p) => spacing * (1 - 0.8 * urbanDensity(p)),
-          (p) => book.add(kind, p, { sourceId: SOURCE_IDS.airQuality, name: genericName(kind) }) !== null);
+        scatter(
+          env,
+          r,
+          count,
+          (p) => 0.1 + 0.9 * urbanDensity(p),
+          (p) => spacing * (1 - 0.8 * urbanDensity(p)),
+          (p) => book.add(kind, p, { sourceId: SOURCE_IDS.airQuality, name: genericName(kind) }) !== null,
+        );
         break;
       }
       case 'temperature': {
         const spacing = baseSpacing(count) * 0.65;
-        scatter(env, r, count, (p) => 0.3 + 0.7 * urbanDensity(p), (p) => spacing * (1 - 0.7 * urbanDensity(p)),
-          (p) => book.add(kind, p, { sourceId: SOURCE_IDS.temperature, name: genericName(kind) }) !== null);
+        scatter(
+          env,
+          r,
+          count,
+          (p) => 0.3 + 0.7 * urbanDensity(p),
+          (p) => spacing * (1 - 0.7 * urbanDensity(p)),
+          (p) => book.add(kind, p, { sourceId: SOURCE_IDS.temperature, name: genericName(kind) }) !== null,
+        );
         break;
       }
       case 'power_substation':
-        placeAtAssets(env, book, kind, assetsOf('substation'), count, r, SOURCE_IDS.substations,
-          (a, k) => ({ zh: `${a.nameZh} ${k}号主变`, en: `${a.nameEn} transformer ${k}` }));
+        placeAtAssets(env, book, kind, assetsOf('substation'), count, r, SOURCE_IDS.substations, (a, k) => ({
+          zh: `${a.nameZh} ${k}号主变`,
+          en: `${a.nameEn} transformer ${k}`,
+        }));
         break;
       case 'hospital_ed':
-        placeAtAssets(env, book, kind, assetsOf('hospital'), count, r, SOURCE_IDS.hospitalEd,
-          (a, k) => ({ zh: `${a.nameZh} 急诊${k > 1 ? ` ${k}` : ''}`, en: `${a.nameEn} ED${k > 1 ? ` ${k}` : ''}` }));
+        placeAtAssets(env, book, kind, assetsOf('hospital'), count, r, SOURCE_IDS.hospitalEd, (a, k) => ({
+          zh: `${a.nameZh} 急诊${k > 1 ? ` ${k}` : ''}`,
+          en: `${a.nameEn} ED${k > 1 ? ` ${k}` : ''}`,
+        }));
         break;
       case 'metro_station':
-        placeAtAssets(env, book, kind, assetsOf('metro_station'), count, r, SOURCE_IDS.metro,
-          (a, k) => ({ zh: `${a.nameZh} 闸机${k}`, en: `${a.nameEn} gates ${k}` }));
+        placeAtAssets(env, book, kind, assetsOf('metro_station'), count, r, SOURCE_IDS.metro, (a, k) => ({
+          zh: `${a.nameZh} 闸机${k}`,
+          en: `${a.nameEn} gates ${k}`,
+        }));
         break;
       case 'service_hall':
-        placeAtAssets(env, book, kind, assetsOf('service_hall'), count, r, SOURCE_IDS.serviceHalls,
-          (a, k) => ({ zh: `${a.nameZh} 排队叫号${k}`, en: `${a.nameEn} queue ${k}` }));
+        placeAtAssets(env, book, kind, assetsOf('service_hall'), count, r, SOURCE_IDS.serviceHalls, (a, k) => ({
+          zh: `${a.nameZh} 排队叫号${k}`,
+          en: `${a.nameEn} queue ${k}`,
+        }));
         break;
       case 'city_code':
         placeCityCode(env, book, assets, count, r);
@@ -529,8 +563,14 @@ export function placeSensorSites(env: SiteEnv, assets: readonly Asset[], sensorC
 }
 
 function placeAtAssets(
-  env: SiteEnv, book: SiteBook, kind: SensorKind, assets: readonly Asset[], count: number, rnd: Random,
-  sourceId: string, name: (asset: Asset, k: number) => { zh: string; en: string },
+  env: SiteEnv,
+  book: SiteBook,
+  kind: SensorKind,
+  assets: readonly Asset[],
+  count: number,
+  rnd: Random,
+  sourceId: string,
+  name: (asset: Asset, k: number) => { zh: string; en: string },
 ): void {
   if (assets.length === 0) return;
   // Round-robin: every asset gets one before any gets a second.
@@ -719,11 +759,13 @@ function placeTraffic(env: SiteEnv, book: SiteBook, count: number, rnd: Random):
   // The rest along the other trunk roads, denser in the core.
   const { nodes, edges } = env.built.graph;
   const trunkEdges = edges.filter((e) => e.roadId !== undefined && !e.bridge && !e.tunnel);
-  const picker = new WeightedPicker(trunkEdges.map((e) => {
-    const a = nodes[e.from] as GraphNode;
-    const b = nodes[e.to] as GraphNode;
-    return e.lengthM * (0.25 + urbanDensity([(a.lng + b.lng) / 2, (a.lat + b.lat) / 2]));
-  }));
+  const picker = new WeightedPicker(
+    trunkEdges.map((e) => {
+      const a = nodes[e.from] as GraphNode;
+      const b = nodes[e.to] as GraphNode;
+      return e.lengthM * (0.25 + urbanDensity([(a.lng + b.lng) / 2, (a.lat + b.lat) / 2]));
+    }),
+  );
   if (picker.empty) return;
   const grid = new PointGrid(500);
   let spacing = 700;
@@ -781,14 +823,21 @@ function placeCityCode(env: SiteEnv, book: SiteBook, assets: readonly Asset[], c
     placed++;
   }
   const rest = count - placed;
-  scatter(env, rnd, rest, (p) => urbanDensity(p) ** 2, (p) => 600 * (1 - 0.6 * urbanDensity(p)), (p) => {
-    const [x, y] = toXY(p[0], p[1]);
-    if (grid.within(x, y, 100) >= 0) return false;
-    const site = book.add('city_code', p, {
-      sourceId: SOURCE_IDS.cityCode,
-      name: (d, seq) => ({ zh: `${d.nameZh}人员密集场所 ${seq}`, en: `${d.nameEn} crowded place ${seq}` }),
-    });
-    if (site) grid.add(x, y);
-    return site !== null;
-  });
+  scatter(
+    env,
+    rnd,
+    rest,
+    (p) => urbanDensity(p) ** 2,
+    (p) => 600 * (1 - 0.6 * urbanDensity(p)),
+    (p) => {
+      const [x, y] = toXY(p[0], p[1]);
+      if (grid.within(x, y, 100) >= 0) return false;
+      const site = book.add('city_code', p, {
+        sourceId: SOURCE_IDS.cityCode,
+        name: (d, seq) => ({ zh: `${d.nameZh}人员密集场所 ${seq}`, en: `${d.nameEn} crowded place ${seq}` }),
+      });
+      if (site) grid.add(x, y);
+      return site !== null;
+    },
+  );
 }

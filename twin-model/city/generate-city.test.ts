@@ -122,9 +122,7 @@ describe('sensor sites', () => {
   });
 
   it('puts every site on land, inside the outline, in the district districtAt() gives', () => {
-    const wrong = city.sensorSites.filter(
-      (s) => !isOnLand(city, s.lng, s.lat) || districtAt(city, s.lng, s.lat)?.code !== s.district,
-    );
+    const wrong = city.sensorSites.filter((s) => !isOnLand(city, s.lng, s.lat) || districtAt(city, s.lng, s.lat)?.code !== s.district);
     expect(wrong.map((s) => s.id)).toEqual([]);
   });
 
@@ -159,14 +157,19 @@ describe('sensor sites', () => {
     const roadIds = new Set(city.roads.map((r) => r.id));
     for (const s of traffic) expect(roadIds.has(s.roadId ?? ''), s.id).toBe(true);
     for (const road of city.roads.filter((r) => r.roadClass === 'bridge' || r.roadClass === 'tunnel')) {
-      expect(traffic.some((s) => s.roadId === road.id), road.id).toBe(true);
+      expect(
+        traffic.some((s) => s.roadId === road.id),
+        road.id,
+      ).toBe(true);
     }
   });
 
   it('ties substation, hospital, metro and service-hall sites to assets of the right kind', () => {
     const assets = new Map(city.assets.map((a) => [a.id, a]));
     const expected = {
-      power_substation: 'substation', hospital_ed: 'hospital', metro_station: 'metro_station',
+      power_substation: 'substation',
+      hospital_ed: 'hospital',
+      metro_station: 'metro_station',
       service_hall: 'service_hall',
     } as const;
     for (const [kind, assetKind] of Object.entries(expected)) {
@@ -184,9 +187,7 @@ describe('sensor sites', () => {
         .reduce((sum, d) => sum + d.polygons.reduce((a, p) => a + polygonAreaKm2(p), 0), 0);
       return n / area;
     };
-    expect(density(['420102', '420103', '420104', '420106'])).toBeGreaterThan(
-      10 * density(['420115', '420116', '420117']),
-    );
+    expect(density(['420102', '420103', '420104', '420106'])).toBeGreaterThan(10 * density(['420115', '420116', '420117']));
   });
 });
 
@@ -205,11 +206,13 @@ describe('assets and sources', () => {
   });
 
   it('has every asset kind in every district, synthetic except the landmarks', () => {
-    const kinds = ['hospital', 'fire_station', 'pump_depot', 'police_station', 'metro_station', 'camera',
-      'substation', 'service_hall'];
+    const kinds = ['hospital', 'fire_station', 'pump_depot', 'police_station', 'metro_station', 'camera', 'substation', 'service_hall'];
     for (const d of city.districts) {
       for (const kind of kinds) {
-        expect(city.assets.some((a) => a.district === d.code && a.kind === kind), `${d.code} ${kind}`).toBe(true);
+        expect(
+          city.assets.some((a) => a.district === d.code && a.kind === kind),
+          `${d.code} ${kind}`,
+        ).toBe(true);
       }
     }
     const real = city.assets.filter((a) => !a.synthetic).map((a) => a.nameZh);
@@ -225,8 +228,7 @@ describe('assets and sources', () => {
       expect(CLASSIFICATIONS).toContain(s.classification);
       expect(s.departmentZh.length * s.departmentEn.length).toBeGreaterThan(0);
     }
-    const byKind = (kind: string): Set<string> =>
-      new Set(city.sensorSites.filter((s) => s.kind === kind).map((s) => s.sourceId));
+    const byKind = (kind: string): Set<string> => new Set(city.sensorSites.filter((s) => s.kind === kind).map((s) => s.sourceId));
     const classOf = (id: string): string | undefined => city.sources.find((s) => s.id === id)?.classification;
     for (const id of [...byKind('hospital_ed'), ...byKind('city_code')]) expect(classOf(id)).toBe('sensitive');
     for (const id of byKind('rain_gauge')) expect(classOf(id)).toBe('public');

@@ -37,19 +37,25 @@ export function generateCity(options: GenerateCityOptions = {}): CityModel {
     throw new RangeError(`generateCity: seed must be a 32-bit integer, got ${String(seed)}`);
   }
   if (!Number.isInteger(sensorCount) || sensorCount < 0 || sensorCount > MAX_SENSOR_COUNT) {
-    throw new RangeError(
-      `generateCity: sensorCount must be an integer from 0 to ${MAX_SENSOR_COUNT}, got ${String(sensorCount)}`,
-    );
+    throw new RangeError(`generateCity: sensorCount must be an integer from 0 to ${MAX_SENSOR_COUNT}, got ${String(sensorCount)}`);
   }
   const rnd = createRandom(seed);
   const geo = geography();
-  const built = buildRoadGraph(geo, rnd.fork('road-graph'), LANDMARK_SPECS.map((l) => l.at));
+  const built = buildRoadGraph(
+    geo,
+    rnd.fork('road-graph'),
+    LANDMARK_SPECS.map((l) => l.at),
+  );
   const env = createSiteEnv(geo, built);
   const underpasses = markUnderpasses(env, rnd.fork('underpasses'));
   const assets = placeAssets(env, underpasses, rnd.fork('assets'));
   const sensorSites = placeSensorSites(env, assets, sensorCount, rnd.fork('sensor-sites'));
   const landmarks: Landmark[] = LANDMARK_SPECS.map((l) => ({
-    id: l.id, nameZh: l.nameZh, nameEn: l.nameEn, lng: l.at[0], lat: l.at[1],
+    id: l.id,
+    nameZh: l.nameZh,
+    nameEn: l.nameEn,
+    lng: l.at[0],
+    lat: l.at[1],
   }));
   const [w, s, e, n] = geo.outlineIndex.bbox;
   return {

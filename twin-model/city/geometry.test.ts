@@ -1,10 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { LngLat, PolygonRings } from './city-types.ts';
-import {
-  PolygonIndex, PolygonSet, SegmentGrid, bufferLine, lineLengthM, polygonAreaKm2, segmentsIntersect,
-} from './geometry.ts';
+import { PolygonIndex, PolygonSet, SegmentGrid, bufferLine, lineLengthM, polygonAreaKm2, segmentsIntersect } from './geometry.ts';
 
-const square = (w: number, s: number, e: number, n: number): LngLat[] => [[w, s], [e, s], [e, n], [w, n], [w, s]];
+const square = (w: number, s: number, e: number, n: number): LngLat[] => [
+  [w, s],
+  [e, s],
+  [e, n],
+  [w, n],
+  [w, s],
+];
 
 describe('PolygonIndex', () => {
   it('handles holes with the even-odd rule', () => {
@@ -45,7 +49,10 @@ describe('segments', () => {
 
 describe('bufferLine', () => {
   it('buffers a straight centreline to about length × width', () => {
-    const line: LngLat[] = [[114.2, 30.5], [114.3, 30.5]];
+    const line: LngLat[] = [
+      [114.2, 30.5],
+      [114.3, 30.5],
+    ];
     const polygon = bufferLine(line, [500, 500]);
     const expected = (lineLengthM(line) * 1000 + Math.PI * 500 * 500) / 1e6;
     expect(polygonAreaKm2(polygon)).toBeCloseTo(expected, 0);

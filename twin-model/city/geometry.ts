@@ -113,9 +113,7 @@ function orient(ax: number, ay: number, bx: number, by: number, cx: number, cy: 
 }
 
 function onSegment(ax: number, ay: number, bx: number, by: number, cx: number, cy: number): boolean {
-  return (
-    Math.min(ax, bx) <= cx && cx <= Math.max(ax, bx) && Math.min(ay, by) <= cy && cy <= Math.max(ay, by)
-  );
+  return Math.min(ax, bx) <= cx && cx <= Math.max(ax, bx) && Math.min(ay, by) <= cy && cy <= Math.max(ay, by);
 }
 
 /**
@@ -123,8 +121,14 @@ function onSegment(ax: number, ay: number, bx: number, by: number, cx: number, c
  * under affine maps, so this works directly in lng/lat.
  */
 export function segmentsIntersect(
-  p1x: number, p1y: number, p2x: number, p2y: number,
-  p3x: number, p3y: number, p4x: number, p4y: number,
+  p1x: number,
+  p1y: number,
+  p2x: number,
+  p2y: number,
+  p3x: number,
+  p3y: number,
+  p4x: number,
+  p4y: number,
 ): boolean {
   const d1 = orient(p3x, p3y, p4x, p4y, p1x, p1y);
   const d2 = orient(p3x, p3y, p4x, p4y, p2x, p2y);
@@ -142,9 +146,7 @@ export function segmentsIntersect(
  * Parameter t along p1→p2 where it properly crosses p3→p4, or null (parallel, touching only
  * at the ends, or no crossing).
  */
-export function crossingParam(
-  p1: LngLat, p2: LngLat, p3: LngLat, p4: LngLat,
-): { t: number; u: number } | null {
+export function crossingParam(p1: LngLat, p2: LngLat, p3: LngLat, p4: LngLat): { t: number; u: number } | null {
   const rx = p2[0] - p1[0];
   const ry = p2[1] - p1[1];
   const sx = p4[0] - p3[0];
@@ -161,9 +163,7 @@ export function crossingParam(
 }
 
 /** Distance in metres from point p to segment a–b (local projection). */
-export function pointSegmentM(
-  px: number, py: number, ax: number, ay: number, bx: number, by: number,
-): number {
+export function pointSegmentM(px: number, py: number, ax: number, ay: number, bx: number, by: number): number {
   // Scalar arithmetic only: this runs millions of times per city and must not allocate.
   const x = (px - ax) * M_PER_DEG_LNG;
   const y = (py - ay) * M_PER_DEG_LAT;
@@ -352,34 +352,21 @@ export class SegmentGrid {
   /** Calls `visit` once for each stored segment whose grid cells overlap the box of a–b. */
   forEachNear(a: LngLat, b: LngLat, visit: (tag: number, c: LngLat, d: LngLat) => void): void {
     const c = this.coords;
-    this.visitBox(
-      Math.min(a[0], b[0]), Math.min(a[1], b[1]), Math.max(a[0], b[0]), Math.max(a[1], b[1]),
-      (id) => {
-        const o = id * 4;
-        visit(
-          this.tags[id] as number,
-          [c[o] as number, c[o + 1] as number],
-          [c[o + 2] as number, c[o + 3] as number],
-        );
-        return false;
-      },
-    );
+    this.visitBox(Math.min(a[0], b[0]), Math.min(a[1], b[1]), Math.max(a[0], b[0]), Math.max(a[1], b[1]), (id) => {
+      const o = id * 4;
+      visit(this.tags[id] as number, [c[o] as number, c[o + 1] as number], [c[o + 2] as number, c[o + 3] as number]);
+      return false;
+    });
   }
 
   /** Whether a–b intersects a stored segment whose tag `skip` does not exclude. */
   intersects(a: LngLat, b: LngLat, skip?: (tag: number) => boolean): boolean {
     const c = this.coords;
-    return this.visitBox(
-      Math.min(a[0], b[0]), Math.min(a[1], b[1]), Math.max(a[0], b[0]), Math.max(a[1], b[1]),
-      (id) => {
-        if (skip && skip(this.tags[id] as number)) return false;
-        const o = id * 4;
-        return segmentsIntersect(
-          a[0], a[1], b[0], b[1],
-          c[o] as number, c[o + 1] as number, c[o + 2] as number, c[o + 3] as number,
-        );
-      },
-    );
+    return this.visitBox(Math.min(a[0], b[0]), Math.min(a[1], b[1]), Math.max(a[0], b[0]), Math.max(a[1], b[1]), (id) => {
+      if (skip?.(this.tags[id] as number)) return false;
+      const o = id * 4;
+      return segmentsIntersect(a[0], a[1], b[0], b[1], c[o] as number, c[o + 1] as number, c[o + 2] as number, c[o + 3] as number);
+    });
   }
 
   /**
@@ -394,9 +381,7 @@ export class SegmentGrid {
       const dLat = r / M_PER_DEG_LAT;
       this.visitBox(p[0] - dLng, p[1] - dLat, p[0] + dLng, p[1] + dLat, (id) => {
         const o = id * 4;
-        const d = pointSegmentM(
-          p[0], p[1], c[o] as number, c[o + 1] as number, c[o + 2] as number, c[o + 3] as number,
-        );
+        const d = pointSegmentM(p[0], p[1], c[o] as number, c[o + 1] as number, c[o + 2] as number, c[o + 3] as number);
         if (d < best) best = d;
         return false;
       });

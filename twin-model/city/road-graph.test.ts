@@ -32,7 +32,10 @@ const ends = (e: GraphEdge): [LngLat, LngLat] => {
   const a = city.graph.nodes[e.from];
   const b = city.graph.nodes[e.to];
   if (!a || !b) throw new Error(`edge ${e.id} has a dangling end`);
-  return [[a.lng, a.lat], [b.lng, b.lat]];
+  return [
+    [a.lng, a.lat],
+    [b.lng, b.lat],
+  ];
 };
 
 describe('road graph', () => {
@@ -77,7 +80,10 @@ describe('road graph', () => {
   it('splits into the three towns (Hankou, Hanyang, Wuchang sides) without bridges and tunnels', () => {
     expect(components(city, (e) => !e.bridge && !e.tunnel)).toBeGreaterThanOrEqual(3);
     for (const id of ['wuhan-yangtze-bridge', 'yangluo-bridge', 'yangtze-tunnel', 'jianghan-bridge']) {
-      expect(city.graph.edges.some((e) => e.roadId === id), id).toBe(true);
+      expect(
+        city.graph.edges.some((e) => e.roadId === id),
+        id,
+      ).toBe(true);
     }
   });
 
@@ -87,7 +93,7 @@ describe('road graph', () => {
       const last = road.line[road.line.length - 1] as LngLat;
       expect(isOnWater(city, first[0], first[1]), road.id).toBe(false);
       expect(isOnWater(city, last[0], last[1]), road.id).toBe(false);
-      const mid = road.line.length === 4 ? [(road.line[1] as LngLat), (road.line[2] as LngLat)] : [first, last];
+      const mid = road.line.length === 4 ? [road.line[1] as LngLat, road.line[2] as LngLat] : [first, last];
       const centre: LngLat = [((mid[0] as LngLat)[0] + (mid[1] as LngLat)[0]) / 2, ((mid[0] as LngLat)[1] + (mid[1] as LngLat)[1]) / 2];
       expect(isOnWater(city, centre[0], centre[1]), road.id).toBe(true);
     }

@@ -277,8 +277,7 @@ export function buildRoadGraph(geo: Geography, rnd: Random, anchors: readonly Ln
   const { triangles, halfedges } = delaunay;
   const px = (k: number): number => xy[k * 2] as number;
   const py = (k: number): number => xy[k * 2 + 1] as number;
-  const acuteAt = (c: number, a: number, b: number): boolean =>
-    (px(a) - px(c)) * (px(b) - px(c)) + (py(a) - py(c)) * (py(b) - py(c)) > 0;
+  const acuteAt = (c: number, a: number, b: number): boolean => (px(a) - px(c)) * (px(b) - px(c)) + (py(a) - py(c)) * (py(b) - py(c)) > 0;
   const dist = (a: number, b: number): number => Math.hypot(px(a) - px(b), py(a) - py(b));
 
   const thinning = rnd.fork('street-thinning');

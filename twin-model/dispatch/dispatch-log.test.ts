@@ -7,8 +7,22 @@ const T0 = Date.UTC(2026, 6, 1, 0, 30);
 
 function input(i: number): DispatchLogInput {
   return i % 3 === 0
-    ? { at: T0 + i * 1000, actor: 'zhang.wei', action: 'assign', unitId: `pump-${i}`, incidentId: `inc-${i}`, data: { etaS: 300 + i, ranked: [`pump-${i}`, 'pump-x'] } }
-    : { at: T0 + i * 1000, actor: 'twin', action: 'status', unitId: `pump-${i}`, reason: i % 2 ? 'arrived' : undefined, data: { from: 'dispatched', to: 'en_route' } };
+    ? {
+        at: T0 + i * 1000,
+        actor: 'zhang.wei',
+        action: 'assign',
+        unitId: `pump-${i}`,
+        incidentId: `inc-${i}`,
+        data: { etaS: 300 + i, ranked: [`pump-${i}`, 'pump-x'] },
+      }
+    : {
+        at: T0 + i * 1000,
+        actor: 'twin',
+        action: 'status',
+        unitId: `pump-${i}`,
+        reason: i % 2 ? 'arrived' : undefined,
+        data: { from: 'dispatched', to: 'en_route' },
+      };
 }
 
 function chain(n: number): DispatchLogEntry[] {
@@ -45,7 +59,16 @@ describe('appendEntry', () => {
     const first = appendEntry(null, input(0));
     expect(first.seq).toBe(1);
     expect(first.prevHash).toBe(GENESIS_HASH);
-    const body = { seq: 1, at: first.at, actor: 'zhang.wei', action: 'assign', unitId: 'pump-0', incidentId: 'inc-0', data: first.data, prevHash: GENESIS_HASH };
+    const body = {
+      seq: 1,
+      at: first.at,
+      actor: 'zhang.wei',
+      action: 'assign',
+      unitId: 'pump-0',
+      incidentId: 'inc-0',
+      data: first.data,
+      prevHash: GENESIS_HASH,
+    };
     expect(first.hash).toBe(createHash('sha256').update(canonicalJson(body)).digest('hex'));
     expect(first.hash).toMatch(/^[0-9a-f]{64}$/);
   });
@@ -107,7 +130,14 @@ describe('verifyChain', () => {
 
   it('finds an inserted entry', () => {
     const log = chain(5);
-    const forged = appendEntry(log[1]!, { at: T0 + 1500, actor: 'intruder', action: 'assign', unitId: 'pump-9', incidentId: 'inc-9', data: {} });
+    const forged = appendEntry(log[1]!, {
+      at: T0 + 1500,
+      actor: 'intruder',
+      action: 'assign',
+      unitId: 'pump-9',
+      incidentId: 'inc-9',
+      data: {},
+    });
     log.splice(2, 0, forged);
     const result = verifyChain(log);
     expect(result.ok).toBe(false);
@@ -125,7 +155,9 @@ describe('verifyChain', () => {
 
   it('finds a log whose first entries were removed', () => {
     const log = chain(5).slice(2);
-    expect(verifyChain(log).problems).toEqual([{ seq: 3, kind: 'bad_start', detail: expect.stringContaining('starts at seq 3, expected 1') }]);
+    expect(verifyChain(log).problems).toEqual([
+      { seq: 3, kind: 'bad_start', detail: expect.stringContaining('starts at seq 3, expected 1') },
+    ]);
   });
 
   it('verifies a slice from a given start', () => {
@@ -157,6 +189,8 @@ describe('verifyChain', () => {
     const rewritten = log.slice(0, 3);
     for (let i = 3; i < 6; i++) rewritten.push(appendEntry(rewritten[i - 1]!, { ...input(i), actor: 'forger' }));
     expect(verifyChain(rewritten).ok).toBe(true);
-    expect(verifyChain(rewritten, { anchor }).problems).toEqual([{ seq: 6, kind: 'altered', detail: expect.stringContaining('rewritten') }]);
+    expect(verifyChain(rewritten, { anchor }).problems).toEqual([
+      { seq: 6, kind: 'altered', detail: expect.stringContaining('rewritten') },
+    ]);
   });
 });

@@ -19,7 +19,14 @@ describe('generateFleet', () => {
       const station = assets.get(u.homeStationId)!;
       expect(station.kind).toBe(unitKindSpec(u.kind).station);
       expect(u.homeDistrict).toBe(station.district);
-      expect([u.homeNodeId, u.nodeId, u.homeLng, u.lng, u.homeLat, u.lat]).toEqual([station.nodeId, station.nodeId, station.lng, station.lng, station.lat, station.lat]);
+      expect([u.homeNodeId, u.nodeId, u.homeLng, u.lng, u.homeLat, u.lat]).toEqual([
+        station.nodeId,
+        station.nodeId,
+        station.lng,
+        station.lng,
+        station.lat,
+        station.lat,
+      ]);
       expect(u).toMatchObject({ status: 'available', version: 0, lastFixAt: 0, capabilities: unitKindSpec(u.kind).capabilities });
       expect(u.id).toMatch(ID_PATTERN);
     }
@@ -35,7 +42,9 @@ describe('generateFleet', () => {
     expect(Math.max(...counts) - Math.min(...counts)).toBeLessThanOrEqual(1);
     // Units of one district use its different stations before doubling up.
     const hanyang = pumps.filter((u) => u.homeDistrict === '420105');
-    expect(new Set(hanyang.map((u) => u.homeStationId)).size).toBe(Math.min(hanyang.length, city.assets.filter((a) => a.kind === 'pump_depot' && a.district === '420105').length));
+    expect(new Set(hanyang.map((u) => u.homeStationId)).size).toBe(
+      Math.min(hanyang.length, city.assets.filter((a) => a.kind === 'pump_depot' && a.district === '420105').length),
+    );
     expect(hanyang.map((u) => u.nameZh)).toContain('汉阳排水抢险队 3');
     expect(hanyang.map((u) => u.nameEn)).toContain('Hanyang pump team 3');
   });
@@ -57,17 +66,27 @@ describe('generateFleet', () => {
   });
 
   it('prepositions extra units in a district at its stations, or at the district seat without one', () => {
-    const more = generateFleet(city, { prepositioned: [{ kind: 'pump_team', district: '420105' }, { kind: 'pump_team', district: '420105' }] });
+    const more = generateFleet(city, {
+      prepositioned: [
+        { kind: 'pump_team', district: '420105' },
+        { kind: 'pump_team', district: '420105' },
+      ],
+    });
     expect(more).toHaveLength(fleet.length + 2);
     const extra = more.slice(fleet.length);
     expect(extra.map((u) => u.homeDistrict)).toEqual(['420105', '420105']);
     expect(extra.every((u) => assets.get(u.homeStationId)?.kind === 'pump_depot')).toBe(true);
     expect(new Set(more.map((u) => u.id)).size).toBe(more.length);
     const bare = { ...city, assets: city.assets.filter((a) => !(a.kind === 'pump_depot' && a.district === '420105')) };
-    const staged = generateFleet(bare, { counts: { pump_team: 0, fire_engine: 0, ambulance: 0, police: 0, traffic_police: 0 }, prepositioned: [{ kind: 'pump_team', district: '420105' }] });
+    const staged = generateFleet(bare, {
+      counts: { pump_team: 0, fire_engine: 0, ambulance: 0, police: 0, traffic_police: 0 },
+      prepositioned: [{ kind: 'pump_team', district: '420105' }],
+    });
     expect(staged[0]!.homeStationId).toBe('staging-420105');
     expect(city.graph.nodes[staged[0]!.homeNodeId]!.lng).toBe(staged[0]!.homeLng);
-    expect(() => generateFleet(bare, { counts: { pump_team: 0 }, prepositioned: [{ kind: 'pump_team', district: '999999' }] })).toThrow(/unknown district 999999/);
+    expect(() => generateFleet(bare, { counts: { pump_team: 0 }, prepositioned: [{ kind: 'pump_team', district: '999999' }] })).toThrow(
+      /unknown district 999999/,
+    );
   });
 });
 
@@ -77,9 +96,27 @@ describe('generateFleet with a register', () => {
   const registered: CityModel = {
     ...city,
     units: [
-      { id: 'p-a', kind: 'pump_team', nameZh: '泵车甲', nameEn: 'Pump A', lng: depot.lng, lat: depot.lat, capabilities: [], stationId: depot.id, shift: { startHour: 8, endHour: 20 } },
+      {
+        id: 'p-a',
+        kind: 'pump_team',
+        nameZh: '泵车甲',
+        nameEn: 'Pump A',
+        lng: depot.lng,
+        lat: depot.lat,
+        capabilities: [],
+        stationId: depot.id,
+        shift: { startHour: 8, endHour: 20 },
+      },
       // No station named: the hospital 0 m away is its station.
-      { id: 'a-b', kind: 'ambulance', nameZh: '救护乙', nameEn: 'Ambulance B', lng: hospital.lng, lat: hospital.lat, capabilities: ['medical', 'rescue'] },
+      {
+        id: 'a-b',
+        kind: 'ambulance',
+        nameZh: '救护乙',
+        nameEn: 'Ambulance B',
+        lng: hospital.lng,
+        lat: hospital.lat,
+        capabilities: ['medical', 'rescue'],
+      },
       // Far from any fire station: no station, the district at its position.
       { id: 'f-c', kind: 'fire_engine', nameZh: '消防丙', nameEn: 'Fire C', lng: 114.9, lat: 30.95, capabilities: [] },
     ],
@@ -89,9 +126,22 @@ describe('generateFleet with a register', () => {
     const fleet = generateFleet(registered);
     expect(fleet.map((u) => u.id)).toEqual(['p-a', 'a-b', 'f-c']);
     const [p, a, f] = fleet as [ResponseUnit, ResponseUnit, ResponseUnit];
-    expect(p).toMatchObject({ homeStationId: depot.id, homeDistrict: depot.district, homeNodeId: depot.nodeId, nodeId: depot.nodeId, shift: { startHour: 8, endHour: 20 }, status: 'available', version: 0 });
+    expect(p).toMatchObject({
+      homeStationId: depot.id,
+      homeDistrict: depot.district,
+      homeNodeId: depot.nodeId,
+      nodeId: depot.nodeId,
+      shift: { startHour: 8, endHour: 20 },
+      status: 'available',
+      version: 0,
+    });
     expect(p.capabilities).toEqual(unitKindSpec('pump_team').capabilities);
-    expect(a).toMatchObject({ homeStationId: hospital.id, homeDistrict: hospital.district, capabilities: ['medical', 'rescue'], shift: { startHour: 0, endHour: 24 } });
+    expect(a).toMatchObject({
+      homeStationId: hospital.id,
+      homeDistrict: hospital.district,
+      capabilities: ['medical', 'rescue'],
+      shift: { startHour: 0, endHour: 24 },
+    });
     expect(f.homeStationId).toBe('');
     expect(f.homeDistrict).toBe(districtAt(city, 114.9, 30.95)?.code);
     expect(city.graph.nodes[f.homeNodeId]).toEqual(nearestNode(city.graph, 114.9, 30.95));

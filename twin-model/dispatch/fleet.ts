@@ -77,7 +77,12 @@ export function generateFleet(city: CityModel, options: FleetOptions = {}): Resp
     perDistrictNumber.set(key, n);
     return n;
   };
-  const make = (kind: UnitKind, district: string, home: { id: string; lng: number; lat: number; nodeId: number }, idSuffix: string): ResponseUnit => {
+  const make = (
+    kind: UnitKind,
+    district: string,
+    home: { id: string; lng: number; lat: number; nodeId: number },
+    idSuffix: string,
+  ): ResponseUnit => {
     const spec = unitKindSpec(kind);
     const number = nextNumber(kind, district);
     const names = shortDistrictName(city, district);
@@ -129,7 +134,8 @@ export function generateFleet(city: CityModel, options: FleetOptions = {}): Resp
       const count = Math.max(0, Math.floor(options.counts?.[kind] ?? unitKindSpec(kind).defaultCount));
       const byDistrict = stationsByKind.get(kind)!;
       const districts = [...byDistrict.keys()];
-      if (count > 0 && districts.length === 0) throw new Error(`generateFleet: the city has no ${unitKindSpec(kind).station} for ${kind} units`);
+      if (count > 0 && districts.length === 0)
+        throw new Error(`generateFleet: the city has no ${unitKindSpec(kind).station} for ${kind} units`);
       for (let i = 0; i < count; i++) {
         const district = districts[i % districts.length]!;
         const stations = byDistrict.get(district)!;

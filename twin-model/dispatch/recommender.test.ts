@@ -19,7 +19,18 @@ const NIGHT = Date.UTC(2026, 6, 1, 16);
 function street(): RoadGraph {
   const nodes = Array.from({ length: 8 }, (_, i) => ({ id: i, lng: 114.3 + i * 0.005, lat: 30.6 }));
   nodes.push({ id: 8, lng: 114.3075, lat: 30.603 });
-  const edge = (id: number, from: number, to: number, t: number): GraphEdge => ({ id, from, to, roadClass: 'street', lengthM: t * 8, speedKmh: 30, travelTimeS: t, underpass: false, bridge: false, tunnel: false });
+  const edge = (id: number, from: number, to: number, t: number): GraphEdge => ({
+    id,
+    from,
+    to,
+    roadClass: 'street',
+    lengthM: t * 8,
+    speedKmh: 30,
+    travelTimeS: t,
+    underpass: false,
+    bridge: false,
+    tunnel: false,
+  });
   const edges = Array.from({ length: 7 }, (_, i) => edge(i, i, i + 1, 60));
   edges.push(edge(7, 1, 8, 100), edge(8, 8, 2, 100));
   return { nodes, edges };
@@ -126,7 +137,13 @@ describe('recommendUnits', () => {
 
   it('routes round closures, says so, and leaves out units cut off', () => {
     const units = [unit('pA', 'pump_team', 3), unit('pCut', 'pump_team', 7), unit('t4', 'traffic_police', 4)];
-    const restrictions: RoadRestrictions = { closed: new Map([[1, 'flooded'], [6, 'fire']]), slowed: new Map([[8, 1.5]]) };
+    const restrictions: RoadRestrictions = {
+      closed: new Map([
+        [1, 'flooded'],
+        [6, 'fire'],
+      ]),
+      slowed: new Map([[8, 1.5]]),
+    };
     const recs = recommendUnits({ incident: flood, units, router, restrictions, now: NIGHT });
     expect(recs.map((r) => r.unitId)).toEqual(['pA', 't4']);
     const a = recs[0]!;
@@ -186,7 +203,9 @@ describe('recommendUnits on the generated city', () => {
         expect(r.route.fromNode).toBe(u.nodeId);
         // Only the closed edges at the scene's own node stay open for responders.
         const scene = r.route.toNode;
-        const usesClosed = r.route.edges.some((id) => restrictions.closed.has(id) && city.graph.edges[id]!.from !== scene && city.graph.edges[id]!.to !== scene);
+        const usesClosed = r.route.edges.some(
+          (id) => restrictions.closed.has(id) && city.graph.edges[id]!.from !== scene && city.graph.edges[id]!.to !== scene,
+        );
         if (input.restrictions) expect(usesClosed).toBe(false);
       }
       checked++;

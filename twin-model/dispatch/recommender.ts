@@ -114,7 +114,14 @@ export function recommendUnits(input: RecommendInput): UnitRecommendation[] {
     const matched = needs.capabilities.filter((c) => unit.capabilities.includes(c));
     const bringsPrimary = matched.includes(primary);
     const kindRank = needs.unitKinds.indexOf(unit.kind);
-    candidates.push({ unit, matched, bringsPrimary, etaS, key: etaS + (bringsPrimary ? 0 : PRIMARY_PREFERENCE_S), kindRank: kindRank < 0 ? needs.unitKinds.length : kindRank });
+    candidates.push({
+      unit,
+      matched,
+      bringsPrimary,
+      etaS,
+      key: etaS + (bringsPrimary ? 0 : PRIMARY_PREFERENCE_S),
+      kindRank: kindRank < 0 ? needs.unitKinds.length : kindRank,
+    });
   }
   candidates.sort(compareCandidates);
 
@@ -145,7 +152,11 @@ export function recommendUnits(input: RecommendInput): UnitRecommendation[] {
 
   return picked.map((c, i): UnitRecommendation => {
     const route = router.routeFrom(tree, c.unit.nodeId)!;
-    const reasons: ReasonPart[] = [{ code: 'eta', params: { min: round1(c.etaS / 60) } }, { code: 'distance', params: { km: round1(route.lengthM / 1000) } }, { code: 'capability', params: { caps: c.matched.join(',') } }];
+    const reasons: ReasonPart[] = [
+      { code: 'eta', params: { min: round1(c.etaS / 60) } },
+      { code: 'distance', params: { km: round1(route.lengthM / 1000) } },
+      { code: 'capability', params: { caps: c.matched.join(',') } },
+    ];
     const missing = needs.capabilities.filter((cap) => !c.matched.includes(cap));
     if (missing.length > 0) reasons.push({ code: 'partial_match', params: { missing: missing.join(',') } });
     for (const [cap, best] of fastestFor) if (best === c) reasons.push({ code: 'fastest_for', params: { cap } });
@@ -158,7 +169,11 @@ export function recommendUnits(input: RecommendInput): UnitRecommendation[] {
     }
     if (c.unit.status === 'returning') reasons.push({ code: 'returning' });
     if (incidentDistrict !== null) {
-      reasons.push(incidentDistrict === c.unit.homeDistrict ? { code: 'in_district', params: { district: incidentDistrict } } : { code: 'cross_district', params: { district: c.unit.homeDistrict } });
+      reasons.push(
+        incidentDistrict === c.unit.homeDistrict
+          ? { code: 'in_district', params: { district: incidentDistrict } }
+          : { code: 'cross_district', params: { district: c.unit.homeDistrict } },
+      );
     }
     const homeBack = tree.timeS[c.unit.homeNodeId]!;
     const returnS = Number.isFinite(homeBack) ? homeBack : c.etaS;
@@ -175,7 +190,11 @@ export function recommendUnits(input: RecommendInput): UnitRecommendation[] {
       if (freeTree.timeS[c.unit.nodeId]! < c.etaS - 1e-6) {
         const freeRoute = router.routeFrom(freeTree, c.unit.nodeId);
         const avoided = freeRoute ? restrictedOn(freeRoute, restrictions).closed : 0;
-        if (avoided > 0) reasons.push({ code: 'route_avoids', params: { count: avoided, delayMin: round1((c.etaS - freeTree.timeS[c.unit.nodeId]!) / 60) } });
+        if (avoided > 0)
+          reasons.push({
+            code: 'route_avoids',
+            params: { count: avoided, delayMin: round1((c.etaS - freeTree.timeS[c.unit.nodeId]!) / 60) },
+          });
       }
       if (used.slowed > 0) reasons.push({ code: 'route_slowed', params: { count: used.slowed } });
     }

@@ -42,7 +42,15 @@ export interface ResponseDurations {
   resolveAfterDetectS: number | null;
 }
 
-export const DURATION_KEYS = ['acknowledgeS', 'dispatchS', 'travelS', 'onSceneS', 'dispatchAfterDetectS', 'arriveAfterDetectS', 'resolveAfterDetectS'] as const satisfies readonly (keyof ResponseDurations)[];
+export const DURATION_KEYS = [
+  'acknowledgeS',
+  'dispatchS',
+  'travelS',
+  'onSceneS',
+  'dispatchAfterDetectS',
+  'arriveAfterDetectS',
+  'resolveAfterDetectS',
+] as const satisfies readonly (keyof ResponseDurations)[];
 export type DurationKey = (typeof DURATION_KEYS)[number];
 
 export interface IncidentResponseTimes {
@@ -78,21 +86,27 @@ export function dispatchMarksOf(records: Iterable<UnitChange | DispatchLogEntry>
     if (!r.incidentId) continue;
     if ('what' in r) {
       if (r.what === 'assigned') out.push({ incidentId: r.incidentId, at: r.at, kind: 'dispatched' });
-      else if (r.what === 'arrived' || (r.what === 'status' && r.to === 'on_scene')) out.push({ incidentId: r.incidentId, at: r.at, kind: 'arrived' });
+      else if (r.what === 'arrived' || (r.what === 'status' && r.to === 'on_scene'))
+        out.push({ incidentId: r.incidentId, at: r.at, kind: 'arrived' });
     } else if (r.action === 'assign' || r.action === 'override') out.push({ incidentId: r.incidentId, at: r.at, kind: 'dispatched' });
-    else if (r.action === 'arrive' || (r.action === 'status' && r.data.to === 'on_scene')) out.push({ incidentId: r.incidentId, at: r.at, kind: 'arrived' });
+    else if (r.action === 'arrive' || (r.action === 'status' && r.data.to === 'on_scene'))
+      out.push({ incidentId: r.incidentId, at: r.at, kind: 'arrived' });
   }
   return out;
 }
 
 const first = (a: number | null, b: number): number => (a === null || b < a ? b : a);
-const span = (from: number | null, to: number | null): number | null => (from === null || to === null || to < from ? null : (to - from) / 1000);
+const span = (from: number | null, to: number | null): number | null =>
+  from === null || to === null || to < from ? null : (to - from) / 1000;
 
 /**
  * Response times of every incident that appears in the changes (opened there, or known from a
  * later change), ordered by detection time then id.
  */
-export function responseTimesOf(incidentChanges: Iterable<IncidentChange>, dispatch: Iterable<UnitChange | DispatchLogEntry | DispatchMark>): IncidentResponseTimes[] {
+export function responseTimesOf(
+  incidentChanges: Iterable<IncidentChange>,
+  dispatch: Iterable<UnitChange | DispatchLogEntry | DispatchMark>,
+): IncidentResponseTimes[] {
   interface Acc {
     type: IncidentType | null;
     outcome: IncidentOutcome;
@@ -108,7 +122,17 @@ export function responseTimesOf(incidentChanges: Iterable<IncidentChange>, dispa
   const acc = (id: string): Acc => {
     let a = byId.get(id);
     if (!a) {
-      a = { type: null, outcome: 'open', detectedAt: null, acknowledgedAt: null, resolvedAt: null, closedAt: null, dispatchedAt: null, arrivedAt: null, dispatches: 0 };
+      a = {
+        type: null,
+        outcome: 'open',
+        detectedAt: null,
+        acknowledgedAt: null,
+        resolvedAt: null,
+        closedAt: null,
+        dispatchedAt: null,
+        arrivedAt: null,
+        dispatches: 0,
+      };
       byId.set(id, a);
     }
     return a;
@@ -187,7 +211,11 @@ export function responseTimesOf(incidentChanges: Iterable<IncidentChange>, dispa
       },
     });
   }
-  return out.sort((x, y) => (x.detectedAt ?? Number.POSITIVE_INFINITY) - (y.detectedAt ?? Number.POSITIVE_INFINITY) || (x.incidentId < y.incidentId ? -1 : x.incidentId > y.incidentId ? 1 : 0));
+  return out.sort(
+    (x, y) =>
+      (x.detectedAt ?? Number.POSITIVE_INFINITY) - (y.detectedAt ?? Number.POSITIVE_INFINITY) ||
+      (x.incidentId < y.incidentId ? -1 : x.incidentId > y.incidentId ? 1 : 0),
+  );
 }
 
 /**

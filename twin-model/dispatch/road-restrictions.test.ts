@@ -2,14 +2,27 @@ import { describe, expect, it } from 'vitest';
 import { generateCity } from '../city/generate-city.ts';
 import type { Incident, LinkedEvidence } from '../incidents/incident-correlator.ts';
 import type { IncidentType } from '../vocabulary.ts';
-import { BRIDGE_SLOW_FACTOR, FLOODED_STREET_FACTOR, UNDERPASS_RADIUS_M, responderRestrictions, restrictionsFromIncidents } from './road-restrictions.ts';
+import {
+  BRIDGE_SLOW_FACTOR,
+  FLOODED_STREET_FACTOR,
+  UNDERPASS_RADIUS_M,
+  responderRestrictions,
+  restrictionsFromIncidents,
+} from './road-restrictions.ts';
 import { haversineM } from '../city/city-queries.ts';
 
 const city = generateCity();
 const sites = new Map(city.sensorSites.map((s) => [s.id, s]));
 const siteOf = (id: string) => sites.get(id);
 
-function incident(id: string, type: IncidentType, lng: number, lat: number, evidence: Partial<LinkedEvidence>[] = [], extra: Partial<Incident> = {}): Incident {
+function incident(
+  id: string,
+  type: IncidentType,
+  lng: number,
+  lat: number,
+  evidence: Partial<LinkedEvidence>[] = [],
+  extra: Partial<Incident> = {},
+): Incident {
   return {
     id,
     type,
@@ -25,7 +38,20 @@ function incident(id: string, type: IncidentType, lng: number, lat: number, evid
     updatedAt: 0,
     lastEvidenceAt: 0,
     resolutionProposed: false,
-    evidence: evidence.map((e, i) => ({ id: `e${i}`, kind: 'sensor_alarm', ts: 0, lng, lat, signal: 's', family: 'sensor', weight: 0.5, active: true, why: '', linkedAt: 0, ...e })),
+    evidence: evidence.map((e, i) => ({
+      id: `e${i}`,
+      kind: 'sensor_alarm',
+      ts: 0,
+      lng,
+      lat,
+      signal: 's',
+      family: 'sensor',
+      weight: 0.5,
+      active: true,
+      why: '',
+      linkedAt: 0,
+      ...e,
+    })),
     ...extra,
   };
 }
@@ -43,7 +69,14 @@ describe('restrictionsFromIncidents', () => {
 
   it('closes the underpass of a waterlogging incident and the underpasses near it, with the reason', () => {
     // The incident sits a little off the underpass (evidence centroid); its sensor names the edge.
-    const inc = incident('INC-7', 'waterlogging', upass.lng + 0.01, upass.lat, [{ sensorId: underpassSite.id, sensorKind: 'water_level' }], { assetId: upass.id });
+    const inc = incident(
+      'INC-7',
+      'waterlogging',
+      upass.lng + 0.01,
+      upass.lat,
+      [{ sensorId: underpassSite.id, sensorKind: 'water_level' }],
+      { assetId: upass.id },
+    );
     const r = restrictionsFromIncidents([inc], city, siteOf);
     expect(r.closed.get(underpassSite.edgeId!)).toBe(`incident INC-7 waterlogging at ${upass.nameZh} / ${upass.nameEn}`);
     expect(r.closed.has(upass.edgeId!)).toBe(true);
@@ -58,11 +91,17 @@ describe('restrictionsFromIncidents', () => {
   });
 
   it('slows a flooded ordinary street and ignores inactive incidents and other evidence kinds', () => {
-    const streetSite = city.sensorSites.find((s) => s.kind === 'water_level' && s.edgeId !== undefined && !city.graph.edges[s.edgeId]!.underpass)!;
+    const streetSite = city.sensorSites.find(
+      (s) => s.kind === 'water_level' && s.edgeId !== undefined && !city.graph.edges[s.edgeId]!.underpass,
+    )!;
     const rain = city.sensorSites.find((s) => s.kind === 'rain_gauge')!;
     const traffic = city.sensorSites.find((s) => s.kind === 'traffic_flow' && s.edgeId !== undefined)!;
     const far = [113.9, 30.3] as const;
-    const evidence: Partial<LinkedEvidence>[] = [{ sensorId: rain.id, sensorKind: 'rain_gauge' }, { sensorId: traffic.id, sensorKind: 'traffic_flow' }, { sensorId: streetSite.id, sensorKind: 'water_level' }];
+    const evidence: Partial<LinkedEvidence>[] = [
+      { sensorId: rain.id, sensorKind: 'rain_gauge' },
+      { sensorId: traffic.id, sensorKind: 'traffic_flow' },
+      { sensorId: streetSite.id, sensorKind: 'water_level' },
+    ];
     const r = restrictionsFromIncidents([incident('INC-1', 'waterlogging', far[0], far[1], evidence)], city, siteOf);
     expect(r.closed.has(traffic.edgeId!)).toBe(false);
     expect(r.slowed?.get(streetSite.edgeId!)).toBe(FLOODED_STREET_FACTOR);
@@ -84,7 +123,9 @@ describe('restrictionsFromIncidents', () => {
     expect(severe.slowed).toBeUndefined();
     // Off any bridge an accident restricts nothing.
     const bridgeNodes = city.graph.edges.filter((e) => e.bridge).map((e) => city.graph.nodes[e.from]!);
-    const street = city.graph.edges.find((e) => e.roadClass === 'street' && bridgeNodes.every((n) => haversineM(n, city.graph.nodes[e.from]!) > 3000))!;
+    const street = city.graph.edges.find(
+      (e) => e.roadClass === 'street' && bridgeNodes.every((n) => haversineM(n, city.graph.nodes[e.from]!) > 3000),
+    )!;
     const [sLng, sLat] = midpoint(street.id);
     const offBridge = restrictionsFromIncidents([incident('INC-5', 'traffic_accident', sLng, sLat)], city, siteOf);
     expect([offBridge.closed.size, offBridge.slowed]).toEqual([0, undefined]);
@@ -97,7 +138,10 @@ describe('restrictionsFromIncidents', () => {
     expect(r.closed.has(street.id)).toBe(true);
     expect(r.closed.get(street.id)).toContain('INC-6 fire');
     // Other types close nothing.
-    expect(restrictionsFromIncidents([incident('INC-8', 'crowd', lng, lat), incident('INC-9', 'heat_stress', lng, lat)], city, siteOf).closed.size).toBe(0);
+    expect(
+      restrictionsFromIncidents([incident('INC-8', 'crowd', lng, lat), incident('INC-9', 'heat_stress', lng, lat)], city, siteOf).closed
+        .size,
+    ).toBe(0);
     const open = responderRestrictions(r, city.graph, street.from)!;
     expect(open.closed.has(street.id)).toBe(false);
     expect(r.closed.has(street.id)).toBe(true);

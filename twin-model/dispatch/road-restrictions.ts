@@ -156,7 +156,11 @@ export function restrictionsFromIncidents(
  * (units drive up to the cordon even when the scene's street is closed to through traffic).
  * Returns the same object when nothing changes.
  */
-export function responderRestrictions(restrictions: RoadRestrictions | undefined, graph: CityModel['graph'], targetNode: number): RoadRestrictions | undefined {
+export function responderRestrictions(
+  restrictions: RoadRestrictions | undefined,
+  graph: CityModel['graph'],
+  targetNode: number,
+): RoadRestrictions | undefined {
   if (!restrictions || restrictions.closed.size === 0) return restrictions;
   let closed: Map<number, string> | null = null;
   for (const edgeId of restrictions.closed.keys()) {

@@ -7,7 +7,19 @@ import { RoadRouter } from './road-router.ts';
 import type { RoadRestrictions } from './unit-types.ts';
 
 function edge(id: number, from: number, to: number, travelTimeS: number, extra: Partial<GraphEdge> = {}): GraphEdge {
-  return { id, from, to, roadClass: 'street', lengthM: travelTimeS * 10, speedKmh: 36, travelTimeS, underpass: false, bridge: false, tunnel: false, ...extra };
+  return {
+    id,
+    from,
+    to,
+    roadClass: 'street',
+    lengthM: travelTimeS * 10,
+    speedKmh: 36,
+    travelTimeS,
+    underpass: false,
+    bridge: false,
+    tunnel: false,
+    ...extra,
+  };
 }
 
 /**
@@ -34,7 +46,13 @@ function smallGraph(): RoadGraph {
 function randomGraph(seed: number, side: number): RoadGraph {
   const random = createRandom(seed);
   const nodes: GraphNode[] = [];
-  for (let y = 0; y < side; y++) for (let x = 0; x < side; x++) nodes.push({ id: nodes.length, lng: 114.2 + x * 0.005 + random.range(-0.001, 0.001), lat: 30.5 + y * 0.005 + random.range(-0.001, 0.001) });
+  for (let y = 0; y < side; y++)
+    for (let x = 0; x < side; x++)
+      nodes.push({
+        id: nodes.length,
+        lng: 114.2 + x * 0.005 + random.range(-0.001, 0.001),
+        lat: 30.5 + y * 0.005 + random.range(-0.001, 0.001),
+      });
   const edges: GraphEdge[] = [];
   const add = (a: number, b: number) => {
     const straight = haversineM(nodes[a]!, nodes[b]!);
@@ -158,7 +176,14 @@ describe('RoadRouter', () => {
     // Factors below 1 never speed a road up.
     expect(router.travelTimesFrom(0, { closed: new Map(), slowed: new Map([[0, 0.1]]) }).timeS[1]).toBe(10);
     // Cutting both ways round leaves node 2 unreachable.
-    expect(router.route(0, 2, { closed: new Map([[1, 'a'], [4, 'b']]) })).toBeNull();
+    expect(
+      router.route(0, 2, {
+        closed: new Map([
+          [1, 'a'],
+          [4, 'b'],
+        ]),
+      }),
+    ).toBeNull();
   });
 
   it('agrees with a Bellman–Ford reference on random graphs, with and without restrictions', () => {

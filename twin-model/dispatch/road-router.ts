@@ -189,7 +189,11 @@ export class RoadRouter {
    * Packs the adjacency: for each node, the (neighbour, edge) pairs one can drive to
    * (`reverse` false) or drive in from (`reverse` true).
    */
-  private static pack(n: number, edges: readonly GraphEdge[], reverse: boolean): { offsets: Int32Array; targets: Int32Array; edgeOf: Int32Array } {
+  private static pack(
+    n: number,
+    edges: readonly GraphEdge[],
+    reverse: boolean,
+  ): { offsets: Int32Array; targets: Int32Array; edgeOf: Int32Array } {
     // visit(at, other): forward, one can drive from `at` to `other`; reverse, one can drive from `other` into `at`.
     const slots = (e: GraphEdge, visit: (at: number, other: number) => void): void => {
       if (!reverse) {
@@ -275,7 +279,8 @@ export class RoadRouter {
    * tree when the graph has one-way edges.
    */
   routeTo(tree: RouteTree, to: number): Route | null {
-    if (this.directed && tree.direction === 'to') throw new Error('RoadRouter.routeTo: needs a tree from travelTimesFrom on a graph with one-way edges');
+    if (this.directed && tree.direction === 'to')
+      throw new Error('RoadRouter.routeTo: needs a tree from travelTimesFrom on a graph with one-way edges');
     const path = this.treePath(tree, to);
     if (!path) return null;
     path.nodes.reverse();
@@ -290,7 +295,8 @@ export class RoadRouter {
    * the same edges as `routeTo` reversed.
    */
   routeFrom(tree: RouteTree, from: number): Route | null {
-    if (this.directed && tree.direction !== 'to') throw new Error('RoadRouter.routeFrom: needs a tree from travelTimesTo on a graph with one-way edges');
+    if (this.directed && tree.direction !== 'to')
+      throw new Error('RoadRouter.routeFrom: needs a tree from travelTimesTo on a graph with one-way edges');
     const path = this.treePath(tree, from);
     if (!path) return null;
     return this.buildRoute(path.nodes, path.edges, tree.restrictions);

@@ -68,12 +68,30 @@ describe('positionAlong', () => {
   });
 
   it('handles a one-point route as already there', () => {
-    const here: Route = { fromNode: 5, toNode: 5, nodes: [5], edges: [], lengthM: 0, travelTimeS: 0, coords: [[114.2, 30.6]], cumulativeS: [0] };
+    const here: Route = {
+      fromNode: 5,
+      toNode: 5,
+      nodes: [5],
+      edges: [],
+      lengthM: 0,
+      travelTimeS: 0,
+      coords: [[114.2, 30.6]],
+      cumulativeS: [0],
+    };
     expect(positionAlong(here, 0)).toEqual({ lng: 114.2, lat: 30.6, heading: 0, done: true, remainingS: 0, segment: 0 });
   });
 
   it('steps over zero-duration segments without dividing by zero', () => {
-    const r: Route = { ...L, coords: [[114.3, 30.5], [114.3, 30.5], [114.31, 30.5]], cumulativeS: [0, 0, 60], travelTimeS: 60 };
+    const r: Route = {
+      ...L,
+      coords: [
+        [114.3, 30.5],
+        [114.3, 30.5],
+        [114.31, 30.5],
+      ],
+      cumulativeS: [0, 0, 60],
+      travelTimeS: 60,
+    };
     const p = positionAlong(r, 30);
     expect(p.lng).toBeCloseTo(114.305, 9);
     expect(p.segment).toBe(1);

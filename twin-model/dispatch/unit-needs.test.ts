@@ -8,7 +8,10 @@ const clone = () => JSON.parse(JSON.stringify(UNIT_NEEDS)) as Record<string, any
 describe('unit needs', () => {
   it('has needs for every incident type, and the documented pairings of types and units', () => {
     for (const type of INCIDENT_TYPES) expect(needsOf(type).type).toBe(type);
-    expect(needsOf('waterlogging')).toMatchObject({ capabilities: ['pumping', 'traffic_control'], unitKinds: ['pump_team', 'traffic_police'] });
+    expect(needsOf('waterlogging')).toMatchObject({
+      capabilities: ['pumping', 'traffic_control'],
+      unitKinds: ['pump_team', 'traffic_police'],
+    });
     expect(needsOf('traffic_accident').unitKinds).toEqual(['ambulance', 'traffic_police', 'police']);
     expect(needsOf('fire').capabilities).toEqual(['firefighting', 'medical']);
     expect(needsOf('power_outage').unitKinds).toEqual(['traffic_police']);

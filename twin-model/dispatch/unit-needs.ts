@@ -25,7 +25,10 @@ const unitKindSchema = z.object({
 const needsSchema = z.object({
   capabilities: z.array(z.enum(CAPABILITIES)),
   unitKinds: z.array(z.enum(UNIT_KINDS)),
-  onSceneMin: z.number().min(0).max(24 * 60),
+  onSceneMin: z
+    .number()
+    .min(0)
+    .max(24 * 60),
 });
 
 export const unitNeedsSchema = z
@@ -40,7 +43,8 @@ export const unitNeedsSchema = z
     }
     const prefixes = new Set<string>();
     for (const [kind, spec] of Object.entries(doc.unitKinds)) {
-      if (prefixes.has(spec.idPrefix)) ctx.addIssue({ code: 'custom', path: ['unitKinds', kind, 'idPrefix'], message: `idPrefix ${spec.idPrefix} is used twice` });
+      if (prefixes.has(spec.idPrefix))
+        ctx.addIssue({ code: 'custom', path: ['unitKinds', kind, 'idPrefix'], message: `idPrefix ${spec.idPrefix} is used twice` });
       prefixes.add(spec.idPrefix);
     }
     for (const type of INCIDENT_TYPES) {
@@ -49,11 +53,16 @@ export const unitNeedsSchema = z
         ctx.addIssue({ code: 'custom', path: ['incidentTypes', type], message: `incident type ${type} is missing` });
         continue;
       }
-      if (new Set(needs.capabilities).size !== needs.capabilities.length) ctx.addIssue({ code: 'custom', path: ['incidentTypes', type, 'capabilities'], message: 'a capability is listed twice' });
+      if (new Set(needs.capabilities).size !== needs.capabilities.length)
+        ctx.addIssue({ code: 'custom', path: ['incidentTypes', type, 'capabilities'], message: 'a capability is listed twice' });
       for (const [i, kind] of needs.unitKinds.entries()) {
         const caps = doc.unitKinds[kind]?.capabilities ?? [];
         if (!caps.some((c) => needs.capabilities.includes(c))) {
-          ctx.addIssue({ code: 'custom', path: ['incidentTypes', type, 'unitKinds', i], message: `${kind} brings none of the capabilities ${type} needs` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['incidentTypes', type, 'unitKinds', i],
+            message: `${kind} brings none of the capabilities ${type} needs`,
+          });
         }
       }
       for (const cap of needs.capabilities) {

@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import type { ResponseUnit } from './unit-types.ts';
-import { applyUnitInput, createFleetState, createRoadSnapper, DispatchError, isAllowedTransition, logInputOf, type FleetState, type UnitContext, type UnitStateConfig } from './unit-state.ts';
+import {
+  applyUnitInput,
+  createFleetState,
+  createRoadSnapper,
+  DispatchError,
+  isAllowedTransition,
+  logInputOf,
+  type FleetState,
+  type UnitContext,
+  type UnitStateConfig,
+} from './unit-state.ts';
 
 const T0 = Date.UTC(2026, 6, 1, 1, 0);
 const HOME = { lng: 114.3, lat: 30.55 };
@@ -59,7 +69,8 @@ function refused(fn: () => unknown): DispatchError {
   throw new Error('expected a DispatchError');
 }
 
-const dispatched = (s: FleetState, ctx: UnitContext, id = 'p1') => applyUnitInput(s, { type: 'assign', unitId: id, incidentId: 'inc-1', actor: 'zhang.wei' }, ctx);
+const dispatched = (s: FleetState, ctx: UnitContext, id = 'p1') =>
+  applyUnitInput(s, { type: 'assign', unitId: id, incidentId: 'inc-1', actor: 'zhang.wei' }, ctx);
 const enRoute = (s: FleetState, ctx: UnitContext, id = 'p1') => {
   dispatched(s, ctx, id);
   return applyUnitInput(s, { type: 'status', unitId: id, to: 'en_route', actor: 'zhang.wei' }, ctx);
@@ -71,7 +82,15 @@ describe('assign', () => {
     const ctx = clock();
     const changes = dispatched(s, ctx);
     expect(changes).toHaveLength(1);
-    expect(changes[0]).toMatchObject({ unitId: 'p1', at: T0, actor: 'zhang.wei', what: 'assigned', from: 'available', to: 'dispatched', incidentId: 'inc-1' });
+    expect(changes[0]).toMatchObject({
+      unitId: 'p1',
+      at: T0,
+      actor: 'zhang.wei',
+      what: 'assigned',
+      from: 'available',
+      to: 'dispatched',
+      incidentId: 'inc-1',
+    });
     expect(changes[0]!.unit).toMatchObject({ status: 'dispatched', incidentId: 'inc-1', version: 1 });
     expect(s.units.get('p1')).toBe(changes[0]!.unit);
   });
@@ -99,7 +118,9 @@ describe('assign', () => {
     const ctx = clock();
     const seen = s.units.get('p1')!.version;
     applyUnitInput(s, { type: 'assign', unitId: 'p1', incidentId: 'inc-1', actor: 'zhang.wei', expectedVersion: seen }, ctx);
-    const err = refused(() => applyUnitInput(s, { type: 'assign', unitId: 'p1', incidentId: 'inc-2', actor: 'li.na', expectedVersion: seen }, ctx));
+    const err = refused(() =>
+      applyUnitInput(s, { type: 'assign', unitId: 'p1', incidentId: 'inc-2', actor: 'li.na', expectedVersion: seen }, ctx),
+    );
     expect(err.code).toBe('version_conflict');
     expect(err.message).toContain('unit p1 changed since version 0 (now version 1, dispatched for inc-1)');
     expect(s.units.get('p1')!.incidentId).toBe('inc-1');
@@ -114,12 +135,31 @@ describe('assign', () => {
   it('needs a reason to send another unit than the recommended one, and records it', () => {
     const s = fleet();
     const ctx = clock();
-    const err = refused(() => applyUnitInput(s, { type: 'assign', unitId: 'p2', incidentId: 'inc-1', actor: 'li.na', override: { recommendedUnitId: 'p1', reason: ' ' } }, ctx));
+    const err = refused(() =>
+      applyUnitInput(
+        s,
+        { type: 'assign', unitId: 'p2', incidentId: 'inc-1', actor: 'li.na', override: { recommendedUnitId: 'p1', reason: ' ' } },
+        ctx,
+      ),
+    );
     expect(err.code).toBe('override_needs_reason');
     expect(s.units.get('p2')!.status).toBe('available');
-    const [change] = applyUnitInput(s, { type: 'assign', unitId: 'p2', incidentId: 'inc-1', actor: 'li.na', override: { recommendedUnitId: 'p1', reason: 'p1 crew on break' } }, ctx);
+    const [change] = applyUnitInput(
+      s,
+      {
+        type: 'assign',
+        unitId: 'p2',
+        incidentId: 'inc-1',
+        actor: 'li.na',
+        override: { recommendedUnitId: 'p1', reason: 'p1 crew on break' },
+      },
+      ctx,
+    );
     expect(change!.override).toEqual({ recommendedUnitId: 'p1', reason: 'p1 crew on break' });
-    expect(logInputOf(change!)).toMatchObject({ action: 'override', data: { recommendedUnitId: 'p1', overrideReason: 'p1 crew on break' } });
+    expect(logInputOf(change!)).toMatchObject({
+      action: 'override',
+      data: { recommendedUnitId: 'p1', overrideReason: 'p1 crew on break' },
+    });
   });
 
   it('re-assigns a returning unit', () => {
@@ -137,7 +177,9 @@ describe('status', () => {
     const err = refused(() => applyUnitInput(s, { type: 'status', unitId: 'p1', to: 'on_scene', actor: 'x' }, ctx));
     expect(err.code).toBe('transition_not_allowed');
     expect(err.message).toBe('unit p1 cannot go from available to on_scene; from available it can go to out_of_service');
-    expect(refused(() => applyUnitInput(s, { type: 'status', unitId: 'p1', to: 'dispatched', actor: 'x' }, ctx)).message).toContain('assign it to an incident instead');
+    expect(refused(() => applyUnitInput(s, { type: 'status', unitId: 'p1', to: 'dispatched', actor: 'x' }, ctx)).message).toContain(
+      'assign it to an incident instead',
+    );
   });
 
   it('walks the whole cycle dispatched → en route → on scene → returning → available', () => {
@@ -146,7 +188,12 @@ describe('status', () => {
     dispatched(s, ctx);
     const path = ['en_route', 'on_scene', 'returning', 'available'] as const;
     const seen = path.map((to) => applyUnitInput(s, { type: 'status', unitId: 'p1', to, actor: 'crew' }, ctx)[0]!);
-    expect(seen.map((c) => `${c.from}>${c.to}`)).toEqual(['dispatched>en_route', 'en_route>on_scene', 'on_scene>returning', 'returning>available']);
+    expect(seen.map((c) => `${c.from}>${c.to}`)).toEqual([
+      'dispatched>en_route',
+      'en_route>on_scene',
+      'on_scene>returning',
+      'returning>available',
+    ]);
     expect(seen[1]!.unit.incidentId).toBe('inc-1');
     expect(seen[2]!.unit.incidentId).toBeUndefined();
     expect(seen[2]!.incidentId).toBe('inc-1');
@@ -157,18 +204,27 @@ describe('status', () => {
     const s = fleet();
     const ctx = clock();
     dispatched(s, ctx);
-    expect(refused(() => applyUnitInput(s, { type: 'status', unitId: 'p1', to: 'available', actor: 'x' }, ctx)).code).toBe('reason_required');
+    expect(refused(() => applyUnitInput(s, { type: 'status', unitId: 'p1', to: 'available', actor: 'x' }, ctx)).code).toBe(
+      'reason_required',
+    );
     const [cancel] = applyUnitInput(s, { type: 'status', unitId: 'p1', to: 'available', actor: 'x', reason: 'duplicate incident' }, ctx);
     expect(cancel).toMatchObject({ from: 'dispatched', to: 'available', reason: 'duplicate incident', incidentId: 'inc-1' });
     expect(cancel!.unit.incidentId).toBeUndefined();
-    expect(refused(() => applyUnitInput(s, { type: 'status', unitId: 'p1', to: 'out_of_service', actor: 'x' }, ctx)).message).toBe('taking a unit out of service needs a reason (unit p1, available → out_of_service)');
+    expect(refused(() => applyUnitInput(s, { type: 'status', unitId: 'p1', to: 'out_of_service', actor: 'x' }, ctx)).message).toBe(
+      'taking a unit out of service needs a reason (unit p1, available → out_of_service)',
+    );
     applyUnitInput(s, { type: 'status', unitId: 'p1', to: 'out_of_service', actor: 'x', reason: 'pump broken' }, ctx);
     expect(refused(() => dispatched(s, ctx)).message).toContain('unit p1 is out_of_service');
-    expect(applyUnitInput(s, { type: 'status', unitId: 'p1', to: 'available', actor: 'x' }, ctx)[0]).toMatchObject({ from: 'out_of_service', to: 'available' });
+    expect(applyUnitInput(s, { type: 'status', unitId: 'p1', to: 'available', actor: 'x' }, ctx)[0]).toMatchObject({
+      from: 'out_of_service',
+      to: 'available',
+    });
   });
 
   it('refuses a status that does not exist', () => {
-    expect(refused(() => applyUnitInput(fleet(), { type: 'status', unitId: 'p1', to: 'lunch' as never, actor: 'x' }, clock())).code).toBe('unknown_status');
+    expect(refused(() => applyUnitInput(fleet(), { type: 'status', unitId: 'p1', to: 'lunch' as never, actor: 'x' }, clock())).code).toBe(
+      'unknown_status',
+    );
   });
 });
 
@@ -190,9 +246,15 @@ describe('position (AVL)', () => {
     expect(a[1]).toMatchObject({ warning: 'off_road', distanceM: 383 });
     expect(s.units.get('p1')!.lng).toBe(114.314);
     ctx.add(5);
-    expect(applyUnitInput(s, { type: 'position', unitId: 'p1', ts: T0 + 5000, lng: 114.3141, lat: 30.55 }, ctx).map((c) => c.what)).toEqual(['position']);
+    expect(applyUnitInput(s, { type: 'position', unitId: 'p1', ts: T0 + 5000, lng: 114.3141, lat: 30.55 }, ctx).map((c) => c.what)).toEqual(
+      ['position'],
+    );
     ctx.add(5);
-    expect(applyUnitInput(s, { type: 'position', unitId: 'p1', ts: T0 + 10_000, lng: 114.3101, lat: 30.55 }, ctx).map((c) => `${c.what}:${c.warning ?? ''}`)).toEqual(['position:', 'warning_cleared:off_road']);
+    expect(
+      applyUnitInput(s, { type: 'position', unitId: 'p1', ts: T0 + 10_000, lng: 114.3101, lat: 30.55 }, ctx).map(
+        (c) => `${c.what}:${c.warning ?? ''}`,
+      ),
+    ).toEqual(['position:', 'warning_cleared:off_road']);
   });
 
   it('rejects fixes outside the city, far in the future, or not newer than the last, leaving the unit', () => {
@@ -220,7 +282,9 @@ describe('position (AVL)', () => {
     const ctx = clock();
     enRoute(s, ctx);
     ctx.add(60);
-    expect(applyUnitInput(s, { type: 'position', unitId: 'p1', ts: ctx.now(), lng: INC.lng, lat: INC.lat - 0.0012 }, ctx).map((c) => c.what)).toEqual(['position']);
+    expect(
+      applyUnitInput(s, { type: 'position', unitId: 'p1', ts: ctx.now(), lng: INC.lng, lat: INC.lat - 0.0012 }, ctx).map((c) => c.what),
+    ).toEqual(['position']);
     ctx.add(20);
     const changes = applyUnitInput(s, { type: 'position', unitId: 'p1', ts: ctx.now(), lng: INC.lng, lat: INC.lat - 0.0008 }, ctx);
     expect(changes.map((c) => c.what)).toEqual(['position', 'arrived']);
@@ -232,7 +296,9 @@ describe('position (AVL)', () => {
     const s = fleet();
     const ctx = clock();
     dispatched(s, ctx);
-    expect(applyUnitInput(s, { type: 'position', unitId: 'p1', ts: T0, lng: INC.lng, lat: INC.lat }, ctx).map((c) => c.what)).toEqual(['position']);
+    expect(applyUnitInput(s, { type: 'position', unitId: 'p1', ts: T0, lng: INC.lng, lat: INC.lat }, ctx).map((c) => c.what)).toEqual([
+      'position',
+    ]);
   });
 
   it('applies a reported status the table allows, and warns about one it does not', () => {
@@ -282,7 +348,12 @@ describe('tick (silent units)', () => {
     ctx.add(1);
     const raised = applyUnitInput(s, { type: 'tick' }, ctx);
     expect(raised).toHaveLength(1);
-    expect(raised[0]).toMatchObject({ what: 'warning', warning: 'silent', incidentId: 'inc-1', reason: 'no position for 120 s while dispatched (limit 120 s)' });
+    expect(raised[0]).toMatchObject({
+      what: 'warning',
+      warning: 'silent',
+      incidentId: 'inc-1',
+      reason: 'no position for 120 s while dispatched (limit 120 s)',
+    });
     ctx.add(30);
     expect(applyUnitInput(s, { type: 'tick' }, ctx)).toEqual([]);
     const back = applyUnitInput(s, { type: 'position', unitId: 'p1', ts: ctx.now(), lng: 114.3, lat: 30.551 }, ctx);
@@ -328,7 +399,14 @@ describe('logInputOf', () => {
     const s = fleet();
     const ctx = clock();
     const [assigned] = dispatched(s, ctx);
-    expect(logInputOf(assigned!)).toEqual({ at: T0, actor: 'zhang.wei', action: 'assign', unitId: 'p1', incidentId: 'inc-1', data: { from: 'available', to: 'dispatched', version: 1 } });
+    expect(logInputOf(assigned!)).toEqual({
+      at: T0,
+      actor: 'zhang.wei',
+      action: 'assign',
+      unitId: 'p1',
+      incidentId: 'inc-1',
+      data: { from: 'available', to: 'dispatched', version: 1 },
+    });
     const [pos] = applyUnitInput(s, { type: 'position', unitId: 'p1', ts: T0, lng: 114.3, lat: 30.551 }, ctx);
     expect(logInputOf(pos!)).toBeNull();
   });
@@ -343,8 +421,30 @@ describe('createRoadSnapper', () => {
       { id: 2, lng: 114.3, lat: 30.56 },
     ],
     edges: [
-      { id: 0, from: 0, to: 1, roadClass: 'street' as const, lengthM: 1900, speedKmh: 40, travelTimeS: 171, underpass: false, bridge: false, tunnel: false },
-      { id: 1, from: 0, to: 2, roadClass: 'street' as const, lengthM: 1100, speedKmh: 40, travelTimeS: 99, underpass: false, bridge: false, tunnel: false },
+      {
+        id: 0,
+        from: 0,
+        to: 1,
+        roadClass: 'street' as const,
+        lengthM: 1900,
+        speedKmh: 40,
+        travelTimeS: 171,
+        underpass: false,
+        bridge: false,
+        tunnel: false,
+      },
+      {
+        id: 1,
+        from: 0,
+        to: 2,
+        roadClass: 'street' as const,
+        lengthM: 1100,
+        speedKmh: 40,
+        travelTimeS: 99,
+        underpass: false,
+        bridge: false,
+        tunnel: false,
+      },
     ],
   };
   const snap = createRoadSnapper(graph);
@@ -365,7 +465,12 @@ describe('createRoadSnapper', () => {
   it('drives the off-road warning of the fleet state', () => {
     const s = createFleetState([unit('p1')], { snap });
     const ctx = clock();
-    expect(applyUnitInput(s, { type: 'position', unitId: 'p1', ts: T0, lng: 114.309, lat: 30.55 }, ctx).map((c) => c.what)).toEqual(['position']);
-    expect(applyUnitInput(s, { type: 'position', unitId: 'p1', ts: T0 + 1, lng: 114.312, lat: 30.554 }, ctx).map((c) => c.what)).toEqual(['position', 'warning']);
+    expect(applyUnitInput(s, { type: 'position', unitId: 'p1', ts: T0, lng: 114.309, lat: 30.55 }, ctx).map((c) => c.what)).toEqual([
+      'position',
+    ]);
+    expect(applyUnitInput(s, { type: 'position', unitId: 'p1', ts: T0 + 1, lng: 114.312, lat: 30.554 }, ctx).map((c) => c.what)).toEqual([
+      'position',
+      'warning',
+    ]);
   });
 });

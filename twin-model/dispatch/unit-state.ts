@@ -186,7 +186,14 @@ export function createFleetState(units: Iterable<ResponseUnit>, config: UnitStat
     ...(config.snap ? { snap: config.snap } : {}),
     ...(config.incidentPlace ? { incidentPlace: config.incidentPlace } : {}),
   };
-  const state: FleetState = { config: resolved, units: new Map(), targets: new Map(), statusSince: new Map(), silent: new Set(), offRoad: new Set() };
+  const state: FleetState = {
+    config: resolved,
+    units: new Map(),
+    targets: new Map(),
+    statusSince: new Map(),
+    silent: new Set(),
+    offRoad: new Set(),
+  };
   for (const u of units) {
     if (state.units.has(u.id)) throw new Error(`createFleetState: unit id ${JSON.stringify(u.id)} appears twice`);
     state.units.set(u.id, { ...u, capabilities: [...u.capabilities], shift: { ...u.shift } });
@@ -259,7 +266,13 @@ function update(state: FleetState, unit: ResponseUnit, patch: Partial<ResponseUn
 }
 
 /** Moves a unit to a new status (bookkeeping shared by every input that does). */
-function transition(state: FleetState, unit: ResponseUnit, to: UnitStatus, now: number, incidentId: string | undefined): { unit: ResponseUnit; extra: UnitChange[] } {
+function transition(
+  state: FleetState,
+  unit: ResponseUnit,
+  to: UnitStatus,
+  now: number,
+  incidentId: string | undefined,
+): { unit: ResponseUnit; extra: UnitChange[] } {
   const keepsIncident = ON_INCIDENT.has(to);
   const next = update(state, unit, { status: to, incidentId: keepsIncident ? incidentId : undefined }, true);
   state.statusSince.set(unit.id, now);
@@ -267,7 +280,15 @@ function transition(state: FleetState, unit: ResponseUnit, to: UnitStatus, now: 
   const extra: UnitChange[] = [];
   // Leaving the watched statuses ends a silence warning: show it cleared, not lingering.
   if (!WATCHED.has(to) && state.silent.delete(unit.id)) {
-    extra.push({ unitId: unit.id, at: now, actor: 'twin', what: 'warning_cleared', warning: 'silent', reason: `no longer expected to report (now ${to})`, unit: next });
+    extra.push({
+      unitId: unit.id,
+      at: now,
+      actor: 'twin',
+      what: 'warning_cleared',
+      warning: 'silent',
+      reason: `no longer expected to report (now ${to})`,
+      unit: next,
+    });
   }
   return { unit: next, extra };
 }
@@ -292,7 +313,11 @@ function assign(state: FleetState, input: Extract<UnitInput, { type: 'assign' }>
   let override = input.override;
   if (override && override.recommendedUnitId === unit.id) override = undefined;
   if (override && !override.reason?.trim()) {
-    throw new DispatchError('override_needs_reason', `unit ${unit.id} is not the recommended unit ${override.recommendedUnitId}: say why it is sent instead`, unit);
+    throw new DispatchError(
+      'override_needs_reason',
+      `unit ${unit.id} is not the recommended unit ${override.recommendedUnitId}: say why it is sent instead`,
+      unit,
+    );
   }
   const from = unit.status;
   const { unit: next, extra } = transition(state, unit, 'dispatched', now, input.incidentId);
@@ -315,13 +340,18 @@ function assign(state: FleetState, input: Extract<UnitInput, { type: 'assign' }>
 
 function setStatus(state: FleetState, input: Extract<UnitInput, { type: 'status' }>, ctx: UnitContext): UnitChange[] {
   const unit = unitOf(state, input.unitId);
-  if (!isUnitStatus(input.to)) throw new DispatchError('unknown_status', `status ${JSON.stringify(input.to)} is not one of ${UNIT_STATUSES.join(', ')}`, unit);
+  if (!isUnitStatus(input.to))
+    throw new DispatchError('unknown_status', `status ${JSON.stringify(input.to)} is not one of ${UNIT_STATUSES.join(', ')}`, unit);
   const from = unit.status;
   if (from === input.to) return [];
   if (!isAllowedTransition(from, input.to)) {
     const allowed = STATUS_TRANSITIONS[from];
     const via = input.to === 'dispatched' ? ' (assign it to an incident instead)' : '';
-    throw new DispatchError('transition_not_allowed', `unit ${unit.id} cannot go from ${from} to ${input.to}${via}; from ${from} it can go to ${allowed.join(', ')}`, unit);
+    throw new DispatchError(
+      'transition_not_allowed',
+      `unit ${unit.id} cannot go from ${from} to ${input.to}${via}; from ${from} it can go to ${allowed.join(', ')}`,
+      unit,
+    );
   }
   if (needsReason(from, input.to) && !input.reason?.trim()) {
     const what = input.to === 'out_of_service' ? 'taking a unit out of service' : 'cancelling an assignment';
@@ -330,7 +360,16 @@ function setStatus(state: FleetState, input: Extract<UnitInput, { type: 'status'
   return statusChange(state, unit, input.to, ctx.now(), input.actor, input.reason);
 }
 
-function statusChange(state: FleetState, unit: ResponseUnit, to: UnitStatus, now: number, actor: string, reason: string | undefined, what: UnitChangeWhat = 'status', distanceM?: number): UnitChange[] {
+function statusChange(
+  state: FleetState,
+  unit: ResponseUnit,
+  to: UnitStatus,
+  now: number,
+  actor: string,
+  reason: string | undefined,
+  what: UnitChangeWhat = 'status',
+  distanceM?: number,
+): UnitChange[] {
   const from = unit.status;
   const incidentId = unit.incidentId;
   const { unit: next, extra } = transition(state, unit, to, now, incidentId);
@@ -353,34 +392,76 @@ function position(state: FleetState, input: Extract<UnitInput, { type: 'position
   const unit = unitOf(state, input.unitId);
   const now = ctx.now();
   const cfg = state.config;
-  const reject = (reason: string): UnitChange[] => [{ unitId: unit.id, at: now, actor: `unit:${unit.id}`, what: 'fix_rejected', reason, unit }];
-  if (!Number.isFinite(input.ts) || !Number.isFinite(input.lng) || !Number.isFinite(input.lat)) return reject(`fix ${JSON.stringify({ ts: input.ts, lng: input.lng, lat: input.lat })} is not a finite time and position`);
+  const reject = (reason: string): UnitChange[] => [
+    { unitId: unit.id, at: now, actor: `unit:${unit.id}`, what: 'fix_rejected', reason, unit },
+  ];
+  if (!Number.isFinite(input.ts) || !Number.isFinite(input.lng) || !Number.isFinite(input.lat))
+    return reject(`fix ${JSON.stringify({ ts: input.ts, lng: input.lng, lat: input.lat })} is not a finite time and position`);
   if (!cfg.inCity(input.lng, input.lat)) return reject(`fix at ${input.lng.toFixed(5)},${input.lat.toFixed(5)} is outside the city`);
-  if (input.ts > now + cfg.maxFutureMs) return reject(`fix time ${new Date(input.ts).toISOString()} is ${Math.round((input.ts - now) / 1000)} s ahead of the clock (limit ${cfg.maxFutureMs / 1000} s)`);
-  if (input.ts <= unit.lastFixAt) return reject(`fix time ${new Date(input.ts).toISOString()} is not after the last fix ${new Date(unit.lastFixAt).toISOString()}`);
+  if (input.ts > now + cfg.maxFutureMs)
+    return reject(
+      `fix time ${new Date(input.ts).toISOString()} is ${Math.round((input.ts - now) / 1000)} s ahead of the clock (limit ${cfg.maxFutureMs / 1000} s)`,
+    );
+  if (input.ts <= unit.lastFixAt)
+    return reject(`fix time ${new Date(input.ts).toISOString()} is not after the last fix ${new Date(unit.lastFixAt).toISOString()}`);
 
   const out: UnitChange[] = [];
   const snapped = cfg.snap?.(input.lng, input.lat);
-  let moved = update(state, unit, { lng: input.lng, lat: input.lat, lastFixAt: input.ts, ...(snapped ? { nodeId: snapped.nodeId } : {}) }, false);
+  let moved = update(
+    state,
+    unit,
+    { lng: input.lng, lat: input.lat, lastFixAt: input.ts, ...(snapped ? { nodeId: snapped.nodeId } : {}) },
+    false,
+  );
   out.push({ unitId: unit.id, at: now, actor: `unit:${unit.id}`, what: 'position', unit: moved });
 
   if (snapped) {
     const off = snapped.distanceM > cfg.offRoadM;
     if (off && !state.offRoad.has(unit.id)) {
       state.offRoad.add(unit.id);
-      out.push({ unitId: unit.id, at: now, actor: 'twin', what: 'warning', warning: 'off_road', distanceM: Math.round(snapped.distanceM), reason: `fix is ${Math.round(snapped.distanceM)} m from the nearest road (limit ${cfg.offRoadM} m)`, unit: moved });
+      out.push({
+        unitId: unit.id,
+        at: now,
+        actor: 'twin',
+        what: 'warning',
+        warning: 'off_road',
+        distanceM: Math.round(snapped.distanceM),
+        reason: `fix is ${Math.round(snapped.distanceM)} m from the nearest road (limit ${cfg.offRoadM} m)`,
+        unit: moved,
+      });
     } else if (!off && state.offRoad.delete(unit.id)) {
-      out.push({ unitId: unit.id, at: now, actor: 'twin', what: 'warning_cleared', warning: 'off_road', distanceM: Math.round(snapped.distanceM), reason: 'back on the road', unit: moved });
+      out.push({
+        unitId: unit.id,
+        at: now,
+        actor: 'twin',
+        what: 'warning_cleared',
+        warning: 'off_road',
+        distanceM: Math.round(snapped.distanceM),
+        reason: 'back on the road',
+        unit: moved,
+      });
     }
   }
   if (state.silent.delete(unit.id)) {
-    out.push({ unitId: unit.id, at: now, actor: 'twin', what: 'warning_cleared', warning: 'silent', reason: 'reporting again', unit: moved });
+    out.push({
+      unitId: unit.id,
+      at: now,
+      actor: 'twin',
+      what: 'warning_cleared',
+      warning: 'silent',
+      reason: 'reporting again',
+      unit: moved,
+    });
   }
 
   // A status from the unit's terminal, applied when the table allows it without a dispatcher.
   if (input.status !== undefined && input.status !== null && input.status !== moved.status) {
     const to = input.status;
-    if (isUnitStatus(to) && isAllowedTransition(moved.status, to) && !(to === 'available' && (moved.status === 'dispatched' || moved.status === 'en_route'))) {
+    if (
+      isUnitStatus(to) &&
+      isAllowedTransition(moved.status, to) &&
+      !(to === 'available' && (moved.status === 'dispatched' || moved.status === 'en_route'))
+    ) {
       out.push(...statusChange(state, moved, to, now, `unit:${unit.id}`, to === 'out_of_service' ? 'reported by the unit' : undefined));
       moved = state.units.get(unit.id)!;
     } else {
@@ -395,7 +476,19 @@ function position(state: FleetState, input: Extract<UnitInput, { type: 'position
   const target = state.targets.get(unit.id);
   if (moved.status === 'en_route' && target) {
     const d = distanceM(moved.lng, moved.lat, target.lng, target.lat);
-    if (d <= cfg.arrivalRadiusM) out.push(...statusChange(state, moved, 'on_scene', now, 'twin', `within ${Math.round(d)} m of the incident (limit ${cfg.arrivalRadiusM} m)`, 'arrived', d));
+    if (d <= cfg.arrivalRadiusM)
+      out.push(
+        ...statusChange(
+          state,
+          moved,
+          'on_scene',
+          now,
+          'twin',
+          `within ${Math.round(d)} m of the incident (limit ${cfg.arrivalRadiusM} m)`,
+          'arrived',
+          d,
+        ),
+      );
   }
   return out;
 }
@@ -492,22 +585,44 @@ function distanceM(aLng: number, aLat: number, bLng: number, bLat: number): numb
  * store). `override` is logged as its own action so overrides are easy to audit.
  */
 export function logInputOf(change: UnitChange): Omit<DispatchLogEntry, 'seq' | 'prevHash' | 'hash'> | null {
-  const base = { at: change.at, actor: change.actor, unitId: change.unitId, ...(change.incidentId ? { incidentId: change.incidentId } : {}), ...(change.reason ? { reason: change.reason } : {}) };
+  const base = {
+    at: change.at,
+    actor: change.actor,
+    unitId: change.unitId,
+    ...(change.incidentId ? { incidentId: change.incidentId } : {}),
+    ...(change.reason ? { reason: change.reason } : {}),
+  };
   const statusData = { from: change.from, to: change.to, version: change.unit.version };
   switch (change.what) {
     case 'assigned':
       return change.override
-        ? { ...base, action: 'override', data: { ...statusData, recommendedUnitId: change.override.recommendedUnitId, overrideReason: change.override.reason } }
+        ? {
+            ...base,
+            action: 'override',
+            data: { ...statusData, recommendedUnitId: change.override.recommendedUnitId, overrideReason: change.override.reason },
+          }
         : { ...base, action: 'assign', data: statusData };
     case 'status':
       return { ...base, action: 'status', data: statusData };
     case 'arrived':
-      return { ...base, action: 'arrive', data: { ...statusData, distanceM: change.distanceM, lng: change.unit.lng, lat: change.unit.lat } };
+      return {
+        ...base,
+        action: 'arrive',
+        data: { ...statusData, distanceM: change.distanceM, lng: change.unit.lng, lat: change.unit.lat },
+      };
     case 'released':
       return { ...base, action: 'clear', data: statusData };
     case 'warning':
     case 'warning_cleared':
-      return { ...base, action: 'warning', data: { warning: change.warning, raised: change.what === 'warning', ...(change.distanceM !== undefined ? { distanceM: change.distanceM } : {}) } };
+      return {
+        ...base,
+        action: 'warning',
+        data: {
+          warning: change.warning,
+          raised: change.what === 'warning',
+          ...(change.distanceM !== undefined ? { distanceM: change.distanceM } : {}),
+        },
+      };
     case 'position':
     case 'fix_rejected':
       return null;

@@ -37,7 +37,20 @@ describe('FusionEngine', () => {
     expect(opened.map((c) => c.what)).toEqual(['opened']);
     expect(opened[0]!.incident.confidence).toBe(0.618);
     ctx.set(T0 + 120_000);
-    const changes = e.event({ source: 'hotline', id: 'c-1', ts: T0 + 120_000, type: 'citizen_report', lng: 114.301, lat: 30.5505, category: 'waterlogging', severity: 3, text: '下穿通道积水' }, ctx);
+    const changes = e.event(
+      {
+        source: 'hotline',
+        id: 'c-1',
+        ts: T0 + 120_000,
+        type: 'citizen_report',
+        lng: 114.301,
+        lat: 30.5505,
+        category: 'waterlogging',
+        severity: 3,
+        text: '下穿通道积水',
+      },
+      ctx,
+    );
     expect(changes.map((c) => c.what)).toEqual(['evidence_linked']);
     const inc = changes[0]!.incident;
     expect(inc.confidence).toBeGreaterThan(0.75);
@@ -50,11 +63,39 @@ describe('FusionEngine', () => {
   it('clears evidence when a sensor returns to normal, and rejects reports outside the city', () => {
     const { e, ctx } = engine([site('wl-a', 'water_level', 0, 'up-1')]);
     e.readings('wl-a', [{ metric: 'water_level_cm', ts: T0, value: 34 }], ctx);
-    e.event({ source: 'hotline', id: 'c-2', ts: T0, type: 'citizen_report', lng: 114.3, lat: 30.55, category: 'waterlogging', severity: null, text: null }, ctx);
+    e.event(
+      {
+        source: 'hotline',
+        id: 'c-2',
+        ts: T0,
+        type: 'citizen_report',
+        lng: 114.3,
+        lat: 30.55,
+        category: 'waterlogging',
+        severity: null,
+        text: null,
+      },
+      ctx,
+    );
     ctx.set(T0 + 60_000);
     const cleared = e.readings('wl-a', [{ metric: 'water_level_cm', ts: T0 + 60_000, value: 2 }], ctx);
     expect(cleared.map((c) => c.what)).toEqual(['evidence_inactive']);
-    expect(e.event({ source: 'hotline', id: 'c-3', ts: T0, type: 'citizen_report', lng: 120, lat: 30, category: 'waterlogging', severity: null, text: null }, ctx)).toEqual([]);
+    expect(
+      e.event(
+        {
+          source: 'hotline',
+          id: 'c-3',
+          ts: T0,
+          type: 'citizen_report',
+          lng: 120,
+          lat: 30,
+          category: 'waterlogging',
+          severity: null,
+          text: null,
+        },
+        ctx,
+      ),
+    ).toEqual([]);
     expect(e.counters.eventsRejected).toEqual({ outside_city: 1 });
   });
 });

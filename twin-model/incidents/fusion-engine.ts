@@ -8,7 +8,15 @@ import type { Reading } from '../messages/payload-parser.ts';
 import type { CityEvent, SensorMeta } from '../messages/record-parsers.ts';
 import { SensorStateCode } from '../sensor-state.ts';
 import type { SensorKind } from '../vocabulary.ts';
-import { applyTwinInput, createTwinChanges, type AlarmTransition, type SensorEntry, type TwinChanges, type TwinContext, type TwinState } from '../twin-state.ts';
+import {
+  applyTwinInput,
+  createTwinChanges,
+  type AlarmTransition,
+  type SensorEntry,
+  type TwinChanges,
+  type TwinContext,
+  type TwinState,
+} from '../twin-state.ts';
 import { applyIncidentInput, type Evidence, type IncidentChange, type IncidentInput, type IncidentState } from './incident-correlator.ts';
 
 export interface FusionConfig {
@@ -76,8 +84,19 @@ export class FusionEngine {
       this.withdrawn.add(sensorId);
       this.counters.suspectWithdrawn++;
       out.push(...applyIncidentInput(this.incidents, { type: 'alarm_cleared', sensorId, ts: entry.lastTs, withdrawn: true }, ctx));
-    } else if (entry && !entry.suspect && this.withdrawn.delete(sensorId) && (entry.state === SensorStateCode.warning || entry.state === SensorStateCode.alarm)) {
-      const input = alarmInput(this.twin, entry, { sensorId, from: SensorStateCode.normal, to: entry.state, at: ctx.now(), ts: entry.lastTs });
+    } else if (
+      entry &&
+      !entry.suspect &&
+      this.withdrawn.delete(sensorId) &&
+      (entry.state === SensorStateCode.warning || entry.state === SensorStateCode.alarm)
+    ) {
+      const input = alarmInput(this.twin, entry, {
+        sensorId,
+        from: SensorStateCode.normal,
+        to: entry.state,
+        at: ctx.now(),
+        ts: entry.lastTs,
+      });
       if (input) out.push(...applyIncidentInput(this.incidents, input, ctx));
     }
     return out;
@@ -134,7 +153,8 @@ export class FusionEngine {
       if (input.type === 'alarm') this.counters.alarmsRaised++;
       else this.counters.alarmsCleared++;
       out.push(...applyIncidentInput(this.incidents, input, ctx));
-      if (entry.kind !== 'unknown' && entry.district && this.areaKinds.has(entry.kind)) out.push(...this.areaEvidence(entry.kind, entry.district, t, ctx));
+      if (entry.kind !== 'unknown' && entry.district && this.areaKinds.has(entry.kind))
+        out.push(...this.areaEvidence(entry.kind, entry.district, t, ctx));
     }
     return out;
   }
@@ -145,8 +165,12 @@ export class FusionEngine {
    * clears when the share falls back.
    */
   private areaEvidence(kind: SensorKind, district: string, t: AlarmTransition, ctx: TwinContext): IncidentChange[] {
-    const sensors = this.twin.sensors.filter((s) => s.kind === kind && s.district === district && s.registered && s.lng !== null && s.lat !== null);
-    const hot = sensors.filter((s) => (s.state === SensorStateCode.warning || s.state === SensorStateCode.alarm) && !this.withdrawn.has(s.id));
+    const sensors = this.twin.sensors.filter(
+      (s) => s.kind === kind && s.district === district && s.registered && s.lng !== null && s.lat !== null,
+    );
+    const hot = sensors.filter(
+      (s) => (s.state === SensorStateCode.warning || s.state === SensorStateCode.alarm) && !this.withdrawn.has(s.id),
+    );
     const share = sensors.length ? hot.length / sensors.length : 0;
     const id = `area-${kind}-${district}`;
     const raised = this.areas.has(id);

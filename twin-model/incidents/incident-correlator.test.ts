@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { applyIncidentInput, confidenceOf, createIncidentState, IncidentActionError, rebuildIncidents, type Evidence, type IncidentAction, type IncidentChange, type IncidentContext } from './incident-correlator.ts';
+import {
+  applyIncidentInput,
+  confidenceOf,
+  createIncidentState,
+  IncidentActionError,
+  rebuildIncidents,
+  type Evidence,
+  type IncidentAction,
+  type IncidentChange,
+  type IncidentContext,
+} from './incident-correlator.ts';
 import { DEFAULT_INCIDENT_RULES, IncidentRuleError, parseIncidentRule } from './incident-rules.ts';
 
 const T0 = Date.UTC(2026, 6, 1, 8);
@@ -37,10 +47,21 @@ const report = (id: string, type: string, category: string, dLat: number, ts: nu
 
 describe('incident rules', () => {
   it('ships a valid rule for every incident type', () => {
-    expect([...DEFAULT_INCIDENT_RULES.keys()].sort()).toEqual(['crowd', 'fire', 'heat_stress', 'power_outage', 'service_surge', 'traffic_accident', 'waterlogging']);
+    expect([...DEFAULT_INCIDENT_RULES.keys()].sort()).toEqual([
+      'crowd',
+      'fire',
+      'heat_stress',
+      'power_outage',
+      'service_surge',
+      'traffic_accident',
+      'waterlogging',
+    ]);
   });
   it('rejects an invalid rule file with the field named', () => {
-    const bad = { ...DEFAULT_INCIDENT_RULES.get('fire')!, signals: [{ id: 'x', evidence: 'event', family: 'video', weight: 1.5, canOpen: true }] };
+    const bad = {
+      ...DEFAULT_INCIDENT_RULES.get('fire')!,
+      signals: [{ id: 'x', evidence: 'event', family: 'video', weight: 1.5, canOpen: true }],
+    };
     expect(() => parseIncidentRule(bad, 'fire.json')).toThrow(IncidentRuleError);
     expect(() => parseIncidentRule(bad, 'fire.json')).toThrow(/fire.json.*signals\.0\.weight/);
   });
@@ -65,7 +86,11 @@ describe('applyIncidentInput', () => {
     const ctx = clock();
     expect(applyIncidentInput(s, { type: 'alarm', evidence: wl('wl-1', 0, T0) }, ctx)).toEqual([]);
     ctx.set(T0 + 120_000);
-    const changes = applyIncidentInput(s, { type: 'event', evidence: report('c1', 'citizen_report', 'waterlogging', 0.002, T0 + 120_000) }, ctx);
+    const changes = applyIncidentInput(
+      s,
+      { type: 'event', evidence: report('c1', 'citizen_report', 'waterlogging', 0.002, T0 + 120_000) },
+      ctx,
+    );
     expect(changes).toHaveLength(1);
     const inc = changes[0]!.incident;
     expect(changes[0]!.what).toBe('opened');
@@ -76,7 +101,12 @@ describe('applyIncidentInput', () => {
   });
 
   it('does not let rain that began long after a gauge rose corroborate it (maxLagS), but rain around the rise does', () => {
-    const rain = (sensorId: string, ts: number): Evidence => ({ ...wl(sensorId, 0.01, ts, 'warning'), sensorKind: 'rain_gauge', metric: 'rainfall_mm_h', value: 25 });
+    const rain = (sensorId: string, ts: number): Evidence => ({
+      ...wl(sensorId, 0.01, ts, 'warning'),
+      sensorKind: 'rain_gauge',
+      metric: 'rainfall_mm_h',
+      value: 25,
+    });
     // A gauge high since the run began (stuck float), rain arriving 25 min later: no incident.
     const stuck = createIncidentState();
     const ctx = clock();
@@ -106,7 +136,11 @@ describe('applyIncidentInput', () => {
     ctx.set(T0 + 60_000);
     applyIncidentInput(s, { type: 'alarm', evidence: wl('wl-b', 0.0063, ctx.now(), 'warning') }, ctx);
     expect(s.incidents.size).toBe(1);
-    const changes = applyIncidentInput(s, { type: 'event', evidence: report('c2', 'citizen_report', 'waterlogging', 0.0052, ctx.now()) }, ctx);
+    const changes = applyIncidentInput(
+      s,
+      { type: 'event', evidence: report('c2', 'citizen_report', 'waterlogging', 0.0052, ctx.now()) },
+      ctx,
+    );
     expect(changes.map((c) => c.what)).toEqual(['opened']);
     expect(changes[0]!.incident.evidence.map((e) => e.id).sort()).toEqual(['alarm:wl-b', 'event:hotline:c2']);
     expect(s.incidents.size).toBe(2);
@@ -120,8 +154,20 @@ describe('applyIncidentInput', () => {
       ctx.set(T0 + i * 10_000);
       all.push(...applyIncidentInput(s, { type: 'alarm', evidence: wl(`wl-${i}`, (i % 4) * 0.0005, ctx.now(), 'alarm', 'up-7') }, ctx));
     }
-    for (let i = 0; i < 5; i++) all.push(...applyIncidentInput(s, { type: 'event', evidence: report(`c${i}`, 'citizen_report', 'waterlogging', 0.001, ctx.now()) }, ctx));
-    all.push(...applyIncidentInput(s, { type: 'event', evidence: { ...report('v1', 'video_detection', 'standing_water', 0, ctx.now()), id: 'event:ai:v1', source: 'ai' } }, ctx));
+    for (let i = 0; i < 5; i++)
+      all.push(
+        ...applyIncidentInput(s, { type: 'event', evidence: report(`c${i}`, 'citizen_report', 'waterlogging', 0.001, ctx.now()) }, ctx),
+      );
+    all.push(
+      ...applyIncidentInput(
+        s,
+        {
+          type: 'event',
+          evidence: { ...report('v1', 'video_detection', 'standing_water', 0, ctx.now()), id: 'event:ai:v1', source: 'ai' },
+        },
+        ctx,
+      ),
+    );
     const open = [...s.incidents.values()];
     expect(open).toHaveLength(1);
     expect(open[0]!.evidence).toHaveLength(18);
@@ -177,7 +223,11 @@ describe('applyIncidentInput', () => {
     const [a, b] = [...s.incidents.keys()];
     const op = (incidentId: string, command: IncidentAction) =>
       applyIncidentInput(s, { type: 'operator', incidentId, actor: 'zhang.wei', reason: 'checked on camera', command }, ctx);
-    expect(op(a!, { action: 'acknowledge' })[0]).toMatchObject({ actor: 'zhang.wei', what: 'acknowledged', detail: 'acknowledged (checked on camera)' });
+    expect(op(a!, { action: 'acknowledge' })[0]).toMatchObject({
+      actor: 'zhang.wei',
+      what: 'acknowledged',
+      detail: 'acknowledged (checked on camera)',
+    });
     expect(op(a!, { action: 'set_severity', severity: 4 })[0]!.incident).toMatchObject({ severity: 4, severityPinned: true });
     const merged = op(a!, { action: 'merge', otherId: b! });
     expect(merged.map((c) => c.what)).toEqual(['absorbed', 'merged_into']);
@@ -185,7 +235,12 @@ describe('applyIncidentInput', () => {
     expect(s.incidents.get(b!)!.status).toBe('closed');
     const split = op(a!, { action: 'split', evidenceIds: ['alarm:b', 'event:hotline:m2'] });
     const newId = split[1]!.incidentId;
-    expect(s.incidents.get(newId)!.evidence.map((e) => e.id).sort()).toEqual(['alarm:b', 'event:hotline:m2']);
+    expect(
+      s.incidents
+        .get(newId)!
+        .evidence.map((e) => e.id)
+        .sort(),
+    ).toEqual(['alarm:b', 'event:hotline:m2']);
     expect(op(newId, { action: 'false_alarm' })[0]!.incident.status).toBe('false_alarm');
     expect(() => op(newId, { action: 'acknowledge' })).toThrow(IncidentActionError);
     expect(() => op(a!, { action: 'set_severity', severity: 9 })).toThrow(/severity 9/);

@@ -97,7 +97,22 @@ export interface IncidentChange {
   at: number;
   /** `twin` for automatic changes, otherwise the operator's user name. */
   actor: string;
-  what: 'opened' | 'evidence_linked' | 'evidence_inactive' | 'updated' | 'acknowledged' | 'severity_set' | 'merged_into' | 'absorbed' | 'split_from' | 'split_off' | 'false_alarm' | 'resolution_proposed' | 'resolved' | 'closed' | 'reopened';
+  what:
+    | 'opened'
+    | 'evidence_linked'
+    | 'evidence_inactive'
+    | 'updated'
+    | 'acknowledged'
+    | 'severity_set'
+    | 'merged_into'
+    | 'absorbed'
+    | 'split_from'
+    | 'split_off'
+    | 'false_alarm'
+    | 'resolution_proposed'
+    | 'resolved'
+    | 'closed'
+    | 'reopened';
   detail: string;
   /** The incident after the change. */
   incident: Incident;
@@ -121,7 +136,14 @@ export interface IncidentState {
 export class IncidentActionError extends Error {}
 
 export function createIncidentState(rules: ReadonlyMap<IncidentType, IncidentRule> = DEFAULT_INCIDENT_RULES): IncidentState {
-  return { rules, incidents: new Map(), pending: new Map(), seen: new Set(), nextId: 1, counters: { duplicates: 0, unmatched: 0, linked: 0, opened: 0 } };
+  return {
+    rules,
+    incidents: new Map(),
+    pending: new Map(),
+    seen: new Set(),
+    nextId: 1,
+    counters: { duplicates: 0, unmatched: 0, linked: 0, opened: 0 },
+  };
 }
 
 const LEVEL_RANK = { warning: 1, alarm: 2 } as const;
@@ -137,7 +159,9 @@ const reachOf = new WeakMap<IncidentRule, number>();
 function reachDeg(rule: IncidentRule): number {
   let r = reachOf.get(rule);
   if (r === undefined) {
-    const metres = rule.spatial.sameDistrict ? Number.POSITIVE_INFINITY : Math.max(rule.spatial.radiusM, ...rule.signals.map((x) => Math.max(x.radiusM ?? 0, x.joinRadiusM ?? 0)));
+    const metres = rule.spatial.sameDistrict
+      ? Number.POSITIVE_INFINITY
+      : Math.max(rule.spatial.radiusM, ...rule.signals.map((x) => Math.max(x.radiusM ?? 0, x.joinRadiusM ?? 0)));
     r = metres / M_PER_DEG;
     reachOf.set(rule, r);
   }
@@ -231,7 +255,8 @@ function linkReason(
   const d = distanceM(e.lng, e.lat, anchor.lng, anchor.lat);
   const radius = signal.radiusM ?? rule.spatial.radiusM;
   if (d <= radius) return `${Math.round(d)} m away (limit ${radius} m), ${minutes} min apart`;
-  if (joining && signal.joinRadiusM && d <= signal.joinRadiusM) return `spill-over: ${Math.round(d)} m from the incident (limit ${signal.joinRadiusM} m), ${minutes} min apart`;
+  if (joining && signal.joinRadiusM && d <= signal.joinRadiusM)
+    return `spill-over: ${Math.round(d)} m from the incident (limit ${signal.joinRadiusM} m), ${minutes} min apart`;
   return null;
 }
 
@@ -284,7 +309,14 @@ function change(incident: Incident, at: number, actor: string, what: IncidentCha
  * Whether a pending sensor alarm that could open an incident of its own (about another asset,
  * or about none) lies within reach of the report and nearer to it than the incident at `d`.
  */
-function nearerPendingOpener(state: IncidentState, rule: IncidentRule, signal: IncidentSignal, e: Evidence, incident: Incident, d: number): boolean {
+function nearerPendingOpener(
+  state: IncidentState,
+  rule: IncidentRule,
+  signal: IncidentSignal,
+  e: Evidence,
+  incident: Incident,
+  d: number,
+): boolean {
   if (rule.spatial.sameDistrict) return false;
   const pool = state.pending.get(rule.type);
   if (!pool) return false;
@@ -381,7 +413,16 @@ function handleEvidence(state: IncidentState, e: Evidence, ctx: IncidentContext)
       const reach = reachDeg(rule);
       for (const p of pool) {
         if (p === linked || Math.abs(p.lat - e.lat) > reach || !canOpen(p)) continue;
-        if (!linkReason(rule, signal, e, { lng: p.lng, lat: p.lat, assetId: p.assetId ?? null, district: p.district ?? null, lastEvidenceAt: p.ts })) continue;
+        if (
+          !linkReason(rule, signal, e, {
+            lng: p.lng,
+            lat: p.lat,
+            assetId: p.assetId ?? null,
+            district: p.district ?? null,
+            lastEvidenceAt: p.ts,
+          })
+        )
+          continue;
         const d = distanceM(e.lng, e.lat, p.lng, p.lat);
         if (d < bestD) {
           bestD = d;
@@ -437,18 +478,35 @@ function handleEvidence(state: IncidentState, e: Evidence, ctx: IncidentContext)
     state.counters.opened++;
     // Openers are used up by the incident; corroborating evidence stays for its neighbours.
     const used = new Set(cluster.filter((c) => canOpen(c) || c.kind === 'event').map((c) => c.id));
-    state.pending.set(rule.type, pool.filter((p) => !used.has(p.id)));
+    state.pending.set(
+      rule.type,
+      pool.filter((p) => !used.has(p.id)),
+    );
     if (cluster.length > MAX_EVIDENCE_PER_INCIDENT) {
       incident.moreEvidence = cluster.length - MAX_EVIDENCE_PER_INCIDENT;
       incident.evidence = cluster.slice(-MAX_EVIDENCE_PER_INCIDENT);
     }
-    changes.push(change(incident, now, 'twin', 'opened', `${cluster.length} evidence from ${distinctFamilies(cluster)} independent source(s), confidence ${incident.confidence}`));
+    changes.push(
+      change(
+        incident,
+        now,
+        'twin',
+        'opened',
+        `${cluster.length} evidence from ${distinctFamilies(cluster)} independent source(s), confidence ${incident.confidence}`,
+      ),
+    );
   }
   if (!matchedAny) state.counters.unmatched++;
   return changes;
 }
 
-function handleAlarmCleared(state: IncidentState, sensorId: string, ts: number, withdrawn: boolean, ctx: IncidentContext): IncidentChange[] {
+function handleAlarmCleared(
+  state: IncidentState,
+  sensorId: string,
+  ts: number,
+  withdrawn: boolean,
+  ctx: IncidentContext,
+): IncidentChange[] {
   const now = ctx.now();
   const changes: IncidentChange[] = [];
   const id = `alarm:${sensorId}`;
@@ -457,12 +515,24 @@ function handleAlarmCleared(state: IncidentState, sensorId: string, ts: number, 
     if (!e) continue;
     e.active = false;
     refresh(state, incident, now);
-    changes.push(change(incident, now, 'twin', 'evidence_inactive', withdrawn ? `${id} withdrawn: sensor suspect (value stuck)` : `${id} back to normal at ${new Date(ts).toISOString()}`));
+    changes.push(
+      change(
+        incident,
+        now,
+        'twin',
+        'evidence_inactive',
+        withdrawn ? `${id} withdrawn: sensor suspect (value stuck)` : `${id} back to normal at ${new Date(ts).toISOString()}`,
+      ),
+    );
   }
   // Pending: the alarm stays as corroboration within the window (it rained here a few minutes
   // ago) but can no longer open an incident by itself.
   for (const [type, pool] of state.pending) {
-    if (withdrawn) state.pending.set(type, pool.filter((p) => p.id !== id));
+    if (withdrawn)
+      state.pending.set(
+        type,
+        pool.filter((p) => p.id !== id),
+      );
     else for (const p of pool) if (p.id === id) p.active = false;
   }
   state.seen.delete(id);
@@ -480,7 +550,9 @@ function handleTick(state: IncidentState, ctx: IncidentContext): IncidentChange[
     if (rule.resolve.operatorConfirms) {
       incident.resolutionProposed = true;
       incident.updatedAt = now;
-      changes.push(change(incident, now, 'twin', 'resolution_proposed', `signals normal for ${rule.resolve.quietS} s; an operator confirms`));
+      changes.push(
+        change(incident, now, 'twin', 'resolution_proposed', `signals normal for ${rule.resolve.quietS} s; an operator confirms`),
+      );
     } else {
       incident.status = 'resolved';
       incident.updatedAt = now;
@@ -494,7 +566,10 @@ function handleTick(state: IncidentState, ctx: IncidentContext): IncidentChange[
   // Drop pending evidence older than every rule's window.
   for (const [type, pool] of state.pending) {
     const rule = state.rules.get(type)!;
-    state.pending.set(type, pool.filter((p) => now - p.linkedAt <= rule.windowS * 1000));
+    state.pending.set(
+      type,
+      pool.filter((p) => now - p.linkedAt <= rule.windowS * 1000),
+    );
   }
   return changes;
 }
@@ -520,7 +595,8 @@ function handleOperator(state: IncidentState, input: Extract<IncidentInput, { ty
       incident.updatedAt = now;
       return [change(incident, now, who, 'acknowledged', `acknowledged${because}`)];
     case 'set_severity':
-      if (!Number.isInteger(cmd.severity) || cmd.severity < 1 || cmd.severity > 5) throw new IncidentActionError(`severity ${cmd.severity} is not an integer from 1 to 5`);
+      if (!Number.isInteger(cmd.severity) || cmd.severity < 1 || cmd.severity > 5)
+        throw new IncidentActionError(`severity ${cmd.severity} is not an integer from 1 to 5`);
       incident.severity = cmd.severity;
       incident.severityPinned = true;
       incident.updatedAt = now;
@@ -528,7 +604,8 @@ function handleOperator(state: IncidentState, input: Extract<IncidentInput, { ty
     case 'merge': {
       const other = requireIncident(state, cmd.otherId);
       if (other.id === incident.id) throw new IncidentActionError('an incident cannot be merged into itself');
-      if (other.type !== incident.type) throw new IncidentActionError(`cannot merge a ${other.type} incident into a ${incident.type} incident`);
+      if (other.type !== incident.type)
+        throw new IncidentActionError(`cannot merge a ${other.type} incident into a ${incident.type} incident`);
       if (!ACTIVE.has(other.status)) throw new IncidentActionError(`incident ${other.id} is ${other.status}`);
       const have = new Set(incident.evidence.map((e) => e.id));
       for (const e of other.evidence) if (!have.has(e.id)) incident.evidence.push({ ...e, why: `merged from ${other.id} by ${who}` });
@@ -543,7 +620,10 @@ function handleOperator(state: IncidentState, input: Extract<IncidentInput, { ty
     case 'split': {
       const ids = new Set(cmd.evidenceIds);
       const moving = incident.evidence.filter((e) => ids.has(e.id));
-      if (moving.length !== ids.size) throw new IncidentActionError(`evidence ${[...ids].filter((id) => !moving.some((e) => e.id === id)).join(', ')} is not part of ${incident.id}`);
+      if (moving.length !== ids.size)
+        throw new IncidentActionError(
+          `evidence ${[...ids].filter((id) => !moving.some((e) => e.id === id)).join(', ')} is not part of ${incident.id}`,
+        );
       if (moving.length === incident.evidence.length) throw new IncidentActionError('a split must leave evidence in the original incident');
       incident.evidence = incident.evidence.filter((e) => !ids.has(e.id));
       refresh(state, incident, now);

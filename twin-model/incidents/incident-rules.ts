@@ -56,8 +56,10 @@ const signalSchema = z
     maxLagS: z.number().int().min(0).max(86_400).optional(),
   })
   .superRefine((s, ctx) => {
-    if (s.evidence !== 'event' && !s.sensorKinds) ctx.addIssue({ code: 'custom', message: `signal ${s.id}: ${s.evidence} needs sensorKinds` });
-    if (s.evidence === 'area_share' && s.minShare === undefined) ctx.addIssue({ code: 'custom', message: `signal ${s.id}: area_share needs minShare` });
+    if (s.evidence !== 'event' && !s.sensorKinds)
+      ctx.addIssue({ code: 'custom', message: `signal ${s.id}: ${s.evidence} needs sensorKinds` });
+    if (s.evidence === 'area_share' && s.minShare === undefined)
+      ctx.addIssue({ code: 'custom', message: `signal ${s.id}: area_share needs minShare` });
     if (s.evidence === 'event' && !s.eventTypes) ctx.addIssue({ code: 'custom', message: `signal ${s.id}: event needs eventTypes` });
   });
 
@@ -81,7 +83,11 @@ export const incidentRuleSchema = z
     open: z.object({ minConfidence: z.number().gt(0).lt(1) }),
     /** Each further item of a family already present closes this share of the remaining doubt. */
     repeatGain: z.number().min(0).max(1).default(0.1),
-    severity: z.object({ base: z.number().int().min(1).max(5), perAlarm: z.number().min(0).max(2).default(0.5), max: z.number().int().min(1).max(5).default(5) }),
+    severity: z.object({
+      base: z.number().int().min(1).max(5),
+      perAlarm: z.number().min(0).max(2).default(0.5),
+      max: z.number().int().min(1).max(5).default(5),
+    }),
     resolve: z.object({
       /** Resolve when no sensor evidence is active and nothing new came for this long. */
       quietS: z.number().int().positive().max(86_400),

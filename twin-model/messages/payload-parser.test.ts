@@ -126,14 +126,23 @@ describe('SenML (RFC 8428)', () => {
     expect(parseDataPayload(enc(pack), 'aq-1', NOW)).toMatchObject({ ok: false, reason });
   });
   it('says which record is bad', () => {
-    const r = parseDataPayload(enc([{ n: 'pm25', v: 1 }, { n: 'pm25', v: 'x' }]), 'aq-1', NOW);
+    const r = parseDataPayload(
+      enc([
+        { n: 'pm25', v: 1 },
+        { n: 'pm25', v: 'x' },
+      ]),
+      'aq-1',
+      NOW,
+    );
     expect(r).toMatchObject({ ok: false, detail: expect.stringContaining('record 1') });
   });
 });
 
 describe('meta, events and positions', () => {
   it('parses meta and treats an empty retained payload as deregistration', () => {
-    expect(parseMetaPayload(enc({ kind: 'rain_gauge', lng: 114.3, lat: 30.6, source: 'swj-rain', classification: 'public' }))).toMatchObject({
+    expect(
+      parseMetaPayload(enc({ kind: 'rain_gauge', lng: 114.3, lat: 30.6, source: 'swj-rain', classification: 'public' })),
+    ).toMatchObject({
       ok: true,
       meta: { kind: 'rain_gauge', lng: 114.3 },
     });
@@ -142,7 +151,11 @@ describe('meta, events and positions', () => {
     expect(parseMetaPayload(enc({ kind: 'rain_gauge', lng: 200, lat: 2 }))).toMatchObject({ ok: false, reason: 'bad_schema' });
   });
   it('parses events and unit positions', () => {
-    const e = parseEventPayload(enc({ id: 'c-1', ts: NOW, type: 'citizen_report', lng: 114.3, lat: 30.5, category: 'waterlogging', severity: 3 }), 'hotline', NOW);
+    const e = parseEventPayload(
+      enc({ id: 'c-1', ts: NOW, type: 'citizen_report', lng: 114.3, lat: 30.5, category: 'waterlogging', severity: 3 }),
+      'hotline',
+      NOW,
+    );
     expect(e).toMatchObject({ ok: true, event: { source: 'hotline', id: 'c-1', category: 'waterlogging', severity: 3, text: null } });
     expect(parseEventPayload(enc({ id: 'c-1', ts: NOW, type: 'rumour', lng: 1, lat: 2 }), 'hotline', NOW)).toMatchObject({ ok: false });
     const p = parseUnitPositionPayload(enc({ ts: NOW, lng: 114.3, lat: 30.5, speed: 40 }), 'pump-1', NOW);

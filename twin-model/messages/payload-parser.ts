@@ -92,7 +92,9 @@ export function decodeJson(payload: Uint8Array, limits: ParseLimits): { ok: true
     return reject('too_large', `payload of ${payload.byteLength} bytes is over the limit of ${limits.maxPayloadBytes}`);
   }
   if (!isUtf8(payload)) return reject('invalid_utf8', 'payload is not valid UTF-8 JSON');
-  const text = Buffer.isBuffer(payload) ? payload.toString('utf8') : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8');
+  const text = Buffer.isBuffer(payload)
+    ? payload.toString('utf8')
+    : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8');
   try {
     return { ok: true, value: JSON.parse(text) };
   } catch (err) {
@@ -107,7 +109,8 @@ export function parseTimestamp(ts: unknown, receivedAt: number, limits: ParseLim
     if (!Number.isFinite(ts)) return reject('bad_time', `${field} ${describe(ts)} is not a finite epoch ms number`);
     ms = Math.round(ts);
   } else if (typeof ts === 'string') {
-    if (!RFC3339.test(ts)) return reject('bad_time', `${field} ${describe(ts)} is neither epoch ms nor RFC 3339 (e.g. 2026-07-01T08:00:00+08:00)`);
+    if (!RFC3339.test(ts))
+      return reject('bad_time', `${field} ${describe(ts)} is neither epoch ms nor RFC 3339 (e.g. 2026-07-01T08:00:00+08:00)`);
     ms = Date.parse(ts.replace(' ', 'T'));
     if (Number.isNaN(ms)) return reject('bad_time', `${field} ${describe(ts)} is not a valid date`);
   } else {
@@ -168,7 +171,10 @@ function parseNative(doc: Record<string, unknown>, receivedAt: number, limits: P
     const bad = checkNumericMetric(metric, service);
     if (bad) return bad;
     if (typeof value !== 'number') {
-      return reject(value === 'NaN' || value === 'Infinity' || value === '-Infinity' ? 'non_finite' : 'bad_schema', `values.${metric} is ${describe(value)}; expected a finite number`);
+      return reject(
+        value === 'NaN' || value === 'Infinity' || value === '-Infinity' ? 'non_finite' : 'bad_schema',
+        `values.${metric} is ${describe(value)}; expected a finite number`,
+      );
     }
     if (!Number.isFinite(value)) return reject('non_finite', `values.${metric} is not finite`);
     readings.push({ metric, ts, value });
@@ -192,7 +198,8 @@ function senmlMetric(resolved: string, entityId: string, hasBaseName: boolean): 
 
 function parseSenml(pack: unknown[], entityId: string, receivedAt: number, limits: ParseLimits, service: boolean): DataParse {
   if (pack.length === 0) return reject('bad_schema', 'SenML pack is empty');
-  if (pack.length > limits.maxRecords) return reject('too_large', `SenML pack of ${pack.length} records is over the limit of ${limits.maxRecords}`);
+  if (pack.length > limits.maxRecords)
+    return reject('too_large', `SenML pack of ${pack.length} records is over the limit of ${limits.maxRecords}`);
   const readings: Reading[] = [];
   const texts: TextReading[] = [];
   let bn = '';
@@ -204,7 +211,8 @@ function parseSenml(pack: unknown[], entityId: string, receivedAt: number, limit
   for (let i = 0; i < pack.length; i++) {
     const rec = pack[i];
     const at = `record ${i}`;
-    if (rec === null || typeof rec !== 'object' || Array.isArray(rec)) return reject('bad_schema', `${at} is ${describe(rec)}; expected an object`);
+    if (rec === null || typeof rec !== 'object' || Array.isArray(rec))
+      return reject('bad_schema', `${at} is ${describe(rec)}; expected an object`);
     const r = rec as Record<string, unknown>;
     // Base fields apply to this record and the following ones (RFC 8428 §4.1).
     if (r.bn !== undefined) {
@@ -221,11 +229,13 @@ function parseSenml(pack: unknown[], entityId: string, receivedAt: number, limit
       bu = r.bu;
     }
     if (r.bv !== undefined) {
-      if (typeof r.bv !== 'number' || !Number.isFinite(r.bv)) return reject('non_finite', `${at}: bv is ${describe(r.bv)}; expected a finite number`);
+      if (typeof r.bv !== 'number' || !Number.isFinite(r.bv))
+        return reject('non_finite', `${at}: bv is ${describe(r.bv)}; expected a finite number`);
       bv = r.bv;
     }
     if (r.bs !== undefined) {
-      if (typeof r.bs !== 'number' || !Number.isFinite(r.bs)) return reject('non_finite', `${at}: bs is ${describe(r.bs)}; expected a finite number`);
+      if (typeof r.bs !== 'number' || !Number.isFinite(r.bs))
+        return reject('non_finite', `${at}: bs is ${describe(r.bs)}; expected a finite number`);
       bs = r.bs;
     }
     if (r.bver !== undefined && (typeof r.bver !== 'number' || r.bver > 10)) {
@@ -251,7 +261,8 @@ function parseSenml(pack: unknown[], entityId: string, receivedAt: number, limit
     if (unit !== undefined && typeof unit !== 'string') return reject('bad_schema', `${at}: u is ${describe(unit)}; expected a string`);
 
     const valueFields = ['v', 'vs', 'vb', 'vd'].filter((f) => r[f] !== undefined);
-    if (valueFields.length > 1) return reject('bad_schema', `${at} has several value fields (${valueFields.join(', ')}); RFC 8428 allows one`);
+    if (valueFields.length > 1)
+      return reject('bad_schema', `${at} has several value fields (${valueFields.join(', ')}); RFC 8428 allows one`);
     if (valueFields.length === 0 && r.s === undefined) return reject('bad_schema', `${at} has no value (v, vs, vb, vd or s)`);
 
     if (r.v !== undefined || r.s !== undefined) {
@@ -262,7 +273,8 @@ function parseSenml(pack: unknown[], entityId: string, receivedAt: number, limit
       }
     }
     if (r.v !== undefined) {
-      if (typeof r.v !== 'number') return reject(r.v === 'NaN' ? 'non_finite' : 'bad_schema', `${at}: v is ${describe(r.v)}; expected a number`);
+      if (typeof r.v !== 'number')
+        return reject(r.v === 'NaN' ? 'non_finite' : 'bad_schema', `${at}: v is ${describe(r.v)}; expected a number`);
       const value = bv + r.v;
       if (!Number.isFinite(value)) return reject('non_finite', `${at}: v is not finite`);
       readings.push({ metric, ts, value });
@@ -278,8 +290,10 @@ function parseSenml(pack: unknown[], entityId: string, receivedAt: number, limit
       if (isMetricName(metric)) return reject('bad_schema', `${at}: ${metric} is a numeric metric; ${textField} is not allowed for it`);
       if (!TEXT_NAME.test(metric)) return reject('bad_schema', `${at}: name ${describe(metric)} is not a valid SenML name`);
       const raw = r[textField];
-      if (textField === 'vb' && typeof raw !== 'boolean') return reject('bad_schema', `${at}: vb is ${describe(raw)}; expected true or false`);
-      if (textField !== 'vb' && typeof raw !== 'string') return reject('bad_schema', `${at}: ${textField} is ${describe(raw)}; expected a string`);
+      if (textField === 'vb' && typeof raw !== 'boolean')
+        return reject('bad_schema', `${at}: vb is ${describe(raw)}; expected true or false`);
+      if (textField !== 'vb' && typeof raw !== 'string')
+        return reject('bad_schema', `${at}: ${textField} is ${describe(raw)}; expected a string`);
       texts.push({ metric, ts, value: String(raw).slice(0, MAX_TEXT) });
     }
   }

@@ -3,7 +3,15 @@
  * Schemas are zod (these messages are rare compared with data, so clarity wins over speed).
  */
 import { z } from 'zod';
-import { CLASSIFICATIONS, EVENT_TYPES, ID_PATTERN, SENSOR_KINDS, type Classification, type EventType, type SensorKind } from '../vocabulary.ts';
+import {
+  CLASSIFICATIONS,
+  EVENT_TYPES,
+  ID_PATTERN,
+  SENSOR_KINDS,
+  type Classification,
+  type EventType,
+  type SensorKind,
+} from '../vocabulary.ts';
 import { DEFAULT_PARSE_LIMITS, decodeJson, parseTimestamp, reject, type ParseLimits, type Rejection } from './payload-parser.ts';
 
 const lng = z.number().finite().min(-180).max(180);
@@ -97,7 +105,17 @@ export function parseEventPayload(
   const e = result.data;
   return {
     ok: true,
-    event: { source, id: e.id, ts, type: e.type, lng: e.lng, lat: e.lat, category: e.category ?? null, severity: e.severity ?? null, text: e.text ?? null },
+    event: {
+      source,
+      id: e.id,
+      ts,
+      type: e.type,
+      lng: e.lng,
+      lat: e.lat,
+      category: e.category ?? null,
+      severity: e.severity ?? null,
+      text: e.text ?? null,
+    },
   };
 }
 
@@ -134,5 +152,8 @@ export function parseUnitPositionPayload(
   const ts = parseTimestamp(result.data.ts, receivedAt, limits);
   if (typeof ts !== 'number') return ts;
   const p = result.data;
-  return { ok: true, position: { unitId, ts, lng: p.lng, lat: p.lat, speed: p.speed ?? null, heading: p.heading ?? null, status: p.status ?? null } };
+  return {
+    ok: true,
+    position: { unitId, ts, lng: p.lng, lat: p.lat, speed: p.speed ?? null, heading: p.heading ?? null, status: p.status ?? null },
+  };
 }

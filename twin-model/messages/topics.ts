@@ -32,7 +32,7 @@ export const SYSTEM_TOPIC_ROOT = `${TOPIC_ROOT}/system`;
 export const AUDIT_TOPIC_ROOT = `${TOPIC_ROOT}/audit`;
 
 function isUnder(topic: string, root: string): boolean {
-  return topic.startsWith(root) && (topic.length === root.length || topic.charCodeAt(root.length) === 47 /* '/' */);
+  return topic.startsWith(root) && (topic.length === root.length || topic.charCodeAt(root.length) === 47) /* '/' */;
 }
 
 /** True for topics under {@link SYSTEM_TOPIC_ROOT} or {@link AUDIT_TOPIC_ROOT} (exact root or below it). */

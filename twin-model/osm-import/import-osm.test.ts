@@ -3,9 +3,20 @@ import { memorySource, type OsmElement, type OsmTags } from './osm-element.ts';
 import { OsmImportError, baseNameOf, centroidOf, cityIdFrom, importOsm } from './import-osm.ts';
 import { viewOf } from './city-view.ts';
 
-const n = (id: number, x: number, y: number, tags: OsmTags = {}): OsmElement => ({ type: 'node', id, lng: 114 + x / 100, lat: 30 + y / 100, tags });
+const n = (id: number, x: number, y: number, tags: OsmTags = {}): OsmElement => ({
+  type: 'node',
+  id,
+  lng: 114 + x / 100,
+  lat: 30 + y / 100,
+  tags,
+});
 const w = (id: number, refs: number[], tags: OsmTags): OsmElement => ({ type: 'way', id, refs, tags });
-const r = (id: number, ways: [number, string][], tags: OsmTags): OsmElement => ({ type: 'relation', id, members: ways.map(([ref, role]) => ({ type: 'way', ref, role })), tags });
+const r = (id: number, ways: [number, string][], tags: OsmTags): OsmElement => ({
+  type: 'relation',
+  id,
+  members: ways.map(([ref, role]) => ({ type: 'way', ref, role })),
+  tags,
+});
 
 /** A square of 2 × 2 (0.02°) with a street across it and two boundaries at level 8. */
 const SQUARE: OsmElement[] = [
@@ -21,9 +32,30 @@ const SQUARE: OsmElement[] = [
   w(20, [5, 1, 4, 6], {}),
   w(21, [6, 5], {}),
   w(22, [5, 2, 3, 6], {}),
-  r(30, [[20, 'outer'], [21, 'outer']], { type: 'boundary', boundary: 'administrative', admin_level: '8', ref: 'A 1', name: 'West' }),
-  r(31, [[22, 'outer'], [21, 'outer']], { type: 'boundary', boundary: 'administrative', admin_level: '8', ref: 'E1', name: 'East' }),
-  r(32, [[20, 'outer'], [22, 'outer']], { type: 'boundary', boundary: 'administrative', admin_level: '6', 'ISO3166-2': 'XX-T' }),
+  r(
+    30,
+    [
+      [20, 'outer'],
+      [21, 'outer'],
+    ],
+    { type: 'boundary', boundary: 'administrative', admin_level: '8', ref: 'A 1', name: 'West' },
+  ),
+  r(
+    31,
+    [
+      [22, 'outer'],
+      [21, 'outer'],
+    ],
+    { type: 'boundary', boundary: 'administrative', admin_level: '8', ref: 'E1', name: 'East' },
+  ),
+  r(
+    32,
+    [
+      [20, 'outer'],
+      [22, 'outer'],
+    ],
+    { type: 'boundary', boundary: 'administrative', admin_level: '6', 'ISO3166-2': 'XX-T' },
+  ),
 ];
 
 describe('importOsm', () => {
@@ -42,7 +74,18 @@ describe('importOsm', () => {
     expect(layers.districts).toHaveLength(1);
     expect(layers.districts[0]!.properties).toEqual({ id: 'city', name_zh: 'square', name_en: 'square' });
     // The data is one straight street along 30.01° N: the bbox gets a 0.001° height around it.
-    expect(layers.districts[0]!.geometry).toEqual({ type: 'Polygon', coordinates: [[[114, 30.0095], [114.02, 30.0095], [114.02, 30.0105], [114, 30.0105], [114, 30.0095]]] });
+    expect(layers.districts[0]!.geometry).toEqual({
+      type: 'Polygon',
+      coordinates: [
+        [
+          [114, 30.0095],
+          [114.02, 30.0095],
+          [114.02, 30.0105],
+          [114, 30.0105],
+          [114, 30.0095],
+        ],
+      ],
+    });
     expect(report.warnings.some((m) => m.includes('no administrative boundary at admin_level 10'))).toBe(true);
   });
 
@@ -67,13 +110,33 @@ describe('importOsm', () => {
   });
 
   it('takes an asset from a multipolygon relation at the centroid of its largest part', async () => {
-    const elements = [...SQUARE.filter((e) => e.type !== 'relation'), r(40, [[20, 'outer'], [21, 'outer']], { type: 'multipolygon', amenity: 'hospital', name: 'H' })];
+    const elements = [
+      ...SQUARE.filter((e) => e.type !== 'relation'),
+      r(
+        40,
+        [
+          [20, 'outer'],
+          [21, 'outer'],
+        ],
+        { type: 'multipolygon', amenity: 'hospital', name: 'H' },
+      ),
+    ];
     const { layers } = await importOsm(memorySource('h.osm', elements));
     expect(layers.assets.map((a) => [a.properties.id, a.geometry.coordinates])).toEqual([['hospital-r40', [114.005, 30.01]]]);
   });
 
   it('drops a water relation with a missing member and says which', async () => {
-    const elements = [...SQUARE.filter((e) => e.type !== 'relation'), r(41, [[20, 'outer'], [99, 'outer']], { type: 'multipolygon', natural: 'water' })];
+    const elements = [
+      ...SQUARE.filter((e) => e.type !== 'relation'),
+      r(
+        41,
+        [
+          [20, 'outer'],
+          [99, 'outer'],
+        ],
+        { type: 'multipolygon', natural: 'water' },
+      ),
+    ];
     const { layers, report } = await importOsm(memorySource('lake.osm', elements));
     expect(layers.water).toEqual([]);
     expect(report.dropped).toContainEqual({ layer: 'water', reason: 'missing_member', count: 1 });
@@ -96,7 +159,20 @@ describe('city view and names', () => {
   });
 
   it('puts a closed way’s point at its area centroid', () => {
-    expect(centroidOf([[0, 0], [2, 0], [2, 2], [0, 2], [0, 0]])).toEqual([1, 1]);
-    expect(centroidOf([[0, 0], [3, 0]])).toEqual([1.5, 0]);
+    expect(
+      centroidOf([
+        [0, 0],
+        [2, 0],
+        [2, 2],
+        [0, 2],
+        [0, 0],
+      ]),
+    ).toEqual([1, 1]);
+    expect(
+      centroidOf([
+        [0, 0],
+        [3, 0],
+      ]),
+    ).toEqual([1.5, 0]);
   });
 });

@@ -23,7 +23,14 @@ import {
   type OsmAssetType,
   type RoadDropReason,
 } from './osm-tags.ts';
-import { polygonFromClosedWay, polygonsFromRelation, signedArea2, type AreaResult, type PolygonRings, type Position } from './ring-assembly.ts';
+import {
+  polygonFromClosedWay,
+  polygonsFromRelation,
+  signedArea2,
+  type AreaResult,
+  type PolygonRings,
+  type Position,
+} from './ring-assembly.ts';
 import { buildRoadNetwork, type RoadProperties, type RoadWay } from './road-network.ts';
 import { emptyBbox, extend, inBbox, isEmptyBbox, viewOf, type Bbox } from './city-view.ts';
 
@@ -161,18 +168,27 @@ function checkOptions(options: ImportOsmOptions): void {
   if (bbox) {
     const [w, s, e, n] = bbox;
     if (!bbox.every(Number.isFinite) || w < -180 || e > 180 || s < -90 || n > 90 || !(w < e) || !(s < n)) {
-      throw new OsmImportError(`bbox ${JSON.stringify(bbox.join(','))} is not west,south,east,north in degrees with west < east and south < north`);
+      throw new OsmImportError(
+        `bbox ${JSON.stringify(bbox.join(','))} is not west,south,east,north in degrees with west < east and south < north`,
+      );
     }
   }
   if (adminLevel !== undefined && (!Number.isInteger(adminLevel) || adminLevel < 1 || adminLevel > 12)) {
     throw new OsmImportError(`admin level ${JSON.stringify(String(adminLevel))} is not a whole number from 1 to 12`);
   }
-  if (timezone !== undefined && !isTimeZone(timezone)) throw new OsmImportError(`time zone ${JSON.stringify(timezone)} is not an IANA time zone name (e.g. Asia/Shanghai, Europe/Berlin, UTC)`);
-  if (id !== undefined && !ID_PATTERN.test(id)) throw new OsmImportError(`city id ${JSON.stringify(id)} is not 1–64 characters of A-Z a-z 0-9 . _ -`);
+  if (timezone !== undefined && !isTimeZone(timezone))
+    throw new OsmImportError(
+      `time zone ${JSON.stringify(timezone)} is not an IANA time zone name (e.g. Asia/Shanghai, Europe/Berlin, UTC)`,
+    );
+  if (id !== undefined && !ID_PATTERN.test(id))
+    throw new OsmImportError(`city id ${JSON.stringify(id)} is not 1–64 characters of A-Z a-z 0-9 . _ -`);
 }
 
 /** Imports an OSM data set into city package layers. */
-export async function importOsm(source: OsmSource, options: ImportOsmOptions = {}): Promise<{ layers: CityPackageLayers; report: ImportReport }> {
+export async function importOsm(
+  source: OsmSource,
+  options: ImportOsmOptions = {},
+): Promise<{ layers: CityPackageLayers; report: ImportReport }> {
   checkOptions(options);
   const warnings: string[] = [];
   const dropped = new Map<string, number>();
@@ -188,7 +204,8 @@ export async function importOsm(source: OsmSource, options: ImportOsmOptions = {
   const buildingRelations: AreaRelation[] = [];
   const assetRelations: AreaRelation[] = [];
   const memberWays = new Set<number>();
-  const wantLevel = (level: number): boolean => (options.adminLevel !== undefined ? level === options.adminLevel : level >= AUTO_LEVELS.min && level <= AUTO_LEVELS.max);
+  const wantLevel = (level: number): boolean =>
+    options.adminLevel !== undefined ? level === options.adminLevel : level >= AUTO_LEVELS.min && level <= AUTO_LEVELS.max;
   for await (const e of source.elements(only('relation'))) {
     if (e.type !== 'relation') continue;
     const tags = e.tags;
@@ -202,7 +219,11 @@ export async function importOsm(source: OsmSource, options: ImportOsmOptions = {
       }
     }
     if (tags.type === 'multipolygon') {
-      const lists = [waterAreaOf(tags) ? waterRelations : null, isBuilding(tags) ? buildingRelations : null, assetTypeOf(tags) ? assetRelations : null];
+      const lists = [
+        waterAreaOf(tags) ? waterRelations : null,
+        isBuilding(tags) ? buildingRelations : null,
+        assetTypeOf(tags) ? assetRelations : null,
+      ];
       for (const list of lists) {
         if (!list) continue;
         list.push(rel);
@@ -278,15 +299,24 @@ export async function importOsm(source: OsmSource, options: ImportOsmOptions = {
   });
   const network = buildRoadNetwork(keptRoads, node);
   for (let i = 0; i < network.missingNodeWays; i++) drop('roads', 'missing_nodes');
-  if (network.partialWays > 0) warnings.push(`${network.partialWays} road way(s) had nodes missing from the data; their parts with known nodes were kept`);
-  if (network.movedNodes > 0) warnings.push(`${network.movedNodes} road node(s) shared exact coordinates with another node without being joined in OSM; each was moved 1e-7° east so the graph does not join them`);
-  const roads: Feature<RoadProperties>[] = network.lines.map((l) => ({ type: 'Feature', geometry: { type: 'LineString', coordinates: l.coordinates }, properties: l.properties }));
+  if (network.partialWays > 0)
+    warnings.push(`${network.partialWays} road way(s) had nodes missing from the data; their parts with known nodes were kept`);
+  if (network.movedNodes > 0)
+    warnings.push(
+      `${network.movedNodes} road node(s) shared exact coordinates with another node without being joined in OSM; each was moved 1e-7° east so the graph does not join them`,
+    );
+  const roads: Feature<RoadProperties>[] = network.lines.map((l) => ({
+    type: 'Feature',
+    geometry: { type: 'LineString', coordinates: l.coordinates },
+    properties: l.properties,
+  }));
 
   const areaFailure = (layer: LayerName, what: string, result: Extract<AreaResult, { ok: false }>): void => {
     drop(layer, result.reason);
     warnings.push(`${layer}: ${what}: ${result.detail}`);
   };
-  const geometryOf = (polygons: PolygonRings[]): Geometry => (polygons.length === 1 ? { type: 'Polygon', coordinates: polygons[0]! } : { type: 'MultiPolygon', coordinates: polygons });
+  const geometryOf = (polygons: PolygonRings[]): Geometry =>
+    polygons.length === 1 ? { type: 'Polygon', coordinates: polygons[0]! } : { type: 'MultiPolygon', coordinates: polygons };
 
   // Water.
   const water: Feature<WaterProperties>[] = [];
@@ -300,7 +330,11 @@ export async function importOsm(source: OsmSource, options: ImportOsmOptions = {
       drop('water', 'missing_nodes');
       continue;
     }
-    water.push({ type: 'Feature', geometry: { type: 'LineString', coordinates: line }, properties: { id: `w${w.id}`, kind: w.kind, ...namesOf(w.tags) } });
+    water.push({
+      type: 'Feature',
+      geometry: { type: 'LineString', coordinates: line },
+      properties: { id: `w${w.id}`, kind: w.kind, ...namesOf(w.tags) },
+    });
   }
   const waterPolygons: { order: number; feature: Feature<WaterProperties> }[] = [];
   for (const w of waterAreas) {
@@ -313,7 +347,10 @@ export async function importOsm(source: OsmSource, options: ImportOsmOptions = {
       areaFailure('water', `way ${w.id}`, area);
       continue;
     }
-    waterPolygons.push({ order: w.id * 2, feature: { type: 'Feature', geometry: geometryOf(area.polygons), properties: { id: `w${w.id}`, kind: w.kind, ...namesOf(w.tags) } } });
+    waterPolygons.push({
+      order: w.id * 2,
+      feature: { type: 'Feature', geometry: geometryOf(area.polygons), properties: { id: `w${w.id}`, kind: w.kind, ...namesOf(w.tags) } },
+    });
   }
   for (const r of waterRelations) {
     if (!relationInside(r)) {
@@ -325,7 +362,14 @@ export async function importOsm(source: OsmSource, options: ImportOsmOptions = {
       areaFailure('water', `relation ${r.id}`, area);
       continue;
     }
-    waterPolygons.push({ order: r.id * 2 + 1, feature: { type: 'Feature', geometry: geometryOf(area.polygons), properties: { id: `r${r.id}`, kind: waterAreaOf(r.tags)!, ...namesOf(r.tags) } } });
+    waterPolygons.push({
+      order: r.id * 2 + 1,
+      feature: {
+        type: 'Feature',
+        geometry: geometryOf(area.polygons),
+        properties: { id: `r${r.id}`, kind: waterAreaOf(r.tags)!, ...namesOf(r.tags) },
+      },
+    });
   }
   water.push(...waterPolygons.sort((a, b) => a.order - b.order).map((w) => w.feature));
 
@@ -341,7 +385,11 @@ export async function importOsm(source: OsmSource, options: ImportOsmOptions = {
       drop('buildings', area.reason);
       continue;
     }
-    buildings.push({ type: 'Feature', geometry: { type: 'Polygon', coordinates: area.polygons[0]! }, properties: { id: `w${b.id}`, ...buildingHeightOf(b.tags) } });
+    buildings.push({
+      type: 'Feature',
+      geometry: { type: 'Polygon', coordinates: area.polygons[0]! },
+      properties: { id: `w${b.id}`, ...buildingHeightOf(b.tags) },
+    });
   }
   for (const r of buildingRelations) {
     if (!relationInside(r)) {
@@ -355,7 +403,11 @@ export async function importOsm(source: OsmSource, options: ImportOsmOptions = {
     }
     area.polygons.forEach((polygon, k) => {
       const id = area.polygons.length === 1 ? `r${r.id}` : `r${r.id}-${k + 1}`;
-      buildings.push({ type: 'Feature', geometry: { type: 'Polygon', coordinates: polygon }, properties: { id, ...buildingHeightOf(r.tags) } });
+      buildings.push({
+        type: 'Feature',
+        geometry: { type: 'Polygon', coordinates: polygon },
+        properties: { id, ...buildingHeightOf(r.tags) },
+      });
     });
   }
 
@@ -396,7 +448,11 @@ export async function importOsm(source: OsmSource, options: ImportOsmOptions = {
     assets.push(asset(assetTypeOf(r.tags)!, `r${r.id}`, centroidOf(largest[0]!), r.tags));
   }
   for (const u of network.underpasses) {
-    assets.push({ type: 'Feature', geometry: { type: 'Point', coordinates: u.point }, properties: { id: u.id, type: 'underpass', ...u.names, road: u.roadId } });
+    assets.push({
+      type: 'Feature',
+      geometry: { type: 'Point', coordinates: u.point },
+      properties: { id: u.id, type: 'underpass', ...u.names, road: u.roadId },
+    });
   }
 
   // The package's area: the bbox given, else the extent of what was imported.
@@ -420,14 +476,21 @@ export async function importOsm(source: OsmSource, options: ImportOsmOptions = {
       entry.failures.push(`relation ${b.id}${names.name_en ? ` (${names.name_en})` : ''}: ${area.detail}`);
       continue;
     }
-    entry.features.push({ type: 'Feature', geometry: geometryOf(area.polygons), properties: { id: districtIdOf(b.id, b.tags), ...names, admin_level: b.level, osm_relation: b.id } });
+    entry.features.push({
+      type: 'Feature',
+      geometry: geometryOf(area.polygons),
+      properties: { id: districtIdOf(b.id, b.tags), ...names, admin_level: b.level, osm_relation: b.id },
+    });
   }
   const adminLevels = [...levels.entries()]
     .filter(([, v]) => v.boundaries > 0)
     .map(([level, v]) => ({ level, boundaries: v.boundaries, assembled: v.features.length }))
     .sort((a, b) => a.level - b.level);
   const chosen =
-    options.adminLevel ?? adminLevels.filter((l) => l.assembled > 0).reduce<number | null>((best, l) => (best === null || l.assembled > levels.get(best)!.features.length ? l.level : best), null);
+    options.adminLevel ??
+    adminLevels
+      .filter((l) => l.assembled > 0)
+      .reduce<number | null>((best, l) => (best === null || l.assembled > levels.get(best)!.features.length ? l.level : best), null);
   let districts: Feature<DistrictProperties>[] = [];
   let adminLevel: number | null = null;
   const chosenEntry = chosen === null || chosen === undefined ? undefined : levels.get(chosen);
@@ -442,11 +505,16 @@ export async function importOsm(source: OsmSource, options: ImportOsmOptions = {
 
   const name = options.name ?? baseNameOf(source.name);
   if (roads.length + water.length + assets.length + buildings.length + districts.length === 0) {
-    throw new OsmImportError(`${source.name}: no roads, water, assets, buildings or districts found${clip ? ` inside bbox ${clip.join(',')}` : ''}; nothing to make a city package from`);
+    throw new OsmImportError(
+      `${source.name}: no roads, water, assets, buildings or districts found${clip ? ` inside bbox ${clip.join(',')}` : ''}; nothing to make a city package from`,
+    );
   }
   if (isEmptyBbox(bbox)) for (const f of districts) forEachPosition(f.geometry, (p) => extend(bbox, p));
   // A single straight road or one point has a flat extent; give the bbox district an area.
-  for (const [lo, hi] of [[0, 2], [1, 3]] as const) {
+  for (const [lo, hi] of [
+    [0, 2],
+    [1, 3],
+  ] as const) {
     if (bbox[hi] - bbox[lo] < MIN_SPAN_DEG) {
       const mid = (bbox[lo] + bbox[hi]) / 2;
       bbox[lo] = Math.round((mid - MIN_SPAN_DEG / 2) * 1e7) / 1e7;
@@ -458,15 +526,41 @@ export async function importOsm(source: OsmSource, options: ImportOsmOptions = {
     warnings.push(
       `no administrative boundary${options.adminLevel !== undefined ? ` at admin_level ${options.adminLevel}` : ''} could be assembled; one district "${name}" covers the bbox ${bbox.join(',')}`,
     );
-    districts = [{ type: 'Feature', geometry: { type: 'Polygon', coordinates: [[[w, s], [e, s], [e, n], [w, n], [w, s]]] }, properties: { id: 'city', name_zh: name, name_en: name } }];
+    districts = [
+      {
+        type: 'Feature',
+        geometry: {
+          type: 'Polygon',
+          coordinates: [
+            [
+              [w, s],
+              [e, s],
+              [e, n],
+              [w, n],
+              [w, s],
+            ],
+          ],
+        },
+        properties: { id: 'city', name_zh: name, name_en: name },
+      },
+    ];
   }
 
   if (options.timezone === undefined) warnings.push('no time zone given (--timezone); city.json says UTC');
   const view = viewOf(bbox);
-  const city: CityJson = { id: options.id ?? cityIdFrom(name), name: { zh: name, en: name }, center: view.center, zoom: view.zoom, timezone: options.timezone ?? 'UTC' };
+  const city: CityJson = {
+    id: options.id ?? cityIdFrom(name),
+    name: { zh: name, en: name },
+    center: view.center,
+    zoom: view.zoom,
+    timezone: options.timezone ?? 'UTC',
+  };
 
   const layers: CityPackageLayers = { city, districts, roads, water, assets, buildings };
-  const listed = warnings.length > MAX_LISTED_WARNINGS ? [...warnings.slice(0, MAX_LISTED_WARNINGS), `… and ${warnings.length - MAX_LISTED_WARNINGS} more warnings`] : warnings;
+  const listed =
+    warnings.length > MAX_LISTED_WARNINGS
+      ? [...warnings.slice(0, MAX_LISTED_WARNINGS), `… and ${warnings.length - MAX_LISTED_WARNINGS} more warnings`]
+      : warnings;
   const report: ImportReport = {
     counts: { districts: districts.length, roads: roads.length, water: water.length, assets: assets.length, buildings: buildings.length },
     roadWays: keptRoads.length - network.missingNodeWays,

@@ -24,7 +24,9 @@ export function formatImportReport(report: ImportReport): string {
   lines.push(`bbox: ${report.bbox.join(',')}`);
   if (report.adminLevels.length > 0) {
     const seen = report.adminLevels.map((l) => `${l.level}: ${l.assembled}/${l.boundaries}`).join(', ');
-    lines.push(`admin levels (assembled/found): ${seen}; districts from ${report.adminLevel === null ? 'the bbox' : `admin_level ${report.adminLevel}`}`);
+    lines.push(
+      `admin levels (assembled/found): ${seen}; districts from ${report.adminLevel === null ? 'the bbox' : `admin_level ${report.adminLevel}`}`,
+    );
   } else lines.push('admin levels: none found; districts from the bbox');
   if (report.dropped.length === 0) lines.push('dropped: nothing');
   else {

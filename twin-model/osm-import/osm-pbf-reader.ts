@@ -57,12 +57,19 @@ function toElement(item: RawItem, types: ReadonlySet<OsmElementType>): OsmElemen
   const tags = item.tags ?? {};
   switch (item.type) {
     case 'node':
-      return types.has('node') ? { type: 'node', id: item.id!, lng: roundCoordinate(item.lon!), lat: roundCoordinate(item.lat!), tags } : null;
+      return types.has('node')
+        ? { type: 'node', id: item.id!, lng: roundCoordinate(item.lon!), lat: roundCoordinate(item.lat!), tags }
+        : null;
     case 'way':
       return types.has('way') ? { type: 'way', id: item.id!, refs: item.refs ?? [], tags } : null;
     case 'relation':
       return types.has('relation')
-        ? { type: 'relation', id: item.id!, members: (item.members ?? []).map((m) => ({ type: m.type as OsmMember['type'], ref: m.ref, role: m.role ?? '' })), tags }
+        ? {
+            type: 'relation',
+            id: item.id!,
+            members: (item.members ?? []).map((m) => ({ type: m.type as OsmMember['type'], ref: m.ref, role: m.role ?? '' })),
+            tags,
+          }
         : null;
     default:
       return null; // the header block

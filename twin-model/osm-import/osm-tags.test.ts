@@ -1,5 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { assetTypeOf, buildingHeightOf, directionOf, effectiveLayerOf, isBridge, isTunnel, layerOf, maxspeedKmh, namesOf, parseHeightM, roadClassOf, waterAreaOf, waterLineOf } from './osm-tags.ts';
+import {
+  assetTypeOf,
+  buildingHeightOf,
+  directionOf,
+  effectiveLayerOf,
+  isBridge,
+  isTunnel,
+  layerOf,
+  maxspeedKmh,
+  namesOf,
+  parseHeightM,
+  roadClassOf,
+  waterAreaOf,
+  waterLineOf,
+} from './osm-tags.ts';
 
 describe('roadClassOf', () => {
   it.each([
@@ -149,6 +163,9 @@ describe('building heights', () => {
   it('uses height, else levels × 3 m, else one storey', () => {
     expect(buildingHeightOf({ building: 'yes', height: '20', 'building:levels': '3' })).toEqual({ height_m: 20, height_source: 'height' });
     expect(buildingHeightOf({ building: 'yes', 'building:levels': '5' })).toEqual({ height_m: 15, height_source: 'levels' });
-    expect(buildingHeightOf({ building: 'yes', height: 'unknown', 'building:levels': 'many' })).toEqual({ height_m: 3, height_source: 'default' });
+    expect(buildingHeightOf({ building: 'yes', height: 'unknown', 'building:levels': 'many' })).toEqual({
+      height_m: 3,
+      height_source: 'default',
+    });
   });
 });

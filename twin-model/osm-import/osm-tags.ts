@@ -35,7 +35,20 @@ const ROAD_CLASS: Readonly<Record<string, PackageRoadClass>> = {
   busway: 'service',
 };
 
-const NOT_FOR_VEHICLES = new Set(['footway', 'path', 'cycleway', 'steps', 'pedestrian', 'bridleway', 'corridor', 'elevator', 'platform', 'bus_stop', 'via_ferrata', 'crossing']);
+const NOT_FOR_VEHICLES = new Set([
+  'footway',
+  'path',
+  'cycleway',
+  'steps',
+  'pedestrian',
+  'bridleway',
+  'corridor',
+  'elevator',
+  'platform',
+  'bus_stop',
+  'via_ferrata',
+  'crossing',
+]);
 const NOT_OPEN = new Set(['construction', 'proposed', 'abandoned', 'disused', 'razed', 'planned']);
 
 /** Maps a way's `highway` value to a package road class (call only for ways with `highway`). */

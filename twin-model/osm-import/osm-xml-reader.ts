@@ -72,7 +72,8 @@ async function* readOsmXml(path: string, types: ReadonlySet<OsmElementType>): As
         if (type === 'node' && types.has('node') && !deleted) {
           const lat = number(plain, 'lat');
           const lng = number(plain, 'lon');
-          if (lat < -90 || lat > 90 || lng < -180 || lng > 180) fail(`node ${id} has lat=${lat} lon=${lng}; lat must be within ±90 and lon within ±180`);
+          if (lat < -90 || lat > 90 || lng < -180 || lng > 180)
+            fail(`node ${id} has lat=${lat} lon=${lng}; lat must be within ±90 and lon within ±180`);
           draft.lat = roundCoordinate(lat);
           draft.lng = roundCoordinate(lng);
         }

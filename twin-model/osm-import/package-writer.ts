@@ -20,7 +20,17 @@ export const UNITS_CSV_HEADER = 'id,kind,lng,lat,name_zh,name_en,capabilities';
 export const OSM_SOURCE_ROW = 'openstreetmap,开放街道地图,OpenStreetMap,"© OpenStreetMap contributors, ODbL 1.0",public';
 
 /** The files written, in order. */
-export const PACKAGE_FILES = ['city.json', 'districts.geojson', 'roads.geojson', 'water.geojson', 'assets.geojson', 'buildings.geojson', 'sources.csv', 'sensors.csv', 'units.csv'] as const;
+export const PACKAGE_FILES = [
+  'city.json',
+  'districts.geojson',
+  'roads.geojson',
+  'water.geojson',
+  'assets.geojson',
+  'buildings.geojson',
+  'sources.csv',
+  'sensors.csv',
+  'units.csv',
+] as const;
 
 /** Thrown when the output folder cannot be used; the message names it. */
 export class PackageWriteError extends Error {}
@@ -54,7 +64,9 @@ export async function checkOutputFolder(dir: string, overwrite: boolean): Promis
   if (!info.isDirectory()) throw new PackageWriteError(`output ${JSON.stringify(dir)} is a file; give a folder for the city package`);
   const existing = await readdir(dir);
   if (existing.length > 0 && !overwrite) {
-    throw new PackageWriteError(`output folder ${JSON.stringify(dir)} is not empty (${existing.slice(0, 3).join(', ')}${existing.length > 3 ? ', …' : ''}); choose an empty or new folder, or pass --force to overwrite`);
+    throw new PackageWriteError(
+      `output folder ${JSON.stringify(dir)} is not empty (${existing.slice(0, 3).join(', ')}${existing.length > 3 ? ', …' : ''}); choose an empty or new folder, or pass --force to overwrite`,
+    );
   }
 }
 

@@ -50,15 +50,34 @@ describe('polygonsFromRelation', () => {
   });
 
   it('reports a ring that does not close, a missing member and a relation without outer ways', () => {
-    expect(polygonsFromRelation([{ type: 'way', ref: 1, role: 'outer' }, { type: 'way', ref: 4, role: 'outer' }], way, node)).toMatchObject({ ok: false, reason: 'open_ring' });
-    expect(polygonsFromRelation([{ type: 'way', ref: 77, role: 'outer' }], way, node)).toMatchObject({ ok: false, reason: 'missing_member', detail: 'member way 77 is not in the data' });
+    expect(
+      polygonsFromRelation(
+        [
+          { type: 'way', ref: 1, role: 'outer' },
+          { type: 'way', ref: 4, role: 'outer' },
+        ],
+        way,
+        node,
+      ),
+    ).toMatchObject({ ok: false, reason: 'open_ring' });
+    expect(polygonsFromRelation([{ type: 'way', ref: 77, role: 'outer' }], way, node)).toMatchObject({
+      ok: false,
+      reason: 'missing_member',
+      detail: 'member way 77 is not in the data',
+    });
     expect(polygonsFromRelation([{ type: 'way', ref: 3, role: 'inner' }], way, node)).toMatchObject({ ok: false, reason: 'no_outer_ring' });
   });
 });
 
 describe('pointInRing', () => {
   it('tells inside from outside', () => {
-    const square: Position[] = [[0, 0], [2, 0], [2, 2], [0, 2], [0, 0]];
+    const square: Position[] = [
+      [0, 0],
+      [2, 0],
+      [2, 2],
+      [0, 2],
+      [0, 0],
+    ];
     expect(pointInRing([1, 1], square)).toBe(true);
     expect(pointInRing([3, 1], square)).toBe(false);
   });

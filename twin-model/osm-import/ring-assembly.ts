@@ -49,7 +49,8 @@ function oriented(ring: Position[], counterClockwise: boolean): Position[] {
 
 /** A closed way as a polygon, or why not (fewer than 4 nodes, not closed, a node missing). */
 export function polygonFromClosedWay(refs: readonly number[], node: NodeLookup): AreaResult {
-  if (refs.length < 4 || refs[0] !== refs[refs.length - 1]) return { ok: false, reason: 'open_ring', detail: `the way is not closed (${refs.length} nodes)` };
+  if (refs.length < 4 || refs[0] !== refs[refs.length - 1])
+    return { ok: false, reason: 'open_ring', detail: `the way is not closed (${refs.length} nodes)` };
   const ring = coordinates(refs, node);
   if (!ring) return { ok: false, reason: 'missing_nodes', detail: 'a node of the way is not in the data' };
   return { ok: true, polygons: [[oriented(ring, true)]] };
@@ -121,7 +122,11 @@ export function polygonsFromRelation(members: readonly OsmMember[], way: WayLook
   const toRings = (ways: (readonly number[])[]): Position[][] | AreaResult => {
     const chained = chainRings(ways);
     if ('open' in chained) {
-      return { ok: false, reason: 'open_ring', detail: `the member ways do not close into a ring (open from node ${chained.open[0]} to node ${chained.open[chained.open.length - 1]})` };
+      return {
+        ok: false,
+        reason: 'open_ring',
+        detail: `the member ways do not close into a ring (open from node ${chained.open[0]} to node ${chained.open[chained.open.length - 1]})`,
+      };
     }
     const rings: Position[][] = [];
     for (const ids of chained.rings) {

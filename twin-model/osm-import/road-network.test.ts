@@ -10,7 +10,12 @@ function nodes(table: Record<number, [number, number]>): (id: number) => Positio
     return p ? [114 + p[0] / 1000, 30 + p[1] / 1000] : undefined;
   };
 }
-const road = (id: number, refs: number[], tags: OsmTags = {}): RoadWay => ({ id, refs, tags: { highway: 'residential', ...tags }, roadClass: 'residential' });
+const road = (id: number, refs: number[], tags: OsmTags = {}): RoadWay => ({
+  id,
+  refs,
+  tags: { highway: 'residential', ...tags },
+  roadClass: 'residential',
+});
 
 describe('buildRoadNetwork', () => {
   it('cuts a way at nodes it shares with other roads, and only there', () => {
@@ -74,7 +79,9 @@ describe('buildRoadNetwork', () => {
       ],
       at,
     );
-    expect(net.underpasses).toEqual([{ id: 'underpass-w61', point: [114.001, 30], roadId: 'w61', names: { name_zh: '', name_en: '' }, osmWay: 61 }]);
+    expect(net.underpasses).toEqual([
+      { id: 'underpass-w61', point: [114.001, 30], roadId: 'w61', names: { name_zh: '', name_en: '' }, osmWay: 61 },
+    ]);
     expect(net.lines.find((l) => l.properties.id === 'w61')!.properties.asset).toBe('underpass-w61');
     expect(net.lines.find((l) => l.properties.id === 'w60')!.properties.asset).toBeUndefined();
   });

@@ -102,7 +102,10 @@ export function buildRoadNetwork(ways: readonly RoadWay[], node: (id: number) =>
     for (const run of runs) if (run.length > 2 && run[0] === run[run.length - 1]) uses.set(run[0]!, uses.get(run[0]!)! - 1);
   }
 
-  const position = uniquePositions([...uses.keys()].sort((a, b) => a - b), node);
+  const position = uniquePositions(
+    [...uses.keys()].sort((a, b) => a - b),
+    node,
+  );
 
   const lines: RoadLine[] = [];
   const tunnelOf: { line: RoadLine; layer: number; way: RoadWay }[] = [];
@@ -179,7 +182,12 @@ interface Segment {
 }
 
 function cellRange(a: Position, b: Position): [number, number, number, number] {
-  return [Math.floor(Math.min(a[0], b[0]) / CELL_DEG), Math.floor(Math.min(a[1], b[1]) / CELL_DEG), Math.floor(Math.max(a[0], b[0]) / CELL_DEG), Math.floor(Math.max(a[1], b[1]) / CELL_DEG)];
+  return [
+    Math.floor(Math.min(a[0], b[0]) / CELL_DEG),
+    Math.floor(Math.min(a[1], b[1]) / CELL_DEG),
+    Math.floor(Math.max(a[0], b[0]) / CELL_DEG),
+    Math.floor(Math.max(a[1], b[1]) / CELL_DEG),
+  ];
 }
 
 /**
@@ -243,7 +251,10 @@ function findUnderpasses(
             const along = seg.index + t;
             const best = first.get(seg.line);
             if (!best || along < best.along) {
-              const point: Position = [Math.round((seg.a[0] + (seg.b[0] - seg.a[0]) * t) * 1e7) / 1e7, Math.round((seg.a[1] + (seg.b[1] - seg.a[1]) * t) * 1e7) / 1e7];
+              const point: Position = [
+                Math.round((seg.a[0] + (seg.b[0] - seg.a[0]) * t) * 1e7) / 1e7,
+                Math.round((seg.a[1] + (seg.b[1] - seg.a[1]) * t) * 1e7) / 1e7,
+              ];
               first.set(seg.line, { along, point });
             }
           }

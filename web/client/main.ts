@@ -136,9 +136,19 @@ function start(me: Me): void {
   const drawCells = (): void => {
     const cells = viewport.visibleCells();
     overlay.setUnderLayers(
-      cellLayers(cells, { zoomScale: overlay.radiusScale, onClick: (c) => map.easeTo({ center: [c.lng, c.lat], zoom: Math.min(map.getZoom() + 2, 17) }) }),
+      cellLayers(cells, {
+        zoomScale: overlay.radiusScale,
+        onClick: (c) => map.easeTo({ center: [c.lng, c.lat], zoom: Math.min(map.getZoom() + 2, 17) }),
+      }),
     );
-    scaleBadge.update({ active: viewport.active, mode: viewport.mode, total: viewport.cache.total, cells: cells.length, points: store.count, zoom: map.getZoom() });
+    scaleBadge.update({
+      active: viewport.active,
+      mode: viewport.mode,
+      total: viewport.cache.total,
+      cells: cells.length,
+      points: store.count,
+      zoom: map.getZoom(),
+    });
   };
 
   // --- response units: markers and trips on the map, the status board, dispatch in the incident detail (units.read) ---
@@ -162,7 +172,9 @@ function start(me: Me): void {
         },
       })
     : null;
-  const unitBoard = canUnits ? new UnitBoard(ui, { units: unitStore, canAct: can('dispatch.act'), serverNow, onSelect: () => drawIncidents() }) : null;
+  const unitBoard = canUnits
+    ? new UnitBoard(ui, { units: unitStore, canAct: can('dispatch.act'), serverNow, onSelect: () => drawIncidents() })
+    : null;
 
   // --- incidents: queue panel, map rings, toast (roles with incidents.read) ---
   const incidentQueue = new IncidentQueue();
@@ -240,8 +252,7 @@ function start(me: Me): void {
   let mapLoaded = false;
   let basemapLoaded = false;
   let firstSnapshotVersion = -1;
-  const isReady = (): boolean =>
-    mapLoaded && basemapLoaded && firstSnapshotVersion >= 0 && overlay.drawnVersion >= firstSnapshotVersion;
+  const isReady = (): boolean => mapLoaded && basemapLoaded && firstSnapshotVersion >= 0 && overlay.drawnVersion >= firstSnapshotVersion;
   map.on('load', () => {
     mapLoaded = true;
   });
@@ -344,7 +355,15 @@ function start(me: Me): void {
     unitBoard?.render();
     dispatchSection?.tick();
     drawIncidents();
-    if (viewport.active) scaleBadge.update({ active: true, mode: viewport.mode, total: viewport.cache.total, cells: viewport.visibleCells().length, points: store.count, zoom: map.getZoom() });
+    if (viewport.active)
+      scaleBadge.update({
+        active: true,
+        mode: viewport.mode,
+        total: viewport.cache.total,
+        cells: viewport.visibleCells().length,
+        points: store.count,
+        zoom: map.getZoom(),
+      });
     tooltip.refresh();
     kiosk?.tick();
     document.body.dataset.ready = String(isReady());

@@ -64,7 +64,16 @@ export interface CityTwinTestHooks {
    * 2D/3D, the camera, the background colour, and whether the map has loaded what it shows and
    * stands still.
    */
-  basemap(): { mode: 'vector' | 'schematic'; variant: string; is3d: boolean; pitch: number; bearing: number; zoom: number; loaded: boolean; background: string | null };
+  basemap(): {
+    mode: 'vector' | 'schematic';
+    variant: string;
+    is3d: boolean;
+    pitch: number;
+    bearing: number;
+    zoom: number;
+    loaded: boolean;
+    background: string | null;
+  };
 }
 
 declare global {

@@ -11,7 +11,10 @@ function escapeHtml(text: string): string {
 
 function paramRows(schema: z.ZodTypeAny | undefined, where: string): string {
   if (!schema) return '';
-  const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as { properties?: Record<string, Record<string, unknown>>; required?: string[] };
+  const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as {
+    properties?: Record<string, Record<string, unknown>>;
+    required?: string[];
+  };
   return Object.entries(json.properties ?? {})
     .map(([name, s]) => {
       const type = s.enum ? (s.enum as unknown[]).join(' | ') : String(s.type ?? 'string');

@@ -23,7 +23,15 @@ import {
   type Incident,
   type IncidentAction,
 } from '../../twin-model/index.ts';
-import type { IncidentDetail, IncidentView, ReadingsResponse, SensorDetail, SourceIngestCounts, SourceListing, StatsMessage } from '../shared/protocol.ts';
+import type {
+  IncidentDetail,
+  IncidentView,
+  ReadingsResponse,
+  SensorDetail,
+  SourceIngestCounts,
+  SourceListing,
+  StatsMessage,
+} from '../shared/protocol.ts';
 import type { IncidentStore } from './incident-store.ts';
 import { compareIncidents, historyViewer, incidentViewer } from './incident-view.ts';
 import { queryLatest, querySensorHistory } from './history-queries.ts';
@@ -74,9 +82,12 @@ export const incidentActionBody = z
   })
   .strict()
   .superRefine((b, ctx) => {
-    if (b.action === 'set_severity' && b.severity === undefined) ctx.addIssue({ code: 'custom', path: ['severity'], message: 'set_severity needs severity (1-5)' });
-    if (b.action === 'merge' && b.otherId === undefined) ctx.addIssue({ code: 'custom', path: ['otherId'], message: 'merge needs otherId (the incident merged into this one)' });
-    if (b.action === 'split' && b.evidenceIds === undefined) ctx.addIssue({ code: 'custom', path: ['evidenceIds'], message: 'split needs evidenceIds (the evidence moved to a new incident)' });
+    if (b.action === 'set_severity' && b.severity === undefined)
+      ctx.addIssue({ code: 'custom', path: ['severity'], message: 'set_severity needs severity (1-5)' });
+    if (b.action === 'merge' && b.otherId === undefined)
+      ctx.addIssue({ code: 'custom', path: ['otherId'], message: 'merge needs otherId (the incident merged into this one)' });
+    if (b.action === 'split' && b.evidenceIds === undefined)
+      ctx.addIssue({ code: 'custom', path: ['evidenceIds'], message: 'split needs evidenceIds (the evidence moved to a new incident)' });
   });
 
 /** The correlator's command for a validated action body. */
@@ -107,15 +118,25 @@ export function apiRoutes(deps: ApiDeps): Route[] {
     if (!principal) throw new HttpError(401, 'sign in first');
     const entry = deps.twin.state.byId.get(id);
     const site = entry ? null : (deps.city?.sensorSites.find((s) => s.id === id) ?? null);
-    const cls = entry ? deps.twin.stream.classify(entry) : site ? deps.twin.stream.classify({ classification: null, sourceId: site.sourceId }) : UNCLASSIFIED_AS;
+    const cls = entry
+      ? deps.twin.stream.classify(entry)
+      : site
+        ? deps.twin.stream.classify({ classification: null, sourceId: site.sourceId })
+        : UNCLASSIFIED_AS;
     if (!principal.clearance.includes(cls)) {
-      throw new HttpError(403, `sensor "${id}" carries ${cls} data; your roles (${principal.roles.join(', ')}) are cleared for ${principal.clearance.join(', ') || 'nothing'}`, { classification: cls });
+      throw new HttpError(
+        403,
+        `sensor "${id}" carries ${cls} data; your roles (${principal.roles.join(', ')}) are cleared for ${principal.clearance.join(', ') || 'nothing'}`,
+        { classification: cls },
+      );
     }
   };
 
   const viewFor = (principal: Principal | null) => incidentViewer(principal?.clearance ?? [], deps.twin.classifyEvidence);
   /** The newest state of an incident: the twin's if it holds it, else the store's last change. */
-  const incidentById = async (id: string): Promise<{ incident: Incident | null; history: Awaited<ReturnType<IncidentStore['history']>> }> => {
+  const incidentById = async (
+    id: string,
+  ): Promise<{ incident: Incident | null; history: Awaited<ReturnType<IncidentStore['history']>> }> => {
     // Changes are written in batches: write what is pending so the history is complete.
     await deps.twin.flushIncidents();
     const history = deps.incidentStore ? await deps.incidentStore.history(id) : [];
@@ -131,8 +152,9 @@ export function apiRoutes(deps: ApiDeps): Route[] {
       tag: 'incidents',
       summary: 'Incidents: the active ones (status=open, default) or all, optionally in a time range; most severe first',
       description:
-        '`from`/`to` (epoch ms or RFC 3339) keep incidents that were open at some time in the range (updated at or after `from`, opened at or before `to`). Evidence from sensors above the caller\'s classification clearance is left out (`hiddenEvidence` counts it).',
-      response: 'Array of IncidentView { id, type, status, lng, lat, district, assetId, severity, confidence, openedAt, updatedAt, evidence: [{ id, kind, why, … }], hiddenEvidence }',
+        "`from`/`to` (epoch ms or RFC 3339) keep incidents that were open at some time in the range (updated at or after `from`, opened at or before `to`). Evidence from sensors above the caller's classification clearance is left out (`hiddenEvidence` counts it).",
+      response:
+        'Array of IncidentView { id, type, status, lng, lat, district, assetId, severity, confidence, openedAt, updatedAt, evidence: [{ id, kind, why, … }], hiddenEvidence }',
       query: z.object({
         status: z.enum(['open', 'all']).default('open'),
         from: timeParam.optional(),
@@ -140,7 +162,8 @@ export function apiRoutes(deps: ApiDeps): Route[] {
         limit: z.coerce.number().int().min(1).max(10_000).default(1000),
       }),
       handler: async ({ query, principal }): Promise<IncidentView[]> => {
-        if (query.from !== undefined && query.to !== undefined && query.from > query.to) throw new HttpError(400, `from (${query.from}) is after to (${query.to})`);
+        if (query.from !== undefined && query.to !== undefined && query.from > query.to)
+          throw new HttpError(400, `from (${query.from}) is after to (${query.to})`);
         const byId = new Map<string, Incident>();
         if (query.status === 'all') {
           await deps.twin.flushIncidents();
@@ -149,7 +172,8 @@ export function apiRoutes(deps: ApiDeps): Route[] {
         } else {
           for (const i of deps.twin.activeIncidents()) byId.set(i.id, i);
         }
-        const inRange = (i: Incident) => (query.from === undefined || i.updatedAt >= query.from) && (query.to === undefined || i.openedAt <= query.to);
+        const inRange = (i: Incident) =>
+          (query.from === undefined || i.updatedAt >= query.from) && (query.to === undefined || i.openedAt <= query.to);
         const view = viewFor(principal);
         return [...byId.values()].filter(inRange).sort(compareIncidents).slice(0, query.limit).map(view);
       },
@@ -165,7 +189,10 @@ export function apiRoutes(deps: ApiDeps): Route[] {
       handler: async ({ params, principal }): Promise<IncidentDetail> => {
         const { incident, history } = await incidentById(params.incidentId);
         if (!incident) throw new HttpError(404, `incident "${params.incidentId}" is not known`);
-        return { ...viewFor(principal)(incident), history: history.map(historyViewer(principal?.clearance ?? [], deps.twin.classifyEvidence)) };
+        return {
+          ...viewFor(principal)(incident),
+          history: history.map(historyViewer(principal?.clearance ?? [], deps.twin.classifyEvidence)),
+        };
       },
     }),
     route({
@@ -175,7 +202,7 @@ export function apiRoutes(deps: ApiDeps): Route[] {
       tag: 'incidents',
       summary: 'An operator action on an incident: acknowledge, set_severity, merge, split, false_alarm, resolve, close, reopen',
       description:
-        'Recorded in the incident\'s history with the signed-in user as the actor and the optional reason. `merge` merges `otherId` into this incident; `split` moves `evidenceIds` to a new incident. An action that does not apply to the incident as it is (acknowledging a closed one, merging across types …) gets 409 with the reason.',
+        "Recorded in the incident's history with the signed-in user as the actor and the optional reason. `merge` merges `otherId` into this incident; `split` moves `evidenceIds` to a new incident. An action that does not apply to the incident as it is (acknowledging a closed one, merging across types …) gets 409 with the reason.",
       response: '{ incident: IncidentView, changes: [{ incidentId, at, actor, what, detail }] }',
       params: incidentParams,
       body: incidentActionBody,
@@ -197,7 +224,10 @@ export function apiRoutes(deps: ApiDeps): Route[] {
         }
         const view = viewFor(principal);
         const own = changes.find((c) => c.incidentId === params.incidentId) ?? changes[0]!;
-        return { incident: view(own.incident), changes: changes.map((c) => ({ incidentId: c.incidentId, at: c.at, actor: c.actor, what: c.what, detail: c.detail })) };
+        return {
+          incident: view(own.incident),
+          changes: changes.map((c) => ({ incidentId: c.incidentId, at: c.at, actor: c.actor, what: c.what, detail: c.detail })),
+        };
       },
     }),
     route({
@@ -206,11 +236,15 @@ export function apiRoutes(deps: ApiDeps): Route[] {
       permission: 'probe',
       tag: 'system',
       summary: 'Health of the broker connection, ClickHouse and the ingest',
-      description: '200 with {"status":"ok"|"degraded", ...} when the broker and ClickHouse are reachable; 503 naming the failing part otherwise.',
+      description:
+        '200 with {"status":"ok"|"degraded", ...} when the broker and ClickHouse are reachable; 503 naming the failing part otherwise.',
       response: 'Health report',
       handler: async ({ res }) => {
         const report = await deps.health();
-        res.writeHead(report.status === 'down' ? 503 : 200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+        res.writeHead(report.status === 'down' ? 503 : 200, {
+          'content-type': 'application/json; charset=utf-8',
+          'cache-control': 'no-store',
+        });
         res.end(JSON.stringify(report));
       },
     }),
@@ -229,7 +263,7 @@ export function apiRoutes(deps: ApiDeps): Route[] {
       permission: 'stats.read',
       tag: 'system',
       summary: 'The live figures of the status strip (also pushed on the socket as `stats`)',
-      response: 'StatsMessage (sensor counts within the caller\'s clearance)',
+      response: "StatsMessage (sensor counts within the caller's clearance)",
       handler: ({ principal }) => {
         const all = deps.stats();
         if (!principal) return all;
@@ -246,7 +280,11 @@ export function apiRoutes(deps: ApiDeps): Route[] {
       response: 'Vocabulary',
       handler: () => ({
         sensorKinds: SENSOR_KINDS.map((k) => ({ kind: k, metrics: KIND_METRICS[k], label: KIND_LABELS[k] })),
-        metrics: Object.entries(METRIC_UNITS).map(([m, unit]) => ({ metric: m, unit, label: METRIC_LABELS[m as keyof typeof METRIC_LABELS] })),
+        metrics: Object.entries(METRIC_UNITS).map(([m, unit]) => ({
+          metric: m,
+          unit,
+          label: METRIC_LABELS[m as keyof typeof METRIC_LABELS],
+        })),
         sensorStates: SENSOR_STATES,
         classifications: CLASSIFICATIONS,
         eventTypes: EVENT_TYPES,
@@ -268,15 +306,30 @@ export function apiRoutes(deps: ApiDeps): Route[] {
       path: '/api/sources',
       permission: 'city.read',
       tag: 'city',
-      summary: 'Data sources with their department and classification, and what the ingest did with their messages (received = stored + rejected + pending)',
+      summary:
+        'Data sources with their department and classification, and what the ingest did with their messages (received = stored + rejected + pending)',
       response: 'Array of SourceListing',
       handler: (): SourceListing[] => {
         const counts = deps.sourceCounts?.() ?? null;
         const registered = deps.city?.sources ?? [];
-        const listed: SourceListing[] = registered.map((s) => ({ ...s, registered: true, ingest: counts ? (counts.get(s.id) ?? { received: 0, stored: 0, rejected: 0, pending: 0 }) : null }));
+        const listed: SourceListing[] = registered.map((s) => ({
+          ...s,
+          registered: true,
+          ingest: counts ? (counts.get(s.id) ?? { received: 0, stored: 0, rejected: 0, pending: 0 }) : null,
+        }));
         const known = new Set(registered.map((s) => s.id));
         for (const [id, c] of counts ?? []) {
-          if (!known.has(id)) listed.push({ id, nameZh: id, nameEn: id, departmentZh: '', departmentEn: '', classification: UNCLASSIFIED_AS, registered: false, ingest: c });
+          if (!known.has(id))
+            listed.push({
+              id,
+              nameZh: id,
+              nameEn: id,
+              departmentZh: '',
+              departmentEn: '',
+              classification: UNCLASSIFIED_AS,
+              registered: false,
+              ingest: c,
+            });
         }
         return listed;
       },
@@ -286,7 +339,7 @@ export function apiRoutes(deps: ApiDeps): Route[] {
       path: '/api/sensors',
       permission: 'live.read',
       tag: 'sensors',
-      summary: 'Sensors known to the twin, filtered (only those within the caller\'s classification clearance)',
+      summary: "Sensors known to the twin, filtered (only those within the caller's classification clearance)",
       response: '{ total, sensors: SensorSummary[] }',
       query: z.object({
         kind: z.enum([...SENSOR_KINDS, 'unknown']).optional(),
@@ -314,7 +367,7 @@ export function apiRoutes(deps: ApiDeps): Route[] {
       tag: 'sensors',
       summary: 'Aggregate grid cells of the sensors in a bbox (count, mean position, counts by state), for the map at low zoom',
       description:
-        'Cells are squares of 90/2^level degrees, level = floor(zoom) within 6..13 (coarser when the bbox would need over 20,000 cells); the key `level/ix/iy` is the same on every pan. `source=twin` (default): the twin\'s in-memory grid with counts per state (normal, warning, alarm, stale, unregistered); `source=registry`: the stored registry in ClickHouse (counts only). Only sensors within the caller\'s classification clearance are counted (docs/scale.md).',
+        "Cells are squares of 90/2^level degrees, level = floor(zoom) within 6..13 (coarser when the bbox would need over 20,000 cells); the key `level/ix/iy` is the same on every pan. `source=twin` (default): the twin's in-memory grid with counts per state (normal, warning, alarm, stale, unregistered); `source=registry`: the stored registry in ClickHouse (counts only). Only sensors within the caller's classification clearance are counted (docs/scale.md).",
       response: 'CellsMessage { serverTime, level, cellDeg, bbox, zoom, total, registry, source, cells: [{ key, n, lng, lat, states }] }',
       query: z.object({
         bbox: z.string().max(200),
@@ -326,11 +379,23 @@ export function apiRoutes(deps: ApiDeps): Route[] {
         if (!principal) throw new HttpError(401, 'sign in first');
         const bbox = parseBbox(query.bbox);
         if (typeof bbox === 'string') throw new HttpError(400, bbox);
-        const kinds = query.kinds ? query.kinds.split(',').map((k) => k.trim()).filter(Boolean) : null;
+        const kinds = query.kinds
+          ? query.kinds
+              .split(',')
+              .map((k) => k.trim())
+              .filter(Boolean)
+          : null;
         const unknown = kinds?.find((k) => k !== 'unknown' && !(SENSOR_KINDS as readonly string[]).includes(k));
         if (unknown) throw new HttpError(400, `unknown sensor kind "${unknown.slice(0, 40)}"`);
         if (query.source === 'registry') {
-          return registryCells(deps.clickhouse, { bbox, zoom: query.zoom, clearance: principal.clearance, sources: deps.city?.sources ?? [], register: deps.city?.sensorSites ?? [], kinds });
+          return registryCells(deps.clickhouse, {
+            bbox,
+            zoom: query.zoom,
+            clearance: principal.clearance,
+            sources: deps.city?.sources ?? [],
+            register: deps.city?.sensorSites ?? [],
+            kinds,
+          });
         }
         return cellsMessage(deps.twin.stream.grid, bbox, query.zoom, clearanceMask(principal.clearance), kinds, Date.now());
       },
@@ -356,7 +421,10 @@ export function apiRoutes(deps: ApiDeps): Route[] {
         const district = districtName(entry?.district ?? site?.district ?? null);
         const source = sourceOf(entry?.sourceId ?? site?.sourceId ?? null);
         // The effective classification: the source's, raised (never lowered) by the sensor's meta.
-        const classification = deps.twin.stream.classify({ classification: entry?.classification ?? null, sourceId: entry?.sourceId ?? site?.sourceId ?? null });
+        const classification = deps.twin.stream.classify({
+          classification: entry?.classification ?? null,
+          sourceId: entry?.sourceId ?? site?.sourceId ?? null,
+        });
         return {
           id: params.sensorId,
           kind: entry?.kind ?? site?.kind ?? 'unknown',
@@ -403,7 +471,13 @@ export function apiRoutes(deps: ApiDeps): Route[] {
         const from = query.from ?? to - 3600_000;
         if (from > to) throw new HttpError(400, `from (${from}) is after to (${to})`);
         if (to - from > 400 * DAY) throw new HttpError(400, 'the range is over 400 days; ask for a shorter range');
-        const result = await querySensorHistory(deps.clickhouse, { sensorId: params.sensorId, metric: query.metric, from, to, ...(query.maxPoints ? { maxPoints: query.maxPoints } : {}) });
+        const result = await querySensorHistory(deps.clickhouse, {
+          sensorId: params.sensorId,
+          metric: query.metric,
+          from,
+          to,
+          ...(query.maxPoints ? { maxPoints: query.maxPoints } : {}),
+        });
         if (result.points.length === 0 && !deps.twin.state.byId.has(params.sensorId)) {
           throw new HttpError(404, `sensor "${params.sensorId}" is not known`);
         }
@@ -417,7 +491,7 @@ export function apiRoutes(deps: ApiDeps): Route[] {
       tag: 'ingest',
       summary: 'Recently rejected messages with topic, reason and (truncated) payload',
       description:
-        'Only messages whose topic is within the caller\'s classification clearance: a sensor\'s or service\'s topic is classified as that sensor, a report\'s as its source, a unit\'s fix as internal, a topic outside the v1 scheme as sensitive.',
+        "Only messages whose topic is within the caller's classification clearance: a sensor's or service's topic is classified as that sensor, a report's as its source, a unit's fix as internal, a topic outside the v1 scheme as sensitive.",
       response: 'Array of dead letters, newest first',
       query: z.object({
         reason: z.enum(REJECT_REASONS).optional(),

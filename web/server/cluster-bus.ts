@@ -96,8 +96,16 @@ export function singleNode(io: AnyServer): WebCluster {
  * Attaches the Redis adapter to `io` and starts the presence beat. Rejects, naming the URL,
  * when Redis does not answer within 10 s.
  */
-export async function joinRedisCluster(io: AnyServer, redisUrl: string, nodeId: string, log: (level: 'warn', message: string) => void = () => undefined): Promise<WebCluster> {
-  const pub = createClient({ url: redisUrl, socket: { connectTimeout: 10_000, reconnectStrategy: (retries) => Math.min(200 * 2 ** retries, 5000) } });
+export async function joinRedisCluster(
+  io: AnyServer,
+  redisUrl: string,
+  nodeId: string,
+  log: (level: 'warn', message: string) => void = () => undefined,
+): Promise<WebCluster> {
+  const pub = createClient({
+    url: redisUrl,
+    socket: { connectTimeout: 10_000, reconnectStrategy: (retries) => Math.min(200 * 2 ** retries, 5000) },
+  });
   const sub = pub.duplicate();
   let lastError = '';
   for (const c of [pub, sub]) {
@@ -164,7 +172,12 @@ type RedisConnection = ReturnType<typeof createClient>;
  * wait for the TTL. A node that cannot reach Redis stops being the writer at once: two nodes may
  * then both believe they write only within the few seconds before the old lease lapses.
  */
-function writerLease(io: AnyServer, redis: RedisConnection, nodeId: string, log: (level: 'warn', message: string) => void): TwinWriterChannel & { ready: Promise<void>; release(): Promise<void> } {
+function writerLease(
+  io: AnyServer,
+  redis: RedisConnection,
+  nodeId: string,
+  log: (level: 'warn', message: string) => void,
+): TwinWriterChannel & { ready: Promise<void>; release(): Promise<void> } {
   let writer = false;
   const listeners: Array<(writer: boolean) => void> = [];
   const changeListeners: Array<(batch: string) => void> = [];
@@ -224,7 +237,9 @@ function writerLease(io: AnyServer, redis: RedisConnection, nodeId: string, log:
         // The adapter waits up to its requestsTimeout (5 s, FORWARD_TIMEOUT_MS) for every other node.
         answers = (await io.serverSideEmitWithAck('twinCommand', command)) as Array<string | null>;
       } catch (err) {
-        throw new NoWriterError(`no twin writer answered within ${FORWARD_TIMEOUT_MS / 1000} s (${(err as Error).message}); retry in a few seconds`);
+        throw new NoWriterError(
+          `no twin writer answered within ${FORWARD_TIMEOUT_MS / 1000} s (${(err as Error).message}); retry in a few seconds`,
+        );
       }
       const answer = answers.find((a): a is string => typeof a === 'string');
       if (answer === undefined) throw new NoWriterError('no node holds the twin-writer lease right now; retry in a few seconds');

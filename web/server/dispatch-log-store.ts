@@ -64,7 +64,18 @@ export class DispatchLogStore {
     if (batch.length === 0) return;
     await this.client.insert({
       table: 'dispatch_log',
-      values: batch.map((e) => [e.seq, e.at, e.actor, e.action, e.unitId ?? '', e.incidentId ?? '', e.reason ?? '', JSON.stringify(e.data), e.prevHash, e.hash]),
+      values: batch.map((e) => [
+        e.seq,
+        e.at,
+        e.actor,
+        e.action,
+        e.unitId ?? '',
+        e.incidentId ?? '',
+        e.reason ?? '',
+        JSON.stringify(e.data),
+        e.prevHash,
+        e.hash,
+      ]),
       format: 'JSONCompactEachRow',
       clickhouse_settings: { insert_deduplication_token: `dispatch-log:${batch[0]!.seq}-${batch.at(-1)!.seq}` },
     });

@@ -43,7 +43,14 @@ export function unitView(dispatch: DispatchService, unit: ResponseUnit): UnitVie
 function recommendationViews(dispatch: DispatchService, recs: readonly UnitRecommendation[]): RecommendationView[] {
   return recs.map(({ route: r, ...rest }) => {
     const u = dispatch.unit(rest.unitId);
-    return { ...rest, nameZh: u?.nameZh ?? rest.unitId, nameEn: u?.nameEn ?? rest.unitId, status: u?.status ?? 'available', version: u?.version ?? 0, path: r.coords };
+    return {
+      ...rest,
+      nameZh: u?.nameZh ?? rest.unitId,
+      nameEn: u?.nameEn ?? rest.unitId,
+      status: u?.status ?? 'available',
+      version: u?.version ?? 0,
+      path: r.coords,
+    };
   });
 }
 
@@ -87,9 +94,14 @@ export function dispatchRoutes(deps: DispatchDeps): Route[] {
       permission: 'units.read',
       tag: 'dispatch',
       summary: 'Every response unit with its status, position, capabilities, warnings and current trip (route, ETA)',
-      response: 'Array of UnitView { id, kind, nameZh, nameEn, capabilities, homeStationId, homeDistrict, shift, status, lng, lat, lastFixAt, incidentId, version, warnings, trip }',
+      response:
+        'Array of UnitView { id, kind, nameZh, nameEn, capabilities, homeStationId, homeDistrict, shift, status, lng, lat, lastFixAt, incidentId, version, warnings, trip }',
       query: z.object({ status: z.enum(UNIT_STATUSES).optional(), kind: z.string().max(40).optional() }),
-      handler: async ({ query }) => dispatch.units().filter((u) => (!query.status || u.status === query.status) && (!query.kind || u.kind === query.kind)).map((u) => unitView(dispatch, u)),
+      handler: async ({ query }) =>
+        dispatch
+          .units()
+          .filter((u) => (!query.status || u.status === query.status) && (!query.kind || u.kind === query.kind))
+          .map((u) => unitView(dispatch, u)),
     }),
     route({
       method: 'GET',
@@ -110,13 +122,16 @@ export function dispatchRoutes(deps: DispatchDeps): Route[] {
       path: '/api/incidents/{incidentId}/recommendations',
       permission: 'units.read',
       tag: 'dispatch',
-      summary: 'Units recommended for an incident, ranked by road travel time under the current closures, with capability match, coverage left behind and reasons',
+      summary:
+        'Units recommended for an incident, ranked by road travel time under the current closures, with capability match, coverage left behind and reasons',
       description:
-        'Each recommendation has `reasons` as codes with parameters (`eta`, `capability`, `coverage_gap`, `route_avoids` …), worded by the console. A read: nothing is written. A dispatcher\'s console asks with `POST` instead, which records the ranking shown; an assignment records the ranking it acted on.',
-      response: 'Array of RecommendationView { unitId, kind, nameZh, nameEn, status, version, etaS, distanceM, matched, fullMatch, coverage, rank, reasons, path }',
+        "Each recommendation has `reasons` as codes with parameters (`eta`, `capability`, `coverage_gap`, `route_avoids` …), worded by the console. A read: nothing is written. A dispatcher's console asks with `POST` instead, which records the ranking shown; an assignment records the ranking it acted on.",
+      response:
+        'Array of RecommendationView { unitId, kind, nameZh, nameEn, status, version, etaS, distanceM, matched, fullMatch, coverage, rank, reasons, path }',
       params: incidentParams,
       query: z.object({ limit: z.coerce.number().int().min(1).max(50).default(SHOWN_RECOMMENDATIONS) }),
-      handler: async ({ params, query }): Promise<RecommendationView[]> => recommendationViews(dispatch, await refusedAsHttp(() => dispatch.recommend(params.incidentId, null, query.limit))),
+      handler: async ({ params, query }): Promise<RecommendationView[]> =>
+        recommendationViews(dispatch, await refusedAsHttp(() => dispatch.recommend(params.incidentId, null, query.limit))),
     }),
     route({
       method: 'POST',
@@ -124,13 +139,17 @@ export function dispatchRoutes(deps: DispatchDeps): Route[] {
       permission: 'dispatch.act',
       tag: 'dispatch',
       summary: 'The recommendations shown to a dispatcher, recorded in the dispatch log (`recommend`, once per ranking)',
-      description: 'The same answer as the GET. The console of a user who may dispatch asks this way: the ranking a dispatcher saw is evidence for the decision that follows. An unchanged ranking asked for again is not logged again.',
+      description:
+        'The same answer as the GET. The console of a user who may dispatch asks this way: the ranking a dispatcher saw is evidence for the decision that follows. An unchanged ranking asked for again is not logged again.',
       response: 'Array of RecommendationView (as the GET)',
       params: incidentParams,
       body: z.object({ limit: z.number().int().min(1).max(50).default(SHOWN_RECOMMENDATIONS) }).strict(),
       handler: async ({ params, body, principal }): Promise<RecommendationView[]> => {
         if (!principal) throw new HttpError(401, 'sign in first');
-        return recommendationViews(dispatch, await refusedAsHttp(() => dispatch.recommend(params.incidentId, principal.username, body.limit)));
+        return recommendationViews(
+          dispatch,
+          await refusedAsHttp(() => dispatch.recommend(params.incidentId, principal.username, body.limit)),
+        );
       },
     }),
     route({
@@ -166,7 +185,8 @@ export function dispatchRoutes(deps: DispatchDeps): Route[] {
       permission: 'dispatch.act',
       tag: 'dispatch',
       summary: 'Change a unit’s status by hand (en route, on scene, returning, available, out of service)',
-      description: 'Only the transitions of the unit status table (twin-model/dispatch/unit-state.ts) are allowed; out of service and cancelling an assignment need a reason. Recorded in the dispatch log.',
+      description:
+        'Only the transitions of the unit status table (twin-model/dispatch/unit-state.ts) are allowed; out of service and cancelling an assignment need a reason. Recorded in the dispatch log.',
       response: '{ changes: [...] }',
       params: unitParams,
       body: statusBody,
@@ -182,11 +202,16 @@ export function dispatchRoutes(deps: DispatchDeps): Route[] {
       path: '/api/dispatch/log',
       permission: 'dispatch.audit',
       tag: 'dispatch',
-      summary: 'The hash-chained dispatch log, oldest first, as JSON lines (verify offline with `tsx bin/verify-dispatch-log.ts`); the export is recorded in the audit log',
-      response: 'application/x-ndjson: one DispatchLogEntry { seq, at, actor, action, unitId, incidentId, reason, data, prevHash, hash } per line',
+      summary:
+        'The hash-chained dispatch log, oldest first, as JSON lines (verify offline with `tsx bin/verify-dispatch-log.ts`); the export is recorded in the audit log',
+      response:
+        'application/x-ndjson: one DispatchLogEntry { seq, at, actor, action, unitId, incidentId, reason, data, prevHash, hash } per line',
       query: z.object({ from: timeParam.optional(), to: timeParam.optional() }),
       handler: async ({ query, principal }): Promise<RawResponse> => {
-        const entries = await dispatch.logEntries({ ...(query.from !== undefined ? { from: query.from } : {}), ...(query.to !== undefined ? { to: query.to } : {}) });
+        const entries = await dispatch.logEntries({
+          ...(query.from !== undefined ? { from: query.from } : {}),
+          ...(query.to !== undefined ? { to: query.to } : {}),
+        });
         deps.audit?.record({
           at: Date.now(),
           actor: principal?.username ?? '',
@@ -194,9 +219,17 @@ export function dispatchRoutes(deps: DispatchDeps): Route[] {
           action: 'dispatch_log',
           object: `${query.from !== undefined ? new Date(query.from).toISOString() : 'start'}/${query.to !== undefined ? new Date(query.to).toISOString() : 'now'}`,
           detail: `${entries.length} entries`,
-          data: { entries: entries.length, ...(query.from !== undefined ? { from: query.from } : {}), ...(query.to !== undefined ? { to: query.to } : {}) },
+          data: {
+            entries: entries.length,
+            ...(query.from !== undefined ? { from: query.from } : {}),
+            ...(query.to !== undefined ? { to: query.to } : {}),
+          },
         });
-        return { raw: true, contentType: 'application/x-ndjson; charset=utf-8', body: entries.map((e) => JSON.stringify(e)).join('\n') + (entries.length ? '\n' : '') };
+        return {
+          raw: true,
+          contentType: 'application/x-ndjson; charset=utf-8',
+          body: entries.map((e) => JSON.stringify(e)).join('\n') + (entries.length ? '\n' : ''),
+        };
       },
     }),
     route({
@@ -204,7 +237,8 @@ export function dispatchRoutes(deps: DispatchDeps): Route[] {
       path: '/api/dispatch/log/verify',
       permission: 'dispatch.audit',
       tag: 'dispatch',
-      summary: 'Verifies the stored dispatch log: every hash and link, anchored at the head this server holds and at the heads signed in the audit checkpoints',
+      summary:
+        'Verifies the stored dispatch log: every hash and link, anchored at the head this server holds and at the heads signed in the audit checkpoints',
       response: '{ ok, checked, problems: [{ seq, kind: altered|missing|reordered|bad_start, detail }], head }',
       handler: async () => dispatch.verifyLog(),
     }),

@@ -11,7 +11,15 @@
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { districtAt, isInCity } from '../../twin-model/city/index.ts';
-import { applyUnitInput, createFleetState, DispatchError, logInputOf, type FleetState, type UnitChange, type UnitInput } from '../../twin-model/dispatch/unit-state.ts';
+import {
+  applyUnitInput,
+  createFleetState,
+  DispatchError,
+  logInputOf,
+  type FleetState,
+  type UnitChange,
+  type UnitInput,
+} from '../../twin-model/dispatch/unit-state.ts';
 import {
   ASSIGNABLE_STATUSES,
   generateFleet,
@@ -189,7 +197,10 @@ export class DispatchService {
    */
   resumeAfter(signed: ChainHead | null): void {
     if (!signed || (this.head && this.head.seq >= signed.seq)) return;
-    this.log('warn', `dispatch log: the stored log ends at entry ${this.head?.seq ?? 0} but a signed checkpoint records entry ${signed.seq}; continuing after ${signed.seq}`);
+    this.log(
+      'warn',
+      `dispatch log: the stored log ends at entry ${this.head?.seq ?? 0} but a signed checkpoint records entry ${signed.seq}; continuing after ${signed.seq}`,
+    );
     this.head = { seq: signed.seq, hash: signed.hash };
   }
 
@@ -213,7 +224,8 @@ export class DispatchService {
       try {
         return JSON.stringify({ ok: await this.runLocally(c) } satisfies DispatchAnswer);
       } catch (err) {
-        if (err instanceof DispatchRefused) return JSON.stringify({ error: err.message, code: err.code, status: err.status } satisfies DispatchAnswer);
+        if (err instanceof DispatchRefused)
+          return JSON.stringify({ error: err.message, code: err.code, status: err.status } satisfies DispatchAnswer);
         throw err;
       }
     });
@@ -227,7 +239,10 @@ export class DispatchService {
         else this.trips.delete(change.unitId);
         trips.set(change.unitId, trip);
       }
-      this.notify(units.map((u) => u.change), trips);
+      this.notify(
+        units.map((u) => u.change),
+        trips,
+      );
     });
   }
 
@@ -279,7 +294,8 @@ export class DispatchService {
    * ranking; without one (`GET`, wall screens, scripts) nothing is written.
    */
   async recommend(incidentId: string, actor: string | null, limit = 5): Promise<UnitRecommendation[]> {
-    if (!this.writer && actor) return (await this.forward({ type: 'dispatch_recommend', incidentId, actor, limit })) as UnitRecommendation[];
+    if (!this.writer && actor)
+      return (await this.forward({ type: 'dispatch_recommend', incidentId, actor, limit })) as UnitRecommendation[];
     return this.recommendLocally(incidentId, actor, limit);
   }
 
@@ -289,7 +305,8 @@ export class DispatchService {
   }
 
   async setStatus(unitId: string, to: UnitStatus, actor: string, reason?: string): Promise<UnitChange[]> {
-    if (!this.writer) return (await this.forward({ type: 'dispatch_status', unitId, to, actor, ...(reason ? { reason } : {}) })) as UnitChange[];
+    if (!this.writer)
+      return (await this.forward({ type: 'dispatch_status', unitId, to, actor, ...(reason ? { reason } : {}) })) as UnitChange[];
     return refusing(() => this.apply({ type: 'status', unitId, to, actor, ...(reason ? { reason } : {}) }));
   }
 
@@ -307,7 +324,16 @@ export class DispatchService {
       return;
     }
     try {
-      this.apply({ type: 'position', unitId: p.unitId, ts: p.ts, lng: p.lng, lat: p.lat, speed: p.speed, heading: p.heading, status: p.status });
+      this.apply({
+        type: 'position',
+        unitId: p.unitId,
+        ts: p.ts,
+        lng: p.lng,
+        lat: p.lat,
+        speed: p.speed,
+        heading: p.heading,
+        status: p.status,
+      });
     } catch (err) {
       this.log('warn', `AVL fix of ${p.unitId}: ${(err as Error).message}`);
     }
@@ -333,7 +359,8 @@ export class DispatchService {
   async verifyLog(): Promise<ChainVerification> {
     const entries = await this.logEntries();
     // The writer knows its head: a truncated or rewritten tail shows against it.
-    const own: ChainAnchor[] = this.head && this.writer ? [{ seq: this.head.seq, hash: this.head.hash, label: 'the head this server holds' }] : [];
+    const own: ChainAnchor[] =
+      this.head && this.writer ? [{ seq: this.head.seq, hash: this.head.hash, label: 'the head this server holds' }] : [];
     return verifyChain(entries, { anchors: [...own, ...this.anchors()] });
   }
 
@@ -353,7 +380,9 @@ export class DispatchService {
       case 'dispatch_assign':
         return refusing(() => this.assignLocally(c.request));
       case 'dispatch_status':
-        return refusing(() => this.apply({ type: 'status', unitId: c.unitId, to: c.to, actor: c.actor, ...(c.reason ? { reason: c.reason } : {}) }));
+        return refusing(() =>
+          this.apply({ type: 'status', unitId: c.unitId, to: c.to, actor: c.actor, ...(c.reason ? { reason: c.reason } : {}) }),
+        );
       case 'dispatch_recommend':
         return this.recommendLocally(c.incidentId, c.actor, c.limit ?? 5);
     }
@@ -369,7 +398,11 @@ export class DispatchService {
     const incident = this.options.twin.incident(incidentId);
     if (!incident) throw new DispatchRefused(`incident "${incidentId}" is not known`, 404, 'unknown_incident');
     if (incident.status !== 'open' && incident.status !== 'acknowledged') {
-      throw new DispatchRefused(`incident ${incidentId} is ${incident.status}; units go to open or acknowledged incidents`, 409, 'incident_not_active');
+      throw new DispatchRefused(
+        `incident ${incidentId} is ${incident.status}; units go to open or acknowledged incidents`,
+        409,
+        'incident_not_active',
+      );
     }
     return incident;
   }
@@ -406,7 +439,10 @@ export class DispatchService {
       actor,
       action: 'recommend',
       incidentId,
-      data: { ranked: recs.map((r) => ({ unitId: r.unitId, etaS: Math.round(r.etaS), rank: r.rank })), closures: this.currentRestrictions().closed.size },
+      data: {
+        ranked: recs.map((r) => ({ unitId: r.unitId, etaS: Math.round(r.etaS), rank: r.rank })),
+        closures: this.currentRestrictions().closed.size,
+      },
     });
   }
 
@@ -425,13 +461,26 @@ export class DispatchService {
       // Another dispatcher moved first: the unit is taken, or changed since this one looked.
       const expected = req.expectedVersions?.[unitId];
       if (expected !== undefined && expected !== unit.version) {
-        throw new DispatchRefused(`${unit.id} changed since you looked (now ${unit.status}, version ${unit.version}); refresh and choose again`, 409, 'version_conflict');
+        throw new DispatchRefused(
+          `${unit.id} changed since you looked (now ${unit.status}, version ${unit.version}); refresh and choose again`,
+          409,
+          'version_conflict',
+        );
       }
-      if (!ASSIGNABLE_STATUSES.includes(unit.status)) throw new DispatchRefused(`${unit.id} is ${unit.status}; only available or returning units can be assigned`, 409, 'unit_unavailable');
+      if (!ASSIGNABLE_STATUSES.includes(unit.status))
+        throw new DispatchRefused(
+          `${unit.id} is ${unit.status}; only available or returning units can be assigned`,
+          409,
+          'unit_unavailable',
+        );
       const best = bestOfKind.get(unit.kind);
       const override = best && best.unitId !== unitId ? { recommendedUnitId: best.unitId, reason: req.overrideReason ?? '' } : undefined;
       if (override && !override.reason.trim()) {
-        throw new DispatchRefused(`${unitId} is not the recommended ${unit.kind} (${best!.unitId}, ETA ${Math.round(best!.etaS / 60)} min); give a reason to override`, 422, 'override_needs_reason');
+        throw new DispatchRefused(
+          `${unitId} is not the recommended ${unit.kind} (${best!.unitId}, ETA ${Math.round(best!.etaS / 60)} min); give a reason to override`,
+          422,
+          'override_needs_reason',
+        );
       }
       plan.push({
         type: 'assign',
@@ -459,7 +508,8 @@ export class DispatchService {
     const trips = new Map<string, UnitTrip | null>();
     for (const c of changes) {
       if (c.what === 'fix_rejected') this.counters.rejectedFixes++;
-      if (c.what === 'assigned' || c.what === 'released' || c.what === 'status' || c.what === 'arrived') trips.set(c.unitId, this.planTrip(c.unit));
+      if (c.what === 'assigned' || c.what === 'released' || c.what === 'status' || c.what === 'arrived')
+        trips.set(c.unitId, this.planTrip(c.unit));
       const entry = logInputOf(c);
       if (entry) {
         if (c.what === 'assigned') {
@@ -492,12 +542,23 @@ export class DispatchService {
     return trip;
   }
 
-  private routeTrip(unit: ResponseUnit, target: { lng: number; lat: number; id?: string; nodeId?: number }, leg: UnitTrip['leg']): UnitTrip | null {
+  private routeTrip(
+    unit: ResponseUnit,
+    target: { lng: number; lat: number; id?: string; nodeId?: number },
+    leg: UnitTrip['leg'],
+  ): UnitTrip | null {
     const to = target.nodeId ?? this.router.snap(target.lng, target.lat).nodeId;
     const restrictions = responderRestrictions(this.currentRestrictions(), this.options.city.graph, to);
     const route = this.router.route(unit.nodeId, to, restrictions) ?? this.router.route(unit.nodeId, to);
     if (!route) return null;
-    return { unitId: unit.id, incidentId: leg === 'to_incident' ? (unit.incidentId ?? null) : null, leg, route, since: this.now(), reroutes: 0 };
+    return {
+      unitId: unit.id,
+      incidentId: leg === 'to_incident' ? (unit.incidentId ?? null) : null,
+      leg,
+      route,
+      since: this.now(),
+      reroutes: 0,
+    };
   }
 
   private onIncidentChanges(changes: readonly IncidentChange[]): void {
@@ -512,7 +573,12 @@ export class DispatchService {
       this.loggedRankings.delete(id);
       if (![...this.fleet.units.values()].some((u) => u.incidentId === id)) continue;
       const status = changes.findLast((c) => c.incidentId === id)!;
-      this.apply({ type: 'release', incidentId: id, actor: status.actor === 'twin' ? 'twin' : status.actor, reason: `incident ${status.incident.status}` });
+      this.apply({
+        type: 'release',
+        incidentId: id,
+        actor: status.actor === 'twin' ? 'twin' : status.actor,
+        reason: `incident ${status.incident.status}`,
+      });
     }
     this.rerouteBlocked();
   }
@@ -548,7 +614,16 @@ export class DispatchService {
         reason: restrictions.closed.get(blocked) ?? 'road closed',
         data: { blockedEdge: blocked, etaS: Math.round(route.travelTimeS), routeM: Math.round(route.lengthM) },
       });
-      changes.push({ unitId: unit.id, at: this.now(), actor: 'twin', what: 'status', from: unit.status, to: unit.status, reason: 'rerouted', unit });
+      changes.push({
+        unitId: unit.id,
+        at: this.now(),
+        actor: 'twin',
+        what: 'status',
+        from: unit.status,
+        to: unit.status,
+        reason: 'rerouted',
+        unit,
+      });
     }
     if (trips.size) this.notify(changes, trips);
   }
@@ -556,7 +631,12 @@ export class DispatchService {
   private notify(changes: readonly UnitChange[], trips: ReadonlyMap<string, UnitTrip | null>): void {
     if (this.writer && this.channel && changes.some((c) => c.what !== 'position')) {
       // Positions reach every node over MQTT; the rest only the writer knows.
-      const units = changes.filter((c) => c.what !== 'position').map((change) => ({ change, trip: trips.has(change.unitId) ? trips.get(change.unitId)! : (this.trips.get(change.unitId) ?? null) }));
+      const units = changes
+        .filter((c) => c.what !== 'position')
+        .map((change) => ({
+          change,
+          trip: trips.has(change.unitId) ? trips.get(change.unitId)! : (this.trips.get(change.unitId) ?? null),
+        }));
       this.channel.publish(JSON.stringify({ units }));
     }
     for (const l of this.listeners) {

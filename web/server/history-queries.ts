@@ -54,7 +54,10 @@ export async function querySensorHistory(client: ClickHouseClient, q: HistoryQue
 }
 
 /** Latest value per metric from storage (for sensors the twin has not seen live). */
-export async function queryLatest(client: ClickHouseClient, sensorId: string): Promise<Array<{ metric: string; ts: number; value: number }>> {
+export async function queryLatest(
+  client: ClickHouseClient,
+  sensorId: string,
+): Promise<Array<{ metric: string; ts: number; value: number }>> {
   const rows = await queryRows<{ metric: string; ms: number | string; value: number }>(
     client,
     `SELECT metric, toUnixTimestamp64Milli(max(last_ts)) AS ms, argMaxMerge(last_v) AS value FROM readings_1m

@@ -40,7 +40,11 @@ export interface RawResponse {
   body: string | Buffer;
 }
 
-export interface Route<P extends z.ZodTypeAny = z.ZodTypeAny, Q extends z.ZodTypeAny = z.ZodTypeAny, B extends z.ZodTypeAny = z.ZodTypeAny> {
+export interface Route<
+  P extends z.ZodTypeAny = z.ZodTypeAny,
+  Q extends z.ZodTypeAny = z.ZodTypeAny,
+  B extends z.ZodTypeAny = z.ZodTypeAny,
+> {
   /** A GET route answers HEAD too (RFC 9110 §9.3.2; Node sends no body for HEAD). */
   method: 'GET' | 'POST' | 'DELETE';
   /**
@@ -63,7 +67,11 @@ export interface Route<P extends z.ZodTypeAny = z.ZodTypeAny, Q extends z.ZodTyp
 }
 
 /** Declares a route with inferred parameter types. */
-export function route<P extends z.ZodTypeAny = z.ZodObject<{}>, Q extends z.ZodTypeAny = z.ZodObject<{}>, B extends z.ZodTypeAny = z.ZodUnknown>(r: Route<P, Q, B>): Route {
+export function route<
+  P extends z.ZodTypeAny = z.ZodObject<{}>,
+  Q extends z.ZodTypeAny = z.ZodObject<{}>,
+  B extends z.ZodTypeAny = z.ZodUnknown,
+>(r: Route<P, Q, B>): Route {
   return r as unknown as Route;
 }
 
@@ -76,7 +84,8 @@ export type RouteGuard = (req: IncomingMessage, route: Route) => Promise<Princip
 /** Reads a JSON body of at most `limit` bytes; 415 unless it is declared JSON (which also keeps cross-site forms out). */
 export async function readJsonBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<unknown> {
   const type = req.headers['content-type'] ?? '';
-  if (!/^application\/json\s*(;|$)/i.test(type)) throw new HttpError(415, `the body must be JSON (content-type: application/json), got "${String(type).slice(0, 60)}"`);
+  if (!/^application\/json\s*(;|$)/i.test(type))
+    throw new HttpError(415, `the body must be JSON (content-type: application/json), got "${String(type).slice(0, 60)}"`);
   const declared = Number(req.headers['content-length'] ?? NaN);
   if (declared > limit) throw new HttpError(413, `the body is ${declared} bytes; at most ${limit} are accepted`);
   const chunks: Buffer[] = [];
@@ -168,7 +177,7 @@ export class Router {
       if (!params.success) throw new HttpError(400, zodMessage(params.error, 'path').error, zodMessage(params.error, 'path').issues);
       const query = match.route.query ? match.route.query.safeParse(rawQuery) : { success: true as const, data: {} };
       if (!query.success) throw new HttpError(400, zodMessage(query.error, 'query').error, zodMessage(query.error, 'query').issues);
-      let body: unknown = undefined;
+      let body: unknown ;
       if (match.route.body) {
         const parsed = match.route.body.safeParse(await readJsonBody(req));
         if (!parsed.success) throw new HttpError(400, zodMessage(parsed.error, 'body').error, zodMessage(parsed.error, 'body').issues);
@@ -190,7 +199,13 @@ export class Router {
         if (err.status === 429 && err.details && typeof (err.details as { retryAfterS?: number }).retryAfterS === 'number') {
           res.setHeader('retry-after', String((err.details as { retryAfterS: number }).retryAfterS));
         }
-        sendJson(res, err.status, err.details ? { error: err.message, ...(Array.isArray(err.details) ? { issues: err.details } : (err.details as object)) } : { error: err.message });
+        sendJson(
+          res,
+          err.status,
+          err.details
+            ? { error: err.message, ...(Array.isArray(err.details) ? { issues: err.details } : (err.details as object)) }
+            : { error: err.message },
+        );
       } else {
         sendJson(res, 500, { error: `internal error: ${(err as Error).message}` });
       }
@@ -216,7 +231,10 @@ export function openApiDocument(routes: readonly Route[], info: { title: string;
     const parameters: unknown[] = [];
     const add = (schema: z.ZodTypeAny | undefined, where: 'path' | 'query') => {
       if (!schema) return;
-      const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as { properties?: Record<string, unknown>; required?: string[] };
+      const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as {
+        properties?: Record<string, unknown>;
+        required?: string[];
+      };
       for (const [name, s] of Object.entries(json.properties ?? {})) {
         parameters.push({ name, in: where, required: where === 'path' || (json.required ?? []).includes(name), schema: s });
       }
@@ -239,7 +257,10 @@ export function openApiDocument(routes: readonly Route[], info: { title: string;
         200: { description: r.response },
         400: { description: 'Invalid parameters: JSON `{ "error": "...", "issues": [...] }`' },
         401: { description: 'Not signed in, or a malformed, unknown, expired or revoked token: JSON `{ "error": "..." }`' },
-        403: { description: 'Signed in, but the role may not do this (or the data is above its classification clearance): JSON `{ "error": "...", "permission": "..." }`' },
+        403: {
+          description:
+            'Signed in, but the role may not do this (or the data is above its classification clearance): JSON `{ "error": "...", "permission": "..." }`',
+        },
         404: { description: 'Not found: JSON `{ "error": "..." }`' },
       },
     };

@@ -26,7 +26,14 @@ interface ChangeRow {
 }
 
 function toChange(r: ChangeRow): IncidentChange {
-  return { incidentId: r.incident_id, at: Number(r.ms), actor: r.actor, what: r.what, detail: r.detail, incident: JSON.parse(r.incident) as Incident };
+  return {
+    incidentId: r.incident_id,
+    at: Number(r.ms),
+    actor: r.actor,
+    what: r.what,
+    detail: r.detail,
+    incident: JSON.parse(r.incident) as Incident,
+  };
 }
 
 export class IncidentStore {
@@ -43,8 +50,23 @@ export class IncidentStore {
   /** Appends changes in order; resolves once they are stored. */
   async append(changes: readonly IncidentChange[]): Promise<void> {
     if (changes.length === 0) return;
-    const rows = changes.map((c) => [c.incidentId, ++this.seq, c.at, c.actor, c.what, c.detail, c.incident.type, c.incident.status, JSON.stringify(c.incident)]);
-    await this.client.insert({ table: 'incident_changes', values: rows, format: 'JSONCompactEachRow', clickhouse_settings: { insert_deduplication_token: `incident-changes:${rows[0]![1]}` } });
+    const rows = changes.map((c) => [
+      c.incidentId,
+      ++this.seq,
+      c.at,
+      c.actor,
+      c.what,
+      c.detail,
+      c.incident.type,
+      c.incident.status,
+      JSON.stringify(c.incident),
+    ]);
+    await this.client.insert({
+      table: 'incident_changes',
+      values: rows,
+      format: 'JSONCompactEachRow',
+      clickhouse_settings: { insert_deduplication_token: `incident-changes:${rows[0]![1]}` },
+    });
   }
 
   /** The highest incident number stored (`inc-000123` → 123), 0 when none: numbering continues after it. */
@@ -77,7 +99,9 @@ export class IncidentStore {
       { at },
     );
     const incidents = rows.map((r) => JSON.parse(r.incident) as Incident);
-    return incidents.filter((i) => (filter.from === undefined || i.updatedAt >= filter.from) && (filter.to === undefined || i.openedAt <= filter.to));
+    return incidents.filter(
+      (i) => (filter.from === undefined || i.updatedAt >= filter.from) && (filter.to === undefined || i.openedAt <= filter.to),
+    );
   }
 
   /**

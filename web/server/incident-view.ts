@@ -21,7 +21,8 @@ import type { IncidentHistoryEntry, IncidentUpdateMessage, IncidentView } from '
 import { clearanceMask, cleared } from './auth/classification.ts';
 
 /** What classifying a piece of evidence needs (a stored piece, or one rebuilt from its id). */
-export type EvidenceRef = Pick<LinkedEvidence, 'id' | 'kind'> & Partial<Pick<LinkedEvidence, 'sensorId' | 'sensorKind' | 'source' | 'eventType' | 'district'>>;
+export type EvidenceRef = Pick<LinkedEvidence, 'id' | 'kind'> &
+  Partial<Pick<LinkedEvidence, 'sensorId' | 'sensorKind' | 'source' | 'eventType' | 'district'>>;
 
 /** Classification of a piece of evidence: its sensor's, or its report source's. */
 export type EvidenceClassifier = (e: EvidenceRef) => Classification;
@@ -68,7 +69,10 @@ export function incidentViewer(clearance: readonly Classification[], classify: E
  * A change's detail for one clearance: as it is, or {@link WITHHELD_DETAIL} when it names
  * evidence above the clearance (looked up in `incident`, else classified from its id).
  */
-export function detailViewer(clearance: readonly Classification[], classify: EvidenceClassifier): (detail: string, incident: Incident) => string {
+export function detailViewer(
+  clearance: readonly Classification[],
+  classify: EvidenceClassifier,
+): (detail: string, incident: Incident) => string {
   const mask = clearanceMask(clearance);
   return (detail, incident) => {
     for (const m of detail.matchAll(EVIDENCE_ID)) {
@@ -81,21 +85,35 @@ export function detailViewer(clearance: readonly Classification[], classify: Evi
 }
 
 /** The socket's `incident` message of a change, for one clearance. */
-export function incidentUpdateViewer(clearance: readonly Classification[], classify: EvidenceClassifier): (c: IncidentChange) => IncidentUpdateMessage {
+export function incidentUpdateViewer(
+  clearance: readonly Classification[],
+  classify: EvidenceClassifier,
+): (c: IncidentChange) => IncidentUpdateMessage {
   const view = incidentViewer(clearance, classify);
   const detail = detailViewer(clearance, classify);
   return (c) => ({ at: c.at, actor: c.actor, what: c.what, detail: detail(c.detail, c.incident), incident: view(c.incident) });
 }
 
 /** History entries of stored changes, for one clearance (details naming withheld evidence replaced). */
-export function historyViewer(clearance: readonly Classification[], classify: EvidenceClassifier): (c: IncidentChange) => IncidentHistoryEntry {
+export function historyViewer(
+  clearance: readonly Classification[],
+  classify: EvidenceClassifier,
+): (c: IncidentChange) => IncidentHistoryEntry {
   const detail = detailViewer(clearance, classify);
   return (c) => ({ ...historyEntry(c), detail: detail(c.detail, c.incident) });
 }
 
 /** One history entry from a stored change (the detail text names ids, never values). */
 export function historyEntry(c: IncidentChange): IncidentHistoryEntry {
-  return { at: c.at, actor: c.actor, what: c.what, detail: c.detail, status: c.incident.status, severity: c.incident.severity, confidence: c.incident.confidence };
+  return {
+    at: c.at,
+    actor: c.actor,
+    what: c.what,
+    detail: c.detail,
+    status: c.incident.status,
+    severity: c.incident.severity,
+    confidence: c.incident.confidence,
+  };
 }
 
 /** Queue order: the most severe first, then the newest. */

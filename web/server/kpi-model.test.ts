@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { byDepartment, dayStartOf, DAY_MS, hourSlots, HOUR_MS, kpiWindows, onlineRate, splitByClearance, stepFigures, type SourceHealth } from './kpi-model.ts';
+import {
+  byDepartment,
+  dayStartOf,
+  DAY_MS,
+  hourSlots,
+  HOUR_MS,
+  kpiWindows,
+  onlineRate,
+  splitByClearance,
+  stepFigures,
+  type SourceHealth,
+} from './kpi-model.ts';
 
 describe('the local day (Wuhan, UTC+8)', () => {
   it('starts at 16:00 UTC of the previous UTC day', () => {

@@ -92,7 +92,14 @@ export function stepFigures(step: ResponseStep, count: number, medianS: number |
   const target = RESPONSE_TARGETS[step];
   const median = count > 0 && medianS !== null && Number.isFinite(medianS) ? medianS : null;
   const p90 = count > 0 && p90S !== null && Number.isFinite(p90S) ? p90S : null;
-  return { step, count, medianS: median, p90S: p90, target, met: median === null || p90 === null ? null : median <= target.medianS && p90 <= target.p90S };
+  return {
+    step,
+    count,
+    medianS: median,
+    p90S: p90,
+    target,
+    met: median === null || p90 === null ? null : median <= target.medianS && p90 <= target.p90S,
+  };
 }
 
 /** Online share, 0..1; null when nothing is registered. */
@@ -125,7 +132,14 @@ export interface DepartmentHealth {
 export function byDepartment(sources: readonly SourceHealth[]): DepartmentHealth[] {
   const out = new Map<string, DepartmentHealth>();
   for (const s of sources) {
-    const d = out.get(s.departmentZh) ?? { departmentZh: s.departmentZh, departmentEn: s.departmentEn, sources: 0, registered: 0, online: 0, rate: null };
+    const d = out.get(s.departmentZh) ?? {
+      departmentZh: s.departmentZh,
+      departmentEn: s.departmentEn,
+      sources: 0,
+      registered: 0,
+      online: 0,
+      rate: null,
+    };
     d.sources++;
     d.registered += s.registered;
     d.online += s.online;
@@ -150,7 +164,10 @@ export function hourSlots(rows: ReadonlyArray<{ hour: number; n: number }>, dayS
  * Splits drill-down rows by the caller's clearance: the rows it may see, and how many it may
  * not (their figures are in the KPI as aggregates only; the drill-down says how many are left out).
  */
-export function splitByClearance<T extends { classification: Classification }>(rows: readonly T[], clearance: readonly Classification[]): { rows: T[]; hidden: number } {
+export function splitByClearance<T extends { classification: Classification }>(
+  rows: readonly T[],
+  clearance: readonly Classification[],
+): { rows: T[]; hidden: number } {
   const cleared = new Set(clearance);
   const visible = rows.filter((r) => cleared.has(r.classification));
   return { rows: visible, hidden: rows.length - visible.length };

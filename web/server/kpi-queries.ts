@@ -6,7 +6,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { queryRows } from '../../ingest/index.ts';
 import type { Classification } from '../../twin-model/index.ts';
-import { type KpiWindows } from './kpi-model.ts';
+import type { KpiWindows } from './kpi-model.ts';
 
 /** SQL for the summary's "now" and window starts (params t, d, …: epoch ms). */
 const T = `fromUnixTimestamp64Milli({t:Int64}, 'UTC')`;
@@ -51,7 +51,8 @@ const marks = (ids: string) => `
  * Incidents with a detection time in [from, to] on some row: every incident whose merged
  * (earliest) detection lies there has a row carrying it, so this is a superset of them.
  */
-const detectedIn = (from: string, to: string) => `SELECT incident_id FROM incident_marks WHERE detected_at >= ${from} AND detected_at <= ${to}`;
+const detectedIn = (from: string, to: string) =>
+  `SELECT incident_id FROM incident_marks WHERE detected_at >= ${from} AND detected_at <= ${to}`;
 
 const MARK_COLUMNS = `incident_id AS incidentId, type, district, status, lng, lat, severity,
   ${epoch('detected')} AS detectedAt,
@@ -129,7 +130,10 @@ export class KpiQueries {
 
   /** Incidents open at `w.at`, with their place (for the map and the counts by type and district). */
   async openIncidents(w: KpiWindows): Promise<IncidentMarkRow[]> {
-    const rows = await this.rows<Record<string, unknown>>(`SELECT ${MARK_COLUMNS} FROM (${marks(OPEN_IDS)}) WHERE detected IS NOT NULL AND ${OPEN_AT} ORDER BY severity DESC, detectedAt`, { t: w.at });
+    const rows = await this.rows<Record<string, unknown>>(
+      `SELECT ${MARK_COLUMNS} FROM (${marks(OPEN_IDS)}) WHERE detected IS NOT NULL AND ${OPEN_AT} ORDER BY severity DESC, detectedAt`,
+      { t: w.at },
+    );
     return rows.map(toMark);
   }
 
@@ -138,7 +142,16 @@ export class KpiQueries {
    * the same incidents as `openIncidents`, without merging their step times.
    */
   async openIncidentPoints(w: KpiWindows): Promise<OpenIncidentPoint[]> {
-    const rows = await this.rows<{ id: string; type: string; status: string; district: string; lng: number; lat: number; severity: number; detectedAt: string }>(
+    const rows = await this.rows<{
+      id: string;
+      type: string;
+      status: string;
+      district: string;
+      lng: number;
+      lat: number;
+      severity: number;
+      detectedAt: string;
+    }>(
       `SELECT incident_id AS id, argMaxMerge(type) AS type, argMaxMerge(status) AS status, argMaxMerge(district) AS district,
               argMaxMerge(lng) AS lng, argMaxMerge(lat) AS lat, argMaxMerge(severity) AS severity, ${epoch('min(detected_at)')} AS detectedAt
        FROM incident_marks WHERE incident_id IN (${OPEN_IDS}) GROUP BY incident_id
@@ -146,7 +159,13 @@ export class KpiQueries {
        ORDER BY severity DESC, detectedAt`,
       { t: w.at },
     );
-    return rows.map((r) => ({ ...r, lng: Number(r.lng), lat: Number(r.lat), severity: Number(r.severity), detectedAt: Number(r.detectedAt) }));
+    return rows.map((r) => ({
+      ...r,
+      lng: Number(r.lng),
+      lat: Number(r.lat),
+      severity: Number(r.severity),
+      detectedAt: Number(r.detectedAt),
+    }));
   }
 
   /** Incidents detected in [from, to] with their marks as of `w.at`. */
@@ -159,7 +178,9 @@ export class KpiQueries {
   }
 
   /** Median and p90 (type 7, as response-times.ts) of each step over incidents detected today. */
-  async responseTimes(w: KpiWindows): Promise<{ incidents: number; steps: Record<keyof typeof STEP_SQL, { count: number; q: [number, number] }> }> {
+  async responseTimes(
+    w: KpiWindows,
+  ): Promise<{ incidents: number; steps: Record<keyof typeof STEP_SQL, { count: number; q: [number, number] }> }> {
     const dur = (col: string) => `if(${col} >= detectedAt, (${col} - detectedAt) / 1000, NULL)`;
     const parts = Object.entries(STEP_SQL).map(
       ([step, col]) => `count(${dur(col)}) AS ${step}_n, quantilesExactInclusive(0.5, 0.9)(${dur(col)}) AS ${step}_q`,
@@ -177,7 +198,14 @@ export class KpiQueries {
   }
 
   /** Incidents detected per hour of today and of the same day last week (hour start, count). */
-  async incidentsByHour(w: KpiWindows): Promise<{ today: Array<{ hour: number; n: number }>; lastWeek: Array<{ hour: number; n: number }>; todaySoFar: number; lastWeekSoFar: number }> {
+  async incidentsByHour(
+    w: KpiWindows,
+  ): Promise<{
+    today: Array<{ hour: number; n: number }>;
+    lastWeek: Array<{ hour: number; n: number }>;
+    todaySoFar: number;
+    lastWeekSoFar: number;
+  }> {
     const rows = await this.rows<{ hour: string; n: string; lw: number; so: string }>(
       `SELECT toUnixTimestamp(toStartOfHour(detected)) * 1000 AS hour, detected < ${ms('d')} AS lw, count() AS n,
               countIf(detected <= if(detected < ${ms('d')}, ${ms('lt')}, ${T})) AS so
@@ -188,7 +216,12 @@ export class KpiQueries {
        GROUP BY hour, lw ORDER BY hour`,
       { t: w.at, d: w.dayStart, ld: w.lastWeekDayStart, lt: w.lastWeekAt },
     );
-    const out = { today: [] as Array<{ hour: number; n: number }>, lastWeek: [] as Array<{ hour: number; n: number }>, todaySoFar: 0, lastWeekSoFar: 0 };
+    const out = {
+      today: [] as Array<{ hour: number; n: number }>,
+      lastWeek: [] as Array<{ hour: number; n: number }>,
+      todaySoFar: 0,
+      lastWeekSoFar: 0,
+    };
     for (const r of rows) {
       const lw = Number(r.lw) === 1;
       (lw ? out.lastWeek : out.today).push({ hour: Number(r.hour), n: Number(r.n) });
@@ -200,17 +233,28 @@ export class KpiQueries {
 
   /** Registered sensors (not deregistered), from the registry. */
   async registry(): Promise<RegistryRow[]> {
-    const rows = await this.rows<{ sensorId: string; kind: string; name: string; district: string; source: string; classification: string }>(
-      `SELECT sensor_id AS sensorId, kind, name, district, source, classification FROM sensors FINAL WHERE deleted = 0`,
-      {},
-    );
+    const rows = await this.rows<{
+      sensorId: string;
+      kind: string;
+      name: string;
+      district: string;
+      source: string;
+      classification: string;
+    }>(`SELECT sensor_id AS sensorId, kind, name, district, source, classification FROM sensors FINAL WHERE deleted = 0`, {});
     return rows.map((r) => ({ ...r, classification: (r.classification || null) as Classification | null }));
   }
 
   /** The registry rows of the given sensors (not deregistered): a primary-key read. */
   async registryOf(ids: readonly string[]): Promise<RegistryRow[]> {
     if (ids.length === 0) return [];
-    const rows = await this.rows<{ sensorId: string; kind: string; name: string; district: string; source: string; classification: string }>(
+    const rows = await this.rows<{
+      sensorId: string;
+      kind: string;
+      name: string;
+      district: string;
+      source: string;
+      classification: string;
+    }>(
       `SELECT sensor_id AS sensorId, kind, name, district, source, classification FROM sensors FINAL WHERE sensor_id IN {ids:Array(String)} AND deleted = 0`,
       { ids },
     );
@@ -230,7 +274,12 @@ export class KpiQueries {
        GROUP BY source, classification ORDER BY source`,
       { t: w.at, o: w.onlineSince },
     );
-    return rows.map((r) => ({ source: r.source, classification: r.classification, registered: Number(r.registered), online: Number(r.online) }));
+    return rows.map((r) => ({
+      source: r.source,
+      classification: r.classification,
+      registered: Number(r.registered),
+      online: Number(r.online),
+    }));
   }
 
   /** Sensors that reported since `w.onlineSince`, with their newest reading time. */

@@ -86,7 +86,14 @@ export interface KpiSummary {
   };
   responseTimes: { incidents: number; steps: StepFigures[] };
   incidentsToday: { today: number[]; lastWeek: number[]; todaySoFar: number; lastWeekSoFar: number };
-  sensorHealth: { registered: number; online: number; rate: number | null; windowMin: number; bySource: SourceHealth[]; byDepartment: DepartmentHealth[] };
+  sensorHealth: {
+    registered: number;
+    online: number;
+    rate: number | null;
+    windowMin: number;
+    bySource: SourceHealth[];
+    byDepartment: DepartmentHealth[];
+  };
   ingest: {
     messagesPerSec: number;
     readingsPerSec: number;
@@ -100,7 +107,13 @@ export interface KpiSummary {
     lastDataTime: number;
     deadLetters: { windowMin: number; total: number; perMinute: number[]; byReason: Array<{ reason: string; n: number }> };
   };
-  hotline: { today: number[]; lastWeek: number[]; todaySoFar: number; lastWeekSoFar: number; byCategory: Array<{ category: string; n: number }> };
+  hotline: {
+    today: number[];
+    lastWeek: number[];
+    todaySoFar: number;
+    lastWeekSoFar: number;
+    byCategory: Array<{ category: string; n: number }>;
+  };
   serviceHalls: {
     windowMin: number;
     halls: number;
@@ -117,7 +130,15 @@ export interface KpiSummary {
 
 const ALL_CLASSES = CLASS_BIT.public | CLASS_BIT.internal | CLASS_BIT.sensitive;
 
-export const DRILL_KPIS = ['open-incidents', 'response-times', 'incidents-today', 'sensor-health', 'dead-letters', 'hotline', 'service-halls'] as const;
+export const DRILL_KPIS = [
+  'open-incidents',
+  'response-times',
+  'incidents-today',
+  'sensor-health',
+  'dead-letters',
+  'hotline',
+  'service-halls',
+] as const;
 export type DrillKpi = (typeof DRILL_KPIS)[number];
 
 /** `GET /api/kpi/drill/{kpi}` */
@@ -162,7 +183,8 @@ const incidentRow = (i: IncidentMarkRow): Record<string, unknown> => ({
 
 /** Seconds from detection to a step, null when missing or the step came first (as the summary). */
 function stepSeconds(i: IncidentMarkRow, step: (typeof RESPONSE_STEPS)[number]): number | null {
-  const at = step === 'acknowledge' ? i.acknowledgedAt : step === 'dispatch' ? i.dispatchedAt : step === 'arrive' ? i.arrivedAt : i.resolvedAt;
+  const at =
+    step === 'acknowledge' ? i.acknowledgedAt : step === 'dispatch' ? i.dispatchedAt : step === 'arrive' ? i.arrivedAt : i.resolvedAt;
   return at === null || at < i.detectedAt ? null : (at - i.detectedAt) / 1000;
 }
 
@@ -179,12 +201,14 @@ export function kpiService(deps: KpiDeps) {
     return site ? { ...r, kind: site.kind, name: site.nameZh, district: site.district, source: site.sourceId } : r;
   };
   /** An open incident's map point for a clearance: exact only when all its evidence is within it. */
-  const pointFor = (mask: number) => (p: OpenIncidentPoint): OpenIncidentPoint => {
-    if (mask === ALL_CLASSES) return p;
-    const incident = deps.twin?.incident(p.id);
-    if (incident && !withholdsEvidence(incident, mask, deps.twin!.classifyEvidence)) return p;
-    return { ...p, lng: coarsen(p.lng), lat: coarsen(p.lat) };
-  };
+  const pointFor =
+    (mask: number) =>
+    (p: OpenIncidentPoint): OpenIncidentPoint => {
+      if (mask === ALL_CLASSES) return p;
+      const incident = deps.twin?.incident(p.id);
+      if (incident && !withholdsEvidence(incident, mask, deps.twin!.classifyEvidence)) return p;
+      return { ...p, lng: coarsen(p.lng), lat: coarsen(p.lat) };
+    };
   const sources = new Map((deps.city?.sources ?? []).map((s) => [s.id, s]));
   const districts = new Map((deps.city?.districts ?? []).map((d) => [d.code, d]));
 
@@ -208,14 +232,29 @@ export function kpiService(deps: KpiDeps) {
       s.online += r.online;
       bySourceId.set(r.source, s);
     }
-    const bySource: SourceHealth[] = [...bySourceId].map(([source, c]) => ({ source, ...sourceInfo(source), ...c, rate: onlineRate(c.online, c.registered) }));
+    const bySource: SourceHealth[] = [...bySourceId].map(([source, c]) => ({
+      source,
+      ...sourceInfo(source),
+      ...c,
+      rate: onlineRate(c.online, c.registered),
+    }));
     bySource.sort((a, b) => b.registered - a.registered || (a.source < b.source ? -1 : 1));
     const registered = bySource.reduce((s, r) => s + r.registered, 0);
     const online = bySource.reduce((s, r) => s + r.online, 0);
-    return { registered, online, rate: onlineRate(online, registered), windowMin: ONLINE_WINDOW_MIN, bySource, byDepartment: byDepartment(bySource) };
+    return {
+      registered,
+      online,
+      rate: onlineRate(online, registered),
+      windowMin: ONLINE_WINDOW_MIN,
+      bySource,
+      byDepartment: byDepartment(bySource),
+    };
   }
 
-  async function serviceHalls(w: KpiWindows, clearance: readonly Classification[]): Promise<{ all: Array<ServiceHallRow & { classification: Classification }>; summary: KpiSummary['serviceHalls'] }> {
+  async function serviceHalls(
+    w: KpiWindows,
+    clearance: readonly Classification[],
+  ): Promise<{ all: Array<ServiceHallRow & { classification: Classification }>; summary: KpiSummary['serviceHalls'] }> {
     const latest = await q.serviceQueues(w);
     const registry = (await q.registryOf(latest.map((h) => h.sensorId))).map(registered);
     const reg = new Map(registry.map((r) => [r.sensorId, r]));
@@ -242,7 +281,12 @@ export function kpiService(deps: KpiDeps) {
       all,
       summary: {
         byDistrict: [...perDistrict]
-          .map(([district, d]) => ({ district, nameZh: districts.get(district)?.nameZh ?? (district || '未知区'), nameEn: districts.get(district)?.nameEn ?? (district || 'Unknown'), ...d }))
+          .map(([district, d]) => ({
+            district,
+            nameZh: districts.get(district)?.nameZh ?? (district || '未知区'),
+            nameEn: districts.get(district)?.nameEn ?? (district || 'Unknown'),
+            ...d,
+          }))
           .sort((a, b) => b.queue - a.queue || (a.district < b.district ? -1 : 1)),
         windowMin: QUEUE_WINDOW_MIN,
         halls: all.length,
@@ -301,7 +345,12 @@ export function kpiService(deps: KpiDeps) {
         total: open.length,
         byType: [...byType].map(([type, n]) => ({ type, n })).sort((a, b) => b.n - a.n || (a.type < b.type ? -1 : 1)),
         byDistrict: [...byDistrict]
-          .map(([district, n]) => ({ district, nameZh: districts.get(district)?.nameZh ?? (district || '未知区'), nameEn: districts.get(district)?.nameEn ?? (district || 'Unknown'), n }))
+          .map(([district, n]) => ({
+            district,
+            nameZh: districts.get(district)?.nameZh ?? (district || '未知区'),
+            nameEn: districts.get(district)?.nameEn ?? (district || 'Unknown'),
+            n,
+          }))
           .sort((a, b) => b.n - a.n || (a.district < b.district ? -1 : 1)),
         cells: [...cells].map(([k, n]) => {
           const [type, district] = k.split('\u0000') as [string, string];
@@ -309,8 +358,16 @@ export function kpiService(deps: KpiDeps) {
         }),
         points: open.map(pointFor(clearanceMask(clearance))),
       },
-      responseTimes: { incidents: rt.incidents, steps: RESPONSE_STEPS.map((s) => stepFigures(s, rt.steps[s].count, rt.steps[s].q[0], rt.steps[s].q[1])) },
-      incidentsToday: { today: hourSlots(byHour.today, w.dayStart), lastWeek: hourSlots(byHour.lastWeek, w.lastWeekDayStart), todaySoFar: byHour.todaySoFar, lastWeekSoFar: byHour.lastWeekSoFar },
+      responseTimes: {
+        incidents: rt.incidents,
+        steps: RESPONSE_STEPS.map((s) => stepFigures(s, rt.steps[s].count, rt.steps[s].q[0], rt.steps[s].q[1])),
+      },
+      incidentsToday: {
+        today: hourSlots(byHour.today, w.dayStart),
+        lastWeek: hourSlots(byHour.lastWeek, w.lastWeekDayStart),
+        todaySoFar: byHour.todaySoFar,
+        lastWeekSoFar: byHour.lastWeekSoFar,
+      },
       sensorHealth: health,
       ingest: {
         messagesPerSec: stats.messagesPerSec,
@@ -323,14 +380,21 @@ export function kpiService(deps: KpiDeps) {
         storage: stats.storage,
         broker: stats.broker,
         lastDataTime: stats.lastDataTime,
-        deadLetters: { windowMin: DEAD_LETTER_WINDOW_MIN, total: dead.reduce((s, d) => s + d.n, 0), perMinute, byReason: [...byReason].map(([reason, n]) => ({ reason, n })).sort((a, b) => b.n - a.n) },
+        deadLetters: {
+          windowMin: DEAD_LETTER_WINDOW_MIN,
+          total: dead.reduce((s, d) => s + d.n, 0),
+          perMinute,
+          byReason: [...byReason].map(([reason, n]) => ({ reason, n })).sort((a, b) => b.n - a.n),
+        },
       },
       hotline: {
         today: hourSlots(hotToday, w.dayStart),
         lastWeek: hourSlots(hotLastWeek, w.lastWeekDayStart),
         todaySoFar: hotToday.reduce((s, r) => s + r.n, 0),
         lastWeekSoFar: hotLastWeek.filter((r) => r.hour <= hourOfLastWeek).reduce((s, r) => s + r.n, 0),
-        byCategory: [...byCategory].map(([category, n]) => ({ category, n })).sort((a, b) => b.n - a.n || (a.category < b.category ? -1 : 1)),
+        byCategory: [...byCategory]
+          .map(([category, n]) => ({ category, n }))
+          .sort((a, b) => b.n - a.n || (a.category < b.category ? -1 : 1)),
       },
       serviceHalls: halls.summary,
     };
@@ -340,11 +404,31 @@ export function kpiService(deps: KpiDeps) {
     const at = query.at ?? Date.now();
     const w = kpiWindows(at);
     const clearance = principal?.clearance ?? [];
-    const done = (columns: string[], all: Array<Record<string, unknown>>, hidden = 0): KpiDrill => ({ kpi, at, columns, rows: all.slice(0, query.limit), total: all.length, hidden });
-    const incidentColumns = ['id', 'type', 'district', 'status', 'severity', 'detectedAt', 'acknowledgedAt', 'dispatchedAt', 'arrivedAt', 'resolvedAt'];
+    const done = (columns: string[], all: Array<Record<string, unknown>>, hidden = 0): KpiDrill => ({
+      kpi,
+      at,
+      columns,
+      rows: all.slice(0, query.limit),
+      total: all.length,
+      hidden,
+    });
+    const incidentColumns = [
+      'id',
+      'type',
+      'district',
+      'status',
+      'severity',
+      'detectedAt',
+      'acknowledgedAt',
+      'dispatchedAt',
+      'arrivedAt',
+      'resolvedAt',
+    ];
     switch (kpi) {
       case 'open-incidents': {
-        const open = (await q.openIncidents(w)).filter((i) => (!query.type || i.type === query.type) && (query.district === undefined || i.district === query.district));
+        const open = (await q.openIncidents(w)).filter(
+          (i) => (!query.type || i.type === query.type) && (query.district === undefined || i.district === query.district),
+        );
         return done(incidentColumns, open.map(incidentRow));
       }
       case 'response-times': {
@@ -353,7 +437,10 @@ export function kpiService(deps: KpiDeps) {
         const rows = step ? today.filter((i) => stepSeconds(i, step) !== null) : today;
         return done(
           [...incidentColumns, ...(step ? ['seconds'] : RESPONSE_STEPS.map((s) => `${s}S`))],
-          rows.map((i) => ({ ...incidentRow(i), ...(step ? { seconds: stepSeconds(i, step) } : Object.fromEntries(RESPONSE_STEPS.map((s) => [`${s}S`, stepSeconds(i, s)]))) })),
+          rows.map((i) => ({
+            ...incidentRow(i),
+            ...(step ? { seconds: stepSeconds(i, step) } : Object.fromEntries(RESPONSE_STEPS.map((s) => [`${s}S`, stepSeconds(i, s)]))),
+          })),
         );
       }
       case 'incidents-today': {
@@ -383,35 +470,73 @@ export function kpiService(deps: KpiDeps) {
               classification: classify({ classification: r.classification, sourceId: r.source || null }),
             };
           })
-          .filter((r) => (query.source === undefined || r.source === query.source) && (query.department === undefined || r.department === query.department || r.departmentEn === query.department))
+          .filter(
+            (r) =>
+              (query.source === undefined || r.source === query.source) &&
+              (query.department === undefined || r.department === query.department || r.departmentEn === query.department),
+          )
           .filter((r) => query.status === undefined || r.online === (query.status === 'online'))
           .sort((a, b) => Number(a.online) - Number(b.online) || (a.sensorId < b.sensorId ? -1 : 1));
         const { rows: visible, hidden } = splitByClearance(rows, clearance);
-        return done(['sensorId', 'name', 'kind', 'district', 'source', 'department', 'online', 'lastReadingAt', 'classification'], visible, hidden);
+        return done(
+          ['sensorId', 'name', 'kind', 'district', 'source', 'department', 'online', 'lastReadingAt', 'classification'],
+          visible,
+          hidden,
+        );
       }
       case 'dead-letters': {
         const all = (await q.deadLetters(Math.floor(w.deadLettersSince / 60_000) * 60_000, at, 100_000))
           .filter((r) => query.reason === undefined || r.reason === query.reason)
-          .map((r) => ({ ...(r as { receivedAt: number; reason: string; topic: string; source: string; detail: string }), classification: classifyTopic(String(r.topic)) }));
+          .map((r) => ({
+            ...(r as { receivedAt: number; reason: string; topic: string; source: string; detail: string }),
+            classification: classifyTopic(String(r.topic)),
+          }));
         const { rows, hidden } = splitByClearance(all, clearance);
         // Topic, source and detail (which quotes the payload) are the dead letters' own data.
         if (!principal || !hasPermission(principal.roles, 'ingest.dead-letters')) {
-          return done(['receivedAt', 'reason'], rows.map((r) => ({ receivedAt: r.receivedAt, reason: r.reason })), hidden);
+          return done(
+            ['receivedAt', 'reason'],
+            rows.map((r) => ({ receivedAt: r.receivedAt, reason: r.reason })),
+            hidden,
+          );
         }
-        return done(['receivedAt', 'reason', 'topic', 'source', 'detail'], rows.map(({ classification: _c, ...r }) => r), hidden);
+        return done(
+          ['receivedAt', 'reason', 'topic', 'source', 'detail'],
+          rows.map(({ classification: _c, ...r }) => r),
+          hidden,
+        );
       }
       case 'hotline': {
         const dayStart = query.day === 'lastWeek' ? w.lastWeekDayStart : w.dayStart;
         const from = query.hour !== undefined ? dayStart + query.hour * HOUR_MS : dayStart;
-        const to = query.hour !== undefined ? from + HOUR_MS : query.day === 'lastWeek' ? dayStart + DAY_MS : Math.floor(at / HOUR_MS) * HOUR_MS + HOUR_MS;
-        const all = (await q.hotlineCases(from, to, 100_000)).map((r) => ({ ...r, classification: classifyEvent(String(r.source), 'citizen_report') }));
+        const to =
+          query.hour !== undefined
+            ? from + HOUR_MS
+            : query.day === 'lastWeek'
+              ? dayStart + DAY_MS
+              : Math.floor(at / HOUR_MS) * HOUR_MS + HOUR_MS;
+        const all = (await q.hotlineCases(from, to, 100_000)).map((r) => ({
+          ...r,
+          classification: classifyEvent(String(r.source), 'citizen_report'),
+        }));
         const { rows, hidden } = splitByClearance(all, clearance);
-        return done(['ts', 'source', 'id', 'category', 'severity', 'text'], rows.map(({ classification: _c, ...r }) => r), hidden);
+        return done(
+          ['ts', 'source', 'id', 'category', 'severity', 'text'],
+          rows.map(({ classification: _c, ...r }) => r),
+          hidden,
+        );
       }
       case 'service-halls': {
         const { all } = await serviceHalls(w, clearance);
-        const { rows, hidden } = splitByClearance(all.filter((h) => query.district === undefined || h.district === query.district), clearance);
-        return done(['sensorId', 'name', 'district', 'queue', 'waitMin', 'at'], rows.map(({ classification: _c, ...r }) => r), hidden);
+        const { rows, hidden } = splitByClearance(
+          all.filter((h) => query.district === undefined || h.district === query.district),
+          clearance,
+        );
+        return done(
+          ['sensorId', 'name', 'district', 'queue', 'waitMin', 'at'],
+          rows.map(({ classification: _c, ...r }) => r),
+          hidden,
+        );
       }
     }
   }
@@ -443,7 +568,7 @@ export function kpiRoutes(deps: KpiDeps): Route[] {
       description:
         '`kpi` is one of ' +
         DRILL_KPIS.join(', ') +
-        '. Filters: `type`, `district` (open-incidents, incidents-today, service-halls), `step` (response-times), `day` = today|lastWeek and `hour` 0-23 (incidents-today, hotline), `source`, `department`, `status` = online|offline (sensor-health), `reason` (dead-letters). Rows above the caller\'s classification clearance are counted in `hidden`, not listed.',
+        ". Filters: `type`, `district` (open-incidents, incidents-today, service-halls), `step` (response-times), `day` = today|lastWeek and `hour` 0-23 (incidents-today, hotline), `source`, `department`, `status` = online|offline (sensor-health), `reason` (dead-letters). Rows above the caller's classification clearance are counted in `hidden`, not listed.",
       response: 'KpiDrill { kpi, at, columns, rows, total, hidden }',
       params: z.object({ kpi: z.enum(DRILL_KPIS) }),
       query: drillQuery,

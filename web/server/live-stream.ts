@@ -11,13 +11,7 @@
  * clients take a fresh snapshot without it.
  */
 import { randomBytes } from 'node:crypto';
-import {
-  createTwinChanges,
-  headlineValue,
-  type SensorEntry,
-  type TwinChanges,
-  type TwinState,
-} from '../../twin-model/index.ts';
+import { createTwinChanges, headlineValue, type SensorEntry, type TwinChanges, type TwinState } from '../../twin-model/index.ts';
 import { stateName, type Classification, type SensorStateName } from '../../twin-model/index.ts';
 import type { DeltaMessage, ResumeRequest, SensorSummary, SnapshotMessage } from '../shared/protocol.ts';
 import { clearanceMask, CLASS_BIT, type SensorClassifier } from './auth/classification.ts';
@@ -57,7 +51,10 @@ export interface StreamFeed {
 }
 
 /** Deltas ring and resume logic shared by the full stream and the views. */
-function resumeFrom(feed: { epoch: string; lastSeq: number; ring: readonly DeltaMessage[]; snapshot(): SnapshotMessage }, req: ResumeRequest): ResumeAnswer {
+function resumeFrom(
+  feed: { epoch: string; lastSeq: number; ring: readonly DeltaMessage[]; snapshot(): SnapshotMessage },
+  req: ResumeRequest,
+): ResumeAnswer {
   if (req.epoch !== feed.epoch || req.lastSeq === null || req.lastSeq > feed.lastSeq) {
     return { type: 'snapshot', snapshot: feed.snapshot() };
   }
@@ -322,7 +319,17 @@ export class ClassifiedView implements StreamFeed {
       vt[j] = ts[k]!;
       if (ts[k]! > dataTime) dataTime = ts[k]!;
     });
-    return this.push({ epoch: this.epoch, seq: ++this.seq, serverTime: full.serverTime, dataTime, added, index: vi.buffer, state: vs.buffer, value: vv.buffer, ts: vt.buffer });
+    return this.push({
+      epoch: this.epoch,
+      seq: ++this.seq,
+      serverTime: full.serverTime,
+      dataTime,
+      added,
+      index: vi.buffer,
+      state: vs.buffer,
+      value: vv.buffer,
+      ts: vt.buffer,
+    });
   }
 
   private reset(full: DeltaMessage): DeltaMessage {
@@ -333,7 +340,17 @@ export class ClassifiedView implements StreamFeed {
     this.rebuild();
     // An empty delta in the new epoch tells connected clients to resynchronise.
     const empty = new ArrayBuffer(0);
-    return this.push({ epoch: this.epoch, seq: ++this.seq, serverTime: full.serverTime, dataTime: 0, added: [], index: empty, state: empty, value: empty, ts: empty });
+    return this.push({
+      epoch: this.epoch,
+      seq: ++this.seq,
+      serverTime: full.serverTime,
+      dataTime: 0,
+      added: [],
+      index: empty,
+      state: empty,
+      value: empty,
+      ts: empty,
+    });
   }
 
   private push(delta: DeltaMessage): DeltaMessage {

@@ -24,7 +24,20 @@ const T0 = Date.UTC(2026, 5, 1, 8, 0, 0);
 const MIN = 60_000;
 
 function row(id: string, at: number, extra: Partial<RegistryRow> = {}): RegistryRow {
-  return { id, kind: 'water_level', lng: 114.3, lat: 30.55, name: '', unit: 'cm', district: '420106', source: '', classification: 'public', deleted: false, at, ...extra };
+  return {
+    id,
+    kind: 'water_level',
+    lng: 114.3,
+    lat: 30.55,
+    name: '',
+    unit: 'cm',
+    district: '420106',
+    source: '',
+    classification: 'public',
+    deleted: false,
+    at,
+    ...extra,
+  };
 }
 
 describe('stepForSpeed', () => {
@@ -46,7 +59,12 @@ describe('stepForSpeed', () => {
 });
 
 describe('registry at a moment and the replay numbering', () => {
-  const rows = [row('b', T0), row('a', T0 + 10 * MIN, { classification: 'sensitive' }), row('b', T0 + 5 * MIN, { name: 'renamed' }), row('c', T0, { classification: '', source: 'src-open' })];
+  const rows = [
+    row('b', T0),
+    row('a', T0 + 10 * MIN, { classification: 'sensitive' }),
+    row('b', T0 + 5 * MIN, { name: 'renamed' }),
+    row('c', T0, { classification: '', source: 'src-open' }),
+  ];
 
   it('takes the newest version at or before T, and null for a sensor registered after it', () => {
     const at = registryAt(rows, T0 + 6 * MIN);
@@ -104,7 +122,15 @@ describe('playback frames', () => {
   it('applies each step’s downsampled values in order, one delta per step, and marks sensors without data as gaps', () => {
     const ids = ['wl-1', 'wl-2'];
     const registry = registryAt([row('wl-1', T0 - 60 * MIN), row('wl-2', T0 - 60 * MIN)], T0);
-    const start = rebuildTwin(ids, registry, [{ id: 'wl-1', metric: 'water_level_cm', ts: T0 - 1000, value: 10 }, { id: 'wl-2', metric: 'water_level_cm', ts: T0 - 1000, value: 10 }], T0);
+    const start = rebuildTwin(
+      ids,
+      registry,
+      [
+        { id: 'wl-1', metric: 'water_level_cm', ts: T0 - 1000, value: 10 },
+        { id: 'wl-2', metric: 'water_level_cm', ts: T0 - 1000, value: 10 },
+      ],
+      T0,
+    );
     const step = 60_000;
     // wl-1 reports every step and rises into alarm; wl-2 stops after the first step.
     const rows = [
@@ -138,14 +164,41 @@ describe('playback frames', () => {
 
 describe('operator actions and incident ranges', () => {
   const incident = { id: 'inc-000001', openedAt: T0, status: 'open' } as IncidentChange['incident'];
-  const change = (at: number, actor: string, what: IncidentChange['what'], status = 'open'): IncidentChange => ({ incidentId: 'inc-000001', at, actor, what, detail: what, incident: { ...incident, status } as IncidentChange['incident'] });
+  const change = (at: number, actor: string, what: IncidentChange['what'], status = 'open'): IncidentChange => ({
+    incidentId: 'inc-000001',
+    at,
+    actor,
+    what,
+    detail: what,
+    incident: { ...incident, status } as IncidentChange['incident'],
+  });
 
   it('keeps people’s incident changes and every dispatch log entry, in time order, flagging automatic ones', () => {
     const actions = actionsOf(
       [change(T0, 'twin', 'opened'), change(T0 + 60_000, 'op1', 'acknowledged')],
       [
-        { seq: 1, at: T0 + 120_000, actor: 'disp1', action: 'override', unitId: 'pump-01', incidentId: 'inc-000001', data: { from: 'available', to: 'dispatched', recommendedUnitId: 'pump-02', overrideReason: 'closer by boat' }, prevHash: '', hash: '' },
-        { seq: 2, at: T0 + 30_000, actor: 'twin', action: 'arrive', unitId: 'pump-01', incidentId: 'inc-000001', data: { from: 'en_route', to: 'on_scene' }, prevHash: '', hash: '' },
+        {
+          seq: 1,
+          at: T0 + 120_000,
+          actor: 'disp1',
+          action: 'override',
+          unitId: 'pump-01',
+          incidentId: 'inc-000001',
+          data: { from: 'available', to: 'dispatched', recommendedUnitId: 'pump-02', overrideReason: 'closer by boat' },
+          prevHash: '',
+          hash: '',
+        },
+        {
+          seq: 2,
+          at: T0 + 30_000,
+          actor: 'twin',
+          action: 'arrive',
+          unitId: 'pump-01',
+          incidentId: 'inc-000001',
+          data: { from: 'en_route', to: 'on_scene' },
+          prevHash: '',
+          hash: '',
+        },
       ],
     );
     expect(actions.map((a) => [a.actor, a.what, a.automatic])).toEqual([
@@ -184,7 +237,12 @@ describe('which sensors a keyframe feeds their history', () => {
   it('gives the same states from the last value alone as from the whole history when it says no history is needed', () => {
     const ids = ['wl-1'];
     const registry = registryAt([row('wl-1', T0 - 60 * MIN)], T0);
-    for (const series of [[5, 12, 22, 29, 28], [40, 35, 20], [8, 9, 3], [31, 40, 33]]) {
+    for (const series of [
+      [5, 12, 22, 29, 28],
+      [40, 35, 20],
+      [8, 9, 3],
+      [31, 40, 33],
+    ]) {
       const values = series.map((value, k) => ({ id: 'wl-1', metric: 'water_level_cm', ts: T0 - (series.length - k) * MIN, value }));
       const last = values.at(-1)!;
       const needs = historyMatters(water, last.value, Math.min(...series), Math.max(...series));

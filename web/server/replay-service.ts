@@ -49,7 +49,14 @@ import type { DeltaMessage, IncidentView, SensorSummary, SnapshotMessage } from 
 import { CLASS_BIT, clearanceMask, sensorClassifier, type SensorClassifier } from './auth/classification.ts';
 import type { DispatchService } from './dispatch-service.ts';
 import type { IncidentStore } from './incident-store.ts';
-import { detailViewer, historyEntry, historyViewer, incidentUpdateViewer, incidentViewer, type EvidenceClassifier } from './incident-view.ts';
+import {
+  detailViewer,
+  type historyEntry,
+  historyViewer,
+  incidentUpdateViewer,
+  incidentViewer,
+  type EvidenceClassifier,
+} from './incident-view.ts';
 import { summarize } from './live-stream.ts';
 
 /** Seed values come from the rollup this far before a keyframe. */
@@ -74,7 +81,9 @@ export function snapToGrid(at: number): number {
 }
 
 /** Steps a playback uses (data ms per frame); steps of 10 s and more come from the rollup `readings_10s`. */
-export const STEPS_MS = [1000, 2000, 5000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000, 900_000, 1_800_000, 3_600_000] as const;
+export const STEPS_MS = [
+  1000, 2000, 5000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000, 900_000, 1_800_000, 3_600_000,
+] as const;
 
 const MIN = 60_000;
 
@@ -118,7 +127,8 @@ function metaOf(row: RegistryRow): SensorMeta | null {
   if (row.unit) meta.unit = row.unit;
   if (row.district) meta.district = row.district;
   if (row.source) meta.source = row.source;
-  if (row.classification === 'public' || row.classification === 'internal' || row.classification === 'sensitive') meta.classification = row.classification;
+  if (row.classification === 'public' || row.classification === 'internal' || row.classification === 'sensitive')
+    meta.classification = row.classification;
   return meta;
 }
 
@@ -141,7 +151,12 @@ export function registryAt(rows: readonly RegistryRow[], at: number): Map<string
  * registry ever held, classified by its newest version (as live does), kept when its
  * classification is within `mask`.
  */
-export function replayIds(rows: readonly RegistryRow[], classify: SensorClassifier, mask: number, sites: ReadonlyMap<string, SensorSite> = new Map()): string[] {
+export function replayIds(
+  rows: readonly RegistryRow[],
+  classify: SensorClassifier,
+  mask: number,
+  sites: ReadonlyMap<string, SensorSite> = new Map(),
+): string[] {
   const newest = registryAt(rows, Number.MAX_SAFE_INTEGER);
   const ids: string[] = [];
   for (const [id, row] of newest) {
@@ -157,7 +172,8 @@ export function replayIds(rows: readonly RegistryRow[], classify: SensorClassifi
  * the row's own classification.
  */
 export function rowClass(row: RegistryRow, classify: SensorClassifier, sites: ReadonlyMap<string, SensorSite> = new Map()): Classification {
-  const own = row.classification === 'public' || row.classification === 'internal' || row.classification === 'sensitive' ? row.classification : null;
+  const own =
+    row.classification === 'public' || row.classification === 'internal' || row.classification === 'sensitive' ? row.classification : null;
   return classify({ classification: own, sourceId: sites.get(row.id)?.sourceId ?? (row.source || null) });
 }
 
@@ -248,7 +264,14 @@ export function advanceFrames(
   return frames;
 }
 
-function deltaOf(twin: TwinState, changed: ReadonlySet<number>, epoch: string, seq: number, serverTime: number, dataTime: number): DeltaMessage {
+function deltaOf(
+  twin: TwinState,
+  changed: ReadonlySet<number>,
+  epoch: string,
+  seq: number,
+  serverTime: number,
+  dataTime: number,
+): DeltaMessage {
   const n = changed.size;
   const index = new Uint32Array(n);
   const state = new Uint8Array(n);
@@ -270,7 +293,8 @@ function deltaOf(twin: TwinState, changed: ReadonlySet<number>, epoch: string, s
 /** Registered sensors whose newest reading is older than `gapAfter` at `at` (or that never had one). */
 export function gapsOf(twin: TwinState, at: number, gapAfter: number): Uint32Array {
   const out: number[] = [];
-  for (const s of twin.sensors) if (s.registered && (s.lastTs === 0 ? at - s.firstSeenAt > gapAfter : at - s.lastTs > gapAfter)) out.push(s.index);
+  for (const s of twin.sensors)
+    if (s.registered && (s.lastTs === 0 ? at - s.firstSeenAt > gapAfter : at - s.lastTs > gapAfter)) out.push(s.index);
   return Uint32Array.from(out);
 }
 
@@ -305,22 +329,58 @@ const b64 = (buf: ArrayBuffer | ArrayBufferView): string =>
 
 export function encodeFrame(f: Frame): EncodedFrame {
   const d = f.delta;
-  return { epoch: d.epoch, seq: d.seq, serverTime: d.serverTime, dataTime: d.dataTime, index: b64(d.index), state: b64(d.state), value: b64(d.value), ts: b64(d.ts), gaps: b64(f.gaps) };
+  return {
+    epoch: d.epoch,
+    seq: d.seq,
+    serverTime: d.serverTime,
+    dataTime: d.dataTime,
+    index: b64(d.index),
+    state: b64(d.state),
+    value: b64(d.value),
+    ts: b64(d.ts),
+    gaps: b64(f.gaps),
+  };
 }
 
 const AUTOMATIC_ACTORS = new Set(['twin', 'simulator']);
 
 /** The operator actions of a range: incident changes by people, and the dispatch log. */
-export function actionsOf(changes: readonly IncidentChange[], log: readonly DispatchLogEntry[], detailOf: (c: IncidentChange) => string = (c) => c.detail): ReplayAction[] {
+export function actionsOf(
+  changes: readonly IncidentChange[],
+  log: readonly DispatchLogEntry[],
+  detailOf: (c: IncidentChange) => string = (c) => c.detail,
+): ReplayAction[] {
   const out: ReplayAction[] = [];
   for (const c of changes) {
     if (AUTOMATIC_ACTORS.has(c.actor)) continue;
-    out.push({ at: c.at, actor: c.actor, source: 'incident', what: c.what, incidentId: c.incidentId, unitId: null, detail: detailOf(c), automatic: false });
+    out.push({
+      at: c.at,
+      actor: c.actor,
+      source: 'incident',
+      what: c.what,
+      incidentId: c.incidentId,
+      unitId: null,
+      detail: detailOf(c),
+      automatic: false,
+    });
   }
   for (const e of log) {
     const data = e.data as { from?: string; to?: string; overrideReason?: string; recommendedUnitId?: string };
-    const parts = [data.from && data.to ? `${data.from} → ${data.to}` : '', data.recommendedUnitId ? `recommended ${data.recommendedUnitId}` : '', data.overrideReason ?? e.reason ?? ''].filter(Boolean);
-    out.push({ at: e.at, actor: e.actor, source: 'dispatch', what: e.action, incidentId: e.incidentId ?? null, unitId: e.unitId ?? null, detail: parts.join('; '), automatic: AUTOMATIC_ACTORS.has(e.actor) });
+    const parts = [
+      data.from && data.to ? `${data.from} → ${data.to}` : '',
+      data.recommendedUnitId ? `recommended ${data.recommendedUnitId}` : '',
+      data.overrideReason ?? e.reason ?? '',
+    ].filter(Boolean);
+    out.push({
+      at: e.at,
+      actor: e.actor,
+      source: 'dispatch',
+      what: e.action,
+      incidentId: e.incidentId ?? null,
+      unitId: e.unitId ?? null,
+      detail: parts.join('; '),
+      automatic: AUTOMATIC_ACTORS.has(e.actor),
+    });
   }
   return out.sort((a, b) => a.at - b.at);
 }
@@ -420,11 +480,35 @@ export class ReplayService {
   async registry(): Promise<RegistryRow[]> {
     const ttl = this.options.registryTtlMs ?? 5000;
     if (this.registryCache && Date.now() - this.registryCache.at < ttl) return this.registryCache.rows;
-    const rows = await queryRows<{ sensor_id: string; kind: string; lng: number; lat: number; name: string; unit: string; district: string; source: string; classification: string; deleted: number; ms: number | string }>(
+    const rows = await queryRows<{
+      sensor_id: string;
+      kind: string;
+      lng: number;
+      lat: number;
+      name: string;
+      unit: string;
+      district: string;
+      source: string;
+      classification: string;
+      deleted: number;
+      ms: number | string;
+    }>(
       this.options.clickhouse,
       `SELECT sensor_id, kind, lng, lat, name, unit, district, source, classification, deleted, toUnixTimestamp64Milli(updated_at) AS ms FROM sensors`,
     );
-    const out = rows.map((r) => ({ id: r.sensor_id, kind: r.kind, lng: Number(r.lng), lat: Number(r.lat), name: r.name, unit: r.unit, district: r.district, source: r.source, classification: r.classification, deleted: Number(r.deleted) === 1, at: Number(r.ms) }));
+    const out = rows.map((r) => ({
+      id: r.sensor_id,
+      kind: r.kind,
+      lng: Number(r.lng),
+      lat: Number(r.lat),
+      name: r.name,
+      unit: r.unit,
+      district: r.district,
+      source: r.source,
+      classification: r.classification,
+      deleted: Number(r.deleted) === 1,
+      at: Number(r.ms),
+    }));
     this.registryCache = { at: Date.now(), rows: out };
     return out;
   }
@@ -484,11 +568,28 @@ export class ReplayService {
     const t1 = performance.now();
     const rules = this.rulesByMetric();
     const last = new Map<string, { id: string; metric: string; ts: number; value: number; lo: number; hi: number; raw: boolean }>();
-    for (const r of rolled) last.set(`${r[0]}\u0000${r[1]}`, { id: String(r[0]), metric: String(r[1]), ts: Number(r[2]), value: Number(r[3]), lo: Number(r[4]), hi: Number(r[5]), raw: false });
+    for (const r of rolled)
+      last.set(`${r[0]}\u0000${r[1]}`, {
+        id: String(r[0]),
+        metric: String(r[1]),
+        ts: Number(r[2]),
+        value: Number(r[3]),
+        lo: Number(r[4]),
+        hi: Number(r[5]),
+        raw: false,
+      });
     for (const r of tail) {
       const key = `${r[0]}\u0000${r[1]}`;
       const held = last.get(key);
-      const v = { id: String(r[0]), metric: String(r[1]), ts: Number(r[2]), value: Number(r[3]), lo: Number(r[4]), hi: Number(r[5]), raw: true };
+      const v = {
+        id: String(r[0]),
+        metric: String(r[1]),
+        ts: Number(r[2]),
+        value: Number(r[3]),
+        lo: Number(r[4]),
+        hi: Number(r[5]),
+        raw: true,
+      };
       if (held) {
         v.lo = Math.min(v.lo, held.lo);
         v.hi = Math.max(v.hi, held.hi);
@@ -502,7 +603,9 @@ export class ReplayService {
     out.history = history.size;
     out.timings = { lastMs: Math.round(t1 - t0), detailMs: 0 };
     if (history.size === 0) return out;
-    for (const r of rolled) if (Number(r[6]) > 0 && history.has(String(r[0]))) out.push({ id: String(r[0]), metric: String(r[1]), ts: Number(r[6]), value: Number(r[7]) });
+    for (const r of rolled)
+      if (Number(r[6]) > 0 && history.has(String(r[0])))
+        out.push({ id: String(r[0]), metric: String(r[1]), ts: Number(r[6]), value: Number(r[7]) });
     const detail = await compactRows(
       client,
       `SELECT sensor_id, metric, toUnixTimestamp64Milli(max(last_ts)) AS ms, argMaxMerge(last_v) AS v, toStartOfMinute(bucket) AS b
@@ -520,7 +623,8 @@ export class ReplayService {
   private rulesByMetric(): Map<string, MetricRule[]> {
     if (this.metricRules) return this.metricRules;
     const out = new Map<string, MetricRule[]>();
-    for (const kind of Object.values(DEFAULT_ALARM_RULES)) for (const rule of kind.metrics) out.set(rule.metric, [...(out.get(rule.metric) ?? []), rule]);
+    for (const kind of Object.values(DEFAULT_ALARM_RULES))
+      for (const rule of kind.metrics) out.set(rule.metric, [...(out.get(rule.metric) ?? []), rule]);
     return (this.metricRules = out);
   }
 
@@ -539,7 +643,13 @@ export class ReplayService {
       sensors: state.twin.sensors.map(summarize),
       gaps: gapsOf(state.twin, at, GAP_MIN_MS),
       claimed: false,
-      timings: { queryMs: Math.round(t1 - t0), twinMs: Math.round(t2 - t1), values: values.length, history: values.history ?? 0, ...values.timings },
+      timings: {
+        queryMs: Math.round(t1 - t0),
+        twinMs: Math.round(t2 - t1),
+        values: values.length,
+        history: values.history ?? 0,
+        ...values.timings,
+      },
     };
   }
 
@@ -578,7 +688,10 @@ export class ReplayService {
    * A twin to advance from `from`: the state a previous chunk of frames ended at (the next chunk
    * continues it), else the rebuild at `from` if no chunk has advanced it yet, else a new rebuild.
    */
-  private async twinToAdvance(from: number, clearance: readonly Classification[]): Promise<{ twin: TwinAt; epoch: string; keyframeMs: number; continued: boolean }> {
+  private async twinToAdvance(
+    from: number,
+    clearance: readonly Classification[],
+  ): Promise<{ twin: TwinAt; epoch: string; keyframeMs: number; continued: boolean }> {
     const key = `${clearanceMask(clearance)}|${from}`;
     const cont = this.continued.get(key);
     if (cont) {
@@ -589,14 +702,22 @@ export class ReplayService {
     let built = await this.twinAt(from, clearance);
     if (built.claimed) built = await this.rebuild(from, clearance);
     built.claimed = true;
-    return { twin: { twin: built.twin, ctx: built.ctx }, epoch: built.epoch, keyframeMs: built.timings.queryMs! + built.timings.twinMs!, continued: false };
+    return {
+      twin: { twin: built.twin, ctx: built.ctx },
+      epoch: built.epoch,
+      keyframeMs: built.timings.queryMs! + built.timings.twinMs!,
+      continued: false,
+    };
   }
 
   /** Frames from `from` (exclusive: the keyframe is at `from`) to `to`, one per `step`. */
   async frames(from: number, to: number, step: number, clearance: readonly Classification[]): Promise<ReplayFrames> {
     if (!(to > from)) throw new ReplayRangeError(`to (${to}) must be after from (${from})`);
     const count = Math.ceil((to - from) / step);
-    if (count > MAX_FRAMES) throw new ReplayRangeError(`${count} frames of ${step} ms from ${from} to ${to}; at most ${MAX_FRAMES} per request: ask for a shorter range or a longer step`);
+    if (count > MAX_FRAMES)
+      throw new ReplayRangeError(
+        `${count} frames of ${step} ms from ${from} to ${to}; at most ${MAX_FRAMES} per request: ask for a shorter range or a longer step`,
+      );
     const t0 = performance.now();
     const rollup = step % REPLAY_GRID_MS === 0 && from % REPLAY_GRID_MS === 0;
     const end = from + count * step;
@@ -637,7 +758,13 @@ export class ReplayService {
       step,
       source: rollup ? 'rollup' : 'raw',
       frames: frames.map(encodeFrame),
-      timings: { queryMs: Math.round(t1 - t0), framesMs: Math.round(t2 - t1), rows: rows.length, keyframeMs: start.keyframeMs, continued: start.continued ? 1 : 0 },
+      timings: {
+        queryMs: Math.round(t1 - t0),
+        framesMs: Math.round(t2 - t1),
+        rows: rows.length,
+        keyframeMs: start.keyframeMs,
+        continued: start.continued ? 1 : 0,
+      },
     };
   }
 
@@ -655,13 +782,27 @@ export class ReplayService {
   /** Incident changes in (from, to], oldest first. */
   async incidentChanges(from: number, to: number): Promise<IncidentChange[]> {
     if (!this.options.incidentStore) return [];
-    const rows = await queryRows<{ incident_id: string; ms: number | string; actor: string; what: IncidentChange['what']; detail: string; incident: string }>(
+    const rows = await queryRows<{
+      incident_id: string;
+      ms: number | string;
+      actor: string;
+      what: IncidentChange['what'];
+      detail: string;
+      incident: string;
+    }>(
       this.options.clickhouse,
       `SELECT incident_id, toUnixTimestamp64Milli(at) AS ms, actor, what, detail, incident FROM incident_changes FINAL
        WHERE at > ${sqlMs('from')} AND at <= ${sqlMs('to')} ORDER BY seq`,
       { from, to },
     );
-    return rows.map((r) => ({ incidentId: r.incident_id, at: Number(r.ms), actor: r.actor, what: r.what, detail: r.detail, incident: JSON.parse(r.incident) as Incident }));
+    return rows.map((r) => ({
+      incidentId: r.incident_id,
+      at: Number(r.ms),
+      actor: r.actor,
+      what: r.what,
+      detail: r.detail,
+      incident: JSON.parse(r.incident) as Incident,
+    }));
   }
 
   private async dispatchLog(from: number, to: number): Promise<DispatchLogEntry[]> {
@@ -697,7 +838,16 @@ export class ReplayService {
       const fix = fixOf.get(u.id);
       const logged = statusOf.get(u.id);
       const status = logged?.status || fix?.status || initialStatus(u);
-      return { id: u.id, kind: u.kind, nameZh: u.nameZh, nameEn: u.nameEn, lng: fix ? Number(fix.lng) : u.homeLng, lat: fix ? Number(fix.lat) : u.homeLat, status, lastFixAt: fix ? Number(fix.ms) : 0 };
+      return {
+        id: u.id,
+        kind: u.kind,
+        nameZh: u.nameZh,
+        nameEn: u.nameEn,
+        lng: fix ? Number(fix.lng) : u.homeLng,
+        lat: fix ? Number(fix.lat) : u.homeLat,
+        status,
+        lastFixAt: fix ? Number(fix.ms) : 0,
+      };
     });
   }
 
@@ -718,7 +868,15 @@ export class ReplayService {
       this.dispatchLog(from + 1, to),
     ]);
     const tracks = new Map<string, UnitTrack>();
-    for (const s of start) tracks.set(s.id, { id: s.id, kind: s.kind, nameZh: s.nameZh, nameEn: s.nameEn, points: [[s.lastFixAt > 0 ? s.lastFixAt : from, s.lng, s.lat]], statuses: [[from, s.status]] });
+    for (const s of start)
+      tracks.set(s.id, {
+        id: s.id,
+        kind: s.kind,
+        nameZh: s.nameZh,
+        nameEn: s.nameEn,
+        points: [[s.lastFixAt > 0 ? s.lastFixAt : from, s.lng, s.lat]],
+        statuses: [[from, s.status]],
+      });
     for (const p of points) tracks.get(p.unit_id)?.points.push([Number(p.ms), Number(p.lng), Number(p.lat)]);
     for (const e of log) {
       const to = (e.data as { to?: unknown }).to;
@@ -750,7 +908,8 @@ export class ReplayService {
   /** Everything but the sensor frames that a playback of a range needs. */
   async events(from: number, to: number, clearance: readonly Classification[]): Promise<ReplayEvents> {
     if (!(to > from)) throw new ReplayRangeError(`to (${to}) must be after from (${from})`);
-    if (to - from > MAX_RANGE_MS) throw new ReplayRangeError(`the range is ${Math.round((to - from) / 86_400_000)} days; at most ${MAX_RANGE_MS / 86_400_000}`);
+    if (to - from > MAX_RANGE_MS)
+      throw new ReplayRangeError(`the range is ${Math.round((to - from) / 86_400_000)} days; at most ${MAX_RANGE_MS / 86_400_000}`);
     const update = incidentUpdateViewer(clearance, this.options.classifyEvidence);
     const detail = detailViewer(clearance, this.options.classifyEvidence);
     const trackStep = Math.max(5000, Math.ceil((to - from) / 2000 / 1000) * 1000);
@@ -798,7 +957,14 @@ export class ReplayService {
       incident,
       range,
       timeline: history.map(historyViewer(clearance, this.options.classifyEvidence)),
-      decisions: log.map((e) => ({ at: e.at, actor: e.actor, action: e.action, unitId: e.unitId ?? null, reason: e.reason ?? null, data: e.data })),
+      decisions: log.map((e) => ({
+        at: e.at,
+        actor: e.actor,
+        action: e.action,
+        unitId: e.unitId ?? null,
+        reason: e.reason ?? null,
+        data: e.data,
+      })),
       responseTimes: times,
       units: units.filter((u) => sent.has(u.id)),
     };
@@ -820,7 +986,14 @@ export interface AfterActionReport {
   incident: IncidentView;
   range: { from: number; to: number };
   timeline: ReturnType<typeof historyEntry>[];
-  decisions: Array<{ at: number; actor: string; action: string; unitId: string | null; reason: string | null; data: Record<string, unknown> }>;
+  decisions: Array<{
+    at: number;
+    actor: string;
+    action: string;
+    unitId: string | null;
+    reason: string | null;
+    data: Record<string, unknown>;
+  }>;
   responseTimes: IncidentResponseTimes | null;
   /** The units sent to the incident, with their tracks through the range. */
   units: UnitTrack[];

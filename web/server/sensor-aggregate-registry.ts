@@ -37,7 +37,10 @@ export async function registryCells(client: ClickHouseClient, q: RegistryCellQue
   const [w, s, e, n] = q.bbox;
   let level = levelForZoom(q.zoom);
   let side = cellDeg(level);
-  while (level > COARSEST_LEVEL && (Math.floor(e / side) - Math.floor(w / side) + 1) * (Math.floor(n / side) - Math.floor(s / side) + 1) > MAX_QUERY_CELLS) {
+  while (
+    level > COARSEST_LEVEL &&
+    (Math.floor(e / side) - Math.floor(w / side) + 1) * (Math.floor(n / side) - Math.floor(s / side) + 1) > MAX_QUERY_CELLS
+  ) {
     level--;
     side = cellDeg(level);
   }
@@ -115,7 +118,13 @@ async function registryTotal(client: ClickHouseClient, q: RegistryCellQuery, cla
     `SELECT count() AS n FROM (
        SELECT argMax(deleted, updated_at) AS del, argMax(classification, updated_at) AS cls, ${REGISTERED('source', 'regSrc', 'String')} AS src FROM sensors GROUP BY sensor_id
      ) WHERE del = 0 AND has({clearance:Array(String)}, ${classOf})`,
-    { srcIds: q.sources.map((x) => x.id), srcClasses: q.sources.map((x) => x.classification), unclassified: UNCLASSIFIED_AS, clearance: [...q.clearance], ...registerParams(q, () => false) },
+    {
+      srcIds: q.sources.map((x) => x.id),
+      srcClasses: q.sources.map((x) => x.classification),
+      unclassified: UNCLASSIFIED_AS,
+      clearance: [...q.clearance],
+      ...registerParams(q, () => false),
+    },
   );
   const n = Number(row?.n ?? 0);
   cache.set(key, { at: Date.now(), n });

@@ -1,7 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { CLASSIFICATIONS, SENSOR_KINDS, type Classification } from '../../twin-model/index.ts';
 import { CLASS_BIT, clearanceMask } from './auth/classification.ts';
-import { cellDeg, cellKey, COARSEST_LEVEL, FINEST_LEVEL, kindsFilter, levelForZoom, parseBbox, SensorGrid, type Bbox, type GridSensor } from './sensor-aggregate.ts';
+import {
+  cellDeg,
+  cellKey,
+  COARSEST_LEVEL,
+  FINEST_LEVEL,
+  kindsFilter,
+  levelForZoom,
+  parseBbox,
+  SensorGrid,
+  type Bbox,
+  type GridSensor,
+} from './sensor-aggregate.ts';
 import { checkViewport, chooseViewportMode, DEFAULT_VIEWPORT_OPTIONS } from './viewport-sessions.ts';
 
 /** A small deterministic generator, so a failure can be replayed. */
@@ -25,7 +36,13 @@ function randomSensors(n: number, seed: number): GridSensor[] {
 }
 
 /** What the cells of `bbox` must hold, counted one sensor at a time. */
-function bruteForce(sensors: readonly GridSensor[], bbox: Bbox, level: number, mask: number, kinds: Set<string> | null): Map<string, { n: number; states: number[]; lng: number; lat: number }> {
+function bruteForce(
+  sensors: readonly GridSensor[],
+  bbox: Bbox,
+  level: number,
+  mask: number,
+  kinds: Set<string> | null,
+): Map<string, { n: number; states: number[]; lng: number; lat: number }> {
   const side = cellDeg(level);
   const out = new Map<string, { n: number; states: number[]; lng: number; lat: number }>();
   const [x0, x1, y0, y1] = [Math.floor(bbox[0] / side), Math.floor(bbox[2] / side), Math.floor(bbox[1] / side), Math.floor(bbox[3] / side)];
@@ -45,7 +62,14 @@ function bruteForce(sensors: readonly GridSensor[], bbox: Bbox, level: number, m
   return out;
 }
 
-function expectSame(grid: SensorGrid, sensors: readonly GridSensor[], bbox: Bbox, level: number, clearance: Classification[], kinds: string[] | null): number {
+function expectSame(
+  grid: SensorGrid,
+  sensors: readonly GridSensor[],
+  bbox: Bbox,
+  level: number,
+  clearance: Classification[],
+  kinds: string[] | null,
+): number {
   const mask = clearanceMask(clearance);
   const answer = grid.query({ bbox, level, mask, kinds: kindsFilter(kinds) });
   const expected = bruteForce(sensors, bbox, answer.level, mask, kinds ? new Set(kinds) : null);
@@ -74,7 +98,9 @@ describe('the sensor grid', () => {
       const s = 30.1 + r() * 0.5;
       const bbox: Bbox = [w, s, w + 0.05 + r() * 0.5, s + 0.05 + r() * 0.4];
       const level = COARSEST_LEVEL + (k % (FINEST_LEVEL - COARSEST_LEVEL + 1));
-      const clearance: Classification[] = [['public'], ['public', 'internal'], ['public', 'internal', 'sensitive']][k % 3] as Classification[];
+      const clearance: Classification[] = [['public'], ['public', 'internal'], ['public', 'internal', 'sensitive']][
+        k % 3
+      ] as Classification[];
       const kinds = k % 4 === 0 ? ['water_level', 'rain_gauge'] : null;
       if (expectSame(grid, sensors, bbox, level, clearance, kinds) > 0) nonEmpty++;
     }
@@ -144,7 +170,17 @@ describe('the sensor grid', () => {
     sensors.forEach((s, i) => grid.set(i, s));
     const bbox: Bbox = [114.2, 30.3, 114.4, 30.45];
     const mask = clearanceMask(['public', 'internal']);
-    const want = sensors.flatMap((s, i) => (s.lng !== null && s.lat !== null && s.lng >= bbox[0] && s.lng <= bbox[2] && s.lat >= bbox[1] && s.lat <= bbox[3] && CLASS_BIT[s.classification] & mask ? [i] : []));
+    const want = sensors.flatMap((s, i) =>
+      s.lng !== null &&
+      s.lat !== null &&
+      s.lng >= bbox[0] &&
+      s.lng <= bbox[2] &&
+      s.lat >= bbox[1] &&
+      s.lat <= bbox[3] &&
+      CLASS_BIT[s.classification] & mask
+        ? [i]
+        : [],
+    );
     expect(want.length).toBeGreaterThan(50);
     expect(grid.sensorsIn(bbox, mask, kindsFilter(null), 100_000)).toEqual({ indices: want, more: false });
     expect(grid.sensorsIn(bbox, mask, kindsFilter(null), 10)).toEqual({ indices: want.slice(0, 10), more: true });

@@ -150,7 +150,8 @@ export class SensorGrid {
     const lng = placed ? s.lng! : 0;
     const lat = placed ? s.lat! : 0;
     const old = this.slot[i]!;
-    if (old === slot && this.fx[i] === x && this.fy[i] === y && this.states[i] === state && this.lngs[i] === lng && this.lats[i] === lat) return;
+    if (old === slot && this.fx[i] === x && this.fy[i] === y && this.states[i] === state && this.lngs[i] === lng && this.lats[i] === lat)
+      return;
     if (old >= 0) this.apply(i, -1);
     else this.known++;
     this.fx[i] = x;
@@ -195,7 +196,10 @@ export class SensorGrid {
     let level = Math.min(FINEST_LEVEL, Math.max(COARSEST_LEVEL, Math.floor(q.level)));
     const [w, s, e, n] = q.bbox;
     let side = cellDeg(level);
-    while (level > COARSEST_LEVEL && (Math.floor(e / side) - Math.floor(w / side) + 1) * (Math.floor(n / side) - Math.floor(s / side) + 1) > MAX_QUERY_CELLS) {
+    while (
+      level > COARSEST_LEVEL &&
+      (Math.floor(e / side) - Math.floor(w / side) + 1) * (Math.floor(n / side) - Math.floor(s / side) + 1) > MAX_QUERY_CELLS
+    ) {
       level--;
       side = cellDeg(level);
     }

@@ -12,7 +12,15 @@ describe('static file paths', () => {
   });
 
   it('never leaves the folder, not even for a sibling whose name starts like it', () => {
-    for (const p of ['/../web-private/secret.txt', '/assets/../../web-private/x', '/../web', '/..', '/../../etc/passwd', '/..\\web-private\\x', '/a/../../web-private']) {
+    for (const p of [
+      '/../web-private/secret.txt',
+      '/assets/../../web-private/x',
+      '/../web',
+      '/..',
+      '/../../etc/passwd',
+      '/..\\web-private\\x',
+      '/a/../../web-private',
+    ]) {
       expect([p, staticPath(root, p)]).toEqual([p, null]);
     }
   });

@@ -139,7 +139,12 @@ export class TwinService {
     const districtAt = options.districtAt ?? (() => null);
     // The engine notes changed sensors in the stream's pending set, so the map and the
     // correlator see the same twin updates without applying any input twice.
-    this.engine = new FusionEngine(this.state, createIncidentState(), { inCity: options.inCity ?? (() => true), districtAt }, this.stream.pending);
+    this.engine = new FusionEngine(
+      this.state,
+      createIncidentState(),
+      { inCity: options.inCity ?? (() => true), districtAt },
+      this.stream.pending,
+    );
   }
 
   /**
@@ -196,7 +201,11 @@ export class TwinService {
    * apply (the incident is closed, a merge across types …); the state is then unchanged.
    */
   act(incidentId: string, actor: string, command: IncidentAction, reason?: string): IncidentChange[] {
-    const changes = applyIncidentInput(this.engine.incidents, { type: 'operator', incidentId, actor, command, ...(reason ? { reason } : {}) }, this.ctx);
+    const changes = applyIncidentInput(
+      this.engine.incidents,
+      { type: 'operator', incidentId, actor, command, ...(reason ? { reason } : {}) },
+      this.ctx,
+    );
     this.emit(changes);
     return changes;
   }
@@ -212,7 +221,9 @@ export class TwinService {
       await this.flushIncidents();
       return changes;
     }
-    const answer = JSON.parse(await this.channel.forward(JSON.stringify({ type: 'incident_action', incidentId, actor, command, reason }))) as WriterAnswer;
+    const answer = JSON.parse(
+      await this.channel.forward(JSON.stringify({ type: 'incident_action', incidentId, actor, command, reason })),
+    ) as WriterAnswer;
     if ('error' in answer) throw Object.assign(new IncidentActionError(answer.error), { status: answer.status ?? 409 });
     this.applyRemote(answer.changes, false);
     return answer.changes;
@@ -296,7 +307,8 @@ export class TwinService {
     }
     this.counts.mirrored += fresh.length;
     const dayAgo = this.ctx.now() - 24 * 3600_000;
-    for (const [id, i] of this.mirror) if (i.status !== 'open' && i.status !== 'acknowledged' && i.updatedAt < dayAgo) this.mirror.delete(id);
+    for (const [id, i] of this.mirror)
+      if (i.status !== 'open' && i.status !== 'acknowledged' && i.updatedAt < dayAgo) this.mirror.delete(id);
     if (notify && fresh.length) this.notify(fresh);
   }
 
@@ -309,7 +321,8 @@ export class TwinService {
     try {
       return JSON.stringify({ changes: await this.actAnywhere(c.incidentId, c.actor, c.command, c.reason) } satisfies WriterAnswer);
     } catch (err) {
-      if (err instanceof IncidentActionError) return JSON.stringify({ error: err.message, status: this.incident(c.incidentId) ? 409 : 404 } satisfies WriterAnswer);
+      if (err instanceof IncidentActionError)
+        return JSON.stringify({ error: err.message, status: this.incident(c.incidentId) ? 409 : 404 } satisfies WriterAnswer);
       throw err;
     }
   }
@@ -372,7 +385,8 @@ export class TwinService {
     let cls: Classification = UNCLASSIFIED_AS;
     if (m) {
       let found: Classification | null = null;
-      for (const s of this.state.sensors) if (s.kind === m[1] && s.district === m[2]) found = found ? higherClass(found, this.stream.classify(s)) : this.stream.classify(s);
+      for (const s of this.state.sensors)
+        if (s.kind === m[1] && s.district === m[2]) found = found ? higherClass(found, this.stream.classify(s)) : this.stream.classify(s);
       cls = found ?? UNCLASSIFIED_AS;
     }
     this.areaClasses.set(id, { at: now, cls });
@@ -450,7 +464,8 @@ export class TwinService {
       if (s.unit) meta.unit = s.unit;
       if (s.district) meta.district = s.district;
       if (s.source) meta.source = s.source;
-      if (s.classification === 'public' || s.classification === 'internal' || s.classification === 'sensitive') meta.classification = s.classification;
+      if (s.classification === 'public' || s.classification === 'internal' || s.classification === 'sensitive')
+        meta.classification = s.classification;
       this.onMeta(s.sensor_id, meta, true);
     }
     const latest = await queryRows<{ sensor_id: string; metric: string; ms: number | string; value: number }>(

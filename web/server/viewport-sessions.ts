@@ -33,12 +33,23 @@ export interface ViewportOptions {
   cellsIntervalMs: number;
 }
 
-export const DEFAULT_VIEWPORT_OPTIONS: ViewportOptions = { threshold: 50_000, pointsZoom: 14, hysteresis: 0.5, maxPoints: 20_000, cellsIntervalMs: 3_000 };
+export const DEFAULT_VIEWPORT_OPTIONS: ViewportOptions = {
+  threshold: 50_000,
+  pointsZoom: 14,
+  hysteresis: 0.5,
+  maxPoints: 20_000,
+  cellsIntervalMs: 3_000,
+};
 
 export type ViewportMode = 'points' | 'cells';
 
 /** Points or cells for a viewport at `zoom` holding `inView` sensors, given the mode shown before. */
-export function chooseViewportMode(previous: ViewportMode | null, zoom: number, inView: number, options: Pick<ViewportOptions, 'pointsZoom' | 'hysteresis' | 'maxPoints'>): ViewportMode {
+export function chooseViewportMode(
+  previous: ViewportMode | null,
+  zoom: number,
+  inView: number,
+  options: Pick<ViewportOptions, 'pointsZoom' | 'hysteresis' | 'maxPoints'>,
+): ViewportMode {
   const from = previous === 'points' ? options.pointsZoom - options.hysteresis : options.pointsZoom;
   return zoom >= from && inView <= options.maxPoints ? 'points' : 'cells';
 }
@@ -47,21 +58,48 @@ export function chooseViewportMode(previous: ViewportMode | null, zoom: number, 
 export function checkViewport(req: unknown): { bbox: Bbox; zoom: number; kinds: string[] | null } | string {
   if (req === null || typeof req !== 'object') return 'viewport must be an object {bbox, zoom}';
   const r = req as Partial<ViewportRequest>;
-  if (!Array.isArray(r.bbox) || r.bbox.length !== 4 || !r.bbox.every((v) => typeof v === 'number' && Number.isFinite(v))) return 'viewport.bbox must be [west, south, east, north]';
+  if (!Array.isArray(r.bbox) || r.bbox.length !== 4 || !r.bbox.every((v) => typeof v === 'number' && Number.isFinite(v)))
+    return 'viewport.bbox must be [west, south, east, north]';
   const [w, s, e, n] = r.bbox;
-  if (w < -180 || e > 180 || s < -90 || n > 90 || w > e || s > n) return 'viewport.bbox must lie within -180..180, -90..90 with west ≤ east, south ≤ north';
-  if (typeof r.zoom !== 'number' || !Number.isFinite(r.zoom) || r.zoom < 0 || r.zoom > 24) return 'viewport.zoom must be a number from 0 to 24';
-  if (r.kinds !== undefined && (!Array.isArray(r.kinds) || r.kinds.length > 64 || !r.kinds.every((k) => typeof k === 'string' && k.length < 40))) return 'viewport.kinds must be a list of sensor kinds';
+  if (w < -180 || e > 180 || s < -90 || n > 90 || w > e || s > n)
+    return 'viewport.bbox must lie within -180..180, -90..90 with west ≤ east, south ≤ north';
+  if (typeof r.zoom !== 'number' || !Number.isFinite(r.zoom) || r.zoom < 0 || r.zoom > 24)
+    return 'viewport.zoom must be a number from 0 to 24';
+  if (
+    r.kinds !== undefined &&
+    (!Array.isArray(r.kinds) || r.kinds.length > 64 || !r.kinds.every((k) => typeof k === 'string' && k.length < 40))
+  )
+    return 'viewport.kinds must be a list of sensor kinds';
   return { bbox: [w, s, e, n], zoom: r.zoom, kinds: r.kinds ?? null };
 }
 
 /** The cells of a bbox at a zoom, within a clearance mask and kinds, as sent on the socket and the API. */
-export function cellsMessage(grid: SensorGrid, bbox: Bbox, zoom: number, mask: number, kinds: readonly string[] | null, now: number): CellsMessage {
+export function cellsMessage(
+  grid: SensorGrid,
+  bbox: Bbox,
+  zoom: number,
+  mask: number,
+  kinds: readonly string[] | null,
+  now: number,
+): CellsMessage {
   const answer = grid.query({ bbox, level: levelForZoom(zoom), mask, kinds: kindsFilter(kinds) });
-  return { serverTime: now, level: answer.level, cellDeg: answer.cellDeg, bbox, zoom, total: answer.total, registry: grid.registryCount(mask), source: 'twin', cells: answer.cells };
+  return {
+    serverTime: now,
+    level: answer.level,
+    cellDeg: answer.cellDeg,
+    bbox,
+    zoom,
+    total: answer.total,
+    registry: grid.registryCount(mask),
+    source: 'twin',
+    cells: answer.cells,
+  };
 }
 
-export type ViewportOutput = { type: 'snapshot'; msg: SnapshotMessage } | { type: 'delta'; msg: DeltaMessage } | { type: 'cells'; msg: CellsMessage };
+export type ViewportOutput =
+  | { type: 'snapshot'; msg: SnapshotMessage }
+  | { type: 'delta'; msg: DeltaMessage }
+  | { type: 'cells'; msg: CellsMessage };
 
 /** One client's viewport: what it was last sent, and its share of each full delta. */
 export class ViewportFeed {
@@ -126,7 +164,10 @@ export class ViewportFeed {
   /** Sends the current cells (zoomed out only). */
   sendCells(): void {
     if (this.mode !== 'cells' || !this.view) return;
-    this.send({ type: 'cells', msg: cellsMessage(this.owner.grid, this.view.bbox, this.view.zoom, this.mask, this.view.kinds, this.owner.now()) });
+    this.send({
+      type: 'cells',
+      msg: cellsMessage(this.owner.grid, this.view.bbox, this.view.zoom, this.mask, this.view.kinds, this.owner.now()),
+    });
   }
 
   /** This viewport's share of a full delta (points mode), sent when not empty. */
@@ -173,7 +214,17 @@ export class ViewportFeed {
     });
     this.send({
       type: 'delta',
-      msg: { epoch: this.epoch, seq: ++this.seq, serverTime: full.serverTime, dataTime, added, index: vi.buffer, state: vs.buffer, value: vv.buffer, ts: vt.buffer },
+      msg: {
+        epoch: this.epoch,
+        seq: ++this.seq,
+        serverTime: full.serverTime,
+        dataTime,
+        added,
+        index: vi.buffer,
+        state: vs.buffer,
+        value: vv.buffer,
+        ts: vt.buffer,
+      },
     });
   }
 

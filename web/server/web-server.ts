@@ -104,7 +104,9 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   const routes = [
     ...apiRoutes(options),
     ...basemapRoutes({ basemap: options.basemap, archive: () => basemapArchive }),
-    ...(options.dispatch ? dispatchRoutes({ dispatch: options.dispatch, incidentStore: options.incidentStore ?? null, audit: options.audit ?? null }) : []),
+    ...(options.dispatch
+      ? dispatchRoutes({ dispatch: options.dispatch, incidentStore: options.incidentStore ?? null, audit: options.audit ?? null })
+      : []),
     ...kpiRoutes({ clickhouse: options.clickhouse, city: options.city, stats: options.stats, twin: options.twin }),
     ...replayRoutesFor(options),
     ...authRoutes({ auth: options.auth, secureCookies: Boolean(options.tls) }),
@@ -153,7 +155,10 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     });
   };
   const http: HttpServer = options.tls
-    ? (createHttpsServer({ cert: options.tls.cert, key: options.tls.key, maxHeaderSize: MAX_HEADER_BYTES }, onRequest) as unknown as HttpServer)
+    ? (createHttpsServer(
+        { cert: options.tls.cert, key: options.tls.key, maxHeaderSize: MAX_HEADER_BYTES },
+        onRequest,
+      ) as unknown as HttpServer)
     : createServer({ maxHeaderSize: MAX_HEADER_BYTES }, onRequest);
   let refusedRequests = 0;
   // Oversize headers and malformed requests never reach a handler: answer them here, count them.
@@ -161,8 +166,12 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     refusedRequests++;
     if (!socket.writable) return socket.destroy();
     const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
-    const body = JSON.stringify({ error: tooLarge ? `request headers over ${MAX_HEADER_BYTES} bytes` : `malformed HTTP request (${err.code ?? err.message})` });
-    socket.end(`HTTP/1.1 ${tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+    const body = JSON.stringify({
+      error: tooLarge ? `request headers over ${MAX_HEADER_BYTES} bytes` : `malformed HTTP request (${err.code ?? err.message})`,
+    });
+    socket.end(
+      `HTTP/1.1 ${tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    );
   });
   http.headersTimeout = 20_000;
   http.requestTimeout = 30_000;
@@ -226,10 +235,20 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   });
 
   /** Incident rooms by clearance mask, with the filter for that clearance. */
-  const incidentViews = new Map<string, { view: (i: Parameters<ReturnType<typeof incidentViewer>>[0]) => IncidentView; update: (c: Parameters<ReturnType<typeof incidentUpdateViewer>>[0]) => IncidentUpdateMessage }>();
+  const incidentViews = new Map<
+    string,
+    {
+      view: (i: Parameters<ReturnType<typeof incidentViewer>>[0]) => IncidentView;
+      update: (c: Parameters<ReturnType<typeof incidentUpdateViewer>>[0]) => IncidentUpdateMessage;
+    }
+  >();
   const incidentRoom = (clearance: Parameters<typeof clearanceMask>[0]): string => {
     const room = `incidents:m${clearanceMask(clearance)}`;
-    if (!incidentViews.has(room)) incidentViews.set(room, { view: incidentViewer(clearance, options.twin.classifyEvidence), update: incidentUpdateViewer(clearance, options.twin.classifyEvidence) });
+    if (!incidentViews.has(room))
+      incidentViews.set(room, {
+        view: incidentViewer(clearance, options.twin.classifyEvidence),
+        update: incidentUpdateViewer(clearance, options.twin.classifyEvidence),
+      });
     return room;
   };
   // `io.local`: every node hands the writer's changes to its own clients (cluster-bus.ts).
@@ -247,13 +266,18 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   const unitTimer = setInterval(() => {
     const dispatch = options.dispatch;
     if (!dispatch || changedUnits.size === 0) return;
-    const units = [...changedUnits].map((id) => dispatch.unit(id)).filter((u) => u !== undefined).map((u) => unitView(dispatch, u));
+    const units = [...changedUnits]
+      .map((id) => dispatch.unit(id))
+      .filter((u) => u !== undefined)
+      .map((u) => unitView(dispatch, u));
     changedUnits.clear();
     io.local.to('units').emit('unit', { serverTime: Date.now(), units });
   }, 500);
 
   // Before listening, so that no client connects to a node that is not yet in the cluster.
-  const cluster = options.redisUrl ? await joinRedisCluster(io, options.redisUrl, options.nodeId ?? `web-${process.pid}`, log) : singleNode(io);
+  const cluster = options.redisUrl
+    ? await joinRedisCluster(io, options.redisUrl, options.nodeId ?? `web-${process.pid}`, log)
+    : singleNode(io);
   // One node writes incidents; the others mirror its changes and forward actions to it.
   if (options.redisUrl) {
     options.twin.attachWriterChannel(cluster.writer);
@@ -279,7 +303,12 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   try {
     await new Promise<void>((resolveListen, reject) => {
       http.once('error', (err: NodeJS.ErrnoException) => {
-        if (err.code === 'EADDRINUSE') reject(new HttpPortInUseError(`HTTP port ${options.port} on ${options.host} is already in use; set CITYTWIN_HTTP_PORT to another port`));
+        if (err.code === 'EADDRINUSE')
+          reject(
+            new HttpPortInUseError(
+              `HTTP port ${options.port} on ${options.host} is already in use; set CITYTWIN_HTTP_PORT to another port`,
+            ),
+          );
         else reject(err);
       });
       http.listen(options.port, options.host, () => resolveListen());

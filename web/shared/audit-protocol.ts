@@ -43,7 +43,11 @@ export interface AuditVerificationView {
   chain: string | null;
   chains: Array<{ chain: string; checked: number; head: { seq: number; hash: string } | null; anchored: boolean }>;
   dispatch: { checked: number; head: { seq: number; hash: string } | null };
-  checkpoints: { read: number; valid: number; last: { seq: number; hash: string; at: number; dispatch: { seq: number; hash: string } | null } | null };
+  checkpoints: {
+    read: number;
+    valid: number;
+    last: { seq: number; hash: string; at: number; dispatch: { seq: number; hash: string } | null } | null;
+  };
   /** The Ed25519 public key the checkpoints verify with (SPKI PEM). */
   publicKey: string;
 }

@@ -25,10 +25,32 @@ describe('bundled vector basemap styles', () => {
         if (!('source-layer' in l) || !l['source-layer']) continue;
         byLayer.set(l['source-layer'], [...(byLayer.get(l['source-layer']) ?? []), l.id]);
       }
-      for (const sourceLayer of ['water', 'waterway', 'landuse', 'landcover', 'transportation', 'building', 'boundary', 'place', 'water_name', 'transportation_name']) {
+      for (const sourceLayer of [
+        'water',
+        'waterway',
+        'landuse',
+        'landcover',
+        'transportation',
+        'building',
+        'boundary',
+        'place',
+        'water_name',
+        'transportation_name',
+      ]) {
         expect(byLayer.get(sourceLayer)?.length, sourceLayer).toBeGreaterThan(0);
       }
-      expect(byLayer.get('transportation')).toEqual(expect.arrayContaining(['road-motorway', 'road-trunk', 'road-primary', 'road-secondary', 'road-tertiary', 'road-minor', 'bridge-motorway', 'tunnel-primary']));
+      expect(byLayer.get('transportation')).toEqual(
+        expect.arrayContaining([
+          'road-motorway',
+          'road-trunk',
+          'road-primary',
+          'road-secondary',
+          'road-tertiary',
+          'road-minor',
+          'bridge-motorway',
+          'tunnel-primary',
+        ]),
+      );
       const ids = buildVectorStyle(variant, 'zh').layers.map((l) => l.id);
       for (const id of VECTOR_LABEL_LAYERS) expect(ids).toContain(id);
       const extrusion = buildVectorStyle(variant, 'zh').layers.find((l) => l.id === BUILDING_3D_LAYER);

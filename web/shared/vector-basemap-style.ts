@@ -133,7 +133,16 @@ export const VARIANT_BACKGROUND: Record<BasemapVariant, string> = { dark: DARK.b
 export function vectorLabelField(lang: 'zh' | 'en'): ExpressionSpecification {
   return lang === 'en'
     ? ['coalesce', ['get', 'name:en'], ['get', 'name_en'], ['get', 'name:latin'], ['get', 'name'], ['get', 'name_zh'], '']
-    : ['coalesce', ['get', 'name:zh'], ['get', 'name_zh'], ['get', 'name:zh-Hans'], ['get', 'name'], ['get', 'name:en'], ['get', 'name_en'], ''];
+    : [
+        'coalesce',
+        ['get', 'name:zh'],
+        ['get', 'name_zh'],
+        ['get', 'name:zh-Hans'],
+        ['get', 'name'],
+        ['get', 'name:en'],
+        ['get', 'name_en'],
+        '',
+      ];
 }
 
 const classIn = (...classes: string[]): ExpressionSpecification => ['in', ['get', 'class'], ['literal', classes]];
@@ -142,12 +151,22 @@ const notBrunnel: ExpressionSpecification = ['!', ['in', ['coalesce', ['get', 'b
 const ramp = (...stops: number[]): ExpressionSpecification =>
   ['interpolate', ['exponential', 1.5], ['zoom'], ...stops] as unknown as ExpressionSpecification;
 /** Building height in metres: OpenMapTiles' render_height, else a package's height_m or height. */
-const HEIGHT: ExpressionSpecification = ['to-number', ['coalesce', ['get', 'render_height'], ['get', 'height_m'], ['get', 'height'], 10], 10];
+const HEIGHT: ExpressionSpecification = [
+  'to-number',
+  ['coalesce', ['get', 'render_height'], ['get', 'height_m'], ['get', 'height'], 10],
+  10,
+];
 const BASE_HEIGHT: ExpressionSpecification = ['to-number', ['coalesce', ['get', 'render_min_height'], ['get', 'min_height'], 0], 0];
 
 /** Road classes from thin to thick, with the zoom they appear at and their widths. */
 const ROADS: Array<{ id: string; classes: string[]; color: keyof Palette; minzoom: number; width: number[] }> = [
-  { id: 'minor', classes: ['minor', 'residential', 'service', 'street', 'living_street', 'unclassified'], color: 'minor', minzoom: 12, width: [12, 0.4, 14, 1.2, 17, 6] },
+  {
+    id: 'minor',
+    classes: ['minor', 'residential', 'service', 'street', 'living_street', 'unclassified'],
+    color: 'minor',
+    minzoom: 12,
+    width: [12, 0.4, 14, 1.2, 17, 6],
+  },
   { id: 'tertiary', classes: ['tertiary'], color: 'tertiary', minzoom: 10, width: [10, 0.4, 13, 1.2, 17, 8] },
   { id: 'secondary', classes: ['secondary'], color: 'secondary', minzoom: 9, width: [9, 0.4, 13, 1.6, 17, 10] },
   { id: 'primary', classes: ['primary'], color: 'primary', minzoom: 7, width: [7, 0.4, 12, 1.8, 17, 12] },
@@ -202,14 +221,48 @@ export function buildVectorStyle(variant: BasemapVariant, lang: 'zh' | 'en', sou
   const layers: LayerSpecification[] = [
     { id: 'background', type: 'background', paint: { 'background-color': p.background } },
     // Land use and cover, faint: the live layers carry the colour.
-    { id: 'landuse-residential', type: 'fill', ...source, 'source-layer': 'landuse', filter: classIn('residential', 'suburb', 'neighbourhood', 'quarter'), paint: { 'fill-color': p.landuseResidential } },
-    { id: 'landuse-industrial', type: 'fill', ...source, 'source-layer': 'landuse', filter: classIn('industrial', 'commercial', 'retail', 'railway'), paint: { 'fill-color': p.landuseIndustrial } },
-    { id: 'landcover-wood', type: 'fill', ...source, 'source-layer': 'landcover', filter: classIn('wood', 'forest'), paint: { 'fill-color': p.wood, 'fill-opacity': 0.8 } },
-    { id: 'landcover-grass', type: 'fill', ...source, 'source-layer': 'landcover', filter: classIn('grass', 'farmland', 'wetland'), paint: { 'fill-color': p.green, 'fill-opacity': 0.6 } },
+    {
+      id: 'landuse-residential',
+      type: 'fill',
+      ...source,
+      'source-layer': 'landuse',
+      filter: classIn('residential', 'suburb', 'neighbourhood', 'quarter'),
+      paint: { 'fill-color': p.landuseResidential },
+    },
+    {
+      id: 'landuse-industrial',
+      type: 'fill',
+      ...source,
+      'source-layer': 'landuse',
+      filter: classIn('industrial', 'commercial', 'retail', 'railway'),
+      paint: { 'fill-color': p.landuseIndustrial },
+    },
+    {
+      id: 'landcover-wood',
+      type: 'fill',
+      ...source,
+      'source-layer': 'landcover',
+      filter: classIn('wood', 'forest'),
+      paint: { 'fill-color': p.wood, 'fill-opacity': 0.8 },
+    },
+    {
+      id: 'landcover-grass',
+      type: 'fill',
+      ...source,
+      'source-layer': 'landcover',
+      filter: classIn('grass', 'farmland', 'wetland'),
+      paint: { 'fill-color': p.green, 'fill-opacity': 0.6 },
+    },
     { id: 'park', type: 'fill', ...source, 'source-layer': 'park', paint: { 'fill-color': p.green, 'fill-opacity': 0.6 } },
     // Water over land.
     { id: 'water', type: 'fill', ...source, 'source-layer': 'water', paint: { 'fill-color': p.water } },
-    { id: 'waterway', type: 'line', ...source, 'source-layer': 'waterway', paint: { 'line-color': p.waterway, 'line-width': ramp(8, 0.5, 14, 2, 17, 5) } },
+    {
+      id: 'waterway',
+      type: 'line',
+      ...source,
+      'source-layer': 'waterway',
+      paint: { 'line-color': p.waterway, 'line-width': ramp(8, 0.5, 14, 2, 17, 5) },
+    },
     // Roads: tunnels under, then roads thin to thick, rail, bridges last.
     ...roadLayers(p, variant, 'tunnel'),
     ...roadLayers(p, variant, 'road'),
@@ -230,7 +283,11 @@ export function buildVectorStyle(variant: BasemapVariant, lang: 'zh' | 'en', sou
       ...source,
       'source-layer': 'building',
       minzoom: 13,
-      paint: { 'fill-color': p.building, 'fill-outline-color': p.buildingLine, 'fill-opacity': ['interpolate', ['linear'], ['zoom'], 13, 0, 14, 0.9] },
+      paint: {
+        'fill-color': p.building,
+        'fill-outline-color': p.buildingLine,
+        'fill-opacity': ['interpolate', ['linear'], ['zoom'], 13, 0, 14, 0.9],
+      },
     },
     {
       id: BUILDING_3D_LAYER,
@@ -270,7 +327,13 @@ export function buildVectorStyle(variant: BasemapVariant, lang: 'zh' | 'en', sou
       ...source,
       'source-layer': 'transportation_name',
       minzoom: 12,
-      layout: { 'symbol-placement': 'line', 'text-field': text, 'text-size': ramp(12, 10, 17, 13), 'text-max-angle': 30, 'symbol-spacing': 400 },
+      layout: {
+        'symbol-placement': 'line',
+        'text-field': text,
+        'text-size': ramp(12, 10, 17, 13),
+        'text-max-angle': 30,
+        'symbol-spacing': 400,
+      },
       paint: { 'text-color': p.labelRoad, 'text-halo-color': p.halo, 'text-halo-width': 1.2 },
     },
     {
@@ -289,7 +352,12 @@ export function buildVectorStyle(variant: BasemapVariant, lang: 'zh' | 'en', sou
       'source-layer': 'place',
       minzoom: 11,
       filter: classIn('suburb', 'quarter', 'neighbourhood', 'village', 'hamlet'),
-      layout: { 'text-field': text, 'text-size': ramp(11, 11, 15, 14), 'text-max-width': 8, 'symbol-sort-key': ['coalesce', ['get', 'rank'], 20] },
+      layout: {
+        'text-field': text,
+        'text-size': ramp(11, 11, 15, 14),
+        'text-max-width': 8,
+        'symbol-sort-key': ['coalesce', ['get', 'rank'], 20],
+      },
       paint: { 'text-color': p.labelPlaceMinor, 'text-halo-color': p.halo, 'text-halo-width': 1.2 },
     },
     {
@@ -298,7 +366,12 @@ export function buildVectorStyle(variant: BasemapVariant, lang: 'zh' | 'en', sou
       ...source,
       'source-layer': 'place',
       filter: classIn('city', 'town', 'state', 'province', 'district', 'county'),
-      layout: { 'text-field': text, 'text-size': ramp(6, 12, 12, 18), 'text-max-width': 10, 'symbol-sort-key': ['coalesce', ['get', 'rank'], 10] },
+      layout: {
+        'text-field': text,
+        'text-size': ramp(6, 12, 12, 18),
+        'text-max-width': 10,
+        'symbol-sort-key': ['coalesce', ['get', 'rank'], 10],
+      },
       paint: { 'text-color': p.labelPlace, 'text-halo-color': p.halo, 'text-halo-width': 1.8 },
     },
   ];

@@ -12,7 +12,12 @@ import { formatCityDateTime, parseCityDateTime } from '../i18n/format.ts';
 import { getLanguage, loadLanguage, onLanguageChange, setLanguage, t } from '../i18n/language.ts';
 import { LoginView } from '../panels/login-view.ts';
 import { h, replaceChildren, setText } from '../ui/dom.ts';
-import { AUDIT_STREAM_NAMES, type AuditEntriesResponse, type AuditEntryView, type AuditVerificationView } from '../../shared/audit-protocol.ts';
+import {
+  AUDIT_STREAM_NAMES,
+  type AuditEntriesResponse,
+  type AuditEntryView,
+  type AuditVerificationView,
+} from '../../shared/audit-protocol.ts';
 import { auditActionLabel, auditProblemLabel, auditStreamLabel } from './audit-labels.ts';
 
 /** Entries fetched per page. */
@@ -67,7 +72,12 @@ function start(me: Me): void {
     lang.appendChild(h('span', { class: 'lang-mark', 'data-lang': l, lang: l === 'zh' ? 'zh-CN' : 'en' }, text));
   }
   lang.addEventListener('click', () => setLanguage(getLanguage() === 'zh' ? 'en' : 'zh'));
-  const header = h('header', { class: 'audit-header' }, h('div', {}, title, subtitle), h('div', { class: 'audit-header-right' }, back, lang));
+  const header = h(
+    'header',
+    { class: 'audit-header' },
+    h('div', {}, title, subtitle),
+    h('div', { class: 'audit-header-right' }, back, lang),
+  );
   app.append(header);
 
   const allowed = me.permissions.includes('audit.read');
@@ -104,7 +114,13 @@ function start(me: Me): void {
   const stream = h('select', { 'data-testid': 'audit-filter-stream' });
   const streamOptions = ['', ...AUDIT_STREAM_NAMES].map((s) => h('option', { value: s }));
   stream.append(...streamOptions);
-  const action = h('input', { type: 'text', maxlength: '40', 'data-testid': 'audit-filter-action', autocomplete: 'off', placeholder: 'login_failed' });
+  const action = h('input', {
+    type: 'text',
+    maxlength: '40',
+    'data-testid': 'audit-filter-action',
+    autocomplete: 'off',
+    placeholder: 'login_failed',
+  });
   const from = h('input', { type: 'text', maxlength: '19', 'data-testid': 'audit-filter-from', placeholder: '2026-12-04 08:00' });
   const to = h('input', { type: 'text', maxlength: '19', 'data-testid': 'audit-filter-to', placeholder: '2026-12-04 18:00' });
   const apply = h('button', { type: 'submit', class: 'audit-button', 'data-testid': 'audit-filter-apply' });
@@ -138,7 +154,15 @@ function start(me: Me): void {
   const empty = h('div', { class: 'audit-empty', hidden: true, 'data-testid': 'audit-empty' });
   const more = h('button', { type: 'button', class: 'audit-button secondary', hidden: true, 'data-testid': 'audit-more' });
   const listMessage = h('div', { class: 'audit-filter-error', role: 'alert', hidden: true, 'data-testid': 'audit-list-error' });
-  app.append(statusBox, form, h('div', { class: 'audit-meta' }, zone, count), listMessage, h('div', { class: 'audit-table-wrap' }, table), empty, more);
+  app.append(
+    statusBox,
+    form,
+    h('div', { class: 'audit-meta' }, zone, count),
+    listMessage,
+    h('div', { class: 'audit-table-wrap' }, table),
+    empty,
+    more,
+  );
 
   function renderStatus(): void {
     statusBox.dataset.state = status;
@@ -162,7 +186,13 @@ function start(me: Me): void {
     setText(
       statusDetail,
       last
-        ? t('audit.okDetail', { chain: v.chain ?? '?', entries: own?.checked ?? 0, dispatch: v.dispatch.checked, seq: last.seq, time: `${formatCityDateTime(last.at)} (UTC+8)` })
+        ? t('audit.okDetail', {
+            chain: v.chain ?? '?',
+            entries: own?.checked ?? 0,
+            dispatch: v.dispatch.checked,
+            seq: last.seq,
+            time: `${formatCityDateTime(last.at)} (UTC+8)`,
+          })
         : `${t('audit.okDetail', { chain: v.chain ?? '?', entries: own?.checked ?? 0, dispatch: v.dispatch.checked, seq: '—', time: '—' })} · ${t('audit.noCheckpoint')}`,
     );
     for (const p of v.problems) {
@@ -185,7 +215,13 @@ function start(me: Me): void {
       { 'data-testid': 'audit-row', 'data-seq': e.seq, 'data-stream': e.stream, 'data-action': e.action, 'data-actor': e.actor },
       h('td', { class: 'mono', 'data-col': 'time', title: new Date(e.at).toISOString() }, formatCityDateTime(e.at)),
       h('td', { 'data-col': 'actor' }, e.actor || '—'),
-      h('td', { 'data-col': 'action' }, h('span', { class: 'audit-stream', 'data-stream': e.stream }, auditStreamLabel(e.stream, l)), ' ', auditActionLabel(e.stream, e.action, l)),
+      h(
+        'td',
+        { 'data-col': 'action' },
+        h('span', { class: 'audit-stream', 'data-stream': e.stream }, auditStreamLabel(e.stream, l)),
+        ' ',
+        auditActionLabel(e.stream, e.action, l),
+      ),
       h('td', { 'data-col': 'object', class: 'mono' }, e.object || '—'),
       h('td', { 'data-col': 'detail' }, e.detail),
     );

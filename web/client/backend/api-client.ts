@@ -73,13 +73,7 @@ export function fetchSensorDetail(id: string, signal?: AbortSignal): Promise<Sen
 }
 
 /** `GET /api/sensors/{id}/readings?metric=&from=&to=` (epoch ms). */
-export function fetchReadings(
-  id: string,
-  metric: string,
-  from: number,
-  to: number,
-  signal?: AbortSignal,
-): Promise<ReadingsResponse> {
+export function fetchReadings(id: string, metric: string, from: number, to: number, signal?: AbortSignal): Promise<ReadingsResponse> {
   const q = new URLSearchParams({ metric, from: String(Math.floor(from)), to: String(Math.ceil(to)) });
   return getJson(`/api/sensors/${encodeURIComponent(id)}/readings?${q}`, signal, isReadings);
 }

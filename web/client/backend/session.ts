@@ -101,7 +101,9 @@ export async function fetchMe(): Promise<AuthResult<Me>> {
   // /api/auth/session answers 200 either way, so the login page starts without a logged error.
   const r = await jsonCall<{ signedIn: boolean; reason?: string; me?: Me }>('GET', '/api/auth/session');
   if (!r.ok) return r;
-  return r.value.signedIn && r.value.me ? { ok: true, value: r.value.me } : { ok: false, status: 401, error: r.value.reason ?? 'not signed in' };
+  return r.value.signedIn && r.value.me
+    ? { ok: true, value: r.value.me }
+    : { ok: false, status: 401, error: r.value.reason ?? 'not signed in' };
 }
 
 export function login(username: string, password: string): Promise<AuthResult<{ token: string; expiresAt: number }>> {

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { formatCityDateTime, formatCount, formatDuration, formatLatency, formatUnit, formatValue, formatValueWithUnit, parseCityDateTime } from './format.ts';
+import {
+  formatCityDateTime,
+  formatCount,
+  formatDuration,
+  formatLatency,
+  formatUnit,
+  formatValue,
+  formatValueWithUnit,
+  parseCityDateTime,
+} from './format.ts';
 import { localizeStateReason } from './state-reason.ts';
 
 describe('formatting', () => {

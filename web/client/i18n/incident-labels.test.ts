@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { applyIncidentInput, createIncidentState, type Evidence, type IncidentChange, type IncidentContext } from '../../../twin-model/index.ts';
+import {
+  applyIncidentInput,
+  createIncidentState,
+  type Evidence,
+  type IncidentChange,
+  type IncidentContext,
+} from '../../../twin-model/index.ts';
 import { localizeHistoryDetail, localizeWhy } from './incident-labels.ts';
 
 const T0 = Date.UTC(2026, 6, 1, 8);
@@ -32,10 +38,12 @@ const report = (id: string, dLat: number, ts: number): Evidence => ({
 
 /** Latin words of four letters or more left in a text (ids and ISO times excepted). */
 function englishLeft(text: string): string[] {
-  return text
-    .replace(/\b[\w.:-]*\d[\w.:-]*\b/g, '')
-    .replace(/\b(alarm|event|hotline|inc|up)[:\w.-]*/g, '')
-    .match(/[A-Za-z]{4,}/g) ?? [];
+  return (
+    text
+      .replace(/\b[\w.:-]*\d[\w.:-]*\b/g, '')
+      .replace(/\b(alarm|event|hotline|inc|up)[:\w.-]*/g, '')
+      .match(/[A-Za-z]{4,}/g) ?? []
+  );
 }
 
 /** A real history: the correlator opens an incident, links evidence, and operators act on it. */
@@ -44,7 +52,8 @@ function history(): IncidentChange[] {
   const ctx: IncidentContext = { now: () => now };
   const state = createIncidentState();
   const out: IncidentChange[] = [];
-  const feed = (e: Evidence) => out.push(...applyIncidentInput(state, e.kind === 'event' ? { type: 'event', evidence: e } : { type: 'alarm', evidence: e }, ctx));
+  const feed = (e: Evidence) =>
+    out.push(...applyIncidentInput(state, e.kind === 'event' ? { type: 'event', evidence: e } : { type: 'alarm', evidence: e }, ctx));
   feed(alarm('wl-1', 0, now));
   now += 60_000;
   feed(report('c1', 0.0005, now));
@@ -52,7 +61,8 @@ function history(): IncidentChange[] {
   feed(report('c2', 0.0008, now));
   feed(alarm('wl-2', 0.0003, now));
   const id = out[0]!.incidentId;
-  const act = (command: Parameters<typeof applyIncidentInput>[1] & { type: 'operator' }) => out.push(...applyIncidentInput(state, command, ctx));
+  const act = (command: Parameters<typeof applyIncidentInput>[1] & { type: 'operator' }) =>
+    out.push(...applyIncidentInput(state, command, ctx));
   act({ type: 'operator', incidentId: id, actor: 'zhang', command: { action: 'acknowledge' } });
   act({ type: 'operator', incidentId: id, actor: 'zhang', command: { action: 'set_severity', severity: 4 }, reason: '积水过膝' });
   const inc = state.incidents.get(id)!;
@@ -71,7 +81,20 @@ describe('history details in the console language', () => {
 
   it('covers the kinds of change a history holds', () => {
     const kinds = new Set(changes.map((c) => c.what));
-    for (const w of ['opened', 'evidence_linked', 'acknowledged', 'severity_set', 'split_off', 'split_from', 'evidence_inactive', 'false_alarm', 'reopened', 'resolved', 'closed']) expect(kinds).toContain(w);
+    for (const w of [
+      'opened',
+      'evidence_linked',
+      'acknowledged',
+      'severity_set',
+      'split_off',
+      'split_from',
+      'evidence_inactive',
+      'false_alarm',
+      'reopened',
+      'resolved',
+      'closed',
+    ])
+      expect(kinds).toContain(w);
   });
 
   it('words every detail the correlator and the operators write in Chinese', () => {

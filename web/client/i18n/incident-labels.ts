@@ -42,7 +42,8 @@ export function localizeWhy(why: string, lang: Language = getLanguage()): string
   if ((m = /^same asset (\S+), (\d+) min apart$/.exec(why))) return `同一设施 ${m[1]}，相隔 ${m[2]} 分钟`;
   if ((m = /^same district (\S+), (\d+) min apart$/.exec(why))) return `同一区 ${m[1]}，相隔 ${m[2]} 分钟`;
   if ((m = /^(\d+) m away \(limit (\d+) m\), (\d+) min apart$/.exec(why))) return `相距 ${m[1]} 米（上限 ${m[2]} 米），相隔 ${m[3]} 分钟`;
-  if ((m = /^spill-over: (\d+) m from the incident \(limit (\d+) m\), (\d+) min apart$/.exec(why))) return `外溢：距事件 ${m[1]} 米（上限 ${m[2]} 米），相隔 ${m[3]} 分钟`;
+  if ((m = /^spill-over: (\d+) m from the incident \(limit (\d+) m\), (\d+) min apart$/.exec(why)))
+    return `外溢：距事件 ${m[1]} 米（上限 ${m[2]} 米），相隔 ${m[3]} 分钟`;
   if (/^anchor: /.test(why)) return '锚点：其他证据据此匹配';
   if ((m = /^merged from (\S+) by (.+)$/.exec(why))) return `由 ${m[2]} 从 ${m[1]} 合并而来`;
   if ((m = /^split from (\S+) by (.+)$/.exec(why))) return `由 ${m[2]} 从 ${m[1]} 拆分而来`;
@@ -60,7 +61,8 @@ const BECAUSE = /^(.*?)(?: \((.*)\))?$/s;
 export function localizeHistoryDetail(what: string, detail: string, lang: Language = getLanguage()): string {
   if (lang === 'en') return detail;
   let m: RegExpExecArray | null;
-  if (what === 'evidence_linked' && (m = /^(\S+) \(([^)]+)\): (.*)$/s.exec(detail))) return `${m[1]}（${signalLabel(m[2]!, lang)}）：${localizeWhy(m[3]!, lang)}`;
+  if (what === 'evidence_linked' && (m = /^(\S+) \(([^)]+)\): (.*)$/s.exec(detail)))
+    return `${m[1]}（${signalLabel(m[2]!, lang)}）：${localizeWhy(m[3]!, lang)}`;
   if (what === 'opened' && (m = /^(\d+) evidence from (\d+) independent source\(s\), confidence ([\d.]+)$/.exec(detail)))
     return `${m[1]} 条证据，来自 ${m[2]} 个独立来源，置信度 ${Math.round(Number(m[3]) * 100)}%`;
   if (what === 'evidence_inactive') {
@@ -70,7 +72,8 @@ export function localizeHistoryDetail(what: string, detail: string, lang: Langua
       return `${m[1]} 于 ${Number.isFinite(at) ? new Date(at).toLocaleTimeString('zh-CN', { hour12: false }) : m[2]} 恢复正常`;
     }
   }
-  if ((m = /^signals normal for (\d+) s(; an operator confirms)?$/.exec(detail))) return `信号已正常 ${m[1]} 秒${m[2] ? '，待值班员确认' : ''}`;
+  if ((m = /^signals normal for (\d+) s(; an operator confirms)?$/.exec(detail)))
+    return `信号已正常 ${m[1]} 秒${m[2] ? '，待值班员确认' : ''}`;
   // Operator actions: the action's wording, then the optional reason in brackets.
   const [, head = detail, reason] = BECAUSE.exec(detail) ?? [];
   const because = reason ? `（原因：${reason}）` : '';

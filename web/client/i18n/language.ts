@@ -59,15 +59,11 @@ export function t(key: StringKey, params?: Readonly<Record<string, string | numb
 }
 
 /** Like `t`, for an explicit language (pure; used by tests and formatters). */
-export function translate(
-  lang: Language,
-  key: StringKey,
-  params?: Readonly<Record<string, string | number>>,
-): string {
+export function translate(lang: Language, key: StringKey, params?: Readonly<Record<string, string | number>>): string {
   const template = STRINGS[lang][key];
   if (!params) return template;
   return template.replace(/\{(\w+)\}/g, (whole, name: string) =>
-    Object.prototype.hasOwnProperty.call(params, name) ? String(params[name]) : whole,
+    Object.hasOwn(params, name) ? String(params[name]) : whole,
   );
 }
 

@@ -142,7 +142,8 @@ const zh = {
   'password.title': '修改密码',
   'password.current': '当前密码',
   'password.new': '新密码（至少 10 个字符）',
-  'password.rules': '至少 10 个字符；不能是用户名、常见密码或同一个字符重复。几个词组成的短语既好记又安全。修改后，其他设备上的登录和 API 令牌都会失效。',
+  'password.rules':
+    '至少 10 个字符；不能是用户名、常见密码或同一个字符重复。几个词组成的短语既好记又安全。修改后，其他设备上的登录和 API 令牌都会失效。',
   'password.error.password_too_short': '新密码太短：至少需要 {min} 个字符（现在 {length} 个）',
   'password.error.password_too_long': '新密码太长：最多 {max} 个字符',
   'password.error.password_repeated': '新密码不能是同一个字符重复：请使用至少 {min} 个不全相同的字符',
@@ -597,12 +598,15 @@ const en: Record<StringKey, string> = {
   'password.title': 'Change password',
   'password.current': 'Current password',
   'password.new': 'New password (at least 10 characters)',
-  'password.rules': 'At least 10 characters; not your user name, a common password or one character repeated. A phrase of a few words is easy to remember and hard to guess. Changing it signs out your other sessions and ends your API tokens.',
+  'password.rules':
+    'At least 10 characters; not your user name, a common password or one character repeated. A phrase of a few words is easy to remember and hard to guess. Changing it signs out your other sessions and ends your API tokens.',
   'password.error.password_too_short': 'The new password is too short: it needs at least {min} characters (it has {length})',
   'password.error.password_too_long': 'The new password is too long: at most {max} characters',
-  'password.error.password_repeated': 'The new password must not be one character repeated: use at least {min} characters that are not all the same',
+  'password.error.password_repeated':
+    'The new password must not be one character repeated: use at least {min} characters that are not all the same',
   'password.error.password_username': 'The new password must not be your user name, nor your user name with digits or symbols added',
-  'password.error.password_common': 'This is a common or breached password (or one with digits, symbols or look-alike letters added): choose a less predictable one, e.g. a phrase of a few words',
+  'password.error.password_common':
+    'This is a common or breached password (or one with digits, symbols or look-alike letters added): choose a less predictable one, e.g. a phrase of a few words',
   'password.error.current_password_wrong': 'The current password is wrong',
   'password.error.too_many_attempts': 'Too many wrong attempts; try again in {retryAfterS} s',
   'password.save': 'Save',

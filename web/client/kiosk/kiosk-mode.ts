@@ -59,7 +59,12 @@ export class KioskMode {
   private primed = false;
   private disconnectedSince: number | null = null;
   private leaving = false;
-  private readonly watermark = h('div', { class: 'stale-watermark', hidden: true, 'data-testid': 'stale-watermark', 'aria-live': 'assertive' });
+  private readonly watermark = h('div', {
+    class: 'stale-watermark',
+    hidden: true,
+    'data-testid': 'stale-watermark',
+    'aria-live': 'assertive',
+  });
   private readonly watermarkText = h('div', { class: 'stale-watermark-text' });
   private readonly watermarkDetail = h('div', { class: 'stale-watermark-detail' });
   private readonly stepBadge = h('div', { class: 'kiosk-step', 'data-testid': 'kiosk-step' });
@@ -75,7 +80,8 @@ export class KioskMode {
     for (const f of basemap.districts.features) {
       const code = String(f.properties.code ?? '');
       const g = f.geometry as { type: string; coordinates: unknown };
-      const rings = g.type === 'Polygon' ? (g.coordinates as number[][][]) : g.type === 'MultiPolygon' ? (g.coordinates as number[][][][]).flat() : [];
+      const rings =
+        g.type === 'Polygon' ? (g.coordinates as number[][][]) : g.type === 'MultiPolygon' ? (g.coordinates as number[][][][]).flat() : [];
       const b = ringsBounds(rings);
       if (code && b) this.districtBounds.set(code, b);
     }
@@ -114,7 +120,10 @@ export class KioskMode {
     }
     const { index, step, leftS } = stepAt(this.ctx.plan.steps, this.ctx.serverNow());
     this.stepIndex = index;
-    setText(this.stepBadge, this.ctx.plan.steps.length > 1 ? `${this.viewLabel(step.view)} · ${Math.ceil(leftS)} s` : this.viewLabel(step.view));
+    setText(
+      this.stepBadge,
+      this.ctx.plan.steps.length > 1 ? `${this.viewLabel(step.view)} · ${Math.ceil(leftS)} s` : this.viewLabel(step.view),
+    );
     this.show(step.view);
   }
 
@@ -131,7 +140,13 @@ export class KioskMode {
     this.applied = key;
     const [w, s, e, n] = tileBounds(bounds, this.ctx.plan.wall);
     // A tilted wall keeps its tilt on every view (fitBounds would otherwise level the camera).
-    this.ctx.map.fitBounds([[w, s], [e, n]], { padding: 16, duration: 1200, ...this.ctx.plan.tilt });
+    this.ctx.map.fitBounds(
+      [
+        [w, s],
+        [e, n],
+      ],
+      { padding: 16, duration: 1200, ...this.ctx.plan.tilt },
+    );
   }
 
   /** A new incident at or above the focus severity takes the screen for `focusS` seconds. */
@@ -152,7 +167,12 @@ export class KioskMode {
     this.focus = { id: critical.id, until: now + this.ctx.plan.focusS * 1000 };
     this.applied = `focus:${critical.id}`;
     this.ctx.selectIncident(critical.id);
-    this.ctx.map.flyTo({ center: [critical.lng, critical.lat], zoom: Math.max(this.ctx.map.getZoom(), 13.5), duration: 1500, ...this.ctx.plan.tilt });
+    this.ctx.map.flyTo({
+      center: [critical.lng, critical.lat],
+      zoom: Math.max(this.ctx.map.getZoom(), 13.5),
+      duration: 1500,
+      ...this.ctx.plan.tilt,
+    });
   }
 
   private updateWatermark(f: Freshness, now: number): void {
@@ -165,7 +185,9 @@ export class KioskMode {
     setText(this.watermarkText, t('kiosk.stale'));
     setText(
       this.watermarkDetail,
-      last === null ? t('kiosk.staleNever') : t('kiosk.staleSince', { time: formatClock(this.ctx.serverNow() - (now - last)), s: Math.round((now - last) / 1000) }),
+      last === null
+        ? t('kiosk.staleNever')
+        : t('kiosk.staleSince', { time: formatClock(this.ctx.serverNow() - (now - last)), s: Math.round((now - last) / 1000) }),
     );
   }
 }

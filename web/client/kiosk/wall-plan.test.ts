@@ -55,7 +55,15 @@ describe('wall plan', () => {
   });
 
   it('bounds a district shape', () => {
-    expect(ringsBounds([[[114.1, 30.5], [114.3, 30.6], [114.2, 30.4]]])).toEqual([114.1, 30.4, 114.3, 30.6]);
+    expect(
+      ringsBounds([
+        [
+          [114.1, 30.5],
+          [114.3, 30.6],
+          [114.2, 30.4],
+        ],
+      ]),
+    ).toEqual([114.1, 30.4, 114.3, 30.6]);
     expect(ringsBounds([])).toBeNull();
   });
 });

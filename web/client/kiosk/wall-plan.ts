@@ -53,13 +53,18 @@ function intParam(params: URLSearchParams, name: string, fallback: number, min: 
 /** `city:60,district:420102:30,kpi:30` → steps. */
 export function parseRotation(text: string): WallStep[] {
   const steps: WallStep[] = [];
-  for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const part of text
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const bits = part.split(':');
     const seconds = Number(bits.at(-1));
-    if (!Number.isInteger(seconds) || seconds < 3 || seconds > 86_400) throw new WallPlanError(`rotate: "${part}" needs a duration of 3 to 86400 seconds at the end`);
+    if (!Number.isInteger(seconds) || seconds < 3 || seconds > 86_400)
+      throw new WallPlanError(`rotate: "${part}" needs a duration of 3 to 86400 seconds at the end`);
     if (bits[0] === 'city' && bits.length === 2) steps.push({ view: { kind: 'city' }, seconds });
     else if (bits[0] === 'kpi' && bits.length === 2) steps.push({ view: { kind: 'kpi' }, seconds });
-    else if (bits[0] === 'district' && bits.length === 3 && DISTRICT_CODE.test(bits[1]!)) steps.push({ view: { kind: 'district', code: bits[1]! }, seconds });
+    else if (bits[0] === 'district' && bits.length === 3 && DISTRICT_CODE.test(bits[1]!))
+      steps.push({ view: { kind: 'district', code: bits[1]! }, seconds });
     else throw new WallPlanError(`rotate: "${part}" is not city:S, kpi:S or district:CODE:S`);
     if (steps.length > 50) throw new WallPlanError('rotate: at most 50 views');
   }

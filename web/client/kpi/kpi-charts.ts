@@ -68,7 +68,10 @@ function base(): EChartsCoreOption {
 }
 
 export class KpiCharts {
-  private readonly tiles = new Map<TileId, { el: HTMLElement; numbers: HTMLElement; chart: ECharts; hasData: boolean; title: HTMLElement }>();
+  private readonly tiles = new Map<
+    TileId,
+    { el: HTMLElement; numbers: HTMLElement; chart: ECharts; hasData: boolean; title: HTMLElement }
+  >();
   /** What the bars of each chart stand for (index → filter), set at each render. */
   private districtCodes: string[] = [];
   private types: string[] = [];
@@ -110,7 +113,13 @@ export class KpiCharts {
   headline(s: KpiSummary): HTMLElement[] {
     return [
       this.number('open', kt('openIncidents'), fmt(s.openIncidents.total), { kpi: 'open-incidents', what: kt('openIncidents') }),
-      this.number('today', kt('today'), `${fmt(s.incidentsToday.todaySoFar)} / ${fmt(s.incidentsToday.lastWeekSoFar)}`, { kpi: 'incidents-today', what: kt('incidentsToday') }, kt('lastWeek')),
+      this.number(
+        'today',
+        kt('today'),
+        `${fmt(s.incidentsToday.todaySoFar)} / ${fmt(s.incidentsToday.lastWeekSoFar)}`,
+        { kpi: 'incidents-today', what: kt('incidentsToday') },
+        kt('lastWeek'),
+      ),
       this.number('online', kt('onlineRate'), pct(s.sensorHealth.rate), { kpi: 'sensor-health', what: kt('sensorHealth') }),
       this.number('hotline', kt('cases'), fmt(s.hotline.todaySoFar), { kpi: 'hotline', what: kt('hotline') }),
       this.number('queue', kt('queueTotal'), fmt(s.serviceHalls.queueTotal), { kpi: 'service-halls', what: kt('serviceHalls') }),
@@ -185,7 +194,12 @@ export class KpiCharts {
         tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, confine: true },
         xAxis: { type: 'category', data: names, ...axisBase() },
         // Each step as a share of its target (100 % = on target): steps minutes and hours apart share one scale.
-        yAxis: { type: 'value', max: (v: { max: number }) => Math.max(120, Math.ceil(v.max / 20) * 20), ...axisBase(), axisLabel: { color: MUTED, formatter: '{value}%' } },
+        yAxis: {
+          type: 'value',
+          max: (v: { max: number }) => Math.max(120, Math.ceil(v.max / 20) * 20),
+          ...axisBase(),
+          axisLabel: { color: MUTED, formatter: '{value}%' },
+        },
         series: [
           {
             name: kt('median'),
@@ -193,9 +207,21 @@ export class KpiCharts {
             barMaxWidth: 18,
             itemStyle: { color: TODAY },
             data: steps.map((st) => (st.medianS === null ? null : Math.round((st.medianS / st.target.medianS) * 1000) / 10)),
-            markLine: { symbol: 'none', silent: true, lineStyle: { color: '#f5aa28', type: 'dashed' }, label: { color: '#f5aa28', formatter: kt('target') }, data: [{ yAxis: 100 }] },
+            markLine: {
+              symbol: 'none',
+              silent: true,
+              lineStyle: { color: '#f5aa28', type: 'dashed' },
+              label: { color: '#f5aa28', formatter: kt('target') },
+              data: [{ yAxis: 100 }],
+            },
           },
-          { name: kt('p90'), type: 'bar', barMaxWidth: 18, itemStyle: { color: '#9b7bff' }, data: steps.map((st) => (st.p90S === null ? null : Math.round((st.p90S / st.target.p90S) * 1000) / 10)) },
+          {
+            name: kt('p90'),
+            type: 'bar',
+            barMaxWidth: 18,
+            itemStyle: { color: '#9b7bff' },
+            data: steps.map((st) => (st.p90S === null ? null : Math.round((st.p90S / st.target.p90S) * 1000) / 10)),
+          },
         ],
       },
       steps.some((st) => st.count > 0),
@@ -226,14 +252,32 @@ export class KpiCharts {
         xAxis: { type: 'category', data: this.hours(), ...axisBase() },
         yAxis: { type: 'value', minInterval: 1, ...axisBase() },
         series: [
-          { name: kt('today'), type: 'bar', barMaxWidth: 12, itemStyle: { color: TODAY }, data: d.today.map((n, i) => (i <= nowHour ? n : null)) },
-          { name: kt('lastWeek'), type: 'line', smooth: true, symbol: 'none', lineStyle: { color: LAST_WEEK, width: 2 }, itemStyle: { color: LAST_WEEK }, data: d.lastWeek },
+          {
+            name: kt('today'),
+            type: 'bar',
+            barMaxWidth: 12,
+            itemStyle: { color: TODAY },
+            data: d.today.map((n, i) => (i <= nowHour ? n : null)),
+          },
+          {
+            name: kt('lastWeek'),
+            type: 'line',
+            smooth: true,
+            symbol: 'none',
+            lineStyle: { color: LAST_WEEK, width: 2 },
+            itemStyle: { color: LAST_WEEK },
+            data: d.lastWeek,
+          },
         ],
       },
       d.today.some((n) => n > 0) || d.lastWeek.some((n) => n > 0),
       [
         this.number('today-count', kt('today'), fmt(d.todaySoFar), { kpi: 'incidents-today', what: kt('incidentsToday') }),
-        this.number('lastweek-count', kt('lastWeek'), fmt(d.lastWeekSoFar), { kpi: 'incidents-today', query: { day: 'lastWeek' }, what: `${kt('incidentsToday')} · ${kt('lastWeek')}` }),
+        this.number('lastweek-count', kt('lastWeek'), fmt(d.lastWeekSoFar), {
+          kpi: 'incidents-today',
+          query: { day: 'lastWeek' },
+          what: `${kt('incidentsToday')} · ${kt('lastWeek')}`,
+        }),
       ],
     );
   }
@@ -247,20 +291,35 @@ export class KpiCharts {
         ...base(),
         tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, confine: true },
         xAxis: { type: 'value', max: 100, ...axisBase(), axisLabel: { color: MUTED, formatter: '{value}%' } },
-        yAxis: { type: 'category', inverse: true, data: deps.map((d) => (getLanguage() === 'en' ? d.departmentEn : d.departmentZh)), ...axisBase(), axisLabel: { color: MUTED, fontFamily: FONT, fontSize: 12, width: 150, overflow: 'truncate' } },
+        yAxis: {
+          type: 'category',
+          inverse: true,
+          data: deps.map((d) => (getLanguage() === 'en' ? d.departmentEn : d.departmentZh)),
+          ...axisBase(),
+          axisLabel: { color: MUTED, fontFamily: FONT, fontSize: 12, width: 150, overflow: 'truncate' },
+        },
         series: [
           {
             name: kt('onlineRate'),
             type: 'bar',
             barMaxWidth: 14,
-            data: deps.map((d) => ({ value: d.rate === null ? 0 : Math.round(d.rate * 1000) / 10, itemStyle: { color: d.rate !== null && d.rate < 0.9 ? '#f5aa28' : '#2dc9a0' } })),
+            data: deps.map((d) => ({
+              value: d.rate === null ? 0 : Math.round(d.rate * 1000) / 10,
+              itemStyle: { color: d.rate !== null && d.rate < 0.9 ? '#f5aa28' : '#2dc9a0' },
+            })),
           },
         ],
       },
       deps.length > 0,
       [
         this.number('online-rate', kt('onlineRate'), pct(s.sensorHealth.rate), { kpi: 'sensor-health', what: kt('sensorHealth') }),
-        this.number('online-count', kt('online'), `${fmt(s.sensorHealth.online)} / ${fmt(s.sensorHealth.registered)}`, { kpi: 'sensor-health', query: { status: 'offline' }, what: `${kt('sensorHealth')} · ✕` }, kt('registered')),
+        this.number(
+          'online-count',
+          kt('online'),
+          `${fmt(s.sensorHealth.online)} / ${fmt(s.sensorHealth.registered)}`,
+          { kpi: 'sensor-health', query: { status: 'offline' }, what: `${kt('sensorHealth')} · ✕` },
+          kt('registered'),
+        ),
       ],
     );
   }
@@ -279,12 +338,20 @@ export class KpiCharts {
         legend: { show: false },
         xAxis: { type: 'category', data: labels, ...axisBase() },
         yAxis: { type: 'value', minInterval: 1, ...axisBase() },
-        series: [{ name: kt('rejectedPerMin'), type: 'bar', barMaxWidth: 8, itemStyle: { color: '#f04a4a' }, data: g.deadLetters.perMinute }],
+        series: [
+          { name: kt('rejectedPerMin'), type: 'bar', barMaxWidth: 8, itemStyle: { color: '#f04a4a' }, data: g.deadLetters.perMinute },
+        ],
       },
       true,
       [
         this.number('msgs', kt('msgs'), fmt(g.messagesPerSec), { kpi: 'dead-letters', what: kt('rejected') }),
-        this.number('rejected', kt('rejected'), fmt(g.deadLetters.total), { kpi: 'dead-letters', what: kt('rejected') }, kt('rejectedPerMin')),
+        this.number(
+          'rejected',
+          kt('rejected'),
+          fmt(g.deadLetters.total),
+          { kpi: 'dead-letters', what: kt('rejected') },
+          kt('rejectedPerMin'),
+        ),
         this.number('lag', kt('lag'), `${fmt(g.ingestLagMs)} ms`, { kpi: 'dead-letters', what: kt('rejected') }),
       ],
     );
@@ -300,14 +367,32 @@ export class KpiCharts {
         xAxis: { type: 'category', data: this.hours(), ...axisBase() },
         yAxis: { type: 'value', minInterval: 1, ...axisBase() },
         series: [
-          { name: kt('today'), type: 'bar', barMaxWidth: 12, itemStyle: { color: '#9b7bff' }, data: d.today.map((n, i) => (i <= nowHour ? n : null)) },
-          { name: kt('lastWeek'), type: 'line', smooth: true, symbol: 'none', lineStyle: { color: LAST_WEEK, width: 2 }, itemStyle: { color: LAST_WEEK }, data: d.lastWeek },
+          {
+            name: kt('today'),
+            type: 'bar',
+            barMaxWidth: 12,
+            itemStyle: { color: '#9b7bff' },
+            data: d.today.map((n, i) => (i <= nowHour ? n : null)),
+          },
+          {
+            name: kt('lastWeek'),
+            type: 'line',
+            smooth: true,
+            symbol: 'none',
+            lineStyle: { color: LAST_WEEK, width: 2 },
+            itemStyle: { color: LAST_WEEK },
+            data: d.lastWeek,
+          },
         ],
       },
       d.today.some((n) => n > 0) || d.lastWeek.some((n) => n > 0),
       [
         this.number('hotline-today', kt('today'), fmt(d.todaySoFar), { kpi: 'hotline', what: kt('hotline') }),
-        this.number('hotline-lastweek', kt('lastWeek'), fmt(d.lastWeekSoFar), { kpi: 'hotline', query: { day: 'lastWeek' }, what: `${kt('hotline')} · ${kt('lastWeek')}` }),
+        this.number('hotline-lastweek', kt('lastWeek'), fmt(d.lastWeekSoFar), {
+          kpi: 'hotline',
+          query: { day: 'lastWeek' },
+          what: `${kt('hotline')} · ${kt('lastWeek')}`,
+        }),
       ],
     );
   }
@@ -324,14 +409,32 @@ export class KpiCharts {
         tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, confine: true },
         legend: { show: false },
         xAxis: { type: 'value', minInterval: 1, ...axisBase() },
-        yAxis: { type: 'category', inverse: true, data: rows.map((r) => (getLanguage() === 'en' ? r.nameEn : r.nameZh)), ...axisBase(), axisLabel: { color: MUTED, fontFamily: FONT, fontSize: 12, width: 150, overflow: 'truncate' } },
+        yAxis: {
+          type: 'category',
+          inverse: true,
+          data: rows.map((r) => (getLanguage() === 'en' ? r.nameEn : r.nameZh)),
+          ...axisBase(),
+          axisLabel: { color: MUTED, fontFamily: FONT, fontSize: 12, width: 150, overflow: 'truncate' },
+        },
         series: [{ name: kt('queue'), type: 'bar', barMaxWidth: 14, itemStyle: { color: '#3fc1d3' }, data: rows.map((r) => r.queue) }],
       },
       rows.length > 0,
       [
-        this.number('queue-total', kt('queueTotal'), fmt(hs.queueTotal), { kpi: 'service-halls', what: kt('serviceHalls') }, kt('halls', { n: hs.halls })),
-        this.number('wait-mean', kt('waitMean'), hs.waitMinMean === null ? '—' : kt('minutes', { n: fmt(hs.waitMinMean) }), { kpi: 'service-halls', what: kt('serviceHalls') }),
-        this.number('wait-max', kt('waitMax'), hs.waitMinMax === null ? '—' : kt('minutes', { n: fmt(hs.waitMinMax) }), { kpi: 'service-halls', what: kt('serviceHalls') }),
+        this.number(
+          'queue-total',
+          kt('queueTotal'),
+          fmt(hs.queueTotal),
+          { kpi: 'service-halls', what: kt('serviceHalls') },
+          kt('halls', { n: hs.halls }),
+        ),
+        this.number('wait-mean', kt('waitMean'), hs.waitMinMean === null ? '—' : kt('minutes', { n: fmt(hs.waitMinMean) }), {
+          kpi: 'service-halls',
+          what: kt('serviceHalls'),
+        }),
+        this.number('wait-max', kt('waitMax'), hs.waitMinMax === null ? '—' : kt('minutes', { n: fmt(hs.waitMinMax) }), {
+          kpi: 'service-halls',
+          what: kt('serviceHalls'),
+        }),
       ],
     );
   }
@@ -343,7 +446,11 @@ export class KpiCharts {
       case 'incidents': {
         const type = this.types[p.seriesIndex ?? 0];
         const district = this.districtCodes[i];
-        this.onDrill({ kpi: 'open-incidents', query: { ...(type ? { type } : {}), ...(district !== undefined ? { district } : {}) }, what: title });
+        this.onDrill({
+          kpi: 'open-incidents',
+          query: { ...(type ? { type } : {}), ...(district !== undefined ? { district } : {}) },
+          what: title,
+        });
         return;
       }
       case 'response': {
@@ -353,7 +460,11 @@ export class KpiCharts {
       }
       case 'today':
       case 'hotline':
-        this.onDrill({ kpi: id === 'today' ? 'incidents-today' : 'hotline', query: { day: p.seriesIndex === 1 ? 'lastWeek' : 'today', hour: String(i) }, what: `${title} · ${String(i).padStart(2, '0')}:00` });
+        this.onDrill({
+          kpi: id === 'today' ? 'incidents-today' : 'hotline',
+          query: { day: p.seriesIndex === 1 ? 'lastWeek' : 'today', hour: String(i) },
+          what: `${title} · ${String(i).padStart(2, '0')}:00`,
+        });
         return;
       case 'health': {
         const department = this.departments[i];

@@ -123,7 +123,11 @@ function start(): void {
     if (!mapReady || !summary) return;
     map.getSource<GeoJSONSource>('kpi-incidents')?.setData({
       type: 'FeatureCollection',
-      features: summary.openIncidents.points.map((p) => ({ type: 'Feature', geometry: { type: 'Point', coordinates: [p.lng, p.lat] }, properties: { id: p.id, status: p.status, severity: p.severity, type: p.type } })),
+      features: summary.openIncidents.points.map((p) => ({
+        type: 'Feature',
+        geometry: { type: 'Point', coordinates: [p.lng, p.lat] },
+        properties: { id: p.id, status: p.status, severity: p.severity, type: p.type },
+      })),
     });
   };
 
@@ -176,7 +180,12 @@ function start(): void {
     const dialog = h(
       'div',
       { class: 'kpi-drill', role: 'dialog', 'data-testid': 'kpi-drill', 'data-kpi': req.kpi },
-      h('div', { class: 'kpi-drill-card' }, h('div', { class: 'kpi-drill-head' }, h('h2', {}, kt('drillTitle', { what: req.what })), close), body),
+      h(
+        'div',
+        { class: 'kpi-drill-card' },
+        h('div', { class: 'kpi-drill-head' }, h('h2', {}, kt('drillTitle', { what: req.what })), close),
+        body,
+      ),
     );
     close.addEventListener('click', () => dialog.remove());
     dialog.addEventListener('click', (e) => {
@@ -209,7 +218,9 @@ function start(): void {
     replaceChildren(
       body,
       h('div', { class: 'kpi-drill-count', 'data-testid': 'kpi-drill-count' }, kt('drillRows', { total: d.total })),
-      ...(d.hidden > 0 ? [h('div', { class: 'kpi-drill-hidden', 'data-testid': 'kpi-drill-hidden' }, kt('drillHidden', { n: d.hidden }))] : []),
+      ...(d.hidden > 0
+        ? [h('div', { class: 'kpi-drill-hidden', 'data-testid': 'kpi-drill-hidden' }, kt('drillHidden', { n: d.hidden }))]
+        : []),
       h('div', { class: 'kpi-table-wrap' }, table),
     );
   };

@@ -99,7 +99,7 @@ export class BasemapView {
 
   /** Switches the style (vector basemap only) and remembers it for this browser. */
   async setVariant(variant: BasemapVariant): Promise<void> {
-    if (!this.vector || !this.vector.variants.includes(variant) || variant === this.variantValue) return;
+    if (!this.vector?.variants.includes(variant) || variant === this.variantValue) return;
     this.variantValue = variant;
     saveVariant(variant);
     await this.applyVectorStyle();

@@ -141,7 +141,11 @@ export class ScaleBadge {
     const n = (v: number) => v.toLocaleString(getLanguage() === 'en' ? 'en-US' : 'zh-CN');
     setText(
       this.el,
-      mode === 'cells' ? t('scale.cells', { total: n(state.total), cells: n(state.cells) }) : mode === 'points' ? t('scale.points', { points: n(state.points) }) : t('scale.waiting'),
+      mode === 'cells'
+        ? t('scale.cells', { total: n(state.total), cells: n(state.cells) })
+        : mode === 'points'
+          ? t('scale.points', { points: n(state.points) })
+          : t('scale.waiting'),
     );
   }
 }

@@ -9,7 +9,15 @@ import { Map as MaplibreMap, NavigationControl, type GeoJSONSource, type LngLatB
 import type { Language } from '../i18n/language.ts';
 import type { BasemapPayload } from '../../shared/basemap-protocol.ts';
 import { VECTOR_LABEL_LAYERS, vectorLabelField } from '../../shared/vector-basemap-style.ts';
-import { asGeoJson, BASEMAP_SOURCES, BUILDINGS_SOURCE, buildCityStyle, LABEL_LAYERS, labelField, LOCAL_CJK_FONTS } from './basemap-style.ts';
+import {
+  asGeoJson,
+  BASEMAP_SOURCES,
+  BUILDINGS_SOURCE,
+  buildCityStyle,
+  LABEL_LAYERS,
+  labelField,
+  LOCAL_CJK_FONTS,
+} from './basemap-style.ts';
 
 /** The central city shown on load (≈ the 3rd ring and a little beyond). */
 export const CENTRAL_CITY: [[number, number], [number, number]] = [
@@ -51,7 +59,8 @@ export function applyBasemap(map: MaplibreMap, basemap: Omit<BasemapPayload, 've
     const source = map.getSource<GeoJSONSource>(id);
     source?.setData(asGeoJson(basemap[id]));
   }
-  if (basemap.buildings?.type === 'FeatureCollection') map.getSource<GeoJSONSource>(BUILDINGS_SOURCE)?.setData(asGeoJson(basemap.buildings));
+  if (basemap.buildings?.type === 'FeatureCollection')
+    map.getSource<GeoJSONSource>(BUILDINGS_SOURCE)?.setData(asGeoJson(basemap.buildings));
   setCityBounds(map, basemap.bbox);
 }
 

@@ -10,7 +10,7 @@
  * but `order` is a new array per build: a pick is answered from the layer deck.gl last applied,
  * which may be one build behind, and its `order` must still be the one it was drawn with.
  */
-import { SensorStore, STATE_COUNT } from '../stream/sensor-store.ts';
+import { type SensorStore, STATE_COUNT } from '../stream/sensor-store.ts';
 import { DRAW_RANK_BY_CODE, STYLE_BY_CODE } from './sensor-style.ts';
 
 /** Which sensors to draw: a 1/0 flag per kind slot and per state code. */

@@ -176,7 +176,7 @@ export function unitLayers(input: UnitLayerInput): Layer[] {
         const [r, g, b] = kindColor(m.unit.kind);
         return m.unit.status === 'out_of_service' ? [r, g, b, 70] : [r, g, b, 255];
       },
-      getLineColor: (m) => (m.unit.id === selectedId ? [255, 255, 255, 255] : STATUS_RINGS[m.unit.status]?.color ?? [150, 170, 195, 150]),
+      getLineColor: (m) => (m.unit.id === selectedId ? [255, 255, 255, 255] : (STATUS_RINGS[m.unit.status]?.color ?? [150, 170, 195, 150])),
       getLineWidth: (m) => (m.unit.id === selectedId ? 3 : (STATUS_RINGS[m.unit.status]?.width ?? 1.2)),
       stroked: true,
       filled: true,

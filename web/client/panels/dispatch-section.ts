@@ -43,7 +43,8 @@ export function reasonText(r: ReasonPart, districtName: (code: string | null) =>
   for (const name of ['caps', 'cap', 'missing']) if (typeof p[name] === 'string') p[name] = capabilityLabel(String(p[name]), lang);
   if (p.district !== undefined) p.district = districtName(String(p.district)) ?? String(p.district);
   // In an English sentence a kind is a common noun: "no pump team left".
-  if (p.kind !== undefined) p.kind = lang === 'en' ? unitKindLabel(String(p.kind), lang).toLowerCase() : unitKindLabel(String(p.kind), lang);
+  if (p.kind !== undefined)
+    p.kind = lang === 'en' ? unitKindLabel(String(p.kind), lang).toLowerCase() : unitKindLabel(String(p.kind), lang);
   return translate(lang, key, p);
 }
 
@@ -146,7 +147,9 @@ export class DispatchSection {
     this.lastLoadAt = Date.now();
     // A dispatcher's console records the ranking shown (POST, docs/dispatch.md); others only read it.
     const path = `/api/incidents/${encodeURIComponent(id)}/recommendations`;
-    const r = this.ctx.canAct ? await jsonCall<RecommendationView[]>('POST', path, { limit: LIMIT }) : await jsonCall<RecommendationView[]>('GET', `${path}?limit=${LIMIT}`);
+    const r = this.ctx.canAct
+      ? await jsonCall<RecommendationView[]>('POST', path, { limit: LIMIT })
+      : await jsonCall<RecommendationView[]>('GET', `${path}?limit=${LIMIT}`);
     if (seq !== this.loadSeq || id !== this.incident?.id) return;
     if (r.ok) {
       this.recs = r.value;
@@ -168,7 +171,11 @@ export class DispatchSection {
     this.message = null;
     this.render();
     const body = { unitIds: [rec.unitId], expectedVersions: { [rec.unitId]: rec.version }, ...(overrideReason ? { overrideReason } : {}) };
-    const r = await jsonCall<{ changes: Array<{ unitId: string; status: string }> }>('POST', `/api/incidents/${encodeURIComponent(id)}/dispatch`, body);
+    const r = await jsonCall<{ changes: Array<{ unitId: string; status: string }> }>(
+      'POST',
+      `/api/incidents/${encodeURIComponent(id)}/dispatch`,
+      body,
+    );
     if (id !== this.incident?.id) return;
     this.sending = false;
     if (r.ok) {
@@ -217,7 +224,14 @@ export class DispatchSection {
     this.renderAssigned();
     this.renderRecs();
     const parts: Array<Node | string> = [h('h3', {}, t('dispatch.title')), this.assignedEl];
-    if (this.message) parts.push(h('div', { class: `dispatch-message${this.message.error ? ' error' : ''}`, role: 'status', 'data-testid': 'dispatch-message' }, this.message.text()));
+    if (this.message)
+      parts.push(
+        h(
+          'div',
+          { class: `dispatch-message${this.message.error ? ' error' : ''}`, role: 'status', 'data-testid': 'dispatch-message' },
+          this.message.text(),
+        ),
+      );
     parts.push(this.recsEl);
     replaceChildren(this.el, ...parts);
   }
@@ -227,7 +241,11 @@ export class DispatchSection {
     if (!id) return;
     const units = this.ctx.units.assignedTo(id);
     const now = this.ctx.serverNow();
-    const heading = h('div', { class: 'dispatch-subhead' }, units.length ? t('dispatch.assigned', { n: units.length }) : t('dispatch.noneAssigned'));
+    const heading = h(
+      'div',
+      { class: 'dispatch-subhead' },
+      units.length ? t('dispatch.assigned', { n: units.length }) : t('dispatch.noneAssigned'),
+    );
     const list = h('ul', { class: 'dispatch-unit-list' }, ...units.map((u) => this.assignedRow(u, now)));
     replaceChildren(this.assignedEl, heading, units.length ? list : null);
   }
@@ -256,7 +274,13 @@ export class DispatchSection {
     const head = h('div', { class: 'dispatch-subhead' }, t('dispatch.recommended'));
     parts.push(head);
     if (!this.recs) {
-      parts.push(h('div', { class: 'muted small', 'data-testid': 'dispatch-status' }, this.loadError ? t('dispatch.loadFailed', { reason: this.loadError }) : t('dispatch.loading')));
+      parts.push(
+        h(
+          'div',
+          { class: 'muted small', 'data-testid': 'dispatch-status' },
+          this.loadError ? t('dispatch.loadFailed', { reason: this.loadError }) : t('dispatch.loading'),
+        ),
+      );
       replaceChildren(this.recsEl, ...parts);
       return;
     }
@@ -265,7 +289,11 @@ export class DispatchSection {
     else parts.push(h('div', { class: 'muted small' }, t('dispatch.routeHint')));
     const firstOfKind = new Map<string, RecommendationView>();
     for (const r of this.recs) if (!firstOfKind.has(r.kind)) firstOfKind.set(r.kind, r);
-    const list = h('ol', { class: 'dispatch-recs-list', 'data-testid': 'dispatch-recs' }, ...this.recs.map((r) => this.recRow(r, firstOfKind.get(r.kind)!)));
+    const list = h(
+      'ol',
+      { class: 'dispatch-recs-list', 'data-testid': 'dispatch-recs' },
+      ...this.recs.map((r) => this.recRow(r, firstOfKind.get(r.kind)!)),
+    );
     list.addEventListener('mouseleave', () => this.setPreview(null, this.pinned));
     parts.push(list);
     replaceChildren(this.recsEl, ...parts);
@@ -281,11 +309,25 @@ export class DispatchSection {
       { class: 'rec-head' },
       h('span', { class: 'rec-rank' }, String(r.rank)),
       h('span', { class: 'unit-swatch', 'data-kind': r.kind }),
-      h('span', { class: 'rec-name' }, h('span', { class: 'rec-unit-name' }, unitName(r)), h('span', { class: 'rec-kind muted' }, unitKindLabel(r.kind) + (isFirst ? ` · ${t('dispatch.first')}` : ''))),
-      h('span', { class: 'rec-eta', 'data-testid': 'rec-eta' }, h('strong', {}, t('dispatch.eta', { min: minutes(r.etaS) })), h('span', { class: 'muted' }, t('dispatch.km', { km: (r.distanceM / 1000).toFixed(1) }))),
+      h(
+        'span',
+        { class: 'rec-name' },
+        h('span', { class: 'rec-unit-name' }, unitName(r)),
+        h('span', { class: 'rec-kind muted' }, unitKindLabel(r.kind) + (isFirst ? ` · ${t('dispatch.first')}` : '')),
+      ),
+      h(
+        'span',
+        { class: 'rec-eta', 'data-testid': 'rec-eta' },
+        h('strong', {}, t('dispatch.eta', { min: minutes(r.etaS) })),
+        h('span', { class: 'muted' }, t('dispatch.km', { km: (r.distanceM / 1000).toFixed(1) })),
+      ),
     );
     if (this.ctx.canAct) {
-      const send = h('button', { type: 'button', class: 'action-button rec-send', 'data-testid': 'dispatch-send', 'data-unit-id': r.unitId }, this.sending ? t('dispatch.sending') : t('dispatch.send'));
+      const send = h(
+        'button',
+        { type: 'button', class: 'action-button rec-send', 'data-testid': 'dispatch-send', 'data-unit-id': r.unitId },
+        this.sending ? t('dispatch.sending') : t('dispatch.send'),
+      );
       (send as HTMLButtonElement).disabled = this.sending || (r.status !== 'available' && r.status !== 'returning');
       send.addEventListener('click', (e) => {
         e.stopPropagation();
@@ -301,9 +343,20 @@ export class DispatchSection {
     }
     const li = h(
       'li',
-      { class: 'dispatch-rec', 'data-testid': 'dispatch-rec', 'data-unit-id': r.unitId, 'data-kind': r.kind, 'data-rank': String(r.rank), 'aria-selected': String(this.pinned === r.unitId) },
+      {
+        class: 'dispatch-rec',
+        'data-testid': 'dispatch-rec',
+        'data-unit-id': r.unitId,
+        'data-kind': r.kind,
+        'data-rank': String(r.rank),
+        'aria-selected': String(this.pinned === r.unitId),
+      },
       head,
-      h('div', { class: 'rec-reasons', 'data-testid': 'rec-reasons' }, reasons.map((x) => reasonText(x, districtName)).join(getLanguage() === 'en' ? '; ' : '；')),
+      h(
+        'div',
+        { class: 'rec-reasons', 'data-testid': 'rec-reasons' },
+        reasons.map((x) => reasonText(x, districtName)).join(getLanguage() === 'en' ? '; ' : '；'),
+      ),
       gap ? h('div', { class: 'rec-warning', 'data-testid': 'rec-coverage-gap' }, `⚠ ${reasonText(gap, districtName)}`) : null,
     );
     if (this.override?.unitId === r.unitId && this.ctx.canAct) li.append(this.overrideForm(r, first));
@@ -318,8 +371,20 @@ export class DispatchSection {
 
   private overrideForm(r: RecommendationView, first: RecommendationView): HTMLElement {
     const o = this.override!;
-    const input = h('input', { type: 'text', class: 'action-reason', maxlength: '500', 'data-testid': 'dispatch-override-reason', placeholder: t('dispatch.overrideHint'), 'aria-label': t('dispatch.overrideHint'), value: o.reason }) as HTMLInputElement;
-    const confirm = h('button', { type: 'button', class: 'action-button primary', 'data-testid': 'dispatch-override-confirm' }, t('dispatch.overrideConfirm')) as HTMLButtonElement;
+    const input = h('input', {
+      type: 'text',
+      class: 'action-reason',
+      maxlength: '500',
+      'data-testid': 'dispatch-override-reason',
+      placeholder: t('dispatch.overrideHint'),
+      'aria-label': t('dispatch.overrideHint'),
+      value: o.reason,
+    }) as HTMLInputElement;
+    const confirm = h(
+      'button',
+      { type: 'button', class: 'action-button primary', 'data-testid': 'dispatch-override-confirm' },
+      t('dispatch.overrideConfirm'),
+    ) as HTMLButtonElement;
     const cancel = h('button', { type: 'button', class: 'action-button', 'data-testid': 'dispatch-override-cancel' }, t('dispatch.cancel'));
     confirm.disabled = !o.reason.trim() || this.sending;
     input.addEventListener('input', () => {
@@ -351,7 +416,11 @@ export class DispatchSection {
     return h(
       'div',
       { class: 'override-form', 'data-testid': 'dispatch-override' },
-      h('div', { class: 'override-question' }, t('dispatch.override', { name: unitName(r), kind: unitKindLabel(r.kind), best: unitName(first) })),
+      h(
+        'div',
+        { class: 'override-question' },
+        t('dispatch.override', { name: unitName(r), kind: unitKindLabel(r.kind), best: unitName(first) }),
+      ),
       h('div', { class: 'action-row' }, input),
       h('div', { class: 'action-row' }, confirm, cancel),
     );
@@ -360,6 +429,6 @@ export class DispatchSection {
 
 /** Kind swatch colours as CSS custom properties (no inline styles under the CSP). */
 export function publishUnitColors(root: HTMLElement = document.documentElement): void {
-  for (const kind of ['pump_team', 'fire_engine', 'ambulance', 'police', 'traffic_police']) root.style.setProperty(`--unit-${kind}`, kindCss(kind));
+  for (const kind of ['pump_team', 'fire_engine', 'ambulance', 'police', 'traffic_police'])
+    root.style.setProperty(`--unit-${kind}`, kindCss(kind));
 }
-

@@ -92,7 +92,6 @@ export class HistoryChart {
   }
 
   private options(width: number, height: number): uPlot.Options {
-    const chart = this;
     return {
       width,
       height,
@@ -103,7 +102,7 @@ export class HistoryChart {
           time: true,
           // Always the chosen window, even when readings cover only part of it.
           range: (): uPlot.Range.MinMax => {
-            const s = chart.series;
+            const s = this.series;
             return s ? [s.from / 1000, s.to / 1000] : [0, 1];
           },
         },
@@ -131,7 +130,7 @@ export class HistoryChart {
           size: 52,
           grid: { stroke: GRID_STROKE, width: 1 },
           ticks: { stroke: GRID_STROKE, width: 1 },
-          values: (_u, splits) => splits.map((v) => formatValue(v, chart.series?.lang ?? 'zh')),
+          values: (_u, splits) => splits.map((v) => formatValue(v, this.series?.lang ?? 'zh')),
         },
       ],
       series: [
@@ -148,15 +147,15 @@ export class HistoryChart {
         setCursor: [
           (u) => {
             const idx = u.cursor.idx;
-            const s = chart.series;
+            const s = this.series;
             if (idx === null || idx === undefined || !s) {
-              setText(chart.readout, '');
+              setText(this.readout, '');
               return;
             }
             const x = u.data[0][idx];
             const y = u.data[1]?.[idx];
             if (x === undefined || y === undefined || y === null) return;
-            setText(chart.readout, `${formatClock(x * 1000)}  ${formatValueWithUnit(y, s.unit, s.lang)}`);
+            setText(this.readout, `${formatClock(x * 1000)}  ${formatValueWithUnit(y, s.unit, s.lang)}`);
           },
         ],
       },

@@ -8,7 +8,15 @@
 import type { IncidentDetail, IncidentView } from '../../shared/protocol.ts';
 import { jsonCall } from '../backend/session.ts';
 import { formatClock, formatDuration } from '../i18n/format.ts';
-import { eventCategoryLabel, evidenceTypeLabel, incidentStatusLabel, incidentStepLabel, incidentTypeLabel, localizeHistoryDetail, localizeWhy } from '../i18n/incident-labels.ts';
+import {
+  eventCategoryLabel,
+  evidenceTypeLabel,
+  incidentStatusLabel,
+  incidentStepLabel,
+  incidentTypeLabel,
+  localizeHistoryDetail,
+  localizeWhy,
+} from '../i18n/incident-labels.ts';
 import { getLanguage, t } from '../i18n/language.ts';
 import { kindLabel } from '../i18n/labels.ts';
 import type { IncidentQueue } from '../stream/incident-queue.ts';
@@ -33,7 +41,13 @@ type Action = 'acknowledge' | 'set_severity' | 'merge' | 'split' | 'false_alarm'
 
 export class IncidentPanel {
   readonly el: HTMLElement;
-  readonly toast = h('div', { class: 'incident-toast', role: 'status', 'aria-live': 'polite', hidden: true, 'data-testid': 'incident-toast' });
+  readonly toast = h('div', {
+    class: 'incident-toast',
+    role: 'status',
+    'aria-live': 'polite',
+    hidden: true,
+    'data-testid': 'incident-toast',
+  });
   private readonly title = h('h2', { class: 'panel-title' });
   private readonly count = h('span', { class: 'incident-count', 'data-testid': 'incident-count' });
   private readonly list = h('ol', { class: 'incident-list', 'data-testid': 'incident-list' });
@@ -65,7 +79,13 @@ export class IncidentPanel {
     private readonly ctx: IncidentPanelContext,
   ) {
     const header = h('div', { class: 'panel-header' }, h('div', { class: 'incident-heading' }, this.title, this.count));
-    this.el = h('section', { class: 'panel incident-panel', 'data-testid': 'incident-panel' }, header, h('div', { class: 'incident-scroll' }, this.empty, this.list), this.detail);
+    this.el = h(
+      'section',
+      { class: 'panel incident-panel', 'data-testid': 'incident-panel' },
+      header,
+      h('div', { class: 'incident-scroll' }, this.empty, this.list),
+      this.detail,
+    );
     parent.append(this.el, this.toast);
     this.toast.addEventListener('click', () => {
       const id = this.toast.dataset.incidentId;
@@ -86,7 +106,12 @@ export class IncidentPanel {
     const top = incidents.sort((a, b) => b.severity - a.severity)[0]!;
     this.toast.dataset.incidentId = top.id;
     this.toast.dataset.severity = String(top.severity);
-    replaceChildren(this.toast, h('strong', {}, t('incident.new')), ' ', `${incidentTypeLabel(top.type)} · ${this.placeOf(top)} · ${t('incident.severityShort', { n: top.severity })}`);
+    replaceChildren(
+      this.toast,
+      h('strong', {}, t('incident.new')),
+      ' ',
+      `${incidentTypeLabel(top.type)} · ${this.placeOf(top)} · ${t('incident.severityShort', { n: top.severity })}`,
+    );
     this.toast.hidden = false;
     window.clearTimeout(this.toastTimer);
     this.toastTimer = window.setTimeout(() => (this.toast.hidden = true), ANNOUNCE_MS);
@@ -136,7 +161,8 @@ export class IncidentPanel {
     replaceChildren(this.list, ...items.map((i) => this.row(i)));
     // The detail redraws when its data arrives (load), not on every queue change — except when
     // the incidents it could be merged with changed (a new one arrived, one closed).
-    if (force || this.detailDirty || (this.selected && !this.detailData) || (this.selected && this.mergeCandidates() !== this.mergeKey)) this.renderDetail();
+    if (force || this.detailDirty || (this.selected && !this.detailData) || (this.selected && this.mergeCandidates() !== this.mergeKey))
+      this.renderDetail();
   }
 
   renderLabels(): void {
@@ -173,7 +199,11 @@ export class IncidentPanel {
         'span',
         { class: 'incident-meta' },
         h('span', { class: 'incident-status', 'data-status': i.status }, incidentStatusLabel(i.status)),
-        h('span', { class: 'muted', title: t('incident.confidence') }, `${Math.round(i.confidence * 100)}% · ${t('incident.age', { age })}`),
+        h(
+          'span',
+          { class: 'muted', title: t('incident.confidence') },
+          `${Math.round(i.confidence * 100)}% · ${t('incident.age', { age })}`,
+        ),
       ),
     );
     if (this.flashing.has(i.id)) button.classList.add('flash');
@@ -196,7 +226,11 @@ export class IncidentPanel {
     const id = this.selected;
     if (!id) return;
     const reason = this.reason.trim();
-    const r = await jsonCall<{ changes: Array<{ what: string }> }>('POST', `/api/incidents/${encodeURIComponent(id)}/actions`, { action, ...extra, ...(reason ? { reason } : {}) });
+    const r = await jsonCall<{ changes: Array<{ what: string }> }>('POST', `/api/incidents/${encodeURIComponent(id)}/actions`, {
+      action,
+      ...extra,
+      ...(reason ? { reason } : {}),
+    });
     if (r.ok) {
       this.reason = '';
       if (action === 'split') this.splitPick.clear();
@@ -233,7 +267,10 @@ export class IncidentPanel {
     // Redrawing would close a menu the user has open (severity, merge target) or drop the focus
     // of the reason being typed: later.
     const focused = document.activeElement;
-    if ((focused instanceof HTMLSelectElement || (focused instanceof HTMLInputElement && focused.type === 'text')) && this.detail.contains(focused)) {
+    if (
+      (focused instanceof HTMLSelectElement || (focused instanceof HTMLInputElement && focused.type === 'text')) &&
+      this.detail.contains(focused)
+    ) {
       this.detailDirty = true;
       return;
     }
@@ -245,19 +282,50 @@ export class IncidentPanel {
     const live = this.ctx.queue.get(id);
     const d = this.detailData;
     const inc: IncidentView | null = d ?? live ?? null;
-    const close = h('button', { type: 'button', class: 'icon-button', title: t('incident.close'), 'aria-label': t('incident.close'), 'data-testid': 'incident-detail-close' }, '×');
+    const close = h(
+      'button',
+      {
+        type: 'button',
+        class: 'icon-button',
+        title: t('incident.close'),
+        'aria-label': t('incident.close'),
+        'data-testid': 'incident-detail-close',
+      },
+      '×',
+    );
     close.addEventListener('click', () => this.select(null));
     const head = h(
       'div',
       { class: 'incident-detail-head' },
-      h('div', { class: 'title-block' }, h('div', { class: 'eyebrow' }, incidentTypeLabel(inc?.type ?? '')), h('div', { class: 'mono', 'data-testid': 'incident-detail-id' }, id)),
+      h(
+        'div',
+        { class: 'title-block' },
+        h('div', { class: 'eyebrow' }, incidentTypeLabel(inc?.type ?? '')),
+        h('div', { class: 'mono', 'data-testid': 'incident-detail-id' }, id),
+      ),
       // The flight recorder, with the incident's range proposed (web/client/replay.html).
-      h('a', { class: 'replay-link', href: `./replay.html?incident=${encodeURIComponent(id)}`, target: '_blank', rel: 'noopener', 'data-testid': 'incident-replay-link' }, t('replay.open')),
+      h(
+        'a',
+        {
+          class: 'replay-link',
+          href: `./replay.html?incident=${encodeURIComponent(id)}`,
+          target: '_blank',
+          rel: 'noopener',
+          'data-testid': 'incident-replay-link',
+        },
+        t('replay.open'),
+      ),
       close,
     );
     const parts: Array<Node | string> = [head];
     if (!inc) {
-      parts.push(h('div', { class: 'panel-message' }, this.detailError ? t('incident.loadFailed', { reason: this.detailError }) : t('incident.loading')));
+      parts.push(
+        h(
+          'div',
+          { class: 'panel-message' },
+          this.detailError ? t('incident.loadFailed', { reason: this.detailError }) : t('incident.loading'),
+        ),
+      );
       replaceChildren(this.detail, ...parts);
       return;
     }
@@ -272,40 +340,81 @@ export class IncidentPanel {
         h('dt', {}, t('incident.confidence')),
         h('dd', {}, `${Math.round(inc.confidence * 100)}%`),
         h('dt', {}, t('incident.openedAt')),
-        h('dd', {}, `${formatClock(inc.openedAt)} · `, h('span', { 'data-testid': 'incident-detail-status', class: 'incident-status', 'data-status': inc.status }, incidentStatusLabel(inc.status))),
+        h(
+          'dd',
+          {},
+          `${formatClock(inc.openedAt)} · `,
+          h(
+            'span',
+            { 'data-testid': 'incident-detail-status', class: 'incident-status', 'data-status': inc.status },
+            incidentStatusLabel(inc.status),
+          ),
+        ),
       ),
     );
     if (this.ctx.canAct) parts.push(this.actions(inc));
-    if (this.actionMessage) parts.push(h('div', { class: `incident-action-message${this.actionMessage.error ? ' error' : ''}`, 'data-testid': 'incident-action-message' }, this.actionMessage.text));
+    if (this.actionMessage)
+      parts.push(
+        h(
+          'div',
+          { class: `incident-action-message${this.actionMessage.error ? ' error' : ''}`, 'data-testid': 'incident-action-message' },
+          this.actionMessage.text,
+        ),
+      );
     const section = this.ctx.detailSection?.(inc);
     if (section) parts.push(section);
     parts.push(h('h3', {}, t('incident.evidence', { n: inc.evidence.length })));
     // Ticking evidence offers a split: the ticked items move to a new incident.
     const canSplit = this.ctx.canAct && (inc.status === 'open' || inc.status === 'acknowledged') && inc.evidence.length > 1;
     for (const id of this.splitPick) if (!inc.evidence.some((e) => e.id === id)) this.splitPick.delete(id);
-    parts.push(h('ul', { class: 'evidence-list', 'data-testid': 'incident-evidence' }, ...inc.evidence.map((e) => {
-      const what =
-        e.kind === 'sensor_alarm'
-          ? `${t('incident.ev.sensor_alarm')} · ${kindLabel(e.sensorKind ?? 'unknown')}`
-          : `${evidenceTypeLabel(e.eventType ?? '')}${e.category ? ` · ${eventCategoryLabel(e.category)}` : ''}`;
-      const pick = canSplit ? h('input', { type: 'checkbox', class: 'evidence-pick', 'data-testid': 'evidence-pick', 'aria-label': t('incident.act.splitPick'), ...(this.splitPick.has(e.id) ? { checked: true } : {}) }) : null;
-      pick?.addEventListener('change', () => {
-        if ((pick as HTMLInputElement).checked) this.splitPick.add(e.id);
-        else this.splitPick.delete(e.id);
-        this.updateSplitButton(inc.evidence.length);
-      });
-      return h(
-        'li',
-        { 'data-evidence-id': e.id },
-        h('div', { class: 'evidence-what' }, h('label', { class: 'evidence-label' }, pick ?? '', h('span', {}, what)), e.kind === 'sensor_alarm' ? h('span', { class: 'muted' }, e.active ? t('incident.ev.active') : t('incident.ev.inactive')) : ''),
-        h('div', { class: 'mono muted evidence-id' }, e.sensorId ?? e.id.replace(/^event:/, '')),
-        h('div', { class: 'evidence-why' }, localizeWhy(e.why)),
-      );
-    })));
+    parts.push(
+      h(
+        'ul',
+        { class: 'evidence-list', 'data-testid': 'incident-evidence' },
+        ...inc.evidence.map((e) => {
+          const what =
+            e.kind === 'sensor_alarm'
+              ? `${t('incident.ev.sensor_alarm')} · ${kindLabel(e.sensorKind ?? 'unknown')}`
+              : `${evidenceTypeLabel(e.eventType ?? '')}${e.category ? ` · ${eventCategoryLabel(e.category)}` : ''}`;
+          const pick = canSplit
+            ? h('input', {
+                type: 'checkbox',
+                class: 'evidence-pick',
+                'data-testid': 'evidence-pick',
+                'aria-label': t('incident.act.splitPick'),
+                ...(this.splitPick.has(e.id) ? { checked: true } : {}),
+              })
+            : null;
+          pick?.addEventListener('change', () => {
+            if ((pick as HTMLInputElement).checked) this.splitPick.add(e.id);
+            else this.splitPick.delete(e.id);
+            this.updateSplitButton(inc.evidence.length);
+          });
+          return h(
+            'li',
+            { 'data-evidence-id': e.id },
+            h(
+              'div',
+              { class: 'evidence-what' },
+              h('label', { class: 'evidence-label' }, pick ?? '', h('span', {}, what)),
+              e.kind === 'sensor_alarm'
+                ? h('span', { class: 'muted' }, e.active ? t('incident.ev.active') : t('incident.ev.inactive'))
+                : '',
+            ),
+            h('div', { class: 'mono muted evidence-id' }, e.sensorId ?? e.id.replace(/^event:/, '')),
+            h('div', { class: 'evidence-why' }, localizeWhy(e.why)),
+          );
+        }),
+      ),
+    );
     if (inc.hiddenEvidence > 0) parts.push(h('div', { class: 'muted small' }, t('incident.hidden', { n: inc.hiddenEvidence })));
     if (inc.coarse) parts.push(h('div', { class: 'muted small', 'data-testid': 'incident-coarse' }, t('incident.coarse')));
     if (canSplit) {
-      const split = h('button', { type: 'button', class: 'action-button', 'data-testid': 'incident-action-split', 'data-action': 'split' }, t('incident.act.split'));
+      const split = h(
+        'button',
+        { type: 'button', class: 'action-button', 'data-testid': 'incident-action-split', 'data-action': 'split' },
+        t('incident.act.split'),
+      );
       split.addEventListener('click', () => {
         if (this.splitPick.size > 0) void this.act('split', { evidenceIds: [...this.splitPick] });
       });
@@ -315,16 +424,22 @@ export class IncidentPanel {
     } else this.splitButton = null;
     if (d) {
       parts.push(h('h3', {}, t('incident.history')));
-      parts.push(h('ol', { class: 'history-list', 'data-testid': 'incident-history' }, ...d.history.map((c) =>
+      parts.push(
         h(
-          'li',
-          { 'data-what': c.what },
-          h('span', { class: 'mono muted' }, formatClock(c.at)),
-          h('span', { class: 'history-what' }, incidentStepLabel(c.what)),
-          h('span', { class: 'history-actor' }, c.actor === 'twin' ? t('incident.actor.twin') : c.actor),
-          h('div', { class: 'muted history-detail' }, localizeHistoryDetail(c.what, c.detail)),
+          'ol',
+          { class: 'history-list', 'data-testid': 'incident-history' },
+          ...d.history.map((c) =>
+            h(
+              'li',
+              { 'data-what': c.what },
+              h('span', { class: 'mono muted' }, formatClock(c.at)),
+              h('span', { class: 'history-what' }, incidentStepLabel(c.what)),
+              h('span', { class: 'history-actor' }, c.actor === 'twin' ? t('incident.actor.twin') : c.actor),
+              h('div', { class: 'muted history-detail' }, localizeHistoryDetail(c.what, c.detail)),
+            ),
+          ),
         ),
-      )));
+      );
     }
     // Keep the scroll position and a focused control across refreshes.
     const scroll = this.detail.scrollTop;
@@ -333,7 +448,12 @@ export class IncidentPanel {
   }
 
   private actions(inc: IncidentView): HTMLElement {
-    const button = (action: Action, label: string, testid: string, extra: () => Record<string, unknown> | null = () => ({})): HTMLElement => {
+    const button = (
+      action: Action,
+      label: string,
+      testid: string,
+      extra: () => Record<string, unknown> | null = () => ({}),
+    ): HTMLElement => {
       const b = h('button', { type: 'button', class: 'action-button', 'data-testid': testid, 'data-action': action }, label);
       b.addEventListener('click', () => {
         const body = extra();
@@ -348,22 +468,51 @@ export class IncidentPanel {
       row1.push(button('false_alarm', t('incident.act.falseAlarm'), 'incident-action-false-alarm'));
       row1.push(button('resolve', t('incident.act.resolve'), 'incident-action-resolve'));
     }
-    if (inc.status !== 'closed' && inc.status !== 'false_alarm') row1.push(button('close', t('incident.act.close'), 'incident-action-close'));
+    if (inc.status !== 'closed' && inc.status !== 'false_alarm')
+      row1.push(button('close', t('incident.act.close'), 'incident-action-close'));
     if (!active) row1.push(button('reopen', t('incident.act.reopen'), 'incident-action-reopen'));
-    const severity = h('select', { class: 'action-select', 'data-testid': 'incident-severity-select', 'aria-label': t('incident.severity') });
-    for (let s = 1; s <= 5; s++) severity.append(h('option', { value: String(s), ...(s === inc.severity ? { selected: true } : {}) }, String(s)));
+    const severity = h('select', {
+      class: 'action-select',
+      'data-testid': 'incident-severity-select',
+      'aria-label': t('incident.severity'),
+    });
+    for (let s = 1; s <= 5; s++)
+      severity.append(h('option', { value: String(s), ...(s === inc.severity ? { selected: true } : {}) }, String(s)));
     const others = this.ctx.queue.list().filter((o) => o.id !== inc.id && o.type === inc.type);
     this.mergeKey = this.mergeCandidates();
-    const merge = h('select', { class: 'action-select', 'data-testid': 'incident-merge-select', 'aria-label': t('incident.act.mergePick') });
+    const merge = h('select', {
+      class: 'action-select',
+      'data-testid': 'incident-merge-select',
+      'aria-label': t('incident.act.mergePick'),
+    });
     if (others.length === 0) merge.append(h('option', { value: '' }, t('incident.act.mergeNone')));
     for (const o of others) merge.append(h('option', { value: o.id }, `${o.id} · ${this.placeOf(o)}`));
     (merge as HTMLSelectElement).disabled = others.length === 0;
-    const reason = h('input', { type: 'text', class: 'action-reason', maxlength: '500', 'data-testid': 'incident-reason', placeholder: t('incident.act.reasonHint'), 'aria-label': t('incident.act.reasonHint'), value: this.reason });
+    const reason = h('input', {
+      type: 'text',
+      class: 'action-reason',
+      maxlength: '500',
+      'data-testid': 'incident-reason',
+      placeholder: t('incident.act.reasonHint'),
+      'aria-label': t('incident.act.reasonHint'),
+      value: this.reason,
+    });
     reason.addEventListener('input', () => (this.reason = (reason as HTMLInputElement).value));
     const rows = [h('div', { class: 'action-row' }, reason), h('div', { class: 'action-row' }, ...row1)];
     if (active) {
-      rows.push(h('div', { class: 'action-row' }, severity, button('set_severity', t('incident.act.setSeverity'), 'incident-action-severity', () => ({ severity: Number((severity as HTMLSelectElement).value) }))));
-      const mergeButton = button('merge', t('incident.act.merge'), 'incident-action-merge', () => ((merge as HTMLSelectElement).value ? { otherId: (merge as HTMLSelectElement).value } : null));
+      rows.push(
+        h(
+          'div',
+          { class: 'action-row' },
+          severity,
+          button('set_severity', t('incident.act.setSeverity'), 'incident-action-severity', () => ({
+            severity: Number((severity as HTMLSelectElement).value),
+          })),
+        ),
+      );
+      const mergeButton = button('merge', t('incident.act.merge'), 'incident-action-merge', () =>
+        (merge as HTMLSelectElement).value ? { otherId: (merge as HTMLSelectElement).value } : null,
+      );
       (mergeButton as HTMLButtonElement).disabled = others.length === 0;
       rows.push(h('div', { class: 'action-row' }, merge, mergeButton));
     }

@@ -146,13 +146,24 @@ export class Legend {
       if (slot === UNKNOWN_KIND) row.button.parentElement!.hidden = n === 0;
     });
     setText(this.unplacedCount, formatCount(c ? c.unplaced : 0, lang));
-    setText(this.drawnLine, this.cellsMode ? t('legend.inCells', { total: formatCount(c ? c.total : 0, lang) }) : t('legend.drawn', { drawn: formatCount(this.drawn, lang), total: formatCount(c ? c.total : 0, lang) }));
+    setText(
+      this.drawnLine,
+      this.cellsMode
+        ? t('legend.inCells', { total: formatCount(c ? c.total : 0, lang) })
+        : t('legend.drawn', { drawn: formatCount(this.drawn, lang), total: formatCount(c ? c.total : 0, lang) }),
+    );
   }
 
   private makeRow(testId: string, marker: HTMLElement, onClick: () => void): Row {
     const label = h('span', { class: 'legend-label' });
     const count = h('span', { class: 'legend-count' });
-    const button = h('button', { type: 'button', class: 'legend-row', 'data-testid': testId, 'aria-pressed': 'true' }, marker, label, count);
+    const button = h(
+      'button',
+      { type: 'button', class: 'legend-row', 'data-testid': testId, 'aria-pressed': 'true' },
+      marker,
+      label,
+      count,
+    );
     button.addEventListener('click', onClick);
     return { button, label, count };
   }

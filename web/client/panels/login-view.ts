@@ -12,7 +12,9 @@ export function loginErrorText(result: { status: number; error: string; details?
   if (result.status === 401) return t('login.wrong');
   if (result.status === 429) {
     const seconds = Number(result.details?.retryAfterS ?? 0);
-    return result.details?.locked === true ? t('login.locked', { minutes: Math.max(1, Math.ceil(seconds / 60)) }) : t('login.throttled', { seconds: Math.max(1, seconds) });
+    return result.details?.locked === true
+      ? t('login.locked', { minutes: Math.max(1, Math.ceil(seconds / 60)) })
+      : t('login.throttled', { seconds: Math.max(1, seconds) });
   }
   if (result.status === 403) return t('login.refused', { reason: result.error });
   return t('login.failed', { reason: result.error });
@@ -24,8 +26,22 @@ export class LoginView {
   private readonly subtitle = h('p', { class: 'login-subtitle' });
   private readonly userLabel = h('span', {});
   private readonly passLabel = h('span', {});
-  private readonly user = h('input', { type: 'text', name: 'username', autocomplete: 'username', required: true, maxlength: '64', 'data-testid': 'login-username' });
-  private readonly pass = h('input', { type: 'password', name: 'password', autocomplete: 'current-password', required: true, maxlength: '256', 'data-testid': 'login-password' });
+  private readonly user = h('input', {
+    type: 'text',
+    name: 'username',
+    autocomplete: 'username',
+    required: true,
+    maxlength: '64',
+    'data-testid': 'login-username',
+  });
+  private readonly pass = h('input', {
+    type: 'password',
+    name: 'password',
+    autocomplete: 'current-password',
+    required: true,
+    maxlength: '256',
+    'data-testid': 'login-password',
+  });
   private readonly submit = h('button', { type: 'submit', class: 'login-submit', 'data-testid': 'login-submit' });
   private readonly error = h('div', { class: 'login-error', role: 'alert', hidden: true, 'data-testid': 'login-error' });
   private readonly footer = h('p', { class: 'login-footer' });
@@ -111,7 +127,8 @@ export class LoginView {
     setText(this.submit, t('login.submit'));
     setText(this.footer, t('login.footer'));
     this.lang.title = t('lang.toggle');
-    for (const mark of this.lang.querySelectorAll<HTMLElement>('.lang-mark')) mark.classList.toggle('active', mark.dataset.lang === getLanguage());
+    for (const mark of this.lang.querySelectorAll<HTMLElement>('.lang-mark'))
+      mark.classList.toggle('active', mark.dataset.lang === getLanguage());
     if (this.notice) this.showError(this.notice);
   }
 }

@@ -267,21 +267,17 @@ export class SensorPanel {
   private renderSummary(v: SensorDetail, lang: Language): void {
     const state: SensorStateName = (SENSOR_STATES as readonly string[]).includes(v.state) ? v.state : 'normal';
     const district =
-      (lang === 'en' ? v.districtNameEn ?? v.districtNameZh : v.districtNameZh ?? v.districtNameEn) ??
+      (lang === 'en' ? (v.districtNameEn ?? v.districtNameZh) : (v.districtNameZh ?? v.districtNameEn)) ??
       this.ctx.districtName(v.district) ??
       v.district;
     const source = v.source ? `${lang === 'en' ? v.source.nameEn : v.source.nameZh}` : null;
     const classification = v.source?.classification ?? v.classification;
-    const position =
-      v.lng !== null && v.lat !== null ? `${v.lng.toFixed(5)}, ${v.lat.toFixed(5)}` : t('field.noPosition');
+    const position = v.lng !== null && v.lat !== null ? `${v.lng.toFixed(5)}, ${v.lat.toFixed(5)}` : t('field.noPosition');
 
     const rows: Array<[StringKey, Node | string]> = [
       ['field.kind', kindLabel(v.kind, lang)],
       ['field.district', district ?? t('field.none')],
-      [
-        'field.source',
-        source ? h('span', {}, source, h('span', { class: 'muted mono' }, ` ${v.source!.id}`)) : t('field.none'),
-      ],
+      ['field.source', source ? h('span', {}, source, h('span', { class: 'muted mono' }, ` ${v.source!.id}`)) : t('field.none')],
       [
         'field.classification',
         classification
@@ -297,14 +293,14 @@ export class SensorPanel {
         { class: `state-line state-${state}`, 'data-testid': 'sensor-state', 'data-state': state },
         h('span', { class: `state-badge state-${state}` }, stateLabel(state)),
         v.stateReason
-          ? h('span', { class: 'state-reason', title: `${t('field.reason')}: ${v.stateReason}`, 'data-testid': 'sensor-state-reason' }, localizeStateReason(v.stateReason, lang))
+          ? h(
+              'span',
+              { class: 'state-reason', title: `${t('field.reason')}: ${v.stateReason}`, 'data-testid': 'sensor-state-reason' },
+              localizeStateReason(v.stateReason, lang),
+            )
           : null,
       ),
-      h(
-        'dl',
-        { class: 'fields' },
-        ...rows.flatMap(([key, value]) => [h('dt', {}, t(key)), h('dd', {}, value)]),
-      ),
+      h('dl', { class: 'fields' }, ...rows.flatMap(([key, value]) => [h('dt', {}, t(key)), h('dd', {}, value)])),
     );
   }
 
@@ -322,20 +318,24 @@ export class SensorPanel {
       h(
         'table',
         { class: 'latest-table' },
-        h('tbody', {}, ...entries.map(([metric, r]) =>
-          h(
-            'tr',
-            { 'data-metric': metric },
-            h('th', { scope: 'row' }, metricLabel(metric, lang)),
-            h('td', { class: 'latest-value' }, formatValueWithUnit(r.value, r.unit || metricUnit(metric), lang)),
+        h(
+          'tbody',
+          {},
+          ...entries.map(([metric, r]) =>
             h(
-              'td',
-              { class: 'latest-time muted', title: formatDateTime(r.ts) },
-              formatClock(r.ts),
-              h('span', { class: 'age' }, ` · ${t('time.ago', { age: formatDuration(now - r.ts, lang) })}`),
+              'tr',
+              { 'data-metric': metric },
+              h('th', { scope: 'row' }, metricLabel(metric, lang)),
+              h('td', { class: 'latest-value' }, formatValueWithUnit(r.value, r.unit || metricUnit(metric), lang)),
+              h(
+                'td',
+                { class: 'latest-time muted', title: formatDateTime(r.ts) },
+                formatClock(r.ts),
+                h('span', { class: 'age' }, ` · ${t('time.ago', { age: formatDuration(now - r.ts, lang) })}`),
+              ),
             ),
           ),
-        )),
+        ),
       ),
     );
   }
@@ -419,7 +419,7 @@ export class SensorPanel {
 }
 
 function sensorName(v: SensorDetail, lang: Language): string | null {
-  return (lang === 'en' ? v.nameEn ?? v.name ?? v.nameZh : v.nameZh ?? v.name ?? v.nameEn) || null;
+  return (lang === 'en' ? (v.nameEn ?? v.name ?? v.nameZh) : (v.nameZh ?? v.name ?? v.nameEn)) || null;
 }
 
 function isNotFound(err: unknown): boolean {

@@ -63,12 +63,7 @@ export class SensorTooltip {
       this.el,
       h('div', { class: 'tt-id mono' }, store.ids[i] ?? ''),
       h('div', { class: 'tt-kind' }, kindLabel(kind, lang), district ? ` · ${district}` : ''),
-      h(
-        'div',
-        { class: 'tt-state' },
-        h('span', { class: `dot state-${state}` }),
-        stateLabel(state),
-      ),
+      h('div', { class: 'tt-state' }, h('span', { class: `dot state-${state}` }), stateLabel(state)),
       Number.isFinite(value)
         ? h(
             'div',

@@ -10,17 +10,7 @@ import type { StringKey } from '../i18n/strings.ts';
 import type { Freshness } from '../stream/freshness.ts';
 import { h, setText } from '../ui/dom.ts';
 
-type ItemId =
-  | 'msgs'
-  | 'stored'
-  | 'rejected'
-  | 'pending'
-  | 'lag'
-  | 'clients'
-  | 'storage'
-  | 'broker'
-  | 'sensors'
-  | 'freshness';
+type ItemId = 'msgs' | 'stored' | 'rejected' | 'pending' | 'lag' | 'clients' | 'storage' | 'broker' | 'sensors' | 'freshness';
 
 interface Item {
   el: HTMLElement;

@@ -34,8 +34,17 @@ export class UnitBoard {
   readonly el: HTMLElement;
   private readonly title = h('h2', { class: 'panel-title' });
   private readonly summary = h('span', { class: 'unit-board-summary muted', 'data-testid': 'unit-board-summary' });
-  private readonly listToggle = h('button', { type: 'button', class: 'link-button', 'data-testid': 'unit-board-list-toggle', 'aria-expanded': 'false' });
-  private readonly collapse = h('button', { type: 'button', class: 'icon-button legend-collapse', 'aria-expanded': 'true', 'data-testid': 'unit-board-collapse' }, '−');
+  private readonly listToggle = h('button', {
+    type: 'button',
+    class: 'link-button',
+    'data-testid': 'unit-board-list-toggle',
+    'aria-expanded': 'false',
+  });
+  private readonly collapse = h(
+    'button',
+    { type: 'button', class: 'icon-button legend-collapse', 'aria-expanded': 'true', 'data-testid': 'unit-board-collapse' },
+    '−',
+  );
   private readonly matrix = h('table', { class: 'unit-matrix', 'data-testid': 'unit-matrix' });
   private readonly listHead = h('div', { class: 'unit-list-head muted small' });
   private readonly list = h('ul', { class: 'unit-list', 'data-testid': 'unit-list' });
@@ -59,7 +68,12 @@ export class UnitBoard {
     this.el = h(
       'section',
       { class: 'panel unit-board', 'data-testid': 'unit-board' },
-      h('header', { class: 'panel-header' }, h('div', { class: 'unit-board-heading' }, this.title, this.summary), h('div', { class: 'unit-board-tools' }, this.listToggle, this.collapse)),
+      h(
+        'header',
+        { class: 'panel-header' },
+        h('div', { class: 'unit-board-heading' }, this.title, this.summary),
+        h('div', { class: 'unit-board-tools' }, this.listToggle, this.collapse),
+      ),
       h('div', { class: 'unit-board-body' }, this.matrix, this.key, this.message, this.listBox),
     );
     parent.appendChild(this.el);
@@ -116,7 +130,11 @@ export class UnitBoard {
     this.renderedVersion = this.ctx.units.version;
     const counts = this.ctx.units.counts();
     const lang = getLanguage();
-    setText(this.summary, t('board.summary', { busy: formatCount(counts.busy, lang), total: formatCount(counts.total, lang) }) + (counts.warned ? ` · ${t('board.warned', { n: counts.warned })}` : ''));
+    setText(
+      this.summary,
+      t('board.summary', { busy: formatCount(counts.busy, lang), total: formatCount(counts.total, lang) }) +
+        (counts.warned ? ` · ${t('board.warned', { n: counts.warned })}` : ''),
+    );
     this.renderMatrix(counts.byKind);
     this.message.hidden = !this.outcome;
     this.message.classList.toggle('error', this.outcome?.error ?? false);
@@ -142,7 +160,12 @@ export class UnitBoard {
     );
     const rows = UNIT_KINDS.map((kind) => {
       const row = byKind.get(kind);
-      const name = h('button', { type: 'button', class: 'unit-kind-button', 'data-testid': `unit-kind-${kind}`, 'aria-pressed': String(this.kindFilter === kind) }, h('span', { class: 'unit-swatch', 'data-kind': kind }), h('span', { class: 'unit-kind-name' }, unitKindLabel(kind)));
+      const name = h(
+        'button',
+        { type: 'button', class: 'unit-kind-button', 'data-testid': `unit-kind-${kind}`, 'aria-pressed': String(this.kindFilter === kind) },
+        h('span', { class: 'unit-swatch', 'data-kind': kind }),
+        h('span', { class: 'unit-kind-name' }, unitKindLabel(kind)),
+      );
       name.addEventListener('click', () => {
         this.kindFilter = this.kindFilter === kind ? null : kind;
         this.showList(true);
@@ -153,7 +176,17 @@ export class UnitBoard {
         h('th', { class: 'unit-matrix-kind', scope: 'row' }, name),
         ...COLUMNS.map((s) => {
           const n = row?.get(s) ?? 0;
-          return h('td', { 'data-testid': `unit-count-${kind}-${s}`, 'data-status': s, 'data-count': String(n), class: n === 0 ? 'zero' : null, title: `${unitKindLabel(kind)} · ${unitStatusLabel(s)}` }, n === 0 ? '·' : formatCount(n, lang));
+          return h(
+            'td',
+            {
+              'data-testid': `unit-count-${kind}-${s}`,
+              'data-status': s,
+              'data-count': String(n),
+              class: n === 0 ? 'zero' : null,
+              title: `${unitKindLabel(kind)} · ${unitStatusLabel(s)}`,
+            },
+            n === 0 ? '·' : formatCount(n, lang),
+          );
         }),
       );
     });
@@ -175,11 +208,22 @@ export class UnitBoard {
 
   private row(u: UnitView, now: number): HTMLElement {
     const left = u.trip && u.status !== 'on_scene' ? remainingTripS(u, now) : null;
-    const eta = left === null ? '' : u.trip?.leg === 'home' ? `${t('unit.home')} · ${t('unit.etaMin', { min: (left / 60).toFixed(1) })}` : t('unit.etaMin', { min: (left / 60).toFixed(1) });
+    const eta =
+      left === null
+        ? ''
+        : u.trip?.leg === 'home'
+          ? `${t('unit.home')} · ${t('unit.etaMin', { min: (left / 60).toFixed(1) })}`
+          : t('unit.etaMin', { min: (left / 60).toFixed(1) });
     const meta = u.incidentId || eta || u.warnings.length > 0;
     const li = h(
       'li',
-      { class: 'unit-row', 'data-testid': 'unit-row', 'data-unit-id': u.id, 'data-status': u.status, 'aria-selected': String(u.id === this.selected) },
+      {
+        class: 'unit-row',
+        'data-testid': 'unit-row',
+        'data-unit-id': u.id,
+        'data-status': u.status,
+        'aria-selected': String(u.id === this.selected),
+      },
       h(
         'div',
         { class: 'unit-row-main' },
@@ -194,7 +238,9 @@ export class UnitBoard {
             { class: 'unit-row-meta muted' },
             u.incidentId ? h('span', { class: 'mono' }, u.incidentId) : null,
             eta ? h('span', {}, eta) : null,
-            ...u.warnings.map((w) => h('span', { class: 'unit-warning', title: unitWarningLabel(w, true), 'data-warning': w }, unitWarningLabel(w))),
+            ...u.warnings.map((w) =>
+              h('span', { class: 'unit-warning', title: unitWarningLabel(w, true), 'data-warning': w }, unitWarningLabel(w)),
+            ),
           )
         : null,
     );
@@ -211,7 +257,12 @@ export class UnitBoard {
   private statusMenu(u: UnitView): HTMLElement | null {
     const choices = MANUAL.filter((s) => isAllowedTransition(u.status, s));
     if (choices.length === 0) return null;
-    const select = h('select', { class: 'action-select unit-status-select', 'data-testid': 'unit-status-select', 'aria-label': t('board.setStatus') }, h('option', { value: '' }, t('board.setStatus')), ...choices.map((s) => h('option', { value: s }, unitStatusLabel(s)))) as HTMLSelectElement;
+    const select = h(
+      'select',
+      { class: 'action-select unit-status-select', 'data-testid': 'unit-status-select', 'aria-label': t('board.setStatus') },
+      h('option', { value: '' }, t('board.setStatus')),
+      ...choices.map((s) => h('option', { value: s }, unitStatusLabel(s))),
+    ) as HTMLSelectElement;
     select.addEventListener('change', () => {
       const to = select.value as UnitStatus;
       if (!to) return;
@@ -227,8 +278,20 @@ export class UnitBoard {
 
   private reasonForm(u: UnitView): HTMLElement {
     const p = this.pending!;
-    const input = h('input', { type: 'text', class: 'action-reason', maxlength: '500', 'data-testid': 'unit-status-reason', placeholder: t('board.reasonHint'), 'aria-label': t('board.reasonHint'), value: p.reason }) as HTMLInputElement;
-    const apply = h('button', { type: 'button', class: 'action-button', 'data-testid': 'unit-status-apply' }, `${t('board.apply')} · ${unitStatusLabel(p.to)}`) as HTMLButtonElement;
+    const input = h('input', {
+      type: 'text',
+      class: 'action-reason',
+      maxlength: '500',
+      'data-testid': 'unit-status-reason',
+      placeholder: t('board.reasonHint'),
+      'aria-label': t('board.reasonHint'),
+      value: p.reason,
+    }) as HTMLInputElement;
+    const apply = h(
+      'button',
+      { type: 'button', class: 'action-button', 'data-testid': 'unit-status-apply' },
+      `${t('board.apply')} · ${unitStatusLabel(p.to)}`,
+    ) as HTMLButtonElement;
     const cancel = h('button', { type: 'button', class: 'action-button' }, t('dispatch.cancel'));
     apply.disabled = !p.reason.trim();
     input.addEventListener('input', () => {
@@ -251,10 +314,16 @@ export class UnitBoard {
   }
 
   private async setStatus(u: UnitView, to: UnitStatus, reason?: string): Promise<void> {
-    const r = await jsonCall<{ changes: unknown[] }>('POST', `/api/units/${encodeURIComponent(u.id)}/status`, { status: to, ...(reason ? { reason } : {}) });
+    const r = await jsonCall<{ changes: unknown[] }>('POST', `/api/units/${encodeURIComponent(u.id)}/status`, {
+      status: to,
+      ...(reason ? { reason } : {}),
+    });
     if (r.ok) this.pending = null;
     const error = r.ok ? '' : r.error;
-    this.outcome = { text: () => (error ? t('board.failed', { reason: error }) : t('board.changed', { name: unitName(u), status: unitStatusLabel(to) })), error: !r.ok };
+    this.outcome = {
+      text: () => (error ? t('board.failed', { reason: error }) : t('board.changed', { name: unitName(u), status: unitStatusLabel(to) })),
+      error: !r.ok,
+    };
     this.render(true);
   }
 }
@@ -280,8 +349,19 @@ export class UnitTooltip {
       this.el,
       h('div', { class: 'tt-id' }, unitName(u)),
       h('div', { class: 'tt-kind' }, `${unitKindLabel(u.kind)} · ${u.id}`),
-      h('div', { class: 'tt-state' }, h('span', { class: 'unit-status', 'data-status': u.status }, unitStatusLabel(u.status)), u.incidentId ? h('span', { class: 'muted' }, ` · ${t('unit.incident')} ${u.incidentId}`) : null),
-      left !== null ? h('div', { class: 'tt-value' }, `${u.trip?.leg === 'home' ? t('unit.home') : t('unit.eta')} · ${t('unit.etaMin', { min: (left / 60).toFixed(1) })}`) : null,
+      h(
+        'div',
+        { class: 'tt-state' },
+        h('span', { class: 'unit-status', 'data-status': u.status }, unitStatusLabel(u.status)),
+        u.incidentId ? h('span', { class: 'muted' }, ` · ${t('unit.incident')} ${u.incidentId}`) : null,
+      ),
+      left !== null
+        ? h(
+            'div',
+            { class: 'tt-value' },
+            `${u.trip?.leg === 'home' ? t('unit.home') : t('unit.eta')} · ${t('unit.etaMin', { min: (left / 60).toFixed(1) })}`,
+          )
+        : null,
       ...u.warnings.map((w) => h('div', { class: 'unit-warning' }, `⚠ ${unitWarningLabel(w, true)}`)),
     );
     this.el.hidden = false;

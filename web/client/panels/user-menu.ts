@@ -19,14 +19,32 @@ export function passwordErrorText(r: { error: string; details?: Record<string, u
 
 export class UserMenu {
   readonly el: HTMLElement;
-  private readonly button = h('button', { type: 'button', class: 'user-button', 'data-testid': 'user-menu', 'aria-haspopup': 'true', 'aria-expanded': 'false' });
+  private readonly button = h('button', {
+    type: 'button',
+    class: 'user-button',
+    'data-testid': 'user-menu',
+    'aria-haspopup': 'true',
+    'aria-expanded': 'false',
+  });
   private readonly menu = h('div', { class: 'user-menu', hidden: true, role: 'menu', 'data-testid': 'user-menu-list' });
   private readonly rolesLine = h('div', { class: 'user-menu-info' });
   private readonly clearanceLine = h('div', { class: 'user-menu-info' });
   private readonly passwordItem = h('button', { type: 'button', role: 'menuitem', 'data-testid': 'change-password' });
   private readonly logoutItem = h('button', { type: 'button', role: 'menuitem', 'data-testid': 'logout' });
-  private readonly kpiItem = h('a', { role: 'menuitem', href: './kpi.html', target: '_blank', rel: 'noopener', 'data-testid': 'kpi-screen-link' });
-  private readonly auditItem = h('a', { role: 'menuitem', href: './audit.html', target: '_blank', rel: 'noopener', 'data-testid': 'audit-link' });
+  private readonly kpiItem = h('a', {
+    role: 'menuitem',
+    href: './kpi.html',
+    target: '_blank',
+    rel: 'noopener',
+    'data-testid': 'kpi-screen-link',
+  });
+  private readonly auditItem = h('a', {
+    role: 'menuitem',
+    href: './audit.html',
+    target: '_blank',
+    rel: 'noopener',
+    'data-testid': 'audit-link',
+  });
   private dialog: HTMLElement | null = null;
 
   constructor(
@@ -71,7 +89,10 @@ export class UserMenu {
     const display = this.me.via === 'display';
     setText(this.button, display ? t('user.display') : `${this.me.username} · ${this.roleNames()}`);
     setText(this.rolesLine, `${t('user.roles')}: ${this.roleNames()}`);
-    setText(this.clearanceLine, `${t('user.clearance')}: ${this.me.clearance.map((c) => t(`classification.${c}` as StringKey)).join('、')}`);
+    setText(
+      this.clearanceLine,
+      `${t('user.clearance')}: ${this.me.clearance.map((c) => t(`classification.${c}` as StringKey)).join('、')}`,
+    );
     setText(this.passwordItem, t('user.changePassword'));
     setText(this.logoutItem, t('user.logout'));
     setText(this.kpiItem, t('user.kpiScreen'));

@@ -129,7 +129,22 @@ function start(permissions: string[]): void {
   const toLabel = h('span', { class: 'rp-label' });
   const reportBox = h('span', { class: 'rp-downloads', 'data-testid': 'replay-report' });
   const exportBox = h('span', { class: 'rp-downloads', 'data-testid': 'replay-export' });
-  const top = h('header', { class: 'rp-top' }, titleEl, incidentEl, fromLabel, fromInput, toLabel, toInput, loadButton, reportBox, exportBox, h('span', { class: 'rp-spacer' }), consoleLink, langButton);
+  const top = h(
+    'header',
+    { class: 'rp-top' },
+    titleEl,
+    incidentEl,
+    fromLabel,
+    fromInput,
+    toLabel,
+    toInput,
+    loadButton,
+    reportBox,
+    exportBox,
+    h('span', { class: 'rp-spacer' }),
+    consoleLink,
+    langButton,
+  );
 
   // --- Bottom: controls, progress, timeline.
   const playButton = h('button', { type: 'button', class: 'rp-button rp-play', 'data-testid': 'replay-play' });
@@ -143,7 +158,16 @@ function start(permissions: string[]): void {
   const infoEl = h('span', { class: 'rp-info', 'data-testid': 'replay-info' });
   const gapNote = h('span', { class: 'rp-gapnote' });
   // One notch per grid step (max is set when a range loads).
-  const slider = h('input', { type: 'range', class: 'rp-slider', min: '0', max: '1000', value: '0', step: '1', 'data-testid': 'replay-slider', 'data-grid-ms': String(REPLAY_GRID_MS) });
+  const slider = h('input', {
+    type: 'range',
+    class: 'rp-slider',
+    min: '0',
+    max: '1000',
+    value: '0',
+    step: '1',
+    'data-testid': 'replay-slider',
+    'data-grid-ms': String(REPLAY_GRID_MS),
+  });
   const coverageEl = h('div', { class: 'rp-coverage', 'data-testid': 'replay-coverage' });
   const bufferedEl = h('div', { class: 'rp-buffered' });
   const markersEl = h('div', { class: 'rp-markers', 'data-testid': 'replay-actions' });
@@ -175,10 +199,15 @@ function start(permissions: string[]): void {
   let lastStep = 1000;
   const queue = new FrameQueue();
 
-  const overlay = new SensorOverlay(map, store, { kinds: new Uint8Array(KIND_SLOTS).fill(1), states: new Uint8Array(STATE_COUNT).fill(1) }, {
-    onHover: () => undefined,
-    onSelect: () => undefined,
-  });
+  const overlay = new SensorOverlay(
+    map,
+    store,
+    { kinds: new Uint8Array(KIND_SLOTS).fill(1), states: new Uint8Array(STATE_COUNT).fill(1) },
+    {
+      onHover: () => undefined,
+      onSelect: () => undefined,
+    },
+  );
 
   const refreshTexts = () => {
     document.documentElement.lang = getLanguage() === 'zh' ? 'zh-CN' : 'en';
@@ -205,17 +234,37 @@ function start(permissions: string[]): void {
     if (incidentParam) {
       const base = `/api/replay/incidents/${encodeURIComponent(incidentParam)}/report?lang=${getLanguage()}`;
       parts.push(h('span', { class: 'rp-label' }, t('replay.report')));
-      parts.push(h('a', { class: 'rp-link', href: `${base}&format=html`, download: '', 'data-testid': 'replay-report-html' }, t('replay.reportHtml')));
-      parts.push(h('a', { class: 'rp-link', href: `${base}&format=md`, download: '', 'data-testid': 'replay-report-md' }, t('replay.reportMd')));
+      parts.push(
+        h(
+          'a',
+          { class: 'rp-link', href: `${base}&format=html`, download: '', 'data-testid': 'replay-report-html' },
+          t('replay.reportHtml'),
+        ),
+      );
+      parts.push(
+        h('a', { class: 'rp-link', href: `${base}&format=md`, download: '', 'data-testid': 'replay-report-md' }, t('replay.reportMd')),
+      );
     }
     replaceChildren(reportBox, ...parts);
     const ex: Node[] = [];
     if (range && permissions.includes('export.data')) {
       const q = `from=${range.from}&to=${range.to}`;
       ex.push(h('span', { class: 'rp-label' }, t('replay.export')));
-      ex.push(h('a', { class: 'rp-link', href: `/api/replay/export?${q}&classes=public`, download: '', 'data-testid': 'replay-export-open' }, `${t('replay.exportOpen')} CSV`));
+      ex.push(
+        h(
+          'a',
+          { class: 'rp-link', href: `/api/replay/export?${q}&classes=public`, download: '', 'data-testid': 'replay-export-open' },
+          `${t('replay.exportOpen')} CSV`,
+        ),
+      );
       ex.push(h('a', { class: 'rp-link', href: `/api/replay/export?${q}`, download: '', 'data-testid': 'replay-export-csv' }, 'CSV'));
-      ex.push(h('a', { class: 'rp-link', href: `/api/replay/export?${q}&format=parquet`, download: '', 'data-testid': 'replay-export-parquet' }, 'Parquet'));
+      ex.push(
+        h(
+          'a',
+          { class: 'rp-link', href: `/api/replay/export?${q}&format=parquet`, download: '', 'data-testid': 'replay-export-parquet' },
+          'Parquet',
+        ),
+      );
     }
     replaceChildren(exportBox, ...ex);
   };
@@ -326,7 +375,19 @@ function start(permissions: string[]): void {
     const units = events.units
       .map((u) => {
         const pos = unitPositionAt(u, time);
-        return pos ? ({ id: u.id, kind: u.kind, nameZh: u.nameZh, nameEn: u.nameEn, lng: pos[0], lat: pos[1], status: unitStatusAt(u, time), warnings: [], trip: null } as unknown as UnitView) : null;
+        return pos
+          ? ({
+              id: u.id,
+              kind: u.kind,
+              nameZh: u.nameZh,
+              nameEn: u.nameEn,
+              lng: pos[0],
+              lat: pos[1],
+              status: unitStatusAt(u, time),
+              warnings: [],
+              trip: null,
+            } as unknown as UnitView)
+          : null;
       })
       .filter((u): u is UnitView => u !== null);
     layers.push(...unitLayers({ units: unitMarks(units), preview: null, selectedId: null, zoomScale }));
@@ -343,11 +404,22 @@ function start(permissions: string[]): void {
     bufferedEl.style.width = `${until === null ? 0 : Math.max(0, (fraction(until) - fraction(playhead)) * 100).toFixed(3)}%`;
     setText(clockEl, formatDateTime(playhead));
     const active = events ? incidentsAt(events, playhead).length : 0;
-    const moving = events ? events.units.filter((u) => ['dispatched', 'en_route', 'returning'].includes(unitStatusAt(u, playhead))).length : 0;
-    setText(infoEl, `${t('replay.incidents', { n: active })} · ${t('replay.units', { n: moving })} · ${t('replay.gaps', { n: gaps.length })} · ${t('replay.frame', { seq: framesApplied, step: stepLabel(lastStep) })}`);
-    setText(progressEl, loading ? t('replay.loading', { pct: loadParts.total ? Math.round((loadParts.done / loadParts.total) * 100) : 0 }) : t('replay.loaded'));
+    const moving = events
+      ? events.units.filter((u) => ['dispatched', 'en_route', 'returning'].includes(unitStatusAt(u, playhead))).length
+      : 0;
+    setText(
+      infoEl,
+      `${t('replay.incidents', { n: active })} · ${t('replay.units', { n: moving })} · ${t('replay.gaps', { n: gaps.length })} · ${t('replay.frame', { seq: framesApplied, step: stepLabel(lastStep) })}`,
+    );
+    setText(
+      progressEl,
+      loading
+        ? t('replay.loading', { pct: loadParts.total ? Math.round((loadParts.done / loadParts.total) * 100) : 0 })
+        : t('replay.loaded'),
+    );
     progressEl.dataset.loading = loading ? '1' : '0';
-    for (const li of actionList.querySelectorAll<HTMLElement>('li[data-at]')) li.classList.toggle('rp-past', Number(li.dataset.at) <= playhead);
+    for (const li of actionList.querySelectorAll<HTMLElement>('li[data-at]'))
+      li.classList.toggle('rp-past', Number(li.dataset.at) <= playhead);
     overlay.setExtraLayers(layersAt(playhead));
   };
 

@@ -53,13 +53,35 @@ export async function fetchKeyframe(at: number): Promise<Keyframe> {
 }
 
 export async function fetchFrames(from: number, to: number, speed: number): Promise<FrameChunk> {
-  const c = await get<Omit<FrameChunk, 'frames'> & { frames: Array<{ epoch: string; seq: number; serverTime: number; dataTime: number; index: string; state: string; value: string; ts: string; gaps: string }> }>(
-    `/api/replay/frames?from=${Math.round(from)}&to=${Math.round(to)}&speed=${speed}`,
-  );
+  const c = await get<
+    Omit<FrameChunk, 'frames'> & {
+      frames: Array<{
+        epoch: string;
+        seq: number;
+        serverTime: number;
+        dataTime: number;
+        index: string;
+        state: string;
+        value: string;
+        ts: string;
+        gaps: string;
+      }>;
+    }
+  >(`/api/replay/frames?from=${Math.round(from)}&to=${Math.round(to)}&speed=${speed}`);
   return {
     ...c,
     frames: c.frames.map((f) => ({
-      delta: { epoch: f.epoch, seq: f.seq, serverTime: f.serverTime, dataTime: f.dataTime, added: [], index: fromBase64(f.index), state: fromBase64(f.state), value: fromBase64(f.value), ts: fromBase64(f.ts) },
+      delta: {
+        epoch: f.epoch,
+        seq: f.seq,
+        serverTime: f.serverTime,
+        dataTime: f.dataTime,
+        added: [],
+        index: fromBase64(f.index),
+        state: fromBase64(f.state),
+        value: fromBase64(f.value),
+        ts: fromBase64(f.ts),
+      },
       gaps: new Uint32Array(fromBase64(f.gaps)),
     })),
   };

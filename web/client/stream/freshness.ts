@@ -40,8 +40,7 @@ export interface Freshness {
 /** Pure. */
 export function computeFreshness(input: FreshnessInput): Freshness {
   const sinceUpdateMs = input.lastUpdateAt === null ? null : Math.max(0, input.now - input.lastUpdateAt);
-  const dataAgeMs =
-    input.newestDataTime > 0 ? Math.max(0, input.now + input.clockOffsetMs - input.newestDataTime) : null;
+  const dataAgeMs = input.newestDataTime > 0 ? Math.max(0, input.now + input.clockOffsetMs - input.newestDataTime) : null;
 
   let condition: StreamCondition;
   if (!input.connected) condition = 'disconnected';

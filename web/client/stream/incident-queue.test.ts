@@ -9,7 +9,10 @@ const update = (i: IncidentView) => ({ at: 0, actor: 'twin', what: 'updated' as 
 describe('IncidentQueue', () => {
   it('orders critical first, open before acknowledged, newest first', () => {
     const q = new IncidentQueue();
-    q.reset({ serverTime: 0, incidents: [inc('a', 3, 'open', 1), inc('b', 5, 'acknowledged', 1), inc('c', 5, 'open', 0), inc('d', 3, 'open', 2)] });
+    q.reset({
+      serverTime: 0,
+      incidents: [inc('a', 3, 'open', 1), inc('b', 5, 'acknowledged', 1), inc('c', 5, 'open', 0), inc('d', 3, 'open', 2)],
+    });
     expect(q.list().map((i) => i.id)).toEqual(['c', 'b', 'd', 'a']);
   });
 

@@ -9,7 +9,12 @@ const ACTIVE = new Set<IncidentView['status']>(['open', 'acknowledged']);
 
 /** Queue order: most severe first, then open before acknowledged, then newest first. */
 export function queueOrder(a: IncidentView, b: IncidentView): number {
-  return b.severity - a.severity || Number(a.status !== 'open') - Number(b.status !== 'open') || b.openedAt - a.openedAt || a.id.localeCompare(b.id);
+  return (
+    b.severity - a.severity ||
+    Number(a.status !== 'open') - Number(b.status !== 'open') ||
+    b.openedAt - a.openedAt ||
+    a.id.localeCompare(b.id)
+  );
 }
 
 export class IncidentQueue {

@@ -7,13 +7,7 @@
  * store on the next animation frame.
  */
 import { io, type Socket } from 'socket.io-client';
-import type {
-  ClientToServerEvents,
-  DeltaMessage,
-  ServerToClientEvents,
-  SnapshotMessage,
-  StatsMessage,
-} from '../../shared/protocol.ts';
+import type { ClientToServerEvents, DeltaMessage, ServerToClientEvents, SnapshotMessage, StatsMessage } from '../../shared/protocol.ts';
 import { judgeDelta, ResyncGate } from './delta-sequencer.ts';
 import { computeFreshness, type Freshness } from './freshness.ts';
 import { SensorStore } from './sensor-store.ts';

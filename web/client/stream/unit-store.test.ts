@@ -30,7 +30,14 @@ function unit(id: string, patch: Partial<UnitView> = {}): UnitView {
 describe('UnitStore', () => {
   it('counts units by kind and status and lists the engaged ones first', () => {
     const store = new UnitStore();
-    store.reset({ serverTime: 0, units: [unit('a'), unit('b', { status: 'on_scene', incidentId: 'inc-000001' }), unit('c', { kind: 'ambulance', status: 'en_route', warnings: ['silent'] })] });
+    store.reset({
+      serverTime: 0,
+      units: [
+        unit('a'),
+        unit('b', { status: 'on_scene', incidentId: 'inc-000001' }),
+        unit('c', { kind: 'ambulance', status: 'en_route', warnings: ['silent'] }),
+      ],
+    });
     const c = store.counts();
     expect(c.total).toBe(3);
     expect(c.busy).toBe(2);
@@ -48,7 +55,9 @@ describe('UnitStore', () => {
     const v = store.version;
     // A position fix alone is not a status change.
     expect(store.apply({ serverTime: 1, units: [unit('a', { lng: 114.31, lastFixAt: 5 })] })).toEqual([]);
-    expect(store.apply({ serverTime: 2, units: [unit('b', { status: 'dispatched', incidentId: 'inc-000002', version: 2 })] })).toEqual(['b']);
+    expect(store.apply({ serverTime: 2, units: [unit('b', { status: 'dispatched', incidentId: 'inc-000002', version: 2 })] })).toEqual([
+      'b',
+    ]);
     expect(store.version).toBe(v + 2);
     expect(store.get('b')!.status).toBe('dispatched');
     expect(store.get('a')!.lng).toBe(114.31);
@@ -56,7 +65,20 @@ describe('UnitStore', () => {
 });
 
 describe('remainingTripS', () => {
-  const trip = { incidentId: 'inc-000001', leg: 'to_incident' as const, since: 1_000, etaS: 300, lengthM: 3000, reroutes: 0, path: [[114.3, 30.5], [114.31, 30.5], [114.32, 30.5]] as [number, number][], cumulativeS: [0, 100, 300] };
+  const trip = {
+    incidentId: 'inc-000001',
+    leg: 'to_incident' as const,
+    since: 1_000,
+    etaS: 300,
+    lengthM: 3000,
+    reroutes: 0,
+    path: [
+      [114.3, 30.5],
+      [114.31, 30.5],
+      [114.32, 30.5],
+    ] as [number, number][],
+    cumulativeS: [0, 100, 300],
+  };
 
   it('is the whole drive while the unit has not moved off', () => {
     expect(remainingTripS(unit('a', { status: 'dispatched', trip }), 50_000)).toBe(300);

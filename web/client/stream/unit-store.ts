@@ -28,7 +28,11 @@ export function emptyCounts(): UnitCounts {
 
 /** Board order: most engaged status first, then by name. */
 export function unitOrder(a: UnitView, b: UnitView): number {
-  return STATUS_ORDER.indexOf(a.status) - STATUS_ORDER.indexOf(b.status) || a.kind.localeCompare(b.kind) || a.id.localeCompare(b.id, 'en', { numeric: true });
+  return (
+    STATUS_ORDER.indexOf(a.status) - STATUS_ORDER.indexOf(b.status) ||
+    a.kind.localeCompare(b.kind) ||
+    a.id.localeCompare(b.id, 'en', { numeric: true })
+  );
 }
 
 export class UnitStore {
@@ -51,7 +55,14 @@ export class UnitStore {
     const moved: string[] = [];
     for (const u of msg.units) {
       const before = this.byId.get(u.id);
-      if (!before || before.status !== u.status || before.incidentId !== u.incidentId || before.version !== u.version || (before.trip?.since ?? 0) !== (u.trip?.since ?? 0)) moved.push(u.id);
+      if (
+        !before ||
+        before.status !== u.status ||
+        before.incidentId !== u.incidentId ||
+        before.version !== u.version ||
+        (before.trip?.since ?? 0) !== (u.trip?.since ?? 0)
+      )
+        moved.push(u.id);
       this.byId.set(u.id, u);
     }
     if (msg.units.length > 0) this.version++;

@@ -4,7 +4,13 @@ import { cellRadius, cellState, countLabel } from '../map/cell-layer.ts';
 import { CellCache, viewportOf } from './viewport-client.ts';
 
 const side = 90 / 2 ** 10;
-const cell = (x: number, y: number, n: number, states: number[] = [n, 0, 0, 0, 0]): CellSummary => ({ key: `10/${x}/${y}`, n, lng: (x + 0.5) * side, lat: (y + 0.5) * side, states });
+const cell = (x: number, y: number, n: number, states: number[] = [n, 0, 0, 0, 0]): CellSummary => ({
+  key: `10/${x}/${y}`,
+  n,
+  lng: (x + 0.5) * side,
+  lat: (y + 0.5) * side,
+  states,
+});
 const answer = (bbox: [number, number, number, number], cells: CellSummary[], level = 10): CellsMessage => ({
   serverTime: 1,
   level,
@@ -32,13 +38,27 @@ describe('the cell cache', () => {
       ]),
     );
     cache.apply(answer([5 * side, 5 * side, 15 * side - 1e-9, 15 * side - 1e-9], [cell(12, 12, 1)]));
-    expect(cache.cells().map((c) => c.key).sort()).toEqual(['10/1/1', '10/12/12']);
+    expect(
+      cache
+        .cells()
+        .map((c) => c.key)
+        .sort(),
+    ).toEqual(['10/1/1', '10/12/12']);
   });
 
   it('draws the level of the newest answer and keeps at most its limit', () => {
     const cache = new CellCache(3);
     cache.apply(answer([0, 0, 1, 1], [cell(1, 1, 1), cell(2, 2, 1)]));
-    cache.apply(answer([0, 0, 1, 1], [{ ...cell(0, 0, 4), key: '9/0/0' }, { ...cell(0, 1, 4), key: '9/0/1' }], 9));
+    cache.apply(
+      answer(
+        [0, 0, 1, 1],
+        [
+          { ...cell(0, 0, 4), key: '9/0/0' },
+          { ...cell(0, 1, 4), key: '9/0/1' },
+        ],
+        9,
+      ),
+    );
     expect(cache.level).toBe(9);
     expect(cache.size).toBe(3);
     expect(cache.cells().map((c) => c.key)).toEqual(['9/0/0', '9/0/1']);
@@ -61,7 +81,11 @@ describe('cells on the map', () => {
   });
 
   it('sends the map bounds as a valid bbox', () => {
-    const map = { getBounds: () => ({ getWest: () => -190, getSouth: () => 30, getEast: () => 114, getNorth: () => 95 }), getZoom: () => 9.5, on: () => undefined };
+    const map = {
+      getBounds: () => ({ getWest: () => -190, getSouth: () => 30, getEast: () => 114, getNorth: () => 95 }),
+      getZoom: () => 9.5,
+      on: () => undefined,
+    };
     expect(viewportOf(map)).toEqual({ bbox: [-180, 30, 114, 90], zoom: 9.5 });
   });
 });

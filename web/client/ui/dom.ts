@@ -9,11 +9,7 @@ type Attrs = Record<string, string | number | boolean | null | undefined>;
  * Creates an element. Attributes set to `false`, `null` or `undefined` are left out; `true`
  * sets an empty attribute; `class` and `data-*` are ordinary attributes.
  */
-export function h<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  attrs: Attrs = {},
-  ...children: Child[]
-): HTMLElementTagNameMap[K] {
+export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
   const el = document.createElement(tag);
   for (const [name, value] of Object.entries(attrs)) {
     if (value === false || value === null || value === undefined) continue;

@@ -7,7 +7,18 @@
  * - `checkpoints.jsonl`: one signed checkpoint per line, appended (twin-model/audit/checkpoint.ts).
  */
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { chmodSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { parseCheckpointLines, keyFingerprint, type Checkpoint } from '../../../twin-model/audit/checkpoint.ts';
 
@@ -58,14 +69,19 @@ export function loadOrCreateKeys(dir: string, log: (level: 'info' | 'warn', mess
   try {
     privateKey = createPrivateKey(readFileSync(privatePath));
   } catch (err) {
-    throw new AuditKeyError(`audit: ${privatePath} is not a readable private key (${(err as Error).message}); restore it from a backup, or move it away to start a new chain`);
+    throw new AuditKeyError(
+      `audit: ${privatePath} is not a readable private key (${(err as Error).message}); restore it from a backup, or move it away to start a new chain`,
+    );
   }
-  if (privateKey.asymmetricKeyType !== 'ed25519') throw new AuditKeyError(`audit: ${privatePath} holds a ${privateKey.asymmetricKeyType} key; an Ed25519 key is expected`);
+  if (privateKey.asymmetricKeyType !== 'ed25519')
+    throw new AuditKeyError(`audit: ${privatePath} holds a ${privateKey.asymmetricKeyType} key; an Ed25519 key is expected`);
   const publicKey = createPublicKey(privateKey);
   const publicPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
   if (!existsSync(publicPath)) writeFileSync(publicPath, publicPem, { mode: 0o644 });
   else if (keyFingerprint(loadPublicKey(publicPath)) !== keyFingerprint(publicKey)) {
-    throw new AuditKeyError(`audit: ${publicPath} is not the public key of ${privatePath}: one of them was replaced; restore the pair from a backup`);
+    throw new AuditKeyError(
+      `audit: ${publicPath} is not the public key of ${privatePath}: one of them was replaced; restore the pair from a backup`,
+    );
   }
   return { privateKey, publicKey, publicPem, chain: keyFingerprint(publicKey), created };
 }
@@ -78,7 +94,8 @@ export function loadPublicKey(path: string): KeyObject {
   } catch (err) {
     throw new AuditKeyError(`${path} is not a readable public key in PEM (${(err as Error).message})`);
   }
-  if (key.asymmetricKeyType !== 'ed25519') throw new AuditKeyError(`${path} holds a ${key.asymmetricKeyType} key; an Ed25519 public key is expected`);
+  if (key.asymmetricKeyType !== 'ed25519')
+    throw new AuditKeyError(`${path} holds a ${key.asymmetricKeyType} key; an Ed25519 public key is expected`);
   return key;
 }
 
@@ -106,5 +123,8 @@ export class CheckpointFile {
 
 /** Checkpoint JSON lines from a file or an archive, each named by where it came from. */
 export function readCheckpointText(text: string, name: string): Array<{ value: unknown; source: string }> {
-  return parseCheckpointLines(text).map((l) => ({ value: l.error ? { unparsable: l.error } : l.value, source: `${name} line ${l.line}${l.error ? ` (${l.error})` : ''}` }));
+  return parseCheckpointLines(text).map((l) => ({
+    value: l.error ? { unparsable: l.error } : l.value,
+    source: `${name} line ${l.line}${l.error ? ` (${l.error})` : ''}`,
+  }));
 }

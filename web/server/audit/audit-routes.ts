@@ -34,13 +34,17 @@ export function auditRoutes(deps: AuditRouteDeps): Route[] {
       path: '/api/audit/entries',
       permission: 'audit.read',
       tag: 'audit',
-      summary: 'The audit record of every action, newest first: incident actions, dispatch, logins and security events, configuration changes, exports',
+      summary:
+        'The audit record of every action, newest first: incident actions, dispatch, logins and security events, configuration changes, exports',
       description:
-        '`stream` (incident, dispatch, security, config, export, audit) and `action` (the stream\'s verb: `acknowledged`, `assign`, `login_failed` …) match exactly; `actor` matches part of the name, case-insensitive; `from`/`to` (epoch ms or RFC 3339) bound the time. `next` in the answer, given as `before`, continues the list.',
+        "`stream` (incident, dispatch, security, config, export, audit) and `action` (the stream's verb: `acknowledged`, `assign`, `login_failed` …) match exactly; `actor` matches part of the name, case-insensitive; `from`/`to` (epoch ms or RFC 3339) bound the time. `next` in the answer, given as `before`, continues the list.",
       response: 'AuditEntriesResponse { entries: [{ chain, seq, at, actor, stream, action, object, detail, data, hash }], next }',
       query: z.object({
         stream: z.enum(AUDIT_STREAM_NAMES).optional(),
-        action: z.string().regex(/^[a-z_]{1,40}$/, 'must be an action name such as acknowledged or login_failed').optional(),
+        action: z
+          .string()
+          .regex(/^[a-z_]{1,40}$/, 'must be an action name such as acknowledged or login_failed')
+          .optional(),
         actor: z.string().min(1).max(64).optional(),
         from: timeParam.optional(),
         to: timeParam.optional(),
@@ -48,7 +52,8 @@ export function auditRoutes(deps: AuditRouteDeps): Route[] {
         limit: z.coerce.number().int().min(1).max(1000).default(200),
       }),
       handler: async ({ query }): Promise<AuditEntriesResponse> => {
-        if (query.from !== undefined && query.to !== undefined && query.from > query.to) throw new HttpError(400, `from (${query.from}) is after to (${query.to})`);
+        if (query.from !== undefined && query.to !== undefined && query.from > query.to)
+          throw new HttpError(400, `from (${query.from}) is after to (${query.to})`);
         // What was just done is listed: entries are written in batches.
         await audit.flush();
         const entries = await audit.store.list({
@@ -72,7 +77,8 @@ export function auditRoutes(deps: AuditRouteDeps): Route[] {
       path: '/api/audit/verify',
       permission: 'audit.read',
       tag: 'audit',
-      summary: 'Verifies the audit record now: the chain against every signed checkpoint, the dispatch log, and the incident history, dispatch log and security events it binds to',
+      summary:
+        'Verifies the audit record now: the chain against every signed checkpoint, the dispatch log, and the incident history, dispatch log and security events it binds to',
       description:
         'Problems are `{stream, kind, seq, detail}`: kind `altered`, `missing`, `reordered`, `bad_start` (the chains), `unaudited` (a domain row no entry claims: inserted or rewritten), `bad_checkpoint`, `no_checkpoint`, `foreign_chain`. A failed verification degrades `/api/health` and records an `audit_tampering` security event.',
       response: 'AuditVerificationView { ok, at, problems, chain, chains, dispatch, checkpoints, publicKey }',
@@ -87,7 +93,12 @@ export function auditRoutes(deps: AuditRouteDeps): Route[] {
       response: '{ chain, publicKey (SPKI PEM), checkpointTopic, lastCheckpoint }',
       handler: () => {
         const valid = audit.validCheckpoints();
-        return { chain: audit.chain, publicKey: audit.keys.publicPem, checkpointTopic: topics.auditCheckpoints(audit.chain), lastCheckpoint: valid.at(-1) ?? null };
+        return {
+          chain: audit.chain,
+          publicKey: audit.keys.publicPem,
+          checkpointTopic: topics.auditCheckpoints(audit.chain),
+          lastCheckpoint: valid.at(-1) ?? null,
+        };
       },
     }),
   ];

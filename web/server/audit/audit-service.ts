@@ -11,8 +11,19 @@
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { appendAuditEntry, type AuditEntry, type AuditInput } from '../../../twin-model/audit/audit-log.ts';
-import { dispatchAuditInput, incidentAuditInput, securityAuditInput, AUTOMATIC_ACTORS, type SecurityEventRecord } from '../../../twin-model/audit/audit-bindings.ts';
-import { summarize, verifyAudit, type AuditVerification, type AuditVerificationInput } from '../../../twin-model/audit/audit-verification.ts';
+import {
+  dispatchAuditInput,
+  incidentAuditInput,
+  securityAuditInput,
+  AUTOMATIC_ACTORS,
+  type SecurityEventRecord,
+} from '../../../twin-model/audit/audit-bindings.ts';
+import {
+  summarize,
+  verifyAudit,
+  type AuditVerification,
+  type AuditVerificationInput,
+} from '../../../twin-model/audit/audit-verification.ts';
 import { checkCheckpoint, rawPublicKey, signCheckpoint, type Checkpoint } from '../../../twin-model/audit/checkpoint.ts';
 import { canonicalJson, type ChainHead } from '../../../twin-model/audit/hash-chain.ts';
 import type { DispatchLogEntry, IncidentChange } from '../../../twin-model/index.ts';
@@ -86,10 +97,15 @@ export class AuditService {
    * verification at start against the signed checkpoints. Returns the service and the dispatch
    * head of the last valid checkpoint (the dispatch log continues after it if its tail was cut).
    */
-  static async open(options: AuditServiceOptions): Promise<{ audit: AuditService; verification: AuditVerification; signedDispatchHead: ChainHead | null }> {
+  static async open(
+    options: AuditServiceOptions,
+  ): Promise<{ audit: AuditService; verification: AuditVerification; signedDispatchHead: ChainHead | null }> {
     const audit = new AuditService(options);
     const { chain, created } = audit.keys;
-    audit.log('info', `audit: chain ${chain}, Ed25519 public key ${rawPublicKey(audit.keys.publicKey).toString('base64')} (${created ? 'generated now' : 'from'} ${auditDir(options.dataDir)})`);
+    audit.log(
+      'info',
+      `audit: chain ${chain}, Ed25519 public key ${rawPublicKey(audit.keys.publicKey).toString('base64')} (${created ? 'generated now' : 'from'} ${auditDir(options.dataDir)})`,
+    );
     const head = await audit.store.head(chain);
     audit.head = head ? { seq: head.seq, hash: head.hash } : null;
     audit.stored = audit.head;
@@ -97,13 +113,28 @@ export class AuditService {
     const signed = audit.lastValidCheckpoint();
     if (signed && (!audit.head || audit.head.seq < signed.seq)) {
       // The table ends before the signed head: continue after it, so the gap stays visible.
-      audit.log('warn', `audit: the stored chain ends at entry ${audit.head?.seq ?? 0} but a signed checkpoint records entry ${signed.seq}; continuing after ${signed.seq}`);
+      audit.log(
+        'warn',
+        `audit: the stored chain ends at entry ${audit.head?.seq ?? 0} but a signed checkpoint records entry ${signed.seq}; continuing after ${signed.seq}`,
+      );
       audit.head = { seq: signed.seq, hash: signed.hash };
       audit.stored = audit.head;
     }
     audit.lastCheckpoint = signed;
-    if (!audit.head) audit.record({ at: audit.now(), actor: 'system', stream: 'audit', action: 'started', object: chain, detail: `audit chain ${chain} begins`, data: { chain, node: options.node, publicKey: rawPublicKey(audit.keys.publicKey).toString('base64') } });
-    audit.timer = setInterval(() => void audit.checkpoint().catch((err: Error) => audit.log('warn', `audit checkpoint: ${err.message}`)), options.checkpointIntervalMs ?? 60_000);
+    if (!audit.head)
+      audit.record({
+        at: audit.now(),
+        actor: 'system',
+        stream: 'audit',
+        action: 'started',
+        object: chain,
+        detail: `audit chain ${chain} begins`,
+        data: { chain, node: options.node, publicKey: rawPublicKey(audit.keys.publicKey).toString('base64') },
+      });
+    audit.timer = setInterval(
+      () => void audit.checkpoint().catch((err: Error) => audit.log('warn', `audit checkpoint: ${err.message}`)),
+      options.checkpointIntervalMs ?? 60_000,
+    );
     audit.timer.unref();
     return { audit, verification, signedDispatchHead: signed?.dispatch ?? null };
   }
@@ -125,7 +156,17 @@ export class AuditService {
   incidentChanges(changes: readonly IncidentChange[]): void {
     for (const c of changes) {
       if (AUTOMATIC_ACTORS.has(c.actor)) continue;
-      this.record(incidentAuditInput({ incidentId: c.incidentId, at: c.at, actor: c.actor, what: c.what, detail: c.detail, status: c.incident.status, severity: c.incident.severity }));
+      this.record(
+        incidentAuditInput({
+          incidentId: c.incidentId,
+          at: c.at,
+          actor: c.actor,
+          what: c.what,
+          detail: c.detail,
+          status: c.incident.status,
+          severity: c.incident.severity,
+        }),
+      );
     }
   }
 
@@ -152,7 +193,15 @@ export class AuditService {
       if (canonicalJson(from) !== canonicalJson(to)) changed[key] = { from, to };
     }
     if (last && Object.keys(changed).length === 0) return;
-    this.record({ at: this.now(), actor: 'system', stream: 'config', action: 'changed', object: this.options.node, detail: last ? Object.keys(changed).sort().join(', ') : 'first start', data: { config: { ...config }, changed } });
+    this.record({
+      at: this.now(),
+      actor: 'system',
+      stream: 'config',
+      action: 'changed',
+      object: this.options.node,
+      detail: last ? Object.keys(changed).sort().join(', ') : 'first start',
+      data: { config: { ...config }, changed },
+    });
   }
 
   /** Where checkpoints are published (the MQTT connection), or null. */
@@ -228,7 +277,10 @@ export class AuditService {
     const dispatch = this.dispatchHead();
     const last = this.lastCheckpoint;
     if (last && last.seq === head.seq && last.hash === head.hash && canonicalJson(last.dispatch) === canonicalJson(dispatch)) return null;
-    const cp = signCheckpoint({ v: 1, chain: this.keys.chain, seq: head.seq, hash: head.hash, dispatch, at: this.now(), node: this.options.node }, this.keys.privateKey);
+    const cp = signCheckpoint(
+      { v: 1, chain: this.keys.chain, seq: head.seq, hash: head.hash, dispatch, at: this.now(), node: this.options.node },
+      this.keys.privateKey,
+    );
     this.checkpointFile.append(cp);
     this.lastCheckpoint = cp;
     this.storedSinceCheckpoint = 0;
@@ -251,7 +303,10 @@ export class AuditService {
 
   private lastValidCheckpoint(): Checkpoint | null {
     const valid = this.validCheckpoints();
-    return valid.reduce<Checkpoint | null>((best, c) => (!best || c.seq > best.seq || (c.seq === best.seq && c.at > best.at) ? c : best), null);
+    return valid.reduce<Checkpoint | null>(
+      (best, c) => (!best || c.seq > best.seq || (c.seq === best.seq && c.at > best.at) ? c : best),
+      null,
+    );
   }
 
   private async write(batch: readonly AuditEntry[]): Promise<void> {
@@ -300,7 +355,9 @@ export class AuditService {
  * dispatch log, and the incident changes and security events since the first entry (the
  * server and `citytwin audit verify` read the same).
  */
-export async function readAuditRecords(client: ClickHouseClient): Promise<Pick<AuditVerificationInput, 'entries' | 'dispatch' | 'incidentChanges' | 'securityEvents'>> {
+export async function readAuditRecords(
+  client: ClickHouseClient,
+): Promise<Pick<AuditVerificationInput, 'entries' | 'dispatch' | 'incidentChanges' | 'securityEvents'>> {
   const store = new AuditStore(client);
   const entries = await store.entries();
   const since = entries.reduce((m, e) => Math.min(m, e.at), Number.MAX_SAFE_INTEGER);

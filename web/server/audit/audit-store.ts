@@ -28,7 +28,10 @@ function toEntry(r: AuditRow): AuditEntry {
   let data: Record<string, unknown>;
   try {
     const parsed = JSON.parse(r.data) as unknown;
-    data = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : { unreadable: r.data };
+    data =
+      typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
+        ? (parsed as Record<string, unknown>)
+        : { unreadable: r.data };
   } catch {
     // A row whose data was rewritten into something that is not JSON: kept as read, so the
     // verification reports it as altered instead of failing.
@@ -70,7 +73,19 @@ export class AuditStore {
     const first = batch[0]!;
     await this.client.insert({
       table: 'audit_log',
-      values: batch.map((e) => [e.chain, e.seq, e.at, e.actor, e.stream, e.action, e.object, e.detail, JSON.stringify(e.data), e.prevHash, e.hash]),
+      values: batch.map((e) => [
+        e.chain,
+        e.seq,
+        e.at,
+        e.actor,
+        e.stream,
+        e.action,
+        e.object,
+        e.detail,
+        JSON.stringify(e.data),
+        e.prevHash,
+        e.hash,
+      ]),
       format: 'JSONCompactEachRow',
       clickhouse_settings: { insert_deduplication_token: `audit:${first.chain}:${first.seq}-${batch.at(-1)!.seq}` },
     });
@@ -78,7 +93,11 @@ export class AuditStore {
 
   /** The stored entry of `chain` with the highest seq, or null. */
   async head(chain: string): Promise<AuditEntry | null> {
-    const [row] = await queryRows<AuditRow>(this.client, `SELECT ${COLUMNS} FROM audit_log FINAL WHERE chain = {chain:String} ORDER BY seq DESC LIMIT 1`, { chain });
+    const [row] = await queryRows<AuditRow>(
+      this.client,
+      `SELECT ${COLUMNS} FROM audit_log FINAL WHERE chain = {chain:String} ORDER BY seq DESC LIMIT 1`,
+      { chain },
+    );
     return row ? toEntry(row) : null;
   }
 
@@ -89,7 +108,11 @@ export class AuditStore {
 
   /** The newest entry of a stream in `chain` (the last configuration recorded), or null. */
   async latest(chain: string, stream: AuditStream): Promise<AuditEntry | null> {
-    const [row] = await queryRows<AuditRow>(this.client, `SELECT ${COLUMNS} FROM audit_log FINAL WHERE chain = {chain:String} AND stream = {stream:String} ORDER BY seq DESC LIMIT 1`, { chain, stream });
+    const [row] = await queryRows<AuditRow>(
+      this.client,
+      `SELECT ${COLUMNS} FROM audit_log FINAL WHERE chain = {chain:String} AND stream = {stream:String} ORDER BY seq DESC LIMIT 1`,
+      { chain, stream },
+    );
     return row ? toEntry(row) : null;
   }
 
@@ -133,12 +156,28 @@ export class AuditStore {
 
   /** Security events since `since` (epoch ms), for the bindings. */
   async securityEvents(since: number): Promise<SecurityEventRecord[]> {
-    const rows = await queryRows<{ ms: number | string; type: string; outcome: string; username: string; client: string; detail: string; node: string }>(
+    const rows = await queryRows<{
+      ms: number | string;
+      type: string;
+      outcome: string;
+      username: string;
+      client: string;
+      detail: string;
+      node: string;
+    }>(
       this.client,
       `SELECT toUnixTimestamp64Milli(ts) AS ms, type, outcome, username, client, detail, node FROM security_events
        WHERE ts >= fromUnixTimestamp64Milli({since:Int64}) ORDER BY ts`,
       { since },
     );
-    return rows.map((r) => ({ ts: Number(r.ms), type: r.type, outcome: r.outcome, username: r.username, client: r.client, detail: r.detail, node: r.node }));
+    return rows.map((r) => ({
+      ts: Number(r.ms),
+      type: r.type,
+      outcome: r.outcome,
+      username: r.username,
+      client: r.client,
+      detail: r.detail,
+      node: r.node,
+    }));
   }
 }

@@ -83,7 +83,12 @@ export class AccessGuard {
     }
     const token = this.credentials(req);
     if (!token) {
-      throw new HttpError(401, access === 'probe' ? `${what} needs a login, the probe token (CITYTWIN_PROBE_TOKEN) or a loopback connection` : `sign in first: send "Authorization: Bearer <token>" (POST /api/auth/login) or the ${'citytwin_session'} cookie`);
+      throw new HttpError(
+        401,
+        access === 'probe'
+          ? `${what} needs a login, the probe token (CITYTWIN_PROBE_TOKEN) or a loopback connection`
+          : `sign in first: send "Authorization: Bearer <token>" (POST /api/auth/login) or the ${'citytwin_session'} cookie`,
+      );
     }
     const principal = await this.principal(token, client);
     // The cookie rides along on any request the browser makes; only the console's own code can
@@ -96,7 +101,11 @@ export class AccessGuard {
     const permission = access === 'probe' ? 'system.metrics' : access;
     if (!hasPermission(principal.roles, permission)) {
       this.options.auth.denied(principal.username, client, `${what} needs ${permission}`);
-      throw new HttpError(403, `${what} needs the permission ${permission}, which your roles (${principal.roles.join(', ') || 'none'}) do not hold`, { permission });
+      throw new HttpError(
+        403,
+        `${what} needs the permission ${permission}, which your roles (${principal.roles.join(', ') || 'none'}) do not hold`,
+        { permission },
+      );
     }
     return principal;
   }

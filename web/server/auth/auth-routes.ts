@@ -32,7 +32,11 @@ function sessionCookie(value: string, maxAgeS: number, secure: boolean): string 
 /** An AuthError as an HTTP error: `{ error, code?, ...params }`, and Retry-After on 429. */
 function rethrow(err: unknown): never {
   if (err instanceof AuthError) {
-    const details = { ...(err.code ? { code: err.code } : {}), ...err.params, ...(err.retryAfterMs !== undefined ? { retryAfterS: Math.ceil(err.retryAfterMs / 1000) } : {}) };
+    const details = {
+      ...(err.code ? { code: err.code } : {}),
+      ...err.params,
+      ...(err.retryAfterMs !== undefined ? { retryAfterS: Math.ceil(err.retryAfterMs / 1000) } : {}),
+    };
     throw new HttpError(err.status, err.message, Object.keys(details).length ? details : undefined);
   }
   throw err;
@@ -45,12 +49,21 @@ function must(principal: Principal | null): Principal {
 
 const roleList = z.array(z.enum(ROLES)).min(1).max(ROLES.length);
 const password = z.string().min(1).max(MAX_PASSWORD_LENGTH);
-const tokenId = z.object({ tokenId: z.string().regex(/^[0-9a-f]{12}$/, 'must be a 12-character token id as listed by GET /api/auth/tokens') });
+const tokenId = z.object({
+  tokenId: z.string().regex(/^[0-9a-f]{12}$/, 'must be a 12-character token id as listed by GET /api/auth/tokens'),
+});
 const username = z.string().regex(USERNAME_PATTERN, 'must be 2-32 characters of [a-z0-9._-] starting with a letter');
 
 export function authRoutes(deps: AuthRouteDeps): Route[] {
   const { auth } = deps;
-  const me = (p: Principal) => ({ username: p.username, roles: p.roles, via: p.via, tokenId: p.tokenId, clearance: p.clearance, permissions: permissionsOf(p.roles) });
+  const me = (p: Principal) => ({
+    username: p.username,
+    roles: p.roles,
+    via: p.via,
+    tokenId: p.tokenId,
+    clearance: p.clearance,
+    permissions: permissionsOf(p.roles),
+  });
   return [
     route({
       method: 'POST',
@@ -68,7 +81,9 @@ export function authRoutes(deps: AuthRouteDeps): Route[] {
           throw new HttpError(
             result.status,
             result.reason,
-            result.status === 429 ? { code: 'too_many_attempts', retryAfterS: Math.ceil((result.retryAfterMs ?? 0) / 1000), locked: result.locked === true } : { code: 'wrong_credentials' },
+            result.status === 429
+              ? { code: 'too_many_attempts', retryAfterS: Math.ceil((result.retryAfterMs ?? 0) / 1000), locked: result.locked === true }
+              : { code: 'wrong_credentials' },
           );
         }
         res.setHeader('set-cookie', sessionCookie(result.token, Math.floor((result.expiresAt - Date.now()) / 1000), deps.secureCookies));
@@ -131,7 +146,8 @@ export function authRoutes(deps: AuthRouteDeps): Route[] {
       handler: async ({ principal, body, req, res }) => {
         const p = must(principal);
         const issued = await auth.changePassword(p, body.currentPassword, body.newPassword, clientAddress(req)).catch(rethrow);
-        if (p.via === 'session') res.setHeader('set-cookie', sessionCookie(issued.token, Math.floor((issued.expiresAt - Date.now()) / 1000), deps.secureCookies));
+        if (p.via === 'session')
+          res.setHeader('set-cookie', sessionCookie(issued.token, Math.floor((issued.expiresAt - Date.now()) / 1000), deps.secureCookies));
         return { ok: true, ...issued };
       },
     }),
@@ -145,7 +161,8 @@ export function authRoutes(deps: AuthRouteDeps): Route[] {
       query: z.object({ all: z.enum(['0', '1']).optional() }),
       handler: async ({ principal, query }) => {
         const p = must(principal);
-        if (query.all === '1' && !p.roles.includes('admin')) throw new HttpError(403, 'only an admin lists every user\'s tokens', { permission: 'users.manage' });
+        if (query.all === '1' && !p.roles.includes('admin'))
+          throw new HttpError(403, "only an admin lists every user's tokens", { permission: 'users.manage' });
         return auth.listTokens(query.all === '1' ? null : p.username);
       },
     }),
@@ -156,7 +173,7 @@ export function authRoutes(deps: AuthRouteDeps): Route[] {
       tag: 'auth',
       summary: 'Create an API token for scripts (roles ⊆ yours), or a display token (admin) for a wall screen',
       description:
-        'Needs `password`, the caller\'s current password (throttled like a login), so a stolen session cannot mint a credential that outlives it. `ttlDays` (default 90) is at most the server\'s CITYTWIN_MAX_TOKEN_TTL_DAYS (400 `token_ttl_too_long` beyond). The token is in the answer once and never again (only its hash is stored). A display token opens the console read-only as `/?display=<token>`.',
+        "Needs `password`, the caller's current password (throttled like a login), so a stolen session cannot mint a credential that outlives it. `ttlDays` (default 90) is at most the server's CITYTWIN_MAX_TOKEN_TTL_DAYS (400 `token_ttl_too_long` beyond). The token is in the answer once and never again (only its hash is stored). A display token opens the console read-only as `/?display=<token>`.",
       response: '{ token, info: TokenInfo }',
       body: z
         .object({
@@ -169,7 +186,17 @@ export function authRoutes(deps: AuthRouteDeps): Route[] {
         .strict(),
       handler: async ({ principal, body, req }) =>
         auth
-          .createToken(must(principal), { name: body.name, kind: body.kind, password: body.password, ...(body.roles ? { roles: body.roles } : {}), ...(body.ttlDays ? { ttlDays: body.ttlDays } : {}) }, clientAddress(req))
+          .createToken(
+            must(principal),
+            {
+              name: body.name,
+              kind: body.kind,
+              password: body.password,
+              ...(body.roles ? { roles: body.roles } : {}),
+              ...(body.ttlDays ? { ttlDays: body.ttlDays } : {}),
+            },
+            clientAddress(req),
+          )
           .catch(rethrow),
     }),
     route({
@@ -200,7 +227,18 @@ export function authRoutes(deps: AuthRouteDeps): Route[] {
       response: 'UserInfo',
       body: z.object({ username, displayName: z.string().min(1).max(100).optional(), roles: roleList, password }).strict(),
       handler: async ({ principal, body, req }) =>
-        auth.createUser(must(principal), { username: body.username, roles: body.roles, password: body.password, ...(body.displayName ? { displayName: body.displayName } : {}) }, clientAddress(req)).catch(rethrow),
+        auth
+          .createUser(
+            must(principal),
+            {
+              username: body.username,
+              roles: body.roles,
+              password: body.password,
+              ...(body.displayName ? { displayName: body.displayName } : {}),
+            },
+            clientAddress(req),
+          )
+          .catch(rethrow),
     }),
     route({
       method: 'POST',
@@ -210,7 +248,14 @@ export function authRoutes(deps: AuthRouteDeps): Route[] {
       summary: 'Change an account: roles, disabled, display name, or reset its password',
       response: 'UserInfo',
       params: z.object({ username }),
-      body: z.object({ roles: roleList.optional(), disabled: z.boolean().optional(), displayName: z.string().min(1).max(100).optional(), password: password.optional() }).strict(),
+      body: z
+        .object({
+          roles: roleList.optional(),
+          disabled: z.boolean().optional(),
+          displayName: z.string().min(1).max(100).optional(),
+          password: password.optional(),
+        })
+        .strict(),
       handler: async ({ principal, params, body, req }) => {
         const change: Parameters<AuthService['updateUser']>[2] = {};
         if (body.roles) change.roles = body.roles;
@@ -226,17 +271,25 @@ export function authRoutes(deps: AuthRouteDeps): Route[] {
       permission: 'users.manage',
       tag: 'auth',
       summary: 'Clear login throttling: a user name at every address, and/or an address (its own record and every name tried from it)',
-      description: 'Throttling is per address and per user name at an address, kept in each web node\'s memory: the call clears this node\'s records. The address is written as in security events (`client`).',
+      description:
+        "Throttling is per address and per user name at an address, kept in each web node's memory: the call clears this node's records. The address is written as in security events (`client`).",
       response: '{ cleared: number }',
       body: z
         .object({
           username: z.string().min(1).max(64).optional(),
-          address: z.string().regex(/^[0-9A-Fa-f:.]{2,64}$/, 'must be an IPv4 or IPv6 address as shown in security events').optional(),
+          address: z
+            .string()
+            .regex(/^[0-9A-Fa-f:.]{2,64}$/, 'must be an IPv4 or IPv6 address as shown in security events')
+            .optional(),
         })
         .strict()
         .refine((b) => b.username !== undefined || b.address !== undefined, { message: 'give username, address or both' }),
       handler: async ({ principal, body, req }) => ({
-        cleared: auth.unlock(must(principal), { ...(body.username ? { username: body.username } : {}), ...(body.address ? { address: body.address } : {}) }, clientAddress(req)),
+        cleared: auth.unlock(
+          must(principal),
+          { ...(body.username ? { username: body.username } : {}), ...(body.address ? { address: body.address } : {}) },
+          clientAddress(req),
+        ),
       }),
     }),
     route({
@@ -247,11 +300,19 @@ export function authRoutes(deps: AuthRouteDeps): Route[] {
       summary: 'Security events, newest first: logins, failures, token use, refusals, device refusals',
       response: 'Array of { ts, type, outcome, username, client, detail }',
       query: z.object({
-        type: z.string().regex(/^[a-z_]{1,40}$/, 'must be an event type such as login_failed').optional(),
+        type: z
+          .string()
+          .regex(/^[a-z_]{1,40}$/, 'must be an event type such as login_failed')
+          .optional(),
         username: z.string().max(64).optional(),
         limit: z.coerce.number().int().min(1).max(1000).default(100),
       }),
-      handler: ({ query }) => auth.listEvents({ limit: query.limit, ...(query.type ? { type: query.type } : {}), ...(query.username ? { username: query.username } : {}) }),
+      handler: ({ query }) =>
+        auth.listEvents({
+          limit: query.limit,
+          ...(query.type ? { type: query.type } : {}),
+          ...(query.username ? { username: query.username } : {}),
+        }),
     }),
   ];
 }

@@ -206,7 +206,14 @@ export class AuthService {
     await this.loadUsers();
     if (this.users.size > 0) return { createdAdmin: false, generatedPassword: null };
     const password = adminPassword ?? randomPassword();
-    await this.writeUser({ username: 'admin', displayName: 'Administrator', roles: ['admin'], disabled: false, createdAt: this.now(), passwordHash: await hashPassword(password) });
+    await this.writeUser({
+      username: 'admin',
+      displayName: 'Administrator',
+      roles: ['admin'],
+      disabled: false,
+      createdAt: this.now(),
+      passwordHash: await hashPassword(password),
+    });
     this.record('user_created', 'ok', 'admin', 'start-up', 'first admin account');
     return { createdAdmin: true, generatedPassword: adminPassword ? null : password };
   }
@@ -226,7 +233,13 @@ export class AuthService {
     const verdict = this.throttle.check(name, address);
     if (!verdict.allowed) {
       this.counters.loginThrottled++;
-      this.record('login_throttled', 'refused', name, address, verdict.locked ? 'locked' : `retry after ${Math.ceil(verdict.retryAfterMs / 1000)} s`);
+      this.record(
+        'login_throttled',
+        'refused',
+        name,
+        address,
+        verdict.locked ? 'locked' : `retry after ${Math.ceil(verdict.retryAfterMs / 1000)} s`,
+      );
       return {
         ok: false,
         status: 429,
@@ -239,11 +252,20 @@ export class AuthService {
     }
     const user = await this.user(name);
     // Hash even for an unknown user so response time does not reveal which names exist.
-    const ok = user && !user.disabled && user.passwordHash ? await verifyPassword(password, user.passwordHash) : (await verifyPassword(password, DUMMY_HASH), false);
+    const ok =
+      user && !user.disabled && user.passwordHash
+        ? await verifyPassword(password, user.passwordHash)
+        : (await verifyPassword(password, DUMMY_HASH), false);
     if (!ok || !user) {
       this.throttle.fail(name, address);
       this.counters.loginFailed++;
-      this.record('login_failed', 'refused', name, address, user ? (user.disabled ? 'account disabled' : 'wrong password') : 'unknown user');
+      this.record(
+        'login_failed',
+        'refused',
+        name,
+        address,
+        user ? (user.disabled ? 'account disabled' : 'wrong password') : 'unknown user',
+      );
       // One message for every cause: do not tell an attacker which names exist.
       return { ok: false, status: 401, reason: 'wrong user name or password' };
     }
@@ -259,7 +281,11 @@ export class AuthService {
    * reason for a malformed, unknown, expired or revoked token.
    */
   async authenticate(token: string, client: string): Promise<Principal> {
-    if (!TOKEN_PATTERN.test(token)) throw this.authFailure(client, `malformed token (expected ctw_/cts_/ctd_ followed by 43 base64url characters, got ${token.length} characters)`);
+    if (!TOKEN_PATTERN.test(token))
+      throw this.authFailure(
+        client,
+        `malformed token (expected ctw_/cts_/ctd_ followed by 43 base64url characters, got ${token.length} characters)`,
+      );
     const hash = sha256(token);
     const cached = this.tokens.get(hash);
     let record: TokenRecord | null;
@@ -271,7 +297,8 @@ export class AuthService {
     }
     if (!record) throw this.authFailure(client, 'unknown token');
     if (record.revoked) throw this.authFailure(client, `token ${record.id} has been revoked`);
-    if (record.expiresAt <= this.now()) throw this.authFailure(client, `token ${record.id} expired at ${new Date(record.expiresAt).toISOString()}`);
+    if (record.expiresAt <= this.now())
+      throw this.authFailure(client, `token ${record.id} expired at ${new Date(record.expiresAt).toISOString()}`);
     const owner = await this.user(record.owner);
     if (!owner || owner.disabled) throw this.authFailure(client, `the account of token ${record.id} is disabled or deleted`);
     // A token never has more than its owner holds now; a display token is display only.
@@ -290,7 +317,11 @@ export class AuthService {
    * caller's current password (a stolen session or token cannot mint a credential that outlives
    * it) and lives at most {@link maxTokenTtlDays} days.
    */
-  async createToken(by: Principal, request: { name: string; kind: 'token' | 'display'; roles?: Role[]; ttlDays?: number; password: string }, client: string): Promise<{ token: string; info: TokenInfo }> {
+  async createToken(
+    by: Principal,
+    request: { name: string; kind: 'token' | 'display'; roles?: Role[]; ttlDays?: number; password: string },
+    client: string,
+  ): Promise<{ token: string; info: TokenInfo }> {
     const user = await this.user(by.username);
     if (!user) throw new AuthError(401, 'your account no longer exists');
     let roles: Role[];
@@ -300,16 +331,28 @@ export class AuthService {
     } else {
       roles = request.roles ?? by.roles;
       const extra = roles.filter((r) => !by.roles.includes(r));
-      if (extra.length) throw new AuthError(403, `a token cannot hold roles its owner lacks: ${extra.join(', ')} (you hold ${by.roles.join(', ')})`);
+      if (extra.length)
+        throw new AuthError(403, `a token cannot hold roles its owner lacks: ${extra.join(', ')} (you hold ${by.roles.join(', ')})`);
     }
     const cap = this.maxTokenTtlDays;
     if (request.ttlDays !== undefined && request.ttlDays > cap) {
-      throw new AuthError(400, `ttlDays ${request.ttlDays} is too long: a token lives at most ${cap} days on this server (CITYTWIN_MAX_TOKEN_TTL_DAYS)`, 'token_ttl_too_long', { max: cap });
+      throw new AuthError(
+        400,
+        `ttlDays ${request.ttlDays} is too long: a token lives at most ${cap} days on this server (CITYTWIN_MAX_TOKEN_TTL_DAYS)`,
+        'token_ttl_too_long',
+        { max: cap },
+      );
     }
     await this.confirmPassword(user, request.password, client, 'token_created');
     const days = request.ttlDays ?? Math.min(DEFAULT_TOKEN_TTL_DAYS, cap);
     const issued = await this.issueToken(user.username, request.kind, request.name, roles, days * 86_400_000);
-    this.record('token_created', 'ok', by.username, client, `${request.kind} ${issued.info.id} "${request.name}" roles ${roles.join(',')} ${days} days`);
+    this.record(
+      'token_created',
+      'ok',
+      by.username,
+      client,
+      `${request.kind} ${issued.info.id} "${request.name}" roles ${roles.join(',')} ${days} days`,
+    );
     return issued;
   }
 
@@ -334,7 +377,8 @@ export class AuthService {
     );
     const record = rows[0] ? rowToToken(rows[0]) : null;
     if (!record) throw new AuthError(404, `no token "${tokenId}"`);
-    if (record.owner !== by.username && !by.roles.includes('admin')) throw new AuthError(403, `token ${tokenId} belongs to another user; only its owner or an admin may revoke it`);
+    if (record.owner !== by.username && !by.roles.includes('admin'))
+      throw new AuthError(403, `token ${tokenId} belongs to another user; only its owner or an admin may revoke it`);
     await this.setRevoked(tokenId, record);
     this.record('token_revoked', 'ok', by.username, client, `${record.kind} ${tokenId} of ${record.owner}`);
     const { hash: _hash, ...info } = record;
@@ -361,7 +405,13 @@ export class AuthService {
   /** Clears login throttle records of a user name (at every address) and/or an address (admin). */
   unlock(by: Principal, target: { username?: string; address?: string }, client: string): number {
     const cleared = this.throttle.unlock(target);
-    this.record('login_unlocked', 'ok', by.username, client, `${target.username ? `user ${target.username}` : ''}${target.username && target.address ? ', ' : ''}${target.address ? `address ${target.address}` : ''}: ${cleared} records cleared`);
+    this.record(
+      'login_unlocked',
+      'ok',
+      by.username,
+      client,
+      `${target.username ? `user ${target.username}` : ''}${target.username && target.address ? ', ' : ''}${target.address ? `address ${target.address}` : ''}: ${cleared} records cleared`,
+    );
     return cleared;
   }
 
@@ -372,18 +422,35 @@ export class AuthService {
     return [...this.users.values()].map(publicUser).sort((a, b) => a.username.localeCompare(b.username));
   }
 
-  async createUser(by: Principal, u: { username: string; displayName?: string; roles: Role[]; password: string }, client: string): Promise<UserInfo> {
-    if (!USERNAME_PATTERN.test(u.username)) throw new AuthError(400, `user name "${u.username}" is not 2-32 characters of [a-z0-9._-] starting with a letter`);
+  async createUser(
+    by: Principal,
+    u: { username: string; displayName?: string; roles: Role[]; password: string },
+    client: string,
+  ): Promise<UserInfo> {
+    if (!USERNAME_PATTERN.test(u.username))
+      throw new AuthError(400, `user name "${u.username}" is not 2-32 characters of [a-z0-9._-] starting with a letter`);
     await this.loadUsers();
     if (this.users.has(u.username)) throw new AuthError(409, `user "${u.username}" already exists`);
     this.assertPasswordPolicy(u.password, u.username);
-    const record: UserRecord = { username: u.username, displayName: u.displayName ?? u.username, roles: [...new Set(u.roles)], disabled: false, createdAt: this.now(), passwordHash: await hashPassword(u.password) };
+    const record: UserRecord = {
+      username: u.username,
+      displayName: u.displayName ?? u.username,
+      roles: [...new Set(u.roles)],
+      disabled: false,
+      createdAt: this.now(),
+      passwordHash: await hashPassword(u.password),
+    };
     await this.writeUser(record);
     this.record('user_created', 'ok', by.username, client, `${u.username} roles ${record.roles.join(',')}`);
     return publicUser(record);
   }
 
-  async updateUser(by: Principal, username: string, change: { roles?: Role[]; disabled?: boolean; password?: string; displayName?: string }, client: string): Promise<UserInfo> {
+  async updateUser(
+    by: Principal,
+    username: string,
+    change: { roles?: Role[]; disabled?: boolean; password?: string; displayName?: string },
+    client: string,
+  ): Promise<UserInfo> {
     const user = await this.user(username);
     if (!user) throw new AuthError(404, `no user "${username}"`);
     if (username === by.username && (change.disabled || (change.roles && !change.roles.includes('admin')))) {
@@ -394,17 +461,33 @@ export class AuthService {
       this.assertPasswordPolicy(change.password, username);
       passwordHash = await hashPassword(change.password);
     }
-    const next: UserRecord = { ...user, ...(change.roles ? { roles: [...new Set(change.roles)] } : {}), ...(change.disabled !== undefined ? { disabled: change.disabled } : {}), ...(change.displayName ? { displayName: change.displayName } : {}), passwordHash };
+    const next: UserRecord = {
+      ...user,
+      ...(change.roles ? { roles: [...new Set(change.roles)] } : {}),
+      ...(change.disabled !== undefined ? { disabled: change.disabled } : {}),
+      ...(change.displayName ? { displayName: change.displayName } : {}),
+      passwordHash,
+    };
     await this.writeUser(next);
     // Cached principals of this user carry old roles: drop them so the change applies at once.
     this.tokens.clear();
     // A disabled account loses every credential, display tokens too, so re-enabling revives
     // none; a reset password ends the sessions and API tokens someone may have taken.
     let revoked = 0;
-    if (change.disabled === true) revoked = await this.revokeAllOf(username, `account disabled by ${by.username}`, { display: true }, client);
-    else if (change.password !== undefined) revoked = await this.revokeAllOf(username, `password reset by ${by.username}`, { display: false }, client);
+    if (change.disabled === true)
+      revoked = await this.revokeAllOf(username, `account disabled by ${by.username}`, { display: true }, client);
+    else if (change.password !== undefined)
+      revoked = await this.revokeAllOf(username, `password reset by ${by.username}`, { display: false }, client);
     if (next.disabled) for (const l of this.revokeListeners) l(null, username);
-    this.record('user_updated', 'ok', by.username, client, `${username}: ${Object.keys(change).filter((k) => k !== 'password').join(', ')}${change.password ? ' password reset' : ''}${revoked ? `; ${revoked} sessions and tokens revoked` : ''}`);
+    this.record(
+      'user_updated',
+      'ok',
+      by.username,
+      client,
+      `${username}: ${Object.keys(change)
+        .filter((k) => k !== 'password')
+        .join(', ')}${change.password ? ' password reset' : ''}${revoked ? `; ${revoked} sessions and tokens revoked` : ''}`,
+    );
     return publicUser(next);
   }
 
@@ -422,7 +505,14 @@ export class AuthService {
       this.counters.eventsDropped++;
       return;
     }
-    const event: SecurityEvent = { ts: this.now(), type, outcome, username: username.slice(0, 64), client: client.slice(0, 128), detail: detail.slice(0, 500) };
+    const event: SecurityEvent = {
+      ts: this.now(),
+      type,
+      outcome,
+      username: username.slice(0, 64),
+      client: client.slice(0, 128),
+      detail: detail.slice(0, 500),
+    };
     this.pendingEvents.push(event);
     this.onRecord?.({ ...event, node: this.node });
   }
@@ -453,14 +543,28 @@ export class AuthService {
 
   async listEvents(q: { type?: string; username?: string; limit: number }): Promise<SecurityEvent[]> {
     await this.flushEvents();
-    const rows = await queryRows<{ ms: string | number; type: SecurityEventType; outcome: 'ok' | 'refused'; username: string; client: string; detail: string }>(
+    const rows = await queryRows<{
+      ms: string | number;
+      type: SecurityEventType;
+      outcome: 'ok' | 'refused';
+      username: string;
+      client: string;
+      detail: string;
+    }>(
       this.ch,
       `SELECT toUnixTimestamp64Milli(ts) AS ms, type, outcome, username, client, detail FROM security_events
        WHERE ({type:String} = '' OR type = {type:String}) AND ({user:String} = '' OR username = {user:String})
        ORDER BY ts DESC LIMIT {limit:UInt32}`,
       { type: q.type ?? '', user: q.username ?? '', limit: q.limit },
     );
-    return rows.map((r) => ({ ts: Number(r.ms), type: r.type, outcome: r.outcome, username: r.username, client: r.client, detail: r.detail }));
+    return rows.map((r) => ({
+      ts: Number(r.ms),
+      type: r.type,
+      outcome: r.outcome,
+      username: r.username,
+      client: r.client,
+      detail: r.detail,
+    }));
   }
 
   async close(): Promise<void> {
@@ -485,10 +589,18 @@ export class AuthService {
     const verdict = this.throttle.check(user.username, client);
     if (!verdict.allowed) {
       this.counters.loginThrottled++;
-      this.record(event, 'refused', user.username, client, `password check throttled (${verdict.locked ? 'locked' : `retry after ${Math.ceil(verdict.retryAfterMs / 1000)} s`})`);
+      this.record(
+        event,
+        'refused',
+        user.username,
+        client,
+        `password check throttled (${verdict.locked ? 'locked' : `retry after ${Math.ceil(verdict.retryAfterMs / 1000)} s`})`,
+      );
       throw new AuthError(
         429,
-        verdict.locked ? `too many wrong passwords: locked for ${Math.ceil(verdict.retryAfterMs / 60_000)} min` : `too many wrong passwords: wait ${Math.ceil(verdict.retryAfterMs / 1000)} s before trying again`,
+        verdict.locked
+          ? `too many wrong passwords: locked for ${Math.ceil(verdict.retryAfterMs / 60_000)} min`
+          : `too many wrong passwords: wait ${Math.ceil(verdict.retryAfterMs / 1000)} s before trying again`,
         'too_many_attempts',
         { retryAfterS: Math.ceil(verdict.retryAfterMs / 1000), locked: verdict.locked },
         verdict.retryAfterMs,
@@ -519,7 +631,13 @@ export class AuthService {
     await this.ch.insert({ table: 'api_tokens', values: revoked.map((t) => this.tokenRow(t)), format: 'JSONEachRow' });
     for (const t of revoked) this.tokens.set(t.hash, { record: t, at: this.now() });
     for (const t of revoked) for (const l of this.revokeListeners) l(t.id, null);
-    this.record('token_revoked', 'ok', owner, client, `${revoked.length} sessions and tokens of ${owner} (${why}): ${revoked.map((t) => `${t.kind} ${t.id}`).join(', ')}`);
+    this.record(
+      'token_revoked',
+      'ok',
+      owner,
+      client,
+      `${revoked.length} sessions and tokens of ${owner} (${why}): ${revoked.map((t) => `${t.kind} ${t.id}`).join(', ')}`,
+    );
     return revoked.length;
   }
 
@@ -538,10 +656,26 @@ export class AuthService {
     this.record('token_use', 'ok', record.owner, client, `${record.kind} ${record.id}`);
   }
 
-  private async issueToken(owner: string, kind: TokenKind, name: string, roles: Role[], ttlMs: number): Promise<{ token: string; info: TokenInfo }> {
+  private async issueToken(
+    owner: string,
+    kind: TokenKind,
+    name: string,
+    roles: Role[],
+    ttlMs: number,
+  ): Promise<{ token: string; info: TokenInfo }> {
     const token = `${PREFIX[kind]}${randomBytes(32).toString('base64url')}`;
     const now = this.now();
-    const record: TokenRecord = { id: randomBytes(6).toString('hex'), hash: sha256(token), owner, name: name.slice(0, 100), kind, roles, createdAt: now, expiresAt: now + ttlMs, revoked: false };
+    const record: TokenRecord = {
+      id: randomBytes(6).toString('hex'),
+      hash: sha256(token),
+      owner,
+      name: name.slice(0, 100),
+      kind,
+      roles,
+      createdAt: now,
+      expiresAt: now + ttlMs,
+      revoked: false,
+    };
     await this.writeToken(record);
     this.tokens.set(record.hash, { record, at: now });
     const { hash: _hash, ...info } = record;
@@ -566,7 +700,18 @@ export class AuthService {
   }
 
   private tokenRow(t: TokenRecord): Record<string, unknown> {
-    return { token_id: t.id, token_hash: t.hash, owner: t.owner, name: t.name, roles: t.roles, kind: t.kind, created_at: t.createdAt, expires_at: t.expiresAt, revoked: t.revoked ? 1 : 0, updated_at: this.now() };
+    return {
+      token_id: t.id,
+      token_hash: t.hash,
+      owner: t.owner,
+      name: t.name,
+      roles: t.roles,
+      kind: t.kind,
+      created_at: t.createdAt,
+      expires_at: t.expiresAt,
+      revoked: t.revoked ? 1 : 0,
+      updated_at: this.now(),
+    };
   }
 
   private async writeToken(t: TokenRecord): Promise<void> {
@@ -592,12 +737,29 @@ export class AuthService {
   }
 
   private async loadUsers(): Promise<void> {
-    const rows = await queryRows<{ username: string; display_name: string; roles: string[]; password_hash: string; disabled: number; created: string | number }>(
+    const rows = await queryRows<{
+      username: string;
+      display_name: string;
+      roles: string[];
+      password_hash: string;
+      disabled: number;
+      created: string | number;
+    }>(
       this.ch,
       'SELECT username, display_name, roles, password_hash, disabled, toUnixTimestamp64Milli(created_at) AS created FROM users FINAL',
     );
     this.users = new Map(
-      rows.map((r) => [r.username, { username: r.username, displayName: r.display_name, roles: toRoles(r.roles), passwordHash: r.password_hash, disabled: Number(r.disabled) === 1, createdAt: Number(r.created) }]),
+      rows.map((r) => [
+        r.username,
+        {
+          username: r.username,
+          displayName: r.display_name,
+          roles: toRoles(r.roles),
+          passwordHash: r.password_hash,
+          disabled: Number(r.disabled) === 1,
+          createdAt: Number(r.created),
+        },
+      ]),
     );
     this.usersLoadedAt = this.now();
   }
@@ -605,7 +767,17 @@ export class AuthService {
   private async writeUser(u: UserRecord): Promise<void> {
     await this.ch.insert({
       table: 'users',
-      values: [{ username: u.username, display_name: u.displayName, roles: u.roles, password_hash: u.passwordHash, disabled: u.disabled ? 1 : 0, created_at: u.createdAt, updated_at: this.now() }],
+      values: [
+        {
+          username: u.username,
+          display_name: u.displayName,
+          roles: u.roles,
+          password_hash: u.passwordHash,
+          disabled: u.disabled ? 1 : 0,
+          created_at: u.createdAt,
+          updated_at: this.now(),
+        },
+      ],
       format: 'JSONEachRow',
     });
     this.users.set(u.username, u);
@@ -626,7 +798,17 @@ interface TokenRow {
 
 function rowToToken(r: TokenRow): TokenRecord {
   const kind: TokenKind = r.kind === 'session' || r.kind === 'display' ? r.kind : 'token';
-  return { id: r.token_id, hash: r.token_hash, owner: r.owner, name: r.name, kind, roles: toRoles(r.roles), createdAt: toMs(r.created), expiresAt: toMs(r.expires), revoked: Number(r.revoked) === 1 };
+  return {
+    id: r.token_id,
+    hash: r.token_hash,
+    owner: r.owner,
+    name: r.name,
+    kind,
+    roles: toRoles(r.roles),
+    createdAt: toMs(r.created),
+    expiresAt: toMs(r.expires),
+    revoked: Number(r.revoked) === 1,
+  };
 }
 
 function publicUser(u: UserRecord): UserInfo {

@@ -4,9 +4,12 @@ import { HOTLINE_SOURCE, VIDEO_SOURCE } from '../../../simulations/storm-reports
 import { eventClassifier, higherClass, sensorClassifier } from './classification.ts';
 
 describe('sensorClassifier', () => {
-  const classify = sensorClassifier([{ id: 'health', classification: 'sensitive' }, { id: 'water', classification: 'internal' }]);
+  const classify = sensorClassifier([
+    { id: 'health', classification: 'sensitive' },
+    { id: 'water', classification: 'internal' },
+  ]);
 
-  it('takes the source\'s classification, raised but never lowered by the sensor\'s meta', () => {
+  it("takes the source's classification, raised but never lowered by the sensor's meta", () => {
     expect(classify({ classification: null, sourceId: 'health' })).toBe('sensitive');
     expect(classify({ classification: 'public', sourceId: 'health' })).toBe('sensitive');
     expect(classify({ classification: 'public', sourceId: 'water' })).toBe('internal');
@@ -27,7 +30,7 @@ describe('sensorClassifier', () => {
 describe('eventClassifier', () => {
   const classify = eventClassifier(citySources());
 
-  it('classifies the simulator\'s and gateways\' report sources as their catalogue sources', () => {
+  it("classifies the simulator's and gateways' report sources as their catalogue sources", () => {
     expect(classify(HOTLINE_SOURCE, 'citizen_report')).toBe('sensitive');
     expect(classify(VIDEO_SOURCE, 'video_detection')).toBe('internal');
     expect(classify('gaj.public-video', 'video_detection')).toBe('sensitive');

@@ -16,7 +16,9 @@ export const MIN_PASSWORD_LENGTH = 10;
 
 function scrypt(password: string, salt: Buffer, keylen: number, options: ScryptOptions): Promise<Buffer> {
   return new Promise((resolve, reject) =>
-    scryptCb(password.normalize('NFC'), salt, keylen, { ...options, maxmem: 128 * options.N! * options.r! * 2 }, (err, key) => (err ? reject(err) : resolve(key))),
+    scryptCb(password.normalize('NFC'), salt, keylen, { ...options, maxmem: 128 * options.N! * options.r! * 2 }, (err, key) =>
+      err ? reject(err) : resolve(key),
+    ),
   );
 }
 
@@ -35,7 +37,8 @@ export async function verifyPassword(password: string, stored: string): Promise<
   if (parts.length !== 6 || parts[0] !== 'scrypt') return false;
   const [N, r, p] = parts.slice(1, 4).map(Number) as [number, number, number];
   // Bounds keep a tampered hash from asking for gigabytes of memory.
-  if (![N, r, p].every(Number.isSafeInteger) || N < 2 || N > 2 ** 20 || (N & (N - 1)) !== 0 || r < 1 || r > 32 || p < 1 || p > 16) return false;
+  if (![N, r, p].every(Number.isSafeInteger) || N < 2 || N > 2 ** 20 || (N & (N - 1)) !== 0 || r < 1 || r > 32 || p < 1 || p > 16)
+    return false;
   const salt = Buffer.from(parts[4]!, 'base64url');
   const expected = Buffer.from(parts[5]!, 'base64url');
   if (salt.length < 8 || expected.length < 16) return false;
@@ -44,7 +47,12 @@ export async function verifyPassword(password: string, stored: string): Promise<
 }
 
 /** Why a password is refused: a stable code for the console to word, and an English sentence. */
-export type PasswordProblemCode = 'password_too_short' | 'password_too_long' | 'password_repeated' | 'password_username' | 'password_common';
+export type PasswordProblemCode =
+  | 'password_too_short'
+  | 'password_too_long'
+  | 'password_repeated'
+  | 'password_username'
+  | 'password_common';
 
 export interface PasswordProblem {
   code: PasswordProblemCode;
@@ -76,7 +84,19 @@ function core(text: string): string {
 
 /** Look-alike substitutions undone (`p@ssw0rd` → `password`); `1` is tried as `i` and as `l`. */
 function unleet(text: string): string[] {
-  const map: Record<string, string> = { '0': 'o', '3': 'e', '4': 'a', '5': 's', '7': 't', '8': 'b', '@': 'a', $: 's', '!': 'i', '|': 'l', '+': 't' };
+  const map: Record<string, string> = {
+    '0': 'o',
+    '3': 'e',
+    '4': 'a',
+    '5': 's',
+    '7': 't',
+    '8': 'b',
+    '@': 'a',
+    $: 's',
+    '!': 'i',
+    '|': 'l',
+    '+': 't',
+  };
   const base = [...text].map((c) => map[c] ?? c).join('');
   return [base.replaceAll('1', 'i'), base.replaceAll('1', 'l')];
 }
@@ -101,25 +121,43 @@ function variants(password: string): Set<string> {
 export function checkPassword(password: string, username?: string): PasswordProblem | null {
   const length = [...password].length;
   if (length < MIN_PASSWORD_LENGTH) {
-    return { code: 'password_too_short', message: `a password needs at least ${MIN_PASSWORD_LENGTH} characters (got ${length})`, params: { min: MIN_PASSWORD_LENGTH, length } };
+    return {
+      code: 'password_too_short',
+      message: `a password needs at least ${MIN_PASSWORD_LENGTH} characters (got ${length})`,
+      params: { min: MIN_PASSWORD_LENGTH, length },
+    };
   }
-  if (password.length > MAX_PASSWORD_LENGTH) return { code: 'password_too_long', message: `a password is at most ${MAX_PASSWORD_LENGTH} characters`, params: { max: MAX_PASSWORD_LENGTH } };
+  if (password.length > MAX_PASSWORD_LENGTH)
+    return {
+      code: 'password_too_long',
+      message: `a password is at most ${MAX_PASSWORD_LENGTH} characters`,
+      params: { max: MAX_PASSWORD_LENGTH },
+    };
   if (/^(.)\1*$/su.test(password)) {
-    return { code: 'password_repeated', message: `a password must not be one character repeated; use at least ${MIN_PASSWORD_LENGTH} characters that are not all the same`, params: { min: MIN_PASSWORD_LENGTH } };
+    return {
+      code: 'password_repeated',
+      message: `a password must not be one character repeated; use at least ${MIN_PASSWORD_LENGTH} characters that are not all the same`,
+      params: { min: MIN_PASSWORD_LENGTH },
+    };
   }
   const forms = variants(password);
   if (username) {
     const names = new Set([username.toLowerCase(), core(username)]);
     names.delete('');
     if ([...forms].some((f) => names.has(f))) {
-      return { code: 'password_username', message: 'a password must not be the user name, nor the user name with digits or symbols added; choose something else', params: {} };
+      return {
+        code: 'password_username',
+        message: 'a password must not be the user name, nor the user name with digits or symbols added; choose something else',
+        params: {},
+      };
     }
   }
   const list = commonPasswordList();
   if ([...forms].some((f) => list.has(f))) {
     return {
       code: 'password_common',
-      message: 'this password is on the list of common or breached passwords (or is one with digits, symbols or look-alike letters added); choose a less predictable one, e.g. a phrase of several words',
+      message:
+        'this password is on the list of common or breached passwords (or is one with digits, symbols or look-alike letters added); choose a less predictable one, e.g. a phrase of several words',
       params: {},
     };
   }

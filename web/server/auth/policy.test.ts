@@ -1,13 +1,31 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { renderSecurityDoc, SECURITY_DOC, serverRoutes } from './policy-doc.ts';
-import { clearanceOf, DEFAULT_CLEARANCE, hasPermission, parseClearance, PERMISSIONS, permissionsOf, ROLES, SOCKET_EVENTS } from './policy.ts';
+import {
+  clearanceOf,
+  DEFAULT_CLEARANCE,
+  hasPermission,
+  parseClearance,
+  PERMISSIONS,
+  permissionsOf,
+  ROLES,
+  SOCKET_EVENTS,
+} from './policy.ts';
 
 describe('the access policy', () => {
   it('gives admin every permission and display only read access without history', () => {
     expect(permissionsOf(['admin'])).toEqual(Object.keys(PERMISSIONS));
     // A wall screen shows the map, incidents, units and the KPI screen, and acts on nothing.
-    expect(permissionsOf(['display'])).toEqual(['live.read', 'stats.read', 'city.read', 'sensors.read', 'incidents.read', 'units.read', 'kpi.read', 'account.self']);
+    expect(permissionsOf(['display'])).toEqual([
+      'live.read',
+      'stats.read',
+      'city.read',
+      'sensors.read',
+      'incidents.read',
+      'units.read',
+      'kpi.read',
+      'account.self',
+    ]);
     expect(hasPermission(['display'], 'incidents.act')).toBe(false);
     expect(hasPermission(['display'], 'dispatch.act')).toBe(false);
     expect(hasPermission(['display'], 'replay.read')).toBe(false);

@@ -32,11 +32,17 @@ export const PERMISSIONS = {
   /** Status-strip figures (`stats` event, `/api/stats`). */
   'stats.read': { roles: ['admin', 'operator', 'dispatcher', 'analyst', 'leader', 'display'], about: 'live ingest and stream figures' },
   /** Base map, districts, sources, vocabulary. */
-  'city.read': { roles: ['admin', 'operator', 'dispatcher', 'analyst', 'leader', 'display'], about: 'base map, districts, sources, vocabulary' },
+  'city.read': {
+    roles: ['admin', 'operator', 'dispatcher', 'analyst', 'leader', 'display'],
+    about: 'base map, districts, sources, vocabulary',
+  },
   /** One sensor's detail. */
   'sensors.read': { roles: ['admin', 'operator', 'dispatcher', 'analyst', 'leader', 'display'], about: 'sensor detail' },
   /** Stored history (charts, exports, replay): not for wall screens, which show only the live state. */
-  'sensors.history': { roles: ['admin', 'operator', 'dispatcher', 'analyst', 'leader'], about: 'stored history of a sensor (charts, exports)' },
+  'sensors.history': {
+    roles: ['admin', 'operator', 'dispatcher', 'analyst', 'leader'],
+    about: 'stored history of a sensor (charts, exports)',
+  },
   /** Rejected messages carry raw device payloads: for those who diagnose the ingest. */
   'ingest.dead-letters': { roles: ['admin', 'operator', 'analyst'], about: 'rejected messages with their raw payloads' },
   /**
@@ -44,33 +50,57 @@ export const PERMISSIONS = {
    * too (auto-focus on a new critical one), so `display` reads them; evidence from sensors
    * above a role's clearance is left out of what it receives.
    */
-  'incidents.read': { roles: ['admin', 'operator', 'dispatcher', 'analyst', 'leader', 'display'], about: 'incident queue, evidence and history (evidence filtered by clearance)' },
+  'incidents.read': {
+    roles: ['admin', 'operator', 'dispatcher', 'analyst', 'leader', 'display'],
+    about: 'incident queue, evidence and history (evidence filtered by clearance)',
+  },
   /** Acting on incidents (acknowledge, severity, merge, split, false alarm, resolve, close, reopen): the people on duty. */
-  'incidents.act': { roles: ['admin', 'operator', 'dispatcher'], about: 'acknowledge, set severity, merge, split, mark false alarm, resolve, close, reopen incidents' },
+  'incidents.act': {
+    roles: ['admin', 'operator', 'dispatcher'],
+    about: 'acknowledge, set severity, merge, split, mark false alarm, resolve, close, reopen incidents',
+  },
   /** Response units: positions, status, trips, recommendations for an incident (wall screens show units too). */
-  'units.read': { roles: ['admin', 'operator', 'dispatcher', 'analyst', 'leader', 'display'], about: 'response units, their status, positions and routes; recommended units for an incident' },
+  'units.read': {
+    roles: ['admin', 'operator', 'dispatcher', 'analyst', 'leader', 'display'],
+    about: 'response units, their status, positions and routes; recommended units for an incident',
+  },
   /** Sending units: assign (and override a recommendation with a reason), change a unit's status. */
   'dispatch.act': { roles: ['admin', 'dispatcher'], about: 'assign units to incidents, override recommendations, change unit status' },
   /** The hash-chained dispatch log and its verification: who sent what, when and why. */
   'dispatch.audit': { roles: ['admin', 'dispatcher', 'analyst'], about: 'dispatch log export and chain verification, response times' },
   /** The flight recorder: replay of a past range (sensors, incidents, units, operator actions) and after-action reports; not for wall screens. */
-  'replay.read': { roles: ['admin', 'operator', 'dispatcher', 'analyst', 'leader'], about: 'replay of a past range (sensors, incidents, units, operator actions), after-action reports (evidence filtered by clearance)' },
+  'replay.read': {
+    roles: ['admin', 'operator', 'dispatcher', 'analyst', 'leader'],
+    about: 'replay of a past range (sensors, incidents, units, operator actions), after-action reports (evidence filtered by clearance)',
+  },
   /** Data export of a range (CSV, Parquet): sensors within the caller's classification clearance only. */
-  'export.data': { roles: ['admin', 'analyst'], about: 'export readings of a range as CSV or Parquet (only sources within the classification clearance)' },
+  'export.data': {
+    roles: ['admin', 'analyst'],
+    about: 'export readings of a range as CSV or Parquet (only sources within the classification clearance)',
+  },
   /** The KPI big screen (大屏): aggregates from the rollups and the rows behind them, within the caller's clearance (docs/kpi.md). */
-  'kpi.read': { roles: ['admin', 'operator', 'dispatcher', 'analyst', 'leader', 'display'], about: 'KPI screen: summary figures and their drill-down rows (rows filtered by clearance)' },
+  'kpi.read': {
+    roles: ['admin', 'operator', 'dispatcher', 'analyst', 'leader', 'display'],
+    about: 'KPI screen: summary figures and their drill-down rows (rows filtered by clearance)',
+  },
   /** Prometheus metrics and health for a logged-in user (loopback and the probe token need no login). */
   'system.metrics': { roles: ['admin', 'operator'], about: 'Prometheus metrics and health when not on loopback' },
   /** Who am I, log out: anyone signed in. */
   'account.self': { roles: ['admin', 'operator', 'dispatcher', 'analyst', 'leader', 'display'], about: 'own identity, log out' },
   /** Change one's own password, own API tokens: people, not wall screens. */
-  'account.manage-own': { roles: ['admin', 'operator', 'dispatcher', 'analyst', 'leader'], about: 'change own password, create / list / revoke own API tokens' },
+  'account.manage-own': {
+    roles: ['admin', 'operator', 'dispatcher', 'analyst', 'leader'],
+    about: 'change own password, create / list / revoke own API tokens',
+  },
   /** Accounts and roles, display tokens, every token. */
   'users.manage': { roles: ['admin'], about: 'create users, set roles, disable, reset passwords, display tokens, revoke any token' },
   /** The security event log. */
   'security.audit': { roles: ['admin'], about: 'security events (logins, failures, refusals)' },
   /** The tamper-evident record of every action, its verification and the checkpoints' public key. */
-  'audit.read': { roles: ['admin'], about: 'audit record of every action (incidents, dispatch, logins, users and tokens, configuration, exports), its verification' },
+  'audit.read': {
+    roles: ['admin'],
+    about: 'audit record of every action (incidents, dispatch, logins, users and tokens, configuration, exports), its verification',
+  },
 } as const satisfies Record<string, { roles: readonly Role[]; about: string }>;
 
 export type Permission = keyof typeof PERMISSIONS;
@@ -164,14 +194,21 @@ export const UNCLASSIFIED_AS: Classification = 'internal';
  */
 export function parseClearance(text: string): ClearanceTable {
   const table: Record<Role, readonly Classification[]> = { ...DEFAULT_CLEARANCE };
-  for (const part of text.split(';').map((p) => p.trim()).filter(Boolean)) {
+  for (const part of text
+    .split(';')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const m = /^([a-z]+)\s*=\s*([a-z,\s]*)$/.exec(part);
     if (!m) throw new Error(`"${part}" is not role=classification[,classification]`);
     const role = m[1]!;
     if (!isRole(role)) throw new Error(`"${role}" is not a role; roles are ${ROLES.join(', ')}`);
-    const classes = m[2]!.split(',').map((c) => c.trim()).filter(Boolean);
+    const classes = m[2]!
+      .split(',')
+      .map((c) => c.trim())
+      .filter(Boolean);
     for (const c of classes) {
-      if (!(CLASSIFICATIONS as readonly string[]).includes(c)) throw new Error(`"${c}" is not a classification; use ${CLASSIFICATIONS.join(', ')}`);
+      if (!(CLASSIFICATIONS as readonly string[]).includes(c))
+        throw new Error(`"${c}" is not a classification; use ${CLASSIFICATIONS.join(', ')}`);
     }
     table[role] = classes as Classification[];
   }
@@ -205,11 +242,19 @@ export function renderPolicyMarkdown(routes: readonly PolicyRoute[], clearance: 
   lines.push('### Roles\n', '| role | for |', '|---|---|');
   for (const r of ROLES) lines.push(`| \`${r}\` | ${ROLE_DESCRIPTIONS[r]} |`);
   lines.push('', '### Permissions\n', `| permission | what | ${ROLES.join(' | ')} |`, `|---|---|${ROLES.map(() => ':-:').join('|')}|`);
-  for (const [p, def] of Object.entries(PERMISSIONS)) lines.push(`| \`${p}\` | ${def.about} | ${ROLES.map((r) => cell(p as Permission, r)).join(' | ')} |`);
+  for (const [p, def] of Object.entries(PERMISSIONS))
+    lines.push(`| \`${p}\` | ${def.about} | ${ROLES.map((r) => cell(p as Permission, r)).join(' | ')} |`);
   lines.push('', '### HTTP routes\n', `| route | access | ${ROLES.join(' | ')} |`, `|---|---|${ROLES.map(() => ':-:').join('|')}|`);
-  for (const r of [...routes, ...EXTRA_ROUTES]) lines.push(`| \`${r.method} ${r.path}\` | \`${r.access}\` | ${ROLES.map((role) => cell(r.access, role)).join(' | ')} |`);
-  lines.push('', '### socket.io events\n', `| event | direction | permission | ${ROLES.join(' | ')} |`, `|---|---|---|${ROLES.map(() => ':-:').join('|')}|`);
-  for (const [e, def] of Object.entries(SOCKET_EVENTS)) lines.push(`| \`${e}\` | ${def.direction} | \`${def.permission}\` | ${ROLES.map((r) => cell(def.permission, r)).join(' | ')} |`);
+  for (const r of [...routes, ...EXTRA_ROUTES])
+    lines.push(`| \`${r.method} ${r.path}\` | \`${r.access}\` | ${ROLES.map((role) => cell(r.access, role)).join(' | ')} |`);
+  lines.push(
+    '',
+    '### socket.io events\n',
+    `| event | direction | permission | ${ROLES.join(' | ')} |`,
+    `|---|---|---|${ROLES.map(() => ':-:').join('|')}|`,
+  );
+  for (const [e, def] of Object.entries(SOCKET_EVENTS))
+    lines.push(`| \`${e}\` | ${def.direction} | \`${def.permission}\` | ${ROLES.map((r) => cell(def.permission, r)).join(' | ')} |`);
   lines.push('', '### Data classification (default clearance)\n', head.replace('| |', '| classification |'));
   for (const c of CLASSIFICATIONS) lines.push(`| \`${c}\` | ${ROLES.map((r) => (clearance[r].includes(c) ? '✓' : '—')).join(' | ')} |`);
   return `${lines.join('\n')}\n`;

@@ -72,7 +72,9 @@ export function attachSocketAuth(io: AnyServer, deps: { guard: AccessGuard; auth
         socket.data.token = token;
         next();
       })
-      .catch((err: Error) => fail(err instanceof HttpError ? err.status : 500, err instanceof HttpError ? err.message : 'authentication is unavailable'));
+      .catch((err: Error) =>
+        fail(err instanceof HttpError ? err.status : 500, err instanceof HttpError ? err.message : 'authentication is unavailable'),
+      );
   });
 
   const may = (principal: Principal, event: SocketEventName) => hasPermission(principal.roles, SOCKET_EVENTS[event].permission);
@@ -86,7 +88,8 @@ export function attachSocketAuth(io: AnyServer, deps: { guard: AccessGuard; auth
     for (const socket of io.of('/').sockets.values()) {
       const p = socket.data.principal as Principal | undefined;
       if (!p) continue;
-      if ((tokenId && p.tokenId === tokenId) || (username && p.username === username)) closeSocket(socket, tokenId ? `token ${tokenId} was revoked` : `account ${username} was disabled`);
+      if ((tokenId && p.tokenId === tokenId) || (username && p.username === username))
+        closeSocket(socket, tokenId ? `token ${tokenId} was revoked` : `account ${username} was disabled`);
     }
   });
 
@@ -109,7 +112,11 @@ export function attachSocketAuth(io: AnyServer, deps: { guard: AccessGuard; auth
           refused.events++;
           const permission = SOCKET_EVENTS[event].permission;
           deps.auth.denied(principal.username, socket.handshake.address, `socket event ${event} needs ${permission}`);
-          socket.emit('refused', { event, permission, reason: `the event ${event} needs the permission ${permission}, which your roles (${principal.roles.join(', ')}) do not hold` });
+          socket.emit('refused', {
+            event,
+            permission,
+            reason: `the event ${event} needs the permission ${permission}, which your roles (${principal.roles.join(', ')}) do not hold`,
+          });
           return;
         }
         handler(...args);

@@ -29,9 +29,23 @@ export interface ThrottleRules {
 }
 
 /** Per user name and address: 3 free failures, then 1 s, 2 s, 4 s … up to 30 s; locked 15 min after 10. */
-export const NAME_ADDRESS_RULES: ThrottleRules = { freeFailures: 3, baseDelayMs: 1000, maxDelayMs: 30_000, lockAfter: 10, lockMs: 15 * 60_000, forgetAfterMs: 60 * 60_000 };
+export const NAME_ADDRESS_RULES: ThrottleRules = {
+  freeFailures: 3,
+  baseDelayMs: 1000,
+  maxDelayMs: 30_000,
+  lockAfter: 10,
+  lockMs: 15 * 60_000,
+  forgetAfterMs: 60 * 60_000,
+};
 /** Per address (several user names): 10 free failures, then the same curve; locked 15 min after 30. */
-export const ADDRESS_RULES: ThrottleRules = { freeFailures: 10, baseDelayMs: 1000, maxDelayMs: 30_000, lockAfter: 30, lockMs: 15 * 60_000, forgetAfterMs: 60 * 60_000 };
+export const ADDRESS_RULES: ThrottleRules = {
+  freeFailures: 10,
+  baseDelayMs: 1000,
+  maxDelayMs: 30_000,
+  lockAfter: 30,
+  lockMs: 15 * 60_000,
+  forgetAfterMs: 60 * 60_000,
+};
 
 interface Entry {
   failures: number;

@@ -26,8 +26,14 @@ const PMTILES_CACHE = 'private, max-age=300';
 const NO_ARCHIVE = 'this city has no PMTiles basemap; the console draws the GeoJSON layers of /api/city/basemap';
 
 const styleQuery = z.object({
-  variant: z.enum(BASEMAP_VARIANTS, { error: (issue) => `${JSON.stringify(String(issue.input).slice(0, 40))} is not a style; accepted: ${BASEMAP_VARIANTS.join(', ')}` }).default('dark'),
-  lang: z.enum(['zh', 'en'], { error: (issue) => `${JSON.stringify(String(issue.input).slice(0, 40))} is not a language; accepted: zh, en` }).default('zh'),
+  variant: z
+    .enum(BASEMAP_VARIANTS, {
+      error: (issue) => `${JSON.stringify(String(issue.input).slice(0, 40))} is not a style; accepted: ${BASEMAP_VARIANTS.join(', ')}`,
+    })
+    .default('dark'),
+  lang: z
+    .enum(['zh', 'en'], { error: (issue) => `${JSON.stringify(String(issue.input).slice(0, 40))} is not a language; accepted: zh, en` })
+    .default('zh'),
 });
 
 export function basemapRoutes(deps: BasemapRoutesDeps): Route[] {
@@ -39,7 +45,8 @@ export function basemapRoutes(deps: BasemapRoutesDeps): Route[] {
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       // Gone since start-up (a package being replaced): say so without the server's paths.
-      if (!res.headersSent && (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR')) throw new HttpError(404, `the PMTiles basemap is configured but cannot be read (${code})`);
+      if (!res.headersSent && (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR'))
+        throw new HttpError(404, `the PMTiles basemap is configured but cannot be read (${code})`);
       throw err;
     }
   };
@@ -49,8 +56,10 @@ export function basemapRoutes(deps: BasemapRoutesDeps): Route[] {
       path: '/api/city/basemap',
       permission: 'city.read',
       tag: 'city',
-      summary: 'The city base map: GeoJSON layers (districts, zones, water, roads, labels, assets, buildings when the model has them) and the PMTiles basemap, if any',
-      description: '`vector` describes the city\'s PMTiles basemap (URL, zoom range, bounds, attribution, styles) or is null: then the console draws the GeoJSON layers.',
+      summary:
+        'The city base map: GeoJSON layers (districts, zones, water, roads, labels, assets, buildings when the model has them) and the PMTiles basemap, if any',
+      description:
+        "`vector` describes the city's PMTiles basemap (URL, zoom range, bounds, attribution, styles) or is null: then the console draws the GeoJSON layers.",
       response: 'BasemapPayload (web/shared/basemap-protocol.ts)',
       handler: (): BasemapPayload => {
         const map = deps.basemap();
@@ -63,7 +72,7 @@ export function basemapRoutes(deps: BasemapRoutesDeps): Route[] {
       path: BASEMAP_PMTILES_PATH,
       permission: 'city.read',
       tag: 'city',
-      summary: 'The city\'s PMTiles basemap archive, by byte ranges (HEAD gives its length and validators)',
+      summary: "The city's PMTiles basemap archive, by byte ranges (HEAD gives its length and validators)",
       description:
         'Byte ranges (RFC 9110): `Range: bytes=FIRST-LAST` (or `FIRST-`, `-SUFFIX`) answers 206 with Content-Range; a range past the end or malformed answers 416 with `Content-Range: bytes */SIZE`; several ranges answer the whole file. Strong ETag and Last-Modified; If-Range, If-Match (412), If-None-Match and If-Modified-Since (304). 404 when the city has no PMTiles basemap.',
       response: 'application/vnd.pmtiles (the archive or the bytes asked for)',
@@ -74,7 +83,7 @@ export function basemapRoutes(deps: BasemapRoutesDeps): Route[] {
       path: '/api/city/style',
       permission: 'city.read',
       tag: 'city',
-      summary: 'The maplibre style (bundled, OpenMapTiles schema) that draws the city\'s PMTiles basemap: variant dark (default) or light',
+      summary: "The maplibre style (bundled, OpenMapTiles schema) that draws the city's PMTiles basemap: variant dark (default) or light",
       description: `Labels in \`lang\` (zh default, en). The source URL is \`pmtiles:///api/city/basemap.pmtiles\`, relative to this server; the console makes it absolute. 404 when the city has no PMTiles basemap. No glyphs, no sprite, no other URL (docs/basemaps.md).`,
       query: styleQuery,
       response: 'StyleSpecification (maplibre style v8)',

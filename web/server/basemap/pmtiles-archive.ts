@@ -44,29 +44,41 @@ export async function openBasemapArchive(path: string): Promise<BasemapArchive> 
   try {
     handle = await open(path, 'r');
   } catch (err) {
-    throw new BasemapArchiveError(`${where} cannot be opened (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); expected a readable PMTiles v3 file`);
+    throw new BasemapArchiveError(
+      `${where} cannot be opened (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); expected a readable PMTiles v3 file`,
+    );
   }
   try {
     const header = Buffer.alloc(HEADER_BYTES);
     const { bytesRead } = await handle.read(header, 0, HEADER_BYTES, 0);
     const magic = header.subarray(0, 7).toString('latin1');
     if (bytesRead < HEADER_BYTES || magic !== 'PMTiles') {
-      throw new BasemapArchiveError(`${where} is not a PMTiles archive (starts with ${JSON.stringify(header.subarray(0, Math.min(bytesRead, 7)).toString('latin1'))}); expected a PMTiles v3 file`);
+      throw new BasemapArchiveError(
+        `${where} is not a PMTiles archive (starts with ${JSON.stringify(header.subarray(0, Math.min(bytesRead, 7)).toString('latin1'))}); expected a PMTiles v3 file`,
+      );
     }
     const version = header.readUInt8(7);
-    if (version !== 3) throw new BasemapArchiveError(`${where} is PMTiles version ${version}; expected version 3 (convert it with \`pmtiles convert\`)`);
+    if (version !== 3)
+      throw new BasemapArchiveError(`${where} is PMTiles version ${version}; expected version 3 (convert it with \`pmtiles convert\`)`);
     const tileType = header.readUInt8(99);
-    if (tileType !== TILE_TYPE_MVT) throw new BasemapArchiveError(`${where} holds tiles of type ${tileType}; expected vector tiles (MVT, type 1)`);
+    if (tileType !== TILE_TYPE_MVT)
+      throw new BasemapArchiveError(`${where} holds tiles of type ${tileType}; expected vector tiles (MVT, type 1)`);
     const deg = (offset: number) => header.readInt32LE(offset) / 1e7;
     const metadataOffset = Number(header.readBigUInt64LE(24));
     const metadataLength = Number(header.readBigUInt64LE(32));
     const internalCompression = header.readUInt8(97);
     let attribution: string | null = null;
-    if (metadataLength > 0 && metadataLength <= MAX_METADATA_BYTES && (internalCompression === COMPRESSION_NONE || internalCompression === COMPRESSION_GZIP)) {
+    if (
+      metadataLength > 0 &&
+      metadataLength <= MAX_METADATA_BYTES &&
+      (internalCompression === COMPRESSION_NONE || internalCompression === COMPRESSION_GZIP)
+    ) {
       const raw = Buffer.alloc(metadataLength);
       await handle.read(raw, 0, metadataLength, metadataOffset);
       try {
-        const json = JSON.parse((internalCompression === COMPRESSION_GZIP ? gunzipSync(raw) : raw).toString('utf8')) as { attribution?: unknown };
+        const json = JSON.parse((internalCompression === COMPRESSION_GZIP ? gunzipSync(raw) : raw).toString('utf8')) as {
+          attribution?: unknown;
+        };
         if (typeof json.attribution === 'string' && json.attribution.trim() !== '') attribution = plainText(json.attribution);
       } catch {
         // Metadata is advisory: an archive whose metadata does not parse still draws.

@@ -22,13 +22,25 @@ describe('parseRange (RFC 9110 §14.1.2)', () => {
   });
 
   it('refuses ranges past the end, empty suffixes and malformed ranges, quoting them', () => {
-    expect(parseRange('bytes=100-200', 100)).toEqual({ type: 'unsatisfiable', reason: 'the range "bytes=100-200" starts at or past the end of the 100-byte file' });
+    expect(parseRange('bytes=100-200', 100)).toEqual({
+      type: 'unsatisfiable',
+      reason: 'the range "bytes=100-200" starts at or past the end of the 100-byte file',
+    });
     expect(parseRange('bytes=-0', 100)).toMatchObject({ type: 'unsatisfiable', reason: expect.stringContaining('asks for no bytes') });
     expect(parseRange('bytes=0-', 0)).toMatchObject({ type: 'unsatisfiable' });
-    expect(parseRange('bytes=9-3', 100)).toMatchObject({ type: 'unsatisfiable', reason: expect.stringMatching(/"bytes=9-3" ends before it starts; accepted: bytes=FIRST-LAST/) });
-    expect(parseRange('bytes=abc', 100)).toMatchObject({ type: 'unsatisfiable', reason: expect.stringMatching(/"bytes=abc" is malformed/) });
+    expect(parseRange('bytes=9-3', 100)).toMatchObject({
+      type: 'unsatisfiable',
+      reason: expect.stringMatching(/"bytes=9-3" ends before it starts; accepted: bytes=FIRST-LAST/),
+    });
+    expect(parseRange('bytes=abc', 100)).toMatchObject({
+      type: 'unsatisfiable',
+      reason: expect.stringMatching(/"bytes=abc" is malformed/),
+    });
     expect(parseRange('bytes=-', 100)).toMatchObject({ type: 'unsatisfiable' });
-    expect(parseRange('bytes=1234567890123456-', 100)).toMatchObject({ type: 'unsatisfiable', reason: expect.stringContaining('malformed') });
+    expect(parseRange('bytes=1234567890123456-', 100)).toMatchObject({
+      type: 'unsatisfiable',
+      reason: expect.stringContaining('malformed'),
+    });
   });
 });
 

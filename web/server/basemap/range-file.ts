@@ -15,10 +15,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 
 /** What a Range header asks of a file of `size` bytes. */
-export type RangeDecision =
-  | { type: 'full' }
-  | { type: 'partial'; start: number; end: number }
-  | { type: 'unsatisfiable'; reason: string };
+export type RangeDecision = { type: 'full' } | { type: 'partial'; start: number; end: number } | { type: 'unsatisfiable'; reason: string };
 
 /** Longest digit run accepted in a range (beyond 2^53 a position means nothing). */
 const MAX_DIGITS = 15;
@@ -33,7 +30,10 @@ export function parseRange(header: string | undefined, size: number): RangeDecis
   if (header === undefined || header.trim() === '') return { type: 'full' };
   const m = /^\s*([A-Za-z]+)\s*=(.*)$/.exec(header);
   if (!m || m[1]!.toLowerCase() !== 'bytes') return { type: 'full' };
-  const specs = m[2]!.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const specs = m[2]!
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   const quoted = JSON.stringify(header.slice(0, 100));
   const accepted = 'accepted: bytes=FIRST-LAST, bytes=FIRST- or bytes=-SUFFIX with whole numbers, FIRST <= LAST';
   if (specs.length > 1) return { type: 'full' };
@@ -43,7 +43,8 @@ export function parseRange(header: string | undefined, size: number): RangeDecis
   }
   if (spec[1] === '') {
     const suffix = Number(spec[2]);
-    if (suffix === 0 || size === 0) return { type: 'unsatisfiable', reason: `the range ${quoted} asks for no bytes of a ${size}-byte file` };
+    if (suffix === 0 || size === 0)
+      return { type: 'unsatisfiable', reason: `the range ${quoted} asks for no bytes of a ${size}-byte file` };
     return { type: 'partial', start: Math.max(0, size - suffix), end: size - 1 };
   }
   const first = Number(spec[1]);
@@ -55,7 +56,10 @@ export function parseRange(header: string | undefined, size: number): RangeDecis
 
 /** The entity tags of an If-Match / If-None-Match header (`*` as itself). */
 function entityTags(header: string): string[] {
-  return header.split(',').map((t) => t.trim()).filter((t) => t !== '');
+  return header
+    .split(',')
+    .map((t) => t.trim())
+    .filter((t) => t !== '');
 }
 
 /** Weak comparison (RFC 9110 §8.8.3.2): the opaque tags match, W/ ignored. */
