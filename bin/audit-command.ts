@@ -17,7 +17,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createClickHouse } from '../ingest/index.ts';
+import { createClickHouse } from '../storage/index.ts';
 import { describeProblem, verifyAudit, type AuditVerification } from '../twin-model/audit/audit-verification.ts';
 import { auditDir, CHECKPOINT_FILE, loadPublicKey, PUBLIC_KEY_FILE, readCheckpointText } from '../web/server/audit/audit-keys.ts';
 import { readAuditRecords } from '../web/server/audit/audit-service.ts';

@@ -28,8 +28,8 @@ import {
   restoreDatabase,
   tableCounts,
   type TableCount,
-} from '../ingest/clickhouse/backup-store.ts';
-import { queryRows } from '../ingest/clickhouse/clickhouse-client.ts';
+} from '../storage/backup-store.ts';
+import { queryRows } from '../storage/clickhouse-client.ts';
 
 /** Format of `manifest.json`; a restore refuses any other. */
 export const BACKUP_FORMAT = 'citytwin-backup';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { retentionDays } from '../ingest/clickhouse/retention.ts';
+import { retentionDays } from '../storage/retention.ts';
 import { auditableConfig, ConfigError, loadConfig } from './config.ts';
 
 describe('loadConfig', () => {

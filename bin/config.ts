@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { checkPassword } from '../web/server/auth/password.ts';
 import { parseClearance } from '../web/server/auth/policy.ts';
-import { parseRetention, RETENTION_SYNTAX, type RetentionPolicy } from '../ingest/clickhouse/retention.ts';
+import { parseRetention, RETENTION_SYNTAX, type RetentionPolicy } from '../storage/retention.ts';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 

@@ -9,29 +9,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
-import {
-  ClickHouseSink,
-  createClickHouse,
-  createIngest,
-  DurableIntake,
-  Spool,
-  type StorageSink,
-  IngestStatsAggregator,
-  MqttSource,
-  renderClusterPrometheus,
-  renderPrometheus,
-  runMigrations,
-  sampleWorkerStats,
-  startEmbeddedBroker,
-  startOpsServer,
-  type BrokerIntake,
-  type EmbeddedBroker,
-  type Ingest,
-  type OpsServer,
-} from '../ingest/index.ts';
-import { applyRetention, recordSourceClassifications, refreshClassifications } from '../ingest/clickhouse/retention-store.ts';
-import { formatDays } from '../ingest/clickhouse/retention.ts';
-import { StorageUsageSampler } from '../ingest/clickhouse/storage-usage.ts';
+import { createIngest, DurableIntake, Spool, IngestStatsAggregator, MqttSource, renderClusterPrometheus, renderPrometheus, sampleWorkerStats, startEmbeddedBroker, startOpsServer, type BrokerIntake, type EmbeddedBroker, type Ingest, type OpsServer } from '../ingest/index.ts';
+import { ClickHouseSink, createClickHouse, type StorageSink, runMigrations } from '../storage/index.ts';
+import { applyRetention, recordSourceClassifications, refreshClassifications } from '../storage/retention-store.ts';
+import { formatDays } from '../storage/retention.ts';
+import { StorageUsageSampler } from '../storage/storage-usage.ts';
 import { CitySimulator } from '../simulations/index.ts';
 import { cityBasemap, districtAt, generateCity } from '../twin-model/city/index.ts';
 import {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BatchWriter } from './batch-writer.ts';
-import { readingRow, type StorageBatch, type StorageSink } from './storage-batch.ts';
+import { readingRow, type StorageBatch, type StorageSink } from '../storage/storage-batch.ts';
 
 /** A sink at the adapter interface that stores batches in memory and can be made to fail. */
 class MemorySink implements StorageSink {

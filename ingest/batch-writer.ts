@@ -3,7 +3,7 @@
  * failed batch with backoff until it is stored (the batch id makes retries idempotent).
  * Messages count as stored only once their whole batch is written.
  */
-import { emptyBatch, type StorageBatch, type StorageSink } from './storage-batch.ts';
+import { emptyBatch, type StorageBatch, type StorageSink } from '../storage/storage-batch.ts';
 
 export interface BatchWriterOptions {
   maxRows: number;

@@ -6,9 +6,8 @@ import { randomBytes } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { DEFAULT_PARSE_LIMITS } from '../twin-model/index.ts';
 import { BatchWriter } from './batch-writer.ts';
-import { ClickHouseSink } from './clickhouse/clickhouse-sink.ts';
 import { IngestPipeline } from './ingest-pipeline.ts';
-import type { StorageBatch, StorageSink } from './storage-batch.ts';
+import { ClickHouseSink, type StorageBatch, type StorageSink } from '../storage/index.ts';
 
 export { BatchWriter, type StorageHealth } from './batch-writer.ts';
 export { IngestPipeline, DEAD_LETTER_PAYLOAD_BYTES, type IngestListener } from './ingest-pipeline.ts';
@@ -34,7 +33,6 @@ export {
   type IngestWorkerStats,
 } from './ingest-stats.ts';
 export { startOpsServer, OpsPortInUseError, type OpsHealth, type OpsServer } from './ops-server.ts';
-export { clusterStatements, type ClusterDdlOptions } from './clickhouse/cluster-ddl.ts';
 export {
   startEmbeddedBroker,
   PortInUseError,
@@ -44,10 +42,6 @@ export {
   type EmbeddedBroker,
   type OutgoingLimits,
 } from './broker/embedded-broker.ts';
-export { createClickHouse, queryRows, type ClickHouseTarget } from './clickhouse/clickhouse-client.ts';
-export { runMigrations, MIGRATIONS } from './clickhouse/migrations.ts';
-export { ClickHouseSink } from './clickhouse/clickhouse-sink.ts';
-export type { StorageBatch, StorageSink, EntityName } from './storage-batch.ts';
 
 export interface IngestOptions {
   /** Storage adapter; defaults to ClickHouse through `client`. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createRandom } from '../twin-model/index.ts';
 import { createIngest } from './index.ts';
-import type { StorageBatch, StorageSink } from './storage-batch.ts';
+import type { StorageBatch, StorageSink } from '../storage/storage-batch.ts';
 
 class MemorySink implements StorageSink {
   readonly batches: StorageBatch[] = [];

@@ -21,7 +21,7 @@ import {
 } from '../twin-model/index.ts';
 import type { BatchWriter } from './batch-writer.ts';
 import { IngestMetrics } from './ingest-metrics.ts';
-import { readingRow, type EntityName } from './storage-batch.ts';
+import { readingRow, type EntityName } from '../storage/storage-batch.ts';
 
 /** Dead letters keep at most this many bytes of the raw payload (docs/ingest.md). */
 export const DEAD_LETTER_PAYLOAD_BYTES = 4096;

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningCityTwin } from '../bin/runtime.ts';
-import { createClickHouse } from '../ingest/index.ts';
+import { createClickHouse } from '../storage/index.ts';
 import type { AuditEntriesResponse, AuditVerificationView } from '../web/shared/audit-protocol.ts';
 import type { RecommendationView } from '../web/shared/protocol.ts';
 import { call, login, TEST_ADMIN_PASSWORD } from './support/auth.ts';

@@ -19,7 +19,7 @@ import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readManifest, type BackupManifest } from '../bin/backup.ts';
 import type { RunningCityTwin } from '../bin/runtime.ts';
-import { createClickHouse, queryRows } from '../ingest/index.ts';
+import { createClickHouse, queryRows } from '../storage/index.ts';
 import { call, login, TEST_ADMIN_PASSWORD } from './support/auth.ts';
 import { startCityTwinProcess, TSX, type CityTwinProcess } from './support/citytwin-process.ts';
 import { freePort, tempDir, waitFor } from './support/fixtures.ts';

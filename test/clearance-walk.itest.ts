@@ -20,7 +20,7 @@ import mqtt from 'mqtt';
 import { io as connectSocket, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningCityTwin } from '../bin/runtime.ts';
-import { queryRows } from '../ingest/index.ts';
+import { queryRows } from '../storage/index.ts';
 import { KIND_METRICS, type Classification, type SensorKind } from '../twin-model/index.ts';
 import { serverRoutes } from '../web/server/auth/policy-doc.ts';
 import { clearanceOf, DEFAULT_CLEARANCE, hasPermission, ROLES, SOCKET_EVENTS, type Role } from '../web/server/auth/policy.ts';

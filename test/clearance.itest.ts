@@ -10,7 +10,7 @@ import mqtt from 'mqtt';
 import { io as connectSocket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningCityTwin } from '../bin/runtime.ts';
-import { queryRows } from '../ingest/index.ts';
+import { queryRows } from '../storage/index.ts';
 import type { KpiDrill, KpiSummary } from '../web/server/kpi-routes.ts';
 import type { IncidentDetail, IncidentUpdateMessage, IncidentView, IncidentsMessage } from '../web/shared/protocol.ts';
 import { call, login, TEST_ADMIN_PASSWORD } from './support/auth.ts';

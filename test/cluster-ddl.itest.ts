@@ -4,8 +4,8 @@
  * engine (embedded chdb) and fails on any syntax ClickHouse would refuse.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { createClickHouse, MIGRATIONS, queryRows } from '../ingest/index.ts';
-import { clusterMigrationsTable, clusterStatements, createdTables } from '../ingest/clickhouse/cluster-ddl.ts';
+import { createClickHouse, MIGRATIONS, queryRows } from '../storage/index.ts';
+import { clusterMigrationsTable, clusterStatements, createdTables } from '../storage/cluster-ddl.ts';
 import { tempDir } from './support/fixtures.ts';
 
 describe('cluster DDL parsed by ClickHouse', () => {

@@ -18,7 +18,7 @@
  */
 import mqtt from 'mqtt';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createClickHouse, queryRows } from '../ingest/index.ts';
+import { createClickHouse, queryRows } from '../storage/index.ts';
 import { startCityTwinProcess, type CityTwinProcess } from './support/citytwin-process.ts';
 import { freePort, tempDir, waitFor } from './support/fixtures.ts';
 import { startMosquitto, type Mosquitto } from './support/mosquitto.ts';

@@ -12,7 +12,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import mqtt from 'mqtt';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createClickHouse, queryRows } from '../ingest/index.ts';
+import { createClickHouse, queryRows } from '../storage/index.ts';
 import { topics } from '../twin-model/index.ts';
 import { TEST_ADMIN_PASSWORD } from './support/auth.ts';
 import { freePort, tempDir, waitFor } from './support/fixtures.ts';

@@ -11,7 +11,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import mqtt from 'mqtt';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createClickHouse, queryRows } from '../ingest/index.ts';
+import { createClickHouse, queryRows } from '../storage/index.ts';
 import { freePort, tempDir, waitFor } from './support/fixtures.ts';
 import { startMosquitto, type Mosquitto } from './support/mosquitto.ts';
 import { pacedFlow } from './support/paced-flow.ts';

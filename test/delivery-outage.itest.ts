@@ -20,7 +20,7 @@ import mqtt from 'mqtt';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../bin/config.ts';
 import { startCityTwin, type RunningCityTwin } from '../bin/runtime.ts';
-import { queryRows, type StorageSink } from '../ingest/index.ts';
+import { queryRows, type StorageSink } from '../storage/index.ts';
 import type { StatsMessage } from '../web/shared/protocol.ts';
 import { consoleEnv, consoleFetch, openLiveView, type LiveView } from './support/console-client.ts';
 import { tempDir, waitFor } from './support/fixtures.ts';

@@ -5,18 +5,9 @@
  */
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readingRow } from '../ingest/storage-batch.ts';
-import {
-  createClickHouse,
-  createIngest,
-  MIGRATIONS,
-  MqttSource,
-  queryRows,
-  runMigrations,
-  startEmbeddedBroker,
-  type EmbeddedBroker,
-  type Ingest,
-} from '../ingest/index.ts';
+import { readingRow } from '../storage/storage-batch.ts';
+import { createIngest, MqttSource, startEmbeddedBroker, type EmbeddedBroker, type Ingest } from '../ingest/index.ts';
+import { createClickHouse, MIGRATIONS, queryRows, runMigrations } from '../storage/index.ts';
 import { tempDir, waitFor } from './support/fixtures.ts';
 
 const dir = tempDir('ingest');
@@ -134,7 +125,7 @@ describe('ingest on embedded parts', () => {
       rows: 1,
       acceptedBySource: new Map([['unknown', 1]]),
     };
-    const { ClickHouseSink } = await import('../ingest/index.ts');
+    const { ClickHouseSink } = await import('../storage/index.ts');
     const sink = new ClickHouseSink(client);
     await sink.write(batch);
     await sink.write(batch);

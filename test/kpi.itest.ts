@@ -10,7 +10,7 @@
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningCityTwin } from '../bin/runtime.ts';
-import { queryRows } from '../ingest/index.ts';
+import { queryRows } from '../storage/index.ts';
 import { responseTimesOf, summarizeResponseTimes } from '../twin-model/dispatch/response-times.ts';
 import { KIND_METRICS, type Incident, type IncidentChange } from '../twin-model/index.ts';
 import type { KpiDrill, KpiSummary } from '../web/server/kpi-routes.ts';

@@ -9,11 +9,11 @@
 import { spawnSync } from 'node:child_process';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ClickHouseSink, createClickHouse, queryRows, runMigrations } from '../ingest/index.ts';
-import { applyRetention, currentTtls, recordSourceClassifications, refreshClassifications } from '../ingest/clickhouse/retention-store.ts';
-import { emptyBatch, readingRow } from '../ingest/storage-batch.ts';
-import { DEFAULT_RETENTION, parseRetention, RETENTION_TABLES, ttlClause } from '../ingest/clickhouse/retention.ts';
-import { renderStorageUsage, tableUsage } from '../ingest/clickhouse/storage-usage.ts';
+import { ClickHouseSink, createClickHouse, queryRows, runMigrations } from '../storage/index.ts';
+import { applyRetention, currentTtls, recordSourceClassifications, refreshClassifications } from '../storage/retention-store.ts';
+import { emptyBatch, readingRow } from '../storage/storage-batch.ts';
+import { DEFAULT_RETENTION, parseRetention, RETENTION_TABLES, ttlClause } from '../storage/retention.ts';
+import { renderStorageUsage, tableUsage } from '../storage/storage-usage.ts';
 import { tempDir } from './support/fixtures.ts';
 
 const dir = tempDir('retention');
@@ -96,7 +96,7 @@ describe('retention as TTLs', () => {
     const lines = ['aq-1', 'ed-1', 'tf-1', 'unregistered-1'].flatMap((id) =>
       ages.map((d) => `sensor\t${id}\tv\t${now - d * DAY}\t${d}\t${now}\n`),
     );
-    // The same path as the ingest (ingest/clickhouse/clickhouse-sink.ts): positional text rows.
+    // The same path as the ingest (storage/readings-sink.ts): positional text rows.
     await client.insert({ table: 'readings', values: Readable.from([lines.join('')], { objectMode: false }), format: 'TabSeparated' });
     await client.insert({
       table: 'events',

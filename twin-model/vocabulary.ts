@@ -76,6 +76,8 @@ export const KIND_METRICS: Readonly<Record<SensorKind, readonly MetricName[]>> =
 
 export const CLASSIFICATIONS = ['public', 'internal', 'sensitive'] as const;
 export type Classification = (typeof CLASSIFICATIONS)[number];
+/** The classification data is treated as when neither it nor its source has one. */
+export const UNCLASSIFIED_AS: Classification = 'internal';
 
 export const EVENT_TYPES = ['citizen_report', 'video_detection', 'manual_report'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -9,7 +9,7 @@
  * Prints figures; asserts nothing (a benchmark, not a test).
  */
 import { generateKeyPairSync } from 'node:crypto';
-import { createClickHouse, runMigrations } from '../../ingest/index.ts';
+import { createClickHouse, runMigrations } from '../../storage/index.ts';
 import {
   dispatchAuditInput,
   incidentAuditInput,

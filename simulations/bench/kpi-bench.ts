@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { createClickHouse, queryRows, runMigrations } from '../../ingest/index.ts';
+import { createClickHouse, queryRows, runMigrations } from '../../storage/index.ts';
 import { percentile } from '../../twin-model/dispatch/response-times.ts';
 import { generateCity } from '../../twin-model/city/index.ts';
 import { KpiQueries } from '../../web/server/kpi-queries.ts';

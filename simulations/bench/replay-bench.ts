@@ -12,8 +12,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createClickHouse } from '../../ingest/clickhouse/clickhouse-client.ts';
-import { runMigrations } from '../../ingest/clickhouse/migrations.ts';
+import { createClickHouse } from '../../storage/clickhouse-client.ts';
+import { runMigrations } from '../../storage/migrations.ts';
 import { ReplayService, snapToGrid, stepForSpeed } from '../../web/server/replay-service.ts';
 
 export interface ReplayBenchResult {

@@ -33,17 +33,9 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import mqtt from 'mqtt';
 import { io as connectSocket } from 'socket.io-client';
-import {
-  createClickHouse,
-  createIngest,
-  MqttSource,
-  percentile,
-  queryRows,
-  runMigrations,
-  startEmbeddedBroker,
-  type IngestOptions,
-} from '../../ingest/index.ts';
-import { readingRow } from '../../ingest/storage-batch.ts';
+import { createIngest, MqttSource, percentile, startEmbeddedBroker, type IngestOptions } from '../../ingest/index.ts';
+import { createClickHouse, queryRows, runMigrations } from '../../storage/index.ts';
+import { readingRow } from '../../storage/storage-batch.ts';
 import { typedField, type DeltaMessage, type SnapshotMessage } from '../../web/shared/protocol.ts';
 import { loadSensorId, type LoadOptions, type LoadResult } from '../load-generator.ts';
 import { measureFusion } from './fusion-throughput.ts';

@@ -21,7 +21,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { io as connectSocket } from 'socket.io-client';
-import { createClickHouse, percentile, runMigrations } from '../../ingest/index.ts';
+import { percentile } from '../../ingest/index.ts';
+import { createClickHouse, runMigrations } from '../../storage/index.ts';
 import { generateCity } from '../../twin-model/city/index.ts';
 import type { CellsMessage, SnapshotMessage } from '../../web/shared/protocol.ts';
 import { startCityTwinProcess } from '../../test/support/citytwin-process.ts';

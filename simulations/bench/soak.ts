@@ -111,7 +111,7 @@ async function publisher(o: PublisherOptions): Promise<void> {
 
 /** After the CityTwin process exited: what its embedded ClickHouse holds. */
 async function census(dataDir: string): Promise<void> {
-  const { createClickHouse, queryRows } = await import('../../ingest/index.ts');
+  const { createClickHouse, queryRows } = await import('../../storage/index.ts');
   const client = createClickHouse({ url: null, dataDir });
   const [row] = await queryRows<{ raw: string; keys: string }>(
     client,

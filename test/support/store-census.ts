@@ -3,7 +3,7 @@
  * only one) and prints one JSON line with what it stores: every reading's key, the raw and
  * deduplicated counts, and the dead letters. Usage: tsx store-census.ts <dataDir> <sensorPrefix>
  */
-import { createClickHouse, queryRows } from '../../ingest/index.ts';
+import { createClickHouse, queryRows } from '../../storage/index.ts';
 
 const [dir, prefix] = process.argv.slice(2);
 if (!dir || !prefix) {

@@ -3,7 +3,7 @@
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { z } from 'zod';
-import { queryRows } from '../../ingest/index.ts';
+import { queryRows } from '../../storage/index.ts';
 import {
   CLASSIFICATIONS,
   EVENT_TYPES,

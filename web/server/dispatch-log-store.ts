@@ -4,7 +4,7 @@
  * offline `citytwin audit verify` read it back.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
-import { queryRows } from '../../ingest/index.ts';
+import { queryRows } from '../../storage/index.ts';
 import type { DispatchLogEntry } from '../../twin-model/index.ts';
 
 interface DispatchLogRow {

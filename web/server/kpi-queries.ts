@@ -1,10 +1,10 @@
 /**
  * The KPI queries: every figure of the leader's screen read from the rollups of migration 6
- * (ingest/clickhouse/migrations.ts, docs/kpi.md), plus the rows behind each figure (drill-down).
+ * (storage/migrations.ts, docs/kpi.md), plus the rows behind each figure (drill-down).
  * The registry (`sensors`, one row per sensor) is the only non-rollup table a KPI reads.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
-import { queryRows } from '../../ingest/index.ts';
+import { queryRows } from '../../storage/index.ts';
 import type { Classification } from '../../twin-model/index.ts';
 import type { KpiWindows } from './kpi-model.ts';
 

@@ -22,7 +22,7 @@
  */
 import type { Coverage, ReplayAction, ReplayEvents, UnitAt, UnitTrack } from '../shared/replay-protocol.ts';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { queryRows } from '../../ingest/index.ts';
+import { queryRows } from '../../storage/index.ts';
 import {
   applyTwinInput,
   createTwinChanges,

@@ -11,7 +11,7 @@
  * so `states` is empty: the twin's grid (sensor-aggregate.ts) answers with states.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
-import { queryRows } from '../../ingest/index.ts';
+import { queryRows } from '../../storage/index.ts';
 import type { Classification } from '../../twin-model/index.ts';
 import type { CellsMessage } from '../shared/protocol.ts';
 import { UNCLASSIFIED_AS } from './auth/policy.ts';

@@ -14,7 +14,7 @@
  * after the highest id stored.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
-import { queryRows } from '../../ingest/index.ts';
+import { queryRows } from '../../storage/index.ts';
 import {
   activeIncidents,
   applyIncidentInput,

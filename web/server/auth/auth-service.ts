@@ -18,7 +18,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { queryRows } from '../../../ingest/index.ts';
+import { queryRows } from '../../../storage/index.ts';
 import type { Classification } from '../../../twin-model/index.ts';
 import { checkPassword, hashPassword, randomPassword, verifyPassword } from './password.ts';
 import { clearanceOf, DEFAULT_CLEARANCE, isRole, type ClearanceTable, type Role } from './policy.ts';

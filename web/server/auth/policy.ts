@@ -185,8 +185,7 @@ export function clearanceOf(roles: readonly Role[], table: ClearanceTable = DEFA
   return CLASSIFICATIONS.filter((c) => set.has(c));
 }
 
-/** The classification a sensor is treated as when it has none. */
-export const UNCLASSIFIED_AS: Classification = 'internal';
+export { UNCLASSIFIED_AS } from '../../../twin-model/index.ts';
 
 /**
  * Parses `CITYTWIN_CLEARANCE`: `role=class,class;role=class`, overriding the defaults for the

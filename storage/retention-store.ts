@@ -10,7 +10,7 @@
  * happens to touch their part. An unchanged start issues no ALTER at all.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { Classification } from '../../twin-model/index.ts';
+import type { Classification } from '../twin-model/index.ts';
 import { queryRows } from './clickhouse-client.ts';
 import { clusterStatements, createdTables } from './cluster-ddl.ts';
 import { MIGRATIONS, SENSOR_CLASSES_QUERY } from './migrations.ts';

@@ -6,7 +6,7 @@
  */
 import { Readable } from 'node:stream';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { batchJsonTables, type StorageBatch, type StorageSink } from '../storage-batch.ts';
+import { batchJsonTables, type StorageBatch, type StorageSink } from './storage-batch.ts';
 
 export interface ClickHouseSinkOptions {
   /** The tables are Distributed tables of a cluster (CITYTWIN_CLICKHOUSE_CLUSTER). */

@@ -76,7 +76,7 @@ function shardingKey(table: string, rest: string): string {
   const order = /ORDER BY\s+(\([^)]*\)|[\w.]+)/.exec(rest);
   if (!order)
     throw new Error(
-      `cluster mode: table ${table} has no ORDER BY to derive a sharding key from; add it to SHARDING_KEYS in ingest/clickhouse/cluster-ddl.ts`,
+      `cluster mode: table ${table} has no ORDER BY to derive a sharding key from; add it to SHARDING_KEYS in storage/cluster-ddl.ts`,
     );
   const key = order[1]!.replace(/^\(|\)$/g, '').trim();
   return `cityHash64(${key})`;

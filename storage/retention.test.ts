@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { UNCLASSIFIED_AS } from '../../web/server/auth/policy.ts';
+import { UNCLASSIFIED_AS } from '../twin-model/index.ts';
 import { DEFAULT_RETENTION, parseRetention, retentionDays, RETENTION_TABLES, ttlClause, UNCLASSIFIED_CLASS } from './retention.ts';
 
 describe('parseRetention', () => {

@@ -13,7 +13,7 @@
  * (`toIntervalDay(N)`, `WHERE classification = '…'`), so "is it already applied?" is a string
  * comparison and re-applying an unchanged policy does nothing.
  */
-import { CLASSIFICATIONS, type Classification } from '../../twin-model/index.ts';
+import { CLASSIFICATIONS, type Classification } from '../twin-model/index.ts';
 
 /** Days a row is kept, or null: kept forever. */
 export type RetentionDays = number | null;
