@@ -34,16 +34,16 @@ import type {
 } from '../shared/protocol.ts';
 import type { IncidentStore } from './incident-store.ts';
 import { compareIncidents, historyViewer, incidentViewer } from './incident-view.ts';
-import { queryLatest, querySensorHistory } from './history-queries.ts';
+import { queryLatest, querySensorHistory } from './live/history-queries.ts';
 import { HttpError, route, timeParam, type RawResponse, type Route } from './http-router.ts';
-import { ClassifiedView, summarize } from './live-stream.ts';
+import { ClassifiedView, summarize } from './live/live-stream.ts';
 import { NoWriterError, type TwinService } from './twin-service.ts';
 import type { Principal } from './auth/auth-service.ts';
 import { UNCLASSIFIED_AS } from './auth/policy.ts';
 import { clearanceMask, cleared } from './auth/classification.ts';
-import { parseBbox } from './sensor-aggregate.ts';
-import { registryCells } from './sensor-aggregate-registry.ts';
-import { cellsMessage } from './viewport-sessions.ts';
+import { parseBbox } from './live/sensor-aggregate.ts';
+import { registryCells } from './live/sensor-aggregate-registry.ts';
+import { cellsMessage } from './live/viewport-sessions.ts';
 
 export interface HealthReport {
   status: 'ok' | 'degraded' | 'down';

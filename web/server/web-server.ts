@@ -25,7 +25,7 @@ import { joinRedisCluster, singleNode, type InterServerEvents, type WebCluster }
 import { clearanceMask } from './auth/classification.ts';
 import { compareIncidents, incidentUpdateViewer, incidentViewer } from './incident-view.ts';
 import type { IncidentUpdateMessage, IncidentView } from '../shared/protocol.ts';
-import { ViewportStreams, type ViewportOptions } from './viewport-sessions.ts';
+import { ViewportStreams, type ViewportOptions } from './live/viewport-sessions.ts';
 import { basemapRoutes } from './basemap/basemap-routes.ts';
 import { openBasemapArchive, type BasemapArchive } from './basemap/pmtiles-archive.ts';
 

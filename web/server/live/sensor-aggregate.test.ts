@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CLASSIFICATIONS, SENSOR_KINDS, type Classification } from '../../twin-model/index.ts';
-import { CLASS_BIT, clearanceMask } from './auth/classification.ts';
+import { CLASSIFICATIONS, SENSOR_KINDS, type Classification } from '../../../twin-model/index.ts';
+import { CLASS_BIT, clearanceMask } from '../auth/classification.ts';
 import {
   cellDeg,
   cellKey,

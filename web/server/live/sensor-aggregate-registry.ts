@@ -11,10 +11,10 @@
  * so `states` is empty: the twin's grid (sensor-aggregate.ts) answers with states.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
-import { queryRows } from '../../storage/index.ts';
-import type { Classification } from '../../twin-model/index.ts';
-import type { CellsMessage } from '../shared/protocol.ts';
-import { UNCLASSIFIED_AS } from './auth/policy.ts';
+import { queryRows } from '../../../storage/index.ts';
+import type { Classification } from '../../../twin-model/index.ts';
+import type { CellsMessage } from '../../shared/protocol.ts';
+import { UNCLASSIFIED_AS } from '../auth/policy.ts';
 import { cellDeg, cellKey, COARSEST_LEVEL, FINEST_LEVEL, levelForZoom, MAX_QUERY_CELLS, type Bbox } from './sensor-aggregate.ts';
 
 export interface RegistryCellQuery {

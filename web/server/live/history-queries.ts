@@ -4,7 +4,7 @@
  * and long ranges are downsampled in ClickHouse, not in the browser.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
-import { queryRows } from '../../storage/index.ts';
+import { queryRows } from '../../../storage/index.ts';
 
 export interface HistoryQuery {
   sensorId: string;
