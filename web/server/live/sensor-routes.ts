@@ -13,9 +13,9 @@ import {
   SENSOR_KINDS,
   SENSOR_STATES,
   stateName,
+  UNCLASSIFIED_AS,
   type CityModel,
 } from '../../../twin-model/index.ts';
-import { UNCLASSIFIED_AS } from '../../../twin-model/index.ts';
 import type { ReadingsResponse, SensorDetail } from '../../shared/protocol.ts';
 import type { Principal } from '../auth/auth-service.ts';
 import { clearanceMask, cleared } from '../auth/classification.ts';
