@@ -78,7 +78,7 @@ describe('IngestPipeline', () => {
     pipeline.handleMessage('citytwin/v1/systemx/a', Buffer.from('x'), NOW);
     await writer.flush();
     expect(pipeline.metrics).toMatchObject({ systemMessages: 2, received: 1, rejected: 1, stored: 0 });
-    expect(sink.batches.flatMap((b) => b.deadLetters).map((d) => d[1])).toEqual(['citytwin/v1/systemx/a']);
+    expect(sink.batches.flatMap((b) => b.deadLetters).map((d) => d.topic)).toEqual(['citytwin/v1/systemx/a']);
   });
 
   it('keeps received = stored + rejected + pending through 5,000 fuzzed messages', async () => {

@@ -21,6 +21,7 @@ import {
 } from '../twin-model/index.ts';
 import type { BatchWriter } from './batch-writer.ts';
 import { IngestMetrics } from './ingest-metrics.ts';
+import { registryRowOf } from '../storage/registry-store.ts';
 import { readingRow, type EntityName } from '../storage/storage-batch.ts';
 
 /** Dead letters keep at most this many bytes of the raw payload (docs/ingest.md). */
@@ -110,7 +111,7 @@ export class IngestPipeline {
     }
     const batch = this.writer.batch;
     for (const r of parsed.readings) batch.readings.push(readingRow(entity, id, r.metric, r.ts, r.value, receivedAt));
-    for (const r of parsed.texts) batch.texts.push([entity, id, r.metric, r.ts, r.value, receivedAt]);
+    for (const r of parsed.texts) batch.texts.push({ entity, sensorId: id, metric: r.metric, ts: r.ts, value: r.value, receivedAt });
     this.metrics.readingsAccepted += parsed.readings.length;
     this.accept(this.sourceOf.get(id) ?? 'unknown');
     this.writer.commitMessage(parsed.readings.length + parsed.texts.length, receivedAt);
@@ -126,11 +127,7 @@ export class IngestPipeline {
     const m = parsed.meta;
     if (m?.source) this.sourceOf.set(id, m.source);
     this.accept(this.sourceOf.get(id) ?? 'unknown');
-    this.writer.batch.sensors.push(
-      m
-        ? [id, m.kind, m.lng, m.lat, m.name ?? '', m.unit ?? '', m.district ?? '', m.source ?? '', m.classification ?? '', 0, receivedAt]
-        : [id, '', 0, 0, '', '', '', '', '', 1, receivedAt],
-    );
+    this.writer.batch.sensors.push(registryRowOf(id, m, receivedAt));
     this.writer.commitMessage(1, receivedAt);
     for (const l of this.listeners) l.onMeta?.(id, m, receivedAt);
   }
@@ -143,7 +140,18 @@ export class IngestPipeline {
     }
     const e = parsed.event;
     this.accept(source);
-    this.writer.batch.events.push([e.source, e.id, e.ts, e.type, e.category ?? '', e.lng, e.lat, e.severity, e.text ?? '', receivedAt]);
+    this.writer.batch.events.push({
+      source: e.source,
+      id: e.id,
+      ts: e.ts,
+      type: e.type,
+      category: e.category ?? '',
+      lng: e.lng,
+      lat: e.lat,
+      severity: e.severity,
+      text: e.text ?? '',
+      receivedAt,
+    });
     this.writer.commitMessage(1, receivedAt);
     for (const l of this.listeners) l.onEvent?.(e, receivedAt);
   }
@@ -156,7 +164,16 @@ export class IngestPipeline {
     }
     const p = parsed.position;
     this.accept('unknown');
-    this.writer.batch.positions.push([p.unitId, p.ts, p.lng, p.lat, p.speed, p.heading, p.status ?? '', receivedAt]);
+    this.writer.batch.positions.push({
+      unitId: p.unitId,
+      ts: p.ts,
+      lng: p.lng,
+      lat: p.lat,
+      speed: p.speed,
+      heading: p.heading,
+      status: p.status ?? '',
+      receivedAt,
+    });
     this.writer.commitMessage(1, receivedAt);
     for (const l of this.listeners) l.onUnitPosition?.(p, receivedAt);
   }
@@ -172,16 +189,16 @@ export class IngestPipeline {
     const raw = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
     const head = raw.subarray(0, DEAD_LETTER_PAYLOAD_BYTES);
     const utf8 = isUtf8(raw);
-    this.writer.batch.deadLetters.push([
+    this.writer.batch.deadLetters.push({
       receivedAt,
-      topic.slice(0, 512),
+      topic: topic.slice(0, 512),
       reason,
-      detail.slice(0, 1000),
+      detail: detail.slice(0, 1000),
       source,
-      utf8 ? head.toString('utf8') : head.toString('base64'),
-      utf8 ? 'utf8' : 'base64',
-      raw.byteLength,
-    ]);
+      payload: utf8 ? head.toString('utf8') : head.toString('base64'),
+      payloadEncoding: utf8 ? 'utf8' : 'base64',
+      payloadBytes: raw.byteLength,
+    });
     this.metrics.countRejected(reason, source);
     this.writer.commitMessage(1, receivedAt, true);
   }

@@ -34,8 +34,4 @@ export function createClickHouse(target: ClickHouseTarget): ClickHouseClient {
   return createClient({ connection: createChdbConnection({ path }) } as Parameters<typeof createClient>[0]);
 }
 
-/** Runs a query and returns its rows as objects. */
-export async function queryRows<T>(client: ClickHouseClient, query: string, params: Record<string, unknown> = {}): Promise<T[]> {
-  const rs = await client.query({ query, query_params: params, format: 'JSONEachRow' });
-  return rs.json<T>();
-}
+export { queryRows } from './query-rows.ts';

@@ -27,11 +27,9 @@ export {
   STORAGE_TABLES,
   type EntityName,
   type ReadingRow,
-  type TextRow,
-  type SensorRow,
-  type DeadLetterRow,
+  type ReadingTextRow,
   type EventRow,
-  type PositionRow,
+  type UnitPositionRow,
   type StorageBatch,
   type StorageTable,
   type StorageSink,
@@ -40,3 +38,25 @@ export * from './retention.ts';
 export * from './retention-store.ts';
 export * from './storage-usage.ts';
 export * from './backup-store.ts';
+
+// The sensor registry, stored readings and dead letters (the live feature and the ingest).
+export {
+  RegistryStore,
+  registryRowOf,
+  fromStoredSensor,
+  storedClassification,
+  type SensorRegistryRow,
+  type RegistryCellQuery,
+  type RegistryCellCount,
+} from './registry-store.ts';
+export {
+  ReadingsStore,
+  historyPlan,
+  RAW_MAX_RANGE_MS,
+  type HistoryQuery,
+  type HistoryPoint,
+  type SensorHistory,
+  type LatestValue,
+  type SensorLatestValue,
+} from './readings-store.ts';
+export { DeadLetterStore, type DeadLetterRow, type DeadLetterSummary } from './dead-letter-store.ts';

@@ -42,7 +42,7 @@ export class ClickHouseSink implements StorageSink {
         format: 'JSONCompactEachRow',
         clickhouse_settings: settings(batch, 'sensors', registry[1].length, this.distributed),
       });
-      await this.onRegistryChanged?.(batch.sensors.map((row) => row[0]));
+      await this.onRegistryChanged?.(batch.sensors.map((row) => row.sensorId));
     }
     if (batch.readings.length > 0) {
       await this.client.insert({

@@ -1,8 +1,11 @@
 /**
- * What one insert round writes: rows for each table, and how many MQTT messages they
- * account for. Rows are positional arrays in the column order of `STORAGE_COLUMNS`
- * (JSONCompactEachRow), the cheapest JSON form for the engine to parse.
+ * What one insert round writes: typed rows for each table, and how many MQTT messages they
+ * account for. The sink turns each row into a positional array in its table's column order
+ * (JSONCompactEachRow, the cheapest JSON form for the engine to parse) only when it writes;
+ * readings, the hot path, are text lines from the start.
  */
+import { deadLetterColumns, type DeadLetterRow } from './dead-letter-store.ts';
+import { sensorColumns, type SensorRegistryRow } from './registry-store.ts';
 
 export type EntityName = 'sensor' | 'service';
 
@@ -24,62 +27,60 @@ export function readingRow(
 ): ReadingRow {
   return `${entity}\t${sensorId}\t${metric}\t${ts}\t${value}\t${receivedAt}\n`;
 }
-export type TextRow = [entity: EntityName, sensorId: string, metric: string, ts: number, value: string, receivedAt: number];
-export type SensorRow = [
-  sensorId: string,
-  kind: string,
-  lng: number,
-  lat: number,
-  name: string,
-  unit: string,
-  district: string,
-  source: string,
-  classification: string,
-  deleted: 0 | 1,
-  updatedAt: number,
-];
-export type DeadLetterRow = [
-  receivedAt: number,
-  topic: string,
-  reason: string,
-  detail: string,
-  source: string,
-  payload: string,
-  payloadEncoding: 'utf8' | 'base64',
-  payloadBytes: number,
-];
-export type EventRow = [
-  source: string,
-  id: string,
-  ts: number,
-  type: string,
-  category: string,
-  lng: number,
-  lat: number,
-  severity: number | null,
-  text: string,
-  receivedAt: number,
-];
-export type PositionRow = [
-  unitId: string,
-  ts: number,
-  lng: number,
-  lat: number,
-  speed: number | null,
-  heading: number | null,
-  status: string,
-  receivedAt: number,
-];
+/** A reading whose value is text (`readings_text`). */
+export interface ReadingTextRow {
+  entity: EntityName;
+  sensorId: string;
+  metric: string;
+  /** Epoch ms. */
+  ts: number;
+  value: string;
+  /** Epoch ms. */
+  receivedAt: number;
+}
+
+/** A discrete report (`events`): a hotline case, a video detection, a manual report. */
+export interface EventRow {
+  source: string;
+  id: string;
+  /** Epoch ms. */
+  ts: number;
+  type: string;
+  /** `''` when the report gave none. */
+  category: string;
+  lng: number;
+  lat: number;
+  /** 1–5, or null when the report gave none. */
+  severity: number | null;
+  text: string;
+  /** Epoch ms. */
+  receivedAt: number;
+}
+
+/** A response unit's position fix (`unit_positions`). */
+export interface UnitPositionRow {
+  unitId: string;
+  /** Epoch ms. */
+  ts: number;
+  lng: number;
+  lat: number;
+  speed: number | null;
+  heading: number | null;
+  /** `''` when the fix gave none. */
+  status: string;
+  /** Epoch ms. */
+  receivedAt: number;
+}
 
 export interface StorageBatch {
   /** Unique per batch; with the table name it is the insert deduplication token. */
   id: string;
   readings: ReadingRow[];
-  texts: TextRow[];
-  sensors: SensorRow[];
+  texts: ReadingTextRow[];
+  sensors: SensorRegistryRow[];
   deadLetters: DeadLetterRow[];
   events: EventRow[];
-  positions: PositionRow[];
+  positions: UnitPositionRow[];
   /** Messages fully contained in this batch. */
   messages: number;
   /** Of which rejected (their dead letter is in this batch). */
@@ -111,14 +112,14 @@ export function emptyBatch(id: string): StorageBatch {
   };
 }
 
-/** The JSON rows of `batch` for each table but `readings`, in table order, skipping empty ones. */
+/** The JSON rows of `batch` for each table but `readings`, in table order and column order, skipping empty tables. */
 export function batchJsonTables(batch: StorageBatch): Array<[StorageTable, unknown[][]]> {
   const all: Array<[StorageTable, unknown[][]]> = [
-    ['readings_text', batch.texts],
-    ['sensors', batch.sensors],
-    ['dead_letters', batch.deadLetters],
-    ['events', batch.events],
-    ['unit_positions', batch.positions],
+    ['readings_text', batch.texts.map((r) => [r.entity, r.sensorId, r.metric, r.ts, r.value, r.receivedAt])],
+    ['sensors', batch.sensors.map(sensorColumns)],
+    ['dead_letters', batch.deadLetters.map(deadLetterColumns)],
+    ['events', batch.events.map((r) => [r.source, r.id, r.ts, r.type, r.category, r.lng, r.lat, r.severity, r.text, r.receivedAt])],
+    ['unit_positions', batch.positions.map((r) => [r.unitId, r.ts, r.lng, r.lat, r.speed, r.heading, r.status, r.receivedAt])],
   ];
   return all.filter(([, rows]) => rows.length > 0);
 }

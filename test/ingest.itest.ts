@@ -18,8 +18,8 @@ let source: MqttSource;
 let publisher: mqtt.MqttClient;
 
 beforeAll(async () => {
-  // Every migration applies once on a fresh store (version 2: accounts, web/server/auth).
-  expect(await runMigrations(client)).toEqual(MIGRATIONS.map((m) => m.version));
+  // Every migration applies once on a fresh store (version 2: accounts, web/server/auth), in version order.
+  expect(await runMigrations(client)).toEqual(MIGRATIONS.map((m) => m.version).sort((a, b) => a - b));
   broker = await startEmbeddedBroker('127.0.0.1', 0);
   ingest = createIngest({ client, batchMaxRows: 500, batchMaxDelayMs: 50 });
   source = new MqttSource({ url: broker.url, clientId: 'ingest-test', onMessage: (t, p, at) => ingest.pipeline.handleMessage(t, p, at) });

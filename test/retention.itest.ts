@@ -11,6 +11,7 @@ import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClickHouseSink, createClickHouse, queryRows, runMigrations } from '../storage/index.ts';
 import { applyRetention, currentTtls, recordSourceClassifications, refreshClassifications } from '../storage/retention-store.ts';
+import { registryRowOf } from '../storage/registry-store.ts';
 import { emptyBatch, readingRow } from '../storage/storage-batch.ts';
 import { DEFAULT_RETENTION, parseRetention, RETENTION_TABLES, ttlClause } from '../storage/retention.ts';
 import { renderStorageUsage, tableUsage } from '../storage/storage-usage.ts';
@@ -156,7 +157,7 @@ describe('retention as TTLs', () => {
     const reloads: boolean[] = [];
     const sink = new ClickHouseSink(client, { onRegistryChanged: async (ids) => reloads.push(await refreshClassifications(client, ids)) });
     const batch = emptyBatch('meta-and-readings');
-    batch.sensors.push(['cc-new', 'city_code', 114.3, 30.5, '', '', '', '', 'sensitive', 0, now]);
+    batch.sensors.push(registryRowOf('cc-new', { kind: 'city_code', lng: 114.3, lat: 30.5, classification: 'sensitive' }, now));
     batch.readings.push(readingRow('sensor', 'cc-new', 'scans_per_min', now, 12, now));
     await sink.write(batch);
     expect(await queryRows(client, "SELECT classification FROM readings WHERE sensor_id = 'cc-new'")).toEqual([
@@ -164,7 +165,7 @@ describe('retention as TTLs', () => {
     ]);
     // The same meta again (a broker redelivering retained messages): no reload needed.
     const again = emptyBatch('meta-again');
-    again.sensors.push(['cc-new', 'city_code', 114.3, 30.5, '', '', '', '', 'sensitive', 0, now + 1]);
+    again.sensors.push(registryRowOf('cc-new', { kind: 'city_code', lng: 114.3, lat: 30.5, classification: 'sensitive' }, now + 1));
     await sink.write(again);
     expect(reloads).toEqual([true, false]);
     await client.command({ query: "ALTER TABLE readings DELETE WHERE sensor_id = 'cc-new' SETTINGS mutations_sync = 1" });

@@ -12,7 +12,7 @@ import type { RunningCityTwin } from '../bin/runtime.ts';
 import { generateCity } from '../twin-model/city/index.ts';
 import { KIND_METRICS, type Classification, type SensorKind } from '../twin-model/index.ts';
 import { typedField, type CellsMessage, type DeltaMessage, type SnapshotMessage } from '../web/shared/protocol.ts';
-import { cellDeg } from '../web/server/sensor-aggregate.ts';
+import { cellDeg } from '../web/server/live/sensor-aggregate.ts';
 import { call, login, TEST_ADMIN_PASSWORD } from './support/auth.ts';
 import { tempDir, waitFor } from './support/fixtures.ts';
 import { startTestCity } from './support/test-city.ts';

@@ -57,7 +57,7 @@ import {
   incidentViewer,
   type EvidenceClassifier,
 } from './incident-view.ts';
-import { summarize } from './live-stream.ts';
+import { summarize } from './live/live-stream.ts';
 
 /** Seed values come from the rollup this far before a keyframe. */
 export const KEYFRAME_LOOKBACK_MS = 60 * 60_000;

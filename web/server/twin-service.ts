@@ -46,7 +46,7 @@ import { BatchedAppender } from './batched-appender.ts';
 import { NoWriterError, type TwinWriterChannel } from './cluster-bus.ts';
 import type { IncidentStore } from './incident-store.ts';
 import type { EvidenceClassifier } from './incident-view.ts';
-import { LiveStream } from './live-stream.ts';
+import { LiveStream } from './live/live-stream.ts';
 
 export interface TwinServiceOptions {
   city: CityModel | null;

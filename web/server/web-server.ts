@@ -25,7 +25,9 @@ import { joinRedisCluster, singleNode, type InterServerEvents, type WebCluster }
 import { clearanceMask } from './auth/classification.ts';
 import { compareIncidents, incidentUpdateViewer, incidentViewer } from './incident-view.ts';
 import type { IncidentUpdateMessage, IncidentView } from '../shared/protocol.ts';
-import { ViewportStreams, type ViewportOptions } from './viewport-sessions.ts';
+import { ViewportStreams, type ViewportOptions } from './live/viewport-sessions.ts';
+import { sensorRoutes } from './live/sensor-routes.ts';
+import { DeadLetterStore, ReadingsStore, RegistryStore } from '../../storage/index.ts';
 import { basemapRoutes } from './basemap/basemap-routes.ts';
 import { openBasemapArchive, type BasemapArchive } from './basemap/pmtiles-archive.ts';
 
@@ -103,6 +105,13 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   let basemapArchive: BasemapArchive | null = options.basemapPmtiles ? await openBasemapArchive(options.basemapPmtiles) : null;
   const routes = [
     ...apiRoutes(options),
+    ...sensorRoutes({
+      twin: options.twin,
+      city: options.city,
+      registry: new RegistryStore(options.clickhouse),
+      readings: new ReadingsStore(options.clickhouse),
+      deadLetters: new DeadLetterStore(options.clickhouse),
+    }),
     ...basemapRoutes({ basemap: options.basemap, archive: () => basemapArchive }),
     ...(options.dispatch
       ? dispatchRoutes({ dispatch: options.dispatch, incidentStore: options.incidentStore ?? null, audit: options.audit ?? null })

@@ -11,11 +11,11 @@
  * clients take a fresh snapshot without it.
  */
 import { randomBytes } from 'node:crypto';
-import { createTwinChanges, headlineValue, type SensorEntry, type TwinChanges, type TwinState } from '../../twin-model/index.ts';
-import { stateName, type Classification, type SensorStateName } from '../../twin-model/index.ts';
-import type { DeltaMessage, ResumeRequest, SensorSummary, SnapshotMessage } from '../shared/protocol.ts';
-import { clearanceMask, CLASS_BIT, type SensorClassifier } from './auth/classification.ts';
-import { UNCLASSIFIED_AS } from './auth/policy.ts';
+import { createTwinChanges, headlineValue, type SensorEntry, type TwinChanges, type TwinState } from '../../../twin-model/index.ts';
+import { stateName, type Classification, type SensorStateName } from '../../../twin-model/index.ts';
+import type { DeltaMessage, ResumeRequest, SensorSummary, SnapshotMessage } from '../../shared/protocol.ts';
+import { clearanceMask, CLASS_BIT, type SensorClassifier } from '../auth/classification.ts';
+import { UNCLASSIFIED_AS } from '../auth/policy.ts';
 import { gridSensor, SensorGrid } from './sensor-aggregate.ts';
 
 export function summarize(entry: SensorEntry): SensorSummary {

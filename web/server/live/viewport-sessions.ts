@@ -14,9 +14,9 @@
  * Every answer is cut to the caller's classification clearance, exactly as the classified
  * views of live-stream.ts are: a sensor above it is neither sent nor counted.
  */
-import type { Classification, TwinState } from '../../twin-model/index.ts';
-import type { CellsMessage, DeltaMessage, SensorSummary, SnapshotMessage, ViewportRequest } from '../shared/protocol.ts';
-import { clearanceMask } from './auth/classification.ts';
+import type { Classification, TwinState } from '../../../twin-model/index.ts';
+import type { CellsMessage, DeltaMessage, SensorSummary, SnapshotMessage, ViewportRequest } from '../../shared/protocol.ts';
+import { clearanceMask } from '../auth/classification.ts';
 import { summarize, type LiveStream } from './live-stream.ts';
 import { kindsFilter, levelForZoom, type Bbox, type SensorGrid } from './sensor-aggregate.ts';
 

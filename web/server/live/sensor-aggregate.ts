@@ -14,8 +14,8 @@
  * cleared for (and the kinds asked for): counts never include a sensor above the clearance.
  * Updating a sensor is O(levels); a viewport query is O(cells in the bbox).
  */
-import { CLASSIFICATIONS, SENSOR_KINDS, SENSOR_STATES, type Classification, type SensorEntry } from '../../twin-model/index.ts';
-import type { CellSummary } from '../shared/protocol.ts';
+import { CLASSIFICATIONS, SENSOR_KINDS, SENSOR_STATES, type Classification, type SensorEntry } from '../../../twin-model/index.ts';
+import type { CellSummary } from '../../shared/protocol.ts';
 
 export const COARSEST_LEVEL = 6;
 export const FINEST_LEVEL = 13;

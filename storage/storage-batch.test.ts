@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { registryRowOf } from './registry-store.ts';
+import { batchJsonTables, emptyBatch, readingRow } from './storage-batch.ts';
+
+const AT = 1_767_225_600_000;
+
+describe('storage batch', () => {
+  it('gives each table but readings its rows in column order, skipping empty tables', () => {
+    const batch = emptyBatch('b-1');
+    batch.readings.push(readingRow('sensor', 'wl-1', 'water_level_cm', AT, 3, AT));
+    batch.texts.push({ entity: 'sensor', sensorId: 'wl-1', metric: 'note', ts: AT, value: 'dry', receivedAt: AT + 1 });
+    batch.sensors.push(registryRowOf('wl-1', { kind: 'water_level', lng: 114.3, lat: 30.6 }, AT));
+    batch.events.push({
+      source: 'hotline',
+      id: 'c1',
+      ts: AT,
+      type: 'citizen_report',
+      category: '',
+      lng: 114.3,
+      lat: 30.6,
+      severity: null,
+      text: '',
+      receivedAt: AT,
+    });
+    batch.positions.push({ unitId: 'pump-1', ts: AT, lng: 114.3, lat: 30.6, speed: 12.5, heading: null, status: '', receivedAt: AT });
+    expect(batchJsonTables(batch)).toEqual([
+      ['readings_text', [['sensor', 'wl-1', 'note', AT, 'dry', AT + 1]]],
+      ['sensors', [['wl-1', 'water_level', 114.3, 30.6, '', '', '', '', '', 0, AT]]],
+      ['events', [['hotline', 'c1', AT, 'citizen_report', '', 114.3, 30.6, null, '', AT]]],
+      ['unit_positions', [['pump-1', AT, 114.3, 30.6, 12.5, null, '', AT]]],
+    ]);
+  });
+
+  it('writes a reading as one TabSeparated line', () => {
+    expect(readingRow('service', 'hall-1', 'queue_length', AT, 7, AT + 2)).toBe(`service\thall-1\tqueue_length\t${AT}\t7\t${AT + 2}\n`);
+  });
+});
