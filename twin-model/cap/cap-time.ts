@@ -8,7 +8,8 @@
 const CAP_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})([+-])(\d{2}):(\d{2})$/;
 
 /** What a CAP date-time looks like, for error messages. */
-export const CAP_DATE_TIME_FORM = 'YYYY-MM-DDThh:mm:ss with the offset from UTC, e.g. "2026-07-01T14:05:00+08:00" (UTC as "-00:00", not "Z")';
+export const CAP_DATE_TIME_FORM =
+  'YYYY-MM-DDThh:mm:ss with the offset from UTC, e.g. "2026-07-01T14:05:00+08:00" (UTC as "-00:00", not "Z")';
 
 /** Epoch milliseconds of a CAP date-time, or null when it is not of the CAP form or not a real date. */
 export function capTimeToMs(value: string): number | null {

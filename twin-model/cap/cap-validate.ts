@@ -115,8 +115,14 @@ export class CapValidationError extends Error {
 
 // §3.2.1: identifier and sender "MUST NOT include spaces, commas or restricted characters (< and &)".
 const IDENTIFIER_FORBIDDEN = /[\s,<&]/;
-// XML 1.0 §2.2 Char: no C0 controls but tab, LF and CR.
-const XML_FORBIDDEN = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
+/** XML 1.0 §2.2 Char: no C0 control characters but tab, LF and CR; no U+FFFE, U+FFFF. */
+function hasXmlForbiddenChar(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if ((c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) || c === 0xfffe || c === 0xffff) return true;
+  }
+  return false;
+}
 // RFC 3066: a primary subtag of 1-8 letters, then subtags of 1-8 letters or digits.
 const LANGUAGE_TAG = /^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$/;
 
@@ -138,7 +144,7 @@ class ProblemList {
   }
 
   chars(path: string, value: string | undefined): void {
-    if (value !== undefined && XML_FORBIDDEN.test(value)) {
+    if (value !== undefined && hasXmlForbiddenChar(value)) {
       this.error('xml_char', path, value, 'characters XML 1.0 can carry: no control characters but tab, line feed and carriage return');
     }
   }
@@ -154,7 +160,12 @@ class ProblemList {
   identifier(path: string, value: string | undefined, what: string): void {
     if (!this.required(path, value, `the ${what}, without spaces, commas, "<" or "&"`)) return;
     if (IDENTIFIER_FORBIDDEN.test(value)) {
-      this.error('identifier_chars', path, value, `the ${what} must not include spaces, commas or the restricted characters < and & (CAP 1.2 §3.2.1)`);
+      this.error(
+        'identifier_chars',
+        path,
+        value,
+        `the ${what} must not include spaces, commas or the restricted characters < and & (CAP 1.2 §3.2.1)`,
+      );
     }
   }
 
@@ -193,7 +204,12 @@ function validateArea(problems: ProblemList, path: string, area: CapArea): void 
     const first = ring[0];
     const last = ring[ring.length - 1];
     if (first && last && (first.lat !== last.lat || first.lon !== last.lon)) {
-      problems.error('polygon_not_closed', p, written, 'a closed ring: the first and last coordinate pairs MUST be the same (CAP 1.2 §3.2.4)');
+      problems.error(
+        'polygon_not_closed',
+        p,
+        written,
+        'a closed ring: the first and last coordinate pairs MUST be the same (CAP 1.2 §3.2.4)',
+      );
     }
   });
   area.circles.forEach((c, i) => {
@@ -211,9 +227,15 @@ function validateArea(problems: ProblemList, path: string, area: CapArea): void 
     problems.error('number', `${path}/altitude`, String(area.altitude), 'a number of feet above mean sea level');
   }
   if (area.ceiling !== undefined) {
-    if (!Number.isFinite(area.ceiling)) problems.error('number', `${path}/ceiling`, String(area.ceiling), 'a number of feet above mean sea level');
+    if (!Number.isFinite(area.ceiling))
+      problems.error('number', `${path}/ceiling`, String(area.ceiling), 'a number of feet above mean sea level');
     if (area.altitude === undefined) {
-      problems.error('ceiling_without_altitude', `${path}/ceiling`, String(area.ceiling), 'ceiling only together with altitude (CAP 1.2 §3.2.4)');
+      problems.error(
+        'ceiling_without_altitude',
+        `${path}/ceiling`,
+        String(area.ceiling),
+        'ceiling only together with altitude (CAP 1.2 §3.2.4)',
+      );
     }
   }
 }
@@ -223,9 +245,13 @@ function validateInfo(problems: ProblemList, path: string, info: CapInfo): void 
     problems.error('language_tag', `${path}/language`, info.language, 'an RFC 3066 language tag such as "zh-CN" or "en-US"');
   }
   if (info.categories.length === 0) problems.error('required', `${path}/category`, null, `at least one of ${CAP_CATEGORIES.join(', ')}`);
-  info.categories.forEach((c, i) => problems.oneOf(`${path}/category[${i}]`, c, CAP_CATEGORIES));
+  info.categories.forEach((c, i) => {
+    problems.oneOf(`${path}/category[${i}]`, c, CAP_CATEGORIES);
+  });
   problems.required(`${path}/event`, info.event, 'the text denoting the type of the subject event');
-  info.responseTypes.forEach((r, i) => problems.oneOf(`${path}/responseType[${i}]`, r, CAP_RESPONSE_TYPES));
+  info.responseTypes.forEach((r, i) => {
+    problems.oneOf(`${path}/responseType[${i}]`, r, CAP_RESPONSE_TYPES);
+  });
   problems.oneOf(`${path}/urgency`, info.urgency, CAP_URGENCIES);
   problems.oneOf(`${path}/severity`, info.severity, CAP_SEVERITIES);
   problems.oneOf(`${path}/certainty`, info.certainty, CAP_CERTAINTIES);
@@ -254,7 +280,9 @@ function validateInfo(problems: ProblemList, path: string, info: CapInfo): void 
       problems.error('number', `${p}/size`, String(r.size), 'the size of the resource in bytes, a whole number');
     }
   });
-  info.areas.forEach((a, i) => validateArea(problems, `${path}/area[${i}]`, a));
+  info.areas.forEach((a, i) => {
+    validateArea(problems, `${path}/area[${i}]`, a);
+  });
 }
 
 function isAbsoluteUri(value: string): boolean {
@@ -279,7 +307,12 @@ export function validateCapAlert(alert: CapAlert): CapProblem[] {
   problems.chars('alert/source', alert.source);
   problems.chars('alert/note', alert.note);
   if (alert.scope === 'Restricted' && (alert.restriction === undefined || alert.restriction.trim() === '')) {
-    problems.error('restriction_required', 'alert/restriction', null, 'scope "Restricted" needs <restriction>, the rule for limiting distribution');
+    problems.error(
+      'restriction_required',
+      'alert/restriction',
+      null,
+      'scope "Restricted" needs <restriction>, the rule for limiting distribution',
+    );
   }
   problems.chars('alert/restriction', alert.restriction);
   if (alert.scope === 'Private' && alert.addresses.length === 0) {
@@ -296,11 +329,18 @@ export function validateCapAlert(alert: CapAlert): CapProblem[] {
   for (const ref of alert.references) {
     const written = formatCapReference(ref);
     if (!ref.sender || !ref.identifier || IDENTIFIER_FORBIDDEN.test(ref.sender) || IDENTIFIER_FORBIDDEN.test(ref.identifier)) {
-      problems.error('reference_form', 'alert/references', written, '"sender,identifier,sent" with sender and identifier free of spaces, commas, "<" and "&"');
+      problems.error(
+        'reference_form',
+        'alert/references',
+        written,
+        '"sender,identifier,sent" with sender and identifier free of spaces, commas, "<" and "&"',
+      );
     } else if (capTimeProblem(ref.sent)) {
       problems.error('reference_form', 'alert/references', written, `"sender,identifier,sent" whose sent is ${capTimeProblem(ref.sent)}`);
     }
   }
-  alert.infos.forEach((info, i) => validateInfo(problems, `alert/info[${i}]`, info));
+  alert.infos.forEach((info, i) => {
+    validateInfo(problems, `alert/info[${i}]`, info);
+  });
   return problems.items;
 }

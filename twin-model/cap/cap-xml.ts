@@ -112,10 +112,7 @@ function escapeText(value: string): string {
 /** Decimal degrees and kilometres without exponent notation (fast-xml-parser and CAP readers want plain decimals). */
 export function formatCapNumber(n: number): string {
   if (Number.isInteger(n)) return String(n);
-  return n
-    .toFixed(7)
-    .replace(/0+$/, '')
-    .replace(/\.$/, '');
+  return n.toFixed(7).replace(/0+$/, '').replace(/\.$/, '');
 }
 
 function formatList(items: readonly string[]): string {
@@ -312,7 +309,13 @@ class Reader {
       if (child.ns !== CAP_NAMESPACE) {
         // An XML signature may close the alert (§3.3.4.1); other foreign elements are reported.
         if (!(path === 'alert' && child.ns === XMLDSIG_NAMESPACE)) {
-          this.add('warning', 'unknown_element', `${path}/${child.name}`, child.ns || null, `an element of the CAP 1.2 namespace ${CAP_NAMESPACE}`);
+          this.add(
+            'warning',
+            'unknown_element',
+            `${path}/${child.name}`,
+            child.ns || null,
+            `an element of the CAP 1.2 namespace ${CAP_NAMESPACE}`,
+          );
         }
         continue;
       }
@@ -320,11 +323,23 @@ class Reader {
       const list = groups.get(child.name) ?? [];
       const childPath = `${path}/${child.name}${at !== undefined && sequence[at]?.[1] ? `[${list.length}]` : ''}`;
       if (at === undefined) {
-        this.add('warning', 'unknown_element', childPath, null, `the elements of <${path.split('/').pop()}>: ${sequence.map(([n]) => n).join(', ')}`);
+        this.add(
+          'warning',
+          'unknown_element',
+          childPath,
+          null,
+          `the elements of <${path.split('/').pop()}>: ${sequence.map(([n]) => n).join(', ')}`,
+        );
         continue;
       }
       if (at < last) {
-        this.add('warning', 'element_order', childPath, null, `<${child.name}> before <${lastName}>: the schema's order is ${sequence.map(([n]) => n).join(', ')}`);
+        this.add(
+          'warning',
+          'element_order',
+          childPath,
+          null,
+          `<${child.name}> before <${lastName}>: the schema's order is ${sequence.map(([n]) => n).join(', ')}`,
+        );
       } else {
         last = at;
         lastName = child.name;
@@ -401,7 +416,13 @@ function readPolygon(r: Reader, text: string, path: string): CapPoint[] | null {
   for (const pair of text.split(/\s+/).filter(Boolean)) {
     const p = parsePoint(pair);
     if (!p) {
-      r.add('error', 'coordinate_form', path, pair, 'coordinate pairs "latitude,longitude" in decimal degrees (WGS 84), separated by spaces');
+      r.add(
+        'error',
+        'coordinate_form',
+        path,
+        pair,
+        'coordinate pairs "latitude,longitude" in decimal degrees (WGS 84), separated by spaces',
+      );
       return null;
     }
     points.push(p);
@@ -426,7 +447,13 @@ function readReferences(r: Reader, text: string | undefined): CapReference[] {
   for (const entry of text.split(/\s+/).filter(Boolean)) {
     const parts = entry.split(',');
     if (parts.length !== 3 || parts.some((p) => p === '')) {
-      r.add('error', 'reference_form', 'alert/references', entry, '"sender,identifier,sent" for each referenced message, separated by whitespace');
+      r.add(
+        'error',
+        'reference_form',
+        'alert/references',
+        entry,
+        '"sender,identifier,sent" for each referenced message, separated by whitespace',
+      );
       continue;
     }
     refs.push({ sender: parts[0]!, identifier: parts[1]!, sent: parts[2]! });
