@@ -260,8 +260,9 @@ export function capToContext(alert: CapAlert, now: number): WarningContext[] {
 export function applyWarningAlert(current: readonly WarningContext[], alert: CapAlert, now: number): WarningContext[] {
   const replaced = (c: WarningContext): boolean =>
     alert.references.some((r) => sameCapReference(r, c.alert)) || sameCapReference(c.alert, capReferenceOf(alert));
-  const kept = current.filter((c) => !replaced(c) && endOf(c) > now);
-  return [...kept, ...capToContext(alert, now)].map((c) => ({ ...c, active: c.effective <= now && now < endOf(c) }));
+  return [...current.filter((c) => !replaced(c)), ...capToContext(alert, now)]
+    .filter((c) => endOf(c) > now)
+    .map((c) => ({ ...c, active: c.effective <= now }));
 }
 
 /** Confidence a covering warning adds, by CAP severity: Minor (and Unknown), Moderate, Severe, Extreme. */
