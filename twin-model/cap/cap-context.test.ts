@@ -47,6 +47,7 @@ describe('capToContext', () => {
       geocodeOnly: false,
       active: true,
       circles: [],
+      bbox: [114.24, 30.56, 114.32, 30.64],
     });
     expect(context!.texts.map((t) => [t.language, t.event])).toEqual([
       ['zh-CN', '暴雨红色预警'],

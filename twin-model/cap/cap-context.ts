@@ -178,6 +178,8 @@ export interface WarningContext {
   /** Polygons as closed GeoJSON-style rings `[lng, lat]`. */
   rings: LngLat[][];
   circles: WarningCircle[];
+  /** `[west, south, east, north]` around the rings and circles; null when geocode-only. */
+  bbox: [number, number, number, number] | null;
   /** True when the areas are given only by geocodes: nothing to draw or test points against. */
   geocodeOnly: boolean;
   /** In force at the `now` given to `capToContext`. */
@@ -189,6 +191,30 @@ export const WARNING_DEFAULT_VALIDITY_MS = 24 * 3_600_000;
 
 function endOf(c: Pick<WarningContext, 'effective' | 'expires'>): number {
   return c.expires ?? c.effective + WARNING_DEFAULT_VALIDITY_MS;
+}
+
+const M_PER_DEG_LAT = 110_574;
+
+function bboxOf(rings: readonly LngLat[][], circles: readonly WarningCircle[]): [number, number, number, number] | null {
+  let [w, south, e, n] = [Infinity, Infinity, -Infinity, -Infinity];
+  for (const ring of rings) {
+    for (const [lng, lat] of ring) {
+      w = Math.min(w, lng);
+      e = Math.max(e, lng);
+      south = Math.min(south, lat);
+      n = Math.max(n, lat);
+    }
+  }
+  for (const { center, radiusM } of circles) {
+    // Generous by 1 %: the box only spares the exact test for points clearly outside.
+    const dLat = (radiusM * 1.01) / M_PER_DEG_LAT;
+    const dLng = dLat / Math.max(0.01, Math.cos((Math.min(89, Math.abs(center[1]) + dLat) * Math.PI) / 180));
+    w = Math.min(w, center[0] - dLng);
+    e = Math.max(e, center[0] + dLng);
+    south = Math.min(south, center[1] - dLat);
+    n = Math.max(n, center[1] + dLat);
+  }
+  return w === Infinity ? null : [w, south, e, n];
 }
 
 function msOrNull(value: string | undefined): number | null {
@@ -241,6 +267,7 @@ export function capToContext(alert: CapAlert, now: number): WarningContext[] {
       expires,
       rings,
       circles,
+      bbox: bboxOf(rings, circles),
       geocodeOnly: rings.length === 0 && circles.length === 0,
       active: false,
     };
@@ -332,6 +359,7 @@ export function pointInRing(lng: number, lat: number, ring: readonly LngLat[]): 
 }
 
 function coverage(c: WarningContext, lng: number, lat: number): Pick<WarningEvidence['params'], 'inside' | 'distanceM'> | null {
+  if (!c.bbox || lng < c.bbox[0] || lat < c.bbox[1] || lng > c.bbox[2] || lat > c.bbox[3]) return null;
   if (c.rings.some((ring) => pointInRing(lng, lat, ring))) return { inside: 'polygon' };
   let nearest: number | null = null;
   for (const circle of c.circles) {

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { capTimeToMs, formatCapTime } from './cap-time.ts';
 import type { CapAlert } from './cap-types.ts';
 import { CapValidationError, formatCapProblem, type CapProblem } from './cap-validate.ts';
-import { buildCapXml, parseCapXml, splitCapList } from './cap-xml.ts';
+import { buildCapXml, CAP_MAX_XML_CHARS, CAP_MAX_XML_TAGS, parseCapXml, splitCapList } from './cap-xml.ts';
 
 /** The four examples of CAP 1.2's Appendix A, transcribed from the specification (see each file's header). */
 const SPEC_EXAMPLES = ['spec-a1-homeland-security.xml', 'spec-a2-thunderstorm.xml', 'spec-a3-earthquake.xml', 'spec-a4-amber-alert.xml'];
@@ -335,6 +335,36 @@ describe('parseCapXml names every problem', () => {
   it('XML that is not well-formed, with its line and column', () => {
     const problems = problemsOf(variant('</scope>', '</scop>'));
     expect(problems).toEqual([expect.objectContaining({ code: 'xml_not_well_formed', value: expect.stringMatching(/^\d+:\d+: /) })]);
+  });
+
+  it('refuses documents too large, with too many tags or nested too deep, without throwing', () => {
+    const open = '<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">';
+    const big = `${open}<note>${'x'.repeat(CAP_MAX_XML_CHARS)}</note></alert>`;
+    expect(problemsOf(big)).toEqual([expect.objectContaining({ code: 'too_large', value: `${big.length} characters` })]);
+    const many = `${open}${'<code>x</code>'.repeat(CAP_MAX_XML_TAGS / 2)}</alert>`;
+    expect(problemsOf(many)).toEqual([expect.objectContaining({ code: 'too_large', value: `${CAP_MAX_XML_TAGS + 2} tags` })]);
+    const deep = `${open}${'<info>'.repeat(100)}${'</info>'.repeat(100)}</alert>`;
+    expect(problemsOf(deep)).toEqual([
+      expect.objectContaining({ code: 'xml_not_well_formed', allowed: 'XML nested at most 16 elements deep' }),
+    ]);
+  });
+
+  it('references XML does not define without a DTD, with their line and column', () => {
+    const nbsp = problemsOf(variant('SEVERE THUNDERSTORM WARNING', 'SEVERE&nbsp;THUNDERSTORM WARNING'));
+    expect(nbsp).toEqual([expect.objectContaining({ code: 'xml_not_well_formed', value: '28:21: &nbsp;' })]);
+    expect(problemsOf(variant('BARUFFALDI/JUSKIE', 'BARUFFALDI&#0;'))).toEqual([expect.objectContaining({ code: 'xml_not_well_formed' })]);
+  });
+
+  it('decodes references in text but not in CDATA', () => {
+    const alert = parsed(
+      variant(
+        '<headline>SEVERE THUNDERSTORM WARNING</headline>',
+        '<headline>A &amp; B &#x4E2D;&#25991; &lt;3</headline><description><![CDATA[x &amp; <y>]]></description>',
+        THUNDERSTORM.replace(/<description>[\s\S]*?<\/description>/, ''),
+      ),
+    );
+    expect(alert.infos[0]!.headline).toBe('A & B 中文 <3');
+    expect(alert.infos[0]!.description).toBe('x &amp; <y>');
   });
 
   it('a root other than alert', () => {

@@ -30,6 +30,15 @@ import { CapValidationError, problemValue, validateCapAlert, type CapProblem, ty
 /** Largest document `parseCapXml` reads (characters); embedded resources (`derefUri`) count. */
 export const CAP_MAX_XML_CHARS = 2_000_000;
 
+/**
+ * Most tags (`<` characters: start, end, comments) `parseCapXml` reads: a county-wide warning
+ * with hundreds of geocodes has a few thousand; parsing costs about 10 µs a tag.
+ */
+export const CAP_MAX_XML_TAGS = 20_000;
+
+/** Deepest nesting read: CAP's deepest element (alert/info/area/geocode/value) is at depth 5. */
+const CAP_MAX_DEPTH = 16;
+
 /** XML digital signatures may follow the CAP elements of an alert (§3.3.4.1). */
 const XMLDSIG_NAMESPACE = 'http://www.w3.org/2000/09/xmldsig#';
 
@@ -253,17 +262,65 @@ interface XmlElement {
 
 type Ordered = Record<string, unknown>;
 
+const PREDEFINED_ENTITIES: Readonly<Record<string, string>> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
+const REFERENCE = /&(?:(lt|gt|amp|quot|apos)|#([0-9]{1,7})|#x([0-9a-fA-F]{1,6}));/g;
+
+/** True for a code point XML 1.0 allows (§2.2 Char). */
+function isXmlChar(cp: number): boolean {
+  return (
+    cp === 0x9 ||
+    cp === 0xa ||
+    cp === 0xd ||
+    (cp >= 0x20 && cp <= 0xd7ff) ||
+    (cp >= 0xe000 && cp <= 0xfffd) ||
+    (cp >= 0x10000 && cp <= 0x10ffff)
+  );
+}
+
+/**
+ * Where the document uses a reference XML 1.0 does not define without a DTD (`&nbsp;`), an
+ * `&` that starts none, or a character reference to a character XML cannot carry; null when
+ * all are sound. Comments and CDATA sections are skipped: their `&` is literal.
+ */
+function referenceProblem(xml: string): { at: number; ref: string } | null {
+  const blanked = xml.replace(/<!--[\s\S]*?-->|<!\[CDATA\[[\s\S]*?\]\]>/g, (m) => ' '.repeat(m.length));
+  for (let i = blanked.indexOf('&'); i >= 0; i = blanked.indexOf('&', i + 1)) {
+    REFERENCE.lastIndex = i;
+    const m = REFERENCE.exec(blanked);
+    const sound = m !== null && m.index === i && (m[1] !== undefined || isXmlChar(Number.parseInt(m[2] ?? m[3]!, m[2] ? 10 : 16)));
+    if (!sound) return { at: i, ref: /^&[^\s<&;]{0,12};?/.exec(blanked.slice(i))![0] };
+  }
+  return null;
+}
+
+/** Decodes the predefined entities and character references (all checked by `referenceProblem`). */
+function decodeReferences(text: string): string {
+  if (!text.includes('&')) return text;
+  return text.replace(REFERENCE, (_m, name: string | undefined, dec: string | undefined, hex: string | undefined) =>
+    name ? PREDEFINED_ENTITIES[name]! : String.fromCodePoint(Number.parseInt(dec ?? hex!, dec ? 10 : 16)),
+  );
+}
+
 /** Turns fast-xml-parser's ordered output into elements, resolving namespace prefixes in scope. */
 function toElements(items: unknown, scope: ReadonlyMap<string, string> = new Map()): { elements: XmlElement[]; text: string } {
   const elements: XmlElement[] = [];
   const texts: string[] = [];
   if (!Array.isArray(items)) return { elements, text: '' };
   for (const item of items as Ordered[]) {
-    const attrs = (item[':@'] as Record<string, string> | undefined) ?? {};
+    const attrs = Object.fromEntries(
+      Object.entries((item[':@'] as Record<string, string> | undefined) ?? {}).map(([k, v]) => [k, decodeReferences(String(v))]),
+    );
     for (const [key, value] of Object.entries(item)) {
       if (key === ':@') continue;
       if (key === '#text') {
-        texts.push(String(value));
+        texts.push(decodeReferences(String(value)));
+        continue;
+      }
+      if (key === '#cdata') {
+        // CDATA is literal text: no references to decode.
+        for (const part of Array.isArray(value) ? (value as Ordered[]) : []) {
+          if (part['#text'] !== undefined) texts.push(String(part['#text']));
+        }
         continue;
       }
       let inner = scope;
@@ -543,13 +600,15 @@ const parser = new XMLParser({
   parseTagValue: false,
   parseAttributeValue: false,
   trimValues: true,
-  // Decodes the five XML entities and numeric character references; a DOCTYPE (and with it
+  // References are checked before parsing and decoded here (`decodeReferences`), outside CDATA:
+  // the parser's own entity processing costs more than half of its time. A DOCTYPE (and with it
   // any declared entity) is refused before parsing.
-  processEntities: true,
-  htmlEntities: true,
+  processEntities: false,
+  cdataPropName: '#cdata',
   ignoreDeclaration: true,
   ignorePiTags: true,
   commentPropName: false,
+  maxNestedTags: CAP_MAX_DEPTH,
 });
 
 /**
@@ -564,6 +623,11 @@ export function parseCapXml(xml: string): CapParseResult {
   if (xml.length > CAP_MAX_XML_CHARS) {
     return fail('too_large', 'alert', `${xml.length} characters`, `a CAP document of at most ${CAP_MAX_XML_CHARS} characters`);
   }
+  let tags = 0;
+  for (let i = xml.indexOf('<'); i >= 0; i = xml.indexOf('<', i + 1)) tags++;
+  if (tags > CAP_MAX_XML_TAGS) {
+    return fail('too_large', 'alert', `${tags} tags`, `a CAP document of at most ${CAP_MAX_XML_TAGS} tags`);
+  }
   if (/<!DOCTYPE/i.test(xml)) {
     return fail('xml_doctype', 'alert', '<!DOCTYPE', 'a CAP document without a document type declaration (no DTD, no declared entities)');
   }
@@ -572,7 +636,26 @@ export function parseCapXml(xml: string): CapParseResult {
     const { line, col, msg } = wellFormed.err;
     return fail('xml_not_well_formed', 'alert', `${line}:${col}: ${msg}`, 'well-formed XML 1.0');
   }
-  const roots = toElements(parser.parse(xml)).elements;
+  const badRef = referenceProblem(xml);
+  if (badRef) {
+    const before = xml.slice(0, badRef.at);
+    const line = before.split('\n').length;
+    const col = badRef.at - before.lastIndexOf('\n');
+    return fail(
+      'xml_not_well_formed',
+      'alert',
+      `${line}:${col}: ${badRef.ref}`,
+      'the references XML defines without a DTD: &lt; &gt; &amp; &quot; &apos; and character references to characters XML can carry',
+    );
+  }
+  let tree: unknown;
+  try {
+    tree = parser.parse(xml);
+  } catch (e) {
+    // The validator accepts what the parser's limits refuse (nesting deeper than CAP_MAX_DEPTH).
+    return fail('xml_not_well_formed', 'alert', (e as Error).message, `XML nested at most ${CAP_MAX_DEPTH} elements deep`);
+  }
+  const roots = toElements(tree).elements;
   const root = roots[0];
   if (roots.length !== 1 || !root || root.name !== 'alert') {
     return fail('root_element', 'alert', root ? `<${root.prefix ? `${root.prefix}:` : ''}${root.name}>` : null, 'one root element <alert>');
