@@ -45,6 +45,7 @@ describe('capToContext', () => {
       effective: ISSUED,
       expires: ISSUED + 6 * H,
       geocodeOnly: false,
+      own: false,
       active: true,
       circles: [],
       bbox: [114.24, 30.56, 114.32, 30.64],
@@ -239,15 +240,16 @@ describe('applyWarningAlert', () => {
     expect(applyWarningAlert(held, fixture('spec-a2-thunderstorm.xml'), ISSUED + 6 * H).map((c) => c.kind)).toEqual([]);
   });
 
-  it('takes CityTwin’s own alerts back in as context', () => {
+  it('takes CityTwin’s own alerts back in for the map, never as evidence', () => {
     const own = capDraftFromIncident(
       { id: 'inc-1', type: 'waterlogging', lng: 114.265, lat: 30.586, severity: 3, confidence: 0.7, openedAt: ISSUED },
       { id: 'wuhan', timezone: 'Asia/Shanghai' },
       { sender: 'cap@citytwin.wuhan.example', at: ISSUED },
     );
     const held = applyWarningAlert([], own, ISSUED);
-    expect(held.map((c) => [c.kind, c.texts.length])).toEqual([['flood', 2]]);
-    expect(warningEvidence(INSIDE, held)[0]!.params).toMatchObject({ inside: 'circle', distanceM: 0 });
+    expect(held.map((c) => [c.kind, c.own, c.texts.length])).toEqual([['flood', true, 2]]);
+    expect(warningEvidence(INSIDE, held)).toEqual([]);
+    expect(warningEvidence(INSIDE, [{ ...held[0]!, own: false }])[0]!.params).toMatchObject({ inside: 'circle', distanceM: 0 });
   });
 });
 

@@ -162,6 +162,11 @@ export interface WarningContext {
   status: CapStatus;
   msgType: CapMsgType;
   kind: WarningKind;
+  /**
+   * True for CityTwin's own alerts (event code `citytwin:incident-type`): shown on the map, never
+   * evidence — an incident's own warning must not raise its confidence.
+   */
+  own: boolean;
   colour: SignalColour | null;
   /** The info's severity, or the colour's when the info says `Unknown`. */
   severity: CapSeverity;
@@ -257,6 +262,7 @@ export function capToContext(alert: CapAlert, now: number): WarningContext[] {
       status: alert.status,
       msgType: alert.msgType,
       kind,
+      own: info.eventCodes.some((c) => c.valueName === CITYTWIN_INCIDENT_TYPE_CODE),
       colour,
       severity,
       urgency: info.urgency,
@@ -370,7 +376,7 @@ function coverage(c: WarningContext, lng: number, lat: number): Pick<WarningEvid
 }
 
 /**
- * The official warnings that support `incident`: in force (status Actual) at some moment of the
+ * The official warnings that support `incident`: not CityTwin's own, in force (status Actual) at some moment of the
  * incident (openedAt…lastEvidenceAt), covering its position (inside a polygon or within a
  * circle), of a kind that supports its type (`WARNING_BOOSTS`). Strongest first; apply the
  * strongest only (`raisedConfidence`), the others are shown as further reasons.
@@ -380,7 +386,7 @@ export function warningEvidence(incident: WarningIncident, contexts: readonly Wa
   const to = Math.max(from, incident.lastEvidenceAt ?? from);
   const out: WarningEvidence[] = [];
   for (const c of contexts) {
-    if (c.status !== 'Actual') continue;
+    if (c.status !== 'Actual' || c.own) continue;
     const boosts = WARNING_BOOSTS[c.kind]?.[incident.type];
     if (!boosts) continue;
     if (c.effective > to || endOf(c) <= from) continue;
