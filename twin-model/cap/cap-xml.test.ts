@@ -76,6 +76,10 @@ describe('the CAP 1.2 specification examples (Appendix A)', () => {
     expect(alert.infos[0]!.parameters).toHaveLength(5);
   });
 
+  it('reads a document that starts with a byte order mark', () => {
+    expect(parsed(`\uFEFF${THUNDERSTORM}`)).toEqual(parsed(THUNDERSTORM));
+  });
+
   it('reads both languages of the AMBER alert', () => {
     const alert = parsed(fixture('spec-a4-amber-alert.xml'));
     expect(alert.source).toBe('SW');

@@ -615,7 +615,9 @@ const parser = new XMLParser({
  * Reads a CAP 1.2 document. Returns the typed alert when it breaks no rule (warnings for
  * unknown or out-of-order elements may come with it), or the list of every problem found.
  */
-export function parseCapXml(xml: string): CapParseResult {
+export function parseCapXml(text: string): CapParseResult {
+  // A byte order mark is how some senders start UTF-8; it is not part of the document.
+  const xml = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   const fail = (code: CapProblemCode, path: string, value: string | null, allowed: string): CapParseResult => ({
     ok: false,
     problems: [{ level: 'error', code, path, value: value === null ? null : problemValue(value), allowed }],
