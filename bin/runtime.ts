@@ -32,7 +32,7 @@ import {
 } from '../twin-model/index.ts';
 import { IncidentStore } from '../web/server/incident-store.ts';
 import type { HealthReport } from '../web/server/api-routes.ts';
-import { TwinService } from '../web/server/twin-service.ts';
+import { TwinService } from '../web/server/live/twin-service.ts';
 import { DispatchService } from '../web/server/dispatch-service.ts';
 import { UnitDriver } from '../simulations/unit-driver.ts';
 import { AuthService } from '../web/server/auth/auth-service.ts';

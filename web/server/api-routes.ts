@@ -37,7 +37,7 @@ import { compareIncidents, historyViewer, incidentViewer } from './incident-view
 import { queryLatest, querySensorHistory } from './history-queries.ts';
 import { HttpError, route, timeParam, type RawResponse, type Route } from './http-router.ts';
 import { ClassifiedView, summarize } from './live-stream.ts';
-import { NoWriterError, type TwinService } from './twin-service.ts';
+import { NoWriterError, type TwinService } from './live/twin-service.ts';
 import type { Principal } from './auth/auth-service.ts';
 import { UNCLASSIFIED_AS } from './auth/policy.ts';
 import { clearanceMask, cleared } from './auth/classification.ts';

@@ -15,7 +15,7 @@
  *   nodes (`twinChanges`), which mirror them for their own clients and API; an operator's action
  *   that reaches another node is forwarded to the writer (`twinCommand`, with an answer) and
  *   applied there. When the writer stops, its lease lapses within {@link LEASE_TTL_MS} and
- *   another node takes over from its mirror (web/server/twin-service.ts).
+ *   another node takes over from its mirror (web/server/live/twin-service.ts).
  */
 import { createAdapter } from '@socket.io/redis-adapter';
 import { createClient } from 'redis';

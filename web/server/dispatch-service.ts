@@ -44,7 +44,7 @@ import type { ChainAnchor, ChainHead } from '../../twin-model/audit/hash-chain.t
 import { DispatchLogStore } from './dispatch-log-store.ts';
 import { BatchedAppender } from './batched-appender.ts';
 import type { TwinWriterChannel } from './cluster-bus.ts';
-import type { TwinService } from './twin-service.ts';
+import type { TwinService } from './live/twin-service.ts';
 
 /** A unit's current trip: where it drives, since when, and why. */
 export interface UnitTrip {

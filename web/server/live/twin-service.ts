@@ -14,7 +14,7 @@
  * after the highest id stored.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
-import { queryRows } from '../../storage/index.ts';
+import { queryRows } from '../../../storage/index.ts';
 import {
   activeIncidents,
   applyIncidentInput,
@@ -39,14 +39,14 @@ import {
   type TwinConfig,
   type TwinContext,
   type TwinState,
-} from '../../twin-model/index.ts';
-import { eventClassifier, higherClass, lowersClass, sensorClassifier, type EventClassifier } from './auth/classification.ts';
-import { UNCLASSIFIED_AS } from './auth/policy.ts';
-import { BatchedAppender } from './batched-appender.ts';
-import { NoWriterError, type TwinWriterChannel } from './cluster-bus.ts';
-import type { IncidentStore } from './incident-store.ts';
-import type { EvidenceClassifier } from './incident-view.ts';
-import { LiveStream } from './live-stream.ts';
+} from '../../../twin-model/index.ts';
+import { eventClassifier, higherClass, lowersClass, sensorClassifier, type EventClassifier } from '../auth/classification.ts';
+import { UNCLASSIFIED_AS } from '../auth/policy.ts';
+import { BatchedAppender } from '../batched-appender.ts';
+import { NoWriterError, type TwinWriterChannel } from '../cluster-bus.ts';
+import type { IncidentStore } from '../incident-store.ts';
+import type { EvidenceClassifier } from '../incident-view.ts';
+import { LiveStream } from '../live-stream.ts';
 
 export interface TwinServiceOptions {
   city: CityModel | null;
