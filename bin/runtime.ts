@@ -30,10 +30,10 @@ import {
   type CityBasemap,
   type CityModel,
 } from '../twin-model/index.ts';
-import { IncidentStore } from '../web/server/incident-store.ts';
+import { IncidentStore } from '../storage/incident-store.ts';
 import type { HealthReport } from '../web/server/api-routes.ts';
 import { TwinService } from '../web/server/live/twin-service.ts';
-import { DispatchService } from '../web/server/dispatch-service.ts';
+import { DispatchService } from '../web/server/dispatch/dispatch-service.ts';
 import { UnitDriver } from '../simulations/unit-driver.ts';
 import { AuthService } from '../web/server/auth/auth-service.ts';
 import { DEFAULT_CLEARANCE, parseClearance } from '../web/server/auth/policy.ts';

@@ -40,3 +40,9 @@ export * from './retention.ts';
 export * from './retention-store.ts';
 export * from './storage-usage.ts';
 export * from './backup-store.ts';
+
+// Incidents, dispatch and the twin's rebuild: the event-sourced incident history, the
+// hash-chained dispatch log, and the batched appender both write through.
+export { BatchedAppender, type BatchedAppenderOptions } from './batched-appender.ts';
+export { IncidentStore } from './incident-store.ts';
+export { DispatchLogStore } from './dispatch-log-store.ts';

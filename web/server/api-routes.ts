@@ -32,8 +32,8 @@ import type {
   SourceListing,
   StatsMessage,
 } from '../shared/protocol.ts';
-import type { IncidentStore } from './incident-store.ts';
-import { compareIncidents, historyViewer, incidentViewer } from './incident-view.ts';
+import type { IncidentStore } from '../../storage/incident-store.ts';
+import { compareIncidents, historyViewer, incidentViewer } from './incidents/incident-view.ts';
 import { queryLatest, querySensorHistory } from './history-queries.ts';
 import { HttpError, route, timeParam, type RawResponse, type Route } from './http-router.ts';
 import { ClassifiedView, summarize } from './live-stream.ts';

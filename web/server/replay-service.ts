@@ -47,8 +47,8 @@ import {
 import { responseTimesOf, type IncidentResponseTimes } from '../../twin-model/dispatch/response-times.ts';
 import type { DeltaMessage, IncidentView, SensorSummary, SnapshotMessage } from '../shared/protocol.ts';
 import { CLASS_BIT, clearanceMask, sensorClassifier, type SensorClassifier } from './auth/classification.ts';
-import type { DispatchService } from './dispatch-service.ts';
-import type { IncidentStore } from './incident-store.ts';
+import type { DispatchService } from './dispatch/dispatch-service.ts';
+import type { IncidentStore } from '../../storage/incident-store.ts';
 import {
   detailViewer,
   type historyEntry,
@@ -56,7 +56,7 @@ import {
   incidentUpdateViewer,
   incidentViewer,
   type EvidenceClassifier,
-} from './incident-view.ts';
+} from './incidents/incident-view.ts';
 import { summarize } from './live-stream.ts';
 
 /** Seed values come from the rollup this far before a keyframe. */

@@ -42,10 +42,10 @@ import {
 } from '../../../twin-model/index.ts';
 import { eventClassifier, higherClass, lowersClass, sensorClassifier, type EventClassifier } from '../auth/classification.ts';
 import { UNCLASSIFIED_AS } from '../auth/policy.ts';
-import { BatchedAppender } from '../batched-appender.ts';
-import { NoWriterError, type TwinWriterChannel } from '../cluster-bus.ts';
-import type { IncidentStore } from '../incident-store.ts';
-import type { EvidenceClassifier } from '../incident-view.ts';
+import { BatchedAppender } from '../../../storage/batched-appender.ts';
+import { NoWriterError, type TwinWriterChannel } from '../cluster/cluster-bus.ts';
+import type { IncidentStore } from '../../../storage/incident-store.ts';
+import type { EvidenceClassifier } from '../incidents/incident-view.ts';
 import { LiveStream } from '../live-stream.ts';
 
 export interface TwinServiceOptions {

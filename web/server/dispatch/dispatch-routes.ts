@@ -4,15 +4,15 @@
  * times. Every route names its permission (auth/policy.ts); every input is validated.
  */
 import { z } from 'zod';
-import { ID_PATTERN, UNIT_STATUSES, type ResponseUnit, type UnitRecommendation } from '../../twin-model/index.ts';
-import { responseTimesOf, summarizeResponseTimes } from '../../twin-model/dispatch/response-times.ts';
-import type { UnitChange } from '../../twin-model/dispatch/unit-state.ts';
+import { ID_PATTERN, UNIT_STATUSES, type ResponseUnit, type UnitRecommendation } from '../../../twin-model/index.ts';
+import { responseTimesOf, summarizeResponseTimes } from '../../../twin-model/dispatch/response-times.ts';
+import type { UnitChange } from '../../../twin-model/dispatch/unit-state.ts';
 import { DispatchRefused, SHOWN_RECOMMENDATIONS, type DispatchService, type UnitTrip } from './dispatch-service.ts';
-import { HttpError, route, timeParam, type RawResponse, type Route } from './http-router.ts';
-import { NoWriterError } from './cluster-bus.ts';
-import type { RecommendationView, TripView, UnitView } from '../shared/protocol.ts';
-import type { IncidentStore } from './incident-store.ts';
-import type { AuditRecorder } from './audit/audit-routes.ts';
+import { HttpError, route, timeParam, type RawResponse, type Route } from '../http-router.ts';
+import { NoWriterError } from '../cluster/cluster-bus.ts';
+import type { RecommendationView, TripView, UnitView } from '../../shared/protocol.ts';
+import type { IncidentStore } from '../../../storage/incident-store.ts';
+import type { AuditRecorder } from '../audit/audit-routes.ts';
 
 export interface DispatchDeps {
   dispatch: DispatchService;

@@ -5,15 +5,9 @@
  * (replay) are all read back from those rows.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
-import { queryRows } from '../../storage/index.ts';
-import type { Incident, IncidentChange } from '../../twin-model/index.ts';
-import type { IncidentChangeRecord } from '../../twin-model/audit/audit-bindings.ts';
-
-/**
- * DDL of the table: migration 4 in storage/migrations.ts, where it is defined so the
- * migrations (run by every writing process) do not import the web server; re-exported here.
- */
-export { INCIDENT_CHANGES_DDL } from '../../storage/migrations.ts';
+import { queryRows } from './clickhouse-client.ts';
+import type { Incident, IncidentChange } from '../twin-model/index.ts';
+import type { IncidentChangeRecord } from '../twin-model/audit/audit-bindings.ts';
 
 interface ChangeRow {
   incident_id: string;

@@ -4,8 +4,8 @@
  * offline `citytwin audit verify` read it back.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
-import { queryRows } from '../../storage/index.ts';
-import type { DispatchLogEntry } from '../../twin-model/index.ts';
+import { queryRows } from './clickhouse-client.ts';
+import type { DispatchLogEntry } from '../twin-model/index.ts';
 
 interface DispatchLogRow {
   seq: number | string;

@@ -10,7 +10,7 @@
  * other nodes forward dispatchers' commands to it and mirror the unit changes it sends.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
-import { districtAt, isInCity } from '../../twin-model/city/index.ts';
+import { districtAt, isInCity } from '../../../twin-model/city/index.ts';
 import {
   applyUnitInput,
   createFleetState,
@@ -19,7 +19,7 @@ import {
   type FleetState,
   type UnitChange,
   type UnitInput,
-} from '../../twin-model/dispatch/unit-state.ts';
+} from '../../../twin-model/dispatch/unit-state.ts';
 import {
   ASSIGNABLE_STATUSES,
   generateFleet,
@@ -38,13 +38,13 @@ import {
   type UnitPosition,
   type UnitRecommendation,
   type UnitStatus,
-} from '../../twin-model/index.ts';
-import { appendEntry, verifyChain, type ChainVerification } from '../../twin-model/dispatch/dispatch-log.ts';
-import type { ChainAnchor, ChainHead } from '../../twin-model/audit/hash-chain.ts';
-import { DispatchLogStore } from './dispatch-log-store.ts';
-import { BatchedAppender } from './batched-appender.ts';
-import type { TwinWriterChannel } from './cluster-bus.ts';
-import type { TwinService } from './live/twin-service.ts';
+} from '../../../twin-model/index.ts';
+import { appendEntry, verifyChain, type ChainVerification } from '../../../twin-model/dispatch/dispatch-log.ts';
+import type { ChainAnchor, ChainHead } from '../../../twin-model/audit/hash-chain.ts';
+import { DispatchLogStore } from '../../../storage/dispatch-log-store.ts';
+import { BatchedAppender } from '../../../storage/batched-appender.ts';
+import type { TwinWriterChannel } from '../cluster/cluster-bus.ts';
+import type { TwinService } from '../live/twin-service.ts';
 
 /** A unit's current trip: where it drives, since when, and why. */
 export interface UnitTrip {
