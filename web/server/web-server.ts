@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { Server as SocketServer } from 'socket.io';
 import type { ClientToServerEvents, ResumeRequest, ServerToClientEvents } from '../shared/protocol.ts';
 import { apiRoutes, type ApiDeps } from './api-routes.ts';
+import { incidentRoutes } from './incidents/incident-routes.ts';
 import { dispatchRoutes, unitView } from './dispatch/dispatch-routes.ts';
 import { kpiRoutes } from './kpi-routes.ts';
 import { replayRoutesFor } from './replay-routes.ts';
@@ -102,6 +103,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   const guard = new AccessGuard({ auth: options.auth, probeToken: options.probeToken ?? null, origins });
   let basemapArchive: BasemapArchive | null = options.basemapPmtiles ? await openBasemapArchive(options.basemapPmtiles) : null;
   const routes = [
+    ...incidentRoutes({ twin: options.twin, incidentStore: options.incidentStore ?? null }),
     ...apiRoutes(options),
     ...basemapRoutes({ basemap: options.basemap, archive: () => basemapArchive }),
     ...(options.dispatch
