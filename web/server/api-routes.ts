@@ -20,13 +20,7 @@ import {
   type CityBasemap,
   type CityModel,
 } from '../../twin-model/index.ts';
-import type {
-  ReadingsResponse,
-  SensorDetail,
-  SourceIngestCounts,
-  SourceListing,
-  StatsMessage,
-} from '../shared/protocol.ts';
+import type { ReadingsResponse, SensorDetail, SourceIngestCounts, SourceListing, StatsMessage } from '../shared/protocol.ts';
 import type { IncidentStore } from '../../storage/incident-store.ts';
 import { queryLatest, querySensorHistory } from './history-queries.ts';
 import { HttpError, route, timeParam, type RawResponse, type Route } from './http-router.ts';
