@@ -30,10 +30,10 @@ import {
   type CityBasemap,
   type CityModel,
 } from '../twin-model/index.ts';
-import { IncidentStore } from '../web/server/incident-store.ts';
+import { DispatchLogStore, IncidentStore, TwinRebuildStore } from '../storage/index.ts';
 import type { HealthReport } from '../web/server/api-routes.ts';
-import { TwinService } from '../web/server/twin-service.ts';
-import { DispatchService } from '../web/server/dispatch-service.ts';
+import { TwinService } from '../web/server/live/twin-service.ts';
+import { DispatchService } from '../web/server/dispatch/dispatch-service.ts';
 import { UnitDriver } from '../simulations/unit-driver.ts';
 import { AuthService } from '../web/server/auth/auth-service.ts';
 import { DEFAULT_CLEARANCE, parseClearance } from '../web/server/auth/policy.ts';
@@ -260,7 +260,7 @@ export async function startCityTwin(
             `${r.sensorId}: ${r.fields.join(', ')} kept (device sent ${JSON.stringify(r.meta).slice(0, 300)})`,
           );
       });
-      const n = await twin.rebuildFrom(clickhouse);
+      const n = await twin.rebuildFrom(new TwinRebuildStore(clickhouse));
       log('info', `twin rebuilt from storage: ${n} sensors, ${twin.activeIncidents().length} open incidents`);
       // Runs before ClickHouse closes (closers run in reverse): the last changes are stored.
       closers.push(() => twin.close());
@@ -277,7 +277,7 @@ export async function startCityTwin(
           })
         : null;
     if (dispatch) {
-      await dispatch.useStore(clickhouse);
+      await dispatch.useStore(new DispatchLogStore(clickhouse));
       closers.push(() => dispatch.close());
       if (auditForDispatch) {
         dispatch.resumeAfter(signedDispatchHead);

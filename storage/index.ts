@@ -60,3 +60,13 @@ export {
   type SensorLatestValue,
 } from './readings-store.ts';
 export { DeadLetterStore, type DeadLetterRow, type DeadLetterSummary } from './dead-letter-store.ts';
+
+// Incidents, dispatch and the twin's rebuild: the event-sourced incident history, the
+// hash-chained dispatch log, and the batched appender both write through.
+export { BatchedAppender, type BatchedAppenderOptions } from './batched-appender.ts';
+export { IncidentStore, incidentChangeRow, type IncidentChangeRow } from './incident-store.ts';
+export { DispatchLogStore, dispatchLogRow, type DispatchLogRow } from './dispatch-log-store.ts';
+export { TwinRebuildStore, type LatestReadingRow } from './twin-rebuild-store.ts';
+export { readStoredJson, writeStoredJson, StoredJsonError, SCHEMA_VERSION_KEY, type StoredJsonFormat } from './stored-json/stored-json.ts';
+export { INCIDENT_SNAPSHOT, encodeIncidentSnapshot, decodeIncidentSnapshot } from './stored-json/incident-snapshot.ts';
+export { DISPATCH_LOG_DATA, encodeDispatchLogData, decodeDispatchLogData } from './stored-json/dispatch-log-data.ts';

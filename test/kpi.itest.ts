@@ -10,7 +10,7 @@
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningCityTwin } from '../bin/runtime.ts';
-import { queryRows } from '../storage/index.ts';
+import { decodeIncidentSnapshot, queryRows } from '../storage/index.ts';
 import { responseTimesOf, summarizeResponseTimes } from '../twin-model/dispatch/response-times.ts';
 import { KIND_METRICS, type Incident, type IncidentChange } from '../twin-model/index.ts';
 import type { KpiDrill, KpiSummary } from '../web/server/kpi-routes.ts';
@@ -280,7 +280,7 @@ const drill = async (path: string, token = admin): Promise<KpiDrill> => {
   return res.body;
 };
 
-/** Every stored incident change, parsed as the incident store reads them. */
+/** Every stored incident change, read as the incident store reads them (its versioned snapshot decoded). */
 async function storedChanges(): Promise<IncidentChange[]> {
   const rows = await ch<{ incident_id: string; ms: string; actor: string; what: IncidentChange['what']; detail: string; incident: string }>(
     `SELECT incident_id, toUnixTimestamp64Milli(at) AS ms, actor, what, detail, incident FROM incident_changes FINAL ORDER BY incident_id, seq`,
@@ -291,7 +291,7 @@ async function storedChanges(): Promise<IncidentChange[]> {
     actor: r.actor,
     what: r.what,
     detail: r.detail,
-    incident: JSON.parse(r.incident) as Incident,
+    incident: decodeIncidentSnapshot(r.incident, `of ${r.incident_id}`),
   }));
 }
 

@@ -16,4 +16,5 @@ export * from './incidents/incident-rules.ts';
 export * from './incidents/incident-correlator.ts';
 export * from './incidents/fusion-engine.ts';
 export * from './incidents/incident-restore.ts';
+export * from './incidents/incident-schemas.ts';
 export * from './dispatch/index.ts';

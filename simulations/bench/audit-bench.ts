@@ -24,7 +24,7 @@ import { appendEntry } from '../../twin-model/dispatch/dispatch-log.ts';
 import type { DispatchLogEntry } from '../../twin-model/index.ts';
 import { AuditStore } from '../../web/server/audit/audit-store.ts';
 import { readAuditRecords } from '../../web/server/audit/audit-service.ts';
-import { DispatchLogStore } from '../../web/server/dispatch-log-store.ts';
+import { DispatchLogStore } from '../../storage/dispatch-log-store.ts';
 import { tempDir } from '../../test/support/fixtures.ts';
 
 const N = Number(process.argv[2] ?? 100_000);

@@ -6,6 +6,9 @@ export * from './unit-needs.ts';
 export * from './road-restrictions.ts';
 export * from './recommender.ts';
 export * from './unit-state.ts';
+export * from './unit-trips.ts';
+export * from './assignment.ts';
+export * from './dispatch-schemas.ts';
 export * from './unit-motion.ts';
 export * from './response-times.ts';
 // dispatch-log.ts is not exported here: it uses node:crypto and the console bundle may import

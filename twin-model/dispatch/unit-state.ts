@@ -87,14 +87,20 @@ export interface FleetState {
   readonly offRoad: Set<string>;
 }
 
-export type DispatchErrorCode =
-  | 'unknown_unit'
-  | 'unit_unavailable'
-  | 'version_conflict'
-  | 'override_needs_reason'
-  | 'transition_not_allowed'
-  | 'reason_required'
-  | 'unknown_status';
+/** Why a dispatcher's request was refused (the console words each code; the HTTP adapter picks the status). */
+export const DISPATCH_ERROR_CODES = [
+  'unknown_unit',
+  'unknown_incident',
+  'incident_not_active',
+  'no_unit',
+  'unit_unavailable',
+  'version_conflict',
+  'override_needs_reason',
+  'transition_not_allowed',
+  'reason_required',
+  'unknown_status',
+] as const;
+export type DispatchErrorCode = (typeof DISPATCH_ERROR_CODES)[number];
 
 /** A refused dispatcher action: the state is unchanged. */
 export class DispatchError extends Error {

@@ -177,7 +177,7 @@ export class Router {
       if (!params.success) throw new HttpError(400, zodMessage(params.error, 'path').error, zodMessage(params.error, 'path').issues);
       const query = match.route.query ? match.route.query.safeParse(rawQuery) : { success: true as const, data: {} };
       if (!query.success) throw new HttpError(400, zodMessage(query.error, 'query').error, zodMessage(query.error, 'query').issues);
-      let body: unknown ;
+      let body: unknown;
       if (match.route.body) {
         const parsed = match.route.body.safeParse(await readJsonBody(req));
         if (!parsed.success) throw new HttpError(400, zodMessage(parsed.error, 'body').error, zodMessage(parsed.error, 'body').issues);

@@ -19,7 +19,7 @@ import type { StatsMessage } from '../shared/protocol.ts';
 import type { Principal } from './auth/auth-service.ts';
 import { clearanceMask, CLASS_BIT, eventClassifier, sensorClassifier, type EventClassifier } from './auth/classification.ts';
 import { hasPermission } from './auth/policy.ts';
-import { coarsen, withholdsEvidence, type EvidenceClassifier } from './incident-view.ts';
+import { coarsen, withholdsEvidence, type EvidenceClassifier } from './incidents/incident-view.ts';
 import { HttpError, route, timeParam, type Route } from './http-router.ts';
 import { KpiQueries, type IncidentMarkRow, type OpenIncidentPoint } from './kpi-queries.ts';
 import {

@@ -26,9 +26,9 @@ import { sensorClassifier } from './auth/classification.ts';
 import { districtAt } from '../../twin-model/city/index.ts';
 import type { CityModel } from '../../twin-model/index.ts';
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { TwinService } from './twin-service.ts';
-import type { IncidentStore } from './incident-store.ts';
-import type { DispatchService } from './dispatch-service.ts';
+import type { TwinService } from './live/twin-service.ts';
+import type { IncidentStore } from '../../storage/incident-store.ts';
+import type { DispatchService } from './dispatch/dispatch-service.ts';
 import type { AuditRecorder } from './audit/audit-routes.ts';
 
 export interface ReplayDeps {

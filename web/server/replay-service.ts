@@ -47,8 +47,8 @@ import {
 import { responseTimesOf, type IncidentResponseTimes } from '../../twin-model/dispatch/response-times.ts';
 import type { DeltaMessage, IncidentView, SensorSummary, SnapshotMessage } from '../shared/protocol.ts';
 import { CLASS_BIT, clearanceMask, sensorClassifier, type SensorClassifier } from './auth/classification.ts';
-import type { DispatchService } from './dispatch-service.ts';
-import type { IncidentStore } from './incident-store.ts';
+import type { DispatchService } from './dispatch/dispatch-service.ts';
+import type { IncidentStore } from '../../storage/incident-store.ts';
 import {
   detailViewer,
   type historyEntry,
@@ -56,7 +56,7 @@ import {
   incidentUpdateViewer,
   incidentViewer,
   type EvidenceClassifier,
-} from './incident-view.ts';
+} from './incidents/incident-view.ts';
 import { summarize } from './live/live-stream.ts';
 
 /** Seed values come from the rollup this far before a keyframe. */
@@ -782,27 +782,7 @@ export class ReplayService {
   /** Incident changes in (from, to], oldest first. */
   async incidentChanges(from: number, to: number): Promise<IncidentChange[]> {
     if (!this.options.incidentStore) return [];
-    const rows = await queryRows<{
-      incident_id: string;
-      ms: number | string;
-      actor: string;
-      what: IncidentChange['what'];
-      detail: string;
-      incident: string;
-    }>(
-      this.options.clickhouse,
-      `SELECT incident_id, toUnixTimestamp64Milli(at) AS ms, actor, what, detail, incident FROM incident_changes FINAL
-       WHERE at > ${sqlMs('from')} AND at <= ${sqlMs('to')} ORDER BY seq`,
-      { from, to },
-    );
-    return rows.map((r) => ({
-      incidentId: r.incident_id,
-      at: Number(r.ms),
-      actor: r.actor,
-      what: r.what,
-      detail: r.detail,
-      incident: JSON.parse(r.incident) as Incident,
-    }));
+    return this.options.incidentStore.changesBetween(from, to);
   }
 
   private async dispatchLog(from: number, to: number): Promise<DispatchLogEntry[]> {

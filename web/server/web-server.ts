@@ -7,12 +7,13 @@ import { resolve } from 'node:path';
 import { Server as SocketServer } from 'socket.io';
 import type { ClientToServerEvents, ResumeRequest, ServerToClientEvents } from '../shared/protocol.ts';
 import { apiRoutes, type ApiDeps } from './api-routes.ts';
-import { dispatchRoutes, unitView } from './dispatch-routes.ts';
+import { incidentRoutes } from './incidents/incident-routes.ts';
+import { dispatchRoutes, unitView } from './dispatch/dispatch-routes.ts';
 import { kpiRoutes } from './kpi-routes.ts';
 import { replayRoutesFor } from './replay-routes.ts';
 import { auditRoutes } from './audit/audit-routes.ts';
 import type { AuditService } from './audit/audit-service.ts';
-import type { DispatchService } from './dispatch-service.ts';
+import type { DispatchService } from './dispatch/dispatch-service.ts';
 import { openApiDocument, Router, sendJson } from './http-router.ts';
 import { renderApiDocs } from './api-docs.ts';
 import { serveStatic } from './static-files.ts';
@@ -21,9 +22,9 @@ import { authRoutes, clientAddress } from './auth/auth-routes.ts';
 import type { AuthService } from './auth/auth-service.ts';
 import { OriginPolicy } from './auth/origin-check.ts';
 import { attachSocketAuth } from './auth/socket-auth.ts';
-import { joinRedisCluster, singleNode, type InterServerEvents, type WebCluster } from './cluster-bus.ts';
+import { joinRedisCluster, singleNode, type InterServerEvents, type WebCluster } from './cluster/cluster-bus.ts';
 import { clearanceMask } from './auth/classification.ts';
-import { compareIncidents, incidentUpdateViewer, incidentViewer } from './incident-view.ts';
+import { compareIncidents, incidentUpdateViewer, incidentViewer } from './incidents/incident-view.ts';
 import type { IncidentUpdateMessage, IncidentView } from '../shared/protocol.ts';
 import { ViewportStreams, type ViewportOptions } from './live/viewport-sessions.ts';
 import { sensorRoutes } from './live/sensor-routes.ts';
@@ -104,6 +105,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   const guard = new AccessGuard({ auth: options.auth, probeToken: options.probeToken ?? null, origins });
   let basemapArchive: BasemapArchive | null = options.basemapPmtiles ? await openBasemapArchive(options.basemapPmtiles) : null;
   const routes = [
+    ...incidentRoutes({ twin: options.twin, incidentStore: options.incidentStore ?? null }),
     ...apiRoutes(options),
     ...sensorRoutes({
       twin: options.twin,

@@ -28,9 +28,9 @@ import { checkCheckpoint, rawPublicKey, signCheckpoint, type Checkpoint } from '
 import { canonicalJson, type ChainHead } from '../../../twin-model/audit/hash-chain.ts';
 import type { DispatchLogEntry, IncidentChange } from '../../../twin-model/index.ts';
 import { topics } from '../../../twin-model/index.ts';
-import { BatchedAppender } from '../batched-appender.ts';
-import { DispatchLogStore } from '../dispatch-log-store.ts';
-import { IncidentStore } from '../incident-store.ts';
+import { BatchedAppender } from '../../../storage/batched-appender.ts';
+import { DispatchLogStore } from '../../../storage/dispatch-log-store.ts';
+import { IncidentStore } from '../../../storage/incident-store.ts';
 import { AuditStore } from './audit-store.ts';
 import { auditDir, CHECKPOINT_FILE, CheckpointFile, loadOrCreateKeys, type AuditKeys } from './audit-keys.ts';
 import { join } from 'node:path';

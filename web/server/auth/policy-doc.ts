@@ -8,8 +8,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { apiRoutes, type ApiDeps } from '../api-routes.ts';
+import { incidentRoutes, type IncidentRouteDeps } from '../incidents/incident-routes.ts';
 import { basemapRoutes, type BasemapRoutesDeps } from '../basemap/basemap-routes.ts';
-import { dispatchRoutes, type DispatchDeps } from '../dispatch-routes.ts';
+import { dispatchRoutes, type DispatchDeps } from '../dispatch/dispatch-routes.ts';
 import { kpiRoutes, type KpiDeps } from '../kpi-routes.ts';
 import { replayRoutes, type ReplayDeps } from '../replay-routes.ts';
 import type { Route } from '../http-router.ts';
@@ -27,6 +28,7 @@ const END = '<!-- policy:end -->';
  */
 export function serverRoutes(): Route[] {
   return [
+    ...incidentRoutes({} as IncidentRouteDeps),
     ...apiRoutes({} as ApiDeps),
     ...basemapRoutes({} as BasemapRoutesDeps),
     ...dispatchRoutes({} as DispatchDeps),

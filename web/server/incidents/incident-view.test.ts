@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Incident, IncidentChange, LinkedEvidence } from '../../twin-model/index.ts';
-import { eventClassifier } from './auth/classification.ts';
+import type { Incident, IncidentChange, LinkedEvidence } from '../../../twin-model/index.ts';
+import { eventClassifier } from '../auth/classification.ts';
 import {
   coarsen,
   compareIncidents,

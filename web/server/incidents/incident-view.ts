@@ -16,9 +16,9 @@
  * screen's map points, replay (keyframes, changes, actions) and after-action reports, so a lower
  * clearance sees the same incident everywhere.
  */
-import type { Classification, Incident, IncidentChange, LinkedEvidence } from '../../twin-model/index.ts';
-import type { IncidentHistoryEntry, IncidentUpdateMessage, IncidentView } from '../shared/protocol.ts';
-import { clearanceMask, cleared } from './auth/classification.ts';
+import type { Classification, Incident, IncidentChange, LinkedEvidence } from '../../../twin-model/index.ts';
+import type { IncidentHistoryEntry, IncidentUpdateMessage, IncidentView } from '../../shared/protocol.ts';
+import { clearanceMask, cleared } from '../auth/classification.ts';
 
 /** What classifying a piece of evidence needs (a stored piece, or one rebuilt from its id). */
 export type EvidenceRef = Pick<LinkedEvidence, 'id' | 'kind'> &

@@ -6,15 +6,15 @@
  * incidents at once. Every incident change is handed to listeners (the socket.io stream) and
  * appended to the event-sourced {@link IncidentStore}.
  *
- * With several web nodes, one of them is the twin writer (cluster-bus.ts): only its correlator's
- * changes count — they are stored and sent to the other nodes. The other nodes keep their own
- * sensor twin and run the same correlator in the shadow (its changes are dropped), show the
- * writer's incidents from a mirror, and forward operators' actions to the writer. When a node
+ * With several web nodes, one of them is the twin writer (cluster/cluster-bus.ts): only its
+ * correlator's changes count — they are stored and sent to the other nodes. The other nodes keep
+ * their own sensor twin and run the same correlator in the shadow (its changes are dropped), show
+ * the writer's incidents from a mirror, and forward operators' actions to the writer (the
+ * forwarding and mirroring are cluster/forwarding-writer.ts, shared with dispatch). When a node
  * becomes the writer it takes the incidents over from its mirror and continues their numbering
  * after the highest id stored.
  */
-import type { ClickHouseClient } from '@clickhouse/client';
-import { queryRows } from '../../storage/index.ts';
+import { BatchedAppender, type IncidentStore, type TwinRebuildStore } from '../../../storage/index.ts';
 import {
   activeIncidents,
   applyIncidentInput,
@@ -39,14 +39,14 @@ import {
   type TwinConfig,
   type TwinContext,
   type TwinState,
-} from '../../twin-model/index.ts';
-import { eventClassifier, higherClass, lowersClass, sensorClassifier, type EventClassifier } from './auth/classification.ts';
-import { UNCLASSIFIED_AS } from './auth/policy.ts';
-import { BatchedAppender } from './batched-appender.ts';
-import { NoWriterError, type TwinWriterChannel } from './cluster-bus.ts';
-import type { IncidentStore } from './incident-store.ts';
-import type { EvidenceClassifier } from './incident-view.ts';
-import { LiveStream } from './live/live-stream.ts';
+} from '../../../twin-model/index.ts';
+import { eventClassifier, higherClass, lowersClass, sensorClassifier, type EventClassifier } from '../auth/classification.ts';
+import { UNCLASSIFIED_AS } from '../auth/policy.ts';
+import type { TwinWriterChannel } from '../cluster/cluster-bus.ts';
+import type { IncidentRefusalCode, WriterAnswer, WriterChange, WriterCommand } from '../cluster/cluster-messages.ts';
+import { ForwardingWriter } from '../cluster/forwarding-writer.ts';
+import type { EvidenceClassifier } from '../incidents/incident-view.ts';
+import { LiveStream } from './live-stream.ts';
 
 export interface TwinServiceOptions {
   city: CityModel | null;
@@ -74,10 +74,26 @@ export interface MetaRefusal {
 
 export type MetaRefusalListener = (refusal: MetaRefusal) => void;
 
-/** The writer's answer to a forwarded action. */
-type WriterAnswer = { changes: IncidentChange[] } | { error: string; status?: number };
+/** What the twin reads at start (storage/twin-rebuild-store.ts). */
+export type TwinRebuildSource = Pick<TwinRebuildStore, 'registeredSensors' | 'latestReadings'>;
 
-export { NoWriterError };
+/**
+ * An operator's action that was refused, here or by the writer on another node: the incident is
+ * not known (`unknown_incident`), or the action does not apply to it as it is
+ * (`action_not_applicable`: acknowledging a closed incident, merging across types …).
+ */
+export class IncidentRefused extends IncidentActionError {
+  constructor(
+    readonly code: IncidentRefusalCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'IncidentRefused';
+  }
+}
+
+type IncidentCommand = Extract<WriterCommand, { kind: 'incident_action' }>;
+type IncidentChangeBatch = Extract<WriterChange, { kind: 'incident_changes' }>;
 
 export class TwinService {
   readonly state: TwinState;
@@ -108,14 +124,14 @@ export class TwinService {
   private readonly listeners = new Set<IncidentListener>();
   private readonly log: NonNullable<TwinServiceOptions['log']>;
   private store: IncidentStore | null = null;
-  /** Incident changes on their way to the store, batched (batched-appender.ts). */
+  /** Incident changes on their way to the store, batched (storage/batched-appender.ts). */
   private readonly history: BatchedAppender<IncidentChange>;
-  /** The cluster's writer channel; null on a node alone (it is the writer). */
-  private channel: TwinWriterChannel | null = null;
-  /** Whether this node's correlator is the one that counts. */
-  private writer = true;
+  /** Whether this node's correlator is the one that counts; forwards and mirrors otherwise. */
+  private readonly writer: ForwardingWriter<IncidentCommand, IncidentChangeBatch>;
   /** The writer's incidents, as the other nodes see them (by id, newest change). */
   private readonly mirror = new Map<string, Incident>();
+  /** The highest incident number stored, read when this node is about to take the writing over. */
+  private highestStored = 0;
 
   constructor(options: TwinServiceOptions) {
     const now = options.now ?? Date.now;
@@ -145,6 +161,16 @@ export class TwinService {
       { inCity: options.inCity ?? (() => true), districtAt },
       this.stream.pending,
     );
+    this.writer = new ForwardingWriter<IncidentCommand, IncidentChangeBatch>({
+      name: 'incidents',
+      handles: (c): c is IncidentCommand => c.kind === 'incident_action',
+      mirrors: (c): c is IncidentChangeBatch => c.kind === 'incident_changes',
+      execute: (c) => this.execute(c),
+      mirror: (c) => this.applyRemote(c.changes, true),
+      prepareTakeOver: () => this.readHighestStored(),
+      takeOver: () => this.takeOver(),
+      stepDown: () => this.stepDown(),
+    });
   }
 
   /**
@@ -211,43 +237,45 @@ export class TwinService {
   }
 
   /**
-   * An operator's action wherever the writer is: applied here on the writer, forwarded to it
-   * otherwise. Throws IncidentActionError (with `status` 404/409 when forwarded) when it does not
-   * apply, NoWriterError when no writer answers.
+   * An operator's action wherever the writer is: applied here on the writer (and stored before
+   * this resolves), forwarded to it otherwise. Throws {@link IncidentRefused} when it does not
+   * apply (the state is then unchanged), NoWriterError (cluster-bus.ts) when no writer answers.
    */
   async actAnywhere(incidentId: string, actor: string, command: IncidentAction, reason?: string): Promise<IncidentChange[]> {
-    if (this.writer || !this.channel) {
-      const changes = this.act(incidentId, actor, command, reason);
-      await this.flushIncidents();
-      return changes;
+    const answer = await this.writer.run({ kind: 'incident_action', incidentId, actor, command, ...(reason ? { reason } : {}) });
+    switch (answer.kind) {
+      case 'incident_changes':
+        // Forwarded: the changes show here at once; the writer's broadcast of them is then no news.
+        this.applyRemote(answer.changes, false);
+        return answer.changes;
+      case 'incident_refused':
+        throw new IncidentRefused(answer.code, answer.message);
+      case 'failed':
+        throw new Error(`the twin writer failed on the action: ${answer.message}`);
+      default:
+        throw new Error(`the twin writer answered an incident action with ${answer.kind}`);
     }
-    const answer = JSON.parse(
-      await this.channel.forward(JSON.stringify({ type: 'incident_action', incidentId, actor, command, reason })),
-    ) as WriterAnswer;
-    if ('error' in answer) throw Object.assign(new IncidentActionError(answer.error), { status: answer.status ?? 409 });
-    this.applyRemote(answer.changes, false);
-    return answer.changes;
   }
 
   /** Whether this node's correlator is the writer (always, on a node alone). */
   isWriter(): boolean {
-    return this.writer;
+    return this.writer.isWriter();
   }
 
   /** The incidents open or acknowledged now. */
   activeIncidents(): Incident[] {
-    if (this.writer) return activeIncidents(this.engine.incidents);
+    if (this.isWriter()) return activeIncidents(this.engine.incidents);
     return [...this.mirror.values()].filter((i) => i.status === 'open' || i.status === 'acknowledged');
   }
 
   /** An incident the twin holds (any status since start or restore), or undefined. */
   incident(id: string): Incident | undefined {
-    return this.writer ? this.engine.incidents.incidents.get(id) : this.mirror.get(id);
+    return this.isWriter() ? this.engine.incidents.incidents.get(id) : this.mirror.get(id);
   }
 
   /** Every incident held in memory (active ones and those ended within the last day). */
   knownIncidents(): Incident[] {
-    return this.writer ? [...this.engine.incidents.incidents.values()] : [...this.mirror.values()];
+    return this.isWriter() ? [...this.engine.incidents.incidents.values()] : [...this.mirror.values()];
   }
 
   /**
@@ -255,49 +283,56 @@ export class TwinService {
    * another node, the writer's changes are mirrored and this node's own are shadowed.
    */
   attachWriterChannel(channel: TwinWriterChannel): void {
-    this.channel = channel;
-    channel.onChanges((batch) => {
-      try {
-        this.applyRemote(JSON.parse(batch) as IncidentChange[], true);
-      } catch (err) {
-        this.log('warn', `incident changes from the writer: ${(err as Error).message}`);
-      }
-    });
-    channel.serve((command) => this.serveCommand(command));
-    channel.onWriterChange((writer) => void (writer ? this.takeOver() : this.stepDown()));
-    if (!channel.isWriter()) this.stepDown();
+    this.writer.attach(channel);
+  }
+
+  /** An action on the writer: its changes, stored, or why it was refused. */
+  private async execute(c: IncidentCommand): Promise<WriterAnswer> {
+    let changes: IncidentChange[];
+    try {
+      changes = this.act(c.incidentId, c.actor, c.command, c.reason);
+    } catch (err) {
+      if (!(err instanceof IncidentActionError)) throw err;
+      return {
+        kind: 'incident_refused',
+        code: this.incident(c.incidentId) ? 'action_not_applicable' : 'unknown_incident',
+        message: err.message,
+      };
+    }
+    // Stored before the answer: "recorded" means the history read next includes it.
+    await this.flushIncidents();
+    return { kind: 'incident_changes', changes };
   }
 
   /** This node stops writing: its view becomes the mirror of the writer's incidents. */
   private stepDown(): void {
-    if (!this.writer && this.mirror.size > 0) return;
-    this.writer = false;
     this.mirror.clear();
     for (const i of this.engine.incidents.incidents.values()) this.mirror.set(i.id, i);
     this.log('info', 'another web node writes incidents; this node mirrors them');
   }
 
-  /** This node becomes the writer: the correlator takes the incidents over from the mirror. */
-  private async takeOver(): Promise<void> {
-    let highest = 0;
+  private async readHighestStored(): Promise<void> {
+    this.highestStored = 0;
     try {
-      highest = (await this.store?.maxIncidentNumber()) ?? 0;
+      this.highestStored = (await this.store?.maxIncidentNumber()) ?? 0;
     } catch (err) {
       this.log('warn', `incident store: ${(err as Error).message}; numbering continues from the mirror`);
     }
-    if (!this.channel?.isWriter()) return;
+  }
+
+  /** This node becomes the writer: the correlator takes the incidents over from the mirror. */
+  private takeOver(): void {
     const state = this.engine.incidents;
     // The shadow's own incidents go; the pending evidence and the seen reports stay (same inputs).
     state.incidents.clear();
     restoreIncidents(state, [...this.mirror.values()]);
-    state.nextId = Math.max(state.nextId, highest + 1);
-    this.writer = true;
+    state.nextId = Math.max(state.nextId, this.highestStored + 1);
     this.log('info', `this node now writes incidents (${activeIncidents(state).length} open taken over)`);
   }
 
   /** The writer's changes, on another node: into the mirror and to this node's clients. */
   private applyRemote(changes: readonly IncidentChange[], notify: boolean): void {
-    if (this.writer) return;
+    if (this.isWriter()) return;
     const fresh: IncidentChange[] = [];
     for (const c of changes) {
       const held = this.mirror.get(c.incidentId);
@@ -310,21 +345,6 @@ export class TwinService {
     for (const [id, i] of this.mirror)
       if (i.status !== 'open' && i.status !== 'acknowledged' && i.updatedAt < dayAgo) this.mirror.delete(id);
     if (notify && fresh.length) this.notify(fresh);
-  }
-
-  /** A command forwarded by another node (this node answers only as the writer). */
-  private async serveCommand(command: string): Promise<string | null> {
-    if (!this.writer) return null;
-    const c = JSON.parse(command) as { type: string; incidentId: string; actor: string; command: IncidentAction; reason?: string };
-    // Other services (dispatch) answer their own commands.
-    if (c.type !== 'incident_action') return null;
-    try {
-      return JSON.stringify({ changes: await this.actAnywhere(c.incidentId, c.actor, c.command, c.reason) } satisfies WriterAnswer);
-    } catch (err) {
-      if (err instanceof IncidentActionError)
-        return JSON.stringify({ error: err.message, status: this.incident(c.incidentId) ? 409 : 404 } satisfies WriterAnswer);
-      throw err;
-    }
   }
 
   /** Calls `listener` with every batch of incident changes; returns the unsubscribe. */
@@ -410,13 +430,13 @@ export class TwinService {
 
   private emit(changes: readonly IncidentChange[]): void {
     if (changes.length === 0) return;
-    if (!this.writer) {
+    if (!this.isWriter()) {
       // Another node writes: this correlator's view is not the one shown or stored.
       this.counts.shadowed += changes.length;
       return;
     }
     this.counts.changes += changes.length;
-    this.channel?.publish(JSON.stringify(changes));
+    this.writer.publish({ kind: 'incident_changes', changes: [...changes] });
     this.notify(changes);
     this.queueForStore(changes);
   }
@@ -437,48 +457,30 @@ export class TwinService {
   }
 
   /**
-   * Loads the registry and the latest values from ClickHouse, and the incidents still open
-   * from the incident store (before the sensors, so alarms that are still on join their
-   * incidents instead of opening new ones). Returns the sensors loaded.
+   * Loads the registry and the latest values from storage, and the incidents still open from
+   * the incident store (before the sensors, so alarms that are still on join their incidents
+   * instead of opening new ones). Returns the sensors loaded.
    */
-  async rebuildFrom(client: ClickHouseClient): Promise<number> {
+  async rebuildFrom(source: TwinRebuildSource): Promise<number> {
     if (this.store) {
       const restored = restoreIncidents(this.engine.incidents, await this.store.active());
       if (restored.length) this.log('info', `incidents restored from storage: ${restored.length} open`);
     }
-    const sensors = await queryRows<{
-      sensor_id: string;
-      kind: string;
-      lng: number;
-      lat: number;
-      name: string;
-      unit: string;
-      district: string;
-      source: string;
-      classification: string;
-    }>(client, 'SELECT sensor_id, kind, lng, lat, name, unit, district, source, classification FROM sensors FINAL WHERE deleted = 0');
-    for (const s of sensors) {
+    for (const s of await source.registeredSensors()) {
       if (!isSensorKind(s.kind)) continue;
-      const meta: SensorMeta = { kind: s.kind, lng: Number(s.lng), lat: Number(s.lat) };
+      const meta: SensorMeta = { kind: s.kind, lng: s.lng, lat: s.lat };
       if (s.name) meta.name = s.name;
       if (s.unit) meta.unit = s.unit;
       if (s.district) meta.district = s.district;
       if (s.source) meta.source = s.source;
-      if (s.classification === 'public' || s.classification === 'internal' || s.classification === 'sensitive')
-        meta.classification = s.classification;
-      this.onMeta(s.sensor_id, meta, true);
+      if (s.classification) meta.classification = s.classification;
+      this.onMeta(s.sensorId, meta, true);
     }
-    const latest = await queryRows<{ sensor_id: string; metric: string; ms: number | string; value: number }>(
-      client,
-      `SELECT sensor_id, metric, toUnixTimestamp64Milli(max(last_ts)) AS ms, argMaxMerge(last_v) AS value FROM readings_1m
-       WHERE entity = 'sensor' AND minute > now() - INTERVAL 1 DAY AND metric NOT LIKE '%:sum'
-       GROUP BY sensor_id, metric`,
-    );
     const bySensor = new Map<string, Reading[]>();
-    for (const r of latest) {
-      const list = bySensor.get(r.sensor_id) ?? [];
-      list.push({ metric: r.metric, ts: Number(r.ms), value: Number(r.value) });
-      bySensor.set(r.sensor_id, list);
+    for (const r of await source.latestReadings()) {
+      const list = bySensor.get(r.sensorId) ?? [];
+      list.push({ metric: r.metric, ts: r.ts, value: r.value });
+      bySensor.set(r.sensorId, list);
     }
     for (const [id, readings] of bySensor) this.onReadings(id, readings);
     this.tick();

@@ -1,21 +1,38 @@
 /**
  * The event-sourced incident store: every change the correlator or an operator makes is one
- * row in `incident_changes`, carrying the incident as it is after the change. The open
- * incidents after a restart, an incident's history, and the incidents at any past moment
- * (replay) are all read back from those rows.
+ * row in `incident_changes` (migration 4), carrying the incident as it is after the change. The
+ * open incidents after a restart, an incident's history, the changes within a time range and the
+ * incidents at any past moment (replay) are all read back from those rows. The incident column
+ * is versioned JSON (stored-json/incident-snapshot.ts): rows of every version read as the
+ * current `Incident`.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
-import { queryRows } from '../../storage/index.ts';
-import type { Incident, IncidentChange } from '../../twin-model/index.ts';
-import type { IncidentChangeRecord } from '../../twin-model/audit/audit-bindings.ts';
+import type { IncidentChangeRecord } from '../twin-model/audit/audit-bindings.ts';
+import type { Incident, IncidentChange } from '../twin-model/index.ts';
+import { queryRows } from './clickhouse-client.ts';
+import { decodeIncidentSnapshot, encodeIncidentSnapshot } from './stored-json/incident-snapshot.ts';
 
-/**
- * DDL of the table: migration 4 in storage/migrations.ts, where it is defined so the
- * migrations (run by every writing process) do not import the web server; re-exported here.
- */
-export { INCIDENT_CHANGES_DDL } from '../../storage/migrations.ts';
+/** A row of `incident_changes`, as stored (the column order of the table). */
+export interface IncidentChangeRow {
+  incidentId: string;
+  /** Orders the changes of the whole store (continues from the stored maximum at start). */
+  seq: number;
+  /** Epoch ms. */
+  at: number;
+  actor: string;
+  what: IncidentChange['what'];
+  detail: string;
+  /** The incident's type and status after the change (columns, for SQL that filters on them). */
+  type: Incident['type'];
+  status: Incident['status'];
+  /** The incident after the change: versioned JSON. */
+  incident: string;
+}
 
-interface ChangeRow {
+/** The columns a change is read with (times as epoch ms). */
+const CHANGE_COLUMNS = 'incident_id, seq, toUnixTimestamp64Milli(at) AS ms, actor, what, detail, incident';
+
+interface ChangeResult {
   incident_id: string;
   seq: number | string;
   ms: number | string;
@@ -25,14 +42,29 @@ interface ChangeRow {
   incident: string;
 }
 
-function toChange(r: ChangeRow): IncidentChange {
+function toChange(r: ChangeResult): IncidentChange {
   return {
     incidentId: r.incident_id,
     at: Number(r.ms),
     actor: r.actor,
     what: r.what,
     detail: r.detail,
-    incident: JSON.parse(r.incident) as Incident,
+    incident: decodeIncidentSnapshot(r.incident, `of incident_changes ${r.incident_id} seq ${r.seq}`),
+  };
+}
+
+/** The row stored for a change, numbered `seq`. */
+export function incidentChangeRow(change: IncidentChange, seq: number): IncidentChangeRow {
+  return {
+    incidentId: change.incidentId,
+    seq,
+    at: change.at,
+    actor: change.actor,
+    what: change.what,
+    detail: change.detail,
+    type: change.incident.type,
+    status: change.incident.status,
+    incident: encodeIncidentSnapshot(change.incident),
   };
 }
 
@@ -50,22 +82,12 @@ export class IncidentStore {
   /** Appends changes in order; resolves once they are stored. */
   async append(changes: readonly IncidentChange[]): Promise<void> {
     if (changes.length === 0) return;
-    const rows = changes.map((c) => [
-      c.incidentId,
-      ++this.seq,
-      c.at,
-      c.actor,
-      c.what,
-      c.detail,
-      c.incident.type,
-      c.incident.status,
-      JSON.stringify(c.incident),
-    ]);
+    const rows = changes.map((c) => incidentChangeRow(c, ++this.seq));
     await this.client.insert({
       table: 'incident_changes',
-      values: rows,
+      values: rows.map((r) => [r.incidentId, r.seq, r.at, r.actor, r.what, r.detail, r.type, r.status, r.incident]),
       format: 'JSONCompactEachRow',
-      clickhouse_settings: { insert_deduplication_token: `incident-changes:${rows[0]![1]}` },
+      clickhouse_settings: { insert_deduplication_token: `incident-changes:${rows[0]!.seq}` },
     });
   }
 
@@ -80,25 +102,35 @@ export class IncidentStore {
 
   /** Every change of one incident, oldest first (its history). */
   async history(incidentId: string): Promise<IncidentChange[]> {
-    const rows = await queryRows<ChangeRow>(
+    const rows = await queryRows<ChangeResult>(
       this.client,
-      `SELECT incident_id, seq, toUnixTimestamp64Milli(at) AS ms, actor, what, detail, incident
-       FROM incident_changes FINAL WHERE incident_id = {id:String} ORDER BY seq`,
+      `SELECT ${CHANGE_COLUMNS} FROM incident_changes FINAL WHERE incident_id = {id:String} ORDER BY seq`,
       { id: incidentId },
+    );
+    return rows.map(toChange);
+  }
+
+  /** Every change made in (from, to] (epoch ms), in the order they were made. */
+  async changesBetween(from: number, to: number): Promise<IncidentChange[]> {
+    const rows = await queryRows<ChangeResult>(
+      this.client,
+      `SELECT ${CHANGE_COLUMNS} FROM incident_changes FINAL
+       WHERE at > fromUnixTimestamp64Milli({from:Int64}) AND at <= fromUnixTimestamp64Milli({to:Int64}) ORDER BY seq`,
+      { from, to },
     );
     return rows.map(toChange);
   }
 
   /** The incidents as they were at `at` (epoch ms): the latest change of each at or before it. */
   async stateAt(at: number, filter: { from?: number; to?: number } = {}): Promise<Incident[]> {
-    const rows = await queryRows<{ incident: string }>(
+    const rows = await queryRows<{ incident_id: string; incident: string }>(
       this.client,
-      `SELECT argMax(incident, seq) AS incident FROM incident_changes
+      `SELECT incident_id, argMax(incident, seq) AS incident FROM incident_changes
        WHERE at <= fromUnixTimestamp64Milli({at:Int64})
        GROUP BY incident_id`,
       { at },
     );
-    const incidents = rows.map((r) => JSON.parse(r.incident) as Incident);
+    const incidents = rows.map((r) => decodeIncidentSnapshot(r.incident, `of incident_changes ${r.incident_id} (latest at ${at})`));
     return incidents.filter(
       (i) => (filter.from === undefined || i.updatedAt >= filter.from) && (filter.to === undefined || i.openedAt <= filter.to),
     );

@@ -1,18 +1,29 @@
 /**
  * Dispatch over HTTP: the units, recommendations for an incident, assignments (with overrides),
  * unit status changes, the hash-chained dispatch log (export and verification) and response
- * times. Every route names its permission (auth/policy.ts); every input is validated.
+ * times. Every route names its permission (auth/policy.ts); every input is validated; a refusal's
+ * code becomes its HTTP status here ({@link STATUS_OF_REFUSAL}).
  */
 import { z } from 'zod';
-import { ID_PATTERN, UNIT_STATUSES, type ResponseUnit, type UnitRecommendation } from '../../twin-model/index.ts';
-import { responseTimesOf, summarizeResponseTimes } from '../../twin-model/dispatch/response-times.ts';
-import type { UnitChange } from '../../twin-model/dispatch/unit-state.ts';
-import { DispatchRefused, SHOWN_RECOMMENDATIONS, type DispatchService, type UnitTrip } from './dispatch-service.ts';
-import { HttpError, route, timeParam, type RawResponse, type Route } from './http-router.ts';
-import { NoWriterError } from './cluster-bus.ts';
-import type { RecommendationView, TripView, UnitView } from '../shared/protocol.ts';
-import type { IncidentStore } from './incident-store.ts';
-import type { AuditRecorder } from './audit/audit-routes.ts';
+import type { IncidentStore } from '../../../storage/index.ts';
+import {
+  DispatchError,
+  ID_PATTERN,
+  responseTimesOf,
+  SHOWN_RECOMMENDATIONS,
+  summarizeResponseTimes,
+  UNIT_STATUSES,
+  type DispatchErrorCode,
+  type ResponseUnit,
+  type UnitChange,
+  type UnitRecommendation,
+  type UnitTrip,
+} from '../../../twin-model/index.ts';
+import type { RecommendationView, TripView, UnitView } from '../../shared/protocol.ts';
+import type { AuditRecorder } from '../audit/audit-routes.ts';
+import { NoWriterError } from '../cluster/cluster-bus.ts';
+import { HttpError, route, timeParam, type RawResponse, type Route } from '../http-router.ts';
+import type { DispatchService } from './dispatch-service.ts';
 
 export interface DispatchDeps {
   dispatch: DispatchService;
@@ -74,12 +85,26 @@ function changeView(c: UnitChange): Record<string, unknown> {
   return { ...rest, status: unit.status, version: unit.version };
 }
 
-/** Runs a dispatch call, turning its refusals into HTTP errors. */
+/** The HTTP status of each refusal: unknown things 404, a state that does not allow it 409, a missing reason 422, bad input 400. */
+export const STATUS_OF_REFUSAL: Readonly<Record<DispatchErrorCode, number>> = {
+  unknown_unit: 404,
+  unknown_incident: 404,
+  unit_unavailable: 409,
+  version_conflict: 409,
+  incident_not_active: 409,
+  transition_not_allowed: 409,
+  override_needs_reason: 422,
+  reason_required: 422,
+  unknown_status: 400,
+  no_unit: 400,
+};
+
+/** Runs a dispatch call, turning its refusals into HTTP errors (with the refusal's code). */
 async function refusedAsHttp<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
-    if (err instanceof DispatchRefused) throw new HttpError(err.status, err.message, { code: err.code });
+    if (err instanceof DispatchError) throw new HttpError(STATUS_OF_REFUSAL[err.code], err.message, { code: err.code });
     if (err instanceof NoWriterError) throw new HttpError(503, err.message);
     throw err;
   }

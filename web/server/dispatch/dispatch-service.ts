@@ -4,60 +4,62 @@
  * on the city's road graph under the restrictions the open incidents impose (flooded underpasses,
  * blocked bridges), assignments with their routes, automatic release when an incident ends,
  * re-routing when a route becomes blocked, and every action in the hash-chained dispatch log
- * stored in ClickHouse (`dispatch_log`).
+ * stored in ClickHouse (`dispatch_log`, storage/dispatch-log-store.ts).
  *
- * With several web nodes the twin writer (cluster-bus.ts) owns dispatch as it owns incidents:
- * other nodes forward dispatchers' commands to it and mirror the unit changes it sends.
+ * The decisions are pure and live in twin-model/dispatch (assignment.ts checks an assignment,
+ * unit-trips.ts plans and re-plans trips, unit-state.ts applies inputs); this service holds the
+ * state, logs and tells listeners. Refusals are `DispatchError`s with a code; the HTTP adapter
+ * (dispatch-routes.ts) turns codes into statuses.
+ *
+ * With several web nodes the twin writer (cluster/cluster-bus.ts) owns dispatch as it owns
+ * incidents: other nodes forward dispatchers' commands to it and mirror the unit changes it sends
+ * (cluster/forwarding-writer.ts).
  */
-import type { ClickHouseClient } from '@clickhouse/client';
-import { districtAt, isInCity } from '../../twin-model/city/index.ts';
+import type { DispatchLogStore } from '../../../storage/index.ts';
+import type { ChainAnchor, ChainHead } from '../../../twin-model/audit/hash-chain.ts';
+import { districtAt, isInCity } from '../../../twin-model/city/index.ts';
+import { appendEntry, verifyChain, type ChainVerification } from '../../../twin-model/dispatch/dispatch-log.ts';
 import {
+  activeIncidentFor,
+  ASSIGNMENT_RANKING_LIMIT,
   applyUnitInput,
   createFleetState,
   DispatchError,
-  logInputOf,
-  type FleetState,
-  type UnitChange,
-  type UnitInput,
-} from '../../twin-model/dispatch/unit-state.ts';
-import {
-  ASSIGNABLE_STATUSES,
   generateFleet,
+  logInputOf,
+  planAssignment,
+  rankingKey,
+  rankingLogInput,
   recommendUnits,
-  responderRestrictions,
+  rerouteIfBlocked,
   restrictionsFromIncidents,
   RoadRouter,
+  SHOWN_RECOMMENDATIONS,
+  tripAfterChange,
+  type AssignRequest,
   type CityModel,
   type DispatchLogEntry,
+  type FleetState,
   type Incident,
   type IncidentChange,
   type ResponseUnit,
   type RoadRestrictions,
-  type Route,
   type SensorSite,
+  type TripRouting,
+  type UnitChange,
+  type UnitInput,
   type UnitPosition,
   type UnitRecommendation,
   type UnitStatus,
-} from '../../twin-model/index.ts';
-import { appendEntry, verifyChain, type ChainVerification } from '../../twin-model/dispatch/dispatch-log.ts';
-import type { ChainAnchor, ChainHead } from '../../twin-model/audit/hash-chain.ts';
-import { DispatchLogStore } from './dispatch-log-store.ts';
-import { BatchedAppender } from './batched-appender.ts';
-import type { TwinWriterChannel } from './cluster-bus.ts';
-import type { TwinService } from './twin-service.ts';
+  type UnitTrip,
+} from '../../../twin-model/index.ts';
+import { BatchedAppender } from '../../../storage/index.ts';
+import type { TwinWriterChannel } from '../cluster/cluster-bus.ts';
+import type { WriterAnswer, WriterChange, WriterCommand } from '../cluster/cluster-messages.ts';
+import { ForwardingWriter } from '../cluster/forwarding-writer.ts';
+import type { TwinService } from '../live/twin-service.ts';
 
-/** A unit's current trip: where it drives, since when, and why. */
-export interface UnitTrip {
-  unitId: string;
-  incidentId: string | null;
-  /** `to_incident` while dispatched / en route, `home` while returning. */
-  leg: 'to_incident' | 'home';
-  route: Route;
-  /** When this route was computed (epoch ms). */
-  since: number;
-  /** Times the route was recomputed because it became blocked. */
-  reroutes: number;
-}
+export type { AssignRequest, UnitTrip };
 
 export type UnitListener = (changes: readonly UnitChange[], trips: ReadonlyMap<string, UnitTrip | null>) => void;
 
@@ -72,63 +74,16 @@ export interface DispatchServiceOptions {
   onLogEntry?: (entry: DispatchLogEntry) => void;
 }
 
-export interface AssignRequest {
-  incidentId: string;
-  unitIds: string[];
-  actor: string;
-  reason?: string;
-  /** Why the dispatcher chose other units than the recommended ones (required then). */
-  overrideReason?: string;
-  /** The versions of the units the dispatcher saw (refused when another dispatcher moved first). */
-  expectedVersions?: Record<string, number>;
+type DispatchCommand = Extract<WriterCommand, { kind: `dispatch_${string}` }>;
+type UnitChangeBatch = Extract<WriterChange, { kind: 'unit_changes' }>;
+
+/** The result of a command, from the writer's answer (here or forwarded): its refusal thrown as a `DispatchError`. */
+function resultOf<K extends 'unit_changes' | 'recommendations'>(answer: WriterAnswer, kind: K): Extract<WriterAnswer, { kind: K }> {
+  if (answer.kind === kind) return answer as Extract<WriterAnswer, { kind: K }>;
+  if (answer.kind === 'dispatch_refused') throw new DispatchError(answer.code, answer.message);
+  if (answer.kind === 'failed') throw new Error(`the twin writer failed on the dispatch command: ${answer.message}`);
+  throw new Error(`the twin writer answered a dispatch command with ${answer.kind}`);
 }
-
-/** A command forwarded to the writer, and its answer. */
-type DispatchCommand =
-  | { type: 'dispatch_assign'; request: AssignRequest }
-  | { type: 'dispatch_status'; unitId: string; to: UnitStatus; actor: string; reason?: string }
-  | { type: 'dispatch_recommend'; incidentId: string; actor: string; limit?: number };
-type DispatchAnswer = { ok: unknown } | { error: string; code: string; status: number };
-
-/** A dispatcher's request that was refused: the HTTP status, a stable code and why. The state is unchanged. */
-export class DispatchRefused extends Error {
-  constructor(
-    message: string,
-    readonly status: number,
-    readonly code: string,
-  ) {
-    super(message);
-    this.name = 'DispatchRefused';
-  }
-}
-
-const STATUS_OF_CODE: Readonly<Record<string, number>> = {
-  unknown_unit: 404,
-  unknown_incident: 404,
-  unit_unavailable: 409,
-  version_conflict: 409,
-  incident_not_active: 409,
-  transition_not_allowed: 409,
-  override_needs_reason: 422,
-  reason_required: 422,
-  unknown_status: 400,
-};
-
-/** Runs `fn`, turning the fleet's refusals into {@link DispatchRefused}. */
-function refusing<T>(fn: () => T): T {
-  try {
-    return fn();
-  } catch (err) {
-    if (err instanceof DispatchError) throw new DispatchRefused(err.message, STATUS_OF_CODE[err.code] ?? 409, err.code);
-    throw err;
-  }
-}
-
-/** Recommendations a console shows (and the route answers by default): the ranking logged with an assignment. */
-export const SHOWN_RECOMMENDATIONS = 8;
-
-/** Statuses whose unit drives somewhere (its trip is drawn on the map). */
-const MOVING: ReadonlySet<UnitStatus> = new Set(['dispatched', 'en_route', 'returning']);
 
 export class DispatchService {
   readonly router: RoadRouter;
@@ -153,10 +108,11 @@ export class DispatchService {
   private stored: ChainHead | null = null;
   /** Heads recorded outside the database (the audit log's signed checkpoints). */
   private anchors: () => ChainAnchor[] = () => [];
-  /** Log entries on their way to ClickHouse, batched (batched-appender.ts). */
+  /** Log entries on their way to ClickHouse, batched (storage/batched-appender.ts). */
   private readonly logWriter: BatchedAppender<DispatchLogEntry>;
   private store: DispatchLogStore | null = null;
-  private channel: TwinWriterChannel | null = null;
+  /** Whether this node writes dispatch; forwards commands and mirrors unit changes otherwise. */
+  private readonly writer: ForwardingWriter<DispatchCommand, UnitChangeBatch>;
 
   constructor(private readonly options: DispatchServiceOptions) {
     const { city } = options;
@@ -177,14 +133,21 @@ export class DispatchService {
         return i ? { lng: i.lng, lat: i.lat } : null;
       },
     });
+    this.writer = new ForwardingWriter<DispatchCommand, UnitChangeBatch>({
+      name: 'dispatch',
+      handles: (c): c is DispatchCommand => c.kind.startsWith('dispatch_'),
+      mirrors: (c): c is UnitChangeBatch => c.kind === 'unit_changes',
+      execute: async (c) => this.execute(c),
+      mirror: (c) => this.mirrorUnits(c.units),
+    });
     // Incidents change the roads (closures) and end assignments (release).
     options.twin.onIncidentChanges((changes) => this.onIncidentChanges(changes));
   }
 
-  /** Stores the log in ClickHouse and continues the chain from the stored head. */
-  async useStore(client: ClickHouseClient): Promise<void> {
-    this.store = new DispatchLogStore(client);
-    const head = await this.store.head();
+  /** Stores the log through `store` and continues the chain from the stored head. */
+  async useStore(store: DispatchLogStore): Promise<void> {
+    this.store = store;
+    const head = await store.head();
     this.head = head ? { seq: head.seq, hash: head.hash } : null;
     this.stored = this.head;
     if (this.head) this.log('info', `dispatch log continues after entry ${this.head.seq}`);
@@ -216,38 +179,7 @@ export class DispatchService {
 
   /** Joins the cluster: forwarded commands are served on the writer, unit changes mirrored elsewhere. */
   attachWriterChannel(channel: TwinWriterChannel): void {
-    this.channel = channel;
-    channel.serve(async (command) => {
-      const c = JSON.parse(command) as DispatchCommand;
-      if (!c.type?.startsWith('dispatch_')) return null;
-      if (!channel.isWriter()) return null;
-      try {
-        return JSON.stringify({ ok: await this.runLocally(c) } satisfies DispatchAnswer);
-      } catch (err) {
-        if (err instanceof DispatchRefused)
-          return JSON.stringify({ error: err.message, code: err.code, status: err.status } satisfies DispatchAnswer);
-        throw err;
-      }
-    });
-    channel.onChanges((batch) => {
-      if (!batch.startsWith('{"units"')) return;
-      const { units } = JSON.parse(batch) as { units: Array<{ change: UnitChange; trip: UnitTrip | null }> };
-      const trips = new Map<string, UnitTrip | null>();
-      for (const { change, trip } of units) {
-        this.fleet.units.set(change.unitId, change.unit);
-        if (trip) this.trips.set(change.unitId, trip);
-        else this.trips.delete(change.unitId);
-        trips.set(change.unitId, trip);
-      }
-      this.notify(
-        units.map((u) => u.change),
-        trips,
-      );
-    });
-  }
-
-  private get writer(): boolean {
-    return this.channel ? this.channel.isWriter() : true;
+    this.writer.attach(channel);
   }
 
   units(): ResponseUnit[] {
@@ -291,30 +223,30 @@ export class DispatchService {
   /**
    * Ranked units for an incident. With an `actor` (a dispatcher shown the ranking: the explicit
    * `POST …/recommendations`), the ranking is recorded as a `recommend` log entry, once per
-   * ranking; without one (`GET`, wall screens, scripts) nothing is written.
+   * ranking, by the writer; without one (`GET`, wall screens, scripts) nothing is written and
+   * this node answers. Throws `DispatchError` (`unknown_incident`, `incident_not_active`).
    */
   async recommend(incidentId: string, actor: string | null, limit = 5): Promise<UnitRecommendation[]> {
-    if (!this.writer && actor)
-      return (await this.forward({ type: 'dispatch_recommend', incidentId, actor, limit })) as UnitRecommendation[];
-    return this.recommendLocally(incidentId, actor, limit);
+    if (!actor) return this.recommendHere(incidentId, null, limit);
+    return resultOf(await this.writer.run({ kind: 'dispatch_recommend', incidentId, actor, limit }), 'recommendations').recommendations;
   }
 
+  /** Assigns units (all or nothing). Throws `DispatchError` with the code of the refusal. */
   async assign(request: AssignRequest): Promise<UnitChange[]> {
-    if (!this.writer) return (await this.forward({ type: 'dispatch_assign', request })) as UnitChange[];
-    return refusing(() => this.assignLocally(request));
+    return resultOf(await this.writer.run({ kind: 'dispatch_assign', request }), 'unit_changes').changes;
   }
 
+  /** A status change by hand. Throws `DispatchError` with the code of the refusal. */
   async setStatus(unitId: string, to: UnitStatus, actor: string, reason?: string): Promise<UnitChange[]> {
-    if (!this.writer)
-      return (await this.forward({ type: 'dispatch_status', unitId, to, actor, ...(reason ? { reason } : {}) })) as UnitChange[];
-    return refusing(() => this.apply({ type: 'status', unitId, to, actor, ...(reason ? { reason } : {}) }));
+    const command = { kind: 'dispatch_status' as const, unitId, to, actor, ...(reason ? { reason } : {}) };
+    return resultOf(await this.writer.run(command), 'unit_changes').changes;
   }
 
   /** An AVL fix from MQTT (`citytwin/v1/units/{unitId}/position`). Unknown units are ignored (stored by the ingest). */
   onPosition(p: UnitPosition): void {
     const held = this.fleet.units.get(p.unitId);
     if (!held) return;
-    if (!this.writer) {
+    if (!this.writer.isWriter()) {
       // Another node writes dispatch: its fixes move the mirrored unit on the map, nothing more
       // (statuses, arrival and warnings come from the writer).
       if (p.ts <= held.lastFixAt || !isInCity(this.options.city, p.lng, p.lat)) return;
@@ -341,7 +273,7 @@ export class DispatchService {
 
   /** Silent units; about once a second. */
   tick(): void {
-    if (!this.writer) return;
+    if (!this.writer.isWriter()) return;
     this.apply({ type: 'tick' });
   }
 
@@ -360,7 +292,7 @@ export class DispatchService {
     const entries = await this.logEntries();
     // The writer knows its head: a truncated or rewritten tail shows against it.
     const own: ChainAnchor[] =
-      this.head && this.writer ? [{ seq: this.head.seq, hash: this.head.hash, label: 'the head this server holds' }] : [];
+      this.head && this.writer.isWriter() ? [{ seq: this.head.seq, hash: this.head.hash, label: 'the head this server holds' }] : [];
     return verifyChain(entries, { anchors: [...own, ...this.anchors()] });
   }
 
@@ -375,40 +307,51 @@ export class DispatchService {
 
   // --- the writer's side -------------------------------------------------------------------
 
-  private async runLocally(c: DispatchCommand): Promise<unknown> {
-    switch (c.type) {
-      case 'dispatch_assign':
-        return refusing(() => this.assignLocally(c.request));
-      case 'dispatch_status':
-        return refusing(() =>
-          this.apply({ type: 'status', unitId: c.unitId, to: c.to, actor: c.actor, ...(c.reason ? { reason: c.reason } : {}) }),
-        );
-      case 'dispatch_recommend':
-        return this.recommendLocally(c.incidentId, c.actor, c.limit ?? 5);
+  /** A command on the writer: its result, or its refusal. */
+  private execute(c: DispatchCommand): WriterAnswer {
+    try {
+      switch (c.kind) {
+        case 'dispatch_assign':
+          return { kind: 'unit_changes', changes: this.assignHere(c.request) };
+        case 'dispatch_status':
+          return {
+            kind: 'unit_changes',
+            changes: this.apply({ type: 'status', unitId: c.unitId, to: c.to, actor: c.actor, ...(c.reason ? { reason: c.reason } : {}) }),
+          };
+        case 'dispatch_recommend':
+          return { kind: 'recommendations', recommendations: this.recommendHere(c.incidentId, c.actor, c.limit ?? 5) };
+        default: {
+          const never: never = c;
+          throw new Error(`unknown dispatch command ${JSON.stringify(never)}`);
+        }
+      }
+    } catch (err) {
+      if (err instanceof DispatchError) return { kind: 'dispatch_refused', code: err.code, message: err.message };
+      throw err;
     }
   }
 
-  private async forward(command: DispatchCommand): Promise<unknown> {
-    const answer = JSON.parse(await this.channel!.forward(JSON.stringify(command))) as DispatchAnswer;
-    if ('error' in answer) throw new DispatchRefused(answer.error, answer.status, answer.code);
-    return answer.ok;
-  }
-
-  private incidentOrThrow(incidentId: string): Incident {
-    const incident = this.options.twin.incident(incidentId);
-    if (!incident) throw new DispatchRefused(`incident "${incidentId}" is not known`, 404, 'unknown_incident');
-    if (incident.status !== 'open' && incident.status !== 'acknowledged') {
-      throw new DispatchRefused(
-        `incident ${incidentId} is ${incident.status}; units go to open or acknowledged incidents`,
-        409,
-        'incident_not_active',
-      );
+  /** The unit changes the writer sent, on another node: into the fleet and to this node's clients. */
+  private mirrorUnits(units: UnitChangeBatch['units']): void {
+    const trips = new Map<string, UnitTrip | null>();
+    for (const { change, trip } of units) {
+      this.fleet.units.set(change.unitId, change.unit);
+      if (trip) this.trips.set(change.unitId, trip);
+      else this.trips.delete(change.unitId);
+      trips.set(change.unitId, trip);
     }
-    return incident;
+    this.notify(
+      units.map((u) => u.change),
+      trips,
+    );
   }
 
-  private recommendLocally(incidentId: string, actor: string | null, limit: number): UnitRecommendation[] {
-    const recs = this.rank(this.incidentOrThrow(incidentId), limit);
+  private activeIncident(incidentId: string): Incident {
+    return activeIncidentFor(incidentId, this.options.twin.incident(incidentId));
+  }
+
+  private recommendHere(incidentId: string, actor: string | null, limit: number): UnitRecommendation[] {
+    const recs = this.rank(this.activeIncident(incidentId), limit);
     if (actor) this.logRanking(incidentId, actor, recs);
     return recs;
   }
@@ -431,68 +374,16 @@ export class DispatchService {
    * move, and an unchanged ranking shown again is no new decision input.
    */
   private logRanking(incidentId: string, actor: string, recs: readonly UnitRecommendation[]): void {
-    const ranking = `${actor}|${recs.map((r) => r.unitId).join(',')}`;
-    if (this.loggedRankings.get(incidentId) === ranking) return;
-    this.loggedRankings.set(incidentId, ranking);
-    this.appendLog({
-      at: this.now(),
-      actor,
-      action: 'recommend',
-      incidentId,
-      data: {
-        ranked: recs.map((r) => ({ unitId: r.unitId, etaS: Math.round(r.etaS), rank: r.rank })),
-        closures: this.currentRestrictions().closed.size,
-      },
-    });
+    const key = rankingKey(actor, recs);
+    if (this.loggedRankings.get(incidentId) === key) return;
+    this.loggedRankings.set(incidentId, key);
+    this.appendLog(rankingLogInput(incidentId, actor, recs, this.currentRestrictions().closed.size, this.now()));
   }
 
-  private assignLocally(req: AssignRequest): UnitChange[] {
-    const incident = this.incidentOrThrow(req.incidentId);
-    if (req.unitIds.length === 0) throw new DispatchRefused('name at least one unit to assign', 400, 'no_unit');
-    // The best recommendation of each kind: choosing another unit of that kind is an override.
-    const recs = this.rank(incident, 50);
-    const bestOfKind = new Map<string, UnitRecommendation>();
-    for (const r of recs) if (!bestOfKind.has(r.kind)) bestOfKind.set(r.kind, r);
-    // All or nothing: every unit is checked before any is changed.
-    const plan: UnitInput[] = [];
-    for (const unitId of req.unitIds) {
-      const unit = this.fleet.units.get(unitId);
-      if (!unit) throw new DispatchRefused(`unit "${unitId}" is not known`, 404, 'unknown_unit');
-      // Another dispatcher moved first: the unit is taken, or changed since this one looked.
-      const expected = req.expectedVersions?.[unitId];
-      if (expected !== undefined && expected !== unit.version) {
-        throw new DispatchRefused(
-          `${unit.id} changed since you looked (now ${unit.status}, version ${unit.version}); refresh and choose again`,
-          409,
-          'version_conflict',
-        );
-      }
-      if (!ASSIGNABLE_STATUSES.includes(unit.status))
-        throw new DispatchRefused(
-          `${unit.id} is ${unit.status}; only available or returning units can be assigned`,
-          409,
-          'unit_unavailable',
-        );
-      const best = bestOfKind.get(unit.kind);
-      const override = best && best.unitId !== unitId ? { recommendedUnitId: best.unitId, reason: req.overrideReason ?? '' } : undefined;
-      if (override && !override.reason.trim()) {
-        throw new DispatchRefused(
-          `${unitId} is not the recommended ${unit.kind} (${best!.unitId}, ETA ${Math.round(best!.etaS / 60)} min); give a reason to override`,
-          422,
-          'override_needs_reason',
-        );
-      }
-      plan.push({
-        type: 'assign',
-        unitId,
-        incidentId: req.incidentId,
-        actor: req.actor,
-        ...(req.reason ? { reason: req.reason } : {}),
-        ...(req.expectedVersions?.[unitId] !== undefined ? { expectedVersion: req.expectedVersions[unitId] } : {}),
-        ...(override ? { override } : {}),
-        place: { lng: incident.lng, lat: incident.lat },
-      });
-    }
+  private assignHere(req: AssignRequest): UnitChange[] {
+    const incident = this.activeIncident(req.incidentId);
+    const recs = this.rank(incident, ASSIGNMENT_RANKING_LIMIT);
+    const plan = planAssignment(req, incident, (id) => this.fleet.units.get(id), recs);
     // The ranking the dispatcher acted on goes into the log before the assignment (once; a
     // ranking already logged for this dispatcher through the console is not repeated).
     this.logRanking(req.incidentId, req.actor, recs.slice(0, SHOWN_RECOMMENDATIONS));
@@ -523,47 +414,21 @@ export class DispatchService {
     return changes;
   }
 
+  private routing(): TripRouting {
+    return { router: this.router, graph: this.options.city.graph, restrictions: () => this.currentRestrictions(), now: this.now() };
+  }
+
   /** The trip a unit is on after a change: to its incident, home, or none. */
   private planTrip(unit: ResponseUnit): UnitTrip | null {
-    const old = this.trips.get(unit.id);
-    let trip: UnitTrip | null = null;
-    if ((unit.status === 'dispatched' || unit.status === 'en_route') && unit.incidentId) {
-      const incident = this.options.twin.incident(unit.incidentId);
-      if (incident) {
-        if (old && old.leg === 'to_incident' && old.incidentId === unit.incidentId) return old;
-        trip = this.routeTrip(unit, incident, 'to_incident');
-      }
-    } else if (unit.status === 'returning') {
-      if (old && old.leg === 'home') return old;
-      trip = this.routeTrip(unit, { lng: unit.homeLng, lat: unit.homeLat, nodeId: unit.homeNodeId }, 'home');
-    }
+    const trip = tripAfterChange(unit, this.trips.get(unit.id), (id) => this.options.twin.incident(id), this.routing());
     if (trip) this.trips.set(unit.id, trip);
     else this.trips.delete(unit.id);
     return trip;
   }
 
-  private routeTrip(
-    unit: ResponseUnit,
-    target: { lng: number; lat: number; id?: string; nodeId?: number },
-    leg: UnitTrip['leg'],
-  ): UnitTrip | null {
-    const to = target.nodeId ?? this.router.snap(target.lng, target.lat).nodeId;
-    const restrictions = responderRestrictions(this.currentRestrictions(), this.options.city.graph, to);
-    const route = this.router.route(unit.nodeId, to, restrictions) ?? this.router.route(unit.nodeId, to);
-    if (!route) return null;
-    return {
-      unitId: unit.id,
-      incidentId: leg === 'to_incident' ? (unit.incidentId ?? null) : null,
-      leg,
-      route,
-      since: this.now(),
-      reroutes: 0,
-    };
-  }
-
   private onIncidentChanges(changes: readonly IncidentChange[]): void {
     this.restrictionsDirty = true;
-    if (!this.writer) return;
+    if (!this.writer.isWriter()) return;
     const ended = new Set<string>();
     for (const c of changes) {
       const s = c.incident.status;
@@ -585,23 +450,16 @@ export class DispatchService {
 
   /** Trips that now cross a closed edge are recomputed from where the unit is. */
   private rerouteBlocked(): void {
-    const closed = this.currentRestrictions().closed;
-    if (closed.size === 0) return;
+    if (this.currentRestrictions().closed.size === 0) return;
+    const routing = this.routing();
     const trips = new Map<string, UnitTrip | null>();
     const changes: UnitChange[] = [];
     for (const trip of this.trips.values()) {
       const unit = this.fleet.units.get(trip.unitId);
-      if (!unit || !MOVING.has(unit.status)) continue;
-      const to = trip.route.toNode;
-      const restrictions = responderRestrictions(this.currentRestrictions(), this.options.city.graph, to)!;
-      // Only what is still ahead of the unit matters.
-      const at = trip.route.nodes.indexOf(unit.nodeId);
-      const ahead = trip.route.edges.slice(Math.max(0, at));
-      const blocked = ahead.find((e) => restrictions.closed.has(e));
-      if (blocked === undefined) continue;
-      const route = this.router.route(unit.nodeId, to, restrictions);
-      if (!route) continue;
-      const next: UnitTrip = { ...trip, route, since: this.now(), reroutes: trip.reroutes + 1 };
+      if (!unit) continue;
+      const reroute = rerouteIfBlocked(trip, unit, routing);
+      if (!reroute) continue;
+      const next = reroute.trip;
       this.trips.set(unit.id, next);
       trips.set(unit.id, next);
       this.counters.reroutes++;
@@ -611,8 +469,8 @@ export class DispatchService {
         action: 'reroute',
         unitId: unit.id,
         ...(trip.incidentId ? { incidentId: trip.incidentId } : {}),
-        reason: restrictions.closed.get(blocked) ?? 'road closed',
-        data: { blockedEdge: blocked, etaS: Math.round(route.travelTimeS), routeM: Math.round(route.lengthM) },
+        reason: reroute.reason,
+        data: { blockedEdge: reroute.blockedEdge, etaS: Math.round(next.route.travelTimeS), routeM: Math.round(next.route.lengthM) },
       });
       changes.push({
         unitId: unit.id,
@@ -629,7 +487,7 @@ export class DispatchService {
   }
 
   private notify(changes: readonly UnitChange[], trips: ReadonlyMap<string, UnitTrip | null>): void {
-    if (this.writer && this.channel && changes.some((c) => c.what !== 'position')) {
+    if (this.writer.isWriter() && this.writer.inCluster() && changes.some((c) => c.what !== 'position')) {
       // Positions reach every node over MQTT; the rest only the writer knows.
       const units = changes
         .filter((c) => c.what !== 'position')
@@ -637,7 +495,7 @@ export class DispatchService {
           change,
           trip: trips.has(change.unitId) ? trips.get(change.unitId)! : (this.trips.get(change.unitId) ?? null),
         }));
-      this.channel.publish(JSON.stringify({ units }));
+      this.writer.publish({ kind: 'unit_changes', units });
     }
     for (const l of this.listeners) {
       try {

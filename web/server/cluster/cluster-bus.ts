@@ -15,36 +15,50 @@
  *   nodes (`twinChanges`), which mirror them for their own clients and API; an operator's action
  *   that reaches another node is forwarded to the writer (`twinCommand`, with an answer) and
  *   applied there. When the writer stops, its lease lapses within {@link LEASE_TTL_MS} and
- *   another node takes over from its mirror (web/server/twin-service.ts).
+ *   another node takes over from its mirror (web/server/live/twin-service.ts).
  */
 import { createAdapter } from '@socket.io/redis-adapter';
 import { createClient } from 'redis';
 import type { Server as SocketServer } from 'socket.io';
+import {
+  decodeWriterAnswer,
+  decodeWriterChange,
+  decodeWriterCommand,
+  encodeClusterMessage,
+  type WriterAnswer,
+  type WriterChange,
+  type WriterCommand,
+} from './cluster-messages.ts';
 
 /** Events between web nodes (socket.io's fourth type parameter). */
 export interface InterServerEvents {
   /** A node's presence: its id, connected clients and the time it sent this (epoch ms). */
   presence: (nodeId: string, clients: number, at: number) => void;
-  /** The twin writer's changes (JSON), in the order it made them. */
+  /** The twin writer's changes (a {@link WriterChange} as JSON), in the order it made them. */
   twinChanges: (writerId: string, batch: string) => void;
-  /** A command for the twin writer (JSON); only the writer answers with a result. */
+  /** A command for the twin writer (a {@link WriterCommand} as JSON); only the writer answers (a {@link WriterAnswer} as JSON). */
   twinCommand: (command: string, answer: (result: string | null) => void) => void;
 }
 
-/** The node that owns incident (and dispatch) changes, and the channel between the nodes. */
+/**
+ * The node that owns incident (and dispatch) changes, and the channel between the nodes. Messages
+ * are validated on receipt (cluster-messages.ts); one that does not validate is logged and dropped
+ * (a change batch or a command) or rejected (an answer). Features use it through a
+ * ForwardingWriter (forwarding-writer.ts).
+ */
 export interface TwinWriterChannel {
   /** Whether this node is the writer now. */
   isWriter(): boolean;
   /** Called when this node becomes (true) or stops being (false) the writer. */
   onWriterChange(listener: (writer: boolean) => void): void;
   /** Sends a batch of the writer's changes to the other nodes. */
-  publish(batch: string): void;
+  publish(change: WriterChange): void;
   /** Receives the writer's batches (on the other nodes). */
-  onChanges(listener: (batch: string) => void): void;
+  onChanges(listener: (change: WriterChange) => void): void;
   /** Sends a command to the writer; resolves with its answer, rejects when no writer answers in time. */
-  forward(command: string): Promise<string>;
+  forward(command: WriterCommand): Promise<WriterAnswer>;
   /** Serves commands forwarded by other nodes (the writer answers, the others pass); handlers add up, the first answer wins. */
-  serve(handler: (command: string) => Promise<string | null>): void;
+  serve(handler: (command: WriterCommand) => Promise<WriterAnswer | null>): void;
 }
 
 /** The view of the other web nodes. */
@@ -84,7 +98,7 @@ function soleWriter(): TwinWriterChannel {
 const PRESENCE_STALE_MS = 3500;
 const PRESENCE_EVERY_MS = 1000;
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the socket.io generics differ per caller; only adapter methods are used
+// biome-ignore lint/suspicious/noExplicitAny: the socket.io generics differ per caller; only adapter methods are used
 type AnyServer = SocketServer<any, any, InterServerEvents>;
 
 /** One node alone: no Redis, the cluster is this node. */
@@ -180,8 +194,8 @@ function writerLease(
 ): TwinWriterChannel & { ready: Promise<void>; release(): Promise<void> } {
   let writer = false;
   const listeners: Array<(writer: boolean) => void> = [];
-  const changeListeners: Array<(batch: string) => void> = [];
-  const handlers: Array<(command: string) => Promise<string | null>> = [];
+  const changeListeners: Array<(change: WriterChange) => void> = [];
+  const handlers: Array<(command: WriterCommand) => Promise<WriterAnswer | null>> = [];
   const set = (now: boolean) => {
     if (now === writer) return;
     writer = now;
@@ -209,33 +223,52 @@ function writerLease(
   const timer = setInterval(() => void step(), LEASE_RENEW_MS);
   io.on('twinChanges', (from: string, batch: string) => {
     if (from === nodeId || typeof batch !== 'string') return;
-    for (const l of changeListeners) l(batch);
+    let change: WriterChange;
+    try {
+      change = decodeWriterChange(batch);
+    } catch (err) {
+      log('warn', `twin writer ${String(from).slice(0, 64)}: ${(err as Error).message}`);
+      return;
+    }
+    for (const l of changeListeners) {
+      try {
+        l(change);
+      } catch (err) {
+        log('warn', `changes from the twin writer: ${(err as Error).message}`);
+      }
+    }
   });
-  io.on('twinCommand', (command: string, answer: (result: string | null) => void) => {
+  io.on('twinCommand', (text: string, answer: (result: string | null) => void) => {
     if (typeof answer !== 'function') return;
-    if (!writer || typeof command !== 'string') return answer(null);
+    if (!writer || typeof text !== 'string') return answer(null);
+    let command: WriterCommand;
+    try {
+      command = decodeWriterCommand(text);
+    } catch (err) {
+      return answer(encodeClusterMessage({ kind: 'failed', message: (err as Error).message }));
+    }
     // The first handler with an answer (incidents, dispatch …) answers.
     const serveWith = async (): Promise<string | null> => {
       for (const h of handlers) {
         const result = await h(command);
-        if (result !== null) return result;
+        if (result !== null) return encodeClusterMessage(result);
       }
       return null;
     };
-    serveWith().then(answer, (err: Error) => answer(JSON.stringify({ error: err.message })));
+    serveWith().then(answer, (err: Error) => answer(encodeClusterMessage({ kind: 'failed', message: err.message })));
   });
   return {
     ready,
     isWriter: () => writer,
     onWriterChange: (l) => void listeners.push(l),
-    publish: (batch) => io.serverSideEmit('twinChanges', nodeId, batch),
+    publish: (change) => io.serverSideEmit('twinChanges', nodeId, encodeClusterMessage(change)),
     onChanges: (l) => void changeListeners.push(l),
     serve: (h) => void handlers.push(h),
     forward: async (command) => {
       let answers: Array<string | null>;
       try {
         // The adapter waits up to its requestsTimeout (5 s, FORWARD_TIMEOUT_MS) for every other node.
-        answers = (await io.serverSideEmitWithAck('twinCommand', command)) as Array<string | null>;
+        answers = (await io.serverSideEmitWithAck('twinCommand', encodeClusterMessage(command))) as Array<string | null>;
       } catch (err) {
         throw new NoWriterError(
           `no twin writer answered within ${FORWARD_TIMEOUT_MS / 1000} s (${(err as Error).message}); retry in a few seconds`,
@@ -243,7 +276,7 @@ function writerLease(
       }
       const answer = answers.find((a): a is string => typeof a === 'string');
       if (answer === undefined) throw new NoWriterError('no node holds the twin-writer lease right now; retry in a few seconds');
-      return answer;
+      return decodeWriterAnswer(answer);
     },
     release: async () => {
       stopped = true;

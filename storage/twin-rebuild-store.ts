@@ -1,0 +1,32 @@
+/**
+ * What the twin rebuilds from at start (web/server/live/twin-service.ts): the sensor registry
+ * (`sensors`, the latest row of each sensor not deleted) and the latest value of every sensor
+ * metric within the last day (from the per-minute rollup `readings_1m`, which keeps each
+ * minute's last value and its time). The queries are the registry's and the readings' own.
+ */
+import type { ClickHouseClient } from '@clickhouse/client';
+import { ReadingsStore, type SensorLatestValue } from './readings-store.ts';
+import { RegistryStore, type SensorRegistryRow } from './registry-store.ts';
+
+/** The latest stored value of one metric of one sensor. */
+export type LatestReadingRow = SensorLatestValue;
+
+export class TwinRebuildStore {
+  private readonly registry: RegistryStore;
+  private readonly readings: ReadingsStore;
+
+  constructor(client: ClickHouseClient) {
+    this.registry = new RegistryStore(client);
+    this.readings = new ReadingsStore(client);
+  }
+
+  /** Every registered sensor not deleted, as last reported. */
+  registeredSensors(): Promise<SensorRegistryRow[]> {
+    return this.registry.current();
+  }
+
+  /** The latest value of every sensor metric reported within the last day (sums of counters left out). */
+  latestReadings(): Promise<LatestReadingRow[]> {
+    return this.readings.latestOfAll();
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * Runtime schemas of the incident shapes that leave a process: an incident as stored with each
+ * of its changes (storage/stored-json/incident-snapshot.ts), and the changes and operator
+ * actions web nodes send each other (web/server/cluster/cluster-messages.ts). The TypeScript
+ * types stay the correlator's (incident-correlator.ts); each schema is checked against its type
+ * below, in both directions, so a field added to one and not the other fails the type check.
+ */
+import { z } from 'zod';
+import { INCIDENT_TYPES, SENSOR_KINDS } from '../vocabulary.ts';
+import type { Incident, IncidentAction, IncidentChange, LinkedEvidence } from './incident-correlator.ts';
+import { EVIDENCE_FAMILIES } from './incident-rules.ts';
+import type { SameShape } from '../schema-check.ts';
+
+export const INCIDENT_STATUSES = ['open', 'acknowledged', 'resolved', 'closed', 'false_alarm'] as const;
+
+export const INCIDENT_CHANGE_KINDS = [
+  'opened',
+  'evidence_linked',
+  'evidence_inactive',
+  'updated',
+  'acknowledged',
+  'severity_set',
+  'merged_into',
+  'absorbed',
+  'split_from',
+  'split_off',
+  'false_alarm',
+  'resolution_proposed',
+  'resolved',
+  'closed',
+  'reopened',
+] as const;
+
+const finite = z.number().finite();
+/**
+ * An optional number: JSON writes a non-finite number as null, so null reads as absent instead of
+ * failing a whole incident for one measurement.
+ */
+const optionalNumber = z
+  .number()
+  .nullable()
+  .transform((v) => (v === null || !Number.isFinite(v) ? undefined : v))
+  .optional();
+
+export const linkedEvidenceSchema = z.object({
+  id: z.string(),
+  kind: z.enum(['sensor_alarm', 'event']),
+  ts: finite,
+  lng: finite,
+  lat: finite,
+  sensorKind: z.enum(SENSOR_KINDS).optional(),
+  sensorId: z.string().optional(),
+  level: z.enum(['warning', 'alarm']).optional(),
+  metric: z.string().optional(),
+  value: optionalNumber,
+  areaShare: optionalNumber,
+  eventType: z.string().optional(),
+  category: z.string().optional(),
+  source: z.string().optional(),
+  assetId: z.string().optional(),
+  district: z.string().optional(),
+  signal: z.string(),
+  family: z.enum(EVIDENCE_FAMILIES),
+  weight: finite,
+  gain: optionalNumber,
+  active: z.boolean(),
+  why: z.string(),
+  linkedAt: finite,
+});
+
+export const incidentSchema = z.object({
+  id: z.string(),
+  type: z.enum(INCIDENT_TYPES),
+  status: z.enum(INCIDENT_STATUSES),
+  lng: finite,
+  lat: finite,
+  district: z.string().nullable(),
+  assetId: z.string().nullable(),
+  severity: finite,
+  severityPinned: z.boolean(),
+  confidence: finite,
+  openedAt: finite,
+  updatedAt: finite,
+  lastEvidenceAt: finite,
+  resolutionProposed: z.boolean(),
+  evidence: z.array(linkedEvidenceSchema),
+  moreEvidence: optionalNumber,
+});
+
+export const incidentChangeSchema = z.object({
+  incidentId: z.string(),
+  at: finite,
+  actor: z.string(),
+  what: z.enum(INCIDENT_CHANGE_KINDS),
+  detail: z.string(),
+  incident: incidentSchema,
+});
+
+export const incidentActionSchema = z.discriminatedUnion('action', [
+  z.object({ action: z.literal('acknowledge') }),
+  z.object({ action: z.literal('set_severity'), severity: finite }),
+  z.object({ action: z.literal('merge'), otherId: z.string() }),
+  z.object({ action: z.literal('split'), evidenceIds: z.array(z.string()) }),
+  z.object({ action: z.literal('false_alarm') }),
+  z.object({ action: z.literal('resolve') }),
+  z.object({ action: z.literal('close') }),
+  z.object({ action: z.literal('reopen') }),
+]);
+
+// Compile-time checks: the schemas describe exactly the correlator's types.
+const sameEvidence: SameShape<z.infer<typeof linkedEvidenceSchema>, LinkedEvidence> = true;
+const sameIncident: SameShape<z.infer<typeof incidentSchema>, Incident> = true;
+const sameChange: SameShape<z.infer<typeof incidentChangeSchema>, IncidentChange> = true;
+const sameAction: SameShape<z.infer<typeof incidentActionSchema>, IncidentAction> = true;
+void [sameEvidence, sameIncident, sameChange, sameAction];

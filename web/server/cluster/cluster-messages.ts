@@ -1,0 +1,107 @@
+/**
+ * What web nodes say to each other about the features one node writes (incidents, dispatch):
+ * the writer's changes, commands forwarded to the writer, and the writer's answers — each a
+ * discriminated union on `kind`, sent as JSON and validated on receipt, so a node never acts on
+ * a message it does not understand (a node of another version, a corrupted payload).
+ */
+import { z } from 'zod';
+import {
+  assignRequestSchema,
+  dispatchErrorCodeSchema,
+  incidentActionSchema,
+  incidentChangeSchema,
+  UNIT_STATUSES,
+  unitChangeSchema,
+  unitRecommendationSchema,
+  unitTripSchema,
+} from '../../../twin-model/index.ts';
+
+/** The writer's changes, sent to every other node in the order it made them. */
+export const writerChangeSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('incident_changes'), changes: z.array(incidentChangeSchema) }),
+  z.object({
+    kind: z.literal('unit_changes'),
+    units: z.array(z.object({ change: unitChangeSchema, trip: unitTripSchema.nullable() })),
+  }),
+]);
+export type WriterChange = z.infer<typeof writerChangeSchema>;
+
+/** A command another node forwards to the writer. */
+export const writerCommandSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('incident_action'),
+    incidentId: z.string(),
+    actor: z.string(),
+    command: incidentActionSchema,
+    reason: z.string().optional(),
+  }),
+  z.object({ kind: z.literal('dispatch_assign'), request: assignRequestSchema }),
+  z.object({
+    kind: z.literal('dispatch_status'),
+    unitId: z.string(),
+    to: z.enum(UNIT_STATUSES),
+    actor: z.string(),
+    reason: z.string().optional(),
+  }),
+  z.object({ kind: z.literal('dispatch_recommend'), incidentId: z.string(), actor: z.string(), limit: z.number().int().optional() }),
+]);
+export type WriterCommand = z.infer<typeof writerCommandSchema>;
+
+/** Why the writer refused an incident action: the incident is not known, or the action does not apply to it. */
+export const INCIDENT_REFUSAL_CODES = ['unknown_incident', 'action_not_applicable'] as const;
+export type IncidentRefusalCode = (typeof INCIDENT_REFUSAL_CODES)[number];
+
+/** The writer's answer to a command: its result, or why it was refused (the state unchanged). */
+export const writerAnswerSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('incident_changes'), changes: z.array(incidentChangeSchema) }),
+  z.object({ kind: z.literal('incident_refused'), code: z.enum(INCIDENT_REFUSAL_CODES), message: z.string() }),
+  z.object({ kind: z.literal('unit_changes'), changes: z.array(unitChangeSchema) }),
+  z.object({ kind: z.literal('recommendations'), recommendations: z.array(unitRecommendationSchema) }),
+  z.object({ kind: z.literal('dispatch_refused'), code: dispatchErrorCodeSchema, message: z.string() }),
+  /** The writer failed on the command (not a refusal: an error it did not expect). */
+  z.object({ kind: z.literal('failed'), message: z.string() }),
+]);
+export type WriterAnswer = z.infer<typeof writerAnswerSchema>;
+
+/** A message between web nodes that did not validate: what it was, and the first problem found. */
+export class ClusterMessageError extends Error {
+  constructor(what: string, text: string, problem: string) {
+    super(`${what} from another web node is not understood (${problem}): ${text.length > 200 ? `${text.slice(0, 200)}…` : text}`);
+    this.name = 'ClusterMessageError';
+  }
+}
+
+function decode<T>(schema: z.ZodType<T>, what: string, text: string): T {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new ClusterMessageError(what, text, `not JSON: ${(err as Error).message}`);
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ClusterMessageError(what, text, issue ? `${issue.path.join('.') || 'the message'}: ${issue.message}` : 'invalid');
+  }
+  return parsed.data;
+}
+
+/** A change batch as received; throws {@link ClusterMessageError} when it does not validate. */
+export function decodeWriterChange(text: string): WriterChange {
+  return decode(writerChangeSchema, 'a change batch', text);
+}
+
+/** A forwarded command as received; throws {@link ClusterMessageError} when it does not validate. */
+export function decodeWriterCommand(text: string): WriterCommand {
+  return decode(writerCommandSchema, 'a forwarded command', text);
+}
+
+/** The writer's answer as received; throws {@link ClusterMessageError} when it does not validate. */
+export function decodeWriterAnswer(text: string): WriterAnswer {
+  return decode(writerAnswerSchema, "the writer's answer", text);
+}
+
+/** The wire form of any of the three (JSON). */
+export function encodeClusterMessage(message: WriterChange | WriterCommand | WriterAnswer): string {
+  return JSON.stringify(message);
+}
