@@ -17,3 +17,4 @@ export * from './incidents/incident-correlator.ts';
 export * from './incidents/fusion-engine.ts';
 export * from './incidents/incident-restore.ts';
 export * from './dispatch/index.ts';
+export * from './notifications/index.ts';
