@@ -315,7 +315,16 @@ export interface ConfigCheckOptions {
 }
 
 /** The raw configuration documents, by kind (e.g. read from the store or a JSON file). */
-export type NotificationConfigInput = Partial<Record<`${NotifyConfigKind}s`, readonly unknown[]>>;
+export type NotificationConfigInput = Partial<Record<keyof NotificationConfig, readonly unknown[]>>;
+
+/** The key of each kind in {@link NotificationConfig}. */
+export const NOTIFY_CONFIG_LISTS: Readonly<Record<NotifyConfigKind, keyof NotificationConfig>> = {
+  channel: 'channels',
+  contact: 'contacts',
+  subscription: 'subscriptions',
+  policy: 'policies',
+  roster: 'rosters',
+};
 
 /**
  * Validates every document and the references between them: ids are unique per kind, every
@@ -323,10 +332,10 @@ export type NotificationConfigInput = Partial<Record<`${NotifyConfigKind}s`, rea
  */
 export function parseNotificationConfig(input: NotificationConfigInput, options: ConfigCheckOptions = {}): NotificationConfig {
   const parseAll = <K extends NotifyConfigKind>(kind: K): NotifyConfigDoc<K>[] =>
-    (input[`${kind}s`] ?? []).map((doc, i) => {
+    (input[NOTIFY_CONFIG_LISTS[kind]] ?? []).map((doc, i) => {
       const id =
         doc && typeof doc === 'object' ? ((doc as { id?: unknown; user?: unknown }).id ?? (doc as { user?: unknown }).user) : undefined;
-      return parseNotifyDoc(kind, doc, typeof id === 'string' ? `${kind} ${JSON.stringify(id)}` : `${kind}s[${i}]`);
+      return parseNotifyDoc(kind, doc, typeof id === 'string' ? `${kind} ${JSON.stringify(id)}` : `${NOTIFY_CONFIG_LISTS[kind]}[${i}]`);
     });
   const config: NotificationConfig = {
     channels: parseAll('channel'),

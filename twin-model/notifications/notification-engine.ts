@@ -390,7 +390,7 @@ function handleDispatched(
   emitted: NotificationEmission,
 ) {
   const f = state.incidents.get(input.incidentId);
-  if (!f || !f.active) {
+  if (!f?.active) {
     state.counters.ignored++;
     return;
   }

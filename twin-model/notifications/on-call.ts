@@ -30,7 +30,8 @@ export function onCallTiers(roster: OnCallRoster, epochMs: number, timeZone: str
   for (const shift of roster.shifts) {
     if (!covers(shift, wall, yesterday)) continue;
     shift.tiers.forEach((users, i) => {
-      const into = (tiers[i] ??= []);
+      const into = tiers[i] ?? [];
+      tiers[i] = into;
       for (const u of users) if (!into.includes(u)) into.push(u);
     });
   }
