@@ -87,3 +87,42 @@ export interface OutgoingMessage {
 export function deliveryKey(eventId: string, recipientId: string, channelId: string): string {
   return `${eventId}|${recipientId}|${channelId}`;
 }
+
+/**
+ * Where one recipient's message stands: `queued` (claimed, waiting for a send slot), `sent`
+ * (the receiver accepted it), `retrying` (an attempt failed, another is scheduled), `failed`
+ * (refused for good: a 4xx answer, an address the mail server rejects — not retried) and `dead`
+ * (retries used up, dropped from a full queue, or left at shutdown). Failed and dead messages
+ * are the channel's dead letters.
+ */
+export const DELIVERY_STATUSES = ['queued', 'sent', 'retrying', 'failed', 'dead'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+/** Why a message became a dead letter. */
+export const DEAD_LETTER_REASONS = ['queue_full', 'retries_exhausted', 'refused', 'unknown_channel', 'shutdown'] as const;
+export type DeadLetterReason = (typeof DEAD_LETTER_REASONS)[number];
+
+/** One row of the delivery log: one recipient of one message, as it stands. */
+export interface DeliveryRecord {
+  /** The idempotency key (event, recipient, channel): the row's identity; a newer row replaces it. */
+  key: string;
+  messageId: string;
+  eventId: string;
+  eventKind: NotifyEventKind;
+  incidentId: string;
+  channelId: string;
+  channelKind: ChannelKind;
+  /** `user:<name>`, or a webhook's target; addresses are not logged. */
+  recipient: string;
+  language: NotifyLanguage;
+  status: DeliveryStatus;
+  attempts: number;
+  /** The last error ('' when none). */
+  lastError: string;
+  /** Set when failed or dead. */
+  reason: DeadLetterReason | null;
+  /** Epoch ms the message was handed to the dispatcher. */
+  queuedAt: number;
+  /** Epoch ms of this status. */
+  updatedAt: number;
+}
