@@ -23,6 +23,7 @@ export default defineConfig({
           sequence: { groupOrder: 0 },
           include: [
             'twin-model/**/*.test.ts',
+            'storage/**/*.test.ts',
             'ingest/**/*.test.ts',
             'web/**/*.test.ts',
             'simulations/**/*.test.ts',

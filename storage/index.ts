@@ -40,3 +40,7 @@ export * from './retention.ts';
 export * from './retention-store.ts';
 export * from './storage-usage.ts';
 export * from './backup-store.ts';
+
+// Notifications: configuration (versioned JSON) and the delivery log, migration 13.
+export * from './notification-store.ts';
+export * from './notification-config-json.ts';
