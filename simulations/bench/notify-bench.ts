@@ -8,7 +8,8 @@
  *
  *   npx tsx simulations/bench/notify-bench.ts [incidents=1000] [subscriptions=50] [channels=subscriptions]
  *
- * Two runs: incidents arriving at 100/s (a heavy storm), and all of them at once (a burst).
+ * Two runs: incidents arriving at 100/s (a heavy storm; NOTIFY_RATE sets it), and all of them
+ * at once (a burst). NOTIFY_CONCURRENCY: sends at once per channel (default 4).
  * Target: p95 ≤ 2 s. First, the ceiling of this machine's HTTP client in the same conditions:
  * signed POSTs of the same size over as many keep-alive connections, with nothing else — the
  * dispatcher's rate is best read as a share of it (shared machines vary from day to day). Prints figures; asserts nothing (a benchmark, not a test). Not wired into
@@ -35,6 +36,7 @@ const INCIDENTS = Number(process.argv[2] ?? 1000);
 const SUBSCRIPTIONS = Number(process.argv[3] ?? 50);
 const CHANNELS = Number(process.argv[4] ?? SUBSCRIPTIONS);
 const CONCURRENCY = Number(process.env.NOTIFY_CONCURRENCY ?? 4);
+const RATE = Number(process.env.NOTIFY_RATE ?? 100);
 const SECRET = 'bench-webhook-secret-0123456789';
 const TARGET_P95_MS = 2000;
 const now = (): number => performance.timeOrigin + performance.now();
@@ -249,7 +251,7 @@ const receiver = await startReceiver();
 try {
   await httpCeiling(receiver.port, 20_000, CHANNELS * CONCURRENCY);
   await receiver.report();
-  await run('Incidents at 100/s (5,000 webhook messages/s offered)', receiver, 100, 0);
+  await run(`Incidents at ${RATE}/s (${RATE * SUBSCRIPTIONS} webhook messages/s offered)`, receiver, RATE, 0);
   await run('All incidents at once (a burst)', receiver, null, 100_000);
 } finally {
   receiver.stop();
