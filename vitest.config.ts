@@ -23,11 +23,11 @@ export default defineConfig({
           sequence: { groupOrder: 0 },
           include: [
             'twin-model/**/*.test.ts',
+            'storage/**/*.test.ts',
             'ingest/**/*.test.ts',
             'web/**/*.test.ts',
             'simulations/**/*.test.ts',
             'bin/**/*.test.ts',
-            'storage/**/*.test.ts',
             'test/support/**/*.test.ts',
           ],
         },

@@ -70,3 +70,6 @@ export { TwinRebuildStore, type LatestReadingRow } from './twin-rebuild-store.ts
 export { readStoredJson, writeStoredJson, StoredJsonError, SCHEMA_VERSION_KEY, type StoredJsonFormat } from './stored-json/stored-json.ts';
 export { INCIDENT_SNAPSHOT, encodeIncidentSnapshot, decodeIncidentSnapshot } from './stored-json/incident-snapshot.ts';
 export { DISPATCH_LOG_DATA, encodeDispatchLogData, decodeDispatchLogData } from './stored-json/dispatch-log-data.ts';
+// Notifications: configuration (versioned JSON) and the delivery log, migration 13.
+export * from './notification-store.ts';
+export * from './notification-config-json.ts';

@@ -19,10 +19,15 @@
  * - `source_classes` and the `sensor_classes` dictionary: the classification stored with each
  *   sensor value, for retention by classification (migration 12).
  * - `audit_log`: the hash-chained record of every action (web/server/audit, docs/security.md).
+ * - `notification_channels`, `notification_contacts`, `notification_subscriptions`,
+ *   `escalation_policies`, `oncall_rosters`, `notification_deliveries`: notification
+ *   configuration as versioned JSON and the delivery log (storage/notification-store.ts,
+ *   docs/notifications.md; migration 13).
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { queryRows } from './clickhouse-client.ts';
 import { clusterMigrationsTable, clusterStatements, createdTables } from './cluster-ddl.ts';
+import { NOTIFICATIONS_DDL } from './notification-store.ts';
 
 export interface Migration {
   version: number;
@@ -455,6 +460,12 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 10,
     name: 'audit log (hash-chained, checkpoints signed outside the database)',
     statements: [AUDIT_LOG_DDL],
+  },
+  // Numbered 13 by the notifications work.
+  {
+    version: 13,
+    name: 'notification channels, contacts, subscriptions, escalation policies, on-call rosters, delivery log (docs/notifications.md)',
+    statements: [...NOTIFICATIONS_DDL],
   },
 ];
 

@@ -83,6 +83,13 @@ export const RETENTION_TABLES: readonly RetentionTable[] = [
   },
   { table: 'events_1h', timeColumn: 'hour', classified: false, defaultDays: 1825, what: 'KPI rollup: events per hour' },
   { table: 'dead_letters_1m', timeColumn: 'minute', classified: false, defaultDays: 400, what: 'KPI rollup: rejected messages per minute' },
+  {
+    table: 'notification_deliveries',
+    timeColumn: 'queued_at',
+    classified: false,
+    defaultDays: 400,
+    what: 'notification delivery log: who was sent what, when, and how it went',
+  },
 ];
 
 /**

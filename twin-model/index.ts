@@ -18,3 +18,4 @@ export * from './incidents/fusion-engine.ts';
 export * from './incidents/incident-restore.ts';
 export * from './incidents/incident-schemas.ts';
 export * from './dispatch/index.ts';
+export * from './notifications/index.ts';

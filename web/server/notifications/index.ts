@@ -1,0 +1,15 @@
+/**
+ * The notifications' I/O edge (docs/notifications.md): channel senders (webhook, e-mail, SMS
+ * gateway), the dispatcher with its bounded queues, retries and idempotency keys, and the
+ * delivery log. Not wired into the runtime yet.
+ */
+export * from './channel-sender.ts';
+export * from './channel-senders.ts';
+export * from './backoff.ts';
+export * from './http-request.ts';
+export * from './webhook-channel.ts';
+export * from './email-channel.ts';
+export * from './sms-channel.ts';
+export * from './idempotency-keys.ts';
+export * from './delivery-log.ts';
+export * from './notification-dispatcher.ts';

@@ -1,0 +1,346 @@
+/**
+ * Sends composed messages (twin-model/notifications) through their channels.
+ *
+ * - `enqueue` never blocks or slows the caller (the twin, the ingest): it appends to the
+ *   channel's bounded queue and returns; sending starts on a later turn of the event loop. A
+ *   full queue sends the message to the channel's dead letters (`queue_full`) and counts it.
+ * - Each channel sends at most `queue.concurrency` messages at once.
+ * - Before the first attempt the recipients' idempotency keys (event, recipient, channel) are
+ *   claimed; a recipient already claimed — by a retry, a replay of the same changes, another
+ *   web node sharing the key store — is not sent to again.
+ * - A failed attempt that may succeed later (timeout, network error, 5xx, 408, 429, SMTP 4xx)
+ *   is retried after an exponential backoff with jitter (backoff.ts) without holding a send
+ *   slot; after `retry.attempts` attempts the message is dead (`retries_exhausted`). A refusal
+ *   (other 4xx, SMTP 5xx) is not retried (`refused`).
+ * - Every step is recorded in the delivery log, one row per recipient.
+ */
+import {
+  deliveryKey,
+  type DeadLetterReason,
+  type DeliveryRecord,
+  type DeliveryStatus,
+  type NotifyChannel,
+  type OutgoingMessage,
+  type Recipient,
+} from '../../../twin-model/index.ts';
+import { retryDelayMs } from './backoff.ts';
+import type { ChannelSender, SendOutcome } from './channel-sender.ts';
+import type { DeliveryLog } from './delivery-log.ts';
+import type { IdempotencyKeys } from './idempotency-keys.ts';
+
+export interface DispatchChannel {
+  channel: NotifyChannel;
+  sender: ChannelSender;
+}
+
+export interface DispatcherOptions {
+  channels: readonly DispatchChannel[];
+  keys: IdempotencyKeys;
+  log: DeliveryLog;
+  /** Epoch ms (delivery log times). @default Date.now */
+  now?: () => number;
+  /** Uniform in [0, 1): the backoff's jitter. */
+  random: () => number;
+  /** Dead letters kept in memory per channel, newest last (the delivery log keeps them all). @default 1000 */
+  deadLetterLimit?: number;
+}
+
+/** A message that was not delivered, with why. */
+export interface DeadLetter {
+  message: OutgoingMessage;
+  /** The recipients it failed for. */
+  recipients: string[];
+  reason: DeadLetterReason;
+  error: string;
+  attempts: number;
+  at: number;
+}
+
+/** Counts per channel; sent, failed, dead, dropped and duplicates count recipients. */
+export interface ChannelStats {
+  /** Messages waiting in the queue. */
+  queued: number;
+  inFlight: number;
+  /** Messages waiting for their next attempt. */
+  retrying: number;
+  attempts: number;
+  sent: number;
+  failed: number;
+  dead: number;
+  /** Dropped because the queue was full (also counted in dead). */
+  dropped: number;
+  /** Not sent because their key was claimed already. */
+  duplicates: number;
+}
+
+interface Pending {
+  message: OutgoingMessage;
+  recipients: Recipient[];
+  claimed: boolean;
+  attempts: number;
+  queuedAt: number;
+  lastError: string;
+}
+
+/** A FIFO with O(1) take (an array with a moving head, compacted now and then). */
+class Fifo<T> {
+  private items: T[] = [];
+  private head = 0;
+
+  get length(): number {
+    return this.items.length - this.head;
+  }
+
+  push(item: T): void {
+    this.items.push(item);
+  }
+
+  take(): T | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const item = this.items[this.head]!;
+    this.head++;
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return item;
+  }
+}
+
+interface Lane {
+  channel: NotifyChannel;
+  sender: ChannelSender;
+  queue: Fifo<Pending>;
+  /** Retries whose backoff is over: sent before the queue. */
+  ready: Pending[];
+  inFlight: number;
+  waiting: Map<NodeJS.Timeout, Pending>;
+  pumpScheduled: boolean;
+  stats: Omit<ChannelStats, 'queued' | 'inFlight' | 'retrying'>;
+  deadLetters: DeadLetter[];
+}
+
+export class NotificationDispatcher {
+  private readonly lanes = new Map<string, Lane>();
+  private readonly now: () => number;
+  private readonly deadLetterLimit: number;
+  private idleWaiters: Array<() => void> = [];
+  private closed = false;
+  /** Messages for a channel that does not exist (a configuration changed under them). */
+  readonly unrouted: DeadLetter[] = [];
+
+  constructor(private readonly options: DispatcherOptions) {
+    this.now = options.now ?? Date.now;
+    this.deadLetterLimit = options.deadLetterLimit ?? 1000;
+    for (const { channel, sender } of options.channels) {
+      this.lanes.set(channel.id, {
+        channel,
+        sender,
+        queue: new Fifo(),
+        ready: [],
+        inFlight: 0,
+        waiting: new Map(),
+        pumpScheduled: false,
+        stats: { attempts: 0, sent: 0, failed: 0, dead: 0, dropped: 0, duplicates: 0 },
+        deadLetters: [],
+      });
+    }
+  }
+
+  /** Hands messages over for sending; returns at once. */
+  enqueue(messages: readonly OutgoingMessage[]): void {
+    const now = this.now();
+    for (const message of messages) {
+      const p: Pending = { message, recipients: message.recipients, claimed: false, attempts: 0, queuedAt: now, lastError: '' };
+      const lane = this.lanes.get(message.channelId);
+      if (!lane) {
+        this.bury(null, p, 'dead', 'unknown_channel', `channel ${JSON.stringify(message.channelId)} is not configured`);
+        continue;
+      }
+      if (this.closed) {
+        this.bury(lane, p, 'dead', 'shutdown', 'the dispatcher is closed');
+        continue;
+      }
+      if (lane.queue.length >= lane.channel.queue.capacity) {
+        lane.stats.dropped += p.recipients.length;
+        this.bury(
+          lane,
+          p,
+          'dead',
+          'queue_full',
+          `the queue of channel ${lane.channel.id} is full (${lane.channel.queue.capacity} messages)`,
+        );
+        continue;
+      }
+      lane.queue.push(p);
+      if (!lane.pumpScheduled) {
+        lane.pumpScheduled = true;
+        setImmediate(() => {
+          lane.pumpScheduled = false;
+          this.pump(lane);
+        });
+      }
+    }
+  }
+
+  stats(): Record<string, ChannelStats> {
+    const out: Record<string, ChannelStats> = {};
+    for (const [id, lane] of this.lanes)
+      out[id] = { ...lane.stats, queued: lane.queue.length + lane.ready.length, inFlight: lane.inFlight, retrying: lane.waiting.size };
+    return out;
+  }
+
+  /** The channel's most recent dead letters (failed and dead messages), oldest first. */
+  deadLetters(channelId: string): readonly DeadLetter[] {
+    return this.lanes.get(channelId)?.deadLetters ?? [];
+  }
+
+  /** Resolves once nothing is queued, being sent or waiting for a retry. */
+  drain(): Promise<void> {
+    if (this.idle()) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /**
+   * Stops: later messages and retries still waiting become dead letters (`shutdown`, in the
+   * delivery log with their last error), sends under way finish, then the channels close.
+   */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const lane of this.lanes.values()) {
+      for (const [timer, p] of lane.waiting) {
+        clearTimeout(timer);
+        this.bury(lane, p, 'dead', 'shutdown', p.lastError || 'the dispatcher closed');
+      }
+      lane.waiting.clear();
+      for (let p = lane.ready.shift() ?? lane.queue.take(); p; p = lane.ready.shift() ?? lane.queue.take())
+        this.bury(lane, p, 'dead', 'shutdown', 'the dispatcher closed before it was sent');
+    }
+    await this.drain();
+    await Promise.all([...this.lanes.values()].map((l) => l.sender.close()));
+  }
+
+  private idle(): boolean {
+    for (const lane of this.lanes.values())
+      if (lane.queue.length > 0 || lane.ready.length > 0 || lane.inFlight > 0 || lane.waiting.size > 0) return false;
+    return true;
+  }
+
+  private checkIdle(): void {
+    if (this.idleWaiters.length === 0 || !this.idle()) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  private pump(lane: Lane): void {
+    while (lane.inFlight < lane.channel.queue.concurrency) {
+      const p = lane.ready.shift() ?? lane.queue.take();
+      if (!p) break;
+      lane.inFlight++;
+      void this.attempt(lane, p).finally(() => {
+        lane.inFlight--;
+        this.pump(lane);
+        this.checkIdle();
+      });
+    }
+  }
+
+  private async attempt(lane: Lane, p: Pending): Promise<void> {
+    if (!p.claimed) {
+      const keys = p.recipients.map((r) => deliveryKey(p.message.event.id, r.id, lane.channel.id));
+      let claimed: boolean[];
+      try {
+        claimed = await this.options.keys.claim(keys);
+      } catch (e) {
+        p.attempts++;
+        lane.stats.attempts++;
+        return this.failed(lane, p, { ok: false, retryable: true, error: `idempotency keys unavailable: ${(e as Error).message}` });
+      }
+      const fresh = p.recipients.filter((_, i) => claimed[i]);
+      lane.stats.duplicates += p.recipients.length - fresh.length;
+      if (fresh.length === 0) return;
+      p.recipients = fresh;
+      p.claimed = true;
+      this.log(lane.channel.id, p, 'queued', null);
+    }
+    p.attempts++;
+    lane.stats.attempts++;
+    let outcome: SendOutcome;
+    try {
+      outcome = await lane.sender.send(p.recipients === p.message.recipients ? p.message : { ...p.message, recipients: p.recipients });
+    } catch (e) {
+      outcome = { ok: false, retryable: true, error: (e as Error).message };
+    }
+    if (!outcome.ok) return this.failed(lane, p, outcome);
+    const refused = new Map((outcome.rejected ?? []).map((r) => [r.recipientId, r.error]));
+    const sent = p.recipients.filter((r) => !refused.has(r.id));
+    if (sent.length > 0) {
+      lane.stats.sent += sent.length;
+      this.log(lane.channel.id, { ...p, recipients: sent }, 'sent', null);
+    }
+    if (refused.size > 0) {
+      const rejected = p.recipients.filter((r) => refused.has(r.id));
+      this.bury(lane, { ...p, recipients: rejected }, 'failed', 'refused', [...new Set(refused.values())].join('; '));
+    }
+  }
+
+  private failed(lane: Lane, p: Pending, outcome: Extract<SendOutcome, { ok: false }>): void {
+    p.lastError = outcome.error;
+    if (outcome.retryable && p.attempts < lane.channel.retry.attempts && !this.closed) {
+      if (p.claimed) this.log(lane.channel.id, p, 'retrying', null);
+      const timer = setTimeout(
+        () => {
+          lane.waiting.delete(timer);
+          lane.ready.push(p);
+          this.pump(lane);
+        },
+        retryDelayMs(p.attempts, lane.channel.retry, this.options.random),
+      );
+      lane.waiting.set(timer, p);
+      return;
+    }
+    if (outcome.retryable) this.bury(lane, p, 'dead', this.closed ? 'shutdown' : 'retries_exhausted', outcome.error);
+    else this.bury(lane, p, 'failed', 'refused', outcome.error);
+  }
+
+  private bury(lane: Lane | null, p: Pending, status: 'failed' | 'dead', reason: DeadLetterReason, error: string): void {
+    p.lastError = error;
+    this.log(p.message.channelId, p, status, reason);
+    const letter: DeadLetter = {
+      message: p.message,
+      recipients: p.recipients.map((r) => r.id),
+      reason,
+      error,
+      attempts: p.attempts,
+      at: this.now(),
+    };
+    const list = lane ? lane.deadLetters : this.unrouted;
+    list.push(letter);
+    if (list.length > this.deadLetterLimit) list.splice(0, list.length - this.deadLetterLimit);
+    if (lane) lane.stats[status] += p.recipients.length;
+  }
+
+  private log(channelId: string, p: Pending, status: DeliveryStatus, reason: DeadLetterReason | null): void {
+    const m = p.message;
+    const at = this.now();
+    const rows: DeliveryRecord[] = p.recipients.map((r) => ({
+      key: deliveryKey(m.event.id, r.id, channelId),
+      messageId: m.id,
+      eventId: m.event.id,
+      eventKind: m.event.kind,
+      incidentId: m.event.incident.id,
+      channelId,
+      channelKind: m.channelKind,
+      recipient: r.id,
+      language: m.language,
+      status,
+      attempts: p.attempts,
+      lastError: p.lastError,
+      reason,
+      queuedAt: p.queuedAt,
+      updatedAt: at,
+    }));
+    this.options.log.record(rows);
+  }
+}
