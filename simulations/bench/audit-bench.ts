@@ -22,7 +22,7 @@ import { verifyAudit } from '../../twin-model/audit/audit-verification.ts';
 import { keyFingerprint, signCheckpoint } from '../../twin-model/audit/checkpoint.ts';
 import { appendEntry } from '../../twin-model/dispatch/dispatch-log.ts';
 import type { DispatchLogEntry } from '../../twin-model/index.ts';
-import { AuditStore } from '../../web/server/audit/audit-store.ts';
+import { AuditStore } from '../../storage/audit-store.ts';
 import { readAuditRecords } from '../../web/server/audit/audit-service.ts';
 import { DispatchLogStore } from '../../web/server/dispatch-log-store.ts';
 import { tempDir } from '../../test/support/fixtures.ts';

@@ -14,9 +14,9 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { createClickHouse, queryRows, runMigrations } from '../../storage/index.ts';
 import { percentile } from '../../twin-model/dispatch/response-times.ts';
 import { generateCity } from '../../twin-model/city/index.ts';
-import { KpiQueries } from '../../web/server/kpi-queries.ts';
-import { kpiWindows } from '../../web/server/kpi-model.ts';
-import { kpiService } from '../../web/server/kpi-routes.ts';
+import { KpiQueries } from '../../storage/kpi-store.ts';
+import { kpiWindows } from '../../web/server/kpi/kpi-model.ts';
+import { kpiService } from '../../web/server/kpi/kpi-routes.ts';
 import type { StatsMessage } from '../../web/shared/protocol.ts';
 
 export interface KpiBenchFigures {

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClickHouse } from '../../storage/clickhouse-client.ts';
 import { runMigrations } from '../../storage/migrations.ts';
-import { ReplayService, snapToGrid, stepForSpeed } from '../../web/server/replay-service.ts';
+import { ReplayService, snapToGrid, stepForSpeed } from '../../web/server/replay/replay-service.ts';
 
 export interface ReplayBenchResult {
   sensors: number;

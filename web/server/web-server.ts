@@ -8,13 +8,13 @@ import { Server as SocketServer } from 'socket.io';
 import type { ClientToServerEvents, ResumeRequest, ServerToClientEvents } from '../shared/protocol.ts';
 import { apiRoutes, type ApiDeps } from './api-routes.ts';
 import { dispatchRoutes, unitView } from './dispatch-routes.ts';
-import { kpiRoutes } from './kpi-routes.ts';
-import { replayRoutesFor } from './replay-routes.ts';
+import { kpiRoutes } from './kpi/kpi-routes.ts';
+import { replayRoutesFor } from './replay/replay-routes.ts';
 import { auditRoutes } from './audit/audit-routes.ts';
 import type { AuditService } from './audit/audit-service.ts';
 import type { DispatchService } from './dispatch-service.ts';
 import { openApiDocument, Router, sendJson } from './http-router.ts';
-import { renderApiDocs } from './api-docs.ts';
+import { renderApiDocs } from './app/api-docs.ts';
 import { serveStatic } from './static-files.ts';
 import { AccessGuard } from './auth/access-guard.ts';
 import { authRoutes, clientAddress } from './auth/auth-routes.ts';
@@ -26,8 +26,8 @@ import { clearanceMask } from './auth/classification.ts';
 import { compareIncidents, incidentUpdateViewer, incidentViewer } from './incident-view.ts';
 import type { IncidentUpdateMessage, IncidentView } from '../shared/protocol.ts';
 import { ViewportStreams, type ViewportOptions } from './viewport-sessions.ts';
-import { basemapRoutes } from './basemap/basemap-routes.ts';
-import { openBasemapArchive, type BasemapArchive } from './basemap/pmtiles-archive.ts';
+import { basemapRoutes } from './city/basemap-routes.ts';
+import { openBasemapArchive, type BasemapArchive } from './city/pmtiles-archive.ts';
 
 export interface WebServerOptions extends ApiDeps {
   host: string;

@@ -31,7 +31,7 @@ import { topics } from '../../../twin-model/index.ts';
 import { BatchedAppender } from '../batched-appender.ts';
 import { DispatchLogStore } from '../dispatch-log-store.ts';
 import { IncidentStore } from '../incident-store.ts';
-import { AuditStore } from './audit-store.ts';
+import { AuditStore } from '../../../storage/audit-store.ts';
 import { auditDir, CHECKPOINT_FILE, CheckpointFile, loadOrCreateKeys, type AuditKeys } from './audit-keys.ts';
 import { join } from 'node:path';
 

@@ -4,9 +4,9 @@
  * web/server/auth/auth-service.ts; read here for the audit only).
  */
 import type { ClickHouseClient } from '@clickhouse/client';
-import { queryRows } from '../../../storage/index.ts';
-import type { AuditEntry, AuditStream } from '../../../twin-model/audit/audit-log.ts';
-import type { SecurityEventRecord } from '../../../twin-model/audit/audit-bindings.ts';
+import { queryRows } from './clickhouse-client.ts';
+import type { AuditEntry, AuditStream } from '../twin-model/audit/audit-log.ts';
+import type { SecurityEventRecord } from '../twin-model/audit/audit-bindings.ts';
 
 interface AuditRow {
   chain: string;

@@ -5,9 +5,9 @@
  * Parquet) within the caller's classification clearance.
  */
 import { z } from 'zod';
-import { CLASSIFICATIONS, ID_PATTERN, type CityBasemap, type Classification } from '../../twin-model/index.ts';
-import { HttpError, route, timeParam, type Route } from './http-router.ts';
-import { clearanceMask } from './auth/classification.ts';
+import { CLASSIFICATIONS, ID_PATTERN, type CityBasemap, type Classification } from '../../../twin-model/index.ts';
+import { HttpError, route, timeParam, type Route } from '../http-router.ts';
+import { clearanceMask } from '../auth/classification.ts';
 import {
   MAX_FRAMES,
   MAX_RANGE_MS,
@@ -22,14 +22,14 @@ import {
   STEPS_MS,
   type AfterActionReport,
 } from './replay-service.ts';
-import { sensorClassifier } from './auth/classification.ts';
-import { districtAt } from '../../twin-model/city/index.ts';
-import type { CityModel } from '../../twin-model/index.ts';
+import { sensorClassifier } from '../auth/classification.ts';
+import { districtAt } from '../../../twin-model/city/index.ts';
+import type { CityModel } from '../../../twin-model/index.ts';
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { TwinService } from './twin-service.ts';
-import type { IncidentStore } from './incident-store.ts';
-import type { DispatchService } from './dispatch-service.ts';
-import type { AuditRecorder } from './audit/audit-routes.ts';
+import type { TwinService } from '../twin-service.ts';
+import type { IncidentStore } from '../incident-store.ts';
+import type { DispatchService } from '../dispatch-service.ts';
+import type { AuditRecorder } from '../audit/audit-routes.ts';
 
 export interface ReplayDeps {
   replay: ReplayService;

@@ -4,9 +4,9 @@
  * The registry (`sensors`, one row per sensor) is the only non-rollup table a KPI reads.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
-import { queryRows } from '../../storage/index.ts';
-import type { Classification } from '../../twin-model/index.ts';
-import type { KpiWindows } from './kpi-model.ts';
+import { queryRows } from './clickhouse-client.ts';
+import type { Classification } from '../twin-model/index.ts';
+import type { KpiWindows } from '../web/server/kpi/kpi-model.ts';
 
 /** SQL for the summary's "now" and window starts (params t, d, …: epoch ms). */
 const T = `fromUnixTimestamp64Milli({t:Int64}, 'UTC')`;

@@ -3,7 +3,7 @@
  * its docs work offline.
  */
 import { z } from 'zod';
-import type { Route } from './http-router.ts';
+import type { Route } from '../http-router.ts';
 
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);

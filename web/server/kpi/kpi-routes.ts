@@ -14,14 +14,14 @@
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { z } from 'zod';
-import { INCIDENT_TYPES, type CityModel, type Classification, type Incident, type SensorSite } from '../../twin-model/index.ts';
-import type { StatsMessage } from '../shared/protocol.ts';
-import type { Principal } from './auth/auth-service.ts';
-import { clearanceMask, CLASS_BIT, eventClassifier, sensorClassifier, type EventClassifier } from './auth/classification.ts';
-import { hasPermission } from './auth/policy.ts';
-import { coarsen, withholdsEvidence, type EvidenceClassifier } from './incident-view.ts';
-import { HttpError, route, timeParam, type Route } from './http-router.ts';
-import { KpiQueries, type IncidentMarkRow, type OpenIncidentPoint } from './kpi-queries.ts';
+import { INCIDENT_TYPES, type CityModel, type Classification, type Incident, type SensorSite } from '../../../twin-model/index.ts';
+import type { StatsMessage } from '../../shared/protocol.ts';
+import type { Principal } from '../auth/auth-service.ts';
+import { clearanceMask, CLASS_BIT, eventClassifier, sensorClassifier, type EventClassifier } from '../auth/classification.ts';
+import { hasPermission } from '../auth/policy.ts';
+import { coarsen, withholdsEvidence, type EvidenceClassifier } from '../incident-view.ts';
+import { HttpError, route, timeParam, type Route } from '../http-router.ts';
+import { KpiQueries, type IncidentMarkRow, type OpenIncidentPoint } from '../../../storage/kpi-store.ts';
 import {
   byDepartment,
   DAY_MS,

@@ -20,9 +20,9 @@
  * - Sensors are numbered in id order over those the caller's clearance covers, so a keyframe and
  *   the frames after it share one numbering (`epoch`).
  */
-import type { Coverage, ReplayAction, ReplayEvents, UnitAt, UnitTrack } from '../shared/replay-protocol.ts';
+import type { Coverage, ReplayAction, ReplayEvents, UnitAt, UnitTrack } from '../../shared/replay-protocol.ts';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { queryRows } from '../../storage/index.ts';
+import { queryRows } from '../../../storage/index.ts';
 import {
   applyTwinInput,
   createTwinChanges,
@@ -43,12 +43,12 @@ import {
   type TwinContext,
   type TwinState,
   type UnitStatus,
-} from '../../twin-model/index.ts';
-import { responseTimesOf, type IncidentResponseTimes } from '../../twin-model/dispatch/response-times.ts';
-import type { DeltaMessage, IncidentView, SensorSummary, SnapshotMessage } from '../shared/protocol.ts';
-import { CLASS_BIT, clearanceMask, sensorClassifier, type SensorClassifier } from './auth/classification.ts';
-import type { DispatchService } from './dispatch-service.ts';
-import type { IncidentStore } from './incident-store.ts';
+} from '../../../twin-model/index.ts';
+import { responseTimesOf, type IncidentResponseTimes } from '../../../twin-model/dispatch/response-times.ts';
+import type { DeltaMessage, IncidentView, SensorSummary, SnapshotMessage } from '../../shared/protocol.ts';
+import { CLASS_BIT, clearanceMask, sensorClassifier, type SensorClassifier } from '../auth/classification.ts';
+import type { DispatchService } from '../dispatch-service.ts';
+import type { IncidentStore } from '../incident-store.ts';
 import {
   detailViewer,
   type historyEntry,
@@ -56,8 +56,8 @@ import {
   incidentUpdateViewer,
   incidentViewer,
   type EvidenceClassifier,
-} from './incident-view.ts';
-import { summarize } from './live-stream.ts';
+} from '../incident-view.ts';
+import { summarize } from '../live-stream.ts';
 
 /** Seed values come from the rollup this far before a keyframe. */
 export const KEYFRAME_LOOKBACK_MS = 60 * 60_000;

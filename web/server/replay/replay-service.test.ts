@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_ALARM_RULES, SensorStateCode } from '../../twin-model/index.ts';
-import type { IncidentChange } from '../../twin-model/index.ts';
-import { typedField } from '../shared/protocol.ts';
-import { sensorClassifier, clearanceMask } from './auth/classification.ts';
+import { DEFAULT_ALARM_RULES, SensorStateCode } from '../../../twin-model/index.ts';
+import type { IncidentChange } from '../../../twin-model/index.ts';
+import { typedField } from '../../shared/protocol.ts';
+import { sensorClassifier, clearanceMask } from '../auth/classification.ts';
 import {
   actionsOf,
   advanceFrames,

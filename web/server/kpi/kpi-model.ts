@@ -4,7 +4,7 @@
  * rows into what the screen shows (per department, per hour, split by classification clearance).
  * The SQL that reads the rollups is in kpi-queries.ts.
  */
-import type { Classification } from '../../twin-model/index.ts';
+import type { Classification } from '../../../twin-model/index.ts';
 
 /** China Standard Time has no daylight saving: a local day is a fixed UTC+8 range. */
 export const CITY_UTC_OFFSET_MS = 8 * 3_600_000;
