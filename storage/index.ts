@@ -40,3 +40,9 @@ export * from './retention.ts';
 export * from './retention-store.ts';
 export * from './storage-usage.ts';
 export * from './backup-store.ts';
+
+// Replay, KPI, audit, accounts and backup: the records' stores (typed rows; the registry reads
+// shared by replay and the KPI screen).
+export type { ClickHouseClient } from '@clickhouse/client';
+export * from './registry-reads.ts';
+export * from './replay-store.ts';

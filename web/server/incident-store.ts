@@ -104,6 +104,17 @@ export class IncidentStore {
     );
   }
 
+  /** Every change in (`from`, `to`] (epoch ms), in the order they were made (replay's timeline). */
+  async changesBetween(from: number, to: number): Promise<IncidentChange[]> {
+    const rows = await queryRows<ChangeRow>(
+      this.client,
+      `SELECT incident_id, seq, toUnixTimestamp64Milli(at) AS ms, actor, what, detail, incident FROM incident_changes FINAL
+       WHERE at > fromUnixTimestamp64Milli({from:Int64}) AND at <= fromUnixTimestamp64Milli({to:Int64}) ORDER BY seq`,
+      { from, to },
+    );
+    return rows.map(toChange);
+  }
+
   /**
    * The changes the audit log binds to (twin-model/audit/audit-bindings.ts), since `since`
    * (epoch ms): every change by a person, and every change of the incidents in `ids` (so a

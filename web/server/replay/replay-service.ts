@@ -1,389 +1,63 @@
 /**
- * The flight recorder (docs/replay.md): the twin at any past moment, rebuilt from what
- * ClickHouse stored, and the frames of a playback, in the live stream's shapes
- * (web/shared/protocol.ts).
+ * The flight recorder (docs/replay.md): keyframes, playback frames, the events of a range and the
+ * after-action report of an incident, for a caller's classification clearance. It reads stored
+ * data through the stores (storage/replay-store.ts, the registry, the incident store, the
+ * dispatch log), runs the pure core (replay-twin.ts) and keeps rebuilt twins for a minute
+ * (replay-cache.ts), so a keyframe and the frames after it, and chunk after chunk of frames,
+ * share one rebuild.
  *
- * - A keyframe at T is a {@link SnapshotMessage}: the registry as it was at T (`sensors`
- *   versions up to T), then each sensor's readings before T fed through the SAME twin code as
- *   live (createTwinState / applyTwinInput), read from the time-first rollup `readings_10s`:
- *   the last value, and for the sensors whose history can matter one seed value for the hour
- *   before and the per-minute last values of the last {@link KEYFRAME_DETAIL_MS} (so hysteresis
- *   and on-delays play out as they did). The API snaps T to the {@link REPLAY_GRID_MS} grid;
- *   off the grid, the raw readings since the grid point are added.
- *   Then a tick at T turns silent sensors stale. The incidents at T are the latest stored change
- *   of each (IncidentStore.stateAt); units are their last AVL fix and dispatch-log status at or
- *   before T.
- * - Frames are {@link DeltaMessage}s: per step, `argMax(value, ts)` per sensor and metric
- *   computed in ClickHouse (from `readings_10s` for steps of 10 s and more, from raw readings below), applied
- *   to the keyframe's twin in order, each step ending with a tick. Every frame also lists the
- *   sensors in a gap: registered, but without a reading for longer than max(step, 2 min).
- * - Sensors are numbered in id order over those the caller's clearance covers, so a keyframe and
- *   the frames after it share one numbering (`epoch`).
+ * - The incidents at T are the latest stored change of each (IncidentStore.stateAt); units are
+ *   their last AVL fix and dispatch-log status at or before T.
+ * - Frames read, per step, the last value of each sensor and metric computed in ClickHouse: from
+ *   `readings_10s` for steps of 10 s and more on the grid, from raw readings below.
  */
-import type { Coverage, ReplayAction, ReplayEvents, UnitAt, UnitTrack } from '../../shared/replay-protocol.ts';
-import type { ClickHouseClient } from '@clickhouse/client';
-import { queryRows } from '../../../storage/index.ts';
+import { RegistryReads, ReplayStore, type ClickHouseClient, type SensorRegistryRow } from '../../../storage/index.ts';
 import {
-  applyTwinInput,
-  createTwinChanges,
-  createTwinState,
   DEFAULT_ALARM_RULES,
-  headlineValue,
-  isSensorKind,
   type CityModel,
   type Classification,
+  type DispatchLogEntry,
   type Incident,
   type IncidentChange,
   type MetricRule,
-  type DispatchLogEntry,
   type ResponseUnit,
-  type SensorMeta,
   type SensorSite,
   type TwinConfig,
-  type TwinContext,
-  type TwinState,
-  type UnitStatus,
 } from '../../../twin-model/index.ts';
-import { responseTimesOf, type IncidentResponseTimes } from '../../../twin-model/dispatch/response-times.ts';
-import type { DeltaMessage, IncidentView, SensorSummary, SnapshotMessage } from '../../shared/protocol.ts';
-import { CLASS_BIT, clearanceMask, sensorClassifier, type SensorClassifier } from '../auth/classification.ts';
+import type { IncidentView, SensorSummary, SnapshotMessage } from '../../shared/protocol.ts';
+import type { Coverage, ReplayAction, ReplayEvents, UnitAt, UnitTrack } from '../../shared/replay-protocol.ts';
+import { clearanceMask, sensorClassifier, type SensorClassifier } from '../auth/classification.ts';
 import type { DispatchService } from '../dispatch-service.ts';
 import type { IncidentStore } from '../incident-store.ts';
-import {
-  detailViewer,
-  type historyEntry,
-  historyViewer,
-  incidentUpdateViewer,
-  incidentViewer,
-  type EvidenceClassifier,
-} from '../incident-view.ts';
+import { detailViewer, historyViewer, incidentUpdateViewer, incidentViewer, type EvidenceClassifier } from '../incident-view.ts';
 import { summarize } from '../live-stream.ts';
-
-/** Seed values come from the rollup this far before a keyframe. */
-export const KEYFRAME_LOOKBACK_MS = 60 * 60_000;
-/** Per-minute values over this window before a keyframe (longer than every rule's on-delay). */
-export const KEYFRAME_DETAIL_MS = 15 * 60_000;
-/** A registered sensor without a reading for longer than max(step, this) is in a gap. */
-export const GAP_MIN_MS = 2 * 60_000;
-/** Frames per request, at most. */
-export const MAX_FRAMES = 600;
-/** Longest range a replay, timeline or export covers. */
-export const MAX_RANGE_MS = 31 * 86_400_000;
-/**
- * The replay grid: the API snaps keyframes and the start of frames down to it (the console's
- * slider moves on it), so a keyframe is a range read of the time-first rollup `readings_10s`.
- */
-export const REPLAY_GRID_MS = 10_000;
-
-/** `at` snapped down to the {@link REPLAY_GRID_MS} grid. */
-export function snapToGrid(at: number): number {
-  return Math.floor(at / REPLAY_GRID_MS) * REPLAY_GRID_MS;
-}
-
-/** Steps a playback uses (data ms per frame); steps of 10 s and more come from the rollup `readings_10s`. */
-export const STEPS_MS = [
-  1000, 2000, 5000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000, 900_000, 1_800_000, 3_600_000,
-] as const;
+import { afterActionReport, proposedRange, type AfterActionReport } from './after-action-report.ts';
+import { TimedCache } from './replay-cache.ts';
+import {
+  actionsOf,
+  advanceFrames,
+  base64Of,
+  bucketize,
+  encodeFrame,
+  GAP_MIN_MS,
+  gapsOf,
+  KEYFRAME_DETAIL_MS,
+  KEYFRAME_LOOKBACK_MS,
+  keyframeStart,
+  MAX_FRAMES,
+  MAX_RANGE_MS,
+  REPLAY_GRID_MS,
+  rebuildTwin,
+  registryAt,
+  replayIds,
+  rulesByMetric,
+  snapToGrid,
+  type EncodedFrame,
+  type StoredValue,
+  type TwinAt,
+} from './replay-twin.ts';
 
 const MIN = 60_000;
-
-/**
- * The step for a playback speed: the data time one frame covers when the console shows
- * `framesPerSecond` frames a second, snapped up to a step of {@link STEPS_MS}.
- */
-export function stepForSpeed(speed: number, framesPerSecond = 10): number {
-  const want = (Math.max(1, speed) * 1000) / Math.max(1, framesPerSecond);
-  return STEPS_MS.find((s) => s >= want) ?? STEPS_MS[STEPS_MS.length - 1]!;
-}
-
-/** One version of a sensor's registry row. */
-export interface RegistryRow {
-  id: string;
-  kind: string;
-  lng: number;
-  lat: number;
-  name: string;
-  unit: string;
-  district: string;
-  source: string;
-  classification: string;
-  deleted: boolean;
-  /** Epoch ms. */
-  at: number;
-}
-
-/** A stored value: the sensor's `metric` was `value` at `ts` (epoch ms). */
-export interface StoredValue {
-  id: string;
-  metric: string;
-  ts: number;
-  value: number;
-}
-
-function metaOf(row: RegistryRow): SensorMeta | null {
-  if (row.deleted || !isSensorKind(row.kind)) return null;
-  const meta: SensorMeta = { kind: row.kind, lng: row.lng, lat: row.lat };
-  if (row.name) meta.name = row.name;
-  if (row.unit) meta.unit = row.unit;
-  if (row.district) meta.district = row.district;
-  if (row.source) meta.source = row.source;
-  if (row.classification === 'public' || row.classification === 'internal' || row.classification === 'sensitive')
-    meta.classification = row.classification;
-  return meta;
-}
-
-/** The registry at a moment: for each sensor, its newest version at or before `at` (null when none). */
-export function registryAt(rows: readonly RegistryRow[], at: number): Map<string, RegistryRow | null> {
-  const out = new Map<string, RegistryRow | null>();
-  for (const r of rows) {
-    const held = out.get(r.id);
-    if (r.at > at) {
-      if (held === undefined) out.set(r.id, null);
-      continue;
-    }
-    if (!held || held.at <= r.at) out.set(r.id, r);
-  }
-  return out;
-}
-
-/**
- * The sensors a clearance may replay, in id order (their replay numbering): every sensor the
- * registry ever held, classified by its newest version (as live does), kept when its
- * classification is within `mask`.
- */
-export function replayIds(
-  rows: readonly RegistryRow[],
-  classify: SensorClassifier,
-  mask: number,
-  sites: ReadonlyMap<string, SensorSite> = new Map(),
-): string[] {
-  const newest = registryAt(rows, Number.MAX_SAFE_INTEGER);
-  const ids: string[] = [];
-  for (const [id, row] of newest) {
-    if (!row) continue;
-    if ((CLASS_BIT[rowClass(row, classify, sites)] & mask) !== 0) ids.push(id);
-  }
-  return ids.sort();
-}
-
-/**
- * The classification of a stored registry row as live: the source of a sensor in the city's
- * register is the register's (device meta cannot re-source it, sensor-register.ts), raised by
- * the row's own classification.
- */
-export function rowClass(row: RegistryRow, classify: SensorClassifier, sites: ReadonlyMap<string, SensorSite> = new Map()): Classification {
-  const own =
-    row.classification === 'public' || row.classification === 'internal' || row.classification === 'sensitive' ? row.classification : null;
-  return classify({ classification: own, sourceId: sites.get(row.id)?.sourceId ?? (row.source || null) });
-}
-
-export interface TwinAt {
-  twin: TwinState;
-  ctx: TwinContext & { at: number };
-}
-
-/**
- * Rebuilds the twin at `at` from stored data with the live twin's code: registry versions at or
- * before `at` for `ids` (in that order, so twin index = replay index), then `values` (any order;
- * applied per sensor in time order, each with the context clock at its reading time), then a
- * tick at `at`.
- */
-export function rebuildTwin(
-  ids: readonly string[],
-  registry: ReadonlyMap<string, RegistryRow | null>,
-  values: readonly StoredValue[],
-  at: number,
-  config: Partial<TwinConfig> = {},
-): TwinAt {
-  const twin = createTwinState(config);
-  const ctx = { at, now: () => ctx.at };
-  const changes = createTwinChanges();
-  for (const id of ids) {
-    const row = registry.get(id) ?? null;
-    ctx.at = row ? Math.min(row.at, at) : at;
-    applyTwinInput(twin, { type: 'meta', id, meta: row ? metaOf(row) : null }, ctx, changes);
-  }
-  const sorted = values.filter((v) => v.ts <= at && twin.byId.has(v.id)).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : a.ts - b.ts));
-  for (const v of sorted) {
-    ctx.at = v.ts;
-    applyTwinInput(twin, { type: 'readings', id: v.id, readings: [{ metric: v.metric, ts: v.ts, value: v.value }] }, ctx, changes);
-  }
-  ctx.at = at;
-  applyTwinInput(twin, { type: 'tick' }, ctx, changes);
-  return { twin, ctx };
-}
-
-/** A playback frame before encoding: the delta and the sensors in a gap at its time. */
-export interface Frame {
-  delta: DeltaMessage;
-  /** Replay indices of registered sensors without a reading for longer than the gap limit. */
-  gaps: Uint32Array;
-}
-
-/**
- * Advances a rebuilt twin through bucketed values: bucket k ends at `from + (k+1)·step`; its
- * values are applied in time order, then a tick at the bucket's end, and the changed sensors
- * become one delta numbered `seq0 + k + 1`. Buckets without any change still give a (small)
- * frame, so the console always has the frame of every step.
- */
-export function advanceFrames(
-  state: TwinAt,
-  buckets: ReadonlyMap<number, StoredValue[]>,
-  from: number,
-  step: number,
-  count: number,
-  epoch: string,
-  seq0 = 0,
-  registrations: readonly RegistryRow[] = [],
-): Frame[] {
-  const { twin, ctx } = state;
-  const frames: Frame[] = [];
-  const gapAfter = Math.max(step, GAP_MIN_MS);
-  const metas = registrations.filter((r) => r.at > from && twin.byId.has(r.id)).sort((a, b) => a.at - b.at);
-  let m = 0;
-  for (let k = 0; k < count; k++) {
-    const end = from + (k + 1) * step;
-    const changes = createTwinChanges();
-    // Registry versions of this step first (registrations, moves, reclassifications, removals).
-    for (; m < metas.length && metas[m]!.at <= end; m++) {
-      ctx.at = metas[m]!.at;
-      applyTwinInput(twin, { type: 'meta', id: metas[m]!.id, meta: metaOf(metas[m]!) }, ctx, changes);
-    }
-    const values = (buckets.get(k) ?? []).slice().sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : a.ts - b.ts));
-    let dataTime = 0;
-    for (const v of values) {
-      if (!twin.byId.has(v.id)) continue;
-      ctx.at = v.ts;
-      applyTwinInput(twin, { type: 'readings', id: v.id, readings: [{ metric: v.metric, ts: v.ts, value: v.value }] }, ctx, changes);
-      if (v.ts > dataTime) dataTime = v.ts;
-    }
-    ctx.at = end;
-    applyTwinInput(twin, { type: 'tick' }, ctx, changes);
-    frames.push({ delta: deltaOf(twin, changes.changed, epoch, seq0 + k + 1, end, dataTime), gaps: gapsOf(twin, end, gapAfter) });
-  }
-  return frames;
-}
-
-function deltaOf(
-  twin: TwinState,
-  changed: ReadonlySet<number>,
-  epoch: string,
-  seq: number,
-  serverTime: number,
-  dataTime: number,
-): DeltaMessage {
-  const n = changed.size;
-  const index = new Uint32Array(n);
-  const state = new Uint8Array(n);
-  const value = new Float32Array(n);
-  const ts = new Float64Array(n);
-  let k = 0;
-  for (const i of [...changed].sort((a, b) => a - b)) {
-    const entry = twin.sensors[i]!;
-    const head = headlineValue(entry);
-    index[k] = i;
-    state[k] = entry.state;
-    value[k] = head ? head.value : Number.NaN;
-    ts[k] = head ? head.ts : 0;
-    k++;
-  }
-  return { epoch, seq, serverTime, dataTime, added: [], index: index.buffer, state: state.buffer, value: value.buffer, ts: ts.buffer };
-}
-
-/** Registered sensors whose newest reading is older than `gapAfter` at `at` (or that never had one). */
-export function gapsOf(twin: TwinState, at: number, gapAfter: number): Uint32Array {
-  const out: number[] = [];
-  for (const s of twin.sensors)
-    if (s.registered && (s.lastTs === 0 ? at - s.firstSeenAt > gapAfter : at - s.lastTs > gapAfter)) out.push(s.index);
-  return Uint32Array.from(out);
-}
-
-/** Groups values by bucket index. */
-export function bucketize(rows: ReadonlyArray<StoredValue & { k: number }>, count: number): Map<number, StoredValue[]> {
-  const out = new Map<number, StoredValue[]>();
-  for (const r of rows) {
-    if (r.k < 0 || r.k >= count) continue;
-    let list = out.get(r.k);
-    if (!list) out.set(r.k, (list = []));
-    list.push({ id: r.id, metric: r.metric, ts: r.ts, value: r.value });
-  }
-  return out;
-}
-
-/** A frame as sent over HTTP: the delta with its binary fields (and the gaps) in base64. */
-export interface EncodedFrame {
-  epoch: string;
-  seq: number;
-  /** The frame's moment (end of its step), epoch ms. */
-  serverTime: number;
-  dataTime: number;
-  index: string;
-  state: string;
-  value: string;
-  ts: string;
-  gaps: string;
-}
-
-const b64 = (buf: ArrayBuffer | ArrayBufferView): string =>
-  (buf instanceof ArrayBuffer ? Buffer.from(buf) : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength)).toString('base64');
-
-export function encodeFrame(f: Frame): EncodedFrame {
-  const d = f.delta;
-  return {
-    epoch: d.epoch,
-    seq: d.seq,
-    serverTime: d.serverTime,
-    dataTime: d.dataTime,
-    index: b64(d.index),
-    state: b64(d.state),
-    value: b64(d.value),
-    ts: b64(d.ts),
-    gaps: b64(f.gaps),
-  };
-}
-
-const AUTOMATIC_ACTORS = new Set(['twin', 'simulator']);
-
-/** The operator actions of a range: incident changes by people, and the dispatch log. */
-export function actionsOf(
-  changes: readonly IncidentChange[],
-  log: readonly DispatchLogEntry[],
-  detailOf: (c: IncidentChange) => string = (c) => c.detail,
-): ReplayAction[] {
-  const out: ReplayAction[] = [];
-  for (const c of changes) {
-    if (AUTOMATIC_ACTORS.has(c.actor)) continue;
-    out.push({
-      at: c.at,
-      actor: c.actor,
-      source: 'incident',
-      what: c.what,
-      incidentId: c.incidentId,
-      unitId: null,
-      detail: detailOf(c),
-      automatic: false,
-    });
-  }
-  for (const e of log) {
-    const data = e.data as { from?: string; to?: string; overrideReason?: string; recommendedUnitId?: string };
-    const parts = [
-      data.from && data.to ? `${data.from} → ${data.to}` : '',
-      data.recommendedUnitId ? `recommended ${data.recommendedUnitId}` : '',
-      data.overrideReason ?? e.reason ?? '',
-    ].filter(Boolean);
-    out.push({
-      at: e.at,
-      actor: e.actor,
-      source: 'dispatch',
-      what: e.action,
-      incidentId: e.incidentId ?? null,
-      unitId: e.unitId ?? null,
-      detail: parts.join('; '),
-      automatic: AUTOMATIC_ACTORS.has(e.actor),
-    });
-  }
-  return out.sort((a, b) => a.at - b.at);
-}
 
 export interface ReplayKeyframe {
   at: number;
@@ -419,6 +93,7 @@ export interface ReplayServiceOptions {
   registryTtlMs?: number;
 }
 
+/** A range or step the replay does not serve; the routes answer it with 400. */
 export class ReplayRangeError extends Error {}
 
 /** A rebuilt twin with what its keyframe shows (taken before any frame advanced it). */
@@ -437,37 +112,24 @@ export const REBUILD_TTL_MS = 60_000;
 /** Twins kept for reuse, at most (each a few MB with 10,000 sensors). */
 export const MAX_CACHED_TWINS = 8;
 
-/**
- * Whether a metric's state at a moment can depend on more than its last value: the last value
- * sits in a rule's hysteresis band (between exit and enter) and the values of the window
- * (`lo`…`hi`) reached that level's enter, or the rule has an on-delay and the window reached its
- * warning. Without a rule (a metric no kind alarms on) the last value is all that counts.
- */
-export function historyMatters(rules: readonly MetricRule[] | undefined, last: number, lo: number, hi: number): boolean {
-  for (const rule of rules ?? []) {
-    const up = rule.direction === 'above';
-    if (rule.onDelayMs && (up ? hi >= rule.warning.enter : lo <= rule.warning.enter)) return true;
-    for (const t of [rule.alarm, rule.warning]) {
-      const inBand = up ? last >= t.exit && last < t.enter : last <= t.exit && last > t.enter;
-      if (inBand && (up ? hi >= t.enter : lo <= t.enter)) return true;
-    }
-  }
-  return false;
-}
-
-const sqlMs = (name: string) => `fromUnixTimestamp64Milli({${name}:Int64})`;
+/** Values a keyframe is rebuilt from, with how many sensors got their history and the read times. */
+type KeyframeValues = { values: StoredValue[]; history: number; timings: Record<string, number> };
 
 export class ReplayService {
+  private readonly store: ReplayStore;
+  private readonly registryReads: RegistryReads;
   private readonly classify: SensorClassifier;
   private readonly sites: Map<string, SensorSite>;
-  private registryCache: { at: number; rows: RegistryRow[] } | null = null;
-  private metricRules: Map<string, MetricRule[]> | null = null;
+  private readonly metricRules: Map<string, MetricRule[]> = rulesByMetric(DEFAULT_ALARM_RULES);
+  private registryCache: { at: number; rows: SensorRegistryRow[] } | null = null;
   /** Rebuilds by `mask|at`, oldest first. */
-  private readonly rebuilt = new Map<string, { at: number; promise: Promise<Rebuilt> }>();
+  private readonly rebuilt = new TimedCache<Promise<Rebuilt>>(REBUILD_TTL_MS, MAX_CACHED_TWINS);
   /** Where chunks of frames ended, by `mask|end`: the next chunk takes the twin over. */
-  private readonly continued = new Map<string, { at: number; epoch: string; twin: TwinAt }>();
+  private readonly continued = new TimedCache<{ epoch: string; twin: TwinAt }>(REBUILD_TTL_MS, MAX_CACHED_TWINS);
 
   constructor(private readonly options: ReplayServiceOptions) {
+    this.store = new ReplayStore(options.clickhouse);
+    this.registryReads = new RegistryReads(options.clickhouse);
     this.classify = sensorClassifier(options.city?.sources ?? []);
     this.sites = new Map((options.city?.sensorSites ?? []).map((s) => [s.id, s]));
   }
@@ -477,44 +139,16 @@ export class ReplayService {
   }
 
   /** Every version of every registry row (cached briefly: seeks reuse it). */
-  async registry(): Promise<RegistryRow[]> {
+  async registry(): Promise<SensorRegistryRow[]> {
     const ttl = this.options.registryTtlMs ?? 5000;
     if (this.registryCache && Date.now() - this.registryCache.at < ttl) return this.registryCache.rows;
-    const rows = await queryRows<{
-      sensor_id: string;
-      kind: string;
-      lng: number;
-      lat: number;
-      name: string;
-      unit: string;
-      district: string;
-      source: string;
-      classification: string;
-      deleted: number;
-      ms: number | string;
-    }>(
-      this.options.clickhouse,
-      `SELECT sensor_id, kind, lng, lat, name, unit, district, source, classification, deleted, toUnixTimestamp64Milli(updated_at) AS ms FROM sensors`,
-    );
-    const out = rows.map((r) => ({
-      id: r.sensor_id,
-      kind: r.kind,
-      lng: Number(r.lng),
-      lat: Number(r.lat),
-      name: r.name,
-      unit: r.unit,
-      district: r.district,
-      source: r.source,
-      classification: r.classification,
-      deleted: Number(r.deleted) === 1,
-      at: Number(r.ms),
-    }));
-    this.registryCache = { at: Date.now(), rows: out };
-    return out;
+    const rows = await this.registryReads.versions();
+    this.registryCache = { at: Date.now(), rows };
+    return rows;
   }
 
   /** The replay numbering for a clearance, and its epoch name. */
-  async numbering(clearance: readonly Classification[]): Promise<{ ids: string[]; epoch: string; rows: RegistryRow[] }> {
+  async numbering(clearance: readonly Classification[]): Promise<{ ids: string[]; epoch: string; rows: SensorRegistryRow[] }> {
     const rows = await this.registry();
     const mask = clearanceMask(clearance);
     const ids = replayIds(rows, this.classify, mask, this.sites);
@@ -528,112 +162,35 @@ export class ReplayService {
    * {@link REPLAY_GRID_MS}) — a range read of that hour's buckets — plus, only when `at` is off the
    * grid, the raw readings of [snapped `at`, `at`) (a scan of the day's `readings`: the API snaps
    * to the grid, so only direct callers pay it). Only where that range says history can change
-   * the state (the last value sits in a hysteresis band whose level the hour reached, or the rule
-   * has an on-delay and the hour reached its warning: {@link historyMatters}) is the sensor fed
-   * its history from the same table: one seed value for the hour before, the per-minute last
-   * values of the last {@link KEYFRAME_DETAIL_MS} (the current minute up to the grid point
-   * included), then the raw tail. Every other sensor gets its last value only, which gives the
-   * same state.
+   * the state (replay-twin.ts `keyframeStart`) is the sensor fed its history from the same table:
+   * one seed value for the hour before, the per-minute last values of the last
+   * {@link KEYFRAME_DETAIL_MS} (the current minute up to the grid point included), then the raw
+   * tail. Every other sensor gets its last value only, which gives the same state.
    */
-  async keyframeValues(at: number): Promise<StoredValue[] & { history?: number; timings?: Record<string, number> }> {
+  async keyframeValues(at: number): Promise<KeyframeValues> {
     const grid = snapToGrid(at);
     const minute = Math.floor(at / MIN) * MIN;
     const detailFrom = minute - KEYFRAME_DETAIL_MS;
-    const seedFrom = grid - KEYFRAME_LOOKBACK_MS;
-    const client = this.options.clickhouse;
     const t0 = performance.now();
-    const [rolled, tail] = await Promise.all([
-      compactRows(
-        client,
-        // The seed (last value before the detail window) comes along, for the sensors found to need history.
-        `SELECT sensor_id, metric, toUnixTimestamp64Milli(max(last_ts)) AS ms, argMaxMerge(last_v) AS v, min(min_v) AS lo, max(max_v) AS hi,
-                toUnixTimestamp64Milli(maxIf(last_ts, bucket < ${sqlMs('detail')})) AS seed_ms, argMaxMergeIf(last_v, bucket < ${sqlMs('detail')}) AS seed_v
-         FROM readings_10s
-         WHERE bucket >= ${sqlMs('seed')} AND bucket < ${sqlMs('grid')} AND entity = 'sensor' AND metric NOT LIKE '%:sum'
-         GROUP BY sensor_id, metric`,
-        { seed: seedFrom, detail: detailFrom, grid },
-      ),
-      grid === at
-        ? Promise.resolve([] as unknown[][])
-        : compactRows(
-            client,
-            `SELECT sensor_id, metric, toUnixTimestamp64Milli(max(ts)) AS ms, argMax(value, ts) AS v, min(value) AS lo, max(value) AS hi
-             FROM readings
-             PREWHERE ts >= ${sqlMs('grid')} AND ts < ${sqlMs('at')}
-             WHERE entity = 'sensor' AND metric NOT LIKE '%:sum'
-             GROUP BY sensor_id, metric`,
-            { grid, at },
-          ),
+    const [window, tail] = await Promise.all([
+      this.store.windowValues(grid - KEYFRAME_LOOKBACK_MS, detailFrom, grid),
+      grid === at ? Promise.resolve([]) : this.store.rawWindow(grid, at),
     ]);
     const t1 = performance.now();
-    const rules = this.rulesByMetric();
-    const last = new Map<string, { id: string; metric: string; ts: number; value: number; lo: number; hi: number; raw: boolean }>();
-    for (const r of rolled)
-      last.set(`${r[0]}\u0000${r[1]}`, {
-        id: String(r[0]),
-        metric: String(r[1]),
-        ts: Number(r[2]),
-        value: Number(r[3]),
-        lo: Number(r[4]),
-        hi: Number(r[5]),
-        raw: false,
-      });
-    for (const r of tail) {
-      const key = `${r[0]}\u0000${r[1]}`;
-      const held = last.get(key);
-      const v = {
-        id: String(r[0]),
-        metric: String(r[1]),
-        ts: Number(r[2]),
-        value: Number(r[3]),
-        lo: Number(r[4]),
-        hi: Number(r[5]),
-        raw: true,
-      };
-      if (held) {
-        v.lo = Math.min(v.lo, held.lo);
-        v.hi = Math.max(v.hi, held.hi);
-      }
-      last.set(key, v);
-    }
-    const history = new Set<string>();
-    for (const v of last.values()) if (historyMatters(rules.get(v.metric), v.value, v.lo, v.hi)) history.add(v.id);
-    const out: StoredValue[] & { history?: number; timings?: Record<string, number> } = [];
-    for (const v of last.values()) if (!history.has(v.id) || v.raw) out.push({ id: v.id, metric: v.metric, ts: v.ts, value: v.value });
-    out.history = history.size;
-    out.timings = { lastMs: Math.round(t1 - t0), detailMs: 0 };
-    if (history.size === 0) return out;
-    for (const r of rolled)
-      if (Number(r[6]) > 0 && history.has(String(r[0])))
-        out.push({ id: String(r[0]), metric: String(r[1]), ts: Number(r[6]), value: Number(r[7]) });
-    const detail = await compactRows(
-      client,
-      `SELECT sensor_id, metric, toUnixTimestamp64Milli(max(last_ts)) AS ms, argMaxMerge(last_v) AS v, toStartOfMinute(bucket) AS b
-       FROM readings_10s
-       WHERE bucket >= ${sqlMs('detail')} AND bucket < ${sqlMs('grid')} AND entity = 'sensor' AND metric NOT LIKE '%:sum' AND sensor_id IN {ids:Array(String)}
-       GROUP BY sensor_id, metric, b`,
-      { detail: detailFrom, grid, ids: [...history].sort() },
-    );
-    for (const r of detail) out.push({ id: String(r[0]), metric: String(r[1]), ts: Number(r[2]), value: Number(r[3]) });
-    out.timings.detailMs = Math.round(performance.now() - t1);
-    return out;
-  }
-
-  /** The alarm rules of every kind, by metric (a metric name belongs to one kind in practice). */
-  private rulesByMetric(): Map<string, MetricRule[]> {
-    if (this.metricRules) return this.metricRules;
-    const out = new Map<string, MetricRule[]>();
-    for (const kind of Object.values(DEFAULT_ALARM_RULES))
-      for (const rule of kind.metrics) out.set(rule.metric, [...(out.get(rule.metric) ?? []), rule]);
-    return (this.metricRules = out);
+    const { values, history } = keyframeStart(window, tail, this.metricRules);
+    const timings = { lastMs: Math.round(t1 - t0), detailMs: 0 };
+    if (history.length === 0) return { values, history: 0, timings };
+    values.push(...(await this.store.minuteValues(detailFrom, grid, history)));
+    timings.detailMs = Math.round(performance.now() - t1);
+    return { values, history: history.length, timings };
   }
 
   /** Rebuilds the twin at `at` for a clearance (no cache). */
   private async rebuild(at: number, clearance: readonly Classification[]): Promise<Rebuilt> {
     const t0 = performance.now();
-    const [{ ids, epoch, rows }, values] = await Promise.all([this.numbering(clearance), this.keyframeValues(at)]);
+    const [{ ids, epoch, rows }, start] = await Promise.all([this.numbering(clearance), this.keyframeValues(at)]);
     const t1 = performance.now();
-    const state = rebuildTwin(ids, registryAt(rows, at), values, at, this.twinConfig());
+    const state = rebuildTwin(ids, registryAt(rows, at), start.values, at, this.twinConfig());
     const t2 = performance.now();
     return {
       ...state,
@@ -646,9 +203,9 @@ export class ReplayService {
       timings: {
         queryMs: Math.round(t1 - t0),
         twinMs: Math.round(t2 - t1),
-        values: values.length,
-        history: values.history ?? 0,
-        ...values.timings,
+        values: start.values.length,
+        history: start.history,
+        ...start.timings,
       },
     };
   }
@@ -660,12 +217,10 @@ export class ReplayService {
   async twinAt(at: number, clearance: readonly Classification[]): Promise<Rebuilt> {
     const key = `${clearanceMask(clearance)}|${at}`;
     const now = Date.now();
-    for (const [k, e] of this.rebuilt) if (now - e.at > REBUILD_TTL_MS) this.rebuilt.delete(k);
-    const held = this.rebuilt.get(key);
-    if (held) return held.promise;
+    const held = this.rebuilt.get(key, now);
+    if (held) return held;
     const promise = this.rebuild(at, clearance);
-    this.rebuilt.set(key, { at: now, promise });
-    while (this.rebuilt.size > MAX_CACHED_TWINS) this.rebuilt.delete(this.rebuilt.keys().next().value!);
+    this.rebuilt.set(key, promise, now);
     promise.catch(() => this.rebuilt.delete(key));
     return promise;
   }
@@ -677,7 +232,7 @@ export class ReplayService {
     return {
       at,
       snapshot,
-      gaps: b64(state.gaps),
+      gaps: base64Of(state.gaps),
       incidents: incidents.filter((i) => i.status === 'open' || i.status === 'acknowledged'),
       units,
       timings: state.timings,
@@ -693,11 +248,10 @@ export class ReplayService {
     clearance: readonly Classification[],
   ): Promise<{ twin: TwinAt; epoch: string; keyframeMs: number; continued: boolean }> {
     const key = `${clearanceMask(clearance)}|${from}`;
-    const cont = this.continued.get(key);
+    const cont = this.continued.take(key, Date.now());
     if (cont) {
-      this.continued.delete(key);
       const { epoch } = await this.numbering(clearance);
-      if (epoch === cont.epoch && Date.now() - cont.at <= REBUILD_TTL_MS) return { twin: cont.twin, epoch, keyframeMs: 0, continued: true };
+      if (epoch === cont.epoch) return { twin: cont.twin, epoch, keyframeMs: 0, continued: true };
     }
     let built = await this.twinAt(from, clearance);
     if (built.claimed) built = await this.rebuild(from, clearance);
@@ -721,35 +275,13 @@ export class ReplayService {
     const t0 = performance.now();
     const rollup = step % REPLAY_GRID_MS === 0 && from % REPLAY_GRID_MS === 0;
     const end = from + count * step;
-    const [start, rows] = await Promise.all([
-      this.twinToAdvance(from, clearance),
-      compactRows(
-        this.options.clickhouse,
-        rollup
-          ? `SELECT sensor_id, metric, toUnixTimestamp64Milli(max(last_ts)) AS ms, argMaxMerge(last_v) AS v,
-                    intDiv(toInt64(toUnixTimestamp(bucket)) * 1000 - {from:Int64}, {step:Int64}) AS k
-             FROM readings_10s
-             WHERE bucket >= ${sqlMs('from')} AND bucket < ${sqlMs('end')} AND entity = 'sensor' AND metric NOT LIKE '%:sum'
-             GROUP BY sensor_id, metric, k`
-          : `SELECT sensor_id, metric, toUnixTimestamp64Milli(max(ts)) AS ms, argMax(value, ts) AS v,
-                    intDiv(toUnixTimestamp64Milli(ts) - {from:Int64}, {step:Int64}) AS k
-             FROM readings
-             WHERE entity = 'sensor' AND ts >= ${sqlMs('from')} AND ts < ${sqlMs('end')} AND metric NOT LIKE '%:sum'
-             GROUP BY sensor_id, metric, k`,
-        { from, end, step },
-      ),
-    ]);
+    const [start, rows] = await Promise.all([this.twinToAdvance(from, clearance), this.store.stepValues(from, end, step, rollup)]);
     const t1 = performance.now();
-    const buckets = bucketize(
-      rows.map((r) => ({ id: String(r[0]), metric: String(r[1]), ts: Number(r[2]), value: Number(r[3]), k: Number(r[4]) })),
-      count,
-    );
+    const buckets = bucketize(rows, count);
     const rowsNow = await this.registry();
     const frames = advanceFrames(start.twin, buckets, from, step, count, start.epoch, 0, rowsNow);
     // The next chunk continues from here.
-    const key = `${clearanceMask(clearance)}|${end}`;
-    this.continued.set(key, { at: Date.now(), epoch: start.epoch, twin: start.twin });
-    while (this.continued.size > MAX_CACHED_TWINS) this.continued.delete(this.continued.keys().next().value!);
+    this.continued.set(`${clearanceMask(clearance)}|${end}`, { epoch: start.epoch, twin: start.twin }, Date.now());
     const t2 = performance.now();
     return {
       epoch: start.epoch,
@@ -781,28 +313,7 @@ export class ReplayService {
 
   /** Incident changes in (from, to], oldest first. */
   async incidentChanges(from: number, to: number): Promise<IncidentChange[]> {
-    if (!this.options.incidentStore) return [];
-    const rows = await queryRows<{
-      incident_id: string;
-      ms: number | string;
-      actor: string;
-      what: IncidentChange['what'];
-      detail: string;
-      incident: string;
-    }>(
-      this.options.clickhouse,
-      `SELECT incident_id, toUnixTimestamp64Milli(at) AS ms, actor, what, detail, incident FROM incident_changes FINAL
-       WHERE at > ${sqlMs('from')} AND at <= ${sqlMs('to')} ORDER BY seq`,
-      { from, to },
-    );
-    return rows.map((r) => ({
-      incidentId: r.incident_id,
-      at: Number(r.ms),
-      actor: r.actor,
-      what: r.what,
-      detail: r.detail,
-      incident: JSON.parse(r.incident) as Incident,
-    }));
+    return this.options.incidentStore ? this.options.incidentStore.changesBetween(from, to) : [];
   }
 
   private async dispatchLog(from: number, to: number): Promise<DispatchLogEntry[]> {
@@ -814,57 +325,34 @@ export class ReplayService {
   }
 
   /** Units at `at`: last AVL fix at or before it (else home), status from the dispatch log (else the fix's, else the fleet's). */
-  async unitsAt(at: number): Promise<ReplayKeyframe['units']> {
+  async unitsAt(at: number): Promise<UnitAt[]> {
     const fleet = this.fleet();
     if (fleet.length === 0) return [];
-    const client = this.options.clickhouse;
-    const [fixes, statuses] = await Promise.all([
-      queryRows<{ unit_id: string; ms: number | string; lng: number; lat: number; status: string }>(
-        client,
-        `SELECT unit_id, toUnixTimestamp64Milli(max(ts)) AS ms, argMax(lng, ts) AS lng, argMax(lat, ts) AS lat, argMax(status, ts) AS status
-         FROM unit_positions WHERE ts <= ${sqlMs('at')} AND ts > ${sqlMs('since')} GROUP BY unit_id`,
-        { at, since: at - 86_400_000 },
-      ),
-      queryRows<{ unit_id: string; ms: number | string; status: string }>(
-        client,
-        `SELECT unit_id, toUnixTimestamp64Milli(max(at)) AS ms, argMax(JSONExtractString(data, 'to'), seq) AS status
-         FROM dispatch_log FINAL WHERE at <= ${sqlMs('at')} AND unit_id != '' AND JSONExtractString(data, 'to') != '' GROUP BY unit_id`,
-        { at },
-      ),
-    ]);
-    const fixOf = new Map(fixes.map((f) => [f.unit_id, f]));
-    const statusOf = new Map(statuses.map((s) => [s.unit_id, s]));
+    const [fixes, statuses] = await Promise.all([this.store.unitFixesAt(at, at - 86_400_000), this.store.unitStatusesAt(at)]);
+    const fixOf = new Map(fixes.map((f) => [f.unitId, f]));
+    const statusOf = new Map(statuses.map((s) => [s.unitId, s]));
     return fleet.map((u) => {
       const fix = fixOf.get(u.id);
       const logged = statusOf.get(u.id);
-      const status = logged?.status || fix?.status || initialStatus(u);
       return {
         id: u.id,
         kind: u.kind,
         nameZh: u.nameZh,
         nameEn: u.nameEn,
-        lng: fix ? Number(fix.lng) : u.homeLng,
-        lat: fix ? Number(fix.lat) : u.homeLat,
-        status,
-        lastFixAt: fix ? Number(fix.ms) : 0,
+        lng: fix ? fix.lng : u.homeLng,
+        lat: fix ? fix.lat : u.homeLat,
+        status: logged?.status || fix?.status || u.status,
+        lastFixAt: fix ? fix.ts : 0,
       };
     });
   }
 
   /** Unit tracks through a range, AVL downsampled in ClickHouse to one point per `stepMs`. */
   async unitTracks(from: number, to: number, stepMs: number): Promise<UnitTrack[]> {
-    const fleet = this.fleet();
-    if (fleet.length === 0) return [];
-    const client = this.options.clickhouse;
+    if (this.fleet().length === 0) return [];
     const [start, points, log] = await Promise.all([
       this.unitsAt(from),
-      queryRows<{ unit_id: string; ms: number | string; lng: number; lat: number }>(
-        client,
-        `SELECT unit_id, toUnixTimestamp64Milli(max(ts)) AS ms, argMax(lng, ts) AS lng, argMax(lat, ts) AS lat
-         FROM unit_positions WHERE ts > ${sqlMs('from')} AND ts <= ${sqlMs('to')}
-         GROUP BY unit_id, intDiv(toUnixTimestamp64Milli(ts) - {from:Int64}, {step:Int64}) ORDER BY unit_id, ms`,
-        { from, to, step: stepMs },
-      ),
+      this.store.unitTrackPoints(from, to, stepMs),
       this.dispatchLog(from + 1, to),
     ]);
     const tracks = new Map<string, UnitTrack>();
@@ -877,10 +365,10 @@ export class ReplayService {
         points: [[s.lastFixAt > 0 ? s.lastFixAt : from, s.lng, s.lat]],
         statuses: [[from, s.status]],
       });
-    for (const p of points) tracks.get(p.unit_id)?.points.push([Number(p.ms), Number(p.lng), Number(p.lat)]);
+    for (const p of points) tracks.get(p.unitId)?.points.push([p.ts, p.lng, p.lat]);
     for (const e of log) {
-      const to = (e.data as { to?: unknown }).to;
-      if (e.unitId && typeof to === 'string') tracks.get(e.unitId)?.statuses.push([e.at, to]);
+      const status = (e.data as { to?: unknown }).to;
+      if (e.unitId && typeof status === 'string') tracks.get(e.unitId)?.statuses.push([e.at, status]);
     }
     return [...tracks.values()];
   }
@@ -891,17 +379,8 @@ export class ReplayService {
     const bucketMs = Math.max(MIN, Math.ceil(span / 240 / MIN) * MIN);
     const start = Math.floor(from / MIN) * MIN;
     const n = Math.ceil((to - start) / bucketMs);
-    const rows = await queryRows<{ k: number | string; n: number | string }>(
-      this.options.clickhouse,
-      `SELECT intDiv(toInt64(toUnixTimestamp(minute)) * 1000 - {start:Int64}, {bucket:Int64}) AS k, sum(n) AS n
-       FROM readings_1m WHERE entity = 'sensor' AND minute >= ${sqlMs('start')} AND minute < ${sqlMs('to')} GROUP BY k`,
-      { start, to, bucket: bucketMs },
-    );
     const counts = new Array<number>(n).fill(0);
-    for (const r of rows) {
-      const k = Number(r.k);
-      if (k >= 0 && k < n) counts[k] = Number(r.n);
-    }
+    for (const r of await this.store.readingsPerBucket(start, to, bucketMs)) if (r.k >= 0 && r.k < n) counts[r.k] = r.n;
     return { from: start, bucketMs, counts };
   }
 
@@ -931,74 +410,24 @@ export class ReplayService {
     };
   }
 
-  /** The range proposed for an incident: from 15 min before it opened to 15 min after it ended (or now). */
-  static proposedRange(history: readonly IncidentChange[], now: number): { from: number; to: number } {
-    const first = history[0]!;
-    const last = history.at(-1)!;
-    const ended = ['resolved', 'closed', 'false_alarm'].includes(last.incident.status) || last.what === 'merged_into';
-    const from = Math.floor((first.incident.openedAt - 15 * MIN) / MIN) * MIN;
-    const to = Math.ceil(((ended ? last.at : now) + 15 * MIN) / MIN) * MIN;
-    return { from, to: Math.min(to, Math.max(now, from + MIN)) };
-  }
-
   /** The after-action report of one incident, or null when the store does not know it. */
   async report(incidentId: string, clearance: readonly Classification[], now = Date.now()): Promise<AfterActionReport | null> {
     const history = this.options.incidentStore ? await this.options.incidentStore.history(incidentId) : [];
     if (history.length === 0) return null;
-    const range = ReplayService.proposedRange(history, now);
+    const range = proposedRange(history, now);
     const log = (await this.dispatchLog(range.from, range.to)).filter((e) => e.incidentId === incidentId);
-    const view = this.viewer(clearance);
-    const incident = view(history.at(-1)!.incident);
-    const times = responseTimesOf(history, log).find((t) => t.incidentId === incidentId) ?? null;
     const units = await this.unitTracks(range.from, range.to, 15_000);
-    const sent = new Set(log.map((e) => e.unitId).filter((u): u is string => Boolean(u)));
-    return {
-      generatedAt: now,
-      incident,
+    return afterActionReport({
+      incidentId,
+      history,
+      log,
+      units,
       range,
-      timeline: history.map(historyViewer(clearance, this.options.classifyEvidence)),
-      decisions: log.map((e) => ({
-        at: e.at,
-        actor: e.actor,
-        action: e.action,
-        unitId: e.unitId ?? null,
-        reason: e.reason ?? null,
-        data: e.data,
-      })),
-      responseTimes: times,
-      units: units.filter((u) => sent.has(u.id)),
-    };
+      view: this.viewer(clearance),
+      historyView: historyViewer(clearance, this.options.classifyEvidence),
+      now,
+    });
   }
 }
 
-function initialStatus(u: ResponseUnit): UnitStatus {
-  return u.status;
-}
-
-/** Rows as arrays (JSONCompactEachRow: much less to parse than objects for large answers). */
-async function compactRows(client: ClickHouseClient, query: string, params: Record<string, unknown>): Promise<unknown[][]> {
-  const rs = await client.query({ query, query_params: params, format: 'JSONCompactEachRow' });
-  return rs.json<unknown[]>();
-}
-
-export interface AfterActionReport {
-  generatedAt: number;
-  incident: IncidentView;
-  range: { from: number; to: number };
-  timeline: ReturnType<typeof historyEntry>[];
-  decisions: Array<{
-    at: number;
-    actor: string;
-    action: string;
-    unitId: string | null;
-    reason: string | null;
-    data: Record<string, unknown>;
-  }>;
-  responseTimes: IncidentResponseTimes | null;
-  /** The units sent to the incident, with their tracks through the range. */
-  units: UnitTrack[];
-}
-
-/** Re-exported for the routes: the summary of one sensor as the stream shows it. */
-export type { SensorSummary };
-export type { Coverage, ReplayAction, ReplayEvents, UnitAt, UnitTrack };
+export type { AfterActionReport, Coverage, ReplayAction, ReplayEvents, SensorSummary, UnitAt, UnitTrack };
