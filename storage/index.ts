@@ -46,3 +46,4 @@ export * from './backup-store.ts';
 export type { ClickHouseClient } from '@clickhouse/client';
 export * from './registry-reads.ts';
 export * from './replay-store.ts';
+export * from './kpi-store.ts';
