@@ -47,3 +47,4 @@ export type { ClickHouseClient } from '@clickhouse/client';
 export * from './registry-reads.ts';
 export * from './replay-store.ts';
 export * from './kpi-store.ts';
+export * from './accounts-store.ts';
