@@ -48,3 +48,4 @@ export * from './registry-reads.ts';
 export * from './replay-store.ts';
 export * from './kpi-store.ts';
 export * from './accounts-store.ts';
+export * from './audit-store.ts';

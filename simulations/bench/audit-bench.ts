@@ -23,7 +23,7 @@ import { keyFingerprint, signCheckpoint } from '../../twin-model/audit/checkpoin
 import { appendEntry } from '../../twin-model/dispatch/dispatch-log.ts';
 import type { DispatchLogEntry } from '../../twin-model/index.ts';
 import { AuditStore } from '../../storage/audit-store.ts';
-import { readAuditRecords } from '../../web/server/audit/audit-service.ts';
+import { readAuditRecords } from '../../web/server/audit/audit-records.ts';
 import { DispatchLogStore } from '../../web/server/dispatch-log-store.ts';
 import { tempDir } from '../../test/support/fixtures.ts';
 
