@@ -26,10 +26,10 @@ import {
   holdMerges,
   openEngineForBackup,
   restoreDatabase,
+  schemaVersions,
   tableCounts,
   type TableCount,
 } from '../storage/backup-store.ts';
-import { queryRows } from '../storage/clickhouse-client.ts';
 
 /** Format of `manifest.json`; a restore refuses any other. */
 export const BACKUP_FORMAT = 'citytwin-backup';
@@ -130,14 +130,12 @@ export async function backupStore(store: StoreLocation, to: string, say: Say = (
   }
   let tables: TableCount[];
   let version: string;
-  let schemaVersions: number[];
+  let versions: number[];
   try {
     await holdMerges(engine.client);
     tables = await tableCounts(engine.client);
     version = await engineVersion(engine.client);
-    schemaVersions = (
-      await queryRows<{ version: number }>(engine.client, 'SELECT DISTINCT version FROM schema_migrations ORDER BY version')
-    ).map((r) => Number(r.version));
+    versions = await schemaVersions(engine.client);
     await backupDatabase(engine.client, join(target, 'clickhouse'));
   } catch (err) {
     throw new BackupError(`the ClickHouse backup into ${join(target, 'clickhouse')} failed: ${(err as Error).message}`, 1);
@@ -158,7 +156,7 @@ export async function backupStore(store: StoreLocation, to: string, say: Say = (
     format: BACKUP_FORMAT,
     version: BACKUP_FORMAT_VERSION,
     createdAt: new Date().toISOString(),
-    clickhouse: { dir: 'clickhouse', engineVersion: version, schemaVersions, tables },
+    clickhouse: { dir: 'clickhouse', engineVersion: version, schemaVersions: versions, tables },
     state: { dir: 'state', files },
   };
   writeFileSync(join(target, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o600 });

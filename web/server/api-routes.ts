@@ -5,13 +5,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { z } from 'zod';
 import { queryRows } from '../../storage/index.ts';
 import {
-  CLASSIFICATIONS,
-  EVENT_TYPES,
   ID_PATTERN,
-  INCIDENT_TYPES,
-  KIND_LABELS,
-  KIND_METRICS,
-  METRIC_LABELS,
   METRIC_UNITS,
   REJECT_REASONS,
   SENSOR_KINDS,
@@ -23,20 +17,12 @@ import {
   type Incident,
   type IncidentAction,
 } from '../../twin-model/index.ts';
-import type {
-  IncidentDetail,
-  IncidentView,
-  ReadingsResponse,
-  SensorDetail,
-  SourceIngestCounts,
-  SourceListing,
-  StatsMessage,
-} from '../shared/protocol.ts';
+import type { IncidentDetail, IncidentView, ReadingsResponse, SensorDetail, SourceIngestCounts, StatsMessage } from '../shared/protocol.ts';
 import type { IncidentStore } from './incident-store.ts';
 import { compareIncidents, historyViewer, incidentViewer } from './incident-view.ts';
 import { queryLatest, querySensorHistory } from './history-queries.ts';
-import { HttpError, route, timeParam, type RawResponse, type Route } from './http-router.ts';
-import { ClassifiedView, summarize } from './live-stream.ts';
+import { HttpError, route, timeParam, type Route } from './http-router.ts';
+import { summarize } from './live-stream.ts';
 import { NoWriterError, type TwinService } from './twin-service.ts';
 import type { Principal } from './auth/auth-service.ts';
 import { UNCLASSIFIED_AS } from './auth/policy.ts';
@@ -44,13 +30,10 @@ import { clearanceMask, cleared } from './auth/classification.ts';
 import { parseBbox } from './sensor-aggregate.ts';
 import { registryCells } from './sensor-aggregate-registry.ts';
 import { cellsMessage } from './viewport-sessions.ts';
+import { systemRoutes, type HealthReport } from './app/system-routes.ts';
+import { cityRoutes } from './city/city-routes.ts';
 
-export interface HealthReport {
-  status: 'ok' | 'degraded' | 'down';
-  parts: Record<string, { status: 'ok' | 'degraded' | 'down'; detail?: string }>;
-  version: string;
-  uptimeS: number;
-}
+export type { HealthReport };
 
 export interface ApiDeps {
   twin: TwinService;
@@ -230,110 +213,8 @@ export function apiRoutes(deps: ApiDeps): Route[] {
         };
       },
     }),
-    route({
-      method: 'GET',
-      path: '/api/health',
-      permission: 'probe',
-      tag: 'system',
-      summary: 'Health of the broker connection, ClickHouse and the ingest',
-      description:
-        '200 with {"status":"ok"|"degraded", ...} when the broker and ClickHouse are reachable; 503 naming the failing part otherwise.',
-      response: 'Health report',
-      handler: async ({ res }) => {
-        const report = await deps.health();
-        res.writeHead(report.status === 'down' ? 503 : 200, {
-          'content-type': 'application/json; charset=utf-8',
-          'cache-control': 'no-store',
-        });
-        res.end(JSON.stringify(report));
-      },
-    }),
-    route({
-      method: 'GET',
-      path: '/metrics',
-      permission: 'probe',
-      tag: 'system',
-      summary: 'Prometheus metrics',
-      response: 'Prometheus text exposition',
-      handler: (): RawResponse => ({ raw: true, contentType: 'text/plain; version=0.0.4; charset=utf-8', body: deps.metricsText() }),
-    }),
-    route({
-      method: 'GET',
-      path: '/api/stats',
-      permission: 'stats.read',
-      tag: 'system',
-      summary: 'The live figures of the status strip (also pushed on the socket as `stats`)',
-      response: "StatsMessage (sensor counts within the caller's clearance)",
-      handler: ({ principal }) => {
-        const all = deps.stats();
-        if (!principal) return all;
-        const feed = deps.twin.stream.feedFor(principal.clearance);
-        return feed instanceof ClassifiedView ? { ...all, sensorsTotal: feed.size, byState: feed.countByState() } : all;
-      },
-    }),
-    route({
-      method: 'GET',
-      path: '/api/vocabulary',
-      permission: 'city.read',
-      tag: 'city',
-      summary: 'Sensor kinds, metrics with units, states, event and incident types, reject reasons',
-      response: 'Vocabulary',
-      handler: () => ({
-        sensorKinds: SENSOR_KINDS.map((k) => ({ kind: k, metrics: KIND_METRICS[k], label: KIND_LABELS[k] })),
-        metrics: Object.entries(METRIC_UNITS).map(([m, unit]) => ({
-          metric: m,
-          unit,
-          label: METRIC_LABELS[m as keyof typeof METRIC_LABELS],
-        })),
-        sensorStates: SENSOR_STATES,
-        classifications: CLASSIFICATIONS,
-        eventTypes: EVENT_TYPES,
-        incidentTypes: INCIDENT_TYPES,
-        rejectReasons: REJECT_REASONS,
-      }),
-    }),
-    route({
-      method: 'GET',
-      path: '/api/city/districts',
-      permission: 'city.read',
-      tag: 'city',
-      summary: 'Districts with codes and names',
-      response: 'Array of {code, nameZh, nameEn, seat}',
-      handler: () => (deps.city?.districts ?? []).map((d) => ({ code: d.code, nameZh: d.nameZh, nameEn: d.nameEn, seat: d.seat })),
-    }),
-    route({
-      method: 'GET',
-      path: '/api/sources',
-      permission: 'city.read',
-      tag: 'city',
-      summary:
-        'Data sources with their department and classification, and what the ingest did with their messages (received = stored + rejected + pending)',
-      response: 'Array of SourceListing',
-      handler: (): SourceListing[] => {
-        const counts = deps.sourceCounts?.() ?? null;
-        const registered = deps.city?.sources ?? [];
-        const listed: SourceListing[] = registered.map((s) => ({
-          ...s,
-          registered: true,
-          ingest: counts ? (counts.get(s.id) ?? { received: 0, stored: 0, rejected: 0, pending: 0 }) : null,
-        }));
-        const known = new Set(registered.map((s) => s.id));
-        for (const [id, c] of counts ?? []) {
-          if (!known.has(id))
-            listed.push({
-              id,
-              nameZh: id,
-              nameEn: id,
-              departmentZh: '',
-              departmentEn: '',
-              classification: UNCLASSIFIED_AS,
-              registered: false,
-              ingest: c,
-            });
-        }
-        return listed;
-      },
-    }),
+    ...systemRoutes(deps),
+    ...cityRoutes(deps),
     route({
       method: 'GET',
       path: '/api/sensors',
