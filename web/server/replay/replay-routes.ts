@@ -5,34 +5,20 @@
  * Parquet) within the caller's classification clearance.
  */
 import { z } from 'zod';
-import { ReplayStore, type ClickHouseClient } from '../../../storage/index.ts';
+import type { ClickHouseClient } from '../../../storage/index.ts';
 import { CLASSIFICATIONS, ID_PATTERN, type CityBasemap, type CityModel, type Classification } from '../../../twin-model/index.ts';
 import { districtAt } from '../../../twin-model/city/index.ts';
 import { HttpError, route, timeParam, type Route } from '../http-router.ts';
-import { clearanceMask, sensorClassifier } from '../auth/classification.ts';
 import type { AuditRecorder } from '../audit/audit-routes.ts';
 import type { DispatchService } from '../dispatch-service.ts';
 import type { IncidentStore } from '../incident-store.ts';
 import type { TwinService } from '../twin-service.ts';
 import { reportHtml, reportMarkdown } from './after-action-report.ts';
 import { ReplayRangeError, ReplayService } from './replay-service.ts';
-import {
-  MAX_FRAMES,
-  MAX_RANGE_MS,
-  registryAt,
-  replayIds,
-  rowClass,
-  REPLAY_GRID_MS,
-  snapToGrid,
-  stepForSpeed,
-  STEPS_MS,
-} from './replay-twin.ts';
+import { MAX_FRAMES, MAX_RANGE_MS, REPLAY_GRID_MS, snapToGrid, stepForSpeed, STEPS_MS } from './replay-twin.ts';
 
 export interface ReplayDeps {
   replay: ReplayService;
-  /** The readings export (CSV, Parquet) is made by ClickHouse. */
-  store: ReplayStore;
-  city: CityModel | null;
   basemap: () => CityBasemap | null;
   /** Exports (CSV, Parquet) and downloaded reports (Markdown, HTML) are recorded here. */
   audit?: AuditRecorder | null;
@@ -186,33 +172,19 @@ export function replayRoutes(deps: ReplayDeps): Route[] {
             `your roles (${principal?.roles.join(', ') ?? 'none'}) are cleared for ${clearance.join(', ') || 'nothing'}; not for ${beyond.join(', ')}`,
             { classification: beyond[0] },
           );
-        const classify = sensorClassifier(deps.city?.sources ?? []);
-        const sites = new Map((deps.city?.sensorSites ?? []).map((s) => [s.id, s]));
-        const rows = await replay.registry();
-        const ids = replayIds(rows, classify, clearanceMask(wanted), sites);
-        const classOf = new Map<string, string>();
-        const kindOf = new Map<string, string>();
-        // The newest row of each sensor wins (rows come in any order): the same row replayIds classified.
-        for (const [id, r] of registryAt(rows, Number.MAX_SAFE_INTEGER)) {
-          if (!r) continue;
-          kindOf.set(id, sites.get(id)?.kind ?? r.kind);
-          classOf.set(id, rowClass(r, classify, sites));
-        }
+        const sensors = await replay.exportSensors(wanted);
         deps.audit?.record({
           at: Date.now(),
           actor: principal?.username ?? '',
           stream: 'export',
           action: query.format,
           object: `${new Date(query.from).toISOString()}/${new Date(query.to).toISOString()}`,
-          detail: `readings of ${ids.length} sensors (${wanted.join(', ')})${query.step ? `, one per ${query.step} ms` : ''}`,
-          data: { from: query.from, to: query.to, classes: wanted, sensors: ids.length, ...(query.step ? { step: query.step } : {}) },
+          detail: `readings of ${sensors.length} sensors (${wanted.join(', ')})${query.step ? `, one per ${query.step} ms` : ''}`,
+          data: { from: query.from, to: query.to, classes: wanted, sensors: sensors.length, ...(query.step ? { step: query.step } : {}) },
         });
-        const stream = await deps.store.exportReadings({
+        const stream = await replay.exportReadings(sensors, {
           from: query.from,
           to: query.to,
-          ids,
-          kinds: ids.map((id) => kindOf.get(id) ?? ''),
-          classes: ids.map((id) => classOf.get(id) ?? ''),
           format: query.format,
           ...(query.step ? { step: query.step } : {}),
           maxRows: MAX_EXPORT_ROWS,
@@ -222,7 +194,7 @@ export function replayRoutes(deps: ReplayDeps): Route[] {
           'content-type': query.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/vnd.apache.parquet',
           'content-disposition': `attachment; filename="${name}"`,
           'cache-control': 'no-store',
-          'x-citytwin-sensors': String(ids.length),
+          'x-citytwin-sensors': String(sensors.length),
         });
         for await (const chunk of stream) {
           if (!res.write(chunk)) await new Promise<void>((r) => res.once('drain', () => r()));
@@ -253,5 +225,5 @@ export function replayRoutesFor(deps: {
     dispatch: deps.dispatch ?? null,
     classifyEvidence: deps.twin.classifyEvidence,
   });
-  return replayRoutes({ replay, store: new ReplayStore(deps.clickhouse), city, basemap: deps.basemap, audit: deps.audit ?? null });
+  return replayRoutes({ replay, basemap: deps.basemap, audit: deps.audit ?? null });
 }

@@ -11,7 +11,7 @@
  * - Frames read, per step, the last value of each sensor and metric computed in ClickHouse: from
  *   `readings_10s` for steps of 10 s and more on the grid, from raw readings below.
  */
-import { RegistryReads, ReplayStore, type ClickHouseClient, type SensorRegistryRow } from '../../../storage/index.ts';
+import { RegistryReads, ReplayStore, type ClickHouseClient, type ReadingsExport, type SensorRegistryRow } from '../../../storage/index.ts';
 import {
   DEFAULT_ALARM_RULES,
   type CityModel,
@@ -50,6 +50,7 @@ import {
   rebuildTwin,
   registryAt,
   replayIds,
+  rowClass,
   rulesByMetric,
   snapToGrid,
   type EncodedFrame,
@@ -408,6 +409,37 @@ export class ReplayService {
       units,
       coverage,
     };
+  }
+
+  /**
+   * The sensors an export of readings of `classes` covers, in id order, each with the kind and
+   * classification its rows are labelled with: those of its newest registry row (the register's
+   * kind first), as the replay numbering classifies it.
+   */
+  async exportSensors(classes: readonly Classification[]): Promise<Array<{ id: string; kind: string; classification: string }>> {
+    const rows = await this.registry();
+    const newest = registryAt(rows, Number.MAX_SAFE_INTEGER);
+    return replayIds(rows, this.classify, clearanceMask(classes), this.sites).map((id) => {
+      const r = newest.get(id);
+      return {
+        id,
+        kind: r ? (this.sites.get(id)?.kind ?? r.kind) : '',
+        classification: r ? rowClass(r, this.classify, this.sites) : '',
+      };
+    });
+  }
+
+  /** The readings of `sensors` over a range as CSV or Parquet, made by ClickHouse, as a stream. */
+  exportReadings(
+    sensors: ReadonlyArray<{ id: string; kind: string; classification: string }>,
+    e: Omit<ReadingsExport, 'ids' | 'kinds' | 'classes'>,
+  ): Promise<AsyncIterable<Buffer | Uint8Array>> {
+    return this.store.exportReadings({
+      ...e,
+      ids: sensors.map((s) => s.id),
+      kinds: sensors.map((s) => s.kind),
+      classes: sensors.map((s) => s.classification),
+    });
   }
 
   /** The after-action report of one incident, or null when the store does not know it. */
