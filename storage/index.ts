@@ -49,3 +49,4 @@ export * from './replay-store.ts';
 export * from './kpi-store.ts';
 export * from './accounts-store.ts';
 export * from './audit-store.ts';
+export { AUDIT_DATA_VERSION, configAuditData } from './stored-json/audit-data.ts';

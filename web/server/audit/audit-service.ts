@@ -17,7 +17,7 @@
  * verification records a new point.
  */
 import { join } from 'node:path';
-import { AuditStore, type ClickHouseClient } from '../../../storage/index.ts';
+import { AuditStore, configAuditData, type ClickHouseClient } from '../../../storage/index.ts';
 import { appendAuditEntry, type AuditEntry, type AuditInput } from '../../../twin-model/audit/audit-log.ts';
 import {
   dispatchAuditInput,
@@ -38,7 +38,6 @@ import { canonicalJson, type ChainHead } from '../../../twin-model/audit/hash-ch
 import { changedTables, checkVerifiedPoint, signVerifiedPoint, type VerifiedPoint } from '../../../twin-model/audit/verified-point.ts';
 import type { DispatchLogEntry, IncidentChange } from '../../../twin-model/index.ts';
 import { topics } from '../../../twin-model/index.ts';
-import { configAuditData } from '../../../storage/stored-json/audit-data.ts';
 import { BatchedAppender } from '../batched-appender.ts';
 import {
   auditDir,
