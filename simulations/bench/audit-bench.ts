@@ -18,7 +18,7 @@ import {
   type IncidentChangeRecord,
   type SecurityEventRecord,
 } from '../../twin-model/audit/audit-bindings.ts';
-import { appendAuditEntry, type AuditEntry } from '../../twin-model/audit/audit-log.ts';
+import { appendAuditEntry, type AuditEntry, type AuditInput } from '../../twin-model/audit/audit-log.ts';
 import { verifyAudit, verifyAuditSince } from '../../twin-model/audit/audit-verification.ts';
 import { keyFingerprint, signCheckpoint } from '../../twin-model/audit/checkpoint.ts';
 import { appendEntry } from '../../twin-model/dispatch/dispatch-log.ts';
@@ -46,7 +46,7 @@ function grow(n: number): void {
   const i0 = entries.length;
   for (let i = i0; i < i0 + n; i++) {
     const at = T0 + i * 50;
-    let input;
+    let input: AuditInput;
     if (i % 10 < 6) {
       const e: SecurityEventRecord = {
         ts: at,
