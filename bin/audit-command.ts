@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { createClickHouse } from '../storage/index.ts';
 import { describeProblem, verifyAudit, type AuditVerification } from '../twin-model/audit/audit-verification.ts';
 import { auditDir, CHECKPOINT_FILE, loadPublicKey, PUBLIC_KEY_FILE, readCheckpointText } from '../web/server/audit/audit-keys.ts';
-import { readAuditRecords } from '../web/server/audit/audit-service.ts';
+import { readAuditRecords, type AuditRecords } from '../web/server/audit/audit-records.ts';
 import { loadConfig } from './config.ts';
 import { runVerify } from './verify-dispatch-log.ts';
 
@@ -102,7 +102,7 @@ async function verify(args: readonly string[], env: Readonly<Record<string, stri
     };
   const clickhouse = createClickHouse({ url: config.clickhouseUrl, dataDir: config.dataDir });
   try {
-    let records;
+    let records: AuditRecords;
     try {
       records = await readAuditRecords(clickhouse);
     } catch (err) {

@@ -26,10 +26,11 @@ import {
   holdMerges,
   openEngineForBackup,
   restoreDatabase,
+  schemaVersions,
   tableCounts,
+  type BackupEngine,
   type TableCount,
 } from '../storage/backup-store.ts';
-import { queryRows } from '../storage/clickhouse-client.ts';
 
 /** Format of `manifest.json`; a restore refuses any other. */
 export const BACKUP_FORMAT = 'citytwin-backup';
@@ -121,7 +122,7 @@ export async function backupStore(store: StoreLocation, to: string, say: Say = (
   const createdTarget = !existsSync(target);
   // Backups hold password and token hashes and classified data (docs/security.md): owner only.
   mkdirSync(target, { recursive: true, mode: 0o700 });
-  let engine;
+  let engine: BackupEngine;
   try {
     engine = openEngineForBackup(dataDir, target);
   } catch (err) {
@@ -130,14 +131,12 @@ export async function backupStore(store: StoreLocation, to: string, say: Say = (
   }
   let tables: TableCount[];
   let version: string;
-  let schemaVersions: number[];
+  let versions: number[];
   try {
     await holdMerges(engine.client);
     tables = await tableCounts(engine.client);
     version = await engineVersion(engine.client);
-    schemaVersions = (
-      await queryRows<{ version: number }>(engine.client, 'SELECT DISTINCT version FROM schema_migrations ORDER BY version')
-    ).map((r) => Number(r.version));
+    versions = await schemaVersions(engine.client);
     await backupDatabase(engine.client, join(target, 'clickhouse'));
   } catch (err) {
     throw new BackupError(`the ClickHouse backup into ${join(target, 'clickhouse')} failed: ${(err as Error).message}`, 1);
@@ -158,7 +157,7 @@ export async function backupStore(store: StoreLocation, to: string, say: Say = (
     format: BACKUP_FORMAT,
     version: BACKUP_FORMAT_VERSION,
     createdAt: new Date().toISOString(),
-    clickhouse: { dir: 'clickhouse', engineVersion: version, schemaVersions, tables },
+    clickhouse: { dir: 'clickhouse', engineVersion: version, schemaVersions: versions, tables },
     state: { dir: 'state', files },
   };
   writeFileSync(join(target, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o600 });
@@ -217,7 +216,7 @@ export async function restoreStore(store: StoreLocation, from: string, say: Say 
     copyFileSync(join(source, 'state', f.path), to);
     say(`  state/${f.path}`);
   }
-  let engine;
+  let engine: BackupEngine;
   try {
     engine = openEngineForBackup(dataDir, join(source, manifest.clickhouse.dir));
   } catch (err) {

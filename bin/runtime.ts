@@ -9,7 +9,22 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { createIngest, DurableIntake, Spool, IngestStatsAggregator, MqttSource, renderClusterPrometheus, renderPrometheus, sampleWorkerStats, startEmbeddedBroker, startOpsServer, type BrokerIntake, type EmbeddedBroker, type Ingest, type OpsServer } from '../ingest/index.ts';
+import {
+  createIngest,
+  DurableIntake,
+  Spool,
+  IngestStatsAggregator,
+  MqttSource,
+  renderClusterPrometheus,
+  renderPrometheus,
+  sampleWorkerStats,
+  startEmbeddedBroker,
+  startOpsServer,
+  type BrokerIntake,
+  type EmbeddedBroker,
+  type Ingest,
+  type OpsServer,
+} from '../ingest/index.ts';
 import { ClickHouseSink, createClickHouse, type StorageSink, runMigrations } from '../storage/index.ts';
 import { applyRetention, recordSourceClassifications, refreshClassifications } from '../storage/retention-store.ts';
 import { formatDays } from '../storage/retention.ts';

@@ -96,6 +96,12 @@ export async function engineVersion(client: ClickHouseClient): Promise<string> {
   return row?.v ?? 'unknown';
 }
 
+/** The schema migrations applied to the store (migrations.ts), in order. */
+export async function schemaVersions(client: ClickHouseClient): Promise<number[]> {
+  const rows = await queryRows<{ version: number | string }>(client, 'SELECT DISTINCT version FROM schema_migrations ORDER BY version');
+  return rows.map((r) => Number(r.version));
+}
+
 /** `BACKUP DATABASE <current> TO File(dir)`: `dir` must not exist yet and lie under the allowed path. */
 export async function backupDatabase(client: ClickHouseClient, dir: string): Promise<void> {
   await client.command({ query: `BACKUP DATABASE ${await currentDatabase(client)} TO File(${literal(resolve(dir))})` });

@@ -73,3 +73,12 @@ export { DISPATCH_LOG_DATA, encodeDispatchLogData, decodeDispatchLogData } from 
 // Notifications: configuration (versioned JSON) and the delivery log, migration 13.
 export * from './notification-store.ts';
 export * from './notification-config-json.ts';
+
+// Replay, KPI, audit, accounts and backup: the records' stores (typed rows; the registry reads
+// shared by replay and the KPI screen).
+export type { ClickHouseClient } from '@clickhouse/client';
+export * from './replay-store.ts';
+export * from './kpi-store.ts';
+export * from './accounts-store.ts';
+export * from './audit-store.ts';
+export { AUDIT_DATA_VERSION, configAuditData } from './stored-json/audit-data.ts';

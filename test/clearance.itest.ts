@@ -11,7 +11,7 @@ import { io as connectSocket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningCityTwin } from '../bin/runtime.ts';
 import { queryRows } from '../storage/index.ts';
-import type { KpiDrill, KpiSummary } from '../web/server/kpi-routes.ts';
+import type { KpiDrill, KpiSummary } from '../web/server/kpi/kpi-routes.ts';
 import type { IncidentDetail, IncidentUpdateMessage, IncidentView, IncidentsMessage } from '../web/shared/protocol.ts';
 import { call, login, TEST_ADMIN_PASSWORD } from './support/auth.ts';
 import { tempDir, waitFor } from './support/fixtures.ts';

@@ -11,7 +11,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningCityTwin } from '../bin/runtime.ts';
 import { KIND_METRICS } from '../twin-model/index.ts';
-import type { KpiSummary } from '../web/server/kpi-routes.ts';
+import type { KpiSummary } from '../web/server/kpi/kpi-routes.ts';
 import { call, login, TEST_ADMIN_PASSWORD } from './support/auth.ts';
 import { collectErrors, launchChromium } from './support/browser.ts';
 import { tempDir, waitFor } from './support/fixtures.ts';

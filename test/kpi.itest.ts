@@ -13,9 +13,9 @@ import type { RunningCityTwin } from '../bin/runtime.ts';
 import { decodeIncidentSnapshot, queryRows } from '../storage/index.ts';
 import { responseTimesOf, summarizeResponseTimes } from '../twin-model/dispatch/response-times.ts';
 import { KIND_METRICS, type Incident, type IncidentChange } from '../twin-model/index.ts';
-import type { KpiDrill, KpiSummary } from '../web/server/kpi-routes.ts';
-import { dayStartOf, HOUR_MS, kpiWindows, STEP_DURATION, WEEK_MS } from '../web/server/kpi-model.ts';
-import { KpiQueries } from '../web/server/kpi-queries.ts';
+import type { KpiDrill, KpiSummary } from '../web/server/kpi/kpi-routes.ts';
+import { dayStartOf, HOUR_MS, kpiWindows, STEP_DURATION, WEEK_MS } from '../web/server/kpi/kpi-model.ts';
+import { KpiStore } from '../storage/kpi-store.ts';
 import type { RecommendationView } from '../web/shared/protocol.ts';
 import { call, login, TEST_ADMIN_PASSWORD } from './support/auth.ts';
 import { tempDir, waitFor } from './support/fixtures.ts';
@@ -315,7 +315,7 @@ describe('open incidents', () => {
   });
 
   it('at every past moment, equal the open rule applied to every merged incident (no incident left out by the pre-filter)', async () => {
-    const q = new KpiQueries(app.clickhouse);
+    const q = new KpiStore(app.clickhouse);
     const moments = await ch<{ ms: string }>(
       `SELECT DISTINCT toUnixTimestamp64Milli(at) AS ms FROM incident_changes UNION DISTINCT SELECT DISTINCT toUnixTimestamp64Milli(at) AS ms FROM dispatch_log`,
     );

@@ -2,7 +2,8 @@
  * The audit record's costs (docs/security.md, "Audit"): chaining an entry (SHA-256 over its
  * canonical JSON), verifying a whole record in memory (chain, checkpoints, bindings to the
  * domain rows), and — on the embedded engine — storing it and reading everything back for a
- * verification, as the server does at start.
+ * full verification (the route and the offline command; the start-up check without a verified
+ * point) — and the start-up check from a verified point after {@link ADDED} more entries.
  *
  *   npx tsx simulations/bench/audit-bench.ts [entries, default 100000]
  *
@@ -17,17 +18,20 @@ import {
   type IncidentChangeRecord,
   type SecurityEventRecord,
 } from '../../twin-model/audit/audit-bindings.ts';
-import { appendAuditEntry, type AuditEntry } from '../../twin-model/audit/audit-log.ts';
-import { verifyAudit } from '../../twin-model/audit/audit-verification.ts';
+import { appendAuditEntry, type AuditEntry, type AuditInput } from '../../twin-model/audit/audit-log.ts';
+import { verifyAudit, verifyAuditSince } from '../../twin-model/audit/audit-verification.ts';
 import { keyFingerprint, signCheckpoint } from '../../twin-model/audit/checkpoint.ts';
 import { appendEntry } from '../../twin-model/dispatch/dispatch-log.ts';
 import type { DispatchLogEntry } from '../../twin-model/index.ts';
-import { AuditStore } from '../../web/server/audit/audit-store.ts';
-import { readAuditRecords } from '../../web/server/audit/audit-service.ts';
+import { AuditStore } from '../../storage/audit-store.ts';
+import { confirmedSpan, fingerprintSpan, readAuditRecords, readAuditRecordsSince } from '../../web/server/audit/audit-records.ts';
+import { changedTables, signVerifiedPoint } from '../../twin-model/audit/verified-point.ts';
 import { DispatchLogStore } from '../../storage/dispatch-log-store.ts';
 import { tempDir } from '../../test/support/fixtures.ts';
 
 const N = Number(process.argv[2] ?? 100_000);
+/** Entries added after the verified point before the start-up check. */
+const ADDED = 1000;
 const T0 = Date.UTC(2026, 11, 1);
 const keys = generateKeyPairSync('ed25519');
 const chain = keyFingerprint(keys.publicKey);
@@ -37,46 +41,51 @@ const security: SecurityEventRecord[] = [];
 const incidents: IncidentChangeRecord[] = [];
 const dispatch: DispatchLogEntry[] = [];
 const entries: AuditEntry[] = [];
-let t = performance.now();
-for (let i = 0; i < N; i++) {
-  const at = T0 + i * 50;
-  let input;
-  if (i % 10 < 6) {
-    const e: SecurityEventRecord = {
-      ts: at,
-      type: i % 3 ? 'token_use' : 'login',
-      outcome: 'ok',
-      username: `user${i % 40}`,
-      client: '10.0.0.7',
-      detail: `session ${i.toString(16)}`,
-      node: 'web-1',
-    };
-    security.push(e);
-    input = securityAuditInput(e);
-  } else if (i % 10 < 9) {
-    const d = appendEntry(dispatch.at(-1) ?? null, {
-      at,
-      actor: `user${i % 40}`,
-      action: 'status',
-      unitId: `pump-${i % 300}`,
-      incidentId: `inc-${i % 5000}`,
-      data: { from: 'dispatched', to: 'en_route' },
-    });
-    dispatch.push(d);
-    input = dispatchAuditInput(d);
-  } else {
-    const c: IncidentChangeRecord = {
-      incidentId: `inc-${i % 5000}`,
-      at,
-      actor: `user${i % 40}`,
-      what: 'acknowledged',
-      detail: 'acknowledged',
-    };
-    incidents.push(c);
-    input = incidentAuditInput(c);
+/** Appends `n` more actions to the day, each with its domain row and audit entry. */
+function grow(n: number): void {
+  const i0 = entries.length;
+  for (let i = i0; i < i0 + n; i++) {
+    const at = T0 + i * 50;
+    let input: AuditInput;
+    if (i % 10 < 6) {
+      const e: SecurityEventRecord = {
+        ts: at,
+        type: i % 3 ? 'token_use' : 'login',
+        outcome: 'ok',
+        username: `user${i % 40}`,
+        client: '10.0.0.7',
+        detail: `session ${i.toString(16)}`,
+        node: 'web-1',
+      };
+      security.push(e);
+      input = securityAuditInput(e);
+    } else if (i % 10 < 9) {
+      const d = appendEntry(dispatch.at(-1) ?? null, {
+        at,
+        actor: `user${i % 40}`,
+        action: 'status',
+        unitId: `pump-${i % 300}`,
+        incidentId: `inc-${i % 5000}`,
+        data: { from: 'dispatched', to: 'en_route' },
+      });
+      dispatch.push(d);
+      input = dispatchAuditInput(d);
+    } else {
+      const c: IncidentChangeRecord = {
+        incidentId: `inc-${i % 5000}`,
+        at,
+        actor: `user${i % 40}`,
+        what: 'acknowledged',
+        detail: 'acknowledged',
+      };
+      incidents.push(c);
+      input = incidentAuditInput(c);
+    }
+    entries.push(appendAuditEntry(chain, entries.at(-1) ?? null, input));
   }
-  entries.push(appendAuditEntry(chain, entries.at(-1) ?? null, input));
 }
+let t = performance.now();
+grow(N);
 const chainMs = performance.now() - t;
 const checkpoints = [1000, N / 2, N]
   .map((seq) => Math.floor(seq))
@@ -136,6 +145,59 @@ try {
     `  verification at start: read everything back ${fmt(readMs)} ms + verify ${fmt(verify2Ms)} ms (ok: ${stored.ok}, problems: ${stored.problems.length})\n`,
   );
   process.stdout.write(`  process memory after: ${fmt(process.memoryUsage().rss / 1e6)} MB RSS\n`);
+
+  // The start-up check from the point that verification confirmed, after ADDED more entries.
+  const span = confirmedSpan(
+    records.entries,
+    records.dispatch,
+    checkpoints.map((c) => c.value),
+  );
+  const point = signVerifiedPoint(
+    { v: 1, chain, at: Date.now(), ...span, fingerprints: await store.fingerprints(fingerprintSpan(span)) },
+    keys.privateKey,
+  );
+  const from = { e: entries.length, d: dispatch.length, s: security.length, i: incidents.length };
+  grow(ADDED);
+  await store.insert(entries.slice(from.e));
+  await new DispatchLogStore(ch).insert(dispatch.slice(from.d));
+  await ch.insert({ table: 'security_events', values: security.slice(from.s).map((e) => ({ ...e })), format: 'JSONEachRow' });
+  await ch.insert({
+    table: 'incident_changes',
+    values: incidents
+      .slice(from.i)
+      .map((c) => [c.incidentId, ++seq, c.at, c.actor, c.what, c.detail, 'waterlogging', 'acknowledged', '{}']),
+    format: 'JSONCompactEachRow',
+  });
+  const head = entries.at(-1)!;
+  const later = [
+    ...checkpoints,
+    {
+      value: signCheckpoint({ v: 1, chain, seq: head.seq, hash: head.hash, dispatch: null, at: T0 + 9, node: 'web-1' }, keys.privateKey),
+      source: 'bench later',
+    },
+  ];
+  const heapBefore = process.memoryUsage().heapUsed;
+  t = performance.now();
+  const changed = changedTables(point.fingerprints, await store.fingerprints(fingerprintSpan(point)));
+  const fpMs = performance.now() - t;
+  t = performance.now();
+  const added = await readAuditRecordsSince(ch, point);
+  const sinceReadMs = performance.now() - t;
+  t = performance.now();
+  const sinceV = verifyAuditSince(
+    { ...added, checkpoints: later, publicKey: keys.publicKey, foreignChainsAllowed: false, now: Date.now() },
+    added.from,
+  );
+  const sinceVerifyMs = performance.now() - t;
+  const rowsRead =
+    added.entries.length +
+    added.from.bindingEntries.length +
+    added.dispatch.length +
+    added.incidentChanges.length +
+    added.securityEvents.length;
+  process.stdout.write(
+    `  start-up check from a verified point, ${fmt(ADDED)} entries added since: fingerprints of the ${fmt(N)} verified ${fmt(fpMs)} ms (changed: ${changed.join(', ') || 'none'}) + read ${fmt(sinceReadMs)} ms (${fmt(rowsRead)} rows) + verify ${fmt(sinceVerifyMs)} ms = ${fmt(fpMs + sinceReadMs + sinceVerifyMs)} ms (ok: ${sinceV.ok}); heap +${fmt((process.memoryUsage().heapUsed - heapBefore) / 1e6)} MB\n`,
+  );
 } finally {
   await ch.close();
   dir.remove();

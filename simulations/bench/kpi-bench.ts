@@ -4,7 +4,7 @@
  * last 24 h — service halls among them — plus a week of incidents with their changes, dispatch
  * log entries, hotline cases and dead letters, all inserted in the engine (`INSERT … SELECT`
  * from `numbers()`), so the materialized views of migration 6 fill as they do live. Then every
- * KPI query (web/server/kpi-queries.ts, through the summary the screen calls) runs repeatedly;
+ * KPI query (storage/kpi-store.ts, through the summary the screen calls) runs repeatedly;
  * prints the insert time and the p50/p95 of each query and of the whole summary (target p95 ≤ 200 ms).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -14,9 +14,9 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { createClickHouse, queryRows, runMigrations } from '../../storage/index.ts';
 import { percentile } from '../../twin-model/dispatch/response-times.ts';
 import { generateCity } from '../../twin-model/city/index.ts';
-import { KpiQueries } from '../../web/server/kpi-queries.ts';
-import { kpiWindows } from '../../web/server/kpi-model.ts';
-import { kpiService } from '../../web/server/kpi-routes.ts';
+import { KpiStore as KpiRollups } from '../../storage/kpi-store.ts';
+import { kpiWindows } from '../../web/server/kpi/kpi-model.ts';
+import { KpiService } from '../../web/server/kpi/kpi-service.ts';
 import type { StatsMessage } from '../../web/shared/protocol.ts';
 
 export interface KpiBenchFigures {
@@ -118,7 +118,7 @@ export async function measureKpi(scale: number, log: (line: string) => void = ()
   try {
     await runMigrations(client);
     const { city, now, incidents, insertS } = await fillKpiStore(client, readings, log);
-    const q = new KpiQueries(client);
+    const q = new KpiRollups(client);
     const stats = (): StatsMessage => ({
       serverTime: now,
       messagesPerSec: 0,
@@ -135,7 +135,7 @@ export async function measureKpi(scale: number, log: (line: string) => void = ()
       storage: 'ok',
       broker: 'ok',
     });
-    const service = kpiService({ clickhouse: client, city, stats });
+    const service = new KpiService({ clickhouse: client, city, stats });
     const w = kpiWindows(now);
     const runs: Array<[string, () => Promise<unknown>]> = [
       ['open incidents (counts and map points)', () => q.openIncidentPoints(w)],

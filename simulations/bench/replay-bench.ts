@@ -2,7 +2,7 @@
  * Bench run 9: the flight recorder on a full hour of a big city. 10,000 sensors at 1 Hz for an
  * hour (36M readings × BENCH_SCALE) are generated inside the embedded ClickHouse
  * (`INSERT … SELECT FROM numbers()`, through the rollup's materialized view as live inserts go),
- * then the replay service (web/server/replay-service.ts) is timed:
+ * then the replay service (web/server/replay/replay-service.ts) is timed:
  * - first frame of a one-hour window: the keyframe at its start plus the first chunk of 1000×
  *   frames, asked at once as the console does (web/client/replay/main.ts: a first chunk of
  *   {@link FIRST_CHUNK_FRAMES} frames, then the rest of the hour continued from where it ended);
@@ -14,7 +14,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClickHouse } from '../../storage/clickhouse-client.ts';
 import { runMigrations } from '../../storage/migrations.ts';
-import { ReplayService, snapToGrid, stepForSpeed } from '../../web/server/replay-service.ts';
+import { ReplayService } from '../../web/server/replay/replay-service.ts';
+import { snapToGrid, stepForSpeed } from '../../web/server/replay/replay-twin.ts';
 
 export interface ReplayBenchResult {
   sensors: number;

@@ -10,7 +10,7 @@ import {
   type SecurityEventRecord,
 } from './audit-bindings.ts';
 import { appendAuditEntry, type AuditEntry } from './audit-log.ts';
-import { verifyAudit, type AuditVerificationInput } from './audit-verification.ts';
+import { verifyAudit, verifyAuditSince, type AuditVerificationInput, type VerifiedStart } from './audit-verification.ts';
 import { keyFingerprint, signCheckpoint } from './checkpoint.ts';
 
 const T0 = Date.UTC(2026, 6, 1, 8);
@@ -148,5 +148,80 @@ describe('verifyAudit', () => {
       { incidentId: 'inc-000000', at: T0 - 86_400_000, actor: 'li.na', what: 'closed', detail: 'closed' },
     ];
     expect(verifyAudit(w).ok).toBe(true);
+  });
+});
+
+describe('verifyAuditSince (from a verified point)', () => {
+  /** The world verified through audit entry 3 and dispatch entry 1, then entries 4-5 and dispatch entry 2 added. */
+  function since(input: AuditVerificationInput, window = T0 + 2000) {
+    const e = input.entries;
+    const from: VerifiedStart = {
+      heads: new Map([[CHAIN, { seq: 3, hash: e[2]!.hash }]]),
+      dispatch: { seq: 1, hash: input.dispatch[0]!.hash },
+      window,
+      bindingEntries: e.filter((x) => x.at >= window),
+    };
+    return verifyAuditSince(
+      {
+        ...input,
+        entries: e.filter((x) => x.seq > 3),
+        incidentChanges: input.incidentChanges.filter((c) => c.at >= window),
+        securityEvents: input.securityEvents.filter((s) => s.ts >= window),
+      },
+      from,
+    );
+  }
+
+  it('passes what was added after the point, with the heads it reached', () => {
+    const v = since(world());
+    expect(v.problems).toEqual([]);
+    expect(v).toMatchObject({
+      ok: true,
+      scope: 'since',
+      chains: [{ chain: CHAIN, checked: 2, head: { seq: 5 } }],
+      dispatch: { checked: 1 },
+    });
+  });
+
+  it('finds an added entry that does not follow the confirmed head, and a cut tail past the checkpoint', () => {
+    const input = world();
+    const forged = appendAuditEntry(CHAIN, { seq: 3, hash: 'f'.repeat(64) }, securityAuditInput(input.securityEvents[1]!));
+    const broken = since({ ...input, entries: [...input.entries.slice(0, 3), forged, input.entries[4]!] });
+    expect(broken.problems.map((p) => `${p.stream}/${p.kind}`)).toContain('audit/bad_start');
+    const cut = since({ ...input, entries: input.entries.slice(0, 4) });
+    expect(cut.problems.map((p) => `${p.stream}/${p.kind}/${p.seq}`)).toContain('audit/missing/5');
+  });
+
+  it('binds the rows from the window on: a deleted login after it is missing, an inserted action unaudited', () => {
+    const input = world();
+    const deleted = since({ ...input, securityEvents: input.securityEvents.slice(0, 1) });
+    expect(deleted.problems.map((p) => `${p.stream}/${p.kind}`)).toEqual(['security/missing']);
+    const inserted = since({
+      ...input,
+      incidentChanges: [
+        ...input.incidentChanges,
+        { incidentId: 'inc-000001', at: T0 + 3500, actor: 'mallory', what: 'closed', detail: 'closed' },
+      ],
+    });
+    expect(inserted.problems.map((p) => `${p.stream}/${p.kind}`)).toEqual(['incident/unaudited']);
+  });
+
+  it('chains the dispatch log from its confirmed head', () => {
+    const input = world();
+    const other = appendEntry({ seq: 1, hash: '0'.repeat(64) } as DispatchLogEntry, {
+      at: T0 + 3000,
+      actor: 'twin',
+      action: 'arrive',
+      unitId: 'pump-1',
+      incidentId: 'inc-000001',
+      data: {},
+    });
+    const v = since({ ...input, dispatch: [input.dispatch[0]!, other] });
+    expect(v.problems.some((p) => p.stream === 'dispatch' && (p.kind === 'bad_start' || p.kind === 'altered'))).toBe(true);
+  });
+
+  it('still requires a checkpoint when the point confirmed entries', () => {
+    const v = since({ ...world(), checkpoints: [] });
+    expect(v.problems.map((p) => `${p.stream}/${p.kind}`)).toContain('checkpoint/no_checkpoint');
   });
 });

@@ -7,6 +7,10 @@
  *    signed checkpoint as an anchor (a cut tail, a deleted entry, a rewritten chain);
  * 3. the dispatch log's own chain, anchored at the dispatch heads of the checkpoints;
  * 4. the bindings between audit entries and the domain rows (audit-bindings.ts).
+ *
+ * {@link verifyAuditSince} does the same from a point a previous verification confirmed
+ * (verified-point.ts): each chain from the entry after its confirmed head, the dispatch log from
+ * the entry after its head, the bindings from a moment on.
  */
 import type { KeyObject } from 'node:crypto';
 import { verifyChain as verifyDispatchChain } from '../dispatch/dispatch-log.ts';
@@ -37,6 +41,8 @@ export interface AuditProblem {
 
 export interface AuditVerification {
   ok: boolean;
+  /** `full` (also when absent): everything stored; `since`: what was added after a verified point (verified-point.ts). */
+  scope?: 'full' | 'since';
   /** When it ran (epoch ms). */
   at: number;
   problems: AuditProblem[];
@@ -67,9 +73,33 @@ export interface AuditVerificationInput {
   now: number;
 }
 
+/** Where a verification starts when a previous one confirmed the record up to a point. */
+export interface VerifiedStart {
+  /** Per chain, the last entry confirmed: `entries` then holds only the entries after it (every entry of other chains). */
+  heads: ReadonlyMap<string, ChainHead>;
+  /** The dispatch log's last entry confirmed: only `dispatch` rows after it are chained. */
+  dispatch: ChainHead | null;
+  /**
+   * Bindings are checked for entries and domain rows at or after this moment (epoch ms):
+   * `bindingEntries` holds every entry of every chain made then or later, and `incidentChanges`
+   * and `securityEvents` the rows from then on.
+   */
+  window: number;
+  bindingEntries: readonly AuditEntry[];
+}
+
 const iso = (ms: number): string => new Date(ms).toISOString();
 
 export function verifyAudit(input: AuditVerificationInput): AuditVerification {
+  return verify(input, null);
+}
+
+/** Verifies what was added after a verified point; the same problems as {@link verifyAudit} for what it reads. */
+export function verifyAuditSince(input: AuditVerificationInput, from: VerifiedStart): AuditVerification {
+  return verify(input, from);
+}
+
+function verify(input: AuditVerificationInput, from: VerifiedStart | null): AuditVerification {
   const problems: AuditProblem[] = [];
   const chain = input.publicKey ? keyFingerprint(input.publicKey) : null;
 
@@ -91,21 +121,25 @@ export function verifyAudit(input: AuditVerificationInput): AuditVerification {
     if (list) list.push(e);
     else byChain.set(e.chain, [e]);
   }
-  if (chain && !byChain.has(chain) && valid.length > 0) byChain.set(chain, []);
+  if (chain && !byChain.has(chain) && (valid.length > 0 || from?.heads.has(chain))) byChain.set(chain, []);
   const chains: AuditVerification['chains'] = [];
   for (const [id, list] of [...byChain].sort(([a], [b]) => (a === chain ? -1 : b === chain ? 1 : a.localeCompare(b)))) {
     list.sort((a, b) => a.seq - b.seq);
     const own = id === chain;
     const anchors: ChainAnchor[] = own ? valid.map((cp) => ({ seq: cp.seq, hash: cp.hash, label: label(cp) })) : [];
-    const result = verifyAuditChain(list, { anchors });
+    const confirmed = from?.heads.get(id) ?? null;
+    const result = verifyAuditChain(list, {
+      anchors,
+      ...(confirmed ? { start: { seq: confirmed.seq + 1, prevHash: confirmed.hash } } : {}),
+    });
     for (const p of result.problems)
       problems.push({ stream: 'audit', kind: p.kind, seq: p.seq, detail: chain && !own ? `chain ${id}: ${p.detail}` : p.detail });
-    if (own && list.length > 0 && valid.length === 0) {
+    if (own && (list.length > 0 || confirmed) && valid.length === 0) {
       problems.push({
         stream: 'checkpoint',
         kind: 'no_checkpoint',
         seq: null,
-        detail: `the audit chain ${id} holds ${list.length} entries but no signed checkpoint of it was found: the checkpoint file was removed or emptied (compare with the archive of the MQTT topic)`,
+        detail: `the audit chain ${id} holds ${confirmed ? confirmed.seq + list.length : list.length} entries but no signed checkpoint of it was found: the checkpoint file was removed or emptied (compare with the archive of the MQTT topic)`,
       });
     }
     if (!own && chain && !input.foreignChainsAllowed && list.length > 0) {
@@ -116,27 +150,32 @@ export function verifyAudit(input: AuditVerificationInput): AuditVerification {
         detail: `the audit log holds ${list.length} entries of chain ${id}, which is not this node's key (${chain}): the key pair was replaced; verify that chain with its old public key and checkpoints`,
       });
     }
-    chains.push({ chain: id, checked: list.length, head: result.head, anchored: own && valid.length > 0 });
+    chains.push({ chain: id, checked: list.length, head: result.head ?? confirmed, anchored: own && valid.length > 0 });
   }
 
   // 3. The dispatch log's chain.
   const dispatchAnchors: ChainAnchor[] = valid
     .filter((cp) => cp.dispatch)
     .map((cp) => ({ seq: cp.dispatch!.seq, hash: cp.dispatch!.hash, label: label(cp) }));
-  const dispatch = verifyDispatchChain(input.dispatch, { anchors: dispatchAnchors });
+  const confirmedDispatch = from?.dispatch ?? null;
+  const dispatch = verifyDispatchChain(confirmedDispatch ? input.dispatch.filter((d) => d.seq > confirmedDispatch.seq) : input.dispatch, {
+    anchors: dispatchAnchors,
+    ...(confirmedDispatch ? { start: { seq: confirmedDispatch.seq + 1, prevHash: confirmedDispatch.hash } } : {}),
+  });
   for (const p of dispatch.problems) problems.push({ stream: 'dispatch', kind: p.kind, seq: p.seq, detail: p.detail });
 
-  // 4. Bindings, over the time the chains cover.
-  if (input.entries.length > 0) {
-    let since = Infinity;
+  // 4. Bindings, over the time the chains cover (from the window on, after a verified point).
+  const bound = from ? from.bindingEntries : input.entries;
+  if (bound.length > 0) {
+    let since = from ? from.window : Infinity;
     let until = -Infinity;
-    for (const e of input.entries) {
-      since = Math.min(since, e.at);
+    for (const e of bound) {
+      if (!from) since = Math.min(since, e.at);
       until = Math.max(until, e.at);
     }
     const seen = new Set(problems.filter((p) => p.stream === 'dispatch' && p.seq !== null).map((p) => `${p.seq}/${p.kind}`));
     for (const p of checkBindings({
-      entries: input.entries,
+      entries: bound,
       dispatch: input.dispatch,
       incidentChanges: input.incidentChanges,
       securityEvents: input.securityEvents,
@@ -152,11 +191,12 @@ export function verifyAudit(input: AuditVerificationInput): AuditVerification {
   const last = valid.at(-1) ?? null;
   return {
     ok: problems.length === 0,
+    scope: from ? 'since' : 'full',
     at: input.now,
     problems,
     chain,
     chains,
-    dispatch: { checked: dispatch.checked, head: dispatch.head },
+    dispatch: { checked: dispatch.checked, head: dispatch.head ?? confirmedDispatch },
     checkpoints: {
       read: input.checkpoints.length,
       valid: valid.length,

@@ -1,34 +1,19 @@
 /**
- * The HTTP API (documented at /api/docs and /api/openapi.json, generated from this table).
+ * The system and city routes of the HTTP API, in the order the OpenAPI document lists them
+ * (documented at /api/docs and /api/openapi.json, generated from the route tables). Each
+ * feature's routes live in its folder (live/, incidents/, dispatch/, replay/, kpi/, audit/,
+ * city/, app/); this module assembles the two that share these dependencies.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
-import {
-  CLASSIFICATIONS,
-  EVENT_TYPES,
-  INCIDENT_TYPES,
-  KIND_LABELS,
-  KIND_METRICS,
-  METRIC_LABELS,
-  METRIC_UNITS,
-  REJECT_REASONS,
-  SENSOR_KINDS,
-  SENSOR_STATES,
-  type CityBasemap,
-  type CityModel,
-} from '../../twin-model/index.ts';
-import type { SourceIngestCounts, SourceListing, StatsMessage } from '../shared/protocol.ts';
+import type { CityBasemap, CityModel } from '../../twin-model/index.ts';
+import type { SourceIngestCounts, StatsMessage } from '../shared/protocol.ts';
 import type { IncidentStore } from '../../storage/incident-store.ts';
-import { route, type RawResponse, type Route } from './http-router.ts';
-import { ClassifiedView } from './live/live-stream.ts';
+import type { Route } from './http-router.ts';
 import type { TwinService } from './live/twin-service.ts';
-import { UNCLASSIFIED_AS } from './auth/policy.ts';
+import { systemRoutes, type HealthReport } from './app/system-routes.ts';
+import { cityRoutes } from './city/city-routes.ts';
 
-export interface HealthReport {
-  status: 'ok' | 'degraded' | 'down';
-  parts: Record<string, { status: 'ok' | 'degraded' | 'down'; detail?: string }>;
-  version: string;
-  uptimeS: number;
-}
+export type { HealthReport } from './app/system-routes.ts';
 
 export interface ApiDeps {
   twin: TwinService;
@@ -45,110 +30,5 @@ export interface ApiDeps {
 }
 
 export function apiRoutes(deps: ApiDeps): Route[] {
-  return [
-    route({
-      method: 'GET',
-      path: '/api/health',
-      permission: 'probe',
-      tag: 'system',
-      summary: 'Health of the broker connection, ClickHouse and the ingest',
-      description:
-        '200 with {"status":"ok"|"degraded", ...} when the broker and ClickHouse are reachable; 503 naming the failing part otherwise.',
-      response: 'Health report',
-      handler: async ({ res }) => {
-        const report = await deps.health();
-        res.writeHead(report.status === 'down' ? 503 : 200, {
-          'content-type': 'application/json; charset=utf-8',
-          'cache-control': 'no-store',
-        });
-        res.end(JSON.stringify(report));
-      },
-    }),
-    route({
-      method: 'GET',
-      path: '/metrics',
-      permission: 'probe',
-      tag: 'system',
-      summary: 'Prometheus metrics',
-      response: 'Prometheus text exposition',
-      handler: (): RawResponse => ({ raw: true, contentType: 'text/plain; version=0.0.4; charset=utf-8', body: deps.metricsText() }),
-    }),
-    route({
-      method: 'GET',
-      path: '/api/stats',
-      permission: 'stats.read',
-      tag: 'system',
-      summary: 'The live figures of the status strip (also pushed on the socket as `stats`)',
-      response: "StatsMessage (sensor counts within the caller's clearance)",
-      handler: ({ principal }) => {
-        const all = deps.stats();
-        if (!principal) return all;
-        const feed = deps.twin.stream.feedFor(principal.clearance);
-        return feed instanceof ClassifiedView ? { ...all, sensorsTotal: feed.size, byState: feed.countByState() } : all;
-      },
-    }),
-    route({
-      method: 'GET',
-      path: '/api/vocabulary',
-      permission: 'city.read',
-      tag: 'city',
-      summary: 'Sensor kinds, metrics with units, states, event and incident types, reject reasons',
-      response: 'Vocabulary',
-      handler: () => ({
-        sensorKinds: SENSOR_KINDS.map((k) => ({ kind: k, metrics: KIND_METRICS[k], label: KIND_LABELS[k] })),
-        metrics: Object.entries(METRIC_UNITS).map(([m, unit]) => ({
-          metric: m,
-          unit,
-          label: METRIC_LABELS[m as keyof typeof METRIC_LABELS],
-        })),
-        sensorStates: SENSOR_STATES,
-        classifications: CLASSIFICATIONS,
-        eventTypes: EVENT_TYPES,
-        incidentTypes: INCIDENT_TYPES,
-        rejectReasons: REJECT_REASONS,
-      }),
-    }),
-    route({
-      method: 'GET',
-      path: '/api/city/districts',
-      permission: 'city.read',
-      tag: 'city',
-      summary: 'Districts with codes and names',
-      response: 'Array of {code, nameZh, nameEn, seat}',
-      handler: () => (deps.city?.districts ?? []).map((d) => ({ code: d.code, nameZh: d.nameZh, nameEn: d.nameEn, seat: d.seat })),
-    }),
-    route({
-      method: 'GET',
-      path: '/api/sources',
-      permission: 'city.read',
-      tag: 'city',
-      summary:
-        'Data sources with their department and classification, and what the ingest did with their messages (received = stored + rejected + pending)',
-      response: 'Array of SourceListing',
-      handler: (): SourceListing[] => {
-        const counts = deps.sourceCounts?.() ?? null;
-        const registered = deps.city?.sources ?? [];
-        const listed: SourceListing[] = registered.map((s) => ({
-          ...s,
-          registered: true,
-          ingest: counts ? (counts.get(s.id) ?? { received: 0, stored: 0, rejected: 0, pending: 0 }) : null,
-        }));
-        const known = new Set(registered.map((s) => s.id));
-        for (const [id, c] of counts ?? []) {
-          if (!known.has(id))
-            listed.push({
-              id,
-              nameZh: id,
-              nameEn: id,
-              departmentZh: '',
-              departmentEn: '',
-              classification: UNCLASSIFIED_AS,
-              registered: false,
-              ingest: c,
-            });
-        }
-        return listed;
-      },
-    }),
-  ];
+  return [...systemRoutes(deps), ...cityRoutes(deps)];
 }

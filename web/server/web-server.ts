@@ -9,13 +9,13 @@ import type { ClientToServerEvents, ResumeRequest, ServerToClientEvents } from '
 import { apiRoutes, type ApiDeps } from './api-routes.ts';
 import { incidentRoutes } from './incidents/incident-routes.ts';
 import { dispatchRoutes, unitView } from './dispatch/dispatch-routes.ts';
-import { kpiRoutes } from './kpi-routes.ts';
-import { replayRoutesFor } from './replay-routes.ts';
+import { kpiRoutes } from './kpi/kpi-routes.ts';
+import { replayRoutesFor } from './replay/replay-routes.ts';
 import { auditRoutes } from './audit/audit-routes.ts';
 import type { AuditService } from './audit/audit-service.ts';
 import type { DispatchService } from './dispatch/dispatch-service.ts';
-import { openApiDocument, Router, sendJson } from './http-router.ts';
-import { renderApiDocs } from './api-docs.ts';
+import { Router, sendJson } from './http-router.ts';
+import { apiDocs } from './app/api-docs.ts';
 import { serveStatic } from './static-files.ts';
 import { AccessGuard } from './auth/access-guard.ts';
 import { authRoutes, clientAddress } from './auth/auth-routes.ts';
@@ -29,8 +29,8 @@ import type { IncidentUpdateMessage, IncidentView } from '../shared/protocol.ts'
 import { ViewportStreams, type ViewportOptions } from './live/viewport-sessions.ts';
 import { sensorRoutes } from './live/sensor-routes.ts';
 import { DeadLetterStore, ReadingsStore, RegistryStore } from '../../storage/index.ts';
-import { basemapRoutes } from './basemap/basemap-routes.ts';
-import { openBasemapArchive, type BasemapArchive } from './basemap/pmtiles-archive.ts';
+import { basemapRoutes } from './city/basemap-routes.ts';
+import { openBasemapArchive, type BasemapArchive } from './city/pmtiles-archive.ts';
 
 export interface WebServerOptions extends ApiDeps {
   host: string;
@@ -123,7 +123,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     ...authRoutes({ auth: options.auth, secureCookies: Boolean(options.tls) }),
     ...(options.audit ? auditRoutes({ audit: options.audit }) : []),
   ];
-  const openapi = openApiDocument(routes, {
+  const docs = apiDocs(routes, {
     title: 'CityTwin API',
     version: '1',
     description: 'HTTP API of the CityTwin console server. The live stream is socket.io (see web/shared/protocol.ts).',
@@ -146,12 +146,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       sendJson(res, 400, { error: 'malformed request URL' });
       return;
     }
-    if (url.pathname === '/api/openapi.json') return sendJson(res, 200, openapi);
-    if (url.pathname === '/api/docs') {
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      res.end(renderApiDocs(routes));
-      return;
-    }
+    if (docs.serve(url.pathname, res)) return;
     if (await router.handle(req, res, url)) return;
     if (url.pathname.startsWith('/api/')) return sendJson(res, 404, { error: `no API route ${req.method} ${url.pathname}; see /api/docs` });
     if (req.method === 'GET' && staticRoot && (await serveStatic(staticRoot, url, res))) return;

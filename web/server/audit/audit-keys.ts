@@ -4,7 +4,9 @@
  *
  * - `audit-ed25519.key.pem`: the Ed25519 private key (PKCS #8), generated on first start, mode 0600;
  * - `audit-ed25519.pub.pem`: its public key (SPKI), also printed at start and served to admins;
- * - `checkpoints.jsonl`: one signed checkpoint per line, appended (twin-model/audit/checkpoint.ts).
+ * - `checkpoints.jsonl`: one signed checkpoint per line, appended (twin-model/audit/checkpoint.ts);
+ * - `verified-point.json`: how far the last successful verification confirmed the record, signed
+ *   (twin-model/audit/verified-point.ts): the next start verifies from there.
  */
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import {
@@ -15,16 +17,19 @@ import {
   mkdirSync,
   openSync,
   readFileSync,
+  renameSync,
   statSync,
   writeFileSync,
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
 import { parseCheckpointLines, keyFingerprint, type Checkpoint } from '../../../twin-model/audit/checkpoint.ts';
+import type { VerifiedPoint } from '../../../twin-model/audit/verified-point.ts';
 
 export const PRIVATE_KEY_FILE = 'audit-ed25519.key.pem';
 export const PUBLIC_KEY_FILE = 'audit-ed25519.pub.pem';
 export const CHECKPOINT_FILE = 'checkpoints.jsonl';
+export const VERIFIED_POINT_FILE = 'verified-point.json';
 
 /** `<dataDir>/audit`. */
 export function auditDir(dataDir: string): string {
@@ -127,4 +132,31 @@ export function readCheckpointText(text: string, name: string): Array<{ value: u
     value: l.error ? { unparsable: l.error } : l.value,
     source: `${name} line ${l.line}${l.error ? ` (${l.error})` : ''}`,
   }));
+}
+
+/** The verified point's file: replaced whole (written beside it, synced, then renamed over it). */
+export class VerifiedPointFile {
+  constructor(readonly path: string) {}
+
+  /** The parsed content, null when there is none, or the reason it cannot be read. */
+  read(): { value: unknown } | null | { error: string } {
+    if (!existsSync(this.path)) return null;
+    try {
+      return { value: JSON.parse(readFileSync(this.path, 'utf8')) as unknown };
+    } catch (err) {
+      return { error: `${this.path} is not readable JSON (${(err as Error).message})` };
+    }
+  }
+
+  write(point: VerifiedPoint): void {
+    const tmp = `${this.path}.tmp`;
+    const fd = openSync(tmp, 'w', 0o644);
+    try {
+      writeSync(fd, `${JSON.stringify(point)}\n`);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, this.path);
+  }
 }

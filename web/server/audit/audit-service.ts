@@ -8,8 +8,16 @@
  * Verification runs at start, before anything new is appended, and on demand; a failed one
  * degrades health with the reason, and the caller records a security event. The server still
  * starts: the record of what was found is more use than a city without its console.
+ *
+ * At start it begins where the last successful verification stopped (the verified point,
+ * twin-model/audit/verified-point.ts): when the point verifies with the key, its checkpoint is
+ * still valid and the fingerprints of the part it confirmed are unchanged, only what was added
+ * since is read and verified; otherwise, and whenever that finds a problem, the whole record is
+ * verified, as `GET /api/audit/verify` and `citytwin audit verify` always do. Every successful
+ * verification records a new point.
  */
-import type { ClickHouseClient } from '@clickhouse/client';
+import { join } from 'node:path';
+import { AuditStore, configAuditData, type ClickHouseClient } from '../../../storage/index.ts';
 import { appendAuditEntry, type AuditEntry, type AuditInput } from '../../../twin-model/audit/audit-log.ts';
 import {
   dispatchAuditInput,
@@ -21,19 +29,26 @@ import {
 import {
   summarize,
   verifyAudit,
+  verifyAuditSince,
   type AuditVerification,
   type AuditVerificationInput,
 } from '../../../twin-model/audit/audit-verification.ts';
 import { checkCheckpoint, rawPublicKey, signCheckpoint, type Checkpoint } from '../../../twin-model/audit/checkpoint.ts';
 import { canonicalJson, type ChainHead } from '../../../twin-model/audit/hash-chain.ts';
+import { changedTables, checkVerifiedPoint, signVerifiedPoint, type VerifiedPoint } from '../../../twin-model/audit/verified-point.ts';
 import type { DispatchLogEntry, IncidentChange } from '../../../twin-model/index.ts';
 import { topics } from '../../../twin-model/index.ts';
 import { BatchedAppender } from '../../../storage/batched-appender.ts';
-import { DispatchLogStore } from '../../../storage/dispatch-log-store.ts';
-import { IncidentStore } from '../../../storage/incident-store.ts';
-import { AuditStore } from './audit-store.ts';
-import { auditDir, CHECKPOINT_FILE, CheckpointFile, loadOrCreateKeys, type AuditKeys } from './audit-keys.ts';
-import { join } from 'node:path';
+import {
+  auditDir,
+  CHECKPOINT_FILE,
+  CheckpointFile,
+  loadOrCreateKeys,
+  VERIFIED_POINT_FILE,
+  VerifiedPointFile,
+  type AuditKeys,
+} from './audit-keys.ts';
+import { confirmedSpan, fingerprintSpan, readAuditRecords, readAuditRecordsSince, type AuditRecords } from './audit-records.ts';
 
 export interface AuditServiceOptions {
   clickhouse: ClickHouseClient;
@@ -60,6 +75,7 @@ export class AuditService {
   readonly keys: AuditKeys;
   readonly store: AuditStore;
   readonly checkpointFile: CheckpointFile;
+  readonly pointFile: VerifiedPointFile;
   /** Entries made and stored, failed writes, checkpoints signed and published. */
   readonly counters = { made: 0, checkpoints: 0, published: 0 };
   private readonly now: () => number;
@@ -84,6 +100,7 @@ export class AuditService {
     this.keys = loadOrCreateKeys(auditDir(options.dataDir), (level, msg) => this.log(level, msg));
     this.store = new AuditStore(options.clickhouse);
     this.checkpointFile = new CheckpointFile(join(auditDir(options.dataDir), CHECKPOINT_FILE));
+    this.pointFile = new VerifiedPointFile(join(auditDir(options.dataDir), VERIFIED_POINT_FILE));
     this.writer = new BatchedAppender<AuditEntry>({
       write: (batch) => this.write(batch),
       delayMs: options.persistDelayMs ?? 200,
@@ -109,7 +126,7 @@ export class AuditService {
     const head = await audit.store.head(chain);
     audit.head = head ? { seq: head.seq, hash: head.hash } : null;
     audit.stored = audit.head;
-    const verification = await audit.verifyStored();
+    const verification = await audit.verifyAtStart();
     const signed = audit.lastValidCheckpoint();
     if (signed && (!audit.head || audit.head.seq < signed.seq)) {
       // The table ends before the signed head: continue after it, so the gap stays visible.
@@ -185,7 +202,8 @@ export class AuditService {
   async recordConfig(config: Readonly<Record<string, string | number | boolean | null>>): Promise<void> {
     await this.flush();
     const last = await this.store.latest(this.keys.chain, 'config');
-    const before = (last?.data.config ?? {}) as Record<string, unknown>;
+    const recorded = last ? configAuditData.safeParse(last.data) : null;
+    const before: Record<string, unknown> = recorded?.success ? recorded.data.config : {};
     const changed: Record<string, { from: unknown; to: unknown }> = {};
     for (const key of new Set([...Object.keys(before), ...Object.keys(config)])) {
       const from = before[key] ?? null;
@@ -236,7 +254,7 @@ export class AuditService {
     await this.flush();
     // Actions keep coming while it reads: entries after this head may be stored before their
     // domain rows (security events are written once a second), so they wait for the next one.
-    return this.verifyStored(this.stored);
+    return this.verifyFull(this.stored);
   }
 
   /** The last verification (at start or on demand). */
@@ -320,26 +338,83 @@ export class AuditService {
     }
   }
 
-  /** Reads everything back and verifies it, this chain up to `upTo` (nothing is flushed first). */
-  private async verifyStored(upTo: ChainHead | null = null): Promise<AuditVerification> {
-    // Checkpoints first: one signed while the tables are read covers entries already stored.
-    const checkpoints = this.checkpointFile.read();
-    const records = await readAuditRecords(this.options.clickhouse);
-    const chain = this.keys.chain;
-    let limit = upTo?.seq ?? Number.MAX_SAFE_INTEGER;
-    for (const { value } of checkpoints) {
-      const c = checkCheckpoint(value, this.keys.publicKey);
-      if (c.ok && c.checkpoint.seq > limit) limit = c.checkpoint.seq;
+  /**
+   * The verification at start: from the verified point when it holds (see the file's comment),
+   * else — or when that finds a problem, which the full verification then words — everything.
+   */
+  private async verifyAtStart(): Promise<AuditVerification> {
+    const point = this.readPoint();
+    if (typeof point === 'string') {
+      this.log('info', `audit: verifying the whole record at start (${point})`);
+      return this.verifyFull();
     }
-    const entries = records.entries.filter((e) => e.chain !== chain || e.seq <= limit);
-    const v = verifyAudit({
+    const checkpoints = this.checkpointFile.read();
+    const valid = checkpoints.map(({ value }) => checkCheckpoint(value, this.keys.publicKey)).flatMap((c) => (c.ok ? [c.checkpoint] : []));
+    const why = await this.pointStillHolds(point, valid);
+    if (why) {
+      this.log('warn', `audit: verifying the whole record at start: ${why}`);
+      return this.verifyFull();
+    }
+    const records = await readAuditRecordsSince(this.options.clickhouse, point);
+    const v = verifyAuditSince(this.verificationInput(records, checkpoints), records.from);
+    if (!v.ok) {
+      this.log('warn', `audit: the entries added since the verified point show problems; verifying the whole record`);
+      return this.verifyFull();
+    }
+    this.log(
+      'info',
+      `audit: verified at start from the verified point of ${new Date(point.at).toISOString()}: ${records.entries.length} new entries, ${records.from.bindingEntries.length} entries bound to their rows`,
+    );
+    await this.recordPoint(confirmedSpan(records.entries, records.dispatch, valid, point));
+    return this.settle(v);
+  }
+
+  /** The verified point of this chain, or why there is none to start from. */
+  private readPoint(): VerifiedPoint | string {
+    const read = this.pointFile.read();
+    if (read === null) return 'no verified point yet';
+    if ('error' in read) return read.error;
+    const check = checkVerifiedPoint(read.value, this.keys.publicKey, this.keys.chain);
+    return check.ok ? check.point : `the verified point is refused: ${check.reason}`;
+  }
+
+  /** Why the record up to the point can no longer be taken as verified, or null when it can. */
+  private async pointStillHolds(point: VerifiedPoint, valid: readonly Checkpoint[]): Promise<string | null> {
+    const cp = point.checkpoint;
+    if (cp && !valid.some((c) => c.seq === cp.seq && c.hash === cp.hash))
+      return `the checkpoint of entry ${cp.seq} the last verification relied on is no longer among the valid checkpoints`;
+    const now = await this.store.fingerprints(fingerprintSpan(point));
+    const changed = changedTables(point.fingerprints, now);
+    return changed.length
+      ? `the stored records verified on ${new Date(point.at).toISOString()} changed since (${changed.join(', ')})`
+      : null;
+  }
+
+  /** Signs and keeps the point a successful verification reached. */
+  private async recordPoint(span: ReturnType<typeof confirmedSpan>): Promise<void> {
+    try {
+      const fingerprints = await this.store.fingerprints(fingerprintSpan(span));
+      this.pointFile.write(
+        signVerifiedPoint({ v: 1, chain: this.keys.chain, at: this.now(), ...span, fingerprints }, this.keys.privateKey),
+      );
+    } catch (err) {
+      // The next start then verifies the whole record: slower, never weaker.
+      this.log('warn', `audit: the verified point was not recorded: ${(err as Error).message}`);
+    }
+  }
+
+  private verificationInput(records: AuditRecords, checkpoints: AuditVerificationInput['checkpoints']): AuditVerificationInput {
+    return {
       ...records,
-      entries,
       checkpoints,
       publicKey: this.keys.publicKey,
       foreignChainsAllowed: this.options.foreignChainsAllowed,
       now: this.now(),
-    });
+    };
+  }
+
+  /** Keeps a verification as the latest and tells the listeners of new problems. */
+  private settle(v: AuditVerification): AuditVerification {
     const previous = this.latest;
     this.latest = v;
     if (!v.ok) {
@@ -348,25 +423,24 @@ export class AuditService {
     }
     return v;
   }
-}
 
-/**
- * Everything a verification reads from ClickHouse: the audit entries of every chain, the
- * dispatch log, and the incident changes and security events since the first entry (the
- * server and `citytwin audit verify` read the same).
- */
-export async function readAuditRecords(
-  client: ClickHouseClient,
-): Promise<Pick<AuditVerificationInput, 'entries' | 'dispatch' | 'incidentChanges' | 'securityEvents'>> {
-  const store = new AuditStore(client);
-  const entries = await store.entries();
-  const since = entries.reduce((m, e) => Math.min(m, e.at), Number.MAX_SAFE_INTEGER);
-  const ids = [...new Set(entries.filter((e) => e.stream === 'incident').map((e) => e.object))];
-  const none = entries.length === 0;
-  const [dispatch, incidentChanges, securityEvents] = await Promise.all([
-    new DispatchLogStore(client).entries(),
-    none ? Promise.resolve([]) : new IncidentStore(client).changesForAudit(since, ids),
-    none ? Promise.resolve([]) : store.securityEvents(since),
-  ]);
-  return { entries, dispatch, incidentChanges, securityEvents };
+  /** Reads everything back and verifies it, this chain up to `upTo` (nothing is flushed first); a success records the point. */
+  private async verifyFull(upTo: ChainHead | null = null): Promise<AuditVerification> {
+    // Checkpoints first: one signed while the tables are read covers entries already stored.
+    const checkpoints = this.checkpointFile.read();
+    const records = await readAuditRecords(this.options.clickhouse);
+    const chain = this.keys.chain;
+    let limit = upTo?.seq ?? Number.MAX_SAFE_INTEGER;
+    const valid: Checkpoint[] = [];
+    for (const { value } of checkpoints) {
+      const c = checkCheckpoint(value, this.keys.publicKey);
+      if (!c.ok) continue;
+      valid.push(c.checkpoint);
+      if (c.checkpoint.seq > limit) limit = c.checkpoint.seq;
+    }
+    const entries = records.entries.filter((e) => e.chain !== chain || e.seq <= limit);
+    const v = verifyAudit(this.verificationInput({ ...records, entries }, checkpoints));
+    if (v.ok) await this.recordPoint(confirmedSpan(entries, records.dispatch, valid));
+    return this.settle(v);
+  }
 }

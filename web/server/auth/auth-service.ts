@@ -17,127 +17,35 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { ClickHouseClient } from '@clickhouse/client';
-import { queryRows } from '../../../storage/index.ts';
+import { AccountsStore, type ClickHouseClient, type TokenRow } from '../../../storage/index.ts';
 import type { Classification } from '../../../twin-model/index.ts';
 import { checkPassword, hashPassword, randomPassword, verifyPassword } from './password.ts';
 import { clearanceOf, DEFAULT_CLEARANCE, isRole, type ClearanceTable, type Role } from './policy.ts';
+import { SecurityLog } from './security-log.ts';
 import { LoginThrottle } from './throttle.ts';
+import {
+  AuthError,
+  CACHE_TTL_MS,
+  DEFAULT_MAX_TOKEN_TTL_DAYS,
+  DEFAULT_TOKEN_TTL_DAYS,
+  SESSION_TTL_MS,
+  TOKEN_PATTERN,
+  USERNAME_PATTERN,
+  type IssuedSession,
+  type LoginResult,
+  type Principal,
+  type SecurityEvent,
+  type SecurityEventType,
+  type TokenInfo,
+  type TokenKind,
+  type TokenRecord,
+  type UserInfo,
+  type UserRecord,
+} from './auth-types.ts';
 
-/** Who is making a request. */
-export interface Principal {
-  username: string;
-  roles: Role[];
-  /** How they proved it. */
-  via: 'session' | 'token' | 'display';
-  tokenId: string;
-  /** Source classifications these roles may see. */
-  clearance: Classification[];
-}
+export * from './auth-types.ts';
 
-export type TokenKind = 'session' | 'token' | 'display';
-
-/** A token as listed (never the secret, which is shown once at creation). */
-export interface TokenInfo {
-  id: string;
-  owner: string;
-  name: string;
-  kind: TokenKind;
-  roles: Role[];
-  createdAt: number;
-  expiresAt: number;
-  revoked: boolean;
-}
-
-export interface UserInfo {
-  username: string;
-  displayName: string;
-  roles: Role[];
-  disabled: boolean;
-  createdAt: number;
-}
-
-interface UserRecord extends UserInfo {
-  passwordHash: string;
-}
-
-interface TokenRecord extends TokenInfo {
-  hash: string;
-}
-
-/** Security event types written to `security_events`. */
-export type SecurityEventType =
-  | 'login'
-  | 'login_failed'
-  | 'login_throttled'
-  | 'logout'
-  | 'password_changed'
-  | 'token_created'
-  | 'token_revoked'
-  | 'token_use'
-  | 'auth_failed'
-  | 'access_denied'
-  | 'user_created'
-  | 'user_updated'
-  | 'login_unlocked'
-  | 'mqtt_auth_failed'
-  | 'mqtt_publish_refused'
-  | 'mqtt_subscribe_refused'
-  | 'audit_tampering'
-  | 'sensor_meta_refused';
-
-export interface SecurityEvent {
-  ts: number;
-  type: SecurityEventType;
-  outcome: 'ok' | 'refused';
-  username: string;
-  client: string;
-  detail: string;
-}
-
-export type LoginResult =
-  | { ok: true; token: string; tokenId: string; expiresAt: number; user: UserInfo }
-  | { ok: false; status: 401 | 429; reason: string; retryAfterMs?: number; locked?: boolean };
-
-/** How long a node trusts its cached copy of a user or token. */
-export const CACHE_TTL_MS = 30_000;
-/** A session lasts one long shift. */
-export const SESSION_TTL_MS = 12 * 3600_000;
-/** Lifetime of an API or display token when none is asked for (never beyond the configured cap). */
-export const DEFAULT_TOKEN_TTL_DAYS = 90;
-/** Default cap on any token's lifetime (CITYTWIN_MAX_TOKEN_TTL_DAYS). */
-export const DEFAULT_MAX_TOKEN_TTL_DAYS = 90;
-/** Largest cap the configuration accepts. */
-export const MAX_TOKEN_TTL_DAYS = 366;
-/** `ctw_` (API), `cts_` (session) or `ctd_` (display) + 43 base64url characters (32 bytes). */
-export const TOKEN_PATTERN = /^ct[wsd]_[A-Za-z0-9_-]{43}$/;
-export const USERNAME_PATTERN = /^[a-z][a-z0-9._-]{1,31}$/;
 const PREFIX: Record<TokenKind, string> = { token: 'ctw_', session: 'cts_', display: 'ctd_' };
-/** Security events kept in memory at most while ClickHouse is slow; beyond that they are counted as dropped. */
-const MAX_PENDING_EVENTS = 10_000;
-
-/**
- * A refusal with its HTTP status, the reason in English, and for the console a stable `code`
- * with parameters (worded in the user's language) and, for 429, when to try again.
- */
-export class AuthError extends Error {
-  constructor(
-    readonly status: 400 | 401 | 403 | 404 | 409 | 429,
-    message: string,
-    readonly code?: string,
-    readonly params: Record<string, number | boolean | string> = {},
-    readonly retryAfterMs?: number,
-  ) {
-    super(message);
-  }
-}
-
-/** A session issued in exchange for a password (login, password change). */
-export interface IssuedSession {
-  token: string;
-  tokenId: string;
-  expiresAt: number;
-}
 
 export interface AuthServiceOptions {
   clickhouse: ClickHouseClient;
@@ -161,16 +69,13 @@ function toRoles(list: readonly string[]): Role[] {
   return list.filter(isRole);
 }
 
-/** ClickHouse returns Int64 as a JSON string. */
-const toMs = (v: string | number): number => Number(v);
-
 export class AuthService {
   readonly throttle: LoginThrottle;
   /** Longest lifetime of an API or display token, in days. */
   readonly maxTokenTtlDays: number;
   /** Counters for /metrics. */
   readonly counters = { loginOk: 0, loginFailed: 0, loginThrottled: 0, authFailed: 0, denied: 0, eventsDropped: 0 };
-  private readonly ch: ClickHouseClient;
+  private readonly store: AccountsStore;
   private readonly now: () => number;
   private readonly log: NonNullable<AuthServiceOptions['log']>;
   private readonly node: string;
@@ -179,23 +84,18 @@ export class AuthService {
   private usersLoadedAt = 0;
   private readonly tokens = new Map<string, { record: TokenRecord | null; at: number }>();
   private readonly tokenUseLogged = new Map<string, number>();
-  private pendingEvents: SecurityEvent[] = [];
-  private flushing: Promise<void> | null = null;
-  private readonly flushTimer: NodeJS.Timeout;
+  private readonly events: SecurityLog;
   private readonly revokeListeners = new Set<(tokenId: string | null, username: string | null) => void>();
-  private readonly onRecord: AuthServiceOptions['onRecord'];
 
   constructor(options: AuthServiceOptions) {
-    this.ch = options.clickhouse;
+    this.store = new AccountsStore(options.clickhouse);
     this.now = options.now ?? Date.now;
     this.log = options.log ?? (() => undefined);
     this.node = options.node ?? hostname();
     this.clearanceTable = options.clearance ?? DEFAULT_CLEARANCE;
     this.throttle = options.throttle ?? new LoginThrottle(this.now);
-    this.onRecord = options.onRecord;
     this.maxTokenTtlDays = options.maxTokenTtlDays ?? DEFAULT_MAX_TOKEN_TTL_DAYS;
-    this.flushTimer = setInterval(() => void this.flushEvents(), 1000);
-    this.flushTimer.unref();
+    this.events = new SecurityLog({ store: this.store, node: this.node, now: this.now, log: this.log, onRecord: options.onRecord });
   }
 
   /**
@@ -252,10 +152,9 @@ export class AuthService {
     }
     const user = await this.user(name);
     // Hash even for an unknown user so response time does not reveal which names exist.
-    const ok =
-      user && !user.disabled && user.passwordHash
-        ? await verifyPassword(password, user.passwordHash)
-        : (await verifyPassword(password, DUMMY_HASH), false);
+    let ok = false;
+    if (user && !user.disabled && user.passwordHash) ok = await verifyPassword(password, user.passwordHash);
+    else await verifyPassword(password, DUMMY_HASH);
     if (!ok || !user) {
       this.throttle.fail(name, address);
       this.counters.loginFailed++;
@@ -358,24 +257,13 @@ export class AuthService {
 
   /** Tokens of `owner`, or of everyone when `owner` is null (admin). Sessions are included. */
   async listTokens(owner: string | null): Promise<TokenInfo[]> {
-    const rows = await queryRows<TokenRow>(
-      this.ch,
-      `SELECT token_id, token_hash, owner, name, roles, kind, toUnixTimestamp64Milli(created_at) AS created, toUnixTimestamp64Milli(expires_at) AS expires, revoked
-       FROM api_tokens FINAL WHERE ({owner:String} = '' OR owner = {owner:String}) ORDER BY created_at DESC LIMIT 1000`,
-      { owner: owner ?? '' },
-    );
-    return rows.map(rowToToken).map(({ hash: _hash, ...info }) => info);
+    return (await this.store.tokensOf(owner)).map(toTokenRecord).map(({ hash: _hash, ...info }) => info);
   }
 
   /** Revokes a token: its owner or an admin. */
   async revokeToken(by: Principal, tokenId: string, client: string): Promise<TokenInfo> {
-    const rows = await queryRows<TokenRow>(
-      this.ch,
-      `SELECT token_id, token_hash, owner, name, roles, kind, toUnixTimestamp64Milli(created_at) AS created, toUnixTimestamp64Milli(expires_at) AS expires, revoked
-       FROM api_tokens FINAL WHERE token_id = {id:String}`,
-      { id: tokenId },
-    );
-    const record = rows[0] ? rowToToken(rows[0]) : null;
+    const stored = await this.store.tokenById(tokenId);
+    const record = stored ? toTokenRecord(stored) : null;
     if (!record) throw new AuthError(404, `no token "${tokenId}"`);
     if (record.owner !== by.username && !by.roles.includes('admin'))
       throw new AuthError(403, `token ${tokenId} belongs to another user; only its owner or an admin may revoke it`);
@@ -501,20 +389,7 @@ export class AuthService {
 
   /** Queues a security event for ClickHouse (flushed about once a second). Never includes secrets. */
   record(type: SecurityEventType, outcome: 'ok' | 'refused', username: string, client: string, detail: string): void {
-    if (this.pendingEvents.length >= MAX_PENDING_EVENTS) {
-      this.counters.eventsDropped++;
-      return;
-    }
-    const event: SecurityEvent = {
-      ts: this.now(),
-      type,
-      outcome,
-      username: username.slice(0, 64),
-      client: client.slice(0, 128),
-      detail: detail.slice(0, 500),
-    };
-    this.pendingEvents.push(event);
-    this.onRecord?.({ ...event, node: this.node });
+    if (!this.events.record(type, outcome, username, client, detail)) this.counters.eventsDropped++;
   }
 
   /** Notes a refused request (403) for the log and the counters. */
@@ -524,53 +399,15 @@ export class AuthService {
   }
 
   async flushEvents(): Promise<void> {
-    if (this.flushing) return this.flushing;
-    if (this.pendingEvents.length === 0) return;
-    const batch = this.pendingEvents;
-    this.pendingEvents = [];
-    this.flushing = this.ch
-      .insert({ table: 'security_events', values: batch.map((e) => ({ ...e, node: this.node })), format: 'JSONEachRow' })
-      .then(() => undefined)
-      .catch((err: Error) => {
-        this.log('warn', `security events not stored yet (${batch.length}), retrying: ${err.message}`);
-        this.pendingEvents = [...batch, ...this.pendingEvents].slice(0, MAX_PENDING_EVENTS);
-      })
-      .finally(() => {
-        this.flushing = null;
-      });
-    return this.flushing;
+    await this.events.flush();
   }
 
   async listEvents(q: { type?: string; username?: string; limit: number }): Promise<SecurityEvent[]> {
-    await this.flushEvents();
-    const rows = await queryRows<{
-      ms: string | number;
-      type: SecurityEventType;
-      outcome: 'ok' | 'refused';
-      username: string;
-      client: string;
-      detail: string;
-    }>(
-      this.ch,
-      `SELECT toUnixTimestamp64Milli(ts) AS ms, type, outcome, username, client, detail FROM security_events
-       WHERE ({type:String} = '' OR type = {type:String}) AND ({user:String} = '' OR username = {user:String})
-       ORDER BY ts DESC LIMIT {limit:UInt32}`,
-      { type: q.type ?? '', user: q.username ?? '', limit: q.limit },
-    );
-    return rows.map((r) => ({
-      ts: Number(r.ms),
-      type: r.type,
-      outcome: r.outcome,
-      username: r.username,
-      client: r.client,
-      detail: r.detail,
-    }));
+    return this.events.list(q);
   }
 
   async close(): Promise<void> {
-    clearInterval(this.flushTimer);
-    await this.flushEvents();
-    if (this.flushing) await this.flushing;
+    await this.events.close();
   }
 
   // --- internals -----------------------------------------------------------------------
@@ -619,16 +456,11 @@ export class AuthService {
    * write; closes their sockets. Returns how many were revoked.
    */
   private async revokeAllOf(owner: string, why: string, include: { display: boolean }, client: string): Promise<number> {
-    const rows = await queryRows<TokenRow>(
-      this.ch,
-      `SELECT token_id, token_hash, owner, name, roles, kind, toUnixTimestamp64Milli(created_at) AS created, toUnixTimestamp64Milli(expires_at) AS expires, revoked
-       FROM api_tokens FINAL WHERE owner = {owner:String} AND revoked = 0 AND expires_at > fromUnixTimestamp64Milli({now:Int64})`,
-      { owner, now: this.now() },
-    );
-    const live = rows.map(rowToToken).filter((t) => include.display || t.kind !== 'display');
+    const rows = await this.store.liveTokensOf(owner, this.now());
+    const live = rows.map(toTokenRecord).filter((t) => include.display || t.kind !== 'display');
     if (live.length === 0) return 0;
     const revoked = live.map((t) => ({ ...t, revoked: true }));
-    await this.ch.insert({ table: 'api_tokens', values: revoked.map((t) => this.tokenRow(t)), format: 'JSONEachRow' });
+    await this.store.writeTokens(revoked, this.now());
     for (const t of revoked) this.tokens.set(t.hash, { record: t, at: this.now() });
     for (const t of revoked) for (const l of this.revokeListeners) l(t.id, null);
     this.record(
@@ -685,12 +517,8 @@ export class AuthService {
   private async setRevoked(tokenId: string, known?: TokenRecord): Promise<void> {
     let record = known ?? [...this.tokens.values()].find((t) => t.record?.id === tokenId)?.record ?? null;
     if (!record) {
-      const rows = await queryRows<TokenRow>(
-        this.ch,
-        `SELECT token_id, token_hash, owner, name, roles, kind, toUnixTimestamp64Milli(created_at) AS created, toUnixTimestamp64Milli(expires_at) AS expires, revoked FROM api_tokens FINAL WHERE token_id = {id:String}`,
-        { id: tokenId },
-      );
-      record = rows[0] ? rowToToken(rows[0]) : null;
+      const stored = await this.store.tokenById(tokenId);
+      record = stored ? toTokenRecord(stored) : null;
     }
     if (!record) return;
     const revoked = { ...record, revoked: true };
@@ -699,33 +527,13 @@ export class AuthService {
     for (const l of this.revokeListeners) l(tokenId, null);
   }
 
-  private tokenRow(t: TokenRecord): Record<string, unknown> {
-    return {
-      token_id: t.id,
-      token_hash: t.hash,
-      owner: t.owner,
-      name: t.name,
-      roles: t.roles,
-      kind: t.kind,
-      created_at: t.createdAt,
-      expires_at: t.expiresAt,
-      revoked: t.revoked ? 1 : 0,
-      updated_at: this.now(),
-    };
-  }
-
   private async writeToken(t: TokenRecord): Promise<void> {
-    await this.ch.insert({ table: 'api_tokens', values: [this.tokenRow(t)], format: 'JSONEachRow' });
+    await this.store.writeTokens([t], this.now());
   }
 
   private async loadToken(hash: string): Promise<TokenRecord | null> {
-    const rows = await queryRows<TokenRow>(
-      this.ch,
-      `SELECT token_id, token_hash, owner, name, roles, kind, toUnixTimestamp64Milli(created_at) AS created, toUnixTimestamp64Milli(expires_at) AS expires, revoked
-       FROM api_tokens FINAL WHERE token_hash = {hash:String} LIMIT 1`,
-      { hash },
-    );
-    return rows[0] ? rowToToken(rows[0]) : null;
+    const stored = await this.store.tokenByHash(hash);
+    return stored ? toTokenRecord(stored) : null;
   }
 
   private async user(username: string): Promise<UserRecord | null> {
@@ -737,77 +545,30 @@ export class AuthService {
   }
 
   private async loadUsers(): Promise<void> {
-    const rows = await queryRows<{
-      username: string;
-      display_name: string;
-      roles: string[];
-      password_hash: string;
-      disabled: number;
-      created: string | number;
-    }>(
-      this.ch,
-      'SELECT username, display_name, roles, password_hash, disabled, toUnixTimestamp64Milli(created_at) AS created FROM users FINAL',
-    );
-    this.users = new Map(
-      rows.map((r) => [
-        r.username,
-        {
-          username: r.username,
-          displayName: r.display_name,
-          roles: toRoles(r.roles),
-          passwordHash: r.password_hash,
-          disabled: Number(r.disabled) === 1,
-          createdAt: Number(r.created),
-        },
-      ]),
-    );
+    const rows = await this.store.users();
+    this.users = new Map(rows.map((r) => [r.username, { ...r, roles: toRoles(r.roles) }]));
     this.usersLoadedAt = this.now();
   }
 
   private async writeUser(u: UserRecord): Promise<void> {
-    await this.ch.insert({
-      table: 'users',
-      values: [
-        {
-          username: u.username,
-          display_name: u.displayName,
-          roles: u.roles,
-          password_hash: u.passwordHash,
-          disabled: u.disabled ? 1 : 0,
-          created_at: u.createdAt,
-          updated_at: this.now(),
-        },
-      ],
-      format: 'JSONEachRow',
-    });
+    await this.store.writeUser(u, this.now());
     this.users.set(u.username, u);
   }
 }
 
-interface TokenRow {
-  token_id: string;
-  token_hash: string;
-  owner: string;
-  name: string;
-  roles: string[];
-  kind: string;
-  created: string | number;
-  expires: string | number;
-  revoked: number;
-}
-
-function rowToToken(r: TokenRow): TokenRecord {
+/** A stored token as the service knows it: its kind, and only the roles it knows. */
+function toTokenRecord(r: TokenRow): TokenRecord {
   const kind: TokenKind = r.kind === 'session' || r.kind === 'display' ? r.kind : 'token';
   return {
-    id: r.token_id,
-    hash: r.token_hash,
+    id: r.id,
+    hash: r.hash,
     owner: r.owner,
     name: r.name,
     kind,
     roles: toRoles(r.roles),
-    createdAt: toMs(r.created),
-    expiresAt: toMs(r.expires),
-    revoked: Number(r.revoked) === 1,
+    createdAt: r.createdAt,
+    expiresAt: r.expiresAt,
+    revoked: r.revoked,
   };
 }
 

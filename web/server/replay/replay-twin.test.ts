@@ -1,31 +1,32 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_ALARM_RULES, SensorStateCode } from '../../twin-model/index.ts';
-import type { IncidentChange } from '../../twin-model/index.ts';
-import { typedField } from '../shared/protocol.ts';
-import { sensorClassifier, clearanceMask } from './auth/classification.ts';
+import { DEFAULT_ALARM_RULES, SensorStateCode } from '../../../twin-model/index.ts';
+import type { IncidentChange } from '../../../twin-model/index.ts';
+import { typedField } from '../../shared/protocol.ts';
+import { sensorClassifier, clearanceMask } from '../auth/classification.ts';
 import {
   actionsOf,
   advanceFrames,
   bucketize,
   GAP_MIN_MS,
   historyMatters,
+  keyframeStart,
   rebuildTwin,
   registryAt,
   replayIds,
   REPLAY_GRID_MS,
-  ReplayService,
   snapToGrid,
   stepForSpeed,
-  type RegistryRow,
   type StoredValue,
-} from './replay-service.ts';
+} from './replay-twin.ts';
+import { proposedRange } from './after-action-report.ts';
+import type { SensorRegistryRow } from '../../../storage/index.ts';
 
 const T0 = Date.UTC(2026, 5, 1, 8, 0, 0);
 const MIN = 60_000;
 
-function row(id: string, at: number, extra: Partial<RegistryRow> = {}): RegistryRow {
+function row(sensorId: string, updatedAt: number, extra: Partial<SensorRegistryRow> = {}): SensorRegistryRow {
   return {
-    id,
+    sensorId,
     kind: 'water_level',
     lng: 114.3,
     lat: 30.55,
@@ -35,7 +36,7 @@ function row(id: string, at: number, extra: Partial<RegistryRow> = {}): Registry
     source: '',
     classification: 'public',
     deleted: false,
-    at,
+    updatedAt,
     ...extra,
   };
 }
@@ -63,7 +64,7 @@ describe('registry at a moment and the replay numbering', () => {
     row('b', T0),
     row('a', T0 + 10 * MIN, { classification: 'sensitive' }),
     row('b', T0 + 5 * MIN, { name: 'renamed' }),
-    row('c', T0, { classification: '', source: 'src-open' }),
+    row('c', T0, { classification: null, source: 'src-open' }),
   ];
 
   it('takes the newest version at or before T, and null for a sensor registered after it', () => {
@@ -87,9 +88,9 @@ describe('rebuilding the twin from stored values', () => {
   it('runs the live alarm rules with their hysteresis: a level that fell from 33 to 28 cm stays in alarm', () => {
     // water_level: alarm at 30 cm, hysteresis 5 cm (twin-model/alarm-rules.ts).
     const values: StoredValue[] = [
-      { id: 'wl-1', metric: 'water_level_cm', ts: T0 - 3 * MIN, value: 33 },
-      { id: 'wl-1', metric: 'water_level_cm', ts: T0 - MIN, value: 28 },
-      { id: 'wl-2', metric: 'water_level_cm', ts: T0 - MIN, value: 28 },
+      { sensorId: 'wl-1', metric: 'water_level_cm', ts: T0 - 3 * MIN, value: 33 },
+      { sensorId: 'wl-1', metric: 'water_level_cm', ts: T0 - MIN, value: 28 },
+      { sensorId: 'wl-2', metric: 'water_level_cm', ts: T0 - MIN, value: 28 },
     ];
     const { twin } = rebuildTwin(ids, registry, values, T0);
     expect(twin.sensors.map((s) => s.id)).toEqual(ids);
@@ -101,9 +102,9 @@ describe('rebuilding the twin from stored values', () => {
 
   it('ignores values after T and turns a silent sensor stale at T', () => {
     const values: StoredValue[] = [
-      { id: 'wl-1', metric: 'water_level_cm', ts: T0 - 10 * MIN, value: 5 },
-      { id: 'wl-1', metric: 'water_level_cm', ts: T0 + MIN, value: 40 },
-      { id: 'wl-2', metric: 'water_level_cm', ts: T0 - 10_000, value: 5 },
+      { sensorId: 'wl-1', metric: 'water_level_cm', ts: T0 - 10 * MIN, value: 5 },
+      { sensorId: 'wl-1', metric: 'water_level_cm', ts: T0 + MIN, value: 40 },
+      { sensorId: 'wl-2', metric: 'water_level_cm', ts: T0 - 10_000, value: 5 },
     ];
     const { twin } = rebuildTwin(ids, registry, values, T0);
     expect(twin.byId.get('wl-1')!.state).toBe(SensorStateCode.stale);
@@ -126,21 +127,21 @@ describe('playback frames', () => {
       ids,
       registry,
       [
-        { id: 'wl-1', metric: 'water_level_cm', ts: T0 - 1000, value: 10 },
-        { id: 'wl-2', metric: 'water_level_cm', ts: T0 - 1000, value: 10 },
+        { sensorId: 'wl-1', metric: 'water_level_cm', ts: T0 - 1000, value: 10 },
+        { sensorId: 'wl-2', metric: 'water_level_cm', ts: T0 - 1000, value: 10 },
       ],
       T0,
     );
     const step = 60_000;
     // wl-1 reports every step and rises into alarm; wl-2 stops after the first step.
     const rows = [
-      { id: 'wl-1', metric: 'water_level_cm', ts: T0 + 59_000, value: 20, k: 0 },
-      { id: 'wl-2', metric: 'water_level_cm', ts: T0 + 30_000, value: 11, k: 0 },
-      { id: 'wl-1', metric: 'water_level_cm', ts: T0 + 119_000, value: 31, k: 1 },
-      { id: 'wl-1', metric: 'water_level_cm', ts: T0 + 179_000, value: 32, k: 2 },
-      { id: 'wl-1', metric: 'water_level_cm', ts: T0 + 239_000, value: 33, k: 3 },
-      { id: 'wl-x', metric: 'water_level_cm', ts: T0 + 1000, value: 99, k: 0 },
-      { id: 'wl-1', metric: 'water_level_cm', ts: T0 + 299_000, value: 99, k: 9 },
+      { sensorId: 'wl-1', metric: 'water_level_cm', ts: T0 + 59_000, value: 20, k: 0 },
+      { sensorId: 'wl-2', metric: 'water_level_cm', ts: T0 + 30_000, value: 11, k: 0 },
+      { sensorId: 'wl-1', metric: 'water_level_cm', ts: T0 + 119_000, value: 31, k: 1 },
+      { sensorId: 'wl-1', metric: 'water_level_cm', ts: T0 + 179_000, value: 32, k: 2 },
+      { sensorId: 'wl-1', metric: 'water_level_cm', ts: T0 + 239_000, value: 33, k: 3 },
+      { sensorId: 'wl-x', metric: 'water_level_cm', ts: T0 + 1000, value: 99, k: 0 },
+      { sensorId: 'wl-1', metric: 'water_level_cm', ts: T0 + 299_000, value: 99, k: 9 },
     ];
     const frames = advanceFrames(start, bucketize(rows, 4), T0, step, 4, 'replay-test');
     expect(frames.map((f) => f.delta.seq)).toEqual([1, 2, 3, 4]);
@@ -212,9 +213,9 @@ describe('operator actions and incident ranges', () => {
 
   it('proposes 15 minutes either side of an incident, to now while it is open', () => {
     const closed = [change(T0 + 30_000, 'twin', 'opened'), change(T0 + 40 * MIN, 'op1', 'closed', 'closed')];
-    expect(ReplayService.proposedRange(closed, T0 + 5 * 3600_000)).toEqual({ from: T0 - 15 * MIN, to: T0 + 55 * MIN });
+    expect(proposedRange(closed, T0 + 5 * 3600_000)).toEqual({ from: T0 - 15 * MIN, to: T0 + 55 * MIN });
     const open = [change(T0, 'twin', 'opened')];
-    expect(ReplayService.proposedRange(open, T0 + 20 * MIN)).toEqual({ from: T0 - 15 * MIN, to: T0 + 20 * MIN });
+    expect(proposedRange(open, T0 + 20 * MIN)).toEqual({ from: T0 - 15 * MIN, to: T0 + 20 * MIN });
   });
 });
 
@@ -243,12 +244,46 @@ describe('which sensors a keyframe feeds their history', () => {
       [8, 9, 3],
       [31, 40, 33],
     ]) {
-      const values = series.map((value, k) => ({ id: 'wl-1', metric: 'water_level_cm', ts: T0 - (series.length - k) * MIN, value }));
+      const values = series.map((value, k) => ({ sensorId: 'wl-1', metric: 'water_level_cm', ts: T0 - (series.length - k) * MIN, value }));
       const last = values.at(-1)!;
       const needs = historyMatters(water, last.value, Math.min(...series), Math.max(...series));
       const full = rebuildTwin(ids, registry, values, T0).twin.byId.get('wl-1')!.state;
       const lastOnly = rebuildTwin(ids, registry, [last], T0).twin.byId.get('wl-1')!.state;
       if (!needs) expect([series, lastOnly]).toEqual([series, full]);
     }
+  });
+});
+
+describe('the values a keyframe starts from', () => {
+  const rules = new Map([['water_level_cm', DEFAULT_ALARM_RULES.water_level.metrics.filter((r) => r.metric === 'water_level_cm')]]);
+  const win = (sensorId: string, value: number, lo: number, hi: number, seedTs = 0, seedValue = 0) => ({
+    sensorId,
+    metric: 'water_level_cm',
+    ts: T0 - 10_000,
+    value,
+    lo,
+    hi,
+    seedTs,
+    seedValue,
+  });
+
+  it('feeds a sensor its last value only, unless its history can change its state: then its seed, and the minutes come later', () => {
+    const { values, history } = keyframeStart(
+      [win('wl-1', 28, 5, 34, T0 - 50 * MIN, 6), win('wl-2', 28, 5, 29, T0 - 50 * MIN, 6)],
+      [],
+      rules,
+    );
+    expect(history).toEqual(['wl-1']);
+    expect(values).toEqual([
+      { sensorId: 'wl-2', metric: 'water_level_cm', ts: T0 - 10_000, value: 28 },
+      { sensorId: 'wl-1', metric: 'water_level_cm', ts: T0 - 50 * MIN, value: 6 },
+    ]);
+  });
+
+  it('takes the raw tail after the grid point as the last value, widening the window’s range with it', () => {
+    const tail = [{ sensorId: 'wl-2', metric: 'water_level_cm', ts: T0 + 3000, value: 28, lo: 28, hi: 31 }];
+    const { values, history } = keyframeStart([win('wl-2', 20, 5, 29)], tail, rules);
+    expect(history).toEqual(['wl-2']);
+    expect(values).toEqual([{ sensorId: 'wl-2', metric: 'water_level_cm', ts: T0 + 3000, value: 28 }]);
   });
 });

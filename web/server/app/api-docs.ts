@@ -1,9 +1,39 @@
 /**
- * A self-contained HTML page of the API (no external viewer, no scripts): the console and
- * its docs work offline.
+ * The API's documentation, generated from the route table: `/api/openapi.json` (OpenAPI 3.1)
+ * and `/api/docs`, a self-contained HTML page (no external viewer, no scripts), so the console
+ * and its docs work offline. Both are open to anyone, like the console's static files.
  */
+import type { ServerResponse } from 'node:http';
 import { z } from 'zod';
-import type { Route } from './http-router.ts';
+import { openApiDocument, sendJson, type Route } from '../http-router.ts';
+
+/** The paths the documentation is served at. */
+export const OPENAPI_PATH = '/api/openapi.json';
+export const API_DOCS_PATH = '/api/docs';
+
+/**
+ * The documentation of `routes`, built once: `serve` answers a request for one of its paths
+ * (returns true) and leaves every other path to the caller (returns false).
+ */
+export function apiDocs(
+  routes: readonly Route[],
+  info: { title: string; version: string; description: string },
+): { openapi: unknown; serve(pathname: string, res: ServerResponse): boolean } {
+  const openapi = openApiDocument(routes, info);
+  return {
+    openapi,
+    serve(pathname, res) {
+      if (pathname === OPENAPI_PATH) {
+        sendJson(res, 200, openapi);
+        return true;
+      }
+      if (pathname !== API_DOCS_PATH) return false;
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(renderApiDocs(routes));
+      return true;
+    },
+  };
+}
 
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);

@@ -2,9 +2,10 @@
  * The KPI screen's definitions (docs/kpi.md), pure: the day the figures cover (Wuhan's local
  * day, UTC+8 all year), the response-time steps and their targets, and the shaping of rollup
  * rows into what the screen shows (per department, per hour, split by classification clearance).
- * The SQL that reads the rollups is in kpi-queries.ts.
+ * The SQL that reads the rollups is in storage/kpi-store.ts.
  */
-import type { Classification } from '../../twin-model/index.ts';
+import type { KpiWindows } from '../../../storage/index.ts';
+import type { Classification } from '../../../twin-model/index.ts';
 
 /** China Standard Time has no daylight saving: a local day is a fixed UTC+8 range. */
 export const CITY_UTC_OFFSET_MS = 8 * 3_600_000;
@@ -24,20 +25,8 @@ export function dayStartOf(at: number): number {
   return Math.floor((at + CITY_UTC_OFFSET_MS) / DAY_MS) * DAY_MS - CITY_UTC_OFFSET_MS;
 }
 
-/** The time ranges one summary covers. */
-export interface KpiWindows {
-  /** "Now" of the summary (epoch ms). */
-  at: number;
-  /** Start of today (local). */
-  dayStart: number;
-  /** The same moment one week earlier, and the start of that day. */
-  lastWeekAt: number;
-  lastWeekDayStart: number;
-  /** Sensors that reported after this are online. */
-  onlineSince: number;
-  queueSince: number;
-  deadLettersSince: number;
-}
+/** The time ranges one summary covers (the KPI store's query windows). */
+export type { KpiWindows };
 
 export function kpiWindows(at: number): KpiWindows {
   const dayStart = dayStartOf(at);

@@ -1,12 +1,25 @@
 /**
- * The KPI queries: every figure of the leader's screen read from the rollups of migration 6
- * (storage/migrations.ts, docs/kpi.md), plus the rows behind each figure (drill-down).
- * The registry (`sensors`, one row per sensor) is the only non-rollup table a KPI reads.
+ * The KPI store: every figure of the leader's screen read from the rollups of migration 6
+ * (migrations.ts, docs/kpi.md), plus the rows behind each figure (drill-down). The registry
+ * (`sensors`, registry-store.ts) is the only non-rollup table a KPI reads.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
-import { queryRows } from '../../storage/index.ts';
-import type { Classification } from '../../twin-model/index.ts';
-import type { KpiWindows } from './kpi-model.ts';
+import { queryRows } from './clickhouse-client.ts';
+
+/** The time ranges one summary covers (epoch ms; web/server/kpi/kpi-model.ts `kpiWindows`). */
+export interface KpiWindows {
+  /** "Now" of the summary. */
+  at: number;
+  /** Start of today (local). */
+  dayStart: number;
+  /** The same moment one week earlier, and the start of that day. */
+  lastWeekAt: number;
+  lastWeekDayStart: number;
+  /** Sensors that reported after this are online. */
+  onlineSince: number;
+  queueSince: number;
+  deadLettersSince: number;
+}
 
 /** SQL for the summary's "now" and window starts (params t, d, …: epoch ms). */
 const T = `fromUnixTimestamp64Milli({t:Int64}, 'UTC')`;
@@ -104,13 +117,31 @@ export interface OpenIncidentPoint {
   detectedAt: number;
 }
 
-export interface RegistryRow {
-  sensorId: string;
-  kind: string;
-  name: string;
-  district: string;
+/** A hotline case (12345: a `citizen_report` event) as the drill-down lists it. */
+export interface HotlineCaseRow {
+  ts: number;
   source: string;
-  classification: Classification | null;
+  id: string;
+  category: string;
+  severity: number | null;
+  text: string;
+}
+
+/** A rejected message as the drill-down lists it (without its payload). */
+export interface DeadLetterListRow {
+  receivedAt: number;
+  topic: string;
+  reason: string;
+  detail: string;
+  source: string;
+}
+
+/** A service hall's newest queue length and wait (minutes), and when it reported. */
+export interface ServiceQueueRow {
+  sensorId: string;
+  queue: number | null;
+  waitMin: number | null;
+  at: number;
 }
 
 /** The durations (s) of each step from detection, null when the step is missing or came first. */
@@ -121,7 +152,7 @@ const STEP_SQL = {
   resolve: 'resolvedAt',
 } as const;
 
-export class KpiQueries {
+export class KpiStore {
   constructor(private readonly client: ClickHouseClient) {}
 
   private rows<T>(query: string, params: Record<string, unknown>): Promise<T[]> {
@@ -229,36 +260,6 @@ export class KpiQueries {
     return out;
   }
 
-  /** Registered sensors (not deregistered), from the registry. */
-  async registry(): Promise<RegistryRow[]> {
-    const rows = await this.rows<{
-      sensorId: string;
-      kind: string;
-      name: string;
-      district: string;
-      source: string;
-      classification: string;
-    }>(`SELECT sensor_id AS sensorId, kind, name, district, source, classification FROM sensors FINAL WHERE deleted = 0`, {});
-    return rows.map((r) => ({ ...r, classification: (r.classification || null) as Classification | null }));
-  }
-
-  /** The registry rows of the given sensors (not deregistered): a primary-key read. */
-  async registryOf(ids: readonly string[]): Promise<RegistryRow[]> {
-    if (ids.length === 0) return [];
-    const rows = await this.rows<{
-      sensorId: string;
-      kind: string;
-      name: string;
-      district: string;
-      source: string;
-      classification: string;
-    }>(
-      `SELECT sensor_id AS sensorId, kind, name, district, source, classification FROM sensors FINAL WHERE sensor_id IN {ids:Array(String)} AND deleted = 0`,
-      { ids },
-    );
-    return rows.map((r) => ({ ...r, classification: (r.classification || null) as Classification | null }));
-  }
-
   /** Registered sensors per source with how many reported since `w.onlineSince`. */
   async onlineBySource(w: KpiWindows): Promise<Array<{ source: string; classification: string; registered: number; online: number }>> {
     const rows = await this.rows<{ source: string; classification: string; registered: string; online: string }>(
@@ -321,8 +322,15 @@ export class KpiQueries {
   }
 
   /** Hotline cases themselves (drill-down): from `events` in a time range. */
-  async hotlineCases(from: number, to: number, limit: number): Promise<Array<Record<string, unknown>>> {
-    const rows = await this.rows<Record<string, unknown>>(
+  async hotlineCases(from: number, to: number, limit: number): Promise<HotlineCaseRow[]> {
+    const rows = await this.rows<{
+      source: string;
+      id: string;
+      tsMs: string | number;
+      category: string;
+      severity: number | string | null;
+      text: string;
+    }>(
       `SELECT source, id, ${epoch('ts')} AS tsMs, category, severity, text FROM events FINAL
        WHERE type = 'citizen_report' AND ts >= ${ms('f')} AND ts < ${ms('u')} ORDER BY ts, source, id LIMIT {limit:UInt32}`,
       { f: from, u: to, limit },
@@ -331,14 +339,14 @@ export class KpiQueries {
   }
 
   /** The newest queue length and wait of each service hall that reported since `w.queueSince`. */
-  async serviceQueues(w: KpiWindows): Promise<Array<{ sensorId: string; queue: number | null; waitMin: number | null; at: number }>> {
+  async serviceQueues(w: KpiWindows): Promise<ServiceQueueRow[]> {
     const rows = await this.rows<{ sensorId: string; metric: string; v: number; at: string }>(
       `SELECT sensor_id AS sensorId, metric, argMaxMerge(last_v) AS v, ${epoch('max(last_ts)')} AS at FROM service_queue_5m
        WHERE bucket >= toStartOfFiveMinutes(${ms('q')}) AND bucket <= ${T}
        GROUP BY sensor_id, metric HAVING max(last_ts) > ${ms('q')} ORDER BY sensorId, metric`,
       { t: w.at, q: w.queueSince },
     );
-    const halls = new Map<string, { sensorId: string; queue: number | null; waitMin: number | null; at: number }>();
+    const halls = new Map<string, ServiceQueueRow>();
     for (const r of rows) {
       const h = halls.get(r.sensorId) ?? { sensorId: r.sensorId, queue: null, waitMin: null, at: 0 };
       if (r.metric === 'queue_length') h.queue = Number(r.v);
@@ -350,8 +358,8 @@ export class KpiQueries {
   }
 
   /** Rejected messages themselves (drill-down): newest first. */
-  async deadLetters(from: number, to: number, limit: number): Promise<Array<Record<string, unknown>>> {
-    const rows = await this.rows<Record<string, unknown>>(
+  async deadLetters(from: number, to: number, limit: number): Promise<DeadLetterListRow[]> {
+    const rows = await this.rows<{ receivedAt: string | number; topic: string; reason: string; detail: string; source: string }>(
       `SELECT ${epoch('received_at')} AS receivedAt, topic, reason, detail, source FROM dead_letters
        WHERE received_at >= ${ms('f')} AND received_at <= ${ms('u')} ORDER BY received_at DESC LIMIT {limit:UInt32}`,
       { f: from, u: to, limit },

@@ -1,0 +1,96 @@
+/**
+ * The city's own routes: the vocabulary (sensor kinds, metrics with units, states, event and
+ * incident types, reject reasons), the districts, and the data sources with what the ingest did
+ * with their messages. All need `city.read`.
+ */
+import {
+  CLASSIFICATIONS,
+  EVENT_TYPES,
+  INCIDENT_TYPES,
+  KIND_LABELS,
+  KIND_METRICS,
+  METRIC_LABELS,
+  METRIC_UNITS,
+  REJECT_REASONS,
+  SENSOR_KINDS,
+  SENSOR_STATES,
+  type CityModel,
+} from '../../../twin-model/index.ts';
+import type { SourceIngestCounts, SourceListing } from '../../shared/protocol.ts';
+import { UNCLASSIFIED_AS } from '../auth/policy.ts';
+import { route, type Route } from '../http-router.ts';
+
+export interface CityRoutesDeps {
+  city: CityModel | null;
+  /** The ingest's counts per source (received, stored, rejected, pending), or absent without an ingest. */
+  sourceCounts?: () => ReadonlyMap<string, SourceIngestCounts>;
+}
+
+export function cityRoutes(deps: CityRoutesDeps): Route[] {
+  return [
+    route({
+      method: 'GET',
+      path: '/api/vocabulary',
+      permission: 'city.read',
+      tag: 'city',
+      summary: 'Sensor kinds, metrics with units, states, event and incident types, reject reasons',
+      response: 'Vocabulary',
+      handler: () => ({
+        sensorKinds: SENSOR_KINDS.map((k) => ({ kind: k, metrics: KIND_METRICS[k], label: KIND_LABELS[k] })),
+        metrics: Object.entries(METRIC_UNITS).map(([m, unit]) => ({
+          metric: m,
+          unit,
+          label: METRIC_LABELS[m as keyof typeof METRIC_LABELS],
+        })),
+        sensorStates: SENSOR_STATES,
+        classifications: CLASSIFICATIONS,
+        eventTypes: EVENT_TYPES,
+        incidentTypes: INCIDENT_TYPES,
+        rejectReasons: REJECT_REASONS,
+      }),
+    }),
+    route({
+      method: 'GET',
+      path: '/api/city/districts',
+      permission: 'city.read',
+      tag: 'city',
+      summary: 'Districts with codes and names',
+      response: 'Array of {code, nameZh, nameEn, seat}',
+      handler: () => (deps.city?.districts ?? []).map((d) => ({ code: d.code, nameZh: d.nameZh, nameEn: d.nameEn, seat: d.seat })),
+    }),
+    route({
+      method: 'GET',
+      path: '/api/sources',
+      permission: 'city.read',
+      tag: 'city',
+      summary:
+        'Data sources with their department and classification, and what the ingest did with their messages (received = stored + rejected + pending)',
+      response: 'Array of SourceListing',
+      handler: (): SourceListing[] => sourceListing(deps.city?.sources ?? [], deps.sourceCounts?.() ?? null),
+    }),
+  ];
+}
+
+/** The registered sources with their counts, then the sources the ingest saw that the city does not register. */
+export function sourceListing(registered: CityModel['sources'], counts: ReadonlyMap<string, SourceIngestCounts> | null): SourceListing[] {
+  const listed: SourceListing[] = registered.map((s) => ({
+    ...s,
+    registered: true,
+    ingest: counts ? (counts.get(s.id) ?? { received: 0, stored: 0, rejected: 0, pending: 0 }) : null,
+  }));
+  const known = new Set(registered.map((s) => s.id));
+  for (const [id, c] of counts ?? []) {
+    if (!known.has(id))
+      listed.push({
+        id,
+        nameZh: id,
+        nameEn: id,
+        departmentZh: '',
+        departmentEn: '',
+        classification: UNCLASSIFIED_AS,
+        registered: false,
+        ingest: c,
+      });
+  }
+  return listed;
+}
