@@ -9,27 +9,31 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { createIngest, DurableIntake, Spool, IngestStatsAggregator, MqttSource, renderClusterPrometheus, renderPrometheus, sampleWorkerStats, startEmbeddedBroker, startOpsServer, type BrokerIntake, type EmbeddedBroker, type Ingest, type OpsServer } from '../ingest/index.ts';
+import {
+  createIngest,
+  decodePayload,
+  routeTopic,
+  DurableIntake,
+  Spool,
+  IngestStatsAggregator,
+  MqttSource,
+  renderClusterPrometheus,
+  renderPrometheus,
+  sampleWorkerStats,
+  startEmbeddedBroker,
+  startOpsServer,
+  type BrokerIntake,
+  type EmbeddedBroker,
+  type Ingest,
+  type OpsServer,
+} from '../ingest/index.ts';
 import { ClickHouseSink, createClickHouse, type StorageSink, runMigrations } from '../storage/index.ts';
 import { applyRetention, recordSourceClassifications, refreshClassifications } from '../storage/retention-store.ts';
 import { formatDays } from '../storage/retention.ts';
 import { StorageUsageSampler } from '../storage/storage-usage.ts';
 import { CitySimulator } from '../simulations/index.ts';
 import { cityBasemap, districtAt, generateCity } from '../twin-model/city/index.ts';
-import {
-  countByState,
-  isAuditTopic,
-  isSystemTopic,
-  TOPIC_ROOT,
-  parseDataPayload,
-  parseEventPayload,
-  parseMetaPayload,
-  parseTopic,
-  parseUnitPositionPayload,
-  topics,
-  type CityBasemap,
-  type CityModel,
-} from '../twin-model/index.ts';
+import { countByState, TOPIC_ROOT, topics, type CityBasemap, type CityModel } from '../twin-model/index.ts';
 import { IncidentStore } from '../web/server/incident-store.ts';
 import type { HealthReport } from '../web/server/api-routes.ts';
 import { TwinService } from '../web/server/twin-service.ts';
@@ -397,25 +401,20 @@ export async function startCityTwin(
         url: mqttUrl,
         clientId,
         onMessage: (topic, payload, at) => {
-          if (isSystemTopic(topic)) {
-            if (!isAuditTopic(topic)) workerStats?.accept(topic, payload, at);
+          const route = routeTopic(topic);
+          if (route.to === 'system') {
+            if (!route.audit) workerStats?.accept(topic, payload, at);
             return;
           }
-          const t = parseTopic(topic);
-          if (!t.ok) return;
-          if (t.topic.kind === 'sensor_meta') {
-            const m = parseMetaPayload(payload);
-            if (m.ok) twin.onMeta(t.topic.id, m.meta);
-          } else if (t.topic.kind === 'sensor_data') {
-            const d = parseDataPayload(payload, t.topic.id, at);
-            if (d.ok && d.readings.length) twin.onReadings(t.topic.id, d.readings);
-          } else if (t.topic.kind === 'event') {
-            const e = parseEventPayload(payload, t.topic.source, at);
-            if (e.ok) twin.onEvent(e.event);
-          } else if (t.topic.kind === 'unit_position') {
-            const p = parseUnitPositionPayload(payload, t.topic.id, at);
-            if (p.ok) dispatch?.onPosition(p.position);
-          }
+          // Service metrics are the ingest's alone; the twin takes sensors, events and unit positions.
+          if (route.to !== 'handler' || route.topic.kind === 'service_data') return;
+          const m = decodePayload(route.topic, payload, at);
+          if (!m.ok) return;
+          if (m.kind === 'meta') twin.onMeta(m.id, m.meta);
+          else if (m.kind === 'data') {
+            if (m.readings.length) twin.onReadings(m.id, m.readings);
+          } else if (m.kind === 'event') twin.onEvent(m.event);
+          else dispatch?.onPosition(m.position);
         },
         onStatus: (up, err) => {
           brokerUp = up;

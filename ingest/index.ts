@@ -20,6 +20,7 @@ export {
   type GaugeValues,
   type SourceCounts,
 } from './ingest-metrics.ts';
+export { routeTopic, decodePayload, type TopicRoute, type DecodedMessage } from './message-router.ts';
 export { MqttSource, type MqttSourceOptions } from './mqtt-source.ts';
 export { Spool, type SpoolOptions, type SpooledMessage } from './spool/spool.ts';
 export { DurableIntake, type DurableIntakeOptions } from './spool/durable-intake.ts';
