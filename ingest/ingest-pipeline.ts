@@ -100,13 +100,17 @@ export class IngestPipeline {
   private accepted(message: Extract<DecodedMessage, { ok: true }>, receivedAt: number): void {
     switch (message.kind) {
       case 'data':
-        return this.handleData(message.entity, message.id, message.readings, message.texts, receivedAt);
+        this.handleData(message.entity, message.id, message.readings, message.texts, receivedAt);
+        return;
       case 'meta':
-        return this.handleMeta(message.id, message.meta, receivedAt);
+        this.handleMeta(message.id, message.meta, receivedAt);
+        return;
       case 'event':
-        return this.handleEvent(message.event, receivedAt);
+        this.handleEvent(message.event, receivedAt);
+        return;
       case 'unit_position':
-        return this.handleUnitPosition(message.position, receivedAt);
+        this.handleUnitPosition(message.position, receivedAt);
+        return;
     }
   }
 
