@@ -6,8 +6,8 @@
  * `citytwin city …` checks, writes and imports city packages (docs/city-packages.md).
  */
 import { CONFIG_HELP, ConfigError, loadConfig } from './config.ts';
-import { createLogger } from './logger.ts';
-import { startCityTwin, type Role } from './runtime.ts';
+import { createLogger, type Log } from './logger.ts';
+import { type RunningCityTwin, startCityTwin, type Role } from './runtime.ts';
 
 const ROLES: readonly Role[] = ['all', 'ingest', 'web'];
 
@@ -179,8 +179,14 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const log = createLogger(config.logLevel, role);
-  let running;
+  let log: Log;
+  try {
+    log = createLogger(config.logLevel, role, { format: config.logFormat });
+  } catch (err) {
+    process.stderr.write(`citytwin: ${(err as Error).message}\n`);
+    process.exit(2);
+  }
+  let running: RunningCityTwin;
   try {
     running = await startCityTwin(config, role, log);
   } catch (err) {

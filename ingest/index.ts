@@ -13,11 +13,9 @@ export { BatchWriter, type StorageHealth } from './batch-writer.ts';
 export { IngestPipeline, DEAD_LETTER_PAYLOAD_BYTES, type IngestListener } from './ingest-pipeline.ts';
 export {
   IngestMetrics,
-  renderPrometheus,
   percentile,
   MAX_SOURCES,
   OTHER_SOURCES,
-  type GaugeValues,
   type SourceCounts,
 } from './ingest-metrics.ts';
 export { routeTopic, decodePayload, type TopicRoute, type DecodedMessage } from './message-router.ts';
@@ -28,7 +26,6 @@ export {
   IngestStatsAggregator,
   ingestWorkerStatsSchema,
   parseIngestStatsTopic,
-  renderClusterPrometheus,
   sampleWorkerStats,
   type IngestClusterSummary,
   type IngestWorkerStats,

@@ -59,7 +59,8 @@ export interface ApiDeps {
   basemap: () => CityBasemap | null;
   stats: () => StatsMessage;
   health: () => Promise<HealthReport>;
-  metricsText: () => string;
+  /** The Prometheus text exposition (the process's metrics registry). */
+  metricsText: () => Promise<string>;
   /** The event-sourced incident store (history, closed incidents); null keeps only the live ones. */
   incidentStore?: IncidentStore | null;
   /** The ingest's counts per source (received, stored, rejected, pending), or absent without an ingest. */
@@ -255,7 +256,11 @@ export function apiRoutes(deps: ApiDeps): Route[] {
       tag: 'system',
       summary: 'Prometheus metrics',
       response: 'Prometheus text exposition',
-      handler: (): RawResponse => ({ raw: true, contentType: 'text/plain; version=0.0.4; charset=utf-8', body: deps.metricsText() }),
+      handler: async (): Promise<RawResponse> => ({
+        raw: true,
+        contentType: 'text/plain; version=0.0.4; charset=utf-8',
+        body: await deps.metricsText(),
+      }),
     }),
     route({
       method: 'GET',
