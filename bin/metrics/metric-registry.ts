@@ -15,6 +15,13 @@ export type LabelledSamples<L extends string> = Iterable<readonly [Labels<L>, nu
 let processMetrics: Registry | null = null;
 
 /**
+ * Default gauges named like counters: `promtool check metrics` refuses them, and each is the
+ * sum over the `type` label of its `nodejs_active_*` family, which stays
+ * (https://github.com/prometheus/client_js/issues/283).
+ */
+const MISNAMED_DEFAULTS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
+
+/**
  * The default process metrics, registered once per process: a process may run several
  * CityTwins (tests do), and each `collectDefaultMetrics` would start its own observers.
  */
@@ -22,6 +29,7 @@ function processRegistry(): Registry {
   if (!processMetrics) {
     processMetrics = new Registry();
     collectDefaultMetrics({ register: processMetrics });
+    for (const name of MISNAMED_DEFAULTS) processMetrics.removeSingleMetric(name);
   }
   return processMetrics;
 }
