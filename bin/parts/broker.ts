@@ -20,7 +20,7 @@ export interface SecurityLogSlot {
   auth: AuthService | null;
 }
 
-/** The ingest and web roles work against an external broker only. */
+/** The configured external broker; the ingest and web roles need one. */
 export function externalBrokerUrl(config: PartContext['config'], role: Role): string {
   if (!config.mqttUrl) throw new Error(`the ${role} process needs an external broker: set CITYTWIN_MQTT_URL`);
   return config.mqttUrl;

@@ -11,6 +11,7 @@ import type { DispatchService } from '../../web/server/dispatch-service.ts';
 import type { TwinService } from '../../web/server/twin-service.ts';
 import { INTAKE_PREFIX } from './broker.ts';
 import { type BrokerLink, type PartContext, partLog } from './context.ts';
+import type { Rate } from './node-view.ts';
 
 export interface IngestPart {
   ingest: Ingest;
@@ -116,4 +117,14 @@ export function ingestSubscription(ctx: PartContext, mqttUrl: string, part: Inge
       if (err) log('warn', `MQTT: ${err.message}`);
     },
   });
+}
+
+/** Samples the ingest's rate once a second for the status strip and the worker's stats. */
+export function sampleIngestRate(ctx: PartContext, part: IngestPart): () => Rate {
+  let rate: Rate = { messagesPerSec: 0, readingsPerSec: 0 };
+  const timer = setInterval(() => {
+    rate = part.ingest.pipeline.metrics.sampleRate(Date.now());
+  }, 1000);
+  ctx.shutdown.add(() => clearInterval(timer));
+  return () => rate;
 }

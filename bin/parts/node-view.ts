@@ -51,15 +51,3 @@ export function ingestLagMs(ingest: IngestPart | null, now: number): number {
   const oldest = ingest?.ingest.writer.oldestPendingAt ?? 0;
   return oldest ? Math.max(0, now - oldest) : 0;
 }
-
-/** Samples the ingest's rate once a second (zeros without an ingest). */
-export function startRateSampler(shutdownAdd: (step: () => void) => void, ingest: IngestPart | null): () => Rate {
-  let rate: Rate = { messagesPerSec: 0, readingsPerSec: 0 };
-  if (ingest) {
-    const timer = setInterval(() => {
-      rate = ingest.ingest.pipeline.metrics.sampleRate(Date.now());
-    }, 1000);
-    shutdownAdd(() => clearInterval(timer));
-  }
-  return () => rate;
-}

@@ -25,7 +25,6 @@ export async function startWeb(ctx: PartContext, city: CityPart, v: NodeView, en
   if (!existsSync(resolve(staticDir, 'index.html')))
     log('warn', 'the console is not built (dist/web); run `npm run build:web` — serving the API only');
   const ingest = v.ingest?.ingest ?? null;
-  const tls = config.security;
   const web = await startWebServer({
     host: config.httpHost,
     port: config.httpPort,
@@ -41,7 +40,7 @@ export async function startWeb(ctx: PartContext, city: CityPart, v: NodeView, en
     viewport: { threshold: config.viewportThreshold },
     ...(ingest ? { sourceCounts: () => sourceCounts(ingest) } : {}),
     auth: v.auth!,
-    tls: tls.tlsCert && tls.tlsKey ? { cert: readFileSync(tls.tlsCert), key: readFileSync(tls.tlsKey) } : null,
+    tls: tlsFiles(config.security),
     probeToken: config.security.probeToken,
     allowedOrigins: config.security.allowedOrigins,
     redisUrl: config.redisUrl,
@@ -52,6 +51,11 @@ export async function startWeb(ctx: PartContext, city: CityPart, v: NodeView, en
   ctx.shutdown.add(() => web.close());
   if (config.redisUrl) log('info', `web node ${config.workerId} on the Redis adapter`);
   return web;
+}
+
+/** The HTTPS certificate and key (PEM), or null to serve HTTP. */
+function tlsFiles(sec: PartContext['config']['security']): { cert: Buffer; key: Buffer } | null {
+  return sec.tlsCert && sec.tlsKey ? { cert: readFileSync(sec.tlsCert), key: readFileSync(sec.tlsKey) } : null;
 }
 
 /** The ingest's per-source counts with what is pending (received = stored + rejected + pending). */

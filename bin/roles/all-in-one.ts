@@ -6,13 +6,13 @@
 import type { EmbeddedBroker } from '../../ingest/index.ts';
 import { openAccounts } from '../parts/accounts.ts';
 import { flushBeforeVerification, openAuditRecord } from '../parts/audit.ts';
-import { type SecurityLogSlot, startBroker } from '../parts/broker.ts';
+import { externalBrokerUrl, type SecurityLogSlot, startBroker } from '../parts/broker.ts';
 import { cityModel } from '../parts/city.ts';
 import type { BrokerLink, PartContext } from '../parts/context.ts';
 import { startDispatch } from '../parts/dispatch.ts';
-import { ingestSubscription, startIngest, takeFromBroker } from '../parts/ingest.ts';
+import { ingestSubscription, sampleIngestRate, startIngest, takeFromBroker } from '../parts/ingest.ts';
 import { nodeMetrics } from '../parts/metrics.ts';
-import { type NodeView, startRateSampler } from '../parts/node-view.ts';
+import type { NodeView } from '../parts/node-view.ts';
 import { startSimulation } from '../parts/simulation.ts';
 import { openStorage } from '../parts/storage.ts';
 import { startSubscription } from '../parts/subscription.ts';
@@ -27,7 +27,7 @@ export async function startAllInOne(ctx: PartContext): Promise<RunningCityTwin> 
   const city = cityModel(config);
   const security: SecurityLogSlot = { auth: null };
   const broker: EmbeddedBroker | null = config.mqttUrl ? null : await startBroker(ctx, security);
-  const mqttUrl = broker?.url ?? (config.mqttUrl as string);
+  const mqttUrl = broker ? broker.url : externalBrokerUrl(config, ctx.role);
   const { clickhouse, usage } = await openStorage(ctx, city.model);
 
   const { audit, signedDispatchHead } = await openAuditRecord(ctx, clickhouse);
@@ -41,7 +41,7 @@ export async function startAllInOne(ctx: PartContext): Promise<RunningCityTwin> 
   if (broker) takeFromBroker(ctx, broker, ingest, link);
   else await startSubscription(ctx, ingestSubscription(ctx, mqttUrl, ingest, link), link, { audit, twin, dispatch, auth });
   startTwinClock(ctx, twin, dispatch);
-  const rate = startRateSampler((step) => ctx.shutdown.add(step), ingest);
+  const rate = sampleIngestRate(ctx, ingest);
 
   let web: WebServer | null = null;
   const view: NodeView = {

@@ -6,9 +6,9 @@
 import { externalBrokerUrl } from '../parts/broker.ts';
 import { cityModel } from '../parts/city.ts';
 import type { BrokerLink, PartContext } from '../parts/context.ts';
-import { ingestSubscription, startIngest } from '../parts/ingest.ts';
+import { ingestSubscription, sampleIngestRate, startIngest } from '../parts/ingest.ts';
 import { nodeMetrics } from '../parts/metrics.ts';
-import { type NodeView, startRateSampler } from '../parts/node-view.ts';
+import type { NodeView } from '../parts/node-view.ts';
 import { publishWorkerStats, startOps } from '../parts/ops.ts';
 import { startSimulation } from '../parts/simulation.ts';
 import { openStorage } from '../parts/storage.ts';
@@ -27,7 +27,7 @@ export async function startIngestWorker(ctx: PartContext): Promise<RunningCityTw
   const ingest = startIngest(ctx, clickhouse, null);
   const source = ingestSubscription(ctx, mqttUrl, ingest, link);
   await startSubscription(ctx, source, link, null);
-  const rate = startRateSampler((step) => ctx.shutdown.add(step), ingest);
+  const rate = sampleIngestRate(ctx, ingest);
 
   const view: NodeView = {
     startedAt: ctx.startedAt,
