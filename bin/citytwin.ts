@@ -5,9 +5,9 @@
  * a stopped store (docs/storage.md#backup-and-restore).
  * `citytwin city …` checks, writes and imports city packages (docs/city-packages.md).
  */
-import { CONFIG_HELP, ConfigError, loadConfig } from './config.ts';
-import { createLogger } from './logger.ts';
-import { startCityTwin, type Role } from './runtime.ts';
+import { CONFIG_HELP, type CityTwinConfig, ConfigError, loadConfig } from './config.ts';
+import { createLogger, type Log } from './logger.ts';
+import { type RunningCityTwin, startCityTwin, type Role } from './runtime.ts';
 
 const ROLES: readonly Role[] = ['all', 'ingest', 'web'];
 
@@ -42,7 +42,7 @@ ${rows}
 
 /** `citytwin simulate`: the city simulator alone, publishing to CITYTWIN_MQTT_URL like real gateways. */
 async function simulate(): Promise<void> {
-  let config;
+  let config: CityTwinConfig;
   try {
     config = loadConfig(process.env, { simulate: true });
   } catch (err) {
@@ -169,7 +169,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const role = arg as Role;
-  let config;
+  let config: CityTwinConfig;
   try {
     config = loadConfig(process.env, { simulate: role === 'all' });
   } catch (err) {
@@ -179,8 +179,14 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const log = createLogger(config.logLevel, role);
-  let running;
+  let log: Log;
+  try {
+    log = createLogger(config.logLevel, role, { format: config.logFormat });
+  } catch (err) {
+    process.stderr.write(`citytwin: ${(err as Error).message}\n`);
+    process.exit(2);
+  }
+  let running: RunningCityTwin;
   try {
     running = await startCityTwin(config, role, log);
   } catch (err) {

@@ -14,7 +14,12 @@ describe('loadConfig', () => {
       dataDir: './data',
       simulate: true,
       logLevel: 'info',
+      logFormat: null,
     });
+  });
+  it('reads the log format (unset: left to the terminal)', () => {
+    expect(loadConfig({ CITYTWIN_LOG_FORMAT: 'json' }).logFormat).toBe('json');
+    expect(loadConfig({ CITYTWIN_LOG_FORMAT: 'pretty' }).logFormat).toBe('pretty');
   });
   it('reads every contract variable', () => {
     const c = loadConfig({
@@ -43,6 +48,7 @@ describe('loadConfig', () => {
     ['CITYTWIN_HTTP_PORT', '70000', /an integer from 0 to 65535/],
     ['CITYTWIN_SIMULATE', 'yes', /CITYTWIN_SIMULATE="yes" is not valid: expected 1 or 0/],
     ['CITYTWIN_LOG_LEVEL', 'loud', /one of debug, info, warn, error/],
+    ['CITYTWIN_LOG_FORMAT', 'xml', /CITYTWIN_LOG_FORMAT="xml" is not valid: expected one of json, pretty/],
     ['CITYTWIN_MQTT_URL', 'http://x', /scheme mqtt:/],
     ['CITYTWIN_CLICKHOUSE_URL', 'not a url', /CITYTWIN_CLICKHOUSE_URL="not a url"/],
   ])('rejects %s=%s with one clear line', (name, value, message) => {

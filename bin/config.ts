@@ -11,6 +11,8 @@ import { parseClearance } from '../web/server/auth/policy.ts';
 import { parseRetention, RETENTION_SYNTAX, type RetentionPolicy } from '../storage/retention.ts';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+/** How log records are written: one JSON object per line, or pino-pretty's readable lines. */
+export type LogFormat = 'json' | 'pretty';
 
 export interface CityTwinConfig {
   httpPort: number;
@@ -24,6 +26,8 @@ export interface CityTwinConfig {
   dataDir: string;
   simulate: boolean;
   logLevel: LogLevel;
+  /** `CITYTWIN_LOG_FORMAT`, or null: pretty on a terminal, JSON otherwise (docs/observability.md). */
+  logFormat: LogFormat | null;
   /** Seed of the generated city model (extension). */
   citySeed: number;
   /** Number of sensor sites in the generated city (extension). */
@@ -127,6 +131,13 @@ function enumVar<T extends string>(env: Env, name: string, def: T, allowed: read
   if (raw === undefined || raw === '') return def;
   if (!(allowed as readonly string[]).includes(raw)) fail(name, raw, `one of ${allowed.join(', ')}`);
   return raw as T;
+}
+
+/** `CITYTWIN_LOG_FORMAT`: json or pretty; unset leaves the choice to the terminal (null). */
+function logFormatVar(env: Env): LogFormat | null {
+  const raw = env.CITYTWIN_LOG_FORMAT;
+  if (raw === undefined || raw === '') return null;
+  return enumVar<LogFormat>(env, 'CITYTWIN_LOG_FORMAT', 'json', ['json', 'pretty']);
 }
 
 function urlVar(env: Env, name: string, protocols: readonly string[]): string | null {
@@ -258,6 +269,7 @@ export function loadConfig(env: Env = process.env, defaults: { simulate: boolean
     dataDir: env.CITYTWIN_DATA_DIR?.trim() || './data',
     simulate: boolVar(env, 'CITYTWIN_SIMULATE', defaults.simulate),
     logLevel: enumVar<LogLevel>(env, 'CITYTWIN_LOG_LEVEL', 'info', ['debug', 'info', 'warn', 'error']),
+    logFormat: logFormatVar(env),
     citySeed: intVar(env, 'CITYTWIN_CITY_SEED', 2026, 0, 2 ** 31 - 1),
     sensorCount: intVar(env, 'CITYTWIN_SENSORS', 3000, 0, 20_000),
     viewportThreshold: intVar(env, 'CITYTWIN_VIEWPORT_THRESHOLD', 50_000, 0, 100_000_000),
@@ -288,6 +300,7 @@ export const CONFIG_HELP: ReadonlyArray<[string, string, string]> = [
   ['CITYTWIN_DATA_DIR', 'embedded ClickHouse data and local state', './data'],
   ['CITYTWIN_SIMULATE', 'run the city simulator (1/0)', '1 for `all`'],
   ['CITYTWIN_LOG_LEVEL', 'debug/info/warn/error', 'info'],
+  ['CITYTWIN_LOG_FORMAT', 'json (one object per line) or pretty (readable, needs pino-pretty)', 'pretty on a terminal, else json'],
   ['CITYTWIN_CITY_SEED', 'seed of the generated schematic city', '2026'],
   ['CITYTWIN_SENSORS', 'sensor sites in the generated city', '3000'],
   ['CITYTWIN_VIEWPORT_THRESHOLD', 'sensors above which consoles get viewport points or aggregate cells, not every sensor', '50000'],
@@ -356,7 +369,8 @@ function fileDigest(path: string | null): string | null {
  * The configuration as the audit log records it at start (a change from the last start is an
  * audited `config.changed`): every setting, with URL passwords masked, the probe token and
  * the files (credentials, certificate) as digests, the key file and the first admin password
- * left out. A generated worker id (host and pid) is left out too: it changes on every start.
+ * left out. A generated worker id (host and pid) is left out too: it changes on every start;
+ * so is the log format, which changes how records look, not what is recorded.
  */
 export function auditableConfig(c: CityTwinConfig): Record<string, string | number | boolean | null> {
   return {

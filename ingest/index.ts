@@ -13,13 +13,12 @@ export { BatchWriter, type StorageHealth } from './batch-writer.ts';
 export { IngestPipeline, DEAD_LETTER_PAYLOAD_BYTES, type IngestListener } from './ingest-pipeline.ts';
 export {
   IngestMetrics,
-  renderPrometheus,
   percentile,
   MAX_SOURCES,
   OTHER_SOURCES,
-  type GaugeValues,
   type SourceCounts,
 } from './ingest-metrics.ts';
+export { routeTopic, decodePayload, type TopicRoute, type DecodedMessage } from './message-router.ts';
 export { MqttSource, type MqttSourceOptions } from './mqtt-source.ts';
 export { Spool, type SpoolOptions, type SpooledMessage } from './spool/spool.ts';
 export { DurableIntake, type DurableIntakeOptions } from './spool/durable-intake.ts';
@@ -27,7 +26,6 @@ export {
   IngestStatsAggregator,
   ingestWorkerStatsSchema,
   parseIngestStatsTopic,
-  renderClusterPrometheus,
   sampleWorkerStats,
   type IngestClusterSummary,
   type IngestWorkerStats,

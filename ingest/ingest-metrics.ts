@@ -1,6 +1,7 @@
 /**
  * Counts everything the ingest does. The invariant, at every instant, in total and per source:
- * received = stored + rejected + pending (accepted, not yet written).
+ * received = stored + rejected + pending (accepted, not yet written). `/metrics` reads these
+ * counters at each scrape (bin/metrics/ingest-families.ts).
  */
 import type { RejectReason } from '../twin-model/index.ts';
 
@@ -44,7 +45,10 @@ export class IngestMetrics {
 
   private source(label: string): SourceCounts {
     let c = this.bySource.get(label);
-    if (!c) this.bySource.set(label, (c = { received: 0, stored: 0, rejected: 0 }));
+    if (!c) {
+      c = { received: 0, stored: 0, rejected: 0 };
+      this.bySource.set(label, c);
+    }
     return c;
   }
 
@@ -122,77 +126,4 @@ export function percentile(values: readonly number[], p: number): number {
   if (values.length === 0) return 0;
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
-}
-
-function escapeLabel(value: string): string {
-  return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
-}
-
-export interface GaugeValues {
-  pendingMessages: number;
-  ingestLagMs: number;
-  storageUp: boolean;
-  brokerUp: boolean;
-  sensors: number;
-  connectedClients: number;
-}
-
-/** Prometheus text exposition (version 0.0.4). */
-export function renderPrometheus(m: IngestMetrics, g: GaugeValues): string {
-  const lines: string[] = [];
-  const metric = (name: string, type: string, help: string, samples: Array<[string, number]>) => {
-    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
-    for (const [labels, value] of samples) lines.push(`${name}${labels} ${value}`);
-  };
-  metric('citytwin_ingest_messages_total', 'counter', 'MQTT messages by outcome (received = stored + rejected + pending).', [
-    ['{outcome="received"}', m.received],
-    ['{outcome="stored"}', m.stored],
-    ['{outcome="rejected"}', m.rejected],
-  ]);
-  metric(
-    'citytwin_ingest_messages_received_total',
-    'counter',
-    'MQTT messages received by topic family.',
-    Object.entries(m.receivedByKind).map(([k, v]) => [`{topic="${escapeLabel(k)}"}`, v]),
-  );
-  metric(
-    'citytwin_ingest_rejected_total',
-    'counter',
-    'Rejected (dead-lettered) messages by reason and source.',
-    [...m.rejectedBy].map(([key, v]) => {
-      const [reason, source] = key.split('|');
-      return [`{reason="${escapeLabel(reason ?? '')}",source="${escapeLabel(source ?? '')}"}`, v];
-    }),
-  );
-  metric(
-    'citytwin_ingest_source_messages_total',
-    'counter',
-    'MQTT messages per source by outcome (received = stored + rejected + pending, per source).',
-    [...m.bySource].flatMap(([source, c]): Array<[string, number]> => {
-      const s = escapeLabel(source);
-      return [
-        [`{source="${s}",outcome="received"}`, c.received],
-        [`{source="${s}",outcome="stored"}`, c.stored],
-        [`{source="${s}",outcome="rejected"}`, c.rejected],
-      ];
-    }),
-  );
-  metric('citytwin_ingest_readings_total', 'counter', 'Readings accepted and stored.', [
-    ['{state="accepted"}', m.readingsAccepted],
-    ['{state="stored"}', m.readingsStored],
-  ]);
-  metric('citytwin_ingest_dead_letters_written_total', 'counter', 'Dead-letter rows written to storage.', [['', m.deadLettersWritten]]);
-  metric('citytwin_ingest_batches_total', 'counter', 'Insert batches written.', [['', m.batchesWritten]]);
-  metric('citytwin_ingest_system_messages_total', 'counter', 'Messages on citytwin/v1/system/ ignored by the ingest (not device data).', [
-    ['', m.systemMessages],
-  ]);
-  metric('citytwin_ingest_write_errors_total', 'counter', 'Failed insert attempts (retried).', [['', m.writeErrors]]);
-  metric('citytwin_ingest_pending_messages', 'gauge', 'Messages accepted but not yet stored.', [['', g.pendingMessages]]);
-  metric('citytwin_ingest_lag_seconds', 'gauge', 'Age of the oldest message not yet stored.', [['', g.ingestLagMs / 1000]]);
-  metric('citytwin_ingest_write_seconds_p95', 'gauge', 'p95 of recent batch insert durations.', [['', m.writeP95() / 1000]]);
-  metric('citytwin_storage_up', 'gauge', 'ClickHouse takes inserts (1) or not (0).', [['', g.storageUp ? 1 : 0]]);
-  metric('citytwin_broker_up', 'gauge', 'Connected to the MQTT broker.', [['', g.brokerUp ? 1 : 0]]);
-  metric('citytwin_twin_sensors', 'gauge', 'Sensors known to the twin.', [['', g.sensors]]);
-  metric('citytwin_web_connected_clients', 'gauge', 'Connected console clients.', [['', g.connectedClients]]);
-  return `${lines.join('\n')}\n`;
 }

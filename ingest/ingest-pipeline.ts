@@ -1,27 +1,25 @@
 /**
- * The ingest: one handler per v1 message type. Every message is either turned into rows for
+ * The ingest: one handler per v1 message type, reached through the message router
+ * (message-router.ts). Every message is either turned into rows for
  * storage (and handed to the live listeners at once, without waiting for storage) or
  * rejected into the dead-letter table with a reason. Nothing is dropped.
  */
 import { isUtf8 } from 'node:buffer';
 import {
   DEFAULT_PARSE_LIMITS,
-  isSystemTopic,
-  parseDataPayload,
-  parseEventPayload,
-  parseMetaPayload,
-  parseTopic,
-  parseUnitPositionPayload,
   type CityEvent,
+  type ParsedTopic,
   type ParseLimits,
   type Reading,
   type RejectReason,
   type SensorMeta,
+  type TextReading,
   type UnitPosition,
 } from '../twin-model/index.ts';
 import type { BatchWriter } from './batch-writer.ts';
 import { IngestMetrics } from './ingest-metrics.ts';
 import { registryRowOf } from '../storage/registry-store.ts';
+import { decodePayload, routeTopic, type DecodedMessage } from './message-router.ts';
 import { readingRow, type EntityName } from '../storage/storage-batch.ts';
 
 /** Dead letters keep at most this many bytes of the raw payload (docs/ingest.md). */
@@ -60,71 +58,74 @@ export class IngestPipeline {
 
   /** Handles one MQTT message. Never throws for bad input. */
   handleMessage(topic: string, payload: Uint8Array, receivedAt: number): void {
+    const route = routeTopic(topic);
     // Our own operational messages (other workers' stats) share the `citytwin/v1/#`
     // subscription; they are not device data, so they are neither stored nor dead-lettered,
     // and they stay out of `received` so that received = stored + rejected still holds.
-    if (isSystemTopic(topic)) {
+    if (route.to === 'system') {
       this.metrics.systemMessages++;
       return;
     }
-    const parsedTopic = parseTopic(topic);
-    if (!parsedTopic.ok) {
+    if (route.to === 'unroutable') {
       this.metrics.countReceived('unknown');
-      this.deadLetter(topic, payload, receivedAt, parsedTopic.reason, parsedTopic.detail, 'unknown');
+      this.deadLetter(topic, payload, receivedAt, route.reason, route.detail, 'unknown');
       return;
     }
-    const t = parsedTopic.topic;
+    const t = route.topic;
     this.metrics.countReceived(t.kind);
     try {
-      switch (t.kind) {
-        case 'sensor_data':
-          this.handleData('sensor', t.id, topic, payload, receivedAt);
-          return;
-        case 'service_data':
-          this.handleData('service', t.id, topic, payload, receivedAt);
-          return;
-        case 'sensor_meta':
-          this.handleMeta(t.id, topic, payload, receivedAt);
-          return;
-        case 'event':
-          this.handleEvent(t.source, topic, payload, receivedAt);
-          return;
-        case 'unit_position':
-          this.handleUnitPosition(t.id, topic, payload, receivedAt);
-          return;
-        default: {
-          const never: never = t;
-          throw new Error(`unhandled topic ${JSON.stringify(never)}`);
-        }
-      }
+      const message = decodePayload(t, payload, receivedAt, this.limits);
+      if (message.ok) this.accepted(message, receivedAt);
+      else this.deadLetter(topic, payload, receivedAt, message.reason, message.detail, this.rejectedSource(t));
     } catch (err) {
       // A bug in a handler must not lose the message: dead-letter it with the error.
       this.deadLetter(topic, payload, receivedAt, 'bad_schema', `internal error: ${(err as Error).message}`, 'unknown');
     }
   }
 
-  private handleData(entity: EntityName, id: string, topic: string, payload: Uint8Array, receivedAt: number): void {
-    const parsed = parseDataPayload(payload, id, receivedAt, this.limits, entity === 'service');
-    if (!parsed.ok) {
-      this.deadLetter(topic, payload, receivedAt, parsed.reason, parsed.detail, this.sourceOf.get(id) ?? 'unknown');
-      return;
+  /** The source a refused message is counted under: the sensor's registered one, the event's, or `unknown`. */
+  private rejectedSource(t: ParsedTopic): string {
+    switch (t.kind) {
+      case 'sensor_data':
+      case 'service_data':
+      case 'sensor_meta':
+        return this.sourceOf.get(t.id) ?? 'unknown';
+      case 'event':
+        return t.source;
+      case 'unit_position':
+        return 'unknown';
     }
-    const batch = this.writer.batch;
-    for (const r of parsed.readings) batch.readings.push(readingRow(entity, id, r.metric, r.ts, r.value, receivedAt));
-    for (const r of parsed.texts) batch.texts.push({ entity, sensorId: id, metric: r.metric, ts: r.ts, value: r.value, receivedAt });
-    this.metrics.readingsAccepted += parsed.readings.length;
-    this.accept(this.sourceOf.get(id) ?? 'unknown');
-    this.writer.commitMessage(parsed.readings.length + parsed.texts.length, receivedAt);
-    if (parsed.readings.length > 0) for (const l of this.listeners) l.onReadings?.(entity, id, parsed.readings, receivedAt);
   }
 
-  private handleMeta(id: string, topic: string, payload: Uint8Array, receivedAt: number): void {
-    const parsed = parseMetaPayload(payload, this.limits);
-    if (!parsed.ok) {
-      this.deadLetter(topic, payload, receivedAt, parsed.reason, parsed.detail, this.sourceOf.get(id) ?? 'unknown');
-      return;
+  /** One handler per accepted message kind: rows into the open batch, then the live listeners. */
+  private accepted(message: Extract<DecodedMessage, { ok: true }>, receivedAt: number): void {
+    switch (message.kind) {
+      case 'data':
+        this.handleData(message.entity, message.id, message.readings, message.texts, receivedAt);
+        return;
+      case 'meta':
+        this.handleMeta(message.id, message.meta, receivedAt);
+        return;
+      case 'event':
+        this.handleEvent(message.event, receivedAt);
+        return;
+      case 'unit_position':
+        this.handleUnitPosition(message.position, receivedAt);
+        return;
     }
-    const m = parsed.meta;
+  }
+
+  private handleData(entity: EntityName, id: string, readings: Reading[], texts: TextReading[], receivedAt: number): void {
+    const batch = this.writer.batch;
+    for (const r of readings) batch.readings.push(readingRow(entity, id, r.metric, r.ts, r.value, receivedAt));
+    for (const r of texts) batch.texts.push({ entity, sensorId: id, metric: r.metric, ts: r.ts, value: r.value, receivedAt });
+    this.metrics.readingsAccepted += readings.length;
+    this.accept(this.sourceOf.get(id) ?? 'unknown');
+    this.writer.commitMessage(readings.length + texts.length, receivedAt);
+    if (readings.length > 0) for (const l of this.listeners) l.onReadings?.(entity, id, readings, receivedAt);
+  }
+
+  private handleMeta(id: string, m: SensorMeta | null, receivedAt: number): void {
     if (m?.source) this.sourceOf.set(id, m.source);
     this.accept(this.sourceOf.get(id) ?? 'unknown');
     this.writer.batch.sensors.push(registryRowOf(id, m, receivedAt));
@@ -132,14 +133,8 @@ export class IngestPipeline {
     for (const l of this.listeners) l.onMeta?.(id, m, receivedAt);
   }
 
-  private handleEvent(source: string, topic: string, payload: Uint8Array, receivedAt: number): void {
-    const parsed = parseEventPayload(payload, source, receivedAt, this.limits);
-    if (!parsed.ok) {
-      this.deadLetter(topic, payload, receivedAt, parsed.reason, parsed.detail, source);
-      return;
-    }
-    const e = parsed.event;
-    this.accept(source);
+  private handleEvent(e: CityEvent, receivedAt: number): void {
+    this.accept(e.source);
     this.writer.batch.events.push({
       source: e.source,
       id: e.id,
@@ -156,13 +151,7 @@ export class IngestPipeline {
     for (const l of this.listeners) l.onEvent?.(e, receivedAt);
   }
 
-  private handleUnitPosition(unitId: string, topic: string, payload: Uint8Array, receivedAt: number): void {
-    const parsed = parseUnitPositionPayload(payload, unitId, receivedAt, this.limits);
-    if (!parsed.ok) {
-      this.deadLetter(topic, payload, receivedAt, parsed.reason, parsed.detail, 'unknown');
-      return;
-    }
-    const p = parsed.position;
+  private handleUnitPosition(p: UnitPosition, receivedAt: number): void {
     this.accept('unknown');
     this.writer.batch.positions.push({
       unitId: p.unitId,

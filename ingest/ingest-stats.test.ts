@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { topics } from '../twin-model/index.ts';
-import { IngestStatsAggregator, parseIngestStatsTopic, renderClusterPrometheus, type IngestWorkerStats } from './ingest-stats.ts';
+import { IngestStatsAggregator, parseIngestStatsTopic, type IngestWorkerStats } from './ingest-stats.ts';
 
 function stats(workerId: string, over: Partial<IngestWorkerStats> = {}): IngestWorkerStats {
   return {
@@ -76,16 +76,5 @@ describe('ingest worker stats on the system topic', () => {
     expect(a.accept('citytwin/v1/system/other', Buffer.from('{}'), 0)).toBe(false);
     expect(a.invalid).toBe(4);
     expect(a.summary(0).liveWorkers).toBe(0);
-  });
-
-  it('renders the contract metrics as sums, with worker and web-node gauges', () => {
-    const a = new IngestStatsAggregator();
-    send(a, stats('w1'), 0);
-    send(a, stats('w2'), 0);
-    const text = renderClusterPrometheus(a.summary(0), { brokerUp: true, sensors: 3, connectedClients: 1, clusterClients: 2, webNodes: 2 });
-    expect(text).toContain('citytwin_ingest_messages_total{outcome="stored"} 14');
-    expect(text).toContain('citytwin_ingest_lag_seconds 0.04');
-    expect(text).toContain('citytwin_ingest_workers{state="live"} 2');
-    expect(text).toContain('citytwin_web_cluster_clients 2');
   });
 });

@@ -5,7 +5,7 @@
  * serves no console and no data.
  */
 import { timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 
 /** Health answer (sent whole as JSON): 200 when `status` is ok or degraded, 503 when down. */
 export interface OpsHealth {
@@ -16,12 +16,15 @@ export interface OpsServerOptions {
   host: string;
   port: number;
   health: () => Promise<OpsHealth>;
-  metricsText: () => string;
+  /** The Prometheus text exposition (the process's metrics registry). */
+  metricsText: () => Promise<string>;
   /**
    * CITYTWIN_PROBE_TOKEN: off loopback, requests must carry `Authorization: Bearer <token>`
    * (the console server's rule for its probe routes, docs/security.md). Null: loopback only.
    */
   probeToken?: string | null;
+  /** Runs the handling of each request (the process gives each its request id for the log). */
+  aroundRequest?: (req: IncomingMessage, res: ServerResponse, handle: () => void) => void;
 }
 
 export interface OpsServer {
@@ -49,7 +52,7 @@ function allowed(req: IncomingMessage, probeToken: string | null): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-function json(res: import('node:http').ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}): void {
+function json(res: ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
   res.writeHead(status, {
     'content-type': 'application/json; charset=utf-8',
@@ -62,7 +65,7 @@ function json(res: import('node:http').ServerResponse, status: number, body: unk
 
 /** Starts the worker's HTTP server on `host:port` (0 = a free port). */
 export async function startOpsServer(options: OpsServerOptions): Promise<OpsServer> {
-  const server: Server = createServer((req, res) => {
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
     // Bodies are never read: drain them so keep-alive connections stay usable.
     req.resume();
     let path: string;
@@ -91,15 +94,28 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
       return;
     }
     if (path === '/metrics') {
-      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store' });
-      res.end(req.method === 'HEAD' ? undefined : options.metricsText());
+      const head = { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store' };
+      if (req.method === 'HEAD') {
+        res.writeHead(200, head);
+        res.end();
+        return;
+      }
+      options
+        .metricsText()
+        .then((text) => {
+          res.writeHead(200, head);
+          res.end(text);
+        })
+        .catch((err: Error) => json(res, 500, { error: `metrics: ${err.message}` }));
       return;
     }
     options
       .health()
       .then((h) => json(res, h.status === 'down' ? 503 : 200, h))
       .catch((err: Error) => json(res, 503, { status: 'down', error: err.message }));
-  });
+  };
+  const around = options.aroundRequest;
+  const server: Server = createServer((req, res) => (around ? around(req, res, () => handle(req, res)) : handle(req, res)));
   server.headersTimeout = 10_000;
   server.requestTimeout = 15_000;
   await new Promise<void>((resolve, reject) => {

@@ -1,7 +1,8 @@
 /**
  * Disk use per table, from ClickHouse's `system.parts`, for `/metrics`
  * (`citytwin_storage_bytes{table="…"}`, `citytwin_storage_rows`, `citytwin_storage_parts`).
- * The only module with that SQL. Sampled in the background (once a minute by default), so a
+ * The only module with that SQL; the families are defined in bin/metrics/storage-families.ts.
+ * Sampled in the background (once a minute by default), so a
  * scrape never waits on the engine.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
@@ -38,24 +39,12 @@ export async function tableUsage(client: ClickHouseClient): Promise<TableUsage[]
   return rows.map((r) => ({ table: r.table, bytes: Number(r.bytes), rows: Number(r.rows), parts: Number(r.parts) }));
 }
 
-/** Prometheus text exposition of {@link tableUsage}, with HELP and TYPE for each family. */
-export function renderStorageUsage(usage: readonly TableUsage[]): string {
-  if (usage.length === 0) return '';
-  const family = (name: string, help: string, value: (u: TableUsage) => number) =>
-    `# HELP ${name} ${help}\n# TYPE ${name} gauge\n${usage.map((u) => `${name}{table="${u.table}"} ${value(u)}`).join('\n')}\n`;
-  return (
-    family('citytwin_storage_bytes', 'Bytes on disk of the active parts of a ClickHouse table.', (u) => u.bytes) +
-    family('citytwin_storage_rows', 'Rows in the active parts of a ClickHouse table (before merges collapse duplicates).', (u) => u.rows) +
-    family('citytwin_storage_parts', 'Active parts of a ClickHouse table.', (u) => u.parts)
-  );
-}
-
-/** Samples {@link tableUsage} every `everyMs` and keeps the last text for `/metrics`. */
+/** Samples {@link tableUsage} every `everyMs` and keeps the last sample for `/metrics`. */
 export class StorageUsageSampler {
-  private textCache = '';
+  private usage: readonly TableUsage[] = [];
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
-  /** Failed samples (the last good text is kept). */
+  /** Failed samples (the last good sample is kept). */
   failures = 0;
 
   constructor(
@@ -74,7 +63,7 @@ export class StorageUsageSampler {
   sample(): Promise<void> {
     this.running ??= tableUsage(this.client)
       .then((usage) => {
-        this.textCache = renderStorageUsage(usage);
+        this.usage = usage;
       })
       .catch(() => {
         this.failures++;
@@ -85,9 +74,9 @@ export class StorageUsageSampler {
     return this.running;
   }
 
-  /** The last sample as Prometheus text ('' before the first one). */
-  text(): string {
-    return `${this.textCache}# HELP citytwin_storage_sample_failures_total Failed samples of the storage figures.\n# TYPE citytwin_storage_sample_failures_total counter\ncitytwin_storage_sample_failures_total ${this.failures}\n`;
+  /** The last sample (empty before the first one). */
+  latest(): readonly TableUsage[] {
+    return this.usage;
   }
 
   /** Stops sampling and waits for a sample in flight (before the client closes). */

@@ -14,7 +14,9 @@ import { applyRetention, currentTtls, recordSourceClassifications, refreshClassi
 import { registryRowOf } from '../storage/registry-store.ts';
 import { emptyBatch, readingRow } from '../storage/storage-batch.ts';
 import { DEFAULT_RETENTION, parseRetention, RETENTION_TABLES, ttlClause } from '../storage/retention.ts';
-import { renderStorageUsage, tableUsage } from '../storage/storage-usage.ts';
+import { Registry } from 'prom-client';
+import { registerStorageUsageMetrics } from '../bin/metrics/storage-families.ts';
+import { tableUsage } from '../storage/storage-usage.ts';
 import { tempDir } from './support/fixtures.ts';
 
 const dir = tempDir('retention');
@@ -178,11 +180,16 @@ describe('retention as TTLs', () => {
     expect(readings.rows).toBe(9);
     // A table with no rows yet is listed with zeros.
     expect(usage.find((u) => u.table === 'dispatch_log')).toEqual({ table: 'dispatch_log', bytes: 0, rows: 0, parts: 0 });
-    const text = renderStorageUsage(usage);
+    const registry = new Registry();
+    registerStorageUsageMetrics(registry, { latest: () => usage });
+    const text = await registry.metrics();
     expect(text).toMatch(/^# HELP citytwin_storage_bytes .+\n# TYPE citytwin_storage_bytes gauge\n/);
     expect(text).toContain(`citytwin_storage_bytes{table="readings"} ${readings.bytes}\n`);
     expect(text).toContain('citytwin_storage_rows{table="readings"} 9\n');
-    for (const line of text.trimEnd().split('\n'))
+    for (const line of text
+      .trimEnd()
+      .split('\n')
+      .filter((l) => l !== ''))
       expect(line).toMatch(/^(# (HELP|TYPE) citytwin_storage_\w+ .+|citytwin_storage_(bytes|rows|parts)\{table="\w+"\} \d+)$/);
     // Prometheus's own linter, when installed (Debian package `prometheus`).
     const promtool = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });

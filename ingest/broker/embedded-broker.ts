@@ -77,8 +77,6 @@ export interface EmbeddedBroker {
   deliveryStall(): DeliveryStall;
   /** Hands every authorised publish under `intake.prefix` to the in-process ingest (see {@link BrokerIntake}). */
   setIntake(intake: BrokerIntake): void;
-  /** Prometheus lines for the broker's counters. */
-  metricsText(): string;
   close(): Promise<void>;
 }
 
@@ -447,37 +445,6 @@ export async function startEmbeddedBroker(host: string, port: number, options: E
       setIntake: (to) => {
         intake = to;
         for (const w of intakeWaiters.splice(0)) w();
-      },
-      metricsText: () => {
-        const lines = [
-          '# HELP citytwin_mqtt_refused_publishes_total Publishes refused by the topic ACL, per client id',
-          '# TYPE citytwin_mqtt_refused_publishes_total counter',
-        ];
-        for (const [id, n] of refusedPublishes)
-          lines.push(`citytwin_mqtt_refused_publishes_total{client="${id.replace(/[\\"\n]/g, '_')}"} ${n}`);
-        const stall = watch.stall(DELIVERY_STALL_MS);
-        lines.push(
-          '# TYPE citytwin_mqtt_auth_failures_total counter',
-          `citytwin_mqtt_auth_failures_total ${counters.authFailed}`,
-          '# HELP citytwin_mqtt_auth_throttled_total Logins refused unchecked (no scrypt) while the user name or address is throttled',
-          '# TYPE citytwin_mqtt_auth_throttled_total counter',
-          `citytwin_mqtt_auth_throttled_total ${counters.authThrottled}`,
-          '# HELP citytwin_mqtt_client_id_refused_total Connects refused because the client id belongs to someone else',
-          '# TYPE citytwin_mqtt_client_id_refused_total counter',
-          `citytwin_mqtt_client_id_refused_total ${counters.clientIdRefused}`,
-          '# TYPE citytwin_mqtt_refused_subscriptions_total counter',
-          `citytwin_mqtt_refused_subscriptions_total ${counters.subscribeRefused}`,
-          '# HELP citytwin_mqtt_oversize_packets_total Connections closed for a packet over the size limit',
-          '# TYPE citytwin_mqtt_oversize_packets_total counter',
-          `citytwin_mqtt_oversize_packets_total ${counters.oversizePackets}`,
-          '# HELP citytwin_mqtt_slow_subscribers_disconnected_total Clients disconnected for not reading their socket',
-          '# TYPE citytwin_mqtt_slow_subscribers_disconnected_total counter',
-          `citytwin_mqtt_slow_subscribers_disconnected_total ${counters.slowSubscribersDisconnected}`,
-          '# HELP citytwin_mqtt_stalled_publishers Publishing clients whose publishes made no progress for 5 s',
-          '# TYPE citytwin_mqtt_stalled_publishers gauge',
-          `citytwin_mqtt_stalled_publishers ${stall.stalledClients}`,
-        );
-        return `${lines.join('\n')}\n`;
       },
       close: closeAll,
     };

@@ -22,7 +22,8 @@ export interface ApiDeps {
   basemap: () => CityBasemap | null;
   stats: () => StatsMessage;
   health: () => Promise<HealthReport>;
-  metricsText: () => string;
+  /** The Prometheus text exposition (the process's metrics registry). */
+  metricsText: () => Promise<string>;
   /** The event-sourced incident store (history, closed incidents); null keeps only the live ones. */
   incidentStore?: IncidentStore | null;
   /** The ingest's counts per source (received, stored, rejected, pending), or absent without an ingest. */

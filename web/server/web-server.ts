@@ -44,6 +44,8 @@ export interface WebServerOptions extends ApiDeps {
   /** This node's name among the web nodes. */
   nodeId?: string;
   log?: (level: 'info' | 'warn' | 'error', message: string) => void;
+  /** Runs the handling of each HTTP request (the process gives each its request id for the log). */
+  aroundRequest?: (req: IncomingMessage, res: ServerResponse, handle: () => void) => void;
   /** Accounts, tokens and the security log (web/server/auth). */
   auth: AuthService;
   /** Certificate and key (PEM): serve HTTPS instead of HTTP. */
@@ -154,11 +156,15 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   };
 
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
-    handle(req, res).catch((err: Error) => {
-      log('error', `HTTP ${req.method} ${(req.url ?? '').slice(0, 200)}: ${err.message}`);
-      if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
-      else res.end();
-    });
+    const run = () => {
+      handle(req, res).catch((err: Error) => {
+        log('error', `HTTP ${req.method} ${(req.url ?? '').slice(0, 200)}: ${err.message}`);
+        if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
+        else res.end();
+      });
+    };
+    if (options.aroundRequest) options.aroundRequest(req, res, run);
+    else run();
   };
   const http: HttpServer = options.tls
     ? (createHttpsServer(

@@ -19,7 +19,7 @@ export interface SystemRoutesDeps {
   twin: TwinService;
   stats: () => StatsMessage;
   health: () => Promise<HealthReport>;
-  metricsText: () => string;
+  metricsText: () => Promise<string>;
 }
 
 export function systemRoutes(deps: SystemRoutesDeps): Route[] {
@@ -49,7 +49,11 @@ export function systemRoutes(deps: SystemRoutesDeps): Route[] {
       tag: 'system',
       summary: 'Prometheus metrics',
       response: 'Prometheus text exposition',
-      handler: (): RawResponse => ({ raw: true, contentType: 'text/plain; version=0.0.4; charset=utf-8', body: deps.metricsText() }),
+      handler: async (): Promise<RawResponse> => ({
+        raw: true,
+        contentType: 'text/plain; version=0.0.4; charset=utf-8',
+        body: await deps.metricsText(),
+      }),
     }),
     route({
       method: 'GET',

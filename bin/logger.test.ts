@@ -1,0 +1,78 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { EventEmitter } from 'node:events';
+import { describe, expect, it } from 'vitest';
+import { componentLog, createLogger, requestScope } from './logger.ts';
+
+/** A logger writing its records into an array, parsed. */
+function capture(level: Parameters<typeof createLogger>[0] = 'debug') {
+  const lines: Array<Record<string, unknown>> = [];
+  const log = createLogger(level, 'all', { destination: { write: (line: string) => lines.push(JSON.parse(line)) } });
+  return { log, lines };
+}
+
+/** A request and a response with just what the request scope uses. */
+function exchange(headers: Record<string, string>) {
+  const res = Object.assign(new EventEmitter(), {
+    statusCode: 200,
+    headers: {} as Record<string, string>,
+    setHeader(name: string, value: string) {
+      this.headers[name] = value;
+    },
+  });
+  const req = { method: 'GET', url: '/api/stats', headers } as unknown as IncomingMessage;
+  return { req, res, response: res as unknown as ServerResponse };
+}
+
+describe('createLogger', () => {
+  it('writes one JSON record with time, level, role, component and message', () => {
+    const { log, lines } = capture();
+    log.component('broker')('warn', 'embedded MQTT broker on mqtt://127.0.0.1:1883');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({
+      level: 'warn',
+      role: 'all',
+      component: 'broker',
+      msg: 'embedded MQTT broker on mqtt://127.0.0.1:1883',
+    });
+    expect(new Date(lines[0]!.time as string).toISOString()).toBe(lines[0]!.time);
+  });
+
+  it('leaves out records below the configured level', () => {
+    const { log, lines } = capture('warn');
+    log('info', 'not written');
+    log('debug', 'not written');
+    log('error', 'written');
+    expect(lines.map((l) => l.msg)).toEqual(['written']);
+  });
+
+  it('names the component of a part, and leaves a plain log function as it is', () => {
+    const { log, lines } = capture();
+    componentLog(log, 'ingest')('info', 'replayed');
+    expect(lines[0]).toMatchObject({ component: 'ingest' });
+    const plain = (_level: string, _message: string) => undefined;
+    expect(componentLog(plain, 'ingest')).toBe(plain);
+  });
+});
+
+describe('requestScope', () => {
+  it("puts the client's well-formed request id on the response and on what is logged while handling it", () => {
+    const { log, lines } = capture();
+    const web = log.component('web');
+    const { req, res, response } = exchange({ 'x-request-id': 'proxy-7f3a.1' });
+    requestScope(web)(req, response, () => web('error', 'failed'));
+    web('info', 'outside');
+    expect(res.headers['x-request-id']).toBe('proxy-7f3a.1');
+    expect(lines[0]).toMatchObject({ msg: 'failed', reqId: 'proxy-7f3a.1' });
+    expect(lines[1]).not.toHaveProperty('reqId');
+    res.emit('finish');
+    expect(lines[2]).toMatchObject({ level: 'debug', reqId: 'proxy-7f3a.1', msg: expect.stringMatching(/^GET \/api\/stats 200 \d+ ms$/) });
+  });
+
+  it('replaces a request id that is not 1-64 characters of [A-Za-z0-9._:-]', () => {
+    const { log, lines } = capture();
+    const { req, res, response } = exchange({ 'x-request-id': 'evil\n{"level":"error"}' });
+    requestScope(log)(req, response, () => log('info', 'handled'));
+    expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(lines[0]!.reqId).toBe(res.headers['x-request-id']);
+  });
+});

@@ -1,0 +1,46 @@
+/**
+ * What every part of a running CityTwin is built with: the configuration, the role, the log,
+ * the test seams and the shutdown sequence it registers its closing step in.
+ */
+import type { BrokerIntake } from '../../ingest/index.ts';
+import type { StorageSink } from '../../storage/index.ts';
+import type { CityTwinConfig } from '../config.ts';
+import { componentLog, type Log } from '../logger.ts';
+import type { Shutdown } from './shutdown.ts';
+
+export type Role = 'all' | 'ingest' | 'web';
+
+/** Test seams of the runtime. */
+export interface RuntimeHooks {
+  /**
+   * Wraps the ingest's storage adapter. The delivery tests inject a ClickHouse outage here:
+   * the embedded engine cannot be stopped apart from the process that hosts it.
+   */
+  wrapSink?: (sink: StorageSink) => StorageSink;
+  /**
+   * Wraps the in-process ingest's intake from the embedded broker. The health tests make the
+   * ingest stop taking messages here while publishers keep publishing.
+   */
+  wrapIntake?: (intake: BrokerIntake) => BrokerIntake;
+}
+
+export interface PartContext {
+  readonly config: CityTwinConfig;
+  readonly role: Role;
+  readonly log: Log;
+  readonly hooks: RuntimeHooks;
+  /** Closing steps, run in reverse order of registration. */
+  readonly shutdown: Shutdown;
+  /** Start time (epoch ms), for the uptime and the workers' stats. */
+  readonly startedAt: number;
+}
+
+/** The log of one part, named as its component. */
+export function partLog(ctx: PartContext, component: string): Log {
+  return componentLog(ctx.log, component);
+}
+
+/** Whether this process's MQTT connection is up (the subscription's status, or the embedded broker's intake). */
+export interface BrokerLink {
+  up: boolean;
+}

@@ -1,0 +1,66 @@
+/** The console server (web/server/): static console, HTTP API, socket.io live stream. */
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Ingest } from '../../ingest/index.ts';
+import type { HealthReport } from '../../web/server/api-routes.ts';
+import { startWebServer, type WebServer } from '../../web/server/web-server.ts';
+import type { SourceIngestCounts, StatsMessage } from '../../web/shared/protocol.ts';
+import type { CityPart } from './city.ts';
+import { type PartContext, partLog } from './context.ts';
+import type { NodeView } from './node-view.ts';
+import { requestScope } from '../logger.ts';
+
+export interface WebEndpoints {
+  stats: () => StatsMessage;
+  health: () => Promise<HealthReport>;
+  metricsText: () => Promise<string>;
+}
+
+/** Starts the console server on CITYTWIN_HTTP_HOST:PORT; warns when the console is not built. */
+export async function startWeb(ctx: PartContext, city: CityPart, v: NodeView, endpoints: WebEndpoints): Promise<WebServer> {
+  const { config } = ctx;
+  const log = partLog(ctx, 'web');
+  const twin = v.twin!;
+  const staticDir = resolve('dist/web');
+  if (!existsSync(resolve(staticDir, 'index.html')))
+    log('warn', 'the console is not built (dist/web); run `npm run build:web` — serving the API only');
+  const ingest = v.ingest?.ingest ?? null;
+  const web = await startWebServer({
+    host: config.httpHost,
+    port: config.httpPort,
+    staticDir: existsSync(staticDir) ? staticDir : null,
+    twin,
+    clickhouse: v.clickhouse,
+    city: city.model,
+    basemap: city.basemap,
+    ...endpoints,
+    incidentStore: v.incidentStore,
+    dispatch: v.dispatch,
+    audit: v.audit,
+    viewport: { threshold: config.viewportThreshold },
+    ...(ingest ? { sourceCounts: () => sourceCounts(ingest) } : {}),
+    auth: v.auth!,
+    tls: tlsFiles(config.security),
+    probeToken: config.security.probeToken,
+    allowedOrigins: config.security.allowedOrigins,
+    redisUrl: config.redisUrl,
+    nodeId: config.workerId,
+    log: (level, msg) => log(level, msg),
+    aroundRequest: requestScope(log),
+  });
+  ctx.shutdown.add(() => web.close());
+  if (config.redisUrl) log('info', `web node ${config.workerId} on the Redis adapter`);
+  return web;
+}
+
+/** The HTTPS certificate and key (PEM), or null to serve HTTP. */
+function tlsFiles(sec: PartContext['config']['security']): { cert: Buffer; key: Buffer } | null {
+  return sec.tlsCert && sec.tlsKey ? { cert: readFileSync(sec.tlsCert), key: readFileSync(sec.tlsKey) } : null;
+}
+
+/** The ingest's per-source counts with what is pending (received = stored + rejected + pending). */
+function sourceCounts(ingest: Ingest): Map<string, SourceIngestCounts> {
+  const out = new Map<string, SourceIngestCounts>();
+  for (const [source, c] of ingest.pipeline.metrics.bySource) out.set(source, { ...c, pending: c.received - c.stored - c.rejected });
+  return out;
+}

@@ -1,0 +1,87 @@
+/**
+ * `citytwin all` (npm start): every part in one process — the broker (embedded unless
+ * CITYTWIN_MQTT_URL), ClickHouse (embedded unless CITYTWIN_CLICKHOUSE_URL), the ingest, the
+ * twin, dispatch, the console server and, with CITYTWIN_SIMULATE, the simulator.
+ */
+import type { EmbeddedBroker } from '../../ingest/index.ts';
+import { openAccounts } from '../parts/accounts.ts';
+import { flushBeforeVerification, openAuditRecord } from '../parts/audit.ts';
+import { externalBrokerUrl, type SecurityLogSlot, startBroker } from '../parts/broker.ts';
+import { cityModel } from '../parts/city.ts';
+import type { BrokerLink, PartContext } from '../parts/context.ts';
+import { startDispatch } from '../parts/dispatch.ts';
+import { ingestSubscription, sampleIngestRate, startIngest, takeFromBroker } from '../parts/ingest.ts';
+import { nodeMetrics } from '../parts/metrics.ts';
+import type { NodeView } from '../parts/node-view.ts';
+import { startSimulation } from '../parts/simulation.ts';
+import { openStorage } from '../parts/storage.ts';
+import { startSubscription } from '../parts/subscription.ts';
+import { startTwin, startTwinClock } from '../parts/twin.ts';
+import { startWeb } from '../parts/web.ts';
+import { healthReport, statusFigures } from '../parts/vitals.ts';
+import type { RunningCityTwin } from '../runtime.ts';
+import type { WebServer } from '../../web/server/web-server.ts';
+
+export async function startAllInOne(ctx: PartContext): Promise<RunningCityTwin> {
+  const { config } = ctx;
+  const city = cityModel(config);
+  const security: SecurityLogSlot = { auth: null };
+  const broker: EmbeddedBroker | null = config.mqttUrl ? null : await startBroker(ctx, security);
+  const mqttUrl = broker ? broker.url : externalBrokerUrl(config, ctx.role);
+  const { clickhouse, usage } = await openStorage(ctx, city.model);
+
+  const { audit, signedDispatchHead } = await openAuditRecord(ctx, clickhouse);
+  const auth = await openAccounts(ctx, clickhouse, audit, security);
+  const { twin, incidentStore } = await startTwin(ctx, { city: city.model, clickhouse, audit, auth });
+  const dispatch = await startDispatch(ctx, { city: city.model, twin, clickhouse, audit, signedDispatchHead });
+  flushBeforeVerification(audit, twin, dispatch, auth);
+
+  const link: BrokerLink = { up: false };
+  const ingest = startIngest(ctx, clickhouse, { twin, dispatch });
+  if (broker) takeFromBroker(ctx, broker, ingest, link);
+  else await startSubscription(ctx, ingestSubscription(ctx, mqttUrl, ingest, link), link, { audit, twin, dispatch, auth });
+  startTwinClock(ctx, twin, dispatch);
+  const rate = sampleIngestRate(ctx, ingest);
+
+  let web: WebServer | null = null;
+  const view: NodeView = {
+    startedAt: ctx.startedAt,
+    mqttUrl,
+    link,
+    clickhouse,
+    storageUsage: usage,
+    broker,
+    ingest,
+    workerStats: null,
+    twin,
+    incidentStore,
+    dispatch,
+    audit,
+    auth,
+    web: () => web,
+    rate,
+  };
+  const stats = statusFigures(view);
+  web = await startWeb(ctx, city, view, { stats, health: healthReport(view), metricsText: nodeMetrics(view).text });
+  const simulator = config.simulate ? await startSimulation(ctx, { city: city.model, mqttUrl, broker, dispatch }) : null;
+
+  return {
+    config,
+    role: ctx.role,
+    url: web.url,
+    mqttUrl,
+    city: city.model,
+    clickhouse,
+    ingest: ingest.ingest,
+    twin,
+    dispatch,
+    audit,
+    web,
+    ops: null,
+    workerStats: null,
+    broker,
+    simulator,
+    stats,
+    close: () => ctx.shutdown.run(),
+  };
+}

@@ -1,0 +1,72 @@
+/**
+ * `citytwin ingest`: MQTT → ClickHouse only, on an external broker (several workers share the
+ * topics with CITYTWIN_MQTT_SHARE_GROUP); health and metrics over HTTP, and its counters on
+ * the system topic for the web nodes.
+ */
+import { externalBrokerUrl } from '../parts/broker.ts';
+import { cityModel } from '../parts/city.ts';
+import type { BrokerLink, PartContext } from '../parts/context.ts';
+import { ingestSubscription, sampleIngestRate, startIngest } from '../parts/ingest.ts';
+import { nodeMetrics } from '../parts/metrics.ts';
+import type { NodeView } from '../parts/node-view.ts';
+import { publishWorkerStats, startOps } from '../parts/ops.ts';
+import { startSimulation } from '../parts/simulation.ts';
+import { openStorage } from '../parts/storage.ts';
+import { startSubscription } from '../parts/subscription.ts';
+import { healthReport, statusFigures } from '../parts/vitals.ts';
+import type { RunningCityTwin } from '../runtime.ts';
+
+export async function startIngestWorker(ctx: PartContext): Promise<RunningCityTwin> {
+  const { config } = ctx;
+  const mqttUrl = externalBrokerUrl(config, ctx.role);
+  // A worker has no twin; it needs the city model only to simulate it.
+  const city = config.simulate ? cityModel(config) : null;
+  const { clickhouse, usage } = await openStorage(ctx, city?.model ?? null);
+
+  const link: BrokerLink = { up: false };
+  const ingest = startIngest(ctx, clickhouse, null);
+  const source = ingestSubscription(ctx, mqttUrl, ingest, link);
+  await startSubscription(ctx, source, link, null);
+  const rate = sampleIngestRate(ctx, ingest);
+
+  const view: NodeView = {
+    startedAt: ctx.startedAt,
+    mqttUrl,
+    link,
+    clickhouse,
+    storageUsage: usage,
+    broker: null,
+    ingest,
+    workerStats: null,
+    twin: null,
+    incidentStore: null,
+    dispatch: null,
+    audit: null,
+    auth: null,
+    web: () => null,
+    rate,
+  };
+  const ops = await startOps(ctx, { health: healthReport(view), metricsText: nodeMetrics(view).text });
+  publishWorkerStats(ctx, ingest, source, rate);
+  const simulator = city ? await startSimulation(ctx, { city: city.model, mqttUrl, broker: null, dispatch: null }) : null;
+
+  return {
+    config,
+    role: ctx.role,
+    url: null,
+    mqttUrl,
+    city: city?.model ?? null,
+    clickhouse,
+    ingest: ingest.ingest,
+    twin: null,
+    dispatch: null,
+    audit: null,
+    web: null,
+    ops,
+    workerStats: null,
+    broker: null,
+    simulator,
+    stats: statusFigures(view),
+    close: () => ctx.shutdown.run(),
+  };
+}

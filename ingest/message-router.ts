@@ -1,0 +1,97 @@
+/**
+ * The one message router of the v1 topic scheme (contracts.md): a topic goes to its handler,
+ * and the payload through that handler's parser. The ingest pipeline (storage and the live
+ * listeners) and a web node's own subscription (its twin replica) both route through here, so
+ * a topic and a payload mean the same thing in every process.
+ *
+ * Two steps, because the ingest counts a message under its topic family before the payload
+ * is parsed: {@link routeTopic} (system, unroutable, or a topic of the scheme), then
+ * {@link decodePayload} (one parser per topic kind, an exhaustive switch).
+ */
+import {
+  DEFAULT_PARSE_LIMITS,
+  isAuditTopic,
+  isSystemTopic,
+  parseDataPayload,
+  parseEventPayload,
+  parseMetaPayload,
+  parseTopic,
+  parseUnitPositionPayload,
+  type CityEvent,
+  type ParsedTopic,
+  type ParseLimits,
+  type Reading,
+  type RejectReason,
+  type SensorMeta,
+  type TextReading,
+  type UnitPosition,
+} from '../twin-model/index.ts';
+
+/** Where a topic goes. */
+export type TopicRoute =
+  /**
+   * CityTwin's own operational messages (`citytwin/v1/system/…`: workers' stats; `citytwin/v1/audit/…`:
+   * signed checkpoints): not device data, neither stored nor dead-lettered.
+   */
+  | { to: 'system'; audit: boolean }
+  /** Not a topic of the scheme, or a bad id in it. */
+  | { to: 'unroutable'; reason: 'unknown_topic' | 'bad_id'; detail: string }
+  /** A device or service message, for the handler of `topic.kind`. */
+  | { to: 'handler'; topic: ParsedTopic };
+
+/** A payload decoded by its topic's parser, or the reason it was refused. */
+export type DecodedMessage =
+  | { ok: true; kind: 'data'; entity: 'sensor' | 'service'; id: string; readings: Reading[]; texts: TextReading[] }
+  | { ok: true; kind: 'meta'; id: string; meta: SensorMeta | null }
+  | { ok: true; kind: 'event'; event: CityEvent }
+  | { ok: true; kind: 'unit_position'; position: UnitPosition }
+  | { ok: false; reason: RejectReason; detail: string };
+
+/** Routes a topic: operational, unroutable, or to the handler of its kind. */
+export function routeTopic(topic: string): TopicRoute {
+  if (isSystemTopic(topic)) return { to: 'system', audit: isAuditTopic(topic) };
+  const parsed = parseTopic(topic);
+  if (!parsed.ok) return { to: 'unroutable', reason: parsed.reason, detail: parsed.detail };
+  return { to: 'handler', topic: parsed.topic };
+}
+
+/** Decodes the payload of a routed message with the parser of its topic kind. */
+export function decodePayload(
+  topic: ParsedTopic,
+  payload: Uint8Array,
+  receivedAt: number,
+  limits: ParseLimits = DEFAULT_PARSE_LIMITS,
+): DecodedMessage {
+  switch (topic.kind) {
+    case 'sensor_data':
+    case 'service_data': {
+      const service = topic.kind === 'service_data';
+      const parsed = parseDataPayload(payload, topic.id, receivedAt, limits, service);
+      if (!parsed.ok) return parsed;
+      return {
+        ok: true,
+        kind: 'data',
+        entity: service ? 'service' : 'sensor',
+        id: topic.id,
+        readings: parsed.readings,
+        texts: parsed.texts,
+      };
+    }
+    case 'sensor_meta': {
+      const parsed = parseMetaPayload(payload, limits);
+      return parsed.ok ? { ok: true, kind: 'meta', id: topic.id, meta: parsed.meta } : parsed;
+    }
+    case 'event': {
+      const parsed = parseEventPayload(payload, topic.source, receivedAt, limits);
+      return parsed.ok ? { ok: true, kind: 'event', event: parsed.event } : parsed;
+    }
+    case 'unit_position': {
+      const parsed = parseUnitPositionPayload(payload, topic.id, receivedAt, limits);
+      return parsed.ok ? { ok: true, kind: 'unit_position', position: parsed.position } : parsed;
+    }
+    default: {
+      const never: never = topic;
+      throw new Error(`unhandled topic ${JSON.stringify(never)}`);
+    }
+  }
+}
