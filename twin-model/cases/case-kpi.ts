@@ -130,7 +130,10 @@ export function caseKpi(cases: Iterable<HotlineCase>, options: CaseKpiOptions): 
     if (c.department === null) unassigned++;
     else {
       let d = departments.get(c.department);
-      if (!d) departments.set(c.department, (d = { total: 0, byStatus: zeroStatuses(), overdueOpen: 0, tally: newTally() }));
+      if (!d) {
+        d = { total: 0, byStatus: zeroStatuses(), overdueOpen: 0, tally: newTally() };
+        departments.set(c.department, d);
+      }
       d.total++;
       d.byStatus[c.status]++;
       count(d.tally, c, now);
@@ -140,7 +143,10 @@ export function caseKpi(cases: Iterable<HotlineCase>, options: CaseKpiOptions): 
     const cell = coarsePlace(c.place.lng, c.place.lat, cellM);
     const key = `${cell.lng},${cell.lat}`;
     let p = places.get(key);
-    if (!p) places.set(key, (p = { ...cell, districts: new Map(), cases: 0, repeatCases: 0, callers: new Map() }));
+    if (!p) {
+      p = { ...cell, districts: new Map(), cases: 0, repeatCases: 0, callers: new Map() };
+      places.set(key, p);
+    }
     p.cases++;
     if (c.repeat) p.repeatCases++;
     if (c.place.district) p.districts.set(c.place.district, (p.districts.get(c.place.district) ?? 0) + 1);

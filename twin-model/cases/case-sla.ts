@@ -45,6 +45,8 @@ export const workingCalendarSchema = z
   .superRefine((c, ctx) => {
     let end = -1;
     c.hours.forEach((p, i) => {
+      // zod runs this check even when a time failed its pattern (reported above).
+      if (!HHMM.test(p.from) || !HHMM.test(p.to)) return;
       const from = minutesOf(p.from);
       const to = minutesOf(p.to);
       if (from >= to) ctx.addIssue({ code: 'custom', path: ['hours', i], message: `period ${p.from}–${p.to} must end after it starts` });
