@@ -60,3 +60,16 @@ export {
   type SensorLatestValue,
 } from './readings-store.ts';
 export { DeadLetterStore, type DeadLetterRow, type DeadLetterSummary } from './dead-letter-store.ts';
+
+// Hotline cases (民呼我应): the event-sourced case store and its versioned snapshots.
+export { CaseStore, caseChangeRowOf, CASES_DDL, MAX_CASE_LIST, type CaseChangeRow, type CaseListQuery } from './case-store.ts';
+export {
+  CASE_SNAPSHOT_VERSION,
+  CASE_SNAPSHOT_UPGRADERS,
+  CaseSnapshotError,
+  caseSnapshotV1,
+  decodeCaseSnapshot,
+  encodeCaseSnapshot,
+  upgradeStoredDocument,
+  type SnapshotUpgraders,
+} from './case-snapshot.ts';
