@@ -10,7 +10,7 @@
  * unanswered are not counted either way.
  */
 import { CASE_STATUSES, type CaseStatus, type HotlineCase } from './case-types.ts';
-import { COARSE_PLACE_M, coarsePlace } from './case-view.ts';
+import { COARSE_PLACE_M, cellCentre, coarseCell } from './case-view.ts';
 
 export interface CaseKpiOptions {
   /** The moment the figures are for (ctx time). */
@@ -115,10 +115,10 @@ export function caseKpi(cases: Iterable<HotlineCase>, options: CaseKpiOptions): 
   const byStatus = zeroStatuses();
   const all = newTally();
   const departments = new Map<string, { total: number; byStatus: Record<CaseStatus, number>; overdueOpen: number; tally: Tally }>();
-  const places = new Map<
-    string,
-    { lng: number; lat: number; districts: Map<string, number>; cases: number; repeatCases: number; callers: Map<string, number> }
-  >();
+  // Per cell: counts; callers and districts in flat maps keyed by cell (no map per place).
+  const places = new Map<string, { x: number; y: number; cases: number; repeatCases: number; repeatCallers: number }>();
+  const callerCases = new Map<string, number>();
+  const districtCases = new Map<string, number>();
   let total = 0;
   let unassigned = 0;
   let repeatCases = 0;
@@ -140,25 +140,45 @@ export function caseKpi(cases: Iterable<HotlineCase>, options: CaseKpiOptions): 
       const overdue = c.sla.acceptOverdueAt !== null || c.sla.replyOverdueAt !== null;
       if (overdue && c.status !== 'closed' && c.status !== 'replied') d.overdueOpen++;
     }
-    const cell = coarsePlace(c.place.lng, c.place.lat, cellM);
-    const key = `${cell.lng},${cell.lat}`;
+    const { x, y } = coarseCell(c.place.lng, c.place.lat, cellM);
+    const key = `${x},${y}`;
     let p = places.get(key);
     if (!p) {
-      p = { ...cell, districts: new Map(), cases: 0, repeatCases: 0, callers: new Map() };
+      p = { x, y, cases: 0, repeatCases: 0, repeatCallers: 0 };
       places.set(key, p);
     }
     p.cases++;
     if (c.repeat) p.repeatCases++;
-    if (c.place.district) p.districts.set(c.place.district, (p.districts.get(c.place.district) ?? 0) + 1);
-    if (c.callerHash) p.callers.set(c.callerHash, (p.callers.get(c.callerHash) ?? 0) + 1);
+    if (c.place.district) {
+      const k = `${key}|${c.place.district}`;
+      districtCases.set(k, (districtCases.get(k) ?? 0) + 1);
+    }
+    if (c.callerHash) {
+      const k = `${key}|${c.callerHash}`;
+      const n = (callerCases.get(k) ?? 0) + 1;
+      callerCases.set(k, n);
+      // The caller's second case here makes them a repeat caller of the place (counted once).
+      if (n === 2) p.repeatCallers++;
+    }
+  }
+  const topDistrict = new Map<string, { district: string; n: number }>();
+  for (const [k, n] of districtCases) {
+    const cut = k.indexOf('|');
+    const cell = k.slice(0, cut);
+    const district = k.slice(cut + 1);
+    const best = topDistrict.get(cell);
+    if (!best || n > best.n || (n === best.n && district < best.district)) topDistrict.set(cell, { district, n });
   }
   const repeatPlaces: RepeatPlace[] = [];
-  for (const p of places.values()) {
-    if (p.cases < minCases) continue;
-    const repeatCallers = [...p.callers.values()].filter((n) => n >= 2).length;
-    if (repeatCallers === 0 && p.repeatCases === 0) continue;
-    const district = [...p.districts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]?.[0] ?? null;
-    repeatPlaces.push({ lng: p.lng, lat: p.lat, district, cases: p.cases, repeatCases: p.repeatCases, repeatCallers });
+  for (const [key, p] of places) {
+    if (p.cases < minCases || (p.repeatCallers === 0 && p.repeatCases === 0)) continue;
+    repeatPlaces.push({
+      ...cellCentre(p.x, p.y, cellM),
+      district: topDistrict.get(key)?.district ?? null,
+      cases: p.cases,
+      repeatCases: p.repeatCases,
+      repeatCallers: p.repeatCallers,
+    });
   }
   repeatPlaces.sort(
     (a, b) => b.repeatCallers - a.repeatCallers || b.repeatCases - a.repeatCases || b.cases - a.cases || a.lng - b.lng || a.lat - b.lat,

@@ -119,6 +119,24 @@ function isWorkingDay(calendar: WorkingCalendar, year: number, month: number, da
 }
 
 /**
+ * Instants of local times, memoised: every case of a month asks for the same few dozen working
+ * periods, and each instant costs a few `Intl` formatting calls. Bounded: emptied when full.
+ */
+const instants = new Map<string, number>();
+const MAX_MEMO = 50_000;
+
+function localInstant(year: number, month: number, day: number, minuteOfDay: number, timeZone: string): number {
+  const key = `${timeZone}|${year}|${month}|${day}|${minuteOfDay}`;
+  let t = instants.get(key);
+  if (t === undefined) {
+    if (instants.size >= MAX_MEMO) instants.clear();
+    t = zonedInstant(year, month, day, minuteOfDay, timeZone);
+    instants.set(key, t);
+  }
+  return t;
+}
+
+/**
  * The instant `hours` working hours after `start`: the clock runs only inside the working periods
  * of working days (local time in `timeZone`); a start outside them waits for the next period.
  */
@@ -129,8 +147,8 @@ export function addWorkingHours(start: number, hours: number, calendar: WorkingC
   for (let i = 0; i < MAX_SEARCH_DAYS; i++) {
     if (isWorkingDay(calendar, year, month, day)) {
       for (const p of periods) {
-        const end = zonedInstant(year, month, day, p.to, timeZone);
-        const from = Math.max(zonedInstant(year, month, day, p.from, timeZone), start);
+        const end = localInstant(year, month, day, p.to, timeZone);
+        const from = Math.max(localInstant(year, month, day, p.from, timeZone), start);
         if (from >= end) continue;
         if (remaining <= end - from) return from + remaining;
         remaining -= end - from;

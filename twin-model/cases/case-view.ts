@@ -82,15 +82,27 @@ export interface CaseView {
 
 const M_PER_DEG = 111_320;
 
-/** The centre of the ≈`cellM` cell a place falls in (a grid in degrees, scaled for the latitude). */
-export function coarsePlace(lng: number, lat: number, cellM = COARSE_PLACE_M): { lng: number; lat: number } {
+/** The ≈`cellM` grid cell a place falls in: rows of latitude, columns scaled for the row's latitude. */
+export function coarseCell(lng: number, lat: number, cellM = COARSE_PLACE_M): { x: number; y: number } {
   const dLat = cellM / M_PER_DEG;
   const y = Math.floor(lat / dLat);
+  const dLng = cellM / (M_PER_DEG * Math.max(0.05, Math.cos(((y + 0.5) * dLat * Math.PI) / 180)));
+  return { x: Math.floor(lng / dLng), y };
+}
+
+/** The centre of a grid cell (five decimals). */
+export function cellCentre(x: number, y: number, cellM = COARSE_PLACE_M): { lng: number; lat: number } {
+  const dLat = cellM / M_PER_DEG;
   const centreLat = (y + 0.5) * dLat;
   const dLng = cellM / (M_PER_DEG * Math.max(0.05, Math.cos((centreLat * Math.PI) / 180)));
-  const x = Math.floor(lng / dLng);
   const round = (v: number) => Math.round(v * 1e5) / 1e5;
   return { lng: round((x + 0.5) * dLng), lat: round(centreLat) };
+}
+
+/** The centre of the ≈`cellM` cell a place falls in. */
+export function coarsePlace(lng: number, lat: number, cellM = COARSE_PLACE_M): { lng: number; lat: number } {
+  const { x, y } = coarseCell(lng, lat, cellM);
+  return cellCentre(x, y, cellM);
 }
 
 /** Whether the case is the department's: with it now, or last with it (closed, reopened). */
