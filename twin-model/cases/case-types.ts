@@ -3,11 +3,11 @@
  * handles it, the time limits it runs under, the reply, the citizen's feedback and the incident it
  * belongs to — with the full history of who did what, when and why (docs/cases.md).
  *
- *   received ──assign──► assigned ──accept──► accepted ──reply──► replied ──close──► closed
- *      ▲                   │  ▲                  │                                  │
- *      │                   │  └──assign (dispatcher: re-assignment, reason)───────┤
- *      │                   └──return (reason)──► returned ──assign──► assigned      │
- *      └─────────────────────────────── reopened ◄──reopen (reason)────────────────┘
+ *   received            ──assign──────────────────────►  assigned
+ *   assigned            ──accept──►  accepted  ──reply──►  replied  ──close──►  closed  (──feedback)
+ *   assigned, accepted  ──return (reason)─────────────►  returned  ──assign──►  assigned
+ *   assigned, accepted  ──assign (dispatcher, reason)─►  assigned   (re-assignment)
+ *   closed              ──reopen (reason)─────────────►  reopened  ──assign──►  assigned
  *
  * Case text, the caller and the exact place are SENSITIVE (case-view.ts decides who sees them).
  */
