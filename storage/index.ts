@@ -82,3 +82,15 @@ export * from './kpi-store.ts';
 export * from './accounts-store.ts';
 export * from './audit-store.ts';
 export { AUDIT_DATA_VERSION, configAuditData } from './stored-json/audit-data.ts';
+// Hotline cases (民呼我应): the event-sourced case store and its versioned snapshots.
+export { CaseStore, caseChangeRowOf, CASES_DDL, MAX_CASE_LIST, type CaseChangeRow, type CaseListQuery } from './case-store.ts';
+export {
+  CASE_SNAPSHOT_VERSION,
+  CASE_SNAPSHOT_UPGRADERS,
+  CaseSnapshotError,
+  caseSnapshotV1,
+  decodeCaseSnapshot,
+  encodeCaseSnapshot,
+  upgradeStoredDocument,
+  type SnapshotUpgraders,
+} from './case-snapshot.ts';

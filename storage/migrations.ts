@@ -23,6 +23,7 @@
  *   `escalation_policies`, `oncall_rosters`, `notification_deliveries`: notification
  *   configuration as versioned JSON and the delivery log (storage/notification-store.ts,
  *   docs/notifications.md; migration 13).
+ * - `cases`: hotline cases as event-sourced changes (storage/case-store.ts, docs/cases.md).
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { queryRows } from './clickhouse-client.ts';
@@ -101,6 +102,35 @@ export const AUDIT_LOG_DDL = `CREATE TABLE IF NOT EXISTS audit_log (
 ) ENGINE = ReplacingMergeTree
 PARTITION BY toYYYYMM(at)
 ORDER BY (chain, seq)
+${DEDUP}`;
+
+/**
+ * The hotline cases (storage/case-store.ts, docs/cases.md), event-sourced as incidents are: one
+ * row per change — intake, assignment, acceptance, reply, return, closing, feedback, reopening,
+ * incident link, a missed time limit — carrying the case as it is after the change (`snapshot`,
+ * versioned JSON validated on read: storage/case-snapshot.ts). `seq` is the change's place in the
+ * case's history, so a change stored twice is the same row. The columns beside the snapshot are
+ * what the desk and the KPI filter on. The snapshot holds the case text and the caller: the table
+ * is SENSITIVE as a whole.
+ */
+export const CASES_DDL = `CREATE TABLE IF NOT EXISTS cases (
+  case_id String,
+  seq UInt32,
+  at DateTime64(3, 'UTC'),
+  what LowCardinality(String),
+  actor String,
+  actor_role LowCardinality(String),
+  status LowCardinality(String),
+  department String,
+  category LowCardinality(String),
+  district LowCardinality(String),
+  source LowCardinality(String),
+  external_id String,
+  received_at DateTime64(3, 'UTC'),
+  snapshot String
+) ENGINE = ReplacingMergeTree
+PARTITION BY toYYYYMM(at)
+ORDER BY (case_id, seq)
 ${DEDUP}`;
 
 /**
@@ -466,6 +496,12 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 13,
     name: 'notification channels, contacts, subscriptions, escalation policies, on-call rosters, delivery log (docs/notifications.md)',
     statements: [...NOTIFICATIONS_DDL],
+  },
+  // Numbered 14 by the hotline-case work.
+  {
+    version: 14,
+    name: 'hotline cases (event-sourced case changes with versioned snapshots)',
+    statements: [CASES_DDL],
   },
 ];
 
