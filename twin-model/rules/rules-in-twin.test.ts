@@ -14,7 +14,7 @@ import {
   type TwinState,
 } from '../twin-state.ts';
 import { compileRuleSet } from './rule-resolve.ts';
-import { parseRuleSet, type KindRuleSet } from './rule-set.ts';
+import { parseRuleSet } from './rule-set.ts';
 
 const T0 = Date.UTC(2026, 6, 1);
 const MIN = 60_000;
@@ -27,7 +27,7 @@ const threshold = {
   alarm: { enter: 30, exit: 25 },
 } as const;
 
-function rulesWith(water: Partial<KindRuleSet> & { rules: Record<string, unknown> }, extra: Record<string, unknown> = {}) {
+function rulesWith(water: { staleAfterMs?: number; rules: Record<string, unknown> }, extra: Record<string, unknown> = {}) {
   return compileRuleSet(parseRuleSet({ schemaVersion: 1, kinds: { water_level: { staleAfterMs: 3 * MIN, ...water } }, ...extra }));
 }
 
