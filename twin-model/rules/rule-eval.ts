@@ -2,8 +2,8 @@
  * Evaluating one rule on one reading: the level it gives, and the little history rate-of-change
  * and flatline rules need. History is kept only for sensors that have such a rule, compactly:
  *
- * - rate of change: the window cut into RATE_BUCKETS steps, each step's min and max (a ring of
- *   RATE_BUCKETS + 1 steps in one Float64Array). The change is the reading against the lowest
+ * - rate of change: the window cut into RATE_BUCKETS steps, each step's minimum (or maximum, or
+ *   both) in a ring of RATE_BUCKETS + 1 steps. The change is the reading against the lowest
  *   (rise) or highest (fall) value of the steps the window reaches into, so a change counts
  *   when it happened within `windowMs` to `windowMs × (1 + 1/RATE_BUCKETS)` before the reading.
  * - flatline: where the current run began (value, time) and how many readings it holds.
@@ -19,71 +19,89 @@ export const RATE_BUCKETS = 10;
 export const DEFAULT_FLATLINE_MIN_READINGS = 2;
 
 const SLOTS = RATE_BUCKETS + 1;
+const mod = (a: number, n: number) => ((a % n) + n) % n;
 
-/** The steps of one rate window: per slot its step number, min and max. */
-export class RateMemory {
-  readonly kind = 'rate';
-  readonly stepMs: number;
-  private readonly slots = new Float64Array(SLOTS * 3).fill(Number.NaN);
+/**
+ * A rule's history as a plain array of doubles (the most compact form V8 has for a few
+ * numbers: one FixedDoubleArray on the heap):
+ * - rate: `[stepMs, newest step, …slots]`, a slot per step of the ring holding the step's
+ *   minimum (rise), maximum (fall) or both (either);
+ * - flatline: `[value where the run began, since when, readings in the run]`.
+ */
+export type RuleMemoryCell = number[] | null;
 
-  constructor(readonly windowMs: number) {
-    this.stepMs = windowMs / RATE_BUCKETS;
-  }
+function rateCell(rule: ResolvedRateRule): number[] {
+  const perSlot = rule.direction === 'either' ? 2 : 1;
+  const cell = new Array<number>(2 + SLOTS * perSlot).fill(Number.NaN);
+  cell[0] = rule.windowMs / RATE_BUCKETS;
+  return cell;
+}
 
-  add(ts: number, value: number): void {
-    const step = Math.floor(ts / this.stepMs);
-    const at = (((step % SLOTS) + SLOTS) % SLOTS) * 3;
-    const s = this.slots;
-    if (s[at] !== step) {
-      s[at] = step;
-      s[at + 1] = value;
-      s[at + 2] = value;
-    } else {
-      if (value < s[at + 1]!) s[at + 1] = value;
-      if (value > s[at + 2]!) s[at + 2] = value;
+function rateAdd(rule: ResolvedRateRule, cell: number[], ts: number, value: number): void {
+  const step = Math.floor(ts / cell[0]!);
+  const last = cell[1]!;
+  const either = rule.direction === 'either';
+  const perSlot = either ? 2 : 1;
+  if (Number.isNaN(last) || step > last) {
+    // Steps the ring moves past start empty.
+    const from = Number.isNaN(last) ? step - RATE_BUCKETS : Math.max(last + 1, step - RATE_BUCKETS);
+    for (let k = from; k <= step; k++) {
+      const at = 2 + mod(k, SLOTS) * perSlot;
+      cell[at] = Number.NaN;
+      if (either) cell[at + 1] = Number.NaN;
     }
+    cell[1] = step;
+  } else if (step < last - RATE_BUCKETS) return;
+  const at = 2 + mod(step, SLOTS) * perSlot;
+  if (rule.direction === 'rise') {
+    if (!(cell[at]! <= value)) cell[at] = value;
+  } else if (rule.direction === 'fall') {
+    if (!(cell[at]! >= value)) cell[at] = value;
+  } else {
+    if (!(cell[at]! <= value)) cell[at] = value;
+    if (!(cell[at + 1]! >= value)) cell[at + 1] = value;
   }
+}
 
-  /** The change of `value` (read at `ts`) against the window: up (rise) or down (fall), never negative. */
-  change(direction: ResolvedRateRule['direction'], ts: number, value: number): number {
-    const step = Math.floor(ts / this.stepMs);
-    let lo = value;
-    let hi = value;
-    const s = this.slots;
+/** The change of `value` (read at `ts`) against the window: up (rise) or down (fall), never negative. */
+export function rateChange(rule: ResolvedRateRule, cell: number[], ts: number, value: number): number {
+  const step = Math.floor(ts / cell[0]!);
+  const last = cell[1]!;
+  let lo = value;
+  let hi = value;
+  if (!Number.isNaN(last)) {
+    const either = rule.direction === 'either';
     for (let i = 0; i < SLOTS; i++) {
-      const k = s[i * 3]!;
-      if (!(k >= step - RATE_BUCKETS && k <= step)) continue;
-      if (s[i * 3 + 1]! < lo) lo = s[i * 3 + 1]!;
-      if (s[i * 3 + 2]! > hi) hi = s[i * 3 + 2]!;
+      const k = last - mod(last - i, SLOTS);
+      if (k < step - RATE_BUCKETS || k > step) continue;
+      const at = 2 + i * (either ? 2 : 1);
+      if (rule.direction === 'rise') {
+        if (cell[at]! < lo) lo = cell[at]!;
+      } else if (rule.direction === 'fall') {
+        if (cell[at]! > hi) hi = cell[at]!;
+      } else {
+        if (cell[at]! < lo) lo = cell[at]!;
+        if (cell[at + 1]! > hi) hi = cell[at + 1]!;
+      }
     }
-    const rise = value - lo;
-    const fall = hi - value;
-    return direction === 'rise' ? rise : direction === 'fall' ? fall : Math.max(rise, fall);
   }
+  const rise = value - lo;
+  const fall = hi - value;
+  return rule.direction === 'rise' ? rise : rule.direction === 'fall' ? fall : Math.max(rise, fall);
 }
 
-/** The current run of a flatline rule. */
-export class FlatMemory {
-  readonly kind = 'flat';
-  ref = Number.NaN;
-  since = 0;
-  count = 0;
-
-  add(ts: number, value: number, epsilon: number): void {
-    if (Number.isNaN(this.ref) || Math.abs(value - this.ref) > epsilon) {
-      this.ref = value;
-      this.since = ts;
-      this.count = 1;
-    } else this.count++;
-  }
-
-  /** Whether the run is long enough (time and readings) for the rule, as of `ts`. */
-  flat(rule: ResolvedFlatlineRule, ts: number): boolean {
-    return this.count >= (rule.minReadings ?? DEFAULT_FLATLINE_MIN_READINGS) && ts - this.since >= rule.forMs;
-  }
+function flatAdd(rule: ResolvedFlatlineRule, cell: number[], ts: number, value: number): void {
+  if (Number.isNaN(cell[0]!) || Math.abs(value - cell[0]!) > rule.epsilon) {
+    cell[0] = value;
+    cell[1] = ts;
+    cell[2] = 1;
+  } else cell[2]!++;
 }
 
-export type RuleMemoryCell = RateMemory | FlatMemory | null;
+/** Whether the run is long enough (time and readings) for the rule, as of `ts`. */
+function isFlat(rule: ResolvedFlatlineRule, cell: number[], ts: number): boolean {
+  return cell[2]! >= (rule.minReadings ?? DEFAULT_FLATLINE_MIN_READINGS) && ts - cell[1]! >= rule.forMs;
+}
 
 /** A fresh memory cell for a rule: null for thresholds (they need none). */
 export function memoryCellFor(rule: ResolvedRule): RuleMemoryCell {
@@ -91,9 +109,9 @@ export function memoryCellFor(rule: ResolvedRule): RuleMemoryCell {
     case 'threshold':
       return null;
     case 'rate':
-      return new RateMemory(rule.windowMs);
+      return rateCell(rule);
     case 'flatline':
-      return new FlatMemory();
+      return [Number.NaN, 0, 0];
     default: {
       const never: never = rule;
       throw new Error(`unknown rule ${JSON.stringify(never)}`);
@@ -109,7 +127,7 @@ export function createRuleMemory(rules: ResolvedRules): RuleMemoryCell[] | null 
 /** Whether a memory cell can be carried over to a changed rule (same history parameters). */
 export function sameHistory(a: ResolvedRule, b: ResolvedRule): boolean {
   if (a.type !== b.type || a.metric !== b.metric) return false;
-  if (a.type === 'rate' && b.type === 'rate') return a.windowMs === b.windowMs;
+  if (a.type === 'rate' && b.type === 'rate') return a.windowMs === b.windowMs && a.direction === b.direction;
   if (a.type === 'flatline' && b.type === 'flatline') return a.epsilon === b.epsilon;
   return true;
 }
@@ -118,8 +136,8 @@ const levelCode = (level: 'warning' | 'alarm'): AlarmLevel => (level === 'alarm'
 
 /** Takes a reading into the rule's history (nothing for thresholds). */
 export function observeReading(rule: ResolvedRule, cell: RuleMemoryCell, ts: number, value: number): void {
-  if (rule.type === 'rate') (cell as RateMemory).add(ts, value);
-  else if (rule.type === 'flatline') (cell as FlatMemory).add(ts, value, rule.epsilon);
+  if (rule.type === 'rate') rateAdd(rule, cell!, ts, value);
+  else if (rule.type === 'flatline') flatAdd(rule, cell!, ts, value);
 }
 
 /**
@@ -131,12 +149,12 @@ export function ruleLevel(rule: ResolvedRule, cell: RuleMemoryCell, ts: number, 
     case 'threshold':
       return evaluateLevel(rule, value, previous);
     case 'rate': {
-      const change = (cell as RateMemory).change(rule.direction, ts, value);
+      const change = rateChange(rule, cell!, ts, value);
       const bound = previous !== AlarmLevel.normal ? (rule.exitDelta ?? rule.delta) : rule.delta;
       return change >= bound ? levelCode(rule.level) : AlarmLevel.normal;
     }
     case 'flatline':
-      return (cell as FlatMemory).flat(rule, ts) ? levelCode(rule.level) : AlarmLevel.normal;
+      return isFlat(rule, cell!, ts) ? levelCode(rule.level) : AlarmLevel.normal;
     default: {
       const never: never = rule;
       throw new Error(`unknown rule ${JSON.stringify(never)}`);
@@ -167,10 +185,10 @@ export function describeRule(rule: ResolvedRule, cell: RuleMemoryCell, ts: numbe
   if (level === AlarmLevel.normal) return `${rule.metric} ${round2(value)} within limits`;
   const name = level === AlarmLevel.alarm ? 'alarm' : 'warning';
   if (rule.type === 'rate') {
-    const change = (cell as RateMemory).change(rule.direction, ts, value);
+    const change = rateChange(rule, cell!, ts, value);
     const sign = rule.direction === 'rise' ? '+' : rule.direction === 'fall' ? '-' : '±';
     return `${rule.metric} ${sign}${round2(change)} in ${duration(rule.windowMs)} ≥ ${sign}${rule.delta} (rate ${name})`;
   }
-  const since = (cell as FlatMemory).since;
+  const since = cell![1]!;
   return `${rule.metric} ${round2(value)} unchanged ±${rule.epsilon} for ${Math.round((ts - since) / 60_000)} min (flatline ${name})`;
 }
