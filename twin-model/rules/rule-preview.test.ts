@@ -17,7 +17,9 @@ const draft: DraftRule = { scope: { kind: 'water_level' }, ruleId: 'water_level_
 function preview(d: DraftRule, series: Record<string, number[]>, assetOf?: (id: string) => string | null) {
   const set = applyDraft(DEFAULT_RULE_SET, d);
   const p = new RulePreview(set, 'water_level', d.ruleId, 'water_level_cm', assetOf);
-  for (const [id, values] of Object.entries(series)) values.forEach((v, i) => p.feed(id, T0 + i * MIN, v));
+  for (const [id, values] of Object.entries(series)) {
+    for (const [i, v] of values.entries()) p.feed(id, T0 + i * MIN, v);
+  }
   return p.finish();
 }
 
@@ -80,7 +82,9 @@ describe('RulePreview', () => {
       rule: { onDelayMs: 0 },
     });
     const p = new RulePreview(atAsset, 'water_level', 'water_level_cm', 'water_level_cm', (id) => (id === 'wl-1' ? 'up-1' : null));
-    for (const id of ['wl-1', 'wl-2']) [5, 16, 5].forEach((v, i) => p.feed(id, T0 + i * MIN, v));
+    for (const id of ['wl-1', 'wl-2']) {
+      for (const [i, v] of [5, 16, 5].entries()) p.feed(id, T0 + i * MIN, v);
+    }
     expect(p.finish().top).toEqual([{ sensorId: 'wl-1', episodes: 1, alarmEpisodes: 0 }]);
   });
 });
