@@ -231,7 +231,7 @@ export interface PreviewPlan {
  * from the city's register). The reach is taken over every version of the rule the scope's
  * sensors may get (the kind's and each override's), so no sensor that could raise is skipped.
  */
-export function previewPlan(draftSet: RuleSet, draft: DraftRule, sensorsOf: (assetId: string) => string[] = () => []): PreviewPlan {
+export function previewPlan(draftSet: RuleSet, draft: DraftRule, sensorsOf?: (assetId: string) => string[]): PreviewPlan {
   const { scope } = draft;
   const isolated = isolateRule(draftSet, scope.kind, draft.ruleId);
   const versions: AlarmRuleDoc[] = [];
@@ -244,7 +244,24 @@ export function previewPlan(draftSet: RuleSet, draft: DraftRule, sensorsOf: (ass
     }
   const first = versions[0];
   if (!first) throw new RuleSetError('the draft', [{ path: draft.ruleId, message: `no rule ${draft.ruleId} for ${scope.kind}` }]);
-  const sensorIds = 'assetId' in scope ? sensorsOf(scope.assetId) : 'sensorId' in scope ? [scope.sensorId] : null;
+  const metrics = [...new Set(versions.map((v) => v.metric))];
+  if (metrics.length > 1)
+    throw new RuleSetError('the draft', [
+      {
+        path: draft.ruleId,
+        value: JSON.stringify(metrics),
+        message: 'a rule previewed watches one metric; these overrides add it for several',
+      },
+    ]);
+  if ('assetId' in scope && sensorsOf === undefined)
+    throw new RuleSetError('the draft', [
+      {
+        path: 'scope.assetId',
+        value: JSON.stringify(scope.assetId),
+        message: "a preview at asset scope needs the asset's sensors (sensorsOf)",
+      },
+    ]);
+  const sensorIds = 'assetId' in scope ? sensorsOf!(scope.assetId) : 'sensorId' in scope ? [scope.sensorId] : null;
   return { kind: scope.kind, metric: first.metric, sensorIds, reach: reachOf(versions) };
 }
 

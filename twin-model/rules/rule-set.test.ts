@@ -92,7 +92,11 @@ describe('parseRuleSet', () => {
       schemaVersion: 1,
       kinds: { water_level: water },
       assets: {
-        'up-1': { water_level: { rules: { water_level_cm: { alarm: { enter: 10, exit: 8 } }, rise: { type: 'threshold' } } } },
+        'up-1': {
+          water_level: {
+            rules: { water_level_cm: { alarm: { enter: 10, exit: 8 } }, rise: { type: 'threshold' }, stuck: { metric: 'other' } },
+          },
+        },
       },
       sensors: {
         'wl-1': { water_level: { rules: { nosuch: { delta: 3 } } }, rain_gauge: {} },
@@ -101,12 +105,14 @@ describe('parseRuleSet', () => {
     expect(issues.map((i) => i.path)).toEqual([
       'assets.up-1.water_level.rules.water_level_cm.alarm.enter',
       'assets.up-1.water_level.rules.rise.type',
+      'assets.up-1.water_level.rules.stuck.metric',
       'sensors.wl-1',
       'sensors.wl-1.water_level.rules.nosuch',
     ]);
     expect(issues[0]!.message).toBe('the alarm level must be at or above the warning level (15)');
     expect(issues[1]!.message).toMatch(/cannot change the type/);
-    expect(issues[3]!.message).toBe(
+    expect(issues[2]!.message).toBe('the rule watches water_level_cm; an override cannot change the metric (add a rule with a new id)');
+    expect(issues[4]!.message).toBe(
       'water_level has no rule "nosuch" to change (its rules: water_level_cm, rise, stuck); a new rule needs all its fields, "type" first',
     );
   });

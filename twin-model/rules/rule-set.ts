@@ -286,6 +286,14 @@ function checkOverrides(
           );
           continue;
         }
+        if (baseRule && patch.metric !== undefined && patch.metric !== baseRule.metric) {
+          issues.add(
+            [...path, 'metric'],
+            patch.metric,
+            `the rule watches ${baseRule.metric}; an override cannot change the metric (add a rule with a new id)`,
+          );
+          continue;
+        }
         if (!baseRule && patch.type === undefined) {
           issues.add(
             path,
