@@ -6,6 +6,7 @@ export * from './vocabulary.ts';
 export * from './random.ts';
 export * from './sensor-state.ts';
 export * from './alarm-rules.ts';
+export * from './rules/index.ts';
 export * from './twin-state.ts';
 export * from './sensor-register.ts';
 export * from './messages/topics.ts';
