@@ -20,7 +20,22 @@
  * - Sensors are numbered in id order over those the caller's clearance covers, so a keyframe and
  *   the frames after it share one numbering (`epoch`).
  */
-import type { Coverage, ReplayAction, ReplayEvents, UnitAt, UnitTrack } from '../shared/replay-protocol.ts';
+import {
+  encodeFrame as encodeReplayFrame,
+  REPLAY_GRID_MS,
+  snapToGrid,
+  type Coverage,
+  type EncodedFrame,
+  type Frame,
+  type ReplayAction,
+  type ReplayEvents,
+  type ReplayFrames,
+  type ReplayKeyframe,
+  type UnitAt,
+  type UnitTrack,
+} from '../shared/replay-protocol.ts';
+import type { Base64Encoder } from '../shared/base64.ts';
+import { deltaColumns, encodeDelta, indicesToBase64, setDeltaRow } from '../shared/delta-codec.ts';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { queryRows } from '../../storage/index.ts';
 import {
@@ -69,16 +84,8 @@ export const GAP_MIN_MS = 2 * 60_000;
 export const MAX_FRAMES = 600;
 /** Longest range a replay, timeline or export covers. */
 export const MAX_RANGE_MS = 31 * 86_400_000;
-/**
- * The replay grid: the API snaps keyframes and the start of frames down to it (the console's
- * slider moves on it), so a keyframe is a range read of the time-first rollup `readings_10s`.
- */
-export const REPLAY_GRID_MS = 10_000;
-
-/** `at` snapped down to the {@link REPLAY_GRID_MS} grid. */
-export function snapToGrid(at: number): number {
-  return Math.floor(at / REPLAY_GRID_MS) * REPLAY_GRID_MS;
-}
+// The replay grid is part of the wire format (the console's slider moves on it).
+export { REPLAY_GRID_MS, snapToGrid };
 
 /** Steps a playback uses (data ms per frame); steps of 10 s and more come from the rollup `readings_10s`. */
 export const STEPS_MS = [
@@ -213,12 +220,7 @@ export function rebuildTwin(
   return { twin, ctx };
 }
 
-/** A playback frame before encoding: the delta and the sensors in a gap at its time. */
-export interface Frame {
-  delta: DeltaMessage;
-  /** Replay indices of registered sensors without a reading for longer than the gap limit. */
-  gaps: Uint32Array;
-}
+export type { Frame };
 
 /**
  * Advances a rebuilt twin through bucketed values: bucket k ends at `from + (k+1)·step`; its
@@ -272,22 +274,14 @@ function deltaOf(
   serverTime: number,
   dataTime: number,
 ): DeltaMessage {
-  const n = changed.size;
-  const index = new Uint32Array(n);
-  const state = new Uint8Array(n);
-  const value = new Float32Array(n);
-  const ts = new Float64Array(n);
+  const columns = deltaColumns(changed.size);
   let k = 0;
   for (const i of [...changed].sort((a, b) => a - b)) {
     const entry = twin.sensors[i]!;
     const head = headlineValue(entry);
-    index[k] = i;
-    state[k] = entry.state;
-    value[k] = head ? head.value : Number.NaN;
-    ts[k] = head ? head.ts : 0;
-    k++;
+    setDeltaRow(columns, k++, i, entry.state, head ? head.value : null, head ? head.ts : null);
   }
-  return { epoch, seq, serverTime, dataTime, added: [], index: index.buffer, state: state.buffer, value: value.buffer, ts: ts.buffer };
+  return encodeDelta({ epoch, seq, serverTime, dataTime, added: [] }, columns);
 }
 
 /** Registered sensors whose newest reading is older than `gapAfter` at `at` (or that never had one). */
@@ -310,36 +304,14 @@ export function bucketize(rows: ReadonlyArray<StoredValue & { k: number }>, coun
   return out;
 }
 
-/** A frame as sent over HTTP: the delta with its binary fields (and the gaps) in base64. */
-export interface EncodedFrame {
-  epoch: string;
-  seq: number;
-  /** The frame's moment (end of its step), epoch ms. */
-  serverTime: number;
-  dataTime: number;
-  index: string;
-  state: string;
-  value: string;
-  ts: string;
-  gaps: string;
-}
+export type { EncodedFrame };
 
-const b64 = (buf: ArrayBuffer | ArrayBufferView): string =>
-  (buf instanceof ArrayBuffer ? Buffer.from(buf) : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength)).toString('base64');
+/** Node's own base64, native: a chunk of frames is megabytes (web/shared/base64.ts is portable but slower). */
+const b64: Base64Encoder = (bytes) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
 
+/** A frame as sent over HTTP (web/shared/replay-protocol.ts). */
 export function encodeFrame(f: Frame): EncodedFrame {
-  const d = f.delta;
-  return {
-    epoch: d.epoch,
-    seq: d.seq,
-    serverTime: d.serverTime,
-    dataTime: d.dataTime,
-    index: b64(d.index),
-    state: b64(d.state),
-    value: b64(d.value),
-    ts: b64(d.ts),
-    gaps: b64(f.gaps),
-  };
+  return encodeReplayFrame(f, b64);
 }
 
 const AUTOMATIC_ACTORS = new Set(['twin', 'simulator']);
@@ -385,27 +357,7 @@ export function actionsOf(
   return out.sort((a, b) => a.at - b.at);
 }
 
-export interface ReplayKeyframe {
-  at: number;
-  snapshot: SnapshotMessage;
-  /** Replay indices of sensors in a gap at `at`, base64 Uint32Array. */
-  gaps: string;
-  /** The incidents open or acknowledged at `at`. */
-  incidents: IncidentView[];
-  units: UnitAt[];
-  /** Time spent on the server (ms): registry, values, twin. */
-  timings: Record<string, number>;
-}
-
-export interface ReplayFrames {
-  epoch: string;
-  from: number;
-  to: number;
-  step: number;
-  source: 'raw' | 'rollup';
-  frames: EncodedFrame[];
-  timings: Record<string, number>;
-}
+export type { ReplayFrames, ReplayKeyframe };
 
 export interface ReplayServiceOptions {
   clickhouse: ClickHouseClient;
@@ -677,7 +629,7 @@ export class ReplayService {
     return {
       at,
       snapshot,
-      gaps: b64(state.gaps),
+      gaps: indicesToBase64(state.gaps, b64),
       incidents: incidents.filter((i) => i.status === 'open' || i.status === 'acknowledged'),
       units,
       timings: state.timings,
