@@ -52,7 +52,7 @@ export function base64ToBytes(text: string, name = 'base64'): Uint8Array {
           `"${name}" is not base64: ${JSON.stringify(text.slice(i + j, i + j + 8))} at ${i + j}; expected A–Z, a–z, 0–9, + and /`,
         );
       }
-      v = (v << 6) | (d < 0 ? 0 : d);
+      v = (v << 6) | Math.max(d, 0);
     }
     out[o++] = v >> 16;
     if (o < out.length) out[o++] = (v >> 8) & 255;
