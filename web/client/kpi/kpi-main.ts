@@ -18,7 +18,7 @@ import { getLanguage, loadLanguage, onLanguageChange, setLanguage, t } from '../
 import { applyBasemap, createCityMap, fetchBasemap, setMapLanguage } from '../map/city-map.ts';
 import { LoginView } from '../panels/login-view.ts';
 import { h, replaceChildren, setText } from '../ui/dom.ts';
-import type { KpiDrill, KpiSummary } from '../../server/kpi-routes.ts';
+import type { KpiDrill, KpiSummary } from '../../shared/kpi-protocol.ts';
 import { KpiCharts, type DrillRequest } from './kpi-charts.ts';
 import { chooseLayout, isStale, REFRESH_MS } from './kpi-layout.ts';
 import { columnLabel, kt } from './kpi-strings.ts';
