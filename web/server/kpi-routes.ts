@@ -16,6 +16,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { z } from 'zod';
 import { INCIDENT_TYPES, type CityModel, type Classification, type Incident, type SensorSite } from '../../twin-model/index.ts';
 import type { StatsMessage } from '../shared/protocol.ts';
+import { DRILL_KPIS, type DrillKpi, type KpiDrill, type KpiSummary, type ServiceHallRow } from '../shared/kpi-protocol.ts';
 import type { Principal } from './auth/auth-service.ts';
 import { clearanceMask, CLASS_BIT, eventClassifier, sensorClassifier, type EventClassifier } from './auth/classification.ts';
 import { hasPermission } from './auth/policy.ts';
@@ -35,10 +36,8 @@ import {
   RESPONSE_STEPS,
   splitByClearance,
   stepFigures,
-  type DepartmentHealth,
   type KpiWindows,
   type SourceHealth,
-  type StepFigures,
 } from './kpi-model.ts';
 
 /** What the KPI service asks the live twin: classifications and the incidents it holds. */
@@ -61,98 +60,11 @@ export interface KpiDeps {
 }
 
 export type { OpenIncidentPoint };
-
-export interface ServiceHallRow {
-  sensorId: string;
-  name: string;
-  district: string;
-  queue: number | null;
-  waitMin: number | null;
-  at: number;
-}
-
-/** `GET /api/kpi/summary` */
-export interface KpiSummary {
-  at: number;
-  dayStart: number;
-  /** Time the server spent on the summary (ms). */
-  queryMs: number;
-  openIncidents: {
-    total: number;
-    byType: Array<{ type: string; n: number }>;
-    byDistrict: Array<{ district: string; nameZh: string; nameEn: string; n: number }>;
-    cells: Array<{ type: string; district: string; n: number }>;
-    points: OpenIncidentPoint[];
-  };
-  responseTimes: { incidents: number; steps: StepFigures[] };
-  incidentsToday: { today: number[]; lastWeek: number[]; todaySoFar: number; lastWeekSoFar: number };
-  sensorHealth: {
-    registered: number;
-    online: number;
-    rate: number | null;
-    windowMin: number;
-    bySource: SourceHealth[];
-    byDepartment: DepartmentHealth[];
-  };
-  ingest: {
-    messagesPerSec: number;
-    readingsPerSec: number;
-    receivedTotal: number;
-    storedTotal: number;
-    rejectedTotal: number;
-    pendingReadings: number;
-    ingestLagMs: number;
-    storage: StatsMessage['storage'];
-    broker: StatsMessage['broker'];
-    lastDataTime: number;
-    deadLetters: { windowMin: number; total: number; perMinute: number[]; byReason: Array<{ reason: string; n: number }> };
-  };
-  hotline: {
-    today: number[];
-    lastWeek: number[];
-    todaySoFar: number;
-    lastWeekSoFar: number;
-    byCategory: Array<{ category: string; n: number }>;
-  };
-  serviceHalls: {
-    windowMin: number;
-    halls: number;
-    queueTotal: number;
-    waitMinMean: number | null;
-    waitMinMax: number | null;
-    /** Per district (aggregates: shown whatever the caller's clearance). */
-    byDistrict: Array<{ district: string; nameZh: string; nameEn: string; halls: number; queue: number }>;
-    /** Halls within the caller's clearance, longest queue first. */
-    rows: ServiceHallRow[];
-    hidden: number;
-  };
-}
+// The shapes on the wire are defined once in web/shared.
+export { DRILL_KPIS };
+export type { DrillKpi, KpiDrill, KpiSummary, ServiceHallRow };
 
 const ALL_CLASSES = CLASS_BIT.public | CLASS_BIT.internal | CLASS_BIT.sensitive;
-
-export const DRILL_KPIS = [
-  'open-incidents',
-  'response-times',
-  'incidents-today',
-  'sensor-health',
-  'dead-letters',
-  'hotline',
-  'service-halls',
-] as const;
-export type DrillKpi = (typeof DRILL_KPIS)[number];
-
-/** `GET /api/kpi/drill/{kpi}` */
-export interface KpiDrill {
-  kpi: DrillKpi;
-  at: number;
-  /** Column order for a table. */
-  columns: string[];
-  rows: Array<Record<string, unknown>>;
-  /** Rows matching before `limit`. */
-  total: number;
-  /** Rows above the caller's classification clearance (counted in the figure, not listed). */
-  hidden: number;
-}
 
 const drillQuery = z.object({
   at: timeParam.optional(),
