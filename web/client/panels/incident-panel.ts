@@ -14,8 +14,8 @@ import {
   incidentStatusLabel,
   incidentStepLabel,
   incidentTypeLabel,
-  localizeHistoryDetail,
-  localizeWhy,
+  historyDetailLabel,
+  whyLabel,
 } from '../i18n/incident-labels.ts';
 import { getLanguage, t } from '../i18n/language.ts';
 import { kindLabel } from '../i18n/labels.ts';
@@ -402,7 +402,7 @@ export class IncidentPanel {
                 : '',
             ),
             h('div', { class: 'mono muted evidence-id' }, e.sensorId ?? e.id.replace(/^event:/, '')),
-            h('div', { class: 'evidence-why' }, localizeWhy(e.why)),
+            h('div', { class: 'evidence-why' }, whyLabel(e.why)),
           );
         }),
       ),
@@ -435,7 +435,7 @@ export class IncidentPanel {
               h('span', { class: 'mono muted' }, formatClock(c.at)),
               h('span', { class: 'history-what' }, incidentStepLabel(c.what)),
               h('span', { class: 'history-actor' }, c.actor === 'twin' ? t('incident.actor.twin') : c.actor),
-              h('div', { class: 'muted history-detail' }, localizeHistoryDetail(c.what, c.detail)),
+              h('div', { class: 'muted history-detail' }, historyDetailLabel(c.what, c.detail)),
             ),
           ),
         ),
