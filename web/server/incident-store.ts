@@ -6,7 +6,7 @@
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { queryRows } from '../../storage/index.ts';
-import type { Incident, IncidentChange } from '../../twin-model/index.ts';
+import { upgradeStoredIncident, type Incident, type IncidentChange } from '../../twin-model/index.ts';
 import type { IncidentChangeRecord } from '../../twin-model/audit/audit-bindings.ts';
 
 /**
@@ -32,7 +32,7 @@ function toChange(r: ChangeRow): IncidentChange {
     actor: r.actor,
     what: r.what,
     detail: r.detail,
-    incident: JSON.parse(r.incident) as Incident,
+    incident: upgradeStoredIncident(JSON.parse(r.incident) as Incident),
   };
 }
 
@@ -98,7 +98,7 @@ export class IncidentStore {
        GROUP BY incident_id`,
       { at },
     );
-    const incidents = rows.map((r) => JSON.parse(r.incident) as Incident);
+    const incidents = rows.map((r) => upgradeStoredIncident(JSON.parse(r.incident) as Incident));
     return incidents.filter(
       (i) => (filter.from === undefined || i.updatedAt >= filter.from) && (filter.to === undefined || i.openedAt <= filter.to),
     );
