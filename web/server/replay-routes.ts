@@ -30,6 +30,7 @@ import type { TwinService } from './twin-service.ts';
 import type { IncidentStore } from './incident-store.ts';
 import type { DispatchService } from './dispatch-service.ts';
 import type { AuditRecorder } from './audit/audit-routes.ts';
+import { wordChangeDetail, wordLinkReason } from '../shared/incident-wording.ts';
 
 export interface ReplayDeps {
   replay: ReplayService;
@@ -329,7 +330,8 @@ export function reportMarkdown(r: AfterActionReport, lang: Lang): string {
     `| ${w('time', lang)} | ${w('actor', lang)} | ${w('what', lang)} | ${w('detail', lang)} |`,
     '|---|---|---|---|',
   );
-  for (const h of r.timeline) lines.push(`| ${clock(h.at)} | ${mdCell(h.actor)} | ${h.what} | ${mdCell(h.detail)} |`);
+  for (const h of r.timeline)
+    lines.push(`| ${clock(h.at)} | ${mdCell(h.actor)} | ${h.what} | ${mdCell(wordChangeDetail(h.what, h.detail, lang))} |`);
   lines.push(
     '',
     `## ${w('evidence', lang)}`,
@@ -337,7 +339,7 @@ export function reportMarkdown(r: AfterActionReport, lang: Lang): string {
     `| ${w('time', lang)} | ${w('kind', lang)} | id | ${w('why', lang)} |`,
     '|---|---|---|---|',
   );
-  for (const e of i.evidence) lines.push(`| ${clock(e.ts)} | ${e.kind} | ${mdCell(e.id)} | ${mdCell(e.why)} |`);
+  for (const e of i.evidence) lines.push(`| ${clock(e.ts)} | ${e.kind} | ${mdCell(e.id)} | ${mdCell(wordLinkReason(e.why, lang))} |`);
   if (i.hiddenEvidence > 0) lines.push('', `${i.hiddenEvidence} ${w('hidden', lang)}`);
   lines.push('', `## ${w('decisions', lang)}`, '');
   if (r.decisions.length === 0) lines.push(w('none', lang));
@@ -458,12 +460,12 @@ ${table(
 <h2>${esc(w('timeline', lang))}</h2>
 ${table(
   [w('time', lang), w('actor', lang), w('what', lang), w('detail', lang)],
-  r.timeline.map((h) => [clock(h.at), h.actor, h.what, h.detail]),
+  r.timeline.map((h) => [clock(h.at), h.actor, h.what, wordChangeDetail(h.what, h.detail, lang)]),
 )}
 <h2>${esc(w('evidence', lang))}</h2>
 ${table(
   [w('time', lang), w('kind', lang), 'id', w('why', lang)],
-  i.evidence.map((e) => [clock(e.ts), e.kind, e.id, e.why]),
+  i.evidence.map((e) => [clock(e.ts), e.kind, e.id, wordLinkReason(e.why, lang)]),
 )}
 ${i.hiddenEvidence > 0 ? `<p>${i.hiddenEvidence} ${esc(w('hidden', lang))}</p>` : ''}
 <h2>${esc(w('decisions', lang))}</h2>

@@ -60,6 +60,7 @@ import {
   type UnitStatus,
 } from '../../twin-model/index.ts';
 import { responseTimesOf, type IncidentResponseTimes } from '../../twin-model/dispatch/response-times.ts';
+import { upgradeStoredIncident } from '../../twin-model/incidents/incident-restore.ts';
 import type { DeltaMessage, IncidentView, SensorSummary, SnapshotMessage } from '../shared/protocol.ts';
 import { CLASS_BIT, clearanceMask, sensorClassifier, type SensorClassifier } from './auth/classification.ts';
 import type { DispatchService } from './dispatch-service.ts';
@@ -753,7 +754,7 @@ export class ReplayService {
       actor: r.actor,
       what: r.what,
       detail: r.detail,
-      incident: JSON.parse(r.incident) as Incident,
+      incident: upgradeStoredIncident(JSON.parse(r.incident) as Incident),
     }));
   }
 
