@@ -15,15 +15,14 @@ import maplibreWorkerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
 import { PathLayer, ScatterplotLayer } from '@deck.gl/layers';
 import type { Layer } from '@deck.gl/core';
 import type { UnitView } from '../../shared/protocol.ts';
-import { fetchMe } from '../backend/session.ts';
+import { startPage } from '../app/sign-in.ts';
 import { formatDateTime } from '../i18n/format.ts';
-import { getLanguage, loadLanguage, onLanguageChange, setLanguage, t } from '../i18n/language.ts';
+import { getLanguage, onLanguageChange, setLanguage, t } from '../i18n/language.ts';
 import { applyBasemap, createCityMap, fetchBasemap, setMapLanguage } from '../map/city-map.ts';
 import { incidentLayers } from '../map/incident-layer.ts';
 import { SensorOverlay } from '../map/sensor-overlay.ts';
 import { publishStateColors } from '../map/sensor-style.ts';
 import { kindColor, unitLayers, unitMarks } from '../map/unit-layer.ts';
-import { LoginView } from '../panels/login-view.ts';
 import { KIND_SLOTS, SensorStore, STATE_COUNT } from '../stream/sensor-store.ts';
 import { h, replaceChildren, setText } from '../ui/dom.ts';
 import { fetchEvents, fetchFrames, fetchKeyframe, fetchReportRange, type RangeEvents } from './replay-api.ts';
@@ -77,18 +76,6 @@ declare global {
   interface Window {
     __citytwinReplay?: ReplayHooks;
   }
-}
-
-async function boot(): Promise<void> {
-  loadLanguage();
-  let me = await fetchMe();
-  while (!me.ok) {
-    document.body.dataset.auth = 'login';
-    await new LoginView(document.body).run();
-    me = await fetchMe();
-  }
-  document.body.dataset.auth = me.value.via;
-  start(me.value.permissions);
 }
 
 function parseTime(v: string | null): number | null {
@@ -657,4 +644,4 @@ function start(permissions: string[]): void {
   };
 }
 
-void boot();
+startPage((me) => start(me.permissions));
