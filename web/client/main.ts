@@ -1,62 +1,115 @@
 /**
- * The operator console: wires the live stream, the map, the sensor layer and the panels.
+ * The operator console: signs in, then wires the live stream, the map, the sensor layer and
+ * the panels. This file only names the parts and connects them; what each part does is in its
+ * module, and what the console knows is in ONE state object (console/console-state.ts).
  *
  *   socket.io ──► LiveStream ──► SensorStore (typed arrays) ──► SensorOverlay (deck.gl, per frame)
  *                     │                    └────────────────► Legend counts (per tick)
- *                     └─► stats, freshness ──► StatusStrip, StreamBanner, TopBar (per tick)
+ *                     └─► stats, freshness ──► ConsoleView ──► every panel's render (per tick)
  */
 import 'maplibre-gl/dist/maplibre-gl.css';
 import './styles/console.css';
 import { setWorkerUrl } from 'maplibre-gl';
 import maplibreWorkerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
-import { getLanguage, onLanguageChange, setLanguage, t } from './i18n/language.ts';
-import { applyBasemap, createCityMap, fetchBasemap, setCityBounds, setMapLanguage } from './map/city-map.ts';
+import type { IncidentView } from '../shared/protocol.ts';
+import { PanelSet } from './app/panel.ts';
+import { startPage } from './app/sign-in.ts';
+import type { Me } from './backend/session.ts';
+import { loadBasemap } from './console/basemap-loader.ts';
+import { installConsoleHooks } from './console/console-hooks.ts';
+import { openConsoleSocket } from './console/console-socket.ts';
+import {
+  can,
+  cellCounts,
+  createConsoleState,
+  districtName,
+  isReady,
+  type ConsoleState,
+  type ConsoleView,
+} from './console/console-state.ts';
+import { MapLayers } from './console/map-layers.ts';
+import { getLanguage, onLanguageChange, t } from './i18n/language.ts';
+import { KioskMode } from './kiosk/kiosk-mode.ts';
+import { parseWallPlan, WallPlanError, type WallPlan } from './kiosk/wall-plan.ts';
 import { BasemapView } from './map/basemap-view.ts';
+import { ScaleBadge } from './map/cell-layer.ts';
+import { createCityMap, setMapLanguage } from './map/city-map.ts';
+import { INCIDENT_LAYER_ID } from './map/incident-layer.ts';
 import { MapViewControl } from './map/map-view-control.ts';
-import type { BasemapPayload } from '../shared/basemap-protocol.ts';
 import { SensorOverlay } from './map/sensor-overlay.ts';
 import { publishStateColors } from './map/sensor-style.ts';
+import { UNIT_LAYER_ID, type UnitMark } from './map/unit-layer.ts';
+import { DispatchSection, publishUnitColors } from './panels/dispatch-section.ts';
+import { IncidentPanel } from './panels/incident-panel.ts';
 import { Legend } from './panels/legend.ts';
 import { SensorPanel } from './panels/sensor-panel.ts';
 import { SensorTooltip } from './panels/sensor-tooltip.ts';
 import { StatusStrip } from './panels/status-strip.ts';
 import { StreamBanner } from './panels/stream-banner.ts';
 import { TopBar, type ConnectionState } from './panels/top-bar.ts';
-import { LiveStream } from './stream/live-stream.ts';
-import type { SensorCounts } from './stream/sensor-store.ts';
-import { h, requireElement, setText } from './ui/dom.ts';
-import { installTestHooks, webglRendererOf } from './test-hooks.ts';
-import { io } from 'socket.io-client';
-import { bearerToken, dropDisplayToken, sessionRotating, type Me } from './backend/session.ts';
-import { startPage } from './app/sign-in.ts';
-import { UserMenu } from './panels/user-menu.ts';
-import type { StreamSocket } from './stream/live-stream.ts';
-import { IncidentQueue } from './stream/incident-queue.ts';
-import { IncidentPanel } from './panels/incident-panel.ts';
-import { INCIDENT_LAYER_ID, incidentLayers } from './map/incident-layer.ts';
-import type { IncidentView, UnitView } from '../shared/protocol.ts';
-import { UnitStore } from './stream/unit-store.ts';
-import { tripsOf, UNIT_LAYER_ID, unitLayers, unitMarks, type DrawnTrip, type UnitMark } from './map/unit-layer.ts';
-import { DispatchSection, publishUnitColors } from './panels/dispatch-section.ts';
 import { UnitBoard, UnitTooltip } from './panels/unit-board.ts';
+import { UserMenu } from './panels/user-menu.ts';
+import { IncidentQueue } from './stream/incident-queue.ts';
+import { LiveStream } from './stream/live-stream.ts';
+import { UnitStore } from './stream/unit-store.ts';
 import { ViewportClient } from './stream/viewport-client.ts';
-import { cellLayers, ScaleBadge } from './map/cell-layer.ts';
-import { KioskMode } from './kiosk/kiosk-mode.ts';
-import { parseWallPlan, WallPlanError, type WallPlan } from './kiosk/wall-plan.ts';
+import { h, requireElement, setText } from './ui/dom.ts';
 
 /** Status strip, banner, clock and legend counts refresh this often. */
 const TICK_MS = 500;
-/** Base map retry delay after a failed fetch. */
-const BASEMAP_RETRY_MS = 5_000;
 
 // Bundled worker, same origin: no blob: or CDN worker (browser-testing.md, CSP).
 setWorkerUrl(maplibreWorkerUrl);
 
+/** The wall plan of the address (`?kiosk=1&rotate=…`), or null; a bad plan is shown on the notice. */
+function wallPlan(notice: HTMLElement): WallPlan | null {
+  try {
+    return parseWallPlan(window.location.search);
+  } catch (err) {
+    if (!(err instanceof WallPlanError)) throw err;
+    notice.hidden = false;
+    setText(notice, t('kiosk.badPlan', { reason: err.message }));
+    return null;
+  }
+}
+
+/** The connection as the top bar shows it. */
+function connectionOf(stream: LiveStream): ConnectionState {
+  if (!stream.connected) return stream.connectedAt === null ? 'connecting' : 'disconnected';
+  if (stream.resyncing) return 'resyncing';
+  if (stream.store.epoch === null) return 'connecting';
+  return stream.freshness().stopped ? 'stalled' : 'live';
+}
+
+/** What every panel draws this tick. */
+function consoleView(state: ConsoleState, stream: LiveStream, overlay: SensorOverlay, viewport: ViewportClient, zoom: number): ConsoleView {
+  const store = stream.store;
+  if (state.countsDirty) {
+    state.counts = store.counts(state.counts);
+    state.countsDirty = false;
+  }
+  const cells = viewport.active ? viewport.visibleCells() : [];
+  const cellsMode = viewport.active && viewport.mode === 'cells';
+  return {
+    freshness: stream.freshness(),
+    stats: stream.stats,
+    sensorsOnScreen: store.count,
+    connection: connectionOf(stream),
+    serverTime: stream.clock.synced ? stream.clock.now(Date.now()) : null,
+    // Zoomed out on a big registry: the legend counts the viewport's cells by state.
+    legend: cellsMode
+      ? { counts: cellCounts(cells, state.counts?.byKind.length ?? 16), drawn: 0, cellsMode: true }
+      : state.counts
+        ? { counts: state.counts, drawn: overlay.drawnCount, cellsMode: false }
+        : null,
+    scale: { active: viewport.active, mode: viewport.mode, total: viewport.cache.total, cells: cells.length, points: store.count, zoom },
+  };
+}
+
 function start(me: Me): void {
-  const lang = getLanguage();
   publishStateColors();
   publishUnitColors();
-  const can = (permission: string) => me.permissions.includes(permission);
+  const state = createConsoleState(me);
   const app = requireElement(document, '#app');
   const mapEl = requireElement(app, '#map');
   const ui = h('div', { class: 'ui-layer' });
@@ -64,29 +117,29 @@ function start(me: Me): void {
 
   const stream = new LiveStream();
   const store = stream.store;
-  const map = createCityMap(mapEl, lang);
+  const map = createCityMap(mapEl, getLanguage());
   // The city's PMTiles basemap (dark/light) or the schematic map; 2D or tilted 3D.
   const basemapView = new BasemapView(map, getLanguage);
   const viewControl = new MapViewControl(basemapView);
   map.addControl(viewControl, 'bottom-right');
-  let districtNames = new Map<string, { zh: string; en: string }>();
-  const districtName = (code: string | null): string | null => {
-    if (!code) return null;
-    const n = districtNames.get(code);
-    return n ? (getLanguage() === 'en' ? n.en : n.zh) : null;
-  };
   const serverNow = (): number => stream.clock.now(Date.now());
+  const districtOf = (code: string | null): string | null => districtName(state, code, getLanguage());
 
-  const topBar = new TopBar(ui);
-  const banner = new StreamBanner(ui);
-  const legend = new Legend(ui, (filter) => overlay.setFilter(filter));
-  const panel = new SensorPanel(ui, { serverNow, districtName, onClose: () => select(null), canHistory: can('sensors.history') });
-  const userMenu = new UserMenu(topBar.el.querySelector('.top-right') ?? topBar.el, me);
-  const strip = new StatusStrip(ui);
+  // --- panels, in page order ---
+  const panels = new PanelSet<ConsoleView>();
+  const topBar = panels.add(new TopBar(), ui);
+  panels.add(new StreamBanner(), ui);
+  const legend = panels.add(new Legend((filter) => overlay.setFilter(filter)), ui);
+  const panel = panels.add(
+    new SensorPanel({ serverNow, districtName: districtOf, onClose: () => select(null), canHistory: can(state, 'sensors.history') }),
+    ui,
+  );
+  panels.add(new UserMenu(me), topBar.el.querySelector<HTMLElement>('.top-right') ?? topBar.el);
+  panels.add(new StatusStrip(), ui);
   const note = h('div', { class: 'schematic-note', 'data-testid': 'schematic-note' });
   const basemapNotice = h('div', { class: 'map-notice', role: 'status', hidden: true, 'data-testid': 'basemap-notice' });
   ui.append(note, basemapNotice);
-  const tooltip = new SensorTooltip(mapEl, { store, serverNow, districtName });
+  const tooltip = new SensorTooltip(mapEl, { store, serverNow, districtName: districtOf });
 
   const overlay = new SensorOverlay(map, store, legend.filter, {
     onHover: (row, x, y) => tooltip.show(row, x, y),
@@ -103,102 +156,58 @@ function start(me: Me): void {
   });
 
   // --- big registries: the viewport's sensors when zoomed in, aggregate cells when zoomed out (docs/scale.md) ---
-  const scaleBadge = new ScaleBadge(ui);
+  const scaleBadge = panels.add(new ScaleBadge(), ui);
   const viewport = new ViewportClient(map, () => {
     // Cells refreshed every few seconds are the live data while zoomed out (freshness, banner).
     if (viewport.mode === 'cells') stream.lastUpdateAt = Date.now();
-    drawCells();
+    layers.drawCells(viewport);
+    scaleBadge.render(consoleView(state, stream, overlay, viewport, map.getZoom()));
   });
-  const drawCells = (): void => {
-    const cells = viewport.visibleCells();
-    overlay.setUnderLayers(
-      cellLayers(cells, {
-        zoomScale: overlay.radiusScale,
-        onClick: (c) => map.easeTo({ center: [c.lng, c.lat], zoom: Math.min(map.getZoom() + 2, 17) }),
-      }),
-    );
-    scaleBadge.update({
-      active: viewport.active,
-      mode: viewport.mode,
-      total: viewport.cache.total,
-      cells: cells.length,
-      points: store.count,
-      zoom: map.getZoom(),
-    });
-  };
 
-  // --- response units: markers and trips on the map, the status board, dispatch in the incident detail (units.read) ---
+  // --- response units (units.read) and incidents (incidents.read) ---
   const unitStore = new UnitStore();
-  const canUnits = can('units.read');
-  /** The route of the recommendation pointed at, and a counter that changes with it. */
-  let unitPreview: [number, number][] | null = null;
-  let previewSeq = 0;
-  let drawnTrips: DrawnTrip[] = [];
+  const incidentQueue = new IncidentQueue();
+  const canUnits = can(state, 'units.read');
   const unitTooltip = canUnits ? new UnitTooltip(mapEl, { serverNow }) : null;
   const dispatchSection = canUnits
     ? new DispatchSection({
         units: unitStore,
-        canAct: can('dispatch.act'),
+        canAct: can(state, 'dispatch.act'),
         serverNow,
-        districtName,
+        districtName: districtOf,
         onPreview: (path) => {
-          unitPreview = path;
-          previewSeq++;
-          drawIncidents();
+          state.unitPreview = path;
+          state.previewSeq++;
+          layers.drawIncidents();
         },
       })
     : null;
   const unitBoard = canUnits
-    ? new UnitBoard(ui, { units: unitStore, canAct: can('dispatch.act'), serverNow, onSelect: () => drawIncidents() })
+    ? panels.add(
+        new UnitBoard({ units: unitStore, canAct: can(state, 'dispatch.act'), serverNow, onSelect: () => layers.drawIncidents() }),
+        ui,
+      )
     : null;
-
-  // --- incidents: queue panel, map rings, toast (roles with incidents.read) ---
-  const incidentQueue = new IncidentQueue();
-  let incidentLayerKey = '';
-  /** Incident rings, then the units and their trips above them, in the sensors' deck.gl canvas. */
-  const drawIncidents = (): void => {
-    const key = `${incidentQueue.version}:${incidents?.selectedId ?? ''}:${overlay.radiusScale.toFixed(2)}:${unitStore.version}:${previewSeq}:${unitBoard?.selectedId ?? ''}`;
-    if (key === incidentLayerKey) return;
-    incidentLayerKey = key;
-    const layers = incidentLayers(incidentQueue.list(), incidents?.selectedId ?? null, overlay.radiusScale);
-    if (canUnits) {
-      const marks = unitMarks(unitStore.values());
-      drawnTrips = tripsOf(marks);
-      layers.push(
-        ...unitLayers({
-          units: marks,
-          preview: unitPreview,
-          selectedId: unitBoard?.selectedId ?? null,
-          zoomScale: overlay.radiusScale,
-          onHover: (info) => unitTooltip?.show(info.picked ? (info.object as UnitMark).unit : null, info.x, info.y),
+  const incidents = can(state, 'incidents.read')
+    ? panels.add(
+        new IncidentPanel({
+          queue: incidentQueue,
+          canAct: can(state, 'incidents.act'),
+          serverNow,
+          districtName: districtOf,
+          onSelect: (id) => {
+            dispatchSection?.setIncident(id);
+            layers.drawIncidents();
+          },
+          ...(dispatchSection ? { detailSection: (inc: IncidentView) => dispatchSection.show(inc) } : {}),
         }),
-      );
-    }
-    overlay.setExtraLayers(layers);
-  };
-  const incidents = can('incidents.read')
-    ? new IncidentPanel(ui, {
-        queue: incidentQueue,
-        canAct: can('incidents.act'),
-        serverNow,
-        districtName,
-        onSelect: (id) => {
-          dispatchSection?.setIncident(id);
-          drawIncidents();
-        },
-        ...(dispatchSection ? { detailSection: (inc: IncidentView) => dispatchSection.show(inc) } : {}),
-      })
+        ui,
+      )
     : null;
+  const layers = new MapLayers({ state, map, overlay, incidentQueue, unitStore, incidents: () => incidents, unitBoard, unitTooltip });
 
   // --- wall displays: ?kiosk=1 (with a display token), rotation, wall tiles, focus, watermark ---
-  let plan: WallPlan | null = null;
-  try {
-    plan = parseWallPlan(window.location.search);
-  } catch (err) {
-    if (!(err instanceof WallPlanError)) throw err;
-    basemapNotice.hidden = false;
-    setText(basemapNotice, t('kiosk.badPlan', { reason: err.message }));
-  }
+  const plan = wallPlan(basemapNotice);
   const kiosk = plan?.kiosk
     ? new KioskMode({
         map,
@@ -209,7 +218,7 @@ function start(me: Me): void {
         lastUpdateAt: () => stream.lastUpdateAt,
         incidents: incidentQueue,
         selectIncident: (id) => incidents?.select(id),
-        districtName: (code) => districtName(code),
+        districtName: districtOf,
       })
     : null;
 
@@ -224,70 +233,25 @@ function start(me: Me): void {
     overlay.setSelectedRow(store.indexOf(id));
   }
 
-  // --- readiness: map + base map loaded, and deck.gl drew the first snapshot ---
-  let mapLoaded = false;
-  let basemapLoaded = false;
-  let firstSnapshotVersion = -1;
-  const isReady = (): boolean => mapLoaded && basemapLoaded && firstSnapshotVersion >= 0 && overlay.drawnVersion >= firstSnapshotVersion;
+  // --- base map; readiness: map + base map loaded, and deck.gl drew the first snapshot ---
   map.on('load', () => {
-    mapLoaded = true;
+    state.mapLoaded = true;
   });
-
-  async function loadBasemap(): Promise<void> {
-    try {
-      const basemap: BasemapPayload = await fetchBasemap();
-      districtNames = new Map(
-        basemap.districts.features.map((f) => [
-          String(f.properties.code ?? ''),
-          { zh: String(f.properties.name_zh ?? ''), en: String(f.properties.name_en ?? '') },
-        ]),
-      );
-      const vector = basemap.vector ?? null;
-      if (vector) {
-        // The city's own vector basemap replaces the schematic style (basemap-view.ts).
-        setCityBounds(map, basemap.bbox);
-        await basemapView.useVector(vector);
-        kiosk?.setBasemap(basemap);
-        map.once('idle', () => {
-          basemapLoaded = true;
-        });
-        basemapNotice.hidden = true;
-        return;
-      }
-      const apply = (): void => {
-        applyBasemap(map, basemap);
-        kiosk?.setBasemap(basemap);
-        map.once('idle', () => {
-          basemapLoaded = true;
-        });
-        basemapNotice.hidden = true;
-      };
-      if (map.isStyleLoaded()) apply();
-      else map.once('load', apply);
-    } catch (err) {
-      console.error('[citytwin] base map:', err);
-      basemapNotice.hidden = false;
-      setText(basemapNotice, t('map.basemapError'));
-      window.setTimeout(() => void loadBasemap(), BASEMAP_RETRY_MS);
-    }
-  }
-  void loadBasemap();
+  void loadBasemap({ state, map, basemapView, kiosk, notice: basemapNotice });
 
   // --- stream → store → layer ---
-  let countsDirty = true;
-  let counts: SensorCounts | undefined;
   stream.subscribe((event) => {
     switch (event.type) {
       case 'snapshot':
-        if (firstSnapshotVersion < 0) firstSnapshotVersion = store.version;
+        if (state.firstSnapshotVersion < 0) state.firstSnapshotVersion = store.version;
         // Rows are renumbered per epoch: find the selected sensor again.
         overlay.setSelectedRow(panel.selectedId ? store.indexOf(panel.selectedId) : -1);
         overlay.invalidate();
-        countsDirty = true;
+        state.countsDirty = true;
         return;
       case 'delta':
         overlay.invalidate();
-        countsDirty = true;
+        state.countsDirty = true;
         return;
       case 'connection':
         // Show a lost connection at once, not at the next tick.
@@ -299,50 +263,13 @@ function start(me: Me): void {
     }
   });
 
-  function connectionState(): ConnectionState {
-    if (!stream.connected) return stream.connectedAt === null ? 'connecting' : 'disconnected';
-    if (stream.resyncing) return 'resyncing';
-    if (store.epoch === null) return 'connecting';
-    return stream.freshness().stopped ? 'stalled' : 'live';
-  }
-
   function tick(): void {
-    const freshness = stream.freshness();
-    banner.update(freshness);
-    strip.update({ stats: stream.stats, freshness, sensorsOnScreen: store.count });
-    topBar.setConnection(connectionState());
-    topBar.setClock(stream.clock.synced ? serverNow() : null);
-    if (countsDirty) {
-      counts = store.counts(counts);
-      countsDirty = false;
-    }
-    if (viewport.active && viewport.mode === 'cells') {
-      // Zoomed out on a big registry: the legend counts the viewport's cells by state.
-      const cells = viewport.visibleCells();
-      const byState = new Uint32Array(8);
-      let total = 0;
-      for (const c of cells) {
-        total += c.n;
-        c.states.forEach((n, code) => (byState[code] = (byState[code] ?? 0) + n));
-      }
-      legend.update({ total, unplaced: 0, byState, byKind: new Uint32Array(counts?.byKind.length ?? 16) }, 0, true);
-    } else if (counts) legend.update(counts, overlay.drawnCount);
-    incidents?.render();
-    unitBoard?.render();
+    panels.render(consoleView(state, stream, overlay, viewport, map.getZoom()));
     dispatchSection?.tick();
-    drawIncidents();
-    if (viewport.active)
-      scaleBadge.update({
-        active: true,
-        mode: viewport.mode,
-        total: viewport.cache.total,
-        cells: viewport.visibleCells().length,
-        points: store.count,
-        zoom: map.getZoom(),
-      });
+    layers.drawIncidents();
     tooltip.refresh();
     kiosk?.tick();
-    document.body.dataset.ready = String(isReady());
+    document.body.dataset.ready = String(isReady(state, overlay.drawnVersion));
   }
 
   /** Under the schematic map its disclaimer; under a city's vector basemap its attribution. */
@@ -362,14 +289,7 @@ function start(me: Me): void {
   function renderLabels(): void {
     document.title = `CityTwin · ${t('app.subtitle')}`;
     setText(note, noteText());
-    topBar.renderLabels();
-    userMenu.renderLabels();
-    banner.renderLabels();
-    legend.renderLabels();
-    strip.renderLabels();
-    panel.renderLabels();
-    incidents?.renderLabels();
-    unitBoard?.renderLabels();
+    panels.renderLabels();
     viewControl.renderLabels();
     if (!basemapNotice.hidden) setText(basemapNotice, t('map.basemapError'));
     tick();
@@ -385,125 +305,30 @@ function start(me: Me): void {
 
   renderLabels();
   window.setInterval(tick, TICK_MS);
-  // The cookie rides on the handshake by itself; a display sends its token.
-  const token = bearerToken();
-  const socket = io({ autoConnect: false, ...(token ? { auth: { token } } : {}) }) as StreamSocket;
-  // A session that ended (logout elsewhere, revoked, expired): back to the login page.
-  const signedOut = (): void => {
-    // A password change ends this session too and hands out a new one: the dialog reloads.
-    if (sessionRotating()) return;
-    if (token) dropDisplayToken();
-    window.location.reload();
-  };
-  socket.on('connect_error', (err: Error & { data?: { status?: number } }) => {
-    if (err.data?.status === 401) signedOut();
+  const socket = openConsoleSocket({
+    incidentQueue,
+    unitStore,
+    incidents,
+    unitBoard,
+    dispatchSection,
+    drawIncidents: () => layers.drawIncidents(),
   });
-  socket.on('refused', (msg) => {
-    if (msg.event === 'connection') signedOut();
-    else console.warn(`[citytwin] refused: ${msg.reason}`);
-  });
-  // Queue and rings redraw once per frame however many changes arrive (a storm links often).
-  let incidentFrame = 0;
-  const redrawIncidents = (): void => {
-    if (incidentFrame) return;
-    incidentFrame = requestAnimationFrame(() => {
-      incidentFrame = 0;
-      incidents?.render();
-      drawIncidents();
-    });
-  };
-  socket.on('incidents', (msg) => {
-    incidents?.announce(incidentQueue.reset(msg));
-    redrawIncidents();
-  });
-  socket.on('incident', (msg) => {
-    if (incidentQueue.apply(msg)) incidents?.announce([msg.incident.id]);
-    incidents?.changed(msg.incident.id);
-    redrawIncidents();
-  });
-  // Units: the board, the incident's dispatch section and the map follow once per frame.
-  let unitFrame = 0;
-  let unitStatusChanged = false;
-  const unitsChanged = (statusChanged: boolean): void => {
-    unitStatusChanged ||= statusChanged;
-    if (unitFrame) return;
-    unitFrame = requestAnimationFrame(() => {
-      unitFrame = 0;
-      const changed = unitStatusChanged;
-      unitStatusChanged = false;
-      unitBoard?.render();
-      dispatchSection?.unitsChanged(changed);
-      drawIncidents();
-    });
-  };
-  socket.on('units', (msg) => {
-    unitStore.reset(msg);
-    unitsChanged(true);
-  });
-  socket.on('unit', (msg) => unitsChanged(unitStore.apply(msg).length > 0));
   viewport.start(socket);
   stream.start(socket);
 
-  installTestHooks({
-    get ready() {
-      return isReady();
-    },
-    sensorCount: () => store.count,
-    drawnCount: () => overlay.drawnCount,
-    lastSeq: () => store.seq,
-    epoch: () => store.epoch,
-    language: () => getLanguage(),
-    setLanguage: (l) => setLanguage(l),
-    projectSensor: (id) => {
-      const i = store.indexOf(id);
-      if (i < 0 || !store.hasPosition(i)) return null;
-      const p = map.project([store.lng[i]!, store.lat[i]!]);
-      const rect = map.getContainer().getBoundingClientRect();
-      return [rect.left + p.x, rect.top + p.y];
-    },
-    selectSensor: (id) => select(id),
-    selectedSensor: () => panel.selectedId,
-    webglRenderer: () => webglRendererOf(map.getCanvas()) || webglRendererOf(overlay.canvas),
-    deckRenderCount: () => overlay.renderCount,
-    get onDeckRender() {
-      return overlay.renderCount;
-    },
-    freshness: () => stream.freshness(),
-    streamCounters: () => ({ ...stream.counters }),
-    incidentCount: () => incidentQueue.size,
-    incidentIds: () => incidentQueue.list().map((i) => i.id),
-    selectIncident: (id) => incidents?.select(id),
-    selectedIncident: () => incidents?.selectedId ?? null,
-    projectIncident: (id) => {
-      const i = incidentQueue.get(id);
-      if (!i) return null;
-      const p = map.project([i.lng, i.lat]);
-      const rect = map.getContainer().getBoundingClientRect();
-      return [rect.left + p.x, rect.top + p.y];
-    },
-    kioskState: () => kiosk?.state() ?? null,
-    unitCount: () => unitStore.size,
-    unitStatus: (id) => unitStore.get(id)?.status ?? null,
-    unitTripPath: (id) => drawnTrips.find((d) => d.unitId === id)?.path ?? null,
-    previewRoute: () => unitPreview,
-    projectUnit: (id) => {
-      const u: UnitView | undefined = unitStore.get(id);
-      if (!u) return null;
-      const p = map.project([u.lng, u.lat]);
-      const rect = map.getContainer().getBoundingClientRect();
-      return [rect.left + p.x, rect.top + p.y];
-    },
-    selectUnit: (id) => unitBoard?.select(id),
-    basemap: () => ({
-      mode: basemapView.mode,
-      variant: basemapView.variant,
-      is3d: basemapView.is3d,
-      pitch: map.getPitch(),
-      bearing: map.getBearing(),
-      zoom: map.getZoom(),
-      loaded: map.loaded() && !map.isMoving(),
-      background: map.getLayer('background') ? String(map.getPaintProperty('background', 'background-color')) : null,
-    }),
+  installConsoleHooks({
+    state,
+    map,
+    stream,
+    overlay,
+    basemapView,
+    panel,
+    incidents,
+    incidentQueue,
+    unitStore,
+    unitBoard,
+    kiosk,
+    select,
   });
 }
 
