@@ -36,7 +36,8 @@ import { io as connectSocket } from 'socket.io-client';
 import { createIngest, MqttSource, percentile, startEmbeddedBroker, type IngestOptions } from '../../ingest/index.ts';
 import { createClickHouse, queryRows, runMigrations } from '../../storage/index.ts';
 import { readingRow } from '../../storage/storage-batch.ts';
-import { typedField, type DeltaMessage, type SnapshotMessage } from '../../web/shared/protocol.ts';
+import type { DeltaMessage, SnapshotMessage } from '../../web/shared/protocol.ts';
+import { decodeDelta } from '../../web/shared/delta-codec.ts';
 import { loadSensorId, type LoadOptions, type LoadResult } from '../load-generator.ts';
 import { measureFusion } from './fusion-throughput.ts';
 import { measureDispatch } from './dispatch-bench.ts';
@@ -311,8 +312,7 @@ async function latencyRun(): Promise<void> {
     socket.on('delta', (d: DeltaMessage) => {
       const at = Date.now();
       for (const x of d.added) ids[x.i] = x.id;
-      const index = typedField(Uint32Array, d.index);
-      const ts = typedField(Float64Array, d.ts);
+      const { index, ts } = decodeDelta(d);
       index.forEach((i, k) => {
         const t = ts[k]!;
         if (t >= start && ids[i]?.startsWith('load-')) latencies.push(at - t);

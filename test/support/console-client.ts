@@ -5,7 +5,8 @@
  * that a change in how the console authenticates changes one file.
  */
 import { io as connectSocket, type Socket } from 'socket.io-client';
-import { typedField, type DeltaMessage, type SnapshotMessage, type StatsMessage } from '../../web/shared/protocol.ts';
+import type { DeltaMessage, SnapshotMessage, StatsMessage } from '../../web/shared/protocol.ts';
+import { decodeDelta } from '../../web/shared/delta-codec.ts';
 import { login, TEST_ADMIN_PASSWORD } from './auth.ts';
 
 /** Environment a console under test needs so that {@link consoleAuth} can sign in. */
@@ -65,9 +66,7 @@ export async function openLiveView(base: string, token?: string): Promise<LiveVi
   socket.on('delta', (d: DeltaMessage) => {
     client.deltas.push(d);
     for (const x of d.added) ids[x.i] = x.id;
-    const index = typedField(Uint32Array, d.index);
-    const state = typedField(Uint8Array, d.state);
-    const value = typedField(Float32Array, d.value);
+    const { index, state, value } = decodeDelta(d);
     index.forEach((i, k) => client.view.set(ids[i]!, [state[k]!, value[k]!]));
   });
   socket.on('stats', (s: StatsMessage) => client.stats.push(s));
