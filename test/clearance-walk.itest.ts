@@ -25,7 +25,7 @@ import { KIND_METRICS, type Classification, type SensorKind } from '../twin-mode
 import { serverRoutes } from '../web/server/auth/policy-doc.ts';
 import { clearanceOf, DEFAULT_CLEARANCE, hasPermission, ROLES, SOCKET_EVENTS, type Role } from '../web/server/auth/policy.ts';
 import type { IncidentView, RecommendationView } from '../web/shared/protocol.ts';
-import { call, login, TEST_ADMIN_PASSWORD } from './support/auth.ts';
+import { call, login, mintToken, TEST_ADMIN_PASSWORD } from './support/auth.ts';
 import { tempDir, waitFor } from './support/fixtures.ts';
 import { startTestCity } from './support/test-city.ts';
 
@@ -108,7 +108,7 @@ beforeAll(async () => {
         ? admin
         : await (async () => {
             if (role === 'display')
-              return (await call(base, admin, 'POST', '/api/auth/tokens', { name: 'walk wall', kind: 'display' })).body.token as string;
+              return mintToken(base, admin, TEST_ADMIN_PASSWORD, { name: 'walk wall', kind: 'display' });
             expect(
               (await call(base, admin, 'POST', '/api/users', { username: `walk-${role}`, roles: [role], password: `walk-pw-${role}-1` }))
                 .status,

@@ -6,7 +6,7 @@
  */
 import { io as connectSocket, type Socket } from 'socket.io-client';
 import { typedField, type DeltaMessage, type SnapshotMessage, type StatsMessage } from '../../web/shared/protocol.ts';
-import { login, TEST_ADMIN_PASSWORD } from './auth.ts';
+import { login, mintToken, TEST_ADMIN_PASSWORD } from './auth.ts';
 
 /** Environment a console under test needs so that {@link consoleAuth} can sign in. */
 export const consoleEnv: Readonly<Record<string, string>> = { CITYTWIN_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD };
@@ -27,6 +27,11 @@ export function consoleToken(base: string): Promise<string> {
 /** Headers that authenticate a test's requests to `base`. */
 export async function consoleAuth(base: string): Promise<Record<string, string>> {
   return { authorization: `Bearer ${await consoleToken(base)}` };
+}
+
+/** A display token (a wall screen's) minted by the console's admin. */
+export async function consoleDisplayToken(base: string, name: string): Promise<string> {
+  return mintToken(new URL(base).origin, await consoleToken(base), TEST_ADMIN_PASSWORD, { name, kind: 'display' });
 }
 
 /** `fetch` relative to the console's URL, authenticated. */
