@@ -15,7 +15,7 @@ import type { RunningCityTwin } from '../bin/runtime.ts';
 import { TEST_ADMIN_PASSWORD } from './support/auth.ts';
 import { collectErrors, launchChromium } from './support/browser.ts';
 import { BUILDINGS_ORIGIN, writeCityPmtiles } from './support/city-pmtiles.ts';
-import { consoleAuth } from './support/console-client.ts';
+import { consoleDisplayToken } from './support/console-client.ts';
 import { tempDir } from './support/fixtures.ts';
 import { startTestCity } from './support/test-city.ts';
 
@@ -198,12 +198,7 @@ describe('a PMTiles basemap in the console', () => {
   });
 
   it('tilts a wall display from its address', { timeout: 120_000 }, async () => {
-    const res = await fetch(new URL('/api/auth/tokens', app.url!), {
-      method: 'POST',
-      headers: { ...(await consoleAuth(app.url!)), 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'tilted wall', kind: 'display' }),
-    });
-    const { token } = (await res.json()) as { token: string };
+    const token = await consoleDisplayToken(app.url!, 'tilted wall');
     const wallContext = await browser.newContext({ viewport: VIEWPORT });
     const wall = await wallContext.newPage();
     const wallErrors = collectErrors(wall);

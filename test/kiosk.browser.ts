@@ -9,9 +9,8 @@ import mqtt from 'mqtt';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningCityTwin } from '../bin/runtime.ts';
-import { TEST_ADMIN_PASSWORD } from './support/auth.ts';
 import { collectErrors, launchChromium } from './support/browser.ts';
-import { consoleAuth } from './support/console-client.ts';
+import { consoleDisplayToken } from './support/console-client.ts';
 import { tempDir } from './support/fixtures.ts';
 import { startTestCity } from './support/test-city.ts';
 
@@ -47,13 +46,7 @@ beforeAll(async () => {
     { qos: 1, retain: true },
   );
   startFeed();
-  const auth = await consoleAuth(app.url!);
-  const res = await fetch(new URL('/api/auth/tokens', app.url!), {
-    method: 'POST',
-    headers: { ...auth, 'content-type': 'application/json' },
-    body: JSON.stringify({ name: 'command-center wall 1', kind: 'display', password: TEST_ADMIN_PASSWORD }),
-  });
-  const { token } = (await res.json()) as { token: string };
+  const token = await consoleDisplayToken(app.url!, 'command-center wall 1');
   browser = await launchChromium();
   const context = await browser.newContext({ viewport: { width: 1920, height: 1080 } });
   page = await context.newPage();
