@@ -45,6 +45,27 @@ describe('the console in Chromium', () => {
     await page.screenshot({ path: 'test-results/console-zh.png' });
   });
 
+  it("keeps the map's buttons above the status strip and in the console's colours", async () => {
+    const layout = await page.evaluate(() => {
+      const strip = document.querySelector('[data-testid="status-strip"]')!.getBoundingClientRect();
+      // Shown buttons only (the light/dark switch is hidden without a vector basemap).
+      const shown = [...document.querySelectorAll<HTMLElement>('.maplibregl-ctrl-bottom-right button')].filter((b) => b.offsetWidth > 0);
+      const buttons = shown.map((b) => {
+        const r = b.getBoundingClientRect();
+        const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+        return { label: b.getAttribute('aria-label') ?? b.className, bottom: r.bottom, onTop: hit !== null && b.contains(hit) };
+      });
+      const group = document.querySelector<HTMLElement>('.maplibregl-ctrl-bottom-right .maplibregl-ctrl-group')!;
+      return { stripTop: strip.top, buttons, background: getComputedStyle(group).backgroundColor };
+    });
+    expect(layout.buttons.map((b) => b.label)).toContain('Zoom out');
+    for (const b of layout.buttons) {
+      expect(b.bottom, b.label).toBeLessThanOrEqual(layout.stripTop);
+      expect(b.onTop, b.label).toBe(true);
+    }
+    expect(layout.background).not.toBe('rgb(255, 255, 255)');
+  });
+
   it('opens a sensor panel with its chart from a click on the map', async () => {
     // A sensor with a few readings stored, drawn inside the viewport.
     const id = await waitFor('a sensor with stored history in view', async () => {
