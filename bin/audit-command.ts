@@ -102,7 +102,7 @@ async function verify(args: readonly string[], env: Readonly<Record<string, stri
     };
   const clickhouse = createClickHouse({ url: config.clickhouseUrl, dataDir: config.dataDir });
   try {
-    let records;
+    let records: Awaited<ReturnType<typeof readAuditRecords>>;
     try {
       records = await readAuditRecords(clickhouse);
     } catch (err) {

@@ -27,6 +27,7 @@ import {
   openEngineForBackup,
   restoreDatabase,
   tableCounts,
+  type BackupEngine,
   type TableCount,
 } from '../storage/backup-store.ts';
 import { queryRows } from '../storage/clickhouse-client.ts';
@@ -121,7 +122,7 @@ export async function backupStore(store: StoreLocation, to: string, say: Say = (
   const createdTarget = !existsSync(target);
   // Backups hold password and token hashes and classified data (docs/security.md): owner only.
   mkdirSync(target, { recursive: true, mode: 0o700 });
-  let engine;
+  let engine: BackupEngine;
   try {
     engine = openEngineForBackup(dataDir, target);
   } catch (err) {
@@ -217,7 +218,7 @@ export async function restoreStore(store: StoreLocation, from: string, say: Say 
     copyFileSync(join(source, 'state', f.path), to);
     say(`  state/${f.path}`);
   }
-  let engine;
+  let engine: BackupEngine;
   try {
     engine = openEngineForBackup(dataDir, join(source, manifest.clickhouse.dir));
   } catch (err) {

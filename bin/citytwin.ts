@@ -5,9 +5,9 @@
  * a stopped store (docs/storage.md#backup-and-restore).
  * `citytwin city …` checks, writes and imports city packages (docs/city-packages.md).
  */
-import { CONFIG_HELP, ConfigError, loadConfig } from './config.ts';
+import { CONFIG_HELP, ConfigError, loadConfig, type CityTwinConfig } from './config.ts';
 import { createLogger } from './logger.ts';
-import { startCityTwin, type Role } from './runtime.ts';
+import { startCityTwin, type Role, type RunningCityTwin } from './runtime.ts';
 
 const ROLES: readonly Role[] = ['all', 'ingest', 'web'];
 
@@ -42,7 +42,7 @@ ${rows}
 
 /** `citytwin simulate`: the city simulator alone, publishing to CITYTWIN_MQTT_URL like real gateways. */
 async function simulate(): Promise<void> {
-  let config;
+  let config: CityTwinConfig;
   try {
     config = loadConfig(process.env, { simulate: true });
   } catch (err) {
@@ -169,7 +169,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const role = arg as Role;
-  let config;
+  let config: CityTwinConfig;
   try {
     config = loadConfig(process.env, { simulate: role === 'all' });
   } catch (err) {
@@ -180,7 +180,7 @@ async function main(): Promise<void> {
     throw err;
   }
   const log = createLogger(config.logLevel, role);
-  let running;
+  let running: RunningCityTwin;
   try {
     running = await startCityTwin(config, role, log);
   } catch (err) {

@@ -9,7 +9,22 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { createIngest, DurableIntake, Spool, IngestStatsAggregator, MqttSource, renderClusterPrometheus, renderPrometheus, sampleWorkerStats, startEmbeddedBroker, startOpsServer, type BrokerIntake, type EmbeddedBroker, type Ingest, type OpsServer } from '../ingest/index.ts';
+import {
+  createIngest,
+  DurableIntake,
+  Spool,
+  IngestStatsAggregator,
+  MqttSource,
+  renderClusterPrometheus,
+  renderPrometheus,
+  sampleWorkerStats,
+  startEmbeddedBroker,
+  startOpsServer,
+  type BrokerIntake,
+  type EmbeddedBroker,
+  type Ingest,
+  type OpsServer,
+} from '../ingest/index.ts';
 import { ClickHouseSink, createClickHouse, type StorageSink, runMigrations } from '../storage/index.ts';
 import { applyRetention, recordSourceClassifications, refreshClassifications } from '../storage/retention-store.ts';
 import { formatDays } from '../storage/retention.ts';
@@ -114,7 +129,10 @@ export async function startCityTwin(
     const withWeb = role === 'all' || role === 'web';
     const city = withWeb || config.simulate ? generateCity({ seed: config.citySeed, sensorCount: config.sensorCount }) : null;
     let basemapCache: CityBasemap | null = null;
-    const basemap = () => (city ? (basemapCache ??= cityBasemap(city)) : null);
+    const basemap = (): CityBasemap | null => {
+      if (city && !basemapCache) basemapCache = cityBasemap(city);
+      return basemapCache;
+    };
 
     // Accounts and the security log (web/server/auth); created once ClickHouse is migrated.
     let auth: AuthService | null = null;

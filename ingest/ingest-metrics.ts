@@ -44,7 +44,10 @@ export class IngestMetrics {
 
   private source(label: string): SourceCounts {
     let c = this.bySource.get(label);
-    if (!c) this.bySource.set(label, (c = { received: 0, stored: 0, rejected: 0 }));
+    if (!c) {
+      c = { received: 0, stored: 0, rejected: 0 };
+      this.bySource.set(label, c);
+    }
     return c;
   }
 

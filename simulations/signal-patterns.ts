@@ -105,7 +105,7 @@ function plateau(hour: number, open: number, close: number, rampH: number): numb
 }
 
 function clamp(value: number, min: number, max: number): number {
-  return value < min ? min : Math.min(value , max);
+  return value < min ? min : Math.min(value, max);
 }
 
 /** The site's stable character: a stream seeded by its id only. */

@@ -109,8 +109,7 @@ beforeAll(async () => {
       role === 'admin'
         ? admin
         : await (async () => {
-            if (role === 'display')
-              return mintToken(base, admin, TEST_ADMIN_PASSWORD, { name: 'walk wall', kind: 'display' });
+            if (role === 'display') return mintToken(base, admin, TEST_ADMIN_PASSWORD, { name: 'walk wall', kind: 'display' });
             expect(
               (await call(base, admin, 'POST', '/api/users', { username: `walk-${role}`, roles: [role], password: `walk-pw-${role}-1` }))
                 .status,

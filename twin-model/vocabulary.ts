@@ -101,7 +101,7 @@ export function isSensorKind(value: unknown): value is SensorKind {
 }
 
 export function isMetricName(value: string): value is MetricName {
-  return  Object.hasOwn(METRIC_UNITS, value);
+  return Object.hasOwn(METRIC_UNITS, value);
 }
 
 export function isKnownUnitFor(metric: MetricName, unit: string): boolean {

@@ -17,7 +17,7 @@ import {
   type IncidentChangeRecord,
   type SecurityEventRecord,
 } from '../../twin-model/audit/audit-bindings.ts';
-import { appendAuditEntry, type AuditEntry } from '../../twin-model/audit/audit-log.ts';
+import { appendAuditEntry, type AuditEntry, type AuditInput } from '../../twin-model/audit/audit-log.ts';
 import { verifyAudit } from '../../twin-model/audit/audit-verification.ts';
 import { keyFingerprint, signCheckpoint } from '../../twin-model/audit/checkpoint.ts';
 import { appendEntry } from '../../twin-model/dispatch/dispatch-log.ts';
@@ -40,7 +40,7 @@ const entries: AuditEntry[] = [];
 let t = performance.now();
 for (let i = 0; i < N; i++) {
   const at = T0 + i * 50;
-  let input;
+  let input: AuditInput;
   if (i % 10 < 6) {
     const e: SecurityEventRecord = {
       ts: at,

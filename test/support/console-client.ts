@@ -73,7 +73,9 @@ export async function openLiveView(base: string, token?: string): Promise<LiveVi
     const index = typedField(Uint32Array, d.index);
     const state = typedField(Uint8Array, d.state);
     const value = typedField(Float32Array, d.value);
-    index.forEach((i, k) => client.view.set(ids[i]!, [state[k]!, value[k]!]));
+    index.forEach((i, k) => {
+      client.view.set(ids[i]!, [state[k]!, value[k]!]);
+    });
   });
   socket.on('stats', (s: StatsMessage) => client.stats.push(s));
   return client;

@@ -310,7 +310,9 @@ describe('validateCityPackage', () => {
     expect(good.parsed!.sources.find((s) => s.id === 'hydro.river')!.eventSources).toEqual(['pegel-gw', 'river-gauges']);
     expect(good.parsed!.sources.find((s) => s.id === 'hydro.rain')).not.toHaveProperty('eventSources');
 
-    const { report } = validateCityPackage(riverTown({ 'sources.csv': withNames({ 2: 'gw-1', 3: 'gw-1', 4: 'env.noise', 5: 'bad name' }) }));
+    const { report } = validateCityPackage(
+      riverTown({ 'sources.csv': withNames({ 2: 'gw-1', 3: 'gw-1', 4: 'env.noise', 5: 'bad name' }) }),
+    );
     const inSources = report.problems.filter((p) => p.file === 'sources.csv');
     expect(codes(inSources)).toEqual([
       'error invalid_value sources.csv:5 event_sources',

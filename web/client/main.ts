@@ -347,7 +347,9 @@ function start(me: Me): void {
       let total = 0;
       for (const c of cells) {
         total += c.n;
-        c.states.forEach((n, code) => (byState[code] = (byState[code] ?? 0) + n));
+        c.states.forEach((n, code) => {
+          byState[code] = (byState[code] ?? 0) + n;
+        });
       }
       legend.update({ total, unplaced: 0, byState, byKind: new Uint32Array(counts?.byKind.length ?? 16) }, 0, true);
     } else if (counts) legend.update(counts, overlay.drawnCount);

@@ -22,6 +22,7 @@ import {
   type CityModel,
   type Incident,
   type IncidentAction,
+  type IncidentChange,
 } from '../../twin-model/index.ts';
 import type {
   IncidentDetail,
@@ -208,7 +209,7 @@ export function apiRoutes(deps: ApiDeps): Route[] {
       body: incidentActionBody,
       handler: async ({ params, body, principal }) => {
         if (!principal) throw new HttpError(401, 'sign in first');
-        let changes;
+        let changes: IncidentChange[];
         try {
           // Applied by the twin writer (this node, or forwarded to it) and stored before the
           // answer: "recorded" means the history read next includes it.

@@ -20,6 +20,7 @@
 import { createAdapter } from '@socket.io/redis-adapter';
 import { createClient } from 'redis';
 import type { Server as SocketServer } from 'socket.io';
+import type { ClientToServerEvents, ServerToClientEvents } from '../shared/protocol.ts';
 
 /** Events between web nodes (socket.io's fourth type parameter). */
 export interface InterServerEvents {
@@ -84,8 +85,8 @@ function soleWriter(): TwinWriterChannel {
 const PRESENCE_STALE_MS = 3500;
 const PRESENCE_EVERY_MS = 1000;
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the socket.io generics differ per caller; only adapter methods are used
-type AnyServer = SocketServer<any, any, InterServerEvents>;
+/** The console's socket.io server: typed events both ways, and between web nodes. */
+type AnyServer = SocketServer<ClientToServerEvents, ServerToClientEvents, InterServerEvents>;
 
 /** One node alone: no Redis, the cluster is this node. */
 export function singleNode(io: AnyServer): WebCluster {

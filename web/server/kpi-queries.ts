@@ -198,9 +198,7 @@ export class KpiQueries {
   }
 
   /** Incidents detected per hour of today and of the same day last week (hour start, count). */
-  async incidentsByHour(
-    w: KpiWindows,
-  ): Promise<{
+  async incidentsByHour(w: KpiWindows): Promise<{
     today: Array<{ hour: number; n: number }>;
     lastWeek: Array<{ hour: number; n: number }>;
     todaySoFar: number;

@@ -304,7 +304,10 @@ export function bucketize(rows: ReadonlyArray<StoredValue & { k: number }>, coun
   for (const r of rows) {
     if (r.k < 0 || r.k >= count) continue;
     let list = out.get(r.k);
-    if (!list) out.set(r.k, (list = []));
+    if (!list) {
+      list = [];
+      out.set(r.k, list);
+    }
     list.push({ id: r.id, metric: r.metric, ts: r.ts, value: r.value });
   }
   return out;
@@ -625,7 +628,8 @@ export class ReplayService {
     const out = new Map<string, MetricRule[]>();
     for (const kind of Object.values(DEFAULT_ALARM_RULES))
       for (const rule of kind.metrics) out.set(rule.metric, [...(out.get(rule.metric) ?? []), rule]);
-    return (this.metricRules = out);
+    this.metricRules = out;
+    return out;
   }
 
   /** Rebuilds the twin at `at` for a clearance (no cache). */

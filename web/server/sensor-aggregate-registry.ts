@@ -110,7 +110,10 @@ const totals = new WeakMap<ClickHouseClient, Map<string, { at: number; n: number
 async function registryTotal(client: ClickHouseClient, q: RegistryCellQuery, classOf: string): Promise<number> {
   const key = [...q.clearance].sort().join(',');
   let cache = totals.get(client);
-  if (!cache) totals.set(client, (cache = new Map()));
+  if (!cache) {
+    cache = new Map();
+    totals.set(client, cache);
+  }
   const hit = cache.get(key);
   if (hit && Date.now() - hit.at < TOTAL_TTL_MS) return hit.n;
   const [row] = await queryRows<{ n: string }>(

@@ -89,7 +89,9 @@ describe('the sensor grid', () => {
   it('counts every cell of a bbox as one sensor at a time would, per level, clearance and kinds', () => {
     const sensors = randomSensors(5000, 7);
     const grid = new SensorGrid();
-    sensors.forEach((s, i) => grid.set(i, s));
+    sensors.forEach((s, i) => {
+      grid.set(i, s);
+    });
     expect(grid.size).toBe(5000);
     const r = lcg(11);
     let nonEmpty = 0;
@@ -124,7 +126,9 @@ describe('the sensor grid', () => {
   it('gives a cell the same key from any bbox that contains it', () => {
     const sensors = randomSensors(2000, 3);
     const grid = new SensorGrid();
-    sensors.forEach((s, i) => grid.set(i, s));
+    sensors.forEach((s, i) => {
+      grid.set(i, s);
+    });
     const mask = clearanceMask(['public', 'internal', 'sensitive']);
     const a = grid.query({ bbox: [114.1, 30.3, 114.5, 30.6], level: 11, mask, kinds: kindsFilter(null) });
     const b = grid.query({ bbox: [114.2, 30.35, 114.7, 30.7], level: 11, mask, kinds: kindsFilter(null) });
@@ -137,7 +141,9 @@ describe('the sensor grid', () => {
   it('follows moves, state changes and reclassification, and drops emptied cells', () => {
     const sensors = randomSensors(3000, 5);
     const grid = new SensorGrid();
-    sensors.forEach((s, i) => grid.set(i, s));
+    sensors.forEach((s, i) => {
+      grid.set(i, s);
+    });
     const r = lcg(99);
     for (let k = 0; k < 1500; k++) {
       const i = Math.floor(r() * sensors.length);
@@ -150,7 +156,9 @@ describe('the sensor grid', () => {
     }
     for (const level of [6, 9, 13]) expectSame(grid, sensors, [113.9, 30.1, 114.9, 30.9], level, ['public', 'internal'], null);
     // Everyone leaves the city: no cell is left behind.
-    sensors.forEach((s, i) => grid.set(i, { ...s, lng: 100.5, lat: 20.5 }));
+    sensors.forEach((s, i) => {
+      grid.set(i, { ...s, lng: 100.5, lat: 20.5 });
+    });
     expect(grid.query({ bbox: [113.9, 30.1, 114.9, 30.9], level: 13, mask: 7, kinds: kindsFilter(null) }).cells).toEqual([]);
     expect(grid.cellCount(13)).toBe(1);
   });
@@ -158,7 +166,9 @@ describe('the sensor grid', () => {
   it('answers a bbox too big for its level at a coarser level', () => {
     const sensors = randomSensors(1000, 1);
     const grid = new SensorGrid();
-    sensors.forEach((s, i) => grid.set(i, s));
+    sensors.forEach((s, i) => {
+      grid.set(i, s);
+    });
     const answer = grid.query({ bbox: [-180, -90, 180, 90], level: 13, mask: 7, kinds: kindsFilter(null) });
     expect(answer.level).toBeLessThan(13);
     expect(answer.total).toBe(sensors.filter((s) => s.lng !== null).length);
@@ -167,7 +177,9 @@ describe('the sensor grid', () => {
   it('finds the sensors inside a bbox, within the clearance, up to a limit', () => {
     const sensors = randomSensors(4000, 21);
     const grid = new SensorGrid();
-    sensors.forEach((s, i) => grid.set(i, s));
+    sensors.forEach((s, i) => {
+      grid.set(i, s);
+    });
     const bbox: Bbox = [114.2, 30.3, 114.4, 30.45];
     const mask = clearanceMask(['public', 'internal']);
     const want = sensors.flatMap((s, i) =>

@@ -35,19 +35,35 @@ export const evidenceTypeLabel = (eventType: string, lang: Language = getLanguag
 export const signalLabel = (signal: string, lang: Language = getLanguage()): string => keyed('signal', signal, lang);
 export const eventCategoryLabel = (category: string, lang: Language = getLanguage()): string => keyed('category', category, lang);
 
+/** A wording: a pattern of the stored English text and its zh-CN form from the match's groups. */
+type Wording = readonly [RegExp, (g: string[]) => string];
+
+/** The first wording whose pattern matches `text`, applied; undefined when none does. */
+function reword(text: string, wordings: readonly Wording[]): string | undefined {
+  for (const [re, form] of wordings) {
+    const g = re.exec(text);
+    if (g) return form([...g]);
+  }
+  return undefined;
+}
+
+const WHY: readonly Wording[] = [
+  [/^same asset (\S+), (\d+) min apart$/, (g) => `同一设施 ${g[1]}，相隔 ${g[2]} 分钟`],
+  [/^same district (\S+), (\d+) min apart$/, (g) => `同一区 ${g[1]}，相隔 ${g[2]} 分钟`],
+  [/^(\d+) m away \(limit (\d+) m\), (\d+) min apart$/, (g) => `相距 ${g[1]} 米（上限 ${g[2]} 米），相隔 ${g[3]} 分钟`],
+  [
+    /^spill-over: (\d+) m from the incident \(limit (\d+) m\), (\d+) min apart$/,
+    (g) => `外溢：距事件 ${g[1]} 米（上限 ${g[2]} 米），相隔 ${g[3]} 分钟`,
+  ],
+  [/^anchor: /, () => '锚点：其他证据据此匹配'],
+  [/^merged from (\S+) by (.+)$/, (g) => `由 ${g[2]} 从 ${g[1]} 合并而来`],
+  [/^split from (\S+) by (.+)$/, (g) => `由 ${g[2]} 从 ${g[1]} 拆分而来`],
+];
+
 /** Why a piece of evidence was linked, in the console's language (the correlator writes English). */
 export function localizeWhy(why: string, lang: Language = getLanguage()): string {
   if (lang === 'en') return why;
-  let m: RegExpExecArray | null;
-  if ((m = /^same asset (\S+), (\d+) min apart$/.exec(why))) return `同一设施 ${m[1]}，相隔 ${m[2]} 分钟`;
-  if ((m = /^same district (\S+), (\d+) min apart$/.exec(why))) return `同一区 ${m[1]}，相隔 ${m[2]} 分钟`;
-  if ((m = /^(\d+) m away \(limit (\d+) m\), (\d+) min apart$/.exec(why))) return `相距 ${m[1]} 米（上限 ${m[2]} 米），相隔 ${m[3]} 分钟`;
-  if ((m = /^spill-over: (\d+) m from the incident \(limit (\d+) m\), (\d+) min apart$/.exec(why)))
-    return `外溢：距事件 ${m[1]} 米（上限 ${m[2]} 米），相隔 ${m[3]} 分钟`;
-  if (/^anchor: /.test(why)) return '锚点：其他证据据此匹配';
-  if ((m = /^merged from (\S+) by (.+)$/.exec(why))) return `由 ${m[2]} 从 ${m[1]} 合并而来`;
-  if ((m = /^split from (\S+) by (.+)$/.exec(why))) return `由 ${m[2]} 从 ${m[1]} 拆分而来`;
-  return why;
+  return reword(why, WHY) ?? why;
 }
 
 /** An operator's reason at the end of a history text: ` (reason)`. */
@@ -60,24 +76,35 @@ const BECAUSE = /^(.*?)(?: \((.*)\))?$/s;
  */
 export function localizeHistoryDetail(what: string, detail: string, lang: Language = getLanguage()): string {
   if (lang === 'en') return detail;
-  let m: RegExpExecArray | null;
-  if (what === 'evidence_linked' && (m = /^(\S+) \(([^)]+)\): (.*)$/s.exec(detail)))
-    return `${m[1]}（${signalLabel(m[2]!, lang)}）：${localizeWhy(m[3]!, lang)}`;
-  if (what === 'opened' && (m = /^(\d+) evidence from (\d+) independent source\(s\), confidence ([\d.]+)$/.exec(detail)))
-    return `${m[1]} 条证据，来自 ${m[2]} 个独立来源，置信度 ${Math.round(Number(m[3]) * 100)}%`;
-  if (what === 'evidence_inactive') {
-    if ((m = /^(\S+) withdrawn: sensor suspect \(value stuck\)$/.exec(detail))) return `${m[1]} 已撤回：传感器可疑（数值卡滞）`;
-    if ((m = /^(\S+) back to normal at (\S+)$/.exec(detail))) {
-      const at = Date.parse(m[2]!);
-      return `${m[1]} 于 ${Number.isFinite(at) ? new Date(at).toLocaleTimeString('zh-CN', { hour12: false }) : m[2]} 恢复正常`;
-    }
-  }
-  if ((m = /^signals normal for (\d+) s(; an operator confirms)?$/.exec(detail)))
-    return `信号已正常 ${m[1]} 秒${m[2] ? '，待值班员确认' : ''}`;
+  // The correlator's own steps, by the step they belong to.
+  const steps: Record<string, readonly Wording[]> = {
+    evidence_linked: [[/^(\S+) \(([^)]+)\): (.*)$/s, (g) => `${g[1]}（${signalLabel(g[2]!, lang)}）：${localizeWhy(g[3]!, lang)}`]],
+    opened: [
+      [
+        /^(\d+) evidence from (\d+) independent source\(s\), confidence ([\d.]+)$/,
+        (g) => `${g[1]} 条证据，来自 ${g[2]} 个独立来源，置信度 ${Math.round(Number(g[3]) * 100)}%`,
+      ],
+    ],
+    evidence_inactive: [
+      [/^(\S+) withdrawn: sensor suspect \(value stuck\)$/, (g) => `${g[1]} 已撤回：传感器可疑（数值卡滞）`],
+      [
+        /^(\S+) back to normal at (\S+)$/,
+        (g) => {
+          const at = Date.parse(g[2]!);
+          return `${g[1]} 于 ${Number.isFinite(at) ? new Date(at).toLocaleTimeString('zh-CN', { hour12: false }) : g[2]} 恢复正常`;
+        },
+      ],
+    ],
+  };
+  const stepped = reword(detail, [
+    ...(Object.hasOwn(steps, what) ? steps[what]! : []),
+    [/^signals normal for (\d+) s(; an operator confirms)?$/, (g) => `信号已正常 ${g[1]} 秒${g[2] ? '，待值班员确认' : ''}`],
+  ]);
+  if (stepped !== undefined) return stepped;
   // Operator actions: the action's wording, then the optional reason in brackets.
   const [, head = detail, reason] = BECAUSE.exec(detail) ?? [];
   const because = reason ? `（原因：${reason}）` : '';
-  const operator: Array<[RegExp, (g: string[]) => string]> = [
+  const operator: readonly Wording[] = [
     [/^acknowledged$/, () => '已确认'],
     [/^severity (\d)$/, (g) => `等级设为 ${g[1]}`],
     [/^merged (\S+) into this incident$/, (g) => `已将 ${g[1]} 并入本事件`],
@@ -89,9 +116,6 @@ export function localizeHistoryDetail(what: string, detail: string, lang: Langua
     [/^closed$/, () => '已关闭'],
     [/^reopened$/, () => '已重新打开'],
   ];
-  for (const [re, word] of operator) {
-    const g = re.exec(head);
-    if (g) return `${word([...g])}${because}`;
-  }
-  return detail;
+  const worded = reword(head, operator);
+  return worded === undefined ? detail : `${worded}${because}`;
 }

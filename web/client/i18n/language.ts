@@ -62,9 +62,7 @@ export function t(key: StringKey, params?: Readonly<Record<string, string | numb
 export function translate(lang: Language, key: StringKey, params?: Readonly<Record<string, string | number>>): string {
   const template = STRINGS[lang][key];
   if (!params) return template;
-  return template.replace(/\{(\w+)\}/g, (whole, name: string) =>
-    Object.hasOwn(params, name) ? String(params[name]) : whole,
-  );
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) => (Object.hasOwn(params, name) ? String(params[name]) : whole));
 }
 
 /** Picks the label of a bilingual `{ zh, en }` pair. */

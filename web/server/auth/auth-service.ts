@@ -252,10 +252,9 @@ export class AuthService {
     }
     const user = await this.user(name);
     // Hash even for an unknown user so response time does not reveal which names exist.
-    const ok =
-      user && !user.disabled && user.passwordHash
-        ? await verifyPassword(password, user.passwordHash)
-        : (await verifyPassword(password, DUMMY_HASH), false);
+    let ok = false;
+    if (user && !user.disabled && user.passwordHash) ok = await verifyPassword(password, user.passwordHash);
+    else await verifyPassword(password, DUMMY_HASH);
     if (!ok || !user) {
       this.throttle.fail(name, address);
       this.counters.loginFailed++;

@@ -4,7 +4,7 @@
  * github.com/protomaps/PMTiles spec/v3/spec.md), and the facts the console needs before it
  * draws it (zoom range, bounds, attribution).
  */
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
 import { BASEMAP_PMTILES_PATH, BASEMAP_VARIANTS, type VectorBasemapInfo } from '../../shared/basemap-protocol.ts';
 
@@ -40,7 +40,7 @@ function plainText(html: string): string {
  */
 export async function openBasemapArchive(path: string): Promise<BasemapArchive> {
   const where = `basemap archive ${JSON.stringify(path)}`;
-  let handle;
+  let handle: FileHandle;
   try {
     handle = await open(path, 'r');
   } catch (err) {
