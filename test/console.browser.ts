@@ -5,9 +5,9 @@
  */
 import { mkdirSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RunningCityTwin } from '../bin/runtime.ts';
-import { launchChromium, openSignedInConsole } from './support/browser.ts';
+import { launchChromium, openSignedInConsole, saveScreenshot } from './support/browser.ts';
 import { TEST_ADMIN_PASSWORD } from './support/auth.ts';
 import { tempDir, waitFor } from './support/fixtures.ts';
 import { startTestCity } from './support/test-city.ts';
@@ -42,7 +42,7 @@ describe('the console in Chromium', () => {
     expect(await page.locator('canvas').count()).toBeGreaterThan(0);
     expect(await page.evaluate(() => window.__citytwin!.language())).toBe('zh');
     await expect.poll(() => page.getByTestId('status-strip').innerText()).toMatch(/消息|传感器/);
-    await page.screenshot({ path: 'test-results/console-zh.png' });
+    await saveScreenshot(page, 'test-results/console-zh.png');
   });
 
   it("keeps the map's buttons above the status strip and in the console's colours", async () => {
@@ -85,7 +85,7 @@ describe('the console in Chromium', () => {
     const shown = await panel.innerText();
     expect(shown).toMatch(/[A-Za-z]+-\d+/);
     await expect.poll(() => page.getByTestId('sensor-chart').locator('canvas').count(), { timeout: 10_000 }).toBeGreaterThan(0);
-    await page.screenshot({ path: 'test-results/console-sensor.png' });
+    await saveScreenshot(page, 'test-results/console-sensor.png');
     // With the sensor panel open the incident queue sits to its left, never under it.
     const queue = await page.getByTestId('incident-panel').boundingBox();
     const sensorBox = await panel.boundingBox();
@@ -93,7 +93,7 @@ describe('the console in Chromium', () => {
     const firstIncident = await page.evaluate(() => window.__citytwin!.incidentIds()[0] ?? null);
     if (firstIncident) {
       await page.evaluate((id) => window.__citytwin!.selectIncident(id), firstIncident);
-      await page.screenshot({ path: 'test-results/console-sensor-incident.png' });
+      await saveScreenshot(page, 'test-results/console-sensor-incident.png');
       await page.evaluate(() => window.__citytwin!.selectIncident(null));
     }
   });
@@ -102,9 +102,21 @@ describe('the console in Chromium', () => {
     await page.getByTestId('language-toggle').click();
     await expect.poll(() => page.evaluate(() => window.__citytwin!.language())).toBe('en');
     await expect.poll(() => page.getByTestId('status-strip').innerText()).toMatch(/msg|sensors|Sensors/i);
-    await page.screenshot({ path: 'test-results/console-en.png' });
+    await saveScreenshot(page, 'test-results/console-en.png');
     await page.getByTestId('language-toggle').click();
     await expect.poll(() => page.evaluate(() => window.__citytwin!.language())).toBe('zh');
+  });
+
+  it('goes on, with a warning, when an artefact screenshot cannot be taken', async () => {
+    const closed = await browser.newPage();
+    await closed.close();
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      await expect(saveScreenshot(closed, 'test-results/never-taken.png')).resolves.toBeUndefined();
+      expect(warn).toHaveBeenCalledWith(expect.stringContaining('screenshot test-results/never-taken.png not saved: '));
+    } finally {
+      warn.mockRestore();
+    }
   });
 
   it('logs no errors', () => {
