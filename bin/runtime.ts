@@ -446,21 +446,22 @@ export async function startCityTwin(
       brokerUp = true;
       closers.push(() => source!.stop());
       log('info', `subscribed to ${mqttUrl}${config.mqttShareGroup ? ` (share group ${config.mqttShareGroup})` : ''}`);
-      if (audit) {
-        const auditRecord = audit;
-        const connection = source;
-        // Checkpoints go out retained, for an external archive (docs/security.md).
-        auditRecord.setPublisher((topic, payload) => connection.publish(topic, payload, { qos: 1, retain: true }));
-        void auditRecord.checkpoint().catch((err: Error) => log('warn', `audit checkpoint: ${err.message}`));
-        // At shutdown, before the connection closes: store what is pending and publish the final head.
-        closers.push(async () => {
-          await twin?.flushIncidents();
-          await dispatch?.flush();
-          await auth?.flushEvents();
-          await auditRecord.checkpoint();
-          auditRecord.setPublisher(null);
-        });
-      }
+    }
+    // Checkpoints go out retained, for an external archive (docs/security.md): on the MQTT
+    // connection, or by the embedded broker itself when the process has no connection of its own.
+    const checkpointOut = source ?? broker;
+    if (audit && checkpointOut) {
+      const auditRecord = audit;
+      auditRecord.setPublisher((topic, payload) => checkpointOut.publish(topic, payload, { qos: 1, retain: true }));
+      void auditRecord.checkpoint().catch((err: Error) => log('warn', `audit checkpoint: ${err.message}`));
+      // At shutdown, before the connection closes: store what is pending and publish the final head.
+      closers.push(async () => {
+        await twin?.flushIncidents();
+        await dispatch?.flush();
+        await auth?.flushEvents();
+        await auditRecord.checkpoint();
+        auditRecord.setPublisher(null);
+      });
     }
 
     let tickTimer: NodeJS.Timeout | null = null;
