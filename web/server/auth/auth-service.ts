@@ -523,6 +523,9 @@ export class AuthService {
   }
 
   async flushEvents(): Promise<void> {
+    // A write under way stores only the events it took when it began: wait for it, then store
+    // what was recorded since (or join the write another caller began meanwhile, which took it).
+    if (this.flushing) await this.flushing;
     if (this.flushing) return this.flushing;
     if (this.pendingEvents.length === 0) return;
     const batch = this.pendingEvents;
