@@ -152,7 +152,8 @@ describe('a PMTiles basemap in the console', () => {
   it('switches to the light style, changing the background, and remembers it', async () => {
     await page.getByTestId('basemap-style-toggle').click();
     await expect.poll(() => page.evaluate(() => window.__citytwin!.basemap().variant)).toBe('light');
-    expect(await page.evaluate(() => window.__citytwin!.basemap().background)).toMatch(/#f2efe9|rgba\(242,\s*239,\s*233/i);
+    // The choice is taken at once; the style it names is fetched and applied after.
+    await expect.poll(() => page.evaluate(() => window.__citytwin!.basemap().background)).toMatch(/#f2efe9|rgba\(242,\s*239,\s*233/i);
     await mapSettled(page);
     await expect.poll(() => lightShare(page), { timeout: 15_000 }).toBeGreaterThan(0.8);
     await saveScreenshot(page, join(SHOTS, 'basemap-light.png'));

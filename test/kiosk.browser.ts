@@ -130,9 +130,21 @@ describe('kiosk mode on a wall display', () => {
     await expect.poll(() => page.url(), { timeout: 20_000, interval: 250 }).toContain('kpi.html');
     await expect.poll(() => page.evaluate(() => document.body.classList.contains('kiosk')), { timeout: 10_000 }).toBe(true);
     await saveScreenshot(page, 'test-results/kiosk-kpi.png');
-    await expect.poll(() => page.url(), { timeout: 20_000, interval: 250 }).not.toContain('kpi.html');
-    await expect.poll(() => page.evaluate(() => document.body.dataset.ready), { timeout: 30_000 }).toBe('true');
-    expect(await page.getByTestId('login-submit').count()).toBe(0);
+    // Back on the map, signed in by the same display token, no login page. The rotation goes on
+    // on the wall clock (4 s a view here), whether or not a page finished drawing in its slot
+    // (on a loaded machine it may not), so what is checked is the sign-in, not the drawing.
+    await expect
+      .poll(
+        () =>
+          page.evaluate(
+            () =>
+              window.location.pathname === '/' &&
+              document.body.dataset.auth === 'display' &&
+              document.querySelector('[data-testid="login-submit"]') === null,
+          ),
+        { timeout: 30_000, interval: 100 },
+      )
+      .toBe(true);
   });
 
   it('logs no errors', () => {
