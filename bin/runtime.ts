@@ -8,7 +8,7 @@
  *   from ClickHouse at start.
  * Parts register their closing step as they start; `close()` runs them last first.
  */
-import type { ClickHouseClient } from '@clickhouse/client';
+import type { StorageClient } from '../storage/index.ts';
 import type { EmbeddedBroker, Ingest, IngestStatsAggregator, OpsServer } from '../ingest/index.ts';
 import type { CitySimulator } from '../simulations/index.ts';
 import type { CityModel } from '../twin-model/index.ts';
@@ -34,7 +34,7 @@ export interface RunningCityTwin {
   url: string | null;
   mqttUrl: string;
   city: CityModel | null;
-  clickhouse: ClickHouseClient;
+  clickhouse: StorageClient;
   ingest: Ingest | null;
   twin: TwinService | null;
   /** Response units and dispatch (roles with a web server). */

@@ -3,11 +3,10 @@
  * for every rejected message and counters for everything.
  */
 import { randomBytes } from 'node:crypto';
-import type { ClickHouseClient } from '@clickhouse/client';
 import { DEFAULT_PARSE_LIMITS } from '../twin-model/index.ts';
 import { BatchWriter } from './batch-writer.ts';
 import { IngestPipeline } from './ingest-pipeline.ts';
-import { ClickHouseSink, type StorageBatch, type StorageSink } from '../storage/index.ts';
+import { ClickHouseSink, type StorageBatch, type StorageSink, type StorageClient } from '../storage/index.ts';
 
 export { BatchWriter, type StorageHealth } from './batch-writer.ts';
 export { IngestPipeline, DEAD_LETTER_PAYLOAD_BYTES, type IngestListener } from './ingest-pipeline.ts';
@@ -44,7 +43,7 @@ export {
 export interface IngestOptions {
   /** Storage adapter; defaults to ClickHouse through `client`. */
   sink?: StorageSink;
-  client?: ClickHouseClient;
+  client?: StorageClient;
   batchMaxRows?: number;
   batchMaxDelayMs?: number;
   maxPayloadBytes?: number;

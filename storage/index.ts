@@ -5,7 +5,7 @@
  * family of tables) is one module that takes and returns typed rows; nothing outside this
  * folder sees SQL text, column positions or `@clickhouse/client`.
  */
-export { createClickHouse, queryRows, type ClickHouseTarget } from './clickhouse-client.ts';
+export { createClickHouse, queryRows, type ClickHouseTarget, type StorageClient } from './clickhouse-client.ts';
 export {
   runMigrations,
   MIGRATIONS,
@@ -77,7 +77,6 @@ export * from './notification-config-json.ts';
 
 // Replay, KPI, audit, accounts and backup: the records' stores (typed rows; the registry reads
 // shared by replay and the KPI screen).
-export type { ClickHouseClient } from '@clickhouse/client';
 export * from './replay-store.ts';
 export * from './kpi-store.ts';
 export * from './accounts-store.ts';

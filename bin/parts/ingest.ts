@@ -4,9 +4,8 @@
  * the embedded broker before each PUBACK, or a subscription to an external broker.
  */
 import { join } from 'node:path';
-import type { ClickHouseClient } from '@clickhouse/client';
 import { type BrokerIntake, createIngest, DurableIntake, type EmbeddedBroker, type Ingest, MqttSource, Spool } from '../../ingest/index.ts';
-import { ClickHouseSink, refreshClassifications } from '../../storage/index.ts';
+import { ClickHouseSink, refreshClassifications, type StorageClient } from '../../storage/index.ts';
 import type { DispatchService } from '../../web/server/dispatch/dispatch-service.ts';
 import type { TwinService } from '../../web/server/live/twin-service.ts';
 import { INTAKE_PREFIX } from './broker.ts';
@@ -22,7 +21,7 @@ export interface IngestPart {
 /** Spool, pipeline and writer, with what the spool kept from the last run replayed first. */
 export function startIngest(
   ctx: PartContext,
-  clickhouse: ClickHouseClient,
+  clickhouse: StorageClient,
   live: { twin: TwinService; dispatch: DispatchService } | null,
 ): IngestPart {
   const { config } = ctx;

@@ -2,9 +2,8 @@
  * What is running in this process, as the status strip, `/api/health` and `/metrics` read it.
  * A role fills in the parts it has; the rest stay null.
  */
-import type { ClickHouseClient } from '@clickhouse/client';
 import type { EmbeddedBroker, IngestStatsAggregator } from '../../ingest/index.ts';
-import type { StorageUsageSampler } from '../../storage/index.ts';
+import type { StorageUsageSampler, StorageClient } from '../../storage/index.ts';
 import type { AuditService } from '../../web/server/audit/audit-service.ts';
 import type { AuthService } from '../../web/server/auth/auth-service.ts';
 import type { DispatchService } from '../../web/server/dispatch/dispatch-service.ts';
@@ -24,7 +23,7 @@ export interface NodeView {
   readonly startedAt: number;
   readonly mqttUrl: string;
   readonly link: BrokerLink;
-  readonly clickhouse: ClickHouseClient;
+  readonly clickhouse: StorageClient;
   readonly storageUsage: StorageUsageSampler;
   readonly broker: EmbeddedBroker | null;
   readonly ingest: IngestPart | null;

@@ -10,8 +10,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ClickHouseClient } from '@clickhouse/client';
-import { createClickHouse, queryRows, runMigrations } from '../../storage/index.ts';
+import { createClickHouse, queryRows, runMigrations, type StorageClient } from '../../storage/index.ts';
 import { percentile } from '../../twin-model/dispatch/response-times.ts';
 import { generateCity } from '../../twin-model/city/index.ts';
 import { KpiStore as KpiRollups } from '../../storage/kpi-store.ts';
@@ -40,7 +39,7 @@ export interface KpiStore {
 
 /** Fills a migrated store with the bench data (readings through the real table, so every view runs). */
 export async function fillKpiStore(
-  client: ClickHouseClient,
+  client: StorageClient,
   readings: number,
   log: (line: string) => void = () => undefined,
 ): Promise<KpiStore> {

@@ -4,7 +4,7 @@
  * feature's routes live in its folder (live/, incidents/, dispatch/, replay/, kpi/, audit/,
  * city/, app/); this module assembles the two that share these dependencies.
  */
-import type { ClickHouseClient } from '@clickhouse/client';
+import type { StorageClient } from '../../storage/index.ts';
 import type { CityBasemap, CityModel } from '../../twin-model/index.ts';
 import type { SourceIngestCounts, StatsMessage } from '../shared/protocol.ts';
 import type { IncidentStore } from '../../storage/incident-store.ts';
@@ -17,7 +17,7 @@ export type { HealthReport } from './app/system-routes.ts';
 
 export interface ApiDeps {
   twin: TwinService;
-  clickhouse: ClickHouseClient;
+  clickhouse: StorageClient;
   city: CityModel | null;
   basemap: () => CityBasemap | null;
   stats: () => StatsMessage;

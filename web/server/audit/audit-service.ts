@@ -17,7 +17,7 @@
  * verification records a new point.
  */
 import { join } from 'node:path';
-import { AuditStore, configAuditData, type ClickHouseClient } from '../../../storage/index.ts';
+import { AuditStore, configAuditData, type StorageClient } from '../../../storage/index.ts';
 import { appendAuditEntry, type AuditEntry, type AuditInput } from '../../../twin-model/audit/audit-log.ts';
 import {
   dispatchAuditInput,
@@ -51,7 +51,7 @@ import {
 import { confirmedSpan, fingerprintSpan, readAuditRecords, readAuditRecordsSince, type AuditRecords } from './audit-records.ts';
 
 export interface AuditServiceOptions {
-  clickhouse: ClickHouseClient;
+  clickhouse: StorageClient;
   /** `CITYTWIN_DATA_DIR`: the key pair and checkpoint file live in `<dataDir>/audit/`. */
   dataDir: string;
   /** This node's name (in checkpoints). */

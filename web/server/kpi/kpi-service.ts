@@ -15,7 +15,7 @@
 import {
   KpiStore,
   RegistryStore,
-  type ClickHouseClient,
+  type StorageClient,
   type IncidentMarkRow,
   type OpenIncidentPoint,
   type SensorRegistryRow,
@@ -62,7 +62,7 @@ export interface KpiTwin {
 }
 
 export interface KpiDeps {
-  clickhouse: ClickHouseClient;
+  clickhouse: StorageClient;
   city: CityModel | null;
   stats: () => StatsMessage;
   /**

@@ -5,7 +5,7 @@
  * Parquet) within the caller's classification clearance.
  */
 import { z } from 'zod';
-import type { ClickHouseClient } from '../../../storage/index.ts';
+import type { StorageClient } from '../../../storage/index.ts';
 import { CLASSIFICATIONS, ID_PATTERN, type CityBasemap, type CityModel, type Classification } from '../../../twin-model/index.ts';
 import { districtAt } from '../../../twin-model/city/index.ts';
 import { HttpError, route, timeParam, type Route } from '../http-router.ts';
@@ -208,7 +208,7 @@ export function replayRoutes(deps: ReplayDeps): Route[] {
 
 /** The replay routes for the web server's dependencies (one service per server). */
 export function replayRoutesFor(deps: {
-  clickhouse: ClickHouseClient;
+  clickhouse: StorageClient;
   city: CityModel | null;
   basemap: () => CityBasemap | null;
   twin: TwinService;

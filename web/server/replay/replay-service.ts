@@ -11,7 +11,7 @@
  * - Frames read, per step, the last value of each sensor and metric computed in ClickHouse: from
  *   `readings_10s` for steps of 10 s and more on the grid, from raw readings below.
  */
-import { RegistryStore, ReplayStore, type ClickHouseClient, type ReadingsExport, type SensorRegistryRow } from '../../../storage/index.ts';
+import { RegistryStore, ReplayStore, type StorageClient, type ReadingsExport, type SensorRegistryRow } from '../../../storage/index.ts';
 import {
   DEFAULT_ALARM_RULES,
   type CityModel,
@@ -70,7 +70,7 @@ const MIN = 60_000;
 export type { ReplayFrames, ReplayKeyframe };
 
 export interface ReplayServiceOptions {
-  clickhouse: ClickHouseClient;
+  clickhouse: StorageClient;
   city: CityModel | null;
   districtAt?: TwinConfig['districtAt'];
   incidentStore: IncidentStore | null;
