@@ -104,3 +104,5 @@ export {
   type PreviewOptions,
   type PreviewReport,
 } from './rules-store.ts';
+// Synthetic load for the benchmarks (simulations/bench/): bulk rows, counts, resets.
+export * from './bench-load-store.ts';

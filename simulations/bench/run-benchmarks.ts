@@ -34,7 +34,7 @@ import { Readable } from 'node:stream';
 import mqtt from 'mqtt';
 import { io as connectSocket } from 'socket.io-client';
 import { createIngest, MqttSource, percentile, startEmbeddedBroker, type IngestOptions } from '../../ingest/index.ts';
-import { createClickHouse, queryRows, runMigrations } from '../../storage/index.ts';
+import { countLoadReadings, createClickHouse, dropReadingsRollup, runMigrations, truncateReadings } from '../../storage/index.ts';
 import { readingRow } from '../../storage/storage-batch.ts';
 import type { DeltaMessage, SnapshotMessage } from '../../web/shared/protocol.ts';
 import { decodeDelta } from '../../web/shared/delta-codec.ts';
@@ -127,7 +127,7 @@ async function throughputRuns(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'citytwin-bench-'));
   const client = createClickHouse({ url: null, dataDir: dir });
   await runMigrations(client);
-  if (process.env.BENCH_NO_MV) await client.command({ query: 'DROP VIEW readings_1m_mv' });
+  if (process.env.BENCH_NO_MV) await dropReadingsRollup(client);
   const broker = await startEmbeddedBroker('127.0.0.1', 0);
   // The bench's subscribers stand in for the product's ingest: they log in as in-process parts,
   // so the broker waits for them (backpressure) instead of bounding what they have not read.
@@ -186,11 +186,7 @@ async function throughputRuns(): Promise<void> {
       probe.stop();
       const rate = probe.steadyRate(run.sent);
       const wholeRun = m.stored / ((storedAt - firstAt()) / 1000);
-      const [row] = await queryRows<{ n: number | string }>(
-        client,
-        "SELECT count() AS n FROM readings FINAL WHERE sensor_id LIKE 'load-%'",
-      );
-      const inTable = Number(row?.n);
+      const inTable = await countLoadReadings(client);
       await source.stop();
       const ratio = rate / baseRate;
       line('published → stored (steady)', `${fmt(rate)} msg/s`, `ratio to idle subscriber ${fmt(ratio, 2)} (target ≥ 0.90)`, ratio >= 0.9);
@@ -202,7 +198,7 @@ async function throughputRuns(): Promise<void> {
         run.sent === inTable,
       );
       line('insert p95 per batch', `${fmt(m.writeP95())} ms`, `(${m.batchesWritten} batches)`, null);
-      await client.command({ query: 'TRUNCATE TABLE readings' });
+      await truncateReadings(client);
     }
 
     if (ONLY.has('2')) {
@@ -227,11 +223,7 @@ async function throughputRuns(): Promise<void> {
         null,
       );
       const rate = m.readingsStored / elapsed;
-      const [row] = await queryRows<{ n: number | string }>(
-        client,
-        "SELECT count() AS n FROM readings FINAL WHERE sensor_id LIKE 'load-%'",
-      );
-      const inTable = Number(row?.n);
+      const inTable = await countLoadReadings(client);
       await source.stop();
       line('readings published → stored', `${fmt(rate)} rd/s`, '(target ≥ 250,000)', rate >= 250_000);
       line(
@@ -242,7 +234,7 @@ async function throughputRuns(): Promise<void> {
       );
 
       // Raw insert of the same rows, same batch size, same engine: the ceiling.
-      await client.command({ query: 'TRUNCATE TABLE readings' });
+      await truncateReadings(client);
       // Same rows, same TabSeparated path and batch size as the ingest, prebuilt outside the timing.
       const now = Date.now();
       const chunks: string[] = [];
@@ -258,7 +250,7 @@ async function throughputRuns(): Promise<void> {
       }
       const rawRate = run.readings / ((performance.now() - t0) / 1000);
       line('raw insert of the same rows (100k batches)', `${fmt(rawRate)} rd/s`, `end-to-end / raw = ${fmt(rate / rawRate, 2)}`, null);
-      await client.command({ query: 'TRUNCATE TABLE readings' });
+      await truncateReadings(client);
     }
   } finally {
     await broker.close();
