@@ -8,117 +8,45 @@
  * is returned as an `IncidentChange` carrying the incident as it is after the change; storing
  * those changes is the event-sourced incident store, and `rebuildIncidents` replays them.
  */
-import type { IncidentType, SensorKind } from '../vocabulary.ts';
+import type { IncidentType } from '../vocabulary.ts';
 import { changeNoteText, type ChangeNote, type ChangeWhat, type LinkReason } from './incident-explanations.ts';
-import { DEFAULT_INCIDENT_RULES, type EvidenceFamily, type IncidentRule, type IncidentSignal } from './incident-rules.ts';
+import {
+  confidenceOf,
+  distanceM,
+  distinctFamilies,
+  linkReason,
+  M_PER_DEG,
+  matchSignal,
+  placeOf,
+  reachDeg,
+  severityOf,
+  signalOf,
+} from './incident-linking.ts';
+import { DEFAULT_INCIDENT_RULES, type IncidentRule, type IncidentSignal } from './incident-rules.ts';
+import type {
+  Evidence,
+  Incident,
+  IncidentChange,
+  IncidentContext,
+  IncidentInput,
+  IncidentState,
+  IncidentStatus,
+  LinkedEvidence,
+} from './incident-types.ts';
 
-/** A piece of evidence: a sensor alarm (while it lasts) or a discrete report. */
-export interface Evidence {
-  /** Stable id: `alarm:<sensorId>` or `event:<source>:<id>`. */
-  id: string;
-  kind: 'sensor_alarm' | 'event';
-  ts: number;
-  lng: number;
-  lat: number;
-  /** Sensor kind, for alarms. */
-  sensorKind?: SensorKind;
-  sensorId?: string;
-  level?: 'warning' | 'alarm';
-  metric?: string;
-  value?: number;
-  /** Set for district-wide evidence: the share of the district's sensors of this kind in alarm. */
-  areaShare?: number;
-  /** Event type and category, for reports. */
-  eventType?: string;
-  category?: string;
-  source?: string;
-  /** The asset the evidence is about (underpass, bridge, substation …), when known. */
-  assetId?: string;
-  district?: string;
-}
-
-export interface LinkedEvidence extends Evidence {
-  signal: string;
-  family: EvidenceFamily;
-  weight: number;
-  /** What one more item of this signal adds (see confidenceOf); the rule's unless the signal overrides it. */
-  gain?: number;
-  /** Sensor alarms stay active until they clear. */
-  active: boolean;
-  /** Why it belongs to this incident (a code with parameters, worded by the reader). */
-  why: LinkReason;
-  linkedAt: number;
-}
-
-export type IncidentStatus = 'open' | 'acknowledged' | 'resolved' | 'closed' | 'false_alarm';
-
-export interface Incident {
-  id: string;
-  type: IncidentType;
-  status: IncidentStatus;
-  lng: number;
-  lat: number;
-  district: string | null;
-  assetId: string | null;
-  severity: number;
-  /** Set by an operator; the twin no longer changes severity then. */
-  severityPinned: boolean;
-  confidence: number;
-  openedAt: number;
-  updatedAt: number;
-  /** Newest evidence time. */
-  lastEvidenceAt: number;
-  /** The twin proposes resolution and waits for an operator (rules with operatorConfirms). */
-  resolutionProposed: boolean;
-  evidence: LinkedEvidence[];
-  /** Evidence linked beyond MAX_EVIDENCE_PER_INCIDENT (counted, not listed). */
-  moreEvidence?: number;
-}
-
-export type IncidentAction =
-  | { action: 'acknowledge' }
-  | { action: 'set_severity'; severity: number }
-  | { action: 'merge'; otherId: string }
-  | { action: 'split'; evidenceIds: string[] }
-  | { action: 'false_alarm' }
-  | { action: 'resolve' }
-  | { action: 'close' }
-  | { action: 'reopen' };
-
-export type IncidentInput =
-  | { type: 'alarm'; evidence: Evidence }
-  /** An alarm back to normal; `withdrawn` when the sensor is no longer trusted (e.g. stuck). */
-  | { type: 'alarm_cleared'; sensorId: string; ts: number; withdrawn?: boolean }
-  | { type: 'event'; evidence: Evidence }
-  | { type: 'operator'; incidentId: string; actor: string; reason?: string; command: IncidentAction }
-  | { type: 'tick' };
-
-export interface IncidentChange {
-  incidentId: string;
-  at: number;
-  /** `twin` for automatic changes, otherwise the operator's user name. */
-  actor: string;
-  what: ChangeWhat;
-  /** The change's note in its record form (incident-explanations.ts: `changeNoteOf` reads it back). */
-  detail: string;
-  /** The incident after the change. */
-  incident: Incident;
-}
-
-export interface IncidentContext {
-  now(): number;
-}
-
-export interface IncidentState {
-  rules: ReadonlyMap<IncidentType, IncidentRule>;
-  incidents: Map<string, Incident>;
-  /** Evidence not yet part of an incident, by incident type it could support. */
-  pending: Map<IncidentType, Array<LinkedEvidence>>;
-  /** Every evidence id seen (de-duplication of repeated reports). */
-  seen: Set<string>;
-  nextId: number;
-  counters: { duplicates: number; unmatched: number; linked: number; opened: number };
-}
+// The correlator's vocabulary and its evidence scoring, declared beside it, reach callers through this module.
+export type {
+  Evidence,
+  Incident,
+  IncidentAction,
+  IncidentChange,
+  IncidentContext,
+  IncidentInput,
+  IncidentState,
+  IncidentStatus,
+  LinkedEvidence,
+} from './incident-types.ts';
+export { confidenceOf, matchSignal } from './incident-linking.ts';
 
 export class IncidentActionError extends Error {}
 
@@ -133,145 +61,13 @@ export function createIncidentState(rules: ReadonlyMap<IncidentType, IncidentRul
   };
 }
 
-const LEVEL_RANK = { warning: 1, alarm: 2 } as const;
 /** Evidence kept per incident; beyond it only counted (confidence has long saturated by then). */
 export const MAX_EVIDENCE_PER_INCIDENT = 300;
 /** Closed, resolved and false-alarm incidents stay in memory this long (they are in the store). */
 const INACTIVE_RETENTION_MS = 24 * 3600_000;
-
-const signalMaps = new WeakMap<IncidentRule, Map<string, IncidentSignal>>();
-/** A rule's signal by id (cached: looked up for every pending item on the hot path). */
-const reachOf = new WeakMap<IncidentRule, number>();
-/** The farthest any evidence of a rule can link, in degrees of latitude (a cheap prefilter). */
-function reachDeg(rule: IncidentRule): number {
-  let r = reachOf.get(rule);
-  if (r === undefined) {
-    const metres = rule.spatial.sameDistrict
-      ? Number.POSITIVE_INFINITY
-      : Math.max(rule.spatial.radiusM, ...rule.signals.map((x) => Math.max(x.radiusM ?? 0, x.joinRadiusM ?? 0)));
-    r = metres / M_PER_DEG;
-    reachOf.set(rule, r);
-  }
-  return r;
-}
-
-function signalOf(rule: IncidentRule, id: string): IncidentSignal | undefined {
-  let map = signalMaps.get(rule);
-  if (!map) {
-    map = new Map(rule.signals.map((x) => [x.id, x]));
-    signalMaps.set(rule, map);
-  }
-  return map.get(id);
-}
-
-const M_PER_DEG = 111_320;
-/**
- * Equirectangular distance in metres: within 0.1% of the great-circle distance at city scale
- * (a few kilometres) and several times cheaper, which matters when a flood of reports is
- * compared with thousands of pending ones.
- */
-function distanceM(aLng: number, aLat: number, bLng: number, bLat: number): number {
-  const x = (bLng - aLng) * Math.cos(((aLat + bLat) / 2) * (Math.PI / 180));
-  const y = bLat - aLat;
-  return Math.sqrt(x * x + y * y) * M_PER_DEG;
-}
 /** Pending evidence kept per incident type (newest first out of the window or the cap). */
 const MAX_PENDING_PER_TYPE = 5000;
 const ACTIVE: ReadonlySet<IncidentStatus> = new Set(['open', 'acknowledged']);
-
-/** The rule's signal that this evidence matches, if any. */
-export function matchSignal(rule: IncidentRule, e: Evidence): IncidentSignal | null {
-  for (const s of rule.signals) {
-    if (e.kind === 'sensor_alarm') {
-      const isArea = e.areaShare !== undefined;
-      if (s.evidence !== (isArea ? 'area_share' : 'sensor_alarm')) continue;
-      if (!e.sensorKind || !s.sensorKinds?.includes(e.sensorKind)) continue;
-      if (LEVEL_RANK[e.level ?? 'warning'] < LEVEL_RANK[s.minLevel]) continue;
-      if (isArea && e.areaShare! < (s.minShare ?? 1)) continue;
-      return s;
-    }
-    if (s.evidence !== 'event') continue;
-    if (!e.eventType || !(s.eventTypes as readonly string[] | undefined)?.includes(e.eventType)) continue;
-    if (s.categories && !(e.category && s.categories.includes(e.category))) continue;
-    return s;
-  }
-  return null;
-}
-
-/**
- * Confidence from independent families: each family contributes its strongest weight, raised
- * by `repeatGain` of the remaining doubt for every further distinct item; families combine as
- * independent (1 − Π(1 − w_f)).
- */
-export function confidenceOf(evidence: readonly LinkedEvidence[], repeatGain: number): number {
-  const byFamily = new Map<EvidenceFamily, LinkedEvidence[]>();
-  for (const e of evidence) byFamily.set(e.family, [...(byFamily.get(e.family) ?? []), e]);
-  let doubt = 1;
-  for (const items of byFamily.values()) {
-    const sorted = [...items].sort((a, b) => b.weight - a.weight);
-    let familyDoubt = 1 - sorted[0]!.weight;
-    for (const extra of sorted.slice(1)) familyDoubt *= 1 - (extra.gain ?? repeatGain);
-    doubt *= familyDoubt;
-  }
-  return Math.round((1 - doubt) * 1000) / 1000;
-}
-
-function distinctFamilies(evidence: readonly LinkedEvidence[]): number {
-  return new Set(evidence.map((e) => e.family)).size;
-}
-
-/** Why `e` belongs with `anchor` under `rule`, or null when it does not. */
-function linkReason(
-  rule: IncidentRule,
-  signal: IncidentSignal,
-  e: Evidence,
-  anchor: { lng: number; lat: number; assetId: string | null; district?: string | null; lastEvidenceAt: number },
-  joining = false,
-): LinkReason | null {
-  const dt = Math.abs(e.ts - anchor.lastEvidenceAt);
-  if (dt > rule.windowS * 1000) return null;
-  if (rule.spatial.sameDistrict && e.district && anchor.district) {
-    // Area-wide incidents are per district: the district is the place, whatever the distance.
-    return e.district === anchor.district
-      ? { code: 'same_district', params: { district: e.district, minutes: Math.round(dt / 60_000) } }
-      : null;
-  }
-  const minutes = Math.round(dt / 60_000);
-  if (rule.spatial.sameAsset && e.assetId && anchor.assetId) {
-    // One underpass, bridge or hall is one place: a different asset is a different incident.
-    return e.assetId === anchor.assetId ? { code: 'same_asset', params: { assetId: e.assetId, minutes } } : null;
-  }
-  const d = distanceM(e.lng, e.lat, anchor.lng, anchor.lat);
-  const radius = signal.radiusM ?? rule.spatial.radiusM;
-  if (d <= radius) return { code: 'near', params: { distanceM: Math.round(d), limitM: radius, minutes } };
-  if (joining && signal.joinRadiusM && d <= signal.joinRadiusM)
-    return { code: 'spill_over', params: { distanceM: Math.round(d), limitM: signal.joinRadiusM, minutes } };
-  return null;
-}
-
-function severityOf(rule: IncidentRule, evidence: readonly LinkedEvidence[]): number {
-  // Severity grows with what is measured at the place itself; rain over the district
-  // corroborates a flood but does not make every flood the worst one.
-  const alarms = evidence.filter((e) => e.kind === 'sensor_alarm' && e.level === 'alarm' && e.active && e.family !== 'weather').length;
-  const reports = evidence.filter((e) => e.kind === 'event').length;
-  const raw = rule.severity.base + rule.severity.perAlarm * alarms + (reports >= 5 ? 1 : 0);
-  return Math.max(1, Math.min(rule.severity.max, Math.round(raw)));
-}
-
-/** Place of an incident: the asset's evidence position if any, else the centroid. */
-function placeOf(evidence: readonly LinkedEvidence[]): { lng: number; lat: number; assetId: string | null; district: string | null } {
-  const withAsset = evidence.find((e) => e.assetId && e.family !== 'weather');
-  const located = evidence.filter((e) => e.family !== 'weather');
-  const pts = located.length ? located : evidence;
-  const lng = pts.reduce((s, e) => s + e.lng, 0) / pts.length;
-  const lat = pts.reduce((s, e) => s + e.lat, 0) / pts.length;
-  return {
-    lng: withAsset?.lng ?? lng,
-    lat: withAsset?.lat ?? lat,
-    assetId: withAsset?.assetId ?? null,
-    district: (withAsset ?? pts[0])?.district ?? null,
-  };
-}
 
 function snapshot(i: Incident): Incident {
   return { ...i, evidence: i.evidence.map((e) => ({ ...e })) };
