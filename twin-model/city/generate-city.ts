@@ -10,7 +10,8 @@
 import type { CityModel, GenerateCityOptions, Landmark } from './city-types.ts';
 import { geography } from './city-geography.ts';
 import { buildRoadGraph } from './road-graph.ts';
-import { createSiteEnv, markUnderpasses, placeAssets, placeSensorSites } from './city-sites.ts';
+import { createSiteEnv, markUnderpasses, placeAssets } from './city-sites.ts';
+import { placeSensorSites } from './sensor-sites.ts';
 import { citySources } from './city-sources.ts';
 import { LANDMARK_SPECS } from './wuhan-geography.ts';
 import { createRandom } from '../random.ts';
