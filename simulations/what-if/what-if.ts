@@ -35,12 +35,12 @@ import { positionAlong } from '../../twin-model/dispatch/unit-motion.ts';
 import {
   applyUnitInput,
   createFleetState,
-  createRoadSnapper,
   logInputOf,
   type FleetState,
   type UnitChange,
   type UnitInput,
 } from '../../twin-model/dispatch/unit-state.ts';
+import { createRoadSnapper } from '../../twin-model/dispatch/road-snapper.ts';
 import type { Capability, DispatchLogEntry, RoadRestrictions, Route } from '../../twin-model/dispatch/unit-types.ts';
 import { applyIncidentInput, type CityModel, type Incident, type IncidentChange } from '../../twin-model/index.ts';
 import { replayScenario } from '../evaluation/replay-scenario.ts';

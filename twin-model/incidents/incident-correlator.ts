@@ -10,18 +10,8 @@
  */
 import type { IncidentType } from '../vocabulary.ts';
 import { changeNoteText, type ChangeNote, type ChangeWhat, type LinkReason } from './incident-explanations.ts';
-import {
-  confidenceOf,
-  distanceM,
-  distinctFamilies,
-  linkReason,
-  M_PER_DEG,
-  matchSignal,
-  placeOf,
-  reachDeg,
-  severityOf,
-  signalOf,
-} from './incident-linking.ts';
+import { equirectangularM as distanceM, M_PER_DEG } from '../city/city-queries.ts';
+import { confidenceOf, distinctFamilies, linkReason, matchSignal, placeOf, reachDeg, severityOf, signalOf } from './incident-linking.ts';
 import { DEFAULT_INCIDENT_RULES, type IncidentRule, type IncidentSignal } from './incident-rules.ts';
 import type {
   Evidence,

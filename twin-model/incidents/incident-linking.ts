@@ -4,6 +4,7 @@
  * evidence makes of an incident (confidence, severity, place). Pure functions of the rule and the
  * evidence; the correlator (incident-correlator.ts) applies them.
  */
+import { equirectangularM as distanceM, M_PER_DEG } from '../city/city-queries.ts';
 import type { LinkReason } from './incident-explanations.ts';
 import type { EvidenceFamily, IncidentRule, IncidentSignal } from './incident-rules.ts';
 import type { Evidence, LinkedEvidence } from './incident-types.ts';
@@ -32,19 +33,6 @@ export function signalOf(rule: IncidentRule, id: string): IncidentSignal | undef
     signalMaps.set(rule, map);
   }
   return map.get(id);
-}
-
-/** Metres per degree of latitude. */
-export const M_PER_DEG = 111_320;
-/**
- * Equirectangular distance in metres: within 0.1% of the great-circle distance at city scale
- * (a few kilometres) and several times cheaper, which matters when a flood of reports is
- * compared with thousands of pending ones.
- */
-export function distanceM(aLng: number, aLat: number, bLng: number, bLat: number): number {
-  const x = (bLng - aLng) * Math.cos(((aLat + bLat) / 2) * (Math.PI / 180));
-  const y = bLat - aLat;
-  return Math.sqrt(x * x + y * y) * M_PER_DEG;
 }
 
 /** The rule's signal that this evidence matches, if any. */
