@@ -30,7 +30,7 @@ import type {
 import { PolygonIndex, nearestNode } from '../city/index.ts';
 import { hashString } from '../random.ts';
 import { isSensorKind } from '../vocabulary.ts';
-import type { ParsedPackage, ParsedWater } from './check-package.ts';
+import type { ParsedPackage, ParsedWater } from './parsed-package.ts';
 import { LocalProjection, ringCentroid, unionPolygons } from './local-geometry.ts';
 import { modelRoadClass, type RoadSegment } from './road-network.ts';
 
