@@ -15,7 +15,7 @@ import type { CityModel } from '../twin-model/index.ts';
 import type { AuditService } from '../web/server/audit/audit-service.ts';
 import type { DispatchService } from '../web/server/dispatch/dispatch-service.ts';
 import type { TwinService } from '../web/server/live/twin-service.ts';
-import type { WebServer } from '../web/server/web-server.ts';
+import type { WebServer } from '../web/server/app/web-server.ts';
 import type { StatsMessage } from '../web/shared/protocol.ts';
 import type { CityTwinConfig } from './config.ts';
 import { createLogger, type Log } from './logger.ts';

@@ -9,7 +9,7 @@ import type { AuthService } from '../../web/server/auth/auth-service.ts';
 import type { DispatchService } from '../../web/server/dispatch/dispatch-service.ts';
 import type { IncidentStore } from '../../storage/incident-store.ts';
 import type { TwinService } from '../../web/server/live/twin-service.ts';
-import type { WebServer } from '../../web/server/web-server.ts';
+import type { WebServer } from '../../web/server/app/web-server.ts';
 import type { BrokerLink } from './context.ts';
 import type { IngestPart } from './ingest.ts';
 

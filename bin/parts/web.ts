@@ -2,8 +2,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Ingest } from '../../ingest/index.ts';
-import type { HealthReport } from '../../web/server/api-routes.ts';
-import { startWebServer, type WebServer } from '../../web/server/web-server.ts';
+import type { HealthReport } from '../../web/server/app/api-routes.ts';
+import { startWebServer, type WebServer } from '../../web/server/app/web-server.ts';
 import type { SourceIngestCounts, StatsMessage } from '../../web/shared/protocol.ts';
 import type { CityPart } from './city.ts';
 import { type PartContext, partLog } from './context.ts';

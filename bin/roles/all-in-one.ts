@@ -20,7 +20,7 @@ import { startTwin, startTwinClock } from '../parts/twin.ts';
 import { startWeb } from '../parts/web.ts';
 import { healthReport, statusFigures } from '../parts/vitals.ts';
 import type { RunningCityTwin } from '../runtime.ts';
-import type { WebServer } from '../../web/server/web-server.ts';
+import type { WebServer } from '../../web/server/app/web-server.ts';
 
 export async function startAllInOne(ctx: PartContext): Promise<RunningCityTwin> {
   const { config } = ctx;

@@ -4,7 +4,7 @@
  * of the ingest workers it hears. Several web nodes share socket.io through Redis.
  */
 import { IngestStatsAggregator } from '../../ingest/index.ts';
-import type { WebServer } from '../../web/server/web-server.ts';
+import type { WebServer } from '../../web/server/app/web-server.ts';
 import { openAccounts } from '../parts/accounts.ts';
 import { flushBeforeVerification, openAuditRecord } from '../parts/audit.ts';
 import { externalBrokerUrl, type SecurityLogSlot } from '../parts/broker.ts';

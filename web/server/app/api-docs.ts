@@ -5,7 +5,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { openApiDocument, sendJson, type Route } from '../http-router.ts';
+import { openApiDocument, sendJson, type Route } from './http-router.ts';
 
 /** The paths the documentation is served at. */
 export const OPENAPI_PATH = '/api/openapi.json';

@@ -4,7 +4,7 @@
  * admin or the probe token: auth/access-guard.ts).
  */
 import type { StatsMessage } from '../../shared/protocol.ts';
-import { route, type RawResponse, type Route } from '../http-router.ts';
+import { route, type RawResponse, type Route } from './http-router.ts';
 import { ClassifiedView } from '../live/live-stream.ts';
 import type { TwinService } from '../live/twin-service.ts';
 

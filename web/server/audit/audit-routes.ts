@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { AuditInput } from '../../../twin-model/audit/audit-log.ts';
 import { topics } from '../../../twin-model/index.ts';
 import { AUDIT_STREAM_NAMES, type AuditEntriesResponse, type AuditVerificationView } from '../../shared/audit-protocol.ts';
-import { HttpError, route, timeParam, type Route } from '../http-router.ts';
+import { HttpError, route, timeParam, type Route } from '../app/http-router.ts';
 import type { AuditService } from './audit-service.ts';
 
 /** Where an action taken over HTTP is recorded (the audit service, or nothing). */

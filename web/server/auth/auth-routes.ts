@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { z } from 'zod';
-import { HttpError, route, type Route } from '../http-router.ts';
+import { HttpError, route, type Route } from '../app/http-router.ts';
 import { AuthError, USERNAME_PATTERN, type AuthService, type Principal } from './auth-service.ts';
 import { MAX_PASSWORD_LENGTH } from './password.ts';
 import { permissionsOf, ROLES } from './policy.ts';

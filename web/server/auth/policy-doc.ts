@@ -7,13 +7,13 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { apiRoutes, type ApiDeps } from '../api-routes.ts';
+import { apiRoutes, type ApiDeps } from '../app/api-routes.ts';
 import { incidentRoutes, type IncidentRouteDeps } from '../incidents/incident-routes.ts';
 import { basemapRoutes, type BasemapRoutesDeps } from '../city/basemap-routes.ts';
 import { dispatchRoutes, type DispatchDeps } from '../dispatch/dispatch-routes.ts';
 import { kpiRoutes, type KpiDeps } from '../kpi/kpi-routes.ts';
 import { replayRoutes, type ReplayDeps } from '../replay/replay-routes.ts';
-import type { Route } from '../http-router.ts';
+import type { Route } from '../app/http-router.ts';
 import { authRoutes, type AuthRouteDeps } from './auth-routes.ts';
 import { auditRoutes, type AuditRouteDeps } from '../audit/audit-routes.ts';
 import { renderPolicyMarkdown, type PolicyRoute } from './policy.ts';

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { CityBasemap } from '../../../twin-model/index.ts';
 import { BASEMAP_PMTILES_PATH, BASEMAP_VARIANTS, type BasemapPayload } from '../../shared/basemap-protocol.ts';
 import { buildVectorStyle } from '../../shared/vector-basemap-style.ts';
-import { HttpError, route, type Route, type RouteContext } from '../http-router.ts';
+import { HttpError, route, type Route, type RouteContext } from '../app/http-router.ts';
 import type { BasemapArchive } from './pmtiles-archive.ts';
 import { sendFileRange } from './range-file.ts';
 

@@ -18,7 +18,7 @@ import {
 } from '../../../twin-model/index.ts';
 import type { SourceIngestCounts, SourceListing } from '../../shared/protocol.ts';
 import { UNCLASSIFIED_AS } from '../auth/policy.ts';
-import { route, type Route } from '../http-router.ts';
+import { route, type Route } from '../app/http-router.ts';
 
 export interface CityRoutesDeps {
   city: CityModel | null;

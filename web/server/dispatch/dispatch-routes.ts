@@ -22,7 +22,7 @@ import {
 import type { RecommendationView, TripView, UnitView } from '../../shared/protocol.ts';
 import type { AuditRecorder } from '../audit/audit-routes.ts';
 import { NoWriterError } from '../cluster/cluster-bus.ts';
-import { HttpError, route, timeParam, type RawResponse, type Route } from '../http-router.ts';
+import { HttpError, route, timeParam, type RawResponse, type Route } from '../app/http-router.ts';
 import type { DispatchService } from './dispatch-service.ts';
 
 export interface DispatchDeps {

@@ -12,7 +12,7 @@ import type { IncidentDetail, IncidentView } from '../../shared/protocol.ts';
 import type { Principal } from '../auth/auth-service.ts';
 import { NoWriterError } from '../cluster/cluster-bus.ts';
 import type { IncidentRefusalCode } from '../cluster/cluster-messages.ts';
-import { HttpError, route, timeParam, type Route } from '../http-router.ts';
+import { HttpError, route, timeParam, type Route } from '../app/http-router.ts';
 import { IncidentRefused, type TwinService } from '../live/twin-service.ts';
 import { compareIncidents, historyViewer, incidentViewer } from './incident-view.ts';
 

@@ -14,7 +14,7 @@ import {
   type KpiSummary,
   type ServiceHallRow,
 } from '../../shared/kpi-protocol.ts';
-import { HttpError, route, timeParam, type Route } from '../http-router.ts';
+import { HttpError, route, timeParam, type Route } from '../app/http-router.ts';
 import { KpiService, type KpiDeps } from './kpi-service.ts';
 
 export type { KpiDeps, KpiTwin } from './kpi-service.ts';

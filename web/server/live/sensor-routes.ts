@@ -19,7 +19,7 @@ import {
 import type { ReadingsResponse, SensorDetail } from '../../shared/protocol.ts';
 import type { Principal } from '../auth/auth-service.ts';
 import { clearanceMask, cleared } from '../auth/classification.ts';
-import { HttpError, route, timeParam, type Route } from '../http-router.ts';
+import { HttpError, route, timeParam, type Route } from '../app/http-router.ts';
 import type { TwinService } from './twin-service.ts';
 import { summarize } from './live-stream.ts';
 import { parseBbox } from './sensor-aggregate.ts';

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { StorageClient } from '../../../storage/index.ts';
 import { CLASSIFICATIONS, ID_PATTERN, type CityBasemap, type CityModel, type Classification } from '../../../twin-model/index.ts';
 import { districtAt } from '../../../twin-model/city/index.ts';
-import { HttpError, route, timeParam, type Route } from '../http-router.ts';
+import { HttpError, route, timeParam, type Route } from '../app/http-router.ts';
 import type { AuditRecorder } from '../audit/audit-routes.ts';
 import type { DispatchService } from '../dispatch/dispatch-service.ts';
 import type { IncidentStore } from '../../../storage/incident-store.ts';

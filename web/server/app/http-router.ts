@@ -5,8 +5,8 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import type { Principal } from './auth/auth-service.ts';
-import type { Access } from './auth/policy.ts';
+import type { Principal } from '../auth/auth-service.ts';
+import type { Access } from '../auth/policy.ts';
 
 /** Largest JSON request body accepted (413 beyond). */
 export const MAX_BODY_BYTES = 16 * 1024;
