@@ -16,6 +16,8 @@ import {
   SENSOR_STATES,
   type CityModel,
 } from '../../../twin-model/index.ts';
+import { z } from 'zod';
+import { sourceListingSchema } from '../../shared/api-schemas.ts';
 import type { SourceIngestCounts, SourceListing } from '../../shared/protocol.ts';
 import { UNCLASSIFIED_AS } from '../auth/policy.ts';
 import { route, type Route } from '../app/http-router.ts';
@@ -26,15 +28,31 @@ export interface CityRoutesDeps {
   sourceCounts?: () => ReadonlyMap<string, SourceIngestCounts>;
 }
 
+const label = z.object({ zh: z.string(), en: z.string() });
+/** A list the server holds as a constant (the vocabulary's tables). */
+const list = <T extends z.ZodTypeAny>(item: T) => z.array(item).readonly();
+/** `GET /api/vocabulary`: the v1 names integrators configure against. */
+const vocabularySchema = z.object({
+  sensorKinds: z.array(z.object({ kind: z.enum(SENSOR_KINDS), metrics: list(z.string()), label })),
+  metrics: z.array(z.object({ metric: z.string(), unit: z.string(), label })),
+  sensorStates: list(z.enum(SENSOR_STATES)),
+  classifications: list(z.enum(CLASSIFICATIONS)),
+  eventTypes: list(z.enum(EVENT_TYPES)),
+  incidentTypes: list(z.enum(INCIDENT_TYPES)),
+  rejectReasons: list(z.enum(REJECT_REASONS)),
+});
+
 export function cityRoutes(deps: CityRoutesDeps): Route[] {
   return [
     route({
       method: 'GET',
       path: '/api/vocabulary',
+      operationId: 'getVocabulary',
+      response: vocabularySchema,
       permission: 'city.read',
       tag: 'city',
       summary: 'Sensor kinds, metrics with units, states, event and incident types, reject reasons',
-      response: 'Vocabulary',
+      returns: 'Vocabulary',
       handler: () => ({
         sensorKinds: SENSOR_KINDS.map((k) => ({ kind: k, metrics: KIND_METRICS[k], label: KIND_LABELS[k] })),
         metrics: Object.entries(METRIC_UNITS).map(([m, unit]) => ({
@@ -52,20 +70,24 @@ export function cityRoutes(deps: CityRoutesDeps): Route[] {
     route({
       method: 'GET',
       path: '/api/city/districts',
+      operationId: 'listDistricts',
+      response: z.array(z.object({ code: z.string(), nameZh: z.string(), nameEn: z.string(), seat: z.tuple([z.number(), z.number()]) })),
       permission: 'city.read',
       tag: 'city',
       summary: 'Districts with codes and names',
-      response: 'Array of {code, nameZh, nameEn, seat}',
+      returns: 'Array of {code, nameZh, nameEn, seat}',
       handler: () => (deps.city?.districts ?? []).map((d) => ({ code: d.code, nameZh: d.nameZh, nameEn: d.nameEn, seat: d.seat })),
     }),
     route({
       method: 'GET',
       path: '/api/sources',
+      operationId: 'listSources',
+      response: z.array(sourceListingSchema),
       permission: 'city.read',
       tag: 'city',
       summary:
         'Data sources with their department and classification, and what the ingest did with their messages (received = stored + rejected + pending)',
-      response: 'Array of SourceListing',
+      returns: 'Array of SourceListing',
       handler: (): SourceListing[] => sourceListing(deps.city?.sources ?? [], deps.sourceCounts?.() ?? null),
     }),
   ];

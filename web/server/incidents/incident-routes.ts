@@ -7,7 +7,8 @@
  */
 import { z } from 'zod';
 import type { IncidentStore } from '../../../storage/index.ts';
-import { ID_PATTERN, type Incident, type IncidentAction, type IncidentChange } from '../../../twin-model/index.ts';
+import { ID_PATTERN, INCIDENT_CHANGE_KINDS, type Incident, type IncidentAction, type IncidentChange } from '../../../twin-model/index.ts';
+import { incidentDetailSchema, incidentViewSchema } from '../../shared/api-schemas.ts';
 import type { IncidentDetail, IncidentView } from '../../shared/protocol.ts';
 import type { Principal } from '../auth/auth-service.ts';
 import { NoWriterError } from '../cluster/cluster-bus.ts';
@@ -66,6 +67,14 @@ export const STATUS_OF_REFUSAL: Readonly<Record<IncidentRefusalCode, number>> = 
   action_not_applicable: 409,
 };
 
+/** The answer to an action: the incident after it, and every change it made (a merge changes two). */
+const incidentActionResultSchema = z.object({
+  incident: incidentViewSchema,
+  changes: z.array(
+    z.object({ incidentId: z.string(), at: z.number(), actor: z.string(), what: z.enum(INCIDENT_CHANGE_KINDS), detail: z.string() }),
+  ),
+});
+
 export function incidentRoutes(deps: IncidentRouteDeps): Route[] {
   const viewFor = (principal: Principal | null) => incidentViewer(principal?.clearance ?? [], deps.twin.classifyEvidence);
   /** The newest state of an incident: the twin's if it holds it, else the store's last change. */
@@ -81,12 +90,14 @@ export function incidentRoutes(deps: IncidentRouteDeps): Route[] {
     route({
       method: 'GET',
       path: '/api/incidents',
+      operationId: 'listIncidents',
+      response: z.array(incidentViewSchema),
       permission: 'incidents.read',
       tag: 'incidents',
       summary: 'Incidents: the active ones (status=open, default) or all, optionally in a time range; most severe first',
       description:
         "`from`/`to` (epoch ms or RFC 3339) keep incidents that were open at some time in the range (updated at or after `from`, opened at or before `to`). Evidence from sensors above the caller's classification clearance is left out (`hiddenEvidence` counts it).",
-      response:
+      returns:
         'Array of IncidentView { id, type, status, lng, lat, district, assetId, severity, confidence, openedAt, updatedAt, evidence: [{ id, kind, why, … }], hiddenEvidence }',
       query: z.object({
         status: z.enum(['open', 'all']).default('open'),
@@ -114,10 +125,12 @@ export function incidentRoutes(deps: IncidentRouteDeps): Route[] {
     route({
       method: 'GET',
       path: '/api/incidents/{incidentId}',
+      operationId: 'getIncident',
+      response: incidentDetailSchema,
       permission: 'incidents.read',
       tag: 'incidents',
       summary: 'One incident with its evidence (each with why it was linked) and its full history of changes (who, when, what)',
-      response: 'IncidentDetail { …IncidentView, history: [{ at, actor, what, detail, status, severity, confidence }] }',
+      returns: 'IncidentDetail { …IncidentView, history: [{ at, actor, what, detail, status, severity, confidence }] }',
       params: incidentParams,
       handler: async ({ params, principal }): Promise<IncidentDetail> => {
         const { incident, history } = await incidentById(params.incidentId);
@@ -131,12 +144,14 @@ export function incidentRoutes(deps: IncidentRouteDeps): Route[] {
     route({
       method: 'POST',
       path: '/api/incidents/{incidentId}/actions',
+      operationId: 'actOnIncident',
+      response: incidentActionResultSchema,
       permission: 'incidents.act',
       tag: 'incidents',
       summary: 'An operator action on an incident: acknowledge, set_severity, merge, split, false_alarm, resolve, close, reopen',
       description:
         "Recorded in the incident's history with the signed-in user as the actor and the optional reason. `merge` merges `otherId` into this incident; `split` moves `evidenceIds` to a new incident. An action that does not apply to the incident as it is (acknowledging a closed one, merging across types …) gets 409 with the reason.",
-      response: '{ incident: IncidentView, changes: [{ incidentId, at, actor, what, detail }] }',
+      returns: '{ incident: IncidentView, changes: [{ incidentId, at, actor, what, detail }] }',
       params: incidentParams,
       body: incidentActionBody,
       handler: async ({ params, body, principal }) => {

@@ -16,6 +16,7 @@ import {
   UNCLASSIFIED_AS,
   type CityModel,
 } from '../../../twin-model/index.ts';
+import { cellsMessageSchema, readingsResponseSchema, sensorDetailSchema, sensorSummarySchema } from '../../shared/api-schemas.ts';
 import type { ReadingsResponse, SensorDetail } from '../../shared/protocol.ts';
 import type { Principal } from '../auth/auth-service.ts';
 import { clearanceMask, cleared } from '../auth/classification.ts';
@@ -36,6 +37,18 @@ export interface SensorRouteDeps {
 
 const sensorId = z.object({ sensorId: z.string().regex(ID_PATTERN, 'must be 1-64 characters of [A-Za-z0-9._-]') });
 const DAY = 86_400_000;
+
+/** A rejected message (storage/dead-letter-store.ts `DeadLetterRow`). */
+const deadLetterSchema = z.object({
+  receivedAt: z.number(),
+  topic: z.string(),
+  reason: z.string(),
+  detail: z.string(),
+  source: z.string(),
+  payload: z.string().describe('The head of the payload: UTF-8 text, or base64 when it is not UTF-8'),
+  payloadEncoding: z.enum(['utf8', 'base64']),
+  payloadBytes: z.number(),
+});
 
 export function sensorRoutes(deps: SensorRouteDeps): Route[] {
   const districtName = (code: string | null) => deps.city?.districts.find((d) => d.code === code) ?? null;
@@ -66,10 +79,12 @@ export function sensorRoutes(deps: SensorRouteDeps): Route[] {
     route({
       method: 'GET',
       path: '/api/sensors',
+      operationId: 'listSensors',
+      response: z.object({ total: z.number(), sensors: z.array(sensorSummarySchema) }),
       permission: 'live.read',
       tag: 'sensors',
       summary: "Sensors known to the twin, filtered (only those within the caller's classification clearance)",
-      response: '{ total, sensors: SensorSummary[] }',
+      returns: '{ total, sensors: SensorSummary[] }',
       query: z.object({
         kind: z.enum([...SENSOR_KINDS, 'unknown']).optional(),
         state: z.enum(SENSOR_STATES).optional(),
@@ -92,12 +107,14 @@ export function sensorRoutes(deps: SensorRouteDeps): Route[] {
     route({
       method: 'GET',
       path: '/api/sensors/aggregate',
+      operationId: 'aggregateSensors',
+      response: cellsMessageSchema,
       permission: 'live.read',
       tag: 'sensors',
       summary: 'Aggregate grid cells of the sensors in a bbox (count, mean position, counts by state), for the map at low zoom',
       description:
         "Cells are squares of 90/2^level degrees, level = floor(zoom) within 6..13 (coarser when the bbox would need over 20,000 cells); the key `level/ix/iy` is the same on every pan. `source=twin` (default): the twin's in-memory grid with counts per state (normal, warning, alarm, stale, unregistered); `source=registry`: the stored registry in ClickHouse (counts only). Only sensors within the caller's classification clearance are counted (docs/scale.md).",
-      response: 'CellsMessage { serverTime, level, cellDeg, bbox, zoom, total, registry, source, cells: [{ key, n, lng, lat, states }] }',
+      returns: 'CellsMessage { serverTime, level, cellDeg, bbox, zoom, total, registry, source, cells: [{ key, n, lng, lat, states }] }',
       query: z.object({
         bbox: z.string().max(200),
         zoom: z.coerce.number().min(0).max(24),
@@ -132,10 +149,12 @@ export function sensorRoutes(deps: SensorRouteDeps): Route[] {
     route({
       method: 'GET',
       path: '/api/sensors/{sensorId}',
+      operationId: 'getSensor',
+      response: sensorDetailSchema,
       permission: 'sensors.read',
       tag: 'sensors',
       summary: 'One sensor: kind, position, registration, district, source, state and latest value per metric',
-      response: 'SensorDetail',
+      returns: 'SensorDetail',
       params: sensorId,
       handler: async ({ params, principal }): Promise<SensorDetail> => {
         checkClearance(principal, params.sensorId);
@@ -181,12 +200,14 @@ export function sensorRoutes(deps: SensorRouteDeps): Route[] {
     route({
       method: 'GET',
       path: '/api/sensors/{sensorId}/readings',
+      operationId: 'getSensorReadings',
+      response: readingsResponseSchema,
       permission: 'sensors.history',
       tag: 'sensors',
       summary: 'History of one metric of a sensor, in time order',
       description:
         'Times as epoch ms or RFC 3339. Default range: the last hour. Ranges over 3 h come from the per-minute rollup (averages), so `resolution` says what was used.',
-      response: 'ReadingsResponse { sensorId, metric, points: [[epochMs, value], ...], resolution }',
+      returns: 'ReadingsResponse { sensorId, metric, points: [[epochMs, value], ...], resolution }',
       params: sensorId,
       query: z.object({
         metric: z.string().regex(/^[A-Za-z][A-Za-z0-9_.:-]{0,63}$/, 'must be a metric name such as water_level_cm'),
@@ -216,12 +237,14 @@ export function sensorRoutes(deps: SensorRouteDeps): Route[] {
     route({
       method: 'GET',
       path: '/api/dead-letters',
+      operationId: 'listDeadLetters',
+      response: z.array(deadLetterSchema),
       permission: 'ingest.dead-letters',
       tag: 'ingest',
       summary: 'Recently rejected messages with topic, reason and (truncated) payload',
       description:
         "Only messages whose topic is within the caller's classification clearance: a sensor's or service's topic is classified as that sensor, a report's as its source, a unit's fix as internal, a topic outside the v1 scheme as sensitive.",
-      response: 'Array of dead letters, newest first',
+      returns: 'Array of dead letters, newest first',
       query: z.object({
         reason: z.enum(REJECT_REASONS).optional(),
         limit: z.coerce.number().int().min(1).max(1000).default(100),
