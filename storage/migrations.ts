@@ -41,7 +41,7 @@ export interface Migration {
 const DEDUP = 'SETTINGS non_replicated_deduplication_window = 10000';
 
 /**
- * The event-sourced incident store (web/server/incident-store.ts): one row per change the
+ * The event-sourced incident store (storage/incident-store.ts): one row per change the
  * correlator or an operator makes, carrying the incident as it is after the change. Ordered by
  * incident and sequence, so an incident's history is one range read.
  */
@@ -61,7 +61,7 @@ ORDER BY (incident_id, seq)
 ${DEDUP}`;
 
 /**
- * The dispatch log (web/server/dispatch-service.ts): every dispatch action — recommendation
+ * The dispatch log (web/server/dispatch/dispatch-service.ts): every dispatch action — recommendation
  * shown, assignment, override, status change, arrival, release, warning — as one entry of a
  * SHA-256 hash chain (twin-model/dispatch/dispatch-log.ts), so an altered or removed entry is
  * found by `GET /api/dispatch/log/verify` or `bin/verify-dispatch-log.ts`.
@@ -83,7 +83,7 @@ ORDER BY seq
 ${DEDUP}`;
 
 /**
- * The audit log (web/server/audit/audit-store.ts, docs/security.md): one row per action —
+ * The audit log (storage/audit-store.ts, docs/security.md): one row per action —
  * incident actions by people, dispatch, security events, configuration changes, exports — as
  * one entry of a SHA-256 hash chain per key pair (`chain`, the key's fingerprint;
  * twin-model/audit/audit-log.ts), whose heads are signed in checkpoints kept outside the database.
@@ -135,7 +135,7 @@ ORDER BY (case_id, seq)
 ${DEDUP}`;
 
 /**
- * The KPI rollups of the leader's screen (docs/kpi.md, web/server/kpi-queries.ts): every KPI is
+ * The KPI rollups of the leader's screen (docs/kpi.md, storage/kpi-store.ts): every KPI is
  * read from these small tables, filled by materialized views at insert time, never by scanning
  * the raw tables. Each is ordered by time (or by incident) first, so "the last 15 minutes" or
  * "today" is a range read.

@@ -1,5 +1,5 @@
 /**
- * Response units and dispatch (web/server/dispatch-service.ts) on the city's road graph, next
+ * Response units and dispatch (web/server/dispatch/dispatch-service.ts) on the city's road graph, next
  * to the twin; its hash-chained log is anchored in the audit record's signed checkpoints.
  */
 import type { ChainHead } from '../../twin-model/audit/hash-chain.ts';

@@ -1,5 +1,5 @@
 /**
- * The live twin (web/server/twin-service.ts): sensor state, alarms and incidents, with every
+ * The live twin (web/server/live/twin-service.ts): sensor state, alarms and incidents, with every
  * incident change stored (event-sourced) and audited, rebuilt from ClickHouse at start.
  */
 import { districtAt } from '../../twin-model/city/index.ts';

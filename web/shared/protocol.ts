@@ -179,7 +179,7 @@ export interface ServerToClientEvents {
  * An incident as a role receives it: evidence (sensor alarms and reports) above the role's
  * classification clearance is left out, and `hiddenEvidence` says how many items were (so a
  * reader knows the list is partial without learning what was in it). When any evidence is left
- * out, the position is rounded to a 0.01° grid and `coarse` is true (web/server/incident-view.ts).
+ * out, the position is rounded to a 0.01° grid and `coarse` is true (web/server/incidents/incident-view.ts).
  */
 export interface IncidentView extends Incident {
   hiddenEvidence: number;
