@@ -20,6 +20,7 @@ import {
 } from '../../storage/index.ts';
 import { percentile } from '../../twin-model/dispatch/response-times.ts';
 import { generateCity } from '../../twin-model/city/index.ts';
+import { INCIDENT_TYPES, SENSOR_KINDS } from '../../twin-model/vocabulary.ts';
 import { KpiStore as KpiRollups } from '../../storage/kpi-store.ts';
 import { kpiWindows } from '../../web/server/kpi/kpi-model.ts';
 import { KpiService } from '../../web/server/kpi/kpi-service.ts';
@@ -62,18 +63,9 @@ export async function fillKpiStore(
       halls: HALLS,
       readings,
       incidents,
-      kinds: [
-        'rain_gauge',
-        'water_level',
-        'traffic_flow',
-        'air_quality',
-        'power_substation',
-        'hospital_ed',
-        'metro_station',
-        'city_code',
-        'temperature',
-      ],
-      incidentTypes: ['waterlogging', 'traffic_accident', 'fire', 'power_outage', 'heat_stress', 'crowd', 'service_surge'],
+      // Every kind but service halls (the first HALLS sensors) and river levels.
+      kinds: SENSOR_KINDS.filter((k) => k !== 'service_hall' && k !== 'river_level'),
+      incidentTypes: INCIDENT_TYPES,
       districts: city.districts.map((d) => d.code),
       sources: city.sources.map((s) => s.id),
       now,

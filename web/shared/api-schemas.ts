@@ -10,8 +10,8 @@ import { z } from 'zod';
 import { CLASSIFICATIONS, INCIDENT_TYPES, SENSOR_KINDS } from '../../twin-model/vocabulary.ts';
 import type { DurationKey, IncidentResponseTimes } from '../../twin-model/dispatch/response-times.ts';
 import { INCIDENT_CHANGE_KINDS, incidentSchema } from '../../twin-model/incidents/incident-schemas.ts';
-import { reasonPartSchema, responseUnitSchema } from '../../twin-model/dispatch/dispatch-schemas.ts';
-import { CAPABILITIES, UNIT_KINDS, UNIT_STATUSES } from '../../twin-model/dispatch/unit-types.ts';
+import { responseUnitSchema, unitRecommendationSchema } from '../../twin-model/dispatch/dispatch-schemas.ts';
+import { UNIT_STATUSES } from '../../twin-model/dispatch/unit-types.ts';
 import type { SameShape } from '../../twin-model/schema-check.ts';
 import { AUDIT_STREAM_NAMES, type AuditEntriesResponse, type AuditVerificationView } from './audit-protocol.ts';
 import type { FeatureCollection } from '../../twin-model/city/city-types.ts';
@@ -152,16 +152,7 @@ const tripViewSchema = z.object({
 
 export const unitViewSchema = responseUnitSchema.extend({ warnings: z.array(z.string()), trip: tripViewSchema.nullable() });
 
-export const recommendationViewSchema = z.object({
-  unitId: z.string(),
-  kind: z.enum(UNIT_KINDS),
-  etaS: num,
-  distanceM: num,
-  matched: z.array(z.enum(CAPABILITIES)),
-  fullMatch: z.boolean(),
-  coverage: z.object({ district: z.string(), remaining: num, awayMin: num }),
-  rank: num,
-  reasons: z.array(reasonPartSchema),
+export const recommendationViewSchema = unitRecommendationSchema.omit({ route: true }).extend({
   nameZh: z.string(),
   nameEn: z.string(),
   status: z.enum(UNIT_STATUSES),
@@ -256,19 +247,22 @@ export const kpiSummarySchema = z.object({
     ),
     byDepartment: z.array(z.object({ departmentZh: z.string(), departmentEn: z.string(), sources: num, ...health })),
   }),
-  ingest: z.object({
-    messagesPerSec: num,
-    readingsPerSec: num,
-    receivedTotal: num,
-    storedTotal: num,
-    rejectedTotal: num,
-    pendingReadings: num,
-    ingestLagMs: num,
-    storage: statsMessageSchema.shape.storage,
-    broker: statsMessageSchema.shape.broker,
-    lastDataTime: num,
-    deadLetters: z.object({ windowMin: num, total: num, perMinute: z.array(num), byReason: z.array(nameCount('reason')) }),
-  }),
+  ingest: statsMessageSchema
+    .pick({
+      messagesPerSec: true,
+      readingsPerSec: true,
+      receivedTotal: true,
+      storedTotal: true,
+      rejectedTotal: true,
+      pendingReadings: true,
+      ingestLagMs: true,
+      storage: true,
+      broker: true,
+      lastDataTime: true,
+    })
+    .extend({
+      deadLetters: z.object({ windowMin: num, total: num, perMinute: z.array(num), byReason: z.array(nameCount('reason')) }),
+    }),
   hotline: z.object({
     today: z.array(num),
     lastWeek: z.array(num),
