@@ -64,12 +64,26 @@ export class FusionEngine {
     this.changes = sink ?? createTwinChanges({ collectAlarms: true });
     this.changes.alarms ??= [];
     this.areaKinds = new Map();
-    for (const rule of incidents.rules.values()) {
+    this.indexAreaKinds();
+  }
+
+  private indexAreaKinds(): void {
+    this.areaKinds.clear();
+    for (const rule of this.incidents.rules.values()) {
       for (const s of rule.signals) {
         if (s.evidence !== 'area_share') continue;
         for (const k of s.sensorKinds ?? []) this.areaKinds.set(k, Math.min(this.areaKinds.get(k) ?? 1, s.minShare ?? 1));
       }
     }
+  }
+
+  /**
+   * Puts new incident rules in force: evidence from now on is linked by them; incidents already
+   * open keep their evidence (docs/rules.md).
+   */
+  setIncidentRules(rules: IncidentState['rules']): void {
+    this.incidents.rules = rules;
+    this.indexAreaKinds();
   }
 
   meta(sensorId: string, meta: SensorMeta | null, ctx: TwinContext): IncidentChange[] {

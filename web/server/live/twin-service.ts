@@ -29,9 +29,12 @@ import {
   type CityEvent,
   type CityModel,
   type Classification,
+  type CompiledRuleSet,
   type Incident,
   type IncidentAction,
   type IncidentChange,
+  type IncidentRule,
+  type IncidentType,
   type Reading,
   type RegisterField,
   type SensorMeta,
@@ -220,6 +223,25 @@ export class TwinService {
 
   tick(): void {
     this.emit(this.engine.tick(this.ctx));
+  }
+
+  /**
+   * Puts an alarm rule set in force live (docs/rules.md): every sensor is re-evaluated from its
+   * current values; the alarms that rise or clear become incident evidence as usual (stored and
+   * sent on by the writer, shadowed elsewhere). Every node applies it to its own twin.
+   */
+  setAlarmRules(rules: CompiledRuleSet): void {
+    this.emit(this.engine.setRules(rules, this.ctx));
+  }
+
+  /** Puts incident rules in force live: evidence from now on is linked by them. */
+  setIncidentRules(rules: ReadonlyMap<IncidentType, IncidentRule>): void {
+    this.engine.setIncidentRules(rules);
+  }
+
+  /** The alarm rules in force. */
+  alarmRules(): CompiledRuleSet {
+    return this.state.config.rules;
   }
 
   /**

@@ -24,6 +24,7 @@ import {
   headlineValue,
   isSensorKind,
   type Classification,
+  type CompiledRuleSet,
   type IncidentChange,
   type MetricRule,
   type DispatchLogEntry,
@@ -196,8 +197,10 @@ export function advanceFrames(
   epoch: string,
   seq0 = 0,
   registrations: readonly SensorRegistryRow[] = [],
+  ruleChanges: ReadonlyArray<{ at: number; rules: CompiledRuleSet }> = [],
 ): Frame[] {
   const { twin, ctx } = state;
+  let r = 0;
   const frames: Frame[] = [];
   const gapAfter = Math.max(step, GAP_MIN_MS);
   const metas = registrations.filter((r) => r.updatedAt > from && twin.byId.has(r.sensorId)).sort((a, b) => a.updatedAt - b.updatedAt);
@@ -205,6 +208,11 @@ export function advanceFrames(
   for (let k = 0; k < count; k++) {
     const end = from + (k + 1) * step;
     const changes = createTwinChanges();
+    // A rule version saved during the range is in force from the step it falls in (docs/replay.md).
+    for (; r < ruleChanges.length && ruleChanges[r]!.at <= end; r++) {
+      ctx.at = Math.max(ruleChanges[r]!.at, end - step);
+      applyTwinInput(twin, { type: 'rules', rules: ruleChanges[r]!.rules }, ctx, changes);
+    }
     // Registry versions of this step first (registrations, moves, reclassifications, removals).
     for (; m < metas.length && metas[m]!.updatedAt <= end; m++) {
       ctx.at = metas[m]!.updatedAt;
@@ -397,6 +405,28 @@ export function keyframeStart(
       if (r.seedTs > 0 && history.has(r.sensorId))
         values.push({ sensorId: r.sensorId, metric: r.metric, ts: r.seedTs, value: r.seedValue });
   return { values, history: [...history].sort() };
+}
+
+/**
+ * The threshold rules of a rule set by metric, for {@link historyMatters}: every kind's, and
+ * every asset's and sensor's version of them (a superset: a sensor is fed its history when any
+ * version of a rule on its metric could depend on it, which costs reads, never correctness).
+ */
+export function thresholdsByMetric(rules: CompiledRuleSet): Map<string, MetricRule[]> {
+  const out = new Map<string, MetricRule[]>();
+  const add = (resolved: ReturnType<CompiledRuleSet['rulesFor']>) => {
+    for (const r of resolved.rules) {
+      if (r.type !== 'threshold') continue;
+      const rule: MetricRule = { metric: r.metric as MetricRule['metric'], direction: r.direction, warning: r.warning, alarm: r.alarm };
+      if (r.onDelayMs !== undefined) rule.onDelayMs = r.onDelayMs;
+      out.set(r.metric, [...(out.get(r.metric) ?? []), rule]);
+    }
+  };
+  const set = rules.source;
+  for (const kind of Object.keys(set.kinds)) add(rules.rulesFor(kind, null, ''));
+  for (const [assetId, byKind] of Object.entries(set.assets ?? {})) for (const kind of Object.keys(byKind)) add(rules.rulesFor(kind, assetId, ''));
+  for (const [sensorId, byKind] of Object.entries(set.sensors ?? {})) for (const kind of Object.keys(byKind)) add(rules.rulesFor(kind, null, sensorId));
+  return out;
 }
 
 /** The alarm rules of every kind, by metric (a metric name belongs to one kind in practice). */
