@@ -105,3 +105,4 @@ export {
   type PreviewOptions,
   type PreviewReport,
 } from './rules-store.ts';
+export * from './shift-store.ts';

@@ -20,3 +20,4 @@ export * from './incidents/incident-restore.ts';
 export * from './incidents/incident-schemas.ts';
 export * from './dispatch/index.ts';
 export * from './notifications/index.ts';
+export * from './shifts/shift-log.ts';
