@@ -15,6 +15,8 @@ export * from './messages/record-parsers.ts';
 export type * from './city/city-types.ts';
 export * from './incidents/incident-rules.ts';
 export * from './incidents/incident-correlator.ts';
+export * from './incidents/incident-explanations.ts';
+export * from './incidents/rule-files.ts';
 export * from './incidents/fusion-engine.ts';
 export * from './incidents/incident-restore.ts';
 export * from './incidents/incident-schemas.ts';

@@ -6,13 +6,7 @@
  */
 import { z } from 'zod';
 import { EVENT_TYPES, INCIDENT_TYPES, SENSOR_KINDS, type IncidentType } from '../vocabulary.ts';
-import crowd from './rules/crowd.json' with { type: 'json' };
-import fire from './rules/fire.json' with { type: 'json' };
-import heatStress from './rules/heat_stress.json' with { type: 'json' };
-import powerOutage from './rules/power_outage.json' with { type: 'json' };
-import serviceSurge from './rules/service_surge.json' with { type: 'json' };
-import trafficAccident from './rules/traffic_accident.json' with { type: 'json' };
-import waterlogging from './rules/waterlogging.json' with { type: 'json' };
+import { RULE_FILES } from './rule-files.ts';
 
 /** Independence classes: confidence grows with distinct families, far less with repeats. */
 export const EVIDENCE_FAMILIES = ['sensor', 'weather', 'traffic', 'hotline', 'video', 'manual', 'service'] as const;
@@ -207,18 +201,7 @@ export function incidentRulesOf(set: IncidentRuleSet): ReadonlyMap<IncidentType,
 }
 
 /** The shipped rules (twin-model/incidents/rules/*.json), through the one loader. */
-export const DEFAULT_INCIDENT_RULE_SET: IncidentRuleSet = loadIncidentRuleFiles(
-  {
-    'waterlogging.json': waterlogging,
-    'traffic_accident.json': trafficAccident,
-    'fire.json': fire,
-    'power_outage.json': powerOutage,
-    'heat_stress.json': heatStress,
-    'crowd.json': crowd,
-    'service_surge.json': serviceSurge,
-  },
-  'the shipped incident rules',
-);
+export const DEFAULT_INCIDENT_RULE_SET: IncidentRuleSet = loadIncidentRuleFiles(RULE_FILES, 'the shipped incident rules');
 
 /** The shipped rules by type. */
 export const DEFAULT_INCIDENT_RULES: ReadonlyMap<IncidentType, IncidentRule> = incidentRulesOf(DEFAULT_INCIDENT_RULE_SET);
