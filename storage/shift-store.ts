@@ -43,7 +43,14 @@ export class ShiftStore {
     if (entries.length === 0) return;
     await this.client.insert({
       table: 'shift_log',
-      values: entries.map((e) => ({ shift_id: e.shiftId, seq: e.seq, at: e.at, actor: e.actor, kind: e.kind, body: JSON.stringify(e.body) })),
+      values: entries.map((e) => ({
+        shift_id: e.shiftId,
+        seq: e.seq,
+        at: e.at,
+        actor: e.actor,
+        kind: e.kind,
+        body: JSON.stringify(e.body),
+      })),
       format: 'JSONEachRow',
     });
   }

@@ -11,6 +11,7 @@ import { externalBrokerUrl, type SecurityLogSlot } from '../parts/broker.ts';
 import { cityModel } from '../parts/city.ts';
 import type { BrokerLink, PartContext } from '../parts/context.ts';
 import { startDispatch } from '../parts/dispatch.ts';
+import { startNotifications, startRules, startShifts } from '../parts/operations.ts';
 import { nodeMetrics } from '../parts/metrics.ts';
 import type { NodeView } from '../parts/node-view.ts';
 import { startSimulation } from '../parts/simulation.ts';
@@ -31,8 +32,11 @@ export async function startWebNode(ctx: PartContext): Promise<RunningCityTwin> {
   const { audit, signedDispatchHead } = await openAuditRecord(ctx, clickhouse);
   const auth = await openAccounts(ctx, clickhouse, audit, security);
   const { twin, incidentStore } = await startTwin(ctx, { city: city.model, clickhouse, audit, auth });
+  const rules = await startRules(ctx, { city: city.model, twin, clickhouse, audit });
   const dispatch = await startDispatch(ctx, { city: city.model, twin, clickhouse, audit, signedDispatchHead });
   flushBeforeVerification(audit, twin, dispatch, auth);
+  const notifications = await startNotifications(ctx, { city: city.model, twin, dispatch, clickhouse, audit });
+  const shifts = startShifts({ twin, dispatch, clickhouse, audit, auth });
 
   const link: BrokerLink = { up: false };
   const workerStats = new IngestStatsAggregator();
@@ -58,7 +62,13 @@ export async function startWebNode(ctx: PartContext): Promise<RunningCityTwin> {
     rate: () => ({ messagesPerSec: 0, readingsPerSec: 0 }),
   };
   const stats = statusFigures(view);
-  web = await startWeb(ctx, city, view, { stats, health: healthReport(view), metricsText: nodeMetrics(view).text });
+  web = await startWeb(
+    ctx,
+    city,
+    view,
+    { stats, health: healthReport(view), metricsText: nodeMetrics(view).text },
+    { rules, notifications, shifts },
+  );
   const simulator = config.simulate ? await startSimulation(ctx, { city: city.model, mqttUrl, broker: null, dispatch }) : null;
 
   return {
@@ -73,6 +83,9 @@ export async function startWebNode(ctx: PartContext): Promise<RunningCityTwin> {
     dispatch,
     audit,
     web,
+    rules,
+    notifications,
+    shifts,
     ops: null,
     workerStats,
     broker: null,

@@ -109,7 +109,8 @@ export function parseShiftBody<K extends ShiftEntryKind>(kind: K, json: string, 
     throw new Error(`${where}: the body is not JSON (${(err as Error).message})`);
   }
   const v = (doc as { v?: unknown } | null)?.v;
-  if (v !== SHIFT_BODY_VERSION) throw new Error(`${where}: body version ${JSON.stringify(v)}; this CityTwin reads version ${SHIFT_BODY_VERSION}`);
+  if (v !== SHIFT_BODY_VERSION)
+    throw new Error(`${where}: body version ${JSON.stringify(v)}; this CityTwin reads version ${SHIFT_BODY_VERSION}`);
   const parsed = shiftBodySchemas[kind].safeParse(doc);
   if (!parsed.success) throw new Error(`${where}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   return parsed.data as ShiftBody<K>;
@@ -187,10 +188,13 @@ export function handoverSummary(incidents: readonly Incident[], units: readonly 
  */
 export function checkSignOff(shift: ShiftRecord, actor: string): void {
   if (shift.status === 'open') throw new ShiftLogError(`${shift.id} has not been handed over yet; hand it over first`, 'conflict');
-  if (shift.status === 'signed_off')
-    throw new ShiftLogError(`${shift.id} was signed off by ${shift.signOff!.by} already`, 'conflict');
+  if (shift.status === 'signed_off') throw new ShiftLogError(`${shift.id} was signed off by ${shift.signOff!.by} already`, 'conflict');
   const h = shift.handover!;
-  if (actor === h.by) throw new ShiftLogError(`${actor} handed ${shift.id} over; the incoming lead, a second person, signs it off`, 'forbidden');
+  if (actor === h.by)
+    throw new ShiftLogError(`${actor} handed ${shift.id} over; the incoming lead, a second person, signs it off`, 'forbidden');
   if (actor !== h.incomingLead)
-    throw new ShiftLogError(`${shift.id} was handed over to ${h.incomingLead}; only ${h.incomingLead} can sign it off, not ${actor}`, 'forbidden');
+    throw new ShiftLogError(
+      `${shift.id} was handed over to ${h.incomingLead}; only ${h.incomingLead} can sign it off, not ${actor}`,
+      'forbidden',
+    );
 }

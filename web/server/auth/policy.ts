@@ -116,7 +116,8 @@ export const PERMISSIONS = {
   /** Notification channels (secrets never shown), contacts, subscriptions, escalation policies, on-call rosters, the delivery log, redelivery. */
   'notify.admin': {
     roles: ['admin'],
-    about: 'notification channels, contacts, subscriptions, escalation policies, on-call rosters, delivery log, dead letters and redelivery',
+    about:
+      'notification channels, contacts, subscriptions, escalation policies, on-call rosters, delivery log, dead letters and redelivery',
   },
   /** Who is on call now, per team and tier: the people on duty look it up. */
   'oncall.read': { roles: ['admin', 'operator', 'dispatcher', 'leader'], about: 'who is on call now, per team and tier' },
@@ -159,6 +160,8 @@ export const SOCKET_EVENTS = {
   viewport: { direction: 'client → server', permission: 'live.read' },
   /** Aggregate cells of the client's viewport when zoomed out, refreshed every few seconds. */
   cells: { direction: 'server → client', permission: 'live.read' },
+  /** Escalations in progress (tier paged, next page due), on connect and on every change. */
+  escalations: { direction: 'server → client', permission: 'escalations.read' },
 } as const satisfies Record<string, { direction: string; permission: Permission }>;
 
 export type SocketEventName = keyof typeof SOCKET_EVENTS;

@@ -58,7 +58,7 @@ export function notificationRoutes(deps: NotificationRouteDeps): Route[] {
       tag: 'notifications',
       summary: 'The delivery log: one row per recipient of each message as it stands now, newest first',
       description:
-        'Filter by `status` (queued, sent, retrying, failed, dead), `channel`, `incident`, `since`. A recipient is `user:<name>` or a webhook\'s target; addresses are not logged.',
+        "Filter by `status` (queued, sent, retrying, failed, dead), `channel`, `incident`, `since`. A recipient is `user:<name>` or a webhook's target; addresses are not logged.",
       query: z.object({
         status: z.enum(DELIVERY_STATUSES).optional(),
         channel: channelId.optional(),
@@ -82,13 +82,16 @@ export function notificationRoutes(deps: NotificationRouteDeps): Route[] {
       path: '/api/notifications/dead-letters',
       permission: 'notify.admin',
       tag: 'notifications',
-      summary: "The dead letters: deliveries that failed (refused) or died (retries used up, a full queue, shutdown), newest first",
+      summary: 'The dead letters: deliveries that failed (refused) or died (retries used up, a full queue, shutdown), newest first',
       description: 'Each with its `reason` and last error; `POST /api/notifications/redeliver` with their keys sends them again.',
       query: z.object({ channel: channelId.optional(), limit: z.coerce.number().int().min(1).max(10_000).default(1000) }),
       response: 'Array of delivery log rows with status failed or dead',
       handler: async ({ query }) => {
         const filter = { ...(query.channel ? { channelId: query.channel } : {}), limit: query.limit };
-        const rows = [...(await deliveries({ ...filter, status: 'failed' })), ...(await deps.store.deliveries({ ...filter, status: 'dead' }))];
+        const rows = [
+          ...(await deliveries({ ...filter, status: 'failed' })),
+          ...(await deps.store.deliveries({ ...filter, status: 'dead' })),
+        ];
         return rows.sort((a, b) => b.updatedAt - a.updatedAt || a.key.localeCompare(b.key)).slice(0, query.limit);
       },
     }),
@@ -97,7 +100,8 @@ export function notificationRoutes(deps: NotificationRouteDeps): Route[] {
       path: '/api/notifications/redeliver',
       permission: 'notify.admin',
       tag: 'notifications',
-      summary: 'Sends dead letters again, by their delivery keys (on the twin writer, which holds the newest 1,000 per channel since it started)',
+      summary:
+        'Sends dead letters again, by their delivery keys (on the twin writer, which holds the newest 1,000 per channel since it started)',
       body: z.object({ keys: z.array(z.string().min(1).max(600)).min(1, 'at least one delivery key').max(1000) }).strict(),
       response: '{ redelivered: string[], missing: string[] } — missing: no dead letter of that key is held any longer',
       handler: async ({ body, principal }) => {
@@ -114,7 +118,7 @@ export function notificationRoutes(deps: NotificationRouteDeps): Route[] {
       path: '/api/notifications/escalations',
       permission: 'escalations.read',
       tag: 'notifications',
-      summary: 'Escalations in progress, the soonest next page first: the tier paged and when the next one is due (the queue\'s mm:ss)',
+      summary: "Escalations in progress, the soonest next page first: the tier paged and when the next one is due (the queue's mm:ss)",
       response: '{ serverTime, escalations: [{ incidentId, policyId, tier, nextTier, nextRepeat, nextEscalationAt }] }',
       handler: () => ({ serverTime: Date.now(), escalations: deps.notifications.escalations() }),
     }),
@@ -123,7 +127,7 @@ export function notificationRoutes(deps: NotificationRouteDeps): Route[] {
       path: '/api/oncall',
       permission: 'oncall.read',
       tag: 'notifications',
-      summary: 'Who is on call now, per team and tier (the rosters on the city\'s clocks)',
+      summary: "Who is on call now, per team and tier (the rosters on the city's clocks)",
       query: z.object({ at: timeParam.optional() }),
       response: '{ at, teams: [{ team, name, tiers: [[tier 1 users], [tier 2 users], …] }] }',
       handler: ({ query }) => {

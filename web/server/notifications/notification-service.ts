@@ -260,7 +260,8 @@ export class NotificationService {
   /** Deletes a document; refused (409) while another names it (a subscription its channel, a policy its team …). */
   async remove(kind: NotifyConfigKind, id: string, actor: string): Promise<void> {
     const list = this.config[NOTIFY_CONFIG_LISTS[kind]] as unknown[];
-    if (!list.some((d) => idOf(kind, d) === id)) throw new NotifyConfigRefused(`there is no notification ${kind} ${JSON.stringify(id)}`, 404);
+    if (!list.some((d) => idOf(kind, d) === id))
+      throw new NotifyConfigRefused(`there is no notification ${kind} ${JSON.stringify(id)}`, 404);
     const config = this.check(withDocument(this.config, kind, id, null), 409);
     const at = this.now();
     await this.options.store.deleteConfig(kind, id, actor, at);

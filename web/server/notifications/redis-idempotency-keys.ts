@@ -30,7 +30,11 @@ export class RedisIdempotencyKeys implements IdempotencyKeys {
   }
 
   /** Connects to Redis; rejects naming the failure when it does not answer within 10 s. */
-  static async connect(url: string, options: RedisKeysOptions = {}, log: (message: string) => void = () => undefined): Promise<RedisIdempotencyKeys> {
+  static async connect(
+    url: string,
+    options: RedisKeysOptions = {},
+    log: (message: string) => void = () => undefined,
+  ): Promise<RedisIdempotencyKeys> {
     const redis = createClient({ url, socket: { connectTimeout: 10_000, reconnectStrategy: (n) => Math.min(200 * 2 ** n, 5000) } });
     let last = '';
     // Without a listener an 'error' event would end the process; reconnection is automatic.

@@ -392,8 +392,10 @@ export function thresholdsByMetric(rules: CompiledRuleSet): Map<string, MetricRu
   };
   const set = rules.source;
   for (const kind of Object.keys(set.kinds)) add(rules.rulesFor(kind, null, ''));
-  for (const [assetId, byKind] of Object.entries(set.assets ?? {})) for (const kind of Object.keys(byKind)) add(rules.rulesFor(kind, assetId, ''));
-  for (const [sensorId, byKind] of Object.entries(set.sensors ?? {})) for (const kind of Object.keys(byKind)) add(rules.rulesFor(kind, null, sensorId));
+  for (const [assetId, byKind] of Object.entries(set.assets ?? {}))
+    for (const kind of Object.keys(byKind)) add(rules.rulesFor(kind, assetId, ''));
+  for (const [sensorId, byKind] of Object.entries(set.sensors ?? {}))
+    for (const kind of Object.keys(byKind)) add(rules.rulesFor(kind, null, sensorId));
   return out;
 }
 

@@ -62,7 +62,8 @@ export function rulesRoutes(deps: RulesRouteDeps): Route[] {
   const versionOf = (scope: RuleScope, v: number | undefined): number => {
     const current = deps.rules.current(scope).version;
     if (v === undefined) return current;
-    if (v > current) throw new HttpError(404, `version ${v} of the ${scope} rules does not exist (versions 0 to ${current}; 0 is the baseline)`);
+    if (v > current)
+      throw new HttpError(404, `version ${v} of the ${scope} rules does not exist (versions 0 to ${current}; 0 is the baseline)`);
     return v;
   };
   return [
@@ -72,8 +73,7 @@ export function rulesRoutes(deps: RulesRouteDeps): Route[] {
       permission: 'rules.read',
       tag: 'rules',
       summary: 'The alarm or incident rules in force (or a given version): the whole rule set',
-      description:
-        'Version 0 is the baseline: the city package\'s `rules/` or the defaults, in force before the first saved version.',
+      description: "Version 0 is the baseline: the city package's `rules/` or the defaults, in force before the first saved version.",
       params: scopeParams,
       query: z.object({ version: z.coerce.number().int().min(0).optional() }),
       response: '{ scope, version, current, author, at, reason, ruleSet }',
@@ -98,7 +98,8 @@ export function rulesRoutes(deps: RulesRouteDeps): Route[] {
       tag: 'rules',
       summary: 'Every saved version of the rules: who, when, why, and the diff against the version before',
       params: scopeParams,
-      response: '{ scope, current, baseline: "city" | "defaults", versions: [{ version, author, at, reason, diff: [{ path, change, before, after }] }] }',
+      response:
+        '{ scope, current, baseline: "city" | "defaults", versions: [{ version, author, at, reason, diff: [{ path, change, before, after }] }] }',
       handler: ({ params }) => ({
         scope: params.scope,
         current: deps.rules.current(params.scope).version,
@@ -137,7 +138,7 @@ export function rulesRoutes(deps: RulesRouteDeps): Route[] {
       tag: 'rules',
       summary: '"Try it": the alarm episodes a draft rule would have raised over the last 24 h of stored readings, before it is saved',
       description:
-        'The draft goes into the rules in force: a whole rule at kind scope, or the fields to change (or a whole new rule) for one asset (`assetId`) or one sensor (`sensorId`). Counted exactly by the twin\'s own evaluation over the stored readings (`from`/`to` choose another range). An episode is a sensor entering warning or alarm from neither.',
+        "The draft goes into the rules in force: a whole rule at kind scope, or the fields to change (or a whole new rule) for one asset (`assetId`) or one sensor (`sensorId`). Counted exactly by the twin's own evaluation over the stored readings (`from`/`to` choose another range). An episode is a sensor entering warning or alarm from neither.",
       body: draftBody,
       response:
         '{ from, to, candidates, episodes, alarmEpisodes, sensorsWithEpisodes, sensorsEvaluated, readings, top: [{ sensorId, episodes, alarmEpisodes }], samples: [{ sensorId, startTs, reachedAlarm }] }',
@@ -164,7 +165,7 @@ export function rulesRoutes(deps: RulesRouteDeps): Route[] {
       tag: 'rules',
       summary: 'Saves a rule set as the next version (author, time, reason, diff) and puts it in force at once on every web node',
       description:
-        'The whole rule set is validated against the city\'s vocabulary and register first: a bad one gets 400 listing every problem (`issues`: path, value, what is allowed). A set equal to the one in force, or one saved meanwhile by someone else under the same version number, is refused (400, 409). Audited.',
+        "The whole rule set is validated against the city's vocabulary and register first: a bad one gets 400 listing every problem (`issues`: path, value, what is allowed). A set equal to the one in force, or one saved meanwhile by someone else under the same version number, is refused (400, 409). Audited.",
       params: scopeParams,
       body: applyBody,
       maxBodyBytes: MAX_RULE_SET_BYTES,

@@ -124,7 +124,8 @@ export class RulesService {
   diff(scope: RuleScope, from: number, to: number): RuleChange[] {
     const a = this.ruleSetOf(scope, from);
     const b = this.ruleSetOf(scope, to);
-    if (!a || !b) throw new RangeError(`version ${a ? to : from} of the ${scope} rules does not exist (versions 0 to ${this.current(scope).version})`);
+    if (!a || !b)
+      throw new RangeError(`version ${a ? to : from} of the ${scope} rules does not exist (versions 0 to ${this.current(scope).version})`);
     return diffRuleSets(a, b);
   }
 

@@ -81,7 +81,10 @@ export class ShiftService {
       let current = await this.current();
       if (!current || current.status === 'signed_off') current = await this.open(current, by, at);
       if (current.status === 'handed_over')
-        throw new ShiftLogError(`${current.id} was handed over to ${current.handover!.incomingLead} already; it waits for the sign-off`, 'conflict');
+        throw new ShiftLogError(
+          `${current.id} was handed over to ${current.handover!.incomingLead} already; it waits for the sign-off`,
+          'conflict',
+        );
       if (incomingLead === by) throw new ShiftLogError(`the incoming lead must be another person than ${by}, who hands over`, 'conflict');
       const refusal = await this.options.mayLead(incomingLead);
       if (refusal) throw new ShiftLogError(refusal, 'conflict');
@@ -113,7 +116,13 @@ export class ShiftService {
     return this.shift(id);
   }
 
-  private async append<K extends ShiftEntryKind>(shift: ShiftRecord, kind: K, actor: string, at: number, body: ShiftBody<K>): Promise<void> {
+  private async append<K extends ShiftEntryKind>(
+    shift: ShiftRecord,
+    kind: K,
+    actor: string,
+    at: number,
+    body: ShiftBody<K>,
+  ): Promise<void> {
     const entries = await this.options.store.entries(shift.id);
     const entry: ShiftEntry = { shiftId: shift.id, seq: (entries.at(-1)?.seq ?? 0) + 1, at, actor, kind, body };
     await this.options.store.append([entry]);
@@ -128,7 +137,11 @@ export class ShiftService {
       action: e.kind,
       object: e.shiftId,
       detail,
-      data: { shiftId: e.shiftId, seq: e.seq, ...(e.kind === 'handover' ? { incomingLead: (e.body as ShiftBody<'handover'>).incomingLead } : {}) },
+      data: {
+        shiftId: e.shiftId,
+        seq: e.seq,
+        ...(e.kind === 'handover' ? { incomingLead: (e.body as ShiftBody<'handover'>).incomingLead } : {}),
+      },
     });
   }
 
