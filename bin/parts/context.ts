@@ -22,6 +22,11 @@ export interface RuntimeHooks {
    * ingest stop taking messages here while publishers keep publishing.
    */
   wrapIntake?: (intake: BrokerIntake) => BrokerIntake;
+  /**
+   * The notification engine's clock (escalation deadlines). The escalation tests move it to a
+   * tier's deadline instead of waiting minutes; the twin keeps the real clock.
+   */
+  notificationClock?: () => number;
 }
 
 export interface PartContext {

@@ -88,6 +88,7 @@ export async function startNotifications(
     roles: ROLES,
     publicView,
     audit: deps.audit,
+    ...(ctx.hooks.notificationClock ? { now: ctx.hooks.notificationClock } : {}),
     log: (level, msg) => log(level, msg),
   });
   await service.start();
