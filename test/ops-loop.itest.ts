@@ -34,7 +34,12 @@ interface Hook {
   event: string;
   delivery: string;
   verified: boolean;
-  body: { event: { kind: string; at: number }; incident: Record<string, unknown>; recipient: { users?: string[] }; text: string };
+  body: {
+    event: { kind: string; at: number };
+    incident: Record<string, unknown>;
+    recipients: Array<{ id: string; users: string[] }>;
+    text: string;
+  };
   raw: string;
 }
 const hooks: Hook[] = [];
@@ -112,14 +117,16 @@ afterAll(async () => {
 describe('rules at run time', () => {
   it('applies an edited threshold to the live twin at once, as a new version with its diff, author and reason', async () => {
     const site = app.city!.sensorSites.find((s) => s.kind === 'water_level')!;
-    const state = async () => (await call(base, admin, 'GET', `/api/sensors/${site.id}`)).body.state as string;
-    await publisher.publishAsync(
-      `citytwin/v1/sensors/${site.id}/data`,
-      JSON.stringify({ ts: Date.now(), values: { water_level_cm: 18 } }),
-      {
-        qos: 1,
-      },
-    );
+    const state = async () => {
+      const res = await call(base, admin, 'GET', `/api/sensors/${site.id}`);
+      return res.status === 200 ? (res.body.state as string) : `HTTP ${res.status}`;
+    };
+    // Registered by its meta (no simulator runs), then a reading between the default warning (15 cm) and the new one (25 cm).
+    const meta = { kind: 'water_level', lng: site.lng, lat: site.lat, name: site.nameZh, source: site.sourceId };
+    await publisher.publishAsync(`citytwin/v1/sensors/${site.id}/meta`, JSON.stringify(meta), { qos: 1, retain: true });
+    await waitFor('the sensor registered', async () => (await state()) === 'normal' || (await state()) === 'stale');
+    const reading = { ts: Date.now(), values: { water_level_cm: 18 } };
+    await publisher.publishAsync(`citytwin/v1/sensors/${site.id}/data`, JSON.stringify(reading), { qos: 1 });
     await waitFor('the reading above the default warning (15 cm)', async () => (await state()) === 'warning');
 
     const current = (await call(base, operator, 'GET', '/api/rules/alarms')).body;
@@ -144,7 +151,9 @@ describe('rules at run time', () => {
     // In force at once: the live twin re-evaluated the sensor's current value under the new rule.
     expect(await state()).toBe('normal');
 
-    const versions = (await call(base, admin, 'GET', '/api/rules/alarms/versions')).body as Array<{ version: number; diff: unknown[] }>;
+    const history = (await call(base, admin, 'GET', '/api/rules/alarms/versions')).body;
+    expect(history).toMatchObject({ scope: 'alarms', current: 1, baseline: 'defaults' });
+    const versions = history.versions as Array<{ version: number; author: string; diff: unknown[] }>;
     expect(versions.map((v) => v.version)).toEqual([1]);
     expect(versions[0]!.diff.length).toBeGreaterThan(0);
     const diff = await call(base, admin, 'GET', '/api/rules/alarms/diff?fromVersion=0&toVersion=1');
@@ -231,7 +240,7 @@ describe('notifications wired end to end', () => {
     });
     const opened = await waitFor('the webhook', () => hooks.find((h) => h.event === 'opened' && h.body.incident.id === incident.id));
     expect(opened.verified).toBe(true);
-    expect(opened.body.recipient.users).toEqual(['op-wang']);
+    expect(opened.body.recipients).toEqual([{ id: 'role:operator', users: ['op-wang'] }]);
     expect(opened.body.text).toContain(incident.id);
     expect(opened.body.text).toContain('https://citytwin.example/?incident=');
     const mail = await waitFor('the tier-1 mail', () => mails.find((m) => m.raw.includes(incident.id)));
