@@ -119,7 +119,7 @@ export function parseShiftBody<K extends ShiftEntryKind>(kind: K, json: string, 
 /** A shift folded from its entries (in seq order); null when they do not begin with `opened`. */
 export function foldShift(entries: readonly ShiftEntry[]): ShiftRecord | null {
   const first = entries[0];
-  if (!first || first.kind !== 'opened') return null;
+  if (first?.kind !== 'opened') return null;
   const shift: ShiftRecord = {
     id: first.shiftId,
     lead: (first.body as ShiftBody<'opened'>).lead,

@@ -217,7 +217,10 @@ export class RulesService {
   }
 
   private compile(set: RuleSet, version: number): CompiledRuleSet {
-    if (version === 0) return (this.baselineCompiled ??= compileRuleSet(set, { sites: this.sites.values() }));
+    if (version === 0) {
+      this.baselineCompiled ??= compileRuleSet(set, { sites: this.sites.values() });
+      return this.baselineCompiled;
+    }
     let c = this.compiled.get(version);
     if (!c) {
       c = compileRuleSet(set, { sites: this.sites.values() });
