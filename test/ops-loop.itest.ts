@@ -14,12 +14,16 @@ import mqtt from 'mqtt';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningCityTwin } from '../bin/runtime.ts';
-import type { IncidentView } from '../web/shared/protocol.ts';
+import type { IncidentView, SnapshotMessage } from '../web/shared/protocol.ts';
 import { call, login, TEST_ADMIN_PASSWORD } from './support/auth.ts';
 import { freePort, tempDir, waitFor } from './support/fixtures.ts';
 import { startTestCity } from './support/test-city.ts';
 
 const SECRET = 'ops-loop-webhook-secret';
+/** Replay keyframes are on a 10 s grid (docs/replay.md). */
+const GRID_MS = 10_000;
+const gridCeil = (ms: number) => Math.ceil(ms / GRID_MS) * GRID_MS;
+const until = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms - Date.now()) + 20));
 const dir = tempDir('ops-loop');
 let app: RunningCityTwin;
 let base: string;
@@ -115,7 +119,7 @@ afterAll(async () => {
 });
 
 describe('rules at run time', () => {
-  it('applies an edited threshold to the live twin at once, as a new version with its diff, author and reason', async () => {
+  it('applies an edited threshold to the live twin at once, as a new version with its diff, author and reason; replay uses the version in force at T', async () => {
     const site = app.city!.sensorSites.find((s) => s.kind === 'water_level')!;
     const state = async () => {
       const res = await call(base, admin, 'GET', `/api/sensors/${site.id}`);
@@ -128,6 +132,9 @@ describe('rules at run time', () => {
     const reading = { ts: Date.now(), values: { water_level_cm: 18 } };
     await publisher.publishAsync(`citytwin/v1/sensors/${site.id}/data`, JSON.stringify(reading), { qos: 1 });
     await waitFor('the reading above the default warning (15 cm)', async () => (await state()) === 'warning');
+    // A replay grid point after the reading and before the edit.
+    const before = gridCeil(reading.ts + 1);
+    await until(before);
 
     const current = (await call(base, operator, 'GET', '/api/rules/alarms')).body;
     expect(current.version).toBe(0);
@@ -161,6 +168,17 @@ describe('rules at run time', () => {
     expect(JSON.stringify(diff.body)).toContain('25');
     const audit = (await call(base, admin, 'GET', '/api/audit/entries?stream=config&limit=50')).body;
     expect(JSON.stringify(audit)).toContain('rules_applied');
+
+    // Replay at T runs the rules in force at T: the stored reading is a warning before the edit, normal after it.
+    const after = gridCeil(applied.body.at + 1);
+    await until(after);
+    const replayed = async (at: number) => {
+      const kf = await call(base, admin, 'GET', `/api/replay/keyframe?at=${at}`);
+      expect(kf.status, JSON.stringify(kf.body).slice(0, 300)).toBe(200);
+      return (kf.body.snapshot as SnapshotMessage).sensors.find((x) => x.id === site.id)?.state;
+    };
+    expect(await waitFor('the reading stored and replayed as a warning', async () => ((await replayed(before)) === 1 ? 1 : null))).toBe(1);
+    expect(await replayed(after)).toBe(0);
   }, 60_000);
 });
 
