@@ -93,7 +93,7 @@ export function incidentRoutes(deps: IncidentRouteDeps): Route[] {
       description:
         "`from`/`to` (epoch ms or RFC 3339) keep incidents that were open at some time in the range (updated at or after `from`, opened at or before `to`). Evidence from sensors above the caller's classification clearance is left out (`hiddenEvidence` counts it).",
       response:
-        'Array of IncidentView { id, type, status, lng, lat, district, assetId, severity, confidence, openedAt, updatedAt, evidence: [{ id, kind, why, … }], hiddenEvidence }',
+        'Array of IncidentView { id, type, status, lng, lat, district, assetId, severity, confidence, openedAt, updatedAt, evidence: [{ id, kind, why, … }], hiddenEvidence, escalation: { policyId, tier, nextTier, nextRepeat, nextEscalationAt } | null (when notifications run: the tier paged and when the next page is due) }',
       query: z.object({
         status: z.enum(['open', 'all']).default('open'),
         from: timeParam.optional(),
