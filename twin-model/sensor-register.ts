@@ -13,7 +13,7 @@
  * Pure: the twin (twin-state.ts), replay and the server's readers of the stored registry all
  * resolve a meta message through {@link resolveSensorMeta}, so every path shows the same sensor.
  */
-import type { SensorSite } from './city/city-types.ts';
+import type { DeclaredSensorSite } from './city/city-types.ts';
 import type { SensorMeta } from './messages/record-parsers.ts';
 
 /** What device meta may not change on a registered sensor. */
@@ -41,7 +41,7 @@ export interface MetaResolution {
  * city, the meta is taken as it is). An empty meta (deregistration) of a registered sensor is
  * refused: the sensor stays as it is.
  */
-export function resolveSensorMeta(site: SensorSite | undefined, meta: SensorMeta | null): MetaResolution {
+export function resolveSensorMeta(site: DeclaredSensorSite | undefined, meta: SensorMeta | null): MetaResolution {
   if (!site) return { meta, refused: [] };
   if (meta === null) return { meta: null, refused: ['registration'] };
   const refused: RegisterField[] = [];

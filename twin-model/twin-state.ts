@@ -9,12 +9,12 @@
  * take them explicitly (`sensorSummary`).
  */
 import { AlarmLevel, DEFAULT_ALARM_RULES, describeLevel, evaluateLevel, type KindRules } from './alarm-rules.ts';
-import type { SensorSite } from './city/city-types.ts';
+import type { DeclaredSensorSite } from './city/city-types.ts';
 import type { Reading } from './messages/payload-parser.ts';
 import type { SensorMeta } from './messages/record-parsers.ts';
 import { resolveSensorMeta } from './sensor-register.ts';
 import { SensorStateCode, stateName, type SensorStateName } from './sensor-state.ts';
-import { KIND_METRICS, type Classification, type SensorKind } from './vocabulary.ts';
+import { KIND_METRICS, type Classification } from './vocabulary.ts';
 
 export interface LatestValue {
   value: number;
@@ -25,7 +25,10 @@ export interface SensorEntry {
   /** Position in `state.sensors`; stable for the life of the state. */
   index: number;
   id: string;
-  kind: SensorKind | 'unknown';
+  /** A v1 kind, a declared kind (vocabulary-registry.ts), or `unknown` before any meta. */
+  kind: string;
+  /** The kind's headline metric (drawn on the map), or null for an unknown kind. */
+  headline: string | null;
   lng: number | null;
   lat: number | null;
   district: string | null;
@@ -62,12 +65,18 @@ function flatTolerance(ref: number): number {
 }
 
 export interface TwinConfig {
-  rules: Readonly<Record<SensorKind, KindRules>>;
-  /** Planned sites of the city model, for positions of sensors that have no meta yet. */
-  sites: ReadonlyMap<string, SensorSite>;
+  /**
+   * Alarm rules by kind. A kind without rules (a declared kind the city gave none) shows its
+   * values and goes stale after {@link defaultStaleAfterMs}; it never alarms.
+   */
+  rules: Readonly<Partial<Record<string, KindRules>>>;
+  /** The metrics of a kind (first = headline), from the vocabulary; undefined for an unknown kind. */
+  kindMetrics: (kind: string) => readonly string[] | undefined;
+  /** Planned sites of the city model (the register), for positions of sensors that have no meta yet. */
+  sites: ReadonlyMap<string, DeclaredSensorSite>;
   /** District code at a position, or null (from the city model). */
   districtAt: (lng: number, lat: number) => string | null;
-  /** Staleness for sensors of unknown kind. */
+  /** Staleness for sensors of unknown kind or of a kind without rules. */
   defaultStaleAfterMs: number;
 }
 
@@ -128,6 +137,7 @@ export function createTwinState(config: Partial<TwinConfig> = {}): TwinState {
   return {
     config: {
       rules: config.rules ?? DEFAULT_ALARM_RULES,
+      kindMetrics: config.kindMetrics ?? ((kind) => KIND_METRICS[kind as keyof typeof KIND_METRICS]),
       sites: config.sites ?? new Map(),
       districtAt: config.districtAt ?? (() => null),
       defaultStaleAfterMs: config.defaultStaleAfterMs ?? 10 * 60_000,
@@ -146,6 +156,7 @@ function ensureSensor(state: TwinState, id: string, ctx: TwinContext, changes: T
     index: state.sensors.length,
     id,
     kind: site?.kind ?? 'unknown',
+    headline: site ? (state.config.kindMetrics(site.kind)?.[0] ?? null) : null,
     lng: site?.lng ?? null,
     lat: site?.lat ?? null,
     district: site?.district ?? null,
@@ -173,7 +184,7 @@ function ensureSensor(state: TwinState, id: string, ctx: TwinContext, changes: T
 
 /** The metric drawn on the map for a sensor: its kind's first metric, or the first seen. */
 export function headlineMetric(entry: SensorEntry): string | null {
-  if (entry.kind !== 'unknown') return KIND_METRICS[entry.kind][0] ?? null;
+  if (entry.headline !== null) return entry.headline;
   const first = entry.latest.keys().next();
   return first.done ? null : first.value;
 }
@@ -183,8 +194,13 @@ export function headlineValue(entry: SensorEntry): LatestValue | null {
   return metric === null ? null : (entry.latest.get(metric) ?? null);
 }
 
+/** The alarm rules of a sensor's kind, or undefined (unknown kind, or a declared kind without rules). */
+export function rulesOf(state: TwinState, kind: string): KindRules | undefined {
+  return Object.hasOwn(state.config.rules, kind) ? state.config.rules[kind] : undefined;
+}
+
 function staleAfter(state: TwinState, entry: SensorEntry): number {
-  return entry.kind === 'unknown' ? state.config.defaultStaleAfterMs : state.config.rules[entry.kind].staleAfterMs;
+  return rulesOf(state, entry.kind)?.staleAfterMs ?? state.config.defaultStaleAfterMs;
 }
 
 /** Recomputes the display state from levels, registration and silence. */
@@ -205,8 +221,9 @@ function refreshState(state: TwinState, entry: SensorEntry, now: number): void {
   } else {
     let worst: AlarmLevel = AlarmLevel.normal;
     reason = null;
-    if (entry.kind !== 'unknown') {
-      for (const rule of state.config.rules[entry.kind].metrics) {
+    const rules = rulesOf(state, entry.kind);
+    if (rules) {
+      for (const rule of rules.metrics) {
         const level = entry.levels.get(rule.metric) ?? AlarmLevel.normal;
         const latest = entry.latest.get(rule.metric);
         if (latest && (level > worst || reason === null)) {
@@ -239,6 +256,7 @@ function applyMeta(state: TwinState, id: string, deviceMeta: SensorMeta | null, 
   } else {
     entry.registered = true;
     entry.kind = meta.kind;
+    entry.headline = state.config.kindMetrics(meta.kind)?.[0] ?? null;
     entry.lng = meta.lng;
     entry.lat = meta.lat;
     entry.district = meta.district ?? state.config.districtAt(meta.lng, meta.lat) ?? site?.district ?? null;
@@ -247,7 +265,7 @@ function applyMeta(state: TwinState, id: string, deviceMeta: SensorMeta | null, 
     entry.name = meta.name ?? site?.nameZh ?? null;
     entry.levels.clear();
     // Levels depend on the kind's rules: re-evaluate from the latest values without hysteresis memory.
-    for (const rule of state.config.rules[meta.kind].metrics) {
+    for (const rule of rulesOf(state, meta.kind)?.metrics ?? []) {
       const latest = entry.latest.get(rule.metric);
       if (latest) entry.levels.set(rule.metric, evaluateLevel(rule, latest.value, AlarmLevel.normal));
     }
@@ -259,7 +277,7 @@ function applyMeta(state: TwinState, id: string, deviceMeta: SensorMeta | null, 
 
 function applyReadings(state: TwinState, id: string, readings: readonly Reading[], ctx: TwinContext, changes: TwinChanges): void {
   const entry = ensureSensor(state, id, ctx, changes);
-  const rules = entry.kind === 'unknown' ? null : state.config.rules[entry.kind];
+  const rules = rulesOf(state, entry.kind) ?? null;
   const before = entry.state;
   let touched = false;
   for (const r of readings) {

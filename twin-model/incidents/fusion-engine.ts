@@ -7,10 +7,10 @@ import { AlarmLevel } from '../alarm-rules.ts';
 import type { Reading } from '../messages/payload-parser.ts';
 import type { CityEvent, SensorMeta } from '../messages/record-parsers.ts';
 import { SensorStateCode } from '../sensor-state.ts';
-import type { SensorKind } from '../vocabulary.ts';
 import {
   applyTwinInput,
   createTwinChanges,
+  rulesOf,
   type AlarmTransition,
   type SensorEntry,
   type TwinChanges,
@@ -164,7 +164,7 @@ export class FusionEngine {
    * alarm reaches what a rule asks, it is one piece of evidence placed at those sensors; it
    * clears when the share falls back.
    */
-  private areaEvidence(kind: SensorKind, district: string, t: AlarmTransition, ctx: TwinContext): IncidentChange[] {
+  private areaEvidence(kind: string, district: string, t: AlarmTransition, ctx: TwinContext): IncidentChange[] {
     const sensors = this.twin.sensors.filter(
       (s) => s.kind === kind && s.district === district && s.registered && s.lng !== null && s.lat !== null,
     );
@@ -207,7 +207,7 @@ export function alarmInput(twin: TwinState, entry: SensorEntry, t: AlarmTransiti
   if (entry.kind === 'unknown' || entry.lng === null || entry.lat === null) return null;
   let metric: string | undefined;
   let value: number | undefined;
-  for (const rule of twin.config.rules[entry.kind].metrics) {
+  for (const rule of rulesOf(twin, entry.kind)?.metrics ?? []) {
     const level = entry.levels.get(rule.metric) ?? AlarmLevel.normal;
     if (level !== AlarmLevel.normal && (metric === undefined || level === AlarmLevel.alarm)) {
       metric = rule.metric;

@@ -389,6 +389,9 @@ export class TwinService {
         return this.classifyEvent(t.topic.source, null);
       case 'unit_position':
         return UNCLASSIFIED_AS;
+      case 'gateway_senml':
+        // A gateway's pack may carry any of its sensors' readings, of any classification.
+        return 'sensitive';
       default: {
         const never: never = t.topic;
         throw new Error(`unknown topic kind ${JSON.stringify(never)}`);
