@@ -92,8 +92,7 @@ export class IngestPipeline {
       if (message.ok) {
         learnFrom(this.directory, message);
         this.accepted(message, receivedAt);
-      }
-      else this.deadLetter(topic, payload, receivedAt, message.reason, message.detail, this.rejectedSource(t));
+      } else this.deadLetter(topic, payload, receivedAt, message.reason, message.detail, this.rejectedSource(t));
     } catch (err) {
       // A bug in a handler must not lose the message: dead-letter it with the error.
       this.deadLetter(topic, payload, receivedAt, 'bad_schema', `internal error: ${(err as Error).message}`, 'unknown');
@@ -147,7 +146,8 @@ export class IngestPipeline {
     let rows = 0;
     for (const d of devices) {
       for (const r of d.readings) batch.readings.push(readingRow('sensor', d.sensorId, r.metric, r.ts, r.value, receivedAt));
-      for (const r of d.texts) batch.texts.push({ entity: 'sensor', sensorId: d.sensorId, metric: r.metric, ts: r.ts, value: r.value, receivedAt });
+      for (const r of d.texts)
+        batch.texts.push({ entity: 'sensor', sensorId: d.sensorId, metric: r.metric, ts: r.ts, value: r.value, receivedAt });
       this.metrics.readingsAccepted += d.readings.length;
       rows += d.readings.length + d.texts.length;
     }

@@ -142,7 +142,9 @@ export class DeviceDirectory {
     if (externalIds.length > MAX_EXTERNAL_IDS) problems.push(`externalIds: ${externalIds.length} ids; at most ${MAX_EXTERNAL_IDS}`);
     for (const id of externalIds) {
       if (!EXTERNAL_ID_PATTERN.test(id)) {
-        problems.push(`externalIds: ${JSON.stringify(id.slice(0, 80))} is not a device name (1-128 of A-Z a-z 0-9 - : . / _, starting with a letter or digit)`);
+        problems.push(
+          `externalIds: ${JSON.stringify(id.slice(0, 80))} is not a device name (1-128 of A-Z a-z 0-9 - : . / _, starting with a letter or digit)`,
+        );
         continue;
       }
       const owner = this.sensorOfName.get(normalizeExternalId(id));

@@ -143,9 +143,13 @@ export class Vocabulary {
       const known = this.metricsByName.get(metric);
       if (known) {
         if (known.unit !== unit)
-          problems.push(`metric ${quote(metric)} has the unit "${known.unit}" (${known.origin === 'v1' ? 'v1 vocabulary' : 'declared'}), not ${quote(String(unit))}`);
+          problems.push(
+            `metric ${quote(metric)} has the unit "${known.unit}" (${known.origin === 'v1' ? 'v1 vocabulary' : 'declared'}), not ${quote(String(unit))}`,
+          );
       } else if (typeof unit !== 'string' || !isSenmlUnit(unit)) {
-        problems.push(`metric ${quote(metric)}: unit ${quote(String(unit))} is not a SenML unit (RFC 8428 §12.1: Cel, m, Pa, %RH, A, V, dB …)`);
+        problems.push(
+          `metric ${quote(metric)}: unit ${quote(String(unit))} is not a SenML unit (RFC 8428 §12.1: Cel, m, Pa, %RH, A, V, dB …)`,
+        );
       }
     }
     const existing = this.kindsByName.get(d.kind);
@@ -156,12 +160,16 @@ export class Vocabulary {
           problems.push(`kind ${quote(d.kind)} is a v1 kind; its metrics are fixed (${existing.metrics.join(', ')})`);
       } else {
         const dropped = existing.metrics.filter((m) => !names.includes(m));
-        if (dropped.length) problems.push(`kind ${quote(d.kind)} is declared with ${dropped.join(', ')}; a kind may gain metrics, never lose them`);
+        if (dropped.length)
+          problems.push(`kind ${quote(d.kind)} is declared with ${dropped.join(', ')}; a kind may gain metrics, never lose them`);
       }
     } else if (this.declaredCount >= MAX_DECLARED_KINDS) {
       problems.push(`${MAX_DECLARED_KINDS} kinds are declared already; no more can be`);
     }
-    if (d.label !== undefined && (typeof d.label?.zh !== 'string' || typeof d.label?.en !== 'string' || d.label.zh.length > 64 || d.label.en.length > 64))
+    if (
+      d.label !== undefined &&
+      (typeof d.label?.zh !== 'string' || typeof d.label?.en !== 'string' || d.label.zh.length > 64 || d.label.en.length > 64)
+    )
       problems.push('label must be {"zh": …, "en": …}, each up to 64 characters');
     return problems;
   }
@@ -186,12 +194,7 @@ export class Vocabulary {
     // Meta carries no labels: it never overwrites the labels a package or an administrator gave.
     const label = d.label && origin !== 'meta' ? d.label : (existing?.label ?? d.label ?? { zh: d.kind, en: d.kind });
     if (!existing) this.declaredCount++;
-    if (
-      !existing ||
-      existing.metrics.length !== metrics.length ||
-      existing.label.zh !== label.zh ||
-      existing.label.en !== label.en
-    ) {
+    if (!existing || existing.metrics.length !== metrics.length || existing.label.zh !== label.zh || existing.label.en !== label.en) {
       changed = true;
     }
     if (existing?.origin === 'v1') return { ok: true, changed: false };

@@ -107,7 +107,9 @@ export function publishRefusal(gateway: GatewayCredential, topic: string): strin
     case 'gateway_senml':
       // Its own gateway topic only; which sensors its records may speak for is checked per
       // record by the ingest (gatewaySensorPolicy), against the same `sensors` patterns.
-      return p.id === gateway.username ? null : `gateway ${gateway.username} may publish SenML packs only on gateways/${gateway.username}/senml, not for ${p.id}`;
+      return p.id === gateway.username
+        ? null
+        : `gateway ${gateway.username} may publish SenML packs only on gateways/${gateway.username}/senml, not for ${p.id}`;
   }
 }
 

@@ -212,7 +212,13 @@ export function parseGatewayPayload(
   return walkSenml(decoded.value, receivedAt, limits, gatewayNames(gatewayId, directory), directory.vocabulary, false);
 }
 
-function parseNative(doc: Record<string, unknown>, receivedAt: number, limits: ParseLimits, service: boolean, vocabulary: Vocabulary): DataParse {
+function parseNative(
+  doc: Record<string, unknown>,
+  receivedAt: number,
+  limits: ParseLimits,
+  service: boolean,
+  vocabulary: Vocabulary,
+): DataParse {
   const ts = parseTimestamp(doc.ts, receivedAt, limits);
   if (typeof ts !== 'number') return ts;
   const values = doc.values;
@@ -269,7 +275,9 @@ function sensorNames(entityId: string, directory: DeviceDirectory): NameResolver
     return reject(
       'bad_schema',
       `SenML name ${describe(resolved)} does not start with the sensor id "${entityId}" and a separator${
-        names.length ? ` nor with one of its external ids (${names.slice(0, 4).join(', ')})` : ', and the sensor has no external ids (meta "externalIds")'
+        names.length
+          ? ` nor with one of its external ids (${names.slice(0, 4).join(', ')})`
+          : ', and the sensor has no external ids (meta "externalIds")'
       }`,
     );
   };
@@ -316,7 +324,10 @@ function gatewayNames(gatewayId: string, directory: DeviceDirectory): NameResolv
  */
 export function unitMetricName(unit: string | undefined): string {
   if (!unit) return 'value';
-  const part = unit.replace(/%/g, 'pct').replace(/\//g, 'per').replace(/[^A-Za-z0-9]/g, '_');
+  const part = unit
+    .replace(/%/g, 'pct')
+    .replace(/\//g, 'per')
+    .replace(/[^A-Za-z0-9]/g, '_');
   return `value_${part}`.slice(0, 63);
 }
 
@@ -326,13 +337,7 @@ function isOwnUnit(fixed: string, unit: string): boolean {
 }
 
 /** The metric of a name-only record: the one metric of the sensor's kind its unit fits. */
-function metricByUnit(
-  r: ResolvedName,
-  unit: string | undefined,
-  resolved: string,
-  vocabulary: Vocabulary,
-  at: string,
-): string | Rejection {
+function metricByUnit(r: ResolvedName, unit: string | undefined, resolved: string, vocabulary: Vocabulary, at: string): string | Rejection {
   const metrics = r.kind !== undefined ? vocabulary.kindMetrics(r.kind) : undefined;
   if (!metrics) {
     return reject(
@@ -458,7 +463,8 @@ function walkSenml(
     let metric = who.metric;
     if (metric === '') {
       if (who.unknownDevice) metric = unitMetricName(unit);
-      else if (!numeric) return reject('bad_schema', `${at}: the name ${describe(resolvedName)} names sensor ${who.entityId} but no metric`);
+      else if (!numeric)
+        return reject('bad_schema', `${at}: the name ${describe(resolvedName)} names sensor ${who.entityId} but no metric`);
       else {
         const found = metricByUnit(who, unit, resolvedName, vocabulary, at);
         if (typeof found !== 'string') return found;
@@ -502,7 +508,8 @@ function walkSenml(
     }
     const textField = r.vs !== undefined ? 'vs' : r.vb !== undefined ? 'vb' : r.vd !== undefined ? 'vd' : null;
     if (textField) {
-      if (vocabulary.metric(metric)) return reject('bad_schema', `${at}: ${metric} is a numeric metric; ${textField} is not allowed for it`);
+      if (vocabulary.metric(metric))
+        return reject('bad_schema', `${at}: ${metric} is a numeric metric; ${textField} is not allowed for it`);
       if (!TEXT_NAME.test(metric)) return reject('bad_schema', `${at}: name ${describe(metric)} is not a valid SenML name`);
       const raw = r[textField];
       if (textField === 'vb' && typeof raw !== 'boolean')
