@@ -24,11 +24,15 @@
  *   configuration as versioned JSON and the delivery log (storage/notification-store.ts,
  *   docs/notifications.md; migration 13).
  * - `cases`: hotline cases as event-sourced changes (storage/case-store.ts, docs/cases.md).
+ * - `vocabulary_kinds`, `device_external_ids`: sensor kinds declared by an administrator or a
+ *   meta message, and device names bound by meta (storage/vocabulary-store.ts, docs/ingest.md;
+ *   migration 17).
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { queryRows } from './clickhouse-client.ts';
 import { clusterMigrationsTable, clusterStatements, createdTables } from './cluster-ddl.ts';
 import { NOTIFICATIONS_DDL } from './notification-store.ts';
+import { VOCABULARY_DDL } from './vocabulary-store.ts';
 
 export interface Migration {
   version: number;
@@ -502,6 +506,12 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 14,
     name: 'hotline cases (event-sourced case changes with versioned snapshots)',
     statements: [CASES_DDL],
+  },
+  // Numbered 17 by the devices work (15 and 16 belong to other work).
+  {
+    version: 17,
+    name: 'declared sensor kinds and device names bound by meta (docs/ingest.md, devices as they come)',
+    statements: [...VOCABULARY_DDL],
   },
 ];
 

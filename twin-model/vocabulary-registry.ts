@@ -67,7 +67,7 @@ const quote = (s: string) => JSON.stringify(s.length > 60 ? `${s.slice(0, 60)}â€
 export class Vocabulary {
   private readonly kindsByName = new Map<string, KindDefinition>();
   private readonly metricsByName = new Map<string, MetricDefinition>();
-  private readonly listeners = new Set<(kind: KindDefinition) => void>();
+  private readonly listeners = new Set<(kind: KindDefinition, by: VocabularyOrigin) => void>();
   private declaredCount = 0;
 
   constructor() {
@@ -120,8 +120,8 @@ export class Vocabulary {
     return [...this.metricsByName.values()];
   }
 
-  /** Called after each declaration that changed something (to persist it, to tell clients). */
-  onDeclared(listener: (kind: KindDefinition) => void): () => void {
+  /** Called after each declaration that changed something, with where that declaration came from (to persist it). */
+  onDeclared(listener: (kind: KindDefinition, by: VocabularyOrigin) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
@@ -200,7 +200,7 @@ export class Vocabulary {
     if (existing?.origin === 'v1') return { ok: true, changed: false };
     const def: KindDefinition = { kind: d.kind, label, metrics, origin: existing?.origin ?? origin };
     this.kindsByName.set(d.kind, def);
-    if (changed) for (const l of this.listeners) l(def);
+    if (changed) for (const l of this.listeners) l(def, origin);
     return { ok: true, changed };
   }
 

@@ -9,6 +9,7 @@ import { flushBeforeVerification, openAuditRecord } from '../parts/audit.ts';
 import { externalBrokerUrl, type SecurityLogSlot, startBroker } from '../parts/broker.ts';
 import { cityModel } from '../parts/city.ts';
 import type { BrokerLink, PartContext } from '../parts/context.ts';
+import { openDevices } from '../parts/devices.ts';
 import { startDispatch } from '../parts/dispatch.ts';
 import { ingestSubscription, sampleIngestRate, startIngest, takeFromBroker } from '../parts/ingest.ts';
 import { nodeMetrics } from '../parts/metrics.ts';
@@ -29,15 +30,16 @@ export async function startAllInOne(ctx: PartContext): Promise<RunningCityTwin> 
   const broker: EmbeddedBroker | null = config.mqttUrl ? null : await startBroker(ctx, security);
   const mqttUrl = broker ? broker.url : externalBrokerUrl(config, ctx.role);
   const { clickhouse, usage } = await openStorage(ctx, city.model);
+  const devices = await openDevices(ctx, clickhouse, city.model);
 
   const { audit, signedDispatchHead } = await openAuditRecord(ctx, clickhouse);
   const auth = await openAccounts(ctx, clickhouse, audit, security);
-  const { twin, incidentStore } = await startTwin(ctx, { city: city.model, clickhouse, audit, auth });
+  const { twin, incidentStore } = await startTwin(ctx, { city: city.model, clickhouse, audit, auth, vocabulary: devices.vocabulary });
   const dispatch = await startDispatch(ctx, { city: city.model, twin, clickhouse, audit, signedDispatchHead });
   flushBeforeVerification(audit, twin, dispatch, auth);
 
   const link: BrokerLink = { up: false };
-  const ingest = startIngest(ctx, clickhouse, { twin, dispatch });
+  const ingest = startIngest(ctx, clickhouse, { twin, dispatch }, devices.directory);
   if (broker) takeFromBroker(ctx, broker, ingest, link);
   else await startSubscription(ctx, ingestSubscription(ctx, mqttUrl, ingest, link), link, { audit, twin, dispatch, auth });
   startTwinClock(ctx, twin, dispatch);

@@ -9,6 +9,7 @@ import { openAccounts } from '../parts/accounts.ts';
 import { flushBeforeVerification, openAuditRecord } from '../parts/audit.ts';
 import { externalBrokerUrl, type SecurityLogSlot } from '../parts/broker.ts';
 import { cityModel } from '../parts/city.ts';
+import { openDevices } from '../parts/devices.ts';
 import type { BrokerLink, PartContext } from '../parts/context.ts';
 import { startDispatch } from '../parts/dispatch.ts';
 import { nodeMetrics } from '../parts/metrics.ts';
@@ -27,16 +28,17 @@ export async function startWebNode(ctx: PartContext): Promise<RunningCityTwin> {
   const city = cityModel(config);
   const security: SecurityLogSlot = { auth: null };
   const { clickhouse, usage } = await openStorage(ctx, city.model);
+  const devices = await openDevices(ctx, clickhouse, city.model);
 
   const { audit, signedDispatchHead } = await openAuditRecord(ctx, clickhouse);
   const auth = await openAccounts(ctx, clickhouse, audit, security);
-  const { twin, incidentStore } = await startTwin(ctx, { city: city.model, clickhouse, audit, auth });
+  const { twin, incidentStore } = await startTwin(ctx, { city: city.model, clickhouse, audit, auth, vocabulary: devices.vocabulary });
   const dispatch = await startDispatch(ctx, { city: city.model, twin, clickhouse, audit, signedDispatchHead });
   flushBeforeVerification(audit, twin, dispatch, auth);
 
   const link: BrokerLink = { up: false };
   const workerStats = new IngestStatsAggregator();
-  await startSubscription(ctx, twinFeed(ctx, mqttUrl, { twin, dispatch, workerStats }, link), link, { audit, twin, dispatch, auth });
+  await startSubscription(ctx, twinFeed(ctx, mqttUrl, { twin, dispatch, workerStats }, link, devices.directory), link, { audit, twin, dispatch, auth });
   startTwinClock(ctx, twin, dispatch);
 
   let web: WebServer | null = null;

@@ -23,6 +23,8 @@ import { StatusStrip } from './panels/status-strip.ts';
 import { StreamBanner } from './panels/stream-banner.ts';
 import { TopBar, type ConnectionState } from './panels/top-bar.ts';
 import { LiveStream } from './stream/live-stream.ts';
+import { fetchVocabulary } from './backend/api-client.ts';
+import { setDeclaredVocabulary } from './i18n/declared-vocabulary.ts';
 import type { SensorCounts } from './stream/sensor-store.ts';
 import { h, requireElement, setText } from './ui/dom.ts';
 import { installTestHooks, webglRendererOf } from './test-hooks.ts';
@@ -88,6 +90,10 @@ function start(me: Me): void {
 
   const stream = new LiveStream();
   const store = stream.store;
+  // Labels and units of the kinds the city declares (shown by name until they arrive).
+  fetchVocabulary()
+    .then((doc) => setDeclaredVocabulary(doc))
+    .catch(() => undefined);
   const map = createCityMap(mapEl, lang);
   // The city's PMTiles basemap (dark/light) or the schematic map; 2D or tilted 3D.
   const basemapView = new BasemapView(map, getLanguage);

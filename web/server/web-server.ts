@@ -28,7 +28,8 @@ import { compareIncidents, incidentUpdateViewer, incidentViewer } from './incide
 import type { IncidentUpdateMessage, IncidentView } from '../shared/protocol.ts';
 import { ViewportStreams, type ViewportOptions } from './live/viewport-sessions.ts';
 import { sensorRoutes } from './live/sensor-routes.ts';
-import { DeadLetterStore, ReadingsStore, RegistryStore } from '../../storage/index.ts';
+import { vocabularyRoutes } from './city/vocabulary-routes.ts';
+import { DeadLetterStore, ReadingsStore, RegistryStore, VocabularyStore } from '../../storage/index.ts';
 import { basemapRoutes } from './city/basemap-routes.ts';
 import { openBasemapArchive, type BasemapArchive } from './city/pmtiles-archive.ts';
 
@@ -124,6 +125,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     ...replayRoutesFor(options),
     ...authRoutes({ auth: options.auth, secureCookies: Boolean(options.tls) }),
     ...(options.audit ? auditRoutes({ audit: options.audit }) : []),
+    ...vocabularyRoutes({ vocabulary: options.twin.vocabulary, store: new VocabularyStore(options.clickhouse), audit: options.audit ?? null }),
   ];
   const docs = apiDocs(routes, {
     title: 'CityTwin API',

@@ -10,7 +10,7 @@ import type { DeltaMessage, SensorSummary, SnapshotMessage } from '../../shared/
 import { SENSOR_KINDS, type SensorKind } from '../../../twin-model/vocabulary.ts';
 import { SENSOR_STATES, SensorStateCode } from '../../../twin-model/sensor-state.ts';
 
-/** `kind` column value of a sensor whose kind is 'unknown' (or not in the vocabulary). */
+/** `kind` column value of a sensor whose kind is 'unknown' or one the city declares (the legend's "other kinds"). */
 export const UNKNOWN_KIND = SENSOR_KINDS.length;
 /** Number of kind slots: the vocabulary plus 'unknown'. */
 export const KIND_SLOTS = SENSOR_KINDS.length + 1;
@@ -78,6 +78,8 @@ export class SensorStore {
   ids: string[] = [];
   district: (string | null)[] = [];
   sourceId: (string | null)[] = [];
+  /** Kind name per row: a v1 kind, a declared one (its slot is {@link UNKNOWN_KIND}), or `unknown`. */
+  kindName: string[] = [];
   /** Kind slot per row (see kindSlot). */
   kind = new Uint8Array(0);
   /** Longitude / latitude, NaN when unknown. */
@@ -110,6 +112,7 @@ export class SensorStore {
     this.ids = [];
     this.district = [];
     this.sourceId = [];
+    this.kindName = [];
     this.indexById.clear();
     this.newestDataTime = 0;
     let rows = 0;
@@ -127,6 +130,7 @@ export class SensorStore {
       this.ids[i] = '';
       this.district[i] = null;
       this.sourceId[i] = null;
+      this.kindName[i] = 'unknown';
     }
     this.count = rows;
     for (const s of msg.sensors) this.writeSummary(s);
@@ -145,6 +149,7 @@ export class SensorStore {
           this.ids[i] = '';
           this.district[i] = null;
           this.sourceId[i] = null;
+          this.kindName[i] = 'unknown';
           this.kind[i] = UNKNOWN_KIND;
           this.lng[i] = NaN;
           this.lat[i] = NaN;
@@ -211,6 +216,7 @@ export class SensorStore {
     this.district[i] = s.district;
     this.sourceId[i] = s.sourceId;
     this.kind[i] = kindSlot(s.kind);
+    this.kindName[i] = s.kind;
     this.lng[i] = s.lng ?? NaN;
     this.lat[i] = s.lat ?? NaN;
     this.state[i] = s.state;

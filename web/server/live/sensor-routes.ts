@@ -8,9 +8,7 @@ import { z } from 'zod';
 import type { DeadLetterStore, ReadingsStore, RegistryStore } from '../../../storage/index.ts';
 import {
   ID_PATTERN,
-  METRIC_UNITS,
   REJECT_REASONS,
-  SENSOR_KINDS,
   SENSOR_STATES,
   stateName,
   UNCLASSIFIED_AS,
@@ -71,7 +69,11 @@ export function sensorRoutes(deps: SensorRouteDeps): Route[] {
       summary: "Sensors known to the twin, filtered (only those within the caller's classification clearance)",
       response: '{ total, sensors: SensorSummary[] }',
       query: z.object({
-        kind: z.enum([...SENSOR_KINDS, 'unknown']).optional(),
+        kind: z
+          .string()
+          .max(40)
+          .refine((k) => k === 'unknown' || deps.twin.vocabulary.isKind(k), 'must be a sensor kind of GET /api/vocabulary, or unknown')
+          .optional(),
         state: z.enum(SENSOR_STATES).optional(),
         district: z.string().max(32).optional(),
         limit: z.coerce.number().int().min(1).max(10_000).default(1000),
@@ -114,7 +116,7 @@ export function sensorRoutes(deps: SensorRouteDeps): Route[] {
               .map((k) => k.trim())
               .filter(Boolean)
           : null;
-        const unknown = kinds?.find((k) => k !== 'unknown' && !(SENSOR_KINDS as readonly string[]).includes(k));
+        const unknown = kinds?.find((k) => k !== 'unknown' && !deps.twin.vocabulary.isKind(k));
         if (unknown) throw new HttpError(400, `unknown sensor kind "${unknown.slice(0, 40)}"`);
         if (query.source === 'registry') {
           return registryCells(deps.registry, {
@@ -143,7 +145,7 @@ export function sensorRoutes(deps: SensorRouteDeps): Route[] {
         const stored = entry ? null : await deps.readings.latest(params.sensorId);
         if (!entry && (!stored || stored.length === 0)) throw new HttpError(404, `sensor "${params.sensorId}" is not known`);
         const latest: SensorDetail['latest'] = {};
-        const unitOf = (m: string) => METRIC_UNITS[m.replace(/:sum$/, '') as keyof typeof METRIC_UNITS] ?? '';
+        const unitOf = (m: string) => deps.twin.vocabulary.unitOf(m.replace(/:sum$/, '')) ?? '';
         if (entry) for (const [m, v] of entry.latest) latest[m] = { value: v.value, ts: v.ts, unit: unitOf(m) };
         else for (const r of stored ?? []) latest[r.metric] = { value: r.value, ts: r.ts, unit: unitOf(r.metric) };
         const site = deps.city?.sensorSites.find((s) => s.id === params.sensorId) ?? null;

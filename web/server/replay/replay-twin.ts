@@ -22,7 +22,7 @@ import {
   createTwinChanges,
   createTwinState,
   headlineValue,
-  isSensorKind,
+  KIND_NAME_PATTERN,
   type Classification,
   type IncidentChange,
   type MetricRule,
@@ -81,7 +81,7 @@ function bySensorThenTime(a: StoredValue, b: StoredValue): number {
 }
 
 function metaOf(row: SensorRegistryRow): SensorMeta | null {
-  if (row.deleted || !isSensorKind(row.kind)) return null;
+  if (row.deleted || !KIND_NAME_PATTERN.test(row.kind)) return null;
   const meta: SensorMeta = { kind: row.kind, lng: row.lng, lat: row.lat };
   if (row.name) meta.name = row.name;
   if (row.unit) meta.unit = row.unit;
