@@ -28,11 +28,16 @@ export async function openDevices(ctx: PartContext, clickhouse: ClickHouseClient
   for (const k of await store.kinds()) {
     const r = vocabulary.declare(k.declaration, k.origin);
     if (r.ok) declared++;
-    else log('warn', `stored kind ${k.declaration.kind} (declared by ${k.declaredBy}) no longer fits the vocabulary: ${r.problems.join('; ')}`);
+    else
+      log(
+        'warn',
+        `stored kind ${k.declaration.kind} (declared by ${k.declaredBy}) no longer fits the vocabulary: ${r.problems.join('; ')}`,
+      );
   }
   const bindings = await store.bindings();
   for (const b of bindings) directory.bind(b.sensorId, b.externalIds);
-  if (declared || bindings.length) log('info', `devices: ${declared} declared kinds and ${bindings.length} device-name bindings from storage`);
+  if (declared || bindings.length)
+    log('info', `devices: ${declared} declared kinds and ${bindings.length} device-name bindings from storage`);
   const credentials = ctx.config.security.mqttCredentialsFile;
   // The records of a gateway's pack may speak only for the sensors its credentials allow.
   if (credentials) directory.setGatewayPolicy(gatewaySensorPolicy(loadGatewayCredentials(credentials)));

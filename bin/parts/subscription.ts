@@ -35,7 +35,13 @@ export function twinFeed(
       }
       // Service metrics are the ingest's alone; the twin takes sensors, events and unit positions.
       if (route.to !== 'handler' || route.topic.kind === 'service_data') return;
-      const m = decodePayload(route.topic, payload, at, { ...DEFAULT_PARSE_LIMITS, maxPayloadBytes: ctx.config.maxPayloadBytes }, directory);
+      const m = decodePayload(
+        route.topic,
+        payload,
+        at,
+        { ...DEFAULT_PARSE_LIMITS, maxPayloadBytes: ctx.config.maxPayloadBytes },
+        directory,
+      );
       if (!m.ok) return;
       // The same lesson the ingest takes from it: a kind a meta declares, names it binds.
       learnFrom(directory, m);

@@ -4,7 +4,7 @@
  * the system topic for the web nodes.
  */
 import { externalBrokerUrl } from '../parts/broker.ts';
-import { cityModel } from '../parts/city.ts';
+import { cityOf } from '../parts/city.ts';
 import { openDevices } from '../parts/devices.ts';
 import type { BrokerLink, PartContext } from '../parts/context.ts';
 import { ingestSubscription, sampleIngestRate, startIngest } from '../parts/ingest.ts';
@@ -22,7 +22,7 @@ export async function startIngestWorker(ctx: PartContext): Promise<RunningCityTw
   const mqttUrl = externalBrokerUrl(config, ctx.role);
   // A worker has no twin; it needs the city model for its register (the names devices call
   // themselves, the kinds the city declares) and to simulate it.
-  const city = cityModel(config);
+  const city = cityOf(ctx);
   const { clickhouse, usage } = await openStorage(ctx, config.simulate ? city.model : null);
   const devices = await openDevices(ctx, clickhouse, city.model);
 

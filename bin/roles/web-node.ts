@@ -8,7 +8,7 @@ import type { WebServer } from '../../web/server/web-server.ts';
 import { openAccounts } from '../parts/accounts.ts';
 import { flushBeforeVerification, openAuditRecord } from '../parts/audit.ts';
 import { externalBrokerUrl, type SecurityLogSlot } from '../parts/broker.ts';
-import { cityModel } from '../parts/city.ts';
+import { cityOf } from '../parts/city.ts';
 import { openDevices } from '../parts/devices.ts';
 import type { BrokerLink, PartContext } from '../parts/context.ts';
 import { startDispatch } from '../parts/dispatch.ts';
@@ -25,7 +25,7 @@ import type { RunningCityTwin } from '../runtime.ts';
 export async function startWebNode(ctx: PartContext): Promise<RunningCityTwin> {
   const { config } = ctx;
   const mqttUrl = externalBrokerUrl(config, ctx.role);
-  const city = cityModel(config);
+  const city = cityOf(ctx);
   const security: SecurityLogSlot = { auth: null };
   const { clickhouse, usage } = await openStorage(ctx, city.model);
   const devices = await openDevices(ctx, clickhouse, city.model);
@@ -38,7 +38,12 @@ export async function startWebNode(ctx: PartContext): Promise<RunningCityTwin> {
 
   const link: BrokerLink = { up: false };
   const workerStats = new IngestStatsAggregator();
-  await startSubscription(ctx, twinFeed(ctx, mqttUrl, { twin, dispatch, workerStats }, link, devices.directory), link, { audit, twin, dispatch, auth });
+  await startSubscription(ctx, twinFeed(ctx, mqttUrl, { twin, dispatch, workerStats }, link, devices.directory), link, {
+    audit,
+    twin,
+    dispatch,
+    auth,
+  });
   startTwinClock(ctx, twin, dispatch);
 
   let web: WebServer | null = null;

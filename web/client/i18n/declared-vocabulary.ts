@@ -29,7 +29,9 @@ export function setDeclaredVocabulary(doc: unknown): void {
 }
 
 function isLabel(v: unknown): v is { zh: string; en: string } {
-  return typeof v === 'object' && v !== null && typeof (v as { zh?: unknown }).zh === 'string' && typeof (v as { en?: unknown }).en === 'string';
+  return (
+    typeof v === 'object' && v !== null && typeof (v as { zh?: unknown }).zh === 'string' && typeof (v as { en?: unknown }).en === 'string'
+  );
 }
 
 export function declaredKind(kind: string): (DeclaredTerm & { metrics: readonly string[] }) | undefined {

@@ -74,7 +74,8 @@ export function vocabularyRoutes(deps: VocabularyRoutesDeps): Route[] {
         if (problems.length) throw new HttpError(400, `kind ${JSON.stringify(body.kind)}: ${problems.join('; ')}`, { problems });
         const actor = principal?.username ?? 'unknown';
         const result = vocabulary.declare(declaration, 'admin');
-        if (!result.ok) throw new HttpError(400, `kind ${JSON.stringify(body.kind)}: ${result.problems.join('; ')}`, { problems: result.problems });
+        if (!result.ok)
+          throw new HttpError(400, `kind ${JSON.stringify(body.kind)}: ${result.problems.join('; ')}`, { problems: result.problems });
         const kind = vocabulary.kind(body.kind)!;
         if (result.changed) {
           const stored = vocabulary.declarationOf(body.kind)!;

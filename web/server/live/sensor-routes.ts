@@ -6,14 +6,7 @@
  */
 import { z } from 'zod';
 import type { DeadLetterStore, ReadingsStore, RegistryStore } from '../../../storage/index.ts';
-import {
-  ID_PATTERN,
-  REJECT_REASONS,
-  SENSOR_STATES,
-  stateName,
-  UNCLASSIFIED_AS,
-  type CityModel,
-} from '../../../twin-model/index.ts';
+import { ID_PATTERN, REJECT_REASONS, SENSOR_STATES, stateName, UNCLASSIFIED_AS, type CityModel } from '../../../twin-model/index.ts';
 import type { ReadingsResponse, SensorDetail } from '../../shared/protocol.ts';
 import type { Principal } from '../auth/auth-service.ts';
 import { clearanceMask, cleared } from '../auth/classification.ts';
