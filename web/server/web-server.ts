@@ -125,7 +125,11 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     ...replayRoutesFor(options),
     ...authRoutes({ auth: options.auth, secureCookies: Boolean(options.tls) }),
     ...(options.audit ? auditRoutes({ audit: options.audit }) : []),
-    ...vocabularyRoutes({ vocabulary: options.twin.vocabulary, store: new VocabularyStore(options.clickhouse), audit: options.audit ?? null }),
+    ...vocabularyRoutes({
+      vocabulary: options.twin.vocabulary,
+      store: new VocabularyStore(options.clickhouse),
+      audit: options.audit ?? null,
+    }),
   ];
   const docs = apiDocs(routes, {
     title: 'CityTwin API',
