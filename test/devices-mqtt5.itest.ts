@@ -144,4 +144,19 @@ describe('MQTT 5 devices through Mosquitto, in a city whose package declares a k
     expect(kinds.get('nz-markt')).toBe('noise_level');
     expect(kinds.get('nz-bahnhof')).toBe('noise_level');
   });
+
+  it("the KPI's sensor health lists a sensor of a declared kind as the register has it, whatever its meta says", async () => {
+    const device = await mqtt.connectAsync(mosquitto.url, { clientId: 'noise-schule', protocolVersion: 5 });
+    try {
+      const meta = { kind: 'rain_gauge', lng: 15.5878704, lat: 48.1901075, name: 'renamed by the device' };
+      await device.publishAsync('citytwin/v1/sensors/nz-schule/meta', JSON.stringify(meta), { qos: 1, retain: true });
+    } finally {
+      await device.endAsync();
+    }
+    const row = await waitFor('nz-schule in the sensor health drill', async () => {
+      const drill = await api<{ rows: Array<Record<string, unknown>> }>('/api/kpi/drill/sensor-health?limit=5000');
+      return drill.body.rows.find((r) => r.sensorId === 'nz-schule') ?? null;
+    });
+    expect(row).toMatchObject({ kind: 'noise_level', name: '学校噪声', source: 'env.noise' });
+  });
 });
