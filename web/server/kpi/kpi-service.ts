@@ -20,7 +20,7 @@ import {
   type OpenIncidentPoint,
   type SensorRegistryRow,
 } from '../../../storage/index.ts';
-import type { CityModel, Classification, DeclaredSensorSite, Incident } from '../../../twin-model/index.ts';
+import { registerSites, type CityModel, type Classification, type DeclaredSensorSite, type Incident } from '../../../twin-model/index.ts';
 import type { DrillKpi, KpiDrill, KpiSummary, ServiceHallRow } from '../../shared/kpi-protocol.ts';
 import type { StatsMessage } from '../../shared/protocol.ts';
 import type { Principal } from '../auth/auth-service.ts';
@@ -133,9 +133,7 @@ export class KpiService {
     this.classify = sensorClassifier(deps.city?.sources ?? []);
     this.classifyEvent = deps.twin?.classifyEvent ?? eventClassifier(deps.city?.sources ?? []);
     // The register: sensors of v1 kinds and of the kinds the city declares.
-    this.sites = new Map<string, DeclaredSensorSite>(
-      [...(deps.city?.sensorSites ?? []), ...(deps.city?.declaredSensorSites ?? [])].map((s) => [s.id, s]),
-    );
+    this.sites = new Map(registerSites(deps.city).map((s) => [s.id, s]));
     this.sources = new Map((deps.city?.sources ?? []).map((s) => [s.id, s]));
     this.districts = new Map((deps.city?.districts ?? []).map((d) => [d.code, d]));
   }

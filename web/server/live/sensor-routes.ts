@@ -6,7 +6,15 @@
  */
 import { z } from 'zod';
 import type { DeadLetterStore, ReadingsStore, RegistryStore } from '../../../storage/index.ts';
-import { ID_PATTERN, REJECT_REASONS, SENSOR_STATES, stateName, UNCLASSIFIED_AS, type CityModel } from '../../../twin-model/index.ts';
+import {
+  ID_PATTERN,
+  REJECT_REASONS,
+  registerSites,
+  SENSOR_STATES,
+  stateName,
+  UNCLASSIFIED_AS,
+  type CityModel,
+} from '../../../twin-model/index.ts';
 import type { ReadingsResponse, SensorDetail } from '../../shared/protocol.ts';
 import type { Principal } from '../auth/auth-service.ts';
 import { clearanceMask, cleared } from '../auth/classification.ts';
@@ -31,6 +39,8 @@ const DAY = 86_400_000;
 export function sensorRoutes(deps: SensorRouteDeps): Route[] {
   const districtName = (code: string | null) => deps.city?.districts.find((d) => d.code === code) ?? null;
   const sourceOf = (id: string | null) => deps.city?.sources.find((s) => s.id === id) ?? null;
+  // The register: sensors of v1 kinds and of the kinds the city declares.
+  const register = new Map(registerSites(deps.city).map((s) => [s.id, s]));
   /**
    * Refuses a sensor above the caller's clearance (403 with the reason). A sensor the twin has
    * not seen is judged by its site's source, else as unclassified.
@@ -38,7 +48,7 @@ export function sensorRoutes(deps: SensorRouteDeps): Route[] {
   const checkClearance = (principal: Principal | null, id: string): void => {
     if (!principal) throw new HttpError(401, 'sign in first');
     const entry = deps.twin.state.byId.get(id);
-    const site = entry ? null : (deps.city?.sensorSites.find((s) => s.id === id) ?? null);
+    const site = entry ? null : (register.get(id) ?? null);
     const cls = entry
       ? deps.twin.stream.classify(entry)
       : site
@@ -117,7 +127,7 @@ export function sensorRoutes(deps: SensorRouteDeps): Route[] {
             zoom: query.zoom,
             clearance: principal.clearance,
             sources: deps.city?.sources ?? [],
-            register: deps.city?.sensorSites ?? [],
+            register: [...register.values()],
             kinds,
           });
         }
@@ -141,7 +151,7 @@ export function sensorRoutes(deps: SensorRouteDeps): Route[] {
         const unitOf = (m: string) => deps.twin.vocabulary.unitOf(m.replace(/:sum$/, '')) ?? '';
         if (entry) for (const [m, v] of entry.latest) latest[m] = { value: v.value, ts: v.ts, unit: unitOf(m) };
         else for (const r of stored ?? []) latest[r.metric] = { value: r.value, ts: r.ts, unit: unitOf(r.metric) };
-        const site = deps.city?.sensorSites.find((s) => s.id === params.sensorId) ?? null;
+        const site = register.get(params.sensorId) ?? null;
         const district = districtName(entry?.district ?? site?.district ?? null);
         const source = sourceOf(entry?.sourceId ?? site?.sourceId ?? null);
         // The effective classification: the source's, raised (never lowered) by the sensor's meta.

@@ -23,6 +23,7 @@ import {
   FusionEngine,
   IncidentActionError,
   KIND_NAME_PATTERN,
+  registerSites,
   Vocabulary,
   parseTopic,
   resolveSensorMeta,
@@ -150,9 +151,7 @@ export class TwinService {
     });
     this.vocabulary = options.vocabulary ?? new Vocabulary();
     // The register: sensors of v1 kinds and of the kinds the city declares.
-    this.sites = new Map<string, DeclaredSensorSite>(
-      [...(options.city?.sensorSites ?? []), ...(options.city?.declaredSensorSites ?? [])].map((s) => [s.id, s]),
-    );
+    this.sites = new Map(registerSites(options.city).map((s) => [s.id, s]));
     this.sourceClass = new Map((options.city?.sources ?? []).map((s) => [s.id, s.classification]));
     this.classifyEvent = eventClassifier(options.city?.sources ?? []);
     const vocabulary = this.vocabulary;

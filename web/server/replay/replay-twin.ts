@@ -37,7 +37,7 @@ import {
   type MetricRule,
   type DispatchLogEntry,
   type SensorMeta,
-  type SensorSite,
+  type DeclaredSensorSite,
   type TwinConfig,
   type TwinContext,
   type TwinState,
@@ -115,7 +115,7 @@ export function replayIds(
   rows: readonly SensorRegistryRow[],
   classify: SensorClassifier,
   mask: number,
-  sites: ReadonlyMap<string, SensorSite> = new Map(),
+  sites: ReadonlyMap<string, DeclaredSensorSite> = new Map(),
 ): string[] {
   const newest = registryAt(rows, Number.MAX_SAFE_INTEGER);
   const ids: string[] = [];
@@ -134,7 +134,7 @@ export function replayIds(
 export function rowClass(
   row: SensorRegistryRow,
   classify: SensorClassifier,
-  sites: ReadonlyMap<string, SensorSite> = new Map(),
+  sites: ReadonlyMap<string, DeclaredSensorSite> = new Map(),
 ): Classification {
   return classify({ classification: row.classification, sourceId: sites.get(row.sensorId)?.sourceId ?? (row.source || null) });
 }
