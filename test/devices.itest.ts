@@ -284,4 +284,38 @@ describe('devices as they come, on the embedded broker', () => {
     const metrics = await (await fetch(new URL('/metrics', base))).text();
     expect(metrics).toMatch(/citytwin_mqtt_unsupported_protocol_total \d+/);
   });
+
+  it('the kinds administrators and meta declared, and the device names meta bound, are stored: a restart keeps them', async () => {
+    const soil = {
+      kind: 'soil_probe',
+      lng: 114.3,
+      lat: 30.55,
+      metrics: { soil_moisture: '%' },
+      externalIds: ['urn:dev:ow:5011000000000001:'],
+    };
+    await client.publishAsync('citytwin/v1/sensors/soil-1/meta', JSON.stringify(soil), { qos: 1, retain: true });
+    await settled();
+    const declared = await api<{ sensorKinds: Array<{ kind: string; origin: string }> }>('/api/vocabulary');
+    expect(declared.body.sensorKinds.find((k) => k.kind === 'soil_probe')).toMatchObject({ origin: 'meta' });
+
+    await client.endAsync();
+    await app.close();
+    app = await startTestCity(dir.path);
+    base = app.url!;
+    client = await mqtt.connectAsync(app.mqttUrl, { clientId: 'devices-gw', protocolVersion: 4 });
+
+    const vocabulary = await api<{ sensorKinds: Array<{ kind: string; origin: string; metrics: string[] }> }>('/api/vocabulary');
+    expect(vocabulary.body.sensorKinds.find((k) => k.kind === 'soil_probe')).toMatchObject({ origin: 'meta', metrics: ['soil_moisture'] });
+    expect(vocabulary.body.sensorKinds.find((k) => k.kind === 'room_climate')).toMatchObject({ origin: 'admin' });
+    // The names bound by meta before the restart still pick their sensors in a gateway's pack.
+    const pack = [
+      { bn: 'urn:dev:ow:5011000000000001:', n: 'soil_moisture', u: '%', v: 31 },
+      { bn: `${RFC_DEVICE_2}:`, n: 'current', u: 'mA', v: 2500 },
+    ];
+    await client.publishAsync('citytwin/v1/gateways/gw-1/senml', JSON.stringify(pack), { qos: 1 });
+    await settled();
+    expect(app.ingest!.pipeline.metrics.rejected).toBe(0);
+    expect(await stored('soil-1')).toEqual([{ metric: 'soil_moisture', value: 31 }]);
+    expect((await stored('pm-2')).filter((r) => r.metric === 'current').map((r) => r.value)).toContain(2.5);
+  });
 });
