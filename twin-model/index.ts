@@ -3,6 +3,9 @@
  * and its alarm rules. Pure: no I/O, no clock, no randomness but the seeded one.
  */
 export * from './vocabulary.ts';
+export * from './vocabulary-registry.ts';
+export * from './unit-conversion.ts';
+export * from './device-directory.ts';
 export * from './random.ts';
 export * from './sensor-state.ts';
 export * from './alarm-rules.ts';

@@ -9,7 +9,7 @@
  * take them explicitly (`sensorSummary`).
  */
 import { AlarmLevel } from './alarm-rules.ts';
-import type { SensorSite } from './city/city-types.ts';
+import type { DeclaredSensorSite } from './city/city-types.ts';
 import type { Reading } from './messages/payload-parser.ts';
 import type { SensorMeta } from './messages/record-parsers.ts';
 import {
@@ -25,7 +25,7 @@ import {
 import { DEFAULT_COMPILED_RULES, type CompiledRuleSet, type ResolvedRules } from './rules/rule-resolve.ts';
 import { resolveSensorMeta } from './sensor-register.ts';
 import { SensorStateCode, stateName, type SensorStateName } from './sensor-state.ts';
-import { KIND_METRICS, type Classification, type SensorKind } from './vocabulary.ts';
+import { KIND_METRICS, type Classification } from './vocabulary.ts';
 
 export interface LatestValue {
   value: number;
@@ -36,7 +36,10 @@ export interface SensorEntry {
   /** Position in `state.sensors`; stable for the life of the state. */
   index: number;
   id: string;
-  kind: SensorKind | 'unknown';
+  /** A v1 kind, a declared kind (vocabulary-registry.ts), or `unknown` before any meta. */
+  kind: string;
+  /** The kind's headline metric (drawn on the map), or null for an unknown kind. */
+  headline: string | null;
   lng: number | null;
   lat: number | null;
   district: string | null;
@@ -80,11 +83,13 @@ function flatTolerance(ref: number): number {
 export interface TwinConfig {
   /** The alarm rules in force (rules/rule-resolve.ts `compileRuleSet`); replaced live by `setRules`. */
   rules: CompiledRuleSet;
-  /** Planned sites of the city model, for positions of sensors that have no meta yet. */
-  sites: ReadonlyMap<string, SensorSite>;
+  /** The metrics of a kind (first = headline), from the vocabulary; undefined for an unknown kind. */
+  kindMetrics: (kind: string) => readonly string[] | undefined;
+  /** Planned sites of the city model (the register), for positions of sensors that have no meta yet. */
+  sites: ReadonlyMap<string, DeclaredSensorSite>;
   /** District code at a position, or null (from the city model). */
   districtAt: (lng: number, lat: number) => string | null;
-  /** Staleness for sensors of unknown kind. */
+  /** Staleness for sensors of unknown kind (a kind without rules has the rule set's fallback). */
   defaultStaleAfterMs: number;
 }
 
@@ -147,6 +152,7 @@ export function createTwinState(config: Partial<TwinConfig> = {}): TwinState {
   return {
     config: {
       rules: config.rules ?? DEFAULT_COMPILED_RULES,
+      kindMetrics: config.kindMetrics ?? ((kind) => KIND_METRICS[kind as keyof typeof KIND_METRICS]),
       sites: config.sites ?? new Map(),
       districtAt: config.districtAt ?? (() => null),
       defaultStaleAfterMs: config.defaultStaleAfterMs ?? 10 * 60_000,
@@ -166,6 +172,7 @@ function ensureSensor(state: TwinState, id: string, ctx: TwinContext, changes: T
     index: state.sensors.length,
     id,
     kind: site?.kind ?? 'unknown',
+    headline: site ? (state.config.kindMetrics(site.kind)?.[0] ?? null) : null,
     lng: site?.lng ?? null,
     lat: site?.lat ?? null,
     district: site?.district ?? null,
@@ -195,7 +202,7 @@ function ensureSensor(state: TwinState, id: string, ctx: TwinContext, changes: T
 
 /** The metric drawn on the map for a sensor: its kind's first metric, or the first seen. */
 export function headlineMetric(entry: SensorEntry): string | null {
-  if (entry.kind !== 'unknown') return KIND_METRICS[entry.kind][0] ?? null;
+  if (entry.headline !== null) return entry.headline;
   const first = entry.latest.keys().next();
   return first.done ? null : first.value;
 }
@@ -273,6 +280,7 @@ function applyMeta(state: TwinState, id: string, deviceMeta: SensorMeta | null, 
   } else {
     entry.registered = true;
     entry.kind = meta.kind;
+    entry.headline = state.config.kindMetrics(meta.kind)?.[0] ?? null;
     entry.lng = meta.lng;
     entry.lat = meta.lat;
     entry.district = meta.district ?? state.config.districtAt(meta.lng, meta.lat) ?? site?.district ?? null;

@@ -7,8 +7,9 @@ import type { EmbeddedBroker } from '../../ingest/index.ts';
 import { openAccounts } from '../parts/accounts.ts';
 import { flushBeforeVerification, openAuditRecord } from '../parts/audit.ts';
 import { externalBrokerUrl, type SecurityLogSlot, startBroker } from '../parts/broker.ts';
-import { cityModel } from '../parts/city.ts';
+import { cityOf } from '../parts/city.ts';
 import type { BrokerLink, PartContext } from '../parts/context.ts';
+import { openDevices } from '../parts/devices.ts';
 import { startDispatch } from '../parts/dispatch.ts';
 import { startNotifications, startRules, startShifts } from '../parts/operations.ts';
 import { ingestSubscription, sampleIngestRate, startIngest, takeFromBroker } from '../parts/ingest.ts';
@@ -25,15 +26,16 @@ import type { WebServer } from '../../web/server/web-server.ts';
 
 export async function startAllInOne(ctx: PartContext): Promise<RunningCityTwin> {
   const { config } = ctx;
-  const city = cityModel(config);
+  const city = cityOf(ctx);
   const security: SecurityLogSlot = { auth: null };
   const broker: EmbeddedBroker | null = config.mqttUrl ? null : await startBroker(ctx, security);
   const mqttUrl = broker ? broker.url : externalBrokerUrl(config, ctx.role);
   const { clickhouse, usage } = await openStorage(ctx, city.model);
+  const devices = await openDevices(ctx, clickhouse, city.model);
 
   const { audit, signedDispatchHead } = await openAuditRecord(ctx, clickhouse);
   const auth = await openAccounts(ctx, clickhouse, audit, security);
-  const { twin, incidentStore } = await startTwin(ctx, { city: city.model, clickhouse, audit, auth });
+  const { twin, incidentStore } = await startTwin(ctx, { city: city.model, clickhouse, audit, auth, vocabulary: devices.vocabulary });
   const rules = await startRules(ctx, { city: city.model, twin, clickhouse, audit });
   const dispatch = await startDispatch(ctx, { city: city.model, twin, clickhouse, audit, signedDispatchHead });
   flushBeforeVerification(audit, twin, dispatch, auth);
@@ -41,7 +43,7 @@ export async function startAllInOne(ctx: PartContext): Promise<RunningCityTwin> 
   const shifts = startShifts({ twin, dispatch, clickhouse, audit, auth });
 
   const link: BrokerLink = { up: false };
-  const ingest = startIngest(ctx, clickhouse, { twin, dispatch });
+  const ingest = startIngest(ctx, clickhouse, { twin, dispatch }, devices.directory);
   if (broker) {
     takeFromBroker(ctx, broker, ingest, link);
     publishAuditCheckpoints(ctx, broker, { audit, twin, dispatch, auth });

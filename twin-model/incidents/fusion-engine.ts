@@ -7,7 +7,6 @@ import { AlarmLevel } from '../alarm-rules.ts';
 import type { Reading } from '../messages/payload-parser.ts';
 import type { CityEvent, SensorMeta } from '../messages/record-parsers.ts';
 import { SensorStateCode } from '../sensor-state.ts';
-import type { SensorKind } from '../vocabulary.ts';
 import type { CompiledRuleSet } from '../rules/rule-resolve.ts';
 import {
   applyTwinInput,
@@ -200,7 +199,7 @@ export class FusionEngine {
    * alarm reaches what a rule asks, it is one piece of evidence placed at those sensors; it
    * clears when the share falls back.
    */
-  private areaEvidence(kind: SensorKind, district: string, t: AlarmTransition, ctx: TwinContext): IncidentChange[] {
+  private areaEvidence(kind: string, district: string, t: AlarmTransition, ctx: TwinContext): IncidentChange[] {
     const sensors = this.twin.sensors.filter(
       (s) => s.kind === kind && s.district === district && s.registered && s.lng !== null && s.lat !== null,
     );

@@ -8,7 +8,7 @@
  * is returned as an `IncidentChange` carrying the incident as it is after the change; storing
  * those changes is the event-sourced incident store, and `rebuildIncidents` replays them.
  */
-import type { IncidentType, SensorKind } from '../vocabulary.ts';
+import type { IncidentType } from '../vocabulary.ts';
 import { changeNoteText, type ChangeNote, type ChangeWhat, type LinkReason } from './incident-explanations.ts';
 import { DEFAULT_INCIDENT_RULES, type EvidenceFamily, type IncidentRule, type IncidentSignal } from './incident-rules.ts';
 
@@ -20,8 +20,8 @@ export interface Evidence {
   ts: number;
   lng: number;
   lat: number;
-  /** Sensor kind, for alarms. */
-  sensorKind?: SensorKind;
+  /** The alarming sensor's kind (a v1 kind, or one the city declares). */
+  sensorKind?: string;
   sensorId?: string;
   level?: 'warning' | 'alarm';
   metric?: string;
@@ -185,7 +185,7 @@ export function matchSignal(rule: IncidentRule, e: Evidence): IncidentSignal | n
     if (e.kind === 'sensor_alarm') {
       const isArea = e.areaShare !== undefined;
       if (s.evidence !== (isArea ? 'area_share' : 'sensor_alarm')) continue;
-      if (!e.sensorKind || !s.sensorKinds?.includes(e.sensorKind)) continue;
+      if (!e.sensorKind || !(s.sensorKinds as readonly string[] | undefined)?.includes(e.sensorKind)) continue;
       if (LEVEL_RANK[e.level ?? 'warning'] < LEVEL_RANK[s.minLevel]) continue;
       if (isArea && e.areaShare! < (s.minShare ?? 1)) continue;
       return s;

@@ -28,7 +28,8 @@ import { compareIncidents, incidentUpdateViewer, incidentViewer } from './incide
 import type { IncidentUpdateMessage, IncidentView } from '../shared/protocol.ts';
 import { ViewportStreams, type ViewportOptions } from './live/viewport-sessions.ts';
 import { sensorRoutes } from './live/sensor-routes.ts';
-import { DeadLetterStore, ReadingsStore, RegistryStore } from '../../storage/index.ts';
+import { vocabularyRoutes } from './city/vocabulary-routes.ts';
+import { DeadLetterStore, ReadingsStore, RegistryStore, VocabularyStore } from '../../storage/index.ts';
 import { basemapRoutes } from './city/basemap-routes.ts';
 import { openBasemapArchive, type BasemapArchive } from './city/pmtiles-archive.ts';
 import type { NotificationStore } from '../../storage/index.ts';
@@ -143,6 +144,11 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     ...(options.rules ? rulesRoutes({ rules: options.rules }) : []),
     ...(notifications ? notificationRoutes({ notifications: notifications.service, store: notifications.store }) : []),
     ...(options.shifts ? shiftRoutes({ shifts: options.shifts }) : []),
+    ...vocabularyRoutes({
+      vocabulary: options.twin.vocabulary,
+      store: new VocabularyStore(options.clickhouse),
+      audit: options.audit ?? null,
+    }),
   ];
   const docs = apiDocs(routes, {
     title: 'CityTwin API',

@@ -10,14 +10,14 @@
  * are encoded and decoded only by delta-codec.ts.
  */
 import type { Incident, IncidentChange } from '../../twin-model/incidents/incident-correlator.ts';
-import type { SensorKind } from '../../twin-model/vocabulary.ts';
 import type { ResponseUnit, UnitRecommendation } from '../../twin-model/dispatch/unit-types.ts';
 
 /** One sensor as the map needs it; `i` is its index within the epoch (stable until epoch changes). */
 export interface SensorSummary {
   i: number;
   id: string;
-  kind: SensorKind | 'unknown';
+  /** A v1 kind, a kind the city declares (GET /api/vocabulary), or `unknown`. */
+  kind: string;
   /** NaN-free: sensors without a known position are listed with `lng`/`lat` null. */
   lng: number | null;
   lat: number | null;
@@ -267,7 +267,8 @@ export interface ClientToServerEvents {
 /** `GET /api/sensors/{id}` */
 export interface SensorDetail {
   id: string;
-  kind: SensorKind | 'unknown';
+  /** A v1 kind, a kind the city declares (GET /api/vocabulary), or `unknown`. */
+  kind: string;
   lng: number | null;
   lat: number | null;
   registered: boolean;

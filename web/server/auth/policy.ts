@@ -94,6 +94,8 @@ export const PERMISSIONS = {
   },
   /** Accounts and roles, display tokens, every token. */
   'users.manage': { roles: ['admin'], about: 'create users, set roles, disable, reset passwords, display tokens, revoke any token' },
+  /** Sensor kinds as data: declaring kinds and their metrics (SenML units). */
+  'vocabulary.manage': { roles: ['admin'], about: 'declare sensor kinds and their metrics with SenML units' },
   /** The security event log. */
   'security.audit': { roles: ['admin'], about: 'security events (logins, failures, refusals)' },
   /** The tamper-evident record of every action, its verification and the checkpoints' public key. */

@@ -22,7 +22,8 @@ import {
   type MetricRule,
   type CompiledRuleSet,
   type ResponseUnit,
-  type SensorSite,
+  registerSites,
+  type DeclaredSensorSite,
   type TwinConfig,
 } from '../../../twin-model/index.ts';
 import type { IncidentView, SensorSummary, SnapshotMessage } from '../../shared/protocol.ts';
@@ -119,7 +120,7 @@ export class ReplayService {
   private readonly store: ReplayStore;
   private readonly registryReads: RegistryStore;
   private readonly classify: SensorClassifier;
-  private readonly sites: Map<string, SensorSite>;
+  private readonly sites: Map<string, DeclaredSensorSite>;
   private readonly metricRules: Map<string, MetricRule[]> = rulesByMetric(DEFAULT_ALARM_RULES);
   private readonly metricRulesOf = new WeakMap<CompiledRuleSet, Map<string, MetricRule[]>>();
   private registryCache: { at: number; rows: SensorRegistryRow[] } | null = null;
@@ -132,7 +133,7 @@ export class ReplayService {
     this.store = new ReplayStore(options.clickhouse);
     this.registryReads = new RegistryStore(options.clickhouse);
     this.classify = sensorClassifier(options.city?.sources ?? []);
-    this.sites = new Map((options.city?.sensorSites ?? []).map((s) => [s.id, s]));
+    this.sites = new Map(registerSites(options.city).map((s) => [s.id, s]));
   }
 
   private twinConfig(at: number): Partial<TwinConfig> {

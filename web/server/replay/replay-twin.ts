@@ -31,14 +31,14 @@ import {
   createTwinChanges,
   createTwinState,
   headlineValue,
-  isSensorKind,
+  KIND_NAME_PATTERN,
   type Classification,
   type CompiledRuleSet,
   type IncidentChange,
   type MetricRule,
   type DispatchLogEntry,
   type SensorMeta,
-  type SensorSite,
+  type DeclaredSensorSite,
   type TwinConfig,
   type TwinContext,
   type TwinState,
@@ -83,7 +83,7 @@ function bySensorThenTime(a: StoredValue, b: StoredValue): number {
 }
 
 function metaOf(row: SensorRegistryRow): SensorMeta | null {
-  if (row.deleted || !isSensorKind(row.kind)) return null;
+  if (row.deleted || !KIND_NAME_PATTERN.test(row.kind)) return null;
   const meta: SensorMeta = { kind: row.kind, lng: row.lng, lat: row.lat };
   if (row.name) meta.name = row.name;
   if (row.unit) meta.unit = row.unit;
@@ -116,7 +116,7 @@ export function replayIds(
   rows: readonly SensorRegistryRow[],
   classify: SensorClassifier,
   mask: number,
-  sites: ReadonlyMap<string, SensorSite> = new Map(),
+  sites: ReadonlyMap<string, DeclaredSensorSite> = new Map(),
 ): string[] {
   const newest = registryAt(rows, Number.MAX_SAFE_INTEGER);
   const ids: string[] = [];
@@ -135,7 +135,7 @@ export function replayIds(
 export function rowClass(
   row: SensorRegistryRow,
   classify: SensorClassifier,
-  sites: ReadonlyMap<string, SensorSite> = new Map(),
+  sites: ReadonlyMap<string, DeclaredSensorSite> = new Map(),
 ): Classification {
   return classify({ classification: row.classification, sourceId: sites.get(row.sensorId)?.sourceId ?? (row.source || null) });
 }
