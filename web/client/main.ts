@@ -9,7 +9,7 @@ import 'maplibre-gl/dist/maplibre-gl.css';
 import './styles/console.css';
 import { setWorkerUrl } from 'maplibre-gl';
 import maplibreWorkerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
-import { getLanguage, loadLanguage, onLanguageChange, setLanguage, t } from './i18n/language.ts';
+import { getLanguage, onLanguageChange, setLanguage, t } from './i18n/language.ts';
 import { applyBasemap, createCityMap, fetchBasemap, setCityBounds, setMapLanguage } from './map/city-map.ts';
 import { BasemapView } from './map/basemap-view.ts';
 import { MapViewControl } from './map/map-view-control.ts';
@@ -27,8 +27,7 @@ import type { SensorCounts } from './stream/sensor-store.ts';
 import { h, requireElement, setText } from './ui/dom.ts';
 import { installTestHooks, webglRendererOf } from './test-hooks.ts';
 import { io } from 'socket.io-client';
-import { bearerToken, dropDisplayToken, fetchMe, sessionRotating, takeDisplayToken, type Me } from './backend/session.ts';
-import { LoginView } from './panels/login-view.ts';
+import { bearerToken, dropDisplayToken, sessionRotating, type Me } from './backend/session.ts';
 import { UserMenu } from './panels/user-menu.ts';
 import type { StreamSocket } from './stream/live-stream.ts';
 import { IncidentQueue } from './stream/incident-queue.ts';
@@ -53,30 +52,10 @@ const BASEMAP_RETRY_MS = 5_000;
 setWorkerUrl(maplibreWorkerUrl);
 
 /**
- * Signs in first: a display token from the address, else the session cookie, else the login
- * page. The console starts only with a principal; what it shows follows the role's
- * permissions (the server enforces them anyway).
+ * Starts the console for a signed-in principal (console-boot.ts signs in and loads this module).
+ * What it shows follows the role's permissions (the server enforces them anyway).
  */
-async function boot(): Promise<void> {
-  loadLanguage();
-  const display = takeDisplayToken(window.location, window.history);
-  let me = await fetchMe();
-  if (!me.ok && display) {
-    dropDisplayToken();
-    const view = new LoginView(document.body, t('login.displayRevoked', { reason: me.error }));
-    await view.run();
-    me = await fetchMe();
-  }
-  while (!me.ok) {
-    document.body.dataset.auth = 'login';
-    await new LoginView(document.body).run();
-    me = await fetchMe();
-  }
-  document.body.dataset.auth = me.value.via;
-  start(me.value);
-}
-
-function start(me: Me): void {
+export function start(me: Me): void {
   const lang = getLanguage();
   publishStateColors();
   publishUnitColors();
@@ -531,4 +510,3 @@ function start(me: Me): void {
   });
 }
 
-void boot();

@@ -9,14 +9,13 @@ import '../styles/console.css';
 import './kpi.css';
 import { setWorkerUrl, type GeoJSONSource, type Map as MaplibreMap } from 'maplibre-gl';
 import maplibreWorkerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
-import { dropDisplayToken, fetchMe, jsonCall, takeDisplayToken } from '../backend/session.ts';
+import { jsonCall } from '../backend/session.ts';
 import { followRotation } from '../kiosk/kiosk-mode.ts';
 import { parseWallPlan, WallPlanError } from '../kiosk/wall-plan.ts';
 import { formatClock, formatDateTime } from '../i18n/format.ts';
 import { incidentTypeLabel } from '../i18n/incident-labels.ts';
-import { getLanguage, loadLanguage, onLanguageChange, setLanguage, t } from '../i18n/language.ts';
+import { getLanguage, onLanguageChange, setLanguage } from '../i18n/language.ts';
 import { applyBasemap, createCityMap, fetchBasemap, setMapLanguage } from '../map/city-map.ts';
-import { LoginView } from '../panels/login-view.ts';
 import { h, replaceChildren, setText } from '../ui/dom.ts';
 import type { KpiDrill, KpiSummary } from '../../server/kpi/kpi-routes.ts';
 import { KpiCharts, type DrillRequest } from './kpi-charts.ts';
@@ -43,25 +42,8 @@ declare global {
   }
 }
 
-async function boot(): Promise<void> {
-  loadLanguage();
-  const display = takeDisplayToken(window.location, window.history);
-  let me = await fetchMe();
-  if (!me.ok && display) {
-    dropDisplayToken();
-    await new LoginView(document.body, t('login.displayRevoked', { reason: me.error })).run();
-    me = await fetchMe();
-  }
-  while (!me.ok) {
-    document.body.dataset.auth = 'login';
-    await new LoginView(document.body).run();
-    me = await fetchMe();
-  }
-  document.body.dataset.auth = me.value.via;
-  start();
-}
-
-function start(): void {
+/** Starts the KPI screen for a signed-in principal (kpi-boot.ts signs in and loads this module). */
+export function start(): void {
   const params = new URLSearchParams(window.location.search);
   const app = document.getElementById('kpi-app')!;
   const layout = chooseLayout(params.get('layout'), window.innerWidth, window.innerHeight);
@@ -260,4 +242,3 @@ function start(): void {
   }
 }
 
-void boot();

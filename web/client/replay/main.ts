@@ -15,15 +15,13 @@ import maplibreWorkerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
 import { PathLayer, ScatterplotLayer } from '@deck.gl/layers';
 import type { Layer } from '@deck.gl/core';
 import type { UnitView } from '../../shared/protocol.ts';
-import { fetchMe } from '../backend/session.ts';
 import { formatDateTime } from '../i18n/format.ts';
-import { getLanguage, loadLanguage, onLanguageChange, setLanguage, t } from '../i18n/language.ts';
+import { getLanguage, onLanguageChange, setLanguage, t } from '../i18n/language.ts';
 import { applyBasemap, createCityMap, fetchBasemap, setMapLanguage } from '../map/city-map.ts';
 import { incidentLayers } from '../map/incident-layer.ts';
 import { SensorOverlay } from '../map/sensor-overlay.ts';
 import { publishStateColors } from '../map/sensor-style.ts';
 import { kindColor, unitLayers, unitMarks } from '../map/unit-layer.ts';
-import { LoginView } from '../panels/login-view.ts';
 import { KIND_SLOTS, SensorStore, STATE_COUNT } from '../stream/sensor-store.ts';
 import { h, replaceChildren, setText } from '../ui/dom.ts';
 import { fetchEvents, fetchFrames, fetchKeyframe, fetchReportRange, type RangeEvents } from './replay-api.ts';
@@ -79,18 +77,6 @@ declare global {
   }
 }
 
-async function boot(): Promise<void> {
-  loadLanguage();
-  let me = await fetchMe();
-  while (!me.ok) {
-    document.body.dataset.auth = 'login';
-    await new LoginView(document.body).run();
-    me = await fetchMe();
-  }
-  document.body.dataset.auth = me.value.via;
-  start(me.value.permissions);
-}
-
 function parseTime(v: string | null): number | null {
   if (!v) return null;
   if (/^\d{1,15}$/.test(v)) return Number(v);
@@ -108,7 +94,8 @@ function stepLabel(ms: number): string {
   return ms >= 60_000 ? `${ms / 60_000} min` : `${ms / 1000} s`;
 }
 
-function start(permissions: string[]): void {
+/** Starts the replay page for a signed-in principal's permissions (replay-boot.ts signs in and loads this module). */
+export function start(permissions: string[]): void {
   publishStateColors();
   const params = new URLSearchParams(window.location.search);
   const incidentParam = params.get('incident');
@@ -657,4 +644,3 @@ function start(permissions: string[]): void {
   };
 }
 
-void boot();
