@@ -1,8 +1,8 @@
 /**
  * The console page's entry: the language, then signing in (panels/sign-in.ts), then the
- * console itself (main.ts: maplibre, deck.gl, the live stream), loaded only once signed in so
- * the login page does not download the map. The load starts as soon as the login form is
- * accepted, while the principal is still being fetched.
+ * console itself (main.ts: maplibre, deck.gl, the live stream), loaded only when someone signs
+ * in — from their first keystroke in the login form — so a login page left open does not
+ * download the map.
  */
 import './styles/console.css';
 import { loadLanguage } from './i18n/language.ts';
@@ -13,7 +13,7 @@ const loadConsole = () => import('./main.ts');
 
 async function boot(): Promise<void> {
   loadLanguage();
-  const me = await signIn({ displayTokens: true, onAccepted: () => void loadConsole().catch(() => undefined) });
+  const me = await signIn({ displayTokens: true, prepare: () => void loadConsole().catch(() => undefined) });
   const { start } = await loadConsole();
   markOnce(TIMING_MARKS.pageLoaded);
   start(me);

@@ -1,7 +1,7 @@
 /**
  * The KPI screen's entry: the language, then signing in (panels/sign-in.ts; a wall display
- * brings its token), then the screen itself (kpi-main.ts: maplibre and echarts), loaded only
- * once signed in so the login page does not download them.
+ * brings its token), then the screen itself (kpi-main.ts: maplibre and echarts), loaded only when
+ * someone signs in (from their first keystroke in the login form).
  */
 import '../styles/console.css';
 import { loadLanguage } from '../i18n/language.ts';
@@ -12,7 +12,7 @@ const loadScreen = () => import('./kpi-main.ts');
 
 async function boot(): Promise<void> {
   loadLanguage();
-  await signIn({ displayTokens: true, onAccepted: () => void loadScreen().catch(() => undefined) });
+  await signIn({ displayTokens: true, prepare: () => void loadScreen().catch(() => undefined) });
   const { start } = await loadScreen();
   markOnce(TIMING_MARKS.pageLoaded);
   start();

@@ -80,6 +80,11 @@ export class LoginView {
     this.user.focus();
   }
 
+  /** Calls `listener` once, when the user first types into the form (or a password manager fills it). */
+  onFirstInput(listener: () => void): void {
+    this.el.querySelector('form')!.addEventListener('input', () => listener(), { once: true });
+  }
+
   /** Waits for a successful sign-in, then removes the view. */
   run(): Promise<void> {
     return new Promise((resolve) => {
