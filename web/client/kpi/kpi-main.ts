@@ -17,7 +17,7 @@ import { incidentTypeLabel } from '../i18n/incident-labels.ts';
 import { getLanguage, onLanguageChange, setLanguage } from '../i18n/language.ts';
 import { applyBasemap, createCityMap, fetchBasemap, setMapLanguage } from '../map/city-map.ts';
 import { h, replaceChildren, setText } from '../ui/dom.ts';
-import type { KpiDrill, KpiSummary } from '../../server/kpi/kpi-routes.ts';
+import type { KpiDrill, KpiSummary } from '../../shared/kpi-protocol.ts';
 import { KpiCharts, type DrillRequest } from './kpi-charts.ts';
 import { chooseLayout, isStale, REFRESH_MS } from './kpi-layout.ts';
 import { columnLabel, kt } from './kpi-strings.ts';
@@ -241,4 +241,3 @@ export function start(): void {
     console.warn(`[citytwin] ${err.message}`);
   }
 }
-
