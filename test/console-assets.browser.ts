@@ -29,7 +29,8 @@ let app: RunningCityTwin;
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!statSync(join(DIST, 'index.html'), { throwIfNoEntry: false })) throw new Error('the console is not built: run `npx vite build` first');
+  if (!statSync(join(DIST, 'index.html'), { throwIfNoEntry: false }))
+    throw new Error('the console is not built: run `npx vite build` first');
   // The simulator registers the sensors (the console draws what the twin knows).
   app = await startTestCity(dir.path, { CITYTWIN_SIMULATE: '1', CITYTWIN_SENSORS: '600', CITYTWIN_TIME_SCALE: '20' });
   browser = await launchChromium();
@@ -152,7 +153,12 @@ describe('the console files over HTTP', () => {
   it('revalidates the HTML pages and caches hashed assets for a year', async () => {
     for (const path of ['/', '/index.html', '/kpi.html', '/replay.html', '/audit.html', '/some/client/view']) {
       const r = await raw('GET', path, { 'accept-encoding': 'gzip, br' });
-      expect([path, r.status, r.headers['cache-control'], r.headers['content-type']]).toEqual([path, 200, 'no-cache', 'text/html; charset=utf-8']);
+      expect([path, r.status, r.headers['cache-control'], r.headers['content-type']]).toEqual([
+        path,
+        200,
+        'no-cache',
+        'text/html; charset=utf-8',
+      ]);
       expect(r.headers.etag).toMatch(/^"[^"]+"$/);
     }
     const assets = pageAssets(html());

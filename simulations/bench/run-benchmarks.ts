@@ -574,7 +574,9 @@ if (ONLY.has('11')) {
   line('stored, steady', `${fmt(r.storedRate)} msg/s`, `(${fmt(r.stored)} of ${fmt(messages)} stored)`, r.stored === messages);
 }
 if (ONLY.has('12')) {
-  process.stdout.write('\n12. loading the console: dist/web served by citytwin all, headless Chromium at 1920×1080 (console-load-bench.ts)\n');
+  process.stdout.write(
+    '\n12. loading the console: dist/web served by citytwin all, headless Chromium at 1920×1080 (console-load-bench.ts)\n',
+  );
   const { consoleLoadPrerequisites, measureConsoleLoad } = await import('./console-load-bench.ts');
   const missing = consoleLoadPrerequisites();
   if (missing) line('console load', 'not measured', `(${missing})`, null);

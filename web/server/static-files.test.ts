@@ -1,13 +1,6 @@
 import { sep } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  acceptedCodings,
-  chooseEncoding,
-  IMMUTABLE_CACHE,
-  REVALIDATE_CACHE,
-  staticPath,
-  staticRepresentation,
-} from './static-files.ts';
+import { acceptedCodings, chooseEncoding, IMMUTABLE_CACHE, REVALIDATE_CACHE, staticPath, staticRepresentation } from './static-files.ts';
 
 const root = `${sep}srv${sep}citytwin${sep}dist${sep}web`;
 
@@ -122,7 +115,11 @@ describe('staticRepresentation', () => {
     });
     expect(IMMUTABLE_CACHE).toBe('public, max-age=31536000, immutable');
     expect(staticRepresentation(asset, 'gzip', ['br', 'gzip'])).toMatchObject({ coding: 'gzip', suffix: '.gz', vary: 'accept-encoding' });
-    expect(staticRepresentation(asset, undefined, ['br', 'gzip'])).toMatchObject({ coding: 'identity', suffix: '', vary: 'accept-encoding' });
+    expect(staticRepresentation(asset, undefined, ['br', 'gzip'])).toMatchObject({
+      coding: 'identity',
+      suffix: '',
+      vary: 'accept-encoding',
+    });
   });
 
   it('revalidates the HTML pages (no-cache), and does not vary a file built in one coding only', () => {

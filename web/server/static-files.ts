@@ -20,11 +20,7 @@
 import { stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import {
-  PRECOMPRESSED_CODINGS,
-  PRECOMPRESSED_EXTENSIONS,
-  type PrecompressedCoding,
-} from '../shared/precompressed-assets.ts';
+import { PRECOMPRESSED_CODINGS, PRECOMPRESSED_EXTENSIONS, type PrecompressedCoding } from '../shared/precompressed-assets.ts';
 import { sendFileRange } from './city/range-file.ts';
 import { sendJson } from './http-router.ts';
 
@@ -192,7 +188,12 @@ export async function serveStatic(root: string, req: IncomingMessage, url: URL, 
   const rep = staticRepresentation(relative(root, target), req.headers['accept-encoding'], available);
   const options = { contentType: rep.contentType, cacheControl: rep.cacheControl, ...(rep.vary ? { vary: rep.vary } : {}) };
   try {
-    await sendFileRange(req, res, `${target}${rep.suffix}`, rep.coding === 'identity' ? options : { ...options, contentEncoding: rep.coding });
+    await sendFileRange(
+      req,
+      res,
+      `${target}${rep.suffix}`,
+      rep.coding === 'identity' ? options : { ...options, contentEncoding: rep.coding },
+    );
   } catch (err) {
     // Removed since the look above (a new build being copied in): the file as it is, or not ours.
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || res.headersSent) throw err;
