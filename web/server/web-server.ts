@@ -176,7 +176,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     if (docs.serve(url.pathname, res)) return;
     if (await router.handle(req, res, url)) return;
     if (url.pathname.startsWith('/api/')) return sendJson(res, 404, { error: `no API route ${req.method} ${url.pathname}; see /api/docs` });
-    if (req.method === 'GET' && staticRoot && (await serveStatic(staticRoot, url, res))) return;
+    if ((req.method === 'GET' || req.method === 'HEAD') && staticRoot && (await serveStatic(staticRoot, req, url, res))) return;
     sendJson(res, 404, { error: staticRoot ? `not found: ${url.pathname}` : 'the console is not built: run `npm run build:web`' });
   };
 
