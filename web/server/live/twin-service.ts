@@ -26,6 +26,7 @@ import {
   parseTopic,
   resolveSensorMeta,
   restoreIncidents,
+  stateReasonAt,
   type CityEvent,
   type CityModel,
   type Classification,
@@ -34,6 +35,7 @@ import {
   type IncidentChange,
   type Reading,
   type RegisterField,
+  type SensorEntry,
   type SensorMeta,
   type SensorSite,
   type TwinConfig,
@@ -216,6 +218,11 @@ export class TwinService {
   /** A discrete report (hotline case, video detection, manual report). */
   onEvent(event: CityEvent): void {
     this.emit(this.engine.event(event, this.ctx));
+  }
+
+  /** Why a sensor is in its state now (a stale sensor's silence worded at the twin's clock). */
+  stateReason(entry: SensorEntry): string | null {
+    return stateReasonAt(this.state, entry, this.ctx.now());
   }
 
   tick(): void {
