@@ -42,6 +42,11 @@ export class FusionEngine {
   private readonly sharedChanges: boolean;
   /** Sensors whose evidence was withdrawn because their value flatlined (stuck). */
   private readonly withdrawn = new Set<string>();
+  /**
+   * Sensors whose data arrives late (stale on the map) but shows warning or alarm: evidence
+   * raised from their readings, with the level raised.
+   */
+  private readonly lateRaised = new Map<string, SensorStateCode>();
   /** Area evidence currently raised: id → share. */
   private readonly areas = new Map<string, number>();
   /** Sensor kinds some rule watches as a district share, with the lowest share that matters. */
@@ -99,7 +104,42 @@ export class FusionEngine {
       });
       if (input) out.push(...applyIncidentInput(this.incidents, input, ctx));
     }
+    if (entry) out.push(...this.lateEvidence(entry, ctx));
     return out;
+  }
+
+  /**
+   * Evidence from late data. A gateway that buffers delivers readings minutes after they were
+   * taken: the map shows the sensor stale (its newest reading is old), and no transition into
+   * warning or alarm is seen, yet the readings say the water stood there. Their level is
+   * evidence all the same (at the readings' time), cleared when they fall back; once the data
+   * is fresh again the sensor's state transitions take over.
+   */
+  private lateEvidence(entry: SensorEntry, ctx: TwinContext): IncidentChange[] {
+    const raised = this.lateRaised.get(entry.id);
+    if (entry.state !== SensorStateCode.stale) {
+      if (raised === undefined) return [];
+      this.lateRaised.delete(entry.id);
+      // Fresh in warning or alarm: that transition was evidence already; fresh and normal: clear.
+      return entry.state === SensorStateCode.normal
+        ? applyIncidentInput(this.incidents, { type: 'alarm_cleared', sensorId: entry.id, ts: entry.lastTs }, ctx)
+        : [];
+    }
+    if (entry.kind === 'unknown' || entry.suspect || this.withdrawn.has(entry.id)) return [];
+    let level: AlarmLevel = AlarmLevel.normal;
+    for (const rule of this.twin.config.rules[entry.kind].metrics) level = Math.max(level, entry.levels.get(rule.metric) ?? 0) as AlarmLevel;
+    const to = level === AlarmLevel.alarm ? SensorStateCode.alarm : level === AlarmLevel.warning ? SensorStateCode.warning : null;
+    if (to === null) {
+      if (raised === undefined) return [];
+      this.lateRaised.delete(entry.id);
+      return applyIncidentInput(this.incidents, { type: 'alarm_cleared', sensorId: entry.id, ts: entry.lastTs }, ctx);
+    }
+    if (raised === to) return [];
+    this.lateRaised.set(entry.id, to);
+    const input = alarmInput(this.twin, entry, { sensorId: entry.id, from: SensorStateCode.stale, to, at: ctx.now(), ts: entry.lastTs });
+    if (!input) return [];
+    this.counters.alarmsRaised++;
+    return applyIncidentInput(this.incidents, input, ctx);
   }
 
   /** A discrete report; rejected (and counted) when it cannot be placed in the city. */
