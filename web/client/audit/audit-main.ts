@@ -7,10 +7,10 @@
  */
 import '../styles/console.css';
 import './audit.css';
-import { fetchMe, jsonCall, type Me } from '../backend/session.ts';
+import { jsonCall, type Me } from '../backend/session.ts';
+import { startPage } from '../app/sign-in.ts';
 import { formatCityDateTime, parseCityDateTime } from '../i18n/format.ts';
-import { getLanguage, loadLanguage, onLanguageChange, setLanguage, t } from '../i18n/language.ts';
-import { LoginView } from '../panels/login-view.ts';
+import { getLanguage, onLanguageChange, setLanguage, t } from '../i18n/language.ts';
 import { h, replaceChildren, setText } from '../ui/dom.ts';
 import {
   AUDIT_STREAM_NAMES,
@@ -37,18 +37,6 @@ declare global {
   interface Window {
     __audit?: AuditTestHooks;
   }
-}
-
-async function boot(): Promise<void> {
-  loadLanguage();
-  let me = await fetchMe();
-  while (!me.ok) {
-    document.body.dataset.auth = 'login';
-    await new LoginView(document.body).run();
-    me = await fetchMe();
-  }
-  document.body.dataset.auth = me.value.via;
-  start(me.value);
 }
 
 function start(me: Me): void {
@@ -248,8 +236,8 @@ function start(me: Me): void {
     setText(labels.to, t('audit.filter.to'));
     setText(apply, t('audit.filter.apply'));
     setText(reset, t('audit.filter.reset'));
-    streamOptions.forEach((o) => setText(o, o.value ? auditStreamLabel(o.value, getLanguage()) : t('audit.stream.all')));
-    heads.forEach((th) => setText(th, t(`audit.col.${th.dataset.col}` as Parameters<typeof t>[0])));
+    for (const o of streamOptions) setText(o, o.value ? auditStreamLabel(o.value, getLanguage()) : t('audit.stream.all'));
+    for (const th of heads) setText(th, t(`audit.col.${th.dataset.col}` as Parameters<typeof t>[0]));
     setText(zone, t('audit.timezone'));
     setText(empty, t('audit.empty'));
     setText(more, t('audit.more'));
@@ -354,4 +342,4 @@ function start(me: Me): void {
   }
 }
 
-void boot();
+startPage(start);

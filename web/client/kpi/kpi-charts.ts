@@ -10,7 +10,7 @@ import { CanvasRenderer } from 'echarts/renderers';
 import { getLanguage } from '../i18n/language.ts';
 import { incidentTypeLabel } from '../i18n/incident-labels.ts';
 import { h, setText } from '../ui/dom.ts';
-import type { KpiSummary } from '../../server/kpi/kpi-routes.ts';
+import type { KpiSummary } from '../../shared/kpi-protocol.ts';
 import type { KpiLayout } from './kpi-layout.ts';
 import { kt, type KpiStringKey } from './kpi-strings.ts';
 

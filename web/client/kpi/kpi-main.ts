@@ -9,16 +9,16 @@ import '../styles/console.css';
 import './kpi.css';
 import { setWorkerUrl, type GeoJSONSource, type Map as MaplibreMap } from 'maplibre-gl';
 import maplibreWorkerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
-import { dropDisplayToken, fetchMe, jsonCall, takeDisplayToken } from '../backend/session.ts';
+import { jsonCall } from '../backend/session.ts';
+import { startPage } from '../app/sign-in.ts';
 import { followRotation } from '../kiosk/kiosk-mode.ts';
 import { parseWallPlan, WallPlanError } from '../kiosk/wall-plan.ts';
 import { formatClock, formatDateTime } from '../i18n/format.ts';
 import { incidentTypeLabel } from '../i18n/incident-labels.ts';
-import { getLanguage, loadLanguage, onLanguageChange, setLanguage, t } from '../i18n/language.ts';
+import { getLanguage, onLanguageChange, setLanguage } from '../i18n/language.ts';
 import { applyBasemap, createCityMap, fetchBasemap, setMapLanguage } from '../map/city-map.ts';
-import { LoginView } from '../panels/login-view.ts';
 import { h, replaceChildren, setText } from '../ui/dom.ts';
-import type { KpiDrill, KpiSummary } from '../../server/kpi/kpi-routes.ts';
+import type { KpiDrill, KpiSummary } from '../../shared/kpi-protocol.ts';
 import { KpiCharts, type DrillRequest } from './kpi-charts.ts';
 import { chooseLayout, isStale, REFRESH_MS } from './kpi-layout.ts';
 import { columnLabel, kt } from './kpi-strings.ts';
@@ -41,24 +41,6 @@ declare global {
   interface Window {
     __kpi?: KpiTestHooks;
   }
-}
-
-async function boot(): Promise<void> {
-  loadLanguage();
-  const display = takeDisplayToken(window.location, window.history);
-  let me = await fetchMe();
-  if (!me.ok && display) {
-    dropDisplayToken();
-    await new LoginView(document.body, t('login.displayRevoked', { reason: me.error })).run();
-    me = await fetchMe();
-  }
-  while (!me.ok) {
-    document.body.dataset.auth = 'login';
-    await new LoginView(document.body).run();
-    me = await fetchMe();
-  }
-  document.body.dataset.auth = me.value.via;
-  start();
 }
 
 function start(): void {
@@ -260,4 +242,4 @@ function start(): void {
   }
 }
 
-void boot();
+startPage(() => start(), { displayToken: true });

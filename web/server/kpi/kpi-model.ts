@@ -6,6 +6,17 @@
  */
 import type { KpiWindows } from '../../../storage/index.ts';
 import type { Classification } from '../../../twin-model/index.ts';
+import {
+  RESPONSE_STEPS,
+  type DepartmentHealth,
+  type ResponseStep,
+  type SourceHealth,
+  type StepFigures,
+} from '../../shared/kpi-protocol.ts';
+
+// The shapes on the wire are defined once in web/shared.
+export { RESPONSE_STEPS };
+export type { DepartmentHealth, ResponseStep, SourceHealth, StepFigures };
 
 /** China Standard Time has no daylight saving: a local day is a fixed UTC+8 range. */
 export const CITY_UTC_OFFSET_MS = 8 * 3_600_000;
@@ -41,10 +52,6 @@ export function kpiWindows(at: number): KpiWindows {
   };
 }
 
-/** The response-time steps, each measured from detection (what the caller waits). */
-export const RESPONSE_STEPS = ['acknowledge', 'dispatch', 'arrive', 'resolve'] as const;
-export type ResponseStep = (typeof RESPONSE_STEPS)[number];
-
 /** The duration of twin-model/dispatch/response-times.ts each step reports. */
 export const STEP_DURATION = {
   acknowledge: 'acknowledgeS',
@@ -65,18 +72,6 @@ export const RESPONSE_TARGETS: Readonly<Record<ResponseStep, { medianS: number; 
   resolve: { medianS: 14_400, p90S: 21_600 },
 };
 
-export interface StepFigures {
-  step: ResponseStep;
-  /** Incidents detected today that reached this step. */
-  count: number;
-  /** Seconds, null when count is 0. */
-  medianS: number | null;
-  p90S: number | null;
-  target: { medianS: number; p90S: number };
-  /** Both within target; null when there is nothing to judge. */
-  met: boolean | null;
-}
-
 export function stepFigures(step: ResponseStep, count: number, medianS: number | null, p90S: number | null): StepFigures {
   const target = RESPONSE_TARGETS[step];
   const median = count > 0 && medianS !== null && Number.isFinite(medianS) ? medianS : null;
@@ -94,27 +89,6 @@ export function stepFigures(step: ResponseStep, count: number, medianS: number |
 /** Online share, 0..1; null when nothing is registered. */
 export function onlineRate(online: number, registered: number): number | null {
   return registered > 0 ? online / registered : null;
-}
-
-export interface SourceHealth {
-  source: string;
-  nameZh: string;
-  nameEn: string;
-  departmentZh: string;
-  departmentEn: string;
-  classification: Classification;
-  registered: number;
-  online: number;
-  rate: number | null;
-}
-
-export interface DepartmentHealth {
-  departmentZh: string;
-  departmentEn: string;
-  sources: number;
-  registered: number;
-  online: number;
-  rate: number | null;
 }
 
 /** Sums sources into their departments, largest first (ties by name). */
