@@ -43,6 +43,10 @@ import type { DeltaMessage, SnapshotMessage } from '../../web/shared/protocol.ts
 import { decodeDelta } from '../../web/shared/delta-codec.ts';
 import { loadSensorId, type LoadOptions, type LoadResult } from '../load-generator.ts';
 import { measureFusion } from './fusion-throughput.ts';
+import { generateCity } from '../../twin-model/city/index.ts';
+import { DEFAULT_INCIDENT_RULES } from '../../twin-model/index.ts';
+import { SCENARIO_NAMES } from '../scenarios/scenario-types.ts';
+import { EVALUATION_SPEED_TARGET, evaluationSpeed, timedRun, type RunTiming } from '../evaluation/evaluation-speed.ts';
 import { measureDispatch } from './dispatch-bench.ts';
 import { soakRun } from './soak.ts';
 import { measureKpi } from './kpi-bench.ts';
@@ -462,6 +466,23 @@ if (ONLY.has('5')) {
     'hotline flood (random places and categories)',
     `${fmt(f.eventsPerSec)} ev/s`,
     `(${fmt(f.events)} reports → ${f.incidentsFromFlood} incidents; a flood must not open thousands)`,
+    null,
+  );
+  // The evaluation's own speed (npm run eval): every scenario on two held-out seeds, generated, replayed and scored.
+  const city = generateCity();
+  const timings: RunTiming[] = [];
+  for (const name of SCENARIO_NAMES) for (const seed of [11, 12]) timings.push(timedRun(city, name, seed, DEFAULT_INCIDENT_RULES).timing);
+  const ev = evaluationSpeed(timings);
+  line(
+    `evaluation: generate + replay + score (${ev.runs} runs, CPU)`,
+    `${fmt(ev.wholeCpuX)}× real`,
+    `target ≥ ${fmt(EVALUATION_SPEED_TARGET)}× (${fmt(ev.wholeCpuX / EVALUATION_SPEED_TARGET, 2)} of it; wall ${fmt(ev.wholeX)}×)`,
+    ev.wholeCpuX >= EVALUATION_SPEED_TARGET,
+  );
+  line(
+    'evaluation: replay through twin + correlator (CPU)',
+    `${fmt(ev.replayCpuX)}× real`,
+    `(${fmt(ev.inputsPerCpuSec)} inputs/s; wall ${fmt(ev.replayX)}×; generation ${fmt(ev.shares.generate * 100)} % of the CPU)`,
     null,
   );
 }

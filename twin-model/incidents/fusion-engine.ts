@@ -43,6 +43,11 @@ export class FusionEngine {
   private readonly sharedChanges: boolean;
   /** Sensors whose evidence was withdrawn because their value flatlined (stuck). */
   private readonly withdrawn = new Set<string>();
+  /**
+   * Sensors whose readings arrive late (stale in the twin) but are in warning or alarm: the
+   * level of the evidence raised from those readings.
+   */
+  private readonly lateRaised = new Map<string, SensorStateCode>();
   /** Area evidence currently raised: id → share. */
   private readonly areas = new Map<string, number>();
   /** Sensor kinds some rule watches as a district share, with the lowest share that matters. */
@@ -134,7 +139,49 @@ export class FusionEngine {
       });
       if (input) out.push(...applyIncidentInput(this.incidents, input, ctx));
     }
+    if (entry) out.push(...this.lateEvidence(entry, ctx));
     return out;
+  }
+
+  /**
+   * Evidence from late data. A gateway that buffers delivers readings minutes after they were
+   * taken: the twin shows the sensor stale (its newest reading is older than its limit) and no
+   * transition into warning or alarm is seen, yet the readings say the water stood there. Their
+   * level is evidence all the same (at the readings' time), cleared when they fall back; once
+   * the data is fresh again the sensor's own transitions take over.
+   */
+  private lateEvidence(entry: SensorEntry, ctx: TwinContext): IncidentChange[] {
+    const raised = this.lateRaised.get(entry.id);
+    if (entry.state !== SensorStateCode.stale) {
+      if (raised === undefined) return [];
+      this.lateRaised.delete(entry.id);
+      // Fresh in warning or alarm: that transition raised the evidence. Fresh and normal: the twin
+      // notes no transition from stale to normal, so the late evidence is cleared here.
+      return entry.state === SensorStateCode.normal ? this.clearLate(entry, ctx) : [];
+    }
+    if (entry.kind === 'unknown' || isSuspect(entry) || this.withdrawn.has(entry.id)) return [];
+    let level: AlarmLevel = AlarmLevel.normal;
+    for (const rule of entry.rules?.rules ?? []) {
+      // A flatline is the sensor's own fault, not evidence of anything in the city.
+      if (rule.type !== 'flatline') level = Math.max(level, entry.levels.get(rule.id) ?? AlarmLevel.normal) as AlarmLevel;
+    }
+    const to = level === AlarmLevel.alarm ? SensorStateCode.alarm : level === AlarmLevel.warning ? SensorStateCode.warning : null;
+    if (to === null) {
+      if (raised === undefined) return [];
+      this.lateRaised.delete(entry.id);
+      return this.clearLate(entry, ctx);
+    }
+    if (raised === to) return [];
+    const input = alarmInput(entry, { sensorId: entry.id, from: SensorStateCode.stale, to, at: ctx.now(), ts: entry.lastTs });
+    if (!input) return [];
+    this.lateRaised.set(entry.id, to);
+    this.counters.alarmsRaised++;
+    return applyIncidentInput(this.incidents, input, ctx);
+  }
+
+  private clearLate(entry: SensorEntry, ctx: TwinContext): IncidentChange[] {
+    this.counters.alarmsCleared++;
+    return applyIncidentInput(this.incidents, { type: 'alarm_cleared', sensorId: entry.id, ts: entry.lastTs }, ctx);
   }
 
   /** A discrete report; rejected (and counted) when it cannot be placed in the city. */

@@ -179,7 +179,7 @@ export function sensorRoutes(deps: SensorRouteDeps): Route[] {
           classification,
           state: entry ? stateName(entry.state) : 'unregistered',
           latest,
-          stateReason: entry?.stateReason ?? null,
+          stateReason: entry ? deps.twin.stateReason(entry) : null,
         };
       },
     }),

@@ -28,6 +28,7 @@ import {
   parseTopic,
   resolveSensorMeta,
   restoreIncidents,
+  stateReasonAt,
   type CityEvent,
   type CityModel,
   type Classification,
@@ -39,6 +40,7 @@ import {
   type IncidentType,
   type Reading,
   type RegisterField,
+  type SensorEntry,
   type SensorMeta,
   type DeclaredSensorSite,
   type TwinConfig,
@@ -229,6 +231,11 @@ export class TwinService {
   /** A discrete report (hotline case, video detection, manual report). */
   onEvent(event: CityEvent): void {
     this.emit(this.engine.event(event, this.ctx));
+  }
+
+  /** Why a sensor is in its state now (a stale sensor's silence worded at the twin's clock). */
+  stateReason(entry: SensorEntry): string | null {
+    return stateReasonAt(this.state, entry, this.ctx.now());
   }
 
   tick(): void {
