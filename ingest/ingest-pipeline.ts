@@ -5,6 +5,7 @@
  * rejected into the dead-letter table with a reason. Nothing is dropped.
  */
 import { isUtf8 } from 'node:buffer';
+import type { CapAlert } from '../twin-model/cap/index.ts';
 import {
   DEFAULT_PARSE_LIMITS,
   type CityEvent,
@@ -31,6 +32,8 @@ export interface IngestListener {
   onReadings?(entity: EntityName, id: string, readings: Reading[], receivedAt: number): void;
   onEvent?(event: CityEvent, receivedAt: number): void;
   onUnitPosition?(position: UnitPosition, receivedAt: number): void;
+  /** An official warning (CAP 1.2) from the feed `source`, stored with the batch (docs/cap.md). */
+  onCapAlert?(alert: CapAlert, xml: string, source: string, receivedAt: number): void;
 }
 
 export interface IngestPipelineOptions {
@@ -91,6 +94,7 @@ export class IngestPipeline {
       case 'sensor_meta':
         return this.sourceOf.get(t.id) ?? 'unknown';
       case 'event':
+      case 'cap_warning':
         return t.source;
       case 'unit_position':
         return 'unknown';
@@ -112,7 +116,27 @@ export class IngestPipeline {
       case 'unit_position':
         this.handleUnitPosition(message.position, receivedAt);
         return;
+      case 'cap':
+        this.handleCap(message.source, message.alert, message.xml, receivedAt);
+        return;
     }
+  }
+
+  private handleCap(source: string, alert: CapAlert, xml: string, receivedAt: number): void {
+    this.accept(source);
+    this.writer.batch.capWarnings.push({
+      receivedAt,
+      via: 'mqtt',
+      source,
+      sender: alert.sender,
+      identifier: alert.identifier,
+      sent: alert.sent,
+      msgType: alert.msgType,
+      status: alert.status,
+      xml,
+    });
+    this.writer.commitMessage(1, receivedAt);
+    for (const l of this.listeners) l.onCapAlert?.(alert, xml, source, receivedAt);
   }
 
   private handleData(entity: EntityName, id: string, readings: Reading[], texts: TextReading[], receivedAt: number): void {

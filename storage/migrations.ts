@@ -25,11 +25,14 @@
  *   docs/notifications.md; migration 13).
  * - `cases`: hotline cases as event-sourced changes (storage/case-store.ts, docs/cases.md).
  * - `rule_versions`: every saved version of the alarm and incident rules (rules-store.ts, docs/rules.md).
+ * - `cap_desk_changes`, `cap_warnings`: the public-warning desk (event-sourced, the alerts as CAP
+ *   XML) and the official warnings received (cap-store.ts, docs/cap.md; migration 20).
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { queryRows } from './clickhouse-client.ts';
 import { clusterMigrationsTable, clusterStatements, createdTables } from './cluster-ddl.ts';
 import { NOTIFICATIONS_DDL } from './notification-store.ts';
+import { CAP_DESK_DDL, CAP_WARNINGS_DDL } from './cap-store.ts';
 
 export interface Migration {
   version: number;
@@ -526,6 +529,12 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 15,
     name: 'rule versions (alarm and incident rules, versioned)',
     statements: [RULE_VERSIONS_DDL],
+  },
+  // Numbered 20 by the public-warnings work.
+  {
+    version: 20,
+    name: 'public warnings: the CAP desk (event-sourced) and official warnings received (docs/cap.md)',
+    statements: [CAP_DESK_DDL, CAP_WARNINGS_DDL],
   },
 ];
 

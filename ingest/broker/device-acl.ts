@@ -3,8 +3,8 @@
  *
  * A JSON file (`CITYTWIN_MQTT_CREDENTIALS`) lists each gateway with a scrypt password hash and
  * the ids it may publish for: `sensors` (…/sensors/{id}/meta|data), `services`
- * (…/metrics/{id}/data), `units` (…/units/{id}/position) and `eventSources`
- * (…/events/{source}). An id pattern is exact (`wl-420103-0001`), a prefix (`wl-420103-*`) or
+ * (…/metrics/{id}/data), `units` (…/units/{id}/position), `eventSources`
+ * (…/events/{source}) and `warningSources` (…/warnings/{source}/cap: official warnings in CAP). An id pattern is exact (`wl-420103-0001`), a prefix (`wl-420103-*`) or
  * `*` (any). A gateway can therefore never speak for another gateway's sensors.
  *
  * ```json
@@ -49,6 +49,7 @@ const gatewaySchema = z
     services: z.array(pattern).max(10_000).default([]),
     units: z.array(pattern).max(10_000).default([]),
     eventSources: z.array(pattern).max(10_000).default([]),
+    warningSources: z.array(pattern).max(10_000).default([]),
   })
   .strict();
 
@@ -103,6 +104,10 @@ export function publishRefusal(gateway: GatewayCredential, topic: string): strin
       return matches(gateway.units, p.id) ? null : `gateway ${gateway.username} may not publish for unit ${p.id}`;
     case 'event':
       return matches(gateway.eventSources, p.source) ? null : `gateway ${gateway.username} may not publish events of source ${p.source}`;
+    case 'cap_warning':
+      return matches(gateway.warningSources, p.source)
+        ? null
+        : `gateway ${gateway.username} may not publish warnings of feed ${p.source}`;
   }
 }
 

@@ -43,6 +43,8 @@ export const REJECT_REASONS = [
   'unknown_metric',
   'unit_mismatch',
   'bad_position',
+  /** A CAP 1.2 warning that `parseCapXml` refuses; the detail lists its problems (docs/cap.md). */
+  'bad_cap',
 ] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
 

@@ -389,6 +389,9 @@ export class TwinService {
         return this.classifyEvent(t.topic.source, null);
       case 'unit_position':
         return UNCLASSIFIED_AS;
+      // Official warnings are published to the public by their issuer.
+      case 'cap_warning':
+        return 'public';
       default: {
         const never: never = t.topic;
         throw new Error(`unknown topic kind ${JSON.stringify(never)}`);
