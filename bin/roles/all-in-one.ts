@@ -7,6 +7,7 @@ import type { EmbeddedBroker } from '../../ingest/index.ts';
 import { openAccounts } from '../parts/accounts.ts';
 import { flushBeforeVerification, openAuditRecord } from '../parts/audit.ts';
 import { externalBrokerUrl, type SecurityLogSlot, startBroker } from '../parts/broker.ts';
+import { startCap } from '../parts/cap.ts';
 import { cityModel } from '../parts/city.ts';
 import type { BrokerLink, PartContext } from '../parts/context.ts';
 import { startDispatch } from '../parts/dispatch.ts';
@@ -35,13 +36,14 @@ export async function startAllInOne(ctx: PartContext): Promise<RunningCityTwin> 
   const { twin, incidentStore } = await startTwin(ctx, { city: city.model, clickhouse, audit, auth });
   const dispatch = await startDispatch(ctx, { city: city.model, twin, clickhouse, audit, signedDispatchHead });
   flushBeforeVerification(audit, twin, dispatch, auth);
+  const cap = await startCap(ctx, { city: city.model, clickhouse, twin, audit });
 
   const link: BrokerLink = { up: false };
-  const ingest = startIngest(ctx, clickhouse, { twin, dispatch });
+  const ingest = startIngest(ctx, clickhouse, { twin, dispatch, cap });
   if (broker) {
     takeFromBroker(ctx, broker, ingest, link);
-    publishAuditCheckpoints(ctx, broker, { audit, twin, dispatch, auth });
-  } else await startSubscription(ctx, ingestSubscription(ctx, mqttUrl, ingest, link), link, { audit, twin, dispatch, auth });
+    publishAuditCheckpoints(ctx, broker, { audit, twin, dispatch, auth, cap });
+  } else await startSubscription(ctx, ingestSubscription(ctx, mqttUrl, ingest, link), link, { audit, twin, dispatch, auth, cap });
   startTwinClock(ctx, twin, dispatch);
   const rate = sampleIngestRate(ctx, ingest);
 
@@ -60,6 +62,7 @@ export async function startAllInOne(ctx: PartContext): Promise<RunningCityTwin> 
     dispatch,
     audit,
     auth,
+    cap,
     web: () => web,
     rate,
   };

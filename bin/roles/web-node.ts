@@ -8,6 +8,7 @@ import type { WebServer } from '../../web/server/web-server.ts';
 import { openAccounts } from '../parts/accounts.ts';
 import { flushBeforeVerification, openAuditRecord } from '../parts/audit.ts';
 import { externalBrokerUrl, type SecurityLogSlot } from '../parts/broker.ts';
+import { startCap } from '../parts/cap.ts';
 import { cityModel } from '../parts/city.ts';
 import type { BrokerLink, PartContext } from '../parts/context.ts';
 import { startDispatch } from '../parts/dispatch.ts';
@@ -33,10 +34,17 @@ export async function startWebNode(ctx: PartContext): Promise<RunningCityTwin> {
   const { twin, incidentStore } = await startTwin(ctx, { city: city.model, clickhouse, audit, auth });
   const dispatch = await startDispatch(ctx, { city: city.model, twin, clickhouse, audit, signedDispatchHead });
   flushBeforeVerification(audit, twin, dispatch, auth);
+  const cap = await startCap(ctx, { city: city.model, clickhouse, twin, audit });
 
   const link: BrokerLink = { up: false };
   const workerStats = new IngestStatsAggregator();
-  await startSubscription(ctx, twinFeed(ctx, mqttUrl, { twin, dispatch, workerStats }, link), link, { audit, twin, dispatch, auth });
+  await startSubscription(ctx, twinFeed(ctx, mqttUrl, { twin, dispatch, workerStats, cap }, link), link, {
+    audit,
+    twin,
+    dispatch,
+    auth,
+    cap,
+  });
   startTwinClock(ctx, twin, dispatch);
 
   let web: WebServer | null = null;
@@ -54,6 +62,7 @@ export async function startWebNode(ctx: PartContext): Promise<RunningCityTwin> {
     dispatch,
     audit,
     auth,
+    cap,
     web: () => web,
     rate: () => ({ messagesPerSec: 0, readingsPerSec: 0 }),
   };

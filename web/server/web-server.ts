@@ -12,6 +12,7 @@ import { dispatchRoutes, unitView } from './dispatch/dispatch-routes.ts';
 import { kpiRoutes } from './kpi/kpi-routes.ts';
 import { replayRoutesFor } from './replay/replay-routes.ts';
 import { auditRoutes } from './audit/audit-routes.ts';
+import { capRoutes, type CapRouteDeps } from './cap/cap-routes.ts';
 import type { AuditService } from './audit/audit-service.ts';
 import type { DispatchService } from './dispatch/dispatch-service.ts';
 import { Router, sendJson } from './http-router.ts';
@@ -62,6 +63,8 @@ export interface WebServerOptions extends ApiDeps {
   viewport?: Partial<ViewportOptions>;
   /** The city's PMTiles basemap (a file path), served by byte ranges; null draws the GeoJSON base map (docs/basemaps.md). */
   basemapPmtiles?: string | null;
+  /** Public warnings (web/server/cap, docs/cap.md); null serves no warning routes. */
+  cap?: CapRouteDeps | null;
 }
 
 /** Longest request URL accepted (414 beyond); headers are capped by MAX_HEADER_BYTES. */
@@ -124,6 +127,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     ...replayRoutesFor(options),
     ...authRoutes({ auth: options.auth, secureCookies: Boolean(options.tls) }),
     ...(options.audit ? auditRoutes({ audit: options.audit }) : []),
+    ...(options.cap ? capRoutes(options.cap) : []),
   ];
   const docs = apiDocs(routes, {
     title: 'CityTwin API',
