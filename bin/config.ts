@@ -259,15 +259,24 @@ function loadCap(env: Env): CapConfig {
   let senderName: CapConfig['senderName'] = null;
   if (names !== null) {
     const parts = names.split('|').map((p) => p.trim());
-    if (parts.length !== 2 || !parts[0] || !parts[1] || names.length > 400 || /[\u0000-\u001f]/.test(names))
-      fail('CITYTWIN_CAP_SENDER_NAME', names, 'the Chinese and the English name separated by |, e.g. 武汉市城市运行指挥中心|Wuhan City Operations Centre');
+    const control = [...names].some((ch) => ch.charCodeAt(0) < 0x20);
+    if (parts.length !== 2 || !parts[0] || !parts[1] || names.length > 400 || control)
+      fail(
+        'CITYTWIN_CAP_SENDER_NAME',
+        names,
+        'the Chinese and the English name separated by |, e.g. 武汉市城市运行指挥中心|Wuhan City Operations Centre',
+      );
     senderName = { zh: parts[0], en: parts[1] };
   }
   const feedUrl = urlVar(env, 'CITYTWIN_CAP_FEED_URL', ['http:', 'https:']);
   if (feedUrl !== null) {
     const u = new URL(feedUrl);
     if (u.search || u.hash || u.username || u.password)
-      fail('CITYTWIN_CAP_FEED_URL', feedUrl, 'an http(s) URL without query, fragment or credentials, e.g. https://ops.wuhan.example/api/cap/feed.atom');
+      fail(
+        'CITYTWIN_CAP_FEED_URL',
+        feedUrl,
+        'an http(s) URL without query, fragment or credentials, e.g. https://ops.wuhan.example/api/cap/feed.atom',
+      );
   }
   return { sender, senderName, feedUrl };
 }
@@ -374,7 +383,11 @@ export const CONFIG_HELP: ReadonlyArray<[string, string, string]> = [
   ['CITYTWIN_MQTT_LOOPBACK_ANONYMOUS', 'embedded broker accepts anonymous clients on loopback (1/0)', '1'],
   ['CITYTWIN_CAP_SENDER', 'CAP sender identifier of the public warnings published (no spaces, commas, < or &)', 'citytwin@localhost'],
   ['CITYTWIN_CAP_SENDER_NAME', 'sender name of the warnings, Chinese|English', '<city> City Operations Centre'],
-  ['CITYTWIN_CAP_FEED_URL', 'public URL of the Atom feed of published warnings (alerts linked beside it)', "the server's own /api/cap/feed.atom"],
+  [
+    'CITYTWIN_CAP_FEED_URL',
+    'public URL of the Atom feed of published warnings (alerts linked beside it)',
+    "the server's own /api/cap/feed.atom",
+  ],
 ];
 
 /** A URL with its password (if any) replaced, for records and logs. */

@@ -114,7 +114,11 @@ const CAP_PROBLEMS_LISTED = 12;
 function decodeCap(source: string, payload: Uint8Array, limits: ParseLimits): DecodedMessage {
   if (payload.byteLength === 0) return { ok: false, reason: 'empty', detail: 'empty payload: expected a CAP 1.2 <alert> document' };
   if (payload.byteLength > limits.maxPayloadBytes)
-    return { ok: false, reason: 'too_large', detail: `payload of ${payload.byteLength} bytes; at most ${limits.maxPayloadBytes} are accepted` };
+    return {
+      ok: false,
+      reason: 'too_large',
+      detail: `payload of ${payload.byteLength} bytes; at most ${limits.maxPayloadBytes} are accepted`,
+    };
   if (!isUtf8(payload)) return { ok: false, reason: 'invalid_utf8', detail: 'the CAP document is not valid UTF-8' };
   const xml = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8');
   const parsed = parseCapXml(xml);

@@ -105,9 +105,7 @@ export function publishRefusal(gateway: GatewayCredential, topic: string): strin
     case 'event':
       return matches(gateway.eventSources, p.source) ? null : `gateway ${gateway.username} may not publish events of source ${p.source}`;
     case 'cap_warning':
-      return matches(gateway.warningSources, p.source)
-        ? null
-        : `gateway ${gateway.username} may not publish warnings of feed ${p.source}`;
+      return matches(gateway.warningSources, p.source) ? null : `gateway ${gateway.username} may not publish warnings of feed ${p.source}`;
   }
 }
 

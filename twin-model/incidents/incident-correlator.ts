@@ -312,7 +312,12 @@ function refresh(state: IncidentState, incident: Incident, now: number): void {
   const warnings = incident.evidence.filter(isWarningEvidence);
   const base = signals.length ? confidenceOf(signals, rule.repeatGain) : 0;
   // An official warning is context: its boost (the strongest only), never above 0.99 (docs/cap.md).
-  incident.confidence = warnings.length ? raisedConfidence(base, warnings.map((w) => ({ boost: w.weight }))) : base;
+  incident.confidence = warnings.length
+    ? raisedConfidence(
+        base,
+        warnings.map((w) => ({ boost: w.weight })),
+      )
+    : base;
   if (!incident.severityPinned) incident.severity = severityOf(rule, incident.evidence);
   const place = placeOf(incident.evidence, incident);
   incident.lng = place.lng;
@@ -724,7 +729,9 @@ function reviewWarnings(state: IncidentState, incident: Incident, withdrawn: Rea
     incident.evidence = incident.evidence.filter((x) => x !== e);
     refresh(state, incident, now);
     const identifier = e.why.code === 'official_warning_covers' ? e.why.params.identifier : key;
-    changes.push(change(incident, now, 'twin', 'evidence_inactive', { code: 'warning_withdrawn', params: { evidenceId: e.id, identifier } }));
+    changes.push(
+      change(incident, now, 'twin', 'evidence_inactive', { code: 'warning_withdrawn', params: { evidenceId: e.id, identifier } }),
+    );
   }
   if (state.warnings.length === 0) return changes;
   const support = warningEvidence(
@@ -751,7 +758,12 @@ function reviewWarnings(state: IncidentState, incident: Incident, withdrawn: Rea
       linkedAt: now,
     });
     refresh(state, incident, now);
-    changes.push(change(incident, now, 'twin', 'evidence_linked', { code: 'evidence_linked', params: { evidenceId: id, signal: 'official_warning', why } }));
+    changes.push(
+      change(incident, now, 'twin', 'evidence_linked', {
+        code: 'evidence_linked',
+        params: { evidenceId: id, signal: 'official_warning', why },
+      }),
+    );
   }
   return changes;
 }

@@ -47,9 +47,7 @@ const XML_TYPES = /^(application\/cap\+xml|application\/xml|text\/xml)\s*(;|$)/i
 
 /** CAP identifiers (§3.2.1: no spaces, commas, < or &), and no `/` in a path. */
 const identifierParams = z.object({
-  identifier: z
-    .string()
-    .regex(/^[^\s,<&/"]{1,200}$/, 'must be a CAP identifier: 1-200 characters without spaces, commas, <, &, " or /'),
+  identifier: z.string().regex(/^[^\s,<&/"]{1,200}$/, 'must be a CAP identifier: 1-200 characters without spaces, commas, <, &, " or /'),
 });
 const incidentParams = z.object({ incidentId: z.string().regex(ID_PATTERN, 'must be an incident id such as inc-000012') });
 const text = z.string().trim().min(1).max(2000);
@@ -92,7 +90,10 @@ async function deskCall<T>(fn: () => Promise<T>): Promise<T> {
 async function readXmlBody(req: IncomingMessage): Promise<string> {
   const type = String(req.headers['content-type'] ?? '');
   if (!XML_TYPES.test(type))
-    throw new HttpError(415, `the body must be a CAP 1.2 document (content-type: ${CAP_MEDIA_TYPE} or application/xml), got "${type.slice(0, 60)}"`);
+    throw new HttpError(
+      415,
+      `the body must be a CAP 1.2 document (content-type: ${CAP_MEDIA_TYPE} or application/xml), got "${type.slice(0, 60)}"`,
+    );
   const declared = Number(req.headers['content-length'] ?? Number.NaN);
   if (declared > MAX_CAP_BODY_BYTES) throw new HttpError(413, `the body is ${declared} bytes; at most ${MAX_CAP_BODY_BYTES} are accepted`);
   const chunks: Buffer[] = [];

@@ -370,7 +370,11 @@ export class CapService {
       if (err instanceof RangeError)
         throw new CapDeskRefused({
           code: 'wrong_state',
-          params: { identifier: original.identifier, state: `a ${original.alert.msgType}`, needs: 'an Alert or Update (a Cancel ends its chain)' },
+          params: {
+            identifier: original.identifier,
+            state: `a ${original.alert.msgType}`,
+            needs: 'an Alert or Update (a Cancel ends its chain)',
+          },
         });
       throw err;
     }

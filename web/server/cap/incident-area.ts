@@ -35,9 +35,7 @@ export function incidentWithArea(incident: Incident, rule: IncidentRule | undefi
   };
   if (rule?.spatial.sameDistrict && incident.district) {
     const district = city.districts.find((d) => d.code === incident.district);
-    const largest = district?.polygons
-      .filter((p) => p[0] && p[0].length >= 3)
-      .sort((a, b) => ringArea(b[0]!) - ringArea(a[0]!))[0];
+    const largest = district?.polygons.filter((p) => p[0] && p[0].length >= 3).sort((a, b) => ringArea(b[0]!) - ringArea(a[0]!))[0];
     if (largest) return { ...base, affectedArea: [largest[0]!] };
   }
   let farthest = 0;
