@@ -723,21 +723,31 @@ function handleOperator(state: IncidentState, input: Extract<IncidentInput, { ty
 function reviewWarnings(state: IncidentState, incident: Incident, withdrawn: ReadonlySet<string>, now: number): IncidentChange[] {
   if (!ACTIVE.has(incident.status)) return [];
   const changes: IncidentChange[] = [];
-  for (const e of incident.evidence.filter(isWarningEvidence)) {
-    const key = e.id.slice('warning:'.length);
-    if (!withdrawn.has(key)) continue;
-    incident.evidence = incident.evidence.filter((x) => x !== e);
+  const gone = withdrawn.size ? incident.evidence.filter((e) => isWarningEvidence(e) && withdrawn.has(e.id.slice('warning:'.length))) : [];
+  if (gone.length) {
+    incident.evidence = incident.evidence.filter((e) => !gone.includes(e));
     refresh(state, incident, now);
-    const identifier = e.why.code === 'official_warning_covers' ? e.why.params.identifier : key;
-    changes.push(
-      change(incident, now, 'twin', 'evidence_inactive', { code: 'warning_withdrawn', params: { evidenceId: e.id, identifier } }),
-    );
+    const after = snapshot(incident);
+    for (const e of gone) {
+      const identifier = e.why.code === 'official_warning_covers' ? e.why.params.identifier : e.id;
+      const note: ChangeNote = { code: 'warning_withdrawn', params: { evidenceId: e.id, identifier } };
+      changes.push({
+        incidentId: incident.id,
+        at: now,
+        actor: 'twin',
+        what: 'evidence_inactive',
+        detail: changeNoteText(note),
+        incident: after,
+      });
+    }
   }
   if (state.warnings.length === 0) return changes;
   const support = warningEvidence(
     { type: incident.type, lng: incident.lng, lat: incident.lat, openedAt: incident.openedAt, lastEvidenceAt: incident.lastEvidenceAt },
     state.warnings,
   );
+  // All new support first, then one refresh and one snapshot shared by the changes (same moment).
+  const linked: Array<{ id: string; why: LinkReason }> = [];
   for (const w of support) {
     const id = warningEvidenceId(w.warningKey);
     if (incident.evidence.some((e) => e.id === id)) continue;
@@ -757,13 +767,20 @@ function reviewWarnings(state: IncidentState, incident: Incident, withdrawn: Rea
       why,
       linkedAt: now,
     });
-    refresh(state, incident, now);
-    changes.push(
-      change(incident, now, 'twin', 'evidence_linked', {
-        code: 'evidence_linked',
-        params: { evidenceId: id, signal: 'official_warning', why },
-      }),
-    );
+    linked.push({ id, why });
+  }
+  if (linked.length === 0) return changes;
+  refresh(state, incident, now);
+  const after = snapshot(incident);
+  for (const { id, why } of linked) {
+    changes.push({
+      incidentId: incident.id,
+      at: now,
+      actor: 'twin',
+      what: 'evidence_linked',
+      detail: changeNoteText({ code: 'evidence_linked', params: { evidenceId: id, signal: 'official_warning', why } }),
+      incident: after,
+    });
   }
   return changes;
 }
