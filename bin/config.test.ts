@@ -158,4 +158,41 @@ describe('auditableConfig', () => {
   it('leaves out a generated worker id, which changes on every start', () => {
     expect(auditableConfig(loadConfig({})).workerId).toBeNull();
   });
+  it('reads the public-warning settings: sender, sender names, feed URL (defaults: localhost sender, city names, own URL)', () => {
+    expect(loadConfig({}).cap).toEqual({ sender: 'citytwin@localhost', senderName: null, feedUrl: null });
+    const c = loadConfig({
+      CITYTWIN_CAP_SENDER: 'cap@ops.wuhan.example',
+      CITYTWIN_CAP_SENDER_NAME: '武汉市城市运行指挥中心 | Wuhan City Operations Centre',
+      CITYTWIN_CAP_FEED_URL: 'https://ops.wuhan.example/api/cap/feed.atom',
+    });
+    expect(c.cap).toEqual({
+      sender: 'cap@ops.wuhan.example',
+      senderName: { zh: '武汉市城市运行指挥中心', en: 'Wuhan City Operations Centre' },
+      feedUrl: 'https://ops.wuhan.example/api/cap/feed.atom',
+    });
+    expect(auditableConfig(c)).toMatchObject({
+      capSender: 'cap@ops.wuhan.example',
+      capFeedUrl: 'https://ops.wuhan.example/api/cap/feed.atom',
+    });
+  });
+  it.each([
+    [
+      { CITYTWIN_CAP_SENDER: 'ops centre' },
+      /CITYTWIN_CAP_SENDER="ops centre" is not valid: expected 1-200 characters without spaces, commas/,
+    ],
+    [
+      { CITYTWIN_CAP_SENDER_NAME: 'only one name' },
+      /CITYTWIN_CAP_SENDER_NAME="only one name" is not valid: expected the Chinese and the English name separated by \|/,
+    ],
+    [
+      { CITYTWIN_CAP_FEED_URL: 'ftp://x/feed' },
+      /CITYTWIN_CAP_FEED_URL="ftp:\/\/x\/feed" is not valid: expected a URL with scheme http: or https:/,
+    ],
+    [
+      { CITYTWIN_CAP_FEED_URL: 'https://x/feed?a=1' },
+      /CITYTWIN_CAP_FEED_URL="https:\/\/x\/feed\?a=1" is not valid: expected an http\(s\) URL without query/,
+    ],
+  ])('rejects the warning setting %o with the value and what is accepted', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(message);
+  });
 });

@@ -67,6 +67,18 @@ export interface CityTwinConfig {
   retention: RetentionPolicy;
   /** Accounts, clearance, device credentials, TLS (extension). */
   security: SecurityConfig;
+  /** Public warnings in CAP 1.2: who sends them and where the feed is (docs/cap.md) (extension). */
+  cap: CapConfig;
+}
+
+/** Public warnings (docs/cap.md). */
+export interface CapConfig {
+  /** CAP `sender` of every alert published: no spaces, commas, `<` or `&`. */
+  sender: string;
+  /** `senderName` per language, or null for "<city> City Operations Centre" in each. */
+  senderName: { zh: string; en: string } | null;
+  /** The public URL of the Atom feed (alerts are linked beside it), or null for this server's own URL. */
+  feedUrl: string | null;
 }
 
 /** Security settings (docs/security.md). */
@@ -240,6 +252,37 @@ function originsVar(env: Env, name: string): string[] {
   return out;
 }
 
+/** `CITYTWIN_CAP_*`: the sender identifier (CAP §3.2.1), the sender names, the feed's public URL. */
+function loadCap(env: Env): CapConfig {
+  const sender = env.CITYTWIN_CAP_SENDER?.trim() || 'citytwin@localhost';
+  if (!/^[^\s,<&"]{1,200}$/.test(sender))
+    fail('CITYTWIN_CAP_SENDER', sender, '1-200 characters without spaces, commas, <, & or " (CAP 1.2 §3.2.1), e.g. cap@ops.wuhan.example');
+  const names = env.CITYTWIN_CAP_SENDER_NAME?.trim() || null;
+  let senderName: CapConfig['senderName'] = null;
+  if (names !== null) {
+    const parts = names.split('|').map((p) => p.trim());
+    const control = [...names].some((ch) => ch.charCodeAt(0) < 0x20);
+    if (parts.length !== 2 || !parts[0] || !parts[1] || names.length > 400 || control)
+      fail(
+        'CITYTWIN_CAP_SENDER_NAME',
+        names,
+        'the Chinese and the English name separated by |, e.g. 武汉市城市运行指挥中心|Wuhan City Operations Centre',
+      );
+    senderName = { zh: parts[0], en: parts[1] };
+  }
+  const feedUrl = urlVar(env, 'CITYTWIN_CAP_FEED_URL', ['http:', 'https:']);
+  if (feedUrl !== null) {
+    const u = new URL(feedUrl);
+    if (u.search || u.hash || u.username || u.password)
+      fail(
+        'CITYTWIN_CAP_FEED_URL',
+        feedUrl,
+        'an http(s) URL without query, fragment or credentials, e.g. https://ops.wuhan.example/api/cap/feed.atom',
+      );
+  }
+  return { sender, senderName, feedUrl };
+}
+
 /** Reads and validates the configuration. `defaults.simulate` is the command's default. */
 export function loadConfig(env: Env = process.env, defaults: { simulate: boolean } = { simulate: true }): CityTwinConfig {
   const httpHost = env.CITYTWIN_HTTP_HOST?.trim() || '127.0.0.1';
@@ -290,6 +333,7 @@ export function loadConfig(env: Env = process.env, defaults: { simulate: boolean
     mqttSessionExpiryS: intVar(env, 'CITYTWIN_MQTT_SESSION_EXPIRY_S', 3600, 1, 4_294_967_294),
     retention: retentionVar(env),
     security: loadSecurity(env),
+    cap: loadCap(env),
   };
 }
 
@@ -341,6 +385,13 @@ export const CONFIG_HELP: ReadonlyArray<[string, string, string]> = [
     'unset (own origin only)',
   ],
   ['CITYTWIN_MQTT_LOOPBACK_ANONYMOUS', 'embedded broker accepts anonymous clients on loopback (1/0)', '1'],
+  ['CITYTWIN_CAP_SENDER', 'CAP sender identifier of the public warnings published (no spaces, commas, < or &)', 'citytwin@localhost'],
+  ['CITYTWIN_CAP_SENDER_NAME', 'sender name of the warnings, Chinese|English', '<city> City Operations Centre'],
+  [
+    'CITYTWIN_CAP_FEED_URL',
+    'public URL of the Atom feed of published warnings (alerts linked beside it)',
+    "the server's own /api/cap/feed.atom",
+  ],
 ];
 
 /** A URL with its password (if any) replaced, for records and logs. */
@@ -407,5 +458,8 @@ export function auditableConfig(c: CityTwinConfig): Record<string, string | numb
     tlsCert: fileDigest(c.security.tlsCert),
     tlsKey: c.security.tlsKey,
     mqttsPort: c.security.mqttsPort,
+    capSender: c.cap.sender,
+    capSenderName: c.cap.senderName ? `${c.cap.senderName.zh}|${c.cap.senderName.en}` : null,
+    capFeedUrl: c.cap.feedUrl,
   };
 }

@@ -5,6 +5,7 @@
  * rejected into the dead-letter table with a reason. Nothing is dropped.
  */
 import { isUtf8 } from 'node:buffer';
+import type { CapAlert } from '../twin-model/cap/index.ts';
 import {
   DEFAULT_PARSE_LIMITS,
   DeviceDirectory,
@@ -33,6 +34,8 @@ export interface IngestListener {
   onReadings?(entity: EntityName, id: string, readings: Reading[], receivedAt: number): void;
   onEvent?(event: CityEvent, receivedAt: number): void;
   onUnitPosition?(position: UnitPosition, receivedAt: number): void;
+  /** An official warning (CAP 1.2) from the feed `source`, stored with the batch (docs/cap.md). */
+  onCapAlert?(alert: CapAlert, xml: string, source: string, receivedAt: number): void;
 }
 
 export interface IngestPipelineOptions {
@@ -107,6 +110,7 @@ export class IngestPipeline {
       case 'sensor_meta':
         return this.sourceOf.get(t.id) ?? 'unknown';
       case 'event':
+      case 'cap_warning':
         return t.source;
       case 'unit_position':
         return 'unknown';
@@ -129,6 +133,9 @@ export class IngestPipeline {
         return;
       case 'unit_position':
         this.handleUnitPosition(message.position, receivedAt);
+        return;
+      case 'cap':
+        this.handleCap(message.source, message.alert, message.xml, receivedAt);
         return;
       case 'gateway':
         this.handleGateway(message.gatewayId, message.devices, receivedAt);
@@ -156,6 +163,23 @@ export class IngestPipeline {
     for (const d of devices) {
       if (d.readings.length > 0) for (const l of this.listeners) l.onReadings?.('sensor', d.sensorId, d.readings, receivedAt);
     }
+  }
+
+  private handleCap(source: string, alert: CapAlert, xml: string, receivedAt: number): void {
+    this.accept(source);
+    this.writer.batch.capWarnings.push({
+      receivedAt,
+      via: 'mqtt',
+      source,
+      sender: alert.sender,
+      identifier: alert.identifier,
+      sent: alert.sent,
+      msgType: alert.msgType,
+      status: alert.status,
+      xml,
+    });
+    this.writer.commitMessage(1, receivedAt);
+    for (const l of this.listeners) l.onCapAlert?.(alert, xml, source, receivedAt);
   }
 
   private handleData(entity: EntityName, id: string, readings: Reading[], texts: TextReading[], receivedAt: number): void {

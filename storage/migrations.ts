@@ -29,6 +29,8 @@
  *   meta message, and device names bound by meta (storage/vocabulary-store.ts, docs/ingest.md;
  *   migration 17).
  * - `shift_log`: the command centre's shift log (shift-store.ts, docs/shifts.md; migration 18).
+ * - `cap_desk_changes`, `cap_warnings`: the public-warning desk (event-sourced, the alerts as CAP
+ *   XML) and the official warnings received (cap-store.ts, docs/cap.md; migration 20).
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { queryRows } from './clickhouse-client.ts';
@@ -36,6 +38,7 @@ import { clusterMigrationsTable, clusterStatements, createdTables } from './clus
 import { NOTIFICATIONS_DDL } from './notification-store.ts';
 import { SHIFT_LOG_DDL } from './shift-store.ts';
 import { VOCABULARY_DDL } from './vocabulary-store.ts';
+import { CAP_DESK_DDL, CAP_WARNINGS_DDL } from './cap-store.ts';
 
 export interface Migration {
   version: number;
@@ -544,6 +547,12 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 18,
     name: "the command centre's shift log: notes, handovers with their summary, sign-offs (docs/shifts.md)",
     statements: [SHIFT_LOG_DDL],
+  },
+  // Numbered 20 by the public-warnings work.
+  {
+    version: 20,
+    name: 'public warnings: the CAP desk (event-sourced) and official warnings received (docs/cap.md)',
+    statements: [CAP_DESK_DDL, CAP_WARNINGS_DDL],
   },
 ];
 

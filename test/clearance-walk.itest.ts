@@ -68,7 +68,13 @@ interface Walker {
 const walkers: Walker[] = [];
 
 /** Seeded things whose ids fill path parameters. */
-const seeded = { sensors: [] as Array<{ id: string; kind: SensorKind }>, incidents: [] as string[], units: [] as string[] };
+const seeded = {
+  sensors: [] as Array<{ id: string; kind: SensorKind }>,
+  incidents: [] as string[],
+  units: [] as string[],
+  /** Public warnings on the desk: one published, one still a draft. */
+  capAlerts: [] as string[],
+};
 const refusedName = `meta-name-${RUN}`;
 /** Routes that list security events as recorded, the refused meta's words included. */
 const SECURITY_RECORDS = new Set(['/api/security/events', '/api/audit/entries']);
@@ -288,6 +294,15 @@ beforeAll(async () => {
     async () => (await count(`SELECT count() AS n FROM readings WHERE sensor_id LIKE 'walk-%-${RUN}'`)) >= 4,
   );
   await waitFor('the dispatch logged', async () => (await count(`SELECT count() AS n FROM dispatch_log WHERE unit_id = '${unitId}'`)) >= 1);
+
+  // --- public warnings: one drafted from the fire (sensitive evidence) and published by a second person, one left a draft ---
+  const operator = walkers.find((w) => w.name === 'operator')!.token!;
+  const drafted = (await call(base, admin, 'POST', `/api/incidents/${fire.id}/cap`, {})).body as { identifier: string };
+  expect((await call(base, operator, 'POST', `/api/cap/alerts/${drafted.identifier}/approve`, {})).status).toBe(200);
+  expect((await call(base, admin, 'POST', `/api/cap/alerts/${drafted.identifier}/publish`, {})).status).toBe(200);
+  const waterlogging = incidents.find((i) => i.type === 'waterlogging')!;
+  const draft = (await call(base, admin, 'POST', `/api/incidents/${waterlogging.id}/cap`, {})).body as { identifier: string };
+  seeded.capAlerts.push(drafted.identifier, draft.identifier);
 }, 180_000);
 
 afterAll(async () => {
@@ -355,6 +370,8 @@ function pathValues(name: string, p: OpenApiParameter): string[] {
       return ['walk-nothing'];
     case 'shiftId':
       return ['shift-000001'];
+    case 'identifier':
+      return seeded.capAlerts;
     default:
       throw new Error(`the walk does not know how to fill the path parameter "${name}": add it to pathValues`);
   }

@@ -8,6 +8,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { type BrokerIntake, createIngest, DurableIntake, type EmbeddedBroker, type Ingest, MqttSource, Spool } from '../../ingest/index.ts';
 import { ClickHouseSink, refreshClassifications } from '../../storage/index.ts';
 import type { DeviceDirectory } from '../../twin-model/index.ts';
+import type { CapService } from '../../web/server/cap/cap-service.ts';
 import type { DispatchService } from '../../web/server/dispatch/dispatch-service.ts';
 import type { TwinService } from '../../web/server/live/twin-service.ts';
 import { INTAKE_PREFIX } from './broker.ts';
@@ -24,7 +25,7 @@ export interface IngestPart {
 export function startIngest(
   ctx: PartContext,
   clickhouse: ClickHouseClient,
-  live: { twin: TwinService; dispatch: DispatchService } | null,
+  live: { twin: TwinService; dispatch: DispatchService; cap?: CapService | null } | null,
   directory: DeviceDirectory,
 ): IngestPart {
   const { config } = ctx;
@@ -53,7 +54,7 @@ export function startIngest(
   });
   ctx.shutdown.add(() => ingest.writer.close());
   if (live) {
-    const { twin, dispatch } = live;
+    const { twin, dispatch, cap } = live;
     ingest.pipeline.addListener({
       onMeta: (id, meta) => twin.onMeta(id, meta),
       onReadings: (entity, id, readings) => {
@@ -61,6 +62,10 @@ export function startIngest(
       },
       onEvent: (event) => twin.onEvent(event),
       onUnitPosition: (position) => dispatch.onPosition(position),
+      // Stored with the batch; held for the map and the correlator.
+      onCapAlert: (alert) => {
+        void cap?.receive(alert, null).catch((err: Error) => log('warn', `cap: ${err.message}`));
+      },
     });
   }
   const intake = new DurableIntake({

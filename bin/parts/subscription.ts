@@ -7,6 +7,7 @@ import { decodePayload, type IngestStatsAggregator, learnFrom, MqttSource, route
 import { DEFAULT_PARSE_LIMITS, type DeviceDirectory } from '../../twin-model/index.ts';
 import type { AuditService } from '../../web/server/audit/audit-service.ts';
 import type { AuthService } from '../../web/server/auth/auth-service.ts';
+import type { CapService } from '../../web/server/cap/cap-service.ts';
 import type { DispatchService } from '../../web/server/dispatch/dispatch-service.ts';
 import type { TwinService } from '../../web/server/live/twin-service.ts';
 import { type BrokerLink, type PartContext, partLog } from './context.ts';
@@ -18,11 +19,11 @@ import { type BrokerLink, type PartContext, partLog } from './context.ts';
 export function twinFeed(
   ctx: PartContext,
   mqttUrl: string,
-  to: { twin: TwinService; dispatch: DispatchService; workerStats: IngestStatsAggregator },
+  to: { twin: TwinService; dispatch: DispatchService; workerStats: IngestStatsAggregator; cap?: CapService | null },
   link: BrokerLink,
   directory: DeviceDirectory,
 ): MqttSource {
-  const { twin, dispatch, workerStats } = to;
+  const { twin, dispatch, workerStats, cap } = to;
   const log = partLog(ctx, 'mqtt');
   return new MqttSource({
     url: mqttUrl,
@@ -30,7 +31,7 @@ export function twinFeed(
     onMessage: (topic, payload, at) => {
       const route = routeTopic(topic);
       if (route.to === 'system') {
-        if (!route.audit) workerStats.accept(topic, payload, at);
+        if (route.stats) workerStats.accept(topic, payload, at);
         return;
       }
       // Service metrics are the ingest's alone; the twin takes sensors, events and unit positions.
@@ -61,6 +62,10 @@ export function twinFeed(
         case 'gateway':
           for (const d of m.devices) if (d.readings.length) twin.onReadings(d.sensorId, d.readings);
           return;
+        // Stored by the ingest workers; held here for the map and the correlator.
+        case 'cap':
+          void cap?.receive(m.alert, null).catch((err: Error) => log('warn', `cap: ${err.message}`));
+          return;
       }
     },
     onStatus: (up, err) => {
@@ -70,12 +75,13 @@ export function twinFeed(
   });
 }
 
-/** What publishes on the subscription: the audit record's checkpoints, and what they cover. */
+/** What publishes on the subscription: the audit record's checkpoints, and what they cover; published public warnings. */
 export interface AuditPublishing {
   audit: AuditService;
   twin: TwinService;
   dispatch: DispatchService;
   auth: AuthService;
+  cap?: CapService | null;
 }
 
 /** Connects and subscribes; with the audit record, its checkpoints go out retained on this connection. */
@@ -104,8 +110,12 @@ export interface CheckpointPublisher {
  * process has no connection of its own.
  */
 export function publishAuditCheckpoints(ctx: PartContext, out: CheckpointPublisher, publishing: AuditPublishing): void {
-  const { audit, twin, dispatch, auth } = publishing;
+  const { audit, twin, dispatch, auth, cap } = publishing;
   audit.setPublisher((topic, payload) => out.publish(topic, payload, { qos: 1, retain: true }) !== false);
+  // Published alerts on the same connection, not retained: the feed is their index (docs/cap.md).
+  cap?.setPublisher((topic, xml) => {
+    out.publish(topic, xml, { qos: 1, retain: false });
+  });
   void audit.checkpoint().catch((err: Error) => partLog(ctx, 'audit')('warn', `audit checkpoint: ${err.message}`));
   // At shutdown, before the connection closes: store what is pending and publish the final head.
   ctx.shutdown.add(async () => {
@@ -114,5 +124,6 @@ export function publishAuditCheckpoints(ctx: PartContext, out: CheckpointPublish
     await auth.flushEvents();
     await audit.checkpoint();
     audit.setPublisher(null);
+    cap?.setPublisher(null);
   });
 }

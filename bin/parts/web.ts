@@ -41,6 +41,7 @@ export async function startWeb(
   if (!existsSync(resolve(staticDir, 'index.html')))
     log('warn', 'the console is not built (dist/web); run `npm run build:web` — serving the API only');
   const ingest = v.ingest?.ingest ?? null;
+  let url: string | null = null;
   const web = await startWebServer({
     host: config.httpHost,
     port: config.httpPort,
@@ -66,7 +67,10 @@ export async function startWeb(
     nodeId: config.workerId,
     log: (level, msg) => log(level, msg),
     aroundRequest: requestScope(log),
+    // The feed's public URL: configured, else this server's own.
+    cap: v.cap ? { cap: v.cap, feedUrl: () => config.cap.feedUrl ?? new URL('api/cap/feed.atom', url ?? 'http://127.0.0.1/').href } : null,
   });
+  url = web.url;
   ctx.shutdown.add(() => web.close());
   if (config.redisUrl) log('info', `web node ${config.workerId} on the Redis adapter`);
   return web;

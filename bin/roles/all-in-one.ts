@@ -7,6 +7,7 @@ import type { EmbeddedBroker } from '../../ingest/index.ts';
 import { openAccounts } from '../parts/accounts.ts';
 import { flushBeforeVerification, openAuditRecord } from '../parts/audit.ts';
 import { externalBrokerUrl, type SecurityLogSlot, startBroker } from '../parts/broker.ts';
+import { startCap } from '../parts/cap.ts';
 import { cityOf } from '../parts/city.ts';
 import type { BrokerLink, PartContext } from '../parts/context.ts';
 import { openDevices } from '../parts/devices.ts';
@@ -42,12 +43,14 @@ export async function startAllInOne(ctx: PartContext): Promise<RunningCityTwin> 
   const notifications = await startNotifications(ctx, { city: city.model, twin, dispatch, clickhouse, audit });
   const shifts = startShifts({ twin, dispatch, clickhouse, audit, auth });
 
+  const cap = await startCap(ctx, { city: city.model, clickhouse, twin, audit });
+
   const link: BrokerLink = { up: false };
-  const ingest = startIngest(ctx, clickhouse, { twin, dispatch }, devices.directory);
+  const ingest = startIngest(ctx, clickhouse, { twin, dispatch, cap }, devices.directory);
   if (broker) {
     takeFromBroker(ctx, broker, ingest, link);
-    publishAuditCheckpoints(ctx, broker, { audit, twin, dispatch, auth });
-  } else await startSubscription(ctx, ingestSubscription(ctx, mqttUrl, ingest, link), link, { audit, twin, dispatch, auth });
+    publishAuditCheckpoints(ctx, broker, { audit, twin, dispatch, auth, cap });
+  } else await startSubscription(ctx, ingestSubscription(ctx, mqttUrl, ingest, link), link, { audit, twin, dispatch, auth, cap });
   startTwinClock(ctx, twin, dispatch);
   const rate = sampleIngestRate(ctx, ingest);
 
@@ -66,6 +69,7 @@ export async function startAllInOne(ctx: PartContext): Promise<RunningCityTwin> 
     dispatch,
     audit,
     auth,
+    cap,
     web: () => web,
     rate,
   };

@@ -8,6 +8,7 @@ import type { WebServer } from '../../web/server/web-server.ts';
 import { openAccounts } from '../parts/accounts.ts';
 import { flushBeforeVerification, openAuditRecord } from '../parts/audit.ts';
 import { externalBrokerUrl, type SecurityLogSlot } from '../parts/broker.ts';
+import { startCap } from '../parts/cap.ts';
 import { cityOf } from '../parts/city.ts';
 import { openDevices } from '../parts/devices.ts';
 import type { BrokerLink, PartContext } from '../parts/context.ts';
@@ -40,13 +41,16 @@ export async function startWebNode(ctx: PartContext): Promise<RunningCityTwin> {
   const notifications = await startNotifications(ctx, { city: city.model, twin, dispatch, clickhouse, audit });
   const shifts = startShifts({ twin, dispatch, clickhouse, audit, auth });
 
+  const cap = await startCap(ctx, { city: city.model, clickhouse, twin, audit });
+
   const link: BrokerLink = { up: false };
   const workerStats = new IngestStatsAggregator();
-  await startSubscription(ctx, twinFeed(ctx, mqttUrl, { twin, dispatch, workerStats }, link, devices.directory), link, {
+  await startSubscription(ctx, twinFeed(ctx, mqttUrl, { twin, dispatch, workerStats, cap }, link, devices.directory), link, {
     audit,
     twin,
     dispatch,
     auth,
+    cap,
   });
   startTwinClock(ctx, twin, dispatch);
 
@@ -65,6 +69,7 @@ export async function startWebNode(ctx: PartContext): Promise<RunningCityTwin> {
     dispatch,
     audit,
     auth,
+    cap,
     web: () => web,
     rate: () => ({ messagesPerSec: 0, readingsPerSec: 0 }),
   };

@@ -3,9 +3,9 @@
  *
  * A JSON file (`CITYTWIN_MQTT_CREDENTIALS`) lists each gateway with a scrypt password hash and
  * the ids it may publish for: `sensors` (…/sensors/{id}/meta|data, and the records of its own
- * gateway topic …/gateways/{username}/senml), `services`
- * (…/metrics/{id}/data), `units` (…/units/{id}/position) and `eventSources`
- * (…/events/{source}). An id pattern is exact (`wl-420103-0001`), a prefix (`wl-420103-*`) or
+ * gateway topic …/gateways/{username}/senml), `services` (…/metrics/{id}/data), `units`
+ * (…/units/{id}/position), `eventSources` (…/events/{source}) and `warningSources`
+ * (…/warnings/{source}/cap: official warnings in CAP). An id pattern is exact (`wl-420103-0001`), a prefix (`wl-420103-*`) or
  * `*` (any). A gateway can therefore never speak for another gateway's sensors.
  *
  * ```json
@@ -50,6 +50,7 @@ const gatewaySchema = z
     services: z.array(pattern).max(10_000).default([]),
     units: z.array(pattern).max(10_000).default([]),
     eventSources: z.array(pattern).max(10_000).default([]),
+    warningSources: z.array(pattern).max(10_000).default([]),
   })
   .strict();
 
@@ -110,6 +111,8 @@ export function publishRefusal(gateway: GatewayCredential, topic: string): strin
       return p.id === gateway.username
         ? null
         : `gateway ${gateway.username} may publish SenML packs only on gateways/${gateway.username}/senml, not for ${p.id}`;
+    case 'cap_warning':
+      return matches(gateway.warningSources, p.source) ? null : `gateway ${gateway.username} may not publish warnings of feed ${p.source}`;
   }
 }
 

@@ -4,6 +4,7 @@
  * Pure and deterministic (time from `ctx`), used by the live twin, replay and the evaluation.
  */
 import { AlarmLevel } from '../alarm-rules.ts';
+import type { WarningContext } from '../cap/cap-context.ts';
 import type { Reading } from '../messages/payload-parser.ts';
 import type { CityEvent, SensorMeta } from '../messages/record-parsers.ts';
 import { SensorStateCode } from '../sensor-state.ts';
@@ -203,6 +204,14 @@ export class FusionEngine {
       ...(this.districtOf(event.lng, event.lat) ? { district: this.districtOf(event.lng, event.lat)! } : {}),
     };
     return applyIncidentInput(this.incidents, { type: 'event', evidence }, ctx);
+  }
+
+  /**
+   * The official warnings held now, and the keys of those their issuer cancelled or updated:
+   * covered incidents gain or lose the warnings' support (docs/cap.md).
+   */
+  warnings(warnings: readonly WarningContext[], withdrawn: readonly string[], ctx: TwinContext): IncidentChange[] {
+    return applyIncidentInput(this.incidents, { type: 'warnings', warnings, withdrawn }, ctx);
   }
 
   /** Staleness of sensors and resolution of quiet incidents; about once a second. */

@@ -8,15 +8,20 @@
  * is returned as an `IncidentChange` carrying the incident as it is after the change; storing
  * those changes is the event-sourced incident store, and `rebuildIncidents` replays them.
  */
+import { raisedConfidence, warningEvidence, type WarningContext } from '../cap/cap-context.ts';
 import type { IncidentType } from '../vocabulary.ts';
 import { changeNoteText, type ChangeNote, type ChangeWhat, type LinkReason } from './incident-explanations.ts';
 import { DEFAULT_INCIDENT_RULES, type EvidenceFamily, type IncidentRule, type IncidentSignal } from './incident-rules.ts';
 
-/** A piece of evidence: a sensor alarm (while it lasts) or a discrete report. */
+/**
+ * A piece of evidence: a sensor alarm (while it lasts), a discrete report, or an official
+ * warning (CAP) covering the incident — context that raises confidence by its own boost
+ * (`raisedConfidence`), never opens an incident and does not place it.
+ */
 export interface Evidence {
-  /** Stable id: `alarm:<sensorId>` or `event:<source>:<id>`. */
+  /** Stable id: `alarm:<sensorId>`, `event:<source>:<id>` or `warning:<sender>,<identifier>,<sent>#<info>`. */
   id: string;
-  kind: 'sensor_alarm' | 'event';
+  kind: 'sensor_alarm' | 'event' | 'official_warning';
   ts: number;
   lng: number;
   lat: number;
@@ -91,6 +96,12 @@ export type IncidentInput =
   | { type: 'alarm_cleared'; sensorId: string; ts: number; withdrawn?: boolean }
   | { type: 'event'; evidence: Evidence }
   | { type: 'operator'; incidentId: string; actor: string; reason?: string; command: IncidentAction }
+  /**
+   * The official warnings held now (twin-model/cap `applyWarningAlert`); `withdrawn`: keys of
+   * warnings their issuer cancelled or updated since, which stop counting for every incident.
+   * A warning that merely expired keeps counting for the incidents it covered while in force.
+   */
+  | { type: 'warnings'; warnings: readonly WarningContext[]; withdrawn?: readonly string[] }
   | { type: 'tick' };
 
 export interface IncidentChange {
@@ -118,6 +129,8 @@ export interface IncidentState {
   seen: Set<string>;
   nextId: number;
   counters: { duplicates: number; unmatched: number; linked: number; opened: number };
+  /** The official warnings held (the last `warnings` input), matched against incidents as they change. */
+  warnings: readonly WarningContext[];
 }
 
 export class IncidentActionError extends Error {}
@@ -130,7 +143,18 @@ export function createIncidentState(rules: ReadonlyMap<IncidentType, IncidentRul
     seen: new Set(),
     nextId: 1,
     counters: { duplicates: 0, unmatched: 0, linked: 0, opened: 0 },
+    warnings: [],
   };
+}
+
+/** An official warning's support (it neither places an incident nor keeps it open). */
+export function isWarningEvidence(e: Pick<Evidence, 'kind'>): boolean {
+  return e.kind === 'official_warning';
+}
+
+/** The evidence id of a warning context's support. */
+export function warningEvidenceId(warningKey: string): string {
+  return `warning:${warningKey}`;
 }
 
 const LEVEL_RANK = { warning: 1, alarm: 2 } as const;
@@ -258,8 +282,13 @@ function severityOf(rule: IncidentRule, evidence: readonly LinkedEvidence[]): nu
   return Math.max(1, Math.min(rule.severity.max, Math.round(raw)));
 }
 
-/** Place of an incident: the asset's evidence position if any, else the centroid. */
-function placeOf(evidence: readonly LinkedEvidence[]): { lng: number; lat: number; assetId: string | null; district: string | null } {
+/** Place of an incident: the asset's evidence position if any, else the centroid (warnings do not place it). */
+function placeOf(
+  all: readonly LinkedEvidence[],
+  current: { lng: number; lat: number; assetId: string | null; district: string | null },
+): { lng: number; lat: number; assetId: string | null; district: string | null } {
+  const evidence = all.filter((e) => !isWarningEvidence(e));
+  if (evidence.length === 0) return current;
   const withAsset = evidence.find((e) => e.assetId && e.family !== 'weather');
   const located = evidence.filter((e) => e.family !== 'weather');
   const pts = located.length ? located : evidence;
@@ -279,14 +308,23 @@ function snapshot(i: Incident): Incident {
 
 function refresh(state: IncidentState, incident: Incident, now: number): void {
   const rule = state.rules.get(incident.type)!;
-  incident.confidence = confidenceOf(incident.evidence, rule.repeatGain);
+  const signals = incident.evidence.filter((e) => !isWarningEvidence(e));
+  const warnings = incident.evidence.filter(isWarningEvidence);
+  const base = signals.length ? confidenceOf(signals, rule.repeatGain) : 0;
+  // An official warning is context: its boost (the strongest only), never above 0.99 (docs/cap.md).
+  incident.confidence = warnings.length
+    ? raisedConfidence(
+        base,
+        warnings.map((w) => ({ boost: w.weight })),
+      )
+    : base;
   if (!incident.severityPinned) incident.severity = severityOf(rule, incident.evidence);
-  const place = placeOf(incident.evidence);
+  const place = placeOf(incident.evidence, incident);
   incident.lng = place.lng;
   incident.lat = place.lat;
   incident.assetId = place.assetId;
   incident.district = place.district;
-  incident.lastEvidenceAt = Math.max(0, ...incident.evidence.map((e) => e.ts));
+  incident.lastEvidenceAt = Math.max(0, ...signals.map((e) => e.ts));
   incident.updatedAt = now;
 }
 
@@ -562,7 +600,7 @@ function handleTick(state: IncidentState, ctx: IncidentContext): IncidentChange[
   for (const incident of state.incidents.values()) {
     if (!ACTIVE.has(incident.status) || incident.resolutionProposed) continue;
     const rule = state.rules.get(incident.type)!;
-    const anyActive = incident.evidence.some((e) => e.active);
+    const anyActive = incident.evidence.some((e) => e.active && !isWarningEvidence(e));
     if (anyActive || now - incident.lastEvidenceAt < rule.resolve.quietS * 1000) continue;
     if (rule.resolve.operatorConfirms) {
       incident.resolutionProposed = true;
@@ -699,6 +737,102 @@ function handleOperator(state: IncidentState, input: Extract<IncidentInput, { ty
   }
 }
 
+/**
+ * Matches the held warnings against one incident: adds the support of each warning that covers
+ * it and is not yet part of its evidence, removes the support of warnings withdrawn.
+ */
+function reviewWarnings(state: IncidentState, incident: Incident, withdrawn: ReadonlySet<string>, now: number): IncidentChange[] {
+  if (!ACTIVE.has(incident.status)) return [];
+  const changes: IncidentChange[] = [];
+  const gone = withdrawn.size ? incident.evidence.filter((e) => isWarningEvidence(e) && withdrawn.has(e.id.slice('warning:'.length))) : [];
+  if (gone.length) {
+    incident.evidence = incident.evidence.filter((e) => !gone.includes(e));
+    refresh(state, incident, now);
+    const after = snapshot(incident);
+    for (const e of gone) {
+      const identifier = e.why.code === 'official_warning_covers' ? e.why.params.identifier : e.id;
+      const note: ChangeNote = { code: 'warning_withdrawn', params: { evidenceId: e.id, identifier } };
+      changes.push({
+        incidentId: incident.id,
+        at: now,
+        actor: 'twin',
+        what: 'evidence_inactive',
+        detail: changeNoteText(note),
+        incident: after,
+      });
+    }
+  }
+  if (state.warnings.length === 0) return changes;
+  const support = warningEvidence(
+    { type: incident.type, lng: incident.lng, lat: incident.lat, openedAt: incident.openedAt, lastEvidenceAt: incident.lastEvidenceAt },
+    state.warnings,
+  );
+  // All new support first, then one refresh and one snapshot shared by the changes (same moment).
+  const linked: Array<{ id: string; why: LinkReason }> = [];
+  for (const w of support) {
+    const id = warningEvidenceId(w.warningKey);
+    if (incident.evidence.some((e) => e.id === id)) continue;
+    const why: LinkReason = { code: 'official_warning_covers', params: w.params };
+    incident.evidence.push({
+      id,
+      kind: 'official_warning',
+      ts: w.params.effective,
+      lng: incident.lng,
+      lat: incident.lat,
+      ...(incident.district ? { district: incident.district } : {}),
+      source: w.params.sender,
+      signal: 'official_warning',
+      family: 'warning',
+      weight: w.boost,
+      active: true,
+      why,
+      linkedAt: now,
+    });
+    linked.push({ id, why });
+  }
+  if (linked.length === 0) return changes;
+  refresh(state, incident, now);
+  const after = snapshot(incident);
+  for (const { id, why } of linked) {
+    changes.push({
+      incidentId: incident.id,
+      at: now,
+      actor: 'twin',
+      what: 'evidence_linked',
+      detail: changeNoteText({ code: 'evidence_linked', params: { evidenceId: id, signal: 'official_warning', why } }),
+      incident: after,
+    });
+  }
+  return changes;
+}
+
+/** New held warnings: every active incident matched against them. */
+function handleWarnings(
+  state: IncidentState,
+  warnings: readonly WarningContext[],
+  withdrawn: readonly string[],
+  ctx: IncidentContext,
+): IncidentChange[] {
+  state.warnings = [...warnings];
+  const now = ctx.now();
+  const gone = new Set(withdrawn);
+  const changes: IncidentChange[] = [];
+  for (const incident of state.incidents.values()) changes.push(...reviewWarnings(state, incident, gone, now));
+  return changes;
+}
+
+/** After new evidence: the incidents it opened or joined matched against the held warnings. */
+function withWarnings(state: IncidentState, changes: IncidentChange[], ctx: IncidentContext): IncidentChange[] {
+  if (state.warnings.length === 0 || changes.length === 0) return changes;
+  const now = ctx.now();
+  const none = new Set<string>();
+  for (const id of new Set(changes.map((c) => c.incidentId))) {
+    const incident = state.incidents.get(id);
+    if (incident) changes.push(...reviewWarnings(state, incident, none, now));
+  }
+  return changes;
+}
+
 /** Applies one input and returns the changes it made (empty when nothing changed). */
 export function applyIncidentInput(state: IncidentState, input: IncidentInput, ctx: IncidentContext): IncidentChange[] {
   switch (input.type) {
@@ -709,10 +843,12 @@ export function applyIncidentInput(state: IncidentState, input: IncidentInput, c
         return [];
       }
       state.seen.add(input.evidence.id);
-      return handleEvidence(state, input.evidence, ctx);
+      return withWarnings(state, handleEvidence(state, input.evidence, ctx), ctx);
     }
     case 'alarm_cleared':
       return handleAlarmCleared(state, input.sensorId, input.ts, input.withdrawn === true, ctx);
+    case 'warnings':
+      return handleWarnings(state, input.warnings, input.withdrawn ?? [], ctx);
     case 'operator':
       return handleOperator(state, input, ctx);
     case 'tick':

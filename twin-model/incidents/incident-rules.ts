@@ -8,8 +8,12 @@ import { z } from 'zod';
 import { EVENT_TYPES, INCIDENT_TYPES, SENSOR_KINDS, type IncidentType } from '../vocabulary.ts';
 import { RULE_FILES } from './rule-files.ts';
 
-/** Independence classes: confidence grows with distinct families, far less with repeats. */
-export const EVIDENCE_FAMILIES = ['sensor', 'weather', 'traffic', 'hotline', 'video', 'manual', 'service'] as const;
+/**
+ * Independence classes: confidence grows with distinct families, far less with repeats.
+ * `warning`: official warnings (CAP), which raise confidence by their own boost instead
+ * (incident-correlator.ts, docs/cap.md); no rule signal needs it.
+ */
+export const EVIDENCE_FAMILIES = ['sensor', 'weather', 'traffic', 'hotline', 'video', 'manual', 'service', 'warning'] as const;
 export type EvidenceFamily = (typeof EVIDENCE_FAMILIES)[number];
 
 const signalSchema = z

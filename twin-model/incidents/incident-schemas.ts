@@ -6,6 +6,8 @@
  * below, in both directions, so a field added to one and not the other fails the type check.
  */
 import { z } from 'zod';
+import { CAP_SEVERITIES } from '../cap/cap-types.ts';
+import { SIGNAL_COLOURS, WARNING_KINDS } from '../cap/cap-context.ts';
 import { INCIDENT_TYPES } from '../vocabulary.ts';
 import { KIND_NAME_PATTERN } from '../vocabulary-registry.ts';
 import type { Incident, IncidentAction, IncidentChange, LinkedEvidence } from './incident-correlator.ts';
@@ -53,12 +55,26 @@ export const linkReasonSchema = z.discriminatedUnion('code', [
   z.object({ code: z.literal('anchor'), params: z.record(z.string(), z.never()) }),
   z.object({ code: z.literal('merged_from'), params: z.object({ incidentId: z.string(), actor: z.string() }) }),
   z.object({ code: z.literal('split_from'), params: z.object({ incidentId: z.string(), actor: z.string() }) }),
+  z.object({
+    code: z.literal('official_warning_covers'),
+    params: z.object({
+      kind: z.enum(WARNING_KINDS),
+      severity: z.enum(CAP_SEVERITIES),
+      colour: z.enum(SIGNAL_COLOURS).nullable(),
+      sender: z.string(),
+      identifier: z.string(),
+      inside: z.enum(['polygon', 'circle']),
+      distanceM: finite.optional(),
+      effective: finite,
+      expires: finite.nullable(),
+    }),
+  }),
   z.object({ code: z.literal('text'), params: z.object({ text: z.string() }) }),
 ]);
 
 export const linkedEvidenceSchema = z.object({
   id: z.string(),
-  kind: z.enum(['sensor_alarm', 'event']),
+  kind: z.enum(['sensor_alarm', 'event', 'official_warning']),
   ts: finite,
   lng: finite,
   lat: finite,

@@ -48,6 +48,8 @@ export const REJECT_REASONS = [
   'bad_position',
   /** A gateway's record for a sensor the gateway may not speak for (its credentials). */
   'not_permitted',
+  /** A CAP 1.2 warning that `parseCapXml` refuses; the detail lists its problems (docs/cap.md). */
+  'bad_cap',
 ] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
 

@@ -12,6 +12,7 @@ import { dispatchRoutes, unitView } from './dispatch/dispatch-routes.ts';
 import { kpiRoutes } from './kpi/kpi-routes.ts';
 import { replayRoutesFor } from './replay/replay-routes.ts';
 import { auditRoutes } from './audit/audit-routes.ts';
+import { capRoutes, type CapRouteDeps } from './cap/cap-routes.ts';
 import type { AuditService } from './audit/audit-service.ts';
 import type { DispatchService } from './dispatch/dispatch-service.ts';
 import { Router, sendJson } from './http-router.ts';
@@ -77,6 +78,8 @@ export interface WebServerOptions extends ApiDeps {
   notifications?: { service: NotificationService; store: NotificationStore } | null;
   /** The command centre's shift log (web/server/shifts). */
   shifts?: ShiftService | null;
+  /** Public warnings (web/server/cap, docs/cap.md); null serves no warning routes. */
+  cap?: CapRouteDeps | null;
 }
 
 /** Longest request URL accepted (414 beyond); headers are capped by MAX_HEADER_BYTES. */
@@ -149,6 +152,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       store: new VocabularyStore(options.clickhouse),
       audit: options.audit ?? null,
     }),
+    ...(options.cap ? capRoutes(options.cap) : []),
   ];
   const docs = apiDocs(routes, {
     title: 'CityTwin API',

@@ -45,6 +45,7 @@ import { installConsoleHooks } from './console-hooks.ts';
 import { openConsoleSocket } from './console-socket.ts';
 import { can, cellCounts, createConsoleState, districtName, isReady, type ConsoleState, type ConsoleView } from './console-state.ts';
 import { MapLayers } from './map-layers.ts';
+import { WarningAreas } from './warning-areas.ts';
 
 /** Status strip, banner, clock and legend counts refresh this often. */
 const TICK_MS = 500;
@@ -76,6 +77,7 @@ export class OperatorConsole {
   private readonly viewport: ViewportClient;
   private readonly ops: Operations;
   private readonly layers: MapLayers;
+  private readonly warnings: WarningAreas | null;
   private readonly plan: WallPlan | null;
   private readonly kiosk: KioskMode | null;
 
@@ -111,7 +113,9 @@ export class OperatorConsole {
     this.overlay = this.buildOverlay();
     this.viewport = this.buildViewport();
     this.ops = this.buildOperations(mapEl);
+    this.warnings = can(this.state, 'warnings.read') ? new WarningAreas(() => this.layers.drawIncidents()) : null;
     this.layers = new MapLayers({
+      warnings: this.warnings,
       state: this.state,
       map: this.map,
       overlay: this.overlay,
@@ -147,6 +151,7 @@ export class OperatorConsole {
     });
     this.renderLabels();
     window.setInterval(() => this.tick(), TICK_MS);
+    this.warnings?.start();
     const socket = openConsoleSocket({ ...this.ops, drawIncidents: () => this.layers.drawIncidents() });
     this.viewport.start(socket);
     this.stream.start(socket);

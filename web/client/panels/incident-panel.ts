@@ -386,7 +386,9 @@ export class IncidentPanel implements Panel<unknown> {
           const what =
             e.kind === 'sensor_alarm'
               ? `${t('incident.ev.sensor_alarm')} · ${kindLabel(e.sensorKind ?? 'unknown')}`
-              : `${evidenceTypeLabel(e.eventType ?? '')}${e.category ? ` · ${eventCategoryLabel(e.category)}` : ''}`;
+              : e.kind === 'official_warning'
+                ? `${t('incident.ev.official_warning')} · ${e.source ?? ''}`
+                : `${evidenceTypeLabel(e.eventType ?? '')}${e.category ? ` · ${eventCategoryLabel(e.category)}` : ''}`;
           const pick = canSplit
             ? h('input', {
                 type: 'checkbox',

@@ -9,7 +9,7 @@
 import { CLASSIFICATIONS, type Classification } from '../../../twin-model/index.ts';
 
 /** Every role an account or token can hold. */
-export const ROLES = ['admin', 'operator', 'dispatcher', 'analyst', 'leader', 'display'] as const;
+export const ROLES = ['admin', 'operator', 'dispatcher', 'analyst', 'leader', 'display', 'warning_feed'] as const;
 export type Role = (typeof ROLES)[number];
 
 /** What each role is for (shown in docs/security.md). */
@@ -20,6 +20,7 @@ export const ROLE_DESCRIPTIONS: Readonly<Record<Role, string>> = {
   analyst: 'analyst: live map, history and exports, dead letters',
   leader: 'leader: KPI / big screen, live map and history of what it is cleared for',
   display: 'wall screen: read-only live map with a revocable token, no login prompt',
+  warning_feed: "a warning issuer's system (the meteorological bureau's gateway): posts official warnings in CAP 1.2, reads nothing",
 };
 
 /**
@@ -85,8 +86,33 @@ export const PERMISSIONS = {
   },
   /** Prometheus metrics and health for a logged-in user (loopback and the probe token need no login). */
   'system.metrics': { roles: ['admin', 'operator'], about: 'Prometheus metrics and health when not on loopback' },
+  /** The public-warning desk (CAP): drafts, approvals, publications, with who and when (docs/cap.md). */
+  'cap.read': {
+    roles: ['admin', 'operator', 'dispatcher', 'analyst', 'leader'],
+    about: 'public-warning desk: drafts, approvals and publications (CAP), with who and when',
+  },
+  /** Drafting a public warning from an incident, editing it, drafting its update or cancel, publishing it once a second person approved it. */
+  'cap.draft': {
+    roles: ['admin', 'operator', 'dispatcher'],
+    about: 'draft a public warning from an incident, edit it, draft its update or cancel, publish it once approved',
+  },
+  /** Approving or rejecting a public warning: never one's own (the two-person rule is enforced whatever the role). */
+  'cap.approve': {
+    roles: ['admin', 'operator', 'leader'],
+    about: 'approve or reject a public warning drafted by someone else (two-person rule)',
+  },
+  /** Official warnings on the map: what issuers have warned of, and CityTwin's own published alerts. */
+  'warnings.read': {
+    roles: ['admin', 'operator', 'dispatcher', 'analyst', 'leader', 'display'],
+    about: 'official warnings in force and published alerts, as areas on the map',
+  },
+  /** Official warnings in (CAP 1.2 over HTTP): the issuers' systems. */
+  'cap.receive': { roles: ['admin', 'warning_feed'], about: 'post an official warning (CAP 1.2 XML) received from its issuer' },
   /** Who am I, log out: anyone signed in. */
-  'account.self': { roles: ['admin', 'operator', 'dispatcher', 'analyst', 'leader', 'display'], about: 'own identity, log out' },
+  'account.self': {
+    roles: ['admin', 'operator', 'dispatcher', 'analyst', 'leader', 'display', 'warning_feed'],
+    about: 'own identity, log out',
+  },
   /** Change one's own password, own API tokens: people, not wall screens. */
   'account.manage-own': {
     roles: ['admin', 'operator', 'dispatcher', 'analyst', 'leader'],
@@ -137,7 +163,7 @@ export type Permission = keyof typeof PERMISSIONS;
 /**
  * How a route or event is protected:
  * - a {@link Permission}: a signed-in principal with a role that holds it;
- * - `public`: no login (the login call itself, the API docs);
+ * - `public`: no login (the login call itself, the API docs, published public warnings);
  * - `probe`: health and metrics — anonymous on a loopback connection or with the probe token,
  *   otherwise the `system.metrics` permission.
  */
@@ -185,6 +211,7 @@ export const DEFAULT_CLEARANCE: Readonly<Record<Role, readonly Classification[]>
   analyst: ['public', 'internal', 'sensitive'],
   leader: ['public', 'internal'],
   display: ['public'],
+  warning_feed: ['public'],
 };
 
 /** Clearance per role, after configuration overrides. */

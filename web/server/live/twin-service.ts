@@ -15,6 +15,7 @@
  * after the highest id stored.
  */
 import { BatchedAppender, type IncidentStore, type TwinRebuildStore } from '../../../storage/index.ts';
+import type { WarningContext } from '../../../twin-model/cap/index.ts';
 import {
   activeIncidents,
   applyIncidentInput,
@@ -262,6 +263,14 @@ export class TwinService {
   }
 
   /**
+   * The official warnings held (web/server/cap), and the keys of those cancelled or updated
+   * since: the correlator adds or withdraws their support on the incidents they cover.
+   */
+  setWarnings(warnings: readonly WarningContext[], withdrawn: readonly string[] = []): void {
+    this.emit(this.engine.warnings(warnings, withdrawn, this.ctx));
+  }
+
+  /**
    * An operator's action on an incident. Throws IncidentActionError when the action does not
    * apply (the incident is closed, a merge across types …); the state is then unchanged.
    */
@@ -398,6 +407,8 @@ export class TwinService {
    * alarm) by the highest of the district's sensors of that kind.
    */
   readonly classifyEvidence: EvidenceClassifier = (e): Classification => {
+    // An official warning is published to the public by its issuer.
+    if (e.kind === 'official_warning') return 'public';
     if (e.kind === 'event') return this.classifyEvent(e.source, e.eventType ?? null);
     const id = e.sensorId ?? e.id.replace(/^alarm:/, '');
     if (!this.state.byId.has(id) && id.startsWith('area-')) return this.areaClass(id);
@@ -431,6 +442,9 @@ export class TwinService {
       case 'gateway_senml':
         // A gateway's pack may carry any of its sensors' readings, of any classification.
         return 'sensitive';
+      // Official warnings are published to the public by their issuer.
+      case 'cap_warning':
+        return 'public';
       default: {
         const never: never = t.topic;
         throw new Error(`unknown topic kind ${JSON.stringify(never)}`);
