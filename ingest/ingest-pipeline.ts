@@ -29,7 +29,8 @@ export const DEAD_LETTER_PAYLOAD_BYTES = 4096;
 export interface IngestListener {
   onMeta?(sensorId: string, meta: SensorMeta | null, receivedAt: number): void;
   onReadings?(entity: EntityName, id: string, readings: Reading[], receivedAt: number): void;
-  onEvent?(event: CityEvent, receivedAt: number): void;
+  /** A discrete report, with the payload it came in (its fields beyond v1: a hotline case's caller). */
+  onEvent?(event: CityEvent, receivedAt: number, payload: Uint8Array): void;
   onUnitPosition?(position: UnitPosition, receivedAt: number): void;
 }
 
@@ -75,7 +76,7 @@ export class IngestPipeline {
     this.metrics.countReceived(t.kind);
     try {
       const message = decodePayload(t, payload, receivedAt, this.limits);
-      if (message.ok) this.accepted(message, receivedAt);
+      if (message.ok) this.accepted(message, receivedAt, payload);
       else this.deadLetter(topic, payload, receivedAt, message.reason, message.detail, this.rejectedSource(t));
     } catch (err) {
       // A bug in a handler must not lose the message: dead-letter it with the error.
@@ -98,7 +99,7 @@ export class IngestPipeline {
   }
 
   /** One handler per accepted message kind: rows into the open batch, then the live listeners. */
-  private accepted(message: Extract<DecodedMessage, { ok: true }>, receivedAt: number): void {
+  private accepted(message: Extract<DecodedMessage, { ok: true }>, receivedAt: number, payload: Uint8Array): void {
     switch (message.kind) {
       case 'data':
         this.handleData(message.entity, message.id, message.readings, message.texts, receivedAt);
@@ -107,7 +108,7 @@ export class IngestPipeline {
         this.handleMeta(message.id, message.meta, receivedAt);
         return;
       case 'event':
-        this.handleEvent(message.event, receivedAt);
+        this.handleEvent(message.event, receivedAt, payload);
         return;
       case 'unit_position':
         this.handleUnitPosition(message.position, receivedAt);
@@ -133,7 +134,7 @@ export class IngestPipeline {
     for (const l of this.listeners) l.onMeta?.(id, m, receivedAt);
   }
 
-  private handleEvent(e: CityEvent, receivedAt: number): void {
+  private handleEvent(e: CityEvent, receivedAt: number, payload: Uint8Array): void {
     this.accept(e.source);
     this.writer.batch.events.push({
       source: e.source,
@@ -148,7 +149,7 @@ export class IngestPipeline {
       receivedAt,
     });
     this.writer.commitMessage(1, receivedAt);
-    for (const l of this.listeners) l.onEvent?.(e, receivedAt);
+    for (const l of this.listeners) l.onEvent?.(e, receivedAt, payload);
   }
 
   private handleUnitPosition(p: UnitPosition, receivedAt: number): void {

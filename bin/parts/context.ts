@@ -22,6 +22,11 @@ export interface RuntimeHooks {
    * ingest stop taking messages here while publishers keep publishing.
    */
   wrapIntake?: (intake: BrokerIntake) => BrokerIntake;
+  /**
+   * The clock of the hotline case desk (time limits, intake times). The case tests move it to
+   * make a case overdue; they call the desk's tick themselves (RunningCityTwin.cases).
+   */
+  caseNow?: () => number;
 }
 
 export interface PartContext {

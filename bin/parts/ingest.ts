@@ -8,6 +8,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { type BrokerIntake, createIngest, DurableIntake, type EmbeddedBroker, type Ingest, MqttSource, Spool } from '../../ingest/index.ts';
 import { ClickHouseSink, refreshClassifications } from '../../storage/index.ts';
 import type { DispatchService } from '../../web/server/dispatch/dispatch-service.ts';
+import type { CaseService } from '../../web/server/cases/case-service.ts';
 import type { TwinService } from '../../web/server/live/twin-service.ts';
 import { INTAKE_PREFIX } from './broker.ts';
 import { type BrokerLink, type PartContext, partLog } from './context.ts';
@@ -23,7 +24,7 @@ export interface IngestPart {
 export function startIngest(
   ctx: PartContext,
   clickhouse: ClickHouseClient,
-  live: { twin: TwinService; dispatch: DispatchService } | null,
+  live: { twin: TwinService; dispatch: DispatchService; cases: CaseService | null } | null,
 ): IngestPart {
   const { config } = ctx;
   const log = partLog(ctx, 'ingest');
@@ -50,13 +51,17 @@ export function startIngest(
   });
   ctx.shutdown.add(() => ingest.writer.close());
   if (live) {
-    const { twin, dispatch } = live;
+    const { twin, dispatch, cases } = live;
     ingest.pipeline.addListener({
       onMeta: (id, meta) => twin.onMeta(id, meta),
       onReadings: (entity, id, readings) => {
         if (entity === 'sensor') twin.onReadings(id, readings);
       },
-      onEvent: (event) => twin.onEvent(event),
+      onEvent: (event, receivedAt, payload) => {
+        // The case first: the incident its report opens or joins then finds it.
+        if (event.type === 'citizen_report') cases?.report(payload, event.source, receivedAt);
+        twin.onEvent(event);
+      },
       onUnitPosition: (position) => dispatch.onPosition(position),
     });
   }

@@ -37,6 +37,7 @@ export async function startWeb(ctx: PartContext, city: CityPart, v: NodeView, en
     incidentStore: v.incidentStore,
     dispatch: v.dispatch,
     audit: v.audit,
+    cases: v.cases,
     viewport: { threshold: config.viewportThreshold },
     ...(ingest ? { sourceCounts: () => sourceCounts(ingest) } : {}),
     auth: v.auth!,

@@ -7,6 +7,7 @@ import type { EmbeddedBroker } from '../../ingest/index.ts';
 import { openAccounts } from '../parts/accounts.ts';
 import { flushBeforeVerification, openAuditRecord } from '../parts/audit.ts';
 import { externalBrokerUrl, type SecurityLogSlot, startBroker } from '../parts/broker.ts';
+import { startCases } from '../parts/cases.ts';
 import { cityModel } from '../parts/city.ts';
 import type { BrokerLink, PartContext } from '../parts/context.ts';
 import { startDispatch } from '../parts/dispatch.ts';
@@ -34,10 +35,11 @@ export async function startAllInOne(ctx: PartContext): Promise<RunningCityTwin> 
   const auth = await openAccounts(ctx, clickhouse, audit, security);
   const { twin, incidentStore } = await startTwin(ctx, { city: city.model, clickhouse, audit, auth });
   const dispatch = await startDispatch(ctx, { city: city.model, twin, clickhouse, audit, signedDispatchHead });
+  const cases = await startCases(ctx, { city: city.model, clickhouse, twin, audit });
   flushBeforeVerification(audit, twin, dispatch, auth);
 
   const link: BrokerLink = { up: false };
-  const ingest = startIngest(ctx, clickhouse, { twin, dispatch });
+  const ingest = startIngest(ctx, clickhouse, { twin, dispatch, cases: cases.service });
   if (broker) {
     takeFromBroker(ctx, broker, ingest, link);
     publishAuditCheckpoints(ctx, broker, { audit, twin, dispatch, auth });
@@ -60,6 +62,7 @@ export async function startAllInOne(ctx: PartContext): Promise<RunningCityTwin> 
     dispatch,
     audit,
     auth,
+    cases,
     web: () => web,
     rate,
   };
@@ -78,6 +81,7 @@ export async function startAllInOne(ctx: PartContext): Promise<RunningCityTwin> 
     twin,
     dispatch,
     audit,
+    cases: cases.service,
     web,
     ops: null,
     workerStats: null,

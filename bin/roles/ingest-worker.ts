@@ -43,6 +43,7 @@ export async function startIngestWorker(ctx: PartContext): Promise<RunningCityTw
     dispatch: null,
     audit: null,
     auth: null,
+    cases: null,
     web: () => null,
     rate,
   };
@@ -61,6 +62,7 @@ export async function startIngestWorker(ctx: PartContext): Promise<RunningCityTw
     twin: null,
     dispatch: null,
     audit: null,
+    cases: null,
     web: null,
     ops,
     workerStats: null,

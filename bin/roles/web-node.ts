@@ -8,6 +8,7 @@ import type { WebServer } from '../../web/server/web-server.ts';
 import { openAccounts } from '../parts/accounts.ts';
 import { flushBeforeVerification, openAuditRecord } from '../parts/audit.ts';
 import { externalBrokerUrl, type SecurityLogSlot } from '../parts/broker.ts';
+import { startCases } from '../parts/cases.ts';
 import { cityModel } from '../parts/city.ts';
 import type { BrokerLink, PartContext } from '../parts/context.ts';
 import { startDispatch } from '../parts/dispatch.ts';
@@ -32,11 +33,12 @@ export async function startWebNode(ctx: PartContext): Promise<RunningCityTwin> {
   const auth = await openAccounts(ctx, clickhouse, audit, security);
   const { twin, incidentStore } = await startTwin(ctx, { city: city.model, clickhouse, audit, auth });
   const dispatch = await startDispatch(ctx, { city: city.model, twin, clickhouse, audit, signedDispatchHead });
+  const cases = await startCases(ctx, { city: city.model, clickhouse, twin, audit });
   flushBeforeVerification(audit, twin, dispatch, auth);
 
   const link: BrokerLink = { up: false };
   const workerStats = new IngestStatsAggregator();
-  await startSubscription(ctx, twinFeed(ctx, mqttUrl, { twin, dispatch, workerStats }, link), link, { audit, twin, dispatch, auth });
+  await startSubscription(ctx, twinFeed(ctx, mqttUrl, { twin, dispatch, cases: cases.service, workerStats }, link), link, { audit, twin, dispatch, auth });
   startTwinClock(ctx, twin, dispatch);
 
   let web: WebServer | null = null;
@@ -54,6 +56,7 @@ export async function startWebNode(ctx: PartContext): Promise<RunningCityTwin> {
     dispatch,
     audit,
     auth,
+    cases,
     web: () => web,
     rate: () => ({ messagesPerSec: 0, readingsPerSec: 0 }),
   };
@@ -72,6 +75,7 @@ export async function startWebNode(ctx: PartContext): Promise<RunningCityTwin> {
     twin,
     dispatch,
     audit,
+    cases: cases.service,
     web,
     ops: null,
     workerStats,

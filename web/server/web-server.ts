@@ -12,6 +12,9 @@ import { dispatchRoutes, unitView } from './dispatch/dispatch-routes.ts';
 import { kpiRoutes } from './kpi/kpi-routes.ts';
 import { replayRoutesFor } from './replay/replay-routes.ts';
 import { auditRoutes } from './audit/audit-routes.ts';
+import { caseRoutes } from './cases/case-routes.ts';
+import type { CaseService } from './cases/case-service.ts';
+import type { DepartmentBindings } from './cases/department-bindings.ts';
 import type { AuditService } from './audit/audit-service.ts';
 import type { DispatchService } from './dispatch/dispatch-service.ts';
 import { Router, sendJson } from './http-router.ts';
@@ -62,6 +65,8 @@ export interface WebServerOptions extends ApiDeps {
   viewport?: Partial<ViewportOptions>;
   /** The city's PMTiles basemap (a file path), served by byte ranges; null draws the GeoJSON base map (docs/basemaps.md). */
   basemapPmtiles?: string | null;
+  /** The hotline case desk and its handlers' department bindings (docs/cases.md); null serves no case routes. */
+  cases?: { service: CaseService; bindings: DepartmentBindings } | null;
 }
 
 /** Longest request URL accepted (414 beyond); headers are capped by MAX_HEADER_BYTES. */
@@ -124,6 +129,9 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     ...replayRoutesFor(options),
     ...authRoutes({ auth: options.auth, secureCookies: Boolean(options.tls) }),
     ...(options.audit ? auditRoutes({ audit: options.audit }) : []),
+    ...(options.cases
+      ? caseRoutes({ cases: options.cases.service, bindings: options.cases.bindings, twin: options.twin, audit: options.audit ?? null })
+      : []),
   ];
   const docs = apiDocs(routes, {
     title: 'CityTwin API',
@@ -294,6 +302,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   if (options.redisUrl) {
     options.twin.attachWriterChannel(cluster.writer);
     options.dispatch?.attachWriterChannel(cluster.writer);
+    options.cases?.service.attachWriterChannel(cluster.writer);
   }
   // `io.local`: deltas are numbered in this node's own epoch/seq and stats describe this node;
   // through the Redis adapter they would reach other nodes' clients too (cluster-bus.ts).

@@ -149,6 +149,11 @@ export class CaseService {
     return cases.length;
   }
 
+  /** The source of a `POST /api/cases` body that names none: the hotline's event source. */
+  get defaultSource(): string {
+    return this.options.defaultSource;
+  }
+
   /** Whether this node holds the desk (always, on a node alone). */
   isWriter(): boolean {
     return this.writer.isWriter();
