@@ -150,7 +150,10 @@ describe('the hotline case desk', () => {
 
     expect((await call(base, tokens.leader!, 'GET', '/api/cases')).status).toBe(403);
     expect((await call(base, tokens.hotline!, 'GET', '/api/cases')).status).toBe(403);
-    expect((await call(base, tokens.unbound!, 'GET', '/api/cases')).body).toMatchObject({ code: 'department_unbound' });
+    // A handler not yet bound to a department sees no case, and is told it is not bound.
+    expect((await call(base, tokens.unbound!, 'GET', '/api/cases')).body).toEqual({ cases: [], total: 0, department: null });
+    expect((await call(base, tokens.unbound!, 'GET', '/api/case-departments')).body).toMatchObject({ mine: null, bindings: null });
+    expect((await call(base, tokens.unbound!, 'GET', `/api/cases/${water.caseId}`)).status).toBe(404);
     // The KPI is for the leader: counts, no words and no phone.
     const kpi = await call(base, tokens.leader!, 'GET', '/api/kpi/cases');
     expect(kpi.status).toBe(200);

@@ -208,7 +208,7 @@ export function caseRefusalMessage(r: CaseRefusal, departments: readonly string[
     case 'role_not_allowed':
       return `a ${str(p.role)} may not ${str(p.command)} a case; that is for: ${str(p.allowed)}`;
     case 'department_required':
-      return `the account "${str(p.user)}" is not bound to a department; an admin binds it (POST /api/cases/departments/{username})`;
+      return `the account "${str(p.user)}" is not bound to a department; an admin binds it (POST /api/case-departments/{username})`;
     case 'other_department':
       return `the case is not with your department "${str(p.department)}"`;
     case 'wrong_status':
