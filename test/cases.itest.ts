@@ -59,7 +59,11 @@ async function command(who: string, caseId: string, body: Record<string, unknown
 }
 
 beforeAll(async () => {
-  app = await startTestCity(dir.path, { CITYTWIN_SENSORS: '200', CITYTWIN_BATCH_MAX_DELAY_MS: '50' }, { caseNow: () => Date.now() + clockAhead });
+  app = await startTestCity(
+    dir.path,
+    { CITYTWIN_SENSORS: '200', CITYTWIN_BATCH_MAX_DELAY_MS: '50' },
+    { caseNow: () => Date.now() + clockAhead },
+  );
   base = app.url!;
   admin = await login(base, 'admin', TEST_ADMIN_PASSWORD);
   tokens.desk = await user('desk-zhang', ['dispatcher']);
@@ -91,7 +95,9 @@ describe('the hotline case desk', () => {
     expect(replied.status).toBe(200);
     expect((replied.body as CaseCommandResponse).happened).toEqual(['case_replied']);
     // Feedback comes after closing.
-    expect((await command('desk', made.caseId, { command: 'feedback', satisfaction: 5 })).body).toMatchObject({ code: 'feedback_before_close' });
+    expect((await command('desk', made.caseId, { command: 'feedback', satisfaction: 5 })).body).toMatchObject({
+      code: 'feedback_before_close',
+    });
     expect((await command('desk', made.caseId, { command: 'close' })).status).toBe(200);
     const rated = await command('desk', made.caseId, { command: 'feedback', satisfaction: 4, comment: '处理及时' });
     expect(rated.status).toBe(200);
@@ -119,9 +125,12 @@ describe('the hotline case desk', () => {
     const audit = (await call(base, admin, 'GET', `/api/audit/entries?stream=case&limit=1000`)).body as {
       entries: Array<{ action: string; actor: string; object: string }>;
     };
-    expect(audit.entries.filter((e) => e.object === made.caseId).map((e) => `${e.action}:${e.actor}`).sort()).toEqual(
-      ['accepted:water-wang', 'closed:desk-zhang', 'feedback:desk-zhang', 'received:hotline-12345', 'replied:water-wang'].sort(),
-    );
+    expect(
+      audit.entries
+        .filter((e) => e.object === made.caseId)
+        .map((e) => `${e.action}:${e.actor}`)
+        .sort(),
+    ).toEqual(['accepted:water-wang', 'closed:desk-zhang', 'feedback:desk-zhang', 'received:hotline-12345', 'replied:water-wang'].sort());
   });
 
   it('shows a department only its own cases, the caller only to the desk and the department, nothing to a leader or the hotline token', async () => {
@@ -158,7 +167,9 @@ describe('the hotline case desk', () => {
     const kpi = await call(base, tokens.leader!, 'GET', '/api/kpi/cases');
     expect(kpi.status).toBe(200);
     expect(kpi.body.kpi.total).toBeGreaterThanOrEqual(2);
-    expect(kpi.body.kpi.byDepartment.map((d: { department: string }) => d.department)).toEqual(expect.arrayContaining([WATER, TRAFFIC_POLICE]));
+    expect(kpi.body.kpi.byDepartment.map((d: { department: string }) => d.department)).toEqual(
+      expect.arrayContaining([WATER, TRAFFIC_POLICE]),
+    );
     expect(JSON.stringify(kpi.body)).not.toMatch(/13800138000|积水没过脚踝|路口拥堵|解放大道/);
   });
 

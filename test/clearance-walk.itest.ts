@@ -60,8 +60,7 @@ const CALLBACK = new Set(['admin', 'dispatcher', 'department (own)']);
 const OWN_DEPARTMENT = '武汉市消防救援支队';
 const OTHER_DEPARTMENT = '武汉市水务局';
 /** An 11-digit mobile number no other figure prints. */
-const phoneMarker = (what: string) =>
-  mark('sensitive', what, `139${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`, CALLBACK);
+const phoneMarker = (what: string) => mark('sensitive', what, `139${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`, CALLBACK);
 /** A coordinate with seven decimals (no other number in a response prints like it). */
 function coord(cls: Classification, what: string, v: number): number {
   const s = v.toFixed(7);
@@ -149,7 +148,8 @@ beforeAll(async () => {
     });
   }
   expect(
-    (await call(base, admin, 'POST', '/api/users', { username: 'walk-dept-own', roles: ['department'], password: 'walk-pw-dept-own-1' })).status,
+    (await call(base, admin, 'POST', '/api/users', { username: 'walk-dept-own', roles: ['department'], password: 'walk-pw-dept-own-1' }))
+      .status,
   ).toBe(200);
   expect((await call(base, admin, 'POST', '/api/case-departments/walk-dept-own', { department: OWN_DEPARTMENT })).status).toBe(200);
   walkers.push({
@@ -239,7 +239,10 @@ beforeAll(async () => {
     {
       type: 'citizen_report',
       category: 'fire',
-      caller: { name: mark('sensitive', 'reported caller name', `caller-mqtt-${RUN}`, CALLBACK), phone: phoneMarker('reported caller phone') },
+      caller: {
+        name: mark('sensitive', 'reported caller name', `caller-mqtt-${RUN}`, CALLBACK),
+        phone: phoneMarker('reported caller phone'),
+      },
       address: mark('sensitive', 'reported address', `address-mqtt-${RUN}`),
     },
     114.2012345,
@@ -336,7 +339,11 @@ beforeAll(async () => {
     await act(caseId, own.token, { command: 'reply', text: i === 0 ? mark('sensitive', 'case reply text', `reply-${RUN}`) : '已处置' });
     await act(caseId, admin, { command: 'close' });
   }
-  await act(seeded.cases[0]!, admin, { command: 'feedback', satisfaction: 3, comment: mark('sensitive', 'feedback comment', `comment-${RUN}`) });
+  await act(seeded.cases[0]!, admin, {
+    command: 'feedback',
+    satisfaction: 3,
+    comment: mark('sensitive', 'feedback comment', `comment-${RUN}`),
+  });
   // Reopening clears the reply and the feedback of the round (the history keeps that they were given).
   await act(seeded.cases[1]!, admin, { command: 'reopen', reason: mark('sensitive', 'reopening reason', `reason-${RUN}`) });
 }, 180_000);
@@ -518,8 +525,7 @@ describe('the clearance walk', () => {
     let payloads = 0;
     const events = new Set<string>();
     for (const l of listeners) {
-      if (l.error)
-        for (const m of leaks(l.error, l.walker, '')) violations.push(`${l.walker.name}: socket refusal shows the ${m.what}`);
+      if (l.error) for (const m of leaks(l.error, l.walker, '')) violations.push(`${l.walker.name}: socket refusal shows the ${m.what}`);
       for (const p of l.payloads) {
         payloads++;
         events.add(p.event);

@@ -38,7 +38,12 @@ export async function startWebNode(ctx: PartContext): Promise<RunningCityTwin> {
 
   const link: BrokerLink = { up: false };
   const workerStats = new IngestStatsAggregator();
-  await startSubscription(ctx, twinFeed(ctx, mqttUrl, { twin, dispatch, cases: cases.service, workerStats }, link), link, { audit, twin, dispatch, auth });
+  await startSubscription(ctx, twinFeed(ctx, mqttUrl, { twin, dispatch, cases: cases.service, workerStats }, link), link, {
+    audit,
+    twin,
+    dispatch,
+    auth,
+  });
   startTwinClock(ctx, twin, dispatch);
 
   let web: WebServer | null = null;

@@ -65,6 +65,7 @@ export interface CaseKpiResponse {
 /** Whether a limit is missed now: accepting (while assigned) or replying (while the reply is owed). */
 export function isCaseOverdue(c: Pick<CaseView, 'status' | 'sla'>): boolean {
   if (c.status === 'assigned' && c.sla.acceptOverdueAt !== null) return true;
-  const owed = c.status === 'received' || c.status === 'assigned' || c.status === 'accepted' || c.status === 'returned' || c.status === 'reopened';
+  const owed =
+    c.status === 'received' || c.status === 'assigned' || c.status === 'accepted' || c.status === 'returned' || c.status === 'reopened';
   return owed && c.sla.replyOverdueAt !== null;
 }

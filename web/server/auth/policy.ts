@@ -115,7 +115,10 @@ export const PERMISSIONS = {
     about: 'change own password, create / list / revoke own API tokens',
   },
   /** Accounts and roles, display tokens, every token. */
-  'users.manage': { roles: ['admin'], about: 'create users, set roles, disable, reset passwords, display tokens, revoke any token, bind case handlers to a department' },
+  'users.manage': {
+    roles: ['admin'],
+    about: 'create users, set roles, disable, reset passwords, display tokens, revoke any token, bind case handlers to a department',
+  },
   /** The security event log. */
   'security.audit': { roles: ['admin'], about: 'security events (logins, failures, refusals)' },
   /** The tamper-evident record of every action, its verification and the checkpoints' public key. */

@@ -38,14 +38,22 @@ export const caseCommandBody = z.discriminatedUnion(
     z
       .object({
         command: z.literal('reply'),
-        text: z.string('the reply: text').trim().min(1, 'the reply: not empty').max(MAX_REPLY_CHARS, `the reply: at most ${MAX_REPLY_CHARS} characters`),
+        text: z
+          .string('the reply: text')
+          .trim()
+          .min(1, 'the reply: not empty')
+          .max(MAX_REPLY_CHARS, `the reply: at most ${MAX_REPLY_CHARS} characters`),
       })
       .strict(),
     z.object({ command: z.literal('close') }).strict(),
     z
       .object({
         command: z.literal('feedback'),
-        satisfaction: z.number('satisfaction: a whole number 1–5').int('satisfaction: a whole number 1–5').min(1, 'satisfaction: 1–5').max(5, 'satisfaction: 1–5'),
+        satisfaction: z
+          .number('satisfaction: a whole number 1–5')
+          .int('satisfaction: a whole number 1–5')
+          .min(1, 'satisfaction: 1–5')
+          .max(5, 'satisfaction: 1–5'),
         comment: z.string().trim().max(MAX_COMMENT_CHARS, `the comment: at most ${MAX_COMMENT_CHARS} characters`).optional(),
       })
       .strict(),
@@ -59,7 +67,17 @@ export const caseCommandBody = z.discriminatedUnion(
 export type CaseCommandBody = z.infer<typeof caseCommandBody>;
 
 /** The commands of the body, in the order the docs list them. */
-export const CASE_COMMAND_NAMES = ['assign', 'override', 'accept', 'return', 'reply', 'close', 'feedback', 'reopen', 'link_incident'] as const;
+export const CASE_COMMAND_NAMES = [
+  'assign',
+  'override',
+  'accept',
+  'return',
+  'reply',
+  'close',
+  'feedback',
+  'reopen',
+  'link_incident',
+] as const;
 
 /** The workflow command of a validated body, given as `actor`. */
 export function caseCommandOf(body: CaseCommandBody, actor: CaseActor): CaseCommand {
@@ -162,7 +180,12 @@ const DEPARTMENT_COMMANDS = new Set<CaseCommandBody['command']>(['accept', 'retu
  * commands (and for closing a case of its own), the dispatch desk for the rest, an operator for a
  * link. The workflow decides whether that actor may (case-workflow.ts).
  */
-export function caseActorFor(principal: Principal, seat: CaseSeat, command: CaseCommandBody['command'], c: Pick<HotlineCase, 'department'>): CaseActor {
+export function caseActorFor(
+  principal: Principal,
+  seat: CaseSeat,
+  command: CaseCommandBody['command'],
+  c: Pick<HotlineCase, 'department'>,
+): CaseActor {
   const user = principal.username;
   const asDepartment = seat.department !== null ? { user, role: 'department' as const, department: seat.department } : null;
   if (asDepartment && (DEPARTMENT_COMMANDS.has(command) || (command === 'close' && !seat.desk && c.department === seat.department)))

@@ -96,15 +96,14 @@ export function caseRoutes(deps: CaseRouteDeps): Route[] {
       tag: 'cases',
       summary: "A hotline case from the 12345 hotline's system: numbered, placed, checked for repeats and assigned by the routing table",
       description:
-        'Body (JSON, strict: an unknown field is refused): `externalId` (the hotline\'s id, 1–64 of A–Z a–z 0–9 . _ -), `source` (optional, default the hotline\'s event source), `category` (' +
+        "Body (JSON, strict: an unknown field is refused): `externalId` (the hotline's id, 1–64 of A–Z a–z 0–9 . _ -), `source` (optional, default the hotline's event source), `category` (" +
         CASE_CATEGORIES.join(', ') +
         '), `text` (1–2000 characters), `caller` { `name`, `phone` } (optional), `lng`, `lat`, `address` (optional), `district` (optional: looked up from the place), `severity` 1–5 (optional), `receivedAt` (epoch ms or RFC 3339, at most 5 minutes ahead and 30 days old). The same `externalId` from the same source gives back the case already made (`duplicate: true`). Errors quote the bad value, except the text, the caller and the address.',
       response: 'CaseIntakeResponse { caseId, duplicate, status, department }',
       body: z.unknown().describe('CaseBody (docs/cases.md#intake)'),
       handler: async ({ body }): Promise<CaseIntakeResponse> => {
         const parsed = parseCaseBody(body, { now: Date.now(), defaultSource: deps.cases.defaultSource });
-        if (!parsed.ok)
-          throw new HttpError(400, `invalid case: ${describeIntakeProblems(parsed.problems)}`, { problems: parsed.problems });
+        if (!parsed.ok) throw new HttpError(400, `invalid case: ${describeIntakeProblems(parsed.problems)}`, { problems: parsed.problems });
         const outcome = await deps.cases.intake(parsed.intake).catch(desk);
         if (!outcome.ok) throw new HttpError(CASE_REFUSAL_STATUS[outcome.refusal.code], caseRefusalMessage(outcome.refusal));
         return { caseId: outcome.case.id, duplicate: outcome.duplicate, status: outcome.case.status, department: outcome.case.department };
@@ -115,7 +114,8 @@ export function caseRoutes(deps: CaseRouteDeps): Route[] {
       path: '/api/cases',
       permission: 'cases.read',
       tag: 'cases',
-      summary: 'Hotline cases, newest received first: the desk\'s cases in hand (open, and closed within a week), or those received in a period',
+      summary:
+        "Hotline cases, newest received first: the desk's cases in hand (open, and closed within a week), or those received in a period",
       description:
         "Filters: `status`, `category`, `overdue` (yes: a time limit is missed now), `department`, `from`/`to` (received in the period, from the store). A department's handler sees only the cases with its department. What each case shows depends on the caller (docs/cases.md#privacy).",
       response: 'CaseListResponse { cases: [CaseView without history, overdue], total, department }',
@@ -184,7 +184,7 @@ export function caseRoutes(deps: CaseRouteDeps): Route[] {
       tag: 'cases',
       summary: 'A command on a case: assign, override, accept, return, reply, close, feedback, reopen, link_incident',
       description:
-        "Body: `{ command, … }` — `assign` { department, reason? } (a reason when re-assigning a case a department holds), `override` { department, reason } (elsewhere than the routing table says), `accept`, `return` { reason }, `reply` { text }, `close`, `feedback` { satisfaction 1–5, comment? }, `reopen` { reason }, `link_incident` { incidentId }. The dispatch desk assigns, overrides, closes, records feedback and reopens; the department the case is with accepts, replies, returns and closes; operators link. A command that does not apply to the case as it is gets 409 with the reason (`code`, `params`).",
+        'Body: `{ command, … }` — `assign` { department, reason? } (a reason when re-assigning a case a department holds), `override` { department, reason } (elsewhere than the routing table says), `accept`, `return` { reason }, `reply` { text }, `close`, `feedback` { satisfaction 1–5, comment? }, `reopen` { reason }, `link_incident` { incidentId }. The dispatch desk assigns, overrides, closes, records feedback and reopens; the department the case is with accepts, replies, returns and closes; operators link. A command that does not apply to the case as it is gets 409 with the reason (`code`, `params`).',
       response: 'CaseCommandResponse { case: CaseView, happened: ["case_assigned", …] }',
       params: caseParams,
       body: caseCommandBody,
@@ -194,10 +194,14 @@ export function caseRoutes(deps: CaseRouteDeps): Route[] {
         const actor = caseActorFor(principal!, seat, body.command, c);
         const outcome = await deps.cases.command(params.caseId, caseCommandOf(body, actor)).catch(desk);
         if (!outcome.ok)
-          throw new HttpError(CASE_REFUSAL_STATUS[outcome.refusal.code], caseRefusalMessage(outcome.refusal, deps.cases.rules.departments), {
-            code: outcome.refusal.code,
-            params: outcome.refusal.params,
-          });
+          throw new HttpError(
+            CASE_REFUSAL_STATUS[outcome.refusal.code],
+            caseRefusalMessage(outcome.refusal, deps.cases.rules.departments),
+            {
+              code: outcome.refusal.code,
+              params: outcome.refusal.params,
+            },
+          );
         const view = viewOf(outcome.case, seat, principal!);
         // Returned or re-assigned away from the caller's department: it no longer sees the case.
         if (!view) return { case: recordOnly(outcome.case, principal!), happened: outcome.happened };
@@ -209,7 +213,7 @@ export function caseRoutes(deps: CaseRouteDeps): Route[] {
       path: '/api/case-departments',
       permission: 'cases.read',
       tag: 'cases',
-      summary: 'The departments hotline cases go to (the source catalogue), the routing fallback, and the caller\'s own department',
+      summary: "The departments hotline cases go to (the source catalogue), the routing fallback, and the caller's own department",
       description: 'The dispatch desk and admins also get who is bound to which department.',
       response: 'CaseDepartmentsResponse { departments, fallback, mine, bindings }',
       handler: async ({ principal }): Promise<CaseDepartmentsResponse> => {
@@ -277,7 +281,11 @@ export function caseRoutes(deps: CaseRouteDeps): Route[] {
 
 /** What a department may still know of a case it just gave away (returned, re-assigned): the record, internal. */
 function recordOnly(c: HotlineCase, principal: Principal): CaseView {
-  const view = caseView(c, principal.clearance.filter((x) => x !== 'sensitive'), { role: 'staff' });
+  const view = caseView(
+    c,
+    principal.clearance.filter((x) => x !== 'sensitive'),
+    { role: 'staff' },
+  );
   if (!view) throw new HttpError(404, `case "${c.id}" is not known`);
   return view;
 }

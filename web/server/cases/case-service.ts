@@ -88,9 +88,7 @@ export interface CaseServiceOptions {
 }
 
 /** The answer to an intake or a command: the case after it, or the refusal. */
-export type CaseOutcome =
-  | { ok: true; case: HotlineCase; duplicate: boolean; happened: string[] }
-  | { ok: false; refusal: CaseRefusal };
+export type CaseOutcome = { ok: true; case: HotlineCase; duplicate: boolean; happened: string[] } | { ok: false; refusal: CaseRefusal };
 
 /** An intake or a command that could not be carried out (no writer, a failure on the writer). */
 export class CaseDeskUnavailable extends Error {}

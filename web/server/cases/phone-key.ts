@@ -30,7 +30,7 @@ export function loadOrCreatePhoneKey(
   let created = false;
   if (!existsSync(path)) {
     // `wx`: never overwrite a key another process wrote meanwhile.
-    writeFileSync(path, randomBytes(32).toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
+    writeFileSync(path, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
     created = true;
     log('info', `cases: phone-hash key generated in ${path}`);
   }
