@@ -21,7 +21,7 @@ export const ROLE_DESCRIPTIONS: Readonly<Record<Role, string>> = {
   leader: 'leader: KPI / big screen, live map and history of what it is cleared for',
   display: 'wall screen: read-only live map with a revocable token, no login prompt',
   department:
-    "a department's case handler (民呼我应): the hotline cases of the ONE department the account is bound to — accept, reply, return, close",
+    "a department's case handler: the hotline cases (12345) of the ONE department the account is bound to — accept, reply, return, close",
   hotline: "the 12345 hotline's own system: submits cases (POST /api/cases) with its API token, nothing else",
 };
 
