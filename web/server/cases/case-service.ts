@@ -26,6 +26,7 @@ import {
   caseEvidenceId,
   caseIntakeFromEventPayload,
   caseLinksFromIncidentChange,
+  caseOfExternal,
   casesInHand,
   createCaseDesk,
   describeIntakeProblems,
@@ -303,8 +304,10 @@ export class CaseService {
   /** On the writer: the intake or command, stored before the answer. */
   private async execute(c: CaseWriterCommand): Promise<WriterAnswer> {
     if (c.kind === 'case_intake') {
-      // A hotline id older than the desk remembers is known to the store (idempotent across restarts).
-      const stored = this.options.store ? await this.options.store.findByExternalRef(c.intake.source, c.intake.externalId) : null;
+      // A hotline id older than the desk remembers is known to the store (idempotent across restarts);
+      // the desk answers for the ids of its repeat window without a query.
+      const known = caseOfExternal(this.desk, c.intake.source, c.intake.externalId) !== null;
+      const stored = !known && this.options.store ? await this.options.store.findByExternalRef(c.intake.source, c.intake.externalId) : null;
       const outcome = stored === null ? intakeCase(this.desk, c.intake, this.ctx) : { caseId: stored, duplicate: true, emitted: [] };
       this.tookIn(outcome.caseId, outcome.duplicate, outcome.emitted);
       await this.flush();
