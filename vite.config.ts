@@ -36,6 +36,7 @@ export default defineConfig({
         replay: 'web/client/replay.html',
         kpi: 'web/client/kpi.html',
         audit: 'web/client/audit.html',
+        cases: 'web/client/cases.html',
       },
       output: {
         codeSplitting: { groups: LIBRARY_CHUNKS.map((c) => ({ ...c })) },

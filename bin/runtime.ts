@@ -13,6 +13,7 @@ import type { EmbeddedBroker, Ingest, IngestStatsAggregator, OpsServer } from '.
 import type { CitySimulator } from '../simulations/index.ts';
 import type { CityModel } from '../twin-model/index.ts';
 import type { AuditService } from '../web/server/audit/audit-service.ts';
+import type { CaseService } from '../web/server/cases/case-service.ts';
 import type { DispatchService } from '../web/server/dispatch/dispatch-service.ts';
 import type { TwinService } from '../web/server/live/twin-service.ts';
 import type { WebServer } from '../web/server/web-server.ts';
@@ -44,6 +45,8 @@ export interface RunningCityTwin {
   dispatch: DispatchService | null;
   /** The tamper-evident record of every action (roles with a web server). */
   audit: AuditService | null;
+  /** The hotline case desk (roles with a web server). */
+  cases: CaseService | null;
   web: WebServer | null;
   /** The alarm and incident rules at run time (roles with a web server). */
   rules: RulesService | null;

@@ -32,7 +32,8 @@ export const DEAD_LETTER_PAYLOAD_BYTES = 4096;
 export interface IngestListener {
   onMeta?(sensorId: string, meta: SensorMeta | null, receivedAt: number): void;
   onReadings?(entity: EntityName, id: string, readings: Reading[], receivedAt: number): void;
-  onEvent?(event: CityEvent, receivedAt: number): void;
+  /** A discrete report, with the payload it came in (its fields beyond v1: a hotline case's caller). */
+  onEvent?(event: CityEvent, receivedAt: number, payload: Uint8Array): void;
   onUnitPosition?(position: UnitPosition, receivedAt: number): void;
   /** An official warning (CAP 1.2) from the feed `source`, stored with the batch (docs/cap.md). */
   onCapAlert?(alert: CapAlert, xml: string, source: string, receivedAt: number): void;
@@ -94,7 +95,7 @@ export class IngestPipeline {
       const message = decodePayload(t, payload, receivedAt, this.limits, this.directory);
       if (message.ok) {
         learnFrom(this.directory, message);
-        this.accepted(message, receivedAt);
+        this.accepted(message, receivedAt, payload);
       } else this.deadLetter(topic, payload, receivedAt, message.reason, message.detail, this.rejectedSource(t));
     } catch (err) {
       // A bug in a handler must not lose the message: dead-letter it with the error.
@@ -120,7 +121,7 @@ export class IngestPipeline {
   }
 
   /** One handler per accepted message kind: rows into the open batch, then the live listeners. */
-  private accepted(message: Extract<DecodedMessage, { ok: true }>, receivedAt: number): void {
+  private accepted(message: Extract<DecodedMessage, { ok: true }>, receivedAt: number, payload: Uint8Array): void {
     switch (message.kind) {
       case 'data':
         this.handleData(message.entity, message.id, message.readings, message.texts, receivedAt);
@@ -129,7 +130,7 @@ export class IngestPipeline {
         this.handleMeta(message.id, message.meta, receivedAt);
         return;
       case 'event':
-        this.handleEvent(message.event, receivedAt);
+        this.handleEvent(message.event, receivedAt, payload);
         return;
       case 'unit_position':
         this.handleUnitPosition(message.position, receivedAt);
@@ -200,7 +201,7 @@ export class IngestPipeline {
     for (const l of this.listeners) l.onMeta?.(id, m, receivedAt);
   }
 
-  private handleEvent(e: CityEvent, receivedAt: number): void {
+  private handleEvent(e: CityEvent, receivedAt: number, payload: Uint8Array): void {
     this.accept(e.source);
     this.writer.batch.events.push({
       source: e.source,
@@ -215,7 +216,7 @@ export class IngestPipeline {
       receivedAt,
     });
     this.writer.commitMessage(1, receivedAt);
-    for (const l of this.listeners) l.onEvent?.(e, receivedAt);
+    for (const l of this.listeners) l.onEvent?.(e, receivedAt, payload);
   }
 
   private handleUnitPosition(p: UnitPosition, receivedAt: number): void {

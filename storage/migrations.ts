@@ -24,6 +24,8 @@
  *   configuration as versioned JSON and the delivery log (storage/notification-store.ts,
  *   docs/notifications.md; migration 13).
  * - `cases`: hotline cases as event-sourced changes (storage/case-store.ts, docs/cases.md).
+ * - `case_departments`: which department each case handler's account is bound to
+ *   (storage/case-department-store.ts, docs/cases.md; migration 19).
  * - `rule_versions`: every saved version of the alarm and incident rules (rules-store.ts, docs/rules.md).
  * - `vocabulary_kinds`, `device_external_ids`: sensor kinds declared by an administrator or a
  *   meta message, and device names bound by meta (storage/vocabulary-store.ts, docs/ingest.md;
@@ -142,6 +144,18 @@ export const CASES_DDL = `CREATE TABLE IF NOT EXISTS cases (
 PARTITION BY toYYYYMM(at)
 ORDER BY (case_id, seq)
 ${DEDUP}`;
+
+/**
+ * Which department a case handler's account is bound to (the `department` role): one row per
+ * change, the newest by `updated_at` counts; an empty department is an unbinding.
+ */
+export const CASE_DEPARTMENTS_DDL = `CREATE TABLE IF NOT EXISTS case_departments (
+  username String,
+  department String,
+  changed_by String,
+  updated_at DateTime64(3, 'UTC')
+) ENGINE = ReplacingMergeTree(updated_at)
+ORDER BY username`;
 
 /**
  * The KPI rollups of the leader's screen (docs/kpi.md, web/server/kpi-queries.ts): every KPI is
@@ -547,6 +561,12 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 18,
     name: "the command centre's shift log: notes, handovers with their summary, sign-offs (docs/shifts.md)",
     statements: [SHIFT_LOG_DDL],
+  },
+  // Numbered 19 by the case-desk wiring.
+  {
+    version: 19,
+    name: 'department bindings of case handlers (docs/cases.md)',
+    statements: [CASE_DEPARTMENTS_DDL],
   },
   // Numbered 20 by the public-warnings work.
   {

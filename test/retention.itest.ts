@@ -66,7 +66,9 @@ describe('retention as TTLs', () => {
   it('re-applies a changed policy to the tables it changes, and removes a TTL for kept forever', async () => {
     const policy = parseRetention('readings=5d,public=forever,sensitive=2d,dead_letters=forever,events=3d');
     const changes = await applyRetention(client, policy);
+    // `cases` is sensitive as a whole: the sensitive rule applies to it too.
     expect(changes.map((c) => c.table).sort()).toEqual([
+      'cases',
       'dead_letters',
       'events',
       'readings',
@@ -80,6 +82,7 @@ describe('retention as TTLs', () => {
       to: null,
     });
     expect(await engineFull('dead_letters')).not.toContain(' TTL ');
+    expect(await engineFull('cases')).toContain('TTL toDateTime(at) + toIntervalDay(2)');
     expect(await applyRetention(client, policy)).toEqual([]);
   });
 

@@ -28,6 +28,11 @@ export interface RuntimeHooks {
    * tier's deadline instead of waiting minutes; the twin keeps the real clock.
    */
   notificationClock?: () => number;
+  /**
+   * The clock of the hotline case desk (time limits, intake times). The case tests move it to
+   * make a case overdue; they call the desk's tick themselves (RunningCityTwin.cases).
+   */
+  caseNow?: () => number;
   /** A city model given by the test (a loaded city package) instead of the configured one. */
   city?: CityModel;
 }

@@ -10,6 +10,7 @@ import { ClickHouseSink, refreshClassifications } from '../../storage/index.ts';
 import type { DeviceDirectory } from '../../twin-model/index.ts';
 import type { CapService } from '../../web/server/cap/cap-service.ts';
 import type { DispatchService } from '../../web/server/dispatch/dispatch-service.ts';
+import type { CaseService } from '../../web/server/cases/case-service.ts';
 import type { TwinService } from '../../web/server/live/twin-service.ts';
 import { INTAKE_PREFIX } from './broker.ts';
 import { type BrokerLink, type PartContext, partLog } from './context.ts';
@@ -25,7 +26,7 @@ export interface IngestPart {
 export function startIngest(
   ctx: PartContext,
   clickhouse: ClickHouseClient,
-  live: { twin: TwinService; dispatch: DispatchService; cap?: CapService | null } | null,
+  live: { twin: TwinService; dispatch: DispatchService; cap?: CapService | null; cases: CaseService | null } | null,
   directory: DeviceDirectory,
 ): IngestPart {
   const { config } = ctx;
@@ -54,13 +55,17 @@ export function startIngest(
   });
   ctx.shutdown.add(() => ingest.writer.close());
   if (live) {
-    const { twin, dispatch, cap } = live;
+    const { twin, dispatch, cap, cases } = live;
     ingest.pipeline.addListener({
       onMeta: (id, meta) => twin.onMeta(id, meta),
       onReadings: (entity, id, readings) => {
         if (entity === 'sensor') twin.onReadings(id, readings);
       },
-      onEvent: (event) => twin.onEvent(event),
+      onEvent: (event, receivedAt, payload) => {
+        // The case first: the incident its report opens or joins then finds it.
+        if (event.type === 'citizen_report') cases?.report(payload, event.source, receivedAt);
+        twin.onEvent(event);
+      },
       onUnitPosition: (position) => dispatch.onPosition(position),
       // Stored with the batch; held for the map and the correlator.
       onCapAlert: (alert) => {

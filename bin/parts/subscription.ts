@@ -9,6 +9,7 @@ import type { AuditService } from '../../web/server/audit/audit-service.ts';
 import type { AuthService } from '../../web/server/auth/auth-service.ts';
 import type { CapService } from '../../web/server/cap/cap-service.ts';
 import type { DispatchService } from '../../web/server/dispatch/dispatch-service.ts';
+import type { CaseService } from '../../web/server/cases/case-service.ts';
 import type { TwinService } from '../../web/server/live/twin-service.ts';
 import { type BrokerLink, type PartContext, partLog } from './context.ts';
 
@@ -19,11 +20,17 @@ import { type BrokerLink, type PartContext, partLog } from './context.ts';
 export function twinFeed(
   ctx: PartContext,
   mqttUrl: string,
-  to: { twin: TwinService; dispatch: DispatchService; workerStats: IngestStatsAggregator; cap?: CapService | null },
+  to: {
+    twin: TwinService;
+    dispatch: DispatchService;
+    cases: CaseService | null;
+    workerStats: IngestStatsAggregator;
+    cap?: CapService | null;
+  },
   link: BrokerLink,
   directory: DeviceDirectory,
 ): MqttSource {
-  const { twin, dispatch, workerStats, cap } = to;
+  const { twin, dispatch, cases, workerStats, cap } = to;
   const log = partLog(ctx, 'mqtt');
   return new MqttSource({
     url: mqttUrl,
@@ -54,6 +61,8 @@ export function twinFeed(
           if (m.readings.length) twin.onReadings(m.id, m.readings);
           return;
         case 'event':
+          // The case first (on the node that holds the case desk): the incident its report opens or joins then finds it.
+          if (m.event.type === 'citizen_report') cases?.report(payload, m.event.source, at);
           twin.onEvent(m.event);
           return;
         case 'unit_position':

@@ -54,6 +54,7 @@ export async function startWeb(
     incidentStore: v.incidentStore,
     dispatch: v.dispatch,
     audit: v.audit,
+    cases: v.cases,
     viewport: { threshold: config.viewportThreshold },
     ...(ingest ? { sourceCounts: () => sourceCounts(ingest) } : {}),
     auth: v.auth!,

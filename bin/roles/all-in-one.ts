@@ -9,6 +9,7 @@ import { flushBeforeVerification, openAuditRecord } from '../parts/audit.ts';
 import { externalBrokerUrl, type SecurityLogSlot, startBroker } from '../parts/broker.ts';
 import { startCap } from '../parts/cap.ts';
 import { cityOf } from '../parts/city.ts';
+import { startCases } from '../parts/cases.ts';
 import type { BrokerLink, PartContext } from '../parts/context.ts';
 import { openDevices } from '../parts/devices.ts';
 import { startDispatch } from '../parts/dispatch.ts';
@@ -39,6 +40,7 @@ export async function startAllInOne(ctx: PartContext): Promise<RunningCityTwin> 
   const { twin, incidentStore } = await startTwin(ctx, { city: city.model, clickhouse, audit, auth, vocabulary: devices.vocabulary });
   const rules = await startRules(ctx, { city: city.model, twin, clickhouse, audit });
   const dispatch = await startDispatch(ctx, { city: city.model, twin, clickhouse, audit, signedDispatchHead });
+  const cases = await startCases(ctx, { city: city.model, clickhouse, twin, audit });
   flushBeforeVerification(audit, twin, dispatch, auth);
   const notifications = await startNotifications(ctx, { city: city.model, twin, dispatch, clickhouse, audit });
   const shifts = startShifts({ twin, dispatch, clickhouse, audit, auth });
@@ -46,7 +48,7 @@ export async function startAllInOne(ctx: PartContext): Promise<RunningCityTwin> 
   const cap = await startCap(ctx, { city: city.model, clickhouse, twin, audit });
 
   const link: BrokerLink = { up: false };
-  const ingest = startIngest(ctx, clickhouse, { twin, dispatch, cap }, devices.directory);
+  const ingest = startIngest(ctx, clickhouse, { twin, dispatch, cap, cases: cases.service }, devices.directory);
   if (broker) {
     takeFromBroker(ctx, broker, ingest, link);
     publishAuditCheckpoints(ctx, broker, { audit, twin, dispatch, auth, cap });
@@ -70,6 +72,7 @@ export async function startAllInOne(ctx: PartContext): Promise<RunningCityTwin> 
     audit,
     auth,
     cap,
+    cases,
     web: () => web,
     rate,
   };
@@ -94,6 +97,7 @@ export async function startAllInOne(ctx: PartContext): Promise<RunningCityTwin> 
     twin,
     dispatch,
     audit,
+    cases: cases.service,
     web,
     rules,
     notifications,

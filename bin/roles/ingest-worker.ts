@@ -46,6 +46,7 @@ export async function startIngestWorker(ctx: PartContext): Promise<RunningCityTw
     dispatch: null,
     audit: null,
     auth: null,
+    cases: null,
     web: () => null,
     rate,
   };
@@ -64,6 +65,7 @@ export async function startIngestWorker(ctx: PartContext): Promise<RunningCityTw
     twin: null,
     dispatch: null,
     audit: null,
+    cases: null,
     web: null,
     rules: null,
     notifications: null,

@@ -11,6 +11,7 @@ import { externalBrokerUrl, type SecurityLogSlot } from '../parts/broker.ts';
 import { startCap } from '../parts/cap.ts';
 import { cityOf } from '../parts/city.ts';
 import { openDevices } from '../parts/devices.ts';
+import { startCases } from '../parts/cases.ts';
 import type { BrokerLink, PartContext } from '../parts/context.ts';
 import { startDispatch } from '../parts/dispatch.ts';
 import { startNotifications, startRules, startShifts } from '../parts/operations.ts';
@@ -37,6 +38,7 @@ export async function startWebNode(ctx: PartContext): Promise<RunningCityTwin> {
   const { twin, incidentStore } = await startTwin(ctx, { city: city.model, clickhouse, audit, auth, vocabulary: devices.vocabulary });
   const rules = await startRules(ctx, { city: city.model, twin, clickhouse, audit });
   const dispatch = await startDispatch(ctx, { city: city.model, twin, clickhouse, audit, signedDispatchHead });
+  const cases = await startCases(ctx, { city: city.model, clickhouse, twin, audit });
   flushBeforeVerification(audit, twin, dispatch, auth);
   const notifications = await startNotifications(ctx, { city: city.model, twin, dispatch, clickhouse, audit });
   const shifts = startShifts({ twin, dispatch, clickhouse, audit, auth });
@@ -45,13 +47,18 @@ export async function startWebNode(ctx: PartContext): Promise<RunningCityTwin> {
 
   const link: BrokerLink = { up: false };
   const workerStats = new IngestStatsAggregator();
-  await startSubscription(ctx, twinFeed(ctx, mqttUrl, { twin, dispatch, workerStats, cap }, link, devices.directory), link, {
-    audit,
-    twin,
-    dispatch,
-    auth,
-    cap,
-  });
+  await startSubscription(
+    ctx,
+    twinFeed(ctx, mqttUrl, { twin, dispatch, workerStats, cap, cases: cases.service }, link, devices.directory),
+    link,
+    {
+      audit,
+      twin,
+      dispatch,
+      auth,
+      cap,
+    },
+  );
   startTwinClock(ctx, twin, dispatch);
 
   let web: WebServer | null = null;
@@ -70,6 +77,7 @@ export async function startWebNode(ctx: PartContext): Promise<RunningCityTwin> {
     audit,
     auth,
     cap,
+    cases,
     web: () => web,
     rate: () => ({ messagesPerSec: 0, readingsPerSec: 0 }),
   };
@@ -94,6 +102,7 @@ export async function startWebNode(ctx: PartContext): Promise<RunningCityTwin> {
     twin,
     dispatch,
     audit,
+    cases: cases.service,
     web,
     rules,
     notifications,

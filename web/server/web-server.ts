@@ -13,6 +13,9 @@ import { kpiRoutes } from './kpi/kpi-routes.ts';
 import { replayRoutesFor } from './replay/replay-routes.ts';
 import { auditRoutes } from './audit/audit-routes.ts';
 import { capRoutes, type CapRouteDeps } from './cap/cap-routes.ts';
+import { caseRoutes } from './cases/case-routes.ts';
+import type { CaseService } from './cases/case-service.ts';
+import type { DepartmentBindings } from './cases/department-bindings.ts';
 import type { AuditService } from './audit/audit-service.ts';
 import type { DispatchService } from './dispatch/dispatch-service.ts';
 import { Router, sendJson } from './http-router.ts';
@@ -80,6 +83,8 @@ export interface WebServerOptions extends ApiDeps {
   shifts?: ShiftService | null;
   /** Public warnings (web/server/cap, docs/cap.md); null serves no warning routes. */
   cap?: CapRouteDeps | null;
+  /** The hotline case desk and its handlers' department bindings (docs/cases.md); null serves no case routes. */
+  cases?: { service: CaseService; bindings: DepartmentBindings } | null;
 }
 
 /** Longest request URL accepted (414 beyond); headers are capped by MAX_HEADER_BYTES. */
@@ -153,6 +158,9 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       audit: options.audit ?? null,
     }),
     ...(options.cap ? capRoutes(options.cap) : []),
+    ...(options.cases
+      ? caseRoutes({ cases: options.cases.service, bindings: options.cases.bindings, twin: options.twin, audit: options.audit ?? null })
+      : []),
   ];
   const docs = apiDocs(routes, {
     title: 'CityTwin API',
@@ -338,6 +346,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   if (options.redisUrl) {
     options.twin.attachWriterChannel(cluster.writer);
     options.dispatch?.attachWriterChannel(cluster.writer);
+    options.cases?.service.attachWriterChannel(cluster.writer);
   }
   // Configuration saved on one node (rules, notification documents) is announced to the others;
   // redelivery is forwarded to the writer, whose dispatcher holds the dead letters.

@@ -46,6 +46,13 @@ export class UserMenu implements Panel<unknown> {
     rel: 'noopener',
     'data-testid': 'audit-link',
   });
+  private readonly casesItem = h('a', {
+    role: 'menuitem',
+    href: './cases.html',
+    target: '_blank',
+    rel: 'noopener',
+    'data-testid': 'cases-link',
+  });
   private dialog: HTMLElement | null = null;
 
   constructor(private readonly me: Me) {
@@ -55,6 +62,8 @@ export class UserMenu implements Panel<unknown> {
     if (!display && me.permissions.includes('account.manage-own')) this.menu.append(this.passwordItem);
     // The KPI big screen (kpi.html), for the roles that may read it (docs/kpi.md).
     if (me.permissions.includes('kpi.read')) this.menu.append(this.kpiItem);
+    // The hotline case desk (cases.html), for those who read cases (docs/cases.md).
+    if (me.permissions.includes('cases.read')) this.menu.append(this.casesItem);
     // The audit record (audit.html), for admins (docs/security.md, "Audit").
     if (me.permissions.includes('audit.read')) this.menu.append(this.auditItem);
     if (!display) this.menu.append(this.logoutItem);
@@ -106,6 +115,7 @@ export class UserMenu implements Panel<unknown> {
     setText(this.logoutItem, t('user.logout'));
     setText(this.kpiItem, t('user.kpiScreen'));
     setText(this.auditItem, t('user.auditLog'));
+    setText(this.casesItem, t('user.cases'));
     this.button.title = t('user.menu');
   }
 

@@ -17,6 +17,7 @@ import { replayRoutes, type ReplayDeps } from '../replay/replay-routes.ts';
 import type { Route } from '../http-router.ts';
 import { authRoutes, type AuthRouteDeps } from './auth-routes.ts';
 import { auditRoutes, type AuditRouteDeps } from '../audit/audit-routes.ts';
+import { caseRoutes, type CaseRouteDeps } from '../cases/case-routes.ts';
 import { renderPolicyMarkdown, type PolicyRoute } from './policy.ts';
 
 export const SECURITY_DOC = fileURLToPath(new URL('../../../docs/security.md', import.meta.url));
@@ -38,6 +39,7 @@ export function serverRoutes(): Route[] {
     ...kpiRoutes({ clickhouse: {}, city: null } as KpiDeps),
     ...authRoutes({} as AuthRouteDeps),
     ...auditRoutes({} as AuditRouteDeps),
+    ...caseRoutes({} as CaseRouteDeps),
   ];
 }
 

@@ -9,7 +9,7 @@
 import { CLASSIFICATIONS, type Classification } from '../../../twin-model/index.ts';
 
 /** Every role an account or token can hold. */
-export const ROLES = ['admin', 'operator', 'dispatcher', 'analyst', 'leader', 'display', 'warning_feed'] as const;
+export const ROLES = ['admin', 'operator', 'dispatcher', 'analyst', 'leader', 'display', 'warning_feed', 'department', 'hotline'] as const;
 export type Role = (typeof ROLES)[number];
 
 /** What each role is for (shown in docs/security.md). */
@@ -21,6 +21,9 @@ export const ROLE_DESCRIPTIONS: Readonly<Record<Role, string>> = {
   leader: 'leader: KPI / big screen, live map and history of what it is cleared for',
   display: 'wall screen: read-only live map with a revocable token, no login prompt',
   warning_feed: "a warning issuer's system (the meteorological bureau's gateway): posts official warnings in CAP 1.2, reads nothing",
+  department:
+    "a department's case handler: the hotline cases (12345) of the ONE department the account is bound to — accept, reply, return, close",
+  hotline: "the 12345 hotline's own system: submits cases (POST /api/cases) with its API token, nothing else",
 };
 
 /**
@@ -84,6 +87,22 @@ export const PERMISSIONS = {
     roles: ['admin', 'operator', 'dispatcher', 'analyst', 'leader', 'display'],
     about: 'KPI screen: summary figures and their drill-down rows (rows filtered by clearance)',
   },
+  /** The hotline's system hands cases over (`POST /api/cases`): its token may do nothing else. */
+  'cases.intake': { roles: ['admin', 'hotline'], about: 'submit hotline cases (12345) from the hotline system' },
+  /**
+   * The case desk: lists and details of hotline cases. What each sees is decided per case
+   * (twin-model/cases/case-view.ts): the dispatch desk (admin, dispatcher) everything, a
+   * department only the cases with it, operators and analysts no caller.
+   */
+  'cases.read': {
+    roles: ['admin', 'operator', 'dispatcher', 'analyst', 'department'],
+    about: 'hotline cases: list and detail (a department only its own; the caller only for the dispatch desk and the department)',
+  },
+  /** Acting on cases: the dispatch desk (assign, override, close, feedback, reopen), departments (accept, reply, return, close), operators (link to an incident). */
+  'cases.act': {
+    roles: ['admin', 'operator', 'dispatcher', 'department'],
+    about: 'act on hotline cases (the workflow decides which command each may give)',
+  },
   /** Prometheus metrics and health for a logged-in user (loopback and the probe token need no login). */
   'system.metrics': { roles: ['admin', 'operator'], about: 'Prometheus metrics and health when not on loopback' },
   /** The public-warning desk (CAP): drafts, approvals, publications, with who and when (docs/cap.md). */
@@ -110,16 +129,19 @@ export const PERMISSIONS = {
   'cap.receive': { roles: ['admin', 'warning_feed'], about: 'post an official warning (CAP 1.2 XML) received from its issuer' },
   /** Who am I, log out: anyone signed in. */
   'account.self': {
-    roles: ['admin', 'operator', 'dispatcher', 'analyst', 'leader', 'display', 'warning_feed'],
+    roles: ['admin', 'operator', 'dispatcher', 'analyst', 'leader', 'display', 'warning_feed', 'department', 'hotline'],
     about: 'own identity, log out',
   },
-  /** Change one's own password, own API tokens: people, not wall screens. */
+  /** Change one's own password, own API tokens: people (and the hotline system, for its token), not wall screens. */
   'account.manage-own': {
-    roles: ['admin', 'operator', 'dispatcher', 'analyst', 'leader'],
+    roles: ['admin', 'operator', 'dispatcher', 'analyst', 'leader', 'department', 'hotline'],
     about: 'change own password, create / list / revoke own API tokens',
   },
   /** Accounts and roles, display tokens, every token. */
-  'users.manage': { roles: ['admin'], about: 'create users, set roles, disable, reset passwords, display tokens, revoke any token' },
+  'users.manage': {
+    roles: ['admin'],
+    about: 'create users, set roles, disable, reset passwords, display tokens, revoke any token, bind case handlers to a department',
+  },
   /** Sensor kinds as data: declaring kinds and their metrics (SenML units). */
   'vocabulary.manage': { roles: ['admin'], about: 'declare sensor kinds and their metrics with SenML units' },
   /** The security event log. */
@@ -199,6 +221,8 @@ export type SocketEventName = keyof typeof SOCKET_EVENTS;
  * may see, in the API, the socket stream, exports and replay.
  * - public: everyone.
  * - internal: everyone but `display` — wall screens stand in halls that visitors walk through.
+ * - `department` and `hotline` hold sensitive clearance for hotline cases only: their permissions
+ *   reach nothing else of the city's data.
  * - sensitive (health and personal data: emergency departments, city-code scans): the people who
  *   act on it or analyse it (admin, operator, dispatcher, analyst). A leader's big screen is often
  *   shown to delegations, so it gets aggregates, not sensitive points; grant it explicitly with
@@ -212,6 +236,10 @@ export const DEFAULT_CLEARANCE: Readonly<Record<Role, readonly Classification[]>
   leader: ['public', 'internal'],
   display: ['public'],
   warning_feed: ['public'],
+  // Case handlers read what the citizen said about their own cases (case-view.ts limits them to those).
+  department: ['public', 'internal', 'sensitive'],
+  // The hotline system sends the citizens' words; it reads back only the number it was given.
+  hotline: ['public', 'internal', 'sensitive'],
 };
 
 /** Clearance per role, after configuration overrides. */

@@ -1,5 +1,6 @@
 /**
- * What web nodes say to each other about the features one node writes (incidents, dispatch):
+ * What web nodes say to each other about the features one node writes (incidents, dispatch,
+ * the hotline case desk):
  * the writer's changes, commands forwarded to the writer, and the writer's answers — each a
  * discriminated union on `kind`, sent as JSON and validated on receipt, so a node never acts on
  * a message it does not understand (a node of another version, a corrupted payload).
@@ -15,6 +16,9 @@ import {
   unitRecommendationSchema,
   unitTripSchema,
 } from '../../../twin-model/index.ts';
+import { CASE_REFUSALS } from '../../../twin-model/cases/index.ts';
+import { caseSnapshotV1 } from '../../../storage/case-snapshot.ts';
+import { caseCommandSchema, caseIntakeSchema } from '../cases/case-commands.ts';
 
 /** The writer's changes, sent to every other node in the order it made them. */
 export const writerChangeSchema = z.discriminatedUnion('kind', [
@@ -46,6 +50,10 @@ export const writerCommandSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('dispatch_recommend'), incidentId: z.string(), actor: z.string(), limit: z.number().int().optional() }),
   /** Dead letters the writer's dispatcher holds, by delivery key, sent again (docs/notifications.md). */
   z.object({ kind: z.literal('notify_redeliver'), keys: z.array(z.string()).max(1000), actor: z.string() }),
+  /** A hotline case handed over on another node (the case desk runs on the writer). */
+  z.object({ kind: z.literal('case_intake'), intake: caseIntakeSchema }),
+  /** A command on a case given on another node. */
+  z.object({ kind: z.literal('case_command'), caseId: z.string(), command: caseCommandSchema }),
 ]);
 export type WriterCommand = z.infer<typeof writerCommandSchema>;
 
@@ -61,6 +69,13 @@ export const writerAnswerSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('recommendations'), recommendations: z.array(unitRecommendationSchema) }),
   z.object({ kind: z.literal('dispatch_refused'), code: dispatchErrorCodeSchema, message: z.string() }),
   z.object({ kind: z.literal('notify_redelivered'), redelivered: z.array(z.string()), missing: z.array(z.string()) }),
+  /** The case after an intake or a command (stored before the answer), and what happened to it. */
+  z.object({ kind: z.literal('case_result'), case: caseSnapshotV1, duplicate: z.boolean(), happened: z.array(z.string()) }),
+  z.object({
+    kind: z.literal('case_refused'),
+    code: z.enum(CASE_REFUSALS),
+    params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
+  }),
   /** The writer failed on the command (not a refusal: an error it did not expect). */
   z.object({ kind: z.literal('failed'), message: z.string() }),
 ]);
