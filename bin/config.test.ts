@@ -71,7 +71,8 @@ describe('loadConfig', () => {
     });
     expect(c).toMatchObject({ redisUrl: 'redis://r:6379', clickhouseCluster: 'city_1', workerId: 'ingest-a' });
     const d = loadConfig({});
-    expect(d).toMatchObject({ redisUrl: null, clickhouseCluster: null });
+    expect(d).toMatchObject({ redisUrl: null, clickhouseCluster: null, publicUrl: null });
+    expect(loadConfig({ CITYTWIN_PUBLIC_URL: 'https://citytwin.example.gov.cn' }).publicUrl).toBe('https://citytwin.example.gov.cn');
     expect(d.workerId).toMatch(/^[A-Za-z0-9._-]{1,64}$/);
   });
   it('reads the retention policy, defaults included', () => {
@@ -90,6 +91,10 @@ describe('loadConfig', () => {
     [
       { CITYTWIN_REDIS_URL: 'http://r:6379' },
       /CITYTWIN_REDIS_URL="http:\/\/r:6379" is not valid: expected a URL with scheme redis: or rediss:/,
+    ],
+    [
+      { CITYTWIN_PUBLIC_URL: 'ftp://citytwin' },
+      /CITYTWIN_PUBLIC_URL="ftp:\/\/citytwin" is not valid: expected a URL with scheme http: or https:/,
     ],
     [
       { CITYTWIN_CLICKHOUSE_URL: 'http://ch:8123', CITYTWIN_CLICKHOUSE_CLUSTER: 'a b' },

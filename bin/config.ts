@@ -47,6 +47,8 @@ export interface CityTwinConfig {
   maxPayloadBytes: number;
   /** Redis for socket.io's adapter between several web nodes, or null for one node (extension). */
   redisUrl: string | null;
+  /** The console's public URL (links in notifications), or null: the server's own address (extension). */
+  publicUrl: string | null;
   /** ClickHouse cluster name: migrations create replicated and Distributed tables ON CLUSTER (extension). */
   clickhouseCluster: string | null;
   /** Name of this process on the system topics, e.g. its ingest stats (extension). */
@@ -280,6 +282,7 @@ export function loadConfig(env: Env = process.env, defaults: { simulate: boolean
     batchMaxDelayMs: intVar(env, 'CITYTWIN_BATCH_MAX_DELAY_MS', 200, 1, 60_000),
     maxPayloadBytes: intVar(env, 'CITYTWIN_MAX_PAYLOAD_BYTES', 256 * 1024, 1024, 16 * 1024 * 1024),
     redisUrl: urlVar(env, 'CITYTWIN_REDIS_URL', ['redis:', 'rediss:']),
+    publicUrl: urlVar(env, 'CITYTWIN_PUBLIC_URL', ['http:', 'https:']),
     clickhouseCluster: cluster,
     workerId,
     workerIdExplicit: Boolean(env.CITYTWIN_WORKER_ID?.trim()),
@@ -311,6 +314,7 @@ export const CONFIG_HELP: ReadonlyArray<[string, string, string]> = [
   ['CITYTWIN_BATCH_MAX_DELAY_MS', 'insert batch time limit (ms)', '200'],
   ['CITYTWIN_MAX_PAYLOAD_BYTES', 'largest accepted MQTT payload', '262144'],
   ['CITYTWIN_REDIS_URL', 'Redis (redis://, rediss://) for socket.io between several web nodes', 'unset'],
+  ['CITYTWIN_PUBLIC_URL', "the console's public URL (http(s)://…), for the links in notifications", "the server's own address"],
   ['CITYTWIN_CLICKHOUSE_CLUSTER', 'ClickHouse cluster name: replicated + Distributed tables ON CLUSTER', 'unset'],
   [
     'CITYTWIN_WORKER_ID',
@@ -393,6 +397,7 @@ export function auditableConfig(c: CityTwinConfig): Record<string, string | numb
     batchMaxDelayMs: c.batchMaxDelayMs,
     maxPayloadBytes: c.maxPayloadBytes,
     redisUrl: withoutPassword(c.redisUrl),
+    publicUrl: c.publicUrl,
     workerId: c.workerIdExplicit ? c.workerId : null,
     spoolMaxBytes: c.spoolMaxBytes,
     mqttSessionExpiryS: c.mqttSessionExpiryS,

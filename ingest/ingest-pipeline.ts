@@ -7,7 +7,9 @@
 import { isUtf8 } from 'node:buffer';
 import {
   DEFAULT_PARSE_LIMITS,
+  DeviceDirectory,
   type CityEvent,
+  type DeviceReadings,
   type ParsedTopic,
   type ParseLimits,
   type Reading,
@@ -19,7 +21,7 @@ import {
 import type { BatchWriter } from './batch-writer.ts';
 import { IngestMetrics } from './ingest-metrics.ts';
 import { registryRowOf } from '../storage/registry-store.ts';
-import { decodePayload, routeTopic, type DecodedMessage } from './message-router.ts';
+import { decodePayload, learnFrom, routeTopic, type DecodedMessage } from './message-router.ts';
 import { readingRow, type EntityName } from '../storage/storage-batch.ts';
 
 /** Dead letters keep at most this many bytes of the raw payload (docs/ingest.md). */
@@ -36,6 +38,16 @@ export interface IngestListener {
 export interface IngestPipelineOptions {
   limits?: ParseLimits;
   now?: () => number;
+  /**
+   * The vocabulary and the devices' names (the city's register, stored bindings), taught by
+   * every accepted meta. Default: the v1 vocabulary and no names.
+   */
+  directory?: DeviceDirectory;
+}
+
+/** The source label a gateway's pack is counted under (docs/ingest.md, "Per source"). */
+export function gatewaySource(gatewayId: string): string {
+  return `gateway:${gatewayId}`;
 }
 
 export class IngestPipeline {
@@ -44,12 +56,14 @@ export class IngestPipeline {
   private readonly limits: ParseLimits;
   /** Source of each registered sensor, to attribute rejections per source. */
   private readonly sourceOf = new Map<string, string>();
+  readonly directory: DeviceDirectory;
 
   constructor(
     private readonly writer: BatchWriter,
     options: IngestPipelineOptions = {},
   ) {
     this.limits = options.limits ?? DEFAULT_PARSE_LIMITS;
+    this.directory = options.directory ?? new DeviceDirectory();
   }
 
   addListener(listener: IngestListener): void {
@@ -74,9 +88,11 @@ export class IngestPipeline {
     const t = route.topic;
     this.metrics.countReceived(t.kind);
     try {
-      const message = decodePayload(t, payload, receivedAt, this.limits);
-      if (message.ok) this.accepted(message, receivedAt);
-      else this.deadLetter(topic, payload, receivedAt, message.reason, message.detail, this.rejectedSource(t));
+      const message = decodePayload(t, payload, receivedAt, this.limits, this.directory);
+      if (message.ok) {
+        learnFrom(this.directory, message);
+        this.accepted(message, receivedAt);
+      } else this.deadLetter(topic, payload, receivedAt, message.reason, message.detail, this.rejectedSource(t));
     } catch (err) {
       // A bug in a handler must not lose the message: dead-letter it with the error.
       this.deadLetter(topic, payload, receivedAt, 'bad_schema', `internal error: ${(err as Error).message}`, 'unknown');
@@ -94,6 +110,8 @@ export class IngestPipeline {
         return t.source;
       case 'unit_position':
         return 'unknown';
+      case 'gateway_senml':
+        return gatewaySource(t.id);
     }
   }
 
@@ -112,6 +130,31 @@ export class IngestPipeline {
       case 'unit_position':
         this.handleUnitPosition(message.position, receivedAt);
         return;
+      case 'gateway':
+        this.handleGateway(message.gatewayId, message.devices, receivedAt);
+        return;
+    }
+  }
+
+  /**
+   * A gateway's pack: one message, counted under the gateway (`gateway:<id>`), its readings
+   * stored per device — unknown devices under the id derived from their name, as unregistered
+   * sensors — and handed to the live listeners per device.
+   */
+  private handleGateway(gatewayId: string, devices: DeviceReadings[], receivedAt: number): void {
+    const batch = this.writer.batch;
+    let rows = 0;
+    for (const d of devices) {
+      for (const r of d.readings) batch.readings.push(readingRow('sensor', d.sensorId, r.metric, r.ts, r.value, receivedAt));
+      for (const r of d.texts)
+        batch.texts.push({ entity: 'sensor', sensorId: d.sensorId, metric: r.metric, ts: r.ts, value: r.value, receivedAt });
+      this.metrics.readingsAccepted += d.readings.length;
+      rows += d.readings.length + d.texts.length;
+    }
+    this.accept(gatewaySource(gatewayId));
+    this.writer.commitMessage(rows, receivedAt);
+    for (const d of devices) {
+      if (d.readings.length > 0) for (const l of this.listeners) l.onReadings?.('sensor', d.sensorId, d.readings, receivedAt);
     }
   }
 

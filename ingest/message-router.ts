@@ -10,14 +10,17 @@
  */
 import {
   DEFAULT_PARSE_LIMITS,
+  DeviceDirectory,
   isAuditTopic,
   isSystemTopic,
   parseDataPayload,
   parseEventPayload,
+  parseGatewayPayload,
   parseMetaPayload,
   parseTopic,
   parseUnitPositionPayload,
   type CityEvent,
+  type DeviceReadings,
   type ParsedTopic,
   type ParseLimits,
   type Reading,
@@ -45,6 +48,8 @@ export type DecodedMessage =
   | { ok: true; kind: 'meta'; id: string; meta: SensorMeta | null }
   | { ok: true; kind: 'event'; event: CityEvent }
   | { ok: true; kind: 'unit_position'; position: UnitPosition }
+  /** A gateway's pack: the readings of each device it carried. */
+  | { ok: true; kind: 'gateway'; gatewayId: string; devices: DeviceReadings[] }
   | { ok: false; reason: RejectReason; detail: string };
 
 /** Routes a topic: operational, unroutable, or to the handler of its kind. */
@@ -55,18 +60,22 @@ export function routeTopic(topic: string): TopicRoute {
   return { to: 'handler', topic: parsed.topic };
 }
 
-/** Decodes the payload of a routed message with the parser of its topic kind. */
+/**
+ * Decodes the payload of a routed message with the parser of its topic kind. `directory`
+ * knows the vocabulary and the devices' names; it is not changed here ({@link learnFrom}).
+ */
 export function decodePayload(
   topic: ParsedTopic,
   payload: Uint8Array,
   receivedAt: number,
   limits: ParseLimits = DEFAULT_PARSE_LIMITS,
+  directory: DeviceDirectory = new DeviceDirectory(),
 ): DecodedMessage {
   switch (topic.kind) {
     case 'sensor_data':
     case 'service_data': {
       const service = topic.kind === 'service_data';
-      const parsed = parseDataPayload(payload, topic.id, receivedAt, limits, service);
+      const parsed = parseDataPayload(payload, topic.id, receivedAt, limits, service, directory);
       if (!parsed.ok) return parsed;
       return {
         ok: true,
@@ -78,7 +87,7 @@ export function decodePayload(
       };
     }
     case 'sensor_meta': {
-      const parsed = parseMetaPayload(payload, limits);
+      const parsed = parseMetaPayload(payload, limits, directory, topic.id);
       return parsed.ok ? { ok: true, kind: 'meta', id: topic.id, meta: parsed.meta } : parsed;
     }
     case 'event': {
@@ -89,9 +98,25 @@ export function decodePayload(
       const parsed = parseUnitPositionPayload(payload, topic.id, receivedAt, limits);
       return parsed.ok ? { ok: true, kind: 'unit_position', position: parsed.position } : parsed;
     }
+    case 'gateway_senml': {
+      const parsed = parseGatewayPayload(payload, topic.id, receivedAt, limits, directory);
+      return parsed.ok ? { ok: true, kind: 'gateway', gatewayId: topic.id, devices: parsed.devices } : parsed;
+    }
     default: {
       const never: never = topic;
       throw new Error(`unhandled topic ${JSON.stringify(never)}`);
     }
   }
+}
+
+/**
+ * What an accepted message teaches the directory: a meta message's kind (declaring it with its
+ * `metrics`) and its external ids. Every process that decodes messages calls it for each
+ * accepted one, in order, so that the next message is read as the sender meant it.
+ */
+export function learnFrom(directory: DeviceDirectory, message: Extract<DecodedMessage, { ok: true }>): void {
+  if (message.kind !== 'meta') return;
+  const meta = message.meta;
+  if (meta?.metrics) directory.vocabulary.declare({ kind: meta.kind, metrics: meta.metrics }, 'meta');
+  directory.learnMeta(message.id, meta);
 }

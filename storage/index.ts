@@ -39,6 +39,7 @@ export * from './retention.ts';
 export * from './retention-store.ts';
 export * from './storage-usage.ts';
 export * from './backup-store.ts';
+export { VocabularyStore, VOCABULARY_DDL, type StoredKind } from './vocabulary-store.ts';
 
 // The sensor registry, stored readings and dead letters (the live feature and the ingest).
 export {
@@ -105,3 +106,4 @@ export {
   type PreviewOptions,
   type PreviewReport,
 } from './rules-store.ts';
+export * from './shift-store.ts';

@@ -25,11 +25,17 @@
  *   docs/notifications.md; migration 13).
  * - `cases`: hotline cases as event-sourced changes (storage/case-store.ts, docs/cases.md).
  * - `rule_versions`: every saved version of the alarm and incident rules (rules-store.ts, docs/rules.md).
+ * - `vocabulary_kinds`, `device_external_ids`: sensor kinds declared by an administrator or a
+ *   meta message, and device names bound by meta (storage/vocabulary-store.ts, docs/ingest.md;
+ *   migration 17).
+ * - `shift_log`: the command centre's shift log (shift-store.ts, docs/shifts.md; migration 18).
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { queryRows } from './clickhouse-client.ts';
 import { clusterMigrationsTable, clusterStatements, createdTables } from './cluster-ddl.ts';
 import { NOTIFICATIONS_DDL } from './notification-store.ts';
+import { SHIFT_LOG_DDL } from './shift-store.ts';
+import { VOCABULARY_DDL } from './vocabulary-store.ts';
 
 export interface Migration {
   version: number;
@@ -526,6 +532,18 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 15,
     name: 'rule versions (alarm and incident rules, versioned)',
     statements: [RULE_VERSIONS_DDL],
+  },
+  // Numbered 17 by the devices work (16 belongs to other work).
+  {
+    version: 17,
+    name: 'declared sensor kinds and device names bound by meta (docs/ingest.md, devices as they come)',
+    statements: [...VOCABULARY_DDL],
+  },
+  // Numbered 18 by the operations-loop work.
+  {
+    version: 18,
+    name: "the command centre's shift log: notes, handovers with their summary, sign-offs (docs/shifts.md)",
+    statements: [SHIFT_LOG_DDL],
   },
 ];
 

@@ -16,6 +16,7 @@
  * may quote what the caller itself sent (an id in the URL): markers in the request are not
  * counted for that request.
  */
+import { createServer, type Server } from 'node:http';
 import mqtt from 'mqtt';
 import { io as connectSocket, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -81,6 +82,10 @@ interface Listener {
 }
 const listeners: Listener[] = [];
 
+/** Every notification the walk's webhook received (subscribed to every event of every incident). */
+const notified: string[] = [];
+let receiver: Server;
+
 const pub = (topic: string, body: unknown, retain = false) =>
   publisher.publishAsync(topic, typeof body === 'string' ? body : JSON.stringify(body), { qos: 1, retain });
 
@@ -104,6 +109,31 @@ beforeAll(async () => {
   app = await startTestCity(dir.path, { CITYTWIN_SENSORS: '200', CITYTWIN_BATCH_MAX_DELAY_MS: '50' });
   base = app.url!;
   admin = await login(base, 'admin', TEST_ADMIN_PASSWORD);
+  // Notifications of every event of every incident to a webhook: a message says only what `public` may see.
+  receiver = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      notified.push(Buffer.concat(chunks).toString('utf8'));
+      res.writeHead(200).end();
+    });
+  });
+  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+  const hookPort = (receiver.address() as { port: number }).port;
+  for (const [kind, doc] of [
+    ['channels', { id: 'walk-hook', kind: 'webhook', url: `http://127.0.0.1:${hookPort}/`, secret: 'walk-webhook-secret-1234' }],
+    ['contacts', { user: 'admin', roles: ['admin'], email: 'admin@citytwin.example' }],
+    [
+      'subscriptions',
+      {
+        id: 'walk-all',
+        events: ['opened', 'severity_raised', 'escalated', 'dispatched', 'resolved'],
+        target: { role: 'admin' },
+        channels: ['walk-hook'],
+      },
+    ],
+  ] as const)
+    expect((await call(base, admin, 'POST', `/api/notifications/${kind}`, doc)).status).toBe(200);
   for (const role of ROLES) {
     const token =
       role === 'admin'
@@ -264,6 +294,7 @@ afterAll(async () => {
   for (const l of listeners) l.socket.close();
   await publisher?.endAsync();
   await app?.close();
+  await new Promise<void>((r) => (receiver ? receiver.close(() => r()) : r()));
   dir.remove();
 });
 
@@ -320,6 +351,10 @@ function pathValues(name: string, p: OpenApiParameter): string[] {
       return ['aaaaaaaaaaaa'];
     case 'username':
       return ['walk-nobody'];
+    case 'docId':
+      return ['walk-nothing'];
+    case 'shiftId':
+      return ['shift-000001'];
     default:
       throw new Error(`the walk does not know how to fill the path parameter "${name}": add it to pathValues`);
   }
@@ -468,6 +503,11 @@ describe('the clearance walk', () => {
       `markers served to a cleared caller: ${served.size} of ${markers.length}; not served by any route: ${unserved.join('; ') || 'none'}`,
     );
     expect(unserved.filter((w) => !/^(sensitive|internal) report text \((gaj\.public-video|aihub-video|walk-desk)\)$/.test(w))).toEqual([]);
+    // Notification messages: written for the `public` classification, whoever receives them.
+    await waitFor('a notification per incident opened', () => notified.filter((n) => n.includes('"kind":"opened"')).length >= 4);
+    for (const n of notified)
+      for (const m of leaks(n, ['public'], '')) violations.push(`a notification message shows the ${m.what} (${m.cls}) "${m.value}"`);
+    console.log(`notification messages checked: ${notified.length}`);
     expect(violations).toEqual([]);
   }, 600_000);
 });

@@ -20,3 +20,17 @@ export function cityModel(config: CityTwinConfig): CityPart {
     },
   };
 }
+
+/** The city of this process: the test's model (RuntimeHooks.city), else the configured one. */
+export function cityOf(ctx: { config: CityTwinConfig; hooks: { city?: CityModel } }): CityPart {
+  const given = ctx.hooks.city;
+  if (!given) return cityModel(ctx.config);
+  let basemap: CityBasemap | null = null;
+  return {
+    model: given,
+    basemap: () => {
+      if (!basemap) basemap = cityBasemap(given);
+      return basemap;
+    },
+  };
+}

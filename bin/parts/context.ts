@@ -4,6 +4,7 @@
  */
 import type { BrokerIntake } from '../../ingest/index.ts';
 import type { StorageSink } from '../../storage/index.ts';
+import type { CityModel } from '../../twin-model/index.ts';
 import type { CityTwinConfig } from '../config.ts';
 import { componentLog, type Log } from '../logger.ts';
 import type { Shutdown } from './shutdown.ts';
@@ -22,6 +23,13 @@ export interface RuntimeHooks {
    * ingest stop taking messages here while publishers keep publishing.
    */
   wrapIntake?: (intake: BrokerIntake) => BrokerIntake;
+  /**
+   * The notification engine's clock (escalation deadlines). The escalation tests move it to a
+   * tier's deadline instead of waiting minutes; the twin keeps the real clock.
+   */
+  notificationClock?: () => number;
+  /** A city model given by the test (a loaded city package) instead of the configured one. */
+  city?: CityModel;
 }
 
 export interface PartContext {

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { type BrokerIntake, createIngest, DurableIntake, type EmbeddedBroker, type Ingest, MqttSource, Spool } from '../../ingest/index.ts';
 import { ClickHouseSink, refreshClassifications } from '../../storage/index.ts';
+import type { DeviceDirectory } from '../../twin-model/index.ts';
 import type { DispatchService } from '../../web/server/dispatch/dispatch-service.ts';
 import type { TwinService } from '../../web/server/live/twin-service.ts';
 import { INTAKE_PREFIX } from './broker.ts';
@@ -24,6 +25,7 @@ export function startIngest(
   ctx: PartContext,
   clickhouse: ClickHouseClient,
   live: { twin: TwinService; dispatch: DispatchService } | null,
+  directory: DeviceDirectory,
 ): IngestPart {
   const { config } = ctx;
   const log = partLog(ctx, 'ingest');
@@ -46,6 +48,7 @@ export function startIngest(
     batchMaxDelayMs: config.batchMaxDelayMs,
     maxPayloadBytes: config.maxPayloadBytes,
     distributed,
+    directory,
     onWriteError: (err, attempt) => log(attempt === 1 ? 'warn' : 'debug', `insert failed (attempt ${attempt}), retrying: ${err.message}`),
   });
   ctx.shutdown.add(() => ingest.writer.close());

@@ -3,7 +3,8 @@
  * the same message router), and starting a subscription with the audit checkpoints published
  * on it.
  */
-import { decodePayload, type IngestStatsAggregator, MqttSource, routeTopic } from '../../ingest/index.ts';
+import { decodePayload, type IngestStatsAggregator, learnFrom, MqttSource, routeTopic } from '../../ingest/index.ts';
+import { DEFAULT_PARSE_LIMITS, type DeviceDirectory } from '../../twin-model/index.ts';
 import type { AuditService } from '../../web/server/audit/audit-service.ts';
 import type { AuthService } from '../../web/server/auth/auth-service.ts';
 import type { DispatchService } from '../../web/server/dispatch/dispatch-service.ts';
@@ -19,6 +20,7 @@ export function twinFeed(
   mqttUrl: string,
   to: { twin: TwinService; dispatch: DispatchService; workerStats: IngestStatsAggregator },
   link: BrokerLink,
+  directory: DeviceDirectory,
 ): MqttSource {
   const { twin, dispatch, workerStats } = to;
   const log = partLog(ctx, 'mqtt');
@@ -33,8 +35,16 @@ export function twinFeed(
       }
       // Service metrics are the ingest's alone; the twin takes sensors, events and unit positions.
       if (route.to !== 'handler' || route.topic.kind === 'service_data') return;
-      const m = decodePayload(route.topic, payload, at);
+      const m = decodePayload(
+        route.topic,
+        payload,
+        at,
+        { ...DEFAULT_PARSE_LIMITS, maxPayloadBytes: ctx.config.maxPayloadBytes },
+        directory,
+      );
       if (!m.ok) return;
+      // The same lesson the ingest takes from it: a kind a meta declares, names it binds.
+      learnFrom(directory, m);
       switch (m.kind) {
         case 'meta':
           twin.onMeta(m.id, m.meta);
@@ -47,6 +57,9 @@ export function twinFeed(
           return;
         case 'unit_position':
           dispatch.onPosition(m.position);
+          return;
+        case 'gateway':
+          for (const d of m.devices) if (d.readings.length) twin.onReadings(d.sensorId, d.readings);
           return;
       }
     },

@@ -9,6 +9,16 @@ import type { CityPart } from './city.ts';
 import { type PartContext, partLog } from './context.ts';
 import type { NodeView } from './node-view.ts';
 import { requestScope } from '../logger.ts';
+import type { RulesService } from '../../web/server/rules/rules-service.ts';
+import type { ShiftService } from '../../web/server/shifts/shift-service.ts';
+import type { NotificationsPart } from './operations.ts';
+
+/** The operations loop's services (bin/parts/operations.ts), served by the web server. */
+export interface OperationsParts {
+  rules: RulesService;
+  notifications: NotificationsPart;
+  shifts: ShiftService;
+}
 
 export interface WebEndpoints {
   stats: () => StatsMessage;
@@ -17,7 +27,13 @@ export interface WebEndpoints {
 }
 
 /** Starts the console server on CITYTWIN_HTTP_HOST:PORT; warns when the console is not built. */
-export async function startWeb(ctx: PartContext, city: CityPart, v: NodeView, endpoints: WebEndpoints): Promise<WebServer> {
+export async function startWeb(
+  ctx: PartContext,
+  city: CityPart,
+  v: NodeView,
+  endpoints: WebEndpoints,
+  ops: OperationsParts | null = null,
+): Promise<WebServer> {
   const { config } = ctx;
   const log = partLog(ctx, 'web');
   const twin = v.twin!;
@@ -44,6 +60,9 @@ export async function startWeb(ctx: PartContext, city: CityPart, v: NodeView, en
     probeToken: config.security.probeToken,
     allowedOrigins: config.security.allowedOrigins,
     redisUrl: config.redisUrl,
+    rules: ops?.rules ?? null,
+    notifications: ops?.notifications ?? null,
+    shifts: ops?.shifts ?? null,
     nodeId: config.workerId,
     log: (level, msg) => log(level, msg),
     aroundRequest: requestScope(log),

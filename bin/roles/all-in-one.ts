@@ -7,9 +7,11 @@ import type { EmbeddedBroker } from '../../ingest/index.ts';
 import { openAccounts } from '../parts/accounts.ts';
 import { flushBeforeVerification, openAuditRecord } from '../parts/audit.ts';
 import { externalBrokerUrl, type SecurityLogSlot, startBroker } from '../parts/broker.ts';
-import { cityModel } from '../parts/city.ts';
+import { cityOf } from '../parts/city.ts';
 import type { BrokerLink, PartContext } from '../parts/context.ts';
+import { openDevices } from '../parts/devices.ts';
 import { startDispatch } from '../parts/dispatch.ts';
+import { startNotifications, startRules, startShifts } from '../parts/operations.ts';
 import { ingestSubscription, sampleIngestRate, startIngest, takeFromBroker } from '../parts/ingest.ts';
 import { nodeMetrics } from '../parts/metrics.ts';
 import type { NodeView } from '../parts/node-view.ts';
@@ -24,20 +26,24 @@ import type { WebServer } from '../../web/server/web-server.ts';
 
 export async function startAllInOne(ctx: PartContext): Promise<RunningCityTwin> {
   const { config } = ctx;
-  const city = cityModel(config);
+  const city = cityOf(ctx);
   const security: SecurityLogSlot = { auth: null };
   const broker: EmbeddedBroker | null = config.mqttUrl ? null : await startBroker(ctx, security);
   const mqttUrl = broker ? broker.url : externalBrokerUrl(config, ctx.role);
   const { clickhouse, usage } = await openStorage(ctx, city.model);
+  const devices = await openDevices(ctx, clickhouse, city.model);
 
   const { audit, signedDispatchHead } = await openAuditRecord(ctx, clickhouse);
   const auth = await openAccounts(ctx, clickhouse, audit, security);
-  const { twin, incidentStore } = await startTwin(ctx, { city: city.model, clickhouse, audit, auth });
+  const { twin, incidentStore } = await startTwin(ctx, { city: city.model, clickhouse, audit, auth, vocabulary: devices.vocabulary });
+  const rules = await startRules(ctx, { city: city.model, twin, clickhouse, audit });
   const dispatch = await startDispatch(ctx, { city: city.model, twin, clickhouse, audit, signedDispatchHead });
   flushBeforeVerification(audit, twin, dispatch, auth);
+  const notifications = await startNotifications(ctx, { city: city.model, twin, dispatch, clickhouse, audit });
+  const shifts = startShifts({ twin, dispatch, clickhouse, audit, auth });
 
   const link: BrokerLink = { up: false };
-  const ingest = startIngest(ctx, clickhouse, { twin, dispatch });
+  const ingest = startIngest(ctx, clickhouse, { twin, dispatch }, devices.directory);
   if (broker) {
     takeFromBroker(ctx, broker, ingest, link);
     publishAuditCheckpoints(ctx, broker, { audit, twin, dispatch, auth });
@@ -64,7 +70,13 @@ export async function startAllInOne(ctx: PartContext): Promise<RunningCityTwin> 
     rate,
   };
   const stats = statusFigures(view);
-  web = await startWeb(ctx, city, view, { stats, health: healthReport(view), metricsText: nodeMetrics(view).text });
+  web = await startWeb(
+    ctx,
+    city,
+    view,
+    { stats, health: healthReport(view), metricsText: nodeMetrics(view).text },
+    { rules, notifications, shifts },
+  );
   const simulator = config.simulate ? await startSimulation(ctx, { city: city.model, mqttUrl, broker, dispatch }) : null;
 
   return {
@@ -79,6 +91,9 @@ export async function startAllInOne(ctx: PartContext): Promise<RunningCityTwin> 
     dispatch,
     audit,
     web,
+    rules,
+    notifications,
+    shifts,
     ops: null,
     workerStats: null,
     broker,

@@ -8,9 +8,11 @@ import type { WebServer } from '../../web/server/web-server.ts';
 import { openAccounts } from '../parts/accounts.ts';
 import { flushBeforeVerification, openAuditRecord } from '../parts/audit.ts';
 import { externalBrokerUrl, type SecurityLogSlot } from '../parts/broker.ts';
-import { cityModel } from '../parts/city.ts';
+import { cityOf } from '../parts/city.ts';
+import { openDevices } from '../parts/devices.ts';
 import type { BrokerLink, PartContext } from '../parts/context.ts';
 import { startDispatch } from '../parts/dispatch.ts';
+import { startNotifications, startRules, startShifts } from '../parts/operations.ts';
 import { nodeMetrics } from '../parts/metrics.ts';
 import type { NodeView } from '../parts/node-view.ts';
 import { startSimulation } from '../parts/simulation.ts';
@@ -24,19 +26,28 @@ import type { RunningCityTwin } from '../runtime.ts';
 export async function startWebNode(ctx: PartContext): Promise<RunningCityTwin> {
   const { config } = ctx;
   const mqttUrl = externalBrokerUrl(config, ctx.role);
-  const city = cityModel(config);
+  const city = cityOf(ctx);
   const security: SecurityLogSlot = { auth: null };
   const { clickhouse, usage } = await openStorage(ctx, city.model);
+  const devices = await openDevices(ctx, clickhouse, city.model);
 
   const { audit, signedDispatchHead } = await openAuditRecord(ctx, clickhouse);
   const auth = await openAccounts(ctx, clickhouse, audit, security);
-  const { twin, incidentStore } = await startTwin(ctx, { city: city.model, clickhouse, audit, auth });
+  const { twin, incidentStore } = await startTwin(ctx, { city: city.model, clickhouse, audit, auth, vocabulary: devices.vocabulary });
+  const rules = await startRules(ctx, { city: city.model, twin, clickhouse, audit });
   const dispatch = await startDispatch(ctx, { city: city.model, twin, clickhouse, audit, signedDispatchHead });
   flushBeforeVerification(audit, twin, dispatch, auth);
+  const notifications = await startNotifications(ctx, { city: city.model, twin, dispatch, clickhouse, audit });
+  const shifts = startShifts({ twin, dispatch, clickhouse, audit, auth });
 
   const link: BrokerLink = { up: false };
   const workerStats = new IngestStatsAggregator();
-  await startSubscription(ctx, twinFeed(ctx, mqttUrl, { twin, dispatch, workerStats }, link), link, { audit, twin, dispatch, auth });
+  await startSubscription(ctx, twinFeed(ctx, mqttUrl, { twin, dispatch, workerStats }, link, devices.directory), link, {
+    audit,
+    twin,
+    dispatch,
+    auth,
+  });
   startTwinClock(ctx, twin, dispatch);
 
   let web: WebServer | null = null;
@@ -58,7 +69,13 @@ export async function startWebNode(ctx: PartContext): Promise<RunningCityTwin> {
     rate: () => ({ messagesPerSec: 0, readingsPerSec: 0 }),
   };
   const stats = statusFigures(view);
-  web = await startWeb(ctx, city, view, { stats, health: healthReport(view), metricsText: nodeMetrics(view).text });
+  web = await startWeb(
+    ctx,
+    city,
+    view,
+    { stats, health: healthReport(view), metricsText: nodeMetrics(view).text },
+    { rules, notifications, shifts },
+  );
   const simulator = config.simulate ? await startSimulation(ctx, { city: city.model, mqttUrl, broker: null, dispatch }) : null;
 
   return {
@@ -73,6 +90,9 @@ export async function startWebNode(ctx: PartContext): Promise<RunningCityTwin> {
     dispatch,
     audit,
     web,
+    rules,
+    notifications,
+    shifts,
     ops: null,
     workerStats,
     broker: null,

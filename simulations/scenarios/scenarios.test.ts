@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_ALARM_RULES } from '../../twin-model/alarm-rules.ts';
 import { generateCity } from '../../twin-model/city/index.ts';
 import type { CityModel, SensorSite } from '../../twin-model/city/city-types.ts';
 import { parseEventPayload } from '../../twin-model/messages/record-parsers.ts';
@@ -164,5 +165,26 @@ describe('substation_outage', () => {
         i.readings.some((x) => x.metric === 'load_pct' && x.value >= 95),
     );
     expect(alarm).toBe(true);
+  });
+});
+
+describe('service_surge', () => {
+  const warning = DEFAULT_ALARM_RULES.service_hall.metrics.find((m) => m.metric === 'wait_min')!.warning.enter;
+  it('counts a hall as overwhelmed only where its waiting time reaches the warning; a smaller crowd is below threshold', () => {
+    let belowThreshold = 0;
+    for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
+      const r = generateScenario('service_surge', { city, seed });
+      belowThreshold += r.distractors.filter((d) => d.kind === 'below_threshold').length;
+      for (const t of r.groundTruth) {
+        // Readings carry noise (a few minutes): the hall must come close to the warning while the event lasts.
+        let peak = 0;
+        for (const i of r.inputs) {
+          if (i.type !== 'readings' || sites.get(i.sensorId)?.assetId !== t.assetId) continue;
+          for (const x of i.readings) if (x.metric === 'wait_min' && x.ts >= t.start && x.ts <= t.end) peak = Math.max(peak, x.value);
+        }
+        expect(peak, `seed ${seed} ${t.id} at ${t.assetId}`).toBeGreaterThanOrEqual(warning - 3);
+      }
+    }
+    expect(belowThreshold).toBeGreaterThan(0);
   });
 });

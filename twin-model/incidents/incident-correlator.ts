@@ -8,7 +8,7 @@
  * is returned as an `IncidentChange` carrying the incident as it is after the change; storing
  * those changes is the event-sourced incident store, and `rebuildIncidents` replays them.
  */
-import type { IncidentType, SensorKind } from '../vocabulary.ts';
+import type { IncidentType } from '../vocabulary.ts';
 import { changeNoteText, type ChangeNote, type ChangeWhat, type LinkReason } from './incident-explanations.ts';
 import { DEFAULT_INCIDENT_RULES, type EvidenceFamily, type IncidentRule, type IncidentSignal } from './incident-rules.ts';
 
@@ -20,8 +20,8 @@ export interface Evidence {
   ts: number;
   lng: number;
   lat: number;
-  /** Sensor kind, for alarms. */
-  sensorKind?: SensorKind;
+  /** The alarming sensor's kind (a v1 kind, or one the city declares). */
+  sensorKind?: string;
   sensorId?: string;
   level?: 'warning' | 'alarm';
   metric?: string;
@@ -185,7 +185,7 @@ export function matchSignal(rule: IncidentRule, e: Evidence): IncidentSignal | n
     if (e.kind === 'sensor_alarm') {
       const isArea = e.areaShare !== undefined;
       if (s.evidence !== (isArea ? 'area_share' : 'sensor_alarm')) continue;
-      if (!e.sensorKind || !s.sensorKinds?.includes(e.sensorKind)) continue;
+      if (!e.sensorKind || !(s.sensorKinds as readonly string[] | undefined)?.includes(e.sensorKind)) continue;
       if (LEVEL_RANK[e.level ?? 'warning'] < LEVEL_RANK[s.minLevel]) continue;
       if (isArea && e.areaShare! < (s.minShare ?? 1)) continue;
       return s;
@@ -322,6 +322,23 @@ function nearerPendingOpener(
 }
 
 /**
+ * Whether alarm `e` measures another place than `others` do: its signal is bound to a place
+ * (`placeRadiusM`), `others` hold alarms of the same signal, and none of them is within that
+ * radius of it or watches the same asset.
+ */
+function anotherPlace(signal: IncidentSignal, e: Evidence, others: readonly LinkedEvidence[]): boolean {
+  const radius = signal.placeRadiusM;
+  if (radius === undefined || e.kind !== 'sensor_alarm') return false;
+  let own = false;
+  for (const o of others) {
+    if (o.signal !== signal.id || o.kind !== 'sensor_alarm' || o.id === e.id) continue;
+    if ((e.assetId && o.assetId === e.assetId) || distanceM(e.lng, e.lat, o.lng, o.lat) <= radius) return false;
+    own = true;
+  }
+  return own;
+}
+
+/**
  * Corroboration that began well after everything that could open the incident does not
  * explain it (`maxLagS`): removed from a cluster before its confidence is judged.
  */
@@ -346,6 +363,8 @@ function handleEvidence(state: IncidentState, e: Evidence, ctx: IncidentContext)
     let best: { incident: Incident; why: LinkReason; d: number } | null = null;
     for (const incident of state.incidents.values()) {
       if (incident.type !== rule.type || !ACTIVE.has(incident.status)) continue;
+      // A gauge of another place does not join: its water is its own incident.
+      if (anotherPlace(signal, e, incident.evidence)) continue;
       const why = linkReason(rule, signal, e, incident, true);
       if (!why) continue;
       const d = distanceM(e.lng, e.lat, incident.lng, incident.lat);
@@ -444,10 +463,12 @@ function handleEvidence(state: IncidentState, e: Evidence, ctx: IncidentContext)
     const at = { lng: anchor.lng, lat: anchor.lat, assetId: clusterAsset, district: anchor.district ?? null, lastEvidenceAt: anchor.ts };
     const cluster: LinkedEvidence[] = [];
     const reach = reachDeg(rule);
+    const anchorSignal = signalOf(rule, anchor.signal)!;
     for (const p of pool) {
       // Latitude alone rules out most of a city-wide pool before any distance is computed.
       if (p !== anchor && Math.abs(p.lat - anchor.lat) > reach && !(p.assetId && p.assetId === clusterAsset)) continue;
       const s = signalOf(rule, p.signal)!;
+      if (p !== anchor && s === anchorSignal && anotherPlace(s, p, [anchor])) continue;
       const why: LinkReason | null = p === anchor ? { code: 'anchor', params: {} } : linkReason(rule, s, p, at);
       if (why) cluster.push({ ...p, why });
     }

@@ -6,7 +6,8 @@
  * below, in both directions, so a field added to one and not the other fails the type check.
  */
 import { z } from 'zod';
-import { INCIDENT_TYPES, SENSOR_KINDS } from '../vocabulary.ts';
+import { INCIDENT_TYPES } from '../vocabulary.ts';
+import { KIND_NAME_PATTERN } from '../vocabulary-registry.ts';
 import type { Incident, IncidentAction, IncidentChange, LinkedEvidence } from './incident-correlator.ts';
 import type { LinkReason } from './incident-explanations.ts';
 import { EVIDENCE_FAMILIES } from './incident-rules.ts';
@@ -61,7 +62,7 @@ export const linkedEvidenceSchema = z.object({
   ts: finite,
   lng: finite,
   lat: finite,
-  sensorKind: z.enum(SENSOR_KINDS).optional(),
+  sensorKind: z.string().regex(KIND_NAME_PATTERN).optional(),
   sensorId: z.string().optional(),
   level: z.enum(['warning', 'alarm']).optional(),
   metric: z.string().optional(),

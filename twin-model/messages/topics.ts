@@ -11,7 +11,9 @@ export type ParsedTopic =
   | { kind: 'sensor_data'; id: string }
   | { kind: 'service_data'; id: string }
   | { kind: 'event'; source: string }
-  | { kind: 'unit_position'; id: string };
+  | { kind: 'unit_position'; id: string }
+  /** A gateway's SenML pack with records of many devices (v1.1, docs/ingest.md "Gateways"). */
+  | { kind: 'gateway_senml'; id: string };
 
 export type TopicParse = { ok: true; topic: ParsedTopic } | { ok: false; reason: 'unknown_topic' | 'bad_id'; detail: string };
 
@@ -55,6 +57,7 @@ export const topics = {
   serviceData: (id: string) => `${TOPIC_ROOT}/metrics/${id}/data`,
   event: (source: string) => `${TOPIC_ROOT}/events/${source}`,
   unitPosition: (id: string) => `${TOPIC_ROOT}/units/${id}/position`,
+  gatewaySenml: (gatewayId: string) => `${TOPIC_ROOT}/gateways/${gatewayId}/senml`,
 } as const;
 
 function checkId(id: string, what: string): string | null {
@@ -67,7 +70,7 @@ function unknownTopic(topic: string): TopicParse {
   return {
     ok: false,
     reason: 'unknown_topic',
-    detail: `unknown topic "${topic.slice(0, 200)}"; v1 topics are sensors/{id}/meta, sensors/{id}/data, metrics/{id}/data, events/{source}, units/{id}/position`,
+    detail: `unknown topic "${topic.slice(0, 200)}"; v1 topics are sensors/{id}/meta, sensors/{id}/data, metrics/{id}/data, events/{source}, units/{id}/position, gateways/{id}/senml`,
   };
 }
 
@@ -97,6 +100,8 @@ export function parseTopic(topic: string): TopicParse {
     if (leaf === 'data') parsed = { kind: 'service_data', id };
   } else if (family === 'units') {
     if (leaf === 'position') parsed = { kind: 'unit_position', id };
+  } else if (family === 'gateways') {
+    if (leaf === 'senml') parsed = { kind: 'gateway_senml', id };
   }
   if (!parsed) return unknownTopic(topic);
   const bad = checkId(id, parsed.kind === 'event' ? 'source' : 'id');

@@ -59,8 +59,10 @@ export interface Route<
   tag: string;
   params?: P;
   query?: Q;
-  /** JSON body schema (POST); bodies over {@link MAX_BODY_BYTES} get 413. */
+  /** JSON body schema (POST); bodies over {@link MAX_BODY_BYTES} (or `maxBodyBytes`) get 413. */
   body?: B;
+  /** A larger body limit for this route (whole documents such as a rule set). @default MAX_BODY_BYTES */
+  maxBodyBytes?: number;
   /** Description of the 200 response for the docs. */
   response: string;
   handler: (ctx: RouteContext<z.infer<P>, z.infer<Q>, z.infer<B>>) => Promise<unknown> | unknown;
@@ -179,7 +181,7 @@ export class Router {
       if (!query.success) throw new HttpError(400, zodMessage(query.error, 'query').error, zodMessage(query.error, 'query').issues);
       let body: unknown;
       if (match.route.body) {
-        const parsed = match.route.body.safeParse(await readJsonBody(req));
+        const parsed = match.route.body.safeParse(await readJsonBody(req, match.route.maxBodyBytes ?? MAX_BODY_BYTES));
         if (!parsed.success) throw new HttpError(400, zodMessage(parsed.error, 'body').error, zodMessage(parsed.error, 'body').issues);
         body = parsed.data;
       }

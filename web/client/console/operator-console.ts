@@ -11,7 +11,9 @@
 import type { Map as MaplibreMap } from 'maplibre-gl';
 import type { IncidentView } from '../../shared/protocol.ts';
 import { PanelSet } from '../app/panel.ts';
+import { fetchVocabulary } from '../backend/api-client.ts';
 import type { Me } from '../backend/session.ts';
+import { setDeclaredVocabulary } from '../i18n/declared-vocabulary.ts';
 import { getLanguage, onLanguageChange, t } from '../i18n/language.ts';
 import { KioskMode } from '../kiosk/kiosk-mode.ts';
 import { parseWallPlan, WallPlanError, type WallPlan } from '../kiosk/wall-plan.ts';
@@ -129,6 +131,10 @@ export class OperatorConsole {
       this.state.mapLoaded = true;
     });
     void loadBasemap({ state: this.state, map: this.map, basemapView: this.basemapView, kiosk: this.kiosk, notice: this.basemapNotice });
+    // Labels and units of the kinds the city declares (shown by name until they arrive).
+    fetchVocabulary()
+      .then((doc) => setDeclaredVocabulary(doc))
+      .catch(() => undefined);
     this.followStream();
     this.followBasemapView();
     onLanguageChange((next) => {

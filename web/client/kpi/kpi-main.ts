@@ -10,7 +10,6 @@ import './kpi.css';
 import { setWorkerUrl, type GeoJSONSource, type Map as MaplibreMap } from 'maplibre-gl';
 import maplibreWorkerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
 import { jsonCall } from '../backend/session.ts';
-import { startPage } from '../app/sign-in.ts';
 import { followRotation } from '../kiosk/kiosk-mode.ts';
 import { parseWallPlan, WallPlanError } from '../kiosk/wall-plan.ts';
 import { formatClock, formatDateTime } from '../i18n/format.ts';
@@ -43,7 +42,8 @@ declare global {
   }
 }
 
-function start(): void {
+/** Starts the KPI screen for a signed-in principal (kpi-boot.ts signs in and loads this module). */
+export function start(): void {
   const params = new URLSearchParams(window.location.search);
   const app = document.getElementById('kpi-app')!;
   const layout = chooseLayout(params.get('layout'), window.innerWidth, window.innerHeight);
@@ -241,5 +241,3 @@ function start(): void {
     console.warn(`[citytwin] ${err.message}`);
   }
 }
-
-startPage(() => start(), { displayToken: true });

@@ -13,7 +13,6 @@ import './replay.css';
 import { setWorkerUrl } from 'maplibre-gl';
 import maplibreWorkerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
 import { PanelSet } from '../app/panel.ts';
-import { startPage } from '../app/sign-in.ts';
 import { getLanguage, onLanguageChange, setLanguage, t } from '../i18n/language.ts';
 import { applyBasemap, createCityMap, fetchBasemap, setMapLanguage } from '../map/city-map.ts';
 import { SensorOverlay } from '../map/sensor-overlay.ts';
@@ -92,7 +91,8 @@ function loadReplayBasemap(map: ReturnType<typeof createCityMap>, state: ReplayS
   });
 }
 
-function start(permissions: string[]): void {
+/** Starts the replay page for a signed-in principal's permissions (replay-boot.ts signs in and loads this module). */
+export function start(permissions: string[]): void {
   publishStateColors();
   const params = new URLSearchParams(window.location.search);
   const app = requireElement(document, '#app');
@@ -196,5 +196,3 @@ function start(permissions: string[]): void {
     setLanguage: (l) => setLanguage(l),
   };
 }
-
-startPage((me) => start(me.permissions));

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { apiRoutes, type ApiDeps } from '../api-routes.ts';
 import { incidentRoutes, type IncidentRouteDeps } from '../incidents/incident-routes.ts';
 import { basemapRoutes, type BasemapRoutesDeps } from '../city/basemap-routes.ts';
+import { vocabularyRoutes, type VocabularyRoutesDeps } from '../city/vocabulary-routes.ts';
 import { dispatchRoutes, type DispatchDeps } from '../dispatch/dispatch-routes.ts';
 import { kpiRoutes, type KpiDeps } from '../kpi/kpi-routes.ts';
 import { replayRoutes, type ReplayDeps } from '../replay/replay-routes.ts';
@@ -31,6 +32,7 @@ export function serverRoutes(): Route[] {
     ...incidentRoutes({} as IncidentRouteDeps),
     ...apiRoutes({} as ApiDeps),
     ...basemapRoutes({} as BasemapRoutesDeps),
+    ...vocabularyRoutes({} as VocabularyRoutesDeps),
     ...dispatchRoutes({} as DispatchDeps),
     ...replayRoutes({} as ReplayDeps),
     ...kpiRoutes({ clickhouse: {}, city: null } as KpiDeps),

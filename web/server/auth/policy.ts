@@ -94,12 +94,41 @@ export const PERMISSIONS = {
   },
   /** Accounts and roles, display tokens, every token. */
   'users.manage': { roles: ['admin'], about: 'create users, set roles, disable, reset passwords, display tokens, revoke any token' },
+  /** Sensor kinds as data: declaring kinds and their metrics (SenML units). */
+  'vocabulary.manage': { roles: ['admin'], about: 'declare sensor kinds and their metrics with SenML units' },
   /** The security event log. */
   'security.audit': { roles: ['admin'], about: 'security events (logins, failures, refusals)' },
   /** The tamper-evident record of every action, its verification and the checkpoints' public key. */
   'audit.read': {
     roles: ['admin'],
     about: 'audit record of every action (incidents, dispatch, logins, users and tokens, configuration, exports), its verification',
+  },
+  /** The alarm and incident rules in force, their versions and diffs, and the "try it" preview of a draft (read-only). */
+  'rules.read': {
+    roles: ['admin', 'operator', 'analyst'],
+    about: 'alarm and incident rules in force, their versions and diffs, the "try it" preview of a draft rule',
+  },
+  /** Saving a new version of the rules, in force at once on every node: thresholds decide what wakes people up. */
+  'rules.edit': { roles: ['admin'], about: 'save a new version of the alarm or incident rules (in force at once on every node)' },
+  /** Escalations in progress: the next page of each incident (the queue's "next escalation in mm:ss"). */
+  'escalations.read': {
+    roles: ['admin', 'operator', 'dispatcher', 'leader'],
+    about: 'escalations in progress: the tier paged and the next page of each incident',
+  },
+  /** Notification channels (secrets never shown), contacts, subscriptions, escalation policies, on-call rosters, the delivery log, redelivery. */
+  'notify.admin': {
+    roles: ['admin'],
+    about:
+      'notification channels, contacts, subscriptions, escalation policies, on-call rosters, delivery log, dead letters and redelivery',
+  },
+  /** Who is on call now, per team and tier: the people on duty look it up. */
+  'oncall.read': { roles: ['admin', 'operator', 'dispatcher', 'leader'], about: 'who is on call now, per team and tier' },
+  /** The command centre's shift log: notes, handovers, sign-offs. */
+  'shiftlog.read': { roles: ['admin', 'operator', 'dispatcher', 'leader'], about: 'the shift log: notes, handover summaries, sign-offs' },
+  /** Writing in the shift log, handing over and signing off: the people on duty. */
+  'shiftlog.write': {
+    roles: ['admin', 'operator', 'dispatcher'],
+    about: 'write notes in the shift log, hand a shift over, sign off a handover as the incoming lead',
   },
 } as const satisfies Record<string, { roles: readonly Role[]; about: string }>;
 
@@ -133,6 +162,8 @@ export const SOCKET_EVENTS = {
   viewport: { direction: 'client → server', permission: 'live.read' },
   /** Aggregate cells of the client's viewport when zoomed out, refreshed every few seconds. */
   cells: { direction: 'server → client', permission: 'live.read' },
+  /** Escalations in progress (tier paged, next page due), on connect and on every change. */
+  escalations: { direction: 'server → client', permission: 'escalations.read' },
 } as const satisfies Record<string, { direction: string; permission: Permission }>;
 
 export type SocketEventName = keyof typeof SOCKET_EVENTS;

@@ -1,21 +1,8 @@
 /**
- * The city's own routes: the vocabulary (sensor kinds, metrics with units, states, event and
- * incident types, reject reasons), the districts, and the data sources with what the ingest did
- * with their messages. All need `city.read`.
+ * The city's own routes: the districts, and the data sources with what the ingest did with
+ * their messages. All need `city.read`. (The vocabulary has its own module: vocabulary-routes.ts.)
  */
-import {
-  CLASSIFICATIONS,
-  EVENT_TYPES,
-  INCIDENT_TYPES,
-  KIND_LABELS,
-  KIND_METRICS,
-  METRIC_LABELS,
-  METRIC_UNITS,
-  REJECT_REASONS,
-  SENSOR_KINDS,
-  SENSOR_STATES,
-  type CityModel,
-} from '../../../twin-model/index.ts';
+import type { CityModel } from '../../../twin-model/index.ts';
 import type { SourceIngestCounts, SourceListing } from '../../shared/protocol.ts';
 import { UNCLASSIFIED_AS } from '../auth/policy.ts';
 import { route, type Route } from '../http-router.ts';
@@ -28,27 +15,6 @@ export interface CityRoutesDeps {
 
 export function cityRoutes(deps: CityRoutesDeps): Route[] {
   return [
-    route({
-      method: 'GET',
-      path: '/api/vocabulary',
-      permission: 'city.read',
-      tag: 'city',
-      summary: 'Sensor kinds, metrics with units, states, event and incident types, reject reasons',
-      response: 'Vocabulary',
-      handler: () => ({
-        sensorKinds: SENSOR_KINDS.map((k) => ({ kind: k, metrics: KIND_METRICS[k], label: KIND_LABELS[k] })),
-        metrics: Object.entries(METRIC_UNITS).map(([m, unit]) => ({
-          metric: m,
-          unit,
-          label: METRIC_LABELS[m as keyof typeof METRIC_LABELS],
-        })),
-        sensorStates: SENSOR_STATES,
-        classifications: CLASSIFICATIONS,
-        eventTypes: EVENT_TYPES,
-        incidentTypes: INCIDENT_TYPES,
-        rejectReasons: REJECT_REASONS,
-      }),
-    }),
     route({
       method: 'GET',
       path: '/api/city/districts',

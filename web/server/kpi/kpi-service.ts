@@ -20,7 +20,7 @@ import {
   type OpenIncidentPoint,
   type SensorRegistryRow,
 } from '../../../storage/index.ts';
-import type { CityModel, Classification, Incident, SensorSite } from '../../../twin-model/index.ts';
+import { registerSites, type CityModel, type Classification, type DeclaredSensorSite, type Incident } from '../../../twin-model/index.ts';
 import type { DrillKpi, KpiDrill, KpiSummary, ServiceHallRow } from '../../shared/kpi-protocol.ts';
 import type { StatsMessage } from '../../shared/protocol.ts';
 import type { Principal } from '../auth/auth-service.ts';
@@ -123,7 +123,7 @@ export class KpiService {
   private readonly registry: RegistryStore;
   private readonly classify: SensorClassifier;
   private readonly classifyEvent: EventClassifier;
-  private readonly sites: Map<string, SensorSite>;
+  private readonly sites: Map<string, DeclaredSensorSite>;
   private readonly sources: Map<string, CityModel['sources'][number]>;
   private readonly districts: Map<string, CityModel['districts'][number]>;
 
@@ -132,7 +132,8 @@ export class KpiService {
     this.registry = new RegistryStore(deps.clickhouse);
     this.classify = sensorClassifier(deps.city?.sources ?? []);
     this.classifyEvent = deps.twin?.classifyEvent ?? eventClassifier(deps.city?.sources ?? []);
-    this.sites = new Map((deps.city?.sensorSites ?? []).map((s) => [s.id, s]));
+    // The register: sensors of v1 kinds and of the kinds the city declares.
+    this.sites = new Map(registerSites(deps.city).map((s) => [s.id, s]));
     this.sources = new Map((deps.city?.sources ?? []).map((s) => [s.id, s]));
     this.districts = new Map((deps.city?.districts ?? []).map((d) => [d.code, d]));
   }

@@ -22,20 +22,27 @@ import {
   createTwinState,
   FusionEngine,
   IncidentActionError,
-  isSensorKind,
+  KIND_NAME_PATTERN,
+  registerSites,
+  Vocabulary,
   parseTopic,
   resolveSensorMeta,
   restoreIncidents,
+  stateReasonAt,
   type CityEvent,
   type CityModel,
   type Classification,
+  type CompiledRuleSet,
   type Incident,
   type IncidentAction,
   type IncidentChange,
+  type IncidentRule,
+  type IncidentType,
   type Reading,
   type RegisterField,
+  type SensorEntry,
   type SensorMeta,
-  type SensorSite,
+  type DeclaredSensorSite,
   type TwinConfig,
   type TwinContext,
   type TwinState,
@@ -57,6 +64,8 @@ export interface TwinServiceOptions {
   /** Incident changes are written in batches this often (ms). */
   persistDelayMs?: number;
   log?: (level: 'info' | 'warn' | 'error', message: string) => void;
+  /** The vocabulary (v1 and the city's declared kinds); default: v1 only. */
+  vocabulary?: Vocabulary;
 }
 
 export type IncidentListener = (changes: readonly IncidentChange[]) => void;
@@ -114,7 +123,9 @@ export class TwinService {
   }
   private refusedMeta = 0;
   private readonly refusalListeners = new Set<MetaRefusalListener>();
-  private readonly sites: ReadonlyMap<string, SensorSite>;
+  private readonly sites: ReadonlyMap<string, DeclaredSensorSite>;
+  /** Sensor kinds and metrics (v1 and declared), shared with this process's ingest. */
+  readonly vocabulary: Vocabulary;
   private readonly sourceClass: ReadonlyMap<string, Classification>;
   /** Classification of a report by its source (auth/classification.ts). */
   readonly classifyEvent: EventClassifier;
@@ -143,11 +154,15 @@ export class TwinService {
       // Kept for the next write: the incident history must not lose an operator's action.
       onFailure: (err, kept) => this.log('warn', `incident store: ${err.message}; ${kept} changes kept for the next write`),
     });
-    this.sites = new Map((options.city?.sensorSites ?? []).map((s) => [s.id, s]));
+    this.vocabulary = options.vocabulary ?? new Vocabulary();
+    // The register: sensors of v1 kinds and of the kinds the city declares.
+    this.sites = new Map(registerSites(options.city).map((s) => [s.id, s]));
     this.sourceClass = new Map((options.city?.sources ?? []).map((s) => [s.id, s.classification]));
     this.classifyEvent = eventClassifier(options.city?.sources ?? []);
+    const vocabulary = this.vocabulary;
     this.state = createTwinState({
       sites: this.sites,
+      kindMetrics: (kind) => vocabulary.kindMetrics(kind),
       ...(options.districtAt ? { districtAt: options.districtAt } : {}),
     });
     // Classification follows the sensor's meta, else its registered source (分级分类).
@@ -218,8 +233,32 @@ export class TwinService {
     this.emit(this.engine.event(event, this.ctx));
   }
 
+  /** Why a sensor is in its state now (a stale sensor's silence worded at the twin's clock). */
+  stateReason(entry: SensorEntry): string | null {
+    return stateReasonAt(this.state, entry, this.ctx.now());
+  }
+
   tick(): void {
     this.emit(this.engine.tick(this.ctx));
+  }
+
+  /**
+   * Puts an alarm rule set in force live (docs/rules.md): every sensor is re-evaluated from its
+   * current values; the alarms that rise or clear become incident evidence as usual (stored and
+   * sent on by the writer, shadowed elsewhere). Every node applies it to its own twin.
+   */
+  setAlarmRules(rules: CompiledRuleSet): void {
+    this.emit(this.engine.setRules(rules, this.ctx));
+  }
+
+  /** Puts incident rules in force live: evidence from now on is linked by them. */
+  setIncidentRules(rules: ReadonlyMap<IncidentType, IncidentRule>): void {
+    this.engine.setIncidentRules(rules);
+  }
+
+  /** The alarm rules in force. */
+  alarmRules(): CompiledRuleSet {
+    return this.state.config.rules;
   }
 
   /**
@@ -389,6 +428,9 @@ export class TwinService {
         return this.classifyEvent(t.topic.source, null);
       case 'unit_position':
         return UNCLASSIFIED_AS;
+      case 'gateway_senml':
+        // A gateway's pack may carry any of its sensors' readings, of any classification.
+        return 'sensitive';
       default: {
         const never: never = t.topic;
         throw new Error(`unknown topic kind ${JSON.stringify(never)}`);
@@ -467,7 +509,8 @@ export class TwinService {
       if (restored.length) this.log('info', `incidents restored from storage: ${restored.length} open`);
     }
     for (const s of await source.registeredSensors()) {
-      if (!isSensorKind(s.kind)) continue;
+      // A v1 kind or a declared one (a deregistration has none).
+      if (!KIND_NAME_PATTERN.test(s.kind)) continue;
       const meta: SensorMeta = { kind: s.kind, lng: s.lng, lat: s.lat };
       if (s.name) meta.name = s.name;
       if (s.unit) meta.unit = s.unit;
