@@ -22,6 +22,10 @@
  *      Chromium's time to first cells (scale-bench.ts, docs/scale.md).
  *  11. `citytwin all` as one process taking single-reading QoS 1 messages from a publisher
  *      process: received and stored rates (all-in-one-throughput.ts).
+ *  12. notification fan-out: 1,000 incidents at 100/s, each to 50 subscriptions on their own
+ *      webhook channels on loopback (a receiver process checking every signature): p95 from
+ *      the incident opened to the request received (target ≤ 2 s), beside the ceiling of the
+ *      HTTP client alone at that moment (notify-bench.ts).
  *
  * Options: BENCH_SCALE (default 1) multiplies message counts; BENCH_ONLY=1,2,3,4,5,6,7 picks runs;
  * BENCH_WORKERS=1,2,4 picks the worker counts of run 4.
@@ -50,7 +54,7 @@ import { startCityTwinProcess } from '../../test/support/citytwin-process.ts';
 import { startMosquitto } from '../../test/support/mosquitto.ts';
 
 const SCALE = Number(process.env.BENCH_SCALE ?? '1');
-const ONLY = new Set((process.env.BENCH_ONLY ?? '1,2,3,4,5,6,7,8,10,11').split(',').map((s) => s.trim()));
+const ONLY = new Set((process.env.BENCH_ONLY ?? '1,2,3,4,5,6,7,8,10,11,12').split(',').map((s) => s.trim()));
 const TSX = join(process.cwd(), 'node_modules', '.bin', 'tsx');
 const PUBLISHER = join(import.meta.dirname, 'publisher-process.ts');
 
@@ -563,6 +567,33 @@ if (ONLY.has('11')) {
   line('publisher (own process, 1,000 in flight)', `${fmt(r.publisherRate)} msg/s`, '', null);
   line('received by the ingest, steady', `${fmt(r.receivedRate)} msg/s`, '', null);
   line('stored, steady', `${fmt(r.storedRate)} msg/s`, `(${fmt(r.stored)} of ${fmt(messages)} stored)`, r.stored === messages);
+}
+if (ONLY.has('12')) {
+  const { measureNotifyFanout, NOTIFY_TARGET_P95_MS } = await import('./notify-bench.ts');
+  const shape = { incidents: 1000, subscriptions: 50, channels: 50, concurrency: 4 };
+  const rate = 100;
+  process.stdout.write(
+    `\n12. notification fan-out: ${fmt(shape.incidents)} incidents at ${rate}/s × ${shape.subscriptions} subscriptions, each on its own webhook channel (loopback, signed)\n`,
+  );
+  const { ceilingPerS, storm: r } = await measureNotifyFanout(shape, rate);
+  line(
+    'HTTP client alone (same receiver, same connections)',
+    `${fmt(ceilingPerS)} req/s`,
+    `(${fmt(rate * shape.subscriptions)} req/s offered)`,
+    null,
+  );
+  line(
+    'delivered',
+    `${fmt(r.requestsPerS)} req/s`,
+    `(${fmt(r.received)} of ${fmt(r.requests)} requests, ${fmt((r.requestsPerS / ceilingPerS) * 100)} % of the ceiling, ${r.dead + r.failed} dead)`,
+    r.received === r.requests,
+  );
+  line(
+    'incident opened → webhook received, p95',
+    `${fmt(r.p95)} ms`,
+    `target ≤ ${fmt(NOTIFY_TARGET_P95_MS)} ms, ratio ${fmt(r.p95 / NOTIFY_TARGET_P95_MS, 2)} (p50 ${fmt(r.p50)} ms, p99 ${fmt(r.p99)} ms)`,
+    r.p95 <= NOTIFY_TARGET_P95_MS,
+  );
 }
 process.stdout.write('\n');
 process.exit(0);
