@@ -19,6 +19,7 @@ export default defineConfig({
         replay: 'web/client/replay.html',
         kpi: 'web/client/kpi.html',
         audit: 'web/client/audit.html',
+        ops: 'web/client/ops.html',
       },
     },
   },

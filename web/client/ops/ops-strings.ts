@@ -46,7 +46,9 @@ const zh = {
   'rules.field.enabled': '启用',
   'rules.preview': '试算（过去 24 小时）',
   'rules.previewing': '正在试算…',
-  'rules.previewResult': '过去 24 小时内将产生 {episodes} 次告警过程（其中 {alarm} 次达到告警级），涉及 {sensors} 个传感器；共评估 {evaluated} 个传感器、{readings} 条读数。',
+  'rules.previewResult':
+    '过去 24 小时内将产生 {episodes} 次告警过程（其中 {alarm} 次达到告警级），涉及 {sensors} 个传感器；共评估 {evaluated} 个传感器、{readings} 条读数。',
+  'rules.previewCurrent': '现行规则同期：{episodes} 次（{alarm} 次达到告警级）',
   'rules.previewSamples': '示例',
   'rules.previewAlarm': '达到告警',
   'rules.previewWarning': '预警',
@@ -210,6 +212,7 @@ const en: Record<OpsStringKey, string> = {
   'rules.previewing': 'Trying…',
   'rules.previewResult':
     'Over the last 24 h this would have raised {episodes} episodes ({alarm} reaching alarm) on {sensors} sensors; {evaluated} sensors and {readings} readings evaluated.',
+  'rules.previewCurrent': 'The rule in force, same range: {episodes} episodes ({alarm} reaching alarm)',
   'rules.previewSamples': 'Samples',
   'rules.previewAlarm': 'reached alarm',
   'rules.previewWarning': 'warning',
