@@ -257,7 +257,7 @@ const zh = {
   'incident.age': '{age}前',
   'incident.openedAt': '发生时间',
   'escalation.label': '升级',
-  'escalation.next': '第{tier}级 {mmss}',
+  'escalation.next': '升至第{tier}级 {mmss}',
   'escalation.reminder': '第{tier}级提醒 {mmss}',
   'escalation.title': '{mmss} 后升级至第{tier}级（已通知到第{paged}级）',
   'escalation.titleReminder': '{mmss} 后再次通知第{tier}级',

@@ -51,6 +51,14 @@ const TEMPLATES: Record<NotifyKind, Doc> = {
 
 const docId = (kind: NotifyKind, d: Doc): string => String(kind === 'contacts' ? d.user : d.id);
 
+/** What a list row shows of a document: what it says, without its id and a channel's delivery settings. */
+function summaryOf(kind: NotifyKind, d: Doc): Doc {
+  const { id: _id, user: _user, ...rest } = d;
+  if (kind !== 'channels') return rest;
+  const { timeoutMs: _t, retry: _r, queue: _q, ...channel } = rest;
+  return channel;
+}
+
 /** One kind of document: the list, a JSON editor for one, save and delete. */
 export class DocSection {
   readonly el: HTMLElement;
@@ -116,7 +124,7 @@ export class DocSection {
             const del = button('notify-doc-delete', 'danger');
             setText(del, ot('delete'));
             del.addEventListener('click', () => void this.remove(id));
-            const { id: _id, user: _user, ...rest } = d;
+            const rest = summaryOf(this.kind, d);
             return h(
               'tr',
               { 'data-testid': 'notify-doc', 'data-id': id },

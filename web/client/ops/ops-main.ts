@@ -113,6 +113,8 @@ function start(me: Me): void {
   }
 
   function renderLabels(): void {
+    // What a step said is not repeated in the other language: the lines go until the next step.
+    for (const m of app.querySelectorAll<HTMLElement>('.ops-message')) m.hidden = true;
     document.title = `CityTwin · ${ot('title')}`;
     setText(title, ot('title'));
     setText(subtitle, ot('subtitle'));

@@ -62,6 +62,27 @@ const zh = {
   'rules.unchanged': '规则没有改动。',
   'rules.jsonInvalid': 'JSON 格式有误：{reason}',
   'rules.issues': '规则未通过校验（{n} 个问题）：',
+  'rules.issuesAbove': '规则未通过校验：{n} 个问题，已在上方字段处标出。',
+  'field.direction': '方向',
+  'field.warning.enter': '预警进入',
+  'field.warning.exit': '预警解除',
+  'field.alarm.enter': '告警进入',
+  'field.alarm.exit': '告警解除',
+  'field.onDelayMs': '持续确认（毫秒）',
+  'field.delta': '变化量',
+  'field.exitDelta': '解除变化量',
+  'field.windowMs': '时间窗（毫秒）',
+  'field.level': '级别',
+  'field.epsilon': '容差',
+  'field.forMs': '持续时长（毫秒）',
+  'field.minReadings': '最少读数',
+  'choice.above': '高于为异常',
+  'choice.below': '低于为异常',
+  'choice.rise': '上升',
+  'choice.fall': '下降',
+  'choice.either': '升或降',
+  'choice.warning': '预警',
+  'choice.alarm': '告警',
   'rules.reset': '放弃修改',
   'rules.versions': '版本记录',
   'rules.noVersions': '尚无保存的版本（基线生效中）',
@@ -168,6 +189,12 @@ const zh = {
 
 export type OpsStringKey = keyof typeof zh;
 
+/** A rule field's or choice's name in the current language, or null when it has none (shown as written). */
+export function fieldLabel(prefix: 'field' | 'choice', key: string): string | null {
+  const k = `${prefix}.${key}`;
+  return Object.hasOwn(OPS_STRINGS.zh, k) ? ot(k as OpsStringKey) : null;
+}
+
 const en: Record<OpsStringKey, string> = {
   title: 'Operations',
   subtitle: 'Alarm rules, notifications and escalation, on-call rosters, the shift log',
@@ -226,6 +253,27 @@ const en: Record<OpsStringKey, string> = {
   'rules.unchanged': 'Nothing was changed.',
   'rules.jsonInvalid': 'The JSON is not valid: {reason}',
   'rules.issues': 'The rules did not pass validation ({n} problems):',
+  'rules.issuesAbove': 'The rules did not pass validation: {n} problems, marked at the fields above.',
+  'field.direction': 'Direction',
+  'field.warning.enter': 'Warning enters at',
+  'field.warning.exit': 'Warning clears at',
+  'field.alarm.enter': 'Alarm enters at',
+  'field.alarm.exit': 'Alarm clears at',
+  'field.onDelayMs': 'On-delay (ms)',
+  'field.delta': 'Change',
+  'field.exitDelta': 'Clears below change',
+  'field.windowMs': 'Window (ms)',
+  'field.level': 'Level',
+  'field.epsilon': 'Tolerance',
+  'field.forMs': 'For (ms)',
+  'field.minReadings': 'Min. readings',
+  'choice.above': 'above is bad',
+  'choice.below': 'below is bad',
+  'choice.rise': 'rise',
+  'choice.fall': 'fall',
+  'choice.either': 'either',
+  'choice.warning': 'warning',
+  'choice.alarm': 'alarm',
   'rules.reset': 'Discard changes',
   'rules.versions': 'Versions',
   'rules.noVersions': 'No saved version yet (the baseline is in force)',

@@ -8,9 +8,10 @@
 import type { Me } from '../backend/session.ts';
 import { jsonCall } from '../backend/session.ts';
 import { formatCount } from '../i18n/format.ts';
+import { kindLabel } from '../i18n/labels.ts';
 import { getLanguage } from '../i18n/language.ts';
 import { h, setText } from '../ui/dom.ts';
-import { ot } from './ops-strings.ts';
+import { fieldLabel, ot } from './ops-strings.ts';
 import {
   button,
   card,
@@ -186,7 +187,7 @@ export class RulesTab implements OpsTab {
   }
 
   render(): void {
-    setText(this.heading, ot('rules.scope'));
+    setText(this.heading, ot(`rules.scope.${this.scope}`));
     setText(this.scopeLabel, ot('rules.scope'));
     for (const o of this.scopeSelect.options) setText(o, ot(`rules.scope.${o.value as Scope}`));
     this.scopeSelect.value = this.scope;
@@ -259,7 +260,13 @@ export class RulesTab implements OpsTab {
       const n = input.value.trim() === '' ? null : Number(input.value);
       this.setAt(path, n !== null && Number.isFinite(n) ? n : input.value);
     });
-    return field(h('span', {}, label), input, this.errorsFor(path));
+    return field(this.labelOf(label), input, this.errorsFor(path));
+  }
+
+  /** A field's name in the current language, with its JSON key beside it (what the errors name). */
+  private labelOf(key: string): HTMLElement {
+    const name = fieldLabel('field', key);
+    return h('span', {}, name ?? key, name ? h('span', { class: 'ops-key mono' }, ` ${key}`) : null);
   }
 
   private drawEditor(): void {
@@ -285,7 +292,7 @@ export class RulesTab implements OpsTab {
       return;
     }
     const kinds = Object.keys(this.kinds());
-    fill(this.kindSelect, ...kinds.map((k) => h('option', { value: k }, k)));
+    fill(this.kindSelect, ...kinds.map((k) => h('option', { value: k }, kindLabel(k))));
     this.kindSelect.value = this.kind;
     const kind = this.kinds()[this.kind];
     if (!isObject(kind)) {
@@ -315,9 +322,10 @@ export class RulesTab implements OpsTab {
       else if (typeof value === 'string') {
         const choices = CHOICES[type]?.[key] ?? [value];
         const select = h('select', { 'data-path': p, 'data-testid': 'rules-select', disabled: !this.canEdit });
-        for (const c of choices) select.append(h('option', { value: c, ...(c === value ? { selected: true } : {}) }, c));
+        for (const c of choices)
+          select.append(h('option', { value: c, ...(c === value ? { selected: true } : {}) }, fieldLabel('choice', c) ?? c));
         select.addEventListener('change', () => this.setAt(p, select.value));
-        fields.push(field(h('span', {}, key), select, this.errorsFor(p)));
+        fields.push(field(this.labelOf(key), select, this.errorsFor(p)));
       }
     }
     const enabled = h('input', { type: 'checkbox', 'data-path': `${path}.enabled`, disabled: !this.canEdit });
@@ -482,7 +490,7 @@ export class RulesTab implements OpsTab {
     this.issues = issuesOf(r);
     say(
       this.applyMessage,
-      ot('rules.applyFailed', { reason: this.issues.length > 0 ? ot('rules.issues', { n: this.issues.length }) : r.error }),
+      ot('rules.applyFailed', { reason: this.issues.length > 0 ? ot('rules.issuesAbove', { n: this.issues.length }) : r.error }),
       'error',
     );
     this.drawEditor();
