@@ -37,6 +37,7 @@ export default defineConfig({
         kpi: 'web/client/kpi.html',
         audit: 'web/client/audit.html',
         cases: 'web/client/cases.html',
+        ops: 'web/client/ops.html',
       },
       output: {
         codeSplitting: { groups: LIBRARY_CHUNKS.map((c) => ({ ...c })) },

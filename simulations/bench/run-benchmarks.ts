@@ -25,7 +25,12 @@
  *  12. loading the console in headless Chromium at 1920×1080: bytes over the wire with the
  *      identity, gzip and brotli, and sign-in to the first sensors drawn (console-load-bench.ts).
  *
- * Options: BENCH_SCALE (default 1) multiplies message counts; BENCH_ONLY=1,2,3,4,5,6,7 picks runs;
+ *  14. notification fan-out: 1,000 incidents at 100/s, each to 50 subscriptions, on webhooks
+ *      on loopback (a receiver process checking every signature) — every subscription on its
+ *      own webhook, then 10 per webhook: p95 from the incident opened to the request received
+ *      (target ≤ 2 s), beside the ceiling of the HTTP client alone at that moment (notify-bench.ts).
+ *
+ * Options: BENCH_SCALE (default 1) multiplies message counts; BENCH_ONLY=1,2,…,14 picks runs;
  * BENCH_CONSOLE_RUNS (default 5) sign-ins of each kind in run 12;
  * BENCH_WORKERS=1,2,4 picks the worker counts of run 4.
  */
@@ -57,7 +62,7 @@ import { startCityTwinProcess } from '../../test/support/citytwin-process.ts';
 import { startMosquitto } from '../../test/support/mosquitto.ts';
 
 const SCALE = Number(process.env.BENCH_SCALE ?? '1');
-const ONLY = new Set((process.env.BENCH_ONLY ?? '1,2,3,4,5,6,7,8,10,11,12').split(',').map((s) => s.trim()));
+const ONLY = new Set((process.env.BENCH_ONLY ?? '1,2,3,4,5,6,7,8,10,11,12,14').split(',').map((s) => s.trim()));
 const TSX = join(process.cwd(), 'node_modules', '.bin', 'tsx');
 /**
  * Run 12: sign-in to the first sensors drawn. 2.5 s is the "good" Largest Contentful Paint of
@@ -635,6 +640,37 @@ if (ONLY.has('12')) {
       null,
     );
     line('  drawn', `${fmt(r.sensors)} sensors`, `(${r.viewport.width}×${r.viewport.height}, WebGL: ${r.renderer})`, null);
+  }
+}
+if (ONLY.has('14')) {
+  const { measureNotifyFanout, NOTIFY_TARGET_P95_MS } = await import('./notify-bench.ts');
+  const rate = 100;
+  process.stdout.write(
+    `\n14. notification fan-out: 1,000 incidents at ${rate}/s, each to 50 subscriptions (webhooks on loopback, signed, a receiver process)\n`,
+  );
+  // Every subscription on its own webhook (one request per subscription and event), then 10 subscriptions per webhook.
+  for (const channels of [50, 5]) {
+    const shape = { incidents: 1000, subscriptions: 50, channels, concurrency: 4 };
+    const { ceilingPerS, storm: r } = await measureNotifyFanout(shape, rate);
+    process.stdout.write(`  50 subscriptions over ${channels} webhook channels: ${fmt(r.requests)} requests\n`);
+    line(
+      '  HTTP client alone (same receiver, same connections)',
+      `${fmt(ceilingPerS)} req/s`,
+      `(${fmt((rate * r.requests) / shape.incidents)} req/s offered)`,
+      null,
+    );
+    line(
+      '  delivered',
+      `${fmt(r.requestsPerS)} req/s`,
+      `(${fmt(r.received)} of ${fmt(r.requests)} requests, ${fmt((r.requestsPerS / ceilingPerS) * 100)} % of the ceiling, ${r.dead + r.failed} dead)`,
+      r.received === r.requests,
+    );
+    line(
+      '  incident opened → webhook received, p95',
+      `${fmt(r.p95)} ms`,
+      `target ≤ ${fmt(NOTIFY_TARGET_P95_MS)} ms, ratio ${fmt(r.p95 / NOTIFY_TARGET_P95_MS, 2)} (p50 ${fmt(r.p50)} ms, p99 ${fmt(r.p99)} ms)`,
+      r.p95 <= NOTIFY_TARGET_P95_MS,
+    );
   }
 }
 process.stdout.write('\n');

@@ -140,3 +140,12 @@ export function parseCityDateTime(text: string): number | null {
   if (new Date(utc).getUTCDate() !== d) return null;
   return utc - CITY_UTC_OFFSET_MS;
 }
+
+/** A countdown to a moment, "mm:ss" (from an hour "h:mm:ss"); never negative: "00:00" once it is due. */
+export function formatCountdown(ms: number): string {
+  if (!Number.isFinite(ms)) return '—';
+  const total = Math.max(0, Math.ceil(ms / 1000));
+  const h = Math.floor(total / 3600);
+  const mmss = `${pad2(Math.floor((total % 3600) / 60))}:${pad2(total % 60)}`;
+  return h > 0 ? `${h}:${mmss}` : mmss;
+}

@@ -18,6 +18,9 @@ export function passwordErrorText(r: { error: string; details?: Record<string, u
   return t(key, params);
 }
 
+/** Permissions of the operations page's tabs (web/client/ops). */
+const OPS_PERMISSIONS = ['rules.read', 'notify.admin', 'oncall.read', 'shiftlog.read'];
+
 export class UserMenu implements Panel<unknown> {
   readonly el: HTMLElement;
   private readonly button = h('button', {
@@ -53,6 +56,13 @@ export class UserMenu implements Panel<unknown> {
     rel: 'noopener',
     'data-testid': 'cases-link',
   });
+  private readonly opsItem = h('a', {
+    role: 'menuitem',
+    href: './ops.html',
+    target: '_blank',
+    rel: 'noopener',
+    'data-testid': 'ops-link',
+  });
   private dialog: HTMLElement | null = null;
 
   constructor(private readonly me: Me) {
@@ -66,6 +76,8 @@ export class UserMenu implements Panel<unknown> {
     if (me.permissions.includes('cases.read')) this.menu.append(this.casesItem);
     // The audit record (audit.html), for admins (docs/security.md, "Audit").
     if (me.permissions.includes('audit.read')) this.menu.append(this.auditItem);
+    // The operations page (ops.html): rules, notifications, on call, the shift log — for the roles that may use one of them.
+    if (!display && OPS_PERMISSIONS.some((p) => me.permissions.includes(p))) this.menu.append(this.opsItem);
     if (!display) this.menu.append(this.logoutItem);
     this.button.disabled = display;
     this.button.addEventListener('click', () => this.toggle());
@@ -116,6 +128,7 @@ export class UserMenu implements Panel<unknown> {
     setText(this.kpiItem, t('user.kpiScreen'));
     setText(this.auditItem, t('user.auditLog'));
     setText(this.casesItem, t('user.cases'));
+    setText(this.opsItem, t('user.ops'));
     this.button.title = t('user.menu');
   }
 
