@@ -19,3 +19,4 @@ export * from './incidents/incident-restore.ts';
 export * from './incidents/incident-schemas.ts';
 export * from './dispatch/index.ts';
 export * from './notifications/index.ts';
+export * from './local-time.ts';
