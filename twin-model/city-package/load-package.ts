@@ -293,5 +293,6 @@ export function modelFromPackage(pkg: ParsedPackage): CityModel {
   if (declaredSensorSites.length > 0) model.declaredSensorSites = declaredSensorSites;
   if (pkg.rules.alarms || pkg.rules.incidents) model.rules = pkg.rules;
   if (pkg.basemapPath) model.basemapPmtiles = pkg.basemapPath;
+  if (pkg.kpi) model.kpi = pkg.kpi;
   return model;
 }

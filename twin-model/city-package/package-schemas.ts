@@ -164,13 +164,22 @@ export const sourceRowSchema = z
     classification: z.enum(CLASSIFICATIONS, `a classification: ${CLASSIFICATIONS.join(', ')}`),
     /** Extension: the department's English name (else `department` is shown in both languages). */
     department_en: text,
+    /**
+     * Extension: other names its reports arrive under on `citytwin/v1/events/{source}`
+     * (gateways configured before the catalogue), separated by ";".
+     */
+    event_sources: z
+      .string()
+      .optional()
+      .transform((v) => (v ? v.split(';') : []))
+      .pipe(z.array(idSchema)),
   })
   .refine(needsAName, NAME_RULE);
 export type SourceRow = z.infer<typeof sourceRowSchema>;
 
 export const SOURCE_COLUMNS = {
   required: ['id', 'name_zh', 'name_en', 'department', 'classification'],
-  optional: ['department_en'],
+  optional: ['department_en', 'event_sources'],
 } as const;
 
 export const sensorRowSchema = z
@@ -307,3 +316,32 @@ export const alarmRulesSchema = z.record(
     .strict(),
 );
 export type AlarmRulesDoc = z.infer<typeof alarmRulesSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// kpi.json (extension): the city's KPI targets
+
+/** The response-time steps of the KPI screen, in order. */
+export const RESPONSE_STEP_NAMES = ['acknowledge', 'dispatch', 'arrive', 'resolve'] as const;
+
+/** Longest target: 30 days. */
+const MAX_TARGET_S = 30 * 86_400;
+
+const responseTargetSchema = z
+  .object({
+    medianS: z.number('seconds from detection').positive('above 0').max(MAX_TARGET_S, 'up to 30 days (2592000 s)'),
+    p90S: z.number('seconds from detection').positive('above 0').max(MAX_TARGET_S, 'up to 30 days (2592000 s)'),
+  })
+  .strict()
+  .refine((t) => t.p90S >= t.medianS, { message: 'the p90 target must be at or above the median target', path: ['p90S'] });
+
+export const kpiTargetsSchema = z
+  .object({
+    responseTargets: z
+      .object(Object.fromEntries(RESPONSE_STEP_NAMES.map((s) => [s, responseTargetSchema.optional()])) as Record<
+        (typeof RESPONSE_STEP_NAMES)[number],
+        z.ZodOptional<typeof responseTargetSchema>
+      >)
+      .strict(),
+  })
+  .strict();
+export type KpiTargetsDoc = z.infer<typeof kpiTargetsSchema>;

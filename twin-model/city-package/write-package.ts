@@ -164,7 +164,7 @@ export function cityPackageFiles(model: CityModel, options: WritePackageOptions 
   files.set(
     'sources.csv',
     formatCsv(
-      ['id', 'name_zh', 'name_en', 'department', 'classification', 'department_en'],
+      ['id', 'name_zh', 'name_en', 'department', 'classification', 'department_en', 'event_sources'],
       model.sources.map((x) => [
         x.id,
         x.nameZh,
@@ -172,6 +172,7 @@ export function cityPackageFiles(model: CityModel, options: WritePackageOptions 
         x.departmentZh,
         x.classification,
         x.departmentEn === x.departmentZh ? '' : x.departmentEn,
+        (x.eventSources ?? []).join(';'),
       ]),
     ),
   );
@@ -233,5 +234,6 @@ export function cityPackageFiles(model: CityModel, options: WritePackageOptions 
   if (model.rules?.alarms) files.set(ALARM_RULES_FILE, `${JSON.stringify(model.rules.alarms, null, 2)}\n`);
   for (const [name, doc] of Object.entries(model.rules?.incidents ?? {}))
     files.set(`${INCIDENT_RULES_DIR}${name}`, `${JSON.stringify(doc, null, 2)}\n`);
+  if (model.kpi) files.set('kpi.json', `${JSON.stringify(model.kpi, null, 2)}\n`);
   return files;
 }
