@@ -32,6 +32,7 @@ import type { IncidentStore } from '../../../storage/incident-store.ts';
 import { detailViewer, historyViewer, incidentUpdateViewer, incidentViewer, type EvidenceClassifier } from '../incidents/incident-view.ts';
 import { summarize } from '../live/live-stream.ts';
 import { afterActionReport, proposedRange, type AfterActionReport } from './after-action-report.ts';
+import { cityTimeZone } from '../../../twin-model/local-time.ts';
 import { TimedCache } from './replay-cache.ts';
 import {
   actionsOf,
@@ -458,6 +459,7 @@ export class ReplayService {
       view: this.viewer(clearance),
       historyView: historyViewer(clearance, this.options.classifyEvidence),
       now,
+      timeZone: cityTimeZone(this.options.city),
     });
   }
 }
