@@ -5,6 +5,7 @@
 import type { BrokerIntake } from '../../ingest/index.ts';
 import type { StorageSink } from '../../storage/index.ts';
 import type { CityTwinConfig } from '../config.ts';
+import type { CityPart } from './city.ts';
 import { componentLog, type Log } from '../logger.ts';
 import type { Shutdown } from './shutdown.ts';
 
@@ -22,6 +23,11 @@ export interface RuntimeHooks {
    * ingest stop taking messages here while publishers keep publishing.
    */
   wrapIntake?: (intake: BrokerIntake) => BrokerIntake;
+  /**
+   * Builds the city instead of the configured package. The start-up bench starts the generated
+   * city the way it was started before city packages (`generatedCityPart`) as its baseline.
+   */
+  city?: (config: CityTwinConfig) => CityPart;
 }
 
 export interface PartContext {

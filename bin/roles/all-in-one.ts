@@ -7,7 +7,7 @@ import type { EmbeddedBroker } from '../../ingest/index.ts';
 import { openAccounts } from '../parts/accounts.ts';
 import { flushBeforeVerification, openAuditRecord } from '../parts/audit.ts';
 import { externalBrokerUrl, type SecurityLogSlot, startBroker } from '../parts/broker.ts';
-import { cityModel } from '../parts/city.ts';
+import { startCity } from '../parts/city.ts';
 import type { BrokerLink, PartContext } from '../parts/context.ts';
 import { startDispatch } from '../parts/dispatch.ts';
 import { ingestSubscription, sampleIngestRate, startIngest, takeFromBroker } from '../parts/ingest.ts';
@@ -24,7 +24,7 @@ import type { WebServer } from '../../web/server/web-server.ts';
 
 export async function startAllInOne(ctx: PartContext): Promise<RunningCityTwin> {
   const { config } = ctx;
-  const city = cityModel(config);
+  const city = startCity(ctx);
   const security: SecurityLogSlot = { auth: null };
   const broker: EmbeddedBroker | null = config.mqttUrl ? null : await startBroker(ctx, security);
   const mqttUrl = broker ? broker.url : externalBrokerUrl(config, ctx.role);

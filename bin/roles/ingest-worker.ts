@@ -4,7 +4,7 @@
  * the system topic for the web nodes.
  */
 import { externalBrokerUrl } from '../parts/broker.ts';
-import { cityModel } from '../parts/city.ts';
+import { startCity } from '../parts/city.ts';
 import type { BrokerLink, PartContext } from '../parts/context.ts';
 import { ingestSubscription, sampleIngestRate, startIngest } from '../parts/ingest.ts';
 import { nodeMetrics } from '../parts/metrics.ts';
@@ -19,8 +19,9 @@ import type { RunningCityTwin } from '../runtime.ts';
 export async function startIngestWorker(ctx: PartContext): Promise<RunningCityTwin> {
   const { config } = ctx;
   const mqttUrl = externalBrokerUrl(config, ctx.role);
-  // A worker has no twin; it needs the city model only to simulate it.
-  const city = config.simulate ? cityModel(config) : null;
+  // A worker has no twin; it needs the city to simulate it, and a configured package is checked
+  // (a bad one stops every role) and its sources' classifications recorded.
+  const city = config.simulate || config.cityPackage ? startCity(ctx) : null;
   const { clickhouse, usage } = await openStorage(ctx, city?.model ?? null);
 
   const link: BrokerLink = { up: false };

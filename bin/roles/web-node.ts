@@ -8,7 +8,7 @@ import type { WebServer } from '../../web/server/web-server.ts';
 import { openAccounts } from '../parts/accounts.ts';
 import { flushBeforeVerification, openAuditRecord } from '../parts/audit.ts';
 import { externalBrokerUrl, type SecurityLogSlot } from '../parts/broker.ts';
-import { cityModel } from '../parts/city.ts';
+import { startCity } from '../parts/city.ts';
 import type { BrokerLink, PartContext } from '../parts/context.ts';
 import { startDispatch } from '../parts/dispatch.ts';
 import { nodeMetrics } from '../parts/metrics.ts';
@@ -24,7 +24,7 @@ import type { RunningCityTwin } from '../runtime.ts';
 export async function startWebNode(ctx: PartContext): Promise<RunningCityTwin> {
   const { config } = ctx;
   const mqttUrl = externalBrokerUrl(config, ctx.role);
-  const city = cityModel(config);
+  const city = startCity(ctx);
   const security: SecurityLogSlot = { auth: null };
   const { clickhouse, usage } = await openStorage(ctx, city.model);
 

@@ -326,4 +326,6 @@ export interface CityBasemap {
   labels: FeatureCollection;
   /** Point assets: id, kind (AssetKind), name_zh, name_en. */
   assets: FeatureCollection;
+  /** Building footprints: height_m (and id when the package gives one); only when the model has buildings. */
+  buildings?: FeatureCollection;
 }

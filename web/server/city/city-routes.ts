@@ -16,9 +16,10 @@ import {
   SENSOR_STATES,
   type CityModel,
 } from '../../../twin-model/index.ts';
-import type { SourceIngestCounts, SourceListing } from '../../shared/protocol.ts';
+import type { CityInfo, SourceIngestCounts, SourceListing } from '../../shared/protocol.ts';
+import { cityTimeZone } from '../../../twin-model/local-time.ts';
 import { UNCLASSIFIED_AS } from '../auth/policy.ts';
-import { route, type Route } from '../http-router.ts';
+import { HttpError, route, type Route } from '../http-router.ts';
 
 export interface CityRoutesDeps {
   city: CityModel | null;
@@ -48,6 +49,21 @@ export function cityRoutes(deps: CityRoutesDeps): Route[] {
         incidentTypes: INCIDENT_TYPES,
         rejectReasons: REJECT_REASONS,
       }),
+    }),
+    route({
+      method: 'GET',
+      path: '/api/city',
+      permission: 'city.read',
+      tag: 'city',
+      summary: "The city the server runs: id, names, IANA time zone, initial map view (center, zoom) and extent",
+      description:
+        'From the city package (`city.json`); the console names the city in its header and KPI title, starts its map at `center`/`zoom`, and shows every local time in `timezone`.',
+      response: 'CityInfo (web/shared/protocol.ts)',
+      handler: (): CityInfo => {
+        const city = deps.city;
+        if (!city) throw new HttpError(404, 'no city model is loaded');
+        return cityInfo(city);
+      },
     }),
     route({
       method: 'GET',
@@ -93,4 +109,18 @@ export function sourceListing(registered: CityModel['sources'], counts: Readonly
       });
   }
   return listed;
+}
+
+/** The city as `GET /api/city` describes it. */
+export function cityInfo(city: CityModel): CityInfo {
+  const [w, s, e, n] = city.bbox;
+  const id = city.id ?? 'city';
+  return {
+    id,
+    name: city.name ?? { zh: id, en: id },
+    timezone: cityTimeZone(city),
+    center: city.center ?? [(w + e) / 2, (s + n) / 2],
+    zoom: city.zoom ?? 10,
+    bbox: [w, s, e, n],
+  };
 }
