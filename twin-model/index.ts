@@ -20,3 +20,4 @@ export * from './incidents/incident-schemas.ts';
 export * from './dispatch/index.ts';
 export * from './notifications/index.ts';
 export * from './local-time.ts';
+export * from './register-diff.ts';
