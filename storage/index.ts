@@ -94,3 +94,4 @@ export {
   upgradeStoredDocument,
   type SnapshotUpgraders,
 } from './case-snapshot.ts';
+export { CityRegisterStore, CITY_REGISTER_DDL, type AppliedRegister } from './city-register-store.ts';

@@ -24,11 +24,14 @@
  *   configuration as versioned JSON and the delivery log (storage/notification-store.ts,
  *   docs/notifications.md; migration 13).
  * - `cases`: hotline cases as event-sourced changes (storage/case-store.ts, docs/cases.md).
+ * - `city_register`: every version of the city package's sensors, units and sources as applied
+ *   at start, retired entries kept (storage/city-register-store.ts; migration 16).
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { queryRows } from './clickhouse-client.ts';
 import { clusterMigrationsTable, clusterStatements, createdTables } from './cluster-ddl.ts';
 import { NOTIFICATIONS_DDL } from './notification-store.ts';
+import { CITY_REGISTER_DDL } from './city-register-store.ts';
 
 export interface Migration {
   version: number;
@@ -502,6 +505,12 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 14,
     name: 'hotline cases (event-sourced case changes with versioned snapshots)',
     statements: [CASES_DDL],
+  },
+  // Numbered 16 by the city-package start (15 belongs to other work).
+  {
+    version: 16,
+    name: "the city's registers as applied from its package: sensors, units, sources, retired ones kept (docs/city-packages.md)",
+    statements: [CITY_REGISTER_DDL],
   },
 ];
 

@@ -78,8 +78,8 @@ export async function applyRetention(
 
 /**
  * Records the classification of each data source (from the city model) for the lookup behind
- * the stored classification, and reloads it so readings stored from now on use it. A source
- * already recorded with the same classification gets a newer row that merges away.
+ * the stored classification, and reloads it so readings stored from now on use it. Only sources
+ * new or reclassified since the last start get a row: a restart on the same city writes none.
  */
 export async function recordSourceClassifications(
   client: ClickHouseClient,
@@ -87,12 +87,23 @@ export async function recordSourceClassifications(
   cluster: string | null = null,
 ): Promise<void> {
   if (sources.length > 0) {
-    const now = Date.now();
-    await client.insert({
-      table: 'source_classes',
-      values: sources.map((s) => ({ source_id: s.id, classification: s.classification, updated_at: now })),
-      format: 'JSONEachRow',
-    });
+    const stored = new Map(
+      (
+        await queryRows<{ source_id: string; classification: string }>(
+          client,
+          'SELECT source_id, argMax(classification, updated_at) AS classification FROM source_classes GROUP BY source_id',
+        )
+      ).map((r) => [r.source_id, r.classification]),
+    );
+    const changed = sources.filter((s) => stored.get(s.id) !== s.classification);
+    if (changed.length > 0) {
+      const now = Date.now();
+      await client.insert({
+        table: 'source_classes',
+        values: changed.map((s) => ({ source_id: s.id, classification: s.classification, updated_at: now })),
+        format: 'JSONEachRow',
+      });
+    }
   }
   await reloadClassifications(client, cluster);
 }

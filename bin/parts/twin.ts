@@ -4,7 +4,13 @@
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { districtAt } from '../../twin-model/city/index.ts';
-import type { CityModel } from '../../twin-model/index.ts';
+import {
+  DEFAULT_INCIDENT_RULES,
+  parseIncidentRules,
+  type CityModel,
+  type IncidentRule,
+  type IncidentType,
+} from '../../twin-model/index.ts';
 import type { AuditService } from '../../web/server/audit/audit-service.ts';
 import type { AuthService } from '../../web/server/auth/auth-service.ts';
 import type { DispatchService } from '../../web/server/dispatch/dispatch-service.ts';
@@ -19,12 +25,14 @@ export interface TwinPart {
 
 export async function startTwin(
   ctx: PartContext,
-  deps: { city: CityModel; clickhouse: ClickHouseClient; audit: AuditService; auth: AuthService },
+  deps: { city: CityModel; clickhouse: ClickHouseClient; audit: AuditService; auth: AuthService; retiredSensors?: ReadonlySet<string> },
 ): Promise<TwinPart> {
   const { city, clickhouse, audit, auth } = deps;
   const log = partLog(ctx, 'twin');
   const twin = new TwinService({
     city,
+    incidentRules: cityIncidentRules(city, log),
+    ...(deps.retiredSensors ? { retiredSensors: deps.retiredSensors } : {}),
     districtAt: (lng, lat) => districtAt(city, lng, lat)?.code ?? null,
     // A report is placed in the city when it falls in one of its districts.
     inCity: (lng: number, lat: number) => districtAt(city, lng, lat) !== null,
@@ -55,6 +63,26 @@ export async function startTwin(
   // Runs before ClickHouse closes (steps run in reverse): the last changes are stored.
   ctx.shutdown.add(() => twin.close());
   return { twin, incidentStore };
+}
+
+/**
+ * The correlator's rules: the shipped ones, each type the city package's `rules/incidents/`
+ * brings replaced by the city's. The package check has validated them; rules that still do not
+ * parse (a package changed since) are logged and the shipped ones kept.
+ */
+export function cityIncidentRules(city: CityModel, log: (level: 'info' | 'warn', msg: string) => void): ReadonlyMap<IncidentType, IncidentRule> {
+  const docs = city.rules?.incidents;
+  if (!docs || Object.keys(docs).length === 0) return DEFAULT_INCIDENT_RULES;
+  try {
+    const own = parseIncidentRules(docs);
+    const rules = new Map(DEFAULT_INCIDENT_RULES);
+    for (const [type, rule] of own) rules.set(type, rule);
+    log('info', `incident rules of the city package: ${[...own.keys()].join(', ')} (the other types keep the shipped rules)`);
+    return rules;
+  } catch (err) {
+    log('warn', `the city package's incident rules do not validate, the shipped rules apply: ${(err as Error).message}`);
+    return DEFAULT_INCIDENT_RULES;
+  }
 }
 
 /** Once a second: sensors silent too long turn stale, units' trips and warnings advance. */

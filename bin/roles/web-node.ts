@@ -9,6 +9,7 @@ import { openAccounts } from '../parts/accounts.ts';
 import { flushBeforeVerification, openAuditRecord } from '../parts/audit.ts';
 import { externalBrokerUrl, type SecurityLogSlot } from '../parts/broker.ts';
 import { startCity } from '../parts/city.ts';
+import { syncCityRegister } from '../parts/registry-sync.ts';
 import type { BrokerLink, PartContext } from '../parts/context.ts';
 import { startDispatch } from '../parts/dispatch.ts';
 import { nodeMetrics } from '../parts/metrics.ts';
@@ -29,8 +30,9 @@ export async function startWebNode(ctx: PartContext): Promise<RunningCityTwin> {
   const { clickhouse, usage } = await openStorage(ctx, city.model);
 
   const { audit, signedDispatchHead } = await openAuditRecord(ctx, clickhouse);
+  const { retiredSensors } = await syncCityRegister(ctx, { city, clickhouse, audit });
   const auth = await openAccounts(ctx, clickhouse, audit, security);
-  const { twin, incidentStore } = await startTwin(ctx, { city: city.model, clickhouse, audit, auth });
+  const { twin, incidentStore } = await startTwin(ctx, { city: city.model, clickhouse, audit, auth, retiredSensors });
   const dispatch = await startDispatch(ctx, { city: city.model, twin, clickhouse, audit, signedDispatchHead });
   flushBeforeVerification(audit, twin, dispatch, auth);
 

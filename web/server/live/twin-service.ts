@@ -31,6 +31,8 @@ import {
   type Classification,
   type Incident,
   type IncidentAction,
+  type IncidentRule,
+  type IncidentType,
   type IncidentChange,
   type Reading,
   type RegisterField,
@@ -56,6 +58,13 @@ export interface TwinServiceOptions {
   now?: () => number;
   /** Incident changes are written in batches this often (ms). */
   persistDelayMs?: number;
+  /** The correlator's rules by incident type (the city package's over the shipped ones); default: the shipped rules. */
+  incidentRules?: ReadonlyMap<IncidentType, IncidentRule>;
+  /**
+   * Sensors the city retired from its register (storage/city-register-store.ts): not shown
+   * live — their meta and readings leave the twin alone (the ingest still stores them).
+   */
+  retiredSensors?: ReadonlySet<string>;
   log?: (level: 'info' | 'warn' | 'error', message: string) => void;
 }
 
@@ -113,6 +122,13 @@ export class TwinService {
     return this.refusedMeta;
   }
   private refusedMeta = 0;
+  /** Sensors the city retired (not shown live), and the messages about them the twin left alone. */
+  private readonly retired: ReadonlySet<string>;
+  private retiredInputs = 0;
+  /** Meta and readings messages of retired sensors (stored by the ingest, not shown live). */
+  get retiredSensorInputs(): number {
+    return this.retiredInputs;
+  }
   private readonly refusalListeners = new Set<MetaRefusalListener>();
   private readonly sites: ReadonlyMap<string, SensorSite>;
   private readonly sourceClass: ReadonlyMap<string, Classification>;
@@ -144,6 +160,7 @@ export class TwinService {
       onFailure: (err, kept) => this.log('warn', `incident store: ${err.message}; ${kept} changes kept for the next write`),
     });
     this.sites = new Map((options.city?.sensorSites ?? []).map((s) => [s.id, s]));
+    this.retired = options.retiredSensors ?? new Set();
     this.sourceClass = new Map((options.city?.sources ?? []).map((s) => [s.id, s.classification]));
     this.classifyEvent = eventClassifier(options.city?.sources ?? []);
     this.state = createTwinState({
@@ -157,7 +174,7 @@ export class TwinService {
     // correlator see the same twin updates without applying any input twice.
     this.engine = new FusionEngine(
       this.state,
-      createIncidentState(),
+      createIncidentState(options.incidentRules),
       { inCity: options.inCity ?? (() => true), districtAt },
       this.stream.pending,
     );
@@ -180,6 +197,10 @@ export class TwinService {
    * back from storage at start, already reported when it arrived.
    */
   onMeta(sensorId: string, meta: SensorMeta | null, restored = false): void {
+    if (this.retired.has(sensorId)) {
+      this.retiredInputs++;
+      return;
+    }
     if (!restored) this.checkMeta(sensorId, meta);
     this.emit(this.engine.meta(sensorId, meta, this.ctx));
   }
@@ -210,6 +231,10 @@ export class TwinService {
   }
 
   onReadings(sensorId: string, readings: readonly Reading[]): void {
+    if (this.retired.has(sensorId)) {
+      this.retiredInputs++;
+      return;
+    }
     this.emit(this.engine.readings(sensorId, readings, this.ctx));
   }
 
