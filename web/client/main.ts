@@ -10,7 +10,9 @@ import './styles/console.css';
 import { setWorkerUrl } from 'maplibre-gl';
 import maplibreWorkerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
 import { getLanguage, loadLanguage, onLanguageChange, setLanguage, t } from './i18n/language.ts';
-import { applyBasemap, createCityMap, fetchBasemap, setCityBounds, setMapLanguage } from './map/city-map.ts';
+import { applyBasemap, createCityMap, fetchBasemap, setCityBounds, setMapLanguage, showCity } from './map/city-map.ts';
+import { loadCityInfo } from './backend/city-info.ts';
+import { showTimesIn } from './i18n/format.ts';
 import { BasemapView } from './map/basemap-view.ts';
 import { MapViewControl } from './map/map-view-control.ts';
 import type { BasemapPayload } from '../shared/basemap-protocol.ts';
@@ -102,6 +104,13 @@ function start(me: Me): void {
   const serverNow = (): number => stream.clock.now(Date.now());
 
   const topBar = new TopBar(ui);
+  // The city the server runs: its name, its map view, its clocks.
+  void loadCityInfo().then((city) => {
+    if (!city) return;
+    showTimesIn(city.timezone);
+    topBar.setCity(city.name);
+    showCity(map, city);
+  });
   const banner = new StreamBanner(ui);
   const legend = new Legend(ui, (filter) => overlay.setFilter(filter));
   const panel = new SensorPanel(ui, { serverNow, districtName, onClose: () => select(null), canHistory: can('sensors.history') });

@@ -8,8 +8,10 @@
 import '../styles/console.css';
 import './audit.css';
 import { fetchMe, jsonCall, type Me } from '../backend/session.ts';
-import { formatCityDateTime, parseCityDateTime } from '../i18n/format.ts';
-import { getLanguage, loadLanguage, onLanguageChange, setLanguage, t } from '../i18n/language.ts';
+import { loadCityInfo } from '../backend/city-info.ts';
+import { cityOffsetLabel, formatCityDateTime, parseCityDateTime } from '../i18n/format.ts';
+import { getLanguage, loadLanguage, onLanguageChange, pick, setLanguage, t } from '../i18n/language.ts';
+import type { CityInfo } from '../../shared/protocol.ts';
 import { LoginView } from '../panels/login-view.ts';
 import { h, replaceChildren, setText } from '../ui/dom.ts';
 import {
@@ -48,11 +50,14 @@ async function boot(): Promise<void> {
     me = await fetchMe();
   }
   document.body.dataset.auth = me.value.via;
-  start(me.value);
+  // Times are the city's: its zone comes with the city (GET /api/city).
+  start(me.value, await loadCityInfo());
 }
 
-function start(me: Me): void {
+function start(me: Me, city: CityInfo | null): void {
   const app = document.getElementById('audit-app')!;
+  const zone = city?.timezone ?? 'UTC';
+  const cityName = (): string => (city ? pick(city.name) : zone);
   let status: AuditStatus = 'checking';
   let verification: AuditVerificationView | null = null;
   let verifyError: string | null = null;
@@ -146,7 +151,7 @@ function start(me: Me): void {
   );
 
   // --- the table ---
-  const zone = h('div', { class: 'audit-zone', 'data-testid': 'audit-timezone' });
+  const zoneNote = h('div', { class: 'audit-zone', 'data-testid': 'audit-timezone' });
   const count = h('div', { class: 'audit-count', 'data-testid': 'audit-count' });
   const heads = ['time', 'actor', 'action', 'object', 'detail'].map((k) => h('th', { scope: 'col', 'data-col': k }));
   const body = h('tbody', { 'data-testid': 'audit-rows' });
@@ -157,7 +162,7 @@ function start(me: Me): void {
   app.append(
     statusBox,
     form,
-    h('div', { class: 'audit-meta' }, zone, count),
+    h('div', { class: 'audit-meta' }, zoneNote, count),
     listMessage,
     h('div', { class: 'audit-table-wrap' }, table),
     empty,
@@ -191,7 +196,7 @@ function start(me: Me): void {
             entries: own?.checked ?? 0,
             dispatch: v.dispatch.checked,
             seq: last.seq,
-            time: `${formatCityDateTime(last.at)} (UTC+8)`,
+            time: `${formatCityDateTime(last.at, zone)} (${cityOffsetLabel(last.at, zone)})`,
           })
         : `${t('audit.okDetail', { chain: v.chain ?? '?', entries: own?.checked ?? 0, dispatch: v.dispatch.checked, seq: '—', time: '—' })} · ${t('audit.noCheckpoint')}`,
     );
@@ -213,7 +218,7 @@ function start(me: Me): void {
     return h(
       'tr',
       { 'data-testid': 'audit-row', 'data-seq': e.seq, 'data-stream': e.stream, 'data-action': e.action, 'data-actor': e.actor },
-      h('td', { class: 'mono', 'data-col': 'time', title: new Date(e.at).toISOString() }, formatCityDateTime(e.at)),
+      h('td', { class: 'mono', 'data-col': 'time', title: new Date(e.at).toISOString() }, formatCityDateTime(e.at, zone)),
       h('td', { 'data-col': 'actor' }, e.actor || '—'),
       h(
         'td',
@@ -250,7 +255,7 @@ function start(me: Me): void {
     setText(reset, t('audit.filter.reset'));
     streamOptions.forEach((o) => setText(o, o.value ? auditStreamLabel(o.value, getLanguage()) : t('audit.stream.all')));
     heads.forEach((th) => setText(th, t(`audit.col.${th.dataset.col}` as Parameters<typeof t>[0])));
-    setText(zone, t('audit.timezone'));
+    setText(zoneNote, t('audit.timezone', { city: cityName(), zone, offset: cityOffsetLabel(Date.now(), zone) }));
     setText(empty, t('audit.empty'));
     setText(more, t('audit.more'));
     if (!filterError.hidden) setText(filterError, t('audit.filter.badTime'));
@@ -269,7 +274,7 @@ function start(me: Me): void {
       [to, 'to'],
     ] as const) {
       if (!input.value.trim()) continue;
-      const ms = parseCityDateTime(input.value);
+      const ms = parseCityDateTime(input.value, zone);
       if (ms === null) {
         filterError.hidden = false;
         setText(filterError, t('audit.filter.badTime'));

@@ -5,7 +5,7 @@
 
 const zh = {
   'app.subtitle': '城市运行数字孪生',
-  'app.city': '武汉',
+  'app.city': '城市',
   'app.schematic': '示意图 · 非官方地图',
   'app.loading': '正在加载地图…',
   'lang.toggle': '切换语言',
@@ -167,7 +167,7 @@ const zh = {
   'audit.failed': '发现篡改：{n} 个问题',
   'audit.error': '无法读取审计记录：{reason}',
   'audit.denied': '审计记录仅限管理员查看。',
-  'audit.timezone': '时间为武汉当地时间（UTC+8）',
+  'audit.timezone': '时间为{city}当地时间（{zone}，{offset}）',
   'audit.col.time': '时间',
   'audit.col.actor': '操作者',
   'audit.col.action': '操作',
@@ -463,7 +463,7 @@ export type StringKey = keyof typeof zh;
 
 const en: Record<StringKey, string> = {
   'app.subtitle': 'City Operations Twin',
-  'app.city': 'Wuhan',
+  'app.city': 'City',
   'app.schematic': 'Schematic, not an official map',
   'app.loading': 'Loading map…',
   'lang.toggle': 'Switch language',
@@ -627,7 +627,7 @@ const en: Record<StringKey, string> = {
   'audit.failed': 'Tampering found: {n} problem(s)',
   'audit.error': 'Cannot read the audit record: {reason}',
   'audit.denied': 'The audit record is for administrators only.',
-  'audit.timezone': 'Times are Wuhan local time (UTC+8)',
+  'audit.timezone': 'Times are {city} local time ({zone}, {offset})',
   'audit.col.time': 'Time',
   'audit.col.actor': 'Actor',
   'audit.col.action': 'Action',

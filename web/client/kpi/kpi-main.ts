@@ -12,10 +12,12 @@ import maplibreWorkerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
 import { dropDisplayToken, fetchMe, jsonCall, takeDisplayToken } from '../backend/session.ts';
 import { followRotation } from '../kiosk/kiosk-mode.ts';
 import { parseWallPlan, WallPlanError } from '../kiosk/wall-plan.ts';
-import { formatClock, formatDateTime } from '../i18n/format.ts';
+import { formatClock, formatDateTime, showTimesIn } from '../i18n/format.ts';
+import { loadCityInfo } from '../backend/city-info.ts';
+import type { CityInfo } from '../../shared/protocol.ts';
 import { incidentTypeLabel } from '../i18n/incident-labels.ts';
-import { getLanguage, loadLanguage, onLanguageChange, setLanguage, t } from '../i18n/language.ts';
-import { applyBasemap, createCityMap, fetchBasemap, setMapLanguage } from '../map/city-map.ts';
+import { getLanguage, loadLanguage, onLanguageChange, pick, setLanguage, t } from '../i18n/language.ts';
+import { applyBasemap, createCityMap, fetchBasemap, setMapLanguage, showCity } from '../map/city-map.ts';
 import { LoginView } from '../panels/login-view.ts';
 import { h, replaceChildren, setText } from '../ui/dom.ts';
 import type { KpiDrill, KpiSummary } from '../../server/kpi/kpi-routes.ts';
@@ -58,10 +60,13 @@ async function boot(): Promise<void> {
     me = await fetchMe();
   }
   document.body.dataset.auth = me.value.via;
-  start();
+  const city = await loadCityInfo();
+  // Every time on the screen is on the city's clocks.
+  showTimesIn(city?.timezone ?? null);
+  start(city);
 }
 
-function start(): void {
+function start(city: CityInfo | null): void {
   const params = new URLSearchParams(window.location.search);
   const app = document.getElementById('kpi-app')!;
   const layout = chooseLayout(params.get('layout'), window.innerWidth, window.innerHeight);
@@ -83,6 +88,7 @@ function start(): void {
 
   const charts = new KpiCharts(grid, mapTile, layout, (req) => void openDrill(req));
   const map: MaplibreMap = createCityMap(mapEl, getLanguage());
+  if (city) showCity(map, city);
   let mapReady = false;
   map.on('load', () => {
     map.addSource('kpi-incidents', { type: 'geojson', data: { type: 'FeatureCollection', features: [] } });
@@ -132,8 +138,9 @@ function start(): void {
   };
 
   const renderLabels = (): void => {
-    document.title = `CityTwin · ${kt('title')}`;
-    setText(title, kt('title'));
+    const heading = city ? `${pick(city.name)} · ${kt('title')}` : kt('title');
+    document.title = `CityTwin · ${heading}`;
+    setText(title, heading);
     setText(langButton, kt('lang'));
     setText(back, kt('toConsole'));
     setMapLanguage(map, getLanguage());

@@ -16,7 +16,8 @@ import { PathLayer, ScatterplotLayer } from '@deck.gl/layers';
 import type { Layer } from '@deck.gl/core';
 import type { UnitView } from '../../shared/protocol.ts';
 import { fetchMe } from '../backend/session.ts';
-import { formatDateTime } from '../i18n/format.ts';
+import { formatCityDateTime, formatDateTime, parseCityDateTime, showTimesIn } from '../i18n/format.ts';
+import { loadCityInfo } from '../backend/city-info.ts';
 import { getLanguage, loadLanguage, onLanguageChange, setLanguage, t } from '../i18n/language.ts';
 import { applyBasemap, createCityMap, fetchBasemap, setMapLanguage } from '../map/city-map.ts';
 import { incidentLayers } from '../map/incident-layer.ts';
@@ -88,8 +89,14 @@ async function boot(): Promise<void> {
     me = await fetchMe();
   }
   document.body.dataset.auth = me.value.via;
+  // Times are on the city's clocks (GET /api/city), the range inputs too.
+  cityZone = (await loadCityInfo())?.timezone ?? null;
+  showTimesIn(cityZone);
   start(me.value.permissions);
 }
+
+/** The city's IANA zone, or null (then the browser's). */
+let cityZone: string | null = null;
 
 function parseTime(v: string | null): number | null {
   if (!v) return null;
@@ -98,10 +105,18 @@ function parseTime(v: string | null): number | null {
   return Number.isNaN(ms) ? null : ms;
 }
 
-/** `datetime-local` value in the browser's time zone. */
+/** `datetime-local` value on the city's clocks (the browser's without a city). */
 function toLocalInput(ms: number): string {
+  if (cityZone) return formatCityDateTime(ms, cityZone).replace(' ', 'T');
   const d = new Date(ms - new Date(ms).getTimezoneOffset() * 60_000);
   return d.toISOString().slice(0, 19);
+}
+
+/** A `datetime-local` value read on the city's clocks (the browser's without a city). */
+function fromLocalInput(value: string): number | null {
+  if (!value) return null;
+  if (cityZone) return parseCityDateTime(value, cityZone);
+  return parseTime(new Date(value).toISOString());
 }
 
 function stepLabel(ms: number): string {
@@ -551,8 +566,8 @@ function start(permissions: string[]): void {
     if (range) void seek(gridFloor(range.from) + Number(slider.value) * REPLAY_GRID_MS);
   });
   loadButton.addEventListener('click', () => {
-    const from = parseTime(fromInput.value ? new Date(fromInput.value).toISOString() : null);
-    const to = parseTime(toInput.value ? new Date(toInput.value).toISOString() : null);
+    const from = fromLocalInput(fromInput.value);
+    const to = fromLocalInput(toInput.value);
     if (from !== null && to !== null && to > from) void load(from, to);
   });
   langButton.addEventListener('click', () => setLanguage(getLanguage() === 'zh' ? 'en' : 'zh'));
