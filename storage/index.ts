@@ -16,6 +16,7 @@ export {
   REPLAY_ROLLUP_DDL,
   SENSOR_CLASSES_QUERY,
   CLASSIFICATION_DDL,
+  RULE_VERSIONS_DDL,
   type Migration,
 } from './migrations.ts';
 export { clusterStatements, clusterMigrationsTable, createdTables, CLUSTER_NAME_PATTERN, type ClusterDdlOptions } from './cluster-ddl.ts';
@@ -95,3 +96,13 @@ export {
   type SnapshotUpgraders,
 } from './case-snapshot.ts';
 export { CityRegisterStore, CITY_REGISTER_DDL, type AppliedRegister } from './city-register-store.ts';
+// Rules at run time: versions of the alarm and incident rules, and the "try it" preview (docs/rules.md).
+export {
+  RulesStore,
+  ruleVersionRowOf,
+  RuleVersionConflictError,
+  PREVIEW_RANGE_MS,
+  type RuleVersionRow,
+  type PreviewOptions,
+  type PreviewReport,
+} from './rules-store.ts';

@@ -24,6 +24,7 @@
  *   configuration as versioned JSON and the delivery log (storage/notification-store.ts,
  *   docs/notifications.md; migration 13).
  * - `cases`: hotline cases as event-sourced changes (storage/case-store.ts, docs/cases.md).
+ * - `rule_versions`: every saved version of the alarm and incident rules (rules-store.ts, docs/rules.md).
  * - `city_register`: every version of the city package's sensors, units and sources as applied
  *   at start, retired entries kept (storage/city-register-store.ts; migration 16).
  */
@@ -320,6 +321,23 @@ export const CLASSIFICATION_DDL: readonly string[] = [
   ),
 ];
 
+/**
+ * Versions of the rules in force (storage/rules-store.ts, docs/rules.md): one row per save, per
+ * scope (`alarms`, `incidents`), the rule set as versioned JSON (`schemaVersion`). A plain
+ * MergeTree: two saves racing for the same version number both stay, and the earlier one
+ * (by time, then save id) is the version; the other save is told it lost.
+ */
+export const RULE_VERSIONS_DDL = `CREATE TABLE IF NOT EXISTS rule_versions (
+  scope LowCardinality(String),
+  version UInt32,
+  save_id String,
+  at DateTime64(3, 'UTC'),
+  author String,
+  reason String,
+  rule_set String
+) ENGINE = MergeTree
+ORDER BY (scope, version, at, save_id)`;
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -505,6 +523,12 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 14,
     name: 'hotline cases (event-sourced case changes with versioned snapshots)',
     statements: [CASES_DDL],
+  },
+  // Numbered 15 by the run-time rules work.
+  {
+    version: 15,
+    name: 'rule versions (alarm and incident rules, versioned)',
+    statements: [RULE_VERSIONS_DDL],
   },
   // Numbered 16 by the city-package start (15 belongs to other work).
   {

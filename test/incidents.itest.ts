@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../bin/config.ts';
 import { startCityTwin, type RunningCityTwin } from '../bin/runtime.ts';
 import type { IncidentsMessage, IncidentUpdateMessage } from '../web/shared/protocol.ts';
+import { wordLinkReason } from '../web/shared/incident-wording.ts';
 import { call, login, TEST_ADMIN_PASSWORD } from './support/auth.ts';
 import { tempDir, waitFor } from './support/fixtures.ts';
 
@@ -96,7 +97,7 @@ describe('incidents live', () => {
     for (const e of inc.evidence) {
       expect(['sensor_alarm', 'event']).toContain(e.kind);
       expect(typeof e.id).toBe('string');
-      expect(e.why.length).toBeGreaterThan(0);
+      expect(wordLinkReason(e.why, 'en').length).toBeGreaterThan(0);
     }
     expect((await call(app.url!, admin, 'GET', '/api/incidents?status=all&from=0')).body.map((i: { id: string }) => i.id)).toContain(
       incidentId,

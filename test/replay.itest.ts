@@ -12,7 +12,9 @@
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningCityTwin } from '../bin/runtime.ts';
-import { typedField, type IncidentView, type SensorSummary, type SnapshotMessage } from '../web/shared/protocol.ts';
+import type { IncidentView, SensorSummary, SnapshotMessage } from '../web/shared/protocol.ts';
+import { decodeFrame, type EncodedFrame } from '../web/shared/replay-protocol.ts';
+import { decodeDelta } from '../web/shared/delta-codec.ts';
 import { call, login, TEST_ADMIN_PASSWORD } from './support/auth.ts';
 import { tempDir, waitFor } from './support/fixtures.ts';
 import { startTestCity } from './support/test-city.ts';
@@ -194,15 +196,12 @@ describe('replay equals live', () => {
     expect(res.status, JSON.stringify(res.body).slice(0, 300)).toBe(200);
     expect(res.body.epoch).toBe(kf.snapshot.epoch);
     expect(res.body.source).toBe('raw');
-    const frames = res.body.frames as Array<{ seq: number; serverTime: number; index: string; state: string; value: string }>;
+    const frames = res.body.frames as EncodedFrame[];
     expect(frames.length).toBe(Math.ceil((T - from) / 5000));
     expect(frames.map((f) => f.seq)).toEqual(frames.map((_, k) => k + 1));
-    const bytes = (s: string) => Buffer.from(s, 'base64');
     let changes = 0;
     for (const f of frames) {
-      const index = typedField(Uint32Array, bytes(f.index));
-      const st = typedField(Uint8Array, bytes(f.state));
-      const val = typedField(Float32Array, bytes(f.value));
+      const { index, state: st, value: val } = decodeDelta(decodeFrame(f).delta);
       for (let k = 0; k < index.length; k++) {
         const s = state.get(index[k]!)!;
         s.state = st[k]!;

@@ -11,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningCityTwin } from '../bin/runtime.ts';
 import { generateCity } from '../twin-model/city/index.ts';
 import { KIND_METRICS, type Classification, type SensorKind } from '../twin-model/index.ts';
-import { typedField, type CellsMessage, type DeltaMessage, type SnapshotMessage } from '../web/shared/protocol.ts';
+import type { CellsMessage, DeltaMessage, SnapshotMessage } from '../web/shared/protocol.ts';
+import { decodeDelta } from '../web/shared/delta-codec.ts';
 import { cellDeg } from '../web/server/live/sensor-aggregate.ts';
 import { call, login, TEST_ADMIN_PASSWORD } from './support/auth.ts';
 import { tempDir, waitFor } from './support/fixtures.ts';
@@ -63,7 +64,7 @@ function connect(token: string): Client {
   socket.on('delta', (d: DeltaMessage) => {
     c.deltas.push(d);
     for (const x of d.added) c.ids[x.i] = x.id;
-    for (const i of typedField(Uint32Array, d.index)) c.changed.push(c.ids[i]!);
+    for (const i of decodeDelta(d).index) c.changed.push(c.ids[i]!);
   });
   socket.on('cells', (m: CellsMessage) => c.cells.push(m));
   return c;

@@ -13,7 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningCityTwin } from '../bin/runtime.ts';
 import { serverRoutes } from '../web/server/auth/policy-doc.ts';
 import { hasPermission, ROLES, SOCKET_EVENTS, type Access, type Role, type SocketEventName } from '../web/server/auth/policy.ts';
-import { typedField, type DeltaMessage, type SnapshotMessage } from '../web/shared/protocol.ts';
+import type { DeltaMessage, SnapshotMessage } from '../web/shared/protocol.ts';
+import { decodeDelta } from '../web/shared/delta-codec.ts';
 import { call, login, TEST_ADMIN_PASSWORD } from './support/auth.ts';
 import { tempDir, waitFor } from './support/fixtures.ts';
 import { startTestCity } from './support/test-city.ts';
@@ -96,7 +97,7 @@ function connectLive(token: unknown, extra: Record<string, unknown> = {}): Live 
       live.ids[x.i] = x.id;
       live.seenIds.add(x.id);
     }
-    for (const i of typedField(Uint32Array, d.index)) if (live.ids[i]) live.seenIds.add(live.ids[i]!);
+    for (const i of decodeDelta(d).index) if (live.ids[i]) live.seenIds.add(live.ids[i]!);
   });
   socket.on('stats', () => live.stats++);
   socket.on('incidents', () => live.incidentLists++);
@@ -268,7 +269,7 @@ describe('data classification', () => {
       for (const [k, id] of ['sec-pub', 'sec-int', 'sec-sen'].entries())
         await publishSensor(id, ['public', 'internal', 'sensitive'][k]!, 20 + k);
       await waitFor('the visible sensors on the stream', () =>
-        visible.every((id) => live.deltas.some((d) => typedField(Uint32Array, d.index).some((i) => live.ids[i] === id))),
+        visible.every((id) => live.deltas.some((d) => decodeDelta(d).index.some((i) => live.ids[i] === id))),
       );
       for (const id of visible) expect(live.seenIds.has(id)).toBe(true);
       for (const id of hidden) expect(live.seenIds.has(id)).toBe(false);

@@ -19,7 +19,7 @@ import {
   TwinRebuildStore,
 } from '../storage/index.ts';
 import { appendEntry, verifyChain } from '../twin-model/dispatch/dispatch-log.ts';
-import { applyIncidentInput, createIncidentState, type Evidence, type IncidentChange } from '../twin-model/index.ts';
+import { applyIncidentInput, createIncidentState, linkReasonText, type Evidence, type IncidentChange } from '../twin-model/index.ts';
 import { TwinService } from '../web/server/live/twin-service.ts';
 import { tempDir } from './support/fixtures.ts';
 
@@ -55,7 +55,10 @@ older.push(
 );
 const frozen = structuredClone(older);
 
-/** The rows of `older` exactly as the store wrote them before versions (the incident as plain JSON). */
+/**
+ * The rows of `older` exactly as the store wrote them before versions: the incident as plain
+ * JSON, each evidence's `why` in its English record form.
+ */
 async function insertUnversioned(changes: readonly IncidentChange[]): Promise<void> {
   await client.insert({
     table: 'incident_changes',
@@ -68,7 +71,7 @@ async function insertUnversioned(changes: readonly IncidentChange[]): Promise<vo
       c.detail,
       c.incident.type,
       c.incident.status,
-      JSON.stringify(c.incident),
+      JSON.stringify({ ...c.incident, evidence: c.incident.evidence.map((e) => ({ ...e, why: linkReasonText(e.why) })) }),
     ]),
     format: 'JSONCompactEachRow',
     clickhouse_settings: { insert_deduplication_token: 'stored-versions-legacy' },
@@ -111,7 +114,7 @@ describe('incident snapshots of both versions', () => {
     );
     expect(rows.map((r) => [Number(r.v), Number(r.n)])).toEqual([
       [0, frozen.length],
-      [1, newer.length],
+      [2, newer.length],
     ]);
   });
 

@@ -79,20 +79,23 @@ export const DEFAULT_ALARM_RULES: Readonly<Record<SensorKind, KindRules>> = {
   temperature: { staleAfterMs: 20 * MIN, metrics: [delayed(above('air_temp_c', 35, 38, 0.5), 10 * MIN)] },
 };
 
-function crosses(rule: MetricRule, value: number, t: Threshold, inside: boolean): boolean {
+/** What threshold evaluation reads of a rule (a `MetricRule`, or a threshold rule of a rule set). */
+export type ThresholdLike = Pick<MetricRule, 'direction' | 'warning' | 'alarm'> & { metric: string };
+
+function crosses(rule: ThresholdLike, value: number, t: Threshold, inside: boolean): boolean {
   const bound = inside ? t.exit : t.enter;
   return rule.direction === 'above' ? value >= bound : value <= bound;
 }
 
 /** The level of one metric given its previous level (for hysteresis). */
-export function evaluateLevel(rule: MetricRule, value: number, previous: AlarmLevel): AlarmLevel {
+export function evaluateLevel(rule: ThresholdLike, value: number, previous: AlarmLevel): AlarmLevel {
   if (crosses(rule, value, rule.alarm, previous === AlarmLevel.alarm)) return AlarmLevel.alarm;
   if (crosses(rule, value, rule.warning, previous >= AlarmLevel.warning)) return AlarmLevel.warning;
   return AlarmLevel.normal;
 }
 
 /** A short human reason, e.g. "water_level_cm 34 ≥ 30 (alarm)". */
-export function describeLevel(rule: MetricRule, value: number, level: AlarmLevel): string {
+export function describeLevel(rule: ThresholdLike, value: number, level: AlarmLevel): string {
   const op = rule.direction === 'above' ? '≥' : '≤';
   const rounded = Math.round(value * 100) / 100;
   if (level === AlarmLevel.alarm) return `${rule.metric} ${rounded} ${op} ${rule.alarm.enter} (alarm)`;

@@ -8,10 +8,21 @@
  * thousands of readings a second and copying would dominate; callers that need snapshots
  * take them explicitly (`sensorSummary`).
  */
-import { AlarmLevel, DEFAULT_ALARM_RULES, describeLevel, evaluateLevel, type KindRules } from './alarm-rules.ts';
+import { AlarmLevel } from './alarm-rules.ts';
 import type { SensorSite } from './city/city-types.ts';
 import type { Reading } from './messages/payload-parser.ts';
 import type { SensorMeta } from './messages/record-parsers.ts';
+import {
+  createRuleMemory,
+  describeRule,
+  memoryCellFor,
+  observeReading,
+  onDelayOf,
+  ruleLevel,
+  sameHistory,
+  type RuleMemoryCell,
+} from './rules/rule-eval.ts';
+import { DEFAULT_COMPILED_RULES, type CompiledRuleSet, type ResolvedRules } from './rules/rule-resolve.ts';
 import { resolveSensorMeta } from './sensor-register.ts';
 import { SensorStateCode, stateName, type SensorStateName } from './sensor-state.ts';
 import { KIND_METRICS, type Classification, type SensorKind } from './vocabulary.ts';
@@ -39,12 +50,17 @@ export interface SensorEntry {
   /** When it was first seen or registered (ctx time), for staleness of silent sensors. */
   firstSeenAt: number;
   latest: Map<string, LatestValue>;
+  /** The rules that apply (its kind's with its asset's and its own overrides); null for an unknown kind. */
+  rules: ResolvedRules | null;
+  /** History of its rate-of-change and flatline rules, aligned with `rules.rules`; null when it has none. */
+  memory: RuleMemoryCell[] | null;
+  /** Level per rule id (a default rule's id is its metric). */
   levels: Map<string, AlarmLevel>;
   state: SensorStateCode;
   stateReason: string | null;
   /** Newest reading time (epoch ms), 0 when none. */
   lastTs: number;
-  /** Rises waiting out their rule's on-delay: metric → since when (reading time). */
+  /** Rises waiting out their rule's on-delay: rule id → since when (reading time). */
   rising: Map<string, number>;
   /** Flatline detection on the headline metric: reference value, since when, how many readings. */
   flat: { ref: number; since: number; count: number };
@@ -62,7 +78,8 @@ function flatTolerance(ref: number): number {
 }
 
 export interface TwinConfig {
-  rules: Readonly<Record<SensorKind, KindRules>>;
+  /** The alarm rules in force (rules/rule-resolve.ts `compileRuleSet`); replaced live by `setRules`. */
+  rules: CompiledRuleSet;
   /** Planned sites of the city model, for positions of sensors that have no meta yet. */
   sites: ReadonlyMap<string, SensorSite>;
   /** District code at a position, or null (from the city model). */
@@ -83,7 +100,9 @@ export type TwinInput =
   | { type: 'meta'; id: string; meta: SensorMeta | null }
   | { type: 'readings'; id: string; readings: readonly Reading[] }
   /** Re-evaluates staleness; send about once a second. */
-  | { type: 'tick' };
+  | { type: 'tick' }
+  /** A new rule set, in force from now: every sensor re-evaluated from its current values. */
+  | { type: 'rules'; rules: CompiledRuleSet };
 
 export interface TwinContext {
   now(): number;
@@ -127,7 +146,7 @@ function noteTransition(entry: SensorEntry, before: SensorStateCode, ctx: TwinCo
 export function createTwinState(config: Partial<TwinConfig> = {}): TwinState {
   return {
     config: {
-      rules: config.rules ?? DEFAULT_ALARM_RULES,
+      rules: config.rules ?? DEFAULT_COMPILED_RULES,
       sites: config.sites ?? new Map(),
       districtAt: config.districtAt ?? (() => null),
       defaultStaleAfterMs: config.defaultStaleAfterMs ?? 10 * 60_000,
@@ -142,6 +161,7 @@ function ensureSensor(state: TwinState, id: string, ctx: TwinContext, changes: T
   const existing = state.byId.get(id);
   if (existing) return existing;
   const site = state.config.sites.get(id);
+  const rules = site ? state.config.rules.rulesFor(site.kind, site.assetId ?? null, id) : null;
   const entry: SensorEntry = {
     index: state.sensors.length,
     id,
@@ -156,6 +176,8 @@ function ensureSensor(state: TwinState, id: string, ctx: TwinContext, changes: T
     registered: false,
     firstSeenAt: ctx.now(),
     latest: new Map(),
+    rules,
+    memory: rules ? createRuleMemory(rules) : null,
     levels: new Map(),
     state: SensorStateCode.unregistered,
     stateReason: 'no meta message yet',
@@ -184,7 +206,17 @@ export function headlineValue(entry: SensorEntry): LatestValue | null {
 }
 
 function staleAfter(state: TwinState, entry: SensorEntry): number {
-  return entry.kind === 'unknown' ? state.config.defaultStaleAfterMs : state.config.rules[entry.kind].staleAfterMs;
+  return entry.rules === null ? state.config.defaultStaleAfterMs : entry.rules.staleAfterMs;
+}
+
+/**
+ * Whether the sensor's value is not to be trusted: the built-in stuck check (`suspect`) or one
+ * of its flatline rules raised. Incident fusion withdraws a suspect sensor's evidence.
+ */
+export function isSuspect(entry: SensorEntry): boolean {
+  if (entry.suspect) return true;
+  if (!entry.rules?.hasFlatline) return false;
+  return entry.rules.rules.some((r) => r.type === 'flatline' && (entry.levels.get(r.id) ?? AlarmLevel.normal) !== AlarmLevel.normal);
 }
 
 /** Recomputes the display state from levels, registration and silence. */
@@ -205,12 +237,14 @@ function refreshState(state: TwinState, entry: SensorEntry, now: number): void {
   } else {
     let worst: AlarmLevel = AlarmLevel.normal;
     reason = null;
-    if (entry.kind !== 'unknown') {
-      for (const rule of state.config.rules[entry.kind].metrics) {
-        const level = entry.levels.get(rule.metric) ?? AlarmLevel.normal;
+    if (entry.rules !== null) {
+      const rules = entry.rules.rules;
+      for (let i = 0; i < rules.length; i++) {
+        const rule = rules[i]!;
+        const level = entry.levels.get(rule.id) ?? AlarmLevel.normal;
         const latest = entry.latest.get(rule.metric);
         if (latest && (level > worst || reason === null)) {
-          if (level >= worst) reason = describeLevel(rule, latest.value, level);
+          if (level >= worst) reason = describeRule(rule, entry.memory?.[i] ?? null, latest.ts, latest.value, level);
           worst = Math.max(worst, level) as AlarmLevel;
         }
       }
@@ -245,11 +279,14 @@ function applyMeta(state: TwinState, id: string, deviceMeta: SensorMeta | null, 
     entry.sourceId = meta.source ?? site?.sourceId ?? null;
     entry.classification = meta.classification ?? null;
     entry.name = meta.name ?? site?.nameZh ?? null;
+    adoptRules(entry, state.config.rules.rulesFor(meta.kind, entry.assetId, id));
     entry.levels.clear();
     // Levels depend on the kind's rules: re-evaluate from the latest values without hysteresis memory.
-    for (const rule of state.config.rules[meta.kind].metrics) {
+    const rules = entry.rules!.rules;
+    for (let i = 0; i < rules.length; i++) {
+      const rule = rules[i]!;
       const latest = entry.latest.get(rule.metric);
-      if (latest) entry.levels.set(rule.metric, evaluateLevel(rule, latest.value, AlarmLevel.normal));
+      if (latest) entry.levels.set(rule.id, ruleLevel(rule, entry.memory?.[i] ?? null, latest.ts, latest.value, AlarmLevel.normal));
     }
   }
   refreshState(state, entry, ctx.now());
@@ -259,7 +296,7 @@ function applyMeta(state: TwinState, id: string, deviceMeta: SensorMeta | null, 
 
 function applyReadings(state: TwinState, id: string, readings: readonly Reading[], ctx: TwinContext, changes: TwinChanges): void {
   const entry = ensureSensor(state, id, ctx, changes);
-  const rules = entry.kind === 'unknown' ? null : state.config.rules[entry.kind];
+  const rules = entry.rules?.rules;
   const before = entry.state;
   let touched = false;
   for (const r of readings) {
@@ -270,18 +307,22 @@ function applyReadings(state: TwinState, id: string, readings: readonly Reading[
     touched = true;
     if (r.ts > entry.lastTs) entry.lastTs = r.ts;
     if (rules) {
-      for (const rule of rules.metrics) {
+      for (let i = 0; i < rules.length; i++) {
+        const rule = rules[i]!;
         if (rule.metric !== r.metric) continue;
-        const current = entry.levels.get(rule.metric) ?? AlarmLevel.normal;
-        const next = evaluateLevel(rule, r.value, current);
-        if (next > current && rule.onDelayMs) {
+        const cell = entry.memory === null ? null : entry.memory[i]!;
+        if (cell !== null) observeReading(rule, cell, r.ts, r.value);
+        const current = entry.levels.get(rule.id) ?? AlarmLevel.normal;
+        const next = ruleLevel(rule, cell, r.ts, r.value, current);
+        const onDelayMs = onDelayOf(rule);
+        if (next > current && onDelayMs) {
           // A rise counts once it has lasted the rule's on-delay.
-          const since = entry.rising.get(rule.metric) ?? r.ts;
-          entry.rising.set(rule.metric, since);
-          if (r.ts - since < rule.onDelayMs) continue;
+          const since = entry.rising.get(rule.id) ?? r.ts;
+          entry.rising.set(rule.id, since);
+          if (r.ts - since < onDelayMs) continue;
         }
-        entry.rising.delete(rule.metric);
-        entry.levels.set(rule.metric, next);
+        entry.rising.delete(rule.id);
+        entry.levels.set(rule.id, next);
       }
     }
   }
@@ -321,6 +362,73 @@ function applyTick(state: TwinState, ctx: TwinContext, changes: TwinChanges): vo
   }
 }
 
+/**
+ * Gives a sensor new rules, carrying over the history of rules that keep their id and history
+ * parameters (a rate rule with a new window starts empty).
+ */
+function adoptRules(entry: SensorEntry, next: ResolvedRules): void {
+  const old = entry.rules;
+  if (old === next) return;
+  const cells = entry.memory;
+  entry.memory = next.keepsHistory
+    ? next.rules.map((rule) => {
+        const j = old ? old.rules.findIndex((o) => o.id === rule.id) : -1;
+        const kept = j >= 0 && cells ? (cells[j] ?? null) : null;
+        return kept !== null && sameHistory(old!.rules[j]!, rule) ? kept : memoryCellFor(rule);
+      })
+    : null;
+  entry.rules = next;
+}
+
+/**
+ * Re-evaluates a sensor's levels under new rules from its current values. A rule that keeps
+ * its id and type keeps its level as hysteresis memory and its pending rise (on-delay).
+ */
+function reevaluate(entry: SensorEntry, next: ResolvedRules): void {
+  const old = entry.rules;
+  adoptRules(entry, next);
+  const levels = new Map<string, AlarmLevel>();
+  const rules = next.rules;
+  for (let i = 0; i < rules.length; i++) {
+    const rule = rules[i]!;
+    const latest = entry.latest.get(rule.metric);
+    if (!latest) continue;
+    const same = old?.rules.some((o) => o.id === rule.id && o.type === rule.type) ?? false;
+    const previous = same ? (entry.levels.get(rule.id) ?? AlarmLevel.normal) : AlarmLevel.normal;
+    let level = ruleLevel(rule, entry.memory?.[i] ?? null, latest.ts, latest.value, previous);
+    const onDelayMs = onDelayOf(rule);
+    if (level > previous && onDelayMs) {
+      const since = (same ? entry.rising.get(rule.id) : undefined) ?? latest.ts;
+      if (latest.ts - since < onDelayMs) {
+        entry.rising.set(rule.id, since);
+        level = previous;
+      } else entry.rising.delete(rule.id);
+    } else entry.rising.delete(rule.id);
+    levels.set(rule.id, level);
+  }
+  for (const id of [...entry.rising.keys()]) if (!rules.some((r) => r.id === id)) entry.rising.delete(id);
+  entry.levels = levels;
+}
+
+function applyRules(state: TwinState, rules: CompiledRuleSet, ctx: TwinContext, changes: TwinChanges): void {
+  state.config.rules = rules;
+  const now = ctx.now();
+  for (const entry of state.sensors) {
+    if (entry.kind === 'unknown') continue;
+    const before = entry.state;
+    const reason = entry.stateReason;
+    reevaluate(entry, rules.rulesFor(entry.kind, entry.assetId, entry.id));
+    refreshState(state, entry, now);
+    noteTransition(entry, before, ctx, changes, 0);
+    if (entry.state !== before || entry.stateReason !== reason) changes.changed.add(entry.index);
+  }
+}
+
+/** Puts a rule set in force from now (the `rules` input): no restart, changes noted as usual. */
+export function setRules(state: TwinState, rules: CompiledRuleSet, ctx: TwinContext, changes: TwinChanges): void {
+  applyTwinInput(state, { type: 'rules', rules }, ctx, changes);
+}
+
 /** Applies one input. Changed sensor indices are added to `changes`. */
 export function applyTwinInput(state: TwinState, input: TwinInput, ctx: TwinContext, changes: TwinChanges): void {
   switch (input.type) {
@@ -332,6 +440,9 @@ export function applyTwinInput(state: TwinState, input: TwinInput, ctx: TwinCont
       return;
     case 'tick':
       applyTick(state, ctx, changes);
+      return;
+    case 'rules':
+      applyRules(state, input.rules, ctx, changes);
       return;
     default: {
       const never: never = input;

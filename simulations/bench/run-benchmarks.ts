@@ -36,7 +36,8 @@ import { io as connectSocket } from 'socket.io-client';
 import { createIngest, MqttSource, percentile, startEmbeddedBroker, type IngestOptions } from '../../ingest/index.ts';
 import { createClickHouse, queryRows, runMigrations } from '../../storage/index.ts';
 import { readingRow } from '../../storage/storage-batch.ts';
-import { typedField, type DeltaMessage, type SnapshotMessage } from '../../web/shared/protocol.ts';
+import type { DeltaMessage, SnapshotMessage } from '../../web/shared/protocol.ts';
+import { decodeDelta } from '../../web/shared/delta-codec.ts';
 import { loadSensorId, type LoadOptions, type LoadResult } from '../load-generator.ts';
 import { measureFusion } from './fusion-throughput.ts';
 import { measureDispatch } from './dispatch-bench.ts';
@@ -307,12 +308,13 @@ async function latencyRun(): Promise<void> {
     const latencies: number[] = [];
     let start = Number.POSITIVE_INFINITY;
     socket.on('connect', () => socket.emit('resume', { epoch: null, lastSeq: null }));
-    socket.on('snapshot', (s: SnapshotMessage) => s.sensors.forEach((x) => (ids[x.i] = x.id)));
+    socket.on('snapshot', (s: SnapshotMessage) => {
+      for (const x of s.sensors) ids[x.i] = x.id;
+    });
     socket.on('delta', (d: DeltaMessage) => {
       const at = Date.now();
       for (const x of d.added) ids[x.i] = x.id;
-      const index = typedField(Uint32Array, d.index);
-      const ts = typedField(Float64Array, d.ts);
+      const { index, ts } = decodeDelta(d);
       index.forEach((i, k) => {
         const t = ts[k]!;
         if (t >= start && ids[i]?.startsWith('load-')) latencies.push(at - t);

@@ -7,7 +7,14 @@
  */
 import { DEFAULT_ALARM_RULES } from '../../twin-model/alarm-rules.ts';
 import { haversineM } from '../../twin-model/city/index.ts';
-import { matchSignal, type CityModel, type Incident, type IncidentRule, type IncidentType } from '../../twin-model/index.ts';
+import {
+  linkReasonText,
+  matchSignal,
+  type CityModel,
+  type Incident,
+  type IncidentRule,
+  type IncidentType,
+} from '../../twin-model/index.ts';
 import type { ScenarioRun, TrueEvent } from '../scenarios/scenario-types.ts';
 import { matchEvent, type ScenarioScore } from './incident-scoring.ts';
 
@@ -102,7 +109,7 @@ function explainUnmatched(run: ScenarioRun, i: Incident, rules: Rules): string[]
   ];
   for (const e of i.evidence)
     out.push(
-      `      ${e.id} [${e.signal}/${e.family}${e.level ? ` ${e.level}` : ''}${e.areaShare !== undefined ? ` share ${e.areaShare}` : ''}] ${rel(e.ts, run.startMs)}${e.assetId ? ` ${e.assetId}` : ''}: ${e.why}`,
+      `      ${e.id} [${e.signal}/${e.family}${e.level ? ` ${e.level}` : ''}${e.areaShare !== undefined ? ` share ${e.areaShare}` : ''}] ${rel(e.ts, run.startMs)}${e.assetId ? ` ${e.assetId}` : ''}: ${linkReasonText(e.why)}`,
     );
   const same = run.groundTruth.filter((t) => t.type === i.type);
   const nearest = same.map((t) => ({ t, d: dist(t, i) })).sort((a, b) => a.d - b.d)[0];

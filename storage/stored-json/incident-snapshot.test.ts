@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyIncidentInput, createIncidentState, type Evidence, type Incident } from '../../twin-model/index.ts';
+import { applyIncidentInput, createIncidentState, linkReasonText, type Evidence, type Incident } from '../../twin-model/index.ts';
 import { decodeIncidentSnapshot, encodeIncidentSnapshot, INCIDENT_SNAPSHOT } from './incident-snapshot.ts';
 import { StoredJsonError } from './stored-json.ts';
 
@@ -44,11 +44,26 @@ function incidents(): Incident[] {
   return structuredClone(all);
 }
 
+/** The incident as versions 0 and 1 stored it: each evidence's `why` in its English record form. */
+function withRecordText(incident: Incident): Record<string, unknown> {
+  return { ...incident, evidence: incident.evidence.map((e) => ({ ...e, why: linkReasonText(e.why) })) };
+}
+
 describe('incident snapshots', () => {
   it('read rows written before versions (the incident as JSON.stringify wrote it) as the same incident', () => {
     for (const incident of incidents()) {
-      const legacy = JSON.stringify(incident);
+      const legacy = JSON.stringify(withRecordText(incident));
+      expect(legacy).not.toContain('"code"');
       expect(decodeIncidentSnapshot(legacy, 'of a test row')).toEqual(incident);
+      // Unstamped rows that already hold reasons read the same.
+      expect(decodeIncidentSnapshot(JSON.stringify(incident), 'of a test row')).toEqual(incident);
+    }
+  });
+
+  it('read version 1 rows (reasons as record text) with each reason back as its code', () => {
+    for (const incident of incidents()) {
+      const v1 = JSON.stringify({ schemaVersion: 1, ...withRecordText(incident) });
+      expect(decodeIncidentSnapshot(v1, 'of a test row')).toEqual(incident);
     }
   });
 
@@ -67,7 +82,18 @@ describe('incident snapshots', () => {
 
   it('upgrade version 0 to version 1 field for field', () => {
     const [incident] = incidents();
-    expect(INCIDENT_SNAPSHOT.upgrade[0]!(incident as never)).toEqual(incident);
+    const v0 = withRecordText(incident!);
+    expect(INCIDENT_SNAPSHOT.upgrade[0]!(v0 as never)).toEqual(v0);
+  });
+
+  it('upgrade version 1 to version 2: record texts to reasons, a text that is none kept as a text reason', () => {
+    const [incident] = incidents();
+    const v1 = withRecordText(incident!) as { evidence: Array<Record<string, unknown>> };
+    v1.evidence[0]!.why = 'linked by hand';
+    const v2 = INCIDENT_SNAPSHOT.upgrade[1]!(v1 as never) as Incident;
+    expect(v2.evidence[0]!.why).toEqual({ code: 'text', params: { text: 'linked by hand' } });
+    expect(v2.evidence.slice(1)).toEqual(incident!.evidence.slice(1));
+    expect(v2.evidence.every((e) => typeof e.why === 'object')).toBe(true);
   });
 
   it('read an optional measurement written as null (a non-finite number in JSON) as absent', () => {
@@ -88,7 +114,7 @@ describe('incident snapshots', () => {
     const text = JSON.stringify({ schemaVersion: 7, ...incident });
     expect(() => decodeIncidentSnapshot(text, 'of incident_changes inc-000001 seq 3')).toThrow(StoredJsonError);
     expect(() => decodeIncidentSnapshot(text, 'of incident_changes inc-000001 seq 3')).toThrow(
-      /incident snapshot of incident_changes inc-000001 seq 3: schemaVersion 7 is not one this version reads \(0 to 1\)/,
+      /incident snapshot of incident_changes inc-000001 seq 3: schemaVersion 7 is not one this version reads \(0 to 2\)/,
     );
   });
 

@@ -165,14 +165,14 @@ export const sourceRowSchema = z
     /** Extension: the department's English name (else `department` is shown in both languages). */
     department_en: text,
     /**
-     * Extension: other names its reports arrive under on `citytwin/v1/events/{source}`
-     * (gateways configured before the catalogue), separated by ";".
+     * Extension: other names under which the source's reports arrive on
+     * `citytwin/v1/events/{source}`, `;`-separated; each is a topic-level id.
      */
     event_sources: z
       .string()
       .optional()
       .transform((v) => (v ? v.split(';') : []))
-      .pipe(z.array(idSchema)),
+      .pipe(z.array(z.string().regex(ID_PATTERN, `event source names separated by ";", each ${ID_RULE}`))),
   })
   .refine(needsAName, NAME_RULE);
 export type SourceRow = z.infer<typeof sourceRowSchema>;

@@ -11,8 +11,8 @@
  * - Coordinates are written as JavaScript prints doubles (shortest round-trip form): nothing
  *   is rounded, so districts, positions and lengths come back bit for bit.
  * - Extensions the format allows: district `seat`, water `width_m`/`area_km2`, asset
- *   `synthetic`, sensors' `lowness`, units' `station` and `shift`, sources' `department_en`,
- *   city.json `seed`.
+ *   `synthetic`, sensors' `lowness`, units' `station` and `shift`, sources' `department_en`
+ *   and `event_sources`, city.json `seed`.
  */
 import type { CityModel, FeatureCollection, GraphEdge, LngLat, PolygonRings, RoadClass, UnitRecord } from '../city/city-types.ts';
 import type { ResponseUnit } from '../dispatch/index.ts';

@@ -48,7 +48,7 @@ function incident(
       family: 'sensor',
       weight: 0.5,
       active: true,
-      why: '',
+      why: { code: 'anchor', params: {} },
       linkedAt: 0,
       ...e,
     })),

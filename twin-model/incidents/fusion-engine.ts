@@ -8,9 +8,11 @@ import type { Reading } from '../messages/payload-parser.ts';
 import type { CityEvent, SensorMeta } from '../messages/record-parsers.ts';
 import { SensorStateCode } from '../sensor-state.ts';
 import type { SensorKind } from '../vocabulary.ts';
+import type { CompiledRuleSet } from '../rules/rule-resolve.ts';
 import {
   applyTwinInput,
   createTwinChanges,
+  isSuspect,
   type AlarmTransition,
   type SensorEntry,
   type TwinChanges,
@@ -78,19 +80,39 @@ export class FusionEngine {
   readings(sensorId: string, readings: readonly Reading[], ctx: TwinContext): IncidentChange[] {
     applyTwinInput(this.twin, { type: 'readings', id: sensorId, readings }, ctx, this.changes);
     const out = this.drainAlarms(ctx);
-    // A stuck sensor is no evidence: withdraw it once, and let it count again when it moves.
+    out.push(...this.reviewSuspect(sensorId, ctx));
+    return out;
+  }
+
+  /**
+   * Puts a new alarm rule set in force (the twin re-evaluates every sensor from its current
+   * values); alarm transitions become evidence changes as usual.
+   */
+  setRules(rules: CompiledRuleSet, ctx: TwinContext): IncidentChange[] {
+    applyTwinInput(this.twin, { type: 'rules', rules }, ctx, this.changes);
+    const out = this.drainAlarms(ctx);
+    for (const entry of this.twin.sensors) {
+      if (isSuspect(entry) !== this.withdrawn.has(entry.id)) out.push(...this.reviewSuspect(entry.id, ctx));
+    }
+    return out;
+  }
+
+  /** A stuck sensor is no evidence: withdraw it once, and let it count again when it moves. */
+  private reviewSuspect(sensorId: string, ctx: TwinContext): IncidentChange[] {
+    const out: IncidentChange[] = [];
     const entry = this.twin.byId.get(sensorId);
-    if (entry?.suspect && !this.withdrawn.has(sensorId)) {
+    const suspect = entry !== undefined && isSuspect(entry);
+    if (entry && suspect && !this.withdrawn.has(sensorId)) {
       this.withdrawn.add(sensorId);
       this.counters.suspectWithdrawn++;
       out.push(...applyIncidentInput(this.incidents, { type: 'alarm_cleared', sensorId, ts: entry.lastTs, withdrawn: true }, ctx));
     } else if (
       entry &&
-      !entry.suspect &&
+      !suspect &&
       this.withdrawn.delete(sensorId) &&
       (entry.state === SensorStateCode.warning || entry.state === SensorStateCode.alarm)
     ) {
-      const input = alarmInput(this.twin, entry, {
+      const input = alarmInput(entry, {
         sensorId,
         from: SensorStateCode.normal,
         to: entry.state,
@@ -148,7 +170,7 @@ export class FusionEngine {
       const entry = this.twin.byId.get(t.sensorId);
       if (!entry) continue;
       if (this.withdrawn.has(t.sensorId)) continue;
-      const input = alarmInput(this.twin, entry, t);
+      const input = alarmInput(entry, t);
       if (!input) continue;
       if (input.type === 'alarm') this.counters.alarmsRaised++;
       else this.counters.alarmsCleared++;
@@ -198,7 +220,7 @@ export class FusionEngine {
 }
 
 /** The correlator input for an alarm transition, or null when it carries no evidence. */
-export function alarmInput(twin: TwinState, entry: SensorEntry, t: AlarmTransition): IncidentInput | null {
+export function alarmInput(entry: SensorEntry, t: AlarmTransition): IncidentInput | null {
   const raised = t.to === SensorStateCode.warning || t.to === SensorStateCode.alarm;
   if (!raised) {
     // Back to normal clears the evidence; going silent (stale) leaves it as it was.
@@ -207,13 +229,16 @@ export function alarmInput(twin: TwinState, entry: SensorEntry, t: AlarmTransiti
   if (entry.kind === 'unknown' || entry.lng === null || entry.lat === null) return null;
   let metric: string | undefined;
   let value: number | undefined;
-  for (const rule of twin.config.rules[entry.kind].metrics) {
-    const level = entry.levels.get(rule.metric) ?? AlarmLevel.normal;
+  for (const rule of entry.rules?.rules ?? []) {
+    // A flatline is the sensor's own fault, not evidence of anything in the city.
+    if (rule.type === 'flatline') continue;
+    const level = entry.levels.get(rule.id) ?? AlarmLevel.normal;
     if (level !== AlarmLevel.normal && (metric === undefined || level === AlarmLevel.alarm)) {
       metric = rule.metric;
       value = entry.latest.get(rule.metric)?.value;
     }
   }
+  if (metric === undefined && entry.rules?.hasFlatline) return null;
   const evidence: Evidence = {
     id: `alarm:${entry.id}`,
     kind: 'sensor_alarm',

@@ -96,8 +96,11 @@ describe('applyIncidentInput', () => {
     expect(changes[0]!.what).toBe('opened');
     expect(inc).toMatchObject({ type: 'waterlogging', status: 'open', confidence: 0.73, district: '420106' });
     expect(inc.evidence.map((e) => e.id).sort()).toEqual(['alarm:wl-1', 'event:hotline:c1']);
-    expect(inc.evidence.find((e) => e.id === 'alarm:wl-1')!.why).toBe('223 m away (limit 600 m), 2 min apart');
-    expect(inc.evidence.find((e) => e.id === 'event:hotline:c1')!.why).toMatch(/^anchor/);
+    expect(inc.evidence.find((e) => e.id === 'alarm:wl-1')!.why).toEqual({
+      code: 'near',
+      params: { distanceM: 223, limitM: 600, minutes: 2 },
+    });
+    expect(inc.evidence.find((e) => e.id === 'event:hotline:c1')!.why).toEqual({ code: 'anchor', params: {} });
   });
 
   it('does not let rain that began long after a gauge rose corroborate it (maxLagS), but rain around the rise does', () => {

@@ -9,6 +9,7 @@
  * those changes is the event-sourced incident store, and `rebuildIncidents` replays them.
  */
 import type { IncidentType, SensorKind } from '../vocabulary.ts';
+import { changeNoteText, type ChangeNote, type ChangeWhat, type LinkReason } from './incident-explanations.ts';
 import { DEFAULT_INCIDENT_RULES, type EvidenceFamily, type IncidentRule, type IncidentSignal } from './incident-rules.ts';
 
 /** A piece of evidence: a sensor alarm (while it lasts) or a discrete report. */
@@ -44,8 +45,8 @@ export interface LinkedEvidence extends Evidence {
   gain?: number;
   /** Sensor alarms stay active until they clear. */
   active: boolean;
-  /** Why it belongs to this incident, e.g. "same asset up-0012" or "230 m, 4 min after". */
-  why: string;
+  /** Why it belongs to this incident (a code with parameters, worded by the reader). */
+  why: LinkReason;
   linkedAt: number;
 }
 
@@ -97,22 +98,8 @@ export interface IncidentChange {
   at: number;
   /** `twin` for automatic changes, otherwise the operator's user name. */
   actor: string;
-  what:
-    | 'opened'
-    | 'evidence_linked'
-    | 'evidence_inactive'
-    | 'updated'
-    | 'acknowledged'
-    | 'severity_set'
-    | 'merged_into'
-    | 'absorbed'
-    | 'split_from'
-    | 'split_off'
-    | 'false_alarm'
-    | 'resolution_proposed'
-    | 'resolved'
-    | 'closed'
-    | 'reopened';
+  what: ChangeWhat;
+  /** The change's note in its record form (incident-explanations.ts: `changeNoteOf` reads it back). */
   detail: string;
   /** The incident after the change. */
   incident: Incident;
@@ -240,23 +227,25 @@ function linkReason(
   e: Evidence,
   anchor: { lng: number; lat: number; assetId: string | null; district?: string | null; lastEvidenceAt: number },
   joining = false,
-): string | null {
+): LinkReason | null {
   const dt = Math.abs(e.ts - anchor.lastEvidenceAt);
   if (dt > rule.windowS * 1000) return null;
   if (rule.spatial.sameDistrict && e.district && anchor.district) {
     // Area-wide incidents are per district: the district is the place, whatever the distance.
-    return e.district === anchor.district ? `same district ${e.district}, ${Math.round(dt / 60_000)} min apart` : null;
+    return e.district === anchor.district
+      ? { code: 'same_district', params: { district: e.district, minutes: Math.round(dt / 60_000) } }
+      : null;
   }
   const minutes = Math.round(dt / 60_000);
   if (rule.spatial.sameAsset && e.assetId && anchor.assetId) {
     // One underpass, bridge or hall is one place: a different asset is a different incident.
-    return e.assetId === anchor.assetId ? `same asset ${e.assetId}, ${minutes} min apart` : null;
+    return e.assetId === anchor.assetId ? { code: 'same_asset', params: { assetId: e.assetId, minutes } } : null;
   }
   const d = distanceM(e.lng, e.lat, anchor.lng, anchor.lat);
   const radius = signal.radiusM ?? rule.spatial.radiusM;
-  if (d <= radius) return `${Math.round(d)} m away (limit ${radius} m), ${minutes} min apart`;
+  if (d <= radius) return { code: 'near', params: { distanceM: Math.round(d), limitM: radius, minutes } };
   if (joining && signal.joinRadiusM && d <= signal.joinRadiusM)
-    return `spill-over: ${Math.round(d)} m from the incident (limit ${signal.joinRadiusM} m), ${minutes} min apart`;
+    return { code: 'spill_over', params: { distanceM: Math.round(d), limitM: signal.joinRadiusM, minutes } };
   return null;
 }
 
@@ -301,8 +290,8 @@ function refresh(state: IncidentState, incident: Incident, now: number): void {
   incident.updatedAt = now;
 }
 
-function change(incident: Incident, at: number, actor: string, what: IncidentChange['what'], detail: string): IncidentChange {
-  return { incidentId: incident.id, at, actor, what, detail, incident: snapshot(incident) };
+function change(incident: Incident, at: number, actor: string, what: ChangeWhat, note: ChangeNote): IncidentChange {
+  return { incidentId: incident.id, at, actor, what, detail: changeNoteText(note), incident: snapshot(incident) };
 }
 
 /**
@@ -354,7 +343,7 @@ function handleEvidence(state: IncidentState, e: Evidence, ctx: IncidentContext)
     if (!signal) continue;
     matchedAny = true;
     // 1. Join an active incident of this type (the best-placed one).
-    let best: { incident: Incident; why: string; d: number } | null = null;
+    let best: { incident: Incident; why: LinkReason; d: number } | null = null;
     for (const incident of state.incidents.values()) {
       if (incident.type !== rule.type || !ACTIVE.has(incident.status)) continue;
       const why = linkReason(rule, signal, e, incident, true);
@@ -369,7 +358,7 @@ function handleEvidence(state: IncidentState, e: Evidence, ctx: IncidentContext)
       weight: signal.weight,
       ...(signal.repeatGain !== undefined ? { gain: signal.repeatGain } : {}),
       active: e.kind === 'sensor_alarm',
-      why: '',
+      why: { code: 'anchor', params: {} },
       linkedAt: now,
     };
     // A report nearer to a place that shows trouble of its own (an active sensor alarm still
@@ -387,14 +376,22 @@ function handleEvidence(state: IncidentState, e: Evidence, ctx: IncidentContext)
         state.counters.linked++;
       }
       refresh(state, best.incident, now);
-      changes.push(change(best.incident, now, 'twin', 'evidence_linked', `${e.id} (${signal.id}): ${best.why}`));
+      changes.push(
+        change(best.incident, now, 'twin', 'evidence_linked', {
+          code: 'evidence_linked',
+          params: { evidenceId: e.id, signal: signal.id, why: best.why },
+        }),
+      );
       // Corroborating evidence (rain over a district) supports every flood around it, not just
       // the first: it also stays pending for incidents still gathering evidence nearby.
       if (signal.canOpen) continue;
     }
     // 2. Otherwise wait in the pending pool until enough independent evidence gathers.
     let pool = state.pending.get(rule.type);
-    if (!pool) state.pending.set(rule.type, (pool = []));
+    if (!pool) {
+      pool = [];
+      state.pending.set(rule.type, pool);
+    }
     // In place: the pool is in arrival order, so what fell out of the window is at its front.
     let expired = 0;
     while (expired < pool.length && now - pool[expired]!.linkedAt > rule.windowS * 1000) expired++;
@@ -451,7 +448,7 @@ function handleEvidence(state: IncidentState, e: Evidence, ctx: IncidentContext)
       // Latitude alone rules out most of a city-wide pool before any distance is computed.
       if (p !== anchor && Math.abs(p.lat - anchor.lat) > reach && !(p.assetId && p.assetId === clusterAsset)) continue;
       const s = signalOf(rule, p.signal)!;
-      const why = p === anchor ? 'anchor: the others were matched against it' : linkReason(rule, s, p, at);
+      const why: LinkReason | null = p === anchor ? { code: 'anchor', params: {} } : linkReason(rule, s, p, at);
       if (why) cluster.push({ ...p, why });
     }
     dropLateCorroboration(rule, cluster);
@@ -487,13 +484,10 @@ function handleEvidence(state: IncidentState, e: Evidence, ctx: IncidentContext)
       incident.evidence = cluster.slice(-MAX_EVIDENCE_PER_INCIDENT);
     }
     changes.push(
-      change(
-        incident,
-        now,
-        'twin',
-        'opened',
-        `${cluster.length} evidence from ${distinctFamilies(cluster)} independent source(s), confidence ${incident.confidence}`,
-      ),
+      change(incident, now, 'twin', 'opened', {
+        code: 'opened',
+        params: { evidence: cluster.length, sources: distinctFamilies(cluster), confidence: incident.confidence },
+      }),
     );
   }
   if (!matchedAny) state.counters.unmatched++;
@@ -521,7 +515,9 @@ function handleAlarmCleared(
         now,
         'twin',
         'evidence_inactive',
-        withdrawn ? `${id} withdrawn: sensor suspect (value stuck)` : `${id} back to normal at ${new Date(ts).toISOString()}`,
+        withdrawn
+          ? { code: 'evidence_withdrawn', params: { evidenceId: id } }
+          : { code: 'evidence_cleared', params: { evidenceId: id, at: ts } },
       ),
     );
   }
@@ -551,12 +547,20 @@ function handleTick(state: IncidentState, ctx: IncidentContext): IncidentChange[
       incident.resolutionProposed = true;
       incident.updatedAt = now;
       changes.push(
-        change(incident, now, 'twin', 'resolution_proposed', `signals normal for ${rule.resolve.quietS} s; an operator confirms`),
+        change(incident, now, 'twin', 'resolution_proposed', {
+          code: 'signals_normal',
+          params: { quietS: rule.resolve.quietS, operatorConfirms: true },
+        }),
       );
     } else {
       incident.status = 'resolved';
       incident.updatedAt = now;
-      changes.push(change(incident, now, 'twin', 'resolved', `signals normal for ${rule.resolve.quietS} s`));
+      changes.push(
+        change(incident, now, 'twin', 'resolved', {
+          code: 'signals_normal',
+          params: { quietS: rule.resolve.quietS, operatorConfirms: false },
+        }),
+      );
     }
   }
   // Incidents no longer active leave memory after a day (the store keeps them).
@@ -584,7 +588,7 @@ function handleOperator(state: IncidentState, input: Extract<IncidentInput, { ty
   const now = ctx.now();
   const incident = requireIncident(state, input.incidentId);
   const who = input.actor;
-  const because = input.reason ? ` (${input.reason})` : '';
+  const because = input.reason ? { reason: input.reason } : {};
   const cmd = input.command;
   const closedNow = incident.status === 'closed' || incident.status === 'false_alarm';
   if (closedNow && cmd.action !== 'reopen') throw new IncidentActionError(`incident ${incident.id} is ${incident.status}; reopen it first`);
@@ -593,14 +597,14 @@ function handleOperator(state: IncidentState, input: Extract<IncidentInput, { ty
       if (incident.status !== 'open') throw new IncidentActionError(`incident ${incident.id} is ${incident.status}, not open`);
       incident.status = 'acknowledged';
       incident.updatedAt = now;
-      return [change(incident, now, who, 'acknowledged', `acknowledged${because}`)];
+      return [change(incident, now, who, 'acknowledged', { code: 'acknowledged', params: because })];
     case 'set_severity':
       if (!Number.isInteger(cmd.severity) || cmd.severity < 1 || cmd.severity > 5)
         throw new IncidentActionError(`severity ${cmd.severity} is not an integer from 1 to 5`);
       incident.severity = cmd.severity;
       incident.severityPinned = true;
       incident.updatedAt = now;
-      return [change(incident, now, who, 'severity_set', `severity ${cmd.severity}${because}`)];
+      return [change(incident, now, who, 'severity_set', { code: 'severity_set', params: { ...because, severity: cmd.severity } })];
     case 'merge': {
       const other = requireIncident(state, cmd.otherId);
       if (other.id === incident.id) throw new IncidentActionError('an incident cannot be merged into itself');
@@ -608,13 +612,14 @@ function handleOperator(state: IncidentState, input: Extract<IncidentInput, { ty
         throw new IncidentActionError(`cannot merge a ${other.type} incident into a ${incident.type} incident`);
       if (!ACTIVE.has(other.status)) throw new IncidentActionError(`incident ${other.id} is ${other.status}`);
       const have = new Set(incident.evidence.map((e) => e.id));
-      for (const e of other.evidence) if (!have.has(e.id)) incident.evidence.push({ ...e, why: `merged from ${other.id} by ${who}` });
+      for (const e of other.evidence)
+        if (!have.has(e.id)) incident.evidence.push({ ...e, why: { code: 'merged_from', params: { incidentId: other.id, actor: who } } });
       refresh(state, incident, now);
       other.status = 'closed';
       other.updatedAt = now;
       return [
-        change(incident, now, who, 'absorbed', `merged ${other.id} into this incident${because}`),
-        change(other, now, who, 'merged_into', `merged into ${incident.id}${because}`),
+        change(incident, now, who, 'absorbed', { code: 'absorbed', params: { ...because, otherId: other.id } }),
+        change(other, now, who, 'merged_into', { code: 'merged_into', params: { ...because, incidentId: incident.id } }),
       ];
     }
     case 'split': {
@@ -634,35 +639,38 @@ function handleOperator(state: IncidentState, input: Extract<IncidentInput, { ty
         severityPinned: false,
         openedAt: now,
         resolutionProposed: false,
-        evidence: moving.map((e) => ({ ...e, why: `split from ${incident.id} by ${who}` })),
+        evidence: moving.map((e) => ({ ...e, why: { code: 'split_from', params: { incidentId: incident.id, actor: who } } })),
       };
       refresh(state, split, now);
       state.incidents.set(split.id, split);
       return [
-        change(incident, now, who, 'split_off', `${moving.length} evidence moved to ${split.id}${because}`),
-        change(split, now, who, 'split_from', `split from ${incident.id}${because}`),
+        change(incident, now, who, 'split_off', {
+          code: 'split_off',
+          params: { ...because, evidence: moving.length, incidentId: split.id },
+        }),
+        change(split, now, who, 'split_from', { code: 'split_from', params: { ...because, incidentId: incident.id } }),
       ];
     }
     case 'false_alarm':
       incident.status = 'false_alarm';
       incident.updatedAt = now;
-      return [change(incident, now, who, 'false_alarm', `marked false alarm${because}`)];
+      return [change(incident, now, who, 'false_alarm', { code: 'false_alarm', params: because })];
     case 'resolve':
       if (incident.status === 'resolved') throw new IncidentActionError(`incident ${incident.id} is already resolved`);
       incident.status = 'resolved';
       incident.resolutionProposed = false;
       incident.updatedAt = now;
-      return [change(incident, now, who, 'resolved', `resolved${because}`)];
+      return [change(incident, now, who, 'resolved', { code: 'resolved', params: because })];
     case 'close':
       incident.status = 'closed';
       incident.updatedAt = now;
-      return [change(incident, now, who, 'closed', `closed${because}`)];
+      return [change(incident, now, who, 'closed', { code: 'closed', params: because })];
     case 'reopen':
       if (ACTIVE.has(incident.status)) throw new IncidentActionError(`incident ${incident.id} is already ${incident.status}`);
       incident.status = 'open';
       incident.resolutionProposed = false;
       incident.updatedAt = now;
-      return [change(incident, now, who, 'reopened', `reopened${because}`)];
+      return [change(incident, now, who, 'reopened', { code: 'reopened', params: because })];
     default: {
       const never: never = cmd;
       throw new IncidentActionError(`unknown action ${JSON.stringify(never)}`);

@@ -4,6 +4,18 @@
  * {@link IncidentState}. Pure: the caller reads the store, this only rebuilds the state.
  */
 import type { Incident, IncidentState } from './incident-correlator.ts';
+import { linkReasonOf } from './incident-explanations.ts';
+
+/**
+ * An incident as read from a store: every evidence's `why` as a reason. Incidents stored before
+ * the reasons became codes carry the English record text, upgraded to its code where it is one
+ * (incident-explanations.ts `linkReasonOf`), kept as text otherwise. Readers of stored incident
+ * snapshots call this once per incident read.
+ */
+export function upgradeStoredIncident(stored: Incident): Incident {
+  if (stored.evidence.every((e) => typeof e.why === 'object' && e.why !== null)) return stored;
+  return { ...stored, evidence: stored.evidence.map((e) => ({ ...e, why: linkReasonOf(e.why as unknown) })) };
+}
 
 const ACTIVE_STATUSES: ReadonlySet<Incident['status']> = new Set(['open', 'acknowledged']);
 

@@ -6,13 +6,7 @@
  */
 import { z } from 'zod';
 import { EVENT_TYPES, INCIDENT_TYPES, SENSOR_KINDS, type IncidentType } from '../vocabulary.ts';
-import crowd from './rules/crowd.json' with { type: 'json' };
-import fire from './rules/fire.json' with { type: 'json' };
-import heatStress from './rules/heat_stress.json' with { type: 'json' };
-import powerOutage from './rules/power_outage.json' with { type: 'json' };
-import serviceSurge from './rules/service_surge.json' with { type: 'json' };
-import trafficAccident from './rules/traffic_accident.json' with { type: 'json' };
-import waterlogging from './rules/waterlogging.json' with { type: 'json' };
+import { RULE_FILES } from './rule-files.ts';
 
 /** Independence classes: confidence grows with distinct families, far less with repeats. */
 export const EVIDENCE_FAMILIES = ['sensor', 'weather', 'traffic', 'hotline', 'video', 'manual', 'service'] as const;
@@ -130,13 +124,84 @@ export function parseIncidentRules(docs: Record<string, unknown>): ReadonlyMap<I
   return rules;
 }
 
-/** The shipped rules (twin-model/incidents/rules/*.json). */
-export const DEFAULT_INCIDENT_RULES = parseIncidentRules({
-  'waterlogging.json': waterlogging,
-  'traffic_accident.json': trafficAccident,
-  'fire.json': fire,
-  'power_outage.json': powerOutage,
-  'heat_stress.json': heatStress,
-  'crowd.json': crowd,
-  'service_surge.json': serviceSurge,
-});
+export const INCIDENT_RULE_SET_SCHEMA_VERSION = 1;
+
+/**
+ * The incident rules in force as one versioned document: `{"schemaVersion": 1, "rules":
+ * {"<incident type>": rule}}` (each rule in the format of docs/incidents.md). Stored with each
+ * version of the incident rules; complete (every type the defaults have).
+ */
+export interface IncidentRuleSet {
+  schemaVersion: typeof INCIDENT_RULE_SET_SCHEMA_VERSION;
+  rules: Partial<Record<IncidentType, IncidentRule>>;
+}
+
+const incidentRuleSetShape = z
+  .object(
+    {
+      schemaVersion: z.literal(INCIDENT_RULE_SET_SCHEMA_VERSION, `${INCIDENT_RULE_SET_SCHEMA_VERSION} (the version of this format)`),
+      rules: z.record(z.string(), z.unknown()),
+    },
+    '{"schemaVersion": 1, "rules": {"<incident type>": rule}}',
+  )
+  .strict();
+
+/**
+ * Validates an incident rule set document; types it does not list keep `defaults`' rules.
+ * Each key must be its rule's type.
+ */
+export function parseIncidentRuleSet(doc: unknown, what = 'incident rule set', defaults?: IncidentRuleSet): IncidentRuleSet {
+  const shape = incidentRuleSetShape.safeParse(doc);
+  if (!shape.success) {
+    const issues = shape.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+    throw new IncidentRuleError(`${what} is not a valid incident rule set: ${issues}`);
+  }
+  const files: Record<string, unknown> = {};
+  for (const [type, rule] of Object.entries(shape.data.rules)) files[`${type}.json`] = rule;
+  return loadIncidentRuleFiles(files, what, defaults);
+}
+
+/**
+ * The one loader of incident rules from files (the shipped rules/*.json, a city package's
+ * rules/incidents/<type>.json, a stored version): every file validated, named after its rule's
+ * type; types without a file keep `defaults`' rules. Every problem is listed in one error.
+ */
+export function loadIncidentRuleFiles(
+  files: Record<string, unknown>,
+  origin = 'incident rules',
+  defaults?: IncidentRuleSet,
+): IncidentRuleSet {
+  const problems: string[] = [];
+  const rules: Partial<Record<IncidentType, IncidentRule>> = {};
+  for (const [file, doc] of Object.entries(files)) {
+    const r = incidentRuleSchema.safeParse(doc);
+    if (!r.success) {
+      for (const i of r.error.issues) problems.push(`${file} ${i.path.join('.') || '(root)'}: ${i.message}`);
+      continue;
+    }
+    const name = file.split('/').pop() ?? file;
+    if (name !== `${r.data.type}.json`) {
+      problems.push(`${file}: holds the rule of type ${JSON.stringify(r.data.type)}; its file must be named ${r.data.type}.json`);
+      continue;
+    }
+    if (rules[r.data.type]) {
+      problems.push(`${file}: a second rule for incident type ${r.data.type}`);
+      continue;
+    }
+    rules[r.data.type] = r.data;
+  }
+  if (problems.length > 0) throw new IncidentRuleError(`${origin}: ${problems.join('; ')}`);
+  for (const [type, rule] of Object.entries(defaults?.rules ?? {}) as [IncidentType, IncidentRule][]) rules[type] ??= rule;
+  return { schemaVersion: INCIDENT_RULE_SET_SCHEMA_VERSION, rules };
+}
+
+/** The rules of a set as the correlator takes them (createIncidentState). */
+export function incidentRulesOf(set: IncidentRuleSet): ReadonlyMap<IncidentType, IncidentRule> {
+  return new Map(Object.entries(set.rules) as [IncidentType, IncidentRule][]);
+}
+
+/** The shipped rules (twin-model/incidents/rules/*.json), through the one loader. */
+export const DEFAULT_INCIDENT_RULE_SET: IncidentRuleSet = loadIncidentRuleFiles(RULE_FILES, 'the shipped incident rules');
+
+/** The shipped rules by type. */
+export const DEFAULT_INCIDENT_RULES: ReadonlyMap<IncidentType, IncidentRule> = incidentRulesOf(DEFAULT_INCIDENT_RULE_SET);

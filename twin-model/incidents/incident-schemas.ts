@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { INCIDENT_TYPES, SENSOR_KINDS } from '../vocabulary.ts';
 import type { Incident, IncidentAction, IncidentChange, LinkedEvidence } from './incident-correlator.ts';
+import type { LinkReason } from './incident-explanations.ts';
 import { EVIDENCE_FAMILIES } from './incident-rules.ts';
 import type { SameShape } from '../schema-check.ts';
 
@@ -42,6 +43,18 @@ const optionalNumber = z
   .transform((v) => (v === null || !Number.isFinite(v) ? undefined : v))
   .optional();
 
+/** Why a piece of evidence belongs to its incident (incident-explanations.ts `LinkReason`). */
+export const linkReasonSchema = z.discriminatedUnion('code', [
+  z.object({ code: z.literal('same_district'), params: z.object({ district: z.string(), minutes: finite }) }),
+  z.object({ code: z.literal('same_asset'), params: z.object({ assetId: z.string(), minutes: finite }) }),
+  z.object({ code: z.literal('near'), params: z.object({ distanceM: finite, limitM: finite, minutes: finite }) }),
+  z.object({ code: z.literal('spill_over'), params: z.object({ distanceM: finite, limitM: finite, minutes: finite }) }),
+  z.object({ code: z.literal('anchor'), params: z.record(z.string(), z.never()) }),
+  z.object({ code: z.literal('merged_from'), params: z.object({ incidentId: z.string(), actor: z.string() }) }),
+  z.object({ code: z.literal('split_from'), params: z.object({ incidentId: z.string(), actor: z.string() }) }),
+  z.object({ code: z.literal('text'), params: z.object({ text: z.string() }) }),
+]);
+
 export const linkedEvidenceSchema = z.object({
   id: z.string(),
   kind: z.enum(['sensor_alarm', 'event']),
@@ -64,7 +77,7 @@ export const linkedEvidenceSchema = z.object({
   weight: finite,
   gain: optionalNumber,
   active: z.boolean(),
-  why: z.string(),
+  why: linkReasonSchema,
   linkedAt: finite,
 });
 
@@ -108,8 +121,9 @@ export const incidentActionSchema = z.discriminatedUnion('action', [
 ]);
 
 // Compile-time checks: the schemas describe exactly the correlator's types.
+const sameReason: SameShape<z.infer<typeof linkReasonSchema>, LinkReason> = true;
 const sameEvidence: SameShape<z.infer<typeof linkedEvidenceSchema>, LinkedEvidence> = true;
 const sameIncident: SameShape<z.infer<typeof incidentSchema>, Incident> = true;
 const sameChange: SameShape<z.infer<typeof incidentChangeSchema>, IncidentChange> = true;
 const sameAction: SameShape<z.infer<typeof incidentActionSchema>, IncidentAction> = true;
-void [sameEvidence, sameIncident, sameChange, sameAction];
+void [sameReason, sameEvidence, sameIncident, sameChange, sameAction];

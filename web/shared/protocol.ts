@@ -6,7 +6,8 @@
  * in ArrayBuffers, ≈17× cheaper for clients than JSON, see docs/architecture.md). On reconnect
  * the client sends `resume` with its epoch and last seq: the server replays the deltas it
  * still holds, or sends a fresh snapshot when the gap is too old or the epoch changed.
- * Replay (later) feeds the same events from stored data.
+ * The replay feeds the same shapes from stored data (replay-protocol.ts). The binary columns
+ * are encoded and decoded only by delta-codec.ts.
  */
 import type { Incident, IncidentChange } from '../../twin-model/incidents/incident-correlator.ts';
 import type { SensorKind } from '../../twin-model/vocabulary.ts';
@@ -283,20 +284,6 @@ export interface ReadingsResponse {
   points: [number, number][];
   /** 'raw' or the rollup step used, e.g. '1m'. */
   resolution: string;
-}
-
-type TypedArrayCtor<T> = { new (buffer: ArrayBuffer): T; BYTES_PER_ELEMENT: number };
-
-/**
- * Views a binary field of a delta as a typed array. Browsers receive ArrayBuffers; Node
- * clients receive Buffers (views into a larger, possibly unaligned buffer), so those are
- * copied into a fresh, aligned ArrayBuffer first.
- */
-export function typedField<T>(Ctor: TypedArrayCtor<T>, data: ArrayBuffer | ArrayBufferView): T {
-  if (data instanceof ArrayBuffer) return new Ctor(data);
-  const copy = new ArrayBuffer(data.byteLength);
-  new Uint8Array(copy).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
-  return new Ctor(copy);
 }
 
 /** A unit's current trip, as drawn on the map. */

@@ -1,10 +1,96 @@
 /**
- * The replay's wire shapes (docs/replay.md), shared by the server (web/server/replay-service.ts)
- * and the replay console (web/client/replay/). Keyframes and frames reuse the live stream's
- * shapes (protocol.ts).
+ * The replay's wire shapes (docs/replay.md), shared by the server (web/server/replay/)
+ * and the replay console (web/client/replay/): the replay grid, keyframes and frames (the live
+ * stream's snapshot and delta, with binary fields as base64 in JSON: delta-codec.ts), and the
+ * events of a range.
  */
 import type { IncidentChange } from '../../twin-model/incidents/incident-correlator.ts';
-import type { IncidentView } from './protocol.ts';
+import { bytesToBase64, type Base64Encoder } from './base64.ts';
+import { deltaColumnsToBase64, deltaFromBase64, indicesFromBase64, indicesToBase64 } from './delta-codec.ts';
+import type { DeltaMessage, IncidentView, SnapshotMessage } from './protocol.ts';
+
+/**
+ * The replay grid (ms): the API rebuilds keyframes and starts frames at moments on it, so a
+ * keyframe is a range read of the time-first rollup `readings_10s`; the console's slider has
+ * one notch per grid step.
+ */
+export const REPLAY_GRID_MS = 10_000;
+
+/** `at` snapped down to the {@link REPLAY_GRID_MS} grid. */
+export function snapToGrid(at: number): number {
+  return Math.floor(at / REPLAY_GRID_MS) * REPLAY_GRID_MS;
+}
+
+/** `at` snapped up to the {@link REPLAY_GRID_MS} grid. */
+export function snapUpToGrid(at: number): number {
+  return Math.ceil(at / REPLAY_GRID_MS) * REPLAY_GRID_MS;
+}
+
+/** A playback frame: the delta and the sensors in a gap at its time. */
+export interface Frame {
+  delta: DeltaMessage;
+  /** Replay indices of registered sensors without a reading for longer than the gap limit. */
+  gaps: Uint32Array;
+}
+
+/** A frame as sent over HTTP: the delta with its binary fields (and the gaps) in base64. */
+export interface EncodedFrame {
+  epoch: string;
+  seq: number;
+  /** The frame's moment (end of its step), epoch ms. */
+  serverTime: number;
+  dataTime: number;
+  index: string;
+  state: string;
+  value: string;
+  ts: string;
+  gaps: string;
+}
+
+/** A frame for JSON; `encode` is the platform's base64 encoder where it has a faster one. */
+export function encodeFrame(f: Frame, encode: Base64Encoder = bytesToBase64): EncodedFrame {
+  const d = f.delta;
+  return {
+    epoch: d.epoch,
+    seq: d.seq,
+    serverTime: d.serverTime,
+    dataTime: d.dataTime,
+    ...deltaColumnsToBase64(d, encode),
+    gaps: indicesToBase64(f.gaps, encode),
+  };
+}
+
+/** A frame from JSON (frames add no sensors: the keyframe lists them all). */
+export function decodeFrame(f: EncodedFrame): Frame {
+  return {
+    delta: deltaFromBase64({ epoch: f.epoch, seq: f.seq, serverTime: f.serverTime, dataTime: f.dataTime, added: [] }, f),
+    gaps: indicesFromBase64(f.gaps),
+  };
+}
+
+/** `GET /api/replay/keyframe`: the twin at a past moment. */
+export interface ReplayKeyframe {
+  at: number;
+  snapshot: SnapshotMessage;
+  /** Replay indices of sensors in a gap at `at`, base64 Uint32Array. */
+  gaps: string;
+  /** The incidents open or acknowledged at `at`. */
+  incidents: IncidentView[];
+  units: UnitAt[];
+  /** Time spent on the server (ms): registry, values, twin. */
+  timings: Record<string, number>;
+}
+
+/** `GET /api/replay/frames`: a chunk of frames. */
+export interface ReplayFrames {
+  epoch: string;
+  from: number;
+  to: number;
+  step: number;
+  source: 'raw' | 'rollup';
+  frames: EncodedFrame[];
+  timings: Record<string, number>;
+}
 
 /** Who did what on the timeline under the map. */
 export interface ReplayAction {

@@ -7,12 +7,12 @@
  */
 import '../styles/console.css';
 import './audit.css';
-import { fetchMe, jsonCall, type Me } from '../backend/session.ts';
+import { jsonCall, type Me } from '../backend/session.ts';
 import { loadCityInfo } from '../backend/city-info.ts';
+import { startPage } from '../app/sign-in.ts';
 import { cityOffsetLabel, formatCityDateTime, parseCityDateTime } from '../i18n/format.ts';
-import { getLanguage, loadLanguage, onLanguageChange, pick, setLanguage, t } from '../i18n/language.ts';
+import { getLanguage, onLanguageChange, pick, setLanguage, t } from '../i18n/language.ts';
 import type { CityInfo } from '../../shared/protocol.ts';
-import { LoginView } from '../panels/login-view.ts';
 import { h, replaceChildren, setText } from '../ui/dom.ts';
 import {
   AUDIT_STREAM_NAMES,
@@ -39,19 +39,6 @@ declare global {
   interface Window {
     __audit?: AuditTestHooks;
   }
-}
-
-async function boot(): Promise<void> {
-  loadLanguage();
-  let me = await fetchMe();
-  while (!me.ok) {
-    document.body.dataset.auth = 'login';
-    await new LoginView(document.body).run();
-    me = await fetchMe();
-  }
-  document.body.dataset.auth = me.value.via;
-  // Times are the city's: its zone comes with the city (GET /api/city).
-  start(me.value, await loadCityInfo());
 }
 
 function start(me: Me, city: CityInfo | null): void {
@@ -253,8 +240,8 @@ function start(me: Me, city: CityInfo | null): void {
     setText(labels.to, t('audit.filter.to'));
     setText(apply, t('audit.filter.apply'));
     setText(reset, t('audit.filter.reset'));
-    streamOptions.forEach((o) => setText(o, o.value ? auditStreamLabel(o.value, getLanguage()) : t('audit.stream.all')));
-    heads.forEach((th) => setText(th, t(`audit.col.${th.dataset.col}` as Parameters<typeof t>[0])));
+    for (const o of streamOptions) setText(o, o.value ? auditStreamLabel(o.value, getLanguage()) : t('audit.stream.all'));
+    for (const th of heads) setText(th, t(`audit.col.${th.dataset.col}` as Parameters<typeof t>[0]));
     setText(zoneNote, t('audit.timezone', { city: cityName(), zone, offset: cityOffsetLabel(Date.now(), zone) }));
     setText(empty, t('audit.empty'));
     setText(more, t('audit.more'));
@@ -359,4 +346,5 @@ function start(me: Me, city: CityInfo | null): void {
   }
 }
 
-void boot();
+// Times are the city's: its zone comes with the city (GET /api/city).
+startPage((me) => void loadCityInfo().then((city) => start(me, city)));

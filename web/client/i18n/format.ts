@@ -113,6 +113,11 @@ export function showTimesIn(zone: string | null): void {
   displayZone = zone;
 }
 
+/** The IANA zone the page's times are shown in, or null for the browser's own. */
+export function shownTimeZone(): string | null {
+  return displayZone;
+}
+
 /** Time of day, 24 h, in the city's zone (the browser's until it is known): "14:05:09". */
 export function formatClock(epochMs: number): string {
   if (displayZone) return formatLocalDateTime(epochMs, displayZone).slice(11);

@@ -11,7 +11,7 @@ import { formatClock } from '../i18n/format.ts';
 import { getLanguage } from '../i18n/language.ts';
 import { incidentTypeLabel } from '../i18n/incident-labels.ts';
 import { h, setText } from '../ui/dom.ts';
-import type { KpiSummary } from '../../server/kpi/kpi-routes.ts';
+import type { KpiSummary } from '../../shared/kpi-protocol.ts';
 import type { KpiLayout } from './kpi-layout.ts';
 import { kt, type KpiStringKey } from './kpi-strings.ts';
 

@@ -9,18 +9,18 @@ import '../styles/console.css';
 import './kpi.css';
 import { setWorkerUrl, type GeoJSONSource, type Map as MaplibreMap } from 'maplibre-gl';
 import maplibreWorkerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
-import { dropDisplayToken, fetchMe, jsonCall, takeDisplayToken } from '../backend/session.ts';
+import { jsonCall } from '../backend/session.ts';
+import { startPage } from '../app/sign-in.ts';
 import { followRotation } from '../kiosk/kiosk-mode.ts';
 import { parseWallPlan, WallPlanError } from '../kiosk/wall-plan.ts';
 import { formatClock, formatDateTime, showTimesIn } from '../i18n/format.ts';
 import { loadCityInfo } from '../backend/city-info.ts';
 import type { CityInfo } from '../../shared/protocol.ts';
 import { incidentTypeLabel } from '../i18n/incident-labels.ts';
-import { getLanguage, loadLanguage, onLanguageChange, pick, setLanguage, t } from '../i18n/language.ts';
+import { getLanguage, onLanguageChange, pick, setLanguage } from '../i18n/language.ts';
 import { applyBasemap, createCityMap, fetchBasemap, setMapLanguage, showCity } from '../map/city-map.ts';
-import { LoginView } from '../panels/login-view.ts';
 import { h, replaceChildren, setText } from '../ui/dom.ts';
-import type { KpiDrill, KpiSummary } from '../../server/kpi/kpi-routes.ts';
+import type { KpiDrill, KpiSummary } from '../../shared/kpi-protocol.ts';
 import { KpiCharts, type DrillRequest } from './kpi-charts.ts';
 import { chooseLayout, isStale, REFRESH_MS } from './kpi-layout.ts';
 import { columnLabel, kt } from './kpi-strings.ts';
@@ -43,27 +43,6 @@ declare global {
   interface Window {
     __kpi?: KpiTestHooks;
   }
-}
-
-async function boot(): Promise<void> {
-  loadLanguage();
-  const display = takeDisplayToken(window.location, window.history);
-  let me = await fetchMe();
-  if (!me.ok && display) {
-    dropDisplayToken();
-    await new LoginView(document.body, t('login.displayRevoked', { reason: me.error })).run();
-    me = await fetchMe();
-  }
-  while (!me.ok) {
-    document.body.dataset.auth = 'login';
-    await new LoginView(document.body).run();
-    me = await fetchMe();
-  }
-  document.body.dataset.auth = me.value.via;
-  const city = await loadCityInfo();
-  // Every time on the screen is on the city's clocks.
-  showTimesIn(city?.timezone ?? null);
-  start(city);
 }
 
 function start(city: CityInfo | null): void {
@@ -267,4 +246,12 @@ function start(city: CityInfo | null): void {
   }
 }
 
-void boot();
+startPage(
+  () =>
+    void loadCityInfo().then((city) => {
+      // Every time on the screen is on the city's clocks.
+      showTimesIn(city?.timezone ?? null);
+      start(city);
+    }),
+  { displayToken: true },
+);

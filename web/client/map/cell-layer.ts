@@ -10,6 +10,7 @@ import { SENSOR_STATES, type SensorStateName } from '../../../twin-model/sensor-
 import type { CellSummary } from '../../shared/protocol.ts';
 import { STATE_STYLES, type Rgba } from './sensor-style.ts';
 import { getLanguage, t } from '../i18n/language.ts';
+import type { Panel } from '../app/panel.ts';
 import { h, setText } from '../ui/dom.ts';
 
 export const CELL_LAYER_ID = 'sensor-cells';
@@ -105,10 +106,15 @@ export function cellLayers(cells: readonly CellSummary[], options: CellLayerOpti
  * sensors in view and the cell count) or the viewport's points. `data-mode` is `cells`,
  * `points` or `waiting`; `data-total` and `data-cells` carry the figures.
  */
-export class ScaleBadge {
+/** What the scale badge shows: the viewport's mode and figures (docs/scale.md). */
+export interface ScaleView {
+  scale: { active: boolean; mode: 'points' | 'cells' | null; total: number; cells: number; points: number; zoom: number };
+}
+
+export class ScaleBadge implements Panel<ScaleView> {
   readonly el: HTMLElement;
 
-  constructor(parent: HTMLElement) {
+  constructor() {
     this.el = h('div', { class: 'scale-badge', role: 'status', hidden: true, 'data-testid': 'scale-mode' });
     const st = this.el.style;
     Object.assign(st, {
@@ -126,10 +132,25 @@ export class ScaleBadge {
       whiteSpace: 'nowrap',
       zIndex: '5',
     });
+  }
+
+  mount(parent: HTMLElement): void {
     parent.appendChild(this.el);
   }
 
-  update(state: { active: boolean; mode: 'points' | 'cells' | null; total: number; cells: number; points: number; zoom: number }): void {
+  destroy(): void {
+    this.el.remove();
+  }
+
+  renderLabels(): void {
+    if (this.last) this.render(this.last);
+  }
+
+  private last: ScaleView | null = null;
+
+  render(view: ScaleView): void {
+    this.last = view;
+    const state = view.scale;
     this.el.hidden = !state.active;
     if (!state.active) return;
     const mode = state.mode ?? 'waiting';

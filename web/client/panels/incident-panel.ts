@@ -14,12 +14,13 @@ import {
   incidentStatusLabel,
   incidentStepLabel,
   incidentTypeLabel,
-  localizeHistoryDetail,
-  localizeWhy,
+  historyDetailLabel,
+  whyLabel,
 } from '../i18n/incident-labels.ts';
 import { getLanguage, t } from '../i18n/language.ts';
 import { kindLabel } from '../i18n/labels.ts';
 import type { IncidentQueue } from '../stream/incident-queue.ts';
+import type { Panel } from '../app/panel.ts';
 import { h, replaceChildren, setText } from '../ui/dom.ts';
 
 export interface IncidentPanelContext {
@@ -39,7 +40,7 @@ const ANNOUNCE_MS = 6_000;
 
 type Action = 'acknowledge' | 'set_severity' | 'merge' | 'split' | 'false_alarm' | 'resolve' | 'close' | 'reopen';
 
-export class IncidentPanel {
+export class IncidentPanel implements Panel<unknown> {
   readonly el: HTMLElement;
   readonly toast = h('div', {
     class: 'incident-toast',
@@ -74,10 +75,7 @@ export class IncidentPanel {
   /** The reason typed for the next action (kept across redraws of the same incident). */
   private reason = '';
 
-  constructor(
-    parent: HTMLElement,
-    private readonly ctx: IncidentPanelContext,
-  ) {
+  constructor(private readonly ctx: IncidentPanelContext) {
     const header = h('div', { class: 'panel-header' }, h('div', { class: 'incident-heading' }, this.title, this.count));
     this.el = h(
       'section',
@@ -86,7 +84,6 @@ export class IncidentPanel {
       h('div', { class: 'incident-scroll' }, this.empty, this.list),
       this.detail,
     );
-    parent.append(this.el, this.toast);
     this.toast.addEventListener('click', () => {
       const id = this.toast.dataset.incidentId;
       if (id) this.select(id);
@@ -130,7 +127,7 @@ export class IncidentPanel {
     this.ctx.onSelect(id);
     this.renderedVersion = -1;
     if (id) void this.load(id);
-    this.render();
+    this.redraw();
   }
 
   /** An incident changed on the socket: refresh the open detail soon (coalesced). */
@@ -143,7 +140,21 @@ export class IncidentPanel {
   }
 
   /** Re-renders when the queue changed or ages moved on (called on the console's tick). */
-  render(force = false): void {
+  /** Panel: the queue and the detail follow the incident queue (redrawn when it changed). */
+  render(): void {
+    this.redraw();
+  }
+
+  mount(parent: HTMLElement): void {
+    parent.append(this.el, this.toast);
+  }
+
+  destroy(): void {
+    this.el.remove();
+    this.toast.remove();
+  }
+
+  redraw(force = false): void {
     const now = Date.now();
     for (const [id, until] of this.flashing) if (until < now) this.flashing.delete(id);
     // Ages move on: redraw every 10 s even when nothing changed.
@@ -167,7 +178,7 @@ export class IncidentPanel {
 
   renderLabels(): void {
     setText(this.title, t('incident.queue'));
-    this.render(true);
+    this.redraw(true);
   }
 
   private placeOf(i: IncidentView): string {
@@ -402,7 +413,7 @@ export class IncidentPanel {
                 : '',
             ),
             h('div', { class: 'mono muted evidence-id' }, e.sensorId ?? e.id.replace(/^event:/, '')),
-            h('div', { class: 'evidence-why' }, localizeWhy(e.why)),
+            h('div', { class: 'evidence-why' }, whyLabel(e.why)),
           );
         }),
       ),
@@ -435,7 +446,7 @@ export class IncidentPanel {
               h('span', { class: 'mono muted' }, formatClock(c.at)),
               h('span', { class: 'history-what' }, incidentStepLabel(c.what)),
               h('span', { class: 'history-actor' }, c.actor === 'twin' ? t('incident.actor.twin') : c.actor),
-              h('div', { class: 'muted history-detail' }, localizeHistoryDetail(c.what, c.detail)),
+              h('div', { class: 'muted history-detail' }, historyDetailLabel(c.what, c.detail)),
             ),
           ),
         ),

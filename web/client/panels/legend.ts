@@ -9,6 +9,7 @@ import { getLanguage, t } from '../i18n/language.ts';
 import { kindLabel, stateLabel } from '../i18n/labels.ts';
 import type { SensorFilter } from '../map/sensor-buffers.ts';
 import { KIND_SLOTS, STATE_COUNT, UNKNOWN_KIND, type SensorCounts } from '../stream/sensor-store.ts';
+import type { Panel } from '../app/panel.ts';
 import { append, h, setText } from '../ui/dom.ts';
 
 interface Row {
@@ -26,7 +27,13 @@ const STATE_ORDER = [
   SensorStateCode.unregistered,
 ] as const;
 
-export class Legend {
+/** The counts the legend shows: all sensors' (or the viewport's cells') and the number drawn. */
+export interface LegendView {
+  /** Null before the first snapshot. */
+  legend: { counts: SensorCounts; drawn: number; cellsMode: boolean } | null;
+}
+
+export class Legend implements Panel<LegendView> {
   readonly el: HTMLElement;
   readonly filter: SensorFilter = {
     kinds: new Uint8Array(KIND_SLOTS).fill(1),
@@ -47,10 +54,7 @@ export class Legend {
   private counts: SensorCounts | null = null;
   private drawn = 0;
 
-  constructor(
-    parent: HTMLElement,
-    private readonly onFilterChange: (filter: SensorFilter) => void,
-  ) {
+  constructor(private readonly onFilterChange: (filter: SensorFilter) => void) {
     const stateList = h('ul', { class: 'legend-list' });
     for (const code of STATE_ORDER) {
       const row = this.makeRow(`legend-state-${SENSOR_STATES[code]}`, h('span', { class: `swatch state-${SENSOR_STATES[code]}` }), () =>
@@ -94,18 +98,26 @@ export class Legend {
       h('header', { class: 'panel-header' }, this.title, this.collapse),
       this.body,
     );
-    parent.appendChild(this.el);
     this.renderLabels();
+  }
+
+  mount(parent: HTMLElement): void {
+    parent.appendChild(this.el);
+  }
+
+  destroy(): void {
+    this.el.remove();
   }
 
   /** Whether the counts are the viewport's aggregate cells (states only: kinds unknown). */
   private cellsMode = false;
 
-  /** Updates the counts (all sensors) and the number drawn. */
-  update(counts: SensorCounts, drawn: number, cellsMode = false): void {
-    this.counts = counts;
-    this.drawn = drawn;
-    this.cellsMode = cellsMode;
+  /** Shows the counts (all sensors) and the number drawn. */
+  render(view: LegendView): void {
+    if (!view.legend) return;
+    this.counts = view.legend.counts;
+    this.drawn = view.legend.drawn;
+    this.cellsMode = view.legend.cellsMode;
     this.renderCounts();
   }
 

@@ -12,6 +12,7 @@ import { getLanguage, t, type Language } from '../i18n/language.ts';
 import { classificationLabel, kindLabel, metricLabel, metricUnit, stateLabel } from '../i18n/labels.ts';
 import { localizeStateReason } from '../i18n/state-reason.ts';
 import type { StringKey } from '../i18n/strings.ts';
+import type { Panel } from '../app/panel.ts';
 import { h, replaceChildren, setText } from '../ui/dom.ts';
 import { HistoryChart } from './history-chart.ts';
 
@@ -40,7 +41,7 @@ export interface SensorPanelContext {
 
 type Load<T> = { status: 'idle' } | { status: 'loading' } | { status: 'ok'; value: T; at: number } | { status: 'error'; error: unknown };
 
-export class SensorPanel {
+export class SensorPanel implements Panel<unknown> {
   readonly el: HTMLElement;
   private readonly eyebrow = h('div', { class: 'eyebrow' });
   private readonly name = h('h2', { class: 'sensor-name', 'data-testid': 'sensor-name' });
@@ -69,18 +70,16 @@ export class SensorPanel {
   private detailAbort: AbortController | null = null;
   private readingsAbort: AbortController | null = null;
 
-  constructor(
-    parent: HTMLElement,
-    private readonly ctx: SensorPanelContext,
-  ) {
+  constructor(private readonly ctx: SensorPanelContext) {
     this.closeButton.addEventListener('click', () => ctx.onClose());
-    const historySection = (this.historySection = h(
+    const historySection = h(
       'section',
       { class: 'panel-section history' },
       this.historyHeading,
       h('div', { class: 'chart-controls' }, this.metricTabs, this.rangeTabs),
       this.historyError,
-    ));
+    );
+    this.historySection = historySection;
     this.chart = new HistoryChart(historySection);
     historySection.appendChild(this.chartMeta);
     this.detailSection = h(
@@ -97,9 +96,20 @@ export class SensorPanel {
       h('div', { class: 'panel-body' }, this.message, this.detailSection),
     );
     this.name.id = 'sensor-panel-name';
-    parent.appendChild(this.el);
     this.renderRangeTabs();
-    this.render();
+    this.draw();
+  }
+
+  mount(parent: HTMLElement): void {
+    parent.appendChild(this.el);
+  }
+
+  /** Panel: opened and closed by the selection; the detail and history refresh on their own timer. */
+  render(): void {}
+
+  destroy(): void {
+    this.close();
+    this.el.remove();
   }
 
   /** The sensor shown, or null when closed. */
@@ -122,7 +132,7 @@ export class SensorPanel {
       setText(this.chartMeta, '');
       this.historyError.hidden = true;
     }
-    this.render();
+    this.draw();
     this.refresh();
     window.clearInterval(this.timer);
     this.timer = window.setInterval(() => this.refresh(), PANEL_REFRESH_MS);
@@ -145,7 +155,7 @@ export class SensorPanel {
   /** Re-renders every string (language change). */
   renderLabels(): void {
     this.renderRangeTabs();
-    this.render();
+    this.draw();
     this.renderChart();
   }
 
@@ -155,20 +165,21 @@ export class SensorPanel {
     if (!id) return;
     const gen = this.generation;
     if (!this.detailAbort) {
-      const abort = (this.detailAbort = new AbortController());
+      const abort = new AbortController();
+      this.detailAbort = abort;
       fetchSensorDetail(id, abort.signal)
         .then((value) => {
           if (gen !== this.generation) return;
           this.detail = { status: 'ok', value, at: Date.now() };
           const first = this.metric === null;
           if (first || !this.metrics().includes(this.metric!)) this.metric = this.metrics()[0] ?? null;
-          this.render();
+          this.draw();
           if (first) this.loadReadings();
         })
         .catch((error: unknown) => {
           if (gen !== this.generation || isAbort(error)) return;
           this.detail = { status: 'error', error };
-          this.render();
+          this.draw();
         })
         .finally(() => {
           if (this.detailAbort === abort) this.detailAbort = null;
@@ -189,7 +200,8 @@ export class SensorPanel {
     const range = this.rangeMs();
     const to = this.ctx.serverNow();
     const from = to - range;
-    const abort = (this.readingsAbort = new AbortController());
+    const abort = new AbortController();
+    this.readingsAbort = abort;
     if (this.readings.status !== 'ok') this.readings = { status: 'loading' };
     fetchReadings(id, metric, from, to, abort.signal)
       .then((value) => {
@@ -220,7 +232,7 @@ export class SensorPanel {
     return HISTORY_RANGES.find((r) => r.id === this.range)?.ms ?? 3_600_000;
   }
 
-  private render(): void {
+  private draw(): void {
     const lang = getLanguage();
     setText(this.eyebrow, t('panel.title'));
     this.closeButton.title = t('panel.close');
@@ -360,7 +372,7 @@ export class SensorPanel {
           if (this.metric === m) return;
           this.metric = m;
           this.readings = { status: 'loading' };
-          this.render();
+          this.draw();
           this.loadReadings(true);
         });
         return b;

@@ -8,6 +8,7 @@ import { formatCount, formatDuration, formatLatency, formatRate } from '../i18n/
 import { getLanguage, t } from '../i18n/language.ts';
 import type { StringKey } from '../i18n/strings.ts';
 import type { Freshness } from '../stream/freshness.ts';
+import type { Panel } from '../app/panel.ts';
 import { h, setText } from '../ui/dom.ts';
 
 type ItemId = 'msgs' | 'stored' | 'rejected' | 'pending' | 'lag' | 'clients' | 'storage' | 'broker' | 'sensors' | 'freshness';
@@ -40,11 +41,11 @@ export interface StatusView {
   sensorsOnScreen: number;
 }
 
-export class StatusStrip {
+export class StatusStrip implements Panel<StatusView> {
   readonly el: HTMLElement;
   private readonly items = new Map<ItemId, Item>();
 
-  constructor(parent: HTMLElement) {
+  constructor() {
     this.el = h('footer', { class: 'status-strip', 'data-testid': 'status-strip' });
     for (const [id, labelKey] of ITEMS) {
       const label = h('span', { class: 'stat-label' });
@@ -53,8 +54,15 @@ export class StatusStrip {
       this.items.set(id, { el, label, value, labelKey });
       this.el.appendChild(el);
     }
-    parent.appendChild(this.el);
     this.renderLabels();
+  }
+
+  mount(parent: HTMLElement): void {
+    parent.appendChild(this.el);
+  }
+
+  destroy(): void {
+    this.el.remove();
   }
 
   renderLabels(): void {
@@ -62,7 +70,7 @@ export class StatusStrip {
     this.item('freshness').el.title = t('stat.freshnessTitle');
   }
 
-  update(view: StatusView): void {
+  render(view: StatusView): void {
     const lang = getLanguage();
     const s = view.stats;
     const f = view.freshness;

@@ -6,15 +6,16 @@
 import { formatDuration } from '../i18n/format.ts';
 import { getLanguage, t } from '../i18n/language.ts';
 import type { Freshness } from '../stream/freshness.ts';
+import type { Panel } from '../app/panel.ts';
 import { h, setText } from '../ui/dom.ts';
 
-export class StreamBanner {
+export class StreamBanner implements Panel<{ freshness: Freshness }> {
   readonly el: HTMLElement;
   private readonly title = h('strong', { class: 'banner-title' });
   private readonly detail = h('span', { class: 'banner-detail' });
   private last: Freshness | null = null;
 
-  constructor(parent: HTMLElement) {
+  constructor() {
     this.el = h(
       'div',
       { class: 'stream-banner', role: 'alert', 'aria-live': 'assertive', 'data-testid': 'stream-banner', hidden: true },
@@ -22,10 +23,18 @@ export class StreamBanner {
       this.title,
       this.detail,
     );
+  }
+
+  mount(parent: HTMLElement): void {
     parent.appendChild(this.el);
   }
 
-  update(f: Freshness): void {
+  destroy(): void {
+    this.el.remove();
+  }
+
+  render(view: { freshness: Freshness }): void {
+    const f = view.freshness;
     this.last = f;
     const waiting = f.condition === 'waiting';
     this.el.hidden = !f.stopped && !waiting;
@@ -47,6 +56,6 @@ export class StreamBanner {
   }
 
   renderLabels(): void {
-    if (this.last) this.update(this.last);
+    if (this.last) this.render({ freshness: this.last });
   }
 }

@@ -3,12 +3,20 @@
  */
 import { formatClock } from '../i18n/format.ts';
 import { getLanguage, pick, setLanguage, t, type Language } from '../i18n/language.ts';
+import type { Panel } from '../app/panel.ts';
 import { h, setText } from '../ui/dom.ts';
 
 /** `stalled`: connected, but no update for longer than the stop threshold. */
 export type ConnectionState = 'connecting' | 'live' | 'stalled' | 'disconnected' | 'resyncing';
 
-export class TopBar {
+/** What the top bar shows of the console's view. */
+export interface TopBarView {
+  connection: ConnectionState;
+  /** The server's time (estimated), or null before the clock is synchronised. */
+  serverTime: number | null;
+}
+
+export class TopBar implements Panel<TopBarView> {
   readonly el: HTMLElement;
   private readonly subtitle = h('span', { class: 'brand-subtitle' });
   private readonly city = h('span', { class: 'brand-city' });
@@ -21,7 +29,7 @@ export class TopBar {
   /** The city's names (GET /api/city); a generic word until known. */
   private cityName: { zh: string; en: string } | null = null;
 
-  constructor(parent: HTMLElement) {
+  constructor() {
     this.conn.append(h('span', { class: 'conn-dot', 'aria-hidden': 'true' }), this.connText);
     // One button that switches to the other language; both names are shown, each in its own
     // language, with the current one highlighted.
@@ -41,11 +49,23 @@ export class TopBar {
       h('div', { class: 'brand' }, h('span', { class: 'brand-mark' }, 'CityTwin'), this.subtitle, this.city),
       h('div', { class: 'top-right' }, this.conn, this.clock, this.toggle),
     );
-    parent.appendChild(this.el);
     this.renderLabels();
   }
 
-  setConnection(state: ConnectionState): void {
+  mount(parent: HTMLElement): void {
+    parent.appendChild(this.el);
+  }
+
+  render(view: TopBarView): void {
+    this.setConnection(view.connection);
+    this.setClock(view.serverTime);
+  }
+
+  destroy(): void {
+    this.el.remove();
+  }
+
+  private setConnection(state: ConnectionState): void {
     this.state = state;
     this.conn.dataset.state = state;
     setText(this.connText, t(`conn.${state}`));
@@ -58,7 +78,7 @@ export class TopBar {
   }
 
   /** Shows the server's time (estimated), once a second. */
-  setClock(serverNow: number | null): void {
+  private setClock(serverNow: number | null): void {
     setText(this.clock, serverNow === null ? '--:--:--' : formatClock(serverNow));
   }
 

@@ -13,6 +13,7 @@ import { formatCount } from '../i18n/format.ts';
 import { getLanguage, t } from '../i18n/language.ts';
 import { unitKindLabel, unitStatusLabel, unitWarningLabel } from '../i18n/labels.ts';
 import { remainingTripS, type UnitStore } from '../stream/unit-store.ts';
+import type { Panel } from '../app/panel.ts';
 import { h, replaceChildren, setText } from '../ui/dom.ts';
 import { unitName } from './dispatch-section.ts';
 
@@ -30,7 +31,7 @@ const MANUAL: readonly UnitStatus[] = ['en_route', 'on_scene', 'returning', 'ava
 /** Matrix columns, from free to engaged. */
 const COLUMNS: readonly UnitStatus[] = UNIT_STATUSES;
 
-export class UnitBoard {
+export class UnitBoard implements Panel<unknown> {
   readonly el: HTMLElement;
   private readonly title = h('h2', { class: 'panel-title' });
   private readonly summary = h('span', { class: 'unit-board-summary muted', 'data-testid': 'unit-board-summary' });
@@ -61,10 +62,7 @@ export class UnitBoard {
   /** The outcome of the last status change, worded when drawn. */
   private outcome: { text: () => string; error: boolean } | null = null;
 
-  constructor(
-    parent: HTMLElement,
-    private readonly ctx: UnitBoardContext,
-  ) {
+  constructor(private readonly ctx: UnitBoardContext) {
     this.el = h(
       'section',
       { class: 'panel unit-board', 'data-testid': 'unit-board' },
@@ -76,7 +74,6 @@ export class UnitBoard {
       ),
       h('div', { class: 'unit-board-body' }, this.matrix, this.key, this.message, this.listBox),
     );
-    parent.appendChild(this.el);
     this.collapse.addEventListener('click', () => {
       const collapsed = this.el.classList.toggle('collapsed');
       this.collapse.setAttribute('aria-expanded', String(!collapsed));
@@ -101,7 +98,7 @@ export class UnitBoard {
       this.el.classList.remove('collapsed');
       this.showList(true);
       this.list.querySelector(`[data-unit-id="${CSS.escape(id)}"]`)?.scrollIntoView({ block: 'nearest' });
-    } else this.render(true);
+    } else this.redraw(true);
   }
 
   renderLabels(): void {
@@ -112,11 +109,24 @@ export class UnitBoard {
     setText(this.listToggle, this.listBox.hidden ? t('board.showList') : t('board.hideList'));
     this.listToggle.hidden = collapsed;
     setText(this.key, t('board.ringKey'));
-    this.render(true);
+    this.redraw(true);
   }
 
   /** Redraws when the units changed (or, with the list open, every 5 s as ETAs move on). */
-  render(force = false): void {
+  /** Panel: the board follows the unit store (redrawn when it changed). */
+  render(): void {
+    this.redraw();
+  }
+
+  mount(parent: HTMLElement): void {
+    parent.appendChild(this.el);
+  }
+
+  destroy(): void {
+    this.el.remove();
+  }
+
+  redraw(force = false): void {
     const now = Date.now();
     const etas = !this.listBox.hidden && now - this.etasAt > 5_000;
     if (!force && !etas && this.renderedVersion === this.ctx.units.version && !this.dirty) return;
@@ -147,7 +157,7 @@ export class UnitBoard {
     this.el.classList.toggle('list-open', open);
     this.listToggle.setAttribute('aria-expanded', String(open));
     setText(this.listToggle, open ? t('board.hideList') : t('board.showList'));
-    this.render(true);
+    this.redraw(true);
   }
 
   private renderMatrix(byKind: Map<string, Map<UnitStatus, number>>): void {
@@ -249,7 +259,7 @@ export class UnitBoard {
       if ((e.target as Element).closest('select, input, button')) return;
       this.selected = this.selected === u.id ? null : u.id;
       this.ctx.onSelect(this.selected);
-      this.render(true);
+      this.redraw(true);
     });
     return li;
   }
@@ -269,7 +279,7 @@ export class UnitBoard {
       select.blur();
       if (needsReason(u.status, to)) {
         this.pending = { unitId: u.id, to, reason: '' };
-        this.render(true);
+        this.redraw(true);
         this.list.querySelector<HTMLInputElement>('[data-testid="unit-status-reason"]')?.focus();
       } else void this.setStatus(u, to);
     });
@@ -308,7 +318,7 @@ export class UnitBoard {
     cancel.addEventListener('click', () => {
       this.pending = null;
       input.blur();
-      this.render(true);
+      this.redraw(true);
     });
     return h('div', { class: 'unit-reason-form' }, input, h('div', { class: 'action-row' }, apply, cancel));
   }
@@ -324,7 +334,7 @@ export class UnitBoard {
       text: () => (error ? t('board.failed', { reason: error }) : t('board.changed', { name: unitName(u), status: unitStatusLabel(to) })),
       error: !r.ok,
     };
-    this.render(true);
+    this.redraw(true);
   }
 }
 

@@ -5,6 +5,7 @@
 import { changePassword, logout, type Me } from '../backend/session.ts';
 import { t } from '../i18n/language.ts';
 import { STRINGS, type StringKey } from '../i18n/strings.ts';
+import type { Panel } from '../app/panel.ts';
 import { h, setText } from '../ui/dom.ts';
 
 /** Words a refused password change by its code (policy, wrong current password, throttled). */
@@ -17,7 +18,7 @@ export function passwordErrorText(r: { error: string; details?: Record<string, u
   return t(key, params);
 }
 
-export class UserMenu {
+export class UserMenu implements Panel<unknown> {
   readonly el: HTMLElement;
   private readonly button = h('button', {
     type: 'button',
@@ -47,10 +48,7 @@ export class UserMenu {
   });
   private dialog: HTMLElement | null = null;
 
-  constructor(
-    parent: HTMLElement,
-    private readonly me: Me,
-  ) {
+  constructor(private readonly me: Me) {
     const display = me.via === 'display';
     this.el = h('div', { class: 'user-area', 'data-testid': 'user-area', 'data-roles': me.roles.join(' ') }, this.button, this.menu);
     this.menu.append(this.rolesLine, this.clearanceLine);
@@ -72,8 +70,19 @@ export class UserMenu {
     document.addEventListener('click', (e) => {
       if (!this.el.contains(e.target as Node)) this.toggle(false);
     });
-    parent.appendChild(this.el);
     this.renderLabels();
+  }
+
+  mount(parent: HTMLElement): void {
+    parent.appendChild(this.el);
+  }
+
+  /** Panel: the signed-in user does not change while the page runs. */
+  render(): void {}
+
+  destroy(): void {
+    this.dialog?.remove();
+    this.el.remove();
   }
 
   private toggle(open = this.menu.hidden): void {

@@ -3,11 +3,21 @@
  * the live stream's shapes (web/shared/protocol.ts) so the live console's store and layers
  * take them as they are.
  */
-import type { DeltaMessage, IncidentView, SnapshotMessage } from '../../shared/protocol.ts';
+import type { IncidentView, SnapshotMessage } from '../../shared/protocol.ts';
 import { jsonCall } from '../backend/session.ts';
-import type { ReplayAction, ReplayEvents, UnitAt, UnitTrack } from '../../shared/replay-protocol.ts';
+import { indicesFromBase64 } from '../../shared/delta-codec.ts';
+import {
+  decodeFrame,
+  type Frame,
+  type ReplayAction,
+  type ReplayEvents,
+  type ReplayFrames,
+  type ReplayKeyframe,
+  type UnitAt,
+  type UnitTrack,
+} from '../../shared/replay-protocol.ts';
 
-export type { ReplayAction, UnitAt, UnitTrack };
+export type { Frame, ReplayAction, UnitAt, UnitTrack };
 /** The events of a range (the server's ReplayEvents). */
 export type RangeEvents = ReplayEvents;
 
@@ -19,26 +29,8 @@ export interface Keyframe {
   units: UnitAt[];
 }
 
-export interface Frame {
-  delta: DeltaMessage;
-  gaps: Uint32Array;
-}
-
-export interface FrameChunk {
-  epoch: string;
-  from: number;
-  to: number;
-  step: number;
-  source: 'raw' | 'rollup';
+export interface FrameChunk extends Omit<ReplayFrames, 'frames' | 'timings'> {
   frames: Frame[];
-}
-
-/** base64 → a fresh, aligned ArrayBuffer. */
-export function fromBase64(text: string): ArrayBuffer {
-  const bin = atob(text);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out.buffer;
 }
 
 async function get<T>(path: string): Promise<T> {
@@ -48,43 +40,13 @@ async function get<T>(path: string): Promise<T> {
 }
 
 export async function fetchKeyframe(at: number): Promise<Keyframe> {
-  const k = await get<Omit<Keyframe, 'gaps'> & { gaps: string }>(`/api/replay/keyframe?at=${Math.round(at)}`);
-  return { ...k, gaps: new Uint32Array(fromBase64(k.gaps)) };
+  const k = await get<ReplayKeyframe>(`/api/replay/keyframe?at=${Math.round(at)}`);
+  return { at: k.at, snapshot: k.snapshot, gaps: indicesFromBase64(k.gaps), incidents: k.incidents, units: k.units };
 }
 
 export async function fetchFrames(from: number, to: number, speed: number): Promise<FrameChunk> {
-  const c = await get<
-    Omit<FrameChunk, 'frames'> & {
-      frames: Array<{
-        epoch: string;
-        seq: number;
-        serverTime: number;
-        dataTime: number;
-        index: string;
-        state: string;
-        value: string;
-        ts: string;
-        gaps: string;
-      }>;
-    }
-  >(`/api/replay/frames?from=${Math.round(from)}&to=${Math.round(to)}&speed=${speed}`);
-  return {
-    ...c,
-    frames: c.frames.map((f) => ({
-      delta: {
-        epoch: f.epoch,
-        seq: f.seq,
-        serverTime: f.serverTime,
-        dataTime: f.dataTime,
-        added: [],
-        index: fromBase64(f.index),
-        state: fromBase64(f.state),
-        value: fromBase64(f.value),
-        ts: fromBase64(f.ts),
-      },
-      gaps: new Uint32Array(fromBase64(f.gaps)),
-    })),
-  };
+  const c = await get<ReplayFrames>(`/api/replay/frames?from=${Math.round(from)}&to=${Math.round(to)}&speed=${speed}`);
+  return { epoch: c.epoch, from: c.from, to: c.to, step: c.step, source: c.source, frames: c.frames.map(decodeFrame) };
 }
 
 export function fetchEvents(from: number, to: number): Promise<RangeEvents> {

@@ -7,6 +7,7 @@
  * of the rows it names.
  */
 import type { DeltaMessage, SensorSummary, SnapshotMessage } from '../../shared/protocol.ts';
+import { decodeDelta } from '../../shared/delta-codec.ts';
 import { SENSOR_KINDS, type SensorKind } from '../../../twin-model/vocabulary.ts';
 import { SENSOR_STATES, SensorStateCode } from '../../../twin-model/sensor-state.ts';
 
@@ -38,29 +39,6 @@ export interface SensorCounts {
   byState: Uint32Array;
   /** Per kind slot (index = kindSlot). */
   byKind: Uint32Array;
-}
-
-/**
- * The bytes of one binary delta column, aligned for elements of `size` bytes. Socket.io gives
- * an ArrayBuffer in browsers and a Buffer (a view, possibly unaligned) in Node; an unaligned
- * view is copied.
- */
-function alignedBytes(
-  data: ArrayBuffer | ArrayBufferView,
-  size: number,
-  name: string,
-): { buffer: ArrayBufferLike; byteOffset: number; length: number } {
-  const view = ArrayBuffer.isView(data);
-  const buffer = view ? data.buffer : data;
-  const byteOffset = view ? data.byteOffset : 0;
-  const byteLength = data.byteLength;
-  if (byteLength % size !== 0) {
-    throw new Error(`delta column "${name}" has ${byteLength} bytes, not a multiple of ${size}`);
-  }
-  if (byteOffset % size === 0) return { buffer, byteOffset, length: byteLength / size };
-  const copy = new Uint8Array(byteLength);
-  copy.set(new Uint8Array(buffer, byteOffset, byteLength));
-  return { buffer: copy.buffer, byteOffset: 0, length: byteLength / size };
 }
 
 export class SensorStore {
@@ -155,20 +133,8 @@ export class SensorStore {
       }
       this.writeSummary(s);
     }
-    const ib = alignedBytes(msg.index, 4, 'index');
-    const sb = alignedBytes(msg.state, 1, 'state');
-    const vb = alignedBytes(msg.value, 4, 'value');
-    const tb = alignedBytes(msg.ts, 8, 'ts');
-    const index = new Uint32Array(ib.buffer, ib.byteOffset, ib.length);
-    const state = new Uint8Array(sb.buffer, sb.byteOffset, sb.length);
-    const value = new Float32Array(vb.buffer, vb.byteOffset, vb.length);
-    const ts = new Float64Array(tb.buffer, tb.byteOffset, tb.length);
+    const { index, state, value, ts } = decodeDelta(msg);
     const n = index.length;
-    if (state.length !== n || value.length !== n || ts.length !== n) {
-      throw new Error(
-        `delta ${msg.seq} has columns of different lengths (index ${n}, state ${state.length}, value ${value.length}, ts ${ts.length})`,
-      );
-    }
     let touched = 0;
     for (let k = 0; k < n; k++) {
       const i = index[k]!;

@@ -9,6 +9,17 @@
 import type { KpiWindows } from '../../../storage/index.ts';
 import type { CityKpiTargets, Classification } from '../../../twin-model/index.ts';
 import { localDayStart, localDayStartAfter } from '../../../twin-model/local-time.ts';
+import {
+  RESPONSE_STEPS,
+  type DepartmentHealth,
+  type ResponseStep,
+  type SourceHealth,
+  type StepFigures,
+} from '../../shared/kpi-protocol.ts';
+
+// The shapes on the wire are defined once in web/shared.
+export { RESPONSE_STEPS };
+export type { DepartmentHealth, ResponseStep, SourceHealth, StepFigures };
 
 export const HOUR_MS = 3_600_000;
 export const DAY_MS = 86_400_000;
@@ -48,10 +59,6 @@ export function kpiWindows(at: number, timeZone: string): KpiWindows {
   };
 }
 
-/** The response-time steps, each measured from detection (what the caller waits). */
-export const RESPONSE_STEPS = ['acknowledge', 'dispatch', 'arrive', 'resolve'] as const;
-export type ResponseStep = (typeof RESPONSE_STEPS)[number];
-
 /** The duration of twin-model/dispatch/response-times.ts each step reports. */
 export const STEP_DURATION = {
   acknowledge: 'acknowledgeS',
@@ -74,18 +81,6 @@ export const RESPONSE_TARGETS: ResponseTargets = {
   arrive: { medianS: 1800, p90S: 2700 },
   resolve: { medianS: 14_400, p90S: 21_600 },
 };
-
-export interface StepFigures {
-  step: ResponseStep;
-  /** Incidents detected today that reached this step. */
-  count: number;
-  /** Seconds, null when count is 0. */
-  medianS: number | null;
-  p90S: number | null;
-  target: { medianS: number; p90S: number };
-  /** Both within target; null when there is nothing to judge. */
-  met: boolean | null;
-}
 
 /** The city's targets: its own steps from `kpi.json`, the product's for the others. */
 export function responseTargetsOf(kpi: CityKpiTargets | undefined): ResponseTargets {
@@ -120,27 +115,6 @@ export function stepFigures(
 /** Online share, 0..1; null when nothing is registered. */
 export function onlineRate(online: number, registered: number): number | null {
   return registered > 0 ? online / registered : null;
-}
-
-export interface SourceHealth {
-  source: string;
-  nameZh: string;
-  nameEn: string;
-  departmentZh: string;
-  departmentEn: string;
-  classification: Classification;
-  registered: number;
-  online: number;
-  rate: number | null;
-}
-
-export interface DepartmentHealth {
-  departmentZh: string;
-  departmentEn: string;
-  sources: number;
-  registered: number;
-  online: number;
-  rate: number | null;
 }
 
 /** Sums sources into their departments, largest first (ties by name). */

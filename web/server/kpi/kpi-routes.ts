@@ -1,112 +1,27 @@
 /**
  * The leader's KPI screen over HTTP (docs/kpi.md): `GET /api/kpi/summary` (every KPI in one
  * call, from the rollups of migration 6) and `GET /api/kpi/drill/{kpi}` (the rows behind a
- * number), and the shapes both answer with. Both need `kpi.read` (auth/policy.ts); what a
+ * number); the shapes both answer with are web/shared/kpi-protocol.ts. Both need `kpi.read` (auth/policy.ts); what a
  * caller's clearance shows is decided in kpi-service.ts.
  */
 import { z } from 'zod';
-import type { OpenIncidentPoint } from '../../../storage/index.ts';
 import { INCIDENT_TYPES } from '../../../twin-model/index.ts';
-import type { StatsMessage } from '../../shared/protocol.ts';
+import {
+  DRILL_KPIS,
+  RESPONSE_STEPS,
+  type DrillKpi,
+  type KpiDrill,
+  type KpiSummary,
+  type ServiceHallRow,
+} from '../../shared/kpi-protocol.ts';
 import { HttpError, route, timeParam, type Route } from '../http-router.ts';
-import { RESPONSE_STEPS, type DepartmentHealth, type SourceHealth, type StepFigures } from './kpi-model.ts';
 import { KpiService, type KpiDeps } from './kpi-service.ts';
 
 export type { KpiDeps, KpiTwin } from './kpi-service.ts';
-export type { OpenIncidentPoint };
 
-export interface ServiceHallRow {
-  sensorId: string;
-  name: string;
-  district: string;
-  queue: number | null;
-  waitMin: number | null;
-  at: number;
-}
-
-/** `GET /api/kpi/summary` */
-export interface KpiSummary {
-  at: number;
-  /** Local midnight of the day the figures cover, in the city's zone. */
-  dayStart: number;
-  /** The city's IANA time zone (the KPI day is its local day). */
-  timeZone: string;
-  /** Time the server spent on the summary (ms). */
-  queryMs: number;
-  openIncidents: {
-    total: number;
-    byType: Array<{ type: string; n: number }>;
-    byDistrict: Array<{ district: string; nameZh: string; nameEn: string; n: number }>;
-    cells: Array<{ type: string; district: string; n: number }>;
-    points: OpenIncidentPoint[];
-  };
-  responseTimes: { incidents: number; steps: StepFigures[] };
-  incidentsToday: { today: number[]; lastWeek: number[]; todaySoFar: number; lastWeekSoFar: number };
-  sensorHealth: {
-    registered: number;
-    online: number;
-    rate: number | null;
-    windowMin: number;
-    bySource: SourceHealth[];
-    byDepartment: DepartmentHealth[];
-  };
-  ingest: {
-    messagesPerSec: number;
-    readingsPerSec: number;
-    receivedTotal: number;
-    storedTotal: number;
-    rejectedTotal: number;
-    pendingReadings: number;
-    ingestLagMs: number;
-    storage: StatsMessage['storage'];
-    broker: StatsMessage['broker'];
-    lastDataTime: number;
-    deadLetters: { windowMin: number; total: number; perMinute: number[]; byReason: Array<{ reason: string; n: number }> };
-  };
-  hotline: {
-    today: number[];
-    lastWeek: number[];
-    todaySoFar: number;
-    lastWeekSoFar: number;
-    byCategory: Array<{ category: string; n: number }>;
-  };
-  serviceHalls: {
-    windowMin: number;
-    halls: number;
-    queueTotal: number;
-    waitMinMean: number | null;
-    waitMinMax: number | null;
-    /** Per district (aggregates: shown whatever the caller's clearance). */
-    byDistrict: Array<{ district: string; nameZh: string; nameEn: string; halls: number; queue: number }>;
-    /** Halls within the caller's clearance, longest queue first. */
-    rows: ServiceHallRow[];
-    hidden: number;
-  };
-}
-
-export const DRILL_KPIS = [
-  'open-incidents',
-  'response-times',
-  'incidents-today',
-  'sensor-health',
-  'dead-letters',
-  'hotline',
-  'service-halls',
-] as const;
-export type DrillKpi = (typeof DRILL_KPIS)[number];
-
-/** `GET /api/kpi/drill/{kpi}` */
-export interface KpiDrill {
-  kpi: DrillKpi;
-  at: number;
-  /** Column order for a table. */
-  columns: string[];
-  rows: Array<Record<string, unknown>>;
-  /** Rows matching before `limit`. */
-  total: number;
-  /** Rows above the caller's classification clearance (counted in the figure, not listed). */
-  hidden: number;
-}
+// The shapes on the wire are defined once in web/shared.
+export { DRILL_KPIS };
+export type { DrillKpi, KpiDrill, KpiSummary, ServiceHallRow };
 
 const drillQuery = z.object({
   at: timeParam.optional(),
@@ -136,7 +51,7 @@ export function kpiRoutes(deps: KpiDeps): Route[] {
       summary: 'Every KPI of the leader screen in one call, from the ClickHouse rollups (docs/kpi.md)',
       description:
         'Open incidents by type and district (with their places), response times (detection → acknowledge, dispatch, arrive, resolve: median and p90 against targets) over incidents detected today, incidents per hour today and on the same day last week, sensor online rate by source and department, ingest health (live figures and rejected messages per minute), hotline cases per hour, service-hall queues. `at` (epoch ms or RFC 3339, default now) is the moment the figures describe; days are the local days of the city in its IANA time zone (`timeZone` of the answer; 23 or 25 hours where clocks change); response-time targets are the `kpi.json` of the city package, else the defaults.',
-      response: 'KpiSummary (web/server/kpi/kpi-routes.ts)',
+      response: 'KpiSummary (web/shared/kpi-protocol.ts)',
       query: z.object({ at: timeParam.optional() }),
       handler: ({ query, principal }) => service.summary(query.at ?? Date.now(), principal),
     }),

@@ -22,6 +22,7 @@ import {
 } from '../../../storage/index.ts';
 import type { CityModel, Classification, Incident, SensorSite } from '../../../twin-model/index.ts';
 import { cityTimeZone } from '../../../twin-model/local-time.ts';
+import type { DrillKpi, KpiDrill, KpiSummary, ServiceHallRow } from '../../shared/kpi-protocol.ts';
 import type { StatsMessage } from '../../shared/protocol.ts';
 import type { Principal } from '../auth/auth-service.ts';
 import {
@@ -52,7 +53,7 @@ import {
   type ResponseStep,
   type SourceHealth,
 } from './kpi-model.ts';
-import type { DrillFilters, DrillKpi, KpiDrill, KpiSummary, ServiceHallRow } from './kpi-routes.ts';
+import type { DrillFilters } from './kpi-routes.ts';
 
 /** What the KPI service asks the live twin: classifications and the incidents it holds. */
 export interface KpiTwin {

@@ -14,6 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { createTwinChanges, headlineValue, type SensorEntry, type TwinChanges, type TwinState } from '../../../twin-model/index.ts';
 import { stateName, type Classification, type SensorStateName } from '../../../twin-model/index.ts';
 import type { DeltaMessage, ResumeRequest, SensorSummary, SnapshotMessage } from '../../shared/protocol.ts';
+import { decodeDelta, deltaColumns, encodeDelta, pickDeltaRows, setDeltaRow } from '../../shared/delta-codec.ts';
 import { clearanceMask, CLASS_BIT, type SensorClassifier } from '../auth/classification.ts';
 import { UNCLASSIFIED_AS } from '../auth/policy.ts';
 import { gridSensor, SensorGrid } from './sensor-aggregate.ts';
@@ -152,37 +153,20 @@ export class LiveStream implements StreamFeed {
     const added: SensorSummary[] = [];
     for (let i = this.sentCount; i < sensors.length; i++) added.push(summarize(sensors[i]!));
     this.sentCount = sensors.length;
-    const n = changed.size;
-    const index = new Uint32Array(n);
-    const state = new Uint8Array(n);
-    const value = new Float32Array(n);
-    const ts = new Float64Array(n);
+    const columns = deltaColumns(changed.size);
     let k = 0;
     let dataTime = 0;
     for (const i of changed) {
       const entry = sensors[i]!;
       const head = headlineValue(entry);
       this.grid.set(i, gridSensor(entry, this.classify(entry)));
-      index[k] = i;
-      state[k] = entry.state;
-      value[k] = head ? head.value : Number.NaN;
-      ts[k] = head ? head.ts : 0;
+      setDeltaRow(columns, k, i, entry.state, head ? head.value : null, head ? head.ts : null);
       if (entry.lastTs > dataTime) dataTime = entry.lastTs;
       k++;
     }
     changed.clear();
     this.pending.added.length = 0;
-    const delta: DeltaMessage = {
-      epoch: this.epoch,
-      seq: ++this.seq,
-      serverTime: this.now(),
-      dataTime,
-      added,
-      index: index.buffer,
-      state: state.buffer,
-      value: value.buffer,
-      ts: ts.buffer,
-    };
+    const delta = encodeDelta({ epoch: this.epoch, seq: ++this.seq, serverTime: this.now(), dataTime, added }, columns);
     this.ring.push(delta);
     if (this.ring.length > this.retain) this.ring.shift();
     return delta;
@@ -274,10 +258,8 @@ export class ClassifiedView implements StreamFeed {
       grown.set(this.fromTwin);
       this.fromTwin = grown;
     }
-    const index = new Uint32Array(full.index);
-    const state = new Uint8Array(full.state);
-    const value = new Float32Array(full.value);
-    const ts = new Float64Array(full.ts);
+    const columns = decodeDelta(full);
+    const index = columns.index;
     const added: SensorSummary[] = [];
     const keep: number[] = [];
     for (let k = 0; k < index.length; k++) {
@@ -306,30 +288,10 @@ export class ClassifiedView implements StreamFeed {
       }
     }
     if (keep.length === 0 && added.length === 0) return null;
-    const m = keep.length;
-    const vi = new Uint32Array(m);
-    const vs = new Uint8Array(m);
-    const vv = new Float32Array(m);
-    const vt = new Float64Array(m);
-    let dataTime = 0;
-    keep.forEach((k, j) => {
-      vi[j] = this.fromTwin[index[k]!]!;
-      vs[j] = state[k]!;
-      vv[j] = value[k]!;
-      vt[j] = ts[k]!;
-      if (ts[k]! > dataTime) dataTime = ts[k]!;
-    });
-    return this.push({
-      epoch: this.epoch,
-      seq: ++this.seq,
-      serverTime: full.serverTime,
-      dataTime,
-      added,
-      index: vi.buffer,
-      state: vs.buffer,
-      value: vv.buffer,
-      ts: vt.buffer,
-    });
+    const picked = pickDeltaRows(columns, keep, (t) => this.fromTwin[t]!);
+    return this.push(
+      encodeDelta({ epoch: this.epoch, seq: ++this.seq, serverTime: full.serverTime, dataTime: picked.dataTime, added }, picked.columns),
+    );
   }
 
   private reset(full: DeltaMessage): DeltaMessage {
@@ -339,18 +301,9 @@ export class ClassifiedView implements StreamFeed {
     this.ring.length = 0;
     this.rebuild();
     // An empty delta in the new epoch tells connected clients to resynchronise.
-    const empty = new ArrayBuffer(0);
-    return this.push({
-      epoch: this.epoch,
-      seq: ++this.seq,
-      serverTime: full.serverTime,
-      dataTime: 0,
-      added: [],
-      index: empty,
-      state: empty,
-      value: empty,
-      ts: empty,
-    });
+    return this.push(
+      encodeDelta({ epoch: this.epoch, seq: ++this.seq, serverTime: full.serverTime, dataTime: 0, added: [] }, deltaColumns(0)),
+    );
   }
 
   private push(delta: DeltaMessage): DeltaMessage {

@@ -16,6 +16,7 @@
  */
 import type { Classification, TwinState } from '../../../twin-model/index.ts';
 import type { CellsMessage, DeltaMessage, SensorSummary, SnapshotMessage, ViewportRequest } from '../../shared/protocol.ts';
+import { decodeDelta, encodeDelta, pickDeltaRows } from '../../shared/delta-codec.ts';
 import { clearanceMask } from '../auth/classification.ts';
 import { summarize, type LiveStream } from './live-stream.ts';
 import { kindsFilter, levelForZoom, type Bbox, type SensorGrid } from './sensor-aggregate.ts';
@@ -174,10 +175,8 @@ export class ViewportFeed {
   derive(full: DeltaMessage, twin: TwinState): void {
     if (this.mode !== 'points' || !this.view || !this.owner.big()) return;
     const grid = this.owner.grid;
-    const index = typedView(Uint32Array, full.index);
-    const state = typedView(Uint8Array, full.state);
-    const value = typedView(Float32Array, full.value);
-    const ts = typedView(Float64Array, full.ts);
+    const columns = decodeDelta(full);
+    const index = columns.index;
     const added: SensorSummary[] = [];
     const keep: number[] = [];
     for (let k = 0; k < index.length; k++) {
@@ -199,32 +198,13 @@ export class ViewportFeed {
       } else keep.push(k);
     }
     if (keep.length === 0) return;
-    const m = keep.length;
-    const vi = new Uint32Array(m);
-    const vs = new Uint8Array(m);
-    const vv = new Float32Array(m);
-    const vt = new Float64Array(m);
-    let dataTime = 0;
-    keep.forEach((k, j) => {
-      vi[j] = this.fromTwin.get(index[k]!)!;
-      vs[j] = state[k]!;
-      vv[j] = value[k]!;
-      vt[j] = ts[k]!;
-      if (ts[k]! > dataTime) dataTime = ts[k]!;
-    });
+    const picked = pickDeltaRows(columns, keep, (t) => this.fromTwin.get(t)!);
     this.send({
       type: 'delta',
-      msg: {
-        epoch: this.epoch,
-        seq: ++this.seq,
-        serverTime: full.serverTime,
-        dataTime,
-        added,
-        index: vi.buffer,
-        state: vs.buffer,
-        value: vv.buffer,
-        ts: vt.buffer,
-      },
+      msg: encodeDelta(
+        { epoch: this.epoch, seq: ++this.seq, serverTime: full.serverTime, dataTime: picked.dataTime, added },
+        picked.columns,
+      ),
     });
   }
 
@@ -308,10 +288,4 @@ export class ViewportStreams {
   get size(): number {
     return this.feeds.size;
   }
-}
-
-type TypedArrayCtor<T> = { new (buffer: ArrayBuffer): T };
-/** The full stream's deltas are built here, so their fields are plain ArrayBuffers. */
-function typedView<T>(Ctor: TypedArrayCtor<T>, data: ArrayBuffer): T {
-  return new Ctor(data);
 }

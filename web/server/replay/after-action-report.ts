@@ -7,6 +7,7 @@
  */
 import type { IncidentHistoryEntry, IncidentView } from '../../shared/protocol.ts';
 import type { UnitTrack } from '../../shared/replay-protocol.ts';
+import { wordChangeDetail, wordLinkReason } from '../../shared/incident-wording.ts';
 import type { CityBasemap, DispatchLogEntry, IncidentChange } from '../../../twin-model/index.ts';
 import { responseTimesOf, type IncidentResponseTimes } from '../../../twin-model/dispatch/response-times.ts';
 import { formatLocalDateTime, utcOffsetLabel } from '../../../twin-model/local-time.ts';
@@ -170,7 +171,8 @@ export function reportMarkdown(r: AfterActionReport, lang: ReportLang): string {
     `| ${w('time', lang)} | ${w('actor', lang)} | ${w('what', lang)} | ${w('detail', lang)} |`,
     '|---|---|---|---|',
   );
-  for (const h of r.timeline) lines.push(`| ${clock(h.at, r.timeZone)} | ${mdCell(h.actor)} | ${h.what} | ${mdCell(h.detail)} |`);
+  for (const h of r.timeline)
+    lines.push(`| ${clock(h.at, r.timeZone)} | ${mdCell(h.actor)} | ${h.what} | ${mdCell(wordChangeDetail(h.what, h.detail, lang))} |`);
   lines.push(
     '',
     `## ${w('evidence', lang)}`,
@@ -178,7 +180,7 @@ export function reportMarkdown(r: AfterActionReport, lang: ReportLang): string {
     `| ${w('time', lang)} | ${w('kind', lang)} | id | ${w('why', lang)} |`,
     '|---|---|---|---|',
   );
-  for (const e of i.evidence) lines.push(`| ${clock(e.ts, r.timeZone)} | ${e.kind} | ${mdCell(e.id)} | ${mdCell(e.why)} |`);
+  for (const e of i.evidence) lines.push(`| ${clock(e.ts, r.timeZone)} | ${e.kind} | ${mdCell(e.id)} | ${mdCell(wordLinkReason(e.why, lang))} |`);
   if (i.hiddenEvidence > 0) lines.push('', `${i.hiddenEvidence} ${w('hidden', lang)}`);
   lines.push('', `## ${w('decisions', lang)}`, '');
   if (r.decisions.length === 0) lines.push(w('none', lang));
@@ -300,12 +302,12 @@ ${table(
 <h2>${esc(w('timeline', lang))}</h2>
 ${table(
   [w('time', lang), w('actor', lang), w('what', lang), w('detail', lang)],
-  r.timeline.map((h) => [clock(h.at, r.timeZone), h.actor, h.what, h.detail]),
+  r.timeline.map((h) => [clock(h.at, r.timeZone), h.actor, h.what, wordChangeDetail(h.what, h.detail, lang)]),
 )}
 <h2>${esc(w('evidence', lang))}</h2>
 ${table(
   [w('time', lang), w('kind', lang), 'id', w('why', lang)],
-  i.evidence.map((e) => [clock(e.ts, r.timeZone), e.kind, e.id, e.why]),
+  i.evidence.map((e) => [clock(e.ts, r.timeZone), e.kind, e.id, wordLinkReason(e.why, lang)]),
 )}
 ${i.hiddenEvidence > 0 ? `<p>${i.hiddenEvidence} ${esc(w('hidden', lang))}</p>` : ''}
 <h2>${esc(w('decisions', lang))}</h2>

@@ -25,7 +25,15 @@ import {
   type TwinConfig,
 } from '../../../twin-model/index.ts';
 import type { IncidentView, SensorSummary, SnapshotMessage } from '../../shared/protocol.ts';
-import type { Coverage, ReplayAction, ReplayEvents, UnitAt, UnitTrack } from '../../shared/replay-protocol.ts';
+import type {
+  Coverage,
+  ReplayAction,
+  ReplayEvents,
+  ReplayFrames,
+  ReplayKeyframe,
+  UnitAt,
+  UnitTrack,
+} from '../../shared/replay-protocol.ts';
 import { clearanceMask, sensorClassifier, type SensorClassifier } from '../auth/classification.ts';
 import type { DispatchService } from '../dispatch/dispatch-service.ts';
 import type { IncidentStore } from '../../../storage/incident-store.ts';
@@ -54,34 +62,13 @@ import {
   rowClass,
   rulesByMetric,
   snapToGrid,
-  type EncodedFrame,
   type StoredValue,
   type TwinAt,
 } from './replay-twin.ts';
 
 const MIN = 60_000;
 
-export interface ReplayKeyframe {
-  at: number;
-  snapshot: SnapshotMessage;
-  /** Replay indices of sensors in a gap at `at`, base64 Uint32Array. */
-  gaps: string;
-  /** The incidents open or acknowledged at `at`. */
-  incidents: IncidentView[];
-  units: UnitAt[];
-  /** Time spent on the server (ms): registry, values, twin. */
-  timings: Record<string, number>;
-}
-
-export interface ReplayFrames {
-  epoch: string;
-  from: number;
-  to: number;
-  step: number;
-  source: 'raw' | 'rollup';
-  frames: EncodedFrame[];
-  timings: Record<string, number>;
-}
+export type { ReplayFrames, ReplayKeyframe };
 
 export interface ReplayServiceOptions {
   clickhouse: ClickHouseClient;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_ALARM_RULES, SensorStateCode } from '../../../twin-model/index.ts';
 import type { IncidentChange } from '../../../twin-model/index.ts';
-import { typedField } from '../../shared/protocol.ts';
+import { decodeDelta } from '../../shared/delta-codec.ts';
 import { sensorClassifier, clearanceMask } from '../auth/classification.ts';
 import {
   actionsOf,
@@ -147,10 +147,10 @@ describe('playback frames', () => {
     expect(frames.map((f) => f.delta.seq)).toEqual([1, 2, 3, 4]);
     expect(frames.map((f) => f.delta.serverTime)).toEqual([T0 + 60_000, T0 + 120_000, T0 + 180_000, T0 + 240_000]);
     const first = frames[0]!.delta;
-    expect([...typedField(Uint32Array, first.index)]).toEqual([0, 1]);
-    expect([...typedField(Float32Array, first.value)]).toEqual([20, 11]);
-    expect([...typedField(Uint8Array, first.state)]).toEqual([SensorStateCode.warning, SensorStateCode.normal]);
-    expect([...typedField(Uint8Array, frames[1]!.delta.state)]).toEqual([SensorStateCode.alarm]);
+    expect([...decodeDelta(first).index]).toEqual([0, 1]);
+    expect([...decodeDelta(first).value]).toEqual([20, 11]);
+    expect([...decodeDelta(first).state]).toEqual([SensorStateCode.warning, SensorStateCode.normal]);
+    expect([...decodeDelta(frames[1]!.delta).state]).toEqual([SensorStateCode.alarm]);
     expect(frames[1]!.delta.dataTime).toBe(T0 + 119_000);
     // wl-2's last reading was at T0 + 30 s: a gap once GAP_MIN_MS has passed.
     const gapFrame = frames.findIndex((f) => f.gaps.includes(1));

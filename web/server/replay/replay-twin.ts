@@ -15,7 +15,16 @@
  * - Sensors are numbered in id order over those the caller's clearance covers, so a keyframe and
  *   the frames after it share one numbering (`epoch`).
  */
-import type { ReplayAction } from '../../shared/replay-protocol.ts';
+import {
+  encodeFrame as encodeReplayFrame,
+  REPLAY_GRID_MS,
+  snapToGrid,
+  type EncodedFrame,
+  type Frame,
+  type ReplayAction,
+} from '../../shared/replay-protocol.ts';
+import type { Base64Encoder } from '../../shared/base64.ts';
+import { deltaColumns, encodeDelta, indicesToBase64, setDeltaRow } from '../../shared/delta-codec.ts';
 import type { RawWindowRow, SensorRegistryRow, SensorValueRow, StepValueRow, WindowValueRow } from '../../../storage/index.ts';
 import {
   applyTwinInput,
@@ -47,16 +56,8 @@ export const GAP_MIN_MS = 2 * 60_000;
 export const MAX_FRAMES = 600;
 /** Longest range a replay, timeline or export covers. */
 export const MAX_RANGE_MS = 31 * 86_400_000;
-/**
- * The replay grid: the API snaps keyframes and the start of frames down to it (the console's
- * slider moves on it), so a keyframe is a range read of the time-first rollup `readings_10s`.
- */
-export const REPLAY_GRID_MS = 10_000;
-
-/** `at` snapped down to the {@link REPLAY_GRID_MS} grid. */
-export function snapToGrid(at: number): number {
-  return Math.floor(at / REPLAY_GRID_MS) * REPLAY_GRID_MS;
-}
+// The replay grid is part of the wire format (the console's slider moves on it).
+export { REPLAY_GRID_MS, snapToGrid };
 
 /** Steps a playback uses (data ms per frame); steps of 10 s and more come from the rollup `readings_10s`. */
 export const STEPS_MS = [
@@ -174,12 +175,7 @@ export function rebuildTwin(
   return { twin, ctx };
 }
 
-/** A playback frame before encoding: the delta and the sensors in a gap at its time. */
-export interface Frame {
-  delta: DeltaMessage;
-  /** Replay indices of registered sensors without a reading for longer than the gap limit. */
-  gaps: Uint32Array;
-}
+export type { Frame };
 
 /**
  * Advances a rebuilt twin through bucketed values: bucket k ends at `from + (k+1)·step`; its
@@ -233,22 +229,14 @@ function deltaOf(
   serverTime: number,
   dataTime: number,
 ): DeltaMessage {
-  const n = changed.size;
-  const index = new Uint32Array(n);
-  const state = new Uint8Array(n);
-  const value = new Float32Array(n);
-  const ts = new Float64Array(n);
+  const columns = deltaColumns(changed.size);
   let k = 0;
   for (const i of [...changed].sort((a, b) => a - b)) {
     const entry = twin.sensors[i]!;
     const head = headlineValue(entry);
-    index[k] = i;
-    state[k] = entry.state;
-    value[k] = head ? head.value : Number.NaN;
-    ts[k] = head ? head.ts : 0;
-    k++;
+    setDeltaRow(columns, k++, i, entry.state, head ? head.value : null, head ? head.ts : null);
   }
-  return { epoch, seq, serverTime, dataTime, added: [], index: index.buffer, state: state.buffer, value: value.buffer, ts: ts.buffer };
+  return encodeDelta({ epoch, seq, serverTime, dataTime, added: [] }, columns);
 }
 
 /** Registered sensors whose newest reading is older than `gapAfter` at `at` (or that never had one). */
@@ -274,37 +262,17 @@ export function bucketize(rows: readonly StepValueRow[], count: number): Map<num
   return out;
 }
 
-/** A frame as sent over HTTP: the delta with its binary fields (and the gaps) in base64. */
-export interface EncodedFrame {
-  epoch: string;
-  seq: number;
-  /** The frame's moment (end of its step), epoch ms. */
-  serverTime: number;
-  dataTime: number;
-  index: string;
-  state: string;
-  value: string;
-  ts: string;
-  gaps: string;
-}
+export type { EncodedFrame };
 
-/** A binary field as the HTTP answers carry it. */
-export const base64Of = (buf: ArrayBuffer | ArrayBufferView): string =>
-  (buf instanceof ArrayBuffer ? Buffer.from(buf) : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength)).toString('base64');
+/** Node's own base64, native: a chunk of frames is megabytes (web/shared/base64.ts is portable but slower). */
+const b64: Base64Encoder = (bytes) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
 
+/** Replay indices (a keyframe's gaps) as the HTTP answers carry them. */
+export const base64Of = (indices: Uint32Array): string => indicesToBase64(indices, b64);
+
+/** A frame as sent over HTTP (web/shared/replay-protocol.ts). */
 export function encodeFrame(f: Frame): EncodedFrame {
-  const d = f.delta;
-  return {
-    epoch: d.epoch,
-    seq: d.seq,
-    serverTime: d.serverTime,
-    dataTime: d.dataTime,
-    index: base64Of(d.index),
-    state: base64Of(d.state),
-    value: base64Of(d.value),
-    ts: base64Of(d.ts),
-    gaps: base64Of(f.gaps),
-  };
+  return encodeReplayFrame(f, b64);
 }
 
 /** The operator actions of a range: incident changes by people, and the dispatch log. */

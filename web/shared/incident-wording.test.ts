@@ -5,8 +5,8 @@ import {
   type Evidence,
   type IncidentChange,
   type IncidentContext,
-} from '../../../twin-model/index.ts';
-import { localizeHistoryDetail, localizeWhy } from './incident-labels.ts';
+} from '../../twin-model/index.ts';
+import { wordChangeDetail, wordLinkReason } from './incident-wording.ts';
 
 const T0 = Date.UTC(2026, 6, 1, 8);
 const UP = { lng: 114.3, lat: 30.55 };
@@ -76,8 +76,9 @@ function history(): IncidentChange[] {
   return out;
 }
 
-describe('history details in the console language', () => {
+describe('incident explanations in the reader’s language', () => {
   const changes = history();
+  const signalZh = (id: string) => ({ hotline: '市民热线', water_level: '水位' })[id] ?? id;
 
   it('covers the kinds of change a history holds', () => {
     const kinds = new Set(changes.map((c) => c.what));
@@ -99,23 +100,43 @@ describe('history details in the console language', () => {
 
   it('words every detail the correlator and the operators write in Chinese', () => {
     for (const c of changes) {
-      const zh = localizeHistoryDetail(c.what, c.detail, 'zh');
+      const zh = wordChangeDetail(c.what, c.detail, 'zh', { signal: signalZh });
       // The operator's own reason is shown as typed.
       expect(englishLeft(zh.replace(/（原因：.*）$/, '')), `${c.what}: "${c.detail}" → "${zh}"`).toEqual([]);
       expect(zh).toMatch(/[\u4e00-\u9fff]/);
     }
   });
 
-  it('keeps the stored text in English and the operator’s reason in either language', () => {
+  it('words every evidence reason in Chinese, and in English as recorded', () => {
+    const evidence = changes.flatMap((c) => c.incident.evidence);
+    expect(new Set(evidence.map((e) => e.why.code))).toEqual(new Set(['anchor', 'near', 'same_asset', 'split_from']));
+    for (const e of evidence) {
+      const zh = wordLinkReason(e.why, 'zh');
+      expect(englishLeft(zh), `${JSON.stringify(e.why)} → "${zh}"`).toEqual([]);
+    }
+    expect(wordLinkReason({ code: 'near', params: { distanceM: 120, limitM: 600, minutes: 2 } }, 'zh')).toBe(
+      '相距 120 米（上限 600 米），相隔 2 分钟',
+    );
+    expect(wordLinkReason({ code: 'near', params: { distanceM: 120, limitM: 600, minutes: 2 } }, 'en')).toBe(
+      '120 m away (limit 600 m), 2 min apart',
+    );
+    expect(wordLinkReason({ code: 'same_district', params: { district: '420106', minutes: 3 } }, 'zh', { district: () => '武昌区' })).toBe(
+      '同一区 武昌区，相隔 3 分钟',
+    );
+  });
+
+  it('keeps the English record and the operator’s reason in either language', () => {
+    for (const c of changes) expect(wordChangeDetail(c.what, c.detail, 'en')).toBe(c.detail);
     const severity = changes.find((c) => c.what === 'severity_set')!;
-    expect(localizeHistoryDetail(severity.what, severity.detail, 'en')).toBe(severity.detail);
-    expect(localizeHistoryDetail(severity.what, severity.detail, 'zh')).toBe('等级设为 4（原因：积水过膝）');
+    expect(wordChangeDetail(severity.what, severity.detail, 'zh')).toBe('等级设为 4（原因：积水过膝）');
     const falseAlarm = changes.find((c) => c.what === 'false_alarm')!;
-    expect(localizeHistoryDetail(falseAlarm.what, falseAlarm.detail, 'zh')).toBe('已标记为误报（原因：test drill）');
+    expect(wordChangeDetail(falseAlarm.what, falseAlarm.detail, 'zh')).toBe('已标记为误报（原因：test drill）');
   });
 
   it('shows a text it does not know as stored', () => {
-    expect(localizeHistoryDetail('updated', 'a newer server wrote this', 'zh')).toBe('a newer server wrote this');
-    expect(localizeWhy('something new', 'zh')).toBe('something new');
+    expect(wordChangeDetail('updated', 'a newer server wrote this', 'zh')).toBe('a newer server wrote this');
+    expect(wordLinkReason({ code: 'text', params: { text: 'something new' } }, 'zh')).toBe('something new');
+    // A code of a newer version: the code, not a crash.
+    expect(wordLinkReason({ code: 'later_code', params: {} } as never, 'zh')).toBe('later_code');
   });
 });

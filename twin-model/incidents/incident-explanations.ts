@@ -1,0 +1,276 @@
+/**
+ * Why the correlator did what it did, as codes with parameters: why a piece of evidence belongs
+ * to its incident ({@link LinkReason}, kept on the evidence) and what a change to an incident
+ * was ({@link ChangeNote}). They are worded in the reader's language at the edge, by one module
+ * (web/shared/incident-wording.ts), as dispatch reasons are.
+ *
+ * A change is stored with a `detail` text (incident_changes.detail, and the audit record that
+ * quotes it): the *record form* below, one English line per note, unchanged since the first
+ * stored incident. The record form and its parser sit side by side here, so stored text is
+ * read back by the same definition that writes it: {@link changeNoteOf} upgrades a stored
+ * detail to its note, {@link linkReasonOf} upgrades an evidence's stored `why` (prose in
+ * incidents stored before the codes) to its reason. A text neither knows (written by a newer
+ * version) becomes `{ code: 'text' }` and is shown as stored.
+ */
+
+/** The kinds of change to an incident (IncidentChange['what']). */
+export type ChangeWhat =
+  | 'opened'
+  | 'evidence_linked'
+  | 'evidence_inactive'
+  | 'updated'
+  | 'acknowledged'
+  | 'severity_set'
+  | 'merged_into'
+  | 'absorbed'
+  | 'split_from'
+  | 'split_off'
+  | 'false_alarm'
+  | 'resolution_proposed'
+  | 'resolved'
+  | 'closed'
+  | 'reopened';
+
+/** Why a piece of evidence belongs to its incident. */
+export type LinkReason =
+  /** Area-wide incidents: the same district, within the rule's window. */
+  | { code: 'same_district'; params: { district: string; minutes: number } }
+  /** The same underpass, bridge or hall, within the window. */
+  | { code: 'same_asset'; params: { assetId: string; minutes: number } }
+  /** Within the signal's (or rule's) radius of the incident. */
+  | { code: 'near'; params: { distanceM: number; limitM: number; minutes: number } }
+  /** Beyond the radius but within the signal's join radius of an open incident. */
+  | { code: 'spill_over'; params: { distanceM: number; limitM: number; minutes: number } }
+  /** The evidence the others of the opening cluster were matched against. */
+  | { code: 'anchor'; params: Record<string, never> }
+  | { code: 'merged_from'; params: { incidentId: string; actor: string } }
+  | { code: 'split_from'; params: { incidentId: string; actor: string } }
+  /** Stored text no code matches (shown as it is). */
+  | { code: 'text'; params: { text: string } };
+
+export type LinkReasonCode = LinkReason['code'];
+
+/** An operator's own words, when given with an action. */
+export interface Because {
+  reason?: string;
+}
+
+/** What a change to an incident was. */
+export type ChangeNote =
+  | { code: 'opened'; params: { evidence: number; sources: number; confidence: number } }
+  | { code: 'evidence_linked'; params: { evidenceId: string; signal: string; why: LinkReason } }
+  /** An alarm no longer trusted (its sensor is stuck). */
+  | { code: 'evidence_withdrawn'; params: { evidenceId: string } }
+  /** An alarm back to normal at `at` (epoch ms). */
+  | { code: 'evidence_cleared'; params: { evidenceId: string; at: number } }
+  /** Every signal normal for `quietS`: resolved, or proposed when an operator confirms. */
+  | { code: 'signals_normal'; params: { quietS: number; operatorConfirms: boolean } }
+  | { code: 'acknowledged'; params: Because }
+  | { code: 'false_alarm'; params: Because }
+  | { code: 'resolved'; params: Because }
+  | { code: 'closed'; params: Because }
+  | { code: 'reopened'; params: Because }
+  | { code: 'severity_set'; params: Because & { severity: number } }
+  /** This incident took in `otherId`. */
+  | { code: 'absorbed'; params: Because & { otherId: string } }
+  | { code: 'merged_into'; params: Because & { incidentId: string } }
+  /** `evidence` items moved to the new incident `incidentId`. */
+  | { code: 'split_off'; params: Because & { evidence: number; incidentId: string } }
+  | { code: 'split_from'; params: Because & { incidentId: string } }
+  | { code: 'text'; params: { text: string } };
+
+export type ChangeNoteCode = ChangeNote['code'];
+
+/** The record form of a link reason (the English line stored in change details). */
+export function linkReasonText(r: LinkReason): string {
+  switch (r.code) {
+    case 'same_district':
+      return `same district ${r.params.district}, ${r.params.minutes} min apart`;
+    case 'same_asset':
+      return `same asset ${r.params.assetId}, ${r.params.minutes} min apart`;
+    case 'near':
+      return `${r.params.distanceM} m away (limit ${r.params.limitM} m), ${r.params.minutes} min apart`;
+    case 'spill_over':
+      return `spill-over: ${r.params.distanceM} m from the incident (limit ${r.params.limitM} m), ${r.params.minutes} min apart`;
+    case 'anchor':
+      return 'anchor: the others were matched against it';
+    case 'merged_from':
+      return `merged from ${r.params.incidentId} by ${r.params.actor}`;
+    case 'split_from':
+      return `split from ${r.params.incidentId} by ${r.params.actor}`;
+    case 'text':
+      return r.params.text;
+    default: {
+      const never: never = r;
+      throw new Error(`unknown link reason ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+/** Record forms of link reasons, read back (the inverse of {@link linkReasonText}). */
+const LINK_REASON_TEXTS: ReadonlyArray<[RegExp, (m: RegExpExecArray) => LinkReason]> = [
+  [/^same district (\S+), (\d+) min apart$/, (m) => ({ code: 'same_district', params: { district: m[1]!, minutes: Number(m[2]) } })],
+  [/^same asset (\S+), (\d+) min apart$/, (m) => ({ code: 'same_asset', params: { assetId: m[1]!, minutes: Number(m[2]) } })],
+  [
+    /^(\d+) m away \(limit (\d+) m\), (\d+) min apart$/,
+    (m) => ({ code: 'near', params: { distanceM: Number(m[1]), limitM: Number(m[2]), minutes: Number(m[3]) } }),
+  ],
+  [
+    /^spill-over: (\d+) m from the incident \(limit (\d+) m\), (\d+) min apart$/,
+    (m) => ({ code: 'spill_over', params: { distanceM: Number(m[1]), limitM: Number(m[2]), minutes: Number(m[3]) } }),
+  ],
+  [/^anchor: /, () => ({ code: 'anchor', params: {} })],
+  [/^merged from (\S+) by (.+)$/s, (m) => ({ code: 'merged_from', params: { incidentId: m[1]!, actor: m[2]! } })],
+  [/^split from (\S+) by (.+)$/s, (m) => ({ code: 'split_from', params: { incidentId: m[1]!, actor: m[2]! } })],
+];
+
+const LINK_REASON_CODES: ReadonlySet<string> = new Set<LinkReasonCode>([
+  'same_district',
+  'same_asset',
+  'near',
+  'spill_over',
+  'anchor',
+  'merged_from',
+  'split_from',
+  'text',
+]);
+
+/**
+ * An evidence's `why` as read from a store: a reason (incidents stored since the codes), or
+ * the record text of incidents stored before them, upgraded to its code where it is one of
+ * ours and kept as `text` otherwise. Anything else is an error quoting it.
+ */
+export function linkReasonOf(stored: unknown): LinkReason {
+  if (typeof stored === 'string') {
+    for (const [re, make] of LINK_REASON_TEXTS) {
+      const m = re.exec(stored);
+      if (m) return make(m);
+    }
+    return { code: 'text', params: { text: stored } };
+  }
+  if (
+    typeof stored === 'object' &&
+    stored !== null &&
+    LINK_REASON_CODES.has(String((stored as { code?: unknown }).code)) &&
+    typeof (stored as { params?: unknown }).params === 'object' &&
+    (stored as { params?: unknown }).params !== null
+  ) {
+    return stored as LinkReason;
+  }
+  throw new Error(`evidence "why" ${JSON.stringify(stored)} is neither a text nor a reason of ${[...LINK_REASON_CODES].join(', ')}`);
+}
+
+const because = (p: Because): string => (p.reason ? ` (${p.reason})` : '');
+
+/** The record form of a change note (stored as the change's `detail`). */
+export function changeNoteText(n: ChangeNote): string {
+  switch (n.code) {
+    case 'opened':
+      return `${n.params.evidence} evidence from ${n.params.sources} independent source(s), confidence ${n.params.confidence}`;
+    case 'evidence_linked':
+      return `${n.params.evidenceId} (${n.params.signal}): ${linkReasonText(n.params.why)}`;
+    case 'evidence_withdrawn':
+      return `${n.params.evidenceId} withdrawn: sensor suspect (value stuck)`;
+    case 'evidence_cleared':
+      return `${n.params.evidenceId} back to normal at ${new Date(n.params.at).toISOString()}`;
+    case 'signals_normal':
+      return `signals normal for ${n.params.quietS} s${n.params.operatorConfirms ? '; an operator confirms' : ''}`;
+    case 'acknowledged':
+    case 'resolved':
+    case 'closed':
+    case 'reopened':
+      return `${n.code}${because(n.params)}`;
+    case 'false_alarm':
+      return `marked false alarm${because(n.params)}`;
+    case 'severity_set':
+      return `severity ${n.params.severity}${because(n.params)}`;
+    case 'absorbed':
+      return `merged ${n.params.otherId} into this incident${because(n.params)}`;
+    case 'merged_into':
+      return `merged into ${n.params.incidentId}${because(n.params)}`;
+    case 'split_off':
+      return `${n.params.evidence} evidence moved to ${n.params.incidentId}${because(n.params)}`;
+    case 'split_from':
+      return `split from ${n.params.incidentId}${because(n.params)}`;
+    case 'text':
+      return n.params.text;
+    default: {
+      const never: never = n;
+      throw new Error(`unknown change note ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+/** Record forms of the twin's own changes (no operator reason), by the change they describe. */
+const TWIN_TEXTS: ReadonlyArray<[ChangeWhat, RegExp, (m: RegExpExecArray) => ChangeNote]> = [
+  [
+    'opened',
+    /^(\d+) evidence from (\d+) independent source\(s\), confidence ([\d.]+)$/,
+    (m) => ({ code: 'opened', params: { evidence: Number(m[1]), sources: Number(m[2]), confidence: Number(m[3]) } }),
+  ],
+  [
+    'evidence_linked',
+    /^(\S+) \(([^)]+)\): (.*)$/s,
+    (m) => ({ code: 'evidence_linked', params: { evidenceId: m[1]!, signal: m[2]!, why: linkReasonOf(m[3]!) } }),
+  ],
+  [
+    'evidence_inactive',
+    /^(\S+) withdrawn: sensor suspect \(value stuck\)$/,
+    (m) => ({ code: 'evidence_withdrawn', params: { evidenceId: m[1]! } }),
+  ],
+  [
+    'evidence_inactive',
+    /^(\S+) back to normal at (\S+)$/,
+    (m) =>
+      Number.isFinite(Date.parse(m[2]!)) ? { code: 'evidence_cleared', params: { evidenceId: m[1]!, at: Date.parse(m[2]!) } } : text(m[0]),
+  ],
+  [
+    'resolution_proposed',
+    /^signals normal for (\d+) s(; an operator confirms)$/,
+    (m) => ({ code: 'signals_normal', params: { quietS: Number(m[1]), operatorConfirms: true } }),
+  ],
+  [
+    'resolved',
+    /^signals normal for (\d+) s$/,
+    (m) => ({ code: 'signals_normal', params: { quietS: Number(m[1]), operatorConfirms: false } }),
+  ],
+];
+
+/** Record forms of operator actions, before the optional ` (reason)`. */
+const OPERATOR_TEXTS: ReadonlyArray<[RegExp, (m: RegExpExecArray, p: Because) => ChangeNote]> = [
+  [/^acknowledged$/, (_, p) => ({ code: 'acknowledged', params: p })],
+  [/^severity (\d)$/, (m, p) => ({ code: 'severity_set', params: { ...p, severity: Number(m[1]) } })],
+  [/^merged (\S+) into this incident$/, (m, p) => ({ code: 'absorbed', params: { ...p, otherId: m[1]! } })],
+  [/^merged into (\S+)$/, (m, p) => ({ code: 'merged_into', params: { ...p, incidentId: m[1]! } })],
+  [/^(\d+) evidence moved to (\S+)$/, (m, p) => ({ code: 'split_off', params: { ...p, evidence: Number(m[1]), incidentId: m[2]! } })],
+  [/^split from (\S+)$/, (m, p) => ({ code: 'split_from', params: { ...p, incidentId: m[1]! } })],
+  [/^marked false alarm$/, (_, p) => ({ code: 'false_alarm', params: p })],
+  [/^resolved$/, (_, p) => ({ code: 'resolved', params: p })],
+  [/^closed$/, (_, p) => ({ code: 'closed', params: p })],
+  [/^reopened$/, (_, p) => ({ code: 'reopened', params: p })],
+];
+
+/** An operator's reason at the end of a record: ` (reason)`. */
+const BECAUSE = /^(.*?)(?: \((.*)\))?$/s;
+
+function text(t: string): ChangeNote {
+  return { code: 'text', params: { text: t } };
+}
+
+/**
+ * A stored change detail read back as its note (the inverse of {@link changeNoteText}); a
+ * detail that is not a record of ours becomes `text`.
+ */
+export function changeNoteOf(what: ChangeWhat, detail: string): ChangeNote {
+  for (const [kind, re, make] of TWIN_TEXTS) {
+    if (kind !== what) continue;
+    const m = re.exec(detail);
+    if (m) return make(m);
+  }
+  const [, head = detail, reason] = BECAUSE.exec(detail) ?? [];
+  for (const [re, make] of OPERATOR_TEXTS) {
+    const m = re.exec(head);
+    if (m) return make(m, reason ? { reason } : {});
+  }
+  return text(detail);
+}

@@ -1,0 +1,92 @@
+/** `window.__citytwin` for the operator console (test-hooks.ts; documented in README.md). */
+import type { Map as MaplibreMap } from 'maplibre-gl';
+import type { UnitView } from '../../shared/protocol.ts';
+import type { KioskMode } from '../kiosk/kiosk-mode.ts';
+import type { BasemapView } from '../map/basemap-view.ts';
+import type { SensorOverlay } from '../map/sensor-overlay.ts';
+import type { IncidentPanel } from '../panels/incident-panel.ts';
+import type { SensorPanel } from '../panels/sensor-panel.ts';
+import type { UnitBoard } from '../panels/unit-board.ts';
+import type { IncidentQueue } from '../stream/incident-queue.ts';
+import type { LiveStream } from '../stream/live-stream.ts';
+import type { UnitStore } from '../stream/unit-store.ts';
+import { getLanguage, setLanguage } from '../i18n/language.ts';
+import { installTestHooks, webglRendererOf } from '../test-hooks.ts';
+import { isReady, type ConsoleState } from './console-state.ts';
+
+export interface ConsoleHookParts {
+  state: ConsoleState;
+  map: MaplibreMap;
+  stream: LiveStream;
+  overlay: SensorOverlay;
+  basemapView: BasemapView;
+  panel: SensorPanel;
+  incidents: IncidentPanel | null;
+  incidentQueue: IncidentQueue;
+  unitStore: UnitStore;
+  unitBoard: UnitBoard | null;
+  kiosk: KioskMode | null;
+  select(id: string | null): void;
+}
+
+export function installConsoleHooks(p: ConsoleHookParts): void {
+  const { state, map, stream, overlay, basemapView, incidentQueue, unitStore } = p;
+  const store = stream.store;
+  const project = (lng: number, lat: number): [number, number] => {
+    const pt = map.project([lng, lat]);
+    const rect = map.getContainer().getBoundingClientRect();
+    return [rect.left + pt.x, rect.top + pt.y];
+  };
+  installTestHooks({
+    get ready() {
+      return isReady(state, overlay.drawnVersion);
+    },
+    sensorCount: () => store.count,
+    drawnCount: () => overlay.drawnCount,
+    lastSeq: () => store.seq,
+    epoch: () => store.epoch,
+    language: () => getLanguage(),
+    setLanguage: (l) => setLanguage(l),
+    projectSensor: (id) => {
+      const i = store.indexOf(id);
+      return i < 0 || !store.hasPosition(i) ? null : project(store.lng[i]!, store.lat[i]!);
+    },
+    selectSensor: (id) => p.select(id),
+    selectedSensor: () => p.panel.selectedId,
+    webglRenderer: () => webglRendererOf(map.getCanvas()) || webglRendererOf(overlay.canvas),
+    deckRenderCount: () => overlay.renderCount,
+    get onDeckRender() {
+      return overlay.renderCount;
+    },
+    freshness: () => stream.freshness(),
+    streamCounters: () => ({ ...stream.counters }),
+    incidentCount: () => incidentQueue.size,
+    incidentIds: () => incidentQueue.list().map((i) => i.id),
+    selectIncident: (id) => p.incidents?.select(id),
+    selectedIncident: () => p.incidents?.selectedId ?? null,
+    projectIncident: (id) => {
+      const i = incidentQueue.get(id);
+      return i ? project(i.lng, i.lat) : null;
+    },
+    kioskState: () => p.kiosk?.state() ?? null,
+    unitCount: () => unitStore.size,
+    unitStatus: (id) => unitStore.get(id)?.status ?? null,
+    unitTripPath: (id) => state.drawnTrips.find((d) => d.unitId === id)?.path ?? null,
+    previewRoute: () => state.unitPreview,
+    projectUnit: (id) => {
+      const u: UnitView | undefined = unitStore.get(id);
+      return u ? project(u.lng, u.lat) : null;
+    },
+    selectUnit: (id) => p.unitBoard?.select(id),
+    basemap: () => ({
+      mode: basemapView.mode,
+      variant: basemapView.variant,
+      is3d: basemapView.is3d,
+      pitch: map.getPitch(),
+      bearing: map.getBearing(),
+      zoom: map.getZoom(),
+      loaded: map.loaded() && !map.isMoving(),
+      background: map.getLayer('background') ? String(map.getPaintProperty('background', 'background-color')) : null,
+    }),
+  });
+}

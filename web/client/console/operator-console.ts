@@ -1,0 +1,394 @@
+/**
+ * The operator console as a table of contents: each part is built by one short method that
+ * names its adapters, and the console connects them — the live stream to the sensor table and
+ * layer, one {@link ConsoleView} per tick to every panel, the socket to the incident and unit
+ * stores. What the console knows lives in its ONE {@link ConsoleState}.
+ *
+ *   socket.io ──► LiveStream ──► SensorStore (typed arrays) ──► SensorOverlay (deck.gl, per frame)
+ *                     │                    └────────────────► Legend counts (per tick)
+ *                     └─► stats, freshness ──► ConsoleView ──► every panel's render (per tick)
+ */
+import type { Map as MaplibreMap } from 'maplibre-gl';
+import type { IncidentView } from '../../shared/protocol.ts';
+import { PanelSet } from '../app/panel.ts';
+import { loadCityInfo } from '../backend/city-info.ts';
+import type { Me } from '../backend/session.ts';
+import { showTimesIn } from '../i18n/format.ts';
+import { getLanguage, onLanguageChange, t } from '../i18n/language.ts';
+import { KioskMode } from '../kiosk/kiosk-mode.ts';
+import { parseWallPlan, WallPlanError, type WallPlan } from '../kiosk/wall-plan.ts';
+import { BasemapView } from '../map/basemap-view.ts';
+import { ScaleBadge } from '../map/cell-layer.ts';
+import { createCityMap, setMapLanguage, showCity } from '../map/city-map.ts';
+import { INCIDENT_LAYER_ID } from '../map/incident-layer.ts';
+import { MapViewControl } from '../map/map-view-control.ts';
+import { SensorOverlay } from '../map/sensor-overlay.ts';
+import { publishStateColors } from '../map/sensor-style.ts';
+import { UNIT_LAYER_ID, type UnitMark } from '../map/unit-layer.ts';
+import { DispatchSection, publishUnitColors } from '../panels/dispatch-section.ts';
+import { IncidentPanel } from '../panels/incident-panel.ts';
+import { Legend } from '../panels/legend.ts';
+import { SensorPanel } from '../panels/sensor-panel.ts';
+import { SensorTooltip } from '../panels/sensor-tooltip.ts';
+import { StatusStrip } from '../panels/status-strip.ts';
+import { StreamBanner } from '../panels/stream-banner.ts';
+import { TopBar, type ConnectionState } from '../panels/top-bar.ts';
+import { UnitBoard, UnitTooltip } from '../panels/unit-board.ts';
+import { UserMenu } from '../panels/user-menu.ts';
+import { IncidentQueue } from '../stream/incident-queue.ts';
+import { LiveStream } from '../stream/live-stream.ts';
+import { UnitStore } from '../stream/unit-store.ts';
+import { ViewportClient } from '../stream/viewport-client.ts';
+import { h, requireElement, setText } from '../ui/dom.ts';
+import { loadBasemap } from './basemap-loader.ts';
+import { installConsoleHooks } from './console-hooks.ts';
+import { openConsoleSocket } from './console-socket.ts';
+import { can, cellCounts, createConsoleState, districtName, isReady, type ConsoleState, type ConsoleView } from './console-state.ts';
+import { MapLayers } from './map-layers.ts';
+
+/** Status strip, banner, clock and legend counts refresh this often. */
+const TICK_MS = 500;
+
+/** The incident and unit parts, present as the role's permissions allow. */
+interface Operations {
+  unitStore: UnitStore;
+  incidentQueue: IncidentQueue;
+  unitTooltip: UnitTooltip | null;
+  dispatchSection: DispatchSection | null;
+  unitBoard: UnitBoard | null;
+  incidents: IncidentPanel | null;
+}
+
+export class OperatorConsole {
+  readonly state: ConsoleState;
+  private readonly stream = new LiveStream();
+  private readonly map: MaplibreMap;
+  private readonly basemapView: BasemapView;
+  private readonly viewControl: MapViewControl;
+  private readonly ui = h('div', { class: 'ui-layer' });
+  private readonly panels = new PanelSet<ConsoleView>();
+  private readonly note = h('div', { class: 'schematic-note', 'data-testid': 'schematic-note' });
+  private readonly basemapNotice = h('div', { class: 'map-notice', role: 'status', hidden: true, 'data-testid': 'basemap-notice' });
+  private readonly legend: Legend;
+  private readonly sensorPanel: SensorPanel;
+  private readonly tooltip: SensorTooltip;
+  private readonly overlay: SensorOverlay;
+  private readonly viewport: ViewportClient;
+  private readonly ops: Operations;
+  private readonly layers: MapLayers;
+  private readonly plan: WallPlan | null;
+  private readonly kiosk: KioskMode | null;
+  private readonly topBar: TopBar;
+
+  constructor(me: Me) {
+    publishStateColors();
+    publishUnitColors();
+    this.state = createConsoleState(me);
+    const app = requireElement(document, '#app');
+    const mapEl = requireElement(app, '#map');
+    app.appendChild(this.ui);
+    this.map = createCityMap(mapEl, getLanguage());
+    // The city's PMTiles basemap (dark/light) or the schematic map; 2D or tilted 3D.
+    this.basemapView = new BasemapView(this.map, getLanguage);
+    this.viewControl = new MapViewControl(this.basemapView);
+    this.map.addControl(this.viewControl, 'bottom-right');
+    // Panels in page order: top bar, banner, legend, sensor panel, status strip, notices.
+    const topBar = this.panels.add(new TopBar(), this.ui);
+    this.topBar = topBar;
+    this.panels.add(new StreamBanner(), this.ui);
+    this.legend = this.panels.add(new Legend((filter) => this.overlay.setFilter(filter)), this.ui);
+    this.sensorPanel = this.panels.add(
+      new SensorPanel({
+        serverNow: this.serverNow,
+        districtName: this.districtOf,
+        onClose: () => this.select(null),
+        canHistory: can(this.state, 'sensors.history'),
+      }),
+      this.ui,
+    );
+    this.panels.add(new UserMenu(me), topBar.el.querySelector<HTMLElement>('.top-right') ?? topBar.el);
+    this.panels.add(new StatusStrip(), this.ui);
+    this.ui.append(this.note, this.basemapNotice);
+    this.tooltip = new SensorTooltip(mapEl, { store: this.stream.store, serverNow: this.serverNow, districtName: this.districtOf });
+    this.overlay = this.buildOverlay();
+    this.viewport = this.buildViewport();
+    this.ops = this.buildOperations(mapEl);
+    this.layers = new MapLayers({
+      state: this.state,
+      map: this.map,
+      overlay: this.overlay,
+      incidentQueue: this.ops.incidentQueue,
+      unitStore: this.ops.unitStore,
+      incidents: () => this.ops.incidents,
+      unitBoard: this.ops.unitBoard,
+      unitTooltip: this.ops.unitTooltip,
+    });
+    this.plan = this.wallPlan();
+    this.kiosk = this.buildKiosk();
+  }
+
+  /** Loads the base map, follows the stream, words the page and connects. */
+  start(): void {
+    this.map.on('load', () => {
+      this.state.mapLoaded = true;
+    });
+    // The city the server runs: its name, its map view, its clocks.
+    void loadCityInfo().then((city) => {
+      if (!city) return;
+      showTimesIn(city.timezone);
+      this.topBar.setCity(city.name);
+      showCity(this.map, city);
+    });
+    void loadBasemap({ state: this.state, map: this.map, basemapView: this.basemapView, kiosk: this.kiosk, notice: this.basemapNotice });
+    this.followStream();
+    this.followBasemapView();
+    onLanguageChange((next) => {
+      setMapLanguage(this.map, next);
+      this.renderLabels();
+    });
+    document.addEventListener('keydown', (e) => {
+      if (e.key === 'Escape' && this.sensorPanel.selectedId) this.select(null);
+      else if (e.key === 'Escape' && this.ops.incidents?.selectedId) this.ops.incidents.select(null);
+    });
+    this.renderLabels();
+    window.setInterval(() => this.tick(), TICK_MS);
+    const socket = openConsoleSocket({ ...this.ops, drawIncidents: () => this.layers.drawIncidents() });
+    this.viewport.start(socket);
+    this.stream.start(socket);
+    installConsoleHooks({
+      ...this.ops,
+      state: this.state,
+      map: this.map,
+      stream: this.stream,
+      overlay: this.overlay,
+      basemapView: this.basemapView,
+      panel: this.sensorPanel,
+      kiosk: this.kiosk,
+      select: (id) => this.select(id),
+    });
+  }
+
+  private readonly serverNow = (): number => this.stream.clock.now(Date.now());
+  private readonly districtOf = (code: string | null): string | null => districtName(this.state, code, getLanguage());
+
+  /** The sensor layer; a click on a unit or an incident ring opens it instead of a sensor. */
+  private buildOverlay(): SensorOverlay {
+    const store = this.stream.store;
+    return new SensorOverlay(this.map, store, this.legend.filter, {
+      onHover: (row, x, y) => this.tooltip.show(row, x, y),
+      onSelect: (row) => this.select(store.ids[row] ?? null),
+      onPickExtra: (info) => {
+        if (info.layer?.id === UNIT_LAYER_ID && this.ops.unitBoard) {
+          this.ops.unitBoard.select((info.object as UnitMark).unit.id);
+          return true;
+        }
+        if (info.layer?.id !== INCIDENT_LAYER_ID || !this.ops.incidents) return false;
+        this.ops.incidents.select((info.object as IncidentView).id);
+        return true;
+      },
+    });
+  }
+
+  /** Big registries: the viewport's sensors when zoomed in, aggregate cells when zoomed out (docs/scale.md). */
+  private buildViewport(): ViewportClient {
+    const scaleBadge = this.panels.add(new ScaleBadge(), this.ui);
+    const viewport = new ViewportClient(this.map, () => {
+      // Cells refreshed every few seconds are the live data while zoomed out (freshness, banner).
+      if (viewport.mode === 'cells') this.stream.lastUpdateAt = Date.now();
+      this.layers.drawCells(viewport);
+      scaleBadge.render(this.view());
+    });
+    return viewport;
+  }
+
+  /** Response units (units.read), dispatch (dispatch.act) and incidents (incidents.read). */
+  private buildOperations(mapEl: HTMLElement): Operations {
+    const state = this.state;
+    const unitStore = new UnitStore();
+    const incidentQueue = new IncidentQueue();
+    const canUnits = can(state, 'units.read');
+    const serverNow = this.serverNow;
+    const dispatchSection = canUnits
+      ? new DispatchSection({
+          units: unitStore,
+          canAct: can(state, 'dispatch.act'),
+          serverNow,
+          districtName: this.districtOf,
+          onPreview: (path) => {
+            state.unitPreview = path;
+            state.previewSeq++;
+            this.layers.drawIncidents();
+          },
+        })
+      : null;
+    const unitBoard = canUnits
+      ? this.panels.add(
+          new UnitBoard({ units: unitStore, canAct: can(state, 'dispatch.act'), serverNow, onSelect: () => this.layers.drawIncidents() }),
+          this.ui,
+        )
+      : null;
+    const incidents = can(state, 'incidents.read')
+      ? this.panels.add(
+          new IncidentPanel({
+            queue: incidentQueue,
+            canAct: can(state, 'incidents.act'),
+            serverNow,
+            districtName: this.districtOf,
+            onSelect: (id) => {
+              dispatchSection?.setIncident(id);
+              this.layers.drawIncidents();
+            },
+            ...(dispatchSection ? { detailSection: (inc: IncidentView) => dispatchSection.show(inc) } : {}),
+          }),
+          this.ui,
+        )
+      : null;
+    const unitTooltip = canUnits ? new UnitTooltip(mapEl, { serverNow }) : null;
+    return { unitStore, incidentQueue, unitTooltip, dispatchSection, unitBoard, incidents };
+  }
+
+  /** The wall plan of the address (`?kiosk=1&rotate=…`), or null; a bad plan is shown on the notice. */
+  private wallPlan(): WallPlan | null {
+    try {
+      return parseWallPlan(window.location.search);
+    } catch (err) {
+      if (!(err instanceof WallPlanError)) throw err;
+      this.basemapNotice.hidden = false;
+      setText(this.basemapNotice, t('kiosk.badPlan', { reason: err.message }));
+      return null;
+    }
+  }
+
+  /** Wall displays: ?kiosk=1 (with a display token), rotation, wall tiles, focus, watermark. */
+  private buildKiosk(): KioskMode | null {
+    const plan = this.plan;
+    if (!plan?.kiosk) return null;
+    return new KioskMode({
+      map: this.map,
+      plan,
+      ui: this.ui,
+      serverNow: this.serverNow,
+      freshness: () => this.stream.freshness(),
+      lastUpdateAt: () => this.stream.lastUpdateAt,
+      incidents: this.ops.incidentQueue,
+      selectIncident: (id) => this.ops.incidents?.select(id),
+      districtName: this.districtOf,
+    });
+  }
+
+  /** Opens the sensor panel on `id` (null closes it) and marks the sensor on the map. */
+  private select(id: string | null): void {
+    document.body.classList.toggle('panel-open', id !== null);
+    if (id === null) {
+      this.sensorPanel.close();
+      this.overlay.setSelectedRow(-1);
+      return;
+    }
+    this.sensorPanel.open(id);
+    this.overlay.setSelectedRow(this.stream.store.indexOf(id));
+  }
+
+  /** Stream → store → layer. */
+  private followStream(): void {
+    const { state, overlay } = this;
+    const store = this.stream.store;
+    this.stream.subscribe((event) => {
+      switch (event.type) {
+        case 'snapshot':
+          if (state.firstSnapshotVersion < 0) state.firstSnapshotVersion = store.version;
+          // Rows are renumbered per epoch: find the selected sensor again.
+          overlay.setSelectedRow(this.sensorPanel.selectedId ? store.indexOf(this.sensorPanel.selectedId) : -1);
+          overlay.invalidate();
+          state.countsDirty = true;
+          return;
+        case 'delta':
+          overlay.invalidate();
+          state.countsDirty = true;
+          return;
+        case 'connection':
+          // Show a lost connection at once, not at the next tick.
+          this.tick();
+          return;
+        case 'resync':
+        case 'stats':
+          return;
+      }
+    });
+  }
+
+  /** The note under the map follows the base map; a wall may ask for a tilted view (`&pitch=45&bearing=-20`). */
+  private followBasemapView(): void {
+    this.basemapView.onChange(() => {
+      setText(this.note, this.noteText());
+      document.body.dataset.basemap = `${this.basemapView.mode}:${this.basemapView.variant}`;
+    });
+    if (this.plan && this.plan.tilt.pitch > 0) {
+      const tilt = this.plan.tilt;
+      this.map.once('load', () => this.basemapView.set3d(true, tilt, 0));
+    }
+  }
+
+  /** Under the schematic map its disclaimer; under a city's vector basemap its attribution. */
+  private noteText(): string {
+    return this.basemapView.mode === 'vector' ? (this.basemapView.attribution ?? t('map.vectorBasemap')) : t('app.schematic');
+  }
+
+  private tick(): void {
+    this.panels.render(this.view());
+    this.ops.dispatchSection?.tick();
+    this.layers.drawIncidents();
+    this.tooltip.refresh();
+    this.kiosk?.tick();
+    document.body.dataset.ready = String(isReady(this.state, this.overlay.drawnVersion));
+  }
+
+  private renderLabels(): void {
+    document.title = `CityTwin · ${t('app.subtitle')}`;
+    setText(this.note, this.noteText());
+    this.panels.renderLabels();
+    this.viewControl.renderLabels();
+    if (!this.basemapNotice.hidden) setText(this.basemapNotice, t('map.basemapError'));
+    this.tick();
+  }
+
+  /** What every panel draws this tick. */
+  private view(): ConsoleView {
+    const { state, stream, overlay, viewport } = this;
+    const store = stream.store;
+    if (state.countsDirty) {
+      state.counts = store.counts(state.counts);
+      state.countsDirty = false;
+    }
+    const cells = viewport.active ? viewport.visibleCells() : [];
+    const cellsMode = viewport.active && viewport.mode === 'cells';
+    return {
+      freshness: stream.freshness(),
+      stats: stream.stats,
+      sensorsOnScreen: store.count,
+      connection: connectionOf(stream),
+      serverTime: stream.clock.synced ? this.serverNow() : null,
+      // Zoomed out on a big registry: the legend counts the viewport's cells by state.
+      legend: cellsMode
+        ? { counts: cellCounts(cells, state.counts?.byKind.length ?? 16), drawn: 0, cellsMode: true }
+        : state.counts
+          ? { counts: state.counts, drawn: overlay.drawnCount, cellsMode: false }
+          : null,
+      scale: {
+        active: viewport.active,
+        mode: viewport.mode,
+        total: viewport.cache.total,
+        cells: cells.length,
+        points: store.count,
+        zoom: this.map.getZoom(),
+      },
+    };
+  }
+}
+
+/** The connection as the top bar shows it. */
+function connectionOf(stream: LiveStream): ConnectionState {
+  if (!stream.connected) return stream.connectedAt === null ? 'connecting' : 'disconnected';
+  if (stream.resyncing) return 'resyncing';
+  if (stream.store.epoch === null) return 'connecting';
+  return stream.freshness().stopped ? 'stalled' : 'live';
+}
