@@ -56,15 +56,17 @@ async function simulate(): Promise<void> {
   const { cityModel } = await import('./parts/city.ts');
   const { CityPackageError, formatReport } = await import('../twin-model/city-package/index.ts');
   const { CitySimulator } = await import('../simulations/index.ts');
-  let city;
-  try {
-    // The same city as the product's: CITYTWIN_CITY's package, or the generated one.
-    city = cityModel(config).model;
-  } catch (err) {
-    if (!(err instanceof CityPackageError)) throw err;
-    process.stderr.write(`citytwin: the city package ${err.report.path} cannot be loaded:\n${formatReport(err.report)}`);
-    process.exit(2);
-  }
+  const loadCity = () => {
+    try {
+      // The same city as the product's: CITYTWIN_CITY's package, or the generated one.
+      return cityModel(config).model;
+    } catch (err) {
+      if (!(err instanceof CityPackageError)) throw err;
+      process.stderr.write(`citytwin: the city package ${err.report.path} cannot be loaded:\n${formatReport(err.report)}`);
+      process.exit(2);
+    }
+  };
+  const city = loadCity();
   const sim = new CitySimulator({
     brokerUrl: config.mqttUrl,
     city,

@@ -80,9 +80,7 @@ describe('citytwin all on the river-town package', () => {
     expect(sources.body.filter((s: { registered: boolean }) => s.registered)).toHaveLength(10);
     // The register's sensors are registered at start (no device has sent a meta yet): the 26 of v1 kinds live.
     const sensors = await call(app.url!, admin, 'GET', '/api/sensors?limit=100');
-    expect(sensors.body.sensors.map((s: { id: string }) => s.id).sort()).toEqual(
-      app.city!.sensorSites.map((s) => s.id).sort(),
-    );
+    expect(sensors.body.sensors.map((s: { id: string }) => s.id).sort()).toEqual(app.city!.sensorSites.map((s) => s.id).sort());
     expect(sensors.body.total).toBe(26);
     const gauge = await call(app.url!, admin, 'GET', '/api/sensors/wl-up-bahnhof');
     expect(gauge.body).toMatchObject({ kind: 'water_level', registered: true, district: 'bahnhof', source: { id: 'roads.waterlogging' } });
@@ -110,9 +108,7 @@ describe('citytwin all on the river-town package', () => {
     expect(summary.body.timeZone).toBe('Europe/Vienna');
     expect(summary.body.dayStart).toBe(Date.UTC(2026, 5, 30, 22));
     expect(summary.body.dayStart).toBe(localDayStart(at, 'Europe/Vienna'));
-    const steps = Object.fromEntries(
-      summary.body.responseTimes.steps.map((s: { step: string; target: unknown }) => [s.step, s.target]),
-    );
+    const steps = Object.fromEntries(summary.body.responseTimes.steps.map((s: { step: string; target: unknown }) => [s.step, s.target]));
     expect(steps).toEqual({
       acknowledge: { medianS: 120, p90S: 180 },
       dispatch: { medianS: 600, p90S: 900 },

@@ -36,7 +36,9 @@ function formatter(zone: string): Intl.DateTimeFormat {
         second: '2-digit',
       });
     } catch {
-      throw new RangeError(`time zone ${JSON.stringify(zone)} is not an IANA time zone; use one such as "Europe/Berlin", "Asia/Shanghai" or "UTC"`);
+      throw new RangeError(
+        `time zone ${JSON.stringify(zone)} is not an IANA time zone; use one such as "Europe/Berlin", "Asia/Shanghai" or "UTC"`,
+      );
     }
     formatters.set(zone, f);
   }

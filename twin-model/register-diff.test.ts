@@ -1,14 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadCityPackage } from './city-package/index.ts';
 import { RIVER_TOWN_DIR } from '../test/support/make-city-fixtures.ts';
-import {
-  diffCounts,
-  diffRegister,
-  isEmptyDiff,
-  registerOf,
-  type RegisterEntry,
-  type StoredRegisterEntry,
-} from './register-diff.ts';
+import { diffCounts, diffRegister, isEmptyDiff, registerOf, type RegisterEntry, type StoredRegisterEntry } from './register-diff.ts';
 
 const sensor = (id: string, over: Partial<RegisterEntry> = {}): RegisterEntry => ({
   entity: 'sensor',
@@ -35,7 +28,10 @@ const stored = (e: RegisterEntry, over: Partial<StoredRegisterEntry> = {}): Stor
 describe('the register diff', () => {
   it('finds nothing to do when the register is as stored', () => {
     const reg = [sensor('a'), sensor('b')];
-    const diff = diffRegister(reg, reg.map((e) => stored(e)));
+    const diff = diffRegister(
+      reg,
+      reg.map((e) => stored(e)),
+    );
     expect(isEmptyDiff(diff)).toBe(true);
     expect(diff.unchanged).toEqual({ sensor: 2, unit: 0, source: 0 });
   });
@@ -96,7 +92,10 @@ describe('the register diff', () => {
     const next = reg.map((e) =>
       e === source ? { ...e, classification: 'sensitive' } : e.entity === 'unit' && e.id === 'pump-1' ? { ...e, detail: '{}' } : e,
     );
-    const diff = diffRegister(next, reg.map((e) => stored(e)));
+    const diff = diffRegister(
+      next,
+      reg.map((e) => stored(e)),
+    );
     expect(diff.changed.map((c) => [c.entry.entity, c.changes])).toEqual([
       ['unit', ['redetailed']],
       ['source', ['reclassified']],

@@ -104,7 +104,11 @@ export function entryChanges(before: RegisterEntry, entry: RegisterEntry, tolera
  * Entries are matched by entity and id; an id listed twice in `next` is an error of the
  * register, refused here with the id named.
  */
-export function diffRegister(next: readonly RegisterEntry[], stored: readonly StoredRegisterEntry[], options: DiffOptions = {}): RegisterDiff {
+export function diffRegister(
+  next: readonly RegisterEntry[],
+  stored: readonly StoredRegisterEntry[],
+  options: DiffOptions = {},
+): RegisterDiff {
   const tolerance = options.positionToleranceDeg ?? 1e-9;
   const before = new Map(stored.map((s) => [registerKey(s), s]));
   const seen = new Set<string>();

@@ -120,7 +120,7 @@ function writeIfChanged(dir: string, files: ReadonlyMap<string, string>): boolea
     let same = true;
     for (const [path, text] of files) {
       const have = present.get(path);
-      if (!have || !have.equals(Buffer.from(text))) {
+      if (!have?.equals(Buffer.from(text))) {
         same = false;
         break;
       }

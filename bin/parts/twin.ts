@@ -70,7 +70,10 @@ export async function startTwin(
  * brings replaced by the city's. The package check has validated them; rules that still do not
  * parse (a package changed since) are logged and the shipped ones kept.
  */
-export function cityIncidentRules(city: CityModel, log: (level: 'info' | 'warn', msg: string) => void): ReadonlyMap<IncidentType, IncidentRule> {
+export function cityIncidentRules(
+  city: CityModel,
+  log: (level: 'info' | 'warn', msg: string) => void,
+): ReadonlyMap<IncidentType, IncidentRule> {
   const docs = city.rules?.incidents;
   if (!docs || Object.keys(docs).length === 0) return DEFAULT_INCIDENT_RULES;
   try {

@@ -12,7 +12,16 @@
  * units.csv (unit kinds, capabilities, stations); rules/.
  */
 import type { z } from 'zod';
-import type { Building, CityKpiTargets, CityRules, DeclaredSensorKind, LngLat, PolygonRings, Source, UnitRecord } from '../city/city-types.ts';
+import type {
+  Building,
+  CityKpiTargets,
+  CityRules,
+  DeclaredSensorKind,
+  LngLat,
+  PolygonRings,
+  Source,
+  UnitRecord,
+} from '../city/city-types.ts';
 import { PolygonIndex } from '../city/index.ts';
 import { incidentRuleSchema } from '../incidents/incident-rules.ts';
 import { isSenmlUnit } from '../senml-units.ts';

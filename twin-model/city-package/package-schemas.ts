@@ -337,10 +337,12 @@ const responseTargetSchema = z
 export const kpiTargetsSchema = z
   .object({
     responseTargets: z
-      .object(Object.fromEntries(RESPONSE_STEP_NAMES.map((s) => [s, responseTargetSchema.optional()])) as Record<
-        (typeof RESPONSE_STEP_NAMES)[number],
-        z.ZodOptional<typeof responseTargetSchema>
-      >)
+      .object(
+        Object.fromEntries(RESPONSE_STEP_NAMES.map((s) => [s, responseTargetSchema.optional()])) as Record<
+          (typeof RESPONSE_STEP_NAMES)[number],
+          z.ZodOptional<typeof responseTargetSchema>
+        >,
+      )
       .strict(),
   })
   .strict();

@@ -74,7 +74,9 @@ describe('the base map of a city package', () => {
     const { RIVER_TOWN_DIR } = await import('../../test/support/make-city-fixtures.ts');
     const map = cityBasemap(loadCityPackage(RIVER_TOWN_DIR));
     expect(map.buildings?.features).toHaveLength(16);
-    expect(map.buildings!.features.every((f) => typeof f.properties.height_m === 'number' && f.geometry.type.endsWith('Polygon'))).toBe(true);
+    expect(map.buildings!.features.every((f) => typeof f.properties.height_m === 'number' && f.geometry.type.endsWith('Polygon'))).toBe(
+      true,
+    );
     expect(map.districts.features.map((f) => [f.id, f.properties.code])).toEqual([
       [1, 'altstadt'],
       [2, 'nordost'],

@@ -158,14 +158,23 @@ describe('recommendUnits', () => {
 
   it('keeps the scene reachable when its own street is closed', () => {
     const units = [unit('pA', 'pump_team', 3)];
-    const recs = recommendUnits({ incident: flood, units, router, restrictions: { closed: new Map([[0, 'scene']]) }, now: NIGHT, timeZone: TZ });
+    const recs = recommendUnits({
+      incident: flood,
+      units,
+      router,
+      restrictions: { closed: new Map([[0, 'scene']]) },
+      now: NIGHT,
+      timeZone: TZ,
+    });
     expect(recs.map((r) => r.etaS)).toEqual([180]);
   });
 
   it('recommends nobody for a type that needs no unit', () => {
     const units = UNIT_STATUSES.map((s, i) => unit(`u${i}`, 'police', 1, { status: s }));
     expect(recommendUnits({ incident: { ...flood, type: 'service_surge' }, units, router, now: NIGHT, timeZone: TZ })).toEqual([]);
-    expect(recommendUnits({ incident: { ...flood, type: 'crowd' }, units, router, now: NIGHT, timeZone: TZ }).map((r) => r.unitId)).toEqual(['u0', 'u4']);
+    expect(recommendUnits({ incident: { ...flood, type: 'crowd' }, units, router, now: NIGHT, timeZone: TZ }).map((r) => r.unitId)).toEqual(
+      ['u0', 'u4'],
+    );
   });
 });
 
@@ -185,7 +194,14 @@ describe('recommendUnits on the generated city', () => {
       const type = INCIDENT_TYPES[i % INCIDENT_TYPES.length]!;
       const node = city.graph.nodes[random.int(city.graph.nodes.length)]!;
       const incident = { id: `INC-${i}`, type, lng: node.lng + random.range(-0.002, 0.002), lat: node.lat + random.range(-0.002, 0.002) };
-      const input = { incident, units: fleet, router: cityRouter, restrictions: i % 2 ? restrictions : undefined, now: NIGHT, timeZone: TZ };
+      const input = {
+        incident,
+        units: fleet,
+        router: cityRouter,
+        restrictions: i % 2 ? restrictions : undefined,
+        now: NIGHT,
+        timeZone: TZ,
+      };
       const recs = recommendUnits(input);
       const best = exhaustiveFastest(input);
       const primary = needsOf(type).capabilities[0];

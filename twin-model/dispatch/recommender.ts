@@ -181,7 +181,10 @@ export function recommendUnits(input: RecommendInput): UnitRecommendation[] {
     const returnS = Number.isFinite(homeBack) ? homeBack : c.etaS;
     const awayMin = round1((c.etaS + needs.onSceneMin * 60 + returnS) / 60);
     const homeKey = `${c.unit.kind}/${c.unit.homeDistrict}`;
-    const remaining = Math.max(0, (availableHome.get(homeKey) ?? 0) - (c.unit.status === 'available' && isOnShift(c.unit, now, timeZone) ? 1 : 0));
+    const remaining = Math.max(
+      0,
+      (availableHome.get(homeKey) ?? 0) - (c.unit.status === 'available' && isOnShift(c.unit, now, timeZone) ? 1 : 0),
+    );
     reasons.push(
       remaining === 0
         ? { code: 'coverage_gap', params: { district: c.unit.homeDistrict, kind: c.unit.kind, awayMin } }

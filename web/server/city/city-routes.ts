@@ -55,7 +55,7 @@ export function cityRoutes(deps: CityRoutesDeps): Route[] {
       path: '/api/city',
       permission: 'city.read',
       tag: 'city',
-      summary: "The city the server runs: id, names, IANA time zone, initial map view (center, zoom) and extent",
+      summary: 'The city the server runs: id, names, IANA time zone, initial map view (center, zoom) and extent',
       description:
         'From the city package (`city.json`); the console names the city in its header and KPI title, starts its map at `center`/`zoom`, and shows every local time in `timezone`.',
       response: 'CityInfo (web/shared/protocol.ts)',

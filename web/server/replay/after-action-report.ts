@@ -180,7 +180,8 @@ export function reportMarkdown(r: AfterActionReport, lang: ReportLang): string {
     `| ${w('time', lang)} | ${w('kind', lang)} | id | ${w('why', lang)} |`,
     '|---|---|---|---|',
   );
-  for (const e of i.evidence) lines.push(`| ${clock(e.ts, r.timeZone)} | ${e.kind} | ${mdCell(e.id)} | ${mdCell(wordLinkReason(e.why, lang))} |`);
+  for (const e of i.evidence)
+    lines.push(`| ${clock(e.ts, r.timeZone)} | ${e.kind} | ${mdCell(e.id)} | ${mdCell(wordLinkReason(e.why, lang))} |`);
   if (i.hiddenEvidence > 0) lines.push('', `${i.hiddenEvidence} ${w('hidden', lang)}`);
   lines.push('', `## ${w('decisions', lang)}`, '');
   if (r.decisions.length === 0) lines.push(w('none', lang));
