@@ -22,6 +22,9 @@
  *      Chromium's time to first cells (scale-bench.ts, docs/scale.md).
  *  11. `citytwin all` as one process taking single-reading QoS 1 messages from a publisher
  *      process: received and stored rates (all-in-one-throughput.ts).
+ *  12. starting on a city package: the default Wuhan as a package against the generated city in
+ *      memory (target within ±10 %), and a package of 100,000 road segments and 100,000 sensors:
+ *      time to healthy (target ≤ 60 s) and resident memory (city-start-bench.ts).
  *
  * Options: BENCH_SCALE (default 1) multiplies message counts; BENCH_ONLY=1,2,3,4,5,6,7 picks runs;
  * BENCH_WORKERS=1,2,4 picks the worker counts of run 4.
@@ -45,12 +48,13 @@ import { soakRun } from './soak.ts';
 import { measureKpi } from './kpi-bench.ts';
 import { scaleRun } from './scale-bench.ts';
 import { allInOneThroughput } from './all-in-one-throughput.ts';
+import { cityStartRun } from './city-start-bench.ts';
 // The tests' launchers: a Mosquitto with the settings of docs/deployment.md, and `citytwin <role>` as a process.
 import { startCityTwinProcess } from '../../test/support/citytwin-process.ts';
 import { startMosquitto } from '../../test/support/mosquitto.ts';
 
 const SCALE = Number(process.env.BENCH_SCALE ?? '1');
-const ONLY = new Set((process.env.BENCH_ONLY ?? '1,2,3,4,5,6,7,8,10,11').split(',').map((s) => s.trim()));
+const ONLY = new Set((process.env.BENCH_ONLY ?? '1,2,3,4,5,6,7,8,10,11,12').split(',').map((s) => s.trim()));
 const TSX = join(process.cwd(), 'node_modules', '.bin', 'tsx');
 const PUBLISHER = join(import.meta.dirname, 'publisher-process.ts');
 
@@ -564,5 +568,6 @@ if (ONLY.has('11')) {
   line('received by the ingest, steady', `${fmt(r.receivedRate)} msg/s`, '', null);
   line('stored, steady', `${fmt(r.storedRate)} msg/s`, `(${fmt(r.stored)} of ${fmt(messages)} stored)`, r.stored === messages);
 }
+if (ONLY.has('12')) await cityStartRun();
 process.stdout.write('\n');
 process.exit(0);
