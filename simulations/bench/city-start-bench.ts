@@ -129,14 +129,14 @@ export async function cityStartRun(): Promise<void> {
     }
     const base = median(generated);
     line(
-      'default city, generated in memory (before packages)',
+      'Wuhan generated in memory (before packages)',
       `${fmt(base, 2)} s`,
       `(median of ${ROUNDS}: ${generated.map((s) => fmt(s, 2)).join(', ')})`,
       null,
     );
     for (const [name, runs] of [
-      ['default city as a package, written now', written],
-      ['default city as a package, reused', reused],
+      ['Wuhan as a package, written now', written],
+      ['Wuhan as a package, reused', reused],
     ] as const) {
       const ratio = median(runs) / base;
       line(
@@ -151,11 +151,11 @@ export async function cityStartRun(): Promise<void> {
     const pkg = join(root, 'gridtown');
     const t0 = performance.now();
     writePackageFiles(pkg, gridCityFiles({ segments: SEGMENTS, sensors: SENSORS }));
-    line('package written', `${fmt(SEGMENTS)} roads`, `${fmt(SENSORS)} sensors (${fmt((performance.now() - t0) / 1000, 1)} s)`, null);
+    line('grid package written', `${fmt(SEGMENTS)} roads`, `${fmt(SENSORS)} sensors (${fmt((performance.now() - t0) / 1000, 1)} s)`, null);
     const dataDir = join(root, 'gridtown-data');
     for (const [name, what] of [
-      ['first start on it (registers applied)', 'first'],
-      ['restart on it (registers unchanged)', 'again'],
+      ['first start (registers applied)', 'first'],
+      ['restart (registers unchanged)', 'again'],
     ] as const) {
       const started = await startUntilHealthy(['bin/citytwin.ts', 'all'], {
         CITYTWIN_DATA_DIR: dataDir,
@@ -165,12 +165,12 @@ export async function cityStartRun(): Promise<void> {
       const rss = rssMb(started.child.pid!);
       await started.stop();
       line(
-        `${name}: time to healthy`,
+        `${name}: to healthy`,
         `${fmt(started.healthyS, 1)} s`,
         `target ≤ 60 s: ratio ${fmt(started.healthyS / 60, 2)} (health ${started.status})`,
         started.healthyS <= 60,
       );
-      line(`${name}: resident memory`, `${fmt(rss)} MB`, what === 'first' ? '(process and its children, once healthy)' : '', null);
+      line(`${name}: memory`, `${fmt(rss)} MB`, what === 'first' ? '(process and its children, once healthy)' : '', null);
     }
   } finally {
     rmSync(root, { recursive: true, force: true });
