@@ -127,24 +127,27 @@ export async function cityStartRun(): Promise<void> {
       written.push(await timedStart('package', dir));
       reused.push(await timedStart('package', dir));
     }
-    const base = median(generated);
-    line(
-      'Wuhan generated in memory (before packages)',
-      `${fmt(base, 2)} s`,
-      `(median of ${ROUNDS}: ${generated.map((s) => fmt(s, 2)).join(', ')})`,
-      null,
-    );
-    for (const [name, runs] of [
-      ['Wuhan as a package, written now', written],
-      ['Wuhan as a package, reused', reused],
-    ] as const) {
-      const ratio = median(runs) / base;
+    // BENCH_CITY_ROUNDS=0 leaves this part out.
+    if (ROUNDS > 0) {
+      const base = median(generated);
       line(
-        name,
-        `${fmt(median(runs), 2)} s`,
-        `target within ±10 % of the baseline: ratio ${fmt(ratio, 2)} (${runs.map((s) => fmt(s, 2)).join(', ')})`,
-        ratio >= 0.9 && ratio <= 1.1,
+        'Wuhan generated in memory (before packages)',
+        `${fmt(base, 2)} s`,
+        `(median of ${ROUNDS}: ${generated.map((s) => fmt(s, 2)).join(', ')})`,
+        null,
       );
+      for (const [name, runs] of [
+        ['Wuhan as a package, written now', written],
+        ['Wuhan as a package, reused', reused],
+      ] as const) {
+        const ratio = median(runs) / base;
+        line(
+          name,
+          `${fmt(median(runs), 2)} s`,
+          `target within ±10 % of the baseline: ratio ${fmt(ratio, 2)} (${runs.map((s) => fmt(s, 2)).join(', ')})`,
+          ratio >= 0.9 && ratio <= 1.1,
+        );
+      }
     }
 
     // 2. A big package.
