@@ -108,12 +108,17 @@ export async function recordSourceClassifications(
   await reloadClassifications(client, cluster);
 }
 
+/** Most sensor ids {@link refreshClassifications} checks one by one before reloading. */
+export const CHECKED_IDS_MAX = 10_000;
+
 /**
  * After registry rows of `sensorIds` are stored: reloads the lookup when it answers any of them
  * differently from the registry (a new sensor, a changed classification or source), and only
  * then — a full reload takes ≈1.1 s and 112 MiB at a million sensors (docs/storage.md), while
  * this check is a point lookup, and the metas a broker redelivers unchanged (retained
- * messages, a reconnect) need none. Returns whether it reloaded.
+ * messages, a reconnect) need none. More than {@link CHECKED_IDS_MAX} ids (a city package's
+ * whole register at its first start) are reloaded without the check: the engine took 3 minutes
+ * to check 100,000 ids at once, where a reload takes about a second. Returns whether it reloaded.
  */
 export async function refreshClassifications(
   client: ClickHouseClient,
@@ -121,6 +126,10 @@ export async function refreshClassifications(
   cluster: string | null = null,
 ): Promise<boolean> {
   if (sensorIds.length === 0) return false;
+  if (sensorIds.length > CHECKED_IDS_MAX) {
+    await reloadClassifications(client, cluster);
+    return true;
+  }
   const [row] = await queryRows<{ n: string | number }>(
     client,
     `SELECT count() AS n FROM (${SENSOR_CLASSES_QUERY} WHERE s.sensor_id IN {ids:Array(String)})
