@@ -53,9 +53,20 @@ async function simulate(): Promise<void> {
     process.stderr.write('citytwin: simulate needs a broker: set CITYTWIN_MQTT_URL (e.g. mqtt://127.0.0.1:1883)\n');
     process.exit(2);
   }
-  const { generateCity } = await import('../twin-model/city/index.ts');
+  const { cityModel } = await import('./parts/city.ts');
+  const { CityPackageError, formatReport } = await import('../twin-model/city-package/index.ts');
   const { CitySimulator } = await import('../simulations/index.ts');
-  const city = generateCity({ seed: config.citySeed, sensorCount: config.sensorCount });
+  const loadCity = () => {
+    try {
+      // The same city as the product's: CITYTWIN_CITY's package, or the generated one.
+      return cityModel(config).model;
+    } catch (err) {
+      if (!(err instanceof CityPackageError)) throw err;
+      process.stderr.write(`citytwin: the city package ${err.report.path} cannot be loaded:\n${formatReport(err.report)}`);
+      process.exit(2);
+    }
+  };
+  const city = loadCity();
   const sim = new CitySimulator({
     brokerUrl: config.mqttUrl,
     city,
@@ -190,6 +201,15 @@ async function main(): Promise<void> {
   try {
     running = await startCityTwin(config, role, log);
   } catch (err) {
+    const { CityPackageError, formatReport } = await import('../twin-model/city-package/index.ts');
+    if (err instanceof CityPackageError) {
+      // One report of every problem; the city is loaded before any other part, so nothing started.
+      const errors = err.report.problems.filter((p) => p.severity === 'error').length;
+      process.stderr.write(
+        `citytwin: the city package ${err.report.path} cannot be loaded (${errors} error${errors === 1 ? '' : 's'}); nothing was started:\n${formatReport(err.report)}`,
+      );
+      process.exit(2);
+    }
     process.stderr.write(`citytwin: cannot start: ${(err as Error).message}\n`);
     process.exit(1);
   }

@@ -319,7 +319,13 @@ export class CitySimulator {
 
   private buildWeather(simStartMs: number): Weather {
     const o = this.options;
-    const common = { seed: this.seed, sites: o.city.sensorSites, ...(o.meanTempC === undefined ? {} : { meanTempC: o.meanTempC }) };
+    const common = {
+      seed: this.seed,
+      sites: o.city.sensorSites,
+      // The signals' daily curves follow the city's own clocks.
+      ...(o.city.timezone === undefined ? {} : { timeZone: o.city.timezone }),
+      ...(o.meanTempC === undefined ? {} : { meanTempC: o.meanTempC }),
+    };
     if ((o.scenario ?? 'none') === 'none') return createWeather({ scenario: 'none', ...common });
     return createWeather({
       scenario: 'rainstorm',

@@ -69,6 +69,8 @@ export {
   METRIC_RANGES,
   sampleSignals,
   shanghaiLocalTime,
+  cityLocalTime,
+  SCENARIO_TIME_ZONE,
   SIGNAL_PATTERNS,
   type LocalTime,
   type MetricValues,

@@ -22,6 +22,11 @@ export type PondingSite = Pick<SensorSite, 'lng' | 'lat' | 'lowness'> & { assetI
 /** A weather field over the city. All methods are pure functions of their arguments. */
 export interface Weather {
   readonly scenario: WeatherScenario;
+  /**
+   * IANA zone of the city's clocks: the daily curves of the signals follow its local time.
+   * Absent: {@link SCENARIO_TIME_ZONE}, the zone the scenarios were tuned in.
+   */
+  readonly timeZone?: string;
   /** Daily mean air temperature (°C) around which the daily cycle swings. */
   readonly meanTempC: number;
   /** The storm's active window (epoch ms), when the scenario has one. */
@@ -72,6 +77,8 @@ export interface PondingOptions {
 interface WeatherCommonOptions {
   /** Daily mean air temperature (°C). @default 27 (a Wuhan summer day) */
   meanTempC?: number;
+  /** IANA zone of the city's clocks (a city model's `timezone`). @default SCENARIO_TIME_ZONE */
+  timeZone?: string;
   /** Seed for the small deterministic variations of the storm's cells. @default 1 */
   seed?: number;
   /**
@@ -273,8 +280,9 @@ export function integratePonding(
 export function createWeather(options: CreateWeatherOptions): Weather {
   const meanTempC = options.meanTempC ?? 27;
   assertFinite('meanTempC', meanTempC, -40, 50);
+  const zone = options.timeZone === undefined ? {} : { timeZone: options.timeZone };
   if (options.scenario === 'none') {
-    return { scenario: 'none', meanTempC, rainAt: () => 0, pondingCmAt: () => 0 };
+    return { scenario: 'none', meanTempC, ...zone, rainAt: () => 0, pondingCmAt: () => 0 };
   }
   const storm = createRainstorm(options.startMs, options.rainstorm, options.seed ?? 1);
   const ponding = options.ponding ?? {};
@@ -307,6 +315,7 @@ export function createWeather(options: CreateWeatherOptions): Weather {
   return {
     scenario: 'rainstorm',
     meanTempC,
+    ...zone,
     stormWindow: { startMs: storm.startMs, endMs: storm.endMs },
     rainAt: storm.rainAt,
     pondingCmAt(site, timeMs) {

@@ -4,7 +4,7 @@ import { KIND_METRICS, SENSOR_KINDS, type SensorKind } from '../twin-model/vocab
 import type { SensorSite } from '../twin-model/city/city-types.ts';
 import { buildSmallCity } from './fixtures/small-city.ts';
 import { createWeather } from './rainstorm.ts';
-import { airQualityIndex, METRIC_RANGES, sampleSignals, shanghaiLocalTime, type MetricValues } from './signal-patterns.ts';
+import { airQualityIndex, cityLocalTime, METRIC_RANGES, sampleSignals, shanghaiLocalTime, type MetricValues } from './signal-patterns.ts';
 
 /** Monday 2024-06-10 00:00 in Asia/Shanghai. */
 const MONDAY = Date.UTC(2024, 5, 9, 16, 0, 0);
@@ -32,6 +32,26 @@ describe('shanghaiLocalTime', () => {
     expect(shanghaiLocalTime(MONDAY)).toEqual({ hour: 0, weekday: 1 });
     expect(shanghaiLocalTime(Date.UTC(2024, 5, 10, 0, 30))).toEqual({ hour: 8.5, weekday: 1 });
     expect(shanghaiLocalTime(SUNDAY + 23 * HOUR).weekday).toBe(0);
+  });
+});
+
+describe('cityLocalTime', () => {
+  it("reads the city's own zone, daylight saving included", () => {
+    // 2024-06-10 06:30 UTC: 08:30 in Berlin (summer time), 14:30 in Shanghai.
+    expect(cityLocalTime(Date.UTC(2024, 5, 10, 6, 30), 'Europe/Berlin')).toEqual({ hour: 8.5, weekday: 1 });
+    expect(cityLocalTime(Date.UTC(2024, 0, 15, 6, 30), 'Europe/Berlin')).toEqual({ hour: 7.5, weekday: 1 });
+    expect(cityLocalTime(Date.UTC(2024, 5, 10, 6, 30), 'Asia/Shanghai')).toEqual({ hour: 14.5, weekday: 1 });
+  });
+
+  it("shapes the daily curves on the weather's zone", () => {
+    const city = buildSmallCity();
+    const site = city.sensorSites.find((s) => s.kind === 'service_hall')!;
+    // 10:00 local on a Monday: the hall is open in Shanghai; at that instant it is 04:00 in Berlin, closed.
+    const at = Date.UTC(2024, 5, 10, 2);
+    const shanghai = createWeather({ scenario: 'none', timeZone: 'Asia/Shanghai' });
+    const berlin = createWeather({ scenario: 'none', timeZone: 'Europe/Berlin' });
+    expect(sampleSignals(site, at, berlin, createRandom(1)).queue_length).toBe(0);
+    expect(sampleSignals(site, at, shanghai, createRandom(1)).wait_min).toBeGreaterThan(0);
   });
 });
 

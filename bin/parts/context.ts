@@ -4,8 +4,8 @@
  */
 import type { BrokerIntake } from '../../ingest/index.ts';
 import type { StorageSink } from '../../storage/index.ts';
-import type { CityModel } from '../../twin-model/index.ts';
 import type { CityTwinConfig } from '../config.ts';
+import type { CityPart } from './city.ts';
 import { componentLog, type Log } from '../logger.ts';
 import type { Shutdown } from './shutdown.ts';
 
@@ -28,8 +28,11 @@ export interface RuntimeHooks {
    * tier's deadline instead of waiting minutes; the twin keeps the real clock.
    */
   notificationClock?: () => number;
-  /** A city model given by the test (a loaded city package) instead of the configured one. */
-  city?: CityModel;
+  /**
+   * Builds the city instead of the configured package. The start-up bench starts the generated
+   * city the way it was started before city packages (`generatedCityPart`) as its baseline.
+   */
+  city?: (config: CityTwinConfig) => CityPart;
 }
 
 export interface PartContext {

@@ -20,6 +20,7 @@
 import { generateCity, districtAt, isInCity } from '../../twin-model/city/index.ts';
 import { appendEntry, verifyChain, type ChainVerification } from '../../twin-model/dispatch/dispatch-log.ts';
 import { generateFleet, type FleetOptions } from '../../twin-model/dispatch/fleet.ts';
+import { cityTimeZone } from '../../twin-model/local-time.ts';
 import { recommendUnits } from '../../twin-model/dispatch/recommender.ts';
 import { responderRestrictions, restrictionsFromIncidents } from '../../twin-model/dispatch/road-restrictions.ts';
 import { RoadRouter } from '../../twin-model/dispatch/road-router.ts';
@@ -294,6 +295,7 @@ export function runWhatIf(options: WhatIfOptions): WhatIfResult {
       router,
       restrictions,
       now,
+      timeZone: cityTimeZone(city),
       limit: 10,
       districtOf,
     });

@@ -316,3 +316,34 @@ export const alarmRulesSchema = z.record(
     .strict(),
 );
 export type AlarmRulesDoc = z.infer<typeof alarmRulesSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// kpi.json (extension): the city's KPI targets
+
+/** The response-time steps of the KPI screen, in order. */
+export const RESPONSE_STEP_NAMES = ['acknowledge', 'dispatch', 'arrive', 'resolve'] as const;
+
+/** Longest target: 30 days. */
+const MAX_TARGET_S = 30 * 86_400;
+
+const responseTargetSchema = z
+  .object({
+    medianS: z.number('seconds from detection').positive('above 0').max(MAX_TARGET_S, 'up to 30 days (2592000 s)'),
+    p90S: z.number('seconds from detection').positive('above 0').max(MAX_TARGET_S, 'up to 30 days (2592000 s)'),
+  })
+  .strict()
+  .refine((t) => t.p90S >= t.medianS, { message: 'the p90 target must be at or above the median target', path: ['p90S'] });
+
+export const kpiTargetsSchema = z
+  .object({
+    responseTargets: z
+      .object(
+        Object.fromEntries(RESPONSE_STEP_NAMES.map((s) => [s, responseTargetSchema.optional()])) as Record<
+          (typeof RESPONSE_STEP_NAMES)[number],
+          z.ZodOptional<typeof responseTargetSchema>
+        >,
+      )
+      .strict(),
+  })
+  .strict();
+export type KpiTargetsDoc = z.infer<typeof kpiTargetsSchema>;

@@ -234,5 +234,6 @@ export function cityPackageFiles(model: CityModel, options: WritePackageOptions 
   if (model.rules?.alarms) files.set(ALARM_RULES_FILE, `${JSON.stringify(model.rules.alarms, null, 2)}\n`);
   for (const [name, doc] of Object.entries(model.rules?.incidents ?? {}))
     files.set(`${INCIDENT_RULES_DIR}${name}`, `${JSON.stringify(doc, null, 2)}\n`);
+  if (model.kpi) files.set('kpi.json', `${JSON.stringify(model.kpi, null, 2)}\n`);
   return files;
 }
