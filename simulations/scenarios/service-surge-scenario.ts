@@ -4,6 +4,7 @@
  * and a few people complain to the hotline. Sometimes a smaller surge at a second hall.
  */
 import type { Asset, SensorSite } from '../../twin-model/city/city-types.ts';
+import { cityTimeZone } from '../local-time.ts';
 import { createWeather } from '../rainstorm.ts';
 import { sampleSignals } from '../signal-patterns.ts';
 import {
@@ -52,7 +53,7 @@ interface Surge {
 /** Generates the service-surge run. */
 export function generateServiceSurge(options: ScenarioOptions, knobs: Partial<ServiceSurgeKnobs> = {}): ScenarioRun {
   const k: ServiceSurgeKnobs = { ...SERVICE_SURGE_KNOBS, ...knobs };
-  const b = new ScenarioBuilder('service_surge', options, k.durationMs, createWeather({ scenario: 'none' }));
+  const b = new ScenarioBuilder('service_surge', options, k.durationMs, createWeather({ scenario: 'none', timeZone: cityTimeZone(options.city) }));
   const city = b.city;
   const rnd = b.random.fork('surge');
   const hallSites = sitesOfKind(city, 'service_hall');

@@ -293,5 +293,7 @@ export function modelFromPackage(pkg: ParsedPackage): CityModel {
   if (declaredSensorSites.length > 0) model.declaredSensorSites = declaredSensorSites;
   if (pkg.rules.alarms || pkg.rules.incidents) model.rules = pkg.rules;
   if (pkg.basemapPath) model.basemapPmtiles = pkg.basemapPath;
+  const storms = pkg.city.storms;
+  if (storms) model.storms = { centre: [storms.centre[0], storms.centre[1]], area: [storms.area[0], storms.area[1], storms.area[2], storms.area[3]] };
   return model;
 }
