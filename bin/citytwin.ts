@@ -20,7 +20,7 @@ function help(): string {
            GET /api/health and /metrics on CITYTWIN_HTTP_PORT, counters on citytwin/v1/system/ingest/<id>/stats
   web      twin and web console only (needs CITYTWIN_MQTT_URL; several nodes with CITYTWIN_REDIS_URL)
   simulate        the city simulator alone, publishing to CITYTWIN_MQTT_URL
-  simulate --scenario NAME [--pump-teams N] [--prepositioned 420105,420106] [--seed S]
+  simulate [--city PATH] --scenario NAME [--pump-teams N] [--prepositioned 420105,420106] [--seed S]
                   the what-if simulation: replay a scenario with simulated dispatch, print response times
   hash-password   read a password on stdin, print its scrypt hash (gateway credentials)
   backup --to DIR      back up the stopped store in CITYTWIN_DATA_DIR (ClickHouse and local state) into a new DIR
