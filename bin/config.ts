@@ -4,7 +4,7 @@
  */
 
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { checkPassword } from '../web/server/auth/password.ts';
 import { parseClearance } from '../web/server/auth/policy.ts';
@@ -28,6 +28,8 @@ export interface CityTwinConfig {
   logLevel: LogLevel;
   /** `CITYTWIN_LOG_FORMAT`, or null: pretty on a terminal, JSON otherwise (docs/observability.md). */
   logFormat: LogFormat | null;
+  /** A city package (folder or .zip) to run, or null for the generated Wuhan (`CITYTWIN_CITY`). */
+  cityPackage: string | null;
   /** Seed of the generated city model (extension). */
   citySeed: number;
   /** Number of sensor sites in the generated city (extension). */
@@ -138,6 +140,21 @@ function logFormatVar(env: Env): LogFormat | null {
   const raw = env.CITYTWIN_LOG_FORMAT;
   if (raw === undefined || raw === '') return null;
   return enumVar<LogFormat>(env, 'CITYTWIN_LOG_FORMAT', 'json', ['json', 'pretty']);
+}
+
+/** A city package: a folder or a `.zip` that exists (its content is checked when it is loaded). */
+function cityPackageVar(env: Env): string | null {
+  const raw = env.CITYTWIN_CITY?.trim();
+  if (!raw) return null;
+  let stat;
+  try {
+    stat = statSync(raw);
+  } catch {
+    return fail('CITYTWIN_CITY', raw, 'the path of a city package: a folder or a .zip that exists (docs/city-packages.md)');
+  }
+  if (!stat.isDirectory() && !(stat.isFile() && raw.toLowerCase().endsWith('.zip')))
+    fail('CITYTWIN_CITY', raw, 'the path of a city package: a folder or a .zip file (docs/city-packages.md)');
+  return raw;
 }
 
 function urlVar(env: Env, name: string, protocols: readonly string[]): string | null {
@@ -270,6 +287,7 @@ export function loadConfig(env: Env = process.env, defaults: { simulate: boolean
     simulate: boolVar(env, 'CITYTWIN_SIMULATE', defaults.simulate),
     logLevel: enumVar<LogLevel>(env, 'CITYTWIN_LOG_LEVEL', 'info', ['debug', 'info', 'warn', 'error']),
     logFormat: logFormatVar(env),
+    cityPackage: cityPackageVar(env),
     citySeed: intVar(env, 'CITYTWIN_CITY_SEED', 2026, 0, 2 ** 31 - 1),
     sensorCount: intVar(env, 'CITYTWIN_SENSORS', 3000, 0, 20_000),
     viewportThreshold: intVar(env, 'CITYTWIN_VIEWPORT_THRESHOLD', 50_000, 0, 100_000_000),
@@ -301,6 +319,7 @@ export const CONFIG_HELP: ReadonlyArray<[string, string, string]> = [
   ['CITYTWIN_SIMULATE', 'run the city simulator (1/0)', '1 for `all`'],
   ['CITYTWIN_LOG_LEVEL', 'debug/info/warn/error', 'info'],
   ['CITYTWIN_LOG_FORMAT', 'json (one object per line) or pretty (readable, needs pino-pretty)', 'pretty on a terminal, else json'],
+  ['CITYTWIN_CITY', 'a city package to run (folder or .zip, docs/city-packages.md); unset = the generated Wuhan', 'unset'],
   ['CITYTWIN_CITY_SEED', 'seed of the generated schematic city', '2026'],
   ['CITYTWIN_SENSORS', 'sensor sites in the generated city', '3000'],
   ['CITYTWIN_VIEWPORT_THRESHOLD', 'sensors above which consoles get viewport points or aggregate cells, not every sensor', '50000'],
@@ -383,6 +402,7 @@ export function auditableConfig(c: CityTwinConfig): Record<string, string | numb
     dataDir: c.dataDir,
     simulate: c.simulate,
     logLevel: c.logLevel,
+    cityPackage: c.cityPackage,
     citySeed: c.citySeed,
     sensorCount: c.sensorCount,
     viewportThreshold: c.viewportThreshold,

@@ -4,7 +4,13 @@
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { districtAt } from '../../twin-model/city/index.ts';
-import type { CityModel } from '../../twin-model/index.ts';
+import {
+  DEFAULT_INCIDENT_RULES,
+  parseIncidentRules,
+  type CityModel,
+  type IncidentRule,
+  type IncidentType,
+} from '../../twin-model/index.ts';
 import type { AuditService } from '../../web/server/audit/audit-service.ts';
 import type { AuthService } from '../../web/server/auth/auth-service.ts';
 import type { DispatchService } from '../../web/server/dispatch/dispatch-service.ts';
@@ -23,8 +29,12 @@ export async function startTwin(
 ): Promise<TwinPart> {
   const { city, clickhouse, audit, auth } = deps;
   const log = partLog(ctx, 'twin');
+  const incidentRules = cityIncidentRules(city);
+  if (incidentRules !== DEFAULT_INCIDENT_RULES)
+    log('info', `incident rules from the city package: ${Object.keys(city.rules?.incidents ?? {}).join(', ')}`);
   const twin = new TwinService({
     city,
+    incidentRules,
     districtAt: (lng, lat) => districtAt(city, lng, lat)?.code ?? null,
     // A report is placed in the city when it falls in one of its districts.
     inCity: (lng: number, lat: number) => districtAt(city, lng, lat) !== null,
@@ -55,6 +65,16 @@ export async function startTwin(
   // Runs before ClickHouse closes (steps run in reverse): the last changes are stored.
   ctx.shutdown.add(() => twin.close());
   return { twin, incidentStore };
+}
+
+/**
+ * The correlator's rules for a city: the shipped ones, those of the types a city package brings
+ * in `rules/incidents/` replacing them (validated when the package was loaded).
+ */
+export function cityIncidentRules(city: CityModel): ReadonlyMap<IncidentType, IncidentRule> {
+  const docs = city.rules?.incidents;
+  if (!docs || Object.keys(docs).length === 0) return DEFAULT_INCIDENT_RULES;
+  return new Map([...DEFAULT_INCIDENT_RULES, ...parseIncidentRules(docs)]);
 }
 
 /** Once a second: sensors silent too long turn stale, units' trips and warnings advance. */

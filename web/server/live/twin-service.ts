@@ -32,6 +32,8 @@ import {
   type Incident,
   type IncidentAction,
   type IncidentChange,
+  type IncidentRule,
+  type IncidentType,
   type Reading,
   type RegisterField,
   type SensorMeta,
@@ -54,6 +56,8 @@ export interface TwinServiceOptions {
   /** Whether a report's position is inside the city; default: anywhere. */
   inCity?: (lng: number, lat: number) => boolean;
   now?: () => number;
+  /** The correlator's incident rules (default: the shipped ones; a city package's replace those of their types). */
+  incidentRules?: ReadonlyMap<IncidentType, IncidentRule>;
   /** Incident changes are written in batches this often (ms). */
   persistDelayMs?: number;
   log?: (level: 'info' | 'warn' | 'error', message: string) => void;
@@ -157,7 +161,7 @@ export class TwinService {
     // correlator see the same twin updates without applying any input twice.
     this.engine = new FusionEngine(
       this.state,
-      createIncidentState(),
+      createIncidentState(options.incidentRules),
       { inCity: options.inCity ?? (() => true), districtAt },
       this.stream.pending,
     );
