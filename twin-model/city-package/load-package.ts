@@ -301,5 +301,8 @@ export function modelFromPackage(pkg: ParsedPackage): CityModel {
   if (pkg.rules.alarms || pkg.rules.incidents) model.rules = pkg.rules;
   if (pkg.basemapPath) model.basemapPmtiles = pkg.basemapPath;
   if (pkg.kpi) model.kpi = pkg.kpi;
+  const storms = pkg.city.storms;
+  if (storms)
+    model.storms = { centre: [storms.centre[0], storms.centre[1]], area: [storms.area[0], storms.area[1], storms.area[2], storms.area[3]] };
   return model;
 }

@@ -75,6 +75,19 @@ export const cityJsonSchema = z
     timezone: z.string('an IANA time zone such as "Europe/Vienna" or "Asia/Shanghai"').min(1, 'an IANA time zone such as "Europe/Vienna"'),
     /** Extension: seed of the package's randomness (simulator values, fleet shifts when generated). */
     seed: z.number().int('an integer').min(-0x8000_0000, 'a 32-bit integer').max(0xffff_ffff, 'a 32-bit integer').optional(),
+    /** Extension: where the simulator's rainstorms cross the city (CityModel `storms`). */
+    storms: z
+      .object(
+        {
+          centre: z.tuple([lngSchema, latSchema], '[lng, lat] the live storm passes through'),
+          area: z
+            .tuple([lngSchema, latSchema, lngSchema, latSchema], '[west, south, east, north] where scenario storms are centred')
+            .refine(([w, s, e, n]) => w < e && s < n, 'a box [west, south, east, north] with west < east and south < north'),
+        },
+        '{"centre": [lng, lat], "area": [west, south, east, north]}',
+      )
+      .strict()
+      .optional(),
   })
   .strict();
 export type CityJson = z.infer<typeof cityJsonSchema>;

@@ -284,6 +284,19 @@ export interface CityModel {
   basemapPmtiles?: string;
   /** KPI targets of the city (a package's `kpi.json`); absent = the product's defaults. */
   kpi?: CityKpiTargets;
+  /** Where the simulator's rainstorms cross the city; absent = derived from the city's extent. */
+  storms?: StormHint;
+}
+
+/**
+ * Where the simulator's rainstorms cross a city (a package's city.json `storms`, an extension):
+ * the live storm's track passes through `centre`; scenario storms are centred at random inside
+ * `area`. Without it both come from the city's extent (simulations/rainstorm.ts `stormPlacement`).
+ */
+export interface StormHint {
+  centre: LngLat;
+  /** `[west, south, east, north]`. */
+  area: [number, number, number, number];
 }
 
 export interface GenerateCityOptions {

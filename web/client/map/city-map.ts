@@ -81,7 +81,17 @@ export function showCity(map: MaplibreMap, city: Pick<CityInfo, 'center' | 'zoom
 export function setCityBounds(map: MaplibreMap, bbox: readonly number[] | undefined): void {
   if (Array.isArray(bbox) && bbox.length === 4) {
     const [w, s, e, n] = bbox as [number, number, number, number];
-    if ([w, s, e, n].every(Number.isFinite) && w < e && s < n) map.setMaxBounds(paddedBounds([w, s, e, n]));
+    if (![w, s, e, n].every(Number.isFinite) || w >= e || s >= n) return;
+    map.setMaxBounds(paddedBounds([w, s, e, n]));
+    const c = map.getCenter();
+    if (c.lng < w || c.lng > e || c.lat < s || c.lat > n)
+      map.fitBounds(
+        [
+          [w, s],
+          [e, n],
+        ],
+        { padding: 24, animate: false },
+      );
   }
 }
 
