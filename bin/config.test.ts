@@ -17,6 +17,14 @@ describe('loadConfig', () => {
       logFormat: null,
     });
   });
+  it('reads the city package (unset: the generated city) and refuses a path that does not exist', () => {
+    expect(loadConfig({}).cityPackage).toBeNull();
+    expect(loadConfig({ CITYTWIN_CITY: ' test/fixtures/cities/river-town ' }).cityPackage).toBe('test/fixtures/cities/river-town');
+    expect(() => loadConfig({ CITYTWIN_CITY: '/no/such/town' })).toThrow(
+      'CITYTWIN_CITY="/no/such/town" is not valid: expected the path of a city package: a folder or a .zip of one (docs/city-packages.md)',
+    );
+  });
+
   it('reads the log format (unset: left to the terminal)', () => {
     expect(loadConfig({ CITYTWIN_LOG_FORMAT: 'json' }).logFormat).toBe('json');
     expect(loadConfig({ CITYTWIN_LOG_FORMAT: 'pretty' }).logFormat).toBe('pretty');

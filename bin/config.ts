@@ -28,6 +28,11 @@ export interface CityTwinConfig {
   logLevel: LogLevel;
   /** `CITYTWIN_LOG_FORMAT`, or null: pretty on a terminal, JSON otherwise (docs/observability.md). */
   logFormat: LogFormat | null;
+  /**
+   * The city package to run (`CITYTWIN_CITY`: a folder or `.zip`, docs/city-packages.md), or
+   * null for the generated schematic Wuhan, written as a package into the data directory.
+   */
+  cityPackage: string | null;
   /** Seed of the generated city model (extension). */
   citySeed: number;
   /** Number of sensor sites in the generated city (extension). */
@@ -174,6 +179,18 @@ function fileVar(env: Env, name: string): string | null {
   return raw;
 }
 
+/**
+ * `CITYTWIN_CITY`: the path of a city package (a folder or a `.zip`). Whether it loads is the
+ * package check's to say (one report of every problem at start); here only that it is a path
+ * that exists.
+ */
+function cityVar(env: Env): string | null {
+  const raw = env.CITYTWIN_CITY?.trim();
+  if (!raw) return null;
+  if (!existsSync(raw)) fail('CITYTWIN_CITY', raw, 'the path of a city package: a folder or a .zip of one (docs/city-packages.md)');
+  return raw;
+}
+
 function retentionVar(env: Env): RetentionPolicy {
   const raw = env.CITYTWIN_RETENTION?.trim() ?? '';
   try {
@@ -315,6 +332,7 @@ export function loadConfig(env: Env = process.env, defaults: { simulate: boolean
     simulate: boolVar(env, 'CITYTWIN_SIMULATE', defaults.simulate),
     logLevel: enumVar<LogLevel>(env, 'CITYTWIN_LOG_LEVEL', 'info', ['debug', 'info', 'warn', 'error']),
     logFormat: logFormatVar(env),
+    cityPackage: cityVar(env),
     citySeed: intVar(env, 'CITYTWIN_CITY_SEED', 2026, 0, 2 ** 31 - 1),
     sensorCount: intVar(env, 'CITYTWIN_SENSORS', 3000, 0, 20_000),
     viewportThreshold: intVar(env, 'CITYTWIN_VIEWPORT_THRESHOLD', 50_000, 0, 100_000_000),
@@ -348,6 +366,7 @@ export const CONFIG_HELP: ReadonlyArray<[string, string, string]> = [
   ['CITYTWIN_SIMULATE', 'run the city simulator (1/0)', '1 for `all`'],
   ['CITYTWIN_LOG_LEVEL', 'debug/info/warn/error', 'info'],
   ['CITYTWIN_LOG_FORMAT', 'json (one object per line) or pretty (readable, needs pino-pretty)', 'pretty on a terminal, else json'],
+  ['CITYTWIN_CITY', 'city package to run: a folder or .zip (docs/city-packages.md); unset = the generated Wuhan', 'unset'],
   ['CITYTWIN_CITY_SEED', 'seed of the generated schematic city', '2026'],
   ['CITYTWIN_SENSORS', 'sensor sites in the generated city', '3000'],
   ['CITYTWIN_VIEWPORT_THRESHOLD', 'sensors above which consoles get viewport points or aggregate cells, not every sensor', '50000'],
@@ -438,6 +457,7 @@ export function auditableConfig(c: CityTwinConfig): Record<string, string | numb
     dataDir: c.dataDir,
     simulate: c.simulate,
     logLevel: c.logLevel,
+    cityPackage: c.cityPackage,
     citySeed: c.citySeed,
     sensorCount: c.sensorCount,
     viewportThreshold: c.viewportThreshold,

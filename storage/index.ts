@@ -98,6 +98,7 @@ export {
   upgradeStoredDocument,
   type SnapshotUpgraders,
 } from './case-snapshot.ts';
+export { CityRegisterStore, CITY_REGISTER_DDL, type AppliedRegister } from './city-register-store.ts';
 // Rules at run time: versions of the alarm and incident rules, and the "try it" preview (docs/rules.md).
 export {
   RulesStore,

@@ -27,6 +27,8 @@
  * - `case_departments`: which department each case handler's account is bound to
  *   (storage/case-department-store.ts, docs/cases.md; migration 19).
  * - `rule_versions`: every saved version of the alarm and incident rules (rules-store.ts, docs/rules.md).
+ * - `city_register`: every version of the city package's sensors, units and sources as applied
+ *   at start, retired entries kept (storage/city-register-store.ts; migration 16).
  * - `vocabulary_kinds`, `device_external_ids`: sensor kinds declared by an administrator or a
  *   meta message, and device names bound by meta (storage/vocabulary-store.ts, docs/ingest.md;
  *   migration 17).
@@ -38,6 +40,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { queryRows } from './clickhouse-client.ts';
 import { clusterMigrationsTable, clusterStatements, createdTables } from './cluster-ddl.ts';
 import { NOTIFICATIONS_DDL } from './notification-store.ts';
+import { CITY_REGISTER_DDL } from './city-register-store.ts';
 import { SHIFT_LOG_DDL } from './shift-store.ts';
 import { VOCABULARY_DDL } from './vocabulary-store.ts';
 import { CAP_DESK_DDL, CAP_WARNINGS_DDL } from './cap-store.ts';
@@ -550,7 +553,13 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'rule versions (alarm and incident rules, versioned)',
     statements: [RULE_VERSIONS_DDL],
   },
-  // Numbered 17 by the devices work (16 belongs to other work).
+  // Numbered 16 by the city-package start.
+  {
+    version: 16,
+    name: "the city's registers as applied from its package: sensors, units, sources, retired ones kept (docs/city-packages.md)",
+    statements: [CITY_REGISTER_DDL],
+  },
+  // Numbered 17 by the devices work.
   {
     version: 17,
     name: 'declared sensor kinds and device names bound by meta (docs/ingest.md, devices as they come)',

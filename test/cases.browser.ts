@@ -91,7 +91,7 @@ describe('the case desk page', () => {
     await page.getByTestId('case-text').waitFor();
     expect(await page.getByTestId('case-text').innerText()).toContain('地下通道积水过膝');
     expect(await page.getByTestId('case-caller').innerText()).toContain('13700001111');
-    expect(await page.getByTestId('case-received').innerText()).toContain(formatCityDateTime(receivedAt));
+    expect(await page.getByTestId('case-received').innerText()).toContain(formatCityDateTime(receivedAt, 'Asia/Shanghai'));
     expect(await statusOf(page)).toBe('已派单');
 
     await page.getByTestId('case-cmd-accept').click();

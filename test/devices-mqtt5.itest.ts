@@ -13,7 +13,6 @@ import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningCityTwin } from '../bin/runtime.ts';
 import { queryRows } from '../storage/index.ts';
-import { loadCityPackage } from '../twin-model/city-package/index.ts';
 import { consoleFetch, type LiveView, openLiveView } from './support/console-client.ts';
 import { tempDir, waitFor } from './support/fixtures.ts';
 import { type Mosquitto, startMosquitto } from './support/mosquitto.ts';
@@ -62,7 +61,7 @@ async function settled(atLeast: number): Promise<void> {
 
 beforeAll(async () => {
   mosquitto = await startMosquitto();
-  app = await startTestCity(dir.path, { CITYTWIN_MQTT_URL: mosquitto.url }, { city: loadCityPackage(RIVER_TOWN) });
+  app = await startTestCity(dir.path, { CITYTWIN_MQTT_URL: mosquitto.url, CITYTWIN_CITY: RIVER_TOWN });
   base = app.url!;
 });
 

@@ -211,7 +211,7 @@ describe('the operations page, as an admin', () => {
     expect(saved).toMatchObject({ version: 1, author: 'admin', reason: '泵站扩容后提高预警线' });
     expect(await row.innerText()).toContain('admin');
     expect(await row.innerText()).toContain('泵站扩容后提高预警线');
-    expect(await row.innerText()).toContain(formatCityDateTime(saved.at));
+    expect(await row.innerText()).toContain(formatCityDateTime(saved.at, 'Asia/Shanghai'));
     const change = page.locator(`[data-testid="rules-diff-change"][data-path="${WARNING}.enter"]`);
     expect(await change.innerText()).toContain('15 → 20');
     expect(await page.getByTestId('rules-in-force').innerText()).toBe('当前生效：第 1 版');

@@ -25,4 +25,6 @@ export * from './incidents/incident-restore.ts';
 export * from './incidents/incident-schemas.ts';
 export * from './dispatch/index.ts';
 export * from './notifications/index.ts';
+export * from './local-time.ts';
+export * from './register-diff.ts';
 export * from './shifts/shift-log.ts';

@@ -4,8 +4,8 @@
  */
 import type { BrokerIntake } from '../../ingest/index.ts';
 import type { StorageSink } from '../../storage/index.ts';
-import type { CityModel } from '../../twin-model/index.ts';
 import type { CityTwinConfig } from '../config.ts';
+import type { CityPart } from './city.ts';
 import { componentLog, type Log } from '../logger.ts';
 import type { Shutdown } from './shutdown.ts';
 
@@ -33,8 +33,11 @@ export interface RuntimeHooks {
    * make a case overdue; they call the desk's tick themselves (RunningCityTwin.cases).
    */
   caseNow?: () => number;
-  /** A city model given by the test (a loaded city package) instead of the configured one. */
-  city?: CityModel;
+  /**
+   * Builds the city instead of the configured package. The start-up bench starts the generated
+   * city the way it was started before city packages (`generatedCityPart`) as its baseline.
+   */
+  city?: (config: CityTwinConfig) => CityPart;
 }
 
 export interface PartContext {

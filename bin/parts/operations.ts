@@ -6,7 +6,7 @@
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { NotificationStore, RulesStore, ShiftStore } from '../../storage/index.ts';
-import type { CityModel, Incident, NotifyCity } from '../../twin-model/index.ts';
+import { cityTimeZone, type CityModel, type Incident, type NotifyCity } from '../../twin-model/index.ts';
 import type { AuditService } from '../../web/server/audit/audit-service.ts';
 import type { AuthService } from '../../web/server/auth/auth-service.ts';
 import { hasPermission, ROLES } from '../../web/server/auth/policy.ts';
@@ -127,7 +127,7 @@ export function startShifts(deps: {
 /** The city's clocks, districts and console address as the message texts name them. */
 function notifyCity(city: CityModel, consoleUrl: string): NotifyCity {
   return {
-    timeZone: city.timezone ?? 'Asia/Shanghai',
+    timeZone: cityTimeZone(city),
     consoleUrl: consoleUrl.replace(/\/$/, ''),
     districts: new Map(city.districts.map((d) => [d.code, { zh: d.nameZh, en: d.nameEn }])),
   };

@@ -19,13 +19,21 @@ export interface TwinPart {
 
 export async function startTwin(
   ctx: PartContext,
-  deps: { city: CityModel; clickhouse: ClickHouseClient; audit: AuditService; auth: AuthService; vocabulary: Vocabulary },
+  deps: {
+    city: CityModel;
+    clickhouse: ClickHouseClient;
+    audit: AuditService;
+    auth: AuthService;
+    vocabulary: Vocabulary;
+    retiredSensors?: ReadonlySet<string>;
+  },
 ): Promise<TwinPart> {
   const { city, clickhouse, audit, auth, vocabulary } = deps;
   const log = partLog(ctx, 'twin');
   const twin = new TwinService({
     city,
     vocabulary,
+    ...(deps.retiredSensors ? { retiredSensors: deps.retiredSensors } : {}),
     districtAt: (lng, lat) => districtAt(city, lng, lat)?.code ?? null,
     // A report is placed in the city when it falls in one of its districts.
     inCity: (lng: number, lat: number) => districtAt(city, lng, lat) !== null,

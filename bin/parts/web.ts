@@ -50,6 +50,8 @@ export async function startWeb(
     clickhouse: v.clickhouse,
     city: city.model,
     basemap: city.basemap,
+    // The package's own offline basemap, served by range requests (docs/basemaps.md).
+    basemapPmtiles: city.model.basemapPmtiles ?? null,
     ...endpoints,
     incidentStore: v.incidentStore,
     dispatch: v.dispatch,

@@ -8,8 +8,9 @@ import { openAccounts } from '../parts/accounts.ts';
 import { flushBeforeVerification, openAuditRecord } from '../parts/audit.ts';
 import { externalBrokerUrl, type SecurityLogSlot, startBroker } from '../parts/broker.ts';
 import { startCap } from '../parts/cap.ts';
-import { cityOf } from '../parts/city.ts';
 import { startCases } from '../parts/cases.ts';
+import { startCity } from '../parts/city.ts';
+import { syncCityRegister } from '../parts/registry-sync.ts';
 import type { BrokerLink, PartContext } from '../parts/context.ts';
 import { openDevices } from '../parts/devices.ts';
 import { startDispatch } from '../parts/dispatch.ts';
@@ -28,7 +29,7 @@ import type { WebServer } from '../../web/server/web-server.ts';
 
 export async function startAllInOne(ctx: PartContext): Promise<RunningCityTwin> {
   const { config } = ctx;
-  const city = cityOf(ctx);
+  const city = startCity(ctx);
   const security: SecurityLogSlot = { auth: null };
   const broker: EmbeddedBroker | null = config.mqttUrl ? null : await startBroker(ctx, security);
   const mqttUrl = broker ? broker.url : externalBrokerUrl(config, ctx.role);
@@ -36,8 +37,16 @@ export async function startAllInOne(ctx: PartContext): Promise<RunningCityTwin> 
   const devices = await openDevices(ctx, clickhouse, city.model);
 
   const { audit, signedDispatchHead } = await openAuditRecord(ctx, clickhouse);
+  const { retiredSensors } = await syncCityRegister(ctx, { city, clickhouse, audit });
   const auth = await openAccounts(ctx, clickhouse, audit, security);
-  const { twin, incidentStore } = await startTwin(ctx, { city: city.model, clickhouse, audit, auth, vocabulary: devices.vocabulary });
+  const { twin, incidentStore } = await startTwin(ctx, {
+    city: city.model,
+    clickhouse,
+    audit,
+    auth,
+    vocabulary: devices.vocabulary,
+    retiredSensors,
+  });
   const rules = await startRules(ctx, { city: city.model, twin, clickhouse, audit });
   const dispatch = await startDispatch(ctx, { city: city.model, twin, clickhouse, audit, signedDispatchHead });
   const cases = await startCases(ctx, { city: city.model, clickhouse, twin, audit });

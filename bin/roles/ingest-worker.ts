@@ -4,7 +4,7 @@
  * the system topic for the web nodes.
  */
 import { externalBrokerUrl } from '../parts/broker.ts';
-import { cityOf } from '../parts/city.ts';
+import { startCity } from '../parts/city.ts';
 import { openDevices } from '../parts/devices.ts';
 import type { BrokerLink, PartContext } from '../parts/context.ts';
 import { ingestSubscription, sampleIngestRate, startIngest } from '../parts/ingest.ts';
@@ -21,9 +21,10 @@ export async function startIngestWorker(ctx: PartContext): Promise<RunningCityTw
   const { config } = ctx;
   const mqttUrl = externalBrokerUrl(config, ctx.role);
   // A worker has no twin; it needs the city model for its register (the names devices call
-  // themselves, the kinds the city declares) and to simulate it.
-  const city = cityOf(ctx);
-  const { clickhouse, usage } = await openStorage(ctx, config.simulate ? city.model : null);
+  // themselves, the kinds the city declares) and to simulate it. A configured package is checked
+  // (a bad one stops every role) and its sources' classifications recorded.
+  const city = startCity(ctx);
+  const { clickhouse, usage } = await openStorage(ctx, config.simulate || config.cityPackage ? city.model : null);
   const devices = await openDevices(ctx, clickhouse, city.model);
 
   const link: BrokerLink = { up: false };

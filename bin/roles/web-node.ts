@@ -9,9 +9,10 @@ import { openAccounts } from '../parts/accounts.ts';
 import { flushBeforeVerification, openAuditRecord } from '../parts/audit.ts';
 import { externalBrokerUrl, type SecurityLogSlot } from '../parts/broker.ts';
 import { startCap } from '../parts/cap.ts';
-import { cityOf } from '../parts/city.ts';
-import { openDevices } from '../parts/devices.ts';
 import { startCases } from '../parts/cases.ts';
+import { startCity } from '../parts/city.ts';
+import { openDevices } from '../parts/devices.ts';
+import { syncCityRegister } from '../parts/registry-sync.ts';
 import type { BrokerLink, PartContext } from '../parts/context.ts';
 import { startDispatch } from '../parts/dispatch.ts';
 import { startNotifications, startRules, startShifts } from '../parts/operations.ts';
@@ -28,14 +29,22 @@ import type { RunningCityTwin } from '../runtime.ts';
 export async function startWebNode(ctx: PartContext): Promise<RunningCityTwin> {
   const { config } = ctx;
   const mqttUrl = externalBrokerUrl(config, ctx.role);
-  const city = cityOf(ctx);
+  const city = startCity(ctx);
   const security: SecurityLogSlot = { auth: null };
   const { clickhouse, usage } = await openStorage(ctx, city.model);
   const devices = await openDevices(ctx, clickhouse, city.model);
 
   const { audit, signedDispatchHead } = await openAuditRecord(ctx, clickhouse);
+  const { retiredSensors } = await syncCityRegister(ctx, { city, clickhouse, audit });
   const auth = await openAccounts(ctx, clickhouse, audit, security);
-  const { twin, incidentStore } = await startTwin(ctx, { city: city.model, clickhouse, audit, auth, vocabulary: devices.vocabulary });
+  const { twin, incidentStore } = await startTwin(ctx, {
+    city: city.model,
+    clickhouse,
+    audit,
+    auth,
+    vocabulary: devices.vocabulary,
+    retiredSensors,
+  });
   const rules = await startRules(ctx, { city: city.model, twin, clickhouse, audit });
   const dispatch = await startDispatch(ctx, { city: city.model, twin, clickhouse, audit, signedDispatchHead });
   const cases = await startCases(ctx, { city: city.model, clickhouse, twin, audit });

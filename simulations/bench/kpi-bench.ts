@@ -14,6 +14,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { createClickHouse, queryRows, runMigrations } from '../../storage/index.ts';
 import { percentile } from '../../twin-model/dispatch/response-times.ts';
 import { generateCity } from '../../twin-model/city/index.ts';
+import { cityTimeZone } from '../../twin-model/local-time.ts';
 import { KpiStore as KpiRollups } from '../../storage/kpi-store.ts';
 import { kpiWindows } from '../../web/server/kpi/kpi-model.ts';
 import { KpiService } from '../../web/server/kpi/kpi-service.ts';
@@ -136,7 +137,7 @@ export async function measureKpi(scale: number, log: (line: string) => void = ()
       broker: 'ok',
     });
     const service = new KpiService({ clickhouse: client, city, stats });
-    const w = kpiWindows(now);
+    const w = kpiWindows(now, cityTimeZone(city));
     const runs: Array<[string, () => Promise<unknown>]> = [
       ['open incidents (counts and map points)', () => q.openIncidentPoints(w)],
       ['open incidents drill-down (every mark)', () => q.openIncidents(w)],

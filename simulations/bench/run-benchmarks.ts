@@ -24,6 +24,9 @@
  *      process: received and stored rates (all-in-one-throughput.ts).
  *  12. loading the console in headless Chromium at 1920×1080: bytes over the wire with the
  *      identity, gzip and brotli, and sign-in to the first sensors drawn (console-load-bench.ts).
+ *  13. starting on a city package: the default Wuhan as a package against the generated city in
+ *      memory (target within ±10 %), and a package of 100,000 road segments and 100,000 sensors:
+ *      time to healthy (target ≤ 60 s) and resident memory (city-start-bench.ts).
  *
  *  14. notification fan-out: 1,000 incidents at 100/s, each to 50 subscriptions, on webhooks
  *      on loopback (a receiver process checking every signature) — every subscription on its
@@ -57,12 +60,13 @@ import { soakRun } from './soak.ts';
 import { measureKpi } from './kpi-bench.ts';
 import { scaleRun } from './scale-bench.ts';
 import { allInOneThroughput } from './all-in-one-throughput.ts';
+import { cityStartRun } from './city-start-bench.ts';
 // The tests' launchers: a Mosquitto with the settings of docs/deployment.md, and `citytwin <role>` as a process.
 import { startCityTwinProcess } from '../../test/support/citytwin-process.ts';
 import { startMosquitto } from '../../test/support/mosquitto.ts';
 
 const SCALE = Number(process.env.BENCH_SCALE ?? '1');
-const ONLY = new Set((process.env.BENCH_ONLY ?? '1,2,3,4,5,6,7,8,10,11,12,14').split(',').map((s) => s.trim()));
+const ONLY = new Set((process.env.BENCH_ONLY ?? '1,2,3,4,5,6,7,8,10,11,12,13,14').split(',').map((s) => s.trim()));
 const TSX = join(process.cwd(), 'node_modules', '.bin', 'tsx');
 /**
  * Run 12: sign-in to the first sensors drawn. 2.5 s is the "good" Largest Contentful Paint of
@@ -642,6 +646,7 @@ if (ONLY.has('12')) {
     line('  drawn', `${fmt(r.sensors)} sensors`, `(${r.viewport.width}×${r.viewport.height}, WebGL: ${r.renderer})`, null);
   }
 }
+if (ONLY.has('13')) await cityStartRun();
 if (ONLY.has('14')) {
   const { measureNotifyFanout, NOTIFY_TARGET_P95_MS } = await import('./notify-bench.ts');
   const rate = 100;

@@ -70,6 +70,6 @@ export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 export interface ScenarioOptions {
   city: CityModel;
   seed: number;
-  /** Scenario start (epoch ms). Default: 2026-07-01T08:00:00+08:00. */
+  /** Scenario start (epoch ms). Default: 2026-07-01 08:00 in the city's time zone (`defaultScenarioStart`). */
   startMs?: number;
 }

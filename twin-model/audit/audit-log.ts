@@ -20,7 +20,7 @@ import {
 } from './hash-chain.ts';
 
 /** What an entry is about. */
-export const AUDIT_STREAMS = ['incident', 'dispatch', 'security', 'config', 'export', 'audit', 'shift', 'cap', 'case'] as const;
+export const AUDIT_STREAMS = ['incident', 'dispatch', 'security', 'config', 'city', 'export', 'audit', 'shift', 'cap', 'case'] as const;
 export type AuditStream = (typeof AUDIT_STREAMS)[number];
 
 export interface AuditEntry extends ChainLink {

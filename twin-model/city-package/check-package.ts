@@ -12,7 +12,16 @@
  * units.csv (unit kinds, capabilities, stations); rules/.
  */
 import type { z } from 'zod';
-import type { Building, CityRules, DeclaredSensorKind, LngLat, PolygonRings, Source, UnitRecord } from '../city/city-types.ts';
+import type {
+  Building,
+  CityKpiTargets,
+  CityRules,
+  DeclaredSensorKind,
+  LngLat,
+  PolygonRings,
+  Source,
+  UnitRecord,
+} from '../city/city-types.ts';
 import { PolygonIndex } from '../city/index.ts';
 import { incidentRuleSchema } from '../incidents/incident-rules.ts';
 import { isSenmlUnit } from '../senml-units.ts';
@@ -42,6 +51,8 @@ import {
   sourceRowSchema,
   unitRowSchema,
   vocabularySchema,
+  kpiTargetsSchema,
+  RESPONSE_STEP_NAMES,
   waterPropsSchema,
   type CityJson,
 } from './package-schemas.ts';
@@ -116,6 +127,8 @@ export interface ParsedPackage {
   units: UnitRecord[];
   vocabulary: DeclaredSensorKind[];
   rules: CityRules;
+  /** KPI targets (kpi.json, an extension). */
+  kpi?: CityKpiTargets;
   basemapPath?: string;
 }
 
@@ -871,6 +884,40 @@ export function validateCityPackage(pkg: PackageFiles): { report: PackageReport;
   }
   if (Object.keys(incidentDocs).length > 0) rules.incidents = incidentDocs;
 
+  // --- kpi.json (extension) ------------------------------------------------------------------
+  let kpi: CityKpiTargets | undefined;
+  const kpiDoc = json('kpi.json');
+  if (kpiDoc) {
+    const r = kpiTargetsSchema.safeParse(kpiDoc.doc);
+    if (!r.success) {
+      // A misspelt step would be a target silently not applied: an error, not a warning.
+      const misspelt = r.error.issues.filter((i) => i.code === 'unrecognized_keys' && i.path.join('.') === 'responseTargets');
+      for (const issue of misspelt)
+        for (const key of issue.code === 'unrecognized_keys' ? issue.keys : [])
+          problems.error(
+            'invalid_value',
+            'kpi.json',
+            {},
+            `not a response-time step; allowed: ${RESPONSE_STEP_NAMES.join(', ')}`,
+            `responseTargets.${key}`,
+            key,
+          );
+      problems.issues(
+        'kpi.json',
+        {},
+        r.error.issues.filter((i) => !misspelt.includes(i)),
+        kpiDoc.doc,
+      );
+    } else {
+      const responseTargets: CityKpiTargets['responseTargets'] = {};
+      for (const step of RESPONSE_STEP_NAMES) {
+        const t = r.data.responseTargets[step];
+        if (t) responseTargets[step] = { medianS: t.medianS, p90S: t.p90S };
+      }
+      kpi = { responseTargets };
+    }
+  }
+
   const ok = !problems.hasErrors;
   const report: PackageReport = { path: pkg.origin, ok, problems: problems.list, summary };
   if (!ok || !city || !extent) return { report, parsed: null };
@@ -889,6 +936,7 @@ export function validateCityPackage(pkg: PackageFiles): { report: PackageReport;
     vocabulary,
     rules,
   };
+  if (kpi) parsed.kpi = kpi;
   if (pkg.basemap && pkg.basemap !== 'zip') parsed.basemapPath = pkg.basemap.path;
   return { report, parsed };
 }

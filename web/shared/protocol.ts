@@ -129,6 +129,23 @@ export interface SourceListing {
   ingest: SourceIngestCounts | null;
 }
 
+/**
+ * `GET /api/city`: the city the server runs (its package's city.json): what the console shows
+ * in its header and KPI title, the initial map view, and the IANA time zone every local time
+ * is shown in.
+ */
+export interface CityInfo {
+  id: string;
+  name: { zh: string; en: string };
+  /** IANA time zone, e.g. `Europe/Vienna`, `Asia/Shanghai`. */
+  timezone: string;
+  /** Initial map view. */
+  center: [number, number];
+  zoom: number;
+  /** West, south, east, north. */
+  bbox: [number, number, number, number];
+}
+
 /** Live system figures for the status strip, about once a second. */
 export interface StatsMessage {
   serverTime: number;

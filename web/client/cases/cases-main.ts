@@ -10,6 +10,8 @@
 import '../styles/console.css';
 import './cases.css';
 import { startPage } from '../app/sign-in.ts';
+import { loadCityInfo } from '../backend/city-info.ts';
+import { showTimesIn } from '../i18n/format.ts';
 import { jsonCall, type Me } from '../backend/session.ts';
 import { formatCityDateTime } from '../i18n/format.ts';
 import { getLanguage, onLanguageChange, pick, setLanguage } from '../i18n/language.ts';
@@ -428,4 +430,11 @@ function start(me: Me): void {
   window.addEventListener('pagehide', () => clearInterval(timer));
 }
 
-startPage(start);
+// Times on the city's clock (GET /api/city), whatever the browser's zone.
+startPage(
+  (me) =>
+    void loadCityInfo().then((city) => {
+      showTimesIn(city?.timezone ?? null);
+      start(me);
+    }),
+);

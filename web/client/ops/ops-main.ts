@@ -8,6 +8,8 @@
 import '../styles/console.css';
 import './ops.css';
 import { startPage } from '../app/sign-in.ts';
+import { loadCityInfo } from '../backend/city-info.ts';
+import { showTimesIn } from '../i18n/format.ts';
 import type { Me } from '../backend/session.ts';
 import { getLanguage, onLanguageChange, setLanguage } from '../i18n/language.ts';
 import { h, setText } from '../ui/dom.ts';
@@ -143,4 +145,11 @@ function start(me: Me): void {
   });
 }
 
-startPage(start);
+// Times on the city's clock (GET /api/city), whatever the browser's zone.
+startPage(
+  (me) =>
+    void loadCityInfo().then((city) => {
+      showTimesIn(city?.timezone ?? null);
+      start(me);
+    }),
+);

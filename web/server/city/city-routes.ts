@@ -1,11 +1,13 @@
 /**
- * The city's own routes: the districts, and the data sources with what the ingest did with
- * their messages. All need `city.read`. (The vocabulary has its own module: vocabulary-routes.ts.)
+ * The city's own routes: the city itself (names, time zone, initial view), the districts, and
+ * the data sources with what the ingest did with their messages. All need `city.read`. (The
+ * vocabulary has its own module: vocabulary-routes.ts.)
  */
 import type { CityModel } from '../../../twin-model/index.ts';
-import type { SourceIngestCounts, SourceListing } from '../../shared/protocol.ts';
+import { cityTimeZone } from '../../../twin-model/local-time.ts';
+import type { CityInfo, SourceIngestCounts, SourceListing } from '../../shared/protocol.ts';
 import { UNCLASSIFIED_AS } from '../auth/policy.ts';
-import { route, type Route } from '../http-router.ts';
+import { HttpError, route, type Route } from '../http-router.ts';
 
 export interface CityRoutesDeps {
   city: CityModel | null;
@@ -15,6 +17,21 @@ export interface CityRoutesDeps {
 
 export function cityRoutes(deps: CityRoutesDeps): Route[] {
   return [
+    route({
+      method: 'GET',
+      path: '/api/city',
+      permission: 'city.read',
+      tag: 'city',
+      summary: 'The city the server runs: id, names, IANA time zone, initial map view (center, zoom) and extent',
+      description:
+        'From the city package (`city.json`); the console names the city in its header and KPI title, starts its map at `center`/`zoom`, and shows every local time in `timezone`.',
+      response: 'CityInfo (web/shared/protocol.ts)',
+      handler: (): CityInfo => {
+        const city = deps.city;
+        if (!city) throw new HttpError(404, 'no city model is loaded');
+        return cityInfo(city);
+      },
+    }),
     route({
       method: 'GET',
       path: '/api/city/districts',
@@ -59,4 +76,18 @@ export function sourceListing(registered: CityModel['sources'], counts: Readonly
       });
   }
   return listed;
+}
+
+/** The city as `GET /api/city` describes it. */
+export function cityInfo(city: CityModel): CityInfo {
+  const [w, s, e, n] = city.bbox;
+  const id = city.id ?? 'city';
+  return {
+    id,
+    name: city.name ?? { zh: id, en: id },
+    timezone: cityTimeZone(city),
+    center: city.center ?? [(w + e) / 2, (s + n) / 2],
+    zoom: city.zoom ?? 10,
+    bbox: [w, s, e, n],
+  };
 }

@@ -36,9 +36,9 @@ import {
   type CompiledRuleSet,
   type Incident,
   type IncidentAction,
-  type IncidentChange,
   type IncidentRule,
   type IncidentType,
+  type IncidentChange,
   type Reading,
   type RegisterField,
   type SensorEntry,
@@ -64,6 +64,11 @@ export interface TwinServiceOptions {
   now?: () => number;
   /** Incident changes are written in batches this often (ms). */
   persistDelayMs?: number;
+  /**
+   * Sensors the city retired from its register (storage/city-register-store.ts): not shown
+   * live — their meta and readings leave the twin alone (the ingest still stores them).
+   */
+  retiredSensors?: ReadonlySet<string>;
   log?: (level: 'info' | 'warn' | 'error', message: string) => void;
   /** The vocabulary (v1 and the city's declared kinds); default: v1 only. */
   vocabulary?: Vocabulary;
@@ -123,6 +128,13 @@ export class TwinService {
     return this.refusedMeta;
   }
   private refusedMeta = 0;
+  /** Sensors the city retired (not shown live), and the messages about them the twin left alone. */
+  private readonly retired: ReadonlySet<string>;
+  private retiredInputs = 0;
+  /** Meta and readings messages of retired sensors (stored by the ingest, not shown live). */
+  get retiredSensorInputs(): number {
+    return this.retiredInputs;
+  }
   private readonly refusalListeners = new Set<MetaRefusalListener>();
   private readonly sites: ReadonlyMap<string, DeclaredSensorSite>;
   /** Sensor kinds and metrics (v1 and declared), shared with this process's ingest. */
@@ -158,6 +170,7 @@ export class TwinService {
     this.vocabulary = options.vocabulary ?? new Vocabulary();
     // The register: sensors of v1 kinds and of the kinds the city declares.
     this.sites = new Map(registerSites(options.city).map((s) => [s.id, s]));
+    this.retired = options.retiredSensors ?? new Set();
     this.sourceClass = new Map((options.city?.sources ?? []).map((s) => [s.id, s.classification]));
     this.classifyEvent = eventClassifier(options.city?.sources ?? []);
     const vocabulary = this.vocabulary;
@@ -196,6 +209,10 @@ export class TwinService {
    * back from storage at start, already reported when it arrived.
    */
   onMeta(sensorId: string, meta: SensorMeta | null, restored = false): void {
+    if (this.retired.has(sensorId)) {
+      this.retiredInputs++;
+      return;
+    }
     if (!restored) this.checkMeta(sensorId, meta);
     this.emit(this.engine.meta(sensorId, meta, this.ctx));
   }
@@ -226,6 +243,10 @@ export class TwinService {
   }
 
   onReadings(sensorId: string, readings: readonly Reading[]): void {
+    if (this.retired.has(sensorId)) {
+      this.retiredInputs++;
+      return;
+    }
     this.emit(this.engine.readings(sensorId, readings, this.ctx));
   }
 

@@ -42,6 +42,7 @@ import type { IncidentStore } from '../../../storage/incident-store.ts';
 import { detailViewer, historyViewer, incidentUpdateViewer, incidentViewer, type EvidenceClassifier } from '../incidents/incident-view.ts';
 import { summarize } from '../live/live-stream.ts';
 import { afterActionReport, proposedRange, type AfterActionReport } from './after-action-report.ts';
+import { cityTimeZone } from '../../../twin-model/local-time.ts';
 import { TimedCache } from './replay-cache.ts';
 import {
   actionsOf,
@@ -477,6 +478,7 @@ export class ReplayService {
       view: this.viewer(clearance),
       historyView: historyViewer(clearance, this.options.classifyEvidence),
       now,
+      timeZone: cityTimeZone(this.options.city),
     });
   }
 }
