@@ -29,11 +29,14 @@
  *   meta message, and device names bound by meta (storage/vocabulary-store.ts, docs/ingest.md;
  *   migration 17).
  * - `shift_log`: the command centre's shift log (shift-store.ts, docs/shifts.md; migration 18).
+ * - `open_data_keys`: the open-data portal's API keys, hashed (open-data-store.ts, docs/open-data.md;
+ *   migration 21).
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { queryRows } from './clickhouse-client.ts';
 import { clusterMigrationsTable, clusterStatements, createdTables } from './cluster-ddl.ts';
 import { NOTIFICATIONS_DDL } from './notification-store.ts';
+import { OPEN_DATA_KEYS_DDL } from './open-data-store.ts';
 import { SHIFT_LOG_DDL } from './shift-store.ts';
 import { VOCABULARY_DDL } from './vocabulary-store.ts';
 
@@ -544,6 +547,12 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 18,
     name: "the command centre's shift log: notes, handovers with their summary, sign-offs (docs/shifts.md)",
     statements: [SHIFT_LOG_DDL],
+  },
+  // Numbered 21 by the open-data work.
+  {
+    version: 21,
+    name: 'open-data portal API keys, stored hashed (docs/open-data.md)',
+    statements: [OPEN_DATA_KEYS_DDL],
   },
 ];
 
