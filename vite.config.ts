@@ -36,6 +36,7 @@ export default defineConfig({
         replay: 'web/client/replay.html',
         kpi: 'web/client/kpi.html',
         audit: 'web/client/audit.html',
+        open: 'web/client/open.html',
       },
       output: {
         codeSplitting: { groups: LIBRARY_CHUNKS.map((c) => ({ ...c })) },
