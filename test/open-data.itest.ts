@@ -61,7 +61,14 @@ beforeAll(async () => {
   const pub = (topic: string, body: unknown, retain = false) => publisher.publishAsync(topic, JSON.stringify(body), { qos: 1, retain });
 
   // Sensors: two public ones, and above-public ones of the datasets' own kinds.
-  const sensors: Array<{ id: string; kind: SensorKind; source?: string; classification?: string; name: string; values: Record<string, number> }> = [
+  const sensors: Array<{
+    id: string;
+    kind: SensorKind;
+    source?: string;
+    classification?: string;
+    name: string;
+    values: Record<string, number>;
+  }> = [
     { id: publicAir, kind: 'air_quality', source: 'sthjj.air-quality', name: `od-air-name-${RUN}`, values: { aqi: 42.125, pm25: 18.5 } },
     { id: publicRain, kind: 'rain_gauge', source: 'swj.rain-gauges', name: `od-rain-name-${RUN}`, values: { rainfall_mm_h: 3.25 } },
     {
@@ -213,7 +220,10 @@ describe('open-data portal', () => {
     expect(json.rows[0].hour).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:00:00\+0800$/);
     const csv = await openGet('/api/open/datasets/rainfall-hourly/data?format=csv');
     expect(csv.headers.get('content-type')).toContain('text/csv');
-    const lines = csv.text.replace(/^\uFEFF/, '').trimEnd().split('\r\n');
+    const lines = csv.text
+      .replace(/^\uFEFF/, '')
+      .trimEnd()
+      .split('\r\n');
     expect(lines[0]).toBe('hour,district,metric,mean,max,sensors');
     expect(lines.slice(1).some((l) => l.endsWith(`,${district},rainfall_mm_h,3.25,3.25,1`))).toBe(true);
     const geo = JSON.parse((await openGet('/api/open/datasets/monitoring-stations/data?format=geojson')).text);
@@ -296,12 +306,7 @@ describe('open-data portal', () => {
       'district=%00',
       'format=json&format=csv',
     ];
-    const ids = [
-      ...DATASETS.map((d) => d.id),
-      "air-quality-hourly' OR 1=1 --",
-      'monitoring-stations%2F..%2F..%2Fkeys',
-      '..%2Fkeys',
-    ];
+    const ids = [...DATASETS.map((d) => d.id), "air-quality-hourly' OR 1=1 --", 'monitoring-stations%2F..%2F..%2Fkeys', '..%2Fkeys'];
     let requests = 0;
     const statuses = new Map<number, number>();
     const leaks: string[] = [];
@@ -337,7 +342,9 @@ describe('open-data portal', () => {
     expect(Number(stored!.n)).toBeGreaterThanOrEqual(7);
     const all = JSON.parse((await openGet('/api/open/datasets/monitoring-stations/data')).text);
     expect(all.rows.map((r: { station: string }) => r.station)).toEqual(expect.arrayContaining([publicAir, publicRain]));
-    console.log(`open-data walk: ${requests} requests, statuses ${JSON.stringify(Object.fromEntries(statuses))}, ${markers.length} markers`);
+    console.log(
+      `open-data walk: ${requests} requests, statuses ${JSON.stringify(Object.fromEntries(statuses))}, ${markers.length} markers`,
+    );
     expect(leaks).toEqual([]);
     expect(statuses.get(200) ?? 0).toBeGreaterThan(100);
   }, 300_000);

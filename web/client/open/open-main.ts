@@ -70,8 +70,14 @@ function render(): void {
     h('div', {}, h('h1', { class: 'open-title' }, ot('title')), h('p', { class: 'open-subtitle' }, ot('subtitle'))),
     lang,
   );
-  if (problem) return replaceChildren(root, header, h('p', { class: 'open-error', role: 'alert' }, ot('error', { reason: problem })));
-  if (!catalogue) return replaceChildren(root, header, h('p', { class: 'open-muted' }, ot('loading')));
+  if (problem) {
+    replaceChildren(root, header, h('p', { class: 'open-error', role: 'alert' }, ot('error', { reason: problem })));
+    return;
+  }
+  if (!catalogue) {
+    replaceChildren(root, header, h('p', { class: 'open-muted' }, ot('loading')));
+    return;
+  }
   const list = h(
     'nav',
     { class: 'open-catalogue', 'aria-label': ot('catalogue') },
@@ -79,7 +85,12 @@ function render(): void {
     ...catalogue.datasets.map((d) => {
       const card = h(
         'button',
-        { type: 'button', class: `open-card${d.id === selected ? ' selected' : ''}`, 'data-dataset': d.id, 'aria-pressed': String(d.id === selected) },
+        {
+          type: 'button',
+          class: `open-card${d.id === selected ? ' selected' : ''}`,
+          'data-dataset': d.id,
+          'aria-pressed': String(d.id === selected),
+        },
         h('span', { class: 'open-card-title' }, title(d)),
         h('span', { class: 'open-card-meta' }, `${ot(d.updateFrequency)} · ${d.licence}`),
       );
@@ -106,7 +117,7 @@ function detail(d: DatasetListing, cat: Catalogue): HTMLElement {
     ),
   );
   const fieldRows = d.fields.map((f) =>
-    h('tr', {}, h('td', { class: 'mono' }, f.name), h('td', {}, f.type), h('td', {}, f.unit ?? ''), h('td', {}, about(f))),
+    h('tr', {}, h('td', { class: 'mono' }, f.name), h('td', {}, f.type), h('td', {}, f.unit ?? ''), h('td', { class: 'wrap' }, about(f))),
   );
   const rows = preview?.id === d.id ? preview.rows : null;
   const names = d.fields.map((f) => f.name);
@@ -147,7 +158,11 @@ function detail(d: DatasetListing, cat: Catalogue): HTMLElement {
       h(
         'table',
         { class: 'open-table', 'data-testid': 'fields' },
-        h('thead', {}, h('tr', {}, h('th', {}, ot('field')), h('th', {}, ot('type')), h('th', {}, ot('unit')), h('th', {}, ot('description')))),
+        h(
+          'thead',
+          {},
+          h('tr', {}, h('th', {}, ot('field')), h('th', {}, ot('type')), h('th', {}, ot('unit')), h('th', {}, ot('description'))),
+        ),
         h('tbody', {}, ...fieldRows),
       ),
     ),

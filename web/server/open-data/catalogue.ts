@@ -48,13 +48,25 @@ const HOUR: DatasetField = {
   descriptionZh: '小时起点（城市当地时间，ISO 8601 含时区）',
   descriptionEn: 'Start of the hour (city local time, ISO 8601 with offset)',
 };
-const DISTRICT: DatasetField = { name: 'district', type: 'string', unit: null, descriptionZh: '行政区代码', descriptionEn: 'District code' };
+const DISTRICT: DatasetField = {
+  name: 'district',
+  type: 'string',
+  unit: null,
+  descriptionZh: '行政区代码',
+  descriptionEn: 'District code',
+};
 const METRIC: DatasetField = { name: 'metric', type: 'string', unit: null, descriptionZh: '指标', descriptionEn: 'Metric' };
 
 function valueFields(metrics: readonly (keyof typeof METRIC_UNITS)[]): DatasetField[] {
   const units = [...new Set(metrics.map((m) => METRIC_UNITS[m]))].join(', ');
   return [
-    { name: 'mean', type: 'number', unit: units, descriptionZh: `小时平均值（${units}，随指标）`, descriptionEn: `Hourly mean (${units}, by metric)` },
+    {
+      name: 'mean',
+      type: 'number',
+      unit: units,
+      descriptionZh: `小时平均值（${units}，随指标）`,
+      descriptionEn: `Hourly mean (${units}, by metric)`,
+    },
     { name: 'max', type: 'number', unit: units, descriptionZh: '小时最大值', descriptionEn: 'Hourly maximum' },
   ];
 }

@@ -79,7 +79,8 @@ export function openDataRoutes(deps: OpenDataDeps): Route[] {
   const timeZone = deps.city?.timezone ?? 'Asia/Shanghai';
   let keys: { at: number; byId: Map<string, OpenDataKeyRow> } | null = null;
   const keyTable = async (): Promise<Map<string, OpenDataKeyRow>> => {
-    if (!keys || Date.now() - keys.at > KEY_CACHE_MS) keys = { at: Date.now(), byId: new Map((await store.keys()).map((k) => [k.keyId, k])) };
+    if (!keys || Date.now() - keys.at > KEY_CACHE_MS)
+      keys = { at: Date.now(), byId: new Map((await store.keys()).map((k) => [k.keyId, k])) };
     return keys.byId;
   };
 
@@ -96,7 +97,10 @@ export function openDataRoutes(deps: OpenDataDeps): Route[] {
       const m = KEY_PATTERN.exec(given);
       const key = m ? (await keyTable()).get(m[1]!) : undefined;
       if (!m || !key || key.revoked || key.keyHash !== hashKey(given))
-        throw new HttpError(401, `the x-api-key "${given.slice(0, 12)}…" is not a valid key; leave it out for anonymous access or ask the city for a key`);
+        throw new HttpError(
+          401,
+          `the x-api-key "${given.slice(0, 12)}…" is not a valid key; leave it out for anonymous access or ask the city for a key`,
+        );
       bucket = `key:${key.keyId}`;
       perMinute = key.perMinute;
     }
@@ -155,18 +159,30 @@ export function openDataRoutes(deps: OpenDataDeps): Route[] {
         const d = dataset(params.datasetId);
         const to = query.to ?? Date.now();
         const from = query.from ?? to - 24 * 3600_000;
-        if (from >= to) throw new HttpError(400, `from (${new Date(from).toISOString()}) must be before to (${new Date(to).toISOString()})`);
+        if (from >= to)
+          throw new HttpError(400, `from (${new Date(from).toISOString()}) must be before to (${new Date(to).toISOString()})`);
         if (to - from > MAX_RANGE_DAYS * 86_400_000)
-          throw new HttpError(400, `the range from ${new Date(from).toISOString()} to ${new Date(to).toISOString()} is over ${MAX_RANGE_DAYS} days; ask for at most ${MAX_RANGE_DAYS} days at a time`);
+          throw new HttpError(
+            400,
+            `the range from ${new Date(from).toISOString()} to ${new Date(to).toISOString()} is over ${MAX_RANGE_DAYS} days; ask for at most ${MAX_RANGE_DAYS} days at a time`,
+          );
         if (query.district !== undefined && !districts.has(query.district))
-          throw new HttpError(400, `unknown district ${JSON.stringify(query.district)}; the districts are ${[...districts.keys()].join(', ')}`);
-        const rows = await d.rows(store, { from, to, district: query.district ?? null, limit: query.limit ?? MAX_ROWS, timeZone }, districts);
+          throw new HttpError(
+            400,
+            `unknown district ${JSON.stringify(query.district)}; the districts are ${[...districts.keys()].join(', ')}`,
+          );
+        const rows = await d.rows(
+          store,
+          { from, to, district: query.district ?? null, limit: query.limit ?? MAX_ROWS, timeZone },
+          districts,
+        );
         const format = query.format ?? 'json';
         const name = `${d.id}.${format === 'geojson' ? 'geojson' : format}`;
         res.setHeader('content-disposition', `inline; filename="${name}"`);
         res.setHeader('access-control-allow-origin', '*');
         if (format === 'csv') return { raw: true, contentType: 'text/csv; charset=utf-8', body: toCsv(d.fields, rows) };
-        if (format === 'geojson') return { raw: true, contentType: 'application/geo+json; charset=utf-8', body: JSON.stringify(toGeoJson(rows)) };
+        if (format === 'geojson')
+          return { raw: true, contentType: 'application/geo+json; charset=utf-8', body: JSON.stringify(toGeoJson(rows)) };
         const body = {
           dataset: d.id,
           licence: d.licence,
@@ -183,7 +199,7 @@ export function openDataRoutes(deps: OpenDataDeps): Route[] {
       path: '/api/open/keys',
       permission: 'opendata.keys',
       tag: 'open data',
-      summary: "The open-data API keys (owner, limit, created, revoked; never the key or its hash)",
+      summary: 'The open-data API keys (owner, limit, created, revoked; never the key or its hash)',
       response: 'Array of {keyId, owner, perMinute, createdBy, createdAt, revoked}',
       handler: async () => {
         keys = null;
