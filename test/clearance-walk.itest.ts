@@ -24,6 +24,7 @@ import type { RunningCityTwin } from '../bin/runtime.ts';
 import { queryRows } from '../storage/index.ts';
 import { KIND_METRICS, type Classification, type SensorKind } from '../twin-model/index.ts';
 import { serverRoutes } from '../web/server/auth/policy-doc.ts';
+import { DATASETS } from '../web/server/open-data/catalogue.ts';
 import { clearanceOf, DEFAULT_CLEARANCE, hasPermission, ROLES, SOCKET_EVENTS, type Role } from '../web/server/auth/policy.ts';
 import type { IncidentView, RecommendationView } from '../web/shared/protocol.ts';
 import { call, login, mintToken, TEST_ADMIN_PASSWORD } from './support/auth.ts';
@@ -106,7 +107,12 @@ function listen(walker: Walker): Listener {
 }
 
 beforeAll(async () => {
-  app = await startTestCity(dir.path, { CITYTWIN_SENSORS: '200', CITYTWIN_BATCH_MAX_DELAY_MS: '50' });
+  // The open-data routes are walked by every walker from one address: no rate limit in the way.
+  app = await startTestCity(dir.path, {
+    CITYTWIN_SENSORS: '200',
+    CITYTWIN_BATCH_MAX_DELAY_MS: '50',
+    CITYTWIN_OPEN_DATA_ANON_PER_MIN: '100000',
+  });
   base = app.url!;
   admin = await login(base, 'admin', TEST_ADMIN_PASSWORD);
   // Notifications of every event of every incident to a webhook: a message says only what `public` may see.
@@ -355,6 +361,10 @@ function pathValues(name: string, p: OpenApiParameter): string[] {
       return ['walk-nothing'];
     case 'shiftId':
       return ['shift-000001'];
+    case 'datasetId':
+      return DATASETS.map((d) => d.id);
+    case 'keyId':
+      return ['0000000000000000'];
     default:
       throw new Error(`the walk does not know how to fill the path parameter "${name}": add it to pathValues`);
   }
