@@ -77,6 +77,14 @@ export interface StationRow {
   lat: number;
 }
 
+/** Incidents opened on one day, of one type, in one district. */
+export interface IncidentCountRow {
+  day: string;
+  district: string;
+  type: string;
+  incidents: number;
+}
+
 export interface OpenDataKeyRow {
   keyId: string;
   keyHash: string;
@@ -143,6 +151,37 @@ export class OpenDataStore {
       mean: round(Number(r.mean)),
       max: round(Number(r.max)),
     }));
+  }
+
+  /**
+   * Incidents opened per day, type and district, counting only incidents whose every piece of
+   * evidence (as last recorded) is an alarm of a sensor public now: an incident with a report
+   * (hotline case, camera) or a sensor above public in it is not counted at all. Neither false
+   * alarms nor incidents merged into another are counted. No place finer than the district.
+   */
+  async incidentCounts(q: OpenDataRange): Promise<IncidentCountRow[]> {
+    const rows = await queryRows<Record<string, string | number>>(
+      this.client,
+      `WITH (SELECT groupArray(sensor_id) FROM (${PUBLIC_SENSORS})) AS public_ids
+       SELECT formatDateTime(toTimeZone(opened, {tz:String}), '%Y-%m-%d', {tz:String}) AS day, district, type, count() AS incidents
+         FROM (
+           SELECT incident_id, argMax(incident, seq) AS doc, argMax(status, seq) AS last_status, argMax(what, seq) AS last_what,
+                  argMax(type, seq) AS type, JSONExtractString(doc, 'district') AS district,
+                  fromUnixTimestamp64Milli(toInt64(JSONExtractFloat(doc, 'openedAt'))) AS opened,
+                  JSONExtractArrayRaw(doc, 'evidence') AS evidence
+             FROM incident_changes GROUP BY incident_id
+         )
+        WHERE last_status != 'false_alarm' AND last_what != 'merged_into'
+          AND opened >= fromUnixTimestamp64Milli({from:Int64}) AND opened < fromUnixTimestamp64Milli({to:Int64})
+          AND ({district:String} = '' OR district = {district:String})
+          AND length(evidence) > 0
+          AND arrayAll(e -> JSONExtractString(e, 'kind') = 'sensor_alarm' AND has(public_ids, JSONExtractString(e, 'sensorId')), evidence)
+        GROUP BY day, district, type
+        ORDER BY day, district, type
+        LIMIT {limit:UInt32}`,
+      params(q),
+    );
+    return rows.map((r) => ({ day: String(r.day), district: String(r.district), type: String(r.type), incidents: Number(r.incidents) }));
   }
 
   /** The public sensors of `kinds`. */

@@ -448,7 +448,9 @@ describe('the clearance walk', () => {
         statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
         checks += markers.length;
         for (const m of markers) if (w.clearance.includes(m.cls) && text.includes(m.value) && !r.url.includes(m.value)) served.add(m.value);
-        for (const m of leaks(text, w.clearance, r.url))
+        // The open-data portal publishes `public` data to everyone, anonymous clients included.
+        const clearance = r.route.startsWith('/api/open/datasets') && !w.clearance.includes('public') ? ['public' as const] : w.clearance;
+        for (const m of leaks(text, clearance, r.url))
           violations.push(`${w.name}: ${r.method} ${r.url} (${res.status}) shows the ${m.what} (${m.cls}) "${m.value}"`);
         // Only the security records may quote the refused device meta: the security log and the
         // audit record, which holds every security event (both for admins only).

@@ -34,6 +34,8 @@ const mark = (what: string, value: string) => {
 };
 let district = '';
 let otherDistrict = '';
+/** Where the public water-level sensor raises an incident of its own. */
+let waterDistrict = '';
 const publicAir = `od-air-public-${RUN}`;
 const publicRain = `od-rain-public-${RUN}`;
 
@@ -53,9 +55,10 @@ beforeAll(async () => {
   const created = await call(base, admin, 'POST', '/api/open/keys', { owner: 'walk', perMinute: 100_000 });
   expect(created.status).toBe(200);
   walkKey = created.body.key;
-  const [d0, d1] = app.city!.districts;
+  const [d0, d1, d2] = app.city!.districts;
   district = d0!.code;
   otherDistrict = d1!.code;
+  waterDistrict = d2!.code;
   const [lng, lat] = d0!.seat;
   publisher = await mqtt.connectAsync(app.mqttUrl, { clientId: 'open-data-walk' });
   const pub = (topic: string, body: unknown, retain = false) => publisher.publishAsync(topic, JSON.stringify(body), { qos: 1, retain });
@@ -68,7 +71,25 @@ beforeAll(async () => {
     classification?: string;
     name: string;
     values: Record<string, number>;
+    at?: { code: string; seat: [number, number] };
   }> = [
+    // Incidents: one born of public sensors only, one of internal sensors only (two gauges each: one alone is not enough).
+    ...[1, 2].map((n) => ({
+      id: `od-water-public-${n}-${RUN}`,
+      kind: 'water_level' as const,
+      source: 'swj.rain-gauges',
+      name: `od-water-name-${n}-${RUN}`,
+      values: { water_level_cm: 45 },
+      at: { code: d2!.code, seat: d2!.seat as [number, number] },
+    })),
+    ...[1, 2].map((n) => ({
+      id: mark('internal water-level sensor', `od-water-internal-${n}-${RUN}`),
+      kind: 'water_level' as const,
+      source: 'swj.waterlogging',
+      name: mark('internal water-level sensor name', `od-water-internal-name-${n}-${RUN}`),
+      values: { water_level_cm: 46 },
+      at: { code: d1!.code, seat: d1!.seat as [number, number] },
+    })),
     { id: publicAir, kind: 'air_quality', source: 'sthjj.air-quality', name: `od-air-name-${RUN}`, values: { aqi: 42.125, pm25: 18.5 } },
     { id: publicRain, kind: 'rain_gauge', source: 'swj.rain-gauges', name: `od-rain-name-${RUN}`, values: { rainfall_mm_h: 3.25 } },
     {
@@ -127,9 +148,9 @@ beforeAll(async () => {
       `citytwin/v1/sensors/${s.id}/meta`,
       {
         kind: s.kind,
-        lng: lng + 0.001 * (i + 1),
-        lat: lat + 0.0005,
-        district,
+        lng: (s.at?.seat[0] ?? lng) + 0.001 * (i + 1),
+        lat: (s.at?.seat[1] ?? lat) + 0.0005,
+        district: s.at?.code ?? district,
         name: s.name,
         ...(s.source ? { source: s.source } : {}),
         ...(s.classification ? { classification: s.classification } : {}),
@@ -186,6 +207,19 @@ beforeAll(async () => {
     60_000,
     200,
   );
+  await waitFor(
+    'incidents of both water-level sensors recorded',
+    async () => {
+      await app.twin!.flushIncidents();
+      const [r] = await queryRows<{ n: string }>(
+        app.clickhouse,
+        `SELECT countDistinct(incident_id) AS n FROM incident_changes WHERE incident LIKE '%od-water-%-${RUN}%'`,
+      );
+      return Number(r!.n) >= 2;
+    },
+    60_000,
+    250,
+  );
 }, 180_000);
 
 afterAll(async () => {
@@ -234,6 +268,18 @@ describe('open-data portal', () => {
     // The internal service hall is not in the service-hall dataset (no hall of the city is public).
     const halls = JSON.parse((await openGet('/api/open/datasets/service-hall-queues-hourly/data')).text);
     expect(halls.rows).toEqual([]);
+  });
+
+  it('counts incidents by day, district and type only when all their evidence is public', async () => {
+    const counts = JSON.parse((await openGet('/api/open/datasets/incident-counts-daily/data')).text);
+    expect(counts.rows).toEqual(
+      expect.arrayContaining([expect.objectContaining({ district: waterDistrict, type: 'waterlogging', incidents: 1 })]),
+    );
+    // The internal sensor's incident and the hotline case's are not counted anywhere.
+    expect(counts.rows.filter((r: { district: string }) => r.district === otherDistrict || r.district === district)).toEqual([]);
+    const geo = JSON.parse((await openGet('/api/open/datasets/incident-counts-daily/data?format=geojson')).text);
+    const seat = app.city!.districts.find((d) => d.code === waterDistrict)!.seat;
+    expect(geo.features[0].geometry.coordinates).toEqual([...seat]);
   });
 
   it('refuses bad parameters with the bad value and what is accepted', async () => {

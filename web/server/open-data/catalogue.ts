@@ -136,6 +136,28 @@ export const DATASETS: readonly Dataset[] = [
       })),
   },
   {
+    id: 'incident-counts-daily',
+    titleZh: '各区城市运行事件日统计',
+    titleEn: 'Daily incident counts by district',
+    descriptionZh: '每天按区、按类型统计的新发事件数，仅统计完全由公开监测数据发现的事件；不含误报，不含具体位置。',
+    descriptionEn:
+      'Incidents opened per day by district and type, counting only incidents found entirely from public sensors; no false alarms, no exact places.',
+    licence: OPEN_DATA_LICENCE,
+    updateFrequency: 'hourly',
+    timeSeries: true,
+    fields: [
+      { name: 'day', type: 'string', unit: null, descriptionZh: '日期（城市当地时间）', descriptionEn: 'Day (city local time)' },
+      DISTRICT,
+      { name: 'type', type: 'string', unit: null, descriptionZh: '事件类型', descriptionEn: 'Incident type' },
+      { name: 'incidents', type: 'integer', unit: null, descriptionZh: '事件数', descriptionEn: 'Incidents' },
+    ],
+    rows: async (store, q, seats) =>
+      (await store.incidentCounts(q)).map((r) => ({
+        values: { day: r.day, district: r.district, type: r.type, incidents: r.incidents },
+        lngLat: seats.get(r.district) ?? null,
+      })),
+  },
+  {
     id: 'monitoring-stations',
     titleZh: '公开监测站点',
     titleEn: 'Public monitoring stations',
