@@ -169,7 +169,10 @@ export class OpenDataStore {
                   argMax(type, seq) AS type, JSONExtractString(doc, 'district') AS district,
                   fromUnixTimestamp64Milli(toInt64(JSONExtractFloat(doc, 'openedAt'))) AS opened,
                   JSONExtractArrayRaw(doc, 'evidence') AS evidence
-             FROM incident_changes GROUP BY incident_id
+             FROM incident_changes
+            -- An incident opened in the range has every change after it opened (a day's margin for clocks).
+            WHERE at >= fromUnixTimestamp64Milli({from:Int64}) - INTERVAL 1 DAY
+            GROUP BY incident_id
          )
         WHERE last_status != 'false_alarm' AND last_what != 'merged_into'
           AND opened >= fromUnixTimestamp64Milli({from:Int64}) AND opened < fromUnixTimestamp64Milli({to:Int64})
