@@ -38,6 +38,7 @@ export default defineConfig({
         audit: 'web/client/audit.html',
         cases: 'web/client/cases.html',
         ops: 'web/client/ops.html',
+        open: 'web/client/open.html',
       },
       output: {
         codeSplitting: { groups: LIBRARY_CHUNKS.map((c) => ({ ...c })) },

@@ -70,6 +70,10 @@ export interface CityTwinConfig {
   mqttSessionExpiryS: number;
   /** How long each table keeps its rows, per table and classification (`CITYTWIN_RETENTION`, docs/storage.md) (extension). */
   retention: RetentionPolicy;
+  /** Open-data API requests per minute per address without a key (CITYTWIN_OPEN_DATA_ANON_PER_MIN). */
+  openDataAnonPerMin: number;
+  /** Open-data API requests per minute of a key created without its own limit (CITYTWIN_OPEN_DATA_KEY_PER_MIN). */
+  openDataKeyPerMin: number;
   /** Accounts, clearance, device credentials, TLS (extension). */
   security: SecurityConfig;
   /** Public warnings in CAP 1.2: who sends them and where the feed is (docs/cap.md) (extension). */
@@ -350,6 +354,8 @@ export function loadConfig(env: Env = process.env, defaults: { simulate: boolean
     spoolMaxBytes: intVar(env, 'CITYTWIN_SPOOL_MAX_BYTES', 256 * 1024 * 1024, 1024 * 1024, 64 * 1024 * 1024 * 1024),
     mqttSessionExpiryS: intVar(env, 'CITYTWIN_MQTT_SESSION_EXPIRY_S', 3600, 1, 4_294_967_294),
     retention: retentionVar(env),
+    openDataAnonPerMin: intVar(env, 'CITYTWIN_OPEN_DATA_ANON_PER_MIN', 30, 1, 100_000),
+    openDataKeyPerMin: intVar(env, 'CITYTWIN_OPEN_DATA_KEY_PER_MIN', 600, 1, 100_000),
     security: loadSecurity(env),
     cap: loadCap(env),
   };
@@ -376,6 +382,8 @@ export const CONFIG_HELP: ReadonlyArray<[string, string, string]> = [
   ['CITYTWIN_BATCH_MAX_ROWS', 'insert batch size limit (rows)', '20000'],
   ['CITYTWIN_BATCH_MAX_DELAY_MS', 'insert batch time limit (ms)', '200'],
   ['CITYTWIN_MAX_PAYLOAD_BYTES', 'largest accepted MQTT payload', '262144'],
+  ['CITYTWIN_OPEN_DATA_ANON_PER_MIN', 'open-data API requests per minute per address without a key (docs/open-data.md)', '30'],
+  ['CITYTWIN_OPEN_DATA_KEY_PER_MIN', 'open-data API requests per minute of a key created without its own limit', '600'],
   ['CITYTWIN_REDIS_URL', 'Redis (redis://, rediss://) for socket.io between several web nodes', 'unset'],
   ['CITYTWIN_PUBLIC_URL', "the console's public URL (http(s)://…), for the links in notifications", "the server's own address"],
   ['CITYTWIN_CLICKHOUSE_CLUSTER', 'ClickHouse cluster name: replicated + Distributed tables ON CLUSTER', 'unset'],

@@ -110,3 +110,4 @@ export {
   type PreviewReport,
 } from './rules-store.ts';
 export * from './shift-store.ts';
+export * from './open-data-store.ts';

@@ -35,12 +35,15 @@
  * - `shift_log`: the command centre's shift log (shift-store.ts, docs/shifts.md; migration 18).
  * - `cap_desk_changes`, `cap_warnings`: the public-warning desk (event-sourced, the alerts as CAP
  *   XML) and the official warnings received (cap-store.ts, docs/cap.md; migration 20).
+ * - `open_data_keys`: the open-data portal's API keys, hashed (open-data-store.ts, docs/open-data.md;
+ *   migration 21).
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { queryRows } from './clickhouse-client.ts';
 import { clusterMigrationsTable, clusterStatements, createdTables } from './cluster-ddl.ts';
 import { NOTIFICATIONS_DDL } from './notification-store.ts';
 import { CITY_REGISTER_DDL } from './city-register-store.ts';
+import { OPEN_DATA_KEYS_DDL } from './open-data-store.ts';
 import { SHIFT_LOG_DDL } from './shift-store.ts';
 import { VOCABULARY_DDL } from './vocabulary-store.ts';
 import { CAP_DESK_DDL, CAP_WARNINGS_DDL } from './cap-store.ts';
@@ -582,6 +585,12 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 20,
     name: 'public warnings: the CAP desk (event-sourced) and official warnings received (docs/cap.md)',
     statements: [CAP_DESK_DDL, CAP_WARNINGS_DDL],
+  },
+  // Numbered 21 by the open-data work.
+  {
+    version: 21,
+    name: 'open-data portal API keys, stored hashed (docs/open-data.md)',
+    statements: [OPEN_DATA_KEYS_DDL],
   },
 ];
 

@@ -67,6 +67,7 @@ export async function startWeb(
     rules: ops?.rules ?? null,
     notifications: ops?.notifications ?? null,
     shifts: ops?.shifts ?? null,
+    openData: { anonPerMinute: config.openDataAnonPerMin, keyPerMinute: config.openDataKeyPerMin },
     nodeId: config.workerId,
     log: (level, msg) => log(level, msg),
     aroundRequest: requestScope(log),

@@ -33,7 +33,7 @@ import type { IncidentUpdateMessage, IncidentView } from '../shared/protocol.ts'
 import { ViewportStreams, type ViewportOptions } from './live/viewport-sessions.ts';
 import { sensorRoutes } from './live/sensor-routes.ts';
 import { vocabularyRoutes } from './city/vocabulary-routes.ts';
-import { DeadLetterStore, ReadingsStore, RegistryStore, VocabularyStore } from '../../storage/index.ts';
+import { DeadLetterStore, OpenDataStore, ReadingsStore, RegistryStore, VocabularyStore } from '../../storage/index.ts';
 import { basemapRoutes } from './city/basemap-routes.ts';
 import { openBasemapArchive, type BasemapArchive } from './city/pmtiles-archive.ts';
 import type { NotificationStore } from '../../storage/index.ts';
@@ -43,6 +43,7 @@ import type { RulesService } from './rules/rules-service.ts';
 import { notificationRoutes } from './notifications/notification-routes.ts';
 import type { IncidentEscalation, NotificationService } from './notifications/notification-service.ts';
 import { shiftRoutes } from './shifts/shift-routes.ts';
+import { openDataRoutes, type OpenDataOptions } from './open-data/open-data-routes.ts';
 import type { ShiftService } from './shifts/shift-service.ts';
 
 export interface WebServerOptions extends ApiDeps {
@@ -85,6 +86,8 @@ export interface WebServerOptions extends ApiDeps {
   cap?: CapRouteDeps | null;
   /** The hotline case desk and its handlers' department bindings (docs/cases.md); null serves no case routes. */
   cases?: { service: CaseService; bindings: DepartmentBindings } | null;
+  /** The open-data portal's rate limits (web/server/open-data); absent: 30 a minute anonymous, 600 per key. */
+  openData?: OpenDataOptions;
 }
 
 /** Longest request URL accepted (414 beyond); headers are capped by MAX_HEADER_BYTES. */
@@ -152,6 +155,11 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     ...(options.rules ? rulesRoutes({ rules: options.rules }) : []),
     ...(notifications ? notificationRoutes({ notifications: notifications.service, store: notifications.store }) : []),
     ...(options.shifts ? shiftRoutes({ shifts: options.shifts }) : []),
+    ...openDataRoutes({
+      store: new OpenDataStore(options.clickhouse),
+      city: options.city,
+      options: options.openData ?? { anonPerMinute: 30, keyPerMinute: 600 },
+    }),
     ...vocabularyRoutes({
       vocabulary: options.twin.vocabulary,
       store: new VocabularyStore(options.clickhouse),

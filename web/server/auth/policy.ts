@@ -178,6 +178,8 @@ export const PERMISSIONS = {
     roles: ['admin', 'operator', 'dispatcher'],
     about: 'write notes in the shift log, hand a shift over, sign off a handover as the incoming lead',
   },
+  /** The open-data portal's API keys for developers (the catalogue itself is public). */
+  'opendata.keys': { roles: ['admin'], about: 'create, list and revoke open-data API keys (the portal itself needs no login)' },
 } as const satisfies Record<string, { roles: readonly Role[]; about: string }>;
 
 export type Permission = keyof typeof PERMISSIONS;
