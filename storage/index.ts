@@ -39,6 +39,7 @@ export * from './retention.ts';
 export * from './retention-store.ts';
 export * from './storage-usage.ts';
 export * from './backup-store.ts';
+export { VocabularyStore, VOCABULARY_DDL, type StoredKind } from './vocabulary-store.ts';
 
 // The sensor registry, stored readings and dead letters (the live feature and the ingest).
 export {
@@ -83,7 +84,9 @@ export * from './accounts-store.ts';
 export * from './audit-store.ts';
 export { AUDIT_DATA_VERSION, configAuditData } from './stored-json/audit-data.ts';
 // Hotline cases (民呼我应): the event-sourced case store and its versioned snapshots.
+export { CapStore, capWarningColumns, CAP_DESK_DDL, CAP_WARNINGS_DDL, type CapDeskRow, type CapWarningRow } from './cap-store.ts';
 export { CaseStore, caseChangeRowOf, CASES_DDL, MAX_CASE_LIST, type CaseChangeRow, type CaseListQuery } from './case-store.ts';
+export { CaseDepartmentStore, type CaseDepartmentRow } from './case-department-store.ts';
 export {
   CASE_SNAPSHOT_VERSION,
   CASE_SNAPSHOT_UPGRADERS,
@@ -94,6 +97,7 @@ export {
   upgradeStoredDocument,
   type SnapshotUpgraders,
 } from './case-snapshot.ts';
+export { CityRegisterStore, CITY_REGISTER_DDL, type AppliedRegister } from './city-register-store.ts';
 // Rules at run time: versions of the alarm and incident rules, and the "try it" preview (docs/rules.md).
 export {
   RulesStore,
@@ -104,5 +108,7 @@ export {
   type PreviewOptions,
   type PreviewReport,
 } from './rules-store.ts';
+export * from './shift-store.ts';
+export * from './open-data-store.ts';
 // Synthetic load for the benchmarks (simulations/bench/): bulk rows, counts, resets.
 export * from './bench-load-store.ts';

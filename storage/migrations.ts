@@ -24,12 +24,29 @@
  *   configuration as versioned JSON and the delivery log (storage/notification-store.ts,
  *   docs/notifications.md; migration 13).
  * - `cases`: hotline cases as event-sourced changes (storage/case-store.ts, docs/cases.md).
+ * - `case_departments`: which department each case handler's account is bound to
+ *   (storage/case-department-store.ts, docs/cases.md; migration 19).
  * - `rule_versions`: every saved version of the alarm and incident rules (rules-store.ts, docs/rules.md).
+ * - `city_register`: every version of the city package's sensors, units and sources as applied
+ *   at start, retired entries kept (storage/city-register-store.ts; migration 16).
+ * - `vocabulary_kinds`, `device_external_ids`: sensor kinds declared by an administrator or a
+ *   meta message, and device names bound by meta (storage/vocabulary-store.ts, docs/ingest.md;
+ *   migration 17).
+ * - `shift_log`: the command centre's shift log (shift-store.ts, docs/shifts.md; migration 18).
+ * - `cap_desk_changes`, `cap_warnings`: the public-warning desk (event-sourced, the alerts as CAP
+ *   XML) and the official warnings received (cap-store.ts, docs/cap.md; migration 20).
+ * - `open_data_keys`: the open-data portal's API keys, hashed (open-data-store.ts, docs/open-data.md;
+ *   migration 21).
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { queryRows } from './clickhouse-client.ts';
 import { clusterMigrationsTable, clusterStatements, createdTables } from './cluster-ddl.ts';
 import { NOTIFICATIONS_DDL } from './notification-store.ts';
+import { CITY_REGISTER_DDL } from './city-register-store.ts';
+import { OPEN_DATA_KEYS_DDL } from './open-data-store.ts';
+import { SHIFT_LOG_DDL } from './shift-store.ts';
+import { VOCABULARY_DDL } from './vocabulary-store.ts';
+import { CAP_DESK_DDL, CAP_WARNINGS_DDL } from './cap-store.ts';
 
 export interface Migration {
   version: number;
@@ -133,6 +150,18 @@ export const CASES_DDL = `CREATE TABLE IF NOT EXISTS cases (
 PARTITION BY toYYYYMM(at)
 ORDER BY (case_id, seq)
 ${DEDUP}`;
+
+/**
+ * Which department a case handler's account is bound to (the `department` role): one row per
+ * change, the newest by `updated_at` counts; an empty department is an unbinding.
+ */
+export const CASE_DEPARTMENTS_DDL = `CREATE TABLE IF NOT EXISTS case_departments (
+  username String,
+  department String,
+  changed_by String,
+  updated_at DateTime64(3, 'UTC')
+) ENGINE = ReplacingMergeTree(updated_at)
+ORDER BY username`;
 
 /**
  * The KPI rollups of the leader's screen (docs/kpi.md, storage/kpi-store.ts): every KPI is
@@ -526,6 +555,42 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 15,
     name: 'rule versions (alarm and incident rules, versioned)',
     statements: [RULE_VERSIONS_DDL],
+  },
+  // Numbered 16 by the city-package start.
+  {
+    version: 16,
+    name: "the city's registers as applied from its package: sensors, units, sources, retired ones kept (docs/city-packages.md)",
+    statements: [CITY_REGISTER_DDL],
+  },
+  // Numbered 17 by the devices work.
+  {
+    version: 17,
+    name: 'declared sensor kinds and device names bound by meta (docs/ingest.md, devices as they come)',
+    statements: [...VOCABULARY_DDL],
+  },
+  // Numbered 18 by the operations-loop work.
+  {
+    version: 18,
+    name: "the command centre's shift log: notes, handovers with their summary, sign-offs (docs/shifts.md)",
+    statements: [SHIFT_LOG_DDL],
+  },
+  // Numbered 19 by the case-desk wiring.
+  {
+    version: 19,
+    name: 'department bindings of case handlers (docs/cases.md)',
+    statements: [CASE_DEPARTMENTS_DDL],
+  },
+  // Numbered 20 by the public-warnings work.
+  {
+    version: 20,
+    name: 'public warnings: the CAP desk (event-sourced) and official warnings received (docs/cap.md)',
+    statements: [CAP_DESK_DDL, CAP_WARNINGS_DDL],
+  },
+  // Numbered 21 by the open-data work.
+  {
+    version: 21,
+    name: 'open-data portal API keys, stored hashed (docs/open-data.md)',
+    statements: [OPEN_DATA_KEYS_DDL],
   },
 ];
 

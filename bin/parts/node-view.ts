@@ -6,6 +6,8 @@ import type { EmbeddedBroker, IngestStatsAggregator } from '../../ingest/index.t
 import type { StorageUsageSampler, StorageClient } from '../../storage/index.ts';
 import type { AuditService } from '../../web/server/audit/audit-service.ts';
 import type { AuthService } from '../../web/server/auth/auth-service.ts';
+import type { CapService } from '../../web/server/cap/cap-service.ts';
+import type { CasesPart } from './cases.ts';
 import type { DispatchService } from '../../web/server/dispatch/dispatch-service.ts';
 import type { IncidentStore } from '../../storage/incident-store.ts';
 import type { TwinService } from '../../web/server/live/twin-service.ts';
@@ -34,6 +36,10 @@ export interface NodeView {
   readonly dispatch: DispatchService | null;
   readonly audit: AuditService | null;
   readonly auth: AuthService | null;
+  /** Public warnings (roles with a web server). */
+  readonly cap?: CapService | null;
+  /** The hotline case desk and its handlers' department bindings. */
+  readonly cases: CasesPart | null;
   /** The console server, once it listens. */
   web(): WebServer | null;
   rate(): Rate;

@@ -21,6 +21,7 @@ import {
 import { percentile } from '../../twin-model/dispatch/response-times.ts';
 import { generateCity } from '../../twin-model/city/index.ts';
 import { INCIDENT_TYPES, SENSOR_KINDS } from '../../twin-model/vocabulary.ts';
+import { cityTimeZone } from '../../twin-model/local-time.ts';
 import { KpiStore as KpiRollups } from '../../storage/kpi-store.ts';
 import { kpiWindows } from '../../web/server/kpi/kpi-model.ts';
 import { KpiService } from '../../web/server/kpi/kpi-service.ts';
@@ -103,7 +104,7 @@ export async function measureKpi(scale: number, log: (line: string) => void = ()
       broker: 'ok',
     });
     const service = new KpiService({ clickhouse: client, city, stats });
-    const w = kpiWindows(now);
+    const w = kpiWindows(now, cityTimeZone(city));
     const runs: Array<[string, () => Promise<unknown>]> = [
       ['open incidents (counts and map points)', () => q.openIncidentPoints(w)],
       ['open incidents drill-down (every mark)', () => q.openIncidents(w)],

@@ -14,7 +14,15 @@
  */
 import type { Building, LngLat } from '../city/city-types.ts';
 import { PolygonIndex } from '../city/index.ts';
-import { checkRules, checkSensors, checkSources, checkUnits, checkVocabulary, type PlaceChecks } from './check-registers.ts';
+import {
+  checkKpiTargets,
+  checkRules,
+  checkSensors,
+  checkSources,
+  checkUnits,
+  checkVocabulary,
+  type PlaceChecks,
+} from './check-registers.ts';
 import { polygonsOf, positionsOf } from './geojson.ts';
 import { ALARM_RULES_FILE, INCIDENT_RULES_DIR, PACKAGE_LAYOUT, type PackageFiles, isIgnorableFile } from './package-files.ts';
 import { PackageReader, Problems, nameOf, valueAt, type Where } from './package-reader.ts';
@@ -375,6 +383,8 @@ export function validateCityPackage(pkg: PackageFiles): { report: PackageReport;
   summary.units = units.length;
   const rules = checkRules(reader, declaredKinds);
 
+  const kpi = checkKpiTargets(reader);
+
   const ok = !problems.hasErrors;
   const report: PackageReport = { path: pkg.origin, ok, problems: problems.list, summary };
   if (!ok || !city || !extent) return { report, parsed: null };
@@ -393,6 +403,7 @@ export function validateCityPackage(pkg: PackageFiles): { report: PackageReport;
     vocabulary,
     rules,
   };
+  if (kpi) parsed.kpi = kpi;
   if (pkg.basemap && pkg.basemap !== 'zip') parsed.basemapPath = pkg.basemap.path;
   return { report, parsed };
 }

@@ -1,10 +1,10 @@
 /**
  * The checks of a city package's registers: vocabulary.json (declared sensor kinds), sources.csv,
- * sensors.csv, units.csv and rules/. Each reads its file through the {@link PackageReader}, adds
+ * sensors.csv, units.csv, rules/ and kpi.json. Each reads its file through the {@link PackageReader}, adds
  * every problem it finds, and returns the records that passed (check-package.ts runs them after
  * the geography, which gives them the city's extent, districts and assets).
  */
-import type { CityRules, DeclaredSensorKind, LngLat, Source, UnitRecord } from '../city/city-types.ts';
+import type { CityKpiTargets, CityRules, DeclaredSensorKind, LngLat, Source, UnitRecord } from '../city/city-types.ts';
 import { incidentRuleSchema } from '../incidents/incident-rules.ts';
 import { isSenmlUnit } from '../senml-units.ts';
 import { KIND_METRICS, METRIC_UNITS, SENSOR_KINDS, isMetricName, isSensorKind } from '../vocabulary.ts';
@@ -19,6 +19,8 @@ import {
   sourceRowSchema,
   unitRowSchema,
   vocabularySchema,
+  kpiTargetsSchema,
+  RESPONSE_STEP_NAMES,
 } from './package-schemas.ts';
 import type { ParsedSensor } from './parsed-package.ts';
 
@@ -317,4 +319,38 @@ export function checkRules(reader: PackageReader, declaredKinds: ReadonlyMap<str
   }
   if (Object.keys(incidentDocs).length > 0) rules.incidents = incidentDocs;
   return rules;
+}
+
+/** kpi.json (an extension): response-time targets per step; a misspelt step is an error. */
+export function checkKpiTargets(reader: PackageReader): CityKpiTargets | undefined {
+  const kpiDoc = reader.json('kpi.json');
+  if (!kpiDoc) return undefined;
+  const r = kpiTargetsSchema.safeParse(kpiDoc.doc);
+  if (!r.success) {
+    // A misspelt step would be a target silently not applied: an error, not a warning.
+    const misspelt = r.error.issues.filter((i) => i.code === 'unrecognized_keys' && i.path.join('.') === 'responseTargets');
+    for (const issue of misspelt)
+      for (const key of issue.code === 'unrecognized_keys' ? issue.keys : [])
+        reader.problems.error(
+          'invalid_value',
+          'kpi.json',
+          {},
+          `not a response-time step; allowed: ${RESPONSE_STEP_NAMES.join(', ')}`,
+          `responseTargets.${key}`,
+          key,
+        );
+    reader.problems.issues(
+      'kpi.json',
+      {},
+      r.error.issues.filter((i) => !misspelt.includes(i)),
+      kpiDoc.doc,
+    );
+    return undefined;
+  }
+  const responseTargets: CityKpiTargets['responseTargets'] = {};
+  for (const step of RESPONSE_STEP_NAMES) {
+    const t = r.data.responseTargets[step];
+    if (t) responseTargets[step] = { medianS: t.medianS, p90S: t.p90S };
+  }
+  return { responseTargets };
 }

@@ -35,7 +35,7 @@ export {
   type PackageSummary,
   type ProblemCode,
 } from './package-report.ts';
-export { PackageReadError, readPackageFiles } from './package-io.ts';
+export { PackageReadError, readPackageFiles, writePackageFiles } from './package-io.ts';
 
 /** A package that cannot be loaded; `report` lists every problem. */
 export class CityPackageError extends Error {

@@ -2,7 +2,16 @@
  * A city package as the check read it (check-package.ts): its records with the file positions
  * they came from, ready for `modelFromPackage` (load-package.ts) to turn into a CityModel.
  */
-import type { Building, CityRules, DeclaredSensorKind, LngLat, PolygonRings, Source, UnitRecord } from '../city/city-types.ts';
+import type {
+  Building,
+  CityKpiTargets,
+  CityRules,
+  DeclaredSensorKind,
+  LngLat,
+  PolygonRings,
+  Source,
+  UnitRecord,
+} from '../city/city-types.ts';
 import type { Geometry } from './geojson.ts';
 import type { CityJson } from './package-schemas.ts';
 import type { RoadNetwork, RoadSegment } from './road-network.ts';
@@ -73,5 +82,7 @@ export interface ParsedPackage {
   units: UnitRecord[];
   vocabulary: DeclaredSensorKind[];
   rules: CityRules;
+  /** KPI targets (kpi.json, an extension). */
+  kpi?: CityKpiTargets;
   basemapPath?: string;
 }

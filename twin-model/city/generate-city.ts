@@ -81,5 +81,7 @@ export function generateCity(options: GenerateCityOptions = {}): CityModel {
     // The Yangtze–Han confluence; zoom 10 shows the central districts.
     center: [114.3, 30.6],
     zoom: 10,
+    // Summer storms over the core between Hankou and Wuchang, where most underpasses lie.
+    storms: { centre: [114.3, 30.58], area: [114.2, 30.5, 114.42, 30.66] },
   };
 }

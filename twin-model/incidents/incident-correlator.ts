@@ -9,10 +9,12 @@
  * those changes is the event-sourced incident store, and `rebuildIncidents` replays them.
  */
 import type { IncidentType } from '../vocabulary.ts';
-import { changeNoteText, type ChangeNote, type ChangeWhat, type LinkReason } from './incident-explanations.ts';
+import type { LinkReason } from './incident-explanations.ts';
 import { equirectangularM as distanceM, M_PER_DEG } from '../city/city-queries.ts';
-import { confidenceOf, distinctFamilies, linkReason, matchSignal, placeOf, reachDeg, severityOf, signalOf } from './incident-linking.ts';
+import { confidenceOf, distinctFamilies, isWarningEvidence, linkReason, matchSignal, reachDeg, signalOf } from './incident-linking.ts';
 import { DEFAULT_INCIDENT_RULES, type IncidentRule, type IncidentSignal } from './incident-rules.ts';
+import { ACTIVE, change, refresh, snapshot } from './incident-refresh.ts';
+import { handleWarnings, withWarnings } from './incident-warning-links.ts';
 import type {
   Evidence,
   Incident,
@@ -20,7 +22,6 @@ import type {
   IncidentContext,
   IncidentInput,
   IncidentState,
-  IncidentStatus,
   LinkedEvidence,
 } from './incident-types.ts';
 
@@ -36,7 +37,7 @@ export type {
   IncidentStatus,
   LinkedEvidence,
 } from './incident-types.ts';
-export { confidenceOf, matchSignal } from './incident-linking.ts';
+export { confidenceOf, isWarningEvidence, matchSignal, warningEvidenceId } from './incident-linking.ts';
 
 export class IncidentActionError extends Error {}
 
@@ -48,6 +49,7 @@ export function createIncidentState(rules: ReadonlyMap<IncidentType, IncidentRul
     seen: new Set(),
     nextId: 1,
     counters: { duplicates: 0, unmatched: 0, linked: 0, opened: 0 },
+    warnings: [],
   };
 }
 
@@ -57,28 +59,6 @@ export const MAX_EVIDENCE_PER_INCIDENT = 300;
 const INACTIVE_RETENTION_MS = 24 * 3600_000;
 /** Pending evidence kept per incident type (newest first out of the window or the cap). */
 const MAX_PENDING_PER_TYPE = 5000;
-const ACTIVE: ReadonlySet<IncidentStatus> = new Set(['open', 'acknowledged']);
-
-function snapshot(i: Incident): Incident {
-  return { ...i, evidence: i.evidence.map((e) => ({ ...e })) };
-}
-
-function refresh(state: IncidentState, incident: Incident, now: number): void {
-  const rule = state.rules.get(incident.type)!;
-  incident.confidence = confidenceOf(incident.evidence, rule.repeatGain);
-  if (!incident.severityPinned) incident.severity = severityOf(rule, incident.evidence);
-  const place = placeOf(incident.evidence);
-  incident.lng = place.lng;
-  incident.lat = place.lat;
-  incident.assetId = place.assetId;
-  incident.district = place.district;
-  incident.lastEvidenceAt = Math.max(0, ...incident.evidence.map((e) => e.ts));
-  incident.updatedAt = now;
-}
-
-function change(incident: Incident, at: number, actor: string, what: ChangeWhat, note: ChangeNote): IncidentChange {
-  return { incidentId: incident.id, at, actor, what, detail: changeNoteText(note), incident: snapshot(incident) };
-}
 
 /**
  * Whether a pending sensor alarm that could open an incident of its own (about another asset,
@@ -108,6 +88,23 @@ function nearerPendingOpener(
 }
 
 /**
+ * Whether alarm `e` measures another place than `others` do: its signal is bound to a place
+ * (`placeRadiusM`), `others` hold alarms of the same signal, and none of them is within that
+ * radius of it or watches the same asset.
+ */
+function anotherPlace(signal: IncidentSignal, e: Evidence, others: readonly LinkedEvidence[]): boolean {
+  const radius = signal.placeRadiusM;
+  if (radius === undefined || e.kind !== 'sensor_alarm') return false;
+  let own = false;
+  for (const o of others) {
+    if (o.signal !== signal.id || o.kind !== 'sensor_alarm' || o.id === e.id) continue;
+    if ((e.assetId && o.assetId === e.assetId) || distanceM(e.lng, e.lat, o.lng, o.lat) <= radius) return false;
+    own = true;
+  }
+  return own;
+}
+
+/**
  * Corroboration that began well after everything that could open the incident does not
  * explain it (`maxLagS`): removed from a cluster before its confidence is judged.
  */
@@ -132,6 +129,8 @@ function handleEvidence(state: IncidentState, e: Evidence, ctx: IncidentContext)
     let best: { incident: Incident; why: LinkReason; d: number } | null = null;
     for (const incident of state.incidents.values()) {
       if (incident.type !== rule.type || !ACTIVE.has(incident.status)) continue;
+      // A gauge of another place does not join: its water is its own incident.
+      if (anotherPlace(signal, e, incident.evidence)) continue;
       const why = linkReason(rule, signal, e, incident, true);
       if (!why) continue;
       const d = distanceM(e.lng, e.lat, incident.lng, incident.lat);
@@ -230,10 +229,12 @@ function handleEvidence(state: IncidentState, e: Evidence, ctx: IncidentContext)
     const at = { lng: anchor.lng, lat: anchor.lat, assetId: clusterAsset, district: anchor.district ?? null, lastEvidenceAt: anchor.ts };
     const cluster: LinkedEvidence[] = [];
     const reach = reachDeg(rule);
+    const anchorSignal = signalOf(rule, anchor.signal)!;
     for (const p of pool) {
       // Latitude alone rules out most of a city-wide pool before any distance is computed.
       if (p !== anchor && Math.abs(p.lat - anchor.lat) > reach && !(p.assetId && p.assetId === clusterAsset)) continue;
       const s = signalOf(rule, p.signal)!;
+      if (p !== anchor && s === anchorSignal && anotherPlace(s, p, [anchor])) continue;
       const why: LinkReason | null = p === anchor ? { code: 'anchor', params: {} } : linkReason(rule, s, p, at);
       if (why) cluster.push({ ...p, why });
     }
@@ -327,7 +328,7 @@ function handleTick(state: IncidentState, ctx: IncidentContext): IncidentChange[
   for (const incident of state.incidents.values()) {
     if (!ACTIVE.has(incident.status) || incident.resolutionProposed) continue;
     const rule = state.rules.get(incident.type)!;
-    const anyActive = incident.evidence.some((e) => e.active);
+    const anyActive = incident.evidence.some((e) => e.active && !isWarningEvidence(e));
     if (anyActive || now - incident.lastEvidenceAt < rule.resolve.quietS * 1000) continue;
     if (rule.resolve.operatorConfirms) {
       incident.resolutionProposed = true;
@@ -474,10 +475,12 @@ export function applyIncidentInput(state: IncidentState, input: IncidentInput, c
         return [];
       }
       state.seen.add(input.evidence.id);
-      return handleEvidence(state, input.evidence, ctx);
+      return withWarnings(state, handleEvidence(state, input.evidence, ctx), ctx);
     }
     case 'alarm_cleared':
       return handleAlarmCleared(state, input.sensorId, input.ts, input.withdrawn === true, ctx);
+    case 'warnings':
+      return handleWarnings(state, input.warnings, input.withdrawn ?? [], ctx);
     case 'operator':
       return handleOperator(state, input, ctx);
     case 'tick':

@@ -9,6 +9,16 @@ import type { LinkReason } from './incident-explanations.ts';
 import type { EvidenceFamily, IncidentRule, IncidentSignal } from './incident-rules.ts';
 import type { Evidence, LinkedEvidence } from './incident-types.ts';
 
+/** An official warning's support (it neither places an incident nor keeps it open). */
+export function isWarningEvidence(e: Pick<Evidence, 'kind'>): boolean {
+  return e.kind === 'official_warning';
+}
+
+/** The evidence id of a warning context's support. */
+export function warningEvidenceId(warningKey: string): string {
+  return `warning:${warningKey}`;
+}
+
 const LEVEL_RANK = { warning: 1, alarm: 2 } as const;
 /** A rule's signal by id (cached: looked up for every pending item on the hot path). */
 const signalMaps = new WeakMap<IncidentRule, Map<string, IncidentSignal>>();
@@ -41,7 +51,7 @@ export function matchSignal(rule: IncidentRule, e: Evidence): IncidentSignal | n
     if (e.kind === 'sensor_alarm') {
       const isArea = e.areaShare !== undefined;
       if (s.evidence !== (isArea ? 'area_share' : 'sensor_alarm')) continue;
-      if (!e.sensorKind || !s.sensorKinds?.includes(e.sensorKind)) continue;
+      if (!e.sensorKind || !(s.sensorKinds as readonly string[] | undefined)?.includes(e.sensorKind)) continue;
       if (LEVEL_RANK[e.level ?? 'warning'] < LEVEL_RANK[s.minLevel]) continue;
       if (isArea && e.areaShare! < (s.minShare ?? 1)) continue;
       return s;
@@ -114,13 +124,13 @@ export function severityOf(rule: IncidentRule, evidence: readonly LinkedEvidence
   return Math.max(1, Math.min(rule.severity.max, Math.round(raw)));
 }
 
-/** Place of an incident: the asset's evidence position if any, else the centroid. */
-export function placeOf(evidence: readonly LinkedEvidence[]): {
-  lng: number;
-  lat: number;
-  assetId: string | null;
-  district: string | null;
-} {
+/** Place of an incident: the asset's evidence position if any, else the centroid (warnings do not place it). */
+export function placeOf(
+  all: readonly LinkedEvidence[],
+  current: { lng: number; lat: number; assetId: string | null; district: string | null },
+): { lng: number; lat: number; assetId: string | null; district: string | null } {
+  const evidence = all.filter((e) => !isWarningEvidence(e));
+  if (evidence.length === 0) return current;
   const withAsset = evidence.find((e) => e.assetId && e.family !== 'weather');
   const located = evidence.filter((e) => e.family !== 'weather');
   const pts = located.length ? located : evidence;

@@ -2,20 +2,25 @@
  * The incident correlator's vocabulary: evidence as it arrives and as it is linked, the incident,
  * the inputs the updater takes, the changes it returns and its state (incident-correlator.ts).
  */
-import type { IncidentType, SensorKind } from '../vocabulary.ts';
+import type { WarningContext } from '../cap/cap-context.ts';
+import type { IncidentType } from '../vocabulary.ts';
 import type { ChangeWhat, LinkReason } from './incident-explanations.ts';
 import type { EvidenceFamily, IncidentRule } from './incident-rules.ts';
 
-/** A piece of evidence: a sensor alarm (while it lasts) or a discrete report. */
+/**
+ * A piece of evidence: a sensor alarm (while it lasts), a discrete report, or an official
+ * warning (CAP) covering the incident — context that raises confidence by its own boost
+ * (`raisedConfidence`), never opens an incident and does not place it.
+ */
 export interface Evidence {
-  /** Stable id: `alarm:<sensorId>` or `event:<source>:<id>`. */
+  /** Stable id: `alarm:<sensorId>`, `event:<source>:<id>` or `warning:<sender>,<identifier>,<sent>#<info>`. */
   id: string;
-  kind: 'sensor_alarm' | 'event';
+  kind: 'sensor_alarm' | 'event' | 'official_warning';
   ts: number;
   lng: number;
   lat: number;
-  /** Sensor kind, for alarms. */
-  sensorKind?: SensorKind;
+  /** The alarming sensor's kind (a v1 kind, or one the city declares). */
+  sensorKind?: string;
   sensorId?: string;
   level?: 'warning' | 'alarm';
   metric?: string;
@@ -85,6 +90,12 @@ export type IncidentInput =
   | { type: 'alarm_cleared'; sensorId: string; ts: number; withdrawn?: boolean }
   | { type: 'event'; evidence: Evidence }
   | { type: 'operator'; incidentId: string; actor: string; reason?: string; command: IncidentAction }
+  /**
+   * The official warnings held now (twin-model/cap `applyWarningAlert`); `withdrawn`: keys of
+   * warnings their issuer cancelled or updated since, which stop counting for every incident.
+   * A warning that merely expired keeps counting for the incidents it covered while in force.
+   */
+  | { type: 'warnings'; warnings: readonly WarningContext[]; withdrawn?: readonly string[] }
   | { type: 'tick' };
 
 export interface IncidentChange {
@@ -112,4 +123,6 @@ export interface IncidentState {
   seen: Set<string>;
   nextId: number;
   counters: { duplicates: number; unmatched: number; linked: number; opened: number };
+  /** The official warnings held (the last `warnings` input), matched against incidents as they change. */
+  warnings: readonly WarningContext[];
 }

@@ -7,7 +7,7 @@
  * cannot drift apart. Server and tests only: the console imports the types, never these schemas.
  */
 import { z } from 'zod';
-import { CLASSIFICATIONS, INCIDENT_TYPES, SENSOR_KINDS } from '../../twin-model/vocabulary.ts';
+import { CLASSIFICATIONS, INCIDENT_TYPES } from '../../twin-model/vocabulary.ts';
 import type { DurationKey, IncidentResponseTimes } from '../../twin-model/dispatch/response-times.ts';
 import { INCIDENT_CHANGE_KINDS, incidentSchema } from '../../twin-model/incidents/incident-schemas.ts';
 import { responseUnitSchema, unitRecommendationSchema } from '../../twin-model/dispatch/dispatch-schemas.ts';
@@ -19,6 +19,7 @@ import { BASEMAP_VARIANTS, type BasemapPayload, type VectorBasemapInfo } from '.
 import { DRILL_KPIS, RESPONSE_STEPS, type KpiDrill, type KpiSummary } from './kpi-protocol.ts';
 import type {
   CellsMessage,
+  CityInfo,
   IncidentDetail,
   IncidentView,
   ReadingsResponse,
@@ -41,7 +42,7 @@ const STATES = ['normal', 'warning', 'alarm', 'stale', 'unregistered'] as const;
 export const sensorSummarySchema = z.object({
   i: num,
   id: z.string(),
-  kind: z.enum([...SENSOR_KINDS, 'unknown']),
+  kind: z.string().describe('a v1 sensor kind, one the city declares (GET /api/vocabulary), or unknown'),
   lng: num.nullable(),
   lat: num.nullable(),
   district: z.string().nullable(),
@@ -77,6 +78,16 @@ export const sourceListingSchema = z.object({
   ingest: ingestCounts.nullable(),
 });
 
+/** `GET /api/city`: the city the server runs. */
+export const cityInfoSchema = z.object({
+  id: z.string(),
+  name: z.object({ zh: z.string(), en: z.string() }),
+  timezone: z.string().describe('IANA time zone'),
+  center: lngLat,
+  zoom: num,
+  bbox: z.tuple([num, num, num, num]).describe('west, south, east, north'),
+});
+
 export const statsMessageSchema = z.object({
   serverTime: num,
   messagesPerSec: num,
@@ -99,7 +110,7 @@ export const statsMessageSchema = z.object({
 
 export const sensorDetailSchema = z.object({
   id: z.string(),
-  kind: z.enum([...SENSOR_KINDS, 'unknown']),
+  kind: z.string().describe('a v1 sensor kind, one the city declares (GET /api/vocabulary), or unknown'),
   lng: num.nullable(),
   lat: num.nullable(),
   registered: z.boolean(),
@@ -125,7 +136,20 @@ export const readingsResponseSchema = z.object({
 
 // --- Incidents and units (protocol.ts) -------------------------------------------------------
 
-export const incidentViewSchema = incidentSchema.extend({ hiddenEvidence: num, coarse: z.boolean() });
+/** Where an incident's escalation stands (notifications): the tier paged and when the next page is due. */
+export const incidentEscalationViewSchema = z.object({
+  policyId: z.string(),
+  tier: num,
+  nextTier: num.nullable(),
+  nextRepeat: num.nullable(),
+  nextEscalationAt: num.nullable(),
+});
+
+export const incidentViewSchema = incidentSchema.extend({
+  hiddenEvidence: num,
+  coarse: z.boolean(),
+  escalation: incidentEscalationViewSchema.nullable().optional(),
+});
 
 export const incidentHistoryEntrySchema = z.object({
   at: num,
@@ -197,7 +221,8 @@ const health = { registered: num, online: num, rate: num.nullable() };
 
 export const kpiSummarySchema = z.object({
   at: num,
-  dayStart: num,
+  dayStart: num.describe("local midnight of the day the figures cover, in the city's zone"),
+  timeZone: z.string().describe("the city's IANA time zone"),
   queryMs: num,
   openIncidents: z.object({
     total: num,
@@ -481,6 +506,7 @@ export const API_SCHEMAS: Readonly<Record<string, z.ZodTypeAny>> = {
   SensorSummary: sensorSummarySchema,
   CellsMessage: cellsMessageSchema,
   SourceListing: sourceListingSchema,
+  CityInfo: cityInfoSchema,
   StatsMessage: statsMessageSchema,
   SensorDetail: sensorDetailSchema,
   ReadingsResponse: readingsResponseSchema,
@@ -509,6 +535,7 @@ const checks: true[] = [
   true satisfies SameShape<z.infer<typeof sensorSummarySchema>, SensorSummary>,
   true satisfies SameShape<z.infer<typeof cellsMessageSchema>, CellsMessage>,
   true satisfies SameShape<z.infer<typeof sourceListingSchema>, SourceListing>,
+  true satisfies SameShape<z.infer<typeof cityInfoSchema>, CityInfo>,
   true satisfies SameShape<z.infer<typeof statsMessageSchema>, StatsMessage>,
   true satisfies SameShape<z.infer<typeof sensorDetailSchema>, SensorDetail>,
   true satisfies SameShape<z.infer<typeof readingsResponseSchema>, ReadingsResponse>,

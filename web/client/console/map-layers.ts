@@ -9,12 +9,14 @@ import { cellLayers } from '../map/cell-layer.ts';
 import { incidentLayers } from '../map/incident-layer.ts';
 import type { SensorOverlay } from '../map/sensor-overlay.ts';
 import { tripsOf, unitLayers, unitMarks, type UnitMark } from '../map/unit-layer.ts';
+import { warningLayers } from '../map/warning-layer.ts';
 import type { IncidentPanel } from '../panels/incident-panel.ts';
 import type { UnitBoard, UnitTooltip } from '../panels/unit-board.ts';
 import type { IncidentQueue } from '../stream/incident-queue.ts';
 import type { UnitStore } from '../stream/unit-store.ts';
 import type { ViewportClient } from '../stream/viewport-client.ts';
 import type { ConsoleState } from './console-state.ts';
+import type { WarningAreas } from './warning-areas.ts';
 
 export interface MapLayersParts {
   state: ConsoleState;
@@ -26,6 +28,8 @@ export interface MapLayersParts {
   incidents: () => IncidentPanel | null;
   unitBoard: UnitBoard | null;
   unitTooltip: UnitTooltip | null;
+  /** Official warnings and published alerts (null for roles without warnings.read). */
+  warnings?: WarningAreas | null;
 }
 
 export class MapLayers {
@@ -37,10 +41,12 @@ export class MapLayers {
   drawIncidents(): void {
     const { state, overlay, incidentQueue, unitStore, unitBoard, unitTooltip } = this.parts;
     const selected = this.parts.incidents()?.selectedId ?? null;
-    const key = `${incidentQueue.version}:${selected ?? ''}:${overlay.radiusScale.toFixed(2)}:${unitStore.version}:${state.previewSeq}:${unitBoard?.selectedId ?? ''}`;
+    const warnings = this.parts.warnings ?? null;
+    const key = `${incidentQueue.version}:${selected ?? ''}:${overlay.radiusScale.toFixed(2)}:${unitStore.version}:${state.previewSeq}:${unitBoard?.selectedId ?? ''}:${warnings?.version ?? 0}`;
     if (key === this.incidentKey) return;
     this.incidentKey = key;
-    const layers = incidentLayers(incidentQueue.list(), selected, overlay.radiusScale);
+    // Warning areas first: the incident rings and the units are drawn above them.
+    const layers = [...warningLayers(warnings?.list() ?? []), ...incidentLayers(incidentQueue.list(), selected, overlay.radiusScale)];
     if (unitBoard) {
       const marks = unitMarks(unitStore.values());
       state.drawnTrips = tripsOf(marks);

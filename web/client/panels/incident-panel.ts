@@ -19,6 +19,7 @@ import {
 } from '../i18n/incident-labels.ts';
 import { getLanguage, t } from '../i18n/language.ts';
 import { kindLabel } from '../i18n/labels.ts';
+import { escalationBadge } from './escalation-badge.ts';
 import type { IncidentQueue } from '../stream/incident-queue.ts';
 import type { Panel } from '../app/panel.ts';
 import { h, replaceChildren, setText } from '../ui/dom.ts';
@@ -215,6 +216,7 @@ export class IncidentPanel implements Panel<unknown> {
           { class: 'muted', title: t('incident.confidence') },
           `${Math.round(i.confidence * 100)}% · ${t('incident.age', { age })}`,
         ),
+        escalationBadge(i.id, 'row'),
       ),
     );
     if (this.flashing.has(i.id)) button.classList.add('flash');
@@ -360,6 +362,8 @@ export class IncidentPanel implements Panel<unknown> {
             { 'data-testid': 'incident-detail-status', class: 'incident-status', 'data-status': inc.status },
             incidentStatusLabel(inc.status),
           ),
+          ' ',
+          escalationBadge(inc.id, 'detail'),
         ),
       ),
     );
@@ -386,7 +390,9 @@ export class IncidentPanel implements Panel<unknown> {
           const what =
             e.kind === 'sensor_alarm'
               ? `${t('incident.ev.sensor_alarm')} · ${kindLabel(e.sensorKind ?? 'unknown')}`
-              : `${evidenceTypeLabel(e.eventType ?? '')}${e.category ? ` · ${eventCategoryLabel(e.category)}` : ''}`;
+              : e.kind === 'official_warning'
+                ? `${t('incident.ev.official_warning')} · ${e.source ?? ''}`
+                : `${evidenceTypeLabel(e.eventType ?? '')}${e.category ? ` · ${eventCategoryLabel(e.category)}` : ''}`;
           const pick = canSplit
             ? h('input', {
                 type: 'checkbox',

@@ -68,8 +68,10 @@ export interface Route<
   tag: string;
   params?: P;
   query?: Q;
-  /** JSON body schema (POST); bodies over {@link MAX_BODY_BYTES} get 413. */
+  /** JSON body schema (POST); bodies over {@link MAX_BODY_BYTES} (or `maxBodyBytes`) get 413. */
   body?: B;
+  /** A larger body limit for this route (whole documents such as a rule set). @default MAX_BODY_BYTES */
+  maxBodyBytes?: number;
   /**
    * The 200 answer's JSON body: the handler returns this schema's type, and the OpenAPI document
    * describes it from the same schema. `z.never()` for a route that answers only `media`.
@@ -196,7 +198,7 @@ export class Router {
       if (!query.success) throw new HttpError(400, zodMessage(query.error, 'query').error, zodMessage(query.error, 'query').issues);
       let body: unknown;
       if (match.route.body) {
-        const parsed = match.route.body.safeParse(await readJsonBody(req));
+        const parsed = match.route.body.safeParse(await readJsonBody(req, match.route.maxBodyBytes ?? MAX_BODY_BYTES));
         if (!parsed.success) throw new HttpError(400, zodMessage(parsed.error, 'body').error, zodMessage(parsed.error, 'body').issues);
         body = parsed.data;
       }

@@ -61,7 +61,7 @@ export function auditRoutes(deps: AuditRouteDeps): Route[] {
       summary:
         'The audit record of every action, newest first: incident actions, dispatch, logins and security events, configuration changes, exports',
       description:
-        "`stream` (incident, dispatch, security, config, export, audit) and `action` (the stream's verb: `acknowledged`, `assign`, `login_failed` …) match exactly; `actor` matches part of the name, case-insensitive; `from`/`to` (epoch ms or RFC 3339) bound the time. `next` in the answer, given as `before`, continues the list.",
+        "`stream` (incident, dispatch, security, config, city, export, audit, shift) and `action` (the stream's verb: `acknowledged`, `assign`, `login_failed` …) match exactly; `actor` matches part of the name, case-insensitive; `from`/`to` (epoch ms or RFC 3339) bound the time. `next` in the answer, given as `before`, continues the list.",
       returns: 'AuditEntriesResponse { entries: [{ chain, seq, at, actor, stream, action, object, detail, data, hash }], next }',
       query: z.object({
         stream: z.enum(AUDIT_STREAM_NAMES).optional(),

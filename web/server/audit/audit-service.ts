@@ -222,6 +222,23 @@ export class AuditService {
     });
   }
 
+  /**
+   * Records that the city package was loaded and changed the registers (bin/parts/
+   * registry-sync.ts): the package, the city and what was added, changed and retired per
+   * register. An unchanged package records nothing, as an unchanged configuration.
+   */
+  cityLoaded(input: { cityId: string; packagePath: string; detail: string; counts: Record<string, Record<string, number>> }): AuditEntry {
+    return this.record({
+      at: this.now(),
+      actor: 'system',
+      stream: 'city',
+      action: 'loaded',
+      object: input.cityId,
+      detail: input.detail,
+      data: { package: input.packagePath, counts: input.counts },
+    });
+  }
+
   /** Where checkpoints are published (the MQTT connection), or null. */
   setPublisher(publisher: CheckpointPublisher | null): void {
     this.publisher = publisher;

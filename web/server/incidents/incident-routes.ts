@@ -9,7 +9,7 @@ import { z } from 'zod';
 import type { IncidentStore } from '../../../storage/index.ts';
 import { ID_PATTERN, INCIDENT_CHANGE_KINDS, type Incident, type IncidentAction, type IncidentChange } from '../../../twin-model/index.ts';
 import { incidentDetailSchema, incidentViewSchema } from '../../shared/api-schemas.ts';
-import type { IncidentDetail, IncidentView } from '../../shared/protocol.ts';
+import type { IncidentDetail, IncidentEscalationView, IncidentView } from '../../shared/protocol.ts';
 import type { Principal } from '../auth/auth-service.ts';
 import { NoWriterError } from '../cluster/cluster-bus.ts';
 import type { IncidentRefusalCode } from '../cluster/cluster-messages.ts';
@@ -21,6 +21,8 @@ export interface IncidentRouteDeps {
   twin: TwinService;
   /** The event-sourced incident store (history, closed incidents); null keeps only the live ones. */
   incidentStore?: IncidentStore | null;
+  /** An incident's escalation in progress (web/server/notifications), shown with it; absent without notifications. */
+  escalationOf?: ((incidentId: string) => IncidentEscalationView | null) | null;
 }
 
 /** Operator actions on an incident (`POST /api/incidents/{id}/actions`). */
@@ -76,7 +78,11 @@ const incidentActionResultSchema = z.object({
 });
 
 export function incidentRoutes(deps: IncidentRouteDeps): Route[] {
-  const viewFor = (principal: Principal | null) => incidentViewer(principal?.clearance ?? [], deps.twin.classifyEvidence);
+  const viewFor = (principal: Principal | null) => {
+    const view = incidentViewer(principal?.clearance ?? [], deps.twin.classifyEvidence);
+    const escalationOf = deps.escalationOf;
+    return escalationOf ? (i: Incident) => ({ ...view(i), escalation: escalationOf(i.id) }) : view;
+  };
   /** The newest state of an incident: the twin's if it holds it, else the store's last change. */
   const incidentById = async (id: string): Promise<{ incident: Incident | null; history: IncidentChange[] }> => {
     // Changes are written in batches: write what is pending so the history is complete.
@@ -98,7 +104,7 @@ export function incidentRoutes(deps: IncidentRouteDeps): Route[] {
       description:
         "`from`/`to` (epoch ms or RFC 3339) keep incidents that were open at some time in the range (updated at or after `from`, opened at or before `to`). Evidence from sensors above the caller's classification clearance is left out (`hiddenEvidence` counts it).",
       returns:
-        'Array of IncidentView { id, type, status, lng, lat, district, assetId, severity, confidence, openedAt, updatedAt, evidence: [{ id, kind, why, … }], hiddenEvidence }',
+        'Array of IncidentView { id, type, status, lng, lat, district, assetId, severity, confidence, openedAt, updatedAt, evidence: [{ id, kind, why, … }], hiddenEvidence, escalation: { policyId, tier, nextTier, nextRepeat, nextEscalationAt } | null (when notifications run: the tier paged and when the next page is due) }',
       query: z.object({
         status: z.enum(['open', 'all']).default('open'),
         from: timeParam.optional(),

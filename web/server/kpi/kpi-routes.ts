@@ -53,7 +53,7 @@ export function kpiRoutes(deps: KpiDeps): Route[] {
       tag: 'kpi',
       summary: 'Every KPI of the leader screen in one call, from the ClickHouse rollups (docs/kpi.md)',
       description:
-        'Open incidents by type and district (with their places), response times (detection → acknowledge, dispatch, arrive, resolve: median and p90 against targets) over incidents detected today, incidents per hour today and on the same day last week, sensor online rate by source and department, ingest health (live figures and rejected messages per minute), hotline cases per hour, service-hall queues. `at` (epoch ms or RFC 3339, default now) is the moment the figures describe; days are Wuhan local days (UTC+8).',
+        'Open incidents by type and district (with their places), response times (detection → acknowledge, dispatch, arrive, resolve: median and p90 against targets) over incidents detected today, incidents per hour today and on the same day last week, sensor online rate by source and department, ingest health (live figures and rejected messages per minute), hotline cases per hour, service-hall queues. `at` (epoch ms or RFC 3339, default now) is the moment the figures describe; days are the local days of the city in its IANA time zone (`timeZone` of the answer; 23 or 25 hours where clocks change); response-time targets are the `kpi.json` of the city package, else the defaults.',
       returns: 'KpiSummary (web/shared/kpi-protocol.ts)',
       query: z.object({ at: timeParam.optional() }),
       handler: ({ query, principal }) => service.summary(query.at ?? Date.now(), principal),

@@ -8,9 +8,8 @@ import { z } from 'zod';
 import type { DeadLetterStore, ReadingsStore, RegistryStore } from '../../../storage/index.ts';
 import {
   ID_PATTERN,
-  METRIC_UNITS,
   REJECT_REASONS,
-  SENSOR_KINDS,
+  registerSites,
   SENSOR_STATES,
   stateName,
   UNCLASSIFIED_AS,
@@ -53,6 +52,8 @@ const deadLetterSchema = z.object({
 export function sensorRoutes(deps: SensorRouteDeps): Route[] {
   const districtName = (code: string | null) => deps.city?.districts.find((d) => d.code === code) ?? null;
   const sourceOf = (id: string | null) => deps.city?.sources.find((s) => s.id === id) ?? null;
+  // The register: sensors of v1 kinds and of the kinds the city declares.
+  const register = new Map(registerSites(deps.city).map((s) => [s.id, s]));
   /**
    * Refuses a sensor above the caller's clearance (403 with the reason). A sensor the twin has
    * not seen is judged by its site's source, else as unclassified.
@@ -60,7 +61,7 @@ export function sensorRoutes(deps: SensorRouteDeps): Route[] {
   const checkClearance = (principal: Principal | null, id: string): void => {
     if (!principal) throw new HttpError(401, 'sign in first');
     const entry = deps.twin.state.byId.get(id);
-    const site = entry ? null : (deps.city?.sensorSites.find((s) => s.id === id) ?? null);
+    const site = entry ? null : (register.get(id) ?? null);
     const cls = entry
       ? deps.twin.stream.classify(entry)
       : site
@@ -86,7 +87,11 @@ export function sensorRoutes(deps: SensorRouteDeps): Route[] {
       summary: "Sensors known to the twin, filtered (only those within the caller's classification clearance)",
       returns: '{ total, sensors: SensorSummary[] }',
       query: z.object({
-        kind: z.enum([...SENSOR_KINDS, 'unknown']).optional(),
+        kind: z
+          .string()
+          .max(40)
+          .refine((k) => k === 'unknown' || deps.twin.vocabulary.isKind(k), 'must be a sensor kind of GET /api/vocabulary, or unknown')
+          .optional(),
         state: z.enum(SENSOR_STATES).optional(),
         district: z.string().max(32).optional(),
         limit: z.coerce.number().int().min(1).max(10_000).default(1000),
@@ -131,7 +136,7 @@ export function sensorRoutes(deps: SensorRouteDeps): Route[] {
               .map((k) => k.trim())
               .filter(Boolean)
           : null;
-        const unknown = kinds?.find((k) => k !== 'unknown' && !(SENSOR_KINDS as readonly string[]).includes(k));
+        const unknown = kinds?.find((k) => k !== 'unknown' && !deps.twin.vocabulary.isKind(k));
         if (unknown) throw new HttpError(400, `unknown sensor kind "${unknown.slice(0, 40)}"`);
         if (query.source === 'registry') {
           return registryCells(deps.registry, {
@@ -139,7 +144,7 @@ export function sensorRoutes(deps: SensorRouteDeps): Route[] {
             zoom: query.zoom,
             clearance: principal.clearance,
             sources: deps.city?.sources ?? [],
-            register: deps.city?.sensorSites ?? [],
+            register: [...register.values()],
             kinds,
           });
         }
@@ -162,10 +167,10 @@ export function sensorRoutes(deps: SensorRouteDeps): Route[] {
         const stored = entry ? null : await deps.readings.latest(params.sensorId);
         if (!entry && (!stored || stored.length === 0)) throw new HttpError(404, `sensor "${params.sensorId}" is not known`);
         const latest: SensorDetail['latest'] = {};
-        const unitOf = (m: string) => METRIC_UNITS[m.replace(/:sum$/, '') as keyof typeof METRIC_UNITS] ?? '';
+        const unitOf = (m: string) => deps.twin.vocabulary.unitOf(m.replace(/:sum$/, '')) ?? '';
         if (entry) for (const [m, v] of entry.latest) latest[m] = { value: v.value, ts: v.ts, unit: unitOf(m) };
         else for (const r of stored ?? []) latest[r.metric] = { value: r.value, ts: r.ts, unit: unitOf(r.metric) };
-        const site = deps.city?.sensorSites.find((s) => s.id === params.sensorId) ?? null;
+        const site = register.get(params.sensorId) ?? null;
         const district = districtName(entry?.district ?? site?.district ?? null);
         const source = sourceOf(entry?.sourceId ?? site?.sourceId ?? null);
         // The effective classification: the source's, raised (never lowered) by the sensor's meta.
@@ -193,7 +198,7 @@ export function sensorRoutes(deps: SensorRouteDeps): Route[] {
           classification,
           state: entry ? stateName(entry.state) : 'unregistered',
           latest,
-          stateReason: entry?.stateReason ?? null,
+          stateReason: entry ? deps.twin.stateReason(entry) : null,
         };
       },
     }),

@@ -23,7 +23,7 @@ import type { DispatchService } from '../dispatch/dispatch-service.ts';
 import type { IncidentStore } from '../../../storage/incident-store.ts';
 import type { TwinService } from '../live/twin-service.ts';
 import { reportHtml, reportMarkdown } from './after-action-report.ts';
-import { ReplayRangeError, ReplayService } from './replay-service.ts';
+import { ReplayRangeError, ReplayService, type ReplayRules } from './replay-service.ts';
 import { MAX_FRAMES, MAX_RANGE_MS, REPLAY_GRID_MS, snapToGrid, stepForSpeed, STEPS_MS } from './replay-twin.ts';
 
 export interface ReplayDeps {
@@ -256,6 +256,8 @@ export function replayRoutesFor(deps: {
   incidentStore?: IncidentStore | null;
   dispatch?: DispatchService | null;
   audit?: AuditRecorder | null;
+  /** The alarm rule versions: replay at T runs the rules in force at T. */
+  rules?: ReplayRules | null;
 }): Route[] {
   const city = deps.city;
   const replay = new ReplayService({
@@ -265,6 +267,7 @@ export function replayRoutesFor(deps: {
     incidentStore: deps.incidentStore ?? null,
     dispatch: deps.dispatch ?? null,
     classifyEvidence: deps.twin.classifyEvidence,
+    rules: deps.rules ?? null,
   });
   return replayRoutes({ replay, basemap: deps.basemap, audit: deps.audit ?? null });
 }
