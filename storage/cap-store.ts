@@ -11,9 +11,8 @@
  *   the XML as received.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
+import { DEDUP } from './cluster-ddl.ts';
 import { queryRows } from './query-rows.ts';
-
-const DEDUP = 'SETTINGS non_replicated_deduplication_window = 10000';
 
 export const CAP_DESK_DDL = `CREATE TABLE IF NOT EXISTS cap_desk_changes (
   identifier String,

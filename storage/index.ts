@@ -12,13 +12,12 @@ export {
   INCIDENT_CHANGES_DDL,
   DISPATCH_LOG_DDL,
   AUDIT_LOG_DDL,
-  KPI_ROLLUPS_DDL,
-  REPLAY_ROLLUP_DDL,
   SENSOR_CLASSES_QUERY,
   CLASSIFICATION_DDL,
   RULE_VERSIONS_DDL,
   type Migration,
 } from './migrations.ts';
+export { KPI_ROLLUPS_DDL, REPLAY_ROLLUP_DDL } from './rollups-ddl.ts';
 export { clusterStatements, clusterMigrationsTable, createdTables, CLUSTER_NAME_PATTERN, type ClusterDdlOptions } from './cluster-ddl.ts';
 export { ClickHouseSink, type ClickHouseSinkOptions } from './readings-sink.ts';
 export {

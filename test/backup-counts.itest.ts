@@ -3,14 +3,13 @@
  * merges collapse rows (here an AggregatingMergeTree like `sensor_activity_5m`) counts the same
  * before and after a merge, so a merge during or after a restore cannot fail the check.
  */
-import type { ClickHouseClient } from '@clickhouse/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tableCounts } from '../storage/backup-store.ts';
-import { createClickHouse } from '../storage/index.ts';
+import { createClickHouse, type StorageClient } from '../storage/index.ts';
 import { tempDir } from './support/fixtures.ts';
 
 describe('backup row counts', () => {
-  let client: ClickHouseClient;
+  let client: StorageClient;
   const dir = tempDir('backup-counts');
   beforeAll(async () => {
     client = createClickHouse({ url: null, dataDir: dir.path });

@@ -32,6 +32,7 @@ import { clearanceOf, DEFAULT_CLEARANCE, hasPermission, ROLES, SOCKET_EVENTS, ty
 import type { IncidentView, RecommendationView } from '../web/shared/protocol.ts';
 import { call, login, mintToken, TEST_ADMIN_PASSWORD } from './support/auth.ts';
 import { tempDir, waitFor } from './support/fixtures.ts';
+import { expandOperation, type OpenApiParameter, type Walked } from './support/openapi-walk.ts';
 import { startTestCity } from './support/test-city.ts';
 
 const dir = tempDir('clearance-walk');
@@ -406,19 +407,6 @@ afterAll(async () => {
 // ---------------------------------------------------------------------------------------------
 // Requests from the OpenAPI document
 
-interface OpenApiParameter {
-  name: string;
-  in: 'path' | 'query';
-  required: boolean;
-  schema: { enum?: unknown[]; maximum?: number; type?: string };
-}
-interface Walked {
-  method: string;
-  route: string;
-  url: string;
-  body?: unknown;
-}
-
 /** Values of required query parameters, by name (a route with another required parameter fails the walk, saying which). */
 function requiredQuery(name: string, path: Record<string, string>): string | null {
   const from = T0 - 60_000;
@@ -473,38 +461,6 @@ function pathValues(name: string, p: OpenApiParameter): string[] {
   }
 }
 
-function expand(route: string, method: string, parameters: OpenApiParameter[]): Walked[] {
-  let paths: Array<Record<string, string>> = [{}];
-  for (const p of parameters.filter((x) => x.in === 'path'))
-    paths = paths.flatMap((vals) => pathValues(p.name, p).map((v) => ({ ...vals, [p.name]: v })));
-  const out: Walked[] = [];
-  for (const vals of paths) {
-    const path = route.replace(/\{(\w+)\}/g, (_, n: string) => encodeURIComponent(vals[n]!));
-    const base = new URLSearchParams();
-    const variants: Array<[string, string]> = [];
-    for (const p of parameters.filter((x) => x.in === 'query')) {
-      if (p.required) {
-        const v = requiredQuery(p.name, vals);
-        if (v === null)
-          throw new Error(
-            `the walk does not know how to fill the required query parameter "${p.name}" of ${method} ${route}: add it to requiredQuery`,
-          );
-        base.set(p.name, v);
-      } else if (p.name === 'limit' && p.schema.maximum !== undefined) base.set('limit', String(p.schema.maximum));
-      else if (p.schema.enum && p.schema.enum.length <= 3) for (const v of p.schema.enum) variants.push([p.name, String(v)]);
-    }
-    const url = (q: URLSearchParams) => (q.size ? `${path}?${q}` : path);
-    const body = method === 'GET' || method === 'DELETE' ? undefined : {};
-    out.push({ method, route, url: url(base), body });
-    for (const [k, v] of variants) {
-      const q = new URLSearchParams(base);
-      q.set(k, v);
-      out.push({ method, route, url: url(q), body });
-    }
-  }
-  return out;
-}
-
 /** Whether `walker` may be shown `m`: its classification, and need to know for a caller. */
 const mayShow = (walker: Walker, m: Marker) => walker.clearance.includes(m.cls) && (!m.only || m.only.has(walker.name));
 
@@ -525,7 +481,7 @@ describe('the clearance walk', () => {
         const method = m.toUpperCase();
         if (method === 'POST' && route === '/api/auth/logout') continue;
         routes.add(`${method} ${route}`);
-        requests.push(...expand(route, method, op.parameters));
+        requests.push(...expandOperation(route, method, op.parameters, { query: requiredQuery, path: pathValues }));
       }
     }
     // The document the walk reads covers every route of the server's table.

@@ -3,8 +3,7 @@
  * held, rebuilt from ClickHouse at start and handed to the twin's correlator. Published alerts go
  * out on the publisher the audit checkpoints use (subscription.ts `publishAuditCheckpoints`).
  */
-import type { ClickHouseClient } from '@clickhouse/client';
-import { CapStore } from '../../storage/index.ts';
+import { CapStore, type StorageClient } from '../../storage/index.ts';
 import type { CityModel } from '../../twin-model/index.ts';
 import type { AuditService } from '../../web/server/audit/audit-service.ts';
 import { CapService } from '../../web/server/cap/cap-service.ts';
@@ -16,7 +15,7 @@ const WARNING_TICK_MS = 60_000;
 
 export async function startCap(
   ctx: PartContext,
-  deps: { city: CityModel; clickhouse: ClickHouseClient; twin: TwinService; audit: AuditService },
+  deps: { city: CityModel; clickhouse: StorageClient; twin: TwinService; audit: AuditService },
 ): Promise<CapService> {
   const log = partLog(ctx, 'cap');
   const cap = new CapService({

@@ -5,8 +5,7 @@
  * restored from ClickHouse at start, the time-limit clock once a minute, and links to incidents
  * from the correlator's changes.
  */
-import type { ClickHouseClient } from '@clickhouse/client';
-import { CaseDepartmentStore, CaseStore } from '../../storage/index.ts';
+import { CaseDepartmentStore, CaseStore, type StorageClient } from '../../storage/index.ts';
 import { districtAt, EVENT_SOURCES } from '../../twin-model/city/index.ts';
 import { caseRules, DEFAULT_CASE_ROUTING, DEFAULT_CASE_SLA } from '../../twin-model/cases/index.ts';
 import { phoneHasher } from '../../twin-model/cases/phone-hash.ts';
@@ -25,7 +24,7 @@ export interface CasesPart {
 
 export async function startCases(
   ctx: PartContext,
-  deps: { city: CityModel; clickhouse: ClickHouseClient; twin: TwinService; audit: AuditService },
+  deps: { city: CityModel; clickhouse: StorageClient; twin: TwinService; audit: AuditService },
 ): Promise<CasesPart> {
   const { city, twin, audit } = deps;
   const log = partLog(ctx, 'cases');

@@ -5,9 +5,8 @@
  * this process. What meta and administrators add is stored, so that every process reads the
  * same devices the same way after a restart.
  */
-import type { ClickHouseClient } from '@clickhouse/client';
 import { gatewaySensorPolicy, loadGatewayCredentials } from '../../ingest/broker/device-acl.ts';
-import { VocabularyStore } from '../../storage/index.ts';
+import { VocabularyStore, type StorageClient } from '../../storage/index.ts';
 import { type CityModel, DeviceDirectory, Vocabulary } from '../../twin-model/index.ts';
 import { type PartContext, partLog } from './context.ts';
 
@@ -18,7 +17,7 @@ export interface DevicesPart {
 }
 
 /** Builds the vocabulary and the directory from the city and what is stored; persists what is learned from now on. */
-export async function openDevices(ctx: PartContext, clickhouse: ClickHouseClient, city: CityModel | null): Promise<DevicesPart> {
+export async function openDevices(ctx: PartContext, clickhouse: StorageClient, city: CityModel | null): Promise<DevicesPart> {
   const log = partLog(ctx, 'devices');
   const vocabulary = Vocabulary.of(city?.vocabulary ?? [], 'package');
   const register = [...(city?.sensorSites ?? []), ...(city?.declaredSensorSites ?? [])];

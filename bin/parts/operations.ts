@@ -4,8 +4,7 @@
  * centre's shift log (web/server/shifts). Every web node runs all three; only the twin writer
  * sends notifications (docs/notifications.md).
  */
-import type { ClickHouseClient } from '@clickhouse/client';
-import { NotificationStore, RulesStore, ShiftStore } from '../../storage/index.ts';
+import { NotificationStore, RulesStore, ShiftStore, type StorageClient } from '../../storage/index.ts';
 import { cityTimeZone, type CityModel, type Incident, type NotifyCity } from '../../twin-model/index.ts';
 import type { AuditService } from '../../web/server/audit/audit-service.ts';
 import type { AuthService } from '../../web/server/auth/auth-service.ts';
@@ -29,7 +28,7 @@ const KEY_TTL_MS = 7 * 86_400_000;
  */
 export async function startRules(
   ctx: PartContext,
-  deps: { city: CityModel; twin: TwinService; clickhouse: ClickHouseClient; audit: AuditService },
+  deps: { city: CityModel; twin: TwinService; clickhouse: StorageClient; audit: AuditService },
 ): Promise<RulesService> {
   const log = partLog(ctx, 'rules');
   const rules = new RulesService({
@@ -60,7 +59,7 @@ export interface NotificationsPart {
  */
 export async function startNotifications(
   ctx: PartContext,
-  deps: { city: CityModel; twin: TwinService; dispatch: DispatchService | null; clickhouse: ClickHouseClient; audit: AuditService },
+  deps: { city: CityModel; twin: TwinService; dispatch: DispatchService | null; clickhouse: StorageClient; audit: AuditService },
 ): Promise<NotificationsPart> {
   const { config } = ctx;
   const log = partLog(ctx, 'notifications');
@@ -104,7 +103,7 @@ export async function startNotifications(
 export function startShifts(deps: {
   twin: TwinService;
   dispatch: DispatchService | null;
-  clickhouse: ClickHouseClient;
+  clickhouse: StorageClient;
   audit: AuditService;
   auth: AuthService;
 }): ShiftService {

@@ -7,8 +7,13 @@
  * that changes anything is one `city.loaded` entry in the audit record. Starting again on the
  * same package and data directory writes nothing.
  */
-import type { ClickHouseClient } from '@clickhouse/client';
-import { CityRegisterStore, RegistryStore, refreshClassifications, type SensorRegistryRow } from '../../storage/index.ts';
+import {
+  CityRegisterStore,
+  RegistryStore,
+  refreshClassifications,
+  type SensorRegistryRow,
+  type StorageClient,
+} from '../../storage/index.ts';
 import {
   diffCounts,
   diffRegister,
@@ -63,7 +68,7 @@ export interface RegisterSync {
 /** Applies the city's registers to storage. */
 export async function syncCityRegister(
   ctx: PartContext,
-  deps: { city: CityPart; clickhouse: ClickHouseClient; audit: AuditService | null },
+  deps: { city: CityPart; clickhouse: StorageClient; audit: AuditService | null },
 ): Promise<RegisterSync> {
   const log = partLog(ctx, 'registry');
   const { city, clickhouse } = deps;
