@@ -33,7 +33,8 @@ export interface HandoverSummary {
   unitsOut: Array<{ unitId: string; kind: string; status: string; incidentId: string | null }>;
 }
 
-const summarySchema = z.object({
+/** A handover summary (stored in the handover entry's body, and answered by the shift routes). */
+export const handoverSummarySchema = z.object({
   at: z.number(),
   openIncidents: z.number().int().min(0),
   bySeverity: z.record(z.string(), z.number()),
@@ -49,7 +50,7 @@ const summarySchema = z.object({
 export const shiftBodySchemas = {
   opened: z.object({ v: z.literal(1), lead: z.string() }),
   note: z.object({ v: z.literal(1), text: z.string() }),
-  handover: z.object({ v: z.literal(1), incomingLead: z.string(), note: z.string(), summary: summarySchema }),
+  handover: z.object({ v: z.literal(1), incomingLead: z.string(), note: z.string(), summary: handoverSummarySchema }),
   signed_off: z.object({ v: z.literal(1), note: z.string() }),
 } as const;
 export type ShiftBody<K extends ShiftEntryKind> = z.infer<(typeof shiftBodySchemas)[K]>;

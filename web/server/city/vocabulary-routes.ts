@@ -25,8 +25,27 @@ export interface VocabularyRoutesDeps {
   audit: AuditService | null;
 }
 
+const origin = z
+  .enum(['v1', 'package', 'meta', 'admin'])
+  .describe('where the name comes from: the v1 vocabulary, the city package, a sensor meta message, an administrator');
+const labelView = z.object({ zh: z.string(), en: z.string() });
+const list = <T extends z.ZodTypeAny>(item: T) => z.array(item).readonly();
+/** A sensor kind with its metrics (the first is drawn on the map). */
+const kindSchema = z.object({ kind: z.string(), metrics: list(z.string()), label: labelView, origin });
+/** `GET /api/vocabulary`: the names integrators configure against. */
+export const vocabularyDocumentSchema = z.object({
+  sensorKinds: z.array(kindSchema),
+  metrics: z.array(z.object({ metric: z.string(), unit: z.string(), label: labelView, origin })),
+  sensorStates: list(z.enum(SENSOR_STATES)),
+  classifications: list(z.enum(CLASSIFICATIONS)),
+  eventTypes: list(z.enum(EVENT_TYPES)),
+  incidentTypes: list(z.enum(INCIDENT_TYPES)),
+  rejectReasons: list(z.enum(REJECT_REASONS)),
+});
+export type VocabularyDocument = z.infer<typeof vocabularyDocumentSchema>;
+
 /** The `GET /api/vocabulary` document. */
-export function vocabularyDocument(vocabulary: Vocabulary) {
+export function vocabularyDocument(vocabulary: Vocabulary): VocabularyDocument {
   return {
     sensorKinds: vocabulary.kinds().map((k) => ({ kind: k.kind, metrics: k.metrics, label: k.label, origin: k.origin })),
     metrics: vocabulary.metrics().map((m) => ({ metric: m.metric, unit: m.unit, label: m.label, origin: m.origin })),
@@ -47,7 +66,7 @@ export function vocabularyRoutes(deps: VocabularyRoutesDeps): Route[] {
       method: 'GET',
       path: '/api/vocabulary',
       operationId: 'getVocabulary',
-      response: z.unknown(),
+      response: vocabularyDocumentSchema,
       permission: 'city.read',
       tag: 'city',
       summary: 'Sensor kinds (v1 and declared, with their origin), metrics with units, states, event and incident types, reject reasons',
@@ -58,7 +77,7 @@ export function vocabularyRoutes(deps: VocabularyRoutesDeps): Route[] {
       method: 'POST',
       path: '/api/vocabulary/kinds',
       operationId: 'declareSensorKind',
-      response: z.unknown(),
+      response: z.object({ kind: kindSchema, changed: z.boolean() }),
       permission: 'vocabulary.manage',
       tag: 'city',
       summary: 'Declare a sensor kind with its metrics and their SenML units (or add metrics to a declared kind)',

@@ -4,7 +4,8 @@
  * not allow gets 409, the wrong person 403, each with the reason.
  */
 import { z } from 'zod';
-import { SHIFT_ID_PATTERN, ShiftLogError } from '../../../twin-model/index.ts';
+import { handoverSummarySchema, SHIFT_ID_PATTERN, ShiftLogError, type ShiftRecord } from '../../../twin-model/index.ts';
+import type { SameShape } from '../../../twin-model/schema-check.ts';
 import { HttpError, route, type Route } from '../app/http-router.ts';
 import type { ShiftService } from './shift-service.ts';
 
@@ -15,6 +16,21 @@ export interface ShiftRouteDeps {
 const STATUS = { conflict: 409, forbidden: 403, not_found: 404 } as const;
 const userName = z.string().regex(/^[a-z][a-z0-9._-]{1,31}$/, 'a user name: 2-32 characters of [a-z0-9._-] starting with a letter');
 const shiftParams = z.object({ shiftId: z.string().regex(SHIFT_ID_PATTERN, 'a shift id such as shift-000012') });
+/** A shift as it stands (twin-model/shifts `ShiftRecord`). */
+export const shiftRecordSchema = z.object({
+  id: z.string(),
+  lead: z.string(),
+  openedAt: z.number(),
+  status: z.enum(['open', 'handed_over', 'signed_off']),
+  notes: z.array(z.object({ seq: z.number(), at: z.number(), author: z.string(), text: z.string() })),
+  handover: z
+    .object({ at: z.number(), by: z.string(), incomingLead: z.string(), note: z.string(), summary: handoverSummarySchema })
+    .nullable(),
+  signOff: z.object({ at: z.number(), by: z.string(), note: z.string() }).nullable(),
+});
+const shiftRecordChecked: SameShape<z.infer<typeof shiftRecordSchema>, ShiftRecord> = true;
+void shiftRecordChecked;
+
 const SHIFT_VIEW =
   'Shift { id, lead, openedAt, status: open | handed_over | signed_off, notes: [{ seq, at, author, text }], handover: { at, by, incomingLead, note, summary: { at, openIncidents, bySeverity, byType, byDistrict, unacknowledged: [{ id, type, severity, district, openedAt }], unitsOut: [{ unitId, kind, status, incidentId }] } } | null, signOff: { at, by, note } | null }';
 
@@ -33,7 +49,7 @@ export function shiftRoutes(deps: ShiftRouteDeps): Route[] {
       method: 'GET',
       path: '/api/shifts',
       operationId: 'listShifts',
-      response: z.unknown(),
+      response: z.array(shiftRecordSchema),
       permission: 'shiftlog.read',
       tag: 'shifts',
       summary: 'The shift log: the newest shifts first, each with its notes, handover summary and sign-off',
@@ -45,7 +61,7 @@ export function shiftRoutes(deps: ShiftRouteDeps): Route[] {
       method: 'GET',
       path: '/api/shifts/current',
       operationId: 'getCurrentShift',
-      response: z.unknown(),
+      response: z.object({ shift: shiftRecordSchema.nullable() }),
       permission: 'shiftlog.read',
       tag: 'shifts',
       summary: 'The current shift (null before the first note)',
@@ -56,7 +72,7 @@ export function shiftRoutes(deps: ShiftRouteDeps): Route[] {
       method: 'POST',
       path: '/api/shifts/current/notes',
       operationId: 'addShiftNote',
-      response: z.unknown(),
+      response: shiftRecordSchema,
       permission: 'shiftlog.write',
       tag: 'shifts',
       summary: 'A note in the current shift (the first note ever opens shift 1, led by its author)',
@@ -74,7 +90,7 @@ export function shiftRoutes(deps: ShiftRouteDeps): Route[] {
       method: 'POST',
       path: '/api/shifts/current/handover',
       operationId: 'handOverShift',
-      response: z.unknown(),
+      response: shiftRecordSchema,
       permission: 'shiftlog.write',
       tag: 'shifts',
       summary: 'Hands the current shift over to the incoming lead, with the summary of what it inherits taken now',
@@ -94,7 +110,7 @@ export function shiftRoutes(deps: ShiftRouteDeps): Route[] {
       method: 'GET',
       path: '/api/shifts/{shiftId}',
       operationId: 'getShift',
-      response: z.unknown(),
+      response: shiftRecordSchema,
       permission: 'shiftlog.read',
       tag: 'shifts',
       summary: 'One shift with its notes, handover summary and sign-off',
@@ -112,7 +128,7 @@ export function shiftRoutes(deps: ShiftRouteDeps): Route[] {
       method: 'POST',
       path: '/api/shifts/{shiftId}/sign-off',
       operationId: 'signOffShift',
-      response: z.unknown(),
+      response: z.object({ signed: shiftRecordSchema, opened: shiftRecordSchema }),
       permission: 'shiftlog.write',
       tag: 'shifts',
       summary: 'The incoming lead signs the handover off (a second person); their shift opens',
