@@ -5,7 +5,8 @@
  * 400 with every problem's path, the value found and what is allowed.
  */
 import { z } from 'zod';
-import { RuleVersionConflictError } from '../../../storage/index.ts';
+import { RuleVersionConflictError, type PreviewReport } from '../../../storage/index.ts';
+import type { SameShape } from '../../../twin-model/schema-check.ts';
 import {
   IncidentRuleError,
   RULE_SCOPES,
@@ -13,6 +14,7 @@ import {
   RuleVersionError,
   SENSOR_KINDS,
   type DraftRule,
+  type RuleChange,
   type RuleScope,
 } from '../../../twin-model/index.ts';
 import { HttpError, route, timeParam, type Route } from '../app/http-router.ts';
@@ -49,6 +51,37 @@ const applyBody = z
   })
   .strict();
 
+/** One change between two versions (twin-model/rules `RuleChange`). */
+const ruleChangeSchema = z.object({
+  path: z.string().describe('e.g. kinds.water_level.rules.rise.delta'),
+  keys: z.array(z.string()),
+  change: z.enum(['added', 'removed', 'changed']),
+  old: z.unknown().optional(),
+  new: z.unknown().optional(),
+});
+const ruleChangeChecked: SameShape<z.infer<typeof ruleChangeSchema>, RuleChange> = true;
+void ruleChangeChecked;
+const scope = z.enum(RULE_SCOPES);
+/** A whole rule set document (docs/rules.md): alarm rules, or incident rules. */
+const ruleSetDocument = z.unknown().describe('the whole rule set, as docs/rules.md describes it');
+const savedVersion = { version: z.number(), author: z.string(), at: z.number(), reason: z.string(), diff: z.array(ruleChangeSchema) };
+const previewCount = z.object({ sensorId: z.string(), episodes: z.number(), alarmEpisodes: z.number() });
+/** `POST /api/rules/alarms/preview` (storage `PreviewReport`). */
+const previewReportSchema = z.object({
+  episodes: z.number(),
+  alarmEpisodes: z.number(),
+  sensorsWithEpisodes: z.number(),
+  sensorsEvaluated: z.number(),
+  readings: z.number(),
+  top: z.array(previewCount),
+  samples: z.array(z.object({ sensorId: z.string(), startTs: z.number(), reachedAlarm: z.boolean() })),
+  from: z.number(),
+  to: z.number(),
+  candidates: z.number(),
+});
+const previewChecked: SameShape<z.infer<typeof previewReportSchema>, PreviewReport> = true;
+void previewChecked;
+
 /** A refusal of the rules domain as an HTTP error with its issues. */
 function refusal(err: unknown): never {
   if (err instanceof RuleSetError) throw new HttpError(400, err.message, err.issues);
@@ -71,7 +104,15 @@ export function rulesRoutes(deps: RulesRouteDeps): Route[] {
       method: 'GET',
       path: '/api/rules/{scope}',
       operationId: 'getRules',
-      response: z.unknown(),
+      response: z.object({
+        scope,
+        version: z.number(),
+        current: z.number(),
+        author: z.string().nullable(),
+        at: z.number().nullable(),
+        reason: z.string().nullable(),
+        ruleSet: ruleSetDocument,
+      }),
       permission: 'rules.read',
       tag: 'rules',
       summary: 'The alarm or incident rules in force (or a given version): the whole rule set',
@@ -97,7 +138,12 @@ export function rulesRoutes(deps: RulesRouteDeps): Route[] {
       method: 'GET',
       path: '/api/rules/{scope}/versions',
       operationId: 'listRuleVersions',
-      response: z.unknown(),
+      response: z.object({
+        scope,
+        current: z.number(),
+        baseline: z.enum(['stored', 'city', 'defaults']),
+        versions: z.array(z.object(savedVersion)),
+      }),
       permission: 'rules.read',
       tag: 'rules',
       summary: 'Every saved version of the rules: who, when, why, and the diff against the version before',
@@ -117,7 +163,7 @@ export function rulesRoutes(deps: RulesRouteDeps): Route[] {
       method: 'GET',
       path: '/api/rules/{scope}/diff',
       operationId: 'diffRules',
-      response: z.unknown(),
+      response: z.object({ scope, fromVersion: z.number(), toVersion: z.number(), diff: z.array(ruleChangeSchema) }),
       permission: 'rules.read',
       tag: 'rules',
       summary: 'The changes between two versions (default: the version in force against the one before)',
@@ -141,7 +187,7 @@ export function rulesRoutes(deps: RulesRouteDeps): Route[] {
       method: 'POST',
       path: '/api/rules/alarms/preview',
       operationId: 'previewAlarmRule',
-      response: z.unknown(),
+      response: previewReportSchema,
       permission: 'rules.read',
       tag: 'rules',
       summary: '"Try it": the alarm episodes a draft rule would have raised over the last 24 h of stored readings, before it is saved',
@@ -170,7 +216,7 @@ export function rulesRoutes(deps: RulesRouteDeps): Route[] {
       method: 'POST',
       path: '/api/rules/{scope}/apply',
       operationId: 'applyRules',
-      response: z.unknown(),
+      response: z.object({ scope, ...savedVersion }),
       permission: 'rules.edit',
       tag: 'rules',
       summary: 'Saves a rule set as the next version (author, time, reason, diff) and puts it in force at once on every web node',
