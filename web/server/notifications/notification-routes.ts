@@ -6,7 +6,16 @@
  * progress and who is on call now. Every change is audited.
  */
 import { z } from 'zod';
-import { DELIVERY_STATUSES, type DeliveryRecord } from '../../../twin-model/index.ts';
+import {
+  CHANNEL_KINDS,
+  DEAD_LETTER_REASONS,
+  DELIVERY_STATUSES,
+  NOTIFY_EVENTS,
+  NOTIFY_LANGUAGES,
+  type DeliveryRecord,
+} from '../../../twin-model/index.ts';
+import type { SameShape } from '../../../twin-model/schema-check.ts';
+import { incidentEscalationViewSchema } from '../../shared/api-schemas.ts';
 import type { NotificationStore } from '../../../storage/index.ts';
 import { NoWriterError } from '../cluster/cluster-bus.ts';
 import { HttpError, route, timeParam, type Route } from '../app/http-router.ts';
@@ -25,6 +34,29 @@ const docId = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'an id (a contact: its 
 const channelId = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'a channel id: 1-64 characters of [A-Za-z0-9._-]');
 const incidentId = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'an incident id such as inc-000012');
 
+/** One row of the delivery log (twin-model/notifications `DeliveryRecord`). */
+const deliveryRecordSchema = z.object({
+  key: z.string(),
+  messageId: z.string(),
+  eventId: z.string(),
+  eventKind: z.enum(NOTIFY_EVENTS),
+  incidentId: z.string(),
+  channelId: z.string(),
+  channelKind: z.enum(CHANNEL_KINDS),
+  recipient: z.string(),
+  language: z.enum(NOTIFY_LANGUAGES),
+  status: z.enum(DELIVERY_STATUSES),
+  attempts: z.number(),
+  lastError: z.string(),
+  reason: z.enum(DEAD_LETTER_REASONS).nullable(),
+  queuedAt: z.number(),
+  updatedAt: z.number(),
+});
+const deliveryChecked: SameShape<z.infer<typeof deliveryRecordSchema>, DeliveryRecord> = true;
+void deliveryChecked;
+/** A configuration document as stored (docs/notifications.md); a channel's secrets shown as `***`. */
+const configDocument = z.unknown().describe('a channel, contact, subscription, escalation policy or roster (docs/notifications.md)');
+
 function refusal(err: unknown): never {
   if (err instanceof NotifyConfigRefused) throw new HttpError(err.status, err.message);
   if (err instanceof NoWriterError) throw new HttpError(503, err.message);
@@ -42,22 +74,35 @@ export function notificationRoutes(deps: NotificationRouteDeps): Route[] {
       method: 'GET',
       path: '/api/notifications/config',
       operationId: 'getNotificationConfig',
-      response: z.unknown(),
+      response: z.object({
+        channels: z.array(configDocument),
+        contacts: z.array(configDocument),
+        subscriptions: z.array(configDocument),
+        policies: z.array(configDocument),
+        rosters: z.array(configDocument),
+        problems: z.array(z.string()),
+      }),
       permission: 'notify.admin',
       tag: 'notifications',
       summary: 'The whole notification configuration in force (secrets shown as ***), and any stored document that could not be read',
       returns: '{ channels, contacts, subscriptions, policies, rosters, problems: string[] }',
       handler: () => {
-        const out: Record<string, unknown> = {};
-        for (const [path, kind] of Object.entries(NOTIFY_CONFIG_PATHS)) out[path] = deps.notifications.documents(kind);
-        return { ...out, problems: deps.notifications.problems };
+        const docs = (path: NotifyConfigPath) => deps.notifications.documents(NOTIFY_CONFIG_PATHS[path]);
+        return {
+          channels: docs('channels'),
+          contacts: docs('contacts'),
+          subscriptions: docs('subscriptions'),
+          policies: docs('policies'),
+          rosters: docs('rosters'),
+          problems: deps.notifications.problems,
+        };
       },
     }),
     route({
       method: 'GET',
       path: '/api/notifications/deliveries',
       operationId: 'listNotificationDeliveries',
-      response: z.unknown(),
+      response: z.array(deliveryRecordSchema),
       permission: 'notify.admin',
       tag: 'notifications',
       summary: 'The delivery log: one row per recipient of each message as it stands now, newest first',
@@ -85,7 +130,7 @@ export function notificationRoutes(deps: NotificationRouteDeps): Route[] {
       method: 'GET',
       path: '/api/notifications/dead-letters',
       operationId: 'listNotificationDeadLetters',
-      response: z.unknown(),
+      response: z.array(deliveryRecordSchema),
       permission: 'notify.admin',
       tag: 'notifications',
       summary: 'The dead letters: deliveries that failed (refused) or died (retries used up, a full queue, shutdown), newest first',
@@ -105,7 +150,7 @@ export function notificationRoutes(deps: NotificationRouteDeps): Route[] {
       method: 'POST',
       path: '/api/notifications/redeliver',
       operationId: 'redeliverNotifications',
-      response: z.unknown(),
+      response: z.object({ redelivered: z.array(z.string()), missing: z.array(z.string()) }),
       permission: 'notify.admin',
       tag: 'notifications',
       summary:
@@ -125,7 +170,7 @@ export function notificationRoutes(deps: NotificationRouteDeps): Route[] {
       method: 'GET',
       path: '/api/notifications/escalations',
       operationId: 'listEscalations',
-      response: z.unknown(),
+      response: z.object({ serverTime: z.number(), escalations: z.array(incidentEscalationViewSchema.extend({ incidentId: z.string() })) }),
       permission: 'escalations.read',
       tag: 'notifications',
       summary: "Escalations in progress, the soonest next page first: the tier paged and when the next one is due (the queue's mm:ss)",
@@ -136,7 +181,16 @@ export function notificationRoutes(deps: NotificationRouteDeps): Route[] {
       method: 'GET',
       path: '/api/oncall',
       operationId: 'getOnCall',
-      response: z.unknown(),
+      response: z.object({
+        at: z.number(),
+        teams: z.array(
+          z.object({
+            team: z.string(),
+            name: z.string().nullable(),
+            tiers: z.array(z.array(z.string())).describe('the users on call, tier by tier'),
+          }),
+        ),
+      }),
       permission: 'oncall.read',
       tag: 'notifications',
       summary: "Who is on call now, per team and tier (the rosters on the city's clocks)",
@@ -151,7 +205,7 @@ export function notificationRoutes(deps: NotificationRouteDeps): Route[] {
       method: 'GET',
       path: '/api/notifications/{kind}',
       operationId: 'listNotificationDocuments',
-      response: z.unknown(),
+      response: z.array(configDocument),
       permission: 'notify.admin',
       tag: 'notifications',
       summary: 'The documents of one kind: channels (secrets shown as ***), contacts, subscriptions, policies or rosters',
@@ -163,7 +217,7 @@ export function notificationRoutes(deps: NotificationRouteDeps): Route[] {
       method: 'POST',
       path: '/api/notifications/{kind}',
       operationId: 'saveNotificationDocument',
-      response: z.unknown(),
+      response: configDocument,
       permission: 'notify.admin',
       tag: 'notifications',
       summary: 'Saves one document (new, or replacing the one with its id), in force at once on every web node',
@@ -186,7 +240,7 @@ export function notificationRoutes(deps: NotificationRouteDeps): Route[] {
       method: 'DELETE',
       path: '/api/notifications/{kind}/{docId}',
       operationId: 'deleteNotificationDocument',
-      response: z.unknown(),
+      response: z.object({ deleted: z.boolean() }),
       permission: 'notify.admin',
       tag: 'notifications',
       summary: 'Deletes one document; 409 while another names it (a subscription its channel, a policy its team …)',
