@@ -7,7 +7,7 @@
  */
 import { CaseDepartmentStore, CaseStore, type StorageClient } from '../../storage/index.ts';
 import { districtAt, EVENT_SOURCES } from '../../twin-model/city/index.ts';
-import { caseRules, DEFAULT_CASE_ROUTING, DEFAULT_CASE_SLA } from '../../twin-model/cases/index.ts';
+import { caseRules, DEFAULT_CASE_SLA, defaultCaseRouting } from '../../twin-model/cases/index.ts';
 import { phoneHasher } from '../../twin-model/cases/phone-hash.ts';
 import type { CityModel } from '../../twin-model/index.ts';
 import type { AuditService } from '../../web/server/audit/audit-service.ts';
@@ -32,7 +32,8 @@ export async function startCases(
     timeZone: city.timezone ?? 'Asia/Shanghai',
     sources: city.sources,
     districts: city.districts.map((d) => d.code),
-    routing: DEFAULT_CASE_ROUTING,
+    // A city package brings no case routing yet: Wuhan's table where it fits, else all to the hotline's department.
+    routing: defaultCaseRouting(city.sources, EVENT_SOURCES.hotline),
     sla: DEFAULT_CASE_SLA,
   });
   const { key } = loadOrCreatePhoneKey(ctx.config.dataDir, (level, msg) => log(level, msg));
