@@ -42,6 +42,15 @@ import {
   caseViewerFor,
   type CaseSeat,
 } from './case-commands.ts';
+import {
+  caseBindingSchema,
+  caseCommandSchema,
+  caseDepartmentsSchema,
+  caseDetailSchema,
+  caseIntakeSchema,
+  caseKpiResponseSchema,
+  caseListSchema,
+} from './case-schemas.ts';
 import { CaseDeskUnavailable, type CaseService } from './case-service.ts';
 import type { DepartmentBindings } from './department-bindings.ts';
 
@@ -93,7 +102,7 @@ export function caseRoutes(deps: CaseRouteDeps): Route[] {
       method: 'POST',
       path: '/api/cases',
       operationId: 'createCase',
-      response: z.unknown(),
+      response: caseIntakeSchema,
       permission: 'cases.intake',
       tag: 'cases',
       summary: "A hotline case from the 12345 hotline's system: numbered, placed, checked for repeats and assigned by the routing table",
@@ -115,7 +124,7 @@ export function caseRoutes(deps: CaseRouteDeps): Route[] {
       method: 'GET',
       path: '/api/cases',
       operationId: 'listCases',
-      response: z.unknown(),
+      response: caseListSchema,
       permission: 'cases.read',
       tag: 'cases',
       summary:
@@ -170,7 +179,7 @@ export function caseRoutes(deps: CaseRouteDeps): Route[] {
       method: 'GET',
       path: '/api/cases/{caseId}',
       operationId: 'getCase',
-      response: z.unknown(),
+      response: caseDetailSchema,
       permission: 'cases.read',
       tag: 'cases',
       summary: 'One case with its whole history (who, when, what, why) and, for the desk, whether it should join or open an incident',
@@ -187,7 +196,7 @@ export function caseRoutes(deps: CaseRouteDeps): Route[] {
       method: 'POST',
       path: '/api/cases/{caseId}/commands',
       operationId: 'commandCase',
-      response: z.unknown(),
+      response: caseCommandSchema,
       permission: 'cases.act',
       tag: 'cases',
       summary: 'A command on a case: assign, override, accept, return, reply, close, feedback, reopen, link_incident',
@@ -220,7 +229,7 @@ export function caseRoutes(deps: CaseRouteDeps): Route[] {
       method: 'GET',
       path: '/api/case-departments',
       operationId: 'listCaseDepartments',
-      response: z.unknown(),
+      response: caseDepartmentsSchema,
       permission: 'cases.read',
       tag: 'cases',
       summary: "The departments hotline cases go to (the source catalogue), the routing fallback, and the caller's own department",
@@ -240,7 +249,7 @@ export function caseRoutes(deps: CaseRouteDeps): Route[] {
       method: 'POST',
       path: '/api/case-departments/{username}',
       operationId: 'bindCaseDepartment',
-      response: z.unknown(),
+      response: caseBindingSchema,
       permission: 'users.manage',
       tag: 'cases',
       summary: "Binds a case handler's account to its department (or unbinds it with `department: null`)",
@@ -271,7 +280,7 @@ export function caseRoutes(deps: CaseRouteDeps): Route[] {
       method: 'GET',
       path: '/api/kpi/cases',
       operationId: 'getCaseKpi',
-      response: z.unknown(),
+      response: caseKpiResponseSchema,
       permission: 'kpi.read',
       tag: 'kpi',
       summary: 'Case KPI: cases by status and department, on-time rate, satisfaction, repeat callers per place — counts only',
