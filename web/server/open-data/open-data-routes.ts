@@ -9,10 +9,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import type { CityModel } from '../../../twin-model/index.ts';
+import type { SameShape } from '../../../twin-model/schema-check.ts';
 import type { OpenDataKeyRow, OpenDataStore } from '../../../storage/index.ts';
 import { clientAddress } from '../auth/auth-routes.ts';
 import { HttpError, route, type RawResponse, type Route } from '../app/http-router.ts';
-import { DATASETS, listing, type Dataset } from './catalogue.ts';
+import { DATASETS, listing, type Dataset, type DatasetListing } from './catalogue.ts';
 import { FORMATS, toCsv, toGeoJson } from './formats.ts';
 import { TokenBuckets } from './token-bucket.ts';
 
@@ -37,6 +38,38 @@ export interface OpenDataDeps {
   city: CityModel | null;
   options: OpenDataOptions;
 }
+
+/** A dataset of the catalogue (catalogue.ts `DatasetListing`). */
+const datasetListingSchema = z.object({
+  id: z.string(),
+  titleZh: z.string(),
+  titleEn: z.string(),
+  descriptionZh: z.string(),
+  descriptionEn: z.string(),
+  licence: z.string(),
+  updateFrequency: z.enum(['hourly', 'daily']),
+  timeSeries: z.boolean().describe('whether from/to apply (a time series) or the dataset is a current list'),
+  fields: z.array(
+    z.object({
+      name: z.string(),
+      type: z.enum(['string', 'number', 'integer', 'datetime']),
+      unit: z.string().nullable().describe('the SenML unit of a value, or null'),
+      descriptionZh: z.string(),
+      descriptionEn: z.string(),
+    }),
+  ),
+});
+const listingChecked: SameShape<z.infer<typeof datasetListingSchema>, DatasetListing> = true;
+void listingChecked;
+/** An API key as listed: never the key or its hash. */
+const keyListingSchema = z.object({
+  keyId: z.string(),
+  owner: z.string(),
+  perMinute: z.number(),
+  createdBy: z.string(),
+  createdAt: z.number(),
+  revoked: z.boolean(),
+});
 
 const KEY_PATTERN = /^od_([0-9a-f]{16})_([0-9A-Za-z_-]{43})$/;
 
@@ -124,7 +157,13 @@ export function openDataRoutes(deps: OpenDataDeps): Route[] {
       method: 'GET',
       path: '/api/open/datasets',
       operationId: 'listOpenDatasets',
-      response: z.unknown(),
+      response: z.object({
+        datasets: z.array(datasetListingSchema),
+        formats: z.array(z.enum(FORMATS)).readonly(),
+        maxRangeDays: z.number(),
+        maxRows: z.number(),
+        timeZone: z.string(),
+      }),
       permission: 'public',
       tag: 'open data',
       summary: 'The open-data catalogue: every dataset with its description, licence, update frequency and fields (no login)',
@@ -138,7 +177,7 @@ export function openDataRoutes(deps: OpenDataDeps): Route[] {
       method: 'GET',
       path: '/api/open/datasets/{datasetId}',
       operationId: 'getOpenDataset',
-      response: z.unknown(),
+      response: datasetListingSchema,
       permission: 'public',
       tag: 'open data',
       summary: 'One dataset of the open-data catalogue (no login)',
@@ -153,7 +192,8 @@ export function openDataRoutes(deps: OpenDataDeps): Route[] {
       method: 'GET',
       path: '/api/open/datasets/{datasetId}/data',
       operationId: 'getOpenDatasetData',
-      response: z.unknown(),
+      response: z.never(),
+      media: ['application/json; charset=utf-8', 'text/csv; charset=utf-8', 'application/geo+json; charset=utf-8'],
       permission: 'public',
       tag: 'open data',
       summary: `Rows of a dataset as JSON, CSV or GeoJSON (no login): from/to (ISO 8601, at most ${MAX_RANGE_DAYS} days, default the last 24 h), district, limit (at most ${MAX_ROWS})`,
@@ -204,7 +244,7 @@ export function openDataRoutes(deps: OpenDataDeps): Route[] {
       method: 'GET',
       path: '/api/open/keys',
       operationId: 'listOpenDataKeys',
-      response: z.unknown(),
+      response: z.array(keyListingSchema),
       permission: 'opendata.keys',
       tag: 'open data',
       summary: 'The open-data API keys (owner, limit, created, revoked; never the key or its hash)',
@@ -218,7 +258,12 @@ export function openDataRoutes(deps: OpenDataDeps): Route[] {
       method: 'POST',
       path: '/api/open/keys',
       operationId: 'createOpenDataKey',
-      response: z.unknown(),
+      response: z.object({
+        keyId: z.string(),
+        key: z.string().describe('the key itself, in this answer only'),
+        owner: z.string(),
+        perMinute: z.number(),
+      }),
       permission: 'opendata.keys',
       tag: 'open data',
       summary: 'Creates an open-data API key for a developer; the key is in this answer only',
@@ -248,7 +293,7 @@ export function openDataRoutes(deps: OpenDataDeps): Route[] {
       method: 'DELETE',
       path: '/api/open/keys/{keyId}',
       operationId: 'revokeOpenDataKey',
-      response: z.unknown(),
+      response: z.object({ keyId: z.string(), revoked: z.boolean() }),
       permission: 'opendata.keys',
       tag: 'open data',
       summary: 'Revokes an open-data API key (refused on every node within 5 s)',
