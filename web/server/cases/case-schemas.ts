@@ -125,7 +125,8 @@ export const caseDepartmentsSchema = z.object({
 /** `POST /api/case-departments/{username}`: the binding as saved (`department: null` unbinds). */
 export const caseBindingSchema = binding.extend({ department: z.string().nullable() });
 
-const byStatus = z.record(status, num);
+/** Cases per status: every status named (a record keyed by an enum names no properties in JSON Schema). */
+const byStatus = z.object({ received: num, assigned: num, accepted: num, replied: num, returned: num, closed: num, reopened: num });
 const onTime = z.object({ onTime: num, late: num, rate: num.nullable() });
 const satisfaction = z.object({ count: num, average: num.nullable(), distribution: z.tuple([num, num, num, num, num]) });
 const caseKpiSchema = z.object({
@@ -153,6 +154,7 @@ const checks: true[] = [
   true satisfies SameShape<z.infer<typeof caseCommandSchema>, CaseCommandResponse>,
   true satisfies SameShape<z.infer<typeof caseIntakeSchema>, CaseIntakeResponse>,
   true satisfies SameShape<z.infer<typeof caseDepartmentsSchema>, CaseDepartmentsResponse>,
+  true satisfies SameShape<z.infer<typeof byStatus>, CaseKpi['byStatus']>,
   true satisfies SameShape<z.infer<typeof caseKpiSchema>, CaseKpi>,
   true satisfies SameShape<z.infer<typeof caseKpiResponseSchema>, CaseKpiResponse>,
 ];
