@@ -36,8 +36,9 @@ export const PERMISSIONS = {
   /** Status-strip figures (`stats` event, `/api/stats`). */
   'stats.read': { roles: ['admin', 'operator', 'dispatcher', 'analyst', 'leader', 'display'], about: 'live ingest and stream figures' },
   /** Base map, districts, sources, vocabulary. */
+  // Department case handlers too: the case desk shows times on the city's clock and places by its districts.
   'city.read': {
-    roles: ['admin', 'operator', 'dispatcher', 'analyst', 'leader', 'display'],
+    roles: ['admin', 'operator', 'dispatcher', 'analyst', 'leader', 'display', 'department'],
     about: 'base map, districts, sources, vocabulary',
   },
   /** One sensor's detail. */
