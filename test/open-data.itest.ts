@@ -327,6 +327,28 @@ describe('open-data portal', () => {
     expect((await call(base, null, 'GET', '/api/open/keys')).status).toBe(401);
   });
 
+  it('writes key creation and revocation to the audit record, with who, the key id and the owner; never the key', async () => {
+    const created = await call(base, admin, 'POST', '/api/open/keys', { owner: 'audited developer', perMinute: 120 });
+    expect(created.status).toBe(200);
+    const keyId = created.body.keyId as string;
+    expect((await call(base, admin, 'DELETE', `/api/open/keys/${keyId}`)).status).toBe(200);
+    type Entry = { actor: string; stream: string; action: string; object: string; detail: string; data: Record<string, unknown> };
+    const entries = async (): Promise<Entry[]> =>
+      ((await call(base, admin, 'GET', '/api/audit/entries?stream=config&limit=1000')).body.entries as Entry[]).filter(
+        (e) => e.object === keyId,
+      );
+    await expect.poll(async () => (await entries()).map((e) => e.action).sort(), { timeout: 10_000 }).toEqual([
+      'opendata_key_created',
+      'opendata_key_revoked',
+    ]);
+    const [made, revoked] = (await entries()).sort((a, b) => a.action.localeCompare(b.action));
+    expect(made).toMatchObject({ actor: 'admin', stream: 'config', data: { keyId, owner: 'audited developer', perMinute: 120 } });
+    expect(made!.detail).toContain('audited developer');
+    expect(revoked).toMatchObject({ actor: 'admin', data: { keyId, owner: 'audited developer', wasRevoked: false } });
+    const secret = (created.body.key as string).slice(20);
+    expect(JSON.stringify(await entries())).not.toContain(secret);
+  });
+
   it('WALK: no marker above public appears in any dataset, format or parameter variant', async () => {
     const DAY = 86_400_000;
     const iso = (ms: number) => new Date(ms).toISOString();

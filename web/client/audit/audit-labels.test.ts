@@ -10,6 +10,12 @@ describe('audit viewer labels', () => {
     expect(auditActionLabel('config', 'vocabulary_kind_declared', 'en')).toBe('Sensor kind declared');
     expect(auditActionLabel('config', 'vocabulary_kind_declared', 'zh')).toBe('声明传感器类型');
   });
+  it('words the open-data key and public-warning actions', () => {
+    expect(auditActionLabel('config', 'opendata_key_created', 'zh')).toBe('创建开放数据密钥');
+    expect(auditActionLabel('config', 'opendata_key_revoked', 'en')).toBe('Open-data key revoked');
+    expect(auditActionLabel('cap', 'approved', 'en')).toBe('Warning approved');
+    expect(auditStreamLabel('cap', 'zh')).toBe('公共预警');
+  });
   it('words incident actions as the incident history does', () => {
     expect(auditActionLabel('incident', 'acknowledged', 'en')).not.toBe('acknowledged');
   });

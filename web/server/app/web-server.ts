@@ -159,6 +159,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       store: new OpenDataStore(options.clickhouse),
       city: options.city,
       options: options.openData ?? { anonPerMinute: 30, keyPerMinute: 600 },
+      audit: options.audit ?? null,
     }),
     ...vocabularyRoutes({
       vocabulary: options.twin.vocabulary,

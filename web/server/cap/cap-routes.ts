@@ -109,12 +109,26 @@ async function readXmlBody(req: IncomingMessage): Promise<string> {
   return body.toString('utf8');
 }
 
+/** The signed-in user's name, or 401. */
+function actor(p: { username: string } | null): string {
+  if (!p) throw new HttpError(401, 'sign in first');
+  return p.username;
+}
+
 export function capRoutes(deps: CapRouteDeps): Route[] {
+  return [
+    ...capDeskReadRoutes(deps),
+    ...capDraftRoutes(deps),
+    ...capApprovalRoutes(deps),
+    ...capFollowUpRoutes(deps),
+    ...capPublicRoutes(deps),
+    ...capIncomingRoutes(deps),
+  ];
+}
+
+/** The desk as read: every alert, and one with its history. */
+function capDeskReadRoutes(deps: CapRouteDeps): Route[] {
   const { cap } = deps;
-  const actor = (p: { username: string } | null): string => {
-    if (!p) throw new HttpError(401, 'sign in first');
-    return p.username;
-  };
   return [
     route({
       method: 'GET',
@@ -145,6 +159,13 @@ export function capRoutes(deps: CapRouteDeps): Route[] {
         return { record, history: await cap.history(params.identifier) };
       },
     }),
+  ];
+}
+
+/** Drafting: from an incident, and edits of a draft. */
+function capDraftRoutes(deps: CapRouteDeps): Route[] {
+  const { cap } = deps;
+  return [
     route({
       method: 'POST',
       path: '/api/incidents/{incidentId}/cap',
@@ -180,6 +201,13 @@ export function capRoutes(deps: CapRouteDeps): Route[] {
       body: changesBody,
       handler: ({ params, body, principal }) => deskCall(() => cap.edit(params.identifier, actor(principal), withoutUndefined(body))),
     }),
+  ];
+}
+
+/** The second person’s approval or rejection, and publication of what was approved. */
+function capApprovalRoutes(deps: CapRouteDeps): Route[] {
+  const { cap } = deps;
+  return [
     route({
       method: 'POST',
       path: '/api/cap/alerts/{identifier}/approve',
@@ -219,6 +247,13 @@ export function capRoutes(deps: CapRouteDeps): Route[] {
       body: emptyBody,
       handler: ({ params, principal }) => deskCall(() => cap.publish(params.identifier, actor(principal))),
     }),
+  ];
+}
+
+/** Updates and cancels of a published alert, each a new draft approved like any alert. */
+function capFollowUpRoutes(deps: CapRouteDeps): Route[] {
+  const { cap } = deps;
+  return [
     route({
       method: 'POST',
       path: '/api/cap/alerts/{identifier}/update',
@@ -246,6 +281,13 @@ export function capRoutes(deps: CapRouteDeps): Route[] {
       body: reasonBody,
       handler: ({ params, body, principal }) => deskCall(() => cap.draftCancel(params.identifier, actor(principal), body.reason)),
     }),
+  ];
+}
+
+/** What anyone may read (a published alert, the Atom feed) and the warning areas of the map. */
+function capPublicRoutes(deps: CapRouteDeps): Route[] {
+  const { cap } = deps;
+  return [
     route({
       method: 'GET',
       path: '/api/cap/published/{identifier}',
@@ -287,6 +329,13 @@ export function capRoutes(deps: CapRouteDeps): Route[] {
         'Array of WarningAreaView { key, sender, identifier, sent, msgType, status, kind, colour, severity, urgency, certainty, own, active, effective, expires, senderName, texts, rings, circles, bbox }',
       handler: (): WarningAreaView[] => cap.warningAreas(),
     }),
+  ];
+}
+
+/** Official warnings posted by their issuers’ systems. */
+function capIncomingRoutes(deps: CapRouteDeps): Route[] {
+  const { cap } = deps;
+  return [
     route({
       method: 'POST',
       path: '/api/cap/incoming',

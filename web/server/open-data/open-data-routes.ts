@@ -11,6 +11,7 @@ import { z } from 'zod';
 import type { CityModel } from '../../../twin-model/index.ts';
 import type { SameShape } from '../../../twin-model/schema-check.ts';
 import type { OpenDataKeyRow, OpenDataStore } from '../../../storage/index.ts';
+import type { AuditRecorder } from '../audit/audit-routes.ts';
 import { clientAddress } from '../auth/auth-routes.ts';
 import { HttpError, route, type RawResponse, type Route } from '../app/http-router.ts';
 import { DATASETS, listing, type Dataset, type DatasetListing } from './catalogue.ts';
@@ -37,6 +38,8 @@ export interface OpenDataDeps {
   store: OpenDataStore;
   city: CityModel | null;
   options: OpenDataOptions;
+  /** The audit record: key creation and revocation are written to it (stream `config`); null records nothing. */
+  audit?: AuditRecorder | null;
 }
 
 /** A dataset of the catalogue (catalogue.ts `DatasetListing`). */
@@ -105,19 +108,37 @@ const DataQuery = z
   })
   .strict();
 
+/** What the routes share: the store, the city's districts and zone, the rate limits and the key table. */
+interface OpenDataContext {
+  store: OpenDataStore;
+  options: OpenDataOptions;
+  audit: AuditRecorder | null;
+  districts: Map<string, [number, number]>;
+  timeZone: string;
+  /** Takes a token for the request, or throws 401 (a bad key) or 429. */
+  admit(req: IncomingMessage, res: ServerResponse): Promise<void>;
+  /** The dataset of that id, or 404 naming the known ids. */
+  dataset(id: string): Dataset;
+  /** The keys by id, read again when older than KEY_CACHE_MS. */
+  keyTable(): Promise<Map<string, OpenDataKeyRow>>;
+  /** Forgets the node's copy of the keys (after a change, or before a listing). */
+  forgetKeys(): void;
+}
+
 export function openDataRoutes(deps: OpenDataDeps): Route[] {
+  const ctx = openDataContext(deps);
+  return [...openCatalogueRoutes(ctx), openDataDownloadRoute(ctx), ...openDataKeyRoutes(ctx)];
+}
+
+function openDataContext(deps: OpenDataDeps): OpenDataContext {
   const { store, options } = deps;
   const buckets = new TokenBuckets(options.now ?? Date.now);
-  const districts = new Map((deps.city?.districts ?? []).map((d) => [d.code, d.seat as [number, number]]));
-  const timeZone = deps.city?.timezone ?? 'Asia/Shanghai';
   let keys: { at: number; byId: Map<string, OpenDataKeyRow> } | null = null;
   const keyTable = async (): Promise<Map<string, OpenDataKeyRow>> => {
     if (!keys || Date.now() - keys.at > KEY_CACHE_MS)
       keys = { at: Date.now(), byId: new Map((await store.keys()).map((k) => [k.keyId, k])) };
     return keys.byId;
   };
-
-  /** Takes a token for the request, or throws 401 (a bad key) or 429. */
   const admit = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const header = req.headers['x-api-key'];
     let bucket: string;
@@ -145,13 +166,27 @@ export function openDataRoutes(deps: OpenDataDeps): Route[] {
         retryAfterS: taken.retryAfterS,
       });
   };
-
-  const dataset = (id: string): Dataset => {
-    const d = DATASETS.find((x) => x.id === id);
-    if (!d) throw new HttpError(404, `no dataset ${JSON.stringify(id)}; the datasets are ${DATASETS.map((x) => x.id).join(', ')}`);
-    return d;
+  return {
+    store,
+    options,
+    audit: deps.audit ?? null,
+    districts: new Map((deps.city?.districts ?? []).map((d) => [d.code, d.seat as [number, number]])),
+    timeZone: deps.city?.timezone ?? 'Asia/Shanghai',
+    admit,
+    dataset: (id) => {
+      const d = DATASETS.find((x) => x.id === id);
+      if (!d) throw new HttpError(404, `no dataset ${JSON.stringify(id)}; the datasets are ${DATASETS.map((x) => x.id).join(', ')}`);
+      return d;
+    },
+    keyTable,
+    forgetKeys: () => {
+      keys = null;
+    },
   };
+}
 
+/** The catalogue and one dataset of it. */
+function openCatalogueRoutes(ctx: OpenDataContext): Route[] {
   return [
     route({
       method: 'GET',
@@ -169,8 +204,14 @@ export function openDataRoutes(deps: OpenDataDeps): Route[] {
       summary: 'The open-data catalogue: every dataset with its description, licence, update frequency and fields (no login)',
       returns: '{datasets: DatasetListing[], formats, maxRangeDays, maxRows, timeZone}',
       handler: async ({ req, res }) => {
-        await admit(req, res);
-        return { datasets: DATASETS.map(listing), formats: FORMATS, maxRangeDays: MAX_RANGE_DAYS, maxRows: MAX_ROWS, timeZone };
+        await ctx.admit(req, res);
+        return {
+          datasets: DATASETS.map(listing),
+          formats: FORMATS,
+          maxRangeDays: MAX_RANGE_DAYS,
+          maxRows: MAX_ROWS,
+          timeZone: ctx.timeZone,
+        };
       },
     }),
     route({
@@ -184,62 +225,71 @@ export function openDataRoutes(deps: OpenDataDeps): Route[] {
       params: z.object({ datasetId: z.string().max(64) }),
       returns: 'DatasetListing',
       handler: async ({ params, req, res }) => {
-        await admit(req, res);
-        return listing(dataset(params.datasetId));
+        await ctx.admit(req, res);
+        return listing(ctx.dataset(params.datasetId));
       },
     }),
-    route({
-      method: 'GET',
-      path: '/api/open/datasets/{datasetId}/data',
-      operationId: 'getOpenDatasetData',
-      response: z.never(),
-      media: ['application/json; charset=utf-8', 'text/csv; charset=utf-8', 'application/geo+json; charset=utf-8'],
-      permission: 'public',
-      tag: 'open data',
-      summary: `Rows of a dataset as JSON, CSV or GeoJSON (no login): from/to (ISO 8601, at most ${MAX_RANGE_DAYS} days, default the last 24 h), district, limit (at most ${MAX_ROWS})`,
-      params: z.object({ datasetId: z.string().max(64) }),
-      query: DataQuery,
-      returns: 'JSON {dataset, from, to, rows}, CSV with a header line, or a GeoJSON FeatureCollection',
-      handler: async ({ params, query, req, res }): Promise<RawResponse> => {
-        await admit(req, res);
-        const d = dataset(params.datasetId);
-        const to = query.to ?? Date.now();
-        const from = query.from ?? to - 24 * 3600_000;
-        if (from >= to)
-          throw new HttpError(400, `from (${new Date(from).toISOString()}) must be before to (${new Date(to).toISOString()})`);
-        if (to - from > MAX_RANGE_DAYS * 86_400_000)
-          throw new HttpError(
-            400,
-            `the range from ${new Date(from).toISOString()} to ${new Date(to).toISOString()} is over ${MAX_RANGE_DAYS} days; ask for at most ${MAX_RANGE_DAYS} days at a time`,
-          );
-        if (query.district !== undefined && !districts.has(query.district))
-          throw new HttpError(
-            400,
-            `unknown district ${JSON.stringify(query.district)}; the districts are ${[...districts.keys()].join(', ')}`,
-          );
-        const rows = await d.rows(
-          store,
-          { from, to, district: query.district ?? null, limit: query.limit ?? MAX_ROWS, timeZone },
-          districts,
+  ];
+}
+
+/** The rows of a dataset, in the format asked for. */
+function openDataDownloadRoute(ctx: OpenDataContext): Route {
+  return route({
+    method: 'GET',
+    path: '/api/open/datasets/{datasetId}/data',
+    operationId: 'getOpenDatasetData',
+    response: z.never(),
+    media: ['application/json; charset=utf-8', 'text/csv; charset=utf-8', 'application/geo+json; charset=utf-8'],
+    permission: 'public',
+    tag: 'open data',
+    summary: `Rows of a dataset as JSON, CSV or GeoJSON (no login): from/to (ISO 8601, at most ${MAX_RANGE_DAYS} days, default the last 24 h), district, limit (at most ${MAX_ROWS})`,
+    params: z.object({ datasetId: z.string().max(64) }),
+    query: DataQuery,
+    returns: 'JSON {dataset, from, to, rows}, CSV with a header line, or a GeoJSON FeatureCollection',
+    handler: async ({ params, query, req, res }): Promise<RawResponse> => {
+      await ctx.admit(req, res);
+      const d = ctx.dataset(params.datasetId);
+      const to = query.to ?? Date.now();
+      const from = query.from ?? to - 24 * 3600_000;
+      if (from >= to) throw new HttpError(400, `from (${new Date(from).toISOString()}) must be before to (${new Date(to).toISOString()})`);
+      if (to - from > MAX_RANGE_DAYS * 86_400_000)
+        throw new HttpError(
+          400,
+          `the range from ${new Date(from).toISOString()} to ${new Date(to).toISOString()} is over ${MAX_RANGE_DAYS} days; ask for at most ${MAX_RANGE_DAYS} days at a time`,
         );
-        const format = query.format ?? 'json';
-        const name = `${d.id}.${format === 'geojson' ? 'geojson' : format}`;
-        res.setHeader('content-disposition', `inline; filename="${name}"`);
-        res.setHeader('access-control-allow-origin', '*');
-        if (format === 'csv') return { raw: true, contentType: 'text/csv; charset=utf-8', body: toCsv(d.fields, rows) };
-        if (format === 'geojson')
-          return { raw: true, contentType: 'application/geo+json; charset=utf-8', body: JSON.stringify(toGeoJson(rows)) };
-        const body = {
-          dataset: d.id,
-          licence: d.licence,
-          from: new Date(from).toISOString(),
-          to: new Date(to).toISOString(),
-          truncated: rows.length >= (query.limit ?? MAX_ROWS),
-          rows: rows.map((r) => r.values),
-        };
-        return { raw: true, contentType: 'application/json; charset=utf-8', body: JSON.stringify(body) };
-      },
-    }),
+      if (query.district !== undefined && !ctx.districts.has(query.district))
+        throw new HttpError(
+          400,
+          `unknown district ${JSON.stringify(query.district)}; the districts are ${[...ctx.districts.keys()].join(', ')}`,
+        );
+      const rows = await d.rows(
+        ctx.store,
+        { from, to, district: query.district ?? null, limit: query.limit ?? MAX_ROWS, timeZone: ctx.timeZone },
+        ctx.districts,
+      );
+      const format = query.format ?? 'json';
+      const name = `${d.id}.${format === 'geojson' ? 'geojson' : format}`;
+      res.setHeader('content-disposition', `inline; filename="${name}"`);
+      res.setHeader('access-control-allow-origin', '*');
+      if (format === 'csv') return { raw: true, contentType: 'text/csv; charset=utf-8', body: toCsv(d.fields, rows) };
+      if (format === 'geojson')
+        return { raw: true, contentType: 'application/geo+json; charset=utf-8', body: JSON.stringify(toGeoJson(rows)) };
+      const body = {
+        dataset: d.id,
+        licence: d.licence,
+        from: new Date(from).toISOString(),
+        to: new Date(to).toISOString(),
+        truncated: rows.length >= (query.limit ?? MAX_ROWS),
+        rows: rows.map((r) => r.values),
+      };
+      return { raw: true, contentType: 'application/json; charset=utf-8', body: JSON.stringify(body) };
+    },
+  });
+}
+
+/** API keys: listed, created (shown once) and revoked by administrators; creation and revocation are audited. */
+function openDataKeyRoutes(ctx: OpenDataContext): Route[] {
+  return [
     route({
       method: 'GET',
       path: '/api/open/keys',
@@ -250,8 +300,8 @@ export function openDataRoutes(deps: OpenDataDeps): Route[] {
       summary: 'The open-data API keys (owner, limit, created, revoked; never the key or its hash)',
       returns: 'Array of {keyId, owner, perMinute, createdBy, createdAt, revoked}',
       handler: async () => {
-        keys = null;
-        return [...(await keyTable()).values()].map(({ keyHash: _h, ...k }) => k);
+        ctx.forgetKeys();
+        return [...(await ctx.keyTable()).values()].map(({ keyHash: _h, ...k }) => k);
       },
     }),
     route({
@@ -279,34 +329,57 @@ export function openDataRoutes(deps: OpenDataDeps): Route[] {
           keyId,
           keyHash: hashKey(key),
           owner: body.owner,
-          perMinute: body.perMinute ?? options.keyPerMinute,
+          perMinute: body.perMinute ?? ctx.options.keyPerMinute,
           createdBy: principal?.username ?? '',
           createdAt: Date.now(),
           revoked: false,
         };
-        await store.saveKey(row);
-        keys = null;
+        await ctx.store.saveKey(row);
+        ctx.forgetKeys();
+        ctx.audit?.record({
+          at: row.createdAt,
+          actor: row.createdBy,
+          stream: 'config',
+          action: 'opendata_key_created',
+          object: keyId,
+          detail: `open-data key for ${row.owner}, ${row.perMinute} requests per minute`,
+          data: { keyId, owner: row.owner, perMinute: row.perMinute },
+        });
         return { keyId, key, owner: row.owner, perMinute: row.perMinute };
       },
     }),
-    route({
-      method: 'DELETE',
-      path: '/api/open/keys/{keyId}',
-      operationId: 'revokeOpenDataKey',
-      response: z.object({ keyId: z.string(), revoked: z.boolean() }),
-      permission: 'opendata.keys',
-      tag: 'open data',
-      summary: 'Revokes an open-data API key (refused on every node within 5 s)',
-      params: z.object({ keyId: z.string().max(64) }),
-      returns: '{keyId, revoked: true}',
-      handler: async ({ params }) => {
-        keys = null;
-        const key = (await keyTable()).get(params.keyId);
-        if (!key) throw new HttpError(404, `no open-data key ${JSON.stringify(params.keyId)}`);
-        await store.saveKey({ ...key, revoked: true });
-        keys = null;
-        return { keyId: key.keyId, revoked: true };
-      },
-    }),
+    openDataKeyRevokeRoute(ctx),
   ];
+}
+
+/** Revokes a key: refused on every node within KEY_CACHE_MS. */
+function openDataKeyRevokeRoute(ctx: OpenDataContext): Route {
+  return route({
+    method: 'DELETE',
+    path: '/api/open/keys/{keyId}',
+    operationId: 'revokeOpenDataKey',
+    response: z.object({ keyId: z.string(), revoked: z.boolean() }),
+    permission: 'opendata.keys',
+    tag: 'open data',
+    summary: 'Revokes an open-data API key (refused on every node within 5 s)',
+    params: z.object({ keyId: z.string().max(64) }),
+    returns: '{keyId, revoked: true}',
+    handler: async ({ params, principal }) => {
+      ctx.forgetKeys();
+      const key = (await ctx.keyTable()).get(params.keyId);
+      if (!key) throw new HttpError(404, `no open-data key ${JSON.stringify(params.keyId)}`);
+      await ctx.store.saveKey({ ...key, revoked: true });
+      ctx.forgetKeys();
+      ctx.audit?.record({
+        at: Date.now(),
+        actor: principal?.username ?? '',
+        stream: 'config',
+        action: 'opendata_key_revoked',
+        object: key.keyId,
+        detail: `open-data key of ${key.owner}`,
+        data: { keyId: key.keyId, owner: key.owner, wasRevoked: key.revoked },
+      });
+      return { keyId: key.keyId, revoked: true };
+    },
+  });
 }
