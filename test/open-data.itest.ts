@@ -337,10 +337,9 @@ describe('open-data portal', () => {
       ((await call(base, admin, 'GET', '/api/audit/entries?stream=config&limit=1000')).body.entries as Entry[]).filter(
         (e) => e.object === keyId,
       );
-    await expect.poll(async () => (await entries()).map((e) => e.action).sort(), { timeout: 10_000 }).toEqual([
-      'opendata_key_created',
-      'opendata_key_revoked',
-    ]);
+    await expect
+      .poll(async () => (await entries()).map((e) => e.action).sort(), { timeout: 10_000 })
+      .toEqual(['opendata_key_created', 'opendata_key_revoked']);
     const [made, revoked] = (await entries()).sort((a, b) => a.action.localeCompare(b.action));
     expect(made).toMatchObject({ actor: 'admin', stream: 'config', data: { keyId, owner: 'audited developer', perMinute: 120 } });
     expect(made!.detail).toContain('audited developer');

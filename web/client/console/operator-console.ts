@@ -37,6 +37,7 @@ import { StreamBanner } from '../panels/stream-banner.ts';
 import { TopBar, type ConnectionState } from '../panels/top-bar.ts';
 import { UnitBoard, UnitTooltip } from '../panels/unit-board.ts';
 import { UserMenu } from '../panels/user-menu.ts';
+import { CapDesk, usesCapDesk } from '../panels/cap-desk.ts';
 import { IncidentQueue } from '../stream/incident-queue.ts';
 import { LiveStream } from '../stream/live-stream.ts';
 import { UnitStore } from '../stream/unit-store.ts';
@@ -83,6 +84,8 @@ export class OperatorConsole {
   private readonly plan: WallPlan | null;
   private readonly kiosk: KioskMode | null;
   private readonly topBar: TopBar;
+  /** The public-warning desk's top-bar button and the incident's "draft public warning", or null. */
+  private readonly capDesk: CapDesk | null;
 
   constructor(me: Me) {
     publishStateColors();
@@ -110,7 +113,10 @@ export class OperatorConsole {
       }),
       this.ui,
     );
-    this.panels.add(new UserMenu(me), topBar.el.querySelector<HTMLElement>('.top-right') ?? topBar.el);
+    const topRight = topBar.el.querySelector<HTMLElement>('.top-right') ?? topBar.el;
+    // The public-warning desk (docs/cap.md), for those who draft or approve warnings.
+    this.capDesk = usesCapDesk(me) ? this.panels.add(new CapDesk(me), topRight) : null;
+    this.panels.add(new UserMenu(me), topRight);
     this.panels.add(new StatusStrip(), this.ui);
     this.ui.append(this.note, this.basemapNotice);
     this.tooltip = new SensorTooltip(mapEl, { store: this.stream.store, serverNow: this.serverNow, districtName: this.districtOf });
@@ -249,7 +255,9 @@ export class OperatorConsole {
               dispatchSection?.setIncident(id);
               this.layers.drawIncidents();
             },
-            ...(dispatchSection ? { detailSection: (inc: IncidentView) => dispatchSection.show(inc) } : {}),
+            ...(dispatchSection || this.capDesk
+              ? { detailSection: (inc: IncidentView) => detailSections(dispatchSection?.show(inc), this.capDesk?.incidentSection(inc)) }
+              : {}),
           }),
           this.ui,
         )
@@ -402,4 +410,11 @@ function connectionOf(stream: LiveStream): ConnectionState {
   if (stream.resyncing) return 'resyncing';
   if (stream.store.epoch === null) return 'connecting';
   return stream.freshness().stopped ? 'stalled' : 'live';
+}
+
+/** The incident detail's own sections (dispatch, the public warning) in one element, or null when none. */
+function detailSections(...parts: Array<HTMLElement | null | undefined>): HTMLElement | null {
+  const present = parts.filter((p): p is HTMLElement => p instanceof HTMLElement);
+  if (present.length <= 1) return present[0] ?? null;
+  return h('div', { class: 'detail-sections' }, ...present);
 }

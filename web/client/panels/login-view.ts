@@ -46,6 +46,8 @@ export class LoginView {
   private readonly submit = h('button', { type: 'submit', class: 'login-submit', 'data-testid': 'login-submit' });
   private readonly error = h('div', { class: 'login-error', role: 'alert', hidden: true, 'data-testid': 'login-error' });
   private readonly footer = h('p', { class: 'login-footer' });
+  /** The public open-data portal needs no sign-in: shown where someone without an account lands. */
+  private readonly openData = h('a', { class: 'login-open-data', href: './open.html', 'data-testid': 'open-data-link' });
   private readonly lang = h('button', { type: 'button', class: 'lang-toggle login-lang', 'data-testid': 'language-toggle' });
   private readonly off: () => void;
   private notice: string | null;
@@ -70,6 +72,7 @@ export class LoginView {
       this.error,
       this.submit,
       this.footer,
+      this.openData,
     );
     this.el = h('div', { class: 'login-view', 'data-testid': 'login-view' }, form);
     parent.appendChild(this.el);
@@ -133,6 +136,7 @@ export class LoginView {
     setText(this.passLabel, t('login.password'));
     setText(this.submit, t('login.submit'));
     setText(this.footer, t('login.footer'));
+    setText(this.openData, t('login.openData'));
     this.lang.title = t('lang.toggle');
     for (const mark of this.lang.querySelectorAll<HTMLElement>('.lang-mark'))
       mark.classList.toggle('active', mark.dataset.lang === getLanguage());

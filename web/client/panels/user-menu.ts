@@ -63,6 +63,14 @@ export class UserMenu implements Panel<unknown> {
     rel: 'noopener',
     'data-testid': 'ops-link',
   });
+  /** The public open-data portal (open.html): no sign-in, public data only (docs/open-data.md). */
+  private readonly openDataItem = h('a', {
+    role: 'menuitem',
+    href: './open.html',
+    target: '_blank',
+    rel: 'noopener',
+    'data-testid': 'open-data-link',
+  });
   private dialog: HTMLElement | null = null;
 
   constructor(private readonly me: Me) {
@@ -78,6 +86,7 @@ export class UserMenu implements Panel<unknown> {
     if (me.permissions.includes('audit.read')) this.menu.append(this.auditItem);
     // The operations page (ops.html): rules, notifications, on call, the shift log — for the roles that may use one of them.
     if (!display && OPS_PERMISSIONS.some((p) => me.permissions.includes(p))) this.menu.append(this.opsItem);
+    if (!display) this.menu.append(this.openDataItem);
     if (!display) this.menu.append(this.logoutItem);
     this.button.disabled = display;
     this.button.addEventListener('click', () => this.toggle());
@@ -129,6 +138,7 @@ export class UserMenu implements Panel<unknown> {
     setText(this.auditItem, t('user.auditLog'));
     setText(this.casesItem, t('user.cases'));
     setText(this.opsItem, t('user.ops'));
+    setText(this.openDataItem, t('user.openData'));
     this.button.title = t('user.menu');
   }
 
