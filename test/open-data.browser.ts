@@ -148,4 +148,21 @@ describe('the open-data page', () => {
     expect(errors).toEqual([]);
     await page.close();
   });
+
+  it('is linked from the login page, and links back to nothing that needs a sign-in', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const errors = collectErrors(page);
+    await page.goto(app.url!);
+    await page.getByTestId('open-data-link').click();
+    await page.waitForFunction(() => window.__openData?.ready === true, undefined, { timeout: 30_000 });
+    expect(new URL(page.url()).pathname).toBe('/open.html');
+    // Every link of the portal is a download of its own public API.
+    const hrefs = await page.evaluate(() =>
+      [...document.querySelectorAll('a[href]')].map((a) => new URL((a as HTMLAnchorElement).href).pathname),
+    );
+    expect(hrefs.length).toBeGreaterThan(0);
+    for (const href of hrefs) expect(href).toMatch(/^\/api\/open\//);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
 });
