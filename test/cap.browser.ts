@@ -2,8 +2,8 @@
  * Public warnings from the console in real Chromium against the running product (docs/cap.md):
  * an operator opens an incident, drafts a warning with "发布预警" (prefilled by the server from the
  * incident in both languages), edits the English headline and saves; the drafter is shown that
- * another person must approve (and cannot); a leader sees the draft awaiting approval from the
- * top bar and approves it; the operator publishes it and it is in the public Atom feed; an
+ * another person must approve (and cannot); a leader sees the drafts awaiting approval from the
+ * top bar, in English, rejects one with a reason and approves the other; the operator publishes it and it is in the public Atom feed; an
  * analyst (no desk permission) sees no warning control. Times are the city's (Asia/Shanghai)
  * on a browser in London. Screenshots of the dialog at 1920×1080 and 390×844 go to
  * test-results/cap-*.png.
@@ -132,21 +132,38 @@ describe('public warnings from the console', () => {
     await page.close();
   });
 
-  it('a second person, a leader, sees the draft awaiting approval from the top bar and approves it', async () => {
+  it('a second person, a leader, sees the drafts awaiting approval from the top bar (in English), rejects one with a reason and approves the other', async () => {
+    // A second draft of the same incident, made over the API, to be rejected.
+    const op = await login(app.url!, 'op-zhang', password('op-zhang'));
+    const second = await call(app.url!, op, 'POST', `/api/incidents/${incidentId}/cap`, {});
+    expect(second.status, JSON.stringify(second.body)).toBe(200);
+    const other = (second.body as CapRecordView).identifier;
     const page = await openConsole('lead-zhao');
-    await expect.poll(() => page.getByTestId('cap-desk-button').innerText()).toContain('1');
+    // A leader approves but does not draft: no "draft public warning" in the incident.
+    await page.locator(`[data-testid="incident-row"][data-incident-id="${incidentId}"]`).click();
+    await expect.poll(() => page.getByTestId('incident-detail').isVisible()).toBe(true);
+    expect(await page.getByTestId('cap-draft-button').count()).toBe(0);
+    await page.getByTestId('language-toggle').click();
+    await expect.poll(() => page.getByTestId('cap-desk-button').innerText()).toBe('Warnings · 2');
     await page.getByTestId('cap-desk-button').click();
+    await expect.poll(() => page.getByTestId('cap-section-draft').locator('h3').innerText()).toBe('Awaiting approval (2)');
+    const rejected = page.locator(`[data-testid="cap-record"][data-identifier="${other}"]`);
+    await rejected.getByTestId('cap-reject').click();
+    await expect.poll(() => page.getByTestId('cap-message').innerText()).toBe('Give a reason');
+    await rejected.getByTestId('cap-reject-reason').fill('Same incident as the other draft');
+    await rejected.getByTestId('cap-reject').click();
+    await expect.poll(() => page.getByTestId('cap-message').innerText()).toBe('Rejected');
+    await expect.poll(() => rejected.getAttribute('data-state')).toBe('rejected');
+    expect(await rejected.innerText()).toContain('Rejected by lead-zhao: Same incident as the other draft');
     const row = page.locator(`[data-testid="cap-record"][data-identifier="${identifier}"]`);
     await expect.poll(() => row.getByTestId('cap-approve').isEnabled()).toBe(true);
     await saveScreenshot(page, 'test-results/cap-desk-approver.png');
     await row.getByTestId('cap-approve').click();
-    await expect.poll(() => page.getByTestId('cap-message').innerText()).toBe('已批准');
+    await expect.poll(() => page.getByTestId('cap-message').innerText()).toBe('Approved');
     await expect.poll(async () => (await deskRecords()).find((r) => r.identifier === identifier)?.approvedBy).toBe('lead-zhao');
-    // A leader approves but does not draft: no publish, edit, update or cancel.
-    await expect
-      .poll(() => page.locator(`[data-testid="cap-record"][data-identifier="${identifier}"]`).getAttribute('data-state'))
-      .toBe('approved');
-    expect(await page.getByTestId('cap-publish').count()).toBe(0);
+    await expect.poll(() => row.getAttribute('data-state')).toBe('approved');
+    // No publish, edit, update or cancel for a role without cap.draft.
+    for (const control of ['cap-publish', 'cap-edit', 'cap-update', 'cap-cancel']) expect(await page.getByTestId(control).count()).toBe(0);
     await page.close();
   });
 
