@@ -36,9 +36,9 @@ beforeAll(async () => {
     ['crew-unbound', 'field'],
     ['disp-li', 'dispatcher'],
   ] as const) {
-    expect((await call(base, tokens.admin, 'POST', '/api/users', { username, roles: [role], password: `pw-${username}-12345` })).status).toBe(
-      200,
-    );
+    expect(
+      (await call(base, tokens.admin, 'POST', '/api/users', { username, roles: [role], password: `pw-${username}-12345` })).status,
+    ).toBe(200);
     tokens[username] = await login(base, username, `pw-${username}-12345`);
   }
 });
@@ -84,7 +84,9 @@ describe('the field page over the API', () => {
       changedBy: 'admin',
     });
     expect((await call(base, tokens.admin!, 'POST', '/api/field-units/crew-other', { unitId: otherUnitId })).status).toBe(200);
-    const listed = (await call(base, tokens.admin!, 'GET', '/api/field-units')).body as { bindings: Array<{ username: string; unitId: string }> };
+    const listed = (await call(base, tokens.admin!, 'GET', '/api/field-units')).body as {
+      bindings: Array<{ username: string; unitId: string }>;
+    };
     expect(listed.bindings.map((b) => `${b.username}:${b.unitId}`)).toEqual([`crew-other:${otherUnitId}`, `crew-pump:${unitId}`]);
 
     await app.audit!.flush();
@@ -108,12 +110,21 @@ describe('the field page over the API', () => {
     expect(a.next).toEqual(['en_route']);
     expect(a.pollMs).toBeGreaterThan(0);
     const incident = app.twin!.incident(incidentId)!;
-    expect(a.assignment!.incident).toMatchObject({ id: incidentId, type: 'waterlogging', severity: incident.severity, openedAt: incident.openedAt });
+    expect(a.assignment!.incident).toMatchObject({
+      id: incidentId,
+      type: 'waterlogging',
+      severity: incident.severity,
+      openedAt: incident.openedAt,
+    });
     expect(a.assignment!.incident!.place.districtZh).toBeTruthy();
     expect(a.assignment!.dispatchedBy).toBe('disp-li');
     expect(a.assignment!.dispatchedAt).toBeGreaterThan(0);
     const trip = app.dispatch!.trip(unitId)!;
-    expect(a.assignment!.route).toMatchObject({ leg: 'to_incident', etaS: Math.round(trip.route.travelTimeS), lengthM: Math.round(trip.route.lengthM) });
+    expect(a.assignment!.route).toMatchObject({
+      leg: 'to_incident',
+      etaS: Math.round(trip.route.travelTimeS),
+      lengthM: Math.round(trip.route.lengthM),
+    });
     expect(a.assignment!.route!.path).toEqual(trip.route.coords);
     // The report's source is not public: no evidence, no words, the place coarse.
     expect(JSON.stringify(a)).not.toContain(REPORT_TEXT);
@@ -126,7 +137,10 @@ describe('the field page over the API', () => {
     expect(JSON.stringify(other)).not.toContain(incidentId);
     expect(JSON.stringify(other)).not.toContain(unitId);
     // An unbound crew sees no unit.
-    expect((await call(base, tokens['crew-unbound']!, 'GET', '/api/field/assignment')).body).toMatchObject({ unit: null, assignment: null });
+    expect((await call(base, tokens['crew-unbound']!, 'GET', '/api/field/assignment')).body).toMatchObject({
+      unit: null,
+      assignment: null,
+    });
   });
 
   it('moves its own unit en route → on scene → returning → available by the dispatch rules, logged with the crew as the actor', async () => {
