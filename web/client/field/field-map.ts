@@ -7,10 +7,14 @@
 import 'maplibre-gl/dist/maplibre-gl.css';
 import type { Feature, FeatureCollection } from 'geojson';
 import type { GeoJSONSource, Map as MaplibreMap } from 'maplibre-gl';
-import { LngLatBounds } from 'maplibre-gl';
+import { LngLatBounds, setWorkerUrl } from 'maplibre-gl';
+import maplibreWorkerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
 import type { FieldAssignmentResponse } from '../../shared/field-protocol.ts';
 import type { Language } from '../i18n/language.ts';
 import { applyBasemap, createCityMap, fetchBasemap, setMapLanguage } from '../map/city-map.ts';
+
+// The worker is a bundled same-origin file (the CSP allows no other).
+setWorkerUrl(maplibreWorkerUrl);
 
 const ROUTE = 'field-route';
 const INCIDENT = 'field-incident';
