@@ -104,7 +104,7 @@ describe('the field page on a phone', () => {
     expect(heights.length).toBe(6);
     for (const height of heights) expect(height).toBeGreaterThanOrEqual(48);
     // The route and the incident are on the map.
-    await page.waitForFunction(() => document.querySelector('.field-map canvas') !== null, undefined, { timeout: 30_000 });
+    await page.waitForFunction(() => window.__field!.mapDrawn(), undefined, { timeout: 30_000 });
     await saveScreenshot(page, 'test-results/field-390x844-dispatched.png');
 
     for (const [button, status, next] of [
@@ -137,7 +137,7 @@ describe('the field page on a phone', () => {
     const { page, errors } = await openField('crew-wu', { width: 1920, height: 1080 });
     await page.evaluate(() => window.__field!.setLanguage('zh'));
     await expect.poll(() => page.evaluate(() => window.__field!.hasAssignment())).toBe(true);
-    await page.waitForFunction(() => document.querySelector('.field-map canvas') !== null, undefined, { timeout: 30_000 });
+    await page.waitForFunction(() => window.__field!.mapDrawn(), undefined, { timeout: 30_000 });
     const [side, map] = await Promise.all(
       ['.field-side', '.field-map'].map((s) => page.locator(s).evaluate((e) => e.getBoundingClientRect().toJSON() as DOMRect)),
     );

@@ -26,6 +26,8 @@ export interface FieldTestHooks {
   status: () => string | null;
   next: () => string[];
   hasAssignment: () => boolean;
+  /** The map has drawn the latest assignment (maplibre went idle after it). */
+  mapDrawn: () => boolean;
   language: () => string;
   setLanguage: (l: 'zh' | 'en') => void;
   refresh: () => Promise<void>;
@@ -170,7 +172,9 @@ function start(me: Me): void {
     setText(statusHead, ft('setStatus'));
     mapBox.setAttribute('aria-label', ft('mapLabel'));
     const unit = state?.unit ?? null;
-    setText(unitName, unit ? `${pick({ zh: unit.nameZh, en: unit.nameEn })} · ${unitKindLabel(unit.kind)}` : '');
+    const name = unit ? pick({ zh: unit.nameZh, en: unit.nameEn }) : '';
+    const kind = unit ? unitKindLabel(unit.kind) : '';
+    setText(unitName, !unit ? '' : name.toLowerCase().includes(kind.toLowerCase()) ? name : `${name} · ${kind}`);
     setText(unitStatus, unit ? `${ft('unitStatus')}：${unitStatusLabel(unit.status)}` : '');
     unitStatus.dataset.status = unit?.status ?? '';
     setText(message, loadError ? ft('error', { reason: loadError }) : !state ? ft('loading') : !unit ? ft('unbound') : '');
@@ -198,13 +202,14 @@ function start(me: Me): void {
     if (r.ok) {
       state = r.value;
       loadError = null;
-      if (state.unit && !map) {
-        const { FieldMap } = await import('./field-map.ts');
-        map ??= new FieldMap(mapBox, getLanguage());
-      }
-      map?.show(state);
     } else loadError = r.error;
+    // Laid out first: the map is made in a visible box (a hidden one has no size to draw in).
     render();
+    if (state?.unit && !map) {
+      const { FieldMap } = await import('./field-map.ts');
+      map ??= new FieldMap(mapBox, getLanguage());
+    }
+    if (state) map?.show(state);
   }
 
   async function setStatus(to: FieldStatus): Promise<void> {
@@ -228,6 +233,7 @@ function start(me: Me): void {
       status: () => state?.unit?.status ?? null,
       next: () => [...(state?.next ?? [])],
       hasAssignment: () => Boolean(state?.assignment),
+      mapDrawn: () => map?.drawn ?? false,
       language: () => getLanguage(),
       setLanguage: (l) => setLanguage(l),
       refresh,

@@ -1,7 +1,8 @@
 /**
  * The field page's small map: the city's schematic base map as the console draws it (offline,
- * `GET /api/city/basemap`), the route the unit drives as a thick line, the incident (a ring; a
- * wide faint one when its position is coarse) and the unit. Loaded after sign-in with `import()`,
+ * `GET /api/city/basemap`), the route the unit drives as a thick line, the incident as a ring —
+ * at the route's end when the incident's own position is coarse (a wide faint ring when there is no
+ * route to mark it) — and the unit. Loaded after sign-in with `import()`,
  * so the login page stays small.
  */
 import 'maplibre-gl/dist/maplibre-gl.css';
@@ -28,9 +29,14 @@ export class FieldMap {
   private pending: FieldAssignmentResponse | null = null;
   /** What the view was last fitted to: refitted only when the route or incident changes. */
   private fitted = '';
+  /** True once maplibre went idle after the latest `show` (the test hooks wait for it). */
+  drawn = false;
 
   constructor(container: HTMLElement, lang: Language) {
     this.map = createCityMap(container, lang);
+    this.map.on('idle', () => {
+      if (this.ready && this.pending) this.drawn = true;
+    });
     this.map.on('load', () => {
       this.map.addSource(ROUTE, { type: 'geojson', data: collection([]) });
       this.map.addSource(INCIDENT, { type: 'geojson', data: collection([]) });
@@ -88,9 +94,19 @@ export class FieldMap {
   show(state: FieldAssignmentResponse): void {
     this.pending = state;
     if (!this.ready) return;
+    this.drawn = false;
+    this.map.resize();
     const route = state.assignment?.route ?? null;
     const incident = state.assignment?.incident ?? null;
     const unit = state.unit;
+    // A coarse position (about 1 km off) would send the crew to the wrong street: the route's end,
+    // the road point the dispatcher's route leads to, marks the destination instead.
+    const end = route?.leg === 'to_incident' ? route.path.at(-1) : undefined;
+    const target: [number, number] | null = incident
+      ? incident.place.coarse && end
+        ? end
+        : [incident.place.lng, incident.place.lat]
+      : null;
     this.map
       .getSource<GeoJSONSource>(ROUTE)
       ?.setData(
@@ -104,8 +120,8 @@ export class FieldMap {
           ? [
               {
                 type: 'Feature',
-                properties: { coarse: incident.place.coarse },
-                geometry: { type: 'Point', coordinates: [incident.place.lng, incident.place.lat] },
+                properties: { coarse: incident.place.coarse && !end },
+                geometry: { type: 'Point', coordinates: target! },
               },
             ]
           : [],
@@ -117,7 +133,7 @@ export class FieldMap {
         collection(unit ? [{ type: 'Feature', properties: {}, geometry: { type: 'Point', coordinates: [unit.lng, unit.lat] } }] : []),
       );
     const points: [number, number][] = [...(route?.path ?? [])];
-    if (incident) points.push([incident.place.lng, incident.place.lat]);
+    if (target) points.push(target);
     if (unit) points.push([unit.lng, unit.lat]);
     const key = `${route?.since ?? ''}|${route?.leg ?? ''}|${incident?.id ?? ''}|${unit?.id ?? ''}`;
     if (points.length === 0 || key === this.fitted) return;
