@@ -186,7 +186,7 @@ function start(me: Me): void {
       b.classList.toggle('is-current', unit?.status === s);
       b.setAttribute('aria-pressed', String(unit?.status === s));
     }
-    buttons.forEach((b) => (b.hidden = !unit));
+    for (const b of buttons.values()) b.hidden = !unit;
     statusHead.hidden = !unit;
     mapBox.hidden = !unit;
     setText(feedback, notice?.text ?? '');
