@@ -5,7 +5,7 @@
  * the map, and moves the unit en route → on scene → returning → available with the big buttons
  * (only the statuses the dispatch rules allow are enabled; every button at least 48 px high); the
  * page switches to English; a crew bound to no unit is told so, and a dispatcher that the page is
- * not for it. Screenshots at 390×844 and 1920×1080 go to test-results/field-*.png.
+ * not for it; a crew signing in at the console's address lands on its page. Screenshots at 390×844 and 1920×1080 go to test-results/field-*.png.
  */
 import { mkdirSync } from 'node:fs';
 import mqtt from 'mqtt';
@@ -144,6 +144,20 @@ describe('the field page on a phone', () => {
     expect(map!.left).toBeGreaterThanOrEqual(side!.right);
     expect(map!.height).toBeGreaterThan(600);
     await saveScreenshot(page, 'test-results/field-1920x1080.png');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("takes a crew who signs in at the console's address to its field page", async () => {
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    const errors = collectErrors(page);
+    await page.goto(app.url!);
+    await page.getByTestId('login-username').fill('crew-wu');
+    await page.getByTestId('login-password').fill('crew-wu password 1');
+    await page.getByTestId('login-submit').click();
+    await page.waitForURL(/\/field\.html$/, { timeout: 30_000 });
+    await page.waitForFunction(() => window.__field?.ready === true, undefined, { timeout: 30_000 });
+    expect(await page.getByTestId('field-unit').innerText()).toContain(app.dispatch!.unit(unitId)!.nameZh);
     expect(errors).toEqual([]);
     await page.close();
   });
