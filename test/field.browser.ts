@@ -84,6 +84,8 @@ describe('the field page on a phone', () => {
     await expect.poll(() => page.getByTestId('field-no-assignment').isVisible()).toBe(true);
     expect(await page.getByTestId('field-no-assignment').innerText()).toBe('暂无任务');
     expect(await enabled(page)).toEqual([]);
+    await page.waitForFunction(() => window.__field!.mapDrawn(), undefined, { timeout: 30_000 });
+    await saveScreenshot(page, 'test-results/field-390x844-idle.png');
 
     expect((await call(app.url!, dispatcher, 'POST', `/api/incidents/${incidentId}/dispatch`, { unitIds: [unitId] })).status).toBe(200);
     await page.evaluate(() => window.__field!.refresh());
@@ -128,6 +130,7 @@ describe('the field page on a phone', () => {
     await expect.poll(() => page.evaluate(() => window.__field!.status())).toBe('available');
     expect(await page.getByTestId('field-no-assignment').innerText()).toBe('No assignment');
     expect(await page.getByTestId('field-feedback').innerText()).toBe('Status set: Available');
+    await saveScreenshot(page, 'test-results/field-390x844-en-available.png');
     expect(errors).toEqual([]);
     await page.close();
   });
@@ -165,6 +168,7 @@ describe('the field page on a phone', () => {
   it('tells a crew bound to no unit, and a dispatcher, what the page is for', async () => {
     const none = await openField('crew-none');
     expect(await none.page.getByTestId('field-message').innerText()).toBe('您的账号尚未绑定处置单位，请联系管理员。');
+    expect(await none.page.getByTestId('field-unit').innerText()).toBe('crew-none');
     expect(await none.page.locator('.field-status-button:visible').count()).toBe(0);
     await saveScreenshot(none.page, 'test-results/field-390x844-unbound.png');
     await none.page.close();

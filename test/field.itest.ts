@@ -130,6 +130,12 @@ describe('the field page over the API', () => {
     expect(JSON.stringify(a)).not.toContain(REPORT_TEXT);
     expect(JSON.stringify(a)).not.toContain('evidence');
     expect(a.assignment!.incident!.place.coarse).toBe(true);
+    // What a phone downloads: this answer every 5 s, the base map once.
+    const basemap = await call(base, tokens['crew-pump']!, 'GET', '/api/city/basemap');
+    expect(basemap.status).toBe(200);
+    console.log(
+      `field assignment answer: ${JSON.stringify(a).length} bytes (route of ${a.assignment!.route!.path.length} points); base map ${JSON.stringify(basemap.body).length} bytes`,
+    );
 
     // The other crew's unit was not sent: it sees its own unit, nothing of this assignment.
     const other = (await call(base, tokens['crew-other']!, 'GET', '/api/field/assignment')).body as FieldAssignmentResponse;

@@ -174,7 +174,8 @@ function start(me: Me): void {
     const unit = state?.unit ?? null;
     const name = unit ? pick({ zh: unit.nameZh, en: unit.nameEn }) : '';
     const kind = unit ? unitKindLabel(unit.kind) : '';
-    setText(unitName, !unit ? '' : name.toLowerCase().includes(kind.toLowerCase()) ? name : `${name} · ${kind}`);
+    // Unbound: the account's name, for the administrator who binds it.
+    setText(unitName, !unit ? (state ? me.username : '') : name.toLowerCase().includes(kind.toLowerCase()) ? name : `${name} · ${kind}`);
     setText(unitStatus, unit ? `${ft('unitStatus')}：${unitStatusLabel(unit.status)}` : '');
     unitStatus.dataset.status = unit?.status ?? '';
     setText(message, loadError ? ft('error', { reason: loadError }) : !state ? ft('loading') : !unit ? ft('unbound') : '');
