@@ -39,6 +39,7 @@ export default defineConfig({
         cases: 'web/client/cases.html',
         ops: 'web/client/ops.html',
         open: 'web/client/open.html',
+        field: 'web/client/field.html',
       },
       output: {
         codeSplitting: { groups: LIBRARY_CHUNKS.map((c) => ({ ...c })) },

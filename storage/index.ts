@@ -86,6 +86,7 @@ export { AUDIT_DATA_VERSION, configAuditData } from './stored-json/audit-data.ts
 export { CapStore, capWarningColumns, CAP_DESK_DDL, CAP_WARNINGS_DDL, type CapDeskRow, type CapWarningRow } from './cap-store.ts';
 export { CaseStore, caseChangeRowOf, CASES_DDL, MAX_CASE_LIST, type CaseChangeRow, type CaseListQuery } from './case-store.ts';
 export { CaseDepartmentStore, type CaseDepartmentRow } from './case-department-store.ts';
+export { FieldUnitStore, type FieldUnitRow } from './field-unit-store.ts';
 export {
   CASE_SNAPSHOT_VERSION,
   CASE_SNAPSHOT_UPGRADERS,

@@ -26,6 +26,8 @@
  * - `cases`: hotline cases as event-sourced changes (storage/case-store.ts, docs/cases.md).
  * - `case_departments`: which department each case handler's account is bound to
  *   (storage/case-department-store.ts, docs/cases.md; migration 19).
+ * - `field_units`: which response unit each field crew's account is bound to
+ *   (storage/field-unit-store.ts, docs/dispatch.md; migration 23).
  * - `rule_versions`: every saved version of the alarm and incident rules (rules-store.ts, docs/rules.md).
  * - `city_register`: every version of the city package's sensors, units and sources as applied
  *   at start, retired entries kept (storage/city-register-store.ts; migration 16).
@@ -156,6 +158,18 @@ ${DEDUP}`;
 export const CASE_DEPARTMENTS_DDL = `CREATE TABLE IF NOT EXISTS case_departments (
   username String,
   department String,
+  changed_by String,
+  updated_at DateTime64(3, 'UTC')
+) ENGINE = ReplacingMergeTree(updated_at)
+ORDER BY username`;
+
+/**
+ * Which response unit a field crew's account is bound to (the `field` role): one row per change,
+ * the newest by `updated_at` counts; an empty unit id is an unbinding.
+ */
+export const FIELD_UNITS_DDL = `CREATE TABLE IF NOT EXISTS field_units (
+  username String,
+  unit_id String,
   changed_by String,
   updated_at DateTime64(3, 'UTC')
 ) ENGINE = ReplacingMergeTree(updated_at)
@@ -452,6 +466,12 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 21,
     name: 'open-data portal API keys, stored hashed (docs/open-data.md)',
     statements: [OPEN_DATA_KEYS_DDL],
+  },
+  // Numbered 23 by the field-unit page.
+  {
+    version: 23,
+    name: "field crews' unit bindings (docs/dispatch.md, the field page)",
+    statements: [FIELD_UNITS_DDL],
   },
 ];
 

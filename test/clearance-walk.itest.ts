@@ -11,7 +11,8 @@
  * response body (JSON, CSV, Parquet bytes, Markdown, HTML) or a socket payload. Hotline cases add
  * need to know: their callers' names and phones may reach only the dispatch desk and the
  * department the case is with, and a department's handler bound to another department may see
- * nothing of them at all (docs/cases.md#privacy).
+ * nothing of them at all (docs/cases.md#privacy). The `field` crew's account is bound to the unit
+ * dispatched to the fire: its assignment shows that incident, at public clearance.
  *
  * What is real: the embedded broker (aedes), the embedded ClickHouse engine, the HTTP server
  * and socket.io. Nothing is substituted. Not walked: `POST /api/auth/logout` (it would end the
@@ -334,6 +335,10 @@ beforeAll(async () => {
     200,
   );
   seeded.units.push(unitId);
+  // The field crew's account is bound to the unit sent: its page shows this incident as public clearance sees it.
+  expect((await call(base, admin, 'POST', '/api/field-units/walk-field', { unitId })).status).toBe(200);
+  const crew = walkers.find((w) => w.name === 'field')!;
+  expect((await call(base, crew.token, 'GET', '/api/field/assignment')).body).toMatchObject({ assignment: { incident: { id: fire.id } } });
   // A new hotline call linked to the fire: an `incident` change naming sensitive evidence.
   await publisher.publishAsync(
     'citytwin/v1/events/hotline-12345',

@@ -12,6 +12,8 @@ const loadConsole = () => import('./main.ts');
 
 async function boot(): Promise<void> {
   const me = await signIn({ displayToken: true, prepare: () => void loadConsole().catch(() => undefined) });
+  // A field crew has no live map: its page is the field page (docs/dispatch.md).
+  if (me.permissions.includes('field.unit') && !me.permissions.includes('live.read')) return window.location.replace('./field.html');
   const { start } = await loadConsole();
   markOnce(TIMING_MARKS.pageLoaded);
   start(me);

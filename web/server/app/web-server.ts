@@ -14,6 +14,7 @@ import { replayRoutesFor } from '../replay/replay-routes.ts';
 import { auditRoutes } from '../audit/audit-routes.ts';
 import { capRoutes, type CapRouteDeps } from '../cap/cap-routes.ts';
 import { caseRoutes } from '../cases/case-routes.ts';
+import { fieldRoutesFor } from '../field/field-routes.ts';
 import type { CaseService } from '../cases/case-service.ts';
 import type { DepartmentBindings } from '../cases/department-bindings.ts';
 import type { AuditService } from '../audit/audit-service.ts';
@@ -170,6 +171,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     ...(options.cases
       ? caseRoutes({ cases: options.cases.service, bindings: options.cases.bindings, twin: options.twin, audit: options.audit ?? null })
       : []),
+    ...fieldRoutesFor(options),
   ];
   const docs = apiDocs(routes, {
     title: 'CityTwin API',

@@ -18,6 +18,7 @@ import type { Route } from '../app/http-router.ts';
 import { authRoutes, type AuthRouteDeps } from './auth-routes.ts';
 import { auditRoutes, type AuditRouteDeps } from '../audit/audit-routes.ts';
 import { caseRoutes, type CaseRouteDeps } from '../cases/case-routes.ts';
+import { fieldRoutes, type FieldRouteDeps } from '../field/field-routes.ts';
 import { renderPolicyMarkdown, type PolicyRoute } from './policy.ts';
 
 export const SECURITY_DOC = fileURLToPath(new URL('../../../docs/security.md', import.meta.url));
@@ -40,6 +41,7 @@ export function serverRoutes(): Route[] {
     ...authRoutes({} as AuthRouteDeps),
     ...auditRoutes({} as AuditRouteDeps),
     ...caseRoutes({} as CaseRouteDeps),
+    ...fieldRoutes({} as FieldRouteDeps),
   ];
 }
 

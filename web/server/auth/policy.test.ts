@@ -37,6 +37,19 @@ describe('the access policy', () => {
     expect(permissionsOf(['warning_feed'])).toEqual(['cap.receive', 'account.self']);
   });
 
+  it('gives a field crew its own unit, the base map and its account, and public clearance only', () => {
+    expect(permissionsOf(['field'])).toEqual(['city.read', 'field.unit', 'account.self', 'account.manage-own']);
+    // Never another unit, the incident queue, sensors, cases, the live stream or dispatching.
+    for (const p of ['units.read', 'incidents.read', 'sensors.read', 'live.read', 'cases.read', 'dispatch.act', 'replay.read'] as const)
+      expect(hasPermission(['field'], p), p).toBe(false);
+    expect(clearanceOf(['field'])).toEqual(['public']);
+    // No socket event reaches a field crew: its page asks over HTTP.
+    expect(Object.entries(SOCKET_EVENTS).filter(([, e]) => hasPermission(['field'], e.permission))).toEqual([]);
+    // Binding crews to units is an admin's.
+    expect(PERMISSIONS['users.manage'].roles).toEqual(['admin']);
+    expect(PERMISSIONS['field.unit'].roles).toEqual(['admin', 'field']);
+  });
+
   it('unites the permissions and clearances of several roles', () => {
     expect(hasPermission(['leader', 'analyst'], 'ingest.dead-letters')).toBe(true);
     expect(clearanceOf(['display', 'leader'])).toEqual(['public', 'internal']);

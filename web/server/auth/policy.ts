@@ -9,7 +9,18 @@
 import { CLASSIFICATIONS, type Classification } from '../../../twin-model/index.ts';
 
 /** Every role an account or token can hold. */
-export const ROLES = ['admin', 'operator', 'dispatcher', 'analyst', 'leader', 'display', 'warning_feed', 'department', 'hotline'] as const;
+export const ROLES = [
+  'admin',
+  'operator',
+  'dispatcher',
+  'analyst',
+  'leader',
+  'display',
+  'warning_feed',
+  'department',
+  'hotline',
+  'field',
+] as const;
 export type Role = (typeof ROLES)[number];
 
 /** What each role is for (shown in docs/security.md). */
@@ -24,6 +35,8 @@ export const ROLE_DESCRIPTIONS: Readonly<Record<Role, string>> = {
   department:
     "a department's case handler: the hotline cases (12345) of the ONE department the account is bound to — accept, reply, return, close",
   hotline: "the 12345 hotline's own system: submits cases (POST /api/cases) with its API token, nothing else",
+  field:
+    'a field crew on a phone: the ONE response unit the account is bound to — its assignment (the incident as public clearance sees it, the route, the ETA) and its status',
 };
 
 /**
@@ -38,7 +51,7 @@ export const PERMISSIONS = {
   /** Base map, districts, sources, vocabulary. */
   // Department case handlers too: the case desk shows times on the city's clock and places by its districts.
   'city.read': {
-    roles: ['admin', 'operator', 'dispatcher', 'analyst', 'leader', 'display', 'department'],
+    roles: ['admin', 'operator', 'dispatcher', 'analyst', 'leader', 'display', 'department', 'field'],
     about: 'base map, districts, sources, vocabulary',
   },
   /** One sensor's detail. */
@@ -88,6 +101,16 @@ export const PERMISSIONS = {
     roles: ['admin', 'operator', 'dispatcher', 'analyst', 'leader', 'display'],
     about: 'KPI screen: summary figures and their drill-down rows (rows filtered by clearance)',
   },
+  /**
+   * A field crew's own unit (the field page): its assignment and its status changes, through the
+   * dispatch service's rules. Which unit is the account's binding (web/server/field): nothing of
+   * another unit, the queue, sensors or cases.
+   */
+  'field.unit': {
+    roles: ['admin', 'field'],
+    about:
+      "the bound unit's assignment (incident at public clearance, route, ETA) and setting its status (en route, on scene, returning, available)",
+  },
   /** The hotline's system hands cases over (`POST /api/cases`): its token may do nothing else. */
   'cases.intake': { roles: ['admin', 'hotline'], about: 'submit hotline cases (12345) from the hotline system' },
   /**
@@ -130,18 +153,19 @@ export const PERMISSIONS = {
   'cap.receive': { roles: ['admin', 'warning_feed'], about: 'post an official warning (CAP 1.2 XML) received from its issuer' },
   /** Who am I, log out: anyone signed in. */
   'account.self': {
-    roles: ['admin', 'operator', 'dispatcher', 'analyst', 'leader', 'display', 'warning_feed', 'department', 'hotline'],
+    roles: ['admin', 'operator', 'dispatcher', 'analyst', 'leader', 'display', 'warning_feed', 'department', 'hotline', 'field'],
     about: 'own identity, log out',
   },
   /** Change one's own password, own API tokens: people (and the hotline system, for its token), not wall screens. */
   'account.manage-own': {
-    roles: ['admin', 'operator', 'dispatcher', 'analyst', 'leader', 'department', 'hotline'],
+    roles: ['admin', 'operator', 'dispatcher', 'analyst', 'leader', 'department', 'hotline', 'field'],
     about: 'change own password, create / list / revoke own API tokens',
   },
   /** Accounts and roles, display tokens, every token. */
   'users.manage': {
     roles: ['admin'],
-    about: 'create users, set roles, disable, reset passwords, display tokens, revoke any token, bind case handlers to a department',
+    about:
+      'create users, set roles, disable, reset passwords, display tokens, revoke any token, bind case handlers to a department and field crews to a unit',
   },
   /** Sensor kinds as data: declaring kinds and their metrics (SenML units). */
   'vocabulary.manage': { roles: ['admin'], about: 'declare sensor kinds and their metrics with SenML units' },
@@ -226,6 +250,7 @@ export type SocketEventName = keyof typeof SOCKET_EVENTS;
  * - internal: everyone but `display` — wall screens stand in halls that visitors walk through.
  * - `department` and `hotline` hold sensitive clearance for hotline cases only: their permissions
  *   reach nothing else of the city's data.
+ * - `field` (a crew's phone): public only — its own unit's incident as a wall screen would show it.
  * - sensitive (health and personal data: emergency departments, city-code scans): the people who
  *   act on it or analyse it (admin, operator, dispatcher, analyst). A leader's big screen is often
  *   shown to delegations, so it gets aggregates, not sensitive points; grant it explicitly with
@@ -243,6 +268,8 @@ export const DEFAULT_CLEARANCE: Readonly<Record<Role, readonly Classification[]>
   department: ['public', 'internal', 'sensitive'],
   // The hotline system sends the citizens' words; it reads back only the number it was given.
   hotline: ['public', 'internal', 'sensitive'],
+  // A crew's phone is lost or looked over in a street: the incident as the lowest clearance sees it.
+  field: ['public'],
 };
 
 /** Clearance per role, after configuration overrides. */
