@@ -251,7 +251,9 @@ describe('the architecture of the source tree', () => {
   });
 
   it(`keeps the wiring's functions within ${MAX_FUNCTION_LINES} lines`, () => {
-    const wiring = sources.filter((f) => (['bin', 'ingest'].includes(topFolder(f.path)) || f.path.startsWith('web/server/')) && !isTest(f.path));
+    const wiring = sources.filter(
+      (f) => (['bin', 'ingest'].includes(topFolder(f.path)) || f.path.startsWith('web/server/')) && !isTest(f.path),
+    );
     expect(wiring.length).toBeGreaterThan(20);
     const long = wiring.flatMap((f) =>
       functionsOf(f)
