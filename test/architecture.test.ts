@@ -1,7 +1,8 @@
 /**
  * The layering the project keeps, checked on the source tree itself (docs/architecture.md,
  * "Design rules"): the storage layer owns the ClickHouse client and every query; it imports only
- * the domain; the domain imports nothing of the processes; no source file grows past 600 lines.
+ * the domain; the domain imports nothing of the processes; no source file grows past 600 lines;
+ * no function of the wiring (bin/, ingest/, web/server/) spans over 80 lines.
  * Each check fails naming every offender, with the line where it is.
  */
 import { readdirSync, readFileSync } from 'node:fs';
