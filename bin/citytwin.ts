@@ -114,85 +114,74 @@ async function backupOrRestore(command: 'backup' | 'restore', args: readonly str
   }
 }
 
-async function main(): Promise<void> {
-  const arg = process.argv[2] ?? 'all';
-  if (arg === 'backup' || arg === 'restore') {
-    process.exitCode = await backupOrRestore(arg, process.argv.slice(3));
-    return;
+/** `hash-password`: for gateway credentials (docs/security.md); the password comes on stdin, never as an argument (shell history). */
+async function hashPasswordCommand(): Promise<void> {
+  const { hashPassword } = await import('../web/server/auth/password.ts');
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  const password = Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
+  if (password.length < 10) {
+    process.stderr.write(`citytwin: the password on stdin has ${password.length} characters; at least 10 are needed\n`);
+    process.exit(2);
   }
-  if (arg === 'help' || arg === '--help' || arg === '-h') {
-    process.stdout.write(help());
-    return;
-  }
-  if (arg === 'hash-password') {
-    // For gateway credentials (docs/security.md): the password comes on stdin, never as an argument (shell history).
-    const { hashPassword } = await import('../web/server/auth/password.ts');
-    const chunks: Buffer[] = [];
-    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-    const password = Buffer.concat(chunks)
-      .toString('utf8')
-      .replace(/\r?\n$/, '');
-    if (password.length < 10) {
-      process.stderr.write(`citytwin: the password on stdin has ${password.length} characters; at least 10 are needed\n`);
-      process.exit(2);
-    }
-    process.stdout.write(`${await hashPassword(password)}\n`);
-    return;
-  }
-  if (arg === 'city') {
-    if (process.argv[3] !== 'import-osm') {
-      const { runCityCommand } = await import('./city-command.ts');
-      process.exitCode = runCityCommand(process.argv.slice(3), {
-        stdout: (text) => process.stdout.write(text),
-        stderr: (text) => process.stderr.write(text),
-      });
-      return;
-    }
-    const { runImportOsmCli } = await import('./city-import-osm.ts');
-    process.exitCode = await runImportOsmCli(process.argv.slice(4), {
-      out: (s) => process.stdout.write(s),
-      err: (s) => process.stderr.write(s),
+  process.stdout.write(`${await hashPassword(password)}\n`);
+}
+
+/** `city …`: check, write and import city packages. */
+async function cityCommand(args: string[]): Promise<void> {
+  if (args[0] !== 'import-osm') {
+    const { runCityCommand } = await import('./city-command.ts');
+    process.exitCode = runCityCommand(args, {
+      stdout: (text) => process.stdout.write(text),
+      stderr: (text) => process.stderr.write(text),
     });
     return;
   }
-  if (arg === 'audit') {
-    // Offline verification of the audit record (docs/security.md): the server must be stopped
-    // when it uses the embedded engine, which binds its data directory to one process.
-    const { runAuditCommand } = await import('./audit-command.ts');
-    const result = await runAuditCommand(process.argv.slice(3));
-    (result.code === 2 ? process.stderr : process.stdout).write(result.out);
-    process.exitCode = result.code;
-    return;
-  }
-  if (arg === 'simulate') {
-    if (process.argv.length > 3) {
-      // With flags (`--scenario rainstorm …`): the what-if simulation on the twin, no broker (simulations/README.md).
-      // The city is the product's (CITYTWIN_CITY, else the generated one) unless --city names another.
-      let config: CityTwinConfig;
-      try {
-        config = loadConfig(process.env, { simulate: false });
-      } catch (err) {
-        process.stderr.write(`citytwin: ${(err as Error).message}\n`);
-        process.exit(2);
-      }
-      const { runWhatIfCli } = await import('../simulations/what-if/run-what-if.ts');
-      process.exitCode = runWhatIfCli(process.argv.slice(3), undefined, undefined, {
-        cityPackage: config.cityPackage,
-        citySeed: config.citySeed,
-        sensorCount: config.sensorCount,
-      });
-      return;
-    }
+  const { runImportOsmCli } = await import('./city-import-osm.ts');
+  process.exitCode = await runImportOsmCli(args.slice(1), {
+    out: (s) => process.stdout.write(s),
+    err: (s) => process.stderr.write(s),
+  });
+}
+
+/**
+ * `audit …`: offline verification of the audit record (docs/security.md): the server must be stopped
+ * when it uses the embedded engine, which binds its data directory to one process.
+ */
+async function auditCommand(args: string[]): Promise<void> {
+  const { runAuditCommand } = await import('./audit-command.ts');
+  const result = await runAuditCommand(args);
+  (result.code === 2 ? process.stderr : process.stdout).write(result.out);
+  process.exitCode = result.code;
+}
+
+/** `simulate [flags]`: the city simulator alone, or with flags the what-if simulation. */
+async function simulateCommand(args: string[]): Promise<void> {
+  if (args.length === 0) {
     await simulate();
     return;
   }
-  if (!(ROLES as readonly string[]).includes(arg)) {
-    process.stderr.write(
-      `citytwin: unknown command "${arg}"; expected one of ${ROLES.join(', ')}, simulate, city, hash-password, audit, backup, restore, help\n`,
-    );
+  // With flags (`--scenario rainstorm …`): the what-if simulation on the twin, no broker (simulations/README.md).
+  // The city is the product's (CITYTWIN_CITY, else the generated one) unless --city names another.
+  let config: CityTwinConfig;
+  try {
+    config = loadConfig(process.env, { simulate: false });
+  } catch (err) {
+    process.stderr.write(`citytwin: ${(err as Error).message}\n`);
     process.exit(2);
   }
-  const role = arg as Role;
+  const { runWhatIfCli } = await import('../simulations/what-if/run-what-if.ts');
+  process.exitCode = runWhatIfCli(args, undefined, undefined, {
+    cityPackage: config.cityPackage,
+    citySeed: config.citySeed,
+    sensorCount: config.sensorCount,
+  });
+}
+
+/** The configuration and the log of a role, or exit 2 with the reason. */
+function configAndLog(role: Role): { config: CityTwinConfig; log: Log } {
   let config: CityTwinConfig;
   try {
     config = loadConfig(process.env, { simulate: role === 'all' });
@@ -203,16 +192,18 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  let log: Log;
   try {
-    log = createLogger(config.logLevel, role, { format: config.logFormat });
+    return { config, log: createLogger(config.logLevel, role, { format: config.logFormat }) };
   } catch (err) {
     process.stderr.write(`citytwin: ${(err as Error).message}\n`);
     process.exit(2);
   }
-  let running: RunningCityTwin;
+}
+
+/** Starts a role, or exits: 2 with one report of every problem of the city package, 1 for anything else. */
+async function startOrExit(config: CityTwinConfig, role: Role, log: Log): Promise<RunningCityTwin> {
   try {
-    running = await startCityTwin(config, role, log);
+    return await startCityTwin(config, role, log);
   } catch (err) {
     const { CityPackageError, formatReport } = await import('../twin-model/city-package/index.ts');
     if (err instanceof CityPackageError) {
@@ -226,6 +217,10 @@ async function main(): Promise<void> {
     process.stderr.write(`citytwin: cannot start: ${(err as Error).message}\n`);
     process.exit(1);
   }
+}
+
+/** What a started role tells on stdout: the console's address, the audit key, or where it runs. */
+async function announce(running: RunningCityTwin, config: CityTwinConfig, role: Role): Promise<void> {
   if (running.url) process.stdout.write(`\nCityTwin console: ${running.url}\n\n`);
   if (running.audit) {
     // Keep this key somewhere else too: it verifies the audit checkpoints (docs/security.md, "Audit").
@@ -238,6 +233,10 @@ async function main(): Promise<void> {
       `\nCityTwin ingest worker ${config.workerId}: health and metrics on ${running.ops.url} (MQTT ${running.mqttUrl})\n\n`,
     );
   else process.stdout.write(`\nCityTwin ${role} running (MQTT ${running.mqttUrl})\n\n`);
+}
+
+/** Closes on SIGINT and SIGTERM, storing what is pending; a second signal exits at once. */
+function stopOnSignals(running: RunningCityTwin, log: Log): void {
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) process.exit(1);
@@ -250,6 +249,38 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+/** A process role: all, ingest or web. */
+async function runRole(role: Role): Promise<void> {
+  const { config, log } = configAndLog(role);
+  const running = await startOrExit(config, role, log);
+  await announce(running, config, role);
+  stopOnSignals(running, log);
+}
+
+async function main(): Promise<void> {
+  const arg = process.argv[2] ?? 'all';
+  const args = process.argv.slice(3);
+  if (arg === 'backup' || arg === 'restore') {
+    process.exitCode = await backupOrRestore(arg, args);
+    return;
+  }
+  if (arg === 'help' || arg === '--help' || arg === '-h') {
+    process.stdout.write(help());
+    return;
+  }
+  if (arg === 'hash-password') return hashPasswordCommand();
+  if (arg === 'city') return cityCommand(args);
+  if (arg === 'audit') return auditCommand(args);
+  if (arg === 'simulate') return simulateCommand(args);
+  if (!(ROLES as readonly string[]).includes(arg)) {
+    process.stderr.write(
+      `citytwin: unknown command "${arg}"; expected one of ${ROLES.join(', ')}, simulate, city, hash-password, audit, backup, restore, help\n`,
+    );
+    process.exit(2);
+  }
+  await runRole(arg as Role);
 }
 
 void main();

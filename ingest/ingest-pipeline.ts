@@ -10,19 +10,17 @@ import {
   DEFAULT_PARSE_LIMITS,
   DeviceDirectory,
   type CityEvent,
-  type DeviceReadings,
   type ParsedTopic,
   type ParseLimits,
   type Reading,
   type RejectReason,
   type SensorMeta,
-  type TextReading,
   type UnitPosition,
 } from '../twin-model/index.ts';
 import type { BatchWriter } from './batch-writer.ts';
 import { IngestMetrics } from './ingest-metrics.ts';
 import { registryRowOf } from '../storage/registry-store.ts';
-import { decodePayload, learnFrom, routeTopic, type DecodedMessage } from './message-router.ts';
+import { type AcceptedMessage, decodePayload, learnFrom, routeTopic } from './message-router.ts';
 import { readingRow, type EntityName } from '../storage/storage-batch.ts';
 
 /** Dead letters keep at most this many bytes of the raw payload (docs/ingest.md). */
@@ -121,25 +119,25 @@ export class IngestPipeline {
   }
 
   /** One handler per accepted message kind: rows into the open batch, then the live listeners. */
-  private accepted(message: Extract<DecodedMessage, { ok: true }>, receivedAt: number, payload: Uint8Array): void {
+  private accepted(message: AcceptedMessage, receivedAt: number, payload: Uint8Array): void {
     switch (message.kind) {
       case 'data':
-        this.handleData(message.entity, message.id, message.readings, message.texts, receivedAt);
+        this.handleData(message, receivedAt);
         return;
       case 'meta':
-        this.handleMeta(message.id, message.meta, receivedAt);
+        this.handleMeta(message, receivedAt);
         return;
       case 'event':
-        this.handleEvent(message.event, receivedAt, payload);
+        this.handleEvent(message, receivedAt, payload);
         return;
       case 'unit_position':
-        this.handleUnitPosition(message.position, receivedAt);
+        this.handleUnitPosition(message, receivedAt);
         return;
       case 'cap':
-        this.handleCap(message.source, message.alert, message.xml, receivedAt);
+        this.handleCap(message, receivedAt);
         return;
       case 'gateway':
-        this.handleGateway(message.gatewayId, message.devices, receivedAt);
+        this.handleGateway(message, receivedAt);
         return;
     }
   }
@@ -149,7 +147,7 @@ export class IngestPipeline {
    * stored per device — unknown devices under the id derived from their name, as unregistered
    * sensors — and handed to the live listeners per device.
    */
-  private handleGateway(gatewayId: string, devices: DeviceReadings[], receivedAt: number): void {
+  private handleGateway({ gatewayId, devices }: AcceptedMessage<'gateway'>, receivedAt: number): void {
     const batch = this.writer.batch;
     let rows = 0;
     for (const d of devices) {
@@ -166,7 +164,7 @@ export class IngestPipeline {
     }
   }
 
-  private handleCap(source: string, alert: CapAlert, xml: string, receivedAt: number): void {
+  private handleCap({ source, alert, xml }: AcceptedMessage<'cap'>, receivedAt: number): void {
     this.accept(source);
     this.writer.batch.capWarnings.push({
       receivedAt,
@@ -183,7 +181,7 @@ export class IngestPipeline {
     for (const l of this.listeners) l.onCapAlert?.(alert, xml, source, receivedAt);
   }
 
-  private handleData(entity: EntityName, id: string, readings: Reading[], texts: TextReading[], receivedAt: number): void {
+  private handleData({ entity, id, readings, texts }: AcceptedMessage<'data'>, receivedAt: number): void {
     const batch = this.writer.batch;
     for (const r of readings) batch.readings.push(readingRow(entity, id, r.metric, r.ts, r.value, receivedAt));
     for (const r of texts) batch.texts.push({ entity, sensorId: id, metric: r.metric, ts: r.ts, value: r.value, receivedAt });
@@ -193,7 +191,7 @@ export class IngestPipeline {
     if (readings.length > 0) for (const l of this.listeners) l.onReadings?.(entity, id, readings, receivedAt);
   }
 
-  private handleMeta(id: string, m: SensorMeta | null, receivedAt: number): void {
+  private handleMeta({ id, meta: m }: AcceptedMessage<'meta'>, receivedAt: number): void {
     if (m?.source) this.sourceOf.set(id, m.source);
     this.accept(this.sourceOf.get(id) ?? 'unknown');
     this.writer.batch.sensors.push(registryRowOf(id, m, receivedAt));
@@ -201,7 +199,7 @@ export class IngestPipeline {
     for (const l of this.listeners) l.onMeta?.(id, m, receivedAt);
   }
 
-  private handleEvent(e: CityEvent, receivedAt: number, payload: Uint8Array): void {
+  private handleEvent({ event: e }: AcceptedMessage<'event'>, receivedAt: number, payload: Uint8Array): void {
     this.accept(e.source);
     this.writer.batch.events.push({
       source: e.source,
@@ -219,7 +217,7 @@ export class IngestPipeline {
     for (const l of this.listeners) l.onEvent?.(e, receivedAt, payload);
   }
 
-  private handleUnitPosition(p: UnitPosition, receivedAt: number): void {
+  private handleUnitPosition({ position: p }: AcceptedMessage<'unit_position'>, receivedAt: number): void {
     this.accept('unknown');
     this.writer.batch.positions.push({
       unitId: p.unitId,

@@ -58,6 +58,10 @@ export type DecodedMessage =
   | { ok: true; kind: 'cap'; source: string; alert: CapAlert; xml: string }
   | { ok: false; reason: RejectReason; detail: string };
 
+/** An accepted message of one kind, as its handler gets it. */
+export type AcceptedMessage<K extends Extract<DecodedMessage, { ok: true }>['kind'] = Extract<DecodedMessage, { ok: true }>['kind']> =
+  Extract<DecodedMessage, { ok: true; kind: K }>;
+
 /** Routes a topic: operational, unroutable, or to the handler of its kind. */
 export function routeTopic(topic: string): TopicRoute {
   if (isSystemTopic(topic)) return { to: 'system', audit: isAuditTopic(topic), stats: isStatsTopic(topic) };

@@ -1,7 +1,8 @@
 /**
  * The layering the project keeps, checked on the source tree itself (docs/architecture.md,
  * "Design rules"): the storage layer owns the ClickHouse client and every query; it imports only
- * the domain; the domain imports nothing of the processes; no source file grows past 600 lines.
+ * the domain; the domain imports nothing of the processes; no source file grows past 600 lines;
+ * no function of the wiring (bin/, ingest/, web/server/) spans over 80 lines.
  * Each check fails naming every offender, with the line where it is.
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -107,6 +108,68 @@ function stringsOf(file: SourceFile): Array<{ text: string; line: number }> {
   return found;
 }
 
+/** The longest a function in the wiring (bin/, ingest/, web/server/) may span, in lines. */
+const MAX_FUNCTION_LINES = 80;
+
+/** Functions in the wiring allowed past {@link MAX_FUNCTION_LINES}, keyed `path#name`, each with the reason. */
+const LONG_FUNCTION_REASONS: Readonly<Record<string, string>> = {
+  'web/server/cases/case-routes.ts#caseRoutes': 'the case desk routes, being split into route groups',
+  'web/server/cap/cap-routes.ts#capRoutes': 'the CAP desk routes, being split into route groups',
+  'web/server/open-data/open-data-routes.ts#openDataRoutes': 'the open-data portal routes, being split into route groups',
+  'web/server/rules/rules-routes.ts#rulesRoutes': 'the alarm rule routes, being split into route groups',
+  'web/server/notifications/notification-routes.ts#notificationRoutes': 'the notification routes, being split into route groups',
+  'web/server/shifts/shift-routes.ts#shiftRoutes': 'the shift log routes, being split into route groups',
+  'ingest/broker/embedded-broker.ts#startEmbeddedBroker': 'the embedded broker, being split into its hooks',
+};
+
+interface FunctionSpan {
+  name: string;
+  line: number;
+  lines: number;
+}
+
+/** The name a function-like node goes by: its own, its variable's, its property's, or `<anonymous>`. */
+function functionName(node: ts.FunctionLikeDeclaration): string {
+  if (ts.isConstructorDeclaration(node)) return 'constructor';
+  if (node.name && (ts.isIdentifier(node.name) || ts.isStringLiteral(node.name) || ts.isPrivateIdentifier(node.name))) {
+    return node.name.text;
+  }
+  const parent = node.parent;
+  if (ts.isVariableDeclaration(parent) && ts.isIdentifier(parent.name)) return parent.name.text;
+  if (ts.isPropertyAssignment(parent) && (ts.isIdentifier(parent.name) || ts.isStringLiteral(parent.name))) return parent.name.text;
+  if (ts.isPropertyDeclaration(parent) && ts.isIdentifier(parent.name)) return parent.name.text;
+  if (ts.isCallExpression(parent)) {
+    const callee = parent.expression;
+    const called = ts.isPropertyAccessExpression(callee) ? callee.name.text : ts.isIdentifier(callee) ? callee.text : 'call';
+    return `<${called} callback>`;
+  }
+  return '<anonymous>';
+}
+
+/** Every function-like node (declaration, method, accessor, arrow, expression, constructor) with its span. */
+function functionsOf(file: SourceFile): FunctionSpan[] {
+  const found: FunctionSpan[] = [];
+  const visit = (node: ts.Node): void => {
+    if (
+      (ts.isFunctionDeclaration(node) ||
+        ts.isMethodDeclaration(node) ||
+        ts.isArrowFunction(node) ||
+        ts.isFunctionExpression(node) ||
+        ts.isConstructorDeclaration(node) ||
+        ts.isGetAccessorDeclaration(node) ||
+        ts.isSetAccessorDeclaration(node)) &&
+      node.body
+    ) {
+      const start = lineOf(file, node);
+      const end = file.ast.getLineAndCharacterOfPosition(node.getEnd()).line + 1;
+      found.push({ name: functionName(node), line: start, lines: end - start + 1 });
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(file.ast);
+  return found;
+}
+
 const topFolder = (path: string) => (path.includes('/') ? path.slice(0, path.indexOf('/')) : '');
 const isTest = (path: string) => path.startsWith('test/') || /\.(test|itest|browser)\.ts$/.test(path);
 
@@ -185,6 +248,29 @@ describe('the architecture of the source tree', () => {
     for (const path of Object.keys(LONG_FILE_REASONS)) {
       const file = sources.find((f) => f.path === path);
       expect(file && file.text.split('\n').length > MAX_LINES, `${path} is listed as long but is not`).toBe(true);
+    }
+  });
+
+  it(`keeps the wiring's functions within ${MAX_FUNCTION_LINES} lines`, () => {
+    const wiring = sources.filter(
+      (f) => (['bin', 'ingest'].includes(topFolder(f.path)) || f.path.startsWith('web/server/')) && !isTest(f.path),
+    );
+    expect(wiring.length).toBeGreaterThan(20);
+    const long = wiring.flatMap((f) =>
+      functionsOf(f)
+        .filter((fn) => fn.lines > MAX_FUNCTION_LINES)
+        .map((fn) => ({ key: `${f.path}#${fn.name}`, where: `${f.path}:${fn.line} ${fn.name}: ${fn.lines} lines` })),
+    );
+    report(
+      long.filter((fn) => !(fn.key in LONG_FUNCTION_REASONS)).map((fn) => fn.where),
+      `functions over ${MAX_FUNCTION_LINES} lines in the wiring (split them into named functions: route groups, handlers)`,
+    );
+    // An allowance for a function that is gone or has shrunk is stale.
+    for (const key of Object.keys(LONG_FUNCTION_REASONS)) {
+      expect(
+        long.some((fn) => fn.key === key),
+        `${key} is listed as long but is not`,
+      ).toBe(true);
     }
   });
 });

@@ -4,26 +4,13 @@
  * of the ingest workers it hears. Several web nodes share socket.io through Redis.
  */
 import { IngestStatsAggregator } from '../../ingest/index.ts';
-import type { WebServer } from '../../web/server/app/web-server.ts';
-import { openAccounts } from '../parts/accounts.ts';
-import { flushBeforeVerification, openAuditRecord } from '../parts/audit.ts';
 import { externalBrokerUrl, type SecurityLogSlot } from '../parts/broker.ts';
-import { startCap } from '../parts/cap.ts';
-import { startCases } from '../parts/cases.ts';
 import { startCity } from '../parts/city.ts';
-import { openDevices } from '../parts/devices.ts';
-import { syncCityRegister } from '../parts/registry-sync.ts';
+import { startCityServices, startConsole } from '../parts/city-services.ts';
 import type { BrokerLink, PartContext } from '../parts/context.ts';
-import { startDispatch } from '../parts/dispatch.ts';
-import { startNotifications, startRules, startShifts } from '../parts/operations.ts';
-import { nodeMetrics } from '../parts/metrics.ts';
-import type { NodeView } from '../parts/node-view.ts';
 import { startSimulation } from '../parts/simulation.ts';
-import { openStorage } from '../parts/storage.ts';
 import { startSubscription, twinFeed } from '../parts/subscription.ts';
-import { startTwin, startTwinClock } from '../parts/twin.ts';
-import { healthReport, statusFigures } from '../parts/vitals.ts';
-import { startWeb } from '../parts/web.ts';
+import { startTwinClock } from '../parts/twin.ts';
 import type { RunningCityTwin } from '../runtime.ts';
 
 export async function startWebNode(ctx: PartContext): Promise<RunningCityTwin> {
@@ -31,34 +18,14 @@ export async function startWebNode(ctx: PartContext): Promise<RunningCityTwin> {
   const mqttUrl = externalBrokerUrl(config, ctx.role);
   const city = startCity(ctx);
   const security: SecurityLogSlot = { auth: null };
-  const { clickhouse, usage } = await openStorage(ctx, city.model);
-  const devices = await openDevices(ctx, clickhouse, city.model);
-
-  const { audit, signedDispatchHead } = await openAuditRecord(ctx, clickhouse);
-  const { retiredSensors } = await syncCityRegister(ctx, { city, clickhouse, audit });
-  const auth = await openAccounts(ctx, clickhouse, audit, security);
-  const { twin, incidentStore } = await startTwin(ctx, {
-    city: city.model,
-    clickhouse,
-    audit,
-    auth,
-    vocabulary: devices.vocabulary,
-    retiredSensors,
-  });
-  const rules = await startRules(ctx, { city: city.model, twin, clickhouse, audit });
-  const dispatch = await startDispatch(ctx, { city: city.model, twin, clickhouse, audit, signedDispatchHead });
-  const cases = await startCases(ctx, { city: city.model, clickhouse, twin, audit });
-  flushBeforeVerification(audit, twin, dispatch, auth);
-  const notifications = await startNotifications(ctx, { city: city.model, twin, dispatch, clickhouse, audit });
-  const shifts = startShifts({ twin, dispatch, clickhouse, audit, auth });
-
-  const cap = await startCap(ctx, { city: city.model, clickhouse, twin, audit });
+  const services = await startCityServices(ctx, city, security);
+  const { clickhouse, audit, auth, twin, dispatch, cases, cap } = services;
 
   const link: BrokerLink = { up: false };
   const workerStats = new IngestStatsAggregator();
   await startSubscription(
     ctx,
-    twinFeed(ctx, mqttUrl, { twin, dispatch, workerStats, cap, cases: cases.service }, link, devices.directory),
+    twinFeed(ctx, mqttUrl, { twin, dispatch, workerStats, cap, cases: cases.service }, link, services.devices.directory),
     link,
     {
       audit,
@@ -70,34 +37,14 @@ export async function startWebNode(ctx: PartContext): Promise<RunningCityTwin> {
   );
   startTwinClock(ctx, twin, dispatch);
 
-  let web: WebServer | null = null;
-  const view: NodeView = {
-    startedAt: ctx.startedAt,
+  const { web, stats } = await startConsole(ctx, city, services, {
     mqttUrl,
     link,
-    clickhouse,
-    storageUsage: usage,
     broker: null,
     ingest: null,
     workerStats,
-    twin,
-    incidentStore,
-    dispatch,
-    audit,
-    auth,
-    cap,
-    cases,
-    web: () => web,
     rate: () => ({ messagesPerSec: 0, readingsPerSec: 0 }),
-  };
-  const stats = statusFigures(view);
-  web = await startWeb(
-    ctx,
-    city,
-    view,
-    { stats, health: healthReport(view), metricsText: nodeMetrics(view).text },
-    { rules, notifications, shifts },
-  );
+  });
   const simulator = config.simulate ? await startSimulation(ctx, { city: city.model, mqttUrl, broker: null, dispatch }) : null;
 
   return {
@@ -113,9 +60,9 @@ export async function startWebNode(ctx: PartContext): Promise<RunningCityTwin> {
     audit,
     cases: cases.service,
     web,
-    rules,
-    notifications,
-    shifts,
+    rules: services.rules,
+    notifications: services.notifications,
+    shifts: services.shifts,
     ops: null,
     workerStats,
     broker: null,

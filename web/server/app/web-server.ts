@@ -5,10 +5,14 @@ import { createServer, type IncomingMessage, type Server as HttpServer, type Ser
 import { createServer as createHttpsServer } from 'node:https';
 import { resolve } from 'node:path';
 import { Server as SocketServer } from 'socket.io';
-import type { ClientToServerEvents, ResumeRequest, ServerToClientEvents } from '../../shared/protocol.ts';
+import type { ClientToServerEvents, ServerToClientEvents } from '../../shared/protocol.ts';
+import { dispatchRoutes } from '../dispatch/dispatch-routes.ts';
+import { type Route, Router, sendJson } from './http-router.ts';
+import type { ViewportOptions } from '../live/viewport-sessions.ts';
+import type { NotificationService } from '../notifications/notification-service.ts';
+import { type EscalationOf, escalationView, type LiveIo, startLiveStream, startStreamTimers } from './live-sockets.ts';
 import { apiRoutes, type ApiDeps } from './api-routes.ts';
 import { incidentRoutes } from '../incidents/incident-routes.ts';
-import { dispatchRoutes, unitView } from '../dispatch/dispatch-routes.ts';
 import { kpiRoutes } from '../kpi/kpi-routes.ts';
 import { replayRoutesFor } from '../replay/replay-routes.ts';
 import { auditRoutes } from '../audit/audit-routes.ts';
@@ -19,7 +23,6 @@ import type { CaseService } from '../cases/case-service.ts';
 import type { DepartmentBindings } from '../cases/department-bindings.ts';
 import type { AuditService } from '../audit/audit-service.ts';
 import type { DispatchService } from '../dispatch/dispatch-service.ts';
-import { Router, sendJson } from './http-router.ts';
 import { apiDocs } from './api-docs.ts';
 import { serveStatic } from './static-files.ts';
 import { AccessGuard } from '../auth/access-guard.ts';
@@ -28,21 +31,15 @@ import type { AuthService } from '../auth/auth-service.ts';
 import { OriginPolicy } from '../auth/origin-check.ts';
 import { attachSocketAuth } from '../auth/socket-auth.ts';
 import { joinRedisCluster, singleNode, type InterServerEvents, type WebCluster } from '../cluster/cluster-bus.ts';
-import { clearanceMask } from '../auth/classification.ts';
-import { compareIncidents, incidentUpdateViewer, incidentViewer } from '../incidents/incident-view.ts';
-import type { IncidentUpdateMessage, IncidentView } from '../../shared/protocol.ts';
-import { ViewportStreams, type ViewportOptions } from '../live/viewport-sessions.ts';
 import { sensorRoutes } from '../live/sensor-routes.ts';
 import { vocabularyRoutes } from '../city/vocabulary-routes.ts';
 import { DeadLetterStore, OpenDataStore, ReadingsStore, RegistryStore, VocabularyStore } from '../../../storage/index.ts';
 import { basemapRoutes } from '../city/basemap-routes.ts';
 import { openBasemapArchive, type BasemapArchive } from '../city/pmtiles-archive.ts';
 import type { NotificationStore } from '../../../storage/index.ts';
-import type { EscalationsMessage, IncidentEscalationView } from '../../shared/protocol.ts';
 import { rulesRoutes } from '../rules/rules-routes.ts';
 import type { RulesService } from '../rules/rules-service.ts';
 import { notificationRoutes } from '../notifications/notification-routes.ts';
-import type { IncidentEscalation, NotificationService } from '../notifications/notification-service.ts';
 import { shiftRoutes } from '../shifts/shift-routes.ts';
 import { openDataRoutes, type OpenDataOptions } from '../open-data/open-data-routes.ts';
 import type { ShiftService } from '../shifts/shift-service.ts';
@@ -128,14 +125,10 @@ const SECURITY_HEADERS: Record<string, string> = {
   'permissions-policy': 'camera=(), microphone=(), geolocation=(), payment=()',
 };
 
-export async function startWebServer(options: WebServerOptions): Promise<WebServer> {
-  const log = options.log ?? (() => undefined);
-  const origins = new OriginPolicy({ allowed: options.allowedOrigins ?? [], secure: Boolean(options.tls) });
-  const guard = new AccessGuard({ auth: options.auth, probeToken: options.probeToken ?? null, origins });
-  let basemapArchive: BasemapArchive | null = options.basemapPmtiles ? await openBasemapArchive(options.basemapPmtiles) : null;
+/** The route tables of every feature, in the order the router tries them. */
+function serverRoutes(options: WebServerOptions, basemapArchive: () => BasemapArchive | null, escalationOf: EscalationOf): Route[] {
   const notifications = options.notifications ?? null;
-  const escalationOf = notifications ? (id: string) => escalationView(notifications.service.escalation(id)) : null;
-  const routes = [
+  return [
     ...incidentRoutes({ twin: options.twin, incidentStore: options.incidentStore ?? null, escalationOf }),
     ...apiRoutes(options),
     ...sensorRoutes({
@@ -145,7 +138,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       readings: new ReadingsStore(options.clickhouse),
       deadLetters: new DeadLetterStore(options.clickhouse),
     }),
-    ...basemapRoutes({ basemap: options.basemap, archive: () => basemapArchive }),
+    ...basemapRoutes({ basemap: options.basemap, archive: basemapArchive }),
     ...(options.dispatch
       ? dispatchRoutes({ dispatch: options.dispatch, incidentStore: options.incidentStore ?? null, audit: options.audit ?? null })
       : []),
@@ -173,6 +166,11 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       : []),
     ...fieldRoutesFor(options),
   ];
+}
+
+/** The HTTP handler: security headers, the URL's length, the API docs, the routes, then the built console. */
+function requestHandler(options: WebServerOptions, routes: Route[], guard: AccessGuard) {
+  const log = options.log ?? (() => undefined);
   const docs = apiDocs(routes, {
     title: 'CityTwin API',
     version: '1',
@@ -203,7 +201,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     sendJson(res, 404, { error: staticRoot ? `not found: ${url.pathname}` : 'the console is not built: run `npm run build:web`' });
   };
 
-  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+  return (req: IncomingMessage, res: ServerResponse) => {
     const run = () => {
       handle(req, res).catch((err: Error) => {
         log('error', `HTTP ${req.method} ${(req.url ?? '').slice(0, 200)}: ${err.message}`);
@@ -214,6 +212,13 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     if (options.aroundRequest) options.aroundRequest(req, res, run);
     else run();
   };
+}
+
+/** The node:http (or HTTPS) server with its limits; requests refused before routing are answered and counted. */
+function createHttpServer(
+  options: WebServerOptions,
+  onRequest: (req: IncomingMessage, res: ServerResponse) => void,
+): { http: HttpServer; refusedRequests: () => number } {
   const http: HttpServer = options.tls
     ? (createHttpsServer(
         { cert: options.tls.cert, key: options.tls.key, maxHeaderSize: MAX_HEADER_BYTES },
@@ -236,120 +241,12 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   http.headersTimeout = 20_000;
   http.requestTimeout = 30_000;
   http.maxHeadersCount = 100;
+  return { http, refusedRequests: () => refusedRequests };
+}
 
-  const io = new SocketServer<ClientToServerEvents, ServerToClientEvents, InterServerEvents>(http, {
-    serveClient: false,
-    transports: ['websocket', 'polling'],
-    maxHttpBufferSize: 64 * 1024,
-    pingInterval: 10_000,
-    pingTimeout: 10_000,
-  });
-  const stream = options.twin.stream;
-  // Authentication in the handshake, the policy on every event, one room per clearance.
-  const sockets = attachSocketAuth(io, { guard, auth: options.auth, origins });
-  // Above the threshold clients get their viewport's points or cells instead of the whole table.
-  const viewports = new ViewportStreams(options.twin.state, stream, options.viewport ?? {});
-  io.on('connection', (socket) => {
-    const principal = socket.data.principal!;
-    const feed = stream.feedFor(principal.clearance);
-    const viewport = viewports.open(principal.clearance, (out) => {
-      if (out.type === 'cells') socket.emit('cells', out.msg);
-      else if (out.type === 'snapshot') socket.emit('snapshot', out.msg);
-      else socket.emit('delta', out.msg);
-    });
-    socket.on('disconnect', () => viewports.close(viewport));
-    sockets.onEvent(socket, 'viewport', (req: unknown) => {
-      const error = viewport.viewport(req);
-      if (error) socket.emit('refused', { event: 'viewport', reason: error });
-    });
-    sockets.onEvent(socket, 'resume', (req: ResumeRequest) => {
-      if (viewports.big()) {
-        viewport.resume();
-        return;
-      }
-      const valid =
-        req !== null &&
-        typeof req === 'object' &&
-        (req.epoch === null || (typeof req.epoch === 'string' && req.epoch.length < 64)) &&
-        (req.lastSeq === null || Number.isSafeInteger(req.lastSeq));
-      const answer = feed.resume(valid ? req : { epoch: null, lastSeq: null });
-      if (answer.type === 'snapshot') socket.emit('snapshot', answer.snapshot);
-      else for (const d of answer.deltas) socket.emit('delta', d);
-      // Joined after the catch-up, so broadcast deltas follow it in order.
-      void socket.join(`live:${feed.key}`);
-    });
-    // Stats per clearance view: sensor counts cover only what the view may show.
-    if (sockets.may(principal, 'stats')) void socket.join(`stats:${feed.key}`);
-    if (sockets.may(principal, 'incidents')) {
-      // One room per clearance: each gets the incidents with the evidence it may see.
-      const room = incidentRoom(principal.clearance);
-      void socket.join(room);
-      const view = incidentViews.get(room)!.view;
-      socket.emit('incidents', { serverTime: Date.now(), incidents: options.twin.activeIncidents().sort(compareIncidents).map(view) });
-    }
-    if (notifications && sockets.may(principal, 'escalations')) {
-      void socket.join('escalations');
-      socket.emit('escalations', escalationsMessage(notifications.service.escalations()));
-    }
-    const dispatch = options.dispatch;
-    if (dispatch && sockets.may(principal, 'units')) {
-      void socket.join('units');
-      socket.emit('units', { serverTime: Date.now(), units: dispatch.units().map((u) => unitView(dispatch, u)) });
-    }
-  });
-
-  /** Incident rooms by clearance mask, with the filter for that clearance. */
-  const incidentViews = new Map<
-    string,
-    {
-      view: (i: Parameters<ReturnType<typeof incidentViewer>>[0]) => IncidentView;
-      update: (c: Parameters<ReturnType<typeof incidentUpdateViewer>>[0]) => IncidentUpdateMessage;
-    }
-  >();
-  const incidentRoom = (clearance: Parameters<typeof clearanceMask>[0]): string => {
-    const room = `incidents:m${clearanceMask(clearance)}`;
-    if (!incidentViews.has(room)) {
-      const view = incidentViewer(clearance, options.twin.classifyEvidence);
-      const update = incidentUpdateViewer(clearance, options.twin.classifyEvidence);
-      incidentViews.set(
-        room,
-        escalationOf
-          ? {
-              view: (i) => ({ ...view(i), escalation: escalationOf(i.id) }),
-              update: (c) => {
-                const u = update(c);
-                return { ...u, incident: { ...u.incident, escalation: escalationOf(c.incident.id) } };
-              },
-            }
-          : { view, update },
-      );
-    }
-    return room;
-  };
-  // `io.local`: every node hands the writer's changes to its own clients (cluster-bus.ts).
-  const stopIncidents = options.twin.onIncidentChanges((changes) => {
-    for (const [room, { update }] of incidentViews) {
-      for (const c of changes) io.local.to(room).emit('incident', update(c));
-    }
-  });
-
-  // Unit changes go out batched (AVL fixes arrive every few seconds per moving unit).
-  const changedUnits = new Set<string>();
-  const stopUnits = options.dispatch?.onUnitChanges((changes) => {
-    for (const c of changes) changedUnits.add(c.unitId);
-  });
-  const unitTimer = setInterval(() => {
-    const dispatch = options.dispatch;
-    if (!dispatch || changedUnits.size === 0) return;
-    const units = [...changedUnits]
-      .map((id) => dispatch.unit(id))
-      .filter((u) => u !== undefined)
-      .map((u) => unitView(dispatch, u));
-    changedUnits.clear();
-    io.local.to('units').emit('unit', { serverTime: Date.now(), units });
-  }, 500);
-
-  // Before listening, so that no client connects to a node that is not yet in the cluster.
+/** Joins the other web nodes (Redis), or runs as the only one; the writer's channel goes to the services that need it. */
+async function joinCluster(io: LiveIo, options: WebServerOptions): Promise<WebCluster> {
+  const log = options.log ?? (() => undefined);
   const cluster = options.redisUrl
     ? await joinRedisCluster(io, options.redisUrl, options.nodeId ?? `web-${process.pid}`, log)
     : singleNode(io);
@@ -362,50 +259,56 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   // Configuration saved on one node (rules, notification documents) is announced to the others;
   // redelivery is forwarded to the writer, whose dispatcher holds the dead letters.
   options.rules?.attach(cluster.writer);
-  notifications?.service.attach(cluster.writer);
-  // Every node follows the escalations; each tells its own clients when one changes.
-  const stopEscalations = notifications?.service.onEscalations((all) =>
-    io.local.to('escalations').emit('escalations', escalationsMessage(all)),
-  );
-  // `io.local`: deltas are numbered in this node's own epoch/seq and stats describe this node;
-  // through the Redis adapter they would reach other nodes' clients too (cluster-bus.ts).
-  const deltaTimer = setInterval(() => {
-    // One delta per clearance view, each to its own room (auth/policy.ts, live-stream.ts).
-    const deltas = stream.nextDeltas();
-    for (const { key, delta } of deltas) io.local.to(`live:${key}`).emit('delta', delta);
-    if (deltas[0]?.key === 'all') viewports.onDelta(deltas[0].delta);
-  }, options.deltaIntervalMs ?? 100);
-  const cellsTimer = setInterval(() => viewports.refreshCells(), viewports.options.cellsIntervalMs);
-  const statsTimer = setInterval(() => {
-    const all = options.stats();
-    io.local.to('stats:all').emit('stats', all);
-    for (const view of stream.classifiedViews()) {
-      io.local.to(`stats:${view.key}`).emit('stats', { ...all, sensorsTotal: view.size, byState: view.countByState() });
-    }
-  }, 1000);
+  options.notifications?.service.attach(cluster.writer);
+  return cluster;
+}
+
+/** Listens on the host and port; a port in use is an {@link HttpPortInUseError} that names the setting. */
+function listen(http: HttpServer, options: WebServerOptions): Promise<void> {
+  return new Promise<void>((resolveListen, reject) => {
+    http.once('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EADDRINUSE')
+        reject(
+          new HttpPortInUseError(`HTTP port ${options.port} on ${options.host} is already in use; set CITYTWIN_HTTP_PORT to another port`),
+        );
+      else reject(err);
+    });
+    http.listen(options.port, options.host, () => resolveListen());
+  });
+}
+
+export async function startWebServer(options: WebServerOptions): Promise<WebServer> {
+  const origins = new OriginPolicy({ allowed: options.allowedOrigins ?? [], secure: Boolean(options.tls) });
+  const guard = new AccessGuard({ auth: options.auth, probeToken: options.probeToken ?? null, origins });
+  let basemapArchive: BasemapArchive | null = options.basemapPmtiles ? await openBasemapArchive(options.basemapPmtiles) : null;
+  const notifications = options.notifications ?? null;
+  const escalationOf = notifications ? (id: string) => escalationView(notifications.service.escalation(id)) : null;
+  const routes = serverRoutes(options, () => basemapArchive, escalationOf);
+  const { http, refusedRequests } = createHttpServer(options, requestHandler(options, routes, guard));
+
+  const io: LiveIo = new SocketServer<ClientToServerEvents, ServerToClientEvents, InterServerEvents>(http, {
+    serveClient: false,
+    transports: ['websocket', 'polling'],
+    maxHttpBufferSize: 64 * 1024,
+    pingInterval: 10_000,
+    pingTimeout: 10_000,
+  });
+  // Authentication in the handshake, the policy on every event, one room per clearance.
+  const sockets = attachSocketAuth(io, { guard, auth: options.auth, origins });
+  const live = startLiveStream(io, options, sockets, escalationOf);
+  // Before listening, so that no client connects to a node that is not yet in the cluster.
+  const cluster = await joinCluster(io, options);
+  const stopTimers = startStreamTimers(io, options, live.viewports);
+  const stopStream = () => {
+    stopTimers();
+    live.stop();
+  };
 
   try {
-    await new Promise<void>((resolveListen, reject) => {
-      http.once('error', (err: NodeJS.ErrnoException) => {
-        if (err.code === 'EADDRINUSE')
-          reject(
-            new HttpPortInUseError(
-              `HTTP port ${options.port} on ${options.host} is already in use; set CITYTWIN_HTTP_PORT to another port`,
-            ),
-          );
-        else reject(err);
-      });
-      http.listen(options.port, options.host, () => resolveListen());
-    });
+    await listen(http, options);
   } catch (err) {
     // Leave nothing running (timers, Redis connections) when the port is taken.
-    clearInterval(deltaTimer);
-    clearInterval(cellsTimer);
-    clearInterval(statsTimer);
-    clearInterval(unitTimer);
-    stopIncidents();
-    stopUnits?.();
-    stopEscalations?.();
+    stopStream();
     await cluster.close();
     throw err;
   }
@@ -414,7 +317,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   const shownHost = options.host === '0.0.0.0' ? '127.0.0.1' : options.host.includes(':') ? `[${options.host}]` : options.host;
   return {
     url: `${options.tls ? 'https' : 'http'}://${shownHost}:${port}/`,
-    refusedRequests: () => refusedRequests,
+    refusedRequests,
     refusedSocketEvents: () => ({ ...sockets.refused }),
     port,
     http,
@@ -425,27 +328,11 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       basemapArchive = path ? await openBasemapArchive(path) : null;
     },
     close: async () => {
-      clearInterval(deltaTimer);
-      clearInterval(cellsTimer);
-      clearInterval(statsTimer);
-      clearInterval(unitTimer);
-      stopIncidents();
-      stopUnits?.();
-      stopEscalations?.();
+      stopStream();
       sockets.close();
       await io.close();
       await cluster.close();
       await new Promise<void>((r) => http.close(() => r()));
     },
   };
-}
-
-/** An escalation as incidents carry it (the incident's id is the incident's own). */
-function escalationView(e: IncidentEscalation | null): IncidentEscalationView | null {
-  if (!e) return null;
-  return { policyId: e.policyId, tier: e.tier, nextTier: e.nextTier, nextRepeat: e.nextRepeat, nextEscalationAt: e.nextEscalationAt };
-}
-
-function escalationsMessage(all: readonly IncidentEscalation[]): EscalationsMessage {
-  return { serverTime: Date.now(), escalations: all.map((e) => ({ incidentId: e.incidentId, ...escalationView(e)! })) };
 }

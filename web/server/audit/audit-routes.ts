@@ -48,7 +48,8 @@ const auditKeySchema = z.object({
     .nullable(),
 });
 
-export function auditRoutes(deps: AuditRouteDeps): Route[] {
+/** The audit record's entries, filtered. */
+function auditEntryRoutes(deps: AuditRouteDeps): Route[] {
   const { audit } = deps;
   return [
     route({
@@ -96,6 +97,13 @@ export function auditRoutes(deps: AuditRouteDeps): Route[] {
         };
       },
     }),
+  ];
+}
+
+/** Verifying the record: the chains and checkpoints, and the public key to check them with. */
+function auditVerificationRoutes(deps: AuditRouteDeps): Route[] {
+  const { audit } = deps;
+  return [
     route({
       method: 'GET',
       path: '/api/audit/verify',
@@ -130,4 +138,8 @@ export function auditRoutes(deps: AuditRouteDeps): Route[] {
       },
     }),
   ];
+}
+
+export function auditRoutes(deps: AuditRouteDeps): Route[] {
+  return [...auditEntryRoutes(deps), ...auditVerificationRoutes(deps)];
 }

@@ -98,16 +98,21 @@ const securityEventSchema = z.object({
   detail: z.string(),
 });
 
-export function authRoutes(deps: AuthRouteDeps): Route[] {
-  const { auth } = deps;
-  const me = (p: Principal) => ({
+/** Who is asking, and what their roles allow. */
+function me(p: Principal) {
+  return {
     username: p.username,
     roles: p.roles,
     via: p.via,
     tokenId: p.tokenId,
     clearance: p.clearance,
     permissions: permissionsOf(p.roles),
-  });
+  };
+}
+
+/** Signing in and out, and whether a request is signed in. */
+function sessionRoutes(deps: AuthRouteDeps): Route[] {
+  const { auth } = deps;
   return [
     route({
       method: 'POST',
@@ -174,6 +179,13 @@ export function authRoutes(deps: AuthRouteDeps): Route[] {
         return { ok: true as const };
       },
     }),
+  ];
+}
+
+/** The signed-in account: who it is, and its password. */
+function ownAccountRoutes(deps: AuthRouteDeps): Route[] {
+  const { auth } = deps;
+  return [
     route({
       method: 'GET',
       path: '/api/auth/me',
@@ -205,6 +217,13 @@ export function authRoutes(deps: AuthRouteDeps): Route[] {
         return { ok: true as const, ...issued };
       },
     }),
+  ];
+}
+
+/** API and display tokens, and sessions. */
+function tokenRoutes(deps: AuthRouteDeps): Route[] {
+  const { auth } = deps;
+  return [
     route({
       method: 'GET',
       path: '/api/auth/tokens',
@@ -269,6 +288,13 @@ export function authRoutes(deps: AuthRouteDeps): Route[] {
       params: tokenId,
       handler: async ({ principal, params, req }) => auth.revokeToken(must(principal), params.tokenId, clientAddress(req)).catch(rethrow),
     }),
+  ];
+}
+
+/** Accounts and their roles (admins). */
+function userRoutes(deps: AuthRouteDeps): Route[] {
+  const { auth } = deps;
+  return [
     route({
       method: 'GET',
       path: '/api/users',
@@ -331,6 +357,13 @@ export function authRoutes(deps: AuthRouteDeps): Route[] {
         return auth.updateUser(must(principal), params.username, change, clientAddress(req)).catch(rethrow);
       },
     }),
+  ];
+}
+
+/** Login throttling and the security log. */
+function securityRoutes(deps: AuthRouteDeps): Route[] {
+  const { auth } = deps;
+  return [
     route({
       method: 'POST',
       path: '/api/security/unlock',
@@ -385,6 +418,11 @@ export function authRoutes(deps: AuthRouteDeps): Route[] {
         }),
     }),
   ];
+}
+
+/** Every route of accounts, sessions, tokens and the security log, group by group. */
+export function authRoutes(deps: AuthRouteDeps): Route[] {
+  return [...sessionRoutes(deps), ...ownAccountRoutes(deps), ...tokenRoutes(deps), ...userRoutes(deps), ...securityRoutes(deps)];
 }
 
 /** Reads the session cookie from a Cookie header (the last one wins; values are never echoed). */

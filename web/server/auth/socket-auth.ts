@@ -34,10 +34,11 @@ export interface SocketAuth {
   close(): void;
 }
 
-export function attachSocketAuth(io: AnyServer, deps: { guard: AccessGuard; auth: AuthService; origins: OriginPolicy }): SocketAuth {
-  const refused = { handshakes: 0, events: 0 };
+type HandshakeDeps = { guard: AccessGuard; auth: AuthService; origins: OriginPolicy };
 
-  io.use((socket, next) => {
+/** The handshake check: the page's origin, then the credentials (token, bearer header or cookie); refusals are counted. */
+function authenticateHandshake(deps: HandshakeDeps, refused: { handshakes: number }): Parameters<AnyServer['use']>[0] {
+  return (socket, next) => {
     const client = socket.handshake.address;
     const fail = (status: number, reason: string) => {
       refused.handshakes++;
@@ -76,7 +77,13 @@ export function attachSocketAuth(io: AnyServer, deps: { guard: AccessGuard; auth
       .catch((err: Error) =>
         fail(err instanceof HttpError ? err.status : 500, err instanceof HttpError ? err.message : 'authentication is unavailable'),
       );
-  });
+  };
+}
+
+export function attachSocketAuth(io: AnyServer, deps: HandshakeDeps): SocketAuth {
+  const refused = { handshakes: 0, events: 0 };
+
+  io.use(authenticateHandshake(deps, refused));
 
   const may = (principal: Principal, event: SocketEventName) => hasPermission(principal.roles, SOCKET_EVENTS[event].permission);
 

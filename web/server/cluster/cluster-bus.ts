@@ -190,6 +190,93 @@ export async function joinRedisCluster(
 
 type RedisConnection = ReturnType<typeof createClient>;
 
+type Log = (level: 'warn', message: string) => void;
+
+/** Hands the writer's changes, heard from other nodes, to this node's listeners. */
+function relayWriterChanges(io: AnyServer, nodeId: string, listeners: Array<(change: WriterChange) => void>, log: Log): void {
+  io.on('twinChanges', (from: string, batch: string) => {
+    if (from === nodeId || typeof batch !== 'string') return;
+    let change: WriterChange;
+    try {
+      change = decodeWriterChange(batch);
+    } catch (err) {
+      log('warn', `twin writer ${String(from).slice(0, 64)}: ${(err as Error).message}`);
+      return;
+    }
+    for (const l of listeners) {
+      try {
+        l(change);
+      } catch (err) {
+        log('warn', `changes from the twin writer: ${(err as Error).message}`);
+      }
+    }
+  });
+}
+
+/** Hands configuration notices of other nodes to this node's listeners. */
+function relayNotices(io: AnyServer, nodeId: string, listeners: Array<(notice: ClusterNotice) => void>, log: Log): void {
+  io.on('clusterNotice', (from: string, text: string) => {
+    if (from === nodeId || typeof text !== 'string') return;
+    let notice: ClusterNotice;
+    try {
+      notice = decodeClusterNotice(text);
+    } catch (err) {
+      log('warn', `web node ${String(from).slice(0, 64)}: ${(err as Error).message}`);
+      return;
+    }
+    for (const l of listeners) {
+      try {
+        l(notice);
+      } catch (err) {
+        log('warn', `a configuration notice from ${String(from).slice(0, 64)}: ${(err as Error).message}`);
+      }
+    }
+  });
+}
+
+/** While this node writes, answers the commands other nodes forward (null from a node that does not write). */
+function serveForwardedCommands(
+  io: AnyServer,
+  isWriter: () => boolean,
+  handlers: Array<(command: WriterCommand) => Promise<WriterAnswer | null>>,
+): void {
+  io.on('twinCommand', (text: string, answer: (result: string | null) => void) => {
+    if (typeof answer !== 'function') return;
+    if (!isWriter() || typeof text !== 'string') return answer(null);
+    let command: WriterCommand;
+    try {
+      command = decodeWriterCommand(text);
+    } catch (err) {
+      return answer(encodeClusterMessage({ kind: 'failed', message: (err as Error).message }));
+    }
+    // The first handler with an answer (incidents, dispatch …) answers.
+    const serveWith = async (): Promise<string | null> => {
+      for (const h of handlers) {
+        const result = await h(command);
+        if (result !== null) return encodeClusterMessage(result);
+      }
+      return null;
+    };
+    serveWith().then(answer, (err: Error) => answer(encodeClusterMessage({ kind: 'failed', message: err.message })));
+  });
+}
+
+/** Sends a command to the node that writes, and returns its answer. */
+async function forwardToWriter(io: AnyServer, command: WriterCommand): Promise<WriterAnswer> {
+  let answers: Array<string | null>;
+  try {
+    // The adapter waits up to its requestsTimeout (5 s, FORWARD_TIMEOUT_MS) for every other node.
+    answers = (await io.serverSideEmitWithAck('twinCommand', encodeClusterMessage(command))) as Array<string | null>;
+  } catch (err) {
+    throw new NoWriterError(
+      `no twin writer answered within ${FORWARD_TIMEOUT_MS / 1000} s (${(err as Error).message}); retry in a few seconds`,
+    );
+  }
+  const answer = answers.find((a): a is string => typeof a === 'string');
+  if (answer === undefined) throw new NoWriterError('no node holds the twin-writer lease right now; retry in a few seconds');
+  return decodeWriterAnswer(answer);
+}
+
 /**
  * The twin-writer lease: taken with `SET NX PX`, kept by renewing it only while Redis still
  * holds this node's id (a check-and-extend script), given up on close so a successor need not
@@ -200,7 +287,7 @@ function writerLease(
   io: AnyServer,
   redis: RedisConnection,
   nodeId: string,
-  log: (level: 'warn', message: string) => void,
+  log: Log,
 ): TwinWriterChannel & { ready: Promise<void>; release(): Promise<void> } {
   let writer = false;
   const listeners: Array<(writer: boolean) => void> = [];
@@ -232,59 +319,9 @@ function writerLease(
   };
   const ready = step();
   const timer = setInterval(() => void step(), LEASE_RENEW_MS);
-  io.on('twinChanges', (from: string, batch: string) => {
-    if (from === nodeId || typeof batch !== 'string') return;
-    let change: WriterChange;
-    try {
-      change = decodeWriterChange(batch);
-    } catch (err) {
-      log('warn', `twin writer ${String(from).slice(0, 64)}: ${(err as Error).message}`);
-      return;
-    }
-    for (const l of changeListeners) {
-      try {
-        l(change);
-      } catch (err) {
-        log('warn', `changes from the twin writer: ${(err as Error).message}`);
-      }
-    }
-  });
-  io.on('clusterNotice', (from: string, text: string) => {
-    if (from === nodeId || typeof text !== 'string') return;
-    let notice: ClusterNotice;
-    try {
-      notice = decodeClusterNotice(text);
-    } catch (err) {
-      log('warn', `web node ${String(from).slice(0, 64)}: ${(err as Error).message}`);
-      return;
-    }
-    for (const l of noticeListeners) {
-      try {
-        l(notice);
-      } catch (err) {
-        log('warn', `a configuration notice from ${String(from).slice(0, 64)}: ${(err as Error).message}`);
-      }
-    }
-  });
-  io.on('twinCommand', (text: string, answer: (result: string | null) => void) => {
-    if (typeof answer !== 'function') return;
-    if (!writer || typeof text !== 'string') return answer(null);
-    let command: WriterCommand;
-    try {
-      command = decodeWriterCommand(text);
-    } catch (err) {
-      return answer(encodeClusterMessage({ kind: 'failed', message: (err as Error).message }));
-    }
-    // The first handler with an answer (incidents, dispatch …) answers.
-    const serveWith = async (): Promise<string | null> => {
-      for (const h of handlers) {
-        const result = await h(command);
-        if (result !== null) return encodeClusterMessage(result);
-      }
-      return null;
-    };
-    serveWith().then(answer, (err: Error) => answer(encodeClusterMessage({ kind: 'failed', message: err.message })));
-  });
+  relayWriterChanges(io, nodeId, changeListeners, log);
+  relayNotices(io, nodeId, noticeListeners, log);
+  serveForwardedCommands(io, () => writer, handlers);
   return {
     ready,
     isWriter: () => writer,
@@ -294,20 +331,7 @@ function writerLease(
     serve: (h) => void handlers.push(h),
     announce: (notice) => io.serverSideEmit('clusterNotice', nodeId, encodeClusterMessage(notice)),
     onNotice: (l) => void noticeListeners.push(l),
-    forward: async (command) => {
-      let answers: Array<string | null>;
-      try {
-        // The adapter waits up to its requestsTimeout (5 s, FORWARD_TIMEOUT_MS) for every other node.
-        answers = (await io.serverSideEmitWithAck('twinCommand', encodeClusterMessage(command))) as Array<string | null>;
-      } catch (err) {
-        throw new NoWriterError(
-          `no twin writer answered within ${FORWARD_TIMEOUT_MS / 1000} s (${(err as Error).message}); retry in a few seconds`,
-        );
-      }
-      const answer = answers.find((a): a is string => typeof a === 'string');
-      if (answer === undefined) throw new NoWriterError('no node holds the twin-writer lease right now; retry in a few seconds');
-      return decodeWriterAnswer(answer);
-    },
+    forward: (command) => forwardToWriter(io, command),
     release: async () => {
       stopped = true;
       clearInterval(timer);

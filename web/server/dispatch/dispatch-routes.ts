@@ -129,7 +129,8 @@ async function refusedAsHttp<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-export function dispatchRoutes(deps: DispatchDeps): Route[] {
+/** Response units and their positions. */
+function unitRoutes(deps: DispatchDeps): Route[] {
   const { dispatch } = deps;
   return [
     route({
@@ -165,6 +166,13 @@ export function dispatchRoutes(deps: DispatchDeps): Route[] {
         return unitView(dispatch, u);
       },
     }),
+  ];
+}
+
+/** Recommended units for an incident, and recording what was shown. */
+function recommendationRoutes(deps: DispatchDeps): Route[] {
+  const { dispatch } = deps;
+  return [
     route({
       method: 'GET',
       path: '/api/incidents/{incidentId}/recommendations',
@@ -204,6 +212,13 @@ export function dispatchRoutes(deps: DispatchDeps): Route[] {
         );
       },
     }),
+  ];
+}
+
+/** Sending units and changing their status. */
+function dispatchActionRoutes(deps: DispatchDeps): Route[] {
+  const { dispatch } = deps;
+  return [
     route({
       method: 'POST',
       path: '/api/incidents/{incidentId}/dispatch',
@@ -253,6 +268,13 @@ export function dispatchRoutes(deps: DispatchDeps): Route[] {
         return { changes: changes.map(changeView) };
       },
     }),
+  ];
+}
+
+/** The signed dispatch log: export and verification. */
+function dispatchLogRoutes(deps: DispatchDeps): Route[] {
+  const { dispatch } = deps;
+  return [
     route({
       method: 'GET',
       path: '/api/dispatch/log',
@@ -303,6 +325,13 @@ export function dispatchRoutes(deps: DispatchDeps): Route[] {
       returns: '{ ok, checked, problems: [{ seq, kind: altered|missing|reordered|bad_start, detail }], head }',
       handler: async () => dispatch.verifyLog(),
     }),
+  ];
+}
+
+/** Response times. */
+function responseTimeRoutes(deps: DispatchDeps): Route[] {
+  const { dispatch } = deps;
+  return [
     route({
       method: 'GET',
       path: '/api/dispatch/response-times',
@@ -325,5 +354,15 @@ export function dispatchRoutes(deps: DispatchDeps): Route[] {
         return { incidents: perIncident, summary: summarizeResponseTimes(perIncident) };
       },
     }),
+  ];
+}
+
+export function dispatchRoutes(deps: DispatchDeps): Route[] {
+  return [
+    ...unitRoutes(deps),
+    ...recommendationRoutes(deps),
+    ...dispatchActionRoutes(deps),
+    ...dispatchLogRoutes(deps),
+    ...responseTimeRoutes(deps),
   ];
 }

@@ -77,21 +77,25 @@ const incidentActionResultSchema = z.object({
   ),
 });
 
-export function incidentRoutes(deps: IncidentRouteDeps): Route[] {
-  const viewFor = (principal: Principal | null) => {
-    const view = incidentViewer(principal?.clearance ?? [], deps.twin.classifyEvidence);
-    const escalationOf = deps.escalationOf;
-    return escalationOf ? (i: Incident) => ({ ...view(i), escalation: escalationOf(i.id) }) : view;
-  };
-  /** The newest state of an incident: the twin's if it holds it, else the store's last change. */
-  const incidentById = async (id: string): Promise<{ incident: Incident | null; history: IncidentChange[] }> => {
-    // Changes are written in batches: write what is pending so the history is complete.
-    await deps.twin.flushIncidents();
-    const history = deps.incidentStore ? await deps.incidentStore.history(id) : [];
-    return { incident: deps.twin.incident(id) ?? history.at(-1)?.incident ?? null, history };
-  };
-  const incidentParams = z.object({ incidentId: incidentIdSchema });
+/** The view of incidents for a principal's clearance, with their escalation when notifications run. */
+function viewFor(deps: IncidentRouteDeps, principal: Principal | null) {
+  const view = incidentViewer(principal?.clearance ?? [], deps.twin.classifyEvidence);
+  const escalationOf = deps.escalationOf;
+  return escalationOf ? (i: Incident) => ({ ...view(i), escalation: escalationOf(i.id) }) : view;
+}
 
+/** The newest state of an incident: the twin's if it holds it, else the store's last change. */
+async function incidentById(deps: IncidentRouteDeps, id: string): Promise<{ incident: Incident | null; history: IncidentChange[] }> {
+  // Changes are written in batches: write what is pending so the history is complete.
+  await deps.twin.flushIncidents();
+  const history = deps.incidentStore ? await deps.incidentStore.history(id) : [];
+  return { incident: deps.twin.incident(id) ?? history.at(-1)?.incident ?? null, history };
+}
+
+const incidentParams = z.object({ incidentId: incidentIdSchema });
+
+/** Incidents: the list, and one with its history. */
+function incidentReadRoutes(deps: IncidentRouteDeps): Route[] {
   return [
     route({
       method: 'GET',
@@ -124,7 +128,7 @@ export function incidentRoutes(deps: IncidentRouteDeps): Route[] {
         }
         const inRange = (i: Incident) =>
           (query.from === undefined || i.updatedAt >= query.from) && (query.to === undefined || i.openedAt <= query.to);
-        const view = viewFor(principal);
+        const view = viewFor(deps, principal);
         return [...byId.values()].filter(inRange).sort(compareIncidents).slice(0, query.limit).map(view);
       },
     }),
@@ -139,14 +143,20 @@ export function incidentRoutes(deps: IncidentRouteDeps): Route[] {
       returns: 'IncidentDetail { …IncidentView, history: [{ at, actor, what, detail, status, severity, confidence }] }',
       params: incidentParams,
       handler: async ({ params, principal }): Promise<IncidentDetail> => {
-        const { incident, history } = await incidentById(params.incidentId);
+        const { incident, history } = await incidentById(deps, params.incidentId);
         if (!incident) throw new HttpError(404, `incident "${params.incidentId}" is not known`);
         return {
-          ...viewFor(principal)(incident),
+          ...viewFor(deps, principal)(incident),
           history: history.map(historyViewer(principal?.clearance ?? [], deps.twin.classifyEvidence)),
         };
       },
     }),
+  ];
+}
+
+/** Operators' actions on an incident. */
+function incidentActionRoutes(deps: IncidentRouteDeps): Route[] {
+  return [
     route({
       method: 'POST',
       path: '/api/incidents/{incidentId}/actions',
@@ -172,7 +182,7 @@ export function incidentRoutes(deps: IncidentRouteDeps): Route[] {
           if (err instanceof NoWriterError) throw new HttpError(503, err.message);
           throw err;
         }
-        const view = viewFor(principal);
+        const view = viewFor(deps, principal);
         const own = changes.find((c) => c.incidentId === params.incidentId) ?? changes[0]!;
         return {
           incident: view(own.incident),
@@ -181,4 +191,8 @@ export function incidentRoutes(deps: IncidentRouteDeps): Route[] {
       },
     }),
   ];
+}
+
+export function incidentRoutes(deps: IncidentRouteDeps): Route[] {
+  return [...incidentReadRoutes(deps), ...incidentActionRoutes(deps)];
 }

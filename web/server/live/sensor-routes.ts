@@ -49,33 +49,121 @@ const deadLetterSchema = z.object({
   payloadBytes: z.number(),
 });
 
-export function sensorRoutes(deps: SensorRouteDeps): Route[] {
-  const districtName = (code: string | null) => deps.city?.districts.find((d) => d.code === code) ?? null;
-  const sourceOf = (id: string | null) => deps.city?.sources.find((s) => s.id === id) ?? null;
-  // The register: sensors of v1 kinds and of the kinds the city declares.
-  const register = new Map(registerSites(deps.city).map((s) => [s.id, s]));
+/** What the sensor routes share: their dependencies, the register of sites, and the clearance check. */
+interface SensorContext {
+  deps: SensorRouteDeps;
+  /** The register: sensors of v1 kinds and of the kinds the city declares. */
+  register: Map<string, ReturnType<typeof registerSites>[number]>;
+  districtName(code: string | null): CityModel['districts'][number] | null;
+  sourceOf(id: string | null): CityModel['sources'][number] | null;
   /**
    * Refuses a sensor above the caller's clearance (403 with the reason). A sensor the twin has
    * not seen is judged by its site's source, else as unclassified.
    */
-  const checkClearance = (principal: Principal | null, id: string): void => {
-    if (!principal) throw new HttpError(401, 'sign in first');
-    const entry = deps.twin.state.byId.get(id);
-    const site = entry ? null : (register.get(id) ?? null);
-    const cls = entry
-      ? deps.twin.stream.classify(entry)
-      : site
-        ? deps.twin.stream.classify({ classification: null, sourceId: site.sourceId })
-        : UNCLASSIFIED_AS;
-    if (!principal.clearance.includes(cls)) {
-      throw new HttpError(
-        403,
-        `sensor "${id}" carries ${cls} data; your roles (${principal.roles.join(', ')}) are cleared for ${principal.clearance.join(', ') || 'nothing'}`,
-        { classification: cls },
-      );
-    }
-  };
+  checkClearance(principal: Principal | null, id: string): void;
+}
 
+function sensorContext(deps: SensorRouteDeps): SensorContext {
+  const register = new Map(registerSites(deps.city).map((s) => [s.id, s]));
+  return {
+    deps,
+    register,
+    districtName: (code) => deps.city?.districts.find((d) => d.code === code) ?? null,
+    sourceOf: (id) => deps.city?.sources.find((s) => s.id === id) ?? null,
+    checkClearance: (principal, id) => {
+      if (!principal) throw new HttpError(401, 'sign in first');
+      const entry = deps.twin.state.byId.get(id);
+      const site = entry ? null : (register.get(id) ?? null);
+      const cls = entry
+        ? deps.twin.stream.classify(entry)
+        : site
+          ? deps.twin.stream.classify({ classification: null, sourceId: site.sourceId })
+          : UNCLASSIFIED_AS;
+      if (!principal.clearance.includes(cls)) {
+        throw new HttpError(
+          403,
+          `sensor "${id}" carries ${cls} data; your roles (${principal.roles.join(', ')}) are cleared for ${principal.clearance.join(', ') || 'nothing'}`,
+          { classification: cls },
+        );
+      }
+    },
+  };
+}
+
+/** Aggregate cells of a bbox from the twin's grid or the stored registry. */
+async function aggregateCells(
+  ctx: SensorContext,
+  query: { bbox: string; zoom: number; kinds?: string | undefined; source: 'twin' | 'registry' },
+  principal: Principal | null,
+) {
+  if (!principal) throw new HttpError(401, 'sign in first');
+  const bbox = parseBbox(query.bbox);
+  if (typeof bbox === 'string') throw new HttpError(400, bbox);
+  const kinds = query.kinds
+    ? query.kinds
+        .split(',')
+        .map((k) => k.trim())
+        .filter(Boolean)
+    : null;
+  const unknown = kinds?.find((k) => k !== 'unknown' && !ctx.deps.twin.vocabulary.isKind(k));
+  if (unknown) throw new HttpError(400, `unknown sensor kind "${unknown.slice(0, 40)}"`);
+  if (query.source === 'registry') {
+    return registryCells(ctx.deps.registry, {
+      bbox,
+      zoom: query.zoom,
+      clearance: principal.clearance,
+      sources: ctx.deps.city?.sources ?? [],
+      register: [...ctx.register.values()],
+      kinds,
+    });
+  }
+  return cellsMessage(ctx.deps.twin.stream.grid, bbox, query.zoom, clearanceMask(principal.clearance), kinds, Date.now());
+}
+
+/** One sensor: from the twin, else its site and its latest stored values. */
+async function sensorDetail(ctx: SensorContext, id: string, principal: Principal | null): Promise<SensorDetail> {
+  ctx.checkClearance(principal, id);
+  const entry = ctx.deps.twin.state.byId.get(id);
+  const stored = entry ? null : await ctx.deps.readings.latest(id);
+  if (!entry && (!stored || stored.length === 0)) throw new HttpError(404, `sensor "${id}" is not known`);
+  const latest: SensorDetail['latest'] = {};
+  const unitOf = (m: string) => ctx.deps.twin.vocabulary.unitOf(m.replace(/:sum$/, '')) ?? '';
+  if (entry) for (const [m, v] of entry.latest) latest[m] = { value: v.value, ts: v.ts, unit: unitOf(m) };
+  else for (const r of stored ?? []) latest[r.metric] = { value: r.value, ts: r.ts, unit: unitOf(r.metric) };
+  const site = ctx.register.get(id) ?? null;
+  const district = ctx.districtName(entry?.district ?? site?.district ?? null);
+  const source = ctx.sourceOf(entry?.sourceId ?? site?.sourceId ?? null);
+  // The effective classification: the source's, raised (never lowered) by the sensor's meta.
+  const classification = ctx.deps.twin.stream.classify({
+    classification: entry?.classification ?? null,
+    sourceId: entry?.sourceId ?? site?.sourceId ?? null,
+  });
+  return {
+    id,
+    kind: entry?.kind ?? site?.kind ?? 'unknown',
+    lng: entry?.lng ?? site?.lng ?? null,
+    lat: entry?.lat ?? site?.lat ?? null,
+    registered: entry?.registered ?? false,
+    name: entry?.name ?? null,
+    nameZh: site?.nameZh ?? entry?.name ?? null,
+    nameEn: site?.nameEn ?? entry?.name ?? null,
+    district: district?.code ?? entry?.district ?? null,
+    districtNameZh: district?.nameZh ?? null,
+    districtNameEn: district?.nameEn ?? null,
+    source: source
+      ? { id: source.id, nameZh: source.nameZh, nameEn: source.nameEn, classification }
+      : entry?.sourceId
+        ? { id: entry.sourceId, nameZh: entry.sourceId, nameEn: entry.sourceId, classification }
+        : null,
+    classification,
+    state: entry ? stateName(entry.state) : 'unregistered',
+    latest,
+    stateReason: entry ? ctx.deps.twin.stateReason(entry) : null,
+  };
+}
+
+/** The twin's sensors: a filtered list, and aggregate cells for the map. */
+function sensorMapRoutes(ctx: SensorContext): Route[] {
   return [
     route({
       method: 'GET',
@@ -90,7 +178,7 @@ export function sensorRoutes(deps: SensorRouteDeps): Route[] {
         kind: z
           .string()
           .max(40)
-          .refine((k) => k === 'unknown' || deps.twin.vocabulary.isKind(k), 'must be a sensor kind of GET /api/vocabulary, or unknown')
+          .refine((k) => k === 'unknown' || ctx.deps.twin.vocabulary.isKind(k), 'must be a sensor kind of GET /api/vocabulary, or unknown')
           .optional(),
         state: z.enum(SENSOR_STATES).optional(),
         district: z.string().max(32).optional(),
@@ -99,9 +187,9 @@ export function sensorRoutes(deps: SensorRouteDeps): Route[] {
       }),
       handler: ({ query, principal }) => {
         const cleared = new Set(principal?.clearance ?? []);
-        const all = deps.twin.state.sensors.filter(
+        const all = ctx.deps.twin.state.sensors.filter(
           (s) =>
-            cleared.has(deps.twin.stream.classify(s)) &&
+            cleared.has(ctx.deps.twin.stream.classify(s)) &&
             (!query.kind || s.kind === query.kind) &&
             (!query.state || stateName(s.state) === query.state) &&
             (!query.district || s.district === query.district),
@@ -126,31 +214,14 @@ export function sensorRoutes(deps: SensorRouteDeps): Route[] {
         kinds: z.string().max(400).optional(),
         source: z.enum(['twin', 'registry']).default('twin'),
       }),
-      handler: async ({ query, principal }) => {
-        if (!principal) throw new HttpError(401, 'sign in first');
-        const bbox = parseBbox(query.bbox);
-        if (typeof bbox === 'string') throw new HttpError(400, bbox);
-        const kinds = query.kinds
-          ? query.kinds
-              .split(',')
-              .map((k) => k.trim())
-              .filter(Boolean)
-          : null;
-        const unknown = kinds?.find((k) => k !== 'unknown' && !deps.twin.vocabulary.isKind(k));
-        if (unknown) throw new HttpError(400, `unknown sensor kind "${unknown.slice(0, 40)}"`);
-        if (query.source === 'registry') {
-          return registryCells(deps.registry, {
-            bbox,
-            zoom: query.zoom,
-            clearance: principal.clearance,
-            sources: deps.city?.sources ?? [],
-            register: [...register.values()],
-            kinds,
-          });
-        }
-        return cellsMessage(deps.twin.stream.grid, bbox, query.zoom, clearanceMask(principal.clearance), kinds, Date.now());
-      },
+      handler: ({ query, principal }) => aggregateCells(ctx, query, principal),
     }),
+  ];
+}
+
+/** One sensor, and the stored history of a metric. */
+function sensorDetailRoutes(ctx: SensorContext): Route[] {
+  return [
     route({
       method: 'GET',
       path: '/api/sensors/{sensorId}',
@@ -161,46 +232,7 @@ export function sensorRoutes(deps: SensorRouteDeps): Route[] {
       summary: 'One sensor: kind, position, registration, district, source, state and latest value per metric',
       returns: 'SensorDetail',
       params: sensorId,
-      handler: async ({ params, principal }): Promise<SensorDetail> => {
-        checkClearance(principal, params.sensorId);
-        const entry = deps.twin.state.byId.get(params.sensorId);
-        const stored = entry ? null : await deps.readings.latest(params.sensorId);
-        if (!entry && (!stored || stored.length === 0)) throw new HttpError(404, `sensor "${params.sensorId}" is not known`);
-        const latest: SensorDetail['latest'] = {};
-        const unitOf = (m: string) => deps.twin.vocabulary.unitOf(m.replace(/:sum$/, '')) ?? '';
-        if (entry) for (const [m, v] of entry.latest) latest[m] = { value: v.value, ts: v.ts, unit: unitOf(m) };
-        else for (const r of stored ?? []) latest[r.metric] = { value: r.value, ts: r.ts, unit: unitOf(r.metric) };
-        const site = register.get(params.sensorId) ?? null;
-        const district = districtName(entry?.district ?? site?.district ?? null);
-        const source = sourceOf(entry?.sourceId ?? site?.sourceId ?? null);
-        // The effective classification: the source's, raised (never lowered) by the sensor's meta.
-        const classification = deps.twin.stream.classify({
-          classification: entry?.classification ?? null,
-          sourceId: entry?.sourceId ?? site?.sourceId ?? null,
-        });
-        return {
-          id: params.sensorId,
-          kind: entry?.kind ?? site?.kind ?? 'unknown',
-          lng: entry?.lng ?? site?.lng ?? null,
-          lat: entry?.lat ?? site?.lat ?? null,
-          registered: entry?.registered ?? false,
-          name: entry?.name ?? null,
-          nameZh: site?.nameZh ?? entry?.name ?? null,
-          nameEn: site?.nameEn ?? entry?.name ?? null,
-          district: district?.code ?? entry?.district ?? null,
-          districtNameZh: district?.nameZh ?? null,
-          districtNameEn: district?.nameEn ?? null,
-          source: source
-            ? { id: source.id, nameZh: source.nameZh, nameEn: source.nameEn, classification }
-            : entry?.sourceId
-              ? { id: entry.sourceId, nameZh: entry.sourceId, nameEn: entry.sourceId, classification }
-              : null,
-          classification,
-          state: entry ? stateName(entry.state) : 'unregistered',
-          latest,
-          stateReason: entry ? deps.twin.stateReason(entry) : null,
-        };
-      },
+      handler: ({ params, principal }) => sensorDetail(ctx, params.sensorId, principal),
     }),
     route({
       method: 'GET',
@@ -221,24 +253,30 @@ export function sensorRoutes(deps: SensorRouteDeps): Route[] {
         maxPoints: z.coerce.number().int().min(10).max(20_000).optional(),
       }),
       handler: async ({ params, query, principal }): Promise<ReadingsResponse> => {
-        checkClearance(principal, params.sensorId);
+        ctx.checkClearance(principal, params.sensorId);
         const to = query.to ?? Date.now();
         const from = query.from ?? to - 3600_000;
         if (from > to) throw new HttpError(400, `from (${from}) is after to (${to})`);
         if (to - from > 400 * DAY) throw new HttpError(400, 'the range is over 400 days; ask for a shorter range');
-        const result = await deps.readings.history({
+        const result = await ctx.deps.readings.history({
           sensorId: params.sensorId,
           metric: query.metric,
           from,
           to,
           ...(query.maxPoints ? { maxPoints: query.maxPoints } : {}),
         });
-        if (result.points.length === 0 && !deps.twin.state.byId.has(params.sensorId)) {
+        if (result.points.length === 0 && !ctx.deps.twin.state.byId.has(params.sensorId)) {
           throw new HttpError(404, `sensor "${params.sensorId}" is not known`);
         }
         return { sensorId: params.sensorId, metric: query.metric, points: result.points, resolution: result.resolution };
       },
     }),
+  ];
+}
+
+/** Rejected messages. */
+function deadLetterRoutes(ctx: SensorContext): Route[] {
+  return [
     route({
       method: 'GET',
       path: '/api/dead-letters',
@@ -257,9 +295,14 @@ export function sensorRoutes(deps: SensorRouteDeps): Route[] {
       handler: async ({ query, principal }) => {
         const mask = clearanceMask(principal?.clearance ?? []);
         // Read a little more than asked so that filtering rarely shortens the page.
-        const rows = await deps.deadLetters.recent({ reason: query.reason, limit: query.limit * 4 });
-        return rows.filter((r) => cleared(mask, deps.twin.classifyTopic(r.topic))).slice(0, query.limit);
+        const rows = await ctx.deps.deadLetters.recent({ reason: query.reason, limit: query.limit * 4 });
+        return rows.filter((r) => cleared(mask, ctx.deps.twin.classifyTopic(r.topic))).slice(0, query.limit);
       },
     }),
   ];
+}
+
+export function sensorRoutes(deps: SensorRouteDeps): Route[] {
+  const ctx = sensorContext(deps);
+  return [...sensorMapRoutes(ctx), ...sensorDetailRoutes(ctx), ...deadLetterRoutes(ctx)];
 }

@@ -73,7 +73,8 @@ const afterActionReportSchema = z.object({
 /** Export rows at most (a larger range: export it in parts). */
 export const MAX_EXPORT_ROWS = 20_000_000;
 
-export function replayRoutes(deps: ReplayDeps): Route[] {
+/** The replay console's views at a time: keyframe, frames, events. */
+function replayViewRoutes(deps: ReplayDeps): Route[] {
   const { replay } = deps;
   return [
     route({
@@ -136,6 +137,13 @@ export function replayRoutes(deps: ReplayDeps): Route[] {
         return rangeErrors(() => replay.events(query.from, query.to, principal?.clearance ?? []));
       },
     }),
+  ];
+}
+
+/** An incident's after-action report. */
+function reportRoutes(deps: ReplayDeps): Route[] {
+  const { replay } = deps;
+  return [
     route({
       method: 'GET',
       path: '/api/replay/incidents/{incidentId}/report',
@@ -174,6 +182,13 @@ export function replayRoutes(deps: ReplayDeps): Route[] {
         return undefined;
       },
     }),
+  ];
+}
+
+/** Readings of a range as a download. */
+function exportRoutes(deps: ReplayDeps): Route[] {
+  const { replay } = deps;
+  return [
     route({
       method: 'GET',
       path: '/api/replay/export',
@@ -245,6 +260,10 @@ export function replayRoutes(deps: ReplayDeps): Route[] {
       },
     }),
   ];
+}
+
+export function replayRoutes(deps: ReplayDeps): Route[] {
+  return [...replayViewRoutes(deps), ...reportRoutes(deps), ...exportRoutes(deps)];
 }
 
 /** The replay routes for the web server's dependencies (one service per server). */
