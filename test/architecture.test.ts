@@ -114,8 +114,6 @@ const MAX_FUNCTION_LINES = 80;
 /** Functions in the wiring allowed past {@link MAX_FUNCTION_LINES}, keyed `path#name`, each with the reason. */
 const LONG_FUNCTION_REASONS: Readonly<Record<string, string>> = {
   'web/server/cases/case-routes.ts#caseRoutes': 'the case desk routes, being split into route groups',
-  'web/server/cap/cap-routes.ts#capRoutes': 'the CAP desk routes, being split into route groups',
-  'web/server/open-data/open-data-routes.ts#openDataRoutes': 'the open-data portal routes, being split into route groups',
   'web/server/rules/rules-routes.ts#rulesRoutes': 'the alarm rule routes, being split into route groups',
   'web/server/notifications/notification-routes.ts#notificationRoutes': 'the notification routes, being split into route groups',
   'web/server/shifts/shift-routes.ts#shiftRoutes': 'the shift log routes, being split into route groups',

@@ -62,17 +62,24 @@ const statusBody = z
   })
   .strict();
 
+/** The crew's own routes (its assignment, its status) and the admin's bindings. */
 export function fieldRoutes(deps: FieldRouteDeps): Route[] {
+  return [...crewRoutes(deps), ...bindingRoutes(deps)];
+}
+
+/** A refusal of the dispatch service or the binding as the HTTP answer (an unbound crew is a security event). */
+function refusedAs(deps: FieldRouteDeps, req: IncomingMessage, username: string, what: string, err: unknown): never {
+  if (err instanceof NotBoundError) {
+    deps.auth.denied(username, clientAddress(req), `${what}: not bound to a unit`);
+    throw new HttpError(403, err.message, { code: 'not_bound' });
+  }
+  if (err instanceof DispatchError) throw new HttpError(STATUS_OF_REFUSAL[err.code], err.message, { code: err.code });
+  if (err instanceof NoWriterError) throw new HttpError(503, err.message);
+  throw err;
+}
+
+function crewRoutes(deps: FieldRouteDeps): Route[] {
   const { desk } = deps;
-  const refused = (req: IncomingMessage, username: string, what: string, err: unknown): never => {
-    if (err instanceof NotBoundError) {
-      deps.auth.denied(username, clientAddress(req), `${what}: not bound to a unit`);
-      throw new HttpError(403, err.message, { code: 'not_bound' });
-    }
-    if (err instanceof DispatchError) throw new HttpError(STATUS_OF_REFUSAL[err.code], err.message, { code: err.code });
-    if (err instanceof NoWriterError) throw new HttpError(503, err.message);
-    throw err;
-  };
   return [
     route({
       method: 'GET',
@@ -108,10 +115,16 @@ export function fieldRoutes(deps: FieldRouteDeps): Route[] {
         try {
           return await desk.setStatus(principal.username, body.status);
         } catch (err) {
-          return refused(req, principal.username, 'POST /api/field/status', err);
+          return refusedAs(deps, req, principal.username, 'POST /api/field/status', err);
         }
       },
     }),
+  ];
+}
+
+function bindingRoutes(deps: FieldRouteDeps): Route[] {
+  const { desk } = deps;
+  return [
     route({
       method: 'GET',
       path: '/api/field-units',
