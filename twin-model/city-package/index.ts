@@ -104,3 +104,13 @@ export function writeCityPackage(model: CityModel, dir: string, options: WritePa
   const fleet = options.fleet ?? (model.units ? undefined : generateFleet(model));
   writePackageFiles(dir, cityPackageFiles(model, fleet ? { fleet } : {}));
 }
+export {
+  checkRegisterImport,
+  diffVocabulary,
+  withImportedFile,
+  IMPORT_ENTITIES,
+  IMPORT_FILES,
+  type ImportEntity,
+  type RegisterImportCheck,
+  type VocabularyDiff,
+} from './register-import.ts';
