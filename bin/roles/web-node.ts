@@ -13,6 +13,7 @@ import { startCases } from '../parts/cases.ts';
 import { startCity } from '../parts/city.ts';
 import { openDevices } from '../parts/devices.ts';
 import { syncCityRegister } from '../parts/registry-sync.ts';
+import { auditSuperseded, overlayRegisterImports, startRegisterImports } from '../parts/register-imports.ts';
 import type { BrokerLink, PartContext } from '../parts/context.ts';
 import { startDispatch } from '../parts/dispatch.ts';
 import { startNotifications, startRules, startShifts } from '../parts/operations.ts';
@@ -32,9 +33,11 @@ export async function startWebNode(ctx: PartContext): Promise<RunningCityTwin> {
   const city = startCity(ctx);
   const security: SecurityLogSlot = { auth: null };
   const { clickhouse, usage } = await openStorage(ctx, city.model);
+  const overlay = await overlayRegisterImports(ctx, city, clickhouse);
   const devices = await openDevices(ctx, clickhouse, city.model);
 
   const { audit, signedDispatchHead } = await openAuditRecord(ctx, clickhouse);
+  auditSuperseded(audit, overlay);
   const { retiredSensors } = await syncCityRegister(ctx, { city, clickhouse, audit });
   const auth = await openAccounts(ctx, clickhouse, audit, security);
   const { twin, incidentStore } = await startTwin(ctx, {
@@ -46,6 +49,7 @@ export async function startWebNode(ctx: PartContext): Promise<RunningCityTwin> {
     retiredSensors,
   });
   const rules = await startRules(ctx, { city: city.model, twin, clickhouse, audit });
+  const registers = startRegisterImports(ctx, { city, overlay, clickhouse, twin, audit });
   const dispatch = await startDispatch(ctx, { city: city.model, twin, clickhouse, audit, signedDispatchHead });
   const cases = await startCases(ctx, { city: city.model, clickhouse, twin, audit });
   flushBeforeVerification(audit, twin, dispatch, auth);
@@ -96,7 +100,7 @@ export async function startWebNode(ctx: PartContext): Promise<RunningCityTwin> {
     city,
     view,
     { stats, health: healthReport(view), metricsText: nodeMetrics(view).text },
-    { rules, notifications, shifts },
+    { rules, notifications, shifts, registers },
   );
   const simulator = config.simulate ? await startSimulation(ctx, { city: city.model, mqttUrl, broker: null, dispatch }) : null;
 

@@ -76,7 +76,9 @@ describe('checkRegisterImport', () => {
 
   it('vocabulary: kinds added, and a kind in use cannot be removed', () => {
     const vocab = JSON.parse(readFileSync(join(RIVER_TOWN_DIR, 'vocabulary.json'), 'utf8')) as { kinds: unknown[] };
-    const more = { kinds: [...vocab.kinds, { kind: 'soil_moisture', label: { zh: '土壤湿度', en: 'Soil moisture' }, metrics: { vwc: '/' } }] };
+    const more = {
+      kinds: [...vocab.kinds, { kind: 'soil_moisture', label: { zh: '土壤湿度', en: 'Soil moisture' }, metrics: { vwc: '/' } }],
+    };
     const added = checkRegisterImport(base, 'vocabulary', JSON.stringify(more), stored, city);
     expect(added.ok).toBe(true);
     expect(added.vocabulary).toMatchObject({ added: ['soil_moisture'], removed: [], changed: [] });

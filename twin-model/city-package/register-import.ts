@@ -102,7 +102,8 @@ export function checkRegisterImport(
   const file = IMPORT_FILES[entity];
   const { report, parsed } = validateCityPackage(withImportedFile(base, entity, text));
   const problems = report.problems.filter((p) => p.severity === 'error' || p.file === file);
-  const fileEntries = entity === 'vocabulary' ? (parsed?.vocabulary.length ?? report.summary.declaredKinds) : summaryCount(report.summary, entity);
+  const fileEntries =
+    entity === 'vocabulary' ? (parsed?.vocabulary.length ?? report.summary.declaredKinds) : summaryCount(report.summary, entity);
   const refused: RegisterImportCheck = {
     entity,
     file,

@@ -38,6 +38,8 @@ import { basemapRoutes } from '../city/basemap-routes.ts';
 import { openBasemapArchive, type BasemapArchive } from '../city/pmtiles-archive.ts';
 import type { NotificationStore } from '../../../storage/index.ts';
 import type { EscalationsMessage, IncidentEscalationView } from '../../shared/protocol.ts';
+import { registerRoutes } from '../register/register-routes.ts';
+import type { RegisterImportService } from '../register/register-import-service.ts';
 import { rulesRoutes } from '../rules/rules-routes.ts';
 import type { RulesService } from '../rules/rules-service.ts';
 import { notificationRoutes } from '../notifications/notification-routes.ts';
@@ -78,6 +80,8 @@ export interface WebServerOptions extends ApiDeps {
   basemapPmtiles?: string | null;
   /** The alarm and incident rules at run time (web/server/rules): their routes, replay at T, every node applying a saved version. */
   rules?: RulesService | null;
+  /** Registers imported at run time (web/server/register): their routes, every node putting an applied import in force. */
+  registers?: RegisterImportService | null;
   /** Notifications and escalations (web/server/notifications) with the store of their configuration and delivery log. */
   notifications?: { service: NotificationService; store: NotificationStore } | null;
   /** The command centre's shift log (web/server/shifts). */
@@ -153,6 +157,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     ...authRoutes({ auth: options.auth, secureCookies: Boolean(options.tls) }),
     ...(options.audit ? auditRoutes({ audit: options.audit }) : []),
     ...(options.rules ? rulesRoutes({ rules: options.rules }) : []),
+    ...(options.registers ? registerRoutes({ registers: options.registers }) : []),
     ...(notifications ? notificationRoutes({ notifications: notifications.service, store: notifications.store }) : []),
     ...(options.shifts ? shiftRoutes({ shifts: options.shifts }) : []),
     ...openDataRoutes({
@@ -359,6 +364,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   // Configuration saved on one node (rules, notification documents) is announced to the others;
   // redelivery is forwarded to the writer, whose dispatcher holds the dead letters.
   options.rules?.attach(cluster.writer);
+  options.registers?.attach(cluster.writer);
   notifications?.service.attach(cluster.writer);
   // Every node follows the escalations; each tells its own clients when one changes.
   const stopEscalations = notifications?.service.onEscalations((all) =>
