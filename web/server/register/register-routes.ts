@@ -232,17 +232,17 @@ export function registerRoutes(deps: RegisterRouteDeps): Route[] {
     }),
     route({
       method: 'GET',
-      path: '/api/register/imports/{id}',
+      path: '/api/register/imports/{importId}',
       operationId: 'getRegisterImport',
       response: importSummary.extend({ file: z.string(), text: z.string(), problemList: z.array(problemSchema) }),
       permission: 'registers.manage',
       tag: 'city',
       summary: 'One register import: who, when, why, the file as uploaded, its counts and problems',
-      params: z.object({ id: z.string().regex(/^imp-[a-z0-9-]{1,40}$/, 'an import id such as imp-mf3k2x9a-1a2b3c4d') }),
+      params: z.object({ importId: z.string().regex(/^imp-[a-z0-9-]{1,40}$/, 'an import id such as imp-mf3k2x9a-1a2b3c4d') }),
       returns: '{ id, at, actor, reason, entity, ok, applied, superseded, entries, counts, problems, file, text, problemList }',
       handler: async ({ params }) => {
-        const r = await deps.registers.get(params.id);
-        if (!r) throw new HttpError(404, `no register import ${JSON.stringify(params.id)}`);
+        const r = await deps.registers.get(params.importId);
+        if (!r) throw new HttpError(404, `no register import ${JSON.stringify(params.importId)}`);
         const problemList = JSON.parse(r.problems || '[]') as z.infer<typeof problemSchema>[];
         return {
           id: r.id,
