@@ -11,6 +11,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { RegisterDiff, RegisterEntity, RegisterEntry, StoredRegisterEntry } from '../twin-model/index.ts';
 import { REGISTER_ENTITIES } from '../twin-model/index.ts';
 import { queryRows } from './query-rows.ts';
+import type { SensorRegistryRow } from './registry-store.ts';
 
 export const CITY_REGISTER_DDL = `CREATE TABLE IF NOT EXISTS city_register (
   entity LowCardinality(String),
@@ -150,4 +151,35 @@ export class CityRegisterStore {
     }
     return { at, rows: rows.length };
   }
+}
+
+/** The sensors table's row for a register entry: the register's fields, as a device's meta would carry them. */
+function sensorRow(e: RegisterEntry, at: number): SensorRegistryRow {
+  return {
+    sensorId: e.id,
+    kind: e.kind,
+    lng: e.lng,
+    lat: e.lat,
+    name: e.nameZh,
+    unit: '',
+    district: e.district,
+    source: e.source,
+    classification: null,
+    deleted: false,
+    updatedAt: at,
+  };
+}
+
+/**
+ * The sensors table's rows a diff writes at `at`: new and changed sensors registered with the
+ * register's fields, retired ones deregistered (their readings and replay kept).
+ */
+export function registryRowsOf(diff: RegisterDiff, at: number): SensorRegistryRow[] {
+  return [
+    ...diff.added.filter((e) => e.entity === 'sensor').map((e) => sensorRow(e, at)),
+    ...diff.changed.filter((c) => c.entry.entity === 'sensor').map((c) => sensorRow(c.entry, at)),
+    ...diff.retired
+      .filter((e) => e.entity === 'sensor')
+      .map((e) => ({ ...sensorRow(e, at), kind: '', lng: 0, lat: 0, name: '', district: '', source: '', deleted: true })),
+  ];
 }

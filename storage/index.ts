@@ -97,7 +97,13 @@ export {
   upgradeStoredDocument,
   type SnapshotUpgraders,
 } from './case-snapshot.ts';
-export { CityRegisterStore, CITY_REGISTER_DDL, type AppliedRegister } from './city-register-store.ts';
+export { CityRegisterStore, CITY_REGISTER_DDL, registryRowsOf, type AppliedRegister } from './city-register-store.ts';
+export {
+  RegisterImportStore,
+  REGISTER_IMPORTS_DDL,
+  type RegisterImportRow,
+  type RegisterImportSummary,
+} from './register-import-store.ts';
 // Rules at run time: versions of the alarm and incident rules, and the "try it" preview (docs/rules.md).
 export {
   RulesStore,

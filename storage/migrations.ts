@@ -47,6 +47,7 @@ import { KPI_ROLLUPS_DDL, REPLAY_ROLLUP_DDL } from './rollups-ddl.ts';
 import { NOTIFICATIONS_DDL } from './notification-store.ts';
 import { CITY_REGISTER_DDL } from './city-register-store.ts';
 import { OPEN_DATA_KEYS_DDL } from './open-data-store.ts';
+import { REGISTER_IMPORTS_DDL } from './register-import-store.ts';
 import { SHIFT_LOG_DDL } from './shift-store.ts';
 import { VOCABULARY_DDL } from './vocabulary-store.ts';
 import { CAP_DESK_DDL, CAP_WARNINGS_DDL } from './cap-store.ts';
@@ -467,7 +468,11 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'open-data portal API keys, stored hashed (docs/open-data.md)',
     statements: [OPEN_DATA_KEYS_DDL],
   },
-  // Numbered 23 by the field-unit page.
+  {
+    version: 22,
+    name: 'register imports at run time: dry runs and applied imports of sensors, units, sources and vocabulary (docs/city-packages.md)',
+    statements: [REGISTER_IMPORTS_DDL],
+  },
   {
     version: 23,
     name: "field crews' unit bindings (docs/dispatch.md, the field page)",

@@ -461,6 +461,8 @@ function pathValues(name: string, p: OpenApiParameter): string[] {
       return DATASETS.map((d) => d.id);
     case 'keyId':
       return ['0000000000000000'];
+    case 'importId':
+      return ['imp-walk-nothing'];
     default:
       throw new Error(`the walk does not know how to fill the path parameter "${name}": add it to pathValues`);
   }

@@ -166,6 +166,21 @@ export function diffCounts(diff: RegisterDiff): RegisterDiffCounts {
   return out;
 }
 
+/** `sensors +3 ~2 -1 =25; units …`: what a diff did, for the log and the audit record. */
+export function describeCounts(counts: RegisterDiffCounts, only?: RegisterEntity): string {
+  return (only ? [only] : REGISTER_ENTITIES)
+    .map((entity) => {
+      const c = counts[entity];
+      const changed = c.moved + c.renamed + c.resourced + c.rekinded + c.reclassified + c.redetailed;
+      const parts = [`+${c.added}`, `~${changed}`, `-${c.retired}`, `=${c.unchanged}`];
+      const what = (['moved', 'renamed', 'resourced', 'rekinded', 'reclassified', 'redetailed', 'reinstated'] as const)
+        .filter((k) => c[k] > 0)
+        .map((k) => `${k} ${c[k]}`);
+      return `${entity}s ${parts.join(' ')}${what.length > 0 ? ` (${what.join(', ')})` : ''}`;
+    })
+    .join('; ');
+}
+
 /** JSON with keys in a fixed order (the order given), so equal details compare equal as text. */
 function detailOf(fields: Record<string, unknown>): string {
   return JSON.stringify(fields);

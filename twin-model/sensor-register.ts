@@ -71,3 +71,8 @@ export function registerSites(city: Pick<CityModel, 'sensorSites' | 'declaredSen
   if (!city) return [];
   return [...city.sensorSites, ...(city.declaredSensorSites ?? [])];
 }
+
+/** The meta message the register itself gives a sensor (a register import registers it live). */
+export function siteMeta(site: DeclaredSensorSite): SensorMeta {
+  return { kind: site.kind, lng: site.lng, lat: site.lat, name: site.nameZh, district: site.district, source: site.sourceId };
+}

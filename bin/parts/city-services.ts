@@ -12,6 +12,7 @@ import type { AuthService } from '../../web/server/auth/auth-service.ts';
 import type { CapService } from '../../web/server/cap/cap-service.ts';
 import type { DispatchService } from '../../web/server/dispatch/dispatch-service.ts';
 import type { TwinService } from '../../web/server/live/twin-service.ts';
+import type { RegisterImportService } from '../../web/server/register/register-import-service.ts';
 import type { RulesService } from '../../web/server/rules/rules-service.ts';
 import type { ShiftService } from '../../web/server/shifts/shift-service.ts';
 import type { StatsMessage } from '../../web/shared/protocol.ts';
@@ -28,6 +29,7 @@ import type { IngestPart } from './ingest.ts';
 import { nodeMetrics } from './metrics.ts';
 import type { NodeView, Rate } from './node-view.ts';
 import { type NotificationsPart, startNotifications, startRules, startShifts } from './operations.ts';
+import { auditSuperseded, overlayRegisterImports, startRegisterImports } from './register-imports.ts';
 import { syncCityRegister } from './registry-sync.ts';
 import { openStorage } from './storage.ts';
 import { startTwin } from './twin.ts';
@@ -43,6 +45,7 @@ export interface CityServices {
   twin: TwinService;
   incidentStore: IncidentStore;
   rules: RulesService;
+  registers: RegisterImportService;
   dispatch: DispatchService;
   cases: CasesPart;
   notifications: NotificationsPart;
@@ -52,9 +55,12 @@ export interface CityServices {
 
 export async function startCityServices(ctx: PartContext, city: CityPart, security: SecurityLogSlot): Promise<CityServices> {
   const { clickhouse, usage } = await openStorage(ctx, city.model);
+  // Registers imported at run time overlay the package's files before anything reads them.
+  const overlay = await overlayRegisterImports(ctx, city, clickhouse);
   const devices = await openDevices(ctx, clickhouse, city.model);
 
   const { audit, signedDispatchHead } = await openAuditRecord(ctx, clickhouse);
+  auditSuperseded(audit, overlay);
   const { retiredSensors } = await syncCityRegister(ctx, { city, clickhouse, audit });
   const auth = await openAccounts(ctx, clickhouse, audit, security);
   const { twin, incidentStore } = await startTwin(ctx, {
@@ -66,6 +72,7 @@ export async function startCityServices(ctx: PartContext, city: CityPart, securi
     retiredSensors,
   });
   const rules = await startRules(ctx, { city: city.model, twin, clickhouse, audit });
+  const registers = startRegisterImports(ctx, { city, overlay, clickhouse, twin, audit });
   const dispatch = await startDispatch(ctx, { city: city.model, twin, clickhouse, audit, signedDispatchHead });
   const cases = await startCases(ctx, { city: city.model, clickhouse, twin, audit });
   flushBeforeVerification(audit, twin, dispatch, auth);
@@ -73,7 +80,7 @@ export async function startCityServices(ctx: PartContext, city: CityPart, securi
   const shifts = startShifts({ twin, dispatch, clickhouse, audit, auth });
 
   const cap = await startCap(ctx, { city: city.model, clickhouse, twin, audit });
-  return { clickhouse, usage, devices, audit, auth, twin, incidentStore, rules, dispatch, cases, notifications, shifts, cap };
+  return { clickhouse, usage, devices, audit, auth, twin, incidentStore, rules, registers, dispatch, cases, notifications, shifts, cap };
 }
 
 /** What feeds the twin in this role: the embedded broker and the ingest (`all`), or the ingest workers' figures (`web`). */
@@ -119,7 +126,7 @@ export async function startConsole(
     city,
     view,
     { stats, health: healthReport(view), metricsText: nodeMetrics(view).text },
-    { rules: s.rules, notifications: s.notifications, shifts: s.shifts },
+    { rules: s.rules, notifications: s.notifications, shifts: s.shifts, registers: s.registers },
   );
   return { web, stats };
 }

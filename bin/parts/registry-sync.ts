@@ -7,56 +7,12 @@
  * that changes anything is one `city.loaded` entry in the audit record. Starting again on the
  * same package and data directory writes nothing.
  */
-import {
-  CityRegisterStore,
-  RegistryStore,
-  refreshClassifications,
-  type SensorRegistryRow,
-  type StorageClient,
-} from '../../storage/index.ts';
-import {
-  diffCounts,
-  diffRegister,
-  isEmptyDiff,
-  registerOf,
-  REGISTER_ENTITIES,
-  type RegisterDiff,
-  type RegisterDiffCounts,
-  type RegisterEntry,
-} from '../../twin-model/index.ts';
+import { CityRegisterStore, RegistryStore, refreshClassifications, registryRowsOf, type StorageClient } from '../../storage/index.ts';
+import { diffCounts, diffRegister, isEmptyDiff, registerOf, describeCounts, type RegisterDiff } from '../../twin-model/index.ts';
+export { describeCounts } from '../../twin-model/index.ts';
 import type { AuditService } from '../../web/server/audit/audit-service.ts';
 import type { CityPart } from './city.ts';
 import { type PartContext, partLog } from './context.ts';
-
-/** The sensors table's row for a register entry: the register's fields, as a device's meta would carry them. */
-function sensorRow(e: RegisterEntry, at: number): SensorRegistryRow {
-  return {
-    sensorId: e.id,
-    kind: e.kind,
-    lng: e.lng,
-    lat: e.lat,
-    name: e.nameZh,
-    unit: '',
-    district: e.district,
-    source: e.source,
-    classification: null,
-    deleted: false,
-    updatedAt: at,
-  };
-}
-
-/** `sensors +3 ~2 -1 =25; units …`: what a diff did, for the log and the audit record. */
-export function describeCounts(counts: RegisterDiffCounts): string {
-  return REGISTER_ENTITIES.map((entity) => {
-    const c = counts[entity];
-    const changed = c.moved + c.renamed + c.resourced + c.rekinded + c.reclassified + c.redetailed;
-    const parts = [`+${c.added}`, `~${changed}`, `-${c.retired}`, `=${c.unchanged}`];
-    const what = (['moved', 'renamed', 'resourced', 'rekinded', 'reclassified', 'redetailed', 'reinstated'] as const)
-      .filter((k) => c[k] > 0)
-      .map((k) => `${k} ${c[k]}`);
-    return `${entity}s ${parts.join(' ')}${what.length > 0 ? ` (${what.join(', ')})` : ''}`;
-  }).join('; ');
-}
 
 export interface RegisterSync {
   /** The diff applied (empty when the package is as it was at the last start). */
@@ -89,13 +45,7 @@ export async function syncCityRegister(
   const at = Date.now();
   // The sensors first, then the register: a start cut short in between applies the same diff
   // again next time (its registry rows are versions of the same values).
-  const rows: SensorRegistryRow[] = [
-    ...diff.added.filter((e) => e.entity === 'sensor').map((e) => sensorRow(e, at)),
-    ...diff.changed.filter((c) => c.entry.entity === 'sensor').map((c) => sensorRow(c.entry, at)),
-    ...diff.retired
-      .filter((e) => e.entity === 'sensor')
-      .map((e) => ({ ...sensorRow(e, at), kind: '', lng: 0, lat: 0, name: '', district: '', source: '', deleted: true })),
-  ];
+  const rows = registryRowsOf(diff, at);
   if (rows.length > 0) {
     await new RegistryStore(clickhouse).write(rows);
     await refreshClassifications(

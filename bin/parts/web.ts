@@ -10,6 +10,7 @@ import { type PartContext, partLog } from './context.ts';
 import type { NodeView } from './node-view.ts';
 import { requestScope } from '../logger.ts';
 import type { RulesService } from '../../web/server/rules/rules-service.ts';
+import type { RegisterImportService } from '../../web/server/register/register-import-service.ts';
 import type { ShiftService } from '../../web/server/shifts/shift-service.ts';
 import type { NotificationsPart } from './operations.ts';
 
@@ -18,6 +19,8 @@ export interface OperationsParts {
   rules: RulesService;
   notifications: NotificationsPart;
   shifts: ShiftService;
+  /** Registers imported at run time (bin/parts/register-imports.ts). */
+  registers?: RegisterImportService | null;
 }
 
 export interface WebEndpoints {
@@ -65,6 +68,7 @@ export async function startWeb(
     allowedOrigins: config.security.allowedOrigins,
     redisUrl: config.redisUrl,
     rules: ops?.rules ?? null,
+    registers: ops?.registers ?? null,
     notifications: ops?.notifications ?? null,
     shifts: ops?.shifts ?? null,
     openData: { anonPerMinute: config.openDataAnonPerMin, keyPerMinute: config.openDataKeyPerMin },

@@ -13,6 +13,7 @@ import type { NodeView } from '../parts/node-view.ts';
 import { publishWorkerStats, startOps } from '../parts/ops.ts';
 import { startSimulation } from '../parts/simulation.ts';
 import { openStorage } from '../parts/storage.ts';
+import { overlayRegisterImports } from '../parts/register-imports.ts';
 import { startSubscription } from '../parts/subscription.ts';
 import { healthReport, statusFigures } from '../parts/vitals.ts';
 import type { RunningCityTwin } from '../runtime.ts';
@@ -25,6 +26,8 @@ export async function startIngestWorker(ctx: PartContext): Promise<RunningCityTw
   // (a bad one stops every role) and its sources' classifications recorded.
   const city = startCity(ctx);
   const { clickhouse, usage } = await openStorage(ctx, config.simulate || config.cityPackage ? city.model : null);
+  // Registers imported at run time overlay the package here too (the names devices call themselves).
+  await overlayRegisterImports(ctx, city, clickhouse, false);
   const devices = await openDevices(ctx, clickhouse, city.model);
 
   const link: BrokerLink = { up: false };

@@ -26,7 +26,7 @@ import {
 import { polygonsOf, positionsOf } from './geojson.ts';
 import { ALARM_RULES_FILE, INCIDENT_RULES_DIR, PACKAGE_LAYOUT, type PackageFiles, isIgnorableFile } from './package-files.ts';
 import { PackageReader, Problems, nameOf, valueAt, type Where } from './package-reader.ts';
-import type { PackageReport, PackageSummary } from './package-report.ts';
+import { emptySummary, type PackageReport, type PackageSummary } from './package-report.ts';
 import {
   assetPropsSchema,
   buildingPropsSchema,
@@ -37,7 +37,7 @@ import {
   type CityJson,
 } from './package-schemas.ts';
 import type { ParsedAsset, ParsedDistrict, ParsedPackage, ParsedWater } from './parsed-package.ts';
-import { buildRoadNetwork, type RoadSegment } from './road-network.ts';
+import { buildRoadNetwork, type RoadNetwork, type RoadSegment } from './road-network.ts';
 
 /** Positions may lie this far outside the districts' bounding box (roads leaving town, a gauge upstream). */
 export const EXTENT_MARGIN_M = 1000;
@@ -64,27 +64,16 @@ function widen(bbox: [number, number, number, number], marginM: number): [number
 
 const inBox = (b: readonly number[], p: LngLat): boolean => p[0] >= b[0]! && p[0] <= b[2]! && p[1] >= b[1]! && p[1] <= b[3]!;
 
-/** Checks a package; `parsed` is set when there is no error. */
-export function validateCityPackage(pkg: PackageFiles): { report: PackageReport; parsed: ParsedPackage | null } {
-  const problems = new Problems();
-  const reader = new PackageReader(pkg, problems);
-  const summary: PackageSummary = {
-    districts: 0,
-    roadSegments: 0,
-    graphNodes: 0,
-    graphEdges: 0,
-    oneWayEdges: 0,
-    largestComponentNodes: 0,
-    assets: 0,
-    buildings: 0,
-    waterFeatures: 0,
-    sources: 0,
-    sensors: 0,
-    units: 0,
-    declaredKinds: 0,
-  };
+/** The place checks the geography gives the rest: the extent, its rule, the district at a point. */
+interface Geography {
+  districts: ParsedDistrict[];
+  extent: [number, number, number, number] | null;
+  outside: PlaceChecks['outside'];
+  districtAt: (p: LngLat) => string;
+}
 
-  // --- The file list -----------------------------------------------------------------------
+/** The file list: unknown files, missing required ones, a basemap inside a .zip. */
+function checkFileList(pkg: PackageFiles, problems: Problems): void {
   for (const path of pkg.files.keys()) {
     if (Object.hasOwn(PACKAGE_LAYOUT, path) || path === ALARM_RULES_FILE) continue;
     if (path.startsWith(INCIDENT_RULES_DIR) && /^[^/]+\.json$/.test(path.slice(INCIDENT_RULES_DIR.length))) continue;
@@ -115,8 +104,11 @@ export function validateCityPackage(pkg: PackageFiles): { report: PackageReport;
       {},
       'a basemap inside a .zip cannot be served by range requests; unzip the package to use it',
     );
+}
 
-  // --- city.json -----------------------------------------------------------------------------
+/** city.json (its schema and IANA time zone); null when it cannot be used. */
+function checkCityJson(reader: PackageReader): CityJson | null {
+  const problems = reader.problems;
   let city: CityJson | null = null;
   const cityDoc = reader.json('city.json');
   if (cityDoc) {
@@ -140,8 +132,12 @@ export function validateCityPackage(pkg: PackageFiles): { report: PackageReport;
       city = null;
     }
   }
+  return city;
+}
 
-  // --- districts.geojson: also the city's extent --------------------------------------------
+/** districts.geojson: unique ids, names, polygons. */
+function readDistricts(reader: PackageReader): ParsedDistrict[] {
+  const problems = reader.problems;
   const districts: ParsedDistrict[] = [];
   {
     const seen = new Map<string, number | string>();
@@ -161,7 +157,11 @@ export function validateCityPackage(pkg: PackageFiles): { report: PackageReport;
       districts.push(d);
     }
   }
-  summary.districts = districts.length;
+  return districts;
+}
+
+/** The districts' bounding box widened by {@link EXTENT_MARGIN_M} (the city's extent) and the place checks on it. */
+function geographyOf(problems: Problems, districts: ParsedDistrict[]): Geography {
   let extent: [number, number, number, number] | null = null;
   for (const d of districts) {
     for (const poly of d.polygons) {
@@ -186,6 +186,11 @@ export function validateCityPackage(pkg: PackageFiles): { report: PackageReport;
     const k = districtIndexes.findIndex((index) => index.contains(p[0], p[1]));
     return k >= 0 ? districts[k]!.id : '';
   };
+  return { districts, extent, outside, districtAt: districtAtPoint };
+}
+
+/** The map centre must lie in the districts' bounding box. */
+function checkCentre(problems: Problems, city: CityJson | null, extent: Geography['extent']): void {
   if (city && extent && !inBox(extent, city.center)) {
     problems.error(
       'outside_extent',
@@ -196,8 +201,12 @@ export function validateCityPackage(pkg: PackageFiles): { report: PackageReport;
       city.center,
     );
   }
+}
 
-  // --- assets.geojson ------------------------------------------------------------------------
+/** assets.geojson: unique ids, types, a known district (else the one at the point). */
+function checkAssets(reader: PackageReader, geo: Geography): ParsedAsset[] {
+  const { problems } = reader;
+  const { districts, outside, districtAt: districtAtPoint } = geo;
   const assets: ParsedAsset[] = [];
   const assetById = new Map<string, ParsedAsset>();
   {
@@ -247,9 +256,13 @@ export function validateCityPackage(pkg: PackageFiles): { report: PackageReport;
       assetById.set(asset.id, asset);
     }
   }
-  summary.assets = assets.length;
+  return assets;
+}
 
-  // --- roads.geojson: the routing graph ------------------------------------------------------
+/** roads.geojson: the segments, their classes, extent and referenced assets. */
+function readRoads(reader: PackageReader, geo: Geography, assetById: ReadonlyMap<string, ParsedAsset>): RoadSegment[] {
+  const { problems } = reader;
+  const { outside } = geo;
   const roads: RoadSegment[] = [];
   for (const f of reader.features('roads.geojson', ['LineString'])) {
     const r = roadPropsSchema.safeParse(f.properties);
@@ -288,6 +301,17 @@ export function validateCityPackage(pkg: PackageFiles): { report: PackageReport;
     if (asset !== undefined) segment.asset = asset;
     roads.push(segment);
   }
+  return roads;
+}
+
+/** The routing graph of the roads: connected, no one-way traps, underpasses on a road. */
+function checkRoadNetwork(
+  pkg: PackageFiles,
+  problems: Problems,
+  roads: RoadSegment[],
+  assets: ParsedAsset[],
+  summary: PackageSummary,
+): RoadNetwork {
   const underpassIds = new Set(assets.filter((a) => a.type === 'underpass').map((a) => a.id));
   const network = buildRoadNetwork(roads, underpassIds);
   summary.roadSegments = roads.length;
@@ -334,8 +358,12 @@ export function validateCityPackage(pkg: PackageFiles): { report: PackageReport;
       );
     }
   }
+  return network;
+}
 
-  // --- water.geojson, buildings.geojson ------------------------------------------------------
+/** water.geojson: rivers and lakes. */
+function readWater(reader: PackageReader): ParsedWater[] {
+  const { problems } = reader;
   const water: ParsedWater[] = [];
   for (const f of reader.features('water.geojson', ['LineString', 'MultiLineString', 'Polygon', 'MultiPolygon'])) {
     const r = waterPropsSchema.safeParse(f.properties);
@@ -347,8 +375,12 @@ export function validateCityPackage(pkg: PackageFiles): { report: PackageReport;
     if (r.data.area_km2) w.areaKm2 = r.data.area_km2;
     water.push(w);
   }
-  summary.waterFeatures = water.length;
+  return water;
+}
 
+/** buildings.geojson: footprints with heights, inside the extent. */
+function readBuildings(reader: PackageReader, outside: Geography['outside']): Building[] {
+  const { problems } = reader;
   const buildings: Building[] = [];
   {
     const seen = new Map<string, number | string>();
@@ -363,15 +395,37 @@ export function validateCityPackage(pkg: PackageFiles): { report: PackageReport;
       buildings.push(b);
     }
   }
-  summary.buildings = buildings.length;
+  return buildings;
+}
 
+/** Checks a package; `parsed` is set when there is no error. */
+export function validateCityPackage(pkg: PackageFiles): { report: PackageReport; parsed: ParsedPackage | null } {
+  const problems = new Problems();
+  const reader = new PackageReader(pkg, problems);
+  const summary = emptySummary();
+  checkFileList(pkg, problems);
+  const city = checkCityJson(reader);
+  const districts = readDistricts(reader);
+  summary.districts = districts.length;
+  const geo = geographyOf(problems, districts);
+  const { extent, outside } = geo;
+  checkCentre(problems, city, extent);
+  const assets = checkAssets(reader, geo);
+  summary.assets = assets.length;
+  const assetById = new Map(assets.map((a) => [a.id, a]));
+  const roads = readRoads(reader, geo, assetById);
+  const network = checkRoadNetwork(pkg, problems, roads, assets, summary);
+  const water = readWater(reader);
+  summary.waterFeatures = water.length;
+  const buildings = readBuildings(reader, outside);
+  summary.buildings = buildings.length;
   // --- The registers: vocabulary.json, sources.csv, sensors.csv, units.csv, rules/ ------------
   const vocabulary = checkVocabulary(reader);
   summary.declaredKinds = vocabulary.length;
   const declaredKinds = new Map(vocabulary.map((k) => [k.kind, k]));
   const places: PlaceChecks = {
     outside,
-    districtAt: districtAtPoint,
+    districtAt: geo.districtAt,
     hasDistricts: districts.length > 0,
     assetIds: new Set(assetById.keys()),
   };

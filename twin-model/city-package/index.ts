@@ -15,7 +15,7 @@ import { validateCityPackage } from './check-package.ts';
 import { modelFromPackage } from './load-package.ts';
 import type { PackageFiles } from './package-files.ts';
 import { PackageReadError, readPackageFiles, writePackageFiles } from './package-io.ts';
-import { formatReport, type PackageReport, type PackageSummary } from './package-report.ts';
+import { emptySummary, formatReport, type PackageReport } from './package-report.ts';
 import { cityPackageFiles, type WritePackageOptions } from './write-package.ts';
 
 export { validateCityPackage, EXTENT_MARGIN_M, isIanaTimeZone } from './check-package.ts';
@@ -46,22 +46,6 @@ export class CityPackageError extends Error {
   }
 }
 
-const EMPTY_SUMMARY: PackageSummary = {
-  districts: 0,
-  roadSegments: 0,
-  graphNodes: 0,
-  graphEdges: 0,
-  oneWayEdges: 0,
-  largestComponentNodes: 0,
-  assets: 0,
-  buildings: 0,
-  waterFeatures: 0,
-  sources: 0,
-  sensors: 0,
-  units: 0,
-  declaredKinds: 0,
-};
-
 /** Checks a package folder or `.zip`: every problem, never throws for a bad package. */
 export function checkCityPackage(path: string): PackageReport {
   try {
@@ -72,7 +56,7 @@ export function checkCityPackage(path: string): PackageReport {
       path,
       ok: false,
       problems: [{ severity: 'error', code: 'unreadable_package', file: path, message: err.message }],
-      summary: { ...EMPTY_SUMMARY },
+      summary: emptySummary(),
     };
   }
 }
@@ -88,7 +72,7 @@ export function loadCityPackage(path: string): CityModel {
       path,
       ok: false,
       problems: [{ severity: 'error', code: 'unreadable_package', file: path, message: err.message }],
-      summary: { ...EMPTY_SUMMARY },
+      summary: emptySummary(),
     });
   }
   const { report, parsed } = validateCityPackage(files);
@@ -104,3 +88,13 @@ export function writeCityPackage(model: CityModel, dir: string, options: WritePa
   const fleet = options.fleet ?? (model.units ? undefined : generateFleet(model));
   writePackageFiles(dir, cityPackageFiles(model, fleet ? { fleet } : {}));
 }
+export {
+  checkRegisterImport,
+  diffVocabulary,
+  withImportedFile,
+  IMPORT_ENTITIES,
+  IMPORT_FILES,
+  type ImportEntity,
+  type RegisterImportCheck,
+  type VocabularyDiff,
+} from './register-import.ts';

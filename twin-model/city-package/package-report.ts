@@ -76,6 +76,25 @@ export interface PackageSummary {
   declaredKinds: number;
 }
 
+/** A summary of nothing yet (every count 0). */
+export function emptySummary(): PackageSummary {
+  return {
+    districts: 0,
+    roadSegments: 0,
+    graphNodes: 0,
+    graphEdges: 0,
+    oneWayEdges: 0,
+    largestComponentNodes: 0,
+    assets: 0,
+    buildings: 0,
+    waterFeatures: 0,
+    sources: 0,
+    sensors: 0,
+    units: 0,
+    declaredKinds: 0,
+  };
+}
+
 export interface PackageReport {
   /** The package as given (folder or .zip path). */
   path: string;

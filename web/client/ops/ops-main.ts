@@ -16,11 +16,12 @@ import { h, setText } from '../ui/dom.ts';
 import { NotifyTab } from './notify-tab.ts';
 import { ot, type OpsStringKey } from './ops-strings.ts';
 import type { OpsTab } from './ops-ui.ts';
+import { RegistersTab } from './registers-tab.ts';
 import { RostersTab } from './rosters-tab.ts';
 import { RulesTab } from './rules-tab.ts';
 import { ShiftsTab } from './shifts-tab.ts';
 
-export type OpsTabName = 'rules' | 'notify' | 'rosters' | 'shifts';
+export type OpsTabName = 'rules' | 'notify' | 'rosters' | 'shifts' | 'registers';
 
 export interface OpsTestHooks {
   readonly ready: boolean;
@@ -43,6 +44,7 @@ const NEEDS: Record<OpsTabName, string> = {
   notify: 'notify.admin',
   rosters: 'oncall.read',
   shifts: 'shiftlog.read',
+  registers: 'registers.manage',
 };
 const TABS = Object.keys(NEEDS) as OpsTabName[];
 
@@ -86,7 +88,15 @@ function start(me: Me): void {
   const loads = new Map<OpsTabName, Promise<void>>();
   const denied = h('p', { class: 'ops-denied', role: 'alert', 'data-testid': 'ops-denied' });
   const make = (name: OpsTabName): OpsTab =>
-    name === 'rules' ? new RulesTab(me) : name === 'notify' ? new NotifyTab() : name === 'rosters' ? new RostersTab(me) : new ShiftsTab(me);
+    name === 'registers'
+      ? new RegistersTab()
+      : name === 'rules'
+        ? new RulesTab(me)
+        : name === 'notify'
+          ? new NotifyTab()
+          : name === 'rosters'
+            ? new RostersTab(me)
+            : new ShiftsTab(me);
   let shown: OpsTabName = TABS.find(allowed) ?? 'rules';
   const fromHash = window.location.hash.slice(1) as OpsTabName;
   if (TABS.includes(fromHash)) shown = fromHash;

@@ -37,6 +37,8 @@ import { DeadLetterStore, OpenDataStore, ReadingsStore, RegistryStore, Vocabular
 import { basemapRoutes } from '../city/basemap-routes.ts';
 import { openBasemapArchive, type BasemapArchive } from '../city/pmtiles-archive.ts';
 import type { NotificationStore } from '../../../storage/index.ts';
+import { registerRoutes } from '../register/register-routes.ts';
+import type { RegisterImportService } from '../register/register-import-service.ts';
 import { rulesRoutes } from '../rules/rules-routes.ts';
 import type { RulesService } from '../rules/rules-service.ts';
 import { notificationRoutes } from '../notifications/notification-routes.ts';
@@ -76,6 +78,8 @@ export interface WebServerOptions extends ApiDeps {
   basemapPmtiles?: string | null;
   /** The alarm and incident rules at run time (web/server/rules): their routes, replay at T, every node applying a saved version. */
   rules?: RulesService | null;
+  /** Registers imported at run time (web/server/register): their routes, every node putting an applied import in force. */
+  registers?: RegisterImportService | null;
   /** Notifications and escalations (web/server/notifications) with the store of their configuration and delivery log. */
   notifications?: { service: NotificationService; store: NotificationStore } | null;
   /** The command centre's shift log (web/server/shifts). */
@@ -147,6 +151,7 @@ function serverRoutes(options: WebServerOptions, basemapArchive: () => BasemapAr
     ...authRoutes({ auth: options.auth, secureCookies: Boolean(options.tls) }),
     ...(options.audit ? auditRoutes({ audit: options.audit }) : []),
     ...(options.rules ? rulesRoutes({ rules: options.rules }) : []),
+    ...(options.registers ? registerRoutes({ registers: options.registers }) : []),
     ...(notifications ? notificationRoutes({ notifications: notifications.service, store: notifications.store }) : []),
     ...(options.shifts ? shiftRoutes({ shifts: options.shifts }) : []),
     ...openDataRoutes({
@@ -259,6 +264,7 @@ async function joinCluster(io: LiveIo, options: WebServerOptions): Promise<WebCl
   // Configuration saved on one node (rules, notification documents) is announced to the others;
   // redelivery is forwarded to the writer, whose dispatcher holds the dead letters.
   options.rules?.attach(cluster.writer);
+  options.registers?.attach(cluster.writer);
   options.notifications?.service.attach(cluster.writer);
   return cluster;
 }

@@ -203,6 +203,11 @@ export const PERMISSIONS = {
     roles: ['admin', 'operator', 'dispatcher'],
     about: 'write notes in the shift log, hand a shift over, sign off a handover as the incoming lead',
   },
+  /** Importing the city's registers at run time: sensors, units, sources and the vocabulary (dry runs and applies, the past imports). */
+  'registers.manage': {
+    roles: ['admin'],
+    about: 'import the sensors, units and sources registers and the vocabulary at run time (dry run, apply, past imports)',
+  },
   /** The open-data portal's API keys for developers (the catalogue itself is public). */
   'opendata.keys': { roles: ['admin'], about: 'create, list and revoke open-data API keys (the portal itself needs no login)' },
 } as const satisfies Record<string, { roles: readonly Role[]; about: string }>;

@@ -98,6 +98,16 @@ export const clusterNoticeSchema = z.discriminatedUnion('kind', [
     reason: z.string(),
     ruleSet: z.unknown(),
   }),
+  /** A register import applied (web/server/register): the whole file, checked again and put in force on receipt. */
+  z.object({
+    kind: z.literal('register_imported'),
+    id: z.string(),
+    entity: z.enum(['sensor', 'unit', 'source', 'vocabulary']),
+    at: z.number(),
+    actor: z.string(),
+    reason: z.string(),
+    text: z.string(),
+  }),
   /** A notification configuration document saved (`doc`) or deleted (`doc: null`) (web/server/notifications). */
   z.object({
     kind: z.literal('notify_config'),

@@ -25,6 +25,7 @@ import {
   IncidentActionError,
   KIND_NAME_PATTERN,
   registerSites,
+  siteMeta,
   Vocabulary,
   parseTopic,
   resolveSensorMeta,
@@ -129,14 +130,14 @@ export class TwinService {
   }
   private refusedMeta = 0;
   /** Sensors the city retired (not shown live), and the messages about them the twin left alone. */
-  private readonly retired: ReadonlySet<string>;
+  private readonly retired: Set<string>;
   private retiredInputs = 0;
   /** Meta and readings messages of retired sensors (stored by the ingest, not shown live). */
   get retiredSensorInputs(): number {
     return this.retiredInputs;
   }
   private readonly refusalListeners = new Set<MetaRefusalListener>();
-  private readonly sites: ReadonlyMap<string, DeclaredSensorSite>;
+  private readonly sites: Map<string, DeclaredSensorSite>;
   /** Sensor kinds and metrics (v1 and declared), shared with this process's ingest. */
   readonly vocabulary: Vocabulary;
   private readonly sourceClass: ReadonlyMap<string, Classification>;
@@ -170,7 +171,7 @@ export class TwinService {
     this.vocabulary = options.vocabulary ?? new Vocabulary();
     // The register: sensors of v1 kinds and of the kinds the city declares.
     this.sites = new Map(registerSites(options.city).map((s) => [s.id, s]));
-    this.retired = options.retiredSensors ?? new Set();
+    this.retired = new Set(options.retiredSensors ?? []);
     this.sourceClass = new Map((options.city?.sources ?? []).map((s) => [s.id, s.classification]));
     this.classifyEvent = eventClassifier(options.city?.sources ?? []);
     const vocabulary = this.vocabulary;
@@ -239,6 +240,24 @@ export class TwinService {
       } catch (err) {
         this.log('warn', `meta refusal listener: ${(err as Error).message}`);
       }
+    }
+  }
+
+  /**
+   * A register import applied (web/server/register): `sites` registered with the register's
+   * own meta (new, moved, renamed), `retired` deregistered (unregistered until the next start,
+   * which no longer shows them; their further messages are left alone).
+   */
+  applyRegister(sites: readonly DeclaredSensorSite[], retired: readonly string[]): void {
+    for (const site of sites) {
+      this.sites.set(site.id, site);
+      this.retired.delete(site.id);
+      this.emit(this.engine.meta(site.id, siteMeta(site), this.ctx));
+    }
+    for (const id of retired) {
+      this.sites.delete(id);
+      if (this.state.byId.has(id)) this.emit(this.engine.meta(id, null, this.ctx));
+      this.retired.add(id);
     }
   }
 

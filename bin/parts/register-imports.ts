@@ -1,0 +1,156 @@
+/**
+ * Registers imported at run time (web/server/register), at start and while running.
+ *
+ * At start, before the register sync (registry-sync.ts), the newest applied import of each entity
+ * is overlaid on the city package: its file replaces the package's while the package's own file
+ * is unchanged since the import (same SHA-256). So a restart keeps what an admin imported, and
+ * the sync does not retire it because the package lacks it. When the package's file changed
+ * since (someone edited the package), the package wins: the import is marked superseded, the
+ * start-up log says so, and the audit record gets a `city.register_superseded` entry. When the
+ * package's other files changed so that the imports no longer check (a sensor's asset removed),
+ * every import is superseded the same way and the package alone is loaded.
+ */
+import {
+  CityRegisterStore,
+  RegisterImportStore,
+  RegistryStore,
+  recordSourceClassifications,
+  refreshClassifications,
+  type RegisterImportRow,
+  type StorageClient,
+} from '../../storage/index.ts';
+import {
+  formatProblem,
+  IMPORT_ENTITIES,
+  IMPORT_FILES,
+  type ImportEntity,
+  modelFromPackage,
+  type PackageFiles,
+  readPackageFiles,
+  validateCityPackage,
+  withImportedFile,
+} from '../../twin-model/city-package/index.ts';
+import type { AuditService } from '../../web/server/audit/audit-service.ts';
+import type { TwinService } from '../../web/server/live/twin-service.ts';
+import { fileSha, RegisterImportService } from '../../web/server/register/register-import-service.ts';
+import type { CityPart } from './city.ts';
+import { type PartContext, partLog } from './context.ts';
+
+export interface RegisterOverlay {
+  /** The package's own files (null: the city has no package on disk). */
+  files: PackageFiles | null;
+  /** The imports in force: entity → file text. */
+  overlay: Map<ImportEntity, string>;
+  /** Applied imports the package superseded at this start. */
+  superseded: Array<{ row: RegisterImportRow; why: string }>;
+}
+
+function readFiles(city: CityPart): PackageFiles | null {
+  try {
+    return readPackageFiles(city.packagePath);
+  } catch {
+    return null;
+  }
+}
+
+/** Overlays the applied imports on the city model (see the file's comment). */
+export async function overlayRegisterImports(
+  ctx: PartContext,
+  city: CityPart,
+  clickhouse: StorageClient,
+  /** Whether this role marks superseded imports (web nodes; an ingest worker only reads). */
+  mark = true,
+): Promise<RegisterOverlay> {
+  const log = partLog(ctx, 'registry');
+  const store = new RegisterImportStore(clickhouse);
+  const applied = (await store.newestApplied()).filter((r) => !r.superseded && (IMPORT_ENTITIES as readonly string[]).includes(r.entity));
+  const out: RegisterOverlay = { files: null, overlay: new Map(), superseded: [] };
+  if (applied.length === 0) return out;
+  out.files = readFiles(city);
+  const candidates: RegisterImportRow[] = [];
+  for (const row of applied) {
+    const entity = row.entity as ImportEntity;
+    if (out.files && fileSha(out.files, entity) === row.packageSha) candidates.push(row);
+    else out.superseded.push({ row, why: `the package's ${IMPORT_FILES[entity]} changed since the import` });
+  }
+  if (out.files && candidates.length > 0) {
+    let files = out.files;
+    for (const row of candidates) files = withImportedFile(files, row.entity as ImportEntity, row.fileText);
+    const { report, parsed } = validateCityPackage(files);
+    if (parsed) {
+      const model = modelFromPackage(parsed);
+      const m = city.model;
+      for (const row of candidates) {
+        const entity = row.entity as ImportEntity;
+        out.overlay.set(entity, row.fileText);
+        if (entity === 'sensor') {
+          m.sensorSites = model.sensorSites;
+          m.declaredSensorSites = model.declaredSensorSites ?? [];
+        } else if (entity === 'unit') m.units = model.units ?? [];
+        else if (entity === 'source') m.sources = model.sources;
+        else m.vocabulary = model.vocabulary ?? [];
+        log('info', `register import ${row.id} (${IMPORT_FILES[entity]} by ${row.actor}) in force over the package`);
+      }
+      if (out.overlay.has('source')) await recordSourceClassifications(clickhouse, m.sources, ctx.config.clickhouseCluster);
+    } else {
+      const first = report.problems.find((p) => p.severity === 'error');
+      for (const row of candidates)
+        out.superseded.push({
+          row,
+          why: `the package changed so that the imports no longer check: ${first ? formatProblem(first) : 'errors'}`,
+        });
+    }
+  }
+  const at = Date.now();
+  for (const s of out.superseded) {
+    if (mark) await store.markSuperseded(s.row, at);
+    log(
+      'warn',
+      `register import ${s.row.id} (${s.row.entity}, ${new Date(s.row.at).toISOString()}, by ${s.row.actor}) superseded: ${s.why}; the package's list is in force`,
+    );
+  }
+  return out;
+}
+
+/** The audit entries of the imports superseded at start (once the audit record is open). */
+export function auditSuperseded(audit: AuditService | null, overlay: RegisterOverlay): void {
+  for (const s of overlay.superseded) {
+    audit?.record({
+      at: Date.now(),
+      actor: 'system',
+      stream: 'city',
+      action: 'register_superseded',
+      object: `${s.row.entity} ${s.row.id}`,
+      detail: s.why,
+      data: { id: s.row.id, entity: s.row.entity, importedAt: s.row.at, importedBy: s.row.actor },
+    });
+  }
+}
+
+/** The import service of a web node. */
+export function startRegisterImports(
+  ctx: PartContext,
+  deps: { city: CityPart; overlay: RegisterOverlay; clickhouse: StorageClient; twin: TwinService; audit: AuditService | null },
+): RegisterImportService {
+  const log = partLog(ctx, 'registry');
+  const { clickhouse } = deps;
+  const cluster = ctx.config.clickhouseCluster;
+  return new RegisterImportService({
+    city: deps.city.model,
+    packageFiles: () => deps.overlay.files ?? readFiles(deps.city),
+    overlay: deps.overlay.overlay,
+    imports: new RegisterImportStore(clickhouse),
+    register: new CityRegisterStore(clickhouse),
+    registry: {
+      write: async (rows, sources) => {
+        if (sources) await recordSourceClassifications(clickhouse, sources, cluster);
+        if (rows.length > 0) await new RegistryStore(clickhouse).write([...rows]);
+        const ids = sources ? deps.city.model.sensorSites.map((s) => s.id) : rows.map((r) => r.sensorId);
+        await refreshClassifications(clickhouse, ids, cluster);
+      },
+    },
+    twin: deps.twin,
+    audit: deps.audit,
+    log: (level, msg) => log(level, msg),
+  });
+}
