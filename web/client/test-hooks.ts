@@ -59,6 +59,8 @@ export interface CityTwinTestHooks {
   projectUnit(id: string): [number, number] | null;
   /** Opens a unit on the status board (as a click on its marker would), or clears it with null. */
   selectUnit(id: string | null): void;
+  /** Moves the camera at once (no animation) to `lng`, `lat` at `zoom`. */
+  flyTo(lng: number, lat: number, zoom: number): void;
   /**
    * The base map drawn: the city's PMTiles basemap ('vector') or the schematic map, its style,
    * 2D/3D, the camera, the background colour, and whether the map has loaded what it shows and

@@ -78,6 +78,7 @@ export function installConsoleHooks(p: ConsoleHookParts): void {
       return u ? project(u.lng, u.lat) : null;
     },
     selectUnit: (id) => p.unitBoard?.select(id),
+    flyTo: (lng, lat, zoom) => map.jumpTo({ center: [lng, lat], zoom }),
     basemap: () => ({
       mode: basemapView.mode,
       variant: basemapView.variant,

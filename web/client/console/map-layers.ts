@@ -36,11 +36,16 @@ export class MapLayers {
   /** Incident rings, then the units and their trips above them (when anything they show changed). */
   drawIncidents(): void {
     const { state, overlay, incidentQueue, unitStore, unitBoard, unitTooltip } = this.parts;
-    const selected = this.parts.incidents()?.selectedId ?? null;
-    const key = `${incidentQueue.version}:${selected ?? ''}:${overlay.radiusScale.toFixed(2)}:${unitStore.version}:${state.previewSeq}:${unitBoard?.selectedId ?? ''}`;
+    const panel = this.parts.incidents();
+    const selected = panel?.selectedId ?? null;
+    // The map shows what the queue shows (its filter); a time range moves on with the minutes.
+    const key = `${incidentQueue.version}:${panel?.filterVersion ?? 0}:${Math.floor(Date.now() / 60_000)}:${selected ?? ''}:${overlay.radiusScale.toFixed(2)}:${unitStore.version}:${state.previewSeq}:${unitBoard?.selectedId ?? ''}`;
     if (key === this.incidentKey) return;
     this.incidentKey = key;
-    const layers = incidentLayers(incidentQueue.list(), selected, overlay.radiusScale);
+    const shown = panel ? panel.visible() : incidentQueue.list();
+    const open = selected ? incidentQueue.get(selected) : undefined;
+    if (open && !shown.includes(open)) shown.push(open);
+    const layers = incidentLayers(shown, selected, overlay.radiusScale);
     if (unitBoard) {
       const marks = unitMarks(unitStore.values());
       state.drawnTrips = tripsOf(marks);

@@ -166,6 +166,7 @@ export class OperatorConsole {
     return new SensorOverlay(this.map, store, this.legend.filter, {
       onHover: (row, x, y) => this.tooltip.show(row, x, y),
       onSelect: (row) => this.select(store.ids[row] ?? null),
+      areaLayerIds: [INCIDENT_LAYER_ID],
       onPickExtra: (info) => {
         if (info.layer?.id === UNIT_LAYER_ID && this.ops.unitBoard) {
           this.ops.unitBoard.select((info.object as UnitMark).unit.id);
@@ -227,6 +228,9 @@ export class OperatorConsole {
               dispatchSection?.setIncident(id);
               this.layers.drawIncidents();
             },
+            onFilterChange: () => this.layers.drawIncidents(),
+            openSensor: (id) => this.openSensor(id),
+            locate: (lng, lat) => this.flyTo(lng, lat),
             ...(dispatchSection ? { detailSection: (inc: IncidentView) => dispatchSection.show(inc) } : {}),
           }),
           this.ui,
@@ -275,6 +279,40 @@ export class OperatorConsole {
     }
     this.sensorPanel.open(id);
     this.overlay.setSelectedRow(this.stream.store.indexOf(id));
+  }
+
+  /** Opens a sensor's panel and flies the map to it (evidence rows, search). */
+  private openSensor(id: string): void {
+    this.select(id);
+    const store = this.stream.store;
+    const row = store.indexOf(id);
+    if (row >= 0 && store.hasPosition(row)) this.flyTo(store.lng[row]!, store.lat[row]!);
+  }
+
+  /** Flies to a place, centring it in the part of the map that no panel covers. */
+  private flyTo(lng: number, lat: number, zoom = Math.max(this.map.getZoom(), 14)): void {
+    this.map.flyTo({ center: [lng, lat], zoom, padding: this.freeArea(), essential: true });
+  }
+
+  /** Padding (px) of the map that the open panels cover: the legend on the left, the queue and sensor panel on the right. */
+  private freeArea(): { top: number; bottom: number; left: number; right: number } {
+    const map = this.map.getContainer().getBoundingClientRect();
+    const covered = (el: Element | null | undefined): DOMRect | null => {
+      if (!(el instanceof HTMLElement) || el.hidden || el.offsetParent === null) return null;
+      return el.getBoundingClientRect();
+    };
+    let left = 0;
+    let right = 0;
+    const legend = covered(this.legend.el);
+    if (legend && legend.right < map.left + map.width / 2) left = legend.right - map.left;
+    for (const el of [this.ops.incidents?.el, this.sensorPanel.el]) {
+      const r = covered(el);
+      if (r && r.left > map.left + map.width / 2) right = Math.max(right, map.right - r.left);
+    }
+    // A small screen: panels are sheets over the map, not columns beside it.
+    if (left + right > map.width * 0.6) left = right = 0;
+    const top = Math.min(map.height * 0.2, covered(document.querySelector('.top-bar'))?.bottom ?? 0);
+    return { top, bottom: Math.min(map.height * 0.2, 40), left, right };
   }
 
   /** Stream → store → layer. */

