@@ -18,6 +18,7 @@ import type { StringKey } from '../i18n/strings.ts';
 import { STRINGS } from '../i18n/strings.ts';
 import { kindCss } from '../map/unit-layer.ts';
 import { remainingTripS, type UnitStore } from '../stream/unit-store.ts';
+import { unitSymbol } from '../map/unit-icons.ts';
 import { h, replaceChildren } from '../ui/dom.ts';
 
 export interface DispatchSectionContext {
@@ -256,7 +257,7 @@ export class DispatchSection {
     return h(
       'li',
       { class: 'dispatch-unit', 'data-unit-id': u.id, 'data-status': u.status },
-      h('span', { class: 'unit-swatch', 'data-kind': u.kind }),
+      unitSymbol(u.kind),
       h('span', { class: 'dispatch-unit-name' }, unitName(u)),
       h('span', { class: 'unit-status', 'data-status': u.status }, unitStatusLabel(u.status)),
       h('span', { class: 'dispatch-unit-eta muted' }, eta),
@@ -308,7 +309,7 @@ export class DispatchSection {
       'div',
       { class: 'rec-head' },
       h('span', { class: 'rec-rank' }, String(r.rank)),
-      h('span', { class: 'unit-swatch', 'data-kind': r.kind }),
+      unitSymbol(r.kind),
       h(
         'span',
         { class: 'rec-name' },
