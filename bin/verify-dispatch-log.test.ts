@@ -28,7 +28,10 @@ describe('verify-dispatch-log', () => {
 
   it('reads standard input when no file is named', () => {
     let asked = '';
-    runVerify([], (source) => ((asked = source), lines(log(1))));
+    runVerify([], (source) => {
+      asked = source;
+      return lines(log(1));
+    });
     expect(asked).toBe('-');
   });
 

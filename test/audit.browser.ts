@@ -12,7 +12,7 @@ import type { RunningCityTwin } from '../bin/runtime.ts';
 import { formatCityDateTime } from '../web/client/i18n/format.ts';
 import type { AuditEntriesResponse } from '../web/shared/audit-protocol.ts';
 import { call, login, TEST_ADMIN_PASSWORD } from './support/auth.ts';
-import { collectErrors, launchChromium } from './support/browser.ts';
+import { collectErrors, launchChromium, saveScreenshot } from './support/browser.ts';
 import { tempDir } from './support/fixtures.ts';
 import { startTestCity } from './support/test-city.ts';
 
@@ -87,7 +87,7 @@ describe('the audit viewer', () => {
     expect(await failed.count()).toBe(1);
     expect(await failed.locator('[data-col="actor"]').innerText()).toBe('op-li');
     expect(await failed.locator('[data-col="action"]').innerText()).toContain('登录失败');
-    await page.screenshot({ path: 'test-results/audit-admin-zh.png', fullPage: true });
+    await saveScreenshot(page, 'test-results/audit-admin-zh.png', { fullPage: true });
 
     // Filters: the operator's actions only; then the security kind within a time range.
     await page.getByTestId('audit-filter-actor').fill('op-li');
@@ -112,7 +112,7 @@ describe('the audit viewer', () => {
     await expect.poll(() => page.getByTestId('audit-title').innerText()).toBe('Audit record');
     expect(await page.getByTestId('audit-status-line').innerText()).toBe('Verified');
     expect(await page.getByTestId('audit-filter-error').innerText()).toContain('year-month-day');
-    await page.screenshot({ path: 'test-results/audit-admin-en.png', fullPage: true });
+    await saveScreenshot(page, 'test-results/audit-admin-en.png', { fullPage: true });
 
     // Someone deletes the operator's login behind the server's back: "verify now" reports it.
     await app.clickhouse.command({
@@ -125,7 +125,7 @@ describe('the audit viewer', () => {
     expect(await problem.count()).toBe(1);
     expect(await problem.innerText()).toContain('Security events · deleted');
     expect(await page.getByTestId('audit-status-line').innerText()).toMatch(/^Tampering found: \d+ problem/);
-    await page.screenshot({ path: 'test-results/audit-tampering-en.png', fullPage: true });
+    await saveScreenshot(page, 'test-results/audit-tampering-en.png', { fullPage: true });
     await page.getByTestId('language-toggle').click();
     expect(errors).toEqual([]);
     await context.close();
@@ -146,7 +146,7 @@ describe('the audit viewer', () => {
     expect(await page.evaluate(() => window.__audit!.status())).toBe('denied');
     expect(await page.getByTestId('audit-denied').innerText()).toBe('审计记录仅限管理员查看。');
     expect(await page.getByTestId('audit-table').count()).toBe(0);
-    await page.screenshot({ path: 'test-results/audit-operator.png' });
+    await saveScreenshot(page, 'test-results/audit-operator.png');
     // The server refuses the data anyway.
     const token = await login(app.url!, 'op-li', 'operator password 1');
     expect((await call(app.url!, token, 'GET', '/api/audit/entries')).status).toBe(403);

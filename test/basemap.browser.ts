@@ -13,9 +13,9 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningCityTwin } from '../bin/runtime.ts';
 import { TEST_ADMIN_PASSWORD } from './support/auth.ts';
-import { collectErrors, launchChromium } from './support/browser.ts';
+import { collectErrors, launchChromium, saveScreenshot } from './support/browser.ts';
 import { BUILDINGS_ORIGIN, writeCityPmtiles } from './support/city-pmtiles.ts';
-import { consoleAuth } from './support/console-client.ts';
+import { consoleDisplayToken } from './support/console-client.ts';
 import { tempDir } from './support/fixtures.ts';
 import { startTestCity } from './support/test-city.ts';
 
@@ -146,16 +146,17 @@ describe('a PMTiles basemap in the console', () => {
     }
     expect(await lightShare(page)).toBeLessThan(0.2);
     expect(await page.getByTestId('schematic-note').innerText()).toContain('© CityTwin synthetic test data');
-    await page.screenshot({ path: join(SHOTS, 'basemap-dark.png') });
+    await saveScreenshot(page, join(SHOTS, 'basemap-dark.png'));
   });
 
   it('switches to the light style, changing the background, and remembers it', async () => {
     await page.getByTestId('basemap-style-toggle').click();
     await expect.poll(() => page.evaluate(() => window.__citytwin!.basemap().variant)).toBe('light');
-    expect(await page.evaluate(() => window.__citytwin!.basemap().background)).toMatch(/#f2efe9|rgba\(242,\s*239,\s*233/i);
+    // The choice is taken at once; the style it names is fetched and applied after.
+    await expect.poll(() => page.evaluate(() => window.__citytwin!.basemap().background)).toMatch(/#f2efe9|rgba\(242,\s*239,\s*233/i);
     await mapSettled(page);
     await expect.poll(() => lightShare(page), { timeout: 15_000 }).toBeGreaterThan(0.8);
-    await page.screenshot({ path: join(SHOTS, 'basemap-light.png') });
+    await saveScreenshot(page, join(SHOTS, 'basemap-light.png'));
     // Remembered by this browser: a reload comes back light.
     await page.reload();
     await page.waitForFunction(() => window.__citytwin?.ready === true, undefined, { timeout: 30_000 });
@@ -182,14 +183,14 @@ describe('a PMTiles basemap in the console', () => {
     await expect.poll(() => page.evaluate(() => window.__citytwin!.basemap().pitch)).toBeGreaterThan(40);
     expect(await page.evaluate(() => window.__citytwin!.basemap().is3d)).toBe(true);
     await mapSettled(page);
-    await page.screenshot({ path: join(SHOTS, 'basemap-3d.png') });
+    await saveScreenshot(page, join(SHOTS, 'basemap-3d.png'));
     const at = (await page.evaluate((id) => window.__citytwin!.projectSensor(id), SENSOR.id))!;
     expect(at[0]).toBeGreaterThan(0);
     expect(at[0]).toBeLessThan(VIEWPORT.width);
     await page.mouse.click(at[0], at[1]);
     await expect.poll(() => page.evaluate(() => window.__citytwin!.selectedSensor())).toBe(SENSOR.id);
     await expect.poll(() => page.getByTestId('sensor-panel').isVisible()).toBe(true);
-    await page.screenshot({ path: join(SHOTS, 'basemap-3d-sensor.png') });
+    await saveScreenshot(page, join(SHOTS, 'basemap-3d-sensor.png'));
     // Back to 2D: flat and north up.
     await page.keyboard.press('Escape');
     await page.getByTestId('view-3d-toggle').click();
@@ -198,12 +199,7 @@ describe('a PMTiles basemap in the console', () => {
   });
 
   it('tilts a wall display from its address', { timeout: 120_000 }, async () => {
-    const res = await fetch(new URL('/api/auth/tokens', app.url!), {
-      method: 'POST',
-      headers: { ...(await consoleAuth(app.url!)), 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'tilted wall', kind: 'display' }),
-    });
-    const { token } = (await res.json()) as { token: string };
+    const token = await consoleDisplayToken(app.url!, 'tilted wall');
     const wallContext = await browser.newContext({ viewport: VIEWPORT });
     const wall = await wallContext.newPage();
     const wallErrors = collectErrors(wall);
@@ -215,7 +211,7 @@ describe('a PMTiles basemap in the console', () => {
     expect(state).toMatchObject({ mode: 'vector', is3d: true });
     expect(state.bearing).toBeCloseTo(-20, 0);
     await mapSettled(wall);
-    await wall.screenshot({ path: join(SHOTS, 'basemap-wall-tilted.png') });
+    await saveScreenshot(wall, join(SHOTS, 'basemap-wall-tilted.png'));
     expect(wallErrors).toEqual([]);
     await wallContext.close();
   });

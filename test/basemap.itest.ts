@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningCityTwin } from '../bin/runtime.ts';
 import type { BasemapPayload } from '../web/shared/basemap-protocol.ts';
 import { BUILDINGS_ORIGIN, writeCityPmtiles } from './support/city-pmtiles.ts';
-import { consoleAuth } from './support/console-client.ts';
+import { consoleAuth, consoleDisplayToken } from './support/console-client.ts';
 import { tempDir } from './support/fixtures.ts';
 import { buildPmtiles } from './support/pmtiles-writer.ts';
 import { startTestCity } from './support/test-city.ts';
@@ -164,12 +164,7 @@ describe('a city with a PMTiles basemap', () => {
     for (const path of ['/api/city/basemap.pmtiles', '/api/city/style', '/api/city/basemap']) {
       expect((await fetch(url(path), { headers: { range: 'bytes=0-9' } })).status, path).toBe(401);
     }
-    const res = await fetch(url('/api/auth/tokens'), {
-      method: 'POST',
-      headers: { ...auth, 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'basemap wall', kind: 'display' }),
-    });
-    const { token } = (await res.json()) as { token: string };
+    const token = await consoleDisplayToken(app.url!, 'basemap wall');
     const display = await fetch(url('/api/city/basemap.pmtiles'), { headers: { authorization: `Bearer ${token}`, range: 'bytes=0-126' } });
     expect(display.status).toBe(206);
     expect(

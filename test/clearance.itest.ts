@@ -13,7 +13,7 @@ import type { RunningCityTwin } from '../bin/runtime.ts';
 import { queryRows } from '../storage/index.ts';
 import type { KpiDrill, KpiSummary } from '../web/server/kpi/kpi-routes.ts';
 import type { IncidentDetail, IncidentUpdateMessage, IncidentView, IncidentsMessage } from '../web/shared/protocol.ts';
-import { call, login, TEST_ADMIN_PASSWORD } from './support/auth.ts';
+import { call, login, mintToken, TEST_ADMIN_PASSWORD } from './support/auth.ts';
 import { tempDir, waitFor } from './support/fixtures.ts';
 import { startTestCity } from './support/test-city.ts';
 
@@ -39,7 +39,7 @@ beforeAll(async () => {
     ).toBe(200);
   leader = await login(base, 'c-leader', 'pw-leader-12345');
   operator = await login(base, 'c-operator', 'pw-operator-12345');
-  display = (await call(base, admin, 'POST', '/api/auth/tokens', { name: 'hall wall', kind: 'display' })).body.token;
+  display = await mintToken(base, admin, TEST_ADMIN_PASSWORD, { name: 'hall wall', kind: 'display' });
   publisher = await mqtt.connectAsync(app.mqttUrl, { clientId: 'clearance-itest' });
 });
 
@@ -198,13 +198,15 @@ describe('device meta against the register', () => {
     await waitFor(
       'the meta stored',
       async () =>
-        (
-          await queryRows<{ n: string }>(
-            app.clickhouse,
-            `SELECT count() AS n FROM sensors WHERE sensor_id = {id:String} AND name = {name:String}`,
-            { id: ed.id, name: moved },
-          )
-        )[0]?.n !== '0',
+        Number(
+          (
+            await queryRows<{ n: string | number }>(
+              app.clickhouse,
+              `SELECT count() AS n FROM sensors WHERE sensor_id = {id:String} AND name = {name:String}`,
+              { id: ed.id, name: moved },
+            )
+          )[0]?.n,
+        ) > 0,
     );
     const health = (await call(base, admin, 'GET', `/api/kpi/drill/sensor-health?limit=5000`)).body as KpiDrill;
     expect(health.rows.find((r) => r.sensorId === ed.id)).toMatchObject({

@@ -5,9 +5,9 @@
  */
 import { mkdirSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RunningCityTwin } from '../bin/runtime.ts';
-import { launchChromium, openSignedInConsole } from './support/browser.ts';
+import { launchChromium, openSignedInConsole, saveScreenshot } from './support/browser.ts';
 import { TEST_ADMIN_PASSWORD } from './support/auth.ts';
 import { tempDir, waitFor } from './support/fixtures.ts';
 import { startTestCity } from './support/test-city.ts';
@@ -42,7 +42,28 @@ describe('the console in Chromium', () => {
     expect(await page.locator('canvas').count()).toBeGreaterThan(0);
     expect(await page.evaluate(() => window.__citytwin!.language())).toBe('zh');
     await expect.poll(() => page.getByTestId('status-strip').innerText()).toMatch(/消息|传感器/);
-    await page.screenshot({ path: 'test-results/console-zh.png' });
+    await saveScreenshot(page, 'test-results/console-zh.png');
+  });
+
+  it("keeps the map's buttons above the status strip and in the console's colours", async () => {
+    const layout = await page.evaluate(() => {
+      const strip = document.querySelector('[data-testid="status-strip"]')!.getBoundingClientRect();
+      // Shown buttons only (the light/dark switch is hidden without a vector basemap).
+      const shown = [...document.querySelectorAll<HTMLElement>('.maplibregl-ctrl-bottom-right button')].filter((b) => b.offsetWidth > 0);
+      const buttons = shown.map((b) => {
+        const r = b.getBoundingClientRect();
+        const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+        return { label: b.getAttribute('aria-label') ?? b.className, bottom: r.bottom, onTop: hit !== null && b.contains(hit) };
+      });
+      const group = document.querySelector<HTMLElement>('.maplibregl-ctrl-bottom-right .maplibregl-ctrl-group')!;
+      return { stripTop: strip.top, buttons, background: getComputedStyle(group).backgroundColor };
+    });
+    expect(layout.buttons.map((b) => b.label)).toContain('Zoom out');
+    for (const b of layout.buttons) {
+      expect(b.bottom, b.label).toBeLessThanOrEqual(layout.stripTop);
+      expect(b.onTop, b.label).toBe(true);
+    }
+    expect(layout.background).not.toBe('rgb(255, 255, 255)');
   });
 
   it('opens a sensor panel with its chart from a click on the map', async () => {
@@ -64,7 +85,7 @@ describe('the console in Chromium', () => {
     const shown = await panel.innerText();
     expect(shown).toMatch(/[A-Za-z]+-\d+/);
     await expect.poll(() => page.getByTestId('sensor-chart').locator('canvas').count(), { timeout: 10_000 }).toBeGreaterThan(0);
-    await page.screenshot({ path: 'test-results/console-sensor.png' });
+    await saveScreenshot(page, 'test-results/console-sensor.png');
     // With the sensor panel open the incident queue sits to its left, never under it.
     const queue = await page.getByTestId('incident-panel').boundingBox();
     const sensorBox = await panel.boundingBox();
@@ -72,7 +93,7 @@ describe('the console in Chromium', () => {
     const firstIncident = await page.evaluate(() => window.__citytwin!.incidentIds()[0] ?? null);
     if (firstIncident) {
       await page.evaluate((id) => window.__citytwin!.selectIncident(id), firstIncident);
-      await page.screenshot({ path: 'test-results/console-sensor-incident.png' });
+      await saveScreenshot(page, 'test-results/console-sensor-incident.png');
       await page.evaluate(() => window.__citytwin!.selectIncident(null));
     }
   });
@@ -81,9 +102,21 @@ describe('the console in Chromium', () => {
     await page.getByTestId('language-toggle').click();
     await expect.poll(() => page.evaluate(() => window.__citytwin!.language())).toBe('en');
     await expect.poll(() => page.getByTestId('status-strip').innerText()).toMatch(/msg|sensors|Sensors/i);
-    await page.screenshot({ path: 'test-results/console-en.png' });
+    await saveScreenshot(page, 'test-results/console-en.png');
     await page.getByTestId('language-toggle').click();
     await expect.poll(() => page.evaluate(() => window.__citytwin!.language())).toBe('zh');
+  });
+
+  it('goes on, with a warning, when an artefact screenshot cannot be taken', async () => {
+    const closed = await browser.newPage();
+    await closed.close();
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      await expect(saveScreenshot(closed, 'test-results/never-taken.png')).resolves.toBeUndefined();
+      expect(warn).toHaveBeenCalledWith(expect.stringContaining('screenshot test-results/never-taken.png not saved: '));
+    } finally {
+      warn.mockRestore();
+    }
   });
 
   it('logs no errors', () => {

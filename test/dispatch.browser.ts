@@ -13,7 +13,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningCityTwin } from '../bin/runtime.ts';
 import type { UnitView } from '../web/shared/protocol.ts';
-import { launchChromium, openSignedInConsole } from './support/browser.ts';
+import { launchChromium, openSignedInConsole, saveScreenshot } from './support/browser.ts';
 import { TEST_ADMIN_PASSWORD } from './support/auth.ts';
 import { consoleFetch } from './support/console-client.ts';
 import { tempDir } from './support/fixtures.ts';
@@ -125,7 +125,7 @@ describe('dispatch in Chromium', () => {
     // Pointing at a recommendation draws its route.
     await top.hover();
     await expect.poll(() => page.evaluate(() => window.__citytwin!.previewRoute()?.length ?? 0)).toBeGreaterThan(1);
-    await page.screenshot({ path: 'test-results/dispatch-recommendations.png' });
+    await saveScreenshot(page, 'test-results/dispatch-recommendations.png');
   });
 
   it('dispatches the first pump team: 已派遣 in the detail and on the board, its route on the map', async () => {
@@ -158,7 +158,7 @@ describe('dispatch in Chromium', () => {
     expect(await page.getByTestId('unit-tooltip').innerText()).toMatch(
       new RegExp(`排水抢险队[\\s\\S]*已派遣[\\s\\S]*${incidentId}[\\s\\S]*约 \\d+(\\.\\d)? 分钟`),
     );
-    await page.screenshot({ path: 'test-results/dispatch-assigned.png' });
+    await saveScreenshot(page, 'test-results/dispatch-assigned.png');
     await page.mouse.move(5, 400);
   });
 
@@ -184,7 +184,7 @@ describe('dispatch in Chromium', () => {
       .toMatch(/到场[\s\S]*已到达/);
     // Arrived: no trip is drawn any more.
     await expect.poll(() => page.evaluate((id) => window.__citytwin!.unitTripPath(id), first)).toBeNull();
-    await page.screenshot({ path: 'test-results/dispatch-on-scene.png' });
+    await saveScreenshot(page, 'test-results/dispatch-on-scene.png');
   });
 
   it('asks for a reason before sending a pump team that is not the first of its kind', async () => {
@@ -197,7 +197,7 @@ describe('dispatch in Chromium', () => {
     expect(await form.innerText()).toMatch(/不是首选的排水抢险队[\s\S]*原因/);
     expect(await page.getByTestId('dispatch-override-confirm').isDisabled()).toBe(true);
     await page.getByTestId('dispatch-override-reason').fill('该队携带大功率泵');
-    await page.screenshot({ path: 'test-results/dispatch-override.png' });
+    await saveScreenshot(page, 'test-results/dispatch-override.png');
     await page.getByTestId('dispatch-override-confirm').click();
     await expect.poll(() => page.evaluate((id) => window.__citytwin!.unitStatus(id), second), { timeout: 10_000 }).toBe('dispatched');
     await expect.poll(() => page.locator(`[data-testid="dispatch-assigned"] [data-unit-id]`).count()).toBe(2);
@@ -223,7 +223,7 @@ describe('dispatch in Chromium', () => {
     );
     // No Chinese left in the dispatch section but the district and unit names it quotes? Its labels are English.
     expect(await page.getByTestId('dispatch-section').innerText()).not.toMatch(/派遣|分钟|公里|到场/);
-    await page.screenshot({ path: 'test-results/dispatch-en.png' });
+    await saveScreenshot(page, 'test-results/dispatch-en.png');
     await page.getByTestId('language-toggle').click();
   });
 
@@ -233,7 +233,7 @@ describe('dispatch in Chromium', () => {
     expect(await overlap('unit-board', 'legend')).toBe(false);
     expect(await inViewport('unit-board')).toBe(true);
     expect(await inViewport('incident-panel')).toBe(true);
-    await page.screenshot({ path: 'test-results/dispatch-1920.png' });
+    await saveScreenshot(page, 'test-results/dispatch-1920.png');
     // On a desk screen with the sensor panel open as well, the board still fits beside the queue.
     await page.setViewportSize({ width: 1280, height: 800 });
     // A gauge that reports, so that its panel has something to show.
@@ -253,7 +253,7 @@ describe('dispatch in Chromium', () => {
     await expect.poll(() => overlap('unit-board', 'incident-panel')).toBe(false);
     expect(await overlap('unit-board', 'sensor-panel')).toBe(false);
     expect(await overlap('incident-panel', 'sensor-panel')).toBe(false);
-    await page.screenshot({ path: 'test-results/dispatch-panels.png' });
+    await saveScreenshot(page, 'test-results/dispatch-panels.png');
     await page.keyboard.press('Escape');
     await expect.poll(() => page.evaluate(() => window.__citytwin!.selectedSensor())).toBeNull();
   });

@@ -110,12 +110,14 @@ describe('dispatch from incident to arrival', () => {
     const path = unit.trip!.path;
     // Each fix newer than the last (a fix not newer than the unit's last one is rejected).
     let fixAt = Date.now();
-    const fix = (p: [number, number], extra: Record<string, unknown> = {}) =>
-      publisher.publishAsync(
+    const fix = (p: [number, number], extra: Record<string, unknown> = {}) => {
+      fixAt = Math.max(fixAt + 1, Date.now());
+      return publisher.publishAsync(
         `citytwin/v1/units/${pump.unitId}/position`,
-        JSON.stringify({ ts: (fixAt = Math.max(fixAt + 1, Date.now())), lng: p[0], lat: p[1], speed: 40, ...extra }),
+        JSON.stringify({ ts: fixAt, lng: p[0], lat: p[1], speed: 40, ...extra }),
         { qos: 1 },
       );
+    };
     await fix(path[0]!, { status: 'en_route' });
     await waitFor('en route', () => app.dispatch!.unit(pump.unitId)!.status === 'en_route');
     // A fix outside the city is rejected (and counted), not applied.

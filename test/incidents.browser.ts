@@ -9,7 +9,7 @@ import mqtt from 'mqtt';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningCityTwin } from '../bin/runtime.ts';
-import { launchChromium, openSignedInConsole } from './support/browser.ts';
+import { launchChromium, openSignedInConsole, saveScreenshot } from './support/browser.ts';
 import { TEST_ADMIN_PASSWORD } from './support/auth.ts';
 import { tempDir } from './support/fixtures.ts';
 import { startTestCity } from './support/test-city.ts';
@@ -57,7 +57,7 @@ describe('the incident queue in Chromium', () => {
     const row = page.locator(`[data-testid="incident-row"][data-incident-id="${first}"]`);
     expect(await row.innerText()).toMatch(/道路积水[\s\S]*待处理/);
     expect(await page.evaluate((id) => window.__citytwin!.projectIncident(id), first)).not.toBeNull();
-    await page.screenshot({ path: 'test-results/incidents-queue.png' });
+    await saveScreenshot(page, 'test-results/incidents-queue.png');
   });
 
   it('opens an incident with its evidence and history, and acknowledges it', async () => {
@@ -69,7 +69,7 @@ describe('the incident queue in Chromium', () => {
     await page.getByTestId('incident-action-acknowledge').click();
     await expect.poll(() => page.getByTestId('incident-detail-status').innerText()).toBe('已确认');
     await expect.poll(() => page.getByTestId('incident-history').innerText()).toMatch(/确认[\s\S]*admin/);
-    await page.screenshot({ path: 'test-results/incidents-detail.png' });
+    await saveScreenshot(page, 'test-results/incidents-detail.png');
   });
 
   it('merges a second incident into the first', async () => {
@@ -83,7 +83,7 @@ describe('the incident queue in Chromium', () => {
     await expect.poll(() => page.getByTestId('incident-evidence').locator('li').count()).toBe(2);
     await expect.poll(() => page.getByTestId('incident-history').innerText()).toContain('合并事件');
     expect(app.twin!.incident(second)!.status).toBe('closed');
-    await page.screenshot({ path: 'test-results/incidents-merged.png' });
+    await saveScreenshot(page, 'test-results/incidents-merged.png');
   });
 
   it('splits evidence out into a new incident, with the reason in the history', async () => {
@@ -104,14 +104,14 @@ describe('the incident queue in Chromium', () => {
     expect(split.evidence.map((e) => e.id)).toEqual(['event:field-staff:r-2']);
     // History details are worded in the console language, not the stored English.
     expect(await page.getByTestId('incident-history').innerText()).not.toMatch(/evidence from|merged .* into this incident/);
-    await page.screenshot({ path: 'test-results/incidents-split.png' });
+    await saveScreenshot(page, 'test-results/incidents-split.png');
   });
 
   it('speaks English on the toggle', async () => {
     await page.getByTestId('language-toggle').click();
     await expect.poll(() => page.getByTestId('incident-panel').innerText()).toMatch(/Incidents[\s\S]*Waterlogging[\s\S]*Acknowledged/);
     expect(await page.getByTestId('incident-evidence').innerText()).toMatch(/Manual report/);
-    await page.screenshot({ path: 'test-results/incidents-en.png' });
+    await saveScreenshot(page, 'test-results/incidents-en.png');
     await page.getByTestId('language-toggle').click();
   });
 

@@ -9,9 +9,8 @@ import mqtt from 'mqtt';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningCityTwin } from '../bin/runtime.ts';
-import { TEST_ADMIN_PASSWORD } from './support/auth.ts';
-import { collectErrors, launchChromium } from './support/browser.ts';
-import { consoleAuth } from './support/console-client.ts';
+import { collectErrors, launchChromium, saveScreenshot } from './support/browser.ts';
+import { consoleDisplayToken } from './support/console-client.ts';
 import { tempDir } from './support/fixtures.ts';
 import { startTestCity } from './support/test-city.ts';
 
@@ -47,13 +46,7 @@ beforeAll(async () => {
     { qos: 1, retain: true },
   );
   startFeed();
-  const auth = await consoleAuth(app.url!);
-  const res = await fetch(new URL('/api/auth/tokens', app.url!), {
-    method: 'POST',
-    headers: { ...auth, 'content-type': 'application/json' },
-    body: JSON.stringify({ name: 'command-center wall 1', kind: 'display', password: TEST_ADMIN_PASSWORD }),
-  });
-  const { token } = (await res.json()) as { token: string };
+  const token = await consoleDisplayToken(app.url!, 'command-center wall 1');
   browser = await launchChromium();
   const context = await browser.newContext({ viewport: { width: 1920, height: 1080 } });
   page = await context.newPage();
@@ -92,7 +85,7 @@ describe('kiosk mode on a wall display', () => {
       )
       .toBe(true);
     expect(await page.getByTestId('kiosk-step').innerText()).toMatch(/全市|江岸区|江汉区|硚口区|汉阳区|武昌区|\d+ s/);
-    await page.screenshot({ path: 'test-results/kiosk-rotation.png' });
+    await saveScreenshot(page, 'test-results/kiosk-rotation.png');
   });
 
   it('gives the screen to a new critical incident', async () => {
@@ -117,7 +110,7 @@ describe('kiosk mode on a wall display', () => {
     // The detail shows, without actions (a display cannot act).
     await expect.poll(() => page.getByTestId('incident-detail').isVisible()).toBe(true);
     expect(await page.getByTestId('incident-actions').count()).toBe(0);
-    await page.screenshot({ path: 'test-results/kiosk-focus.png' });
+    await saveScreenshot(page, 'test-results/kiosk-focus.png');
   });
 
   it('covers the screen with a watermark when the data stops', async () => {
@@ -125,7 +118,7 @@ describe('kiosk mode on a wall display', () => {
     feed = undefined;
     await expect.poll(() => page.getByTestId('stale-watermark').isVisible(), { timeout: 20_000 }).toBe(true);
     expect(await page.getByTestId('stale-watermark').innerText()).toMatch(/画面已停止更新[\s\S]*最后更新 \d\d:\d\d:\d\d/);
-    await page.screenshot({ path: 'test-results/kiosk-stale.png' });
+    await saveScreenshot(page, 'test-results/kiosk-stale.png');
     // Data again: the watermark goes.
     startFeed();
     await expect.poll(() => page.getByTestId('stale-watermark').isVisible(), { timeout: 15_000 }).toBe(false);
@@ -136,10 +129,22 @@ describe('kiosk mode on a wall display', () => {
     await page.goto(`${app.url!}?kiosk=1&rotate=city:4,kpi:4`);
     await expect.poll(() => page.url(), { timeout: 20_000, interval: 250 }).toContain('kpi.html');
     await expect.poll(() => page.evaluate(() => document.body.classList.contains('kiosk')), { timeout: 10_000 }).toBe(true);
-    await page.screenshot({ path: 'test-results/kiosk-kpi.png' });
-    await expect.poll(() => page.url(), { timeout: 20_000, interval: 250 }).not.toContain('kpi.html');
-    await expect.poll(() => page.evaluate(() => document.body.dataset.ready), { timeout: 30_000 }).toBe('true');
-    expect(await page.getByTestId('login-submit').count()).toBe(0);
+    await saveScreenshot(page, 'test-results/kiosk-kpi.png');
+    // Back on the map, signed in by the same display token, no login page. The rotation goes on
+    // on the wall clock (4 s a view here), whether or not a page finished drawing in its slot
+    // (on a loaded machine it may not), so what is checked is the sign-in, not the drawing.
+    await expect
+      .poll(
+        () =>
+          page.evaluate(
+            () =>
+              window.location.pathname === '/' &&
+              document.body.dataset.auth === 'display' &&
+              document.querySelector('[data-testid="login-submit"]') === null,
+          ),
+        { timeout: 30_000, interval: 100 },
+      )
+      .toBe(true);
   });
 
   it('logs no errors', () => {

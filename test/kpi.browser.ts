@@ -13,7 +13,7 @@ import type { RunningCityTwin } from '../bin/runtime.ts';
 import { KIND_METRICS } from '../twin-model/index.ts';
 import type { KpiSummary } from '../web/server/kpi/kpi-routes.ts';
 import { call, login, TEST_ADMIN_PASSWORD } from './support/auth.ts';
-import { collectErrors, launchChromium } from './support/browser.ts';
+import { collectErrors, launchChromium, saveScreenshot } from './support/browser.ts';
 import { tempDir, waitFor } from './support/fixtures.ts';
 import { startTestCity } from './support/test-city.ts';
 
@@ -196,7 +196,7 @@ describe.each([
       String(fresh.hotline.todaySoFar),
     );
     expect(await page.getByTestId('kpi-asof').getAttribute('data-stale')).toBe('false');
-    await page.screenshot({ path: `test-results/kpi-${layout}-zh.png` });
+    await saveScreenshot(page, `test-results/kpi-${layout}-zh.png`);
 
     // A number opens the rows behind it.
     await page.getByTestId('kpi-number-queue-total').click();
@@ -206,7 +206,7 @@ describe.each([
     const total = Number(await drill.getAttribute('data-total'));
     expect(total + Number(await drill.getAttribute('data-hidden'))).toBe(fresh.serviceHalls.halls);
     expect(await page.locator('[data-testid="kpi-drill-table"] tbody tr').count()).toBe(total);
-    if (layout === 'standard') await page.screenshot({ path: `test-results/kpi-${layout}-drill.png` });
+    if (layout === 'standard') await saveScreenshot(page, `test-results/kpi-${layout}-drill.png`);
     await page.getByTestId('kpi-drill-close').click();
 
     // English.
@@ -214,7 +214,7 @@ describe.each([
     await page.waitForFunction(() => document.documentElement.lang === 'en');
     expect(await page.getByTestId('kpi-tile-health').locator('.kpi-tile-title').innerText()).toMatch(/online/i);
     await page.waitForTimeout(300);
-    await page.screenshot({ path: `test-results/kpi-${layout}-en.png` });
+    await saveScreenshot(page, `test-results/kpi-${layout}-en.png`);
     await page.getByTestId('language-toggle').click();
     expect(errors).toEqual([]);
     await page.close();
@@ -233,7 +233,7 @@ describe('staleness', () => {
     });
     const color = await page.getByTestId('kpi-asof').evaluate((el) => getComputedStyle(el).backgroundColor);
     expect(color).not.toBe('rgba(0, 0, 0, 0)');
-    await page.screenshot({ path: 'test-results/kpi-standard-stale.png' });
+    await saveScreenshot(page, 'test-results/kpi-standard-stale.png');
     await page.close();
   });
 });

@@ -13,7 +13,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningCityTwin } from '../bin/runtime.ts';
 import { call, login, TEST_ADMIN_PASSWORD } from './support/auth.ts';
-import { collectErrors, launchChromium } from './support/browser.ts';
+import { collectErrors, launchChromium, saveScreenshot } from './support/browser.ts';
 import { tempDir } from './support/fixtures.ts';
 import { startTestCity } from './support/test-city.ts';
 
@@ -62,12 +62,12 @@ describe('the login page', () => {
     await expect.poll(() => page.getByTestId('login-form').isVisible()).toBe(true);
     expect(await page.getByTestId('login-form').innerText()).toContain('用户名');
     expect(await page.evaluate(() => window.__citytwin)).toBeUndefined();
-    await page.screenshot({ path: 'test-results/login-zh.png' });
+    await saveScreenshot(page, 'test-results/login-zh.png');
     await signIn(page, 'admin', 'not the password');
     await expect.poll(() => page.getByTestId('login-error').innerText()).toBe('用户名或密码错误');
     await page.getByTestId('language-toggle').click();
     await expect.poll(() => page.getByTestId('login-form').innerText()).toContain('User name');
-    await page.screenshot({ path: 'test-results/login-en.png' });
+    await saveScreenshot(page, 'test-results/login-en.png');
     await page.getByTestId('language-toggle').click();
     // The 401 of the first /api/auth/me and of the wrong password are expected console noise.
     expect(errors.filter((e) => !/401|Unauthorized/.test(e))).toEqual([]);
@@ -82,7 +82,7 @@ describe('the login page', () => {
     expect(await page.getByTestId('user-menu').innerText()).toContain('admin');
     await page.getByTestId('user-menu').click();
     expect(await page.getByTestId('change-password').isVisible()).toBe(true);
-    await page.screenshot({ path: 'test-results/console-admin-menu.png' });
+    await saveScreenshot(page, 'test-results/console-admin-menu.png');
     await page.getByTestId('logout').click();
     await expect.poll(() => page.getByTestId('login-form').isVisible(), { timeout: 10_000 }).toBe(true);
     // The cookie is gone: a reload stays on the login page.
@@ -102,7 +102,7 @@ describe('the login page', () => {
     expect(leaderCount).toBeGreaterThan(0);
     expect(leaderCount).toBeLessThan(all);
     expect(await page.getByTestId('user-area').getAttribute('data-roles')).toBe('leader');
-    await page.screenshot({ path: 'test-results/console-leader.png' });
+    await saveScreenshot(page, 'test-results/console-leader.png');
     await page.context().close();
   });
 
@@ -127,7 +127,7 @@ describe('the login page', () => {
     await expect.poll(() => page.getByTestId('sensor-panel').isVisible()).toBe(true);
     await expect.poll(() => page.getByTestId('sensor-name').innerText()).not.toBe('');
     expect(await page.getByTestId('sensor-chart').isVisible()).toBe(false);
-    await page.screenshot({ path: 'test-results/console-display.png' });
+    await saveScreenshot(page, 'test-results/console-display.png');
     // Revoking the token takes the wall screen off the stream.
     await call(app.url!, admin, 'DELETE', `/api/auth/tokens/${created.body.info.id}`);
     await expect.poll(() => page.getByTestId('login-form').isVisible(), { timeout: 15_000 }).toBe(true);
@@ -163,7 +163,7 @@ describe('sessions in the browser', () => {
     await page.getByTestId('password-new').fill('P@ssw0rd2024');
     await page.getByTestId('password-dialog').locator('button[type=submit]').click();
     await expect.poll(() => page.getByTestId('password-status').innerText()).toContain('常见或已泄露的密码');
-    await page.screenshot({ path: 'test-results/password-policy-zh.png' });
+    await saveScreenshot(page, 'test-results/password-policy-zh.png');
     await page.getByTestId('password-new').fill('east lake cherry blossom');
     await page.getByTestId('password-dialog').locator('button[type=submit]').click();
     // The console reloads on the new session cookie: signed in, no login page.
@@ -199,7 +199,7 @@ describe('sessions in the browser', () => {
     await page.getByTestId('language-toggle').click();
     await signIn(page, 'throttled-user', 'throttled password 1');
     await expect.poll(() => page.getByTestId('login-error').innerText()).toMatch(/^Too many failed attempts; try again in \d+ s$/);
-    await page.screenshot({ path: 'test-results/login-throttled-en.png' });
+    await saveScreenshot(page, 'test-results/login-throttled-en.png');
     await page.getByTestId('language-toggle').click();
     await page.context().close();
   });

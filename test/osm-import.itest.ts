@@ -75,7 +75,10 @@ function buildGraph(lines: Line[]) {
   const key = (p: Position): string => `${p[0]},${p[1]}`;
   const nodeOf = (p: Position): number => {
     let id = index.get(key(p));
-    if (id === undefined) index.set(key(p), (id = index.size));
+    if (id === undefined) {
+      id = index.size;
+      index.set(key(p), id);
+    }
     return id;
   };
   const arcs: { from: number; to: number; lengthM: number; line: string }[] = [];
@@ -116,7 +119,12 @@ function buildGraph(lines: Line[]) {
     }
     const seen = new Set([from]);
     const stack = [from];
-    while (stack.length > 0) for (const v of adjacent.get(stack.pop()!) ?? []) if (!seen.has(v)) seen.add(v), stack.push(v);
+    while (stack.length > 0)
+      for (const v of adjacent.get(stack.pop()!) ?? []) {
+        if (seen.has(v)) continue;
+        seen.add(v);
+        stack.push(v);
+      }
     return seen.size;
   };
   return { nodeCount: index.size, edgeCount: lines.length, arcCount: arcs.length, node, distance, component };

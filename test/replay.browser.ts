@@ -11,7 +11,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningCityTwin } from '../bin/runtime.ts';
 import { KIND_METRICS } from '../twin-model/index.ts';
-import { launchChromium, openSignedInConsole } from './support/browser.ts';
+import { launchChromium, openSignedInConsole, saveScreenshot } from './support/browser.ts';
 import { call, login, TEST_ADMIN_PASSWORD } from './support/auth.ts';
 import { tempDir, waitFor } from './support/fixtures.ts';
 import { startTestCity } from './support/test-city.ts';
@@ -152,7 +152,7 @@ describe('the replay console', () => {
     expect(await page.locator('.rp-bar[data-gap="1"]').count()).toBeGreaterThan(0);
     expect(await page.getByTestId('replay-progress').getAttribute('data-loading')).toBe('0');
     await page.waitForTimeout(500);
-    await page.screenshot({ path: 'test-results/replay-open.png' });
+    await saveScreenshot(page, 'test-results/replay-open.png');
   });
 
   it('plays: frames are applied and the playhead moves', async () => {
@@ -167,7 +167,7 @@ describe('the replay console', () => {
     );
     await page.getByTestId('replay-play').click();
     expect(await hook<boolean>('playing()')).toBe(false);
-    await page.screenshot({ path: 'test-results/replay-playing.png' });
+    await saveScreenshot(page, 'test-results/replay-playing.png');
   });
 
   it('seeks to an operator action by clicking it on the timeline: the incident is there, acknowledged', async () => {
@@ -187,7 +187,7 @@ describe('the replay console', () => {
     expect(await hook<string[]>('incidentIds()')).toContain(incidentId);
     const counts = await hook<number[]>('stateCounts()');
     expect(counts[1]! + counts[2]!).toBeGreaterThan(0); // the rising underpasses warn or alarm
-    await page.screenshot({ path: 'test-results/replay-seek.png' });
+    await saveScreenshot(page, 'test-results/replay-seek.png');
     // Step, from a moment with frames after it.
     const range = await hook<{ from: number; to: number }>('range()');
     await page.evaluate((t) => window.__citytwinReplay!.seek(t), range.from + 5 * MIN);
@@ -195,7 +195,7 @@ describe('the replay console', () => {
     const applied = await hook<number>('framesApplied()');
     await page.getByTestId('replay-step').click();
     await page.waitForFunction((n) => window.__citytwinReplay!.framesApplied() === n + 1, applied);
-    await page.screenshot({ path: 'test-results/replay-step.png' });
+    await saveScreenshot(page, 'test-results/replay-step.png');
   });
 
   it('exports the range as CSV and the after-action report, and speaks English', async () => {
@@ -212,7 +212,7 @@ describe('the replay console', () => {
     expect(await hook<string>('language()')).toBe('en');
     await expect.poll(() => page.getByTestId('replay-play').textContent()).toMatch(/Play/);
     await page.waitForTimeout(400);
-    await page.screenshot({ path: 'test-results/replay-en.png' });
+    await saveScreenshot(page, 'test-results/replay-en.png');
     expect(errors).toEqual([]);
   });
 });

@@ -8,7 +8,7 @@ import { mkdirSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningCityTwin } from '../bin/runtime.ts';
-import { launchChromium, openSignedInConsole } from './support/browser.ts';
+import { launchChromium, openSignedInConsole, saveScreenshot } from './support/browser.ts';
 import { TEST_ADMIN_PASSWORD } from './support/auth.ts';
 import { tempDir, waitFor } from './support/fixtures.ts';
 import { startTestCity } from './support/test-city.ts';
@@ -61,7 +61,7 @@ describe('the console with a registry above the viewport threshold', () => {
     expect(total).toBeLessThanOrEqual(app.twin!.state.sensors.length);
     await expect.poll(() => badge().innerText(), { timeout: 10_000 }).toMatch(/聚合显示/);
     await settled();
-    await page.screenshot({ path: 'test-results/scale-cells.png' });
+    await saveScreenshot(page, 'test-results/scale-cells.png');
   });
 
   it('shows the viewport sensors as points after zooming in, and cells again after zooming out', async () => {
@@ -85,7 +85,7 @@ describe('the console with a registry above the viewport threshold', () => {
     const seq = await page.evaluate(() => window.__citytwin!.lastSeq());
     await expect.poll(() => page.evaluate(() => window.__citytwin!.lastSeq()), { timeout: 15_000 }).toBeGreaterThan(seq);
     await settled();
-    await page.screenshot({ path: 'test-results/scale-points.png' });
+    await saveScreenshot(page, 'test-results/scale-points.png');
 
     for (let step = 0; step < 4; step++) {
       await page.locator('.maplibregl-ctrl-zoom-out').click();
@@ -94,7 +94,7 @@ describe('the console with a registry above the viewport threshold', () => {
     await expect.poll(() => badgeData('mode'), { timeout: 15_000 }).toBe('cells');
     await expect.poll(() => page.evaluate(() => window.__citytwin!.drawnCount()), { timeout: 10_000 }).toBe(0);
     await settled();
-    await page.screenshot({ path: 'test-results/scale-cells-again.png' });
+    await saveScreenshot(page, 'test-results/scale-cells-again.png');
   });
 
   it('logs no errors', () => {

@@ -30,7 +30,9 @@ function replayAll(spool: Spool): { messages: SpooledMessage[]; seals: string[] 
 const payload = (n: number) => Buffer.from(JSON.stringify({ ts: 1_700_000_000_000 + n, values: { water_level_cm: n } }));
 
 describe('write-ahead spool', () => {
-  afterAll(() => dirs.forEach((d) => d.remove()));
+  afterAll(() => {
+    for (const d of dirs) d.remove();
+  });
 
   it('replays unstored messages with the same batch ids, and skips stored batches', () => {
     const dir = freshDir();

@@ -77,10 +77,22 @@ export async function startSubscription(
   link.up = true;
   ctx.shutdown.add(() => source.stop());
   partLog(ctx, 'mqtt')('info', `subscribed to ${config.mqttUrl}${config.mqttShareGroup ? ` (share group ${config.mqttShareGroup})` : ''}`);
-  if (!publishing) return;
+  if (publishing) publishAuditCheckpoints(ctx, source, publishing);
+}
+
+/** Anything that publishes on MQTT as CityTwin: its own connection, or the embedded broker itself. */
+export interface CheckpointPublisher {
+  publish(topic: string, payload: string, options: { qos: 0 | 1; retain: boolean }): unknown;
+}
+
+/**
+ * The audit record's checkpoints go out retained, for an external archive (docs/security.md): on
+ * the process's MQTT connection, or by the embedded broker when the ingest runs inside it and the
+ * process has no connection of its own.
+ */
+export function publishAuditCheckpoints(ctx: PartContext, out: CheckpointPublisher, publishing: AuditPublishing): void {
   const { audit, twin, dispatch, auth } = publishing;
-  // Checkpoints go out retained, for an external archive (docs/security.md).
-  audit.setPublisher((topic, payload) => source.publish(topic, payload, { qos: 1, retain: true }));
+  audit.setPublisher((topic, payload) => out.publish(topic, payload, { qos: 1, retain: true }) !== false);
   void audit.checkpoint().catch((err: Error) => partLog(ctx, 'audit')('warn', `audit checkpoint: ${err.message}`));
   // At shutdown, before the connection closes: store what is pending and publish the final head.
   ctx.shutdown.add(async () => {

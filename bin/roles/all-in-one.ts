@@ -15,7 +15,7 @@ import { nodeMetrics } from '../parts/metrics.ts';
 import type { NodeView } from '../parts/node-view.ts';
 import { startSimulation } from '../parts/simulation.ts';
 import { openStorage } from '../parts/storage.ts';
-import { startSubscription } from '../parts/subscription.ts';
+import { publishAuditCheckpoints, startSubscription } from '../parts/subscription.ts';
 import { startTwin, startTwinClock } from '../parts/twin.ts';
 import { startWeb } from '../parts/web.ts';
 import { healthReport, statusFigures } from '../parts/vitals.ts';
@@ -38,8 +38,10 @@ export async function startAllInOne(ctx: PartContext): Promise<RunningCityTwin> 
 
   const link: BrokerLink = { up: false };
   const ingest = startIngest(ctx, clickhouse, { twin, dispatch });
-  if (broker) takeFromBroker(ctx, broker, ingest, link);
-  else await startSubscription(ctx, ingestSubscription(ctx, mqttUrl, ingest, link), link, { audit, twin, dispatch, auth });
+  if (broker) {
+    takeFromBroker(ctx, broker, ingest, link);
+    publishAuditCheckpoints(ctx, broker, { audit, twin, dispatch, auth });
+  } else await startSubscription(ctx, ingestSubscription(ctx, mqttUrl, ingest, link), link, { audit, twin, dispatch, auth });
   startTwinClock(ctx, twin, dispatch);
   const rate = sampleIngestRate(ctx, ingest);
 

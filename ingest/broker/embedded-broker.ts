@@ -77,6 +77,11 @@ export interface EmbeddedBroker {
   deliveryStall(): DeliveryStall;
   /** Hands every authorised publish under `intake.prefix` to the in-process ingest (see {@link BrokerIntake}). */
   setIntake(intake: BrokerIntake): void;
+  /**
+   * Publishes as the broker itself (no client, no ACL, not handed to the intake): CityTwin's own
+   * operational messages, such as the audit checkpoints. False once the broker is closed.
+   */
+  publish(topic: string, payload: string, options: { qos: 0 | 1; retain: boolean }): boolean;
   close(): Promise<void>;
 }
 
@@ -439,6 +444,13 @@ export async function startEmbeddedBroker(host: string, port: number, options: E
       tlsUrl,
       internalCredentials: { username: INTERNAL_USERNAME, password: internalSecret.toString() },
       connectedClients: () => broker.connectedClients,
+      publish: (topic, payload, { qos, retain }) => {
+        if (broker.closed) return false;
+        broker.publish({ cmd: 'publish', topic, payload: Buffer.from(payload), qos, retain, dup: false }, (err) => {
+          if (err) options.onNotice?.(`publishing ${topic}: ${err.message}`);
+        });
+        return true;
+      },
       refusedPublishes: () => refusedPublishes,
       counters: () => counters,
       deliveryStall: () => watch.stall(DELIVERY_STALL_MS),

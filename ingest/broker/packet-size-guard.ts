@@ -56,13 +56,19 @@ export class PacketSizeGuard {
       this.multiplier *= 128;
       this.lengthBytes++;
       if (byte & 0x80) {
-        if (this.lengthBytes >= 4) return (this.violation = { declaredBytes: Number.NaN, limitBytes: this.limitBytes });
+        if (this.lengthBytes >= 4) return this.refuse(Number.NaN);
         continue;
       }
-      if (this.length > this.limitBytes) return (this.violation = { declaredBytes: this.length, limitBytes: this.limitBytes });
+      if (this.length > this.limitBytes) return this.refuse(this.length);
       this.skip = this.length;
       this.state = 'type';
     }
     return null;
+  }
+
+  /** Remembers the first violation: every later call reports it again. */
+  private refuse(declaredBytes: number): PacketSizeViolation {
+    this.violation = { declaredBytes, limitBytes: this.limitBytes };
+    return this.violation;
   }
 }

@@ -308,7 +308,9 @@ async function latencyRun(): Promise<void> {
     const latencies: number[] = [];
     let start = Number.POSITIVE_INFINITY;
     socket.on('connect', () => socket.emit('resume', { epoch: null, lastSeq: null }));
-    socket.on('snapshot', (s: SnapshotMessage) => s.sensors.forEach((x) => (ids[x.i] = x.id)));
+    socket.on('snapshot', (s: SnapshotMessage) => {
+      for (const x of s.sensors) ids[x.i] = x.id;
+    });
     socket.on('delta', (d: DeltaMessage) => {
       const at = Date.now();
       for (const x of d.added) ids[x.i] = x.id;

@@ -7,7 +7,14 @@
  */
 import { DEFAULT_ALARM_RULES } from '../../twin-model/alarm-rules.ts';
 import { haversineM } from '../../twin-model/city/index.ts';
-import { linkReasonText, matchSignal, type CityModel, type Incident, type IncidentRule, type IncidentType } from '../../twin-model/index.ts';
+import {
+  linkReasonText,
+  matchSignal,
+  type CityModel,
+  type Incident,
+  type IncidentRule,
+  type IncidentType,
+} from '../../twin-model/index.ts';
 import type { ScenarioRun, TrueEvent } from '../scenarios/scenario-types.ts';
 import { matchEvent, type ScenarioScore } from './incident-scoring.ts';
 

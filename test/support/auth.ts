@@ -36,3 +36,23 @@ export async function call(
   }
   return { status: res.status, body: parsed, headers: res.headers };
 }
+
+/** What `POST /api/auth/tokens` takes besides the caller's password. */
+export interface TokenRequest {
+  name: string;
+  kind?: 'token' | 'display';
+  roles?: string[];
+  ttlDays?: number;
+}
+
+/**
+ * Mints an API or display token as the holder of `bearer`, whose current password the server
+ * asks for; throws with the server's answer when it is not 200, so a test never goes on with
+ * `undefined` as its token (and so as an anonymous client).
+ */
+export async function mintToken(base: string, bearer: string, password: string, request: TokenRequest): Promise<string> {
+  const res = await call(base, bearer, 'POST', '/api/auth/tokens', { ...request, password });
+  if (res.status !== 200 || typeof res.body?.token !== 'string')
+    throw new Error(`minting token "${request.name}" failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.token;
+}

@@ -2,6 +2,8 @@
  * Launches Debian's Chromium through playwright-core (never a downloaded browser) with the
  * flags that select Mesa's llvmpipe WebGL instead of the much slower SwiftShader fallback.
  */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { chromium, type Browser, type ConsoleMessage, type Page } from 'playwright-core';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -52,4 +54,22 @@ export async function openSignedInConsole(
   await page.getByTestId('login-submit').click();
   await page.waitForFunction(() => window.__citytwin?.ready === true, undefined, { timeout: 30_000 });
   return { page, errors };
+}
+
+/** How long an artefact screenshot may take before it is given up (it never fails a test). */
+const SCREENSHOT_TIMEOUT_MS = 10_000;
+
+/**
+ * Saves a screenshot for people to review (test-results/, /tmp/citytwin-basemap). It is an
+ * artefact, not an assertion: a screenshot that cannot be taken — on a loaded machine Chromium
+ * may not deliver a frame in time — is logged and the test goes on. Screenshots that are
+ * assertions (pixels read back) call `page.screenshot` themselves.
+ */
+export async function saveScreenshot(page: Page, path: string, options: { fullPage?: boolean } = {}): Promise<void> {
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    await page.screenshot({ path, timeout: SCREENSHOT_TIMEOUT_MS, ...options });
+  } catch (err) {
+    console.warn(`screenshot ${path} not saved: ${(err as Error).message.split('\n')[0]}`);
+  }
 }

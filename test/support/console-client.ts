@@ -7,7 +7,7 @@
 import { io as connectSocket, type Socket } from 'socket.io-client';
 import type { DeltaMessage, SnapshotMessage, StatsMessage } from '../../web/shared/protocol.ts';
 import { decodeDelta } from '../../web/shared/delta-codec.ts';
-import { login, TEST_ADMIN_PASSWORD } from './auth.ts';
+import { login, mintToken, TEST_ADMIN_PASSWORD } from './auth.ts';
 
 /** Environment a console under test needs so that {@link consoleAuth} can sign in. */
 export const consoleEnv: Readonly<Record<string, string>> = { CITYTWIN_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD };
@@ -28,6 +28,11 @@ export function consoleToken(base: string): Promise<string> {
 /** Headers that authenticate a test's requests to `base`. */
 export async function consoleAuth(base: string): Promise<Record<string, string>> {
   return { authorization: `Bearer ${await consoleToken(base)}` };
+}
+
+/** A display token (a wall screen's) minted by the console's admin. */
+export async function consoleDisplayToken(base: string, name: string): Promise<string> {
+  return mintToken(new URL(base).origin, await consoleToken(base), TEST_ADMIN_PASSWORD, { name, kind: 'display' });
 }
 
 /** `fetch` relative to the console's URL, authenticated. */
@@ -67,7 +72,9 @@ export async function openLiveView(base: string, token?: string): Promise<LiveVi
     client.deltas.push(d);
     for (const x of d.added) ids[x.i] = x.id;
     const { index, state, value } = decodeDelta(d);
-    index.forEach((i, k) => client.view.set(ids[i]!, [state[k]!, value[k]!]));
+    index.forEach((i, k) => {
+      client.view.set(ids[i]!, [state[k]!, value[k]!]);
+    });
   });
   socket.on('stats', (s: StatsMessage) => client.stats.push(s));
   return client;

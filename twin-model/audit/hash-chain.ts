@@ -176,7 +176,7 @@ export function verifyLinks<E extends ChainLink>(
     if (!positionOf.has(e.seq)) positionOf.set(e.seq, i);
   });
   const hashes = new Map<string, number>();
-  entries.forEach((e) => hashes.set(e.hash, e.seq));
+  for (const e of entries) hashes.set(e.hash, e.seq);
   const start = options.start ?? { seq: FIRST_SEQ, prevHash: GENESIS_HASH };
 
   entries.forEach((entry, i) => {

@@ -664,6 +664,7 @@ export function validateCityPackage(pkg: PackageFiles): { report: PackageReport;
 
   const sources: Source[] = [];
   const sourceIds = new Set<string>();
+  const sourceLines = new Map<string, number>();
   {
     const t = csv('sources.csv', SOURCE_COLUMNS);
     const seen = new Map<string, number | string>();
@@ -678,8 +679,28 @@ export function validateCityPackage(pkg: PackageFiles): { report: PackageReport;
         departmentZh: r.data.department,
         departmentEn: r.data.department_en || r.data.department,
         classification: r.data.classification,
+        ...(r.data.event_sources.length > 0 ? { eventSources: r.data.event_sources } : {}),
       });
       sourceIds.add(r.data.id);
+      sourceLines.set(r.data.id, row.line);
+    }
+    // A report's `{source}` must pick one classification: an event source name belongs to one
+    // source and is no other source's id.
+    const owners = new Map<string, string>(sources.map((s) => [s.id, s.id]));
+    for (const s of sources) {
+      for (const alias of s.eventSources ?? []) {
+        const owner = owners.get(alias);
+        if (owner !== undefined && owner !== s.id)
+          problems.error(
+            'duplicate_event_source',
+            'sources.csv',
+            { line: sourceLines.get(s.id)! },
+            `the name is already ${owner === alias ? 'the id' : 'an event source name'} of source ${owner}; a report's source must pick one classification`,
+            'event_sources',
+            alias,
+          );
+        else owners.set(alias, s.id);
+      }
     }
   }
   summary.sources = sources.length;

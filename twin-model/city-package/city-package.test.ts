@@ -301,6 +301,30 @@ describe('validateCityPackage', () => {
     expect(report.problems.filter((p) => p.code === 'unknown_sensor_kind').map((p) => p.line)).toEqual([27, 28, 29, 30, 31]);
   });
 
+  it('reads event source names of sources: each a topic id, each naming one source', () => {
+    const lines = riverTownFiles().get('sources.csv')!.trimEnd().split('\r\n');
+    const withNames = (names: Record<number, string>) =>
+      `${[`${lines[0]},event_sources`, ...lines.slice(1).map((l, i) => `${l},${names[i + 2] ?? ''}`)].join('\r\n')}\r\n`;
+    const good = validateCityPackage(riverTown({ 'sources.csv': withNames({ 3: 'pegel-gw;river-gauges', 11: 'er-desk' }) }));
+    expect(good.report.problems).toEqual([]);
+    expect(good.parsed!.sources.find((s) => s.id === 'hydro.river')!.eventSources).toEqual(['pegel-gw', 'river-gauges']);
+    expect(good.parsed!.sources.find((s) => s.id === 'hydro.rain')).not.toHaveProperty('eventSources');
+
+    const { report } = validateCityPackage(
+      riverTown({ 'sources.csv': withNames({ 2: 'gw-1', 3: 'gw-1', 4: 'env.noise', 5: 'bad name' }) }),
+    );
+    const inSources = report.problems.filter((p) => p.file === 'sources.csv');
+    expect(codes(inSources)).toEqual([
+      'error invalid_value sources.csv:5 event_sources',
+      'error duplicate_event_source sources.csv:3 event_sources',
+      'error duplicate_event_source sources.csv:4 event_sources',
+    ]);
+    const [bad, taken, isId] = inSources;
+    expect(bad!.message).toContain('event source names separated by ";"');
+    expect(taken).toMatchObject({ value: '"gw-1"', message: expect.stringContaining('an event source name of source hydro.rain') });
+    expect(isId).toMatchObject({ value: '"env.noise"', message: expect.stringContaining('the id of source env.noise') });
+  });
+
   it('reads a folder package the same as the same files in memory', () => {
     const fromDisk = validateCityPackage(readPackageFiles(RIVER_TOWN_DIR));
     const inMemory = validateCityPackage(riverTown());

@@ -13,6 +13,7 @@ import type { CityModel } from '../city/city-types.ts';
 import { generateFleet } from '../dispatch/index.ts';
 import { validateCityPackage } from './check-package.ts';
 import { modelFromPackage } from './load-package.ts';
+import type { PackageFiles } from './package-files.ts';
 import { PackageReadError, readPackageFiles, writePackageFiles } from './package-io.ts';
 import { formatReport, type PackageReport, type PackageSummary } from './package-report.ts';
 import { cityPackageFiles, type WritePackageOptions } from './write-package.ts';
@@ -77,7 +78,7 @@ export function checkCityPackage(path: string): PackageReport {
 
 /** Loads a package folder or `.zip` into a CityModel; throws {@link CityPackageError} when it has errors. */
 export function loadCityPackage(path: string): CityModel {
-  let files;
+  let files: PackageFiles;
   try {
     files = readPackageFiles(path);
   } catch (err) {

@@ -6,7 +6,7 @@
  * {@link MAX_FILES} files and {@link MAX_FILE_BYTES} per file are read; `basemap.pmtiles` is
  * never read (it is served by range requests from disk).
  */
-import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync, type Stats } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { unzipSync } from 'fflate';
 import { BASEMAP_FILE, type PackageFiles } from './package-files.ts';
@@ -22,7 +22,7 @@ export class PackageReadError extends Error {}
 /** Reads a package folder or `.zip` archive. */
 export function readPackageFiles(path: string): PackageFiles {
   const root = resolve(path);
-  let stat;
+  let stat: Stats;
   try {
     stat = statSync(root);
   } catch {

@@ -34,6 +34,7 @@ export const PROBLEM_CODES = [
   'invalid_senml_unit',
   'vocabulary_redefines_v1',
   'duplicate_external_id',
+  'duplicate_event_source',
   'invalid_rule',
   'basemap_in_zip',
 ] as const;

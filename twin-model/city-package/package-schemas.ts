@@ -164,13 +164,22 @@ export const sourceRowSchema = z
     classification: z.enum(CLASSIFICATIONS, `a classification: ${CLASSIFICATIONS.join(', ')}`),
     /** Extension: the department's English name (else `department` is shown in both languages). */
     department_en: text,
+    /**
+     * Extension: other names under which the source's reports arrive on
+     * `citytwin/v1/events/{source}`, `;`-separated; each is a topic-level id.
+     */
+    event_sources: z
+      .string()
+      .optional()
+      .transform((v) => (v ? v.split(';') : []))
+      .pipe(z.array(z.string().regex(ID_PATTERN, `event source names separated by ";", each ${ID_RULE}`))),
   })
   .refine(needsAName, NAME_RULE);
 export type SourceRow = z.infer<typeof sourceRowSchema>;
 
 export const SOURCE_COLUMNS = {
   required: ['id', 'name_zh', 'name_en', 'department', 'classification'],
-  optional: ['department_en'],
+  optional: ['department_en', 'event_sources'],
 } as const;
 
 export const sensorRowSchema = z

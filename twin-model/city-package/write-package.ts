@@ -11,8 +11,8 @@
  * - Coordinates are written as JavaScript prints doubles (shortest round-trip form): nothing
  *   is rounded, so districts, positions and lengths come back bit for bit.
  * - Extensions the format allows: district `seat`, water `width_m`/`area_km2`, asset
- *   `synthetic`, sensors' `lowness`, units' `station` and `shift`, sources' `department_en`,
- *   city.json `seed`.
+ *   `synthetic`, sensors' `lowness`, units' `station` and `shift`, sources' `department_en`
+ *   and `event_sources`, city.json `seed`.
  */
 import type { CityModel, FeatureCollection, GraphEdge, LngLat, PolygonRings, RoadClass, UnitRecord } from '../city/city-types.ts';
 import type { ResponseUnit } from '../dispatch/index.ts';
@@ -164,7 +164,7 @@ export function cityPackageFiles(model: CityModel, options: WritePackageOptions 
   files.set(
     'sources.csv',
     formatCsv(
-      ['id', 'name_zh', 'name_en', 'department', 'classification', 'department_en'],
+      ['id', 'name_zh', 'name_en', 'department', 'classification', 'department_en', 'event_sources'],
       model.sources.map((x) => [
         x.id,
         x.nameZh,
@@ -172,6 +172,7 @@ export function cityPackageFiles(model: CityModel, options: WritePackageOptions 
         x.departmentZh,
         x.classification,
         x.departmentEn === x.departmentZh ? '' : x.departmentEn,
+        (x.eventSources ?? []).join(';'),
       ]),
     ),
   );

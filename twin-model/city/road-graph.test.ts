@@ -45,7 +45,9 @@ describe('road graph', () => {
   });
 
   it('uses array indexes as ids and well-formed edge attributes', () => {
-    city.graph.nodes.forEach((n, i) => expect(n.id).toBe(i));
+    city.graph.nodes.forEach((n, i) => {
+      expect(n.id).toBe(i);
+    });
     city.graph.edges.forEach((e, i) => {
       expect(e.id).toBe(i);
       expect(e.from).not.toBe(e.to);

@@ -74,6 +74,14 @@ function randomGraph(seed: number, side: number): RoadGraph {
  * Reference shortest times: Bellman–Ford relaxation (bounded by the node count). One-way edges
  * relax only from → to; `reverse` gives the times from every node to the source instead.
  */
+/** Travel times equal the reference's: close where finite, both unreachable elsewhere. */
+function expectTimes(actual: Float64Array, reference: readonly number[]): void {
+  reference.forEach((t, i) => {
+    if (Number.isFinite(t)) expect(actual[i]).toBeCloseTo(t, 6);
+    else expect(actual[i]).toBe(t);
+  });
+}
+
 function bellmanFord(graph: RoadGraph, source: number, cost: (e: GraphEdge) => number, reverse = false): number[] {
   const d = graph.nodes.map(() => Number.POSITIVE_INFINITY);
   d[source] = 0;
@@ -203,10 +211,10 @@ describe('RoadRouter', () => {
       for (const source of [0, 50, 150]) {
         const free = router.travelTimesFrom(source);
         const ref = bellmanFord(graph, source, (e) => e.travelTimeS);
-        ref.forEach((t, i) => (Number.isFinite(t) ? expect(free.timeS[i]).toBeCloseTo(t, 6) : expect(free.timeS[i]).toBe(t)));
+        expectTimes(free.timeS, ref);
         const restricted = router.travelTimesFrom(source, restrictions);
         const refR = bellmanFord(graph, source, cost);
-        refR.forEach((t, i) => (Number.isFinite(t) ? expect(restricted.timeS[i]).toBeCloseTo(t, 6) : expect(restricted.timeS[i]).toBe(t)));
+        expectTimes(restricted.timeS, refR);
         // A* from any node to the source matches the tree, and the tree's route never uses a closed edge.
         for (const to of [7, 99, 180, 195]) {
           const star = router.route(to, source, restrictions);
@@ -309,8 +317,8 @@ describe('RoadRouter', () => {
         const to = router.travelTimesTo(source, { closed });
         const refFrom = bellmanFord(graph, source, cost);
         const refTo = bellmanFord(graph, source, cost, true);
-        refFrom.forEach((t, i) => (Number.isFinite(t) ? expect(from.timeS[i]).toBeCloseTo(t, 6) : expect(from.timeS[i]).toBe(t)));
-        refTo.forEach((t, i) => (Number.isFinite(t) ? expect(to.timeS[i]).toBeCloseTo(t, 6) : expect(to.timeS[i]).toBe(t)));
+        expectTimes(from.timeS, refFrom);
+        expectTimes(to.timeS, refTo);
         for (const other of [3, 57, 88, 130]) {
           const star = router.route(other, source, { closed });
           const unit = router.routeFrom(to, other);

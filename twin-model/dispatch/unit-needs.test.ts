@@ -3,7 +3,12 @@ import { INCIDENT_TYPES } from '../vocabulary.ts';
 import { UNIT_KINDS } from './unit-types.ts';
 import { UNIT_NEEDS, UnitNeedsError, capabilitiesOf, needsOf, parseUnitNeeds, unitKindSpec } from './unit-needs.ts';
 
-const clone = () => JSON.parse(JSON.stringify(UNIT_NEEDS)) as Record<string, any>;
+/** The document as JSON before its checks, so a test can write anything into it. */
+interface RawNeeds {
+  incidentTypes: Record<string, { unitKinds: string[] }>;
+  unitKinds: Record<string, { capabilities: string[]; idPrefix: string }>;
+}
+const clone = () => JSON.parse(JSON.stringify(UNIT_NEEDS)) as RawNeeds;
 
 describe('unit needs', () => {
   it('has needs for every incident type, and the documented pairings of types and units', () => {
@@ -37,16 +42,16 @@ describe('unit needs', () => {
     expect(() => parseUnitNeeds(missing)).toThrow(UnitNeedsError);
     expect(() => parseUnitNeeds(missing)).toThrow(/incidentTypes.crowd/);
     const unknown = clone();
-    unknown.unitKinds.ambulance.capabilities = ['teleport'];
+    unknown.unitKinds.ambulance!.capabilities = ['teleport'];
     expect(() => parseUnitNeeds(unknown)).toThrow(/unitKinds.ambulance.capabilities.0/);
     const useless = clone();
-    useless.incidentTypes.crowd.unitKinds = ['police', 'ambulance'];
+    useless.incidentTypes.crowd!.unitKinds = ['police', 'ambulance'];
     expect(() => parseUnitNeeds(useless)).toThrow(/ambulance brings none of the capabilities crowd needs/);
     const uncovered = clone();
-    uncovered.incidentTypes.fire.unitKinds = ['fire_engine'];
+    uncovered.incidentTypes.fire!.unitKinds = ['fire_engine'];
     expect(() => parseUnitNeeds(uncovered)).toThrow(/no listed unit kind brings medical/);
     const prefix = clone();
-    prefix.unitKinds.police.idPrefix = 'amb';
+    prefix.unitKinds.police!.idPrefix = 'amb';
     expect(() => parseUnitNeeds(prefix)).toThrow(/idPrefix amb is used twice/);
   });
 });

@@ -388,7 +388,10 @@ function handleEvidence(state: IncidentState, e: Evidence, ctx: IncidentContext)
     }
     // 2. Otherwise wait in the pending pool until enough independent evidence gathers.
     let pool = state.pending.get(rule.type);
-    if (!pool) state.pending.set(rule.type, (pool = []));
+    if (!pool) {
+      pool = [];
+      state.pending.set(rule.type, pool);
+    }
     // In place: the pool is in arrival order, so what fell out of the window is at its front.
     let expired = 0;
     while (expired < pool.length && now - pool[expired]!.linkedAt > rule.windowS * 1000) expired++;

@@ -107,7 +107,9 @@ describe('previewPlan', () => {
       ruleId: 'rise',
       rule: { type: 'rate', metric: 'water_level_cm', direction: 'rise', delta: 10, windowMs: 300_000, level: 'warning' },
     };
-    expect(() => previewPlan(applyDraft(DEFAULT_RULE_SET, rate), rate)).toThrow("a preview at asset scope needs the asset's sensors (sensorsOf)");
+    expect(() => previewPlan(applyDraft(DEFAULT_RULE_SET, rate), rate)).toThrow(
+      "a preview at asset scope needs the asset's sensors (sensorsOf)",
+    );
     expect(previewPlan(applyDraft(DEFAULT_RULE_SET, rate), rate, () => ['wl-1', 'wl-7'])).toEqual({
       kind: 'water_level',
       metric: 'water_level_cm',

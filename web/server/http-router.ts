@@ -68,8 +68,8 @@ export interface Route<
 
 /** Declares a route with inferred parameter types. */
 export function route<
-  P extends z.ZodTypeAny = z.ZodObject<{}>,
-  Q extends z.ZodTypeAny = z.ZodObject<{}>,
+  P extends z.ZodTypeAny = z.ZodObject<Record<never, never>>,
+  Q extends z.ZodTypeAny = z.ZodObject<Record<never, never>>,
   B extends z.ZodTypeAny = z.ZodUnknown,
 >(r: Route<P, Q, B>): Route {
   return r as unknown as Route;
@@ -112,15 +112,15 @@ interface Compiled {
 
 function compile(r: Route): Compiled {
   const names: string[] = [];
-  const escape = (text: string) => text.replace(/[.*+?^$()|[\]\\{}]/g, '\\$&');
+  const escapeRegExp = (text: string) => text.replace(/[.*+?^$()|[\]\\{}]/g, '\\$&');
   let pattern = '';
   let last = 0;
   for (const m of r.path.matchAll(/\{(\w+)\}/g)) {
-    pattern += `${escape(r.path.slice(last, m.index))}([^/]+)`;
+    pattern += `${escapeRegExp(r.path.slice(last, m.index))}([^/]+)`;
     names.push(m[1]!);
     last = m.index + m[0].length;
   }
-  pattern += escape(r.path.slice(last));
+  pattern += escapeRegExp(r.path.slice(last));
   return { route: r, regex: new RegExp(`^${pattern}$`), names };
 }
 

@@ -236,8 +236,8 @@ function start(me: Me): void {
     setText(labels.to, t('audit.filter.to'));
     setText(apply, t('audit.filter.apply'));
     setText(reset, t('audit.filter.reset'));
-    streamOptions.forEach((o) => setText(o, o.value ? auditStreamLabel(o.value, getLanguage()) : t('audit.stream.all')));
-    heads.forEach((th) => setText(th, t(`audit.col.${th.dataset.col}` as Parameters<typeof t>[0])));
+    for (const o of streamOptions) setText(o, o.value ? auditStreamLabel(o.value, getLanguage()) : t('audit.stream.all'));
+    for (const th of heads) setText(th, t(`audit.col.${th.dataset.col}` as Parameters<typeof t>[0]));
     setText(zone, t('audit.timezone'));
     setText(empty, t('audit.empty'));
     setText(more, t('audit.more'));

@@ -72,13 +72,14 @@ export class SensorPanel implements Panel<unknown> {
 
   constructor(private readonly ctx: SensorPanelContext) {
     this.closeButton.addEventListener('click', () => ctx.onClose());
-    const historySection = (this.historySection = h(
+    const historySection = h(
       'section',
       { class: 'panel-section history' },
       this.historyHeading,
       h('div', { class: 'chart-controls' }, this.metricTabs, this.rangeTabs),
       this.historyError,
-    ));
+    );
+    this.historySection = historySection;
     this.chart = new HistoryChart(historySection);
     historySection.appendChild(this.chartMeta);
     this.detailSection = h(
@@ -164,7 +165,8 @@ export class SensorPanel implements Panel<unknown> {
     if (!id) return;
     const gen = this.generation;
     if (!this.detailAbort) {
-      const abort = (this.detailAbort = new AbortController());
+      const abort = new AbortController();
+      this.detailAbort = abort;
       fetchSensorDetail(id, abort.signal)
         .then((value) => {
           if (gen !== this.generation) return;
@@ -198,7 +200,8 @@ export class SensorPanel implements Panel<unknown> {
     const range = this.rangeMs();
     const to = this.ctx.serverNow();
     const from = to - range;
-    const abort = (this.readingsAbort = new AbortController());
+    const abort = new AbortController();
+    this.readingsAbort = abort;
     if (this.readings.status !== 'ok') this.readings = { status: 'loading' };
     fetchReadings(id, metric, from, to, abort.signal)
       .then((value) => {

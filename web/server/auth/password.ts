@@ -105,7 +105,11 @@ function unleet(text: string): string[] {
 function variants(password: string): Set<string> {
   const lower = password.toLowerCase();
   const out = new Set([lower, core(lower)]);
-  for (const v of [...out]) for (const u of unleet(v)) out.add(u), out.add(core(u));
+  for (const v of [...out])
+    for (const u of unleet(v)) {
+      out.add(u);
+      out.add(core(u));
+    }
   out.delete('');
   return out;
 }

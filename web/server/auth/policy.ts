@@ -234,27 +234,75 @@ function cell(access: Access, role: Role): string {
   return hasPermission([role], access) ? '✓' : '—';
 }
 
+/**
+ * A Markdown table laid out as the repository's formatter (Biome) writes it: every column as
+ * wide as its widest cell (at least 3), cells padded, centred columns centred (the odd space on
+ * the right), so the generated part of docs/security.md stays as formatted.
+ */
+function markdownTable(columns: ReadonlyArray<{ title: string; centre?: boolean }>, rows: ReadonlyArray<readonly string[]>): string[] {
+  const length = (text: string) => [...text].length;
+  const widths = columns.map((c, i) => Math.max(3, length(c.title), ...rows.map((r) => length(r[i] ?? ''))));
+  const pad = (text: string, i: number) => {
+    const room = widths[i]! - length(text);
+    const left = columns[i]!.centre ? Math.floor(room / 2) : 0;
+    return `${' '.repeat(left)}${text}${' '.repeat(room - left)}`;
+  };
+  const line = (cells: readonly string[]) => `| ${cells.map(pad).join(' | ')} |`;
+  const rule = widths.map((w, i) => (columns[i]!.centre ? `:${'-'.repeat(w - 2)}:` : '-'.repeat(w)));
+  return [line(columns.map((c) => c.title)), `| ${rule.join(' | ')} |`, ...rows.map((r) => line(columns.map((_, i) => r[i] ?? '')))];
+}
+
 /** The Markdown policy tables of docs/security.md, generated from the tables above. */
 export function renderPolicyMarkdown(routes: readonly PolicyRoute[], clearance: ClearanceTable = DEFAULT_CLEARANCE): string {
-  const head = `| | ${ROLES.join(' | ')} |\n|---|${ROLES.map(() => ':-:').join('|')}|`;
+  const roleColumns = ROLES.map((r) => ({ title: r, centre: true }));
   const lines: string[] = [];
-  lines.push('### Roles\n', '| role | for |', '|---|---|');
-  for (const r of ROLES) lines.push(`| \`${r}\` | ${ROLE_DESCRIPTIONS[r]} |`);
-  lines.push('', '### Permissions\n', `| permission | what | ${ROLES.join(' | ')} |`, `|---|---|${ROLES.map(() => ':-:').join('|')}|`);
-  for (const [p, def] of Object.entries(PERMISSIONS))
-    lines.push(`| \`${p}\` | ${def.about} | ${ROLES.map((r) => cell(p as Permission, r)).join(' | ')} |`);
-  lines.push('', '### HTTP routes\n', `| route | access | ${ROLES.join(' | ')} |`, `|---|---|${ROLES.map(() => ':-:').join('|')}|`);
-  for (const r of [...routes, ...EXTRA_ROUTES])
-    lines.push(`| \`${r.method} ${r.path}\` | \`${r.access}\` | ${ROLES.map((role) => cell(r.access, role)).join(' | ')} |`);
+  lines.push(
+    '### Roles\n',
+    ...markdownTable(
+      [{ title: 'role' }, { title: 'for' }],
+      ROLES.map((r) => [`\`${r}\``, ROLE_DESCRIPTIONS[r]]),
+    ),
+  );
+  lines.push(
+    '',
+    '### Permissions\n',
+    ...markdownTable(
+      [{ title: 'permission' }, { title: 'what' }, ...roleColumns],
+      Object.entries(PERMISSIONS).map(([p, def]) => [`\`${p}\``, def.about, ...ROLES.map((r) => cell(p as Permission, r))]),
+    ),
+  );
+  lines.push(
+    '',
+    '### HTTP routes\n',
+    ...markdownTable(
+      [{ title: 'route' }, { title: 'access' }, ...roleColumns],
+      [...routes, ...EXTRA_ROUTES].map((r) => [
+        `\`${r.method} ${r.path}\``,
+        `\`${r.access}\``,
+        ...ROLES.map((role) => cell(r.access, role)),
+      ]),
+    ),
+  );
   lines.push(
     '',
     '### socket.io events\n',
-    `| event | direction | permission | ${ROLES.join(' | ')} |`,
-    `|---|---|---|${ROLES.map(() => ':-:').join('|')}|`,
+    ...markdownTable(
+      [{ title: 'event' }, { title: 'direction' }, { title: 'permission' }, ...roleColumns],
+      Object.entries(SOCKET_EVENTS).map(([e, def]) => [
+        `\`${e}\``,
+        def.direction,
+        `\`${def.permission}\``,
+        ...ROLES.map((r) => cell(def.permission, r)),
+      ]),
+    ),
   );
-  for (const [e, def] of Object.entries(SOCKET_EVENTS))
-    lines.push(`| \`${e}\` | ${def.direction} | \`${def.permission}\` | ${ROLES.map((r) => cell(def.permission, r)).join(' | ')} |`);
-  lines.push('', '### Data classification (default clearance)\n', head.replace('| |', '| classification |'));
-  for (const c of CLASSIFICATIONS) lines.push(`| \`${c}\` | ${ROLES.map((r) => (clearance[r].includes(c) ? '✓' : '—')).join(' | ')} |`);
+  lines.push(
+    '',
+    '### Data classification (default clearance)\n',
+    ...markdownTable(
+      [{ title: 'classification' }, ...roleColumns],
+      CLASSIFICATIONS.map((c) => [`\`${c}\``, ...ROLES.map((r) => (clearance[r].includes(c) ? '✓' : '—'))]),
+    ),
+  );
   return `${lines.join('\n')}\n`;
 }

@@ -48,6 +48,9 @@ export class SecurityLog {
 
   /** Stores what is queued (one write at a time; a failed write keeps the events for the next). */
   async flush(): Promise<void> {
+    // A write under way stores only the events it took when it began: wait for it, then store
+    // what was recorded since (or join the write another caller began meanwhile, which took it).
+    if (this.flushing) await this.flushing;
     if (this.flushing) return this.flushing;
     if (this.pending.length === 0) return;
     const batch = this.pending;

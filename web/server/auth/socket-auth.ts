@@ -9,6 +9,8 @@
  * are closed (at once on this node, within 30 s elsewhere).
  */
 import type { Server, Socket } from 'socket.io';
+import type { ClientToServerEvents, ServerToClientEvents } from '../../shared/protocol.ts';
+import type { InterServerEvents } from '../cluster/cluster-bus.ts';
 import { HttpError } from '../http-router.ts';
 import type { AccessGuard } from './access-guard.ts';
 import type { AuthService, Principal } from './auth-service.ts';
@@ -18,16 +20,15 @@ import { hasPermission, SOCKET_EVENTS, type SocketEventName } from './policy.ts'
 /** How often live sockets re-check their token (expiry, revocation on another node). */
 const RECHECK_MS = 30_000;
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type AnyServer = Server<any, any, any, any>;
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type AnySocket = Socket<any, any, any, any>;
+/** The console's socket.io server and its sockets (typed events; the principal in `data`). */
+type AnyServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents>;
+type AnySocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents>;
 
 export interface SocketAuth {
   /** Refused handshakes and refused events, for /metrics. */
   readonly refused: { handshakes: number; events: number };
   /** Registers a client-event handler that runs only when the socket's roles allow the event. */
-  onEvent(socket: AnySocket, event: SocketEventName, handler: (...args: never[]) => void): void;
+  onEvent(socket: AnySocket, event: SocketEventName & keyof ClientToServerEvents, handler: (...args: never[]) => void): void;
   /** May this principal receive or send `event`? */
   may(principal: Principal, event: SocketEventName): boolean;
   close(): void;
@@ -106,7 +107,7 @@ export function attachSocketAuth(io: AnyServer, deps: { guard: AccessGuard; auth
     refused,
     may,
     onEvent(socket, event, handler) {
-      socket.on(event, (...args: never[]) => {
+      const guarded = (...args: never[]) => {
         const principal = socket.data.principal as Principal;
         if (!may(principal, event)) {
           refused.events++;
@@ -120,7 +121,9 @@ export function attachSocketAuth(io: AnyServer, deps: { guard: AccessGuard; auth
           return;
         }
         handler(...args);
-      });
+      };
+      // The handler checks what the client sent; the cast names the event's listener type only.
+      socket.on(event, guarded as ClientToServerEvents[typeof event]);
     },
     close() {
       clearInterval(recheck);
