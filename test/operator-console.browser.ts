@@ -85,7 +85,12 @@ describe('no dead ends', () => {
     await expect.poll(() => page.evaluate(() => window.__citytwin!.incidentCount())).toBe(1);
     incident = (await page.evaluate(() => window.__citytwin!.incidentIds()))[0]!;
     await expect
-      .poll(() => app.twin!.incident(incident)?.evidence.map((e) => e.kind).sort())
+      .poll(() =>
+        app
+          .twin!.incident(incident)
+          ?.evidence.map((e) => e.kind)
+          .sort(),
+      )
       .toEqual(['event', 'sensor_alarm']);
   });
 

@@ -23,7 +23,7 @@ import { MapViewControl } from '../map/map-view-control.ts';
 import { SensorOverlay } from '../map/sensor-overlay.ts';
 import { publishStateColors } from '../map/sensor-style.ts';
 import { UNIT_LAYER_ID, type UnitMark } from '../map/unit-layer.ts';
-import { DispatchSection, publishUnitColors } from '../panels/dispatch-section.ts';
+import { DispatchSection } from '../panels/dispatch-section.ts';
 import { IncidentPanel } from '../panels/incident-panel.ts';
 import { Legend } from '../panels/legend.ts';
 import { SensorPanel } from '../panels/sensor-panel.ts';
@@ -79,7 +79,6 @@ export class OperatorConsole {
 
   constructor(me: Me) {
     publishStateColors();
-    publishUnitColors();
     this.state = createConsoleState(me);
     const app = requireElement(document, '#app');
     const mapEl = requireElement(app, '#map');
@@ -92,7 +91,10 @@ export class OperatorConsole {
     // Panels in page order: top bar, banner, legend, sensor panel, status strip, notices.
     const topBar = this.panels.add(new TopBar(), this.ui);
     this.panels.add(new StreamBanner(), this.ui);
-    this.legend = this.panels.add(new Legend((filter) => this.overlay.setFilter(filter)), this.ui);
+    this.legend = this.panels.add(
+      new Legend((filter) => this.overlay.setFilter(filter), { units: can(this.state, 'units.read') }),
+      this.ui,
+    );
     this.sensorPanel = this.panels.add(
       new SensorPanel({
         serverNow: this.serverNow,

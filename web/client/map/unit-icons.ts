@@ -39,7 +39,7 @@ export const UNIT_ICONS: Readonly<Record<UnitKind, UnitIcon>> = {
   fire_engine: {
     shape: HEXAGON,
     shapeName: 'hexagon',
-    fill: [214, 51, 108],
+    fill: [196, 38, 150],
     glyph: ['M12.6 3.8c.5 3.2 4.6 5.2 4.6 9.7a5.2 5.2 0 0 1-10.4 0c0-2.4 1.2-4.1 2.4-5.2 0 1.7.6 2.8 1.7 3.5-.3-3.2.6-5.6 1.7-8z'],
     glyphColor: [255, 255, 255],
   },

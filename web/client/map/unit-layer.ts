@@ -35,12 +35,6 @@ export function kindColor(kind: string): Rgba {
   return KIND_COLORS[kind as UnitKind] ?? UNKNOWN_KIND;
 }
 
-/** CSS colour of a kind (the board's and legend's swatches). */
-export function kindCss(kind: string): string {
-  const [r, g, b] = kindColor(kind);
-  return `rgb(${r}, ${g}, ${b})`;
-}
-
 /** Layer ids: a click on the units layer opens the unit on the board. */
 export const UNIT_LAYER_ID = 'units';
 export const TRIP_LAYER_ID = 'unit-trips';

@@ -16,7 +16,6 @@ import { getLanguage, t, translate, type Language } from '../i18n/language.ts';
 import { capabilityLabel, unitKindLabel, unitStatusLabel, unitWarningLabel } from '../i18n/labels.ts';
 import type { StringKey } from '../i18n/strings.ts';
 import { STRINGS } from '../i18n/strings.ts';
-import { kindCss } from '../map/unit-layer.ts';
 import { remainingTripS, type UnitStore } from '../stream/unit-store.ts';
 import { unitSymbol } from '../map/unit-icons.ts';
 import { h, replaceChildren } from '../ui/dom.ts';
@@ -426,10 +425,4 @@ export class DispatchSection {
       h('div', { class: 'action-row' }, confirm, cancel),
     );
   }
-}
-
-/** Kind swatch colours as CSS custom properties (no inline styles under the CSP). */
-export function publishUnitColors(root: HTMLElement = document.documentElement): void {
-  for (const kind of ['pump_team', 'fire_engine', 'ambulance', 'police', 'traffic_police'])
-    root.style.setProperty(`--unit-${kind}`, kindCss(kind));
 }

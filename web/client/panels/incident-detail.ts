@@ -88,7 +88,8 @@ export class IncidentDetailView {
 
   /** Redraws when it must: forced, put off before, still loading, or its merge candidates changed. */
   refresh(force = false): void {
-    if (force || this.dirty || (this.selected && !this.data) || (this.selected && this.mergeCandidates() !== this.mergeKey)) this.render(force);
+    if (force || this.dirty || (this.selected && !this.data) || (this.selected && this.mergeCandidates() !== this.mergeKey))
+      this.render(force);
   }
 
   private async load(id: string): Promise<void> {
@@ -165,7 +166,9 @@ export class IncidentDetailView {
     const inc: IncidentView | null = d ?? this.ctx.queue.get(id) ?? null;
     const parts: Array<Node | string> = [this.head(id, inc)];
     if (!inc) {
-      parts.push(h('div', { class: 'panel-message' }, this.error ? t('incident.loadFailed', { reason: this.error }) : t('incident.loading')));
+      parts.push(
+        h('div', { class: 'panel-message' }, this.error ? t('incident.loadFailed', { reason: this.error }) : t('incident.loading')),
+      );
       replaceChildren(this.el, ...parts);
       return;
     }
@@ -192,7 +195,13 @@ export class IncidentDetailView {
   private head(id: string, inc: IncidentView | null): HTMLElement {
     const close = h(
       'button',
-      { type: 'button', class: 'icon-button', title: t('incident.close'), 'aria-label': t('incident.close'), 'data-testid': 'incident-detail-close' },
+      {
+        type: 'button',
+        class: 'icon-button',
+        title: t('incident.close'),
+        'aria-label': t('incident.close'),
+        'data-testid': 'incident-detail-close',
+      },
       '×',
     );
     close.addEventListener('click', () => this.ctx.onClose());
@@ -208,7 +217,13 @@ export class IncidentDetailView {
       // The flight recorder, with the incident's range proposed (web/client/replay.html).
       h(
         'a',
-        { class: 'replay-link', href: `./replay.html?incident=${encodeURIComponent(id)}`, target: '_blank', rel: 'noopener', 'data-testid': 'incident-replay-link' },
+        {
+          class: 'replay-link',
+          href: `./replay.html?incident=${encodeURIComponent(id)}`,
+          target: '_blank',
+          rel: 'noopener',
+          'data-testid': 'incident-replay-link',
+        },
         t('replay.open'),
       ),
       close,
@@ -230,7 +245,11 @@ export class IncidentDetailView {
         'dd',
         {},
         `${formatClock(inc.openedAt)} · `,
-        h('span', { 'data-testid': 'incident-detail-status', class: 'incident-status', 'data-status': inc.status }, incidentStatusLabel(inc.status)),
+        h(
+          'span',
+          { 'data-testid': 'incident-detail-status', class: 'incident-status', 'data-status': inc.status },
+          incidentStatusLabel(inc.status),
+        ),
       ),
     );
   }
@@ -271,7 +290,9 @@ export class IncidentDetailView {
               'div',
               { class: 'evidence-what' },
               h('label', { class: 'evidence-label' }, pick ?? '', h('span', {}, what)),
-              e.kind === 'sensor_alarm' ? h('span', { class: 'muted' }, e.active ? t('incident.ev.active') : t('incident.ev.inactive')) : '',
+              e.kind === 'sensor_alarm'
+                ? h('span', { class: 'muted' }, e.active ? t('incident.ev.active') : t('incident.ev.inactive'))
+                : '',
             ),
             this.evidenceLink(e),
             h('div', { class: 'evidence-why' }, whyLabel(e.why)),
@@ -282,7 +303,11 @@ export class IncidentDetailView {
     if (inc.hiddenEvidence > 0) parts.push(h('div', { class: 'muted small' }, t('incident.hidden', { n: inc.hiddenEvidence })));
     if (inc.coarse) parts.push(h('div', { class: 'muted small', 'data-testid': 'incident-coarse' }, t('incident.coarse')));
     if (canSplit) {
-      const split = h('button', { type: 'button', class: 'action-button', 'data-testid': 'incident-action-split', 'data-action': 'split' }, t('incident.act.split'));
+      const split = h(
+        'button',
+        { type: 'button', class: 'action-button', 'data-testid': 'incident-action-split', 'data-action': 'split' },
+        t('incident.act.split'),
+      );
       split.addEventListener('click', () => {
         if (this.splitPick.size > 0) void this.act('split', { evidenceIds: [...this.splitPick] });
       });
@@ -299,7 +324,13 @@ export class IncidentDetailView {
       const sensorId = e.sensorId;
       const b = h(
         'button',
-        { type: 'button', class: 'evidence-link mono', 'data-testid': 'evidence-open-sensor', 'data-sensor-id': sensorId, title: t('incident.ev.openSensor') },
+        {
+          type: 'button',
+          class: 'evidence-link mono',
+          'data-testid': 'evidence-open-sensor',
+          'data-sensor-id': sensorId,
+          title: t('incident.ev.openSensor'),
+        },
         sensorId,
         h('span', { class: 'evidence-link-hint' }, ` · ${t('incident.ev.openSensor')} →`),
       );
@@ -339,7 +370,12 @@ export class IncidentDetailView {
   }
 
   private actions(inc: IncidentView): HTMLElement {
-    const button = (action: Action, label: string, testid: string, extra: () => Record<string, unknown> | null = () => ({})): HTMLButtonElement => {
+    const button = (
+      action: Action,
+      label: string,
+      testid: string,
+      extra: () => Record<string, unknown> | null = () => ({}),
+    ): HTMLButtonElement => {
       const b = h('button', { type: 'button', class: 'action-button', 'data-testid': testid, 'data-action': action }, label);
       b.addEventListener('click', () => {
         const body = extra();
@@ -354,13 +390,23 @@ export class IncidentDetailView {
       row1.push(button('false_alarm', t('incident.act.falseAlarm'), 'incident-action-false-alarm'));
       row1.push(button('resolve', t('incident.act.resolve'), 'incident-action-resolve'));
     }
-    if (inc.status !== 'closed' && inc.status !== 'false_alarm') row1.push(button('close', t('incident.act.close'), 'incident-action-close'));
+    if (inc.status !== 'closed' && inc.status !== 'false_alarm')
+      row1.push(button('close', t('incident.act.close'), 'incident-action-close'));
     if (!active) row1.push(button('reopen', t('incident.act.reopen'), 'incident-action-reopen'));
-    const severity = h('select', { class: 'action-select', 'data-testid': 'incident-severity-select', 'aria-label': t('incident.severity') });
-    for (let s = 1; s <= 5; s++) severity.append(h('option', { value: String(s), ...(s === inc.severity ? { selected: true } : {}) }, String(s)));
+    const severity = h('select', {
+      class: 'action-select',
+      'data-testid': 'incident-severity-select',
+      'aria-label': t('incident.severity'),
+    });
+    for (let s = 1; s <= 5; s++)
+      severity.append(h('option', { value: String(s), ...(s === inc.severity ? { selected: true } : {}) }, String(s)));
     const others = this.ctx.queue.list().filter((o) => o.id !== inc.id && o.type === inc.type);
     this.mergeKey = this.mergeCandidates();
-    const merge = h('select', { class: 'action-select', 'data-testid': 'incident-merge-select', 'aria-label': t('incident.act.mergePick') });
+    const merge = h('select', {
+      class: 'action-select',
+      'data-testid': 'incident-merge-select',
+      'aria-label': t('incident.act.mergePick'),
+    });
     if (others.length === 0) merge.append(h('option', { value: '' }, t('incident.act.mergeNone')));
     for (const o of others) merge.append(h('option', { value: o.id }, `${o.id} · ${this.ctx.placeOf(o)}`));
     merge.disabled = others.length === 0;
@@ -384,7 +430,9 @@ export class IncidentDetailView {
           button('set_severity', t('incident.act.setSeverity'), 'incident-action-severity', () => ({ severity: Number(severity.value) })),
         ),
       );
-      const mergeButton = button('merge', t('incident.act.merge'), 'incident-action-merge', () => (merge.value ? { otherId: merge.value } : null));
+      const mergeButton = button('merge', t('incident.act.merge'), 'incident-action-merge', () =>
+        merge.value ? { otherId: merge.value } : null,
+      );
       mergeButton.disabled = others.length === 0;
       rows.push(h('div', { class: 'action-row' }, merge, mergeButton));
     }

@@ -61,7 +61,13 @@ export const QUEUE_PREFS_KEY = 'citytwin.queue';
 
 export class IncidentPanel implements Panel<unknown> {
   readonly el: HTMLElement;
-  readonly toast = h('div', { class: 'incident-toast', role: 'status', 'aria-live': 'polite', hidden: true, 'data-testid': 'incident-toast' });
+  readonly toast = h('div', {
+    class: 'incident-toast',
+    role: 'status',
+    'aria-live': 'polite',
+    hidden: true,
+    'data-testid': 'incident-toast',
+  });
   private readonly title = h('h2', { class: 'panel-title' });
   private readonly count = h('span', { class: 'incident-count', 'data-testid': 'incident-count' });
   private readonly sinceLabel = h('span', { class: 'queue-tool-label' });
@@ -139,19 +145,23 @@ export class IncidentPanel implements Panel<unknown> {
       this.held = null;
       this.redraw(true);
     });
-    const header = h(
-      'div',
-      { class: 'panel-header' },
-      h('div', { class: 'incident-heading' }, this.title, this.count),
-      this.resetButton,
-    );
+    const header = h('div', { class: 'panel-header' }, h('div', { class: 'incident-heading' }, this.title, this.count), this.resetButton);
     const tools = h(
       'div',
       { class: 'queue-tools', 'data-testid': 'queue-tools' },
       h('div', { class: 'queue-tool-row' }, this.sinceLabel, since),
       h('div', { class: 'queue-tool-row queue-selects' }, this.districtSelect, this.severitySelect, this.statusSelect, this.groupSelect),
     );
-    this.el = h('section', { class: 'panel incident-panel', 'data-testid': 'incident-panel' }, header, tools, this.bulkBar, this.heldNote, this.scroll, this.detail.el);
+    this.el = h(
+      'section',
+      { class: 'panel incident-panel', 'data-testid': 'incident-panel' },
+      header,
+      tools,
+      this.bulkBar,
+      this.heldNote,
+      this.scroll,
+      this.detail.el,
+    );
     this.toast.addEventListener('click', () => {
       const id = this.toast.dataset.incidentId;
       if (id) this.select(id);
@@ -316,11 +326,16 @@ export class IncidentPanel implements Panel<unknown> {
     const counts = new Map<string, number>();
     for (const i of this.ctx.queue.list()) if (i.district) counts.set(i.district, (counts.get(i.district) ?? 0) + 1);
     if (f.district && !counts.has(f.district)) counts.set(f.district, 0);
-    const codes = [...counts.keys()].sort((a, b) => (this.ctx.districtName(a) ?? a).localeCompare(this.ctx.districtName(b) ?? b, getLanguage() === 'zh' ? 'zh-CN' : 'en'));
+    const codes = [...counts.keys()].sort((a, b) =>
+      (this.ctx.districtName(a) ?? a).localeCompare(this.ctx.districtName(b) ?? b, getLanguage() === 'zh' ? 'zh-CN' : 'en'),
+    );
     const key = `${getLanguage()}|${codes.map((c) => `${c}:${counts.get(c)}`).join(',')}`;
     if (key !== this.districtKey && document.activeElement !== this.districtSelect) {
       this.districtKey = key;
-      fillSelect(this.districtSelect, [['', t('queue.districtAll')], ...codes.map((c): [string, string] => [c, `${this.ctx.districtName(c) ?? c} (${counts.get(c)})`])]);
+      fillSelect(this.districtSelect, [
+        ['', t('queue.districtAll')],
+        ...codes.map((c): [string, string] => [c, `${this.ctx.districtName(c) ?? c} (${counts.get(c)})`]),
+      ]);
     }
     this.districtSelect.value = f.district ?? '';
     this.severitySelect.value = String(f.minSeverity);
@@ -363,7 +378,9 @@ export class IncidentPanel implements Panel<unknown> {
     this.bulkMessage.classList.toggle('error', failures.length > 0);
     setText(
       this.bulkMessage,
-      failures.length === 0 ? t('queue.ackDone', { n: ok }) : t('queue.ackPartly', { n: ok, failed: failures.length, reason: failures[0]! }),
+      failures.length === 0
+        ? t('queue.ackDone', { n: ok })
+        : t('queue.ackPartly', { n: ok, failed: failures.length, reason: failures[0]! }),
     );
     this.redraw(true);
   }
@@ -407,12 +424,21 @@ export class IncidentPanel implements Panel<unknown> {
         'aria-pressed': String(selected),
       },
       h('span', { class: 'severity-badge', 'data-severity': String(i.severity), title: t('incident.severity') }, String(i.severity)),
-      h('span', { class: 'incident-main' }, h('span', { class: 'incident-type' }, incidentTypeLabel(i.type)), h('span', { class: 'incident-place muted' }, this.placeOf(i))),
+      h(
+        'span',
+        { class: 'incident-main' },
+        h('span', { class: 'incident-type' }, incidentTypeLabel(i.type)),
+        h('span', { class: 'incident-place muted' }, this.placeOf(i)),
+      ),
       h(
         'span',
         { class: 'incident-meta' },
         h('span', { class: 'incident-status', 'data-status': i.status }, incidentStatusLabel(i.status)),
-        h('span', { class: 'muted', title: t('incident.confidence') }, `${Math.round(i.confidence * 100)}% · ${t('incident.age', { age })}`),
+        h(
+          'span',
+          { class: 'muted', title: t('incident.confidence') },
+          `${Math.round(i.confidence * 100)}% · ${t('incident.age', { age })}`,
+        ),
       ),
     );
     if (this.flashing.has(i.id)) button.classList.add('flash');

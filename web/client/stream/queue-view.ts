@@ -83,9 +83,9 @@ export function arrange(items: readonly IncidentView[], by: Grouping): QueueGrou
   const groups = new Map<string, IncidentView[]>();
   for (const i of items) {
     const k = groupKey(i, by);
-    let g = groups.get(k);
-    if (!g) groups.set(k, (g = []));
-    g.push(i);
+    const g = groups.get(k);
+    if (g) g.push(i);
+    else groups.set(k, [i]);
   }
   const out = [...groups].map(([key, list]) => ({ key, items: list }));
   if (by === 'severity') out.sort((a, b) => Number(b.key) - Number(a.key));
@@ -150,7 +150,8 @@ export function parseQueuePrefs(text: string | null): QueueFilter {
   return {
     sinceH: (SINCE_HOURS as readonly unknown[]).includes(o.sinceH) ? (o.sinceH as SinceHours) : DEFAULT_FILTER.sinceH,
     district: typeof o.district === 'string' && o.district.length <= 32 ? o.district : null,
-    minSeverity: Number.isInteger(o.minSeverity) && (o.minSeverity as number) >= 1 && (o.minSeverity as number) <= 5 ? (o.minSeverity as number) : 1,
+    minSeverity:
+      Number.isInteger(o.minSeverity) && (o.minSeverity as number) >= 1 && (o.minSeverity as number) <= 5 ? (o.minSeverity as number) : 1,
     status: (STATUS_FILTERS as readonly unknown[]).includes(o.status) ? (o.status as StatusFilter) : 'all',
     groupBy: (GROUPINGS as readonly unknown[]).includes(o.groupBy) ? (o.groupBy as Grouping) : 'none',
   };
