@@ -10,7 +10,7 @@ import mqtt from 'mqtt';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningCityTwin } from '../bin/runtime.ts';
-import { launchChromium, openSignedInConsole } from './support/browser.ts';
+import { launchChromium, openSignedInConsole, saveScreenshot } from './support/browser.ts';
 import { TEST_ADMIN_PASSWORD } from './support/auth.ts';
 import { tempDir } from './support/fixtures.ts';
 import { startTestCity } from './support/test-city.ts';
@@ -144,13 +144,13 @@ describe('no dead ends', () => {
     await page.evaluate((id) => window.__citytwin!.selectIncident(id), incident);
     const link = page.locator(`[data-testid="evidence-open-sensor"][data-sensor-id="${GAUGE}"]`);
     await expect.poll(() => link.isVisible()).toBe(true);
-    await page.screenshot({ path: 'test-results/console-ux-evidence.png' });
+    await saveScreenshot(page, 'test-results/console-ux-evidence.png');
     await link.click();
     await expect.poll(hooks.selectedSensor).toBe(GAUGE);
     await expect.poll(() => page.getByTestId('sensor-panel').getAttribute('data-sensor-id')).toBe(GAUGE);
     // The map flies to the sensor and shows it where no panel covers it.
     await expect.poll(() => onFreeMap(GAUGE)).toBe(true);
-    await page.screenshot({ path: 'test-results/console-ux-evidence-sensor.png' });
+    await saveScreenshot(page, 'test-results/console-ux-evidence-sensor.png');
     await page.keyboard.press('Escape');
     await page.evaluate(() => window.__citytwin!.selectIncident(null));
   });

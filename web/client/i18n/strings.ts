@@ -44,9 +44,9 @@ const zh = {
   'health.degraded': '降级',
   'health.down': '故障',
 
-  'legend.title': '传感器图例',
-  'legend.states': '状态',
-  'legend.kinds': '类型',
+  'legend.title': '图例',
+  'legend.states': '传感器状态',
+  'legend.kinds': '传感器类型',
   'legend.units': '响应力量',
   'legend.unplaced': '无位置（未绘制）',
   'legend.drawn': '已绘制 {drawn} / 共 {total}',
@@ -453,7 +453,7 @@ const zh = {
   'board.changed': '{name} 已改为{status}',
   'board.failed': '未更改：{reason}',
   'board.warned': '{n} 个告警',
-  'board.ringKey': '地图标记：填色 = 类型，外圈颜色 = 状态（同列标题），橙色光环 = 告警',
+  'board.ringKey': '地图标记：图标 = 类型，外圈颜色 = 状态（同列标题），橙色光环 = 告警',
 
   'replay.title': '回放 · 飞行记录仪',
   'replay.open': '回放',
@@ -531,9 +531,9 @@ const en: Record<StringKey, string> = {
   'health.degraded': 'Degraded',
   'health.down': 'Down',
 
-  'legend.title': 'Sensors',
-  'legend.states': 'State',
-  'legend.kinds': 'Kind',
+  'legend.title': 'Legend',
+  'legend.states': 'Sensor state',
+  'legend.kinds': 'Sensor kind',
   'legend.units': 'Response units',
   'legend.unplaced': 'No position (not drawn)',
   'legend.drawn': '{drawn} drawn of {total}',
@@ -942,7 +942,7 @@ const en: Record<StringKey, string> = {
   'board.changed': '{name} is now {status}',
   'board.failed': 'Not changed: {reason}',
   'board.warned': '{n} warnings',
-  'board.ringKey': 'Map markers: fill = kind, ring = status (column colours), orange halo = warning',
+  'board.ringKey': 'Map markers: symbol = kind, ring = status (column colours), orange halo = warning',
 
   'replay.title': 'Replay · flight recorder',
   'replay.open': 'Replay',
