@@ -12,9 +12,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningCityTwin } from '../bin/runtime.ts';
 import { launchChromium, openSignedInConsole, saveScreenshot } from './support/browser.ts';
 import { TEST_ADMIN_PASSWORD } from './support/auth.ts';
+import { consoleFetch } from './support/console-client.ts';
 import { tempDir } from './support/fixtures.ts';
+import { CENTRAL_WUHAN, planReports, publishReports } from './support/incident-reports.ts';
 import { startTestCity } from './support/test-city.ts';
 
+import type { IncidentDetail } from '../web/shared/protocol.ts';
 import type {} from '../web/client/test-hooks.ts'; // declares window.__citytwin
 
 const dir = tempDir('operator-console');
@@ -153,6 +156,82 @@ describe('no dead ends', () => {
     await saveScreenshot(page, 'test-results/console-ux-evidence-sensor.png');
     await page.keyboard.press('Escape');
     await page.evaluate(() => window.__citytwin!.selectIncident(null));
+  });
+});
+
+describe('a queue of 100+ incidents', () => {
+  const rowIds = (): Promise<string[]> =>
+    page.$$eval('[data-testid="incident-row"]', (els) => els.map((e) => (e as HTMLElement).dataset.incidentId ?? ''));
+
+  it('fills its column, filters by district and holds its order under the pointer', async () => {
+    await page.mouse.move(5, 500);
+    await publishReports(publisher, planReports(120, CENTRAL_WUHAN));
+    await expect.poll(() => page.evaluate(() => window.__citytwin!.incidentCount()), { timeout: 30_000 }).toBeGreaterThanOrEqual(121);
+    await expect.poll(async () => (await rowIds()).length).toBeGreaterThanOrEqual(121);
+    // The list runs to the bottom of the queue's column: no empty space under a few rows.
+    const panel = (await page.getByTestId('incident-panel').boundingBox())!;
+    const scroll = (await page.getByTestId('incident-scroll').boundingBox())!;
+    expect(panel.y + panel.height - (scroll.y + scroll.height)).toBeLessThan(24);
+    expect(scroll.height).toBeGreaterThan(600);
+    const seen = await page.evaluate(() => {
+      const scroller = document.querySelector('[data-testid="incident-scroll"]')!;
+      const box = scroller.getBoundingClientRect();
+      const rows = [...scroller.querySelectorAll('[data-testid="incident-row"]')].map((e) => e.getBoundingClientRect());
+      const inside = rows.filter((r) => r.top >= box.top - 1 && r.bottom <= box.bottom + 1).length;
+      return { inside, scrollTop: scroller.scrollTop, box: [box.top, box.bottom], first: rows[0] ? [rows[0].top, rows[0].bottom] : null };
+    });
+    expect(seen.inside, JSON.stringify(seen)).toBeGreaterThanOrEqual(15);
+    await saveScreenshot(page, 'test-results/console-ux-queue.png');
+
+    // One district: only its incidents, the count says so; cleared again.
+    const district = await page.$eval('[data-testid="queue-filter-district"] option:nth-child(2)', (o) => (o as HTMLOptionElement).value);
+    const all = (await rowIds()).length;
+    await page.getByTestId('queue-filter-district').selectOption(district);
+    await expect.poll(async () => (await rowIds()).length).toBeLessThan(all);
+    const shown = await rowIds();
+    expect(shown.length).toBeGreaterThan(0);
+    for (const id of shown) expect(app.twin!.incident(id)?.district).toBe(district);
+    await page.getByTestId('queue-filter-reset').click();
+    await expect.poll(async () => (await rowIds()).length).toBeGreaterThanOrEqual(121);
+
+    // Pointer on the list: a new incident waits at the end instead of pushing rows down.
+    const first = (await rowIds())[0]!;
+    await page.getByTestId('incident-scroll').hover();
+    const before = await rowIds();
+    await publishReports(publisher, planReports(1, [114.2, 30.7, 114.21, 30.71], 'held'));
+    await expect.poll(async () => (await rowIds()).length).toBe(before.length + 1);
+    const during = await rowIds();
+    expect(during.slice(0, before.length)).toEqual(before);
+    expect(await page.getByTestId('queue-held').isVisible()).toBe(true);
+    await page.mouse.move(5, 500);
+    await expect.poll(() => page.getByTestId('queue-held').isVisible()).toBe(false);
+    expect((await rowIds())[0]).toBe(first);
+  });
+
+  it('acknowledges several ticked incidents in one action, each recorded in its history', async () => {
+    const picks = page.locator('[data-testid="incident-pick"]:not([disabled])');
+    const ids: string[] = [];
+    for (let k = 0; k < 3; k++) {
+      const pick = picks.nth(k);
+      ids.push((await pick.getAttribute('data-incident-id'))!);
+      await pick.check();
+    }
+    await expect.poll(() => page.getByTestId('queue-bulk-ack').innerText()).toContain('3');
+    await page.getByTestId('queue-bulk-ack').click();
+    await expect.poll(() => page.getByTestId('queue-bulk-message').innerText()).toContain('3');
+    for (const id of ids) {
+      await expect.poll(() => app.twin!.incident(id)?.status).toBe('acknowledged');
+      const res = await consoleFetch(app.url!, `/api/incidents/${id}`);
+      const detail = (await res.json()) as IncidentDetail;
+      expect(detail.history.filter((e) => e.what === 'acknowledged').map((e) => e.actor)).toEqual(['admin']);
+    }
+    // The rows turned 已确认 and their boxes can no longer be ticked.
+    for (const id of ids) {
+      await expect
+        .poll(() => page.locator(`[data-testid="incident-row"][data-incident-id="${id}"]`).getAttribute('data-status'))
+        .toBe('acknowledged');
+      expect(await page.locator(`[data-testid="incident-pick"][data-incident-id="${id}"]`).isDisabled()).toBe(true);
+    }
   });
 });
 

@@ -56,6 +56,9 @@ export interface IncidentPanelContext {
 /** How long a new incident stays highlighted and its toast stays up. */
 const ANNOUNCE_MS = 6_000;
 
+/** A pointer resting this long on the list releases the held order. */
+const HOLD_IDLE_MS = 20_000;
+
 /** localStorage key of the queue's filter (queue-view.ts, versioned). */
 export const QUEUE_PREFS_KEY = 'citytwin.queue';
 
@@ -92,6 +95,7 @@ export class IncidentPanel implements Panel<unknown> {
   filterVersion = 0;
   /** The arrangement held while the pointer is on the list, or null. */
   private held: HeldArrangement | null = null;
+  private holdTimer = 0;
   /** Incidents ticked for a bulk action. */
   private readonly picked = new Set<string>();
   private bulkRunning = false;
@@ -137,14 +141,16 @@ export class IncidentPanel implements Panel<unknown> {
       this.bulkMessage,
     );
     this.scroll = h('div', { class: 'incident-scroll', 'data-testid': 'incident-scroll' }, this.empty, this.list);
-    // Held order: nothing moves under the pointer; released when it leaves.
-    this.scroll.addEventListener('pointerenter', () => {
-      this.held = holdOf(this.arrangement(false));
-    });
-    this.scroll.addEventListener('pointerleave', () => {
-      this.held = null;
-      this.redraw(true);
-    });
+    // Held order: nothing moves under the pointer; released when it leaves, or when it has
+    // rested for a while (a pointer left on a wall's list must not hold it for the whole shift).
+    const hold = (): void => {
+      window.clearTimeout(this.holdTimer);
+      this.holdTimer = window.setTimeout(() => this.release(), HOLD_IDLE_MS);
+      if (!this.held) this.held = holdOf(this.arrangement());
+    };
+    this.scroll.addEventListener('pointerenter', hold);
+    this.scroll.addEventListener('pointermove', hold);
+    this.scroll.addEventListener('pointerleave', () => this.release());
     const header = h('div', { class: 'panel-header' }, h('div', { class: 'incident-heading' }, this.title, this.count), this.resetButton);
     const tools = h(
       'div',
@@ -217,6 +223,14 @@ export class IncidentPanel implements Panel<unknown> {
     this.renderedKey = '';
   }
 
+  /** Lets the list take its current order again. */
+  private release(): void {
+    window.clearTimeout(this.holdTimer);
+    if (!this.held) return;
+    this.held = null;
+    this.redraw(true);
+  }
+
   /** Opens the detail of `id` (or closes it with null). */
   select(id: string | null): void {
     if (id === this.detail.selectedId) return;
@@ -258,7 +272,7 @@ export class IncidentPanel implements Panel<unknown> {
     this.agesAt = now;
     this.renderedKey = key;
     const all = this.ctx.queue.size;
-    const current = this.arrangement(false);
+    const current = this.arrangement();
     const groups = this.held ? holdArrangement(current, this.held) : current;
     const shown = groups.reduce((n, g) => n + g.items.length, 0);
     setText(this.count, isFiltered(this.filter) ? t('queue.countFiltered', { shown, n: all }) : t('incident.count', { n: all }));
@@ -315,7 +329,7 @@ export class IncidentPanel implements Panel<unknown> {
     this.redraw(true);
   }
 
-  private arrangement(_held: boolean): QueueGroup[] {
+  private arrangement(): QueueGroup[] {
     return arrange(this.visible(), this.filter.groupBy);
   }
 

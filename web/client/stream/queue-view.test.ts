@@ -65,7 +65,7 @@ describe('grouping', () => {
 describe('the order held under the pointer', () => {
   it('keeps every row where it was: a raised severity does not move it, arrivals go last, departures leave', () => {
     const before = arrange([inc('a', 5, 'x'), inc('b', 4, 'x'), inc('c', 3, 'x')], 'none');
-    const held = holdOf(before);
+    const held = holdOf(before)!;
     // c rose to 5 (it would jump to the top), b closed, e arrived.
     const now = arrange([inc('c', 5, 'x'), inc('e', 5, 'x'), inc('a', 5, 'x')], 'none');
     const shown = holdArrangement(now, held);
@@ -77,9 +77,14 @@ describe('the order held under the pointer', () => {
   });
 
   it('keeps rows in their held group when grouped', () => {
-    const held = holdOf(arrange([inc('a', 5, 'x'), inc('b', 3, 'x')], 'severity'));
+    const held = holdOf(arrange([inc('a', 5, 'x'), inc('b', 3, 'x')], 'severity'))!;
     const now = arrange([inc('a', 5, 'x'), inc('b', 5, 'x')], 'severity');
     expect(ids(holdArrangement(now, held))).toEqual(['5:a', '3:b']);
+  });
+
+  it('holds nothing over an empty list (later incidents are sorted, not all sent to the arrivals)', () => {
+    expect(holdOf(arrange([], 'none'))).toBeNull();
+    expect(holdOf(arrange([], 'district'))).toBeNull();
   });
 });
 

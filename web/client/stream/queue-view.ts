@@ -96,7 +96,12 @@ export function arrange(items: readonly IncidentView[], by: Grouping): QueueGrou
 /** The arrangement as ids only: what is held while the pointer is on the list. */
 export type HeldArrangement = ReadonlyArray<{ key: string; ids: readonly string[] }>;
 
-export function holdOf(groups: readonly QueueGroup[]): HeldArrangement {
+/**
+ * What to hold of `groups`, or null when they hold no row: an empty list has nothing that could
+ * move under the pointer, and holding it would send every later incident to the arrivals.
+ */
+export function holdOf(groups: readonly QueueGroup[]): HeldArrangement | null {
+  if (groups.every((g) => g.items.length === 0)) return null;
   return groups.map((g) => ({ key: g.key, ids: g.items.map((i) => i.id) }));
 }
 
