@@ -78,9 +78,10 @@ afterAll(async () => {
   dir.remove();
 });
 
-describe('no dead ends', () => {
-  let incident = '';
+/** The flooded underpass's incident (opened in the first test). */
+let incident = '';
 
+describe('no dead ends', () => {
   it('opens the incident of a flooded underpass: a gauge in alarm and a report at the same place', async () => {
     await sensor(GAUGE, UNDERPASS, 42);
     await expect.poll(() => page.evaluate((id) => window.__citytwin!.projectSensor(id), GAUGE)).not.toBeNull();
@@ -156,6 +157,83 @@ describe('no dead ends', () => {
     await saveScreenshot(page, 'test-results/console-ux-evidence-sensor.png');
     await page.keyboard.press('Escape');
     await page.evaluate(() => window.__citytwin!.selectIncident(null));
+  });
+});
+
+describe('search', () => {
+  const input = () => page.getByTestId('search-input');
+  const hits = () =>
+    page.$$eval('[data-testid="search-hit"]', (els) =>
+      els.map((e) => `${(e as HTMLElement).dataset.kind}:${(e as HTMLElement).dataset.id}`),
+    );
+
+  /** Types `q` (as a person would, key by key) and waits for the hits. */
+  async function type(q: string): Promise<void> {
+    await input().fill('');
+    await input().pressSequentially(q);
+    await expect.poll(() => page.getByTestId('search-results').isVisible()).toBe(true);
+  }
+
+  it('finds a district by its zh-CN and English names as one types, and outlines it', async () => {
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('/');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('search-input');
+    await type('江汉');
+    await expect.poll(async () => (await hits())[0]).toBe('district:420103');
+    await saveScreenshot(page, 'test-results/console-ux-search.png');
+    await type('jiangHAN');
+    await expect.poll(async () => (await hits())[0]).toBe('district:420103');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.evaluate(() => window.__citytwin!.searchFocus())).toBe('district:420103');
+    await expect.poll(() => page.getByTestId('search-card').getAttribute('data-id')).toBe('420103');
+    expect(await page.getByTestId('search-results').isVisible()).toBe(false);
+    await page.getByTestId('search-card-close').click();
+    await expect.poll(() => page.evaluate(() => window.__citytwin!.searchFocus())).toBeNull();
+  });
+
+  it('opens a sensor, an incident and a unit in their panels with the keyboard, and flies there', async () => {
+    // The sensor by part of its id: ↓ ↑ move through the hits, Enter opens the chosen one.
+    await type('wl-underpass');
+    await expect.poll(hits).toContain(`sensor:${GAUGE}`);
+    const k = (await hits()).indexOf(`sensor:${GAUGE}`);
+    for (let n = 0; n < k; n++) await page.keyboard.press('ArrowDown');
+    await expect.poll(() => page.locator('[data-testid="search-hit"][aria-selected="true"]').getAttribute('data-id')).toBe(GAUGE);
+    await page.keyboard.press('Enter');
+    await expect.poll(hooks.selectedSensor).toBe(GAUGE);
+    await expect.poll(() => onFreeMap(GAUGE)).toBe(true);
+    await page.keyboard.press('Escape');
+
+    // The incident by its id.
+    await type(incident);
+    await expect.poll(async () => (await hits())[0]).toBe(`incident:${incident}`);
+    await page.keyboard.press('Enter');
+    await expect.poll(hooks.selectedIncident).toBe(incident);
+    await page.keyboard.press('Escape');
+    await expect.poll(hooks.selectedIncident).toBeNull();
+
+    // A unit by its English name, clicked.
+    const unit = app.dispatch!.units()[0]!;
+    await type(unit.nameEn);
+    const row = page.locator(`[data-testid="search-hit"][data-kind="unit"][data-id="${unit.id}"]`);
+    await expect.poll(() => row.isVisible()).toBe(true);
+    await row.click();
+    await expect.poll(() => page.evaluate(() => window.__citytwin!.selectedUnit())).toBe(unit.id);
+    await expect
+      .poll(async () => {
+        const cam = await page.evaluate(() => window.__citytwin!.camera());
+        return !cam.moving && Math.abs(cam.center[0] - unit.lng) < 0.05 && Math.abs(cam.center[1] - unit.lat) < 0.05;
+      })
+      .toBe(true);
+  });
+
+  it('says when nothing matches, and Escape closes the list then empties the box', async () => {
+    await input().fill('');
+    await input().pressSequentially('zzqx-nothing');
+    await expect.poll(() => page.getByTestId('search-status').innerText()).toBe('没有找到匹配项');
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.getByTestId('search-status').isVisible()).toBe(false);
+    await page.keyboard.press('Escape');
+    expect(await input().inputValue()).toBe('');
   });
 });
 

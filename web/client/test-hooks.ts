@@ -61,6 +61,12 @@ export interface CityTwinTestHooks {
   selectUnit(id: string | null): void;
   /** Moves the camera at once (no animation) to `lng`, `lat` at `zoom`. */
   flyTo(lng: number, lat: number, zoom: number): void;
+  /** The map's centre `[lng, lat]` and zoom, and whether it stands still. */
+  camera(): { center: [number, number]; zoom: number; moving: boolean };
+  /** What the map highlights for the search (`kind:id`), or null. */
+  searchFocus(): string | null;
+  /** The selected unit on the board, or null. */
+  selectedUnit(): string | null;
   /**
    * The base map drawn: the city's PMTiles basemap ('vector') or the schematic map, its style,
    * 2D/3D, the camera, the background colour, and whether the map has loaded what it shows and

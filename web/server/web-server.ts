@@ -28,6 +28,7 @@ import { compareIncidents, incidentUpdateViewer, incidentViewer } from './incide
 import type { IncidentUpdateMessage, IncidentView } from '../shared/protocol.ts';
 import { ViewportStreams, type ViewportOptions } from './live/viewport-sessions.ts';
 import { sensorRoutes } from './live/sensor-routes.ts';
+import { searchRoutes } from './search/search-routes.ts';
 import { DeadLetterStore, ReadingsStore, RegistryStore } from '../../storage/index.ts';
 import { basemapRoutes } from './city/basemap-routes.ts';
 import { openBasemapArchive, type BasemapArchive } from './city/pmtiles-archive.ts';
@@ -117,6 +118,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       deadLetters: new DeadLetterStore(options.clickhouse),
     }),
     ...basemapRoutes({ basemap: options.basemap, archive: () => basemapArchive }),
+    ...searchRoutes({ twin: options.twin, city: options.city, dispatch: options.dispatch ?? null }),
     ...(options.dispatch
       ? dispatchRoutes({ dispatch: options.dispatch, incidentStore: options.incidentStore ?? null, audit: options.audit ?? null })
       : []),

@@ -79,6 +79,12 @@ export function installConsoleHooks(p: ConsoleHookParts): void {
     },
     selectUnit: (id) => p.unitBoard?.select(id),
     flyTo: (lng, lat, zoom) => map.jumpTo({ center: [lng, lat], zoom }),
+    camera: () => {
+      const c = map.getCenter();
+      return { center: [c.lng, c.lat], zoom: map.getZoom(), moving: map.isMoving() };
+    },
+    searchFocus: () => (state.focus ? `${state.focus.kind}:${state.focus.id}` : null),
+    selectedUnit: () => p.unitBoard?.selectedId ?? null,
     basemap: () => ({
       mode: basemapView.mode,
       variant: basemapView.variant,

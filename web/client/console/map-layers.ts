@@ -6,6 +6,7 @@
  */
 import type { Map as MaplibreMap } from 'maplibre-gl';
 import { cellLayers } from '../map/cell-layer.ts';
+import { focusLayers } from '../map/focus-layer.ts';
 import { incidentLayers } from '../map/incident-layer.ts';
 import type { SensorOverlay } from '../map/sensor-overlay.ts';
 import { tripsOf, unitLayers, unitMarks, type UnitMark } from '../map/unit-layer.ts';
@@ -39,13 +40,20 @@ export class MapLayers {
     const panel = this.parts.incidents();
     const selected = panel?.selectedId ?? null;
     // The map shows what the queue shows (its filter); a time range moves on with the minutes.
-    const key = `${incidentQueue.version}:${panel?.filterVersion ?? 0}:${Math.floor(Date.now() / 60_000)}:${selected ?? ''}:${overlay.radiusScale.toFixed(2)}:${unitStore.version}:${state.previewSeq}:${unitBoard?.selectedId ?? ''}`;
+    const key = `${incidentQueue.version}:${panel?.filterVersion ?? 0}:${Math.floor(Date.now() / 60_000)}:${selected ?? ''}:${overlay.radiusScale.toFixed(2)}:${unitStore.version}:${state.previewSeq}:${unitBoard?.selectedId ?? ''}:${state.focusSeq}`;
     if (key === this.incidentKey) return;
     this.incidentKey = key;
     const shown = panel ? panel.visible() : incidentQueue.list();
     const open = selected ? incidentQueue.get(selected) : undefined;
     if (open && !shown.includes(open)) shown.push(open);
     const layers = incidentLayers(shown, selected, overlay.radiusScale);
+    const focus = state.focus;
+    if (focus) {
+      const lines =
+        focus.kind === 'road' ? (focus.lines ?? []) : focus.kind === 'district' ? (state.districtRings.get(focus.id) ?? []) : [];
+      const point: [number, number] | null = focus.kind === 'asset' ? [focus.lng, focus.lat] : null;
+      layers.unshift(...focusLayers({ lines, point }));
+    }
     if (unitBoard) {
       const marks = unitMarks(unitStore.values());
       state.drawnTrips = tripsOf(marks);

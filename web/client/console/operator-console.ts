@@ -10,6 +10,7 @@
  */
 import type { Map as MaplibreMap } from 'maplibre-gl';
 import type { IncidentView } from '../../shared/protocol.ts';
+import type { SearchHit } from '../../shared/search-protocol.ts';
 import { PanelSet } from '../app/panel.ts';
 import type { Me } from '../backend/session.ts';
 import { getLanguage, onLanguageChange, t } from '../i18n/language.ts';
@@ -26,6 +27,7 @@ import { UNIT_LAYER_ID, type UnitMark } from '../map/unit-layer.ts';
 import { DispatchSection } from '../panels/dispatch-section.ts';
 import { IncidentPanel } from '../panels/incident-panel.ts';
 import { Legend } from '../panels/legend.ts';
+import { SearchBox } from '../panels/search-box.ts';
 import { SensorPanel } from '../panels/sensor-panel.ts';
 import { SensorTooltip } from '../panels/sensor-tooltip.ts';
 import { StatusStrip } from '../panels/status-strip.ts';
@@ -105,6 +107,14 @@ export class OperatorConsole {
       this.ui,
     );
     this.panels.add(new UserMenu(me), topBar.el.querySelector<HTMLElement>('.top-right') ?? topBar.el);
+    this.panels.add(
+      new SearchBox({
+        districtName: this.districtOf,
+        open: (hit) => this.openHit(hit),
+        clearFocus: () => this.setFocus(null),
+      }),
+      topBar.middle,
+    );
     this.panels.add(new StatusStrip(), this.ui);
     this.ui.append(this.note, this.basemapNotice);
     this.tooltip = new SensorTooltip(mapEl, { store: this.stream.store, serverNow: this.serverNow, districtName: this.districtOf });
@@ -289,6 +299,51 @@ export class OperatorConsole {
     const store = this.stream.store;
     const row = store.indexOf(id);
     if (row >= 0 && store.hasPosition(row)) this.flyTo(store.lng[row]!, store.lat[row]!);
+  }
+
+  /**
+   * Opens what the search found: a sensor, incident or unit in its panel, a district, road or
+   * asset highlighted on the map (the search box shows its card); the map flies to it.
+   */
+  private openHit(hit: SearchHit): void {
+    const place = hit.kind === 'district' || hit.kind === 'road' || hit.kind === 'asset';
+    this.setFocus(place ? hit : null);
+    switch (hit.kind) {
+      case 'sensor':
+        this.select(hit.id);
+        this.flyTo(hit.lng, hit.lat);
+        return;
+      case 'incident':
+        this.ops.incidents?.select(hit.id);
+        this.flyTo(hit.lng, hit.lat);
+        return;
+      case 'unit':
+        this.ops.unitBoard?.select(hit.id);
+        this.flyTo(hit.lng, hit.lat);
+        return;
+      case 'district':
+      case 'road':
+        if (hit.bbox) this.map.fitBounds(hit.bbox, { padding: this.fitPadding(), maxZoom: 15, essential: true });
+        else this.flyTo(hit.lng, hit.lat);
+        return;
+      case 'asset':
+        this.flyTo(hit.lng, hit.lat, Math.max(this.map.getZoom(), 15));
+        return;
+    }
+  }
+
+  /** The place the map highlights (null: none). */
+  private setFocus(hit: SearchHit | null): void {
+    this.state.focus = hit;
+    this.state.focusSeq++;
+    this.layers.drawIncidents();
+  }
+
+  /** Padding for fitting a place into the free part of the map, with a margin. */
+  private fitPadding(): { top: number; bottom: number; left: number; right: number } {
+    const free = this.freeArea();
+    // The search card sits under the top bar.
+    return { top: free.top + 64, bottom: free.bottom + 24, left: free.left + 24, right: free.right + 24 };
   }
 
   /** Flies to a place, centring it in the part of the map that no panel covers. */

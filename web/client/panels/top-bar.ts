@@ -26,6 +26,8 @@ export class TopBar implements Panel<TopBarView> {
   private readonly toggle: HTMLButtonElement;
   private readonly langMarks = new Map<Language, HTMLSpanElement>();
   private state: ConnectionState = 'connecting';
+  /** The middle of the bar, for the search box. */
+  readonly middle = h('div', { class: 'top-middle' });
 
   constructor() {
     this.conn.append(h('span', { class: 'conn-dot', 'aria-hidden': 'true' }), this.connText);
@@ -45,6 +47,7 @@ export class TopBar implements Panel<TopBarView> {
       'header',
       { class: 'top-bar' },
       h('div', { class: 'brand' }, h('span', { class: 'brand-mark' }, 'CityTwin'), this.subtitle, this.city),
+      this.middle,
       h('div', { class: 'top-right' }, this.conn, this.clock, this.toggle),
     );
     this.renderLabels();

@@ -16,6 +16,7 @@ import { replayRoutes, type ReplayDeps } from '../replay/replay-routes.ts';
 import type { Route } from '../http-router.ts';
 import { authRoutes, type AuthRouteDeps } from './auth-routes.ts';
 import { auditRoutes, type AuditRouteDeps } from '../audit/audit-routes.ts';
+import { searchRoutes, type SearchRouteDeps } from '../search/search-routes.ts';
 import { renderPolicyMarkdown, type PolicyRoute } from './policy.ts';
 
 export const SECURITY_DOC = fileURLToPath(new URL('../../../docs/security.md', import.meta.url));
@@ -31,6 +32,7 @@ export function serverRoutes(): Route[] {
     ...incidentRoutes({} as IncidentRouteDeps),
     ...apiRoutes({} as ApiDeps),
     ...basemapRoutes({} as BasemapRoutesDeps),
+    ...searchRoutes({} as SearchRouteDeps),
     ...dispatchRoutes({} as DispatchDeps),
     ...replayRoutes({} as ReplayDeps),
     ...kpiRoutes({ clickhouse: {}, city: null } as KpiDeps),
