@@ -313,6 +313,65 @@ describe('a queue of 100+ incidents', () => {
   });
 });
 
+describe('the layer panel', () => {
+  const layers = () => page.evaluate(() => window.__citytwin!.mapLayers());
+  const flip = (name: string) => page.getByTestId(`layer-switch-${name}`).click();
+
+  it('switches incidents, units, routes, the alarm heat, sensors and labels, and remembers them', async () => {
+    await page.keyboard.press('Escape');
+    await page.getByTestId('layers-toggle').click();
+    await expect.poll(() => page.getByTestId('layer-panel').isVisible()).toBe(true);
+    expect((await layers()).ids).toEqual(expect.arrayContaining(['incidents', 'units']));
+    expect((await layers()).ids).not.toContain('alarm-heat');
+    // The gauge in alarm makes a heat cell.
+    await flip('heat');
+    await expect.poll(async () => (await layers()).ids).toContain('alarm-heat');
+    await saveScreenshot(page, 'test-results/console-ux-layers.png');
+    await flip('incidents');
+    await flip('units');
+    await flip('labels');
+    await expect.poll(async () => (await layers()).ids).not.toContain('incidents');
+    expect((await layers()).ids).not.toContain('units');
+    expect((await layers()).ids).toContain('unit-trips');
+    await expect.poll(async () => (await layers()).labels).toBe(false);
+    await flip('sensors');
+    await expect.poll(async () => (await layers()).sensors).toBe(false);
+    expect(await page.getByTestId('layer-kind-rain_gauge').isDisabled()).toBe(true);
+    await flip('sensors');
+
+    // Remembered in this browser: the page again shows the same.
+    await page.reload();
+    await page.waitForFunction(() => window.__citytwin?.ready === true, undefined, { timeout: 30_000 });
+    await expect.poll(async () => (await layers()).ids).toContain('alarm-heat');
+    const after = await layers();
+    expect(after.ids).not.toContain('incidents');
+    expect(after.ids).not.toContain('units');
+    expect(after.sensors).toBe(true);
+    await expect.poll(async () => (await layers()).labels).toBe(false);
+    await page.getByTestId('layers-toggle').click();
+    expect(await page.getByTestId('layer-switch-incidents').getAttribute('aria-checked')).toBe('false');
+    for (const name of ['heat', 'incidents', 'units', 'labels']) await flip(name);
+    await expect.poll(async () => (await layers()).ids).toEqual(expect.arrayContaining(['incidents', 'units']));
+  });
+
+  it('hides a sensor kind from the layer panel or the legend alike, remembered', async () => {
+    const drawn = () => page.evaluate(() => window.__citytwin!.drawnCount());
+    const all = await drawn();
+    await page.getByTestId('layer-kind-water_level').click();
+    await expect.poll(() => page.getByTestId('legend-kind-water_level').getAttribute('aria-pressed')).toBe('false');
+    // The gauge (the only water level) is no longer drawn.
+    await expect.poll(drawn).toBe(all - 1);
+    await page.getByTestId('legend-kind-water_level').click();
+    await expect.poll(() => page.getByTestId('layer-kind-water_level').getAttribute('aria-pressed')).toBe('true');
+    await page.getByTestId('legend-kind-rain_gauge').click();
+    await page.reload();
+    await page.waitForFunction(() => window.__citytwin?.ready === true, undefined, { timeout: 30_000 });
+    expect(await page.getByTestId('legend-kind-rain_gauge').getAttribute('aria-pressed')).toBe('false');
+    expect(await page.getByTestId('legend-kind-water_level').getAttribute('aria-pressed')).toBe('true');
+    await page.getByTestId('legend-kind-rain_gauge').click();
+  });
+});
+
 describe('the console', () => {
   it('logs no errors', () => {
     expect(errors).toEqual([]);

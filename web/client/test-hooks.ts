@@ -67,6 +67,8 @@ export interface CityTwinTestHooks {
   searchFocus(): string | null;
   /** The selected unit on the board, or null. */
   selectedUnit(): string | null;
+  /** What the map draws: the deck.gl layers besides the sensors (ids), whether the sensors and the base map's labels show. */
+  mapLayers(): { ids: string[]; sensors: boolean; labels: boolean };
   /**
    * The base map drawn: the city's PMTiles basemap ('vector') or the schematic map, its style,
    * 2D/3D, the camera, the background colour, and whether the map has loaded what it shows and

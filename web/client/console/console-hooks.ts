@@ -85,6 +85,14 @@ export function installConsoleHooks(p: ConsoleHookParts): void {
     },
     searchFocus: () => (state.focus ? `${state.focus.kind}:${state.focus.id}` : null),
     selectedUnit: () => p.unitBoard?.selectedId ?? null,
+    mapLayers: () => ({
+      ids: overlay.layerIds,
+      sensors: overlay.sensorsShown,
+      labels: map
+        .getLayersOrder()
+        .filter((id) => map.getLayer(id)?.type === 'symbol')
+        .some((id) => (map.getLayoutProperty(id, 'visibility') ?? 'visible') === 'visible'),
+    }),
     basemap: () => ({
       mode: basemapView.mode,
       variant: basemapView.variant,

@@ -7,9 +7,12 @@
 import type { Map as MaplibreMap } from 'maplibre-gl';
 import { cellLayers } from '../map/cell-layer.ts';
 import { focusLayers } from '../map/focus-layer.ts';
+import { binHeat, HEAT_WEIGHTS, heatCellDeg, heatLayers } from '../map/heat-layer.ts';
+import type { SensorStore } from '../stream/sensor-store.ts';
+import { SensorStateCode } from '../../../twin-model/sensor-state.ts';
 import { incidentLayers } from '../map/incident-layer.ts';
 import type { SensorOverlay } from '../map/sensor-overlay.ts';
-import { tripsOf, unitLayers, unitMarks, type UnitMark } from '../map/unit-layer.ts';
+import { PREVIEW_LAYER_ID, TRIP_LAYER_ID, tripsOf, unitLayers, unitMarks, type UnitMark } from '../map/unit-layer.ts';
 import type { IncidentPanel } from '../panels/incident-panel.ts';
 import type { UnitBoard, UnitTooltip } from '../panels/unit-board.ts';
 import type { IncidentQueue } from '../stream/incident-queue.ts';
@@ -27,7 +30,12 @@ export interface MapLayersParts {
   incidents: () => IncidentPanel | null;
   unitBoard: UnitBoard | null;
   unitTooltip: UnitTooltip | null;
+  /** The sensor table (the alarm heat is drawn from it). */
+  sensors: SensorStore;
 }
+
+/** The heat is recomputed at most this often (it follows alarms, not every reading). */
+const HEAT_REFRESH_MS = 2_000;
 
 export class MapLayers {
   private incidentKey = '';
@@ -40,13 +48,15 @@ export class MapLayers {
     const panel = this.parts.incidents();
     const selected = panel?.selectedId ?? null;
     // The map shows what the queue shows (its filter); a time range moves on with the minutes.
-    const key = `${incidentQueue.version}:${panel?.filterVersion ?? 0}:${Math.floor(Date.now() / 60_000)}:${selected ?? ''}:${overlay.radiusScale.toFixed(2)}:${unitStore.version}:${state.previewSeq}:${unitBoard?.selectedId ?? ''}:${state.focusSeq}`;
+    const key = `${incidentQueue.version}:${panel?.filterVersion ?? 0}:${Math.floor(Date.now() / 60_000)}:${selected ?? ''}:${overlay.radiusScale.toFixed(2)}:${unitStore.version}:${state.previewSeq}:${unitBoard?.selectedId ?? ''}:${state.focusSeq}:${state.layersSeq}:${this.heatKey()}`;
     if (key === this.incidentKey) return;
     this.incidentKey = key;
     const shown = panel ? panel.visible() : incidentQueue.list();
     const open = selected ? incidentQueue.get(selected) : undefined;
     if (open && !shown.includes(open)) shown.push(open);
-    const layers = incidentLayers(shown, selected, overlay.radiusScale);
+    const on = state.layers.on;
+    const layers = on.incidents ? incidentLayers(shown, selected, overlay.radiusScale) : [];
+    if (on.heat) layers.unshift(...this.heat());
     const focus = state.focus;
     if (focus) {
       const lines =
@@ -54,9 +64,10 @@ export class MapLayers {
       const point: [number, number] | null = focus.kind === 'asset' ? [focus.lng, focus.lat] : null;
       layers.unshift(...focusLayers({ lines, point }));
     }
-    if (unitBoard) {
+    if (unitBoard && (on.units || on.routes)) {
       const marks = unitMarks(unitStore.values());
-      state.drawnTrips = tripsOf(marks);
+      state.drawnTrips = on.routes ? tripsOf(marks) : [];
+      const isRoute = (id: string) => id.startsWith(TRIP_LAYER_ID) || id.startsWith(PREVIEW_LAYER_ID);
       layers.push(
         ...unitLayers({
           units: marks,
@@ -64,10 +75,37 @@ export class MapLayers {
           selectedId: unitBoard.selectedId,
           zoomScale: overlay.radiusScale,
           onHover: (info) => unitTooltip?.show(info.picked ? (info.object as UnitMark).unit : null, info.x, info.y),
-        }),
+        }).filter((l) => (isRoute(l.id) ? on.routes : on.units)),
       );
-    }
+    } else state.drawnTrips = [];
     overlay.setExtraLayers(layers);
+  }
+
+  /** Changes when the heat should be drawn again: its time bucket and the zoom (cells keep their screen size). */
+  private heatKey(): string {
+    if (!this.parts.state.layers.on.heat) return '';
+    return `${Math.floor(Date.now() / HEAT_REFRESH_MS)}:${Math.round(this.parts.map.getZoom() * 2)}`;
+  }
+
+  /** Sensors in alarm and warning, binned into cells of a fixed screen size (map/heat-layer.ts). */
+  private heat() {
+    const store = this.parts.sensors;
+    const cellPx = 48;
+    const cells = binHeat(
+      store.count,
+      store.lng,
+      store.lat,
+      (i) =>
+        !store.hasPosition(i)
+          ? 0
+          : store.state[i] === SensorStateCode.alarm
+            ? HEAT_WEIGHTS.alarm
+            : store.state[i] === SensorStateCode.warning
+              ? HEAT_WEIGHTS.warning
+              : 0,
+      heatCellDeg(this.parts.map.getZoom(), cellPx),
+    );
+    return heatLayers(cells, cellPx);
   }
 
   /** The viewport's aggregate cells under the sensors (a click zooms in on a cell). */

@@ -27,6 +27,7 @@ import { UNIT_LAYER_ID, type UnitMark } from '../map/unit-layer.ts';
 import { DispatchSection } from '../panels/dispatch-section.ts';
 import { IncidentPanel } from '../panels/incident-panel.ts';
 import { Legend } from '../panels/legend.ts';
+import { LayerPanel } from '../panels/layer-panel.ts';
 import { SearchBox } from '../panels/search-box.ts';
 import { SensorPanel } from '../panels/sensor-panel.ts';
 import { SensorTooltip } from '../panels/sensor-tooltip.ts';
@@ -43,7 +44,17 @@ import { h, requireElement, setText } from '../ui/dom.ts';
 import { loadBasemap } from './basemap-loader.ts';
 import { installConsoleHooks } from './console-hooks.ts';
 import { openConsoleSocket } from './console-socket.ts';
-import { can, cellCounts, createConsoleState, districtName, isReady, type ConsoleState, type ConsoleView } from './console-state.ts';
+import {
+  can,
+  cellCounts,
+  createConsoleState,
+  districtName,
+  isReady,
+  saveLayerPrefs,
+  type ConsoleState,
+  type ConsoleView,
+} from './console-state.ts';
+import type { LayerSwitch } from '../map/layer-prefs.ts';
 import { MapLayers } from './map-layers.ts';
 
 /** Status strip, banner, clock and legend counts refresh this often. */
@@ -70,6 +81,7 @@ export class OperatorConsole {
   private readonly note = h('div', { class: 'schematic-note', 'data-testid': 'schematic-note' });
   private readonly basemapNotice = h('div', { class: 'map-notice', role: 'status', hidden: true, 'data-testid': 'basemap-notice' });
   private readonly legend: Legend;
+  private readonly layerPanel: LayerPanel;
   private readonly sensorPanel: SensorPanel;
   private readonly tooltip: SensorTooltip;
   private readonly overlay: SensorOverlay;
@@ -94,7 +106,16 @@ export class OperatorConsole {
     const topBar = this.panels.add(new TopBar(), this.ui);
     this.panels.add(new StreamBanner(), this.ui);
     this.legend = this.panels.add(
-      new Legend((filter) => this.overlay.setFilter(filter), { units: can(this.state, 'units.read') }),
+      new Legend(
+        (filter) => {
+          // The legend's kind toggles are the layer panel's sensor kinds: remembered the same way.
+          this.overlay.setFilter(filter);
+          this.state.layers.hiddenKinds = this.legend.hiddenKinds();
+          saveLayerPrefs(this.state);
+          this.layerPanel.render();
+        },
+        { units: can(this.state, 'units.read') },
+      ),
       this.ui,
     );
     this.sensorPanel = this.panels.add(
@@ -115,6 +136,10 @@ export class OperatorConsole {
       }),
       topBar.middle,
     );
+    this.layerPanel = this.panels.add(
+      new LayerPanel({ prefs: this.state.layers, available: this.layerSwitches(), onChange: () => this.applyLayers(true) }),
+      topBar.middle,
+    );
     this.panels.add(new StatusStrip(), this.ui);
     this.ui.append(this.note, this.basemapNotice);
     this.tooltip = new SensorTooltip(mapEl, { store: this.stream.store, serverNow: this.serverNow, districtName: this.districtOf });
@@ -130,7 +155,9 @@ export class OperatorConsole {
       incidents: () => this.ops.incidents,
       unitBoard: this.ops.unitBoard,
       unitTooltip: this.ops.unitTooltip,
+      sensors: this.stream.store,
     });
+    this.applyLayers(false);
     this.plan = this.wallPlan();
     this.kiosk = this.buildKiosk();
   }
@@ -140,6 +167,8 @@ export class OperatorConsole {
     this.map.on('load', () => {
       this.state.mapLoaded = true;
     });
+    // A new style (base map, dark/light, language) brings its labels back: hide them again if asked.
+    this.map.on('styledata', () => this.applyLabels());
     void loadBasemap({ state: this.state, map: this.map, basemapView: this.basemapView, kiosk: this.kiosk, notice: this.basemapNotice });
     this.followStream();
     this.followBasemapView();
@@ -329,6 +358,38 @@ export class OperatorConsole {
       case 'asset':
         this.flyTo(hit.lng, hit.lat, Math.max(this.map.getZoom(), 15));
         return;
+    }
+  }
+
+  /** The layer panel's switches this role can use. */
+  private layerSwitches(): Set<LayerSwitch> {
+    const out = new Set<LayerSwitch>(['sensors', 'heat', 'labels']);
+    if (can(this.state, 'incidents.read')) out.add('incidents');
+    if (can(this.state, 'units.read')) out.add('units').add('routes');
+    return out;
+  }
+
+  /** Applies the layer panel's choices to the map (and remembers them when `save`). */
+  private applyLayers(save: boolean): void {
+    const prefs = this.state.layers;
+    this.legend.setHiddenKinds(prefs.hiddenKinds);
+    this.overlay.setFilter(this.legend.filter);
+    this.overlay.setSensorsVisible(prefs.on.sensors);
+    this.applyLabels();
+    this.state.layersSeq++;
+    this.layers.drawIncidents();
+    if (save) saveLayerPrefs(this.state);
+  }
+
+  /** Shows or hides the base map's labels (its symbol layers). */
+  private applyLabels(): void {
+    if (!this.map.style) return;
+    const visibility = this.state.layers.on.labels ? 'visible' : 'none';
+    for (const id of this.map.getLayersOrder()) {
+      if (this.map.getLayer(id)?.type !== 'symbol') continue;
+      // Only a change is set: setting fires styledata again.
+      if ((this.map.getLayoutProperty(id, 'visibility') ?? 'visible') !== visibility)
+        this.map.setLayoutProperty(id, 'visibility', visibility);
     }
   }
 

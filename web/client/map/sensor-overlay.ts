@@ -56,6 +56,7 @@ export class SensorOverlay {
   /** Layers drawn under the sensors (aggregate cells of a big registry, cell-layer.ts). */
   private under: Layer[] = [];
 
+  private sensorsVisible = true;
   constructor(
     private readonly map: MaplibreMap,
     private readonly store: SensorStore,
@@ -94,6 +95,13 @@ export class SensorOverlay {
     this.schedule(true);
   }
 
+  /** Shows or hides the sensors (the layer panel); they are not picked while hidden. */
+  setSensorsVisible(on: boolean): void {
+    if (this.sensorsVisible === on) return;
+    this.sensorsVisible = on;
+    this.schedule(false);
+  }
+
   /** Rings the sensor in `row` (or nothing for -1). */
   setSelectedRow(row: number): void {
     this.selectedRow = row;
@@ -110,6 +118,16 @@ export class SensorOverlay {
   setUnderLayers(layers: Layer[]): void {
     this.under = layers;
     this.schedule(false);
+  }
+
+  /** Ids of the layers drawn above and under the sensors (test hooks). */
+  get layerIds(): string[] {
+    return [...this.under, ...this.extra].map((l) => l.id);
+  }
+
+  /** Whether the sensors are shown (the layer panel). */
+  get sensorsShown(): boolean {
+    return this.sensorsVisible;
   }
 
   /** The zoom-dependent size factor the sensors are drawn with. */
@@ -174,6 +192,7 @@ export class SensorOverlay {
       ...this.under,
       new ScatterplotLayer({
         id: 'sensors',
+        visible: this.sensorsVisible,
         data: data as ScatterplotLayerProps['data'],
         radiusUnits: 'pixels',
         // Facing the camera: round and readable when the map is tilted (3D).

@@ -207,6 +207,20 @@ export class Legend implements Panel<LegendView> {
     this.changed();
   }
 
+  /** Hides the sensor kinds named (the layer panel's remembered choice), shows the others. */
+  setHiddenKinds(hidden: readonly string[]): void {
+    const set = new Set(hidden);
+    SENSOR_KINDS.forEach((kind, slot) => {
+      this.filter.kinds[slot] = set.has(kind) ? 0 : 1;
+    });
+    this.renderCounts();
+  }
+
+  /** The sensor kinds hidden now (kind names). */
+  hiddenKinds(): string[] {
+    return SENSOR_KINDS.filter((_, slot) => this.filter.kinds[slot] === 0);
+  }
+
   private changed(): void {
     this.renderCounts();
     this.onFilterChange(this.filter);
