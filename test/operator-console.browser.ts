@@ -372,6 +372,90 @@ describe('the layer panel', () => {
   });
 });
 
+describe('a phone (390×844): read-only, nothing overprinted', () => {
+  let phone: Page;
+
+  /** The boxes of the elements matched, in the viewport. */
+  const boxes = (p: Page, selector: string) =>
+    p.$$eval(selector, (els) =>
+      els
+        .filter((e) => (e as HTMLElement).offsetParent !== null)
+        .map((e) => {
+          const r = e.getBoundingClientRect();
+          return { left: r.left, right: r.right, top: r.top, bottom: r.bottom, width: r.width, height: r.height };
+        }),
+    );
+  type Box = Awaited<ReturnType<typeof boxes>>[number];
+  const overlap = (a: Box, b: Box) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+
+  beforeAll(async () => {
+    const opened = await openSignedInConsole(browser, app.url!, TEST_ADMIN_PASSWORD, { width: 390, height: 844 });
+    phone = opened.page;
+    errors.push(...opened.errors);
+  });
+
+  afterAll(async () => {
+    await phone?.close();
+  });
+
+  it('lays the top bar out in two rows without overlaps, and folds the legend to its title', async () => {
+    const [brand] = await boxes(phone, '.brand');
+    const [search] = await boxes(phone, '.top-middle');
+    const [right] = await boxes(phone, '.top-right');
+    const [bar] = await boxes(phone, '.top-bar');
+    for (const b of [brand!, search!, right!]) {
+      expect(b.left).toBeGreaterThanOrEqual(bar!.left);
+      expect(b.right).toBeLessThanOrEqual(bar!.right + 0.5);
+      expect(b.bottom).toBeLessThanOrEqual(bar!.bottom + 0.5);
+    }
+    expect(overlap(brand!, right!)).toBe(false);
+    expect(overlap(brand!, search!)).toBe(false);
+    expect(overlap(search!, right!)).toBe(false);
+    // The legend: its title only, a corner of the map, not half of it.
+    expect(await phone.getByTestId('legend').getAttribute('class')).toContain('collapsed');
+    const [legend] = await boxes(phone, '[data-testid="legend"]');
+    expect(legend!.height * legend!.width).toBeLessThan(390 * 844 * 0.05);
+  });
+
+  it('shows every status value whole, inside the screen', async () => {
+    const stats = await phone.$$eval('.stat', (els) =>
+      els
+        .filter((e) => (e as HTMLElement).offsetParent !== null)
+        .map((e) => ({
+          right: e.getBoundingClientRect().right,
+          clipped: (e as HTMLElement).scrollWidth > (e as HTMLElement).clientWidth + 1,
+        })),
+    );
+    expect(stats.length).toBeGreaterThanOrEqual(3);
+    for (const s of stats) {
+      expect(s.clipped).toBe(false);
+      expect(s.right).toBeLessThanOrEqual(390);
+    }
+    expect(await phone.getByTestId('data-freshness').isVisible()).toBe(true);
+  });
+
+  it('puts the queue in a sheet at the bottom, readable and touchable, with no acting controls', async () => {
+    const [sheet] = await boxes(phone, '[data-testid="incident-panel"]');
+    expect(sheet!.width).toBeGreaterThanOrEqual(389);
+    expect(sheet!.top).toBeGreaterThan(844 / 2);
+    const row = phone.locator('[data-testid="incident-row"]').first();
+    const rowBox = (await row.boundingBox())!;
+    expect(rowBox.height).toBeGreaterThanOrEqual(44);
+    const px = (sel: string) => phone.$eval(sel, (e) => Number.parseFloat(getComputedStyle(e).fontSize));
+    expect(await px('.incident-type')).toBeGreaterThanOrEqual(12);
+    expect(await px('.stat-value')).toBeGreaterThanOrEqual(12);
+    expect(await phone.getByTestId('queue-bulk').isVisible()).toBe(false);
+    expect(await phone.locator('[data-testid="incident-pick"]').first().isVisible()).toBe(false);
+    await row.click();
+    await expect.poll(() => phone.getByTestId('incident-detail').isVisible()).toBe(true);
+    expect(await phone.getByTestId('incident-actions').isVisible()).toBe(false);
+    expect(await phone.getByTestId('unit-board').isVisible()).toBe(false);
+    await saveScreenshot(phone, 'test-results/console-ux-phone-detail.png');
+    await phone.getByTestId('incident-detail-close').click();
+    await saveScreenshot(phone, 'test-results/console-ux-phone.png');
+  });
+});
+
 describe('the console', () => {
   it('logs no errors', () => {
     expect(errors).toEqual([]);

@@ -421,16 +421,21 @@ export class OperatorConsole {
     };
     let left = 0;
     let right = 0;
+    let bottom = Math.min(map.height * 0.2, 40);
     const legend = covered(this.legend.el);
     if (legend && legend.right < map.left + map.width / 2) left = legend.right - map.left;
     for (const el of [this.ops.incidents?.el, this.sensorPanel.el]) {
       const r = covered(el);
-      if (r && r.left > map.left + map.width / 2) right = Math.max(right, map.right - r.left);
+      if (!r) continue;
+      // A small screen: panels are sheets at the bottom, not columns beside the map.
+      if (r.width > map.width * 0.6) bottom = Math.max(bottom, map.bottom - r.top);
+      else if (r.left > map.left + map.width / 2) right = Math.max(right, map.right - r.left);
     }
-    // A small screen: panels are sheets over the map, not columns beside it.
     if (left + right > map.width * 0.6) left = right = 0;
-    const top = Math.min(map.height * 0.2, covered(document.querySelector('.top-bar'))?.bottom ?? 0);
-    return { top, bottom: Math.min(map.height * 0.2, 40), left, right };
+    const top = Math.min(map.height * 0.3, covered(document.querySelector('.top-bar'))?.bottom ?? 0);
+    // Keep at least a fifth of the map's height to centre in.
+    bottom = Math.min(bottom, Math.max(0, map.height * 0.8 - top));
+    return { top, bottom, left, right };
   }
 
   /** Stream → store → layer. */

@@ -86,12 +86,7 @@ export class Legend implements Panel<LegendView> {
       this.filter.states.fill(1);
       this.changed();
     });
-    this.collapse.addEventListener('click', () => {
-      const collapsed = this.el.classList.toggle('collapsed');
-      this.collapse.setAttribute('aria-expanded', String(!collapsed));
-      this.collapse.textContent = collapsed ? '+' : '−';
-      this.collapse.title = t(collapsed ? 'legend.expand' : 'legend.collapse');
-    });
+    this.collapse.addEventListener('click', () => this.fold(!this.el.classList.contains('collapsed')));
 
     const units: HTMLElement[] = [];
     if (options.units) {
@@ -119,6 +114,16 @@ export class Legend implements Panel<LegendView> {
       this.body,
     );
     this.renderLabels();
+    // A phone: the legend starts folded to its title (it would cover half the map).
+    if (window.matchMedia?.('(max-width: 640px)').matches) this.fold(true);
+  }
+
+  /** Folds the legend to its title, or opens it. */
+  fold(collapsed: boolean): void {
+    this.el.classList.toggle('collapsed', collapsed);
+    this.collapse.setAttribute('aria-expanded', String(!collapsed));
+    this.collapse.textContent = collapsed ? '+' : '−';
+    this.collapse.title = t(collapsed ? 'legend.expand' : 'legend.collapse');
   }
 
   mount(parent: HTMLElement): void {
