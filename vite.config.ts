@@ -1,12 +1,29 @@
 import { defineConfig } from 'vite';
+import { precompress } from './web/build/precompress.ts';
 
 /**
  * The console: a Vite app in web/client, built to dist/web and served by the web server. Each
- * page of the product is one entry (one line each in `input`).
+ * page of the product is one entry (one line each in `input`); each entry signs in first and
+ * loads the rest of its page with `import()` (web/client/console-boot.ts).
+ *
+ * The big libraries are chunks of their own, named after them, so a page loads only those it
+ * uses (the KPI screen: maplibre and echarts, no deck.gl) and a new build that changes only our
+ * code leaves them byte-identical: browsers keep them cached (served as immutable). Then every
+ * text file is precompressed with brotli and gzip (web/build/precompress.ts).
  */
+const LIBRARY_CHUNKS: readonly { name: string; test: RegExp; priority: number }[] = [
+  // Vite's loader of `import()` is used by every entry and by deck.gl: on its own, or the group
+  // that takes deck.gl (with its dependencies) would take it too and every page would load deck.gl.
+  { name: 'preload', test: /vite[\\/]preload-helper/, priority: 2 },
+  { name: 'maplibre', test: /[\\/]node_modules[\\/](maplibre-gl|@maplibre)[\\/]/, priority: 1 },
+  { name: 'deckgl', test: /[\\/]node_modules[\\/](@deck\.gl|@luma\.gl|@math\.gl|@loaders\.gl|@probe\.gl)[\\/]/, priority: 1 },
+  { name: 'echarts', test: /[\\/]node_modules[\\/](echarts|zrender)[\\/]/, priority: 1 },
+];
+
 export default defineConfig({
   root: 'web/client',
   base: './',
+  plugins: [precompress()],
   build: {
     outDir: '../../dist/web',
     emptyOutDir: true,
@@ -19,6 +36,12 @@ export default defineConfig({
         replay: 'web/client/replay.html',
         kpi: 'web/client/kpi.html',
         audit: 'web/client/audit.html',
+        cases: 'web/client/cases.html',
+        ops: 'web/client/ops.html',
+        open: 'web/client/open.html',
+      },
+      output: {
+        codeSplitting: { groups: LIBRARY_CHUNKS.map((c) => ({ ...c })) },
       },
     },
   },

@@ -28,7 +28,7 @@ export default defineConfig({
             'web/**/*.test.ts',
             'simulations/**/*.test.ts',
             'bin/**/*.test.ts',
-            'storage/**/*.test.ts',
+            'test/architecture.test.ts',
             'test/support/**/*.test.ts',
           ],
         },

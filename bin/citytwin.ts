@@ -20,8 +20,9 @@ function help(): string {
            GET /api/health and /metrics on CITYTWIN_HTTP_PORT, counters on citytwin/v1/system/ingest/<id>/stats
   web      twin and web console only (needs CITYTWIN_MQTT_URL; several nodes with CITYTWIN_REDIS_URL)
   simulate        the city simulator alone, publishing to CITYTWIN_MQTT_URL
-  simulate --scenario NAME [--pump-teams N] [--prepositioned 420105,420106] [--seed S]
-                  the what-if simulation: replay a scenario with simulated dispatch, print response times
+  simulate [--city PATH] --scenario NAME [--pump-teams N] [--prepositioned DISTRICT,…] [--seed S]
+                  the what-if simulation on the configured city (CITYTWIN_CITY) or --city's: replay a scenario
+                  with simulated dispatch, print response times
   hash-password   read a password on stdin, print its scrypt hash (gateway credentials)
   backup --to DIR      back up the stopped store in CITYTWIN_DATA_DIR (ClickHouse and local state) into a new DIR
   restore --from DIR   restore a backup into an empty CITYTWIN_DATA_DIR, checking every table's rows
@@ -53,9 +54,20 @@ async function simulate(): Promise<void> {
     process.stderr.write('citytwin: simulate needs a broker: set CITYTWIN_MQTT_URL (e.g. mqtt://127.0.0.1:1883)\n');
     process.exit(2);
   }
-  const { generateCity } = await import('../twin-model/city/index.ts');
+  const { cityModel } = await import('./parts/city.ts');
+  const { CityPackageError, formatReport } = await import('../twin-model/city-package/index.ts');
   const { CitySimulator } = await import('../simulations/index.ts');
-  const city = generateCity({ seed: config.citySeed, sensorCount: config.sensorCount });
+  const loadCity = () => {
+    try {
+      // The same city as the product's: CITYTWIN_CITY's package, or the generated one.
+      return cityModel(config).model;
+    } catch (err) {
+      if (!(err instanceof CityPackageError)) throw err;
+      process.stderr.write(`citytwin: the city package ${err.report.path} cannot be loaded:\n${formatReport(err.report)}`);
+      process.exit(2);
+    }
+  };
+  const city = loadCity();
   const sim = new CitySimulator({
     brokerUrl: config.mqttUrl,
     city,
@@ -155,8 +167,20 @@ async function main(): Promise<void> {
   if (arg === 'simulate') {
     if (process.argv.length > 3) {
       // With flags (`--scenario rainstorm …`): the what-if simulation on the twin, no broker (simulations/README.md).
+      // The city is the product's (CITYTWIN_CITY, else the generated one) unless --city names another.
+      let config: CityTwinConfig;
+      try {
+        config = loadConfig(process.env, { simulate: false });
+      } catch (err) {
+        process.stderr.write(`citytwin: ${(err as Error).message}\n`);
+        process.exit(2);
+      }
       const { runWhatIfCli } = await import('../simulations/what-if/run-what-if.ts');
-      process.exitCode = runWhatIfCli(process.argv.slice(3));
+      process.exitCode = runWhatIfCli(process.argv.slice(3), undefined, undefined, {
+        cityPackage: config.cityPackage,
+        citySeed: config.citySeed,
+        sensorCount: config.sensorCount,
+      });
       return;
     }
     await simulate();
@@ -190,6 +214,15 @@ async function main(): Promise<void> {
   try {
     running = await startCityTwin(config, role, log);
   } catch (err) {
+    const { CityPackageError, formatReport } = await import('../twin-model/city-package/index.ts');
+    if (err instanceof CityPackageError) {
+      // One report of every problem; the city is loaded before any other part, so nothing started.
+      const errors = err.report.problems.filter((p) => p.severity === 'error').length;
+      process.stderr.write(
+        `citytwin: the city package ${err.report.path} cannot be loaded (${errors} error${errors === 1 ? '' : 's'}); nothing was started:\n${formatReport(err.report)}`,
+      );
+      process.exit(2);
+    }
     process.stderr.write(`citytwin: cannot start: ${(err as Error).message}\n`);
     process.exit(1);
   }

@@ -17,6 +17,14 @@ describe('loadConfig', () => {
       logFormat: null,
     });
   });
+  it('reads the city package (unset: the generated city) and refuses a path that does not exist', () => {
+    expect(loadConfig({}).cityPackage).toBeNull();
+    expect(loadConfig({ CITYTWIN_CITY: ' test/fixtures/cities/river-town ' }).cityPackage).toBe('test/fixtures/cities/river-town');
+    expect(() => loadConfig({ CITYTWIN_CITY: '/no/such/town' })).toThrow(
+      'CITYTWIN_CITY="/no/such/town" is not valid: expected the path of a city package: a folder or a .zip of one (docs/city-packages.md)',
+    );
+  });
+
   it('reads the log format (unset: left to the terminal)', () => {
     expect(loadConfig({ CITYTWIN_LOG_FORMAT: 'json' }).logFormat).toBe('json');
     expect(loadConfig({ CITYTWIN_LOG_FORMAT: 'pretty' }).logFormat).toBe('pretty');
@@ -71,7 +79,8 @@ describe('loadConfig', () => {
     });
     expect(c).toMatchObject({ redisUrl: 'redis://r:6379', clickhouseCluster: 'city_1', workerId: 'ingest-a' });
     const d = loadConfig({});
-    expect(d).toMatchObject({ redisUrl: null, clickhouseCluster: null });
+    expect(d).toMatchObject({ redisUrl: null, clickhouseCluster: null, publicUrl: null });
+    expect(loadConfig({ CITYTWIN_PUBLIC_URL: 'https://citytwin.example.gov.cn' }).publicUrl).toBe('https://citytwin.example.gov.cn');
     expect(d.workerId).toMatch(/^[A-Za-z0-9._-]{1,64}$/);
   });
   it('reads the retention policy, defaults included', () => {
@@ -90,6 +99,10 @@ describe('loadConfig', () => {
     [
       { CITYTWIN_REDIS_URL: 'http://r:6379' },
       /CITYTWIN_REDIS_URL="http:\/\/r:6379" is not valid: expected a URL with scheme redis: or rediss:/,
+    ],
+    [
+      { CITYTWIN_PUBLIC_URL: 'ftp://citytwin' },
+      /CITYTWIN_PUBLIC_URL="ftp:\/\/citytwin" is not valid: expected a URL with scheme http: or https:/,
     ],
     [
       { CITYTWIN_CLICKHOUSE_URL: 'http://ch:8123', CITYTWIN_CLICKHOUSE_CLUSTER: 'a b' },
@@ -152,5 +165,42 @@ describe('auditableConfig', () => {
   });
   it('leaves out a generated worker id, which changes on every start', () => {
     expect(auditableConfig(loadConfig({})).workerId).toBeNull();
+  });
+  it('reads the public-warning settings: sender, sender names, feed URL (defaults: localhost sender, city names, own URL)', () => {
+    expect(loadConfig({}).cap).toEqual({ sender: 'citytwin@localhost', senderName: null, feedUrl: null });
+    const c = loadConfig({
+      CITYTWIN_CAP_SENDER: 'cap@ops.wuhan.example',
+      CITYTWIN_CAP_SENDER_NAME: '武汉市城市运行指挥中心 | Wuhan City Operations Centre',
+      CITYTWIN_CAP_FEED_URL: 'https://ops.wuhan.example/api/cap/feed.atom',
+    });
+    expect(c.cap).toEqual({
+      sender: 'cap@ops.wuhan.example',
+      senderName: { zh: '武汉市城市运行指挥中心', en: 'Wuhan City Operations Centre' },
+      feedUrl: 'https://ops.wuhan.example/api/cap/feed.atom',
+    });
+    expect(auditableConfig(c)).toMatchObject({
+      capSender: 'cap@ops.wuhan.example',
+      capFeedUrl: 'https://ops.wuhan.example/api/cap/feed.atom',
+    });
+  });
+  it.each([
+    [
+      { CITYTWIN_CAP_SENDER: 'ops centre' },
+      /CITYTWIN_CAP_SENDER="ops centre" is not valid: expected 1-200 characters without spaces, commas/,
+    ],
+    [
+      { CITYTWIN_CAP_SENDER_NAME: 'only one name' },
+      /CITYTWIN_CAP_SENDER_NAME="only one name" is not valid: expected the Chinese and the English name separated by \|/,
+    ],
+    [
+      { CITYTWIN_CAP_FEED_URL: 'ftp://x/feed' },
+      /CITYTWIN_CAP_FEED_URL="ftp:\/\/x\/feed" is not valid: expected a URL with scheme http: or https:/,
+    ],
+    [
+      { CITYTWIN_CAP_FEED_URL: 'https://x/feed?a=1' },
+      /CITYTWIN_CAP_FEED_URL="https:\/\/x\/feed\?a=1" is not valid: expected an http\(s\) URL without query/,
+    ],
+  ])('rejects the warning setting %o with the value and what is accepted', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(message);
   });
 });

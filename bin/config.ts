@@ -28,6 +28,11 @@ export interface CityTwinConfig {
   logLevel: LogLevel;
   /** `CITYTWIN_LOG_FORMAT`, or null: pretty on a terminal, JSON otherwise (docs/observability.md). */
   logFormat: LogFormat | null;
+  /**
+   * The city package to run (`CITYTWIN_CITY`: a folder or `.zip`, docs/city-packages.md), or
+   * null for the generated schematic Wuhan, written as a package into the data directory.
+   */
+  cityPackage: string | null;
   /** Seed of the generated city model (extension). */
   citySeed: number;
   /** Number of sensor sites in the generated city (extension). */
@@ -47,6 +52,8 @@ export interface CityTwinConfig {
   maxPayloadBytes: number;
   /** Redis for socket.io's adapter between several web nodes, or null for one node (extension). */
   redisUrl: string | null;
+  /** The console's public URL (links in notifications), or null: the server's own address (extension). */
+  publicUrl: string | null;
   /** ClickHouse cluster name: migrations create replicated and Distributed tables ON CLUSTER (extension). */
   clickhouseCluster: string | null;
   /** Name of this process on the system topics, e.g. its ingest stats (extension). */
@@ -63,8 +70,24 @@ export interface CityTwinConfig {
   mqttSessionExpiryS: number;
   /** How long each table keeps its rows, per table and classification (`CITYTWIN_RETENTION`, docs/storage.md) (extension). */
   retention: RetentionPolicy;
+  /** Open-data API requests per minute per address without a key (CITYTWIN_OPEN_DATA_ANON_PER_MIN). */
+  openDataAnonPerMin: number;
+  /** Open-data API requests per minute of a key created without its own limit (CITYTWIN_OPEN_DATA_KEY_PER_MIN). */
+  openDataKeyPerMin: number;
   /** Accounts, clearance, device credentials, TLS (extension). */
   security: SecurityConfig;
+  /** Public warnings in CAP 1.2: who sends them and where the feed is (docs/cap.md) (extension). */
+  cap: CapConfig;
+}
+
+/** Public warnings (docs/cap.md). */
+export interface CapConfig {
+  /** CAP `sender` of every alert published: no spaces, commas, `<` or `&`. */
+  sender: string;
+  /** `senderName` per language, or null for "<city> City Operations Centre" in each. */
+  senderName: { zh: string; en: string } | null;
+  /** The public URL of the Atom feed (alerts are linked beside it), or null for this server's own URL. */
+  feedUrl: string | null;
 }
 
 /** Security settings (docs/security.md). */
@@ -160,6 +183,18 @@ function fileVar(env: Env, name: string): string | null {
   return raw;
 }
 
+/**
+ * `CITYTWIN_CITY`: the path of a city package (a folder or a `.zip`). Whether it loads is the
+ * package check's to say (one report of every problem at start); here only that it is a path
+ * that exists.
+ */
+function cityVar(env: Env): string | null {
+  const raw = env.CITYTWIN_CITY?.trim();
+  if (!raw) return null;
+  if (!existsSync(raw)) fail('CITYTWIN_CITY', raw, 'the path of a city package: a folder or a .zip of one (docs/city-packages.md)');
+  return raw;
+}
+
 function retentionVar(env: Env): RetentionPolicy {
   const raw = env.CITYTWIN_RETENTION?.trim() ?? '';
   try {
@@ -238,6 +273,37 @@ function originsVar(env: Env, name: string): string[] {
   return out;
 }
 
+/** `CITYTWIN_CAP_*`: the sender identifier (CAP §3.2.1), the sender names, the feed's public URL. */
+function loadCap(env: Env): CapConfig {
+  const sender = env.CITYTWIN_CAP_SENDER?.trim() || 'citytwin@localhost';
+  if (!/^[^\s,<&"]{1,200}$/.test(sender))
+    fail('CITYTWIN_CAP_SENDER', sender, '1-200 characters without spaces, commas, <, & or " (CAP 1.2 §3.2.1), e.g. cap@ops.wuhan.example');
+  const names = env.CITYTWIN_CAP_SENDER_NAME?.trim() || null;
+  let senderName: CapConfig['senderName'] = null;
+  if (names !== null) {
+    const parts = names.split('|').map((p) => p.trim());
+    const control = [...names].some((ch) => ch.charCodeAt(0) < 0x20);
+    if (parts.length !== 2 || !parts[0] || !parts[1] || names.length > 400 || control)
+      fail(
+        'CITYTWIN_CAP_SENDER_NAME',
+        names,
+        'the Chinese and the English name separated by |, e.g. 武汉市城市运行指挥中心|Wuhan City Operations Centre',
+      );
+    senderName = { zh: parts[0], en: parts[1] };
+  }
+  const feedUrl = urlVar(env, 'CITYTWIN_CAP_FEED_URL', ['http:', 'https:']);
+  if (feedUrl !== null) {
+    const u = new URL(feedUrl);
+    if (u.search || u.hash || u.username || u.password)
+      fail(
+        'CITYTWIN_CAP_FEED_URL',
+        feedUrl,
+        'an http(s) URL without query, fragment or credentials, e.g. https://ops.wuhan.example/api/cap/feed.atom',
+      );
+  }
+  return { sender, senderName, feedUrl };
+}
+
 /** Reads and validates the configuration. `defaults.simulate` is the command's default. */
 export function loadConfig(env: Env = process.env, defaults: { simulate: boolean } = { simulate: true }): CityTwinConfig {
   const httpHost = env.CITYTWIN_HTTP_HOST?.trim() || '127.0.0.1';
@@ -270,6 +336,7 @@ export function loadConfig(env: Env = process.env, defaults: { simulate: boolean
     simulate: boolVar(env, 'CITYTWIN_SIMULATE', defaults.simulate),
     logLevel: enumVar<LogLevel>(env, 'CITYTWIN_LOG_LEVEL', 'info', ['debug', 'info', 'warn', 'error']),
     logFormat: logFormatVar(env),
+    cityPackage: cityVar(env),
     citySeed: intVar(env, 'CITYTWIN_CITY_SEED', 2026, 0, 2 ** 31 - 1),
     sensorCount: intVar(env, 'CITYTWIN_SENSORS', 3000, 0, 20_000),
     viewportThreshold: intVar(env, 'CITYTWIN_VIEWPORT_THRESHOLD', 50_000, 0, 100_000_000),
@@ -280,13 +347,17 @@ export function loadConfig(env: Env = process.env, defaults: { simulate: boolean
     batchMaxDelayMs: intVar(env, 'CITYTWIN_BATCH_MAX_DELAY_MS', 200, 1, 60_000),
     maxPayloadBytes: intVar(env, 'CITYTWIN_MAX_PAYLOAD_BYTES', 256 * 1024, 1024, 16 * 1024 * 1024),
     redisUrl: urlVar(env, 'CITYTWIN_REDIS_URL', ['redis:', 'rediss:']),
+    publicUrl: urlVar(env, 'CITYTWIN_PUBLIC_URL', ['http:', 'https:']),
     clickhouseCluster: cluster,
     workerId,
     workerIdExplicit: Boolean(env.CITYTWIN_WORKER_ID?.trim()),
     spoolMaxBytes: intVar(env, 'CITYTWIN_SPOOL_MAX_BYTES', 256 * 1024 * 1024, 1024 * 1024, 64 * 1024 * 1024 * 1024),
     mqttSessionExpiryS: intVar(env, 'CITYTWIN_MQTT_SESSION_EXPIRY_S', 3600, 1, 4_294_967_294),
     retention: retentionVar(env),
+    openDataAnonPerMin: intVar(env, 'CITYTWIN_OPEN_DATA_ANON_PER_MIN', 30, 1, 100_000),
+    openDataKeyPerMin: intVar(env, 'CITYTWIN_OPEN_DATA_KEY_PER_MIN', 600, 1, 100_000),
     security: loadSecurity(env),
+    cap: loadCap(env),
   };
 }
 
@@ -301,6 +372,7 @@ export const CONFIG_HELP: ReadonlyArray<[string, string, string]> = [
   ['CITYTWIN_SIMULATE', 'run the city simulator (1/0)', '1 for `all`'],
   ['CITYTWIN_LOG_LEVEL', 'debug/info/warn/error', 'info'],
   ['CITYTWIN_LOG_FORMAT', 'json (one object per line) or pretty (readable, needs pino-pretty)', 'pretty on a terminal, else json'],
+  ['CITYTWIN_CITY', 'city package to run: a folder or .zip (docs/city-packages.md); unset = the generated Wuhan', 'unset'],
   ['CITYTWIN_CITY_SEED', 'seed of the generated schematic city', '2026'],
   ['CITYTWIN_SENSORS', 'sensor sites in the generated city', '3000'],
   ['CITYTWIN_VIEWPORT_THRESHOLD', 'sensors above which consoles get viewport points or aggregate cells, not every sensor', '50000'],
@@ -310,7 +382,10 @@ export const CONFIG_HELP: ReadonlyArray<[string, string, string]> = [
   ['CITYTWIN_BATCH_MAX_ROWS', 'insert batch size limit (rows)', '20000'],
   ['CITYTWIN_BATCH_MAX_DELAY_MS', 'insert batch time limit (ms)', '200'],
   ['CITYTWIN_MAX_PAYLOAD_BYTES', 'largest accepted MQTT payload', '262144'],
+  ['CITYTWIN_OPEN_DATA_ANON_PER_MIN', 'open-data API requests per minute per address without a key (docs/open-data.md)', '30'],
+  ['CITYTWIN_OPEN_DATA_KEY_PER_MIN', 'open-data API requests per minute of a key created without its own limit', '600'],
   ['CITYTWIN_REDIS_URL', 'Redis (redis://, rediss://) for socket.io between several web nodes', 'unset'],
+  ['CITYTWIN_PUBLIC_URL', "the console's public URL (http(s)://…), for the links in notifications", "the server's own address"],
   ['CITYTWIN_CLICKHOUSE_CLUSTER', 'ClickHouse cluster name: replicated + Distributed tables ON CLUSTER', 'unset'],
   [
     'CITYTWIN_WORKER_ID',
@@ -337,6 +412,13 @@ export const CONFIG_HELP: ReadonlyArray<[string, string, string]> = [
     'unset (own origin only)',
   ],
   ['CITYTWIN_MQTT_LOOPBACK_ANONYMOUS', 'embedded broker accepts anonymous clients on loopback (1/0)', '1'],
+  ['CITYTWIN_CAP_SENDER', 'CAP sender identifier of the public warnings published (no spaces, commas, < or &)', 'citytwin@localhost'],
+  ['CITYTWIN_CAP_SENDER_NAME', 'sender name of the warnings, Chinese|English', '<city> City Operations Centre'],
+  [
+    'CITYTWIN_CAP_FEED_URL',
+    'public URL of the Atom feed of published warnings (alerts linked beside it)',
+    "the server's own /api/cap/feed.atom",
+  ],
 ];
 
 /** A URL with its password (if any) replaced, for records and logs. */
@@ -383,6 +465,7 @@ export function auditableConfig(c: CityTwinConfig): Record<string, string | numb
     dataDir: c.dataDir,
     simulate: c.simulate,
     logLevel: c.logLevel,
+    cityPackage: c.cityPackage,
     citySeed: c.citySeed,
     sensorCount: c.sensorCount,
     viewportThreshold: c.viewportThreshold,
@@ -393,6 +476,7 @@ export function auditableConfig(c: CityTwinConfig): Record<string, string | numb
     batchMaxDelayMs: c.batchMaxDelayMs,
     maxPayloadBytes: c.maxPayloadBytes,
     redisUrl: withoutPassword(c.redisUrl),
+    publicUrl: c.publicUrl,
     workerId: c.workerIdExplicit ? c.workerId : null,
     spoolMaxBytes: c.spoolMaxBytes,
     mqttSessionExpiryS: c.mqttSessionExpiryS,
@@ -402,5 +486,8 @@ export function auditableConfig(c: CityTwinConfig): Record<string, string | numb
     tlsCert: fileDigest(c.security.tlsCert),
     tlsKey: c.security.tlsKey,
     mqttsPort: c.security.mqttsPort,
+    capSender: c.cap.sender,
+    capSenderName: c.cap.senderName ? `${c.cap.senderName.zh}|${c.cap.senderName.en}` : null,
+    capFeedUrl: c.cap.feedUrl,
   };
 }

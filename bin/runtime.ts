@@ -8,14 +8,18 @@
  *   from ClickHouse at start.
  * Parts register their closing step as they start; `close()` runs them last first.
  */
-import type { ClickHouseClient } from '@clickhouse/client';
+import type { StorageClient } from '../storage/index.ts';
 import type { EmbeddedBroker, Ingest, IngestStatsAggregator, OpsServer } from '../ingest/index.ts';
 import type { CitySimulator } from '../simulations/index.ts';
 import type { CityModel } from '../twin-model/index.ts';
 import type { AuditService } from '../web/server/audit/audit-service.ts';
+import type { CaseService } from '../web/server/cases/case-service.ts';
 import type { DispatchService } from '../web/server/dispatch/dispatch-service.ts';
 import type { TwinService } from '../web/server/live/twin-service.ts';
-import type { WebServer } from '../web/server/web-server.ts';
+import type { WebServer } from '../web/server/app/web-server.ts';
+import type { RulesService } from '../web/server/rules/rules-service.ts';
+import type { ShiftService } from '../web/server/shifts/shift-service.ts';
+import type { NotificationsPart } from './parts/operations.ts';
 import type { StatsMessage } from '../web/shared/protocol.ts';
 import type { CityTwinConfig } from './config.ts';
 import { createLogger, type Log } from './logger.ts';
@@ -34,14 +38,22 @@ export interface RunningCityTwin {
   url: string | null;
   mqttUrl: string;
   city: CityModel | null;
-  clickhouse: ClickHouseClient;
+  clickhouse: StorageClient;
   ingest: Ingest | null;
   twin: TwinService | null;
   /** Response units and dispatch (roles with a web server). */
   dispatch: DispatchService | null;
   /** The tamper-evident record of every action (roles with a web server). */
   audit: AuditService | null;
+  /** The hotline case desk (roles with a web server). */
+  cases: CaseService | null;
   web: WebServer | null;
+  /** The alarm and incident rules at run time (roles with a web server). */
+  rules: RulesService | null;
+  /** Notifications and escalations, with their store (roles with a web server). */
+  notifications: NotificationsPart | null;
+  /** The command centre's shift log (roles with a web server). */
+  shifts: ShiftService | null;
   /** The `ingest` role's health and metrics server. */
   ops: OpsServer | null;
   /** Ingest workers' figures heard on the system topic (the `web` role). */

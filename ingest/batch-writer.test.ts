@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BatchWriter } from './batch-writer.ts';
 import { readingRow, type StorageBatch, type StorageSink } from '../storage/storage-batch.ts';
 
@@ -24,7 +24,14 @@ function add(writer: BatchWriter, n: number, at = 1): void {
   }
 }
 
+/** Moves the test's clock (fake timers): each timer fires when it is due, however busy the machine. */
+const tick = (ms: number) => vi.advanceTimersByTimeAsync(ms);
+
 describe('BatchWriter', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it('seals a batch when it reaches maxRows and writes batches in order', async () => {
     const sink = new MemorySink();
     const stored: number[] = [];
@@ -37,16 +44,20 @@ describe('BatchWriter', () => {
   });
 
   it('seals by time', async () => {
+    vi.useFakeTimers();
     const sink = new MemorySink();
     const writer = new BatchWriter(sink, { maxRows: 1000, maxDelayMs: 20, idPrefix: 't' });
     add(writer, 3);
     expect(writer.pendingMessages).toBe(3);
-    await new Promise((r) => setTimeout(r, 80));
+    await tick(19);
+    expect(sink.batches).toHaveLength(0);
+    await tick(1);
     expect(sink.batches).toHaveLength(1);
     expect(writer.pendingMessages).toBe(0);
   });
 
   it('retries a failing batch with the same id, reports health, and loses nothing', async () => {
+    vi.useFakeTimers();
     const sink = new MemorySink();
     sink.failures = 3;
     const errors: number[] = [];
@@ -58,12 +69,14 @@ describe('BatchWriter', () => {
       onError: (_e, attempt) => errors.push(attempt),
     });
     add(writer, 5);
-    await new Promise((r) => setTimeout(r, 2));
+    await tick(0); // the first write has failed; its retry is not due yet
     expect(writer.health().state).toBe('degraded');
     expect(writer.health().lastError).toBe('storage unavailable');
     expect(writer.oldestPendingAt).toBe(1);
     add(writer, 5, 100);
-    await writer.flush();
+    const flushed = writer.flush();
+    await tick(1_000);
+    await flushed;
     expect(errors).toEqual([1, 2, 3]);
     expect(sink.batches.map((b) => [b.id, b.messages])).toEqual([
       ['r-0', 5],
@@ -73,16 +86,17 @@ describe('BatchWriter', () => {
   });
 
   it('seals by size only while storage fails, and by time again once it is back', async () => {
+    vi.useFakeTimers();
     const sink = new MemorySink();
     sink.failures = 1_000_000;
     const writer = new BatchWriter(sink, { maxRows: 10, maxDelayMs: 5, idPrefix: 'o', retryDelayMs: 5, maxRetryDelayMs: 5 });
     add(writer, 10);
     // The first batch (full) is failing: what arrives now waits in one open batch, not one per delay.
-    await new Promise((r) => setTimeout(r, 20));
+    await tick(20);
     expect(writer.health().state).toBe('degraded');
     for (let k = 0; k < 3; k++) {
       add(writer, 3, 100 + k * 10);
-      await new Promise((r) => setTimeout(r, 15));
+      await tick(15);
     }
     // Three times the delay passed: still one open batch of 9.
     expect(writer.batch.messages).toBe(9);
@@ -90,7 +104,7 @@ describe('BatchWriter', () => {
     // 10 + 9 + 13 messages: three full batches sealed, 2 messages still open.
     expect(writer.batch.messages).toBe(2);
     sink.failures = 0;
-    await new Promise((r) => setTimeout(r, 60));
+    await tick(60);
     // Storage is back: the full batches are written, and the open one is sealed by time.
     expect(sink.batches.map((b) => b.messages)).toEqual([10, 10, 10, 2]);
     expect(writer.pendingMessages).toBe(0);

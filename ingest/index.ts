@@ -3,14 +3,13 @@
  * for every rejected message and counters for everything.
  */
 import { randomBytes } from 'node:crypto';
-import type { ClickHouseClient } from '@clickhouse/client';
-import { DEFAULT_PARSE_LIMITS } from '../twin-model/index.ts';
+import { DEFAULT_PARSE_LIMITS, type DeviceDirectory } from '../twin-model/index.ts';
 import { BatchWriter } from './batch-writer.ts';
 import { IngestPipeline } from './ingest-pipeline.ts';
-import { ClickHouseSink, type StorageBatch, type StorageSink } from '../storage/index.ts';
+import { ClickHouseSink, type StorageBatch, type StorageSink, type StorageClient } from '../storage/index.ts';
 
 export { BatchWriter, type StorageHealth } from './batch-writer.ts';
-export { IngestPipeline, DEAD_LETTER_PAYLOAD_BYTES, type IngestListener } from './ingest-pipeline.ts';
+export { IngestPipeline, DEAD_LETTER_PAYLOAD_BYTES, gatewaySource, type IngestListener } from './ingest-pipeline.ts';
 export {
   IngestMetrics,
   percentile,
@@ -18,7 +17,7 @@ export {
   OTHER_SOURCES,
   type SourceCounts,
 } from './ingest-metrics.ts';
-export { routeTopic, decodePayload, type TopicRoute, type DecodedMessage } from './message-router.ts';
+export { routeTopic, decodePayload, learnFrom, type TopicRoute, type DecodedMessage } from './message-router.ts';
 export { MqttSource, type MqttSourceOptions } from './mqtt-source.ts';
 export { Spool, type SpoolOptions, type SpooledMessage } from './spool/spool.ts';
 export { DurableIntake, type DurableIntakeOptions } from './spool/durable-intake.ts';
@@ -44,7 +43,7 @@ export {
 export interface IngestOptions {
   /** Storage adapter; defaults to ClickHouse through `client`. */
   sink?: StorageSink;
-  client?: ClickHouseClient;
+  client?: StorageClient;
   batchMaxRows?: number;
   batchMaxDelayMs?: number;
   maxPayloadBytes?: number;
@@ -59,6 +58,8 @@ export interface IngestOptions {
   onBatchSealed?: (batch: StorageBatch) => void;
   /** Called once a batch is stored (the spool advances its checkpoint here). */
   onBatchStored?: (batch: StorageBatch) => void;
+  /** The vocabulary and the devices' names (ingest-pipeline.ts); default: v1 only. */
+  directory?: DeviceDirectory;
 }
 
 export interface Ingest {
@@ -98,6 +99,7 @@ export function createIngest(options: IngestOptions): Ingest {
   pipeline = new IngestPipeline(writer, {
     limits: { ...DEFAULT_PARSE_LIMITS, maxPayloadBytes: options.maxPayloadBytes ?? DEFAULT_PARSE_LIMITS.maxPayloadBytes },
     now,
+    ...(options.directory ? { directory: options.directory } : {}),
   });
   return { pipeline, writer };
 }

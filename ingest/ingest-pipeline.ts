@@ -5,9 +5,12 @@
  * rejected into the dead-letter table with a reason. Nothing is dropped.
  */
 import { isUtf8 } from 'node:buffer';
+import type { CapAlert } from '../twin-model/cap/index.ts';
 import {
   DEFAULT_PARSE_LIMITS,
+  DeviceDirectory,
   type CityEvent,
+  type DeviceReadings,
   type ParsedTopic,
   type ParseLimits,
   type Reading,
@@ -19,7 +22,7 @@ import {
 import type { BatchWriter } from './batch-writer.ts';
 import { IngestMetrics } from './ingest-metrics.ts';
 import { registryRowOf } from '../storage/registry-store.ts';
-import { decodePayload, routeTopic, type DecodedMessage } from './message-router.ts';
+import { decodePayload, learnFrom, routeTopic, type DecodedMessage } from './message-router.ts';
 import { readingRow, type EntityName } from '../storage/storage-batch.ts';
 
 /** Dead letters keep at most this many bytes of the raw payload (docs/ingest.md). */
@@ -29,13 +32,26 @@ export const DEAD_LETTER_PAYLOAD_BYTES = 4096;
 export interface IngestListener {
   onMeta?(sensorId: string, meta: SensorMeta | null, receivedAt: number): void;
   onReadings?(entity: EntityName, id: string, readings: Reading[], receivedAt: number): void;
-  onEvent?(event: CityEvent, receivedAt: number): void;
+  /** A discrete report, with the payload it came in (its fields beyond v1: a hotline case's caller). */
+  onEvent?(event: CityEvent, receivedAt: number, payload: Uint8Array): void;
   onUnitPosition?(position: UnitPosition, receivedAt: number): void;
+  /** An official warning (CAP 1.2) from the feed `source`, stored with the batch (docs/cap.md). */
+  onCapAlert?(alert: CapAlert, xml: string, source: string, receivedAt: number): void;
 }
 
 export interface IngestPipelineOptions {
   limits?: ParseLimits;
   now?: () => number;
+  /**
+   * The vocabulary and the devices' names (the city's register, stored bindings), taught by
+   * every accepted meta. Default: the v1 vocabulary and no names.
+   */
+  directory?: DeviceDirectory;
+}
+
+/** The source label a gateway's pack is counted under (docs/ingest.md, "Per source"). */
+export function gatewaySource(gatewayId: string): string {
+  return `gateway:${gatewayId}`;
 }
 
 export class IngestPipeline {
@@ -44,12 +60,14 @@ export class IngestPipeline {
   private readonly limits: ParseLimits;
   /** Source of each registered sensor, to attribute rejections per source. */
   private readonly sourceOf = new Map<string, string>();
+  readonly directory: DeviceDirectory;
 
   constructor(
     private readonly writer: BatchWriter,
     options: IngestPipelineOptions = {},
   ) {
     this.limits = options.limits ?? DEFAULT_PARSE_LIMITS;
+    this.directory = options.directory ?? new DeviceDirectory();
   }
 
   addListener(listener: IngestListener): void {
@@ -74,9 +92,11 @@ export class IngestPipeline {
     const t = route.topic;
     this.metrics.countReceived(t.kind);
     try {
-      const message = decodePayload(t, payload, receivedAt, this.limits);
-      if (message.ok) this.accepted(message, receivedAt);
-      else this.deadLetter(topic, payload, receivedAt, message.reason, message.detail, this.rejectedSource(t));
+      const message = decodePayload(t, payload, receivedAt, this.limits, this.directory);
+      if (message.ok) {
+        learnFrom(this.directory, message);
+        this.accepted(message, receivedAt, payload);
+      } else this.deadLetter(topic, payload, receivedAt, message.reason, message.detail, this.rejectedSource(t));
     } catch (err) {
       // A bug in a handler must not lose the message: dead-letter it with the error.
       this.deadLetter(topic, payload, receivedAt, 'bad_schema', `internal error: ${(err as Error).message}`, 'unknown');
@@ -91,14 +111,17 @@ export class IngestPipeline {
       case 'sensor_meta':
         return this.sourceOf.get(t.id) ?? 'unknown';
       case 'event':
+      case 'cap_warning':
         return t.source;
       case 'unit_position':
         return 'unknown';
+      case 'gateway_senml':
+        return gatewaySource(t.id);
     }
   }
 
   /** One handler per accepted message kind: rows into the open batch, then the live listeners. */
-  private accepted(message: Extract<DecodedMessage, { ok: true }>, receivedAt: number): void {
+  private accepted(message: Extract<DecodedMessage, { ok: true }>, receivedAt: number, payload: Uint8Array): void {
     switch (message.kind) {
       case 'data':
         this.handleData(message.entity, message.id, message.readings, message.texts, receivedAt);
@@ -107,12 +130,57 @@ export class IngestPipeline {
         this.handleMeta(message.id, message.meta, receivedAt);
         return;
       case 'event':
-        this.handleEvent(message.event, receivedAt);
+        this.handleEvent(message.event, receivedAt, payload);
         return;
       case 'unit_position':
         this.handleUnitPosition(message.position, receivedAt);
         return;
+      case 'cap':
+        this.handleCap(message.source, message.alert, message.xml, receivedAt);
+        return;
+      case 'gateway':
+        this.handleGateway(message.gatewayId, message.devices, receivedAt);
+        return;
     }
+  }
+
+  /**
+   * A gateway's pack: one message, counted under the gateway (`gateway:<id>`), its readings
+   * stored per device — unknown devices under the id derived from their name, as unregistered
+   * sensors — and handed to the live listeners per device.
+   */
+  private handleGateway(gatewayId: string, devices: DeviceReadings[], receivedAt: number): void {
+    const batch = this.writer.batch;
+    let rows = 0;
+    for (const d of devices) {
+      for (const r of d.readings) batch.readings.push(readingRow('sensor', d.sensorId, r.metric, r.ts, r.value, receivedAt));
+      for (const r of d.texts)
+        batch.texts.push({ entity: 'sensor', sensorId: d.sensorId, metric: r.metric, ts: r.ts, value: r.value, receivedAt });
+      this.metrics.readingsAccepted += d.readings.length;
+      rows += d.readings.length + d.texts.length;
+    }
+    this.accept(gatewaySource(gatewayId));
+    this.writer.commitMessage(rows, receivedAt);
+    for (const d of devices) {
+      if (d.readings.length > 0) for (const l of this.listeners) l.onReadings?.('sensor', d.sensorId, d.readings, receivedAt);
+    }
+  }
+
+  private handleCap(source: string, alert: CapAlert, xml: string, receivedAt: number): void {
+    this.accept(source);
+    this.writer.batch.capWarnings.push({
+      receivedAt,
+      via: 'mqtt',
+      source,
+      sender: alert.sender,
+      identifier: alert.identifier,
+      sent: alert.sent,
+      msgType: alert.msgType,
+      status: alert.status,
+      xml,
+    });
+    this.writer.commitMessage(1, receivedAt);
+    for (const l of this.listeners) l.onCapAlert?.(alert, xml, source, receivedAt);
   }
 
   private handleData(entity: EntityName, id: string, readings: Reading[], texts: TextReading[], receivedAt: number): void {
@@ -133,7 +201,7 @@ export class IngestPipeline {
     for (const l of this.listeners) l.onMeta?.(id, m, receivedAt);
   }
 
-  private handleEvent(e: CityEvent, receivedAt: number): void {
+  private handleEvent(e: CityEvent, receivedAt: number, payload: Uint8Array): void {
     this.accept(e.source);
     this.writer.batch.events.push({
       source: e.source,
@@ -148,7 +216,7 @@ export class IngestPipeline {
       receivedAt,
     });
     this.writer.commitMessage(1, receivedAt);
-    for (const l of this.listeners) l.onEvent?.(e, receivedAt);
+    for (const l of this.listeners) l.onEvent?.(e, receivedAt, payload);
   }
 
   private handleUnitPosition(p: UnitPosition, receivedAt: number): void {

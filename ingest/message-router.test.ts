@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_PARSE_LIMITS, topics } from '../twin-model/index.ts';
 import { decodePayload, routeTopic } from './message-router.ts';
@@ -13,9 +14,10 @@ function route(topic: string, payload: Buffer, limits = DEFAULT_PARSE_LIMITS) {
 }
 
 describe('routeTopic', () => {
-  it('sends workers stats and audit checkpoints to the system route, the audit ones marked', () => {
-    expect(routeTopic(topics.ingestStats('w-1'))).toEqual({ to: 'system', audit: false });
-    expect(routeTopic(topics.auditCheckpoints('node-a'))).toEqual({ to: 'system', audit: true });
+  it('sends workers stats, audit checkpoints and published alerts to the system route, stats and audit ones marked', () => {
+    expect(routeTopic(topics.ingestStats('w-1'))).toEqual({ to: 'system', audit: false, stats: true });
+    expect(routeTopic(topics.auditCheckpoints('node-a'))).toEqual({ to: 'system', audit: true, stats: false });
+    expect(routeTopic('citytwin/v1/alerts/cap')).toEqual({ to: 'system', audit: false, stats: false });
   });
 
   it('names what is wrong with a topic outside the scheme or with a bad id', () => {
@@ -33,6 +35,9 @@ describe('routeTopic', () => {
     expect(routeTopic(topics.sensorMeta('wl-1'))).toEqual({ to: 'handler', topic: { kind: 'sensor_meta', id: 'wl-1' } });
     expect(routeTopic(topics.event('hotline'))).toEqual({ to: 'handler', topic: { kind: 'event', source: 'hotline' } });
     expect(routeTopic(topics.unitPosition('u-1'))).toEqual({ to: 'handler', topic: { kind: 'unit_position', id: 'u-1' } });
+    expect(routeTopic(topics.capWarning('wuhan-met'))).toEqual({ to: 'handler', topic: { kind: 'cap_warning', source: 'wuhan-met' } });
+    expect(routeTopic('citytwin/v1/warnings/a b/cap')).toMatchObject({ to: 'unroutable', reason: 'bad_id' });
+    expect(routeTopic('citytwin/v1/warnings/wuhan-met')).toMatchObject({ to: 'unroutable', reason: 'unknown_topic' });
   });
 });
 
@@ -69,6 +74,20 @@ describe('decodePayload', () => {
   it('decodes a unit position for the unit of its topic', () => {
     const m = route(topics.unitPosition('u-1'), json({ ts: NOW, lng: 114.3, lat: 30.6, speed: 8, heading: 90 }));
     expect(m).toMatchObject({ ok: true, kind: 'unit_position', position: { unitId: 'u-1', lng: 114.3, lat: 30.6 } });
+  });
+
+  it('decodes an official warning (CAP 1.2) from the feed of its topic, and refuses a bad one with its problems', () => {
+    const xml = readFileSync(new URL('../twin-model/cap/fixtures/rainstorm-red-warning.xml', import.meta.url), 'utf8');
+    const m = route(topics.capWarning('wuhan-met'), Buffer.from(xml));
+    expect(m).toMatchObject({ ok: true, kind: 'cap', source: 'wuhan-met', xml, alert: { identifier: '42010041600000_20260701140000' } });
+    const bad = route(topics.capWarning('wuhan-met'), Buffer.from(xml.replace('<status>Actual</status>', '<status>actual</status>')));
+    expect(bad).toEqual({
+      ok: false,
+      reason: 'bad_cap',
+      detail: expect.stringMatching(/^not a valid CAP 1\.2 alert \(1 problem\): alert\/status: "actual" — /),
+    });
+    expect(route(topics.capWarning('wuhan-met'), Buffer.from([0xff, 0xfe]))).toMatchObject({ ok: false, reason: 'invalid_utf8' });
+    expect(route(topics.capWarning('wuhan-met'), Buffer.alloc(0))).toMatchObject({ ok: false, reason: 'empty' });
   });
 
   it('refuses a bad payload with the parser reason', () => {

@@ -9,10 +9,12 @@
  * late with its original timestamps (~1%).
  */
 import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
-import type { CityModel, SensorSite } from '../twin-model/city/city-types.ts';
+import type { CityModel, DeclaredSensorKind, DeclaredSensorSite, SensorSite } from '../twin-model/city/city-types.ts';
 import { createRandom, hashString, type Random } from '../twin-model/random.ts';
-import { KIND_METRICS, SENSOR_KINDS, type SensorKind } from '../twin-model/vocabulary.ts';
+import { isSensorKind, SENSOR_KINDS, type SensorKind } from '../twin-model/vocabulary.ts';
+import { planDeclaredKind, type DeclaredKindPlan } from './declared-signals.ts';
 import { planGateways, type GatewayPlan, type SensorSchedule } from './gateway-plan.ts';
+import { cityTimeZone } from './local-time.ts';
 import {
   buildJunkPayload,
   buildSensorMeta,
@@ -24,7 +26,7 @@ import {
   serviceMetricsTopic,
   type Sample,
 } from './payload-encoding.ts';
-import { createWeather, type RainstormOptions, type Weather, type WeatherScenario } from './rainstorm.ts';
+import { cityRainstorm, createWeather, type RainstormOptions, type Weather, type WeatherScenario } from './rainstorm.ts';
 import { sampleSignals } from './signal-patterns.ts';
 import { StormReports, type StormReportOptions } from './storm-reports.ts';
 import { topics } from '../twin-model/messages/topics.ts';
@@ -33,7 +35,11 @@ import { topics } from '../twin-model/messages/topics.ts';
 export interface CitySimulatorOptions {
   /** Broker to publish to, e.g. `mqtt://127.0.0.1:1883`. */
   brokerUrl: string;
-  /** The city whose `sensorSites` report. */
+  /**
+   * The city whose sensors report: its `sensorSites`, and its `declaredSensorSites` of kinds
+   * the simulator has a pattern for (declared-signals.ts; the others are skipped and logged).
+   * Its time zone drives the daily patterns; its extent (or `storms`) places the rainstorm.
+   */
   city: CityModel;
   /** Seed of values, gateway plan, dropouts and late deliveries. @default city.seed */
   seed?: number;
@@ -75,7 +81,7 @@ export interface CitySimulatorOptions {
    * none. @default the defaults of simulations/storm-reports.ts
    */
   reports?: Partial<StormReportOptions> | false;
-  /** Shape of the rainstorm (track, speed, intensity, size). */
+  /** Shape of the rainstorm (track, speed, intensity, size). @default the storm through the city's centre (`cityRainstorm`) */
   rainstorm?: Partial<RainstormOptions>;
   /** Daily mean air temperature (°C). @default 27 */
   meanTempC?: number;
@@ -85,6 +91,15 @@ export interface CitySimulatorOptions {
   maxCatchUp?: number;
   /** Publishes awaiting their callback above which sampling pauses (backpressure). @default 20000 */
   maxInFlight?: number;
+  /** Where the simulator says what it does not simulate (declared kinds without a pattern). */
+  log?: (level: 'info' | 'warn', message: string) => void;
+}
+
+/** A declared kind the simulator does not publish, and why. */
+export interface SkippedKind {
+  kind: string;
+  sensors: number;
+  reason: string;
 }
 
 /** Counters of one kind. */
@@ -117,11 +132,17 @@ export interface SimulatorStats {
   connectionErrors: number;
   /** Hotline cases and video detections published (rainstorm scenario). */
   reports: number;
-  byKind: Record<SensorKind, KindStats>;
+  /** Every v1 kind, and the declared kinds the simulator publishes. */
+  byKind: Record<string, KindStats>;
 }
 
+/** A site the simulator drives: a v1 kind, or a declared kind with its sampler. */
+type SimSite = SensorSite | DeclaredSensorSite;
+
 interface SensorRuntime {
-  site: SensorSite;
+  site: SimSite;
+  /** The declared kind's plan (declared sites only). */
+  declared: Extract<DeclaredKindPlan, { simulated: true }> | undefined;
   schedule: SensorSchedule;
   dataTopic: string;
   /** Service halls also publish on the metrics topic (serviceId = site id). */
@@ -137,7 +158,7 @@ interface SensorRuntime {
 interface OutMessage {
   topic: string;
   payload: string;
-  kind: SensorKind;
+  kind: string;
   readings: number;
 }
 
@@ -165,8 +186,8 @@ function count(name: string, value: number): number {
   return value;
 }
 
-function emptyKindStats(): Record<SensorKind, KindStats> {
-  return Object.fromEntries(SENSOR_KINDS.map((k) => [k, { messages: 0, readings: 0 }])) as Record<SensorKind, KindStats>;
+function emptyKindStats(declared: readonly string[] = []): Record<string, KindStats> {
+  return Object.fromEntries([...SENSOR_KINDS, ...declared].map((k) => [k, { messages: 0, readings: 0 }]));
 }
 
 /**
@@ -221,6 +242,8 @@ export class CitySimulator {
   readonly unregisteredIds: ReadonlySet<string>;
   /** Sensors not in the model that send data but no meta. */
   readonly strays: readonly SensorSite[];
+  /** Declared kinds not published (no pattern for a metric's unit), with their sensor counts. */
+  readonly skippedKinds: readonly SkippedKind[];
 
   private readonly options: CitySimulatorOptions;
   private readonly clock: () => number;
@@ -235,6 +258,8 @@ export class CitySimulator {
   private readonly simStartMs: number | undefined;
   private readonly sensors: SensorRuntime[];
   private readonly seed: number;
+  private readonly timeZone: string;
+  private readonly declaredKinds: ReadonlyMap<string, DeclaredSensorKind>;
 
   private weatherField: Weather | undefined;
   private reports: StormReports | undefined;
@@ -262,7 +287,7 @@ export class CitySimulator {
     reports: 0,
     connectionErrors: 0,
   };
-  private readonly byKind = emptyKindStats();
+  private readonly byKind: Record<string, KindStats>;
 
   constructor(options: CitySimulatorOptions) {
     this.options = options;
@@ -293,13 +318,40 @@ export class CitySimulator {
     );
     this.unregisteredIds = unregisteredIds;
     this.strays = strays;
-    const sites = [...options.city.sensorSites, ...strays];
-    this.plan = planGateways(sites, { seed: this.seed, rateMultiplier: options.rateMultiplier ?? 1 });
+    this.timeZone = cityTimeZone(options.city);
+    // Declared kinds: simulated when every metric's unit has a pattern, else skipped (and said).
+    this.declaredKinds = new Map((options.city.vocabulary ?? []).map((k) => [k.kind, k]));
+    const plans = new Map<string, DeclaredKindPlan>();
+    const declaredSites: Array<{ site: DeclaredSensorSite; plan: Extract<DeclaredKindPlan, { simulated: true }> }> = [];
+    const skipped = new Map<string, SkippedKind>();
+    for (const site of options.city.declaredSensorSites ?? []) {
+      const declared = this.declaredKinds.get(site.kind);
+      let plan = plans.get(site.kind);
+      if (plan === undefined) {
+        plan = declared
+          ? planDeclaredKind(declared)
+          : { kind: site.kind, simulated: false, reason: 'the city does not declare it (vocabulary)' };
+        plans.set(site.kind, plan);
+      }
+      if (plan.simulated) declaredSites.push({ site, plan });
+      else {
+        const entry = skipped.get(site.kind) ?? { kind: site.kind, sensors: 0, reason: plan.reason };
+        entry.sensors++;
+        skipped.set(site.kind, entry);
+      }
+    }
+    this.skippedKinds = [...skipped.values()];
+    this.byKind = emptyKindStats([...new Set(declaredSites.map((d) => d.site.kind))]);
+    const sites: SimSite[] = [...options.city.sensorSites, ...strays, ...declaredSites.map((d) => d.site)];
+    const declaredMetrics = Object.fromEntries([...this.declaredKinds].map(([k, d]) => [k, Object.keys(d.metrics).length]));
+    this.plan = planGateways(sites, { seed: this.seed, rateMultiplier: options.rateMultiplier ?? 1, declaredMetrics });
+    const declaredPlanOf = new Map(declaredSites.map((d) => [d.site.id, d.plan]));
     this.sensors = sites.map((site, i) => {
       const schedule = this.plan.sensors[i];
       if (schedule === undefined || schedule.sensorId !== site.id) throw new Error(`no schedule for site ${site.id}`);
       return {
         site,
+        declared: isSensorKind(site.kind) ? undefined : declaredPlanOf.get(site.id),
         schedule,
         dataTopic: sensorDataTopic(site.id),
         metricsTopic: site.kind === 'service_hall' ? serviceMetricsTopic(site.id) : undefined,
@@ -319,12 +371,18 @@ export class CitySimulator {
 
   private buildWeather(simStartMs: number): Weather {
     const o = this.options;
-    const common = { seed: this.seed, sites: o.city.sensorSites, ...(o.meanTempC === undefined ? {} : { meanTempC: o.meanTempC }) };
+    const common = {
+      seed: this.seed,
+      sites: o.city.sensorSites,
+      timeZone: this.timeZone,
+      ...(o.meanTempC === undefined ? {} : { meanTempC: o.meanTempC }),
+    };
     if ((o.scenario ?? 'none') === 'none') return createWeather({ scenario: 'none', ...common });
     return createWeather({
       scenario: 'rainstorm',
       startMs: o.stormStartMs ?? simStartMs + 60_000,
-      ...(o.rainstorm === undefined ? {} : { rainstorm: o.rainstorm }),
+      // The storm crosses this city (its extent, or its own `storms` hint), unless told otherwise.
+      rainstorm: { ...cityRainstorm(o.city), ...o.rainstorm },
       ...common,
     });
   }
@@ -343,6 +401,9 @@ export class CitySimulator {
   async start(): Promise<void> {
     if (this.state !== 'idle') throw new Error(`start() can be called once, on a new simulator; this one is ${this.state}`);
     this.state = 'starting';
+    for (const k of this.skippedKinds) {
+      this.options.log?.('warn', `simulator: ${k.sensors} sensor(s) of declared kind ${k.kind} not simulated: ${k.reason}`);
+    }
     const wallNow = this.clock();
     const clientId = `sim-${(hashString(`${this.seed}:${wallNow}`) >>> 0).toString(16)}`;
     let client: MqttClient;
@@ -372,9 +433,9 @@ export class CitySimulator {
 
     const metaSent: Array<Promise<unknown>> = [];
     const sources = new Map(this.options.city.sources.map((src) => [src.id, src]));
-    for (const site of this.options.city.sensorSites) {
-      if (this.unregisteredIds.has(site.id)) continue;
-      const meta = buildSensorMeta(site, sources.get(site.sourceId));
+    for (const { site, declared } of this.sensors) {
+      if (this.unregisteredIds.has(site.id) || this.strays.includes(site as SensorSite)) continue;
+      const meta = buildSensorMeta(site, sources.get(site.sourceId), declared ? this.declaredKinds.get(site.kind) : undefined);
       metaSent.push(client.publishAsync(sensorMetaTopic(site.id), JSON.stringify(meta), { qos: 1, retain: true }));
       this.counters.metaMessages++;
     }
@@ -396,8 +457,7 @@ export class CitySimulator {
 
   /** Counters since start, by kind. */
   stats(): SimulatorStats {
-    const byKind = emptyKindStats();
-    for (const k of SENSOR_KINDS) byKind[k] = { ...this.byKind[k] };
+    const byKind = Object.fromEntries(Object.entries(this.byKind).map(([k, v]) => [k, { ...v }]));
     return { simTimeMs: this.simNow(), ...this.counters, byKind };
   }
 
@@ -446,9 +506,12 @@ export class CitySimulator {
     // Values are drawn whether or not the sample is dropped, so dropout never shifts them.
     const weather = this.weatherField;
     if (weather === undefined) return;
-    const values = sampleSignals(s.site, timeMs, weather, s.values);
+    const site = s.site;
+    const values = s.declared
+      ? s.declared.sample(site as DeclaredSensorSite, timeMs, weather, s.values)
+      : sampleSignals(site as SensorSite, timeMs, weather, s.values);
     s.slots++;
-    if (s.network.next() < this.dropoutRate) this.counters.droppedReadings += KIND_METRICS[s.site.kind].length;
+    if (s.network.next() < this.dropoutRate) this.counters.droppedReadings += s.schedule.metrics;
     else s.pending.push({ timeMs, values });
     if (s.slots >= s.schedule.samplesPerMessage) this.flush(s, now);
   }
@@ -474,14 +537,14 @@ export class CitySimulator {
       case 'json-rfc3339-utc':
         payload = encodeNativeJson(first, 'rfc3339-utc');
         break;
-      case 'json-rfc3339-shanghai':
-        payload = encodeNativeJson(first, 'rfc3339-shanghai');
+      case 'json-rfc3339-local':
+        payload = encodeNativeJson(first, 'rfc3339-local', this.timeZone);
         break;
       case 'senml':
-        payload = encodeSenml(s.site.id, samples);
+        payload = encodeSenml(s.site.id, samples, s.declared?.units);
         break;
     }
-    const readings = samples.length * KIND_METRICS[s.site.kind].length;
+    const readings = samples.length * s.schedule.metrics;
     const messages: OutMessage[] = [{ topic: s.dataTopic, payload, kind: s.site.kind, readings }];
     if (s.metricsTopic !== undefined) messages.push({ topic: s.metricsTopic, payload, kind: s.site.kind, readings });
     if (s.network.next() < this.lateRate) {
@@ -501,7 +564,11 @@ export class CitySimulator {
     this.send(m.topic, m.payload);
     this.counters.messages++;
     this.counters.readings += m.readings;
-    const k = this.byKind[m.kind];
+    let k = this.byKind[m.kind];
+    if (!k) {
+      k = { messages: 0, readings: 0 };
+      this.byKind[m.kind] = k;
+    }
     k.messages++;
     k.readings += m.readings;
   }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SENSOR_KINDS } from '../twin-model/vocabulary.ts';
 import { buildSmallCity } from './fixtures/small-city.ts';
-import { estimatePlanRate, planGateways, REPORT_INTERVAL_MS, type PlannedSite } from './gateway-plan.ts';
+import { estimatePlanRate, planGateways, reportIntervalMs, type PlannedSite } from './gateway-plan.ts';
 
 /** 3000 sites spread evenly over the kinds, 13 districts, one source per kind. */
 function manySites(n = 3000): PlannedSite[] {
@@ -39,7 +39,7 @@ describe('planGateways', () => {
     for (const [i, s] of plan.sensors.entries()) {
       const site = sites[i];
       expect(owner.get(s.sensorId)).toBe(s.gatewayId);
-      expect(s.intervalMs).toBe(REPORT_INTERVAL_MS[s.kind]);
+      expect(s.intervalMs).toBe(reportIntervalMs(s.kind));
       expect(s.phaseMs).toBeGreaterThanOrEqual(0);
       expect(s.phaseMs).toBeLessThan(s.intervalMs);
       expect(s.gatewayId).toContain(site?.district);
@@ -49,7 +49,7 @@ describe('planGateways', () => {
   it('mixes native JSON and SenML, packs only SenML, and keeps a pack within its span', () => {
     const plan = planGateways(manySites(), { seed: 9 });
     const formats = new Set(plan.gateways.map((g) => g.format));
-    expect(formats).toEqual(new Set(['json-epoch', 'json-rfc3339-utc', 'json-rfc3339-shanghai', 'senml']));
+    expect(formats).toEqual(new Set(['json-epoch', 'json-rfc3339-utc', 'json-rfc3339-local', 'senml']));
     const packed = plan.sensors.filter((s) => s.samplesPerMessage > 1);
     expect(packed.length).toBeGreaterThan(100);
     for (const s of packed) {
@@ -61,7 +61,7 @@ describe('planGateways', () => {
   it('scales intervals with the rate multiplier and rejects a bad one', () => {
     const sites = manySites(50);
     const fast = planGateways(sites, { rateMultiplier: 4 });
-    for (const s of fast.sensors) expect(s.intervalMs).toBe(REPORT_INTERVAL_MS[s.kind] / 4);
+    for (const s of fast.sensors) expect(s.intervalMs).toBe(reportIntervalMs(s.kind) / 4);
     expect(() => planGateways(sites, { rateMultiplier: 0 })).toThrow(/rateMultiplier.*got 0/);
   });
 });

@@ -10,7 +10,7 @@
  */
 import type { SensorSite } from '../twin-model/city/city-types.ts';
 import { createRandom, hashString } from '../twin-model/random.ts';
-import { KIND_METRICS, SENSOR_KINDS, type SensorKind } from '../twin-model/vocabulary.ts';
+import { isSensorKind, KIND_METRICS, SENSOR_KINDS, type SensorKind } from '../twin-model/vocabulary.ts';
 
 /** Default reporting interval of each kind (ms of simulated time). */
 export const REPORT_INTERVAL_MS: Readonly<Record<SensorKind, number>> = {
@@ -27,8 +27,16 @@ export const REPORT_INTERVAL_MS: Readonly<Record<SensorKind, number>> = {
   temperature: 300_000,
 };
 
-/** Payload format of a gateway. */
-export type PayloadFormat = 'json-epoch' | 'json-rfc3339-utc' | 'json-rfc3339-shanghai' | 'senml';
+/** Reporting interval of a kind the city declares (not in {@link REPORT_INTERVAL_MS}). */
+export const DECLARED_INTERVAL_MS = 60_000;
+
+/** The reporting interval of a kind (v1 or declared). */
+export function reportIntervalMs(kind: string): number {
+  return (REPORT_INTERVAL_MS as Readonly<Record<string, number>>)[kind] ?? DECLARED_INTERVAL_MS;
+}
+
+/** Payload format of a gateway (`json-rfc3339-local`: RFC 3339 with the city's local offset). */
+export type PayloadFormat = 'json-epoch' | 'json-rfc3339-utc' | 'json-rfc3339-local' | 'senml';
 
 /** A gateway: a group of sensors that report the same way. */
 export interface Gateway {
@@ -42,7 +50,10 @@ export interface Gateway {
 /** How and when one sensor reports. */
 export interface SensorSchedule {
   sensorId: string;
-  kind: SensorKind;
+  /** A v1 kind or one the city declares. */
+  kind: SensorKind | (string & {});
+  /** Readings (metric values) in one sample. */
+  metrics: number;
   gatewayId: string;
   format: PayloadFormat;
   /** Samples collected before a message goes out (SenML gateways only may use > 1). */
@@ -75,10 +86,12 @@ export interface GatewayPlanOptions {
    * @default { jsonEpoch: 0.4, jsonRfc3339: 0.2, senml: 0.2, senmlPacked: 0.2 }
    */
   shares?: { jsonEpoch: number; jsonRfc3339: number; senml: number; senmlPacked: number };
+  /** Metrics per sample of a kind the city declares (v1 kinds: their vocabulary). @default 1 */
+  declaredMetrics?: Readonly<Record<string, number>>;
 }
 
-/** What the plan needs of a site. */
-export type PlannedSite = Pick<SensorSite, 'id' | 'kind' | 'district' | 'sourceId'>;
+/** What the plan needs of a site (of a v1 kind or a declared one). */
+export type PlannedSite = Pick<SensorSite, 'id' | 'district' | 'sourceId'> & { kind: SensorKind | (string & {}) };
 
 const MIN_INTERVAL_MS = 100;
 
@@ -130,8 +143,7 @@ export function planGateways(sites: readonly PlannedSite[], options: GatewayPlan
       let format: PayloadFormat;
       let batch = 1;
       if (roll < shares.jsonEpoch) format = 'json-epoch';
-      else if (roll < shares.jsonEpoch + shares.jsonRfc3339)
-        format = formatRandom.next() < 0.5 ? 'json-rfc3339-utc' : 'json-rfc3339-shanghai';
+      else if (roll < shares.jsonEpoch + shares.jsonRfc3339) format = formatRandom.next() < 0.5 ? 'json-rfc3339-utc' : 'json-rfc3339-local';
       else if (roll < shares.jsonEpoch + shares.jsonRfc3339 + shares.senml) format = 'senml';
       else {
         format = 'senml';
@@ -139,13 +151,23 @@ export function planGateways(sites: readonly PlannedSite[], options: GatewayPlan
       }
       const gateway: Gateway = { id, format, samplesPerMessage: 1, sensorIds: [] };
       for (const site of chunk) {
-        const intervalMs = Math.max(MIN_INTERVAL_MS, Math.round(REPORT_INTERVAL_MS[site.kind] / rate));
+        const intervalMs = Math.max(MIN_INTERVAL_MS, Math.round(reportIntervalMs(site.kind) / rate));
         // A packed batch holds as many samples as fit in maxSpan, at least 1.
         const samplesPerMessage = Math.max(1, Math.min(batch, Math.floor(maxSpan / intervalMs)));
         const phaseMs = Math.floor(createRandom((hashString(site.id) ^ Math.imul(seed >>> 0, 0x9e3779b1)) >>> 0).next() * intervalMs);
         gateway.samplesPerMessage = Math.max(gateway.samplesPerMessage, samplesPerMessage);
         gateway.sensorIds.push(site.id);
-        bySensor.set(site.id, { sensorId: site.id, kind: site.kind, gatewayId: id, format, samplesPerMessage, intervalMs, phaseMs });
+        const metrics = isSensorKind(site.kind) ? KIND_METRICS[site.kind].length : (options.declaredMetrics?.[site.kind] ?? 1);
+        bySensor.set(site.id, {
+          sensorId: site.id,
+          kind: site.kind,
+          metrics,
+          gatewayId: id,
+          format,
+          samplesPerMessage,
+          intervalMs,
+          phaseMs,
+        });
       }
       gateways.push(gateway);
     }
@@ -162,7 +184,8 @@ export function planGateways(sites: readonly PlannedSite[], options: GatewayPlan
 export interface PlanRate {
   messagesPerSec: number;
   readingsPerSec: number;
-  byKind: Record<SensorKind, { messagesPerSec: number; readingsPerSec: number }>;
+  /** Every v1 kind, and the declared kinds in the plan. */
+  byKind: Record<string, { messagesPerSec: number; readingsPerSec: number }>;
 }
 
 /**
@@ -171,16 +194,21 @@ export interface PlanRate {
  * Multiply by the simulator's `timeScale` for wall-clock rates.
  */
 export function estimatePlanRate(plan: GatewayPlan, serviceHallsOnMetricsTopic = true): PlanRate {
-  const byKind = Object.fromEntries(SENSOR_KINDS.map((k) => [k, { messagesPerSec: 0, readingsPerSec: 0 }])) as PlanRate['byKind'];
+  const byKind: PlanRate['byKind'] = Object.fromEntries(SENSOR_KINDS.map((k) => [k, { messagesPerSec: 0, readingsPerSec: 0 }]));
   let messagesPerSec = 0;
   let readingsPerSec = 0;
   for (const s of plan.sensors) {
     const copies = s.kind === 'service_hall' && serviceHallsOnMetricsTopic ? 2 : 1;
     const samplesPerSec = 1000 / s.intervalMs;
     const msg = (copies * samplesPerSec) / s.samplesPerMessage;
-    const readings = copies * samplesPerSec * KIND_METRICS[s.kind].length;
-    byKind[s.kind].messagesPerSec += msg;
-    byKind[s.kind].readingsPerSec += readings;
+    const readings = copies * samplesPerSec * s.metrics;
+    let k = byKind[s.kind];
+    if (!k) {
+      k = { messagesPerSec: 0, readingsPerSec: 0 };
+      byKind[s.kind] = k;
+    }
+    k.messagesPerSec += msg;
+    k.readingsPerSec += readings;
     messagesPerSec += msg;
     readingsPerSec += readings;
   }

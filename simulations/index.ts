@@ -9,11 +9,16 @@ export {
   type CitySimulatorOptions,
   type KindStats,
   type SimulatorStats,
+  type SkippedKind,
 } from './city-simulator.ts';
+export { planDeclaredKind, SIMULATED_UNITS, type DeclaredKindPlan } from './declared-signals.ts';
+export { cityTimeZone, localDateKey, localTime, zonedTime, zoneOffsetMs, type LocalTime } from './local-time.ts';
 export {
+  DECLARED_INTERVAL_MS,
   estimatePlanRate,
   planGateways,
   REPORT_INTERVAL_MS,
+  reportIntervalMs,
   type Gateway,
   type GatewayPlan,
   type GatewayPlanOptions,
@@ -49,6 +54,8 @@ export {
   type TimestampStyle,
 } from './payload-encoding.ts';
 export {
+  cityRainstorm,
+  stormPlacement,
   createRainstorm,
   createWeather,
   DEFAULT_PONDING,
@@ -68,9 +75,7 @@ export {
   METRIC_DECIMALS,
   METRIC_RANGES,
   sampleSignals,
-  shanghaiLocalTime,
   SIGNAL_PATTERNS,
-  type LocalTime,
   type MetricValues,
   type SignalPattern,
 } from './signal-patterns.ts';

@@ -1,8 +1,19 @@
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadCityPackage } from '../twin-model/city-package/index.ts';
+import { generateCity } from '../twin-model/city/index.ts';
 import { createRandom } from '../twin-model/random.ts';
 import type { SensorSite } from '../twin-model/city/city-types.ts';
 import { buildSmallCity, FIXTURE_UNDERPASS } from './fixtures/small-city.ts';
-import { createRainstorm, createWeather, integratePonding, type Weather } from './rainstorm.ts';
+import {
+  cityRainstorm,
+  createRainstorm,
+  createWeather,
+  DEFAULT_RAINSTORM,
+  integratePonding,
+  stormPlacement,
+  type Weather,
+} from './rainstorm.ts';
 import { sampleSignals } from './signal-patterns.ts';
 
 const START = Date.UTC(2024, 6, 1, 6, 0, 0); // 14:00 in Wuhan
@@ -121,5 +132,47 @@ describe('standing water at low places', () => {
     }) as [{ vehicles: number; speed: number }, { vehicles: number; speed: number }];
     expect(inStorm.vehicles).toBeLessThan(inDry.vehicles * 0.5);
     expect(inStorm.speed).toBeLessThan(inDry.speed * 0.5);
+  });
+});
+
+describe('stormPlacement and cityRainstorm', () => {
+  it('keeps Wuhan’s storms where they were tuned (its own hint)', () => {
+    const wuhan = generateCity();
+    expect(cityRainstorm(wuhan).centre).toEqual(DEFAULT_RAINSTORM.centre);
+    expect(stormPlacement(wuhan).area).toEqual([114.2, 30.5, 114.42, 30.66]);
+  });
+
+  it('crosses any other city through its middle: a river town 3 km across gets rain over its streets', () => {
+    const town = loadCityPackage(join(import.meta.dirname, '..', 'test', 'fixtures', 'cities', 'river-town'));
+    const [w, s, e, n] = town.bbox;
+    const placed = stormPlacement(town);
+    expect(placed.centre).toEqual(town.center);
+    const [aw, as, ae, an] = placed.area;
+    expect(aw).toBeGreaterThanOrEqual(w);
+    expect(ae).toBeLessThanOrEqual(e);
+    expect(as).toBeGreaterThanOrEqual(s);
+    expect(an).toBeLessThanOrEqual(n);
+    expect(aw < placed.centre[0] && placed.centre[0] < ae && as < placed.centre[1] && placed.centre[1] < an).toBe(true);
+    // The live storm's track passes over the town: its main cell is overhead half-way.
+    const rain = createRainstorm(START, cityRainstorm(town));
+    const half = START + (DEFAULT_RAINSTORM.durationMin / 2) * MIN;
+    expect(rain.rainAt(town.center![0], town.center![1], half)).toBeGreaterThan(0.8 * DEFAULT_RAINSTORM.peakMmH);
+    // Far from Wuhan: the default track would miss the town entirely.
+    expect(createRainstorm(START).rainAt(town.center![0], town.center![1], half)).toBe(0);
+    // The underpass floods under it.
+    const weather = createWeather({
+      scenario: 'rainstorm',
+      startMs: START,
+      sites: town.sensorSites,
+      timeZone: 'Europe/Vienna',
+      rainstorm: cityRainstorm(town),
+    });
+    const gauge = town.sensorSites.find((x) => x.id === 'wl-up-bahnhof')!;
+    expect(peakOver(START, START + 3 * 60 * MIN, (t) => weather.pondingCmAt(gauge, t)).value).toBeGreaterThan(30);
+  });
+
+  it('uses the middle of the extent when the map centre lies outside it', () => {
+    const placed = stormPlacement({ bbox: [10, 40, 12, 42], center: [50, 50] });
+    expect(placed).toEqual({ centre: [11, 41], area: [10.5, 40.5, 11.5, 41.5] });
   });
 });

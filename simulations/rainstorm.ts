@@ -5,13 +5,15 @@
  *
  * The rainstorm scenario is a band of convective rain cells riding a straight track across
  * the city (south-west to north-east by default, as summer storms over Wuhan usually move),
- * under a light stratiform shield. Water on a road is a bucket per place: rain flows in,
+ * under a light stratiform shield. Where it crosses comes from the city (`stormPlacement`):
+ * the city's own hint (`CityModel.storms`), else the middle of its extent. Water on a road is a bucket per place: rain flows in,
  * concentrated by how low the place lies, and drains out through a fixed drain capacity
  * plus a recession term proportional to the depth, so it rises during the storm and falls
  * after it.
  */
-import type { LngLat, SensorSite } from '../twin-model/city/city-types.ts';
+import type { CityModel, LngLat, SensorSite, StormHint } from '../twin-model/city/city-types.ts';
 import { createRandom } from '../twin-model/random.ts';
+import { zoneOffsetMs } from './local-time.ts';
 
 /** Weather scenarios the simulator knows. */
 export type WeatherScenario = 'none' | 'rainstorm';
@@ -24,6 +26,8 @@ export interface Weather {
   readonly scenario: WeatherScenario;
   /** Daily mean air temperature (°C) around which the daily cycle swings. */
   readonly meanTempC: number;
+  /** The city's IANA time zone: daily patterns follow its local clock. */
+  readonly timeZone: string;
   /** The storm's active window (epoch ms), when the scenario has one. */
   readonly stormWindow?: { startMs: number; endMs: number };
   /** Rain intensity (mm/h) at a point and time; exactly 0 where it does not rain. */
@@ -36,7 +40,7 @@ export interface Weather {
 export interface RainstormOptions {
   /**
    * Point the main cell passes through half-way along its track, `[lng, lat]`.
-   * @default [114.30, 30.58] (Wuhan's core, between Hankou and Wuchang)
+   * @default [114.30, 30.58] (Wuhan's core); the simulator passes the city's (`cityRainstorm`)
    */
   centre: LngLat;
   /** Direction of travel, degrees clockwise from north. @default 45 (towards the north-east) */
@@ -72,6 +76,8 @@ export interface PondingOptions {
 interface WeatherCommonOptions {
   /** Daily mean air temperature (°C). @default 27 (a Wuhan summer day) */
   meanTempC?: number;
+  /** The city's IANA time zone (`cityTimeZone(city)`), e.g. `Asia/Shanghai`. @default 'UTC' */
+  timeZone?: string;
   /** Seed for the small deterministic variations of the storm's cells. @default 1 */
   seed?: number;
   /**
@@ -152,6 +158,34 @@ function assertFinite(name: string, value: number, min: number, max: number): vo
 function smoothstep(edge0: number, edge1: number, x: number): number {
   const t = Math.min(1, Math.max(0, (x - edge0) / (edge1 - edge0)));
   return t * t * (3 - 2 * t);
+}
+
+/**
+ * Where rainstorms cross a city: its own hint (`CityModel.storms`), else the point the map
+ * centres on (or the middle of the bounding box) and, for scenario storms, the middle half of
+ * the extent around it — so a storm crosses the built-up middle of any city, large or small.
+ */
+export function stormPlacement(city: Pick<CityModel, 'bbox' | 'center' | 'storms'>): StormHint {
+  if (city.storms) return city.storms;
+  const [w, s, e, n] = city.bbox;
+  const inside = city.center && city.center[0] >= w && city.center[0] <= e && city.center[1] >= s && city.center[1] <= n;
+  const centre: LngLat = inside && city.center ? [city.center[0], city.center[1]] : [(w + e) / 2, (s + n) / 2];
+  const halfLng = (e - w) / 4;
+  const halfLat = (n - s) / 4;
+  return {
+    centre,
+    area: [
+      Math.max(w, centre[0] - halfLng),
+      Math.max(s, centre[1] - halfLat),
+      Math.min(e, centre[0] + halfLng),
+      Math.min(n, centre[1] + halfLat),
+    ],
+  };
+}
+
+/** The live rainstorm's options for a city: the default storm, its track through the city's storm centre. */
+export function cityRainstorm(city: Pick<CityModel, 'bbox' | 'center' | 'storms'>): Partial<RainstormOptions> {
+  return { centre: stormPlacement(city).centre };
 }
 
 /**
@@ -273,8 +307,11 @@ export function integratePonding(
 export function createWeather(options: CreateWeatherOptions): Weather {
   const meanTempC = options.meanTempC ?? 27;
   assertFinite('meanTempC', meanTempC, -40, 50);
+  const timeZone = options.timeZone ?? 'UTC';
+  // A bad zone fails here, once, with the zone quoted (not at the first sample).
+  zoneOffsetMs(0, timeZone);
   if (options.scenario === 'none') {
-    return { scenario: 'none', meanTempC, rainAt: () => 0, pondingCmAt: () => 0 };
+    return { scenario: 'none', meanTempC, timeZone, rainAt: () => 0, pondingCmAt: () => 0 };
   }
   const storm = createRainstorm(options.startMs, options.rainstorm, options.seed ?? 1);
   const ponding = options.ponding ?? {};
@@ -307,6 +344,7 @@ export function createWeather(options: CreateWeatherOptions): Weather {
   return {
     scenario: 'rainstorm',
     meanTempC,
+    timeZone,
     stormWindow: { startMs: storm.startMs, endMs: storm.endMs },
     rainAt: storm.rainAt,
     pondingCmAt(site, timeMs) {

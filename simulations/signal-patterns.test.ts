@@ -4,13 +4,13 @@ import { KIND_METRICS, SENSOR_KINDS, type SensorKind } from '../twin-model/vocab
 import type { SensorSite } from '../twin-model/city/city-types.ts';
 import { buildSmallCity } from './fixtures/small-city.ts';
 import { createWeather } from './rainstorm.ts';
-import { airQualityIndex, METRIC_RANGES, sampleSignals, shanghaiLocalTime, type MetricValues } from './signal-patterns.ts';
+import { airQualityIndex, METRIC_RANGES, sampleSignals, type MetricValues } from './signal-patterns.ts';
 
 /** Monday 2024-06-10 00:00 in Asia/Shanghai. */
 const MONDAY = Date.UTC(2024, 5, 9, 16, 0, 0);
 const SUNDAY = MONDAY - 86_400_000;
 const HOUR = 3_600_000;
-const dry = createWeather({ scenario: 'none' });
+const dry = createWeather({ scenario: 'none', timeZone: 'Asia/Shanghai' });
 
 function sitesOf(kind: SensorKind): SensorSite[] {
   return buildSmallCity().sensorSites.filter((s) => s.kind === kind);
@@ -27,18 +27,23 @@ function meanAt(kind: SensorKind, metric: keyof MetricValues, dayStart: number, 
   return sum / (sites.length * 5);
 }
 
-describe('shanghaiLocalTime', () => {
-  it('is UTC+8 with the right weekday', () => {
-    expect(shanghaiLocalTime(MONDAY)).toEqual({ hour: 0, weekday: 1 });
-    expect(shanghaiLocalTime(Date.UTC(2024, 5, 10, 0, 30))).toEqual({ hour: 8.5, weekday: 1 });
-    expect(shanghaiLocalTime(SUNDAY + 23 * HOUR).weekday).toBe(0);
+describe('local time', () => {
+  it("shapes the daily curves on the weather's zone", () => {
+    const city = buildSmallCity();
+    const site = city.sensorSites.find((s) => s.kind === 'service_hall')!;
+    // 10:00 local on a Monday: the hall is open in Shanghai; at that instant it is 04:00 in Berlin, closed.
+    const at = Date.UTC(2024, 5, 10, 2);
+    const shanghai = createWeather({ scenario: 'none', timeZone: 'Asia/Shanghai' });
+    const berlin = createWeather({ scenario: 'none', timeZone: 'Europe/Berlin' });
+    expect(sampleSignals(site, at, berlin, createRandom(1)).queue_length).toBe(0);
+    expect(sampleSignals(site, at, shanghai, createRandom(1)).wait_min).toBeGreaterThan(0);
   });
 });
 
 describe('sampleSignals', () => {
   it('gives every metric of every kind, finite and in range, all day, dry and in a storm', () => {
     const city = buildSmallCity();
-    const storm = createWeather({ scenario: 'rainstorm', startMs: MONDAY + 15 * HOUR, sites: city.sensorSites });
+    const storm = createWeather({ scenario: 'rainstorm', startMs: MONDAY + 15 * HOUR, sites: city.sensorSites, timeZone: 'Asia/Shanghai' });
     const random = createRandom(11);
     const seen = new Set<SensorKind>();
     for (const weather of [dry, storm]) {

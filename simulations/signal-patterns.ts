@@ -1,8 +1,9 @@
 /**
- * What each kind of sensor reads at a place and a time: plausible daily patterns in
- * Asia/Shanghai local time, shaped by the weather, with Gaussian noise. Pure: time, weather
- * and randomness come in as arguments; values are in each metric's fixed unit
- * (`METRIC_UNITS` in twin-model/vocabulary.ts) and rounded to a sensor-like precision.
+ * What each kind of sensor reads at a place and a time: plausible daily patterns in the
+ * city's local time (the weather's `timeZone`, an IANA zone), shaped by the weather, with
+ * Gaussian noise. Pure: time, weather and randomness come in as arguments; values are in each
+ * metric's fixed unit (`METRIC_UNITS` in twin-model/vocabulary.ts) and rounded to a sensor-like
+ * precision.
  *
  * A site's own character (how busy a road is, how many counters a hall has) comes from a
  * stream seeded by the site id alone, so it stays the same whatever the run's seed.
@@ -10,6 +11,7 @@
 import type { SensorSite } from '../twin-model/city/city-types.ts';
 import { createRandom, hashString, type Random } from '../twin-model/random.ts';
 import { KIND_METRICS, type MetricName, type SensorKind } from '../twin-model/vocabulary.ts';
+import { localTime, type LocalTime } from './local-time.ts';
 import type { Weather } from './rainstorm.ts';
 
 /** Values of one sample, metric → number in the metric's fixed unit. */
@@ -64,26 +66,11 @@ export const METRIC_DECIMALS: Readonly<Record<MetricName, number>> = {
   humidity_pct: 0,
 };
 
-/** Asia/Shanghai is UTC+8 all year (no daylight saving since 1991). */
-const SHANGHAI_OFFSET_MS = 8 * 3_600_000;
 const DAY_MS = 86_400_000;
 
-/** Local wall-clock time in Asia/Shanghai. */
-export interface LocalTime {
-  /** Hour of the day, fractional, in [0, 24). */
-  hour: number;
-  /** Day of the week, 0 = Sunday … 6 = Saturday. */
-  weekday: number;
-}
-
-/** Asia/Shanghai local hour and weekday of an instant (epoch ms). */
-export function shanghaiLocalTime(timeMs: number): LocalTime {
-  const local = timeMs + SHANGHAI_OFFSET_MS;
-  const day = Math.floor(local / DAY_MS);
-  const hour = (local - day * DAY_MS) / 3_600_000;
-  // 1970-01-01 was a Thursday.
-  const weekday = (((day + 4) % 7) + 7) % 7;
-  return { hour, weekday };
+/** The city's local hour and weekday at an instant: the weather carries the city's zone. */
+function localAt(timeMs: number, weather: Weather): LocalTime {
+  return localTime(timeMs, weather.timeZone);
 }
 
 /** A bump on the 24-hour circle: 1 at `centre`, Gaussian with `width` hours. */
@@ -128,7 +115,7 @@ function slowWave(timeMs: number, periodDays: number, phase: number): number {
  * a daily cycle of ±6 °C peaking at 15:00 local, cooled by rain falling there.
  */
 export function ambientTemperatureC(lng: number, lat: number, timeMs: number, weather: Weather): number {
-  const { hour } = shanghaiLocalTime(timeMs);
+  const { hour } = localAt(timeMs, weather);
   const diurnal = 6 * Math.cos((2 * Math.PI * (hour - 15)) / 24);
   const rain = weather.rainAt(lng, lat, timeMs);
   return weather.meanTempC + diurnal - Math.min(6, rain * 0.12);
@@ -182,7 +169,7 @@ const trafficFlow: SignalPattern = (site, t, weather, random) => {
   const traits = traitsOf(site, 'traffic');
   const capacity = traits.range(15, 110); // vehicles/min at the peak
   const freeFlow = traits.range(40, 80); // km/h
-  const { hour, weekday } = shanghaiLocalTime(t);
+  const { hour, weekday } = localAt(t, weather);
   const demand = trafficDemand(hour, weekday);
   const rain = weather.rainAt(site.lng, site.lat, t);
   const depth = weather.pondingCmAt(site, t);
@@ -226,7 +213,7 @@ const airQuality: SignalPattern = (site, t, weather, random) => {
   const coarseRatio = traits.range(1.4, 1.9);
   const no2Base = traits.range(18, 38);
   const roadExposure = traits.range(0.5, 1.5);
-  const { hour, weekday } = shanghaiLocalTime(t);
+  const { hour, weekday } = localAt(t, weather);
   const rain = weather.rainAt(site.lng, site.lat, t);
   const episode = 1 + 0.3 * slowWave(t, 3.7, 2.1);
   // Night-time inversion keeps particles near the ground; afternoon mixing disperses them.
@@ -244,7 +231,7 @@ const powerSubstation: SignalPattern = (site, t, weather, random) => {
   const traits = traitsOf(site, 'power');
   const base = traits.range(42, 62);
   const nominalKv = traits.next() < 0.7 ? 110 : 220;
-  const { hour } = shanghaiLocalTime(t);
+  const { hour } = localAt(t, weather);
   // Daily curve: night trough ~04:00, late-morning shoulder, evening peak ~20:30.
   const curve = 0.68 + 0.22 * bump(hour, 10.5, 2.5) + 0.12 * bump(hour, 15, 2) + 0.32 * bump(hour, 20.5, 2.2);
   // Air conditioning: each degree above 24 °C adds load.
@@ -258,7 +245,7 @@ const hospitalEd: SignalPattern = (site, t, weather, random) => {
   const traits = traitsOf(site, 'hospital');
   const offset = traits.range(0, 0.2);
   const capacity = traits.range(8, 30); // waiting patients when the ED is full
-  const { hour } = shanghaiLocalTime(t);
+  const { hour } = localAt(t, weather);
   // Lowest around dawn, a late-morning wave, the peak in the evening (~20:30).
   const shape = clamp(0.1 + 0.85 * bump(hour, 20.5, 3.2) + 0.35 * bump(hour, 10.5, 2), 0, 1);
   const temp = ambientTemperatureC(site.lng, site.lat, t, weather);
@@ -271,7 +258,7 @@ const hospitalEd: SignalPattern = (site, t, weather, random) => {
 const metroStation: SignalPattern = (site, t, weather, random) => {
   const traits = traitsOf(site, 'metro');
   const peak = traits.range(40, 300); // passengers/min at the weekday peak
-  const { hour, weekday } = shanghaiLocalTime(t);
+  const { hour, weekday } = localAt(t, weather);
   // Service runs ~06:00–23:00; closed stations count nobody.
   const open = plateau(hour, 6, 23, 0.3);
   if (open <= 0.01) return { passengers_per_min: 0 };
@@ -287,7 +274,7 @@ const metroStation: SignalPattern = (site, t, weather, random) => {
 const cityCode: SignalPattern = (site, t, weather, random) => {
   const traits = traitsOf(site, 'citycode');
   const peak = traits.range(5, 150); // scans/min at the busiest hour
-  const { hour, weekday } = shanghaiLocalTime(t);
+  const { hour, weekday } = localAt(t, weather);
   const day = plateau(hour, 7.5, 22.5, 1.5);
   const weekend = weekday === 0 || weekday === 6;
   const shape = weekend
@@ -298,12 +285,12 @@ const cityCode: SignalPattern = (site, t, weather, random) => {
   return { scans_per_min: countNoise(peak * Math.min(1, shape) * (1 - Math.min(0.5, rain / 100)), random) };
 };
 
-const serviceHall: SignalPattern = (site, t, _weather, random) => {
+const serviceHall: SignalPattern = (site, t, weather, random) => {
   const traits = traitsOf(site, 'hall');
   const counters = Math.round(traits.range(4, 20));
   const serviceMin = traits.range(6, 12); // minutes per case at a counter
   const busyness = traits.range(0.6, 1.4);
-  const { hour, weekday } = shanghaiLocalTime(t);
+  const { hour, weekday } = localAt(t, weather);
   // Open 09:00–17:00 on weekdays, Saturday mornings at half demand, closed on Sundays.
   const close = weekday === 6 ? 12 : 17;
   if (weekday === 0 || hour < 9 || hour >= close) return { queue_length: 0, wait_min: 0 };
@@ -319,7 +306,7 @@ const serviceHall: SignalPattern = (site, t, _weather, random) => {
 const temperature: SignalPattern = (site, t, weather, random) => {
   const traits = traitsOf(site, 'temp');
   const urbanHeat = traits.range(-0.8, 1.5);
-  const { hour } = shanghaiLocalTime(t);
+  const { hour } = localAt(t, weather);
   const temp = ambientTemperatureC(site.lng, site.lat, t, weather) + urbanHeat + 0.15 * random.normal();
   // Relative humidity falls as the day warms; rain drives it towards saturation.
   const diurnal = 6 * Math.cos((2 * Math.PI * (hour - 15)) / 24);

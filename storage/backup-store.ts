@@ -76,15 +76,23 @@ export async function holdMerges(client: ClickHouseClient): Promise<void> {
   await client.command({ query: 'SYSTEM STOP TTL MERGES' });
 }
 
-/** Row counts of every MergeTree-family table of the current database. */
+/** Engines whose background merges collapse rows: their rows are counted as merged (`FINAL`). */
+const COLLAPSING_ENGINES = /^(Replicated)?(Replacing|Aggregating|Summing|Collapsing|VersionedCollapsing|Coalescing)MergeTree$/;
+
+/**
+ * Row counts of every MergeTree-family table of the current database. A table whose merges
+ * collapse rows is counted as fully merged (`FINAL`), so the count does not depend on whether a
+ * merge ran before or after the backup, during the restore or before the check.
+ */
 export async function tableCounts(client: ClickHouseClient): Promise<TableCount[]> {
-  const tables = await queryRows<{ name: string }>(
+  const tables = await queryRows<{ name: string; engine: string }>(
     client,
-    "SELECT name FROM system.tables WHERE database = currentDatabase() AND engine LIKE '%MergeTree' ORDER BY name",
+    "SELECT name, engine FROM system.tables WHERE database = currentDatabase() AND engine LIKE '%MergeTree' ORDER BY name",
   );
   const out: TableCount[] = [];
-  for (const { name } of tables) {
-    const [row] = await queryRows<{ n: string | number }>(client, `SELECT count() AS n FROM \`${name}\``);
+  for (const { name, engine } of tables) {
+    const final = COLLAPSING_ENGINES.test(engine) ? ' FINAL' : '';
+    const [row] = await queryRows<{ n: string | number }>(client, `SELECT count() AS n FROM \`${name}\`${final}`);
     out.push({ table: name, rows: Number(row?.n ?? 0) });
   }
   return out;

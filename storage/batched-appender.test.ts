@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { BatchedAppender } from './batched-appender.ts';
 
 describe('BatchedAppender', () => {
@@ -27,10 +27,19 @@ describe('BatchedAppender', () => {
       retryMs: 5,
       onFailure: (_e, n) => kept.push(n),
     });
-    a.push([1, 2]);
-    await a.flush();
-    a.push([3]);
-    await new Promise((r) => setTimeout(r, 60));
+    // The retries run on the test's clock: each one exactly when it is due, however busy the machine.
+    vi.useFakeTimers();
+    try {
+      a.push([1, 2]);
+      await a.flush(); // the first write fails: its records are kept
+      a.push([3]);
+      await vi.advanceTimersByTimeAsync(5); // the retry, with the newer record behind them, fails too
+      expect(writes).toEqual([]);
+      expect(a.counters.failures).toBe(2);
+      await vi.advanceTimersByTimeAsync(5); // the next retry writes everything, in order
+    } finally {
+      vi.useRealTimers();
+    }
     expect(writes).toEqual([[1, 2, 3]]);
     expect(kept[0]).toBe(2);
     expect(a.counters.failures).toBe(2);

@@ -105,6 +105,7 @@ export interface CaseListQuery {
   /** Only the cases with this department now (or last: closed, reopened). */
   department?: string;
   statuses?: readonly CaseStatus[];
+  categories?: readonly string[];
   /** Received from (inclusive) / before (exclusive), epoch ms. */
   from?: number;
   to?: number;
@@ -210,6 +211,10 @@ export class CaseStore {
     if (query.statuses) {
       having.push('argMax(status, seq) IN {statuses:Array(String)}');
       params.statuses = [...query.statuses];
+    }
+    if (query.categories) {
+      having.push('any(category) IN {categories:Array(String)}');
+      params.categories = [...query.categories];
     }
     if (query.from !== undefined) {
       having.push('max(received_at) >= fromUnixTimestamp64Milli({from:Int64})');

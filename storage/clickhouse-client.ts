@@ -16,6 +16,12 @@ export interface ClickHouseTarget {
   dataDir: string;
 }
 
+/**
+ * A connection to the store, as the rest of the code names it: processes create one with
+ * {@link createClickHouse} and hand it to the stores, without naming the client package.
+ */
+export type StorageClient = ClickHouseClient;
+
 export function createClickHouse(target: ClickHouseTarget): ClickHouseClient {
   return withInsertTokens(connect(target));
 }

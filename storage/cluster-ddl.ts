@@ -23,6 +23,9 @@
  * migration cannot silently skip the cluster (the unit test runs every migration through it).
  */
 
+/** Deduplicates retried inserts that carry the same insert_deduplication_token. */
+export const DEDUP = 'SETTINGS non_replicated_deduplication_window = 10000';
+
 export interface ClusterDdlOptions {
   /** Cluster name as configured in the servers' `remote_servers`. */
   cluster: string;

@@ -5,20 +5,19 @@
  * family of tables) is one module that takes and returns typed rows; nothing outside this
  * folder sees SQL text, column positions or `@clickhouse/client`.
  */
-export { createClickHouse, queryRows, type ClickHouseTarget } from './clickhouse-client.ts';
+export { createClickHouse, queryRows, type ClickHouseTarget, type StorageClient } from './clickhouse-client.ts';
 export {
   runMigrations,
   MIGRATIONS,
   INCIDENT_CHANGES_DDL,
   DISPATCH_LOG_DDL,
   AUDIT_LOG_DDL,
-  KPI_ROLLUPS_DDL,
-  REPLAY_ROLLUP_DDL,
   SENSOR_CLASSES_QUERY,
   CLASSIFICATION_DDL,
   RULE_VERSIONS_DDL,
   type Migration,
 } from './migrations.ts';
+export { KPI_ROLLUPS_DDL, REPLAY_ROLLUP_DDL } from './rollups-ddl.ts';
 export { clusterStatements, clusterMigrationsTable, createdTables, CLUSTER_NAME_PATTERN, type ClusterDdlOptions } from './cluster-ddl.ts';
 export { ClickHouseSink, type ClickHouseSinkOptions } from './readings-sink.ts';
 export {
@@ -39,6 +38,7 @@ export * from './retention.ts';
 export * from './retention-store.ts';
 export * from './storage-usage.ts';
 export * from './backup-store.ts';
+export { VocabularyStore, VOCABULARY_DDL, type StoredKind } from './vocabulary-store.ts';
 
 // The sensor registry, stored readings and dead letters (the live feature and the ingest).
 export {
@@ -77,14 +77,15 @@ export * from './notification-config-json.ts';
 
 // Replay, KPI, audit, accounts and backup: the records' stores (typed rows; the registry reads
 // shared by replay and the KPI screen).
-export type { ClickHouseClient } from '@clickhouse/client';
 export * from './replay-store.ts';
 export * from './kpi-store.ts';
 export * from './accounts-store.ts';
 export * from './audit-store.ts';
 export { AUDIT_DATA_VERSION, configAuditData } from './stored-json/audit-data.ts';
 // Hotline cases (民呼我应): the event-sourced case store and its versioned snapshots.
+export { CapStore, capWarningColumns, CAP_DESK_DDL, CAP_WARNINGS_DDL, type CapDeskRow, type CapWarningRow } from './cap-store.ts';
 export { CaseStore, caseChangeRowOf, CASES_DDL, MAX_CASE_LIST, type CaseChangeRow, type CaseListQuery } from './case-store.ts';
+export { CaseDepartmentStore, type CaseDepartmentRow } from './case-department-store.ts';
 export {
   CASE_SNAPSHOT_VERSION,
   CASE_SNAPSHOT_UPGRADERS,
@@ -95,6 +96,7 @@ export {
   upgradeStoredDocument,
   type SnapshotUpgraders,
 } from './case-snapshot.ts';
+export { CityRegisterStore, CITY_REGISTER_DDL, type AppliedRegister } from './city-register-store.ts';
 // Rules at run time: versions of the alarm and incident rules, and the "try it" preview (docs/rules.md).
 export {
   RulesStore,
@@ -105,3 +107,7 @@ export {
   type PreviewOptions,
   type PreviewReport,
 } from './rules-store.ts';
+export * from './shift-store.ts';
+export * from './open-data-store.ts';
+// Synthetic load for the benchmarks (simulations/bench/): bulk rows, counts, resets.
+export * from './bench-load-store.ts';

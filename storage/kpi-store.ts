@@ -15,6 +15,8 @@ export interface KpiWindows {
   /** The same moment one week earlier, and the start of that day. */
   lastWeekAt: number;
   lastWeekDayStart: number;
+  /** The end of that day (the next local midnight: 23–25 hours later where clocks change). */
+  lastWeekDayEnd: number;
   /** Sensors that reported after this are online. */
   onlineSince: number;
   queueSince: number;
@@ -239,11 +241,11 @@ export class KpiStore {
       `SELECT toUnixTimestamp(toStartOfHour(detected)) * 1000 AS hour, detected < ${ms('d')} AS lw, count() AS n,
               countIf(detected <= if(detected < ${ms('d')}, ${ms('lt')}, ${T})) AS so
        FROM (SELECT incident_id, min(detected_at) AS detected FROM incident_marks
-             WHERE incident_id IN (${detectedIn(ms('d'), T)} UNION ALL ${detectedIn(ms('ld'), `${ms('ld')} + INTERVAL 1 DAY`)})
+             WHERE incident_id IN (${detectedIn(ms('d'), T)} UNION ALL ${detectedIn(ms('ld'), ms('le'))})
              GROUP BY incident_id)
-       WHERE (detected >= ${ms('d')} AND detected <= ${T}) OR (detected >= ${ms('ld')} AND detected < ${ms('ld')} + INTERVAL 1 DAY)
+       WHERE (detected >= ${ms('d')} AND detected <= ${T}) OR (detected >= ${ms('ld')} AND detected < ${ms('le')})
        GROUP BY hour, lw ORDER BY hour`,
-      { t: w.at, d: w.dayStart, ld: w.lastWeekDayStart, lt: w.lastWeekAt },
+      { t: w.at, d: w.dayStart, ld: w.lastWeekDayStart, le: w.lastWeekDayEnd, lt: w.lastWeekAt },
     );
     const out = {
       today: [] as Array<{ hour: number; n: number }>,
@@ -313,10 +315,10 @@ export class KpiStore {
       `SELECT toUnixTimestamp(hour) * 1000 AS hourMs, category, sum(c) AS n FROM (
          SELECT hour, source, category, uniqExactMerge(ids) AS c FROM events_1h
          WHERE type = 'citizen_report'
-           AND ((hour >= ${ms('d')} AND hour <= toStartOfHour(${T})) OR (hour >= ${ms('ld')} AND hour < ${ms('ld')} + INTERVAL 1 DAY))
+           AND ((hour >= ${ms('d')} AND hour <= toStartOfHour(${T})) OR (hour >= ${ms('ld')} AND hour < ${ms('le')}))
          GROUP BY hour, source, category)
        GROUP BY hour, category ORDER BY hour, category`,
-      { t: w.at, d: w.dayStart, ld: w.lastWeekDayStart },
+      { t: w.at, d: w.dayStart, ld: w.lastWeekDayStart, le: w.lastWeekDayEnd },
     );
     return rows.map((r) => ({ hour: Number(r.hourMs), category: r.category, n: Number(r.n) }));
   }

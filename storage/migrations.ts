@@ -24,12 +24,30 @@
  *   configuration as versioned JSON and the delivery log (storage/notification-store.ts,
  *   docs/notifications.md; migration 13).
  * - `cases`: hotline cases as event-sourced changes (storage/case-store.ts, docs/cases.md).
+ * - `case_departments`: which department each case handler's account is bound to
+ *   (storage/case-department-store.ts, docs/cases.md; migration 19).
  * - `rule_versions`: every saved version of the alarm and incident rules (rules-store.ts, docs/rules.md).
+ * - `city_register`: every version of the city package's sensors, units and sources as applied
+ *   at start, retired entries kept (storage/city-register-store.ts; migration 16).
+ * - `vocabulary_kinds`, `device_external_ids`: sensor kinds declared by an administrator or a
+ *   meta message, and device names bound by meta (storage/vocabulary-store.ts, docs/ingest.md;
+ *   migration 17).
+ * - `shift_log`: the command centre's shift log (shift-store.ts, docs/shifts.md; migration 18).
+ * - `cap_desk_changes`, `cap_warnings`: the public-warning desk (event-sourced, the alerts as CAP
+ *   XML) and the official warnings received (cap-store.ts, docs/cap.md; migration 20).
+ * - `open_data_keys`: the open-data portal's API keys, hashed (open-data-store.ts, docs/open-data.md;
+ *   migration 21).
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { queryRows } from './clickhouse-client.ts';
-import { clusterMigrationsTable, clusterStatements, createdTables } from './cluster-ddl.ts';
+import { clusterMigrationsTable, clusterStatements, createdTables, DEDUP } from './cluster-ddl.ts';
+import { KPI_ROLLUPS_DDL, REPLAY_ROLLUP_DDL } from './rollups-ddl.ts';
 import { NOTIFICATIONS_DDL } from './notification-store.ts';
+import { CITY_REGISTER_DDL } from './city-register-store.ts';
+import { OPEN_DATA_KEYS_DDL } from './open-data-store.ts';
+import { SHIFT_LOG_DDL } from './shift-store.ts';
+import { VOCABULARY_DDL } from './vocabulary-store.ts';
+import { CAP_DESK_DDL, CAP_WARNINGS_DDL } from './cap-store.ts';
 
 export interface Migration {
   version: number;
@@ -37,11 +55,8 @@ export interface Migration {
   statements: string[];
 }
 
-/** Deduplicates retried inserts that carry the same insert_deduplication_token. */
-const DEDUP = 'SETTINGS non_replicated_deduplication_window = 10000';
-
 /**
- * The event-sourced incident store (web/server/incident-store.ts): one row per change the
+ * The event-sourced incident store (storage/incident-store.ts): one row per change the
  * correlator or an operator makes, carrying the incident as it is after the change. Ordered by
  * incident and sequence, so an incident's history is one range read.
  */
@@ -61,7 +76,7 @@ ORDER BY (incident_id, seq)
 ${DEDUP}`;
 
 /**
- * The dispatch log (web/server/dispatch-service.ts): every dispatch action — recommendation
+ * The dispatch log (web/server/dispatch/dispatch-service.ts): every dispatch action — recommendation
  * shown, assignment, override, status change, arrival, release, warning — as one entry of a
  * SHA-256 hash chain (twin-model/dispatch/dispatch-log.ts), so an altered or removed entry is
  * found by `GET /api/dispatch/log/verify` or `bin/verify-dispatch-log.ts`.
@@ -83,7 +98,7 @@ ORDER BY seq
 ${DEDUP}`;
 
 /**
- * The audit log (web/server/audit/audit-store.ts, docs/security.md): one row per action —
+ * The audit log (storage/audit-store.ts, docs/security.md): one row per action —
  * incident actions by people, dispatch, security events, configuration changes, exports — as
  * one entry of a SHA-256 hash chain per key pair (`chain`, the key's fingerprint;
  * twin-model/audit/audit-log.ts), whose heads are signed in checkpoints kept outside the database.
@@ -135,141 +150,16 @@ ORDER BY (case_id, seq)
 ${DEDUP}`;
 
 /**
- * The KPI rollups of the leader's screen (docs/kpi.md, web/server/kpi-queries.ts): every KPI is
- * read from these small tables, filled by materialized views at insert time, never by scanning
- * the raw tables. Each is ordered by time (or by incident) first, so "the last 15 minutes" or
- * "today" is a range read.
- *
- * - `sensor_activity_5m`: per sensor and 5 minutes, readings and the newest reading time (online
- *   rate per source and department, joined with the small `sensors` registry at query time).
- * - `service_queue_5m`: service-hall metrics (`queue_length`, `wait_min`) per hall and 5 minutes:
- *   last value by reading time, maximum.
- * - `incident_marks`: one row per incident (merged at query time): type, district, place, severity
- *   and status as of its newest change, when it was detected, first acknowledged, resolved,
- *   closed, last ended (resolved, closed, false alarm, merged); and, from
- *   the dispatch log, when its first unit was dispatched and first arrived. The response times
- *   and the open incidents come from it (the same rules as twin-model/dispatch/response-times.ts).
- * - `events_1h`: events per hour, source, type and category, counted by distinct id, so a case the
- *   broker delivered twice counts once, as in `events FINAL` (hotline cases).
- * - `dead_letters_1m`: rejected messages per minute and reason.
+ * Which department a case handler's account is bound to (the `department` role): one row per
+ * change, the newest by `updated_at` counts; an empty department is an unbinding.
  */
-export const KPI_ROLLUPS_DDL: readonly string[] = [
-  `CREATE TABLE IF NOT EXISTS sensor_activity_5m (
-    bucket DateTime('UTC'),
-    sensor_id String,
-    n SimpleAggregateFunction(sum, UInt64),
-    last_ts SimpleAggregateFunction(max, DateTime64(3, 'UTC'))
-  ) ENGINE = AggregatingMergeTree
-  PARTITION BY toYYYYMM(bucket)
-  ORDER BY (bucket, sensor_id) ${DEDUP}`,
-  `CREATE MATERIALIZED VIEW IF NOT EXISTS sensor_activity_5m_mv TO sensor_activity_5m AS
-    SELECT toStartOfFiveMinutes(ts) AS bucket, sensor_id, count() AS n, max(ts) AS last_ts
-    FROM readings WHERE entity = 'sensor' GROUP BY bucket, sensor_id`,
-  `CREATE TABLE IF NOT EXISTS service_queue_5m (
-    bucket DateTime('UTC'),
-    sensor_id String,
-    metric LowCardinality(String),
-    last_v AggregateFunction(argMax, Float64, DateTime64(3, 'UTC')),
-    max_v SimpleAggregateFunction(max, Float64),
-    last_ts SimpleAggregateFunction(max, DateTime64(3, 'UTC'))
-  ) ENGINE = AggregatingMergeTree
-  PARTITION BY toYYYYMM(bucket)
-  ORDER BY (bucket, sensor_id, metric) ${DEDUP}`,
-  `CREATE MATERIALIZED VIEW IF NOT EXISTS service_queue_5m_mv TO service_queue_5m AS
-    SELECT toStartOfFiveMinutes(ts) AS bucket, sensor_id, metric, argMaxState(value, ts) AS last_v, max(value) AS max_v, max(ts) AS last_ts
-    FROM readings WHERE metric IN ('queue_length', 'wait_min') GROUP BY bucket, sensor_id, metric`,
-  `CREATE TABLE IF NOT EXISTS incident_marks (
-    incident_id String,
-    type AggregateFunction(argMax, String, UInt64),
-    status AggregateFunction(argMax, String, UInt64),
-    district AggregateFunction(argMax, String, UInt64),
-    lng AggregateFunction(argMax, Float64, UInt64),
-    lat AggregateFunction(argMax, Float64, UInt64),
-    severity AggregateFunction(argMax, UInt8, UInt64),
-    last_change AggregateFunction(argMax, String, UInt64),
-    ended_at SimpleAggregateFunction(max, Nullable(DateTime64(3, 'UTC'))),
-    detected_at SimpleAggregateFunction(min, Nullable(DateTime64(3, 'UTC'))),
-    acknowledged_at SimpleAggregateFunction(min, Nullable(DateTime64(3, 'UTC'))),
-    resolved_at SimpleAggregateFunction(min, Nullable(DateTime64(3, 'UTC'))),
-    closed_at SimpleAggregateFunction(min, Nullable(DateTime64(3, 'UTC'))),
-    false_alarm_at SimpleAggregateFunction(max, Nullable(DateTime64(3, 'UTC'))),
-    reopened_at SimpleAggregateFunction(max, Nullable(DateTime64(3, 'UTC'))),
-    dispatched_at SimpleAggregateFunction(min, Nullable(DateTime64(3, 'UTC'))),
-    arrived_at SimpleAggregateFunction(min, Nullable(DateTime64(3, 'UTC')))
-  ) ENGINE = AggregatingMergeTree
-  ORDER BY incident_id ${DEDUP}`,
-  `CREATE MATERIALIZED VIEW IF NOT EXISTS incident_marks_changes_mv TO incident_marks AS
-    SELECT incident_id,
-      argMaxState(toString(type), seq) AS type,
-      argMaxState(toString(status), seq) AS status,
-      argMaxState(JSONExtractString(incident, 'district'), seq) AS district,
-      argMaxState(JSONExtractFloat(incident, 'lng'), seq) AS lng,
-      argMaxState(JSONExtractFloat(incident, 'lat'), seq) AS lat,
-      argMaxState(toUInt8(JSONExtractUInt(incident, 'severity')), seq) AS severity,
-      argMaxIfState(toString(what), seq, what IN ('resolved', 'closed', 'false_alarm', 'merged_into', 'reopened')) AS last_change,
-      maxIfOrNull(at, what IN ('resolved', 'closed', 'false_alarm', 'merged_into')) AS ended_at,
-      min(toNullable(fromUnixTimestamp64Milli(JSONExtractInt(incident, 'openedAt'), 'UTC'))) AS detected_at,
-      minIfOrNull(at, what = 'acknowledged') AS acknowledged_at,
-      minIfOrNull(at, what = 'resolved') AS resolved_at,
-      minIfOrNull(at, what = 'closed') AS closed_at,
-      maxIfOrNull(at, what = 'false_alarm') AS false_alarm_at,
-      maxIfOrNull(at, what = 'reopened') AS reopened_at
-    FROM incident_changes GROUP BY incident_id`,
-  `CREATE MATERIALIZED VIEW IF NOT EXISTS incident_marks_dispatch_mv TO incident_marks AS
-    SELECT incident_id,
-      minIfOrNull(at, action IN ('assign', 'override')) AS dispatched_at,
-      minIfOrNull(at, action = 'arrive' OR (action = 'status' AND JSONExtractString(data, 'to') = 'on_scene')) AS arrived_at
-    FROM dispatch_log WHERE incident_id != '' GROUP BY incident_id`,
-  `CREATE TABLE IF NOT EXISTS events_1h (
-    hour DateTime('UTC'),
-    source LowCardinality(String),
-    type LowCardinality(String),
-    category LowCardinality(String),
-    ids AggregateFunction(uniqExact, String)
-  ) ENGINE = AggregatingMergeTree
-  PARTITION BY toYYYYMM(hour)
-  ORDER BY (hour, source, type, category) ${DEDUP}`,
-  `CREATE MATERIALIZED VIEW IF NOT EXISTS events_1h_mv TO events_1h AS
-    SELECT toStartOfHour(ts) AS hour, source, type, category, uniqExactState(id) AS ids
-    FROM events GROUP BY hour, source, type, category`,
-  `CREATE TABLE IF NOT EXISTS dead_letters_1m (
-    minute DateTime('UTC'),
-    reason LowCardinality(String),
-    n SimpleAggregateFunction(sum, UInt64)
-  ) ENGINE = AggregatingMergeTree
-  PARTITION BY toYYYYMM(minute)
-  ORDER BY (minute, reason) ${DEDUP}`,
-  `CREATE MATERIALIZED VIEW IF NOT EXISTS dead_letters_1m_mv TO dead_letters_1m AS
-    SELECT toStartOfMinute(received_at) AS minute, reason, count() AS n
-    FROM dead_letters GROUP BY minute, reason`,
-];
-
-/**
- * The replay rollup (docs/replay.md, docs/storage.md): per 10 s bucket, sensor and metric the
- * last value and its time, and the range (min, max). Ordered by time first, so "every sensor's
- * last value before T" or "the values of a playback chunk" is a range read of a few granules,
- * where `readings` and `readings_1m` (sensor first) touch every granule of the partition for any
- * time slice. No TTL: a replay may ask for any moment `readings` still holds, and the table has
- * at most a tenth of its rows.
- */
-export const REPLAY_ROLLUP_DDL: readonly string[] = [
-  `CREATE TABLE IF NOT EXISTS readings_10s (
-    bucket DateTime('UTC'),
-    entity Enum8('sensor' = 1, 'service' = 2),
-    sensor_id String,
-    metric LowCardinality(String),
-    last_ts SimpleAggregateFunction(max, DateTime64(3, 'UTC')),
-    last_v AggregateFunction(argMax, Float64, DateTime64(3, 'UTC')),
-    min_v SimpleAggregateFunction(min, Float64),
-    max_v SimpleAggregateFunction(max, Float64)
-  ) ENGINE = AggregatingMergeTree
-  PARTITION BY toYYYYMMDD(bucket)
-  ORDER BY (bucket, entity, sensor_id, metric) ${DEDUP}`,
-  `CREATE MATERIALIZED VIEW IF NOT EXISTS readings_10s_mv TO readings_10s AS
-    SELECT toStartOfInterval(ts, INTERVAL 10 SECOND) AS bucket, entity, sensor_id, metric,
-           max(ts) AS last_ts, argMaxState(value, ts) AS last_v, min(value) AS min_v, max(value) AS max_v
-    FROM readings GROUP BY bucket, entity, sensor_id, metric`,
-];
+export const CASE_DEPARTMENTS_DDL = `CREATE TABLE IF NOT EXISTS case_departments (
+  username String,
+  department String,
+  changed_by String,
+  updated_at DateTime64(3, 'UTC')
+) ENGINE = ReplacingMergeTree(updated_at)
+ORDER BY username`;
 
 /**
  * The classification of every registered sensor, as the `sensor_classes` dictionary loads it
@@ -526,6 +416,42 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 15,
     name: 'rule versions (alarm and incident rules, versioned)',
     statements: [RULE_VERSIONS_DDL],
+  },
+  // Numbered 16 by the city-package start.
+  {
+    version: 16,
+    name: "the city's registers as applied from its package: sensors, units, sources, retired ones kept (docs/city-packages.md)",
+    statements: [CITY_REGISTER_DDL],
+  },
+  // Numbered 17 by the devices work.
+  {
+    version: 17,
+    name: 'declared sensor kinds and device names bound by meta (docs/ingest.md, devices as they come)',
+    statements: [...VOCABULARY_DDL],
+  },
+  // Numbered 18 by the operations-loop work.
+  {
+    version: 18,
+    name: "the command centre's shift log: notes, handovers with their summary, sign-offs (docs/shifts.md)",
+    statements: [SHIFT_LOG_DDL],
+  },
+  // Numbered 19 by the case-desk wiring.
+  {
+    version: 19,
+    name: 'department bindings of case handlers (docs/cases.md)',
+    statements: [CASE_DEPARTMENTS_DDL],
+  },
+  // Numbered 20 by the public-warnings work.
+  {
+    version: 20,
+    name: 'public warnings: the CAP desk (event-sourced) and official warnings received (docs/cap.md)',
+    statements: [CAP_DESK_DDL, CAP_WARNINGS_DDL],
+  },
+  // Numbered 21 by the open-data work.
+  {
+    version: 21,
+    name: 'open-data portal API keys, stored hashed (docs/open-data.md)',
+    statements: [OPEN_DATA_KEYS_DDL],
   },
 ];
 

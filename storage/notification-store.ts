@@ -251,6 +251,20 @@ export class NotificationStore {
     return rows.map(toRecord);
   }
 
+  /**
+   * The idempotency keys of deliveries queued since `since` (epoch ms), newest first, at most
+   * `limit`: claimed before a restart, so they are not sent again after it.
+   */
+  async recentDeliveryKeys(since: number, limit = 1_000_000): Promise<string[]> {
+    const rows = await queryRows<{ delivery_key: string }>(
+      this.client,
+      `SELECT DISTINCT delivery_key FROM notification_deliveries
+       WHERE queued_at >= fromUnixTimestamp64Milli({since:Int64}) ORDER BY delivery_key LIMIT {limit:UInt32}`,
+      { since, limit },
+    );
+    return rows.map((r) => r.delivery_key);
+  }
+
   /** Deliveries by channel and status since `since` (epoch ms): the figures behind a delivery overview. */
   async deliveryCounts(since: number): Promise<Array<{ channelId: string; status: DeliveryStatus; count: number }>> {
     const rows = await queryRows<{ channel_id: string; status: string; n: number | string }>(

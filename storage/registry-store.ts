@@ -205,6 +205,17 @@ export class RegistryStore {
     return rows.map(fromStoredSensor);
   }
 
+  /**
+   * Stores registry rows as they are (the city register's sensors at start, bin/parts/
+   * registry-sync.ts; device meta goes through the ingest's sink).
+   */
+  async write(rows: readonly SensorRegistryRow[]): Promise<void> {
+    for (let i = 0; i < rows.length; i += 50_000) {
+      await this.client.insert({ table: 'sensors', values: rows.slice(i, i + 50_000).map(sensorColumns), format: 'JSONCompactEachRow' });
+    }
+    this.totals.clear();
+  }
+
   /** Every stored version of every sensor, deregistrations included (the registry through time). */
   async versions(): Promise<SensorRegistryRow[]> {
     const rows = await queryRows<StoredSensor>(this.client, `${SENSOR_SELECT} FROM sensors`);

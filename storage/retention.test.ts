@@ -64,6 +64,15 @@ describe('ttlClause', () => {
     );
   });
 
+  it('keeps hotline cases as sensitive data: the table rule first, then the sensitive rule, one TTL for the whole table', () => {
+    expect(retentionDays(DEFAULT_RETENTION, 'cases')).toBe(180);
+    expect(retentionDays(parseRetention('sensitive=90d'), 'cases')).toBe(90);
+    expect(retentionDays(parseRetention('sensitive=90d,cases=2y'), 'cases')).toBe(730);
+    expect(ttlClause(parseRetention('sensitive=forever'), 'cases')).toBeNull();
+    expect(ttlClause(DEFAULT_RETENTION, 'cases')).toBe('toDateTime(at) + toIntervalDay(180)');
+    expect(() => parseRetention('cases.sensitive=30d')).toThrow(/cases carries no classification/);
+  });
+
   it('has a rule for every table it lists, and classifies unclassified rows as the access policy does', () => {
     for (const t of RETENTION_TABLES) expect(() => ttlClause(DEFAULT_RETENTION, t.table)).not.toThrow();
     expect(UNCLASSIFIED_CLASS).toBe(UNCLASSIFIED_AS);

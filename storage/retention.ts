@@ -29,6 +29,11 @@ export interface RetentionTable {
   minDays?: { days: number; why: string };
   /** What the table holds (docs, errors). */
   what: string;
+  /**
+   * The classification of every row of an unclassified table that holds one kind of data as a
+   * whole (`cases`: sensitive): a rule for the classification applies to it, after a rule for the table.
+   */
+  tableClass?: Classification;
 }
 
 /**
@@ -83,6 +88,17 @@ export const RETENTION_TABLES: readonly RetentionTable[] = [
   },
   { table: 'events_1h', timeColumn: 'hour', classified: false, defaultDays: 1825, what: 'KPI rollup: events per hour' },
   { table: 'dead_letters_1m', timeColumn: 'minute', classified: false, defaultDays: 400, what: 'KPI rollup: rejected messages per minute' },
+  {
+    // What citizens said, where and their phone numbers: sensitive as a whole, so the
+    // `sensitive` rule (180 days by default) applies unless `cases=` says otherwise. Every row
+    // carries the case with its whole history, so dropping old changes keeps the case as it is.
+    table: 'cases',
+    timeColumn: 'at',
+    classified: false,
+    tableClass: 'sensitive',
+    defaultDays: 180,
+    what: 'hotline cases: every change with the case after it (text, caller, place, reply)',
+  },
   {
     table: 'notification_deliveries',
     timeColumn: 'queued_at',
@@ -203,7 +219,9 @@ export function retentionDays(policy: RetentionPolicy, table: string, cls: Class
     if (r.has(`${table}.${cls}`)) return r.get(`${table}.${cls}`)!;
     if (r.has(cls)) return r.get(cls)!;
   }
-  return r.has(table) ? r.get(table)! : t.defaultDays;
+  if (r.has(table)) return r.get(table)!;
+  if (t.tableClass && r.has(t.tableClass)) return r.get(t.tableClass)!;
+  return t.defaultDays;
 }
 
 const quote = (c: string) => `'${c}'`;

@@ -189,6 +189,32 @@ export class RulesStore {
   }
 
   /**
+   * Keeps a version another web node saved (heard on the cluster bus) when this store does not
+   * hold it yet — web nodes with their own stores then hold the same history; on a shared store
+   * the version is there already and nothing is written. Returns whether it was written.
+   */
+  async recordVersion(version: Omit<RuleVersion<RuleSet | IncidentRuleSet>, 'diff'>): Promise<boolean> {
+    const held = await this.rows(version.scope);
+    if (held.some((r) => r.version === version.version)) return false;
+    await this.client.insert({
+      table: 'rule_versions',
+      values: [
+        {
+          scope: version.scope,
+          version: version.version,
+          save_id: randomUUID(),
+          at: version.at,
+          author: version.author,
+          reason: version.reason,
+          rule_set: JSON.stringify(version.ruleSet),
+        },
+      ],
+      format: 'JSONEachRow',
+    });
+    return true;
+  }
+
+  /**
    * "Try it": the alarm episodes `draft` would have raised over stored readings (the last 24 h
    * by default), counted by the twin's own code. `current` is the rule set in force; the draft
    * is put into it (RuleSetError names the draft's bad field).

@@ -4,6 +4,7 @@
  * (JSONCompactEachRow, the cheapest JSON form for the engine to parse) only when it writes;
  * readings, the hot path, are text lines from the start.
  */
+import { capWarningColumns, type CapWarningRow } from './cap-store.ts';
 import { deadLetterColumns, type DeadLetterRow } from './dead-letter-store.ts';
 import { sensorColumns, type SensorRegistryRow } from './registry-store.ts';
 
@@ -81,6 +82,8 @@ export interface StorageBatch {
   deadLetters: DeadLetterRow[];
   events: EventRow[];
   positions: UnitPositionRow[];
+  /** Official warnings received over MQTT (CAP 1.2, docs/cap.md). */
+  capWarnings: CapWarningRow[];
   /** Messages fully contained in this batch. */
   messages: number;
   /** Of which rejected (their dead letter is in this batch). */
@@ -92,7 +95,7 @@ export interface StorageBatch {
   acceptedBySource: Map<string, number>;
 }
 
-export const STORAGE_TABLES = ['readings', 'readings_text', 'sensors', 'dead_letters', 'events', 'unit_positions'] as const;
+export const STORAGE_TABLES = ['readings', 'readings_text', 'sensors', 'dead_letters', 'events', 'unit_positions', 'cap_warnings'] as const;
 export type StorageTable = (typeof STORAGE_TABLES)[number];
 
 export function emptyBatch(id: string): StorageBatch {
@@ -104,6 +107,7 @@ export function emptyBatch(id: string): StorageBatch {
     deadLetters: [],
     events: [],
     positions: [],
+    capWarnings: [],
     messages: 0,
     rejectedMessages: 0,
     oldestReceivedAt: 0,
@@ -120,6 +124,7 @@ export function batchJsonTables(batch: StorageBatch): Array<[StorageTable, unkno
     ['dead_letters', batch.deadLetters.map(deadLetterColumns)],
     ['events', batch.events.map((r) => [r.source, r.id, r.ts, r.type, r.category, r.lng, r.lat, r.severity, r.text, r.receivedAt])],
     ['unit_positions', batch.positions.map((r) => [r.unitId, r.ts, r.lng, r.lat, r.speed, r.heading, r.status, r.receivedAt])],
+    ['cap_warnings', batch.capWarnings.map(capWarningColumns)],
   ];
   return all.filter(([, rows]) => rows.length > 0);
 }

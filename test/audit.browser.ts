@@ -76,13 +76,13 @@ describe('the audit viewer', () => {
     expect(await page.getByTestId('audit-status-line').innerText()).toBe('校验通过');
     expect(await page.getByTestId('audit-timezone').innerText()).toContain('UTC+8');
 
-    // The rows are the API's, newest first, each time in Wuhan time.
+    // The rows are the API's, newest first, each time on the city's clocks (Asia/Shanghai).
     const api = (await call(app.url!, admin, 'GET', '/api/audit/entries?limit=200')).body as AuditEntriesResponse;
     const rows = page.getByTestId('audit-row');
     await expect.poll(() => rows.count()).toBeGreaterThanOrEqual(api.entries.length);
     const firstSeq = Number(await rows.first().getAttribute('data-seq'));
     const entry = api.entries.find((e) => e.seq === firstSeq)!;
-    expect(await rows.first().locator('[data-col="time"]').innerText()).toBe(formatCityDateTime(entry.at));
+    expect(await rows.first().locator('[data-col="time"]').innerText()).toBe(formatCityDateTime(entry.at, app.city!.timezone!));
     const failed = page.locator('[data-testid="audit-row"][data-action="login_failed"]');
     expect(await failed.count()).toBe(1);
     expect(await failed.locator('[data-col="actor"]').innerText()).toBe('op-li');
@@ -97,7 +97,7 @@ describe('the audit viewer', () => {
       .toEqual(new Set(['op-li']));
     await page.getByTestId('audit-filter-reset').click();
     await page.getByTestId('audit-filter-stream').selectOption('security');
-    await page.getByTestId('audit-filter-from').fill(formatCityDateTime(entry.at - 3600_000).slice(0, 16));
+    await page.getByTestId('audit-filter-from').fill(formatCityDateTime(entry.at - 3600_000, app.city!.timezone!).slice(0, 16));
     await page.getByTestId('audit-filter-apply').click();
     await expect
       .poll(async () => new Set(await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-stream')))))

@@ -123,6 +123,7 @@ describe('ingest on embedded parts', () => {
       deadLetters: [],
       events: [],
       positions: [],
+      capWarnings: [],
       messages: 1,
       rejectedMessages: 0,
       oldestReceivedAt: now,

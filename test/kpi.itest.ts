@@ -87,7 +87,7 @@ beforeAll(async () => {
 
   const city = app.city!;
   const t0 = now();
-  const dayStart = dayStartOf(t0);
+  const dayStart = dayStartOf(t0, city.timezone!);
   /** A moment `min` minutes ago, but never before today's start (the test may run just after midnight). */
   const earlier = (min: number) => Math.max(dayStart + 1000, t0 - min * 60_000);
 
@@ -330,8 +330,8 @@ describe('open incidents', () => {
         { t },
       );
       const ids = direct.map((r) => r.id);
-      expect((await q.openIncidentPoints(kpiWindows(t))).map((p) => p.id).sort(), `at ${t}`).toEqual(ids);
-      expect((await q.openIncidents(kpiWindows(t))).map((p) => p.incidentId).sort(), `at ${t}`).toEqual(ids);
+      expect((await q.openIncidentPoints(kpiWindows(t, app.city!.timezone!))).map((p) => p.id).sort(), `at ${t}`).toEqual(ids);
+      expect((await q.openIncidents(kpiWindows(t, app.city!.timezone!))).map((p) => p.incidentId).sort(), `at ${t}`).toEqual(ids);
     }
   });
 

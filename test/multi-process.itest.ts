@@ -10,7 +10,8 @@
  * reading, no reading is in both, and neither holds a duplicate row. With a ClickHouse server
  * (CITYTWIN_CLICKHOUSE_URL) the same workers write into one store. The web nodes' own stores
  * stay empty of readings (their twins are fed by MQTT, which is what is tested here); one of them,
- * the twin writer, stores incident changes, and the other mirrors them and forwards actions to it.
+ * the twin writer, stores incident changes, and the other mirrors them and forwards actions (and
+ * hotline cases) to it.
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -284,6 +285,26 @@ describe('two ingest workers on a shared subscription, two web nodes on the Redi
       body: JSON.stringify({ unitIds: [recs[0]!.unitId], expectedVersions: { [recs[0]!.unitId]: recs[0]!.version } }),
     });
     expect(twice.status).toBe(409);
+
+    // A hotline case handed to the other node is taken in by the writer's case desk, once.
+    const hotlineCase = JSON.stringify({
+      externalId: 'mp-case-1',
+      category: 'traffic',
+      text: '路口拥堵',
+      lng: 114.26,
+      lat: 30.53,
+      receivedAt: Date.now(),
+    });
+    const postCase = (url: string) =>
+      consoleFetch(url, '/api/cases', { method: 'POST', headers: { 'content-type': 'application/json' }, body: hotlineCase });
+    const taken = await postCase(other.url);
+    expect(taken.status).toBe(200);
+    const made = (await taken.json()) as { caseId: string; duplicate: boolean; status: string; department: string };
+    expect(made).toMatchObject({ duplicate: false, status: 'assigned', department: '武汉市公安局交通管理局' });
+    // Each process has its own embedded store here, so the case is read on the writer (with a
+    // shared ClickHouse every node reads it).
+    expect((await consoleFetch(writer.url, `/api/cases/${made.caseId}`)).status).toBe(200);
+    expect(await (await postCase(writer.url)).json()).toMatchObject({ caseId: made.caseId, duplicate: true });
 
     // Only the writer makes and stores changes; the other node mirrors them.
     const [wm, om] = await Promise.all([metrics(writer.url), metrics(other.url)]);

@@ -157,6 +157,17 @@ describe('delivery log in ClickHouse', () => {
     ]);
   });
 
+  it('gives back the keys claimed since a time, so that a restarted node does not send them again', async () => {
+    // The keys of the three deliveries above, queued after T0; none before T0.
+    const keys = ['inc-1', 'inc-2', 'inc-3'].map((i) => deliveryKey(`${i}/opened`, 'role:operator', 'ops-hook'));
+    expect(await store.recentDeliveryKeys(T0 - 1)).toEqual(keys);
+    expect(await store.recentDeliveryKeys(T0 + 86_400_000)).toEqual([]);
+    // Seeded with them, a fresh key store claims none of them again, and a new key once.
+    const seeded = new MemoryIdempotencyKeys();
+    seeded.remember(await store.recentDeliveryKeys(T0 - 1));
+    expect(await seeded.claim([...keys, 'inc-4/opened|role:operator|ops-hook'])).toEqual([false, false, false, true]);
+  });
+
   it('keeps the rows while the store refuses them and writes them once it is back', async () => {
     let down = true;
     const errors: unknown[] = [];

@@ -15,6 +15,7 @@ import {
   createRandom,
   deliveryKey,
   parseNotificationConfig,
+  webhookMessageId,
   type Incident,
   type NotificationConfigInput,
   type OutgoingMessage,
@@ -323,10 +324,10 @@ describe('webhooks', () => {
     expect(hits.map((h) => [h.path, h.verified, h.answered])).toEqual([['/hook', true, 200]]);
     const body = JSON.parse(hits[0]!.raw.toString('utf8'));
     expect(body).toMatchObject({
-      id: 'inc-000002/opened|role:operator|hook',
+      id: 'inc-000002/opened|hook',
       event: { kind: 'opened' },
       incident: { id: 'inc-000002', district: '420103' },
-      recipient: { id: 'role:operator', users: ['wang', 'zhang', 'li', 'ghost'] },
+      recipients: [{ id: 'role:operator', users: ['wang', 'zhang', 'li', 'ghost'] }],
       subject: '【新事件】道路积水 · 江汉区 · 3级',
     });
     expect(hits[0]!.headers['x-citytwin-delivery']).toBe(body.id);
@@ -336,7 +337,7 @@ describe('webhooks', () => {
         hits[0]!.headers['x-citytwin-signature'] as string,
       ),
     ).toBe(false);
-    expect(log.latest.get(body.id)!.status).toBe('sent');
+    expect(log.latest.get(deliveryKey('inc-000002/opened', 'role:operator', 'hook'))!.status).toBe('sent');
   });
 
   it('retries after a 500 and is received once with 200', async () => {
@@ -380,7 +381,8 @@ describe('webhooks', () => {
     await first.d.drain();
 
     const accepted = hits.filter((h) => h.answered === 200).map((h) => String(h.headers['x-citytwin-delivery']));
-    expect(accepted.sort()).toEqual(messages.map((m) => deliveryKey(m.event.id, m.recipients[0]!.id, 'hook')).sort());
+    // One request per (event, channel): the delivery header names the event and the channel.
+    expect(accepted.sort()).toEqual(messages.map((m) => webhookMessageId(m.event.id, 'hook')).sort());
     expect(hits.every((h) => h.verified)).toBe(true);
     expect(first.d.stats().hook).toMatchObject({ sent: 20, dead: 0, failed: 0 });
 

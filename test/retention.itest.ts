@@ -10,7 +10,13 @@ import { spawnSync } from 'node:child_process';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClickHouseSink, createClickHouse, queryRows, runMigrations } from '../storage/index.ts';
-import { applyRetention, currentTtls, recordSourceClassifications, refreshClassifications } from '../storage/retention-store.ts';
+import {
+  applyRetention,
+  CHECKED_IDS_MAX,
+  currentTtls,
+  recordSourceClassifications,
+  refreshClassifications,
+} from '../storage/retention-store.ts';
 import { registryRowOf } from '../storage/registry-store.ts';
 import { emptyBatch, readingRow } from '../storage/storage-batch.ts';
 import { DEFAULT_RETENTION, parseRetention, RETENTION_TABLES, ttlClause } from '../storage/retention.ts';
@@ -66,7 +72,9 @@ describe('retention as TTLs', () => {
   it('re-applies a changed policy to the tables it changes, and removes a TTL for kept forever', async () => {
     const policy = parseRetention('readings=5d,public=forever,sensitive=2d,dead_letters=forever,events=3d');
     const changes = await applyRetention(client, policy);
+    // `cases` is sensitive as a whole: the sensitive rule applies to it too.
     expect(changes.map((c) => c.table).sort()).toEqual([
+      'cases',
       'dead_letters',
       'events',
       'readings',
@@ -80,6 +88,7 @@ describe('retention as TTLs', () => {
       to: null,
     });
     expect(await engineFull('dead_letters')).not.toContain(' TTL ');
+    expect(await engineFull('cases')).toContain('TTL toDateTime(at) + toIntervalDay(2)');
     expect(await applyRetention(client, policy)).toEqual([]);
   });
 
@@ -171,6 +180,24 @@ describe('retention as TTLs', () => {
     await sink.write(again);
     expect(reloads).toEqual([true, false]);
     await client.command({ query: "ALTER TABLE readings DELETE WHERE sensor_id = 'cc-new' SETTINGS mutations_sync = 1" });
+  });
+
+  it('reloads the lookup without checking each id when a whole register arrives at once', async () => {
+    const batch = emptyBatch('whole-register');
+    for (let i = 0; i <= CHECKED_IDS_MAX; i++)
+      batch.sensors.push(registryRowOf(`bulk-${i}`, { kind: 'city_code', lng: 114.3, lat: 30.5, classification: 'sensitive' }, now));
+    await new ClickHouseSink(client, {}).write(batch);
+    expect(
+      await refreshClassifications(
+        client,
+        batch.sensors.map((r) => r.sensorId),
+      ),
+    ).toBe(true);
+    const [row] = await queryRows<{ c: string }>(
+      client,
+      "SELECT dictGetOrDefault('sensor_classes', 'classification', tuple('bulk-42'), '') AS c",
+    );
+    expect(row).toEqual({ c: 'sensitive' });
   });
 
   it('reports the disk use per table as valid Prometheus text', async () => {

@@ -7,7 +7,6 @@
  * before the range, a deregistered sensor), and each draft's preview is compared with a real
  * twin that holds the saved rule and is fed the same readings in arrival order.
  */
-import type { ClickHouseClient } from '@clickhouse/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ClickHouseSink,
@@ -18,6 +17,7 @@ import {
   RuleVersionConflictError,
   RulesStore,
   runMigrations,
+  type StorageClient,
 } from '../storage/index.ts';
 import { emptyBatch, readingRow } from '../storage/storage-batch.ts';
 import {
@@ -149,7 +149,7 @@ describe('rule versions', () => {
     const racing = new Proxy(client, {
       get(target, prop, receiver) {
         if (prop !== 'insert') return Reflect.get(target, prop, receiver);
-        return async (params: Parameters<ClickHouseClient['insert']>[0]) => {
+        return async (params: Parameters<StorageClient['insert']>[0]) => {
           await target.insert({
             table: 'rule_versions',
             values: [

@@ -56,6 +56,7 @@ interface Live {
   incidentUpdates: number;
   unitLists: number;
   unitUpdates: number;
+  escalationLists: number;
   cells: number;
 }
 
@@ -79,6 +80,7 @@ function connectLive(token: unknown, extra: Record<string, unknown> = {}): Live 
     incidentUpdates: 0,
     unitLists: 0,
     unitUpdates: 0,
+    escalationLists: 0,
     cells: 0,
   };
   socket.on('connect', () => socket.emit('resume', { epoch: null, lastSeq: null }));
@@ -104,6 +106,7 @@ function connectLive(token: unknown, extra: Record<string, unknown> = {}): Live 
   socket.on('incident', () => live.incidentUpdates++);
   socket.on('units', () => live.unitLists++);
   socket.on('unit', () => live.unitUpdates++);
+  socket.on('escalations', () => live.escalationLists++);
   socket.on('cells', () => live.cells++);
   socket.on('refused', (r: { event: string; reason: string }) => live.refused.push(r));
   return live;
@@ -225,6 +228,7 @@ describe('the policy on every route and socket event', () => {
         unit: live.unitUpdates > 0,
         viewport: live.refused.every((r) => r.event !== 'viewport'),
         cells: live.cells > 0,
+        escalations: live.escalationLists > 0,
       };
       for (const [event, def] of Object.entries(SOCKET_EVENTS))
         expect([event, seen[event as SocketEventName]]).toEqual([event, hasPermission([role], def.permission)]);

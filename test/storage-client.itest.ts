@@ -4,12 +4,11 @@
  * in force; storage/clickhouse-client.ts gives every insert its own).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ClickHouseClient } from '@clickhouse/client';
-import { createClickHouse, queryRows } from '../storage/index.ts';
+import { createClickHouse, queryRows, type StorageClient } from '../storage/index.ts';
 import { tempDir } from './support/fixtures.ts';
 
 describe('the storage client', () => {
-  let client: ClickHouseClient;
+  let client: StorageClient;
   const dir = tempDir('storage-client');
   beforeAll(async () => {
     client = createClickHouse({ url: null, dataDir: dir.path });

@@ -3,6 +3,9 @@
  * and its alarm rules. Pure: no I/O, no clock, no randomness but the seeded one.
  */
 export * from './vocabulary.ts';
+export * from './vocabulary-registry.ts';
+export * from './unit-conversion.ts';
+export * from './device-directory.ts';
 export * from './random.ts';
 export * from './sensor-state.ts';
 export * from './alarm-rules.ts';
@@ -22,3 +25,6 @@ export * from './incidents/incident-restore.ts';
 export * from './incidents/incident-schemas.ts';
 export * from './dispatch/index.ts';
 export * from './notifications/index.ts';
+export * from './local-time.ts';
+export * from './register-diff.ts';
+export * from './shifts/shift-log.ts';

@@ -13,7 +13,7 @@
  * Pure: the twin (twin-state.ts), replay and the server's readers of the stored registry all
  * resolve a meta message through {@link resolveSensorMeta}, so every path shows the same sensor.
  */
-import type { SensorSite } from './city/city-types.ts';
+import type { CityModel, DeclaredSensorSite } from './city/city-types.ts';
 import type { SensorMeta } from './messages/record-parsers.ts';
 
 /** What device meta may not change on a registered sensor. */
@@ -41,7 +41,7 @@ export interface MetaResolution {
  * city, the meta is taken as it is). An empty meta (deregistration) of a registered sensor is
  * refused: the sensor stays as it is.
  */
-export function resolveSensorMeta(site: SensorSite | undefined, meta: SensorMeta | null): MetaResolution {
+export function resolveSensorMeta(site: DeclaredSensorSite | undefined, meta: SensorMeta | null): MetaResolution {
   if (!site) return { meta, refused: [] };
   if (meta === null) return { meta: null, refused: ['registration'] };
   const refused: RegisterField[] = [];
@@ -61,4 +61,13 @@ export function resolveSensorMeta(site: SensorSite | undefined, meta: SensorMeta
   if (meta.unit !== undefined) out.unit = meta.unit;
   if (meta.classification !== undefined) out.classification = meta.classification;
   return { meta: out, refused };
+}
+
+/**
+ * The city's register: its sensors of v1 kinds and of the kinds it declares (a package's
+ * vocabulary.json). Every reader of the register takes both.
+ */
+export function registerSites(city: Pick<CityModel, 'sensorSites' | 'declaredSensorSites'> | null | undefined): DeclaredSensorSite[] {
+  if (!city) return [];
+  return [...city.sensorSites, ...(city.declaredSensorSites ?? [])];
 }

@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { AlarmLevel, DEFAULT_ALARM_RULES, evaluateLevel } from './alarm-rules.ts';
 import { SensorStateCode } from './sensor-state.ts';
-import { applyTwinInput, countByState, createTwinChanges, createTwinState, headlineValue, type TwinContext } from './twin-state.ts';
+import {
+  applyTwinInput,
+  countByState,
+  createTwinChanges,
+  createTwinState,
+  headlineValue,
+  stateReasonAt,
+  type TwinContext,
+} from './twin-state.ts';
 
 const T0 = Date.UTC(2026, 6, 1);
 function clock(start = T0): TwinContext & { advance(ms: number): void } {
@@ -116,6 +124,87 @@ describe('applyTwinInput', () => {
       createTwinChanges(),
     );
     expect(state.byId.get('wl-1')!.state).toBe(SensorStateCode.normal);
+  });
+  it("words a stale sensor's growing silence when asked, without rewriting it on every tick", () => {
+    const state = createTwinState();
+    const ctx = clock();
+    applyTwinInput(state, { type: 'meta', id: 'wl-1', meta }, ctx, createTwinChanges());
+    applyTwinInput(
+      state,
+      { type: 'readings', id: 'wl-1', readings: [{ metric: 'water_level_cm', ts: T0, value: 5 }] },
+      ctx,
+      createTwinChanges(),
+    );
+    const limitS = DEFAULT_ALARM_RULES.water_level.staleAfterMs / 1000;
+    ctx.advance(DEFAULT_ALARM_RULES.water_level.staleAfterMs + 1000);
+    applyTwinInput(state, { type: 'tick' }, ctx, createTwinChanges());
+    const entry = state.byId.get('wl-1')!;
+    expect(stateReasonAt(state, entry, ctx.now())).toBe(`no reading for ${limitS + 1} s (limit ${limitS} s)`);
+    ctx.advance(59_000);
+    const changes = createTwinChanges();
+    applyTwinInput(state, { type: 'tick' }, ctx, changes);
+    expect(entry.state).toBe(SensorStateCode.stale);
+    expect(changes.changed.size).toBe(0);
+    expect(stateReasonAt(state, entry, ctx.now())).toBe(`no reading for ${limitS + 60} s (limit ${limitS} s)`);
+  });
+  it('keeps the state and reason of a sensor inside its staleness limit on tick', () => {
+    const state = createTwinState();
+    const ctx = clock();
+    applyTwinInput(state, { type: 'meta', id: 'wl-1', meta }, ctx, createTwinChanges());
+    applyTwinInput(
+      state,
+      { type: 'readings', id: 'wl-1', readings: [{ metric: 'water_level_cm', ts: T0, value: 34 }] },
+      ctx,
+      createTwinChanges(),
+    );
+    ctx.advance(DEFAULT_ALARM_RULES.water_level.staleAfterMs - 1000);
+    const changes = createTwinChanges({ collectAlarms: true });
+    applyTwinInput(state, { type: 'tick' }, ctx, changes);
+    const entry = state.byId.get('wl-1')!;
+    expect(entry.state).toBe(SensorStateCode.alarm);
+    expect(stateReasonAt(state, entry, ctx.now())).toBe('water_level_cm 34 ≥ 30 (alarm)');
+    expect(changes.changed.size).toBe(0);
+    expect(changes.alarms).toEqual([]);
+  });
+  it('turns each sensor stale at its own limit, also one registered between ticks', () => {
+    const state = createTwinState();
+    const ctx = clock();
+    const read = (id: string) =>
+      applyTwinInput(
+        state,
+        { type: 'readings', id, readings: [{ metric: 'water_level_cm', ts: ctx.now(), value: 5 }] },
+        ctx,
+        createTwinChanges(),
+      );
+    const limit = DEFAULT_ALARM_RULES.water_level.staleAfterMs;
+    applyTwinInput(state, { type: 'meta', id: 'wl-1', meta }, ctx, createTwinChanges());
+    read('wl-1');
+    const tick = () => applyTwinInput(state, { type: 'tick' }, ctx, createTwinChanges());
+    tick();
+    ctx.advance(limit / 2);
+    // Registered after the tick above, with a reading from before it: stale before wl-1.
+    applyTwinInput(state, { type: 'meta', id: 'wl-2', meta }, ctx, createTwinChanges());
+    applyTwinInput(
+      state,
+      { type: 'readings', id: 'wl-2', readings: [{ metric: 'water_level_cm', ts: ctx.now() - limit + 2000, value: 5 }] },
+      ctx,
+      createTwinChanges(),
+    );
+    tick();
+    expect(state.byId.get('wl-2')!.state).toBe(SensorStateCode.normal);
+    ctx.advance(1000);
+    tick();
+    expect(state.byId.get('wl-2')!.state).toBe(SensorStateCode.normal);
+    ctx.advance(2000);
+    tick();
+    expect(state.byId.get('wl-2')!.state).toBe(SensorStateCode.stale);
+    expect(state.byId.get('wl-1')!.state).toBe(SensorStateCode.normal);
+    ctx.advance(limit / 2 - 3000);
+    tick();
+    expect(state.byId.get('wl-1')!.state).toBe(SensorStateCode.normal);
+    ctx.advance(1000);
+    tick();
+    expect(state.byId.get('wl-1')!.state).toBe(SensorStateCode.stale);
   });
   it('deregisters on an empty meta', () => {
     const state = createTwinState();

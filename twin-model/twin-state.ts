@@ -9,7 +9,7 @@
  * take them explicitly (`sensorSummary`).
  */
 import { AlarmLevel } from './alarm-rules.ts';
-import type { SensorSite } from './city/city-types.ts';
+import type { DeclaredSensorSite } from './city/city-types.ts';
 import type { Reading } from './messages/payload-parser.ts';
 import type { SensorMeta } from './messages/record-parsers.ts';
 import {
@@ -25,7 +25,7 @@ import {
 import { DEFAULT_COMPILED_RULES, type CompiledRuleSet, type ResolvedRules } from './rules/rule-resolve.ts';
 import { resolveSensorMeta } from './sensor-register.ts';
 import { SensorStateCode, stateName, type SensorStateName } from './sensor-state.ts';
-import { KIND_METRICS, type Classification, type SensorKind } from './vocabulary.ts';
+import { KIND_METRICS, type Classification } from './vocabulary.ts';
 
 export interface LatestValue {
   value: number;
@@ -36,7 +36,10 @@ export interface SensorEntry {
   /** Position in `state.sensors`; stable for the life of the state. */
   index: number;
   id: string;
-  kind: SensorKind | 'unknown';
+  /** A v1 kind, a declared kind (vocabulary-registry.ts), or `unknown` before any meta. */
+  kind: string;
+  /** The kind's headline metric (drawn on the map), or null for an unknown kind. */
+  headline: string | null;
   lng: number | null;
   lat: number | null;
   district: string | null;
@@ -80,11 +83,13 @@ function flatTolerance(ref: number): number {
 export interface TwinConfig {
   /** The alarm rules in force (rules/rule-resolve.ts `compileRuleSet`); replaced live by `setRules`. */
   rules: CompiledRuleSet;
-  /** Planned sites of the city model, for positions of sensors that have no meta yet. */
-  sites: ReadonlyMap<string, SensorSite>;
+  /** The metrics of a kind (first = headline), from the vocabulary; undefined for an unknown kind. */
+  kindMetrics: (kind: string) => readonly string[] | undefined;
+  /** Planned sites of the city model (the register), for positions of sensors that have no meta yet. */
+  sites: ReadonlyMap<string, DeclaredSensorSite>;
   /** District code at a position, or null (from the city model). */
   districtAt: (lng: number, lat: number) => string | null;
-  /** Staleness for sensors of unknown kind. */
+  /** Staleness for sensors of unknown kind (a kind without rules has the rule set's fallback). */
   defaultStaleAfterMs: number;
 }
 
@@ -147,6 +152,7 @@ export function createTwinState(config: Partial<TwinConfig> = {}): TwinState {
   return {
     config: {
       rules: config.rules ?? DEFAULT_COMPILED_RULES,
+      kindMetrics: config.kindMetrics ?? ((kind) => KIND_METRICS[kind as keyof typeof KIND_METRICS]),
       sites: config.sites ?? new Map(),
       districtAt: config.districtAt ?? (() => null),
       defaultStaleAfterMs: config.defaultStaleAfterMs ?? 10 * 60_000,
@@ -166,6 +172,7 @@ function ensureSensor(state: TwinState, id: string, ctx: TwinContext, changes: T
     index: state.sensors.length,
     id,
     kind: site?.kind ?? 'unknown',
+    headline: site ? (state.config.kindMetrics(site.kind)?.[0] ?? null) : null,
     lng: site?.lng ?? null,
     lat: site?.lat ?? null,
     district: site?.district ?? null,
@@ -195,7 +202,7 @@ function ensureSensor(state: TwinState, id: string, ctx: TwinContext, changes: T
 
 /** The metric drawn on the map for a sensor: its kind's first metric, or the first seen. */
 export function headlineMetric(entry: SensorEntry): string | null {
-  if (entry.kind !== 'unknown') return KIND_METRICS[entry.kind][0] ?? null;
+  if (entry.headline !== null) return entry.headline;
   const first = entry.latest.keys().next();
   return first.done ? null : first.value;
 }
@@ -219,21 +226,36 @@ export function isSuspect(entry: SensorEntry): boolean {
   return entry.rules.rules.some((r) => r.type === 'flatline' && (entry.levels.get(r.id) ?? AlarmLevel.normal) !== AlarmLevel.normal);
 }
 
+/** Since when a sensor has been silent: its newest reading, else when it was first seen. */
+function silentSince(entry: SensorEntry): number {
+  return entry.lastTs > 0 ? entry.lastTs : entry.firstSeenAt;
+}
+
+function staleReason(entry: SensorEntry, limit: number, now: number): string {
+  return entry.lastTs > 0
+    ? `no reading for ${Math.round((now - entry.lastTs) / 1000)} s (limit ${limit / 1000} s)`
+    : `no reading since registration (limit ${limit / 1000} s)`;
+}
+
+/**
+ * Why the sensor is in its state at `now`. For a stale sensor the silence keeps growing, so
+ * its reason is worded when asked rather than rewritten on every tick.
+ */
+export function stateReasonAt(state: TwinState, entry: SensorEntry, now: number): string | null {
+  return entry.state === SensorStateCode.stale ? staleReason(entry, staleAfter(state, entry), now) : entry.stateReason;
+}
+
 /** Recomputes the display state from levels, registration and silence. */
 function refreshState(state: TwinState, entry: SensorEntry, now: number): void {
   let code: SensorStateCode;
   let reason: string | null;
-  const silentSince = entry.lastTs > 0 ? entry.lastTs : entry.firstSeenAt;
   const limit = staleAfter(state, entry);
   if (!entry.registered) {
     code = SensorStateCode.unregistered;
     reason = 'no meta message yet';
-  } else if (now - silentSince > limit) {
+  } else if (now - silentSince(entry) > limit) {
     code = SensorStateCode.stale;
-    reason =
-      entry.lastTs > 0
-        ? `no reading for ${Math.round((now - entry.lastTs) / 1000)} s (limit ${limit / 1000} s)`
-        : `no reading since registration (limit ${limit / 1000} s)`;
+    reason = staleReason(entry, limit, now);
   } else {
     let worst: AlarmLevel = AlarmLevel.normal;
     reason = null;
@@ -261,6 +283,7 @@ function refreshState(state: TwinState, entry: SensorEntry, now: number): void {
 
 function applyMeta(state: TwinState, id: string, deviceMeta: SensorMeta | null, ctx: TwinContext, changes: TwinChanges): void {
   const entry = ensureSensor(state, id, ctx, changes);
+  forgetStaleness(state);
   const before = entry.state;
   const site = state.config.sites.get(id);
   // A sensor of the city's register keeps the register's kind, position, name and source,
@@ -273,6 +296,7 @@ function applyMeta(state: TwinState, id: string, deviceMeta: SensorMeta | null, 
   } else {
     entry.registered = true;
     entry.kind = meta.kind;
+    entry.headline = state.config.kindMetrics(meta.kind)?.[0] ?? null;
     entry.lng = meta.lng;
     entry.lat = meta.lat;
     entry.district = meta.district ?? state.config.districtAt(meta.lng, meta.lat) ?? site?.district ?? null;
@@ -349,17 +373,39 @@ function updateFlatline(entry: SensorEntry): void {
   entry.suspect = f.count >= FLATLINE_MIN_READINGS && head.ts - f.since >= FLATLINE_MS;
 }
 
+/**
+ * When the next sensor can fall silent past its staleness limit, as of the last full scan of
+ * a twin: a lower bound, since readings only push deadlines later. Meta (a registration, a new
+ * kind) and new rules can bring one earlier, so they forget it (`forgetStaleness`).
+ */
+const nextStaleness = new WeakMap<TwinState, { at: number; scannedAt: number; rules: TwinConfig['rules'] }>();
+
+function forgetStaleness(state: TwinState): void {
+  nextStaleness.delete(state);
+}
+
 function applyTick(state: TwinState, ctx: TwinContext, changes: TwinChanges): void {
   const now = ctx.now();
+  // Between readings and meta only time passes, and time changes nothing but staleness. Until
+  // the earliest deadline no sensor can change, so most ticks are one comparison; this runs
+  // every second over every sensor of the city (and of a replay).
+  const next = nextStaleness.get(state);
+  if (next && now <= next.at && now >= next.scannedAt && next.rules === state.config.rules) return;
+  let earliest = Number.POSITIVE_INFINITY;
   for (const entry of state.sensors) {
+    if (!entry.registered) continue;
+    const deadline = silentSince(entry) + staleAfter(state, entry);
+    const silentTooLong = now > deadline;
+    if (!silentTooLong && deadline < earliest) earliest = deadline;
+    // A sensor on the same side of its limit as before keeps its state and reason (a stale
+    // one's growing silence is worded by stateReasonAt).
+    if (silentTooLong === (entry.state === SensorStateCode.stale)) continue;
     const before = entry.state;
-    const reason = entry.stateReason;
     refreshState(state, entry, now);
     noteTransition(entry, before, ctx, changes, 0);
-    // Staleness reasons carry a growing duration; only a state change is news.
     if (entry.state !== before) changes.changed.add(entry.index);
-    else if (entry.state === SensorStateCode.stale) entry.stateReason = entry.stateReason ?? reason;
   }
+  nextStaleness.set(state, { at: earliest, scannedAt: now, rules: state.config.rules });
 }
 
 /**

@@ -212,6 +212,12 @@ export function registerBrokerMetrics(registry: Registry, broker: EmbeddedBroker
   );
   counter(
     registry,
+    'citytwin_mqtt_unsupported_protocol_total',
+    'Connects refused for their protocol version (MQTT 5 on the embedded broker, which speaks 3.1.1).',
+    () => c().unsupportedProtocol,
+  );
+  counter(
+    registry,
     'citytwin_mqtt_slow_subscribers_disconnected_total',
     'Clients disconnected for not reading their socket.',
     () => c().slowSubscribersDisconnected,

@@ -7,7 +7,7 @@ import type { AuditService } from '../../web/server/audit/audit-service.ts';
 import type { AuthService } from '../../web/server/auth/auth-service.ts';
 import type { DispatchService } from '../../web/server/dispatch/dispatch-service.ts';
 import type { TwinService } from '../../web/server/live/twin-service.ts';
-import type { WebServer } from '../../web/server/web-server.ts';
+import type { WebServer } from '../../web/server/app/web-server.ts';
 import { counter, counterBy, flag, gauge, gaugeBy } from './metric-registry.ts';
 
 /** Logins, refusals (HTTP, socket.io) and dropped security events; `web` is null until the server listens. */

@@ -2,7 +2,7 @@
  * Accounts, tokens and the security log (web/server/auth/), created once ClickHouse is
  * migrated; security events also go into the audit record, and tampering found in it is one.
  */
-import type { ClickHouseClient } from '@clickhouse/client';
+import type { StorageClient } from '../../storage/index.ts';
 import { summarize } from '../../twin-model/audit/audit-verification.ts';
 import type { AuditService } from '../../web/server/audit/audit-service.ts';
 import { AuthService } from '../../web/server/auth/auth-service.ts';
@@ -13,7 +13,7 @@ import { type PartContext, partLog } from './context.ts';
 
 export async function openAccounts(
   ctx: PartContext,
-  clickhouse: ClickHouseClient,
+  clickhouse: StorageClient,
   audit: AuditService,
   security: SecurityLogSlot,
 ): Promise<AuthService> {

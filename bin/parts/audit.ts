@@ -3,7 +3,7 @@
  * Its closing step is registered before the twin's, dispatch's and the accounts' so it runs
  * after theirs: what they store at shutdown is in the final checkpoint.
  */
-import type { ClickHouseClient } from '@clickhouse/client';
+import type { StorageClient } from '../../storage/index.ts';
 import { summarize } from '../../twin-model/audit/audit-verification.ts';
 import type { ChainHead } from '../../twin-model/audit/hash-chain.ts';
 import { AuditService } from '../../web/server/audit/audit-service.ts';
@@ -18,7 +18,7 @@ export interface AuditPart {
   signedDispatchHead: ChainHead | null;
 }
 
-export async function openAuditRecord(ctx: PartContext, clickhouse: ClickHouseClient): Promise<AuditPart> {
+export async function openAuditRecord(ctx: PartContext, clickhouse: StorageClient): Promise<AuditPart> {
   const { config } = ctx;
   const log = partLog(ctx, 'audit');
   const opened = await AuditService.open({

@@ -5,6 +5,7 @@
 import type { BrokerIntake } from '../../ingest/index.ts';
 import type { StorageSink } from '../../storage/index.ts';
 import type { CityTwinConfig } from '../config.ts';
+import type { CityPart } from './city.ts';
 import { componentLog, type Log } from '../logger.ts';
 import type { Shutdown } from './shutdown.ts';
 
@@ -22,6 +23,21 @@ export interface RuntimeHooks {
    * ingest stop taking messages here while publishers keep publishing.
    */
   wrapIntake?: (intake: BrokerIntake) => BrokerIntake;
+  /**
+   * The notification engine's clock (escalation deadlines). The escalation tests move it to a
+   * tier's deadline instead of waiting minutes; the twin keeps the real clock.
+   */
+  notificationClock?: () => number;
+  /**
+   * The clock of the hotline case desk (time limits, intake times). The case tests move it to
+   * make a case overdue; they call the desk's tick themselves (RunningCityTwin.cases).
+   */
+  caseNow?: () => number;
+  /**
+   * Builds the city instead of the configured package. The start-up bench starts the generated
+   * city the way it was started before city packages (`generatedCityPart`) as its baseline.
+   */
+  city?: (config: CityTwinConfig) => CityPart;
 }
 
 export interface PartContext {

@@ -1,19 +1,18 @@
 /**
- * Response units and dispatch (web/server/dispatch-service.ts) on the city's road graph, next
+ * Response units and dispatch (web/server/dispatch/dispatch-service.ts) on the city's road graph, next
  * to the twin; its hash-chained log is anchored in the audit record's signed checkpoints.
  */
-import type { ClickHouseClient } from '@clickhouse/client';
 import type { ChainHead } from '../../twin-model/audit/hash-chain.ts';
 import type { CityModel } from '../../twin-model/index.ts';
 import type { AuditService } from '../../web/server/audit/audit-service.ts';
 import { DispatchService } from '../../web/server/dispatch/dispatch-service.ts';
-import { DispatchLogStore } from '../../storage/index.ts';
+import { DispatchLogStore, type StorageClient } from '../../storage/index.ts';
 import type { TwinService } from '../../web/server/live/twin-service.ts';
 import { type PartContext, partLog } from './context.ts';
 
 export async function startDispatch(
   ctx: PartContext,
-  deps: { city: CityModel; twin: TwinService; clickhouse: ClickHouseClient; audit: AuditService; signedDispatchHead: ChainHead | null },
+  deps: { city: CityModel; twin: TwinService; clickhouse: StorageClient; audit: AuditService; signedDispatchHead: ChainHead | null },
 ): Promise<DispatchService> {
   const { audit } = deps;
   const log = partLog(ctx, 'dispatch');

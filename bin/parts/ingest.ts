@@ -4,10 +4,12 @@
  * the embedded broker before each PUBACK, or a subscription to an external broker.
  */
 import { join } from 'node:path';
-import type { ClickHouseClient } from '@clickhouse/client';
 import { type BrokerIntake, createIngest, DurableIntake, type EmbeddedBroker, type Ingest, MqttSource, Spool } from '../../ingest/index.ts';
-import { ClickHouseSink, refreshClassifications } from '../../storage/index.ts';
+import { ClickHouseSink, refreshClassifications, type StorageClient } from '../../storage/index.ts';
+import type { DeviceDirectory } from '../../twin-model/index.ts';
+import type { CapService } from '../../web/server/cap/cap-service.ts';
 import type { DispatchService } from '../../web/server/dispatch/dispatch-service.ts';
+import type { CaseService } from '../../web/server/cases/case-service.ts';
 import type { TwinService } from '../../web/server/live/twin-service.ts';
 import { INTAKE_PREFIX } from './broker.ts';
 import { type BrokerLink, type PartContext, partLog } from './context.ts';
@@ -22,8 +24,9 @@ export interface IngestPart {
 /** Spool, pipeline and writer, with what the spool kept from the last run replayed first. */
 export function startIngest(
   ctx: PartContext,
-  clickhouse: ClickHouseClient,
-  live: { twin: TwinService; dispatch: DispatchService } | null,
+  clickhouse: StorageClient,
+  live: { twin: TwinService; dispatch: DispatchService; cap?: CapService | null; cases: CaseService | null } | null,
+  directory: DeviceDirectory,
 ): IngestPart {
   const { config } = ctx;
   const log = partLog(ctx, 'ingest');
@@ -46,18 +49,27 @@ export function startIngest(
     batchMaxDelayMs: config.batchMaxDelayMs,
     maxPayloadBytes: config.maxPayloadBytes,
     distributed,
+    directory,
     onWriteError: (err, attempt) => log(attempt === 1 ? 'warn' : 'debug', `insert failed (attempt ${attempt}), retrying: ${err.message}`),
   });
   ctx.shutdown.add(() => ingest.writer.close());
   if (live) {
-    const { twin, dispatch } = live;
+    const { twin, dispatch, cap, cases } = live;
     ingest.pipeline.addListener({
       onMeta: (id, meta) => twin.onMeta(id, meta),
       onReadings: (entity, id, readings) => {
         if (entity === 'sensor') twin.onReadings(id, readings);
       },
-      onEvent: (event) => twin.onEvent(event),
+      onEvent: (event, receivedAt, payload) => {
+        // The case first: the incident its report opens or joins then finds it.
+        if (event.type === 'citizen_report') cases?.report(payload, event.source, receivedAt);
+        twin.onEvent(event);
+      },
       onUnitPosition: (position) => dispatch.onPosition(position),
+      // Stored with the batch; held for the map and the correlator.
+      onCapAlert: (alert) => {
+        void cap?.receive(alert, null).catch((err: Error) => log('warn', `cap: ${err.message}`));
+      },
     });
   }
   const intake = new DurableIntake({

@@ -2,15 +2,16 @@
  * What is running in this process, as the status strip, `/api/health` and `/metrics` read it.
  * A role fills in the parts it has; the rest stay null.
  */
-import type { ClickHouseClient } from '@clickhouse/client';
 import type { EmbeddedBroker, IngestStatsAggregator } from '../../ingest/index.ts';
-import type { StorageUsageSampler } from '../../storage/index.ts';
+import type { StorageUsageSampler, StorageClient } from '../../storage/index.ts';
 import type { AuditService } from '../../web/server/audit/audit-service.ts';
 import type { AuthService } from '../../web/server/auth/auth-service.ts';
+import type { CapService } from '../../web/server/cap/cap-service.ts';
+import type { CasesPart } from './cases.ts';
 import type { DispatchService } from '../../web/server/dispatch/dispatch-service.ts';
 import type { IncidentStore } from '../../storage/incident-store.ts';
 import type { TwinService } from '../../web/server/live/twin-service.ts';
-import type { WebServer } from '../../web/server/web-server.ts';
+import type { WebServer } from '../../web/server/app/web-server.ts';
 import type { BrokerLink } from './context.ts';
 import type { IngestPart } from './ingest.ts';
 
@@ -24,7 +25,7 @@ export interface NodeView {
   readonly startedAt: number;
   readonly mqttUrl: string;
   readonly link: BrokerLink;
-  readonly clickhouse: ClickHouseClient;
+  readonly clickhouse: StorageClient;
   readonly storageUsage: StorageUsageSampler;
   readonly broker: EmbeddedBroker | null;
   readonly ingest: IngestPart | null;
@@ -35,6 +36,10 @@ export interface NodeView {
   readonly dispatch: DispatchService | null;
   readonly audit: AuditService | null;
   readonly auth: AuthService | null;
+  /** Public warnings (roles with a web server). */
+  readonly cap?: CapService | null;
+  /** The hotline case desk and its handlers' department bindings. */
+  readonly cases: CasesPart | null;
   /** The console server, once it listens. */
   web(): WebServer | null;
   rate(): Rate;

@@ -4,7 +4,7 @@
  * (ingest/ingest-stats.ts).
  */
 import { type MqttSource, type OpsServer, sampleWorkerStats, startOpsServer } from '../../ingest/index.ts';
-import type { HealthReport } from '../../web/server/api-routes.ts';
+import type { HealthReport } from '../../web/server/app/api-routes.ts';
 import { topics } from '../../twin-model/index.ts';
 import { requestScope } from '../logger.ts';
 import { type PartContext, partLog } from './context.ts';

@@ -25,10 +25,15 @@ export async function startSimulation(
     scenario: config.scenario,
     timeScale: config.timeScale,
     mqttOptions: inProcessMqtt(broker, 'sim', config.workerId),
+    log: (level, msg) => log(level, msg),
   });
   await simulator.start();
   ctx.shutdown.add(() => simulator.stop());
-  log('info', `simulator: ${city.sensorSites.length} sensors, scenario ${config.scenario}, time scale ${config.timeScale}`);
+  const declared = simulator.plan.sensors.length - city.sensorSites.length - simulator.strays.length;
+  log(
+    'info',
+    `simulator: ${city.sensorSites.length} sensors${declared > 0 ? ` and ${declared} of declared kinds` : ''} of ${city.name?.en ?? city.id ?? 'the city'} (${city.timezone ?? 'UTC'}), scenario ${config.scenario}, time scale ${config.timeScale}`,
+  );
   if (dispatch) {
     // Simulated AVL: assigned units drive their routes and report over MQTT.
     const driver = new UnitDriver({

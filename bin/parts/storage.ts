@@ -2,7 +2,6 @@
  * ClickHouse (storage/): the embedded engine unless a server is configured, migrated, its
  * retention applied, and the disk use sampled for `/metrics`.
  */
-import type { ClickHouseClient } from '@clickhouse/client';
 import {
   applyRetention,
   createClickHouse,
@@ -10,12 +9,13 @@ import {
   recordSourceClassifications,
   runMigrations,
   StorageUsageSampler,
+  type StorageClient,
 } from '../../storage/index.ts';
 import type { CityModel } from '../../twin-model/index.ts';
 import { type PartContext, partLog } from './context.ts';
 
 export interface StoragePart {
-  clickhouse: ClickHouseClient;
+  clickhouse: StorageClient;
   usage: StorageUsageSampler;
 }
 

@@ -3,10 +3,13 @@
  * the same message router), and starting a subscription with the audit checkpoints published
  * on it.
  */
-import { decodePayload, type IngestStatsAggregator, MqttSource, routeTopic } from '../../ingest/index.ts';
+import { decodePayload, type IngestStatsAggregator, learnFrom, MqttSource, routeTopic } from '../../ingest/index.ts';
+import { DEFAULT_PARSE_LIMITS, type DeviceDirectory } from '../../twin-model/index.ts';
 import type { AuditService } from '../../web/server/audit/audit-service.ts';
 import type { AuthService } from '../../web/server/auth/auth-service.ts';
+import type { CapService } from '../../web/server/cap/cap-service.ts';
 import type { DispatchService } from '../../web/server/dispatch/dispatch-service.ts';
+import type { CaseService } from '../../web/server/cases/case-service.ts';
 import type { TwinService } from '../../web/server/live/twin-service.ts';
 import { type BrokerLink, type PartContext, partLog } from './context.ts';
 
@@ -17,10 +20,17 @@ import { type BrokerLink, type PartContext, partLog } from './context.ts';
 export function twinFeed(
   ctx: PartContext,
   mqttUrl: string,
-  to: { twin: TwinService; dispatch: DispatchService; workerStats: IngestStatsAggregator },
+  to: {
+    twin: TwinService;
+    dispatch: DispatchService;
+    cases: CaseService | null;
+    workerStats: IngestStatsAggregator;
+    cap?: CapService | null;
+  },
   link: BrokerLink,
+  directory: DeviceDirectory,
 ): MqttSource {
-  const { twin, dispatch, workerStats } = to;
+  const { twin, dispatch, cases, workerStats, cap } = to;
   const log = partLog(ctx, 'mqtt');
   return new MqttSource({
     url: mqttUrl,
@@ -28,13 +38,21 @@ export function twinFeed(
     onMessage: (topic, payload, at) => {
       const route = routeTopic(topic);
       if (route.to === 'system') {
-        if (!route.audit) workerStats.accept(topic, payload, at);
+        if (route.stats) workerStats.accept(topic, payload, at);
         return;
       }
       // Service metrics are the ingest's alone; the twin takes sensors, events and unit positions.
       if (route.to !== 'handler' || route.topic.kind === 'service_data') return;
-      const m = decodePayload(route.topic, payload, at);
+      const m = decodePayload(
+        route.topic,
+        payload,
+        at,
+        { ...DEFAULT_PARSE_LIMITS, maxPayloadBytes: ctx.config.maxPayloadBytes },
+        directory,
+      );
       if (!m.ok) return;
+      // The same lesson the ingest takes from it: a kind a meta declares, names it binds.
+      learnFrom(directory, m);
       switch (m.kind) {
         case 'meta':
           twin.onMeta(m.id, m.meta);
@@ -43,10 +61,19 @@ export function twinFeed(
           if (m.readings.length) twin.onReadings(m.id, m.readings);
           return;
         case 'event':
+          // The case first (on the node that holds the case desk): the incident its report opens or joins then finds it.
+          if (m.event.type === 'citizen_report') cases?.report(payload, m.event.source, at);
           twin.onEvent(m.event);
           return;
         case 'unit_position':
           dispatch.onPosition(m.position);
+          return;
+        case 'gateway':
+          for (const d of m.devices) if (d.readings.length) twin.onReadings(d.sensorId, d.readings);
+          return;
+        // Stored by the ingest workers; held here for the map and the correlator.
+        case 'cap':
+          void cap?.receive(m.alert, null).catch((err: Error) => log('warn', `cap: ${err.message}`));
           return;
       }
     },
@@ -57,12 +84,13 @@ export function twinFeed(
   });
 }
 
-/** What publishes on the subscription: the audit record's checkpoints, and what they cover. */
+/** What publishes on the subscription: the audit record's checkpoints, and what they cover; published public warnings. */
 export interface AuditPublishing {
   audit: AuditService;
   twin: TwinService;
   dispatch: DispatchService;
   auth: AuthService;
+  cap?: CapService | null;
 }
 
 /** Connects and subscribes; with the audit record, its checkpoints go out retained on this connection. */
@@ -91,8 +119,12 @@ export interface CheckpointPublisher {
  * process has no connection of its own.
  */
 export function publishAuditCheckpoints(ctx: PartContext, out: CheckpointPublisher, publishing: AuditPublishing): void {
-  const { audit, twin, dispatch, auth } = publishing;
+  const { audit, twin, dispatch, auth, cap } = publishing;
   audit.setPublisher((topic, payload) => out.publish(topic, payload, { qos: 1, retain: true }) !== false);
+  // Published alerts on the same connection, not retained: the feed is their index (docs/cap.md).
+  cap?.setPublisher((topic, xml) => {
+    out.publish(topic, xml, { qos: 1, retain: false });
+  });
   void audit.checkpoint().catch((err: Error) => partLog(ctx, 'audit')('warn', `audit checkpoint: ${err.message}`));
   // At shutdown, before the connection closes: store what is pending and publish the final head.
   ctx.shutdown.add(async () => {
@@ -101,5 +133,6 @@ export function publishAuditCheckpoints(ctx: PartContext, out: CheckpointPublish
     await auth.flushEvents();
     await audit.checkpoint();
     audit.setPublisher(null);
+    cap?.setPublisher(null);
   });
 }

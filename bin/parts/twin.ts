@@ -1,14 +1,13 @@
 /**
- * The live twin (web/server/twin-service.ts): sensor state, alarms and incidents, with every
+ * The live twin (web/server/live/twin-service.ts): sensor state, alarms and incidents, with every
  * incident change stored (event-sourced) and audited, rebuilt from ClickHouse at start.
  */
-import type { ClickHouseClient } from '@clickhouse/client';
 import { districtAt } from '../../twin-model/city/index.ts';
-import type { CityModel } from '../../twin-model/index.ts';
+import type { CityModel, Vocabulary } from '../../twin-model/index.ts';
 import type { AuditService } from '../../web/server/audit/audit-service.ts';
 import type { AuthService } from '../../web/server/auth/auth-service.ts';
 import type { DispatchService } from '../../web/server/dispatch/dispatch-service.ts';
-import { IncidentStore, TwinRebuildStore } from '../../storage/index.ts';
+import { IncidentStore, TwinRebuildStore, type StorageClient } from '../../storage/index.ts';
 import { TwinService } from '../../web/server/live/twin-service.ts';
 import { type PartContext, partLog } from './context.ts';
 
@@ -19,12 +18,21 @@ export interface TwinPart {
 
 export async function startTwin(
   ctx: PartContext,
-  deps: { city: CityModel; clickhouse: ClickHouseClient; audit: AuditService; auth: AuthService },
+  deps: {
+    city: CityModel;
+    clickhouse: StorageClient;
+    audit: AuditService;
+    auth: AuthService;
+    vocabulary: Vocabulary;
+    retiredSensors?: ReadonlySet<string>;
+  },
 ): Promise<TwinPart> {
-  const { city, clickhouse, audit, auth } = deps;
+  const { city, clickhouse, audit, auth, vocabulary } = deps;
   const log = partLog(ctx, 'twin');
   const twin = new TwinService({
     city,
+    vocabulary,
+    ...(deps.retiredSensors ? { retiredSensors: deps.retiredSensors } : {}),
     districtAt: (lng, lat) => districtAt(city, lng, lat)?.code ?? null,
     // A report is placed in the city when it falls in one of its districts.
     inCity: (lng: number, lat: number) => districtAt(city, lng, lat) !== null,

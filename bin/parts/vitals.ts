@@ -1,6 +1,6 @@
 /** The status strip's figures (`stats`) and `/api/health`, from what runs in this process. */
 import { countByState } from '../../twin-model/index.ts';
-import type { HealthReport } from '../../web/server/api-routes.ts';
+import type { HealthReport } from '../../web/server/app/api-routes.ts';
 import type { StatsMessage } from '../../web/shared/protocol.ts';
 import { ingestLagMs, type NodeView, storageState } from './node-view.ts';
 

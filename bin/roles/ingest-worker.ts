@@ -4,7 +4,8 @@
  * the system topic for the web nodes.
  */
 import { externalBrokerUrl } from '../parts/broker.ts';
-import { cityModel } from '../parts/city.ts';
+import { startCity } from '../parts/city.ts';
+import { openDevices } from '../parts/devices.ts';
 import type { BrokerLink, PartContext } from '../parts/context.ts';
 import { ingestSubscription, sampleIngestRate, startIngest } from '../parts/ingest.ts';
 import { nodeMetrics } from '../parts/metrics.ts';
@@ -19,12 +20,15 @@ import type { RunningCityTwin } from '../runtime.ts';
 export async function startIngestWorker(ctx: PartContext): Promise<RunningCityTwin> {
   const { config } = ctx;
   const mqttUrl = externalBrokerUrl(config, ctx.role);
-  // A worker has no twin; it needs the city model only to simulate it.
-  const city = config.simulate ? cityModel(config) : null;
-  const { clickhouse, usage } = await openStorage(ctx, city?.model ?? null);
+  // A worker has no twin; it needs the city model for its register (the names devices call
+  // themselves, the kinds the city declares) and to simulate it. A configured package is checked
+  // (a bad one stops every role) and its sources' classifications recorded.
+  const city = startCity(ctx);
+  const { clickhouse, usage } = await openStorage(ctx, config.simulate || config.cityPackage ? city.model : null);
+  const devices = await openDevices(ctx, clickhouse, city.model);
 
   const link: BrokerLink = { up: false };
-  const ingest = startIngest(ctx, clickhouse, null);
+  const ingest = startIngest(ctx, clickhouse, null, devices.directory);
   const source = ingestSubscription(ctx, mqttUrl, ingest, link);
   await startSubscription(ctx, source, link, null);
   const rate = sampleIngestRate(ctx, ingest);
@@ -43,25 +47,30 @@ export async function startIngestWorker(ctx: PartContext): Promise<RunningCityTw
     dispatch: null,
     audit: null,
     auth: null,
+    cases: null,
     web: () => null,
     rate,
   };
   const ops = await startOps(ctx, { health: healthReport(view), metricsText: nodeMetrics(view).text });
   publishWorkerStats(ctx, ingest, source, rate);
-  const simulator = city ? await startSimulation(ctx, { city: city.model, mqttUrl, broker: null, dispatch: null }) : null;
+  const simulator = config.simulate ? await startSimulation(ctx, { city: city.model, mqttUrl, broker: null, dispatch: null }) : null;
 
   return {
     config,
     role: ctx.role,
     url: null,
     mqttUrl,
-    city: city?.model ?? null,
+    city: city.model,
     clickhouse,
     ingest: ingest.ingest,
     twin: null,
     dispatch: null,
     audit: null,
+    cases: null,
     web: null,
+    rules: null,
+    notifications: null,
+    shifts: null,
     ops,
     workerStats: null,
     broker: null,

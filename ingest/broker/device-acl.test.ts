@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clientIdOwner, clientIdRefusal } from './device-acl.ts';
+import { clientIdOwner, clientIdRefusal, gatewaySensorPolicy, parseGatewayCredentials, publishRefusal } from './device-acl.ts';
 
 const gateways = new Map<string, unknown>([
   ['gw-a', {}],
@@ -41,5 +41,33 @@ describe('client ids bound to credentials', () => {
   it("keeps anonymous clients off gateways' ids, and lets them use any other", () => {
     expect(clientIdRefusal({ kind: 'anonymous' }, 'hall-3', false, gateways)).toMatch(/belongs to a gateway's credentials/);
     expect(clientIdRefusal({ kind: 'anonymous' }, 'mosquitto_sub-42', false, gateways)).toBeNull();
+  });
+});
+
+describe("a gateway's SenML topic (v1.1)", () => {
+  const credentials = parseGatewayCredentials(
+    JSON.stringify({
+      gateways: [
+        { username: 'gw-a', passwordHash: 'scrypt$x', sensors: ['wl-a-*', 'rg-1'] },
+        { username: 'gw-b', passwordHash: 'scrypt$x', sensors: ['*'] },
+      ],
+    }),
+  );
+  const a = credentials.get('gw-a')!;
+
+  it('may publish a pack on its own gateway topic only', () => {
+    expect(publishRefusal(a, 'citytwin/v1/gateways/gw-a/senml')).toBeNull();
+    expect(publishRefusal(a, 'citytwin/v1/gateways/gw-b/senml')).toBe(
+      'gateway gw-a may publish SenML packs only on gateways/gw-a/senml, not for gw-b',
+    );
+  });
+
+  it("lets a pack's records speak for the sensors of its credentials; a gateway without credentials for any", () => {
+    const may = gatewaySensorPolicy(credentials);
+    expect(may('gw-a', 'wl-a-7')).toBe(true);
+    expect(may('gw-a', 'rg-1')).toBe(true);
+    expect(may('gw-a', 'rg-2')).toBe(false);
+    expect(may('gw-b', 'rg-2')).toBe(true);
+    expect(may('loopback-gw', 'rg-2')).toBe(true);
   });
 });

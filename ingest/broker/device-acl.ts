@@ -2,9 +2,10 @@
  * Gateway credentials and topic ACLs for the embedded broker (docs/security.md, "Devices").
  *
  * A JSON file (`CITYTWIN_MQTT_CREDENTIALS`) lists each gateway with a scrypt password hash and
- * the ids it may publish for: `sensors` (…/sensors/{id}/meta|data), `services`
- * (…/metrics/{id}/data), `units` (…/units/{id}/position) and `eventSources`
- * (…/events/{source}). An id pattern is exact (`wl-420103-0001`), a prefix (`wl-420103-*`) or
+ * the ids it may publish for: `sensors` (…/sensors/{id}/meta|data, and the records of its own
+ * gateway topic …/gateways/{username}/senml), `services` (…/metrics/{id}/data), `units`
+ * (…/units/{id}/position), `eventSources` (…/events/{source}) and `warningSources`
+ * (…/warnings/{source}/cap: official warnings in CAP). An id pattern is exact (`wl-420103-0001`), a prefix (`wl-420103-*`) or
  * `*` (any). A gateway can therefore never speak for another gateway's sensors.
  *
  * ```json
@@ -49,6 +50,7 @@ const gatewaySchema = z
     services: z.array(pattern).max(10_000).default([]),
     units: z.array(pattern).max(10_000).default([]),
     eventSources: z.array(pattern).max(10_000).default([]),
+    warningSources: z.array(pattern).max(10_000).default([]),
   })
   .strict();
 
@@ -103,7 +105,27 @@ export function publishRefusal(gateway: GatewayCredential, topic: string): strin
       return matches(gateway.units, p.id) ? null : `gateway ${gateway.username} may not publish for unit ${p.id}`;
     case 'event':
       return matches(gateway.eventSources, p.source) ? null : `gateway ${gateway.username} may not publish events of source ${p.source}`;
+    case 'gateway_senml':
+      // Its own gateway topic only; which sensors its records may speak for is checked per
+      // record by the ingest (gatewaySensorPolicy), against the same `sensors` patterns.
+      return p.id === gateway.username
+        ? null
+        : `gateway ${gateway.username} may publish SenML packs only on gateways/${gateway.username}/senml, not for ${p.id}`;
+    case 'cap_warning':
+      return matches(gateway.warningSources, p.source) ? null : `gateway ${gateway.username} may not publish warnings of feed ${p.source}`;
   }
+}
+
+/**
+ * Which sensors the records of a gateway's pack may speak for: a gateway with credentials only
+ * for its `sensors` patterns (as on the sensor topics); a gateway id without credentials (an
+ * anonymous loopback publisher) for any.
+ */
+export function gatewaySensorPolicy(credentials: ReadonlyMap<string, GatewayCredential>): (gatewayId: string, sensorId: string) => boolean {
+  return (gatewayId, sensorId) => {
+    const g = credentials.get(gatewayId);
+    return g ? matches(g.sensors, sensorId) : true;
+  };
 }
 
 /** Who a connecting MQTT client proved to be. */

@@ -91,6 +91,8 @@ export interface BrokerCounters {
   clientIdRefused: number;
   subscribeRefused: number;
   oversizePackets: number;
+  /** Connects refused for their protocol version: MQTT 5 clients (aedes 1.2 speaks 3.1 / 3.1.1). */
+  unsupportedProtocol: number;
   slowSubscribersDisconnected: number;
   /** scrypt password checks run (a throttled attempt runs none). */
   passwordChecks: number;
@@ -177,6 +179,7 @@ export async function startEmbeddedBroker(host: string, port: number, options: E
     clientIdRefused: 0,
     subscribeRefused: 0,
     oversizePackets: 0,
+    unsupportedProtocol: 0,
     slowSubscribersDisconnected: 0,
     passwordChecks: 0,
     intakeMessages: 0,
@@ -197,6 +200,16 @@ export async function startEmbeddedBroker(host: string, port: number, options: E
     drainTimeout: limits.drainTimeoutMs,
     preConnect: (client, packet, done) => {
       if (!packet.clientId) generatedId.add(client);
+      // aedes 1.2 answers an MQTT 5 CONNECT with "unacceptable protocol version" [MQTT-3.1.2-2]
+      // and closes; the gateway's own log rarely says why. Say it here, with the way out. (aedes
+      // 2.0 betas speak MQTT 5 but a client id or topic `constructor` kills the process, and they
+      // have no shared subscriptions: docs/ingest.md, "MQTT 5".)
+      if (packet.protocolVersion === 5) {
+        counters.unsupportedProtocol++;
+        options.onNotice?.(
+          `MQTT 5 client ${JSON.stringify(String(packet.clientId ?? '').slice(0, 64))} at ${addressOf(client)} refused: the embedded broker (aedes 1.2) speaks MQTT 3.1.1 only. Connect it with MQTT 3.1.1, or run Mosquitto 2 (MQTT 5) and point CityTwin at it with CITYTWIN_MQTT_URL (docs/deployment.md)`,
+        );
+      }
       done(null, true);
     },
     authenticate: (client, username, password, done) => {

@@ -7,6 +7,7 @@
  * `exhaustiveFastest`, which routes every candidate separately with A*.
  */
 import { generateCity } from '../../twin-model/city/index.ts';
+import { cityTimeZone } from '../../twin-model/local-time.ts';
 import {
   createRandom,
   exhaustiveFastest,
@@ -116,13 +117,14 @@ export function measureDispatch(scale = 1, seeds: number[] = [1, 2, 3]): Dispatc
     };
   };
   const baseNow = Date.UTC(2026, 6, 1, 0);
-  for (let i = 0; i < 50; i++) recommendUnits({ incident: makeIncident(i), units, router, restrictions, now: baseNow });
+  const timeZone = cityTimeZone(city);
+  for (let i = 0; i < 50; i++) recommendUnits({ incident: makeIncident(i), units, router, restrictions, now: baseNow, timeZone });
   const recommendMs: number[] = [];
   for (let i = 0; i < incidentCount; i++) {
     const incident = makeIncident(i);
     const now = baseNow + random.int(86_400_000);
     const t0 = performance.now();
-    recommendUnits({ incident, units, router, restrictions, now });
+    recommendUnits({ incident, units, router, restrictions, now, timeZone });
     recommendMs.push(performance.now() - t0);
   }
   recommendMs.sort((a, b) => a - b);
@@ -153,7 +155,7 @@ export function measureDispatch(scale = 1, seeds: number[] = [1, 2, 3]): Dispatc
           continue;
         }
         const primary = needs.capabilities[0]!;
-        const input = { incident, units: fleet, router, restrictions: scenarioRestrictions, now: incident.openedAt };
+        const input = { incident, units: fleet, router, restrictions: scenarioRestrictions, now: incident.openedAt, timeZone };
         const top = recommendUnits({ ...input, limit: 5 }).find((r) => r.matched.includes(primary)) ?? null;
         const best = exhaustiveFastest(input);
         checked++;

@@ -2,9 +2,10 @@
  * Notification fan-out (docs/notifications.md): 1,000 incidents opened, each matching 50
  * subscriptions, through the engine and the dispatcher to signed webhooks on loopback. The
  * receiver runs in its own process (as a real one would), checks every signature and notes
- * when each delivery arrived. Latency is from the moment an incident's "opened" change is
+ * when each request arrived. Latency is from the moment an incident's "opened" change is
  * handed to the engine (which composes the messages and hands them to the dispatcher) to the
- * moment the receiver has the request.
+ * moment the receiver has the request (one request per event and webhook channel, listing its
+ * recipients).
  *
  *   npx tsx simulations/bench/notify-bench.ts [incidents=1000] [subscriptions=50] [channels=subscriptions]
  *
@@ -12,8 +13,9 @@
  * at once (a burst). NOTIFY_CONCURRENCY: sends at once per channel (default 4).
  * Target: p95 ≤ 2 s. First, the ceiling of this machine's HTTP client in the same conditions:
  * signed POSTs of the same size over as many keep-alive connections, with nothing else — the
- * dispatcher's rate is best read as a share of it (shared machines vary from day to day). Prints figures; asserts nothing (a benchmark, not a test). Not wired into
- * `npm run bench` yet.
+ * dispatcher's rate is best read as a share of it (shared machines vary from day to day).
+ * Prints figures; asserts nothing (a benchmark, not a test). `npm run bench` runs the storm
+ * (run 12, `measureNotifyFanout`).
  */
 import { fork } from 'node:child_process';
 import { createHmac } from 'node:crypto';
@@ -32,13 +34,18 @@ import {
 import { createSender, MemoryDeliveryLog, MemoryIdempotencyKeys, NotificationDispatcher } from '../../web/server/notifications/index.ts';
 import { tempDir } from '../../test/support/fixtures.ts';
 
-const INCIDENTS = Number(process.argv[2] ?? 1000);
-const SUBSCRIPTIONS = Number(process.argv[3] ?? 50);
-const CHANNELS = Number(process.argv[4] ?? SUBSCRIPTIONS);
-const CONCURRENCY = Number(process.env.NOTIFY_CONCURRENCY ?? 4);
-const RATE = Number(process.env.NOTIFY_RATE ?? 100);
 const SECRET = 'bench-webhook-secret-0123456789';
-const TARGET_P95_MS = 2000;
+/** The target: p95 from an incident opened to its webhook request received. */
+export const NOTIFY_TARGET_P95_MS = 2000;
+
+export interface FanoutShape {
+  incidents: number;
+  subscriptions: number;
+  /** Webhook channels the subscriptions are spread over (one each by default). */
+  channels: number;
+  /** Sends at once per channel. */
+  concurrency: number;
+}
 const now = (): number => performance.timeOrigin + performance.now();
 
 /** The receiver: plain node, so the child starts fast and measures only HTTP and the signature check. */
@@ -73,15 +80,15 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
-function buildState(port: number): NotificationState {
-  const users = Array.from({ length: SUBSCRIPTIONS }, (_, i) => `op${String(i + 1).padStart(3, '0')}`);
+function buildState(port: number, shape: FanoutShape): NotificationState {
+  const users = Array.from({ length: shape.subscriptions }, (_, i) => `op${String(i + 1).padStart(3, '0')}`);
   const config = parseNotificationConfig({
-    channels: Array.from({ length: CHANNELS }, (_, c) => ({
+    channels: Array.from({ length: shape.channels }, (_, c) => ({
       id: `hook-${c}`,
       kind: 'webhook',
       url: `http://127.0.0.1:${port}/hook/${c}`,
       secret: SECRET,
-      queue: { capacity: 100_000, concurrency: CONCURRENCY },
+      queue: { capacity: 100_000, concurrency: shape.concurrency },
     })),
     contacts: users.map((user) => ({ user, roles: ['operator'] })),
     // One subscription per operator, spread over the channels: every incident matches all of them.
@@ -89,7 +96,7 @@ function buildState(port: number): NotificationState {
       id: `sub-${user}`,
       events: ['opened', 'escalated', 'resolved'],
       target: { user },
-      channels: [`hook-${i % CHANNELS}`],
+      channels: [`hook-${i % shape.channels}`],
     })),
   });
   return createNotificationState(config, { timeZone: 'Asia/Shanghai', consoleUrl: 'https://citytwin.example', districts: new Map() });
@@ -116,13 +123,13 @@ function incident(n: number, at: number): Incident {
   };
 }
 
-interface Receiver {
+export interface Receiver {
   port: number;
   report(): Promise<{ arrivals: Array<[string, number]>; bad: number }>;
   stop(): void;
 }
 
-async function startReceiver(): Promise<Receiver> {
+export async function startReceiver(): Promise<Receiver> {
   const dir = tempDir('notify-bench');
   const script = join(dir.path, 'receiver.cjs');
   writeFileSync(script, RECEIVER);
@@ -142,8 +149,32 @@ async function startReceiver(): Promise<Receiver> {
   };
 }
 
-async function run(label: string, receiver: Receiver, ratePerS: number | null, offset: number): Promise<void> {
-  const state = buildState(receiver.port);
+/** The figures of one run. */
+export interface FanoutResult extends FanoutShape {
+  ratePerS: number | null;
+  /** Messages the engine composed (one per recipient for webhooks) and requests expected (one per event and channel). */
+  messages: number;
+  requests: number;
+  received: number;
+  sent: number;
+  dead: number;
+  failed: number;
+  badSignatures: number;
+  composeMsPerIncident: number;
+  deliveredS: number;
+  requestsPerS: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+}
+
+/**
+ * One run: `shape.incidents` incidents opened at `ratePerS` (null: all at once, a burst), each
+ * matching every subscription; the opened → received latency of every webhook request.
+ */
+export async function fanoutRun(receiver: Receiver, shape: FanoutShape, ratePerS: number | null, offset: number): Promise<FanoutResult> {
+  const state = buildState(receiver.port, shape);
   const log = new MemoryDeliveryLog();
   const dispatcher = new NotificationDispatcher({
     channels: state.config.channels.map((channel) => ({ channel, sender: createSender(channel) })),
@@ -151,12 +182,13 @@ async function run(label: string, receiver: Receiver, ratePerS: number | null, o
     log,
     random: createRandom(3).next,
   });
+  // `<event id>|<channel id>` (the X-CityTwin-Delivery header) → when the incident was handed to the engine.
   const handed = new Map<string, number>();
   const T0 = Date.UTC(2026, 11, 7, 2, 0, 0);
   const start = now();
   let messages = 0;
   let composeMs = 0;
-  for (let i = 0; i < INCIDENTS; i++) {
+  for (let i = 0; i < shape.incidents; i++) {
     if (ratePerS !== null) {
       const due = start + (i * 1000) / ratePerS;
       const wait = due - now();
@@ -172,12 +204,14 @@ async function run(label: string, receiver: Receiver, ratePerS: number | null, o
       },
       { now: () => inc.openedAt },
     ).emitted.messages;
-    for (const m of out) handed.set(`${m.event.id}|${m.recipients[0]!.id}|${m.channelId}`, t);
+    for (const m of out) {
+      const key = `${m.event.id}|${m.channelId}`;
+      if (!handed.has(key)) handed.set(key, t);
+    }
     dispatcher.enqueue(out);
     composeMs += now() - t;
     messages += out.length;
   }
-  const handedAll = now();
   await dispatcher.drain();
   const end = now();
   const { arrivals, bad } = await receiver.report();
@@ -187,26 +221,44 @@ async function run(label: string, receiver: Receiver, ratePerS: number | null, o
     .filter((x) => Number.isFinite(x))
     .sort((a, b) => a - b);
   const stats = Object.values(dispatcher.stats()).reduce(
-    (a, s) => ({ sent: a.sent + s.sent, dead: a.dead + s.dead, failed: a.failed + s.failed, attempts: a.attempts + s.attempts }),
-    { sent: 0, dead: 0, failed: 0, attempts: 0 },
+    (a, s) => ({ sent: a.sent + s.sent, dead: a.dead + s.dead, failed: a.failed + s.failed }),
+    { sent: 0, dead: 0, failed: 0 },
   );
-  const p95 = percentile(latencies, 95);
+  return {
+    ...shape,
+    ratePerS,
+    messages,
+    requests: handed.size,
+    received: latencies.length,
+    ...stats,
+    badSignatures: bad,
+    composeMsPerIncident: composeMs / shape.incidents,
+    deliveredS: (end - start) / 1000,
+    requestsPerS: (latencies.length / (end - start)) * 1000,
+    p50: percentile(latencies, 50),
+    p95: percentile(latencies, 95),
+    p99: percentile(latencies, 99),
+    max: latencies.at(-1) ?? Number.NaN,
+  };
+}
+
+function report(label: string, r: FanoutResult): void {
   console.log(`\n${label}`);
-  console.log(`  incidents ${INCIDENTS}, subscriptions ${SUBSCRIPTIONS}, webhook channels ${CHANNELS} (${CONCURRENCY} sends at once each)`);
   console.log(
-    `  messages ${messages}: received ${latencies.length}, sent ${stats.sent}, dead ${stats.dead}, failed ${stats.failed}, attempts ${stats.attempts}, bad signatures ${bad}`,
+    `  incidents ${r.incidents}, subscriptions ${r.subscriptions}, webhook channels ${r.channels} (${r.concurrency} sends at once each)`,
   );
   console.log(
-    `  engine + enqueue: ${(composeMs / INCIDENTS).toFixed(2)} ms per incident (${((messages / composeMs) * 1000).toFixed(0)} messages/s composed); handing over took ${((handedAll - start) / 1000).toFixed(2)} s`,
+    `  messages ${r.messages} in ${r.requests} requests: received ${r.received}, recipients sent ${r.sent}, dead ${r.dead}, failed ${r.failed}, bad signatures ${r.badSignatures}`,
   );
-  console.log(`  delivered in ${((end - start) / 1000).toFixed(2)} s: ${((messages / (end - start)) * 1000).toFixed(0)} messages/s`);
+  console.log(`  engine + enqueue: ${r.composeMsPerIncident.toFixed(2)} ms per incident`);
+  console.log(`  delivered in ${r.deliveredS.toFixed(2)} s: ${r.requestsPerS.toFixed(0)} requests/s`);
   console.log(
-    `  handed → received: p50 ${percentile(latencies, 50).toFixed(0)} ms, p95 ${p95.toFixed(0)} ms, p99 ${percentile(latencies, 99).toFixed(0)} ms, max ${latencies.at(-1)?.toFixed(0)} ms — target p95 ≤ ${TARGET_P95_MS} ms: ${p95 <= TARGET_P95_MS ? 'met' : 'NOT met'}`,
+    `  opened → received: p50 ${r.p50.toFixed(0)} ms, p95 ${r.p95.toFixed(0)} ms, p99 ${r.p99.toFixed(0)} ms, max ${r.max.toFixed(0)} ms — target p95 ≤ ${NOTIFY_TARGET_P95_MS} ms: ${r.p95 <= NOTIFY_TARGET_P95_MS ? 'met' : 'NOT met'}`,
   );
 }
 
-/** Plain signed keep-alive POSTs to the same receiver: what the HTTP client alone manages here. */
-async function httpCeiling(port: number, n: number, sockets: number): Promise<void> {
+/** Plain signed keep-alive POSTs to the same receiver: what the HTTP client alone manages here (requests/s). */
+export async function httpCeiling(port: number, n: number, sockets: number): Promise<number> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: sockets });
   const body = Buffer.alloc(900, 0x61);
   const start = now();
@@ -242,17 +294,41 @@ async function httpCeiling(port: number, n: number, sockets: number): Promise<vo
     };
     for (let k = 0; k < sockets; k++) next();
   });
-  const rate = (n / (now() - start)) * 1000;
   agent.destroy();
-  console.log(`HTTP client ceiling on this machine now: ${rate.toFixed(0)} signed POSTs/s over ${sockets} keep-alive connections`);
+  return (n / (now() - start)) * 1000;
 }
 
-const receiver = await startReceiver();
-try {
-  await httpCeiling(receiver.port, 20_000, CHANNELS * CONCURRENCY);
-  await receiver.report();
-  await run(`Incidents at ${RATE}/s (${RATE * SUBSCRIPTIONS} webhook messages/s offered)`, receiver, RATE, 0);
-  await run('All incidents at once (a burst)', receiver, null, 100_000);
-} finally {
-  receiver.stop();
+/** `npm run bench` run 12: the HTTP ceiling now, then the storm (incidents at `ratePerS`). */
+export async function measureNotifyFanout(shape: FanoutShape, ratePerS: number): Promise<{ ceilingPerS: number; storm: FanoutResult }> {
+  const receiver = await startReceiver();
+  try {
+    const ceilingPerS = await httpCeiling(receiver.port, 20_000, shape.channels * shape.concurrency);
+    await receiver.report();
+    return { ceilingPerS, storm: await fanoutRun(receiver, shape, ratePerS, 0) };
+  } finally {
+    receiver.stop();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const subscriptions = Number(process.argv[3] ?? 50);
+  const shape: FanoutShape = {
+    incidents: Number(process.argv[2] ?? 1000),
+    subscriptions,
+    channels: Number(process.argv[4] ?? subscriptions),
+    concurrency: Number(process.env.NOTIFY_CONCURRENCY ?? 4),
+  };
+  const rate = Number(process.env.NOTIFY_RATE ?? 100);
+  const receiver = await startReceiver();
+  try {
+    const ceiling = await httpCeiling(receiver.port, 20_000, shape.channels * shape.concurrency);
+    console.log(
+      `HTTP client ceiling on this machine now: ${ceiling.toFixed(0)} signed POSTs/s over ${shape.channels * shape.concurrency} keep-alive connections`,
+    );
+    await receiver.report();
+    report(`Incidents at ${rate}/s`, await fanoutRun(receiver, shape, rate, 0));
+    report('All incidents at once (a burst)', await fanoutRun(receiver, shape, null, 100_000));
+  } finally {
+    receiver.stop();
+  }
 }

@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClickHouse } from '../../storage/clickhouse-client.ts';
 import { runMigrations } from '../../storage/migrations.ts';
+import { fillReplayBenchLoad } from '../../storage/bench-load-store.ts';
 import { ReplayService } from '../../web/server/replay/replay-service.ts';
 import { snapToGrid, stepForSpeed } from '../../web/server/replay/replay-twin.ts';
 
@@ -50,23 +51,8 @@ export async function measureReplay(scale: number, log: (s: string) => void = ()
     const sensors = 10_000;
     const seconds = Math.max(60, Math.round(3600 * Math.min(1, scale)));
     const start = Date.UTC(2026, 6, 1, 8, 0, 0);
-    await client.command({
-      query: `INSERT INTO sensors SELECT concat('wl-', leftPad(toString(number), 5, '0')), 'water_level', 114.0 + (number % 100) * 0.01, 30.3 + intDiv(number, 100) * 0.006,
-              '', 'cm', '420106', '', 'public', 0, fromUnixTimestamp64Milli(toInt64(${start - 3600_000})) FROM numbers(${sensors})`,
-    });
     const t0 = performance.now();
-    // Chunks of 5 minutes, so the rollup view sees insert blocks of live-like size.
-    for (let s = 0; s < seconds; s += 300) {
-      const n = Math.min(300, seconds - s);
-      await client.command({
-        query: `INSERT INTO readings SELECT 'sensor', concat('wl-', leftPad(toString(number % ${sensors}), 5, '0')), 'water_level_cm',
-                  fromUnixTimestamp64Milli(toInt64(${start} + (${s} + intDiv(number, ${sensors})) * 1000 + number % 1000)),
-                  10 + 25 * sin((${s} + intDiv(number, ${sensors})) / 600 + (number % ${sensors}) / 500), now64(3)
-                FROM numbers(${n * sensors})`,
-        clickhouse_settings: { max_insert_block_size: '1000000' },
-      });
-      log(`    inserted ${(((s + n) * sensors) / 1e6).toFixed(1)}M readings`);
-    }
+    await fillReplayBenchLoad(client, { sensors, seconds, start }, log);
     const insertS = (performance.now() - t0) / 1000;
     const replay = new ReplayService({
       clickhouse: client,

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../bin/config.ts';
 import { startCityTwin } from '../../bin/runtime.ts';
+import { fillReplayFpsLoad } from '../../storage/index.ts';
 import { KIND_METRICS } from '../../twin-model/index.ts';
 import { TEST_ADMIN_PASSWORD } from '../../test/support/auth.ts';
 import { launchChromium, openSignedInConsole } from '../../test/support/browser.ts';
@@ -47,38 +48,22 @@ export async function measureReplayFps(sensorCount = 10_000, seconds = 10): Prom
     const to = Math.floor(Date.now() / 60_000) * 60_000 - 60_000;
     const from = to - HOUR;
     const t0 = performance.now();
-    await app.clickhouse.insert({
-      table: 'sensors',
-      format: 'JSONEachRow',
-      values: sites.map((s) => ({
-        sensor_id: s.id,
+    // Values move slowly around a level per sensor; one sensor in ten drifts through its bands.
+    await fillReplayFpsLoad(
+      app.clickhouse,
+      sites.map((s) => ({
+        id: s.id,
         kind: s.kind,
         lng: s.lng,
         lat: s.lat,
         name: s.nameZh,
-        unit: '',
         district: s.district,
-        source: s.sourceId,
-        classification: '',
-        deleted: 0,
-        updated_at: from - HOUR,
+        sourceId: s.sourceId,
+        metric: KIND_METRICS[s.kind][0]!,
       })),
-      clickhouse_settings: { insert_deduplication_token: `replay-fps-sensors-${from}` },
-    });
-    const ids = sites.map((s) => s.id);
-    const metrics = sites.map((s) => KIND_METRICS[s.kind][0]!);
-    const steps = HOUR / 10_000;
-    // Values move slowly around a level per sensor; one sensor in ten drifts through its bands.
-    await app.clickhouse.command({
-      query: `INSERT INTO readings (entity, sensor_id, metric, ts, value, received_at)
-        SELECT 'sensor', {ids:Array(String)}[(number % {n:UInt64}) + 1], {metrics:Array(String)}[(number % {n:UInt64}) + 1],
-               fromUnixTimestamp64Milli(toInt64({from:Int64} + intDiv(number, {n:UInt64}) * 10000)),
-               10 + 8 * sin(number % {n:UInt64}) + if(number % 10 = 0, intDiv(number, {n:UInt64}) / 12, 2 * sin(intDiv(number, {n:UInt64}) / 30)),
-               fromUnixTimestamp64Milli(toInt64({from:Int64} + intDiv(number, {n:UInt64}) * 10000))
-        FROM numbers({total:UInt64})`,
-      query_params: { ids, metrics, n: ids.length, from, total: ids.length * steps },
-      clickhouse_settings: { insert_deduplication_token: `replay-fps-readings-${from}` },
-    });
+      from,
+      HOUR,
+    );
     const fillS = (performance.now() - t0) / 1000;
 
     const browser = await launchChromium();
@@ -114,7 +99,7 @@ export async function measureReplayFps(sensorCount = 10_000, seconds = 10): Prom
       const counts = evaluated.result.value;
       return {
         sensors: sites.length,
-        readings: ids.length * steps,
+        readings: sites.length * (HOUR / 10_000),
         fillS,
         loadS,
         seconds,

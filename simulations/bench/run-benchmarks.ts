@@ -22,8 +22,19 @@
  *      Chromium's time to first cells (scale-bench.ts, docs/scale.md).
  *  11. `citytwin all` as one process taking single-reading QoS 1 messages from a publisher
  *      process: received and stored rates (all-in-one-throughput.ts).
+ *  12. loading the console in headless Chromium at 1920×1080: bytes over the wire with the
+ *      identity, gzip and brotli, and sign-in to the first sensors drawn (console-load-bench.ts).
+ *  13. starting on a city package: the default Wuhan as a package against the generated city in
+ *      memory (target within ±10 %), and a package of 100,000 road segments and 100,000 sensors:
+ *      time to healthy (target ≤ 60 s) and resident memory (city-start-bench.ts).
  *
- * Options: BENCH_SCALE (default 1) multiplies message counts; BENCH_ONLY=1,2,3,4,5,6,7 picks runs;
+ *  14. notification fan-out: 1,000 incidents at 100/s, each to 50 subscriptions, on webhooks
+ *      on loopback (a receiver process checking every signature) — every subscription on its
+ *      own webhook, then 10 per webhook: p95 from the incident opened to the request received
+ *      (target ≤ 2 s), beside the ceiling of the HTTP client alone at that moment (notify-bench.ts).
+ *
+ * Options: BENCH_SCALE (default 1) multiplies message counts; BENCH_ONLY=1,2,…,14 picks runs;
+ * BENCH_CONSOLE_RUNS (default 5) sign-ins of each kind in run 12;
  * BENCH_WORKERS=1,2,4 picks the worker counts of run 4.
  */
 import { spawn } from 'node:child_process';
@@ -34,34 +45,32 @@ import { Readable } from 'node:stream';
 import mqtt from 'mqtt';
 import { io as connectSocket } from 'socket.io-client';
 import { createIngest, MqttSource, percentile, startEmbeddedBroker, type IngestOptions } from '../../ingest/index.ts';
-import { createClickHouse, queryRows, runMigrations } from '../../storage/index.ts';
+import { countLoadReadings, createClickHouse, dropReadingsRollup, runMigrations, truncateReadings } from '../../storage/index.ts';
 import { readingRow } from '../../storage/storage-batch.ts';
 import type { DeltaMessage, SnapshotMessage } from '../../web/shared/protocol.ts';
 import { decodeDelta } from '../../web/shared/delta-codec.ts';
 import { loadSensorId, type LoadOptions, type LoadResult } from '../load-generator.ts';
 import { measureFusion } from './fusion-throughput.ts';
+import { generateCity } from '../../twin-model/city/index.ts';
+import { DEFAULT_INCIDENT_RULES } from '../../twin-model/index.ts';
+import { SCENARIO_NAMES } from '../scenarios/scenario-types.ts';
+import { EVALUATION_SPEED_TARGET, evaluationSpeed, timedRun, type RunTiming } from '../evaluation/evaluation-speed.ts';
 import { measureDispatch } from './dispatch-bench.ts';
 import { soakRun } from './soak.ts';
 import { measureKpi } from './kpi-bench.ts';
 import { scaleRun } from './scale-bench.ts';
 import { allInOneThroughput } from './all-in-one-throughput.ts';
+import { cityStartRun } from './city-start-bench.ts';
+import { fmt, line } from './bench-report.ts';
+import { consoleLoadRun, notifyRun, replayRun } from './later-runs.ts';
 // The tests' launchers: a Mosquitto with the settings of docs/deployment.md, and `citytwin <role>` as a process.
 import { startCityTwinProcess } from '../../test/support/citytwin-process.ts';
 import { startMosquitto } from '../../test/support/mosquitto.ts';
 
 const SCALE = Number(process.env.BENCH_SCALE ?? '1');
-const ONLY = new Set((process.env.BENCH_ONLY ?? '1,2,3,4,5,6,7,8,10,11').split(',').map((s) => s.trim()));
+const ONLY = new Set((process.env.BENCH_ONLY ?? '1,2,3,4,5,6,7,8,10,11,12,13,14').split(',').map((s) => s.trim()));
 const TSX = join(process.cwd(), 'node_modules', '.bin', 'tsx');
 const PUBLISHER = join(import.meta.dirname, 'publisher-process.ts');
-
-function fmt(n: number, digits = 0): string {
-  return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
-}
-
-function line(name: string, value: string, target: string, ok: boolean | null): void {
-  const verdict = ok === null ? '' : ok ? '  ok' : '  BELOW TARGET';
-  process.stdout.write(`  ${name.padEnd(52)} ${value.padStart(16)}   ${target}${verdict}\n`);
-}
 
 /**
  * Samples a counter every 10 ms; the steady rate is the slope between 10% and 90% of the
@@ -127,7 +136,7 @@ async function throughputRuns(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'citytwin-bench-'));
   const client = createClickHouse({ url: null, dataDir: dir });
   await runMigrations(client);
-  if (process.env.BENCH_NO_MV) await client.command({ query: 'DROP VIEW readings_1m_mv' });
+  if (process.env.BENCH_NO_MV) await dropReadingsRollup(client);
   const broker = await startEmbeddedBroker('127.0.0.1', 0);
   // The bench's subscribers stand in for the product's ingest: they log in as in-process parts,
   // so the broker waits for them (backpressure) instead of bounding what they have not read.
@@ -186,11 +195,7 @@ async function throughputRuns(): Promise<void> {
       probe.stop();
       const rate = probe.steadyRate(run.sent);
       const wholeRun = m.stored / ((storedAt - firstAt()) / 1000);
-      const [row] = await queryRows<{ n: number | string }>(
-        client,
-        "SELECT count() AS n FROM readings FINAL WHERE sensor_id LIKE 'load-%'",
-      );
-      const inTable = Number(row?.n);
+      const inTable = await countLoadReadings(client);
       await source.stop();
       const ratio = rate / baseRate;
       line('published → stored (steady)', `${fmt(rate)} msg/s`, `ratio to idle subscriber ${fmt(ratio, 2)} (target ≥ 0.90)`, ratio >= 0.9);
@@ -202,7 +207,7 @@ async function throughputRuns(): Promise<void> {
         run.sent === inTable,
       );
       line('insert p95 per batch', `${fmt(m.writeP95())} ms`, `(${m.batchesWritten} batches)`, null);
-      await client.command({ query: 'TRUNCATE TABLE readings' });
+      await truncateReadings(client);
     }
 
     if (ONLY.has('2')) {
@@ -227,11 +232,7 @@ async function throughputRuns(): Promise<void> {
         null,
       );
       const rate = m.readingsStored / elapsed;
-      const [row] = await queryRows<{ n: number | string }>(
-        client,
-        "SELECT count() AS n FROM readings FINAL WHERE sensor_id LIKE 'load-%'",
-      );
-      const inTable = Number(row?.n);
+      const inTable = await countLoadReadings(client);
       await source.stop();
       line('readings published → stored', `${fmt(rate)} rd/s`, '(target ≥ 250,000)', rate >= 250_000);
       line(
@@ -242,7 +243,7 @@ async function throughputRuns(): Promise<void> {
       );
 
       // Raw insert of the same rows, same batch size, same engine: the ceiling.
-      await client.command({ query: 'TRUNCATE TABLE readings' });
+      await truncateReadings(client);
       // Same rows, same TabSeparated path and batch size as the ingest, prebuilt outside the timing.
       const now = Date.now();
       const chunks: string[] = [];
@@ -258,7 +259,7 @@ async function throughputRuns(): Promise<void> {
       }
       const rawRate = run.readings / ((performance.now() - t0) / 1000);
       line('raw insert of the same rows (100k batches)', `${fmt(rawRate)} rd/s`, `end-to-end / raw = ${fmt(rate / rawRate, 2)}`, null);
-      await client.command({ query: 'TRUNCATE TABLE readings' });
+      await truncateReadings(client);
     }
   } finally {
     await broker.close();
@@ -455,6 +456,23 @@ if (ONLY.has('5')) {
     `(${fmt(f.events)} reports → ${f.incidentsFromFlood} incidents; a flood must not open thousands)`,
     null,
   );
+  // The evaluation's own speed (npm run eval): every scenario on two held-out seeds, generated, replayed and scored.
+  const city = generateCity();
+  const timings: RunTiming[] = [];
+  for (const name of SCENARIO_NAMES) for (const seed of [11, 12]) timings.push(timedRun(city, name, seed, DEFAULT_INCIDENT_RULES).timing);
+  const ev = evaluationSpeed(timings);
+  line(
+    `evaluation: generate + replay + score (${ev.runs} runs, CPU)`,
+    `${fmt(ev.wholeCpuX)}× real`,
+    `target ≥ ${fmt(EVALUATION_SPEED_TARGET)}× (${fmt(ev.wholeCpuX / EVALUATION_SPEED_TARGET, 2)} of it; wall ${fmt(ev.wholeX)}×)`,
+    ev.wholeCpuX >= EVALUATION_SPEED_TARGET,
+  );
+  line(
+    'evaluation: replay through twin + correlator (CPU)',
+    `${fmt(ev.replayCpuX)}× real`,
+    `(${fmt(ev.inputsPerCpuSec)} inputs/s; wall ${fmt(ev.replayX)}×; generation ${fmt(ev.shares.generate * 100)} % of the CPU)`,
+    null,
+  );
 }
 if (ONLY.has('6')) {
   process.stdout.write('\n6. dispatch (road router, recommender; generated city, one core)\n');
@@ -500,59 +518,7 @@ if (ONLY.has('8')) {
   );
   for (const q of k.queries) line(`${q.name} p95`, `${fmt(q.p95, 1)} ms`, `target ≤ 200 ms (p50 ${fmt(q.p50, 1)} ms)`, q.p95 <= 200);
 }
-if (ONLY.has('9')) {
-  process.stdout.write('\n9. replay (flight recorder): 10,000 sensors at 1 Hz for an hour × scale, embedded ClickHouse\n');
-  const { measureReplay, replayPercentile } = await import('./replay-bench.ts');
-  const r = await measureReplay(SCALE);
-  line(
-    `readings generated in ClickHouse (${fmt(r.sensors)} sensors)`,
-    `${fmt(r.readings)}`,
-    `(${fmt(r.insertS, 1)} s with the rollup view)`,
-    null,
-  );
-  line(
-    'first frame of a one-hour window (keyframe + first 1000× chunk), p50',
-    `${fmt(replayPercentile(r.firstFrameMs, 50))} ms`,
-    `target ≤ 1000 ms (max ${fmt(Math.max(...r.firstFrameMs))} ms)`,
-    replayPercentile(r.firstFrameMs, 50) <= 1000,
-  );
-  line(
-    'seek (keyframe at a random moment), p90',
-    `${fmt(replayPercentile(r.seekMs, 90))} ms`,
-    `target ≤ 300 ms (p50 ${fmt(replayPercentile(r.seekMs, 50))} ms; ${fmt(r.keyframeValues)} values, ${fmt(r.historySensors)} sensors with history)`,
-    replayPercentile(r.seekMs, 90) <= 300,
-  );
-  line(
-    'seek parts, p50: last values / history detail / twin',
-    `${fmt(r.seekPartsMs.last)} / ${fmt(r.seekPartsMs.detail)} / ${fmt(r.seekPartsMs.twin)} ms`,
-    '(readings_10s reads; twin rebuild)',
-    null,
-  );
-  if (r.nextChunkMs.length)
-    line(
-      `rest of the hour (${r.nextChunkFrames} frames, continued), p50`,
-      `${fmt(replayPercentile(r.nextChunkMs, 50))} ms`,
-      `(${fmt((r.nextChunkFrames * 1000) / replayPercentile(r.nextChunkMs, 50), 1)} frames/s served; the console shows 10)`,
-      null,
-    );
-}
-if (ONLY.has('9')) {
-  // The console playing an hour at 1000× in headless Chromium (software rendering).
-  const { measureReplayFps } = await import('./replay-fps.ts');
-  const f = await measureReplayFps(10_000, 10);
-  line(
-    `replay page at 1000× (${fmt(f.sensors)} sensors, ${fmt(f.readings)} readings), page fps`,
-    fmt(f.pageFps, 1),
-    `target ≥ 30 on a GPU (headless llvmpipe here)`,
-    null,
-  );
-  line(
-    '  map redraws/s · replay frames applied/s',
-    `${fmt(f.deckFps, 1)} · ${fmt(f.framesPerS, 1)}`,
-    `(range loaded in ${fmt(f.loadS, 1)} s)`,
-    null,
-  );
-}
+if (ONLY.has('9')) await replayRun(SCALE);
 if (ONLY.has('10')) await scaleRun();
 if (ONLY.has('11')) {
   const messages = Math.round(200_000 * SCALE);
@@ -564,5 +530,8 @@ if (ONLY.has('11')) {
   line('received by the ingest, steady', `${fmt(r.receivedRate)} msg/s`, '', null);
   line('stored, steady', `${fmt(r.storedRate)} msg/s`, `(${fmt(r.stored)} of ${fmt(messages)} stored)`, r.stored === messages);
 }
+if (ONLY.has('12')) await consoleLoadRun();
+if (ONLY.has('13')) await cityStartRun();
+if (ONLY.has('14')) await notifyRun();
 process.stdout.write('\n');
 process.exit(0);

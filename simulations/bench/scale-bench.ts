@@ -79,7 +79,7 @@ async function writeRegistry(dataDir: string, n: number): Promise<number> {
 }
 
 /** Resident memory of `pid` and its descendants (tsx runs the product in a child node process). */
-function rssMb(pid: number): number {
+export function rssMb(pid: number): number {
   const children = new Map<number, number[]>();
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;

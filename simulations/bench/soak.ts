@@ -111,17 +111,11 @@ async function publisher(o: PublisherOptions): Promise<void> {
 
 /** After the CityTwin process exited: what its embedded ClickHouse holds. */
 async function census(dataDir: string): Promise<void> {
-  const { createClickHouse, queryRows } = await import('../../storage/index.ts');
+  const { createClickHouse, loadCensus } = await import('../../storage/index.ts');
   const client = createClickHouse({ url: null, dataDir });
-  const [row] = await queryRows<{ raw: string; keys: string }>(
-    client,
-    "SELECT count() AS raw, uniqExact(sensor_id, ts) AS keys FROM readings WHERE sensor_id LIKE 'load-%'",
-  );
-  const [letters] = await queryRows<{ n: string }>(client, 'SELECT count() AS n FROM dead_letters');
+  const found = await loadCensus(client);
   await client.close();
-  process.stdout.write(
-    `${JSON.stringify({ raw: Number(row?.raw ?? 0), keys: Number(row?.keys ?? 0), deadLetters: Number(letters?.n ?? 0) })}\n`,
-  );
+  process.stdout.write(`${JSON.stringify(found)}\n`);
 }
 
 if (ROLE === 'memory-probe') memoryProbe();

@@ -3,8 +3,9 @@
  * crash, drivers call the hotline; behind it the approaches jam (spill-over, not a second
  * accident). Sometimes a second, minor crash elsewhere in the city later in the run.
  */
-import type { Road, SensorSite } from '../../twin-model/city/city-types.ts';
-import { lineLengthM, pointAlong } from '../../twin-model/city/geometry.ts';
+import type { CityModel, Road, SensorSite } from '../../twin-model/city/city-types.ts';
+import { lineLengthM, PolygonIndex, pointAlong } from '../../twin-model/city/geometry.ts';
+import { cityTimeZone } from '../local-time.ts';
 import { createWeather } from '../rainstorm.ts';
 import { sampleSignals, type MetricValues } from '../signal-patterns.ts';
 import {
@@ -53,21 +54,60 @@ function jammed(base: MetricValues, weight: number, jamSpeed: number, flowShare:
   };
 }
 
+/** Traffic sensors this close to a bridge's ends watch it when no sensor sits on any bridge. */
+const BRIDGE_END_M = 250;
+
+/**
+ * The bridges a crash may block, each with the traffic sensors that watch it: bridges with
+ * sensors on them across the city's widest river (the middle of the bridge on its water: the
+ * Yangtze bridges in Wuhan), else any bridge with sensors on it; in a city whose counters sit
+ * at the bridgeheads rather than on the bridges, the bridges with a counter within
+ * {@link BRIDGE_END_M} of an end. In the city's road order.
+ */
+export function crashBridges(
+  city: Pick<CityModel, 'roads' | 'rivers'>,
+  traffic: readonly SensorSite[],
+): Array<{ bridge: Road; sensors: SensorSite[] }> {
+  const bridges = city.roads.filter((r) => r.roadClass === 'bridge');
+  let watched = bridges
+    .map((bridge) => ({ bridge, sensors: traffic.filter((s) => s.roadId === bridge.id) }))
+    .filter((w) => w.sensors.length > 0);
+  if (watched.length === 0) {
+    watched = bridges
+      .map((bridge) => {
+        const ends = [bridge.line[0]!, bridge.line[bridge.line.length - 1]!].map(([lng, lat]) => ({ lng, lat }));
+        return { bridge, sensors: traffic.filter((s) => ends.some((e) => distM(s, e) <= BRIDGE_END_M)) };
+      })
+      .filter((w) => w.sensors.length > 0);
+  }
+  const widest = city.rivers.filter((r) => r.polygon.length > 0).sort((a, b) => b.widthM - a.widthM)[0];
+  if (!widest) return watched;
+  const water = new PolygonIndex([widest.polygon]);
+  const across = watched.filter(({ bridge }) => {
+    const [lng, lat] = pointAlong(bridge.line, lineLengthM(bridge.line) / 2).point;
+    return water.contains(lng, lat);
+  });
+  return across.length > 0 ? across : watched;
+}
+
 /** Generates the bridge-crash run. */
 export function generateBridgeCrash(options: ScenarioOptions, knobs: Partial<BridgeCrashKnobs> = {}): ScenarioRun {
   const k: BridgeCrashKnobs = { ...BRIDGE_CRASH_KNOBS, ...knobs };
-  const b = new ScenarioBuilder('bridge_crash', options, k.durationMs, createWeather({ scenario: 'none' }));
+  const b = new ScenarioBuilder(
+    'bridge_crash',
+    options,
+    k.durationMs,
+    createWeather({ scenario: 'none', timeZone: cityTimeZone(options.city) }),
+  );
   const city = b.city;
   const rnd = b.random.fork('crash');
   const traffic = sitesOfKind(city, 'traffic_flow');
   const cameras = assetsOfKind(city, 'camera');
 
-  const bridges = city.roads.filter(
-    (r: Road) => r.roadClass === 'bridge' && /yangtze/i.test(r.nameEn) && traffic.some((s) => s.roadId === r.id),
-  );
-  if (bridges.length === 0) throw new Error('bridge_crash needs a Yangtze bridge with traffic sensors');
-  const bridge = rnd.pick(bridges);
-  const bridgeSensors = traffic.filter((s) => s.roadId === bridge.id);
+  const bridges = crashBridges(city, traffic);
+  if (bridges.length === 0)
+    throw new Error('bridge_crash needs a bridge (roads.geojson bridge: true) with traffic sensors on it: the city has none');
+  const { bridge, sensors: bridgeSensors } = rnd.pick(bridges);
   const length = lineLengthM(bridge.line);
   const [lng, lat] = pointAlong(bridge.line, length * rnd.range(0.35, 0.65)).point;
   const crash = { lng, lat };

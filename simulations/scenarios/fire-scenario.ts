@@ -4,6 +4,7 @@
  * downwind. Sometimes a second, small fire (a vehicle) that only callers report.
  */
 import type { SensorSite } from '../../twin-model/city/city-types.ts';
+import { cityTimeZone } from '../local-time.ts';
 import { createWeather } from '../rainstorm.ts';
 import { airQualityIndex, sampleSignals } from '../signal-patterns.ts';
 import {
@@ -45,7 +46,7 @@ const CALLS = [
 /** Generates the fire run. */
 export function generateFire(options: ScenarioOptions, knobs: Partial<FireKnobs> = {}): ScenarioRun {
   const k: FireKnobs = { ...FIRE_KNOBS, ...knobs };
-  const b = new ScenarioBuilder('fire', options, k.durationMs, createWeather({ scenario: 'none' }));
+  const b = new ScenarioBuilder('fire', options, k.durationMs, createWeather({ scenario: 'none', timeZone: cityTimeZone(options.city) }));
   const city = b.city;
   const rnd = b.random.fork('fire');
   const cameras = assetsOfKind(city, 'camera');
@@ -53,8 +54,11 @@ export function generateFire(options: ScenarioOptions, knobs: Partial<FireKnobs>
 
   // The fire breaks out near a camera with an air-quality station within reach of the plume.
   const candidates = cameras.filter((c) => within(airSites, c, 1_000).length > 0);
-  const camera = rnd.pick(candidates.length > 0 ? candidates : cameras);
-  const [lng, lat] = b.jitter(camera, 400);
+  // A city without cameras: near an air station (then only calls and the plume tell of it).
+  const anchors = candidates.length > 0 ? candidates : cameras.length > 0 ? cameras : airSites.length > 0 ? airSites : city.sensorSites;
+  if (anchors.length === 0) throw new Error('fire needs cameras (assets type camera) or air-quality sensors: the city has neither');
+  const anchor = rnd.pick<{ lng: number; lat: number }>(anchors);
+  const [lng, lat] = b.jitter(anchor, 400);
   const fire = { lng, lat };
   const start = b.startMs + rnd.range(10, 30) * MINUTE_MS;
   const out = start + rnd.range(45, 75) * MINUTE_MS;

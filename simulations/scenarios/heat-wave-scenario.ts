@@ -5,8 +5,10 @@
  * ground truth is one heat-stress event per district where the true air temperature crosses
  * 35 °C over a good share of the district's stations.
  */
-import type { District, SensorSite } from '../../twin-model/city/city-types.ts';
+import type { CityModel, District, SensorSite } from '../../twin-model/city/city-types.ts';
+import { haversineM } from '../../twin-model/city/index.ts';
 import type { Random } from '../../twin-model/random.ts';
+import { cityTimeZone } from '../local-time.ts';
 import { createWeather, type Weather } from '../rainstorm.ts';
 import { ambientTemperatureC, sampleSignals, type MetricValues } from '../signal-patterns.ts';
 import { HOUR_MS, MINUTE_MS, ScenarioBuilder, fmtTime, noiseFree, sample, sitesOfKind } from './scenario-kit.ts';
@@ -50,15 +52,32 @@ function domeAt(d: Dome, lng: number, lat: number, t: number): number {
   return d.amplitudeC * ramp * Math.exp((-0.5 * (x * x + y * y)) / (d.sigmaKm * d.sigmaKm));
 }
 
+/**
+ * The central districts of a city: the nearer half (rounded up) of its districts by the distance
+ * of their seats from the city's centre (the map centre, else the middle of the bounding box), in
+ * the city's order. In the generated Wuhan the seven urban districts (江岸 … 洪山).
+ */
+export function centralDistricts(city: Pick<CityModel, 'districts' | 'center' | 'bbox'>): District[] {
+  if (city.districts.length === 0) throw new Error('heat_wave needs districts: the city has none');
+  const [w, s, e, n] = city.bbox;
+  const centre = city.center ?? [(w + e) / 2, (s + n) / 2];
+  const ranked = city.districts
+    .map((d) => ({ code: d.code, m: haversineM({ lng: d.seat[0], lat: d.seat[1] }, { lng: centre[0], lat: centre[1] }) }))
+    .sort((a, b) => a.m - b.m || a.code.localeCompare(b.code));
+  const near = new Set(ranked.slice(0, Math.ceil(city.districts.length / 2)).map((d) => d.code));
+  return city.districts.filter((d) => near.has(d.code));
+}
+
 /** Generates the heat-wave run. */
 export function generateHeatWave(options: ScenarioOptions, knobs: Partial<HeatWaveKnobs> = {}): ScenarioRun {
   const k: HeatWaveKnobs = { ...HEAT_WAVE_KNOBS, ...knobs };
-  const base = createWeather({ scenario: 'none', meanTempC: k.meanTempC });
+  const base = createWeather({ scenario: 'none', meanTempC: k.meanTempC, timeZone: cityTimeZone(options.city) });
   const b = new ScenarioBuilder('heat_wave', options, k.durationMs, base);
   const city = b.city;
   const rnd = b.random.fork('heat');
-  const central = city.districts.filter((d) => ['420102', '420103', '420104', '420105', '420106', '420107', '420111'].includes(d.code));
-  const seatOf = rnd.pick(central.length > 0 ? central : city.districts);
+  // The dome settles over a central district: the half of the districts whose seats lie nearest the city's centre.
+  const central = centralDistricts(city);
+  const seatOf = rnd.pick(central);
   const dome: Dome = {
     lng: seatOf.seat[0] + rnd.range(-0.03, 0.03),
     lat: seatOf.seat[1] + rnd.range(-0.03, 0.03),

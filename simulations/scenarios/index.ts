@@ -12,12 +12,12 @@ import { generateSubstationOutage } from './substation-outage-scenario.ts';
 import type { ScenarioName, ScenarioOptions, ScenarioRun } from './scenario-types.ts';
 
 export * from './scenario-types.ts';
-export { DEFAULT_SCENARIO_START_MS, MAX_READINGS_PER_RUN, SOURCES } from './scenario-kit.ts';
+export { defaultScenarioStart, MAX_READINGS_PER_RUN, SOURCES } from './scenario-kit.ts';
 export { RAINSTORM_KNOBS, generateRainstorm, type RainstormKnobs } from './rainstorm-scenario.ts';
-export { BRIDGE_CRASH_KNOBS, generateBridgeCrash, type BridgeCrashKnobs } from './bridge-crash-scenario.ts';
+export { BRIDGE_CRASH_KNOBS, crashBridges, generateBridgeCrash, type BridgeCrashKnobs } from './bridge-crash-scenario.ts';
 export { FIRE_KNOBS, generateFire, type FireKnobs } from './fire-scenario.ts';
 export { SUBSTATION_OUTAGE_KNOBS, generateSubstationOutage, type SubstationOutageKnobs } from './substation-outage-scenario.ts';
-export { HEAT_WAVE_KNOBS, generateHeatWave, type HeatWaveKnobs } from './heat-wave-scenario.ts';
+export { centralDistricts, HEAT_WAVE_KNOBS, generateHeatWave, type HeatWaveKnobs } from './heat-wave-scenario.ts';
 export { SERVICE_SURGE_KNOBS, generateServiceSurge, type ServiceSurgeKnobs } from './service-surge-scenario.ts';
 
 const GENERATORS: Readonly<Record<ScenarioName, (options: ScenarioOptions) => ScenarioRun>> = {

@@ -5,7 +5,8 @@
  * while its water stands at ≥ 15 cm for at least a few minutes.
  */
 import type { Asset, SensorSite } from '../../twin-model/city/city-types.ts';
-import { createRainstorm, createWeather, type RainstormOptions, type Weather } from '../rainstorm.ts';
+import { cityTimeZone } from '../local-time.ts';
+import { createRainstorm, createWeather, stormPlacement, type RainstormOptions, type Weather } from '../rainstorm.ts';
 import { sampleSignals } from '../signal-patterns.ts';
 import { HOUR_MS, MINUTE_MS, ScenarioBuilder, assetsOfKind, distM, fmtTime, sample, sitesOfKind, within } from './scenario-kit.ts';
 import type { ScenarioOptions, ScenarioRun } from './scenario-types.ts';
@@ -140,14 +141,17 @@ const CALL_TEXTS = [
  */
 export function generateRainstorm(options: ScenarioOptions, knobs: Partial<RainstormKnobs> = {}): ScenarioRun {
   const k: RainstormKnobs = { ...RAINSTORM_KNOBS, ...knobs };
-  const dry = createWeather({ scenario: 'none' });
+  const timeZone = cityTimeZone(options.city);
+  const dry = createWeather({ scenario: 'none', timeZone });
   const b = new ScenarioBuilder('rainstorm', options, k.durationMs, dry);
   const city = b.city;
   const rnd = b.random.fork('storm');
 
   const stormStart = b.startMs + Math.round(rnd.range(5, 15)) * MINUTE_MS;
+  // The storm is centred somewhere over the city's storm area (its hint, else the middle of its extent).
+  const [areaW, areaS, areaE, areaN] = stormPlacement(city).area;
   const storm: Partial<RainstormOptions> = {
-    centre: [rnd.range(114.2, 114.42), rnd.range(30.5, 30.66)],
+    centre: [rnd.range(areaW, areaE), rnd.range(areaS, areaN)],
     bearingDeg: rnd.range(20, 80),
     // A slow cell dwells over a place: the deep, local floods of a real convective storm.
     speedKmh: rnd.range(12, 24),
@@ -160,6 +164,12 @@ export function generateRainstorm(options: ScenarioOptions, knobs: Partial<Rains
   const weatherSeed = b.random.fork('weather-seed').int(1_000_000);
   const wlSites = sitesOfKind(city, 'water_level');
   const places = floodPlaces(wlSites, assetsOfKind(city, 'underpass'), k.placeRadiusM);
+  if (places.length === 0) throw new Error('rainstorm needs water-level sensors (sensors.csv kind water_level): the city has none');
+  // A small town cannot have 8 flooded places: the range shrinks to what the city has (a third to all of them).
+  const eventRange: readonly [number, number] = [
+    Math.min(k.eventRange[0], Math.max(1, Math.floor(places.length / 3))),
+    Math.min(k.eventRange[1], places.length),
+  ];
 
   // Scale the storm's intensity until the number of flooded places is in range: bisection
   // between the last too-weak and too-strong intensities (deterministic, a few tries).
@@ -174,12 +184,13 @@ export function generateRainstorm(options: ScenarioOptions, knobs: Partial<Rains
       startMs: stormStart,
       seed: weatherSeed,
       sites: city.sensorSites,
+      timeZone,
       rainstorm: { ...storm, peakMmH: peak },
     });
     spells = floodSpells(places, weather, b.startMs, b.endMs, k);
     const n = spells.length;
-    if (n > k.eventRange[1]) strong = peak;
-    else if (n < k.eventRange[0]) weak = peak;
+    if (n > eventRange[1]) strong = peak;
+    else if (n < eventRange[0]) weak = peak;
     else break;
     peak = Number.isFinite(strong) ? (weak > 0 ? (weak + strong) / 2 : strong * 0.75) : peak * 1.35;
     peak = Math.min(400, Math.max(20, peak));

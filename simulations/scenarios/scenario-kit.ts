@@ -13,12 +13,15 @@ import { DEFAULT_ALARM_RULES } from '../../twin-model/alarm-rules.ts';
 import { createRandom, hashString, type Random } from '../../twin-model/random.ts';
 import type { EventType, MetricName, SensorKind } from '../../twin-model/vocabulary.ts';
 import { REPORT_INTERVAL_MS } from '../gateway-plan.ts';
+import { cityTimeZone, localDateKey, zonedTime } from '../local-time.ts';
 import type { Weather } from '../rainstorm.ts';
 import { METRIC_DECIMALS, METRIC_RANGES, sampleSignals, type MetricValues } from '../signal-patterns.ts';
 import type { Distractor, ScenarioInput, ScenarioName, ScenarioOptions, ScenarioRun, TrueEvent } from './scenario-types.ts';
 
-/** 2026-07-01T08:00:00+08:00, a Wednesday morning: the default scenario start. */
-export const DEFAULT_SCENARIO_START_MS = Date.UTC(2026, 6, 1, 0, 0, 0);
+/** 2026-07-01 08:00 local time, a Wednesday morning in summer: the default scenario start in a city. */
+export function defaultScenarioStart(city: Pick<CityModel, 'timezone'>): number {
+  return zonedTime(2026, 7, 1, 8, cityTimeZone(city));
+}
 
 export const MINUTE_MS = 60_000;
 export const HOUR_MS = 3_600_000;
@@ -129,6 +132,8 @@ export function distM(a: { lng: number; lat: number }, b: { lng: number; lat: nu
 export class ScenarioBuilder {
   readonly city: CityModel;
   readonly seed: number;
+  /** The city's time zone (local days of case numbers, daily patterns). */
+  readonly timeZone: string;
   readonly startMs: number;
   readonly endMs: number;
   /** The scenario's own stream; forks keep sub-streams independent of each other's draw counts. */
@@ -150,7 +155,8 @@ export class ScenarioBuilder {
   ) {
     this.city = options.city;
     this.seed = options.seed;
-    this.startMs = options.startMs ?? DEFAULT_SCENARIO_START_MS;
+    this.timeZone = cityTimeZone(this.city);
+    this.startMs = options.startMs ?? defaultScenarioStart(this.city);
     this.endMs = this.startMs + durationMs;
     this.random = createRandom(hashString(`scenario:${name}`) ^ Math.imul(options.seed >>> 0, 0x9e3779b1)).fork(name);
   }
@@ -238,7 +244,7 @@ export class ScenarioBuilder {
     // Case numbers are not contiguous: other cases are registered city-wide in between.
     seq += 1 + this.random.int(prefix === '12345' ? 40 : 5);
     this.sequences.set(prefix, seq);
-    const day = new Date(ts + 8 * HOUR_MS).toISOString().slice(0, 10).replaceAll('-', '');
+    const day = localDateKey(ts, this.timeZone);
     return `${prefix}-${day}-${String(seq).padStart(6, '0')}`;
   }
 

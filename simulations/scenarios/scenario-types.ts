@@ -34,9 +34,10 @@ export interface TrueEvent {
 
 /**
  * A deliberate distractor (for reports: a stuck sensor, an unrelated call, a false detection).
- * Extended compatibly: `duplicate_report` (a case re-sent with the same id) and `spillover`
+ * Extended compatibly: `duplicate_report` (a case re-sent with the same id), `spillover`
  * (real effects of a true event away from it — congestion behind a crash — that are not an
- * event of their own).
+ * event of their own) and `below_threshold` (something real that stays under what counts as an
+ * event: a crowd a service hall absorbed with waits under the warning).
  */
 export interface Distractor {
   kind:
@@ -47,7 +48,8 @@ export interface Distractor {
     | 'lagging_evidence'
     | 'missing_evidence'
     | 'duplicate_report'
-    | 'spillover';
+    | 'spillover'
+    | 'below_threshold';
   detail: string;
 }
 
@@ -68,6 +70,6 @@ export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 export interface ScenarioOptions {
   city: CityModel;
   seed: number;
-  /** Scenario start (epoch ms). Default: 2026-07-01T08:00:00+08:00. */
+  /** Scenario start (epoch ms). Default: 2026-07-01 08:00 in the city's time zone (`defaultScenarioStart`). */
   startMs?: number;
 }

@@ -1,9 +1,20 @@
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_ALARM_RULES } from '../../twin-model/alarm-rules.ts';
+import { loadCityPackage } from '../../twin-model/city-package/index.ts';
 import { generateCity } from '../../twin-model/city/index.ts';
 import type { CityModel, SensorSite } from '../../twin-model/city/city-types.ts';
 import { parseEventPayload } from '../../twin-model/messages/record-parsers.ts';
 import { ID_PATTERN, KIND_METRICS } from '../../twin-model/vocabulary.ts';
-import { MAX_READINGS_PER_RUN, SCENARIO_NAMES, generateScenario, type ScenarioName, type ScenarioRun } from './index.ts';
+import {
+  MAX_READINGS_PER_RUN,
+  SCENARIO_NAMES,
+  centralDistricts,
+  crashBridges,
+  generateScenario,
+  type ScenarioName,
+  type ScenarioRun,
+} from './index.ts';
 import { distM, insideCity } from './scenario-kit.ts';
 
 let city: CityModel;
@@ -164,5 +175,74 @@ describe('substation_outage', () => {
         i.readings.some((x) => x.metric === 'load_pct' && x.value >= 95),
     );
     expect(alarm).toBe(true);
+  });
+});
+
+describe('service_surge', () => {
+  const warning = DEFAULT_ALARM_RULES.service_hall.metrics.find((m) => m.metric === 'wait_min')!.warning.enter;
+  it('counts a hall as overwhelmed only where its waiting time reaches the warning; a smaller crowd is below threshold', () => {
+    let belowThreshold = 0;
+    for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
+      const r = generateScenario('service_surge', { city, seed });
+      belowThreshold += r.distractors.filter((d) => d.kind === 'below_threshold').length;
+      for (const t of r.groundTruth) {
+        // Readings carry noise (a few minutes): the hall must come close to the warning while the event lasts.
+        let peak = 0;
+        for (const i of r.inputs) {
+          if (i.type !== 'readings' || sites.get(i.sensorId)?.assetId !== t.assetId) continue;
+          for (const x of i.readings) if (x.metric === 'wait_min' && x.ts >= t.start && x.ts <= t.end) peak = Math.max(peak, x.value);
+        }
+        expect(peak, `seed ${seed} ${t.id} at ${t.assetId}`).toBeGreaterThanOrEqual(warning - 3);
+      }
+    }
+    expect(belowThreshold).toBeGreaterThan(0);
+  });
+});
+
+describe('every scenario on a city package (river-town)', () => {
+  const town = loadCityPackage(join(import.meta.dirname, '..', '..', 'test', 'fixtures', 'cities', 'river-town'));
+  const townSites = new Map(town.sensorSites.map((s) => [s.id, s]));
+  const townRuns = new Map(SCENARIO_NAMES.map((name) => [name, generateScenario(name, { city: town, seed: 1 })]));
+
+  it.each(SCENARIO_NAMES.map((n) => [n]))('%s starts at 08:00 in Vienna, reads the town’s own sensors and happens in the town', (name) => {
+    const r = townRuns.get(name)!;
+    // 2026-07-01 08:00 CEST (UTC+2).
+    expect(r.startMs).toBe(Date.UTC(2026, 6, 1, 6, 0, 0));
+    expect(r.groundTruth.length).toBeGreaterThan(0);
+    for (const t of r.groundTruth) expect(insideCity(town, t.lng, t.lat), `${t.id} at ${t.lng},${t.lat}`).toBe(true);
+    const ids = new Set(r.inputs.flatMap((i) => (i.type === 'readings' ? [i.sensorId] : [])));
+    for (const id of ids) expect(townSites.has(id), id).toBe(true);
+    for (const input of r.inputs) {
+      if (input.type !== 'event') continue;
+      expect(
+        insideCity(town, input.event.lng, input.event.lat) || distM(input.event, { lng: town.center![0], lat: town.center![1] }) < 5_000,
+      ).toBe(true);
+      // Case numbers count the town's local days.
+      if (input.event.id.startsWith('12345-')) expect(input.event.id).toMatch(/^12345-20260701-/);
+    }
+  });
+
+  it('rainstorm floods the town’s underpass under a storm scaled to a town of three flood places', () => {
+    const r = townRuns.get('rainstorm')!;
+    expect(r.groundTruth.map((t) => t.assetId)).toContain('up-bahnhof');
+    expect(r.groundTruth.length).toBeLessThanOrEqual(3);
+    const flooded = r.inputs.some(
+      (i) =>
+        i.type === 'readings' && i.sensorId === 'wl-up-bahnhof' && i.readings.some((x) => x.metric === 'water_level_cm' && x.value >= 15),
+    );
+    expect(flooded).toBe(true);
+  });
+
+  it('finds the town’s central districts and the bridges its counters watch', () => {
+    expect(centralDistricts(town).map((d) => d.code)).toEqual(['altstadt', 'nordost']);
+    expect(centralDistricts(city).map((d) => d.code)).toEqual(['420102', '420103', '420104', '420105', '420106', '420107', '420111']);
+    const traffic = town.sensorSites.filter((s) => s.kind === 'traffic_flow');
+    expect(crashBridges(town, traffic).map((b) => [b.bridge.id, b.sensors.map((s) => s.id)])).toEqual([
+      ['westbruecke', ['tf-west-n', 'tf-west-s']],
+      ['ostbruecke', ['tf-ost-n', 'tf-ost-s']],
+    ]);
+    // Wuhan: the Yangtze bridges (widest river), not the Han ones.
+    const wuhanTraffic = city.sensorSites.filter((s) => s.kind === 'traffic_flow');
+    for (const { bridge } of crashBridges(city, wuhanTraffic)) expect(bridge.nameEn).toMatch(/Yangtze/);
   });
 });

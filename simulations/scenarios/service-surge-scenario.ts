@@ -3,7 +3,9 @@
  * hall; its queue and waiting time climb past the alarm thresholds until extra counters open,
  * and a few people complain to the hotline. Sometimes a smaller surge at a second hall.
  */
+import { DEFAULT_ALARM_RULES } from '../../twin-model/alarm-rules.ts';
 import type { Asset, SensorSite } from '../../twin-model/city/city-types.ts';
+import { cityTimeZone } from '../local-time.ts';
 import { createWeather } from '../rainstorm.ts';
 import { sampleSignals } from '../signal-patterns.ts';
 import {
@@ -20,18 +22,28 @@ import {
 } from './scenario-kit.ts';
 import type { ScenarioOptions, ScenarioRun } from './scenario-types.ts';
 
+/** The twin's waiting-time warning for a service hall: the level at which a hall counts as overwhelmed. */
+const WAIT_WARNING = DEFAULT_ALARM_RULES.service_hall.metrics.find((m) => m.metric === 'wait_min')!.warning;
+
 /** Knobs of the service-surge scenario. */
 export interface ServiceSurgeKnobs {
   durationMs: number;
   secondSurgeChance: number;
-  /** The true queue (people) at which the hall counts as overwhelmed (the warning threshold). */
-  overwhelmedQueue: number;
+  /**
+   * The true waiting time (min) at which a hall counts as overwhelmed: the twin's wait warning.
+   * It ends below the warning's exit value. (A queue length does not say it: a big hall's
+   * normal 10:00 queue is longer than a small hall's surge.)
+   */
+  overwhelmedWaitMin: number;
+  /** People queueing at the busiest counter group from when the crowd starts to complain. */
+  complainQueue: number;
 }
 
 export const SERVICE_SURGE_KNOBS: Readonly<ServiceSurgeKnobs> = {
   durationMs: 2 * HOUR_MS,
   secondSurgeChance: 0.5,
-  overwhelmedQueue: 40,
+  overwhelmedWaitMin: WAIT_WARNING.enter,
+  complainQueue: 40,
 };
 
 const COMPLAINTS = [
@@ -52,7 +64,12 @@ interface Surge {
 /** Generates the service-surge run. */
 export function generateServiceSurge(options: ScenarioOptions, knobs: Partial<ServiceSurgeKnobs> = {}): ScenarioRun {
   const k: ServiceSurgeKnobs = { ...SERVICE_SURGE_KNOBS, ...knobs };
-  const b = new ScenarioBuilder('service_surge', options, k.durationMs, createWeather({ scenario: 'none' }));
+  const b = new ScenarioBuilder(
+    'service_surge',
+    options,
+    k.durationMs,
+    createWeather({ scenario: 'none', timeZone: cityTimeZone(options.city) }),
+  );
   const city = b.city;
   const rnd = b.random.fork('surge');
   const hallSites = sitesOfKind(city, 'service_hall');
@@ -113,27 +130,48 @@ export function generateServiceSurge(options: ScenarioOptions, knobs: Partial<Se
         b.distract('lagging_evidence', `queue feed ${site.id} arrives ${Math.round(lag.delayMs / MINUTE_MS)} min late during the surge`);
     });
 
-    // The truth from the noise-free queue at the busiest counter group.
     const busiest = surge.sensors[0];
     if (!busiest) return;
-    const trueQueue = (t: number): number =>
-      (sampleSignals(busiest, t, b.weather, noiseFree(rnd)).queue_length ?? 0) + crowd(t) * (shares[0] ?? 0);
+    const calm = noiseFree(rnd);
+    const trueQueue = (t: number): number => (sampleSignals(busiest, t, b.weather, calm).queue_length ?? 0) + crowd(t) * (shares[0] ?? 0);
+    // The truth from the noise-free waiting time at the hall's most delayed counter group,
+    // entering and leaving as the twin's wait warning does (with its hysteresis).
+    const trueWait = (t: number): number =>
+      Math.max(
+        ...surge.sensors.map(
+          (site, i) => (sampleSignals(site, t, b.weather, calm).wait_min ?? 0) + crowd(t) * (shares[i] ?? 0) * perPerson,
+        ),
+      );
+    const exitWait = k.overwhelmedWaitMin - (WAIT_WARNING.enter - WAIT_WARNING.exit);
+    let crowded: number | undefined;
     let start: number | undefined;
     let end: number | undefined;
+    let peakWait = 0;
     for (let t = b.startMs; t < b.endMs + HOUR_MS; t += MINUTE_MS) {
-      const q = trueQueue(t);
-      if (start === undefined && t >= surge.from && q >= k.overwhelmedQueue) start = t;
-      else if (start !== undefined && q < k.overwhelmedQueue - 5) {
+      if (t < surge.from) continue;
+      if (crowded === undefined && trueQueue(t) >= k.complainQueue) crowded = t;
+      const w = trueWait(t);
+      peakWait = Math.max(peakWait, w);
+      if (start === undefined && w >= k.overwhelmedWaitMin) start = t;
+      else if (start !== undefined && w < exitWait) {
         end = t;
         break;
       }
     }
-    if (start === undefined) return;
+    if (crowded === undefined) return;
     const calls = index === 0 ? 2 + rnd.int(3) : 0;
     for (let i = 0; i < calls; i++) {
       const c = rnd.pick(COMPLAINTS);
-      // People complain after they have waited a while.
-      b.hotline(surge.hall, start + rnd.range(15, 40) * MINUTE_MS, c.category, c.text, 150, 2);
+      // People complain after they have waited a while in a long queue.
+      b.hotline(surge.hall, crowded + rnd.range(15, 40) * MINUTE_MS, c.category, c.text, 150, 2);
+    }
+    if (start === undefined) {
+      // A smaller crowd the hall absorbed: long queues, but waits stayed under the warning.
+      b.distract(
+        'below_threshold',
+        `a crowd at ${surge.hall.id} from ${fmtTime(crowded, b.startMs)}: waits peaked at ${peakWait.toFixed(0)} min, under the ${k.overwhelmedWaitMin}-min warning (no event)`,
+      );
+      return;
     }
     if (calls === 0) b.distract('missing_evidence', `nobody complained about the surge at ${surge.hall.id} (${fmtTime(start, b.startMs)})`);
     b.truth({

@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { loadCityPackage } from '../../twin-model/city-package/index.ts';
 import { generateCity } from '../../twin-model/city/index.ts';
-import { formatWhatIf, parseWhatIfArgs, WhatIfArgsError } from './run-what-if.ts';
-import { runWhatIf } from './what-if.ts';
+import { formatWhatIf, parseWhatIfArgs, runWhatIfCli, WhatIfArgsError } from './run-what-if.ts';
+import { fleetProblems, runWhatIf } from './what-if.ts';
 
 const city = generateCity();
+const RIVER_TOWN = join(import.meta.dirname, '..', '..', 'test', 'fixtures', 'cities', 'river-town');
 
 describe('parseWhatIfArgs', () => {
   it('reads the scenario, pump teams, pre-positioned districts and seed', () => {
@@ -26,7 +29,99 @@ describe('parseWhatIfArgs', () => {
     expect(() => parseWhatIfArgs(['--pump-teams', '3'])).toThrow('--scenario is required');
     expect(() => parseWhatIfArgs(['--scenario', 'flood'])).toThrow(/"flood" is not one of rainstorm, bridge_crash/);
     expect(() => parseWhatIfArgs(['--scenario', 'fire', '--pump-teams', '-1'])).toThrow(WhatIfArgsError);
-    expect(() => parseWhatIfArgs(['--scenario', 'fire', '--prepositioned', 'Hanyang'])).toThrow(/district code \(e\.g\. 420105\)/);
+    expect(() => parseWhatIfArgs(['--scenario', 'fire', '--prepositioned', 'Han yang'])).toThrow(/"Han yang" is not a district id/);
+    expect(() => parseWhatIfArgs(['--scenario', 'fire', '--prepositioned', 'tank:420105'])).toThrow(/KIND one of pump_team/);
+    expect(() => parseWhatIfArgs(['--scenario', 'fire', '--city', ''])).toThrow(/--city needs the path/);
+  });
+
+  it('takes a city package and district ids of any form, checked against the city once loaded', () => {
+    expect(parseWhatIfArgs(['--city', RIVER_TOWN, '--scenario', 'rainstorm', '--prepositioned', 'bahnhof,police:altstadt'])).toEqual({
+      scenario: 'rainstorm',
+      cityPath: RIVER_TOWN,
+      fleet: {
+        prepositioned: [
+          { kind: 'pump_team', district: 'bahnhof' },
+          { kind: 'police', district: 'altstadt' },
+        ],
+      },
+    });
+    const town = loadCityPackage(RIVER_TOWN);
+    expect(fleetProblems(town, { prepositioned: [{ kind: 'pump_team', district: 'bahnhof' }] })).toEqual([]);
+    expect(fleetProblems(town, { prepositioned: [{ kind: 'pump_team', district: '420104' }] })).toEqual([
+      '--prepositioned "420104" is not a district of Flusstal (sample river town); its districts are altstadt, nordost, suedwest, bahnhof',
+    ]);
+    // The town registers its fleet: counts would be ignored, so they are refused.
+    expect(fleetProblems(town, { counts: { pump_team: 9 } })[0]).toMatch(/registers its units \(11 in units\.csv\).*--prepositioned/);
+    expect(fleetProblems(city, { counts: { pump_team: 9 }, prepositioned: [{ kind: 'pump_team', district: '420104' }] })).toEqual([]);
+  });
+});
+
+describe('the what-if on a city package (river-town)', () => {
+  const town = loadCityPackage(RIVER_TOWN);
+  const result = runWhatIf({
+    scenario: 'rainstorm',
+    city: town,
+    tailS: 1800,
+    fleet: { prepositioned: [{ kind: 'pump_team', district: 'bahnhof' }] },
+  });
+
+  it('floods the town under its own storm and dispatches its registered pump teams by its roads', () => {
+    expect(result.city).toBe('Flusstal (sample river town)');
+    // 11 registered units and the one pre-positioned in Bahnhof.
+    expect(result.fleetSize).toBe(12);
+    expect(result.jobs.length).toBeGreaterThan(0);
+    expect(result.jobs.some((j) => j.district === 'bahnhof')).toBe(true);
+    const assigned = result.unitChanges.filter((c) => c.what === 'assigned');
+    expect(assigned.length).toBeGreaterThan(0);
+    const townUnits = new Set([...(town.units ?? []).map((u) => u.id)]);
+    for (const c of assigned) expect(townUnits.has(c.unitId) || c.unitId.includes('bahnhof')).toBe(true);
+    expect(result.primaryArrive.count).toBeGreaterThan(0);
+    expect(result.logCheck.ok).toBe(true);
+  });
+
+  it('runs from the command line with --city, and refuses districts of another city', () => {
+    let out = '';
+    let err = '';
+    const ok = runWhatIfCli(
+      ['--city', RIVER_TOWN, '--scenario', 'rainstorm', '--prepositioned', 'bahnhof', '--tail', '600'],
+      (t) => (out += t),
+      (t) => (err += t),
+    );
+    expect(ok).toBe(0);
+    expect(out).toMatch(
+      /^What-if: rainstorm \(seed 1\) in Flusstal \(sample river town\), fleet 12 units, pump teams 4, pre-positioned bahnhof/,
+    );
+    expect(out).toMatch(/dispatch log\s+\d+ entries, chain verified/);
+    const bad = runWhatIfCli(
+      ['--city', RIVER_TOWN, '--scenario', 'rainstorm', '--prepositioned', '420104'],
+      (t) => (out += t),
+      (t) => (err += t),
+    );
+    expect(bad).toBe(2);
+    expect(err).toContain('"420104" is not a district of Flusstal');
+  });
+
+  it('runs on the configured package without --city, its district ids pre-positioned', () => {
+    let out = '';
+    let err = '';
+    const configured = { cityPackage: RIVER_TOWN };
+    const ok = runWhatIfCli(
+      ['--scenario', 'rainstorm', '--prepositioned', 'bahnhof', '--tail', '600'],
+      (t) => (out += t),
+      (t) => (err += t),
+      configured,
+    );
+    expect(err).toBe('');
+    expect(ok).toBe(0);
+    expect(out).toMatch(/^What-if: rainstorm \(seed 1\) in Flusstal \(sample river town\), fleet 12 units/);
+    const wuhanDistrict = runWhatIfCli(
+      ['--scenario', 'rainstorm', '--prepositioned', '420104'],
+      (t) => (out += t),
+      (t) => (err += t),
+      configured,
+    );
+    expect(wuhanDistrict).toBe(2);
+    expect(err).toContain('"420104" is not a district of Flusstal');
   });
 });
 

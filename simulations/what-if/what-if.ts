@@ -20,6 +20,7 @@
 import { generateCity, districtAt, isInCity } from '../../twin-model/city/index.ts';
 import { appendEntry, verifyChain, type ChainVerification } from '../../twin-model/dispatch/dispatch-log.ts';
 import { generateFleet, type FleetOptions } from '../../twin-model/dispatch/fleet.ts';
+import { cityTimeZone } from '../../twin-model/local-time.ts';
 import { recommendUnits } from '../../twin-model/dispatch/recommender.ts';
 import { responderRestrictions, restrictionsFromIncidents } from '../../twin-model/dispatch/road-restrictions.ts';
 import { RoadRouter } from '../../twin-model/dispatch/road-router.ts';
@@ -35,12 +36,12 @@ import { positionAlong } from '../../twin-model/dispatch/unit-motion.ts';
 import {
   applyUnitInput,
   createFleetState,
-  createRoadSnapper,
   logInputOf,
   type FleetState,
   type UnitChange,
   type UnitInput,
 } from '../../twin-model/dispatch/unit-state.ts';
+import { createRoadSnapper } from '../../twin-model/dispatch/road-snapper.ts';
 import type { Capability, DispatchLogEntry, RoadRestrictions, Route } from '../../twin-model/dispatch/unit-types.ts';
 import { applyIncidentInput, type CityModel, type Incident, type IncidentChange } from '../../twin-model/index.ts';
 import { replayScenario } from '../evaluation/replay-scenario.ts';
@@ -51,7 +52,7 @@ export interface WhatIfOptions {
   scenario: ScenarioName;
   /** Scenario seed. Default 1. */
   seed?: number;
-  /** The city (default: `generateCity()`, the one the scenarios were tuned on). */
+  /** The city: the generated Wuhan (`generateCity()`, the default, the one the scenarios were tuned on) or a package's. */
   city?: CityModel;
   /** The fleet: counts per kind, pre-positioned extra units, shift seed. */
   fleet?: FleetOptions;
@@ -94,6 +95,8 @@ export interface WhatIfJob {
 export interface WhatIfResult {
   scenario: ScenarioName;
   seed: number;
+  /** The city's name (English), or its id. */
+  city: string;
   fleetSize: number;
   pumpTeams: number;
   /** Incidents whose type needs units. */
@@ -132,6 +135,29 @@ interface Trip {
 
 const DISPATCHER = 'dispatcher';
 const SIMULATOR = 'simulator';
+
+/**
+ * What is wrong with a fleet for a city, one line each (empty = fine): a pre-positioned unit in
+ * a district the city does not have (the city's district ids are listed), unit counts for a
+ * city that registers its fleet (its units.csv is the fleet; pre-position extra units instead).
+ */
+export function fleetProblems(city: CityModel, fleet: FleetOptions | undefined): string[] {
+  const problems: string[] = [];
+  const ids = city.districts.map((d) => d.code);
+  const known = new Set(ids);
+  const name = city.name?.en ?? city.id ?? 'the city';
+  const listed = ids.length > 20 ? `${ids.slice(0, 20).join(', ')} … (${ids.length})` : ids.join(', ');
+  for (const p of fleet?.prepositioned ?? []) {
+    if (!known.has(p.district))
+      problems.push(`--prepositioned ${JSON.stringify(p.district)} is not a district of ${name}; its districts are ${listed}`);
+  }
+  if (city.units && fleet?.counts && Object.keys(fleet.counts).length > 0) {
+    problems.push(
+      `--pump-teams/--count: ${name} registers its units (${city.units.length} in units.csv), which are the fleet; add units with --prepositioned instead`,
+    );
+  }
+  return problems;
+}
 
 /** Runs one what-if. */
 export function runWhatIf(options: WhatIfOptions): WhatIfResult {
@@ -294,6 +320,7 @@ export function runWhatIf(options: WhatIfOptions): WhatIfResult {
       router,
       restrictions,
       now,
+      timeZone: cityTimeZone(city),
       limit: 10,
       districtOf,
     });
@@ -454,6 +481,7 @@ export function runWhatIf(options: WhatIfOptions): WhatIfResult {
   return {
     scenario: options.scenario,
     seed,
+    city: city.name?.en ?? city.id ?? 'city',
     fleetSize: units.length,
     pumpTeams: units.filter((u) => u.kind === 'pump_team').length,
     jobs: jobList,

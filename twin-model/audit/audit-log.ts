@@ -1,7 +1,7 @@
 /**
  * The audit log: ONE tamper-evident record of every action people (and the twin, for
  * dispatch) take — incident actions, dispatch, logins and other security events, user, role
- * and token changes, configuration changes, exports. Each action is one entry of a hash chain
+ * and token changes, configuration changes, exports, the public-warning desk (`cap`). Each action is one entry of a hash chain
  * (hash-chain.ts), so the record cannot be changed unnoticed; entries whose action also lives
  * in a domain table (incident_changes, dispatch_log, security_events) are bound to that row
  * (audit-bindings.ts), so the domain table cannot be changed unnoticed either.
@@ -20,7 +20,7 @@ import {
 } from './hash-chain.ts';
 
 /** What an entry is about. */
-export const AUDIT_STREAMS = ['incident', 'dispatch', 'security', 'config', 'export', 'audit'] as const;
+export const AUDIT_STREAMS = ['incident', 'dispatch', 'security', 'config', 'city', 'export', 'audit', 'shift', 'cap', 'case'] as const;
 export type AuditStream = (typeof AUDIT_STREAMS)[number];
 
 export interface AuditEntry extends ChainLink {

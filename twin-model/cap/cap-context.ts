@@ -418,7 +418,7 @@ export const WARNING_CONFIDENCE_CAP = 0.99;
  * The confidence after the strongest supporting warning: `confidence + boost`, at most
  * WARNING_CONFIDENCE_CAP, never lower than before.
  */
-export function raisedConfidence(confidence: number, evidence: readonly WarningEvidence[]): number {
+export function raisedConfidence(confidence: number, evidence: ReadonlyArray<Pick<WarningEvidence, 'boost'>>): number {
   const boost = evidence.reduce((m, e) => Math.max(m, e.boost), 0);
   return Math.max(confidence, Math.min(WARNING_CONFIDENCE_CAP, Math.round((confidence + boost) * 1e6) / 1e6));
 }

@@ -13,7 +13,8 @@ import {
 } from './cap-drafts.ts';
 import { capReferenceOf, type CapAlert } from './cap-types.ts';
 import { CapValidationError } from './cap-validate.ts';
-import { buildCapXml, parseCapXml } from './cap-xml.ts';
+import { parseCapXml } from './cap-xml.ts';
+import { buildCapXml } from './cap-xml-writer.ts';
 
 const CITY: CapCity = {
   id: 'wuhan',

@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { capTimeToMs, formatCapTime } from './cap-time.ts';
 import type { CapAlert } from './cap-types.ts';
 import { CapValidationError, formatCapProblem, type CapProblem } from './cap-validate.ts';
-import { buildCapXml, CAP_MAX_XML_CHARS, CAP_MAX_XML_TAGS, parseCapXml, splitCapList } from './cap-xml.ts';
+import { CAP_MAX_XML_CHARS, CAP_MAX_XML_TAGS, parseCapXml, splitCapList } from './cap-xml.ts';
+import { buildCapXml } from './cap-xml-writer.ts';
 
 /** The four examples of CAP 1.2's Appendix A, transcribed from the specification (see each file's header). */
 const SPEC_EXAMPLES = ['spec-a1-homeland-security.xml', 'spec-a2-thunderstorm.xml', 'spec-a3-earthquake.xml', 'spec-a4-amber-alert.xml'];

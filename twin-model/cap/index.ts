@@ -7,14 +7,13 @@ export * from './cap-types.ts';
 export * from './cap-time.ts';
 export * from './cap-validate.ts';
 export {
-  buildCapXml,
   CAP_MAX_XML_CHARS,
   CAP_MAX_XML_TAGS,
-  formatCapNumber,
   parseCapXml,
   splitCapList,
   type CapParseResult,
 } from './cap-xml.ts';
+export { buildCapXml, formatCapNumber } from './cap-xml-writer.ts';
 export * from './cap-drafts.ts';
 export * from './cap-approval.ts';
 export * from './cap-atom.ts';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   applyCaseDeskCommand,
+  caseOfExternal,
   casesInHand,
   createCaseDesk,
   intakeCase,
@@ -54,6 +55,8 @@ describe('intake', () => {
     expect(intakeCase(desk, intake({ text: 'resent' }), deskContext(time))).toEqual({ caseId: first.caseId, duplicate: true, emitted: [] });
     expect(intakeCase(desk, intake({ source: 'hotline-other' }), deskContext(time)).duplicate).toBe(false);
     expect(desk.cases.size).toBe(2);
+    expect(caseOfExternal(desk, intake().source, intake().externalId)).toBe(first.caseId);
+    expect(caseOfExternal(desk, intake().source, 'never-sent')).toBeNull();
     // After a restart too.
     const restored = restoreCaseDesk(rules, desk.cases.values());
     expect(intakeCase(restored, intake(), deskContext(time)).caseId).toBe(first.caseId);

@@ -96,6 +96,11 @@ function nextCaseId(desk: CaseDesk, now: number): string {
   return `case-${desk.numbering.day}-${String(desk.numbering.last).padStart(5, '0')}`;
 }
 
+/** The case the desk made for a hotline id from a source, while it remembers the id (the repeat window), or null. */
+export function caseOfExternal(desk: CaseDesk, source: string, externalId: string): string | null {
+  return desk.byExternal.get(externalKey(source, externalId))?.caseId ?? null;
+}
+
 export type IntakeOutcome = { caseId: string; duplicate: boolean; emitted: CaseEvent[] };
 
 /**

@@ -4,7 +4,7 @@ import { generateCity } from '../city/generate-city.ts';
 import { CaseRulesError } from './case-rules-error.ts';
 import { caseRules } from './case-rules.ts';
 import { catalogueDepartments, parseCaseRouting, routeCase } from './case-routing.ts';
-import { DEFAULT_CASE_ROUTING, DEFAULT_CASE_SLA } from './default-rules.ts';
+import { DEFAULT_CASE_ROUTING, DEFAULT_CASE_SLA, defaultCaseRouting } from './default-rules.ts';
 import { CONSTRUCTION, ECOLOGY, HOTLINE, TRAFFIC_POLICE, TZ, WATER } from './fixtures/case-fixtures.ts';
 
 const departments = catalogueDepartments(citySources());
@@ -81,6 +81,22 @@ describe('routing table validation', () => {
     });
     expect(rules.routing.rules).toHaveLength(DEFAULT_CASE_ROUTING.rules.length);
     expect(routeCase(rules.routing, 'sanitation', '420103')).toEqual({ department: HOTLINE, match: 'fallback' });
+  });
+
+  it("starts another city's desk with every case at its hotline's department, and Wuhan's with its table", () => {
+    const town = [
+      { id: 'hydro', departmentZh: '水文局', eventSources: [] },
+      { id: 'buergerservice', departmentZh: '市政府', eventSources: ['hotline-12345'] },
+    ];
+    const rules = caseRules({
+      timeZone: 'Europe/Vienna',
+      sources: town,
+      routing: defaultCaseRouting(town, 'hotline-12345'),
+      sla: DEFAULT_CASE_SLA,
+    });
+    expect(rules.routing.rules).toEqual([]);
+    expect(routeCase(rules.routing, 'waterlogging', null)).toEqual({ department: '市政府', match: 'fallback' });
+    expect(defaultCaseRouting(generateCity({ sensorCount: 50 }).sources, 'hotline-12345')).toBe(DEFAULT_CASE_ROUTING);
   });
 
   it('refuses a time zone that is not one and a catalogue without departments', () => {

@@ -58,3 +58,24 @@ export const DEFAULT_CASE_SLA = {
     water_supply: { time: 'working', acceptH: 2, replyH: 15 },
   },
 } as const;
+
+/** A source of a city's catalogue as the case routing needs it. */
+interface RoutingSource {
+  id: string;
+  departmentZh: string;
+  eventSources?: readonly string[];
+}
+
+/**
+ * The routing table a city's desk starts with when it brings none of its own: the table above
+ * where the city's source catalogue has its departments (the generated Wuhan); otherwise every
+ * case goes to the department of the hotline's own source (the source whose event-source names
+ * include `hotlineSource`, else the catalogue's first department), for a dispatcher to reassign.
+ */
+export function defaultCaseRouting(sources: readonly RoutingSource[], hotlineSource: string): object {
+  const departments = new Set(sources.map((s) => s.departmentZh.trim()));
+  const fits = departments.has(DEFAULT_CASE_ROUTING.fallback) && DEFAULT_CASE_ROUTING.rules.every((r) => departments.has(r.department));
+  if (fits) return DEFAULT_CASE_ROUTING;
+  const hotline = sources.find((s) => s.id === hotlineSource || s.eventSources?.includes(hotlineSource)) ?? sources[0];
+  return { version: 1, autoAssign: true, fallback: hotline?.departmentZh.trim() ?? '', rules: [] };
+}

@@ -296,6 +296,23 @@ describe('validateCityPackage', () => {
     ]);
   });
 
+  it('reads KPI targets from kpi.json, and names a misspelt step or a p90 below the median', () => {
+    expect(loadCityPackage(RIVER_TOWN_DIR).kpi).toEqual({
+      responseTargets: { acknowledge: { medianS: 120, p90S: 180 }, arrive: { medianS: 900, p90S: 1200 } },
+    });
+    const { report } = validateCityPackage(
+      riverTown({
+        'kpi.json': JSON.stringify({ responseTargets: { acknowlege: { medianS: 60, p90S: 90 }, arrive: { medianS: 900, p90S: 600 } } }),
+      }),
+    );
+    expect(codes(report.problems)).toEqual([
+      'error invalid_value kpi.json responseTargets.acknowlege',
+      'error invalid_value kpi.json responseTargets.arrive.p90S',
+    ]);
+    expect(report.problems[0]?.message).toMatch(/allowed: acknowledge, dispatch, arrive, resolve/);
+    expect(validateCityPackage(riverTown({ 'kpi.json': null })).parsed?.kpi).toBeUndefined();
+  });
+
   it('needs every sensor kind known: declared kinds go when vocabulary.json goes', () => {
     const { report } = validateCityPackage(riverTown({ 'vocabulary.json': null, 'rules/alarms.json': null }));
     expect(report.problems.filter((p) => p.code === 'unknown_sensor_kind').map((p) => p.line)).toEqual([27, 28, 29, 30, 31]);

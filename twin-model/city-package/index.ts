@@ -18,7 +18,8 @@ import { PackageReadError, readPackageFiles, writePackageFiles } from './package
 import { formatReport, type PackageReport, type PackageSummary } from './package-report.ts';
 import { cityPackageFiles, type WritePackageOptions } from './write-package.ts';
 
-export { validateCityPackage, EXTENT_MARGIN_M, isIanaTimeZone, type ParsedPackage } from './check-package.ts';
+export { validateCityPackage, EXTENT_MARGIN_M, isIanaTimeZone } from './check-package.ts';
+export type { ParsedPackage } from './parsed-package.ts';
 export { modelFromPackage, SENSOR_EDGE_M } from './load-package.ts';
 export { cityPackageFiles, type WritePackageOptions } from './write-package.ts';
 export { parseCsv, formatCsv, decodeUtf8, type CsvTable, type CsvProblem, type CsvRecord } from './csv.ts';
@@ -34,7 +35,7 @@ export {
   type PackageSummary,
   type ProblemCode,
 } from './package-report.ts';
-export { PackageReadError, readPackageFiles } from './package-io.ts';
+export { PackageReadError, readPackageFiles, writePackageFiles } from './package-io.ts';
 
 /** A package that cannot be loaded; `report` lists every problem. */
 export class CityPackageError extends Error {

@@ -30,12 +30,14 @@ import type {
 import { PolygonIndex, nearestNode } from '../city/index.ts';
 import { hashString } from '../random.ts';
 import { isSensorKind } from '../vocabulary.ts';
-import type { ParsedPackage, ParsedWater } from './check-package.ts';
+import type { ParsedPackage, ParsedWater } from './parsed-package.ts';
 import { LocalProjection, ringCentroid, unionPolygons } from './local-geometry.ts';
 import { modelRoadClass, type RoadSegment } from './road-network.ts';
 
 /** A road-bound sensor farther than this from every edge is on no edge. */
 export const SENSOR_EDGE_M = 30;
+/** Side of the cells the road edges are filed in for the nearest-edge search (m). */
+const EDGE_CELL_M = 250;
 /** Water kinds drawn as rivers (others with polygons are lakes and ponds). */
 const RIVER_KINDS = new Set(['river', 'canal', 'stream', 'riverbank', 'drain', 'ditch']);
 /** Width of a river drawn only as a line without `width_m`. */
@@ -198,29 +200,34 @@ export function modelFromPackage(pkg: ParsedPackage): CityModel {
     for (const [a, b] of waterSegments) best = Math.min(best, proj.pointSegmentM(p, a, b));
     return best;
   };
-  // Edge boxes widened by SENSOR_EDGE_M: most edges are ruled out by four comparisons.
+  // Edge boxes widened by SENSOR_EDGE_M, filed in a grid of cells: a sensor looks only at the
+  // edges whose box overlaps its cell (in edge order, so the first edge drawn still wins a tie).
   const marginLng = SENSOR_EDGE_M / proj.mPerDegLng;
   const marginLat = SENSOR_EDGE_M / proj.mPerDegLat;
-  const edgeBoxes = new Float64Array(graph.edges.length * 4);
-  graph.edges.forEach((edge, k) => {
+  const cellLng = EDGE_CELL_M / proj.mPerDegLng;
+  const cellLat = EDGE_CELL_M / proj.mPerDegLat;
+  const edgeCells = new Map<string, number[]>();
+  const cellKey = (i: number, j: number): string => `${i}/${j}`;
+  for (const edge of graph.edges) {
     const a = graph.nodes[edge.from]!;
     const b = graph.nodes[edge.to]!;
-    edgeBoxes.set(
-      [
-        Math.min(a.lng, b.lng) - marginLng,
-        Math.min(a.lat, b.lat) - marginLat,
-        Math.max(a.lng, b.lng) + marginLng,
-        Math.max(a.lat, b.lat) + marginLat,
-      ],
-      k * 4,
-    );
-  });
+    const i0 = Math.floor((Math.min(a.lng, b.lng) - marginLng) / cellLng);
+    const i1 = Math.floor((Math.max(a.lng, b.lng) + marginLng) / cellLng);
+    const j0 = Math.floor((Math.min(a.lat, b.lat) - marginLat) / cellLat);
+    const j1 = Math.floor((Math.max(a.lat, b.lat) + marginLat) / cellLat);
+    for (let i = i0; i <= i1; i++)
+      for (let j = j0; j <= j1; j++) {
+        const key = cellKey(i, j);
+        const list = edgeCells.get(key);
+        if (list) list.push(edge.id);
+        else edgeCells.set(key, [edge.id]);
+      }
+  }
   const nearestEdge = (p: LngLat): GraphEdge | undefined => {
     let best: GraphEdge | undefined;
     let bestM = SENSOR_EDGE_M;
-    for (const edge of graph.edges) {
-      const k = edge.id * 4;
-      if (p[0] < edgeBoxes[k]! || p[1] < edgeBoxes[k + 1]! || p[0] > edgeBoxes[k + 2]! || p[1] > edgeBoxes[k + 3]!) continue;
+    for (const id of edgeCells.get(cellKey(Math.floor(p[0] / cellLng), Math.floor(p[1] / cellLat))) ?? []) {
+      const edge = graph.edges[id]!;
       const a = graph.nodes[edge.from]!;
       const b = graph.nodes[edge.to]!;
       const d = proj.pointSegmentM(p, [a.lng, a.lat], [b.lng, b.lat]);
@@ -293,5 +300,9 @@ export function modelFromPackage(pkg: ParsedPackage): CityModel {
   if (declaredSensorSites.length > 0) model.declaredSensorSites = declaredSensorSites;
   if (pkg.rules.alarms || pkg.rules.incidents) model.rules = pkg.rules;
   if (pkg.basemapPath) model.basemapPmtiles = pkg.basemapPath;
+  if (pkg.kpi) model.kpi = pkg.kpi;
+  const storms = pkg.city.storms;
+  if (storms)
+    model.storms = { centre: [storms.centre[0], storms.centre[1]], area: [storms.area[0], storms.area[1], storms.area[2], storms.area[3]] };
   return model;
 }

@@ -28,6 +28,7 @@ export const PACKAGE_LAYOUT = {
   'sensors.csv': false,
   'units.csv': false,
   'vocabulary.json': false,
+  'kpi.json': false,
 } as const satisfies Record<string, boolean>;
 export type PackageFileName = keyof typeof PACKAGE_LAYOUT;
 

@@ -75,6 +75,19 @@ export const cityJsonSchema = z
     timezone: z.string('an IANA time zone such as "Europe/Vienna" or "Asia/Shanghai"').min(1, 'an IANA time zone such as "Europe/Vienna"'),
     /** Extension: seed of the package's randomness (simulator values, fleet shifts when generated). */
     seed: z.number().int('an integer').min(-0x8000_0000, 'a 32-bit integer').max(0xffff_ffff, 'a 32-bit integer').optional(),
+    /** Extension: where the simulator's rainstorms cross the city (CityModel `storms`). */
+    storms: z
+      .object(
+        {
+          centre: z.tuple([lngSchema, latSchema], '[lng, lat] the live storm passes through'),
+          area: z
+            .tuple([lngSchema, latSchema, lngSchema, latSchema], '[west, south, east, north] where scenario storms are centred')
+            .refine(([w, s, e, n]) => w < e && s < n, 'a box [west, south, east, north] with west < east and south < north'),
+        },
+        '{"centre": [lng, lat], "area": [west, south, east, north]}',
+      )
+      .strict()
+      .optional(),
   })
   .strict();
 export type CityJson = z.infer<typeof cityJsonSchema>;
@@ -316,3 +329,34 @@ export const alarmRulesSchema = z.record(
     .strict(),
 );
 export type AlarmRulesDoc = z.infer<typeof alarmRulesSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// kpi.json (extension): the city's KPI targets
+
+/** The response-time steps of the KPI screen, in order. */
+export const RESPONSE_STEP_NAMES = ['acknowledge', 'dispatch', 'arrive', 'resolve'] as const;
+
+/** Longest target: 30 days. */
+const MAX_TARGET_S = 30 * 86_400;
+
+const responseTargetSchema = z
+  .object({
+    medianS: z.number('seconds from detection').positive('above 0').max(MAX_TARGET_S, 'up to 30 days (2592000 s)'),
+    p90S: z.number('seconds from detection').positive('above 0').max(MAX_TARGET_S, 'up to 30 days (2592000 s)'),
+  })
+  .strict()
+  .refine((t) => t.p90S >= t.medianS, { message: 'the p90 target must be at or above the median target', path: ['p90S'] });
+
+export const kpiTargetsSchema = z
+  .object({
+    responseTargets: z
+      .object(
+        Object.fromEntries(RESPONSE_STEP_NAMES.map((s) => [s, responseTargetSchema.optional()])) as Record<
+          (typeof RESPONSE_STEP_NAMES)[number],
+          z.ZodOptional<typeof responseTargetSchema>
+        >,
+      )
+      .strict(),
+  })
+  .strict();
+export type KpiTargetsDoc = z.infer<typeof kpiTargetsSchema>;

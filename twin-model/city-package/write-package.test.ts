@@ -58,6 +58,8 @@ describe('the generated Wuhan written as a package and loaded back', () => {
       zoom: city.zoom,
       bbox: city.bbox,
     });
+    // Where the simulator's storms cross Wuhan travels with the package (city.json `storms`).
+    expect(loaded.storms).toEqual(city.storms);
     expect(loaded.districts).toEqual(city.districts);
     expect(loaded.sources).toEqual(city.sources);
     expect(loaded.rivers.map((r) => [r.id, r.widthM, r.centreline])).toEqual(city.rivers.map((r) => [r.id, r.widthM, r.centreline]));

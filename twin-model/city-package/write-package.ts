@@ -12,7 +12,7 @@
  *   is rounded, so districts, positions and lengths come back bit for bit.
  * - Extensions the format allows: district `seat`, water `width_m`/`area_km2`, asset
  *   `synthetic`, sensors' `lowness`, units' `station` and `shift`, sources' `department_en`
- *   and `event_sources`, city.json `seed`.
+ *   and `event_sources`, city.json `seed` and `storms`.
  */
 import type { CityModel, FeatureCollection, GraphEdge, LngLat, PolygonRings, RoadClass, UnitRecord } from '../city/city-types.ts';
 import type { ResponseUnit } from '../dispatch/index.ts';
@@ -72,6 +72,7 @@ export function cityPackageFiles(model: CityModel, options: WritePackageOptions 
     zoom: model.zoom ?? 10,
     timezone: model.timezone ?? 'UTC',
     seed: model.seed,
+    ...(model.storms ? { storms: { centre: [...model.storms.centre], area: [...model.storms.area] } } : {}),
   };
   files.set('city.json', `${JSON.stringify(city, null, 2)}\n`);
 
@@ -234,5 +235,6 @@ export function cityPackageFiles(model: CityModel, options: WritePackageOptions 
   if (model.rules?.alarms) files.set(ALARM_RULES_FILE, `${JSON.stringify(model.rules.alarms, null, 2)}\n`);
   for (const [name, doc] of Object.entries(model.rules?.incidents ?? {}))
     files.set(`${INCIDENT_RULES_DIR}${name}`, `${JSON.stringify(doc, null, 2)}\n`);
+  if (model.kpi) files.set('kpi.json', `${JSON.stringify(model.kpi, null, 2)}\n`);
   return files;
 }

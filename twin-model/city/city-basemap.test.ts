@@ -67,3 +67,22 @@ describe('cityBasemap', () => {
     expect(streets.some((f) => f.properties.underpass === true)).toBe(true);
   });
 });
+
+describe('the base map of a city package', () => {
+  it('carries its buildings with their height, and numeric feature ids for district ids that are words', async () => {
+    const { loadCityPackage } = await import('../city-package/index.ts');
+    const { RIVER_TOWN_DIR } = await import('../../test/support/make-city-fixtures.ts');
+    const map = cityBasemap(loadCityPackage(RIVER_TOWN_DIR));
+    expect(map.buildings?.features).toHaveLength(16);
+    expect(map.buildings!.features.every((f) => typeof f.properties.height_m === 'number' && f.geometry.type.endsWith('Polygon'))).toBe(
+      true,
+    );
+    expect(map.districts.features.map((f) => [f.id, f.properties.code])).toEqual([
+      [1, 'altstadt'],
+      [2, 'nordost'],
+      [3, 'suedwest'],
+      [4, 'bahnhof'],
+    ]);
+    expect(cityBasemap(generateCity({ seed: 1, sensorCount: 0 })).buildings).toBeUndefined();
+  });
+});

@@ -118,8 +118,14 @@ function chainEdges(nodes: readonly GraphNode[], edges: readonly GraphEdge[]): L
 /** Builds the base-map layers for a city model. */
 export function cityBasemap(model: CityModel): CityBasemap {
   const districts = collection(
-    model.districts.map((d) =>
-      areaFeature(d.polygons, { code: d.code, name_zh: d.nameZh, name_en: d.nameEn, schematic: true }, Number(d.code)),
+    model.districts.map((d, i) =>
+      // Feature ids must be numbers or numeric strings for maplibre's feature state: a package's
+      // district ids need not be (`altstadt`), so those get their index.
+      areaFeature(
+        d.polygons,
+        { code: d.code, name_zh: d.nameZh, name_en: d.nameEn, schematic: d.schematic },
+        /^\d{1,15}$/.test(d.code) ? Number(d.code) : i + 1,
+      ),
     ),
   );
   const zones = collection(
@@ -246,7 +252,7 @@ export function cityBasemap(model: CityModel): CityBasemap {
   );
 
   const [w, s, e, n] = model.bbox;
-  return {
+  const out: CityBasemap = {
     bbox: [round5(w), round5(s), round5(e), round5(n)],
     districts,
     zones,
@@ -255,4 +261,11 @@ export function cityBasemap(model: CityModel): CityBasemap {
     labels: collection(labels),
     assets,
   };
+  // A package's buildings.geojson: footprints with their height, extruded in the 3D view.
+  if (model.buildings && model.buildings.length > 0) {
+    out.buildings = collection(
+      model.buildings.map((b, i) => areaFeature(b.polygons, { ...(b.id ? { id: b.id } : {}), height_m: b.heightM }, i + 1)),
+    );
+  }
+  return out;
 }

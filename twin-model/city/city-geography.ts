@@ -23,21 +23,8 @@ import {
   union,
 } from './geometry.ts';
 import { createRandom } from '../random.ts';
-import {
-  CROSSING_SPECS,
-  DISTRICT_SPECS,
-  HAN,
-  LAKE_SPECS,
-  TRUNK_SPECS,
-  YANGTZE,
-  ZONE_SPECS,
-  outlineRing,
-  type CrossingSpec,
-  type LakeSpec,
-  type RiverSpec,
-  type TrunkSpec,
-  type Waypoint,
-} from './wuhan-geography.ts';
+import { DISTRICT_SPECS, HAN, LAKE_SPECS, YANGTZE, ZONE_SPECS, outlineRing, type LakeSpec, type RiverSpec } from './wuhan-geography.ts';
+import { CROSSING_SPECS, TRUNK_SPECS, type CrossingSpec, type TrunkSpec, type Waypoint } from './wuhan-roads.ts';
 
 /** Fixed seed for the shapes of lakes: geography is the same for every city seed. */
 const GEOGRAPHY_SEED = 0x7a11_2026;

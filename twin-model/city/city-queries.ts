@@ -6,7 +6,7 @@
 import type { CityModel, District, GraphNode, RoadGraph } from './city-types.ts';
 import { M_PER_DEG_LAT as MY, M_PER_DEG_LNG as MX, ORIGIN_LAT, PolygonIndex, PolygonSet } from './geometry.ts';
 
-export { haversineM } from './geometry.ts';
+export { equirectangularM, haversineM, M_PER_DEG } from './geometry.ts';
 export type { PointLike } from './geometry.ts';
 
 const districtIndexes = new WeakMap<District[], PolygonIndex[]>();

@@ -176,6 +176,20 @@ export interface CityRules {
   incidents?: Record<string, unknown>;
 }
 
+/** The response-time steps a city sets targets for (detection → step; web/server/kpi). */
+export type ResponseStepName = 'acknowledge' | 'dispatch' | 'arrive' | 'resolve';
+
+/** A target of one response-time step, seconds from detection: the median and the p90. */
+export interface ResponseTarget {
+  medianS: number;
+  p90S: number;
+}
+
+/** What the city's KPI screen measures against (a package's `kpi.json`); steps not given keep the defaults. */
+export interface CityKpiTargets {
+  responseTargets: Partial<Record<ResponseStepName, ResponseTarget>>;
+}
+
 /** A real place with an approximate position (a fact, used for labels). */
 export interface Landmark {
   id: string;
@@ -268,6 +282,21 @@ export interface CityModel {
   rules?: CityRules;
   /** Path of an offline vector basemap (PMTiles) that comes with the package. */
   basemapPmtiles?: string;
+  /** KPI targets of the city (a package's `kpi.json`); absent = the product's defaults. */
+  kpi?: CityKpiTargets;
+  /** Where the simulator's rainstorms cross the city; absent = derived from the city's extent. */
+  storms?: StormHint;
+}
+
+/**
+ * Where the simulator's rainstorms cross a city (a package's city.json `storms`, an extension):
+ * the live storm's track passes through `centre`; scenario storms are centred at random inside
+ * `area`. Without it both come from the city's extent (simulations/rainstorm.ts `stormPlacement`).
+ */
+export interface StormHint {
+  centre: LngLat;
+  /** `[west, south, east, north]`. */
+  area: [number, number, number, number];
 }
 
 export interface GenerateCityOptions {
@@ -310,4 +339,6 @@ export interface CityBasemap {
   labels: FeatureCollection;
   /** Point assets: id, kind (AssetKind), name_zh, name_en. */
   assets: FeatureCollection;
+  /** Building footprints: height_m (and id when the package gives one); only when the model has buildings. */
+  buildings?: FeatureCollection;
 }

@@ -10,7 +10,8 @@
 import type { CityModel, GenerateCityOptions, Landmark } from './city-types.ts';
 import { geography } from './city-geography.ts';
 import { buildRoadGraph } from './road-graph.ts';
-import { createSiteEnv, markUnderpasses, placeAssets, placeSensorSites } from './city-sites.ts';
+import { createSiteEnv, markUnderpasses, placeAssets } from './city-sites.ts';
+import { placeSensorSites } from './sensor-sites.ts';
 import { citySources } from './city-sources.ts';
 import { LANDMARK_SPECS } from './wuhan-geography.ts';
 import { createRandom } from '../random.ts';
@@ -80,5 +81,7 @@ export function generateCity(options: GenerateCityOptions = {}): CityModel {
     // The Yangtze–Han confluence; zoom 10 shows the central districts.
     center: [114.3, 30.6],
     zoom: 10,
+    // Summer storms over the core between Hankou and Wuchang, where most underpasses lie.
+    storms: { centre: [114.3, 30.58], area: [114.2, 30.5, 114.42, 30.66] },
   };
 }

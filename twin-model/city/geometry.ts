@@ -48,6 +48,20 @@ export function planarM(aLng: number, aLat: number, bLng: number, bLat: number):
   return Math.sqrt(dx * dx + dy * dy);
 }
 
+/** Metres per degree of latitude in {@link equirectangularM} (and of longitude at the equator). */
+export const M_PER_DEG = 111_320;
+
+/**
+ * Equirectangular distance in metres at the points' mean latitude: within 0.1 % of the
+ * great-circle distance at city scale (a few kilometres) and several times cheaper than
+ * {@link haversineM}, which matters where thousands of pairs are compared.
+ */
+export function equirectangularM(aLng: number, aLat: number, bLng: number, bLat: number): number {
+  const x = (bLng - aLng) * Math.cos(((aLat + bLat) / 2) * DEG);
+  const y = bLat - aLat;
+  return Math.sqrt(x * x + y * y) * M_PER_DEG;
+}
+
 /** Mean Earth radius (IUGG), metres. */
 const EARTH_RADIUS_M = 6_371_008.8;
 

@@ -30,6 +30,7 @@ export type {
   RoadGraph,
   SensorSite,
   Source,
+  StormHint,
 } from './city-types.ts';
 export { DEFAULT_CITY_SEED, DEFAULT_SENSOR_COUNT, MAX_SENSOR_COUNT, generateCity } from './generate-city.ts';
 export { cityBasemap } from './city-basemap.ts';

@@ -168,10 +168,19 @@ describe('shifts', () => {
     expect(onShiftAt({ startHour: 0, endHour: 24 }, 23.99)).toBe(true);
   });
 
-  it('reads the city local time (UTC+8)', () => {
-    expect(localHourOf(Date.UTC(2026, 6, 1, 0, 30))).toBe(8.5);
-    expect(localHourOf(Date.UTC(2026, 6, 1, 18))).toBe(2);
-    expect(isOnShift({ shift: { startHour: 8, endHour: 20 } }, Date.UTC(2026, 6, 1, 1))).toBe(true);
-    expect(isOnShift({ shift: { startHour: 8, endHour: 20 } }, Date.UTC(2026, 6, 1, 13))).toBe(false);
+  it("reads the city's local time in its zone", () => {
+    expect(localHourOf(Date.UTC(2026, 6, 1, 0, 30), 'Asia/Shanghai')).toBe(8.5);
+    expect(localHourOf(Date.UTC(2026, 6, 1, 18), 'Asia/Shanghai')).toBe(2);
+    expect(isOnShift({ shift: { startHour: 8, endHour: 20 } }, Date.UTC(2026, 6, 1, 1), 'Asia/Shanghai')).toBe(true);
+    expect(isOnShift({ shift: { startHour: 8, endHour: 20 } }, Date.UTC(2026, 6, 1, 13), 'Asia/Shanghai')).toBe(false);
+  });
+
+  it('follows daylight saving where the city has it (Europe/Berlin)', () => {
+    const day = { shift: { startHour: 8, endHour: 20 } };
+    // 06:30 UTC is 07:30 in winter (off shift) and 08:30 in summer (on shift).
+    expect(isOnShift(day, Date.UTC(2026, 0, 15, 6, 30), 'Europe/Berlin')).toBe(false);
+    expect(isOnShift(day, Date.UTC(2026, 6, 15, 6, 30), 'Europe/Berlin')).toBe(true);
+    expect(isOnShift(day, Date.UTC(2026, 6, 15, 6, 30), 'Asia/Shanghai')).toBe(true);
+    expect(isOnShift(day, Date.UTC(2026, 6, 15, 13, 30), 'Asia/Shanghai')).toBe(false);
   });
 });

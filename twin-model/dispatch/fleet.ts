@@ -13,6 +13,7 @@
  */
 import type { Asset, CityModel, UnitRecord } from '../city/city-types.ts';
 import { districtAt, haversineM, nearestNode } from '../city/city-queries.ts';
+import { localHour } from '../local-time.ts';
 import { createRandom, hashString } from '../random.ts';
 import { UNIT_KINDS, type ResponseUnit, type Shift, type UnitKind } from './unit-types.ts';
 import { unitKindSpec } from './unit-needs.ts';
@@ -42,18 +43,14 @@ export function onShiftAt(shift: Shift, hour: number): boolean {
   return h >= shift.startHour || h < shift.endHour;
 }
 
-/** China Standard Time (UTC+8, no daylight saving): the city's local clock. */
-const LOCAL_OFFSET_MS = 8 * 3_600_000;
-
-/** Local hour (fractional, 0–24) of an epoch-ms instant in the city (UTC+8). */
-export function localHourOf(epochMs: number): number {
-  const ms = (((epochMs + LOCAL_OFFSET_MS) % 86_400_000) + 86_400_000) % 86_400_000;
-  return ms / 3_600_000;
+/** Local hour (fractional, 0–24) of an epoch-ms instant on the city's clocks (its IANA zone). */
+export function localHourOf(epochMs: number, timeZone: string): number {
+  return localHour(epochMs, timeZone);
 }
 
-/** Whether a unit is on shift at an epoch-ms instant (city local time). */
-export function isOnShift(unit: Pick<ResponseUnit, 'shift'>, epochMs: number): boolean {
-  return onShiftAt(unit.shift, localHourOf(epochMs));
+/** Whether a unit is on shift at an epoch-ms instant: its shift hours are the city's local hours in `timeZone`. */
+export function isOnShift(unit: Pick<ResponseUnit, 'shift'>, epochMs: number, timeZone: string): boolean {
+  return onShiftAt(unit.shift, localHour(epochMs, timeZone));
 }
 
 function shortDistrictName(city: CityModel, code: string): { zh: string; en: string } {

@@ -11,6 +11,7 @@ import { UNIT_STATUSES, type ResponseUnit, type RoadRestrictions, type UnitKind,
 
 /** Local midnight in the city (UTC+8): day-shift units are off. */
 const NIGHT = Date.UTC(2026, 6, 1, 16);
+const TZ = 'Asia/Shanghai';
 
 /**
  * A street 0-1-2-3-4-5-6-7 with 60 s per block, and a slow bypass 1-8-2 (100 s + 100 s).
@@ -78,7 +79,7 @@ describe('recommendUnits', () => {
       unit('amb', 'ambulance', 1),
       unit('police', 'police', 1),
     ];
-    const recs = recommendUnits({ incident: flood, units, router, now: NIGHT, limit: 10 });
+    const recs = recommendUnits({ incident: flood, units, router, now: NIGHT, timeZone: TZ, limit: 10 });
     expect(recs.map((r) => [r.unitId, r.etaS, r.rank])).toEqual([
       ['pumpA', 180, 1],
       ['tpolNear', 60, 2],
@@ -104,17 +105,17 @@ describe('recommendUnits', () => {
 
   it('puts a partial match first only when it is much faster than every primary-capable unit', () => {
     const units = [unit('pumpFar', 'pump_team', 5), unit('tpolHere', 'traffic_police', 0)];
-    const recs = recommendUnits({ incident: flood, units, router, now: NIGHT });
+    const recs = recommendUnits({ incident: flood, units, router, now: NIGHT, timeZone: TZ });
     expect(recs.map((r) => r.unitId)).toEqual(['tpolHere', 'pumpFar']);
     expect(reason(recs[0]!, 'much_faster')).toEqual({ code: 'much_faster', params: { min: 5 } });
   });
 
   it('keeps the fastest unit of every needed capability within the limit', () => {
     const units = [unit('p1', 'pump_team', 1), unit('p2', 'pump_team', 2), unit('p3', 'pump_team', 3), unit('t6', 'traffic_police', 6)];
-    const recs = recommendUnits({ incident: flood, units, router, now: NIGHT, limit: 2 });
+    const recs = recommendUnits({ incident: flood, units, router, now: NIGHT, timeZone: TZ, limit: 2 });
     expect(recs.map((r) => r.unitId)).toEqual(['p1', 't6']);
     expect(recs.map((r) => r.rank)).toEqual([1, 2]);
-    expect(recommendUnits({ incident: flood, units, router, now: NIGHT, limit: 0 })).toEqual([]);
+    expect(recommendUnits({ incident: flood, units, router, now: NIGHT, timeZone: TZ, limit: 0 })).toEqual([]);
   });
 
   it('reports the coverage left behind and the time away', () => {
@@ -124,7 +125,7 @@ describe('recommendUnits', () => {
       unit('p3', 'pump_team', 7, { homeDistrict: 'D2' }),
       unit('p4', 'pump_team', 7, { homeDistrict: 'D2', status: 'on_scene' }),
     ];
-    const recs = recommendUnits({ incident: flood, units, router, now: NIGHT, districtOf: () => 'D1' });
+    const recs = recommendUnits({ incident: flood, units, router, now: NIGHT, timeZone: TZ, districtOf: () => 'D1' });
     const [p1, p2] = recs as [UnitRecommendation, UnitRecommendation];
     // p1: 2 min there, 60 min on scene, 4 min back to its home node 4.
     expect(p1.coverage).toEqual({ district: 'D1', remaining: 0, awayMin: 66 });
@@ -144,7 +145,7 @@ describe('recommendUnits', () => {
       ]),
       slowed: new Map([[8, 1.5]]),
     };
-    const recs = recommendUnits({ incident: flood, units, router, restrictions, now: NIGHT });
+    const recs = recommendUnits({ incident: flood, units, router, restrictions, now: NIGHT, timeZone: TZ });
     expect(recs.map((r) => r.unitId)).toEqual(['pA', 't4']);
     const a = recs[0]!;
     expect(a.route.nodes).toEqual([3, 2, 8, 1, 0]);
@@ -157,14 +158,23 @@ describe('recommendUnits', () => {
 
   it('keeps the scene reachable when its own street is closed', () => {
     const units = [unit('pA', 'pump_team', 3)];
-    const recs = recommendUnits({ incident: flood, units, router, restrictions: { closed: new Map([[0, 'scene']]) }, now: NIGHT });
+    const recs = recommendUnits({
+      incident: flood,
+      units,
+      router,
+      restrictions: { closed: new Map([[0, 'scene']]) },
+      now: NIGHT,
+      timeZone: TZ,
+    });
     expect(recs.map((r) => r.etaS)).toEqual([180]);
   });
 
   it('recommends nobody for a type that needs no unit', () => {
     const units = UNIT_STATUSES.map((s, i) => unit(`u${i}`, 'police', 1, { status: s }));
-    expect(recommendUnits({ incident: { ...flood, type: 'service_surge' }, units, router, now: NIGHT })).toEqual([]);
-    expect(recommendUnits({ incident: { ...flood, type: 'crowd' }, units, router, now: NIGHT }).map((r) => r.unitId)).toEqual(['u0', 'u4']);
+    expect(recommendUnits({ incident: { ...flood, type: 'service_surge' }, units, router, now: NIGHT, timeZone: TZ })).toEqual([]);
+    expect(recommendUnits({ incident: { ...flood, type: 'crowd' }, units, router, now: NIGHT, timeZone: TZ }).map((r) => r.unitId)).toEqual(
+      ['u0', 'u4'],
+    );
   });
 });
 
@@ -184,7 +194,14 @@ describe('recommendUnits on the generated city', () => {
       const type = INCIDENT_TYPES[i % INCIDENT_TYPES.length]!;
       const node = city.graph.nodes[random.int(city.graph.nodes.length)]!;
       const incident = { id: `INC-${i}`, type, lng: node.lng + random.range(-0.002, 0.002), lat: node.lat + random.range(-0.002, 0.002) };
-      const input = { incident, units: fleet, router: cityRouter, restrictions: i % 2 ? restrictions : undefined, now: NIGHT };
+      const input = {
+        incident,
+        units: fleet,
+        router: cityRouter,
+        restrictions: i % 2 ? restrictions : undefined,
+        now: NIGHT,
+        timeZone: TZ,
+      };
       const recs = recommendUnits(input);
       const best = exhaustiveFastest(input);
       const primary = needsOf(type).capabilities[0];

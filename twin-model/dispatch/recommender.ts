@@ -46,6 +46,8 @@ export interface RecommendInput {
   restrictions?: RoadRestrictions;
   /** Epoch ms: decides who is on shift. */
   now: number;
+  /** The city's IANA time zone: shifts are its local hours. */
+  timeZone: string;
   /** Most recommendations to return (default 5). */
   limit?: number;
   /** District of a point, for the in-district / cross-district reason. */
@@ -65,10 +67,10 @@ interface Candidate {
 
 const round1 = (x: number): number => Math.round(x * 10) / 10;
 
-/** Whether a unit may be recommended for these needs at `now` (status, shift, kind, capability). */
-export function isCandidate(unit: ResponseUnit, needs: IncidentNeeds, now: number): boolean {
+/** Whether a unit may be recommended for these needs at `now` (status, shift in the city's `timeZone`, kind, capability). */
+export function isCandidate(unit: ResponseUnit, needs: IncidentNeeds, now: number, timeZone: string): boolean {
   if (!ASSIGNABLE_STATUSES.includes(unit.status)) return false;
-  if (!isOnShift(unit, now)) return false;
+  if (!isOnShift(unit, now, timeZone)) return false;
   if (needs.unitKinds.length > 0 && !needs.unitKinds.includes(unit.kind)) return false;
   return unit.capabilities.some((c) => needs.capabilities.includes(c));
 }
@@ -91,7 +93,7 @@ function restrictedOn(route: Route, restrictions: RoadRestrictions | undefined):
 
 /** Ranked unit recommendations for one incident (see the module comment for the rule). */
 export function recommendUnits(input: RecommendInput): UnitRecommendation[] {
-  const { incident, units, router, now } = input;
+  const { incident, units, router, now, timeZone } = input;
   const needs = input.needs ?? needsOf(incident.type);
   const limit = Math.max(0, Math.floor(input.limit ?? DEFAULT_RECOMMENDATION_LIMIT));
   if (needs.capabilities.length === 0 || limit === 0) return [];
@@ -104,11 +106,11 @@ export function recommendUnits(input: RecommendInput): UnitRecommendation[] {
   /** Available on-shift units per kind and home district (the coverage that stays). */
   const availableHome = new Map<string, number>();
   for (const unit of units) {
-    if (unit.status === 'available' && isOnShift(unit, now)) {
+    if (unit.status === 'available' && isOnShift(unit, now, timeZone)) {
       const k = `${unit.kind}/${unit.homeDistrict}`;
       availableHome.set(k, (availableHome.get(k) ?? 0) + 1);
     }
-    if (!isCandidate(unit, needs, now)) continue;
+    if (!isCandidate(unit, needs, now, timeZone)) continue;
     const etaS = tree.timeS[unit.nodeId]!;
     if (etaS === Number.POSITIVE_INFINITY) continue;
     const matched = needs.capabilities.filter((c) => unit.capabilities.includes(c));
@@ -179,7 +181,10 @@ export function recommendUnits(input: RecommendInput): UnitRecommendation[] {
     const returnS = Number.isFinite(homeBack) ? homeBack : c.etaS;
     const awayMin = round1((c.etaS + needs.onSceneMin * 60 + returnS) / 60);
     const homeKey = `${c.unit.kind}/${c.unit.homeDistrict}`;
-    const remaining = Math.max(0, (availableHome.get(homeKey) ?? 0) - (c.unit.status === 'available' && isOnShift(c.unit, now) ? 1 : 0));
+    const remaining = Math.max(
+      0,
+      (availableHome.get(homeKey) ?? 0) - (c.unit.status === 'available' && isOnShift(c.unit, now, timeZone) ? 1 : 0),
+    );
     reasons.push(
       remaining === 0
         ? { code: 'coverage_gap', params: { district: c.unit.homeDistrict, kind: c.unit.kind, awayMin } }
@@ -225,7 +230,7 @@ export interface FastestUnit {
  * use it to verify {@link recommendUnits}. Ties go to the kind listed first, then the lower id.
  */
 export function exhaustiveFastest(input: Omit<RecommendInput, 'limit' | 'districtOf'> & { capability?: Capability }): FastestUnit | null {
-  const { incident, units, router, now } = input;
+  const { incident, units, router, now, timeZone } = input;
   const needs = input.needs ?? needsOf(incident.type);
   const capability = input.capability ?? needs.capabilities[0];
   if (!capability) return null;
@@ -234,7 +239,7 @@ export function exhaustiveFastest(input: Omit<RecommendInput, 'limit' | 'distric
   let best: FastestUnit | null = null;
   let bestKindRank = 0;
   for (const unit of units) {
-    if (!isCandidate(unit, needs, now) || !unit.capabilities.includes(capability)) continue;
+    if (!isCandidate(unit, needs, now, timeZone) || !unit.capabilities.includes(capability)) continue;
     const route = router.route(unit.nodeId, target, restrictions);
     if (!route) continue;
     const kindRank = needs.unitKinds.indexOf(unit.kind);

@@ -3,7 +3,6 @@ import type { ResponseUnit } from './unit-types.ts';
 import {
   applyUnitInput,
   createFleetState,
-  createRoadSnapper,
   DispatchError,
   isAllowedTransition,
   logInputOf,
@@ -11,6 +10,7 @@ import {
   type UnitContext,
   type UnitStateConfig,
 } from './unit-state.ts';
+import { createRoadSnapper } from './road-snapper.ts';
 
 const T0 = Date.UTC(2026, 6, 1, 1, 0);
 const HOME = { lng: 114.3, lat: 30.55 };

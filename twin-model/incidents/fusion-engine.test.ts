@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SensorSite } from '../city/city-types.ts';
+import { SensorStateCode } from '../sensor-state.ts';
 import { createTwinState } from '../twin-state.ts';
 import { createIncidentState } from './incident-correlator.ts';
 import { FusionEngine } from './fusion-engine.ts';
@@ -97,5 +98,48 @@ describe('FusionEngine', () => {
       ),
     ).toEqual([]);
     expect(e.counters.eventsRejected).toEqual({ outside_city: 1 });
+  });
+
+  it('takes the level of late readings as evidence while the sensor is stale, and clears it when they fall back', () => {
+    const { e, ctx } = engine([site('wl-a', 'water_level', 0, 'up-1'), site('wl-b', 'water_level', 0.0003, 'up-1')]);
+    const lateMs = 8 * 60_000;
+    // A buffering gateway: the gauge's readings arrive 8 min after they were taken (its limit is 3 min).
+    ctx.set(T0 + lateMs);
+    e.readings('wl-a', [{ metric: 'water_level_cm', ts: T0, value: 34 }], ctx);
+    expect(e.twin.byId.get('wl-a')!.state).toBe(SensorStateCode.stale);
+    expect(e.counters.alarmsRaised).toBe(1);
+    // The same level again raises nothing new.
+    ctx.set(T0 + lateMs + 60_000);
+    expect(e.readings('wl-a', [{ metric: 'water_level_cm', ts: T0 + 60_000, value: 35 }], ctx)).toEqual([]);
+    expect(e.counters.alarmsRaised).toBe(1);
+    // A second gauge at the underpass, on time: the late gauge's water is the other half of the incident.
+    const opened = e.readings('wl-b', [{ metric: 'water_level_cm', ts: T0 + lateMs + 60_000, value: 18 }], ctx);
+    expect(opened.map((c) => c.what)).toEqual(['opened']);
+    expect(opened[0]!.incident.evidence.find((x) => x.id === 'alarm:wl-a')).toMatchObject({ level: 'alarm', ts: T0, value: 34 });
+    // Its late readings fall back: the evidence clears, at their time.
+    ctx.set(T0 + lateMs + 120_000);
+    const cleared = e.readings('wl-a', [{ metric: 'water_level_cm', ts: T0 + 120_000, value: 4 }], ctx);
+    expect(cleared.map((c) => c.what)).toEqual(['evidence_inactive']);
+    expect(e.counters).toMatchObject({ alarmsRaised: 2, alarmsCleared: 1 });
+  });
+
+  it('clears late evidence when the sensor is fresh again and normal (the twin notes no transition from stale to normal)', () => {
+    const { e, ctx } = engine([site('wl-a', 'water_level', 0, 'up-1'), site('wl-b', 'water_level', 0.0003, 'up-1')]);
+    ctx.set(T0 + 8 * 60_000);
+    e.readings('wl-a', [{ metric: 'water_level_cm', ts: T0, value: 34 }], ctx);
+    e.readings('wl-b', [{ metric: 'water_level_cm', ts: T0 + 8 * 60_000, value: 18 }], ctx);
+    ctx.set(T0 + 9 * 60_000);
+    const fresh = e.readings('wl-a', [{ metric: 'water_level_cm', ts: T0 + 9 * 60_000, value: 3 }], ctx);
+    expect(e.twin.byId.get('wl-a')!.state).toBe(SensorStateCode.normal);
+    expect(fresh.map((c) => c.what)).toEqual(['evidence_inactive']);
+    expect(e.counters).toMatchObject({ alarmsRaised: 2, alarmsCleared: 1 });
+  });
+
+  it('raises no late evidence for a stale sensor whose late readings are normal', () => {
+    const { e, ctx } = engine([site('wl-a', 'water_level', 0, 'up-1')]);
+    ctx.set(T0 + 8 * 60_000);
+    expect(e.readings('wl-a', [{ metric: 'water_level_cm', ts: T0, value: 6 }], ctx)).toEqual([]);
+    expect(e.twin.byId.get('wl-a')!.state).toBe(SensorStateCode.stale);
+    expect(e.counters).toMatchObject({ alarmsRaised: 0, alarmsCleared: 0 });
   });
 });

@@ -4,10 +4,10 @@
  * Pure and deterministic (time from `ctx`), used by the live twin, replay and the evaluation.
  */
 import { AlarmLevel } from '../alarm-rules.ts';
+import type { WarningContext } from '../cap/cap-context.ts';
 import type { Reading } from '../messages/payload-parser.ts';
 import type { CityEvent, SensorMeta } from '../messages/record-parsers.ts';
 import { SensorStateCode } from '../sensor-state.ts';
-import type { SensorKind } from '../vocabulary.ts';
 import type { CompiledRuleSet } from '../rules/rule-resolve.ts';
 import {
   applyTwinInput,
@@ -44,6 +44,11 @@ export class FusionEngine {
   private readonly sharedChanges: boolean;
   /** Sensors whose evidence was withdrawn because their value flatlined (stuck). */
   private readonly withdrawn = new Set<string>();
+  /**
+   * Sensors whose readings arrive late (stale in the twin) but are in warning or alarm: the
+   * level of the evidence raised from those readings.
+   */
+  private readonly lateRaised = new Map<string, SensorStateCode>();
   /** Area evidence currently raised: id → share. */
   private readonly areas = new Map<string, number>();
   /** Sensor kinds some rule watches as a district share, with the lowest share that matters. */
@@ -64,12 +69,26 @@ export class FusionEngine {
     this.changes = sink ?? createTwinChanges({ collectAlarms: true });
     this.changes.alarms ??= [];
     this.areaKinds = new Map();
-    for (const rule of incidents.rules.values()) {
+    this.indexAreaKinds();
+  }
+
+  private indexAreaKinds(): void {
+    this.areaKinds.clear();
+    for (const rule of this.incidents.rules.values()) {
       for (const s of rule.signals) {
         if (s.evidence !== 'area_share') continue;
         for (const k of s.sensorKinds ?? []) this.areaKinds.set(k, Math.min(this.areaKinds.get(k) ?? 1, s.minShare ?? 1));
       }
     }
+  }
+
+  /**
+   * Puts new incident rules in force: evidence from now on is linked by them; incidents already
+   * open keep their evidence (docs/rules.md).
+   */
+  setIncidentRules(rules: IncidentState['rules']): void {
+    this.incidents.rules = rules;
+    this.indexAreaKinds();
   }
 
   meta(sensorId: string, meta: SensorMeta | null, ctx: TwinContext): IncidentChange[] {
@@ -121,7 +140,49 @@ export class FusionEngine {
       });
       if (input) out.push(...applyIncidentInput(this.incidents, input, ctx));
     }
+    if (entry) out.push(...this.lateEvidence(entry, ctx));
     return out;
+  }
+
+  /**
+   * Evidence from late data. A gateway that buffers delivers readings minutes after they were
+   * taken: the twin shows the sensor stale (its newest reading is older than its limit) and no
+   * transition into warning or alarm is seen, yet the readings say the water stood there. Their
+   * level is evidence all the same (at the readings' time), cleared when they fall back; once
+   * the data is fresh again the sensor's own transitions take over.
+   */
+  private lateEvidence(entry: SensorEntry, ctx: TwinContext): IncidentChange[] {
+    const raised = this.lateRaised.get(entry.id);
+    if (entry.state !== SensorStateCode.stale) {
+      if (raised === undefined) return [];
+      this.lateRaised.delete(entry.id);
+      // Fresh in warning or alarm: that transition raised the evidence. Fresh and normal: the twin
+      // notes no transition from stale to normal, so the late evidence is cleared here.
+      return entry.state === SensorStateCode.normal ? this.clearLate(entry, ctx) : [];
+    }
+    if (entry.kind === 'unknown' || isSuspect(entry) || this.withdrawn.has(entry.id)) return [];
+    let level: AlarmLevel = AlarmLevel.normal;
+    for (const rule of entry.rules?.rules ?? []) {
+      // A flatline is the sensor's own fault, not evidence of anything in the city.
+      if (rule.type !== 'flatline') level = Math.max(level, entry.levels.get(rule.id) ?? AlarmLevel.normal) as AlarmLevel;
+    }
+    const to = level === AlarmLevel.alarm ? SensorStateCode.alarm : level === AlarmLevel.warning ? SensorStateCode.warning : null;
+    if (to === null) {
+      if (raised === undefined) return [];
+      this.lateRaised.delete(entry.id);
+      return this.clearLate(entry, ctx);
+    }
+    if (raised === to) return [];
+    const input = alarmInput(entry, { sensorId: entry.id, from: SensorStateCode.stale, to, at: ctx.now(), ts: entry.lastTs });
+    if (!input) return [];
+    this.lateRaised.set(entry.id, to);
+    this.counters.alarmsRaised++;
+    return applyIncidentInput(this.incidents, input, ctx);
+  }
+
+  private clearLate(entry: SensorEntry, ctx: TwinContext): IncidentChange[] {
+    this.counters.alarmsCleared++;
+    return applyIncidentInput(this.incidents, { type: 'alarm_cleared', sensorId: entry.id, ts: entry.lastTs }, ctx);
   }
 
   /** A discrete report; rejected (and counted) when it cannot be placed in the city. */
@@ -143,6 +204,14 @@ export class FusionEngine {
       ...(this.districtOf(event.lng, event.lat) ? { district: this.districtOf(event.lng, event.lat)! } : {}),
     };
     return applyIncidentInput(this.incidents, { type: 'event', evidence }, ctx);
+  }
+
+  /**
+   * The official warnings held now, and the keys of those their issuer cancelled or updated:
+   * covered incidents gain or lose the warnings' support (docs/cap.md).
+   */
+  warnings(warnings: readonly WarningContext[], withdrawn: readonly string[], ctx: TwinContext): IncidentChange[] {
+    return applyIncidentInput(this.incidents, { type: 'warnings', warnings, withdrawn }, ctx);
   }
 
   /** Staleness of sensors and resolution of quiet incidents; about once a second. */
@@ -186,7 +255,7 @@ export class FusionEngine {
    * alarm reaches what a rule asks, it is one piece of evidence placed at those sensors; it
    * clears when the share falls back.
    */
-  private areaEvidence(kind: SensorKind, district: string, t: AlarmTransition, ctx: TwinContext): IncidentChange[] {
+  private areaEvidence(kind: string, district: string, t: AlarmTransition, ctx: TwinContext): IncidentChange[] {
     const sensors = this.twin.sensors.filter(
       (s) => s.kind === kind && s.district === district && s.registered && s.lng !== null && s.lat !== null,
     );

@@ -127,6 +127,26 @@ describe('applyIncidentInput', () => {
     expect(opened[0]!.incident.evidence.map((e) => e.signal).sort()).toEqual(['heavy_rain', 'water_level']);
   });
 
+  it('keeps the gauge of another low street out of an open incident: its water opens its own (placeRadiusM)', () => {
+    const rain: Evidence = { ...wl('rg-1', 0.01, T0, 'warning'), sensorKind: 'rain_gauge', metric: 'rainfall_mm_h', value: 25 };
+    const s = createIncidentState();
+    const ctx = clock();
+    applyIncidentInput(s, { type: 'alarm', evidence: rain }, ctx);
+    ctx.set(T0 + 60_000);
+    const first = applyIncidentInput(s, { type: 'alarm', evidence: wl('wl-a', 0, ctx.now(), 'warning') }, ctx);
+    expect(first.map((c) => c.what)).toEqual(['opened']);
+    // A gauge 410 m away (within the rule's 600 m, beyond the gauge's 300 m place), its samples
+    // buffered and arriving late: not more evidence of the first street but a flood of its own.
+    ctx.set(T0 + 9 * 60_000);
+    const second = applyIncidentInput(s, { type: 'alarm', evidence: wl('wl-b', 0.0037, ctx.now(), 'warning') }, ctx);
+    expect(second.map((c) => c.what)).toEqual(['opened']);
+    expect(second[0]!.incident.evidence.map((e) => e.id).sort()).toEqual(['alarm:rg-1', 'alarm:wl-b']);
+    // A gauge 200 m from the first one is the same street: it joins.
+    ctx.set(T0 + 10 * 60_000);
+    const third = applyIncidentInput(s, { type: 'alarm', evidence: wl('wl-c', -0.0018, ctx.now(), 'warning') }, ctx);
+    expect(third.map((c) => [c.what, c.incidentId])).toEqual([['evidence_linked', first[0]!.incidentId]]);
+  });
+
   it('gives a call to the nearer gauge still waiting for corroboration rather than to an incident farther away', () => {
     const s = createIncidentState();
     const ctx = clock();

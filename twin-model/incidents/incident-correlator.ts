@@ -8,117 +8,36 @@
  * is returned as an `IncidentChange` carrying the incident as it is after the change; storing
  * those changes is the event-sourced incident store, and `rebuildIncidents` replays them.
  */
-import type { IncidentType, SensorKind } from '../vocabulary.ts';
-import { changeNoteText, type ChangeNote, type ChangeWhat, type LinkReason } from './incident-explanations.ts';
-import { DEFAULT_INCIDENT_RULES, type EvidenceFamily, type IncidentRule, type IncidentSignal } from './incident-rules.ts';
+import type { IncidentType } from '../vocabulary.ts';
+import type { LinkReason } from './incident-explanations.ts';
+import { equirectangularM as distanceM, M_PER_DEG } from '../city/city-queries.ts';
+import { confidenceOf, distinctFamilies, isWarningEvidence, linkReason, matchSignal, reachDeg, signalOf } from './incident-linking.ts';
+import { DEFAULT_INCIDENT_RULES, type IncidentRule, type IncidentSignal } from './incident-rules.ts';
+import { ACTIVE, change, refresh, snapshot } from './incident-refresh.ts';
+import { handleWarnings, withWarnings } from './incident-warning-links.ts';
+import type {
+  Evidence,
+  Incident,
+  IncidentChange,
+  IncidentContext,
+  IncidentInput,
+  IncidentState,
+  LinkedEvidence,
+} from './incident-types.ts';
 
-/** A piece of evidence: a sensor alarm (while it lasts) or a discrete report. */
-export interface Evidence {
-  /** Stable id: `alarm:<sensorId>` or `event:<source>:<id>`. */
-  id: string;
-  kind: 'sensor_alarm' | 'event';
-  ts: number;
-  lng: number;
-  lat: number;
-  /** Sensor kind, for alarms. */
-  sensorKind?: SensorKind;
-  sensorId?: string;
-  level?: 'warning' | 'alarm';
-  metric?: string;
-  value?: number;
-  /** Set for district-wide evidence: the share of the district's sensors of this kind in alarm. */
-  areaShare?: number;
-  /** Event type and category, for reports. */
-  eventType?: string;
-  category?: string;
-  source?: string;
-  /** The asset the evidence is about (underpass, bridge, substation …), when known. */
-  assetId?: string;
-  district?: string;
-}
-
-export interface LinkedEvidence extends Evidence {
-  signal: string;
-  family: EvidenceFamily;
-  weight: number;
-  /** What one more item of this signal adds (see confidenceOf); the rule's unless the signal overrides it. */
-  gain?: number;
-  /** Sensor alarms stay active until they clear. */
-  active: boolean;
-  /** Why it belongs to this incident (a code with parameters, worded by the reader). */
-  why: LinkReason;
-  linkedAt: number;
-}
-
-export type IncidentStatus = 'open' | 'acknowledged' | 'resolved' | 'closed' | 'false_alarm';
-
-export interface Incident {
-  id: string;
-  type: IncidentType;
-  status: IncidentStatus;
-  lng: number;
-  lat: number;
-  district: string | null;
-  assetId: string | null;
-  severity: number;
-  /** Set by an operator; the twin no longer changes severity then. */
-  severityPinned: boolean;
-  confidence: number;
-  openedAt: number;
-  updatedAt: number;
-  /** Newest evidence time. */
-  lastEvidenceAt: number;
-  /** The twin proposes resolution and waits for an operator (rules with operatorConfirms). */
-  resolutionProposed: boolean;
-  evidence: LinkedEvidence[];
-  /** Evidence linked beyond MAX_EVIDENCE_PER_INCIDENT (counted, not listed). */
-  moreEvidence?: number;
-}
-
-export type IncidentAction =
-  | { action: 'acknowledge' }
-  | { action: 'set_severity'; severity: number }
-  | { action: 'merge'; otherId: string }
-  | { action: 'split'; evidenceIds: string[] }
-  | { action: 'false_alarm' }
-  | { action: 'resolve' }
-  | { action: 'close' }
-  | { action: 'reopen' };
-
-export type IncidentInput =
-  | { type: 'alarm'; evidence: Evidence }
-  /** An alarm back to normal; `withdrawn` when the sensor is no longer trusted (e.g. stuck). */
-  | { type: 'alarm_cleared'; sensorId: string; ts: number; withdrawn?: boolean }
-  | { type: 'event'; evidence: Evidence }
-  | { type: 'operator'; incidentId: string; actor: string; reason?: string; command: IncidentAction }
-  | { type: 'tick' };
-
-export interface IncidentChange {
-  incidentId: string;
-  at: number;
-  /** `twin` for automatic changes, otherwise the operator's user name. */
-  actor: string;
-  what: ChangeWhat;
-  /** The change's note in its record form (incident-explanations.ts: `changeNoteOf` reads it back). */
-  detail: string;
-  /** The incident after the change. */
-  incident: Incident;
-}
-
-export interface IncidentContext {
-  now(): number;
-}
-
-export interface IncidentState {
-  rules: ReadonlyMap<IncidentType, IncidentRule>;
-  incidents: Map<string, Incident>;
-  /** Evidence not yet part of an incident, by incident type it could support. */
-  pending: Map<IncidentType, Array<LinkedEvidence>>;
-  /** Every evidence id seen (de-duplication of repeated reports). */
-  seen: Set<string>;
-  nextId: number;
-  counters: { duplicates: number; unmatched: number; linked: number; opened: number };
-}
+// The correlator's vocabulary and its evidence scoring, declared beside it, reach callers through this module.
+export type {
+  Evidence,
+  Incident,
+  IncidentAction,
+  IncidentChange,
+  IncidentContext,
+  IncidentInput,
+  IncidentState,
+  IncidentStatus,
+  LinkedEvidence,
+} from './incident-types.ts';
+export { confidenceOf, isWarningEvidence, matchSignal, warningEvidenceId } from './incident-linking.ts';
 
 export class IncidentActionError extends Error {}
 
@@ -130,169 +49,16 @@ export function createIncidentState(rules: ReadonlyMap<IncidentType, IncidentRul
     seen: new Set(),
     nextId: 1,
     counters: { duplicates: 0, unmatched: 0, linked: 0, opened: 0 },
+    warnings: [],
   };
 }
 
-const LEVEL_RANK = { warning: 1, alarm: 2 } as const;
 /** Evidence kept per incident; beyond it only counted (confidence has long saturated by then). */
 export const MAX_EVIDENCE_PER_INCIDENT = 300;
 /** Closed, resolved and false-alarm incidents stay in memory this long (they are in the store). */
 const INACTIVE_RETENTION_MS = 24 * 3600_000;
-
-const signalMaps = new WeakMap<IncidentRule, Map<string, IncidentSignal>>();
-/** A rule's signal by id (cached: looked up for every pending item on the hot path). */
-const reachOf = new WeakMap<IncidentRule, number>();
-/** The farthest any evidence of a rule can link, in degrees of latitude (a cheap prefilter). */
-function reachDeg(rule: IncidentRule): number {
-  let r = reachOf.get(rule);
-  if (r === undefined) {
-    const metres = rule.spatial.sameDistrict
-      ? Number.POSITIVE_INFINITY
-      : Math.max(rule.spatial.radiusM, ...rule.signals.map((x) => Math.max(x.radiusM ?? 0, x.joinRadiusM ?? 0)));
-    r = metres / M_PER_DEG;
-    reachOf.set(rule, r);
-  }
-  return r;
-}
-
-function signalOf(rule: IncidentRule, id: string): IncidentSignal | undefined {
-  let map = signalMaps.get(rule);
-  if (!map) {
-    map = new Map(rule.signals.map((x) => [x.id, x]));
-    signalMaps.set(rule, map);
-  }
-  return map.get(id);
-}
-
-const M_PER_DEG = 111_320;
-/**
- * Equirectangular distance in metres: within 0.1% of the great-circle distance at city scale
- * (a few kilometres) and several times cheaper, which matters when a flood of reports is
- * compared with thousands of pending ones.
- */
-function distanceM(aLng: number, aLat: number, bLng: number, bLat: number): number {
-  const x = (bLng - aLng) * Math.cos(((aLat + bLat) / 2) * (Math.PI / 180));
-  const y = bLat - aLat;
-  return Math.sqrt(x * x + y * y) * M_PER_DEG;
-}
 /** Pending evidence kept per incident type (newest first out of the window or the cap). */
 const MAX_PENDING_PER_TYPE = 5000;
-const ACTIVE: ReadonlySet<IncidentStatus> = new Set(['open', 'acknowledged']);
-
-/** The rule's signal that this evidence matches, if any. */
-export function matchSignal(rule: IncidentRule, e: Evidence): IncidentSignal | null {
-  for (const s of rule.signals) {
-    if (e.kind === 'sensor_alarm') {
-      const isArea = e.areaShare !== undefined;
-      if (s.evidence !== (isArea ? 'area_share' : 'sensor_alarm')) continue;
-      if (!e.sensorKind || !s.sensorKinds?.includes(e.sensorKind)) continue;
-      if (LEVEL_RANK[e.level ?? 'warning'] < LEVEL_RANK[s.minLevel]) continue;
-      if (isArea && e.areaShare! < (s.minShare ?? 1)) continue;
-      return s;
-    }
-    if (s.evidence !== 'event') continue;
-    if (!e.eventType || !(s.eventTypes as readonly string[] | undefined)?.includes(e.eventType)) continue;
-    if (s.categories && !(e.category && s.categories.includes(e.category))) continue;
-    return s;
-  }
-  return null;
-}
-
-/**
- * Confidence from independent families: each family contributes its strongest weight, raised
- * by `repeatGain` of the remaining doubt for every further distinct item; families combine as
- * independent (1 − Π(1 − w_f)).
- */
-export function confidenceOf(evidence: readonly LinkedEvidence[], repeatGain: number): number {
-  const byFamily = new Map<EvidenceFamily, LinkedEvidence[]>();
-  for (const e of evidence) byFamily.set(e.family, [...(byFamily.get(e.family) ?? []), e]);
-  let doubt = 1;
-  for (const items of byFamily.values()) {
-    const sorted = [...items].sort((a, b) => b.weight - a.weight);
-    let familyDoubt = 1 - sorted[0]!.weight;
-    for (const extra of sorted.slice(1)) familyDoubt *= 1 - (extra.gain ?? repeatGain);
-    doubt *= familyDoubt;
-  }
-  return Math.round((1 - doubt) * 1000) / 1000;
-}
-
-function distinctFamilies(evidence: readonly LinkedEvidence[]): number {
-  return new Set(evidence.map((e) => e.family)).size;
-}
-
-/** Why `e` belongs with `anchor` under `rule`, or null when it does not. */
-function linkReason(
-  rule: IncidentRule,
-  signal: IncidentSignal,
-  e: Evidence,
-  anchor: { lng: number; lat: number; assetId: string | null; district?: string | null; lastEvidenceAt: number },
-  joining = false,
-): LinkReason | null {
-  const dt = Math.abs(e.ts - anchor.lastEvidenceAt);
-  if (dt > rule.windowS * 1000) return null;
-  if (rule.spatial.sameDistrict && e.district && anchor.district) {
-    // Area-wide incidents are per district: the district is the place, whatever the distance.
-    return e.district === anchor.district
-      ? { code: 'same_district', params: { district: e.district, minutes: Math.round(dt / 60_000) } }
-      : null;
-  }
-  const minutes = Math.round(dt / 60_000);
-  if (rule.spatial.sameAsset && e.assetId && anchor.assetId) {
-    // One underpass, bridge or hall is one place: a different asset is a different incident.
-    return e.assetId === anchor.assetId ? { code: 'same_asset', params: { assetId: e.assetId, minutes } } : null;
-  }
-  const d = distanceM(e.lng, e.lat, anchor.lng, anchor.lat);
-  const radius = signal.radiusM ?? rule.spatial.radiusM;
-  if (d <= radius) return { code: 'near', params: { distanceM: Math.round(d), limitM: radius, minutes } };
-  if (joining && signal.joinRadiusM && d <= signal.joinRadiusM)
-    return { code: 'spill_over', params: { distanceM: Math.round(d), limitM: signal.joinRadiusM, minutes } };
-  return null;
-}
-
-function severityOf(rule: IncidentRule, evidence: readonly LinkedEvidence[]): number {
-  // Severity grows with what is measured at the place itself; rain over the district
-  // corroborates a flood but does not make every flood the worst one.
-  const alarms = evidence.filter((e) => e.kind === 'sensor_alarm' && e.level === 'alarm' && e.active && e.family !== 'weather').length;
-  const reports = evidence.filter((e) => e.kind === 'event').length;
-  const raw = rule.severity.base + rule.severity.perAlarm * alarms + (reports >= 5 ? 1 : 0);
-  return Math.max(1, Math.min(rule.severity.max, Math.round(raw)));
-}
-
-/** Place of an incident: the asset's evidence position if any, else the centroid. */
-function placeOf(evidence: readonly LinkedEvidence[]): { lng: number; lat: number; assetId: string | null; district: string | null } {
-  const withAsset = evidence.find((e) => e.assetId && e.family !== 'weather');
-  const located = evidence.filter((e) => e.family !== 'weather');
-  const pts = located.length ? located : evidence;
-  const lng = pts.reduce((s, e) => s + e.lng, 0) / pts.length;
-  const lat = pts.reduce((s, e) => s + e.lat, 0) / pts.length;
-  return {
-    lng: withAsset?.lng ?? lng,
-    lat: withAsset?.lat ?? lat,
-    assetId: withAsset?.assetId ?? null,
-    district: (withAsset ?? pts[0])?.district ?? null,
-  };
-}
-
-function snapshot(i: Incident): Incident {
-  return { ...i, evidence: i.evidence.map((e) => ({ ...e })) };
-}
-
-function refresh(state: IncidentState, incident: Incident, now: number): void {
-  const rule = state.rules.get(incident.type)!;
-  incident.confidence = confidenceOf(incident.evidence, rule.repeatGain);
-  if (!incident.severityPinned) incident.severity = severityOf(rule, incident.evidence);
-  const place = placeOf(incident.evidence);
-  incident.lng = place.lng;
-  incident.lat = place.lat;
-  incident.assetId = place.assetId;
-  incident.district = place.district;
-  incident.lastEvidenceAt = Math.max(0, ...incident.evidence.map((e) => e.ts));
-  incident.updatedAt = now;
-}
-
-function change(incident: Incident, at: number, actor: string, what: ChangeWhat, note: ChangeNote): IncidentChange {
-  return { incidentId: incident.id, at, actor, what, detail: changeNoteText(note), incident: snapshot(incident) };
-}
 
 /**
  * Whether a pending sensor alarm that could open an incident of its own (about another asset,
@@ -322,6 +88,23 @@ function nearerPendingOpener(
 }
 
 /**
+ * Whether alarm `e` measures another place than `others` do: its signal is bound to a place
+ * (`placeRadiusM`), `others` hold alarms of the same signal, and none of them is within that
+ * radius of it or watches the same asset.
+ */
+function anotherPlace(signal: IncidentSignal, e: Evidence, others: readonly LinkedEvidence[]): boolean {
+  const radius = signal.placeRadiusM;
+  if (radius === undefined || e.kind !== 'sensor_alarm') return false;
+  let own = false;
+  for (const o of others) {
+    if (o.signal !== signal.id || o.kind !== 'sensor_alarm' || o.id === e.id) continue;
+    if ((e.assetId && o.assetId === e.assetId) || distanceM(e.lng, e.lat, o.lng, o.lat) <= radius) return false;
+    own = true;
+  }
+  return own;
+}
+
+/**
  * Corroboration that began well after everything that could open the incident does not
  * explain it (`maxLagS`): removed from a cluster before its confidence is judged.
  */
@@ -346,6 +129,8 @@ function handleEvidence(state: IncidentState, e: Evidence, ctx: IncidentContext)
     let best: { incident: Incident; why: LinkReason; d: number } | null = null;
     for (const incident of state.incidents.values()) {
       if (incident.type !== rule.type || !ACTIVE.has(incident.status)) continue;
+      // A gauge of another place does not join: its water is its own incident.
+      if (anotherPlace(signal, e, incident.evidence)) continue;
       const why = linkReason(rule, signal, e, incident, true);
       if (!why) continue;
       const d = distanceM(e.lng, e.lat, incident.lng, incident.lat);
@@ -444,10 +229,12 @@ function handleEvidence(state: IncidentState, e: Evidence, ctx: IncidentContext)
     const at = { lng: anchor.lng, lat: anchor.lat, assetId: clusterAsset, district: anchor.district ?? null, lastEvidenceAt: anchor.ts };
     const cluster: LinkedEvidence[] = [];
     const reach = reachDeg(rule);
+    const anchorSignal = signalOf(rule, anchor.signal)!;
     for (const p of pool) {
       // Latitude alone rules out most of a city-wide pool before any distance is computed.
       if (p !== anchor && Math.abs(p.lat - anchor.lat) > reach && !(p.assetId && p.assetId === clusterAsset)) continue;
       const s = signalOf(rule, p.signal)!;
+      if (p !== anchor && s === anchorSignal && anotherPlace(s, p, [anchor])) continue;
       const why: LinkReason | null = p === anchor ? { code: 'anchor', params: {} } : linkReason(rule, s, p, at);
       if (why) cluster.push({ ...p, why });
     }
@@ -541,7 +328,7 @@ function handleTick(state: IncidentState, ctx: IncidentContext): IncidentChange[
   for (const incident of state.incidents.values()) {
     if (!ACTIVE.has(incident.status) || incident.resolutionProposed) continue;
     const rule = state.rules.get(incident.type)!;
-    const anyActive = incident.evidence.some((e) => e.active);
+    const anyActive = incident.evidence.some((e) => e.active && !isWarningEvidence(e));
     if (anyActive || now - incident.lastEvidenceAt < rule.resolve.quietS * 1000) continue;
     if (rule.resolve.operatorConfirms) {
       incident.resolutionProposed = true;
@@ -688,10 +475,12 @@ export function applyIncidentInput(state: IncidentState, input: IncidentInput, c
         return [];
       }
       state.seen.add(input.evidence.id);
-      return handleEvidence(state, input.evidence, ctx);
+      return withWarnings(state, handleEvidence(state, input.evidence, ctx), ctx);
     }
     case 'alarm_cleared':
       return handleAlarmCleared(state, input.sensorId, input.ts, input.withdrawn === true, ctx);
+    case 'warnings':
+      return handleWarnings(state, input.warnings, input.withdrawn ?? [], ctx);
     case 'operator':
       return handleOperator(state, input, ctx);
     case 'tick':

@@ -12,6 +12,10 @@
  * incidents stored before the codes) to its reason. A text neither knows (written by a newer
  * version) becomes `{ code: 'text' }` and is shown as stored.
  */
+import type { WarningEvidence } from '../cap/cap-context.ts';
+
+/** What an official warning covering an incident says (twin-model/cap/cap-context.ts `warningEvidence`). */
+export type OfficialWarningParams = WarningEvidence['params'];
 
 /** The kinds of change to an incident (IncidentChange['what']). */
 export type ChangeWhat =
@@ -45,6 +49,8 @@ export type LinkReason =
   | { code: 'anchor'; params: Record<string, never> }
   | { code: 'merged_from'; params: { incidentId: string; actor: string } }
   | { code: 'split_from'; params: { incidentId: string; actor: string } }
+  /** An official warning (CAP) in force during the incident covers its position (docs/cap.md). */
+  | { code: 'official_warning_covers'; params: OfficialWarningParams }
   /** Stored text no code matches (shown as it is). */
   | { code: 'text'; params: { text: string } };
 
@@ -63,6 +69,8 @@ export type ChangeNote =
   | { code: 'evidence_withdrawn'; params: { evidenceId: string } }
   /** An alarm back to normal at `at` (epoch ms). */
   | { code: 'evidence_cleared'; params: { evidenceId: string; at: number } }
+  /** An official warning no longer counts: its issuer cancelled or updated it. */
+  | { code: 'warning_withdrawn'; params: { evidenceId: string; identifier: string } }
   /** Every signal normal for `quietS`: resolved, or proposed when an operator confirms. */
   | { code: 'signals_normal'; params: { quietS: number; operatorConfirms: boolean } }
   | { code: 'acknowledged'; params: Because }
@@ -98,6 +106,8 @@ export function linkReasonText(r: LinkReason): string {
       return `merged from ${r.params.incidentId} by ${r.params.actor}`;
     case 'split_from':
       return `split from ${r.params.incidentId} by ${r.params.actor}`;
+    case 'official_warning_covers':
+      return officialWarningText(r.params);
     case 'text':
       return r.params.text;
     default: {
@@ -105,6 +115,36 @@ export function linkReasonText(r: LinkReason): string {
       throw new Error(`unknown link reason ${JSON.stringify(never)}`);
     }
   }
+}
+
+const isoOf = (ms: number): string => new Date(ms).toISOString();
+
+/** The record form of an official warning's support (read back by {@link OFFICIAL_WARNING_TEXT}). */
+function officialWarningText(p: OfficialWarningParams): string {
+  const where = p.inside === 'polygon' ? 'inside its polygon' : `${p.distanceM ?? 0} m from its circle's centre`;
+  return `official warning ${p.identifier} from ${p.sender} covers it: ${p.kind}${p.colour ? ` ${p.colour}` : ''}, ${p.severity}, ${where}, in force from ${isoOf(p.effective)} to ${p.expires === null ? 'open end' : isoOf(p.expires)}`;
+}
+
+const OFFICIAL_WARNING_TEXT =
+  /^official warning (\S+) from (\S+) covers it: ([a-z_]+)(?: (blue|yellow|orange|red))?, ([A-Za-z]+), (?:inside its polygon|(\d+) m from its circle's centre), in force from (\S+) to (open end|\S+)$/;
+
+function officialWarningOf(m: RegExpExecArray): LinkReason {
+  const effective = Date.parse(m[7]!);
+  const expires = m[8] === 'open end' ? null : Date.parse(m[8]!);
+  if (!Number.isFinite(effective) || (expires !== null && !Number.isFinite(expires))) return { code: 'text', params: { text: m[0] } };
+  return {
+    code: 'official_warning_covers',
+    params: {
+      identifier: m[1]!,
+      sender: m[2]!,
+      kind: m[3] as OfficialWarningParams['kind'],
+      colour: (m[4] ?? null) as OfficialWarningParams['colour'],
+      severity: m[5] as OfficialWarningParams['severity'],
+      ...(m[6] === undefined ? { inside: 'polygon' as const } : { inside: 'circle' as const, distanceM: Number(m[6]) }),
+      effective,
+      expires,
+    },
+  };
 }
 
 /** Record forms of link reasons, read back (the inverse of {@link linkReasonText}). */
@@ -122,6 +162,7 @@ const LINK_REASON_TEXTS: ReadonlyArray<[RegExp, (m: RegExpExecArray) => LinkReas
   [/^anchor: /, () => ({ code: 'anchor', params: {} })],
   [/^merged from (\S+) by (.+)$/s, (m) => ({ code: 'merged_from', params: { incidentId: m[1]!, actor: m[2]! } })],
   [/^split from (\S+) by (.+)$/s, (m) => ({ code: 'split_from', params: { incidentId: m[1]!, actor: m[2]! } })],
+  [OFFICIAL_WARNING_TEXT, officialWarningOf],
 ];
 
 const LINK_REASON_CODES: ReadonlySet<string> = new Set<LinkReasonCode>([
@@ -132,6 +173,7 @@ const LINK_REASON_CODES: ReadonlySet<string> = new Set<LinkReasonCode>([
   'anchor',
   'merged_from',
   'split_from',
+  'official_warning_covers',
   'text',
 ]);
 
@@ -173,6 +215,8 @@ export function changeNoteText(n: ChangeNote): string {
       return `${n.params.evidenceId} withdrawn: sensor suspect (value stuck)`;
     case 'evidence_cleared':
       return `${n.params.evidenceId} back to normal at ${new Date(n.params.at).toISOString()}`;
+    case 'warning_withdrawn':
+      return `${n.params.evidenceId} withdrawn: warning ${n.params.identifier} was cancelled or updated by its issuer`;
     case 'signals_normal':
       return `signals normal for ${n.params.quietS} s${n.params.operatorConfirms ? '; an operator confirms' : ''}`;
     case 'acknowledged':
@@ -223,6 +267,11 @@ const TWIN_TEXTS: ReadonlyArray<[ChangeWhat, RegExp, (m: RegExpExecArray) => Cha
     /^(\S+) back to normal at (\S+)$/,
     (m) =>
       Number.isFinite(Date.parse(m[2]!)) ? { code: 'evidence_cleared', params: { evidenceId: m[1]!, at: Date.parse(m[2]!) } } : text(m[0]),
+  ],
+  [
+    'evidence_inactive',
+    /^(\S+) withdrawn: warning (\S+) was cancelled or updated by its issuer$/,
+    (m) => ({ code: 'warning_withdrawn', params: { evidenceId: m[1]!, identifier: m[2]! } }),
   ],
   [
     'resolution_proposed',

@@ -8,8 +8,12 @@ import { z } from 'zod';
 import { EVENT_TYPES, INCIDENT_TYPES, SENSOR_KINDS, type IncidentType } from '../vocabulary.ts';
 import { RULE_FILES } from './rule-files.ts';
 
-/** Independence classes: confidence grows with distinct families, far less with repeats. */
-export const EVIDENCE_FAMILIES = ['sensor', 'weather', 'traffic', 'hotline', 'video', 'manual', 'service'] as const;
+/**
+ * Independence classes: confidence grows with distinct families, far less with repeats.
+ * `warning`: official warnings (CAP), which raise confidence by their own boost instead
+ * (incident-correlator.ts, docs/cap.md); no rule signal needs it.
+ */
+export const EVIDENCE_FAMILIES = ['sensor', 'weather', 'traffic', 'hotline', 'video', 'manual', 'service', 'warning'] as const;
 export type EvidenceFamily = (typeof EVIDENCE_FAMILIES)[number];
 
 const signalSchema = z
@@ -43,6 +47,13 @@ const signalSchema = z
      */
     joinRadiusM: z.number().positive().max(50_000).optional(),
     /**
+     * For sensor alarms that measure one spot (a water-level gauge): alarms of this signal from
+     * sensors farther apart than this are about different places (unless they watch the same
+     * asset). Such an alarm joins an incident only near one of the incident's own alarms of the
+     * signal, and a cluster led by one gauge leaves out the gauges of other places.
+     */
+    placeRadiusM: z.number().positive().max(50_000).optional(),
+    /**
      * For corroborating signals: when opening, this evidence counts only if it began at most
      * this long after the newest evidence that can open (rain explains water that rises while
      * or after it falls, not a gauge that read high half an hour before the rain came).
@@ -55,6 +66,8 @@ const signalSchema = z
     if (s.evidence === 'area_share' && s.minShare === undefined)
       ctx.addIssue({ code: 'custom', message: `signal ${s.id}: area_share needs minShare` });
     if (s.evidence === 'event' && !s.eventTypes) ctx.addIssue({ code: 'custom', message: `signal ${s.id}: event needs eventTypes` });
+    if (s.placeRadiusM !== undefined && s.evidence !== 'sensor_alarm')
+      ctx.addIssue({ code: 'custom', message: `signal ${s.id}: placeRadiusM applies to sensor_alarm signals only, not ${s.evidence}` });
   });
 
 export const incidentRuleSchema = z

@@ -6,7 +6,10 @@
  * below, in both directions, so a field added to one and not the other fails the type check.
  */
 import { z } from 'zod';
-import { INCIDENT_TYPES, SENSOR_KINDS } from '../vocabulary.ts';
+import { CAP_SEVERITIES } from '../cap/cap-types.ts';
+import { SIGNAL_COLOURS, WARNING_KINDS } from '../cap/cap-context.ts';
+import { INCIDENT_TYPES } from '../vocabulary.ts';
+import { KIND_NAME_PATTERN } from '../vocabulary-registry.ts';
 import type { Incident, IncidentAction, IncidentChange, LinkedEvidence } from './incident-correlator.ts';
 import type { LinkReason } from './incident-explanations.ts';
 import { EVIDENCE_FAMILIES } from './incident-rules.ts';
@@ -52,16 +55,30 @@ export const linkReasonSchema = z.discriminatedUnion('code', [
   z.object({ code: z.literal('anchor'), params: z.record(z.string(), z.never()) }),
   z.object({ code: z.literal('merged_from'), params: z.object({ incidentId: z.string(), actor: z.string() }) }),
   z.object({ code: z.literal('split_from'), params: z.object({ incidentId: z.string(), actor: z.string() }) }),
+  z.object({
+    code: z.literal('official_warning_covers'),
+    params: z.object({
+      kind: z.enum(WARNING_KINDS),
+      severity: z.enum(CAP_SEVERITIES),
+      colour: z.enum(SIGNAL_COLOURS).nullable(),
+      sender: z.string(),
+      identifier: z.string(),
+      inside: z.enum(['polygon', 'circle']),
+      distanceM: finite.optional(),
+      effective: finite,
+      expires: finite.nullable(),
+    }),
+  }),
   z.object({ code: z.literal('text'), params: z.object({ text: z.string() }) }),
 ]);
 
 export const linkedEvidenceSchema = z.object({
   id: z.string(),
-  kind: z.enum(['sensor_alarm', 'event']),
+  kind: z.enum(['sensor_alarm', 'event', 'official_warning']),
   ts: finite,
   lng: finite,
   lat: finite,
-  sensorKind: z.enum(SENSOR_KINDS).optional(),
+  sensorKind: z.string().regex(KIND_NAME_PATTERN).optional(),
   sensorId: z.string().optional(),
   level: z.enum(['warning', 'alarm']).optional(),
   metric: z.string().optional(),

@@ -14,7 +14,10 @@
  * rejected with the record's index in the reason, so accounting stays per message.
  */
 import { isUtf8 } from 'node:buffer';
-import { METRIC_UNITS, isKnownUnitFor, isMetricName } from '../vocabulary.ts';
+import { DeviceDirectory, deviceSensorId } from '../device-directory.ts';
+import { canonicalUnit, convertUnit, isConvertible } from '../unit-conversion.ts';
+import { UNIT_ALIASES } from '../vocabulary.ts';
+import type { Vocabulary } from '../vocabulary-registry.ts';
 
 /** A numeric reading. `ts` is epoch ms. */
 export interface Reading {
@@ -43,6 +46,10 @@ export const REJECT_REASONS = [
   'unknown_metric',
   'unit_mismatch',
   'bad_position',
+  /** A gateway's record for a sensor the gateway may not speak for (its credentials). */
+  'not_permitted',
+  /** A CAP 1.2 warning that `parseCapXml` refuses; the detail lists its problems (docs/cap.md). */
+  'bad_cap',
 ] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
 
@@ -130,13 +137,20 @@ function checkWindow(ms: number, receivedAt: number, limits: ParseLimits, field:
   return ms;
 }
 
+/**
+ * The directory of a parser that knows only the v1 vocabulary and no device names. Never
+ * taught anything (the router teaches the directory it is given, not this one).
+ */
+const V1_DIRECTORY = new DeviceDirectory();
+
 /** Checks that `name` is a metric a numeric reading may carry on this topic family. */
-function checkNumericMetric(name: string, service: boolean): Rejection | null {
-  if (isMetricName(name)) return null;
+function checkNumericMetric(name: string, service: boolean, vocabulary: Vocabulary): Rejection | null {
+  if (vocabulary.metric(name)) return null;
   if (service && SERVICE_METRIC.test(name)) return null;
+  const names = vocabulary.metrics().map((m) => m.metric);
   return reject(
     'unknown_metric',
-    `unknown metric ${describe(name)}; sensor metrics are the v1 vocabulary (${Object.keys(METRIC_UNITS).slice(0, 6).join(', ')}, …)`,
+    `unknown metric ${describe(name)}; sensor metrics are the vocabulary's (${names.slice(0, 6).join(', ')}, … ${names.length} in all: GET /api/vocabulary)`,
   );
 }
 
@@ -150,16 +164,63 @@ export function parseDataPayload(
   receivedAt: number,
   limits: ParseLimits = DEFAULT_PARSE_LIMITS,
   service = false,
+  directory: DeviceDirectory = V1_DIRECTORY,
 ): DataParse {
   const decoded = decodeJson(payload, limits);
   if (!decoded.ok) return decoded;
   const doc = decoded.value;
-  if (Array.isArray(doc)) return parseSenml(doc, entityId, receivedAt, limits, service);
-  if (doc !== null && typeof doc === 'object') return parseNative(doc as Record<string, unknown>, receivedAt, limits, service);
+  if (Array.isArray(doc)) {
+    const resolver = service ? serviceNames(entityId) : sensorNames(entityId, directory);
+    const walked = walkSenml(doc, receivedAt, limits, resolver, directory.vocabulary, service);
+    if (!walked.ok) return walked;
+    const only = walked.devices[0];
+    return { ok: true, readings: only?.readings ?? [], texts: only?.texts ?? [] };
+  }
+  if (doc !== null && typeof doc === 'object')
+    return parseNative(doc as Record<string, unknown>, receivedAt, limits, service, directory.vocabulary);
   return reject('bad_schema', `payload is ${describe(doc)}; expected {"ts", "values"} or a SenML array`);
 }
 
-function parseNative(doc: Record<string, unknown>, receivedAt: number, limits: ParseLimits, service: boolean): DataParse {
+/** The readings of one device of a gateway's pack. */
+export interface DeviceReadings {
+  /** The sensor they belong to: a known sensor, or the id derived from an unknown device's name. */
+  sensorId: string;
+  /** An unknown device: kept as an unregistered sensor under {@link deviceSensorId} of its name. */
+  unknownDevice: boolean;
+  /** The device's name as the pack gave it (its base name or record name), for unknown devices. */
+  deviceName: string | null;
+  readings: Reading[];
+  texts: TextReading[];
+}
+
+export type GatewayParse = { ok: true; devices: DeviceReadings[] } | Rejection;
+
+/**
+ * Parses a gateway's SenML pack (`citytwin/v1/gateways/{gatewayId}/senml`): records of many
+ * devices, each record's resolved name (bn + n) picking its sensor through the directory's
+ * external ids, or `<sensorId>:` for a known sensor; a record of an unknown device is kept under
+ * the device's name (docs/ingest.md, "Gateways").
+ */
+export function parseGatewayPayload(
+  payload: Uint8Array,
+  gatewayId: string,
+  receivedAt: number,
+  limits: ParseLimits = DEFAULT_PARSE_LIMITS,
+  directory: DeviceDirectory = V1_DIRECTORY,
+): GatewayParse {
+  const decoded = decodeJson(payload, limits);
+  if (!decoded.ok) return decoded;
+  if (!Array.isArray(decoded.value)) return reject('bad_schema', `payload is ${describe(decoded.value)}; a gateway sends a SenML array`);
+  return walkSenml(decoded.value, receivedAt, limits, gatewayNames(gatewayId, directory), directory.vocabulary, false);
+}
+
+function parseNative(
+  doc: Record<string, unknown>,
+  receivedAt: number,
+  limits: ParseLimits,
+  service: boolean,
+  vocabulary: Vocabulary,
+): DataParse {
   const ts = parseTimestamp(doc.ts, receivedAt, limits);
   if (typeof ts !== 'number') return ts;
   const values = doc.values;
@@ -168,7 +229,7 @@ function parseNative(doc: Record<string, unknown>, receivedAt: number, limits: P
   }
   const readings: Reading[] = [];
   for (const [metric, value] of Object.entries(values as Record<string, unknown>)) {
-    const bad = checkNumericMetric(metric, service);
+    const bad = checkNumericMetric(metric, service, vocabulary);
     if (bad) return bad;
     if (typeof value !== 'number') {
       return reject(
@@ -184,24 +245,159 @@ function parseNative(doc: Record<string, unknown>, receivedAt: number, limits: P
 }
 
 const SEPARATORS = new Set([':', '/', '.', '_', '-']);
+/** Names an unknown device's numeric readings may carry (SenML name characters, RFC 8428 §4.5.1). */
+const DEVICE_METRIC = /^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,62}$/;
 
-/** The metric of a resolved SenML name: the name with the sensor id and one separator removed. */
-function senmlMetric(resolved: string, entityId: string, hasBaseName: boolean): string | Rejection {
-  if (resolved.startsWith(entityId) && resolved.length > entityId.length + 1 && SEPARATORS.has(resolved.charAt(entityId.length))) {
-    return resolved.slice(entityId.length + 1);
-  }
-  if (hasBaseName) {
-    return reject('bad_schema', `SenML name ${describe(resolved)} does not start with the sensor id "${entityId}" and a separator`);
-  }
-  return resolved;
+/** Who a SenML record is about, and which of its metrics. */
+interface ResolvedName {
+  entityId: string;
+  /** The metric part of the name; `''` when the name is the device's alone (RFC 8428 §5.1.1). */
+  metric: string;
+  /** The sensor's kind, when known (to find the metric of a name-only record by its unit). */
+  kind: string | undefined;
+  unknownDevice: boolean;
+  deviceName: string | null;
 }
 
-function parseSenml(pack: unknown[], entityId: string, receivedAt: number, limits: ParseLimits, service: boolean): DataParse {
+/** Resolves a record's name: `resolved` = bn + n, `bn` the base name in effect (`''` if none). */
+type NameResolver = (resolved: string, bn: string, n: string, hasBaseName: boolean) => ResolvedName | Rejection;
+
+/** On a sensor's topic: the sensor id and a separator, one of its external ids, or a plain `n`. */
+function sensorNames(entityId: string, directory: DeviceDirectory): NameResolver {
+  const kind = directory.kindOf(entityId);
+  const named = (metric: string): ResolvedName => ({ entityId, metric, kind, unknownDevice: false, deviceName: null });
+  return (resolved, _bn, _n, hasBaseName) => {
+    if (resolved.startsWith(entityId) && resolved.length > entityId.length + 1 && SEPARATORS.has(resolved.charAt(entityId.length)))
+      return named(resolved.slice(entityId.length + 1));
+    const external = directory.matchName(resolved, entityId);
+    if (external) return named(external.rest);
+    if (resolved === entityId) return named('');
+    if (!hasBaseName) return named(resolved);
+    const names = directory.externalIdsOf(entityId);
+    return reject(
+      'bad_schema',
+      `SenML name ${describe(resolved)} does not start with the sensor id "${entityId}" and a separator${
+        names.length
+          ? ` nor with one of its external ids (${names.slice(0, 4).join(', ')})`
+          : ', and the sensor has no external ids (meta "externalIds")'
+      }`,
+    );
+  };
+}
+
+/** On a service's topic: the service id and a separator, or a plain `n` (as before v1.1). */
+function serviceNames(entityId: string): NameResolver {
+  return (resolved, _bn, _n, hasBaseName) => {
+    const named = (metric: string): ResolvedName => ({ entityId, metric, kind: undefined, unknownDevice: false, deviceName: null });
+    if (resolved.startsWith(entityId) && resolved.length > entityId.length + 1 && SEPARATORS.has(resolved.charAt(entityId.length)))
+      return named(resolved.slice(entityId.length + 1));
+    if (!hasBaseName) return named(resolved);
+    return reject('bad_schema', `SenML name ${describe(resolved)} does not start with the service id "${entityId}" and a separator`);
+  };
+}
+
+/**
+ * On a gateway's topic: an external id, `<sensorId>:` of a known sensor, a known sensor's id
+ * as the whole base name, else an unknown device named by its base name (or, without one, by
+ * the record's name).
+ */
+function gatewayNames(gatewayId: string, directory: DeviceDirectory): NameResolver {
+  const known = (sensorId: string, metric: string): ResolvedName | Rejection =>
+    directory.gatewayMay(gatewayId, sensorId)
+      ? { entityId: sensorId, metric, kind: directory.kindOf(sensorId), unknownDevice: false, deviceName: null }
+      : reject('not_permitted', `gateway ${gatewayId} may not publish for sensor ${sensorId}`);
+  return (resolved, bn, n, hasBaseName) => {
+    const external = directory.matchName(resolved);
+    if (external) return known(external.sensorId, external.rest);
+    const colon = resolved.indexOf(':');
+    if (colon > 0 && directory.isKnownSensor(resolved.slice(0, colon))) return known(resolved.slice(0, colon), resolved.slice(colon + 1));
+    const byBase = hasBaseName && bn !== '';
+    const deviceName = byBase ? bn : resolved;
+    const metric = byBase ? n : '';
+    const sensorId = deviceSensorId(deviceName);
+    if (directory.isKnownSensor(sensorId)) return known(sensorId, metric);
+    return { entityId: sensorId, metric, kind: undefined, unknownDevice: true, deviceName };
+  };
+}
+
+/**
+ * The metric name an unknown device's name-only record is kept under: `value`, with its unit
+ * when it has one (`%RH` → `value_pctRH`, `lon` → `value_lon`, `1/min` → `value_1permin`).
+ */
+export function unitMetricName(unit: string | undefined): string {
+  if (!unit) return 'value';
+  const part = unit
+    .replace(/%/g, 'pct')
+    .replace(/\//g, 'per')
+    .replace(/[^A-Za-z0-9]/g, '_');
+  return `value_${part}`.slice(0, 63);
+}
+
+/** A unit a metric accepts as its own: the fixed unit, a v1 spelling of it, or the same canonical name. */
+function isOwnUnit(fixed: string, unit: string): boolean {
+  return (UNIT_ALIASES[fixed] ?? [fixed]).includes(unit) || canonicalUnit(unit) === canonicalUnit(fixed);
+}
+
+/** The metric of a name-only record: the one metric of the sensor's kind its unit fits. */
+function metricByUnit(r: ResolvedName, unit: string | undefined, resolved: string, vocabulary: Vocabulary, at: string): string | Rejection {
+  const metrics = r.kind !== undefined ? vocabulary.kindMetrics(r.kind) : undefined;
+  if (!metrics) {
+    return reject(
+      'unknown_metric',
+      `${at}: the name ${describe(resolved)} names sensor ${r.entityId} but no metric, and the sensor has no kind yet (no meta) to find it by its unit`,
+    );
+  }
+  const fits = metrics.filter((m) => {
+    const fixed = vocabulary.unitOf(m) ?? '';
+    return unit === undefined ? metrics.length === 1 : isOwnUnit(fixed, unit) || isConvertible(unit, fixed);
+  });
+  if (fits.length === 1) return fits[0]!;
+  const listed = metrics.map((m) => `${m} [${vocabulary.unitOf(m) ?? ''}]`).join(', ');
+  return reject(
+    'unknown_metric',
+    `${at}: the name ${describe(resolved)} names sensor ${r.entityId} but no metric, and ${
+      unit === undefined ? 'no unit' : `the unit ${describe(unit)}`
+    } fits ${fits.length === 0 ? 'none' : 'several'} of kind ${r.kind}'s metrics (${listed})`,
+  );
+}
+
+/** A numeric value in the metric's own unit: as sent, or converted (docs/ingest.md, "Units"). */
+function inMetricUnit(
+  value: number,
+  metric: string,
+  unit: string | undefined,
+  vocabulary: Vocabulary,
+  at: string,
+  kind: 'value' | 'sum',
+): number | Rejection {
+  const fixed = vocabulary.unitOf(metric);
+  if (unit === undefined || fixed === undefined || isOwnUnit(fixed, unit)) return value;
+  const converted = convertUnit(value, unit, fixed, kind);
+  if (converted.ok) return converted.value;
+  return reject('unit_mismatch', `${at}: ${metric} is in "${fixed}"; ${converted.detail}`);
+}
+
+interface DeviceAccumulator {
+  device: DeviceReadings;
+}
+
+/**
+ * Walks a SenML pack (RFC 8428 §4): base fields carried forward, names resolved by `names`,
+ * times resolved (relative below 2^28 s, §4.5.3), values checked and converted into their
+ * metric's unit. Readings are grouped by the entity each record resolves to, in pack order.
+ */
+function walkSenml(
+  pack: unknown[],
+  receivedAt: number,
+  limits: ParseLimits,
+  names: NameResolver,
+  vocabulary: Vocabulary,
+  service: boolean,
+): GatewayParse {
   if (pack.length === 0) return reject('bad_schema', 'SenML pack is empty');
   if (pack.length > limits.maxRecords)
     return reject('too_large', `SenML pack of ${pack.length} records is over the limit of ${limits.maxRecords}`);
-  const readings: Reading[] = [];
-  const texts: TextReading[] = [];
+  const byEntity = new Map<string, DeviceAccumulator>();
   let bn = '';
   let hasBaseName = false;
   let bt = 0;
@@ -242,11 +438,11 @@ function parseSenml(pack: unknown[], entityId: string, receivedAt: number, limit
       return reject('bad_schema', `${at}: unsupported SenML version bver=${describe(r.bver)}`);
     }
     if (r.n !== undefined && typeof r.n !== 'string') return reject('bad_schema', `${at}: n is ${describe(r.n)}; expected a string`);
-    const resolvedName = bn + ((r.n as string | undefined) ?? '');
+    const n = (r.n as string | undefined) ?? '';
+    const resolvedName = bn + n;
     if (resolvedName === '') return reject('bad_schema', `${at} has no name (n or bn)`);
-    const metricOrErr = senmlMetric(resolvedName, entityId, hasBaseName);
-    if (typeof metricOrErr !== 'string') return { ...metricOrErr, detail: `${at}: ${metricOrErr.detail}` };
-    const metric = metricOrErr;
+    const who = names(resolvedName, bn, n, hasBaseName);
+    if ('ok' in who) return { ...who, detail: `${at}: ${who.detail}` };
 
     let t = bt;
     if (r.t !== undefined) {
@@ -264,30 +460,58 @@ function parseSenml(pack: unknown[], entityId: string, receivedAt: number, limit
     if (valueFields.length > 1)
       return reject('bad_schema', `${at} has several value fields (${valueFields.join(', ')}); RFC 8428 allows one`);
     if (valueFields.length === 0 && r.s === undefined) return reject('bad_schema', `${at} has no value (v, vs, vb, vd or s)`);
+    const numeric = r.v !== undefined || r.s !== undefined;
 
-    if (r.v !== undefined || r.s !== undefined) {
-      const bad = checkNumericMetric(metric, service);
-      if (bad) return { ...bad, detail: `${at}: ${bad.detail}` };
-      if (unit !== undefined && isMetricName(metric) && !isKnownUnitFor(metric, unit)) {
-        return reject('unit_mismatch', `${at}: unit ${describe(unit)} for ${metric}; its fixed unit is "${METRIC_UNITS[metric]}"`);
+    let metric = who.metric;
+    if (metric === '') {
+      if (who.unknownDevice) metric = unitMetricName(unit);
+      else if (!numeric)
+        return reject('bad_schema', `${at}: the name ${describe(resolvedName)} names sensor ${who.entityId} but no metric`);
+      else {
+        const found = metricByUnit(who, unit, resolvedName, vocabulary, at);
+        if (typeof found !== 'string') return found;
+        metric = found;
+      }
+    }
+
+    let acc = byEntity.get(who.entityId);
+    if (!acc) {
+      acc = {
+        device: { sensorId: who.entityId, unknownDevice: who.unknownDevice, deviceName: who.deviceName, readings: [], texts: [] },
+      };
+      byEntity.set(who.entityId, acc);
+    }
+    const { readings, texts } = acc.device;
+
+    if (numeric) {
+      const known = vocabulary.metric(metric) !== undefined;
+      if (!known && !(who.unknownDevice && DEVICE_METRIC.test(metric))) {
+        const bad = checkNumericMetric(metric, service, vocabulary);
+        if (bad) return { ...bad, detail: `${at}: ${bad.detail}` };
       }
     }
     if (r.v !== undefined) {
       if (typeof r.v !== 'number')
         return reject(r.v === 'NaN' ? 'non_finite' : 'bad_schema', `${at}: v is ${describe(r.v)}; expected a number`);
-      const value = bv + r.v;
-      if (!Number.isFinite(value)) return reject('non_finite', `${at}: v is not finite`);
+      const raw = bv + r.v;
+      if (!Number.isFinite(raw)) return reject('non_finite', `${at}: v is not finite`);
+      const value = inMetricUnit(raw, metric, unit, vocabulary, at, 'value');
+      if (typeof value !== 'number') return value;
       readings.push({ metric, ts, value });
     }
     if (r.s !== undefined) {
       if (typeof r.s !== 'number') return reject('bad_schema', `${at}: s is ${describe(r.s)}; expected a number`);
-      const value = bs + r.s;
-      if (!Number.isFinite(value)) return reject('non_finite', `${at}: s is not finite`);
+      const raw = bs + r.s;
+      if (!Number.isFinite(raw)) return reject('non_finite', `${at}: s is not finite`);
+      // A sum is in the unit × seconds (RFC 8428 §4.2): the unit's factor applies.
+      const value = inMetricUnit(raw, metric, unit, vocabulary, at, 'sum');
+      if (typeof value !== 'number') return value;
       readings.push({ metric: `${metric}:sum`, ts, value });
     }
     const textField = r.vs !== undefined ? 'vs' : r.vb !== undefined ? 'vb' : r.vd !== undefined ? 'vd' : null;
     if (textField) {
-      if (isMetricName(metric)) return reject('bad_schema', `${at}: ${metric} is a numeric metric; ${textField} is not allowed for it`);
+      if (vocabulary.metric(metric))
+        return reject('bad_schema', `${at}: ${metric} is a numeric metric; ${textField} is not allowed for it`);
       if (!TEXT_NAME.test(metric)) return reject('bad_schema', `${at}: name ${describe(metric)} is not a valid SenML name`);
       const raw = r[textField];
       if (textField === 'vb' && typeof raw !== 'boolean')
@@ -297,5 +521,5 @@ function parseSenml(pack: unknown[], entityId: string, receivedAt: number, limit
       texts.push({ metric, ts, value: String(raw).slice(0, MAX_TEXT) });
     }
   }
-  return { ok: true, readings, texts };
+  return { ok: true, devices: [...byEntity.values()].map((a) => a.device) };
 }

@@ -3,15 +3,9 @@
  * Schemas are zod (these messages are rare compared with data, so clarity wins over speed).
  */
 import { z } from 'zod';
-import {
-  CLASSIFICATIONS,
-  EVENT_TYPES,
-  ID_PATTERN,
-  SENSOR_KINDS,
-  type Classification,
-  type EventType,
-  type SensorKind,
-} from '../vocabulary.ts';
+import { CLASSIFICATIONS, EVENT_TYPES, ID_PATTERN, type Classification, type EventType } from '../vocabulary.ts';
+import { DeviceDirectory, MAX_EXTERNAL_IDS } from '../device-directory.ts';
+import { KIND_NAME_PATTERN, MAX_KIND_METRICS } from '../vocabulary-registry.ts';
 import { DEFAULT_PARSE_LIMITS, decodeJson, parseTimestamp, reject, type ParseLimits, type Rejection } from './payload-parser.ts';
 
 const lng = z.number().finite().min(-180).max(180);
@@ -19,7 +13,7 @@ const lat = z.number().finite().min(-90).max(90);
 const shortText = (max: number) => z.string().max(max);
 
 const metaSchema = z.object({
-  kind: z.enum(SENSOR_KINDS),
+  kind: z.string().regex(KIND_NAME_PATTERN, 'must be a sensor kind name ([a-z][a-z0-9_]*)'),
   lng,
   lat,
   name: shortText(128).optional(),
@@ -27,11 +21,19 @@ const metaSchema = z.object({
   district: shortText(32).optional(),
   source: z.string().regex(ID_PATTERN).optional(),
   classification: z.enum(CLASSIFICATIONS).optional(),
+  // v1.1 (contracts.md, "Devices as they come"): the names the device calls itself, and the
+  // metrics of a kind the meta declares.
+  externalIds: z.array(z.string().max(128)).max(MAX_EXTERNAL_IDS).optional(),
+  metrics: z
+    .record(z.string().max(63), z.string().max(32))
+    .refine((m) => Object.keys(m).length <= MAX_KIND_METRICS, `at most ${MAX_KIND_METRICS} metrics`)
+    .optional(),
 });
 
 /** A sensor's registration, from its retained meta message. */
 export interface SensorMeta {
-  kind: SensorKind;
+  /** A v1 kind or a declared one (vocabulary-registry.ts). */
+  kind: string;
   lng: number;
   lat: number;
   name?: string;
@@ -39,6 +41,10 @@ export interface SensorMeta {
   district?: string;
   source?: string;
   classification?: Classification;
+  /** Names the device calls itself (a SenML base name such as `urn:dev:ow:10e2073a01080063:`). */
+  externalIds?: string[];
+  /** Metric → SenML unit of the kind, declaring it (or extending a declared kind). */
+  metrics?: Record<string, string>;
 }
 
 export type MetaParse = { ok: true; meta: SensorMeta | null } | Rejection;
@@ -54,7 +60,12 @@ function zodReason(error: z.ZodError): string {
  * Parses a meta payload. An empty payload (how MQTT clears a retained message) means the
  * sensor is deregistered: `meta: null`.
  */
-export function parseMetaPayload(payload: Uint8Array, limits: ParseLimits = DEFAULT_PARSE_LIMITS): MetaParse {
+export function parseMetaPayload(
+  payload: Uint8Array,
+  limits: ParseLimits = DEFAULT_PARSE_LIMITS,
+  directory: DeviceDirectory = V1_DIRECTORY,
+  sensorId = '',
+): MetaParse {
   if (payload.byteLength === 0) return { ok: true, meta: null };
   const decoded = decodeJson(payload, limits);
   if (!decoded.ok) return decoded;
@@ -63,8 +74,34 @@ export function parseMetaPayload(payload: Uint8Array, limits: ParseLimits = DEFA
     const nonFinite = result.error.issues.some((i) => i.code === 'invalid_type' && i.message.includes('Infinity'));
     return reject(nonFinite ? 'non_finite' : 'bad_schema', `meta ${zodReason(result.error)}`);
   }
-  return { ok: true, meta: result.data };
+  const meta: SensorMeta = result.data;
+  const vocabulary = directory.vocabulary;
+  // The kind: known, or declared here with its metrics (checked against the vocabulary: a v1
+  // name keeps its meaning, a declared metric its unit).
+  if (meta.metrics) {
+    const problems = vocabulary.check({ kind: meta.kind, metrics: meta.metrics });
+    if (problems.length) return reject('bad_schema', `meta metrics: ${problems.slice(0, 3).join('; ')}`);
+  } else if (!vocabulary.isKind(meta.kind)) {
+    const declared = vocabulary
+      .kinds()
+      .filter((k) => k.origin !== 'v1')
+      .map((k) => k.kind);
+    return reject(
+      'bad_schema',
+      `meta kind "${meta.kind}" is not a sensor kind (v1 kinds: rain_gauge, water_level, …${
+        declared.length ? `; declared: ${declared.slice(0, 5).join(', ')}` : ''
+      }); declare it with "metrics": {"<metric>": "<SenML unit>"}`,
+    );
+  }
+  if (meta.externalIds) {
+    const problems = directory.checkBinding(sensorId, meta.externalIds);
+    if (problems.length) return reject('bad_schema', `meta ${problems.slice(0, 3).join('; ')}`);
+  }
+  return { ok: true, meta };
 }
+
+/** The directory of a parser that knows only the v1 vocabulary (never taught: see the router). */
+const V1_DIRECTORY = new DeviceDirectory();
 
 const eventSchema = z.object({
   id: z.string().regex(ID_PATTERN),

@@ -11,7 +11,11 @@ export type ParsedTopic =
   | { kind: 'sensor_data'; id: string }
   | { kind: 'service_data'; id: string }
   | { kind: 'event'; source: string }
-  | { kind: 'unit_position'; id: string };
+  | { kind: 'unit_position'; id: string }
+  /** A gateway's SenML pack with records of many devices (v1.1, docs/ingest.md "Gateways"). */
+  | { kind: 'gateway_senml'; id: string }
+  /** An official warning in CAP 1.2 XML from a feed named `source` (docs/cap.md). */
+  | { kind: 'cap_warning'; source: string };
 
 export type TopicParse = { ok: true; topic: ParsedTopic } | { ok: false; reason: 'unknown_topic' | 'bad_id'; detail: string };
 
@@ -31,13 +35,24 @@ export const SYSTEM_TOPIC_ROOT = `${TOPIC_ROOT}/system`;
  */
 export const AUDIT_TOPIC_ROOT = `${TOPIC_ROOT}/audit`;
 
+/**
+ * Public warnings CityTwin publishes (`citytwin/v1/alerts/cap`, CAP 1.2 XML, docs/cap.md): its
+ * own output, so the ingest neither stores nor dead-letters them when it hears them back.
+ */
+export const ALERTS_TOPIC_ROOT = `${TOPIC_ROOT}/alerts`;
+
 function isUnder(topic: string, root: string): boolean {
   return topic.startsWith(root) && (topic.length === root.length || topic.charCodeAt(root.length) === 47) /* '/' */;
 }
 
-/** True for topics under {@link SYSTEM_TOPIC_ROOT} or {@link AUDIT_TOPIC_ROOT} (exact root or below it). */
+/** True for topics under {@link SYSTEM_TOPIC_ROOT}, {@link AUDIT_TOPIC_ROOT} or {@link ALERTS_TOPIC_ROOT} (exact root or below it). */
 export function isSystemTopic(topic: string): boolean {
-  return isUnder(topic, SYSTEM_TOPIC_ROOT) || isUnder(topic, AUDIT_TOPIC_ROOT);
+  return isUnder(topic, SYSTEM_TOPIC_ROOT) || isUnder(topic, AUDIT_TOPIC_ROOT) || isUnder(topic, ALERTS_TOPIC_ROOT);
+}
+
+/** True for the ingest workers' stats topics (under {@link SYSTEM_TOPIC_ROOT}). */
+export function isStatsTopic(topic: string): boolean {
+  return isUnder(topic, SYSTEM_TOPIC_ROOT);
 }
 
 /** True for the audit checkpoint topics. */
@@ -55,6 +70,9 @@ export const topics = {
   serviceData: (id: string) => `${TOPIC_ROOT}/metrics/${id}/data`,
   event: (source: string) => `${TOPIC_ROOT}/events/${source}`,
   unitPosition: (id: string) => `${TOPIC_ROOT}/units/${id}/position`,
+  gatewaySenml: (gatewayId: string) => `${TOPIC_ROOT}/gateways/${gatewayId}/senml`,
+  /** Official warnings in, CAP 1.2 XML, from the feed `source` (a bureau, a gateway). */
+  capWarning: (source: string) => `${TOPIC_ROOT}/warnings/${source}/cap`,
 } as const;
 
 function checkId(id: string, what: string): string | null {
@@ -67,7 +85,7 @@ function unknownTopic(topic: string): TopicParse {
   return {
     ok: false,
     reason: 'unknown_topic',
-    detail: `unknown topic "${topic.slice(0, 200)}"; v1 topics are sensors/{id}/meta, sensors/{id}/data, metrics/{id}/data, events/{source}, units/{id}/position`,
+    detail: `unknown topic "${topic.slice(0, 200)}"; v1 topics are sensors/{id}/meta, sensors/{id}/data, metrics/{id}/data, events/{source}, units/{id}/position, gateways/{id}/senml, warnings/{source}/cap`,
   };
 }
 
@@ -97,9 +115,13 @@ export function parseTopic(topic: string): TopicParse {
     if (leaf === 'data') parsed = { kind: 'service_data', id };
   } else if (family === 'units') {
     if (leaf === 'position') parsed = { kind: 'unit_position', id };
+  } else if (family === 'gateways') {
+    if (leaf === 'senml') parsed = { kind: 'gateway_senml', id };
+  } else if (family === 'warnings') {
+    if (leaf === 'cap') parsed = { kind: 'cap_warning', source: id };
   }
   if (!parsed) return unknownTopic(topic);
-  const bad = checkId(id, parsed.kind === 'event' ? 'source' : 'id');
+  const bad = checkId(id, parsed.kind === 'event' || parsed.kind === 'cap_warning' ? 'source' : 'id');
   if (bad) return { ok: false, reason: 'bad_id', detail: bad };
   return { ok: true, topic: parsed };
 }

@@ -247,11 +247,42 @@ function announce(
   extra: OutgoingMessage[] = [],
 ): void {
   const taken = new Set<string>(extra.flatMap((m) => m.recipients.map((r) => deliveryKey(event.id, r.id, m.channelId))));
-  const messages = [...extra, ...subscriberMessages(state, event, taken, new Map(), now)];
+  const messages = oneRequestPerWebhook([...extra, ...subscriberMessages(state, event, taken, new Map(), now)]);
   emitted.events.push(event);
   emitted.messages.push(...messages);
   state.counters.events++;
   state.counters.messages += messages.length;
+}
+
+/**
+ * One webhook request per (event, channel), listing every recipient the pages and the
+ * subscriptions gave it, instead of one request per recipient: a city's few webhooks (a duty
+ * chat, another agency's system) each hear of an event once, however many subscriptions route
+ * it there. The message keeps the first part's origin; its id is `<event id>|<channel id>`.
+ */
+export function oneRequestPerWebhook(messages: readonly OutgoingMessage[]): OutgoingMessage[] {
+  const out: OutgoingMessage[] = [];
+  const byChannel = new Map<string, OutgoingMessage>();
+  for (const m of messages) {
+    if (m.channelKind !== 'webhook') {
+      out.push(m);
+      continue;
+    }
+    const held = byChannel.get(m.channelId);
+    if (held) {
+      held.recipients.push(...m.recipients);
+      continue;
+    }
+    const merged: OutgoingMessage = { ...m, id: webhookMessageId(m.event.id, m.channelId), recipients: [...m.recipients] };
+    byChannel.set(m.channelId, merged);
+    out.push(merged);
+  }
+  return out;
+}
+
+/** The id of a webhook message (and its `X-CityTwin-Delivery`): one per (event, channel). */
+export function webhookMessageId(eventId: string, channelId: string): string {
+  return `${eventId}|${channelId}`;
 }
 
 function handleChange(state: NotificationState, change: IncidentChange, now: number, emitted: NotificationEmission): void {
@@ -447,6 +478,26 @@ export function nextEscalation(state: NotificationState, incidentId: string): Es
   const track = f.track;
   const step = track.steps.find((s) => !track.done.has(stepKey(s)));
   return step ? { incidentId, policyId: track.policyId, tier: step.tier, repeat: step.repeat, dueAt: step.dueAt } : null;
+}
+
+/** Where an incident's escalation stands: the tier paged last (0 before the first page) and the next page. */
+export interface EscalationProgress {
+  incidentId: string;
+  policyId: string;
+  /** The highest tier paged so far; 0 when none is yet. */
+  tier: number;
+  /** The next page, or null when the schedule is done. */
+  next: EscalationStatus | null;
+}
+
+/** An incident's escalation as it runs, or null when none runs (no policy, acknowledged, resolved). */
+export function escalationProgress(state: NotificationState, incidentId: string): EscalationProgress | null {
+  const f = state.incidents.get(incidentId);
+  if (!f?.active || !f.track) return null;
+  const track = f.track;
+  let tier = 0;
+  for (const s of track.steps) if (track.done.has(stepKey(s)) && s.tier > tier) tier = s.tier;
+  return { incidentId, policyId: track.policyId, tier, next: nextEscalation(state, incidentId) };
 }
 
 /** Every scheduled escalation, soonest first. */

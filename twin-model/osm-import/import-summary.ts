@@ -1,5 +1,5 @@
 /** The import's summary for people: counts per layer, what was dropped and why, warnings. */
-import type { ImportReport, LayerName } from './import-osm.ts';
+import type { ImportReport, LayerName } from './osm-package-types.ts';
 
 const LAYERS: readonly LayerName[] = ['districts', 'roads', 'water', 'assets', 'buildings'];
 

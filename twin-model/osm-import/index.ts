@@ -20,18 +20,20 @@ export {
   baseNameOf,
   importOsm,
   isTimeZone,
-  type AssetProperties,
-  type BuildingProperties,
-  type CityJson,
-  type CityPackageLayers,
-  type DistrictProperties,
-  type Feature,
-  type Geometry,
-  type ImportOsmOptions,
-  type ImportReport,
-  type LayerName,
-  type WaterProperties,
 } from './import-osm.ts';
+export type {
+  AssetProperties,
+  BuildingProperties,
+  CityJson,
+  CityPackageLayers,
+  DistrictProperties,
+  Feature,
+  Geometry,
+  ImportOsmOptions,
+  ImportReport,
+  LayerName,
+  WaterProperties,
+} from './osm-package-types.ts';
 export type { RoadProperties } from './road-network.ts';
 export type { Bbox } from './city-view.ts';
 export { PACKAGE_FILES, PackageWriteError, checkOutputFolder, writeCityPackage } from './package-writer.ts';

@@ -10,7 +10,7 @@ import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { mkdir, readdir, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { CityPackageLayers, Feature } from './import-osm.ts';
+import type { CityPackageLayers, Feature } from './osm-package-types.ts';
 
 /** CSV headers of the city-package contract (RFC 4180, UTF-8). */
 export const SOURCES_CSV_HEADER = 'id,name_zh,name_en,department,classification';

@@ -72,6 +72,12 @@ describe('RulePreview', () => {
         { sensorId: 'wl-2', episodes: 2, alarmEpisodes: 1 },
         { sensorId: 'wl-1', episodes: 1, alarmEpisodes: 0 },
       ],
+      // Each episode starts where the on-delay of 2 min has passed: the third reading above 15.
+      samples: [
+        { sensorId: 'wl-1', startTs: T0 + 3 * MIN, reachedAlarm: false },
+        { sensorId: 'wl-2', startTs: T0 + 3 * MIN, reachedAlarm: true },
+        { sensorId: 'wl-2', startTs: T0 + 9 * MIN, reachedAlarm: false },
+      ],
     });
   });
 

@@ -87,6 +87,16 @@ export interface PreviewResult {
   readings: number;
   /** The sensors with the most episodes, most first (at most `topSensors`). */
   top: PreviewSensorCount[];
+  /** The first episodes met (sensor by sensor, in time order; at most `samples`): where to look. */
+  samples: PreviewEpisode[];
+}
+
+/** One episode of a preview: the sensor, when it entered warning or alarm, and whether it reached alarm. */
+export interface PreviewEpisode {
+  sensorId: string;
+  /** Epoch ms of the reading that started it. */
+  startTs: number;
+  reachedAlarm: boolean;
 }
 
 const isAlarm = (code: SensorStateCode) => code === SensorStateCode.warning || code === SensorStateCode.alarm;
@@ -113,7 +123,9 @@ export class RulePreview {
     sensorsEvaluated: 0,
     readings: 0,
     top: [],
+    samples: [],
   };
+  private sample: PreviewEpisode | null = null;
 
   /**
    * @param draftSet the rule set with the draft in place (`applyDraft`)
@@ -126,6 +138,7 @@ export class RulePreview {
     private readonly metric: string,
     private readonly assetOf: (sensorId: string) => string | null = () => null,
     private readonly topSensors = 20,
+    private readonly samples = 20,
   ) {
     this.rules = compileRuleSet(isolateRule(draftSet, kind, ruleId));
   }
@@ -142,7 +155,7 @@ export class RulePreview {
   /** The counts so far (call after the last reading). */
   finish(): PreviewResult {
     this.endSensor();
-    return { ...this.result, top: [...this.result.top] };
+    return { ...this.result, top: [...this.result.top], samples: [...this.result.samples] };
   }
 
   private startSensor(sensorId: string, ts: number): void {
@@ -178,11 +191,17 @@ export class RulePreview {
         this.inEpisode = true;
         this.reachedAlarm = false;
         this.current!.episodes++;
+        this.sample = null;
+        if (this.result.samples.length < this.samples) {
+          this.sample = { sensorId: this.sensorId!, startTs: this.now, reachedAlarm: false };
+          this.result.samples.push(this.sample);
+        }
       }
       if (!isAlarm(t.to)) this.inEpisode = false;
       if (this.inEpisode && t.to === SensorStateCode.alarm && !this.reachedAlarm) {
         this.reachedAlarm = true;
         this.current!.alarmEpisodes++;
+        if (this.sample) this.sample.reachedAlarm = true;
       }
     }
     alarms.length = 0;

@@ -71,8 +71,8 @@ export interface CityTwinTestHooks {
   mapLayers(): { ids: string[]; sensors: boolean; labels: boolean };
   /**
    * The base map drawn: the city's PMTiles basemap ('vector') or the schematic map, its style,
-   * 2D/3D, the camera, the background colour, and whether the map has loaded what it shows and
-   * stands still.
+   * 2D/3D, the camera, the background colour, whether the map has loaded what it shows and
+   * stands still, and the districts on screen.
    */
   basemap(): {
     mode: 'vector' | 'schematic';
@@ -83,6 +83,10 @@ export interface CityTwinTestHooks {
     zoom: number;
     loaded: boolean;
     background: string | null;
+    /** The map's centre `[lng, lat]`. */
+    center: [number, number];
+    /** District codes whose polygons are drawn on screen (schematic map), sorted. */
+    districts: string[];
   };
 }
 

@@ -4,7 +4,18 @@
  */
 
 /** Streams of the audit record (twin-model/audit/audit-log.ts `AUDIT_STREAMS`). */
-export const AUDIT_STREAM_NAMES = ['incident', 'dispatch', 'security', 'config', 'export', 'audit'] as const;
+export const AUDIT_STREAM_NAMES = [
+  'incident',
+  'dispatch',
+  'security',
+  'config',
+  'city',
+  'export',
+  'audit',
+  'shift',
+  'cap',
+  'case',
+] as const;
 export type AuditStreamName = (typeof AUDIT_STREAM_NAMES)[number];
 
 /** One action as the viewer lists it. */

@@ -8,10 +8,12 @@
  */
 import {
   changeNoteOf,
+  linkReasonText,
   type Because,
   type ChangeNote,
   type ChangeWhat,
   type LinkReason,
+  type OfficialWarningParams,
 } from '../../twin-model/incidents/incident-explanations.ts';
 
 export type WordingLanguage = 'zh' | 'en';
@@ -30,6 +32,46 @@ type Wording<U extends { code: string }> = { [C in U['code']]: (p: ParamsOf<U, C
 
 const district = (code: string, lang: WordingLanguage, names: WordingNames): string => names.district?.(code, lang) ?? code;
 
+/** Warning kinds (twin-model/cap `WARNING_KINDS`) as the signals are called in Chinese. */
+const WARNING_KIND_ZH: Readonly<Record<OfficialWarningParams['kind'], string>> = {
+  rainstorm: '暴雨',
+  flood: '洪涝',
+  typhoon: '台风',
+  thunderstorm: '雷雨大风',
+  lightning: '雷电',
+  gale: '大风',
+  heat: '高温',
+  cold: '寒潮',
+  snow: '暴雪',
+  road_icing: '道路结冰',
+  fog: '大雾',
+  haze: '霾',
+  hail: '冰雹',
+  frost: '霜冻',
+  drought: '干旱',
+  sandstorm: '沙尘暴',
+  earthquake: '地震',
+  other: '',
+};
+const COLOUR_ZH: Readonly<Record<NonNullable<OfficialWarningParams['colour']>, string>> = {
+  blue: '蓝色',
+  yellow: '黄色',
+  orange: '橙色',
+  red: '红色',
+};
+const SEVERITY_ZH: Readonly<Record<OfficialWarningParams['severity'], string>> = {
+  Extreme: '特别严重',
+  Severe: '严重',
+  Moderate: '较重',
+  Minor: '一般',
+  Unknown: '级别未知',
+};
+
+function officialWarningZh(p: OfficialWarningParams): string {
+  const where = p.inside === 'polygon' ? '事件位于预警区域内' : `事件距预警区域圆心 ${p.distanceM ?? 0} 米`;
+  return `${p.sender} 发布的${p.colour ? COLOUR_ZH[p.colour] : ''}${WARNING_KIND_ZH[p.kind]}预警（${p.identifier}，${SEVERITY_ZH[p.severity]}）覆盖本事件：${where}`;
+}
+
 const LINK_ZH: Wording<LinkReason> = {
   same_district: (p, lang, names) => `同一区 ${district(p.district, lang, names)}，相隔 ${p.minutes} 分钟`,
   same_asset: (p) => `同一设施 ${p.assetId}，相隔 ${p.minutes} 分钟`,
@@ -38,6 +80,7 @@ const LINK_ZH: Wording<LinkReason> = {
   anchor: () => '锚点：其他证据据此匹配',
   merged_from: (p) => `由 ${p.actor} 从 ${p.incidentId} 合并而来`,
   split_from: (p) => `由 ${p.actor} 从 ${p.incidentId} 拆分而来`,
+  official_warning_covers: (p) => officialWarningZh(p),
   text: (p) => p.text,
 };
 
@@ -49,6 +92,7 @@ const LINK_EN: Wording<LinkReason> = {
   anchor: () => 'anchor: the others were matched against it',
   merged_from: (p) => `merged from ${p.incidentId} by ${p.actor}`,
   split_from: (p) => `split from ${p.incidentId} by ${p.actor}`,
+  official_warning_covers: (p) => linkReasonText({ code: 'official_warning_covers', params: p }),
   text: (p) => p.text,
 };
 
@@ -60,6 +104,7 @@ const CHANGE_ZH: Wording<ChangeNote> = {
   opened: (p) => `${p.evidence} 条证据，来自 ${p.sources} 个独立来源，置信度 ${Math.round(p.confidence * 100)}%`,
   evidence_linked: (p, lang, names) => `${p.evidenceId}（${signal(p.signal, lang, names)}）：${wordLinkReason(p.why, lang, names)}`,
   evidence_withdrawn: (p) => `${p.evidenceId} 已撤回：传感器可疑（数值卡滞）`,
+  warning_withdrawn: (p) => `${p.evidenceId} 已撤回：预警 ${p.identifier} 已被发布方解除或更新`,
   evidence_cleared: (p) => `${p.evidenceId} 于 ${new Date(p.at).toLocaleTimeString('zh-CN', { hour12: false })} 恢复正常`,
   signals_normal: (p) => `信号已正常 ${p.quietS} 秒${p.operatorConfirms ? '，待值班员确认' : ''}`,
   acknowledged: (p) => `已确认${zhBecause(p)}`,
@@ -80,6 +125,7 @@ const CHANGE_EN: Wording<ChangeNote> = {
   // The signal id as recorded: English readers see the record's own words.
   evidence_linked: (p, lang, names) => `${p.evidenceId} (${p.signal}): ${wordLinkReason(p.why, lang, names)}`,
   evidence_withdrawn: (p) => `${p.evidenceId} withdrawn: sensor suspect (value stuck)`,
+  warning_withdrawn: (p) => `${p.evidenceId} withdrawn: warning ${p.identifier} was cancelled or updated by its issuer`,
   evidence_cleared: (p) => `${p.evidenceId} back to normal at ${new Date(p.at).toISOString()}`,
   signals_normal: (p) => `signals normal for ${p.quietS} s${p.operatorConfirms ? '; an operator confirms' : ''}`,
   acknowledged: (p) => `acknowledged${enBecause(p)}`,

@@ -70,7 +70,10 @@ export interface ServiceHallRow {
 /** `GET /api/kpi/summary` */
 export interface KpiSummary {
   at: number;
+  /** Local midnight of the day the figures cover, in the city's zone. */
   dayStart: number;
+  /** The city's IANA time zone (the KPI day is its local day). */
+  timeZone: string;
   /** Time the server spent on the summary (ms). */
   queryMs: number;
   openIncidents: {

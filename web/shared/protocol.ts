@@ -10,14 +10,14 @@
  * are encoded and decoded only by delta-codec.ts.
  */
 import type { Incident, IncidentChange } from '../../twin-model/incidents/incident-correlator.ts';
-import type { SensorKind } from '../../twin-model/vocabulary.ts';
 import type { ResponseUnit, UnitRecommendation } from '../../twin-model/dispatch/unit-types.ts';
 
 /** One sensor as the map needs it; `i` is its index within the epoch (stable until epoch changes). */
 export interface SensorSummary {
   i: number;
   id: string;
-  kind: SensorKind | 'unknown';
+  /** A v1 kind, a kind the city declares (GET /api/vocabulary), or `unknown`. */
+  kind: string;
   /** NaN-free: sensors without a known position are listed with `lng`/`lat` null. */
   lng: number | null;
   lat: number | null;
@@ -129,6 +129,23 @@ export interface SourceListing {
   ingest: SourceIngestCounts | null;
 }
 
+/**
+ * `GET /api/city`: the city the server runs (its package's city.json): what the console shows
+ * in its header and KPI title, the initial map view, and the IANA time zone every local time
+ * is shown in.
+ */
+export interface CityInfo {
+  id: string;
+  name: { zh: string; en: string };
+  /** IANA time zone, e.g. `Europe/Vienna`, `Asia/Shanghai`. */
+  timezone: string;
+  /** Initial map view. */
+  center: [number, number];
+  zoom: number;
+  /** West, south, east, north. */
+  bbox: [number, number, number, number];
+}
+
 /** Live system figures for the status strip, about once a second. */
 export interface StatsMessage {
   serverTime: number;
@@ -173,18 +190,44 @@ export interface ServerToClientEvents {
   unit: (msg: UnitsMessage) => void;
   /** Aggregate cells of the client's viewport when it is zoomed out (docs/scale.md). */
   cells: (msg: CellsMessage) => void;
+  /** Every escalation in progress, on every (re)connect and whenever one changes (a tier paged, an acknowledgement). */
+  escalations: (msg: EscalationsMessage) => void;
+}
+
+/**
+ * Where an incident's escalation stands (docs/notifications.md): the highest tier paged so far
+ * and when the next page is due, so the console counts down "next escalation in mm:ss" against
+ * `serverTime`. Null on an incident without a policy, acknowledged, or whose schedule is done.
+ */
+export interface IncidentEscalationView {
+  policyId: string;
+  /** The highest tier paged so far (0 before the first page). */
+  tier: number;
+  /** The tier and reminder number of the next page, or null when the schedule is done. */
+  nextTier: number | null;
+  nextRepeat: number | null;
+  /** Epoch ms of the next page, or null. */
+  nextEscalationAt: number | null;
+}
+
+/** `escalations` on the socket: every escalation in progress, the soonest next page first. */
+export interface EscalationsMessage {
+  serverTime: number;
+  escalations: Array<IncidentEscalationView & { incidentId: string }>;
 }
 
 /**
  * An incident as a role receives it: evidence (sensor alarms and reports) above the role's
  * classification clearance is left out, and `hiddenEvidence` says how many items were (so a
  * reader knows the list is partial without learning what was in it). When any evidence is left
- * out, the position is rounded to a 0.01° grid and `coarse` is true (web/server/incident-view.ts).
+ * out, the position is rounded to a 0.01° grid and `coarse` is true (web/server/incidents/incident-view.ts).
  */
 export interface IncidentView extends Incident {
   hiddenEvidence: number;
   /** The position is coarsened (about 1 km): evidence that placed it is above the clearance. */
   coarse: boolean;
+  /** The escalation in progress (live incidents over HTTP and the socket, when notifications run); absent elsewhere. */
+  escalation?: IncidentEscalationView | null;
 }
 
 /** `incidents` on the socket: the active incidents now. */
@@ -241,7 +284,8 @@ export interface ClientToServerEvents {
 /** `GET /api/sensors/{id}` */
 export interface SensorDetail {
   id: string;
-  kind: SensorKind | 'unknown';
+  /** A v1 kind, a kind the city declares (GET /api/vocabulary), or `unknown`. */
+  kind: string;
   lng: number | null;
   lat: number | null;
   registered: boolean;

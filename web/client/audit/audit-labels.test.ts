@@ -7,6 +7,8 @@ describe('audit viewer labels', () => {
     expect(auditActionLabel('security', 'login_failed', 'en')).toBe('Failed sign-in');
     expect(auditActionLabel('dispatch', 'override', 'en')).toBe('Override');
     expect(auditActionLabel('export', 'csv', 'zh')).toBe('导出 CSV');
+    expect(auditActionLabel('config', 'vocabulary_kind_declared', 'en')).toBe('Sensor kind declared');
+    expect(auditActionLabel('config', 'vocabulary_kind_declared', 'zh')).toBe('声明传感器类型');
   });
   it('words incident actions as the incident history does', () => {
     expect(auditActionLabel('incident', 'acknowledged', 'en')).not.toBe('acknowledged');

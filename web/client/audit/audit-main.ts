@@ -8,9 +8,11 @@
 import '../styles/console.css';
 import './audit.css';
 import { jsonCall, type Me } from '../backend/session.ts';
+import { loadCityInfo } from '../backend/city-info.ts';
 import { startPage } from '../app/sign-in.ts';
-import { formatCityDateTime, parseCityDateTime } from '../i18n/format.ts';
-import { getLanguage, onLanguageChange, setLanguage, t } from '../i18n/language.ts';
+import { cityOffsetLabel, formatCityDateTime, parseCityDateTime } from '../i18n/format.ts';
+import { getLanguage, onLanguageChange, pick, setLanguage, t } from '../i18n/language.ts';
+import type { CityInfo } from '../../shared/protocol.ts';
 import { h, replaceChildren, setText } from '../ui/dom.ts';
 import {
   AUDIT_STREAM_NAMES,
@@ -39,8 +41,10 @@ declare global {
   }
 }
 
-function start(me: Me): void {
+function start(me: Me, city: CityInfo | null): void {
   const app = document.getElementById('audit-app')!;
+  const zone = city?.timezone ?? 'UTC';
+  const cityName = (): string => (city ? pick(city.name) : zone);
   let status: AuditStatus = 'checking';
   let verification: AuditVerificationView | null = null;
   let verifyError: string | null = null;
@@ -134,7 +138,7 @@ function start(me: Me): void {
   );
 
   // --- the table ---
-  const zone = h('div', { class: 'audit-zone', 'data-testid': 'audit-timezone' });
+  const zoneNote = h('div', { class: 'audit-zone', 'data-testid': 'audit-timezone' });
   const count = h('div', { class: 'audit-count', 'data-testid': 'audit-count' });
   const heads = ['time', 'actor', 'action', 'object', 'detail'].map((k) => h('th', { scope: 'col', 'data-col': k }));
   const body = h('tbody', { 'data-testid': 'audit-rows' });
@@ -145,7 +149,7 @@ function start(me: Me): void {
   app.append(
     statusBox,
     form,
-    h('div', { class: 'audit-meta' }, zone, count),
+    h('div', { class: 'audit-meta' }, zoneNote, count),
     listMessage,
     h('div', { class: 'audit-table-wrap' }, table),
     empty,
@@ -179,7 +183,7 @@ function start(me: Me): void {
             entries: own?.checked ?? 0,
             dispatch: v.dispatch.checked,
             seq: last.seq,
-            time: `${formatCityDateTime(last.at)} (UTC+8)`,
+            time: `${formatCityDateTime(last.at, zone)} (${cityOffsetLabel(last.at, zone)})`,
           })
         : `${t('audit.okDetail', { chain: v.chain ?? '?', entries: own?.checked ?? 0, dispatch: v.dispatch.checked, seq: '—', time: '—' })} · ${t('audit.noCheckpoint')}`,
     );
@@ -201,7 +205,7 @@ function start(me: Me): void {
     return h(
       'tr',
       { 'data-testid': 'audit-row', 'data-seq': e.seq, 'data-stream': e.stream, 'data-action': e.action, 'data-actor': e.actor },
-      h('td', { class: 'mono', 'data-col': 'time', title: new Date(e.at).toISOString() }, formatCityDateTime(e.at)),
+      h('td', { class: 'mono', 'data-col': 'time', title: new Date(e.at).toISOString() }, formatCityDateTime(e.at, zone)),
       h('td', { 'data-col': 'actor' }, e.actor || '—'),
       h(
         'td',
@@ -238,7 +242,7 @@ function start(me: Me): void {
     setText(reset, t('audit.filter.reset'));
     for (const o of streamOptions) setText(o, o.value ? auditStreamLabel(o.value, getLanguage()) : t('audit.stream.all'));
     for (const th of heads) setText(th, t(`audit.col.${th.dataset.col}` as Parameters<typeof t>[0]));
-    setText(zone, t('audit.timezone'));
+    setText(zoneNote, t('audit.timezone', { city: cityName(), zone, offset: cityOffsetLabel(Date.now(), zone) }));
     setText(empty, t('audit.empty'));
     setText(more, t('audit.more'));
     if (!filterError.hidden) setText(filterError, t('audit.filter.badTime'));
@@ -257,7 +261,7 @@ function start(me: Me): void {
       [to, 'to'],
     ] as const) {
       if (!input.value.trim()) continue;
-      const ms = parseCityDateTime(input.value);
+      const ms = parseCityDateTime(input.value, zone);
       if (ms === null) {
         filterError.hidden = false;
         setText(filterError, t('audit.filter.badTime'));
@@ -342,4 +346,5 @@ function start(me: Me): void {
   }
 }
 
-startPage(start);
+// Times are the city's: its zone comes with the city (GET /api/city).
+startPage((me) => void loadCityInfo().then((city) => start(me, city)));

@@ -82,3 +82,8 @@ export function fetchReadings(id: string, metric: string, from: number, to: numb
 export function isAbort(err: unknown): boolean {
   return err instanceof DOMException && err.name === 'AbortError';
 }
+
+/** `GET /api/vocabulary`: the kinds and metrics (v1 and declared) with labels and units. */
+export function fetchVocabulary(signal?: AbortSignal): Promise<Record<string, unknown>> {
+  return getJson('/api/vocabulary', signal, (v): v is Record<string, unknown> => isObject(v) && Array.isArray(v.sensorKinds));
+}

@@ -102,6 +102,10 @@ export function installConsoleHooks(p: ConsoleHookParts): void {
       zoom: map.getZoom(),
       loaded: map.loaded() && !map.isMoving(),
       background: map.getLayer('background') ? String(map.getPaintProperty('background', 'background-color')) : null,
+      center: map.getCenter().toArray() as [number, number],
+      districts: map.getLayer('district-fill')
+        ? [...new Set(map.queryRenderedFeatures({ layers: ['district-fill'] }).map((f) => String(f.properties.code ?? '')))].sort()
+        : [],
     }),
   });
 }

@@ -5,6 +5,7 @@
  */
 import { io } from 'socket.io-client';
 import { bearerToken, dropDisplayToken, sessionRotating } from '../backend/session.ts';
+import { onEscalations } from '../panels/escalation-badge.ts';
 import type { DispatchSection } from '../panels/dispatch-section.ts';
 import type { IncidentPanel } from '../panels/incident-panel.ts';
 import type { UnitBoard } from '../panels/unit-board.ts';
@@ -43,6 +44,8 @@ export function openConsoleSocket(parts: ConsoleSocketParts): StreamSocket {
   });
   followIncidents(socket, parts);
   followUnits(socket, parts);
+  // "Next escalation in mm:ss" on the queue and the detail (roles with escalations.read).
+  socket.on('escalations', onEscalations);
   return socket;
 }
 

@@ -13,12 +13,14 @@ import { SensorStateCode } from '../../../twin-model/sensor-state.ts';
 import { incidentLayers } from '../map/incident-layer.ts';
 import type { SensorOverlay } from '../map/sensor-overlay.ts';
 import { PREVIEW_LAYER_ID, TRIP_LAYER_ID, tripsOf, unitLayers, unitMarks, type UnitMark } from '../map/unit-layer.ts';
+import { warningLayers } from '../map/warning-layer.ts';
 import type { IncidentPanel } from '../panels/incident-panel.ts';
 import type { UnitBoard, UnitTooltip } from '../panels/unit-board.ts';
 import type { IncidentQueue } from '../stream/incident-queue.ts';
 import type { UnitStore } from '../stream/unit-store.ts';
 import type { ViewportClient } from '../stream/viewport-client.ts';
 import type { ConsoleState } from './console-state.ts';
+import type { WarningAreas } from './warning-areas.ts';
 
 export interface MapLayersParts {
   state: ConsoleState;
@@ -32,6 +34,8 @@ export interface MapLayersParts {
   unitTooltip: UnitTooltip | null;
   /** The sensor table (the alarm heat is drawn from it). */
   sensors: SensorStore;
+  /** Official warnings and published alerts (null for roles without warnings.read). */
+  warnings?: WarningAreas | null;
 }
 
 /** The heat is recomputed at most this often (it follows alarms, not every reading). */
@@ -47,8 +51,9 @@ export class MapLayers {
     const { state, overlay, incidentQueue, unitStore, unitBoard, unitTooltip } = this.parts;
     const panel = this.parts.incidents();
     const selected = panel?.selectedId ?? null;
+    const warnings = this.parts.warnings ?? null;
     // The map shows what the queue shows (its filter); a time range moves on with the minutes.
-    const key = `${incidentQueue.version}:${panel?.filterVersion ?? 0}:${Math.floor(Date.now() / 60_000)}:${selected ?? ''}:${overlay.radiusScale.toFixed(2)}:${unitStore.version}:${state.previewSeq}:${unitBoard?.selectedId ?? ''}:${state.focusSeq}:${state.layersSeq}:${this.heatKey()}`;
+    const key = `${incidentQueue.version}:${panel?.filterVersion ?? 0}:${Math.floor(Date.now() / 60_000)}:${selected ?? ''}:${overlay.radiusScale.toFixed(2)}:${unitStore.version}:${state.previewSeq}:${unitBoard?.selectedId ?? ''}:${state.focusSeq}:${state.layersSeq}:${this.heatKey()}:${warnings?.version ?? 0}`;
     if (key === this.incidentKey) return;
     this.incidentKey = key;
     const shown = panel ? panel.visible() : incidentQueue.list();
@@ -64,6 +69,8 @@ export class MapLayers {
       const point: [number, number] | null = focus.kind === 'asset' ? [focus.lng, focus.lat] : null;
       layers.unshift(...focusLayers({ lines, point }));
     }
+    // Warning areas at the bottom: the rest is drawn above them.
+    layers.unshift(...warningLayers(warnings?.list() ?? []));
     if (unitBoard && (on.units || on.routes)) {
       const marks = unitMarks(unitStore.values());
       state.drawnTrips = on.routes ? tripsOf(marks) : [];

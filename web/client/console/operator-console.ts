@@ -12,13 +12,17 @@ import type { Map as MaplibreMap } from 'maplibre-gl';
 import type { IncidentView } from '../../shared/protocol.ts';
 import type { SearchHit } from '../../shared/search-protocol.ts';
 import { PanelSet } from '../app/panel.ts';
+import { fetchVocabulary } from '../backend/api-client.ts';
+import { loadCityInfo } from '../backend/city-info.ts';
 import type { Me } from '../backend/session.ts';
+import { setDeclaredVocabulary } from '../i18n/declared-vocabulary.ts';
+import { showTimesIn } from '../i18n/format.ts';
 import { getLanguage, onLanguageChange, t } from '../i18n/language.ts';
 import { KioskMode } from '../kiosk/kiosk-mode.ts';
 import { parseWallPlan, WallPlanError, type WallPlan } from '../kiosk/wall-plan.ts';
 import { BasemapView } from '../map/basemap-view.ts';
 import { ScaleBadge } from '../map/cell-layer.ts';
-import { createCityMap, setMapLanguage } from '../map/city-map.ts';
+import { createCityMap, setMapLanguage, showCity } from '../map/city-map.ts';
 import { INCIDENT_LAYER_ID } from '../map/incident-layer.ts';
 import { MapViewControl } from '../map/map-view-control.ts';
 import { SensorOverlay } from '../map/sensor-overlay.ts';
@@ -56,6 +60,7 @@ import {
 } from './console-state.ts';
 import type { LayerSwitch } from '../map/layer-prefs.ts';
 import { MapLayers } from './map-layers.ts';
+import { WarningAreas } from './warning-areas.ts';
 
 /** Status strip, banner, clock and legend counts refresh this often. */
 const TICK_MS = 500;
@@ -88,8 +93,10 @@ export class OperatorConsole {
   private readonly viewport: ViewportClient;
   private readonly ops: Operations;
   private readonly layers: MapLayers;
+  private readonly warnings: WarningAreas | null;
   private readonly plan: WallPlan | null;
   private readonly kiosk: KioskMode | null;
+  private readonly topBar: TopBar;
 
   constructor(me: Me) {
     publishStateColors();
@@ -104,6 +111,7 @@ export class OperatorConsole {
     this.map.addControl(this.viewControl, 'bottom-right');
     // Panels in page order: top bar, banner, legend, sensor panel, status strip, notices.
     const topBar = this.panels.add(new TopBar(), this.ui);
+    this.topBar = topBar;
     this.panels.add(new StreamBanner(), this.ui);
     this.legend = this.panels.add(
       new Legend(
@@ -146,7 +154,9 @@ export class OperatorConsole {
     this.overlay = this.buildOverlay();
     this.viewport = this.buildViewport();
     this.ops = this.buildOperations(mapEl);
+    this.warnings = can(this.state, 'warnings.read') ? new WarningAreas(() => this.layers.drawIncidents()) : null;
     this.layers = new MapLayers({
+      warnings: this.warnings,
       state: this.state,
       map: this.map,
       overlay: this.overlay,
@@ -169,7 +179,18 @@ export class OperatorConsole {
     });
     // A new style (base map, dark/light, language) brings its labels back: hide them again if asked.
     this.map.on('styledata', () => this.applyLabels());
+    // The city the server runs: its name, its map view, its clocks.
+    void loadCityInfo().then((city) => {
+      if (!city) return;
+      showTimesIn(city.timezone);
+      this.topBar.setCity(city.name);
+      showCity(this.map, city);
+    });
     void loadBasemap({ state: this.state, map: this.map, basemapView: this.basemapView, kiosk: this.kiosk, notice: this.basemapNotice });
+    // Labels and units of the kinds the city declares (shown by name until they arrive).
+    fetchVocabulary()
+      .then((doc) => setDeclaredVocabulary(doc))
+      .catch(() => undefined);
     this.followStream();
     this.followBasemapView();
     onLanguageChange((next) => {
@@ -182,6 +203,7 @@ export class OperatorConsole {
     });
     this.renderLabels();
     window.setInterval(() => this.tick(), TICK_MS);
+    this.warnings?.start();
     const socket = openConsoleSocket({ ...this.ops, drawIncidents: () => this.layers.drawIncidents() });
     this.viewport.start(socket);
     this.stream.start(socket);

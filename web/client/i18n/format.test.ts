@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  cityOffsetLabel,
   formatCityDateTime,
   formatCount,
   formatDuration,
@@ -58,15 +59,21 @@ describe('localizeStateReason', () => {
 });
 
 describe('city time', () => {
-  it('shows a moment in Wuhan time (UTC+8) whatever the browser zone', () => {
-    expect(formatCityDateTime(Date.UTC(2026, 11, 4, 19, 35, 16))).toBe('2026-12-05 03:35:16');
-    expect(formatCityDateTime(Number.NaN)).toBe('—');
+  const SH = 'Asia/Shanghai';
+  const VIE = 'Europe/Vienna';
+  it("shows a moment on the city's clocks whatever the browser zone", () => {
+    expect(formatCityDateTime(Date.UTC(2026, 11, 4, 19, 35, 16), SH)).toBe('2026-12-05 03:35:16');
+    expect(formatCityDateTime(Date.UTC(2026, 11, 4, 19, 35, 16), VIE)).toBe('2026-12-04 20:35:16');
+    expect(formatCityDateTime(Date.UTC(2026, 6, 4, 19, 35, 16), VIE)).toBe('2026-07-04 21:35:16');
+    expect(cityOffsetLabel(Date.UTC(2026, 6, 4), VIE)).toBe('UTC+2');
+    expect(formatCityDateTime(Number.NaN, SH)).toBe('—');
   });
   it('reads a typed city time back, and refuses what is not one', () => {
-    expect(parseCityDateTime('2026-12-05 03:35')).toBe(Date.UTC(2026, 11, 4, 19, 35));
-    expect(parseCityDateTime('2026-12-05T03:35:16')).toBe(Date.UTC(2026, 11, 4, 19, 35, 16));
-    expect(parseCityDateTime('2026-12-05')).toBe(Date.UTC(2026, 11, 4, 16, 0));
-    expect(parseCityDateTime('2026-02-30 10:00')).toBeNull();
-    expect(parseCityDateTime('yesterday')).toBeNull();
+    expect(parseCityDateTime('2026-12-05 03:35', SH)).toBe(Date.UTC(2026, 11, 4, 19, 35));
+    expect(parseCityDateTime('2026-12-05T03:35:16', SH)).toBe(Date.UTC(2026, 11, 4, 19, 35, 16));
+    expect(parseCityDateTime('2026-12-05', SH)).toBe(Date.UTC(2026, 11, 4, 16, 0));
+    expect(parseCityDateTime('2026-07-05', VIE)).toBe(Date.UTC(2026, 6, 4, 22, 0));
+    expect(parseCityDateTime('2026-02-30 10:00', SH)).toBeNull();
+    expect(parseCityDateTime('yesterday', SH)).toBeNull();
   });
 });

@@ -3,6 +3,7 @@
  * language explicitly, so it can be tested without a DOM.
  */
 import type { Language } from './language.ts';
+import { formatLocalDateTime, instantOfWallTime, utcOffsetLabel } from '../../../twin-model/local-time.ts';
 
 const LOCALES: Record<Language, string> = { zh: 'zh-CN', en: 'en-US' };
 const numberFormats = new Map<string, Intl.NumberFormat>();
@@ -101,42 +102,76 @@ function pad2(n: number): string {
   return n < 10 ? `0${n}` : String(n);
 }
 
-/** Time of day, 24 h, local time: "14:05:09". */
+/**
+ * The zone the console's clocks show: the city's (set once `GET /api/city` answered,
+ * {@link showTimesIn}); until then, and without a city, the browser's own.
+ */
+let displayZone: string | null = null;
+
+/** Shows every clock and date of the page in `zone` (an IANA zone), or in the browser's zone (null). */
+export function showTimesIn(zone: string | null): void {
+  displayZone = zone;
+}
+
+/** The IANA zone the page's times are shown in, or null for the browser's own. */
+export function shownTimeZone(): string | null {
+  return displayZone;
+}
+
+/** Time of day, 24 h, in the city's zone (the browser's until it is known): "14:05:09". */
 export function formatClock(epochMs: number): string {
+  if (displayZone) return formatLocalDateTime(epochMs, displayZone).slice(11);
   const d = new Date(epochMs);
   return `${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}`;
 }
 
-/** Date and time, local: "05-24 14:05:09" (the year is implied for live data). */
+/** Date and time in the city's zone (the browser's until it is known): "05-24 14:05:09" (the year is implied for live data). */
 export function formatDateTime(epochMs: number): string {
+  if (displayZone) return formatLocalDateTime(epochMs, displayZone).slice(5);
   const d = new Date(epochMs);
   return `${pad2(d.getMonth() + 1)}-${pad2(d.getDate())} ${formatClock(epochMs)}`;
 }
 
 /**
- * The city's time zone: Wuhan, China Standard Time, UTC+8 all year (no daylight saving). Records
- * such as the audit log are shown in it, whatever the browser's zone, so everyone reads the
- * same time (after-action reports do the same on the server).
+ * Records such as the audit log are shown on the city's clocks — its IANA time zone from
+ * `GET /api/city` (backend/city-info.ts) — whatever the browser's zone, so everyone reads the
+ * same time (after-action reports do the same on the server). Daylight saving is the zone's.
  */
-export const CITY_UTC_OFFSET_MS = 8 * 3600_000;
 
-/** "2026-12-04 19:35:16" in the city's time zone. */
-export function formatCityDateTime(epochMs: number): string {
+/** "2026-12-04 19:35:16" in the time zone `zone`; by default the one the page shows ({@link showTimesIn}). */
+export function formatCityDateTime(
+  epochMs: number,
+  zone: string = displayZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone,
+): string {
   if (!Number.isFinite(epochMs)) return '—';
-  return new Date(epochMs + CITY_UTC_OFFSET_MS).toISOString().replace('T', ' ').slice(0, 19);
+  return formatLocalDateTime(epochMs, zone);
+}
+
+/** The zone's offset at that moment, as people write it: "UTC+8", "UTC+2". */
+export function cityOffsetLabel(epochMs: number, zone: string): string {
+  return utcOffsetLabel(epochMs, zone);
 }
 
 /**
  * A time typed in the city's time zone ("2026-12-04 19:35", "2026-12-04T19:35:16", or a date
  * alone) as epoch ms; null when it is not one.
  */
-export function parseCityDateTime(text: string): number | null {
+export function parseCityDateTime(text: string, zone: string): number | null {
   const m = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2}))?)?$/.exec(text.trim());
   if (!m) return null;
   const [y, mo, d, h, mi, s] = m.slice(1).map((v) => (v === undefined ? 0 : Number(v)));
   if (mo! < 1 || mo! > 12 || d! < 1 || d! > 31 || h! > 23 || mi! > 59 || s! > 59) return null;
-  const utc = Date.UTC(y!, mo! - 1, d!, h!, mi!, s!);
+  const wall = Date.UTC(y!, mo! - 1, d!, h!, mi!, s!);
   // Date.UTC rolls 2026-02-30 over to March: refuse it instead.
-  if (new Date(utc).getUTCDate() !== d) return null;
-  return utc - CITY_UTC_OFFSET_MS;
+  if (new Date(wall).getUTCDate() !== d) return null;
+  return instantOfWallTime(wall, zone);
+}
+
+/** A countdown to a moment, "mm:ss" (from an hour "h:mm:ss"); never negative: "00:00" once it is due. */
+export function formatCountdown(ms: number): string {
+  if (!Number.isFinite(ms)) return '—';
+  const total = Math.max(0, Math.ceil(ms / 1000));
+  const h = Math.floor(total / 3600);
+  const mmss = `${pad2(Math.floor((total % 3600) / 60))}:${pad2(total % 60)}`;
+  return h > 0 ? `${h}:${mmss}` : mmss;
 }

@@ -2,8 +2,9 @@
  * Labels of vocabulary terms (kinds, metrics, states, classifications) in the current language,
  * with safe fallbacks for names the console does not know (a newer server may send them).
  */
-import { KIND_LABELS, METRIC_LABELS, METRIC_UNITS, isMetricName, isSensorKind } from '../../../twin-model/vocabulary.ts';
+import { KIND_LABELS, KIND_METRICS, METRIC_LABELS, METRIC_UNITS, isMetricName, isSensorKind } from '../../../twin-model/vocabulary.ts';
 import type { SensorStateName } from '../../../twin-model/sensor-state.ts';
+import { declaredKind, declaredMetric } from './declared-vocabulary.ts';
 import { getLanguage, pick, t, translate, type Language } from './language.ts';
 import { STRINGS, type StringKey } from './strings.ts';
 
@@ -23,16 +24,20 @@ const CLASSIFICATION_KEYS: Readonly<Record<string, StringKey>> = {
 
 export function kindLabel(kind: string, lang: Language = getLanguage()): string {
   if (isSensorKind(kind)) return pick(KIND_LABELS[kind], lang);
+  const declared = declaredKind(kind);
+  if (declared) return pick(declared.label, lang);
   return kind === 'unknown' ? translate(lang, 'kind.unknown') : kind;
 }
 
 export function metricLabel(metric: string, lang: Language = getLanguage()): string {
-  return isMetricName(metric) ? pick(METRIC_LABELS[metric], lang) : metric;
+  if (isMetricName(metric)) return pick(METRIC_LABELS[metric], lang);
+  const declared = declaredMetric(metric);
+  return declared ? pick(declared.label, lang) : metric;
 }
 
-/** The fixed unit of a metric (vocabulary), or null for an unknown metric. */
+/** The fixed unit of a metric (vocabulary, v1 or declared), or null for an unknown metric. */
 export function metricUnit(metric: string): string | null {
-  return isMetricName(metric) ? METRIC_UNITS[metric] : null;
+  return isMetricName(metric) ? METRIC_UNITS[metric] : (declaredMetric(metric)?.unit ?? null);
 }
 
 export function stateLabel(state: SensorStateName): string {
@@ -80,4 +85,9 @@ export function capabilityLabel(caps: string, lang: Language = getLanguage()): s
       return key in STRINGS.zh ? translate(lang, key) : c;
     })
     .join(translate(lang, 'dispatch.listSep'));
+}
+
+/** The metrics of a kind, headline first (v1 or declared), or none for an unknown kind. */
+export function kindMetrics(kind: string): readonly string[] {
+  return isSensorKind(kind) ? KIND_METRICS[kind] : (declaredKind(kind)?.metrics ?? []);
 }

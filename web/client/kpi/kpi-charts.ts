@@ -7,6 +7,7 @@ import { BarChart, LineChart } from 'echarts/charts';
 import { GridComponent, LegendComponent, MarkLineComponent, TooltipComponent } from 'echarts/components';
 import { init, use, type ECharts, type EChartsCoreOption } from 'echarts/core';
 import { CanvasRenderer } from 'echarts/renderers';
+import { formatClock } from '../i18n/format.ts';
 import { getLanguage } from '../i18n/language.ts';
 import { incidentTypeLabel } from '../i18n/incident-labels.ts';
 import { h, setText } from '../ui/dom.ts';
@@ -327,10 +328,8 @@ export class KpiCharts {
   private renderIngest(s: KpiSummary): void {
     const g = s.ingest;
     const start = Math.floor((s.at - g.deadLetters.windowMin * 60_000) / 60_000) * 60_000;
-    const labels = g.deadLetters.perMinute.map((_, i) => {
-      const d = new Date(start + i * 60_000);
-      return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
-    });
+    // Minutes on the city's clocks.
+    const labels = g.deadLetters.perMinute.map((_, i) => formatClock(start + i * 60_000).slice(0, 5));
     this.set(
       'ingest',
       {

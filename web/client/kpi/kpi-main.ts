@@ -10,13 +10,14 @@ import './kpi.css';
 import { setWorkerUrl, type GeoJSONSource, type Map as MaplibreMap } from 'maplibre-gl';
 import maplibreWorkerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
 import { jsonCall } from '../backend/session.ts';
-import { startPage } from '../app/sign-in.ts';
 import { followRotation } from '../kiosk/kiosk-mode.ts';
 import { parseWallPlan, WallPlanError } from '../kiosk/wall-plan.ts';
-import { formatClock, formatDateTime } from '../i18n/format.ts';
+import { formatClock, formatDateTime, showTimesIn } from '../i18n/format.ts';
+import { loadCityInfo } from '../backend/city-info.ts';
+import type { CityInfo } from '../../shared/protocol.ts';
 import { incidentTypeLabel } from '../i18n/incident-labels.ts';
-import { getLanguage, onLanguageChange, setLanguage } from '../i18n/language.ts';
-import { applyBasemap, createCityMap, fetchBasemap, setMapLanguage } from '../map/city-map.ts';
+import { getLanguage, onLanguageChange, pick, setLanguage } from '../i18n/language.ts';
+import { applyBasemap, createCityMap, fetchBasemap, setMapLanguage, showCity } from '../map/city-map.ts';
 import { h, replaceChildren, setText } from '../ui/dom.ts';
 import type { KpiDrill, KpiSummary } from '../../shared/kpi-protocol.ts';
 import { KpiCharts, type DrillRequest } from './kpi-charts.ts';
@@ -43,7 +44,18 @@ declare global {
   }
 }
 
-function start(): void {
+/**
+ * Starts the KPI screen for a signed-in principal (kpi-boot.ts signs in and loads this module),
+ * every time on it on the city's clocks (GET /api/city).
+ */
+export function start(): void {
+  void loadCityInfo().then((city) => {
+    showTimesIn(city?.timezone ?? null);
+    startScreen(city);
+  });
+}
+
+function startScreen(city: CityInfo | null): void {
   const params = new URLSearchParams(window.location.search);
   const app = document.getElementById('kpi-app')!;
   const layout = chooseLayout(params.get('layout'), window.innerWidth, window.innerHeight);
@@ -65,6 +77,7 @@ function start(): void {
 
   const charts = new KpiCharts(grid, mapTile, layout, (req) => void openDrill(req));
   const map: MaplibreMap = createCityMap(mapEl, getLanguage());
+  if (city) showCity(map, city);
   let mapReady = false;
   map.on('load', () => {
     map.addSource('kpi-incidents', { type: 'geojson', data: { type: 'FeatureCollection', features: [] } });
@@ -114,8 +127,9 @@ function start(): void {
   };
 
   const renderLabels = (): void => {
-    document.title = `CityTwin · ${kt('title')}`;
-    setText(title, kt('title'));
+    const heading = city ? `${pick(city.name)} · ${kt('title')}` : kt('title');
+    document.title = `CityTwin · ${heading}`;
+    setText(title, heading);
     setText(langButton, kt('lang'));
     setText(back, kt('toConsole'));
     setMapLanguage(map, getLanguage());
@@ -241,5 +255,3 @@ function start(): void {
     console.warn(`[citytwin] ${err.message}`);
   }
 }
-
-startPage(() => start(), { displayToken: true });

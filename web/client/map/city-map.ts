@@ -5,7 +5,8 @@
  * (basemap-view.ts); rotation and pitch stay off until the 3D view turns them on.
  */
 import { authHeaders } from '../backend/session.ts';
-import { Map as MaplibreMap, NavigationControl, type GeoJSONSource, type LngLatBoundsLike } from 'maplibre-gl';
+import { LngLatBounds, Map as MaplibreMap, NavigationControl, type GeoJSONSource, type LngLatBoundsLike } from 'maplibre-gl';
+import type { CityInfo } from '../../shared/protocol.ts';
 import type { Language } from '../i18n/language.ts';
 import type { BasemapPayload } from '../../shared/basemap-protocol.ts';
 import { VECTOR_LABEL_LAYERS, vectorLabelField } from '../../shared/vector-basemap-style.ts';
@@ -19,12 +20,12 @@ import {
   LOCAL_CJK_FONTS,
 } from './basemap-style.ts';
 
-/** The central city shown on load (≈ the 3rd ring and a little beyond). */
+/** The view the map is created on, until the city is known: the generated Wuhan's centre (≈ the 3rd ring and a little beyond). */
 export const CENTRAL_CITY: [[number, number], [number, number]] = [
   [114.05, 30.4],
   [114.55, 30.72],
 ];
-/** Whole municipality (the city outline ≈113.70–115.08 E, 29.97–31.36 N), used until the base map says. */
+/** The generated Wuhan's extent (outline ≈113.70–115.08 E, 29.97–31.36 N), used until the city or its base map says. */
 const CITY_EXTENT: [number, number, number, number] = [113.68, 29.95, 115.1, 31.38];
 
 /** How far beyond the city's bbox the view may pan (degrees). */
@@ -64,11 +65,33 @@ export function applyBasemap(map: MaplibreMap, basemap: Omit<BasemapPayload, 've
   setCityBounds(map, basemap.bbox);
 }
 
+/**
+ * Starts the map on the city the server runs (`GET /api/city`): its extent becomes the panning
+ * limit, and unless the view the map was created on already shows the city's centre, the map
+ * moves to the city's own centre and zoom.
+ */
+export function showCity(map: MaplibreMap, city: Pick<CityInfo, 'center' | 'zoom' | 'bbox'>): void {
+  const shown = new LngLatBounds(CENTRAL_CITY[0], CENTRAL_CITY[1]).contains(city.center);
+  map.setMaxBounds(null);
+  if (!shown) map.jumpTo({ center: city.center, zoom: city.zoom });
+  setCityBounds(map, city.bbox);
+}
+
 /** Keeps panning within the city's bbox (and a margin). */
 export function setCityBounds(map: MaplibreMap, bbox: readonly number[] | undefined): void {
   if (Array.isArray(bbox) && bbox.length === 4) {
     const [w, s, e, n] = bbox as [number, number, number, number];
-    if ([w, s, e, n].every(Number.isFinite) && w < e && s < n) map.setMaxBounds(paddedBounds([w, s, e, n]));
+    if (![w, s, e, n].every(Number.isFinite) || w >= e || s >= n) return;
+    map.setMaxBounds(paddedBounds([w, s, e, n]));
+    const c = map.getCenter();
+    if (c.lng < w || c.lng > e || c.lat < s || c.lat > n)
+      map.fitBounds(
+        [
+          [w, s],
+          [e, n],
+        ],
+        { padding: 24, animate: false },
+      );
   }
 }
 

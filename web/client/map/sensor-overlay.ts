@@ -12,6 +12,7 @@ import type { Map as MaplibreMap } from 'maplibre-gl';
 import type { SensorStore } from '../stream/sensor-store.ts';
 import { DrawBufferPool, type DrawBuffers, type SensorFilter } from './sensor-buffers.ts';
 import { SELECTED_RING } from './sensor-style.ts';
+import { markOnce, TIMING_MARKS } from '../timing-marks.ts';
 
 export interface SensorOverlayOptions {
   /** Pointer moved over a sensor (store row) or off all sensors (-1); x/y relative to the map. */
@@ -73,6 +74,7 @@ export class SensorOverlay {
       onAfterRender: () => {
         this.renders++;
         this.drawnVersionValue = this.builtVersion;
+        if (this.drawnCount > 0) markOnce(TIMING_MARKS.sensorsDrawn);
       },
     });
     map.addControl(this.overlay);

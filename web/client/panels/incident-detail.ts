@@ -18,6 +18,7 @@ import {
 } from '../i18n/incident-labels.ts';
 import { t } from '../i18n/language.ts';
 import { kindLabel } from '../i18n/labels.ts';
+import { escalationBadge } from './escalation-badge.ts';
 import type { IncidentQueue } from '../stream/incident-queue.ts';
 import { h, replaceChildren } from '../ui/dom.ts';
 
@@ -250,6 +251,8 @@ export class IncidentDetailView {
           { 'data-testid': 'incident-detail-status', class: 'incident-status', 'data-status': inc.status },
           incidentStatusLabel(inc.status),
         ),
+        ' ',
+        escalationBadge(inc.id, 'detail'),
       ),
     );
   }
@@ -268,7 +271,9 @@ export class IncidentDetailView {
           const what =
             e.kind === 'sensor_alarm'
               ? `${t('incident.ev.sensor_alarm')} · ${kindLabel(e.sensorKind ?? 'unknown')}`
-              : `${evidenceTypeLabel(e.eventType ?? '')}${e.category ? ` · ${eventCategoryLabel(e.category)}` : ''}`;
+              : e.kind === 'official_warning'
+                ? `${t('incident.ev.official_warning')} · ${e.source ?? ''}`
+                : `${evidenceTypeLabel(e.eventType ?? '')}${e.category ? ` · ${eventCategoryLabel(e.category)}` : ''}`;
           const pick = canSplit
             ? h('input', {
                 type: 'checkbox',

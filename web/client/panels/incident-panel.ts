@@ -13,6 +13,7 @@ import { jsonCall } from '../backend/session.ts';
 import { formatDuration } from '../i18n/format.ts';
 import { incidentStatusLabel, incidentTypeLabel } from '../i18n/incident-labels.ts';
 import { getLanguage, t } from '../i18n/language.ts';
+import { escalationBadge } from './escalation-badge.ts';
 import type { IncidentQueue } from '../stream/incident-queue.ts';
 import {
   ARRIVED_GROUP,
@@ -453,6 +454,7 @@ export class IncidentPanel implements Panel<unknown> {
           { class: 'muted', title: t('incident.confidence') },
           `${Math.round(i.confidence * 100)}% · ${t('incident.age', { age })}`,
         ),
+        escalationBadge(i.id, 'row'),
       ),
     );
     if (this.flashing.has(i.id)) button.classList.add('flash');

@@ -162,7 +162,9 @@ export class Legend implements Panel<LegendView> {
       row.button.title = t('legend.toggleHint');
     }
     this.kindRows.forEach((row, slot) => {
-      setText(row.label, kindLabel(SENSOR_KINDS[slot] ?? 'unknown'));
+      // The last slot holds sensors of kinds the console draws no row for: declared by the city, or unknown.
+      const kind = SENSOR_KINDS[slot];
+      setText(row.label, kind ? kindLabel(kind) : t('legend.otherKinds'));
       row.button.title = t('legend.toggleHint');
     });
     this.renderCounts();

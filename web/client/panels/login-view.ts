@@ -6,6 +6,7 @@
 import { getLanguage, onLanguageChange, setLanguage, t } from '../i18n/language.ts';
 import { login } from '../backend/session.ts';
 import { h, setText } from '../ui/dom.ts';
+import { mark, TIMING_MARKS } from '../timing-marks.ts';
 
 /** Words a refused sign-in from the server's status and code (the server's sentence as a fallback). */
 export function loginErrorText(result: { status: number; error: string; details?: Record<string, unknown> }): string {
@@ -79,6 +80,11 @@ export class LoginView {
     this.user.focus();
   }
 
+  /** Calls `listener` once, when the user first types into the form (or a password manager fills it). */
+  onFirstInput(listener: () => void): void {
+    this.el.querySelector('form')!.addEventListener('input', () => listener(), { once: true });
+  }
+
   /** Waits for a successful sign-in, then removes the view. */
   run(): Promise<void> {
     return new Promise((resolve) => {
@@ -102,6 +108,7 @@ export class LoginView {
     }
     this.submit.disabled = true;
     setText(this.submit, t('login.busy'));
+    mark(TIMING_MARKS.signIn);
     const result = await login(username, password);
     this.submit.disabled = false;
     setText(this.submit, t('login.submit'));

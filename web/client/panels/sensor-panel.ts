@@ -4,12 +4,11 @@
  * (`GET /api/sensors/{id}/readings`), and refreshes both while open.
  */
 import type { ReadingsResponse, SensorDetail } from '../../shared/protocol.ts';
-import { KIND_METRICS, isSensorKind } from '../../../twin-model/vocabulary.ts';
 import { SENSOR_STATES, type SensorStateName } from '../../../twin-model/sensor-state.ts';
 import { ApiError, fetchReadings, fetchSensorDetail, isAbort } from '../backend/api-client.ts';
 import { formatClock, formatDateTime, formatDuration, formatUnit, formatValueWithUnit } from '../i18n/format.ts';
 import { getLanguage, t, type Language } from '../i18n/language.ts';
-import { classificationLabel, kindLabel, metricLabel, metricUnit, stateLabel } from '../i18n/labels.ts';
+import { classificationLabel, kindLabel, kindMetrics, metricLabel, metricUnit, stateLabel } from '../i18n/labels.ts';
 import { localizeStateReason } from '../i18n/state-reason.ts';
 import type { StringKey } from '../i18n/strings.ts';
 import type { Panel } from '../app/panel.ts';
@@ -223,7 +222,7 @@ export class SensorPanel implements Panel<unknown> {
   private metrics(): string[] {
     if (this.detail.status !== 'ok') return [];
     const d = this.detail.value;
-    const list: string[] = isSensorKind(d.kind) ? [...KIND_METRICS[d.kind]] : [];
+    const list: string[] = [...kindMetrics(d.kind)];
     for (const m of Object.keys(d.latest)) if (!list.includes(m)) list.push(m);
     return list;
   }

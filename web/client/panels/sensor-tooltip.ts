@@ -2,11 +2,10 @@
  * The hover card over a sensor: id, kind, state, headline value and its age, district.
  * Positioned next to the pointer and kept inside the map.
  */
-import { KIND_METRICS, isSensorKind } from '../../../twin-model/vocabulary.ts';
 import { stateName } from '../../../twin-model/sensor-state.ts';
 import { formatDuration, formatValueWithUnit } from '../i18n/format.ts';
 import { getLanguage, t } from '../i18n/language.ts';
-import { kindLabel, metricLabel, metricUnit, stateLabel } from '../i18n/labels.ts';
+import { kindLabel, kindMetrics, metricLabel, metricUnit, stateLabel } from '../i18n/labels.ts';
 import { kindAt, type SensorStore } from '../stream/sensor-store.ts';
 import { h, replaceChildren } from '../ui/dom.ts';
 
@@ -52,9 +51,10 @@ export class SensorTooltip {
       return;
     }
     const lang = getLanguage();
-    const kind = kindAt(store.kind[i]!);
+    // The kind's own name (a declared kind shares the legend's "other kinds" slot).
+    const kind = store.kindName[i] || kindAt(store.kind[i]!);
     const state = stateName(store.state[i]!);
-    const metric = isSensorKind(kind) ? KIND_METRICS[kind][0] : undefined;
+    const metric = kindMetrics(kind)[0];
     const value = store.value[i]!;
     const ts = store.ts[i]!;
     const district = this.ctx.districtName(store.district[i] ?? null);

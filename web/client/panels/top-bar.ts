@@ -2,7 +2,7 @@
  * The title bar: product and city, connection state, the server clock and the language toggle.
  */
 import { formatClock } from '../i18n/format.ts';
-import { getLanguage, setLanguage, t, type Language } from '../i18n/language.ts';
+import { getLanguage, pick, setLanguage, t, type Language } from '../i18n/language.ts';
 import type { Panel } from '../app/panel.ts';
 import { h, setText } from '../ui/dom.ts';
 
@@ -28,6 +28,8 @@ export class TopBar implements Panel<TopBarView> {
   private state: ConnectionState = 'connecting';
   /** The middle of the bar, for the search box. */
   readonly middle = h('div', { class: 'top-middle' });
+  /** The city's names (GET /api/city); a generic word until known. */
+  private cityName: { zh: string; en: string } | null = null;
 
   constructor() {
     this.conn.append(h('span', { class: 'conn-dot', 'aria-hidden': 'true' }), this.connText);
@@ -72,6 +74,12 @@ export class TopBar implements Panel<TopBarView> {
     setText(this.connText, t(`conn.${state}`));
   }
 
+  /** Names the city the console shows. */
+  setCity(name: { zh: string; en: string } | null): void {
+    this.cityName = name;
+    this.renderLabels();
+  }
+
   /** Shows the server's time (estimated), once a second. */
   private setClock(serverNow: number | null): void {
     setText(this.clock, serverNow === null ? '--:--:--' : formatClock(serverNow));
@@ -79,7 +87,7 @@ export class TopBar implements Panel<TopBarView> {
 
   renderLabels(): void {
     setText(this.subtitle, t('app.subtitle'));
-    setText(this.city, t('app.city'));
+    setText(this.city, this.cityName ? pick(this.cityName) : t('app.city'));
     this.toggle.title = t('lang.toggle');
     this.toggle.setAttribute('aria-label', t('lang.toggle'));
     const lang = getLanguage();

@@ -18,6 +18,9 @@ export function passwordErrorText(r: { error: string; details?: Record<string, u
   return t(key, params);
 }
 
+/** Permissions of the operations page's tabs (web/client/ops). */
+const OPS_PERMISSIONS = ['rules.read', 'notify.admin', 'oncall.read', 'shiftlog.read'];
+
 export class UserMenu implements Panel<unknown> {
   readonly el: HTMLElement;
   private readonly button = h('button', {
@@ -46,6 +49,20 @@ export class UserMenu implements Panel<unknown> {
     rel: 'noopener',
     'data-testid': 'audit-link',
   });
+  private readonly casesItem = h('a', {
+    role: 'menuitem',
+    href: './cases.html',
+    target: '_blank',
+    rel: 'noopener',
+    'data-testid': 'cases-link',
+  });
+  private readonly opsItem = h('a', {
+    role: 'menuitem',
+    href: './ops.html',
+    target: '_blank',
+    rel: 'noopener',
+    'data-testid': 'ops-link',
+  });
   private dialog: HTMLElement | null = null;
 
   constructor(private readonly me: Me) {
@@ -55,8 +72,12 @@ export class UserMenu implements Panel<unknown> {
     if (!display && me.permissions.includes('account.manage-own')) this.menu.append(this.passwordItem);
     // The KPI big screen (kpi.html), for the roles that may read it (docs/kpi.md).
     if (me.permissions.includes('kpi.read')) this.menu.append(this.kpiItem);
+    // The hotline case desk (cases.html), for those who read cases (docs/cases.md).
+    if (me.permissions.includes('cases.read')) this.menu.append(this.casesItem);
     // The audit record (audit.html), for admins (docs/security.md, "Audit").
     if (me.permissions.includes('audit.read')) this.menu.append(this.auditItem);
+    // The operations page (ops.html): rules, notifications, on call, the shift log — for the roles that may use one of them.
+    if (!display && OPS_PERMISSIONS.some((p) => me.permissions.includes(p))) this.menu.append(this.opsItem);
     if (!display) this.menu.append(this.logoutItem);
     this.button.disabled = display;
     this.button.addEventListener('click', () => this.toggle());
@@ -106,6 +127,8 @@ export class UserMenu implements Panel<unknown> {
     setText(this.logoutItem, t('user.logout'));
     setText(this.kpiItem, t('user.kpiScreen'));
     setText(this.auditItem, t('user.auditLog'));
+    setText(this.casesItem, t('user.cases'));
+    setText(this.opsItem, t('user.ops'));
     this.button.title = t('user.menu');
   }
 

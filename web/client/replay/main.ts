@@ -13,7 +13,8 @@ import './replay.css';
 import { setWorkerUrl } from 'maplibre-gl';
 import maplibreWorkerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
 import { PanelSet } from '../app/panel.ts';
-import { startPage } from '../app/sign-in.ts';
+import { loadCityInfo } from '../backend/city-info.ts';
+import { showTimesIn } from '../i18n/format.ts';
 import { getLanguage, onLanguageChange, setLanguage, t } from '../i18n/language.ts';
 import { applyBasemap, createCityMap, fetchBasemap, setMapLanguage } from '../map/city-map.ts';
 import { SensorOverlay } from '../map/sensor-overlay.ts';
@@ -92,7 +93,18 @@ function loadReplayBasemap(map: ReturnType<typeof createCityMap>, state: ReplayS
   });
 }
 
-function start(permissions: string[]): void {
+/**
+ * Starts the replay page for a signed-in principal's permissions (replay-boot.ts signs in and
+ * loads this module); times are on the city's clocks (GET /api/city), the range inputs too.
+ */
+export function start(permissions: string[]): void {
+  void loadCityInfo().then((city) => {
+    showTimesIn(city?.timezone ?? null);
+    startPlayer(permissions);
+  });
+}
+
+function startPlayer(permissions: string[]): void {
   publishStateColors();
   const params = new URLSearchParams(window.location.search);
   const app = requireElement(document, '#app');
@@ -196,5 +208,3 @@ function start(permissions: string[]): void {
     setLanguage: (l) => setLanguage(l),
   };
 }
-
-startPage((me) => start(me.permissions));

@@ -3,6 +3,7 @@
  * helpers around it: where the playhead is, what is loaded, what is playing.
  */
 import { snapToGrid } from '../../shared/replay-protocol.ts';
+import { formatCityDateTime, parseCityDateTime } from '../i18n/format.ts';
 import { FrameQueue } from './playback.ts';
 import type { RangeEvents } from './replay-api.ts';
 
@@ -77,10 +78,18 @@ export function parseTime(v: string | null): number | null {
   return Number.isNaN(ms) ? null : ms;
 }
 
-/** `datetime-local` value in the browser's time zone. */
-export function toLocalInput(ms: number): string {
+/** `datetime-local` value on the clocks of `zone` (the city's; the browser's when null). */
+export function toLocalInput(ms: number, zone: string | null): string {
+  if (zone) return formatCityDateTime(ms, zone).replace(' ', 'T');
   const d = new Date(ms - new Date(ms).getTimezoneOffset() * 60_000);
   return d.toISOString().slice(0, 19);
+}
+
+/** A `datetime-local` value read on the clocks of `zone` (the city's; the browser's when null). */
+export function fromLocalInput(value: string, zone: string | null): number | null {
+  if (!value) return null;
+  if (zone) return parseCityDateTime(value, zone);
+  return parseTime(new Date(value).toISOString());
 }
 
 /** A frame step for a person: `10 s`, `5 min`. */

@@ -4,9 +4,10 @@
  * language toggle.
  */
 import type { Panel } from '../app/panel.ts';
+import { shownTimeZone } from '../i18n/format.ts';
 import { getLanguage, setLanguage, t } from '../i18n/language.ts';
 import { h, replaceChildren, setText } from '../ui/dom.ts';
-import { parseTime, toLocalInput, type ReplayState } from './replay-state.ts';
+import { fromLocalInput, toLocalInput, type ReplayState } from './replay-state.ts';
 
 export class ReplayTopBar implements Panel<ReplayState> {
   private readonly fromInput = h('input', { type: 'datetime-local', step: '1', 'data-testid': 'replay-from' });
@@ -44,8 +45,8 @@ export class ReplayTopBar implements Panel<ReplayState> {
       this.langButton,
     );
     this.loadButton.addEventListener('click', () => {
-      const from = parseTime(this.fromInput.value ? new Date(this.fromInput.value).toISOString() : null);
-      const to = parseTime(this.toInput.value ? new Date(this.toInput.value).toISOString() : null);
+      const from = fromLocalInput(this.fromInput.value, shownTimeZone());
+      const to = fromLocalInput(this.toInput.value, shownTimeZone());
       if (from !== null && to !== null && to > from) onLoad(from, to);
     });
     this.langButton.addEventListener('click', () => setLanguage(getLanguage() === 'zh' ? 'en' : 'zh'));
@@ -64,8 +65,8 @@ export class ReplayTopBar implements Panel<ReplayState> {
     if (state.range === this.shown) return;
     this.shown = state.range;
     if (state.range) {
-      this.fromInput.value = toLocalInput(state.range.from);
-      this.toInput.value = toLocalInput(state.range.to);
+      this.fromInput.value = toLocalInput(state.range.from, shownTimeZone());
+      this.toInput.value = toLocalInput(state.range.to, shownTimeZone());
     }
     this.drawDownloads(state);
   }

@@ -11,7 +11,7 @@ import { decodeDelta } from '../../shared/delta-codec.ts';
 import { SENSOR_KINDS, type SensorKind } from '../../../twin-model/vocabulary.ts';
 import { SENSOR_STATES, SensorStateCode } from '../../../twin-model/sensor-state.ts';
 
-/** `kind` column value of a sensor whose kind is 'unknown' (or not in the vocabulary). */
+/** `kind` column value of a sensor whose kind is 'unknown' or one the city declares (the legend's "other kinds"). */
 export const UNKNOWN_KIND = SENSOR_KINDS.length;
 /** Number of kind slots: the vocabulary plus 'unknown'. */
 export const KIND_SLOTS = SENSOR_KINDS.length + 1;
@@ -56,6 +56,8 @@ export class SensorStore {
   ids: string[] = [];
   district: (string | null)[] = [];
   sourceId: (string | null)[] = [];
+  /** Kind name per row: a v1 kind, a declared one (its slot is {@link UNKNOWN_KIND}), or `unknown`. */
+  kindName: string[] = [];
   /** Kind slot per row (see kindSlot). */
   kind = new Uint8Array(0);
   /** Longitude / latitude, NaN when unknown. */
@@ -88,6 +90,7 @@ export class SensorStore {
     this.ids = [];
     this.district = [];
     this.sourceId = [];
+    this.kindName = [];
     this.indexById.clear();
     this.newestDataTime = 0;
     let rows = 0;
@@ -105,6 +108,7 @@ export class SensorStore {
       this.ids[i] = '';
       this.district[i] = null;
       this.sourceId[i] = null;
+      this.kindName[i] = 'unknown';
     }
     this.count = rows;
     for (const s of msg.sensors) this.writeSummary(s);
@@ -123,6 +127,7 @@ export class SensorStore {
           this.ids[i] = '';
           this.district[i] = null;
           this.sourceId[i] = null;
+          this.kindName[i] = 'unknown';
           this.kind[i] = UNKNOWN_KIND;
           this.lng[i] = NaN;
           this.lat[i] = NaN;
@@ -177,6 +182,7 @@ export class SensorStore {
     this.district[i] = s.district;
     this.sourceId[i] = s.sourceId;
     this.kind[i] = kindSlot(s.kind);
+    this.kindName[i] = s.kind;
     this.lng[i] = s.lng ?? NaN;
     this.lat[i] = s.lat ?? NaN;
     this.state[i] = s.state;

@@ -5,7 +5,8 @@
  */
 import type { ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { openApiDocument, sendJson, type Route } from '../http-router.ts';
+import { sendJson, type Route } from './http-router.ts';
+import { openApiDocument, type ApiInfo } from './openapi.ts';
 
 /** The paths the documentation is served at. */
 export const OPENAPI_PATH = '/api/openapi.json';
@@ -17,7 +18,7 @@ export const API_DOCS_PATH = '/api/docs';
  */
 export function apiDocs(
   routes: readonly Route[],
-  info: { title: string; version: string; description: string },
+  info: ApiInfo,
 ): { openapi: unknown; serve(pathname: string, res: ServerResponse): boolean } {
   const openapi = openApiDocument(routes, info);
   return {
@@ -59,10 +60,10 @@ export function renderApiDocs(routes: readonly Route[]): string {
   const sections = routes
     .map((r) => {
       const params = paramRows(r.params, 'path') + paramRows(r.query, 'query');
-      return `<section><h2><span class="m">${r.method}</span> <code>${escapeHtml(r.path)}</code></h2>
+      return `<section id="${escapeHtml(r.operationId)}"><h2><span class="m">${r.method}</span> <code>${escapeHtml(r.path)}</code></h2>
 <p>${escapeHtml(r.summary)}</p>${r.description ? `<p>${escapeHtml(r.description)}</p>` : ''}
 ${params ? `<table><tr><th>name</th><th>in</th><th>type</th><th></th></tr>${params}</table>` : ''}
-<p><b>200</b>: ${escapeHtml(r.response)}. Errors: 4xx JSON <code>{"error": "..."}</code>.</p></section>`;
+<p><b>200</b>: ${escapeHtml(r.returns)}. Errors: 4xx JSON <code>{"error": "..."}</code>.</p></section>`;
     })
     .join('\n');
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>CityTwin API</title>

@@ -3,17 +3,22 @@
  * live figures of the status strip. Health and metrics need `probe` (loopback, a signed-in
  * admin or the probe token: auth/access-guard.ts).
  */
+import { z } from 'zod';
+import { statsMessageSchema } from '../../shared/api-schemas.ts';
 import type { StatsMessage } from '../../shared/protocol.ts';
-import { route, type RawResponse, type Route } from '../http-router.ts';
+import { route, type RawResponse, type Route } from './http-router.ts';
 import { ClassifiedView } from '../live/live-stream.ts';
 import type { TwinService } from '../live/twin-service.ts';
 
-export interface HealthReport {
-  status: 'ok' | 'degraded' | 'down';
-  parts: Record<string, { status: 'ok' | 'degraded' | 'down'; detail?: string }>;
-  version: string;
-  uptimeS: number;
-}
+const partStatus = z.enum(['ok', 'degraded', 'down']);
+/** `GET /api/health`: the process and each part it depends on (503 when `down`). */
+const healthReportSchema = z.object({
+  status: partStatus,
+  parts: z.record(z.string(), z.object({ status: partStatus, detail: z.string().optional() })),
+  version: z.string(),
+  uptimeS: z.number(),
+});
+export type HealthReport = z.infer<typeof healthReportSchema>;
 
 export interface SystemRoutesDeps {
   twin: TwinService;
@@ -27,12 +32,14 @@ export function systemRoutes(deps: SystemRoutesDeps): Route[] {
     route({
       method: 'GET',
       path: '/api/health',
+      operationId: 'getHealth',
+      response: healthReportSchema,
       permission: 'probe',
       tag: 'system',
       summary: 'Health of the broker connection, ClickHouse and the ingest',
       description:
         '200 with {"status":"ok"|"degraded", ...} when the broker and ClickHouse are reachable; 503 naming the failing part otherwise.',
-      response: 'Health report',
+      returns: 'Health report',
       handler: async ({ res }) => {
         const report = await deps.health();
         res.writeHead(report.status === 'down' ? 503 : 200, {
@@ -40,15 +47,19 @@ export function systemRoutes(deps: SystemRoutesDeps): Route[] {
           'cache-control': 'no-store',
         });
         res.end(JSON.stringify(report));
+        return undefined;
       },
     }),
     route({
       method: 'GET',
       path: '/metrics',
+      operationId: 'getMetrics',
+      response: z.never(),
       permission: 'probe',
       tag: 'system',
       summary: 'Prometheus metrics',
-      response: 'Prometheus text exposition',
+      returns: 'Prometheus text exposition',
+      media: ['text/plain; version=0.0.4'],
       handler: async (): Promise<RawResponse> => ({
         raw: true,
         contentType: 'text/plain; version=0.0.4; charset=utf-8',
@@ -58,10 +69,12 @@ export function systemRoutes(deps: SystemRoutesDeps): Route[] {
     route({
       method: 'GET',
       path: '/api/stats',
+      operationId: 'getStats',
+      response: statsMessageSchema,
       permission: 'stats.read',
       tag: 'system',
       summary: 'The live figures of the status strip (also pushed on the socket as `stats`)',
-      response: "StatsMessage (sensor counts within the caller's clearance)",
+      returns: "StatsMessage (sensor counts within the caller's clearance)",
       handler: ({ principal }) => {
         const all = deps.stats();
         if (!principal) return all;

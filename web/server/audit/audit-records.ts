@@ -4,7 +4,7 @@
  * when it cannot start from a verified point), or only what was added after a verified point
  * (twin-model/audit/verified-point.ts). Also the point a successful verification confirmed.
  */
-import { AccountsStore, AuditStore, type ClickHouseClient, type FingerprintSpan } from '../../../storage/index.ts';
+import { AccountsStore, AuditStore, type StorageClient, type FingerprintSpan } from '../../../storage/index.ts';
 import type { AuditEntry } from '../../../twin-model/audit/audit-log.ts';
 import type { AuditVerificationInput, VerifiedStart } from '../../../twin-model/audit/audit-verification.ts';
 import type { Checkpoint } from '../../../twin-model/audit/checkpoint.ts';
@@ -21,7 +21,7 @@ export type AuditRecords = Pick<AuditVerificationInput, 'entries' | 'dispatch' |
  * the incident changes and security events since the first entry (the server and `citytwin audit
  * verify` read the same).
  */
-export async function readAuditRecords(client: ClickHouseClient): Promise<AuditRecords> {
+export async function readAuditRecords(client: StorageClient): Promise<AuditRecords> {
   const entries = await new AuditStore(client).entries();
   const since = entries.reduce((m, e) => Math.min(m, e.at), Number.MAX_SAFE_INTEGER);
   const ids = incidentIds(entries);
@@ -44,10 +44,7 @@ function incidentIds(entries: readonly AuditEntry[]): string[] {
  * incident changes and security events of that time; the dispatch log from its confirmed head
  * (read from that entry's time on) and from the window on.
  */
-export async function readAuditRecordsSince(
-  client: ClickHouseClient,
-  point: VerifiedPoint,
-): Promise<AuditRecords & { from: VerifiedStart }> {
+export async function readAuditRecordsSince(client: StorageClient, point: VerifiedPoint): Promise<AuditRecords & { from: VerifiedStart }> {
   const store = new AuditStore(client);
   const entries = await store.entriesAfter(point.heads);
   let window = point.until === null ? Number.MAX_SAFE_INTEGER : point.until + 1;

@@ -17,7 +17,7 @@
  * verification records a new point.
  */
 import { join } from 'node:path';
-import { AuditStore, configAuditData, type ClickHouseClient } from '../../../storage/index.ts';
+import { AuditStore, configAuditData, type StorageClient } from '../../../storage/index.ts';
 import { appendAuditEntry, type AuditEntry, type AuditInput } from '../../../twin-model/audit/audit-log.ts';
 import {
   dispatchAuditInput,
@@ -51,7 +51,7 @@ import {
 import { confirmedSpan, fingerprintSpan, readAuditRecords, readAuditRecordsSince, type AuditRecords } from './audit-records.ts';
 
 export interface AuditServiceOptions {
-  clickhouse: ClickHouseClient;
+  clickhouse: StorageClient;
   /** `CITYTWIN_DATA_DIR`: the key pair and checkpoint file live in `<dataDir>/audit/`. */
   dataDir: string;
   /** This node's name (in checkpoints). */
@@ -219,6 +219,23 @@ export class AuditService {
       object: this.options.node,
       detail: last ? Object.keys(changed).sort().join(', ') : 'first start',
       data: { config: { ...config }, changed },
+    });
+  }
+
+  /**
+   * Records that the city package was loaded and changed the registers (bin/parts/
+   * registry-sync.ts): the package, the city and what was added, changed and retired per
+   * register. An unchanged package records nothing, as an unchanged configuration.
+   */
+  cityLoaded(input: { cityId: string; packagePath: string; detail: string; counts: Record<string, Record<string, number>> }): AuditEntry {
+    return this.record({
+      at: this.now(),
+      actor: 'system',
+      stream: 'city',
+      action: 'loaded',
+      object: input.cityId,
+      detail: input.detail,
+      data: { package: input.packagePath, counts: input.counts },
     });
   }
 

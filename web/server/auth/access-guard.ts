@@ -7,7 +7,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { HttpError, type Route, type RouteGuard } from '../http-router.ts';
+import { HttpError, type Route, type RouteGuard } from '../app/http-router.ts';
 import { clientAddress, sessionFromCookie } from './auth-routes.ts';
 import { AuthError, type AuthService, type Principal } from './auth-service.ts';
 import { changesState, CSRF_HEADER, type OriginPolicy } from './origin-check.ts';

@@ -5,7 +5,8 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { z } from 'zod';
-import { HttpError, route, type Route } from '../http-router.ts';
+import { CLASSIFICATIONS } from '../../../twin-model/index.ts';
+import { HttpError, route, type Route } from '../app/http-router.ts';
 import { AuthError, USERNAME_PATTERN, type AuthService, type Principal } from './auth-service.ts';
 import { MAX_PASSWORD_LENGTH } from './password.ts';
 import { permissionsOf, ROLES } from './policy.ts';
@@ -54,6 +55,49 @@ const tokenId = z.object({
 });
 const username = z.string().regex(USERNAME_PATTERN, 'must be 2-32 characters of [a-z0-9._-] starting with a letter');
 
+const rolesSchema = z.array(z.enum(ROLES));
+const userInfoSchema = z.object({
+  username: z.string(),
+  displayName: z.string(),
+  roles: rolesSchema,
+  disabled: z.boolean(),
+  createdAt: z.number(),
+});
+const tokenInfoSchema = z.object({
+  id: z.string(),
+  owner: z.string(),
+  name: z.string(),
+  kind: z.enum(['session', 'token', 'display']),
+  roles: rolesSchema,
+  createdAt: z.number(),
+  expiresAt: z.number(),
+  revoked: z.boolean(),
+});
+const issuedSchema = z.object({ token: z.string(), tokenId: z.string(), expiresAt: z.number() });
+const loginSchema = issuedSchema.extend({ user: userInfoSchema });
+const okSchema = z.object({ ok: z.literal(true) });
+/** Who is asking, and what their roles allow. */
+const meSchema = z.object({
+  username: z.string(),
+  roles: rolesSchema,
+  via: z.enum(['session', 'token', 'display']),
+  tokenId: z.string(),
+  clearance: z.array(z.enum(CLASSIFICATIONS)),
+  permissions: z.array(z.string()),
+});
+const sessionSchema = z.discriminatedUnion('signedIn', [
+  z.object({ signedIn: z.literal(false), reason: z.string() }),
+  z.object({ signedIn: z.literal(true), me: meSchema }),
+]);
+const securityEventSchema = z.object({
+  ts: z.number(),
+  type: z.string(),
+  outcome: z.enum(['ok', 'refused']),
+  username: z.string(),
+  client: z.string(),
+  detail: z.string(),
+});
+
 export function authRoutes(deps: AuthRouteDeps): Route[] {
   const { auth } = deps;
   const me = (p: Principal) => ({
@@ -68,12 +112,14 @@ export function authRoutes(deps: AuthRouteDeps): Route[] {
     route({
       method: 'POST',
       path: '/api/auth/login',
+      operationId: 'login',
+      response: loginSchema,
       permission: 'public',
       tag: 'auth',
       summary: 'Sign in with a user name and password',
       description:
         'Returns `{token, expiresAt, user}` and sets the `citytwin_session` cookie (HttpOnly, SameSite=Strict, Secure over HTTPS). The token works as `Authorization: Bearer <token>` on every route and as `auth: {token}` in the socket.io handshake. Failures are throttled per user name and per address (429 with Retry-After).',
-      response: '{ token, tokenId, expiresAt, user: { username, displayName, roles } }',
+      returns: '{ token, tokenId, expiresAt, user: { username, displayName, roles } }',
       body: z.object({ username: z.string().min(1).max(64), password }).strict(),
       handler: async ({ body, req, res }) => {
         const result = await auth.login(body.username, body.password, clientAddress(req));
@@ -93,19 +139,21 @@ export function authRoutes(deps: AuthRouteDeps): Route[] {
     route({
       method: 'GET',
       path: '/api/auth/session',
+      operationId: 'getSession',
+      response: sessionSchema,
       permission: 'public',
       tag: 'auth',
       summary: 'Whether the request is signed in, and as whom (never 401: the console asks this before showing the login page)',
-      response: '{ signedIn: false, reason } or { signedIn: true, me: { username, roles, via, tokenId, clearance, permissions } }',
+      returns: '{ signedIn: false, reason } or { signedIn: true, me: { username, roles, via, tokenId, clearance, permissions } }',
       handler: async ({ req }) => {
         const header = req.headers.authorization;
         const bearer = header && /^Bearer (\S{1,200})$/.exec(header)?.[1];
         const token = bearer ?? sessionFromCookie(req.headers.cookie);
-        if (!token) return { signedIn: false, reason: 'no credentials' };
+        if (!token) return { signedIn: false as const, reason: 'no credentials' };
         try {
-          return { signedIn: true, me: me(await auth.authenticate(token, clientAddress(req))) };
+          return { signedIn: true as const, me: me(await auth.authenticate(token, clientAddress(req))) };
         } catch (err) {
-          if (err instanceof AuthError) return { signedIn: false, reason: err.message };
+          if (err instanceof AuthError) return { signedIn: false as const, reason: err.message };
           throw err;
         }
       },
@@ -113,51 +161,59 @@ export function authRoutes(deps: AuthRouteDeps): Route[] {
     route({
       method: 'POST',
       path: '/api/auth/logout',
+      operationId: 'logout',
+      response: okSchema,
       permission: 'account.self',
       tag: 'auth',
       summary: 'End the current session (revokes its token) and clear the cookie',
-      response: '{ ok: true }',
+      returns: '{ ok: true }',
       handler: async ({ principal, req, res }) => {
         const p = must(principal);
         if (p.via === 'session') await auth.logout(p, clientAddress(req));
         res.setHeader('set-cookie', sessionCookie('', 0, deps.secureCookies));
-        return { ok: true };
+        return { ok: true as const };
       },
     }),
     route({
       method: 'GET',
       path: '/api/auth/me',
+      operationId: 'getMe',
+      response: meSchema,
       permission: 'account.self',
       tag: 'auth',
       summary: 'Who is signed in: user name, roles, permissions, classification clearance',
-      response: '{ username, roles, via, tokenId, clearance, permissions }',
+      returns: '{ username, roles, via, tokenId, clearance, permissions }',
       handler: ({ principal }) => me(must(principal)),
     }),
     route({
       method: 'POST',
       path: '/api/auth/password',
+      operationId: 'changePassword',
+      response: okSchema.extend(issuedSchema.shape),
       permission: 'account.manage-own',
       tag: 'auth',
       summary: 'Change your own password; ends every session and API token of the account and returns a fresh session',
       description:
         'Needs the current password (throttled like a login: 429 with Retry-After). The new one must pass the password policy (400 with `code`: `password_too_short`, `password_repeated`, `password_username`, `password_common`). Every session and API token of the account is revoked, the one used for this call too; the answer carries a new session (and sets the cookie when the call came with one). Display tokens stay.',
-      response: '{ ok: true, token, tokenId, expiresAt }',
+      returns: '{ ok: true, token, tokenId, expiresAt }',
       body: z.object({ currentPassword: password, newPassword: password }).strict(),
       handler: async ({ principal, body, req, res }) => {
         const p = must(principal);
         const issued = await auth.changePassword(p, body.currentPassword, body.newPassword, clientAddress(req)).catch(rethrow);
         if (p.via === 'session')
           res.setHeader('set-cookie', sessionCookie(issued.token, Math.floor((issued.expiresAt - Date.now()) / 1000), deps.secureCookies));
-        return { ok: true, ...issued };
+        return { ok: true as const, ...issued };
       },
     }),
     route({
       method: 'GET',
       path: '/api/auth/tokens',
+      operationId: 'listTokens',
+      response: z.array(tokenInfoSchema),
       permission: 'account.manage-own',
       tag: 'auth',
       summary: 'Your tokens and sessions (an admin may ask for `?all=1`)',
-      response: 'Array of { id, owner, name, kind, roles, createdAt, expiresAt, revoked }',
+      returns: 'Array of { id, owner, name, kind, roles, createdAt, expiresAt, revoked }',
       query: z.object({ all: z.enum(['0', '1']).optional() }),
       handler: async ({ principal, query }) => {
         const p = must(principal);
@@ -169,12 +225,14 @@ export function authRoutes(deps: AuthRouteDeps): Route[] {
     route({
       method: 'POST',
       path: '/api/auth/tokens',
+      operationId: 'createToken',
+      response: z.object({ token: z.string().describe('The secret, shown once'), info: tokenInfoSchema }),
       permission: 'account.manage-own',
       tag: 'auth',
       summary: 'Create an API token for scripts (roles ⊆ yours), or a display token (admin) for a wall screen',
       description:
         "Needs `password`, the caller's current password (throttled like a login), so a stolen session cannot mint a credential that outlives it. `ttlDays` (default 90) is at most the server's CITYTWIN_MAX_TOKEN_TTL_DAYS (400 `token_ttl_too_long` beyond). The token is in the answer once and never again (only its hash is stored). A display token opens the console read-only as `/?display=<token>`.",
-      response: '{ token, info: TokenInfo }',
+      returns: '{ token, info: TokenInfo }',
       body: z
         .object({
           name: z.string().min(1).max(100),
@@ -202,29 +260,35 @@ export function authRoutes(deps: AuthRouteDeps): Route[] {
     route({
       method: 'DELETE',
       path: '/api/auth/tokens/{tokenId}',
+      operationId: 'revokeToken',
+      response: tokenInfoSchema,
       permission: 'account.manage-own',
       tag: 'auth',
       summary: 'Revoke a token or session (its owner or an admin); live sockets using it are closed',
-      response: 'TokenInfo',
+      returns: 'TokenInfo',
       params: tokenId,
       handler: async ({ principal, params, req }) => auth.revokeToken(must(principal), params.tokenId, clientAddress(req)).catch(rethrow),
     }),
     route({
       method: 'GET',
       path: '/api/users',
+      operationId: 'listUsers',
+      response: z.array(userInfoSchema),
       permission: 'users.manage',
       tag: 'auth',
       summary: 'Accounts with their roles',
-      response: 'Array of { username, displayName, roles, disabled, createdAt }',
+      returns: 'Array of { username, displayName, roles, disabled, createdAt }',
       handler: () => auth.listUsers(),
     }),
     route({
       method: 'POST',
       path: '/api/users',
+      operationId: 'createUser',
+      response: userInfoSchema,
       permission: 'users.manage',
       tag: 'auth',
       summary: 'Create an account',
-      response: 'UserInfo',
+      returns: 'UserInfo',
       body: z.object({ username, displayName: z.string().min(1).max(100).optional(), roles: roleList, password }).strict(),
       handler: async ({ principal, body, req }) =>
         auth
@@ -243,10 +307,12 @@ export function authRoutes(deps: AuthRouteDeps): Route[] {
     route({
       method: 'POST',
       path: '/api/users/{username}',
+      operationId: 'updateUser',
+      response: userInfoSchema,
       permission: 'users.manage',
       tag: 'auth',
       summary: 'Change an account: roles, disabled, display name, or reset its password',
-      response: 'UserInfo',
+      returns: 'UserInfo',
       params: z.object({ username }),
       body: z
         .object({
@@ -268,12 +334,14 @@ export function authRoutes(deps: AuthRouteDeps): Route[] {
     route({
       method: 'POST',
       path: '/api/security/unlock',
+      operationId: 'unlockSignIn',
+      response: z.object({ cleared: z.number() }),
       permission: 'users.manage',
       tag: 'auth',
       summary: 'Clear login throttling: a user name at every address, and/or an address (its own record and every name tried from it)',
       description:
         "Throttling is per address and per user name at an address, kept in each web node's memory: the call clears this node's records. The address is written as in security events (`client`).",
-      response: '{ cleared: number }',
+      returns: '{ cleared: number }',
       body: z
         .object({
           username: z.string().min(1).max(64).optional(),
@@ -295,10 +363,12 @@ export function authRoutes(deps: AuthRouteDeps): Route[] {
     route({
       method: 'GET',
       path: '/api/security/events',
+      operationId: 'listSecurityEvents',
+      response: z.array(securityEventSchema),
       permission: 'security.audit',
       tag: 'auth',
       summary: 'Security events, newest first: logins, failures, token use, refusals, device refusals',
-      response: 'Array of { ts, type, outcome, username, client, detail }',
+      returns: 'Array of { ts, type, outcome, username, client, detail }',
       query: z.object({
         type: z
           .string()

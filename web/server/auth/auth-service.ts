@@ -17,7 +17,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { AccountsStore, type ClickHouseClient, type TokenRow } from '../../../storage/index.ts';
+import { AccountsStore, type StorageClient, type TokenRow } from '../../../storage/index.ts';
 import type { Classification } from '../../../twin-model/index.ts';
 import { checkPassword, hashPassword, randomPassword, verifyPassword } from './password.ts';
 import { clearanceOf, DEFAULT_CLEARANCE, isRole, type ClearanceTable, type Role } from './policy.ts';
@@ -48,7 +48,7 @@ export * from './auth-types.ts';
 const PREFIX: Record<TokenKind, string> = { token: 'ctw_', session: 'cts_', display: 'ctd_' };
 
 export interface AuthServiceOptions {
-  clickhouse: ClickHouseClient;
+  clickhouse: StorageClient;
   clearance?: ClearanceTable;
   now?: () => number;
   log?: (level: 'info' | 'warn' | 'error', message: string) => void;

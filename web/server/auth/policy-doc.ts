@@ -7,16 +7,18 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { apiRoutes, type ApiDeps } from '../api-routes.ts';
+import { apiRoutes, type ApiDeps } from '../app/api-routes.ts';
 import { incidentRoutes, type IncidentRouteDeps } from '../incidents/incident-routes.ts';
 import { basemapRoutes, type BasemapRoutesDeps } from '../city/basemap-routes.ts';
+import { vocabularyRoutes, type VocabularyRoutesDeps } from '../city/vocabulary-routes.ts';
 import { dispatchRoutes, type DispatchDeps } from '../dispatch/dispatch-routes.ts';
 import { kpiRoutes, type KpiDeps } from '../kpi/kpi-routes.ts';
 import { replayRoutes, type ReplayDeps } from '../replay/replay-routes.ts';
-import type { Route } from '../http-router.ts';
+import type { Route } from '../app/http-router.ts';
 import { authRoutes, type AuthRouteDeps } from './auth-routes.ts';
 import { auditRoutes, type AuditRouteDeps } from '../audit/audit-routes.ts';
 import { searchRoutes, type SearchRouteDeps } from '../search/search-routes.ts';
+import { caseRoutes, type CaseRouteDeps } from '../cases/case-routes.ts';
 import { renderPolicyMarkdown, type PolicyRoute } from './policy.ts';
 
 export const SECURITY_DOC = fileURLToPath(new URL('../../../docs/security.md', import.meta.url));
@@ -33,11 +35,13 @@ export function serverRoutes(): Route[] {
     ...apiRoutes({} as ApiDeps),
     ...basemapRoutes({} as BasemapRoutesDeps),
     ...searchRoutes({} as SearchRouteDeps),
+    ...vocabularyRoutes({} as VocabularyRoutesDeps),
     ...dispatchRoutes({} as DispatchDeps),
     ...replayRoutes({} as ReplayDeps),
     ...kpiRoutes({ clickhouse: {}, city: null } as KpiDeps),
     ...authRoutes({} as AuthRouteDeps),
     ...auditRoutes({} as AuditRouteDeps),
+    ...caseRoutes({} as CaseRouteDeps),
   ];
 }
 

@@ -24,12 +24,17 @@ describe('the access policy', () => {
       'incidents.read',
       'units.read',
       'kpi.read',
+      'warnings.read',
       'account.self',
     ]);
     expect(hasPermission(['display'], 'incidents.act')).toBe(false);
     expect(hasPermission(['display'], 'dispatch.act')).toBe(false);
     expect(hasPermission(['display'], 'replay.read')).toBe(false);
     expect(hasPermission(['display'], 'sensors.history')).toBe(false);
+  });
+
+  it("gives a warning issuer's system nothing but posting warnings (and its own identity)", () => {
+    expect(permissionsOf(['warning_feed'])).toEqual(['cap.receive', 'account.self']);
   });
 
   it('unites the permissions and clearances of several roles', () => {

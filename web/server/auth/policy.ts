@@ -9,7 +9,7 @@
 import { CLASSIFICATIONS, type Classification } from '../../../twin-model/index.ts';
 
 /** Every role an account or token can hold. */
-export const ROLES = ['admin', 'operator', 'dispatcher', 'analyst', 'leader', 'display'] as const;
+export const ROLES = ['admin', 'operator', 'dispatcher', 'analyst', 'leader', 'display', 'warning_feed', 'department', 'hotline'] as const;
 export type Role = (typeof ROLES)[number];
 
 /** What each role is for (shown in docs/security.md). */
@@ -20,6 +20,10 @@ export const ROLE_DESCRIPTIONS: Readonly<Record<Role, string>> = {
   analyst: 'analyst: live map, history and exports, dead letters',
   leader: 'leader: KPI / big screen, live map and history of what it is cleared for',
   display: 'wall screen: read-only live map with a revocable token, no login prompt',
+  warning_feed: "a warning issuer's system (the meteorological bureau's gateway): posts official warnings in CAP 1.2, reads nothing",
+  department:
+    "a department's case handler: the hotline cases (12345) of the ONE department the account is bound to — accept, reply, return, close",
+  hotline: "the 12345 hotline's own system: submits cases (POST /api/cases) with its API token, nothing else",
 };
 
 /**
@@ -32,8 +36,9 @@ export const PERMISSIONS = {
   /** Status-strip figures (`stats` event, `/api/stats`). */
   'stats.read': { roles: ['admin', 'operator', 'dispatcher', 'analyst', 'leader', 'display'], about: 'live ingest and stream figures' },
   /** Base map, districts, sources, vocabulary. */
+  // Department case handlers too: the case desk shows times on the city's clock and places by its districts.
   'city.read': {
-    roles: ['admin', 'operator', 'dispatcher', 'analyst', 'leader', 'display'],
+    roles: ['admin', 'operator', 'dispatcher', 'analyst', 'leader', 'display', 'department'],
     about: 'base map, districts, sources, vocabulary',
   },
   /** One sensor's detail. */
@@ -83,17 +88,63 @@ export const PERMISSIONS = {
     roles: ['admin', 'operator', 'dispatcher', 'analyst', 'leader', 'display'],
     about: 'KPI screen: summary figures and their drill-down rows (rows filtered by clearance)',
   },
+  /** The hotline's system hands cases over (`POST /api/cases`): its token may do nothing else. */
+  'cases.intake': { roles: ['admin', 'hotline'], about: 'submit hotline cases (12345) from the hotline system' },
+  /**
+   * The case desk: lists and details of hotline cases. What each sees is decided per case
+   * (twin-model/cases/case-view.ts): the dispatch desk (admin, dispatcher) everything, a
+   * department only the cases with it, operators and analysts no caller.
+   */
+  'cases.read': {
+    roles: ['admin', 'operator', 'dispatcher', 'analyst', 'department'],
+    about: 'hotline cases: list and detail (a department only its own; the caller only for the dispatch desk and the department)',
+  },
+  /** Acting on cases: the dispatch desk (assign, override, close, feedback, reopen), departments (accept, reply, return, close), operators (link to an incident). */
+  'cases.act': {
+    roles: ['admin', 'operator', 'dispatcher', 'department'],
+    about: 'act on hotline cases (the workflow decides which command each may give)',
+  },
   /** Prometheus metrics and health for a logged-in user (loopback and the probe token need no login). */
   'system.metrics': { roles: ['admin', 'operator'], about: 'Prometheus metrics and health when not on loopback' },
-  /** Who am I, log out: anyone signed in. */
-  'account.self': { roles: ['admin', 'operator', 'dispatcher', 'analyst', 'leader', 'display'], about: 'own identity, log out' },
-  /** Change one's own password, own API tokens: people, not wall screens. */
-  'account.manage-own': {
+  /** The public-warning desk (CAP): drafts, approvals, publications, with who and when (docs/cap.md). */
+  'cap.read': {
     roles: ['admin', 'operator', 'dispatcher', 'analyst', 'leader'],
+    about: 'public-warning desk: drafts, approvals and publications (CAP), with who and when',
+  },
+  /** Drafting a public warning from an incident, editing it, drafting its update or cancel, publishing it once a second person approved it. */
+  'cap.draft': {
+    roles: ['admin', 'operator', 'dispatcher'],
+    about: 'draft a public warning from an incident, edit it, draft its update or cancel, publish it once approved',
+  },
+  /** Approving or rejecting a public warning: never one's own (the two-person rule is enforced whatever the role). */
+  'cap.approve': {
+    roles: ['admin', 'operator', 'leader'],
+    about: 'approve or reject a public warning drafted by someone else (two-person rule)',
+  },
+  /** Official warnings on the map: what issuers have warned of, and CityTwin's own published alerts. */
+  'warnings.read': {
+    roles: ['admin', 'operator', 'dispatcher', 'analyst', 'leader', 'display'],
+    about: 'official warnings in force and published alerts, as areas on the map',
+  },
+  /** Official warnings in (CAP 1.2 over HTTP): the issuers' systems. */
+  'cap.receive': { roles: ['admin', 'warning_feed'], about: 'post an official warning (CAP 1.2 XML) received from its issuer' },
+  /** Who am I, log out: anyone signed in. */
+  'account.self': {
+    roles: ['admin', 'operator', 'dispatcher', 'analyst', 'leader', 'display', 'warning_feed', 'department', 'hotline'],
+    about: 'own identity, log out',
+  },
+  /** Change one's own password, own API tokens: people (and the hotline system, for its token), not wall screens. */
+  'account.manage-own': {
+    roles: ['admin', 'operator', 'dispatcher', 'analyst', 'leader', 'department', 'hotline'],
     about: 'change own password, create / list / revoke own API tokens',
   },
   /** Accounts and roles, display tokens, every token. */
-  'users.manage': { roles: ['admin'], about: 'create users, set roles, disable, reset passwords, display tokens, revoke any token' },
+  'users.manage': {
+    roles: ['admin'],
+    about: 'create users, set roles, disable, reset passwords, display tokens, revoke any token, bind case handlers to a department',
+  },
+  /** Sensor kinds as data: declaring kinds and their metrics (SenML units). */
+  'vocabulary.manage': { roles: ['admin'], about: 'declare sensor kinds and their metrics with SenML units' },
   /** The security event log. */
   'security.audit': { roles: ['admin'], about: 'security events (logins, failures, refusals)' },
   /** The tamper-evident record of every action, its verification and the checkpoints' public key. */
@@ -101,6 +152,35 @@ export const PERMISSIONS = {
     roles: ['admin'],
     about: 'audit record of every action (incidents, dispatch, logins, users and tokens, configuration, exports), its verification',
   },
+  /** The alarm and incident rules in force, their versions and diffs, and the "try it" preview of a draft (read-only). */
+  'rules.read': {
+    roles: ['admin', 'operator', 'analyst'],
+    about: 'alarm and incident rules in force, their versions and diffs, the "try it" preview of a draft rule',
+  },
+  /** Saving a new version of the rules, in force at once on every node: thresholds decide what wakes people up. */
+  'rules.edit': { roles: ['admin'], about: 'save a new version of the alarm or incident rules (in force at once on every node)' },
+  /** Escalations in progress: the next page of each incident (the queue's "next escalation in mm:ss"). */
+  'escalations.read': {
+    roles: ['admin', 'operator', 'dispatcher', 'leader'],
+    about: 'escalations in progress: the tier paged and the next page of each incident',
+  },
+  /** Notification channels (secrets never shown), contacts, subscriptions, escalation policies, on-call rosters, the delivery log, redelivery. */
+  'notify.admin': {
+    roles: ['admin'],
+    about:
+      'notification channels, contacts, subscriptions, escalation policies, on-call rosters, delivery log, dead letters and redelivery',
+  },
+  /** Who is on call now, per team and tier: the people on duty look it up. */
+  'oncall.read': { roles: ['admin', 'operator', 'dispatcher', 'leader'], about: 'who is on call now, per team and tier' },
+  /** The command centre's shift log: notes, handovers, sign-offs. */
+  'shiftlog.read': { roles: ['admin', 'operator', 'dispatcher', 'leader'], about: 'the shift log: notes, handover summaries, sign-offs' },
+  /** Writing in the shift log, handing over and signing off: the people on duty. */
+  'shiftlog.write': {
+    roles: ['admin', 'operator', 'dispatcher'],
+    about: 'write notes in the shift log, hand a shift over, sign off a handover as the incoming lead',
+  },
+  /** The open-data portal's API keys for developers (the catalogue itself is public). */
+  'opendata.keys': { roles: ['admin'], about: 'create, list and revoke open-data API keys (the portal itself needs no login)' },
 } as const satisfies Record<string, { roles: readonly Role[]; about: string }>;
 
 export type Permission = keyof typeof PERMISSIONS;
@@ -108,7 +188,7 @@ export type Permission = keyof typeof PERMISSIONS;
 /**
  * How a route or event is protected:
  * - a {@link Permission}: a signed-in principal with a role that holds it;
- * - `public`: no login (the login call itself, the API docs);
+ * - `public`: no login (the login call itself, the API docs, published public warnings);
  * - `probe`: health and metrics — anonymous on a loopback connection or with the probe token,
  *   otherwise the `system.metrics` permission.
  */
@@ -133,6 +213,8 @@ export const SOCKET_EVENTS = {
   viewport: { direction: 'client → server', permission: 'live.read' },
   /** Aggregate cells of the client's viewport when zoomed out, refreshed every few seconds. */
   cells: { direction: 'server → client', permission: 'live.read' },
+  /** Escalations in progress (tier paged, next page due), on connect and on every change. */
+  escalations: { direction: 'server → client', permission: 'escalations.read' },
 } as const satisfies Record<string, { direction: string; permission: Permission }>;
 
 export type SocketEventName = keyof typeof SOCKET_EVENTS;
@@ -142,6 +224,8 @@ export type SocketEventName = keyof typeof SOCKET_EVENTS;
  * may see, in the API, the socket stream, exports and replay.
  * - public: everyone.
  * - internal: everyone but `display` — wall screens stand in halls that visitors walk through.
+ * - `department` and `hotline` hold sensitive clearance for hotline cases only: their permissions
+ *   reach nothing else of the city's data.
  * - sensitive (health and personal data: emergency departments, city-code scans): the people who
  *   act on it or analyse it (admin, operator, dispatcher, analyst). A leader's big screen is often
  *   shown to delegations, so it gets aggregates, not sensitive points; grant it explicitly with
@@ -154,6 +238,11 @@ export const DEFAULT_CLEARANCE: Readonly<Record<Role, readonly Classification[]>
   analyst: ['public', 'internal', 'sensitive'],
   leader: ['public', 'internal'],
   display: ['public'],
+  warning_feed: ['public'],
+  // Case handlers read what the citizen said about their own cases (case-view.ts limits them to those).
+  department: ['public', 'internal', 'sensitive'],
+  // The hotline system sends the citizens' words; it reads back only the number it was given.
+  hotline: ['public', 'internal', 'sensitive'],
 };
 
 /** Clearance per role, after configuration overrides. */

@@ -11,7 +11,7 @@
 import type { Server, Socket } from 'socket.io';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../shared/protocol.ts';
 import type { InterServerEvents } from '../cluster/cluster-bus.ts';
-import { HttpError } from '../http-router.ts';
+import { HttpError } from '../app/http-router.ts';
 import type { AccessGuard } from './access-guard.ts';
 import type { AuthService, Principal } from './auth-service.ts';
 import type { OriginPolicy } from './origin-check.ts';

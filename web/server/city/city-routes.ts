@@ -1,24 +1,15 @@
 /**
- * The city's own routes: the vocabulary (sensor kinds, metrics with units, states, event and
- * incident types, reject reasons), the districts, and the data sources with what the ingest did
- * with their messages. All need `city.read`.
+ * The city's own routes: the city itself (names, time zone, initial view), the districts, and
+ * the data sources with what the ingest did with their messages. All need `city.read`. (The
+ * vocabulary has its own module: vocabulary-routes.ts.)
  */
-import {
-  CLASSIFICATIONS,
-  EVENT_TYPES,
-  INCIDENT_TYPES,
-  KIND_LABELS,
-  KIND_METRICS,
-  METRIC_LABELS,
-  METRIC_UNITS,
-  REJECT_REASONS,
-  SENSOR_KINDS,
-  SENSOR_STATES,
-  type CityModel,
-} from '../../../twin-model/index.ts';
-import type { SourceIngestCounts, SourceListing } from '../../shared/protocol.ts';
+import type { CityModel } from '../../../twin-model/index.ts';
+import { cityTimeZone } from '../../../twin-model/local-time.ts';
+import { z } from 'zod';
+import { cityInfoSchema, sourceListingSchema } from '../../shared/api-schemas.ts';
+import type { CityInfo, SourceIngestCounts, SourceListing } from '../../shared/protocol.ts';
 import { UNCLASSIFIED_AS } from '../auth/policy.ts';
-import { route, type Route } from '../http-router.ts';
+import { HttpError, route, type Route } from '../app/http-router.ts';
 
 export interface CityRoutesDeps {
   city: CityModel | null;
@@ -30,42 +21,42 @@ export function cityRoutes(deps: CityRoutesDeps): Route[] {
   return [
     route({
       method: 'GET',
-      path: '/api/vocabulary',
+      path: '/api/city',
+      operationId: 'getCity',
+      response: cityInfoSchema,
       permission: 'city.read',
       tag: 'city',
-      summary: 'Sensor kinds, metrics with units, states, event and incident types, reject reasons',
-      response: 'Vocabulary',
-      handler: () => ({
-        sensorKinds: SENSOR_KINDS.map((k) => ({ kind: k, metrics: KIND_METRICS[k], label: KIND_LABELS[k] })),
-        metrics: Object.entries(METRIC_UNITS).map(([m, unit]) => ({
-          metric: m,
-          unit,
-          label: METRIC_LABELS[m as keyof typeof METRIC_LABELS],
-        })),
-        sensorStates: SENSOR_STATES,
-        classifications: CLASSIFICATIONS,
-        eventTypes: EVENT_TYPES,
-        incidentTypes: INCIDENT_TYPES,
-        rejectReasons: REJECT_REASONS,
-      }),
+      summary: 'The city the server runs: id, names, IANA time zone, initial map view (center, zoom) and extent',
+      description:
+        'From the city package (`city.json`); the console names the city in its header and KPI title, starts its map at `center`/`zoom`, and shows every local time in `timezone`.',
+      returns: 'CityInfo (web/shared/protocol.ts)',
+      handler: (): CityInfo => {
+        const city = deps.city;
+        if (!city) throw new HttpError(404, 'no city model is loaded');
+        return cityInfo(city);
+      },
     }),
     route({
       method: 'GET',
       path: '/api/city/districts',
+      operationId: 'listDistricts',
+      response: z.array(z.object({ code: z.string(), nameZh: z.string(), nameEn: z.string(), seat: z.tuple([z.number(), z.number()]) })),
       permission: 'city.read',
       tag: 'city',
       summary: 'Districts with codes and names',
-      response: 'Array of {code, nameZh, nameEn, seat}',
+      returns: 'Array of {code, nameZh, nameEn, seat}',
       handler: () => (deps.city?.districts ?? []).map((d) => ({ code: d.code, nameZh: d.nameZh, nameEn: d.nameEn, seat: d.seat })),
     }),
     route({
       method: 'GET',
       path: '/api/sources',
+      operationId: 'listSources',
+      response: z.array(sourceListingSchema),
       permission: 'city.read',
       tag: 'city',
       summary:
         'Data sources with their department and classification, and what the ingest did with their messages (received = stored + rejected + pending)',
-      response: 'Array of SourceListing',
+      returns: 'Array of SourceListing',
       handler: (): SourceListing[] => sourceListing(deps.city?.sources ?? [], deps.sourceCounts?.() ?? null),
     }),
   ];
@@ -93,4 +84,18 @@ export function sourceListing(registered: CityModel['sources'], counts: Readonly
       });
   }
   return listed;
+}
+
+/** The city as `GET /api/city` describes it. */
+export function cityInfo(city: CityModel): CityInfo {
+  const [w, s, e, n] = city.bbox;
+  const id = city.id ?? 'city';
+  return {
+    id,
+    name: city.name ?? { zh: id, en: id },
+    timezone: cityTimeZone(city),
+    center: city.center ?? [(w + e) / 2, (s + n) / 2],
+    zoom: city.zoom ?? 10,
+    bbox: [w, s, e, n],
+  };
 }

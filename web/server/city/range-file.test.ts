@@ -52,4 +52,11 @@ describe('entityTagOf', () => {
     expect(entityTagOf({ size: 1000, mtimeMs: 1_700_000_001_000, ino: 42 })).not.toBe(tag);
     expect(entityTagOf({ size: 1000, mtimeMs: 1_700_000_000_000.5, ino: 43 })).not.toBe(tag);
   });
+
+  it('names the content coding, so each coding of a file has its own tag', () => {
+    const stat = { size: 1000, mtimeMs: 1_700_000_000_000, ino: 42 };
+    expect(entityTagOf(stat, 'br')).toBe(`${entityTagOf(stat).slice(0, -1)}-br"`);
+    expect(entityTagOf(stat, 'gzip')).not.toBe(entityTagOf(stat, 'br'));
+    expect(entityTagOf(stat, '')).toBe(entityTagOf(stat));
+  });
 });

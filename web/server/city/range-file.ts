@@ -70,11 +70,23 @@ function weakMatch(a: string, b: string): boolean {
 export interface FileResponseOptions {
   contentType: string;
   cacheControl: string;
+  /**
+   * The file holds the representation in this content coding (`br`, `gzip`): sent as
+   * `Content-Encoding` with the bytes, and part of the entity tag, so each coding has its own
+   * validator (RFC 9110 §8.8.3.3). Ranges count bytes of the coded file (§14.1.2).
+   */
+  contentEncoding?: string;
+  /** `Vary`, on every answer (also 304 and 416) when the file is one of several codings. */
+  vary?: string;
 }
 
-/** The strong validator of a file: changes with its size, modification time or inode. */
-export function entityTagOf(stat: { size: number; mtimeMs: number; ino: number }): string {
-  return `"${stat.size.toString(36)}-${Math.floor(stat.mtimeMs).toString(36)}-${stat.ino.toString(36)}"`;
+/**
+ * The strong validator of a file: changes with its size, modification time or inode, and
+ * names the content coding the file holds when it is not the identity.
+ */
+export function entityTagOf(stat: { size: number; mtimeMs: number; ino: number }, contentEncoding?: string): string {
+  const coding = contentEncoding ? `-${contentEncoding}` : '';
+  return `"${stat.size.toString(36)}-${Math.floor(stat.mtimeMs).toString(36)}-${stat.ino.toString(36)}${coding}"`;
 }
 
 /**
@@ -89,9 +101,15 @@ export async function sendFileRange(req: IncomingMessage, res: ServerResponse, p
     const stat = await handle.stat();
     if (!stat.isFile()) throw Object.assign(new Error(`${path} is not a file`), { code: 'ENOENT' });
     const size = stat.size;
-    const etag = entityTagOf(stat);
+    const etag = entityTagOf(stat, options.contentEncoding);
     const lastModified = new Date(Math.floor(stat.mtimeMs / 1000) * 1000).toUTCString();
-    const common = { 'accept-ranges': 'bytes', etag, 'last-modified': lastModified, 'cache-control': options.cacheControl };
+    const common: Record<string, string> = {
+      'accept-ranges': 'bytes',
+      etag,
+      'last-modified': lastModified,
+      'cache-control': options.cacheControl,
+      ...(options.vary ? { vary: options.vary } : {}),
+    };
 
     // §13.2.2: If-Match, then If-None-Match (or If-Modified-Since), then If-Range.
     const ifMatch = req.headers['if-match'];
@@ -124,6 +142,7 @@ export async function sendFileRange(req: IncomingMessage, res: ServerResponse, p
     res.writeHead(status, {
       ...common,
       'content-type': options.contentType,
+      ...(options.contentEncoding ? { 'content-encoding': options.contentEncoding } : {}),
       'content-length': String(Math.max(0, end - start + 1)),
       ...(status === 206 ? { 'content-range': `bytes ${start}-${end}/${size}` } : {}),
     });

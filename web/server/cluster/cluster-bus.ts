@@ -21,10 +21,12 @@ import { createAdapter } from '@socket.io/redis-adapter';
 import { createClient } from 'redis';
 import type { Server as SocketServer } from 'socket.io';
 import {
+  decodeClusterNotice,
   decodeWriterAnswer,
   decodeWriterChange,
   decodeWriterCommand,
   encodeClusterMessage,
+  type ClusterNotice,
   type WriterAnswer,
   type WriterChange,
   type WriterCommand,
@@ -38,6 +40,8 @@ export interface InterServerEvents {
   twinChanges: (writerId: string, batch: string) => void;
   /** A command for the twin writer (a {@link WriterCommand} as JSON); only the writer answers (a {@link WriterAnswer} as JSON). */
   twinCommand: (command: string, answer: (result: string | null) => void) => void;
+  /** A configuration change one node made, for every other node (a {@link ClusterNotice} as JSON). */
+  clusterNotice: (nodeId: string, notice: string) => void;
 }
 
 /**
@@ -59,6 +63,10 @@ export interface TwinWriterChannel {
   forward(command: WriterCommand): Promise<WriterAnswer>;
   /** Serves commands forwarded by other nodes (the writer answers, the others pass); handlers add up, the first answer wins. */
   serve(handler: (command: WriterCommand) => Promise<WriterAnswer | null>): void;
+  /** Tells every other node, writer or not, of a configuration change made here (rules, notifications). */
+  announce(notice: ClusterNotice): void;
+  /** Receives the other nodes' configuration notices. */
+  onNotice(listener: (notice: ClusterNotice) => void): void;
 }
 
 /** The view of the other web nodes. */
@@ -91,6 +99,8 @@ function soleWriter(): TwinWriterChannel {
     onChanges: () => undefined,
     forward: () => Promise.reject(new NoWriterError('this node is the only twin writer')),
     serve: () => undefined,
+    announce: () => undefined,
+    onNotice: () => undefined,
   };
 }
 
@@ -196,6 +206,7 @@ function writerLease(
   const listeners: Array<(writer: boolean) => void> = [];
   const changeListeners: Array<(change: WriterChange) => void> = [];
   const handlers: Array<(command: WriterCommand) => Promise<WriterAnswer | null>> = [];
+  const noticeListeners: Array<(notice: ClusterNotice) => void> = [];
   const set = (now: boolean) => {
     if (now === writer) return;
     writer = now;
@@ -238,6 +249,23 @@ function writerLease(
       }
     }
   });
+  io.on('clusterNotice', (from: string, text: string) => {
+    if (from === nodeId || typeof text !== 'string') return;
+    let notice: ClusterNotice;
+    try {
+      notice = decodeClusterNotice(text);
+    } catch (err) {
+      log('warn', `web node ${String(from).slice(0, 64)}: ${(err as Error).message}`);
+      return;
+    }
+    for (const l of noticeListeners) {
+      try {
+        l(notice);
+      } catch (err) {
+        log('warn', `a configuration notice from ${String(from).slice(0, 64)}: ${(err as Error).message}`);
+      }
+    }
+  });
   io.on('twinCommand', (text: string, answer: (result: string | null) => void) => {
     if (typeof answer !== 'function') return;
     if (!writer || typeof text !== 'string') return answer(null);
@@ -264,6 +292,8 @@ function writerLease(
     publish: (change) => io.serverSideEmit('twinChanges', nodeId, encodeClusterMessage(change)),
     onChanges: (l) => void changeListeners.push(l),
     serve: (h) => void handlers.push(h),
+    announce: (notice) => io.serverSideEmit('clusterNotice', nodeId, encodeClusterMessage(notice)),
+    onNotice: (l) => void noticeListeners.push(l),
     forward: async (command) => {
       let answers: Array<string | null>;
       try {

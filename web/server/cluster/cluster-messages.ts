@@ -1,5 +1,6 @@
 /**
- * What web nodes say to each other about the features one node writes (incidents, dispatch):
+ * What web nodes say to each other about the features one node writes (incidents, dispatch,
+ * the hotline case desk):
  * the writer's changes, commands forwarded to the writer, and the writer's answers — each a
  * discriminated union on `kind`, sent as JSON and validated on receipt, so a node never acts on
  * a message it does not understand (a node of another version, a corrupted payload).
@@ -15,6 +16,9 @@ import {
   unitRecommendationSchema,
   unitTripSchema,
 } from '../../../twin-model/index.ts';
+import { CASE_REFUSALS } from '../../../twin-model/cases/index.ts';
+import { caseSnapshotV1 } from '../../../storage/case-snapshot.ts';
+import { caseCommandSchema, caseIntakeSchema } from '../cases/case-commands.ts';
 
 /** The writer's changes, sent to every other node in the order it made them. */
 export const writerChangeSchema = z.discriminatedUnion('kind', [
@@ -44,6 +48,12 @@ export const writerCommandSchema = z.discriminatedUnion('kind', [
     reason: z.string().optional(),
   }),
   z.object({ kind: z.literal('dispatch_recommend'), incidentId: z.string(), actor: z.string(), limit: z.number().int().optional() }),
+  /** Dead letters the writer's dispatcher holds, by delivery key, sent again (docs/notifications.md). */
+  z.object({ kind: z.literal('notify_redeliver'), keys: z.array(z.string()).max(1000), actor: z.string() }),
+  /** A hotline case handed over on another node (the case desk runs on the writer). */
+  z.object({ kind: z.literal('case_intake'), intake: caseIntakeSchema }),
+  /** A command on a case given on another node. */
+  z.object({ kind: z.literal('case_command'), caseId: z.string(), command: caseCommandSchema }),
 ]);
 export type WriterCommand = z.infer<typeof writerCommandSchema>;
 
@@ -58,10 +68,47 @@ export const writerAnswerSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('unit_changes'), changes: z.array(unitChangeSchema) }),
   z.object({ kind: z.literal('recommendations'), recommendations: z.array(unitRecommendationSchema) }),
   z.object({ kind: z.literal('dispatch_refused'), code: dispatchErrorCodeSchema, message: z.string() }),
+  z.object({ kind: z.literal('notify_redelivered'), redelivered: z.array(z.string()), missing: z.array(z.string()) }),
+  /** The case after an intake or a command (stored before the answer), and what happened to it. */
+  z.object({ kind: z.literal('case_result'), case: caseSnapshotV1, duplicate: z.boolean(), happened: z.array(z.string()) }),
+  z.object({
+    kind: z.literal('case_refused'),
+    code: z.enum(CASE_REFUSALS),
+    params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
+  }),
   /** The writer failed on the command (not a refusal: an error it did not expect). */
   z.object({ kind: z.literal('failed'), message: z.string() }),
 ]);
 export type WriterAnswer = z.infer<typeof writerAnswerSchema>;
+
+/**
+ * What one node tells every other node about configuration it changed, whoever writes incidents:
+ * each notice carries the change itself (not just "reload"), so a node applies it without reading
+ * a store — web nodes may each have their own. The payloads (a rule set, a notification document)
+ * are validated again by their feature's parser on receipt.
+ */
+export const clusterNoticeSchema = z.discriminatedUnion('kind', [
+  /** A saved version of the alarm or incident rules, to put in force (web/server/rules). */
+  z.object({
+    kind: z.literal('rules_applied'),
+    scope: z.enum(['alarms', 'incidents']),
+    version: z.number().int().min(1),
+    at: z.number(),
+    author: z.string(),
+    reason: z.string(),
+    ruleSet: z.unknown(),
+  }),
+  /** A notification configuration document saved (`doc`) or deleted (`doc: null`) (web/server/notifications). */
+  z.object({
+    kind: z.literal('notify_config'),
+    docKind: z.enum(['channel', 'contact', 'subscription', 'policy', 'roster']),
+    id: z.string(),
+    doc: z.unknown(),
+    actor: z.string(),
+    at: z.number(),
+  }),
+]);
+export type ClusterNotice = z.infer<typeof clusterNoticeSchema>;
 
 /** A message between web nodes that did not validate: what it was, and the first problem found. */
 export class ClusterMessageError extends Error {
@@ -101,7 +148,12 @@ export function decodeWriterAnswer(text: string): WriterAnswer {
   return decode(writerAnswerSchema, "the writer's answer", text);
 }
 
-/** The wire form of any of the three (JSON). */
-export function encodeClusterMessage(message: WriterChange | WriterCommand | WriterAnswer): string {
+/** A configuration notice as received; throws {@link ClusterMessageError} when it does not validate. */
+export function decodeClusterNotice(text: string): ClusterNotice {
+  return decode(clusterNoticeSchema, 'a configuration notice', text);
+}
+
+/** The wire form of any of them (JSON). */
+export function encodeClusterMessage(message: WriterChange | WriterCommand | WriterAnswer | ClusterNotice): string {
   return JSON.stringify(message);
 }

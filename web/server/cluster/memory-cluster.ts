@@ -5,10 +5,12 @@
  */
 import { NoWriterError, type TwinWriterChannel } from './cluster-bus.ts';
 import {
+  decodeClusterNotice,
   decodeWriterAnswer,
   decodeWriterChange,
   decodeWriterCommand,
   encodeClusterMessage,
+  type ClusterNotice,
   type WriterAnswer,
   type WriterChange,
   type WriterCommand,
@@ -20,10 +22,11 @@ export class MemoryCluster {
     writerListeners: Array<(w: boolean) => void>;
     changeListeners: Array<(c: WriterChange) => void>;
     handlers: Array<(c: WriterCommand) => Promise<WriterAnswer | null>>;
+    noticeListeners: Array<(n: ClusterNotice) => void>;
   }> = [];
 
   channel(): TwinWriterChannel {
-    const me = this.nodes.push({ writerListeners: [], changeListeners: [], handlers: [] }) - 1;
+    const me = this.nodes.push({ writerListeners: [], changeListeners: [], handlers: [], noticeListeners: [] }) - 1;
     const node = this.nodes[me]!;
     return {
       isWriter: () => this.writer === me,
@@ -36,6 +39,13 @@ export class MemoryCluster {
       },
       onChanges: (l) => void node.changeListeners.push(l),
       serve: (h) => void node.handlers.push(h),
+      announce: (notice) => {
+        const text = encodeClusterMessage(notice);
+        this.nodes.forEach((n, i) => {
+          if (i !== me) for (const l of n.noticeListeners) l(decodeClusterNotice(text));
+        });
+      },
+      onNotice: (l) => void node.noticeListeners.push(l),
       forward: async (command) => {
         const text = encodeClusterMessage(command);
         if (this.writer === null) throw new NoWriterError('no node holds the twin-writer lease right now');

@@ -9,6 +9,7 @@ import type { IncidentStore } from '../../../storage/index.ts';
 import {
   DispatchError,
   ID_PATTERN,
+  unitChangeSchema,
   responseTimesOf,
   SHOWN_RECOMMENDATIONS,
   summarizeResponseTimes,
@@ -19,10 +20,11 @@ import {
   type UnitRecommendation,
   type UnitTrip,
 } from '../../../twin-model/index.ts';
+import { incidentResponseTimesSchema, recommendationViewSchema, responseSummarySchema, unitViewSchema } from '../../shared/api-schemas.ts';
 import type { RecommendationView, TripView, UnitView } from '../../shared/protocol.ts';
 import type { AuditRecorder } from '../audit/audit-routes.ts';
 import { NoWriterError } from '../cluster/cluster-bus.ts';
-import { HttpError, route, timeParam, type RawResponse, type Route } from '../http-router.ts';
+import { HttpError, route, timeParam, type RawResponse, type Route } from '../app/http-router.ts';
 import type { DispatchService } from './dispatch-service.ts';
 
 export interface DispatchDeps {
@@ -80,10 +82,27 @@ const assignBody = z
 
 const statusBody = z.object({ status: z.enum(UNIT_STATUSES), reason: reasonText.optional() }).strict();
 
-function changeView(c: UnitChange): Record<string, unknown> {
+/** A unit change as answered: the change without the unit, with the unit's status and version after it. */
+const unitChangesSchema = z.object({
+  changes: z.array(unitChangeSchema.omit({ unit: true }).extend({ status: z.enum(UNIT_STATUSES), version: z.number() })),
+});
+
+function changeView(c: UnitChange): z.input<typeof unitChangesSchema>['changes'][number] {
   const { unit, ...rest } = c;
   return { ...rest, status: unit.status, version: unit.version };
 }
+
+const head = z.object({ seq: z.number(), hash: z.string() });
+/** The dispatch log's verification (twin-model/audit/hash-chain.ts `ChainVerification`). */
+const chainVerificationSchema = z.object({
+  ok: z.boolean(),
+  checked: z.number(),
+  problems: z.array(z.object({ seq: z.number(), kind: z.enum(['altered', 'missing', 'reordered', 'bad_start']), detail: z.string() })),
+  head: head.nullable(),
+});
+
+/** Response times per incident and their summary. */
+const responseTimesSchema = z.object({ incidents: z.array(incidentResponseTimesSchema), summary: responseSummarySchema });
 
 /** The HTTP status of each refusal: unknown things 404, a state that does not allow it 409, a missing reason 422, bad input 400. */
 export const STATUS_OF_REFUSAL: Readonly<Record<DispatchErrorCode, number>> = {
@@ -116,10 +135,12 @@ export function dispatchRoutes(deps: DispatchDeps): Route[] {
     route({
       method: 'GET',
       path: '/api/units',
+      operationId: 'listUnits',
+      response: z.array(unitViewSchema),
       permission: 'units.read',
       tag: 'dispatch',
       summary: 'Every response unit with its status, position, capabilities, warnings and current trip (route, ETA)',
-      response:
+      returns:
         'Array of UnitView { id, kind, nameZh, nameEn, capabilities, homeStationId, homeDistrict, shift, status, lng, lat, lastFixAt, incidentId, version, warnings, trip }',
       query: z.object({ status: z.enum(UNIT_STATUSES).optional(), kind: z.string().max(40).optional() }),
       handler: async ({ query }) =>
@@ -131,10 +152,12 @@ export function dispatchRoutes(deps: DispatchDeps): Route[] {
     route({
       method: 'GET',
       path: '/api/units/{unitId}',
+      operationId: 'getUnit',
+      response: unitViewSchema,
       permission: 'units.read',
       tag: 'dispatch',
       summary: 'One response unit',
-      response: 'UnitView',
+      returns: 'UnitView',
       params: unitParams,
       handler: async ({ params }) => {
         const u = dispatch.unit(params.unitId);
@@ -145,13 +168,15 @@ export function dispatchRoutes(deps: DispatchDeps): Route[] {
     route({
       method: 'GET',
       path: '/api/incidents/{incidentId}/recommendations',
+      operationId: 'listRecommendations',
+      response: z.array(recommendationViewSchema),
       permission: 'units.read',
       tag: 'dispatch',
       summary:
         'Units recommended for an incident, ranked by road travel time under the current closures, with capability match, coverage left behind and reasons',
       description:
         "Each recommendation has `reasons` as codes with parameters (`eta`, `capability`, `coverage_gap`, `route_avoids` …), worded by the console. A read: nothing is written. A dispatcher's console asks with `POST` instead, which records the ranking shown; an assignment records the ranking it acted on.",
-      response:
+      returns:
         'Array of RecommendationView { unitId, kind, nameZh, nameEn, status, version, etaS, distanceM, matched, fullMatch, coverage, rank, reasons, path }',
       params: incidentParams,
       query: z.object({ limit: z.coerce.number().int().min(1).max(50).default(SHOWN_RECOMMENDATIONS) }),
@@ -161,12 +186,14 @@ export function dispatchRoutes(deps: DispatchDeps): Route[] {
     route({
       method: 'POST',
       path: '/api/incidents/{incidentId}/recommendations',
+      operationId: 'recordRecommendations',
+      response: z.array(recommendationViewSchema),
       permission: 'dispatch.act',
       tag: 'dispatch',
       summary: 'The recommendations shown to a dispatcher, recorded in the dispatch log (`recommend`, once per ranking)',
       description:
         'The same answer as the GET. The console of a user who may dispatch asks this way: the ranking a dispatcher saw is evidence for the decision that follows. An unchanged ranking asked for again is not logged again.',
-      response: 'Array of RecommendationView (as the GET)',
+      returns: 'Array of RecommendationView (as the GET)',
       params: incidentParams,
       body: z.object({ limit: z.number().int().min(1).max(50).default(SHOWN_RECOMMENDATIONS) }).strict(),
       handler: async ({ params, body, principal }): Promise<RecommendationView[]> => {
@@ -180,12 +207,14 @@ export function dispatchRoutes(deps: DispatchDeps): Route[] {
     route({
       method: 'POST',
       path: '/api/incidents/{incidentId}/dispatch',
+      operationId: 'dispatchUnits',
+      response: unitChangesSchema,
       permission: 'dispatch.act',
       tag: 'dispatch',
       summary: 'Assign units to an incident; choosing another unit than the recommended one of its kind needs `overrideReason`',
       description:
         'All or nothing: every unit must be available (or returning) and, when `expectedVersions` is given, unchanged since the dispatcher looked — a second dispatcher assigning the same unit at once gets 409 `version_conflict`. 422 `override_needs_reason` when a unit is not the recommended one of its kind and no reason is given. Recorded in the dispatch log (`assign` / `override`).',
-      response: '{ changes: [{ unitId, at, actor, what, from, to, incidentId, reason, override, status, version }] }',
+      returns: '{ changes: [{ unitId, at, actor, what, from, to, incidentId, reason, override, status, version }] }',
       params: incidentParams,
       body: assignBody,
       handler: async ({ params, body, principal }) => {
@@ -207,12 +236,14 @@ export function dispatchRoutes(deps: DispatchDeps): Route[] {
     route({
       method: 'POST',
       path: '/api/units/{unitId}/status',
+      operationId: 'setUnitStatus',
+      response: unitChangesSchema,
       permission: 'dispatch.act',
       tag: 'dispatch',
       summary: 'Change a unit’s status by hand (en route, on scene, returning, available, out of service)',
       description:
         'Only the transitions of the unit status table (twin-model/dispatch/unit-state.ts) are allowed; out of service and cancelling an assignment need a reason. Recorded in the dispatch log.',
-      response: '{ changes: [...] }',
+      returns: '{ changes: [...] }',
       params: unitParams,
       body: statusBody,
       handler: async ({ params, body, principal }) => {
@@ -225,11 +256,14 @@ export function dispatchRoutes(deps: DispatchDeps): Route[] {
     route({
       method: 'GET',
       path: '/api/dispatch/log',
+      operationId: 'exportDispatchLog',
+      response: z.never(),
       permission: 'dispatch.audit',
       tag: 'dispatch',
       summary:
         'The hash-chained dispatch log, oldest first, as JSON lines (verify offline with `tsx bin/verify-dispatch-log.ts`); the export is recorded in the audit log',
-      response:
+      media: ['application/x-ndjson'],
+      returns:
         'application/x-ndjson: one DispatchLogEntry { seq, at, actor, action, unitId, incidentId, reason, data, prevHash, hash } per line',
       query: z.object({ from: timeParam.optional(), to: timeParam.optional() }),
       handler: async ({ query, principal }): Promise<RawResponse> => {
@@ -260,20 +294,24 @@ export function dispatchRoutes(deps: DispatchDeps): Route[] {
     route({
       method: 'GET',
       path: '/api/dispatch/log/verify',
+      operationId: 'verifyDispatchLog',
+      response: chainVerificationSchema,
       permission: 'dispatch.audit',
       tag: 'dispatch',
       summary:
         'Verifies the stored dispatch log: every hash and link, anchored at the head this server holds and at the heads signed in the audit checkpoints',
-      response: '{ ok, checked, problems: [{ seq, kind: altered|missing|reordered|bad_start, detail }], head }',
+      returns: '{ ok, checked, problems: [{ seq, kind: altered|missing|reordered|bad_start, detail }], head }',
       handler: async () => dispatch.verifyLog(),
     }),
     route({
       method: 'GET',
       path: '/api/dispatch/response-times',
+      operationId: 'getResponseTimes',
+      response: responseTimesSchema,
       permission: 'dispatch.audit',
       tag: 'dispatch',
       summary: 'Response times per incident (detection → acknowledge → dispatch → arrive → resolve) and their median and p90',
-      response: '{ incidents: [...], summary: {...} }',
+      returns: '{ incidents: [...], summary: {...} }',
       query: z.object({ from: timeParam.optional(), to: timeParam.optional() }),
       handler: async ({ query }) => {
         const range = { ...(query.from !== undefined ? { from: query.from } : {}), ...(query.to !== undefined ? { to: query.to } : {}) };

@@ -18,6 +18,7 @@
 import type { DispatchLogStore } from '../../../storage/index.ts';
 import type { ChainAnchor, ChainHead } from '../../../twin-model/audit/hash-chain.ts';
 import { districtAt, isInCity } from '../../../twin-model/city/index.ts';
+import { cityTimeZone } from '../../../twin-model/local-time.ts';
 import { appendEntry, verifyChain, type ChainVerification } from '../../../twin-model/dispatch/dispatch-log.ts';
 import {
   activeIncidentFor,
@@ -364,6 +365,7 @@ export class DispatchService {
       router: this.router,
       restrictions: this.currentRestrictions(),
       now: this.now(),
+      timeZone: cityTimeZone(city),
       limit,
       districtOf: (lng, lat) => districtAt(city, lng, lat)?.code ?? null,
     });

@@ -7,12 +7,13 @@
  */
 import { z } from 'zod';
 import type { IncidentStore } from '../../../storage/index.ts';
-import { ID_PATTERN, type Incident, type IncidentAction, type IncidentChange } from '../../../twin-model/index.ts';
-import type { IncidentDetail, IncidentView } from '../../shared/protocol.ts';
+import { ID_PATTERN, INCIDENT_CHANGE_KINDS, type Incident, type IncidentAction, type IncidentChange } from '../../../twin-model/index.ts';
+import { incidentDetailSchema, incidentViewSchema } from '../../shared/api-schemas.ts';
+import type { IncidentDetail, IncidentEscalationView, IncidentView } from '../../shared/protocol.ts';
 import type { Principal } from '../auth/auth-service.ts';
 import { NoWriterError } from '../cluster/cluster-bus.ts';
 import type { IncidentRefusalCode } from '../cluster/cluster-messages.ts';
-import { HttpError, route, timeParam, type Route } from '../http-router.ts';
+import { HttpError, route, timeParam, type Route } from '../app/http-router.ts';
 import { IncidentRefused, type TwinService } from '../live/twin-service.ts';
 import { compareIncidents, historyViewer, incidentViewer } from './incident-view.ts';
 
@@ -20,6 +21,8 @@ export interface IncidentRouteDeps {
   twin: TwinService;
   /** The event-sourced incident store (history, closed incidents); null keeps only the live ones. */
   incidentStore?: IncidentStore | null;
+  /** An incident's escalation in progress (web/server/notifications), shown with it; absent without notifications. */
+  escalationOf?: ((incidentId: string) => IncidentEscalationView | null) | null;
 }
 
 /** Operator actions on an incident (`POST /api/incidents/{id}/actions`). */
@@ -66,8 +69,20 @@ export const STATUS_OF_REFUSAL: Readonly<Record<IncidentRefusalCode, number>> = 
   action_not_applicable: 409,
 };
 
+/** The answer to an action: the incident after it, and every change it made (a merge changes two). */
+const incidentActionResultSchema = z.object({
+  incident: incidentViewSchema,
+  changes: z.array(
+    z.object({ incidentId: z.string(), at: z.number(), actor: z.string(), what: z.enum(INCIDENT_CHANGE_KINDS), detail: z.string() }),
+  ),
+});
+
 export function incidentRoutes(deps: IncidentRouteDeps): Route[] {
-  const viewFor = (principal: Principal | null) => incidentViewer(principal?.clearance ?? [], deps.twin.classifyEvidence);
+  const viewFor = (principal: Principal | null) => {
+    const view = incidentViewer(principal?.clearance ?? [], deps.twin.classifyEvidence);
+    const escalationOf = deps.escalationOf;
+    return escalationOf ? (i: Incident) => ({ ...view(i), escalation: escalationOf(i.id) }) : view;
+  };
   /** The newest state of an incident: the twin's if it holds it, else the store's last change. */
   const incidentById = async (id: string): Promise<{ incident: Incident | null; history: IncidentChange[] }> => {
     // Changes are written in batches: write what is pending so the history is complete.
@@ -81,13 +96,15 @@ export function incidentRoutes(deps: IncidentRouteDeps): Route[] {
     route({
       method: 'GET',
       path: '/api/incidents',
+      operationId: 'listIncidents',
+      response: z.array(incidentViewSchema),
       permission: 'incidents.read',
       tag: 'incidents',
       summary: 'Incidents: the active ones (status=open, default) or all, optionally in a time range; most severe first',
       description:
         "`from`/`to` (epoch ms or RFC 3339) keep incidents that were open at some time in the range (updated at or after `from`, opened at or before `to`). Evidence from sensors above the caller's classification clearance is left out (`hiddenEvidence` counts it).",
-      response:
-        'Array of IncidentView { id, type, status, lng, lat, district, assetId, severity, confidence, openedAt, updatedAt, evidence: [{ id, kind, why, … }], hiddenEvidence }',
+      returns:
+        'Array of IncidentView { id, type, status, lng, lat, district, assetId, severity, confidence, openedAt, updatedAt, evidence: [{ id, kind, why, … }], hiddenEvidence, escalation: { policyId, tier, nextTier, nextRepeat, nextEscalationAt } | null (when notifications run: the tier paged and when the next page is due) }',
       query: z.object({
         status: z.enum(['open', 'all']).default('open'),
         from: timeParam.optional(),
@@ -114,10 +131,12 @@ export function incidentRoutes(deps: IncidentRouteDeps): Route[] {
     route({
       method: 'GET',
       path: '/api/incidents/{incidentId}',
+      operationId: 'getIncident',
+      response: incidentDetailSchema,
       permission: 'incidents.read',
       tag: 'incidents',
       summary: 'One incident with its evidence (each with why it was linked) and its full history of changes (who, when, what)',
-      response: 'IncidentDetail { …IncidentView, history: [{ at, actor, what, detail, status, severity, confidence }] }',
+      returns: 'IncidentDetail { …IncidentView, history: [{ at, actor, what, detail, status, severity, confidence }] }',
       params: incidentParams,
       handler: async ({ params, principal }): Promise<IncidentDetail> => {
         const { incident, history } = await incidentById(params.incidentId);
@@ -131,12 +150,14 @@ export function incidentRoutes(deps: IncidentRouteDeps): Route[] {
     route({
       method: 'POST',
       path: '/api/incidents/{incidentId}/actions',
+      operationId: 'actOnIncident',
+      response: incidentActionResultSchema,
       permission: 'incidents.act',
       tag: 'incidents',
       summary: 'An operator action on an incident: acknowledge, set_severity, merge, split, false_alarm, resolve, close, reopen',
       description:
         "Recorded in the incident's history with the signed-in user as the actor and the optional reason. `merge` merges `otherId` into this incident; `split` moves `evidenceIds` to a new incident. An action that does not apply to the incident as it is (acknowledging a closed one, merging across types …) gets 409 with the reason.",
-      response: '{ incident: IncidentView, changes: [{ incidentId, at, actor, what, detail }] }',
+      returns: '{ incident: IncidentView, changes: [{ incidentId, at, actor, what, detail }] }',
       params: incidentParams,
       body: incidentActionBody,
       handler: async ({ params, body, principal }) => {

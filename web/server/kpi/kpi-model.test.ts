@@ -7,30 +7,65 @@ import {
   HOUR_MS,
   kpiWindows,
   onlineRate,
+  responseTargetsOf,
+  RESPONSE_TARGETS,
   splitByClearance,
   stepFigures,
   type SourceHealth,
 } from './kpi-model.ts';
 
-describe('the local day (Wuhan, UTC+8)', () => {
+const SH = 'Asia/Shanghai';
+
+describe('the local day (Asia/Shanghai, UTC+8 all year)', () => {
   it('starts at 16:00 UTC of the previous UTC day', () => {
     // 2026-03-10 01:30 local = 2026-03-09 17:30 UTC.
     const at = Date.UTC(2026, 2, 9, 17, 30);
-    expect(new Date(dayStartOf(at)).toISOString()).toBe('2026-03-09T16:00:00.000Z');
+    expect(new Date(dayStartOf(at, SH)).toISOString()).toBe('2026-03-09T16:00:00.000Z');
   });
 
   it('keeps a moment just before local midnight in its own day', () => {
     const at = Date.UTC(2026, 2, 9, 15, 59, 59, 999); // 23:59:59.999 local
-    expect(new Date(dayStartOf(at)).toISOString()).toBe('2026-03-08T16:00:00.000Z');
-    expect(dayStartOf(at + 1)).toBe(dayStartOf(at) + DAY_MS);
+    expect(new Date(dayStartOf(at, SH)).toISOString()).toBe('2026-03-08T16:00:00.000Z');
+    expect(dayStartOf(at + 1, SH)).toBe(dayStartOf(at, SH) + DAY_MS);
   });
 
   it('compares with the same moment one week earlier', () => {
     const at = Date.UTC(2026, 2, 9, 17, 30);
-    const w = kpiWindows(at);
+    const w = kpiWindows(at, SH);
     expect(w.dayStart - w.lastWeekDayStart).toBe(7 * DAY_MS);
+    expect(w.lastWeekDayEnd - w.lastWeekDayStart).toBe(DAY_MS);
     expect(w.at - w.lastWeekAt).toBe(7 * DAY_MS);
     expect(w.at - w.onlineSince).toBe(15 * 60_000);
+  });
+});
+
+describe('the local day where clocks change (Europe/Berlin)', () => {
+  const BER = 'Europe/Berlin';
+
+  it('starts at local midnight: 23:00 UTC in winter, 22:00 UTC in summer', () => {
+    expect(new Date(dayStartOf(Date.UTC(2026, 0, 15, 12), BER)).toISOString()).toBe('2026-01-14T23:00:00.000Z');
+    expect(new Date(dayStartOf(Date.UTC(2026, 6, 15, 12), BER)).toISOString()).toBe('2026-07-14T22:00:00.000Z');
+  });
+
+  it('compares a summer Sunday with the winter Sunday before it, local time to local time', () => {
+    // Sunday 2026-04-05 10:00 local (08:00 UTC, summer time); a week earlier clocks went forward.
+    const at = Date.UTC(2026, 3, 5, 8);
+    const w = kpiWindows(at, BER);
+    expect(new Date(w.dayStart).toISOString()).toBe('2026-04-04T22:00:00.000Z');
+    // Sunday 2026-03-29: midnight was still winter time (23:00 UTC the day before), the day 23 h long.
+    expect(new Date(w.lastWeekDayStart).toISOString()).toBe('2026-03-28T23:00:00.000Z');
+    expect(w.lastWeekDayEnd - w.lastWeekDayStart).toBe(23 * HOUR_MS);
+    expect(w.lastWeekAt - w.lastWeekDayStart).toBe(w.at - w.dayStart);
+  });
+});
+
+describe("the city's own targets", () => {
+  it('takes the steps kpi.json gives and keeps the defaults for the others', () => {
+    const targets = responseTargetsOf({ responseTargets: { acknowledge: { medianS: 60, p90S: 90 } } });
+    expect(targets.acknowledge).toEqual({ medianS: 60, p90S: 90 });
+    expect(targets.resolve).toEqual(RESPONSE_TARGETS.resolve);
+    expect(responseTargetsOf(undefined)).toEqual(RESPONSE_TARGETS);
+    expect(stepFigures('acknowledge', 10, 120, 200, targets)).toMatchObject({ target: { medianS: 60, p90S: 90 }, met: false });
   });
 });
 
@@ -74,7 +109,7 @@ describe('sensor health per department', () => {
 
 describe('hour slots', () => {
   it('puts each hour in its slot of the local day and ignores hours of other days', () => {
-    const day = dayStartOf(Date.UTC(2026, 2, 9, 17, 30));
+    const day = dayStartOf(Date.UTC(2026, 2, 9, 17, 30), SH);
     const slots = hourSlots(
       [
         { hour: day, n: 2 },

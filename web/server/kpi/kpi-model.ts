@@ -1,11 +1,14 @@
 /**
- * The KPI screen's definitions (docs/kpi.md), pure: the day the figures cover (Wuhan's local
- * day, UTC+8 all year), the response-time steps and their targets, and the shaping of rollup
- * rows into what the screen shows (per department, per hour, split by classification clearance).
+ * The KPI screen's definitions (docs/kpi.md), pure: the day the figures cover (the city's
+ * local day in its IANA time zone, 23 or 25 hours long where clocks change), the response-time
+ * steps and their targets (the product's, or the city's own from its package's `kpi.json`), and
+ * the shaping of rollup rows into what the screen shows (per department, per hour, split by
+ * classification clearance).
  * The SQL that reads the rollups is in storage/kpi-store.ts.
  */
 import type { KpiWindows } from '../../../storage/index.ts';
-import type { Classification } from '../../../twin-model/index.ts';
+import type { CityKpiTargets, Classification } from '../../../twin-model/index.ts';
+import { localDayStart, localDayStartAfter } from '../../../twin-model/local-time.ts';
 import {
   RESPONSE_STEPS,
   type DepartmentHealth,
@@ -18,8 +21,6 @@ import {
 export { RESPONSE_STEPS };
 export type { DepartmentHealth, ResponseStep, SourceHealth, StepFigures };
 
-/** China Standard Time has no daylight saving: a local day is a fixed UTC+8 range. */
-export const CITY_UTC_OFFSET_MS = 8 * 3_600_000;
 export const HOUR_MS = 3_600_000;
 export const DAY_MS = 86_400_000;
 export const WEEK_MS = 7 * DAY_MS;
@@ -31,21 +32,27 @@ export const QUEUE_WINDOW_MIN = 15;
 /** Rejected messages are shown per minute over this many minutes. */
 export const DEAD_LETTER_WINDOW_MIN = 60;
 
-/** Start (epoch ms) of the local day that contains `at`. */
-export function dayStartOf(at: number): number {
-  return Math.floor((at + CITY_UTC_OFFSET_MS) / DAY_MS) * DAY_MS - CITY_UTC_OFFSET_MS;
+/** Start (epoch ms) of the local day in the city's `timeZone` that contains `at`. */
+export function dayStartOf(at: number, timeZone: string): number {
+  return localDayStart(at, timeZone);
 }
 
 /** The time ranges one summary covers (the KPI store's query windows). */
 export type { KpiWindows };
 
-export function kpiWindows(at: number): KpiWindows {
-  const dayStart = dayStartOf(at);
+/**
+ * The windows of a summary at `at` in the city's `timeZone`: today from local midnight, the same
+ * local day a week earlier (from its midnight to the next) and the same time into it.
+ */
+export function kpiWindows(at: number, timeZone: string): KpiWindows {
+  const dayStart = localDayStart(at, timeZone);
+  const lastWeekDayStart = localDayStartAfter(dayStart, -7, timeZone);
   return {
     at,
     dayStart,
-    lastWeekAt: at - WEEK_MS,
-    lastWeekDayStart: dayStart - WEEK_MS,
+    lastWeekAt: lastWeekDayStart + (at - dayStart),
+    lastWeekDayStart,
+    lastWeekDayEnd: localDayStartAfter(lastWeekDayStart, 1, timeZone),
     onlineSince: at - ONLINE_WINDOW_MIN * 60_000,
     queueSince: at - QUEUE_WINDOW_MIN * 60_000,
     deadLettersSince: at - DEAD_LETTER_WINDOW_MIN * 60_000,
@@ -60,20 +67,39 @@ export const STEP_DURATION = {
   resolve: 'resolveAfterDetectS',
 } as const satisfies Record<ResponseStep, string>;
 
+export type ResponseTargets = Readonly<Record<ResponseStep, { medianS: number; p90S: number }>>;
+
 /**
- * Targets (seconds, detection → step), in the spirit of the city's 12345 / emergency service
+ * Targets (seconds, detection → step), in the spirit of a city's 12345 / emergency service
  * commitments: acknowledged within 3 minutes, a unit sent within 10, on scene within 30, the
- * incident resolved within 4 hours — as the median; the p90 may take half as long again.
+ * incident resolved within 4 hours — as the median; the p90 may take half as long again. A city
+ * package's `kpi.json` replaces them step by step ({@link responseTargetsOf}).
  */
-export const RESPONSE_TARGETS: Readonly<Record<ResponseStep, { medianS: number; p90S: number }>> = {
+export const RESPONSE_TARGETS: ResponseTargets = {
   acknowledge: { medianS: 180, p90S: 270 },
   dispatch: { medianS: 600, p90S: 900 },
   arrive: { medianS: 1800, p90S: 2700 },
   resolve: { medianS: 14_400, p90S: 21_600 },
 };
 
-export function stepFigures(step: ResponseStep, count: number, medianS: number | null, p90S: number | null): StepFigures {
-  const target = RESPONSE_TARGETS[step];
+/** The city's targets: its own steps from `kpi.json`, the product's for the others. */
+export function responseTargetsOf(kpi: CityKpiTargets | undefined): ResponseTargets {
+  const out = { ...RESPONSE_TARGETS };
+  for (const step of RESPONSE_STEPS) {
+    const own = kpi?.responseTargets[step];
+    if (own) out[step] = { medianS: own.medianS, p90S: own.p90S };
+  }
+  return out;
+}
+
+export function stepFigures(
+  step: ResponseStep,
+  count: number,
+  medianS: number | null,
+  p90S: number | null,
+  targets: ResponseTargets = RESPONSE_TARGETS,
+): StepFigures {
+  const target = targets[step];
   const median = count > 0 && medianS !== null && Number.isFinite(medianS) ? medianS : null;
   const p90 = count > 0 && p90S !== null && Number.isFinite(p90S) ? p90S : null;
   return {
@@ -113,7 +139,10 @@ export function byDepartment(sources: readonly SourceHealth[]): DepartmentHealth
     .sort((a, b) => b.registered - a.registered || (a.departmentEn < b.departmentEn ? -1 : a.departmentEn > b.departmentEn ? 1 : 0));
 }
 
-/** Per-hour counts of a local day: 24 slots, hour i covering [dayStart + i h, dayStart + (i+1) h). */
+/**
+ * Per-hour counts of a local day: 24 slots, hour i covering [dayStart + i h, dayStart + (i+1) h).
+ * On a day of 25 hours (clocks going back) the last hour is left out; on a day of 23 the last slot stays empty.
+ */
 export function hourSlots(rows: ReadonlyArray<{ hour: number; n: number }>, dayStart: number): number[] {
   const slots = new Array<number>(24).fill(0);
   for (const r of rows) {

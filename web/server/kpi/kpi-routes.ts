@@ -14,7 +14,8 @@ import {
   type KpiSummary,
   type ServiceHallRow,
 } from '../../shared/kpi-protocol.ts';
-import { HttpError, route, timeParam, type Route } from '../http-router.ts';
+import { kpiDrillSchema, kpiSummarySchema } from '../../shared/api-schemas.ts';
+import { HttpError, route, timeParam, type Route } from '../app/http-router.ts';
 import { KpiService, type KpiDeps } from './kpi-service.ts';
 
 export type { KpiDeps, KpiTwin } from './kpi-service.ts';
@@ -46,18 +47,22 @@ export function kpiRoutes(deps: KpiDeps): Route[] {
     route({
       method: 'GET',
       path: '/api/kpi/summary',
+      operationId: 'getKpiSummary',
+      response: kpiSummarySchema,
       permission: 'kpi.read',
       tag: 'kpi',
       summary: 'Every KPI of the leader screen in one call, from the ClickHouse rollups (docs/kpi.md)',
       description:
-        'Open incidents by type and district (with their places), response times (detection → acknowledge, dispatch, arrive, resolve: median and p90 against targets) over incidents detected today, incidents per hour today and on the same day last week, sensor online rate by source and department, ingest health (live figures and rejected messages per minute), hotline cases per hour, service-hall queues. `at` (epoch ms or RFC 3339, default now) is the moment the figures describe; days are Wuhan local days (UTC+8).',
-      response: 'KpiSummary (web/shared/kpi-protocol.ts)',
+        'Open incidents by type and district (with their places), response times (detection → acknowledge, dispatch, arrive, resolve: median and p90 against targets) over incidents detected today, incidents per hour today and on the same day last week, sensor online rate by source and department, ingest health (live figures and rejected messages per minute), hotline cases per hour, service-hall queues. `at` (epoch ms or RFC 3339, default now) is the moment the figures describe; days are the local days of the city in its IANA time zone (`timeZone` of the answer; 23 or 25 hours where clocks change); response-time targets are the `kpi.json` of the city package, else the defaults.',
+      returns: 'KpiSummary (web/shared/kpi-protocol.ts)',
       query: z.object({ at: timeParam.optional() }),
       handler: ({ query, principal }) => service.summary(query.at ?? Date.now(), principal),
     }),
     route({
       method: 'GET',
       path: '/api/kpi/drill/{kpi}',
+      operationId: 'drillKpi',
+      response: kpiDrillSchema,
       permission: 'kpi.read',
       tag: 'kpi',
       summary: 'The rows behind a KPI figure: incidents, sensors, rejected messages, hotline cases or service halls',
@@ -65,7 +70,7 @@ export function kpiRoutes(deps: KpiDeps): Route[] {
         '`kpi` is one of ' +
         DRILL_KPIS.join(', ') +
         ". Filters: `type`, `district` (open-incidents, incidents-today, service-halls), `step` (response-times), `day` = today|lastWeek and `hour` 0-23 (incidents-today, hotline), `source`, `department`, `status` = online|offline (sensor-health), `reason` (dead-letters). Rows above the caller's classification clearance are counted in `hidden`, not listed.",
-      response: 'KpiDrill { kpi, at, columns, rows, total, hidden }',
+      returns: 'KpiDrill { kpi, at, columns, rows, total, hidden }',
       params: z.object({ kpi: z.enum(DRILL_KPIS) }),
       query: drillQuery,
       handler: async ({ params, query, principal }) => {

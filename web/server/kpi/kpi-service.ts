@@ -15,12 +15,13 @@
 import {
   KpiStore,
   RegistryStore,
-  type ClickHouseClient,
+  type StorageClient,
   type IncidentMarkRow,
   type OpenIncidentPoint,
   type SensorRegistryRow,
 } from '../../../storage/index.ts';
-import type { CityModel, Classification, Incident, SensorSite } from '../../../twin-model/index.ts';
+import { registerSites, type CityModel, type Classification, type DeclaredSensorSite, type Incident } from '../../../twin-model/index.ts';
+import { cityTimeZone } from '../../../twin-model/local-time.ts';
 import type { DrillKpi, KpiDrill, KpiSummary, ServiceHallRow } from '../../shared/kpi-protocol.ts';
 import type { StatsMessage } from '../../shared/protocol.ts';
 import type { Principal } from '../auth/auth-service.ts';
@@ -36,7 +37,6 @@ import { hasPermission } from '../auth/policy.ts';
 import { coarsen, withholdsEvidence, type EvidenceClassifier } from '../incidents/incident-view.ts';
 import {
   byDepartment,
-  DAY_MS,
   DEAD_LETTER_WINDOW_MIN,
   hourSlots,
   HOUR_MS,
@@ -45,9 +45,11 @@ import {
   onlineRate,
   QUEUE_WINDOW_MIN,
   RESPONSE_STEPS,
+  responseTargetsOf,
   splitByClearance,
   stepFigures,
   type KpiWindows,
+  type ResponseTargets,
   type ResponseStep,
   type SourceHealth,
 } from './kpi-model.ts';
@@ -62,7 +64,7 @@ export interface KpiTwin {
 }
 
 export interface KpiDeps {
-  clickhouse: ClickHouseClient;
+  clickhouse: StorageClient;
   city: CityModel | null;
   stats: () => StatsMessage;
   /**
@@ -123,16 +125,23 @@ export class KpiService {
   private readonly registry: RegistryStore;
   private readonly classify: SensorClassifier;
   private readonly classifyEvent: EventClassifier;
-  private readonly sites: Map<string, SensorSite>;
+  private readonly sites: Map<string, DeclaredSensorSite>;
   private readonly sources: Map<string, CityModel['sources'][number]>;
   private readonly districts: Map<string, CityModel['districts'][number]>;
+  /** The city's IANA zone: its local day is the KPI day. */
+  private readonly timeZone: string;
+  /** The city's targets (its package's kpi.json over the product's). */
+  private readonly targets: ResponseTargets;
 
   constructor(private readonly deps: KpiDeps) {
+    this.timeZone = cityTimeZone(deps.city);
+    this.targets = responseTargetsOf(deps.city?.kpi);
     this.store = new KpiStore(deps.clickhouse);
     this.registry = new RegistryStore(deps.clickhouse);
     this.classify = sensorClassifier(deps.city?.sources ?? []);
     this.classifyEvent = deps.twin?.classifyEvent ?? eventClassifier(deps.city?.sources ?? []);
-    this.sites = new Map((deps.city?.sensorSites ?? []).map((s) => [s.id, s]));
+    // The register: sensors of v1 kinds and of the kinds the city declares.
+    this.sites = new Map(registerSites(deps.city).map((s) => [s.id, s]));
     this.sources = new Map((deps.city?.sources ?? []).map((s) => [s.id, s]));
     this.districts = new Map((deps.city?.districts ?? []).map((d) => [d.code, d]));
   }
@@ -248,7 +257,7 @@ export class KpiService {
   /** Every KPI of the screen at `at`, for the caller's clearance. */
   async summary(at: number, principal: Principal | null): Promise<KpiSummary> {
     const started = performance.now();
-    const w = kpiWindows(at);
+    const w = kpiWindows(at, this.timeZone);
     const clearance = principal?.clearance ?? [];
     // All at once: on the embedded engine (two cores) in turn measured the same within noise
     // (docs/kpi.md, "Performance"); at once lets a server with more cores overlap them.
@@ -267,6 +276,7 @@ export class KpiService {
     return {
       at,
       dayStart: w.dayStart,
+      timeZone: this.timeZone,
       queryMs: Math.round(performance.now() - started),
       openIncidents: {
         total: open.length,
@@ -282,7 +292,7 @@ export class KpiService {
       },
       responseTimes: {
         incidents: rt.incidents,
-        steps: RESPONSE_STEPS.map((s) => stepFigures(s, rt.steps[s].count, rt.steps[s].q[0], rt.steps[s].q[1])),
+        steps: RESPONSE_STEPS.map((s) => stepFigures(s, rt.steps[s].count, rt.steps[s].q[0], rt.steps[s].q[1], this.targets)),
       },
       incidentsToday: {
         today: hourSlots(byHour.today, w.dayStart),
@@ -331,7 +341,7 @@ export class KpiService {
   /** The rows behind a KPI figure at `filters.at` (default now), within the caller's clearance. */
   async drill(kpi: DrillKpi, filters: DrillFilters, principal: Principal | null): Promise<KpiDrill> {
     const at = filters.at ?? Date.now();
-    const w = kpiWindows(at);
+    const w = kpiWindows(at, this.timeZone);
     const clearance = principal?.clearance ?? [];
     const rows = await this.drillRows(kpi, filters, w, clearance, principal);
     return { kpi, at, columns: rows.columns, rows: rows.all.slice(0, filters.limit), total: rows.all.length, hidden: rows.hidden ?? 0 };
@@ -385,7 +395,7 @@ export class KpiService {
   private async incidentsTodayRows(f: DrillFilters, w: KpiWindows): Promise<DrillRows> {
     const dayStart = f.day === 'lastWeek' ? w.lastWeekDayStart : w.dayStart;
     const from = f.hour !== undefined ? dayStart + f.hour * HOUR_MS : dayStart;
-    const to = f.hour !== undefined ? from + HOUR_MS - 1 : f.day === 'lastWeek' ? dayStart + DAY_MS - 1 : w.at;
+    const to = f.hour !== undefined ? from + HOUR_MS - 1 : f.day === 'lastWeek' ? w.lastWeekDayEnd - 1 : w.at;
     const rows = (await this.store.incidentsDetected(w, from, Math.min(to, w.at))).filter((i) => !f.type || i.type === f.type);
     return { columns: INCIDENT_COLUMNS, all: rows.map(incidentRow) };
   }
@@ -445,7 +455,7 @@ export class KpiService {
     const dayStart = f.day === 'lastWeek' ? w.lastWeekDayStart : w.dayStart;
     const from = f.hour !== undefined ? dayStart + f.hour * HOUR_MS : dayStart;
     const to =
-      f.hour !== undefined ? from + HOUR_MS : f.day === 'lastWeek' ? dayStart + DAY_MS : Math.floor(w.at / HOUR_MS) * HOUR_MS + HOUR_MS;
+      f.hour !== undefined ? from + HOUR_MS : f.day === 'lastWeek' ? w.lastWeekDayEnd : Math.floor(w.at / HOUR_MS) * HOUR_MS + HOUR_MS;
     const all = (await this.store.hotlineCases(from, to, 100_000)).map((r) => ({
       ...r,
       classification: this.classifyEvent(r.source, 'citizen_report'),

@@ -8,18 +8,18 @@ import { z } from 'zod';
 import type { DeadLetterStore, ReadingsStore, RegistryStore } from '../../../storage/index.ts';
 import {
   ID_PATTERN,
-  METRIC_UNITS,
   REJECT_REASONS,
-  SENSOR_KINDS,
+  registerSites,
   SENSOR_STATES,
   stateName,
   UNCLASSIFIED_AS,
   type CityModel,
 } from '../../../twin-model/index.ts';
+import { cellsMessageSchema, readingsResponseSchema, sensorDetailSchema, sensorSummarySchema } from '../../shared/api-schemas.ts';
 import type { ReadingsResponse, SensorDetail } from '../../shared/protocol.ts';
 import type { Principal } from '../auth/auth-service.ts';
 import { clearanceMask, cleared } from '../auth/classification.ts';
-import { HttpError, route, timeParam, type Route } from '../http-router.ts';
+import { HttpError, route, timeParam, type Route } from '../app/http-router.ts';
 import type { TwinService } from './twin-service.ts';
 import { summarize } from './live-stream.ts';
 import { parseBbox } from './sensor-aggregate.ts';
@@ -37,9 +37,23 @@ export interface SensorRouteDeps {
 const sensorId = z.object({ sensorId: z.string().regex(ID_PATTERN, 'must be 1-64 characters of [A-Za-z0-9._-]') });
 const DAY = 86_400_000;
 
+/** A rejected message (storage/dead-letter-store.ts `DeadLetterRow`). */
+const deadLetterSchema = z.object({
+  receivedAt: z.number(),
+  topic: z.string(),
+  reason: z.string(),
+  detail: z.string(),
+  source: z.string(),
+  payload: z.string().describe('The head of the payload: UTF-8 text, or base64 when it is not UTF-8'),
+  payloadEncoding: z.enum(['utf8', 'base64']),
+  payloadBytes: z.number(),
+});
+
 export function sensorRoutes(deps: SensorRouteDeps): Route[] {
   const districtName = (code: string | null) => deps.city?.districts.find((d) => d.code === code) ?? null;
   const sourceOf = (id: string | null) => deps.city?.sources.find((s) => s.id === id) ?? null;
+  // The register: sensors of v1 kinds and of the kinds the city declares.
+  const register = new Map(registerSites(deps.city).map((s) => [s.id, s]));
   /**
    * Refuses a sensor above the caller's clearance (403 with the reason). A sensor the twin has
    * not seen is judged by its site's source, else as unclassified.
@@ -47,7 +61,7 @@ export function sensorRoutes(deps: SensorRouteDeps): Route[] {
   const checkClearance = (principal: Principal | null, id: string): void => {
     if (!principal) throw new HttpError(401, 'sign in first');
     const entry = deps.twin.state.byId.get(id);
-    const site = entry ? null : (deps.city?.sensorSites.find((s) => s.id === id) ?? null);
+    const site = entry ? null : (register.get(id) ?? null);
     const cls = entry
       ? deps.twin.stream.classify(entry)
       : site
@@ -66,12 +80,18 @@ export function sensorRoutes(deps: SensorRouteDeps): Route[] {
     route({
       method: 'GET',
       path: '/api/sensors',
+      operationId: 'listSensors',
+      response: z.object({ total: z.number(), sensors: z.array(sensorSummarySchema) }),
       permission: 'live.read',
       tag: 'sensors',
       summary: "Sensors known to the twin, filtered (only those within the caller's classification clearance)",
-      response: '{ total, sensors: SensorSummary[] }',
+      returns: '{ total, sensors: SensorSummary[] }',
       query: z.object({
-        kind: z.enum([...SENSOR_KINDS, 'unknown']).optional(),
+        kind: z
+          .string()
+          .max(40)
+          .refine((k) => k === 'unknown' || deps.twin.vocabulary.isKind(k), 'must be a sensor kind of GET /api/vocabulary, or unknown')
+          .optional(),
         state: z.enum(SENSOR_STATES).optional(),
         district: z.string().max(32).optional(),
         limit: z.coerce.number().int().min(1).max(10_000).default(1000),
@@ -92,12 +112,14 @@ export function sensorRoutes(deps: SensorRouteDeps): Route[] {
     route({
       method: 'GET',
       path: '/api/sensors/aggregate',
+      operationId: 'aggregateSensors',
+      response: cellsMessageSchema,
       permission: 'live.read',
       tag: 'sensors',
       summary: 'Aggregate grid cells of the sensors in a bbox (count, mean position, counts by state), for the map at low zoom',
       description:
         "Cells are squares of 90/2^level degrees, level = floor(zoom) within 6..13 (coarser when the bbox would need over 20,000 cells); the key `level/ix/iy` is the same on every pan. `source=twin` (default): the twin's in-memory grid with counts per state (normal, warning, alarm, stale, unregistered); `source=registry`: the stored registry in ClickHouse (counts only). Only sensors within the caller's classification clearance are counted (docs/scale.md).",
-      response: 'CellsMessage { serverTime, level, cellDeg, bbox, zoom, total, registry, source, cells: [{ key, n, lng, lat, states }] }',
+      returns: 'CellsMessage { serverTime, level, cellDeg, bbox, zoom, total, registry, source, cells: [{ key, n, lng, lat, states }] }',
       query: z.object({
         bbox: z.string().max(200),
         zoom: z.coerce.number().min(0).max(24),
@@ -114,7 +136,7 @@ export function sensorRoutes(deps: SensorRouteDeps): Route[] {
               .map((k) => k.trim())
               .filter(Boolean)
           : null;
-        const unknown = kinds?.find((k) => k !== 'unknown' && !(SENSOR_KINDS as readonly string[]).includes(k));
+        const unknown = kinds?.find((k) => k !== 'unknown' && !deps.twin.vocabulary.isKind(k));
         if (unknown) throw new HttpError(400, `unknown sensor kind "${unknown.slice(0, 40)}"`);
         if (query.source === 'registry') {
           return registryCells(deps.registry, {
@@ -122,7 +144,7 @@ export function sensorRoutes(deps: SensorRouteDeps): Route[] {
             zoom: query.zoom,
             clearance: principal.clearance,
             sources: deps.city?.sources ?? [],
-            register: deps.city?.sensorSites ?? [],
+            register: [...register.values()],
             kinds,
           });
         }
@@ -132,10 +154,12 @@ export function sensorRoutes(deps: SensorRouteDeps): Route[] {
     route({
       method: 'GET',
       path: '/api/sensors/{sensorId}',
+      operationId: 'getSensor',
+      response: sensorDetailSchema,
       permission: 'sensors.read',
       tag: 'sensors',
       summary: 'One sensor: kind, position, registration, district, source, state and latest value per metric',
-      response: 'SensorDetail',
+      returns: 'SensorDetail',
       params: sensorId,
       handler: async ({ params, principal }): Promise<SensorDetail> => {
         checkClearance(principal, params.sensorId);
@@ -143,10 +167,10 @@ export function sensorRoutes(deps: SensorRouteDeps): Route[] {
         const stored = entry ? null : await deps.readings.latest(params.sensorId);
         if (!entry && (!stored || stored.length === 0)) throw new HttpError(404, `sensor "${params.sensorId}" is not known`);
         const latest: SensorDetail['latest'] = {};
-        const unitOf = (m: string) => METRIC_UNITS[m.replace(/:sum$/, '') as keyof typeof METRIC_UNITS] ?? '';
+        const unitOf = (m: string) => deps.twin.vocabulary.unitOf(m.replace(/:sum$/, '')) ?? '';
         if (entry) for (const [m, v] of entry.latest) latest[m] = { value: v.value, ts: v.ts, unit: unitOf(m) };
         else for (const r of stored ?? []) latest[r.metric] = { value: r.value, ts: r.ts, unit: unitOf(r.metric) };
-        const site = deps.city?.sensorSites.find((s) => s.id === params.sensorId) ?? null;
+        const site = register.get(params.sensorId) ?? null;
         const district = districtName(entry?.district ?? site?.district ?? null);
         const source = sourceOf(entry?.sourceId ?? site?.sourceId ?? null);
         // The effective classification: the source's, raised (never lowered) by the sensor's meta.
@@ -174,19 +198,21 @@ export function sensorRoutes(deps: SensorRouteDeps): Route[] {
           classification,
           state: entry ? stateName(entry.state) : 'unregistered',
           latest,
-          stateReason: entry?.stateReason ?? null,
+          stateReason: entry ? deps.twin.stateReason(entry) : null,
         };
       },
     }),
     route({
       method: 'GET',
       path: '/api/sensors/{sensorId}/readings',
+      operationId: 'getSensorReadings',
+      response: readingsResponseSchema,
       permission: 'sensors.history',
       tag: 'sensors',
       summary: 'History of one metric of a sensor, in time order',
       description:
         'Times as epoch ms or RFC 3339. Default range: the last hour. Ranges over 3 h come from the per-minute rollup (averages), so `resolution` says what was used.',
-      response: 'ReadingsResponse { sensorId, metric, points: [[epochMs, value], ...], resolution }',
+      returns: 'ReadingsResponse { sensorId, metric, points: [[epochMs, value], ...], resolution }',
       params: sensorId,
       query: z.object({
         metric: z.string().regex(/^[A-Za-z][A-Za-z0-9_.:-]{0,63}$/, 'must be a metric name such as water_level_cm'),
@@ -216,12 +242,14 @@ export function sensorRoutes(deps: SensorRouteDeps): Route[] {
     route({
       method: 'GET',
       path: '/api/dead-letters',
+      operationId: 'listDeadLetters',
+      response: z.array(deadLetterSchema),
       permission: 'ingest.dead-letters',
       tag: 'ingest',
       summary: 'Recently rejected messages with topic, reason and (truncated) payload',
       description:
         "Only messages whose topic is within the caller's classification clearance: a sensor's or service's topic is classified as that sensor, a report's as its source, a unit's fix as internal, a topic outside the v1 scheme as sensitive.",
-      response: 'Array of dead letters, newest first',
+      returns: 'Array of dead letters, newest first',
       query: z.object({
         reason: z.enum(REJECT_REASONS).optional(),
         limit: z.coerce.number().int().min(1).max(1000).default(100),

@@ -15,6 +15,7 @@
  * after the highest id stored.
  */
 import { BatchedAppender, type IncidentStore, type TwinRebuildStore } from '../../../storage/index.ts';
+import type { WarningContext } from '../../../twin-model/cap/index.ts';
 import {
   activeIncidents,
   applyIncidentInput,
@@ -22,20 +23,27 @@ import {
   createTwinState,
   FusionEngine,
   IncidentActionError,
-  isSensorKind,
+  KIND_NAME_PATTERN,
+  registerSites,
+  Vocabulary,
   parseTopic,
   resolveSensorMeta,
   restoreIncidents,
+  stateReasonAt,
   type CityEvent,
   type CityModel,
   type Classification,
+  type CompiledRuleSet,
   type Incident,
   type IncidentAction,
+  type IncidentRule,
+  type IncidentType,
   type IncidentChange,
   type Reading,
   type RegisterField,
+  type SensorEntry,
   type SensorMeta,
-  type SensorSite,
+  type DeclaredSensorSite,
   type TwinConfig,
   type TwinContext,
   type TwinState,
@@ -56,7 +64,14 @@ export interface TwinServiceOptions {
   now?: () => number;
   /** Incident changes are written in batches this often (ms). */
   persistDelayMs?: number;
+  /**
+   * Sensors the city retired from its register (storage/city-register-store.ts): not shown
+   * live — their meta and readings leave the twin alone (the ingest still stores them).
+   */
+  retiredSensors?: ReadonlySet<string>;
   log?: (level: 'info' | 'warn' | 'error', message: string) => void;
+  /** The vocabulary (v1 and the city's declared kinds); default: v1 only. */
+  vocabulary?: Vocabulary;
 }
 
 export type IncidentListener = (changes: readonly IncidentChange[]) => void;
@@ -113,8 +128,17 @@ export class TwinService {
     return this.refusedMeta;
   }
   private refusedMeta = 0;
+  /** Sensors the city retired (not shown live), and the messages about them the twin left alone. */
+  private readonly retired: ReadonlySet<string>;
+  private retiredInputs = 0;
+  /** Meta and readings messages of retired sensors (stored by the ingest, not shown live). */
+  get retiredSensorInputs(): number {
+    return this.retiredInputs;
+  }
   private readonly refusalListeners = new Set<MetaRefusalListener>();
-  private readonly sites: ReadonlyMap<string, SensorSite>;
+  private readonly sites: ReadonlyMap<string, DeclaredSensorSite>;
+  /** Sensor kinds and metrics (v1 and declared), shared with this process's ingest. */
+  readonly vocabulary: Vocabulary;
   private readonly sourceClass: ReadonlyMap<string, Classification>;
   /** Classification of a report by its source (auth/classification.ts). */
   readonly classifyEvent: EventClassifier;
@@ -143,11 +167,16 @@ export class TwinService {
       // Kept for the next write: the incident history must not lose an operator's action.
       onFailure: (err, kept) => this.log('warn', `incident store: ${err.message}; ${kept} changes kept for the next write`),
     });
-    this.sites = new Map((options.city?.sensorSites ?? []).map((s) => [s.id, s]));
+    this.vocabulary = options.vocabulary ?? new Vocabulary();
+    // The register: sensors of v1 kinds and of the kinds the city declares.
+    this.sites = new Map(registerSites(options.city).map((s) => [s.id, s]));
+    this.retired = options.retiredSensors ?? new Set();
     this.sourceClass = new Map((options.city?.sources ?? []).map((s) => [s.id, s.classification]));
     this.classifyEvent = eventClassifier(options.city?.sources ?? []);
+    const vocabulary = this.vocabulary;
     this.state = createTwinState({
       sites: this.sites,
+      kindMetrics: (kind) => vocabulary.kindMetrics(kind),
       ...(options.districtAt ? { districtAt: options.districtAt } : {}),
     });
     // Classification follows the sensor's meta, else its registered source (分级分类).
@@ -180,6 +209,10 @@ export class TwinService {
    * back from storage at start, already reported when it arrived.
    */
   onMeta(sensorId: string, meta: SensorMeta | null, restored = false): void {
+    if (this.retired.has(sensorId)) {
+      this.retiredInputs++;
+      return;
+    }
     if (!restored) this.checkMeta(sensorId, meta);
     this.emit(this.engine.meta(sensorId, meta, this.ctx));
   }
@@ -210,6 +243,10 @@ export class TwinService {
   }
 
   onReadings(sensorId: string, readings: readonly Reading[]): void {
+    if (this.retired.has(sensorId)) {
+      this.retiredInputs++;
+      return;
+    }
     this.emit(this.engine.readings(sensorId, readings, this.ctx));
   }
 
@@ -218,8 +255,40 @@ export class TwinService {
     this.emit(this.engine.event(event, this.ctx));
   }
 
+  /** Why a sensor is in its state now (a stale sensor's silence worded at the twin's clock). */
+  stateReason(entry: SensorEntry): string | null {
+    return stateReasonAt(this.state, entry, this.ctx.now());
+  }
+
   tick(): void {
     this.emit(this.engine.tick(this.ctx));
+  }
+
+  /**
+   * Puts an alarm rule set in force live (docs/rules.md): every sensor is re-evaluated from its
+   * current values; the alarms that rise or clear become incident evidence as usual (stored and
+   * sent on by the writer, shadowed elsewhere). Every node applies it to its own twin.
+   */
+  setAlarmRules(rules: CompiledRuleSet): void {
+    this.emit(this.engine.setRules(rules, this.ctx));
+  }
+
+  /** Puts incident rules in force live: evidence from now on is linked by them. */
+  setIncidentRules(rules: ReadonlyMap<IncidentType, IncidentRule>): void {
+    this.engine.setIncidentRules(rules);
+  }
+
+  /** The alarm rules in force. */
+  alarmRules(): CompiledRuleSet {
+    return this.state.config.rules;
+  }
+
+  /**
+   * The official warnings held (web/server/cap), and the keys of those cancelled or updated
+   * since: the correlator adds or withdraws their support on the incidents they cover.
+   */
+  setWarnings(warnings: readonly WarningContext[], withdrawn: readonly string[] = []): void {
+    this.emit(this.engine.warnings(warnings, withdrawn, this.ctx));
   }
 
   /**
@@ -359,6 +428,8 @@ export class TwinService {
    * alarm) by the highest of the district's sensors of that kind.
    */
   readonly classifyEvidence: EvidenceClassifier = (e): Classification => {
+    // An official warning is published to the public by its issuer.
+    if (e.kind === 'official_warning') return 'public';
     if (e.kind === 'event') return this.classifyEvent(e.source, e.eventType ?? null);
     const id = e.sensorId ?? e.id.replace(/^alarm:/, '');
     if (!this.state.byId.has(id) && id.startsWith('area-')) return this.areaClass(id);
@@ -389,6 +460,12 @@ export class TwinService {
         return this.classifyEvent(t.topic.source, null);
       case 'unit_position':
         return UNCLASSIFIED_AS;
+      case 'gateway_senml':
+        // A gateway's pack may carry any of its sensors' readings, of any classification.
+        return 'sensitive';
+      // Official warnings are published to the public by their issuer.
+      case 'cap_warning':
+        return 'public';
       default: {
         const never: never = t.topic;
         throw new Error(`unknown topic kind ${JSON.stringify(never)}`);
@@ -467,7 +544,8 @@ export class TwinService {
       if (restored.length) this.log('info', `incidents restored from storage: ${restored.length} open`);
     }
     for (const s of await source.registeredSensors()) {
-      if (!isSensorKind(s.kind)) continue;
+      // A v1 kind or a declared one (a deregistration has none).
+      if (!KIND_NAME_PATTERN.test(s.kind)) continue;
       const meta: SensorMeta = { kind: s.kind, lng: s.lng, lat: s.lat };
       if (s.name) meta.name = s.name;
       if (s.unit) meta.unit = s.unit;

@@ -2,8 +2,9 @@
  * Exactly once per (event, recipient, channel): before a message is sent, its recipients' keys
  * are claimed; a key someone already claimed — this process earlier, or another web node
  * sharing the store — is not sent again. The check is an interface so the store can be shared:
- * in memory here (one process), a ClickHouse or Redis one (`SET key NX EX`) when several web
- * nodes run (not wired yet, docs/notifications.md).
+ * in memory (one process; seeded at start with the keys of the delivery log, so a restart does
+ * not send again what was sent before it), or in Redis (`SET key NX PX`) when several web nodes
+ * run (redis-idempotency-keys.ts).
  */
 export interface IdempotencyKeys {
   /** Claims each key; `true` where this caller claimed it now, `false` where it was claimed before. */
@@ -34,6 +35,15 @@ export class MemoryIdempotencyKeys implements IdempotencyKeys {
 
   get size(): number {
     return this.claimed.size;
+  }
+
+  /** Marks keys claimed before (read back from the delivery log at start), without claiming anything now. */
+  remember(keys: Iterable<string>, at = this.now()): void {
+    for (const key of keys) {
+      this.claimed.delete(key);
+      this.claimed.set(key, at);
+    }
+    this.forget(this.now());
   }
 
   async claim(keys: readonly string[]): Promise<boolean[]> {

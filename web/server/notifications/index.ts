@@ -1,7 +1,7 @@
 /**
  * The notifications' I/O edge (docs/notifications.md): channel senders (webhook, e-mail, SMS
  * gateway), the dispatcher with its bounded queues, retries and idempotency keys, and the
- * delivery log. Not wired into the runtime yet.
+ * delivery log, and the service that wires them into the running product with their routes.
  */
 export * from './channel-sender.ts';
 export * from './channel-senders.ts';
@@ -13,3 +13,5 @@ export * from './sms-channel.ts';
 export * from './idempotency-keys.ts';
 export * from './delivery-log.ts';
 export * from './notification-dispatcher.ts';
+export * from './redis-idempotency-keys.ts';
+export * from './notification-service.ts';

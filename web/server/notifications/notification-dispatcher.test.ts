@@ -86,14 +86,17 @@ describe('webhook signature and body', () => {
     );
   });
 
-  it('carries the idempotency key, the event, the incident and the texts, the same bytes every time', () => {
-    const m = message(1, [{ id: 'team:drainage/t1', users: ['zhao'] } as never]);
+  it('carries the idempotency key, the event, the incident, every recipient it stands for and the texts, the same bytes every time', () => {
+    const m = message(1, [{ id: 'team:drainage/t1', users: ['zhao'] } as never, { id: 'role:operator', users: ['wang', 'li'] } as never]);
     const body = JSON.parse(webhookBody(m).toString('utf8'));
     expect(body).toMatchObject({
-      id: 'inc-1/opened|team:drainage/t1|hook',
+      id: 'inc-1/opened|hook',
       event: { id: 'inc-1/opened', kind: 'opened', at: 1000 },
       incident: { id: 'inc-1', type: 'fire', severity: 4 },
-      recipient: { id: 'team:drainage/t1', users: ['zhao'] },
+      recipients: [
+        { id: 'team:drainage/t1', users: ['zhao'] },
+        { id: 'role:operator', users: ['wang', 'li'] },
+      ],
       language: 'zh-CN',
       subject: 'subject 1',
       link: 'https://citytwin.example/?incident=inc-1',

@@ -118,6 +118,14 @@ interface Lane {
   pumpScheduled: boolean;
   stats: Omit<ChannelStats, 'queued' | 'inFlight' | 'retrying'>;
   deadLetters: DeadLetter[];
+  /** Senders replaced by a new configuration, closed once the sends they started are done. */
+  retired: ChannelSender[];
+}
+
+/** What a redelivery found: the keys handed to their channel again, and those no dead letter holds. */
+export interface Redelivery {
+  redelivered: string[];
+  missing: string[];
 }
 
 export class NotificationDispatcher {
@@ -132,19 +140,111 @@ export class NotificationDispatcher {
   constructor(private readonly options: DispatcherOptions) {
     this.now = options.now ?? Date.now;
     this.deadLetterLimit = options.deadLetterLimit ?? 1000;
-    for (const { channel, sender } of options.channels) {
-      this.lanes.set(channel.id, {
-        channel,
-        sender,
-        queue: new Fifo(),
-        ready: [],
-        inFlight: 0,
-        waiting: new Map(),
-        pumpScheduled: false,
-        stats: { attempts: 0, sent: 0, failed: 0, dead: 0, dropped: 0, duplicates: 0 },
-        deadLetters: [],
-      });
+    for (const c of options.channels) this.lanes.set(c.channel.id, this.lane(c));
+  }
+
+  private lane({ channel, sender }: DispatchChannel): Lane {
+    return {
+      channel,
+      sender,
+      queue: new Fifo(),
+      ready: [],
+      inFlight: 0,
+      waiting: new Map(),
+      pumpScheduled: false,
+      stats: { attempts: 0, sent: 0, failed: 0, dead: 0, dropped: 0, duplicates: 0 },
+      deadLetters: [],
+      retired: [],
+    };
+  }
+
+  /** The channels configured now. */
+  channels(): NotifyChannel[] {
+    return [...this.lanes.values()].map((l) => l.channel);
+  }
+
+  /**
+   * Follows a new channel configuration without a restart: a new channel gets its queue; a
+   * changed one sends with its new settings from the next attempt on (the old sender closes once
+   * the sends it started are done; what waits keeps its place); a removed one stops, and what
+   * waited in it becomes a dead letter (`unknown_channel`). `unchanged` says whether a channel's
+   * settings are the same (its sender is then kept).
+   */
+  configure(channels: readonly DispatchChannel[], unchanged: (a: NotifyChannel, b: NotifyChannel) => boolean): void {
+    const next = new Set(channels.map((c) => c.channel.id));
+    for (const [id, lane] of this.lanes) {
+      if (next.has(id)) continue;
+      this.lanes.delete(id);
+      for (const [timer, p] of lane.waiting) {
+        clearTimeout(timer);
+        this.bury(lane, p, 'dead', 'unknown_channel', `channel ${JSON.stringify(id)} was removed`);
+      }
+      lane.waiting.clear();
+      for (let p = lane.ready.shift() ?? lane.queue.take(); p; p = lane.ready.shift() ?? lane.queue.take())
+        this.bury(lane, p, 'dead', 'unknown_channel', `channel ${JSON.stringify(id)} was removed`);
+      lane.retired.push(lane.sender);
+      this.closeRetired(lane);
     }
+    for (const c of channels) {
+      const lane = this.lanes.get(c.channel.id);
+      if (!lane) {
+        this.lanes.set(c.channel.id, this.lane(c));
+        continue;
+      }
+      if (unchanged(lane.channel, c.channel)) {
+        // The new sender is not needed: the old one keeps its connections.
+        void c.sender.close();
+        continue;
+      }
+      lane.retired.push(lane.sender);
+      lane.channel = c.channel;
+      lane.sender = c.sender;
+      this.closeRetired(lane);
+      this.pump(lane);
+    }
+    this.checkIdle();
+  }
+
+  private closeRetired(lane: Lane): void {
+    if (lane.inFlight > 0 || lane.retired.length === 0) return;
+    const senders = lane.retired.splice(0);
+    for (const s of senders) void s.close();
+  }
+
+  /**
+   * Hands dead letters (failed or dead messages still held in memory, by a recipient's delivery
+   * key) to their channel again, as new attempts: the keys were claimed when they were first sent,
+   * so they are not claimed again. Keys no dead letter holds any longer are `missing`.
+   */
+  redeliver(keys: readonly string[]): Redelivery {
+    const wanted = new Set(keys);
+    const redelivered: string[] = [];
+    const now = this.now();
+    for (const lane of this.lanes.values()) {
+      if (this.closed) break;
+      const kept: DeadLetter[] = [];
+      for (const letter of lane.deadLetters) {
+        const keyOf = (r: string) => deliveryKey(letter.message.event.id, r, lane.channel.id);
+        const again = letter.recipients.filter((r) => wanted.has(keyOf(r)));
+        if (again.length === 0) {
+          kept.push(letter);
+          continue;
+        }
+        const rest = letter.recipients.filter((r) => !wanted.has(keyOf(r)));
+        if (rest.length > 0) kept.push({ ...letter, recipients: rest });
+        for (const r of again) {
+          wanted.delete(keyOf(r));
+          redelivered.push(keyOf(r));
+        }
+        const recipients = letter.message.recipients.filter((r) => again.includes(r.id));
+        const p: Pending = { message: letter.message, recipients, claimed: true, attempts: 0, queuedAt: now, lastError: '' };
+        this.log(lane.channel.id, p, 'queued', null);
+        lane.ready.push(p);
+      }
+      lane.deadLetters = kept;
+      this.pump(lane);
+    }
+    return { redelivered, missing: [...wanted] };
   }
 
   /** Hands messages over for sending; returns at once. */
@@ -217,7 +317,7 @@ export class NotificationDispatcher {
         this.bury(lane, p, 'dead', 'shutdown', 'the dispatcher closed before it was sent');
     }
     await this.drain();
-    await Promise.all([...this.lanes.values()].map((l) => l.sender.close()));
+    await Promise.all([...this.lanes.values()].flatMap((l) => [l.sender, ...l.retired.splice(0)]).map((s) => s.close()));
   }
 
   private idle(): boolean {
@@ -240,6 +340,7 @@ export class NotificationDispatcher {
       lane.inFlight++;
       void this.attempt(lane, p).finally(() => {
         lane.inFlight--;
+        this.closeRetired(lane);
         this.pump(lane);
         this.checkIdle();
       });

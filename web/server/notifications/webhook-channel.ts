@@ -2,11 +2,12 @@
  * Webhooks: the message as a JSON body POSTed to the channel's URL, signed so the receiver can
  * tell it comes from CityTwin and was not altered: `X-CityTwin-Signature: sha256=<hex>` is the
  * HMAC-SHA256 of the raw body bytes with the channel's secret (docs/notifications.md shows a
- * receiver checking it). `X-CityTwin-Delivery` carries the idempotency key, so a receiver can
- * drop a message it already took (a retry after an answer that was lost or late).
+ * receiver checking it). One request per (event, channel) lists every recipient it stands for
+ * (`recipients`); `X-CityTwin-Delivery` is `<event id>|<channel id>`, so a receiver can drop a
+ * message it already took (a retry after an answer that was lost or late).
  */
 import { createHmac } from 'node:crypto';
-import { deliveryKey, type OutgoingMessage, type WebhookChannel } from '../../../twin-model/index.ts';
+import { webhookMessageId, type OutgoingMessage, type WebhookChannel } from '../../../twin-model/index.ts';
 import type { ChannelSender, SendOutcome } from './channel-sender.ts';
 import { createAgents, sendHttp } from './http-request.ts';
 
@@ -22,10 +23,9 @@ export function signBody(body: Buffer | string, secret: string): string {
 /** The JSON body of a webhook message (the same bytes on every attempt). */
 export function webhookBody(message: OutgoingMessage): Buffer {
   const e = message.event;
-  const recipient = message.recipients[0]!;
   return Buffer.from(
     JSON.stringify({
-      id: deliveryKey(e.id, recipient.id, message.channelId),
+      id: webhookMessageId(e.id, message.channelId),
       event: {
         id: e.id,
         kind: e.kind,
@@ -37,7 +37,7 @@ export function webhookBody(message: OutgoingMessage): Buffer {
         ...(e.unitIds ? { unitIds: e.unitIds, actor: e.actor } : {}),
       },
       incident: e.incident,
-      recipient: { id: recipient.id, users: recipient.users ?? [] },
+      recipients: message.recipients.map((r) => ({ id: r.id, users: r.users ?? [] })),
       language: message.language,
       subject: message.subject,
       text: message.text,
@@ -57,7 +57,6 @@ export class WebhookSender implements ChannelSender {
 
   send(message: OutgoingMessage): Promise<SendOutcome> {
     const body = webhookBody(message);
-    const recipient = message.recipients[0]!;
     return sendHttp(
       {
         url: this.channel.url,
@@ -67,7 +66,7 @@ export class WebhookSender implements ChannelSender {
           'Content-Type': 'application/json; charset=utf-8',
           'User-Agent': 'CityTwin-Notifications/1',
           [EVENT_HEADER]: message.event.kind,
-          [DELIVERY_HEADER]: deliveryKey(message.event.id, recipient.id, message.channelId),
+          [DELIVERY_HEADER]: webhookMessageId(message.event.id, message.channelId),
           [SIGNATURE_HEADER]: signBody(body, this.channel.secret),
         },
         body,

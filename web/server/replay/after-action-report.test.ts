@@ -65,6 +65,7 @@ function report() {
       confidence: 0.8,
     }),
     now: T0 + 20 * MIN,
+    timeZone: 'Europe/Berlin',
   });
 }
 
@@ -87,6 +88,15 @@ describe('the after-action report', () => {
     expect(md).toContain('nearest \\| by boat');
     expect(md).toContain('2 evidence items above your clearance are not listed');
     expect(reportMarkdown(report(), 'zh')).toContain('# 事后复盘报告: inc-000007');
+  });
+
+  it("writes the city's local times with their offset, and names the zone", () => {
+    // T0 is 08:00 UTC on 2026-06-01: 10:00 in Berlin (summer time).
+    const md = reportMarkdown(report(), 'en');
+    expect(md).toContain('| Opened | 2026-06-01 10:00:00 (UTC+2) |');
+    expect(md).toContain('| Time zone | Europe/Berlin |');
+    expect(md).not.toContain('UTC+8');
+    expect(reportHtml({ ...report(), timeZone: 'Asia/Shanghai' }, 'en', null)).toContain('2026-06-01 16:00:00 (UTC+8)');
   });
 
   it('writes HTML with every value escaped and a map snapshot', () => {

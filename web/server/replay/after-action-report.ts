@@ -10,11 +10,14 @@ import type { UnitTrack } from '../../shared/replay-protocol.ts';
 import { wordChangeDetail, wordLinkReason } from '../../shared/incident-wording.ts';
 import type { CityBasemap, DispatchLogEntry, IncidentChange } from '../../../twin-model/index.ts';
 import { responseTimesOf, type IncidentResponseTimes } from '../../../twin-model/dispatch/response-times.ts';
+import { formatLocalDateTime, utcOffsetLabel } from '../../../twin-model/local-time.ts';
 
 const MIN = 60_000;
 
 export interface AfterActionReport {
   generatedAt: number;
+  /** The city's IANA time zone: the report's times are its local times. */
+  timeZone: string;
   incident: IncidentView;
   range: { from: number; to: number };
   timeline: IncidentHistoryEntry[];
@@ -55,12 +58,15 @@ export interface ReportInputs {
   view: (i: IncidentChange['incident']) => IncidentView;
   historyView: (c: IncidentChange) => IncidentHistoryEntry;
   now: number;
+  /** The city's IANA time zone (the command centre reads its own clocks). */
+  timeZone: string;
 }
 
 export function afterActionReport(r: ReportInputs): AfterActionReport {
   const sent = new Set(r.log.map((e) => e.unitId).filter((u): u is string => Boolean(u)));
   return {
     generatedAt: r.now,
+    timeZone: r.timeZone,
     incident: r.view(r.history.at(-1)!.incident),
     range: r.range,
     timeline: r.history.map(r.historyView),
@@ -92,6 +98,7 @@ const WORDS: Record<string, { zh: string; en: string }> = {
   district: { zh: '区', en: 'District' },
   opened: { zh: '发生', en: 'Opened' },
   range: { zh: '复盘时段', en: 'Replay range' },
+  zone: { zh: '时区', en: 'Time zone' },
   timeline: { zh: '时间线', en: 'Timeline' },
   evidence: { zh: '证据', en: 'Evidence' },
   decisions: { zh: '调度决策', en: 'Dispatch decisions' },
@@ -120,9 +127,9 @@ const WORDS: Record<string, { zh: string; en: string }> = {
 
 const w = (key: string, lang: ReportLang): string => WORDS[key]?.[lang] ?? key;
 
-/** UTC+8 (Wuhan) wall-clock time, as the command centre reads it. */
-function clock(ms: number): string {
-  return `${new Date(ms + 8 * 3600_000).toISOString().replace('T', ' ').slice(0, 19)} (UTC+8)`;
+/** The city's wall-clock time with its offset at that moment, as the command centre reads it: `2026-07-01 16:00:00 (UTC+8)`. */
+function clock(ms: number, zone: string): string {
+  return `${formatLocalDateTime(ms, zone)} (${utcOffsetLabel(ms, zone)})`;
 }
 
 function duration(s: number | null | undefined): string {
@@ -151,9 +158,10 @@ export function reportMarkdown(r: AfterActionReport, lang: ReportLang): string {
   lines.push(
     `| ${w('confidence', lang)} | ${i.confidence.toFixed(2)} |`,
     `| ${w('district', lang)} | ${i.district ?? '—'} |`,
-    `| ${w('opened', lang)} | ${clock(i.openedAt)} |`,
+    `| ${w('opened', lang)} | ${clock(i.openedAt, r.timeZone)} |`,
   );
-  lines.push(`| ${w('range', lang)} | ${clock(r.range.from)} – ${clock(r.range.to)} |`, '');
+  lines.push(`| ${w('range', lang)} | ${clock(r.range.from, r.timeZone)} – ${clock(r.range.to, r.timeZone)} |`);
+  lines.push(`| ${w('zone', lang)} | ${r.timeZone} |`, '');
   lines.push(`## ${w('responseTimes', lang)}`, '', `| ${w('step', lang)} | ${w('seconds', lang)} |`, '|---|---|');
   for (const [k, v] of durationRows(r)) lines.push(`| ${w(k, lang)} | ${v} |`);
   lines.push(
@@ -164,7 +172,7 @@ export function reportMarkdown(r: AfterActionReport, lang: ReportLang): string {
     '|---|---|---|---|',
   );
   for (const h of r.timeline)
-    lines.push(`| ${clock(h.at)} | ${mdCell(h.actor)} | ${h.what} | ${mdCell(wordChangeDetail(h.what, h.detail, lang))} |`);
+    lines.push(`| ${clock(h.at, r.timeZone)} | ${mdCell(h.actor)} | ${h.what} | ${mdCell(wordChangeDetail(h.what, h.detail, lang))} |`);
   lines.push(
     '',
     `## ${w('evidence', lang)}`,
@@ -172,7 +180,8 @@ export function reportMarkdown(r: AfterActionReport, lang: ReportLang): string {
     `| ${w('time', lang)} | ${w('kind', lang)} | id | ${w('why', lang)} |`,
     '|---|---|---|---|',
   );
-  for (const e of i.evidence) lines.push(`| ${clock(e.ts)} | ${e.kind} | ${mdCell(e.id)} | ${mdCell(wordLinkReason(e.why, lang))} |`);
+  for (const e of i.evidence)
+    lines.push(`| ${clock(e.ts, r.timeZone)} | ${e.kind} | ${mdCell(e.id)} | ${mdCell(wordLinkReason(e.why, lang))} |`);
   if (i.hiddenEvidence > 0) lines.push('', `${i.hiddenEvidence} ${w('hidden', lang)}`);
   lines.push('', `## ${w('decisions', lang)}`, '');
   if (r.decisions.length === 0) lines.push(w('none', lang));
@@ -183,10 +192,10 @@ export function reportMarkdown(r: AfterActionReport, lang: ReportLang): string {
     );
     for (const d of r.decisions)
       lines.push(
-        `| ${clock(d.at)} | ${mdCell(d.actor)} | ${d.action} | ${mdCell(d.unitId ?? '')} | ${mdCell(d.reason ?? (d.data as { overrideReason?: string }).overrideReason ?? '')} |`,
+        `| ${clock(d.at, r.timeZone)} | ${mdCell(d.actor)} | ${d.action} | ${mdCell(d.unitId ?? '')} | ${mdCell(d.reason ?? (d.data as { overrideReason?: string }).overrideReason ?? '')} |`,
       );
   }
-  lines.push('', `${w('generated', lang)} ${clock(r.generatedAt)}`, '');
+  lines.push('', `${w('generated', lang)} ${clock(r.generatedAt, r.timeZone)}`, '');
   return lines.join('\n');
 }
 
@@ -279,8 +288,9 @@ ${table(
     [w('severity', lang), i.severity],
     [w('confidence', lang), i.confidence.toFixed(2)],
     [w('district', lang), i.district ?? '—'],
-    [w('opened', lang), clock(i.openedAt)],
-    [w('range', lang), `${clock(r.range.from)} – ${clock(r.range.to)}`],
+    [w('opened', lang), clock(i.openedAt, r.timeZone)],
+    [w('range', lang), `${clock(r.range.from, r.timeZone)} – ${clock(r.range.to, r.timeZone)}`],
+    [w('zone', lang), r.timeZone],
   ],
 )}
 <h2>${esc(w('map', lang))}</h2>
@@ -293,12 +303,12 @@ ${table(
 <h2>${esc(w('timeline', lang))}</h2>
 ${table(
   [w('time', lang), w('actor', lang), w('what', lang), w('detail', lang)],
-  r.timeline.map((h) => [clock(h.at), h.actor, h.what, wordChangeDetail(h.what, h.detail, lang)]),
+  r.timeline.map((h) => [clock(h.at, r.timeZone), h.actor, h.what, wordChangeDetail(h.what, h.detail, lang)]),
 )}
 <h2>${esc(w('evidence', lang))}</h2>
 ${table(
   [w('time', lang), w('kind', lang), 'id', w('why', lang)],
-  i.evidence.map((e) => [clock(e.ts), e.kind, e.id, wordLinkReason(e.why, lang)]),
+  i.evidence.map((e) => [clock(e.ts, r.timeZone), e.kind, e.id, wordLinkReason(e.why, lang)]),
 )}
 ${i.hiddenEvidence > 0 ? `<p>${i.hiddenEvidence} ${esc(w('hidden', lang))}</p>` : ''}
 <h2>${esc(w('decisions', lang))}</h2>
@@ -307,7 +317,7 @@ ${
     ? table(
         [w('time', lang), w('actor', lang), w('action', lang), w('unit', lang), w('reason', lang)],
         r.decisions.map((d) => [
-          clock(d.at),
+          clock(d.at, r.timeZone),
           d.actor,
           d.action,
           d.unitId ?? '',
@@ -316,7 +326,7 @@ ${
       )
     : `<p>${esc(w('none', lang))}</p>`
 }
-<p><small>${esc(w('generated', lang))} ${esc(clock(r.generatedAt))}</small></p>
+<p><small>${esc(w('generated', lang))} ${esc(clock(r.generatedAt, r.timeZone))}</small></p>
 </body></html>
 `;
 }

@@ -5,16 +5,25 @@
  * Parquet) within the caller's classification clearance.
  */
 import { z } from 'zod';
-import type { ClickHouseClient } from '../../../storage/index.ts';
+import type { StorageClient } from '../../../storage/index.ts';
 import { CLASSIFICATIONS, ID_PATTERN, type CityBasemap, type CityModel, type Classification } from '../../../twin-model/index.ts';
 import { districtAt } from '../../../twin-model/city/index.ts';
-import { HttpError, route, timeParam, type Route } from '../http-router.ts';
+import {
+  incidentHistoryEntrySchema,
+  incidentResponseTimesSchema,
+  incidentViewSchema,
+  replayEventsSchema,
+  replayFramesSchema,
+  replayKeyframeSchema,
+  unitTrackSchema,
+} from '../../shared/api-schemas.ts';
+import { HttpError, route, timeParam, type Route } from '../app/http-router.ts';
 import type { AuditRecorder } from '../audit/audit-routes.ts';
 import type { DispatchService } from '../dispatch/dispatch-service.ts';
 import type { IncidentStore } from '../../../storage/incident-store.ts';
 import type { TwinService } from '../live/twin-service.ts';
 import { reportHtml, reportMarkdown } from './after-action-report.ts';
-import { ReplayRangeError, ReplayService } from './replay-service.ts';
+import { ReplayRangeError, ReplayService, type ReplayRules } from './replay-service.ts';
 import { MAX_FRAMES, MAX_RANGE_MS, REPLAY_GRID_MS, snapToGrid, stepForSpeed, STEPS_MS } from './replay-twin.ts';
 
 export interface ReplayDeps {
@@ -41,6 +50,26 @@ async function rangeErrors<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
+/** An incident's after-action report as JSON (after-action-report.ts `AfterActionReport`). */
+const afterActionReportSchema = z.object({
+  generatedAt: z.number(),
+  incident: incidentViewSchema,
+  range: z.object({ from: z.number(), to: z.number() }),
+  timeline: z.array(incidentHistoryEntrySchema),
+  decisions: z.array(
+    z.object({
+      at: z.number(),
+      actor: z.string(),
+      action: z.string(),
+      unitId: z.string().nullable(),
+      reason: z.string().nullable(),
+      data: z.record(z.string(), z.unknown()),
+    }),
+  ),
+  responseTimes: incidentResponseTimesSchema.nullable(),
+  units: z.array(unitTrackSchema),
+});
+
 /** Export rows at most (a larger range: export it in parts). */
 export const MAX_EXPORT_ROWS = 20_000_000;
 
@@ -50,12 +79,14 @@ export function replayRoutes(deps: ReplayDeps): Route[] {
     route({
       method: 'GET',
       path: '/api/replay/keyframe',
+      operationId: 'getReplayKeyframe',
+      response: replayKeyframeSchema,
       permission: 'replay.read',
       tag: 'replay',
       summary:
         'The twin at a past moment, rebuilt from stored data: sensors (a SnapshotMessage), sensors in a gap, incidents and units at `at`',
       description: `\`at\` is snapped down to the ${REPLAY_GRID_MS / 1000} s replay grid (the answer's \`at\` is the moment rebuilt: every reading before it). Sensors within the caller's clearance, numbered in id order (\`snapshot.epoch\` names the numbering; frames share it). States come from the live twin's code fed with the stored values (docs/replay.md).`,
-      response:
+      returns:
         '{ at, snapshot: SnapshotMessage, gaps: base64 Uint32Array, incidents: IncidentView[], units: [{ id, kind, nameZh, nameEn, lng, lat, status, lastFixAt }], timings }',
       query: z.object({ at: timeParam }),
       handler: async ({ query, principal }) => replay.keyframe(snapToGrid(query.at), principal?.clearance ?? []),
@@ -63,12 +94,14 @@ export function replayRoutes(deps: ReplayDeps): Route[] {
     route({
       method: 'GET',
       path: '/api/replay/frames',
+      operationId: 'getReplayFrames',
+      response: replayFramesSchema,
       permission: 'replay.read',
       tag: 'replay',
       summary:
         'Playback frames after `from`: one DeltaMessage per step (values downsampled in ClickHouse, states from the twin), each with the sensors in a gap',
       description: `\`from\` is snapped down to the ${REPLAY_GRID_MS / 1000} s replay grid, as keyframes are. The step is \`step\` (ms, one of ${STEPS_MS.join(', ')}) or chosen from \`speed\` (1–1000, 10 frames a second); steps of 10 s and more are read from the rollup \`readings_10s\`. At most ${MAX_FRAMES} frames per call: \`to\` is cut there and the answer says where it ended. Binary fields are base64.`,
-      response:
+      returns:
         '{ epoch, from, to, step, source: raw|rollup, frames: [{ epoch, seq, serverTime, dataTime, index, state, value, ts, gaps }], timings }',
       query: range.extend({
         step: z.coerce
@@ -89,11 +122,13 @@ export function replayRoutes(deps: ReplayDeps): Route[] {
     route({
       method: 'GET',
       path: '/api/replay/events',
+      operationId: 'getReplayEvents',
+      response: replayEventsSchema,
       permission: 'replay.read',
       tag: 'replay',
       summary:
         'Everything but sensor frames for a range: incidents at `from` and their changes, operator actions (timeline), unit tracks and statuses, data coverage (gaps)',
-      response:
+      returns:
         '{ from, to, incidents, changes: [{ at, actor, what, detail, incident }], actions: [{ at, actor, source, what, incidentId, unitId, detail, automatic }], units: [{ id, kind, points: [[t, lng, lat]], statuses: [[t, status]] }], coverage: { from, bucketMs, counts } }',
       query: range,
       handler: async ({ query, principal }) => {
@@ -104,11 +139,14 @@ export function replayRoutes(deps: ReplayDeps): Route[] {
     route({
       method: 'GET',
       path: '/api/replay/incidents/{incidentId}/report',
+      operationId: 'getAfterActionReport',
+      response: afterActionReportSchema,
       permission: 'replay.read',
       tag: 'replay',
       summary:
         'After-action report of an incident: timeline, evidence, dispatch decisions, response times, the proposed replay range; JSON, Markdown or HTML (with a map snapshot)',
-      response: 'AfterActionReport (JSON), text/markdown or text/html',
+      returns: 'AfterActionReport (JSON), text/markdown or text/html',
+      media: ['text/markdown', 'text/html'],
       params: z.object({ incidentId: z.string().regex(ID_PATTERN, 'must be an incident id such as inc-000012') }),
       query: z.object({ format: z.enum(['json', 'md', 'html']).default('json'), lang: z.enum(['zh', 'en']).default('zh') }),
       handler: async ({ params, query, principal, res }) => {
@@ -139,13 +177,16 @@ export function replayRoutes(deps: ReplayDeps): Route[] {
     route({
       method: 'GET',
       path: '/api/replay/export',
+      operationId: 'exportReadings',
+      response: z.never(),
       permission: 'export.data',
       tag: 'replay',
       summary:
         "Readings of a range as CSV or Parquet (made by ClickHouse), for the sensors of the chosen classifications within the caller's clearance",
       description:
         '`classes` (default: every classification the caller is cleared for; `public` = open data) picks the sources; asking for a classification beyond the clearance is refused (403). Columns: sensor_id, kind, classification, metric, ts (UTC), ts_ms, value. Optional `step` (ms) downsamples in ClickHouse (last value per step).',
-      response: 'text/csv or application/vnd.apache.parquet (attachment)',
+      returns: 'text/csv or application/vnd.apache.parquet (attachment)',
+      media: ['text/csv', 'application/vnd.apache.parquet'],
       query: range.extend({
         format: z.enum(['csv', 'parquet']).default('csv'),
         classes: z
@@ -208,13 +249,15 @@ export function replayRoutes(deps: ReplayDeps): Route[] {
 
 /** The replay routes for the web server's dependencies (one service per server). */
 export function replayRoutesFor(deps: {
-  clickhouse: ClickHouseClient;
+  clickhouse: StorageClient;
   city: CityModel | null;
   basemap: () => CityBasemap | null;
   twin: TwinService;
   incidentStore?: IncidentStore | null;
   dispatch?: DispatchService | null;
   audit?: AuditRecorder | null;
+  /** The alarm rule versions: replay at T runs the rules in force at T. */
+  rules?: ReplayRules | null;
 }): Route[] {
   const city = deps.city;
   const replay = new ReplayService({
@@ -224,6 +267,7 @@ export function replayRoutesFor(deps: {
     incidentStore: deps.incidentStore ?? null,
     dispatch: deps.dispatch ?? null,
     classifyEvidence: deps.twin.classifyEvidence,
+    rules: deps.rules ?? null,
   });
   return replayRoutes({ replay, basemap: deps.basemap, audit: deps.audit ?? null });
 }

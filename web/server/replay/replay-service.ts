@@ -11,7 +11,7 @@
  * - Frames read, per step, the last value of each sensor and metric computed in ClickHouse: from
  *   `readings_10s` for steps of 10 s and more on the grid, from raw readings below.
  */
-import { RegistryStore, ReplayStore, type ClickHouseClient, type ReadingsExport, type SensorRegistryRow } from '../../../storage/index.ts';
+import { RegistryStore, ReplayStore, type StorageClient, type ReadingsExport, type SensorRegistryRow } from '../../../storage/index.ts';
 import {
   DEFAULT_ALARM_RULES,
   type CityModel,
@@ -20,8 +20,10 @@ import {
   type Incident,
   type IncidentChange,
   type MetricRule,
+  type CompiledRuleSet,
   type ResponseUnit,
-  type SensorSite,
+  registerSites,
+  type DeclaredSensorSite,
   type TwinConfig,
 } from '../../../twin-model/index.ts';
 import type { IncidentView, SensorSummary, SnapshotMessage } from '../../shared/protocol.ts';
@@ -40,6 +42,7 @@ import type { IncidentStore } from '../../../storage/incident-store.ts';
 import { detailViewer, historyViewer, incidentUpdateViewer, incidentViewer, type EvidenceClassifier } from '../incidents/incident-view.ts';
 import { summarize } from '../live/live-stream.ts';
 import { afterActionReport, proposedRange, type AfterActionReport } from './after-action-report.ts';
+import { cityTimeZone } from '../../../twin-model/local-time.ts';
 import { TimedCache } from './replay-cache.ts';
 import {
   actionsOf,
@@ -60,6 +63,7 @@ import {
   replayIds,
   rowClass,
   rulesByMetric,
+  thresholdsByMetric,
   snapToGrid,
   type StoredValue,
   type TwinAt,
@@ -70,7 +74,7 @@ const MIN = 60_000;
 export type { ReplayFrames, ReplayKeyframe };
 
 export interface ReplayServiceOptions {
-  clickhouse: ClickHouseClient;
+  clickhouse: StorageClient;
   city: CityModel | null;
   districtAt?: TwinConfig['districtAt'];
   incidentStore: IncidentStore | null;
@@ -79,6 +83,16 @@ export interface ReplayServiceOptions {
   classifyEvidence: EvidenceClassifier;
   /** How long the registry read is reused (ms). */
   registryTtlMs?: number;
+  /** The alarm rule versions (web/server/rules): replay at T runs the rules in force at T; absent: the defaults. */
+  rules?: ReplayRules | null;
+}
+
+/** The alarm rules over time, as replay needs them (web/server/rules/rules-service.ts). */
+export interface ReplayRules {
+  /** The rules in force at `t`. */
+  alarmRulesAt(t: number): CompiledRuleSet;
+  /** Versions saved in (from, to], in order. */
+  alarmChangesIn(from: number, to: number): Array<{ at: number; rules: CompiledRuleSet }>;
 }
 
 /** A range or step the replay does not serve; the routes answer it with 400. */
@@ -107,8 +121,9 @@ export class ReplayService {
   private readonly store: ReplayStore;
   private readonly registryReads: RegistryStore;
   private readonly classify: SensorClassifier;
-  private readonly sites: Map<string, SensorSite>;
+  private readonly sites: Map<string, DeclaredSensorSite>;
   private readonly metricRules: Map<string, MetricRule[]> = rulesByMetric(DEFAULT_ALARM_RULES);
+  private readonly metricRulesOf = new WeakMap<CompiledRuleSet, Map<string, MetricRule[]>>();
   private registryCache: { at: number; rows: SensorRegistryRow[] } | null = null;
   /** Rebuilds by `mask|at`, oldest first. */
   private readonly rebuilt = new TimedCache<Promise<Rebuilt>>(REBUILD_TTL_MS, MAX_CACHED_TWINS);
@@ -119,11 +134,28 @@ export class ReplayService {
     this.store = new ReplayStore(options.clickhouse);
     this.registryReads = new RegistryStore(options.clickhouse);
     this.classify = sensorClassifier(options.city?.sources ?? []);
-    this.sites = new Map((options.city?.sensorSites ?? []).map((s) => [s.id, s]));
+    this.sites = new Map(registerSites(options.city).map((s) => [s.id, s]));
   }
 
-  private twinConfig(): Partial<TwinConfig> {
-    return { sites: this.sites, ...(this.options.districtAt ? { districtAt: this.options.districtAt } : {}) };
+  private twinConfig(at: number): Partial<TwinConfig> {
+    const rules = this.options.rules?.alarmRulesAt(at);
+    return {
+      sites: this.sites,
+      ...(this.options.districtAt ? { districtAt: this.options.districtAt } : {}),
+      ...(rules ? { rules } : {}),
+    };
+  }
+
+  /** The threshold rules by metric in force at `at` (which sensors need their history fed). */
+  private metricRulesAt(at: number): Map<string, MetricRule[]> {
+    const rules = this.options.rules?.alarmRulesAt(at);
+    if (!rules) return this.metricRules;
+    let held = this.metricRulesOf.get(rules);
+    if (!held) {
+      held = thresholdsByMetric(rules);
+      this.metricRulesOf.set(rules, held);
+    }
+    return held;
   }
 
   /** Every version of every registry row (cached briefly: seeks reuse it). */
@@ -165,7 +197,7 @@ export class ReplayService {
       grid === at ? Promise.resolve([]) : this.store.rawWindow(grid, at),
     ]);
     const t1 = performance.now();
-    const { values, history } = keyframeStart(window, tail, this.metricRules);
+    const { values, history } = keyframeStart(window, tail, this.metricRulesAt(at));
     const timings = { lastMs: Math.round(t1 - t0), detailMs: 0 };
     if (history.length === 0) return { values, history: 0, timings };
     values.push(...(await this.store.minuteValues(detailFrom, grid, history)));
@@ -178,7 +210,7 @@ export class ReplayService {
     const t0 = performance.now();
     const [{ ids, epoch, rows }, start] = await Promise.all([this.numbering(clearance), this.keyframeValues(at)]);
     const t1 = performance.now();
-    const state = rebuildTwin(ids, registryAt(rows, at), start.values, at, this.twinConfig());
+    const state = rebuildTwin(ids, registryAt(rows, at), start.values, at, this.twinConfig(at));
     const t2 = performance.now();
     return {
       ...state,
@@ -267,7 +299,8 @@ export class ReplayService {
     const t1 = performance.now();
     const buckets = bucketize(rows, count);
     const rowsNow = await this.registry();
-    const frames = advanceFrames(start.twin, buckets, from, step, count, start.epoch, 0, rowsNow);
+    const ruleChanges = this.options.rules?.alarmChangesIn(from, end) ?? [];
+    const frames = advanceFrames(start.twin, buckets, from, step, count, start.epoch, 0, rowsNow, ruleChanges);
     // The next chunk continues from here.
     this.continued.set(`${clearanceMask(clearance)}|${end}`, { epoch: start.epoch, twin: start.twin }, Date.now());
     const t2 = performance.now();
@@ -445,6 +478,7 @@ export class ReplayService {
       view: this.viewer(clearance),
       historyView: historyViewer(clearance, this.options.classifyEvidence),
       now,
+      timeZone: cityTimeZone(this.options.city),
     });
   }
 }

@@ -31,13 +31,14 @@ import {
   createTwinChanges,
   createTwinState,
   headlineValue,
-  isSensorKind,
+  KIND_NAME_PATTERN,
   type Classification,
+  type CompiledRuleSet,
   type IncidentChange,
   type MetricRule,
   type DispatchLogEntry,
   type SensorMeta,
-  type SensorSite,
+  type DeclaredSensorSite,
   type TwinConfig,
   type TwinContext,
   type TwinState,
@@ -82,7 +83,7 @@ function bySensorThenTime(a: StoredValue, b: StoredValue): number {
 }
 
 function metaOf(row: SensorRegistryRow): SensorMeta | null {
-  if (row.deleted || !isSensorKind(row.kind)) return null;
+  if (row.deleted || !KIND_NAME_PATTERN.test(row.kind)) return null;
   const meta: SensorMeta = { kind: row.kind, lng: row.lng, lat: row.lat };
   if (row.name) meta.name = row.name;
   if (row.unit) meta.unit = row.unit;
@@ -115,7 +116,7 @@ export function replayIds(
   rows: readonly SensorRegistryRow[],
   classify: SensorClassifier,
   mask: number,
-  sites: ReadonlyMap<string, SensorSite> = new Map(),
+  sites: ReadonlyMap<string, DeclaredSensorSite> = new Map(),
 ): string[] {
   const newest = registryAt(rows, Number.MAX_SAFE_INTEGER);
   const ids: string[] = [];
@@ -134,7 +135,7 @@ export function replayIds(
 export function rowClass(
   row: SensorRegistryRow,
   classify: SensorClassifier,
-  sites: ReadonlyMap<string, SensorSite> = new Map(),
+  sites: ReadonlyMap<string, DeclaredSensorSite> = new Map(),
 ): Classification {
   return classify({ classification: row.classification, sourceId: sites.get(row.sensorId)?.sourceId ?? (row.source || null) });
 }
@@ -192,8 +193,10 @@ export function advanceFrames(
   epoch: string,
   seq0 = 0,
   registrations: readonly SensorRegistryRow[] = [],
+  ruleChanges: ReadonlyArray<{ at: number; rules: CompiledRuleSet }> = [],
 ): Frame[] {
   const { twin, ctx } = state;
+  let r = 0;
   const frames: Frame[] = [];
   const gapAfter = Math.max(step, GAP_MIN_MS);
   const metas = registrations.filter((r) => r.updatedAt > from && twin.byId.has(r.sensorId)).sort((a, b) => a.updatedAt - b.updatedAt);
@@ -201,6 +204,11 @@ export function advanceFrames(
   for (let k = 0; k < count; k++) {
     const end = from + (k + 1) * step;
     const changes = createTwinChanges();
+    // A rule version saved during the range is in force from the step it falls in (docs/replay.md).
+    for (; r < ruleChanges.length && ruleChanges[r]!.at <= end; r++) {
+      ctx.at = Math.max(ruleChanges[r]!.at, end - step);
+      applyTwinInput(twin, { type: 'rules', rules: ruleChanges[r]!.rules }, ctx, changes);
+    }
     // Registry versions of this step first (registrations, moves, reclassifications, removals).
     for (; m < metas.length && metas[m]!.updatedAt <= end; m++) {
       ctx.at = metas[m]!.updatedAt;
@@ -365,6 +373,30 @@ export function keyframeStart(
       if (r.seedTs > 0 && history.has(r.sensorId))
         values.push({ sensorId: r.sensorId, metric: r.metric, ts: r.seedTs, value: r.seedValue });
   return { values, history: [...history].sort() };
+}
+
+/**
+ * The threshold rules of a rule set by metric, for {@link historyMatters}: every kind's, and
+ * every asset's and sensor's version of them (a superset: a sensor is fed its history when any
+ * version of a rule on its metric could depend on it, which costs reads, never correctness).
+ */
+export function thresholdsByMetric(rules: CompiledRuleSet): Map<string, MetricRule[]> {
+  const out = new Map<string, MetricRule[]>();
+  const add = (resolved: ReturnType<CompiledRuleSet['rulesFor']>) => {
+    for (const r of resolved.rules) {
+      if (r.type !== 'threshold') continue;
+      const rule: MetricRule = { metric: r.metric as MetricRule['metric'], direction: r.direction, warning: r.warning, alarm: r.alarm };
+      if (r.onDelayMs !== undefined) rule.onDelayMs = r.onDelayMs;
+      out.set(r.metric, [...(out.get(r.metric) ?? []), rule]);
+    }
+  };
+  const set = rules.source;
+  for (const kind of Object.keys(set.kinds)) add(rules.rulesFor(kind, null, ''));
+  for (const [assetId, byKind] of Object.entries(set.assets ?? {}))
+    for (const kind of Object.keys(byKind)) add(rules.rulesFor(kind, assetId, ''));
+  for (const [sensorId, byKind] of Object.entries(set.sensors ?? {}))
+    for (const kind of Object.keys(byKind)) add(rules.rulesFor(kind, null, sensorId));
+  return out;
 }
 
 /** The alarm rules of every kind, by metric (a metric name belongs to one kind in practice). */

@@ -6,6 +6,12 @@
 import type { Asset, CityModel, District, ResponseUnit, Road, SensorEntry } from '../../../twin-model/index.ts';
 import type { IncidentView } from '../../shared/protocol.ts';
 import { INCIDENT_TYPE_NAMES, KIND_LABELS } from '../../../twin-model/index.ts';
+
+/** A sensor kind's names: the city's vocabulary (v1 and declared kinds) knows them. */
+export type KindLabelOf = (kind: string) => { zh: string; en: string } | undefined;
+
+/** The v1 kinds' names (where no vocabulary is at hand). */
+const v1KindLabel: KindLabelOf = (kind) => (KIND_LABELS as Readonly<Record<string, { zh: string; en: string }>>)[kind];
 import { SEARCH_KINDS, SEARCH_MAX_ROAD_POINTS, type SearchHit, type SearchKind } from '../../shared/search-protocol.ts';
 
 /** A thing that can be found: the hit it becomes and what it is found by. */
@@ -170,9 +176,9 @@ export function assetCandidate(a: Asset, districtNames: ReadonlyMap<string, Dist
 }
 
 /** A sensor with a position; its English name from the city's register when it has one. */
-export function sensorCandidate(s: SensorEntry, nameEn: string | null): SearchCandidate | null {
+export function sensorCandidate(s: SensorEntry, nameEn: string | null, labelOf: KindLabelOf = v1KindLabel): SearchCandidate | null {
   if (s.lng === null || s.lat === null) return null;
-  const kind = s.kind === 'unknown' ? null : KIND_LABELS[s.kind];
+  const kind = s.kind === 'unknown' ? null : labelOf(s.kind);
   return {
     hit: {
       kind: 'sensor',

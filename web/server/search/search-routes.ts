@@ -8,12 +8,41 @@
 import { z } from 'zod';
 import type { CityModel } from '../../../twin-model/index.ts';
 import type { DispatchService } from '../dispatch/dispatch-service.ts';
-import { SEARCH_DEFAULT_LIMIT, SEARCH_MAX_LIMIT, SEARCH_MAX_QUERY, type SearchResponse } from '../../shared/search-protocol.ts';
+import {
+  SEARCH_DEFAULT_LIMIT,
+  SEARCH_KINDS,
+  SEARCH_MAX_LIMIT,
+  SEARCH_MAX_QUERY,
+  type SearchResponse,
+} from '../../shared/search-protocol.ts';
+import type { SameShape } from '../../../twin-model/schema-check.ts';
 import { hasPermission } from '../auth/policy.ts';
-import { HttpError, route, type Route } from '../http-router.ts';
+import { HttpError, route, type Route } from '../app/http-router.ts';
 import { incidentViewer } from '../incidents/incident-view.ts';
 import type { TwinService } from '../live/twin-service.ts';
 import { cityCandidates, incidentCandidate, search, sensorCandidate, unitCandidate, type SearchCandidate } from './search-index.ts';
+
+const num = z.number();
+/** The answer of `GET /api/search` (web/shared/search-protocol.ts), checked against its type below. */
+export const searchResponseSchema = z.object({
+  q: z.string(),
+  hits: z.array(
+    z.object({
+      kind: z.enum(SEARCH_KINDS),
+      id: z.string(),
+      nameZh: z.string(),
+      nameEn: z.string(),
+      type: z.string().nullable(),
+      district: z.string().nullable(),
+      lng: num,
+      lat: num,
+      bbox: z.tuple([num, num, num, num]).nullable(),
+      lines: z.array(z.array(z.tuple([num, num]))).nullable(),
+    }),
+  ),
+  truncated: z.boolean(),
+});
+true satisfies SameShape<z.infer<typeof searchResponseSchema>, SearchResponse>;
 
 export interface SearchRouteDeps {
   twin: TwinService;
@@ -33,11 +62,13 @@ export function searchRoutes(deps: SearchRouteDeps): Route[] {
       method: 'GET',
       path: '/api/search',
       permission: 'city.read',
+      operationId: 'search',
       tag: 'city',
       summary: 'Find sensors, incidents, response units, districts, roads and assets by id or name (zh-CN or English)',
       description:
         "Every word of `q` must match an id or a name (or, ranked lower, a sensor's kind, an incident's district or asset); hits are ranked whole match, start, word start, inside. Only what the caller may see is searched: sensors within its classification clearance (`live.read`), active incidents (`incidents.read`), units (`units.read`); districts, named roads and assets for everyone signed in.",
-      response: 'SearchResponse { q, hits: [{ kind, id, nameZh, nameEn, type, district, lng, lat, bbox, lines }], truncated }',
+      response: searchResponseSchema,
+      returns: 'SearchResponse { q, hits: [{ kind, id, nameZh, nameEn, type, district, lng, lat, bbox, lines }], truncated }',
       query: z.object({
         q: z
           .string()
@@ -54,12 +85,13 @@ export function searchRoutes(deps: SearchRouteDeps): Route[] {
         if (!cityThings) cityThings = deps.city ? cityCandidates(deps.city) : [];
         const things = cityThings;
         const { twin, dispatch } = deps;
+        const kindLabel = (kind: string) => twin.vocabulary.kind(kind)?.label;
         function* candidates(): Generator<SearchCandidate> {
           yield* things;
           if (hasPermission(roles, 'live.read'))
             for (const s of twin.state.sensors) {
               if (!cleared.has(twin.stream.classify(s))) continue;
-              const c = sensorCandidate(s, sites.get(s.id)?.nameEn ?? null);
+              const c = sensorCandidate(s, sites.get(s.id)?.nameEn ?? null, kindLabel);
               if (c) yield c;
             }
           if (hasPermission(roles, 'incidents.read')) {

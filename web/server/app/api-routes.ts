@@ -4,20 +4,20 @@
  * feature's routes live in its folder (live/, incidents/, dispatch/, replay/, kpi/, audit/,
  * city/, app/); this module assembles the two that share these dependencies.
  */
-import type { ClickHouseClient } from '@clickhouse/client';
-import type { CityBasemap, CityModel } from '../../twin-model/index.ts';
-import type { SourceIngestCounts, StatsMessage } from '../shared/protocol.ts';
-import type { IncidentStore } from '../../storage/incident-store.ts';
+import type { StorageClient } from '../../../storage/index.ts';
+import type { CityBasemap, CityModel } from '../../../twin-model/index.ts';
+import type { SourceIngestCounts, StatsMessage } from '../../shared/protocol.ts';
+import type { IncidentStore } from '../../../storage/incident-store.ts';
 import type { Route } from './http-router.ts';
-import type { TwinService } from './live/twin-service.ts';
-import { systemRoutes, type HealthReport } from './app/system-routes.ts';
-import { cityRoutes } from './city/city-routes.ts';
+import type { TwinService } from '../live/twin-service.ts';
+import { systemRoutes, type HealthReport } from './system-routes.ts';
+import { cityRoutes } from '../city/city-routes.ts';
 
-export type { HealthReport } from './app/system-routes.ts';
+export type { HealthReport } from './system-routes.ts';
 
 export interface ApiDeps {
   twin: TwinService;
-  clickhouse: ClickHouseClient;
+  clickhouse: StorageClient;
   city: CityModel | null;
   basemap: () => CityBasemap | null;
   stats: () => StatsMessage;

@@ -5,8 +5,8 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import type { Principal } from './auth/auth-service.ts';
-import type { Access } from './auth/policy.ts';
+import type { Principal } from '../auth/auth-service.ts';
+import type { Access } from '../auth/policy.ts';
 
 /** Largest JSON request body accepted (413 beyond). */
 export const MAX_BODY_BYTES = 16 * 1024;
@@ -40,10 +40,17 @@ export interface RawResponse {
   body: string | Buffer;
 }
 
+/**
+ * What a handler gives back: a value of its route's response schema (sent as 200 JSON), a
+ * RawResponse (another media type), or nothing when it wrote `res` itself.
+ */
+export type RouteResult<R extends z.ZodTypeAny> = z.input<R> | RawResponse | undefined;
+
 export interface Route<
   P extends z.ZodTypeAny = z.ZodTypeAny,
   Q extends z.ZodTypeAny = z.ZodTypeAny,
   B extends z.ZodTypeAny = z.ZodTypeAny,
+  R extends z.ZodTypeAny = z.ZodTypeAny,
 > {
   /** A GET route answers HEAD too (RFC 9110 §9.3.2; Node sends no body for HEAD). */
   method: 'GET' | 'POST' | 'DELETE';
@@ -54,24 +61,36 @@ export interface Route<
   permission: Access;
   /** Path with `{name}` parameters, e.g. `/api/sensors/{sensorId}`. */
   path: string;
+  /** The operation's unique name in the OpenAPI document (what generated clients call it), e.g. `listIncidents`. */
+  operationId: string;
   summary: string;
   description?: string;
   tag: string;
   params?: P;
   query?: Q;
-  /** JSON body schema (POST); bodies over {@link MAX_BODY_BYTES} get 413. */
+  /** JSON body schema (POST); bodies over {@link MAX_BODY_BYTES} (or `maxBodyBytes`) get 413. */
   body?: B;
-  /** Description of the 200 response for the docs. */
-  response: string;
-  handler: (ctx: RouteContext<z.infer<P>, z.infer<Q>, z.infer<B>>) => Promise<unknown> | unknown;
+  /** A larger body limit for this route (whole documents such as a rule set). @default MAX_BODY_BYTES */
+  maxBodyBytes?: number;
+  /**
+   * The 200 answer's JSON body: the handler returns this schema's type, and the OpenAPI document
+   * describes it from the same schema. `z.never()` for a route that answers only `media`.
+   */
+  response: R;
+  /** Media types the 200 answer has instead of JSON (a RawResponse, or written to `res`). */
+  media?: readonly string[];
+  /** The 200 answer in words, for the docs. */
+  returns: string;
+  handler: (ctx: RouteContext<z.infer<P>, z.infer<Q>, z.infer<B>>) => Promise<RouteResult<R>> | RouteResult<R>;
 }
 
-/** Declares a route with inferred parameter types. */
+/** Declares a route with inferred parameter, body and response types. */
 export function route<
   P extends z.ZodTypeAny = z.ZodObject<Record<never, never>>,
   Q extends z.ZodTypeAny = z.ZodObject<Record<never, never>>,
   B extends z.ZodTypeAny = z.ZodUnknown,
->(r: Route<P, Q, B>): Route {
+  R extends z.ZodTypeAny = z.ZodTypeAny,
+>(r: Route<P, Q, B, R>): Route {
   return r as unknown as Route;
 }
 
@@ -179,7 +198,7 @@ export class Router {
       if (!query.success) throw new HttpError(400, zodMessage(query.error, 'query').error, zodMessage(query.error, 'query').issues);
       let body: unknown;
       if (match.route.body) {
-        const parsed = match.route.body.safeParse(await readJsonBody(req));
+        const parsed = match.route.body.safeParse(await readJsonBody(req, match.route.maxBodyBytes ?? MAX_BODY_BYTES));
         if (!parsed.success) throw new HttpError(400, zodMessage(parsed.error, 'body').error, zodMessage(parsed.error, 'body').issues);
         body = parsed.data;
       }
@@ -223,58 +242,3 @@ export const timeParam = z.string().transform((v, ctx) => {
   }
   return ms;
 });
-
-/** OpenAPI 3.1 document from the route table. */
-export function openApiDocument(routes: readonly Route[], info: { title: string; version: string; description: string }): unknown {
-  const paths: Record<string, Record<string, unknown>> = {};
-  for (const r of routes) {
-    const parameters: unknown[] = [];
-    const add = (schema: z.ZodTypeAny | undefined, where: 'path' | 'query') => {
-      if (!schema) return;
-      const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as {
-        properties?: Record<string, unknown>;
-        required?: string[];
-      };
-      for (const [name, s] of Object.entries(json.properties ?? {})) {
-        parameters.push({ name, in: where, required: where === 'path' || (json.required ?? []).includes(name), schema: s });
-      }
-    };
-    add(r.params, 'path');
-    add(r.query, 'query');
-    const requestBody = r.body
-      ? { required: true, content: { 'application/json': { schema: z.toJSONSchema(r.body, { io: 'input', unrepresentable: 'any' }) } } }
-      : undefined;
-    paths[r.path] ??= {};
-    paths[r.path]![r.method.toLowerCase()] = {
-      summary: r.summary,
-      ...(r.description ? { description: r.description } : {}),
-      tags: [r.tag],
-      'x-citytwin-access': r.permission,
-      ...(r.permission === 'public' ? { security: [] } : {}),
-      parameters,
-      ...(requestBody ? { requestBody } : {}),
-      responses: {
-        200: { description: r.response },
-        400: { description: 'Invalid parameters: JSON `{ "error": "...", "issues": [...] }`' },
-        401: { description: 'Not signed in, or a malformed, unknown, expired or revoked token: JSON `{ "error": "..." }`' },
-        403: {
-          description:
-            'Signed in, but the role may not do this (or the data is above its classification clearance): JSON `{ "error": "...", "permission": "..." }`',
-        },
-        404: { description: 'Not found: JSON `{ "error": "..." }`' },
-      },
-    };
-  }
-  return {
-    openapi: '3.1.0',
-    info,
-    components: {
-      securitySchemes: {
-        bearer: { type: 'http', scheme: 'bearer', description: 'A token from POST /api/auth/login or POST /api/auth/tokens' },
-        session: { type: 'apiKey', in: 'cookie', name: 'citytwin_session' },
-      },
-    },
-    security: [{ bearer: [] }, { session: [] }],
-    paths,
-  };
-}

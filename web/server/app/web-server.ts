@@ -5,33 +5,47 @@ import { createServer, type IncomingMessage, type Server as HttpServer, type Ser
 import { createServer as createHttpsServer } from 'node:https';
 import { resolve } from 'node:path';
 import { Server as SocketServer } from 'socket.io';
-import type { ClientToServerEvents, ResumeRequest, ServerToClientEvents } from '../shared/protocol.ts';
+import type { ClientToServerEvents, ResumeRequest, ServerToClientEvents } from '../../shared/protocol.ts';
 import { apiRoutes, type ApiDeps } from './api-routes.ts';
-import { incidentRoutes } from './incidents/incident-routes.ts';
-import { dispatchRoutes, unitView } from './dispatch/dispatch-routes.ts';
-import { kpiRoutes } from './kpi/kpi-routes.ts';
-import { replayRoutesFor } from './replay/replay-routes.ts';
-import { auditRoutes } from './audit/audit-routes.ts';
-import type { AuditService } from './audit/audit-service.ts';
-import type { DispatchService } from './dispatch/dispatch-service.ts';
+import { incidentRoutes } from '../incidents/incident-routes.ts';
+import { dispatchRoutes, unitView } from '../dispatch/dispatch-routes.ts';
+import { kpiRoutes } from '../kpi/kpi-routes.ts';
+import { replayRoutesFor } from '../replay/replay-routes.ts';
+import { auditRoutes } from '../audit/audit-routes.ts';
+import { capRoutes, type CapRouteDeps } from '../cap/cap-routes.ts';
+import { caseRoutes } from '../cases/case-routes.ts';
+import type { CaseService } from '../cases/case-service.ts';
+import type { DepartmentBindings } from '../cases/department-bindings.ts';
+import type { AuditService } from '../audit/audit-service.ts';
+import type { DispatchService } from '../dispatch/dispatch-service.ts';
 import { Router, sendJson } from './http-router.ts';
-import { apiDocs } from './app/api-docs.ts';
+import { apiDocs } from './api-docs.ts';
 import { serveStatic } from './static-files.ts';
-import { AccessGuard } from './auth/access-guard.ts';
-import { authRoutes, clientAddress } from './auth/auth-routes.ts';
-import type { AuthService } from './auth/auth-service.ts';
-import { OriginPolicy } from './auth/origin-check.ts';
-import { attachSocketAuth } from './auth/socket-auth.ts';
-import { joinRedisCluster, singleNode, type InterServerEvents, type WebCluster } from './cluster/cluster-bus.ts';
-import { clearanceMask } from './auth/classification.ts';
-import { compareIncidents, incidentUpdateViewer, incidentViewer } from './incidents/incident-view.ts';
-import type { IncidentUpdateMessage, IncidentView } from '../shared/protocol.ts';
-import { ViewportStreams, type ViewportOptions } from './live/viewport-sessions.ts';
-import { sensorRoutes } from './live/sensor-routes.ts';
-import { searchRoutes } from './search/search-routes.ts';
-import { DeadLetterStore, ReadingsStore, RegistryStore } from '../../storage/index.ts';
-import { basemapRoutes } from './city/basemap-routes.ts';
-import { openBasemapArchive, type BasemapArchive } from './city/pmtiles-archive.ts';
+import { AccessGuard } from '../auth/access-guard.ts';
+import { authRoutes, clientAddress } from '../auth/auth-routes.ts';
+import type { AuthService } from '../auth/auth-service.ts';
+import { OriginPolicy } from '../auth/origin-check.ts';
+import { attachSocketAuth } from '../auth/socket-auth.ts';
+import { joinRedisCluster, singleNode, type InterServerEvents, type WebCluster } from '../cluster/cluster-bus.ts';
+import { clearanceMask } from '../auth/classification.ts';
+import { compareIncidents, incidentUpdateViewer, incidentViewer } from '../incidents/incident-view.ts';
+import type { IncidentUpdateMessage, IncidentView } from '../../shared/protocol.ts';
+import { ViewportStreams, type ViewportOptions } from '../live/viewport-sessions.ts';
+import { sensorRoutes } from '../live/sensor-routes.ts';
+import { searchRoutes } from '../search/search-routes.ts';
+import { vocabularyRoutes } from '../city/vocabulary-routes.ts';
+import { DeadLetterStore, OpenDataStore, ReadingsStore, RegistryStore, VocabularyStore } from '../../../storage/index.ts';
+import { basemapRoutes } from '../city/basemap-routes.ts';
+import { openBasemapArchive, type BasemapArchive } from '../city/pmtiles-archive.ts';
+import type { NotificationStore } from '../../../storage/index.ts';
+import type { EscalationsMessage, IncidentEscalationView } from '../../shared/protocol.ts';
+import { rulesRoutes } from '../rules/rules-routes.ts';
+import type { RulesService } from '../rules/rules-service.ts';
+import { notificationRoutes } from '../notifications/notification-routes.ts';
+import type { IncidentEscalation, NotificationService } from '../notifications/notification-service.ts';
+import { shiftRoutes } from '../shifts/shift-routes.ts';
+import { openDataRoutes, type OpenDataOptions } from '../open-data/open-data-routes.ts';
+import type { ShiftService } from '../shifts/shift-service.ts';
 
 export interface WebServerOptions extends ApiDeps {
   host: string;
@@ -63,6 +77,18 @@ export interface WebServerOptions extends ApiDeps {
   viewport?: Partial<ViewportOptions>;
   /** The city's PMTiles basemap (a file path), served by byte ranges; null draws the GeoJSON base map (docs/basemaps.md). */
   basemapPmtiles?: string | null;
+  /** The alarm and incident rules at run time (web/server/rules): their routes, replay at T, every node applying a saved version. */
+  rules?: RulesService | null;
+  /** Notifications and escalations (web/server/notifications) with the store of their configuration and delivery log. */
+  notifications?: { service: NotificationService; store: NotificationStore } | null;
+  /** The command centre's shift log (web/server/shifts). */
+  shifts?: ShiftService | null;
+  /** Public warnings (web/server/cap, docs/cap.md); null serves no warning routes. */
+  cap?: CapRouteDeps | null;
+  /** The hotline case desk and its handlers' department bindings (docs/cases.md); null serves no case routes. */
+  cases?: { service: CaseService; bindings: DepartmentBindings } | null;
+  /** The open-data portal's rate limits (web/server/open-data); absent: 30 a minute anonymous, 600 per key. */
+  openData?: OpenDataOptions;
 }
 
 /** Longest request URL accepted (414 beyond); headers are capped by MAX_HEADER_BYTES. */
@@ -107,8 +133,10 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   const origins = new OriginPolicy({ allowed: options.allowedOrigins ?? [], secure: Boolean(options.tls) });
   const guard = new AccessGuard({ auth: options.auth, probeToken: options.probeToken ?? null, origins });
   let basemapArchive: BasemapArchive | null = options.basemapPmtiles ? await openBasemapArchive(options.basemapPmtiles) : null;
+  const notifications = options.notifications ?? null;
+  const escalationOf = notifications ? (id: string) => escalationView(notifications.service.escalation(id)) : null;
   const routes = [
-    ...incidentRoutes({ twin: options.twin, incidentStore: options.incidentStore ?? null }),
+    ...incidentRoutes({ twin: options.twin, incidentStore: options.incidentStore ?? null, escalationOf }),
     ...apiRoutes(options),
     ...sensorRoutes({
       twin: options.twin,
@@ -126,6 +154,23 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     ...replayRoutesFor(options),
     ...authRoutes({ auth: options.auth, secureCookies: Boolean(options.tls) }),
     ...(options.audit ? auditRoutes({ audit: options.audit }) : []),
+    ...(options.rules ? rulesRoutes({ rules: options.rules }) : []),
+    ...(notifications ? notificationRoutes({ notifications: notifications.service, store: notifications.store }) : []),
+    ...(options.shifts ? shiftRoutes({ shifts: options.shifts }) : []),
+    ...openDataRoutes({
+      store: new OpenDataStore(options.clickhouse),
+      city: options.city,
+      options: options.openData ?? { anonPerMinute: 30, keyPerMinute: 600 },
+    }),
+    ...vocabularyRoutes({
+      vocabulary: options.twin.vocabulary,
+      store: new VocabularyStore(options.clickhouse),
+      audit: options.audit ?? null,
+    }),
+    ...(options.cap ? capRoutes(options.cap) : []),
+    ...(options.cases
+      ? caseRoutes({ cases: options.cases.service, bindings: options.cases.bindings, twin: options.twin, audit: options.audit ?? null })
+      : []),
   ];
   const docs = apiDocs(routes, {
     title: 'CityTwin API',
@@ -153,7 +198,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     if (docs.serve(url.pathname, res)) return;
     if (await router.handle(req, res, url)) return;
     if (url.pathname.startsWith('/api/')) return sendJson(res, 404, { error: `no API route ${req.method} ${url.pathname}; see /api/docs` });
-    if (req.method === 'GET' && staticRoot && (await serveStatic(staticRoot, url, res))) return;
+    if ((req.method === 'GET' || req.method === 'HEAD') && staticRoot && (await serveStatic(staticRoot, req, url, res))) return;
     sendJson(res, 404, { error: staticRoot ? `not found: ${url.pathname}` : 'the console is not built: run `npm run build:web`' });
   };
 
@@ -241,6 +286,10 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       const view = incidentViews.get(room)!.view;
       socket.emit('incidents', { serverTime: Date.now(), incidents: options.twin.activeIncidents().sort(compareIncidents).map(view) });
     }
+    if (notifications && sockets.may(principal, 'escalations')) {
+      void socket.join('escalations');
+      socket.emit('escalations', escalationsMessage(notifications.service.escalations()));
+    }
     const dispatch = options.dispatch;
     if (dispatch && sockets.may(principal, 'units')) {
       void socket.join('units');
@@ -258,11 +307,22 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   >();
   const incidentRoom = (clearance: Parameters<typeof clearanceMask>[0]): string => {
     const room = `incidents:m${clearanceMask(clearance)}`;
-    if (!incidentViews.has(room))
-      incidentViews.set(room, {
-        view: incidentViewer(clearance, options.twin.classifyEvidence),
-        update: incidentUpdateViewer(clearance, options.twin.classifyEvidence),
-      });
+    if (!incidentViews.has(room)) {
+      const view = incidentViewer(clearance, options.twin.classifyEvidence);
+      const update = incidentUpdateViewer(clearance, options.twin.classifyEvidence);
+      incidentViews.set(
+        room,
+        escalationOf
+          ? {
+              view: (i) => ({ ...view(i), escalation: escalationOf(i.id) }),
+              update: (c) => {
+                const u = update(c);
+                return { ...u, incident: { ...u.incident, escalation: escalationOf(c.incident.id) } };
+              },
+            }
+          : { view, update },
+      );
+    }
     return room;
   };
   // `io.local`: every node hands the writer's changes to its own clients (cluster-bus.ts).
@@ -296,7 +356,16 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   if (options.redisUrl) {
     options.twin.attachWriterChannel(cluster.writer);
     options.dispatch?.attachWriterChannel(cluster.writer);
+    options.cases?.service.attachWriterChannel(cluster.writer);
   }
+  // Configuration saved on one node (rules, notification documents) is announced to the others;
+  // redelivery is forwarded to the writer, whose dispatcher holds the dead letters.
+  options.rules?.attach(cluster.writer);
+  notifications?.service.attach(cluster.writer);
+  // Every node follows the escalations; each tells its own clients when one changes.
+  const stopEscalations = notifications?.service.onEscalations((all) =>
+    io.local.to('escalations').emit('escalations', escalationsMessage(all)),
+  );
   // `io.local`: deltas are numbered in this node's own epoch/seq and stats describe this node;
   // through the Redis adapter they would reach other nodes' clients too (cluster-bus.ts).
   const deltaTimer = setInterval(() => {
@@ -335,6 +404,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     clearInterval(unitTimer);
     stopIncidents();
     stopUnits?.();
+    stopEscalations?.();
     await cluster.close();
     throw err;
   }
@@ -360,10 +430,21 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       clearInterval(unitTimer);
       stopIncidents();
       stopUnits?.();
+      stopEscalations?.();
       sockets.close();
       await io.close();
       await cluster.close();
       await new Promise<void>((r) => http.close(() => r()));
     },
   };
+}
+
+/** An escalation as incidents carry it (the incident's id is the incident's own). */
+function escalationView(e: IncidentEscalation | null): IncidentEscalationView | null {
+  if (!e) return null;
+  return { policyId: e.policyId, tier: e.tier, nextTier: e.nextTier, nextRepeat: e.nextRepeat, nextEscalationAt: e.nextEscalationAt };
+}
+
+function escalationsMessage(all: readonly IncidentEscalation[]): EscalationsMessage {
+  return { serverTime: Date.now(), escalations: all.map((e) => ({ incidentId: e.incidentId, ...escalationView(e)! })) };
 }

@@ -1,0 +1,150 @@
+/**
+ * The case desk (`cases.html`) in real Chromium against the running product: a department's
+ * handler signs in, sees only its department's cases in Chinese with times in Wuhan time, opens
+ * one, accepts it and replies with the big buttons; the dispatch desk sees every case, filters the
+ * overdue ones (the case desk's clock moved on through RuntimeHooks.caseNow), closes the replied
+ * case and records the citizen's rating, in English; a leader is told the page is not for it.
+ * Screenshots go to test-results/cases-*.png.
+ */
+import { mkdirSync } from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningCityTwin } from '../bin/runtime.ts';
+import { formatCityDateTime } from '../web/client/i18n/format.ts';
+import type { CaseIntakeResponse } from '../web/shared/case-protocol.ts';
+import { call, login, TEST_ADMIN_PASSWORD } from './support/auth.ts';
+import { collectErrors, launchChromium, saveScreenshot } from './support/browser.ts';
+import { tempDir, waitFor } from './support/fixtures.ts';
+import { startTestCity } from './support/test-city.ts';
+
+import type {} from '../web/client/cases/cases-main.ts'; // declares window.__cases
+
+const WATER = '武汉市水务局';
+const dir = tempDir('cases-browser');
+let app: RunningCityTwin;
+let browser: Browser;
+let admin: string;
+let clockAhead = 0;
+const made: Record<string, CaseIntakeResponse> = {};
+const receivedAt = Date.now() - 60_000;
+mkdirSync('test-results', { recursive: true });
+
+async function account(username: string, roles: string[], department?: string): Promise<void> {
+  expect((await call(app.url!, admin, 'POST', '/api/users', { username, roles, password: `${username} password 1` })).status).toBe(200);
+  if (department) expect((await call(app.url!, admin, 'POST', `/api/case-departments/${username}`, { department })).status).toBe(200);
+}
+
+async function submit(externalId: string, category: string, text: string): Promise<CaseIntakeResponse> {
+  const res = await call(app.url!, admin, 'POST', '/api/cases', {
+    externalId,
+    category,
+    text,
+    caller: { name: '王女士', phone: '13700001111' },
+    lng: 114.2712,
+    lat: 30.6012,
+    address: '沿江大道 1 号',
+    receivedAt,
+  });
+  expect(res.status, JSON.stringify(res.body)).toBe(200);
+  return res.body as CaseIntakeResponse;
+}
+
+beforeAll(async () => {
+  app = await startTestCity(dir.path, {}, { caseNow: () => Date.now() + clockAhead });
+  browser = await launchChromium();
+  admin = await login(app.url!, 'admin', TEST_ADMIN_PASSWORD);
+  await account('water-wang', ['department'], WATER);
+  await account('desk-zhang', ['dispatcher']);
+  await account('lead-zhao', ['leader']);
+  made.water = await submit('B-1', 'waterlogging', '地下通道积水过膝');
+  made.traffic = await submit('B-2', 'traffic', '信号灯故障');
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+  dir.remove();
+});
+
+async function openDesk(user: string, password: string): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  const errors = collectErrors(page);
+  await page.goto(new URL('cases.html', app.url!).href);
+  await page.getByTestId('login-username').fill(user);
+  await page.getByTestId('login-password').fill(password);
+  await page.getByTestId('login-submit').click();
+  await page.waitForFunction(() => window.__cases?.ready === true, undefined, { timeout: 30_000 });
+  return { page, errors };
+}
+
+const statusOf = (page: Page) => page.getByTestId('case-status').innerText();
+
+describe('the case desk page', () => {
+  it("lets a department's handler see only its cases, accept one and reply, in Chinese with Wuhan times", async () => {
+    const { page, errors } = await openDesk('water-wang', 'water-wang password 1');
+    expect(await page.getByTestId('cases-title').innerText()).toBe('热线工单（民呼我应 12345）');
+    expect(await page.getByTestId('cases-mine').innerText()).toBe(`本部门：${WATER}`);
+    const ids = await page.getByTestId('case-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-case')));
+    expect(ids).toEqual([made.water!.caseId]);
+
+    await page.locator(`[data-case="${made.water!.caseId}"]`).click();
+    await page.getByTestId('case-text').waitFor();
+    expect(await page.getByTestId('case-text').innerText()).toContain('地下通道积水过膝');
+    expect(await page.getByTestId('case-caller').innerText()).toContain('13700001111');
+    expect(await page.getByTestId('case-received').innerText()).toContain(formatCityDateTime(receivedAt, 'Asia/Shanghai'));
+    expect(await statusOf(page)).toBe('已派单');
+
+    await page.getByTestId('case-cmd-accept').click();
+    await waitFor('accepted', async () => (await statusOf(page)) === '已签收');
+    // A reply without words is refused by the server, worded in the page's language.
+    await page.getByTestId('case-cmd-reply').click();
+    await waitFor('the refusal shown', async () => (await page.getByTestId('case-notice').innerText()).startsWith('未执行'));
+    await page.getByTestId('case-input-reply').fill('已安排泵车，积水已排除');
+    await page.getByTestId('case-cmd-reply').click();
+    await waitFor('replied', async () => (await statusOf(page)) === '已答复');
+    const steps = await page.getByTestId('case-step').evaluateAll((li) => li.map((x) => x.getAttribute('data-what')));
+    expect(steps).toEqual(['received', 'assigned', 'accepted', 'replied']);
+    await saveScreenshot(page, 'test-results/cases-department.png');
+    expect(errors.filter((e) => !/status of 400/.test(e))).toEqual([]);
+    await page.close();
+  });
+
+  it('lets the dispatch desk filter overdue cases, close the replied one and record the rating, in English', async () => {
+    // The traffic case's accept limit (30 min) passes on the desk's clock.
+    clockAhead = 31 * 60_000;
+    expect(app.cases!.tick().some((e) => e.caseId === made.traffic!.caseId && e.type === 'case_overdue')).toBe(true);
+    const { page, errors } = await openDesk('desk-zhang', 'desk-zhang password 1');
+    expect(await page.evaluate(() => window.__cases!.rowCount())).toBe(2);
+    await page.evaluate(() => window.__cases!.setLanguage('en'));
+    expect(await page.getByTestId('cases-title').innerText()).toBe('Hotline cases (12345)');
+
+    await page.getByTestId('cases-filter-overdue').selectOption('yes');
+    await waitFor('only the overdue case', async () => (await page.evaluate(() => window.__cases!.rowCount())) === 1);
+    expect(await page.getByTestId('case-row').getAttribute('data-case')).toBe(made.traffic!.caseId);
+    expect(await page.getByTestId('case-overdue-badge').innerText()).toBe('Overdue');
+
+    await page.getByTestId('cases-filter-overdue').selectOption('');
+    await page.getByTestId('cases-filter-status').selectOption('replied');
+    await waitFor('the replied case', async () => (await page.evaluate(() => window.__cases!.rowCount())) === 1);
+    await page.locator(`[data-case="${made.water!.caseId}"]`).click();
+    await page.getByTestId('case-cmd-close').waitFor();
+    await page.getByTestId('case-cmd-close').click();
+    await waitFor('closed', async () => (await statusOf(page)) === 'Closed');
+    await page.getByTestId('case-cmd-feedback-5').click();
+    await waitFor('rated', async () => (await page.getByTestId('case-satisfaction').innerText()).includes('5/5'));
+    const last = await page.getByTestId('case-step').last().getAttribute('data-what');
+    expect(last).toBe('feedback');
+    await saveScreenshot(page, 'test-results/cases-desk.png');
+    expect(errors).toEqual([]);
+    clockAhead = 0;
+    await page.close();
+  });
+
+  it('tells a leader the case desk is not for it', async () => {
+    const { page } = await openDesk('lead-zhao', 'lead-zhao password 1');
+    await page.evaluate(() => window.__cases!.setLanguage('zh'));
+    expect(await page.getByTestId('cases-denied').innerText()).toBe('此页面仅供派单席、部门办理人员及值班人员使用。');
+    expect(await page.getByTestId('case-row').count()).toBe(0);
+    await page.close();
+  });
+});

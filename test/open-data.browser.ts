@@ -1,0 +1,151 @@
+/**
+ * The open-data page (open.html) in real Chromium, with no sign-in: the catalogue, a dataset's
+ * licence, update frequency and fields, download links in every format, a preview of public rows,
+ * English, and a phone-width layout with nothing wider than the screen. Screenshots go to
+ * test-results/open-data-*.png.
+ */
+import { mkdirSync } from 'node:fs';
+import mqtt from 'mqtt';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningCityTwin } from '../bin/runtime.ts';
+import { queryRows } from '../storage/index.ts';
+import { DATASETS } from '../web/server/open-data/catalogue.ts';
+import { collectErrors, launchChromium, saveScreenshot } from './support/browser.ts';
+import { tempDir, waitFor } from './support/fixtures.ts';
+import { startTestCity } from './support/test-city.ts';
+
+import type {} from '../web/client/open/open-main.ts';
+
+declare global {
+  interface Window {
+    __openData?: import('../web/client/open/open-main.ts').OpenTestHooks;
+  }
+}
+
+const dir = tempDir('open-data-browser');
+let app: RunningCityTwin;
+let browser: Browser;
+mkdirSync('test-results', { recursive: true });
+
+beforeAll(async () => {
+  app = await startTestCity(dir.path, { CITYTWIN_SENSORS: '100', CITYTWIN_BATCH_MAX_DELAY_MS: '50' });
+  browser = await launchChromium();
+  const publisher = await mqtt.connectAsync(app.mqttUrl, { clientId: 'open-data-browser' });
+  const districts = app.city!.districts.slice(0, 3);
+  const sensors = districts.flatMap((d, i) => [
+    {
+      id: `obs-air-${i}`,
+      kind: 'air_quality',
+      source: 'sthjj.air-quality',
+      d,
+      values: { aqi: 40 + 7 * i, pm25: 15 + i, pm10: 30 + 2 * i, no2: 20 + i },
+    },
+    { id: `obs-rain-${i}`, kind: 'rain_gauge', source: 'swj.rain-gauges', d, values: { rainfall_mm_h: 1.5 + i } },
+  ]);
+  for (const s of sensors)
+    await publisher.publishAsync(
+      `citytwin/v1/sensors/${s.id}/meta`,
+      JSON.stringify({
+        kind: s.kind,
+        source: s.source,
+        lng: s.d.seat[0],
+        lat: s.d.seat[1],
+        district: s.d.code,
+        name: `${s.d.nameZh} ${s.id}`,
+      }),
+      { qos: 1, retain: true },
+    );
+  const ids = sensors.map((s) => `'${s.id}'`).join(',');
+  const count = async (sql: string) => Number((await queryRows<{ n: string }>(app.clickhouse, sql))[0]!.n);
+  await waitFor(
+    'sensors classified public',
+    async () =>
+      (await count(
+        `SELECT count() AS n FROM (SELECT sensor_id FROM sensors FINAL WHERE sensor_id IN (${ids})) WHERE dictGetOrDefault('sensor_classes', 'classification', tuple(sensor_id), '') = 'public'`,
+      )) === sensors.length,
+    60_000,
+    200,
+  );
+  const now = Date.now();
+  for (const s of sensors)
+    for (const ago of [3, 2, 1])
+      await publisher.publishAsync(`citytwin/v1/sensors/${s.id}/data`, JSON.stringify({ ts: now - ago * 3600_000, values: s.values }), {
+        qos: 1,
+      });
+  await waitFor(
+    'readings stored',
+    async () => (await count(`SELECT count() AS n FROM readings_1m WHERE sensor_id IN (${ids})`)) >= 24,
+    60_000,
+    200,
+  );
+  await publisher.endAsync();
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+  dir.remove();
+});
+
+async function openPortal(page: Page): Promise<void> {
+  await page.goto(new URL('open.html', app.url!).href);
+  await page.waitForFunction(() => window.__openData?.ready === true, undefined, { timeout: 30_000 });
+}
+
+describe('the open-data page', () => {
+  it('shows the catalogue, a dataset with fields, downloads and a preview, without signing in (1920×1080)', async () => {
+    const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
+    const errors = collectErrors(page);
+    await openPortal(page);
+    expect(await page.locator('[data-testid="login-username"]').count()).toBe(0);
+    expect(await page.locator('.open-card').count()).toBe(DATASETS.length);
+    expect(await page.locator('.open-title').textContent()).toBe('城市开放数据');
+    const detail = page.getByTestId('dataset-detail');
+    expect(await detail.locator('h2').textContent()).toBe(DATASETS[0]!.titleZh);
+    expect(await detail.textContent()).toContain('CC-BY-4.0');
+    expect(await page.getByTestId('fields').locator('tbody tr').count()).toBe(DATASETS[0]!.fields.length);
+    expect(await page.locator('.open-download').evaluateAll((as) => as.map((a) => a.getAttribute('data-format')))).toEqual([
+      'json',
+      'csv',
+      'geojson',
+    ]);
+    expect(await page.evaluate(() => window.__openData!.previewRows())).toBe(10);
+    const csvHref = await page.locator('.open-download[data-format="csv"]').getAttribute('href');
+    const csv = await page.evaluate(async (href) => (await fetch(href!)).text(), csvHref);
+    expect(csv.replace(/^\uFEFF/, '').split('\r\n')[0]).toBe('hour,district,metric,mean,max,sensors');
+    await saveScreenshot(page, 'test-results/open-data-desktop.png');
+    await page.locator('.open-card[data-dataset="rainfall-hourly"]').click();
+    await page.waitForFunction(() => window.__openData?.ready === true && window.__openData.selected() === 'rainfall-hourly');
+    expect(await page.getByTestId('preview').locator('tbody tr').count()).toBe(9);
+    await page.getByTestId('language-toggle').click();
+    expect(await page.locator('.open-title').textContent()).toBe('City open data');
+    expect(await detail.locator('h2').textContent()).toBe('Hourly rainfall by district');
+    await saveScreenshot(page, 'test-results/open-data-desktop-en.png');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('reads on a phone (390×844): one column, nothing wider than the screen', async () => {
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+    const errors = collectErrors(page);
+    await openPortal(page);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    // Every box ends inside the screen; only the tables' own scrollers are wider inside.
+    const widest = await page.evaluate(() =>
+      Math.max(
+        ...[...document.querySelectorAll('.open-header, .open-card, .open-detail, .open-scroll, .open-footer')].map(
+          (e) => e.getBoundingClientRect().right,
+        ),
+      ),
+    );
+    expect(widest).toBeLessThanOrEqual(390);
+    const [cat, det] = await Promise.all([page.locator('.open-catalogue').boundingBox(), page.getByTestId('dataset-detail').boundingBox()]);
+    expect(det!.y).toBeGreaterThan(cat!.y + cat!.height - 1);
+    const download = await page.locator('.open-download').first().boundingBox();
+    expect(download!.height).toBeGreaterThanOrEqual(44);
+    await saveScreenshot(page, 'test-results/open-data-phone.png', { fullPage: true });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});

@@ -1,0 +1,380 @@
+/**
+ * The operations page (`ops.html`) and the escalation countdown, in real Chromium on the running
+ * product (`citytwin all`, embedded broker and ClickHouse): an admin finds the page in the user
+ * menu, edits a threshold into an invalid one and sees the server's reason at the field, tries
+ * a valid edit over the last 24 h of stored readings, applies it with a reason and sees the
+ * version with its diff; adds a webhook channel whose secret never comes back to the page;
+ * writes a shift note and hands the shift over with its summary. An operator reads the rules
+ * without editing them, is told in words that notifications are for admins, and signs the
+ * handover off. The console's queue row and incident detail count down to the next escalation
+ * from the `escalations` event, and the badge goes once the incident is acknowledged.
+ * Screenshots at 1920×1080, 3840×1080 and 390×844 go to /tmp/ops-console/ops-*.png.
+ */
+import { createServer, type Server } from 'node:http';
+import mqtt from 'mqtt';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningCityTwin } from '../bin/runtime.ts';
+import { formatCityDateTime } from '../web/client/i18n/format.ts';
+import type { IncidentView } from '../web/shared/protocol.ts';
+import { call, login, TEST_ADMIN_PASSWORD } from './support/auth.ts';
+import { collectErrors, launchChromium, saveScreenshot } from './support/browser.ts';
+import { freePort, tempDir, waitFor } from './support/fixtures.ts';
+import { startTestCity } from './support/test-city.ts';
+
+import type {} from '../web/client/ops/ops-main.ts'; // declares window.__ops
+import type {} from '../web/client/test-hooks.ts'; // declares window.__citytwin
+
+const SECRET = 'ops-page-webhook-signing-secret';
+const OPERATOR_PASSWORD = 'operator password 1';
+const dir = tempDir('ops-browser');
+let app: RunningCityTwin;
+let base: string;
+let browser: Browser;
+let admin: string;
+let publisher: mqtt.MqttClient;
+let receiver: Server;
+let hookPort = 0;
+let gauge = '';
+
+const SIZES = [
+  { name: '1920x1080', width: 1920, height: 1080 },
+  { name: '3840x1080', width: 3840, height: 1080 },
+  { name: '390x844', width: 390, height: 844 },
+] as const;
+
+beforeAll(async () => {
+  hookPort = await freePort();
+  receiver = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.writeHead(200).end('ok'));
+  });
+  await new Promise<void>((resolve) => receiver.listen(hookPort, '127.0.0.1', resolve));
+  app = await startTestCity(dir.path);
+  base = app.url!;
+  browser = await launchChromium();
+  admin = await login(base, 'admin', TEST_ADMIN_PASSWORD);
+  expect(
+    (
+      await call(base, admin, 'POST', '/api/users', {
+        username: 'op-li',
+        displayName: '李',
+        roles: ['operator'],
+        password: OPERATOR_PASSWORD,
+      })
+    ).status,
+  ).toBe(200);
+  // A water-level gauge with readings over the last hour: two warning episodes under the default rule (enter 15, exit 10).
+  publisher = await mqtt.connectAsync(app.mqttUrl, { clientId: 'ops-browser' });
+  const site = app.city!.sensorSites.find((s) => s.kind === 'water_level')!;
+  gauge = site.id;
+  const meta = { kind: 'water_level', lng: site.lng, lat: site.lat, name: site.nameZh, source: site.sourceId };
+  await publisher.publishAsync(`citytwin/v1/sensors/${site.id}/meta`, JSON.stringify(meta), { qos: 1, retain: true });
+  const now = Date.now();
+  for (const [ago, cm] of [
+    [50, 4],
+    [40, 18],
+    [30, 5],
+    [20, 22],
+    [10, 6],
+  ] as const)
+    await publisher.publishAsync(
+      `citytwin/v1/sensors/${site.id}/data`,
+      JSON.stringify({ ts: now - ago * 60_000, values: { water_level_cm: cm } }),
+      { qos: 1 },
+    );
+  await waitFor(
+    'the readings stored (the preview of the rule in force counts both episodes)',
+    async () => {
+      const rules = (await call(base, admin, 'GET', '/api/rules/alarms')).body.ruleSet.kinds.water_level.rules;
+      const r = await call(base, admin, 'POST', '/api/rules/alarms/preview', {
+        kind: 'water_level',
+        ruleId: 'water_level_cm',
+        rule: rules.water_level_cm,
+      });
+      return r.status === 200 && r.body.episodes >= 2;
+    },
+    30_000,
+    250,
+  );
+}, 120_000);
+
+afterAll(async () => {
+  await publisher?.endAsync();
+  await browser?.close();
+  await app?.close();
+  await new Promise((resolve) => receiver?.close(resolve));
+  dir.remove();
+});
+
+async function signIn(page: Page, username: string, password: string): Promise<void> {
+  await page.getByTestId('login-username').fill(username);
+  await page.getByTestId('login-password').fill(password);
+  await page.getByTestId('login-submit').click();
+}
+
+async function openOps(page: Page, tab = ''): Promise<void> {
+  await page.goto(new URL(`ops.html${tab ? `#${tab}` : ''}`, base).href);
+  await page.waitForFunction(() => window.__ops?.ready === true, undefined, { timeout: 30_000 });
+}
+
+async function showTab(page: Page, tab: 'rules' | 'notify' | 'rosters' | 'shifts'): Promise<void> {
+  await page.getByTestId(`ops-tab-${tab}`).click();
+  await page.waitForFunction((t) => window.__ops?.tab() === t, tab);
+  await page.evaluate(() => window.__ops!.loaded());
+}
+
+/** The page at the three sizes, for people to look at. */
+async function screenshots(page: Page, name: string): Promise<void> {
+  const before = page.viewportSize()!;
+  for (const s of SIZES) {
+    await page.setViewportSize({ width: s.width, height: s.height });
+    await saveScreenshot(page, `/tmp/ops-console/ops-${name}-${s.name}.png`);
+  }
+  await page.setViewportSize(before);
+}
+
+const ruleInput = (page: Page, path: string) => page.locator(`[data-testid="rules-input"][data-path="${path}"]`);
+const WARNING = 'kinds.water_level.rules.water_level_cm.warning';
+
+describe('the operations page, as an admin', () => {
+  let page: Page;
+  let errors: string[];
+
+  beforeAll(async () => {
+    page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
+    errors = collectErrors(page);
+    await page.goto(base);
+    await signIn(page, 'admin', TEST_ADMIN_PASSWORD);
+    await page.waitForFunction(() => window.__citytwin?.ready === true, undefined, { timeout: 30_000 });
+  }, 60_000);
+
+  afterAll(async () => {
+    await page?.close();
+  });
+
+  it('is linked from the user menu and opens on the rules, with sizes readable at 1920×1080', async () => {
+    await page.getByTestId('user-menu').click();
+    const link = page.getByTestId('ops-link');
+    expect(await link.innerText()).toBe('运行管理');
+    expect(await link.getAttribute('href')).toBe('./ops.html');
+    await openOps(page);
+    expect(await page.getByTestId('ops-title').innerText()).toBe('运行管理');
+    expect(await page.getByTestId('ops-timezone').innerText()).toContain('UTC+8');
+    expect(await page.evaluate(() => window.__ops!.tab())).toBe('rules');
+    expect(await page.getByTestId('rules-kind').inputValue()).toBe('water_level');
+    const px = (testid: string) =>
+      page
+        .getByTestId(testid)
+        .first()
+        .evaluate((el) => Number.parseFloat(getComputedStyle(el).fontSize));
+    expect(await px('ops-tab-rules')).toBeGreaterThanOrEqual(16);
+    expect(await px('rules-input')).toBeGreaterThanOrEqual(16);
+  });
+
+  it('shows the reason at the field when a threshold is invalid, and saves nothing', async () => {
+    // Hysteresis: a warning that leaves above where it enters.
+    await ruleInput(page, `${WARNING}.exit`).fill('40');
+    await page.getByTestId('rules-reason').fill('typo');
+    await page.getByTestId('rules-apply').click();
+    const error = page.locator(`[data-testid="rules-field-error"][data-path="${WARNING}.exit"]`);
+    await expect.poll(() => error.count()).toBe(1);
+    expect(await error.innerText()).toContain('exit must be at or below enter (15)');
+    expect(await ruleInput(page, `${WARNING}.exit`).getAttribute('aria-invalid')).toBe('true');
+    expect(await page.getByTestId('rules-issues').innerText()).toContain(`${WARNING}.exit = 40`);
+    expect(await page.getByTestId('rules-apply-message').innerText()).toContain('未保存');
+    expect((await call(base, admin, 'GET', '/api/rules/alarms/versions')).body.versions).toEqual([]);
+    await screenshots(page, 'rules-invalid');
+  });
+
+  it('previews a valid edit over the last 24 h beside the rule in force, needs a reason, and applies it as a version with its diff', async () => {
+    await ruleInput(page, `${WARNING}.exit`).fill('10');
+    await ruleInput(page, `${WARNING}.enter`).fill('20');
+    await page.locator('[data-testid="rules-rule"][data-rule-id="water_level_cm"] [data-testid="rules-preview"]').click();
+    const result = page.locator('[data-testid="rules-preview-result"][data-rule-id="water_level_cm"]');
+    await expect.poll(() => result.getAttribute('data-episodes')).toBe('1');
+    expect(await result.getByTestId('rules-preview-count').innerText()).toContain('将产生 1 次告警过程');
+    expect(await result.getByTestId('rules-preview-current').innerText()).toContain('现行规则同期：2 次');
+    expect(await result.getByTestId('rules-preview-samples').innerText()).toContain(gauge);
+    // The field errors of the earlier attempt are gone with the preview of the corrected rule.
+    expect(await page.getByTestId('rules-field-error').count()).toBe(0);
+
+    await page.getByTestId('rules-reason').fill('');
+    await page.getByTestId('rules-apply').click();
+    expect(await page.getByTestId('rules-apply-message').innerText()).toContain('请填写修改原因');
+    await page.getByTestId('rules-reason').fill('泵站扩容后提高预警线');
+    await page.getByTestId('rules-apply').click();
+    await expect.poll(() => page.getByTestId('rules-apply-message').innerText()).toBe('已保存为第 1 版并立即生效。');
+    const row = page.locator('[data-testid="rules-version"][data-version="1"]');
+    expect(await row.count()).toBe(1);
+    const saved = (await call(base, admin, 'GET', '/api/rules/alarms/versions')).body.versions[0];
+    expect(saved).toMatchObject({ version: 1, author: 'admin', reason: '泵站扩容后提高预警线' });
+    expect(await row.innerText()).toContain('admin');
+    expect(await row.innerText()).toContain('泵站扩容后提高预警线');
+    expect(await row.innerText()).toContain(formatCityDateTime(saved.at, 'Asia/Shanghai'));
+    const change = page.locator(`[data-testid="rules-diff-change"][data-path="${WARNING}.enter"]`);
+    expect(await change.innerText()).toContain('15 → 20');
+    expect(await page.getByTestId('rules-in-force').innerText()).toBe('当前生效：第 1 版');
+    await screenshots(page, 'rules-applied');
+  });
+
+  it('adds a webhook channel whose secret is never shown back, and words a refused one', async () => {
+    await showTab(page, 'notify');
+    await page.getByTestId('webhook-id').fill('ops-hook');
+    await page.getByTestId('webhook-url').fill(`http://127.0.0.1:${hookPort}/hook`);
+    await page.getByTestId('webhook-secret').fill('short');
+    await page.getByTestId('webhook-add').click();
+    const message = page.getByTestId('notify-channels-message');
+    await expect.poll(() => message.getAttribute('data-kind')).toBe('error');
+    expect(await message.innerText()).toContain('secret');
+    expect(await message.innerText()).toContain('16');
+    expect(await message.innerText()).not.toContain('short');
+
+    await page.getByTestId('webhook-secret').fill(SECRET);
+    await page.getByTestId('webhook-add').click();
+    await expect.poll(() => message.innerText()).toBe('ops-hook 已保存并生效。');
+    const row = page.locator('[data-testid="notify-doc"][data-id="ops-hook"]');
+    expect(await row.innerText()).toContain(`"url":"http://127.0.0.1:${hookPort}/hook"`);
+    expect(await row.innerText()).toContain('"secret":"***"');
+    expect(await page.getByTestId('webhook-secret').inputValue()).toBe('');
+    // Nowhere on the page, nor in what the page holds in its fields.
+    expect(await page.content()).not.toContain(SECRET);
+    expect(
+      await page.evaluate(() => [...document.querySelectorAll('input, textarea')].map((e) => (e as HTMLInputElement).value).join('\n')),
+    ).not.toContain(SECRET);
+    // Editing it shows *** too.
+    await row.getByTestId('notify-doc-edit').click();
+    expect(await page.getByTestId('notify-channels-json').inputValue()).toContain('"secret": "***"');
+    await page.getByTestId('notify-channels-cancel').click();
+    await screenshots(page, 'notify');
+  });
+
+  it('writes a shift note and hands the shift over with the summary of what is open', async () => {
+    await showTab(page, 'shifts');
+    expect(await page.getByTestId('shift-current').innerText()).toContain('尚无班次');
+    await page.getByTestId('shift-note-text').fill('江汉区两处积水点已安排巡查');
+    await page.getByTestId('shift-note-add').click();
+    await expect.poll(() => page.getByTestId('shift-note').count()).toBe(1);
+    expect(await page.getByTestId('shift-note').innerText()).toContain('江汉区两处积水点已安排巡查');
+    expect(await page.getByTestId('shift-lead').innerText()).toBe('admin');
+    // Handing over to oneself is refused, in the server's words.
+    await page.getByTestId('shift-incoming').fill('admin');
+    await page.getByTestId('shift-handover').click();
+    await expect.poll(() => page.getByTestId('shift-message').getAttribute('data-kind')).toBe('error');
+    expect(await page.getByTestId('shift-message').innerText()).toContain('未完成');
+
+    await page.getByTestId('shift-incoming').fill('op-li');
+    await page.getByTestId('shift-handover-note').fill('夜班注意长江水位');
+    await page.getByTestId('shift-handover').click();
+    await expect.poll(() => page.getByTestId('shift-status').getAttribute('data-status')).toBe('handed_over');
+    const summary = page.getByTestId('shift-summary');
+    const open = ((await call(base, admin, 'GET', '/api/incidents')).body as IncidentView[]).length;
+    expect(await page.getByTestId('shift-summary-open').getAttribute('data-n')).toBe(String(open));
+    expect(await summary.innerText()).toContain('admin 于');
+    expect(await summary.innerText()).toContain('交班给 op-li');
+    expect(await page.getByTestId('shift-waiting').innerText()).toBe('等待 op-li 接班确认。');
+    // The handing-over lead is not offered the sign-off.
+    expect(await page.getByTestId('shift-signoff-form').isVisible()).toBe(false);
+
+    await page.getByTestId('language-toggle').click();
+    await expect.poll(() => page.getByTestId('ops-title').innerText()).toBe('Operations');
+    expect(await page.getByTestId('ops-tab-shifts').innerText()).toBe('Shift log');
+    expect(await page.getByTestId('shift-waiting').innerText()).toBe('Waiting for op-li to sign off.');
+    await screenshots(page, 'shifts-en');
+    await page.getByTestId('language-toggle').click();
+    // The refusals this test asked for (the invalid rule, the short secret, the handover to oneself) are the only errors.
+    expect(errors.filter((e) => !/status of (400 \(Bad Request\)|409 \(Conflict\))/.test(e))).toEqual([]);
+    expect(errors.length).toBe(3);
+  });
+});
+
+describe('the operations page, as an operator', () => {
+  it('reads the rules without editing them, is told notifications are for admins, and signs the handover off', async () => {
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    const errors = collectErrors(page);
+    await page.goto(new URL('ops.html', base).href);
+    await signIn(page, 'op-li', OPERATOR_PASSWORD);
+    await page.waitForFunction(() => window.__ops?.ready === true, undefined, { timeout: 30_000 });
+    expect(await page.getByTestId('rules-read-only').innerText()).toBe('只读：修改需要管理员权限。');
+    expect(await page.getByTestId('rules-apply').count()).toBe(0);
+    expect(await ruleInput(page, `${WARNING}.enter`).isDisabled()).toBe(true);
+    expect(await ruleInput(page, `${WARNING}.enter`).inputValue()).toBe('20');
+
+    await showTab(page, 'notify');
+    expect(await page.getByTestId('ops-denied').innerText()).toBe('通知配置仅限管理员查看和修改。');
+    expect(await page.getByTestId('notify-tab').count()).toBe(0);
+
+    await showTab(page, 'shifts');
+    expect(await page.getByTestId('shift-signoff-form').isVisible()).toBe(true);
+    // Usable on a phone: the page does not scroll sideways.
+    expect(await page.evaluate(() => document.getElementById('ops-app')!.scrollWidth <= window.innerWidth)).toBe(true);
+    await saveScreenshot(page, '/tmp/ops-console/ops-operator-signoff-390x844.png', { fullPage: true });
+    await page.getByTestId('shift-signoff-note').fill('已接班');
+    await page.getByTestId('shift-signoff').click();
+    await expect.poll(() => page.getByTestId('shift-lead').innerText()).toBe('op-li');
+    expect(await page.getByTestId('shift-status').getAttribute('data-status')).toBe('open');
+    expect(await page.locator('[data-testid="shift-row"]').first().innerText()).toContain('admin');
+    const token = await login(base, 'op-li', OPERATOR_PASSWORD);
+    expect((await call(base, token, 'GET', '/api/notifications/channels')).status).toBe(403);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
+
+describe('the escalation countdown in the console', () => {
+  it('shows the next tier and mm:ss on the queue row and the detail, and drops it once acknowledged', async () => {
+    const post = (kind: string, doc: object) => call(base, admin, 'POST', `/api/notifications/${kind}`, doc);
+    expect((await post('contacts', { user: 'op-li', language: 'zh-CN', roles: ['operator'] })).status).toBe(200);
+    expect(
+      (
+        await post('policies', {
+          id: 'everything',
+          ackDeadlineMin: 10,
+          tiers: [{ targets: [{ user: 'op-li' }] }, { targets: [{ user: 'op-li' }] }],
+          channels: ['ops-hook'],
+        })
+      ).status,
+    ).toBe(200);
+    const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
+    const errors = collectErrors(page);
+    await page.goto(base);
+    await signIn(page, 'op-li', OPERATOR_PASSWORD);
+    await page.waitForFunction(() => window.__citytwin?.ready === true, undefined, { timeout: 30_000 });
+
+    await publisher.publishAsync(
+      'citytwin/v1/events/ops-desk',
+      JSON.stringify({ id: `r-${Date.now()}`, ts: Date.now(), type: 'manual_report', category: 'waterlogging', lng: 114.27, lat: 30.58 }),
+      { qos: 1 },
+    );
+    const incident = await waitFor('the incident', async () => {
+      const list = (await call(base, admin, 'GET', '/api/incidents')).body as IncidentView[];
+      return list.find((i) => i.type === 'waterlogging' && i.escalation?.nextTier === 2) ?? null;
+    });
+    const due = incident.escalation!.nextEscalationAt!;
+    expect(due).toBe(incident.openedAt + 10 * 60_000);
+    const badge = page.locator(`[data-testid="incident-row"][data-incident-id="${incident.id}"] [data-testid="escalation-badge"]`);
+    await expect.poll(() => badge.getAttribute('data-due'), { timeout: 20_000 }).toBe(String(due));
+    expect(await badge.isVisible()).toBe(true);
+    expect(await badge.getAttribute('data-tier')).toBe('2');
+    expect(await badge.innerText()).toMatch(/^升至第2级 (10:00|0\d:[0-5]\d)$/);
+    expect(await badge.getAttribute('title')).toContain('已通知到第1级');
+    const size = await badge.evaluate((el) => Number.parseFloat(getComputedStyle(el).fontSize));
+    expect(size).toBeGreaterThanOrEqual(12);
+
+    await page.locator(`[data-testid="incident-row"][data-incident-id="${incident.id}"]`).click();
+    const detail = page.getByTestId('incident-escalation');
+    await expect.poll(() => detail.getAttribute('data-due')).toBe(String(due));
+    expect(await detail.isVisible()).toBe(true);
+    await page.getByTestId('language-toggle').click();
+    await expect.poll(() => detail.innerText()).toMatch(/^tier 2 in (10:00|0\d:[0-5]\d)$/);
+    await saveScreenshot(page, '/tmp/ops-console/ops-console-countdown-1920x1080.png');
+    await page.getByTestId('language-toggle').click();
+
+    // Acknowledged: the escalation stops, and so does the countdown.
+    expect((await call(base, admin, 'POST', `/api/incidents/${incident.id}/actions`, { action: 'acknowledge' })).status).toBe(200);
+    await expect.poll(() => badge.isVisible(), { timeout: 20_000 }).toBe(false);
+    expect(await page.getByTestId('incident-escalation').isVisible()).toBe(false);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 90_000);
+});

@@ -1,0 +1,41 @@
+/**
+ * What every change of an incident shares (incident-correlator.ts): the snapshot a change
+ * carries, recomputing confidence, severity and place from the evidence, and the change itself.
+ */
+import { raisedConfidence } from '../cap/cap-context.ts';
+import { changeNoteText, type ChangeNote, type ChangeWhat } from './incident-explanations.ts';
+import { confidenceOf, isWarningEvidence, placeOf, severityOf } from './incident-linking.ts';
+import type { Incident, IncidentChange, IncidentState, IncidentStatus } from './incident-types.ts';
+
+/** The statuses in which an incident still takes evidence. */
+export const ACTIVE: ReadonlySet<IncidentStatus> = new Set(['open', 'acknowledged']);
+
+export function snapshot(i: Incident): Incident {
+  return { ...i, evidence: i.evidence.map((e) => ({ ...e })) };
+}
+
+export function refresh(state: IncidentState, incident: Incident, now: number): void {
+  const rule = state.rules.get(incident.type)!;
+  const signals = incident.evidence.filter((e) => !isWarningEvidence(e));
+  const warnings = incident.evidence.filter(isWarningEvidence);
+  const base = signals.length ? confidenceOf(signals, rule.repeatGain) : 0;
+  // An official warning is context: its boost (the strongest only), never above 0.99 (docs/cap.md).
+  incident.confidence = warnings.length
+    ? raisedConfidence(
+        base,
+        warnings.map((w) => ({ boost: w.weight })),
+      )
+    : base;
+  if (!incident.severityPinned) incident.severity = severityOf(rule, incident.evidence);
+  const place = placeOf(incident.evidence, incident);
+  incident.lng = place.lng;
+  incident.lat = place.lat;
+  incident.assetId = place.assetId;
+  incident.district = place.district;
+  incident.lastEvidenceAt = Math.max(0, ...signals.map((e) => e.ts));
+  incident.updatedAt = now;
+}
+
+export function change(incident: Incident, at: number, actor: string, what: ChangeWhat, note: ChangeNote): IncidentChange {
+  return { incidentId: incident.id, at, actor, what, detail: changeNoteText(note), incident: snapshot(incident) };
+}
