@@ -45,7 +45,8 @@ export class IncidentDetailView {
   private selected: string | null = null;
   private data: IncidentDetail | null = null;
   private error: string | null = null;
-  private actionMessage: { text: string; error: boolean } | null = null;
+  /** The last action's outcome, worded when drawn (so in the language of the moment). */
+  private actionMessage: { text: () => string; error: boolean } | null = null;
   private loadSeq = 0;
   private refreshTimer = 0;
   /** A redraw put off while the user had a menu of it open or was typing. */
@@ -117,9 +118,13 @@ export class IncidentDetailView {
       this.reason = '';
       if (action === 'split') this.splitPick.clear();
     }
-    this.actionMessage = r.ok
-      ? { text: t('incident.act.done', { what: incidentStepLabel(r.value.changes[0]?.what ?? action) }), error: false }
-      : { text: t('incident.act.failed', { reason: r.error }), error: true };
+    if (r.ok) {
+      const what = r.value.changes[0]?.what ?? action;
+      this.actionMessage = { text: () => t('incident.act.done', { what: incidentStepLabel(what) }), error: false };
+    } else {
+      const reason = r.error;
+      this.actionMessage = { text: () => t('incident.act.failed', { reason }), error: true };
+    }
     if (this.selected === id) await this.load(id);
   }
 
@@ -181,7 +186,7 @@ export class IncidentDetailView {
         h(
           'div',
           { class: `incident-action-message${this.actionMessage.error ? ' error' : ''}`, 'data-testid': 'incident-action-message' },
-          this.actionMessage.text,
+          this.actionMessage.text(),
         ),
       );
     const section = this.ctx.detailSection?.(inc);

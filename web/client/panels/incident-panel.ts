@@ -101,6 +101,8 @@ export class IncidentPanel implements Panel<unknown> {
   private readonly picked = new Set<string>();
   private bulkRunning = false;
   private toastTimer = 0;
+  /** The incident the toast announces (the last announcement's most severe). */
+  private toastIncident: IncidentView | null = null;
   /** Incident id → when its highlight ends. */
   private readonly flashing = new Map<string, number>();
   private renderedKey = '';
@@ -210,6 +212,21 @@ export class IncidentPanel implements Panel<unknown> {
     const until = Date.now() + ANNOUNCE_MS;
     for (const i of incidents) this.flashing.set(i.id, until);
     const top = incidents.sort((a, b) => b.severity - a.severity)[0]!;
+    this.toastIncident = top;
+    this.renderToast();
+    this.toast.hidden = false;
+    window.clearTimeout(this.toastTimer);
+    this.toastTimer = window.setTimeout(() => (this.toast.hidden = true), ANNOUNCE_MS);
+    this.renderedKey = '';
+  }
+
+  /**
+   * Words the toast in the current language (again on a switch, while it is up or not: its
+   * words are never left in the language it appeared in).
+   */
+  private renderToast(): void {
+    const top = this.toastIncident;
+    if (!top) return;
     this.toast.dataset.incidentId = top.id;
     this.toast.dataset.severity = String(top.severity);
     replaceChildren(
@@ -218,10 +235,6 @@ export class IncidentPanel implements Panel<unknown> {
       ' ',
       `${incidentTypeLabel(top.type)} · ${this.placeOf(top)} · ${t('incident.severityShort', { n: top.severity })}`,
     );
-    this.toast.hidden = false;
-    window.clearTimeout(this.toastTimer);
-    this.toastTimer = window.setTimeout(() => (this.toast.hidden = true), ANNOUNCE_MS);
-    this.renderedKey = '';
   }
 
   /** Lets the list take its current order again. */
@@ -327,6 +340,7 @@ export class IncidentPanel implements Panel<unknown> {
       ['status', t('queue.groupStatus')],
     ]);
     this.districtKey = '';
+    this.renderToast();
     this.redraw(true);
   }
 
