@@ -400,6 +400,14 @@ describe('a phone (390×844): read-only, nothing overprinted', () => {
     await phone?.close();
   });
 
+  it('names the districts of the queue as soon as the console is ready, not their codes', async () => {
+    // The rows were drawn before the base map (and its district names) arrived: they must be
+    // drawn again when the names come, not at the next 10 s refresh.
+    const places = await phone.locator('[data-testid="incident-row"] .incident-place').allInnerTexts();
+    expect(places.length).toBeGreaterThan(0);
+    expect(places.filter((p) => /^\d{6}$/.test(p.trim()))).toEqual([]);
+  });
+
   it('lays the top bar out in two rows without overlaps, and folds the legend to its title', async () => {
     const [brand] = await boxes(phone, '.brand');
     const [search] = await boxes(phone, '.top-middle');

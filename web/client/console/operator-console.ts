@@ -287,6 +287,7 @@ export class OperatorConsole {
             canAct: can(state, 'incidents.act'),
             serverNow,
             districtName: this.districtOf,
+            districtsKnown: () => state.districtNames.size,
             onSelect: (id) => {
               dispatchSection?.setIncident(id);
               this.layers.drawIncidents();

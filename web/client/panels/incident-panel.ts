@@ -42,6 +42,8 @@ export interface IncidentPanelContext {
   canAct: boolean;
   serverNow(): number;
   districtName(code: string | null): string | null;
+  /** How many district names are known (they come with the base map, after the first rows): rows are drawn again when it changes. */
+  districtsKnown(): number;
   /** The selection changed (the map rings the selected incident and draws its evidence). */
   onSelect(id: string | null): void;
   /** The filter changed: the map shows what the queue shows. */
@@ -278,7 +280,7 @@ export class IncidentPanel implements Panel<unknown> {
     for (const [id, until] of this.flashing) if (until < now) this.flashing.delete(id);
     // Ages move on: redraw every 10 s even when nothing changed.
     const stale = now - this.agesAt > 10_000;
-    const key = `${this.ctx.queue.version}:${this.filterVersion}:${this.detail.selectedId ?? ''}:${this.held ? 'h' : ''}`;
+    const key = `${this.ctx.queue.version}:${this.filterVersion}:${this.detail.selectedId ?? ''}:${this.held ? 'h' : ''}:${this.ctx.districtsKnown()}`;
     if (!force && !stale && key === this.renderedKey && this.flashing.size === 0) {
       this.detail.refresh();
       return;
@@ -358,7 +360,7 @@ export class IncidentPanel implements Panel<unknown> {
     const codes = [...counts.keys()].sort((a, b) =>
       (this.ctx.districtName(a) ?? a).localeCompare(this.ctx.districtName(b) ?? b, getLanguage() === 'zh' ? 'zh-CN' : 'en'),
     );
-    const key = `${getLanguage()}|${codes.map((c) => `${c}:${counts.get(c)}`).join(',')}`;
+    const key = `${getLanguage()}|${this.ctx.districtsKnown()}|${codes.map((c) => `${c}:${counts.get(c)}`).join(',')}`;
     if (key !== this.districtKey && document.activeElement !== this.districtSelect) {
       this.districtKey = key;
       fillSelect(this.districtSelect, [
