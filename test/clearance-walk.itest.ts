@@ -26,7 +26,7 @@ import { io as connectSocket, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningCityTwin } from '../bin/runtime.ts';
 import { queryRows } from '../storage/index.ts';
-import { KIND_METRICS, type Classification, type SensorKind } from '../twin-model/index.ts';
+import { INCIDENT_TYPE_NAMES, KIND_METRICS, type Classification, type SensorKind } from '../twin-model/index.ts';
 import { serverRoutes } from '../web/server/auth/policy-doc.ts';
 import { DATASETS } from '../web/server/open-data/catalogue.ts';
 import { clearanceOf, DEFAULT_CLEARANCE, hasPermission, ROLES, SOCKET_EVENTS, type Role } from '../web/server/auth/policy.ts';
@@ -426,6 +426,9 @@ function requiredQuery(name: string, path: Record<string, string>): string | nul
       return '113.7,29.95,115.1,31.4';
     case 'zoom':
       return '9';
+    case 'q':
+      // Every seeded sensor's id and name hold it: the search has markers of each class to leak.
+      return 'walk';
     case 'metric': {
       const kind = seeded.sensors.find((s) => s.id === path.sensorId)?.kind;
       return kind ? KIND_METRICS[kind][0]! : 'water_level_cm';
@@ -433,6 +436,11 @@ function requiredQuery(name: string, path: Record<string, string>): string | nul
     default:
       return null;
   }
+}
+
+/** More values of a query parameter: the search also looks for every incident type's names, so the seeded incidents are found too. */
+function queryVariants(name: string): string[] {
+  return name === 'q' ? [...INCIDENT_TYPE_NAMES.values()].flatMap((names) => [names.zh, names.en]) : [];
 }
 
 /** Values of a path parameter, by name, from the seeded data. */
@@ -488,7 +496,9 @@ describe('the clearance walk', () => {
         const method = m.toUpperCase();
         if (method === 'POST' && route === '/api/auth/logout') continue;
         routes.add(`${method} ${route}`);
-        requests.push(...expandOperation(route, method, op.parameters, { query: requiredQuery, path: pathValues }));
+        requests.push(
+          ...expandOperation(route, method, op.parameters, { query: requiredQuery, path: pathValues, variants: queryVariants }),
+        );
       }
     }
     // The document the walk reads covers every route of the server's table.

@@ -111,8 +111,39 @@ describe('the incident queue in Chromium', () => {
     await page.getByTestId('language-toggle').click();
     await expect.poll(() => page.getByTestId('incident-panel').innerText()).toMatch(/Incidents[\s\S]*Waterlogging[\s\S]*Acknowledged/);
     expect(await page.getByTestId('incident-evidence').innerText()).toMatch(/Manual report/);
+    // The message of the last action (the split) is worded in the new language as well.
+    await expect.poll(() => page.getByTestId('incident-action-message').innerText()).toMatch(/^Recorded: /);
     await saveScreenshot(page, 'test-results/incidents-en.png');
     await page.getByTestId('language-toggle').click();
+  });
+
+  it('turns the new-incident toast to English with the console, and announces later ones in English', async () => {
+    const toast = page.getByTestId('incident-toast');
+    const newIncident = async (id: string, lng: number, lat: number): Promise<string> => {
+      const before = new Set(await page.evaluate(() => window.__citytwin!.incidentIds()));
+      await report(id, lng, lat);
+      await expect.poll(() => page.evaluate(() => window.__citytwin!.incidentCount()), { timeout: 10_000 }).toBe(before.size + 1);
+      const added = (await page.evaluate(() => window.__citytwin!.incidentIds())).find((i) => !before.has(i))!;
+      await expect.poll(() => toast.getAttribute('data-incident-id')).toBe(added);
+      return added;
+    };
+    const CJK = /[\u3400-\u9fff]/;
+    // Announced in Chinese; the switch to English turns the toast's words too (its text, whether
+    // or not it is still up).
+    await newIncident('r-3', 114.42, 30.48);
+    expect(await toast.textContent()).toMatch(/^新事件\s*道路积水 · /);
+    await page.getByTestId('language-toggle').click();
+    await expect.poll(() => page.evaluate(() => window.__citytwin!.language())).toBe('en');
+    await expect.poll(() => toast.textContent()).toMatch(/^New incident\s*Waterlogging · /);
+    expect(await toast.textContent(), 'no Chinese left in the English toast').not.toMatch(CJK);
+    // A later one is announced in English.
+    await newIncident('r-4', 114.2, 30.45);
+    await expect.poll(() => toast.isVisible()).toBe(true);
+    expect(await toast.textContent()).toMatch(/^New incident\s*Waterlogging · /);
+    expect(await toast.textContent()).not.toMatch(CJK);
+    await saveScreenshot(page, 'test-results/incidents-toast-en.png');
+    await page.getByTestId('language-toggle').click();
+    await expect.poll(() => page.evaluate(() => window.__citytwin!.language())).toBe('zh');
   });
 
   it('logs no errors', () => {

@@ -38,9 +38,14 @@ export function collectErrors(page: Page): string[] {
   return errors;
 }
 
-/** A 1280×800 page on the console, signed in as admin through the login page, map ready. */
-export async function openSignedInConsole(browser: Browser, url: string, password: string): Promise<{ page: Page; errors: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+/** A page (1280×800 unless `viewport` says) on the console, signed in as admin through the login page, map ready. */
+export async function openSignedInConsole(
+  browser: Browser,
+  url: string,
+  password: string,
+  viewport: { width: number; height: number } = { width: 1280, height: 800 },
+): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage({ viewport });
   const errors = collectErrors(page);
   await page.goto(url);
   // The console starts behind the login page.

@@ -21,6 +21,8 @@ export interface Walked {
 export interface ParameterValues {
   query(name: string, path: Record<string, string>): string | null;
   path(name: string, p: OpenApiParameter): string[];
+  /** More values of a query parameter, each sent in a request of its own (e.g. search words). */
+  variants?(name: string): string[];
 }
 
 /** The requests of one operation. */
@@ -34,6 +36,7 @@ export function expandOperation(route: string, method: string, parameters: OpenA
     const base = new URLSearchParams();
     const variants: Array<[string, string]> = [];
     for (const p of parameters.filter((x) => x.in === 'query')) {
+      for (const v of fill.variants?.(p.name) ?? []) variants.push([p.name, v]);
       if (p.required) {
         const v = fill.query(p.name, vals);
         if (v === null)

@@ -59,6 +59,16 @@ export interface CityTwinTestHooks {
   projectUnit(id: string): [number, number] | null;
   /** Opens a unit on the status board (as a click on its marker would), or clears it with null. */
   selectUnit(id: string | null): void;
+  /** Moves the camera at once (no animation) to `lng`, `lat` at `zoom`. */
+  flyTo(lng: number, lat: number, zoom: number): void;
+  /** The map's centre `[lng, lat]` and zoom, and whether it stands still. */
+  camera(): { center: [number, number]; zoom: number; moving: boolean };
+  /** What the map highlights for the search (`kind:id`), or null. */
+  searchFocus(): string | null;
+  /** The selected unit on the board, or null. */
+  selectedUnit(): string | null;
+  /** What the map draws: the deck.gl layers besides the sensors (ids), whether the sensors and the base map's labels show. */
+  mapLayers(): { ids: string[]; sensors: boolean; labels: boolean };
   /**
    * The base map drawn: the city's PMTiles basemap ('vector') or the schematic map, its style,
    * 2D/3D, the camera, the background colour, whether the map has loaded what it shows and

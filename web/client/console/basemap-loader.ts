@@ -41,6 +41,13 @@ export async function loadBasemap(parts: BasemapLoaderParts): Promise<void> {
         { zh: String(f.properties.name_zh ?? ''), en: String(f.properties.name_en ?? '') },
       ]),
     );
+    state.districtRings = new Map(
+      basemap.districts.features.map((f) => {
+        const g = f.geometry;
+        const rings = g.type === 'Polygon' ? g.coordinates : g.type === 'MultiPolygon' ? g.coordinates.flat() : [];
+        return [String(f.properties.code ?? ''), rings as [number, number][][]];
+      }),
+    );
     const vector = basemap.vector ?? null;
     if (vector) {
       // The city's own vector basemap replaces the schematic style (basemap-view.ts).

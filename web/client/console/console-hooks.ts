@@ -78,6 +78,21 @@ export function installConsoleHooks(p: ConsoleHookParts): void {
       return u ? project(u.lng, u.lat) : null;
     },
     selectUnit: (id) => p.unitBoard?.select(id),
+    flyTo: (lng, lat, zoom) => map.jumpTo({ center: [lng, lat], zoom }),
+    camera: () => {
+      const c = map.getCenter();
+      return { center: [c.lng, c.lat], zoom: map.getZoom(), moving: map.isMoving() };
+    },
+    searchFocus: () => (state.focus ? `${state.focus.kind}:${state.focus.id}` : null),
+    selectedUnit: () => p.unitBoard?.selectedId ?? null,
+    mapLayers: () => ({
+      ids: overlay.layerIds,
+      sensors: overlay.sensorsShown,
+      labels: map
+        .getLayersOrder()
+        .filter((id) => map.getLayer(id)?.type === 'symbol')
+        .some((id) => (map.getLayoutProperty(id, 'visibility') ?? 'visible') === 'visible'),
+    }),
     basemap: () => ({
       mode: basemapView.mode,
       variant: basemapView.variant,

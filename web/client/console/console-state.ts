@@ -13,12 +13,24 @@ import type { ScaleView } from '../map/cell-layer.ts';
 import type { CellSummary } from '../../shared/protocol.ts';
 import type { SensorCounts } from '../stream/sensor-store.ts';
 import type { Language } from '../i18n/language.ts';
+import type { SearchHit } from '../../shared/search-protocol.ts';
+import { parseLayerPrefs, serializeLayerPrefs, type LayerPrefs } from '../map/layer-prefs.ts';
 
 export interface ConsoleState {
   /** Who is signed in; what the console shows follows the role's permissions. */
   readonly me: Me;
   /** District names from the base map, by code. */
   districtNames: Map<string, { zh: string; en: string }>;
+  /** District outlines from the base map (rings of `[lng, lat]`), by code: a found district is outlined. */
+  districtRings: Map<string, [number, number][][]>;
+  /** What the search found and the map highlights (a district, road or asset; a sensor, incident or unit briefly), or null. */
+  focus: SearchHit | null;
+  /** Changes with `focus` (the map layers redraw on it). */
+  focusSeq: number;
+  /** What the map shows (the layer panel), remembered per browser. */
+  layers: LayerPrefs;
+  /** Changes with `layers`. */
+  layersSeq: number;
   /** The route of the recommendation pointed at in the incident detail, or null. */
   unitPreview: [number, number][] | null;
   /** Changes with `unitPreview` (the map layers redraw on it). */
@@ -42,6 +54,11 @@ export function createConsoleState(me: Me): ConsoleState {
   return {
     me,
     districtNames: new Map(),
+    districtRings: new Map(),
+    focus: null,
+    focusSeq: 0,
+    layers: loadLayerPrefs(),
+    layersSeq: 0,
     unitPreview: null,
     previewSeq: 0,
     drawnTrips: [],
@@ -51,6 +68,26 @@ export function createConsoleState(me: Me): ConsoleState {
     counts: undefined,
     countsDirty: true,
   };
+}
+
+/** localStorage key of the layer panel's choices (map/layer-prefs.ts, versioned). */
+export const LAYER_PREFS_KEY = 'citytwin.layers';
+
+function loadLayerPrefs(): LayerPrefs {
+  try {
+    return parseLayerPrefs(window.localStorage.getItem(LAYER_PREFS_KEY));
+  } catch {
+    return parseLayerPrefs(null);
+  }
+}
+
+/** Remembers the layer panel's choices (a browser that refuses keeps them for this page). */
+export function saveLayerPrefs(state: ConsoleState): void {
+  try {
+    window.localStorage.setItem(LAYER_PREFS_KEY, serializeLayerPrefs(state.layers));
+  } catch {
+    // Not remembered; they still apply here.
+  }
 }
 
 /** Whether the signed-in role holds `permission`. */

@@ -10,6 +10,7 @@
  */
 import type { Map as MaplibreMap } from 'maplibre-gl';
 import type { IncidentView } from '../../shared/protocol.ts';
+import type { SearchHit } from '../../shared/search-protocol.ts';
 import { PanelSet } from '../app/panel.ts';
 import { fetchVocabulary } from '../backend/api-client.ts';
 import { loadCityInfo } from '../backend/city-info.ts';
@@ -27,9 +28,11 @@ import { MapViewControl } from '../map/map-view-control.ts';
 import { SensorOverlay } from '../map/sensor-overlay.ts';
 import { publishStateColors } from '../map/sensor-style.ts';
 import { UNIT_LAYER_ID, type UnitMark } from '../map/unit-layer.ts';
-import { DispatchSection, publishUnitColors } from '../panels/dispatch-section.ts';
+import { DispatchSection } from '../panels/dispatch-section.ts';
 import { IncidentPanel } from '../panels/incident-panel.ts';
 import { Legend } from '../panels/legend.ts';
+import { LayerPanel } from '../panels/layer-panel.ts';
+import { SearchBox } from '../panels/search-box.ts';
 import { SensorPanel } from '../panels/sensor-panel.ts';
 import { SensorTooltip } from '../panels/sensor-tooltip.ts';
 import { StatusStrip } from '../panels/status-strip.ts';
@@ -46,7 +49,17 @@ import { h, requireElement, setText } from '../ui/dom.ts';
 import { loadBasemap } from './basemap-loader.ts';
 import { installConsoleHooks } from './console-hooks.ts';
 import { openConsoleSocket } from './console-socket.ts';
-import { can, cellCounts, createConsoleState, districtName, isReady, type ConsoleState, type ConsoleView } from './console-state.ts';
+import {
+  can,
+  cellCounts,
+  createConsoleState,
+  districtName,
+  isReady,
+  saveLayerPrefs,
+  type ConsoleState,
+  type ConsoleView,
+} from './console-state.ts';
+import type { LayerSwitch } from '../map/layer-prefs.ts';
 import { MapLayers } from './map-layers.ts';
 import { WarningAreas } from './warning-areas.ts';
 
@@ -74,6 +87,7 @@ export class OperatorConsole {
   private readonly note = h('div', { class: 'schematic-note', 'data-testid': 'schematic-note' });
   private readonly basemapNotice = h('div', { class: 'map-notice', role: 'status', hidden: true, 'data-testid': 'basemap-notice' });
   private readonly legend: Legend;
+  private readonly layerPanel: LayerPanel;
   private readonly sensorPanel: SensorPanel;
   private readonly tooltip: SensorTooltip;
   private readonly overlay: SensorOverlay;
@@ -89,7 +103,6 @@ export class OperatorConsole {
 
   constructor(me: Me) {
     publishStateColors();
-    publishUnitColors();
     this.state = createConsoleState(me);
     const app = requireElement(document, '#app');
     const mapEl = requireElement(app, '#map');
@@ -103,7 +116,19 @@ export class OperatorConsole {
     const topBar = this.panels.add(new TopBar(), this.ui);
     this.topBar = topBar;
     this.panels.add(new StreamBanner(), this.ui);
-    this.legend = this.panels.add(new Legend((filter) => this.overlay.setFilter(filter)), this.ui);
+    this.legend = this.panels.add(
+      new Legend(
+        (filter) => {
+          // The legend's kind toggles are the layer panel's sensor kinds: remembered the same way.
+          this.overlay.setFilter(filter);
+          this.state.layers.hiddenKinds = this.legend.hiddenKinds();
+          saveLayerPrefs(this.state);
+          this.layerPanel.render();
+        },
+        { units: can(this.state, 'units.read') },
+      ),
+      this.ui,
+    );
     this.sensorPanel = this.panels.add(
       new SensorPanel({
         serverNow: this.serverNow,
@@ -117,6 +142,18 @@ export class OperatorConsole {
     // The public-warning desk (docs/cap.md), for those who draft or approve warnings.
     this.capDesk = usesCapDesk(me) ? this.panels.add(new CapDesk(me), topRight) : null;
     this.panels.add(new UserMenu(me), topRight);
+    this.panels.add(
+      new SearchBox({
+        districtName: this.districtOf,
+        open: (hit) => this.openHit(hit),
+        clearFocus: () => this.setFocus(null),
+      }),
+      topBar.middle,
+    );
+    this.layerPanel = this.panels.add(
+      new LayerPanel({ prefs: this.state.layers, available: this.layerSwitches(), onChange: () => this.applyLayers(true) }),
+      topBar.middle,
+    );
     this.panels.add(new StatusStrip(), this.ui);
     this.ui.append(this.note, this.basemapNotice);
     this.tooltip = new SensorTooltip(mapEl, { store: this.stream.store, serverNow: this.serverNow, districtName: this.districtOf });
@@ -134,7 +171,9 @@ export class OperatorConsole {
       incidents: () => this.ops.incidents,
       unitBoard: this.ops.unitBoard,
       unitTooltip: this.ops.unitTooltip,
+      sensors: this.stream.store,
     });
+    this.applyLayers(false);
     this.plan = this.wallPlan();
     this.kiosk = this.buildKiosk();
   }
@@ -144,6 +183,8 @@ export class OperatorConsole {
     this.map.on('load', () => {
       this.state.mapLoaded = true;
     });
+    // A new style (base map, dark/light, language) brings its labels back: hide them again if asked.
+    this.map.on('styledata', () => this.applyLabels());
     // The city the server runs: its name, its map view, its clocks.
     void loadCityInfo().then((city) => {
       if (!city) return;
@@ -194,6 +235,7 @@ export class OperatorConsole {
     return new SensorOverlay(this.map, store, this.legend.filter, {
       onHover: (row, x, y) => this.tooltip.show(row, x, y),
       onSelect: (row) => this.select(store.ids[row] ?? null),
+      areaLayerIds: [INCIDENT_LAYER_ID],
       onPickExtra: (info) => {
         if (info.layer?.id === UNIT_LAYER_ID && this.ops.unitBoard) {
           this.ops.unitBoard.select((info.object as UnitMark).unit.id);
@@ -251,10 +293,14 @@ export class OperatorConsole {
             canAct: can(state, 'incidents.act'),
             serverNow,
             districtName: this.districtOf,
+            districtsKnown: () => state.districtNames.size,
             onSelect: (id) => {
               dispatchSection?.setIncident(id);
               this.layers.drawIncidents();
             },
+            onFilterChange: () => this.layers.drawIncidents(),
+            openSensor: (id) => this.openSensor(id),
+            locate: (lng, lat) => this.flyTo(lng, lat),
             ...(dispatchSection || this.capDesk
               ? { detailSection: (inc: IncidentView) => detailSections(dispatchSection?.show(inc), this.capDesk?.incidentSection(inc)) }
               : {}),
@@ -305,6 +351,122 @@ export class OperatorConsole {
     }
     this.sensorPanel.open(id);
     this.overlay.setSelectedRow(this.stream.store.indexOf(id));
+  }
+
+  /** Opens a sensor's panel and flies the map to it (evidence rows, search). */
+  private openSensor(id: string): void {
+    this.select(id);
+    const store = this.stream.store;
+    const row = store.indexOf(id);
+    if (row >= 0 && store.hasPosition(row)) this.flyTo(store.lng[row]!, store.lat[row]!);
+  }
+
+  /**
+   * Opens what the search found: a sensor, incident or unit in its panel, a district, road or
+   * asset highlighted on the map (the search box shows its card); the map flies to it.
+   */
+  private openHit(hit: SearchHit): void {
+    const place = hit.kind === 'district' || hit.kind === 'road' || hit.kind === 'asset';
+    this.setFocus(place ? hit : null);
+    switch (hit.kind) {
+      case 'sensor':
+        this.select(hit.id);
+        this.flyTo(hit.lng, hit.lat);
+        return;
+      case 'incident':
+        this.ops.incidents?.select(hit.id);
+        this.flyTo(hit.lng, hit.lat);
+        return;
+      case 'unit':
+        this.ops.unitBoard?.select(hit.id);
+        this.flyTo(hit.lng, hit.lat);
+        return;
+      case 'district':
+      case 'road':
+        if (hit.bbox) this.map.fitBounds(hit.bbox, { padding: this.fitPadding(), maxZoom: 15, essential: true });
+        else this.flyTo(hit.lng, hit.lat);
+        return;
+      case 'asset':
+        this.flyTo(hit.lng, hit.lat, Math.max(this.map.getZoom(), 15));
+        return;
+    }
+  }
+
+  /** The layer panel's switches this role can use. */
+  private layerSwitches(): Set<LayerSwitch> {
+    const out = new Set<LayerSwitch>(['sensors', 'heat', 'labels']);
+    if (can(this.state, 'incidents.read')) out.add('incidents');
+    if (can(this.state, 'units.read')) out.add('units').add('routes');
+    return out;
+  }
+
+  /** Applies the layer panel's choices to the map (and remembers them when `save`). */
+  private applyLayers(save: boolean): void {
+    const prefs = this.state.layers;
+    this.legend.setHiddenKinds(prefs.hiddenKinds);
+    this.overlay.setFilter(this.legend.filter);
+    this.overlay.setSensorsVisible(prefs.on.sensors);
+    this.applyLabels();
+    this.state.layersSeq++;
+    this.layers.drawIncidents();
+    if (save) saveLayerPrefs(this.state);
+  }
+
+  /** Shows or hides the base map's labels (its symbol layers). */
+  private applyLabels(): void {
+    if (!this.map.style) return;
+    const visibility = this.state.layers.on.labels ? 'visible' : 'none';
+    for (const id of this.map.getLayersOrder()) {
+      if (this.map.getLayer(id)?.type !== 'symbol') continue;
+      // Only a change is set: setting fires styledata again.
+      if ((this.map.getLayoutProperty(id, 'visibility') ?? 'visible') !== visibility)
+        this.map.setLayoutProperty(id, 'visibility', visibility);
+    }
+  }
+
+  /** The place the map highlights (null: none). */
+  private setFocus(hit: SearchHit | null): void {
+    this.state.focus = hit;
+    this.state.focusSeq++;
+    this.layers.drawIncidents();
+  }
+
+  /** Padding for fitting a place into the free part of the map, with a margin. */
+  private fitPadding(): { top: number; bottom: number; left: number; right: number } {
+    const free = this.freeArea();
+    // The search card sits under the top bar.
+    return { top: free.top + 64, bottom: free.bottom + 24, left: free.left + 24, right: free.right + 24 };
+  }
+
+  /** Flies to a place, centring it in the part of the map that no panel covers. */
+  private flyTo(lng: number, lat: number, zoom = Math.max(this.map.getZoom(), 14)): void {
+    this.map.flyTo({ center: [lng, lat], zoom, padding: this.freeArea(), essential: true });
+  }
+
+  /** Padding (px) of the map that the open panels cover: the legend on the left, the queue and sensor panel on the right. */
+  private freeArea(): { top: number; bottom: number; left: number; right: number } {
+    const map = this.map.getContainer().getBoundingClientRect();
+    const covered = (el: Element | null | undefined): DOMRect | null => {
+      if (!(el instanceof HTMLElement) || el.hidden || el.offsetParent === null) return null;
+      return el.getBoundingClientRect();
+    };
+    let left = 0;
+    let right = 0;
+    let bottom = Math.min(map.height * 0.2, 40);
+    const legend = covered(this.legend.el);
+    if (legend && legend.right < map.left + map.width / 2) left = legend.right - map.left;
+    for (const el of [this.ops.incidents?.el, this.sensorPanel.el]) {
+      const r = covered(el);
+      if (!r) continue;
+      // A small screen: panels are sheets at the bottom, not columns beside the map.
+      if (r.width > map.width * 0.6) bottom = Math.max(bottom, map.bottom - r.top);
+      else if (r.left > map.left + map.width / 2) right = Math.max(right, map.right - r.left);
+    }
+    if (left + right > map.width * 0.6) left = right = 0;
+    const top = Math.min(map.height * 0.3, covered(document.querySelector('.top-bar'))?.bottom ?? 0);
+    // Keep at least a fifth of the map's height to centre in.
+    bottom = Math.min(bottom, Math.max(0, map.height * 0.8 - top));
+    return { top, bottom, left, right };
   }
 
   /** Stream → store → layer. */

@@ -57,6 +57,12 @@ export function unitKindLabel(kind: string, lang: Language = getLanguage()): str
   return key in STRINGS.zh ? translate(lang, key) : kind;
 }
 
+/** Asset kind (医院 / hospital …); a kind a city package declares is shown as given. */
+export function assetKindLabel(kind: string, lang: Language = getLanguage()): string {
+  const key = `asset.kind.${kind}` as StringKey;
+  return key in STRINGS.zh ? translate(lang, key) : kind;
+}
+
 /** Unit status (空闲 / available …), or its short form for narrow columns. */
 export function unitStatusLabel(status: string, short = false): string {
   const key = `unit.${short ? 'statusShort' : 'status'}.${status}` as StringKey;

@@ -21,7 +21,15 @@ export interface SensorOverlayOptions {
   onSelect(row: number): void;
   /** Something drawn by {@link SensorOverlay.setExtraLayers} was clicked; true when it took the click. */
   onPickExtra?(info: PickingInfo): boolean;
+  /**
+   * Layers that cover an area (incident rings): a sensor under one of them takes the click and
+   * the hover, so a ring never hides what it is drawn around.
+   */
+  areaLayerIds?: readonly string[];
 }
+
+/** How far (CSS px) from the pointer a sensor under an area layer still counts as hit. */
+const UNDER_AREA_RADIUS_PX = 2;
 
 /** Point sizes grow with zoom so that a wall display at street level stays readable. */
 export function radiusScaleForZoom(zoom: number): number {
@@ -49,6 +57,7 @@ export class SensorOverlay {
   /** Layers drawn under the sensors (aggregate cells of a big registry, cell-layer.ts). */
   private under: Layer[] = [];
 
+  private sensorsVisible = true;
   constructor(
     private readonly map: MaplibreMap,
     private readonly store: SensorStore,
@@ -88,6 +97,13 @@ export class SensorOverlay {
     this.schedule(true);
   }
 
+  /** Shows or hides the sensors (the layer panel); they are not picked while hidden. */
+  setSensorsVisible(on: boolean): void {
+    if (this.sensorsVisible === on) return;
+    this.sensorsVisible = on;
+    this.schedule(false);
+  }
+
   /** Rings the sensor in `row` (or nothing for -1). */
   setSelectedRow(row: number): void {
     this.selectedRow = row;
@@ -104,6 +120,16 @@ export class SensorOverlay {
   setUnderLayers(layers: Layer[]): void {
     this.under = layers;
     this.schedule(false);
+  }
+
+  /** Ids of the layers drawn above and under the sensors (test hooks). */
+  get layerIds(): string[] {
+    return [...this.under, ...this.extra].map((l) => l.id);
+  }
+
+  /** Whether the sensors are shown (the layer panel). */
+  get sensorsShown(): boolean {
+    return this.sensorsVisible;
   }
 
   /** The zoom-dependent size factor the sensors are drawn with. */
@@ -168,6 +194,7 @@ export class SensorOverlay {
       ...this.under,
       new ScatterplotLayer({
         id: 'sensors',
+        visible: this.sensorsVisible,
         data: data as ScatterplotLayerProps['data'],
         radiusUnits: 'pixels',
         // Facing the camera: round and readable when the map is tilted (3D).
@@ -215,13 +242,25 @@ export class SensorOverlay {
     return row === undefined || row >= this.store.count ? -1 : row;
   }
 
-  private handleHover(info: PickingInfo): void {
+  /**
+   * Deck.gl picks the topmost object; when that is an area (an incident ring), a sensor under
+   * the pointer is the more precise target and wins (the ring stays clickable off the sensor).
+   */
+  private preferPrecise(info: PickingInfo): PickingInfo {
+    if (!info.picked || !info.layer || !this.options.areaLayerIds?.includes(info.layer.id)) return info;
+    const under = this.overlay.pickObject({ x: info.x, y: info.y, radius: UNDER_AREA_RADIUS_PX, layerIds: ['sensors'] });
+    return under?.picked ? under : info;
+  }
+
+  private handleHover(raw: PickingInfo): void {
+    const info = this.preferPrecise(raw);
     const row = this.rowOfPick(info);
     this.map.getCanvas().style.cursor = row >= 0 ? 'pointer' : '';
     this.options.onHover(row, info.x, info.y);
   }
 
-  private handleClick(info: PickingInfo): void {
+  private handleClick(raw: PickingInfo): void {
+    const info = this.preferPrecise(raw);
     if (info.picked && info.layer && info.layer.id !== 'sensors' && this.options.onPickExtra?.(info)) return;
     const row = this.rowOfPick(info);
     if (row >= 0) this.options.onSelect(row);

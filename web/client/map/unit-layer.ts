@@ -1,24 +1,22 @@
 /**
- * Response units on the map (deck.gl): one marker per unit — a disc coloured by kind inside a
- * ring styled by status, with an outer warning ring for a silent or off-road unit — and the
- * trips of moving units as paths (to the incident: solid in the kind's colour; home: thin and
- * faded). The route of the recommendation the dispatcher points at is drawn above them.
+ * Response units on the map (deck.gl): one symbol per unit — a badge of the kind's own shape
+ * and colour with its pictogram (unit-icons.ts) inside a ring styled by status, with an outer
+ * warning ring for a silent or off-road unit — and the trips of moving units as paths (to the
+ * incident: solid in the kind's colour; home: thin and faded). The route of the recommendation
+ * the dispatcher points at is drawn above them.
  */
-import { PathLayer, ScatterplotLayer } from '@deck.gl/layers';
+import { IconLayer, PathLayer, ScatterplotLayer } from '@deck.gl/layers';
 import type { Layer, PickingInfo } from '@deck.gl/core';
-import type { UnitKind, UnitStatus } from '../../../twin-model/dispatch/unit-types.ts';
+import { UNIT_KINDS, type UnitKind, type UnitStatus } from '../../../twin-model/dispatch/unit-types.ts';
 import type { UnitView } from '../../shared/protocol.ts';
+import { UNIT_ICONS, unitIconAtlas } from './unit-icons.ts';
 
 type Rgba = [number, number, number, number];
 
-/** Kind colours: apart from the sensor state colours (green, amber, red, grey, violet). */
-export const KIND_COLORS: Readonly<Record<UnitKind, Rgba>> = {
-  pump_team: [64, 140, 255, 255],
-  fire_engine: [255, 96, 136, 255],
-  ambulance: [240, 244, 250, 255],
-  police: [120, 110, 255, 255],
-  traffic_police: [200, 232, 70, 255],
-};
+/** Kind colours: the badges' (unit-icons.ts), none of them a sensor state colour. */
+export const KIND_COLORS: Readonly<Record<UnitKind, Rgba>> = Object.fromEntries(
+  UNIT_KINDS.map((k) => [k, [...UNIT_ICONS[k].fill, 255] as Rgba]),
+) as Record<UnitKind, Rgba>;
 const UNKNOWN_KIND: Rgba = [160, 170, 185, 255];
 
 /** Status ring colours and widths (px). */
@@ -35,12 +33,6 @@ export const PREVIEW_ROUTE: Rgba = [255, 255, 255, 235];
 
 export function kindColor(kind: string): Rgba {
   return KIND_COLORS[kind as UnitKind] ?? UNKNOWN_KIND;
-}
-
-/** CSS colour of a kind (the board's and legend's swatches). */
-export function kindCss(kind: string): string {
-  const [r, g, b] = kindColor(kind);
-  return `rgb(${r}, ${g}, ${b})`;
 }
 
 /** Layer ids: a click on the units layer opens the unit on the board. */
@@ -163,28 +155,41 @@ export function unitLayers(input: UnitLayerInput): Layer[] {
       }),
     );
   }
+  const atlas = unitIconAtlas();
   layers.push(
+    // The status ring around each badge (the selected unit: white).
     new ScatterplotLayer<UnitMark>({
-      id: UNIT_LAYER_ID,
+      id: `${UNIT_LAYER_ID}-status`,
       data: [...units],
       getPosition: (m) => m.position,
       radiusUnits: 'pixels',
       billboard: true,
       lineWidthUnits: 'pixels',
-      getRadius: (m) => (m.unit.id === selectedId ? 9 : m.unit.status === 'available' ? 5.5 : 7) * scale,
-      getFillColor: (m) => {
-        const [r, g, b] = kindColor(m.unit.kind);
-        return m.unit.status === 'out_of_service' ? [r, g, b, 70] : [r, g, b, 255];
-      },
+      getRadius: (m) => (m.unit.id === selectedId ? 15 : m.unit.status === 'available' ? 10 : 12) * scale,
       getLineColor: (m) => (m.unit.id === selectedId ? [255, 255, 255, 255] : (STATUS_RINGS[m.unit.status]?.color ?? [150, 170, 195, 150])),
       getLineWidth: (m) => (m.unit.id === selectedId ? 3 : (STATUS_RINGS[m.unit.status]?.width ?? 1.2)),
+      getFillColor: [6, 11, 19, 150],
       stroked: true,
       filled: true,
+      updateTriggers: { getRadius: [selectedId, scale], getLineColor: selectedId, getLineWidth: selectedId },
+    }),
+    new IconLayer<UnitMark>({
+      id: UNIT_LAYER_ID,
+      data: [...units],
+      iconAtlas: atlas.canvas as unknown as string,
+      iconMapping: atlas.mapping,
+      getIcon: (m) => (m.unit.kind in atlas.mapping ? m.unit.kind : 'unknown'),
+      getPosition: (m) => m.position,
+      sizeUnits: 'pixels',
+      billboard: true,
+      getSize: (m) => (m.unit.id === selectedId ? 24 : m.unit.status === 'available' ? 16 : 19) * scale,
+      // Out of service: faded (without a mask the alpha is the symbol's opacity).
+      getColor: (m) => [255, 255, 255, m.unit.status === 'out_of_service' ? 90 : 255],
       pickable: true,
       autoHighlight: true,
-      highlightColor: [255, 255, 255, 120],
+      highlightColor: [255, 255, 255, 90],
       ...(input.onHover ? { onHover: input.onHover } : {}),
-      updateTriggers: { getRadius: [selectedId, scale], getLineColor: selectedId, getLineWidth: selectedId },
+      updateTriggers: { getSize: [selectedId, scale] },
     }),
   );
   return layers;

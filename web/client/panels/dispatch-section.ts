@@ -16,8 +16,8 @@ import { getLanguage, t, translate, type Language } from '../i18n/language.ts';
 import { capabilityLabel, unitKindLabel, unitStatusLabel, unitWarningLabel } from '../i18n/labels.ts';
 import type { StringKey } from '../i18n/strings.ts';
 import { STRINGS } from '../i18n/strings.ts';
-import { kindCss } from '../map/unit-layer.ts';
 import { remainingTripS, type UnitStore } from '../stream/unit-store.ts';
+import { unitSymbol } from '../map/unit-icons.ts';
 import { h, replaceChildren } from '../ui/dom.ts';
 
 export interface DispatchSectionContext {
@@ -256,7 +256,7 @@ export class DispatchSection {
     return h(
       'li',
       { class: 'dispatch-unit', 'data-unit-id': u.id, 'data-status': u.status },
-      h('span', { class: 'unit-swatch', 'data-kind': u.kind }),
+      unitSymbol(u.kind),
       h('span', { class: 'dispatch-unit-name' }, unitName(u)),
       h('span', { class: 'unit-status', 'data-status': u.status }, unitStatusLabel(u.status)),
       h('span', { class: 'dispatch-unit-eta muted' }, eta),
@@ -308,7 +308,7 @@ export class DispatchSection {
       'div',
       { class: 'rec-head' },
       h('span', { class: 'rec-rank' }, String(r.rank)),
-      h('span', { class: 'unit-swatch', 'data-kind': r.kind }),
+      unitSymbol(r.kind),
       h(
         'span',
         { class: 'rec-name' },
@@ -425,10 +425,4 @@ export class DispatchSection {
       h('div', { class: 'action-row' }, confirm, cancel),
     );
   }
-}
-
-/** Kind swatch colours as CSS custom properties (no inline styles under the CSP). */
-export function publishUnitColors(root: HTMLElement = document.documentElement): void {
-  for (const kind of ['pump_team', 'fire_engine', 'ambulance', 'police', 'traffic_police'])
-    root.style.setProperty(`--unit-${kind}`, kindCss(kind));
 }

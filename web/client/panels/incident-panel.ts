@@ -1,45 +1,69 @@
 /**
- * The incident queue: the active incidents, most severe first, each with its type, place,
- * severity, confidence, status and age. A new incident flashes in the list and announces itself
- * in a toast. Clicking one opens its detail below the list: the evidence with why each item was
- * linked, the history (who, when, what) from `GET /api/incidents/{id}`, and — for roles with
- * `incidents.act` — the actions, sent to `POST /api/incidents/{id}/actions`.
+ * The incident queue, the full height of its column: the active incidents, most severe first,
+ * each with its type, place, severity, confidence, status and age; a time range ("since 1 h /
+ * 6 h / 24 h"), filters by district, severity and status, and grouping by any of them (the map
+ * shows the incidents the queue shows). While the pointer is on the list the order is held, so
+ * no row moves under the mouse; arrivals wait at the end. Operators with `incidents.act` tick
+ * several rows and acknowledge them in one go (each recorded as its own action). A new
+ * incident flashes in the list and announces itself in a toast. A click opens its detail below
+ * the list (incident-detail.ts); a second click, ×, or Escape closes it.
  */
-import type { IncidentDetail, IncidentView } from '../../shared/protocol.ts';
+import type { IncidentView } from '../../shared/protocol.ts';
 import { jsonCall } from '../backend/session.ts';
-import { formatClock, formatDuration } from '../i18n/format.ts';
-import {
-  eventCategoryLabel,
-  evidenceTypeLabel,
-  incidentStatusLabel,
-  incidentStepLabel,
-  incidentTypeLabel,
-  historyDetailLabel,
-  whyLabel,
-} from '../i18n/incident-labels.ts';
+import { formatDuration } from '../i18n/format.ts';
+import { incidentStatusLabel, incidentTypeLabel } from '../i18n/incident-labels.ts';
 import { getLanguage, t } from '../i18n/language.ts';
-import { kindLabel } from '../i18n/labels.ts';
 import { escalationBadge } from './escalation-badge.ts';
 import type { IncidentQueue } from '../stream/incident-queue.ts';
+import {
+  ARRIVED_GROUP,
+  arrange,
+  filterIncidents,
+  holdArrangement,
+  holdDiffers,
+  holdOf,
+  isFiltered,
+  NO_DISTRICT,
+  parseQueuePrefs,
+  serializeQueuePrefs,
+  SINCE_HOURS,
+  type HeldArrangement,
+  type QueueFilter,
+  type QueueGroup,
+  type SinceHours,
+} from '../stream/queue-view.ts';
 import type { Panel } from '../app/panel.ts';
 import { h, replaceChildren, setText } from '../ui/dom.ts';
+import { IncidentDetailView } from './incident-detail.ts';
 
 export interface IncidentPanelContext {
   queue: IncidentQueue;
-  /** The role holds `incidents.act`: the action buttons are shown. */
+  /** The role holds `incidents.act`: the action buttons and bulk acknowledge are shown. */
   canAct: boolean;
   serverNow(): number;
   districtName(code: string | null): string | null;
+  /** How many district names are known (they come with the base map, after the first rows): rows are drawn again when it changes. */
+  districtsKnown(): number;
   /** The selection changed (the map rings the selected incident and draws its evidence). */
   onSelect(id: string | null): void;
+  /** The filter changed: the map shows what the queue shows. */
+  onFilterChange(): void;
   /** A section drawn in the detail after the actions (dispatch: units for the incident), or null. */
   detailSection?(inc: IncidentView): HTMLElement | null;
+  /** Opens a sensor's panel and flies to it (evidence rows). */
+  openSensor(id: string): void;
+  /** Flies the map to a place (evidence rows of reports). */
+  locate(lng: number, lat: number): void;
 }
 
 /** How long a new incident stays highlighted and its toast stays up. */
 const ANNOUNCE_MS = 6_000;
 
-type Action = 'acknowledge' | 'set_severity' | 'merge' | 'split' | 'false_alarm' | 'resolve' | 'close' | 'reopen';
+/** A pointer resting this long on the list releases the held order. */
+const HOLD_IDLE_MS = 20_000;
+
+/** localStorage key of the queue's filter (queue-view.ts, versioned). */
+export const QUEUE_PREFS_KEY = 'citytwin.queue';
 
 export class IncidentPanel implements Panel<unknown> {
   readonly el: HTMLElement;
@@ -52,38 +76,102 @@ export class IncidentPanel implements Panel<unknown> {
   });
   private readonly title = h('h2', { class: 'panel-title' });
   private readonly count = h('span', { class: 'incident-count', 'data-testid': 'incident-count' });
+  private readonly sinceLabel = h('span', { class: 'queue-tool-label' });
+  private readonly sinceButtons = new Map<SinceHours, HTMLButtonElement>();
+  private readonly districtSelect = h('select', { class: 'queue-select', 'data-testid': 'queue-filter-district' });
+  private readonly severitySelect = h('select', { class: 'queue-select', 'data-testid': 'queue-filter-severity' });
+  private readonly statusSelect = h('select', { class: 'queue-select', 'data-testid': 'queue-filter-status' });
+  private readonly groupSelect = h('select', { class: 'queue-select', 'data-testid': 'queue-group' });
+  private readonly resetButton = h('button', { type: 'button', class: 'link-button', 'data-testid': 'queue-filter-reset' });
+  private readonly selectAll = h('input', { type: 'checkbox', class: 'queue-pick', 'data-testid': 'queue-select-all' });
+  private readonly selectAllLabel = h('span', {});
+  private readonly bulkButton = h('button', { type: 'button', class: 'action-button', 'data-testid': 'queue-bulk-ack', disabled: true });
+  private readonly bulkMessage = h('span', { class: 'queue-bulk-message muted', role: 'status', 'data-testid': 'queue-bulk-message' });
+  private readonly bulkBar: HTMLElement;
+  private readonly heldNote = h('div', { class: 'queue-held', hidden: true, 'data-testid': 'queue-held' });
+  private readonly scroll: HTMLElement;
   private readonly list = h('ol', { class: 'incident-list', 'data-testid': 'incident-list' });
   private readonly empty = h('div', { class: 'incident-empty muted', 'data-testid': 'incident-empty' });
-  private readonly detail = h('div', { class: 'incident-detail', hidden: true, 'data-testid': 'incident-detail' });
-  private selected: string | null = null;
-  private detailData: IncidentDetail | null = null;
-  private detailError: string | null = null;
-  private actionMessage: { text: string; error: boolean } | null = null;
-  private loadSeq = 0;
-  private refreshTimer = 0;
+  private readonly detail: IncidentDetailView;
+  private filter: QueueFilter;
+  /** Bumped on every filter change (the map's layers key on it). */
+  filterVersion = 0;
+  /** The arrangement held while the pointer is on the list, or null. */
+  private held: HeldArrangement | null = null;
+  private holdTimer = 0;
+  /** Incidents ticked for a bulk action. */
+  private readonly picked = new Set<string>();
+  private bulkRunning = false;
   private toastTimer = 0;
+  /** The incident the toast announces (the last announcement's most severe). */
+  private toastIncident: IncidentView | null = null;
   /** Incident id → when its highlight ends. */
   private readonly flashing = new Map<string, number>();
-  private renderedVersion = -1;
+  private renderedKey = '';
   /** When the ages in the list were last redrawn. */
   private agesAt = 0;
-  /** The detail needs a redraw that was put off while the user had a menu of it open. */
-  private detailDirty = false;
-  /** Merge candidates the open detail was drawn with (same type, other ids). */
-  private mergeKey = '';
-  /** Evidence ids ticked for a split, of the open incident. */
-  private readonly splitPick = new Set<string>();
-  /** The reason typed for the next action (kept across redraws of the same incident). */
-  private reason = '';
+  /** District options last drawn (codes), so the menu is rebuilt only when they change. */
+  private districtKey = '';
 
   constructor(private readonly ctx: IncidentPanelContext) {
-    const header = h('div', { class: 'panel-header' }, h('div', { class: 'incident-heading' }, this.title, this.count));
+    this.filter = loadFilter();
+    this.detail = new IncidentDetailView({
+      queue: ctx.queue,
+      canAct: ctx.canAct,
+      placeOf: (i) => this.placeOf(i),
+      ...(ctx.detailSection ? { detailSection: ctx.detailSection } : {}),
+      openSensor: ctx.openSensor,
+      locate: ctx.locate,
+      onClose: () => this.select(null),
+    });
+    const since = h('div', { class: 'segmented queue-since', role: 'group', 'data-testid': 'queue-since' });
+    for (const hours of SINCE_HOURS) {
+      const b = h('button', { type: 'button', 'data-testid': `queue-since-${hours ?? 'all'}`, 'aria-pressed': 'false' });
+      b.addEventListener('click', () => this.setFilter({ sinceH: hours }));
+      this.sinceButtons.set(hours, b);
+      since.append(b);
+    }
+    this.districtSelect.addEventListener('change', () => this.setFilter({ district: this.districtSelect.value || null }));
+    this.severitySelect.addEventListener('change', () => this.setFilter({ minSeverity: Number(this.severitySelect.value) || 1 }));
+    this.statusSelect.addEventListener('change', () => this.setFilter({ status: this.statusSelect.value as QueueFilter['status'] }));
+    this.groupSelect.addEventListener('change', () => this.setFilter({ groupBy: this.groupSelect.value as QueueFilter['groupBy'] }));
+    this.resetButton.addEventListener('click', () => this.setFilter({ sinceH: null, district: null, minSeverity: 1, status: 'all' }));
+    this.selectAll.addEventListener('change', () => this.pickAll(this.selectAll.checked));
+    this.bulkButton.addEventListener('click', () => void this.acknowledgePicked());
+    this.bulkBar = h(
+      'div',
+      { class: 'queue-bulk', hidden: !ctx.canAct, 'data-testid': 'queue-bulk' },
+      h('label', { class: 'queue-pick-all' }, this.selectAll, this.selectAllLabel),
+      this.bulkButton,
+      this.bulkMessage,
+    );
+    this.scroll = h('div', { class: 'incident-scroll', 'data-testid': 'incident-scroll' }, this.empty, this.list);
+    // Held order: nothing moves under the pointer; released when it leaves, or when it has
+    // rested for a while (a pointer left on a wall's list must not hold it for the whole shift).
+    const hold = (): void => {
+      window.clearTimeout(this.holdTimer);
+      this.holdTimer = window.setTimeout(() => this.release(), HOLD_IDLE_MS);
+      if (!this.held) this.held = holdOf(this.arrangement());
+    };
+    this.scroll.addEventListener('pointerenter', hold);
+    this.scroll.addEventListener('pointermove', hold);
+    this.scroll.addEventListener('pointerleave', () => this.release());
+    const header = h('div', { class: 'panel-header' }, h('div', { class: 'incident-heading' }, this.title, this.count), this.resetButton);
+    const tools = h(
+      'div',
+      { class: 'queue-tools', 'data-testid': 'queue-tools' },
+      h('div', { class: 'queue-tool-row' }, this.sinceLabel, since),
+      h('div', { class: 'queue-tool-row queue-selects' }, this.districtSelect, this.severitySelect, this.statusSelect, this.groupSelect),
+    );
     this.el = h(
       'section',
       { class: 'panel incident-panel', 'data-testid': 'incident-panel' },
       header,
-      h('div', { class: 'incident-scroll' }, this.empty, this.list),
-      this.detail,
+      tools,
+      this.bulkBar,
+      this.heldNote,
+      this.scroll,
+      this.detail.el,
     );
     this.toast.addEventListener('click', () => {
       const id = this.toast.dataset.incidentId;
@@ -92,7 +180,31 @@ export class IncidentPanel implements Panel<unknown> {
   }
 
   get selectedId(): string | null {
-    return this.selected;
+    return this.detail.selectedId;
+  }
+
+  /** The incidents the queue shows now (filtered; the map draws these). */
+  visible(): IncidentView[] {
+    return filterIncidents(this.ctx.queue.list(), this.filter, this.ctx.serverNow());
+  }
+
+  /** The queue's filter (a copy). */
+  currentFilter(): QueueFilter {
+    return { ...this.filter };
+  }
+
+  /** Changes part of the filter, remembers it, and redraws the queue and the map. */
+  setFilter(change: Partial<QueueFilter>): void {
+    this.filter = { ...this.filter, ...change };
+    this.filterVersion++;
+    this.held = null;
+    try {
+      window.localStorage.setItem(QUEUE_PREFS_KEY, serializeQueuePrefs(this.filter));
+    } catch {
+      // Not remembered; the filter still applies here.
+    }
+    this.redraw(true);
+    this.ctx.onFilterChange();
   }
 
   /** New incidents arrived: highlight them and show a toast for the most severe. */
@@ -102,6 +214,21 @@ export class IncidentPanel implements Panel<unknown> {
     const until = Date.now() + ANNOUNCE_MS;
     for (const i of incidents) this.flashing.set(i.id, until);
     const top = incidents.sort((a, b) => b.severity - a.severity)[0]!;
+    this.toastIncident = top;
+    this.renderToast();
+    this.toast.hidden = false;
+    window.clearTimeout(this.toastTimer);
+    this.toastTimer = window.setTimeout(() => (this.toast.hidden = true), ANNOUNCE_MS);
+    this.renderedKey = '';
+  }
+
+  /**
+   * Words the toast in the current language (again on a switch, while it is up or not: its
+   * words are never left in the language it appeared in).
+   */
+  private renderToast(): void {
+    const top = this.toastIncident;
+    if (!top) return;
     this.toast.dataset.incidentId = top.id;
     this.toast.dataset.severity = String(top.severity);
     replaceChildren(
@@ -110,37 +237,29 @@ export class IncidentPanel implements Panel<unknown> {
       ' ',
       `${incidentTypeLabel(top.type)} · ${this.placeOf(top)} · ${t('incident.severityShort', { n: top.severity })}`,
     );
-    this.toast.hidden = false;
-    window.clearTimeout(this.toastTimer);
-    this.toastTimer = window.setTimeout(() => (this.toast.hidden = true), ANNOUNCE_MS);
-    this.renderedVersion = -1;
+  }
+
+  /** Lets the list take its current order again. */
+  private release(): void {
+    window.clearTimeout(this.holdTimer);
+    if (!this.held) return;
+    this.held = null;
+    this.redraw(true);
   }
 
   /** Opens the detail of `id` (or closes it with null). */
   select(id: string | null): void {
-    if (id === this.selected) return;
-    this.selected = id;
-    this.detailData = null;
-    this.detailError = null;
-    this.actionMessage = null;
-    this.splitPick.clear();
-    this.reason = '';
+    if (id === this.detail.selectedId) return;
+    this.detail.show(id);
     this.ctx.onSelect(id);
-    this.renderedVersion = -1;
-    if (id) void this.load(id);
-    this.redraw();
+    this.redraw(true);
   }
 
   /** An incident changed on the socket: refresh the open detail soon (coalesced). */
   changed(id: string): void {
-    if (id !== this.selected || this.refreshTimer) return;
-    this.refreshTimer = window.setTimeout(() => {
-      this.refreshTimer = 0;
-      if (this.selected) void this.load(this.selected);
-    }, 300);
+    this.detail.changed(id);
   }
 
-  /** Re-renders when the queue changed or ages moved on (called on the console's tick). */
   /** Panel: the queue and the detail follow the incident queue (redrawn when it changed). */
   render(): void {
     this.redraw();
@@ -155,31 +274,165 @@ export class IncidentPanel implements Panel<unknown> {
     this.toast.remove();
   }
 
+  /** Re-renders when the queue changed or ages moved on (called on the console's tick and per socket frame). */
   redraw(force = false): void {
     const now = Date.now();
     for (const [id, until] of this.flashing) if (until < now) this.flashing.delete(id);
     // Ages move on: redraw every 10 s even when nothing changed.
     const stale = now - this.agesAt > 10_000;
-    if (!force && !stale && this.renderedVersion === this.ctx.queue.version && this.flashing.size === 0) {
-      if (this.detailDirty) this.renderDetail();
+    const key = `${this.ctx.queue.version}:${this.filterVersion}:${this.detail.selectedId ?? ''}:${this.held ? 'h' : ''}:${this.ctx.districtsKnown()}`;
+    if (!force && !stale && key === this.renderedKey && this.flashing.size === 0) {
+      this.detail.refresh();
       return;
     }
     this.agesAt = now;
-    this.renderedVersion = this.ctx.queue.version;
-    const items = this.ctx.queue.list();
-    setText(this.count, t('incident.count', { n: items.length }));
-    this.empty.hidden = items.length > 0;
-    setText(this.empty, t('incident.empty'));
-    replaceChildren(this.list, ...items.map((i) => this.row(i)));
-    // The detail redraws when its data arrives (load), not on every queue change — except when
-    // the incidents it could be merged with changed (a new one arrived, one closed).
-    if (force || this.detailDirty || (this.selected && !this.detailData) || (this.selected && this.mergeCandidates() !== this.mergeKey))
-      this.renderDetail();
+    this.renderedKey = key;
+    const all = this.ctx.queue.size;
+    const current = this.arrangement();
+    const groups = this.held ? holdArrangement(current, this.held) : current;
+    const shown = groups.reduce((n, g) => n + g.items.length, 0);
+    setText(this.count, isFiltered(this.filter) ? t('queue.countFiltered', { shown, n: all }) : t('incident.count', { n: all }));
+    this.resetButton.hidden = !isFiltered(this.filter);
+    this.empty.hidden = shown > 0;
+    setText(this.empty, all === 0 ? t('incident.empty') : t('queue.noneMatch'));
+    this.heldNote.hidden = !this.held || !holdDiffers(current, groups);
+    // Ticks survive only on rows still shown and still open.
+    const openShown = new Set<string>();
+    for (const g of groups) for (const i of g.items) if (i.status === 'open') openShown.add(i.id);
+    for (const id of this.picked) if (!openShown.has(id)) this.picked.delete(id);
+    const grouped = this.filter.groupBy !== 'none' || groups.some((g) => g.key === ARRIVED_GROUP);
+    const rows: HTMLElement[] = [];
+    for (const g of groups) {
+      if (grouped) rows.push(this.groupHead(g));
+      for (const i of g.items) rows.push(this.row(i));
+    }
+    replaceChildren(this.list, ...rows);
+    this.renderTools();
+    this.renderBulk(openShown.size);
+    this.detail.refresh(force);
   }
 
   renderLabels(): void {
     setText(this.title, t('incident.queue'));
+    setText(this.sinceLabel, t('queue.since'));
+    for (const [hours, b] of this.sinceButtons) setText(b, hours === null ? t('queue.sinceAll') : t('queue.sinceH', { n: hours }));
+    setText(this.resetButton, t('queue.reset'));
+    setText(this.selectAllLabel, t('queue.selectAll'));
+    setText(this.heldNote, t('queue.held'));
+    this.districtSelect.setAttribute('aria-label', t('queue.district'));
+    this.severitySelect.setAttribute('aria-label', t('incident.severity'));
+    this.statusSelect.setAttribute('aria-label', t('queue.status'));
+    this.groupSelect.setAttribute('aria-label', t('queue.groupBy'));
+    fillSelect(this.severitySelect, [
+      ['1', t('queue.severityAll')],
+      ['2', t('queue.severityMin', { n: 2 })],
+      ['3', t('queue.severityMin', { n: 3 })],
+      ['4', t('queue.severityMin', { n: 4 })],
+      ['5', t('queue.severityOnly', { n: 5 })],
+    ]);
+    fillSelect(this.statusSelect, [
+      ['all', t('queue.statusAll')],
+      ['open', incidentStatusLabel('open')],
+      ['acknowledged', incidentStatusLabel('acknowledged')],
+    ]);
+    fillSelect(this.groupSelect, [
+      ['none', t('queue.groupNone')],
+      ['district', t('queue.groupDistrict')],
+      ['severity', t('queue.groupSeverity')],
+      ['status', t('queue.groupStatus')],
+    ]);
+    this.districtKey = '';
+    this.renderToast();
     this.redraw(true);
+  }
+
+  private arrangement(): QueueGroup[] {
+    return arrange(this.visible(), this.filter.groupBy);
+  }
+
+  private renderTools(): void {
+    const f = this.filter;
+    for (const [hours, b] of this.sinceButtons) b.setAttribute('aria-pressed', String(f.sinceH === hours));
+    // District options: the districts of the active incidents (and the one chosen), by name.
+    const counts = new Map<string, number>();
+    for (const i of this.ctx.queue.list()) if (i.district) counts.set(i.district, (counts.get(i.district) ?? 0) + 1);
+    if (f.district && !counts.has(f.district)) counts.set(f.district, 0);
+    const codes = [...counts.keys()].sort((a, b) =>
+      (this.ctx.districtName(a) ?? a).localeCompare(this.ctx.districtName(b) ?? b, getLanguage() === 'zh' ? 'zh-CN' : 'en'),
+    );
+    const key = `${getLanguage()}|${this.ctx.districtsKnown()}|${codes.map((c) => `${c}:${counts.get(c)}`).join(',')}`;
+    if (key !== this.districtKey && document.activeElement !== this.districtSelect) {
+      this.districtKey = key;
+      fillSelect(this.districtSelect, [
+        ['', t('queue.districtAll')],
+        ...codes.map((c): [string, string] => [c, `${this.ctx.districtName(c) ?? c} (${counts.get(c)})`]),
+      ]);
+    }
+    this.districtSelect.value = f.district ?? '';
+    this.severitySelect.value = String(f.minSeverity);
+    this.statusSelect.value = f.status;
+    this.groupSelect.value = f.groupBy;
+  }
+
+  private renderBulk(openShown: number): void {
+    if (!this.ctx.canAct) return;
+    const n = this.picked.size;
+    this.selectAll.checked = n > 0 && n === openShown;
+    this.selectAll.indeterminate = n > 0 && n < openShown;
+    this.selectAll.disabled = openShown === 0 || this.bulkRunning;
+    this.bulkButton.disabled = n === 0 || this.bulkRunning;
+    setText(this.bulkButton, t('queue.ackPicked', { n }));
+  }
+
+  private pickAll(on: boolean): void {
+    this.picked.clear();
+    if (on) for (const i of this.visible()) if (i.status === 'open') this.picked.add(i.id);
+    this.redraw(true);
+  }
+
+  /** One click, one acknowledge per ticked incident (each recorded with who and when). */
+  private async acknowledgePicked(): Promise<void> {
+    const ids = [...this.picked];
+    if (ids.length === 0 || this.bulkRunning) return;
+    this.bulkRunning = true;
+    setText(this.bulkMessage, t('queue.ackRunning', { n: ids.length }));
+    this.redraw(true);
+    let ok = 0;
+    const failures: string[] = [];
+    for (const id of ids) {
+      const r = await jsonCall('POST', `/api/incidents/${encodeURIComponent(id)}/actions`, { action: 'acknowledge' });
+      if (r.ok) ok++;
+      else failures.push(`${id}: ${r.error}`);
+    }
+    this.bulkRunning = false;
+    this.picked.clear();
+    this.bulkMessage.classList.toggle('error', failures.length > 0);
+    setText(
+      this.bulkMessage,
+      failures.length === 0
+        ? t('queue.ackDone', { n: ok })
+        : t('queue.ackPartly', { n: ok, failed: failures.length, reason: failures[0]! }),
+    );
+    this.redraw(true);
+  }
+
+  private groupHead(g: QueueGroup): HTMLElement {
+    const label =
+      g.key === ARRIVED_GROUP
+        ? t('queue.arrived')
+        : this.filter.groupBy === 'district'
+          ? g.key === NO_DISTRICT
+            ? t('queue.noDistrict')
+            : (this.ctx.districtName(g.key) ?? g.key)
+          : this.filter.groupBy === 'severity'
+            ? t('incident.severityShort', { n: g.key })
+            : incidentStatusLabel(g.key);
+    return h(
+      'li',
+      { class: 'queue-group-head', 'data-testid': 'queue-group', 'data-key': g.key === ARRIVED_GROUP ? 'arrived' : g.key },
+      h('span', {}, label),
+      h('span', { class: 'muted' }, String(g.items.length)),
+    );
   }
 
   private placeOf(i: IncidentView): string {
@@ -189,6 +442,7 @@ export class IncidentPanel implements Panel<unknown> {
 
   private row(i: IncidentView): HTMLElement {
     const age = formatDuration(Math.max(0, this.ctx.serverNow() - i.openedAt), getLanguage());
+    const selected = i.id === this.detail.selectedId;
     const button = h(
       'button',
       {
@@ -198,7 +452,7 @@ export class IncidentPanel implements Panel<unknown> {
         'data-incident-id': i.id,
         'data-severity': String(i.severity),
         'data-status': i.status,
-        'aria-pressed': String(i.id === this.selected),
+        'aria-pressed': String(selected),
       },
       h('span', { class: 'severity-badge', 'data-severity': String(i.severity), title: t('incident.severity') }, String(i.severity)),
       h(
@@ -220,319 +474,40 @@ export class IncidentPanel implements Panel<unknown> {
       ),
     );
     if (this.flashing.has(i.id)) button.classList.add('flash');
-    button.addEventListener('click', () => this.select(i.id === this.selected ? null : i.id));
-    return h('li', {}, button);
-  }
-
-  private async load(id: string): Promise<void> {
-    const seq = ++this.loadSeq;
-    const r = await jsonCall<IncidentDetail>('GET', `/api/incidents/${encodeURIComponent(id)}`);
-    if (seq !== this.loadSeq || id !== this.selected) return;
-    if (r.ok) {
-      this.detailData = r.value;
-      this.detailError = null;
-    } else this.detailError = r.error;
-    this.renderDetail();
-  }
-
-  private async act(action: Action, extra: Record<string, unknown> = {}): Promise<void> {
-    const id = this.selected;
-    if (!id) return;
-    const reason = this.reason.trim();
-    const r = await jsonCall<{ changes: Array<{ what: string }> }>('POST', `/api/incidents/${encodeURIComponent(id)}/actions`, {
-      action,
-      ...extra,
-      ...(reason ? { reason } : {}),
-    });
-    if (r.ok) {
-      this.reason = '';
-      if (action === 'split') this.splitPick.clear();
-    }
-    this.actionMessage = r.ok
-      ? { text: t('incident.act.done', { what: incidentStepLabel(r.value.changes[0]?.what ?? action) }), error: false }
-      : { text: t('incident.act.failed', { reason: r.error }), error: true };
-    if (this.selected === id) await this.load(id);
-  }
-
-  private splitButton: HTMLButtonElement | null = null;
-
-  /** The split needs at least one ticked item and must leave one behind. */
-  private updateSplitButton(total: number): void {
-    if (!this.splitButton) return;
-    const n = this.splitPick.size;
-    this.splitButton.disabled = n === 0 || n >= total;
-    this.splitButton.textContent = n > 0 ? t('incident.act.splitN', { n }) : t('incident.act.split');
-  }
-
-  /** Ids of the incidents the selected one could be merged with, as a comparable key. */
-  private mergeCandidates(): string {
-    const id = this.selected;
-    const inc = id ? (this.detailData ?? this.ctx.queue.get(id)) : null;
-    if (!inc) return '';
-    return this.ctx.queue
-      .list()
-      .filter((o) => o.id !== inc.id && o.type === inc.type)
-      .map((o) => o.id)
-      .join(',');
-  }
-
-  private renderDetail(): void {
-    // Redrawing would close a menu the user has open (severity, merge target) or drop the focus
-    // of the reason being typed: later.
-    const focused = document.activeElement;
-    if (
-      (focused instanceof HTMLSelectElement || (focused instanceof HTMLInputElement && focused.type === 'text')) &&
-      this.detail.contains(focused)
-    ) {
-      this.detailDirty = true;
-      return;
-    }
-    this.detailDirty = false;
-    const id = this.selected;
-    document.body.classList.toggle('incident-open', id !== null);
-    this.detail.hidden = id === null;
-    if (!id) return;
-    const live = this.ctx.queue.get(id);
-    const d = this.detailData;
-    const inc: IncidentView | null = d ?? live ?? null;
-    const close = h(
-      'button',
-      {
-        type: 'button',
-        class: 'icon-button',
-        title: t('incident.close'),
-        'aria-label': t('incident.close'),
-        'data-testid': 'incident-detail-close',
-      },
-      '×',
-    );
-    close.addEventListener('click', () => this.select(null));
-    const head = h(
-      'div',
-      { class: 'incident-detail-head' },
-      h(
-        'div',
-        { class: 'title-block' },
-        h('div', { class: 'eyebrow' }, incidentTypeLabel(inc?.type ?? '')),
-        h('div', { class: 'mono', 'data-testid': 'incident-detail-id' }, id),
-      ),
-      // The flight recorder, with the incident's range proposed (web/client/replay.html).
-      h(
-        'a',
-        {
-          class: 'replay-link',
-          href: `./replay.html?incident=${encodeURIComponent(id)}`,
-          target: '_blank',
-          rel: 'noopener',
-          'data-testid': 'incident-replay-link',
-        },
-        t('replay.open'),
-      ),
-      close,
-    );
-    const parts: Array<Node | string> = [head];
-    if (!inc) {
-      parts.push(
-        h(
-          'div',
-          { class: 'panel-message' },
-          this.detailError ? t('incident.loadFailed', { reason: this.detailError }) : t('incident.loading'),
-        ),
-      );
-      replaceChildren(this.detail, ...parts);
-      return;
-    }
-    parts.push(
-      h(
-        'dl',
-        { class: 'incident-facts' },
-        h('dt', {}, t('incident.place')),
-        h('dd', {}, this.placeOf(inc)),
-        h('dt', {}, t('incident.severity')),
-        h('dd', {}, h('span', { class: 'severity-badge', 'data-severity': String(inc.severity) }, String(inc.severity))),
-        h('dt', {}, t('incident.confidence')),
-        h('dd', {}, `${Math.round(inc.confidence * 100)}%`),
-        h('dt', {}, t('incident.openedAt')),
-        h(
-          'dd',
-          {},
-          `${formatClock(inc.openedAt)} · `,
-          h(
-            'span',
-            { 'data-testid': 'incident-detail-status', class: 'incident-status', 'data-status': inc.status },
-            incidentStatusLabel(inc.status),
-          ),
-          ' ',
-          escalationBadge(inc.id, 'detail'),
-        ),
-      ),
-    );
-    if (this.ctx.canAct) parts.push(this.actions(inc));
-    if (this.actionMessage)
-      parts.push(
-        h(
-          'div',
-          { class: `incident-action-message${this.actionMessage.error ? ' error' : ''}`, 'data-testid': 'incident-action-message' },
-          this.actionMessage.text,
-        ),
-      );
-    const section = this.ctx.detailSection?.(inc);
-    if (section) parts.push(section);
-    parts.push(h('h3', {}, t('incident.evidence', { n: inc.evidence.length })));
-    // Ticking evidence offers a split: the ticked items move to a new incident.
-    const canSplit = this.ctx.canAct && (inc.status === 'open' || inc.status === 'acknowledged') && inc.evidence.length > 1;
-    for (const id of this.splitPick) if (!inc.evidence.some((e) => e.id === id)) this.splitPick.delete(id);
-    parts.push(
-      h(
-        'ul',
-        { class: 'evidence-list', 'data-testid': 'incident-evidence' },
-        ...inc.evidence.map((e) => {
-          const what =
-            e.kind === 'sensor_alarm'
-              ? `${t('incident.ev.sensor_alarm')} · ${kindLabel(e.sensorKind ?? 'unknown')}`
-              : e.kind === 'official_warning'
-                ? `${t('incident.ev.official_warning')} · ${e.source ?? ''}`
-                : `${evidenceTypeLabel(e.eventType ?? '')}${e.category ? ` · ${eventCategoryLabel(e.category)}` : ''}`;
-          const pick = canSplit
-            ? h('input', {
-                type: 'checkbox',
-                class: 'evidence-pick',
-                'data-testid': 'evidence-pick',
-                'aria-label': t('incident.act.splitPick'),
-                ...(this.splitPick.has(e.id) ? { checked: true } : {}),
-              })
-            : null;
-          pick?.addEventListener('change', () => {
-            if ((pick as HTMLInputElement).checked) this.splitPick.add(e.id);
-            else this.splitPick.delete(e.id);
-            this.updateSplitButton(inc.evidence.length);
-          });
-          return h(
-            'li',
-            { 'data-evidence-id': e.id },
-            h(
-              'div',
-              { class: 'evidence-what' },
-              h('label', { class: 'evidence-label' }, pick ?? '', h('span', {}, what)),
-              e.kind === 'sensor_alarm'
-                ? h('span', { class: 'muted' }, e.active ? t('incident.ev.active') : t('incident.ev.inactive'))
-                : '',
-            ),
-            h('div', { class: 'mono muted evidence-id' }, e.sensorId ?? e.id.replace(/^event:/, '')),
-            h('div', { class: 'evidence-why' }, whyLabel(e.why)),
-          );
-        }),
-      ),
-    );
-    if (inc.hiddenEvidence > 0) parts.push(h('div', { class: 'muted small' }, t('incident.hidden', { n: inc.hiddenEvidence })));
-    if (inc.coarse) parts.push(h('div', { class: 'muted small', 'data-testid': 'incident-coarse' }, t('incident.coarse')));
-    if (canSplit) {
-      const split = h(
-        'button',
-        { type: 'button', class: 'action-button', 'data-testid': 'incident-action-split', 'data-action': 'split' },
-        t('incident.act.split'),
-      );
-      split.addEventListener('click', () => {
-        if (this.splitPick.size > 0) void this.act('split', { evidenceIds: [...this.splitPick] });
+    button.addEventListener('click', () => this.select(selected ? null : i.id));
+    const li = h('li', { class: 'incident-item' });
+    if (this.ctx.canAct) {
+      const pick = h('input', {
+        type: 'checkbox',
+        class: 'queue-pick',
+        'data-testid': 'incident-pick',
+        'data-incident-id': i.id,
+        'aria-label': t('queue.pick', { id: i.id }),
+        ...(this.picked.has(i.id) ? { checked: true } : {}),
+        ...(i.status !== 'open' || this.bulkRunning ? { disabled: true } : {}),
       });
-      this.splitButton = split as HTMLButtonElement;
-      this.updateSplitButton(inc.evidence.length);
-      parts.push(h('div', { class: 'action-row split-row' }, h('span', { class: 'muted small' }, t('incident.act.splitHint')), split));
-    } else this.splitButton = null;
-    if (d) {
-      parts.push(h('h3', {}, t('incident.history')));
-      parts.push(
-        h(
-          'ol',
-          { class: 'history-list', 'data-testid': 'incident-history' },
-          ...d.history.map((c) =>
-            h(
-              'li',
-              { 'data-what': c.what },
-              h('span', { class: 'mono muted' }, formatClock(c.at)),
-              h('span', { class: 'history-what' }, incidentStepLabel(c.what)),
-              h('span', { class: 'history-actor' }, c.actor === 'twin' ? t('incident.actor.twin') : c.actor),
-              h('div', { class: 'muted history-detail' }, historyDetailLabel(c.what, c.detail)),
-            ),
-          ),
-        ),
-      );
-    }
-    // Keep the scroll position and a focused control across refreshes.
-    const scroll = this.detail.scrollTop;
-    replaceChildren(this.detail, ...parts);
-    this.detail.scrollTop = scroll;
-  }
-
-  private actions(inc: IncidentView): HTMLElement {
-    const button = (
-      action: Action,
-      label: string,
-      testid: string,
-      extra: () => Record<string, unknown> | null = () => ({}),
-    ): HTMLElement => {
-      const b = h('button', { type: 'button', class: 'action-button', 'data-testid': testid, 'data-action': action }, label);
-      b.addEventListener('click', () => {
-        const body = extra();
-        if (body) void this.act(action, body);
+      pick.addEventListener('change', () => {
+        if (pick.checked) this.picked.add(i.id);
+        else this.picked.delete(i.id);
+        this.renderBulk(this.visible().filter((v) => v.status === 'open').length);
       });
-      return b;
-    };
-    const active = inc.status === 'open' || inc.status === 'acknowledged';
-    const row1: HTMLElement[] = [];
-    if (inc.status === 'open') row1.push(button('acknowledge', t('incident.act.acknowledge'), 'incident-action-acknowledge'));
-    if (active) {
-      row1.push(button('false_alarm', t('incident.act.falseAlarm'), 'incident-action-false-alarm'));
-      row1.push(button('resolve', t('incident.act.resolve'), 'incident-action-resolve'));
+      li.append(h('span', { class: 'queue-pick-cell' }, pick));
     }
-    if (inc.status !== 'closed' && inc.status !== 'false_alarm')
-      row1.push(button('close', t('incident.act.close'), 'incident-action-close'));
-    if (!active) row1.push(button('reopen', t('incident.act.reopen'), 'incident-action-reopen'));
-    const severity = h('select', {
-      class: 'action-select',
-      'data-testid': 'incident-severity-select',
-      'aria-label': t('incident.severity'),
-    });
-    for (let s = 1; s <= 5; s++)
-      severity.append(h('option', { value: String(s), ...(s === inc.severity ? { selected: true } : {}) }, String(s)));
-    const others = this.ctx.queue.list().filter((o) => o.id !== inc.id && o.type === inc.type);
-    this.mergeKey = this.mergeCandidates();
-    const merge = h('select', {
-      class: 'action-select',
-      'data-testid': 'incident-merge-select',
-      'aria-label': t('incident.act.mergePick'),
-    });
-    if (others.length === 0) merge.append(h('option', { value: '' }, t('incident.act.mergeNone')));
-    for (const o of others) merge.append(h('option', { value: o.id }, `${o.id} · ${this.placeOf(o)}`));
-    (merge as HTMLSelectElement).disabled = others.length === 0;
-    const reason = h('input', {
-      type: 'text',
-      class: 'action-reason',
-      maxlength: '500',
-      'data-testid': 'incident-reason',
-      placeholder: t('incident.act.reasonHint'),
-      'aria-label': t('incident.act.reasonHint'),
-      value: this.reason,
-    });
-    reason.addEventListener('input', () => (this.reason = (reason as HTMLInputElement).value));
-    const rows = [h('div', { class: 'action-row' }, reason), h('div', { class: 'action-row' }, ...row1)];
-    if (active) {
-      rows.push(
-        h(
-          'div',
-          { class: 'action-row' },
-          severity,
-          button('set_severity', t('incident.act.setSeverity'), 'incident-action-severity', () => ({
-            severity: Number((severity as HTMLSelectElement).value),
-          })),
-        ),
-      );
-      const mergeButton = button('merge', t('incident.act.merge'), 'incident-action-merge', () =>
-        (merge as HTMLSelectElement).value ? { otherId: (merge as HTMLSelectElement).value } : null,
-      );
-      (mergeButton as HTMLButtonElement).disabled = others.length === 0;
-      rows.push(h('div', { class: 'action-row' }, merge, mergeButton));
-    }
-    return h('div', { class: 'incident-actions', 'data-testid': 'incident-actions' }, h('h3', {}, t('incident.actions')), ...rows);
+    li.append(button);
+    return li;
   }
+}
+
+function loadFilter(): QueueFilter {
+  try {
+    return parseQueuePrefs(window.localStorage.getItem(QUEUE_PREFS_KEY));
+  } catch {
+    return parseQueuePrefs(null);
+  }
+}
+
+function fillSelect(select: HTMLSelectElement, options: ReadonlyArray<readonly [string, string]>): void {
+  const value = select.value;
+  replaceChildren(select, ...options.map(([v, label]) => h('option', { value: v }, label)));
+  if (options.some(([v]) => v === value)) select.value = value;
 }

@@ -1,12 +1,15 @@
 /**
  * The legend: how many sensors are in each state and of each kind, with toggles that hide or
- * show them on the map. Sensors without a position are counted but not drawn.
+ * show them on the map. Sensors without a position are counted but not drawn. For roles that
+ * see the response units, their symbols by kind (map/unit-icons.ts) follow.
  */
 import { SENSOR_KINDS } from '../../../twin-model/vocabulary.ts';
 import { SENSOR_STATES, SensorStateCode } from '../../../twin-model/sensor-state.ts';
 import { formatCount } from '../i18n/format.ts';
 import { getLanguage, t } from '../i18n/language.ts';
-import { kindLabel, stateLabel } from '../i18n/labels.ts';
+import { kindLabel, stateLabel, unitKindLabel } from '../i18n/labels.ts';
+import { unitSymbol } from '../map/unit-icons.ts';
+import { UNIT_KINDS } from '../../../twin-model/dispatch/unit-types.ts';
 import type { SensorFilter } from '../map/sensor-buffers.ts';
 import { KIND_SLOTS, STATE_COUNT, UNKNOWN_KIND, type SensorCounts } from '../stream/sensor-store.ts';
 import type { Panel } from '../app/panel.ts';
@@ -45,6 +48,8 @@ export class Legend implements Panel<LegendView> {
   private readonly title = h('h2', { class: 'panel-title' });
   private readonly statesHeading = h('h3', { class: 'legend-heading' });
   private readonly kindsHeading = h('h3', { class: 'legend-heading' });
+  private readonly unitsHeading = h('h3', { class: 'legend-heading' });
+  private readonly unitLabels = new Map<string, HTMLElement>();
   private readonly unplacedLabel = h('span', { class: 'legend-label' });
   private readonly unplacedCount = h('span', { class: 'legend-count', 'data-testid': 'legend-unplaced' });
   private readonly drawnLine = h('div', { class: 'legend-drawn muted', 'data-testid': 'legend-drawn' });
@@ -54,7 +59,11 @@ export class Legend implements Panel<LegendView> {
   private counts: SensorCounts | null = null;
   private drawn = 0;
 
-  constructor(private readonly onFilterChange: (filter: SensorFilter) => void) {
+  /** `units`: the role sees response units, so their symbols are explained too. */
+  constructor(
+    private readonly onFilterChange: (filter: SensorFilter) => void,
+    options: { units?: boolean } = {},
+  ) {
     const stateList = h('ul', { class: 'legend-list' });
     for (const code of STATE_ORDER) {
       const row = this.makeRow(`legend-state-${SENSOR_STATES[code]}`, h('span', { class: `swatch state-${SENSOR_STATES[code]}` }), () =>
@@ -77,19 +86,25 @@ export class Legend implements Panel<LegendView> {
       this.filter.states.fill(1);
       this.changed();
     });
-    this.collapse.addEventListener('click', () => {
-      const collapsed = this.el.classList.toggle('collapsed');
-      this.collapse.setAttribute('aria-expanded', String(!collapsed));
-      this.collapse.textContent = collapsed ? '+' : '−';
-      this.collapse.title = t(collapsed ? 'legend.expand' : 'legend.collapse');
-    });
+    this.collapse.addEventListener('click', () => this.fold(!this.el.classList.contains('collapsed')));
 
+    const units: HTMLElement[] = [];
+    if (options.units) {
+      const unitList = h('ul', { class: 'legend-list legend-units', 'data-testid': 'legend-units' });
+      for (const kind of UNIT_KINDS) {
+        const label = h('span', { class: 'legend-label' });
+        this.unitLabels.set(kind, label);
+        unitList.append(h('li', { class: 'legend-unit', 'data-testid': `legend-unit-${kind}` }, unitSymbol(kind), label));
+      }
+      units.push(this.unitsHeading, unitList);
+    }
     append(this.body, [
       this.statesHeading,
       stateList,
       h('div', { class: 'legend-unplaced' }, h('span', { class: 'swatch swatch-none' }), this.unplacedLabel, this.unplacedCount),
       this.kindsHeading,
       kindList,
+      ...units,
       h('div', { class: 'legend-footer' }, this.drawnLine, this.showAll),
     ]);
     this.el = h(
@@ -99,6 +114,16 @@ export class Legend implements Panel<LegendView> {
       this.body,
     );
     this.renderLabels();
+    // A phone: the legend starts folded to its title (it would cover half the map).
+    if (window.matchMedia?.('(max-width: 640px)').matches) this.fold(true);
+  }
+
+  /** Folds the legend to its title, or opens it. */
+  fold(collapsed: boolean): void {
+    this.el.classList.toggle('collapsed', collapsed);
+    this.collapse.setAttribute('aria-expanded', String(!collapsed));
+    this.collapse.textContent = collapsed ? '+' : '−';
+    this.collapse.title = t(collapsed ? 'legend.expand' : 'legend.collapse');
   }
 
   mount(parent: HTMLElement): void {
@@ -126,6 +151,8 @@ export class Legend implements Panel<LegendView> {
     setText(this.title, t('legend.title'));
     setText(this.statesHeading, t('legend.states'));
     setText(this.kindsHeading, t('legend.kinds'));
+    setText(this.unitsHeading, t('legend.units'));
+    for (const [kind, label] of this.unitLabels) setText(label, unitKindLabel(kind));
     setText(this.unplacedLabel, t('legend.unplaced'));
     setText(this.showAll, t('legend.showAll'));
     this.collapse.title = t(this.el.classList.contains('collapsed') ? 'legend.expand' : 'legend.collapse');
@@ -185,6 +212,20 @@ export class Legend implements Panel<LegendView> {
   private toggle(flags: Uint8Array, index: number): void {
     flags[index] = flags[index] === 1 ? 0 : 1;
     this.changed();
+  }
+
+  /** Hides the sensor kinds named (the layer panel's remembered choice), shows the others. */
+  setHiddenKinds(hidden: readonly string[]): void {
+    const set = new Set(hidden);
+    SENSOR_KINDS.forEach((kind, slot) => {
+      this.filter.kinds[slot] = set.has(kind) ? 0 : 1;
+    });
+    this.renderCounts();
+  }
+
+  /** The sensor kinds hidden now (kind names). */
+  hiddenKinds(): string[] {
+    return SENSOR_KINDS.filter((_, slot) => this.filter.kinds[slot] === 0);
   }
 
   private changed(): void {

@@ -26,6 +26,8 @@ export class TopBar implements Panel<TopBarView> {
   private readonly toggle: HTMLButtonElement;
   private readonly langMarks = new Map<Language, HTMLSpanElement>();
   private state: ConnectionState = 'connecting';
+  /** The middle of the bar, for the search box. */
+  readonly middle = h('div', { class: 'top-middle' });
   /** The city's names (GET /api/city); a generic word until known. */
   private cityName: { zh: string; en: string } | null = null;
 
@@ -47,6 +49,7 @@ export class TopBar implements Panel<TopBarView> {
       'header',
       { class: 'top-bar' },
       h('div', { class: 'brand' }, h('span', { class: 'brand-mark' }, 'CityTwin'), this.subtitle, this.city),
+      this.middle,
       h('div', { class: 'top-right' }, this.conn, this.clock, this.toggle),
     );
     this.renderLabels();

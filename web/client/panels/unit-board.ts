@@ -14,6 +14,7 @@ import { getLanguage, t } from '../i18n/language.ts';
 import { unitKindLabel, unitStatusLabel, unitWarningLabel } from '../i18n/labels.ts';
 import { remainingTripS, type UnitStore } from '../stream/unit-store.ts';
 import type { Panel } from '../app/panel.ts';
+import { unitSymbol } from '../map/unit-icons.ts';
 import { h, replaceChildren, setText } from '../ui/dom.ts';
 import { unitName } from './dispatch-section.ts';
 
@@ -173,7 +174,7 @@ export class UnitBoard implements Panel<unknown> {
       const name = h(
         'button',
         { type: 'button', class: 'unit-kind-button', 'data-testid': `unit-kind-${kind}`, 'aria-pressed': String(this.kindFilter === kind) },
-        h('span', { class: 'unit-swatch', 'data-kind': kind }),
+        unitSymbol(kind),
         h('span', { class: 'unit-kind-name' }, unitKindLabel(kind)),
       );
       name.addEventListener('click', () => {
@@ -237,7 +238,7 @@ export class UnitBoard implements Panel<unknown> {
       h(
         'div',
         { class: 'unit-row-main' },
-        h('span', { class: 'unit-swatch', 'data-kind': u.kind }),
+        unitSymbol(u.kind),
         h('span', { class: 'unit-row-name', title: unitName(u) }, unitName(u)),
         h('span', { class: 'unit-status', 'data-status': u.status, 'data-testid': 'unit-row-status' }, unitStatusLabel(u.status)),
         this.ctx.canAct ? this.statusMenu(u) : null,

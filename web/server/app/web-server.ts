@@ -32,6 +32,7 @@ import { OriginPolicy } from '../auth/origin-check.ts';
 import { attachSocketAuth } from '../auth/socket-auth.ts';
 import { joinRedisCluster, singleNode, type InterServerEvents, type WebCluster } from '../cluster/cluster-bus.ts';
 import { sensorRoutes } from '../live/sensor-routes.ts';
+import { searchRoutes } from '../search/search-routes.ts';
 import { vocabularyRoutes } from '../city/vocabulary-routes.ts';
 import { DeadLetterStore, OpenDataStore, ReadingsStore, RegistryStore, VocabularyStore } from '../../../storage/index.ts';
 import { basemapRoutes } from '../city/basemap-routes.ts';
@@ -143,6 +144,7 @@ function serverRoutes(options: WebServerOptions, basemapArchive: () => BasemapAr
       deadLetters: new DeadLetterStore(options.clickhouse),
     }),
     ...basemapRoutes({ basemap: options.basemap, archive: basemapArchive }),
+    ...searchRoutes({ twin: options.twin, city: options.city, dispatch: options.dispatch ?? null }),
     ...(options.dispatch
       ? dispatchRoutes({ dispatch: options.dispatch, incidentStore: options.incidentStore ?? null, audit: options.audit ?? null })
       : []),

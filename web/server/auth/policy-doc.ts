@@ -17,6 +17,7 @@ import { replayRoutes, type ReplayDeps } from '../replay/replay-routes.ts';
 import type { Route } from '../app/http-router.ts';
 import { authRoutes, type AuthRouteDeps } from './auth-routes.ts';
 import { auditRoutes, type AuditRouteDeps } from '../audit/audit-routes.ts';
+import { searchRoutes, type SearchRouteDeps } from '../search/search-routes.ts';
 import { caseRoutes, type CaseRouteDeps } from '../cases/case-routes.ts';
 import { fieldRoutes, type FieldRouteDeps } from '../field/field-routes.ts';
 import { renderPolicyMarkdown, type PolicyRoute } from './policy.ts';
@@ -34,6 +35,7 @@ export function serverRoutes(): Route[] {
     ...incidentRoutes({} as IncidentRouteDeps),
     ...apiRoutes({} as ApiDeps),
     ...basemapRoutes({} as BasemapRoutesDeps),
+    ...searchRoutes({} as SearchRouteDeps),
     ...vocabularyRoutes({} as VocabularyRoutesDeps),
     ...dispatchRoutes({} as DispatchDeps),
     ...replayRoutes({} as ReplayDeps),
