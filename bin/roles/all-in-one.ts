@@ -11,7 +11,7 @@ import { startCap } from '../parts/cap.ts';
 import { startCases } from '../parts/cases.ts';
 import { startCity } from '../parts/city.ts';
 import { syncCityRegister } from '../parts/registry-sync.ts';
-import type { BrokerLink, PartContext } from '../parts/context.ts';
+import { type BrokerLink, type PartContext, partLog } from '../parts/context.ts';
 import { openDevices } from '../parts/devices.ts';
 import { startDispatch } from '../parts/dispatch.ts';
 import { startNotifications, startRules, startShifts } from '../parts/operations.ts';
@@ -52,7 +52,7 @@ export async function startAllInOne(ctx: PartContext): Promise<RunningCityTwin> 
   const cases = await startCases(ctx, { city: city.model, clickhouse, twin, audit });
   flushBeforeVerification(audit, twin, dispatch, auth);
   const notifications = await startNotifications(ctx, { city: city.model, twin, dispatch, clickhouse, audit });
-  const shifts = startShifts({ twin, dispatch, clickhouse, audit, auth });
+  const shifts = startShifts({ twin, dispatch, clickhouse, audit, auth, log: partLog(ctx, 'shifts') });
 
   const cap = await startCap(ctx, { city: city.model, clickhouse, twin, audit });
 
