@@ -82,6 +82,7 @@ export async function startAllInOne(ctx: PartContext): Promise<RunningCityTwin> 
     auth,
     cap,
     cases,
+    notifications: notifications.service,
     web: () => web,
     rate,
   };

@@ -87,6 +87,7 @@ export async function startWebNode(ctx: PartContext): Promise<RunningCityTwin> {
     auth,
     cap,
     cases,
+    notifications: notifications.service,
     web: () => web,
     rate: () => ({ messagesPerSec: 0, readingsPerSec: 0 }),
   };
