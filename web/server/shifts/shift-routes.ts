@@ -27,11 +27,18 @@ function refusal(err: unknown): never {
   throw err;
 }
 
+/** The shift log's routes: reading it, and writing in it (notes, handover, sign-off). */
 export function shiftRoutes(deps: ShiftRouteDeps): Route[] {
-  const signedIn = (p: { username: string } | null): string => {
-    if (!p) throw new HttpError(401, 'sign in first');
-    return p.username;
-  };
+  return [...shiftReadRoutes(deps), ...shiftWriteRoutes(deps)];
+}
+
+function signedIn(p: { username: string } | null): string {
+  if (!p) throw new HttpError(401, 'sign in first');
+  return p.username;
+}
+
+/** The shifts, the current one, one shift. */
+function shiftReadRoutes(deps: ShiftRouteDeps): Route[] {
   return [
     route({
       method: 'GET',
@@ -56,6 +63,30 @@ export function shiftRoutes(deps: ShiftRouteDeps): Route[] {
       returns: `{ shift: ${SHIFT_VIEW} | null }`,
       handler: async () => ({ shift: await deps.shifts.current() }),
     }),
+    route({
+      method: 'GET',
+      path: '/api/shifts/{shiftId}',
+      operationId: 'getShift',
+      response: shiftRecordSchema,
+      permission: 'shiftlog.read',
+      tag: 'shifts',
+      summary: 'One shift with its notes, handover summary and sign-off',
+      params: shiftParams,
+      returns: SHIFT_VIEW,
+      handler: async ({ params }) => {
+        try {
+          return await deps.shifts.shift(params.shiftId);
+        } catch (err) {
+          return refusal(err);
+        }
+      },
+    }),
+  ];
+}
+
+/** A note, the handover, the sign-off (each carried out by the node holding the writer lease). */
+function shiftWriteRoutes(deps: ShiftRouteDeps): Route[] {
+  return [
     route({
       method: 'POST',
       path: '/api/shifts/current/notes',
@@ -89,24 +120,6 @@ export function shiftRoutes(deps: ShiftRouteDeps): Route[] {
       handler: async ({ body, principal }) => {
         try {
           return await deps.shifts.handover(signedIn(principal), body.incomingLead, body.note);
-        } catch (err) {
-          return refusal(err);
-        }
-      },
-    }),
-    route({
-      method: 'GET',
-      path: '/api/shifts/{shiftId}',
-      operationId: 'getShift',
-      response: shiftRecordSchema,
-      permission: 'shiftlog.read',
-      tag: 'shifts',
-      summary: 'One shift with its notes, handover summary and sign-off',
-      params: shiftParams,
-      returns: SHIFT_VIEW,
-      handler: async ({ params }) => {
-        try {
-          return await deps.shifts.shift(params.shiftId);
         } catch (err) {
           return refusal(err);
         }
