@@ -76,6 +76,10 @@ describe('/metrics of citytwin all', () => {
       'citytwin_units',
       'citytwin_audit_entries_total',
       'citytwin_mqtt_refused_publishes_total',
+      'citytwin_notify_recipients_total',
+      'citytwin_notify_retries_total',
+      'citytwin_notify_attempts_total',
+      'citytwin_notify_queue_depth',
     ])
       expect(typed).toContain(name);
     expect(sample(text, 'citytwin_ingest_messages_total{outcome="rejected"}')).toBe(2);

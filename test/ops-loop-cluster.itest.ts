@@ -3,7 +3,9 @@
  * Mosquitto and a real redis-server (socket.io's adapter, the writer lease, the cluster bus and
  * the notification keys). A rule set applied on one node is in force on the other's live twin;
  * notification documents saved on one node are in force on both; an incident seen by both nodes
- * is announced once, by the twin writer, whichever node the configuration was saved on.
+ * is announced once, by the twin writer, whichever node the configuration was saved on; notes
+ * written in the shift log on both nodes at once are numbered by the writer, without a repeat or
+ * a gap, and both nodes read the same log.
  *
  * Each node has its own embedded ClickHouse (no ClickHouse server on this machine), so each keeps
  * its own copy of the rule versions and documents it hears of (what the notices are for).
@@ -167,4 +169,27 @@ describe('two web nodes on Redis', () => {
     });
     expect(new Set(hooks.map((h) => h.delivery)).size).toBe(hooks.length);
   }, 90_000);
+
+  it('numbers shift-log notes written on both nodes at once without a repeat or a gap, and both read the same log', async () => {
+    const run = Date.now().toString(36);
+    const texts = Array.from({ length: 16 }, (_, n) => `note ${n} on node ${'ab'[n % 2]} ${run}`);
+    const answers = await Promise.all(texts.map((text, n) => on(n % 2, 'POST', '/api/shifts/current/notes', { text })));
+    expect(answers.map((a) => a.status)).toEqual(texts.map(() => 200));
+    type Shift = { id: string; notes: Array<{ seq: number; text: string }> };
+    const ours = (s: Shift) => s.notes.filter((n) => n.text.endsWith(run));
+    // Each answer holds its own note, under a number no other answer gave it.
+    const numbers = answers.map((a, n) => ours(a.body as Shift).find((x) => x.text === texts[n])!.seq);
+    expect(new Set(numbers).size).toBe(texts.length);
+    const logOf = async (k: number) => ((await on(k, 'GET', '/api/shifts/current')).body as { shift: Shift | null }).shift;
+    const logs = await waitFor('all the notes in the log of both nodes', async () => {
+      const both = await Promise.all([logOf(0), logOf(1)]);
+      return both.every((s) => s && ours(s).length === texts.length) ? (both as Shift[]) : null;
+    });
+    expect(logs[1]).toEqual(logs[0]);
+    const seqs = logs[0]!.notes.map((n) => n.seq);
+    // Entry 1 opened the shift; the notes follow it one by one.
+    expect(seqs).toEqual(seqs.map((_, i) => seqs[0]! + i));
+    expect(seqs[0]).toBe(2);
+    expect([...numbers].sort((x, y) => x - y)).toEqual(ours(logs[0]!).map((n) => n.seq));
+  }, 60_000);
 });

@@ -218,6 +218,41 @@ describe('the operations page, as an admin', () => {
     await screenshots(page, 'rules-applied');
   });
 
+  it("overrides one sensor's rule through a form with units, shows the server's reason at the field and the changes before saving", async () => {
+    const path = `sensors.${gauge}.water_level.rules.water_level_cm`;
+    await page.getByTestId('override-target').selectOption('sensors');
+    await page.getByTestId('override-id').fill(gauge);
+    await page.getByTestId('override-id').press('Tab');
+    const input = (key: string) => page.locator(`[data-testid="override-input"][data-path="${path}.${key}"]`);
+    // Prefilled with what is in force for the sensor (version 1: warning 20/15), each with its unit.
+    expect(await input('warning.enter').inputValue()).toBe('20');
+    expect(await page.getByTestId('override-fields').innerText()).toContain('（cm）');
+    await input('warning.exit').fill('40');
+    await page.getByTestId('override-put').click();
+    const pending = page.locator(`[data-testid="rules-pending-change"][data-path="sensors"]`);
+    expect(await pending.getAttribute('data-change')).toBe('added');
+    expect(await pending.innerText()).toContain('"exit":40');
+
+    await page.getByTestId('rules-reason').fill('该点位易积水');
+    await page.getByTestId('rules-apply').click();
+    const error = page.locator(`[data-testid="override-field-error"][data-path^="${path}.warning"]`);
+    await expect.poll(() => error.count()).toBeGreaterThan(0);
+    expect(await error.first().innerText()).toContain('40');
+    expect(await page.locator(`[data-testid="override-input"][aria-invalid="true"]`).count()).toBeGreaterThan(0);
+    expect((await call(base, admin, 'GET', '/api/rules/alarms/versions')).body.versions).toHaveLength(1);
+
+    await input('warning.exit').fill('18');
+    await page.getByTestId('override-put').click();
+    expect(await page.getByTestId('rules-pending').innerText()).toContain('"exit":18');
+    await page.getByTestId('rules-reason').fill('该点位易积水');
+    await page.getByTestId('rules-apply').click();
+    await expect.poll(() => page.getByTestId('rules-apply-message').innerText()).toBe('已保存为第 2 版并立即生效。');
+    const saved = (await call(base, admin, 'GET', '/api/rules/alarms')).body.ruleSet;
+    expect(saved.sensors[gauge].water_level.rules.water_level_cm).toEqual({ warning: { enter: 20, exit: 18 } });
+    expect(await page.getByTestId('rules-pending').innerText()).toBe('草稿与当前生效的规则相同。');
+    await screenshots(page, 'rules-override');
+  });
+
   it('adds a webhook channel whose secret is never shown back, and words a refused one', async () => {
     await showTab(page, 'notify');
     await page.getByTestId('webhook-id').fill('ops-hook');
@@ -282,9 +317,9 @@ describe('the operations page, as an admin', () => {
     expect(await page.getByTestId('shift-waiting').innerText()).toBe('Waiting for op-li to sign off.');
     await screenshots(page, 'shifts-en');
     await page.getByTestId('language-toggle').click();
-    // The refusals this test asked for (the invalid rule, the short secret, the handover to oneself) are the only errors.
+    // The refusals this test asked for (the invalid rule, the invalid override, the short secret, the handover to oneself) are the only errors.
     expect(errors.filter((e) => !/status of (400 \(Bad Request\)|409 \(Conflict\))/.test(e))).toEqual([]);
-    expect(errors.length).toBe(3);
+    expect(errors.length).toBe(4);
   });
 });
 

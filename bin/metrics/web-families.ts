@@ -2,6 +2,7 @@
  * The metric families of a node with a console (docs/observability.md): sign-ins and refusals,
  * the incident writer, dispatch and the audit record. Each reads the counters its service keeps.
  */
+import type { NotificationService } from '../../web/server/notifications/notification-service.ts';
 import type { Registry } from 'prom-client';
 import type { AuditService } from '../../web/server/audit/audit-service.ts';
 import type { AuthService } from '../../web/server/auth/auth-service.ts';
@@ -132,5 +133,43 @@ export function registerAuditMetrics(registry: Registry, audit: AuditService): v
       const v = audit.lastVerification;
       return flag(!(v && !v.ok));
     },
+  );
+}
+
+/** The notification dispatcher, per channel: recipients sent, failed and dead-lettered, retries, the queue. */
+export function registerNotificationMetrics(registry: Registry, notifications: NotificationService): void {
+  const perChannel = () => Object.entries(notifications.dispatcher.stats());
+  counterBy(
+    registry,
+    'citytwin_notify_recipients_total',
+    'Recipients of notification messages by channel and outcome: sent, failed (refused for good) or dead (dead letters: attempts exhausted, queue full, channel gone, shutdown).',
+    ['channel', 'outcome'],
+    () =>
+      perChannel().flatMap(([channel, s]) => [
+        [{ channel, outcome: 'sent' }, s.sent] as const,
+        [{ channel, outcome: 'failed' }, s.failed] as const,
+        [{ channel, outcome: 'dead' }, s.dead] as const,
+      ]),
+  );
+  counterBy(
+    registry,
+    'citytwin_notify_retries_total',
+    'Notification messages scheduled for another attempt after a retryable failure, by channel.',
+    ['channel'],
+    () => perChannel().map(([channel, s]) => [{ channel }, s.retried] as const),
+  );
+  counterBy(
+    registry,
+    'citytwin_notify_attempts_total',
+    'Attempts to send a notification message (one request or SMTP transaction each), by channel.',
+    ['channel'],
+    () => perChannel().map(([channel, s]) => [{ channel }, s.attempts] as const),
+  );
+  gaugeBy(
+    registry,
+    'citytwin_notify_queue_depth',
+    'Notification messages waiting per channel: queued, being sent, or waiting for their next attempt.',
+    ['channel'],
+    () => perChannel().map(([channel, s]) => [{ channel }, s.queued + s.inFlight + s.retrying] as const),
   );
 }

@@ -22,7 +22,7 @@ import type { SecurityLogSlot } from './broker.ts';
 import { startCap } from './cap.ts';
 import { type CasesPart, startCases } from './cases.ts';
 import type { CityPart } from './city.ts';
-import type { BrokerLink, PartContext } from './context.ts';
+import { type BrokerLink, type PartContext, partLog } from './context.ts';
 import { type DevicesPart, openDevices } from './devices.ts';
 import { startDispatch } from './dispatch.ts';
 import type { IngestPart } from './ingest.ts';
@@ -77,7 +77,7 @@ export async function startCityServices(ctx: PartContext, city: CityPart, securi
   const cases = await startCases(ctx, { city: city.model, clickhouse, twin, audit });
   flushBeforeVerification(audit, twin, dispatch, auth);
   const notifications = await startNotifications(ctx, { city: city.model, twin, dispatch, clickhouse, audit });
-  const shifts = startShifts({ twin, dispatch, clickhouse, audit, auth });
+  const shifts = startShifts({ twin, dispatch, clickhouse, audit, auth, log: partLog(ctx, 'shifts') });
 
   const cap = await startCap(ctx, { city: city.model, clickhouse, twin, audit });
   return { clickhouse, usage, devices, audit, auth, twin, incidentStore, rules, registers, dispatch, cases, notifications, shifts, cap };
@@ -117,6 +117,7 @@ export async function startConsole(
     auth: s.auth,
     cap: s.cap,
     cases: s.cases,
+    notifications: s.notifications.service,
     web: () => web,
     rate: feed.rate,
   };

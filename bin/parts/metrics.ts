@@ -13,7 +13,13 @@ import {
 } from '../metrics/ingest-families.ts';
 import { createMetricsRegistry } from '../metrics/metric-registry.ts';
 import { registerStorageSamplerMetrics, registerStorageUsageMetrics } from '../metrics/storage-families.ts';
-import { registerAuditMetrics, registerAuthMetrics, registerDispatchMetrics, registerTwinMetrics } from '../metrics/web-families.ts';
+import {
+  registerAuditMetrics,
+  registerAuthMetrics,
+  registerDispatchMetrics,
+  registerNotificationMetrics,
+  registerTwinMetrics,
+} from '../metrics/web-families.ts';
 import { ingestLagMs, type NodeView, storageState } from './node-view.ts';
 
 /** The registry of the parts in `v`, and its text exposition for `GET /metrics`. */
@@ -46,6 +52,7 @@ export function nodeMetrics(v: NodeView): { registry: Registry; text: () => Prom
   if (v.auth) registerAuthMetrics(registry, v.auth, v.web);
   if (v.twin) registerTwinMetrics(registry, v.twin);
   if (v.dispatch) registerDispatchMetrics(registry, v.dispatch);
+  if (v.notifications) registerNotificationMetrics(registry, v.notifications);
   if (v.audit) registerAuditMetrics(registry, v.audit);
   if (v.broker) registerBrokerMetrics(registry, v.broker);
   return { registry, text: () => registry.metrics() };

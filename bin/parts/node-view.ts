@@ -2,6 +2,7 @@
  * What is running in this process, as the status strip, `/api/health` and `/metrics` read it.
  * A role fills in the parts it has; the rest stay null.
  */
+import type { NotificationService } from '../../web/server/notifications/notification-service.ts';
 import type { EmbeddedBroker, IngestStatsAggregator } from '../../ingest/index.ts';
 import type { StorageUsageSampler, StorageClient } from '../../storage/index.ts';
 import type { AuditService } from '../../web/server/audit/audit-service.ts';
@@ -40,6 +41,8 @@ export interface NodeView {
   readonly cap?: CapService | null;
   /** The hotline case desk and its handlers' department bindings. */
   readonly cases: CasesPart | null;
+  /** The notification dispatcher's figures (roles with a web server). */
+  readonly notifications?: NotificationService | null;
   /** The console server, once it listens. */
   web(): WebServer | null;
   rate(): Rate;

@@ -17,6 +17,7 @@ import { NotificationService } from '../../web/server/notifications/notification
 import { RedisIdempotencyKeys } from '../../web/server/notifications/redis-idempotency-keys.ts';
 import { RulesService } from '../../web/server/rules/rules-service.ts';
 import { ShiftService } from '../../web/server/shifts/shift-service.ts';
+import type { Log } from '../logger.ts';
 import { type PartContext, partLog } from './context.ts';
 
 /** How long a sent message's idempotency key is kept (a restart or a lease move within it sends nothing twice). */
@@ -106,7 +107,9 @@ export function startShifts(deps: {
   clickhouse: StorageClient;
   audit: AuditService;
   auth: AuthService;
+  log?: Log;
 }): ShiftService {
+  const log = deps.log;
   return new ShiftService({
     store: new ShiftStore(deps.clickhouse),
     activeIncidents: () => deps.twin.activeIncidents(),
@@ -120,6 +123,7 @@ export function startShifts(deps: {
       return null;
     },
     audit: deps.audit,
+    ...(log ? { log: (level: 'info' | 'warn' | 'error', msg: string) => log(level, msg) } : {}),
   });
 }
 

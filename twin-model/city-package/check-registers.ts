@@ -6,6 +6,7 @@
  */
 import type { CityKpiTargets, CityRules, DeclaredSensorKind, LngLat, Source, UnitRecord } from '../city/city-types.ts';
 import { incidentRuleSchema } from '../incidents/incident-rules.ts';
+import { parseRuleSet, RuleSetError, ruleVocabulary } from '../rules/rule-set.ts';
 import { isSenmlUnit } from '../senml-units.ts';
 import { KIND_METRICS, METRIC_UNITS, SENSOR_KINDS, isMetricName, isSensorKind } from '../vocabulary.ts';
 import { ALARM_RULES_FILE, INCIDENT_RULES_DIR } from './package-files.ts';
@@ -250,7 +251,10 @@ export function checkUnits(reader: PackageReader, places: PlaceChecks): UnitReco
 export function checkRules(reader: PackageReader, declaredKinds: ReadonlyMap<string, DeclaredSensorKind>): CityRules {
   const rules: CityRules = {};
   const alarmDoc = reader.json(ALARM_RULES_FILE);
-  if (alarmDoc) {
+  if (alarmDoc && isRuleSetV1(alarmDoc.doc)) {
+    const ok = checkRuleSetV1(reader, alarmDoc.doc, declaredKinds);
+    if (ok) rules.alarms = alarmDoc.doc as CityRules['alarms'];
+  } else if (alarmDoc) {
     const r = alarmRulesSchema.safeParse(alarmDoc.doc);
     if (!r.success) reader.problems.issues(ALARM_RULES_FILE, {}, r.error.issues, alarmDoc.doc, '', 'invalid_rule');
     else {
@@ -353,4 +357,32 @@ export function checkKpiTargets(reader: PackageReader): CityKpiTargets | undefin
     if (t) responseTargets[step] = { medianS: t.medianS, p90S: t.p90S };
   }
   return { responseTargets };
+}
+
+/** `rules/alarms.json` in the rule-set format (docs/rules.md, `schemaVersion` 1) rather than the first one. */
+function isRuleSetV1(doc: unknown): boolean {
+  return doc !== null && typeof doc === 'object' && !Array.isArray(doc) && 'schemaVersion' in doc;
+}
+
+/** A rule set of format version 1, checked by the loader the product uses; each problem reported with its path. */
+function checkRuleSetV1(reader: PackageReader, doc: unknown, declaredKinds: ReadonlyMap<string, DeclaredSensorKind>): boolean {
+  const declared = Object.fromEntries([...declaredKinds].map(([kind, k]) => [kind, Object.keys(k.metrics)]));
+  try {
+    parseRuleSet(doc, ALARM_RULES_FILE, { vocabulary: ruleVocabulary(declared) });
+    return true;
+  } catch (err) {
+    if (!(err instanceof RuleSetError)) throw err;
+    for (const i of err.issues) {
+      const code = i.message.startsWith('unknown sensor kind') ? 'unknown_sensor_kind' : 'invalid_rule';
+      reader.problems.error(
+        code,
+        ALARM_RULES_FILE,
+        {},
+        i.message,
+        i.path || undefined,
+        i.value === undefined ? undefined : JSON.parse(i.value),
+      );
+    }
+    return false;
+  }
 }

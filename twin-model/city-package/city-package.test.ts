@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { RIVER_TOWN_DIR, at, riverTownFiles } from '../../test/support/make-city-fixtures.ts';
 import { nearestNode } from '../city/index.ts';
 import { RoadRouter, generateFleet } from '../dispatch/index.ts';
+import { ruleSetsOfCity } from '../rules/city-rules.ts';
 import {
   CityPackageError,
   checkCityPackage,
@@ -76,7 +77,8 @@ describe('the river-town fixture', () => {
     expect(new Set(city.sources.map((s) => s.classification))).toEqual(new Set(['public', 'internal', 'sensitive']));
     expect(city.buildings).toHaveLength(16);
     expect(city.buildings!.every((b) => b.heightM >= 9 && b.heightM <= 32)).toBe(true);
-    expect(city.rules?.alarms?.noise_level?.metrics[0]?.metric).toBe('noise_dba');
+    const alarms = city.rules!.alarms as Record<string, { metrics: Array<{ metric: string }> }>;
+    expect(alarms.noise_level?.metrics[0]?.metric).toBe('noise_dba');
     expect(Object.keys(city.rules?.incidents ?? {})).toEqual(['waterlogging.json']);
     expect(city.rivers.map((r) => [r.id, r.widthM, r.centreline.length, r.polygon.length])).toEqual([['fluss', 120, 2, 1]]);
     expect(city.lakes.map((l) => l.id)).toEqual(['stadtparkteich']);
@@ -294,6 +296,44 @@ describe('validateCityPackage', () => {
       'error invalid_rule rules/alarms.json noise_level.metrics.0.warning.exit',
       'error invalid_rule rules/alarms.json noise_level.metrics.0.alarm.enter',
     ]);
+  });
+
+  it('accepts rules/alarms.json in the rule-set format version 1 and names each problem of one by its path', () => {
+    const ruleSet = {
+      schemaVersion: 1,
+      kinds: {
+        noise_level: {
+          staleAfterMs: 60_000,
+          rules: {
+            noise_dba: {
+              type: 'threshold',
+              metric: 'noise_dba',
+              direction: 'above',
+              warning: { enter: 65, exit: 62 },
+              alarm: { enter: 75, exit: 72 },
+            },
+            surge: { type: 'rate', metric: 'noise_dba', direction: 'rise', delta: 15, windowMs: 60_000, level: 'warning' },
+          },
+        },
+      },
+      sensors: { 'nz-markt': { noise_level: { rules: { surge: { enabled: false } } } } },
+    };
+    const good = validateCityPackage(riverTown({ 'rules/alarms.json': JSON.stringify(ruleSet) }));
+    expect(codes(good.report.problems)).toEqual([]);
+    expect(good.parsed?.rules.alarms).toEqual(ruleSet);
+    const loaded = ruleSetsOfCity({ rules: good.parsed!.rules, vocabulary: good.parsed!.vocabulary });
+    expect(loaded.alarms.kinds.noise_level?.rules.surge).toMatchObject({ type: 'rate', delta: 15 });
+
+    const { sensors: _, ...kindsOnly } = ruleSet;
+    const bad = structuredClone(kindsOnly) as typeof kindsOnly & { kinds: Record<string, unknown> };
+    bad.kinds.noise_level.rules.surge.delta = -3;
+    bad.kinds.lava = { staleAfterMs: 60_000, rules: {} };
+    const { report } = validateCityPackage(riverTown({ 'rules/alarms.json': JSON.stringify(bad) }));
+    expect(codes(report.problems)).toEqual([
+      'error invalid_rule rules/alarms.json kinds.noise_level.rules.surge.delta',
+      'error unknown_sensor_kind rules/alarms.json kinds.lava',
+    ]);
+    expect(report.problems[0]).toMatchObject({ value: '-3', message: 'above 0' });
   });
 
   it('reads KPI targets from kpi.json, and names a misspelt step or a p90 below the median', () => {

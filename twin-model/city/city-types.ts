@@ -170,8 +170,11 @@ export interface AlarmRuleData {
 
 /** Rule sets a city brings to replace the defaults (a package's rules/ folder). */
 export interface CityRules {
-  /** Alarm rules per sensor kind (kinds not listed keep the defaults). */
-  alarms?: Record<string, { staleAfterMs: number; metrics: AlarmRuleData[] }>;
+  /**
+   * Alarm rules (kinds not listed keep the defaults): per sensor kind in the first format (rule-set
+   * version 0), or a rule set of version 1 (docs/rules.md, `{ schemaVersion: 1, kinds, assets?, sensors? }`).
+   */
+  alarms?: Record<string, { staleAfterMs: number; metrics: AlarmRuleData[] }> | { schemaVersion: number; kinds: Record<string, unknown> };
   /** Incident rule documents (validated against twin-model/incidents/incident-rules.ts), by file name. */
   incidents?: Record<string, unknown>;
 }

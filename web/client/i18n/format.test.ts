@@ -53,6 +53,30 @@ describe('localizeStateReason', () => {
     expect(localizeStateReason('no meta message yet', 'en')).toBe('No meta message yet');
   });
 
+  it('translates rate-of-change and flatline reasons, with no rule code left', () => {
+    expect(localizeStateReason('water_level_cm +12 in 5 min ≥ +10 (rate warning)', 'zh')).toBe(
+      '积水深度 5 分钟内上升 12 cm（≥ 10 cm，变化率预警）',
+    );
+    expect(localizeStateReason('water_level_cm +12 in 5 min ≥ +10 (rate warning)', 'en')).toBe(
+      'Water depth rose 12 cm in 5 min (≥ 10 cm: rate-of-change warning)',
+    );
+    expect(localizeStateReason('water_level_cm -8.5 in 1 h ≥ -5 (rate alarm)', 'zh')).toBe(
+      '积水深度 1 小时内下降 8.5 cm（≥ 5 cm，变化率告警）',
+    );
+    expect(localizeStateReason('water_level_cm ±30 in 90 s ≥ ±20 (rate alarm)', 'en')).toBe(
+      'Water depth changed 30 cm in 1 min 30 s (≥ 20 cm: rate-of-change alarm)',
+    );
+    expect(localizeStateReason('water_level_cm 7.1 unchanged ±0.2 for 42 min (flatline warning)', 'zh')).toBe(
+      '积水深度 7.1 cm，已 42 分钟 无变化（±0.2 cm 内，疑似卡滞预警）',
+    );
+    expect(localizeStateReason('water_level_cm 7.1 unchanged ±0.2 for 42 min (flatline warning)', 'en')).toBe(
+      'Water depth 7.1 cm unchanged (±0.2 cm) for 42 min (flatline warning: the sensor may be stuck)',
+    );
+    for (const lang of ['zh', 'en'] as const)
+      for (const r of ['water_level_cm +12 in 5 min ≥ +10 (rate warning)', 'water_level_cm 7.1 unchanged ±0.2 for 42 min (flatline alarm)'])
+        expect(localizeStateReason(r, lang)).not.toMatch(/water_level_cm|\(rate |\(flatline alarm\)/);
+  });
+
   it('passes unknown reasons through', () => {
     expect(localizeStateReason('something new', 'zh')).toBe('something new');
   });

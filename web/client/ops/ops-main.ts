@@ -48,9 +48,8 @@ const NEEDS: Record<OpsTabName, string> = {
 };
 const TABS = Object.keys(NEEDS) as OpsTabName[];
 
-function start(me: Me): void {
-  const app = document.getElementById('ops-app')!;
-  const allowed = (t: OpsTabName) => me.permissions.includes(NEEDS[t]);
+/** The page's header (title, city time zone, back link, language) and its tab buttons, appended to `app`. */
+function pageHeader(app: HTMLElement, allowed: (t: OpsTabName) => boolean, onTab: (t: OpsTabName) => void) {
   const title = h('h1', { class: 'ops-title', 'data-testid': 'ops-title' });
   const subtitle = h('p', { class: 'ops-subtitle' });
   const zone = h('span', { class: 'ops-zone', 'data-testid': 'ops-timezone' });
@@ -73,7 +72,7 @@ function start(me: Me): void {
       'data-testid': `ops-tab-${name}`,
       'data-allowed': String(allowed(name)),
     });
-    b.addEventListener('click', () => void show(name));
+    b.addEventListener('click', () => onTab(name));
     tabButtons.set(name, b);
     tabList.append(b);
   }
@@ -81,6 +80,13 @@ function start(me: Me): void {
     h('header', { class: 'ops-header' }, h('div', {}, title, subtitle, zone), h('div', { class: 'ops-header-right' }, back, lang)),
     tabList,
   );
+  return { title, subtitle, zone, back, tabButtons };
+}
+
+function start(me: Me): void {
+  const app = document.getElementById('ops-app')!;
+  const allowed = (t: OpsTabName) => me.permissions.includes(NEEDS[t]);
+  const { title, subtitle, zone, back, tabButtons } = pageHeader(app, allowed, (name) => void show(name));
   const panel = h('main', { class: 'ops-panel', role: 'tabpanel', 'data-testid': 'ops-panel' });
   app.append(panel);
 

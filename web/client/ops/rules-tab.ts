@@ -12,6 +12,7 @@ import { kindLabel } from '../i18n/labels.ts';
 import { getLanguage } from '../i18n/language.ts';
 import { h, setText } from '../ui/dom.ts';
 import { fieldLabel, ot } from './ops-strings.ts';
+import { draftChanges, OverridesForm } from './rule-overrides.ts';
 import {
   button,
   card,
@@ -106,9 +107,17 @@ export class RulesTab implements OpsTab {
   private readonly versionsHeading = h('h2', {});
   private readonly versionsBox = h('div', { 'data-testid': 'rules-versions' });
   private readonly diffBox = h('div', { class: 'rules-diff', hidden: true, 'data-testid': 'rules-diff' });
+  private readonly pending = h('div', { class: 'rules-diff', 'data-testid': 'rules-pending' });
+  private readonly overrides: OverridesForm;
 
   constructor(me: Me) {
     this.canEdit = me.permissions.includes('rules.edit');
+    this.overrides = new OverridesForm({
+      canEdit: this.canEdit,
+      draft: () => this.draft,
+      issuesAt: (path) => this.issuesAt(path),
+      changed: () => this.drawPending(),
+    });
     for (const s of ['alarms', 'incidents'] as const) this.scopeSelect.append(h('option', { value: s }));
     this.scopeSelect.addEventListener('change', () => {
       this.scope = this.scopeSelect.value as Scope;
@@ -122,6 +131,7 @@ export class RulesTab implements OpsTab {
     this.modeForm.addEventListener('click', () => this.setMode('form'));
     this.modeJson.addEventListener('click', () => this.setMode('json'));
     this.apply.addEventListener('click', () => void this.applyDraft());
+    this.editor.addEventListener('input', () => this.drawPending());
     this.reset.addEventListener('click', () => {
       if (this.inForce) this.draft = clone(this.inForce.ruleSet);
       this.issues = [];
@@ -154,6 +164,8 @@ export class RulesTab implements OpsTab {
         this.inForceLine,
         this.issueBox,
         this.editor,
+        this.overrides.el,
+        this.pending,
         applyRow,
       ),
       card('rules-versions-card', this.versionsHeading, this.versionsBox, this.diffBox),
@@ -272,6 +284,8 @@ export class RulesTab implements OpsTab {
   private drawEditor(): void {
     const incidents = this.scope === 'incidents';
     this.kindField.hidden = incidents || this.mode === 'json';
+    this.overrides.el.hidden = incidents || this.mode === 'json' || !this.draft;
+    this.drawPending();
     this.modeForm.hidden = incidents;
     this.modeForm.setAttribute('aria-pressed', String(this.mode === 'form'));
     this.modeJson.setAttribute('aria-pressed', String(this.mode === 'json'));
@@ -305,6 +319,30 @@ export class RulesTab implements OpsTab {
       this.editor,
       h('div', { class: 'rules-kind-head' }, this.numberInput(`${base}.staleAfterMs`, kind.staleAfterMs, ot('rules.staleAfter'))),
       ...Object.entries(rules).map(([id, rule]) => this.ruleFieldset(`${base}.rules.${id}`, id, rule)),
+    );
+    this.overrides.draw();
+  }
+
+  /** What applying the draft would change, before it is saved. */
+  private drawPending(): void {
+    const changes = this.draft && this.inForce ? draftChanges(this.inForce.ruleSet, this.draft) : [];
+    const rows = changes.map((c) =>
+      h(
+        'li',
+        { 'data-testid': 'rules-pending-change', 'data-change': c.change, 'data-path': c.path },
+        h('span', { class: `rules-diff-tag ${c.change}` }, ot(`rules.diff.${c.change}`)),
+        h('span', { class: 'mono' }, c.path),
+        h(
+          'span',
+          { class: 'mono rules-diff-values' },
+          c.change === 'changed' ? `${oneLine(c.old)} → ${oneLine(c.new)}` : oneLine(c.new ?? c.old),
+        ),
+      ),
+    );
+    fill(
+      this.pending,
+      h('h3', {}, changes.length ? ot('rules.pending', { n: changes.length }) : ot('rules.pendingNone')),
+      h('ul', { class: 'rules-diff-list' }, ...rows),
     );
   }
 

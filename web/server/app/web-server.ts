@@ -262,6 +262,7 @@ async function joinCluster(io: LiveIo, options: WebServerOptions): Promise<WebCl
     options.twin.attachWriterChannel(cluster.writer);
     options.dispatch?.attachWriterChannel(cluster.writer);
     options.cases?.service.attachWriterChannel(cluster.writer);
+    options.shifts?.attachWriterChannel(cluster.writer);
   }
   // Configuration saved on one node (rules, notification documents) is announced to the others;
   // redelivery is forwarded to the writer, whose dispatcher holds the dead letters.

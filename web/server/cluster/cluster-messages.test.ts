@@ -113,6 +113,10 @@ describe('messages between web nodes', () => {
         ],
       },
       { kind: 'unit_changes', units: [{ change: { ...assigned, what: 'released', unit: { ...unit, status: 'available' } }, trip: null }] },
+      {
+        kind: 'shift_entries',
+        entries: [{ shiftId: 'shift-000001', seq: 2, at: T0, actor: 'op', kind: 'note', body: { v: 1, text: 'pump 3 slow' } }],
+      },
     ];
     for (const b of batches) expect(decodeWriterChange(wire(b))).toEqual(b);
   });
@@ -134,6 +138,9 @@ describe('messages between web nodes', () => {
       },
       { kind: 'dispatch_status', unitId: 'pump-1', to: 'out_of_service', actor: 'disp', reason: 'broken pump' },
       { kind: 'dispatch_recommend', incidentId: 'inc-000001', actor: 'disp', limit: 8 },
+      { kind: 'shift_command', command: { action: 'note', actor: 'op', text: 'pump 3 slow' } },
+      { kind: 'shift_command', command: { action: 'handover', actor: 'op', incomingLead: 'lead2', note: '' } },
+      { kind: 'shift_command', command: { action: 'sign_off', actor: 'lead2', shiftId: 'shift-000001', note: 'ok' } },
     ];
     for (const c of commands) expect(decodeWriterCommand(wire(c))).toEqual(c);
   });
@@ -146,6 +153,12 @@ describe('messages between web nodes', () => {
       { kind: 'recommendations', recommendations: [recommendation] },
       { kind: 'dispatch_refused', code: 'version_conflict', message: 'pump-1 changed since you looked' },
       { kind: 'failed', message: 'the store is down' },
+      {
+        kind: 'shift_result',
+        shift: { id: 'shift-000001', lead: 'op', openedAt: T0, status: 'open', notes: [], handover: null, signOff: null },
+        opened: null,
+      },
+      { kind: 'shift_refused', code: 'forbidden', message: 'only lead2 can sign it off, not op' },
     ];
     for (const a of answers) expect(decodeWriterAnswer(wire(a))).toEqual(a);
   });

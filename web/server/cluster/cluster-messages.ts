@@ -1,6 +1,6 @@
 /**
  * What web nodes say to each other about the features one node writes (incidents, dispatch,
- * the hotline case desk):
+ * the hotline case desk, the shift log):
  * the writer's changes, commands forwarded to the writer, and the writer's answers — each a
  * discriminated union on `kind`, sent as JSON and validated on receipt, so a node never acts on
  * a message it does not understand (a node of another version, a corrupted payload).
@@ -19,6 +19,7 @@ import {
 import { CASE_REFUSALS } from '../../../twin-model/cases/index.ts';
 import { caseSnapshotV1 } from '../../../storage/case-snapshot.ts';
 import { caseCommandSchema, caseIntakeSchema } from '../cases/case-commands.ts';
+import { SHIFT_REFUSAL_CODES, shiftCommandSchema, shiftEntrySchema, shiftRecordSchema } from '../shifts/shift-commands.ts';
 
 /** The writer's changes, sent to every other node in the order it made them. */
 export const writerChangeSchema = z.discriminatedUnion('kind', [
@@ -27,6 +28,8 @@ export const writerChangeSchema = z.discriminatedUnion('kind', [
     kind: z.literal('unit_changes'),
     units: z.array(z.object({ change: unitChangeSchema, trip: unitTripSchema.nullable() })),
   }),
+  /** Entries the writer added to the shift log, for nodes with their own store to keep. */
+  z.object({ kind: z.literal('shift_entries'), entries: z.array(shiftEntrySchema) }),
 ]);
 export type WriterChange = z.infer<typeof writerChangeSchema>;
 
@@ -54,6 +57,8 @@ export const writerCommandSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('case_intake'), intake: caseIntakeSchema }),
   /** A command on a case given on another node. */
   z.object({ kind: z.literal('case_command'), caseId: z.string(), command: caseCommandSchema }),
+  /** A write in the shift log (the writer numbers every entry and shift). */
+  z.object({ kind: z.literal('shift_command'), command: shiftCommandSchema }),
 ]);
 export type WriterCommand = z.infer<typeof writerCommandSchema>;
 
@@ -76,6 +81,9 @@ export const writerAnswerSchema = z.discriminatedUnion('kind', [
     code: z.enum(CASE_REFUSALS),
     params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
   }),
+  /** The shift written to (and, after a sign-off, the one it opened). */
+  z.object({ kind: z.literal('shift_result'), shift: shiftRecordSchema, opened: shiftRecordSchema.nullable() }),
+  z.object({ kind: z.literal('shift_refused'), code: z.enum(SHIFT_REFUSAL_CODES), message: z.string() }),
   /** The writer failed on the command (not a refusal: an error it did not expect). */
   z.object({ kind: z.literal('failed'), message: z.string() }),
 ]);

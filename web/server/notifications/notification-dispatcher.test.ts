@@ -207,6 +207,8 @@ describe('notification dispatcher', () => {
     expect(log.statuses(key)).toEqual(['queued', 'retrying', 'retrying', 'dead']);
     expect(log.latest.get(key)).toMatchObject({ attempts: 3, lastError: 'HTTP 503', reason: 'retries_exhausted' });
     expect(d.deadLetters('hook')[0]).toMatchObject({ reason: 'retries_exhausted', error: 'HTTP 503', attempts: 3 });
+    // What /metrics reads: three attempts, two of them retries, one recipient dead, nothing waiting.
+    expect(d.stats().hook).toMatchObject({ attempts: 3, retried: 2, sent: 0, dead: 1, queued: 0, inFlight: 0, retrying: 0 });
   });
 
   it('does not retry a refusal', async () => {
@@ -216,7 +218,7 @@ describe('notification dispatcher', () => {
     await d.drain();
     expect(sender.calls).toHaveLength(1);
     expect(d.deadLetters('hook')[0]).toMatchObject({ reason: 'refused', error: 'HTTP 404' });
-    expect(d.stats().hook).toMatchObject({ failed: 1, dead: 0 });
+    expect(d.stats().hook).toMatchObject({ failed: 1, dead: 0, retried: 0 });
   });
 
   it('marks recipients the receiver refused as failed and the others as sent', async () => {

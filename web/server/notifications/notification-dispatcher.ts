@@ -71,6 +71,8 @@ export interface ChannelStats {
   dropped: number;
   /** Not sent because their key was claimed already. */
   duplicates: number;
+  /** Attempts scheduled again after a retryable failure (messages, not recipients). */
+  retried: number;
 }
 
 interface Pending {
@@ -152,7 +154,7 @@ export class NotificationDispatcher {
       inFlight: 0,
       waiting: new Map(),
       pumpScheduled: false,
-      stats: { attempts: 0, sent: 0, failed: 0, dead: 0, dropped: 0, duplicates: 0 },
+      stats: { attempts: 0, sent: 0, failed: 0, dead: 0, dropped: 0, duplicates: 0, retried: 0 },
       deadLetters: [],
       retired: [],
     };
@@ -390,6 +392,7 @@ export class NotificationDispatcher {
     p.lastError = outcome.error;
     if (outcome.retryable && p.attempts < lane.channel.retry.attempts && !this.closed) {
       if (p.claimed) this.log(lane.channel.id, p, 'retrying', null);
+      lane.stats.retried++;
       const timer = setTimeout(
         () => {
           lane.waiting.delete(timer);

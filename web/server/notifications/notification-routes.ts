@@ -64,12 +64,19 @@ function refusal(err: unknown): never {
 }
 
 export function notificationRoutes(deps: NotificationRouteDeps): Route[] {
-  const deliveries = async (filter: Parameters<NotificationStore['deliveries']>[0]): Promise<DeliveryRecord[]> => {
-    await deps.notifications.flushLog();
-    return deps.store.deliveries(filter);
-  };
+  // The fixed paths first: the router takes the first route whose path matches.
+  return [...overviewRoutes(deps), ...deliveryRoutes(deps), ...documentRoutes(deps)];
+}
+
+/** The delivery log as stored, after what is held in memory is written. */
+async function deliveries(deps: NotificationRouteDeps, filter: Parameters<NotificationStore['deliveries']>[0]): Promise<DeliveryRecord[]> {
+  await deps.notifications.flushLog();
+  return deps.store.deliveries(filter);
+}
+
+/** The configuration in force, the escalations in progress, who is on call. */
+function overviewRoutes(deps: NotificationRouteDeps): Route[] {
   return [
-    // The fixed paths first: the router takes the first route whose path matches.
     route({
       method: 'GET',
       path: '/api/notifications/config',
@@ -96,74 +103,6 @@ export function notificationRoutes(deps: NotificationRouteDeps): Route[] {
           rosters: docs('rosters'),
           problems: deps.notifications.problems,
         };
-      },
-    }),
-    route({
-      method: 'GET',
-      path: '/api/notifications/deliveries',
-      operationId: 'listNotificationDeliveries',
-      response: z.array(deliveryRecordSchema),
-      permission: 'notify.admin',
-      tag: 'notifications',
-      summary: 'The delivery log: one row per recipient of each message as it stands now, newest first',
-      description:
-        "Filter by `status` (queued, sent, retrying, failed, dead), `channel`, `incident`, `since`. A recipient is `user:<name>` or a webhook's target; addresses are not logged.",
-      query: z.object({
-        status: z.enum(DELIVERY_STATUSES).optional(),
-        channel: channelId.optional(),
-        incident: incidentId.optional(),
-        since: timeParam.optional(),
-        limit: z.coerce.number().int().min(1).max(10_000).default(1000),
-      }),
-      returns:
-        'Array of { key, messageId, eventId, eventKind, incidentId, channelId, channelKind, recipient, language, status, attempts, lastError, reason, queuedAt, updatedAt }',
-      handler: ({ query }) =>
-        deliveries({
-          ...(query.status ? { status: query.status } : {}),
-          ...(query.channel ? { channelId: query.channel } : {}),
-          ...(query.incident ? { incidentId: query.incident } : {}),
-          ...(query.since !== undefined ? { since: query.since } : {}),
-          limit: query.limit,
-        }),
-    }),
-    route({
-      method: 'GET',
-      path: '/api/notifications/dead-letters',
-      operationId: 'listNotificationDeadLetters',
-      response: z.array(deliveryRecordSchema),
-      permission: 'notify.admin',
-      tag: 'notifications',
-      summary: 'The dead letters: deliveries that failed (refused) or died (retries used up, a full queue, shutdown), newest first',
-      description: 'Each with its `reason` and last error; `POST /api/notifications/redeliver` with their keys sends them again.',
-      query: z.object({ channel: channelId.optional(), limit: z.coerce.number().int().min(1).max(10_000).default(1000) }),
-      returns: 'Array of delivery log rows with status failed or dead',
-      handler: async ({ query }) => {
-        const filter = { ...(query.channel ? { channelId: query.channel } : {}), limit: query.limit };
-        const rows = [
-          ...(await deliveries({ ...filter, status: 'failed' })),
-          ...(await deps.store.deliveries({ ...filter, status: 'dead' })),
-        ];
-        return rows.sort((a, b) => b.updatedAt - a.updatedAt || a.key.localeCompare(b.key)).slice(0, query.limit);
-      },
-    }),
-    route({
-      method: 'POST',
-      path: '/api/notifications/redeliver',
-      operationId: 'redeliverNotifications',
-      response: z.object({ redelivered: z.array(z.string()), missing: z.array(z.string()) }),
-      permission: 'notify.admin',
-      tag: 'notifications',
-      summary:
-        'Sends dead letters again, by their delivery keys (on the twin writer, which holds the newest 1,000 per channel since it started)',
-      body: z.object({ keys: z.array(z.string().min(1).max(600)).min(1, 'at least one delivery key').max(1000) }).strict(),
-      returns: '{ redelivered: string[], missing: string[] } — missing: no dead letter of that key is held any longer',
-      handler: async ({ body, principal }) => {
-        if (!principal) throw new HttpError(401, 'sign in first');
-        try {
-          return await deps.notifications.redeliver(body.keys, principal.username);
-        } catch (err) {
-          return refusal(err);
-        }
       },
     }),
     route({
@@ -201,6 +140,86 @@ export function notificationRoutes(deps: NotificationRouteDeps): Route[] {
         return { at, teams: deps.notifications.onCall(at) };
       },
     }),
+  ];
+}
+
+/** The delivery log, the dead letters, and sending them again. */
+function deliveryRoutes(deps: NotificationRouteDeps): Route[] {
+  return [
+    route({
+      method: 'GET',
+      path: '/api/notifications/deliveries',
+      operationId: 'listNotificationDeliveries',
+      response: z.array(deliveryRecordSchema),
+      permission: 'notify.admin',
+      tag: 'notifications',
+      summary: 'The delivery log: one row per recipient of each message as it stands now, newest first',
+      description:
+        "Filter by `status` (queued, sent, retrying, failed, dead), `channel`, `incident`, `since`. A recipient is `user:<name>` or a webhook's target; addresses are not logged.",
+      query: z.object({
+        status: z.enum(DELIVERY_STATUSES).optional(),
+        channel: channelId.optional(),
+        incident: incidentId.optional(),
+        since: timeParam.optional(),
+        limit: z.coerce.number().int().min(1).max(10_000).default(1000),
+      }),
+      returns:
+        'Array of { key, messageId, eventId, eventKind, incidentId, channelId, channelKind, recipient, language, status, attempts, lastError, reason, queuedAt, updatedAt }',
+      handler: ({ query }) =>
+        deliveries(deps, {
+          ...(query.status ? { status: query.status } : {}),
+          ...(query.channel ? { channelId: query.channel } : {}),
+          ...(query.incident ? { incidentId: query.incident } : {}),
+          ...(query.since !== undefined ? { since: query.since } : {}),
+          limit: query.limit,
+        }),
+    }),
+    route({
+      method: 'GET',
+      path: '/api/notifications/dead-letters',
+      operationId: 'listNotificationDeadLetters',
+      response: z.array(deliveryRecordSchema),
+      permission: 'notify.admin',
+      tag: 'notifications',
+      summary: 'The dead letters: deliveries that failed (refused) or died (retries used up, a full queue, shutdown), newest first',
+      description: 'Each with its `reason` and last error; `POST /api/notifications/redeliver` with their keys sends them again.',
+      query: z.object({ channel: channelId.optional(), limit: z.coerce.number().int().min(1).max(10_000).default(1000) }),
+      returns: 'Array of delivery log rows with status failed or dead',
+      handler: async ({ query }) => {
+        const filter = { ...(query.channel ? { channelId: query.channel } : {}), limit: query.limit };
+        const rows = [
+          ...(await deliveries(deps, { ...filter, status: 'failed' })),
+          ...(await deps.store.deliveries({ ...filter, status: 'dead' })),
+        ];
+        return rows.sort((a, b) => b.updatedAt - a.updatedAt || a.key.localeCompare(b.key)).slice(0, query.limit);
+      },
+    }),
+    route({
+      method: 'POST',
+      path: '/api/notifications/redeliver',
+      operationId: 'redeliverNotifications',
+      response: z.object({ redelivered: z.array(z.string()), missing: z.array(z.string()) }),
+      permission: 'notify.admin',
+      tag: 'notifications',
+      summary:
+        'Sends dead letters again, by their delivery keys (on the twin writer, which holds the newest 1,000 per channel since it started)',
+      body: z.object({ keys: z.array(z.string().min(1).max(600)).min(1, 'at least one delivery key').max(1000) }).strict(),
+      returns: '{ redelivered: string[], missing: string[] } — missing: no dead letter of that key is held any longer',
+      handler: async ({ body, principal }) => {
+        if (!principal) throw new HttpError(401, 'sign in first');
+        try {
+          return await deps.notifications.redeliver(body.keys, principal.username);
+        } catch (err) {
+          return refusal(err);
+        }
+      },
+    }),
+  ];
+}
+
+/** The documents of one kind: listed, saved, deleted. */
+function documentRoutes(deps: NotificationRouteDeps): Route[] {
+  return [
     route({
       method: 'GET',
       path: '/api/notifications/{kind}',

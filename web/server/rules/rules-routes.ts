@@ -92,13 +92,20 @@ function refusal(err: unknown): never {
 }
 
 export function rulesRoutes(deps: RulesRouteDeps): Route[] {
-  const versionOf = (scope: RuleScope, v: number | undefined): number => {
-    const current = deps.rules.current(scope).version;
-    if (v === undefined) return current;
-    if (v > current)
-      throw new HttpError(404, `version ${v} of the ${scope} rules does not exist (versions 0 to ${current}; 0 is the baseline)`);
-    return v;
-  };
+  return [...ruleSetRoutes(deps), ...ruleChangeRoutes(deps), applyRoute(deps)];
+}
+
+/** A version number asked for, checked against the versions there are (absent: the one in force). */
+function versionOf(deps: RulesRouteDeps, scope: RuleScope, v: number | undefined): number {
+  const current = deps.rules.current(scope).version;
+  if (v === undefined) return current;
+  if (v > current)
+    throw new HttpError(404, `version ${v} of the ${scope} rules does not exist (versions 0 to ${current}; 0 is the baseline)`);
+  return v;
+}
+
+/** The rule set in force (or of a version), and the versions. */
+function ruleSetRoutes(deps: RulesRouteDeps): Route[] {
   return [
     route({
       method: 'GET',
@@ -121,7 +128,7 @@ export function rulesRoutes(deps: RulesRouteDeps): Route[] {
       query: z.object({ version: z.coerce.number().int().min(0).optional() }),
       returns: '{ scope, version, current, author, at, reason, ruleSet }',
       handler: ({ params, query }) => {
-        const version = versionOf(params.scope, query.version);
+        const version = versionOf(deps, params.scope, query.version);
         const v = deps.rules.versions(params.scope).find((x) => x.version === version);
         return {
           scope: params.scope,
@@ -159,6 +166,12 @@ export function rulesRoutes(deps: RulesRouteDeps): Route[] {
           .map((v) => ({ version: v.version, author: v.author, at: v.at, reason: v.reason, diff: v.diff })),
       }),
     }),
+  ];
+}
+
+/** The diff between two versions, and the preview of a draft rule. */
+function ruleChangeRoutes(deps: RulesRouteDeps): Route[] {
+  return [
     route({
       method: 'GET',
       path: '/api/rules/{scope}/diff',
@@ -174,8 +187,8 @@ export function rulesRoutes(deps: RulesRouteDeps): Route[] {
       }),
       returns: '{ scope, fromVersion, toVersion, diff: [{ path, change, before, after }] }',
       handler: ({ params, query }) => {
-        const to = versionOf(params.scope, query.toVersion);
-        const from = versionOf(params.scope, query.fromVersion ?? Math.max(0, to - 1));
+        const to = versionOf(deps, params.scope, query.toVersion);
+        const from = versionOf(deps, params.scope, query.fromVersion ?? Math.max(0, to - 1));
         try {
           return { scope: params.scope, fromVersion: from, toVersion: to, diff: deps.rules.diff(params.scope, from, to) };
         } catch (err) {
@@ -212,29 +225,33 @@ export function rulesRoutes(deps: RulesRouteDeps): Route[] {
         }
       },
     }),
-    route({
-      method: 'POST',
-      path: '/api/rules/{scope}/apply',
-      operationId: 'applyRules',
-      response: z.object({ scope, ...savedVersion }),
-      permission: 'rules.edit',
-      tag: 'rules',
-      summary: 'Saves a rule set as the next version (author, time, reason, diff) and puts it in force at once on every web node',
-      description:
-        "The whole rule set is validated against the city's vocabulary and register first: a bad one gets 400 listing every problem (`issues`: path, value, what is allowed). A set equal to the one in force, or one saved meanwhile by someone else under the same version number, is refused (400, 409). Audited.",
-      params: scopeParams,
-      body: applyBody,
-      maxBodyBytes: MAX_RULE_SET_BYTES,
-      returns: '{ scope, version, author, at, reason, diff: [{ path, change, before, after }] }',
-      handler: async ({ params, body, principal }) => {
-        if (!principal) throw new HttpError(401, 'sign in first');
-        try {
-          const v = await deps.rules.apply(params.scope, body.ruleSet, principal.username, body.reason);
-          return { scope: v.scope, version: v.version, author: v.author, at: v.at, reason: v.reason, diff: v.diff };
-        } catch (err) {
-          return refusal(err);
-        }
-      },
-    }),
   ];
+}
+
+/** A whole rule set saved as the next version and put in force. */
+function applyRoute(deps: RulesRouteDeps): Route {
+  return route({
+    method: 'POST',
+    path: '/api/rules/{scope}/apply',
+    operationId: 'applyRules',
+    response: z.object({ scope, ...savedVersion }),
+    permission: 'rules.edit',
+    tag: 'rules',
+    summary: 'Saves a rule set as the next version (author, time, reason, diff) and puts it in force at once on every web node',
+    description:
+      "The whole rule set is validated against the city's vocabulary and register first: a bad one gets 400 listing every problem (`issues`: path, value, what is allowed). A set equal to the one in force, or one saved meanwhile by someone else under the same version number, is refused (400, 409). Audited.",
+    params: scopeParams,
+    body: applyBody,
+    maxBodyBytes: MAX_RULE_SET_BYTES,
+    returns: '{ scope, version, author, at, reason, diff: [{ path, change, before, after }] }',
+    handler: async ({ params, body, principal }) => {
+      if (!principal) throw new HttpError(401, 'sign in first');
+      try {
+        const v = await deps.rules.apply(params.scope, body.ruleSet, principal.username, body.reason);
+        return { scope: v.scope, version: v.version, author: v.author, at: v.at, reason: v.reason, diff: v.diff };
+      } catch (err) {
+        return refusal(err);
+      }
+    },
+  });
 }

@@ -4,9 +4,10 @@
  * not allow gets 409, the wrong person 403, each with the reason.
  */
 import { z } from 'zod';
-import { handoverSummarySchema, SHIFT_ID_PATTERN, ShiftLogError, type ShiftRecord } from '../../../twin-model/index.ts';
-import type { SameShape } from '../../../twin-model/schema-check.ts';
+import { SHIFT_ID_PATTERN, ShiftLogError } from '../../../twin-model/index.ts';
+import { NoWriterError } from '../cluster/cluster-bus.ts';
 import { HttpError, route, type Route } from '../app/http-router.ts';
+import { shiftRecordSchema } from './shift-commands.ts';
 import type { ShiftService } from './shift-service.ts';
 
 export interface ShiftRouteDeps {
@@ -16,34 +17,28 @@ export interface ShiftRouteDeps {
 const STATUS = { conflict: 409, forbidden: 403, not_found: 404 } as const;
 const userName = z.string().regex(/^[a-z][a-z0-9._-]{1,31}$/, 'a user name: 2-32 characters of [a-z0-9._-] starting with a letter');
 const shiftParams = z.object({ shiftId: z.string().regex(SHIFT_ID_PATTERN, 'a shift id such as shift-000012') });
-/** A shift as it stands (twin-model/shifts `ShiftRecord`). */
-export const shiftRecordSchema = z.object({
-  id: z.string(),
-  lead: z.string(),
-  openedAt: z.number(),
-  status: z.enum(['open', 'handed_over', 'signed_off']),
-  notes: z.array(z.object({ seq: z.number(), at: z.number(), author: z.string(), text: z.string() })),
-  handover: z
-    .object({ at: z.number(), by: z.string(), incomingLead: z.string(), note: z.string(), summary: handoverSummarySchema })
-    .nullable(),
-  signOff: z.object({ at: z.number(), by: z.string(), note: z.string() }).nullable(),
-});
-const shiftRecordChecked: SameShape<z.infer<typeof shiftRecordSchema>, ShiftRecord> = true;
-void shiftRecordChecked;
 
 const SHIFT_VIEW =
   'Shift { id, lead, openedAt, status: open | handed_over | signed_off, notes: [{ seq, at, author, text }], handover: { at, by, incomingLead, note, summary: { at, openIncidents, bySeverity, byType, byDistrict, unacknowledged: [{ id, type, severity, district, openedAt }], unitsOut: [{ unitId, kind, status, incidentId }] } } | null, signOff: { at, by, note } | null }';
 
 function refusal(err: unknown): never {
   if (err instanceof ShiftLogError) throw new HttpError(STATUS[err.code], err.message);
+  if (err instanceof NoWriterError) throw new HttpError(503, err.message);
   throw err;
 }
 
+/** The shift log's routes: reading it, and writing in it (notes, handover, sign-off). */
 export function shiftRoutes(deps: ShiftRouteDeps): Route[] {
-  const signedIn = (p: { username: string } | null): string => {
-    if (!p) throw new HttpError(401, 'sign in first');
-    return p.username;
-  };
+  return [...shiftReadRoutes(deps), ...shiftWriteRoutes(deps)];
+}
+
+function signedIn(p: { username: string } | null): string {
+  if (!p) throw new HttpError(401, 'sign in first');
+  return p.username;
+}
+
+/** The shifts, the current one, one shift. */
+function shiftReadRoutes(deps: ShiftRouteDeps): Route[] {
   return [
     route({
       method: 'GET',
@@ -68,6 +63,30 @@ export function shiftRoutes(deps: ShiftRouteDeps): Route[] {
       returns: `{ shift: ${SHIFT_VIEW} | null }`,
       handler: async () => ({ shift: await deps.shifts.current() }),
     }),
+    route({
+      method: 'GET',
+      path: '/api/shifts/{shiftId}',
+      operationId: 'getShift',
+      response: shiftRecordSchema,
+      permission: 'shiftlog.read',
+      tag: 'shifts',
+      summary: 'One shift with its notes, handover summary and sign-off',
+      params: shiftParams,
+      returns: SHIFT_VIEW,
+      handler: async ({ params }) => {
+        try {
+          return await deps.shifts.shift(params.shiftId);
+        } catch (err) {
+          return refusal(err);
+        }
+      },
+    }),
+  ];
+}
+
+/** A note, the handover, the sign-off (each carried out by the node holding the writer lease). */
+function shiftWriteRoutes(deps: ShiftRouteDeps): Route[] {
+  return [
     route({
       method: 'POST',
       path: '/api/shifts/current/notes',
@@ -101,24 +120,6 @@ export function shiftRoutes(deps: ShiftRouteDeps): Route[] {
       handler: async ({ body, principal }) => {
         try {
           return await deps.shifts.handover(signedIn(principal), body.incomingLead, body.note);
-        } catch (err) {
-          return refusal(err);
-        }
-      },
-    }),
-    route({
-      method: 'GET',
-      path: '/api/shifts/{shiftId}',
-      operationId: 'getShift',
-      response: shiftRecordSchema,
-      permission: 'shiftlog.read',
-      tag: 'shifts',
-      summary: 'One shift with its notes, handover summary and sign-off',
-      params: shiftParams,
-      returns: SHIFT_VIEW,
-      handler: async ({ params }) => {
-        try {
-          return await deps.shifts.shift(params.shiftId);
         } catch (err) {
           return refusal(err);
         }
