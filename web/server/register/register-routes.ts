@@ -168,42 +168,68 @@ const parseJson = (text: string): Record<string, unknown> => {
 };
 
 export function registerRoutes(deps: RegisterRouteDeps): Route[] {
+  return [importRoute(deps), ...importReadRoutes(deps)];
+}
+
+type StoredImport = Awaited<ReturnType<RegisterRouteDeps['registers']['list']>>[number];
+
+/** A stored import as the list and the detail show it (the problems counted). */
+function summaryOf(r: StoredImport, problems: number) {
+  return {
+    id: r.id,
+    at: r.at,
+    actor: r.actor,
+    reason: r.reason,
+    entity: r.entity,
+    ok: r.ok,
+    applied: r.applied,
+    superseded: r.superseded,
+    entries: r.entries,
+    counts: parseJson(r.counts),
+    problems,
+  };
+}
+
+function importRoute(deps: RegisterRouteDeps): Route {
+  return route({
+    method: 'POST',
+    path: '/api/register/imports',
+    operationId: 'importRegister',
+    response: importResult,
+    permission: 'registers.manage',
+    tag: 'city',
+    summary: 'Imports a sensors, units or sources CSV or a vocabulary.json: a dry run shows the diff, an apply puts it in force',
+    description:
+      "The file replaces the entity's whole list and is checked with the city package loader's rules against the files in force (docs/city-packages.md). `dryRun=true` (the default) answers the diff — added, changed (moved, renamed, …), retired, and every invalid row with its line, field, value and what is allowed — and changes nothing. `dryRun=false` applies a valid file (a file with any error gets 400 listing every problem; nothing is applied). Both are stored and audited.",
+    query: z.object({ dryRun: z.enum(['true', 'false']).default('true') }),
+    body: importBody,
+    maxBodyBytes: MAX_REGISTER_BYTES + 64 * 1024,
+    returns:
+      '{ id, entity, file, at, dryRun, ok, applied, entries, problems, counts, added, changed, retired, vocabulary, live, nextStart }',
+    handler: async ({ query, body, principal }) => {
+      if (!principal) throw new HttpError(401, 'sign in first');
+      const dryRun = query.dryRun === 'true';
+      if (!dryRun && body.reason.length === 0) throw new HttpError(400, 'give a `reason`: why the register changes (required to apply)');
+      const text =
+        body.entity === 'vocabulary'
+          ? typeof body.vocabulary === 'string'
+            ? body.vocabulary
+            : JSON.stringify(body.vocabulary, null, 2)
+          : body.csv!;
+      try {
+        const r = await deps.registers.run({ entity: body.entity, text, reason: body.reason, actor: principal.username, dryRun });
+        return resultOf(r.id, r.at, dryRun, r.applied, r.check);
+      } catch (err) {
+        if (err instanceof RegisterImportRefused) throw new HttpError(400, err.message, err.problems.map(issueOf));
+        if (err instanceof RegisterImportUnavailable) throw new HttpError(409, err.message);
+        throw err;
+      }
+    },
+  });
+}
+
+function importReadRoutes(deps: RegisterRouteDeps): Route[] {
   return [
-    route({
-      method: 'POST',
-      path: '/api/register/imports',
-      operationId: 'importRegister',
-      response: importResult,
-      permission: 'registers.manage',
-      tag: 'city',
-      summary: 'Imports a sensors, units or sources CSV or a vocabulary.json: a dry run shows the diff, an apply puts it in force',
-      description:
-        "The file replaces the entity's whole list and is checked with the city package loader's rules against the files in force (docs/city-packages.md). `dryRun=true` (the default) answers the diff — added, changed (moved, renamed, …), retired, and every invalid row with its line, field, value and what is allowed — and changes nothing. `dryRun=false` applies a valid file (a file with any error gets 400 listing every problem; nothing is applied). Both are stored and audited.",
-      query: z.object({ dryRun: z.enum(['true', 'false']).default('true') }),
-      body: importBody,
-      maxBodyBytes: MAX_REGISTER_BYTES + 64 * 1024,
-      returns:
-        '{ id, entity, file, at, dryRun, ok, applied, entries, problems, counts, added, changed, retired, vocabulary, live, nextStart }',
-      handler: async ({ query, body, principal }) => {
-        if (!principal) throw new HttpError(401, 'sign in first');
-        const dryRun = query.dryRun === 'true';
-        if (!dryRun && body.reason.length === 0) throw new HttpError(400, 'give a `reason`: why the register changes (required to apply)');
-        const text =
-          body.entity === 'vocabulary'
-            ? typeof body.vocabulary === 'string'
-              ? body.vocabulary
-              : JSON.stringify(body.vocabulary, null, 2)
-            : body.csv!;
-        try {
-          const r = await deps.registers.run({ entity: body.entity, text, reason: body.reason, actor: principal.username, dryRun });
-          return resultOf(r.id, r.at, dryRun, r.applied, r.check);
-        } catch (err) {
-          if (err instanceof RegisterImportRefused) throw new HttpError(400, err.message, err.problems.map(issueOf));
-          if (err instanceof RegisterImportUnavailable) throw new HttpError(409, err.message);
-          throw err;
-        }
-      },
-    }),
     route({
       method: 'GET',
       path: '/api/register/imports',
@@ -215,19 +241,7 @@ export function registerRoutes(deps: RegisterRouteDeps): Route[] {
       query: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }),
       returns: '{ imports: [{ id, at, actor, reason, entity, ok, applied, superseded, entries, counts, problems }] }',
       handler: async ({ query }) => ({
-        imports: (await deps.registers.list(query.limit)).map((r) => ({
-          id: r.id,
-          at: r.at,
-          actor: r.actor,
-          reason: r.reason,
-          entity: r.entity,
-          ok: r.ok,
-          applied: r.applied,
-          superseded: r.superseded,
-          entries: r.entries,
-          counts: parseJson(r.counts),
-          problems: (JSON.parse(r.problems || '[]') as unknown[]).length,
-        })),
+        imports: (await deps.registers.list(query.limit)).map((r) => summaryOf(r, (JSON.parse(r.problems || '[]') as unknown[]).length)),
       }),
     }),
     route({
@@ -245,17 +259,7 @@ export function registerRoutes(deps: RegisterRouteDeps): Route[] {
         if (!r) throw new HttpError(404, `no register import ${JSON.stringify(params.importId)}`);
         const problemList = JSON.parse(r.problems || '[]') as z.infer<typeof problemSchema>[];
         return {
-          id: r.id,
-          at: r.at,
-          actor: r.actor,
-          reason: r.reason,
-          entity: r.entity,
-          ok: r.ok,
-          applied: r.applied,
-          superseded: r.superseded,
-          entries: r.entries,
-          counts: parseJson(r.counts),
-          problems: problemList.length,
+          ...summaryOf(r, problemList.length),
           file: IMPORT_FILES[r.entity as (typeof IMPORT_ENTITIES)[number]] ?? r.entity,
           text: r.fileText,
           problemList,
