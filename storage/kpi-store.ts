@@ -167,16 +167,7 @@ export class KpiStore {
    * the same incidents as `openIncidents`, without merging their step times.
    */
   async openIncidentPoints(w: KpiWindows): Promise<OpenIncidentPoint[]> {
-    const rows = await this.rows<{
-      id: string;
-      type: string;
-      status: string;
-      district: string;
-      lng: number;
-      lat: number;
-      severity: number;
-      detectedAt: string;
-    }>(
+    const rows = await this.rows<Omit<IncidentPoint, 'detectedAt'> & { detectedAt: string }>(
       `SELECT incident_id AS id, argMaxMerge(type) AS type, argMaxMerge(status) AS status, argMaxMerge(district) AS district,
               argMaxMerge(lng) AS lng, argMaxMerge(lat) AS lat, argMaxMerge(severity) AS severity, ${epoch('min(detected_at)')} AS detectedAt
        FROM incident_marks WHERE incident_id IN (${OPEN_IDS}) GROUP BY incident_id
