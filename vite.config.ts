@@ -1,4 +1,5 @@
 import { defineConfig } from 'vite';
+import { pageHead } from './web/build/page-head.ts';
 import { precompress } from './web/build/precompress.ts';
 
 /**
@@ -23,7 +24,7 @@ const LIBRARY_CHUNKS: readonly { name: string; test: RegExp; priority: number }[
 export default defineConfig({
   root: 'web/client',
   base: './',
-  plugins: [precompress()],
+  plugins: [pageHead(), precompress()],
   build: {
     outDir: '../../dist/web',
     emptyOutDir: true,

@@ -4,6 +4,7 @@
  * (`sensors`, registry-store.ts) is the only non-rollup table a KPI reads.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
+import type { IncidentPoint } from '../twin-model/incidents/incident-types.ts';
 import { queryRows } from './clickhouse-client.ts';
 
 /** The time ranges one summary covers (epoch ms; web/server/kpi/kpi-model.ts `kpiWindows`). */
@@ -108,16 +109,7 @@ function toMark(r: Record<string, unknown>): IncidentMarkRow {
 }
 
 /** An open incident as the summary shows it (map point, counts by type and district). */
-export interface OpenIncidentPoint {
-  id: string;
-  type: string;
-  status: string;
-  district: string;
-  lng: number;
-  lat: number;
-  severity: number;
-  detectedAt: number;
-}
+export type OpenIncidentPoint = IncidentPoint;
 
 /** A hotline case (12345: a `citizen_report` event) as the drill-down lists it. */
 export interface HotlineCaseRow {
@@ -175,16 +167,7 @@ export class KpiStore {
    * the same incidents as `openIncidents`, without merging their step times.
    */
   async openIncidentPoints(w: KpiWindows): Promise<OpenIncidentPoint[]> {
-    const rows = await this.rows<{
-      id: string;
-      type: string;
-      status: string;
-      district: string;
-      lng: number;
-      lat: number;
-      severity: number;
-      detectedAt: string;
-    }>(
+    const rows = await this.rows<Omit<IncidentPoint, 'detectedAt'> & { detectedAt: string }>(
       `SELECT incident_id AS id, argMaxMerge(type) AS type, argMaxMerge(status) AS status, argMaxMerge(district) AS district,
               argMaxMerge(lng) AS lng, argMaxMerge(lat) AS lat, argMaxMerge(severity) AS severity, ${epoch('min(detected_at)')} AS detectedAt
        FROM incident_marks WHERE incident_id IN (${OPEN_IDS}) GROUP BY incident_id

@@ -102,19 +102,39 @@ const RANGE = `r.classification = 'public' AND r.entity = 'sensor' AND r.minute 
 export class OpenDataStore {
   constructor(private readonly client: ClickHouseClient) {}
 
-  /** Hourly mean and max of `metrics` by district over the public sensors of `kind`. */
-  async districtHours(kind: string, metrics: readonly string[], q: OpenDataRange): Promise<DistrictHourRow[]> {
-    const rows = await queryRows<Record<string, string | number>>(
+  /**
+   * Hourly rows of `metrics` from the public sensors of `kind` (in the district asked, if any):
+   * `columns` after the hour, grouped and ordered by hour, `key` and metric.
+   */
+  private hourRows(
+    columns: string,
+    key: 'district' | 'site_id',
+    kind: string,
+    metrics: readonly string[],
+    q: OpenDataRange,
+  ): Promise<Record<string, string | number>[]> {
+    return queryRows<Record<string, string | number>>(
       this.client,
-      `SELECT ${HOUR} AS hour, p.district AS district, r.metric AS metric,
-              sum(r.sum_v) / sum(r.n) AS mean, max(r.max_v) AS max, uniqExact(r.sensor_id) AS sensors
+      `SELECT ${HOUR} AS hour, ${columns}
          FROM readings_1m AS r
          INNER JOIN (${PUBLIC_SENSORS}) AS p ON r.sensor_id = p.sensor_id
         WHERE ${RANGE} AND p.kind = {kind:String} AND ({district:String} = '' OR p.district = {district:String})
-        GROUP BY hour, district, metric
-        ORDER BY hour, district, metric
+        GROUP BY hour, ${key}, metric
+        ORDER BY hour, ${key}, metric
         LIMIT {limit:UInt32}`,
       { ...params(q), kind, metrics },
+    );
+  }
+
+  /** Hourly mean and max of `metrics` by district over the public sensors of `kind`. */
+  async districtHours(kind: string, metrics: readonly string[], q: OpenDataRange): Promise<DistrictHourRow[]> {
+    const rows = await this.hourRows(
+      `p.district AS district, r.metric AS metric,
+              sum(r.sum_v) / sum(r.n) AS mean, max(r.max_v) AS max, uniqExact(r.sensor_id) AS sensors`,
+      'district',
+      kind,
+      metrics,
+      q,
     );
     return rows.map((r) => ({
       hour: String(r.hour),
@@ -128,17 +148,13 @@ export class OpenDataStore {
 
   /** Hourly mean and max of `metrics` at each public site of `kind`. */
   async siteHours(kind: string, metrics: readonly string[], q: OpenDataRange): Promise<SiteHourRow[]> {
-    const rows = await queryRows<Record<string, string | number>>(
-      this.client,
-      `SELECT ${HOUR} AS hour, p.sensor_id AS site_id, any(p.name) AS name, any(p.district) AS district, any(p.lng) AS lng, any(p.lat) AS lat,
-              r.metric AS metric, sum(r.sum_v) / sum(r.n) AS mean, max(r.max_v) AS max
-         FROM readings_1m AS r
-         INNER JOIN (${PUBLIC_SENSORS}) AS p ON r.sensor_id = p.sensor_id
-        WHERE ${RANGE} AND p.kind = {kind:String} AND ({district:String} = '' OR p.district = {district:String})
-        GROUP BY hour, site_id, metric
-        ORDER BY hour, site_id, metric
-        LIMIT {limit:UInt32}`,
-      { ...params(q), kind, metrics },
+    const rows = await this.hourRows(
+      `p.sensor_id AS site_id, any(p.name) AS name, any(p.district) AS district, any(p.lng) AS lng, any(p.lat) AS lat,
+              r.metric AS metric, sum(r.sum_v) / sum(r.n) AS mean, max(r.max_v) AS max`,
+      'site_id',
+      kind,
+      metrics,
+      q,
     );
     return rows.map((r) => ({
       hour: String(r.hour),

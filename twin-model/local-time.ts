@@ -3,7 +3,9 @@
  * `city.json` `timezone`, `Asia/Shanghai` for the generated Wuhan), from the platform's `Intl`
  * data — no fixed offsets, so daylight saving (Europe/Berlin, America/New_York) is honoured.
  * Used wherever a time is shown or a local day or hour is computed: the KPI day, after-action
- * reports, unit shifts, the simulator's daily curves, the console's formatting.
+ * reports, unit shifts, the simulator's daily curves, the console's formatting, on-call rosters
+ * and message texts (notifications/city-time.ts), CAP date-times (cap/cap-time.ts), case time
+ * limits on working hours (cases/case-sla.ts). The one place that asks `Intl` about a zone.
  *
  * Pure: the instant comes in. The zone's offset is read once per quarter hour of the instant
  * (offsets change on quarter hours at most), so hot paths (the simulator samples thousands of
@@ -72,6 +74,11 @@ export function zoneOffsetMs(ms: number, zone: string): number {
   return offsetMs;
 }
 
+/** Offset of `zone` from UTC at the instant `ms`, in whole minutes (east positive). */
+export function utcOffsetMinutes(ms: number, zone: string): number {
+  return Math.round(zoneOffsetMs(ms, zone) / 60_000);
+}
+
 /** Local wall time of an instant: hour (fractional, 0–24), weekday (0 Sunday … 6 Saturday), date. */
 export interface LocalClock {
   hour: number;
@@ -122,6 +129,56 @@ export function localDayStart(ms: number, zone: string): number {
 export function localDayStartAfter(dayStart: number, days: number, zone: string): number {
   const wall = Math.floor((dayStart + zoneOffsetMs(dayStart, zone)) / DAY_MS) * DAY_MS;
   return instantOfWallTime(wall + days * DAY_MS, zone);
+}
+
+/** A local date and time in parts, for calendar arithmetic (working hours, holidays). */
+export interface LocalDateTime {
+  year: number;
+  /** 1–12. */
+  month: number;
+  day: number;
+  /** Minutes since local midnight (fractional). */
+  minuteOfDay: number;
+  /** ISO weekday: 1 Monday … 7 Sunday. */
+  weekday: number;
+}
+
+/** The local date and time of `ms` in `zone`. */
+export function localDateTime(ms: number, zone: string): LocalDateTime {
+  const local = new Date(ms + zoneOffsetMs(ms, zone));
+  const dow = local.getUTCDay();
+  return {
+    year: local.getUTCFullYear(),
+    month: local.getUTCMonth() + 1,
+    day: local.getUTCDate(),
+    minuteOfDay: local.getUTCHours() * 60 + local.getUTCMinutes() + local.getUTCSeconds() / 60 + local.getUTCMilliseconds() / 60_000,
+    weekday: dow === 0 ? 7 : dow,
+  };
+}
+
+/**
+ * The instant at which the clocks in `zone` show `minuteOfDay` on the local date `year-month-day`
+ * (month 1–12); a skipped or repeated time as {@link instantOfWallTime} reads it.
+ */
+export function zonedInstant(year: number, month: number, day: number, minuteOfDay: number, zone: string): number {
+  return instantOfWallTime(Date.UTC(year, month - 1, day) + minuteOfDay * 60_000, zone);
+}
+
+/** `YYYY-MM-DD` of a local date. */
+export function dateKey(year: number, month: number, day: number): string {
+  return `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+}
+
+/** The local date after `year-month-day` (calendar arithmetic, no zone involved). */
+export function nextDate(year: number, month: number, day: number): { year: number; month: number; day: number } {
+  const d = new Date(Date.UTC(year, month - 1, day + 1));
+  return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() };
+}
+
+/** ISO weekday (1 Monday … 7 Sunday) of a local date. */
+export function weekdayOf(year: number, month: number, day: number): number {
+  const dow = new Date(Date.UTC(year, month - 1, day)).getUTCDay();
+  return dow === 0 ? 7 : dow;
 }
 
 function pad2(n: number): string {

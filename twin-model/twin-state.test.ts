@@ -18,6 +18,20 @@ function clock(start = T0): TwinContext & { advance(ms: number): void } {
 }
 const meta = { kind: 'water_level' as const, lng: 114.3, lat: 30.55, source: 'swj', district: '420106' };
 
+/** A twin that knows wl-1 (its meta) and has taken one water level of `value` cm from it at T0. */
+function knownWithReading(value: number) {
+  const state = createTwinState();
+  const ctx = clock();
+  applyTwinInput(state, { type: 'meta', id: 'wl-1', meta }, ctx, createTwinChanges());
+  applyTwinInput(
+    state,
+    { type: 'readings', id: 'wl-1', readings: [{ metric: 'water_level_cm', ts: T0, value }] },
+    ctx,
+    createTwinChanges(),
+  );
+  return { state, ctx };
+}
+
 describe('evaluateLevel (hysteresis)', () => {
   const rule = DEFAULT_ALARM_RULES.water_level.metrics[0]!;
   it('enters at the threshold and leaves only past the exit value', () => {
@@ -83,15 +97,7 @@ describe('applyTwinInput', () => {
     expect(countByState(state).unregistered).toBe(2);
   });
   it('ignores late readings for the live state', () => {
-    const state = createTwinState();
-    const ctx = clock();
-    applyTwinInput(state, { type: 'meta', id: 'wl-1', meta }, ctx, createTwinChanges());
-    applyTwinInput(
-      state,
-      { type: 'readings', id: 'wl-1', readings: [{ metric: 'water_level_cm', ts: T0, value: 5 }] },
-      ctx,
-      createTwinChanges(),
-    );
+    const { state, ctx } = knownWithReading(5);
     const changes = createTwinChanges();
     applyTwinInput(
       state,
@@ -103,15 +109,7 @@ describe('applyTwinInput', () => {
     expect(changes.changed.size).toBe(0);
   });
   it('turns a silent sensor stale on tick and back when data comes', () => {
-    const state = createTwinState();
-    const ctx = clock();
-    applyTwinInput(state, { type: 'meta', id: 'wl-1', meta }, ctx, createTwinChanges());
-    applyTwinInput(
-      state,
-      { type: 'readings', id: 'wl-1', readings: [{ metric: 'water_level_cm', ts: T0, value: 5 }] },
-      ctx,
-      createTwinChanges(),
-    );
+    const { state, ctx } = knownWithReading(5);
     ctx.advance(DEFAULT_ALARM_RULES.water_level.staleAfterMs + 1000);
     const changes = createTwinChanges();
     applyTwinInput(state, { type: 'tick' }, ctx, changes);
@@ -126,15 +124,7 @@ describe('applyTwinInput', () => {
     expect(state.byId.get('wl-1')!.state).toBe(SensorStateCode.normal);
   });
   it("words a stale sensor's growing silence when asked, without rewriting it on every tick", () => {
-    const state = createTwinState();
-    const ctx = clock();
-    applyTwinInput(state, { type: 'meta', id: 'wl-1', meta }, ctx, createTwinChanges());
-    applyTwinInput(
-      state,
-      { type: 'readings', id: 'wl-1', readings: [{ metric: 'water_level_cm', ts: T0, value: 5 }] },
-      ctx,
-      createTwinChanges(),
-    );
+    const { state, ctx } = knownWithReading(5);
     const limitS = DEFAULT_ALARM_RULES.water_level.staleAfterMs / 1000;
     ctx.advance(DEFAULT_ALARM_RULES.water_level.staleAfterMs + 1000);
     applyTwinInput(state, { type: 'tick' }, ctx, createTwinChanges());
@@ -148,15 +138,7 @@ describe('applyTwinInput', () => {
     expect(stateReasonAt(state, entry, ctx.now())).toBe(`no reading for ${limitS + 60} s (limit ${limitS} s)`);
   });
   it('keeps the state and reason of a sensor inside its staleness limit on tick', () => {
-    const state = createTwinState();
-    const ctx = clock();
-    applyTwinInput(state, { type: 'meta', id: 'wl-1', meta }, ctx, createTwinChanges());
-    applyTwinInput(
-      state,
-      { type: 'readings', id: 'wl-1', readings: [{ metric: 'water_level_cm', ts: T0, value: 34 }] },
-      ctx,
-      createTwinChanges(),
-    );
+    const { state, ctx } = knownWithReading(34);
     ctx.advance(DEFAULT_ALARM_RULES.water_level.staleAfterMs - 1000);
     const changes = createTwinChanges({ collectAlarms: true });
     applyTwinInput(state, { type: 'tick' }, ctx, changes);

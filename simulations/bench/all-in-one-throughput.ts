@@ -7,9 +7,8 @@
  * another checkout's `citytwin all` with this publisher (to compare two versions in one run).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { startAllInOne } from './all-in-one-app.ts';
 
 const TSX = join(process.cwd(), 'node_modules', '.bin', 'tsx');
 const PUBLISHER = join(import.meta.dirname, 'publisher-process.ts');
@@ -31,31 +30,8 @@ export interface AllInOneResult {
 
 /** Measures `citytwin all` of the checkout in `appDir` (default: this one). */
 export async function allInOneThroughput(messages: number, appDir = process.cwd()): Promise<AllInOneResult> {
-  const dir = mkdtempSync(join(tmpdir(), 'citytwin-bench-all-'));
-  const app = spawn(join(appDir, 'node_modules', '.bin', 'tsx'), ['bin/citytwin.ts', 'all'], {
-    cwd: appDir,
-    env: {
-      ...process.env,
-      CITYTWIN_HTTP_PORT: '0',
-      CITYTWIN_MQTT_PORT: '0',
-      CITYTWIN_SIMULATE: '0',
-      CITYTWIN_DATA_DIR: dir,
-      CITYTWIN_LOG_LEVEL: 'info',
-      CITYTWIN_SENSORS: '100',
-      CITYTWIN_ADMIN_PASSWORD: ADMIN_PASSWORD,
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const { url, brokerUrl, stop } = await startAllInOne({ tag: 'all', adminPassword: ADMIN_PASSWORD, appDir, startTimeoutMs: 120_000 });
   try {
-    let out = '';
-    app.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    const deadline = Date.now() + 120_000;
-    while (!(/CityTwin console: (\S+)/.test(out) && /embedded MQTT broker on (\S+)/.test(out))) {
-      if (Date.now() > deadline || app.exitCode !== null) throw new Error(`citytwin all did not start:\n${out}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    const url = /CityTwin console: (\S+)/.exec(out)![1]!;
-    const brokerUrl = /embedded MQTT broker on (\S+)/.exec(out)![1]!;
     const samples: Array<[number, number, number]> = [];
     let polling = true;
     const poll = (async () => {
@@ -99,9 +75,7 @@ export async function allInOneThroughput(messages: number, appDir = process.cwd(
       stored: samples.at(-1)?.[2] ?? 0,
     };
   } finally {
-    app.kill('SIGTERM');
-    await new Promise((r) => (app.exitCode !== null ? r(null) : app.once('exit', r)));
-    rmSync(dir, { recursive: true, force: true });
+    await stop();
   }
 }
 

@@ -60,6 +60,7 @@ import { soakRun } from './soak.ts';
 import { measureKpi } from './kpi-bench.ts';
 import { scaleRun } from './scale-bench.ts';
 import { allInOneThroughput } from './all-in-one-throughput.ts';
+import { startAllInOne } from './all-in-one-app.ts';
 import { cityStartRun } from './city-start-bench.ts';
 import { fmt, line } from './bench-report.ts';
 import { consoleLoadRun, notifyRun, replayRun } from './later-runs.ts';
@@ -276,27 +277,8 @@ async function latencyRun(): Promise<void> {
   const rate = 5000;
   const seconds = Math.max(5, Math.round(20 * SCALE));
   process.stdout.write(`\n3. publish → socket.io client latency at ${fmt(rate)} msg/s for ${seconds} s (citytwin all, simulator off)\n`);
-  const dir = mkdtempSync(join(tmpdir(), 'citytwin-bench-lat-'));
-  const app = spawn(TSX, ['bin/citytwin.ts', 'all'], {
-    env: {
-      ...process.env,
-      CITYTWIN_HTTP_PORT: '0',
-      CITYTWIN_MQTT_PORT: '0',
-      CITYTWIN_SIMULATE: '0',
-      CITYTWIN_DATA_DIR: dir,
-      CITYTWIN_LOG_LEVEL: 'info',
-      CITYTWIN_SENSORS: '100',
-      CITYTWIN_ADMIN_PASSWORD: BENCH_ADMIN_PASSWORD,
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const { url, brokerUrl, stop } = await startAllInOne({ tag: 'lat', adminPassword: BENCH_ADMIN_PASSWORD, startTimeoutMs: 60_000 });
   try {
-    let out = '';
-    app.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    const ok = await waitUntil(() => /CityTwin console: (\S+)/.test(out) && /embedded MQTT broker on (\S+)/.test(out), 60_000);
-    if (!ok) throw new Error(`citytwin did not start:\n${out}`);
-    const url = /CityTwin console: (\S+)/.exec(out)![1]!;
-    const brokerUrl = /embedded MQTT broker on (\S+)/.exec(out)![1]!;
     // The stream needs a signed-in client (docs/security.md).
     const loginRes = await fetch(new URL('/api/auth/login', url), {
       method: 'POST',
@@ -336,9 +318,7 @@ async function latencyRun(): Promise<void> {
     line('publish → client p50', `${fmt(p50)} ms`, '', null);
     line('publish → client p99', `${fmt(p99)} ms`, '(target ≤ 250 ms)', p99 <= 250);
   } finally {
-    app.kill('SIGTERM');
-    await new Promise((r) => app.once('exit', r));
-    rmSync(dir, { recursive: true, force: true });
+    await stop();
   }
 }
 

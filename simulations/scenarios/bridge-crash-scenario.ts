@@ -5,14 +5,12 @@
  */
 import type { CityModel, Road, SensorSite } from '../../twin-model/city/city-types.ts';
 import { lineLengthM, PolygonIndex, pointAlong } from '../../twin-model/city/geometry.ts';
-import { cityTimeZone } from '../local-time.ts';
-import { createWeather } from '../rainstorm.ts';
 import { sampleSignals, type MetricValues } from '../signal-patterns.ts';
 import {
   HOUR_MS,
   MINUTE_MS,
-  ScenarioBuilder,
   assetsOfKind,
+  dryWeatherScenario,
   distM,
   envelope,
   fmtTime,
@@ -93,12 +91,7 @@ export function crashBridges(
 /** Generates the bridge-crash run. */
 export function generateBridgeCrash(options: ScenarioOptions, knobs: Partial<BridgeCrashKnobs> = {}): ScenarioRun {
   const k: BridgeCrashKnobs = { ...BRIDGE_CRASH_KNOBS, ...knobs };
-  const b = new ScenarioBuilder(
-    'bridge_crash',
-    options,
-    k.durationMs,
-    createWeather({ scenario: 'none', timeZone: cityTimeZone(options.city) }),
-  );
+  const b = dryWeatherScenario('bridge_crash', options, k.durationMs);
   const city = b.city;
   const rnd = b.random.fork('crash');
   const traffic = sitesOfKind(city, 'traffic_flow');

@@ -4,14 +4,12 @@
  * downwind. Sometimes a second, small fire (a vehicle) that only callers report.
  */
 import type { SensorSite } from '../../twin-model/city/city-types.ts';
-import { cityTimeZone } from '../local-time.ts';
-import { createWeather } from '../rainstorm.ts';
 import { airQualityIndex, sampleSignals } from '../signal-patterns.ts';
 import {
   HOUR_MS,
   MINUTE_MS,
-  ScenarioBuilder,
   assetsOfKind,
+  dryWeatherScenario,
   distM,
   envelope,
   fmtTime,
@@ -46,7 +44,7 @@ const CALLS = [
 /** Generates the fire run. */
 export function generateFire(options: ScenarioOptions, knobs: Partial<FireKnobs> = {}): ScenarioRun {
   const k: FireKnobs = { ...FIRE_KNOBS, ...knobs };
-  const b = new ScenarioBuilder('fire', options, k.durationMs, createWeather({ scenario: 'none', timeZone: cityTimeZone(options.city) }));
+  const b = dryWeatherScenario('fire', options, k.durationMs);
   const city = b.city;
   const rnd = b.random.fork('fire');
   const cameras = assetsOfKind(city, 'camera');

@@ -14,7 +14,7 @@ import { createRandom, hashString, type Random } from '../../twin-model/random.t
 import type { EventType, MetricName, SensorKind } from '../../twin-model/vocabulary.ts';
 import { REPORT_INTERVAL_MS } from '../gateway-plan.ts';
 import { cityTimeZone, localDateKey, zonedTime } from '../local-time.ts';
-import type { Weather } from '../rainstorm.ts';
+import { createWeather, type Weather } from '../rainstorm.ts';
 import { METRIC_DECIMALS, METRIC_RANGES, sampleSignals, type MetricValues } from '../signal-patterns.ts';
 import type { Distractor, ScenarioInput, ScenarioName, ScenarioOptions, ScenarioRun, TrueEvent } from './scenario-types.ts';
 
@@ -439,6 +439,11 @@ export class ScenarioBuilder {
       distractors: this.distractors.slice(),
     };
   }
+}
+
+/** A builder for a scenario that happens in dry, ordinary weather (the city's own time zone). */
+export function dryWeatherScenario(name: ScenarioName, options: ScenarioOptions, durationMs: number): ScenarioBuilder {
+  return new ScenarioBuilder(name, options, durationMs, createWeather({ scenario: 'none', timeZone: cityTimeZone(options.city) }));
 }
 
 /** `count` distinct items of `items` in random order (all of them when fewer). */

@@ -5,14 +5,12 @@
  */
 import { DEFAULT_ALARM_RULES } from '../../twin-model/alarm-rules.ts';
 import type { Asset, SensorSite } from '../../twin-model/city/city-types.ts';
-import { cityTimeZone } from '../local-time.ts';
-import { createWeather } from '../rainstorm.ts';
 import { sampleSignals } from '../signal-patterns.ts';
 import {
   HOUR_MS,
   MINUTE_MS,
-  ScenarioBuilder,
   assetsOfKind,
+  dryWeatherScenario,
   distM,
   envelope,
   fmtTime,
@@ -64,12 +62,7 @@ interface Surge {
 /** Generates the service-surge run. */
 export function generateServiceSurge(options: ScenarioOptions, knobs: Partial<ServiceSurgeKnobs> = {}): ScenarioRun {
   const k: ServiceSurgeKnobs = { ...SERVICE_SURGE_KNOBS, ...knobs };
-  const b = new ScenarioBuilder(
-    'service_surge',
-    options,
-    k.durationMs,
-    createWeather({ scenario: 'none', timeZone: cityTimeZone(options.city) }),
-  );
+  const b = dryWeatherScenario('service_surge', options, k.durationMs);
   const city = b.city;
   const rnd = b.random.fork('surge');
   const hallSites = sitesOfKind(city, 'service_hall');

@@ -5,14 +5,13 @@
  * residents call about the power cut. Sometimes a smaller second trip at another substation.
  */
 import type { Asset, SensorSite } from '../../twin-model/city/city-types.ts';
-import { cityTimeZone } from '../local-time.ts';
-import { createWeather } from '../rainstorm.ts';
 import { sampleSignals } from '../signal-patterns.ts';
 import {
   HOUR_MS,
   MINUTE_MS,
-  ScenarioBuilder,
+  type ScenarioBuilder,
   assetsOfKind,
+  dryWeatherScenario,
   distM,
   envelope,
   fmtTime,
@@ -84,12 +83,7 @@ function outageAt(b: ScenarioBuilder, substation: Asset, overloadAt: number, tri
 /** Generates the substation-outage run. */
 export function generateSubstationOutage(options: ScenarioOptions, knobs: Partial<SubstationOutageKnobs> = {}): ScenarioRun {
   const k: SubstationOutageKnobs = { ...SUBSTATION_OUTAGE_KNOBS, ...knobs };
-  const b = new ScenarioBuilder(
-    'substation_outage',
-    options,
-    k.durationMs,
-    createWeather({ scenario: 'none', timeZone: cityTimeZone(options.city) }),
-  );
+  const b = dryWeatherScenario('substation_outage', options, k.durationMs);
   const city = b.city;
   const rnd = b.random.fork('outage');
   const metro = sitesOfKind(city, 'metro_station');

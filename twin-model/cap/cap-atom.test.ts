@@ -1,40 +1,10 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
-import { applyCapDeskInput, createCapDesk, publishedCapAlerts, type CapDesk, type CapDeskInput } from './cap-approval.ts';
+import { createCapDesk, publishedCapAlerts, type CapDesk } from './cap-approval.ts';
 import { buildAtomFeed, type AtomFeedMeta } from './cap-atom.ts';
-import { capCancel, capDraftFromIncident, capStamp, capUpdate, type CapCity, type CapIncident } from './cap-drafts.ts';
+import { capCancel, capDraftFromIncident, capUpdate } from './cap-drafts.ts';
+import { CITY, INCIDENT, MIN, ORIGINAL, run, SENDER, stamp, T0 } from './fixtures/cap-fixtures.ts';
 import type { CapAlert } from './cap-types.ts';
-
-const CITY: CapCity = {
-  id: 'wuhan',
-  name: { zh: '武汉', en: 'Wuhan' },
-  timezone: 'Asia/Shanghai',
-  districts: [{ code: '420103', nameZh: '江汉区', nameEn: 'Jianghan District' }],
-};
-const INCIDENT: CapIncident = {
-  id: 'inc-000012',
-  type: 'waterlogging',
-  lng: 114.265,
-  lat: 30.586,
-  severity: 4,
-  confidence: 0.82,
-  openedAt: Date.UTC(2026, 6, 1, 6, 0),
-  district: '420103',
-};
-const T0 = Date.UTC(2026, 6, 1, 6, 5);
-const MIN = 60_000;
-const SENDER = 'cap@citytwin.wuhan.example';
-const ORIGINAL = capDraftFromIncident(INCIDENT, CITY, { sender: SENDER, at: T0 });
-const stamp = (minutes: number) => capStamp(CITY, INCIDENT.id, T0 + minutes * MIN);
-
-function run(desk: CapDesk, ...inputs: CapDeskInput[]): CapDesk {
-  for (const input of inputs) {
-    const r = applyCapDeskInput(desk, input);
-    if (!r.ok) throw new Error(`${input.type} refused: ${JSON.stringify(r.refusal)}`);
-    desk = r.desk;
-  }
-  return desk;
-}
 
 /** Drafted by alice, approved and published by bob. */
 function published(desk: CapDesk, alert: CapAlert, at: number): CapDesk {

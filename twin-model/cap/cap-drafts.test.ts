@@ -8,34 +8,16 @@ import {
   capStamp,
   capUpdate,
   capUrgencyOf,
-  type CapCity,
   type CapIncident,
 } from './cap-drafts.ts';
 import { capReferenceOf, type CapAlert } from './cap-types.ts';
 import { CapValidationError } from './cap-validate.ts';
 import { parseCapXml } from './cap-xml.ts';
 import { buildCapXml } from './cap-xml-writer.ts';
+import { CITY, INCIDENT, SENDER, T0 } from './fixtures/cap-fixtures.ts';
 
-const CITY: CapCity = {
-  id: 'wuhan',
-  name: { zh: '武汉', en: 'Wuhan' },
-  timezone: 'Asia/Shanghai',
-  districts: [{ code: '420103', nameZh: '江汉区', nameEn: 'Jianghan District' }],
-};
-
-/** A waterlogging incident in an underpass of Jianghan district, opened at 14:00 Beijing time. */
-const WATERLOGGING: CapIncident = {
-  id: 'inc-000012',
-  type: 'waterlogging',
-  lng: 114.265,
-  lat: 30.586,
-  severity: 4,
-  confidence: 0.82,
-  openedAt: Date.UTC(2026, 6, 1, 6, 0),
-  district: '420103',
-};
-const AT = Date.UTC(2026, 6, 1, 6, 5);
-const SENDER = 'cap@citytwin.wuhan.example';
+const WATERLOGGING = INCIDENT;
+const AT = T0;
 
 function draft(over: Partial<CapIncident> = {}): CapAlert {
   return capDraftFromIncident({ ...WATERLOGGING, ...over }, CITY, { sender: SENDER, at: AT });

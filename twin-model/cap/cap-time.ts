@@ -2,8 +2,10 @@
  * CAP date-times (§3.3.2 "DateTime Data Type"): `YYYY-MM-DDThh:mm:ss` followed by the offset
  * from UTC as `+hh:mm` or `-hh:mm`. "Alphabetic timezone designators such as 'Z' MUST NOT be
  * used. The timezone for UTC MUST be represented as '-00:00'." No fractional seconds (the 1.2
- * schema's pattern is `\d\d\d\d-\d\d-\d\dT\d\d:\d\d:\d\d[-,+]\d\d:\d\d`).
+ * schema's pattern is `\d\d\d\d-\d\d-\d\dT\d\d:\d\d:\d\d[-,+]\d\d:\d\d`). The zone's offset
+ * comes from the city's one clock (../local-time.ts).
  */
+import { utcOffsetMinutes } from '../local-time.ts';
 
 const CAP_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})([+-])(\d{2}):(\d{2})$/;
 
@@ -40,49 +42,6 @@ export function capTimeProblem(value: string): string | null {
   if (/Z$/i.test(value)) return 'CAP 1.2 §3.3.2 forbids "Z": write UTC as "-00:00"';
   if (/\.\d+/.test(value)) return 'CAP 1.2 date-times have no fractional seconds';
   return `not a CAP date-time: ${CAP_DATE_TIME_FORM}`;
-}
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function wallClockFormatter(timeZone: string): Intl.DateTimeFormat {
-  let f = formatters.get(timeZone);
-  if (!f) {
-    try {
-      f = new Intl.DateTimeFormat('en-US', {
-        timeZone,
-        hourCycle: 'h23',
-        year: 'numeric',
-        month: '2-digit',
-        day: '2-digit',
-        hour: '2-digit',
-        minute: '2-digit',
-        second: '2-digit',
-      });
-    } catch {
-      throw new RangeError(`time zone ${JSON.stringify(timeZone)} is not an IANA time zone; use one such as "Asia/Shanghai" or "UTC"`);
-    }
-    formatters.set(timeZone, f);
-  }
-  return f;
-}
-
-/** Offset of `timeZone` from UTC at `ms`, in whole minutes (east positive). */
-export function utcOffsetMinutes(ms: number, timeZone: string): number {
-  const parts = Object.fromEntries(
-    wallClockFormatter(timeZone)
-      .formatToParts(new Date(ms))
-      .map((p) => [p.type, p.value]),
-  );
-  const wall = Date.UTC(
-    Number(parts.year),
-    Number(parts.month) - 1,
-    Number(parts.day),
-    Number(parts.hour),
-    Number(parts.minute),
-    Number(parts.second),
-  );
-  const whole = Math.floor(ms / 1000) * 1000;
-  return Math.round((wall - whole) / 60_000);
 }
 
 const pad = (n: number, width = 2): string => String(n).padStart(width, '0');

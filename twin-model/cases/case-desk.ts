@@ -20,7 +20,7 @@ import { routeCase } from './case-routing.ts';
 import type { CaseRules } from './case-rules.ts';
 import { slaDeadline, slaLimitOf } from './case-sla.ts';
 import type { CaseActor, CaseContext, CaseIntake, CaseStatus, HotlineCase } from './case-types.ts';
-import { localDateTime } from './zoned-time.ts';
+import { localDateTime } from '../local-time.ts';
 
 /** Closed cases stay in hand this long after closing (feedback, reopening); the store keeps them all. */
 export const KEEP_CLOSED_MS = 7 * 86_400_000;

@@ -6,7 +6,7 @@
 import { parseCaseRouting, catalogueDepartments, type CaseRouting } from './case-routing.ts';
 import { parseCaseSlaPolicy, type CaseSlaPolicy } from './case-sla.ts';
 import { CaseRulesError } from './case-rules-error.ts';
-import { isTimeZone } from './zoned-time.ts';
+import { isIanaZone } from '../local-time.ts';
 
 export interface RepeatRules {
   /** Earlier cases count for this many days. */
@@ -39,7 +39,7 @@ export interface CaseRulesInput {
 
 /** Validates a city's case rules; throws a CaseRulesError that names the value at fault and what is accepted. */
 export function caseRules(input: CaseRulesInput): CaseRules {
-  if (!isTimeZone(input.timeZone))
+  if (!isIanaZone(input.timeZone))
     throw new CaseRulesError(`time zone "${input.timeZone}" is not an IANA time zone; use one such as "Asia/Shanghai" or "UTC"`);
   const departments = catalogueDepartments(input.sources);
   if (departments.length === 0) throw new CaseRulesError('the source catalogue names no department: cases cannot be assigned');

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { addWorkingHours, parseCaseSlaPolicy, slaDeadline, slaLimitOf, type WorkingCalendar } from './case-sla.ts';
 import { DEFAULT_CASE_SLA, DEFAULT_WORKING_CALENDAR } from './default-rules.ts';
 import { shanghai, TZ } from './fixtures/case-fixtures.ts';
-import { localDateTime, zonedInstant } from './zoned-time.ts';
+import { localDateTime, zonedInstant } from '../local-time.ts';
 
 const CAL: WorkingCalendar = DEFAULT_WORKING_CALENDAR;
 // 2026-07-01 is a Wednesday; 07-03 a Friday, 07-06 a Monday.

@@ -15,7 +15,7 @@
 import { z } from 'zod';
 import { CASE_CATEGORIES, type CaseCategory } from './case-types.ts';
 import { parseOrThrow } from './case-rules-error.ts';
-import { dateKey, localDateTime, nextDate, weekdayOf, zonedInstant } from './zoned-time.ts';
+import { dateKey, localDateTime, nextDate, weekdayOf, zonedInstant } from '../local-time.ts';
 
 const HHMM = /^(?:([01]\d|2[0-3]):([0-5]\d)|(24):(00))$/;
 const ISO_DATE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;

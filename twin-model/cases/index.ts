@@ -18,4 +18,4 @@ export * from './case-incidents.ts';
 export * from './case-view.ts';
 export * from './case-kpi.ts';
 export * from './default-rules.ts';
-export { isTimeZone, localDateTime, zonedInstant } from './zoned-time.ts';
+export { isIanaZone as isTimeZone, localDateTime, zonedInstant } from '../local-time.ts';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { GraphEdge, RoadGraph } from '../city/city-types.ts';
 import { generateCity } from '../city/generate-city.ts';
 import { createRandom } from '../random.ts';
 import { INCIDENT_TYPES } from '../vocabulary.ts';
+import { streetWithBypass } from './fixtures/street-graph.ts';
 import { generateFleet } from './fleet.ts';
 import { PRIMARY_PREFERENCE_S, exhaustiveFastest, recommendUnits } from './recommender.ts';
 import { RoadRouter } from './road-router.ts';
@@ -13,31 +13,8 @@ import { UNIT_STATUSES, type ResponseUnit, type RoadRestrictions, type UnitKind,
 const NIGHT = Date.UTC(2026, 6, 1, 16);
 const TZ = 'Asia/Shanghai';
 
-/**
- * A street 0-1-2-3-4-5-6-7 with 60 s per block, and a slow bypass 1-8-2 (100 s + 100 s).
- * Edge ids: 0..6 along the street (edge i joins i and i+1), 7 = 1-8, 8 = 8-2.
- */
-function street(): RoadGraph {
-  const nodes = Array.from({ length: 8 }, (_, i) => ({ id: i, lng: 114.3 + i * 0.005, lat: 30.6 }));
-  nodes.push({ id: 8, lng: 114.3075, lat: 30.603 });
-  const edge = (id: number, from: number, to: number, t: number): GraphEdge => ({
-    id,
-    from,
-    to,
-    roadClass: 'street',
-    lengthM: t * 8,
-    speedKmh: 30,
-    travelTimeS: t,
-    underpass: false,
-    bridge: false,
-    tunnel: false,
-  });
-  const edges = Array.from({ length: 7 }, (_, i) => edge(i, i, i + 1, 60));
-  edges.push(edge(7, 1, 8, 100), edge(8, 8, 2, 100));
-  return { nodes, edges };
-}
-
-const graph = street();
+/** A street 0-1-2-3-4-5-6-7 with 60 s per block, and a slow bypass 1-8-2 (edges 7 = 1-8, 8 = 8-2; 100 s each). */
+const graph = streetWithBypass(8);
 const router = new RoadRouter(graph);
 
 function unit(id: string, kind: UnitKind, node: number, extra: Partial<ResponseUnit> = {}): ResponseUnit {

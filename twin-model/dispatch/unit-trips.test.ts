@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { GraphEdge, RoadGraph } from '../city/city-types.ts';
+import { streetWithBypass } from './fixtures/street-graph.ts';
 import { RoadRouter } from './road-router.ts';
 import { rerouteIfBlocked, routeTrip, tripAfterChange, type TripRouting } from './unit-trips.ts';
 import type { ResponseUnit, RoadRestrictions } from './unit-types.ts';
@@ -7,28 +7,7 @@ import type { ResponseUnit, RoadRestrictions } from './unit-types.ts';
 const T0 = Date.UTC(2026, 6, 1, 8);
 
 /** A street 0-1-2-3-4 with 60 s per block (edge i joins i and i+1), and a slow bypass 1-5-2 (edges 4, 5; 100 s each). */
-function street(): RoadGraph {
-  const nodes = Array.from({ length: 5 }, (_, i) => ({ id: i, lng: 114.3 + i * 0.005, lat: 30.6 }));
-  nodes.push({ id: 5, lng: 114.3075, lat: 30.603 });
-  const edge = (id: number, from: number, to: number, t: number): GraphEdge => ({
-    id,
-    from,
-    to,
-    roadClass: 'street',
-    lengthM: t * 8,
-    speedKmh: 30,
-    travelTimeS: t,
-    underpass: false,
-    bridge: false,
-    tunnel: false,
-  });
-  return {
-    nodes,
-    edges: [edge(0, 0, 1, 60), edge(1, 1, 2, 60), edge(2, 2, 3, 60), edge(3, 3, 4, 60), edge(4, 1, 5, 100), edge(5, 5, 2, 100)],
-  };
-}
-
-const graph = street();
+const graph = streetWithBypass(5);
 const router = new RoadRouter(graph);
 const routing = (closed: Array<[number, string]> = [], now = T0): TripRouting => {
   const restrictions: RoadRestrictions = { closed: new Map(closed) };

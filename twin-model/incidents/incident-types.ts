@@ -126,3 +126,15 @@ export interface IncidentState {
   /** The official warnings held (the last `warnings` input), matched against incidents as they change. */
   warnings: readonly WarningContext[];
 }
+
+/** An open incident as a summary shows it: a point on the map, counted by type and district (the KPI screen). */
+export interface IncidentPoint {
+  id: string;
+  type: string;
+  status: string;
+  district: string;
+  lng: number;
+  lat: number;
+  severity: number;
+  detectedAt: number;
+}

@@ -3,7 +3,10 @@
  * and message texts. Pure: the zone database is the runtime's ICU data, the instant comes in.
  * Daylight saving needs no special case here: a zone's local date and minute of day are read
  * for the instant, so a shift written as 01:00–03:00 is simply shorter on a spring-forward night.
+ * The zone arithmetic is the city's one clock (../local-time.ts); this module adds the roster's
+ * words for it.
  */
+import { dateKey, formatLocalDateTime, localDateTime } from '../local-time.ts';
 
 /** Days of the week as written in rosters (ISO order: Monday first). */
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
@@ -20,61 +23,14 @@ export interface CityWallTime {
   text: string;
 }
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatterFor(zone: string): Intl.DateTimeFormat {
-  let f = formatters.get(zone);
-  if (!f) {
-    // hourCycle h23: midnight is 00, never 24 (some ICU versions print 24 with hour12: false).
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone: zone,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-      weekday: 'short',
-      hourCycle: 'h23',
-    });
-    formatters.set(zone, f);
-  }
-  return f;
-}
-
-/** Whether `zone` is an IANA time-zone name the runtime knows (names only, not offsets such as `+08:00`). */
-export function isTimeZone(zone: string): boolean {
-  if (!/^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/.test(zone)) return false;
-  try {
-    formatterFor(zone);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const SHORT_WEEKDAYS: Readonly<Record<string, Weekday>> = {
-  Mon: 'mon',
-  Tue: 'tue',
-  Wed: 'wed',
-  Thu: 'thu',
-  Fri: 'fri',
-  Sat: 'sat',
-  Sun: 'sun',
-};
-
-/** The city's wall time at an epoch-ms instant. Throws on an unknown zone (validate it first with {@link isTimeZone}). */
+/** The city's wall time at an epoch-ms instant. Throws on an unknown zone (validate it first with {@link isIanaZone}). */
 export function cityWallTime(epochMs: number, zone: string): CityWallTime {
-  const parts: Record<string, string> = {};
-  for (const p of formatterFor(zone).formatToParts(new Date(epochMs))) parts[p.type] = p.value;
-  const date = `${parts.year}-${parts.month}-${parts.day}`;
-  const hour = Number(parts.hour);
-  const minute = Number(parts.minute);
+  const { year, month, day, minuteOfDay, weekday } = localDateTime(epochMs, zone);
   return {
-    date,
-    weekday: SHORT_WEEKDAYS[parts.weekday ?? ''] ?? 'mon',
-    minuteOfDay: hour * 60 + minute,
-    text: `${date} ${parts.hour}:${parts.minute}:${parts.second}`,
+    date: dateKey(year, month, day),
+    weekday: WEEKDAYS[weekday - 1] ?? 'mon',
+    minuteOfDay: Math.floor(minuteOfDay),
+    text: formatLocalDateTime(epochMs, zone),
   };
 }
 

@@ -10,6 +10,7 @@
  * dropped. No file system access here: the source streams the elements, the writer
  * (package-writer.ts) writes the folder.
  */
+import { isIanaZone } from '../local-time.ts';
 import type { OsmElementType, OsmSource, OsmTags } from './osm-element.ts';
 import {
   assetTypeOf,
@@ -61,15 +62,8 @@ interface AreaRelation {
   members: { type: 'node' | 'way' | 'relation'; ref: number; role: string }[];
 }
 
-/** Checks an IANA time zone name with the runtime's time zone database. */
-export function isTimeZone(name: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: name });
-    return true;
-  } catch {
-    return false;
-  }
-}
+/** Checks an IANA time zone name with the runtime's time zone database (the city's clock, ../local-time.ts). */
+export const isTimeZone: (name: string) => boolean = isIanaZone;
 
 /** A city id from a name: characters outside `[A-Za-z0-9._-]` become `-`; `city` when nothing is left. */
 export function cityIdFrom(name: string): string {

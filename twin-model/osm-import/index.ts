@@ -21,19 +21,7 @@ export {
   importOsm,
   isTimeZone,
 } from './import-osm.ts';
-export type {
-  AssetProperties,
-  BuildingProperties,
-  CityJson,
-  CityPackageLayers,
-  DistrictProperties,
-  Feature,
-  Geometry,
-  ImportOsmOptions,
-  ImportReport,
-  LayerName,
-  WaterProperties,
-} from './osm-package-types.ts';
+export type * from './osm-package-types.ts';
 export type { RoadProperties } from './road-network.ts';
 export type { Bbox } from './city-view.ts';
 export { PACKAGE_FILES, PackageWriteError, checkOutputFolder, writeCityPackage } from './package-writer.ts';

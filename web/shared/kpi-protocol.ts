@@ -3,6 +3,7 @@
  * `GET /api/kpi/drill/{kpi}`, shared by the server (web/server/kpi/) and the KPI page
  * (web/client/kpi/).
  */
+import type { IncidentPoint } from '../../twin-model/incidents/incident-types.ts';
 import type { Classification } from '../../twin-model/vocabulary.ts';
 import type { StatsMessage } from './protocol.ts';
 
@@ -47,16 +48,7 @@ export interface DepartmentHealth {
 }
 
 /** An open incident as the summary shows it (map point, counts by type and district). */
-export interface KpiIncidentPoint {
-  id: string;
-  type: string;
-  status: string;
-  district: string;
-  lng: number;
-  lat: number;
-  severity: number;
-  detectedAt: number;
-}
+export type KpiIncidentPoint = IncidentPoint;
 
 export interface ServiceHallRow {
   sensorId: string;
