@@ -16,6 +16,7 @@ import { capRoutes, type CapRouteDeps } from '../cap/cap-routes.ts';
 import { caseRoutes } from '../cases/case-routes.ts';
 import type { CaseService } from '../cases/case-service.ts';
 import type { DepartmentBindings } from '../cases/department-bindings.ts';
+import { followCaseDesk } from '../cases/case-socket.ts';
 import type { AuditService } from '../audit/audit-service.ts';
 import type { DispatchService } from '../dispatch/dispatch-service.ts';
 import { Router, sendJson } from './http-router.ts';
@@ -244,6 +245,8 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   const stream = options.twin.stream;
   // Authentication in the handshake, the policy on every event, one room per clearance.
   const sockets = attachSocketAuth(io, { guard, auth: options.auth, origins });
+  // The case desks' live updates: each socket in the room of its seat and clearance.
+  const caseSockets = options.cases ? followCaseDesk(io, options.cases.service, options.cases.bindings) : null;
   // Above the threshold clients get their viewport's points or cells instead of the whole table.
   const viewports = new ViewportStreams(options.twin.state, stream, options.viewport ?? {});
   io.on('connection', (socket) => {
@@ -288,6 +291,8 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       void socket.join('escalations');
       socket.emit('escalations', escalationsMessage(notifications.service.escalations()));
     }
+    if (caseSockets && sockets.may(principal, 'case'))
+      caseSockets.join(socket, principal).catch((err: Error) => log('warn', `case desk socket: ${err.message}`));
     const dispatch = options.dispatch;
     if (dispatch && sockets.may(principal, 'units')) {
       void socket.join('units');
@@ -403,6 +408,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     stopIncidents();
     stopUnits?.();
     stopEscalations?.();
+    caseSockets?.stop();
     await cluster.close();
     throw err;
   }
@@ -429,6 +435,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       stopIncidents();
       stopUnits?.();
       stopEscalations?.();
+      caseSockets?.stop();
       sockets.close();
       await io.close();
       await cluster.close();

@@ -23,6 +23,7 @@ import type { AuditService } from '../audit/audit-service.ts';
 import { HttpError, route, timeParam, type Route } from '../app/http-router.ts';
 import type { TwinService } from '../live/twin-service.ts';
 import {
+  caseListItemOf,
   isCaseOverdue,
   type CaseCommandResponse,
   type CaseDepartmentsResponse,
@@ -68,11 +69,6 @@ const caseIdSchema = z.string().regex(/^case-\d{8}-\d{5,}$/, 'a case id such as 
 const KPI_DEFAULT_DAYS = 30;
 /** The most cases one KPI answer counts. */
 const KPI_MAX_CASES = 10_000;
-
-function listItem(view: CaseView): CaseListItem {
-  const { history: _history, ...rest } = view;
-  return { ...rest, overdue: isCaseOverdue(view) };
-}
 
 export function caseRoutes(deps: CaseRouteDeps): Route[] {
   /** Who the principal is to the desk. A case handler not yet bound to a department sees no case (`department: null`). */
@@ -167,7 +163,7 @@ export function caseRoutes(deps: CaseRouteDeps): Route[] {
           if (query.category !== undefined && c.category !== query.category) continue;
           const view = viewOf(c, seat, principal!);
           if (!view) continue;
-          const item = listItem(view);
+          const item = caseListItemOf(view);
           if (query.overdue !== undefined && item.overdue !== (query.overdue === 'yes')) continue;
           total++;
           if (items.length < query.limit) items.push(item);

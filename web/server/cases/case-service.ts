@@ -22,6 +22,7 @@ import { BatchedAppender } from '../../../storage/batched-appender.ts';
 import type { AuditInput } from '../../../twin-model/audit/audit-log.ts';
 import {
   applyCaseDeskCommand,
+  caseChangesOf,
   caseEvent,
   caseEvidenceId,
   caseIntakeFromEventPayload,
@@ -35,6 +36,7 @@ import {
   restoreCaseDesk,
   tickCaseDesk,
   type CaseActor,
+  type CaseChange,
   type CaseCommand,
   type CaseDesk,
   type CaseDeskContext,
@@ -59,6 +61,9 @@ export const INCIDENT_LINKER: CaseActor = { user: 'twin', role: 'system' };
 
 /** What happened to a case, told to listeners after it is in the desk (and queued for the store). */
 export type CaseEventsListener = (events: readonly CaseEvent[]) => void;
+
+/** The cases after a batch of the writer's changes, told on every web node (the case desks' live updates). */
+export type CaseChangesListener = (changes: readonly CaseChange[]) => void;
 
 /**
  * Where `case_overdue` goes for escalation. The notifications engine is not wired into the
@@ -95,6 +100,7 @@ export type CaseOutcome = { ok: true; case: HotlineCase; duplicate: boolean; hap
 export class CaseDeskUnavailable extends Error {}
 
 type CaseWriterCommand = Extract<WriterCommand, { kind: 'case_intake' | 'case_command' }>;
+type CaseChangeBatch = Extract<WriterChange, { kind: 'case_changes' }>;
 
 export class CaseService {
   readonly rules: CaseRules;
@@ -104,8 +110,9 @@ export class CaseService {
   /** Evidence id (`event:<source>:<id>`) → case id: the correlator's changes name evidence. */
   private readonly byEvidence = new Map<string, string>();
   private readonly listeners = new Set<CaseEventsListener>();
+  private readonly changeListeners = new Set<CaseChangesListener>();
   private readonly history: BatchedAppender<CaseEvent>;
-  private readonly writer: ForwardingWriter<CaseWriterCommand, WriterChange>;
+  private readonly writer: ForwardingWriter<CaseWriterCommand, CaseChangeBatch>;
   private readonly ctx: CaseDeskContext;
   private readonly now: () => number;
   private readonly log: NonNullable<CaseServiceOptions['log']>;
@@ -128,12 +135,13 @@ export class CaseService {
       // Kept for the next write: a case's history must not lose a step.
       onFailure: (err, kept) => this.log('warn', `case store: ${err.message}; ${kept} changes kept for the next write`),
     });
-    this.writer = new ForwardingWriter<CaseWriterCommand, WriterChange>({
+    this.writer = new ForwardingWriter<CaseWriterCommand, CaseChangeBatch>({
       name: 'cases',
       handles: (c): c is CaseWriterCommand => c.kind === 'case_intake' || c.kind === 'case_command',
-      // Nothing is mirrored: other nodes read cases from the store, which the writer fills before it answers.
-      mirrors: (_c): _c is WriterChange => false,
-      mirror: () => undefined,
+      // Other nodes read cases from the store, which the writer fills before it answers; the
+      // changes they mirror only tell their own clients (the case desks' live updates).
+      mirrors: (c): c is CaseChangeBatch => c.kind === 'case_changes',
+      mirror: (c) => this.tellChanges(c.changes),
       execute: (c) => this.execute(c),
       prepareTakeOver: () => this.readForTakeOver(),
       takeOver: () => this.takeOver(),
@@ -167,6 +175,15 @@ export class CaseService {
   onCaseEvents(listener: CaseEventsListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Calls `listener` with the cases after every batch of changes, on every node: here as the
+   * writer, or as mirrored from the writer on another web node. Returns the unsubscribe.
+   */
+  onCaseChanges(listener: CaseChangesListener): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
   }
 
   /**
@@ -351,6 +368,19 @@ export class CaseService {
         l(events);
       } catch (err) {
         this.log('warn', `case listener: ${(err as Error).message}`);
+      }
+    }
+    const changes = caseChangesOf(events);
+    this.writer.publish({ kind: 'case_changes', changes });
+    this.tellChanges(changes);
+  }
+
+  private tellChanges(changes: readonly CaseChange[]): void {
+    for (const l of this.changeListeners) {
+      try {
+        l(changes);
+      } catch (err) {
+        this.log('warn', `case change listener: ${(err as Error).message}`);
       }
     }
   }

@@ -27,6 +27,14 @@ export const writerChangeSchema = z.discriminatedUnion('kind', [
     kind: z.literal('unit_changes'),
     units: z.array(z.object({ change: unitChangeSchema, trip: unitTripSchema.nullable() })),
   }),
+  /**
+   * Hotline cases after the writer's changes (each case once a batch, with what happened to it and
+   * the departments that no longer have it), so that every node's case desks update live.
+   */
+  z.object({
+    kind: z.literal('case_changes'),
+    changes: z.array(z.object({ case: caseSnapshotV1, happened: z.array(z.string()), left: z.array(z.string()) })),
+  }),
 ]);
 export type WriterChange = z.infer<typeof writerChangeSchema>;
 
