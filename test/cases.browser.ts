@@ -146,8 +146,7 @@ describe('the case desk page', () => {
     const water = await openDesk('water-wang', 'water-wang password 1');
     const desk = await openDesk('desk-zhang', 'desk-zhang password 1');
     for (const { page } of [water, desk]) await page.waitForFunction(() => window.__cases!.live(), undefined, { timeout: 30_000 });
-    const rowIds = (page: Page) =>
-      page.getByTestId('case-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-case') ?? ''));
+    const rowIds = (page: Page) => page.getByTestId('case-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-case') ?? ''));
     // The traffic case first: when the water case is on the water page, the traffic case's event has come and gone.
     const traffic = await submit('B-4', 'traffic', '路口拥堵');
     const flooded = await submit('B-3', 'waterlogging', '涵洞积水');
@@ -161,7 +160,10 @@ describe('the case desk page', () => {
 
     // The water authority returns it: gone from its page, returned on the desk's.
     const handler = await login(app.url!, 'water-wang', 'water-wang password 1');
-    const returned = await call(app.url!, handler, 'POST', `/api/cases/${flooded.caseId}/commands`, { command: 'return', reason: '属小区内部' });
+    const returned = await call(app.url!, handler, 'POST', `/api/cases/${flooded.caseId}/commands`, {
+      command: 'return',
+      reason: '属小区内部',
+    });
     expect(returned.status, JSON.stringify(returned.body)).toBe(200);
     await waitFor('returned on the desk page', async () => {
       return (await desk.page.locator(`[data-case="${flooded.caseId}"]`).getAttribute('data-status')) === 'returned';

@@ -2,7 +2,18 @@ import { describe, expect, it } from 'vitest';
 import { caseChangesOf } from './case-changes.ts';
 import { applyCaseDeskCommand, createCaseDesk, intakeCase } from './case-desk.ts';
 import type { CaseEvent } from './case-workflow.ts';
-import { clock, CONSTRUCTION, deskContext, dispatcher, handler, intake, MIN, shanghai, WATER, wuhanRules } from './fixtures/case-fixtures.ts';
+import {
+  clock,
+  CONSTRUCTION,
+  deskContext,
+  dispatcher,
+  handler,
+  intake,
+  MIN,
+  shanghai,
+  WATER,
+  wuhanRules,
+} from './fixtures/case-fixtures.ts';
 
 function desk() {
   const time = clock(shanghai(2026, 7, 1, 10, 0));

@@ -309,10 +309,14 @@ function start(me: Me): void {
   /** Redraws the detail keeping what the user was typing (a live update may redraw it meanwhile). */
   function renderDetail(): void {
     const typed = new Map<string, string>();
-    for (const el of detailPane.querySelectorAll<HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement>('[data-testid^="case-input-"]'))
+    for (const el of detailPane.querySelectorAll<HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement>(
+      '[data-testid^="case-input-"]',
+    ))
       typed.set(el.dataset.testid!, el.value);
     drawDetail();
-    for (const el of detailPane.querySelectorAll<HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement>('[data-testid^="case-input-"]')) {
+    for (const el of detailPane.querySelectorAll<HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement>(
+      '[data-testid^="case-input-"]',
+    )) {
       const value = typed.get(el.dataset.testid!);
       if (value !== undefined) el.value = value;
     }
