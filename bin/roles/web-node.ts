@@ -50,6 +50,8 @@ export async function startWebNode(ctx: PartContext): Promise<RunningCityTwin> {
   const cases = await startCases(ctx, { city: city.model, clickhouse, twin, audit });
   flushBeforeVerification(audit, twin, dispatch, auth);
   const notifications = await startNotifications(ctx, { city: city.model, twin, dispatch, clickhouse, audit });
+  // Overdue hotline cases go to the subscriptions naming `case_overdue` (docs/cases.md#time-limits).
+  cases.escalateTo(notifications.service);
   const shifts = startShifts({ twin, dispatch, clickhouse, audit, auth });
 
   const cap = await startCap(ctx, { city: city.model, clickhouse, twin, audit });
