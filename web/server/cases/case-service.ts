@@ -330,7 +330,7 @@ export class CaseService {
       await this.flush();
       const held = this.desk.cases.get(outcome.caseId) ?? (await this.options.store?.get(outcome.caseId)) ?? null;
       if (!held) return { kind: 'failed', message: `case ${outcome.caseId} is neither in hand nor stored` };
-      if (!outcome.duplicate && c.intake.channel === 'http') this.options.toFusion?.(caseEvent(held));
+      if (!outcome.duplicate && c.intake.channel === 'http') await this.asEvent(held);
       return { kind: 'case_result', case: held, duplicate: outcome.duplicate, happened: outcome.emitted.map((e) => e.type) };
     }
     const result = applyCaseDeskCommand(this.desk, c.caseId, c.command as CaseCommand, this.ctx);
@@ -338,6 +338,33 @@ export class CaseService {
     this.emit(result.emitted);
     await this.flush();
     return { kind: 'case_result', case: result.state, duplicate: false, happened: result.emitted.map((e) => e.type) };
+  }
+
+  /**
+   * A case that came over HTTP is also the event its report would have been on the events topic:
+   * written to `events` (the KPI's hourly hotline figure, replay) before the answer, once per
+   * hotline id, and handed to the fusion engine (no text).
+   */
+  private async asEvent(c: HotlineCase): Promise<void> {
+    const event = caseEvent(c);
+    try {
+      await this.options.store?.recordEvent({
+        source: event.source,
+        id: event.id,
+        ts: event.ts,
+        type: event.type,
+        category: event.category ?? '',
+        lng: event.lng,
+        lat: event.lat,
+        severity: event.severity,
+        // As a report on the events topic stores its words (the hotline's source is sensitive).
+        text: c.text,
+        receivedAt: this.now(),
+      });
+    } catch (err) {
+      this.log('warn', `events: case ${c.id} not written as an event: ${(err as Error).message}`);
+    }
+    this.options.toFusion?.(event);
   }
 
   private tookIn(caseId: string, duplicate: boolean, emitted: CaseEvent[]): void {
