@@ -10,8 +10,10 @@
  *   to incidents follow the correlator's changes ({@link CaseService.incidentChanges});
  * - ticked by the clock about once a minute for the time limits (`case_overdue`);
  * - every emitted event appended to the store (batched, and flushed before a command's answer),
- *   every action of a person or of the hotline's system recorded in the audit record, and every
- *   batch handed to the listeners (escalation of `case_overdue`, consoles).
+ *   every action of a person or of the hotline's system recorded in the audit record, every
+ *   batch handed to the listeners and `case_overdue` to the escalation (notifications), and the
+ *   cases after each batch told on every web node (published on the cluster bus) for the live
+ *   case desks ({@link CaseService.onCaseChanges}).
  *
  * On a node that does not write, intake and commands are forwarded to the writer
  * (cluster/forwarding-writer.ts) and reads come from the store, which the writer fills before it
@@ -65,10 +67,7 @@ export type CaseEventsListener = (events: readonly CaseEvent[]) => void;
 /** The cases after a batch of the writer's changes, told on every web node (the case desks' live updates). */
 export type CaseChangesListener = (changes: readonly CaseChange[]) => void;
 
-/**
- * Where `case_overdue` goes for escalation. The notifications engine is not wired into the
- * running product yet; until it is, the runtime logs each overdue case (bin/parts/cases.ts).
- */
+/** Where `case_overdue` goes for escalation: logged and told to the notifications engine (bin/parts/cases.ts). */
 export interface CaseEscalation {
   caseOverdue(event: CaseEvent): void;
 }
