@@ -273,19 +273,14 @@ export class KpiCharts {
   private renderToday(s: KpiSummary): void {
     const d = s.incidentsToday;
     const nowHour = Math.floor((s.at - s.dayStart) / 3_600_000);
-    this.set(
-      'today',
-      this.todayVsLastWeek(d, nowHour, TODAY),
-      d.today.some((n) => n > 0) || d.lastWeek.some((n) => n > 0),
-      [
-        this.number('today-count', kt('today'), fmt(d.todaySoFar), { kpi: 'incidents-today', what: kt('incidentsToday') }),
-        this.number('lastweek-count', kt('lastWeek'), fmt(d.lastWeekSoFar), {
-          kpi: 'incidents-today',
-          query: { day: 'lastWeek' },
-          what: `${kt('incidentsToday')} · ${kt('lastWeek')}`,
-        }),
-      ],
-    );
+    this.set('today', this.todayVsLastWeek(d, nowHour, TODAY), d.today.some((n) => n > 0) || d.lastWeek.some((n) => n > 0), [
+      this.number('today-count', kt('today'), fmt(d.todaySoFar), { kpi: 'incidents-today', what: kt('incidentsToday') }),
+      this.number('lastweek-count', kt('lastWeek'), fmt(d.lastWeekSoFar), {
+        kpi: 'incidents-today',
+        query: { day: 'lastWeek' },
+        what: `${kt('incidentsToday')} · ${kt('lastWeek')}`,
+      }),
+    ]);
   }
 
   private renderHealth(s: KpiSummary): void {
@@ -364,19 +359,14 @@ export class KpiCharts {
   private renderHotline(s: KpiSummary): void {
     const d = s.hotline;
     const nowHour = Math.floor((s.at - s.dayStart) / 3_600_000);
-    this.set(
-      'hotline',
-      this.todayVsLastWeek(d, nowHour, '#9b7bff'),
-      d.today.some((n) => n > 0) || d.lastWeek.some((n) => n > 0),
-      [
-        this.number('hotline-today', kt('today'), fmt(d.todaySoFar), { kpi: 'hotline', what: kt('hotline') }),
-        this.number('hotline-lastweek', kt('lastWeek'), fmt(d.lastWeekSoFar), {
-          kpi: 'hotline',
-          query: { day: 'lastWeek' },
-          what: `${kt('hotline')} · ${kt('lastWeek')}`,
-        }),
-      ],
-    );
+    this.set('hotline', this.todayVsLastWeek(d, nowHour, '#9b7bff'), d.today.some((n) => n > 0) || d.lastWeek.some((n) => n > 0), [
+      this.number('hotline-today', kt('today'), fmt(d.todaySoFar), { kpi: 'hotline', what: kt('hotline') }),
+      this.number('hotline-lastweek', kt('lastWeek'), fmt(d.lastWeekSoFar), {
+        kpi: 'hotline',
+        query: { day: 'lastWeek' },
+        what: `${kt('hotline')} · ${kt('lastWeek')}`,
+      }),
+    ]);
   }
 
   private renderHalls(s: KpiSummary): void {
