@@ -12,6 +12,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { CaseActorRole, CaseEvent, CaseHappening, CaseStatus, HotlineCase } from '../twin-model/cases/index.ts';
 import { decodeCaseSnapshot, encodeCaseSnapshot } from './case-snapshot.ts';
 import { queryRows } from './query-rows.ts';
+import type { EventRow } from './storage-batch.ts';
 
 export { CASES_DDL } from './migrations.ts';
 
@@ -143,6 +144,20 @@ export class CaseStore {
       ]),
       format: 'JSONCompactEachRow',
       clickhouse_settings: { insert_deduplication_token: `cases:${first.caseId}:${first.seq}:${rows.length}` },
+    });
+  }
+
+  /**
+   * A case that came over HTTP, as the row its report would have made on the events topic
+   * (`events`: the KPI's hourly hotline figure, replay). Once per hotline id: the insert's
+   * deduplication token and the table's key (source, id) make a repeated write the same row.
+   */
+  async recordEvent(row: EventRow): Promise<void> {
+    await this.client.insert({
+      table: 'events',
+      values: [[row.source, row.id, row.ts, row.type, row.category, row.lng, row.lat, row.severity, row.text, row.receivedAt]],
+      format: 'JSONCompactEachRow',
+      clickhouse_settings: { insert_deduplication_token: `case-event:${row.source}:${row.id}` },
     });
   }
 

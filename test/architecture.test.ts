@@ -113,8 +113,6 @@ const MAX_FUNCTION_LINES = 80;
 
 /** Functions in the wiring allowed past {@link MAX_FUNCTION_LINES}, keyed `path#name`, each with the reason. */
 const LONG_FUNCTION_REASONS: Readonly<Record<string, string>> = {
-  'web/server/cases/case-routes.ts#caseRoutes': 'the case desk routes, being split into route groups',
-  'ingest/broker/embedded-broker.ts#startEmbeddedBroker': 'the embedded broker, being split into its hooks',
 };
 
 interface FunctionSpan {

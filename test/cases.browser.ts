@@ -3,7 +3,9 @@
  * handler signs in, sees only its department's cases in Chinese with times in Wuhan time, opens
  * one, accepts it and replies with the big buttons; the dispatch desk sees every case, filters the
  * overdue ones (the case desk's clock moved on through RuntimeHooks.caseNow), closes the replied
- * case and records the citizen's rating, in English; a leader is told the page is not for it.
+ * case and records the citizen's rating, in English; both pages follow the socket's `case` events
+ * live (a department's page only its own cases, and drops one its department returned); a leader
+ * is told the page is not for it.
  * Screenshots go to test-results/cases-*.png.
  */
 import { mkdirSync } from 'node:fs';
@@ -138,6 +140,39 @@ describe('the case desk page', () => {
     expect(errors).toEqual([]);
     clockAhead = 0;
     await page.close();
+  });
+
+  it("updates the desk's and a department's pages live, each with what it may see", async () => {
+    const water = await openDesk('water-wang', 'water-wang password 1');
+    const desk = await openDesk('desk-zhang', 'desk-zhang password 1');
+    for (const { page } of [water, desk]) await page.waitForFunction(() => window.__cases!.live(), undefined, { timeout: 30_000 });
+    const rowIds = (page: Page) => page.getByTestId('case-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-case') ?? ''));
+    // The traffic case first: when the water case is on the water page, the traffic case's event has come and gone.
+    const traffic = await submit('B-4', 'traffic', '路口拥堵');
+    const flooded = await submit('B-3', 'waterlogging', '涵洞积水');
+    await waitFor('both new cases on the desk page', async () => {
+      const ids = await rowIds(desk.page);
+      return ids.includes(traffic.caseId) && ids.includes(flooded.caseId);
+    });
+    await waitFor('the water case on the water page', async () => (await rowIds(water.page)).includes(flooded.caseId));
+    expect(await rowIds(water.page)).not.toContain(traffic.caseId);
+    expect(await water.page.locator(`[data-case="${flooded.caseId}"]`).getAttribute('data-status')).toBe('assigned');
+
+    // The water authority returns it: gone from its page, returned on the desk's.
+    const handler = await login(app.url!, 'water-wang', 'water-wang password 1');
+    const returned = await call(app.url!, handler, 'POST', `/api/cases/${flooded.caseId}/commands`, {
+      command: 'return',
+      reason: '属小区内部',
+    });
+    expect(returned.status, JSON.stringify(returned.body)).toBe(200);
+    await waitFor('returned on the desk page', async () => {
+      return (await desk.page.locator(`[data-case="${flooded.caseId}"]`).getAttribute('data-status')) === 'returned';
+    });
+    await waitFor('dropped from the water page', async () => !(await rowIds(water.page)).includes(flooded.caseId));
+    await saveScreenshot(desk.page, 'test-results/cases-live.png');
+    expect([...water.errors, ...desk.errors]).toEqual([]);
+    await water.page.close();
+    await desk.page.close();
   });
 
   it('tells a leader the case desk is not for it', async () => {

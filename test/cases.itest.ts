@@ -7,12 +7,14 @@
  * departments bound to their department accept, reply and return; the dispatch desk overrides,
  * closes and records the citizen's feedback; a citizen report on the events topic is a case too and
  * is linked to the incident it opens; a missed limit is marked overdue; every step is stored and
- * audited; a department never sees another's cases.
+ * audited; a department never sees another's cases; a case that came over HTTP is in the events
+ * table once, like a report on the events topic.
  */
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningCityTwin } from '../bin/runtime.ts';
-import { CaseStore } from '../storage/index.ts';
+import { CaseStore, queryRows } from '../storage/index.ts';
+import type { KpiSummary } from '../web/shared/kpi-protocol.ts';
 import type { CaseCommandResponse, CaseDetailResponse, CaseIntakeResponse, CaseListResponse } from '../web/shared/case-protocol.ts';
 import { call, login, mintToken, TEST_ADMIN_PASSWORD } from './support/auth.ts';
 import { tempDir, waitFor } from './support/fixtures.ts';
@@ -241,6 +243,22 @@ describe('the hotline case desk', () => {
       evidence: Array<{ id: string }>;
     };
     expect(incident.evidence.map((e) => e.id)).toContain(`event:hotline-12345:EV-${RUN}`);
+  });
+
+  it('writes a case that came over HTTP to the events table once, so the KPI counts it as a report on the events topic', async () => {
+    const hotlineToday = async () => ((await call(base, admin, 'GET', '/api/kpi/summary')).body as KpiSummary).hotline.todaySoFar;
+    const before = await hotlineToday();
+    const made = await submit(intake(`HL-${RUN}-ev`, { receivedAt: Date.now() - 1000 }));
+    expect(await submit(intake(`HL-${RUN}-ev`, { receivedAt: Date.now() - 1000 }))).toMatchObject({ caseId: made.caseId, duplicate: true });
+    // Stored before the answer: one row, not one per submission (no FINAL: no merge hides a second row).
+    const rows = await queryRows<{ type: string; category: string; text: string }>(
+      app.clickhouse,
+      'SELECT type, category, text FROM events WHERE source = {source:String} AND id = {id:String}',
+      { source: 'hotline-12345', id: `HL-${RUN}-ev` },
+    );
+    expect(rows).toEqual([{ type: 'citizen_report', category: 'waterlogging', text: `积水没过脚踝 HL-${RUN}-ev` }]);
+    await waitFor('the hourly hotline figure counting it', async () => (await hotlineToday()) === before + 1);
+    expect(await hotlineToday()).toBe(before + 1);
   });
 
   it('marks a missed accept limit overdue on the clock, once, and lists the case as overdue', async () => {

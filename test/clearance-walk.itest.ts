@@ -573,7 +573,11 @@ describe('the clearance walk', () => {
     expect(
       markers.filter((m) => m.cls === 'sensitive').some((m) => adminSockets.some((l) => l.payloads.some((p) => p.json.includes(m.value)))),
     ).toBe(true);
-    for (const e of ['snapshot', 'delta', 'stats', 'incidents', 'incident', 'units', 'unit', 'cells']) expect(events.has(e), e).toBe(true);
+    for (const e of ['snapshot', 'delta', 'stats', 'incidents', 'incident', 'units', 'unit', 'cells', 'case'])
+      expect(events.has(e), e).toBe(true);
+    // Case events reached the desk and the department the cases are with, never another department.
+    const heardCases = (name: string) => listeners.some((l) => l.walker.name === name && l.payloads.some((p) => p.event === 'case'));
+    expect([heardCases('dispatcher'), heardCases('department (own)'), heardCases('department')]).toEqual([true, true, false]);
 
     const byClass = Object.fromEntries(
       (['public', 'internal', 'sensitive'] as const).map((c) => [c, markers.filter((m) => m.cls === c).length]),

@@ -1,7 +1,7 @@
 /**
  * The KPI big screen in real Chromium at 1920×1080 (16:9) and 3840×1080 (32:9): signed in with a
  * wall-display token in the address (`kpi.html?display=TOKEN`), every chart has data, the figures
- * equal the API's, the tiles do not overlap and stay on screen, the page is in Chinese by default
+ * equal the API's (the hotline case panel's those of GET /api/kpi/cases), the tiles do not overlap and stay on screen, the page is in Chinese by default
  * and in English after the toggle, a number opens the table of its rows, and the "data as of"
  * time turns red when the data stops arriving. Screenshots go to test-results/kpi-*.png.
  */
@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningCityTwin } from '../bin/runtime.ts';
 import { KIND_METRICS } from '../twin-model/index.ts';
 import type { KpiSummary } from '../web/server/kpi/kpi-routes.ts';
+import type { CaseKpiResponse } from '../web/shared/case-protocol.ts';
 import { call, login, TEST_ADMIN_PASSWORD } from './support/auth.ts';
 import { collectErrors, launchChromium, saveScreenshot } from './support/browser.ts';
 import { tempDir, waitFor } from './support/fixtures.ts';
@@ -26,7 +27,7 @@ let publisher: mqtt.MqttClient;
 let displayToken = '';
 mkdirSync('test-results', { recursive: true });
 
-const TILES = ['incidents', 'response', 'today', 'health', 'ingest', 'hotline', 'halls', 'map'];
+const TILES = ['incidents', 'response', 'today', 'health', 'ingest', 'hotline', 'halls', 'cases', 'map'];
 
 beforeAll(async () => {
   app = await startTestCity(dir.path);
@@ -85,6 +86,25 @@ beforeAll(async () => {
       lat,
       severity: 3 + (i % 2),
     });
+  // One hotline case answered, closed and rated: the case panel has an on-time rate and a satisfaction.
+  const ecology = '武汉市生态环境局';
+  expect(
+    (await call(app.url!, admin, 'POST', '/api/users', { username: 'kb-eco', roles: ['department'], password: 'kb-eco password 1' }))
+      .status,
+  ).toBe(200);
+  expect((await call(app.url!, admin, 'POST', '/api/case-departments/kb-eco', { department: ecology })).status).toBe(200);
+  const eco = await login(app.url!, 'kb-eco', 'kb-eco password 1');
+  const firstCase = await waitFor('the hotline reports as cases', async () => {
+    const list = (await call(app.url!, admin, 'GET', '/api/cases')).body as { cases: Array<{ id: string }> };
+    return list.cases.length >= 6 ? list.cases[0]!.id : null;
+  });
+  for (const [token, body] of [
+    [eco, { command: 'accept' }],
+    [eco, { command: 'reply', text: '已约谈施工方' }],
+    [admin, { command: 'close' }],
+    [admin, { command: 'feedback', satisfaction: 4 }],
+  ] as const)
+    expect((await call(app.url!, token, 'POST', `/api/cases/${firstCase}/commands`, body)).status).toBe(200);
   const incidents = await waitFor(
     'incidents',
     () => (app.twin!.activeIncidents().length >= places.length ? app.twin!.activeIncidents() : null),
@@ -177,6 +197,7 @@ describe.each([
     // No token left in the address bar of a wall screen.
     expect(page.url()).not.toContain('display=');
     expect((await page.evaluate(() => window.__kpi!.chartsWithData())).sort()).toEqual([
+      'cases',
       'halls',
       'health',
       'hotline',
@@ -185,6 +206,14 @@ describe.each([
       'response',
       'today',
     ]);
+    // The case panel: the figures of GET /api/kpi/cases, no place for a wall display (public clearance).
+    await page.waitForFunction(() => window.__kpi!.caseKpi() !== null);
+    const cases = (await call(app.url!, displayToken, 'GET', '/api/kpi/cases')).body as CaseKpiResponse;
+    expect(await page.getByTestId('kpi-number-cases-total').locator('.kpi-number-value').innerText()).toBe(String(cases.kpi.total));
+    expect(cases.kpi.total).toBeGreaterThanOrEqual(6);
+    expect(await page.getByTestId('kpi-number-cases-satisfaction').locator('.kpi-number-value').innerText()).toBe('4 / 5');
+    expect(await page.getByTestId('kpi-number-cases-ontime').locator('.kpi-number-value').innerText()).toBe('100.0%');
+    expect(await page.getByTestId('kpi-case-place').count()).toBe(0);
     expect(await tileProblems(page)).toEqual([]);
     expect(await englishWords(page)).toEqual([]);
     const shown = (await page.evaluate(() => window.__kpi!.summary()))!;

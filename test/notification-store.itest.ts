@@ -121,7 +121,7 @@ describe('delivery log in ClickHouse', () => {
       'inc-3': [{ ok: false, retryable: false, error: 'HTTP 410: gone' }],
     };
     const sender = {
-      send: async (m: OutgoingMessage): Promise<SendOutcome> => outcomes[m.event.incident.id]!.shift()!,
+      send: async (m: OutgoingMessage): Promise<SendOutcome> => outcomes[m.event.incident!.id]!.shift()!,
       close: async () => {},
     };
     let now = T0;

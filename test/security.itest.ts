@@ -27,6 +27,8 @@ let publisher: mqtt.MqttClient;
 const PROBE_TOKEN = 'probe-token-for-tests-0123456789';
 const passwordOf = (role: Role) => `pw-for-${role}-1234`;
 const userOf = (role: Role) => `${role}-user`;
+/** Where the routing table sends waterlogging cases: the security test's case handler is bound to it. */
+const CASE_DEPARTMENT = '武汉市水务局';
 
 function allowed(role: Role | null, access: Access): boolean {
   if (access === 'public') return true;
@@ -58,6 +60,7 @@ interface Live {
   unitUpdates: number;
   escalationLists: number;
   cells: number;
+  caseUpdates: number;
 }
 
 function connectLive(token: unknown, extra: Record<string, unknown> = {}): Live {
@@ -82,6 +85,7 @@ function connectLive(token: unknown, extra: Record<string, unknown> = {}): Live 
     unitUpdates: 0,
     escalationLists: 0,
     cells: 0,
+    caseUpdates: 0,
   };
   socket.on('connect', () => socket.emit('resume', { epoch: null, lastSeq: null }));
   socket.on('connect_error', (err) => (live.error = err));
@@ -108,6 +112,7 @@ function connectLive(token: unknown, extra: Record<string, unknown> = {}): Live 
   socket.on('unit', () => live.unitUpdates++);
   socket.on('escalations', () => live.escalationLists++);
   socket.on('cells', () => live.cells++);
+  socket.on('case', () => live.caseUpdates++);
   socket.on('refused', (r: { event: string; reason: string }) => live.refused.push(r));
   return live;
 }
@@ -132,6 +137,10 @@ beforeAll(async () => {
     const created = await call(base, admin, 'POST', '/api/users', { username: userOf(role), roles: [role], password: passwordOf(role) });
     expect(created.status, JSON.stringify(created.body)).toBe(200);
   }
+  // The case handler takes the waterlogging cases (the shipped routing table sends them to the water authority).
+  expect((await call(base, admin, 'POST', `/api/case-departments/${userOf('department')}`, { department: CASE_DEPARTMENT })).status).toBe(
+    200,
+  );
   publisher = await mqtt.connectAsync(app.mqttUrl, { clientId: 'security-pub' });
   await publishSensor('sec-pub', 'public', 5);
   await publishSensor('sec-int', 'internal', 6);
@@ -208,6 +217,25 @@ describe('the policy on every route and socket event', () => {
         }),
         { qos: 1 },
       );
+      // A hotline report becomes a case: every reader of cases gets a `case` event (the case
+      // handler is bound to its department), once the socket is in its case room.
+      if (hasPermission([role], SOCKET_EVENTS.case.permission))
+        await waitFor('the socket in its case desk room', () =>
+          [...app.web!.io.of('/').adapter.rooms].some(([name, ids]) => name.startsWith('cases:') && ids.has(live.socket.id ?? '')),
+        );
+      await publisher.publishAsync(
+        'citytwin/v1/events/hotline-12345',
+        JSON.stringify({
+          id: `c-${role}-${Date.now()}`,
+          ts: Date.now(),
+          type: 'citizen_report',
+          category: 'waterlogging',
+          lng: 114.31,
+          lat: 30.56,
+          text: '地下通道积水',
+        }),
+        { qos: 1 },
+      );
       // An AVL fix moves a unit: every reader of units gets a `unit` event.
       const units = (await call(base, admin, 'GET', '/api/units')).body as Array<{ id: string; homeLng: number; homeLat: number }>;
       const unit = units[Math.floor(Math.random() * units.length)]!;
@@ -216,6 +244,7 @@ describe('the policy on every route and socket event', () => {
         JSON.stringify({ ts: Date.now(), lng: unit.homeLng + 0.0003, lat: unit.homeLat }),
         { qos: 1 },
       );
+      if (hasPermission([role], SOCKET_EVENTS.case.permission)) await waitFor('a case event', () => live.caseUpdates > 0);
       await new Promise((r) => setTimeout(r, 1500));
       const seen: Record<SocketEventName, boolean> = {
         resume: live.refused.every((r) => r.event !== 'resume'),
@@ -229,6 +258,7 @@ describe('the policy on every route and socket event', () => {
         viewport: live.refused.every((r) => r.event !== 'viewport'),
         cells: live.cells > 0,
         escalations: live.escalationLists > 0,
+        case: live.caseUpdates > 0,
       };
       for (const [event, def] of Object.entries(SOCKET_EVENTS))
         expect([event, seen[event as SocketEventName]]).toEqual([event, hasPermission([role], def.permission)]);

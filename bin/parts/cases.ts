@@ -11,7 +11,7 @@ import { caseRules, DEFAULT_CASE_SLA, defaultCaseRouting } from '../../twin-mode
 import { phoneHasher } from '../../twin-model/cases/phone-hash.ts';
 import type { CityModel } from '../../twin-model/index.ts';
 import type { AuditService } from '../../web/server/audit/audit-service.ts';
-import { CASE_TICK_MS, CaseService } from '../../web/server/cases/case-service.ts';
+import { CASE_TICK_MS, CaseService, type CaseEscalation } from '../../web/server/cases/case-service.ts';
 import { DepartmentBindings } from '../../web/server/cases/department-bindings.ts';
 import { loadOrCreatePhoneKey } from '../../web/server/cases/phone-key.ts';
 import type { TwinService } from '../../web/server/live/twin-service.ts';
@@ -20,6 +20,8 @@ import { type PartContext, partLog } from './context.ts';
 export interface CasesPart {
   service: CaseService;
   bindings: DepartmentBindings;
+  /** Hands every overdue case to the notifications engine from now on (it starts after the desk). */
+  escalateTo(escalation: CaseEscalation): void;
 }
 
 export async function startCases(
@@ -36,6 +38,7 @@ export async function startCases(
     routing: defaultCaseRouting(city.sources, EVENT_SOURCES.hotline),
     sla: DEFAULT_CASE_SLA,
   });
+  let notifications: CaseEscalation | null = null;
   const { key } = loadOrCreatePhoneKey(ctx.config.dataDir, (level, msg) => log(level, msg));
   const service = new CaseService({
     rules,
@@ -46,13 +49,15 @@ export async function startCases(
     // A case that came over HTTP is evidence as its report would have been on the events topic.
     toFusion: (event) => twin.onEvent(event),
     audit: (input) => audit.record(input),
-    // The notifications engine is not wired into the running product yet: overdue cases are logged.
+    // Every overdue case is logged, and told to the notifications engine once it runs (its subscriptions).
     escalation: {
-      caseOverdue: (e) =>
+      caseOverdue: (e) => {
         log(
           'warn',
           `case ${e.caseId} overdue: ${String(e.params.stage)} limit of ${String(e.params.department) || 'no department'} missed by ${String(e.params.overdueMin)} min`,
-        ),
+        );
+        notifications?.caseOverdue(e);
+      },
     },
     ...(ctx.hooks.caseNow ? { now: ctx.hooks.caseNow } : {}),
     log: (level, msg) => log(level, msg),
@@ -65,5 +70,11 @@ export async function startCases(
     clearInterval(timer);
     await service.close();
   });
-  return { service, bindings: new DepartmentBindings(new CaseDepartmentStore(deps.clickhouse)) };
+  return {
+    service,
+    bindings: new DepartmentBindings(new CaseDepartmentStore(deps.clickhouse)),
+    escalateTo: (escalation) => {
+      notifications = escalation;
+    },
+  };
 }

@@ -77,6 +77,8 @@ export async function startCityServices(ctx: PartContext, city: CityPart, securi
   const cases = await startCases(ctx, { city: city.model, clickhouse, twin, audit });
   flushBeforeVerification(audit, twin, dispatch, auth);
   const notifications = await startNotifications(ctx, { city: city.model, twin, dispatch, clickhouse, audit });
+  // Overdue hotline cases go to the subscriptions naming `case_overdue` (docs/cases.md#time-limits).
+  cases.escalateTo(notifications.service);
   const shifts = startShifts({ twin, dispatch, clickhouse, audit, auth, log: partLog(ctx, 'shifts') });
 
   const cap = await startCap(ctx, { city: city.model, clickhouse, twin, audit });

@@ -13,6 +13,7 @@ export * from './case-sla.ts';
 export * from './case-intake.ts';
 export * from './case-workflow.ts';
 export * from './case-desk.ts';
+export * from './case-changes.ts';
 export { createRepeatIndex, findRepeat, addRepeatEntry, pruneRepeats, type RepeatIndex, type RepeatProbe } from './case-repeats.ts';
 export * from './case-incidents.ts';
 export * from './case-view.ts';

@@ -10,3 +10,4 @@ export * from './escalation.ts';
 export * from './notify-types.ts';
 export * from './message-text.ts';
 export * from './notification-engine.ts';
+export * from './case-notice.ts';

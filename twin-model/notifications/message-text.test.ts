@@ -69,13 +69,37 @@ describe('message texts', () => {
     expect(composeMessage(event({ kind: 'dispatched', unitIds: ['pump-1'], actor: 'zhao' }), 'en', c).text).toContain(
       'Units: pump-1\nDispatched by: zhao',
     );
-    const closed = event({ kind: 'resolved', incident: { ...event().incident, status: 'false_alarm' } });
+    const closed = event({ kind: 'resolved', incident: { ...event().incident!, status: 'false_alarm' } });
     expect(composeMessage(closed, 'en', c).subject).toBe('[False alarm] Waterlogging · Jianghan');
   });
 
   it('falls back to the coordinates when the incident has no district', () => {
-    const e = event({ incident: { ...event().incident, district: null } });
+    const e = event({ incident: { ...event().incident!, district: null } });
     expect(composeMessage(e, 'zh-CN', city('Asia/Shanghai')).subject).toBe('【新事件】道路积水 · 114.2700, 30.5800 · 3级');
     expect(incidentLink('http://127.0.0.1:8080', 'inc 1')).toBe('http://127.0.0.1:8080/?incident=inc%201');
+  });
+
+  it('words an overdue hotline case from its record, with a link to the case desk', () => {
+    const e: NotifyEvent = {
+      id: 'case-20261207-00003/case_overdue/accept/1',
+      kind: 'case_overdue',
+      at: AT,
+      case: {
+        caseId: 'case-20261207-00003',
+        category: 'traffic',
+        department: '武汉市公安局交通管理局',
+        district: '420103',
+        stage: 'accept',
+        deadline: AT - 5 * 60_000,
+        overdueMin: 5,
+        receivedAt: AT - 35 * 60_000,
+      },
+    };
+    const zh = composeMessage(e, 'zh-CN', city('Asia/Shanghai'));
+    expect(zh.subject).toBe('【工单超时】交通 · 江汉区 · 签收超时5分钟');
+    expect(zh.text).toContain('承办部门：武汉市公安局交通管理局');
+    expect(zh.text).toContain('时限：签收 2026-12-07 09:58:04 (Asia/Shanghai)');
+    expect(zh.link).toBe('https://citytwin.example/console/cases.html?case=case-20261207-00003');
+    expect(composeMessage(e, 'en', city('Asia/Shanghai')).subject).toBe('[Case overdue] Traffic · Jianghan · accept 5 min late');
   });
 });

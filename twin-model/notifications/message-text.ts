@@ -9,6 +9,8 @@ import { DEFAULT_INCIDENT_RULES } from '../incidents/incident-rules.ts';
 import { cityWallTime } from './city-time.ts';
 import type { NotifyLanguage } from './notification-config.ts';
 import type { NotifyEvent } from './notify-types.ts';
+import type { CaseNotice } from './case-notice.ts';
+import { CASE_CATEGORY_LABELS } from '../cases/case-types.ts';
 
 /** What messages need to know about the city. */
 export interface NotifyCity {
@@ -62,6 +64,9 @@ interface Vars {
   status: string;
   reopened: boolean;
   acknowledged: boolean;
+  /** `case_overdue`: the limit missed (worded) and the minutes past it. */
+  stage: string;
+  overdueMin: number;
 }
 
 const WORDING: Record<NotifyLanguage, Wording> = {
@@ -73,6 +78,7 @@ const WORDING: Record<NotifyLanguage, Wording> = {
         `【升级·第${v.tier}级${v.repeat > 0 ? `·第${v.repeat}次提醒` : ''}】${v.type} · ${v.place} · ${v.acknowledged ? '未解决' : '待确认'}`,
       dispatched: (v) => `【已派遣】${v.type} · ${v.place} · ${v.units}个单位`,
       resolved: (v) => `【${v.status}】${v.type} · ${v.place}`,
+      case_overdue: (v) => `【工单超时】${v.type} · ${v.place} · ${v.stage}超时${v.overdueMin}分钟`,
     },
     status: { open: '待处理', acknowledged: '已确认', resolved: '已解决', closed: '已关闭', false_alarm: '误报' },
     incident: '事件',
@@ -97,6 +103,7 @@ const WORDING: Record<NotifyLanguage, Wording> = {
         `[Escalation tier ${v.tier}${v.repeat > 0 ? `, reminder ${v.repeat}` : ''}] ${v.type} · ${v.place} · ${v.acknowledged ? 'not resolved' : 'not acknowledged'}`,
       dispatched: (v) => `[Dispatched] ${v.type} · ${v.place} · ${v.units} unit${v.units === 1 ? '' : 's'}`,
       resolved: (v) => `[${v.status}] ${v.type} · ${v.place}`,
+      case_overdue: (v) => `[Case overdue] ${v.type} · ${v.place} · ${v.stage} ${v.overdueMin} min late`,
     },
     status: { open: 'Open', acknowledged: 'Acknowledged', resolved: 'Resolved', closed: 'Closed', false_alarm: 'False alarm' },
     incident: 'Incident',
@@ -127,9 +134,10 @@ export function cityTimeText(epochMs: number, timeZone: string): string {
 
 /** Composes the event's message in one language. */
 export function composeMessage(event: NotifyEvent, language: NotifyLanguage, city: NotifyCity): ComposedText {
+  if (event.case) return composeCaseMessage(event, event.case, language, city);
   const w = WORDING[language];
   const en = language === 'en';
-  const i = event.incident;
+  const i = event.incident!;
   const typeName = (city.typeNames ?? DEFAULT_TYPE_NAMES).get(i.type) ?? DEFAULT_TYPE_NAMES.get(i.type);
   const type = typeName ? (en ? typeName.en : typeName.zh) : i.type;
   const districtName = i.district === null ? undefined : city.districts.get(i.district);
@@ -145,6 +153,8 @@ export function composeMessage(event: NotifyEvent, language: NotifyLanguage, cit
     status: w.status[i.status],
     reopened: event.reopened === true,
     acknowledged: i.status === 'acknowledged',
+    stage: '',
+    overdueMin: 0,
   };
   const subject = w.subject[event.kind](vars);
   const link = incidentLink(city.consoleUrl, i.id);
@@ -165,5 +175,73 @@ export function composeMessage(event: NotifyEvent, language: NotifyLanguage, cit
     if (event.actor) lines.push(line(w.by, event.actor));
   }
   lines.push(line(w.link, link));
+  return { subject, text: lines.join('\n'), short: `${subject} ${link}`, link };
+}
+
+/** The console link to a case (the case desk page; it shows the case as the reader may see it). */
+export function caseLink(consoleUrl: string, caseId: string): string {
+  return `${consoleUrl.replace(/\/+$/, '')}/cases.html?case=${encodeURIComponent(caseId)}`;
+}
+
+const CASE_WORDING: Record<
+  NotifyLanguage,
+  { case: string; department: string; stage: Record<CaseNotice['stage'], string>; deadline: string; received: string; none: string }
+> = {
+  'zh-CN': {
+    case: '工单',
+    department: '承办部门',
+    stage: { accept: '签收', reply: '答复' },
+    deadline: '时限',
+    received: '受理时间',
+    none: '未派单',
+  },
+  en: {
+    case: 'Case',
+    department: 'Department',
+    stage: { accept: 'accept', reply: 'reply' },
+    deadline: 'Deadline',
+    received: 'Received',
+    none: 'not assigned',
+  },
+};
+
+/**
+ * A hotline case's missed limit: its number, category, district, department, the limit and how
+ * late — the case's record only, never its text, place or caller (case-notice.ts).
+ */
+function composeCaseMessage(event: NotifyEvent, c: CaseNotice, language: NotifyLanguage, city: NotifyCity): ComposedText {
+  const w = WORDING[language];
+  const cw = CASE_WORDING[language];
+  const en = language === 'en';
+  const label = CASE_CATEGORY_LABELS[c.category];
+  const type = en ? label.en : label.zh;
+  const districtName = c.district === null ? undefined : city.districts.get(c.district);
+  const place = districtName ? (en ? districtName.en : districtName.zh) : (c.district ?? w.unknownPlace);
+  const vars: Vars = {
+    type,
+    place,
+    severity: 0,
+    previous: 0,
+    tier: 0,
+    repeat: 0,
+    units: 0,
+    status: '',
+    reopened: false,
+    acknowledged: false,
+    stage: cw.stage[c.stage],
+    overdueMin: c.overdueMin,
+  };
+  const subject = w.subject.case_overdue(vars);
+  const link = caseLink(city.consoleUrl, c.caseId);
+  const line = (label: string, value: string): string => `${label}${w.colon}${value}`;
+  const lines = [
+    line(cw.case, `${c.caseId} (${type})`),
+    line(cw.department, c.department || cw.none),
+    line(w.place, place),
+    line(w.time, cityTimeText(event.at, city.timeZone)),
+    line(cw.deadline, `${cw.stage[c.stage]} ${cityTimeText(c.deadline, city.timeZone)}`),
+    line(cw.received, cityTimeText(c.receivedAt, city.timeZone)),
+    line(w.link, link),
+  ];
   return { subject, text: lines.join('\n'), short: `${subject} ${link}`, link };
 }

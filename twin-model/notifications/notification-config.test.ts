@@ -45,7 +45,7 @@ describe('notification configuration', () => {
       parseNotifyDoc('roster', { id: 'team', shifts: [{ days: ['mon'], from: '08:00', to: '08:00', tiers: [['wang']] }] }),
     ).toThrow('for a whole day write from 00:00 to 24:00');
     expect(() => parseNotifyDoc('subscription', { id: 's', events: ['closed'], target: { role: 'operator' }, channels: ['x'] })).toThrow(
-      /events\.0: Invalid option: expected one of "opened"\|"severity_raised"\|"escalated"\|"dispatched"\|"resolved", got "closed"/,
+      /events\.0: Invalid option: expected one of "opened"\|"severity_raised"\|"escalated"\|"dispatched"\|"resolved"\|"case_overdue", got "closed"/,
     );
     expect(() =>
       parseNotifyDoc('policy', { id: 'p', ackDeadlineMin: 0, tiers: [{ targets: [{ team: 't' }], afterMin: 5 }], channels: ['x'] }),

@@ -13,7 +13,8 @@ import { INCIDENT_TYPES } from '../vocabulary.ts';
 import { minutesOf, WEEKDAYS } from './city-time.ts';
 
 /** Incident events a subscription can ask for. */
-export const NOTIFY_EVENTS = ['opened', 'severity_raised', 'escalated', 'dispatched', 'resolved'] as const;
+/** Incident events, and `case_overdue`: a hotline case missed a time limit (docs/cases.md). */
+export const NOTIFY_EVENTS = ['opened', 'severity_raised', 'escalated', 'dispatched', 'resolved', 'case_overdue'] as const;
 export type NotifyEventKind = (typeof NOTIFY_EVENTS)[number];
 
 /** Languages messages are written in; zh-CN is the default. */

@@ -29,6 +29,7 @@ import {
   type Recipient,
 } from './notify-types.ts';
 import { onCallNow } from './on-call.ts';
+import type { CaseNotice } from './case-notice.ts';
 
 export interface NotificationContext {
   now(): number;
@@ -44,7 +45,9 @@ export type NotificationInput =
   /** A new configuration (already validated with parseNotificationConfig). */
   | { type: 'configure'; config: NotificationConfig }
   /** Time passes: escalations that are due are paged. */
-  | { type: 'tick' };
+  | { type: 'tick' }
+  /** A hotline case missed a time limit (the case desk's clock): told to its subscribers. */
+  | { type: 'case_overdue'; notice: CaseNotice; at: number };
 
 export interface NotificationEmission {
   events: NotifyEvent[];
@@ -229,10 +232,12 @@ function subscriberMessages(
   const out: OutgoingMessage[] = [];
   // Subscribers hear of each tier once, not of every reminder.
   if (event.kind === 'escalated' && (event.repeat ?? 0) > 0) return out;
+  // A case's district, or the incident's; incident types and severity filter incident events only.
+  const district = i ? i.district : (event.case?.district ?? null);
   for (const s of state.config.subscriptions) {
-    if (!s.enabled || !s.events.includes(event.kind) || i.severity < s.minSeverity) continue;
-    if (s.incidentTypes && !s.incidentTypes.includes(i.type)) continue;
-    if (s.districts && (i.district === null || !s.districts.includes(i.district))) continue;
+    if (!s.enabled || !s.events.includes(event.kind)) continue;
+    if (i && (i.severity < s.minSeverity || (s.incidentTypes && !s.incidentTypes.includes(i.type)))) continue;
+    if (s.districts && (district === null || !s.districts.includes(district))) continue;
     const target = resolveTarget(state, s.target, 1, event.at);
     out.push(...messagesFor(state, event, s.channels, [target], { subscriptionId: s.id }, taken, texts, now));
   }
@@ -463,6 +468,17 @@ export function applyNotificationInput(
     case 'tick':
       handleTick(state, now, emitted);
       break;
+    case 'case_overdue': {
+      // One event per case, limit and deadline: two nodes fed the same overdue mark name the same event.
+      const n = input.notice;
+      announce(
+        state,
+        { id: `${n.caseId}/case_overdue/${n.stage}/${n.deadline}`, kind: 'case_overdue', at: input.at, case: n },
+        emitted,
+        now,
+      );
+      break;
+    }
     default: {
       const never: never = input;
       throw new Error(`unknown notification input ${JSON.stringify(never)}`);

@@ -6,6 +6,7 @@
 import type { IncidentStatus } from '../incidents/incident-correlator.ts';
 import type { IncidentType } from '../vocabulary.ts';
 import type { ChannelKind, NotifyEventKind, NotifyLanguage } from './notification-config.ts';
+import type { CaseNotice } from './case-notice.ts';
 
 /** What a message says about the incident (a copy, not the live object). */
 export interface IncidentSummary {
@@ -19,7 +20,7 @@ export interface IncidentSummary {
   openedAt: number;
 }
 
-/** An event about an incident that people may be told of. */
+/** An event about an incident (or, `case_overdue`, a hotline case) that people may be told of. */
 export interface NotifyEvent {
   /**
    * Deterministic from the incident's history (`inc-000012/opened`,
@@ -30,7 +31,10 @@ export interface NotifyEvent {
   kind: NotifyEventKind;
   /** When it happened; for an escalation the moment it was due. */
   at: number;
-  incident: IncidentSummary;
+  /** The incident; absent on `case_overdue`. */
+  incident?: IncidentSummary;
+  /** `case_overdue`: the case's record (never its sensitive parts). */
+  case?: CaseNotice;
   /** `severity_raised`: the severity before. */
   previousSeverity?: number;
   /** `opened` after a reopen. */

@@ -9,6 +9,25 @@ import type { CaseKpi, CaseView, IncidentProposal } from '../../twin-model/cases
 /** A case in a list: its view without the history, and whether a time limit is missed now. */
 export type CaseListItem = Omit<CaseView, 'history'> & { overdue: boolean };
 
+/** A case's view as lists carry it: without the history, with whether a limit is missed now. */
+export function caseListItemOf(view: CaseView): CaseListItem {
+  const { history: _history, ...rest } = view;
+  return { ...rest, overdue: isCaseOverdue(view) };
+}
+
+/**
+ * `case` on the socket (permission `cases.read`): one case after a change, as the receiving user
+ * may see it (the same view as `GET /api/cases`), or `case: null` when the user's department no
+ * longer has it (returned, re-assigned away) and the page should drop it.
+ */
+export interface CaseUpdateMessage {
+  serverTime: number;
+  caseId: string;
+  case: CaseListItem | null;
+  /** What happened to the case (`case_assigned` …). */
+  happened: string[];
+}
+
 /** `GET /api/cases`. */
 export interface CaseListResponse {
   cases: CaseListItem[];

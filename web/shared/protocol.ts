@@ -9,6 +9,7 @@
  * The replay feeds the same shapes from stored data (replay-protocol.ts). The binary columns
  * are encoded and decoded only by delta-codec.ts.
  */
+import type { CaseUpdateMessage } from './case-protocol.ts';
 import type { Incident, IncidentChange } from '../../twin-model/incidents/incident-correlator.ts';
 import type { ResponseUnit, UnitRecommendation } from '../../twin-model/dispatch/unit-types.ts';
 
@@ -192,6 +193,8 @@ export interface ServerToClientEvents {
   cells: (msg: CellsMessage) => void;
   /** Every escalation in progress, on every (re)connect and whenever one changes (a tier paged, an acknowledgement). */
   escalations: (msg: EscalationsMessage) => void;
+  /** One hotline case after a change, as the user may see it (the case desk page, docs/cases.md). */
+  case: (msg: CaseUpdateMessage) => void;
 }
 
 /**

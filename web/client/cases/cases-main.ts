@@ -5,7 +5,8 @@
  * allows as big buttons. zh-CN by default, English on the toggle; times in the city's time zone.
  * Data from `GET /api/cases`, `/api/cases/{id}`, `/api/case-departments`; commands by
  * `POST /api/cases/{id}/commands` (the server decides; a refusal is worded from its code). The
- * list refreshes every 15 s.
+ * list and the open case follow the `case` events of the socket (case-live.ts); while the socket
+ * is down the list is read every minute.
  */
 import '../styles/console.css';
 import './cases.css';
@@ -23,10 +24,11 @@ import type {
   CaseDetailResponse,
   CaseListItem,
   CaseListResponse,
+  CaseUpdateMessage,
 } from '../../shared/case-protocol.ts';
 import { caseKey, ct, refusalText, statusText, type CaseStringKey } from './case-strings.ts';
-
-const REFRESH_MS = 15_000;
+import { followCaseDesk, type CaseLive } from './case-live.ts';
+import { mergeCaseUpdate } from './case-list-merge.ts';
 
 export interface CasesTestHooks {
   ready: boolean;
@@ -35,6 +37,8 @@ export interface CasesTestHooks {
   language: () => string;
   setLanguage: (l: 'zh' | 'en') => void;
   refresh: () => Promise<void>;
+  /** Whether the live updates' socket is connected. */
+  live: () => boolean;
 }
 
 declare global {
@@ -63,6 +67,7 @@ function start(me: Me): void {
   let detail: CaseDetailResponse | null = null;
   let notice: { ok: boolean; text: string } | null = null;
   let ready = false;
+  let live: CaseLive | null = null;
 
   const title = h('h1', { class: 'cases-title', 'data-testid': 'cases-title' });
   const subtitle = h('p', { class: 'cases-subtitle' });
@@ -301,7 +306,23 @@ function start(me: Me): void {
     return panel;
   }
 
+  /** Redraws the detail keeping what the user was typing (a live update may redraw it meanwhile). */
   function renderDetail(): void {
+    const typed = new Map<string, string>();
+    for (const el of detailPane.querySelectorAll<HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement>(
+      '[data-testid^="case-input-"]',
+    ))
+      typed.set(el.dataset.testid!, el.value);
+    drawDetail();
+    for (const el of detailPane.querySelectorAll<HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement>(
+      '[data-testid^="case-input-"]',
+    )) {
+      const value = typed.get(el.dataset.testid!);
+      if (value !== undefined) el.value = value;
+    }
+  }
+
+  function drawDetail(): void {
     if (!detail) {
       replaceChildren(detailPane, h('p', { class: 'cases-muted' }, ct('select')));
       return;
@@ -371,6 +392,21 @@ function start(me: Me): void {
     renderList();
   }
 
+  /** A `case` event: the list merged, the open case read again (with its history). */
+  function onCase(msg: CaseUpdateMessage): void {
+    ({ cases, total } = mergeCaseUpdate(cases, total, msg, { status: status.value, category: category.value, overdue: overdue.value }));
+    renderList();
+    if (msg.caseId === selectedId) void reloadDetail(msg.caseId);
+  }
+
+  async function reloadDetail(id: string): Promise<void> {
+    const r = await jsonCall<CaseDetailResponse>('GET', `/api/cases/${encodeURIComponent(id)}`);
+    if (selectedId !== id) return;
+    detail = r.ok ? r.value : null;
+    if (!r.ok) notice = { ok: false, text: ct('error', { reason: r.error }) };
+    renderDetail();
+  }
+
   async function select(id: string): Promise<void> {
     selectedId = id;
     notice = null;
@@ -412,6 +448,7 @@ function start(me: Me): void {
       language: () => getLanguage(),
       setLanguage: (l) => setLanguage(l),
       refresh: () => loadList(),
+      live: () => live?.connected() ?? false,
     };
   }
 
@@ -425,9 +462,9 @@ function start(me: Me): void {
     await loadList();
     ready = true;
     document.body.dataset.ready = 'true';
+    live = followCaseDesk({ onCase, reload: () => void loadList() });
   })();
-  const timer = setInterval(() => void loadList(), REFRESH_MS);
-  window.addEventListener('pagehide', () => clearInterval(timer));
+  window.addEventListener('pagehide', () => live?.close());
 }
 
 // Times on the city's clock (GET /api/city), whatever the browser's zone.

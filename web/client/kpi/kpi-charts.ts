@@ -243,44 +243,44 @@ export class KpiCharts {
     return Array.from({ length: 24 }, (_, i) => `${String(i).padStart(2, '0')}`);
   }
 
+  /** Today's hours as bars (up to the current hour) against the same day last week as a line. */
+  private todayVsLastWeek(d: { today: number[]; lastWeek: number[] }, nowHour: number, color: string): EChartsCoreOption {
+    return {
+      ...base(),
+      xAxis: { type: 'category', data: this.hours(), ...axisBase() },
+      yAxis: { type: 'value', minInterval: 1, ...axisBase() },
+      series: [
+        {
+          name: kt('today'),
+          type: 'bar',
+          barMaxWidth: 12,
+          itemStyle: { color },
+          data: d.today.map((n, i) => (i <= nowHour ? n : null)),
+        },
+        {
+          name: kt('lastWeek'),
+          type: 'line',
+          smooth: true,
+          symbol: 'none',
+          lineStyle: { color: LAST_WEEK, width: 2 },
+          itemStyle: { color: LAST_WEEK },
+          data: d.lastWeek,
+        },
+      ],
+    };
+  }
+
   private renderToday(s: KpiSummary): void {
     const d = s.incidentsToday;
     const nowHour = Math.floor((s.at - s.dayStart) / 3_600_000);
-    this.set(
-      'today',
-      {
-        ...base(),
-        xAxis: { type: 'category', data: this.hours(), ...axisBase() },
-        yAxis: { type: 'value', minInterval: 1, ...axisBase() },
-        series: [
-          {
-            name: kt('today'),
-            type: 'bar',
-            barMaxWidth: 12,
-            itemStyle: { color: TODAY },
-            data: d.today.map((n, i) => (i <= nowHour ? n : null)),
-          },
-          {
-            name: kt('lastWeek'),
-            type: 'line',
-            smooth: true,
-            symbol: 'none',
-            lineStyle: { color: LAST_WEEK, width: 2 },
-            itemStyle: { color: LAST_WEEK },
-            data: d.lastWeek,
-          },
-        ],
-      },
-      d.today.some((n) => n > 0) || d.lastWeek.some((n) => n > 0),
-      [
-        this.number('today-count', kt('today'), fmt(d.todaySoFar), { kpi: 'incidents-today', what: kt('incidentsToday') }),
-        this.number('lastweek-count', kt('lastWeek'), fmt(d.lastWeekSoFar), {
-          kpi: 'incidents-today',
-          query: { day: 'lastWeek' },
-          what: `${kt('incidentsToday')} · ${kt('lastWeek')}`,
-        }),
-      ],
-    );
+    this.set('today', this.todayVsLastWeek(d, nowHour, TODAY), d.today.some((n) => n > 0) || d.lastWeek.some((n) => n > 0), [
+      this.number('today-count', kt('today'), fmt(d.todaySoFar), { kpi: 'incidents-today', what: kt('incidentsToday') }),
+      this.number('lastweek-count', kt('lastWeek'), fmt(d.lastWeekSoFar), {
+        kpi: 'incidents-today',
+        query: { day: 'lastWeek' },
+        what: `${kt('incidentsToday')} · ${kt('lastWeek')}`,
+      }),
+    ]);
   }
 
   private renderHealth(s: KpiSummary): void {
@@ -359,41 +359,14 @@ export class KpiCharts {
   private renderHotline(s: KpiSummary): void {
     const d = s.hotline;
     const nowHour = Math.floor((s.at - s.dayStart) / 3_600_000);
-    this.set(
-      'hotline',
-      {
-        ...base(),
-        xAxis: { type: 'category', data: this.hours(), ...axisBase() },
-        yAxis: { type: 'value', minInterval: 1, ...axisBase() },
-        series: [
-          {
-            name: kt('today'),
-            type: 'bar',
-            barMaxWidth: 12,
-            itemStyle: { color: '#9b7bff' },
-            data: d.today.map((n, i) => (i <= nowHour ? n : null)),
-          },
-          {
-            name: kt('lastWeek'),
-            type: 'line',
-            smooth: true,
-            symbol: 'none',
-            lineStyle: { color: LAST_WEEK, width: 2 },
-            itemStyle: { color: LAST_WEEK },
-            data: d.lastWeek,
-          },
-        ],
-      },
-      d.today.some((n) => n > 0) || d.lastWeek.some((n) => n > 0),
-      [
-        this.number('hotline-today', kt('today'), fmt(d.todaySoFar), { kpi: 'hotline', what: kt('hotline') }),
-        this.number('hotline-lastweek', kt('lastWeek'), fmt(d.lastWeekSoFar), {
-          kpi: 'hotline',
-          query: { day: 'lastWeek' },
-          what: `${kt('hotline')} · ${kt('lastWeek')}`,
-        }),
-      ],
-    );
+    this.set('hotline', this.todayVsLastWeek(d, nowHour, '#9b7bff'), d.today.some((n) => n > 0) || d.lastWeek.some((n) => n > 0), [
+      this.number('hotline-today', kt('today'), fmt(d.todaySoFar), { kpi: 'hotline', what: kt('hotline') }),
+      this.number('hotline-lastweek', kt('lastWeek'), fmt(d.lastWeekSoFar), {
+        kpi: 'hotline',
+        query: { day: 'lastWeek' },
+        what: `${kt('hotline')} · ${kt('lastWeek')}`,
+      }),
+    ]);
   }
 
   private renderHalls(s: KpiSummary): void {

@@ -21,6 +21,8 @@ import { applyBasemap, createCityMap, fetchBasemap, setMapLanguage, showCity } f
 import { h, replaceChildren, setText } from '../ui/dom.ts';
 import type { KpiDrill, KpiSummary } from '../../shared/kpi-protocol.ts';
 import { KpiCharts, type DrillRequest } from './kpi-charts.ts';
+import type { CaseKpiResponse } from '../../shared/case-protocol.ts';
+import { CASE_KPI_REFRESH_MS, CaseKpiTile } from './kpi-cases.ts';
 import { chooseLayout, isStale, REFRESH_MS } from './kpi-layout.ts';
 import { columnLabel, kt } from './kpi-strings.ts';
 
@@ -31,6 +33,8 @@ export interface KpiTestHooks {
   layout: string;
   refreshes: number;
   summary: () => KpiSummary | null;
+  /** The hotline case KPI the case panel shows. */
+  caseKpi: () => CaseKpiResponse | null;
   /** Charts that have data drawn (series with at least one value). */
   chartsWithData: () => string[];
   drill: (req: DrillRequest) => Promise<void>;
@@ -76,6 +80,11 @@ function startScreen(city: CityInfo | null): void {
   app.append(header, message, grid);
 
   const charts = new KpiCharts(grid, mapTile, layout, (req) => void openDrill(req));
+  const caseTile = new CaseKpiTile(grid, layout, (code) => {
+    const all = [...(summary?.openIncidents.byDistrict ?? []), ...(summary?.serviceHalls.byDistrict ?? [])];
+    const d = all.find((x) => x.district === code);
+    return d ? (getLanguage() === 'en' ? d.nameEn : d.nameZh) : code;
+  });
   const map: MaplibreMap = createCityMap(mapEl, getLanguage());
   if (city) showCity(map, city);
   let mapReady = false;
@@ -134,6 +143,7 @@ function startScreen(city: CityInfo | null): void {
     setText(back, kt('toConsole'));
     setMapLanguage(map, getLanguage());
     renderAsOf();
+    caseTile.render();
     if (summary) {
       charts.render(summary);
       replaceChildren(headline, ...charts.headline(summary));
@@ -166,6 +176,12 @@ function startScreen(city: CityInfo | null): void {
     renderAsOf();
     hooks.ready = true;
     document.body.dataset.ready = 'true';
+  };
+
+  const refreshCases = async (): Promise<void> => {
+    const res = await jsonCall<CaseKpiResponse>('GET', '/api/kpi/cases');
+    if (res.ok) caseTile.update(res.value);
+    else console.warn(`[citytwin] ${kt('casesError', { reason: res.error })}`);
   };
 
   // --- drill-down: a table of the rows behind a number ---
@@ -223,7 +239,10 @@ function startScreen(city: CityInfo | null): void {
 
   langButton.addEventListener('click', () => setLanguage(getLanguage() === 'zh' ? 'en' : 'zh'));
   onLanguageChange(() => renderLabels());
-  window.addEventListener('resize', () => charts.resize());
+  window.addEventListener('resize', () => {
+    charts.resize();
+    caseTile.resize();
+  });
 
   const hooks: KpiTestHooks = {
     ready: false,
@@ -232,7 +251,8 @@ function startScreen(city: CityInfo | null): void {
       return refreshes;
     },
     summary: () => summary,
-    chartsWithData: () => charts.withData(),
+    caseKpi: () => caseTile.kpi(),
+    chartsWithData: () => [...charts.withData(), ...(caseTile.hasData ? ['cases'] : [])],
     drill: openDrill,
     language: () => getLanguage(),
     setLanguage: (l) => setLanguage(l),
@@ -242,6 +262,8 @@ function startScreen(city: CityInfo | null): void {
   renderLabels();
   void refresh();
   setInterval(() => void refresh(), REFRESH_MS);
+  void refreshCases();
+  setInterval(() => void refreshCases(), CASE_KPI_REFRESH_MS);
   setInterval(renderAsOf, 1000);
   // On a wall display's rotation (docs/wall-displays.md): back to the map when this step ends.
   try {

@@ -86,6 +86,18 @@ const zh = {
   colat: '时间',
   yes: '是',
   no: '否',
+  caseTitle: '12345 工单（近30天，按部门、状态）',
+  casesTotal: '工单',
+  casesUnassigned: '待派 {n}',
+  casesOnTime: '按时答复率',
+  casesLate: '超时 {n}',
+  casesSatisfaction: '满意度',
+  casesRatings: '评价 {n}',
+  casesRepeat: '重复来电',
+  casesPlaces: '重复来电地点',
+  casesPlace: '{place}：{cases} 件，重复来电 {callers} 人',
+  casesNoPlaces: '暂无',
+  casesError: '工单指标加载失败：{reason}',
 };
 
 export type KpiStringKey = keyof typeof zh;
@@ -172,6 +184,18 @@ const en: Record<KpiStringKey, string> = {
   colat: 'Time',
   yes: 'yes',
   no: 'no',
+  caseTitle: '12345 cases (30 days, by department and status)',
+  casesTotal: 'Cases',
+  casesUnassigned: 'unassigned {n}',
+  casesOnTime: 'Replied on time',
+  casesLate: 'late {n}',
+  casesSatisfaction: 'Satisfaction',
+  casesRatings: '{n} ratings',
+  casesRepeat: 'Repeat cases',
+  casesPlaces: 'Places called about again',
+  casesPlace: '{place}: {cases} cases, {callers} repeat callers',
+  casesNoPlaces: 'none',
+  casesError: 'Case KPIs failed to load: {reason}',
 };
 
 const STRINGS: Readonly<Record<'zh' | 'en', Readonly<Record<KpiStringKey, string>>>> = { zh, en };

@@ -20,6 +20,7 @@ import { unitView } from '../dispatch/dispatch-routes.ts';
 import { compareIncidents, incidentUpdateViewer, incidentViewer } from '../incidents/incident-view.ts';
 import type { IncidentEscalation } from '../notifications/notification-service.ts';
 import { ViewportStreams } from '../live/viewport-sessions.ts';
+import { type CaseSockets, followCaseDesk } from '../cases/case-socket.ts';
 import type { WebServerOptions } from './web-server.ts';
 
 export type LiveIo = SocketServer<ClientToServerEvents, ServerToClientEvents, InterServerEvents>;
@@ -27,7 +28,10 @@ type LiveSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServer
 type Clearance = Parameters<typeof clearanceMask>[0];
 
 /** What the live stream reads of the server's options. */
-export type LiveDeps = Pick<WebServerOptions, 'twin' | 'dispatch' | 'notifications' | 'viewport' | 'deltaIntervalMs' | 'stats'>;
+export type LiveDeps = Pick<
+  WebServerOptions,
+  'twin' | 'dispatch' | 'notifications' | 'cases' | 'viewport' | 'deltaIntervalMs' | 'stats' | 'log'
+>;
 
 /** An incident's escalation by its id, when notifications run. */
 export type EscalationOf = ((incidentId: string) => IncidentEscalationView | null) | null;
@@ -73,6 +77,7 @@ interface ConnectionContext {
   sockets: SocketAuth;
   viewports: ViewportStreams;
   incidents: IncidentRooms;
+  caseSockets: CaseSockets | null;
 }
 
 /** Is this a resume request as the protocol has it (else the client gets a fresh snapshot)? */
@@ -86,7 +91,7 @@ function validResume(req: ResumeRequest): boolean {
 }
 
 /** A client connected (authenticated by socket-auth.ts): its stream, and the rooms its permissions open. */
-function onLiveConnection(socket: LiveSocket, { deps, sockets, viewports, incidents }: ConnectionContext): void {
+function onLiveConnection(socket: LiveSocket, { deps, sockets, viewports, incidents, caseSockets }: ConnectionContext): void {
   const stream = deps.twin.stream;
   const principal = socket.data.principal!;
   const feed = stream.feedFor(principal.clearance);
@@ -125,6 +130,8 @@ function onLiveConnection(socket: LiveSocket, { deps, sockets, viewports, incide
     void socket.join('escalations');
     socket.emit('escalations', escalationsMessage(notifications.service.escalations()));
   }
+  if (caseSockets && sockets.may(principal, 'case'))
+    caseSockets.join(socket, principal).catch((err: Error) => deps.log?.('warn', `case desk socket: ${err.message}`));
   const dispatch = deps.dispatch;
   if (dispatch && sockets.may(principal, 'units')) {
     void socket.join('units');
@@ -163,7 +170,9 @@ export function startLiveStream(
   // Above the threshold clients get their viewport's points or cells instead of the whole table.
   const viewports = new ViewportStreams(deps.twin.state, deps.twin.stream, deps.viewport ?? {});
   const incidents = new IncidentRooms(deps.twin, escalationOf);
-  io.on('connection', (socket) => onLiveConnection(socket, { deps, sockets, viewports, incidents }));
+  // The case desks' live updates: each socket in the room of its seat and clearance.
+  const caseSockets = deps.cases ? followCaseDesk(io, deps.cases.service, deps.cases.bindings) : null;
+  io.on('connection', (socket) => onLiveConnection(socket, { deps, sockets, viewports, incidents, caseSockets }));
   // `io.local`: every node hands the writer's changes to its own clients (cluster-bus.ts).
   const stopIncidents = deps.twin.onIncidentChanges((changes) => {
     for (const [room, { update }] of incidents.views) {
@@ -176,6 +185,7 @@ export function startLiveStream(
     stop: () => {
       stopUnits();
       stopIncidents();
+      caseSockets?.stop();
     },
   };
 }

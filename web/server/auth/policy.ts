@@ -244,6 +244,8 @@ export const SOCKET_EVENTS = {
   cells: { direction: 'server → client', permission: 'live.read' },
   /** Escalations in progress (tier paged, next page due), on connect and on every change. */
   escalations: { direction: 'server → client', permission: 'escalations.read' },
+  /** One hotline case after each change, as the user may see it: a department only its own cases (docs/cases.md). */
+  case: { direction: 'server → client', permission: 'cases.read' },
 } as const satisfies Record<string, { direction: string; permission: Permission }>;
 
 export type SocketEventName = keyof typeof SOCKET_EVENTS;

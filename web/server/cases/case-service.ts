@@ -10,8 +10,10 @@
  *   to incidents follow the correlator's changes ({@link CaseService.incidentChanges});
  * - ticked by the clock about once a minute for the time limits (`case_overdue`);
  * - every emitted event appended to the store (batched, and flushed before a command's answer),
- *   every action of a person or of the hotline's system recorded in the audit record, and every
- *   batch handed to the listeners (escalation of `case_overdue`, consoles).
+ *   every action of a person or of the hotline's system recorded in the audit record, every
+ *   batch handed to the listeners and `case_overdue` to the escalation (notifications), and the
+ *   cases after each batch told on every web node (published on the cluster bus) for the live
+ *   case desks ({@link CaseService.onCaseChanges}).
  *
  * On a node that does not write, intake and commands are forwarded to the writer
  * (cluster/forwarding-writer.ts) and reads come from the store, which the writer fills before it
@@ -22,6 +24,7 @@ import { BatchedAppender } from '../../../storage/batched-appender.ts';
 import type { AuditInput } from '../../../twin-model/audit/audit-log.ts';
 import {
   applyCaseDeskCommand,
+  caseChangesOf,
   caseEvent,
   caseEvidenceId,
   caseIntakeFromEventPayload,
@@ -35,6 +38,7 @@ import {
   restoreCaseDesk,
   tickCaseDesk,
   type CaseActor,
+  type CaseChange,
   type CaseCommand,
   type CaseDesk,
   type CaseDeskContext,
@@ -60,10 +64,10 @@ export const INCIDENT_LINKER: CaseActor = { user: 'twin', role: 'system' };
 /** What happened to a case, told to listeners after it is in the desk (and queued for the store). */
 export type CaseEventsListener = (events: readonly CaseEvent[]) => void;
 
-/**
- * Where `case_overdue` goes for escalation. The notifications engine is not wired into the
- * running product yet; until it is, the runtime logs each overdue case (bin/parts/cases.ts).
- */
+/** The cases after a batch of the writer's changes, told on every web node (the case desks' live updates). */
+export type CaseChangesListener = (changes: readonly CaseChange[]) => void;
+
+/** Where `case_overdue` goes for escalation: logged and told to the notifications engine (bin/parts/cases.ts). */
 export interface CaseEscalation {
   caseOverdue(event: CaseEvent): void;
 }
@@ -95,6 +99,7 @@ export type CaseOutcome = { ok: true; case: HotlineCase; duplicate: boolean; hap
 export class CaseDeskUnavailable extends Error {}
 
 type CaseWriterCommand = Extract<WriterCommand, { kind: 'case_intake' | 'case_command' }>;
+type CaseChangeBatch = Extract<WriterChange, { kind: 'case_changes' }>;
 
 export class CaseService {
   readonly rules: CaseRules;
@@ -104,8 +109,9 @@ export class CaseService {
   /** Evidence id (`event:<source>:<id>`) → case id: the correlator's changes name evidence. */
   private readonly byEvidence = new Map<string, string>();
   private readonly listeners = new Set<CaseEventsListener>();
+  private readonly changeListeners = new Set<CaseChangesListener>();
   private readonly history: BatchedAppender<CaseEvent>;
-  private readonly writer: ForwardingWriter<CaseWriterCommand, WriterChange>;
+  private readonly writer: ForwardingWriter<CaseWriterCommand, CaseChangeBatch>;
   private readonly ctx: CaseDeskContext;
   private readonly now: () => number;
   private readonly log: NonNullable<CaseServiceOptions['log']>;
@@ -128,12 +134,13 @@ export class CaseService {
       // Kept for the next write: a case's history must not lose a step.
       onFailure: (err, kept) => this.log('warn', `case store: ${err.message}; ${kept} changes kept for the next write`),
     });
-    this.writer = new ForwardingWriter<CaseWriterCommand, WriterChange>({
+    this.writer = new ForwardingWriter<CaseWriterCommand, CaseChangeBatch>({
       name: 'cases',
       handles: (c): c is CaseWriterCommand => c.kind === 'case_intake' || c.kind === 'case_command',
-      // Nothing is mirrored: other nodes read cases from the store, which the writer fills before it answers.
-      mirrors: (_c): _c is WriterChange => false,
-      mirror: () => undefined,
+      // Other nodes read cases from the store, which the writer fills before it answers; the
+      // changes they mirror only tell their own clients (the case desks' live updates).
+      mirrors: (c): c is CaseChangeBatch => c.kind === 'case_changes',
+      mirror: (c) => this.tellChanges(c.changes),
       execute: (c) => this.execute(c),
       prepareTakeOver: () => this.readForTakeOver(),
       takeOver: () => this.takeOver(),
@@ -167,6 +174,15 @@ export class CaseService {
   onCaseEvents(listener: CaseEventsListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Calls `listener` with the cases after every batch of changes, on every node: here as the
+   * writer, or as mirrored from the writer on another web node. Returns the unsubscribe.
+   */
+  onCaseChanges(listener: CaseChangesListener): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
   }
 
   /**
@@ -313,7 +329,7 @@ export class CaseService {
       await this.flush();
       const held = this.desk.cases.get(outcome.caseId) ?? (await this.options.store?.get(outcome.caseId)) ?? null;
       if (!held) return { kind: 'failed', message: `case ${outcome.caseId} is neither in hand nor stored` };
-      if (!outcome.duplicate && c.intake.channel === 'http') this.options.toFusion?.(caseEvent(held));
+      if (!outcome.duplicate && c.intake.channel === 'http') await this.asEvent(held);
       return { kind: 'case_result', case: held, duplicate: outcome.duplicate, happened: outcome.emitted.map((e) => e.type) };
     }
     const result = applyCaseDeskCommand(this.desk, c.caseId, c.command as CaseCommand, this.ctx);
@@ -321,6 +337,33 @@ export class CaseService {
     this.emit(result.emitted);
     await this.flush();
     return { kind: 'case_result', case: result.state, duplicate: false, happened: result.emitted.map((e) => e.type) };
+  }
+
+  /**
+   * A case that came over HTTP is also the event its report would have been on the events topic:
+   * written to `events` (the KPI's hourly hotline figure, replay) before the answer, once per
+   * hotline id, and handed to the fusion engine (no text).
+   */
+  private async asEvent(c: HotlineCase): Promise<void> {
+    const event = caseEvent(c);
+    try {
+      await this.options.store?.recordEvent({
+        source: event.source,
+        id: event.id,
+        ts: event.ts,
+        type: event.type,
+        category: event.category ?? '',
+        lng: event.lng,
+        lat: event.lat,
+        severity: event.severity,
+        // As a report on the events topic stores its words (the hotline's source is sensitive).
+        text: c.text,
+        receivedAt: this.now(),
+      });
+    } catch (err) {
+      this.log('warn', `events: case ${c.id} not written as an event: ${(err as Error).message}`);
+    }
+    this.options.toFusion?.(event);
   }
 
   private tookIn(caseId: string, duplicate: boolean, emitted: CaseEvent[]): void {
@@ -351,6 +394,19 @@ export class CaseService {
         l(events);
       } catch (err) {
         this.log('warn', `case listener: ${(err as Error).message}`);
+      }
+    }
+    const changes = caseChangesOf(events);
+    this.writer.publish({ kind: 'case_changes', changes });
+    this.tellChanges(changes);
+  }
+
+  private tellChanges(changes: readonly CaseChange[]): void {
+    for (const l of this.changeListeners) {
+      try {
+        l(changes);
+      } catch (err) {
+        this.log('warn', `case change listener: ${(err as Error).message}`);
       }
     }
   }

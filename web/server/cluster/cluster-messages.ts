@@ -30,6 +30,14 @@ export const writerChangeSchema = z.discriminatedUnion('kind', [
   }),
   /** Entries the writer added to the shift log, for nodes with their own store to keep. */
   z.object({ kind: z.literal('shift_entries'), entries: z.array(shiftEntrySchema) }),
+  /**
+   * Hotline cases after the writer's changes (each case once a batch, with what happened to it and
+   * the departments that no longer have it), so that every node's case desks update live.
+   */
+  z.object({
+    kind: z.literal('case_changes'),
+    changes: z.array(z.object({ case: caseSnapshotV1, happened: z.array(z.string()), left: z.array(z.string()) })),
+  }),
 ]);
 export type WriterChange = z.infer<typeof writerChangeSchema>;
 

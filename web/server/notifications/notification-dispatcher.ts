@@ -433,7 +433,8 @@ export class NotificationDispatcher {
       messageId: m.id,
       eventId: m.event.id,
       eventKind: m.event.kind,
-      incidentId: m.event.incident.id,
+      // The incident, or for `case_overdue` the case, the message is about.
+      incidentId: m.event.incident?.id ?? m.event.case?.caseId ?? '',
       channelId,
       channelKind: m.channelKind,
       recipient: r.id,

@@ -15,6 +15,8 @@
  * - What a message says is written for the lowest clearance (docs/security.md): no evidence, and
  *   the place coarsened to about 1 km when any evidence is above `public` (`publicView`).
  */
+import type { CaseEvent } from '../../../twin-model/cases/index.ts';
+import { caseNoticeOf } from '../../../twin-model/notifications/case-notice.ts';
 import {
   NOTIFY_CONFIG_KINDS,
   NOTIFY_CONFIG_LISTS,
@@ -321,6 +323,15 @@ export class NotificationService {
   private onIncidentChanges(changes: readonly IncidentChange[]): void {
     for (const change of changes)
       this.apply({ type: 'incident_change', change: { ...change, incident: this.options.publicView(change.incident) } });
+  }
+
+  /**
+   * A hotline case missed a time limit (the case desk, on the twin writer): told to the
+   * subscriptions naming `case_overdue`, with the case's record only (case-notice.ts).
+   */
+  caseOverdue(event: CaseEvent): void {
+    const notice = caseNoticeOf(event);
+    if (notice) this.apply({ type: 'case_overdue', notice, at: event.at });
   }
 
   private onUnitChanges(changes: readonly UnitChange[]): void {

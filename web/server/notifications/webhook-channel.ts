@@ -36,7 +36,9 @@ export function webhookBody(message: OutgoingMessage): Buffer {
         ...(e.unreached ? { unreached: e.unreached } : {}),
         ...(e.unitIds ? { unitIds: e.unitIds, actor: e.actor } : {}),
       },
-      incident: e.incident,
+      ...(e.incident ? { incident: e.incident } : {}),
+      // `case_overdue`: the case's record (number, category, department, district, limit), never its sensitive parts.
+      ...(e.case ? { case: e.case } : {}),
       recipients: message.recipients.map((r) => ({ id: r.id, users: r.users ?? [] })),
       language: message.language,
       subject: message.subject,

@@ -1,0 +1,161 @@
+/**
+ * The KPI screen's hotline case panel (docs/cases.md#kpi): from `GET /api/kpi/cases` (the last
+ * 30 days), the cases by department stacked by status, the on-time rate, satisfaction, repeat
+ * cases, and the places callers call about again (≈500 m cells with at least 3 cases; only for a
+ * screen cleared for `internal`, empty on a wall display). Counts only: no text, no caller.
+ */
+import { BarChart } from 'echarts/charts';
+import { GridComponent, LegendComponent, TooltipComponent } from 'echarts/components';
+import { init, use, type ECharts } from 'echarts/core';
+import { CanvasRenderer } from 'echarts/renderers';
+import { CASE_STATUSES } from '../../../twin-model/cases/index.ts';
+import type { CaseKpiResponse } from '../../shared/case-protocol.ts';
+import { statusText } from '../cases/case-strings.ts';
+import { getLanguage } from '../i18n/language.ts';
+import { h, replaceChildren, setText } from '../ui/dom.ts';
+import type { KpiLayout } from './kpi-layout.ts';
+import { kt } from './kpi-strings.ts';
+
+use([BarChart, GridComponent, LegendComponent, TooltipComponent, CanvasRenderer]);
+
+/** How often the panel is read: the case KPI counts up to 10,000 cases from the store. */
+export const CASE_KPI_REFRESH_MS = 60_000;
+
+const FONT = "'WenQuanYi Micro Hei', 'Noto Sans CJK SC', 'PingFang SC', 'Microsoft YaHei', system-ui, sans-serif";
+const TEXT = '#d7e2ee';
+const MUTED = '#8699ae';
+const GRID_LINE = '#1d2e43';
+const STATUS_COLORS: Record<(typeof CASE_STATUSES)[number], string> = {
+  received: '#8699ae',
+  assigned: '#3fc1d3',
+  accepted: '#2d8fd3',
+  returned: '#f5aa28',
+  replied: '#9b7bff',
+  closed: '#2dc9a0',
+  reopened: '#f04a4a',
+};
+const fmt = (n: number) => n.toLocaleString(getLanguage() === 'en' ? 'en-US' : 'zh-CN', { maximumFractionDigits: 2 });
+
+/** A district's name on the screen (from the KPI summary's district lists), or its code. */
+export type DistrictName = (code: string) => string;
+
+export class CaseKpiTile {
+  readonly el: HTMLElement;
+  private readonly title = h('h2', { class: 'kpi-tile-title' });
+  private readonly numbers = h('div', { class: 'kpi-numbers' });
+  private readonly places = h('ul', { class: 'kpi-case-places', 'data-testid': 'kpi-case-places' });
+  private readonly chart: ECharts;
+  private data: CaseKpiResponse | null = null;
+  hasData = false;
+
+  constructor(
+    grid: HTMLElement,
+    private readonly layout: KpiLayout,
+    private readonly districtName: DistrictName,
+  ) {
+    const chartEl = h('div', { class: 'kpi-chart', 'data-testid': 'kpi-chart-cases' });
+    this.el = h('section', { class: 'kpi-tile', 'data-tile': 'cases', 'data-testid': 'kpi-tile-cases' }, this.title, this.numbers, chartEl);
+    this.el.append(this.places);
+    grid.appendChild(this.el);
+    this.chart = init(chartEl, undefined, { renderer: 'canvas' });
+    new ResizeObserver(() => this.chart.resize()).observe(chartEl);
+  }
+
+  /** The KPI as read, or null before the first answer. */
+  kpi(): CaseKpiResponse | null {
+    return this.data;
+  }
+
+  update(data: CaseKpiResponse): void {
+    this.data = data;
+    this.render();
+  }
+
+  /** Draws the panel again (new data, another language). */
+  render(): void {
+    setText(this.title, kt('caseTitle'));
+    const d = this.data;
+    if (!d) return;
+    const k = d.kpi;
+    const rate = k.onTime.rate === null ? '—' : `${(k.onTime.rate * 100).toFixed(1)}%`;
+    const satisfaction = k.satisfaction.average === null ? '—' : `${fmt(k.satisfaction.average)} / 5`;
+    replaceChildren(
+      this.numbers,
+      figure('cases-total', kt('casesTotal'), fmt(k.total), kt('casesUnassigned', { n: fmt(k.unassigned) })),
+      figure('cases-ontime', kt('casesOnTime'), rate, kt('casesLate', { n: fmt(k.onTime.late) })),
+      figure('cases-satisfaction', kt('casesSatisfaction'), satisfaction, kt('casesRatings', { n: fmt(k.satisfaction.count) })),
+      figure('cases-repeat', kt('casesRepeat'), fmt(k.repeatCases)),
+    );
+    this.el.dataset.empty = String(k.total === 0);
+    this.hasData = k.total > 0;
+    this.drawChart(d);
+    this.drawPlaces(d);
+  }
+
+  resize(): void {
+    this.chart.resize();
+  }
+
+  private drawChart(d: CaseKpiResponse): void {
+    const departments = d.kpi.byDepartment.slice(0, this.layout === 'wide' ? 8 : 6);
+    const statuses = CASE_STATUSES.filter((s) => departments.some((dep) => dep.byStatus[s] > 0));
+    const axis = {
+      axisLabel: { color: MUTED, fontFamily: FONT, fontSize: 12 },
+      axisLine: { lineStyle: { color: GRID_LINE } },
+      splitLine: { lineStyle: { color: GRID_LINE } },
+    };
+    this.chart.setOption(
+      {
+        backgroundColor: 'transparent',
+        animation: false,
+        textStyle: { color: TEXT, fontFamily: FONT },
+        tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, confine: true },
+        legend: { top: 0, right: 0, textStyle: { color: TEXT, fontFamily: FONT, fontSize: 12 }, itemWidth: 12, itemHeight: 8 },
+        grid: { left: 8, right: 12, top: 28, bottom: 4, containLabel: true },
+        xAxis: { type: 'value', minInterval: 1, ...axis },
+        yAxis: {
+          type: 'category',
+          inverse: true,
+          data: departments.map((dep) => dep.department),
+          ...axis,
+          axisLabel: { ...axis.axisLabel, width: 150, overflow: 'truncate' },
+        },
+        series: statuses.map((s) => ({
+          name: statusText(s),
+          type: 'bar',
+          stack: 'status',
+          barMaxWidth: 14,
+          itemStyle: { color: STATUS_COLORS[s] },
+          data: departments.map((dep) => dep.byStatus[s]),
+        })),
+      },
+      { notMerge: true },
+    );
+  }
+
+  private drawPlaces(d: CaseKpiResponse): void {
+    const places = d.kpi.repeatPlaces.filter((p) => p.repeatCallers > 0 || p.repeatCases > 0).slice(0, this.layout === 'wide' ? 3 : 2);
+    const head = h('li', { class: 'kpi-case-places-head' }, kt('casesPlaces'));
+    const rows = places.map((p) =>
+      h(
+        'li',
+        { 'data-testid': 'kpi-case-place' },
+        kt('casesPlace', {
+          place: p.district ? this.districtName(p.district) : `${p.lng.toFixed(3)}, ${p.lat.toFixed(3)}`,
+          cases: fmt(p.cases),
+          callers: fmt(p.repeatCallers),
+        }),
+      ),
+    );
+    replaceChildren(this.places, head, ...(rows.length > 0 ? rows : [h('li', { class: 'kpi-case-places-none' }, kt('casesNoPlaces'))]));
+  }
+}
+
+function figure(id: string, label: string, value: string, sub?: string): HTMLElement {
+  return h(
+    'div',
+    { class: 'kpi-number kpi-number-static', 'data-testid': `kpi-number-${id}` },
+    h('span', { class: 'kpi-number-value' }, value),
+    h('span', { class: 'kpi-number-label' }, sub ? `${label} · ${sub}` : label),
+  );
+}
