@@ -112,8 +112,7 @@ function stringsOf(file: SourceFile): Array<{ text: string; line: number }> {
 const MAX_FUNCTION_LINES = 80;
 
 /** Functions in the wiring allowed past {@link MAX_FUNCTION_LINES}, keyed `path#name`, each with the reason. */
-const LONG_FUNCTION_REASONS: Readonly<Record<string, string>> = {
-};
+const LONG_FUNCTION_REASONS: Readonly<Record<string, string>> = {};
 
 interface FunctionSpan {
   name: string;

@@ -32,6 +32,7 @@ import { DATASETS } from '../web/server/open-data/catalogue.ts';
 import { clearanceOf, DEFAULT_CLEARANCE, hasPermission, ROLES, SOCKET_EVENTS, type Role } from '../web/server/auth/policy.ts';
 import type { IncidentView, RecommendationView } from '../web/shared/protocol.ts';
 import { call, login, mintToken, TEST_ADMIN_PASSWORD } from './support/auth.ts';
+import { Markers } from './support/clearance-markers.ts';
 import { tempDir, waitFor } from './support/fixtures.ts';
 import { expandOperation, type OpenApiParameter, type Walked } from './support/openapi-walk.ts';
 import { startTestCity } from './support/test-city.ts';
@@ -44,20 +45,12 @@ let admin: string;
 const RUN = Date.now().toString(36);
 const T0 = Date.now();
 
-/** A seeded string of a known classification. */
-interface Marker {
-  value: string;
-  cls: Classification;
-  what: string;
-  /** Need to know on top of the classification: only these walkers may see it (a hotline caller). */
-  only?: ReadonlySet<string>;
-}
-const markers: Marker[] = [];
-function mark(cls: Classification, what: string, value: string, only?: ReadonlySet<string>): string {
-  if (markers.some((m) => m.value === value)) throw new Error(`marker ${value} is not unique`);
-  markers.push({ value, cls, what, ...(only ? { only } : {}) });
-  return value;
-}
+const seededMarkers = new Markers();
+const markers = seededMarkers.all;
+const mark = seededMarkers.mark.bind(seededMarkers);
+const coord = seededMarkers.coord.bind(seededMarkers);
+const mayShow = seededMarkers.mayShow.bind(seededMarkers);
+const leaks = seededMarkers.leaks.bind(seededMarkers);
 /** Who calls a hotline caller back: the dispatch desk and the department the case is with. */
 const CALLBACK = new Set(['admin', 'dispatcher', 'department (own)']);
 /** The fire brigade has the walk's fire cases; the walk's `department` handler is another department's. */
@@ -65,13 +58,6 @@ const OWN_DEPARTMENT = '武汉市消防救援支队';
 const OTHER_DEPARTMENT = '武汉市水务局';
 /** An 11-digit mobile number no other figure prints. */
 const phoneMarker = (what: string) => mark('sensitive', what, `139${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`, CALLBACK);
-/** A coordinate with seven decimals (no other number in a response prints like it). */
-function coord(cls: Classification, what: string, v: number): number {
-  const s = v.toFixed(7);
-  if (s.endsWith('0')) throw new Error(`coordinate ${s} would print shorter`);
-  mark(cls, what, s);
-  return Number(s);
-}
 
 /**
  * Who walks: every role (one account each), a wall-display token and an anonymous client; the
@@ -476,14 +462,6 @@ function pathValues(name: string, p: OpenApiParameter): string[] {
   }
 }
 
-/** Whether `walker` may be shown `m`: its classification, and need to know for a caller. */
-const mayShow = (walker: Walker, m: Marker) => walker.clearance.includes(m.cls) && (!m.only || m.only.has(walker.name));
-
-/** Markers `walker` may not see found in `text`, leaving out those the request itself carried. */
-function leaks(text: string, walker: Walker, request: string): Marker[] {
-  return markers.filter((m) => !mayShow(walker, m) && text.includes(m.value) && !request.includes(m.value));
-}
-
 describe('the clearance walk', () => {
   it("finds no marker above the caller's clearance in any route's answer or socket payload, for every role, a display and an anonymous client", async () => {
     const doc = (await call(base, null, 'GET', '/api/openapi.json')).body as {
@@ -601,7 +579,7 @@ describe('the clearance walk', () => {
     // Notification messages: written for the `public` classification, whoever receives them.
     await waitFor('a notification per incident opened', () => notified.filter((n) => n.includes('"kind":"opened"')).length >= 4);
     for (const n of notified)
-      for (const m of leaks(n, { name: 'a notification recipient', token: null, roles: [], clearance: ['public'] }, ''))
+      for (const m of leaks(n, { name: 'a notification recipient', clearance: ['public'] }, ''))
         violations.push(`a notification message shows the ${m.what} (${m.cls}) "${m.value}"`);
     console.log(`notification messages checked: ${notified.length}`);
     expect(violations).toEqual([]);
