@@ -393,7 +393,12 @@ describe('the escalation countdown in the console', () => {
     expect(await badge.getAttribute('data-tier')).toBe('2');
     expect(await badge.innerText()).toMatch(/^升至第2级 (10:00|0\d:[0-5]\d)$/);
     expect(await badge.getAttribute('title')).toContain('已通知到第1级');
-    const size = await badge.evaluate((el) => Number.parseFloat(getComputedStyle(el).fontSize));
+    // Found and measured in one task of the page: the queue redraws its rows as the countdown
+    // ticks, and an element measured after it was replaced has no computed style.
+    const size = await page.evaluate((id) => {
+      const el = document.querySelector(`[data-testid="incident-row"][data-incident-id="${id}"] [data-testid="escalation-badge"]`);
+      return el ? Number.parseFloat(getComputedStyle(el).fontSize) : null;
+    }, incident.id);
     expect(size).toBeGreaterThanOrEqual(12);
 
     await page.locator(`[data-testid="incident-row"][data-incident-id="${incident.id}"]`).click();

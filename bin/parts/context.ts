@@ -34,6 +34,11 @@ export interface RuntimeHooks {
    */
   caseNow?: () => number;
   /**
+   * The clock of the open-data portal's rate limits (token buckets). The rate-limit test holds it
+   * still while it counts requests, so the refill does not depend on how fast the machine answers.
+   */
+  openDataNow?: () => number;
+  /**
    * Builds the city instead of the configured package. The start-up bench starts the generated
    * city the way it was started before city packages (`generatedCityPart`) as its baseline.
    */

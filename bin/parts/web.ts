@@ -71,7 +71,11 @@ export async function startWeb(
     registers: ops?.registers ?? null,
     notifications: ops?.notifications ?? null,
     shifts: ops?.shifts ?? null,
-    openData: { anonPerMinute: config.openDataAnonPerMin, keyPerMinute: config.openDataKeyPerMin },
+    openData: {
+      anonPerMinute: config.openDataAnonPerMin,
+      keyPerMinute: config.openDataKeyPerMin,
+      ...(ctx.hooks.openDataNow ? { now: ctx.hooks.openDataNow } : {}),
+    },
     nodeId: config.workerId,
     log: (level, msg) => log(level, msg),
     aroundRequest: requestScope(log),
