@@ -157,9 +157,10 @@ describe('two ingest workers on a shared subscription, two web nodes on the Redi
       expect(sample(text, 'citytwin_web_cluster_clients')).toBe(4);
       expect(sample(text, 'citytwin_web_connected_clients')).toBe(2);
     }
-    // The status strip gets the same figures.
-    const strip = await waitFor('a stats push with both workers', () =>
-      clients[3]!.stats.findLast((s) => s.ingestWorkers === 2 && s.storedTotal === SENSORS),
+    // The status strip gets the same figures. A push carries the cluster's figures as the node last
+    // counted them (both web nodes, their clients), which can come a push after the workers' totals.
+    const strip = await waitFor('a stats push with both workers and both web nodes', () =>
+      clients[3]!.stats.findLast((s) => s.ingestWorkers === 2 && s.storedTotal === SENSORS && s.webNodes === 2),
     );
     expect(strip).toMatchObject({
       receivedTotal: total,

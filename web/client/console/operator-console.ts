@@ -100,6 +100,8 @@ export class OperatorConsole {
   private readonly topBar: TopBar;
   /** The public-warning desk's top-bar button and the incident's "draft public warning", or null. */
   private readonly capDesk: CapDesk | null;
+  /** The box of the incident detail's sections (dispatch, the warning desk): one node for the console's life. */
+  private readonly sectionsBox = h('div', { class: 'detail-sections' });
 
   constructor(me: Me) {
     publishStateColors();
@@ -302,7 +304,10 @@ export class OperatorConsole {
             openSensor: (id) => this.openSensor(id),
             locate: (lng, lat) => this.flyTo(lng, lat),
             ...(dispatchSection || this.capDesk
-              ? { detailSection: (inc: IncidentView) => detailSections(dispatchSection?.show(inc), this.capDesk?.incidentSection(inc)) }
+              ? {
+                  detailSection: (inc: IncidentView) =>
+                    detailSections(this.sectionsBox, dispatchSection?.show(inc), this.capDesk?.incidentSection(inc)),
+                }
               : {}),
           }),
           this.ui,
@@ -575,8 +580,20 @@ function connectionOf(stream: LiveStream): ConnectionState {
 }
 
 /** The incident detail's own sections (dispatch, the public warning) in one element, or null when none. */
-function detailSections(...parts: Array<HTMLElement | null | undefined>): HTMLElement | null {
+/**
+ * The sections under an incident's detail (dispatch, the warning desk) in one box that stays the
+ * same node across the detail's redraws: a section that stays (the dispatch list under the
+ * pointer, a reason being typed) is never taken out of the page, only what changed is swapped.
+ */
+function detailSections(box: HTMLElement, ...parts: Array<HTMLElement | null | undefined>): HTMLElement | null {
   const present = parts.filter((p): p is HTMLElement => p instanceof HTMLElement);
   if (present.length <= 1) return present[0] ?? null;
-  return h('div', { class: 'detail-sections' }, ...present);
+  present.forEach((part, i) => {
+    const current = box.children[i];
+    if (current === part) return;
+    if (current) box.replaceChild(part, current);
+    else box.appendChild(part);
+  });
+  while (box.children.length > present.length) box.lastElementChild!.remove();
+  return box;
 }
