@@ -337,6 +337,11 @@ async function scrapeSum(urls: readonly string[], series: string): Promise<numbe
  * Run 4: `citytwin ingest` workers as separate processes on one Mosquitto with a shared
  * subscription, each with its own embedded ClickHouse (there is no ClickHouse server here),
  * the publisher in its own process too. Stored counts come from the workers' /metrics.
+ *
+ * Each worker count gets a broker of its own. The workers keep persistent sessions (they have a
+ * worker id), and Mosquitto goes on handing a stopped member's share of a shared subscription to
+ * its session until the session expires: on one broker, the stopped workers of the previous
+ * count would hold a share of every later count's messages (docs/ingest.md, "Retiring a worker").
  */
 async function workersRun(): Promise<void> {
   const counts = (process.env.BENCH_WORKERS ?? '1,2,4').split(',').map((s) => Number(s.trim()));
@@ -345,9 +350,9 @@ async function workersRun(): Promise<void> {
   process.stdout.write(
     `\n4. ingest workers on a Mosquitto shared subscription, QoS 1: ${fmt(single)} single-reading messages, then ${fmt(packed)} packed messages of 100 readings\n`,
   );
-  const mosquitto = await startMosquitto();
-  try {
-    for (const n of counts) {
+  for (const n of counts) {
+    const mosquitto = await startMosquitto();
+    try {
       const dirs = Array.from({ length: n }, () => mkdtempSync(join(tmpdir(), 'citytwin-bench-w-')));
       const workers = await Promise.all(
         dirs.map((dir, k) =>
@@ -409,9 +414,9 @@ async function workersRun(): Promise<void> {
         await Promise.all(workers.map((w) => w.stop()));
         for (const d of dirs) rmSync(d, { recursive: true, force: true });
       }
+    } finally {
+      await mosquitto.stop();
     }
-  } finally {
-    await mosquitto.stop();
   }
 }
 

@@ -60,7 +60,8 @@ async function publisher(o: PublisherOptions): Promise<void> {
   const mqtt = await import('mqtt');
   const { loadSensorId } = await import('../load-generator.ts');
   const client = await mqtt.connectAsync(o.brokerUrl, {
-    clientId: `citytwin-soak-${o.offset}-${process.pid}`,
+    // Not `citytwin-…`: the broker keeps that prefix for the product's own parts.
+    clientId: `soak-${o.offset}-${process.pid}`,
     clean: true,
     reconnectPeriod: 1000,
   });
@@ -271,6 +272,7 @@ export async function soakRun(): Promise<SoakResult> {
 
     // Publishers: each its own sensors, its share of the rate.
     const progress = Array.from({ length: publishers }, () => ({ sent: 0, acked: 0, errors: 0, behind: 0, done: false }));
+    let publisherFailed: string | null = null;
     for (let p = 0; p < publishers; p++) {
       const options: PublisherOptions = {
         brokerUrl,
@@ -290,6 +292,10 @@ export async function soakRun(): Promise<SoakResult> {
         const lines = buf.split('\n');
         buf = lines.pop() ?? '';
         for (const l of lines) if (l.startsWith('{')) Object.assign(progress[p]!, JSON.parse(l));
+      });
+      // A publisher that dies (refused by the broker, a crash) ends the run: it would only wait.
+      child.once('exit', (code) => {
+        if (code !== 0 && !progress[p]!.done) publisherFailed ??= `publisher ${p} exited with code ${code} before it was done`;
       });
       pubs.push(child);
     }
@@ -336,6 +342,7 @@ export async function soakRun(): Promise<SoakResult> {
     });
     const alive = () => crash.info === null;
     while (alive() && progress.some((p) => !p.done) && Date.now() < hardStop) {
+      if (publisherFailed) throw new Error(`soak stopped: ${publisherFailed}`);
       await new Promise((r) => setTimeout(r, 1000));
       const s = await take().catch(() => null);
       if (s && s.elapsedS >= nextReport) {
