@@ -252,10 +252,7 @@ export function notifyPageLink(consoleUrl: string): string {
   return `${consoleUrl.replace(/\/+$/, '')}/ops.html#notify`;
 }
 
-const TEST_WORDING: Record<
-  NotifyLanguage,
-  { subject: (channel: string) => string; channel: string; by: string; body: string }
-> = {
+const TEST_WORDING: Record<NotifyLanguage, { subject: (channel: string) => string; channel: string; by: string; body: string }> = {
   'zh-CN': {
     subject: (channel) => `【测试消息】CityTwin 通知渠道 ${channel}`,
     channel: '渠道',

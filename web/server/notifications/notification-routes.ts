@@ -108,7 +108,10 @@ function testRoute(deps: NotificationRouteDeps): Route {
     params: z.object({ channelId }),
     body: z
       .object({
-        user: z.string().regex(NOTIFY_USER_PATTERN, 'a contact\'s user name: 2-32 characters of [a-z0-9._-] starting with a letter').optional(),
+        user: z
+          .string()
+          .regex(NOTIFY_USER_PATTERN, "a contact's user name: 2-32 characters of [a-z0-9._-] starting with a letter")
+          .optional(),
         language: z.enum(NOTIFY_LANGUAGES).optional(),
       })
       .strict(),

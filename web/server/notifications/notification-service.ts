@@ -384,7 +384,10 @@ export class NotificationService {
           : `test message through ${channel.kind} channel ${channelId} to ${recipient}: ${delivery.status} (${delivery.error})`,
       data: { channelId, kind: channel.kind, recipient, status: delivery.status, error: delivery.error },
     });
-    this.log(delivery.status === 'sent' ? 'info' : 'warn', `notifications: ${outcome.subject} by ${actor}: ${delivery.status} ${delivery.error}`);
+    this.log(
+      delivery.status === 'sent' ? 'info' : 'warn',
+      `notifications: ${outcome.subject} by ${actor}: ${delivery.status} ${delivery.error}`,
+    );
     return outcome;
   }
 
