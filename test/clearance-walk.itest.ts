@@ -447,6 +447,8 @@ function pathValues(name: string, p: OpenApiParameter): string[] {
       return ['walk-nobody'];
     case 'docId':
       return ['walk-nothing'];
+    case 'channelId':
+      return ['walk-hook'];
     case 'shiftId':
       return ['shift-000001'];
     case 'identifier':

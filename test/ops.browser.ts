@@ -3,8 +3,9 @@
  * product (`citytwin all`, embedded broker and ClickHouse): an admin finds the page in the user
  * menu, edits a threshold into an invalid one and sees the server's reason at the field, tries
  * a valid edit over the last 24 h of stored readings, applies it with a reason and sees the
- * version with its diff; adds a webhook channel whose secret never comes back to the page;
- * writes a shift note and hands the shift over with its summary. An operator reads the rules
+ * version with its diff; edits an incident rule through its form (a refused value shown at the
+ * field, then a version); adds a webhook channel whose secret never comes back to the page and
+ * sends a test message through it; writes a shift note and hands the shift over with its summary. An operator reads the rules
  * without editing them, is told in words that notifications are for admins, and signs the
  * handover off. The console's queue row and incident detail count down to the next escalation
  * from the `escalations` event, and the badge goes once the incident is acknowledged.
@@ -253,6 +254,42 @@ describe('the operations page, as an admin', () => {
     await screenshots(page, 'rules-override');
   });
 
+  it("edits an incident rule through a form with units, shows the server's reason at the field, and applies it as a version", async () => {
+    await page.getByTestId('rules-scope').selectOption('incidents');
+    await page.getByTestId('incident-type').waitFor();
+    await page.getByTestId('incident-type').selectOption('fire');
+    const input = (key: string) => page.locator(`[data-testid="incident-input"][data-path="rules.fire.${key}"]`);
+    // Prefilled with the rules in force, each number with its unit, each field named in the page's language.
+    expect(await input('windowS').inputValue()).toBe('2700');
+    expect(await input('spatial.radiusM').inputValue()).toBe('700');
+    const form = await page.getByTestId('incident-form').innerText();
+    for (const words of ['时间窗（秒）', '关联半径（米）', '开启所需置信度（0–1）', '证据信号']) expect(form).toContain(words);
+    expect(await page.locator('[data-testid="incident-signal"]').count()).toBeGreaterThan(1);
+    await input('windowS').fill('0');
+    const pending = page.locator('[data-testid="rules-pending-change"][data-path="rules.fire.windowS"]');
+    expect(await pending.innerText()).toContain('2700 → 0');
+
+    await page.getByTestId('rules-reason').fill('火情关联时间调整');
+    await page.getByTestId('rules-apply').click();
+    const error = page.locator('[data-testid="incident-field-error"][data-path="rules.fire.windowS"]');
+    await expect.poll(() => error.count()).toBe(1);
+    expect(await error.innerText()).toContain('0: ');
+    expect(await input('windowS').getAttribute('aria-invalid')).toBe('true');
+    expect(await page.getByTestId('rules-issues').innerText()).toContain('rules.fire.windowS = 0');
+    expect((await call(base, admin, 'GET', '/api/rules/incidents/versions')).body.versions).toEqual([]);
+
+    await input('windowS').fill('1800');
+    await input('spatial.radiusM').fill('900');
+    await page.getByTestId('rules-reason').fill('火情关联时间调整');
+    await page.getByTestId('rules-apply').click();
+    await expect.poll(() => page.getByTestId('rules-apply-message').innerText()).toBe('已保存为第 1 版并立即生效。');
+    const saved = (await call(base, admin, 'GET', '/api/rules/incidents')).body.ruleSet.rules.fire;
+    expect(saved).toMatchObject({ windowS: 1800, spatial: { radiusM: 900 } });
+    const change = page.locator('[data-testid="rules-diff-change"][data-path="rules.fire.windowS"]');
+    expect(await change.innerText()).toContain('2700 → 1800');
+    await screenshots(page, 'rules-incident');
+  });
+
   it('adds a webhook channel whose secret is never shown back, and words a refused one', async () => {
     await showTab(page, 'notify');
     await page.getByTestId('webhook-id').fill('ops-hook');
@@ -281,6 +318,9 @@ describe('the operations page, as an admin', () => {
     await row.getByTestId('notify-doc-edit').click();
     expect(await page.getByTestId('notify-channels-json').inputValue()).toContain('"secret": "***"');
     await page.getByTestId('notify-channels-cancel').click();
+    // A test message through it: delivered to the receiver, said in words.
+    await row.getByTestId('notify-channel-test').click();
+    await expect.poll(() => message.innerText()).toBe('测试消息已通过 ops-hook 送达 user:admin。');
     await screenshots(page, 'notify');
   });
 
@@ -317,9 +357,9 @@ describe('the operations page, as an admin', () => {
     expect(await page.getByTestId('shift-waiting').innerText()).toBe('Waiting for op-li to sign off.');
     await screenshots(page, 'shifts-en');
     await page.getByTestId('language-toggle').click();
-    // The refusals this test asked for (the invalid rule, the invalid override, the short secret, the handover to oneself) are the only errors.
+    // The refusals this test asked for (the invalid rule, the invalid override, the invalid incident rule, the short secret, the handover to oneself) are the only errors.
     expect(errors.filter((e) => !/status of (400 \(Bad Request\)|409 \(Conflict\))/.test(e))).toEqual([]);
-    expect(errors.length).toBe(4);
+    expect(errors.length).toBe(5);
   });
 });
 

@@ -62,12 +62,17 @@ const signalSchema = z
   })
   .superRefine((s, ctx) => {
     if (s.evidence !== 'event' && !s.sensorKinds)
-      ctx.addIssue({ code: 'custom', message: `signal ${s.id}: ${s.evidence} needs sensorKinds` });
+      ctx.addIssue({ code: 'custom', path: ['sensorKinds'], message: `signal ${s.id}: ${s.evidence} needs sensorKinds` });
     if (s.evidence === 'area_share' && s.minShare === undefined)
-      ctx.addIssue({ code: 'custom', message: `signal ${s.id}: area_share needs minShare` });
-    if (s.evidence === 'event' && !s.eventTypes) ctx.addIssue({ code: 'custom', message: `signal ${s.id}: event needs eventTypes` });
+      ctx.addIssue({ code: 'custom', path: ['minShare'], message: `signal ${s.id}: area_share needs minShare` });
+    if (s.evidence === 'event' && !s.eventTypes)
+      ctx.addIssue({ code: 'custom', path: ['eventTypes'], message: `signal ${s.id}: event needs eventTypes` });
     if (s.placeRadiusM !== undefined && s.evidence !== 'sensor_alarm')
-      ctx.addIssue({ code: 'custom', message: `signal ${s.id}: placeRadiusM applies to sensor_alarm signals only, not ${s.evidence}` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['placeRadiusM'],
+        message: `signal ${s.id}: placeRadiusM applies to sensor_alarm signals only, not ${s.evidence}`,
+      });
   });
 
 export const incidentRuleSchema = z
@@ -104,17 +109,55 @@ export const incidentRuleSchema = z
   })
   .superRefine((r, ctx) => {
     const ids = new Set<string>();
-    for (const s of r.signals) {
-      if (ids.has(s.id)) ctx.addIssue({ code: 'custom', message: `duplicate signal id ${s.id}` });
+    r.signals.forEach((s, i) => {
+      if (ids.has(s.id)) ctx.addIssue({ code: 'custom', path: ['signals', i, 'id'], message: `duplicate signal id ${s.id}` });
       ids.add(s.id);
-    }
-    if (!r.signals.some((s) => s.canOpen)) ctx.addIssue({ code: 'custom', message: 'no signal can open an incident' });
+    });
+    if (!r.signals.some((s) => s.canOpen)) ctx.addIssue({ code: 'custom', path: ['signals'], message: 'no signal can open an incident' });
   });
 
 export type IncidentRule = z.infer<typeof incidentRuleSchema>;
 export type IncidentSignal = IncidentRule['signals'][number];
 
-export class IncidentRuleError extends Error {}
+/** One problem of an incident rule set: where (`rules.fire.windowS`), the value found (as JSON), what is allowed. */
+export interface IncidentRuleIssue {
+  path: string;
+  value?: string;
+  message: string;
+}
+
+export class IncidentRuleError extends Error {
+  constructor(
+    message: string,
+    /** Each problem with its path in the rule set document (`parseIncidentRuleSet`); empty for files. */
+    readonly issues: readonly IncidentRuleIssue[] = [],
+  ) {
+    super(message);
+  }
+}
+
+/** The value at `path` of `doc`, as JSON cut to 80 characters (undefined when there is none). */
+function quoted(doc: unknown, path: readonly PropertyKey[]): string | undefined {
+  let v: unknown = doc;
+  for (const k of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<PropertyKey, unknown>)[k];
+  }
+  if (v === undefined) return undefined;
+  const text = JSON.stringify(v) ?? String(v);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+/** A problem of one file: its field (dotted), the value found, the reason. */
+interface FileProblem {
+  file: string;
+  path: string;
+  value?: string;
+  message: string;
+}
+
+const problemText = (p: FileProblem): string =>
+  `${p.file}${p.path ? ` ${p.path}` : p.value !== undefined ? ' (root)' : ''}${p.value !== undefined ? ` = ${p.value}` : ''}: ${p.message}`;
 
 /** Validates one rule document; the error names the file and the field. */
 export function parseIncidentRule(doc: unknown, name = 'rule'): IncidentRule {
@@ -161,51 +204,92 @@ const incidentRuleSetShape = z
 
 /**
  * Validates an incident rule set document; types it does not list keep `defaults`' rules.
- * Each key must be its rule's type.
+ * Each key must be its rule's type. The error lists every problem with its path in the
+ * document (`rules.fire.windowS`), the value found and what is allowed (`issues`).
  */
 export function parseIncidentRuleSet(doc: unknown, what = 'incident rule set', defaults?: IncidentRuleSet): IncidentRuleSet {
   const shape = incidentRuleSetShape.safeParse(doc);
   if (!shape.success) {
-    const issues = shape.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
-    throw new IncidentRuleError(`${what} is not a valid incident rule set: ${issues}`);
+    const issues = shape.error.issues.map((i) => ({
+      path: i.path.join('.'),
+      ...(quoted(doc, i.path) !== undefined ? { value: quoted(doc, i.path) } : {}),
+      message: i.message,
+    }));
+    const text = issues.map((i) => `${i.path || '(root)'}${i.value !== undefined ? ` = ${i.value}` : ''}: ${i.message}`).join('; ');
+    throw new IncidentRuleError(`${what} is not a valid incident rule set: ${text}`, issues);
   }
   const files: Record<string, unknown> = {};
-  for (const [type, rule] of Object.entries(shape.data.rules)) files[`${type}.json`] = rule;
-  return loadIncidentRuleFiles(files, what, defaults);
+  const typeOf = new Map<string, string>();
+  for (const [type, rule] of Object.entries(shape.data.rules)) {
+    files[`${type}.json`] = rule;
+    typeOf.set(`${type}.json`, type);
+  }
+  const { rules, problems } = checkRuleFiles(files);
+  if (problems.length > 0)
+    throw new IncidentRuleError(
+      `${what}: ${problems.map(problemText).join('; ')}`,
+      problems.map((p) => ({
+        path: [`rules.${typeOf.get(p.file) ?? p.file}`, p.path].filter(Boolean).join('.'),
+        ...(p.value !== undefined ? { value: p.value } : {}),
+        message: p.message,
+      })),
+    );
+  return withDefaults(rules, defaults);
+}
+
+/** Every file validated, named after its rule's type, one rule per type: the rules and every problem. */
+function checkRuleFiles(files: Record<string, unknown>): {
+  rules: Partial<Record<IncidentType, IncidentRule>>;
+  problems: FileProblem[];
+} {
+  const problems: FileProblem[] = [];
+  const rules: Partial<Record<IncidentType, IncidentRule>> = {};
+  for (const [file, doc] of Object.entries(files)) {
+    const r = incidentRuleSchema.safeParse(doc);
+    if (!r.success) {
+      for (const i of r.error.issues) {
+        const value = quoted(doc, i.path);
+        problems.push({ file, path: i.path.join('.'), ...(value !== undefined ? { value } : {}), message: i.message });
+      }
+      continue;
+    }
+    const name = file.split('/').pop() ?? file;
+    if (name !== `${r.data.type}.json`) {
+      problems.push({
+        file,
+        path: '',
+        message: `holds the rule of type ${JSON.stringify(r.data.type)}; its file must be named ${r.data.type}.json`,
+      });
+      continue;
+    }
+    if (rules[r.data.type]) {
+      problems.push({ file, path: '', message: `a second rule for incident type ${r.data.type}` });
+      continue;
+    }
+    rules[r.data.type] = r.data;
+  }
+  return { rules, problems };
+}
+
+function withDefaults(rules: Partial<Record<IncidentType, IncidentRule>>, defaults?: IncidentRuleSet): IncidentRuleSet {
+  for (const [type, rule] of Object.entries(defaults?.rules ?? {}) as [IncidentType, IncidentRule][]) rules[type] ??= rule;
+  return { schemaVersion: INCIDENT_RULE_SET_SCHEMA_VERSION, rules };
 }
 
 /**
  * The one loader of incident rules from files (the shipped rules/*.json, a city package's
  * rules/incidents/<type>.json, a stored version): every file validated, named after its rule's
- * type; types without a file keep `defaults`' rules. Every problem is listed in one error.
+ * type; types without a file keep `defaults`' rules. Every problem is listed in one error, each
+ * with its field and the value found.
  */
 export function loadIncidentRuleFiles(
   files: Record<string, unknown>,
   origin = 'incident rules',
   defaults?: IncidentRuleSet,
 ): IncidentRuleSet {
-  const problems: string[] = [];
-  const rules: Partial<Record<IncidentType, IncidentRule>> = {};
-  for (const [file, doc] of Object.entries(files)) {
-    const r = incidentRuleSchema.safeParse(doc);
-    if (!r.success) {
-      for (const i of r.error.issues) problems.push(`${file} ${i.path.join('.') || '(root)'}: ${i.message}`);
-      continue;
-    }
-    const name = file.split('/').pop() ?? file;
-    if (name !== `${r.data.type}.json`) {
-      problems.push(`${file}: holds the rule of type ${JSON.stringify(r.data.type)}; its file must be named ${r.data.type}.json`);
-      continue;
-    }
-    if (rules[r.data.type]) {
-      problems.push(`${file}: a second rule for incident type ${r.data.type}`);
-      continue;
-    }
-    rules[r.data.type] = r.data;
-  }
-  if (problems.length > 0) throw new IncidentRuleError(`${origin}: ${problems.join('; ')}`);
-  for (const [type, rule] of Object.entries(defaults?.rules ?? {}) as [IncidentType, IncidentRule][]) rules[type] ??= rule;
-  return { schemaVersion: INCIDENT_RULE_SET_SCHEMA_VERSION, rules };
+  const { rules, problems } = checkRuleFiles(files);
+  if (problems.length > 0) throw new IncidentRuleError(`${origin}: ${problems.map(problemText).join('; ')}`);
+  return withDefaults(rules, defaults);
 }
 
 /** The rules of a set as the correlator takes them (createIncidentState). */

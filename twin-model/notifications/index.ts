@@ -11,3 +11,4 @@ export * from './notify-types.ts';
 export * from './message-text.ts';
 export * from './notification-engine.ts';
 export * from './case-notice.ts';
+export * from './test-message.ts';

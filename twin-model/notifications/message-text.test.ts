@@ -103,3 +103,39 @@ describe('message texts', () => {
     expect(composeMessage(e, 'en', city('Asia/Shanghai')).subject).toBe('[Case overdue] Traffic · Jianghan · accept 5 min late');
   });
 });
+
+describe('test messages', () => {
+  const test = (language: 'zh-CN' | 'en') =>
+    composeMessage(
+      { id: 'test/mail/1/1', kind: 'test', at: AT, test: { channelId: 'ops-mail', actor: 'wang.fang' } },
+      language,
+      city('Asia/Shanghai'),
+    );
+
+  it('words a test message in Chinese: the channel, who sent it, the city time, the operations page', () => {
+    const m = test('zh-CN');
+    expect(m.subject).toBe('【测试消息】CityTwin 通知渠道 ops-mail');
+    expect(m.text).toBe(
+      [
+        '这是一条测试消息，用于确认此渠道能送达。无需处理。',
+        '渠道：ops-mail',
+        '发送人：wang.fang',
+        '时间：2026-12-07 10:03:04 (Asia/Shanghai)',
+        '查看：https://citytwin.example/console/ops.html#notify',
+      ].join('\n'),
+    );
+    expect(m.short).toBe('【测试消息】CityTwin 通知渠道 ops-mail https://citytwin.example/console/ops.html#notify');
+  });
+
+  it('words a test message in English', () => {
+    const m = test('en');
+    expect(m.subject).toBe('[Test message] CityTwin notification channel ops-mail');
+    expect(m.text.split('\n')).toEqual([
+      'This is a test message to check that this channel delivers. No action is needed.',
+      'Channel: ops-mail',
+      'Sent by: wang.fang',
+      'Time: 2026-12-07 10:03:04 (Asia/Shanghai)',
+      'Open: https://citytwin.example/console/ops.html#notify',
+    ]);
+  });
+});

@@ -7,7 +7,7 @@
 import type { IncidentStatus } from '../incidents/incident-correlator.ts';
 import { DEFAULT_INCIDENT_RULES } from '../incidents/incident-rules.ts';
 import { cityWallTime } from './city-time.ts';
-import type { NotifyLanguage } from './notification-config.ts';
+import type { NotifyEventKind, NotifyLanguage } from './notification-config.ts';
 import type { NotifyEvent } from './notify-types.ts';
 import type { CaseNotice } from './case-notice.ts';
 import { CASE_CATEGORY_LABELS } from '../cases/case-types.ts';
@@ -36,7 +36,7 @@ const DEFAULT_TYPE_NAMES: ReadonlyMap<string, { zh: string; en: string }> = new 
 );
 
 interface Wording {
-  subject: Record<NotifyEvent['kind'], (v: Vars) => string>;
+  subject: Record<NotifyEventKind, (v: Vars) => string>;
   status: Record<IncidentStatus, string>;
   incident: string;
   severity: string;
@@ -134,6 +134,7 @@ export function cityTimeText(epochMs: number, timeZone: string): string {
 
 /** Composes the event's message in one language. */
 export function composeMessage(event: NotifyEvent, language: NotifyLanguage, city: NotifyCity): ComposedText {
+  if (event.kind === 'test') return composeTestMessage(event, language, city);
   if (event.case) return composeCaseMessage(event, event.case, language, city);
   const w = WORDING[language];
   const en = language === 'en';
@@ -241,6 +242,44 @@ function composeCaseMessage(event: NotifyEvent, c: CaseNotice, language: NotifyL
     line(w.time, cityTimeText(event.at, city.timeZone)),
     line(cw.deadline, `${cw.stage[c.stage]} ${cityTimeText(c.deadline, city.timeZone)}`),
     line(cw.received, cityTimeText(c.receivedAt, city.timeZone)),
+    line(w.link, link),
+  ];
+  return { subject, text: lines.join('\n'), short: `${subject} ${link}`, link };
+}
+
+/** The console's operations page, notifications tab (where channels are tested). */
+export function notifyPageLink(consoleUrl: string): string {
+  return `${consoleUrl.replace(/\/+$/, '')}/ops.html#notify`;
+}
+
+const TEST_WORDING: Record<NotifyLanguage, { subject: (channel: string) => string; channel: string; by: string; body: string }> = {
+  'zh-CN': {
+    subject: (channel) => `【测试消息】CityTwin 通知渠道 ${channel}`,
+    channel: '渠道',
+    by: '发送人',
+    body: '这是一条测试消息，用于确认此渠道能送达。无需处理。',
+  },
+  en: {
+    subject: (channel) => `[Test message] CityTwin notification channel ${channel}`,
+    channel: 'Channel',
+    by: 'Sent by',
+    body: 'This is a test message to check that this channel delivers. No action is needed.',
+  },
+};
+
+/** A test message: the channel, who sent it, when, and that nothing needs doing. */
+function composeTestMessage(event: NotifyEvent, language: NotifyLanguage, city: NotifyCity): ComposedText {
+  const w = WORDING[language];
+  const tw = TEST_WORDING[language];
+  const channel = event.test?.channelId ?? '';
+  const subject = tw.subject(channel);
+  const link = notifyPageLink(city.consoleUrl);
+  const line = (label: string, value: string): string => `${label}${w.colon}${value}`;
+  const lines = [
+    tw.body,
+    line(tw.channel, channel),
+    line(tw.by, event.test?.actor ?? ''),
+    line(w.time, cityTimeText(event.at, city.timeZone)),
     line(w.link, link),
   ];
   return { subject, text: lines.join('\n'), short: `${subject} ${link}`, link };

@@ -17,6 +17,13 @@ import { minutesOf, WEEKDAYS } from './city-time.ts';
 export const NOTIFY_EVENTS = ['opened', 'severity_raised', 'escalated', 'dispatched', 'resolved', 'case_overdue'] as const;
 export type NotifyEventKind = (typeof NOTIFY_EVENTS)[number];
 
+/**
+ * What a message can be about: the events above, and `test` — a test message an administrator
+ * sends through one channel (docs/notifications.md "Test messages"); no subscription names it.
+ */
+export const MESSAGE_KINDS = [...NOTIFY_EVENTS, 'test'] as const;
+export type MessageKind = (typeof MESSAGE_KINDS)[number];
+
 /** Languages messages are written in; zh-CN is the default. */
 export const NOTIFY_LANGUAGES = ['zh-CN', 'en'] as const;
 export type NotifyLanguage = (typeof NOTIFY_LANGUAGES)[number];

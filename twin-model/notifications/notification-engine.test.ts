@@ -139,7 +139,7 @@ describe('notification engine', () => {
       ['escalated', `inc-000012/escalated/water/${T0}/t1r0`],
     ]);
     const byOrigin = (m: (typeof out.messages)[number]) =>
-      'subscriptionId' in m.origin ? m.origin.subscriptionId : `${m.origin.policyId}/t${m.origin.tier}`;
+      'subscriptionId' in m.origin ? m.origin.subscriptionId : 'policyId' in m.origin ? `${m.origin.policyId}/t${m.origin.tier}` : '';
     expect(out.messages.map((m) => [byOrigin(m), m.channelId, m.language, m.recipients.map((r) => r.id).join(',')])).toEqual([
       // One e-mail per language: wang reads Chinese, li English.
       ['hanyang-water', 'mail', 'zh-CN', 'user:wang'],

@@ -230,8 +230,8 @@ function subscriberMessages(
 ) {
   const i = event.incident;
   const out: OutgoingMessage[] = [];
-  // Subscribers hear of each tier once, not of every reminder.
-  if (event.kind === 'escalated' && (event.repeat ?? 0) > 0) return out;
+  // Subscribers hear of each tier once, not of every reminder; a test message goes to its channel only.
+  if (event.kind === 'test' || (event.kind === 'escalated' && (event.repeat ?? 0) > 0)) return out;
   // A case's district, or the incident's; incident types and severity filter incident events only.
   const district = i ? i.district : (event.case?.district ?? null);
   for (const s of state.config.subscriptions) {

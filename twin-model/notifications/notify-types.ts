@@ -5,7 +5,7 @@
  */
 import type { IncidentStatus } from '../incidents/incident-correlator.ts';
 import type { IncidentType } from '../vocabulary.ts';
-import type { ChannelKind, NotifyEventKind, NotifyLanguage } from './notification-config.ts';
+import type { ChannelKind, MessageKind, NotifyLanguage } from './notification-config.ts';
 import type { CaseNotice } from './case-notice.ts';
 
 /** What a message says about the incident (a copy, not the live object). */
@@ -28,13 +28,15 @@ export interface NotifyEvent {
    * the same event, so the idempotency key (event, recipient, channel) holds across them.
    */
   id: string;
-  kind: NotifyEventKind;
+  kind: MessageKind;
   /** When it happened; for an escalation the moment it was due. */
   at: number;
   /** The incident; absent on `case_overdue`. */
   incident?: IncidentSummary;
   /** `case_overdue`: the case's record (never its sensitive parts). */
   case?: CaseNotice;
+  /** `test`: the channel tried and who asked for the test message. */
+  test?: { channelId: string; actor: string };
   /** `severity_raised`: the severity before. */
   previousSeverity?: number;
   /** `opened` after a reopen. */
@@ -63,7 +65,7 @@ export interface Recipient {
 }
 
 /** Why a message exists: a subscription matched, or an escalation policy paged a tier. */
-export type MessageOrigin = { subscriptionId: string } | { policyId: string; tier: number };
+export type MessageOrigin = { subscriptionId: string } | { policyId: string; tier: number } | { testBy: string };
 
 /** A composed message for one channel, ready to send. */
 export interface OutgoingMessage {
@@ -112,7 +114,7 @@ export interface DeliveryRecord {
   key: string;
   messageId: string;
   eventId: string;
-  eventKind: NotifyEventKind;
+  eventKind: MessageKind;
   incidentId: string;
   channelId: string;
   channelKind: ChannelKind;

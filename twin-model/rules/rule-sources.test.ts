@@ -37,7 +37,7 @@ describe('incident rules through the one loader', () => {
       ),
     ).toThrow(
       new IncidentRuleError(
-        'pkg: waterlogging.json windowS: Too small: expected number to be >0; fire.json: holds the rule of type "waterlogging"; its file must be named waterlogging.json',
+        'pkg: waterlogging.json windowS = -5: Too small: expected number to be >0; fire.json: holds the rule of type "waterlogging"; its file must be named waterlogging.json',
       ),
     );
   });
@@ -50,7 +50,23 @@ describe('incident rules through the one loader', () => {
     );
     expect(set.rules.waterlogging?.windowS).toBe(1800);
     expect(set.rules.fire).toEqual(DEFAULT_INCIDENT_RULE_SET.rules.fire);
-    expect(() => parseIncidentRuleSet({ schemaVersion: 2, rules: {} })).toThrow('schemaVersion: 1 (the version of this format)');
+    expect(() => parseIncidentRuleSet({ schemaVersion: 2, rules: {} })).toThrow('schemaVersion = 2: 1 (the version of this format)');
+  });
+
+  it('names each problem of a stored set by its path in the document, with the value found', () => {
+    const signals = waterlogging.signals.map((s, i) => (i === 0 ? { ...s, weight: 1.5 } : s));
+    let caught: unknown;
+    try {
+      parseIncidentRuleSet({ schemaVersion: 1, rules: { waterlogging: { ...waterlogging, windowS: -5, signals } } }, 'draft');
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(IncidentRuleError);
+    expect((caught as IncidentRuleError).issues).toEqual([
+      { path: 'rules.waterlogging.signals.0.weight', value: '1.5', message: expect.stringContaining('<1') },
+      { path: 'rules.waterlogging.windowS', value: '-5', message: expect.stringContaining('>0') },
+    ]);
+    expect((caught as Error).message).toContain('waterlogging.json windowS = -5: ');
   });
 });
 

@@ -125,12 +125,17 @@ export class DocSection {
             setText(del, ot('delete'));
             del.addEventListener('click', () => void this.remove(id));
             const rest = summaryOf(this.kind, d);
+            const test = this.kind === 'channels' ? button('notify-channel-test', 'secondary') : null;
+            if (test) {
+              setText(test, ot('notify.test'));
+              test.addEventListener('click', () => void this.sendTest(id, test));
+            }
             return h(
               'tr',
               { 'data-testid': 'notify-doc', 'data-id': id },
               h('td', { class: 'mono nowrap' }, id),
               h('td', { class: 'mono ops-wrap', 'data-col': 'summary' }, oneLine(rest, 220)),
-              h('td', { class: 'nowrap' }, edit, ' ', del),
+              h('td', { class: 'nowrap' }, test, test ? ' ' : null, edit, ' ', del),
             );
           }),
         ),
@@ -190,6 +195,33 @@ export class DocSection {
       return;
     }
     await this.saveDoc(doc as Doc);
+  }
+
+  /** A test message through the channel now: delivered, or why not (the delivery log shows it too). */
+  private async sendTest(id: string, trigger: HTMLButtonElement): Promise<void> {
+    trigger.disabled = true;
+    setText(trigger, ot('notify.testing'));
+    const r = await jsonCall<{ delivered: boolean; status: string; error: string; recipient: string }>(
+      'POST',
+      `/api/notifications/channels/${encodeURIComponent(id)}/test`,
+      {},
+    );
+    trigger.disabled = false;
+    setText(trigger, ot('notify.test'));
+    if (!r.ok) say(this.message, ot('notify.testRefused', { id, reason: r.error }), 'error');
+    else if (r.value.delivered) say(this.message, ot('notify.testDelivered', { id, to: r.value.recipient }), 'ok');
+    else
+      say(
+        this.message,
+        ot('notify.testFailed', {
+          id,
+          to: r.value.recipient,
+          status: ot(`notify.status.${r.value.status}` as OpsStringKey),
+          reason: r.value.error,
+        }),
+        'error',
+      );
+    this.changed();
   }
 
   private async remove(id: string): Promise<void> {
@@ -440,7 +472,8 @@ export class NotifyTab implements OpsTab {
           '',
         ],
         this.deliveries.map((d) => {
-          const dead = d.status === 'failed' || d.status === 'dead';
+          // A test message is tried once and not kept to be sent again.
+          const dead = (d.status === 'failed' || d.status === 'dead') && d.eventKind !== 'test';
           const again = dead ? button('deliveries-redeliver', 'secondary') : null;
           if (again) {
             setText(again, ot('notify.redeliver'));

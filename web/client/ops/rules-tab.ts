@@ -1,9 +1,9 @@
 /**
- * The rules tab (docs/rules.md): the rule set in force per scope; for alarm rules, one sensor
- * kind at a time as a form (every number of its rules, directions, levels, on/off) or the whole
- * set as JSON; the "try it" preview of a rule over the last 24 h (the draft beside the rule in
- * force, with sample episodes); apply with a required reason, the API's validation problems
- * shown at the fields they name; the versions with who, when, why and the diff of each.
+ * The rules tab (docs/rules.md): the rule set in force per scope; alarm rules one sensor kind at
+ * a time as a form (every number, direction, level, on/off), incident rules one type at a time
+ * (incident-rules-form.ts), or the whole set as JSON; the "try it" preview of an alarm rule over
+ * the last 24 h beside the rule in force; apply with a required reason, the API's problems shown
+ * at the fields they name; the versions with who, when, why and the diff of each.
  */
 import type { Me } from '../backend/session.ts';
 import { jsonCall } from '../backend/session.ts';
@@ -12,6 +12,7 @@ import { kindLabel } from '../i18n/labels.ts';
 import { getLanguage } from '../i18n/language.ts';
 import { h, setText } from '../ui/dom.ts';
 import { fieldLabel, ot } from './ops-strings.ts';
+import { IncidentRulesForm } from './incident-rules-form.ts';
 import { draftChanges, OverridesForm } from './rule-overrides.ts';
 import {
   button,
@@ -109,19 +110,22 @@ export class RulesTab implements OpsTab {
   private readonly diffBox = h('div', { class: 'rules-diff', hidden: true, 'data-testid': 'rules-diff' });
   private readonly pending = h('div', { class: 'rules-diff', 'data-testid': 'rules-pending' });
   private readonly overrides: OverridesForm;
+  private readonly incidentForm: IncidentRulesForm;
 
   constructor(me: Me) {
     this.canEdit = me.permissions.includes('rules.edit');
-    this.overrides = new OverridesForm({
+    const host = {
       canEdit: this.canEdit,
       draft: () => this.draft,
-      issuesAt: (path) => this.issuesAt(path),
+      issuesAt: (p: string) => this.issuesAt(p),
       changed: () => this.drawPending(),
-    });
+    };
+    this.overrides = new OverridesForm(host);
+    this.incidentForm = new IncidentRulesForm(host);
     for (const s of ['alarms', 'incidents'] as const) this.scopeSelect.append(h('option', { value: s }));
     this.scopeSelect.addEventListener('change', () => {
       this.scope = this.scopeSelect.value as Scope;
-      this.mode = this.scope === 'incidents' ? 'json' : 'form';
+      this.mode = 'form';
       void this.load();
     });
     this.kindSelect.addEventListener('change', () => {
@@ -286,7 +290,6 @@ export class RulesTab implements OpsTab {
     this.kindField.hidden = incidents || this.mode === 'json';
     this.overrides.el.hidden = incidents || this.mode === 'json' || !this.draft;
     this.drawPending();
-    this.modeForm.hidden = incidents;
     this.modeForm.setAttribute('aria-pressed', String(this.mode === 'form'));
     this.modeJson.setAttribute('aria-pressed', String(this.mode === 'json'));
     // Every problem, also those the form has no field for (overrides, another kind).
@@ -302,7 +305,8 @@ export class RulesTab implements OpsTab {
       return;
     }
     if (this.mode === 'json' || incidents) {
-      this.drawJson();
+      if (this.mode === 'json') this.drawJson();
+      else this.incidentForm.drawInto(this.editor);
       return;
     }
     const kinds = Object.keys(this.kinds());

@@ -192,7 +192,7 @@ export const PERMISSIONS = {
   'notify.admin': {
     roles: ['admin'],
     about:
-      'notification channels, contacts, subscriptions, escalation policies, on-call rosters, delivery log, dead letters and redelivery',
+      'notification channels, contacts, subscriptions, escalation policies, on-call rosters, test messages, delivery log, dead letters and redelivery',
   },
   /** Who is on call now, per team and tier: the people on duty look it up. */
   'oncall.read': { roles: ['admin', 'operator', 'dispatcher', 'leader'], about: 'who is on call now, per team and tier' },

@@ -124,6 +124,17 @@ interface Lane {
   retired: ChannelSender[];
 }
 
+/** How a test message went: one attempt, its recipient's status and the receiver's error. */
+export interface TestDelivery {
+  /** As in the delivery log: `sent`; `failed` (refused); `dead` (unreachable: a test makes one attempt, so its retries are used up). */
+  status: 'sent' | 'failed' | 'dead';
+  /** The receiver's refusal or the connection's trouble ('' when sent). */
+  error: string;
+  /** Whether the failure is one a retry could mend (a timeout, a 5xx); null when sent. */
+  retryable: boolean | null;
+  attempts: number;
+}
+
 /** What a redelivery found: the keys handed to their channel again, and those no dead letter holds. */
 export interface Redelivery {
   redelivered: string[];
@@ -247,6 +258,38 @@ export class NotificationDispatcher {
       this.pump(lane);
     }
     return { redelivered, missing: [...wanted] };
+  }
+
+  /**
+   * Sends one test message through its channel's sender now — the same sender (and so the same
+   * signing, SMTP connection, gateway template) as every message — in one attempt, outside the
+   * queue and without retries, so the answer is the channel's own outcome. Recorded in the
+   * delivery log (queued, then sent or failed); not kept as a dead letter.
+   */
+  async sendTest(message: OutgoingMessage): Promise<TestDelivery> {
+    const lane = this.lanes.get(message.channelId);
+    if (!lane) throw new RangeError(`channel ${JSON.stringify(message.channelId)} is not configured`);
+    const p: Pending = { message, recipients: message.recipients, claimed: true, attempts: 1, queuedAt: this.now(), lastError: '' };
+    this.log(lane.channel.id, { ...p, attempts: 0 }, 'queued', null);
+    lane.stats.attempts++;
+    let outcome: SendOutcome;
+    try {
+      outcome = await lane.sender.send(message);
+    } catch (e) {
+      outcome = { ok: false, retryable: true, error: (e as Error).message };
+    }
+    const refused = outcome.ok ? (outcome.rejected ?? []).map((r) => r.error) : [];
+    if (outcome.ok && refused.length === 0) {
+      lane.stats.sent += p.recipients.length;
+      this.log(lane.channel.id, p, 'sent', null);
+      return { status: 'sent', error: '', retryable: null, attempts: 1 };
+    }
+    p.lastError = outcome.ok ? refused.join('; ') : outcome.error;
+    const retryable = outcome.ok ? false : outcome.retryable;
+    const status = retryable ? 'dead' : 'failed';
+    lane.stats[status] += p.recipients.length;
+    this.log(lane.channel.id, p, status, retryable ? 'retries_exhausted' : 'refused');
+    return { status, error: p.lastError, retryable, attempts: 1 };
   }
 
   /** Hands messages over for sending; returns at once. */
@@ -433,7 +476,7 @@ export class NotificationDispatcher {
       messageId: m.id,
       eventId: m.event.id,
       eventKind: m.event.kind,
-      // The incident, or for `case_overdue` the case, the message is about.
+      // The incident, or for `case_overdue` the case, the message is about ('' for a test message).
       incidentId: m.event.incident?.id ?? m.event.case?.caseId ?? '',
       channelId,
       channelKind: m.channelKind,

@@ -10,8 +10,9 @@ import {
   CHANNEL_KINDS,
   DEAD_LETTER_REASONS,
   DELIVERY_STATUSES,
-  NOTIFY_EVENTS,
+  MESSAGE_KINDS,
   NOTIFY_LANGUAGES,
+  NOTIFY_USER_PATTERN,
   type DeliveryRecord,
 } from '../../../twin-model/index.ts';
 import type { SameShape } from '../../../twin-model/schema-check.ts';
@@ -19,7 +20,13 @@ import { incidentEscalationViewSchema } from '../../shared/api-schemas.ts';
 import type { NotificationStore } from '../../../storage/index.ts';
 import { NoWriterError } from '../cluster/cluster-bus.ts';
 import { HttpError, route, timeParam, type Route } from '../app/http-router.ts';
-import { NOTIFY_CONFIG_PATHS, NotifyConfigRefused, type NotificationService, type NotifyConfigPath } from './notification-service.ts';
+import {
+  NOTIFY_CONFIG_PATHS,
+  NotifyConfigRefused,
+  type NotificationService,
+  type NotifyConfigPath,
+  type TestOutcome,
+} from './notification-service.ts';
 
 export interface NotificationRouteDeps {
   notifications: NotificationService;
@@ -39,7 +46,7 @@ const deliveryRecordSchema = z.object({
   key: z.string(),
   messageId: z.string(),
   eventId: z.string(),
-  eventKind: z.enum(NOTIFY_EVENTS),
+  eventKind: z.enum(MESSAGE_KINDS),
   incidentId: z.string(),
   channelId: z.string(),
   channelKind: z.enum(CHANNEL_KINDS),
@@ -65,7 +72,61 @@ function refusal(err: unknown): never {
 
 export function notificationRoutes(deps: NotificationRouteDeps): Route[] {
   // The fixed paths first: the router takes the first route whose path matches.
-  return [...overviewRoutes(deps), ...deliveryRoutes(deps), ...documentRoutes(deps)];
+  return [...overviewRoutes(deps), ...deliveryRoutes(deps), testRoute(deps), ...documentRoutes(deps)];
+}
+
+/** `POST /api/notifications/channels/{channelId}/test` (notification-service.ts `TestOutcome`). */
+const testOutcomeSchema = z.object({
+  channelId: z.string(),
+  channelKind: z.enum(CHANNEL_KINDS),
+  eventId: z.string(),
+  key: z.string().describe('the delivery log key of the test message'),
+  recipient: z.string(),
+  language: z.enum(NOTIFY_LANGUAGES),
+  subject: z.string(),
+  at: z.number(),
+  status: z.enum(['sent', 'failed', 'dead']),
+  error: z.string(),
+  retryable: z.boolean().nullable(),
+  attempts: z.number(),
+});
+const testOutcomeChecked: SameShape<z.infer<typeof testOutcomeSchema>, TestOutcome> = true;
+void testOutcomeChecked;
+
+/** A test message through one channel, answered with its outcome. */
+function testRoute(deps: NotificationRouteDeps): Route {
+  return route({
+    method: 'POST',
+    path: '/api/notifications/channels/{channelId}/test',
+    operationId: 'testNotificationChannel',
+    response: testOutcomeSchema.extend({ delivered: z.boolean() }),
+    permission: 'notify.admin',
+    tag: 'notifications',
+    summary: "Sends a test message through one channel now, by the channel's own path, and answers whether it was delivered",
+    description:
+      "A message of kind `test` (worded in zh-CN or English): a webhook signed as usual to `user:<you>`, an e-mail over SMTP or a text through the gateway's template to the contact `user` (default: you) at their address for the channel. One attempt, no retries: `delivered`, or `status` failed (refused) / dead (unreachable) with the receiver's `error`. In the delivery log (event kind `test`); audited. 404 for an unknown channel, 400 when the contact has no address for it.",
+    params: z.object({ channelId }),
+    body: z
+      .object({
+        user: z
+          .string()
+          .regex(NOTIFY_USER_PATTERN, "a contact's user name: 2-32 characters of [a-z0-9._-] starting with a letter")
+          .optional(),
+        language: z.enum(NOTIFY_LANGUAGES).optional(),
+      })
+      .strict(),
+    returns: '{ delivered, status, error, retryable, attempts, channelId, channelKind, eventId, key, recipient, language, subject, at }',
+    handler: async ({ params, body, principal }) => {
+      if (!principal) throw new HttpError(401, 'sign in first');
+      try {
+        const outcome = await deps.notifications.sendTest(params.channelId, principal.username, body);
+        await deps.notifications.flushLog();
+        return { ...outcome, delivered: outcome.status === 'sent' };
+      } catch (err) {
+        return refusal(err);
+      }
+    },
+  });
 }
 
 /** The delivery log as stored, after what is held in memory is written. */

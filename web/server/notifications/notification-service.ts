@@ -23,12 +23,15 @@ import {
   NotificationConfigError,
   applyNotificationInput,
   createNotificationState,
+  deliveryKey,
   escalationOverview,
   escalationProgress,
   onCallTiers,
   parseNotificationConfig,
   parseNotifyDoc,
   redactChannel,
+  testMessage,
+  TestMessageError,
   type EscalationProgress,
   type EscalationStatus,
   type Incident,
@@ -39,6 +42,7 @@ import {
   type NotifyChannel,
   type NotifyCity,
   type NotifyConfigKind,
+  type NotifyLanguage,
   type OutgoingMessage,
   type UnitChange,
 } from '../../../twin-model/index.ts';
@@ -53,7 +57,7 @@ import type { ChannelSender } from './channel-sender.ts';
 import { createSender } from './channel-senders.ts';
 import { BatchedDeliveryLog } from './delivery-log.ts';
 import type { IdempotencyKeys } from './idempotency-keys.ts';
-import { NotificationDispatcher, type Redelivery } from './notification-dispatcher.ts';
+import { NotificationDispatcher, type Redelivery, type TestDelivery } from './notification-dispatcher.ts';
 
 export interface NotificationServiceOptions {
   store: NotificationStore;
@@ -115,6 +119,19 @@ type NoChange = Extract<WriterChange, { kind: 'incident_changes' }>;
 const EMPTY_CONFIG: NotificationConfig = { channels: [], contacts: [], subscriptions: [], policies: [], rosters: [] };
 const SECRET_MASK = '***';
 
+/** A test message's outcome, as `POST /api/notifications/channels/{channelId}/test` answers it. */
+export interface TestOutcome extends TestDelivery {
+  channelId: string;
+  channelKind: NotifyChannel['kind'];
+  eventId: string;
+  /** The delivery log's key of the test message. */
+  key: string;
+  recipient: string;
+  language: NotifyLanguage;
+  subject: string;
+  at: number;
+}
+
 export class NotificationService {
   readonly dispatcher: NotificationDispatcher;
   readonly deliveryLog: BatchedDeliveryLog;
@@ -132,6 +149,7 @@ export class NotificationService {
   private lastOverview = '';
   private timer: NodeJS.Timeout | null = null;
   private readonly stops: Array<() => void> = [];
+  private testSequence = 0;
 
   constructor(private readonly options: NotificationServiceOptions) {
     this.now = options.now ?? Date.now;
@@ -300,6 +318,77 @@ export class NotificationService {
       data: { redelivered: answer.redelivered.slice(0, 100), missing: answer.missing.slice(0, 100) },
     });
     return { redelivered: answer.redelivered, missing: answer.missing };
+  }
+
+  /**
+   * Sends a test message (kind `test`) through one channel now and answers how it went: the
+   * webhook's `user:<actor>`, or the contact `user` (default: the one asking) at their address
+   * for the channel, in `language` (default: the contact's, the webhook's). One attempt on this
+   * node's sender, in the delivery log; audited. Throws NotifyConfigRefused: 404 for an unknown
+   * channel, 400 when there is nobody with an address for it.
+   */
+  async sendTest(channelId: string, actor: string, options: { user?: string; language?: NotifyLanguage } = {}): Promise<TestOutcome> {
+    const channel = this.config.channels.find((c) => c.id === channelId);
+    if (!channel)
+      throw new NotifyConfigRefused(
+        `there is no notification channel ${JSON.stringify(channelId)}; channels: ${this.config.channels.map((c) => c.id).join(', ') || 'none'}`,
+        404,
+      );
+    const user = options.user ?? actor;
+    const contact = this.config.contacts.find((c) => c.user === user) ?? null;
+    if (options.user && !contact && channel.kind !== 'webhook')
+      throw new NotifyConfigRefused(
+        `there is no contact ${JSON.stringify(options.user)}; contacts: ${this.config.contacts.map((c) => c.user).join(', ') || 'none'}`,
+        400,
+      );
+    const at = this.now();
+    let message: OutgoingMessage;
+    try {
+      message = testMessage(
+        {
+          channel,
+          actor,
+          contact: channel.kind === 'webhook' ? null : contact,
+          ...(options.language ? { language: options.language } : {}),
+          at,
+          sequence: ++this.testSequence,
+        },
+        this.options.city,
+      );
+    } catch (err) {
+      if (err instanceof TestMessageError) throw new NotifyConfigRefused(err.message, 400);
+      throw err;
+    }
+    const delivery = await this.dispatcher.sendTest(message);
+    const recipient = message.recipients[0]!.id;
+    const outcome: TestOutcome = {
+      ...delivery,
+      channelId,
+      channelKind: channel.kind,
+      eventId: message.event.id,
+      key: deliveryKey(message.event.id, recipient, channelId),
+      recipient,
+      language: message.language,
+      subject: message.subject,
+      at,
+    };
+    this.options.audit?.record({
+      at,
+      actor,
+      stream: 'config',
+      action: 'notify_tested',
+      object: `channel:${channelId}`,
+      detail:
+        delivery.status === 'sent'
+          ? `test message through ${channel.kind} channel ${channelId} to ${recipient}: delivered`
+          : `test message through ${channel.kind} channel ${channelId} to ${recipient}: ${delivery.status} (${delivery.error})`,
+      data: { channelId, kind: channel.kind, recipient, status: delivery.status, error: delivery.error },
+    });
+    this.log(
+      delivery.status === 'sent' ? 'info' : 'warn',
+      `notifications: ${outcome.subject} by ${actor}: ${delivery.status} ${delivery.error}`,
+    );
+    return outcome;
   }
 
   /** Writes the delivery log rows recorded so far (the log routes read the store). */

@@ -39,6 +39,8 @@ export function webhookBody(message: OutgoingMessage): Buffer {
       ...(e.incident ? { incident: e.incident } : {}),
       // `case_overdue`: the case's record (number, category, department, district, limit), never its sensitive parts.
       ...(e.case ? { case: e.case } : {}),
+      // `test`: the channel tried and who asked; no incident.
+      ...(e.test ? { test: e.test } : {}),
       recipients: message.recipients.map((r) => ({ id: r.id, users: r.users ?? [] })),
       language: message.language,
       subject: message.subject,

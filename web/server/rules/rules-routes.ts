@@ -85,7 +85,8 @@ void previewChecked;
 /** A refusal of the rules domain as an HTTP error with its issues. */
 function refusal(err: unknown): never {
   if (err instanceof RuleSetError) throw new HttpError(400, err.message, err.issues);
-  if (err instanceof IncidentRuleError || err instanceof RuleVersionError) throw new HttpError(400, err.message);
+  if (err instanceof IncidentRuleError) throw new HttpError(400, err.message, err.issues.length > 0 ? err.issues : undefined);
+  if (err instanceof RuleVersionError) throw new HttpError(400, err.message);
   if (err instanceof RuleVersionConflictError) throw new HttpError(409, err.message);
   if (err instanceof RangeError) throw new HttpError(400, err.message);
   throw err;
