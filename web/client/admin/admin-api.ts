@@ -72,7 +72,8 @@ export function randomPassword(length = 16): string {
 export function refusalField(r: AuthResult<unknown>): string | null {
   if (r.ok) return null;
   const issue = issuesOf(r)[0];
-  if (issue) return issue.path.split('.')[0] ?? null;
+  // The router names where the problem is ("body.username"); the form's field is the part after it.
+  if (issue) return issue.path.replace(/^(body|query|path)\./, '').split('.')[0] || null;
   const code = r.details?.code;
   if (typeof code === 'string' && code.startsWith('password_')) return 'password';
   if (code === 'current_password_wrong' || code === 'too_many_attempts') return 'password';
@@ -120,7 +121,10 @@ export class FieldErrors {
     const target = line ?? this.general;
     target.hidden = false;
     target.dataset.kind = 'error';
-    setText(target, text);
+    // The refused value is quoted (a password never is).
+    const control = name ? this.controls.get(name) : undefined;
+    const value = name !== 'password' && control instanceof HTMLInputElement && control.type === 'text' ? control.value.trim() : '';
+    setText(target, line && value && !text.includes(value) ? `“${value}”: ${text}` : text);
     if (name) this.controls.get(name)?.setAttribute('aria-invalid', 'true');
   }
 }

@@ -256,7 +256,7 @@ export class TokensTab implements OpsTab {
     });
     fill(
       this.issued,
-      this.label('h2', 'tokens.secret', {}, L),
+      this.label('h2', 'tokens.issuedTitle', {}, L),
       h('p', { class: 'mono' }, `${info.name} · ${info.id}`),
       ...secretBox(L, 'tokens.issued', token, 'token-secret'),
       ...(info.kind === 'display' ? secretBox(L, 'tokens.wallUrl', wallUrl(token, kiosk), 'token-wall-url') : []),
