@@ -100,6 +100,17 @@ describe('the administration page', () => {
     };
     expect(bound.bindings.find((b) => b.username === 'zhao-li')?.department).toBe(department);
 
+    // With the field role too, the account is bound to a response unit.
+    await page.getByTestId('edit-roles').locator('[data-role="field"]').check();
+    await page.getByTestId('edit-save-roles').click();
+    await expect.poll(() => row.getByTestId('user-roles').textContent()).toBe('部门处置人、现场队伍');
+    const unitId = ((await call(base, admin, 'GET', '/api/units')).body as Array<{ id: string }>)[0]!.id;
+    await page.getByTestId('bind-unit').selectOption(unitId);
+    await page.getByTestId('bind-unit-save').click();
+    await expect.poll(() => row.getByTestId('user-binding').textContent()).toBe(`${department} · ${unitId}`);
+    const units = (await call(base, admin, 'GET', '/api/field-units')).body as { bindings: Array<{ username: string; unitId: string }> };
+    expect(units.bindings.find((b) => b.username === 'zhao-li')?.unitId).toBe(unitId);
+
     // A reset password is shown once, and it is the account's password now.
     await page.getByTestId('edit-reset-password').click();
     await expect.poll(() => page.getByTestId('reset-password-value').inputValue()).toHaveLength(16);
