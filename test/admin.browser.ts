@@ -176,6 +176,9 @@ describe('the administration page', () => {
     await expect.poll(() => page.locator('[data-testid="event-row"][data-type="token_revoked"]').count()).toBeGreaterThan(0);
     await page.getByTestId('admin-tab-users').click();
     await page.setViewportSize({ width: 390, height: 844 });
+    // On a phone the name opens the account (the actions column is off to the side).
+    await page.getByTestId('user-open-op-qian').click();
+    await expect.poll(() => page.getByTestId('user-editor').getAttribute('data-user')).toBe('op-qian');
     await saveScreenshot(page, `${SHOTS}/admin-users-390x844.png`);
     await page.getByTestId('admin-tab-tokens').click();
     await page.evaluate(() => window.__admin?.setLanguage('en'));

@@ -137,10 +137,15 @@ export class UsersTab implements OpsTab {
   private row(u: UserInfo): HTMLElement {
     const manage = button(`user-manage-${u.username}`, 'secondary');
     setText(manage, at('users.edit'));
-    manage.addEventListener('click', () => {
+    const open = () => {
       this.openEditor(u.username);
+      this.render();
       this.editor.scrollIntoView({ block: 'nearest' });
-    });
+    };
+    manage.addEventListener('click', open);
+    // The name opens the account too: on a phone the actions column is off to the side.
+    const name = h('button', { type: 'button', class: 'admin-user-link mono', 'data-testid': `user-open-${u.username}` }, u.username);
+    name.addEventListener('click', open);
     const binding = [this.departmentOf.get(u.username), this.unitOf.get(u.username)].filter(Boolean).join(' · ');
     const last = this.lastSignIn.get(u.username);
     return h(
@@ -151,12 +156,7 @@ export class UsersTab implements OpsTab {
         'data-disabled': String(u.disabled),
         'aria-selected': String(u.username === this.selected),
       },
-      h(
-        'td',
-        {},
-        h('span', { class: 'mono' }, u.username),
-        u.displayName !== u.username ? h('div', { class: 'ops-muted' }, u.displayName) : null,
-      ),
+      h('td', {}, name, u.displayName !== u.username ? h('div', { class: 'ops-muted' }, u.displayName) : null),
       h('td', { 'data-testid': 'user-roles' }, u.roles.map(roleName).join('、')),
       h('td', { 'data-testid': 'user-binding' }, binding || '—'),
       h('td', { class: u.disabled ? 'ops-bad' : '' }, u.disabled ? at('users.disabled') : at('users.enabled')),
