@@ -41,6 +41,7 @@ export default defineConfig({
         ops: 'web/client/ops.html',
         open: 'web/client/open.html',
         field: 'web/client/field.html',
+        admin: 'web/client/admin.html',
       },
       output: {
         codeSplitting: { groups: LIBRARY_CHUNKS.map((c) => ({ ...c })) },

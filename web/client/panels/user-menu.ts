@@ -63,6 +63,14 @@ export class UserMenu implements Panel<unknown> {
     rel: 'noopener',
     'data-testid': 'ops-link',
   });
+  /** The administration page (admin.html): accounts, roles, tokens, security events — admins only. */
+  private readonly adminItem = h('a', {
+    role: 'menuitem',
+    href: './admin.html',
+    target: '_blank',
+    rel: 'noopener',
+    'data-testid': 'admin-link',
+  });
   /** The public open-data portal (open.html): no sign-in, public data only (docs/open-data.md). */
   private readonly openDataItem = h('a', {
     role: 'menuitem',
@@ -86,6 +94,8 @@ export class UserMenu implements Panel<unknown> {
     if (me.permissions.includes('audit.read')) this.menu.append(this.auditItem);
     // The operations page (ops.html): rules, notifications, on call, the shift log — for the roles that may use one of them.
     if (!display && OPS_PERMISSIONS.some((p) => me.permissions.includes(p))) this.menu.append(this.opsItem);
+    // The administration page (admin.html): accounts, roles, display tokens — for users.manage (docs/security.md).
+    if (!display && me.permissions.includes('users.manage')) this.menu.append(this.adminItem);
     if (!display) this.menu.append(this.openDataItem);
     if (!display) this.menu.append(this.logoutItem);
     this.button.disabled = display;
@@ -138,6 +148,7 @@ export class UserMenu implements Panel<unknown> {
     setText(this.auditItem, t('user.auditLog'));
     setText(this.casesItem, t('user.cases'));
     setText(this.opsItem, t('user.ops'));
+    setText(this.adminItem, t('user.admin'));
     setText(this.openDataItem, t('user.openData'));
     this.button.title = t('user.menu');
   }
