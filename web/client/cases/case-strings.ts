@@ -4,7 +4,8 @@
  * labels. Category labels are the domain's (CASE_CATEGORY_LABELS). Kept beside the page; the
  * language itself (and its persistence, the toggle) is the console's (i18n/language.ts).
  */
-import { getLanguage, type Language } from '../i18n/language.ts';
+import { getLanguage, pick, type Language } from '../i18n/language.ts';
+import { CASE_CATEGORY_LABELS } from '../../../twin-model/cases/index.ts';
 
 const zh = {
   title: '热线工单（民呼我应 12345）',
@@ -218,4 +219,15 @@ export function refusalText(code: string | undefined, params: Record<string, unk
 export function statusText(status: string): string {
   const key = caseKey(`status.${status}`);
   return key ? ct(key) : status;
+}
+
+/** A category worded by the domain's labels; a category a newer server sends is shown as it is. */
+export function categoryText(category: string): string {
+  return category in CASE_CATEGORY_LABELS ? pick(CASE_CATEGORY_LABELS[category as keyof typeof CASE_CATEGORY_LABELS]) : category;
+}
+
+/** A key of this table worded, else `fallback` (a step or stage a newer server sends). */
+export function wordOf(key: string, fallback: string): string {
+  const k = caseKey(key);
+  return k ? ct(k) : fallback;
 }

@@ -81,7 +81,6 @@ export class KpiCharts {
 
   constructor(
     grid: HTMLElement,
-    mapTile: HTMLElement,
     readonly layout: KpiLayout,
     private readonly onDrill: (req: DrillRequest) => void,
   ) {
@@ -97,8 +96,6 @@ export class KpiCharts {
       chart.on('click', (p) => this.clicked(id, p as { seriesIndex?: number; dataIndex?: number }));
       this.tiles.set(id, { el, numbers, chart, hasData: false, title });
     }
-    mapTile.dataset.tile = 'map';
-    grid.appendChild(mapTile);
   }
 
   /** Ids of the charts that drew at least one value. */

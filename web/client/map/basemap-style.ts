@@ -85,8 +85,13 @@ const labelKind = (kind: string): ExpressionSpecification => ['==', ['get', 'lab
 const zoomRamp = (...stops: number[]): ExpressionSpecification =>
   ['interpolate', ['exponential', 1.5], ['zoom'], ...stops] as unknown as ExpressionSpecification;
 
+/** The style's layers, bottom to top: land and water, roads, buildings, boundaries, labels. */
 function buildLayers(lang: Language): LayerSpecification[] {
-  const text = labelField(lang);
+  return [...landLayers(), ...roadLayers(), ...buildingLayers(), ...boundaryLayers(), ...labelLayers(lang)];
+}
+
+/** The background, the districts (each with one of four close tints so neighbours read apart), the zones, and water over land. */
+function landLayers(): LayerSpecification[] {
   return [
     { id: 'background', type: 'background', paint: { 'background-color': PALETTE.outside } },
 
@@ -117,7 +122,6 @@ function buildLayers(lang: Language): LayerSpecification[] {
       paint: { 'fill-color': PALETTE.zoneLine, 'fill-opacity': 0.04 },
     },
 
-    // Water over land.
     { id: 'water-fill', type: 'fill', source: 'water', paint: { 'fill-color': PALETTE.water } },
     {
       id: 'water-line',
@@ -125,8 +129,12 @@ function buildLayers(lang: Language): LayerSpecification[] {
       source: 'water',
       paint: { 'line-color': PALETTE.waterLine, 'line-width': zoomRamp(8, 0.4, 14, 1.2), 'line-opacity': 0.8 },
     },
+  ];
+}
 
-    // Roads, thin to thick, bridges last and brightest.
+/** Roads, thin to thick, bridges last and brightest. */
+function roadLayers(): LayerSpecification[] {
+  return [
     {
       id: 'road-street',
       type: 'line',
@@ -188,8 +196,12 @@ function buildLayers(lang: Language): LayerSpecification[] {
       layout: { 'line-cap': 'butt', 'line-join': 'round' },
       paint: { 'line-color': PALETTE.bridge, 'line-width': zoomRamp(8, 1.4, 12, 2.6, 16, 7) },
     },
+  ];
+}
 
-    // Buildings (a city package's buildings.geojson, `height_m`): flat in 2D, extruded in 3D.
+/** Buildings (a city package's buildings.geojson, `height_m`): flat in 2D, extruded in 3D. */
+function buildingLayers(): LayerSpecification[] {
+  return [
     {
       id: BUILDING_2D_LAYER,
       type: 'fill',
@@ -217,8 +229,12 @@ function buildLayers(lang: Language): LayerSpecification[] {
         'fill-extrusion-opacity': 0.85,
       },
     },
+  ];
+}
 
-    // Boundaries over roads so they stay legible.
+/** Boundaries over roads so they stay legible. */
+function boundaryLayers(): LayerSpecification[] {
+  return [
     {
       id: 'district-line',
       type: 'line',
@@ -233,8 +249,13 @@ function buildLayers(lang: Language): LayerSpecification[] {
       minzoom: 9,
       paint: { 'line-color': PALETTE.zoneLine, 'line-width': 1, 'line-dasharray': [3, 2], 'line-opacity': 0.6 },
     },
+  ];
+}
 
-    // Labels: lowest priority first (maplibre places later layers first).
+/** Labels: lowest priority first (maplibre places later layers first). */
+function labelLayers(lang: Language): LayerSpecification[] {
+  const text = labelField(lang);
+  return [
     {
       id: 'label-road',
       type: 'symbol',

@@ -81,11 +81,21 @@ export function tripsOf(units: readonly UnitMark[]): DrawnTrip[] {
 }
 
 export function unitLayers(input: UnitLayerInput): Layer[] {
-  const { units, preview, selectedId } = input;
+  const { units, preview } = input;
   const scale = Math.max(1, input.zoomScale * 0.8);
+  return [
+    ...tripLayers(units),
+    ...(preview && preview.length > 1 ? previewLayers(preview) : []),
+    ...warningLayers(units, scale),
+    ...unitMarkLayers(input, scale),
+  ];
+}
+
+/** Each unit's trip: to an incident solid, home faded, in the colour of its kind. */
+function tripLayers(units: readonly UnitMark[]): Layer[] {
   const trips = tripsOf(units);
   const kindOf = new Map(units.map((m) => [m.unit.id, m.unit.kind]));
-  const layers: Layer[] = [
+  return [
     // A dark casing under every trip keeps it readable over roads and water.
     new PathLayer<DrawnTrip>({
       id: `${TRIP_LAYER_ID}-casing`,
@@ -111,52 +121,62 @@ export function unitLayers(input: UnitLayerInput): Layer[] {
       jointRounded: true,
     }),
   ];
-  if (preview && preview.length > 1) {
-    layers.push(
-      new PathLayer<[number, number][]>({
-        id: `${PREVIEW_LAYER_ID}-casing`,
-        data: [preview],
-        getPath: (d) => d,
-        getColor: [6, 11, 19, 230],
-        getWidth: 9,
-        widthUnits: 'pixels',
-        capRounded: true,
-        jointRounded: true,
-      }),
-      new PathLayer<[number, number][]>({
-        id: PREVIEW_LAYER_ID,
-        data: [preview],
-        getPath: (d) => d,
-        getColor: PREVIEW_ROUTE,
-        getWidth: 4,
-        widthUnits: 'pixels',
-        capRounded: true,
-        jointRounded: true,
-      }),
-    );
-  }
+}
+
+/** The route of the recommendation pointed at, in white over a dark casing. */
+function previewLayers(preview: [number, number][]): Layer[] {
+  return [
+    new PathLayer<[number, number][]>({
+      id: `${PREVIEW_LAYER_ID}-casing`,
+      data: [preview],
+      getPath: (d) => d,
+      getColor: [6, 11, 19, 230],
+      getWidth: 9,
+      widthUnits: 'pixels',
+      capRounded: true,
+      jointRounded: true,
+    }),
+    new PathLayer<[number, number][]>({
+      id: PREVIEW_LAYER_ID,
+      data: [preview],
+      getPath: (d) => d,
+      getColor: PREVIEW_ROUTE,
+      getWidth: 4,
+      widthUnits: 'pixels',
+      capRounded: true,
+      jointRounded: true,
+    }),
+  ];
+}
+
+/** An orange halo under a silent or off-road unit. */
+function warningLayers(units: readonly UnitMark[], scale: number): Layer[] {
   const warned = units.filter((m) => m.unit.warnings.length > 0);
-  if (warned.length > 0) {
-    layers.push(
-      new ScatterplotLayer<UnitMark>({
-        id: 'unit-warnings',
-        data: warned,
-        getPosition: (m) => m.position,
-        radiusUnits: 'pixels',
-        billboard: true,
-        lineWidthUnits: 'pixels',
-        getRadius: 12 * scale,
-        getLineWidth: 2,
-        getLineColor: WARNING_RING,
-        getFillColor: [255, 170, 40, 50],
-        stroked: true,
-        filled: true,
-        updateTriggers: { getRadius: scale },
-      }),
-    );
-  }
+  if (warned.length === 0) return [];
+  return [
+    new ScatterplotLayer<UnitMark>({
+      id: 'unit-warnings',
+      data: warned,
+      getPosition: (m) => m.position,
+      radiusUnits: 'pixels',
+      billboard: true,
+      lineWidthUnits: 'pixels',
+      getRadius: 12 * scale,
+      getLineWidth: 2,
+      getLineColor: WARNING_RING,
+      getFillColor: [255, 170, 40, 50],
+      stroked: true,
+      filled: true,
+      updateTriggers: { getRadius: scale },
+    }),
+  ];
+}
+
+/** Each unit's badge in a ring styled by its status (the selected unit: white, larger). */
+function unitMarkLayers(input: UnitLayerInput, scale: number): Layer[] {
+  const { units, selectedId } = input;
   const atlas = unitIconAtlas();
-  layers.push(
+  return [
     // The status ring around each badge (the selected unit: white).
     new ScatterplotLayer<UnitMark>({
       id: `${UNIT_LAYER_ID}-status`,
@@ -191,6 +211,5 @@ export function unitLayers(input: UnitLayerInput): Layer[] {
       ...(input.onHover ? { onHover: input.onHover } : {}),
       updateTriggers: { getSize: [selectedId, scale] },
     }),
-  );
-  return layers;
+  ];
 }

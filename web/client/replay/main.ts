@@ -93,6 +93,15 @@ function loadReplayBasemap(map: ReturnType<typeof createCityMap>, state: ReplayS
   });
 }
 
+/** The clock: every animation frame the player advances the playhead. */
+function runClock(player: ReplayPlayer): void {
+  const frame = (now: number): void => {
+    player.tick(now);
+    requestAnimationFrame(frame);
+  };
+  requestAnimationFrame(frame);
+}
+
 /**
  * Starts the replay page for a signed-in principal's permissions (replay-boot.ts signs in and
  * loads this module); times are on the city's clocks (GET /api/city), the range inputs too.
@@ -162,19 +171,18 @@ function startPlayer(permissions: string[]): void {
     setMapLanguage(map, lang);
     renderLabels();
   });
-  // The clock: every animation frame the player advances the playhead.
-  const frame = (now: number): void => {
-    player.tick(now);
-    requestAnimationFrame(frame);
-  };
-  requestAnimationFrame(frame);
+  runClock(player);
   loadReplayBasemap(map, state);
   renderLabels();
   void firstRange(params, state.incidentId).then(
     (r) => load(r.from, r.to),
     (err: unknown) => controls.fail(err instanceof Error ? err.message : String(err)),
   );
+  installHooks(state, store, overlay, player);
+}
 
+/** `window.__citytwinReplay`: what the tests read and drive. */
+function installHooks(state: ReplayState, store: SensorStore, overlay: SensorOverlay, player: ReplayPlayer): void {
   window.__citytwinReplay = {
     get ready() {
       return state.mapReady && !state.loading && store.count >= 0 && state.events !== null;

@@ -1,0 +1,112 @@
+/**
+ * The audit record's filters: actor, kind (stream), action code, from and to (in the city's time
+ * zone). The form holds what the user typed; `query()` reads it.
+ */
+import type { Panel } from '../app/panel.ts';
+import { parseCityDateTime } from '../i18n/format.ts';
+import { getLanguage, t } from '../i18n/language.ts';
+import { h, setText } from '../ui/dom.ts';
+import { AUDIT_STREAM_NAMES } from '../../shared/audit-protocol.ts';
+import { auditStreamLabel } from './audit-labels.ts';
+import type { AuditState } from './audit-state.ts';
+
+/** Entries fetched per page. */
+const PAGE = 200;
+
+export class AuditFilters implements Panel<AuditState> {
+  private readonly actor = h('input', { type: 'text', maxlength: '64', 'data-testid': 'audit-filter-actor', autocomplete: 'off' });
+  private readonly streamOptions = ['', ...AUDIT_STREAM_NAMES].map((s) => h('option', { value: s }));
+  private readonly stream = h('select', { 'data-testid': 'audit-filter-stream' }, ...this.streamOptions);
+  private readonly action = h('input', {
+    type: 'text',
+    maxlength: '40',
+    'data-testid': 'audit-filter-action',
+    autocomplete: 'off',
+    placeholder: 'login_failed',
+  });
+  private readonly from = h('input', {
+    type: 'text',
+    maxlength: '19',
+    'data-testid': 'audit-filter-from',
+    placeholder: '2026-12-04 08:00',
+  });
+  private readonly to = h('input', { type: 'text', maxlength: '19', 'data-testid': 'audit-filter-to', placeholder: '2026-12-04 18:00' });
+  private readonly apply = h('button', { type: 'submit', class: 'audit-button', 'data-testid': 'audit-filter-apply' });
+  private readonly reset = h('button', { type: 'button', class: 'audit-button secondary', 'data-testid': 'audit-filter-reset' });
+  private readonly error = h('div', { class: 'audit-filter-error', role: 'alert', hidden: true, 'data-testid': 'audit-filter-error' });
+  private readonly labels = { actor: h('span', {}), stream: h('span', {}), action: h('span', {}), from: h('span', {}), to: h('span', {}) };
+  private readonly el = h(
+    'form',
+    { class: 'audit-filters', 'data-testid': 'audit-filters' },
+    h('label', {}, this.labels.actor, this.actor),
+    h('label', {}, this.labels.stream, this.stream),
+    h('label', {}, this.labels.action, this.action),
+    h('label', {}, this.labels.from, this.from),
+    h('label', {}, this.labels.to, this.to),
+    h('div', { class: 'audit-filter-buttons' }, this.apply, this.reset),
+    this.error,
+  );
+
+  /** `onApply()`: the user applied the filters (or reset them). `zone`: the city's, for from and to. */
+  constructor(
+    private readonly zone: string,
+    onApply: () => void,
+  ) {
+    this.el.addEventListener('submit', (e) => {
+      e.preventDefault();
+      onApply();
+    });
+    this.reset.addEventListener('click', () => {
+      for (const input of [this.actor, this.stream, this.action, this.from, this.to]) input.value = '';
+      this.error.hidden = true;
+      onApply();
+    });
+  }
+
+  mount(parent: HTMLElement): void {
+    parent.append(this.el);
+  }
+
+  render(): void {}
+
+  renderLabels(): void {
+    setText(this.labels.actor, t('audit.filter.actor'));
+    setText(this.labels.stream, t('audit.filter.stream'));
+    setText(this.labels.action, t('audit.filter.action'));
+    setText(this.labels.from, t('audit.filter.from'));
+    setText(this.labels.to, t('audit.filter.to'));
+    setText(this.apply, t('audit.filter.apply'));
+    setText(this.reset, t('audit.filter.reset'));
+    for (const o of this.streamOptions) setText(o, o.value ? auditStreamLabel(o.value, getLanguage()) : t('audit.stream.all'));
+    if (!this.error.hidden) setText(this.error, t('audit.filter.badTime'));
+  }
+
+  destroy(): void {
+    this.el.remove();
+  }
+
+  /** The query of the filters, or null (with the reason shown) when a time is not one. */
+  query(): URLSearchParams | null {
+    const q = new URLSearchParams({ limit: String(PAGE) });
+    if (this.actor.value.trim()) q.set('actor', this.actor.value.trim());
+    if (this.stream.value) q.set('stream', this.stream.value);
+    if (this.action.value.trim()) q.set('action', this.action.value.trim());
+    for (const [input, name] of [
+      [this.from, 'from'],
+      [this.to, 'to'],
+    ] as const) {
+      if (!input.value.trim()) continue;
+      const ms = parseCityDateTime(input.value, this.zone);
+      if (ms === null) {
+        this.error.hidden = false;
+        setText(this.error, t('audit.filter.badTime'));
+        input.focus();
+        return null;
+      }
+      // "To 18:00" includes the whole minute.
+      q.set(name, String(name === 'to' && !/:\d{2}:\d{2}$/.test(input.value.trim()) ? ms + 59_999 : ms));
+    }
+    this.error.hidden = true;
+    return q;
+  }
+}

@@ -1,0 +1,71 @@
+/** The case desk's header (title, the user's department, the way back, the language) and the refusal for roles without `cases.read`. */
+import type { Panel } from '../app/panel.ts';
+import { getLanguage, setLanguage } from '../i18n/language.ts';
+import { h, setText } from '../ui/dom.ts';
+import { ct } from './case-strings.ts';
+import type { CasesState } from './cases-state.ts';
+
+export class CasesHeader implements Panel<CasesState> {
+  private readonly title = h('h1', { class: 'cases-title', 'data-testid': 'cases-title' });
+  private readonly subtitle = h('p', { class: 'cases-subtitle' });
+  private readonly mine = h('p', { class: 'cases-mine', 'data-testid': 'cases-mine' });
+  private readonly back = h('a', { class: 'cases-back', href: './' });
+  private readonly lang = h('button', { type: 'button', class: 'lang-toggle', 'data-testid': 'language-toggle' });
+  private readonly el = h(
+    'header',
+    { class: 'cases-header' },
+    h('div', {}, this.title, this.subtitle, this.mine),
+    h('div', { class: 'cases-header-right' }, this.back, this.lang),
+  );
+  private last: CasesState | null = null;
+
+  constructor() {
+    this.lang.addEventListener('click', () => setLanguage(getLanguage() === 'zh' ? 'en' : 'zh'));
+  }
+
+  mount(parent: HTMLElement): void {
+    parent.append(this.el);
+  }
+
+  render(view: CasesState): void {
+    this.last = view;
+    document.title = `CityTwin · ${ct('title')}`;
+    setText(this.title, ct('title'));
+    setText(this.subtitle, ct('subtitle'));
+    setText(this.back, ct('back'));
+    setText(this.lang, ct('lang'));
+    const own = view.departments?.mine ?? null;
+    const unbound = view.me.roles.includes('department') && view.departments !== null && own === null && !view.isDesk;
+    setText(this.mine, own ? ct('mine', { department: own }) : unbound ? ct('unbound') : '');
+    this.mine.hidden = !own && !unbound;
+  }
+
+  renderLabels(): void {
+    if (this.last) this.render(this.last);
+  }
+
+  destroy(): void {
+    this.el.remove();
+  }
+}
+
+/** What a role without `cases.read` sees instead of the desk. */
+export class CasesDenied implements Panel<CasesState> {
+  private readonly el = h('p', { class: 'cases-denied', role: 'alert', 'data-testid': 'cases-denied' });
+
+  mount(parent: HTMLElement): void {
+    parent.append(this.el);
+  }
+
+  render(): void {
+    this.renderLabels();
+  }
+
+  renderLabels(): void {
+    setText(this.el, ct('denied'));
+  }
+
+  destroy(): void {
+    this.el.remove();
+  }
+}

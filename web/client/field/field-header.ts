@@ -1,0 +1,81 @@
+/** The field page's header: the title, the crew's unit and its status, the language and sign-out. */
+import type { Panel } from '../app/panel.ts';
+import { logout } from '../backend/session.ts';
+import { unitKindLabel, unitStatusLabel } from '../i18n/labels.ts';
+import { getLanguage, pick, setLanguage } from '../i18n/language.ts';
+import { h, setText } from '../ui/dom.ts';
+import { ft } from './field-strings.ts';
+import type { FieldState } from './field-state.ts';
+
+export class FieldHeader implements Panel<FieldState> {
+  private readonly title = h('h1', { class: 'field-title', 'data-testid': 'field-title' });
+  private readonly unitName = h('div', { class: 'field-unit-name', 'data-testid': 'field-unit' });
+  private readonly unitStatus = h('div', { class: 'field-unit-status', 'data-testid': 'field-unit-status' });
+  private readonly lang = h('button', { type: 'button', class: 'field-small-button', 'data-testid': 'language-toggle' });
+  private readonly signOut = h('button', { type: 'button', class: 'field-small-button', 'data-testid': 'sign-out' });
+  private readonly el = h(
+    'header',
+    { class: 'field-header' },
+    h('div', { class: 'field-header-text' }, this.title, this.unitName, this.unitStatus),
+    h('div', { class: 'field-header-buttons' }, this.lang, this.signOut),
+  );
+
+  constructor() {
+    this.lang.addEventListener('click', () => setLanguage(getLanguage() === 'zh' ? 'en' : 'zh'));
+    this.signOut.addEventListener('click', () => void logout().then(() => window.location.reload()));
+  }
+
+  mount(parent: HTMLElement): void {
+    parent.append(this.el);
+  }
+
+  render(view: FieldState): void {
+    document.documentElement.lang = getLanguage() === 'zh' ? 'zh-CN' : 'en';
+    document.title = `CityTwin · ${ft('title')}`;
+    this.renderLabels();
+    const unit = view.assignment?.unit ?? null;
+    const name = unit ? pick({ zh: unit.nameZh, en: unit.nameEn }) : '';
+    const kind = unit ? unitKindLabel(unit.kind) : '';
+    // Unbound: the account's name, for the administrator who binds it.
+    setText(
+      this.unitName,
+      !unit ? (view.assignment ? view.me.username : '') : name.toLowerCase().includes(kind.toLowerCase()) ? name : `${name} · ${kind}`,
+    );
+    setText(this.unitStatus, unit ? `${ft('unitStatus')}：${unitStatusLabel(unit.status)}` : '');
+    this.unitStatus.dataset.status = unit?.status ?? '';
+  }
+
+  renderLabels(): void {
+    setText(this.title, ft('title'));
+    setText(this.lang, ft('lang'));
+    setText(this.signOut, ft('signOut'));
+  }
+
+  destroy(): void {
+    this.el.remove();
+  }
+}
+
+/** The line above the assignment: loading, a failed read, an unbound account, or — without `field.unit` — why the page shows nothing. */
+export class FieldMessage implements Panel<FieldState> {
+  private readonly el = h('p', { class: 'field-message', role: 'status', 'data-testid': 'field-message' });
+
+  mount(parent: HTMLElement): void {
+    parent.append(this.el);
+  }
+
+  render(view: FieldState): void {
+    const { assignment, loadError } = view;
+    setText(this.el, loadError ? ft('error', { reason: loadError }) : !assignment ? ft('loading') : !assignment.unit ? ft('unbound') : '');
+    this.el.hidden = this.el.textContent === '';
+  }
+
+  /** Without `field.unit` the message is only the refusal (render is not called). */
+  renderLabels(): void {
+    setText(this.el, ft('denied'));
+  }
+
+  destroy(): void {
+    this.el.remove();
+  }
+}

@@ -1,0 +1,107 @@
+/** The KPI screen's map tile: the headline figures above the city map with the open incidents on it (a click opens their rows). */
+import { setWorkerUrl, type GeoJSONSource, type Map as MaplibreMap } from 'maplibre-gl';
+import maplibreWorkerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
+import type { Panel } from '../app/panel.ts';
+import { getLanguage } from '../i18n/language.ts';
+import { applyBasemap, createCityMap, fetchBasemap, setMapLanguage, showCity } from '../map/city-map.ts';
+import { h, replaceChildren } from '../ui/dom.ts';
+import type { KpiSummary } from '../../shared/kpi-protocol.ts';
+import type { CityInfo } from '../../shared/protocol.ts';
+import type { KpiState } from './kpi-state.ts';
+
+setWorkerUrl(maplibreWorkerUrl);
+
+/** Base map fetches, at most, 3 s apart. */
+const BASEMAP_ATTEMPTS = 20;
+
+export interface KpiMapTileOptions {
+  /** The city, whose place the map shows first (null: the base map's own view). */
+  city: CityInfo | null;
+  /** The figures above the map for a summary (the charts word them). */
+  headline: (s: KpiSummary) => HTMLElement[];
+  /** The user clicked an open incident on the map. */
+  openIncidents: () => void;
+}
+
+export class KpiMapTile implements Panel<KpiState> {
+  private readonly headline = h('div', { class: 'kpi-headline', 'data-testid': 'kpi-headline' });
+  private readonly mapEl = h('div', { class: 'kpi-map' });
+  private readonly el = h(
+    'section',
+    { class: 'kpi-tile kpi-map-tile', 'data-testid': 'kpi-map', 'data-tile': 'map' },
+    this.headline,
+    this.mapEl,
+  );
+  private map: MaplibreMap | null = null;
+  private mapReady = false;
+  private last: KpiState | null = null;
+
+  constructor(private readonly options: KpiMapTileOptions) {}
+
+  /** Mounts the tile and makes the map in it (with the city's view when it is known). */
+  mount(parent: HTMLElement): void {
+    parent.appendChild(this.el);
+    const map = createCityMap(this.mapEl, getLanguage());
+    this.map = map;
+    if (this.options.city) showCity(map, this.options.city);
+    map.on('load', () => {
+      map.addSource('kpi-incidents', { type: 'geojson', data: { type: 'FeatureCollection', features: [] } });
+      map.addLayer({
+        id: 'kpi-incidents',
+        type: 'circle',
+        source: 'kpi-incidents',
+        paint: {
+          'circle-radius': ['interpolate', ['linear'], ['get', 'severity'], 1, 6, 5, 13],
+          'circle-color': ['match', ['get', 'status'], 'acknowledged', '#f5aa28', '#f04a4a'],
+          'circle-opacity': 0.85,
+          'circle-stroke-color': '#ffffff',
+          'circle-stroke-width': 1.5,
+        },
+      });
+      map.on('click', 'kpi-incidents', () => this.options.openIncidents());
+      this.mapReady = true;
+      this.drawIncidents();
+      void this.loadBasemap(map);
+    });
+  }
+
+  render(view: KpiState): void {
+    this.last = view;
+    if (view.summary) replaceChildren(this.headline, ...this.options.headline(view.summary));
+    this.drawIncidents();
+  }
+
+  renderLabels(): void {
+    if (this.map) setMapLanguage(this.map, getLanguage());
+    if (this.last?.summary) replaceChildren(this.headline, ...this.options.headline(this.last.summary));
+  }
+
+  destroy(): void {
+    this.map?.remove();
+    this.el.remove();
+  }
+
+  private drawIncidents(): void {
+    const summary = this.last?.summary;
+    if (!this.mapReady || !summary) return;
+    this.map?.getSource<GeoJSONSource>('kpi-incidents')?.setData({
+      type: 'FeatureCollection',
+      features: summary.openIncidents.points.map((p) => ({
+        type: 'Feature',
+        geometry: { type: 'Point', coordinates: [p.lng, p.lat] },
+        properties: { id: p.id, status: p.status, severity: p.severity, type: p.type },
+      })),
+    });
+  }
+
+  private async loadBasemap(map: MaplibreMap): Promise<void> {
+    for (let attempt = 0; attempt < BASEMAP_ATTEMPTS; attempt++) {
+      try {
+        applyBasemap(map, await fetchBasemap());
+        return;
+      } catch {
+        await new Promise((r) => setTimeout(r, 3000));
+      }
+    }
+  }
+}

@@ -1,0 +1,30 @@
+/** The KPI screen's ONE state object: the newest summary, the hotline case KPI, and how fresh they are. */
+import type { CityInfo } from '../../shared/protocol.ts';
+import type { CaseKpiResponse } from '../../shared/case-protocol.ts';
+import type { KpiSummary } from '../../shared/kpi-protocol.ts';
+import type { KpiLayout } from './kpi-layout.ts';
+
+export interface KpiState {
+  readonly city: CityInfo | null;
+  readonly layout: KpiLayout;
+  summary: KpiSummary | null;
+  /** When the newest summary arrived, by this browser's clock. */
+  receivedAt: number | null;
+  /** Why the last read of the summary failed, or null. */
+  loadError: string | null;
+  /** Summaries read so far. */
+  refreshes: number;
+  /** The hotline case KPI, or null before the first answer. */
+  caseKpi: CaseKpiResponse | null;
+}
+
+export function createKpiState(city: CityInfo | null, layout: KpiLayout): KpiState {
+  return { city, layout, summary: null, receivedAt: null, loadError: null, refreshes: 0, caseKpi: null };
+}
+
+/** A district's name in the page's language from the summary, else its code. */
+export function districtName(state: KpiState, code: string, lang: 'zh' | 'en'): string {
+  const all = [...(state.summary?.openIncidents.byDistrict ?? []), ...(state.summary?.serviceHalls.byDistrict ?? [])];
+  const d = all.find((x) => x.district === code);
+  return d ? (lang === 'en' ? d.nameEn : d.nameZh) : code;
+}
