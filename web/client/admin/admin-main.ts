@@ -45,13 +45,8 @@ function zoneLabel(): string {
   return `${zone}, ${cityOffsetLabel(Date.now(), zone)}`;
 }
 
-function start(me: Me): void {
-  const app = document.getElementById('admin-app')!;
-  const allowed = me.permissions.includes('users.manage') && me.via !== 'display';
-  const title = h('h1', { class: 'ops-title', 'data-testid': 'admin-title' });
-  const subtitle = h('p', { class: 'ops-subtitle' });
-  const zone = h('span', { class: 'ops-zone', 'data-testid': 'admin-timezone' });
-  const back = h('a', { class: 'ops-back', href: './', 'data-testid': 'admin-back' });
+/** The language switch of the page's header (中文 / EN). */
+function languageToggle(): HTMLButtonElement {
   const lang = h('button', { type: 'button', class: 'lang-toggle', 'data-testid': 'language-toggle' });
   for (const [l, text] of [
     ['zh', '中文'],
@@ -59,9 +54,29 @@ function start(me: Me): void {
   ] as const)
     lang.appendChild(h('span', { class: 'lang-mark', 'data-lang': l, lang: l === 'zh' ? 'zh-CN' : 'en' }, text));
   lang.addEventListener('click', () => setLanguage(getLanguage() === 'zh' ? 'en' : 'zh'));
-  app.append(
-    h('header', { class: 'ops-header' }, h('div', {}, title, subtitle, zone), h('div', { class: 'ops-header-right' }, back, lang)),
+  return lang;
+}
+
+/** The page's header: title, subtitle, the zone of its times, the way back and the language switch. */
+function pageHeader() {
+  const title = h('h1', { class: 'ops-title', 'data-testid': 'admin-title' });
+  const subtitle = h('p', { class: 'ops-subtitle' });
+  const zone = h('span', { class: 'ops-zone', 'data-testid': 'admin-timezone' });
+  const back = h('a', { class: 'ops-back', href: './', 'data-testid': 'admin-back' });
+  const el = h(
+    'header',
+    { class: 'ops-header' },
+    h('div', {}, title, subtitle, zone),
+    h('div', { class: 'ops-header-right' }, back, languageToggle()),
   );
+  return { el, title, subtitle, zone, back };
+}
+
+function start(me: Me): void {
+  const app = document.getElementById('admin-app')!;
+  const allowed = me.permissions.includes('users.manage') && me.via !== 'display';
+  const { el: header, title, subtitle, zone, back } = pageHeader();
+  app.append(header);
 
   const denied = h('p', { class: 'ops-denied', role: 'alert', 'data-testid': 'admin-denied' });
   const tabButtons = new Map<AdminTabName, HTMLButtonElement>();

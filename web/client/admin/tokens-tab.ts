@@ -20,6 +20,20 @@ export function wallUrl(token: string, kiosk: boolean, page: string = window.loc
   return new URL(`./?display=${encodeURIComponent(token)}${kiosk ? '&kiosk=1' : ''}`, page).href;
 }
 
+/** The token form's fields, as its submit reads them. */
+interface MintForm {
+  form: HTMLFormElement;
+  kind: HTMLSelectElement;
+  name: HTMLInputElement;
+  ttl: HTMLInputElement;
+  password: HTMLInputElement;
+  roleInputs: HTMLInputElement[];
+  kiosk: HTMLInputElement;
+  submit: HTMLButtonElement;
+  errors: FieldErrors;
+  sync: () => void;
+}
+
 export class TokensTab implements OpsTab {
   readonly el: HTMLElement;
   private tokens: TokenInfo[] | null = null;
@@ -214,33 +228,37 @@ export class TokensTab implements OpsTab {
     );
     form.addEventListener('submit', (e) => {
       e.preventDefault();
-      errors.clear();
-      const display = kind.value === 'display';
-      const days = ttl.value.trim();
-      const body = {
-        name: name.value.trim(),
-        kind: kind.value,
-        password: password.value,
-        ...(display ? {} : { roles: roleInputs.filter((i) => i.checked).map((i) => i.value) }),
-        ...(days ? { ttlDays: Number(days) } : {}),
-      };
-      submit.disabled = true;
-      void jsonCall<{ token: string; info: TokenInfo }>('POST', '/api/auth/tokens', body)
-        .then(async (r) => {
-          if (!r.ok) {
-            errors.show(refusalField(r), refusalText(r));
-            return;
-          }
-          form.reset();
-          sync();
-          this.showIssued(r.value.token, r.value.info, display && kiosk.checked);
-          await this.load();
-        })
-        .finally(() => {
-          submit.disabled = false;
-        });
+      void this.mint({ form, kind, name, ttl, password, roleInputs, kiosk, submit, errors, sync });
     });
     return form;
+  }
+
+  /** Sends the form to `POST /api/auth/tokens`: the secret to the one-time box, a refusal at its field. */
+  private async mint(f: MintForm): Promise<void> {
+    f.errors.clear();
+    const display = f.kind.value === 'display';
+    const days = f.ttl.value.trim();
+    const body = {
+      name: f.name.value.trim(),
+      kind: f.kind.value,
+      password: f.password.value,
+      ...(display ? {} : { roles: f.roleInputs.filter((i) => i.checked).map((i) => i.value) }),
+      ...(days ? { ttlDays: Number(days) } : {}),
+    };
+    f.submit.disabled = true;
+    try {
+      const r = await jsonCall<{ token: string; info: TokenInfo }>('POST', '/api/auth/tokens', body);
+      if (!r.ok) {
+        f.errors.show(refusalField(r), refusalText(r));
+        return;
+      }
+      f.form.reset();
+      f.sync();
+      this.showIssued(r.value.token, r.value.info, display && f.kiosk.checked);
+      await this.load();
+    } finally {
+      f.submit.disabled = false;
+    }
   }
 
   /** The new secret, once, with the wall address for a display token; gone when dismissed or the page is left. */
