@@ -204,6 +204,35 @@ export class Vocabulary {
     return { ok: true, changed };
   }
 
+  /**
+   * Puts a city's declared kinds in force while running (a vocabulary.json imported at run
+   * time): each is declared, the package's kinds it no longer lists are removed, and a package
+   * kind it lists with fewer metrics or another unit is declared again from scratch (a restart on the new file
+   * would build it so). Kinds declared by meta or an administrator stay. Metrics no kind names
+   * any more are forgotten. Listeners hear of every kind declared or changed. Returns the names
+   * of the kinds removed; throws on a bad declaration (a checked package has none).
+   */
+  replaceDeclared(declared: readonly KindDeclaration[], origin: VocabularyOrigin = 'package'): string[] {
+    const listed = new Set(declared.map((d) => d.kind));
+    const removed: string[] = [];
+    for (const k of [...this.kindsByName.values()]) {
+      if (k.origin !== origin) continue;
+      const next = declared.find((d) => d.kind === k.kind);
+      if (next && k.metrics.every((m) => m in next.metrics && next.metrics[m] === this.unitOf(m))) continue;
+      this.kindsByName.delete(k.kind);
+      this.declaredCount--;
+      if (!listed.has(k.kind)) removed.push(k.kind);
+    }
+    // Metrics no remaining kind names are forgotten, so that the new file may give them another unit.
+    const named = new Set([...this.kindsByName.values()].flatMap((k) => k.metrics));
+    for (const m of [...this.metricsByName.values()]) if (m.origin !== 'v1' && !named.has(m.metric)) this.metricsByName.delete(m.metric);
+    for (const d of declared) {
+      const r = this.declare(d, origin);
+      if (!r.ok) throw new Error(`vocabulary: kind ${quote(d.kind)}: ${r.problems.join('; ')}`);
+    }
+    return removed;
+  }
+
   /** The declaration of a kind, as vocabulary.json and the admin API write it. */
   declarationOf(kind: string): DeclaredSensorKind | undefined {
     const k = this.kindsByName.get(kind);
