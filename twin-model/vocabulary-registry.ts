@@ -68,6 +68,7 @@ export class Vocabulary {
   private readonly kindsByName = new Map<string, KindDefinition>();
   private readonly metricsByName = new Map<string, MetricDefinition>();
   private readonly listeners = new Set<(kind: KindDefinition, by: VocabularyOrigin) => void>();
+  private readonly changeListeners = new Set<() => void>();
   private declaredCount = 0;
 
   constructor() {
@@ -124,6 +125,16 @@ export class Vocabulary {
   onDeclared(listener: (kind: KindDefinition, by: VocabularyOrigin) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** Called after anything changed: a kind declared, extended, relabelled or removed (the console reloads its labels). */
+  onChanged(listener: () => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  private changed(): void {
+    for (const l of this.changeListeners) l();
   }
 
   /** Every problem of a declaration against this vocabulary; empty = it may be declared. */
@@ -200,7 +211,10 @@ export class Vocabulary {
     if (existing?.origin === 'v1') return { ok: true, changed: false };
     const def: KindDefinition = { kind: d.kind, label, metrics, origin: existing?.origin ?? origin };
     this.kindsByName.set(d.kind, def);
-    if (changed) for (const l of this.listeners) l(def, origin);
+    if (changed) {
+      for (const l of this.listeners) l(def, origin);
+      this.changed();
+    }
     return { ok: true, changed };
   }
 
@@ -230,6 +244,7 @@ export class Vocabulary {
       const r = this.declare(d, origin);
       if (!r.ok) throw new Error(`vocabulary: kind ${quote(d.kind)}: ${r.problems.join('; ')}`);
     }
+    if (removed.length) this.changed();
     return removed;
   }
 

@@ -31,10 +31,12 @@ import {
   withImportedFile,
 } from '../../twin-model/city-package/index.ts';
 import type { AuditService } from '../../web/server/audit/audit-service.ts';
+import type { DispatchService } from '../../web/server/dispatch/dispatch-service.ts';
 import type { TwinService } from '../../web/server/live/twin-service.ts';
 import { fileSha, RegisterImportService } from '../../web/server/register/register-import-service.ts';
 import type { CityPart } from './city.ts';
 import { type PartContext, partLog } from './context.ts';
+import type { DevicesPart } from './devices.ts';
 
 export interface RegisterOverlay {
   /** The package's own files (null: the city has no package on disk). */
@@ -130,7 +132,15 @@ export function auditSuperseded(audit: AuditService | null, overlay: RegisterOve
 /** The import service of a web node. */
 export function startRegisterImports(
   ctx: PartContext,
-  deps: { city: CityPart; overlay: RegisterOverlay; clickhouse: StorageClient; twin: TwinService; audit: AuditService | null },
+  deps: {
+    city: CityPart;
+    overlay: RegisterOverlay;
+    clickhouse: StorageClient;
+    twin: TwinService;
+    dispatch: DispatchService;
+    devices: DevicesPart;
+    audit: AuditService | null;
+  },
 ): RegisterImportService {
   const log = partLog(ctx, 'registry');
   const { clickhouse } = deps;
@@ -150,6 +160,9 @@ export function startRegisterImports(
       },
     },
     twin: deps.twin,
+    fleet: deps.dispatch,
+    vocabulary: deps.devices.vocabulary,
+    directory: deps.devices.directory,
     audit: deps.audit,
     log: (level, msg) => log(level, msg),
   });

@@ -28,11 +28,7 @@ function unit(id: string, over: Partial<ResponseUnit> = {}): ResponseUnit {
 
 describe('a fleet register put in force while running', () => {
   it('adds new units at home, updates kept ones without losing their live state, retires the free ones', () => {
-    const state = createFleetState([
-      unit('a', { status: 'returning', lng: 15.61, lat: 48.21, lastFixAt: 5 }),
-      unit('b'),
-      unit('c'),
-    ]);
+    const state = createFleetState([unit('a', { status: 'returning', lng: 15.61, lat: 48.21, lastFixAt: 5 }), unit('b'), unit('c')]);
     const retiring = new Set<string>();
     const result = applyFleetRegister(
       state,
@@ -41,7 +37,15 @@ describe('a fleet register put in force while running', () => {
     );
     expect(result).toEqual({ added: ['d'], updated: ['a'], retired: ['c'], retiring: [] });
     const a = state.units.get('a')!;
-    expect(a).toMatchObject({ nameEn: 'Pump A renamed', homeLng: 15.62, homeNodeId: 9, status: 'returning', lng: 15.61, lastFixAt: 5, version: 1 });
+    expect(a).toMatchObject({
+      nameEn: 'Pump A renamed',
+      homeLng: 15.62,
+      homeNodeId: 9,
+      status: 'returning',
+      lng: 15.61,
+      lastFixAt: 5,
+      version: 1,
+    });
     expect(state.units.get('b')!.version).toBe(0);
     expect(state.units.get('d')).toMatchObject({ kind: 'fire_engine', status: 'available' });
     expect(state.units.has('c')).toBe(false);
