@@ -6,7 +6,7 @@
  *
  * - river-town (Flusstal, Europe/Vienna): its districts, sources, sensors and units served by
  *   the API; the KPI day and the after-action report in its zone; its incident rules in the
- *   correlator; its KPI targets; its buildings in the base map; the register applied once and
+ *   correlator and its alarm rules (rules/alarms.json) in force; its KPI targets; its buildings in the base map; the register applied once and
  *   audited (`city.loaded`);
  * - restarting on the same package and data directory writes no register or registry row and
  *   no audit entry;
@@ -104,6 +104,10 @@ describe('citytwin all on the river-town package', () => {
     const rule = app.twin!.engine.incidents.rules.get('waterlogging')!;
     expect(rule.signals.find((s) => s.id === 'heavy_rain')?.radiusM).toBe(1500);
     expect(app.twin!.engine.incidents.rules.get('fire')).toBeDefined();
+    // Its rules/alarms.json is the alarm rule set in force (version 0: the package's, no version saved).
+    const alarms = await call(app.url!, admin, 'GET', '/api/rules/alarms');
+    expect(alarms.body).toMatchObject({ scope: 'alarms', version: 0, current: 0 });
+    expect(JSON.stringify(alarms.body.ruleSet.kinds.noise_level)).toMatch(/"noise_dba".*"enter":65/);
   });
 
   it("counts the KPI day in the city's zone and measures against the city's targets", async () => {
