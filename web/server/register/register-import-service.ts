@@ -10,11 +10,14 @@
  * package sync writes them) and the sensors table (new sensors registered, retired ones
  * deregistered, classifications refreshed); the city model's register lists; the running twin's
  * register (new and moved sensors registered with the register's meta, retired ones
- * deregistered); for sources, the classification each stored reading falls back on. Other web
- * nodes are told on the cluster bus (the notice carries the file) and put it in force in their
- * twin the same way. What waits for the next start (which overlays the import on the package):
- * the dispatch fleet (units), the device directory (external ids), the vocabulary, the rules'
- * per-sensor overrides and the live stream's classification of twin entries.
+ * deregistered) and the device directory (kinds, external ids); the dispatch fleet (units added,
+ * updated, retired — a units import may not retire a unit on an assignment); the vocabulary the
+ * ingest and the twin share (the package's declared kinds replaced); for sources, the
+ * classification each stored reading falls back on. Other web nodes are told on the cluster bus
+ * (the notice carries the file) and put it in force the same way; ingest workers follow the
+ * imports store (bin/parts/register-imports.ts). What waits for the next start (which overlays
+ * the import on the package): the rules' per-sensor overrides and the live stream's
+ * classification of twin entries.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import {
