@@ -51,7 +51,9 @@ describe('an import applied on one web node is live on the other', () => {
     expect(registeredOnB).toMatchObject({ kind: 'soil_moisture', lng: 15.6, lat: 48.205 });
     const client = await mqtt.connectAsync(cluster.mosquitto.url, { clientId: 'register-cluster' });
     try {
-      await client.publishAsync('citytwin/v1/sensors/sm-markt/data', JSON.stringify({ ts: Date.now(), values: { soil_vwc: 31.5 } }), { qos: 1 });
+      await client.publishAsync('citytwin/v1/sensors/sm-markt/data', JSON.stringify({ ts: Date.now(), values: { soil_vwc: 31.5 } }), {
+        qos: 1,
+      });
     } finally {
       await client.endAsync();
     }

@@ -156,7 +156,12 @@ async function registerImportRun(pkg: string, dataDir: string): Promise<void> {
       const s = (performance.now() - t0) / 1000;
       const what = dryRun ? 'dry run' : 'apply';
       const counts = body.counts ? `+${body.counts.added} ~${body.counts.moved}` : (body.error ?? String(res.status));
-      line(`sensors.csv of ${fmt(rows.length - 1)} rows: ${what}`, `${fmt(s, 1)} s`, `target ≤ 10 s: ratio ${fmt(s / 10, 2)} (${counts})`, res.ok && s <= 10);
+      line(
+        `sensors.csv of ${fmt(rows.length - 1)} rows: ${what}`,
+        `${fmt(s, 1)} s`,
+        `target ≤ 10 s: ratio ${fmt(s / 10, 2)} (${counts})`,
+        res.ok && s <= 10,
+      );
       line(`sensors.csv of ${fmt(rows.length - 1)} rows: memory after the ${what}`, `${fmt(rssMb(started.child.pid!))} MB`, '', null);
     }
   } finally {

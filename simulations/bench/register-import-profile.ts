@@ -42,7 +42,9 @@ try {
   rows.push([`${cells[0]}-bench`, ...cells.slice(1)].join(','));
   const csv = `${rows.join('\n')}\n`;
   for (const round of [1, 2]) {
-    const check = step(`dry run of ${rows.length - 1} rows (round ${round})`, () => checkRegisterImport(files, 'sensor', csv, stored, model));
+    const check = step(`dry run of ${rows.length - 1} rows (round ${round})`, () =>
+      checkRegisterImport(files, 'sensor', csv, stored, model),
+    );
     if (!check.ok) throw new Error(`refused: ${JSON.stringify(check.problems.slice(0, 3))}`);
     process.stdout.write(`    counts ${JSON.stringify(check.counts?.sensor)}\n`);
   }

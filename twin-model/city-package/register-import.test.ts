@@ -94,7 +94,9 @@ describe('the roads step kept between checks of the same map', () => {
     const first = validateCityPackage(broken).report;
     expect(first.problems.some((p) => p.file === 'roads.geojson')).toBe(true);
     // Another register imported: a new file map, the same road bytes (the step is reused).
-    const again = validateCityPackage(withImportedFile(broken, 'source', new TextDecoder().decode(broken.files.get('sources.csv')!))).report;
+    const again = validateCityPackage(
+      withImportedFile(broken, 'source', new TextDecoder().decode(broken.files.get('sources.csv')!)),
+    ).report;
     expect(again).toEqual(first);
     // Other road bytes: read and checked again.
     const roads = new Map(base.files);
