@@ -9,17 +9,13 @@
 import { io as connectSocket, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CaseUpdateMessage } from '../web/shared/case-protocol.ts';
-import { call, login, TEST_ADMIN_PASSWORD } from './support/auth.ts';
-import { startCityTwinProcess, type CityTwinProcess } from './support/citytwin-process.ts';
-import { consoleEnv } from './support/console-client.ts';
-import { freePort, tempDir, waitFor } from './support/fixtures.ts';
-import { startMosquitto, type Mosquitto } from './support/mosquitto.ts';
-import { startRedis, type RedisServer } from './support/redis.ts';
+import { call, login } from './support/auth.ts';
+import type { CityTwinProcess } from './support/citytwin-process.ts';
+import { waitFor } from './support/fixtures.ts';
+import { startWebCluster, type WebCluster } from './support/web-cluster.ts';
 
 const WATER = '武汉市水务局';
-const dirs = ['web-a', 'web-b'].map((n) => tempDir(`cases-cluster-${n}`));
-let mosquitto: Mosquitto;
-let redis: RedisServer;
+let cluster: WebCluster;
 let webs: CityTwinProcess[] = [];
 let admins: string[] = [];
 const RUN = Date.now().toString(36);
@@ -41,25 +37,8 @@ function follow(name: string, base: string, token: string): Follower {
 }
 
 beforeAll(async () => {
-  [mosquitto, redis] = await Promise.all([startMosquitto(), startRedis()]);
-  const ports = await Promise.all([freePort(), freePort()]);
-  webs = await Promise.all(
-    ['a', 'b'].map((n, k) =>
-      startCityTwinProcess('web', {
-        ...consoleEnv,
-        CITYTWIN_MQTT_URL: mosquitto.url,
-        CITYTWIN_REDIS_URL: redis.url,
-        CITYTWIN_WORKER_ID: `web-${n}`,
-        CITYTWIN_HTTP_HOST: '127.0.0.1',
-        CITYTWIN_HTTP_PORT: String(ports[k]),
-        CITYTWIN_DATA_DIR: dirs[k]!.path,
-        CITYTWIN_SENSORS: '50',
-        CITYTWIN_SIMULATE: '0',
-        CITYTWIN_LOG_LEVEL: 'warn',
-      }),
-    ),
-  );
-  admins = await Promise.all(webs.map((w) => login(w.url, 'admin', TEST_ADMIN_PASSWORD)));
+  cluster = await startWebCluster({ name: 'cases-cluster' });
+  ({ webs, admins } = cluster);
   for (const [k, w] of webs.entries()) {
     const user = { username: 'water-li', roles: ['department'], password: 'water-li password 1' };
     expect((await call(w.url, admins[k]!, 'POST', '/api/users', user)).status).toBe(200);
@@ -72,9 +51,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const f of followers) f.socket.close();
-  await Promise.all(webs.map((w) => w.stop()));
-  await Promise.all([mosquitto?.stop(), redis?.stop()]);
-  for (const d of dirs) d.remove();
+  await cluster?.stop();
 });
 
 async function submit(k: number, externalId: string, category: string, text: string): Promise<string> {

@@ -6,7 +6,7 @@
  *
  * - river-town (Flusstal, Europe/Vienna): its districts, sources, sensors and units served by
  *   the API; the KPI day and the after-action report in its zone; its incident rules in the
- *   correlator; its KPI targets; its buildings in the base map; the register applied once and
+ *   correlator and its alarm rules (rules/alarms.json) in force; its basemap.pmtiles served; its KPI targets; its buildings in the base map; the register applied once and
  *   audited (`city.loaded`);
  * - restarting on the same package and data directory writes no register or registry row and
  *   no audit entry;
@@ -28,6 +28,7 @@ import { registerSites } from '../twin-model/index.ts';
 import { formatLocalDateTime, localDayStart, utcOffsetLabel } from '../twin-model/local-time.ts';
 import { call, login, TEST_ADMIN_PASSWORD } from './support/auth.ts';
 import { TSX } from './support/citytwin-process.ts';
+import { writeCityPmtiles } from './support/city-pmtiles.ts';
 import { freePort, tempDir, waitFor } from './support/fixtures.ts';
 import { RIVER_TOWN_DIR } from './support/make-city-fixtures.ts';
 import { startTestCity } from './support/test-city.ts';
@@ -62,6 +63,8 @@ async function storedCounts(): Promise<{ register: number; sensors: number; sour
 
 beforeAll(async () => {
   cpSync(RIVER_TOWN_DIR, pkg, { recursive: true });
+  // The package brings an offline vector basemap (served from the package, never read whole).
+  writeCityPmtiles(join(pkg, 'basemap.pmtiles'), 10);
   await start();
 });
 
@@ -101,9 +104,21 @@ describe('citytwin all on the river-town package', () => {
     const basemap = await call(app.url!, admin, 'GET', '/api/city/basemap');
     expect(basemap.body.buildings.features).toHaveLength(16);
     expect(basemap.body.districts.features.map((f: { properties: { code: string } }) => f.properties.code)).toContain('altstadt');
+    // Its basemap.pmtiles: announced to the console (which draws it, test/basemap.browser.ts) and served by byte ranges.
+    expect(basemap.body.vector).not.toBeNull();
+    const head = await fetch(new URL('/api/city/basemap.pmtiles', app.url!), {
+      headers: { authorization: `Bearer ${admin}`, range: 'bytes=0-6' },
+    });
+    expect(head.status).toBe(206);
+    expect(Buffer.from(await head.arrayBuffer()).toString('latin1')).toBe('PMTiles');
+    expect((await call(app.url!, admin, 'GET', '/api/city/style')).status).toBe(200);
     const rule = app.twin!.engine.incidents.rules.get('waterlogging')!;
     expect(rule.signals.find((s) => s.id === 'heavy_rain')?.radiusM).toBe(1500);
     expect(app.twin!.engine.incidents.rules.get('fire')).toBeDefined();
+    // Its rules/alarms.json is the alarm rule set in force (version 0: the package's, no version saved).
+    const alarms = await call(app.url!, admin, 'GET', '/api/rules/alarms');
+    expect(alarms.body).toMatchObject({ scope: 'alarms', version: 0, current: 0 });
+    expect(JSON.stringify(alarms.body.ruleSet.kinds.noise_level)).toMatch(/"noise_dba".*"enter":65/);
   });
 
   it("counts the KPI day in the city's zone and measures against the city's targets", async () => {

@@ -15,17 +15,13 @@ import { createServer, type Server } from 'node:http';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IncidentView } from '../web/shared/protocol.ts';
-import { call, login, TEST_ADMIN_PASSWORD } from './support/auth.ts';
-import { startCityTwinProcess, type CityTwinProcess } from './support/citytwin-process.ts';
-import { consoleEnv } from './support/console-client.ts';
-import { freePort, tempDir, waitFor } from './support/fixtures.ts';
-import { startMosquitto, type Mosquitto } from './support/mosquitto.ts';
-import { startRedis, type RedisServer } from './support/redis.ts';
+import { call } from './support/auth.ts';
+import type { CityTwinProcess } from './support/citytwin-process.ts';
+import { freePort, waitFor } from './support/fixtures.ts';
+import { startWebCluster, type WebCluster } from './support/web-cluster.ts';
 
 const SECRET = 'cluster-webhook-secret-1';
-const dirs = ['web-a', 'web-b'].map((n) => tempDir(`ops-cluster-${n}`));
-let mosquitto: Mosquitto;
-let redis: RedisServer;
+let cluster: WebCluster;
 let webs: CityTwinProcess[] = [];
 let tokens: string[] = [];
 let publisher: mqtt.MqttClient;
@@ -52,34 +48,15 @@ beforeAll(async () => {
   });
   hookPort = await freePort();
   await new Promise<void>((r) => receiver.listen(hookPort, '127.0.0.1', r));
-  [mosquitto, redis] = await Promise.all([startMosquitto(), startRedis()]);
-  const ports = await Promise.all([freePort(), freePort()]);
-  webs = await Promise.all(
-    ['a', 'b'].map((n, k) =>
-      startCityTwinProcess('web', {
-        ...consoleEnv,
-        CITYTWIN_MQTT_URL: mosquitto.url,
-        CITYTWIN_REDIS_URL: redis.url,
-        CITYTWIN_WORKER_ID: `web-${n}`,
-        CITYTWIN_HTTP_HOST: '127.0.0.1',
-        CITYTWIN_HTTP_PORT: String(ports[k]),
-        CITYTWIN_DATA_DIR: dirs[k]!.path,
-        CITYTWIN_SENSORS: '50',
-        CITYTWIN_SIMULATE: '0',
-        CITYTWIN_LOG_LEVEL: 'warn',
-      }),
-    ),
-  );
-  tokens = await Promise.all(webs.map((w) => login(w.url, 'admin', TEST_ADMIN_PASSWORD)));
-  publisher = await mqtt.connectAsync(mosquitto.url, { clientId: 'ops-cluster' });
+  cluster = await startWebCluster({ name: 'ops-cluster' });
+  ({ webs, admins: tokens } = cluster);
+  publisher = await mqtt.connectAsync(cluster.mosquitto.url, { clientId: 'ops-cluster' });
 }, 180_000);
 
 afterAll(async () => {
   await publisher?.endAsync();
-  await Promise.all(webs.map((w) => w.stop()));
-  await Promise.all([mosquitto?.stop(), redis?.stop()]);
+  await cluster?.stop();
   await new Promise<void>((r) => (receiver ? receiver.close(() => r()) : r()));
-  for (const d of dirs) d.remove();
 });
 
 const on = (k: number, method: string, path: string, body?: unknown) => call(webs[k]!.url, tokens[k]!, method, path, body);

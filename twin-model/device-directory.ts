@@ -189,6 +189,55 @@ export class DeviceDirectory {
     }
   }
 
+  /**
+   * A sensors register put in force while running (a sensors.csv imported at run time): each
+   * site's kind and external ids become the register's (a name the register gives wins over a
+   * binding meta made; names the register no longer gives the sensor are freed), and the retired
+   * sensors are no longer registered.
+   */
+  applyRegister(sites: readonly DirectoryEntry[], retired: readonly string[]): void {
+    for (const id of retired) {
+      this.registered.delete(id);
+      this.kindOfSensor.delete(id);
+      this.dropRegisterNames(id, new Set());
+    }
+    for (const s of sites) {
+      if (s.kind) {
+        this.kindOfSensor.set(s.id, s.kind);
+        this.registered.add(s.id);
+      }
+      const names = new Set((s.externalIds ?? []).map(normalizeExternalId).filter((n) => n !== ''));
+      this.dropRegisterNames(s.id, names);
+      for (const n of names) {
+        const owner = this.sensorOfName.get(n);
+        if (owner === s.id) continue;
+        if (owner !== undefined)
+          this.namesOfSensor.set(
+            owner,
+            (this.namesOfSensor.get(owner) ?? []).filter((x) => x !== n),
+          );
+        this.sensorOfName.set(n, s.id);
+        this.registerNames.add(n);
+        this.namesOfSensor.set(s.id, [...(this.namesOfSensor.get(s.id) ?? []), n]);
+      }
+    }
+  }
+
+  /** Frees the register's names of a sensor that are not in `keep`. */
+  private dropRegisterNames(sensorId: string, keep: ReadonlySet<string>): void {
+    const names = this.namesOfSensor.get(sensorId) ?? [];
+    const gone = names.filter((n) => this.registerNames.has(n) && !keep.has(n));
+    if (gone.length === 0) return;
+    for (const n of gone) {
+      this.sensorOfName.delete(n);
+      this.registerNames.delete(n);
+    }
+    this.namesOfSensor.set(
+      sensorId,
+      names.filter((n) => !gone.includes(n)),
+    );
+  }
+
   /** Called when meta binds new external ids (the process stores them). */
   onBinding(listener: (b: ExternalIdBinding) => void): () => void {
     this.bindingListeners.add(listener);

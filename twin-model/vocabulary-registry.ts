@@ -68,6 +68,7 @@ export class Vocabulary {
   private readonly kindsByName = new Map<string, KindDefinition>();
   private readonly metricsByName = new Map<string, MetricDefinition>();
   private readonly listeners = new Set<(kind: KindDefinition, by: VocabularyOrigin) => void>();
+  private readonly changeListeners = new Set<() => void>();
   private declaredCount = 0;
 
   constructor() {
@@ -124,6 +125,16 @@ export class Vocabulary {
   onDeclared(listener: (kind: KindDefinition, by: VocabularyOrigin) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** Called after anything changed: a kind declared, extended, relabelled or removed (the console reloads its labels). */
+  onChanged(listener: () => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  private changed(): void {
+    for (const l of this.changeListeners) l();
   }
 
   /** Every problem of a declaration against this vocabulary; empty = it may be declared. */
@@ -200,8 +211,41 @@ export class Vocabulary {
     if (existing?.origin === 'v1') return { ok: true, changed: false };
     const def: KindDefinition = { kind: d.kind, label, metrics, origin: existing?.origin ?? origin };
     this.kindsByName.set(d.kind, def);
-    if (changed) for (const l of this.listeners) l(def, origin);
+    if (changed) {
+      for (const l of this.listeners) l(def, origin);
+      this.changed();
+    }
     return { ok: true, changed };
+  }
+
+  /**
+   * Puts a city's declared kinds in force while running (a vocabulary.json imported at run
+   * time): each is declared, the package's kinds it no longer lists are removed, and a package
+   * kind it lists with fewer metrics or another unit is declared again from scratch (a restart on the new file
+   * would build it so). Kinds declared by meta or an administrator stay. Metrics no kind names
+   * any more are forgotten. Listeners hear of every kind declared or changed. Returns the names
+   * of the kinds removed; throws on a bad declaration (a checked package has none).
+   */
+  replaceDeclared(declared: readonly KindDeclaration[], origin: VocabularyOrigin = 'package'): string[] {
+    const listed = new Set(declared.map((d) => d.kind));
+    const removed: string[] = [];
+    for (const k of [...this.kindsByName.values()]) {
+      if (k.origin !== origin) continue;
+      const next = declared.find((d) => d.kind === k.kind);
+      if (next && k.metrics.every((m) => m in next.metrics && next.metrics[m] === this.unitOf(m))) continue;
+      this.kindsByName.delete(k.kind);
+      this.declaredCount--;
+      if (!listed.has(k.kind)) removed.push(k.kind);
+    }
+    // Metrics no remaining kind names are forgotten, so that the new file may give them another unit.
+    const named = new Set([...this.kindsByName.values()].flatMap((k) => k.metrics));
+    for (const m of [...this.metricsByName.values()]) if (m.origin !== 'v1' && !named.has(m.metric)) this.metricsByName.delete(m.metric);
+    for (const d of declared) {
+      const r = this.declare(d, origin);
+      if (!r.ok) throw new Error(`vocabulary: kind ${quote(d.kind)}: ${r.problems.join('; ')}`);
+    }
+    if (removed.length) this.changed();
+    return removed;
   }
 
   /** The declaration of a kind, as vocabulary.json and the admin API write it. */

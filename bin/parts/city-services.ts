@@ -72,8 +72,8 @@ export async function startCityServices(ctx: PartContext, city: CityPart, securi
     retiredSensors,
   });
   const rules = await startRules(ctx, { city: city.model, twin, clickhouse, audit });
-  const registers = startRegisterImports(ctx, { city, overlay, clickhouse, twin, audit });
   const dispatch = await startDispatch(ctx, { city: city.model, twin, clickhouse, audit, signedDispatchHead });
+  const registers = startRegisterImports(ctx, { city, overlay, clickhouse, twin, dispatch, devices, audit });
   const cases = await startCases(ctx, { city: city.model, clickhouse, twin, audit });
   flushBeforeVerification(audit, twin, dispatch, auth);
   const notifications = await startNotifications(ctx, { city: city.model, twin, dispatch, clickhouse, audit });

@@ -31,10 +31,12 @@ import {
   withImportedFile,
 } from '../../twin-model/city-package/index.ts';
 import type { AuditService } from '../../web/server/audit/audit-service.ts';
+import type { DispatchService } from '../../web/server/dispatch/dispatch-service.ts';
 import type { TwinService } from '../../web/server/live/twin-service.ts';
 import { fileSha, RegisterImportService } from '../../web/server/register/register-import-service.ts';
 import type { CityPart } from './city.ts';
 import { type PartContext, partLog } from './context.ts';
+import type { DevicesPart } from './devices.ts';
 
 export interface RegisterOverlay {
   /** The package's own files (null: the city has no package on disk). */
@@ -43,6 +45,8 @@ export interface RegisterOverlay {
   overlay: Map<ImportEntity, string>;
   /** Applied imports the package superseded at this start. */
   superseded: Array<{ row: RegisterImportRow; why: string }>;
+  /** When each import in force was applied (an ingest worker follows newer ones). */
+  appliedAt: Map<ImportEntity, number>;
 }
 
 function readFiles(city: CityPart): PackageFiles | null {
@@ -64,7 +68,7 @@ export async function overlayRegisterImports(
   const log = partLog(ctx, 'registry');
   const store = new RegisterImportStore(clickhouse);
   const applied = (await store.newestApplied()).filter((r) => !r.superseded && (IMPORT_ENTITIES as readonly string[]).includes(r.entity));
-  const out: RegisterOverlay = { files: null, overlay: new Map(), superseded: [] };
+  const out: RegisterOverlay = { files: null, overlay: new Map(), superseded: [], appliedAt: new Map() };
   if (applied.length === 0) return out;
   out.files = readFiles(city);
   const candidates: RegisterImportRow[] = [];
@@ -83,6 +87,7 @@ export async function overlayRegisterImports(
       for (const row of candidates) {
         const entity = row.entity as ImportEntity;
         out.overlay.set(entity, row.fileText);
+        out.appliedAt.set(entity, row.at);
         if (entity === 'sensor') {
           m.sensorSites = model.sensorSites;
           m.declaredSensorSites = model.declaredSensorSites ?? [];
@@ -130,7 +135,15 @@ export function auditSuperseded(audit: AuditService | null, overlay: RegisterOve
 /** The import service of a web node. */
 export function startRegisterImports(
   ctx: PartContext,
-  deps: { city: CityPart; overlay: RegisterOverlay; clickhouse: StorageClient; twin: TwinService; audit: AuditService | null },
+  deps: {
+    city: CityPart;
+    overlay: RegisterOverlay;
+    clickhouse: StorageClient;
+    twin: TwinService;
+    dispatch: DispatchService;
+    devices: DevicesPart;
+    audit: AuditService | null;
+  },
 ): RegisterImportService {
   const log = partLog(ctx, 'registry');
   const { clickhouse } = deps;
@@ -150,7 +163,87 @@ export function startRegisterImports(
       },
     },
     twin: deps.twin,
+    fleet: deps.dispatch,
+    vocabulary: deps.devices.vocabulary,
+    directory: deps.devices.directory,
     audit: deps.audit,
     log: (level, msg) => log(level, msg),
   });
+}
+
+/** How often an ingest worker looks for imports applied by a web node (it has no cluster bus). */
+export const WORKER_IMPORT_POLL_MS = 5_000;
+
+/**
+ * An ingest worker follows the imports the web nodes apply (in the storage they share): a newer
+ * applied sensors import puts its kinds and external ids in force in the worker's device
+ * directory, a vocabulary import its declared kinds in the worker's vocabulary (the unit
+ * conversion and the kind and metric checks). Checked with the package loader against the
+ * worker's own files in force; one that does not check here is logged and left out.
+ */
+export function followRegisterImports(
+  ctx: PartContext,
+  deps: { city: CityPart; overlay: RegisterOverlay; clickhouse: StorageClient; devices: DevicesPart },
+): void {
+  const log = partLog(ctx, 'registry');
+  const store = new RegisterImportStore(deps.clickhouse);
+  const { overlay } = deps;
+  // Imports applied before this start and not in force here were superseded or replaced.
+  const since = Date.now();
+  const followed = ['sensor', 'vocabulary'] as const;
+  for (const e of followed) if (!overlay.appliedAt.has(e)) overlay.appliedAt.set(e, since);
+  let busy = false;
+  const poll = async (): Promise<void> => {
+    const all = await store.list(20);
+    for (const entity of followed) {
+      const newest = all.find((r) => r.entity === entity && r.applied && !r.superseded);
+      if (!newest || newest.at <= overlay.appliedAt.get(entity)!) continue;
+      overlay.appliedAt.set(entity, newest.at);
+      const row = await store.get(newest.id);
+      if (row) workerInForce(log, deps, row);
+    }
+  };
+  const timer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    poll()
+      .catch((err: Error) => log('warn', `following register imports: ${err.message}`))
+      .finally(() => (busy = false));
+  }, WORKER_IMPORT_POLL_MS);
+  timer.unref();
+  ctx.shutdown.add(() => clearInterval(timer));
+}
+
+function workerInForce(
+  log: ReturnType<typeof partLog>,
+  deps: { city: CityPart; overlay: RegisterOverlay; devices: DevicesPart },
+  row: RegisterImportRow,
+): void {
+  const entity = row.entity as ImportEntity;
+  const base = deps.overlay.files ?? readFiles(deps.city);
+  if (!base) return;
+  deps.overlay.files = base;
+  let files = base;
+  for (const [e, text] of deps.overlay.overlay) files = withImportedFile(files, e, text);
+  const { report, parsed } = validateCityPackage(withImportedFile(files, entity, row.fileText));
+  if (!parsed) {
+    const first = report.problems.find((p) => p.severity === 'error');
+    log('error', `register import ${row.id} does not check on this worker: ${first ? formatProblem(first) : 'errors'}`);
+    return;
+  }
+  const model = modelFromPackage(parsed);
+  const m = deps.city.model;
+  if (entity === 'vocabulary') {
+    m.vocabulary = model.vocabulary ?? [];
+    deps.devices.vocabulary.replaceDeclared(m.vocabulary, 'package');
+  } else {
+    const sites = [...model.sensorSites, ...(model.declaredSensorSites ?? [])];
+    const ids = new Set(sites.map((x) => x.id));
+    const retired = [...m.sensorSites, ...(m.declaredSensorSites ?? [])].filter((x) => !ids.has(x.id)).map((x) => x.id);
+    m.sensorSites = model.sensorSites;
+    m.declaredSensorSites = model.declaredSensorSites ?? [];
+    deps.devices.directory.applyRegister(sites, retired);
+  }
+  deps.overlay.overlay.set(entity, row.fileText);
+  log('info', `register import ${row.id} of ${IMPORT_FILES[entity]} by ${row.actor} in force on this worker`);
 }

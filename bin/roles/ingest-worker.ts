@@ -13,7 +13,7 @@ import type { NodeView } from '../parts/node-view.ts';
 import { publishWorkerStats, startOps } from '../parts/ops.ts';
 import { startSimulation } from '../parts/simulation.ts';
 import { openStorage } from '../parts/storage.ts';
-import { overlayRegisterImports } from '../parts/register-imports.ts';
+import { followRegisterImports, overlayRegisterImports } from '../parts/register-imports.ts';
 import { startSubscription } from '../parts/subscription.ts';
 import { healthReport, statusFigures } from '../parts/vitals.ts';
 import type { RunningCityTwin } from '../runtime.ts';
@@ -27,8 +27,10 @@ export async function startIngestWorker(ctx: PartContext): Promise<RunningCityTw
   const city = startCity(ctx);
   const { clickhouse, usage } = await openStorage(ctx, config.simulate || config.cityPackage ? city.model : null);
   // Registers imported at run time overlay the package here too (the names devices call themselves).
-  await overlayRegisterImports(ctx, city, clickhouse, false);
+  const overlay = await overlayRegisterImports(ctx, city, clickhouse, false);
   const devices = await openDevices(ctx, clickhouse, city.model);
+  // And the imports applied from now on, by any web node.
+  followRegisterImports(ctx, { city, overlay, clickhouse, devices });
 
   const link: BrokerLink = { up: false };
   const ingest = startIngest(ctx, clickhouse, null, devices.directory);

@@ -26,7 +26,7 @@ import {
 import { polygonsOf, positionsOf } from './geojson.ts';
 import { ALARM_RULES_FILE, INCIDENT_RULES_DIR, PACKAGE_LAYOUT, type PackageFiles, isIgnorableFile } from './package-files.ts';
 import { PackageReader, Problems, nameOf, valueAt, type Where } from './package-reader.ts';
-import { emptySummary, type PackageReport, type PackageSummary } from './package-report.ts';
+import { emptySummary, type PackageProblem, type PackageReport, type PackageSummary } from './package-report.ts';
 import {
   assetPropsSchema,
   buildingPropsSchema,
@@ -305,6 +305,44 @@ function readRoads(reader: PackageReader, geo: Geography, assetById: ReadonlyMap
 }
 
 /** The routing graph of the roads: connected, no one-way traps, underpasses on a road. */
+/** The files the roads step reads (the road lines, the assets they name, the districts' extent). */
+const ROAD_STEP_FILES = ['districts.geojson', 'assets.geojson', 'roads.geojson'] as const;
+const ROAD_STEP_SUMMARY = ['roadSegments', 'graphNodes', 'graphEdges', 'oneWayEdges', 'largestComponentNodes'] as const;
+
+/**
+ * The roads step of the last check, kept while the files it reads are the same bytes: a register
+ * imported at run time is checked with the whole package, and reading a big street network and
+ * building its graph again for every dry run would take most of its time. Its problems are given
+ * again in their place. Nothing downstream changes the roads or the graph (read only).
+ */
+let lastRoads: {
+  key: readonly (Uint8Array | undefined)[];
+  roads: RoadSegment[];
+  network: RoadNetwork;
+  problems: PackageProblem[];
+  summary: Pick<PackageSummary, (typeof ROAD_STEP_SUMMARY)[number]>;
+} | null = null;
+
+function roadsOf(
+  pkg: PackageFiles,
+  problems: Problems,
+  summary: PackageSummary,
+  compute: () => { roads: RoadSegment[]; network: RoadNetwork },
+): { roads: RoadSegment[]; network: RoadNetwork } {
+  const key = ROAD_STEP_FILES.map((f) => pkg.files.get(f));
+  const last = lastRoads;
+  if (last && key[2] !== undefined && key.every((b, i) => b === last.key[i])) {
+    problems.list.push(...last.problems);
+    Object.assign(summary, last.summary);
+    return last;
+  }
+  const before = problems.list.length;
+  const { roads, network } = compute();
+  const kept = Object.fromEntries(ROAD_STEP_SUMMARY.map((k) => [k, summary[k]])) as NonNullable<typeof lastRoads>['summary'];
+  lastRoads = { key, roads, network, problems: problems.list.slice(before), summary: kept };
+  return { roads, network };
+}
+
 function checkRoadNetwork(
   pkg: PackageFiles,
   problems: Problems,
@@ -413,8 +451,10 @@ export function validateCityPackage(pkg: PackageFiles): { report: PackageReport;
   const assets = checkAssets(reader, geo);
   summary.assets = assets.length;
   const assetById = new Map(assets.map((a) => [a.id, a]));
-  const roads = readRoads(reader, geo, assetById);
-  const network = checkRoadNetwork(pkg, problems, roads, assets, summary);
+  const { roads, network } = roadsOf(pkg, problems, summary, () => {
+    const roads = readRoads(reader, geo, assetById);
+    return { roads, network: checkRoadNetwork(pkg, problems, roads, assets, summary) };
+  });
   const water = readWater(reader);
   summary.waterFeatures = water.length;
   const buildings = readBuildings(reader, outside);

@@ -37,6 +37,7 @@ export const PROBLEM_CODES = [
   'duplicate_event_source',
   'invalid_rule',
   'basemap_in_zip',
+  'unit_on_assignment',
 ] as const;
 export type ProblemCode = (typeof PROBLEM_CODES)[number];
 

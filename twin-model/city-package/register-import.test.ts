@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RIVER_TOWN_DIR } from '../../test/support/make-city-fixtures.ts';
 import { registerOf, type StoredRegisterEntry } from '../register-diff.ts';
-import { checkRegisterImport, loadCityPackage, readPackageFiles } from './index.ts';
+import { checkRegisterImport, loadCityPackage, readPackageFiles, validateCityPackage, withImportedFile } from './index.ts';
 
 const base = readPackageFiles(RIVER_TOWN_DIR);
 const city = loadCityPackage(RIVER_TOWN_DIR);
@@ -85,5 +85,24 @@ describe('checkRegisterImport', () => {
     const none = checkRegisterImport(base, 'vocabulary', '{"kinds": []}', stored, city);
     expect(none.ok).toBe(false);
     expect(none.problems.some((p) => p.file === 'sensors.csv' && p.field === 'kind')).toBe(true);
+  });
+});
+
+describe('the roads step kept between checks of the same map', () => {
+  it('a check of the same roads bytes gives the same report, its road problems in their place, until the roads change', () => {
+    const broken = readPackageFiles(join(RIVER_TOWN_DIR, '..', 'broken'));
+    const first = validateCityPackage(broken).report;
+    expect(first.problems.some((p) => p.file === 'roads.geojson')).toBe(true);
+    // Another register imported: a new file map, the same road bytes (the step is reused).
+    const again = validateCityPackage(
+      withImportedFile(broken, 'source', new TextDecoder().decode(broken.files.get('sources.csv')!)),
+    ).report;
+    expect(again).toEqual(first);
+    // Other road bytes: read and checked again.
+    const roads = new Map(base.files);
+    roads.set('roads.geojson', new Uint8Array(base.files.get('roads.geojson')!));
+    const river = validateCityPackage(base).report;
+    expect(validateCityPackage({ ...base, files: roads }).report).toEqual(river);
+    expect(river.problems.filter((p) => p.file === 'roads.geojson')).toEqual([]);
   });
 });

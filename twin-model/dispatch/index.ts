@@ -13,3 +13,4 @@ export * from './unit-motion.ts';
 export * from './response-times.ts';
 // dispatch-log.ts is not exported here: it uses node:crypto and the console bundle may import
 // this index; the server imports './dispatch-log.ts' directly.
+export * from './fleet-register.ts';

@@ -185,7 +185,9 @@ export interface ServerToClientEvents {
   incidents: (msg: IncidentsMessage) => void;
   /** One incident after a change to it (opened, evidence linked, acknowledged, merged …). */
   incident: (msg: IncidentUpdateMessage) => void;
-  /** Every response unit with its trip, on every (re)connect. */
+  /** The vocabulary changed (a kind declared, a vocabulary.json imported): fetch `GET /api/vocabulary` again. */
+  vocabulary: (msg: { serverTime: number }) => void;
+  /** Every response unit with its trip, on every (re)connect and when units join or leave the fleet. */
   units: (msg: UnitsMessage) => void;
   /** The units that changed (status, position, trip, warnings), about twice a second. */
   unit: (msg: UnitsMessage) => void;

@@ -4,7 +4,9 @@
  * their stores, redrawn once per frame however many arrive (a storm links often).
  */
 import { io } from 'socket.io-client';
+import { fetchVocabulary } from '../backend/api-client.ts';
 import { bearerToken, dropDisplayToken, sessionRotating } from '../backend/session.ts';
+import { setDeclaredVocabulary } from '../i18n/declared-vocabulary.ts';
 import { onEscalations } from '../panels/escalation-badge.ts';
 import type { DispatchSection } from '../panels/dispatch-section.ts';
 import type { IncidentPanel } from '../panels/incident-panel.ts';
@@ -94,4 +96,16 @@ function followUnits(socket: StreamSocket, parts: ConsoleSocketParts): void {
     changed(true);
   });
   socket.on('unit', (msg) => changed(unitStore.apply(msg).length > 0));
+}
+
+/** The vocabulary changed on the server (a kind declared, a vocabulary.json imported): its labels again, then `relabel`. */
+export function followVocabulary(socket: StreamSocket, relabel: () => void): void {
+  socket.on('vocabulary', () => {
+    fetchVocabulary()
+      .then((doc) => {
+        setDeclaredVocabulary(doc);
+        relabel();
+      })
+      .catch(() => undefined);
+  });
 }

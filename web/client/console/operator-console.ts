@@ -48,7 +48,7 @@ import { ViewportClient } from '../stream/viewport-client.ts';
 import { h, requireElement, setText } from '../ui/dom.ts';
 import { loadBasemap } from './basemap-loader.ts';
 import { installConsoleHooks } from './console-hooks.ts';
-import { openConsoleSocket } from './console-socket.ts';
+import { followVocabulary, openConsoleSocket } from './console-socket.ts';
 import {
   can,
   cellCounts,
@@ -213,6 +213,7 @@ export class OperatorConsole {
     window.setInterval(() => this.tick(), TICK_MS);
     this.warnings?.start();
     const socket = openConsoleSocket({ ...this.ops, drawIncidents: () => this.layers.drawIncidents() });
+    followVocabulary(socket, () => this.renderLabels());
     this.viewport.start(socket);
     this.stream.start(socket);
     installConsoleHooks({

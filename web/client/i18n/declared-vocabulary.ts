@@ -14,6 +14,9 @@ const metrics = new Map<string, DeclaredTerm & { unit: string }>();
 export function setDeclaredVocabulary(doc: unknown): void {
   if (typeof doc !== 'object' || doc === null) return;
   const d = doc as { sensorKinds?: unknown; metrics?: unknown };
+  // The document is the whole vocabulary: kinds it no longer lists (an import removed them) go.
+  if (Array.isArray(d.sensorKinds)) kinds.clear();
+  if (Array.isArray(d.metrics)) metrics.clear();
   if (Array.isArray(d.sensorKinds)) {
     for (const k of d.sensorKinds as Array<Record<string, unknown>>) {
       if (k.origin === 'v1' || typeof k.kind !== 'string' || !isLabel(k.label) || !Array.isArray(k.metrics)) continue;

@@ -145,6 +145,10 @@ function batchUnitChanges(io: LiveIo, dispatch: LiveDeps['dispatch']): () => voi
   const stopUnits = dispatch?.onUnitChanges((changes) => {
     for (const c of changes) changedUnits.add(c.unitId);
   });
+  // Units joined or left the fleet (a register import): every unit board takes the whole list again.
+  const stopFleet = dispatch?.onFleetChanged(() =>
+    io.local.to('units').emit('units', { serverTime: Date.now(), units: dispatch.units().map((u) => unitView(dispatch, u)) }),
+  );
   const unitTimer = setInterval(() => {
     if (!dispatch || changedUnits.size === 0) return;
     const units = [...changedUnits]
@@ -157,6 +161,7 @@ function batchUnitChanges(io: LiveIo, dispatch: LiveDeps['dispatch']): () => voi
   return () => {
     clearInterval(unitTimer);
     stopUnits?.();
+    stopFleet?.();
   };
 }
 
@@ -167,6 +172,14 @@ export function startLiveStream(
   sockets: SocketAuth,
   escalationOf: EscalationOf,
 ): { viewports: ViewportStreams; stop: () => void } {
+  // The vocabulary changed (a kind declared, a vocabulary.json imported): consoles reload its labels.
+  let vocabularyTimer: NodeJS.Timeout | null = null;
+  const stopVocabulary = deps.twin.vocabulary.onChanged(() => {
+    vocabularyTimer ??= setTimeout(() => {
+      vocabularyTimer = null;
+      io.local.emit('vocabulary', { serverTime: Date.now() });
+    }, 200);
+  });
   // Above the threshold clients get their viewport's points or cells instead of the whole table.
   const viewports = new ViewportStreams(deps.twin.state, deps.twin.stream, deps.viewport ?? {});
   const incidents = new IncidentRooms(deps.twin, escalationOf);
@@ -185,6 +198,8 @@ export function startLiveStream(
     stop: () => {
       stopUnits();
       stopIncidents();
+      stopVocabulary();
+      if (vocabularyTimer) clearTimeout(vocabularyTimer);
       caseSockets?.stop();
     },
   };

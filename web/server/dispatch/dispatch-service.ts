@@ -22,10 +22,13 @@ import { cityTimeZone } from '../../../twin-model/local-time.ts';
 import { appendEntry, verifyChain, type ChainVerification } from '../../../twin-model/dispatch/dispatch-log.ts';
 import {
   activeIncidentFor,
+  applyFleetRegister,
   ASSIGNMENT_RANKING_LIMIT,
   applyUnitInput,
+  busyUnitIds,
   createFleetState,
   DispatchError,
+  dropFreeRetiring,
   generateFleet,
   logInputOf,
   planAssignment,
@@ -40,6 +43,7 @@ import {
   type AssignRequest,
   type CityModel,
   type DispatchLogEntry,
+  type FleetRegisterResult,
   type FleetState,
   type Incident,
   type IncidentChange,
@@ -97,7 +101,15 @@ export class DispatchService {
   }
   private readonly now: () => number;
   private readonly log: NonNullable<DispatchServiceOptions['log']>;
-  private readonly sites: Map<string, SensorSite>;
+  /**
+   * The sensor sites by id, rebuilt when an import replaces the register. Only v1 kinds: the
+   * sites that sit on a road edge (traffic, water level), which incidents close or slow.
+   */
+  private sites = new Map<string, SensorSite>();
+  private sitesOf: readonly SensorSite[] | null = null;
+  /** Units a register import retired while they were on an assignment: they leave when free. */
+  private readonly retiring = new Set<string>();
+  private readonly fleetListeners = new Set<() => void>();
   private readonly trips = new Map<string, UnitTrip>();
   /** The last ranking logged per incident (who saw which units in which order). */
   private readonly loggedRankings = new Map<string, string>();
@@ -125,7 +137,6 @@ export class DispatchService {
       onFailure: (err, kept) => this.log('warn', `dispatch log: ${err.message}; ${kept} entries kept for the next write`),
     });
     this.router = new RoadRouter(city.graph);
-    this.sites = new Map(city.sensorSites.map((s) => [s.id, s]));
     this.fleet = createFleetState(generateFleet(city), {
       inCity: (lng, lat) => isInCity(city, lng, lat),
       snap: (lng, lat) => this.router.snap(lng, lat),
@@ -210,10 +221,60 @@ export class DispatchService {
   /** The closures and slow-downs in force, from the active incidents. */
   currentRestrictions(): RoadRestrictions {
     if (this.restrictionsDirty) {
-      this.restrictions = restrictionsFromIncidents(this.options.twin.activeIncidents(), this.options.city, (id) => this.sites.get(id));
+      this.restrictions = restrictionsFromIncidents(this.options.twin.activeIncidents(), this.options.city, (id) => this.site(id));
       this.restrictionsDirty = false;
     }
     return this.restrictions;
+  }
+
+  /** A sensor site of the register in force (an import replaces the list). */
+  private site(id: string): SensorSite | undefined {
+    const { sensorSites } = this.options.city;
+    if (this.sitesOf !== sensorSites) {
+      this.sites = new Map(sensorSites.map((s) => [s.id, s]));
+      this.sitesOf = sensorSites;
+    }
+    return this.sites.get(id);
+  }
+
+  /**
+   * Puts the city's unit register in force while running (a units.csv imported at run time, on
+   * every node): new units join at home, kept ones take their new details, retired ones leave —
+   * one still on an assignment stays until it is free. Listeners of {@link onFleetChanged} hear of it.
+   */
+  applyRegister(): FleetRegisterResult {
+    const result = applyFleetRegister(this.fleet, generateFleet(this.options.city), this.retiring);
+    for (const id of result.retired) this.trips.delete(id);
+    const { added, updated, retired, retiring } = result;
+    const kept = retiring.length ? `; leaving once free: ${retiring.join(', ')}` : '';
+    this.log('info', `fleet register in force: +${added.length} ~${updated.length} -${retired.length}${kept}`);
+    this.fleetChanged();
+    return result;
+  }
+
+  /** The units on an assignment, with their incident (a register import may not retire them). */
+  busyUnits(): Map<string, string> {
+    return busyUnitIds(this.fleet);
+  }
+
+  /** Called when units join or leave the fleet (the console's unit board reloads the list). */
+  onFleetChanged(listener: () => void): () => void {
+    this.fleetListeners.add(listener);
+    return () => this.fleetListeners.delete(listener);
+  }
+
+  private fleetChanged(): void {
+    for (const l of this.fleetListeners) l();
+  }
+
+  /** Retired units that came free leave the fleet. */
+  private dropRetired(): void {
+    if (this.retiring.size === 0) return;
+    const dropped = dropFreeRetiring(this.fleet, this.retiring);
+    if (dropped.length === 0) return;
+    for (const id of dropped) this.trips.delete(id);
+    this.log('info', `retired units left the fleet once free: ${dropped.join(', ')}`);
+    this.fleetChanged();
   }
 
   onUnitChanges(listener: UnitListener): () => void {
@@ -345,6 +406,7 @@ export class DispatchService {
       units.map((u) => u.change),
       trips,
     );
+    this.dropRetired();
   }
 
   private activeIncident(incidentId: string): Incident {
@@ -413,6 +475,7 @@ export class DispatchService {
       }
     }
     this.notify(changes, trips);
+    this.dropRetired();
     return changes;
   }
 

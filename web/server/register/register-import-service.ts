@@ -10,11 +10,14 @@
  * package sync writes them) and the sensors table (new sensors registered, retired ones
  * deregistered, classifications refreshed); the city model's register lists; the running twin's
  * register (new and moved sensors registered with the register's meta, retired ones
- * deregistered); for sources, the classification each stored reading falls back on. Other web
- * nodes are told on the cluster bus (the notice carries the file) and put it in force in their
- * twin the same way. What waits for the next start (which overlays the import on the package):
- * the dispatch fleet (units), the device directory (external ids), the vocabulary, the rules'
- * per-sensor overrides and the live stream's classification of twin entries.
+ * deregistered) and the device directory (kinds, external ids); the dispatch fleet (units added,
+ * updated, retired — a units import may not retire a unit on an assignment); the vocabulary the
+ * ingest and the twin share (the package's declared kinds replaced); for sources, the
+ * classification each stored reading falls back on. Other web nodes are told on the cluster bus
+ * (the notice carries the file) and put it in force the same way; ingest workers follow the
+ * imports store (bin/parts/register-imports.ts). What waits for the next start (which overlays
+ * the import on the package): the rules' per-sensor overrides and the live stream's
+ * classification of twin entries.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import {
@@ -40,6 +43,8 @@ import {
   type DeclaredSensorSite,
   type RegisterEntity,
   type Source,
+  type DeviceDirectory,
+  type Vocabulary,
 } from '../../../twin-model/index.ts';
 import type { SensorRegistryRow } from '../../../storage/index.ts';
 import type { AuditService } from '../audit/audit-service.ts';
@@ -65,6 +70,32 @@ export interface SensorRegistryWriter {
   write(rows: readonly SensorRegistryRow[], sources: readonly Source[] | null): Promise<void>;
 }
 
+/** The dispatch fleet as the import sees it (web/server/dispatch/dispatch-service.ts). */
+export interface RunningFleet {
+  /** Units on an assignment, with their incident. */
+  busyUnits(): ReadonlyMap<string, string>;
+  /** Puts the city model's unit register in force. */
+  applyRegister(): unknown;
+}
+
+/**
+ * A units import may not retire a unit on an assignment: every such unit is an error of the
+ * check (dry run and apply), naming its incident. The admin keeps the unit's row until it is back.
+ */
+export function busyRetirements(check: RegisterImportCheck, busy: ReadonlyMap<string, string>): PackageProblem[] {
+  if (check.entity !== 'unit' || !check.diff) return [];
+  return check.diff.retired
+    .filter((e) => busy.has(e.id))
+    .map((e) => ({
+      severity: 'error' as const,
+      code: 'unit_on_assignment' as const,
+      file: IMPORT_FILES.unit,
+      field: 'id',
+      value: JSON.stringify(e.id),
+      message: `unit ${JSON.stringify(e.id)} is not in the file but is on an assignment (incident ${busy.get(e.id) || 'unknown'}); keep its row until the unit is released, then import again`,
+    }));
+}
+
 /** The import feature cannot run on this city (no package on disk to check against). */
 export class RegisterImportUnavailable extends Error {}
 
@@ -79,6 +110,12 @@ export interface RegisterImportServiceOptions {
   register: CityRegisterStore;
   registry: SensorRegistryWriter;
   twin: TwinService | null;
+  /** The running fleet: a units import is put in force in it; units on an assignment may not be retired. */
+  fleet?: RunningFleet | null;
+  /** The vocabulary the ingest and the twin of this process share: a vocabulary import replaces its declared kinds. */
+  vocabulary?: Vocabulary | null;
+  /** The device directory of this process: a sensors import puts its external ids in force. */
+  directory?: DeviceDirectory | null;
   audit: AuditService | null;
   now?: () => number;
   log?: (level: 'info' | 'warn' | 'error', message: string) => void;
@@ -140,10 +177,15 @@ export class RegisterImportService {
     return { ...base, files };
   }
 
-  /** Checks a file against the files and register in force. */
-  async check(entity: ImportEntity, text: string): Promise<RegisterImportCheck> {
+  /**
+   * Checks a file against the files and register in force (and, for units imported here, the
+   * units on an assignment: an import from another node was checked there and is in storage already).
+   */
+  async check(entity: ImportEntity, text: string, here = true): Promise<RegisterImportCheck> {
     const stored = await this.options.register.current();
-    return checkRegisterImport(this.filesInForce(), entity, text, stored, this.options.city);
+    const check = checkRegisterImport(this.filesInForce(), entity, text, stored, this.options.city);
+    const busy = here && this.options.fleet ? busyRetirements(check, this.options.fleet.busyUnits()) : [];
+    return busy.length ? { ...check, ok: false, problems: [...busy, ...check.problems] } : check;
   }
 
   /**
@@ -239,8 +281,14 @@ export class RegisterImportService {
     const city = this.options.city;
     const model = check.model!;
     if (entity === 'source') city.sources = model.sources;
-    if (entity === 'unit') city.units = model.units ?? [];
-    if (entity === 'vocabulary') city.vocabulary = model.vocabulary ?? [];
+    if (entity === 'unit') {
+      city.units = model.units ?? [];
+      this.options.fleet?.applyRegister();
+    }
+    if (entity === 'vocabulary') {
+      city.vocabulary = model.vocabulary ?? [];
+      this.options.vocabulary?.replaceDeclared(city.vocabulary, 'package');
+    }
     if (entity === 'sensor') {
       // Against this node's own register (another node may have stored the diff already).
       const mine = registerOf(city)
@@ -254,10 +302,9 @@ export class RegisterImportService {
       const sites = [...local.added, ...local.changed.map((c) => c.entry)].map((e) => byId.get(e.id)!);
       city.sensorSites = model.sensorSites;
       city.declaredSensorSites = model.declaredSensorSites ?? [];
-      this.options.twin?.applyRegister(
-        sites,
-        local.retired.map((e) => e.id),
-      );
+      const retired = local.retired.map((e) => e.id);
+      this.options.twin?.applyRegister(sites, retired);
+      this.options.directory?.applyRegister(sites, retired);
     }
     this.options.overlay.set(entity, text);
   }
@@ -266,7 +313,7 @@ export class RegisterImportService {
   private async received(notice: ClusterNotice): Promise<void> {
     if (notice.kind !== 'register_imported') return;
     try {
-      const check = await this.check(notice.entity, notice.text);
+      const check = await this.check(notice.entity, notice.text, false);
       if (!check.ok) {
         this.log('error', `register import ${notice.id} from another web node refused here: ${check.problems.length} problems`);
         return;

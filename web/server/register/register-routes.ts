@@ -103,15 +103,30 @@ const importSummary = z.object({
 /** What takes effect at once and what at the next start, per entity. */
 export const TAKES_EFFECT: Record<(typeof IMPORT_ENTITIES)[number], { live: string[]; nextStart: string[] }> = {
   sensor: {
-    live: ['city register', 'sensor registry', 'live twin (new and moved sensors registered, retired ones deregistered) on every web node'],
-    nextStart: ['device directory (external ids)', 'per-sensor rule overrides', 'retired sensors leave the live map'],
+    live: [
+      'city register',
+      'sensor registry',
+      'live twin (new and moved sensors registered, retired ones deregistered) on every web node',
+      'device directory (kinds, external ids) on every web node and ingest worker',
+    ],
+    nextStart: ['per-sensor rule overrides', 'retired sensors leave the live map'],
   },
-  unit: { live: ['city register'], nextStart: ['dispatch fleet'] },
+  unit: {
+    live: ['city register', 'dispatch fleet on every web node (units added, updated, retired)', "the consoles' unit boards"],
+    nextStart: [],
+  },
   source: {
     live: ['city register', 'classification of stored readings'],
     nextStart: ["live stream's classification of twin entries", 'event source names'],
   },
-  vocabulary: { live: ['checks of later imports'], nextStart: ['sensor kinds and metrics of the ingest and the twin'] },
+  vocabulary: {
+    live: [
+      'checks of later imports',
+      'sensor kinds and metrics of the ingest and the twin on every web node and ingest worker',
+      "the consoles' labels",
+    ],
+    nextStart: [],
+  },
 };
 
 function rowOf(e: RegisterEntry): z.infer<typeof diffRow> {
