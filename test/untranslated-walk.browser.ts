@@ -15,6 +15,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningCityTwin } from '../bin/runtime.ts';
 import { ROLES, PERMISSIONS } from '../web/server/auth/policy.ts';
+import type { CapRecordView } from '../web/shared/cap-protocol.ts';
 import type { RecommendationView } from '../web/shared/protocol.ts';
 import * as vocabularyTerms from '../twin-model/vocabulary.ts';
 import * as caseTerms from '../twin-model/cases/case-types.ts';
@@ -137,7 +138,13 @@ async function makeActivity(): Promise<string[]> {
   expect((await call(base, admin, 'POST', `/api/incidents/${incidentId}/dispatch`, { unitIds: [unitId] })).status).toBe(200);
   await account('walk-crew', ['field']);
   expect((await call(base, admin, 'POST', '/api/field-units/walk-crew', { unitId })).status).toBe(200);
-  const hotline = {
+  expect((await call(base, admin, 'POST', '/api/cases', HOTLINE)).status).toBe(200);
+  expect((await call(base, admin, 'POST', `/api/incidents/${incidentId}/cap`, {})).status).toBe(200);
+  await app.twin!.flushIncidents();
+  return incidents.map((i) => i.id);
+}
+
+const HOTLINE = {
     externalId: 'W-1',
     category: 'waterlogging',
     text: '地下通道积水',
@@ -147,11 +154,6 @@ async function makeActivity(): Promise<string[]> {
     address: '沿江大道 1 号',
     receivedAt: Date.now() - 60_000,
   };
-  expect((await call(base, admin, 'POST', '/api/cases', hotline)).status).toBe(200);
-  expect((await call(base, admin, 'POST', `/api/incidents/${incidentId}/cap`, {})).status).toBe(200);
-  await app.twin!.flushIncidents();
-  return incidents.map((i) => i.id);
-}
 
 beforeAll(async () => {
   app = await startTestCity(dir.path);
@@ -162,7 +164,12 @@ beforeAll(async () => {
   const actions = ((await call(base, admin, 'GET', '/api/audit/entries?limit=500')).body?.entries ?? []) as { action?: string }[];
   expect(actions.length).toBeGreaterThan(0);
   vocabulary = serverVocabulary(actions.map((a) => a.action ?? '').filter(Boolean));
-  for (const name of [...cityNames(), ...ids, 'admin', 'walk-crew', 'walk-wall']) allowed.add(name);
+  // What people typed or drafted is shown as written: the hotline caller's words, the CAP draft's headline.
+  const alerts = (await call(base, admin, 'GET', '/api/cap/alerts')).body as CapRecordView[];
+  const drafted = alerts.flatMap((a) => a.texts.flatMap((x) => [x.headline ?? '', x.event]));
+  // The language switch names Chinese in Chinese (中文) on the English page, as switches do.
+  const typed = [HOTLINE.text, HOTLINE.address, HOTLINE.caller.name, '中文', ...drafted.filter(Boolean)];
+  for (const name of [...cityNames(), ...ids, ...typed, 'admin', 'walk-crew', 'walk-wall']) allowed.add(name);
   browser = await launchChromium();
 }, 180_000);
 
@@ -265,6 +272,12 @@ const opsPage: Walk = async (context, lang) => {
     await page.waitForFunction((t) => window.__ops?.tab() === t, tab);
     await page.evaluate(() => window.__ops!.loaded());
     found.push(...(await rawCodesOn(page, `operations (${tab})`, lang)));
+    // The page on a 32:9 wall, for people to look at (type and width).
+    if (lang === 'zh' && (tab === 'rules' || tab === 'registers')) {
+      await page.setViewportSize({ width: 3840, height: 1080 });
+      await saveScreenshot(page, `${SHOTS}/zh-operations-${tab}-3840x1080.png`);
+      await page.setViewportSize({ width: 1920, height: 1080 });
+    }
   }
   await page.close();
   return found;
