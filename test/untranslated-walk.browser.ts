@@ -103,7 +103,18 @@ function serverVocabulary(extra: Iterable<string>): Vocabulary {
 function cityNames(): string[] {
   const c = app.city!;
   const names: string[] = [];
-  for (const list of [c.districts, c.zones, c.rivers, c.lakes, c.roads, c.assets, c.sources, c.sensorSites, c.landmarks ?? [], c.units ?? []])
+  for (const list of [
+    c.districts,
+    c.zones,
+    c.rivers,
+    c.lakes,
+    c.roads,
+    c.assets,
+    c.sources,
+    c.sensorSites,
+    c.landmarks ?? [],
+    c.units ?? [],
+  ])
     for (const item of list as unknown as Record<string, unknown>[])
       for (const [key, v] of Object.entries(item)) if (typeof v === 'string' && (/[\u3400-\u9fff]/.test(v) || key === 'id')) names.push(v);
   return names;
@@ -118,7 +129,14 @@ async function makeActivity(): Promise<string[]> {
   const publisher = await mqtt.connectAsync(app.mqttUrl, { clientId: 'untranslated-walk' });
   await publishReports(publisher, planReports(8, CENTRAL_WUHAN, 'walk'));
   const gauge = app.city!.sensorSites.find((s) => s.kind === 'water_level')!;
-  const meta = { kind: 'water_level', lng: gauge.lng, lat: gauge.lat, name: gauge.nameZh, district: gauge.district, source: gauge.sourceId };
+  const meta = {
+    kind: 'water_level',
+    lng: gauge.lng,
+    lat: gauge.lat,
+    name: gauge.nameZh,
+    district: gauge.district,
+    source: gauge.sourceId,
+  };
   await publisher.publishAsync(`citytwin/v1/sensors/${gauge.id}/meta`, JSON.stringify(meta), { qos: 1, retain: true });
   const now = Date.now();
   for (const [ago, cm] of [
@@ -126,11 +144,17 @@ async function makeActivity(): Promise<string[]> {
     [20, 40],
     [1, 45],
   ] as const)
-    await publisher.publishAsync(`citytwin/v1/sensors/${gauge.id}/data`, JSON.stringify({ ts: now - ago * 60_000, values: { water_level_cm: cm } }), {
-      qos: 1,
-    });
+    await publisher.publishAsync(
+      `citytwin/v1/sensors/${gauge.id}/data`,
+      JSON.stringify({ ts: now - ago * 60_000, values: { water_level_cm: cm } }),
+      {
+        qos: 1,
+      },
+    );
   await publisher.endAsync();
-  const incidents = await waitFor('the reports as incidents', () => (app.twin!.activeIncidents().length >= 8 ? app.twin!.activeIncidents() : null));
+  const incidents = await waitFor('the reports as incidents', () =>
+    app.twin!.activeIncidents().length >= 8 ? app.twin!.activeIncidents() : null,
+  );
   incidentId = incidents[0]!.id;
   expect((await call(base, admin, 'POST', `/api/incidents/${incidentId}/actions`, { action: 'acknowledge' })).status).toBe(200);
   const recs = (await call(base, admin, 'GET', `/api/incidents/${incidentId}/recommendations`)).body as RecommendationView[];
@@ -145,15 +169,15 @@ async function makeActivity(): Promise<string[]> {
 }
 
 const HOTLINE = {
-    externalId: 'W-1',
-    category: 'waterlogging',
-    text: '地下通道积水',
-    caller: { name: '王女士', phone: '13700001111' },
-    lng: 114.2712,
-    lat: 30.6012,
-    address: '沿江大道 1 号',
-    receivedAt: Date.now() - 60_000,
-  };
+  externalId: 'W-1',
+  category: 'waterlogging',
+  text: '地下通道积水',
+  caller: { name: '王女士', phone: '13700001111' },
+  lng: 114.2712,
+  lat: 30.6012,
+  address: '沿江大道 1 号',
+  receivedAt: Date.now() - 60_000,
+};
 
 beforeAll(async () => {
   app = await startTestCity(dir.path);

@@ -21,9 +21,9 @@ describe('raw codes in visible text', () => {
   });
 
   it('lets ids, numbers, units, file names and allowed data through', () => {
-    expect(codes('事件 inc-000001 传感器 WH-WL-0012 水位 34 cm PM2.5 12 µg/m³ 登记册 sensors.csv Asia/Shanghai UTC+8 admin', 'zh', ['admin'])).toEqual(
-      [],
-    );
+    expect(
+      codes('事件 inc-000001 传感器 WH-WL-0012 水位 34 cm PM2.5 12 µg/m³ 登记册 sensors.csv Asia/Shanghai UTC+8 admin', 'zh', ['admin']),
+    ).toEqual([]);
   });
 
   it('in English, lets words be words but not joined codes, and finds Chinese outside the city’s names', () => {

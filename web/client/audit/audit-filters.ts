@@ -90,7 +90,12 @@ export class AuditFilters implements Panel<AuditState> {
     for (const o of this.streamOptions) setText(o, o.value ? auditStreamLabel(o.value, getLanguage()) : t('audit.stream.all'));
     for (const o of this.actionOptions) {
       const stream = o.dataset.stream ?? '';
-      setText(o, o.value ? `${auditStreamLabel(stream, getLanguage())} · ${auditActionLabel(stream, o.value, getLanguage())}` : t('audit.filter.anyAction'));
+      setText(
+        o,
+        o.value
+          ? `${auditStreamLabel(stream, getLanguage())} · ${auditActionLabel(stream, o.value, getLanguage())}`
+          : t('audit.filter.anyAction'),
+      );
     }
     if (!this.error.hidden) setText(this.error, t('audit.filter.badTime'));
   }

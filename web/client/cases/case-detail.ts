@@ -91,7 +91,9 @@ function caseFields(c: CaseView, proposal: NonNullable<CasesState['detail']>['pr
     c.repeatCount > 0 ? field('text', ct('repeat', { n: c.repeatCount }), 'case-repeat') : null,
     c.incident ? field('text', ct('incident', { id: c.incident.incidentId }), 'case-incident') : null,
     proposal?.kind === 'join' ? field('text', ct('proposalJoin', { id: proposal.incidentId }), 'case-proposal') : null,
-    proposal?.kind === 'open' ? field('text', ct('proposalOpen', { type: incidentTypeLabel(proposal.incidentType) }), 'case-proposal') : null,
+    proposal?.kind === 'open'
+      ? field('text', ct('proposalOpen', { type: incidentTypeLabel(proposal.incidentType) }), 'case-proposal')
+      : null,
   ];
 }
 

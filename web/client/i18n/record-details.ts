@@ -29,9 +29,19 @@ type Wording = (m: RegExpExecArray, lang: Language) => string;
 const FORMS: ReadonlyArray<readonly [RegExp, Wording]> = [
   [
     /^(display|token|session) (\S+) "(.*)" roles (\S+) (\d+) days$/,
-    (m, lang) => translate(lang, 'record.tokenIssued', { kind: kindOf(m[1]!, lang), id: m[2]!, name: m[3]!, roles: rolesOf(m[4]!, lang), days: m[5]! }),
+    (m, lang) =>
+      translate(lang, 'record.tokenIssued', {
+        kind: kindOf(m[1]!, lang),
+        id: m[2]!,
+        name: m[3]!,
+        roles: rolesOf(m[4]!, lang),
+        days: m[5]!,
+      }),
   ],
-  [/^(display|token|session) (\S+) of (\S+)$/, (m, lang) => translate(lang, 'record.credentialOf', { kind: kindOf(m[1]!, lang), id: m[2]!, owner: m[3]! })],
+  [
+    /^(display|token|session) (\S+) of (\S+)$/,
+    (m, lang) => translate(lang, 'record.credentialOf', { kind: kindOf(m[1]!, lang), id: m[2]!, owner: m[3]! }),
+  ],
   [/^(display|token|session) (\S+)$/, (m, lang) => translate(lang, 'record.credential', { kind: kindOf(m[1]!, lang), id: m[2]! })],
   [/^(\S+) roles (\S+)$/, (m, lang) => translate(lang, 'record.userRoles', { user: m[1]!, roles: rolesOf(m[2]!, lang) })],
   [/^first admin account$/, (_m, lang) => translate(lang, 'record.firstAdmin')],

@@ -56,7 +56,11 @@ export class ReplayActionList implements Panel<ReplayState> {
           { class: 'rp-action', 'data-at': String(a.at), 'data-testid': 'replay-action-item' },
           h('span', { class: 'mono rp-action-time' }, formatDateTime(a.at).slice(-8)),
           h('span', { class: 'rp-action-actor' }, a.actor),
-          h('span', { class: 'rp-action-what' }, `${actionWhatLabel(a.source, a.what)}${a.incidentId ? ` · ${a.incidentId}` : ''}${a.unitId ? ` · ${a.unitId}` : ''}`),
+          h(
+            'span',
+            { class: 'rp-action-what' },
+            `${actionWhatLabel(a.source, a.what)}${a.incidentId ? ` · ${a.incidentId}` : ''}${a.unitId ? ` · ${a.unitId}` : ''}`,
+          ),
           a.detail ? h('span', { class: 'rp-muted rp-action-detail' }, actionDetailLabel(a.source, a.what, a.detail)) : '',
         );
         item.addEventListener('click', () => this.onSeek(a.at));
