@@ -3,7 +3,10 @@
  * (`GET /api/security/events`: sign-ins, failures, lockouts, refusals, token use), read-only,
  * refusals alone on request; and clearing a sign-in lockout (`POST /api/security/unlock`).
  */
+import { auditActionLabel } from '../audit/audit-labels.ts';
 import { jsonCall } from '../backend/session.ts';
+import { getLanguage } from '../i18n/language.ts';
+import { recordDetailLabel } from '../i18n/record-details.ts';
 import { button, card, cityTime, fill, messageLine, say, table, type OpsTab } from '../ops/ops-ui.ts';
 import { h, setText } from '../ui/dom.ts';
 import { FieldErrors, listEvents, refusalField, refusalText, type SecurityEvent } from './admin-api.ts';
@@ -79,11 +82,11 @@ export class EventsTab implements OpsTab {
             'tr',
             { 'data-testid': 'event-row', 'data-type': e.type, 'data-outcome': e.outcome },
             h('td', { class: 'mono' }, cityTime(e.ts)),
-            h('td', { class: 'mono' }, e.type),
+            h('td', {}, auditActionLabel('security', e.type, getLanguage())),
             h('td', { class: e.outcome === 'refused' ? 'ops-bad' : '' }, at(e.outcome === 'refused' ? 'events.refused' : 'events.ok')),
             h('td', { class: 'mono' }, e.username || '—'),
             h('td', { class: 'mono' }, e.client),
-            h('td', { class: 'admin-detail' }, e.detail),
+            h('td', { class: 'admin-detail' }, recordDetailLabel('security', e.type, e.detail, getLanguage())),
           ),
         ),
       ),

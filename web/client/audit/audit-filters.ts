@@ -1,14 +1,26 @@
 /**
  * The audit record's filters: actor, kind (stream), action code, from and to (in the city's time
- * zone). The form holds what the user typed; `query()` reads it.
+ * zone). The form holds what the user typed or chose (actions by their words); `query()` reads it.
  */
 import type { Panel } from '../app/panel.ts';
 import { parseCityDateTime } from '../i18n/format.ts';
 import { getLanguage, t } from '../i18n/language.ts';
+import { STRINGS } from '../i18n/strings.ts';
 import { h, setText } from '../ui/dom.ts';
+import { INCIDENT_CHANGE_KINDS } from '../../../twin-model/incidents/incident-schemas.ts';
 import { AUDIT_STREAM_NAMES } from '../../shared/audit-protocol.ts';
-import { auditStreamLabel } from './audit-labels.ts';
+import { auditActionLabel, auditStreamLabel } from './audit-labels.ts';
 import type { AuditState } from './audit-state.ts';
+
+/** Every action the message table words (`audit.action.<stream>.<action>`), and the incident history's steps. */
+function knownActions(): Array<{ stream: string; action: string }> {
+  const out: Array<{ stream: string; action: string }> = INCIDENT_CHANGE_KINDS.map((action) => ({ stream: 'incident', action }));
+  for (const key of Object.keys(STRINGS.zh)) {
+    const m = /^audit\.action\.([a-z]+)\.([a-z_]+)$/.exec(key);
+    if (m) out.push({ stream: m[1]!, action: m[2]! });
+  }
+  return out;
+}
 
 /** Entries fetched per page. */
 const PAGE = 200;
@@ -17,13 +29,11 @@ export class AuditFilters implements Panel<AuditState> {
   private readonly actor = h('input', { type: 'text', maxlength: '64', 'data-testid': 'audit-filter-actor', autocomplete: 'off' });
   private readonly streamOptions = ['', ...AUDIT_STREAM_NAMES].map((s) => h('option', { value: s }));
   private readonly stream = h('select', { 'data-testid': 'audit-filter-stream' }, ...this.streamOptions);
-  private readonly action = h('input', {
-    type: 'text',
-    maxlength: '40',
-    'data-testid': 'audit-filter-action',
-    autocomplete: 'off',
-    placeholder: 'login_failed',
-  });
+  /** Actions by their words (grouped by kind), the code as the value the server filters on. */
+  private readonly actionOptions = [{ stream: '', action: '' }, ...knownActions()].map((a) =>
+    h('option', { value: a.action, 'data-stream': a.stream }),
+  );
+  private readonly action = h('select', { 'data-testid': 'audit-filter-action' }, ...this.actionOptions);
   private readonly from = h('input', {
     type: 'text',
     maxlength: '19',
@@ -78,6 +88,15 @@ export class AuditFilters implements Panel<AuditState> {
     setText(this.apply, t('audit.filter.apply'));
     setText(this.reset, t('audit.filter.reset'));
     for (const o of this.streamOptions) setText(o, o.value ? auditStreamLabel(o.value, getLanguage()) : t('audit.stream.all'));
+    for (const o of this.actionOptions) {
+      const stream = o.dataset.stream ?? '';
+      setText(
+        o,
+        o.value
+          ? `${auditStreamLabel(stream, getLanguage())} · ${auditActionLabel(stream, o.value, getLanguage())}`
+          : t('audit.filter.anyAction'),
+      );
+    }
     if (!this.error.hidden) setText(this.error, t('audit.filter.badTime'));
   }
 
@@ -90,7 +109,7 @@ export class AuditFilters implements Panel<AuditState> {
     const q = new URLSearchParams({ limit: String(PAGE) });
     if (this.actor.value.trim()) q.set('actor', this.actor.value.trim());
     if (this.stream.value) q.set('stream', this.stream.value);
-    if (this.action.value.trim()) q.set('action', this.action.value.trim());
+    if (this.action.value) q.set('action', this.action.value);
     for (const [input, name] of [
       [this.from, 'from'],
       [this.to, 'to'],

@@ -2,6 +2,7 @@
 import type { Panel } from '../app/panel.ts';
 import { cityOffsetLabel, formatCityDateTime } from '../i18n/format.ts';
 import { getLanguage, pick, t } from '../i18n/language.ts';
+import { recordActorLabel, recordDetailLabel } from '../i18n/record-details.ts';
 import { h, replaceChildren, setText } from '../ui/dom.ts';
 import type { AuditEntryView } from '../../shared/audit-protocol.ts';
 import { auditActionLabel, auditStreamLabel } from './audit-labels.ts';
@@ -74,8 +75,8 @@ function row(e: AuditEntryView, zone: string): HTMLTableRowElement {
   return h(
     'tr',
     { 'data-testid': 'audit-row', 'data-seq': e.seq, 'data-stream': e.stream, 'data-action': e.action, 'data-actor': e.actor },
-    h('td', { class: 'mono', 'data-col': 'time', title: new Date(e.at).toISOString() }, formatCityDateTime(e.at, zone)),
-    h('td', { 'data-col': 'actor' }, e.actor || '—'),
+    h('td', { class: 'mono', 'data-col': 'time', title: `${zone} ${cityOffsetLabel(e.at, zone)}` }, formatCityDateTime(e.at, zone)),
+    h('td', { 'data-col': 'actor' }, e.actor ? recordActorLabel(e.actor, l) : '—'),
     h(
       'td',
       { 'data-col': 'action' },
@@ -84,6 +85,6 @@ function row(e: AuditEntryView, zone: string): HTMLTableRowElement {
       auditActionLabel(e.stream, e.action, l),
     ),
     h('td', { 'data-col': 'object', class: 'mono' }, e.object || '—'),
-    h('td', { 'data-col': 'detail' }, e.detail),
+    h('td', { 'data-col': 'detail' }, recordDetailLabel(e.stream, e.action, e.detail, l)),
   );
 }

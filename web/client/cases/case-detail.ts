@@ -1,5 +1,6 @@
 /** The open case: its head, the notice of the last command, its fields, its actions and its history on a timeline. */
 import type { Panel } from '../app/panel.ts';
+import { incidentTypeLabel } from '../i18n/incident-labels.ts';
 import { formatCityDateTime } from '../i18n/format.ts';
 import { h, replaceChildren } from '../ui/dom.ts';
 import type { CaseView } from '../../../twin-model/cases/index.ts';
@@ -90,7 +91,9 @@ function caseFields(c: CaseView, proposal: NonNullable<CasesState['detail']>['pr
     c.repeatCount > 0 ? field('text', ct('repeat', { n: c.repeatCount }), 'case-repeat') : null,
     c.incident ? field('text', ct('incident', { id: c.incident.incidentId }), 'case-incident') : null,
     proposal?.kind === 'join' ? field('text', ct('proposalJoin', { id: proposal.incidentId }), 'case-proposal') : null,
-    proposal?.kind === 'open' ? field('text', ct('proposalOpen', { type: proposal.incidentType }), 'case-proposal') : null,
+    proposal?.kind === 'open'
+      ? field('text', ct('proposalOpen', { type: incidentTypeLabel(proposal.incidentType) }), 'case-proposal')
+      : null,
   ];
 }
 

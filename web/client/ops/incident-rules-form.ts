@@ -206,12 +206,12 @@ export class IncidentRulesForm {
   private label(spec: Spec): HTMLElement {
     const name = incidentLabel('field', spec.key);
     const unit = spec.unit ? incidentLabel('unit', spec.unit) : null;
+    // The JSON key (what the server's errors name) stays on the label as data, not as words.
     return h(
       'span',
-      {},
+      { 'data-key': spec.key },
       name ?? spec.key,
       unit ? h('span', { class: 'ops-unit', 'data-testid': 'incident-unit' }, `（${unit}）`) : null,
-      h('span', { class: 'ops-key mono' }, ` ${spec.key.split('.').at(-1)}`),
     );
   }
 

@@ -9,7 +9,8 @@ import '../styles/console.css';
 import './ops.css';
 import { startPage } from '../app/sign-in.ts';
 import { loadCityInfo } from '../backend/city-info.ts';
-import { showTimesIn } from '../i18n/format.ts';
+import { cityOffsetLabel, showTimesIn, shownTimeZone } from '../i18n/format.ts';
+import type { CityInfo } from '../../shared/protocol.ts';
 import type { Me } from '../backend/session.ts';
 import { getLanguage, onLanguageChange, setLanguage } from '../i18n/language.ts';
 import { h, setText } from '../ui/dom.ts';
@@ -36,6 +37,14 @@ declare global {
   interface Window {
     __ops?: OpsTestHooks;
   }
+}
+
+/** The zone the page's times are in: the city's by its name (GET /api/city), else the browser's. */
+function zoneText(city: CityInfo | null): string {
+  const zone = shownTimeZone() ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const offset = cityOffsetLabel(Date.now(), zone);
+  const name = city ? (getLanguage() === 'en' ? city.name.en : city.name.zh) : '';
+  return name ? ot('timezone', { city: name, zone, offset }) : ot('timezoneBrowser', { zone, offset });
 }
 
 /** The permission each tab needs; without it the tab says why. */
@@ -83,7 +92,7 @@ function pageHeader(app: HTMLElement, allowed: (t: OpsTabName) => boolean, onTab
   return { title, subtitle, zone, back, tabButtons };
 }
 
-function start(me: Me): void {
+function start(me: Me, city: CityInfo | null): void {
   const app = document.getElementById('ops-app')!;
   const allowed = (t: OpsTabName) => me.permissions.includes(NEEDS[t]);
   const { title, subtitle, zone, back, tabButtons } = pageHeader(app, allowed, (name) => void show(name));
@@ -136,7 +145,7 @@ function start(me: Me): void {
     document.title = `CityTwin · ${ot('title')}`;
     setText(title, ot('title'));
     setText(subtitle, ot('subtitle'));
-    setText(zone, ot('timezone'));
+    setText(zone, zoneText(city));
     setText(back, ot('back'));
     for (const [n, b] of tabButtons) setText(b, ot(`tab.${n}` as OpsStringKey));
     setText(denied, TABS.some(allowed) ? ot(`denied.${shown}` as OpsStringKey) : ot('denied.page'));
@@ -166,6 +175,6 @@ startPage(
   (me) =>
     void loadCityInfo().then((city) => {
       showTimesIn(city?.timezone ?? null);
-      start(me);
+      start(me, city);
     }),
 );

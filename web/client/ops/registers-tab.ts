@@ -61,7 +61,16 @@ export class RegistersTab implements OpsTab {
   private readonly pastHeading = h('h2', {});
   private readonly entity = h('select', { 'data-testid': 'registers-entity' });
   private readonly entityLabel = h('span', {});
-  private readonly file = h('input', { type: 'file', accept: '.csv,.json,text/csv,application/json', 'data-testid': 'registers-file' });
+  // The browser's own file control speaks the browser's language ("Choose File"): it stays hidden
+  // behind a worded button, with the chosen file's name beside it.
+  private readonly file = h('input', {
+    type: 'file',
+    accept: '.csv,.json,text/csv,application/json',
+    hidden: true,
+    'data-testid': 'registers-file',
+  });
+  private readonly fileButton = button('registers-file-button', 'secondary');
+  private readonly fileName = h('span', { class: 'ops-muted', 'data-testid': 'registers-file-name' });
   private readonly fileLabel = h('span', {});
   private readonly text = h('textarea', { rows: 8, class: 'ops-json', 'data-testid': 'registers-text', spellcheck: 'false' });
   private readonly textLabel = h('span', {});
@@ -78,6 +87,7 @@ export class RegistersTab implements OpsTab {
   constructor() {
     for (const e of ENTITIES) this.entity.append(h('option', { value: e }));
     this.file.addEventListener('change', () => void this.readFile());
+    this.fileButton.addEventListener('click', () => this.file.click());
     this.dryButton.addEventListener('click', () => void this.run(true));
     this.applyButton.addEventListener('click', () => void this.run(false));
     this.el = h(
@@ -87,7 +97,7 @@ export class RegistersTab implements OpsTab {
         'registers-card',
         this.heading,
         field(this.entityLabel, this.entity),
-        field(this.fileLabel, this.file),
+        h('div', { class: 'ops-field' }, this.fileLabel, h('div', { class: 'ops-file' }, this.fileButton, this.fileName), this.file),
         field(this.textLabel, this.text),
         field(this.reasonLabel, this.reason),
         h('div', { class: 'ops-actions' }, this.dryButton, this.applyButton),
@@ -106,6 +116,7 @@ export class RegistersTab implements OpsTab {
 
   private async readFile(): Promise<void> {
     const f = this.file.files?.[0];
+    setText(this.fileName, f ? f.name : rt('fileNone'));
     if (f) this.text.value = await f.text();
   }
 
@@ -144,6 +155,8 @@ export class RegistersTab implements OpsTab {
     setText(this.pastHeading, rt('past'));
     setText(this.entityLabel, rt('entity'));
     setText(this.fileLabel, rt('file'));
+    setText(this.fileButton, rt('fileButton'));
+    setText(this.fileName, this.file.files?.[0]?.name ?? rt('fileNone'));
     setText(this.textLabel, rt('paste'));
     setText(this.reasonLabel, rt('reason'));
     setText(this.dryButton, rt('dryRun'));

@@ -7,7 +7,7 @@
  * problems are shown at the field their path names. Also the draft's changes against the rules in
  * force, listed before saving (`draftChanges`).
  */
-import { metricUnit } from '../i18n/labels.ts';
+import { kindLabel, metricLabel, metricUnit } from '../i18n/labels.ts';
 import { h, setText } from '../ui/dom.ts';
 import { fieldLabel, ot } from './ops-strings.ts';
 import { button, field, fill, oneLine, say, messageLine, type ApiIssue } from './ops-ui.ts';
@@ -161,14 +161,14 @@ export class OverridesForm {
     setText(this.remove, ot('overrides.remove'));
     const kinds = Object.keys(this.kinds());
     if (!kinds.includes(this.kind)) this.kind = kinds.includes('water_level') ? 'water_level' : (kinds[0] ?? '');
-    fill(this.kindSelect, ...kinds.map((k) => h('option', { value: k }, k)));
+    fill(this.kindSelect, ...kinds.map((k) => h('option', { value: k }, kindLabel(k))));
     this.kindSelect.value = this.kind;
     const rules = Object.keys(((this.kinds()[this.kind] as Json | undefined)?.rules as Json | undefined) ?? {});
     if (!rules.includes(this.rule)) {
       this.rule = rules[0] ?? '';
       this.reload();
     }
-    fill(this.ruleSelect, ...rules.map((r) => h('option', { value: r }, r)));
+    fill(this.ruleSelect, ...rules.map((r) => h('option', { value: r }, metricLabel(r))));
     this.ruleSelect.value = this.rule;
     this.drawFields();
   }
@@ -225,12 +225,12 @@ export class OverridesForm {
     });
     const unit = unitOf(key, metric);
     const name = fieldLabel('field', key);
+    // The JSON key (what the server's errors name) stays on the label as data, not as words.
     const label = h(
       'span',
-      {},
+      { 'data-key': key },
       name ?? key,
       unit ? h('span', { class: 'ops-unit', 'data-testid': 'override-unit' }, `（${unit}）`) : null,
-      h('span', { class: 'ops-key mono' }, ` ${key}`),
     );
     return field(label, input, ...issues.map((i) => this.errorLine(i)));
   }

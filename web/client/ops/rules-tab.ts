@@ -8,7 +8,7 @@
 import type { Me } from '../backend/session.ts';
 import { jsonCall } from '../backend/session.ts';
 import { formatCount } from '../i18n/format.ts';
-import { kindLabel } from '../i18n/labels.ts';
+import { kindLabel, metricLabel } from '../i18n/labels.ts';
 import { getLanguage } from '../i18n/language.ts';
 import { h, setText } from '../ui/dom.ts';
 import { fieldLabel, ot } from './ops-strings.ts';
@@ -279,10 +279,9 @@ export class RulesTab implements OpsTab {
     return field(this.labelOf(label), input, this.errorsFor(path));
   }
 
-  /** A field's name in the current language, with its JSON key beside it (what the errors name). */
+  /** A field's name in the current language; its JSON key (what the errors name) as data on it. */
   private labelOf(key: string): HTMLElement {
-    const name = fieldLabel('field', key);
-    return h('span', {}, name ?? key, name ? h('span', { class: 'ops-key mono' }, ` ${key}`) : null);
+    return h('span', { 'data-key': key }, fieldLabel('field', key) ?? key);
   }
 
   private drawEditor(): void {
@@ -383,9 +382,10 @@ export class RulesTab implements OpsTab {
       h(
         'legend',
         {},
-        h('strong', { class: 'mono' }, id),
+        // Rules are named by their metric unless an operator named them otherwise (then the id is theirs).
+        h('strong', {}, metricLabel(id)),
         ` · ${typeLabel}`,
-        rule.metric ? h('span', { class: 'ops-muted mono' }, ` · ${String(rule.metric)}`) : null,
+        rule.metric && rule.metric !== id ? h('span', { class: 'ops-muted' }, ` · ${metricLabel(String(rule.metric))}`) : null,
       ),
       h('div', { class: 'rules-fields' }, ...fields, h('label', { class: 'ops-check' }, enabled, h('span', {}, ot('rules.field.enabled')))),
       this.errorsFor(`${path}`, true),

@@ -1,6 +1,7 @@
 /** The replay page's side list: the operators' actions of the range, those done at the playhead greyed as past. */
 import type { Panel } from '../app/panel.ts';
 import { formatDateTime } from '../i18n/format.ts';
+import { actionDetailLabel, actionWhatLabel } from '../i18n/action-labels.ts';
 import { t } from '../i18n/language.ts';
 import { h, replaceChildren, setText } from '../ui/dom.ts';
 import type { RangeEvents } from './replay-api.ts';
@@ -55,8 +56,12 @@ export class ReplayActionList implements Panel<ReplayState> {
           { class: 'rp-action', 'data-at': String(a.at), 'data-testid': 'replay-action-item' },
           h('span', { class: 'mono rp-action-time' }, formatDateTime(a.at).slice(-8)),
           h('span', { class: 'rp-action-actor' }, a.actor),
-          h('span', { class: 'rp-action-what' }, `${a.what}${a.incidentId ? ` · ${a.incidentId}` : ''}${a.unitId ? ` · ${a.unitId}` : ''}`),
-          a.detail ? h('span', { class: 'rp-muted rp-action-detail' }, a.detail) : '',
+          h(
+            'span',
+            { class: 'rp-action-what' },
+            `${actionWhatLabel(a.source, a.what)}${a.incidentId ? ` · ${a.incidentId}` : ''}${a.unitId ? ` · ${a.unitId}` : ''}`,
+          ),
+          a.detail ? h('span', { class: 'rp-muted rp-action-detail' }, actionDetailLabel(a.source, a.what, a.detail)) : '',
         );
         item.addEventListener('click', () => this.onSeek(a.at));
         return item;

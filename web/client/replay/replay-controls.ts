@@ -6,6 +6,7 @@
  */
 import { REPLAY_GRID_MS } from '../../shared/replay-protocol.ts';
 import type { Panel } from '../app/panel.ts';
+import { actionWhatLabel } from '../i18n/action-labels.ts';
 import { formatDateTime } from '../i18n/format.ts';
 import { t } from '../i18n/language.ts';
 import { h, replaceChildren, setText } from '../ui/dom.ts';
@@ -181,7 +182,7 @@ export class ReplayControls implements Panel<ReplayState> {
           type: 'button',
           class: `rp-marker rp-marker-${a.source}${a.automatic ? ' rp-marker-auto' : ''}`,
           style: `left:${(fractionOf(state, a.at) * 100).toFixed(3)}%`,
-          title: `${formatDateTime(a.at)} ${a.actor}: ${a.what}${a.incidentId ? ` ${a.incidentId}` : ''}${a.unitId ? ` ${a.unitId}` : ''}`,
+          title: `${formatDateTime(a.at)} ${a.actor}: ${actionWhatLabel(a.source, a.what)}${a.incidentId ? ` ${a.incidentId}` : ''}${a.unitId ? ` ${a.unitId}` : ''}`,
           'data-testid': 'replay-action-marker',
           'data-at': String(a.at),
         });

@@ -11,6 +11,7 @@ import { wordChangeDetail, wordLinkReason } from '../../shared/incident-wording.
 import type { CityBasemap, DispatchLogEntry, IncidentChange } from '../../../twin-model/index.ts';
 import { responseTimesOf, type IncidentResponseTimes } from '../../../twin-model/dispatch/response-times.ts';
 import { formatLocalDateTime, utcOffsetLabel } from '../../../twin-model/local-time.ts';
+import { reportWording, type ReportLang } from './report-wording.ts';
 
 const MIN = 60_000;
 
@@ -86,7 +87,7 @@ export function afterActionReport(r: ReportInputs): AfterActionReport {
 // ---------------------------------------------------------------------------------------------
 // Writing
 
-export type ReportLang = 'zh' | 'en';
+export type { ReportLang } from './report-wording.ts';
 
 const WORDS: Record<string, { zh: string; en: string }> = {
   title: { zh: '事后复盘报告', en: 'After-action report' },
@@ -123,6 +124,10 @@ const WORDS: Record<string, { zh: string; en: string }> = {
   travelS: { zh: '派遣 → 到场', en: 'dispatch → on scene' },
   resolveS: { zh: '到场 → 解决', en: 'on scene → resolved' },
   totalS: { zh: '发现 → 解决', en: 'detection → resolved' },
+  onSceneS: { zh: '到场 → 解决', en: 'on scene → resolved' },
+  dispatchAfterDetectS: { zh: '发现 → 派遣', en: 'detection → dispatch' },
+  arriveAfterDetectS: { zh: '发现 → 到场', en: 'detection → on scene' },
+  resolveAfterDetectS: { zh: '发现 → 解决', en: 'detection → resolved' },
 };
 
 const w = (key: string, lang: ReportLang): string => WORDS[key]?.[lang] ?? key;
@@ -149,15 +154,20 @@ function durationRows(r: AfterActionReport): Array<[string, string]> {
   return Object.keys(d).map((k) => [k, duration(d[k])]);
 }
 
-export function reportMarkdown(r: AfterActionReport, lang: ReportLang): string {
+export function reportMarkdown(r: AfterActionReport, lang: ReportLang, basemap: CityBasemap | null = null): string {
   const i = r.incident;
+  const say = reportWording(lang, basemap);
   const lines: string[] = [];
   lines.push(`# ${w('title', lang)}: ${i.id}`, '');
   lines.push(`| | |`, `|---|---|`);
-  lines.push(`| ${w('type', lang)} | ${i.type} |`, `| ${w('status', lang)} | ${i.status} |`, `| ${w('severity', lang)} | ${i.severity} |`);
+  lines.push(
+    `| ${w('type', lang)} | ${say.type(i.type)} |`,
+    `| ${w('status', lang)} | ${say.status(i.status)} |`,
+    `| ${w('severity', lang)} | ${i.severity} |`,
+  );
   lines.push(
     `| ${w('confidence', lang)} | ${i.confidence.toFixed(2)} |`,
-    `| ${w('district', lang)} | ${i.district ?? '—'} |`,
+    `| ${w('district', lang)} | ${say.district(i.district)} |`,
     `| ${w('opened', lang)} | ${clock(i.openedAt, r.timeZone)} |`,
   );
   lines.push(`| ${w('range', lang)} | ${clock(r.range.from, r.timeZone)} – ${clock(r.range.to, r.timeZone)} |`);
@@ -172,7 +182,9 @@ export function reportMarkdown(r: AfterActionReport, lang: ReportLang): string {
     '|---|---|---|---|',
   );
   for (const h of r.timeline)
-    lines.push(`| ${clock(h.at, r.timeZone)} | ${mdCell(h.actor)} | ${h.what} | ${mdCell(wordChangeDetail(h.what, h.detail, lang))} |`);
+    lines.push(
+      `| ${clock(h.at, r.timeZone)} | ${mdCell(say.actor(h.actor))} | ${say.step(h.what)} | ${mdCell(wordChangeDetail(h.what, h.detail, lang))} |`,
+    );
   lines.push(
     '',
     `## ${w('evidence', lang)}`,
@@ -181,7 +193,7 @@ export function reportMarkdown(r: AfterActionReport, lang: ReportLang): string {
     '|---|---|---|---|',
   );
   for (const e of i.evidence)
-    lines.push(`| ${clock(e.ts, r.timeZone)} | ${e.kind} | ${mdCell(e.id)} | ${mdCell(wordLinkReason(e.why, lang))} |`);
+    lines.push(`| ${clock(e.ts, r.timeZone)} | ${say.evidence(e.kind)} | ${mdCell(e.id)} | ${mdCell(wordLinkReason(e.why, lang))} |`);
   if (i.hiddenEvidence > 0) lines.push('', `${i.hiddenEvidence} ${w('hidden', lang)}`);
   lines.push('', `## ${w('decisions', lang)}`, '');
   if (r.decisions.length === 0) lines.push(w('none', lang));
@@ -192,7 +204,7 @@ export function reportMarkdown(r: AfterActionReport, lang: ReportLang): string {
     );
     for (const d of r.decisions)
       lines.push(
-        `| ${clock(d.at, r.timeZone)} | ${mdCell(d.actor)} | ${d.action} | ${mdCell(d.unitId ?? '')} | ${mdCell(d.reason ?? (d.data as { overrideReason?: string }).overrideReason ?? '')} |`,
+        `| ${clock(d.at, r.timeZone)} | ${mdCell(say.actor(d.actor))} | ${say.action(d.action)} | ${mdCell(d.unitId ?? '')} | ${mdCell(d.reason ?? (d.data as { overrideReason?: string }).overrideReason ?? '')} |`,
       );
   }
   lines.push('', `${w('generated', lang)} ${clock(r.generatedAt, r.timeZone)}`, '');
@@ -273,6 +285,7 @@ export function mapSnapshotSvg(r: AfterActionReport, basemap: CityBasemap | null
 
 export function reportHtml(r: AfterActionReport, lang: ReportLang, basemap: CityBasemap | null): string {
   const i = r.incident;
+  const say = reportWording(lang, basemap);
   const table = (head: string[], rows: unknown[][]) =>
     `<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((row) => `<tr>${row.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
   return `<!doctype html>
@@ -283,11 +296,11 @@ export function reportHtml(r: AfterActionReport, lang: ReportLang, basemap: City
 ${table(
   ['', ''],
   [
-    [w('type', lang), i.type],
-    [w('status', lang), i.status],
+    [w('type', lang), say.type(i.type)],
+    [w('status', lang), say.status(i.status)],
     [w('severity', lang), i.severity],
     [w('confidence', lang), i.confidence.toFixed(2)],
-    [w('district', lang), i.district ?? '—'],
+    [w('district', lang), say.district(i.district)],
     [w('opened', lang), clock(i.openedAt, r.timeZone)],
     [w('range', lang), `${clock(r.range.from, r.timeZone)} – ${clock(r.range.to, r.timeZone)}`],
     [w('zone', lang), r.timeZone],
@@ -303,12 +316,12 @@ ${table(
 <h2>${esc(w('timeline', lang))}</h2>
 ${table(
   [w('time', lang), w('actor', lang), w('what', lang), w('detail', lang)],
-  r.timeline.map((h) => [clock(h.at, r.timeZone), h.actor, h.what, wordChangeDetail(h.what, h.detail, lang)]),
+  r.timeline.map((h) => [clock(h.at, r.timeZone), say.actor(h.actor), say.step(h.what), wordChangeDetail(h.what, h.detail, lang)]),
 )}
 <h2>${esc(w('evidence', lang))}</h2>
 ${table(
   [w('time', lang), w('kind', lang), 'id', w('why', lang)],
-  i.evidence.map((e) => [clock(e.ts, r.timeZone), e.kind, e.id, wordLinkReason(e.why, lang)]),
+  i.evidence.map((e) => [clock(e.ts, r.timeZone), say.evidence(e.kind), e.id, wordLinkReason(e.why, lang)]),
 )}
 ${i.hiddenEvidence > 0 ? `<p>${i.hiddenEvidence} ${esc(w('hidden', lang))}</p>` : ''}
 <h2>${esc(w('decisions', lang))}</h2>
@@ -318,8 +331,8 @@ ${
         [w('time', lang), w('actor', lang), w('action', lang), w('unit', lang), w('reason', lang)],
         r.decisions.map((d) => [
           clock(d.at, r.timeZone),
-          d.actor,
-          d.action,
+          say.actor(d.actor),
+          say.action(d.action),
           d.unitId ?? '',
           d.reason ?? (d.data as { overrideReason?: string }).overrideReason ?? '',
         ]),

@@ -171,7 +171,8 @@ function reportRoutes(deps: ReplayDeps): Route[] {
           detail: `${query.format} (${query.lang})`,
           data: { format: query.format, lang: query.lang },
         });
-        const body = query.format === 'md' ? reportMarkdown(report, query.lang) : reportHtml(report, query.lang, deps.basemap());
+        const body =
+          query.format === 'md' ? reportMarkdown(report, query.lang, deps.basemap()) : reportHtml(report, query.lang, deps.basemap());
         const type = query.format === 'md' ? 'text/markdown; charset=utf-8' : 'text/html; charset=utf-8';
         res.writeHead(200, {
           'content-type': type,

@@ -1,0 +1,33 @@
+/**
+ * Operators' actions as the replay page lists them (web/shared/replay-protocol.ts ReplayAction):
+ * the change or dispatch action worded, and its detail — an incident change's record text through
+ * the shared incident wording, a dispatch entry's `from → to` unit statuses and recommended unit
+ * (written by web/server/replay/replay-twin.ts) in the page's language.
+ */
+import { historyDetailLabel, incidentStepLabel } from './incident-labels.ts';
+import { getLanguage, translate, type Language } from './language.ts';
+import { unitStatusLabel } from './labels.ts';
+import { STRINGS, type StringKey } from './strings.ts';
+import type { ChangeWhat } from '../../../twin-model/incidents/incident-explanations.ts';
+
+export function actionWhatLabel(source: 'incident' | 'dispatch', what: string, lang: Language = getLanguage()): string {
+  if (source === 'incident') return incidentStepLabel(what, lang);
+  const key = `audit.action.dispatch.${what}` as StringKey;
+  return key in STRINGS.zh ? translate(lang, key) : what;
+}
+
+function dispatchDetailPart(part: string, lang: Language): string {
+  const move = /^([a-z_]+) → ([a-z_]+)$/.exec(part);
+  if (move) return `${unitStatusLabel(move[1]!)} → ${unitStatusLabel(move[2]!)}`;
+  const recommended = /^recommended (\S+)$/.exec(part);
+  if (recommended) return translate(lang, 'replay.recommendedUnit', { unit: recommended[1]! });
+  return part;
+}
+
+export function actionDetailLabel(source: 'incident' | 'dispatch', what: string, detail: string, lang: Language = getLanguage()): string {
+  if (source === 'incident') return historyDetailLabel(what as ChangeWhat, detail, lang);
+  return detail
+    .split('; ')
+    .map((part) => dispatchDetailPart(part, lang))
+    .join(translate(lang, 'dispatch.listSep'));
+}

@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { actionDetailLabel, actionWhatLabel } from './action-labels.ts';
+import { recordActorLabel, recordDetailLabel } from './record-details.ts';
+
+describe('recorded details in words', () => {
+  it('words the security log’s forms with roles and token kinds as labels', () => {
+    expect(recordDetailLabel('security', 'user_created', 'walk-crew roles field,operator', 'zh')).toBe('walk-crew，角色：现场队伍、值班员');
+    expect(recordDetailLabel('security', 'token_use', 'display 64b70105fc95', 'zh')).toBe('大屏令牌 64b70105fc95');
+    expect(recordDetailLabel('security', 'token_created', 'display 64b7 "wall" roles display 90 days', 'en')).toBe(
+      'display token 64b7 "wall", roles: Display, valid 90 days',
+    );
+    expect(recordDetailLabel('security', 'token_revoked', 'token ab12 of op-li', 'zh')).toBe('op-li 的API 令牌 ab12');
+    expect(recordDetailLabel('audit', 'started', 'audit chain e656 begins', 'zh')).toBe('审计链 e656 开始');
+    expect(recordDetailLabel('config', 'changed', 'something new', 'zh')).toBe('something new');
+  });
+
+  it('words the automatic actors and leaves people’s names', () => {
+    expect(recordActorLabel('system', 'zh')).toBe('系统');
+    expect(recordActorLabel('twin', 'zh')).toBe('孪生系统');
+    expect(recordActorLabel('op-li', 'zh')).toBe('op-li');
+  });
+
+  it('words replay actions: incident steps, dispatch actions, unit statuses and the recommended unit', () => {
+    expect(actionWhatLabel('incident', 'acknowledged', 'zh')).toBe('确认');
+    expect(actionWhatLabel('dispatch', 'recommend', 'zh')).toBe('查看推荐');
+    expect(actionDetailLabel('dispatch', 'status', 'available → dispatched', 'zh')).toBe('空闲 → 已派遣');
+    expect(actionDetailLabel('dispatch', 'override', 'recommended pump-1; closer by road', 'zh')).toBe('推荐 pump-1、closer by road');
+  });
+});

@@ -1,0 +1,65 @@
+/**
+ * The details of audit entries and security events as people read them. The server records one
+ * wording for every reader (`session 4f1c…`, `display 64b7… "wall" roles display 90 days`,
+ * `op-li roles operator`, `audit chain … begins`, an incident change's record text); the known
+ * forms are worded here in the page's language, with their codes (roles, token kinds) as labels.
+ * A detail of another form (free text, a newer server) is shown as recorded.
+ */
+import { historyDetailLabel } from './incident-labels.ts';
+import { translate, type Language } from './language.ts';
+import { STRINGS, type StringKey } from './strings.ts';
+import type { ChangeWhat } from '../../../twin-model/incidents/incident-explanations.ts';
+
+function keyed(key: string, raw: string, lang: Language): string {
+  return key in STRINGS.zh ? translate(lang, key as StringKey) : raw;
+}
+
+const kindOf = (kind: string, lang: Language) => keyed(`record.kind.${kind}`, kind, lang);
+
+function rolesOf(list: string, lang: Language): string {
+  return list
+    .split(',')
+    .filter(Boolean)
+    .map((r) => keyed(`role.${r}`, r, lang))
+    .join(translate(lang, 'dispatch.listSep'));
+}
+
+type Wording = (m: RegExpExecArray, lang: Language) => string;
+
+const FORMS: ReadonlyArray<readonly [RegExp, Wording]> = [
+  [
+    /^(display|token|session) (\S+) "(.*)" roles (\S+) (\d+) days$/,
+    (m, lang) =>
+      translate(lang, 'record.tokenIssued', {
+        kind: kindOf(m[1]!, lang),
+        id: m[2]!,
+        name: m[3]!,
+        roles: rolesOf(m[4]!, lang),
+        days: m[5]!,
+      }),
+  ],
+  [
+    /^(display|token|session) (\S+) of (\S+)$/,
+    (m, lang) => translate(lang, 'record.credentialOf', { kind: kindOf(m[1]!, lang), id: m[2]!, owner: m[3]! }),
+  ],
+  [/^(display|token|session) (\S+)$/, (m, lang) => translate(lang, 'record.credential', { kind: kindOf(m[1]!, lang), id: m[2]! })],
+  [/^(\S+) roles (\S+)$/, (m, lang) => translate(lang, 'record.userRoles', { user: m[1]!, roles: rolesOf(m[2]!, lang) })],
+  [/^first admin account$/, (_m, lang) => translate(lang, 'record.firstAdmin')],
+  [/^audit chain (\S+) begins$/, (m, lang) => translate(lang, 'record.chainBegins', { chain: m[1]! })],
+];
+
+/** A recorded detail in `lang`: incident changes through the incident wording, the known forms above, else as recorded. */
+export function recordDetailLabel(stream: string, action: string, detail: string, lang: Language): string {
+  if (stream === 'incident') return historyDetailLabel(action as ChangeWhat, detail, lang);
+  for (const [form, word] of FORMS) {
+    const m = form.exec(detail);
+    if (m) return word(m, lang);
+  }
+  return detail;
+}
+
+/** Who did it: people by their user name; the twin, the system and the simulator worded. */
+export function recordActorLabel(actor: string, lang: Language): string {
+  if (actor === 'twin') return translate(lang, 'incident.actor.twin');
+  return keyed(`audit.actor.${actor}`, actor, lang);
+}
