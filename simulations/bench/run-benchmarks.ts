@@ -32,8 +32,12 @@
  *      on loopback (a receiver process checking every signature) — every subscription on its
  *      own webhook, then 10 per webhook: p95 from the incident opened to the request received
  *      (target ≤ 2 s), beside the ceiling of the HTTP client alone at that moment (notify-bench.ts).
+ *  16. the console with 100,000 live sensors at 1 Hz (SenML packs from a gateway fleet) in
+ *      headless Chromium at 1920×1080: its frame rate against a bare deck.gl page drawing the
+ *      same points from the same stream, in the same run (target ≥ 0.8×; console-fps-bench.ts;
+ *      BENCH_FPS_SENSORS, BENCH_FPS_SECONDS).
  *
- * Options: BENCH_SCALE (default 1) multiplies message counts; BENCH_ONLY=1,2,…,14 picks runs;
+ * Options: BENCH_SCALE (default 1) multiplies message counts; BENCH_ONLY=1,2,…,16 picks runs;
  * BENCH_CONSOLE_RUNS (default 5) sign-ins of each kind in run 12;
  * BENCH_WORKERS=1,2,4 picks the worker counts of run 4.
  */
@@ -69,7 +73,7 @@ import { startCityTwinProcess } from '../../test/support/citytwin-process.ts';
 import { startMosquitto } from '../../test/support/mosquitto.ts';
 
 const SCALE = Number(process.env.BENCH_SCALE ?? '1');
-const ONLY = new Set((process.env.BENCH_ONLY ?? '1,2,3,4,5,6,7,8,10,11,12,13,14').split(',').map((s) => s.trim()));
+const ONLY = new Set((process.env.BENCH_ONLY ?? '1,2,3,4,5,6,7,8,10,11,12,13,14,16').split(',').map((s) => s.trim()));
 const TSX = join(process.cwd(), 'node_modules', '.bin', 'tsx');
 const PUBLISHER = join(import.meta.dirname, 'publisher-process.ts');
 
@@ -518,5 +522,6 @@ if (ONLY.has('11')) {
 if (ONLY.has('12')) await consoleLoadRun();
 if (ONLY.has('13')) await cityStartRun();
 if (ONLY.has('14')) await notifyRun();
+if (ONLY.has('16')) await (await import('./console-fps-bench.ts')).consoleFpsRun();
 process.stdout.write('\n');
 process.exit(0);

@@ -30,7 +30,7 @@ import { startCityTwinProcess } from '../../test/support/citytwin-process.ts';
 const SENSORS = Number(process.env.BENCH_SCALE_SENSORS ?? '1000000');
 const VIEWPORTS = Number(process.env.BENCH_SCALE_VIEWPORTS ?? '240');
 const ADMIN_PASSWORD = 'bench-admin-password-1';
-const SEED = 2026;
+export const SEED = 2026;
 
 function fmt(n: number, digits = 0): string {
   return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
@@ -51,7 +51,7 @@ function lcg(seed: number): () => number {
 }
 
 /** Writes `n` registry rows into the `sensors` table of the embedded engine at `dataDir`. */
-async function writeRegistry(dataDir: string, n: number): Promise<number> {
+export async function writeRegistry(dataDir: string, n: number): Promise<number> {
   const client = createClickHouse({ url: null, dataDir });
   await runMigrations(client);
   const city = generateCity({ seed: SEED, sensorCount: 20_000 });

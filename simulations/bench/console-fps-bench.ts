@@ -1,0 +1,215 @@
+/**
+ * Bench run 16: the console's frame rate with 100,000 live sensors (BENCH_FPS_SENSORS), each
+ * reporting once a second, against a bare deck.gl page drawing the same points with the same
+ * updates, in the same run (docs/benchmarks.md).
+ *
+ * 1. The registry (scale-bench.ts `writeRegistry`) is written into a fresh data directory and
+ *    `citytwin all` starts on it in its own process, with the viewport threshold above the
+ *    registry so that every console gets the whole table and its deltas (docs/scale.md).
+ * 2. A gateway fleet (gateway-publisher.ts, its own process) sends every sensor's reading once a
+ *    second in SenML packs of 100 on the gateway topic; a few per cent change band each second.
+ * 3. Headless Chromium at 1920×1080: the console, signed in, all sensors in the table; frames
+ *    (requestAnimationFrame) and deck.gl redraws counted over a window. Then, in the same tab
+ *    (same origin, same session), the reference page — deck.gl alone, one ScatterplotLayer on
+ *    binary attributes, fed by the same socket stream — counted over a window of the same
+ *    length while the same load flows. Target: console ≥ 0.8 × the bare page.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { extname, join, resolve } from 'node:path';
+import type { Page } from 'playwright-core';
+import { fmt, line } from './bench-report.ts';
+import { rssMb, SEED, writeRegistry } from './scale-bench.ts';
+import { freePort } from '../../test/support/fixtures.ts';
+import { startCityTwinProcess, TSX } from '../../test/support/citytwin-process.ts';
+
+const SENSORS = Number(process.env.BENCH_FPS_SENSORS ?? '100000');
+const WINDOW_S = Number(process.env.BENCH_FPS_SECONDS ?? '15');
+const ADMIN_PASSWORD = 'bench-admin-password-1';
+const TARGET_RATIO = 0.8;
+
+interface FrameCounts {
+  fps: number;
+  deckFps: number;
+  /** Deltas (console: applied by the stream; bare page: received) per second. */
+  deltasPerS: number;
+}
+
+/** Builds the reference page with Vite into a temporary directory (served under /bench-bare/). */
+async function buildBarePage(): Promise<string> {
+  const { build } = await import('vite');
+  const outDir = mkdtempSync(join(tmpdir(), 'citytwin-bare-deck-'));
+  await build({
+    configFile: false,
+    root: resolve('simulations/bench/bare-deck'),
+    base: '/bench-bare/',
+    logLevel: 'warn',
+    build: { outDir, emptyOutDir: true, sourcemap: false },
+  });
+  return outDir;
+}
+
+const MIME: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css' };
+
+/** Counts frames over `seconds` through the DevTools protocol (the console's CSP does not apply to it). */
+async function countFrames(page: Page, seconds: number, counters: string): Promise<FrameCounts> {
+  const cdp = await page.context().newCDPSession(page);
+  const evaluated = (await cdp.send('Runtime.evaluate', {
+    awaitPromise: true,
+    returnByValue: true,
+    expression: `(async () => {
+      const read = () => (${counters});
+      let raf = 0;
+      let running = true;
+      const loop = () => { raf++; if (running) requestAnimationFrame(loop); };
+      requestAnimationFrame(loop);
+      const c0 = read();
+      await new Promise((r) => setTimeout(r, ${seconds * 1000}));
+      running = false;
+      const c1 = read();
+      return { raf, deck: c1.deck - c0.deck, deltas: c1.deltas - c0.deltas };
+    })()`,
+  })) as { result: { value: { raf: number; deck: number; deltas: number } } };
+  const v = evaluated.result.value;
+  return { fps: v.raf / seconds, deckFps: v.deck / seconds, deltasPerS: v.deltas / seconds };
+}
+
+interface LoadResult {
+  acknowledged: number;
+  readings: number;
+  errors: number;
+  elapsedMs: number;
+}
+
+/** Starts the gateway fleet; `stop()` ends it (SIGTERM) and answers what it sent. */
+function startLoad(brokerUrl: string, maxSeconds: number): { stop(): Promise<LoadResult> } {
+  const child = spawn(
+    TSX,
+    ['simulations/bench/gateway-publisher.ts', JSON.stringify({ brokerUrl, sensors: SENSORS, seconds: maxSeconds, seed: SEED })],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<number | null>((r) => child.once('exit', r));
+  return {
+    stop: async () => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      const code = await exited;
+      if (code !== 0) throw new Error(`gateway publisher exited with ${code}: ${err.slice(-1000)}`);
+      return JSON.parse(out.trim().split('\n').at(-1)!) as LoadResult;
+    },
+  };
+}
+
+export async function consoleFpsRun(): Promise<void> {
+  process.stdout.write(`\n16. The console with ${fmt(SENSORS)} live sensors at 1 Hz against bare deck.gl (console-fps-bench.ts)\n`);
+  if (!existsSync('/usr/bin/chromium') || !existsSync('dist/web/index.html')) {
+    line('console frame rate', 'not measured', '(needs /usr/bin/chromium and npm run build:web)', null);
+    return;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'citytwin-fps-'));
+  const bareDir = await buildBarePage();
+  const mqttPort = await freePort();
+  let app: Awaited<ReturnType<typeof startCityTwinProcess>> | null = null;
+  let load: ReturnType<typeof startLoad> | null = null;
+  const { launchChromium } = await import('../../test/support/browser.ts');
+  const browser = await launchChromium();
+  try {
+    await writeRegistry(dir, SENSORS);
+    app = await startCityTwinProcess(
+      'all',
+      {
+        CITYTWIN_HTTP_PORT: '0',
+        CITYTWIN_MQTT_PORT: String(mqttPort),
+        CITYTWIN_DATA_DIR: dir,
+        CITYTWIN_SIMULATE: '0',
+        CITYTWIN_LOG_LEVEL: 'warn',
+        CITYTWIN_CITY_SEED: String(SEED),
+        CITYTWIN_ADMIN_PASSWORD: ADMIN_PASSWORD,
+        CITYTWIN_VIEWPORT_THRESHOLD: String(SENSORS * 2),
+      },
+      300_000,
+    );
+    const url = app.url;
+    // The load runs through both windows and the waits around them (stopped after the second).
+    load = startLoad(`mqtt://127.0.0.1:${mqttPort}`, 900);
+    const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
+    await page.route('**/bench-bare/**', async (route) => {
+      const path = new URL(route.request().url()).pathname.replace(/^\/bench-bare\//, '');
+      const file = join(bareDir, path || 'index.html');
+      if (!file.startsWith(bareDir) || !existsSync(file)) return route.fulfill({ status: 404, body: 'not found' });
+      return route.fulfill({ status: 200, contentType: MIME[extname(file)] ?? 'application/octet-stream', body: readFileSync(file) });
+    });
+    await page.goto(url);
+    await page.getByTestId('login-username').fill('admin');
+    await page.getByTestId('login-password').fill(ADMIN_PASSWORD);
+    await page.getByTestId('login-submit').click();
+    await page.waitForFunction((n) => window.__citytwin?.ready === true && window.__citytwin.drawnCount() >= n, SENSORS, {
+      timeout: 180_000,
+    });
+    // Readings flowing before counting: deltas arrive.
+    await page.waitForFunction(() => window.__citytwin!.streamCounters().deltasApplied > 10, undefined, { timeout: 120_000 });
+    const drawn = await page.evaluate(() => window.__citytwin!.drawnCount());
+    const consoleCounts = await countFrames(
+      page,
+      WINDOW_S,
+      '{ deck: window.__citytwin.deckRenderCount(), deltas: window.__citytwin.streamCounters().deltasApplied }',
+    );
+
+    await page.goto(new URL('/bench-bare/index.html', url).toString());
+    await page.waitForFunction(
+      (n) =>
+        (window as unknown as { __bare?: { ready: boolean; sensors: number } }).__bare?.ready === true &&
+        (window as unknown as { __bare: { sensors: number } }).__bare.sensors >= n,
+      SENSORS,
+      {
+        timeout: 180_000,
+      },
+    );
+    await page.waitForFunction(() => (window as unknown as { __bare: { deltas: number } }).__bare.deltas > 10, undefined, {
+      timeout: 120_000,
+    });
+    const bareCounts = await countFrames(page, WINDOW_S, '{ deck: window.__bare.renders, deltas: window.__bare.deltas }');
+    const rss = rssMb(app.child.pid!);
+    const sent = await load.stop();
+
+    line('sensors drawn by the console', fmt(drawn), `(of ${fmt(SENSORS)} registered; 1920×1080)`, drawn >= SENSORS);
+    line(
+      'readings acknowledged by the broker',
+      fmt(sent.acknowledged * 100),
+      `(${fmt(SENSORS)}/s offered for ${fmt(sent.elapsedMs / 1000)} s; ${sent.errors} errors)`,
+      sent.errors === 0,
+    );
+    line(
+      'bare deck.gl page: frames / redraws per s',
+      `${fmt(bareCounts.fps, 1)} / ${fmt(bareCounts.deckFps, 1)}`,
+      `(${fmt(bareCounts.deltasPerS, 1)} deltas/s received)`,
+      null,
+    );
+    line(
+      'console: frames / redraws per s',
+      `${fmt(consoleCounts.fps, 1)} / ${fmt(consoleCounts.deckFps, 1)}`,
+      `(${fmt(consoleCounts.deltasPerS, 1)} deltas/s applied)`,
+      null,
+    );
+    const ratio = bareCounts.fps > 0 ? consoleCounts.fps / bareCounts.fps : 0;
+    line('console frame rate ÷ bare deck.gl', fmt(ratio, 2), `target ≥ ${TARGET_RATIO}`, ratio >= TARGET_RATIO);
+    line('server resident memory', `${fmt(rss)} MB`, '', null);
+  } catch (err) {
+    process.stdout.write(`  run 16 failed: ${(err as Error).message}\n${app?.output().slice(-2000) ?? ''}\n`);
+    throw err;
+  } finally {
+    await load?.stop().catch(() => undefined);
+    await browser.close();
+    await app?.stop();
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(bareDir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await consoleFpsRun();
