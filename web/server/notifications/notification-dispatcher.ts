@@ -4,7 +4,10 @@
  * - `enqueue` never blocks or slows the caller (the twin, the ingest): it appends to the
  *   channel's bounded queue and returns; sending starts on a later turn of the event loop. A
  *   full queue sends the message to the channel's dead letters (`queue_full`) and counts it.
- * - Each channel sends at most `queue.concurrency` messages at once.
+ * - Each channel sends at most `queue.concurrency` messages at once; channels are independent
+ *   (no global limit), so a deep queue on one holds no slot of another. A webhook channel with
+ *   `batch` sends up to `batch.maxEvents` waiting messages in one request (docs/notifications.md
+ *   "Batches"), each still claimed, logged and retried on its own.
  * - Before the first attempt the recipients' idempotency keys (event, recipient, channel) are
  *   claimed; a recipient already claimed — by a retry, a replay of the same changes, another
  *   web node sharing the key store — is not sent to again.
