@@ -112,11 +112,18 @@ function setup(batch: { maxEvents: number; maxWaitMs?: number }) {
     contacts: [{ user: 'wang', roles: ['operator'] }],
     subscriptions: [{ id: 'ops', events: ['opened'], target: { role: 'operator' }, channels: ['hook'] }],
   });
-  const state = createNotificationState(config, { timeZone: 'Asia/Shanghai', consoleUrl: 'https://citytwin.example', districts: new Map() });
+  const state = createNotificationState(config, {
+    timeZone: 'Asia/Shanghai',
+    consoleUrl: 'https://citytwin.example',
+    districts: new Map(),
+  });
   const open = (inc: Incident): OutgoingMessage[] =>
     applyNotificationInput(
       state,
-      { type: 'incident_change', change: { incidentId: inc.id, at: inc.openedAt, actor: 'twin', what: 'opened', detail: '', incident: inc } },
+      {
+        type: 'incident_change',
+        change: { incidentId: inc.id, at: inc.openedAt, actor: 'twin', what: 'opened', detail: '', incident: inc },
+      },
       { now: () => inc.openedAt },
     ).emitted.messages;
   const dispatcher = (keys: IdempotencyKeys = new MemoryIdempotencyKeys()) => {
@@ -154,8 +161,7 @@ describe('webhook batches', () => {
     for (const r of requests) expect(r.delivery).toBe(r.body.batch);
     expect(requests[1]!.body.messages![0]).toEqual(JSON.parse(webhookBody(messages[10]!).toString('utf8')));
     expect(accepted()).toEqual(messages.map((m) => webhookMessageId(m.event.id, 'hook')));
-    for (const m of messages)
-      expect(log.statuses(deliveryKey(m.event.id, 'role:operator', 'hook'))).toEqual(['queued', 'sent']);
+    for (const m of messages) expect(log.statuses(deliveryKey(m.event.id, 'role:operator', 'hook'))).toEqual(['queued', 'sent']);
   });
 
   it('waits up to maxWaitMs for a batch to fill, and sends it as soon as it is full', async () => {

@@ -118,7 +118,11 @@ export async function notifyRun(): Promise<void> {
   process.stdout.write(
     `\n14. notification fan-out: 1,000 incidents at ${rate}/s, each to 50 subscriptions (webhooks on loopback, signed, a receiver process)\n`,
   );
-  process.stdout.write(`  load average at the start: ${loadavg().map((l) => l.toFixed(1)).join(', ')}\n`);
+  process.stdout.write(
+    `  load average at the start: ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(', ')}\n`,
+  );
   // Every subscription on its own webhook (one request per subscription and event), then 10 subscriptions per webhook.
   for (const channels of [50, 5]) {
     const shape = { incidents: 1000, subscriptions: 50, channels, concurrency: 4 };
@@ -150,5 +154,9 @@ export async function notifyRun(): Promise<void> {
       );
     }
   }
-  process.stdout.write(`  load average at the end: ${loadavg().map((l) => l.toFixed(1)).join(', ')}\n`);
+  process.stdout.write(
+    `  load average at the end: ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(', ')}\n`,
+  );
 }

@@ -15,7 +15,7 @@
  * signed POSTs of the same size over as many keep-alive connections, with nothing else — the
  * dispatcher's rate is best read as a share of it (shared machines vary from day to day).
  * Prints figures; asserts nothing (a benchmark, not a test). `npm run bench` runs the storm
- * (run 12, `measureNotifyFanout`).
+ * (run 14, `measureNotifyFanout`), one request per message and batched.
  */
 import { fork } from 'node:child_process';
 import { createHmac } from 'node:crypto';

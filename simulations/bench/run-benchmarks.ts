@@ -30,8 +30,9 @@
  *
  *  14. notification fan-out: 1,000 incidents at 100/s, each to 50 subscriptions, on webhooks
  *      on loopback (a receiver process checking every signature) — every subscription on its
- *      own webhook, then 10 per webhook: p95 from the incident opened to the request received
- *      (target ≤ 2 s), beside the ceiling of the HTTP client alone at that moment (notify-bench.ts).
+ *      own webhook, then 10 per webhook: p95 from the incident opened to the message received
+ *      (target ≤ 2 s), one request per message (the default) and batched (the channels' opt-in),
+ *      beside the ceiling of the HTTP client alone at that moment (notify-bench.ts).
  *
  * Options: BENCH_SCALE (default 1) multiplies message counts; BENCH_ONLY=1,2,…,14 picks runs;
  * BENCH_CONSOLE_RUNS (default 5) sign-ins of each kind in run 12;

@@ -58,7 +58,11 @@ export function draftChanges(before: unknown, after: unknown, path = ''): DraftC
   if (a && b) {
     const out: DraftChange[] = [];
     for (const [id, item] of a)
-      out.push(...(b.has(id) ? draftChanges(item, b.get(id), `${path}.${id}`) : [{ path: `${path}.${id}`, change: 'removed' as const, old: item }]));
+      out.push(
+        ...(b.has(id)
+          ? draftChanges(item, b.get(id), `${path}.${id}`)
+          : [{ path: `${path}.${id}`, change: 'removed' as const, old: item }]),
+      );
     for (const [id, item] of b) if (!a.has(id)) out.push({ path: `${path}.${id}`, change: 'added', new: item });
     return out;
   }

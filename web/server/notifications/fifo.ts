@@ -28,4 +28,3 @@ export class Fifo<T> {
     return item;
   }
 }
-

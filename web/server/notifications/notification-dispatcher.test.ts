@@ -284,7 +284,14 @@ describe('batches (a webhook channel with `batch`)', () => {
     await d.drain();
     expect(sender.calls).toEqual([]);
     expect(sender.batches[0]).toEqual(['inc-1/opened', 'inc-2/opened', 'inc-3/opened']);
-    expect(sender.batches.flat().sort()).toEqual(['inc-1/opened', 'inc-1/opened', 'inc-2/opened', 'inc-2/opened', 'inc-3/opened', 'inc-3/opened']);
+    expect(sender.batches.flat().sort()).toEqual([
+      'inc-1/opened',
+      'inc-1/opened',
+      'inc-2/opened',
+      'inc-2/opened',
+      'inc-3/opened',
+      'inc-3/opened',
+    ]);
     for (const n of [1, 2, 3]) {
       expect(log.statuses(deliveryKey(`inc-${n}/opened`, 'role:operator', 'hook'))).toEqual(['queued', 'retrying', 'sent']);
       expect(log.latest.get(deliveryKey(`inc-${n}/opened`, 'role:operator', 'hook'))).toMatchObject({ attempts: 2, lastError: 'HTTP 503' });

@@ -463,7 +463,10 @@ export class NotificationDispatcher {
 
   /** What an attempt's outcome makes of the message: sent, refused for some recipients, retried or dead. */
   private settle(lane: Lane, p: Pending, outcome: SendOutcome): void {
-    if (!outcome.ok) return this.failed(lane, p, outcome);
+    if (!outcome.ok) {
+      this.failed(lane, p, outcome);
+      return;
+    }
     const refused = new Map((outcome.rejected ?? []).map((r) => [r.recipientId, r.error]));
     const sent = p.recipients.filter((r) => !refused.has(r.id));
     if (sent.length > 0) {
