@@ -15,7 +15,7 @@
  * signed POSTs of the same size over as many keep-alive connections, with nothing else — the
  * dispatcher's rate is best read as a share of it (shared machines vary from day to day).
  * Prints figures; asserts nothing (a benchmark, not a test). `npm run bench` runs the storm
- * (run 12, `measureNotifyFanout`).
+ * (run 14, `measureNotifyFanout`), one request per message and batched.
  */
 import { fork } from 'node:child_process';
 import { createHmac } from 'node:crypto';
@@ -45,6 +45,8 @@ export interface FanoutShape {
   channels: number;
   /** Sends at once per channel. */
   concurrency: number;
+  /** The channels' opt-in batching (absent: one request per message, the contract's default). */
+  batch?: { maxEvents: number; maxWaitMs: number };
 }
 const now = (): number => performance.timeOrigin + performance.now();
 
@@ -54,6 +56,7 @@ const http = require('node:http');
 const { createHmac, timingSafeEqual } = require('node:crypto');
 const arrivals = new Map();
 let bad = 0;
+let requests = 0;
 const server = http.createServer({ keepAliveTimeout: 60000 }, (req, res) => {
   const chunks = [];
   req.on('data', (c) => chunks.push(c));
@@ -63,14 +66,18 @@ const server = http.createServer({ keepAliveTimeout: 60000 }, (req, res) => {
     const want = Buffer.from('sha256=' + createHmac('sha256', process.env.SECRET).update(raw).digest('hex'));
     const got = Buffer.from(String(req.headers['x-citytwin-signature'] || ''));
     if (got.length !== want.length || !timingSafeEqual(got, want)) { bad++; res.writeHead(401).end(); return; }
-    const id = String(req.headers['x-citytwin-delivery']);
-    if (!arrivals.has(id)) arrivals.set(id, at);
+    // A batch carries several messages; each is noted by its own id (what a receiver drops repeats by).
+    const ids = req.headers['x-citytwin-event'] === 'batch'
+      ? JSON.parse(raw.toString('utf8')).messages.map((m) => m.id)
+      : [String(req.headers['x-citytwin-delivery'])];
+    for (const id of ids) if (!arrivals.has(id)) arrivals.set(id, at);
+    requests++;
     res.writeHead(200).end();
   });
 });
 server.listen(0, '127.0.0.1', () => process.send({ port: server.address().port }));
 process.on('message', (m) => {
-  if (m === 'report') { process.send({ arrivals: [...arrivals], bad }); arrivals.clear(); bad = 0; }
+  if (m === 'report') { process.send({ arrivals: [...arrivals], bad, requests }); arrivals.clear(); bad = 0; requests = 0; }
   if (m === 'stop') server.close(() => process.exit(0));
 });
 `;
@@ -89,6 +96,7 @@ function buildState(port: number, shape: FanoutShape): NotificationState {
       url: `http://127.0.0.1:${port}/hook/${c}`,
       secret: SECRET,
       queue: { capacity: 100_000, concurrency: shape.concurrency },
+      ...(shape.batch ? { batch: shape.batch } : {}),
     })),
     contacts: users.map((user) => ({ user, roles: ['operator'] })),
     // One subscription per operator, spread over the channels: every incident matches all of them.
@@ -125,7 +133,7 @@ function incident(n: number, at: number): Incident {
 
 export interface Receiver {
   port: number;
-  report(): Promise<{ arrivals: Array<[string, number]>; bad: number }>;
+  report(): Promise<{ arrivals: Array<[string, number]>; bad: number; requests: number }>;
   stop(): void;
 }
 
@@ -139,7 +147,7 @@ export async function startReceiver(): Promise<Receiver> {
     port,
     report: () =>
       new Promise((resolve) => {
-        child.once('message', (m) => resolve(m as { arrivals: Array<[string, number]>; bad: number }));
+        child.once('message', (m) => resolve(m as { arrivals: Array<[string, number]>; bad: number; requests: number }));
         child.send('report');
       }),
     stop: () => {
@@ -152,10 +160,12 @@ export async function startReceiver(): Promise<Receiver> {
 /** The figures of one run. */
 export interface FanoutResult extends FanoutShape {
   ratePerS: number | null;
-  /** Messages the engine composed (one per recipient for webhooks) and requests expected (one per event and channel). */
+  /** Messages the engine composed (one per event and webhook channel, listing its recipients); `requests`: as many. */
   messages: number;
   requests: number;
+  /** Messages received (each counted once) and the HTTP requests that carried them (fewer when batched). */
   received: number;
+  httpRequests: number;
   sent: number;
   dead: number;
   failed: number;
@@ -214,7 +224,7 @@ export async function fanoutRun(receiver: Receiver, shape: FanoutShape, ratePerS
   }
   await dispatcher.drain();
   const end = now();
-  const { arrivals, bad } = await receiver.report();
+  const { arrivals, bad, requests: httpRequests } = await receiver.report();
   await dispatcher.close();
   const latencies = arrivals
     .map(([id, at]) => at - (handed.get(id) ?? Number.NaN))
@@ -230,6 +240,7 @@ export async function fanoutRun(receiver: Receiver, shape: FanoutShape, ratePerS
     messages,
     requests: handed.size,
     received: latencies.length,
+    httpRequests,
     ...stats,
     badSignatures: bad,
     composeMsPerIncident: composeMs / shape.incidents,
@@ -245,13 +256,13 @@ export async function fanoutRun(receiver: Receiver, shape: FanoutShape, ratePerS
 function report(label: string, r: FanoutResult): void {
   console.log(`\n${label}`);
   console.log(
-    `  incidents ${r.incidents}, subscriptions ${r.subscriptions}, webhook channels ${r.channels} (${r.concurrency} sends at once each)`,
+    `  incidents ${r.incidents}, subscriptions ${r.subscriptions}, webhook channels ${r.channels} (${r.concurrency} sends at once each)${r.batch ? `, batched (≤ ${r.batch.maxEvents} messages, wait ≤ ${r.batch.maxWaitMs} ms)` : ', one request per message'}`,
   );
   console.log(
-    `  messages ${r.messages} in ${r.requests} requests: received ${r.received}, recipients sent ${r.sent}, dead ${r.dead}, failed ${r.failed}, bad signatures ${r.badSignatures}`,
+    `  messages ${r.messages} in ${r.httpRequests} HTTP requests: received ${r.received}, recipients sent ${r.sent}, dead ${r.dead}, failed ${r.failed}, bad signatures ${r.badSignatures}`,
   );
   console.log(`  engine + enqueue: ${r.composeMsPerIncident.toFixed(2)} ms per incident`);
-  console.log(`  delivered in ${r.deliveredS.toFixed(2)} s: ${r.requestsPerS.toFixed(0)} requests/s`);
+  console.log(`  delivered in ${r.deliveredS.toFixed(2)} s: ${r.requestsPerS.toFixed(0)} messages/s`);
   console.log(
     `  opened → received: p50 ${r.p50.toFixed(0)} ms, p95 ${r.p95.toFixed(0)} ms, p99 ${r.p99.toFixed(0)} ms, max ${r.max.toFixed(0)} ms — target p95 ≤ ${NOTIFY_TARGET_P95_MS} ms: ${r.p95 <= NOTIFY_TARGET_P95_MS ? 'met' : 'NOT met'}`,
   );
@@ -298,13 +309,24 @@ export async function httpCeiling(port: number, n: number, sockets: number): Pro
   return (n / (now() - start)) * 1000;
 }
 
-/** `npm run bench` run 12: the HTTP ceiling now, then the storm (incidents at `ratePerS`). */
-export async function measureNotifyFanout(shape: FanoutShape, ratePerS: number): Promise<{ ceilingPerS: number; storm: FanoutResult }> {
+/** The batching the bench tries beside the default (one request per message). */
+export const BENCH_BATCH = { maxEvents: 50, maxWaitMs: 0 };
+
+/**
+ * `npm run bench` run 14: the HTTP ceiling now, then the storm (incidents at `ratePerS`) one
+ * request per message (the default), then the same storm with the channels batching.
+ */
+export async function measureNotifyFanout(
+  shape: FanoutShape,
+  ratePerS: number,
+): Promise<{ ceilingPerS: number; storm: FanoutResult; batched: FanoutResult }> {
   const receiver = await startReceiver();
   try {
     const ceilingPerS = await httpCeiling(receiver.port, 20_000, shape.channels * shape.concurrency);
     await receiver.report();
-    return { ceilingPerS, storm: await fanoutRun(receiver, shape, ratePerS, 0) };
+    const storm = await fanoutRun(receiver, shape, ratePerS, 0);
+    const batched = await fanoutRun(receiver, { ...shape, batch: BENCH_BATCH }, ratePerS, 200_000);
+    return { ceilingPerS, storm, batched };
   } finally {
     receiver.stop();
   }
@@ -318,6 +340,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     channels: Number(process.argv[4] ?? subscriptions),
     concurrency: Number(process.env.NOTIFY_CONCURRENCY ?? 4),
   };
+  // NOTIFY_BATCH=<maxEvents>,<maxWaitMs>: also the same runs with the channels batching.
+  const [maxEvents, maxWaitMs] = (process.env.NOTIFY_BATCH ?? '').split(',').map(Number);
+  const batch = maxEvents ? { maxEvents, maxWaitMs: maxWaitMs ?? 0 } : undefined;
   const rate = Number(process.env.NOTIFY_RATE ?? 100);
   const receiver = await startReceiver();
   try {
@@ -328,6 +353,10 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     await receiver.report();
     report(`Incidents at ${rate}/s`, await fanoutRun(receiver, shape, rate, 0));
     report('All incidents at once (a burst)', await fanoutRun(receiver, shape, null, 100_000));
+    if (batch) {
+      report(`Incidents at ${rate}/s, batched`, await fanoutRun(receiver, { ...shape, batch }, rate, 200_000));
+      report('All incidents at once (a burst), batched', await fanoutRun(receiver, { ...shape, batch }, null, 300_000));
+    }
   } finally {
     receiver.stop();
   }

@@ -30,8 +30,9 @@
  *
  *  14. notification fan-out: 1,000 incidents at 100/s, each to 50 subscriptions, on webhooks
  *      on loopback (a receiver process checking every signature) — every subscription on its
- *      own webhook, then 10 per webhook: p95 from the incident opened to the request received
- *      (target ≤ 2 s), beside the ceiling of the HTTP client alone at that moment (notify-bench.ts).
+ *      own webhook, then 10 per webhook: p95 from the incident opened to the message received
+ *      (target ≤ 2 s), one request per message (the default) and batched (the channels' opt-in),
+ *      beside the ceiling of the HTTP client alone at that moment (notify-bench.ts).
  *  16. the console with 100,000 live sensors at 1 Hz (SenML packs from a gateway fleet) in
  *      headless Chromium at 1920×1080: its frame rate against a bare deck.gl page drawing the
  *      same points from the same stream, in the same run (target ≥ 0.8×; console-fps-bench.ts;

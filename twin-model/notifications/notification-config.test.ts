@@ -33,6 +33,8 @@ describe('notification configuration', () => {
     expect(() => parseNotifyDoc('channel', { ...hook, queue: { concurrency: 100 } })).toThrow(
       'queue.concurrency: must be 1 to 64, got 100',
     );
+    expect(() => parseNotifyDoc('channel', { ...hook, batch: { maxEvents: 1 } })).toThrow('batch.maxEvents: must be 2 to 500, got 1');
+    expect(parseNotifyDoc('channel', { ...hook, batch: { maxEvents: 20 } })).toMatchObject({ batch: { maxEvents: 20, maxWaitMs: 0 } });
     expect(() => parseNotifyDoc('contact', { user: 'wang', phone: '13800138000' })).toThrow(
       'phone: must be a phone number in E.164 form, e.g. +8613800138000, got "13800138000"',
     );

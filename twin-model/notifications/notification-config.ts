@@ -92,6 +92,18 @@ export const webhookChannelSchema = z
     /** A webhook speaks for no one person: its messages are written in this language. */
     language: z.enum(NOTIFY_LANGUAGES).default('zh-CN'),
     headers: headers.default({}),
+    /**
+     * Opt-in: a backlog goes out as batches — one signed request carrying up to `maxEvents`
+     * messages (`X-CityTwin-Event: batch`); a message waits at most `maxWaitMs` for others to
+     * join it. Absent (the default): one request per message.
+     */
+    batch: z
+      .object({
+        maxEvents: z.number().int().min(2, 'must be 2 to 500').max(500, 'must be 2 to 500'),
+        maxWaitMs: z.number().int().min(0, 'must be 0 to 10000 ms').max(10_000, 'must be 0 to 10000 ms').default(0),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 

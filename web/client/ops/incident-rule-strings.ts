@@ -15,6 +15,10 @@ const zh = {
   signals: '证据信号',
   signal: '信号 {id}',
   listHint: '多个值用逗号分隔',
+  addSignal: '添加证据信号',
+  removeSignal: '删除此信号',
+  lastSignal: '规则至少要有一个信号',
+  'field.id': '信号标识',
   pick: '没有可编辑的事件规则。',
   'field.nameZh': '中文名称',
   'field.nameEn': '英文名称',
@@ -60,6 +64,9 @@ const zh = {
   'choice.manual': '人工',
   'choice.service': '公共服务',
   'choice.none': '（未设）',
+  'choice.citizen_report': '市民上报',
+  'choice.video_detection': '视频识别',
+  'choice.manual_report': '人工上报',
 };
 
 type IncidentRuleStringKey = keyof typeof zh;
@@ -74,6 +81,10 @@ const en: Record<IncidentRuleStringKey, string> = {
   signals: 'Evidence signals',
   signal: 'Signal {id}',
   listHint: 'several values separated by commas',
+  addSignal: 'Add an evidence signal',
+  removeSignal: 'Remove this signal',
+  lastSignal: 'A rule needs at least one signal',
+  'field.id': 'Signal id',
   pick: 'There is no incident rule to edit.',
   'field.nameZh': 'Name (Chinese)',
   'field.nameEn': 'Name (English)',
@@ -119,6 +130,9 @@ const en: Record<IncidentRuleStringKey, string> = {
   'choice.manual': 'manual',
   'choice.service': 'public service',
   'choice.none': '(not set)',
+  'choice.citizen_report': 'citizen report',
+  'choice.video_detection': 'video detection',
+  'choice.manual_report': 'manual report',
 };
 
 const STRINGS: Readonly<Record<Language, Readonly<Record<IncidentRuleStringKey, string>>>> = { zh, en };

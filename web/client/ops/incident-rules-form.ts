@@ -7,10 +7,12 @@
  * before saving, its reason and apply); the server's problems are shown at the field their
  * path names (`rules.<type>.<field>`).
  */
+import { EVENT_TYPES, SENSOR_KINDS } from '../../../twin-model/vocabulary.ts';
+import { kindLabel } from '../i18n/labels.ts';
 import { getLanguage } from '../i18n/language.ts';
 import { h, setText } from '../ui/dom.ts';
 import { incidentLabel, irt } from './incident-rule-strings.ts';
-import { field, fill, type ApiIssue } from './ops-ui.ts';
+import { button, field, fill, type ApiIssue } from './ops-ui.ts';
 
 type Json = Record<string, unknown>;
 
@@ -21,8 +23,9 @@ type Unit = 'm' | 's' | 'share' | 'level';
 /** One field of a rule or a signal: its key (dotted below the rule or signal), its control and unit. */
 interface Spec {
   key: string;
-  control: 'number' | 'text' | 'bool' | 'choice' | 'list';
+  control: 'number' | 'text' | 'bool' | 'choice' | 'list' | 'set';
   unit?: Unit;
+  /** The choices of a `choice` (one) or a `set` (any number, absent from the rule when none). */
   choices?: readonly string[];
   /** Absent from the rule when left empty. */
   optional?: boolean;
@@ -71,11 +74,12 @@ const RULE_SECTIONS: ReadonlyArray<{ heading: 'general' | 'spatial' | 'open' | '
 ];
 
 const SIGNAL_SPECS: readonly Spec[] = [
+  { key: 'id', control: 'text' },
   { key: 'evidence', control: 'choice', choices: EVIDENCE },
-  { key: 'sensorKinds', control: 'list', optional: true },
+  { key: 'sensorKinds', control: 'set', choices: SENSOR_KINDS, optional: true },
   { key: 'minLevel', control: 'choice', choices: LEVELS },
   { key: 'minShare', control: 'number', unit: 'share', optional: true },
-  { key: 'eventTypes', control: 'list', optional: true },
+  { key: 'eventTypes', control: 'set', choices: EVENT_TYPES, optional: true },
   { key: 'categories', control: 'list', optional: true },
   { key: 'family', control: 'choice', choices: FAMILIES },
   { key: 'weight', control: 'number', unit: 'share' },
@@ -95,6 +99,14 @@ export interface IncidentFormHost {
   issuesAt(path: string): ApiIssue[];
   /** The draft changed here: redraw what depends on it. */
   changed(): void;
+}
+
+/** A new signal: a sensor alarm of the sensor family, not opening alone; its kinds are still to be picked. */
+function newSignal(signals: readonly unknown[]): Json {
+  const ids = new Set(signals.map((x) => (isObject(x) ? x.id : undefined)));
+  let n = signals.length + 1;
+  while (ids.has(`signal_${n}`)) n++;
+  return { id: `signal_${n}`, evidence: 'sensor_alarm', minLevel: 'alarm', family: 'sensor', weight: 0.3, canOpen: false };
 }
 
 /** The value at a dotted key of `o`. */
@@ -176,19 +188,72 @@ export class IncidentRulesForm {
         ),
       ),
       h('h3', {}, irt('signals')),
-      ...signals.map((signal, i) => {
-        if (!isObject(signal)) return null;
-        const path = `${base}.signals.${i}`;
-        return h(
-          'fieldset',
-          { class: 'rules-rule', 'data-testid': 'incident-signal', 'data-signal-id': String(signal.id ?? i) },
-          h('legend', {}, h('strong', { class: 'mono' }, irt('signal', { id: String(signal.id ?? i) }))),
-          h('div', { class: 'rules-fields' }, ...SIGNAL_SPECS.map((spec) => this.control(signal, path, spec))),
-          this.errors(path, true),
-        );
-      }),
+      ...signals.map((signal, i) => (isObject(signal) ? this.signal(signals, signal, `${base}.signals.${i}`, i) : null)),
+      this.addSignalButton(rule),
       this.errors(`${base}.signals`, true),
       this.errors(base, true),
+    );
+  }
+
+  /** One evidence signal: its fields and a button removing it (not the last one: a rule needs a signal). */
+  private signal(signals: unknown[], signal: Json, path: string, i: number): HTMLElement {
+    const remove = button('incident-signal-remove', 'danger');
+    remove.textContent = irt('removeSignal');
+    remove.disabled = !this.host.canEdit || signals.length < 2;
+    if (signals.length < 2) remove.title = irt('lastSignal');
+    remove.addEventListener('click', () => {
+      signals.splice(i, 1);
+      this.host.changed();
+      this.draw();
+    });
+    return h(
+      'fieldset',
+      { class: 'rules-rule', 'data-testid': 'incident-signal', 'data-signal-id': String(signal.id ?? i) },
+      h('legend', {}, h('strong', { class: 'mono' }, irt('signal', { id: String(signal.id ?? i) }))),
+      h('div', { class: 'rules-fields' }, ...SIGNAL_SPECS.map((spec) => this.control(signal, path, spec))),
+      h('div', { class: 'ops-toolbar' }, remove),
+      this.errors(path, true),
+    );
+  }
+
+  private addSignalButton(rule: Json): HTMLElement {
+    const add = button('incident-signal-add', 'secondary');
+    add.textContent = irt('addSignal');
+    add.disabled = !this.host.canEdit;
+    add.addEventListener('click', () => {
+      if (!Array.isArray(rule.signals)) rule.signals = [];
+      const signals = rule.signals as unknown[];
+      signals.push(newSignal(signals));
+      this.host.changed();
+      this.draw();
+    });
+    return h('div', { class: 'ops-toolbar' }, add);
+  }
+
+  /** A set of choices as check boxes (sensor kinds, report types); none checked leaves the key out. */
+  private choiceSet(target: Json, path: string, spec: Spec, common: Record<string, unknown>): HTMLElement {
+    const value = getAt(target, spec.key);
+    const chosen = new Set(Array.isArray(value) ? value.map(String) : []);
+    const choices = [...(spec.choices ?? []), ...[...chosen].filter((c) => !spec.choices?.includes(c))];
+    const label = (c: string) => (spec.key === 'sensorKinds' ? kindLabel(c) : (incidentLabel('choice', c) ?? c));
+    const boxes = choices.map((c) => {
+      const box = h('input', { type: 'checkbox', ...common, 'data-testid': 'incident-choice', 'data-choice': c });
+      box.checked = chosen.has(c);
+      box.addEventListener('change', () => {
+        if (box.checked) chosen.add(c);
+        else chosen.delete(c);
+        const list = choices.filter((x) => chosen.has(x));
+        setAt(target, spec.key, list.length > 0 ? list : undefined);
+        this.host.changed();
+      });
+      return h('label', { class: 'ops-check' }, box, h('span', {}, label(c), h('span', { class: 'ops-key mono' }, ` ${c}`)));
+    });
+    return h(
+      'fieldset',
+      { class: 'ops-choice-set', 'data-path': path, 'data-testid': 'incident-set' },
+      h('legend', {}, this.label(spec)),
+      ...boxes,
+      this.errors(path, false),
     );
   }
 
@@ -225,6 +290,7 @@ export class IncidentRulesForm {
       setAt(target, spec.key, v);
       this.host.changed();
     };
+    if (spec.control === 'set') return this.choiceSet(target, path, spec, common);
     if (spec.control === 'bool') {
       const box = h('input', { type: 'checkbox', ...common });
       box.checked = value === true;

@@ -27,7 +27,21 @@ export interface DraftChange {
   new?: unknown;
 }
 
-/** Every path where `after` differs from `before`: objects key by key, anything else as one value. */
+/** The items of an array that all carry a distinct string `id` (an incident rule's signals), by id; otherwise null. */
+function byId(v: unknown): Map<string, unknown> | null {
+  if (!Array.isArray(v) || v.length === 0) return null;
+  const out = new Map<string, unknown>();
+  for (const item of v) {
+    if (!isObject(item) || typeof item.id !== 'string' || out.has(item.id)) return null;
+    out.set(item.id, item);
+  }
+  return out;
+}
+
+/**
+ * Every path where `after` differs from `before`: objects key by key, arrays of items with an `id`
+ * item by item (as the server's diff: a signal added or removed is one line), anything else as one value.
+ */
 export function draftChanges(before: unknown, after: unknown, path = ''): DraftChange[] {
   if (isObject(before) && isObject(after)) {
     const out: DraftChange[] = [];
@@ -37,6 +51,19 @@ export function draftChanges(before: unknown, after: unknown, path = ''): DraftC
       else if (!(k in before)) out.push({ path: p, change: 'added', new: after[k] });
       else out.push(...draftChanges(before[k], after[k], p));
     }
+    return out;
+  }
+  const a = byId(before);
+  const b = byId(after);
+  if (a && b) {
+    const out: DraftChange[] = [];
+    for (const [id, item] of a)
+      out.push(
+        ...(b.has(id)
+          ? draftChanges(item, b.get(id), `${path}.${id}`)
+          : [{ path: `${path}.${id}`, change: 'removed' as const, old: item }]),
+      );
+    for (const [id, item] of b) if (!a.has(id)) out.push({ path: `${path}.${id}`, change: 'added', new: item });
     return out;
   }
   return same(before, after) ? [] : [{ path, change: 'changed', old: before, new: after }];

@@ -13,6 +13,8 @@ export type SendOutcome =
 
 export interface ChannelSender {
   send(message: OutgoingMessage): Promise<SendOutcome>;
+  /** Several messages in one request, one outcome for all (webhooks with the channel's `batch` option). */
+  sendBatch?(messages: readonly OutgoingMessage[]): Promise<SendOutcome>;
   /** Closes pooled connections. */
   close(): Promise<void>;
 }

@@ -8,7 +8,8 @@ import https from 'node:https';
 import type { SendOutcome } from './channel-sender.ts';
 
 export interface HttpRequest {
-  url: string;
+  /** A URL, or one parsed before (a channel's, parsed once by `parseUrl`). */
+  url: string | URL;
   method: 'POST' | 'PUT' | 'GET';
   headers: Record<string, string>;
   body?: Buffer | string;
@@ -28,6 +29,15 @@ export function createAgents(sockets: number): HttpAgents {
   };
 }
 
+/** The URL parsed, or the text as given when it is not one (the request then fails with it quoted). */
+export function parseUrl(text: string): URL | string {
+  try {
+    return new URL(text);
+  } catch {
+    return text;
+  }
+}
+
 /** Bytes of an error answer kept for the delivery log. */
 const ERROR_BODY_BYTES = 512;
 
@@ -42,11 +52,9 @@ export function sendHttp(request: HttpRequest, agents: HttpAgents): Promise<Send
       clearTimeout(timer);
       resolve(outcome);
     };
-    let url: URL;
-    try {
-      url = new URL(request.url);
-    } catch {
-      done({ ok: false, retryable: false, error: `not a URL: ${JSON.stringify(request.url)}` });
+    const url = typeof request.url === 'string' ? parseUrl(request.url) : request.url;
+    if (typeof url === 'string') {
+      done({ ok: false, retryable: false, error: `not a URL: ${JSON.stringify(url)}` });
       return;
     }
     const secure = url.protocol === 'https:';

@@ -261,3 +261,62 @@ describe('notification dispatcher', () => {
     ]);
   });
 });
+
+/** A batching sender scripted per batch; records the batches. */
+class ScriptedBatchSender extends ScriptedSender {
+  readonly batches: string[][] = [];
+
+  constructor(private readonly batchScript: SendOutcome[]) {
+    super();
+  }
+
+  async sendBatch(messages: readonly OutgoingMessage[]): Promise<SendOutcome> {
+    this.batches.push(messages.map((m) => m.event.id));
+    return this.batchScript[Math.min(this.batches.length - 1, this.batchScript.length - 1)]!;
+  }
+}
+
+describe('batches (a webhook channel with `batch`)', () => {
+  it('retries each message of a failed batch on its own and logs every recipient', async () => {
+    const sender = new ScriptedBatchSender([{ ok: false, retryable: true, error: 'HTTP 503' }, { ok: true }]);
+    const { d, log } = dispatcher(sender, hookChannel({ batch: { maxEvents: 4 }, queue: { concurrency: 1 } }));
+    d.enqueue([1, 2, 3].map((n) => message(n)));
+    await d.drain();
+    expect(sender.calls).toEqual([]);
+    expect(sender.batches[0]).toEqual(['inc-1/opened', 'inc-2/opened', 'inc-3/opened']);
+    expect(sender.batches.flat().sort()).toEqual([
+      'inc-1/opened',
+      'inc-1/opened',
+      'inc-2/opened',
+      'inc-2/opened',
+      'inc-3/opened',
+      'inc-3/opened',
+    ]);
+    for (const n of [1, 2, 3]) {
+      expect(log.statuses(deliveryKey(`inc-${n}/opened`, 'role:operator', 'hook'))).toEqual(['queued', 'retrying', 'sent']);
+      expect(log.latest.get(deliveryKey(`inc-${n}/opened`, 'role:operator', 'hook'))).toMatchObject({ attempts: 2, lastError: 'HTTP 503' });
+    }
+    expect(d.stats().hook).toMatchObject({ sent: 3, attempts: 6, retried: 3 });
+  });
+
+  it('refuses every message of a refused batch, each a dead letter', async () => {
+    const sender = new ScriptedBatchSender([{ ok: false, retryable: false, error: 'HTTP 410' }]);
+    const { d } = dispatcher(sender, hookChannel({ batch: { maxEvents: 10 } }));
+    d.enqueue([1, 2].map((n) => message(n)));
+    await d.drain();
+    expect(sender.batches).toEqual([['inc-1/opened', 'inc-2/opened']]);
+    expect(d.deadLetters('hook').map((l) => [l.message.event.id, l.reason, l.error])).toEqual([
+      ['inc-1/opened', 'refused', 'HTTP 410'],
+      ['inc-2/opened', 'refused', 'HTTP 410'],
+    ]);
+  });
+
+  it('sends one message per request without the option', async () => {
+    const sender = new ScriptedBatchSender([{ ok: true }]);
+    const { d } = dispatcher(sender);
+    d.enqueue([1, 2].map((n) => message(n)));
+    await d.drain();
+    expect(sender.batches).toEqual([]);
+    expect(sender.calls.map((m) => m.event.id)).toEqual(['inc-1/opened', 'inc-2/opened']);
+  });
+});

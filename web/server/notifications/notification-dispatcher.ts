@@ -4,7 +4,10 @@
  * - `enqueue` never blocks or slows the caller (the twin, the ingest): it appends to the
  *   channel's bounded queue and returns; sending starts on a later turn of the event loop. A
  *   full queue sends the message to the channel's dead letters (`queue_full`) and counts it.
- * - Each channel sends at most `queue.concurrency` messages at once.
+ * - Each channel sends at most `queue.concurrency` messages at once; channels are independent
+ *   (no global limit), so a deep queue on one holds no slot of another. A webhook channel with
+ *   `batch` sends up to `batch.maxEvents` waiting messages in one request (docs/notifications.md
+ *   "Batches"), each still claimed, logged and retried on its own.
  * - Before the first attempt the recipients' idempotency keys (event, recipient, channel) are
  *   claimed; a recipient already claimed — by a retry, a replay of the same changes, another
  *   web node sharing the key store — is not sent to again.
@@ -26,6 +29,7 @@ import {
 import { retryDelayMs } from './backoff.ts';
 import type { ChannelSender, SendOutcome } from './channel-sender.ts';
 import type { DeliveryLog } from './delivery-log.ts';
+import { Fifo } from './fifo.ts';
 import type { IdempotencyKeys } from './idempotency-keys.ts';
 
 export interface DispatchChannel {
@@ -84,31 +88,6 @@ interface Pending {
   lastError: string;
 }
 
-/** A FIFO with O(1) take (an array with a moving head, compacted now and then). */
-class Fifo<T> {
-  private items: T[] = [];
-  private head = 0;
-
-  get length(): number {
-    return this.items.length - this.head;
-  }
-
-  push(item: T): void {
-    this.items.push(item);
-  }
-
-  take(): T | undefined {
-    if (this.head >= this.items.length) return undefined;
-    const item = this.items[this.head]!;
-    this.head++;
-    if (this.head > 1024 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
-    return item;
-  }
-}
-
 interface Lane {
   channel: NotifyChannel;
   sender: ChannelSender;
@@ -118,6 +97,8 @@ interface Lane {
   inFlight: number;
   waiting: Map<NodeJS.Timeout, Pending>;
   pumpScheduled: boolean;
+  /** A batching channel waiting for more messages to join its oldest (`batch.maxWaitMs`). */
+  batchTimer: NodeJS.Timeout | null;
   stats: Omit<ChannelStats, 'queued' | 'inFlight' | 'retrying'>;
   deadLetters: DeadLetter[];
   /** Senders replaced by a new configuration, closed once the sends they started are done. */
@@ -165,6 +146,7 @@ export class NotificationDispatcher {
       inFlight: 0,
       waiting: new Map(),
       pumpScheduled: false,
+      batchTimer: null,
       stats: { attempts: 0, sent: 0, failed: 0, dead: 0, dropped: 0, duplicates: 0, retried: 0 },
       deadLetters: [],
       retired: [],
@@ -188,6 +170,7 @@ export class NotificationDispatcher {
     for (const [id, lane] of this.lanes) {
       if (next.has(id)) continue;
       this.lanes.delete(id);
+      if (lane.batchTimer) clearTimeout(lane.batchTimer);
       for (const [timer, p] of lane.waiting) {
         clearTimeout(timer);
         this.bury(lane, p, 'dead', 'unknown_channel', `channel ${JSON.stringify(id)} was removed`);
@@ -353,6 +336,8 @@ export class NotificationDispatcher {
   async close(): Promise<void> {
     this.closed = true;
     for (const lane of this.lanes.values()) {
+      if (lane.batchTimer) clearTimeout(lane.batchTimer);
+      lane.batchTimer = null;
       for (const [timer, p] of lane.waiting) {
         clearTimeout(timer);
         this.bury(lane, p, 'dead', 'shutdown', p.lastError || 'the dispatcher closed');
@@ -379,11 +364,18 @@ export class NotificationDispatcher {
   }
 
   private pump(lane: Lane): void {
+    const batch = lane.channel.kind === 'webhook' && lane.sender.sendBatch ? lane.channel.batch : undefined;
     while (lane.inFlight < lane.channel.queue.concurrency) {
-      const p = lane.ready.shift() ?? lane.queue.take();
-      if (!p) break;
+      if (batch && this.waitForBatch(lane, batch)) break;
+      const group: Pending[] = [];
+      for (let n = batch?.maxEvents ?? 1; n > 0; n--) {
+        const p = lane.ready.shift() ?? lane.queue.take();
+        if (!p) break;
+        group.push(p);
+      }
+      if (group.length === 0) break;
       lane.inFlight++;
-      void this.attempt(lane, p).finally(() => {
+      void (batch ? this.attemptBatch(lane, group) : this.attempt(lane, group[0]!)).finally(() => {
         lane.inFlight--;
         this.closeRetired(lane);
         this.pump(lane);
@@ -392,33 +384,89 @@ export class NotificationDispatcher {
     }
   }
 
-  private async attempt(lane: Lane, p: Pending): Promise<void> {
-    if (!p.claimed) {
-      const keys = p.recipients.map((r) => deliveryKey(p.message.event.id, r.id, lane.channel.id));
-      let claimed: boolean[];
-      try {
-        claimed = await this.options.keys.claim(keys);
-      } catch (e) {
-        p.attempts++;
-        lane.stats.attempts++;
-        return this.failed(lane, p, { ok: false, retryable: true, error: `idempotency keys unavailable: ${(e as Error).message}` });
-      }
-      const fresh = p.recipients.filter((_, i) => claimed[i]);
-      lane.stats.duplicates += p.recipients.length - fresh.length;
-      if (fresh.length === 0) return;
-      p.recipients = fresh;
-      p.claimed = true;
-      this.log(lane.channel.id, p, 'queued', null);
+  /**
+   * Whether a batching channel holds its messages back a little: fewer than `maxEvents` wait and
+   * the oldest has waited less than `maxWaitMs` (a timer then pumps once it has). Retries never wait.
+   */
+  private waitForBatch(lane: Lane, batch: { maxEvents: number; maxWaitMs: number }): boolean {
+    if (batch.maxWaitMs === 0 || lane.ready.length > 0 || lane.queue.length >= batch.maxEvents) return false;
+    const oldest = lane.queue.peek();
+    if (!oldest || this.closed) return false;
+    const wait = oldest.queuedAt + batch.maxWaitMs - this.now();
+    if (wait <= 0) return false;
+    if (!lane.batchTimer)
+      lane.batchTimer = setTimeout(() => {
+        lane.batchTimer = null;
+        this.pump(lane);
+      }, wait);
+    return true;
+  }
+
+  /** Claims the recipients' keys before the first attempt; false when there is nothing (left) to send. */
+  private async claim(lane: Lane, p: Pending): Promise<boolean> {
+    if (p.claimed) return true;
+    const keys = p.recipients.map((r) => deliveryKey(p.message.event.id, r.id, lane.channel.id));
+    let claimed: boolean[];
+    try {
+      claimed = await this.options.keys.claim(keys);
+    } catch (e) {
+      p.attempts++;
+      lane.stats.attempts++;
+      this.failed(lane, p, { ok: false, retryable: true, error: `idempotency keys unavailable: ${(e as Error).message}` });
+      return false;
     }
+    const fresh = p.recipients.filter((_, i) => claimed[i]);
+    lane.stats.duplicates += p.recipients.length - fresh.length;
+    if (fresh.length === 0) return false;
+    p.recipients = fresh;
+    p.claimed = true;
+    this.log(lane.channel.id, p, 'queued', null);
+    return true;
+  }
+
+  private messageOf(p: Pending): OutgoingMessage {
+    return p.recipients === p.message.recipients ? p.message : { ...p.message, recipients: p.recipients };
+  }
+
+  /**
+   * One request for several messages (a batching webhook): each keeps its own keys, attempts,
+   * delivery log rows and retries; a failed batch's messages are retried each on its own backoff
+   * (and may travel in another batch: a receiver drops a repeat by the message's `id`).
+   */
+  private async attemptBatch(lane: Lane, group: Pending[]): Promise<void> {
+    const claimed = await Promise.all(group.map((p) => this.claim(lane, p)));
+    const sending = group.filter((_, i) => claimed[i]);
+    if (sending.length === 0) return;
+    for (const p of sending) p.attempts++;
+    lane.stats.attempts += sending.length;
+    let outcome: SendOutcome;
+    try {
+      outcome = await lane.sender.sendBatch!(sending.map((p) => this.messageOf(p)));
+    } catch (e) {
+      outcome = { ok: false, retryable: true, error: (e as Error).message };
+    }
+    for (const p of sending) this.settle(lane, p, outcome);
+  }
+
+  private async attempt(lane: Lane, p: Pending): Promise<void> {
+    if (!(await this.claim(lane, p))) return;
     p.attempts++;
     lane.stats.attempts++;
     let outcome: SendOutcome;
     try {
-      outcome = await lane.sender.send(p.recipients === p.message.recipients ? p.message : { ...p.message, recipients: p.recipients });
+      outcome = await lane.sender.send(this.messageOf(p));
     } catch (e) {
       outcome = { ok: false, retryable: true, error: (e as Error).message };
     }
-    if (!outcome.ok) return this.failed(lane, p, outcome);
+    this.settle(lane, p, outcome);
+  }
+
+  /** What an attempt's outcome makes of the message: sent, refused for some recipients, retried or dead. */
+  private settle(lane: Lane, p: Pending, outcome: SendOutcome): void {
+    if (!outcome.ok) {
+      this.failed(lane, p, outcome);
+      return;
+    }
     const refused = new Map((outcome.rejected ?? []).map((r) => [r.recipientId, r.error]));
     const sent = p.recipients.filter((r) => !refused.has(r.id));
     if (sent.length > 0) {

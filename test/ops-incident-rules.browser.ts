@@ -1,0 +1,136 @@
+/**
+ * The incident rules form on the operations page (docs/rules.md "In the running product"), in
+ * real Chromium on the running product (`citytwin all`, embedded broker and ClickHouse): an
+ * admin adds an evidence signal (its id, its sensor kinds as check boxes), sees the server's
+ * refusal next to the field it names and nothing saved, completes it and saves it as a version,
+ * then removes another signal and saves again — each version read back through the API.
+ * Screenshots at 1920×1080 and 390×844 go to /tmp/ops-console/ops-incident-signals-*.png.
+ */
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningCityTwin } from '../bin/runtime.ts';
+import { call, login, TEST_ADMIN_PASSWORD } from './support/auth.ts';
+import { collectErrors, launchChromium, saveScreenshot } from './support/browser.ts';
+import { tempDir } from './support/fixtures.ts';
+import { startTestCity } from './support/test-city.ts';
+
+import type {} from '../web/client/ops/ops-main.ts'; // declares window.__ops
+import type {} from '../web/client/test-hooks.ts'; // declares window.__citytwin
+
+const dir = tempDir('ops-incident-rules-browser');
+let app: RunningCityTwin;
+let base: string;
+let browser: Browser;
+let admin: string;
+
+beforeAll(async () => {
+  app = await startTestCity(dir.path);
+  base = app.url!;
+  browser = await launchChromium();
+  admin = await login(base, 'admin', TEST_ADMIN_PASSWORD);
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+  dir.remove();
+});
+
+const signals = (page: Page) => page.locator('[data-testid="incident-signal"]');
+const input = (page: Page, path: string) => page.locator(`[data-testid="incident-input"][data-path="rules.waterlogging.${path}"]`);
+
+/** The paths listed among the changes before saving. */
+const pendingPaths = (page: Page) =>
+  page.locator('[data-testid="rules-pending-change"]').evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.path));
+
+async function apply(page: Page, reason: string): Promise<void> {
+  await page.getByTestId('rules-reason').fill(reason);
+  await page.getByTestId('rules-apply').click();
+}
+
+describe('incident rules: signals through the form', () => {
+  let page: Page;
+  let errors: string[];
+
+  beforeAll(async () => {
+    page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
+    errors = collectErrors(page);
+    await page.goto(base);
+    await page.getByTestId('login-username').fill('admin');
+    await page.getByTestId('login-password').fill(TEST_ADMIN_PASSWORD);
+    await page.getByTestId('login-submit').click();
+    await page.waitForFunction(() => window.__citytwin?.ready === true, undefined, { timeout: 30_000 });
+    await page.goto(new URL('ops.html#rules', base).href);
+    await page.waitForFunction(() => window.__ops?.ready === true, undefined, { timeout: 30_000 });
+    await page.evaluate(() => window.__ops!.loaded());
+    await page.getByTestId('rules-scope').selectOption('incidents');
+    await page.getByTestId('incident-type').waitFor();
+    await page.getByTestId('incident-type').selectOption('waterlogging');
+  }, 60_000);
+
+  afterAll(async () => {
+    await page?.close();
+  });
+
+  it('adds a signal, shows the refusal at the field it names, then saves it as a version', async () => {
+    const before = await signals(page).count();
+    expect(before).toBe(7);
+    await page.getByTestId('incident-signal-add').click();
+    expect(await signals(page).count()).toBe(before + 1);
+    const added = `signals.${before}`;
+    expect(await input(page, `${added}.id`).inputValue()).toBe('signal_8');
+    await input(page, `${added}.id`).fill('river_rise');
+    // Among the changes before saving, by the signal's id (the diff takes signals item by item).
+    await expect.poll(() => pendingPaths(page)).toContain('rules.waterlogging.signals.river_rise');
+
+    // A sensor alarm without its sensor kinds: refused, the reason under the kinds' check boxes.
+    await apply(page, '增加河道水位信号');
+    const error = page.locator(`[data-testid="incident-field-error"][data-path="rules.waterlogging.${added}.sensorKinds"]`);
+    await expect.poll(() => error.count()).toBe(1);
+    expect(await error.innerText()).toContain('sensor_alarm needs sensorKinds');
+    expect((await call(base, admin, 'GET', '/api/rules/incidents/versions')).body.versions).toEqual([]);
+
+    const kinds = page.locator(`[data-testid="incident-set"][data-path="rules.waterlogging.${added}.sensorKinds"]`);
+    await kinds.locator('[data-choice="river_level"]').check();
+    await input(page, `${added}.weight`).fill('0.35');
+    await apply(page, '增加河道水位信号');
+    await expect.poll(() => page.getByTestId('rules-apply-message').innerText()).toBe('已保存为第 1 版并立即生效。');
+    const saved = (await call(base, admin, 'GET', '/api/rules/incidents')).body.ruleSet.rules.waterlogging;
+    expect(saved.signals).toHaveLength(8);
+    expect(saved.signals[7]).toMatchObject({
+      id: 'river_rise',
+      evidence: 'sensor_alarm',
+      sensorKinds: ['river_level'],
+      minLevel: 'alarm',
+      family: 'sensor',
+      weight: 0.35,
+      canOpen: false,
+    });
+    await page.setViewportSize({ width: 1920, height: 1080 });
+    await saveScreenshot(page, '/tmp/ops-console/ops-incident-signals-1920x1080.png');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await saveScreenshot(page, '/tmp/ops-console/ops-incident-signals-390x844.png');
+    await page.setViewportSize({ width: 1920, height: 1080 });
+  });
+
+  it('removes a signal and saves the rule without it', async () => {
+    await page.locator('[data-testid="incident-signal"][data-signal-id="camera"] [data-testid="incident-signal-remove"]').click();
+    expect(await page.locator('[data-testid="incident-signal"][data-signal-id="camera"]').count()).toBe(0);
+    await expect.poll(() => pendingPaths(page)).toContain('rules.waterlogging.signals.camera');
+    await apply(page, '摄像头信号停用');
+    await expect.poll(() => page.getByTestId('rules-apply-message').innerText()).toBe('已保存为第 2 版并立即生效。');
+    const saved = (await call(base, admin, 'GET', '/api/rules/incidents')).body.ruleSet.rules.waterlogging;
+    expect(saved.signals.map((s: { id: string }) => s.id)).toEqual([
+      'water_level',
+      'heavy_rain',
+      'slow_traffic',
+      'hotline',
+      'hotline_stalled_car',
+      'manual',
+      'river_rise',
+    ]);
+    // The refusal the first test asked for (the signal without sensor kinds) is the only error.
+    expect(errors.filter((e) => !e.includes('status of 400 (Bad Request)'))).toEqual([]);
+    expect(errors.filter((e) => e.includes('status of 400 (Bad Request)'))).toHaveLength(1);
+  });
+});
