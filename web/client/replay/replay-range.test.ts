@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { estimateExportBytes, exportFileName, formatBytes, presetRange, rangeInputValue, rangeZoneLabel, readRangeInputs } from './replay-range.ts';
+import {
+  estimateExportBytes,
+  exportFileName,
+  formatBytes,
+  presetRange,
+  rangeInputValue,
+  rangeZoneLabel,
+  readRangeInputs,
+} from './replay-range.ts';
 
 const SH = 'Asia/Shanghai';
 // 2026-12-05 08:00 in Wuhan is 00:00 UTC.
@@ -14,7 +22,11 @@ describe('the replay range as typed and picked', () => {
 
   it('reads them back on the city clocks and says which value is wrong', () => {
     expect(readRangeInputs('2026-12-05 08:00', '2026-12-05 09:00:00', SH)).toEqual({ ok: true, from: EIGHT, to: EIGHT + 3600_000 });
-    expect(readRangeInputs('12/05/2026, 8:00 AM', '2026-12-05 09:00', SH)).toEqual({ ok: false, problem: 'time', value: '12/05/2026, 8:00 AM' });
+    expect(readRangeInputs('12/05/2026, 8:00 AM', '2026-12-05 09:00', SH)).toEqual({
+      ok: false,
+      problem: 'time',
+      value: '12/05/2026, 8:00 AM',
+    });
     expect(readRangeInputs('2026-12-05 08:00', '2026-12-05 25:00', SH)).toEqual({ ok: false, problem: 'time', value: '2026-12-05 25:00' });
     expect(readRangeInputs('2026-12-05 09:00', '2026-12-05 08:00', SH)).toEqual({
       ok: false,

@@ -66,9 +66,10 @@ export function exportFileName(cityId: string, from: number, to: number, zone: s
 }
 
 /**
- * Bytes per exported reading, measured on exports of the test city: a CSV row
+ * Bytes per exported reading: a CSV row
  * (`"s-00012","water_level","internal","water_level_cm","2026-12-05T00:00:00.000Z",1764892800000,8.52`)
- * is 85–100 bytes; Parquet compresses the same rows to about a tenth.
+ * is 90–100 bytes (test/replay-ux.browser.ts checks an export's bytes per row lie in 80–110);
+ * Parquet's is taken as a tenth of that (not measured: an estimate).
  */
 export const EXPORT_BYTES_PER_ROW = { csv: 95, parquet: 10 } as const;
 

@@ -19,7 +19,14 @@ export interface ReplayTopBarActions {
   viewReport(incidentId: string): void;
 }
 
-const INPUT = { type: 'text', class: 'rp-time mono', inputmode: 'numeric', spellcheck: 'false', autocomplete: 'off', placeholder: 'YYYY-MM-DD HH:mm' };
+const INPUT = {
+  type: 'text',
+  class: 'rp-time mono',
+  inputmode: 'numeric',
+  spellcheck: 'false',
+  autocomplete: 'off',
+  placeholder: 'YYYY-MM-DD HH:mm',
+};
 
 export class ReplayTopBar implements Panel<ReplayState> {
   private readonly fromInput = h('input', { ...INPUT, 'data-testid': 'replay-from' });
@@ -139,7 +146,10 @@ export class ReplayTopBar implements Panel<ReplayState> {
       return;
     }
     const offset = rangeZoneLabel(Date.now(), zone);
-    setText(this.errorEl, r.problem === 'time' ? t('replay.badTime', { value: r.value, offset }) : t('replay.badOrder', { from: r.from, to: r.to }));
+    setText(
+      this.errorEl,
+      r.problem === 'time' ? t('replay.badTime', { value: r.value, offset }) : t('replay.badOrder', { from: r.from, to: r.to }),
+    );
     this.errorEl.hidden = false;
   }
 
@@ -156,8 +166,20 @@ export class ReplayTopBar implements Panel<ReplayState> {
       view.addEventListener('click', () => this.actions.viewReport(incidentId));
       const lang = getLanguage();
       parts.push(view);
-      parts.push(h('a', { class: 'rp-link', href: reportUrl(incidentId, 'html', lang), download: '', 'data-testid': 'replay-report-html' }, t('replay.reportHtml')));
-      parts.push(h('a', { class: 'rp-link', href: reportUrl(incidentId, 'md', lang), download: '', 'data-testid': 'replay-report-md' }, t('replay.reportMd')));
+      parts.push(
+        h(
+          'a',
+          { class: 'rp-link', href: reportUrl(incidentId, 'html', lang), download: '', 'data-testid': 'replay-report-html' },
+          t('replay.reportHtml'),
+        ),
+      );
+      parts.push(
+        h(
+          'a',
+          { class: 'rp-link', href: reportUrl(incidentId, 'md', lang), download: '', 'data-testid': 'replay-report-md' },
+          t('replay.reportMd'),
+        ),
+      );
     }
     replaceChildren(this.reportBox, ...parts);
     const ex: Node[] = [];
@@ -171,7 +193,13 @@ export class ReplayTopBar implements Panel<ReplayState> {
   }
 
   /** A button exporting the range (`classes`: a classification, or every one cleared). */
-  private exportButton(state: ReplayState, classes: string | null, label: string, testId: string, format: 'csv' | 'parquet' = 'csv'): HTMLElement {
+  private exportButton(
+    state: ReplayState,
+    classes: string | null,
+    label: string,
+    testId: string,
+    format: 'csv' | 'parquet' = 'csv',
+  ): HTMLElement {
     const b = h('button', { type: 'button', class: 'rp-button rp-export', 'data-testid': testId }, label);
     b.addEventListener('click', () => {
       const range = state.range;
@@ -179,7 +207,12 @@ export class ReplayTopBar implements Panel<ReplayState> {
       const q = `from=${range.from}&to=${range.to}${format === 'parquet' ? '&format=parquet' : ''}${classes ? `&classes=${classes}` : ''}`;
       const rows = state.events ? state.events.coverage.counts.reduce((a, n) => a + n, 0) : 0;
       const name = exportFileName(this.cityId, range.from, range.to, shownTimeZone(), format);
-      this.exports.request({ url: `/api/replay/export?${q}`, name: classes ? name.replace(/(\.\w+)$/, `-${classes}$1`) : name, format, rows });
+      this.exports.request({
+        url: `/api/replay/export?${q}`,
+        name: classes ? name.replace(/(\.\w+)$/, `-${classes}$1`) : name,
+        format,
+        rows,
+      });
     });
     return b;
   }

@@ -25,7 +25,15 @@ export class ReportDialog {
   readonly el = h(
     'dialog',
     { class: 'rp-dialog', 'data-testid': 'replay-report-dialog' },
-    h('header', { class: 'rp-dialog-head' }, this.titleEl, this.langBox, this.downloads, h('span', { class: 'rp-spacer' }), this.closeButton),
+    h(
+      'header',
+      { class: 'rp-dialog-head' },
+      this.titleEl,
+      this.langBox,
+      this.downloads,
+      h('span', { class: 'rp-spacer' }),
+      this.closeButton,
+    ),
     this.status,
     this.frame,
   );
@@ -72,15 +80,27 @@ export class ReportDialog {
     setText(this.titleEl, t('replay.reportTitle', { id: this.incidentId }));
     setText(this.closeButton, t('replay.close'));
     const langButton = (lang: ReportLang, label: string): HTMLElement => {
-      const b = h('button', { type: 'button', class: 'rp-button', 'data-testid': `replay-report-lang-${lang}`, 'aria-pressed': String(lang === this.lang) }, label);
+      const b = h(
+        'button',
+        { type: 'button', class: 'rp-button', 'data-testid': `replay-report-lang-${lang}`, 'aria-pressed': String(lang === this.lang) },
+        label,
+      );
       b.addEventListener('click', () => void this.show(lang));
       return b;
     };
     replaceChildren(this.langBox, langButton('zh', '中文'), langButton('en', 'English'));
     replaceChildren(
       this.downloads,
-      h('a', { class: 'rp-link', href: reportUrl(this.incidentId, 'html', this.lang), download: '', 'data-testid': 'replay-report-dialog-html' }, t('replay.reportHtml')),
-      h('a', { class: 'rp-link', href: reportUrl(this.incidentId, 'md', this.lang), download: '', 'data-testid': 'replay-report-dialog-md' }, t('replay.reportMd')),
+      h(
+        'a',
+        { class: 'rp-link', href: reportUrl(this.incidentId, 'html', this.lang), download: '', 'data-testid': 'replay-report-dialog-html' },
+        t('replay.reportHtml'),
+      ),
+      h(
+        'a',
+        { class: 'rp-link', href: reportUrl(this.incidentId, 'md', this.lang), download: '', 'data-testid': 'replay-report-dialog-md' },
+        t('replay.reportMd'),
+      ),
     );
   }
 }
