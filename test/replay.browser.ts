@@ -158,6 +158,10 @@ describe('the replay console', () => {
   it('plays: frames are applied and the playhead moves', async () => {
     await page.getByTestId('replay-speed').selectOption('300');
     await page.waitForFunction(() => window.__citytwinReplay?.loading() === false);
+    // Opened for the incident, the playhead is at its opening (the end of this range): play from the start.
+    const { from } = await hook<{ from: number; to: number }>('range()');
+    await page.evaluate((t) => window.__citytwinReplay!.seek(t), from);
+    await page.waitForFunction(() => window.__citytwinReplay?.loading() === false);
     const before = await hook<number>('playhead()');
     await page.getByTestId('replay-play').click();
     await page.waitForFunction(

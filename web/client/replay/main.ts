@@ -24,6 +24,7 @@ import { requireElement } from '../ui/dom.ts';
 import { incidentsAt } from './playback.ts';
 import { ReplayActionList } from './replay-action-list.ts';
 import { fetchReportRange } from './replay-api.ts';
+import { ReportDialog } from './report-dialog.ts';
 import { ReplayControls } from './replay-controls.ts';
 import { replayLayersAt } from './replay-layers.ts';
 import { ReplayPlayer } from './replay-player.ts';
@@ -52,6 +53,11 @@ interface ReplayHooks {
   incidentIds(): string[];
   actionCount(): number;
   loading(): boolean;
+  buffering(): boolean;
+  loadedUntil(): number | null;
+  focusedIncident(): string | null;
+  mapCenter(): { lng: number; lat: number; zoom: number; moving: boolean };
+  setExportWarnBytes(bytes: number): void;
   language(): string;
   setLanguage(l: 'zh' | 'en'): void;
 }
@@ -62,14 +68,39 @@ declare global {
   }
 }
 
-/** The range to load first: the incident's, else `from`/`to` of the address, else the last hour. */
-async function firstRange(params: URLSearchParams, incidentId: string | null): Promise<{ from: number; to: number }> {
-  if (incidentId) return (await fetchReportRange(incidentId)).range;
+/** What to load first: the range, where the playhead starts, the incident to focus on. */
+interface FirstLoad {
+  range: { from: number; to: number };
+  start?: number;
+  focus?: NonNullable<ReplayState['focus']>;
+}
+
+/**
+ * The range to load first: the incident's (the playhead at its opening, the map on it), else
+ * `from`/`to` of the address, else the last hour.
+ */
+async function firstLoad(params: URLSearchParams, incidentId: string | null): Promise<FirstLoad> {
+  if (incidentId) {
+    const { range, incident } = await fetchReportRange(incidentId);
+    const focus = { id: incident.id, lng: incident.lng, lat: incident.lat, openedAt: incident.openedAt };
+    return { range, start: Math.min(range.to, Math.max(range.from, incident.openedAt)), focus };
+  }
   const from = parseTime(params.get('from'));
   const to = parseTime(params.get('to'));
-  if (from !== null && to !== null && to > from) return { from, to };
+  if (from !== null && to !== null && to > from) return { range: { from, to } };
   const end = Math.floor(Date.now() / 60_000) * 60_000;
-  return { from: end - 3600_000, to: end };
+  return { range: { from: end - 3600_000, to: end } };
+}
+
+/** Zoom the map flies to for the incident replayed (at least). */
+const FOCUS_ZOOM = 15;
+
+/** Focus on the incident: remembered (highlighted), its span offered as a preset, the map flown to it. */
+function focusIncident(map: ReturnType<typeof createCityMap>, state: ReplayState, first: FirstLoad): void {
+  if (!first.focus) return;
+  state.focus = first.focus;
+  state.incidentSpan = first.range;
+  map.flyTo({ center: [first.focus.lng, first.focus.lat], zoom: Math.max(map.getZoom(), FOCUS_ZOOM), duration: 1200 });
 }
 
 /** Loads the base map once the map has loaded; the page is ready when the map is idle on it. */
@@ -109,11 +140,31 @@ function runClock(player: ReplayPlayer): void {
 export function start(permissions: string[]): void {
   void loadCityInfo().then((city) => {
     showTimesIn(city?.timezone ?? null);
-    startPlayer(permissions);
+    startPlayer(permissions, city?.id ?? 'city');
   });
 }
 
-function startPlayer(permissions: string[]): void {
+/** The page's panels: the top bar (range, report, export), the action list, the controls. */
+function addPanels(app: HTMLElement, player: ReplayPlayer, load: (from: number, to: number) => void, cityId: string) {
+  const panels = new PanelSet<ReplayState>();
+  const report = new ReportDialog();
+  app.append(report.el);
+  const top = panels.add(new ReplayTopBar({ load, viewReport: (id) => report.open(id) }, cityId), app);
+  panels.add(new ReplayActionList((at) => void player.seek(at, false, 'after')), app);
+  const controls = panels.add(
+    new ReplayControls({
+      togglePlay: () => player.setPlaying(!player.state.playing),
+      step: () => void player.step(),
+      stepBack: () => player.stepBack(),
+      setSpeed: (speed) => void player.setSpeed(speed),
+      seek: (time, snap) => void player.seek(time, false, snap),
+    }),
+    app,
+  );
+  return { panels, top, controls };
+}
+
+function startPlayer(permissions: string[], cityId: string): void {
   publishStateColors();
   const params = new URLSearchParams(window.location.search);
   const app = requireElement(document, '#app');
@@ -126,45 +177,31 @@ function startPlayer(permissions: string[]): void {
     { kinds: new Uint8Array(KIND_SLOTS).fill(1), states: new Uint8Array(STATE_COUNT).fill(1) },
     { onHover: () => undefined, onSelect: () => undefined },
   );
-
-  const panels = new PanelSet<ReplayState>();
   const redraw = (): void => {
-    panels.render(state);
+    ui.panels.render(state);
     overlay.setExtraLayers(replayLayersAt(state, store, overlay.radiusScale, state.playhead));
   };
   const player = new ReplayPlayer({
     state,
     store,
-    changed: redraw,
+    changed: () => redraw(),
     tableChanged: () => overlay.invalidate(),
-    failed: (reason) => controls.fail(reason),
+    failed: (reason) => ui.controls.fail(reason),
   });
-  const load = (from: number, to: number): Promise<void> => {
+  const load = (from: number, to: number, start?: number): Promise<void> => {
     if (!state.incidentId) {
       const url = new URL(window.location.href);
       url.searchParams.set('from', String(from));
       url.searchParams.set('to', String(to));
       window.history.replaceState(null, '', url);
     }
-    return player.load(from, to);
+    return player.load(from, to, start);
   };
-  panels.add(new ReplayTopBar((from, to) => void load(from, to)), app);
-  panels.add(new ReplayActionList((at) => void player.seek(at, false, 'after')), app);
-  const controls = panels.add(
-    new ReplayControls({
-      togglePlay: () => player.setPlaying(!state.playing),
-      step: () => void player.step(),
-      stepBack: () => player.stepBack(),
-      setSpeed: (speed) => void player.setSpeed(speed),
-      seek: (time, snap) => void player.seek(time, false, snap),
-    }),
-    app,
-  );
-
+  const ui = addPanels(app, player, (from, to) => void load(from, to), cityId);
   const renderLabels = (): void => {
     document.documentElement.lang = getLanguage() === 'zh' ? 'zh-CN' : 'en';
     document.title = `CityTwin · ${t('replay.title')}`;
-    panels.renderLabels();
+    ui.panels.renderLabels();
     redraw();
   };
   onLanguageChange((lang) => {
@@ -174,15 +211,27 @@ function startPlayer(permissions: string[]): void {
   runClock(player);
   loadReplayBasemap(map, state);
   renderLabels();
-  void firstRange(params, state.incidentId).then(
-    (r) => load(r.from, r.to),
-    (err: unknown) => controls.fail(err instanceof Error ? err.message : String(err)),
+  void firstLoad(params, state.incidentId).then(
+    (first) => {
+      focusIncident(map, state, first);
+      return load(first.range.from, first.range.to, first.start);
+    },
+    (err: unknown) => ui.controls.fail(err instanceof Error ? err.message : String(err)),
   );
-  installHooks(state, store, overlay, player);
+  installHooks({ state, store, overlay, player, map, top: ui.top });
+}
+
+interface HookParts {
+  state: ReplayState;
+  store: SensorStore;
+  overlay: SensorOverlay;
+  player: ReplayPlayer;
+  map: ReturnType<typeof createCityMap>;
+  top: ReplayTopBar;
 }
 
 /** `window.__citytwinReplay`: what the tests read and drive. */
-function installHooks(state: ReplayState, store: SensorStore, overlay: SensorOverlay, player: ReplayPlayer): void {
+function installHooks({ state, store, overlay, player, map, top }: HookParts): void {
   window.__citytwinReplay = {
     get ready() {
       return state.mapReady && !state.loading && store.count >= 0 && state.events !== null;
@@ -212,6 +261,16 @@ function installHooks(state: ReplayState, store: SensorStore, overlay: SensorOve
     incidentIds: () => (state.events ? incidentsAt(state.events, state.playhead).map((i) => i.id) : []),
     actionCount: () => state.events?.actions.length ?? 0,
     loading: () => state.loading,
+    buffering: () => state.buffering,
+    loadedUntil: () => state.queue.loadedUntil,
+    focusedIncident: () => state.focus?.id ?? null,
+    mapCenter: () => {
+      const c = map.getCenter();
+      return { lng: c.lng, lat: c.lat, zoom: map.getZoom(), moving: map.isMoving() };
+    },
+    setExportWarnBytes: (bytes) => {
+      top.exports.warnBytes = bytes;
+    },
     language: () => getLanguage(),
     setLanguage: (l) => setLanguage(l),
   };

@@ -94,4 +94,8 @@ export class FrameQueue {
   }
 }
 
-export const SPEEDS = [1, 2, 5, 10, 30, 60, 120, 300, 600, 1000] as const;
+/** The speeds offered; the server takes 1×–{@link MAX_SPEED}× (`GET /api/replay/frames?speed=`). */
+export const SPEEDS = [1, 2, 5, 10, 30, 60, 100, 120, 300, 600, 1000] as const;
+
+/** The fastest speed the server plays (its frames route refuses more). */
+export const MAX_SPEED = 1000;

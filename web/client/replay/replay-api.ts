@@ -53,6 +53,7 @@ export function fetchEvents(from: number, to: number): Promise<RangeEvents> {
   return get<RangeEvents>(`/api/replay/events?from=${Math.round(from)}&to=${Math.round(to)}`);
 }
 
-export function fetchReportRange(incidentId: string): Promise<{ range: { from: number; to: number } }> {
+/** The incident's proposed range and the incident as the caller's clearance sees it (the report's JSON form). */
+export function fetchReportRange(incidentId: string): Promise<{ range: { from: number; to: number }; incident: IncidentView }> {
   return get(`/api/replay/incidents/${encodeURIComponent(incidentId)}/report`);
 }

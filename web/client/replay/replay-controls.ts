@@ -10,9 +10,9 @@ import { actionWhatLabel } from '../i18n/action-labels.ts';
 import { formatDateTime } from '../i18n/format.ts';
 import { t } from '../i18n/language.ts';
 import { h, replaceChildren, setText } from '../ui/dom.ts';
-import { incidentsAt, SPEEDS, unitStatusAt } from './playback.ts';
+import { incidentsAt, MAX_SPEED, SPEEDS, unitStatusAt } from './playback.ts';
 import type { RangeEvents } from './replay-api.ts';
-import { fractionOf, gridOrigin, stepLabel, type ReplayState } from './replay-state.ts';
+import { bufferProgress, fractionOf, gridOrigin, stepLabel, type ReplayState } from './replay-state.ts';
 
 /** What the controls ask the player to do. */
 export interface ReplayControlActions {
@@ -106,6 +106,7 @@ export class ReplayControls implements Panel<ReplayState> {
     setText(this.stepButton, `${t('replay.step')} ›`);
     setText(this.backButton, `‹ ${t('replay.stepBack')}`);
     setText(this.gapNote, t('replay.gapLegend'));
+    this.speedSelect.title = t('replay.speedLimit', { max: MAX_SPEED });
     this.coverageEl.title = t('replay.coverage');
     if (this.last) {
       this.drawnEvents = null;
@@ -145,12 +146,16 @@ export class ReplayControls implements Panel<ReplayState> {
     );
     if (state.loading) this.failure = null;
     if (this.failure !== null) return;
+    this.drawProgress(state);
+  }
+
+  /** Loading (parts done), buffering (frames ahead) or loaded: "loaded" only when nothing is awaited. */
+  private drawProgress(state: ReplayState): void {
     const { done, total } = state.loadParts;
-    setText(
-      this.progressEl,
-      state.loading ? t('replay.loading', { pct: total ? Math.round((done / total) * 100) : 0 }) : t('replay.loaded'),
-    );
-    this.progressEl.dataset.loading = state.loading ? '1' : '0';
+    if (state.loading) setText(this.progressEl, t('replay.loading', { pct: total ? Math.round((done / total) * 100) : 0 }));
+    else if (state.buffering) setText(this.progressEl, t('replay.buffering', { pct: bufferProgress(state) }));
+    else setText(this.progressEl, t('replay.loaded'));
+    this.progressEl.dataset.loading = state.loading ? '1' : state.buffering ? 'buffering' : '0';
   }
 
   private drawCoverage(state: ReplayState): void {

@@ -35,7 +35,24 @@ export function replayLayersAt(state: ReplayState, store: SensorStore, zoomScale
       getLineColor: [170, 180, 195, 200],
     }),
   );
-  layers.push(...incidentLayers(incidentsAt(events, time), null, zoomScale));
+  layers.push(...incidentLayers(incidentsAt(events, time), state.focus?.id ?? null, zoomScale));
+  // The incident the page was opened for: a white ring where it is, before it opened too.
+  if (state.focus)
+    layers.push(
+      new ScatterplotLayer<NonNullable<ReplayState['focus']>>({
+        id: 'replay-focus',
+        data: [state.focus],
+        getPosition: (f) => [f.lng, f.lat],
+        radiusUnits: 'pixels',
+        lineWidthUnits: 'pixels',
+        getRadius: 30 * Math.max(1, zoomScale * 0.8),
+        getLineWidth: 2.5,
+        stroked: true,
+        filled: false,
+        getLineColor: [255, 255, 255, 230],
+        updateTriggers: { getRadius: zoomScale },
+      }),
+    );
   const window = TRAIL_STEPS * Math.max(state.lastStep, 5000);
   const trails = events.units.map((u) => ({ id: u.id, kind: u.kind, path: unitTrail(u, time, window) })).filter((x) => x.path.length > 1);
   layers.push(

@@ -7,7 +7,7 @@
 import { snapToGrid, snapUpToGrid } from '../../shared/replay-protocol.ts';
 import type { SensorStore } from '../stream/sensor-store.ts';
 import { fetchEvents, fetchFrames, fetchKeyframe } from './replay-api.ts';
-import type { ReplayState } from './replay-state.ts';
+import { RESUME_FRAMES, type ReplayState } from './replay-state.ts';
 
 /** Frames per chunk request (the server caps a request at 600). */
 const CHUNK_FRAMES = 120;
@@ -37,18 +37,23 @@ export class ReplayPlayer {
 
   constructor(private readonly parts: ReplayPlayerParts) {}
 
-  /** Loads a range: its events, then the keyframe at its start and the first frames. */
-  async load(from: number, to: number): Promise<void> {
+  get state(): ReplayState {
+    return this.parts.state;
+  }
+
+  /** Loads a range: its events, then the keyframe at its start (or at `start`: the grid point at or after it) and the first frames. */
+  async load(from: number, to: number, start?: number): Promise<void> {
     const s = this.parts.state;
     s.range = { from, to };
     s.loading = true;
+    s.buffering = false;
     s.loadParts = { done: 0, total: 3 };
     this.parts.changed();
     try {
       s.events = await fetchEvents(from, to);
       s.loadParts.done = 1;
       this.parts.changed();
-      await this.seek(from, true);
+      await (start === undefined ? this.seek(from, true) : this.seek(start, true, 'after'));
     } catch (err) {
       this.fail(err);
     }
@@ -69,6 +74,7 @@ export class ReplayPlayer {
     s.queue.clear();
     s.fetching = null;
     s.loading = true;
+    s.buffering = false;
     s.loadParts = initial ? { done: s.loadParts.done, total: s.loadParts.total } : { done: 0, total: 2 };
     this.parts.changed();
     try {
@@ -129,16 +135,37 @@ export class ReplayPlayer {
     const s = this.parts.state;
     const dt = Math.min(MAX_FRAME_MS, now - this.lastFrameAt);
     this.lastFrameAt = now;
-    if (s.playing && s.range && !s.loading) {
-      const target = s.playhead + dt * s.speed;
-      const until = s.queue.loadedUntil;
-      // Never run past the loaded frames: wait for them (shown as loading).
-      s.playhead = Math.min(s.range.to, until !== null ? Math.min(target, Math.max(s.playhead, until)) : s.playhead);
-      this.applyDue();
-      if (s.playhead >= s.range.to) this.setPlaying(false);
+    if (s.playing && s.range && !s.loading) this.advance(s.range, dt);
+    else if (s.buffering) {
+      s.buffering = false;
       this.parts.changed();
     }
     if (s.range && s.queue.pending < LOW_WATER && !s.loading) void this.fetchMore();
+  }
+
+  /**
+   * Moves the playhead by `dt` real ms at the speed, never past the loaded frames: there the
+   * clock stops and the page says it is buffering until {@link RESUME_FRAMES} frames (or the
+   * rest of the range) are loaded.
+   */
+  private advance(range: { from: number; to: number }, dt: number): void {
+    const s = this.parts.state;
+    const until = s.queue.loadedUntil;
+    if (s.buffering) {
+      const rest = until !== null && until >= Math.min(range.to, s.playhead + s.lastStep * RESUME_FRAMES);
+      if (s.queue.pending < RESUME_FRAMES && !rest) {
+        this.parts.changed();
+        return;
+      }
+      s.buffering = false;
+    }
+    const target = s.playhead + dt * s.speed;
+    const reachable = until !== null ? Math.max(s.playhead, until) : s.playhead;
+    s.playhead = Math.min(range.to, target, reachable);
+    this.applyDue();
+    if (s.playhead >= range.to) this.setPlaying(false);
+    else if (target > reachable && s.queue.pending === 0) s.buffering = true;
+    this.parts.changed();
   }
 
   /** Loads the next chunk of frames after what is loaded (one at a time). */

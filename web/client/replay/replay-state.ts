@@ -3,7 +3,6 @@
  * helpers around it: where the playhead is, what is loaded, what is playing.
  */
 import { snapToGrid } from '../../shared/replay-protocol.ts';
-import { formatCityDateTime, parseCityDateTime } from '../i18n/format.ts';
 import { FrameQueue } from './playback.ts';
 import type { RangeEvents } from './replay-api.ts';
 
@@ -18,6 +17,11 @@ export interface ReplayState {
   /** Data seconds per real second. */
   speed: number;
   loading: boolean;
+  /**
+   * Playing, the playhead reached the last loaded frame: the clock stops until enough frames
+   * are there again ({@link bufferProgress}).
+   */
+  buffering: boolean;
   loadParts: { done: number; total: number };
   framesApplied: number;
   /** Replay indices of sensors in a gap at the playhead. */
@@ -34,6 +38,10 @@ export interface ReplayState {
   readonly queue: FrameQueue;
   /** `?incident=` of the address (its range is proposed; its report offered), or null. */
   readonly incidentId: string | null;
+  /** The incident's proposed range (the "incident span" preset), once known. */
+  incidentSpan: { from: number; to: number } | null;
+  /** The incident the page was opened for: highlighted on the map. */
+  focus: { id: string; lng: number; lat: number; openedAt: number } | null;
   /** The signed-in role's permissions. */
   readonly permissions: readonly string[];
 }
@@ -46,6 +54,7 @@ export function createReplayState(options: { speed: number; incidentId: string |
     playing: false,
     speed: options.speed,
     loading: false,
+    buffering: false,
     loadParts: { done: 0, total: 0 },
     framesApplied: 0,
     gaps: new Uint32Array(0),
@@ -55,6 +64,8 @@ export function createReplayState(options: { speed: number; incidentId: string |
     lastStep: 1000,
     queue: new FrameQueue(),
     incidentId: options.incidentId,
+    incidentSpan: null,
+    focus: null,
     permissions: options.permissions,
   };
 }
@@ -78,21 +89,15 @@ export function parseTime(v: string | null): number | null {
   return Number.isNaN(ms) ? null : ms;
 }
 
-/** `datetime-local` value on the clocks of `zone` (the city's; the browser's when null). */
-export function toLocalInput(ms: number, zone: string | null): string {
-  if (zone) return formatCityDateTime(ms, zone).replace(' ', 'T');
-  const d = new Date(ms - new Date(ms).getTimezoneOffset() * 60_000);
-  return d.toISOString().slice(0, 19);
-}
-
-/** A `datetime-local` value read on the clocks of `zone` (the city's; the browser's when null). */
-export function fromLocalInput(value: string, zone: string | null): number | null {
-  if (!value) return null;
-  if (zone) return parseCityDateTime(value, zone);
-  return parseTime(new Date(value).toISOString());
-}
-
 /** A frame step for a person: `10 s`, `5 min`. */
 export function stepLabel(ms: number): string {
   return ms >= 60_000 ? `${ms / 60_000} min` : `${ms / 1000} s`;
+}
+
+/** Frames buffered ahead before a stalled playback goes on. */
+export const RESUME_FRAMES = 20;
+
+/** How far a buffering playback is towards going on, 0..100 (frames ahead of {@link RESUME_FRAMES}). */
+export function bufferProgress(state: ReplayState): number {
+  return Math.min(100, Math.round((state.queue.pending / RESUME_FRAMES) * 100));
 }

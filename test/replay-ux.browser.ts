@@ -1,0 +1,314 @@
+/**
+ * The replay as an analyst expects it, in Chromium with the browser on UTC and American
+ * English while the city (the generated Wuhan) keeps Asia/Shanghai: range inputs in 24-hour
+ * city time, never clipped, with presets; 100×; a buffering state when frames are late; focus on
+ * the incident replayed; the after-action report read in the page; exports with a size warning,
+ * progress, cancel and a file name in city time.
+ * Screenshots: test-results/replay-ux-*.png (1920×1080, 3840×1080, 390×844).
+ */
+import { mkdirSync } from 'node:fs';
+import mqtt from 'mqtt';
+import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningCityTwin } from '../bin/runtime.ts';
+import { KIND_METRICS } from '../twin-model/index.ts';
+import { formatLocalDateTime } from '../twin-model/local-time.ts';
+import { exportFileName } from '../web/client/replay/replay-range.ts';
+import { call, login, TEST_ADMIN_PASSWORD } from './support/auth.ts';
+import { collectErrors, launchChromium, saveScreenshot } from './support/browser.ts';
+import { tempDir, waitFor } from './support/fixtures.ts';
+import { startTestCity } from './support/test-city.ts';
+
+const dir = tempDir('replay-ux-browser');
+const MIN = 60_000;
+const CITY_ZONE = 'Asia/Shanghai';
+let app: RunningCityTwin;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+let errors: string[] = [];
+let incident: { id: string; lng: number; lat: number; openedAt: number };
+
+/** Half an hour of readings every 30 s for every sensor, written straight into ClickHouse. */
+async function storeHistory(now: number): Promise<void> {
+  const sites = app.city!.sensorSites;
+  await app.clickhouse.insert({
+    table: 'sensors',
+    format: 'JSONEachRow',
+    values: sites.map((s) => ({
+      sensor_id: s.id,
+      kind: s.kind,
+      lng: s.lng,
+      lat: s.lat,
+      name: s.nameZh,
+      unit: '',
+      district: s.district ?? '',
+      source: s.sourceId ?? '',
+      classification: '',
+      deleted: 0,
+      updated_at: now - 40 * MIN,
+    })),
+  });
+  const rows: Array<Record<string, unknown>> = [];
+  for (let ts = now - 30 * MIN; ts <= now - 5000; ts += 30_000)
+    for (const s of sites) {
+      const value = (s.kind === 'traffic_flow' ? 40 : 8) + Math.sin(ts / 200_000 + s.lng * 100);
+      rows.push({ entity: 'sensor', sensor_id: s.id, metric: KIND_METRICS[s.kind][0]!, ts, value, received_at: ts });
+    }
+  await app.clickhouse.insert({ table: 'readings', format: 'JSONEachRow', values: rows });
+}
+
+/** An underpass floods and a citizen reports it: the twin opens an incident; an operator acknowledges it. */
+async function openIncident(): Promise<void> {
+  const site = app.city!.sensorSites.find((s) => s.kind === 'water_level')!;
+  const publisher = await mqtt.connectAsync(app.mqttUrl, { clientId: 'pub-replay-ux' });
+  // An underpass floods (its level far over the alarm line), then a citizen calls from there.
+  await publisher.publishAsync(
+    `citytwin/v1/sensors/${site.id}/meta`,
+    JSON.stringify({ kind: 'water_level', lng: site.lng, lat: site.lat }),
+    {
+      qos: 1,
+      retain: true,
+    },
+  );
+  await publisher.publishAsync(`citytwin/v1/sensors/${site.id}/data`, JSON.stringify({ ts: Date.now(), values: { water_level_cm: 36 } }), {
+    qos: 1,
+  });
+  await publisher.publishAsync(
+    'citytwin/v1/events/hotline',
+    JSON.stringify({
+      id: 'case-ux-1',
+      ts: Date.now(),
+      type: 'citizen_report',
+      category: 'waterlogging',
+      lng: site.lng + 0.0005,
+      lat: site.lat,
+      severity: 3,
+      text: '积水',
+    }),
+    { qos: 1 },
+  );
+  await publisher.endAsync();
+  const opened = await waitFor('the incident', () => app.twin!.activeIncidents()[0]);
+  const admin = await login(app.url!, 'admin', TEST_ADMIN_PASSWORD);
+  expect((await call(app.url!, admin, 'POST', `/api/incidents/${opened.id}/actions`, { action: 'acknowledge' })).status).toBe(200);
+  await app.twin!.flushIncidents();
+  incident = { id: opened.id, lng: opened.lng, lat: opened.lat, openedAt: opened.openedAt };
+}
+
+beforeAll(async () => {
+  mkdirSync('test-results', { recursive: true });
+  app = await startTestCity(dir.path, { CITYTWIN_BATCH_MAX_DELAY_MS: '50' });
+  await storeHistory(Date.now());
+  await openIncident();
+  browser = await launchChromium();
+  // The browser on UTC in American English; the city keeps its own clocks.
+  context = await browser.newContext({ viewport: { width: 1920, height: 1080 }, locale: 'en-US', timezoneId: 'UTC' });
+  page = await context.newPage();
+  errors = collectErrors(page);
+  await page.goto(app.url!);
+  await page.getByTestId('login-username').fill('admin');
+  await page.getByTestId('login-password').fill(TEST_ADMIN_PASSWORD);
+  await page.getByTestId('login-submit').click();
+  await page.waitForFunction(() => window.__citytwin?.ready === true, undefined, { timeout: 30_000 });
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+  dir.remove();
+});
+
+const hook = <T>(fn: string) => page.evaluate(`window.__citytwinReplay.${fn}`) as Promise<T>;
+const cityTime = (ms: number) => formatLocalDateTime(ms, CITY_ZONE);
+const settled = () =>
+  page.waitForFunction(() => window.__citytwinReplay?.ready === true && !window.__citytwinReplay.loading(), undefined, { timeout: 60_000 });
+/** Whether an element shows all of its text (nothing scrolled or cut off). */
+const unclipped = (testId: string) =>
+  page.getByTestId(testId).evaluate((el) => el.scrollWidth <= el.clientWidth && el.getBoundingClientRect().right <= window.innerWidth);
+
+describe('the replay as an analyst expects it', () => {
+  it('opens on the incident: its span, the playhead at its opening, the map on it, highlighted', async () => {
+    await page.goto(`${app.url!}replay.html?incident=${incident.id}`);
+    await settled();
+    expect(await hook<string | null>('focusedIncident()')).toBe(incident.id);
+    const range = await hook<{ from: number; to: number }>('range()');
+    expect(range.from).toBeLessThanOrEqual(incident.openedAt - 15 * MIN);
+    // The opening, on the 10 s replay grid at or after it (the incident is there).
+    expect(await hook<number>('playhead()')).toBe(Math.min(range.to, Math.ceil(incident.openedAt / 10_000) * 10_000));
+    expect(await hook<string[]>('incidentIds()')).toContain(incident.id);
+    await page.waitForFunction(() => !window.__citytwinReplay!.mapCenter().moving, undefined, { timeout: 20_000 });
+    const center = await hook<{ lng: number; lat: number; zoom: number }>('mapCenter()');
+    expect(Math.abs(center.lng - incident.lng)).toBeLessThan(0.001);
+    expect(Math.abs(center.lat - incident.lat)).toBeLessThan(0.001);
+    expect(center.zoom).toBeGreaterThanOrEqual(15);
+    await saveScreenshot(page, 'test-results/replay-ux-incident-1920.png');
+  });
+
+  it('shows the range as 24-hour city time (browser on UTC, en-US), never clipped, and reads it back', async () => {
+    const range = await hook<{ from: number; to: number }>('range()');
+    const from = await page.getByTestId('replay-from').inputValue();
+    expect(from).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}(:\d{2})?$/);
+    expect(cityTime(range.from).startsWith(from)).toBe(true);
+    expect(await page.getByTestId('replay-zone').textContent()).toBe('UTC+8');
+    for (const id of ['replay-from', 'replay-to']) expect(await unclipped(id)).toBe(true);
+    // A value that is not a time is refused, quoted, with what is accepted.
+    await page.getByTestId('replay-from').fill('12/05/2026, 8:00 AM');
+    await page.getByTestId('replay-load').click();
+    await expect.poll(() => page.getByTestId('replay-range-error').textContent()).toContain('“12/05/2026, 8:00 AM”');
+    expect(await page.getByTestId('replay-range-error').textContent()).toContain('YYYY-MM-DD HH:mm');
+    // Typed in city time: 20 minutes ago on the city's clocks.
+    const start = Math.floor((Date.now() - 20 * MIN) / MIN) * MIN;
+    await page.getByTestId('replay-from').fill(cityTime(start).slice(0, 16));
+    await page.getByTestId('replay-to').fill(cityTime(start + 10 * MIN).slice(0, 16));
+    await page.getByTestId('replay-to').press('Enter');
+    await page.waitForFunction((s) => window.__citytwinReplay!.range()?.from === s, start);
+    await settled();
+    expect(await page.getByTestId('replay-range-error').isHidden()).toBe(true);
+  });
+
+  it('offers presets: the last hour, the last 24 h, the incident’s span', async () => {
+    await page.getByTestId('replay-preset').selectOption('hour');
+    await page.waitForFunction(() => {
+      const r = window.__citytwinReplay!.range();
+      return r !== null && r.to - r.from === 3600_000;
+    });
+    await settled();
+    await page.getByTestId('replay-preset').selectOption('incident');
+    await page.waitForFunction(() => {
+      const r = window.__citytwinReplay!.range();
+      return r !== null && r.to - r.from !== 3600_000;
+    });
+    await settled();
+    expect((await hook<{ from: number }>('range()')).from).toBeLessThanOrEqual(incident.openedAt - 15 * MIN);
+    expect(await page.getByTestId('replay-preset').locator('option[value="day"]').count()).toBe(1);
+  });
+
+  it('plays at 100× (the server allows up to 1000×)', async () => {
+    expect(await page.getByTestId('replay-speed').locator('option[value="100"]').textContent()).toBe('100×');
+    expect(await page.getByTestId('replay-speed').getAttribute('title')).toContain('1000×');
+    await page.getByTestId('replay-speed').selectOption('100');
+    await settled();
+    expect(await hook<number>('speed()')).toBe(100);
+    const before = await hook<number>('playhead()');
+    await page.getByTestId('replay-play').click();
+    await page.waitForFunction((b) => window.__citytwinReplay!.playhead() > b + 60_000, before, { timeout: 30_000 });
+    await page.getByTestId('replay-play').click();
+    expect(await page.getByTestId('replay-info').textContent()).toContain('10 s');
+  });
+
+  it('says it is buffering while the next frames are not there, the clock stopped; loaded only when they are', async () => {
+    await page.evaluate(() => window.__citytwinReplay!.pause());
+    await page.getByTestId('replay-speed').selectOption('300');
+    await settled();
+    // The frames after the first chunk of the seek are held back until released.
+    const range = await hook<{ from: number }>('range()');
+    const at = range.from + 2 * MIN;
+    const first = String(Math.floor(at / 10_000) * 10_000);
+    const held: Route[] = [];
+    const isFrames = (url: URL) => url.pathname === '/api/replay/frames';
+    let release = false;
+    await page.route(isFrames, (route) => {
+      if (release || new URL(route.request().url()).searchParams.get('from') === first) return route.continue();
+      held.push(route);
+      return undefined;
+    });
+    await page.evaluate((t) => window.__citytwinReplay!.seek(t), at);
+    await settled();
+    await page.getByTestId('replay-play').click();
+    await page.waitForFunction(() => window.__citytwinReplay!.buffering(), undefined, { timeout: 30_000 });
+    await expect.poll(() => page.getByTestId('replay-progress').textContent()).toMatch(/^缓冲中 \d+%$/);
+    expect(await page.getByTestId('replay-progress').getAttribute('data-loading')).toBe('buffering');
+    const stalled = await hook<number>('playhead()');
+    expect(stalled).toBe(await hook<number | null>('loadedUntil()'));
+    const clock = await page.getByTestId('replay-clock').textContent();
+    // Ten animation frames later the clock has not moved.
+    await page.evaluate(async () => {
+      for (let i = 0; i < 10; i++) await new Promise((r) => requestAnimationFrame(r));
+    });
+    expect(await hook<number>('playhead()')).toBe(stalled);
+    expect(await page.getByTestId('replay-clock').textContent()).toBe(clock);
+    await saveScreenshot(page, 'test-results/replay-ux-buffering-1920.png');
+    release = true;
+    for (const r of held) await r.continue();
+    await page.unroute(isFrames);
+    await page.waitForFunction((s) => !window.__citytwinReplay!.buffering() && window.__citytwinReplay!.playhead() > s, stalled, {
+      timeout: 30_000,
+    });
+    await page.getByTestId('replay-play').click();
+    await expect.poll(() => page.getByTestId('replay-progress').textContent()).toBe('已载入');
+  });
+
+  it('shows the after-action report in the page, in Chinese and English, times in city time, downloads kept', async () => {
+    await page.getByTestId('replay-report-view').click();
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid="replay-report-dialog"]')?.getAttribute('data-state') === 'shown',
+    );
+    const frame = page.getByTestId('replay-report-frame');
+    const zh = (await frame.getAttribute('srcdoc')) ?? '';
+    expect(zh).toContain(incident.id);
+    expect(zh).toContain('<svg');
+    expect(zh).toContain(`${cityTime(incident.openedAt)} (UTC+8)`);
+    expect(await page.frameLocator('[data-testid="replay-report-frame"]').locator('h1').first().textContent()).toContain('复盘报告');
+    await saveScreenshot(page, 'test-results/replay-ux-report-1920.png');
+    await page.getByTestId('replay-report-lang-en').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="replay-report-dialog"]')?.getAttribute('data-lang') === 'en');
+    expect(await page.frameLocator('[data-testid="replay-report-frame"]').locator('h1').first().textContent()).toContain(
+      'After-action report',
+    );
+    expect(await page.getByTestId('replay-report-dialog-md').getAttribute('href')).toContain('lang=en&format=md');
+    await page.getByTestId('replay-report-close').click();
+    expect(await page.getByTestId('replay-report-dialog').isVisible()).toBe(false);
+    expect(await page.getByTestId('replay-report-html').getAttribute('download')).toBe('');
+  });
+
+  it('exports with a size warning first, progress, a file named in city time, and can cancel', async () => {
+    const range = await hook<{ from: number; to: number }>('range()');
+    await page.evaluate(() => window.__citytwinReplay!.setExportWarnBytes(1000));
+    await page.getByTestId('replay-export-csv').click();
+    const status = page.getByTestId('replay-export-status');
+    await expect.poll(() => status.getAttribute('data-phase')).toBe('asking');
+    expect(await status.textContent()).toMatch(/约 \d+(\.\d)? (KB|MB)/);
+    await saveScreenshot(page, 'test-results/replay-ux-export-warning-1920.png');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('replay-export-go').click()]);
+    expect(download.suggestedFilename()).toBe(exportFileName('wuhan', range.from, range.to, CITY_ZONE, 'csv'));
+    expect(download.suggestedFilename()).toMatch(/^citytwin-wuhan-\d{4}-\d{2}-\d{2}_\d{4}-/);
+    const body = Buffer.concat((await (await download.createReadStream()).toArray()).map((c) => Buffer.from(c))).toString('utf8');
+    const rows = body.trimEnd().split('\n').length - 1;
+    await expect.poll(() => status.getAttribute('data-phase')).toBe('done');
+    expect(await status.textContent()).toContain(`${rows.toLocaleString('zh-CN')} 行`);
+    expect(Number(await status.getAttribute('data-bytes'))).toBe(Buffer.byteLength(body));
+    // The size estimate's bytes per CSV row (110) holds for a real export within a quarter.
+    expect(Buffer.byteLength(body) / rows).toBeGreaterThan(85);
+    expect(Buffer.byteLength(body) / rows).toBeLessThan(135);
+    // Cancelled while the server is still answering.
+    let held: Route | null = null;
+    const isExport = (url: URL) => url.pathname === '/api/replay/export';
+    await page.route(isExport, (route) => {
+      held = route;
+    });
+    await page.getByTestId('replay-export-parquet').click();
+    await page.getByTestId('replay-export-go').click();
+    await expect.poll(() => status.getAttribute('data-phase')).toBe('running');
+    expect(await page.getByTestId('replay-export-progress').textContent()).toContain('正在导出');
+    await page.getByTestId('replay-export-cancel').click();
+    await expect.poll(() => status.getAttribute('data-phase')).toBe('cancelled');
+    await page.unroute(isExport);
+    await waitFor('the held export', () => held);
+    expect(errors).toEqual([]);
+  });
+
+  it('fits at 390×844 and 3840×1080', async () => {
+    for (const [width, height] of [
+      [390, 844],
+      [3840, 1080],
+    ] as const) {
+      await page.setViewportSize({ width, height });
+      await page.waitForFunction((w) => window.innerWidth === w, width);
+      await page.getByTestId('replay-from').scrollIntoViewIfNeeded();
+      expect(await page.getByTestId('replay-from').evaluate((el) => el.scrollWidth <= el.clientWidth)).toBe(true);
+      expect(await page.getByTestId('replay-to').evaluate((el) => el.scrollWidth <= el.clientWidth)).toBe(true);
+      await saveScreenshot(page, `test-results/replay-ux-${width}x${height}.png`);
+    }
+  });
+});
