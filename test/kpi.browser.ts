@@ -27,7 +27,7 @@ let publisher: mqtt.MqttClient;
 let displayToken = '';
 mkdirSync('test-results', { recursive: true });
 
-const TILES = ['incidents', 'response', 'today', 'health', 'ingest', 'hotline', 'halls', 'cases', 'map'];
+const TILES = ['incidents', 'types', 'response', 'today', 'health', 'hotline', 'halls', 'cases', 'map'];
 
 beforeAll(async () => {
   app = await startTestCity(dir.path);
@@ -202,9 +202,9 @@ describe.each([
       'health',
       'hotline',
       'incidents',
-      'ingest',
       'response',
       'today',
+      'types',
     ]);
     // The case panel: the figures of GET /api/kpi/cases, no place for a wall display (public clearance).
     await page.waitForFunction(() => window.__kpi!.caseKpi() !== null);
