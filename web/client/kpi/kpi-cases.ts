@@ -113,7 +113,11 @@ export class CaseKpiTile {
           inverse: true,
           data: departments.map((dep) => dep.department),
           ...axis,
-          axisLabel: { ...(axis.axisLabel as object), width: Math.round(axisPx() * 4), overflow: 'truncate' },
+          axisLabel: {
+            ...(axis.axisLabel as object),
+            width: Math.round(Math.max(axisPx() * 4, this.chart.getWidth() * 0.4)),
+            overflow: 'truncate',
+          },
         },
         series: statuses.map((s) => ({
           name: statusText(s),

@@ -5,7 +5,7 @@
  * a bar, a slice or a point opens the rows behind it: the incidents of a district and type …
  */
 import { BarChart, LineChart, PieChart } from 'echarts/charts';
-import { GridComponent, LegendComponent, MarkLineComponent, TooltipComponent } from 'echarts/components';
+import { GridComponent, LegendComponent, MarkLineComponent, TitleComponent, TooltipComponent } from 'echarts/components';
 import { init, use, type ECharts, type EChartsCoreOption } from 'echarts/core';
 import { CanvasRenderer } from 'echarts/renderers';
 import { getLanguage } from '../i18n/language.ts';
@@ -15,7 +15,7 @@ import type { KpiSummary } from '../../shared/kpi-protocol.ts';
 import { typeScale, type KpiLayout } from './kpi-layout.ts';
 import { kt, type KpiStringKey } from './kpi-strings.ts';
 
-use([BarChart, LineChart, PieChart, GridComponent, LegendComponent, TooltipComponent, MarkLineComponent, CanvasRenderer]);
+use([BarChart, LineChart, PieChart, GridComponent, LegendComponent, TitleComponent, TooltipComponent, MarkLineComponent, CanvasRenderer]);
 
 /** A drill-down to open: which KPI, its filters, and what to call it in the dialog's title. */
 export interface DrillRequest {
@@ -60,10 +60,11 @@ export function axisBase(): Record<string, unknown> {
   };
 }
 
-/** Axis labels that give way (truncated) beyond `share` of the chart's width. */
-function namesAxis(share = 0.34): Record<string, unknown> {
+/** Category labels (names) that give way (truncated) beyond `share` of the chart's width `chartWidth` (px). */
+export function namesAxis(chartWidth: number, share = 0.34): Record<string, unknown> {
   const base = axisBase();
-  return { ...base, axisLabel: { ...(base.axisLabel as object), width: Math.round(axisPx() * 10 * share), overflow: 'truncate' } };
+  const width = Math.max(axisPx() * 4, Math.round(chartWidth * share));
+  return { ...base, axisLabel: { ...(base.axisLabel as object), width, overflow: 'truncate' } };
 }
 
 export function base(): EChartsCoreOption {
@@ -166,12 +167,24 @@ export class KpiCharts {
     this.renderHalls(s);
   }
 
+  /** A chart's width in px (its body's). */
+  private width(id: TileId): number {
+    return this.tiles.get(id)!.chart.getWidth();
+  }
+
   private set(id: TileId, option: EChartsCoreOption, hasData: boolean, numbers: HTMLElement[]): void {
     const t = this.tiles.get(id)!;
     t.hasData = hasData;
     t.el.dataset.empty = String(!hasData);
     t.numbers.replaceChildren(...numbers);
-    t.chart.setOption(option, { notMerge: true });
+    // An empty chart says so in its middle rather than showing bare axes.
+    const empty = {
+      text: kt('noData'),
+      left: 'center',
+      top: 'middle',
+      textStyle: { color: MUTED, fontFamily: FONT, fontSize: axisPx() * 1.2 },
+    };
+    t.chart.setOption({ ...option, ...(hasData ? {} : { title: empty }) }, { notMerge: true });
   }
 
   private renderIncidents(s: KpiSummary): void {
@@ -194,7 +207,7 @@ export class KpiCharts {
         ...base(),
         tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, confine: true },
         xAxis: { type: 'value', minInterval: 1, ...axisBase() },
-        yAxis: { type: 'category', inverse: true, data: names, ...namesAxis() },
+        yAxis: { type: 'category', inverse: true, data: names, ...namesAxis(this.width('incidents')) },
         series,
       },
       o.total > 0,
@@ -344,7 +357,7 @@ export class KpiCharts {
           type: 'category',
           inverse: true,
           data: deps.map((d) => (getLanguage() === 'en' ? d.departmentEn : d.departmentZh)),
-          ...namesAxis(0.45),
+          ...namesAxis(this.width('health'), 0.45),
         },
         series: [
           {
@@ -400,7 +413,7 @@ export class KpiCharts {
           type: 'category',
           inverse: true,
           data: rows.map((r) => (getLanguage() === 'en' ? r.nameEn : r.nameZh)),
-          ...namesAxis(0.45),
+          ...namesAxis(this.width('halls'), 0.45),
         },
         series: [
           { name: kt('queue'), type: 'bar', barMaxWidth: axisPx() * 1.2, itemStyle: { color: '#3fc1d3' }, data: rows.map((r) => r.queue) },
