@@ -18,7 +18,7 @@ import { KIND_METRICS } from '../twin-model/index.ts';
 import type { CityInfo } from '../web/shared/protocol.ts';
 import type { KpiSummary } from '../web/shared/kpi-protocol.ts';
 import { call, login, TEST_ADMIN_PASSWORD } from './support/auth.ts';
-import { collectErrors, launchChromium } from './support/browser.ts';
+import { collectErrors, launchChromium, saveScreenshot } from './support/browser.ts';
 import { tempDir, waitFor } from './support/fixtures.ts';
 import { startTestCity } from './support/test-city.ts';
 
@@ -126,11 +126,9 @@ async function openScreen(width: number, height: number, query = ''): Promise<{ 
   return { page, errors };
 }
 
-/** A screenshot to look at (large screens take long to encode on a loaded machine); it never fails a test. */
-async function shot(page: Page, path: string, fullPage = false): Promise<void> {
-  await page
-    .screenshot({ path, fullPage, timeout: 60_000 })
-    .catch((err: Error) => console.warn(`screenshot ${path}: ${err.message.split('\n')[0]}`));
+/** A screenshot to look at: large screens take long to encode on a loaded machine, so a minute is allowed. */
+function shot(page: Page, path: string, fullPage = false): Promise<void> {
+  return saveScreenshot(page, path, { fullPage, timeoutMs: 60_000 });
 }
 
 /** Font sizes (px) of the visible elements matching `selector`: [text, px]. */

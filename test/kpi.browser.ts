@@ -175,7 +175,7 @@ async function tileProblems(page: Page): Promise<string[]> {
   return problems;
 }
 
-/** Latin words in the visible text (outside the map's labels, ids and units): English left in the zh-CN page. */
+/** Latin words in the visible text (outside the map's labels, ids and units; UTC of the clock's zone): English left in the zh-CN page. */
 async function englishWords(page: Page): Promise<string[]> {
   const text = await page.evaluate(() => {
     const parts: string[] = [];
@@ -183,7 +183,7 @@ async function englishWords(page: Page): Promise<string[]> {
       parts.push((el as HTMLElement).innerText);
     return parts.join('\n');
   });
-  return (text.match(/[A-Za-z]{3,}/g) ?? []).filter((w) => !['CityTwin', 'EN'].includes(w));
+  return (text.match(/[A-Za-z]{3,}/g) ?? []).filter((w) => !['CityTwin', 'EN', 'UTC'].includes(w));
 }
 
 describe.each([
