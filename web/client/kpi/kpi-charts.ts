@@ -257,7 +257,7 @@ export class KpiCharts {
       {
         ...base(),
         tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, confine: true },
-        xAxis: { type: 'category', data: names, ...axisBase() },
+        xAxis: { type: 'category', data: names, ...axisBase(), axisLabel: { ...(axisBase().axisLabel as object), interval: 0 } },
         // Each step as a share of its target (100 % = on target): steps minutes and hours apart share one scale.
         yAxis: {
           type: 'value',
@@ -276,7 +276,7 @@ export class KpiCharts {
               symbol: 'none',
               silent: true,
               lineStyle: { color: '#f5aa28', type: 'dashed' },
-              label: { color: '#f5aa28', fontSize: axisPx(), formatter: kt('target') },
+              label: { color: '#f5aa28', fontSize: axisPx(), position: 'insideEndTop', formatter: kt('target') },
               data: [{ yAxis: 100 }],
             },
           },
