@@ -65,10 +65,11 @@ const SCREENSHOT_TIMEOUT_MS = 10_000;
  * may not deliver a frame in time — is logged and the test goes on. Screenshots that are
  * assertions (pixels read back) call `page.screenshot` themselves.
  */
-export async function saveScreenshot(page: Page, path: string, options: { fullPage?: boolean } = {}): Promise<void> {
+export async function saveScreenshot(page: Page, path: string, options: { fullPage?: boolean; timeoutMs?: number } = {}): Promise<void> {
   try {
     mkdirSync(dirname(path), { recursive: true });
-    await page.screenshot({ path, timeout: SCREENSHOT_TIMEOUT_MS, ...options });
+    // A 3840-px screen takes longer to encode than a console on a loaded machine: its test may give more time.
+    await page.screenshot({ path, timeout: options.timeoutMs ?? SCREENSHOT_TIMEOUT_MS, fullPage: options.fullPage });
   } catch (err) {
     console.warn(`screenshot ${path} not saved: ${(err as Error).message.split('\n')[0]}`);
   }

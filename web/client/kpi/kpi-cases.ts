@@ -14,6 +14,7 @@ import { statusText } from '../cases/case-strings.ts';
 import { getLanguage } from '../i18n/language.ts';
 import { h, replaceChildren, setText } from '../ui/dom.ts';
 import type { KpiLayout } from './kpi-layout.ts';
+import { axisBase, axisPx, base, card, figure } from './kpi-charts.ts';
 import { kt } from './kpi-strings.ts';
 
 use([BarChart, GridComponent, LegendComponent, TooltipComponent, CanvasRenderer]);
@@ -21,10 +22,6 @@ use([BarChart, GridComponent, LegendComponent, TooltipComponent, CanvasRenderer]
 /** How often the panel is read: the case KPI counts up to 10,000 cases from the store. */
 export const CASE_KPI_REFRESH_MS = 60_000;
 
-const FONT = "'WenQuanYi Micro Hei', 'Noto Sans CJK SC', 'PingFang SC', 'Microsoft YaHei', system-ui, sans-serif";
-const TEXT = '#d7e2ee';
-const MUTED = '#8699ae';
-const GRID_LINE = '#1d2e43';
 const STATUS_COLORS: Record<(typeof CASE_STATUSES)[number], string> = {
   received: '#8699ae',
   assigned: '#3fc1d3',
@@ -41,8 +38,8 @@ export type DistrictName = (code: string) => string;
 
 export class CaseKpiTile {
   readonly el: HTMLElement;
-  private readonly title = h('h2', { class: 'kpi-tile-title' });
-  private readonly numbers = h('div', { class: 'kpi-numbers' });
+  private readonly title: HTMLElement;
+  private readonly numbers: HTMLElement;
   private readonly places = h('ul', { class: 'kpi-case-places', 'data-testid': 'kpi-case-places' });
   private readonly chart: ECharts;
   private data: CaseKpiResponse | null = null;
@@ -53,9 +50,13 @@ export class CaseKpiTile {
     private readonly layout: KpiLayout,
     private readonly districtName: DistrictName,
   ) {
-    const chartEl = h('div', { class: 'kpi-chart', 'data-testid': 'kpi-chart-cases' });
-    this.el = h('section', { class: 'kpi-tile', 'data-tile': 'cases', 'data-testid': 'kpi-tile-cases' }, this.title, this.numbers, chartEl);
-    this.el.append(this.places);
+    const c = card('cases');
+    this.el = c.el;
+    this.title = c.title;
+    this.numbers = c.numbers;
+    const chartEl = c.chartEl;
+    // The places called about again: a line of the card's head, so the chart keeps the whole body.
+    c.head.append(this.places);
     grid.appendChild(this.el);
     this.chart = init(chartEl, undefined, { renderer: 'canvas' });
     new ResizeObserver(() => this.chart.resize()).observe(chartEl);
@@ -81,9 +82,9 @@ export class CaseKpiTile {
     const satisfaction = k.satisfaction.average === null ? '—' : `${fmt(k.satisfaction.average)} / 5`;
     replaceChildren(
       this.numbers,
-      figure('cases-total', kt('casesTotal'), fmt(k.total), kt('casesUnassigned', { n: fmt(k.unassigned) })),
-      figure('cases-ontime', kt('casesOnTime'), rate, kt('casesLate', { n: fmt(k.onTime.late) })),
-      figure('cases-satisfaction', kt('casesSatisfaction'), satisfaction, kt('casesRatings', { n: fmt(k.satisfaction.count) })),
+      figure('cases-total', kt('casesTotal'), fmt(k.total), undefined, kt('casesUnassigned', { n: fmt(k.unassigned) })),
+      figure('cases-ontime', kt('casesOnTime'), rate),
+      figure('cases-satisfaction', kt('casesSatisfaction'), satisfaction),
       figure('cases-repeat', kt('casesRepeat'), fmt(k.repeatCases)),
     );
     this.el.dataset.empty = String(k.total === 0);
@@ -92,39 +93,37 @@ export class CaseKpiTile {
     this.drawPlaces(d);
   }
 
+  /** The window changed: type sizes follow it, the chart its body. */
   resize(): void {
+    if (this.data) this.drawChart(this.data);
     this.chart.resize();
   }
 
   private drawChart(d: CaseKpiResponse): void {
-    const departments = d.kpi.byDepartment.slice(0, this.layout === 'wide' ? 8 : 6);
+    const departments = d.kpi.byDepartment.slice(0, this.layout === 'standard' ? 5 : 6);
     const statuses = CASE_STATUSES.filter((s) => departments.some((dep) => dep.byStatus[s] > 0));
-    const axis = {
-      axisLabel: { color: MUTED, fontFamily: FONT, fontSize: 12 },
-      axisLine: { lineStyle: { color: GRID_LINE } },
-      splitLine: { lineStyle: { color: GRID_LINE } },
-    };
+    const axis = axisBase();
     this.chart.setOption(
       {
-        backgroundColor: 'transparent',
-        animation: false,
-        textStyle: { color: TEXT, fontFamily: FONT },
+        ...base(),
         tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, confine: true },
-        legend: { top: 0, right: 0, textStyle: { color: TEXT, fontFamily: FONT, fontSize: 12 }, itemWidth: 12, itemHeight: 8 },
-        grid: { left: 8, right: 12, top: 28, bottom: 4, containLabel: true },
         xAxis: { type: 'value', minInterval: 1, ...axis },
         yAxis: {
           type: 'category',
           inverse: true,
           data: departments.map((dep) => dep.department),
           ...axis,
-          axisLabel: { ...axis.axisLabel, width: 150, overflow: 'truncate' },
+          axisLabel: {
+            ...(axis.axisLabel as object),
+            width: Math.round(Math.max(axisPx() * 4, this.chart.getWidth() * 0.4)),
+            overflow: 'truncate',
+          },
         },
         series: statuses.map((s) => ({
           name: statusText(s),
           type: 'bar',
           stack: 'status',
-          barMaxWidth: 14,
+          barMaxWidth: axisPx() * 1.2,
           itemStyle: { color: STATUS_COLORS[s] },
           data: departments.map((dep) => dep.byStatus[s]),
         })),
@@ -134,7 +133,7 @@ export class CaseKpiTile {
   }
 
   private drawPlaces(d: CaseKpiResponse): void {
-    const places = d.kpi.repeatPlaces.filter((p) => p.repeatCallers > 0 || p.repeatCases > 0).slice(0, this.layout === 'wide' ? 3 : 2);
+    const places = d.kpi.repeatPlaces.filter((p) => p.repeatCallers > 0 || p.repeatCases > 0).slice(0, 1);
     const head = h('li', { class: 'kpi-case-places-head' }, kt('casesPlaces'));
     const rows = places.map((p) =>
       h(
@@ -149,13 +148,4 @@ export class CaseKpiTile {
     );
     replaceChildren(this.places, head, ...(rows.length > 0 ? rows : [h('li', { class: 'kpi-case-places-none' }, kt('casesNoPlaces'))]));
   }
-}
-
-function figure(id: string, label: string, value: string, sub?: string): HTMLElement {
-  return h(
-    'div',
-    { class: 'kpi-number kpi-number-static', 'data-testid': `kpi-number-${id}` },
-    h('span', { class: 'kpi-number-value' }, value),
-    h('span', { class: 'kpi-number-label' }, sub ? `${label} · ${sub}` : label),
-  );
 }

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { chooseLayout, isStale, STALE_AFTER_MS } from './kpi-layout.ts';
+import { WallPlanError } from '../kiosk/wall-plan.ts';
+import { chooseLayout, isStale, STALE_AFTER_MS, typeScale, wallCell, wallOf } from './kpi-layout.ts';
 
 describe('big-screen layout', () => {
   it('is standard at 16:9 and wide at 32:9', () => {
     expect(chooseLayout(null, 1920, 1080)).toBe('standard');
+    expect(chooseLayout(null, 3840, 2160)).toBe('standard');
     expect(chooseLayout(null, 3840, 1080)).toBe('wide');
     expect(chooseLayout(null, 7680, 2160)).toBe('wide');
   });
@@ -12,6 +14,33 @@ describe('big-screen layout', () => {
     expect(chooseLayout('wide', 1920, 1080)).toBe('wide');
     expect(chooseLayout('16:9', 3840, 1080)).toBe('standard');
     expect(chooseLayout('nonsense', 3840, 1080)).toBe('wide');
+  });
+
+  it('lays a 3 × 3 wall out one panel per screen, and other walls by their whole shape', () => {
+    const wall = wallOf('?wall=3x3&screen=5');
+    expect(wall).toEqual({ cols: 3, rows: 3, screen: 5 });
+    expect(chooseLayout(null, 1920, 1080, wall)).toBe('grid3x3');
+    expect(wallCell(wall)).toEqual({ col: 1, row: 1 });
+    expect(wallCell({ cols: 3, rows: 3, screen: 9 })).toEqual({ col: 2, row: 2 });
+    expect(chooseLayout(null, 1920, 1080, wallOf('?wall=2x1&screen=2'))).toBe('wide');
+    expect(chooseLayout(null, 1920, 1080, wallOf('?wall=2x2&screen=3'))).toBe('standard');
+    expect(chooseLayout(null, 1920, 1080, wallOf(''))).toBe('standard');
+  });
+
+  it('rejects a bad wall with the value and what is accepted', () => {
+    expect(() => wallOf('?wall=3by3')).toThrow(WallPlanError);
+    expect(() => wallOf('?wall=3by3')).toThrow(/wall=3by3: expected COLSxROWS/);
+    expect(() => wallOf('?wall=3x3&screen=10')).toThrow(/screen=10: expected a whole number from 1 to 9/);
+  });
+
+  it('sizes type for the screen: 28 / 72 px at 3840×1080, at least 16 / 48 px at 1920×1080', () => {
+    const wide = typeScale(3840, 1080);
+    expect(wide.label).toBeGreaterThanOrEqual(28);
+    expect(wide.figure).toBeGreaterThanOrEqual(72);
+    const hd = typeScale(1920, 1080);
+    expect(hd.label).toBeGreaterThanOrEqual(16);
+    expect(hd.figure).toBeGreaterThanOrEqual(48);
+    expect(typeScale(390, 844).label).toBe(12);
   });
 });
 

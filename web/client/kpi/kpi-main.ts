@@ -22,7 +22,17 @@ import type { CaseKpiResponse } from '../../shared/case-protocol.ts';
 import { CASE_KPI_REFRESH_MS } from './kpi-cases.ts';
 import { openDrill } from './kpi-drill.ts';
 import { KpiHeader } from './kpi-header.ts';
-import { chooseLayout, REFRESH_MS } from './kpi-layout.ts';
+import { headlineFigures } from './kpi-headline.ts';
+import {
+  chooseLayout,
+  PREVIOUS_PERIOD_MS,
+  PREVIOUS_REFRESH_MS,
+  REFRESH_MS,
+  SINGLE_SCREEN,
+  wallCell,
+  wallOf,
+  type KpiWall,
+} from './kpi-layout.ts';
 import { KpiMapTile } from './kpi-map-tile.ts';
 import { createKpiState, districtName, type KpiState } from './kpi-state.ts';
 import { kt } from './kpi-strings.ts';
@@ -78,11 +88,21 @@ async function refresh(state: KpiState, panels: KpiPanels, hooks: KpiTestHooks):
   state.summary = res.value;
   state.receivedAt = Date.now();
   state.refreshes++;
+  if (state.previous === null) void refreshPrevious(state, panels);
   panels.charts.render(state);
   panels.mapTile.render(state);
   panels.header.render(state);
   hooks.ready = true;
   document.body.dataset.ready = 'true';
+}
+
+/** The previous period's summary (the same moment a week earlier), for the headline's trends. */
+async function refreshPrevious(state: KpiState, panels: KpiPanels): Promise<void> {
+  if (!state.summary) return;
+  const res = await jsonCall<KpiSummary>('GET', `/api/kpi/summary?at=${state.summary.at - PREVIOUS_PERIOD_MS}`);
+  if (!res.ok) return;
+  state.previous = res.value;
+  panels.mapTile.render(state);
 }
 
 async function refreshCases(state: KpiState, panels: KpiPanels): Promise<void> {
@@ -125,40 +145,72 @@ function followWallPlan(): void {
   }
 }
 
+/** The wall this screen is part of; a bad `wall`/`screen` is shown on the screen (quoted) and the screen stands alone. */
+function readWall(app: HTMLElement): KpiWall {
+  try {
+    return wallOf(window.location.search);
+  } catch (err) {
+    if (!(err instanceof WallPlanError)) throw err;
+    app.before(h('div', { class: 'kpi-message', 'data-testid': 'kpi-wall-error' }, err.message));
+    return SINGLE_SCREEN;
+  }
+}
+
+/** On a wall, the page is the whole wall and this screen shows its part (kpi.css: `--wall-col`, `--wall-row`). */
+function placeOnWall(app: HTMLElement, wall: KpiWall): void {
+  if (wall.cols * wall.rows === 1) return;
+  const { col, row } = wallCell(wall);
+  document.body.classList.add('kpi-on-wall');
+  app.dataset.wall = `${wall.cols}x${wall.rows}`;
+  app.dataset.screen = String(wall.screen);
+  for (const [name, v] of [
+    ['--wall-cols', wall.cols],
+    ['--wall-rows', wall.rows],
+    ['--wall-col', col],
+    ['--wall-row', row],
+  ] as const)
+    app.style.setProperty(name, String(v));
+}
+
 function startScreen(city: CityInfo | null): void {
   const params = new URLSearchParams(window.location.search);
   const app = document.getElementById('kpi-app')!;
-  const state = createKpiState(city, chooseLayout(params.get('layout'), window.innerWidth, window.innerHeight));
+  const wall = readWall(app);
+  const state = createKpiState(city, chooseLayout(params.get('layout'), window.innerWidth, window.innerHeight, wall), wall);
   app.dataset.layout = state.layout;
   document.body.dataset.layout = state.layout;
+  placeOnWall(app, wall);
 
-  const drill = (req: DrillRequest): Promise<void> => openDrill(req, state.summary?.at ?? null);
+  const districts = (code: string) => districtName(state, code, getLanguage());
+  const drill = (req: DrillRequest): Promise<void> => openDrill(req, state.summary?.at ?? null, districts);
   const set = new PanelSet<KpiState>();
   const grid = h('main', { class: 'kpi-grid', 'data-testid': 'kpi-grid' });
-  const header = set.add(new KpiHeader(), app);
+  const header = set.add(new KpiHeader(() => void drill({ kpi: 'dead-letters', what: `${kt('healthWhat')} · ${kt('rejected')}` })), app);
   app.append(grid);
   const charts = set.add(new KpiChartsPanel(state.layout, (req) => void drill(req)), grid);
   const mapTile = set.add(
     new KpiMapTile({
       city,
-      headline: (s) => charts.headline(s),
+      headline: (view) => (view.summary ? headlineFigures(view.summary, view.previous, (req) => void drill(req)) : []),
       openIncidents: () => void drill({ kpi: 'open-incidents', what: kt('openIncidents') }),
     }),
     grid,
   );
-  const cases = set.add(new KpiCasesPanel(state.layout, (code) => districtName(state, code, getLanguage())), grid);
+  const cases = set.add(new KpiCasesPanel(state.layout, districts), grid);
   const panels: KpiPanels = { header, charts, mapTile, cases };
 
   onLanguageChange(() => set.renderLabels());
   window.addEventListener('resize', () => {
     charts.resize();
     cases.resize();
+    mapTile.resize();
   });
   const hooks = installHooks(state, panels, drill);
   header.render(state);
   set.renderLabels();
   void refresh(state, panels, hooks);
   setInterval(() => void refresh(state, panels, hooks), REFRESH_MS);
+  setInterval(() => void refreshPrevious(state, panels), PREVIOUS_REFRESH_MS);
   void refreshCases(state, panels);
   setInterval(() => void refreshCases(state, panels), CASE_KPI_REFRESH_MS);
   setInterval(() => header.render(state), 1000);

@@ -1,11 +1,11 @@
-/** The KPI screen's map tile: the headline figures above the city map with the open incidents on it (a click opens their rows). */
+/** The KPI screen's centre stage: the headline figures in a band over the city map with the open incidents on it (a click opens their rows). */
 import { setWorkerUrl, type GeoJSONSource, type Map as MaplibreMap } from 'maplibre-gl';
 import maplibreWorkerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
 import type { Panel } from '../app/panel.ts';
 import { getLanguage } from '../i18n/language.ts';
 import { applyBasemap, createCityMap, fetchBasemap, setMapLanguage, showCity } from '../map/city-map.ts';
-import { h, replaceChildren } from '../ui/dom.ts';
-import type { KpiSummary } from '../../shared/kpi-protocol.ts';
+import { h, replaceChildren, setText } from '../ui/dom.ts';
+import { kt } from './kpi-strings.ts';
 import type { CityInfo } from '../../shared/protocol.ts';
 import type { KpiState } from './kpi-state.ts';
 
@@ -17,8 +17,8 @@ const BASEMAP_ATTEMPTS = 20;
 export interface KpiMapTileOptions {
   /** The city, whose place the map shows first (null: the base map's own view). */
   city: CityInfo | null;
-  /** The figures above the map for a summary (the charts word them). */
-  headline: (s: KpiSummary) => HTMLElement[];
+  /** The figures above the map for the screen's state (kpi-headline.ts words them). */
+  headline: (view: KpiState) => HTMLElement[];
   /** The user clicked an open incident on the map. */
   openIncidents: () => void;
 }
@@ -26,11 +26,13 @@ export interface KpiMapTileOptions {
 export class KpiMapTile implements Panel<KpiState> {
   private readonly headline = h('div', { class: 'kpi-headline', 'data-testid': 'kpi-headline' });
   private readonly mapEl = h('div', { class: 'kpi-map' });
+  /** What the headline's arrows compare with. */
+  private readonly note = h('div', { class: 'kpi-map-note', 'data-testid': 'kpi-trend-note' });
   private readonly el = h(
     'section',
     { class: 'kpi-tile kpi-map-tile', 'data-testid': 'kpi-map', 'data-tile': 'map' },
     this.headline,
-    this.mapEl,
+    h('div', { class: 'kpi-map-stage' }, this.mapEl, this.note),
   );
   private map: MaplibreMap | null = null;
   private mapReady = false;
@@ -67,13 +69,19 @@ export class KpiMapTile implements Panel<KpiState> {
 
   render(view: KpiState): void {
     this.last = view;
-    if (view.summary) replaceChildren(this.headline, ...this.options.headline(view.summary));
+    if (view.summary) replaceChildren(this.headline, ...this.options.headline(view));
     this.drawIncidents();
   }
 
   renderLabels(): void {
+    setText(this.note, kt('trendNote'));
     if (this.map) setMapLanguage(this.map, getLanguage());
-    if (this.last?.summary) replaceChildren(this.headline, ...this.options.headline(this.last.summary));
+    if (this.last?.summary) replaceChildren(this.headline, ...this.options.headline(this.last));
+  }
+
+  /** The map follows its stage's size (the window, a language change of the band above it). */
+  resize(): void {
+    this.map?.resize();
   }
 
   destroy(): void {

@@ -2,12 +2,16 @@
 import type { CityInfo } from '../../shared/protocol.ts';
 import type { CaseKpiResponse } from '../../shared/case-protocol.ts';
 import type { KpiSummary } from '../../shared/kpi-protocol.ts';
-import type { KpiLayout } from './kpi-layout.ts';
+import type { KpiLayout, KpiWall } from './kpi-layout.ts';
 
 export interface KpiState {
   readonly city: CityInfo | null;
   readonly layout: KpiLayout;
+  /** The wall this screen is part of (1 × 1: a screen of its own). */
+  readonly wall: KpiWall;
   summary: KpiSummary | null;
+  /** The summary of the previous period (the same moment a week earlier), for the trends; null until read. */
+  previous: KpiSummary | null;
   /** When the newest summary arrived, by this browser's clock. */
   receivedAt: number | null;
   /** Why the last read of the summary failed, or null. */
@@ -18,8 +22,8 @@ export interface KpiState {
   caseKpi: CaseKpiResponse | null;
 }
 
-export function createKpiState(city: CityInfo | null, layout: KpiLayout): KpiState {
-  return { city, layout, summary: null, receivedAt: null, loadError: null, refreshes: 0, caseKpi: null };
+export function createKpiState(city: CityInfo | null, layout: KpiLayout, wall: KpiWall): KpiState {
+  return { city, layout, wall, summary: null, previous: null, receivedAt: null, loadError: null, refreshes: 0, caseKpi: null };
 }
 
 /** A district's name in the page's language from the summary, else its code. */

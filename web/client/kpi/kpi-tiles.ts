@@ -29,11 +29,6 @@ export class KpiChartsPanel implements Panel<KpiState> {
     if (this.last) this.render(this.last);
   }
 
-  /** The figures above the map (they open the same drill-downs). */
-  headline(...args: Parameters<KpiCharts['headline']>): HTMLElement[] {
-    return this.charts?.headline(...args) ?? [];
-  }
-
   /** Ids of the charts that drew at least one value. */
   withData(): string[] {
     return this.charts?.withData() ?? [];

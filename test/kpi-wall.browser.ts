@@ -1,0 +1,284 @@
+/**
+ * The KPI screen as a command centre's big screen, measured in real Chromium (the page signed in
+ * with a wall-display token): at 3840×1080 labels are ≥ 28 px and the headline figures ≥ 72 px
+ * (getComputedStyle), at 1920×1080 ≥ 16 / 48 px; the title band carries the city's name (from
+ * GET /api/city) and its clock; no engineering figure (milliseconds, the write queue, messages
+ * per second) is on the screen, only the health badge worded 系统正常 / 注意 / 异常; every ECharts
+ * canvas fills ≥ 90 % of its card's body (the card below its head); on a 3 × 3 wall screen 5
+ * shows the map and screen 2 the title; the drill-down says how many rows of how many it shows.
+ * Screenshots at 1920×1080, 3840×1080, 3840×2160, 390×844 and of wall screens go to
+ * test-results/kpi-wall-*.png.
+ */
+import { mkdirSync } from 'node:fs';
+import mqtt from 'mqtt';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningCityTwin } from '../bin/runtime.ts';
+import { KIND_METRICS } from '../twin-model/index.ts';
+import type { CityInfo } from '../web/shared/protocol.ts';
+import type { KpiSummary } from '../web/shared/kpi-protocol.ts';
+import { call, login, TEST_ADMIN_PASSWORD } from './support/auth.ts';
+import { collectErrors, launchChromium, saveScreenshot } from './support/browser.ts';
+import { tempDir, waitFor } from './support/fixtures.ts';
+import { startTestCity } from './support/test-city.ts';
+
+import type {} from '../web/client/kpi/kpi-main.ts'; // declares window.__kpi
+
+const dir = tempDir('kpi-wall-browser');
+let app: RunningCityTwin;
+let browser: Browser;
+let publisher: mqtt.MqttClient;
+let displayToken = '';
+let city: CityInfo;
+mkdirSync('test-results', { recursive: true });
+
+/** Every label on the screen: card titles, figure labels, trends, the clock's label, the badge, the as-of time. */
+const LABELS = '.kpi-tile-title, .kpi-number-label, .kpi-trend, .kpi-clock-label, .kpi-health, .kpi-asof, .kpi-map-note';
+const HEALTH_WORDS = ['系统正常', '注意', '异常'];
+
+beforeAll(async () => {
+  app = await startTestCity(dir.path);
+  publisher = await mqtt.connectAsync(app.mqttUrl, { clientId: 'kpi-wall-browser' });
+  const admin = await login(app.url!, 'admin', TEST_ADMIN_PASSWORD);
+  displayToken = (
+    await call(app.url!, admin, 'POST', '/api/auth/tokens', { name: 'kpi-wall-3x3', kind: 'display', password: TEST_ADMIN_PASSWORD })
+  ).body.token;
+  city = (await call(app.url!, displayToken, 'GET', '/api/city')).body as CityInfo;
+  const pub = (topic: string, body: unknown) => publisher.publishAsync(topic, JSON.stringify(body), { qos: 1 });
+  const t0 = Date.now();
+  const sites = app.city!.sensorSites.filter((s) => s.kind !== 'service_hall').slice(0, 40);
+  const halls = app.city!.sensorSites.filter((s) => s.kind === 'service_hall').slice(0, 6);
+  for (const s of [...sites, ...halls])
+    await pub(`citytwin/v1/sensors/${s.id}/meta`, {
+      kind: s.kind,
+      lng: s.lng,
+      lat: s.lat,
+      name: s.nameZh,
+      district: s.district,
+      source: s.sourceId,
+    });
+  for (const [i, s] of sites.entries())
+    await pub(`citytwin/v1/sensors/${s.id}/data`, { ts: t0 - i * 500, values: { [KIND_METRICS[s.kind][0]!]: i } });
+  for (const [i, s] of halls.entries())
+    await pub(`citytwin/v1/sensors/${s.id}/data`, { ts: t0 - 30_000, values: { queue_length: 5 + 7 * i, wait_min: 4 + 3 * i } });
+  for (let i = 0; i < 5; i++)
+    await pub('citytwin/v1/events/hotline-12345', {
+      id: `kw-h${i}`,
+      ts: t0 - i * 60_000,
+      type: 'citizen_report',
+      category: 'noise',
+      lng: 114.05 + 0.01 * i,
+      lat: 30.45,
+      severity: 2,
+      text: '噪声',
+    });
+  const places = [
+    [114.31, 30.555, 'waterlogging'],
+    [114.27, 30.6, 'waterlogging'],
+    [114.36, 30.52, 'power'],
+  ] as const;
+  for (const [i, [lng, lat, category]] of places.entries())
+    await pub('citytwin/v1/events/field-staff', {
+      id: `kw-m${i}`,
+      ts: Date.now(),
+      type: 'manual_report',
+      category,
+      lng,
+      lat,
+      severity: 3 + (i % 2),
+    });
+  await waitFor('incidents', () => (app.twin!.activeIncidents().length >= places.length ? true : null), 30_000);
+  await app.twin!.flushIncidents();
+  await waitFor(
+    'figures stored',
+    async () => {
+      const r = (await call(app.url!, admin, 'GET', '/api/kpi/summary')).body as KpiSummary;
+      return r.serviceHalls.halls >= halls.length && r.sensorHealth.online > 0 && r.hotline.todaySoFar >= 5 && r.openIncidents.total > 0
+        ? r
+        : null;
+    },
+    30_000,
+  );
+  browser = await launchChromium();
+}, 180_000);
+
+afterAll(async () => {
+  await publisher?.endAsync();
+  await browser?.close();
+  await app?.close();
+  dir.remove();
+});
+
+async function openScreen(width: number, height: number, query = ''): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage({ viewport: { width, height } });
+  const errors = collectErrors(page);
+  await page.goto(new URL(`kpi.html?display=${displayToken}${query}`, app.url!).href);
+  await page.waitForFunction(() => window.__kpi?.ready === true && window.__kpi.caseKpi() !== null, undefined, { timeout: 30_000 });
+  // The headline's trends once the previous period is in, and charts drawn at their cards' size.
+  await page.waitForFunction(
+    () => document.querySelector('[data-testid="kpi-trend-open"]')?.getAttribute('data-direction') !== 'none',
+    undefined,
+    {
+      timeout: 30_000,
+    },
+  );
+  await page.waitForFunction(() => [...document.querySelectorAll('.kpi-chart canvas')].length >= 8, undefined, { timeout: 15_000 });
+  return { page, errors };
+}
+
+/** A screenshot to look at: large screens take long to encode on a loaded machine, so a minute is allowed. */
+function shot(page: Page, path: string, fullPage = false): Promise<void> {
+  return saveScreenshot(page, path, { fullPage, timeoutMs: 60_000 });
+}
+
+/** Font sizes (px) of the visible elements matching `selector`: [text, px]. */
+function fontSizes(page: Page, selector: string): Promise<Array<[string, number]>> {
+  return page.evaluate(
+    (sel) =>
+      [...document.querySelectorAll<HTMLElement>(sel)]
+        .filter((el) => el.offsetParent !== null && el.innerText.trim() !== '')
+        .map((el) => [el.innerText.trim().slice(0, 30), Number.parseFloat(getComputedStyle(el).fontSize)] as [string, number]),
+    selector,
+  );
+}
+
+/** Each chart's canvas against its card's body (content box) and the body against the card below its head. */
+function chartFill(page: Page): Promise<Array<{ tile: string; canvasShare: number; bodyShare: number }>> {
+  return page.evaluate(() =>
+    [...document.querySelectorAll<HTMLElement>('.kpi-tile')]
+      .filter((tile) => tile.querySelector('.kpi-chart'))
+      .map((tile) => {
+        const body = tile.querySelector<HTMLElement>('.kpi-card-body')!;
+        const canvas = tile.querySelector<HTMLCanvasElement>('.kpi-chart canvas');
+        const content = (el: HTMLElement) => {
+          const cs = getComputedStyle(el);
+          const px = (v: string) => Number.parseFloat(v) || 0;
+          return {
+            w: el.clientWidth - px(cs.paddingLeft) - px(cs.paddingRight),
+            h: el.clientHeight - px(cs.paddingTop) - px(cs.paddingBottom),
+          };
+        };
+        const b = content(body);
+        const t = content(tile);
+        const headH = tile.querySelector<HTMLElement>('.kpi-tile-head')!.getBoundingClientRect().height;
+        const c = canvas?.getBoundingClientRect() ?? { width: 0, height: 0 };
+        return {
+          tile: tile.dataset.tile ?? '?',
+          canvasShare: (c.width * c.height) / Math.max(1, b.w * b.h),
+          bodyShare: (b.w * b.h) / Math.max(1, t.w * (t.h - headH)),
+        };
+      }),
+  );
+}
+
+/** Visible text of the page (the map's own labels aside). */
+function screenText(page: Page): Promise<string> {
+  return page.evaluate(() => document.querySelector<HTMLElement>('.kpi-app')!.innerText);
+}
+
+describe('the KPI big screen', () => {
+  it('at 3840×1080: large type, the city in the title, one health badge, charts filling their cards', async () => {
+    const { page, errors } = await openScreen(3840, 1080);
+    expect(await page.evaluate(() => window.__kpi!.layout)).toBe('wide');
+    const labels = await fontSizes(page, LABELS);
+    expect(labels.length).toBeGreaterThan(20);
+    expect(labels.filter(([, px]) => px < 28)).toEqual([]);
+    const figures = await fontSizes(page, '.kpi-headline .kpi-number-value');
+    expect(figures).toHaveLength(5);
+    expect(figures.filter(([, px]) => px < 72)).toEqual([]);
+
+    expect(await page.getByTestId('kpi-title').innerText()).toContain(city.name.zh);
+    expect(await page.getByTestId('kpi-clock-label').innerText()).toContain(city.name.zh);
+    expect(await page.getByTestId('kpi-clock-time').innerText()).toMatch(/^\d{2}:\d{2}:\d{2}$/);
+
+    const text = await screenText(page);
+    expect(text).not.toMatch(/\d\s*ms\b/);
+    expect(text).not.toMatch(/入库延迟|待入库|消息\/秒|pending|msg\/s/i);
+    const level = await page.locator('.kpi-health-level').innerText();
+    expect(HEALTH_WORDS).toContain(level);
+    expect(await page.getByTestId('kpi-health-reason').innerText()).not.toMatch(/\d/);
+    // The trends: an arrow or "no change", coloured by whether up is good for the figure.
+    for (const id of ['open', 'today', 'online', 'hotline', 'queue']) {
+      const trend = page.getByTestId(`kpi-trend-${id}`);
+      expect(['up', 'down', 'flat']).toContain(await trend.getAttribute('data-direction'));
+    }
+    expect(await page.getByTestId('kpi-trend-open').innerText()).toMatch(/^[▲▼—]/);
+
+    const fill = await chartFill(page);
+    expect(fill.map((f) => f.tile).sort()).toEqual(['cases', 'halls', 'health', 'hotline', 'incidents', 'response', 'today', 'types']);
+    expect(fill.filter((f) => f.canvasShare < 0.9 || f.bodyShare < 0.9)).toEqual([]);
+    await shot(page, 'test-results/kpi-wall-3840x1080.png');
+
+    // The drill-down: worded, counted, its table scrolls inside the dialog.
+    await page.getByTestId('kpi-number-open').last().click();
+    await page.getByTestId('kpi-drill-table').waitFor();
+    expect(await page.getByTestId('kpi-drill-count').innerText()).toMatch(/共 \d+ 行/);
+    expect(await page.getByTestId('kpi-drill-scroll').evaluate((el) => getComputedStyle(el).overflowY)).toBe('auto');
+    const statuses = await page.locator('[data-testid="kpi-drill-table"] tbody tr td:nth-child(4)').allInnerTexts();
+    expect(statuses.length).toBeGreaterThan(0);
+    for (const s of statuses) expect(s).not.toMatch(/^[a-z_]+$/);
+    await page.getByTestId('kpi-drill-close').click();
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 240_000);
+
+  it('at 1920×1080 and 3840×2160: labels ≥ 16 px, figures ≥ 48 px, charts filling their cards', async () => {
+    for (const [w, hgt] of [
+      [1920, 1080],
+      [3840, 2160],
+    ] as const) {
+      const { page, errors } = await openScreen(w, hgt);
+      expect(await page.evaluate(() => window.__kpi!.layout)).toBe('standard');
+      expect((await fontSizes(page, LABELS)).filter(([, px]) => px < 16)).toEqual([]);
+      expect((await fontSizes(page, '.kpi-headline .kpi-number-value')).filter(([, px]) => px < 48)).toEqual([]);
+      expect((await chartFill(page)).filter((f) => f.canvasShare < 0.9 || f.bodyShare < 0.9)).toEqual([]);
+      expect(await screenText(page)).not.toMatch(/\d\s*ms\b/);
+      await shot(page, `test-results/kpi-wall-${w}x${hgt}.png`);
+      expect(errors).toEqual([]);
+      await page.close();
+    }
+  }, 300_000);
+
+  it('on a 3 × 3 wall: screen 5 shows the map, screen 2 the title, each its own cards', async () => {
+    const centre = await openScreen(1920, 1080, '&wall=3x3&screen=5');
+    expect(await centre.page.evaluate(() => window.__kpi!.layout)).toBe('grid3x3');
+    const map = (await centre.page.getByTestId('kpi-map').boundingBox())!;
+    expect(map.x).toBeGreaterThanOrEqual(0);
+    expect(map.y).toBeGreaterThanOrEqual(0);
+    expect(map.x + map.width).toBeLessThanOrEqual(1920);
+    expect(map.y + map.height).toBeLessThanOrEqual(1080);
+    expect(map.width * map.height).toBeGreaterThan(0.7 * 1920 * 1080);
+    expect((await centre.page.getByTestId('kpi-headline').boundingBox())!.y).toBeGreaterThanOrEqual(0);
+    await shot(centre.page, 'test-results/kpi-wall-3x3-screen5.png');
+    expect(centre.errors).toEqual([]);
+    await centre.page.close();
+
+    const top = await openScreen(1920, 1080, '&wall=3x3&screen=2');
+    const title = (await top.page.getByTestId('kpi-title').boundingBox())!;
+    expect(title.x).toBeGreaterThan(0);
+    expect(title.x + title.width).toBeLessThan(1920);
+    const today = (await top.page.getByTestId('kpi-tile-today').boundingBox())!;
+    expect(today.x).toBeGreaterThanOrEqual(0);
+    expect(today.x + today.width).toBeLessThanOrEqual(1920);
+    expect(today.y + today.height).toBeLessThanOrEqual(1080);
+    expect(
+      await top.page
+        .getByTestId('kpi-map')
+        .boundingBox()
+        .then((b) => b!.y >= 1080),
+    ).toBe(true);
+    await shot(top.page, 'test-results/kpi-wall-3x3-screen2.png');
+    await top.page.close();
+  }, 240_000);
+
+  it('on a phone (390×844): one column, nothing wider than the screen', async () => {
+    const { page, errors } = await openScreen(390, 844);
+    const widest = await page.evaluate(() =>
+      Math.max(...[...document.querySelectorAll<HTMLElement>('.kpi-tile, .kpi-header')].map((el) => el.getBoundingClientRect().right)),
+    );
+    expect(widest).toBeLessThanOrEqual(390);
+    await shot(page, 'test-results/kpi-wall-390x844.png', true);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 180_000);
+});
