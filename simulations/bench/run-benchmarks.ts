@@ -287,7 +287,9 @@ async function throughputRuns(): Promise<void> {
 /** Run 2's breakdown (packed-breakdown.ts): CPU and wall µs per reading, stage by stage. */
 async function printPackedBreakdown(client: StorageClient, messages: number, per: number): Promise<void> {
   const b = await packedBreakdown(client, messages, per);
-  process.stdout.write(`  where the time goes, ${fmt(b.readings)} readings one stage at a time (µs per reading: CPU of the process / wall)\n`);
+  process.stdout.write(
+    `  where the time goes, ${fmt(b.readings)} readings one stage at a time (µs per reading: CPU of the process / wall)\n`,
+  );
   const cpuTotal = b.stages.reduce((n, s) => n + s.cpuUsPerReading, 0);
   for (const s of b.stages)
     line(
@@ -306,7 +308,9 @@ async function printPackedBreakdown(client: StorageClient, messages: number, per
  */
 async function oneIntegratorRun(messages: number): Promise<void> {
   const inFlight = 2000;
-  process.stdout.write(`  one publisher process, ${fmt(inFlight)} in flight, 5,000 sensors: bare aedes + idle subscriber, then citytwin all\n`);
+  process.stdout.write(
+    `  one publisher process, ${fmt(inFlight)} in flight, 5,000 sensors: bare aedes + idle subscriber, then citytwin all\n`,
+  );
   const bare = await bareBrokerBaseline(messages, inFlight);
   line(
     '  bare aedes (own process) → idle QoS 1 subscriber',

@@ -381,7 +381,9 @@ function inMetricUnit(
 const RECORD_LABELS: string[] = [];
 function recordLabel(i: number): string {
   if (i >= 4096) return `record ${i}`;
-  return (RECORD_LABELS[i] ??= `record ${i}`);
+  const label = RECORD_LABELS[i] ?? `record ${i}`;
+  RECORD_LABELS[i] = label;
+  return label;
 }
 
 interface DeviceAccumulator {
@@ -470,13 +472,15 @@ function walkSenml(
     const absoluteMs = t < SENML_RELATIVE_LIMIT_S ? receivedAt + t * 1000 : t * 1000;
     const ms = Math.round(absoluteMs);
     // The label is built only for a refusal.
-    const ts = ms > receivedAt + limits.maxFutureMs || ms < receivedAt - limits.maxAgeMs ? checkWindow(ms, receivedAt, limits, `${at} time`) : ms;
+    const ts =
+      ms > receivedAt + limits.maxFutureMs || ms < receivedAt - limits.maxAgeMs ? checkWindow(ms, receivedAt, limits, `${at} time`) : ms;
     if (typeof ts !== 'number') return ts;
 
     const unit = r.u !== undefined ? r.u : bu;
     if (unit !== undefined && typeof unit !== 'string') return reject('bad_schema', `${at}: u is ${describe(unit)}; expected a string`);
 
-    const valueFields = (r.v !== undefined ? 1 : 0) + (r.vs !== undefined ? 1 : 0) + (r.vb !== undefined ? 1 : 0) + (r.vd !== undefined ? 1 : 0);
+    const valueFields =
+      (r.v !== undefined ? 1 : 0) + (r.vs !== undefined ? 1 : 0) + (r.vb !== undefined ? 1 : 0) + (r.vd !== undefined ? 1 : 0);
     if (valueFields > 1) {
       const given = ['v', 'vs', 'vb', 'vd'].filter((f) => r[f] !== undefined);
       return reject('bad_schema', `${at} has several value fields (${given.join(', ')}); RFC 8428 allows one`);
