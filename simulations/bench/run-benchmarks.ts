@@ -6,7 +6,9 @@
  *   1. single-reading messages: stored rate vs. the rate the same broker delivers to a
  *      subscriber that does nothing (target ≥ 0.9), 0 lost;
  *   2. packed messages: readings/s stored end to end (target ≥ 250,000), 0 lost, and the ratio
- *      to a raw insert of the same rows into the same engine;
+ *      to a raw insert of the same rows into the same engine (TabSeparated through client.insert,
+ *      the product's format; target ≥ 0.80), then where a pack's time goes stage by stage
+ *      (packed-breakdown.ts);
  *   3. publish → socket.io client p99 at 5,000 msg/s (target ≤ 250 ms), the whole product
  *      (`citytwin all`) in a child process;
  *   4. throughput with 1, 2 and 4 `citytwin ingest` worker processes on a shared
@@ -21,7 +23,9 @@
  *      aggregate p50/p95/p99 (target p95 ≤ 300 ms), viewport → cells/points on the socket, and
  *      Chromium's time to first cells (scale-bench.ts, docs/scale.md).
  *  11. `citytwin all` as one process taking single-reading QoS 1 messages from a publisher
- *      process: received and stored rates (all-in-one-throughput.ts).
+ *      process: received and stored rates (all-in-one-throughput.ts); then one publisher with
+ *      2,000 in flight into a bare aedes process with an idle subscriber and into `citytwin all`:
+ *      both rates and the ratio (target ≥ 0.90, 0 lost).
  *  12. loading the console in headless Chromium at 1920×1080: bytes over the wire with the
  *      identity, gzip and brotli, and sign-in to the first sensors drawn (console-load-bench.ts).
  *  13. starting on a city package: the default Wuhan as a package against the generated city in
