@@ -21,7 +21,7 @@ import type { BatchWriter } from './batch-writer.ts';
 import { IngestMetrics } from './ingest-metrics.ts';
 import { registryRowOf } from '../storage/registry-store.ts';
 import { type AcceptedMessage, decodePayload, learnFrom, routeTopic } from './message-router.ts';
-import { readingRow, type EntityName } from '../storage/storage-batch.ts';
+import { pushReadingRows, type EntityName } from '../storage/storage-batch.ts';
 
 /** Dead letters keep at most this many bytes of the raw payload (docs/ingest.md). */
 export const DEAD_LETTER_PAYLOAD_BYTES = 4096;
@@ -151,7 +151,7 @@ export class IngestPipeline {
     const batch = this.writer.batch;
     let rows = 0;
     for (const d of devices) {
-      for (const r of d.readings) batch.readings.push(readingRow('sensor', d.sensorId, r.metric, r.ts, r.value, receivedAt));
+      pushReadingRows(batch.readings, 'sensor', d.sensorId, d.readings, receivedAt);
       for (const r of d.texts)
         batch.texts.push({ entity: 'sensor', sensorId: d.sensorId, metric: r.metric, ts: r.ts, value: r.value, receivedAt });
       this.metrics.readingsAccepted += d.readings.length;
@@ -183,7 +183,7 @@ export class IngestPipeline {
 
   private handleData({ entity, id, readings, texts }: AcceptedMessage<'data'>, receivedAt: number): void {
     const batch = this.writer.batch;
-    for (const r of readings) batch.readings.push(readingRow(entity, id, r.metric, r.ts, r.value, receivedAt));
+    pushReadingRows(batch.readings, entity, id, readings, receivedAt);
     for (const r of texts) batch.texts.push({ entity, sensorId: id, metric: r.metric, ts: r.ts, value: r.value, receivedAt });
     this.metrics.readingsAccepted += readings.length;
     this.accept(this.sourceOf.get(id) ?? 'unknown');

@@ -22,6 +22,7 @@ export { clusterStatements, clusterMigrationsTable, createdTables, CLUSTER_NAME_
 export { ClickHouseSink, type ClickHouseSinkOptions } from './readings-sink.ts';
 export {
   readingRow,
+  pushReadingRows,
   emptyBatch,
   batchJsonTables,
   STORAGE_TABLES,

@@ -1,10 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import { registryRowOf } from './registry-store.ts';
-import { batchJsonTables, emptyBatch, readingRow } from './storage-batch.ts';
+import { batchJsonTables, emptyBatch, pushReadingRows, readingRow } from './storage-batch.ts';
 
 const AT = 1_767_225_600_000;
 
 describe('storage batch', () => {
+  it('writes the readings of a message as the same lines, one or many', () => {
+    const readings = [
+      { metric: 'water_level_cm', ts: AT, value: 3.5 },
+      { metric: 'water_level_cm', ts: AT + 1, value: -0.25 },
+    ];
+    const rows: string[] = [];
+    pushReadingRows(rows, 'sensor', 'wl-1', readings, AT + 9);
+    pushReadingRows(rows, 'service', 'hall.3', readings.slice(0, 1), AT + 9);
+    expect(rows).toEqual([
+      ...readings.map((r) => readingRow('sensor', 'wl-1', r.metric, r.ts, r.value, AT + 9)),
+      readingRow('service', 'hall.3', 'water_level_cm', AT, 3.5, AT + 9),
+    ]);
+    expect(rows[1]).toBe(`sensor\twl-1\twater_level_cm\t${AT + 1}\t-0.25\t${AT + 9}\n`);
+  });
   it('gives each table but readings its rows in column order, skipping empty tables', () => {
     const batch = emptyBatch('b-1');
     batch.readings.push(readingRow('sensor', 'wl-1', 'water_level_cm', AT, 3, AT));

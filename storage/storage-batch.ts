@@ -28,6 +28,28 @@ export function readingRow(
 ): ReadingRow {
   return `${entity}\t${sensorId}\t${metric}\t${ts}\t${value}\t${receivedAt}\n`;
 }
+
+/**
+ * Appends the rows of one message's readings to `rows`, the same lines as {@link readingRow}:
+ * the parts shared by the message's readings (entity and sensor, receive time) are formatted
+ * once per message instead of once per reading (a packed message carries a hundred).
+ */
+export function pushReadingRows(
+  rows: ReadingRow[],
+  entity: EntityName,
+  sensorId: string,
+  readings: ReadonlyArray<{ metric: string; ts: number; value: number }>,
+  receivedAt: number,
+): void {
+  if (readings.length === 1) {
+    const r = readings[0]!;
+    rows.push(readingRow(entity, sensorId, r.metric, r.ts, r.value, receivedAt));
+    return;
+  }
+  const head = `${entity}\t${sensorId}\t`;
+  const tail = `\t${receivedAt}\n`;
+  for (const r of readings) rows.push(`${head}${r.metric}\t${r.ts}\t${r.value}${tail}`);
+}
 /** A reading whose value is text (`readings_text`). */
 export interface ReadingTextRow {
   entity: EntityName;

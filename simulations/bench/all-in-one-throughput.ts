@@ -1,17 +1,23 @@
 /**
  * Bench run 11: the whole product in one process (`citytwin all`: embedded broker, in-process
  * ingest, embedded ClickHouse, twin, web server; simulator off) taking single-reading QoS 1
- * messages as fast as a publisher in its own process sends them (1,000 publishes in flight).
- * Prints the steady received and stored rates read from the product's /metrics, and the
- * publisher's own rate. `tsx simulations/bench/all-in-one-throughput.ts [checkout]` measures
- * another checkout's `citytwin all` with this publisher (to compare two versions in one run).
+ * messages as fast as a publisher in its own process sends them. Prints the steady received and
+ * stored rates read from the product's /metrics, and the publisher's own rate.
+ *
+ * {@link bareBrokerBaseline} is the same publisher into a bare aedes in its own process
+ * (bare-broker-process.ts) with an idle QoS 1 subscriber here: what one integrator's process
+ * gets from an MQTT broker that does nothing else; run 11 prints the product's stored rate as a
+ * ratio of it. `tsx simulations/bench/all-in-one-throughput.ts [checkout]` measures another
+ * checkout's `citytwin all` with this publisher (to compare two versions in one run).
  */
 import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
+import mqtt from 'mqtt';
 import { startAllInOne } from './all-in-one-app.ts';
 
 const TSX = join(process.cwd(), 'node_modules', '.bin', 'tsx');
 const PUBLISHER = join(import.meta.dirname, 'publisher-process.ts');
+const BARE_BROKER = join(import.meta.dirname, 'bare-broker-process.ts');
 const ADMIN_PASSWORD = 'bench-admin-password-1';
 
 /** One Prometheus sample by name and labels. */
@@ -28,8 +34,72 @@ export interface AllInOneResult {
   stored: number;
 }
 
+/** The slope between 10 % and 90 % of `total` in one column of time-stamped samples. */
+function steadyRate(samples: ReadonlyArray<readonly number[]>, column: number, total: number): number {
+  const at = (share: number) => samples.find((s) => s[column]! >= share * total);
+  const a = at(0.1);
+  const b = at(0.9);
+  return a && b && b[0]! > a[0]! ? (b[column]! - a[column]!) / ((b[0]! - a[0]!) / 1000) : Number.NaN;
+}
+
+/** The bench's publisher process: `messages` single-reading QoS 1 messages over 5,000 sensors. */
+async function publishSingle(brokerUrl: string, messages: number, maxInFlight: number): Promise<{ sent: number; elapsedMs: number }> {
+  return new Promise((resolveRun, reject) => {
+    const options = { brokerUrl, sensors: 5000, messages, mode: 'single', qos: 1, maxInFlight };
+    const child = spawn(TSX, [PUBLISHER, JSON.stringify(options)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let text = '';
+    child.stdout.on('data', (d: Buffer) => (text += d.toString()));
+    child.on('exit', (code) =>
+      code === 0
+        ? resolveRun(JSON.parse(text.trim().split('\n').at(-1)!) as { sent: number; elapsedMs: number })
+        : reject(new Error(`publisher exited with ${code}`)),
+    );
+  });
+}
+
+export interface BareBrokerResult {
+  publisherRate: number;
+  /** Steady rate the idle subscriber received. */
+  deliveredRate: number;
+  delivered: number;
+}
+
+/**
+ * The baseline of run 11: the same publisher into a bare aedes in its own process, an idle QoS 1
+ * subscriber (counting, nothing else) in this one.
+ */
+export async function bareBrokerBaseline(messages: number, maxInFlight: number): Promise<BareBrokerResult> {
+  const broker = spawn(TSX, [BARE_BROKER], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const url = await new Promise<string>((resolveUrl, reject) => {
+      let text = '';
+      broker.stdout.on('data', (d: Buffer) => {
+        text += d.toString();
+        const m = /\{"url":"([^"]+)"\}/.exec(text);
+        if (m) resolveUrl(m[1]!);
+      });
+      broker.once('exit', (code) => reject(new Error(`bare broker exited with ${code}`)));
+    });
+    const idle = await mqtt.connectAsync(url, { clientId: 'citytwin-bench-idle-subscriber' });
+    let delivered = 0;
+    idle.on('message', () => delivered++);
+    await idle.subscribeAsync('citytwin/v1/#', { qos: 1 });
+    const samples: number[][] = [];
+    const timer = setInterval(() => samples.push([performance.now(), delivered]), 10);
+    const run = await publishSingle(url, messages, maxInFlight);
+    const until = Date.now() + 60_000;
+    while (delivered < run.sent && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+    clearInterval(timer);
+    samples.push([performance.now(), delivered]);
+    await idle.endAsync();
+    return { publisherRate: run.sent / (run.elapsedMs / 1000), deliveredRate: steadyRate(samples, 1, run.sent), delivered };
+  } finally {
+    broker.kill('SIGTERM');
+  }
+}
+
 /** Measures `citytwin all` of the checkout in `appDir` (default: this one). */
-export async function allInOneThroughput(messages: number, appDir = process.cwd()): Promise<AllInOneResult> {
+export async function allInOneThroughput(messages: number, appDir = process.cwd(), maxInFlight = 1000): Promise<AllInOneResult> {
   const { url, brokerUrl, stop } = await startAllInOne({ tag: 'all', adminPassword: ADMIN_PASSWORD, appDir, startTimeoutMs: 120_000 });
   try {
     const samples: Array<[number, number, number]> = [];
@@ -45,28 +115,12 @@ export async function allInOneThroughput(messages: number, appDir = process.cwd(
         await new Promise((r) => setTimeout(r, 100));
       }
     })();
-    const run = await new Promise<{ sent: number; elapsedMs: number }>((resolveRun, reject) => {
-      const child = spawn(TSX, [PUBLISHER, JSON.stringify({ brokerUrl, sensors: 5000, messages, mode: 'single', qos: 1 })], {
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
-      let text = '';
-      child.stdout.on('data', (d: Buffer) => (text += d.toString()));
-      child.on('exit', (code) =>
-        code === 0
-          ? resolveRun(JSON.parse(text.trim().split('\n').at(-1)!) as { sent: number; elapsedMs: number })
-          : reject(new Error(`publisher exited with ${code}`)),
-      );
-    });
+    const run = await publishSingle(brokerUrl, messages, maxInFlight);
     const until = Date.now() + 60_000;
     while ((samples.at(-1)?.[2] ?? 0) < messages && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
     polling = false;
     await poll;
-    const steady = (column: 1 | 2) => {
-      const at = (share: number) => samples.find((s) => s[column] >= share * messages);
-      const a = at(0.1);
-      const b = at(0.9);
-      return a && b && b[0] > a[0] ? (b[column] - a[column]) / ((b[0] - a[0]) / 1000) : Number.NaN;
-    };
+    const steady = (column: 1 | 2) => steadyRate(samples, column, messages);
     return {
       messages,
       publisherRate: run.sent / (run.elapsedMs / 1000),

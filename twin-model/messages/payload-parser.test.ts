@@ -136,6 +136,34 @@ describe('SenML (RFC 8428)', () => {
     );
     expect(r).toMatchObject({ ok: false, detail: expect.stringContaining('record 1') });
   });
+  it('resolves a repeated name afresh once its base name changes (a pack may name another sensor midway)', () => {
+    const pack = [
+      { bn: 'wl-1:', n: 'water_level_cm', v: 10 },
+      { n: 'water_level_cm', t: 1, v: 11 },
+      { bn: 'wl-2:', n: 'water_level_cm', v: 12 },
+    ];
+    expect(parseDataPayload(enc(pack), 'wl-1', NOW)).toMatchObject({ ok: false, reason: 'bad_schema' });
+    const r = parseDataPayload(enc(pack.slice(0, 2)), 'wl-1', NOW);
+    expect(r).toMatchObject({
+      ok: true,
+      readings: [
+        { metric: 'water_level_cm', value: 10 },
+        { metric: 'water_level_cm', value: 11 },
+      ],
+    });
+  });
+  it('names the record in a refusal, past the first records too', () => {
+    const pack = [
+      { bn: 'wl-1:', n: 'water_level_cm', v: 1 },
+      ...Array.from({ length: 5 }, (_, i) => ({ n: 'water_level_cm', t: i, v: i })),
+    ];
+    pack.push({ n: 'water_level_cm', t: 1e6, v: 1 });
+    expect(parseDataPayload(enc(pack), 'wl-1', NOW)).toMatchObject({
+      ok: false,
+      reason: 'bad_time',
+      detail: expect.stringMatching(/^record 6 time /),
+    });
+  });
 });
 
 describe('meta, events and positions', () => {

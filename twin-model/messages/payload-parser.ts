@@ -377,6 +377,15 @@ function inMetricUnit(
   return reject('unit_mismatch', `${at}: ${metric} is in "${fixed}"; ${converted.detail}`);
 }
 
+/** `record <i>`, the label of a record in a refusal's detail; built once per index. */
+const RECORD_LABELS: string[] = [];
+function recordLabel(i: number): string {
+  if (i >= 4096) return `record ${i}`;
+  const label = RECORD_LABELS[i] ?? `record ${i}`;
+  RECORD_LABELS[i] = label;
+  return label;
+}
+
 interface DeviceAccumulator {
   device: DeviceReadings;
 }
@@ -404,9 +413,15 @@ function walkSenml(
   let bu: string | undefined;
   let bv = 0;
   let bs = 0;
+  // The last name resolved: the records of a pack mostly repeat their name (and resolving one
+  // allocates), so a repeat of the same base name, name and base-name state reuses it.
+  let lastBn = '';
+  let lastN = '';
+  let lastHasBaseName = false;
+  let lastWho: ResolvedName | null = null;
   for (let i = 0; i < pack.length; i++) {
     const rec = pack[i];
-    const at = `record ${i}`;
+    const at = recordLabel(i);
     if (rec === null || typeof rec !== 'object' || Array.isArray(rec))
       return reject('bad_schema', `${at} is ${describe(rec)}; expected an object`);
     const r = rec as Record<string, unknown>;
@@ -441,8 +456,13 @@ function walkSenml(
     const n = (r.n as string | undefined) ?? '';
     const resolvedName = bn + n;
     if (resolvedName === '') return reject('bad_schema', `${at} has no name (n or bn)`);
-    const who = names(resolvedName, bn, n, hasBaseName);
+    const repeat: boolean = lastWho !== null && n === lastN && bn === lastBn && hasBaseName === lastHasBaseName;
+    const who: ResolvedName | Rejection = repeat && lastWho !== null ? lastWho : names(resolvedName, bn, n, hasBaseName);
     if ('ok' in who) return { ...who, detail: `${at}: ${who.detail}` };
+    lastWho = who;
+    lastBn = bn;
+    lastN = n;
+    lastHasBaseName = hasBaseName;
 
     let t = bt;
     if (r.t !== undefined) {
@@ -450,16 +470,22 @@ function walkSenml(
       t += r.t;
     }
     const absoluteMs = t < SENML_RELATIVE_LIMIT_S ? receivedAt + t * 1000 : t * 1000;
-    const ts = checkWindow(Math.round(absoluteMs), receivedAt, limits, `${at} time`);
+    const ms = Math.round(absoluteMs);
+    // The label is built only for a refusal.
+    const ts =
+      ms > receivedAt + limits.maxFutureMs || ms < receivedAt - limits.maxAgeMs ? checkWindow(ms, receivedAt, limits, `${at} time`) : ms;
     if (typeof ts !== 'number') return ts;
 
     const unit = r.u !== undefined ? r.u : bu;
     if (unit !== undefined && typeof unit !== 'string') return reject('bad_schema', `${at}: u is ${describe(unit)}; expected a string`);
 
-    const valueFields = ['v', 'vs', 'vb', 'vd'].filter((f) => r[f] !== undefined);
-    if (valueFields.length > 1)
-      return reject('bad_schema', `${at} has several value fields (${valueFields.join(', ')}); RFC 8428 allows one`);
-    if (valueFields.length === 0 && r.s === undefined) return reject('bad_schema', `${at} has no value (v, vs, vb, vd or s)`);
+    const valueFields =
+      (r.v !== undefined ? 1 : 0) + (r.vs !== undefined ? 1 : 0) + (r.vb !== undefined ? 1 : 0) + (r.vd !== undefined ? 1 : 0);
+    if (valueFields > 1) {
+      const given = ['v', 'vs', 'vb', 'vd'].filter((f) => r[f] !== undefined);
+      return reject('bad_schema', `${at} has several value fields (${given.join(', ')}); RFC 8428 allows one`);
+    }
+    if (valueFields === 0 && r.s === undefined) return reject('bad_schema', `${at} has no value (v, vs, vb, vd or s)`);
     const numeric = r.v !== undefined || r.s !== undefined;
 
     let metric = who.metric;
