@@ -142,7 +142,6 @@ describe('a wall screen readable across the room', { timeout: 180_000 }, () => {
   it('at 3840×1080: body text ≥ 28 px, headline figures ≥ 72 px, a full-height queue, one health badge', async () => {
     await onWall({ width: 3840, height: 1080 }, '', async (page) => {
       const m = await measure(page);
-      console.log('3840×1080', JSON.stringify({ ...m, visibleText: undefined }));
       expect(m.body).toBeGreaterThanOrEqual(28);
       expect(m.smallestText).toBeGreaterThanOrEqual(28);
       expect(m.clock).toBeGreaterThanOrEqual(72);
@@ -162,7 +161,6 @@ describe('a wall screen readable across the room', { timeout: 180_000 }, () => {
   it('at 1920×1080: the same layout scaled (body text ≥ 20 px)', async () => {
     await onWall({ width: 1920, height: 1080 }, '', async (page) => {
       const m = await measure(page);
-      console.log('1920×1080', JSON.stringify({ ...m, visibleText: undefined }));
       expect(m.body).toBeGreaterThanOrEqual(20);
       expect(m.smallestText).toBeGreaterThanOrEqual(20);
       expect(Math.min(m.clock, m.count, m.sensors)).toBeGreaterThanOrEqual(2.4 * m.body);
@@ -179,7 +177,6 @@ describe('a wall screen readable across the room', { timeout: 180_000 }, () => {
   it('on one screen of a 3×3 wall: the same sizes on the screen', async () => {
     await onWall({ width: 1920, height: 1080 }, '&wall=3x3&screen=5', async (page) => {
       const m = await measure(page);
-      console.log('3×3 screen 5', JSON.stringify({ ...m, visibleText: undefined }));
       expect(m.body).toBeGreaterThanOrEqual(20);
       expect(m.queueShare).toBeGreaterThanOrEqual(0.85);
       expect(m.visibleText).not.toMatch(ENGINEERING);
@@ -196,6 +193,16 @@ describe('a wall screen readable across the room', { timeout: 180_000 }, () => {
     expect(await page.getByTestId('stat-pending').isVisible()).toBe(true);
     expect(await page.getByTestId('health-badge').isVisible()).toBe(false);
     await saveScreenshot(page, 'test-results/wall-desk-1920.png');
+    await page.close();
+  });
+
+  it('leaves the phone layout as it was (390×844, no badge)', async () => {
+    const { page, errors: phoneErrors } = await openSignedInConsole(browser, app.url!, TEST_ADMIN_PASSWORD, { width: 390, height: 844 });
+    errorLists.push(phoneErrors);
+    await expect.poll(() => page.getByTestId('data-freshness').isVisible(), { timeout: 15_000 }).toBe(true);
+    expect(await page.getByTestId('health-badge').isVisible()).toBe(false);
+    expect(await page.evaluate(() => Number.parseFloat(getComputedStyle(document.documentElement).fontSize))).toBe(14);
+    await saveScreenshot(page, 'test-results/wall-desk-390.png');
     await page.close();
   });
 
