@@ -98,7 +98,8 @@ export class StatusStrip implements Panel<StatusView> {
     this.health('broker', s?.broker);
     setText(this.item('clients').value, formatCount(s?.connectedClients, lang));
     setText(this.item('sensors').value, formatCount(s ? s.sensorsTotal : view.sensorsOnScreen, lang));
-    const health = systemHealth(s, f);
+    // A wall whose staleness watermark is up (kiosk-mode.ts, its own `stale=` seconds) is not healthy either.
+    const health = systemHealth(s, document.body.classList.contains('kiosk-stale') ? { ...f, stopped: true, level: 'bad' } : f);
     setText(this.healthBadge, healthText(health));
     setLevel(this.healthBadge, health.level);
   }
