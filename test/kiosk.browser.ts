@@ -118,10 +118,13 @@ describe('kiosk mode on a wall display', () => {
     feed = undefined;
     await expect.poll(() => page.getByTestId('stale-watermark').isVisible(), { timeout: 20_000 }).toBe(true);
     expect(await page.getByTestId('stale-watermark').innerText()).toMatch(/画面已停止更新[\s\S]*最后更新 \d\d:\d\d:\d\d/);
+    // The health badge agrees with the watermark, in words.
+    await expect.poll(() => page.getByTestId('health-badge').innerText()).toBe('异常：数据已停止更新');
     await saveScreenshot(page, 'test-results/kiosk-stale.png');
     // Data again: the watermark goes.
     startFeed();
     await expect.poll(() => page.getByTestId('stale-watermark').isVisible(), { timeout: 15_000 }).toBe(false);
+    await expect.poll(() => page.getByTestId('health-badge').innerText()).toBe('系统正常');
   });
 
   it('rotates through the KPI screen and back to the map', async () => {

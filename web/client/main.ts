@@ -5,6 +5,7 @@
  */
 import 'maplibre-gl/dist/maplibre-gl.css';
 import './styles/console.css';
+import './styles/wall.css';
 import { setWorkerUrl } from 'maplibre-gl';
 import maplibreWorkerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
 import type { Me } from './backend/session.ts';

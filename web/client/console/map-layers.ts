@@ -53,14 +53,16 @@ export class MapLayers {
     const selected = panel?.selectedId ?? null;
     const warnings = this.parts.warnings ?? null;
     // The map shows what the queue shows (its filter); a time range moves on with the minutes.
-    const key = `${incidentQueue.version}:${panel?.filterVersion ?? 0}:${Math.floor(Date.now() / 60_000)}:${selected ?? ''}:${overlay.radiusScale.toFixed(2)}:${unitStore.version}:${state.previewSeq}:${unitBoard?.selectedId ?? ''}:${state.focusSeq}:${state.layersSeq}:${this.heatKey()}:${warnings?.version ?? 0}`;
+    // A wall draws incident rings and unit badges larger, with its type (styles/wall.css).
+    const markerScale = overlay.radiusScale * wallMarkerScale();
+    const key = `${incidentQueue.version}:${panel?.filterVersion ?? 0}:${Math.floor(Date.now() / 60_000)}:${selected ?? ''}:${markerScale.toFixed(2)}:${unitStore.version}:${state.previewSeq}:${unitBoard?.selectedId ?? ''}:${state.focusSeq}:${state.layersSeq}:${this.heatKey()}:${warnings?.version ?? 0}`;
     if (key === this.incidentKey) return;
     this.incidentKey = key;
     const shown = panel ? panel.visible() : incidentQueue.list();
     const open = selected ? incidentQueue.get(selected) : undefined;
     if (open && !shown.includes(open)) shown.push(open);
     const on = state.layers.on;
-    const layers = on.incidents ? incidentLayers(shown, selected, overlay.radiusScale) : [];
+    const layers = on.incidents ? incidentLayers(shown, selected, markerScale) : [];
     if (on.heat) layers.unshift(...this.heat());
     const focus = state.focus;
     if (focus) {
@@ -80,7 +82,7 @@ export class MapLayers {
           units: marks,
           preview: state.unitPreview,
           selectedId: unitBoard.selectedId,
-          zoomScale: overlay.radiusScale,
+          zoomScale: markerScale,
           onHover: (info) => unitTooltip?.show(info.picked ? (info.object as UnitMark).unit : null, info.x, info.y),
         }).filter((l) => (isRoute(l.id) ? on.routes : on.units)),
       );
@@ -125,4 +127,14 @@ export class MapLayers {
       }),
     );
   }
+}
+
+/**
+ * How much larger map markers are drawn: on a wall (kiosk mode) the root type size over the
+ * desk's 16 px (1.8 at 3840×1080, 1.4 at 1920×1080); 1 elsewhere.
+ */
+function wallMarkerScale(): number {
+  if (!document.documentElement.classList.contains('kiosk')) return 1;
+  const rootPx = Number.parseFloat(getComputedStyle(document.documentElement).fontSize);
+  return Number.isFinite(rootPx) && rootPx > 16 ? rootPx / 16 : 1;
 }

@@ -70,6 +70,8 @@ export class KioskMode {
   private readonly stepBadge = h('div', { class: 'kiosk-step', 'data-testid': 'kiosk-step' });
 
   constructor(private readonly ctx: KioskContext) {
+    // <html> too: the root size (rem) follows the screen on a wall (styles/wall.css).
+    document.documentElement.classList.add('kiosk');
     document.body.classList.add('kiosk');
     this.watermark.append(this.watermarkText, this.watermarkDetail);
     ctx.ui.append(this.watermark, this.stepBadge);

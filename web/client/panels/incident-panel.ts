@@ -467,8 +467,9 @@ export class IncidentPanel implements Panel<unknown> {
         h('span', { class: 'incident-status', 'data-status': i.status }, incidentStatusLabel(i.status)),
         h(
           'span',
-          { class: 'muted', title: t('incident.confidence') },
-          `${Math.round(i.confidence * 100)}% · ${t('incident.age', { age })}`,
+          { class: 'muted' },
+          h('span', { class: 'incident-confidence', title: t('incident.confidence') }, `${Math.round(i.confidence * 100)}% · `),
+          h('span', { class: 'incident-age' }, t('incident.age', { age })),
         ),
         escalationBadge(i.id, 'row'),
       ),

@@ -1,7 +1,8 @@
 /**
  * The status strip along the bottom: ingest and storage figures from the server's `stats`, and
  * the freshness of the data on screen, computed here on every tick so it keeps counting up when
- * the stream stops.
+ * the stream stops. On a wall (kiosk mode) the figures give way to one health badge
+ * (system-health.ts) and the sensor count; the badge is hidden on the desk (console.css).
  */
 import type { StatsMessage } from '../../shared/protocol.ts';
 import { formatCount, formatDuration, formatLatency, formatRate } from '../i18n/format.ts';
@@ -10,6 +11,7 @@ import type { StringKey } from '../i18n/strings.ts';
 import type { Freshness } from '../stream/freshness.ts';
 import type { Panel } from '../app/panel.ts';
 import { h, setText } from '../ui/dom.ts';
+import { healthText, systemHealth } from './system-health.ts';
 
 type ItemId = 'msgs' | 'stored' | 'rejected' | 'pending' | 'lag' | 'clients' | 'storage' | 'broker' | 'sensors' | 'freshness';
 
@@ -44,9 +46,10 @@ export interface StatusView {
 export class StatusStrip implements Panel<StatusView> {
   readonly el: HTMLElement;
   private readonly items = new Map<ItemId, Item>();
+  private readonly healthBadge = h('div', { class: 'stat stat-health', role: 'status', 'data-testid': 'health-badge' });
 
   constructor() {
-    this.el = h('footer', { class: 'status-strip', 'data-testid': 'status-strip' });
+    this.el = h('footer', { class: 'status-strip', 'data-testid': 'status-strip' }, this.healthBadge);
     for (const [id, labelKey] of ITEMS) {
       const label = h('span', { class: 'stat-label' });
       const value = h('span', { class: 'stat-value' });
@@ -95,6 +98,10 @@ export class StatusStrip implements Panel<StatusView> {
     this.health('broker', s?.broker);
     setText(this.item('clients').value, formatCount(s?.connectedClients, lang));
     setText(this.item('sensors').value, formatCount(s ? s.sensorsTotal : view.sensorsOnScreen, lang));
+    // A wall whose staleness watermark is up (kiosk-mode.ts, its own `stale=` seconds) is not healthy either.
+    const health = systemHealth(s, document.body.classList.contains('kiosk-stale') ? { ...f, stopped: true, level: 'bad' } : f);
+    setText(this.healthBadge, healthText(health));
+    setLevel(this.healthBadge, health.level);
   }
 
   private health(id: 'storage' | 'broker', state: 'ok' | 'degraded' | 'down' | undefined): void {

@@ -1,0 +1,212 @@
+/**
+ * Type and layout at distance on a wall (kiosk mode) in real Chromium, at 3840×1080, 1920×1080
+ * and one screen of a 3×3 wall: body text and headline figures scaled to the screen, the
+ * incident queue the full height of the screen with more rows than the desk's box, the
+ * engineering figures folded into one health badge worded in zh-CN, nothing overflowing. The
+ * desk view (signed in, no kiosk) keeps its figures. Screenshots go to test-results/wall-*.png.
+ */
+import { mkdirSync } from 'node:fs';
+import mqtt from 'mqtt';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningCityTwin } from '../bin/runtime.ts';
+import { TEST_ADMIN_PASSWORD } from './support/auth.ts';
+import { collectErrors, launchChromium, openSignedInConsole, saveScreenshot } from './support/browser.ts';
+import { consoleDisplayToken } from './support/console-client.ts';
+import { tempDir, waitFor } from './support/fixtures.ts';
+import { CENTRAL_WUHAN, planReports, publishReports } from './support/incident-reports.ts';
+import { startTestCity } from './support/test-city.ts';
+
+import type {} from '../web/client/test-hooks.ts'; // declares window.__citytwin
+
+const dir = tempDir('wall-type-browser');
+let app: RunningCityTwin;
+let browser: Browser;
+let publisher: mqtt.MqttClient;
+let token = '';
+let feed: NodeJS.Timeout | undefined;
+/** Console errors of every page opened (filled as they happen). */
+const errorLists: string[][] = [];
+/** Reports far enough apart not to be fused into one incident (support/incident-reports.ts). */
+const INCIDENTS = 40;
+mkdirSync('test-results', { recursive: true });
+
+beforeAll(async () => {
+  app = await startTestCity(dir.path);
+  publisher = await mqtt.connectAsync(app.mqttUrl, { clientId: 'wall-type-browser' });
+  // A sensor reporting once a second, as a live city does (no staleness watermark, a healthy badge).
+  await publisher.publishAsync(
+    'citytwin/v1/sensors/wall-wl-1/meta',
+    JSON.stringify({ kind: 'water_level', lng: 114.3, lat: 30.58, classification: 'public' }),
+    { qos: 1, retain: true },
+  );
+  let n = 0;
+  feed = setInterval(() => {
+    const reading = { ts: Date.now(), values: { water_level_cm: 5 + (n++ % 3) } };
+    void publisher.publishAsync('citytwin/v1/sensors/wall-wl-1/data', JSON.stringify(reading), { qos: 0 });
+  }, 1000);
+  await publishReports(publisher, planReports(INCIDENTS, CENTRAL_WUHAN, 'wall'));
+  // A report may open more than one incident (its category's rules): at least one each.
+  await waitFor(`${INCIDENTS} incidents open`, () => app.twin!.activeIncidents().length >= INCIDENTS || null);
+  token = await consoleDisplayToken(app.url!, 'wall type');
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  if (feed) clearInterval(feed);
+  await publisher?.endAsync();
+  await browser?.close();
+  await app?.close();
+  dir.remove();
+});
+
+/**
+ * A kiosk screen at this size, the queue filled, for `use`; closed afterwards whatever happens
+ * (one screen at a time). `extra` adds address parameters (a wall's tile).
+ */
+async function onWall(size: { width: number; height: number }, extra: string, use: (page: Page) => Promise<void>): Promise<void> {
+  const context = await browser.newContext({ viewport: size });
+  try {
+    const page = await context.newPage();
+    errorLists.push(collectErrors(page));
+    await page.goto(`${app.url!}?display=${token}&kiosk=1&focus=0${extra}`);
+    // The queue and the figures are what is measured; the map may still be drawing on a loaded machine.
+    await expect.poll(() => page.evaluate(() => document.body.dataset.auth), { timeout: 30_000 }).toBe('display');
+    await expect.poll(() => page.getByTestId('incident-row').count(), { timeout: 30_000 }).toBe(app.twin!.activeIncidents().length);
+    await use(page);
+  } finally {
+    await context.close();
+  }
+}
+
+interface Measures {
+  body: number;
+  /** The smallest text in the queue's rows and the health badge (px). */
+  smallestText: number;
+  clock: number;
+  count: number;
+  sensors: number;
+  queueShare: number;
+  rowsShown: number;
+  visibleText: string;
+  overflowing: string[];
+  overlaps: boolean;
+}
+
+/** Computed sizes and what shows, read in the page. */
+function measure(page: Page): Promise<Measures> {
+  return page.evaluate(() => {
+    const px = (el: Element | null): number => (el ? Number.parseFloat(getComputedStyle(el).fontSize) : 0);
+    const q = (sel: string): HTMLElement => document.querySelector<HTMLElement>(sel)!;
+    const texts = [...document.querySelectorAll('.incident-row span, [data-testid="health-badge"]')].filter(
+      (el) => el.childNodes.length > 0 && [...el.childNodes].some((c) => c.nodeType === Node.TEXT_NODE && c.textContent!.trim() !== ''),
+    );
+    const scroll = q('[data-testid="incident-scroll"]').getBoundingClientRect();
+    const rowsShown = [...document.querySelectorAll('[data-testid="incident-row"]')].filter((r) => {
+      const b = r.getBoundingClientRect();
+      return b.top >= scroll.top - 1 && b.bottom <= scroll.bottom + 1;
+    }).length;
+    const overflowing = ['.top-bar', '.top-right', '.brand', '[data-testid="status-strip"]', '.incident-panel .panel-header']
+      .filter((sel) => {
+        const el = document.querySelector<HTMLElement>(sel);
+        return el !== null && el.offsetParent !== null && el.scrollWidth > el.clientWidth + 1;
+      })
+      .concat(
+        [...document.querySelectorAll<HTMLElement>('.incident-type')].some((el) => el.scrollWidth > el.clientWidth + 1)
+          ? ['.incident-type']
+          : [],
+      );
+    const panel = q('[data-testid="incident-panel"]').getBoundingClientRect();
+    const strip = q('[data-testid="status-strip"]').getBoundingClientRect();
+    const top = q('.top-bar').getBoundingClientRect();
+    const overlaps = strip.right > panel.left + 1 || panel.top < top.bottom - 1;
+    return {
+      body: px(document.body),
+      smallestText: Math.min(...texts.map(px)),
+      clock: px(q('[data-testid="server-clock"]')),
+      count: px(q('[data-testid="incident-count"]')),
+      sensors: px(q('[data-testid="stat-sensors"] .stat-value')),
+      queueShare: panel.height / window.innerHeight,
+      rowsShown,
+      visibleText: document.body.innerText,
+      overflowing,
+      overlaps,
+    };
+  });
+}
+
+/** What an operator's engineering figures look like: milliseconds, pending writes, message rates, ingest lag. */
+const ENGINEERING = /\d\s*ms\b|毫秒|待写入|入库延迟|消息\/秒|已拒绝|pending|ingest lag|msgs\/s/i;
+
+describe('a wall screen readable across the room', { timeout: 180_000 }, () => {
+  it('at 3840×1080: body text ≥ 28 px, headline figures ≥ 72 px, a full-height queue, one health badge', async () => {
+    await onWall({ width: 3840, height: 1080 }, '', async (page) => {
+      const m = await measure(page);
+      expect(m.body).toBeGreaterThanOrEqual(28);
+      expect(m.smallestText).toBeGreaterThanOrEqual(28);
+      expect(m.clock).toBeGreaterThanOrEqual(72);
+      expect(m.count).toBeGreaterThanOrEqual(72);
+      expect(m.sensors).toBeGreaterThanOrEqual(72);
+      expect(m.queueShare).toBeGreaterThanOrEqual(0.85);
+      // The desk's layout showed 15 rows (in 76 % of the height) here.
+      expect(m.rowsShown).toBeGreaterThanOrEqual(18);
+      expect(m.visibleText).not.toMatch(ENGINEERING);
+      expect(m.overflowing).toEqual([]);
+      expect(m.overlaps).toBe(false);
+      await expect.poll(() => page.getByTestId('health-badge').innerText(), { timeout: 15_000 }).toBe('系统正常');
+      await saveScreenshot(page, 'test-results/wall-3840.png');
+    });
+  });
+
+  it('at 1920×1080: the same layout scaled (body text ≥ 20 px)', async () => {
+    await onWall({ width: 1920, height: 1080 }, '', async (page) => {
+      const m = await measure(page);
+      expect(m.body).toBeGreaterThanOrEqual(20);
+      expect(m.smallestText).toBeGreaterThanOrEqual(20);
+      expect(Math.min(m.clock, m.count, m.sensors)).toBeGreaterThanOrEqual(2.4 * m.body);
+      expect(m.queueShare).toBeGreaterThanOrEqual(0.85);
+      expect(m.rowsShown).toBeGreaterThanOrEqual(20);
+      expect(m.visibleText).not.toMatch(ENGINEERING);
+      expect(m.overflowing).toEqual([]);
+      expect(m.overlaps).toBe(false);
+      await expect.poll(() => page.getByTestId('health-badge').innerText(), { timeout: 15_000 }).toBe('系统正常');
+      await saveScreenshot(page, 'test-results/wall-1920.png');
+    });
+  });
+
+  it('on one screen of a 3×3 wall: the same sizes on the screen', async () => {
+    await onWall({ width: 1920, height: 1080 }, '&wall=3x3&screen=5', async (page) => {
+      const m = await measure(page);
+      expect(m.body).toBeGreaterThanOrEqual(20);
+      expect(m.queueShare).toBeGreaterThanOrEqual(0.85);
+      expect(m.visibleText).not.toMatch(ENGINEERING);
+      expect(m.overflowing).toEqual([]);
+      expect(m.overlaps).toBe(false);
+      await saveScreenshot(page, 'test-results/wall-3x3-screen5.png');
+    });
+  });
+
+  it('keeps the engineering figures on the desk (signed in, no kiosk)', async () => {
+    const { page, errors: deskErrors } = await openSignedInConsole(browser, app.url!, TEST_ADMIN_PASSWORD, { width: 1920, height: 1080 });
+    errorLists.push(deskErrors);
+    await expect.poll(() => page.getByTestId('stat-lag').innerText(), { timeout: 15_000 }).toMatch(/入库延迟/);
+    expect(await page.getByTestId('stat-pending').isVisible()).toBe(true);
+    expect(await page.getByTestId('health-badge').isVisible()).toBe(false);
+    await saveScreenshot(page, 'test-results/wall-desk-1920.png');
+    await page.close();
+  });
+
+  it('leaves the phone layout as it was (390×844, no badge)', async () => {
+    const { page, errors: phoneErrors } = await openSignedInConsole(browser, app.url!, TEST_ADMIN_PASSWORD, { width: 390, height: 844 });
+    errorLists.push(phoneErrors);
+    await expect.poll(() => page.getByTestId('data-freshness').isVisible(), { timeout: 15_000 }).toBe(true);
+    expect(await page.getByTestId('health-badge').isVisible()).toBe(false);
+    expect(await page.evaluate(() => Number.parseFloat(getComputedStyle(document.documentElement).fontSize))).toBe(14);
+    await saveScreenshot(page, 'test-results/wall-desk-390.png');
+    await page.close();
+  });
+
+  it('logs no errors', () => {
+    expect(errorLists.flat()).toEqual([]);
+  });
+});
