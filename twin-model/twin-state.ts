@@ -23,6 +23,7 @@ import {
   type RuleMemoryCell,
 } from './rules/rule-eval.ts';
 import { DEFAULT_COMPILED_RULES, type CompiledRuleSet, type ResolvedRules } from './rules/rule-resolve.ts';
+import { DeadlineWheel } from './deadline-wheel.ts';
 import { resolveSensorMeta } from './sensor-register.ts';
 import { SensorStateCode, stateName, type SensorStateName } from './sensor-state.ts';
 import { KIND_METRICS, type Classification } from './vocabulary.ts';
@@ -283,7 +284,6 @@ function refreshState(state: TwinState, entry: SensorEntry, now: number): void {
 
 function applyMeta(state: TwinState, id: string, deviceMeta: SensorMeta | null, ctx: TwinContext, changes: TwinChanges): void {
   const entry = ensureSensor(state, id, ctx, changes);
-  forgetStaleness(state);
   const before = entry.state;
   const site = state.config.sites.get(id);
   // A sensor of the city's register keeps the register's kind, position, name and source,
@@ -314,6 +314,7 @@ function applyMeta(state: TwinState, id: string, deviceMeta: SensorMeta | null, 
     }
   }
   refreshState(state, entry, ctx.now());
+  schedule(state, entry);
   noteTransition(entry, before, ctx, changes, 0);
   changes.changed.add(entry.index);
 }
@@ -354,6 +355,7 @@ function applyReadings(state: TwinState, id: string, readings: readonly Reading[
   updateFlatline(entry);
   if (entry.lastTs > state.lastDataTime) state.lastDataTime = entry.lastTs;
   refreshState(state, entry, ctx.now());
+  schedule(state, entry);
   noteTransition(entry, before, ctx, changes, entry.lastTs);
   changes.changed.add(entry.index);
 }
@@ -374,38 +376,63 @@ function updateFlatline(entry: SensorEntry): void {
 }
 
 /**
- * When the next sensor can fall silent past its staleness limit, as of the last full scan of
- * a twin: a lower bound, since readings only push deadlines later. Meta (a registration, a new
- * kind) and new rules can bring one earlier, so they forget it (`forgetStaleness`).
+ * Staleness by deadline. Each registered sensor that is not stale sits in a deadline wheel at
+ * the time it would fall silent past its limit (`silentSince + staleAfter`), moved on every
+ * reading and meta message in O(1); a tick takes only the sensors whose deadline has passed.
+ * The wheel is built by one full scan on the first tick, and again when the clock goes back
+ * or the staleness limits may have changed behind the twin's back (the rule set or the
+ * fallback limit replaced without a `rules` input).
  */
-const nextStaleness = new WeakMap<TwinState, { at: number; scannedAt: number; rules: TwinConfig['rules'] }>();
+interface Staleness {
+  wheel: DeadlineWheel;
+  rules: CompiledRuleSet;
+  defaultStaleAfterMs: number;
+  /** The newest tick's time. */
+  at: number;
+}
 
-function forgetStaleness(state: TwinState): void {
-  nextStaleness.delete(state);
+const staleness = new WeakMap<TwinState, Staleness>();
+
+/** Files the sensor at its staleness deadline, or takes it out when it cannot fall stale. */
+function schedule(state: TwinState, entry: SensorEntry): void {
+  const s = staleness.get(state);
+  if (s === undefined) return;
+  if (entry.registered && entry.state !== SensorStateCode.stale) s.wheel.set(entry.index, silentSince(entry) + staleAfter(state, entry));
+  else s.wheel.delete(entry.index);
+}
+
+/** Puts the sensor on the right side of its staleness limit at `now`. */
+function reviewStaleness(state: TwinState, entry: SensorEntry, now: number, ctx: TwinContext, changes: TwinChanges): void {
+  if (!entry.registered) return;
+  const silentTooLong = now > silentSince(entry) + staleAfter(state, entry);
+  // A sensor on the same side of its limit as before keeps its state and reason (a stale
+  // one's growing silence is worded by stateReasonAt).
+  if (silentTooLong === (entry.state === SensorStateCode.stale)) return;
+  const before = entry.state;
+  refreshState(state, entry, now);
+  noteTransition(entry, before, ctx, changes, 0);
+  if (entry.state !== before) changes.changed.add(entry.index);
 }
 
 function applyTick(state: TwinState, ctx: TwinContext, changes: TwinChanges): void {
   const now = ctx.now();
-  // Between readings and meta only time passes, and time changes nothing but staleness. Until
-  // the earliest deadline no sensor can change, so most ticks are one comparison; this runs
-  // every second over every sensor of the city (and of a replay).
-  const next = nextStaleness.get(state);
-  if (next && now <= next.at && now >= next.scannedAt && next.rules === state.config.rules) return;
-  let earliest = Number.POSITIVE_INFINITY;
-  for (const entry of state.sensors) {
-    if (!entry.registered) continue;
-    const deadline = silentSince(entry) + staleAfter(state, entry);
-    const silentTooLong = now > deadline;
-    if (!silentTooLong && deadline < earliest) earliest = deadline;
-    // A sensor on the same side of its limit as before keeps its state and reason (a stale
-    // one's growing silence is worded by stateReasonAt).
-    if (silentTooLong === (entry.state === SensorStateCode.stale)) continue;
-    const before = entry.state;
-    refreshState(state, entry, now);
-    noteTransition(entry, before, ctx, changes, 0);
-    if (entry.state !== before) changes.changed.add(entry.index);
+  const s = staleness.get(state);
+  if (s && now >= s.at && s.rules === state.config.rules && s.defaultStaleAfterMs === state.config.defaultStaleAfterMs) {
+    s.at = now;
+    // Taken in index order, as the full scan goes.
+    const due = s.wheel.takeDue(now).sort((a, b) => a - b);
+    for (const index of due) {
+      const entry = state.sensors[index]!;
+      reviewStaleness(state, entry, now, ctx, changes);
+      schedule(state, entry);
+    }
+    return;
   }
-  nextStaleness.set(state, { at: earliest, scannedAt: now, rules: state.config.rules });
+  for (const entry of state.sensors) reviewStaleness(state, entry, now, ctx, changes);
+  const wheel = s?.wheel ?? new DeadlineWheel();
+  wheel.clear();
+  staleness.set(state, { wheel, rules: state.config.rules, defaultStaleAfterMs: state.config.defaultStaleAfterMs, at: now });
+  for (const entry of state.sensors) schedule(state, entry);
 }
 
 /**
@@ -468,6 +495,8 @@ function applyRules(state: TwinState, rules: CompiledRuleSet, ctx: TwinContext, 
     noteTransition(entry, before, ctx, changes, 0);
     if (entry.state !== before || entry.stateReason !== reason) changes.changed.add(entry.index);
   }
+  // Limits may have moved either way: the next tick files every sensor again.
+  staleness.delete(state);
 }
 
 /** Puts a rule set in force from now (the `rules` input): no restart, changes noted as usual. */
