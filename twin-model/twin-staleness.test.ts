@@ -30,7 +30,8 @@ describe('staleness by deadline', () => {
     const ctx = { now: () => now };
     const changes = createTwinChanges({ collectAlarms: true });
     const ids = Array.from({ length: 300 }, (_, i) => `s-${i}`);
-    for (const id of ids.slice(0, 200)) applyTwinInput(state, { type: 'meta', id, meta: { kind: 'probe_x', lng: 114, lat: 30.5 } }, ctx, changes);
+    for (const id of ids.slice(0, 200))
+      applyTwinInput(state, { type: 'meta', id, meta: { kind: 'probe_x', lng: 114, lat: 30.5 } }, ctx, changes);
     for (let step = 0; step < 400; step++) {
       const r = random();
       if (r < 0.02) now -= Math.floor(random() * 20 * 60_000);

@@ -23,6 +23,7 @@ import {
   type RuleMemoryCell,
 } from './rules/rule-eval.ts';
 import { DEFAULT_COMPILED_RULES, type CompiledRuleSet, type ResolvedRules } from './rules/rule-resolve.ts';
+import { emptyMap, intern, shareReason, SmallMap, withEntry, withoutEntry } from './compact-entry.ts';
 import { DeadlineWheel } from './deadline-wheel.ts';
 import { resolveSensorMeta } from './sensor-register.ts';
 import { SensorStateCode, stateName, type SensorStateName } from './sensor-state.ts';
@@ -58,13 +59,13 @@ export interface SensorEntry {
   rules: ResolvedRules | null;
   /** History of its rate-of-change and flatline rules, aligned with `rules.rules`; null when it has none. */
   memory: RuleMemoryCell[] | null;
-  /** Level per rule id (a default rule's id is its metric). */
+  /** Level per rule id (a default rule's id is its metric); a rule at normal has none. */
   levels: Map<string, AlarmLevel>;
   state: SensorStateCode;
   stateReason: string | null;
   /** Newest reading time (epoch ms), 0 when none. */
   lastTs: number;
-  /** Rises waiting out their rule's on-delay: rule id → since when (reading time). */
+  /** Rises waiting out their rule's on-delay: rule id → since when (reading time). Empty for most sensors. */
   rising: Map<string, number>;
   /** Flatline detection on the headline metric: reference value, since when, how many readings. */
   flat: { ref: number; since: number; count: number };
@@ -183,14 +184,14 @@ function ensureSensor(state: TwinState, id: string, ctx: TwinContext, changes: T
     assetId: site?.assetId ?? null,
     registered: false,
     firstSeenAt: ctx.now(),
-    latest: new Map(),
+    latest: new SmallMap(),
     rules,
     memory: rules ? createRuleMemory(rules) : null,
-    levels: new Map(),
+    levels: emptyMap(),
     state: SensorStateCode.unregistered,
     stateReason: 'no meta message yet',
     lastTs: 0,
-    rising: new Map(),
+    rising: emptyMap(),
     flat: { ref: Number.NaN, since: 0, count: 0 },
     suspect: false,
   };
@@ -279,7 +280,7 @@ function refreshState(state: TwinState, entry: SensorEntry, now: number): void {
     }
   }
   entry.state = code;
-  entry.stateReason = reason;
+  entry.stateReason = shareReason(reason);
 }
 
 function applyMeta(state: TwinState, id: string, deviceMeta: SensorMeta | null, ctx: TwinContext, changes: TwinChanges): void {
@@ -295,22 +296,22 @@ function applyMeta(state: TwinState, id: string, deviceMeta: SensorMeta | null, 
     entry.registered = false;
   } else {
     entry.registered = true;
-    entry.kind = meta.kind;
+    entry.kind = intern(meta.kind);
     entry.headline = state.config.kindMetrics(meta.kind)?.[0] ?? null;
     entry.lng = meta.lng;
     entry.lat = meta.lat;
-    entry.district = meta.district ?? state.config.districtAt(meta.lng, meta.lat) ?? site?.district ?? null;
-    entry.sourceId = meta.source ?? site?.sourceId ?? null;
-    entry.classification = meta.classification ?? null;
+    entry.district = intern(meta.district ?? state.config.districtAt(meta.lng, meta.lat) ?? site?.district ?? null);
+    entry.sourceId = intern(meta.source ?? site?.sourceId ?? null);
+    entry.classification = intern(meta.classification ?? null);
     entry.name = meta.name ?? site?.nameZh ?? null;
     adoptRules(entry, state.config.rules.rulesFor(meta.kind, entry.assetId, id));
-    entry.levels.clear();
+    entry.levels = emptyMap();
     // Levels depend on the kind's rules: re-evaluate from the latest values without hysteresis memory.
     const rules = entry.rules!.rules;
     for (let i = 0; i < rules.length; i++) {
       const rule = rules[i]!;
       const latest = entry.latest.get(rule.metric);
-      if (latest) entry.levels.set(rule.id, ruleLevel(rule, entry.memory?.[i] ?? null, latest.ts, latest.value, AlarmLevel.normal));
+      if (latest) setLevel(entry, rule.id, ruleLevel(rule, entry.memory?.[i] ?? null, latest.ts, latest.value, AlarmLevel.normal));
     }
   }
   refreshState(state, entry, ctx.now());
@@ -343,11 +344,11 @@ function applyReadings(state: TwinState, id: string, readings: readonly Reading[
         if (next > current && onDelayMs) {
           // A rise counts once it has lasted the rule's on-delay.
           const since = entry.rising.get(rule.id) ?? r.ts;
-          entry.rising.set(rule.id, since);
+          entry.rising = withEntry(entry.rising, rule.id, since);
           if (r.ts - since < onDelayMs) continue;
         }
-        entry.rising.delete(rule.id);
-        entry.levels.set(rule.id, next);
+        entry.rising = withoutEntry(entry.rising, rule.id);
+        setLevel(entry, rule.id, next);
       }
     }
   }
@@ -358,6 +359,11 @@ function applyReadings(state: TwinState, id: string, readings: readonly Reading[
   schedule(state, entry);
   noteTransition(entry, before, ctx, changes, entry.lastTs);
   changes.changed.add(entry.index);
+}
+
+/** Keeps a rule's level; a rule at normal keeps none (most sensors hold no map of levels). */
+function setLevel(entry: SensorEntry, ruleId: string, level: AlarmLevel): void {
+  entry.levels = level === AlarmLevel.normal ? withoutEntry(entry.levels, ruleId) : withEntry(entry.levels, ruleId, level);
 }
 
 /** Tracks how long the headline value has stayed put; a value that never moves is suspect. */
@@ -460,7 +466,7 @@ function adoptRules(entry: SensorEntry, next: ResolvedRules): void {
 function reevaluate(entry: SensorEntry, next: ResolvedRules): void {
   const old = entry.rules;
   adoptRules(entry, next);
-  const levels = new Map<string, AlarmLevel>();
+  let levels = emptyMap<string, AlarmLevel>();
   const rules = next.rules;
   for (let i = 0; i < rules.length; i++) {
     const rule = rules[i]!;
@@ -473,13 +479,13 @@ function reevaluate(entry: SensorEntry, next: ResolvedRules): void {
     if (level > previous && onDelayMs) {
       const since = (same ? entry.rising.get(rule.id) : undefined) ?? latest.ts;
       if (latest.ts - since < onDelayMs) {
-        entry.rising.set(rule.id, since);
+        entry.rising = withEntry(entry.rising, rule.id, since);
         level = previous;
-      } else entry.rising.delete(rule.id);
-    } else entry.rising.delete(rule.id);
-    levels.set(rule.id, level);
+      } else entry.rising = withoutEntry(entry.rising, rule.id);
+    } else entry.rising = withoutEntry(entry.rising, rule.id);
+    if (level !== AlarmLevel.normal) levels = withEntry(levels, rule.id, level);
   }
-  for (const id of [...entry.rising.keys()]) if (!rules.some((r) => r.id === id)) entry.rising.delete(id);
+  for (const id of [...entry.rising.keys()]) if (!rules.some((r) => r.id === id)) entry.rising = withoutEntry(entry.rising, id);
   entry.levels = levels;
 }
 
