@@ -32,8 +32,12 @@
  *      on loopback (a receiver process checking every signature) — every subscription on its
  *      own webhook, then 10 per webhook: p95 from the incident opened to the request received
  *      (target ≤ 2 s), beside the ceiling of the HTTP client alone at that moment (notify-bench.ts).
+ *  15. a million live sensors (× BENCH_SCALE) in `citytwin all`, each reporting once a minute in
+ *      gateway packs for 10 minutes (× BENCH_SCALE): 0 lost, event-loop delay p99 (target ≤ 50 ms),
+ *      socket viewport cells/points p95 (≤ 100/150 ms), live deltas zoomed in, memory per sensor
+ *      (live-million-bench.ts).
  *
- * Options: BENCH_SCALE (default 1) multiplies message counts; BENCH_ONLY=1,2,…,14 picks runs;
+ * Options: BENCH_SCALE (default 1) multiplies message counts; BENCH_ONLY=1,2,…,15 picks runs;
  * BENCH_CONSOLE_RUNS (default 5) sign-ins of each kind in run 12;
  * BENCH_WORKERS=1,2,4 picks the worker counts of run 4.
  */
@@ -59,6 +63,7 @@ import { measureDispatch } from './dispatch-bench.ts';
 import { soakRun } from './soak.ts';
 import { measureKpi } from './kpi-bench.ts';
 import { scaleRun } from './scale-bench.ts';
+import { liveMillionRun } from './live-million-bench.ts';
 import { allInOneThroughput } from './all-in-one-throughput.ts';
 import { startAllInOne } from './all-in-one-app.ts';
 import { cityStartRun } from './city-start-bench.ts';
@@ -69,7 +74,7 @@ import { startCityTwinProcess } from '../../test/support/citytwin-process.ts';
 import { startMosquitto } from '../../test/support/mosquitto.ts';
 
 const SCALE = Number(process.env.BENCH_SCALE ?? '1');
-const ONLY = new Set((process.env.BENCH_ONLY ?? '1,2,3,4,5,6,7,8,10,11,12,13,14').split(',').map((s) => s.trim()));
+const ONLY = new Set((process.env.BENCH_ONLY ?? '1,2,3,4,5,6,7,8,10,11,12,13,14,15').split(',').map((s) => s.trim()));
 const TSX = join(process.cwd(), 'node_modules', '.bin', 'tsx');
 const PUBLISHER = join(import.meta.dirname, 'publisher-process.ts');
 
@@ -518,5 +523,6 @@ if (ONLY.has('11')) {
 if (ONLY.has('12')) await consoleLoadRun();
 if (ONLY.has('13')) await cityStartRun();
 if (ONLY.has('14')) await notifyRun();
+if (ONLY.has('15')) await liveMillionRun(SCALE);
 process.stdout.write('\n');
 process.exit(0);
