@@ -37,7 +37,7 @@ type Scrape = Record<string, number> & { readings_stored: number; messages_store
 function parseMetrics(text: string): Scrape {
   const out: Scrape = { readings_stored: 0, messages_stored: 0 };
   for (const l of text.split('\n')) {
-    const m = /^([a-z_]+) (\S+)$/.exec(l);
+    const m = /^([a-z0-9_]+) (\S+)$/.exec(l);
     if (m) out[m[1]!] = Number(m[2]);
   }
   const stored = /^citytwin_ingest_readings_total\{state="stored"\} (\S+)$/m.exec(text);
@@ -103,21 +103,24 @@ async function viewportProbe(url: string, token: string, running: () => boolean)
 function zoomedInClient(url: string, token: string) {
   const socket = signedSocket(url, token);
   const site = generateCity({ seed: SEED, sensorCount: 20_000 }).sensorSites[0]!;
+  // Only the bench's sensors report (the city's own sites stay silent with the simulator off).
   const seen = { inView: 0, deltas: 0, updates: 0, updated: new Set<number>() };
+  let reporting = new Set<number>();
   let epoch: string | null = null;
   socket.on('snapshot', (s: SnapshotMessage) => {
     if (s.scope !== 'viewport' || s.sensors.length === 0) return;
     epoch = s.epoch;
-    seen.inView = s.sensors.length;
+    reporting = new Set(s.sensors.filter((x) => x.id.startsWith('big-')).map((x) => x.i));
+    seen.inView = reporting.size;
   });
   socket.on('delta', (d: DeltaMessage) => {
     if (d.epoch !== epoch) return;
     const columns = decodeDelta(d);
     seen.deltas++;
     seen.updates += columns.index.length;
-    for (const i of columns.index) seen.updated.add(i);
+    for (const i of columns.index) if (reporting.has(i)) seen.updated.add(i);
   });
-  socket.on('connect', () => socket.emit('viewport', { bbox: viewAt(site.lng, site.lat, 15.5), zoom: 15.5 }));
+  socket.on('connect', () => socket.emit('viewport', { bbox: viewAt(site.lng, site.lat, 15), zoom: 15 }));
   return { seen, close: () => socket.close() };
 }
 
@@ -292,7 +295,7 @@ function report(f: Figures): void {
   );
   const z = f.zoomed;
   line(
-    'zoomed-in client (z15.5): sensors updated live',
+    'zoomed-in client (z15): its reporting sensors updated',
     `${fmt(z.updated.size)} of ${fmt(z.inView)}`,
     `(${fmt(z.deltas)} deltas, ${fmt(z.updates)} updates; target: every sensor in view, the run ≥ 1 min)`,
     z.inView > 0 && (f.seconds < 60 || z.updated.size === z.inView),
