@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createRandom } from './random.ts';
-import { SensorStateCode } from './sensor-state.ts';
-import { applyTwinInput, createTwinChanges, createTwinState, type TwinState } from './twin-state.ts';
+import { SENSOR_STATES, SensorStateCode } from './sensor-state.ts';
+import { applyTwinInput, countByState, createTwinChanges, createTwinState, type TwinState } from './twin-state.ts';
 
 const T0 = Date.UTC(2026, 6, 1);
 const STALE_MS = 10 * 60_000;
@@ -46,6 +46,11 @@ describe('staleness by deadline', () => {
       }
       applyTwinInput(state, { type: 'tick' }, ctx, changes);
       expect(staleInTwin(state), `step ${step}`).toEqual(staleByScan(state, now));
+      // The counts kept as states change agree with a count of every sensor.
+      if (step === 10 || step % 50 === 0) {
+        const scanned = Object.fromEntries(SENSOR_STATES.map((name, code) => [name, state.sensors.filter((e) => e.state === code).length]));
+        expect(countByState(state), `step ${step}`).toEqual(scanned);
+      }
     }
     expect(staleInTwin(state).length).toBeGreaterThan(0);
   });

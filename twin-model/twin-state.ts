@@ -26,7 +26,7 @@ import { DEFAULT_COMPILED_RULES, type CompiledRuleSet, type ResolvedRules } from
 import { emptyMap, intern, shareReason, SmallMap, withEntry, withoutEntry } from './compact-entry.ts';
 import { DeadlineWheel } from './deadline-wheel.ts';
 import { resolveSensorMeta } from './sensor-register.ts';
-import { SensorStateCode, stateName, type SensorStateName } from './sensor-state.ts';
+import { SENSOR_STATES, SensorStateCode, stateName, type SensorStateName } from './sensor-state.ts';
 import { KIND_METRICS, type Classification } from './vocabulary.ts';
 
 export interface LatestValue {
@@ -197,6 +197,8 @@ function ensureSensor(state: TwinState, id: string, ctx: TwinContext, changes: T
   };
   state.sensors.push(entry);
   state.byId.set(id, entry);
+  const counts = stateCounts.get(state);
+  if (counts) counts[SensorStateCode.unregistered]!++;
   changes.added.push(entry.index);
   changes.changed.add(entry.index);
   return entry;
@@ -278,6 +280,11 @@ function refreshState(state: TwinState, entry: SensorEntry, now: number): void {
     if (entry.suspect && code !== SensorStateCode.normal) {
       reason = `${reason ?? ''}; suspect: value unchanged for ${Math.round((entry.lastTs - entry.flat.since) / 60_000)} min (stuck sensor?)`;
     }
+  }
+  const counts = stateCounts.get(state);
+  if (counts && code !== entry.state) {
+    counts[entry.state]!--;
+    counts[code]!++;
   }
   entry.state = code;
   entry.stateReason = shareReason(reason);
@@ -532,9 +539,21 @@ export function applyTwinInput(state: TwinState, input: TwinInput, ctx: TwinCont
   }
 }
 
+/**
+ * Sensors per display state, kept as states change once asked for (the status strip asks every
+ * second; a count over a million entries would hold the event loop each time).
+ */
+const stateCounts = new WeakMap<TwinState, Int32Array>();
+
 /** Counts of sensors per display state. */
 export function countByState(state: TwinState): Record<SensorStateName, number> {
-  const counts: Record<SensorStateName, number> = { normal: 0, warning: 0, alarm: 0, stale: 0, unregistered: 0 };
-  for (const s of state.sensors) counts[stateName(s.state)]++;
-  return counts;
+  let counts = stateCounts.get(state);
+  if (counts === undefined) {
+    counts = new Int32Array(SENSOR_STATES.length);
+    for (const s of state.sensors) counts[s.state]!++;
+    stateCounts.set(state, counts);
+  }
+  const out = {} as Record<SensorStateName, number>;
+  for (let code = 0; code < SENSOR_STATES.length; code++) out[stateName(code)] = counts[code]!;
+  return out;
 }
