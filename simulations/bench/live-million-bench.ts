@@ -15,7 +15,7 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { io as connectSocket, type Socket } from 'socket.io-client';
 import { percentile } from '../../ingest/index.ts';
@@ -124,6 +124,26 @@ function zoomedInClient(url: string, token: string) {
   return { seen, close: () => socket.close() };
 }
 
+/**
+ * An idle Node process beside the server for the same time, at the same priority: its
+ * event-loop delay is what the shared machine alone costs (a busy machine delays every
+ * process's timers, however little it does).
+ */
+function idleControl(seconds: number): Promise<{ p50: number; p99: number; max: number }> {
+  const script = `const h = require('node:perf_hooks').monitorEventLoopDelay({ resolution: 10 }); h.enable();
+setTimeout(() => { process.stdout.write(JSON.stringify({ p50: h.percentile(50) / 1e6, p99: h.percentile(99) / 1e6, max: h.max / 1e6 })); }, ${seconds * 1000});`;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let text = '';
+    child.stdout.on('data', (d: Buffer) => (text += d.toString()));
+    child.on('exit', (code) =>
+      code === 0
+        ? resolve(JSON.parse(text) as { p50: number; p99: number; max: number })
+        : reject(new Error(`idle control exited with ${code}`)),
+    );
+  });
+}
+
 function publishGateways(load: GatewayLoad): Promise<GatewayLoadResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(TSX, [join(import.meta.dirname, 'gateway-publisher.ts'), JSON.stringify(load)], {
@@ -225,6 +245,7 @@ async function measureLive(
   const zoomed = zoomedInClient(url, api.token);
   const probe = viewportProbe(url, api.token, () => running);
   const load = { brokerUrl: `mqtt://127.0.0.1:${mqttPort}`, sensors, seconds, packSize: 100, gateways: 200, alarmEvery: 5000 };
+  const control = idleControl(seconds);
   const published = await publishGateways(load).finally(() => {
     running = false;
   });
@@ -239,7 +260,8 @@ async function measureLive(
     after = await api.metrics();
   }
   zoomed.close();
-  report({ sensors, seconds, published, before, during, after, answers, zoomed: zoomed.seen, peakRss, rss: rssMb(pid) });
+  const idle = await control;
+  report({ sensors, seconds, published, before, during, after, answers, zoomed: zoomed.seen, peakRss, rss: rssMb(pid), idle });
 }
 
 interface Figures {
@@ -253,6 +275,7 @@ interface Figures {
   zoomed: { inView: number; deltas: number; updates: number; updated: Set<number> };
   peakRss: number;
   rss: number;
+  idle: { p50: number; p99: number; max: number };
 }
 
 function report(f: Figures): void {
@@ -277,6 +300,15 @@ function report(f: Figures): void {
     'server event-loop delay p50 / max',
     `${fmt(f.during.nodejs_eventloop_lag_p50_seconds! * 1000, 1)} ms`,
     `(max ${fmt(f.during.nodejs_eventloop_lag_max_seconds! * 1000, 1)} ms)`,
+    null,
+  );
+  line(
+    'an idle process beside it: event-loop delay p99',
+    `${fmt(f.idle.p99, 1)} ms`,
+    `(p50 ${fmt(f.idle.p50, 1)}, max ${fmt(f.idle.max, 1)} ms: the machine's share; load average ${os
+      .loadavg()
+      .map((l) => fmt(l, 1))
+      .join(' / ')})`,
     null,
   );
   const cells95 = percentile(f.answers.cells, 0.95);
