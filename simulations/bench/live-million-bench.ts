@@ -253,7 +253,7 @@ async function measureLive(
   const answers = await probe;
   clearInterval(watch);
   if (overLimit) throw new Error(`resident memory above ${fmt(RSS_LIMIT_MB)} MB: run stopped`);
-  const drain = Date.now() + 180_000;
+  const drain = Date.now() + 300_000;
   let after = await api.metrics();
   while (after.readings_stored - before.readings_stored < published.readings && Date.now() < drain) {
     await new Promise((r) => setTimeout(r, 1000));
@@ -291,7 +291,7 @@ function report(f: Figures): void {
   line(
     'readings stored = published',
     `${fmt(stored)}`,
-    `(${fmt(packs)} packs stored; target 0 lost)`,
+    `(${fmt(packs)} packs stored, ${fmt(f.after.citytwin_ingest_pending_messages ?? 0)} messages pending after a 5 min drain; target 0 lost)`,
     stored === p.readings && packs === p.packs,
   );
   const lagP99 = f.during.nodejs_eventloop_lag_p99_seconds! * 1000;
