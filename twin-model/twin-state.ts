@@ -23,8 +23,10 @@ import {
   type RuleMemoryCell,
 } from './rules/rule-eval.ts';
 import { DEFAULT_COMPILED_RULES, type CompiledRuleSet, type ResolvedRules } from './rules/rule-resolve.ts';
+import { emptyMap, intern, shareReason, SmallMap, withEntry, withoutEntry } from './compact-entry.ts';
+import { DeadlineWheel } from './deadline-wheel.ts';
 import { resolveSensorMeta } from './sensor-register.ts';
-import { SensorStateCode, stateName, type SensorStateName } from './sensor-state.ts';
+import { SENSOR_STATES, SensorStateCode, stateName, type SensorStateName } from './sensor-state.ts';
 import { KIND_METRICS, type Classification } from './vocabulary.ts';
 
 export interface LatestValue {
@@ -57,13 +59,13 @@ export interface SensorEntry {
   rules: ResolvedRules | null;
   /** History of its rate-of-change and flatline rules, aligned with `rules.rules`; null when it has none. */
   memory: RuleMemoryCell[] | null;
-  /** Level per rule id (a default rule's id is its metric). */
+  /** Level per rule id (a default rule's id is its metric); a rule at normal has none. */
   levels: Map<string, AlarmLevel>;
   state: SensorStateCode;
   stateReason: string | null;
   /** Newest reading time (epoch ms), 0 when none. */
   lastTs: number;
-  /** Rises waiting out their rule's on-delay: rule id → since when (reading time). */
+  /** Rises waiting out their rule's on-delay: rule id → since when (reading time). Empty for most sensors. */
   rising: Map<string, number>;
   /** Flatline detection on the headline metric: reference value, since when, how many readings. */
   flat: { ref: number; since: number; count: number };
@@ -182,19 +184,21 @@ function ensureSensor(state: TwinState, id: string, ctx: TwinContext, changes: T
     assetId: site?.assetId ?? null,
     registered: false,
     firstSeenAt: ctx.now(),
-    latest: new Map(),
+    latest: new SmallMap(),
     rules,
     memory: rules ? createRuleMemory(rules) : null,
-    levels: new Map(),
+    levels: emptyMap(),
     state: SensorStateCode.unregistered,
     stateReason: 'no meta message yet',
     lastTs: 0,
-    rising: new Map(),
+    rising: emptyMap(),
     flat: { ref: Number.NaN, since: 0, count: 0 },
     suspect: false,
   };
   state.sensors.push(entry);
   state.byId.set(id, entry);
+  const counts = stateCounts.get(state);
+  if (counts) counts[SensorStateCode.unregistered]!++;
   changes.added.push(entry.index);
   changes.changed.add(entry.index);
   return entry;
@@ -277,13 +281,17 @@ function refreshState(state: TwinState, entry: SensorEntry, now: number): void {
       reason = `${reason ?? ''}; suspect: value unchanged for ${Math.round((entry.lastTs - entry.flat.since) / 60_000)} min (stuck sensor?)`;
     }
   }
+  const counts = stateCounts.get(state);
+  if (counts && code !== entry.state) {
+    counts[entry.state]!--;
+    counts[code]!++;
+  }
   entry.state = code;
-  entry.stateReason = reason;
+  entry.stateReason = shareReason(reason);
 }
 
 function applyMeta(state: TwinState, id: string, deviceMeta: SensorMeta | null, ctx: TwinContext, changes: TwinChanges): void {
   const entry = ensureSensor(state, id, ctx, changes);
-  forgetStaleness(state);
   const before = entry.state;
   const site = state.config.sites.get(id);
   // A sensor of the city's register keeps the register's kind, position, name and source,
@@ -295,25 +303,26 @@ function applyMeta(state: TwinState, id: string, deviceMeta: SensorMeta | null, 
     entry.registered = false;
   } else {
     entry.registered = true;
-    entry.kind = meta.kind;
+    entry.kind = intern(meta.kind);
     entry.headline = state.config.kindMetrics(meta.kind)?.[0] ?? null;
     entry.lng = meta.lng;
     entry.lat = meta.lat;
-    entry.district = meta.district ?? state.config.districtAt(meta.lng, meta.lat) ?? site?.district ?? null;
-    entry.sourceId = meta.source ?? site?.sourceId ?? null;
-    entry.classification = meta.classification ?? null;
+    entry.district = intern(meta.district ?? state.config.districtAt(meta.lng, meta.lat) ?? site?.district ?? null);
+    entry.sourceId = intern(meta.source ?? site?.sourceId ?? null);
+    entry.classification = intern(meta.classification ?? null);
     entry.name = meta.name ?? site?.nameZh ?? null;
     adoptRules(entry, state.config.rules.rulesFor(meta.kind, entry.assetId, id));
-    entry.levels.clear();
+    entry.levels = emptyMap();
     // Levels depend on the kind's rules: re-evaluate from the latest values without hysteresis memory.
     const rules = entry.rules!.rules;
     for (let i = 0; i < rules.length; i++) {
       const rule = rules[i]!;
       const latest = entry.latest.get(rule.metric);
-      if (latest) entry.levels.set(rule.id, ruleLevel(rule, entry.memory?.[i] ?? null, latest.ts, latest.value, AlarmLevel.normal));
+      if (latest) setLevel(entry, rule.id, ruleLevel(rule, entry.memory?.[i] ?? null, latest.ts, latest.value, AlarmLevel.normal));
     }
   }
   refreshState(state, entry, ctx.now());
+  schedule(state, entry);
   noteTransition(entry, before, ctx, changes, 0);
   changes.changed.add(entry.index);
 }
@@ -342,11 +351,11 @@ function applyReadings(state: TwinState, id: string, readings: readonly Reading[
         if (next > current && onDelayMs) {
           // A rise counts once it has lasted the rule's on-delay.
           const since = entry.rising.get(rule.id) ?? r.ts;
-          entry.rising.set(rule.id, since);
+          entry.rising = withEntry(entry.rising, rule.id, since);
           if (r.ts - since < onDelayMs) continue;
         }
-        entry.rising.delete(rule.id);
-        entry.levels.set(rule.id, next);
+        entry.rising = withoutEntry(entry.rising, rule.id);
+        setLevel(entry, rule.id, next);
       }
     }
   }
@@ -354,8 +363,14 @@ function applyReadings(state: TwinState, id: string, readings: readonly Reading[
   updateFlatline(entry);
   if (entry.lastTs > state.lastDataTime) state.lastDataTime = entry.lastTs;
   refreshState(state, entry, ctx.now());
+  schedule(state, entry);
   noteTransition(entry, before, ctx, changes, entry.lastTs);
   changes.changed.add(entry.index);
+}
+
+/** Keeps a rule's level; a rule at normal keeps none (most sensors hold no map of levels). */
+function setLevel(entry: SensorEntry, ruleId: string, level: AlarmLevel): void {
+  entry.levels = level === AlarmLevel.normal ? withoutEntry(entry.levels, ruleId) : withEntry(entry.levels, ruleId, level);
 }
 
 /** Tracks how long the headline value has stayed put; a value that never moves is suspect. */
@@ -374,38 +389,63 @@ function updateFlatline(entry: SensorEntry): void {
 }
 
 /**
- * When the next sensor can fall silent past its staleness limit, as of the last full scan of
- * a twin: a lower bound, since readings only push deadlines later. Meta (a registration, a new
- * kind) and new rules can bring one earlier, so they forget it (`forgetStaleness`).
+ * Staleness by deadline. Each registered sensor that is not stale sits in a deadline wheel at
+ * the time it would fall silent past its limit (`silentSince + staleAfter`), moved on every
+ * reading and meta message in O(1); a tick takes only the sensors whose deadline has passed.
+ * The wheel is built by one full scan on the first tick, and again when the clock goes back
+ * or the staleness limits may have changed behind the twin's back (the rule set or the
+ * fallback limit replaced without a `rules` input).
  */
-const nextStaleness = new WeakMap<TwinState, { at: number; scannedAt: number; rules: TwinConfig['rules'] }>();
+interface Staleness {
+  wheel: DeadlineWheel;
+  rules: CompiledRuleSet;
+  defaultStaleAfterMs: number;
+  /** The newest tick's time. */
+  at: number;
+}
 
-function forgetStaleness(state: TwinState): void {
-  nextStaleness.delete(state);
+const staleness = new WeakMap<TwinState, Staleness>();
+
+/** Files the sensor at its staleness deadline, or takes it out when it cannot fall stale. */
+function schedule(state: TwinState, entry: SensorEntry): void {
+  const s = staleness.get(state);
+  if (s === undefined) return;
+  if (entry.registered && entry.state !== SensorStateCode.stale) s.wheel.set(entry.index, silentSince(entry) + staleAfter(state, entry));
+  else s.wheel.delete(entry.index);
+}
+
+/** Puts the sensor on the right side of its staleness limit at `now`. */
+function reviewStaleness(state: TwinState, entry: SensorEntry, now: number, ctx: TwinContext, changes: TwinChanges): void {
+  if (!entry.registered) return;
+  const silentTooLong = now > silentSince(entry) + staleAfter(state, entry);
+  // A sensor on the same side of its limit as before keeps its state and reason (a stale
+  // one's growing silence is worded by stateReasonAt).
+  if (silentTooLong === (entry.state === SensorStateCode.stale)) return;
+  const before = entry.state;
+  refreshState(state, entry, now);
+  noteTransition(entry, before, ctx, changes, 0);
+  if (entry.state !== before) changes.changed.add(entry.index);
 }
 
 function applyTick(state: TwinState, ctx: TwinContext, changes: TwinChanges): void {
   const now = ctx.now();
-  // Between readings and meta only time passes, and time changes nothing but staleness. Until
-  // the earliest deadline no sensor can change, so most ticks are one comparison; this runs
-  // every second over every sensor of the city (and of a replay).
-  const next = nextStaleness.get(state);
-  if (next && now <= next.at && now >= next.scannedAt && next.rules === state.config.rules) return;
-  let earliest = Number.POSITIVE_INFINITY;
-  for (const entry of state.sensors) {
-    if (!entry.registered) continue;
-    const deadline = silentSince(entry) + staleAfter(state, entry);
-    const silentTooLong = now > deadline;
-    if (!silentTooLong && deadline < earliest) earliest = deadline;
-    // A sensor on the same side of its limit as before keeps its state and reason (a stale
-    // one's growing silence is worded by stateReasonAt).
-    if (silentTooLong === (entry.state === SensorStateCode.stale)) continue;
-    const before = entry.state;
-    refreshState(state, entry, now);
-    noteTransition(entry, before, ctx, changes, 0);
-    if (entry.state !== before) changes.changed.add(entry.index);
+  const s = staleness.get(state);
+  if (s && now >= s.at && s.rules === state.config.rules && s.defaultStaleAfterMs === state.config.defaultStaleAfterMs) {
+    s.at = now;
+    // Taken in index order, as the full scan goes.
+    const due = s.wheel.takeDue(now).sort((a, b) => a - b);
+    for (const index of due) {
+      const entry = state.sensors[index]!;
+      reviewStaleness(state, entry, now, ctx, changes);
+      schedule(state, entry);
+    }
+    return;
   }
-  nextStaleness.set(state, { at: earliest, scannedAt: now, rules: state.config.rules });
+  for (const entry of state.sensors) reviewStaleness(state, entry, now, ctx, changes);
+  const wheel = s?.wheel ?? new DeadlineWheel();
+  wheel.clear();
+  staleness.set(state, { wheel, rules: state.config.rules, defaultStaleAfterMs: state.config.defaultStaleAfterMs, at: now });
+  for (const entry of state.sensors) schedule(state, entry);
 }
 
 /**
@@ -433,7 +473,7 @@ function adoptRules(entry: SensorEntry, next: ResolvedRules): void {
 function reevaluate(entry: SensorEntry, next: ResolvedRules): void {
   const old = entry.rules;
   adoptRules(entry, next);
-  const levels = new Map<string, AlarmLevel>();
+  let levels = emptyMap<string, AlarmLevel>();
   const rules = next.rules;
   for (let i = 0; i < rules.length; i++) {
     const rule = rules[i]!;
@@ -446,13 +486,13 @@ function reevaluate(entry: SensorEntry, next: ResolvedRules): void {
     if (level > previous && onDelayMs) {
       const since = (same ? entry.rising.get(rule.id) : undefined) ?? latest.ts;
       if (latest.ts - since < onDelayMs) {
-        entry.rising.set(rule.id, since);
+        entry.rising = withEntry(entry.rising, rule.id, since);
         level = previous;
-      } else entry.rising.delete(rule.id);
-    } else entry.rising.delete(rule.id);
-    levels.set(rule.id, level);
+      } else entry.rising = withoutEntry(entry.rising, rule.id);
+    } else entry.rising = withoutEntry(entry.rising, rule.id);
+    if (level !== AlarmLevel.normal) levels = withEntry(levels, rule.id, level);
   }
-  for (const id of [...entry.rising.keys()]) if (!rules.some((r) => r.id === id)) entry.rising.delete(id);
+  for (const id of [...entry.rising.keys()]) if (!rules.some((r) => r.id === id)) entry.rising = withoutEntry(entry.rising, id);
   entry.levels = levels;
 }
 
@@ -468,6 +508,8 @@ function applyRules(state: TwinState, rules: CompiledRuleSet, ctx: TwinContext, 
     noteTransition(entry, before, ctx, changes, 0);
     if (entry.state !== before || entry.stateReason !== reason) changes.changed.add(entry.index);
   }
+  // Limits may have moved either way: the next tick files every sensor again.
+  staleness.delete(state);
 }
 
 /** Puts a rule set in force from now (the `rules` input): no restart, changes noted as usual. */
@@ -497,9 +539,21 @@ export function applyTwinInput(state: TwinState, input: TwinInput, ctx: TwinCont
   }
 }
 
+/**
+ * Sensors per display state, kept as states change once asked for (the status strip asks every
+ * second; a count over a million entries would hold the event loop each time).
+ */
+const stateCounts = new WeakMap<TwinState, Int32Array>();
+
 /** Counts of sensors per display state. */
 export function countByState(state: TwinState): Record<SensorStateName, number> {
-  const counts: Record<SensorStateName, number> = { normal: 0, warning: 0, alarm: 0, stale: 0, unregistered: 0 };
-  for (const s of state.sensors) counts[stateName(s.state)]++;
-  return counts;
+  let counts = stateCounts.get(state);
+  if (counts === undefined) {
+    counts = new Int32Array(SENSOR_STATES.length);
+    for (const s of state.sensors) counts[s.state]!++;
+    stateCounts.set(state, counts);
+  }
+  const out = {} as Record<SensorStateName, number>;
+  for (let code = 0; code < SENSOR_STATES.length; code++) out[stateName(code)] = counts[code]!;
+  return out;
 }

@@ -1,92 +1,100 @@
 /**
- * A gateway fleet in its own process for bench run 16: every one of `sensors` registered sensors
- * (`big-<i>`, the registry scale-bench.ts writes) reports once a second, 100 devices to a SenML
- * pack on `citytwin/v1/gateways/bench-gw-<g>/senml`, the packs spread evenly over the second.
- * Each second about 3 % of the sensors are in their kind's warning band and 2 % in its alarm
- * band, a different share every second, so the live map changes colour as a real city would in
- * a storm. Argument: JSON `{ brokerUrl, sensors, seconds, seed }`: it stops after `seconds` or at
- * SIGTERM, whichever comes first, and prints one JSON line.
+ * Gateways in their own process for bench run 15 (live-million-bench.ts): `sensors` registered
+ * sensors `big-0 …` each report one water level a minute (every `periodS` seconds when given:
+ * run 16 asks for once a second), packed as gateways send them — SenML
+ * packs of `packSize` records on `citytwin/v1/gateways/gw-<n>/senml`, QoS 1 — paced by the
+ * wall clock for `seconds`. Every `alarmEvery`-th sensor reports an alarm level in even minutes
+ * and a normal one in odd minutes, so alarms enter and leave all along. Argument: JSON of
+ * GatewayLoad; prints one JSON line with what was published, after `seconds` or at SIGTERM.
  */
 import mqtt from 'mqtt';
-import { DEFAULT_ALARM_RULES, METRIC_UNITS, type MetricRule } from '../../twin-model/index.ts';
-import { generateCity } from '../../twin-model/city/index.ts';
 
-interface Options {
+export interface GatewayLoad {
   brokerUrl: string;
   sensors: number;
   seconds: number;
-  seed: number;
+  packSize: number;
+  gateways: number;
+  alarmEvery: number;
+  /** Seconds between two readings of one sensor. @default 60 */
+  periodS?: number;
 }
 
-const PACK = 100;
-const MAX_IN_FLIGHT = 2_000;
-
-/** Normal, warning and alarm values of a rule. */
-function bands(rule: MetricRule): [number, number, number] {
-  const w = rule.warning.enter;
-  const a = rule.alarm.enter;
-  return rule.direction === 'above' ? [w * 0.5, (w + a) / 2, a * 1.2] : [w * 2, (w + a) / 2, a * 0.5];
+export interface GatewayLoadResult {
+  packs: number;
+  readings: number;
+  alarmReadings: number;
+  errors: number;
+  elapsedMs: number;
 }
 
-/** One prebuilt record head per sensor (`{"bn":"big-7:","n":"…","u":"…","v":`) and its three values. */
-function prepare(o: Options): { heads: string[]; values: [number, number, number][] } {
-  const sites = generateCity({ seed: o.seed, sensorCount: 20_000 }).sensorSites;
-  const heads: string[] = [];
-  const values: [number, number, number][] = [];
-  for (let i = 0; i < o.sensors; i++) {
-    const rule = DEFAULT_ALARM_RULES[sites[i % sites.length]!.kind].metrics[0]!;
-    heads.push(`{"bn":"big-${i}:","n":"${rule.metric}","u":"${METRIC_UNITS[rule.metric]}","v":`);
-    values.push(bands(rule));
+const MAX_IN_FLIGHT = 400;
+
+/** One pack: `count` sensors from `first` (wrapping), all at `ts`. */
+function pack(o: GatewayLoad, first: number, count: number, ts: number, alarmMinute: boolean): { body: string; alarms: number } {
+  const records: string[] = [];
+  let alarms = 0;
+  for (let k = 0; k < count; k++) {
+    const i = (first + k) % o.sensors;
+    const alarm = alarmMinute && i % o.alarmEvery === 0;
+    if (alarm) alarms++;
+    const value = alarm ? 42 : 2 + ((i * 7 + ts) % 80) / 10;
+    records.push(
+      k === 0
+        ? `{"bn":"big-${i}:","bt":${ts / 1000},"bu":"cm","n":"water_level_cm","v":${value}}`
+        : `{"bn":"big-${i}:","n":"water_level_cm","v":${value}}`,
+    );
   }
-  return { heads, values };
+  return { body: `[${records.join(',')}]`, alarms };
 }
 
-async function run(o: Options): Promise<{ packs: number; readings: number; acknowledged: number; errors: number; elapsedMs: number }> {
-  const { heads, values } = prepare(o);
+export async function publishGatewayLoad(o: GatewayLoad): Promise<GatewayLoadResult> {
   const client = await mqtt.connectAsync(o.brokerUrl, { clientId: `bench-gateways-${process.pid}`, clean: true });
-  const packsPerSecond = Math.ceil(o.sensors / PACK);
-  let packs = 0;
-  let acknowledged = 0;
-  let errors = 0;
+  const perSecond = o.sensors / (o.periodS ?? 60);
+  const total = Math.round(perSecond * o.seconds);
+  const result: GatewayLoadResult = { packs: 0, readings: 0, alarmReadings: 0, errors: 0, elapsedMs: 0 };
   let inFlight = 0;
+  let sent = 0;
   const t0 = performance.now();
-  const total = packsPerSecond * o.seconds;
   let stopped = false;
   process.once('SIGTERM', () => {
     stopped = true;
   });
-  while (packs < total && !stopped) {
-    const due = Math.min(total, Math.floor(((performance.now() - t0) * packsPerSecond) / 1000) + 1);
-    while (packs < due && inFlight < MAX_IN_FLIGHT) {
-      const second = Math.floor(packs / packsPerSecond);
-      const g = packs % packsPerSecond;
-      const from = g * PACK;
-      const to = Math.min(o.sensors, from + PACK);
-      const parts: string[] = [];
-      for (let i = from; i < to; i++) {
-        const phase = (i * 37 + second * 11) % 100;
-        const band = phase < 2 ? 2 : phase < 5 ? 1 : 0;
-        parts.push(`${heads[i]}${values[i]![band]}${i === from ? `,"bt":${Date.now() / 1000}` : ''}}`);
-      }
+  while (sent < total && !stopped) {
+    const due = Math.min(total, Math.floor(((performance.now() - t0) / 1000) * perSecond));
+    while (sent + o.packSize <= due || (due === total && sent < total)) {
+      if (inFlight >= MAX_IN_FLIGHT) break;
+      const count = Math.min(o.packSize, total - sent);
+      const ts = Date.now();
+      const minute = Math.floor((performance.now() - t0) / 60_000);
+      const p = pack(o, sent, count, ts, minute % 2 === 0);
+      const topic = `citytwin/v1/gateways/gw-${Math.floor(sent / o.packSize) % o.gateways}/senml`;
       inFlight++;
-      client.publish(`citytwin/v1/gateways/bench-gw-${g}/senml`, `[${parts.join(',')}]`, { qos: 1 }, (err) => {
+      client.publish(topic, p.body, { qos: 1 }, (err) => {
         inFlight--;
-        if (err) errors++;
-        else acknowledged++;
+        if (err) result.errors++;
       });
-      packs++;
+      result.packs++;
+      result.readings += count;
+      result.alarmReadings += p.alarms;
+      sent += count;
     }
-    await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 20));
   }
-  const drainUntil = performance.now() + 30_000;
-  while (inFlight > 0 && performance.now() < drainUntil) await new Promise((r) => setTimeout(r, 20));
+  const end = Date.now() + 120_000;
+  while (inFlight > 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+  result.errors += inFlight;
+  result.elapsedMs = performance.now() - t0;
   await client.endAsync();
-  return { packs, readings: packs * PACK, acknowledged, errors, elapsedMs: performance.now() - t0 };
+  return result;
 }
 
-const arg = process.argv[2];
-if (!arg) {
-  process.stderr.write('usage: gateway-publisher.ts <json options: brokerUrl, sensors, seconds, seed>\n');
-  process.exit(2);
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const arg = process.argv[2];
+  if (!arg) {
+    process.stderr.write('usage: gateway-publisher.ts <json GatewayLoad>\n');
+    process.exit(2);
+  }
+  const result = await publishGatewayLoad(JSON.parse(arg) as GatewayLoad);
+  process.stdout.write(`${JSON.stringify(result)}\n`);
 }
-process.stdout.write(`${JSON.stringify(await run(JSON.parse(arg) as Options))}\n`);

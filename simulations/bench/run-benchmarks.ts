@@ -37,6 +37,10 @@
  *      own webhook, then 10 per webhook: p95 from the incident opened to the message received
  *      (target ≤ 2 s), one request per message (the default) and batched (the channels' opt-in),
  *      beside the ceiling of the HTTP client alone at that moment (notify-bench.ts).
+ *  15. a million live sensors (× BENCH_SCALE) in `citytwin all`, each reporting once a minute in
+ *      gateway packs for 10 minutes (× BENCH_SCALE): 0 lost, event-loop delay p99 (target ≤ 50 ms),
+ *      socket viewport cells/points p95 (≤ 100/150 ms), live deltas zoomed in, memory per sensor
+ *      (live-million-bench.ts).
  *  16. the console with 100,000 live sensors at 1 Hz (SenML packs from a gateway fleet) in
  *      headless Chromium at 1920×1080: its frame rate against a bare deck.gl page drawing the
  *      same points from the same stream, in the same run (target ≥ 0.8×; console-fps-bench.ts;
@@ -77,6 +81,7 @@ import { measureKpi } from './kpi-bench.ts';
 import { scaleRun } from './scale-bench.ts';
 import { allInOneThroughput, bareBrokerBaseline } from './all-in-one-throughput.ts';
 import { packedBreakdown } from './packed-breakdown.ts';
+import { liveMillionRun } from './live-million-bench.ts';
 import { startAllInOne } from './all-in-one-app.ts';
 import { cityStartRun } from './city-start-bench.ts';
 import { fmt, line } from './bench-report.ts';
@@ -86,7 +91,7 @@ import { startCityTwinProcess } from '../../test/support/citytwin-process.ts';
 import { startMosquitto } from '../../test/support/mosquitto.ts';
 
 const SCALE = Number(process.env.BENCH_SCALE ?? '1');
-const ONLY = new Set((process.env.BENCH_ONLY ?? '1,2,3,4,5,6,7,8,10,11,12,13,14,16').split(',').map((s) => s.trim()));
+const ONLY = new Set((process.env.BENCH_ONLY ?? '1,2,3,4,5,6,7,8,10,11,12,13,14,15,16').split(',').map((s) => s.trim()));
 const TSX = join(process.cwd(), 'node_modules', '.bin', 'tsx');
 const PUBLISHER = join(import.meta.dirname, 'publisher-process.ts');
 
@@ -587,6 +592,7 @@ if (ONLY.has('11')) {
 if (ONLY.has('12')) await consoleLoadRun();
 if (ONLY.has('13')) await cityStartRun();
 if (ONLY.has('14')) await notifyRun();
+if (ONLY.has('15')) await liveMillionRun(SCALE);
 if (ONLY.has('16')) await (await import('./console-fps-bench.ts')).consoleFpsRun();
 process.stdout.write('\n');
 process.exit(0);

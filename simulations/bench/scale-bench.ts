@@ -42,7 +42,7 @@ function line(name: string, value: string, target: string, ok: boolean | null): 
 }
 
 /** A small deterministic generator. */
-function lcg(seed: number): () => number {
+export function lcg(seed: number): () => number {
   let x = seed >>> 0;
   return () => {
     x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
@@ -50,8 +50,11 @@ function lcg(seed: number): () => number {
   };
 }
 
-/** Writes `n` registry rows into the `sensors` table of the embedded engine at `dataDir`. */
-export async function writeRegistry(dataDir: string, n: number): Promise<number> {
+/**
+ * Writes `n` registry rows (`big-0 …`) into the `sensors` table of the embedded engine at
+ * `dataDir`; every sensor of `kind` when given, else of its site's kind.
+ */
+export async function writeRegistry(dataDir: string, n: number, kind?: string): Promise<number> {
   const client = createClickHouse({ url: null, dataDir });
   await runMigrations(client);
   const city = generateCity({ seed: SEED, sensorCount: 20_000 });
@@ -69,7 +72,7 @@ export async function writeRegistry(dataDir: string, n: number): Promise<number>
       const lng = site.lng + (r() - 0.5) * 0.02;
       const lat = site.lat + (r() - 0.5) * 0.016;
       const own = i % 20 === 0 ? classes[i % 3]! : '';
-      rows.push([`big-${i}`, site.kind, lng, lat, '', '', site.district ?? '', site.sourceId ?? '', own, 0, now]);
+      rows.push([`big-${i}`, kind ?? site.kind, lng, lat, '', '', site.district ?? '', site.sourceId ?? '', own, 0, now]);
     }
     await client.insert({ table: 'sensors', values: rows, format: 'JSONCompactEachRow' });
   }
@@ -106,7 +109,7 @@ export function rssMb(pid: number): number {
 }
 
 /** The bbox a 1280×800 map shows at `zoom` around (lng, lat). */
-function viewAt(lng: number, lat: number, zoom: number): [number, number, number, number] {
+export function viewAt(lng: number, lat: number, zoom: number): [number, number, number, number] {
   const degPerPx = 360 / (256 * 2 ** zoom);
   const halfW = 640 * degPerPx;
   const halfH = 400 * degPerPx * Math.cos((lat * Math.PI) / 180);
