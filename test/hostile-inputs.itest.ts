@@ -232,7 +232,7 @@ describe('malformed bodies', () => {
     );
     expect(vocab.status).toBeLessThan(500);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
-    expect(Object.prototype.hasOwnProperty.call(Object.prototype, 'polluted')).toBe(false);
+    expect(Object.hasOwn(Object.prototype, 'polluted')).toBe(false);
   });
 });
 
