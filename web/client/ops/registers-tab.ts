@@ -34,6 +34,7 @@ interface ImportResult {
   applied: boolean;
   entries: number;
   problems: Problem[];
+  errors: number;
   counts: Record<string, number> | null;
   added: Row[];
   changed: Row[];
@@ -142,7 +143,7 @@ export class RegistersTab implements OpsTab {
       return;
     }
     this.last = r.value;
-    const errors = r.value.problems.filter((p) => p.severity === 'error').length;
+    const errors = r.value.errors;
     if (r.value.applied)
       say(this.message, rt('applied', { id: r.value.id, live: r.value.live.join(', '), next: r.value.nextStart.join(', ') }), 'ok');
     else

@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import type { Principal } from '../auth/auth-service.ts';
 import type { Access } from '../auth/policy.ts';
+import { firstInvalidUtf8, jsonDepth, MAX_JSON_DEPTH } from './body-checks.ts';
 
 /** Largest JSON request body accepted (413 beyond). */
 export const MAX_BODY_BYTES = 16 * 1024;
@@ -114,7 +115,19 @@ export async function readJsonBody(req: IncomingMessage, limit = MAX_BODY_BYTES)
     if (size > limit) throw new HttpError(413, `the body is over ${limit} bytes`);
     chunks.push(chunk);
   }
-  const text = Buffer.concat(chunks).toString('utf8');
+  const bytes = Buffer.concat(chunks);
+  const bad = firstInvalidUtf8(bytes);
+  if (bad >= 0)
+    throw new HttpError(
+      400,
+      `the body is not valid UTF-8 (first bad byte at offset ${bad}: 0x${bytes.subarray(bad, bad + 4).toString('hex')}); send JSON encoded as UTF-8`,
+    );
+  if (jsonDepth(bytes) > MAX_JSON_DEPTH)
+    throw new HttpError(
+      400,
+      `the body is nested deeper than ${MAX_JSON_DEPTH} levels (objects and arrays); at most ${MAX_JSON_DEPTH} are accepted`,
+    );
+  const text = bytes.toString('utf8');
   if (text.trim() === '') return {};
   try {
     return JSON.parse(text) as unknown;

@@ -34,6 +34,7 @@ import {
   type IssuedSession,
   type LoginResult,
   type Principal,
+  type RevokeListener,
   type SecurityEvent,
   type SecurityEventType,
   type TokenInfo,
@@ -85,7 +86,7 @@ export class AuthService {
   private readonly tokens = new Map<string, { record: TokenRecord | null; at: number }>();
   private readonly tokenUseLogged = new Map<string, number>();
   private readonly events: SecurityLog;
-  private readonly revokeListeners = new Set<(tokenId: string | null, username: string | null) => void>();
+  private readonly revokeListeners = new Set<RevokeListener>();
 
   constructor(options: AuthServiceOptions) {
     this.store = new AccountsStore(options.clickhouse);
@@ -367,6 +368,10 @@ export class AuthService {
     else if (change.password !== undefined)
       revoked = await this.revokeAllOf(username, `password reset by ${by.username}`, { display: false }, client);
     if (next.disabled) for (const l of this.revokeListeners) l(null, username);
+    else if (change.roles && [...user.roles].sort().join() !== [...next.roles].sort().join()) {
+      const reason = `the roles of ${username} changed (${user.roles.join(', ')} → ${next.roles.join(', ')}): connect again`;
+      for (const l of this.revokeListeners) l(null, username, reason);
+    }
     this.record(
       'user_updated',
       'ok',
@@ -379,8 +384,11 @@ export class AuthService {
     return publicUser(next);
   }
 
-  /** Called with a revoked token id (or a disabled user name), so live sockets can be closed. */
-  onRevoked(listener: (tokenId: string | null, username: string | null) => void): () => void {
+  /**
+   * Called with a revoked token id, or a user name whose account was disabled or whose roles
+   * changed (with the reason), so live sockets, which keep the roles of their handshake, are closed.
+   */
+  onRevoked(listener: RevokeListener): () => void {
     this.revokeListeners.add(listener);
     return () => this.revokeListeners.delete(listener);
   }

@@ -118,3 +118,6 @@ export interface IssuedSession {
   tokenId: string;
   expiresAt: number;
 }
+
+/** Told of a revoked token (`tokenId`) or of an account whose credentials no longer hold what they did (`username`, `reason`). */
+export type RevokeListener = (tokenId: string | null, username: string | null, reason?: string) => void;

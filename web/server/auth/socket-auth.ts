@@ -92,20 +92,29 @@ export function attachSocketAuth(io: AnyServer, deps: HandshakeDeps): SocketAuth
     socket.disconnect(true);
   };
 
-  const unsubscribe = deps.auth.onRevoked((tokenId, username) => {
+  const unsubscribe = deps.auth.onRevoked((tokenId, username, reason) => {
     for (const socket of io.of('/').sockets.values()) {
       const p = socket.data.principal as Principal | undefined;
       if (!p) continue;
       if ((tokenId && p.tokenId === tokenId) || (username && p.username === username))
-        closeSocket(socket, tokenId ? `token ${tokenId} was revoked` : `account ${username} was disabled`);
+        closeSocket(socket, reason ?? (tokenId ? `token ${tokenId} was revoked` : `account ${username} was disabled`));
     }
   });
 
+  // Catches what another web node changed: a revoked or expired credential, a disabled account,
+  // and roles other than those of the handshake (the socket would keep the old ones).
   const recheck = setInterval(() => {
     for (const socket of io.of('/').sockets.values()) {
       const token = socket.data.token as string | undefined;
-      if (!token) continue;
-      deps.auth.authenticate(token, socket.handshake.address).catch((err: Error) => closeSocket(socket, err.message));
+      const held = socket.data.principal as Principal | undefined;
+      if (!token || !held) continue;
+      deps.auth
+        .authenticate(token, socket.handshake.address)
+        .then((now) => {
+          if ([...now.roles].sort().join() !== [...held.roles].sort().join())
+            closeSocket(socket, `the roles of ${now.username} changed (${held.roles.join(', ')} → ${now.roles.join(', ')}): connect again`);
+        })
+        .catch((err: Error) => closeSocket(socket, err.message));
     }
   }, RECHECK_MS);
   recheck.unref();

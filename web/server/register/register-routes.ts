@@ -17,7 +17,7 @@ export interface RegisterRouteDeps {
 
 /** Largest register file accepted (100,000 sensors of a city are about 15 MB of CSV). */
 export const MAX_REGISTER_BYTES = 32 * 1024 * 1024;
-/** Rows of each list of the diff in an answer (the counts are always whole). */
+/** Rows of each list of the diff, and problems, in an answer (the counts are always whole). */
 export const DIFF_ROWS_SHOWN = 2000;
 
 const importBody = z
@@ -75,7 +75,9 @@ const importResult = z.object({
   ok: z.boolean().describe('no error: the file can be applied'),
   applied: z.boolean(),
   entries: z.number(),
-  problems: z.array(problemSchema),
+  problems: z.array(problemSchema).describe(`the first ${DIFF_ROWS_SHOWN} problems`),
+  errors: z.number().describe('errors in the whole file'),
+  warnings: z.number().describe('warnings in the whole file'),
   counts: z.record(z.string(), z.number()).nullable(),
   added: z.array(diffRow),
   changed: z.array(diffRow),
@@ -153,7 +155,9 @@ function resultOf(id: string, at: number, dryRun: boolean, applied: boolean, c: 
     ok: c.ok,
     applied,
     entries: c.entries,
-    problems: c.problems,
+    problems: c.problems.slice(0, DIFF_ROWS_SHOWN),
+    errors: c.problems.filter((p) => p.severity === 'error').length,
+    warnings: c.problems.filter((p) => p.severity === 'warning').length,
     counts: c.counts && c.entity !== 'vocabulary' ? c.counts[c.entity] : null,
     added: (d?.added ?? []).slice(0, DIFF_ROWS_SHOWN).map(rowOf),
     changed: (d?.changed ?? []).slice(0, DIFF_ROWS_SHOWN).map((x) => ({
@@ -220,7 +224,7 @@ function importRoute(deps: RegisterRouteDeps): Route {
     body: importBody,
     maxBodyBytes: MAX_REGISTER_BYTES + 64 * 1024,
     returns:
-      '{ id, entity, file, at, dryRun, ok, applied, entries, problems, counts, added, changed, retired, vocabulary, live, nextStart }',
+      '{ id, entity, file, at, dryRun, ok, applied, entries, problems, errors, warnings, counts, added, changed, retired, vocabulary, live, nextStart }',
     handler: async ({ query, body, principal }) => {
       if (!principal) throw new HttpError(401, 'sign in first');
       const dryRun = query.dryRun === 'true';
@@ -235,7 +239,8 @@ function importRoute(deps: RegisterRouteDeps): Route {
         const r = await deps.registers.run({ entity: body.entity, text, reason: body.reason, actor: principal.username, dryRun });
         return resultOf(r.id, r.at, dryRun, r.applied, r.check);
       } catch (err) {
-        if (err instanceof RegisterImportRefused) throw new HttpError(400, err.message, err.problems.map(issueOf));
+        if (err instanceof RegisterImportRefused)
+          throw new HttpError(400, err.message, err.problems.slice(0, DIFF_ROWS_SHOWN).map(issueOf));
         if (err instanceof RegisterImportUnavailable) throw new HttpError(409, err.message);
         throw err;
       }
