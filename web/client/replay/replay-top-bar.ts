@@ -48,6 +48,7 @@ export class ReplayTopBar implements Panel<ReplayState> {
   /** The range whose inputs and links are drawn (redrawn when it changes). */
   private shown: { from: number; to: number } | null = null;
   private last: ReplayState | null = null;
+  private resizeWatch: ResizeObserver | null = null;
 
   /** `cityId` names export files. */
   constructor(
@@ -83,9 +84,15 @@ export class ReplayTopBar implements Panel<ReplayState> {
 
   mount(parent: HTMLElement): void {
     parent.append(this.el, this.errorEl, this.exports.el);
+    // On narrow screens the bar wraps onto more lines: the map and the side list start under it.
+    this.resizeWatch = new ResizeObserver(() => {
+      document.documentElement.style.setProperty('--rp-top-h', `${this.el.offsetHeight}px`);
+    });
+    this.resizeWatch.observe(this.el);
   }
 
   destroy(): void {
+    this.resizeWatch?.disconnect();
     this.el.remove();
     this.errorEl.remove();
     this.exports.el.remove();
