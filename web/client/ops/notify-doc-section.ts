@@ -75,7 +75,7 @@ export class DocSection {
   private editing: { id: string | null; text: string } | null = null;
   private context: ListContext = NO_CONTEXT;
   private readonly heading = h('h2', {});
-  private readonly list = h('div', {});
+  private readonly list = h('div', { class: 'notify-doc-list' });
   private readonly editorBox: HTMLElement;
   private readonly addButton: HTMLButtonElement;
   private readonly message: HTMLElement;
@@ -154,6 +154,7 @@ export class DocSection {
       test.addEventListener('click', () => void this.sendTest(id, test));
     }
     const name = this.kind !== 'contacts' && this.kind !== 'rosters' && typeof d.name === 'string' ? d.name : null;
+    const heads = listHeads(this.kind);
     return h(
       'tr',
       { 'data-testid': 'notify-doc', 'data-id': id },
@@ -163,7 +164,9 @@ export class DocSection {
         h('span', { class: 'mono' }, id),
         name ? h('div', { class: 'ops-muted' }, name) : null,
       ),
-      ...listCells(this.kind, d, this.context).map((c, i) => h('td', { class: 'ops-wrap', 'data-col': String(i + 1) }, c)),
+      ...listCells(this.kind, d, this.context).map((c, i) =>
+        h('td', { class: 'ops-wrap', 'data-col': String(i + 1), 'data-label': heads[i] }, c),
+      ),
       h('td', { class: 'notify-actions' }, test, test ? ' ' : null, edit, ' ', del),
     );
   }

@@ -11,6 +11,7 @@ import { formatCountdown } from '../i18n/format.ts';
 import { h, setText } from '../ui/dom.ts';
 import { ot } from './ops-strings.ts';
 import { DocSection } from './notify-doc-section.ts';
+import { nlWord } from './notify-list-strings.ts';
 import { button, card, cityTime, field, fill, messageLine, say, table, type OpsTab } from './ops-ui.ts';
 
 interface Delivery {
@@ -272,12 +273,12 @@ export class NotifyTab implements OpsTab {
             { 'data-testid': 'delivery', 'data-status': d.status, 'data-key': d.key },
             h('td', { class: 'mono nowrap' }, cityTime(d.updatedAt)),
             h('td', { class: 'mono nowrap' }, d.incidentId),
-            h('td', {}, d.eventKind),
+            h('td', {}, nlWord('event', d.eventKind)),
             h('td', { class: 'mono' }, d.channelId),
             h('td', { class: 'mono' }, d.recipient),
             h('td', { class: `delivery-status ${d.status}` }, ot(`notify.status.${d.status}`)),
             h('td', {}, String(d.attempts)),
-            h('td', { class: 'ops-wrap' }, [d.reason, d.lastError].filter(Boolean).join(' · ')),
+            h('td', { class: 'ops-wrap' }, [d.reason ? nlWord('reason', d.reason) : '', d.lastError].filter(Boolean).join(' · ')),
             h('td', {}, again),
           );
         }),
