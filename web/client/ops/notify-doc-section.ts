@@ -167,7 +167,7 @@ export class DocSection {
       ...listCells(this.kind, d, this.context).map((c, i) =>
         h('td', { class: 'ops-wrap', 'data-col': String(i + 1), 'data-label': heads[i] }, c),
       ),
-      h('td', { class: 'notify-actions' }, test, test ? ' ' : null, edit, ' ', del),
+      h('td', {}, h('div', { class: 'notify-actions' }, test, edit, del)),
     );
   }
 
