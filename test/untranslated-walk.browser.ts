@@ -4,7 +4,9 @@
  * case, a CAP draft), walked in real Chromium in zh-CN and then in English — the console with an
  * incident detail and its CAP dialog open, the wall (kiosk) on a display token, the KPI screen with
  * a drill-down open, replay with a loaded range and its after-action report, every tab of the
- * operations and administration pages, the case desk, the audit viewer, the field page as a crew,
+ * operations and administration pages (with a channel, a contact, a roster, a subscription and an
+ * escalation policy saved through the API first, and a test message sent, so the notification
+ * lists are walked), the case desk, the audit viewer, the field page as a crew,
  * and the open-data portal. Each page's visible text (body text, title / aria-label / placeholder
  * of visible elements, option texts) is checked by support/untranslated.ts against the vocabulary
  * the server knows; the failure names the page and each code found. See docs/console.md
@@ -32,7 +34,7 @@ import { SHIFT_ENTRY_KINDS } from '../twin-model/shifts/shift-log.ts';
 import { ALARM_RULE_TYPES } from '../twin-model/rules/rule-set.ts';
 import { call, login, mintToken, TEST_ADMIN_PASSWORD } from './support/auth.ts';
 import { launchChromium, saveScreenshot } from './support/browser.ts';
-import { tempDir, waitFor } from './support/fixtures.ts';
+import { freePort, tempDir, waitFor } from './support/fixtures.ts';
 import { CENTRAL_WUHAN, planReports, publishReports } from './support/incident-reports.ts';
 import { startTestCity } from './support/test-city.ts';
 import { describeRawCodes, findRawCodes, type Vocabulary } from './support/untranslated.ts';
@@ -168,6 +170,89 @@ async function makeActivity(): Promise<string[]> {
   return incidents.map((i) => i.id);
 }
 
+/** A contact's name as typed: shown as written in both languages. */
+const CONTACT_NAME = '巡查一队';
+
+/**
+ * One document of every notification kind, saved through the API as an administrator would, and a
+ * test message through the webhook (to a closed loopback port: its last test reads "dead").
+ */
+async function makeNotificationConfig(): Promise<void> {
+  const closed = await freePort();
+  const district = app.city!.districts[0]!.code;
+  const docs: [string, Record<string, unknown>][] = [
+    [
+      'channels',
+      {
+        id: 'walk-hook',
+        kind: 'webhook',
+        url: `http://127.0.0.1:${closed}/hook?token=walk-url-token`,
+        secret: 'walk-webhook-signing-secret',
+        language: 'en',
+        batch: { maxEvents: 20, maxWaitMs: 0 },
+        retry: { attempts: 1 },
+      },
+    ],
+    ['channels', { id: 'walk-mail', kind: 'email', host: '127.0.0.1', port: closed, from: 'walk@example.cn', retry: { attempts: 1 } }],
+    [
+      'contacts',
+      {
+        user: 'walk-crew',
+        name: CONTACT_NAME,
+        language: 'zh-CN',
+        email: 'walk.crew@example.cn',
+        phone: '+8613800138000',
+        roles: ['field'],
+      },
+    ],
+    ['contacts', { user: 'admin', language: 'en', email: 'admin@example.cn' }],
+    [
+      'rosters',
+      {
+        id: 'walk-team',
+        shifts: [
+          { days: ['mon', 'tue', 'wed', 'thu', 'fri'], from: '08:00', to: '20:00', tiers: [['walk-crew']] },
+          { days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], from: '20:00', to: '08:00', tiers: [['walk-crew'], ['admin']] },
+        ],
+        overrides: [{ date: '2026-10-01', tiers: [['admin']] }],
+      },
+    ],
+    [
+      'subscriptions',
+      {
+        id: 'walk-ops',
+        events: ['opened', 'escalated'],
+        incidentTypes: ['waterlogging'],
+        minSeverity: 2,
+        districts: [district],
+        target: { role: 'operator' },
+        channels: ['walk-mail'],
+      },
+    ],
+    [
+      'policies',
+      {
+        id: 'walk-water',
+        incidentTypes: ['waterlogging'],
+        ackDeadlineMin: 10,
+        tiers: [
+          { targets: [{ team: 'walk-team' }] },
+          { targets: [{ team: 'walk-team' }] },
+          { targets: [{ user: 'walk-crew' }], afterMin: 20 },
+        ],
+        repeat: { everyMin: 4, times: 3 },
+        channels: ['walk-mail'],
+      },
+    ],
+  ];
+  for (const [kind, doc] of docs) {
+    const r = await call(base, admin, 'POST', `/api/notifications/${kind}`, doc);
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+  }
+  const test = await call(base, admin, 'POST', '/api/notifications/channels/walk-hook/test', {});
+  expect(test.body?.delivered).toBe(false);
+}
+
 const HOTLINE = {
   externalId: 'W-1',
   category: 'waterlogging',
@@ -184,6 +269,7 @@ beforeAll(async () => {
   base = app.url!;
   admin = await login(base, 'admin', TEST_ADMIN_PASSWORD);
   const ids = await makeActivity();
+  await makeNotificationConfig();
   displayToken = await mintToken(base, admin, TEST_ADMIN_PASSWORD, { name: 'walk-wall', kind: 'display' });
   const actions = ((await call(base, admin, 'GET', '/api/audit/entries?limit=500')).body?.entries ?? []) as { action?: string }[];
   expect(actions.length).toBeGreaterThan(0);
@@ -192,7 +278,7 @@ beforeAll(async () => {
   const alerts = (await call(base, admin, 'GET', '/api/cap/alerts')).body as CapRecordView[];
   const drafted = alerts.flatMap((a) => a.texts.flatMap((x) => [x.headline ?? '', x.event]));
   // The language switch names Chinese in Chinese (中文) on the English page, as switches do.
-  const typed = [HOTLINE.text, HOTLINE.address, HOTLINE.caller.name, '中文', ...drafted.filter(Boolean)];
+  const typed = [HOTLINE.text, HOTLINE.address, HOTLINE.caller.name, CONTACT_NAME, '中文', ...drafted.filter(Boolean)];
   for (const name of [...cityNames(), ...ids, ...typed, 'admin', 'walk-crew', 'walk-wall']) allowed.add(name);
   browser = await launchChromium();
 }, 180_000);
@@ -295,17 +381,88 @@ const opsPage: Walk = async (context, lang) => {
     await page.getByTestId(`ops-tab-${tab}`).click();
     await page.waitForFunction((t) => window.__ops?.tab() === t, tab);
     await page.evaluate(() => window.__ops!.loaded());
+    if (tab === 'notify' || tab === 'rosters') await expectWordedLists(page, tab, lang);
     found.push(...(await rawCodesOn(page, `operations (${tab})`, lang)));
     // The page on a 32:9 wall, for people to look at (type and width).
-    if (lang === 'zh' && (tab === 'rules' || tab === 'registers')) {
+    if (lang === 'zh' && (tab === 'rules' || tab === 'registers' || tab === 'notify')) {
       await page.setViewportSize({ width: 3840, height: 1080 });
       await saveScreenshot(page, `${SHOTS}/zh-operations-${tab}-3840x1080.png`);
+      await page.setViewportSize({ width: 1920, height: 1080 });
+    }
+    // The notification lists as cards on a phone.
+    if (tab === 'notify') {
+      await page.setViewportSize({ width: 390, height: 844 });
+      await saveScreenshot(page, `${SHOTS}/${lang}-operations-notify-390x844.png`);
       await page.setViewportSize({ width: 1920, height: 1080 });
     }
   }
   await page.close();
   return found;
 };
+
+/** What the notification lists say of the documents makeNotificationConfig saved, worded. */
+const WORDED = {
+  zh: {
+    hook: ['网络回调', '127.0.0.1:', '每批最多 20 条', '放弃'],
+    mail: ['邮件', '127.0.0.1:'],
+    contact: [CONTACT_NAME, '中文', 'w***@example.cn', '+86138****8000', '现场队伍'],
+    subscription: ['事件开启、升级', '等级 ≥ 2', '角色：值班员', 'walk-mail'],
+    policy: [
+      '第 1 级：立即 → 班组 walk-team 当级值班',
+      '第 2 级：10 分钟无人确认',
+      '第 3 级：再过 20 分钟 → 用户 walk-crew',
+      '每 4 分钟提醒，最多 3 次',
+    ],
+    roster: [
+      '周一至周五 08:00–20:00：第 1 级 walk-crew',
+      '每天 20:00–08:00：第 1 级 walk-crew、第 2 级 admin',
+      '2026-10-01 00:00–24:00：第 1 级 admin',
+    ],
+  },
+  en: {
+    hook: ['Webhook', '127.0.0.1:', 'Up to 20 per batch', 'dead'],
+    mail: ['E-mail', '127.0.0.1:'],
+    contact: [CONTACT_NAME, 'Chinese', 'w***@example.cn', '+86138****8000', 'Field crew'],
+    subscription: ['opened, escalated', 'severity ≥ 2', 'role: Operator', 'walk-mail'],
+    policy: [
+      'Tier 1: at once → team walk-team, that tier on call',
+      'Tier 2: after 10 min unacknowledged',
+      'Tier 3: 20 min later → user walk-crew',
+      'a reminder every 4 min, at most 3',
+    ],
+    roster: [
+      'Mon–Fri 08:00–20:00: tier 1 walk-crew',
+      'every day 20:00–08:00: tier 1 walk-crew, tier 2 admin',
+      '2026-10-01 00:00–24:00: tier 1 admin',
+    ],
+  },
+} as const;
+
+/** Each saved document is a worded row (no JSON), secrets and the URL's path and query nowhere. */
+async function expectWordedLists(page: Page, tab: 'notify' | 'rosters', lang: 'zh' | 'en'): Promise<void> {
+  const rows: [string, readonly string[]][] =
+    tab === 'rosters'
+      ? [['walk-team', WORDED[lang].roster]]
+      : [
+          ['walk-hook', WORDED[lang].hook],
+          ['walk-mail', WORDED[lang].mail],
+          ['walk-crew', WORDED[lang].contact],
+          ['walk-ops', WORDED[lang].subscription],
+          ['walk-water', WORDED[lang].policy],
+        ];
+  for (const [id, words] of rows) {
+    const text = await page.locator(`[data-testid="notify-doc"][data-id="${id}"]`).innerText();
+    for (const w of words) expect(text, `${tab} row ${id} (${lang})`).toContain(w);
+    expect(text).not.toContain('{');
+  }
+  const district = app.city!.districts[0]!;
+  if (tab === 'notify') {
+    const sub = await page.locator('[data-testid="notify-doc"][data-id="walk-ops"]').innerText();
+    expect(sub).toContain(lang === 'en' ? district.nameEn : district.nameZh);
+    const all = await page.getByTestId('notify-tab').innerText();
+    for (const hidden of ['walk-webhook-signing-secret', 'walk-url-token', '/hook']) expect(all).not.toContain(hidden);
+  }
+}
 
 const adminPage: Walk = async (context, lang) => {
   const page = await context.newPage();

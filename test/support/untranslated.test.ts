@@ -24,6 +24,8 @@ describe('raw codes in visible text', () => {
     expect(
       codes('事件 inc-000001 传感器 WH-WL-0012 水位 34 cm PM2.5 12 µg/m³ 登记册 sensors.csv Asia/Shanghai UTC+8 admin', 'zh', ['admin']),
     ).toEqual([]);
+    // A masked address: the domain after `@` is part of it, a dotted code elsewhere is not.
+    expect(codes('邮箱 w***@example.cn 权限 live.read', 'zh')).toEqual(['live.read']);
   });
 
   it('in English, lets words be words but not joined codes, and finds Chinese outside the city’s names', () => {

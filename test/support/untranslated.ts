@@ -10,7 +10,8 @@
  *  - or is an ISO time with `T` (`2026-12-04T11:35:16Z`).
  * Ids people need (incident, sensor, unit, case ids, user names) are passed as `allowed` and
  * skipped, as is any token with `-`, `/`, `@` or `:` inside that is not an ISO time (ids, URLs,
- * zones such as Asia/Shanghai, addresses).
+ * zones such as Asia/Shanghai, addresses), and the domain right after an `@` (a masked address
+ * such as `w***@example.cn`).
  * English pages also fail on Chinese characters, except in the city's own names (`allowed`).
  */
 
@@ -59,7 +60,7 @@ export function findRawCodes(text: string, lang: 'zh' | 'en', vocabulary: Vocabu
   const rest = text.replace(ISO_TIME, ' ');
   for (const m of rest.matchAll(TOKEN)) {
     const token = m[0].replace(/[.:+/@-]+$/, '');
-    if (!token || allowed.has(token) || /[-/@:]/.test(token)) continue;
+    if (!token || allowed.has(token) || /[-/@:]/.test(token) || rest[m.index - 1] === '@') continue;
     if (isRawToken(token, vocabulary, lang === 'en')) found.push({ code: token, context: contextOf(rest, m.index, m[0].length) });
   }
   if (lang === 'en') {

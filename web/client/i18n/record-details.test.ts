@@ -14,6 +14,23 @@ describe('recorded details in words', () => {
     expect(recordDetailLabel('config', 'changed', 'something new', 'zh')).toBe('something new');
   });
 
+  it('words a channel’s test message and its outcome, the receiver’s error as it said it', () => {
+    expect(recordDetailLabel('config', 'notify_tested', 'test message through email channel ops-mail to user:wang: delivered', 'zh')).toBe(
+      '通过邮件渠道 ops-mail 向 user:wang 发送测试消息：已送达',
+    );
+    expect(
+      recordDetailLabel(
+        'config',
+        'notify_tested',
+        'test message through webhook channel ops-hook to user:admin: dead (ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:9)',
+        'zh',
+      ),
+    ).toBe('通过网络回调渠道 ops-hook 向 user:admin 发送测试消息：无法送达（ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:9）');
+    expect(recordDetailLabel('config', 'notify_tested', 'test message through sms channel gw to user:li: failed (HTTP 410)', 'en')).toBe(
+      'test message through text message channel gw to user:li: refused (HTTP 410)',
+    );
+  });
+
   it('words the automatic actors and leaves people’s names', () => {
     expect(recordActorLabel('system', 'zh')).toBe('系统');
     expect(recordActorLabel('twin', 'zh')).toBe('孪生系统');

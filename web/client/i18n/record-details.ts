@@ -1,7 +1,8 @@
 /**
  * The details of audit entries and security events as people read them. The server records one
  * wording for every reader (`session 4f1c…`, `display 64b7… "wall" roles display 90 days`,
- * `op-li roles operator`, `audit chain … begins`, an incident change's record text); the known
+ * `op-li roles operator`, `audit chain … begins`, a channel's test message and its outcome, an
+ * incident change's record text); the known
  * forms are worded here in the page's language, with their codes (roles, token kinds) as labels.
  * A detail of another form (free text, a newer server) is shown as recorded.
  */
@@ -46,6 +47,22 @@ const FORMS: ReadonlyArray<readonly [RegExp, Wording]> = [
   [/^(\S+) roles (\S+)$/, (m, lang) => translate(lang, 'record.userRoles', { user: m[1]!, roles: rolesOf(m[2]!, lang) })],
   [/^first admin account$/, (_m, lang) => translate(lang, 'record.firstAdmin')],
   [/^audit chain (\S+) begins$/, (m, lang) => translate(lang, 'record.chainBegins', { chain: m[1]! })],
+  [
+    /^test message through (webhook|email|sms) channel (\S+) to (\S+): delivered$/,
+    (m, lang) =>
+      translate(lang, 'record.testDelivered', { kind: keyed(`record.channel.${m[1]!}`, m[1]!, lang), channel: m[2]!, to: m[3]! }),
+  ],
+  [
+    /^test message through (webhook|email|sms) channel (\S+) to (\S+): (failed|dead) \((.*)\)$/s,
+    (m, lang) =>
+      translate(lang, 'record.testFailed', {
+        kind: keyed(`record.channel.${m[1]!}`, m[1]!, lang),
+        channel: m[2]!,
+        to: m[3]!,
+        status: keyed(`record.testStatus.${m[4]!}`, m[4]!, lang),
+        error: m[5]!,
+      }),
+  ],
 ];
 
 /** A recorded detail in `lang`: incident changes through the incident wording, the known forms above, else as recorded. */

@@ -6,7 +6,7 @@
 import type { Me } from '../backend/session.ts';
 import { jsonCall } from '../backend/session.ts';
 import { h, setText } from '../ui/dom.ts';
-import { DocSection } from './notify-tab.ts';
+import { DocSection } from './notify-doc-section.ts';
 import { ot } from './ops-strings.ts';
 import { card, cityTime, fill, messageLine, say, table, type OpsTab } from './ops-ui.ts';
 
