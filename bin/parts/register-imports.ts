@@ -194,10 +194,11 @@ export function followRegisterImports(
   for (const e of followed) if (!overlay.appliedAt.has(e)) overlay.appliedAt.set(e, since);
   let busy = false;
   const poll = async (): Promise<void> => {
-    const all = await store.list(20);
+    // The newest applied import of each entity, however many dry runs and other imports followed it.
+    const applied = await store.newestAppliedSummaries();
     for (const entity of followed) {
-      const newest = all.find((r) => r.entity === entity && r.applied && !r.superseded);
-      if (!newest || newest.at <= overlay.appliedAt.get(entity)!) continue;
+      const newest = applied.find((r) => r.entity === entity);
+      if (!newest || newest.superseded || newest.at <= overlay.appliedAt.get(entity)!) continue;
       overlay.appliedAt.set(entity, newest.at);
       const row = await store.get(newest.id);
       if (row) workerInForce(log, deps, row);
@@ -209,7 +210,7 @@ export function followRegisterImports(
     poll()
       .catch((err: Error) => log('warn', `following register imports: ${err.message}`))
       .finally(() => (busy = false));
-  }, WORKER_IMPORT_POLL_MS);
+  }, ctx.hooks.registerImportPollMs ?? WORKER_IMPORT_POLL_MS);
   timer.unref();
   ctx.shutdown.add(() => clearInterval(timer));
 }
