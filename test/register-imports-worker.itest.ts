@@ -23,7 +23,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../bin/config.ts';
 import type { LogLevel } from '../bin/config.ts';
 import { startCityTwin, type RunningCityTwin } from '../bin/runtime.ts';
-import { DeadLetterStore, queryRows, RegisterImportStore } from '../storage/index.ts';
+import { DeadLetterStore, queryRows, RegisterImportStore, type RegisterImportRow } from '../storage/index.ts';
 import { call, login, TEST_ADMIN_PASSWORD } from './support/auth.ts';
 import { tempDir, waitFor } from './support/fixtures.ts';
 import { RIVER_TOWN_DIR } from './support/make-city-fixtures.ts';
@@ -40,6 +40,8 @@ let mosquitto: Mosquitto;
 let web: RunningCityTwin;
 let worker: RunningCityTwin;
 let admin: string;
+/** When the worker began to start (after the web node). */
+let workerStarting = 0;
 let publisher: mqtt.MqttClient;
 const workerLog: Array<{ level: LogLevel; message: string }> = [];
 
@@ -71,6 +73,19 @@ const soilReadings = () =>
     "SELECT sensor_id, metric, value FROM readings FINAL WHERE metric LIKE '%soil_temp%' ORDER BY ts",
   );
 
+/** An import as a node stores it. */
+const importRow = (r: Pick<RegisterImportRow, 'id' | 'at' | 'entity' | 'fileText' | 'applied'>): RegisterImportRow => ({
+  actor: 'admin',
+  reason: 'trying a file',
+  packageSha: '',
+  ok: true,
+  superseded: false,
+  entries: 0,
+  counts: '{}',
+  problems: '[]',
+  ...r,
+});
+
 const publishSoil = (bn: string, kelvin: number) =>
   publisher.publishAsync(GATEWAY_TOPIC, JSON.stringify([{ bn, n: 'soil_temp', u: 'K', v: kelvin }]), { qos: 1 });
 
@@ -93,6 +108,7 @@ beforeAll(async () => {
   };
   // The web node first: it migrates the shared store and syncs the register.
   web = await startCityTwin(loadConfig({ ...common, CITYTWIN_CITY: webCity.path, CITYTWIN_WORKER_ID: 'register-web' }), 'web');
+  workerStarting = Date.now();
   worker = await startCityTwin(
     loadConfig({ ...common, CITYTWIN_CITY: RIVER_TOWN_DIR, CITYTWIN_WORKER_ID: 'register-worker' }),
     'ingest',
@@ -113,27 +129,24 @@ afterAll(async () => {
 });
 
 describe('an ingest worker follows the register imports a web node applies', () => {
+  it('one applied while the worker was starting (after it read the imports in force) is followed too', async () => {
+    // As stored by a node that applied it during the worker's start, or by one whose clock is behind.
+    const vocabulary = JSON.parse(file('vocabulary.json')) as { kinds: unknown[] };
+    vocabulary.kinds.push({ kind: 'leaf_wetness', label: { zh: '叶面湿度', en: 'Leaf wetness' }, metrics: { leaf_wet: '%' } });
+    await new RegisterImportStore(web.clickhouse).record(
+      importRow({ id: 'imp-during-start', at: workerStarting - 1, entity: 'vocabulary', fileText: JSON.stringify(vocabulary), applied: true }),
+    );
+    await workerSays('of vocabulary.json by admin in force on this worker', 'imp-during-start', 'info');
+    expect(worker.city!.vocabulary?.map((k) => k.kind)).toContain('leaf_wetness');
+  });
+
   it('a new kind and a sensor of it with a device name: the worker stores its SenML reading under the sensor, converted', async () => {
     // Dry runs that sort after every import applied below (a node whose clock runs ahead, or
     // many dry runs between two looks of the worker) must not hide an applied import from it.
     const imports = new RegisterImportStore(web.clickhouse);
     const ahead = Date.now() + 600_000;
     for (let k = 0; k < 25; k++)
-      await imports.record({
-        id: `imp-dry-${k}`,
-        at: ahead + k,
-        actor: 'admin',
-        reason: 'trying a file',
-        entity: k % 2 ? 'sensor' : 'unit',
-        fileText: '',
-        packageSha: '',
-        ok: true,
-        applied: false,
-        superseded: false,
-        entries: 0,
-        counts: '{}',
-        problems: '[]',
-      });
+      await imports.record(importRow({ id: `imp-dry-${k}`, at: ahead + k, entity: k % 2 ? 'sensor' : 'unit', fileText: '', applied: false }));
 
     const vocabulary = JSON.parse(file('vocabulary.json')) as { kinds: unknown[] };
     vocabulary.kinds.push({ kind: 'soil_climate', label: { zh: '土壤温度', en: 'Soil temperature' }, metrics: { soil_temp: 'Cel' } });

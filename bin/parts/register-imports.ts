@@ -45,8 +45,11 @@ export interface RegisterOverlay {
   overlay: Map<ImportEntity, string>;
   /** Applied imports the package superseded at this start. */
   superseded: Array<{ row: RegisterImportRow; why: string }>;
-  /** When each import in force was applied (an ingest worker follows newer ones). */
-  appliedAt: Map<ImportEntity, number>;
+  /**
+   * The newest applied import of each entity found at start (in force or superseded): an ingest
+   * worker follows any other that becomes the newest.
+   */
+  seen: Map<ImportEntity, string>;
 }
 
 function readFiles(city: CityPart): PackageFiles | null {
@@ -67,8 +70,10 @@ export async function overlayRegisterImports(
 ): Promise<RegisterOverlay> {
   const log = partLog(ctx, 'registry');
   const store = new RegisterImportStore(clickhouse);
-  const applied = (await store.newestApplied()).filter((r) => !r.superseded && (IMPORT_ENTITIES as readonly string[]).includes(r.entity));
-  const out: RegisterOverlay = { files: null, overlay: new Map(), superseded: [], appliedAt: new Map() };
+  const newest = (await store.newestApplied()).filter((r) => (IMPORT_ENTITIES as readonly string[]).includes(r.entity));
+  const out: RegisterOverlay = { files: null, overlay: new Map(), superseded: [], seen: new Map() };
+  for (const row of newest) out.seen.set(row.entity as ImportEntity, row.id);
+  const applied = newest.filter((r) => !r.superseded);
   if (applied.length === 0) return out;
   out.files = readFiles(city);
   const candidates: RegisterImportRow[] = [];
@@ -87,7 +92,6 @@ export async function overlayRegisterImports(
       for (const row of candidates) {
         const entity = row.entity as ImportEntity;
         out.overlay.set(entity, row.fileText);
-        out.appliedAt.set(entity, row.at);
         if (entity === 'sensor') {
           m.sensorSites = model.sensorSites;
           m.declaredSensorSites = model.declaredSensorSites ?? [];
@@ -188,18 +192,18 @@ export function followRegisterImports(
   const log = partLog(ctx, 'registry');
   const store = new RegisterImportStore(deps.clickhouse);
   const { overlay } = deps;
-  // Imports applied before this start and not in force here were superseded or replaced.
-  const since = Date.now();
+  // What was the newest at start is in force here, or superseded; any other that becomes the
+  // newest was applied since (its time may be before this start: it was applied during it, or
+  // by a node whose clock is behind).
   const followed = ['sensor', 'vocabulary'] as const;
-  for (const e of followed) if (!overlay.appliedAt.has(e)) overlay.appliedAt.set(e, since);
   let busy = false;
   const poll = async (): Promise<void> => {
     // The newest applied import of each entity, however many dry runs and other imports followed it.
     const applied = await store.newestAppliedSummaries();
     for (const entity of followed) {
       const newest = applied.find((r) => r.entity === entity);
-      if (!newest || newest.superseded || newest.at <= overlay.appliedAt.get(entity)!) continue;
-      overlay.appliedAt.set(entity, newest.at);
+      if (!newest || newest.superseded || newest.id === overlay.seen.get(entity)) continue;
+      overlay.seen.set(entity, newest.id);
       const row = await store.get(newest.id);
       if (row) workerInForce(log, deps, row);
     }
