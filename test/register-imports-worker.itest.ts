@@ -34,6 +34,8 @@ const store = tempDir('register-worker-store');
 const webCity = tempDir('register-worker-city');
 const SOIL_URN = 'urn:dev:ow:5011000000000abc:';
 const SOIL_URN_2 = 'urn:dev:ow:5011000000000abd:';
+const SOIL_URN_3 = 'urn:dev:ow:5011000000000abe:';
+const LEAF_URN = 'urn:dev:ow:5011000000000abf:';
 const GATEWAY_TOPIC = 'citytwin/v1/gateways/gw-soil/senml';
 
 let mosquitto: Mosquitto;
@@ -86,6 +88,29 @@ const importRow = (r: Pick<RegisterImportRow, 'id' | 'at' | 'entity' | 'fileText
   ...r,
 });
 
+/** Stores imports in one insert, so that the worker's next look finds all of them (tests may write rows directly). */
+const insertTogether = (rows: RegisterImportRow[]) =>
+  web.clickhouse.insert({
+    table: 'register_imports',
+    values: rows.map((r) => ({
+      id: r.id,
+      at: r.at,
+      actor: r.actor,
+      reason: r.reason,
+      entity: r.entity,
+      file_text: r.fileText,
+      package_sha: r.packageSha,
+      ok: 1,
+      applied: 1,
+      superseded: 0,
+      entries: 0,
+      counts: r.counts,
+      problems: r.problems,
+      updated_at: r.at,
+    })),
+    format: 'JSONEachRow',
+  });
+
 const publishSoil = (bn: string, kelvin: number) =>
   publisher.publishAsync(GATEWAY_TOPIC, JSON.stringify([{ bn, n: 'soil_temp', u: 'K', v: kelvin }]), { qos: 1 });
 
@@ -134,7 +159,13 @@ describe('an ingest worker follows the register imports a web node applies', () 
     const vocabulary = JSON.parse(file('vocabulary.json')) as { kinds: unknown[] };
     vocabulary.kinds.push({ kind: 'leaf_wetness', label: { zh: '叶面湿度', en: 'Leaf wetness' }, metrics: { leaf_wet: '%' } });
     await new RegisterImportStore(web.clickhouse).record(
-      importRow({ id: 'imp-during-start', at: workerStarting - 1, entity: 'vocabulary', fileText: JSON.stringify(vocabulary), applied: true }),
+      importRow({
+        id: 'imp-during-start',
+        at: workerStarting - 1,
+        entity: 'vocabulary',
+        fileText: JSON.stringify(vocabulary),
+        applied: true,
+      }),
     );
     await workerSays('of vocabulary.json by admin in force on this worker', 'imp-during-start', 'info');
     expect(worker.city!.vocabulary?.map((k) => k.kind)).toContain('leaf_wetness');
@@ -146,7 +177,9 @@ describe('an ingest worker follows the register imports a web node applies', () 
     const imports = new RegisterImportStore(web.clickhouse);
     const ahead = Date.now() + 600_000;
     for (let k = 0; k < 25; k++)
-      await imports.record(importRow({ id: `imp-dry-${k}`, at: ahead + k, entity: k % 2 ? 'sensor' : 'unit', fileText: '', applied: false }));
+      await imports.record(
+        importRow({ id: `imp-dry-${k}`, at: ahead + k, entity: k % 2 ? 'sensor' : 'unit', fileText: '', applied: false }),
+      );
 
     const vocabulary = JSON.parse(file('vocabulary.json')) as { kinds: unknown[] };
     vocabulary.kinds.push({ kind: 'soil_climate', label: { zh: '土壤温度', en: 'Soil temperature' }, metrics: { soil_temp: 'Cel' } });
@@ -178,7 +211,7 @@ describe('an ingest worker follows the register imports a web node applies', () 
     expect(logged.message).toContain('kiosk-markt');
     // Left out: the worker's register stays as it was, so the new device's reading is not st-hafen's.
     await publishSoil(SOIL_URN_2, 290);
-    const kept = await waitFor('the new device\'s reading stored', async () => {
+    const kept = await waitFor("the new device's reading stored", async () => {
       const r = await soilReadings();
       return r.find((x) => x.value === 290 || x.value === 16.85) ?? null;
     });
@@ -194,5 +227,68 @@ describe('an ingest worker follows the register imports a web node applies', () 
       return r.length > 0 ? r : null;
     });
     expect(rows).toEqual([{ metric: 'soil_temp', value: 26.85 }]);
+  });
+
+  it('a sources import, then a sensors import with a sensor of the new source: the worker checks the second against the first', async () => {
+    const sources = `${file('sources.csv').trimEnd()}\nenv.soil,土壤监测,Soil monitoring,环境局,public,Environment Agency\n`;
+    const src = await apply({ entity: 'source', csv: sources });
+    expect(src.status, JSON.stringify(src.body)).toBe(200);
+    const row = `sp-park,soil_climate,15.6020000,48.2030000,env.soil,公园土壤温度,Park soil temperature,,${SOIL_URN_3}`;
+    const s = await apply({ entity: 'sensor', csv: sensorsWith(SOIL_ROW, SOIL_ROW_2, row) });
+    expect(s.status, JSON.stringify(s.body)).toBe(200);
+    await workerSays('of sensors.csv by admin in force on this worker', s.body.id as string, 'info');
+    await publishSoil(SOIL_URN_3, 300);
+    const rows = await waitFor('the reading stored under sp-park', async () => {
+      const r = await stored('sp-park');
+      return r.length > 0 ? r : null;
+    });
+    expect(rows).toEqual([{ metric: 'soil_temp', value: 26.85 }]);
+    expect(workerLog.filter((l) => l.level === 'error' && l.message.includes(s.body.id as string))).toEqual([]);
+  });
+
+  it('a vocabulary and a sensors import found in the same look are checked together (the sensor names the new kind)', async () => {
+    const vocabulary = JSON.parse(file('vocabulary.json')) as { kinds: unknown[] };
+    vocabulary.kinds.push(
+      { kind: 'soil_climate', label: { zh: '土壤温度', en: 'Soil temperature' }, metrics: { soil_temp: 'Cel' } },
+      { kind: 'leaf_climate', label: { zh: '叶面温度', en: 'Leaf temperature' }, metrics: { leaf_temp: 'Cel' } },
+    );
+    const park = `sp-park,soil_climate,15.6020000,48.2030000,env.soil,公园土壤温度,Park soil temperature,,${SOIL_URN_3}`;
+    const leaf = `lf-park,leaf_climate,15.6025000,48.2030000,env.soil,公园叶面温度,Park leaf temperature,,${LEAF_URN}`;
+    const at = Date.now();
+    // One insert: the worker's next look finds both (the sensors import first would not check alone).
+    const rows = [
+      importRow({
+        id: 'imp-same-look-sensors',
+        at: at + 1,
+        entity: 'sensor',
+        fileText: sensorsWith(SOIL_ROW, SOIL_ROW_2, park, leaf),
+        applied: true,
+      }),
+      importRow({ id: 'imp-same-look-vocabulary', at, entity: 'vocabulary', fileText: JSON.stringify(vocabulary), applied: true }),
+    ];
+    await insertTogether(rows);
+    await workerSays('of sensors.csv by admin in force on this worker', 'imp-same-look-sensors', 'info');
+    await workerSays('of vocabulary.json by admin in force on this worker', 'imp-same-look-vocabulary', 'info');
+    await publisher.publishAsync(GATEWAY_TOPIC, JSON.stringify([{ bn: LEAF_URN, n: 'leaf_temp', u: 'K', v: 300 }]), { qos: 1 });
+    const stored1 = await waitFor('the reading stored under lf-park', async () => {
+      const r = await stored('lf-park');
+      return r.length > 0 ? r : null;
+    });
+    expect(stored1).toEqual([{ metric: 'leaf_temp', value: 26.85 }]);
+  });
+
+  it('the same the other way round: a kind dropped with its last sensor (the vocabulary import alone would not check)', async () => {
+    const vocabulary = JSON.parse(file('vocabulary.json')) as { kinds: unknown[] };
+    vocabulary.kinds.push({ kind: 'soil_climate', label: { zh: '土壤温度', en: 'Soil temperature' }, metrics: { soil_temp: 'Cel' } });
+    const park = `sp-park,soil_climate,15.6020000,48.2030000,env.soil,公园土壤温度,Park soil temperature,,${SOIL_URN_3}`;
+    const at = Date.now();
+    await insertTogether([
+      importRow({ id: 'imp-drop-vocabulary', at, entity: 'vocabulary', fileText: JSON.stringify(vocabulary), applied: true }),
+      importRow({ id: 'imp-drop-sensors', at: at + 1, entity: 'sensor', fileText: sensorsWith(SOIL_ROW, SOIL_ROW_2, park), applied: true }),
+    ]);
+    await workerSays('of vocabulary.json by admin in force on this worker', 'imp-drop-vocabulary', 'info');
+    await workerSays('of sensors.csv by admin in force on this worker', 'imp-drop-sensors', 'info');
+    expect(worker.city!.vocabulary?.map((k) => k.kind)).not.toContain('leaf_climate');
+    expect(worker.city!.sensorSites.map((x) => x.id)).not.toContain('lf-park');
   });
 });

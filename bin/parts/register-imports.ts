@@ -182,8 +182,9 @@ export const WORKER_IMPORT_POLL_MS = 5_000;
  * An ingest worker follows the imports the web nodes apply (in the storage they share): a newer
  * applied sensors import puts its kinds and external ids in force in the worker's device
  * directory, a vocabulary import its declared kinds in the worker's vocabulary (the unit
- * conversion and the kind and metric checks). Checked with the package loader against the
- * worker's own files in force; one that does not check here is logged and left out.
+ * conversion and the kind and metric checks), a sources import the sources later sensors
+ * imports are checked against. Checked with the package loader against the worker's own files
+ * in force (see {@link workerInForce}); one that does not check here is logged and left out.
  */
 export function followRegisterImports(
   ctx: PartContext,
@@ -195,18 +196,21 @@ export function followRegisterImports(
   // What was the newest at start is in force here, or superseded; any other that becomes the
   // newest was applied since (its time may be before this start: it was applied during it, or
   // by a node whose clock is behind).
-  const followed = ['sensor', 'vocabulary'] as const;
+  // Sources and the vocabulary are followed for the checks of sensors imports (which name them).
+  const followed = ['source', 'vocabulary', 'sensor'] as const;
   let busy = false;
   const poll = async (): Promise<void> => {
     // The newest applied import of each entity, however many dry runs and other imports followed it.
     const applied = await store.newestAppliedSummaries();
+    const newer: RegisterImportRow[] = [];
     for (const entity of followed) {
       const newest = applied.find((r) => r.entity === entity);
       if (!newest || newest.superseded || newest.id === overlay.seen.get(entity)) continue;
       overlay.seen.set(entity, newest.id);
       const row = await store.get(newest.id);
-      if (row) workerInForce(log, deps, row);
+      if (row) newer.push(row);
     }
+    workerInForce(log, deps, newer);
   };
   const timer = setInterval(() => {
     if (busy) return;
@@ -219,36 +223,55 @@ export function followRegisterImports(
   ctx.shutdown.add(() => clearInterval(timer));
 }
 
-function workerInForce(
-  log: ReturnType<typeof partLog>,
-  deps: { city: CityPart; overlay: RegisterOverlay; devices: DevicesPart },
-  row: RegisterImportRow,
-): void {
-  const entity = row.entity as ImportEntity;
+type FollowDeps = { city: CityPart; overlay: RegisterOverlay; devices: DevicesPart };
+
+/**
+ * Puts newer imports in force on a worker: checked together (a sensors import may name a kind
+ * or a source that an import found in the same look declares, or drop the last sensor of a kind
+ * the vocabulary import drops); when they do not, each alone in the order the others depend on
+ * (sources and kinds before sensors), and one that does not check is logged and left out.
+ */
+function workerInForce(log: ReturnType<typeof partLog>, deps: FollowDeps, rows: RegisterImportRow[]): void {
+  if (rows.length === 0) return;
+  const together = putInForce(log, deps, rows);
+  if (together === null) return;
+  for (const row of rows) {
+    const why = rows.length > 1 ? putInForce(log, deps, [row]) : together;
+    if (why !== null) log('error', `register import ${row.id} does not check on this worker: ${why}`);
+  }
+}
+
+/** Checks `rows` with the worker's files in force and puts them in force; the first error when they do not check. */
+function putInForce(log: ReturnType<typeof partLog>, deps: FollowDeps, rows: RegisterImportRow[]): string | null {
   const base = deps.overlay.files ?? readFiles(deps.city);
-  if (!base) return;
+  if (!base) return `the city package at ${deps.city.packagePath} cannot be read here`;
   deps.overlay.files = base;
   let files = base;
   for (const [e, text] of deps.overlay.overlay) files = withImportedFile(files, e, text);
-  const { report, parsed } = validateCityPackage(withImportedFile(files, entity, row.fileText));
+  for (const row of rows) files = withImportedFile(files, row.entity as ImportEntity, row.fileText);
+  const { report, parsed } = validateCityPackage(files);
   if (!parsed) {
     const first = report.problems.find((p) => p.severity === 'error');
-    log('error', `register import ${row.id} does not check on this worker: ${first ? formatProblem(first) : 'errors'}`);
-    return;
+    return first ? formatProblem(first) : 'errors';
   }
   const model = modelFromPackage(parsed);
   const m = deps.city.model;
-  if (entity === 'vocabulary') {
-    m.vocabulary = model.vocabulary ?? [];
-    deps.devices.vocabulary.replaceDeclared(m.vocabulary, 'package');
-  } else {
-    const sites = [...model.sensorSites, ...(model.declaredSensorSites ?? [])];
-    const ids = new Set(sites.map((x) => x.id));
-    const retired = [...m.sensorSites, ...(m.declaredSensorSites ?? [])].filter((x) => !ids.has(x.id)).map((x) => x.id);
-    m.sensorSites = model.sensorSites;
-    m.declaredSensorSites = model.declaredSensorSites ?? [];
-    deps.devices.directory.applyRegister(sites, retired);
+  for (const row of rows) {
+    const entity = row.entity as ImportEntity;
+    if (entity === 'vocabulary') {
+      m.vocabulary = model.vocabulary ?? [];
+      deps.devices.vocabulary.replaceDeclared(m.vocabulary, 'package');
+    } else if (entity === 'source') m.sources = model.sources;
+    else if (entity === 'sensor') {
+      const sites = [...model.sensorSites, ...(model.declaredSensorSites ?? [])];
+      const ids = new Set(sites.map((x) => x.id));
+      const retired = [...m.sensorSites, ...(m.declaredSensorSites ?? [])].filter((x) => !ids.has(x.id)).map((x) => x.id);
+      m.sensorSites = model.sensorSites;
+      m.declaredSensorSites = model.declaredSensorSites ?? [];
+      deps.devices.directory.applyRegister(sites, retired);
+    }
+    deps.overlay.overlay.set(entity, row.fileText);
+    log('info', `register import ${row.id} of ${IMPORT_FILES[entity]} by ${row.actor} in force on this worker`);
   }
-  deps.overlay.overlay.set(entity, row.fileText);
-  log('info', `register import ${row.id} of ${IMPORT_FILES[entity]} by ${row.actor} in force on this worker`);
+  return null;
 }
