@@ -14,7 +14,9 @@
  *
  * The web node's package is river-town with one asset more (`kiosk-markt`) than the worker's:
  * a sensors import placing a sensor at it checks on the web node and not on the worker, which
- * logs it and leaves it out.
+ * logs it and leaves it out. Where a test needs imports in an exact order, in one insert or
+ * stored with a time before the worker's start, it writes them into the shared store itself; a
+ * store that fails for a moment is a fault injected at the worker's own store connection.
  */
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -290,5 +292,35 @@ describe('an ingest worker follows the register imports a web node applies', () 
     await workerSays('of sensors.csv by admin in force on this worker', 'imp-drop-sensors', 'info');
     expect(worker.city!.vocabulary?.map((k) => k.kind)).not.toContain('leaf_climate');
     expect(worker.city!.sensorSites.map((x) => x.id)).not.toContain('lf-park');
+  });
+
+  it('a look that fails half way (the store unavailable for a moment) is made again: its import is not lost', async () => {
+    // A fault at the worker's own store connection: the next read of an import's file fails once.
+    const client = worker.clickhouse as unknown as { query: (params: { query: string }) => Promise<unknown> };
+    const query = client.query;
+    let failed = 0;
+    client.query = (params) => {
+      if (failed === 0 && params.query.includes('file_text FROM register_imports FINAL WHERE id')) {
+        failed++;
+        return Promise.reject(new Error('the store is unavailable for a moment'));
+      }
+      return query(params);
+    };
+    try {
+      const vocabulary = JSON.parse(file('vocabulary.json')) as { kinds: unknown[] };
+      vocabulary.kinds.push(
+        { kind: 'soil_climate', label: { zh: '土壤温度', en: 'Soil temperature' }, metrics: { soil_temp: 'Cel' } },
+        { kind: 'bark_climate', label: { zh: '树皮温度', en: 'Bark temperature' }, metrics: { bark_temp: 'Cel' } },
+      );
+      await new RegisterImportStore(web.clickhouse).record(
+        importRow({ id: 'imp-after-fault', at: Date.now(), entity: 'vocabulary', fileText: JSON.stringify(vocabulary), applied: true }),
+      );
+      await workerSays('of vocabulary.json by admin in force on this worker', 'imp-after-fault', 'info');
+      expect(failed).toBe(1);
+      expect(workerLog.some((l) => l.level === 'warn' && l.message.includes('the store is unavailable for a moment'))).toBe(true);
+      expect(worker.city!.vocabulary?.map((k) => k.kind)).toContain('bark_climate');
+    } finally {
+      delete (client as { query?: unknown }).query;
+    }
   });
 });

@@ -206,10 +206,11 @@ export function followRegisterImports(
     for (const entity of followed) {
       const newest = applied.find((r) => r.entity === entity);
       if (!newest || newest.superseded || newest.id === overlay.seen.get(entity)) continue;
-      overlay.seen.set(entity, newest.id);
       const row = await store.get(newest.id);
       if (row) newer.push(row);
     }
+    // Seen once every file of the look was read: a look that fails half way is made again.
+    for (const row of newer) overlay.seen.set(row.entity as ImportEntity, row.id);
     workerInForce(log, deps, newer);
   };
   const timer = setInterval(() => {
