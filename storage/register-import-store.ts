@@ -87,6 +87,10 @@ function summaryOf(r: StoredRow): RegisterImportSummary {
   };
 }
 
+function newestAppliedSql(columns: string): string {
+  return `SELECT ${columns} FROM register_imports FINAL WHERE applied = 1 ORDER BY entity, at DESC, id DESC LIMIT 1 BY entity`;
+}
+
 export class RegisterImportStore {
   constructor(private readonly client: ClickHouseClient) {}
 
@@ -138,12 +142,17 @@ export class RegisterImportStore {
 
   /** The newest applied import of each entity, with its file (superseded ones included: the caller decides). */
   async newestApplied(): Promise<RegisterImportRow[]> {
-    const rows = await queryRows<StoredRow>(
-      this.client,
-      `SELECT ${SUMMARY_COLUMNS}, file_text FROM register_imports FINAL WHERE applied = 1
-       ORDER BY entity, at DESC, id DESC LIMIT 1 BY entity`,
-    );
+    const rows = await queryRows<StoredRow>(this.client, newestAppliedSql(`${SUMMARY_COLUMNS}, file_text`));
     return rows.map((r) => ({ ...summaryOf(r), fileText: r.file_text ?? '' }));
+  }
+
+  /**
+   * The same without the files: what an ingest worker looks at every few seconds (it fetches
+   * the file of a newer one with {@link get}). However many dry runs, refusals or imports of
+   * other entities came after an applied import, it is the one found here.
+   */
+  async newestAppliedSummaries(): Promise<RegisterImportSummary[]> {
+    return (await queryRows<StoredRow>(this.client, newestAppliedSql(SUMMARY_COLUMNS))).map(summaryOf);
   }
 
   /** Marks an applied import superseded (the package file changed since). */

@@ -43,6 +43,12 @@ export interface RuntimeHooks {
    * city the way it was started before city packages (`generatedCityPart`) as its baseline.
    */
   city?: (config: CityTwinConfig) => CityPart;
+  /**
+   * How often an ingest worker looks for register imports a web node applied (default
+   * WORKER_IMPORT_POLL_MS, 5 s). The worker's register-import test shortens it so that it does
+   * not wait 5 s for each look.
+   */
+  registerImportPollMs?: number;
 }
 
 export interface PartContext {

@@ -45,8 +45,11 @@ export interface RegisterOverlay {
   overlay: Map<ImportEntity, string>;
   /** Applied imports the package superseded at this start. */
   superseded: Array<{ row: RegisterImportRow; why: string }>;
-  /** When each import in force was applied (an ingest worker follows newer ones). */
-  appliedAt: Map<ImportEntity, number>;
+  /**
+   * The newest applied import of each entity found at start (in force or superseded): an ingest
+   * worker follows any other that becomes the newest.
+   */
+  seen: Map<ImportEntity, string>;
 }
 
 function readFiles(city: CityPart): PackageFiles | null {
@@ -67,8 +70,10 @@ export async function overlayRegisterImports(
 ): Promise<RegisterOverlay> {
   const log = partLog(ctx, 'registry');
   const store = new RegisterImportStore(clickhouse);
-  const applied = (await store.newestApplied()).filter((r) => !r.superseded && (IMPORT_ENTITIES as readonly string[]).includes(r.entity));
-  const out: RegisterOverlay = { files: null, overlay: new Map(), superseded: [], appliedAt: new Map() };
+  const newest = (await store.newestApplied()).filter((r) => (IMPORT_ENTITIES as readonly string[]).includes(r.entity));
+  const out: RegisterOverlay = { files: null, overlay: new Map(), superseded: [], seen: new Map() };
+  for (const row of newest) out.seen.set(row.entity as ImportEntity, row.id);
+  const applied = newest.filter((r) => !r.superseded);
   if (applied.length === 0) return out;
   out.files = readFiles(city);
   const candidates: RegisterImportRow[] = [];
@@ -87,7 +92,6 @@ export async function overlayRegisterImports(
       for (const row of candidates) {
         const entity = row.entity as ImportEntity;
         out.overlay.set(entity, row.fileText);
-        out.appliedAt.set(entity, row.at);
         if (entity === 'sensor') {
           m.sensorSites = model.sensorSites;
           m.declaredSensorSites = model.declaredSensorSites ?? [];
@@ -178,8 +182,9 @@ export const WORKER_IMPORT_POLL_MS = 5_000;
  * An ingest worker follows the imports the web nodes apply (in the storage they share): a newer
  * applied sensors import puts its kinds and external ids in force in the worker's device
  * directory, a vocabulary import its declared kinds in the worker's vocabulary (the unit
- * conversion and the kind and metric checks). Checked with the package loader against the
- * worker's own files in force; one that does not check here is logged and left out.
+ * conversion and the kind and metric checks), a sources import the sources later sensors
+ * imports are checked against. Checked with the package loader against the worker's own files
+ * in force (see {@link workerInForce}); one that does not check here is logged and left out.
  */
 export function followRegisterImports(
   ctx: PartContext,
@@ -188,20 +193,25 @@ export function followRegisterImports(
   const log = partLog(ctx, 'registry');
   const store = new RegisterImportStore(deps.clickhouse);
   const { overlay } = deps;
-  // Imports applied before this start and not in force here were superseded or replaced.
-  const since = Date.now();
-  const followed = ['sensor', 'vocabulary'] as const;
-  for (const e of followed) if (!overlay.appliedAt.has(e)) overlay.appliedAt.set(e, since);
+  // What was the newest at start is in force here, or superseded; any other that becomes the
+  // newest was applied since (its time may be before this start: it was applied during it, or
+  // by a node whose clock is behind).
+  // Sources and the vocabulary are followed for the checks of sensors imports (which name them).
+  const followed = ['source', 'vocabulary', 'sensor'] as const;
   let busy = false;
   const poll = async (): Promise<void> => {
-    const all = await store.list(20);
+    // The newest applied import of each entity, however many dry runs and other imports followed it.
+    const applied = await store.newestAppliedSummaries();
+    const newer: RegisterImportRow[] = [];
     for (const entity of followed) {
-      const newest = all.find((r) => r.entity === entity && r.applied && !r.superseded);
-      if (!newest || newest.at <= overlay.appliedAt.get(entity)!) continue;
-      overlay.appliedAt.set(entity, newest.at);
+      const newest = applied.find((r) => r.entity === entity);
+      if (!newest || newest.superseded || newest.id === overlay.seen.get(entity)) continue;
       const row = await store.get(newest.id);
-      if (row) workerInForce(log, deps, row);
+      if (row) newer.push(row);
     }
+    // Seen once every file of the look was read: a look that fails half way is made again.
+    for (const row of newer) overlay.seen.set(row.entity as ImportEntity, row.id);
+    workerInForce(log, deps, newer);
   };
   const timer = setInterval(() => {
     if (busy) return;
@@ -209,41 +219,60 @@ export function followRegisterImports(
     poll()
       .catch((err: Error) => log('warn', `following register imports: ${err.message}`))
       .finally(() => (busy = false));
-  }, WORKER_IMPORT_POLL_MS);
+  }, ctx.hooks.registerImportPollMs ?? WORKER_IMPORT_POLL_MS);
   timer.unref();
   ctx.shutdown.add(() => clearInterval(timer));
 }
 
-function workerInForce(
-  log: ReturnType<typeof partLog>,
-  deps: { city: CityPart; overlay: RegisterOverlay; devices: DevicesPart },
-  row: RegisterImportRow,
-): void {
-  const entity = row.entity as ImportEntity;
+type FollowDeps = { city: CityPart; overlay: RegisterOverlay; devices: DevicesPart };
+
+/**
+ * Puts newer imports in force on a worker: checked together (a sensors import may name a kind
+ * or a source that an import found in the same look declares, or drop the last sensor of a kind
+ * the vocabulary import drops); when they do not, each alone in the order the others depend on
+ * (sources and kinds before sensors), and one that does not check is logged and left out.
+ */
+function workerInForce(log: ReturnType<typeof partLog>, deps: FollowDeps, rows: RegisterImportRow[]): void {
+  if (rows.length === 0) return;
+  const together = putInForce(log, deps, rows);
+  if (together === null) return;
+  for (const row of rows) {
+    const why = rows.length > 1 ? putInForce(log, deps, [row]) : together;
+    if (why !== null) log('error', `register import ${row.id} does not check on this worker: ${why}`);
+  }
+}
+
+/** Checks `rows` with the worker's files in force and puts them in force; the first error when they do not check. */
+function putInForce(log: ReturnType<typeof partLog>, deps: FollowDeps, rows: RegisterImportRow[]): string | null {
   const base = deps.overlay.files ?? readFiles(deps.city);
-  if (!base) return;
+  if (!base) return `the city package at ${deps.city.packagePath} cannot be read here`;
   deps.overlay.files = base;
   let files = base;
   for (const [e, text] of deps.overlay.overlay) files = withImportedFile(files, e, text);
-  const { report, parsed } = validateCityPackage(withImportedFile(files, entity, row.fileText));
+  for (const row of rows) files = withImportedFile(files, row.entity as ImportEntity, row.fileText);
+  const { report, parsed } = validateCityPackage(files);
   if (!parsed) {
     const first = report.problems.find((p) => p.severity === 'error');
-    log('error', `register import ${row.id} does not check on this worker: ${first ? formatProblem(first) : 'errors'}`);
-    return;
+    return first ? formatProblem(first) : 'errors';
   }
   const model = modelFromPackage(parsed);
   const m = deps.city.model;
-  if (entity === 'vocabulary') {
-    m.vocabulary = model.vocabulary ?? [];
-    deps.devices.vocabulary.replaceDeclared(m.vocabulary, 'package');
-  } else {
-    const sites = [...model.sensorSites, ...(model.declaredSensorSites ?? [])];
-    const ids = new Set(sites.map((x) => x.id));
-    const retired = [...m.sensorSites, ...(m.declaredSensorSites ?? [])].filter((x) => !ids.has(x.id)).map((x) => x.id);
-    m.sensorSites = model.sensorSites;
-    m.declaredSensorSites = model.declaredSensorSites ?? [];
-    deps.devices.directory.applyRegister(sites, retired);
+  for (const row of rows) {
+    const entity = row.entity as ImportEntity;
+    if (entity === 'vocabulary') {
+      m.vocabulary = model.vocabulary ?? [];
+      deps.devices.vocabulary.replaceDeclared(m.vocabulary, 'package');
+    } else if (entity === 'source') m.sources = model.sources;
+    else if (entity === 'sensor') {
+      const sites = [...model.sensorSites, ...(model.declaredSensorSites ?? [])];
+      const ids = new Set(sites.map((x) => x.id));
+      const retired = [...m.sensorSites, ...(m.declaredSensorSites ?? [])].filter((x) => !ids.has(x.id)).map((x) => x.id);
+      m.sensorSites = model.sensorSites;
+      m.declaredSensorSites = model.declaredSensorSites ?? [];
+      deps.devices.directory.applyRegister(sites, retired);
+    }
+    deps.overlay.overlay.set(entity, row.fileText);
+    log('info', `register import ${row.id} of ${IMPORT_FILES[entity]} by ${row.actor} in force on this worker`);
   }
-  deps.overlay.overlay.set(entity, row.fileText);
-  log('info', `register import ${row.id} of ${IMPORT_FILES[entity]} by ${row.actor} in force on this worker`);
+  return null;
 }
