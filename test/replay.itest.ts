@@ -265,7 +265,7 @@ describe('replay equals live', () => {
     const md = await call(base, admin, 'GET', `/api/replay/incidents/${incidentId}/report?format=md&lang=en`);
     expect(md.headers.get('content-type')).toMatch(/markdown/);
     expect(md.body).toContain(`# After-action report: ${incidentId}`);
-    expect(md.body).toContain('| admin | acknowledged |');
+    expect(md.body).toContain('| admin | Acknowledged |');
     const html = await call(base, admin, 'GET', `/api/replay/incidents/${incidentId}/report?format=html`);
     expect(html.body).toContain('<svg');
     expect(html.body).toContain('事后复盘报告');
