@@ -14,6 +14,17 @@ describe('recorded details in words', () => {
     expect(recordDetailLabel('config', 'changed', 'something new', 'zh')).toBe('something new');
   });
 
+  it('words the first start and a register change, and keeps a change of another form as recorded', () => {
+    expect(recordDetailLabel('config', 'changed', 'first start', 'zh')).toBe('首次启动');
+    expect(recordDetailLabel('city', 'registers_changed', 'sensors +3000 ~0 -0 =0; units +186 ~0 -0 =0', 'zh')).toBe(
+      '传感器：新增 3000，变更 0，退役 0，不变 0；力量：新增 186，变更 0，退役 0，不变 0',
+    );
+    expect(recordDetailLabel('city', 'registers_changed', 'sensors +1 ~3 -2 =25 (moved 2, renamed 1)', 'en')).toBe(
+      'sensors: 1 added, 3 changed, 2 retired, 25 unchanged (moved 2, renamed 1)',
+    );
+    expect(recordDetailLabel('city', 'registers_changed', 'sensors +1 ~3 -2 =25; gizmos +1', 'en')).toBe('sensors +1 ~3 -2 =25; gizmos +1');
+  });
+
   it('words a channel’s test message and its outcome, the receiver’s error as it said it', () => {
     expect(recordDetailLabel('config', 'notify_tested', 'test message through email channel ops-mail to user:wang: delivered', 'zh')).toBe(
       '通过邮件渠道 ops-mail 向 user:wang 发送测试消息：已送达',

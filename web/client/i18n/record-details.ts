@@ -27,6 +27,35 @@ function rolesOf(list: string, lang: Language): string {
 
 type Wording = (m: RegExpExecArray, lang: Language) => string;
 
+/** One entity's part of a register change (twin-model/register-diff.ts `describeCounts`). */
+const REGISTER_PART = /^(sensor|unit|source)s \+(\d+) ~(\d+) -(\d+) =(\d+)(?: \(([a-z]+ \d+(?:, [a-z]+ \d+)*)\))?$/;
+const REGISTER_COUNTS = /^(?:sensor|unit|source)s \+\d+ .*$/;
+
+/** `sensors +3 ~2 -1 =25 (moved 2); units …` in words, or as recorded when a part is of another form. */
+function registerCountsLabel(detail: string, lang: Language): string {
+  const parts = detail.split('; ').map((part) => REGISTER_PART.exec(part));
+  if (parts.some((m) => m === null)) return detail;
+  return (parts as RegExpExecArray[])
+    .map((m) => {
+      const what = (m[6] ?? '')
+        .split(', ')
+        .filter(Boolean)
+        .map((item) => {
+          const [change, n] = item.split(' ');
+          return `${keyed(`record.registerChange.${change}`, change!, lang)} ${n}`;
+        });
+      return translate(lang, 'record.registerPart', {
+        entity: keyed(`record.registerEntity.${m[1]}`, m[1]!, lang),
+        added: m[2]!,
+        changed: m[3]!,
+        retired: m[4]!,
+        unchanged: m[5]!,
+        what: what.length > 0 ? ` (${what.join(translate(lang, 'dispatch.listSep'))})` : '',
+      });
+    })
+    .join(translate(lang, 'record.partSep'));
+}
+
 const FORMS: ReadonlyArray<readonly [RegExp, Wording]> = [
   [
     /^(display|token|session) (\S+) "(.*)" roles (\S+) (\d+) days$/,
@@ -47,6 +76,8 @@ const FORMS: ReadonlyArray<readonly [RegExp, Wording]> = [
   [/^(\S+) roles (\S+)$/, (m, lang) => translate(lang, 'record.userRoles', { user: m[1]!, roles: rolesOf(m[2]!, lang) })],
   [/^first admin account$/, (_m, lang) => translate(lang, 'record.firstAdmin')],
   [/^audit chain (\S+) begins$/, (m, lang) => translate(lang, 'record.chainBegins', { chain: m[1]! })],
+  [/^first start$/, (_m, lang) => translate(lang, 'record.firstStart')],
+  [REGISTER_COUNTS, (m, lang) => registerCountsLabel(m[0], lang)],
   [
     /^test message through (webhook|email|sms) channel (\S+) to (\S+): delivered$/,
     (m, lang) =>
