@@ -154,4 +154,34 @@ describe('the audit viewer', () => {
     expect(errors).toEqual([]);
     await context.close();
   });
+
+  it('fits a phone: the header keeps the way back and the language toggle on screen, the record scrolls sideways in its frame', async () => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    const page = await context.newPage();
+    await page.goto(app.url!);
+    await signIn(page, 'admin', TEST_ADMIN_PASSWORD);
+    await page.waitForFunction(() => window.__citytwin?.ready === true, undefined, { timeout: 30_000 });
+    await openAudit(page);
+    await page.waitForFunction(() => document.querySelectorAll('.audit-stream').length > 0, undefined, { timeout: 30_000 });
+    const layout = await page.evaluate(() => {
+      const toggle = document.querySelector('[data-testid="language-toggle"]')!.getBoundingClientRect();
+      const badges = [...document.querySelectorAll('.audit-stream')].map((b) => {
+        const r = b.getBoundingClientRect();
+        return { height: r.height, font: Number.parseFloat(getComputedStyle(b).fontSize) };
+      });
+      const wrap = document.querySelector('.audit-table-wrap')!;
+      return {
+        toggleRight: toggle.right,
+        pageWidth: document.documentElement.clientWidth,
+        badges,
+        scrolls: wrap.scrollWidth > wrap.clientWidth,
+      };
+    });
+    // Before: the toggle was cut at the right edge and each category badge stood one character a line.
+    expect(layout.toggleRight).toBeLessThanOrEqual(layout.pageWidth);
+    for (const b of layout.badges) expect(b.height).toBeLessThan(b.font * 2.2);
+    expect(layout.scrolls).toBe(true);
+    await saveScreenshot(page, 'test-results/audit-phone.png');
+    await context.close();
+  });
 });
