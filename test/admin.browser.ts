@@ -11,36 +11,26 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningCityTwin } from '../bin/runtime.ts';
 import { call, login, TEST_ADMIN_PASSWORD } from './support/auth.ts';
-import { collectErrors, launchChromium, openSignedInConsole, saveScreenshot } from './support/browser.ts';
-import { tempDir } from './support/fixtures.ts';
-import { startTestCity } from './support/test-city.ts';
+import { collectErrors, openSignedInConsole, saveScreenshot } from './support/browser.ts';
+import { browserCity } from './support/browser-city.ts';
 
 import type {} from '../web/client/admin/admin-main.ts'; // declares window.__admin
 
 const OPERATOR_PASSWORD = 'operator password 1';
 const SHOTS = '/tmp/r-admin';
-const dir = tempDir('admin-browser');
-let app: RunningCityTwin;
+const city = browserCity('admin-browser');
 let base: string;
 let browser: Browser;
 let admin: string;
 
 beforeAll(async () => {
-  app = await startTestCity(dir.path);
-  base = app.url!;
-  browser = await launchChromium();
-  admin = await login(base, 'admin', TEST_ADMIN_PASSWORD);
+  ({ base, browser, admin } = await city.start());
   const op = await call(base, admin, 'POST', '/api/users', { username: 'op-qian', roles: ['operator'], password: OPERATOR_PASSWORD });
   expect(op.status).toBe(200);
 }, 120_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-  dir.remove();
-});
+afterAll(() => city.close());
 
 async function openAdmin(page: Page, username: string, password: string): Promise<void> {
   await page.goto(new URL('admin.html', base).href);

@@ -14,12 +14,12 @@ import mqtt from 'mqtt';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningCityTwin } from '../bin/runtime.ts';
-import { KIND_METRICS } from '../twin-model/index.ts';
 import type { CityInfo } from '../web/shared/protocol.ts';
 import type { KpiSummary } from '../web/shared/kpi-protocol.ts';
 import { call, login, TEST_ADMIN_PASSWORD } from './support/auth.ts';
 import { collectErrors, launchChromium, saveScreenshot } from './support/browser.ts';
 import { tempDir, waitFor } from './support/fixtures.ts';
+import { seedKpiCity } from './support/kpi-city.ts';
 import { startTestCity } from './support/test-city.ts';
 
 import type {} from '../web/client/kpi/kpi-main.ts'; // declares window.__kpi
@@ -44,49 +44,12 @@ beforeAll(async () => {
     await call(app.url!, admin, 'POST', '/api/auth/tokens', { name: 'kpi-wall-3x3', kind: 'display', password: TEST_ADMIN_PASSWORD })
   ).body.token;
   city = (await call(app.url!, displayToken, 'GET', '/api/city')).body as CityInfo;
-  const pub = (topic: string, body: unknown) => publisher.publishAsync(topic, JSON.stringify(body), { qos: 1 });
-  const t0 = Date.now();
-  const sites = app.city!.sensorSites.filter((s) => s.kind !== 'service_hall').slice(0, 40);
-  const halls = app.city!.sensorSites.filter((s) => s.kind === 'service_hall').slice(0, 6);
-  for (const s of [...sites, ...halls])
-    await pub(`citytwin/v1/sensors/${s.id}/meta`, {
-      kind: s.kind,
-      lng: s.lng,
-      lat: s.lat,
-      name: s.nameZh,
-      district: s.district,
-      source: s.sourceId,
-    });
-  for (const [i, s] of sites.entries())
-    await pub(`citytwin/v1/sensors/${s.id}/data`, { ts: t0 - i * 500, values: { [KIND_METRICS[s.kind][0]!]: i } });
-  for (const [i, s] of halls.entries())
-    await pub(`citytwin/v1/sensors/${s.id}/data`, { ts: t0 - 30_000, values: { queue_length: 5 + 7 * i, wait_min: 4 + 3 * i } });
-  for (let i = 0; i < 5; i++)
-    await pub('citytwin/v1/events/hotline-12345', {
-      id: `kw-h${i}`,
-      ts: t0 - i * 60_000,
-      type: 'citizen_report',
-      category: 'noise',
-      lng: 114.05 + 0.01 * i,
-      lat: 30.45,
-      severity: 2,
-      text: '噪声',
-    });
   const places = [
     [114.31, 30.555, 'waterlogging'],
     [114.27, 30.6, 'waterlogging'],
     [114.36, 30.52, 'power'],
   ] as const;
-  for (const [i, [lng, lat, category]] of places.entries())
-    await pub('citytwin/v1/events/field-staff', {
-      id: `kw-m${i}`,
-      ts: Date.now(),
-      type: 'manual_report',
-      category,
-      lng,
-      lat,
-      severity: 3 + (i % 2),
-    });
+  const { halls } = await seedKpiCity(app, publisher, { idPrefix: 'kw', sensors: 40, halls: 6, hotlineReports: 5, places });
   await waitFor('incidents', () => (app.twin!.activeIncidents().length >= places.length ? true : null), 30_000);
   await app.twin!.flushIncidents();
   await waitFor(

@@ -10,12 +10,12 @@ import mqtt from 'mqtt';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningCityTwin } from '../bin/runtime.ts';
-import { KIND_METRICS } from '../twin-model/index.ts';
 import type { KpiSummary } from '../web/server/kpi/kpi-routes.ts';
 import type { CaseKpiResponse } from '../web/shared/case-protocol.ts';
 import { call, login, TEST_ADMIN_PASSWORD } from './support/auth.ts';
 import { collectErrors, launchChromium, saveScreenshot } from './support/browser.ts';
 import { tempDir, waitFor } from './support/fixtures.ts';
+import { seedKpiCity } from './support/kpi-city.ts';
 import { startTestCity } from './support/test-city.ts';
 
 import type {} from '../web/client/kpi/kpi-main.ts'; // declares window.__kpi
@@ -36,56 +36,22 @@ beforeAll(async () => {
   displayToken = (
     await call(app.url!, admin, 'POST', '/api/auth/tokens', { name: 'kpi-wall', kind: 'display', password: TEST_ADMIN_PASSWORD })
   ).body.token;
-  const pub = (topic: string, body: unknown) =>
-    publisher.publishAsync(topic, typeof body === 'string' ? body : JSON.stringify(body), { qos: 1 });
-  const t0 = Date.now();
-  const city = app.city!;
-  const sites = city.sensorSites.filter((s) => s.kind !== 'service_hall').slice(0, 60);
-  const halls = city.sensorSites.filter((s) => s.kind === 'service_hall').slice(0, 8);
-  for (const s of [...sites, ...halls])
-    await pub(`citytwin/v1/sensors/${s.id}/meta`, {
-      kind: s.kind,
-      lng: s.lng,
-      lat: s.lat,
-      name: s.nameZh,
-      district: s.district,
-      source: s.sourceId,
-    });
-  for (const [i, s] of sites.entries())
-    await pub(`citytwin/v1/sensors/${s.id}/data`, {
-      ts: i % 4 === 0 ? t0 - 3_600_000 : t0 - i * 500,
-      values: { [KIND_METRICS[s.kind][0]!]: i },
-    });
-  for (const [i, s] of halls.entries())
-    await pub(`citytwin/v1/sensors/${s.id}/data`, { ts: t0 - 30_000, values: { queue_length: 5 + 7 * i, wait_min: 4 + 3 * i } });
-  for (let i = 0; i < 4; i++) await pub(`citytwin/v1/sensors/${sites[0]!.id}/data`, '{broken');
-  for (let i = 0; i < 6; i++)
-    await pub('citytwin/v1/events/hotline-12345', {
-      id: `kb-h${i}`,
-      ts: t0 - i * 60_000,
-      type: 'citizen_report',
-      category: 'noise',
-      lng: 114.05 + 0.01 * i,
-      lat: 30.45,
-      severity: 2,
-      text: '噪声',
-    });
   const places = [
     [114.31, 30.555, 'waterlogging'],
     [114.27, 30.6, 'waterlogging'],
     [114.36, 30.52, 'power'],
     [114.2, 30.57, 'crowd'],
   ] as const;
-  for (const [i, [lng, lat, category]] of places.entries())
-    await pub('citytwin/v1/events/field-staff', {
-      id: `kb-m${i}`,
-      ts: Date.now(),
-      type: 'manual_report',
-      category,
-      lng,
-      lat,
-      severity: 3 + (i % 2),
-    });
+  // Every fourth sensor an hour behind (offline), and four broken messages (dead letters).
+  const { sites, halls } = await seedKpiCity(app, publisher, {
+    idPrefix: 'kb',
+    sensors: 60,
+    halls: 8,
+    hotlineReports: 6,
+    places,
+    readingTime: (i, now) => (i % 4 === 0 ? now - 3_600_000 : now - i * 500),
+  });
+  for (let i = 0; i < 4; i++) await publisher.publishAsync(`citytwin/v1/sensors/${sites[0]!.id}/data`, '{broken', { qos: 1 });
   // One hotline case answered, closed and rated: the case panel has an on-time rate and a satisfaction.
   const ecology = '武汉市生态环境局';
   expect(

@@ -9,25 +9,10 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  applyNotificationInput,
-  createNotificationState,
-  createRandom,
-  deliveryKey,
-  parseNotificationConfig,
-  webhookMessageId,
-  type Incident,
-  type NotificationConfigInput,
-  type OutgoingMessage,
-} from '../twin-model/index.ts';
-import {
-  createSender,
-  MemoryDeliveryLog,
-  MemoryIdempotencyKeys,
-  NotificationDispatcher,
-  type IdempotencyKeys,
-} from '../web/server/notifications/index.ts';
+import { deliveryKey, webhookMessageId, type Incident, type NotificationConfigInput } from '../twin-model/index.ts';
+import { MemoryIdempotencyKeys, type IdempotencyKeys } from '../web/server/notifications/index.ts';
 import { freePort } from './support/fixtures.ts';
+import { memoryDispatcher, type NotificationConfig, notificationEngine } from './support/notification-engine.ts';
 
 const T0 = Date.UTC(2026, 11, 7, 2, 3, 4); // 10:03:04 in Shanghai, a Monday
 const SECRET = 'webhook-secret-for-tests';
@@ -240,33 +225,11 @@ function incident(n: number, over: Partial<Incident> = {}): Incident {
 
 /** The engine with a configuration; returns the messages for opened incidents. */
 function engine(docs: NotificationConfigInput) {
-  const config = parseNotificationConfig({ channels: channels(), contacts, ...docs });
-  const state = createNotificationState(config, {
-    timeZone: 'Asia/Shanghai',
-    consoleUrl: 'https://citytwin.example',
-    districts: new Map([['420103', { zh: '江汉区', en: 'Jianghan' }]]),
-  });
-  const open = (inc: Incident): OutgoingMessage[] =>
-    applyNotificationInput(
-      state,
-      {
-        type: 'incident_change',
-        change: { incidentId: inc.id, at: inc.openedAt, actor: 'twin', what: 'opened', detail: '', incident: inc },
-      },
-      { now: () => inc.openedAt },
-    ).emitted.messages;
-  return { config, open };
+  return notificationEngine({ channels: channels(), contacts, ...docs }, new Map([['420103', { zh: '江汉区', en: 'Jianghan' }]]));
 }
 
-function dispatcher(config: ReturnType<typeof engine>['config'], keys: IdempotencyKeys = new MemoryIdempotencyKeys()) {
-  const log = new MemoryDeliveryLog();
-  const d = new NotificationDispatcher({
-    channels: config.channels.map((channel) => ({ channel, sender: createSender(channel) })),
-    keys,
-    log,
-    random: createRandom(11).next,
-  });
-  return { d, log };
+function dispatcher(config: NotificationConfig, keys: IdempotencyKeys = new MemoryIdempotencyKeys()) {
+  return memoryDispatcher(config, 11, keys);
 }
 
 const subscription = (channel: string, over: object = {}) => ({

@@ -9,11 +9,11 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningCityTwin } from '../bin/runtime.ts';
 import { call, login, TEST_ADMIN_PASSWORD } from './support/auth.ts';
 import { freePort, tempDir } from './support/fixtures.ts';
+import { type CaughtMail, type MailCatcher, startMailCatcher } from './support/mail-catcher.ts';
 import { startTestCity } from './support/test-city.ts';
 
 const SECRET = 'test-message-webhook-secret';
@@ -32,8 +32,8 @@ interface Hit {
 const hits: Hit[] = [];
 let receiver: Server;
 let receiverPort = 0;
-const mails: Array<{ to: string[]; raw: string }> = [];
-let smtp: SMTPServer;
+let smtp: MailCatcher | undefined;
+let mails: CaughtMail[] = [];
 let smtpPort = 0;
 
 function receive(req: IncomingMessage, res: ServerResponse): void {
@@ -60,24 +60,8 @@ beforeAll(async () => {
   receiverPort = await freePort();
   receiver = createServer(receive);
   await new Promise<void>((r) => receiver.listen(receiverPort, '127.0.0.1', r));
-  smtpPort = await freePort();
-  smtp = new SMTPServer({
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    logger: false,
-    onRcptTo(address, _session, callback) {
-      if (address.address.startsWith('nobody@')) return callback(Object.assign(new Error('5.1.1 no such mailbox'), { responseCode: 550 }));
-      callback();
-    },
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        mails.push({ to: session.envelope.rcptTo.map((a) => a.address), raw: Buffer.concat(chunks).toString('utf8') });
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((r) => smtp.listen(smtpPort, '127.0.0.1', r));
+  smtp = await startMailCatcher((address) => address.startsWith('nobody@'));
+  ({ port: smtpPort, mails } = smtp);
   app = await startTestCity(dir.path, { CITYTWIN_SENSORS: '50', CITYTWIN_PUBLIC_URL: 'https://citytwin.example' });
   base = app.url!;
   admin = await login(base, 'admin', TEST_ADMIN_PASSWORD);
@@ -105,7 +89,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await app?.close();
   await new Promise<void>((r) => receiver?.close(() => r()));
-  await new Promise<void>((r) => (smtp ? smtp.close(() => r()) : r()));
+  await smtp?.close();
   dir.remove();
 });
 

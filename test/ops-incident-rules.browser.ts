@@ -8,33 +8,23 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningCityTwin } from '../bin/runtime.ts';
-import { call, login, TEST_ADMIN_PASSWORD } from './support/auth.ts';
-import { collectErrors, launchChromium, saveScreenshot } from './support/browser.ts';
-import { tempDir } from './support/fixtures.ts';
-import { startTestCity } from './support/test-city.ts';
+import { call, TEST_ADMIN_PASSWORD } from './support/auth.ts';
+import { collectErrors, saveScreenshot } from './support/browser.ts';
+import { browserCity } from './support/browser-city.ts';
 
 import type {} from '../web/client/ops/ops-main.ts'; // declares window.__ops
 import type {} from '../web/client/test-hooks.ts'; // declares window.__citytwin
 
-const dir = tempDir('ops-incident-rules-browser');
-let app: RunningCityTwin;
+const city = browserCity('ops-incident-rules-browser');
 let base: string;
 let browser: Browser;
 let admin: string;
 
 beforeAll(async () => {
-  app = await startTestCity(dir.path);
-  base = app.url!;
-  browser = await launchChromium();
-  admin = await login(base, 'admin', TEST_ADMIN_PASSWORD);
+  ({ base, browser, admin } = await city.start());
 }, 120_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-  dir.remove();
-});
+afterAll(() => city.close());
 
 const signals = (page: Page) => page.locator('[data-testid="incident-signal"]');
 const input = (page: Page, path: string) => page.locator(`[data-testid="incident-input"][data-path="rules.waterlogging.${path}"]`);

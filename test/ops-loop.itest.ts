@@ -11,12 +11,12 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import mqtt from 'mqtt';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningCityTwin } from '../bin/runtime.ts';
 import type { IncidentView, SnapshotMessage } from '../web/shared/protocol.ts';
 import { call, login, TEST_ADMIN_PASSWORD } from './support/auth.ts';
 import { freePort, tempDir, waitFor } from './support/fixtures.ts';
+import { type CaughtMail, type MailCatcher, startMailCatcher } from './support/mail-catcher.ts';
 import { startTestCity } from './support/test-city.ts';
 
 const SECRET = 'ops-loop-webhook-secret';
@@ -49,12 +49,8 @@ interface Hook {
 const hooks: Hook[] = [];
 let receiver: Server;
 let hookPort = 0;
-interface Mail {
-  to: string[];
-  raw: string;
-}
-const mails: Mail[] = [];
-let smtp: SMTPServer;
+let smtp: MailCatcher | undefined;
+let mails: CaughtMail[] = [];
 let smtpPort = 0;
 
 function receive(req: IncomingMessage, res: import('node:http').ServerResponse): void {
@@ -79,20 +75,8 @@ beforeAll(async () => {
   hookPort = await freePort();
   receiver = createServer(receive);
   await new Promise<void>((r) => receiver.listen(hookPort, '127.0.0.1', r));
-  smtpPort = await freePort();
-  smtp = new SMTPServer({
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    logger: false,
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        mails.push({ to: session.envelope.rcptTo.map((a) => a.address), raw: Buffer.concat(chunks).toString('utf8') });
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((r) => smtp.listen(smtpPort, '127.0.0.1', r));
+  smtp = await startMailCatcher();
+  ({ port: smtpPort, mails } = smtp);
   app = await startTestCity(
     dir.path,
     { CITYTWIN_SENSORS: '200', CITYTWIN_PUBLIC_URL: 'https://citytwin.example' },
@@ -114,7 +98,7 @@ afterAll(async () => {
   await publisher?.endAsync();
   await app?.close();
   await new Promise<void>((r) => receiver?.close(() => r()));
-  await new Promise<void>((r) => (smtp ? smtp.close(() => r()) : r()));
+  await smtp?.close();
   dir.remove();
 });
 

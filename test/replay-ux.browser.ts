@@ -11,12 +11,12 @@ import mqtt from 'mqtt';
 import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningCityTwin } from '../bin/runtime.ts';
-import { KIND_METRICS } from '../twin-model/index.ts';
 import { formatLocalDateTime } from '../twin-model/local-time.ts';
 import { exportFileName } from '../web/client/replay/replay-range.ts';
 import { call, login, TEST_ADMIN_PASSWORD } from './support/auth.ts';
 import { collectErrors, launchChromium, saveScreenshot } from './support/browser.ts';
 import { tempDir, waitFor } from './support/fixtures.ts';
+import { storeReadings, storeSensorRegister } from './support/stored-history.ts';
 import { startTestCity } from './support/test-city.ts';
 
 const dir = tempDir('replay-ux-browser');
@@ -31,31 +31,12 @@ let incident: { id: string; lng: number; lat: number; openedAt: number };
 
 /** Half an hour of readings every 30 s for every sensor, written straight into ClickHouse. */
 async function storeHistory(now: number): Promise<void> {
-  const sites = app.city!.sensorSites;
-  await app.clickhouse.insert({
-    table: 'sensors',
-    format: 'JSONEachRow',
-    values: sites.map((s) => ({
-      sensor_id: s.id,
-      kind: s.kind,
-      lng: s.lng,
-      lat: s.lat,
-      name: s.nameZh,
-      unit: '',
-      district: s.district ?? '',
-      source: s.sourceId ?? '',
-      classification: '',
-      deleted: 0,
-      updated_at: now - 40 * MIN,
-    })),
-  });
-  const rows: Array<Record<string, unknown>> = [];
-  for (let ts = now - 30 * MIN; ts <= now - 5000; ts += 30_000)
-    for (const s of sites) {
-      const value = (s.kind === 'traffic_flow' ? 40 : 8) + Math.sin(ts / 200_000 + s.lng * 100);
-      rows.push({ entity: 'sensor', sensor_id: s.id, metric: KIND_METRICS[s.kind][0]!, ts, value, received_at: ts });
-    }
-  await app.clickhouse.insert({ table: 'readings', format: 'JSONEachRow', values: rows });
+  await storeSensorRegister(app, now - 40 * MIN);
+  await storeReadings(
+    app,
+    { from: now - 30 * MIN, to: now - 5000 },
+    (s, ts) => (s.kind === 'traffic_flow' ? 40 : 8) + Math.sin(ts / 200_000 + s.lng * 100),
+  );
 }
 
 /** An underpass floods and a citizen reports it: the twin opens an incident; an operator acknowledges it. */

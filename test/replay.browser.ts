@@ -10,10 +10,10 @@ import mqtt from 'mqtt';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningCityTwin } from '../bin/runtime.ts';
-import { KIND_METRICS } from '../twin-model/index.ts';
 import { launchChromium, openSignedInConsole, saveScreenshot } from './support/browser.ts';
 import { call, login, TEST_ADMIN_PASSWORD } from './support/auth.ts';
 import { tempDir, waitFor } from './support/fixtures.ts';
+import { storeReadings, storeSensorRegister } from './support/stored-history.ts';
 import { startTestCity } from './support/test-city.ts';
 
 const dir = tempDir('replay-browser');
@@ -34,42 +34,17 @@ beforeAll(async () => {
   const sites = app.city!.sensorSites;
   // Stored history, written straight into ClickHouse: registered 40 min ago, a reading every
   // 30 s for the last 30 min, except minutes 10–7 ago (a gap); water levels in one district rise.
-  await app.clickhouse.insert({
-    table: 'sensors',
-    format: 'JSONEachRow',
-    values: sites.map((s) => ({
-      sensor_id: s.id,
-      kind: s.kind,
-      lng: s.lng,
-      lat: s.lat,
-      name: s.nameZh,
-      unit: '',
-      district: s.district ?? '',
-      source: s.sourceId ?? '',
-      classification: '',
-      deleted: 0,
-      updated_at: now - 40 * MIN,
-    })),
-  });
+  await storeSensorRegister(app, now - 40 * MIN);
   const rising = new Set(
     sites
       .filter((s) => s.kind === 'water_level')
       .slice(0, 12)
       .map((s) => s.id),
   );
-  const rows: Array<Record<string, unknown>> = [];
-  for (let ts = now - 30 * MIN; ts <= now - 5000; ts += 30_000) {
-    if (ts > now - 10 * MIN && ts < now - 7 * MIN) continue;
-    for (const s of sites) {
-      const metric = KIND_METRICS[s.kind][0]!;
-      const base = NORMAL[s.kind] ?? 8;
-      const value = rising.has(s.id)
-        ? Math.max(base, ((ts - (now - 15 * MIN)) / MIN) * 2.6 + 8)
-        : base + Math.sin(ts / 200_000 + s.lng * 100) * 2;
-      rows.push({ entity: 'sensor', sensor_id: s.id, metric, ts, value, received_at: ts });
-    }
-  }
-  await app.clickhouse.insert({ table: 'readings', format: 'JSONEachRow', values: rows });
+  await storeReadings(app, { from: now - 30 * MIN, to: now - 5000, skip: (ts) => ts > now - 10 * MIN && ts < now - 7 * MIN }, (s, ts) => {
+    const base = NORMAL[s.kind] ?? 8;
+    return rising.has(s.id) ? Math.max(base, ((ts - (now - 15 * MIN)) / MIN) * 2.6 + 8) : base + Math.sin(ts / 200_000 + s.lng * 100) * 2;
+  });
   // Three units on patrol over the last 25 minutes.
   const units = app.dispatch!.units().slice(0, 3);
   const fixes: Array<Record<string, unknown>> = [];

@@ -7,25 +7,10 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  applyNotificationInput,
-  createNotificationState,
-  createRandom,
-  deliveryKey,
-  parseNotificationConfig,
-  webhookMessageId,
-  type Incident,
-  type OutgoingMessage,
-} from '../twin-model/index.ts';
-import {
-  createSender,
-  MemoryDeliveryLog,
-  MemoryIdempotencyKeys,
-  NotificationDispatcher,
-  webhookBody,
-  type IdempotencyKeys,
-} from '../web/server/notifications/index.ts';
+import { deliveryKey, webhookMessageId, type Incident } from '../twin-model/index.ts';
+import { MemoryIdempotencyKeys, webhookBody, type IdempotencyKeys } from '../web/server/notifications/index.ts';
 import { freePort } from './support/fixtures.ts';
+import { memoryDispatcher, notificationEngine } from './support/notification-engine.ts';
 
 const T0 = Date.UTC(2026, 11, 7, 2, 3, 4);
 const SECRET = 'webhook-secret-for-batches';
@@ -97,7 +82,7 @@ function incident(n: number): Incident {
 }
 
 function setup(batch: { maxEvents: number; maxWaitMs?: number }) {
-  const config = parseNotificationConfig({
+  const { config, open } = notificationEngine({
     channels: [
       {
         id: 'hook',
@@ -112,31 +97,7 @@ function setup(batch: { maxEvents: number; maxWaitMs?: number }) {
     contacts: [{ user: 'wang', roles: ['operator'] }],
     subscriptions: [{ id: 'ops', events: ['opened'], target: { role: 'operator' }, channels: ['hook'] }],
   });
-  const state = createNotificationState(config, {
-    timeZone: 'Asia/Shanghai',
-    consoleUrl: 'https://citytwin.example',
-    districts: new Map(),
-  });
-  const open = (inc: Incident): OutgoingMessage[] =>
-    applyNotificationInput(
-      state,
-      {
-        type: 'incident_change',
-        change: { incidentId: inc.id, at: inc.openedAt, actor: 'twin', what: 'opened', detail: '', incident: inc },
-      },
-      { now: () => inc.openedAt },
-    ).emitted.messages;
-  const dispatcher = (keys: IdempotencyKeys = new MemoryIdempotencyKeys()) => {
-    const log = new MemoryDeliveryLog();
-    const d = new NotificationDispatcher({
-      channels: config.channels.map((channel) => ({ channel, sender: createSender(channel) })),
-      keys,
-      log,
-      random: createRandom(5).next,
-    });
-    return { d, log };
-  };
-  return { open, dispatcher };
+  return { open, dispatcher: (keys?: IdempotencyKeys) => memoryDispatcher(config, 5, keys) };
 }
 
 /** The message ids in the requests the receiver took (answered 200). */

@@ -8,12 +8,11 @@
 import '../styles/console.css';
 import '../ops/ops.css';
 import './admin.css';
-import { startPage } from '../app/sign-in.ts';
-import { loadCityInfo } from '../backend/city-info.ts';
+import { startCityPage } from '../app/city-page.ts';
+import { TabSwitch, tabButtonRow, tabPageHeader } from '../app/tab-page.ts';
 import type { Me } from '../backend/session.ts';
-import { cityOffsetLabel, showTimesIn, shownTimeZone } from '../i18n/format.ts';
-import { getLanguage, onLanguageChange, setLanguage } from '../i18n/language.ts';
-import type { OpsTab } from '../ops/ops-ui.ts';
+import { cityOffsetLabel, shownTimeZone } from '../i18n/format.ts';
+import { onLanguageChange, setLanguage } from '../i18n/language.ts';
 import { h, setText } from '../ui/dom.ts';
 import { type AdminStringKey, at } from './admin-strings.ts';
 import { EventsTab } from './events-tab.ts';
@@ -45,78 +44,24 @@ function zoneLabel(): string {
   return `${zone}, ${cityOffsetLabel(Date.now(), zone)}`;
 }
 
-/** The language switch of the page's header (中文 / EN). */
-function languageToggle(): HTMLButtonElement {
-  const lang = h('button', { type: 'button', class: 'lang-toggle', 'data-testid': 'language-toggle' });
-  for (const [l, text] of [
-    ['zh', '中文'],
-    ['en', 'EN'],
-  ] as const)
-    lang.appendChild(h('span', { class: 'lang-mark', 'data-lang': l, lang: l === 'zh' ? 'zh-CN' : 'en' }, text));
-  lang.addEventListener('click', () => setLanguage(getLanguage() === 'zh' ? 'en' : 'zh'));
-  return lang;
-}
-
-/** The page's header: title, subtitle, the zone of its times, the way back and the language switch. */
-function pageHeader() {
-  const title = h('h1', { class: 'ops-title', 'data-testid': 'admin-title' });
-  const subtitle = h('p', { class: 'ops-subtitle' });
-  const zone = h('span', { class: 'ops-zone', 'data-testid': 'admin-timezone' });
-  const back = h('a', { class: 'ops-back', href: './', 'data-testid': 'admin-back' });
-  const el = h(
-    'header',
-    { class: 'ops-header' },
-    h('div', {}, title, subtitle, zone),
-    h('div', { class: 'ops-header-right' }, back, languageToggle()),
-  );
-  return { el, title, subtitle, zone, back };
-}
-
 function start(me: Me): void {
   const app = document.getElementById('admin-app')!;
   const allowed = me.permissions.includes('users.manage') && me.via !== 'display';
-  const { el: header, title, subtitle, zone, back } = pageHeader();
+  const { el: header, title, subtitle, zone, back } = tabPageHeader('admin');
   app.append(header);
 
   const denied = h('p', { class: 'ops-denied', role: 'alert', 'data-testid': 'admin-denied' });
-  const tabButtons = new Map<AdminTabName, HTMLButtonElement>();
   const panel = h('main', { class: 'ops-panel', role: 'tabpanel', 'data-testid': 'admin-panel' });
-  const tabs = new Map<AdminTabName, OpsTab>();
-  const loads = new Map<AdminTabName, Promise<void>>();
-  let shown: AdminTabName = 'users';
-  const fromHash = window.location.hash.slice(1) as AdminTabName;
-  if (TABS.includes(fromHash)) shown = fromHash;
-
-  if (allowed) {
-    const tabList = h('nav', { class: 'ops-tabs', role: 'tablist', 'data-testid': 'admin-tabs' });
-    for (const name of TABS) {
-      const b = h('button', { type: 'button', role: 'tab', class: 'ops-tab', 'data-tab': name, 'data-testid': `admin-tab-${name}` });
-      b.addEventListener('click', () => void show(name));
-      tabButtons.set(name, b);
-      tabList.append(b);
-    }
-    app.append(tabList, panel);
-  } else app.append(denied);
-
-  const make = (name: AdminTabName): OpsTab =>
-    name === 'users' ? new UsersTab() : name === 'tokens' ? new TokensTab(me) : new EventsTab();
-
-  async function show(name: AdminTabName): Promise<void> {
-    shown = name;
-    if (window.location.hash.slice(1) !== name) window.history.replaceState(null, '', `#${name}`);
-    for (const [n, b] of tabButtons) b.setAttribute('aria-selected', String(n === name));
-    panel.dataset.tab = name;
-    let tab = tabs.get(name);
-    if (!tab) {
-      tab = make(name);
-      tabs.set(name, tab);
-      tab.render();
-    }
-    panel.replaceChildren(tab.el);
-    const loading = tab.load();
-    loads.set(name, loading);
-    await loading;
-  }
+  const row = tabButtonRow('admin', TABS, (name) => void tabs.show(name));
+  if (allowed) app.append(row.el, panel);
+  else app.append(denied);
+  const tabs = new TabSwitch<AdminTabName>({
+    panel,
+    buttons: allowed ? row.buttons : new Map(),
+    names: TABS,
+    first: 'users',
+    make: (name) => (name === 'users' ? new UsersTab() : name === 'tokens' ? new TokensTab(me) : new EventsTab()),
+  });
 
   function renderLabels(): void {
     for (const m of app.querySelectorAll<HTMLElement>('.ops-message')) m.hidden = true;
@@ -126,8 +71,8 @@ function start(me: Me): void {
     setText(zone, at('timezone', { zone: zoneLabel() }));
     setText(back, at('back'));
     setText(denied, at('denied'));
-    for (const [n, b] of tabButtons) setText(b, at(`tab.${n}` as AdminStringKey));
-    for (const t of tabs.values()) t.render();
+    for (const [n, b] of row.buttons) setText(b, at(`tab.${n}` as AdminStringKey));
+    tabs.render();
   }
 
   onLanguageChange(renderLabels);
@@ -138,22 +83,15 @@ function start(me: Me): void {
       return ready;
     },
     allowed,
-    tab: () => shown,
-    loaded: () => loads.get(shown) ?? Promise.resolve(),
+    tab: () => tabs.shown,
+    loaded: () => tabs.loaded(),
     setLanguage: (l) => setLanguage(l),
   };
-  const first = allowed ? show(shown) : Promise.resolve();
+  const first = allowed ? tabs.show(tabs.shown) : Promise.resolve();
   void first.then(() => {
     ready = true;
     document.body.dataset.ready = 'true';
   });
 }
 
-// Times on the city's clock (GET /api/city), whatever the browser's zone.
-startPage(
-  (me) =>
-    void loadCityInfo().then((city) => {
-      showTimesIn(city?.timezone ?? null);
-      start(me);
-    }),
-);
+startCityPage((me) => start(me));

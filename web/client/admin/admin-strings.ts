@@ -1,8 +1,10 @@
 /**
  * Strings of the administration page (`admin.html`), zh-CN (default) and English. Kept beside
- * the page; the language itself (its persistence, the toggle) is the console's (i18n/language.ts).
+ * the page; the language itself (its persistence, the toggle) is the console's (i18n/language.ts),
+ * and so are the names of the roles (`role.*` in i18n/strings.ts, shared with the user menu).
  */
-import { getLanguage, type Language } from '../i18n/language.ts';
+import { getLanguage, type Language, t } from '../i18n/language.ts';
+import { STRINGS, type StringKey } from '../i18n/strings.ts';
 
 const zh = {
   title: '系统管理',
@@ -20,16 +22,6 @@ const zh = {
   copy: '复制',
   copied: '已复制',
   copyFailed: '无法自动复制，请手动选择并复制',
-  'role.admin': '管理员',
-  'role.operator': '值班员',
-  'role.dispatcher': '调度员',
-  'role.analyst': '分析员',
-  'role.leader': '领导',
-  'role.display': '大屏',
-  'role.warning_feed': '预警接入',
-  'role.department': '部门处置人',
-  'role.hotline': '热线系统',
-  'role.field': '现场队伍',
   'users.list': '账户（{n}）',
   'users.col.user': '用户名',
   'users.col.roles': '角色',
@@ -146,16 +138,6 @@ const en: Record<AdminStringKey, string> = {
   copy: 'Copy',
   copied: 'Copied',
   copyFailed: 'Could not copy: select the text and copy it by hand',
-  'role.admin': 'Administrator',
-  'role.operator': 'Operator',
-  'role.dispatcher': 'Dispatcher',
-  'role.analyst': 'Analyst',
-  'role.leader': 'Leader',
-  'role.display': 'Display',
-  'role.warning_feed': 'Warning feed',
-  'role.department': 'Department handler',
-  'role.hotline': 'Hotline system',
-  'role.field': 'Field crew',
   'users.list': 'Accounts ({n})',
   'users.col.user': 'User name',
   'users.col.roles': 'Roles',
@@ -258,20 +240,6 @@ const en: Record<AdminStringKey, string> = {
 export const ADMIN_STRINGS: Readonly<Record<Language, Readonly<Record<AdminStringKey, string>>>> = { zh, en };
 export type { AdminStringKey };
 
-/** Every role an account may hold, in the server's order (web/server/auth/policy.ts). */
-export const ROLE_NAMES = [
-  'admin',
-  'operator',
-  'dispatcher',
-  'analyst',
-  'leader',
-  'display',
-  'warning_feed',
-  'department',
-  'hotline',
-  'field',
-] as const;
-
 /** A string of the administration page in the current language, `{name}` placeholders filled. */
 export function at(key: AdminStringKey, params?: Readonly<Record<string, string | number>>): string {
   const template = ADMIN_STRINGS[getLanguage()][key];
@@ -281,6 +249,6 @@ export function at(key: AdminStringKey, params?: Readonly<Record<string, string 
 
 /** A role in words. */
 export function roleName(role: string): string {
-  const key = `role.${role}` as AdminStringKey;
-  return key in zh ? at(key) : role;
+  const key = `role.${role}` as StringKey;
+  return key in STRINGS.zh ? t(key) : role;
 }

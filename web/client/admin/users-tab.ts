@@ -22,7 +22,8 @@ import {
   refusalText,
   type UserInfo,
 } from './admin-api.ts';
-import { type AdminStringKey, at, ROLE_NAMES, roleName } from './admin-strings.ts';
+import { ROLES } from '../../shared/roles.ts';
+import { type AdminStringKey, at, roleName } from './admin-strings.ts';
 
 /** A text that follows the language: its element and the key it shows. */
 type Labels = Array<() => void>;
@@ -35,7 +36,7 @@ function label<K extends keyof HTMLElementTagNameMap>(list: Labels, tag: K, key:
 
 /** Role check boxes; `checked()` lists the ticked ones in the server's order. */
 function roleBoxes(labels: Labels, testid: string, ticked: readonly string[] = []) {
-  const boxes = ROLE_NAMES.map((r) => {
+  const boxes = ROLES.map((r) => {
     const input = h('input', { type: 'checkbox', value: r, 'data-role': r, checked: ticked.includes(r) });
     const text = h('span', {});
     labels.push(() => setText(text, roleName(r)));

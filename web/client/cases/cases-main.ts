@@ -11,10 +11,8 @@
 import '../styles/console.css';
 import './cases.css';
 import { PanelSet } from '../app/panel.ts';
-import { startPage } from '../app/sign-in.ts';
-import { loadCityInfo } from '../backend/city-info.ts';
+import { startCityPage } from '../app/city-page.ts';
 import type { Me } from '../backend/session.ts';
-import { showTimesIn } from '../i18n/format.ts';
 import { getLanguage, onLanguageChange, setLanguage } from '../i18n/language.ts';
 import { h } from '../ui/dom.ts';
 import { CaseDesk } from './case-desk.ts';
@@ -104,10 +102,4 @@ function start(me: Me): void {
 }
 
 // Times on the city's clock (GET /api/city), whatever the browser's zone.
-startPage(
-  (me) =>
-    void loadCityInfo().then((city) => {
-      showTimesIn(city?.timezone ?? null);
-      start(me);
-    }),
-);
+startCityPage((me) => start(me));

@@ -7,16 +7,15 @@
  */
 import '../styles/console.css';
 import './ops.css';
-import { startPage } from '../app/sign-in.ts';
-import { loadCityInfo } from '../backend/city-info.ts';
-import { cityOffsetLabel, showTimesIn, shownTimeZone } from '../i18n/format.ts';
+import { startCityPage } from '../app/city-page.ts';
+import { TabSwitch, tabButtonRow, tabPageHeader } from '../app/tab-page.ts';
+import { cityOffsetLabel, shownTimeZone } from '../i18n/format.ts';
 import type { CityInfo } from '../../shared/protocol.ts';
 import type { Me } from '../backend/session.ts';
 import { getLanguage, onLanguageChange, setLanguage } from '../i18n/language.ts';
 import { h, setText } from '../ui/dom.ts';
 import { NotifyTab } from './notify-tab.ts';
 import { ot, type OpsStringKey } from './ops-strings.ts';
-import type { OpsTab } from './ops-ui.ts';
 import { RegistersTab } from './registers-tab.ts';
 import { RostersTab } from './rosters-tab.ts';
 import { RulesTab } from './rules-tab.ts';
@@ -57,87 +56,42 @@ const NEEDS: Record<OpsTabName, string> = {
 };
 const TABS = Object.keys(NEEDS) as OpsTabName[];
 
-/** The page's header (title, city time zone, back link, language) and its tab buttons, appended to `app`. */
-function pageHeader(app: HTMLElement, allowed: (t: OpsTabName) => boolean, onTab: (t: OpsTabName) => void) {
-  const title = h('h1', { class: 'ops-title', 'data-testid': 'ops-title' });
-  const subtitle = h('p', { class: 'ops-subtitle' });
-  const zone = h('span', { class: 'ops-zone', 'data-testid': 'ops-timezone' });
-  const back = h('a', { class: 'ops-back', href: './', 'data-testid': 'ops-back' });
-  const lang = h('button', { type: 'button', class: 'lang-toggle', 'data-testid': 'language-toggle' });
-  for (const [l, text] of [
-    ['zh', '中文'],
-    ['en', 'EN'],
-  ] as const)
-    lang.appendChild(h('span', { class: 'lang-mark', 'data-lang': l, lang: l === 'zh' ? 'zh-CN' : 'en' }, text));
-  lang.addEventListener('click', () => setLanguage(getLanguage() === 'zh' ? 'en' : 'zh'));
-  const tabButtons = new Map<OpsTabName, HTMLButtonElement>();
-  const tabList = h('nav', { class: 'ops-tabs', role: 'tablist', 'data-testid': 'ops-tabs' });
-  for (const name of TABS) {
-    const b = h('button', {
-      type: 'button',
-      role: 'tab',
-      class: 'ops-tab',
-      'data-tab': name,
-      'data-testid': `ops-tab-${name}`,
-      'data-allowed': String(allowed(name)),
-    });
-    b.addEventListener('click', () => onTab(name));
-    tabButtons.set(name, b);
-    tabList.append(b);
-  }
-  app.append(
-    h('header', { class: 'ops-header' }, h('div', {}, title, subtitle, zone), h('div', { class: 'ops-header-right' }, back, lang)),
-    tabList,
-  );
-  return { title, subtitle, zone, back, tabButtons };
-}
-
 function start(me: Me, city: CityInfo | null): void {
   const app = document.getElementById('ops-app')!;
   const allowed = (t: OpsTabName) => me.permissions.includes(NEEDS[t]);
-  const { title, subtitle, zone, back, tabButtons } = pageHeader(app, allowed, (name) => void show(name));
+  const { el: header, title, subtitle, zone, back } = tabPageHeader('ops');
+  const row = tabButtonRow(
+    'ops',
+    TABS,
+    (name) => void tabs.show(name),
+    (name) => ({ 'data-allowed': String(allowed(name)) }),
+  );
   const panel = h('main', { class: 'ops-panel', role: 'tabpanel', 'data-testid': 'ops-panel' });
-  app.append(panel);
+  app.append(header, row.el, panel);
 
-  const tabs = new Map<OpsTabName, OpsTab>();
-  const loads = new Map<OpsTabName, Promise<void>>();
   const denied = h('p', { class: 'ops-denied', role: 'alert', 'data-testid': 'ops-denied' });
-  const make = (name: OpsTabName): OpsTab =>
-    name === 'registers'
-      ? new RegistersTab()
-      : name === 'rules'
-        ? new RulesTab(me)
-        : name === 'notify'
-          ? new NotifyTab()
-          : name === 'rosters'
-            ? new RostersTab(me)
-            : new ShiftsTab(me);
-  let shown: OpsTabName = TABS.find(allowed) ?? 'rules';
-  const fromHash = window.location.hash.slice(1) as OpsTabName;
-  if (TABS.includes(fromHash)) shown = fromHash;
-
-  async function show(name: OpsTabName): Promise<void> {
-    shown = name;
-    if (window.location.hash.slice(1) !== name) window.history.replaceState(null, '', `#${name}`);
-    for (const [n, b] of tabButtons) b.setAttribute('aria-selected', String(n === name));
-    panel.dataset.tab = name;
-    if (!allowed(name)) {
-      panel.replaceChildren(denied);
-      renderLabels();
-      loads.set(name, Promise.resolve());
-      return;
-    }
-    let tab = tabs.get(name);
-    if (!tab) {
-      tab = make(name);
-      tabs.set(name, tab);
-      tab.render();
-    }
-    panel.replaceChildren(tab.el);
-    const loading = tab.load();
-    loads.set(name, loading);
-    await loading;
-  }
+  const deniedText = (): string => (TABS.some(allowed) ? ot(`denied.${tabs.shown}` as OpsStringKey) : ot('denied.page'));
+  const tabs = new TabSwitch<OpsTabName>({
+    panel,
+    buttons: row.buttons,
+    names: TABS,
+    first: TABS.find(allowed) ?? 'rules',
+    make: (name) =>
+      name === 'registers'
+        ? new RegistersTab()
+        : name === 'rules'
+          ? new RulesTab(me)
+          : name === 'notify'
+            ? new NotifyTab()
+            : name === 'rosters'
+              ? new RostersTab(me)
+              : new ShiftsTab(me),
+    refusal: (name) => {
+      if (allowed(name)) return null;
+      setText(denied, deniedText());
+      return denied;
+    },
+  });
 
   function renderLabels(): void {
     // What a step said is not repeated in the other language: the lines go until the next step.
@@ -147,9 +101,9 @@ function start(me: Me, city: CityInfo | null): void {
     setText(subtitle, ot('subtitle'));
     setText(zone, zoneText(city));
     setText(back, ot('back'));
-    for (const [n, b] of tabButtons) setText(b, ot(`tab.${n}` as OpsStringKey));
-    setText(denied, TABS.some(allowed) ? ot(`denied.${shown}` as OpsStringKey) : ot('denied.page'));
-    for (const t of tabs.values()) t.render();
+    for (const [n, b] of row.buttons) setText(b, ot(`tab.${n}` as OpsStringKey));
+    setText(denied, deniedText());
+    tabs.render();
   }
 
   onLanguageChange(renderLabels);
@@ -159,22 +113,15 @@ function start(me: Me, city: CityInfo | null): void {
     get ready() {
       return ready;
     },
-    tab: () => shown,
-    loaded: () => loads.get(shown) ?? Promise.resolve(),
+    tab: () => tabs.shown,
+    loaded: () => tabs.loaded(),
     language: () => getLanguage(),
     setLanguage: (l) => setLanguage(l),
   };
-  void show(shown).then(() => {
+  void tabs.show(tabs.shown).then(() => {
     ready = true;
     document.body.dataset.ready = 'true';
   });
 }
 
-// Times on the city's clock (GET /api/city), whatever the browser's zone.
-startPage(
-  (me) =>
-    void loadCityInfo().then((city) => {
-      showTimesIn(city?.timezone ?? null);
-      start(me, city);
-    }),
-);
+startCityPage(start);

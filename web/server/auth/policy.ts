@@ -7,21 +7,10 @@
  * their classification clearances.
  */
 import { CLASSIFICATIONS, type Classification } from '../../../twin-model/index.ts';
+import { ROLES, type Role } from '../../shared/roles.ts';
 
-/** Every role an account or token can hold. */
-export const ROLES = [
-  'admin',
-  'operator',
-  'dispatcher',
-  'analyst',
-  'leader',
-  'display',
-  'warning_feed',
-  'department',
-  'hotline',
-  'field',
-] as const;
-export type Role = (typeof ROLES)[number];
+/** Every role an account or token can hold (web/shared/roles.ts: the administration page offers the same). */
+export { ROLES, type Role };
 
 /** What each role is for (shown in docs/security.md). */
 export const ROLE_DESCRIPTIONS: Readonly<Record<Role, string>> = {
