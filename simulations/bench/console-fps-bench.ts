@@ -31,6 +31,26 @@ const WINDOW_S = Number(process.env.BENCH_FPS_SECONDS ?? '15');
 const ADMIN_PASSWORD = 'bench-admin-password-1';
 const TARGET_RATIO = 0.8;
 
+/** BENCH_FPS_PROFILE=1: where the page's main thread spends `seconds` (self time by function, top 15). */
+async function printProfile(page: Page, seconds: number): Promise<void> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.start');
+  await new Promise((r) => setTimeout(r, seconds * 1000));
+  const { profile } = (await cdp.send('Profiler.stop')) as {
+    profile: { nodes: { id: number; hitCount?: number; callFrame: { functionName: string; url: string; lineNumber: number } }[]; samples: number[] };
+  };
+  const total = profile.samples.length || 1;
+  const self = new Map<string, number>();
+  for (const n of profile.nodes) {
+    const f = n.callFrame;
+    const key = `${f.functionName || '(anonymous)'} ${f.url.split('/').pop()}:${f.lineNumber}`;
+    self.set(key, (self.get(key) ?? 0) + (n.hitCount ?? 0));
+  }
+  const top = [...self].sort((a, b) => b[1] - a[1]).slice(0, 15);
+  for (const [key, hits] of top) process.stdout.write(`    ${((hits / total) * 100).toFixed(1).padStart(5)} %  ${key}\n`);
+}
+
 interface FrameCounts {
   fps: number;
   deckFps: number;
@@ -123,8 +143,16 @@ export async function consoleFpsRun(): Promise<void> {
   const mqttPort = await freePort();
   let app: Awaited<ReturnType<typeof startCityTwinProcess>> | null = null;
   let load: ReturnType<typeof startLoad> | null = null;
-  const { launchChromium } = await import('../../test/support/browser.ts');
-  const browser = await launchChromium();
+  const { chromium } = await import('playwright-core');
+  const { CHROMIUM, CHROMIUM_ARGS } = await import('../../test/support/browser.ts');
+  // The reference page is served by the bench (route.fulfill), which Chromium's local network
+  // access checks count as a public page reaching a loopback socket: they are off for this
+  // browser, for both pages alike.
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [...CHROMIUM_ARGS, '--disable-features=LocalNetworkAccessChecks'],
+  });
+  const pageErrors: string[] = [];
   try {
     // Water levels (the fleet reports centimetres): every 20th sensor in alarm in even minutes.
     await writeRegistry(dir, SENSORS, 'water_level');
@@ -146,6 +174,10 @@ export async function consoleFpsRun(): Promise<void> {
     // The load runs through both windows and the waits around them (stopped after the second).
     load = startLoad(`mqtt://127.0.0.1:${mqttPort}`, 900);
     const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
+    page.on('console', (m) => {
+      if (m.type() === 'error') pageErrors.push(m.text());
+    });
+    page.on('pageerror', (e) => pageErrors.push(e.message));
     await page.route('**/bench-bare/**', async (route) => {
       const path = new URL(route.request().url()).pathname.replace(/^\/bench-bare\//, '');
       const file = join(bareDir, path || 'index.html');
@@ -168,6 +200,7 @@ export async function consoleFpsRun(): Promise<void> {
       '{ deck: window.__citytwin.deckRenderCount(), deltas: window.__citytwin.streamCounters().deltasApplied }',
     );
 
+    if (process.env.BENCH_FPS_PROFILE) await printProfile(page, 5);
     await page.goto(new URL('/bench-bare/index.html', url).toString());
     await page.waitForFunction(
       (n) =>
@@ -185,7 +218,7 @@ export async function consoleFpsRun(): Promise<void> {
     const rss = rssMb(app.child.pid!);
     const sent = await load.stop();
 
-    line('sensors drawn by the console', fmt(drawn), `(of ${fmt(SENSORS)} registered; 1920×1080)`, drawn >= SENSORS);
+    line('sensors drawn by the console', fmt(drawn), `(${fmt(SENSORS)} bench sensors and the city's own; 1920×1080)`, drawn >= SENSORS);
     line(
       'readings published (QoS 1)',
       fmt(sent.readings),
@@ -209,6 +242,7 @@ export async function consoleFpsRun(): Promise<void> {
     line('server resident memory', `${fmt(rss)} MB`, '', null);
   } catch (err) {
     process.stdout.write(`  run 16 failed: ${(err as Error).message}\n${app?.output().slice(-2000) ?? ''}\n`);
+    process.stdout.write(`  page errors: ${pageErrors.slice(0, 5).join(' | ') || 'none'}\n`);
     throw err;
   } finally {
     await load?.stop().catch(() => undefined);
