@@ -38,7 +38,10 @@ async function printProfile(page: Page, seconds: number): Promise<void> {
   await cdp.send('Profiler.start');
   await new Promise((r) => setTimeout(r, seconds * 1000));
   const { profile } = (await cdp.send('Profiler.stop')) as {
-    profile: { nodes: { id: number; hitCount?: number; callFrame: { functionName: string; url: string; lineNumber: number } }[]; samples: number[] };
+    profile: {
+      nodes: { id: number; hitCount?: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
+      samples: number[];
+    };
   };
   const total = profile.samples.length || 1;
   const self = new Map<string, number>();
