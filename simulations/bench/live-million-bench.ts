@@ -159,6 +159,17 @@ function publishGateways(load: GatewayLoad): Promise<GatewayLoadResult> {
   });
 }
 
+/**
+ * The server's Node options: the heap raised for the registry, and with BENCH_LIVE_CPU_PROF=<dir>
+ * a V8 CPU profile of the server written into <dir> when it stops (cpu-profile-preload.mjs;
+ * cpu-profile-summary.ts reads it).
+ */
+function serverNodeOptions(): string {
+  const heap = `--max-old-space-size=${process.env.BENCH_SCALE_HEAP_MB ?? '6144'}`;
+  const prof = process.env.BENCH_LIVE_CPU_PROF ? ` --import=${join(import.meta.dirname, 'cpu-profile-preload.mjs')}` : '';
+  return `${process.env.NODE_OPTIONS ?? ''} ${heap}${prof}`.trim();
+}
+
 export async function liveMillionRun(scale: number): Promise<void> {
   const sensors = Number(process.env.BENCH_LIVE_SENSORS ?? Math.round(1_000_000 * scale));
   const seconds = Number(process.env.BENCH_LIVE_SECONDS ?? Math.round(600 * scale));
@@ -182,7 +193,8 @@ export async function liveMillionRun(scale: number): Promise<void> {
         CITYTWIN_LOG_LEVEL: 'warn',
         CITYTWIN_CITY_SEED: String(SEED),
         CITYTWIN_ADMIN_PASSWORD: ADMIN_PASSWORD,
-        NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --max-old-space-size=${process.env.BENCH_SCALE_HEAP_MB ?? '6144'}`.trim(),
+        NODE_OPTIONS: serverNodeOptions(),
+        CITYTWIN_BENCH_CPU_PROF_DIR: process.env.BENCH_LIVE_CPU_PROF ?? '',
       },
       900_000,
     );

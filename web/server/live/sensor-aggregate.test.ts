@@ -195,7 +195,42 @@ describe('the sensor grid', () => {
     );
     expect(want.length).toBeGreaterThan(50);
     expect(grid.sensorsIn(bbox, mask, kindsFilter(null), 100_000)).toEqual({ indices: want, more: false });
-    expect(grid.sensorsIn(bbox, mask, kindsFilter(null), 10)).toEqual({ indices: want.slice(0, 10), more: true });
+    const cut = grid.sensorsIn(bbox, mask, kindsFilter(null), 10);
+    expect(cut.more).toBe(true);
+    expect(cut.indices).toHaveLength(10);
+    for (const i of cut.indices) expect(want).toContain(i);
+    expect(grid.sensorsIn(bbox, mask, kindsFilter(null), want.length)).toEqual({ indices: want, more: false });
+    // A bbox wider than the cells that hold sensors reads those cells instead of the bbox's.
+    const all = sensors.flatMap((s, i) => (s.lng !== null && CLASS_BIT[s.classification] & mask ? [i] : []));
+    expect(grid.sensorsIn([-180, -90, 180, 90], mask, kindsFilter(null), 100_000)).toEqual({ indices: all, more: false });
+  });
+
+  it('keeps the points of a cell as sensors move, lose or gain a position', () => {
+    const grid = new SensorGrid();
+    const at = (lng: number | null, lat: number | null): GridSensor => ({
+      lng,
+      lat,
+      kind: SENSOR_KINDS[0]!,
+      state: 0,
+      classification: 'public',
+    });
+    const here: Bbox = [114.3, 30.5, 114.301, 30.501];
+    const there: Bbox = [114.6, 30.7, 114.601, 30.701];
+    const find = (bbox: Bbox) => grid.sensorsIn(bbox, 7, kindsFilter(null), 100).indices;
+    for (let i = 0; i < 5; i++) grid.set(i, at(114.3005, 30.5005));
+    grid.set(5, at(null, null));
+    expect(find(here)).toEqual([0, 1, 2, 3, 4]);
+    grid.set(1, at(114.6005, 30.7005)); // moved to another cell
+    grid.set(3, at(null, null)); // lost its position
+    grid.set(5, at(114.3002, 30.5002)); // gained one
+    grid.set(4, { ...at(114.3005, 30.5005), state: 2 }); // changed state only: stays listed once
+    expect(find(here)).toEqual([0, 2, 4, 5]);
+    expect(find(there)).toEqual([1]);
+    expect(grid.cellMembers(114.3005, 30.5005).sort()).toEqual([0, 2, 4, 5]);
+    grid.set(1, at(114.3005, 30.5005));
+    expect(find(there)).toEqual([]);
+    expect(grid.cellMembers(114.6005, 30.7005)).toEqual([]);
+    expect(find(here)).toEqual([0, 1, 2, 4, 5]);
   });
 });
 

@@ -13,6 +13,10 @@
  * the sums of longitude and latitude. A query adds up only the classifications the caller is
  * cleared for (and the kinds asked for): counts never include a sensor above the clearance.
  * Updating a sensor is O(levels); a viewport query is O(cells in the bbox).
+ *
+ * The finest cells also list their sensors (twin indices, with each sensor's place in its list
+ * for an O(1) move), so the points of a zoomed-in viewport are found by reading the few cells
+ * it covers, never by walking the registry.
  */
 import { CLASSIFICATIONS, SENSOR_KINDS, SENSOR_STATES, type Classification, type SensorEntry } from '../../../twin-model/index.ts';
 import type { CellSummary } from '../../shared/protocol.ts';
@@ -118,6 +122,10 @@ export class SensorGrid {
   private known = 0;
   /** Sensors per classification (whole registry, placed or not). */
   private readonly perClass = new Float64Array(C);
+  /** Finest cell (packed) → twin indices of the placed sensors in it. */
+  private readonly members = new Map<number, number[]>();
+  /** Each sensor's place in its finest cell's member list. */
+  private memberAt = new Int32Array(0);
 
   constructor() {
     for (let l = COARSEST_LEVEL; l <= FINEST_LEVEL; l++) this.levels.push(new Map());
@@ -154,6 +162,7 @@ export class SensorGrid {
       return;
     if (old >= 0) this.apply(i, -1);
     else this.known++;
+    if (old < 0 || this.fx[i] !== x || this.fy[i] !== y) this.move(i, old >= 0 ? this.fx[i]! : NOWHERE, this.fy[i]!, x, y);
     this.fx[i] = x;
     this.fy[i] = y;
     this.lngs[i] = lng;
@@ -179,16 +188,73 @@ export class SensorGrid {
     return slot >= 0 && (mask & CLASS_BITS[Math.floor(slot / K)]!) !== 0;
   }
 
-  /** Twin indices of the sensors inside `bbox` (see {@link inside}), at most `limit` of them; `more` when some were left out. */
+  /**
+   * Twin indices of the sensors inside `bbox` (see {@link inside}) in ascending order, at most
+   * `limit` of them; `more` when some were left out (which ones is then unspecified). Reads only
+   * the finest cells the bbox covers (or, when it covers more cells than hold sensors, the
+   * cells that do).
+   */
   sensorsIn(bbox: Bbox, mask: number, kinds: Uint8Array, limit: number): { indices: number[]; more: boolean } {
     const out: number[] = [];
-    const n = this.slot.length;
-    for (let i = 0; i < n; i++) {
-      if (!this.inside(i, bbox, mask, kinds)) continue;
-      if (out.length === limit) return { indices: out, more: true };
-      out.push(i);
+    const take = (list: readonly number[]): boolean => {
+      for (const i of list) {
+        if (!this.inside(i, bbox, mask, kinds)) continue;
+        if (out.length === limit) return false;
+        out.push(i);
+      }
+      return true;
+    };
+    const [x0, y0] = finestCell(bbox[0], bbox[1]);
+    const [x1, y1] = finestCell(bbox[2], bbox[3]);
+    let complete = true;
+    if ((x1 - x0 + 1) * (y1 - y0 + 1) <= this.members.size) {
+      for (let x = x0; x <= x1 && complete; x++) {
+        for (let y = y0; y <= y1 && complete; y++) {
+          const list = this.members.get(packed(x, y));
+          if (list) complete = take(list);
+        }
+      }
+    } else {
+      for (const [key, list] of this.members) {
+        const x = Math.floor(key / 0x400000) - 0x200000;
+        const y = (key % 0x400000) - 0x200000;
+        if (x >= x0 && x <= x1 && y >= y0 && y <= y1 && !take(list)) {
+          complete = false;
+          break;
+        }
+      }
     }
-    return { indices: out, more: false };
+    return { indices: out.sort((a, b) => a - b), more: !complete };
+  }
+
+  /** Sensors listed in the finest cell of (lng, lat) (for tests). */
+  cellMembers(lng: number, lat: number): number[] {
+    const [x, y] = finestCell(lng, lat);
+    return [...(this.members.get(packed(x, y)) ?? [])];
+  }
+
+  /** Moves sensor `i` from finest cell (fx, fy) to (x, y) in the member lists (NOWHERE = none). */
+  private move(i: number, fx: number, fy: number, x: number, y: number): void {
+    if (fx !== NOWHERE) {
+      const key = packed(fx, fy);
+      const list = this.members.get(key)!;
+      const at = this.memberAt[i]!;
+      const last = list.pop()!;
+      if (last !== i) {
+        list[at] = last;
+        this.memberAt[last] = at;
+      }
+      if (list.length === 0) this.members.delete(key);
+    }
+    if (x === NOWHERE) return;
+    const key = packed(x, y);
+    let list = this.members.get(key);
+    if (!list) {
+      list = [];
+      this.members.set(key, list);
+    }
+    this.memberAt[i] = list.length;
+    list.push(i);
   }
 
   /** Aggregate cells of `bbox` at `level` (coarser when the bbox would need more than MAX_QUERY_CELLS cells). */
@@ -299,6 +365,7 @@ export class SensorGrid {
     this.lats = grow(this.lats, (k) => new Float64Array(k));
     this.slot = grow(this.slot, (k) => new Int16Array(k), -1);
     this.states = grow(this.states, (k) => new Uint8Array(k));
+    this.memberAt = grow(this.memberAt, (k) => new Int32Array(k));
   }
 }
 
