@@ -1,8 +1,9 @@
 /**
- * Loaded with `--import` into a process to profile (NODE_OPTIONS does not allow --cpu-prof): starts
- * the V8 sampling profiler on the main thread and writes `<dir>/<pid>.cpuprofile` when the process
- * exits (SIGTERM included: the server exits by process.exit after its shutdown). The directory is
- * CITYTWIN_BENCH_CPU_PROF_DIR. Read it with cpu-profile-summary.ts.
+ * Loaded with `--import` into a process to profile (NODE_OPTIONS does not allow --cpu-prof).
+ * When CITYTWIN_BENCH_CPU_PROF_DIR is set, SIGUSR2 starts the V8 sampling profiler on the main
+ * thread and the next SIGUSR2 stops it and writes `<dir>/<pid>-<n>.cpuprofile`, so a bench
+ * profiles exactly the window it measures (a wrapper such as tsx may SIGKILL its child on
+ * SIGTERM, so the exit is no place to write it). Read it with cpu-profile-summary.ts.
  */
 import { Session } from 'node:inspector';
 import { writeFileSync } from 'node:fs';
@@ -15,14 +16,17 @@ if (dir && isMainThread) {
   session.connect();
   session.post('Profiler.enable');
   session.post('Profiler.setSamplingInterval', { interval: 1000 });
-  session.post('Profiler.start');
-  let written = false;
-  process.on('exit', () => {
-    if (written) return;
-    written = true;
-    // An in-process session answers synchronously, so this runs to the end inside 'exit'.
+  let running = false;
+  let written = 0;
+  process.on('SIGUSR2', () => {
+    if (!running) {
+      session.post('Profiler.start');
+      running = true;
+      return;
+    }
+    running = false;
     session.post('Profiler.stop', (err, res) => {
-      if (!err) writeFileSync(join(dir, `${process.pid}.cpuprofile`), JSON.stringify(res.profile));
+      if (!err) writeFileSync(join(dir, `${process.pid}-${++written}.cpuprofile`), JSON.stringify(res.profile));
     });
   });
 }

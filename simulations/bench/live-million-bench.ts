@@ -13,7 +13,7 @@
  * `npx tsx simulations/bench/rules-memory.ts 1000000`.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,28 +24,13 @@ import type { CellsMessage, DeltaMessage, SnapshotMessage } from '../../web/shar
 import { decodeDelta } from '../../web/shared/delta-codec.ts';
 import { startCityTwinProcess, TSX } from '../../test/support/citytwin-process.ts';
 import { fmt, line } from './bench-report.ts';
+import { packAccount, parseMetrics, type Scrape } from './live-million-account.ts';
 import type { GatewayLoad, GatewayLoadResult } from './gateway-publisher.ts';
 import { lcg, rssMb, SEED, viewAt, writeRegistry } from './scale-bench.ts';
 
 const ADMIN_PASSWORD = 'bench-admin-password-1';
 /** The run is stopped when the server's resident memory goes above this. */
 const RSS_LIMIT_MB = Number(process.env.BENCH_LIVE_RSS_LIMIT_MB ?? '8192');
-
-type Scrape = Record<string, number> & { readings_stored: number; messages_stored: number };
-
-/** The unlabelled samples of a Prometheus text page. */
-function parseMetrics(text: string): Scrape {
-  const out: Scrape = { readings_stored: 0, messages_stored: 0 };
-  for (const l of text.split('\n')) {
-    const m = /^([a-z0-9_]+) (\S+)$/.exec(l);
-    if (m) out[m[1]!] = Number(m[2]);
-  }
-  const stored = /^citytwin_ingest_readings_total\{state="stored"\} (\S+)$/m.exec(text);
-  out.readings_stored = Number(stored?.[1] ?? 0);
-  const messages = /^citytwin_ingest_messages_total\{outcome="stored"\} (\S+)$/m.exec(text);
-  out.messages_stored = Number(messages?.[1] ?? 0);
-  return out;
-}
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -170,6 +155,13 @@ function serverNodeOptions(): string {
   return `${process.env.NODE_OPTIONS ?? ''} ${heap}${prof}`.trim();
 }
 
+/** With BENCH_LIVE_CPU_PROF: SIGUSR2 to the server (the child of the tsx wrapper `pid`), starting or writing its profile. */
+function profileWindow(pid: number): void {
+  if (!process.env.BENCH_LIVE_CPU_PROF) return;
+  const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+  for (const child of children) process.kill(Number(child), 'SIGUSR2');
+}
+
 export async function liveMillionRun(scale: number): Promise<void> {
   const sensors = Number(process.env.BENCH_LIVE_SENSORS ?? Math.round(1_000_000 * scale));
   const seconds = Number(process.env.BENCH_LIVE_SECONDS ?? Math.round(600 * scale));
@@ -244,6 +236,7 @@ async function measureLive(
   line('server resident memory, registry loaded', `${fmt(rssMb(pid))} MB`, '', null);
 
   const before = await api.metrics(); // also starts the event-loop delay window
+  profileWindow(pid); // starts the server's CPU profile (BENCH_LIVE_CPU_PROF)
   let running = true;
   let peakRss = 0;
   let overLimit = false;
@@ -262,18 +255,21 @@ async function measureLive(
     running = false;
   });
   const during = await api.metrics();
+  profileWindow(pid); // and writes it
   const answers = await probe;
   clearInterval(watch);
   if (overLimit) throw new Error(`resident memory above ${fmt(RSS_LIMIT_MB)} MB: run stopped`);
   const drain = Date.now() + 300_000;
   let after = await api.metrics();
+  const drainStart = Date.now();
   while (after.readings_stored - before.readings_stored < published.readings && Date.now() < drain) {
     await new Promise((r) => setTimeout(r, 1000));
     after = await api.metrics();
   }
   zoomed.close();
   const idle = await control;
-  report({ sensors, seconds, published, before, during, after, answers, zoomed: zoomed.seen, peakRss, rss: rssMb(pid), idle });
+  const drainS = (Date.now() - drainStart) / 1000;
+  report({ sensors, seconds, published, before, during, after, answers, zoomed: zoomed.seen, peakRss, rss: rssMb(pid), idle, drainS });
 }
 
 interface Figures {
@@ -288,6 +284,7 @@ interface Figures {
   peakRss: number;
   rss: number;
   idle: { p50: number; p99: number; max: number };
+  drainS: number;
 }
 
 function report(f: Figures): void {
@@ -300,11 +297,18 @@ function report(f: Figures): void {
     `(${fmt(p.packs)} packs, ${fmt(p.readings / (p.elapsedMs / 1000))} readings/s, ${fmt(p.alarmReadings)} alarm readings, ${p.errors} errors)`,
     null,
   );
+  const a = packAccount(p.packs, f.before, f.after);
   line(
     'readings stored = published',
     `${fmt(stored)}`,
-    `(${fmt(packs)} packs stored, ${fmt(f.after.citytwin_ingest_pending_messages ?? 0)} messages pending after a 5 min drain; target 0 lost)`,
+    `(${fmt(packs)} packs stored ${fmt(f.drainS)} s after the last publish; drain limit 300 s)`,
     stored === p.readings && packs === p.packs,
+  );
+  line(
+    'packs lost (received, not stored, rejected nor pending)',
+    fmt(a.lost),
+    `(${fmt(a.rejected)} rejected, ${fmt(a.pending)} pending in the ingest, ${fmt(a.notReceived)} not yet received from the broker; target 0 lost)`,
+    a.lost === 0,
   );
   const lagP99 = f.during.nodejs_eventloop_lag_p99_seconds! * 1000;
   line('server event-loop delay p99 over the run', `${fmt(lagP99, 1)} ms`, ratioTarget(lagP99, 50, 'ms'), lagP99 <= 50);
