@@ -3,7 +3,7 @@
  * stop reproduces the batch ids (so the deduplication tokens), the checkpoint skips stored
  * batches, a torn tail is cut off, redeliveries are recognised, and a full spool waits.
  */
-import { appendFileSync, readdirSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Spool, type SpooledMessage } from '../ingest/index.ts';
@@ -102,9 +102,41 @@ describe('write-ahead spool', () => {
     await waiting;
     expect(resumed).toBe(true);
     expect(s.pendingBytes).toBeLessThan(4096);
-    // Segments wholly before the checkpoint were deleted.
+    // Segments wholly before the checkpoint are deleted once the checkpoint is on disk.
+    await s.checkpointWritten();
     expect(readdirSync(dir).filter((f) => f.startsWith('seg-')).length).toBeLessThanOrEqual(2);
     s.close();
+  });
+
+  it('writes the checkpoint after stored() returns, newest first, coalescing a burst; close writes the last', async () => {
+    const dir = freshDir();
+    const s = Spool.open(dir, { maxBytes: 1 << 30 });
+    const ids: string[] = [];
+    for (let b = 0; b < 50; b++) {
+      s.append('citytwin/v1/sensors/s-4/data', payload(b), b, (b % 60000) + 1);
+      ids.push(s.seal());
+    }
+    const checkpoint = () => (existsSync(join(dir, 'checkpoint')) ? readFileSync(join(dir, 'checkpoint'), 'utf8').trim() : null);
+    s.stored(ids[0]!);
+    // Not on disk inside stored(): the event loop is not held by the file system.
+    expect(checkpoint()).toBeNull();
+    expect(s.pendingBytes).toBeGreaterThan(0);
+    for (const id of ids.slice(1, 49)) s.stored(id);
+    await s.checkpointWritten();
+    // One write for the first batch, one for the 48 that came while it was in flight.
+    expect(s.checkpointWrites).toBe(2);
+    const end49 = ids[48]!.split('-').at(-1);
+    expect(checkpoint()).toBe(`0 ${end49}`);
+    s.stored(ids[49]!);
+    s.close();
+    expect(checkpoint()).toBe(`0 ${ids[49]!.split('-').at(-1)}`);
+    expect(s.pendingBytes).toBe(0);
+    // A later write of the spool's own cannot land after close.
+    await s.checkpointWritten();
+    expect(checkpoint()).toBe(`0 ${ids[49]!.split('-').at(-1)}`);
+    const again = Spool.open(dir, { maxBytes: 1 << 30 });
+    expect(replayAll(again).messages).toEqual([]);
+    again.close();
   });
 
   it('recognises a redelivered large message by digest, after a restart too, without keeping its payload', () => {

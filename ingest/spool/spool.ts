@@ -35,6 +35,7 @@ import {
   writeSync,
   fstatSync,
 } from 'node:fs';
+import { readdir, rename, unlink, writeFile } from 'node:fs/promises';
 import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 
@@ -55,6 +56,12 @@ function seen(topic: string, payload: Buffer, copy: boolean): Seen {
   if (topic.length + payload.length > REMEMBER_WHOLE) return { digest: digestOf(topic, payload) };
   // A copy: mqtt.js payloads and replay buffers are slices of larger buffers that must not be kept alive.
   return { topic, payload: copy ? Buffer.from(payload) : payload };
+}
+
+/** The number of a segment file name, or null for another file. */
+function segNumber(name: string): number | null {
+  const m = /^seg-(\d+)\.log$/.exec(name);
+  return m ? Number(m[1]) : null;
 }
 
 function digestOf(topic: string, payload: Buffer): string {
@@ -101,6 +108,12 @@ export class Spool {
   private readonly recent: Array<Seen | undefined> = new Array(65536);
   replayedMessages = 0;
   duplicatesDropped = 0;
+  /** Checkpoint files written since open (stored batches coalesce into fewer writes). */
+  checkpointWrites = 0;
+  /** The checkpoint write in flight, if any; `dirty` when a newer checkpoint waits for it. */
+  private writing: Promise<void> | null = null;
+  private dirty = false;
+  private closed = false;
 
   private constructor(
     private readonly dir: string,
@@ -112,8 +125,8 @@ export class Spool {
     if (!existsSync(idFile)) writeFileSync(idFile, randomBytes(6).toString('hex'));
     this.id = readFileSync(idFile, 'utf8').trim();
     for (const name of readdirSync(dir)) {
-      const m = /^seg-(\d+)\.log$/.exec(name);
-      if (m) this.sizes.set(Number(m[1]), statSync(join(dir, name)).size);
+      const seg = segNumber(name);
+      if (seg !== null) this.sizes.set(seg, statSync(join(dir, name)).size);
     }
     this.checkpoint = this.readCheckpoint();
     const segs = [...this.sizes.keys()].sort((a, b) => a - b);
@@ -245,26 +258,58 @@ export class Spool {
     this.batchStart = { ...this.head };
   }
 
-  /** Called when batch `id` is stored: advances the checkpoint, frees passed segments. */
+  /**
+   * Called when batch `id` is stored: advances the checkpoint (and so the unstored bytes) at
+   * once; the checkpoint file is replaced and passed segments deleted afterwards, off the
+   * event loop, newest checkpoint first and one write at a time (a burst of stored batches
+   * costs one or two writes). A crash before that write leaves an older checkpoint: the
+   * batches after it are replayed with their old ids, and ClickHouse drops them as duplicates
+   * by token, exactly as after a crash between an insert and its checkpoint.
+   */
   stored(id: string): void {
     const end = this.sealed.get(id);
     if (!end) return;
     this.sealed.delete(id);
     this.checkpoint = end.off >= this.segmentBytes && end.seg < this.head.seg ? { seg: end.seg + 1, off: 0 } : end;
-    const tmp = join(this.dir, 'checkpoint.tmp');
-    writeFileSync(tmp, `${this.checkpoint.seg} ${this.checkpoint.off}\n`);
-    renameSync(tmp, join(this.dir, 'checkpoint'));
-    for (const seg of [...this.sizes.keys()]) {
-      if (seg < this.checkpoint.seg) {
-        this.sizes.delete(seg);
-        try {
-          unlinkSync(this.segPath(seg));
-        } catch {
-          // Already gone: nothing to free.
-        }
-      }
-    }
+    for (const seg of [...this.sizes.keys()]) if (seg < this.checkpoint.seg) this.sizes.delete(seg);
     if (!this.full) for (const w of this.spaceWaiters.splice(0)) w();
+    this.persist();
+  }
+
+  /** Resolves once the checkpoint in force when called (or a newer one) is on disk. */
+  async checkpointWritten(): Promise<void> {
+    while (this.writing) await this.writing;
+  }
+
+  private persist(): void {
+    if (this.closed) return;
+    if (this.writing) {
+      this.dirty = true;
+      return;
+    }
+    this.writing = this.writeCheckpoint().finally(() => {
+      this.writing = null;
+      if (this.dirty) {
+        this.dirty = false;
+        this.persist();
+      }
+    });
+  }
+
+  /** Replaces the checkpoint file by rename, then deletes the segments wholly before it. */
+  private async writeCheckpoint(): Promise<void> {
+    const at = { ...this.checkpoint };
+    const tmp = join(this.dir, 'checkpoint.tmp');
+    try {
+      await writeFile(tmp, `${at.seg} ${at.off}\n`);
+      if (this.closed) return; // close() has written the last one itself
+      await rename(tmp, join(this.dir, 'checkpoint'));
+      this.checkpointWrites++;
+      const passed = (await readdir(this.dir)).filter((f) => segNumber(f) !== null && segNumber(f)! < at.seg);
+      await Promise.all(passed.map((f) => unlink(join(this.dir, f)).catch(() => undefined)));
+    } catch {
+      // The next stored batch (or close) writes a newer checkpoint; until then the older one is safe.
+    }
   }
 
   /**
@@ -315,7 +360,16 @@ export class Spool {
     }
   }
 
+  /** Closes the segment and writes the checkpoint in force (synchronously: the process is stopping). */
   close(): void {
     closeSync(this.fd);
+    this.closed = true;
+    const tmp = join(this.dir, 'checkpoint.close.tmp');
+    writeFileSync(tmp, `${this.checkpoint.seg} ${this.checkpoint.off}\n`);
+    renameSync(tmp, join(this.dir, 'checkpoint'));
+    for (const f of readdirSync(this.dir)) {
+      const seg = segNumber(f);
+      if (seg !== null && seg < this.checkpoint.seg) unlinkSync(join(this.dir, f));
+    }
   }
 }
