@@ -108,7 +108,7 @@ describe('write-ahead spool', () => {
     s.close();
   });
 
-  it('writes the checkpoint after stored() returns, newest first, coalescing a burst; close writes the last', async () => {
+  it('writes the checkpoint after stored() returns, newest first, at most once per interval; close writes the last', async () => {
     const dir = freshDir();
     const s = Spool.open(dir, { maxBytes: 1 << 30 });
     const ids: string[] = [];
@@ -127,6 +127,22 @@ describe('write-ahead spool', () => {
     expect(s.checkpointWrites).toBe(2);
     const end49 = ids[48]!.split('-').at(-1);
     expect(checkpoint()).toBe(`0 ${end49}`);
+    // Within the interval after a write, the next one waits (the file stays at the last write).
+    const tDir = freshDir();
+    const t = Spool.open(tDir, { maxBytes: 1 << 30, checkpointIntervalMs: 60_000 });
+    t.append('citytwin/v1/sensors/s-4/data', payload(1), 1, 1);
+    const first = t.seal();
+    t.append('citytwin/v1/sensors/s-4/data', payload(2), 2, 2);
+    const second = t.seal();
+    t.stored(first);
+    await t.checkpointWritten();
+    t.stored(second);
+    expect(t.checkpointWrites).toBe(1);
+    expect(readFileSync(join(tDir, 'checkpoint'), 'utf8').trim()).toBe(`0 ${first.split('-').at(-1)}`);
+    expect(t.pendingBytes).toBe(0);
+    t.close(); // writes it without waiting out the interval
+    expect(readFileSync(join(tDir, 'checkpoint'), 'utf8').trim()).toBe(`0 ${second.split('-').at(-1)}`);
+    await t.checkpointWritten();
     s.stored(ids[49]!);
     s.close();
     expect(checkpoint()).toBe(`0 ${ids[49]!.split('-').at(-1)}`);

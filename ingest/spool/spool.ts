@@ -73,6 +73,8 @@ export interface SpoolOptions {
   maxBytes: number;
   /** A segment is closed after a seal once it is this large. */
   segmentBytes?: number;
+  /** At most one checkpoint file write per this many ms (default 1000; the shutdown writes the last). */
+  checkpointIntervalMs?: number;
 }
 
 /** A spooled message, as replayed. */
@@ -114,12 +116,20 @@ export class Spool {
   private writing: Promise<void> | null = null;
   private dirty = false;
   private closed = false;
+  /** A write waiting for the checkpoint interval to pass. */
+  private timer: NodeJS.Timeout | null = null;
+  private lastWriteAt = -Infinity;
+  private idleWaiters: Array<() => void> = [];
+  /** Segments the checkpoint has passed, deleted after the next checkpoint write. */
+  private passed: number[] = [];
+  private readonly checkpointIntervalMs: number;
 
   private constructor(
     private readonly dir: string,
     private readonly options: SpoolOptions,
   ) {
     this.segmentBytes = options.segmentBytes ?? 64 * 1024 * 1024;
+    this.checkpointIntervalMs = options.checkpointIntervalMs ?? 1000;
     mkdirSync(dir, { recursive: true });
     const idFile = join(dir, 'spool-id');
     if (!existsSync(idFile)) writeFileSync(idFile, randomBytes(6).toString('hex'));
@@ -261,8 +271,8 @@ export class Spool {
   /**
    * Called when batch `id` is stored: advances the checkpoint (and so the unstored bytes) at
    * once; the checkpoint file is replaced and passed segments deleted afterwards, off the
-   * event loop, newest checkpoint first and one write at a time (a burst of stored batches
-   * costs one or two writes). A crash before that write leaves an older checkpoint: the
+   * event loop, one write at a time with the newest checkpoint and at most one write per
+   * `checkpointIntervalMs` (a burst of stored batches costs one or two writes). A crash before that write leaves an older checkpoint: the
    * batches after it are replayed with their old ids, and ClickHouse drops them as duplicates
    * by token, exactly as after a crash between an insert and its checkpoint.
    */
@@ -271,32 +281,50 @@ export class Spool {
     if (!end) return;
     this.sealed.delete(id);
     this.checkpoint = end.off >= this.segmentBytes && end.seg < this.head.seg ? { seg: end.seg + 1, off: 0 } : end;
-    for (const seg of [...this.sizes.keys()]) if (seg < this.checkpoint.seg) this.sizes.delete(seg);
+    for (const seg of [...this.sizes.keys()]) {
+      if (seg < this.checkpoint.seg) {
+        this.sizes.delete(seg);
+        this.passed.push(seg);
+      }
+    }
     if (!this.full) for (const w of this.spaceWaiters.splice(0)) w();
     this.persist();
   }
 
-  /** Resolves once the checkpoint in force when called (or a newer one) is on disk. */
-  async checkpointWritten(): Promise<void> {
-    while (this.writing) await this.writing;
+  /** Resolves once no checkpoint write is in flight or waiting: the checkpoint in force is on disk. */
+  checkpointWritten(): Promise<void> {
+    if (!this.writing && !this.timer) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   private persist(): void {
     if (this.closed) return;
+    if (this.timer) return; // the write it starts takes the newest checkpoint
     if (this.writing) {
       this.dirty = true;
       return;
     }
+    const wait = this.lastWriteAt + this.checkpointIntervalMs - Date.now();
+    if (wait > 0) {
+      this.timer = setTimeout(() => {
+        this.timer = null;
+        this.persist();
+      }, wait);
+      this.timer.unref();
+      return;
+    }
+    this.lastWriteAt = Date.now();
     this.writing = this.writeCheckpoint().finally(() => {
       this.writing = null;
       if (this.dirty) {
         this.dirty = false;
         this.persist();
       }
+      if (!this.writing && !this.timer) for (const w of this.idleWaiters.splice(0)) w();
     });
   }
 
-  /** Replaces the checkpoint file by rename, then deletes the segments wholly before it. */
+  /** Replaces the checkpoint file by rename, then deletes the segments it has passed. */
   private async writeCheckpoint(): Promise<void> {
     const at = { ...this.checkpoint };
     const tmp = join(this.dir, 'checkpoint.tmp');
@@ -305,8 +333,9 @@ export class Spool {
       if (this.closed) return; // close() has written the last one itself
       await rename(tmp, join(this.dir, 'checkpoint'));
       this.checkpointWrites++;
-      const passed = (await readdir(this.dir)).filter((f) => segNumber(f) !== null && segNumber(f)! < at.seg);
-      await Promise.all(passed.map((f) => unlink(join(this.dir, f)).catch(() => undefined)));
+      const passed = this.passed.filter((seg) => seg < at.seg);
+      this.passed = this.passed.filter((seg) => seg >= at.seg);
+      await Promise.all(passed.map((seg) => unlink(this.segPath(seg)).catch(() => undefined)));
     } catch {
       // The next stored batch (or close) writes a newer checkpoint; until then the older one is safe.
     }
@@ -364,6 +393,8 @@ export class Spool {
   close(): void {
     closeSync(this.fd);
     this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
     const tmp = join(this.dir, 'checkpoint.close.tmp');
     writeFileSync(tmp, `${this.checkpoint.seg} ${this.checkpoint.off}\n`);
     renameSync(tmp, join(this.dir, 'checkpoint'));
@@ -371,5 +402,6 @@ export class Spool {
       const seg = segNumber(f);
       if (seg !== null && seg < this.checkpoint.seg) unlinkSync(join(this.dir, f));
     }
+    if (!this.writing) for (const w of this.idleWaiters.splice(0)) w();
   }
 }

@@ -19,10 +19,11 @@ import { clearanceMask, CLASS_BIT, type SensorClassifier } from '../auth/classif
 import { UNCLASSIFIED_AS } from '../auth/policy.ts';
 import { gridSensor, SensorGrid } from './sensor-aggregate.ts';
 
-export function summarize(entry: SensorEntry): SensorSummary {
+/** A sensor as the stream sends it, numbered `i` (default: its twin index; a view numbers its own). */
+export function summarize(entry: SensorEntry, i = entry.index): SensorSummary {
   const head = headlineValue(entry);
   return {
-    i: entry.index,
+    i,
     id: entry.id,
     kind: entry.kind,
     lng: entry.lng,
@@ -106,7 +107,7 @@ export class LiveStream implements StreamFeed {
   snapshot(): SnapshotMessage {
     // A snapshot is current to `seq`: pending changes are not in any delta yet, but the
     // summaries below already include them, and the next delta repeats them (idempotent).
-    return { epoch: this.epoch, seq: this.seq, serverTime: this.now(), sensors: this.twin.sensors.map(summarize) };
+    return { epoch: this.epoch, seq: this.seq, serverTime: this.now(), sensors: this.twin.sensors.map((e) => summarize(e)) };
   }
 
   /**
@@ -239,7 +240,7 @@ export class ClassifiedView implements StreamFeed {
   }
 
   private summary(twinIndex: number, viewIndex: number): SensorSummary {
-    return { ...summarize(this.twin.sensors[twinIndex]!), i: viewIndex };
+    return summarize(this.twin.sensors[twinIndex]!, viewIndex);
   }
 
   snapshot(): SnapshotMessage {

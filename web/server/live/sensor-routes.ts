@@ -194,7 +194,7 @@ function sensorMapRoutes(ctx: SensorContext): Route[] {
             (!query.state || stateName(s.state) === query.state) &&
             (!query.district || s.district === query.district),
         );
-        return { total: all.length, sensors: all.slice(query.offset, query.offset + query.limit).map(summarize) };
+        return { total: all.length, sensors: all.slice(query.offset, query.offset + query.limit).map((e) => summarize(e)) };
       },
     }),
     route({

@@ -187,7 +187,7 @@ export class ViewportFeed {
           const nv = this.toTwin.length;
           this.toTwin.push(t);
           this.fromTwin.set(t, nv);
-          added.push({ ...summarize(twin.sensors[t]!), i: nv });
+          added.push(summarize(twin.sensors[t]!, nv));
           keep.push(k);
         }
       } else if (!grid.visibleTo(t, this.mask)) {
@@ -235,7 +235,7 @@ export class ViewportFeed {
     const sensors = found.map((t, v) => {
       this.toTwin.push(t);
       this.fromTwin.set(t, v);
-      return { ...summarize(twin.sensors[t]!), i: v };
+      return summarize(twin.sensors[t]!, v);
     });
     return { epoch: this.epoch, seq: 0, serverTime: this.owner.now(), sensors, scope: 'viewport' };
   }

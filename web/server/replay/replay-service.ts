@@ -217,7 +217,7 @@ export class ReplayService {
       ids,
       epoch,
       // Taken now, before frames may advance this twin.
-      sensors: state.twin.sensors.map(summarize),
+      sensors: state.twin.sensors.map((e) => summarize(e)),
       gaps: gapsOf(state.twin, at, GAP_MIN_MS),
       claimed: false,
       timings: {
