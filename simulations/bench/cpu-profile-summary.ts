@@ -38,7 +38,9 @@ export interface ProfileSummary {
 function frameName(n: ProfileNode): string {
   const f = n.callFrame;
   const file = f.url.replace(/^.*\/(wt-[^/]+|main|node_modules)\//, '');
-  return `${f.functionName || '(anonymous)'}${file ? ` ${file}:${f.lineNumber + 1}` : ''}`;
+  // Line 0 is what code compiled on the fly (tsx) reports: the file alone then.
+  const at = file && f.lineNumber > 0 ? `:${f.lineNumber + 1}` : '';
+  return `${f.functionName || '(anonymous)'}${file ? ` ${file}${at}` : ''}`;
 }
 
 const IDLE = new Set(['(idle)']);
