@@ -35,7 +35,7 @@ import {
   writeSync,
   fstatSync,
 } from 'node:fs';
-import { readdir, rename, unlink, writeFile } from 'node:fs/promises';
+import { rename, unlink, writeFile } from 'node:fs/promises';
 import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 

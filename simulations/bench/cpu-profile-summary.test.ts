@@ -15,7 +15,14 @@ const nodes = [
 describe('CPU profile summary', () => {
   it('finds the runs of busy samples over the threshold and what holds most of each', () => {
     // 1 ms samples: 10 idle, 80 busy (70 walk, 10 encode), 10 idle, 30 busy (encode), 5 idle.
-    const samples = [...Array(10).fill(2), ...Array(70).fill(4), ...Array(10).fill(5), ...Array(10).fill(2), ...Array(30).fill(5), ...Array(5).fill(2)];
+    const samples = [
+      ...Array(10).fill(2),
+      ...Array(70).fill(4),
+      ...Array(10).fill(5),
+      ...Array(10).fill(2),
+      ...Array(30).fill(5),
+      ...Array(5).fill(2),
+    ];
     const profile = { nodes, samples, timeDeltas: samples.map(() => 1000), startTime: 0, endTime: samples.length * 1000 };
     const s = summarizeProfile(profile, 50, 5);
     expect(s.longTasks).toHaveLength(1);
@@ -25,6 +32,9 @@ describe('CPU profile summary', () => {
     expect(s.total[0]).toEqual({ frame: 'tick web/server/live/x.ts', ms: 110 });
     expect(s.busyMs).toBe(110);
     // A lower threshold finds the second run too, held by encode.
-    expect(summarizeProfile(profile, 20, 5).longTasks.map((t) => t.what)).toEqual(['walk web/server/live/x.ts', 'encode web/server/live/x.ts']);
+    expect(summarizeProfile(profile, 20, 5).longTasks.map((t) => t.what)).toEqual([
+      'walk web/server/live/x.ts',
+      'encode web/server/live/x.ts',
+    ]);
   });
 });
