@@ -78,6 +78,37 @@ function failureId(options: OpsServerOptions, req: IncomingMessage, res: ServerR
   return id;
 }
 
+/** `GET /metrics`: the registry's text exposition, or a worded 500 with the request id. */
+function answerMetrics(options: OpsServerOptions, req: IncomingMessage, res: ServerResponse): void {
+  const head = { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store' };
+  if (req.method === 'HEAD') {
+    res.writeHead(200, head);
+    res.end();
+    return;
+  }
+  options
+    .metricsText()
+    .then((text) => {
+      res.writeHead(200, head);
+      res.end(text);
+    })
+    .catch((err: Error) => {
+      const id = failureId(options, req, res, err);
+      json(res, 500, { error: `internal error: the metrics could not be read; logged under the request id ${id}`, requestId: id });
+    });
+}
+
+/** `GET /api/health`: 200 when ok or degraded, 503 when down or when the check itself failed (worded, with the id). */
+function answerHealth(options: OpsServerOptions, req: IncomingMessage, res: ServerResponse): void {
+  options
+    .health()
+    .then((h) => json(res, h.status === 'down' ? 503 : 200, h))
+    .catch((err: Error) => {
+      const id = failureId(options, req, res, err);
+      json(res, 503, { status: 'down', error: `the health check failed; logged under the request id ${id}`, requestId: id });
+    });
+}
+
 /** Starts the worker's HTTP server on `host:port` (0 = a free port). */
 export async function startOpsServer(options: OpsServerOptions): Promise<OpsServer> {
   const handle = (req: IncomingMessage, res: ServerResponse) => {
@@ -108,32 +139,8 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
       json(res, 405, { error: `method ${req.method} not allowed on ${path}; use GET` }, { allow: 'GET, HEAD' });
       return;
     }
-    if (path === '/metrics') {
-      const head = { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store' };
-      if (req.method === 'HEAD') {
-        res.writeHead(200, head);
-        res.end();
-        return;
-      }
-      options
-        .metricsText()
-        .then((text) => {
-          res.writeHead(200, head);
-          res.end(text);
-        })
-        .catch((err: Error) => {
-          const id = failureId(options, req, res, err);
-          json(res, 500, { error: `internal error: the metrics could not be read; logged under the request id ${id}`, requestId: id });
-        });
-      return;
-    }
-    options
-      .health()
-      .then((h) => json(res, h.status === 'down' ? 503 : 200, h))
-      .catch((err: Error) => {
-        const id = failureId(options, req, res, err);
-        json(res, 503, { status: 'down', error: `the health check failed; logged under the request id ${id}`, requestId: id });
-      });
+    if (path === '/metrics') answerMetrics(options, req, res);
+    else answerHealth(options, req, res);
   };
   const around = options.aroundRequest;
   const server: Server = createServer((req, res) => (around ? around(req, res, () => handle(req, res)) : handle(req, res)));
