@@ -4,7 +4,7 @@
  * each worker and Prometheus can scrape it. Everything else is a JSON 404/405; the worker
  * serves no console and no data.
  */
-import { timingSafeEqual } from 'node:crypto';
+import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 
 /** Health answer (sent whole as JSON): 200 when `status` is ok or degraded, 503 when down. */
@@ -25,6 +25,8 @@ export interface OpsServerOptions {
   probeToken?: string | null;
   /** Runs the handling of each request (the process gives each its request id for the log). */
   aroundRequest?: (req: IncomingMessage, res: ServerResponse, handle: () => void) => void;
+  /** Where a failure inside the worker is logged in full, under the id its answer carries. */
+  log?: (level: 'error', message: string) => void;
 }
 
 export interface OpsServer {
@@ -63,6 +65,50 @@ function json(res: ServerResponse, status: number, body: unknown, extra: Record<
   res.end(text);
 }
 
+/**
+ * A failure inside the worker (the metrics registry, the health check): logged in full under the
+ * request's id (`x-request-id`, or a new one); the answer words it and gives the id, never the
+ * error's text (docs/security.md, "Internal errors").
+ */
+function failureId(options: OpsServerOptions, req: IncomingMessage, res: ServerResponse, err: Error): string {
+  const given = res.getHeader('x-request-id');
+  const id = typeof given === 'string' && given ? given : randomUUID();
+  res.setHeader('x-request-id', id);
+  options.log?.('error', `HTTP ${req.method} ${(req.url ?? '').slice(0, 200)} failed (request id ${id}): ${err.stack ?? err.message}`);
+  return id;
+}
+
+/** `GET /metrics`: the registry's text exposition, or a worded 500 with the request id. */
+function answerMetrics(options: OpsServerOptions, req: IncomingMessage, res: ServerResponse): void {
+  const head = { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store' };
+  if (req.method === 'HEAD') {
+    res.writeHead(200, head);
+    res.end();
+    return;
+  }
+  options
+    .metricsText()
+    .then((text) => {
+      res.writeHead(200, head);
+      res.end(text);
+    })
+    .catch((err: Error) => {
+      const id = failureId(options, req, res, err);
+      json(res, 500, { error: `internal error: the metrics could not be read; logged under the request id ${id}`, requestId: id });
+    });
+}
+
+/** `GET /api/health`: 200 when ok or degraded, 503 when down or when the check itself failed (worded, with the id). */
+function answerHealth(options: OpsServerOptions, req: IncomingMessage, res: ServerResponse): void {
+  options
+    .health()
+    .then((h) => json(res, h.status === 'down' ? 503 : 200, h))
+    .catch((err: Error) => {
+      const id = failureId(options, req, res, err);
+      json(res, 503, { status: 'down', error: `the health check failed; logged under the request id ${id}`, requestId: id });
+    });
+}
+
 /** Starts the worker's HTTP server on `host:port` (0 = a free port). */
 export async function startOpsServer(options: OpsServerOptions): Promise<OpsServer> {
   const handle = (req: IncomingMessage, res: ServerResponse) => {
@@ -93,26 +139,8 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
       json(res, 405, { error: `method ${req.method} not allowed on ${path}; use GET` }, { allow: 'GET, HEAD' });
       return;
     }
-    if (path === '/metrics') {
-      const head = { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store' };
-      if (req.method === 'HEAD') {
-        res.writeHead(200, head);
-        res.end();
-        return;
-      }
-      options
-        .metricsText()
-        .then((text) => {
-          res.writeHead(200, head);
-          res.end(text);
-        })
-        .catch((err: Error) => json(res, 500, { error: `metrics: ${err.message}` }));
-      return;
-    }
-    options
-      .health()
-      .then((h) => json(res, h.status === 'down' ? 503 : 200, h))
-      .catch((err: Error) => json(res, 503, { status: 'down', error: err.message }));
+    if (path === '/metrics') answerMetrics(options, req, res);
+    else answerHealth(options, req, res);
   };
   const around = options.aroundRequest;
   const server: Server = createServer((req, res) => (around ? around(req, res, () => handle(req, res)) : handle(req, res)));

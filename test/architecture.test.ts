@@ -230,6 +230,20 @@ describe('the architecture of the source tree', () => {
     report(offenders, `twin-model/ importing ${forbidden.join('/, ')}/`);
   });
 
+  it('keeps the console (web/client/) out of the server and the processes', () => {
+    // Words both ends show live in web/shared/ (report-words.ts); the server never loads the console's code.
+    const server = (path: string) =>
+      ['bin', 'ingest', 'storage'].includes(topFolder(path)) || path.startsWith('web/server/') || path.startsWith('web/shared/');
+    const offenders = sources.flatMap((f) =>
+      !server(f.path) || isTest(f.path)
+        ? []
+        : importsOf(f)
+            .filter((i) => i.target?.startsWith('web/client/') === true)
+            .map((i) => `${f.path}:${i.line} imports ${i.specifier}`),
+    );
+    report(offenders, 'the server or a process importing web/client/ (move what both need to web/shared/)');
+  });
+
   it(`has no source file over ${MAX_LINES} lines`, () => {
     const offenders = sources
       .map((f) => ({ path: f.path, lines: f.text.split('\n').length - (f.text.endsWith('\n') ? 1 : 0) }))

@@ -16,6 +16,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningCityTwin } from '../bin/runtime.ts';
 import type { CityInfo } from '../web/shared/protocol.ts';
 import type { KpiSummary } from '../web/shared/kpi-protocol.ts';
+import { KIND_METRICS } from '../twin-model/index.ts';
+import { WEEK_MS } from '../web/server/kpi/kpi-model.ts';
 import { call, login, TEST_ADMIN_PASSWORD } from './support/auth.ts';
 import { collectErrors, launchChromium, saveScreenshot } from './support/browser.ts';
 import { tempDir, waitFor } from './support/fixtures.ts';
@@ -50,15 +52,28 @@ beforeAll(async () => {
     [114.36, 30.52, 'power'],
   ] as const;
   const { halls } = await seedKpiCity(app, publisher, { idPrefix: 'kw', sensors: 40, halls: 6, hotlineReports: 5, places });
+  // Readings a week back too, so the headline has a moment with data to compare with (a fresh
+  // install has none: its trends say "no comparison", test/kpi.browser.ts).
+  const t0 = Date.now();
+  for (const [i, s] of app
+    .city!.sensorSites.filter((x) => x.kind !== 'service_hall')
+    .slice(0, 40)
+    .entries())
+    await publisher.publishAsync(
+      `citytwin/v1/sensors/${s.id}/data`,
+      JSON.stringify({ ts: t0 - WEEK_MS - i * 500, values: { [KIND_METRICS[s.kind][0]!]: i } }),
+      { qos: 1 },
+    );
   await waitFor('incidents', () => (app.twin!.activeIncidents().length >= places.length ? true : null), 30_000);
   await app.twin!.flushIncidents();
   await waitFor(
     'figures stored',
     async () => {
       const r = (await call(app.url!, admin, 'GET', '/api/kpi/summary')).body as KpiSummary;
-      return r.serviceHalls.halls >= halls.length && r.sensorHealth.online > 0 && r.hotline.todaySoFar >= 5 && r.openIncidents.total > 0
-        ? r
-        : null;
+      const ready =
+        r.serviceHalls.halls >= halls.length && r.sensorHealth.online > 0 && r.hotline.todaySoFar >= 5 && r.openIncidents.total > 0;
+      const weekEarlier = (await call(app.url!, admin, 'GET', `/api/kpi/summary?at=${r.at - WEEK_MS}`)).body as KpiSummary;
+      return ready && weekEarlier.sensorHealth.online > 0 ? r : null;
     },
     30_000,
   );
@@ -79,7 +94,7 @@ async function openScreen(width: number, height: number, query = ''): Promise<{ 
   await page.waitForFunction(() => window.__kpi?.ready === true && window.__kpi.caseKpi() !== null, undefined, { timeout: 30_000 });
   // The headline's trends once the previous period is in, and charts drawn at their cards' size.
   await page.waitForFunction(
-    () => document.querySelector('[data-testid="kpi-trend-open"]')?.getAttribute('data-direction') !== 'none',
+    () => document.querySelector('[data-testid="kpi-trend-open"]')?.getAttribute('data-previous') === 'read',
     undefined,
     {
       timeout: 30_000,

@@ -191,6 +191,12 @@ describe.each([
       String(fresh.hotline.todaySoFar),
     );
     expect(await page.getByTestId('kpi-asof').getAttribute('data-stale')).toBe('false');
+    // A fresh install: nothing reported a week back, so no arrow against its zero-sample figures.
+    await page.waitForFunction(() => document.querySelector('[data-testid="kpi-trend-today"]')?.getAttribute('data-previous') === 'read');
+    for (const id of ['open', 'today', 'online', 'hotline', 'queue']) {
+      expect(await page.getByTestId(`kpi-trend-${id}`).innerText()).toBe('无可比数据');
+      expect(await page.getByTestId(`kpi-trend-${id}`).getAttribute('data-direction')).toBe('none');
+    }
     await saveScreenshot(page, `test-results/kpi-${layout}-zh.png`);
 
     // A number opens the rows behind it.

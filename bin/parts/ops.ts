@@ -26,6 +26,7 @@ export async function startOps(
     ...endpoints,
     probeToken: config.security.probeToken,
     aroundRequest: requestScope(log),
+    log,
   });
   ctx.shutdown.add(() => ops.close());
   // The start-up banner (bin/citytwin.ts) names the same URL; process tests wait for it.

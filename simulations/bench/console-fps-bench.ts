@@ -22,13 +22,13 @@ import { extname, join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { fmt, line } from './bench-report.ts';
 import type { GatewayLoad, GatewayLoadResult } from './gateway-publisher.ts';
-import { rssMb, SEED, writeRegistry } from './scale-bench.ts';
+import { rssMb, writeRegistry } from './scale-bench.ts';
 import { freePort } from '../../test/support/fixtures.ts';
-import { startCityTwinProcess, TSX } from '../../test/support/citytwin-process.ts';
+import { TSX } from '../../test/support/citytwin-process.ts';
+import { BENCH_ADMIN_PASSWORD as ADMIN_PASSWORD, startBenchCity } from './bench-city.ts';
 
 const SENSORS = Number(process.env.BENCH_FPS_SENSORS ?? '100000');
 const WINDOW_S = Number(process.env.BENCH_FPS_SECONDS ?? '15');
-const ADMIN_PASSWORD = 'bench-admin-password-1';
 const TARGET_RATIO = 0.8;
 
 /** BENCH_FPS_PROFILE=1: where the page's main thread spends `seconds` (self time by function, top 15). */
@@ -144,7 +144,7 @@ export async function consoleFpsRun(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'citytwin-fps-'));
   const bareDir = await buildBarePage();
   const mqttPort = await freePort();
-  let app: Awaited<ReturnType<typeof startCityTwinProcess>> | null = null;
+  let app: Awaited<ReturnType<typeof startBenchCity>> | null = null;
   let load: ReturnType<typeof startLoad> | null = null;
   const { chromium } = await import('playwright-core');
   const { CHROMIUM, CHROMIUM_ARGS } = await import('../../test/support/browser.ts');
@@ -159,20 +159,7 @@ export async function consoleFpsRun(): Promise<void> {
   try {
     // Water levels (the fleet reports centimetres): every 20th sensor in alarm in even minutes.
     await writeRegistry(dir, SENSORS, 'water_level');
-    app = await startCityTwinProcess(
-      'all',
-      {
-        CITYTWIN_HTTP_PORT: '0',
-        CITYTWIN_MQTT_PORT: String(mqttPort),
-        CITYTWIN_DATA_DIR: dir,
-        CITYTWIN_SIMULATE: '0',
-        CITYTWIN_LOG_LEVEL: 'warn',
-        CITYTWIN_CITY_SEED: String(SEED),
-        CITYTWIN_ADMIN_PASSWORD: ADMIN_PASSWORD,
-        CITYTWIN_VIEWPORT_THRESHOLD: String(SENSORS * 2),
-      },
-      300_000,
-    );
+    app = await startBenchCity(dir, { CITYTWIN_MQTT_PORT: String(mqttPort), CITYTWIN_VIEWPORT_THRESHOLD: String(SENSORS * 2) }, 300_000);
     const url = app.url;
     // The load runs through both windows and the waits around them (stopped after the second).
     load = startLoad(`mqtt://127.0.0.1:${mqttPort}`, 900);

@@ -22,13 +22,13 @@ import { percentile } from '../../ingest/index.ts';
 import { generateCity } from '../../twin-model/city/index.ts';
 import type { CellsMessage, DeltaMessage, SnapshotMessage } from '../../web/shared/protocol.ts';
 import { decodeDelta } from '../../web/shared/delta-codec.ts';
-import { startCityTwinProcess, TSX } from '../../test/support/citytwin-process.ts';
+import { TSX } from '../../test/support/citytwin-process.ts';
+import { BENCH_ADMIN_PASSWORD as ADMIN_PASSWORD, benchHeapNodeOptions, SEED, startBenchCity } from './bench-city.ts';
 import { fmt, line } from './bench-report.ts';
 import { packAccount, parseMetrics, type Scrape } from './live-million-account.ts';
 import type { GatewayLoad, GatewayLoadResult } from './gateway-publisher.ts';
-import { lcg, rssMb, SEED, viewAt, writeRegistry } from './scale-bench.ts';
+import { lcg, rssMb, viewAt, writeRegistry } from './scale-bench.ts';
 
-const ADMIN_PASSWORD = 'bench-admin-password-1';
 /** The run is stopped when the server's resident memory goes above this. */
 const RSS_LIMIT_MB = Number(process.env.BENCH_LIVE_RSS_LIMIT_MB ?? '8192');
 
@@ -150,9 +150,8 @@ function publishGateways(load: GatewayLoad): Promise<GatewayLoadResult> {
  * cpu-profile-summary.ts reads it).
  */
 function serverNodeOptions(): string {
-  const heap = `--max-old-space-size=${process.env.BENCH_SCALE_HEAP_MB ?? '6144'}`;
   const prof = process.env.BENCH_LIVE_CPU_PROF ? ` --import=${join(import.meta.dirname, 'cpu-profile-preload.mjs')}` : '';
-  return `${process.env.NODE_OPTIONS ?? ''} ${heap}${prof}`.trim();
+  return `${benchHeapNodeOptions()}${prof}`;
 }
 
 /** With BENCH_LIVE_CPU_PROF: SIGUSR2 to the server (the child of the tsx wrapper `pid`), starting or writing its profile. */
@@ -169,22 +168,16 @@ export async function liveMillionRun(scale: number): Promise<void> {
     `\n15. ${fmt(sensors)} live sensors in citytwin all, each reporting once a minute in gateway packs, for ${fmt(seconds)} s (live-million-bench.ts)\n`,
   );
   const dir = mkdtempSync(join(tmpdir(), 'citytwin-live-million-'));
-  let app: Awaited<ReturnType<typeof startCityTwinProcess>> | null = null;
+  let app: Awaited<ReturnType<typeof startBenchCity>> | null = null;
   try {
     const insertS = await writeRegistry(dir, sensors, 'water_level');
     line('registry rows written to ClickHouse', fmt(sensors), `(${fmt(insertS, 1)} s)`, null);
     const mqttPort = await freePort();
     const t0 = performance.now();
-    app = await startCityTwinProcess(
-      'all',
+    app = await startBenchCity(
+      dir,
       {
-        CITYTWIN_HTTP_PORT: '0',
         CITYTWIN_MQTT_PORT: String(mqttPort),
-        CITYTWIN_DATA_DIR: dir,
-        CITYTWIN_SIMULATE: '0',
-        CITYTWIN_LOG_LEVEL: 'warn',
-        CITYTWIN_CITY_SEED: String(SEED),
-        CITYTWIN_ADMIN_PASSWORD: ADMIN_PASSWORD,
         NODE_OPTIONS: serverNodeOptions(),
         CITYTWIN_BENCH_CPU_PROF_DIR: process.env.BENCH_LIVE_CPU_PROF ?? '',
       },

@@ -25,12 +25,10 @@ import { percentile } from '../../ingest/index.ts';
 import { createClickHouse, runMigrations } from '../../storage/index.ts';
 import { generateCity } from '../../twin-model/city/index.ts';
 import type { CellsMessage, SnapshotMessage } from '../../web/shared/protocol.ts';
-import { startCityTwinProcess } from '../../test/support/citytwin-process.ts';
+import { BENCH_ADMIN_PASSWORD as ADMIN_PASSWORD, benchHeapNodeOptions, SEED, startBenchCity } from './bench-city.ts';
 
 const SENSORS = Number(process.env.BENCH_SCALE_SENSORS ?? '1000000');
 const VIEWPORTS = Number(process.env.BENCH_SCALE_VIEWPORTS ?? '240');
-const ADMIN_PASSWORD = 'bench-admin-password-1';
-export const SEED = 2026;
 
 function fmt(n: number, digits = 0): string {
   return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
@@ -125,27 +123,13 @@ async function timed<T>(f: () => Promise<T>): Promise<[T, number]> {
 export async function scaleRun(): Promise<void> {
   process.stdout.write(`\n10. The console with ${fmt(SENSORS)} registered sensors (scale-bench.ts)\n`);
   const dir = mkdtempSync(join(tmpdir(), 'citytwin-scale-'));
-  let app: Awaited<ReturnType<typeof startCityTwinProcess>> | null = null;
+  let app: Awaited<ReturnType<typeof startBenchCity>> | null = null;
   try {
     const insertS = await writeRegistry(dir, SENSORS);
     line('registry rows written to ClickHouse', fmt(SENSORS), `(${fmt(insertS, 1)} s, ${fmt(SENSORS / insertS)} rows/s)`, null);
 
     const t0 = performance.now();
-    app = await startCityTwinProcess(
-      'all',
-      {
-        CITYTWIN_HTTP_PORT: '0',
-        CITYTWIN_MQTT_PORT: '0',
-        CITYTWIN_DATA_DIR: dir,
-        CITYTWIN_SIMULATE: '0',
-        CITYTWIN_LOG_LEVEL: 'warn',
-        CITYTWIN_CITY_SEED: String(SEED),
-        CITYTWIN_ADMIN_PASSWORD: ADMIN_PASSWORD,
-        // A million twin entries and the first delta that carries them all need more than V8's default heap.
-        NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --max-old-space-size=${process.env.BENCH_SCALE_HEAP_MB ?? '6144'}`.trim(),
-      },
-      600_000,
-    );
+    app = await startBenchCity(dir, { NODE_OPTIONS: benchHeapNodeOptions() }, 600_000);
     const startS = (performance.now() - t0) / 1000;
     const url = app.url;
     const pid = app.child.pid!;

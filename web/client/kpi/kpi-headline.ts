@@ -3,13 +3,15 @@
  * previous period (▲▼ and the change, green when the change is good news for that figure, red
  * when it is bad). Today's incidents and hotline cases compare with the same moment last week
  * from the summary itself; the others with the summary read for that moment (`?at=` a week
- * earlier, kpi-main.ts). A click opens the rows behind the figure.
+ * earlier, kpi-main.ts); while that summary is not read, or no data was flowing at that moment (a
+ * fresh install), the figure says "no comparison" instead of an arrow. A click opens the rows
+ * behind the figure.
  */
 import type { KpiSummary } from '../../shared/kpi-protocol.ts';
 import { h } from '../ui/dom.ts';
 import type { DrillRequest } from './kpi-charts.ts';
 import { fmt } from './kpi-charts.ts';
-import { trendArrow, trendOf, type Trend } from './kpi-health.ts';
+import { comparable, trendArrow, trendOf, type Trend } from './kpi-health.ts';
 import { kt, type KpiStringKey } from './kpi-strings.ts';
 
 interface HeadlineFigure {
@@ -80,9 +82,11 @@ function trendText(t: Trend | null, rate: boolean | undefined): string {
 export function headlineFigures(s: KpiSummary, previous: KpiSummary | null, onDrill: (req: DrillRequest) => void): HTMLElement[] {
   return FIGURES.map((f) => {
     const now = f.now(s);
-    const trend = trendOf(now, f.before(s, previous), f.upIsGood);
+    // No arrow against a moment with no data (a fresh install a week back): "no comparison".
+    const trend = trendOf(now, comparable(previous) ? f.before(s, previous) : null, f.upIsGood);
     const trendEl = h('span', { class: 'kpi-trend', 'data-testid': `kpi-trend-${f.id}` }, trendText(trend, f.rate));
     trendEl.dataset.direction = trend?.direction ?? 'none';
+    trendEl.dataset.previous = previous ? 'read' : 'pending';
     trendEl.dataset.good = trend?.good === null || !trend ? 'none' : String(trend.good);
     const el = h(
       'button',

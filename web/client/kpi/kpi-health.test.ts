@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { KpiSummary } from '../../shared/kpi-protocol.ts';
-import { healthOf, trendArrow, trendOf } from './kpi-health.ts';
+import { comparable, healthOf, trendArrow, trendOf } from './kpi-health.ts';
 
 const AT = 1_800_000_000_000;
 
@@ -52,5 +52,23 @@ describe('trends against the previous period', () => {
     expect(trendOf(3, null, true)).toBeNull();
     expect(trendArrow(trendOf(2, 1, true)!)).toBe('▲');
     expect(trendArrow(trendOf(1, 2, true)!)).toBe('▼');
+  });
+});
+
+describe('comparing with a week earlier', () => {
+  const weekEarlier = (online: number) => ({ ...summary(), sensorHealth: { registered: 10, online } }) as unknown as KpiSummary;
+
+  it('compares only with a read summary of a moment when data was flowing', () => {
+    expect(comparable(null)).toBe(false);
+    // A fresh install: nothing reported a week back, so its zero incidents are no figure.
+    expect(comparable(weekEarlier(0))).toBe(false);
+    expect(comparable(weekEarlier(3))).toBe(true);
+  });
+
+  it('gives no trend (the headline says "no comparison") for a zero-sample week, an arrow otherwise', () => {
+    const lastWeek = (p: KpiSummary | null, v: number) => (comparable(p) ? v : null);
+    expect(trendOf(4, lastWeek(weekEarlier(0), 0), false)).toBeNull();
+    expect(trendOf(4, lastWeek(null, 0), false)).toBeNull();
+    expect(trendOf(4, lastWeek(weekEarlier(3), 0), false)).toEqual({ direction: 'up', delta: 4, good: false });
   });
 });

@@ -88,6 +88,16 @@ export function trendOf(now: number | null, before: number | null, upIsGood: boo
   return { direction, delta, good: direction === 'up' ? upIsGood : !upIsGood };
 }
 
+/**
+ * Whether the previous period (the same moment a week earlier) can be compared with: its summary
+ * is read and data was flowing then — some sensor had reported in its online window. Before a
+ * fresh install's first week is over, the figures of that moment are zero-sample, not zero, and
+ * the headline says "no comparison" instead of an arrow.
+ */
+export function comparable(previous: KpiSummary | null): previous is KpiSummary {
+  return previous !== null && previous.sensorHealth.online > 0;
+}
+
 /** The arrow of a trend. */
 export function trendArrow(t: Trend): string {
   return t.direction === 'up' ? '▲' : t.direction === 'down' ? '▼' : '—';

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { Principal } from '../auth/auth-service.ts';
 import type { Access } from '../auth/policy.ts';
 import { firstInvalidUtf8, jsonDepth, MAX_JSON_DEPTH } from './body-checks.ts';
+import { type ErrorLog, internalErrorBody, logInternalError } from './internal-error.ts';
 
 /** Largest JSON request body accepted (413 beyond). */
 export const MAX_BODY_BYTES = 16 * 1024;
@@ -173,6 +174,8 @@ export class Router {
   constructor(
     readonly routes: readonly Route[],
     private readonly guard: RouteGuard,
+    /** Where an internal error is logged in full; the client gets only a worded error and its id. */
+    private readonly log: ErrorLog = () => undefined,
   ) {
     this.compiled = routes.map(compile);
   }
@@ -239,7 +242,7 @@ export class Router {
             : { error: err.message },
         );
       } else {
-        sendJson(res, 500, { error: `internal error: ${(err as Error).message}` });
+        sendJson(res, 500, internalErrorBody(logInternalError(this.log, req, res, err)));
       }
     }
     return true;

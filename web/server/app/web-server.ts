@@ -25,6 +25,7 @@ import type { AuditService } from '../audit/audit-service.ts';
 import type { DispatchService } from '../dispatch/dispatch-service.ts';
 import { apiDocs } from './api-docs.ts';
 import { serveStatic } from './static-files.ts';
+import { internalErrorBody, logInternalError } from './internal-error.ts';
 import { AccessGuard } from '../auth/access-guard.ts';
 import { authRoutes, clientAddress } from '../auth/auth-routes.ts';
 import type { AuthService } from '../auth/auth-service.ts';
@@ -183,7 +184,7 @@ function requestHandler(options: WebServerOptions, routes: Route[], guard: Acces
     version: '1',
     description: 'HTTP API of the CityTwin console server. The live stream is socket.io (see web/shared/protocol.ts).',
   });
-  const router = new Router(routes, guard.guard);
+  const router = new Router(routes, guard.guard, log);
   const staticRoot = options.staticDir ? resolve(options.staticDir) : null;
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
@@ -210,9 +211,9 @@ function requestHandler(options: WebServerOptions, routes: Route[], guard: Acces
 
   return (req: IncomingMessage, res: ServerResponse) => {
     const run = () => {
-      handle(req, res).catch((err: Error) => {
-        log('error', `HTTP ${req.method} ${(req.url ?? '').slice(0, 200)}: ${err.message}`);
-        if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
+      handle(req, res).catch((err: unknown) => {
+        const id = logInternalError(log, req, res, err);
+        if (!res.headersSent) sendJson(res, 500, internalErrorBody(id));
         else res.end();
       });
     };
@@ -303,7 +304,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     pingTimeout: 10_000,
   });
   // Authentication in the handshake, the policy on every event, one room per clearance.
-  const sockets = attachSocketAuth(io, { guard, auth: options.auth, origins });
+  const sockets = attachSocketAuth(io, { guard, auth: options.auth, origins, log: options.log });
   const live = startLiveStream(io, options, sockets, escalationOf);
   // Before listening, so that no client connects to a node that is not yet in the cluster.
   const cluster = await joinCluster(io, options);

@@ -8,12 +8,14 @@
  * hold their permission. Sockets whose token is revoked, expires or whose account is disabled
  * are closed (at once on this node, within 30 s elsewhere).
  */
+import { randomUUID } from 'node:crypto';
 import type { Server, Socket } from 'socket.io';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../shared/protocol.ts';
 import type { InterServerEvents } from '../cluster/cluster-bus.ts';
 import { HttpError } from '../app/http-router.ts';
 import type { AccessGuard } from './access-guard.ts';
 import type { AuthService, Principal } from './auth-service.ts';
+import { AuthError } from './auth-types.ts';
 import type { OriginPolicy } from './origin-check.ts';
 import { hasPermission, SOCKET_EVENTS, type SocketEventName } from './policy.ts';
 
@@ -34,7 +36,24 @@ export interface SocketAuth {
   close(): void;
 }
 
-type HandshakeDeps = { guard: AccessGuard; auth: AuthService; origins: OriginPolicy };
+type HandshakeDeps = {
+  guard: AccessGuard;
+  auth: AuthService;
+  origins: OriginPolicy;
+  /** Where a failure inside the server (a store's error) is logged in full, under the id the client is given. */
+  log?: (level: 'error', message: string) => void;
+};
+
+/**
+ * A failure inside the server while checking a socket's credentials: logged in full under a new
+ * id; the client's reason is worded and carries the id, never the error's text (docs/security.md).
+ */
+function internalSocketReason(deps: HandshakeDeps, what: string, err: unknown): string {
+  const id = randomUUID();
+  const detail = err instanceof Error ? (err.stack ?? err.message) : String(err);
+  deps.log?.('error', `${what} failed (request id ${id}): ${detail}`);
+  return `authentication is unavailable: the server logged the cause under the request id ${id}`;
+}
 
 /** The handshake check: the page's origin, then the credentials (token, bearer header or cookie); refusals are counted. */
 function authenticateHandshake(deps: HandshakeDeps, refused: { handshakes: number }): Parameters<AnyServer['use']>[0] {
@@ -74,8 +93,10 @@ function authenticateHandshake(deps: HandshakeDeps, refused: { handshakes: numbe
         socket.data.token = token;
         next();
       })
-      .catch((err: Error) =>
-        fail(err instanceof HttpError ? err.status : 500, err instanceof HttpError ? err.message : 'authentication is unavailable'),
+      .catch((err: unknown) =>
+        err instanceof HttpError
+          ? fail(err.status, err.message)
+          : fail(500, internalSocketReason(deps, `socket.io handshake from ${client}`, err)),
       );
   };
 }
@@ -114,7 +135,12 @@ export function attachSocketAuth(io: AnyServer, deps: HandshakeDeps): SocketAuth
           if ([...now.roles].sort().join() !== [...held.roles].sort().join())
             closeSocket(socket, `the roles of ${now.username} changed (${held.roles.join(', ')} → ${now.roles.join(', ')}): connect again`);
         })
-        .catch((err: Error) => closeSocket(socket, err.message));
+        .catch((err: unknown) =>
+          closeSocket(
+            socket,
+            err instanceof AuthError ? err.message : internalSocketReason(deps, `socket.io credential re-check of ${held.username}`, err),
+          ),
+        );
     }
   }, RECHECK_MS);
   recheck.unref();

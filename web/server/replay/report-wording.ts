@@ -1,17 +1,17 @@
 /**
  * The words of the after-action report (docs/replay.md): incident types from the rule files,
- * statuses, history steps, evidence kinds, dispatch actions and automatic actors from the
- * console's message table (web/client/i18n/strings.ts, the one place they are written), district
+ * statuses, history steps, evidence kinds, dispatch actions and automatic actors from the words
+ * the console shares with the server (web/shared/report-words.ts, the one place they are written), district
  * names from the city's base map. A code the table does not know (a newer store) is shown as is.
  */
-import { STRINGS } from '../../client/i18n/strings.ts';
+import { REPORT_WORDS } from '../../shared/report-words.ts';
 import { INCIDENT_TYPE_NAMES } from '../../../twin-model/incidents/rule-files.ts';
 import type { CityBasemap } from '../../../twin-model/index.ts';
 
 export type ReportLang = 'zh' | 'en';
 
 function keyed(lang: ReportLang, key: string, raw: string): string {
-  return (STRINGS[lang] as Readonly<Record<string, string>>)[key] ?? raw;
+  return (REPORT_WORDS[lang] as Readonly<Record<string, string>>)[key] ?? raw;
 }
 
 export interface ReportWording {

@@ -1,0 +1,40 @@
+/**
+ * The answer to a request that failed inside the server (a store's engine error, a bug): the
+ * client gets a generic worded error and an id, never the exception's text (it may hold SQL, file
+ * paths, engine internals); the full error goes to the server's log under that same id, so an
+ * operator finds it from what the user reports (docs/security.md, "Internal errors").
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+/** Where the failure is logged (the server's log function). */
+export type ErrorLog = (level: 'error', message: string) => void;
+
+/**
+ * The id of `res`'s request: its `x-request-id` answer header (set for every request by the
+ * process's request scope), or a new UUID, then set as that header.
+ */
+export function requestIdOf(res: ServerResponse): string {
+  const given = res.getHeader('x-request-id');
+  if (typeof given === 'string' && given) return given;
+  const id = randomUUID();
+  if (!res.headersSent) res.setHeader('x-request-id', id);
+  return id;
+}
+
+/** The body of a 500 answer: worded, with the id, nothing of the error itself. */
+export function internalErrorBody(id: string): { error: string; code: 'internal_error'; requestId: string } {
+  return {
+    error: `internal error: the server could not complete this request; it logged the cause under the id ${id} (quote it when you report the problem)`,
+    code: 'internal_error',
+    requestId: id,
+  };
+}
+
+/** Logs `err` in full (message and stack) under the request's id and returns that id. */
+export function logInternalError(log: ErrorLog, req: IncomingMessage, res: ServerResponse, err: unknown): string {
+  const id = requestIdOf(res);
+  const detail = err instanceof Error ? (err.stack ?? `${err.name}: ${err.message}`) : String(err);
+  log('error', `HTTP ${req.method} ${(req.url ?? '').slice(0, 200)} failed (request id ${id}): ${detail}`);
+  return id;
+}
