@@ -14,9 +14,45 @@ export type EntityName = 'sensor' | 'service';
  * A reading as one TabSeparated line (`entity\tsensor\tmetric\tts\tvalue\treceivedAt\n`),
  * built directly by the pipeline: readings are the hot path, and text rows streamed as-is
  * insert about twice as fast as JSON rows serialized by the client (docs/benchmarks.md).
- * Ids and metric names are validated to `[A-Za-z0-9._:-]`, so they need no escaping.
+ * Ids and metric names are validated to `[A-Za-z0-9._:-]`, so they need no escaping. Times are
+ * epoch ms as digits (the engine reads them into its DateTime64(3) columns), values as
+ * JavaScript prints them (`-0.25`, `1e+21`: the engine reads both).
  */
 export type ReadingRow = string;
+
+/** `'000'`…`'999'`: the millisecond part of a time written after its formatted second. */
+const MILLIS = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
+
+/**
+ * Formats epoch ms as the engine reads them, whole ms: a fraction (`…000.5`) makes the engine
+ * refuse the whole insert, so it is rounded here. The second is formatted once for the times
+ * that share it (a pack's readings, a message's time and its receive time), the millisecond
+ * part taken from a table: a 13-digit number is the costly part of a row. Times before
+ * 1970-01-01T00:00:01Z are formatted in full. A time that is not a number is refused.
+ */
+function timeFormatter(): (ms: number) => string {
+  let second = Number.NaN;
+  let secondText = '';
+  return (ms) => {
+    const whole = Math.round(ms);
+    const s = Math.floor(whole / 1000);
+    if (s === second) return secondText + MILLIS[whole - s * 1000];
+    if (!Number.isFinite(s)) throw new Error(`reading time ${ms} is not a finite epoch ms`);
+    if (s < 1) return String(whole);
+    second = s;
+    secondText = String(s);
+    return secondText + MILLIS[whole - s * 1000];
+  };
+}
+
+const readingTime = timeFormatter();
+const receiveTime = timeFormatter();
+
+/** A value as the engine reads it; NaN and ±Infinity are refused (the payload parser refuses them first). */
+function valueText(value: number): string {
+  if (!Number.isFinite(value)) throw new Error(`reading value ${value} is not a finite number`);
+  return `${value}`;
+}
 
 export function readingRow(
   entity: EntityName,
@@ -26,7 +62,7 @@ export function readingRow(
   value: number,
   receivedAt: number,
 ): ReadingRow {
-  return `${entity}\t${sensorId}\t${metric}\t${ts}\t${value}\t${receivedAt}\n`;
+  return `${entity}\t${sensorId}\t${metric}\t${readingTime(ts)}\t${valueText(value)}\t${receiveTime(receivedAt)}\n`;
 }
 
 /**
@@ -47,8 +83,8 @@ export function pushReadingRows(
     return;
   }
   const head = `${entity}\t${sensorId}\t`;
-  const tail = `\t${receivedAt}\n`;
-  for (const r of readings) rows.push(`${head}${r.metric}\t${r.ts}\t${r.value}${tail}`);
+  const tail = `\t${receiveTime(receivedAt)}\n`;
+  for (const r of readings) rows.push(`${head}${r.metric}\t${readingTime(r.ts)}\t${valueText(r.value)}${tail}`);
 }
 /** A reading whose value is text (`readings_text`). */
 export interface ReadingTextRow {
