@@ -79,9 +79,18 @@ describe('storage batch', () => {
 
   it('refuses a value or a time that is not a finite number, quoting it', () => {
     expect(() => readingRow('sensor', 'wl-1', 'm', AT, Number.NaN, AT)).toThrow('reading value NaN is not a finite number');
-    expect(() => pushReadingRows([], 'sensor', 'wl-1', [{ metric: 'm', ts: AT, value: 1 }, { metric: 'm', ts: AT, value: -Infinity }], AT)).toThrow(
-      'reading value -Infinity is not a finite number',
-    );
+    expect(() =>
+      pushReadingRows(
+        [],
+        'sensor',
+        'wl-1',
+        [
+          { metric: 'm', ts: AT, value: 1 },
+          { metric: 'm', ts: AT, value: -Infinity },
+        ],
+        AT,
+      ),
+    ).toThrow('reading value -Infinity is not a finite number');
     expect(() => readingRow('sensor', 'wl-1', 'm', Number.NaN, 1, AT)).toThrow('reading time NaN is not a finite epoch ms');
     expect(() => readingRow('sensor', 'wl-1', 'm', AT, 1, Infinity)).toThrow('reading time Infinity is not a finite epoch ms');
   });

@@ -206,7 +206,8 @@ export class Spool {
     rec.write(topic, HEADER, 'utf8');
     payload.copy(rec, HEADER + topicBytes);
     this.write(rec);
-    if (packetId) this.recent[packetId] = seen(topic, payload, true);
+    // The record holds its own copy of the payload: the redelivery check keeps that part of it.
+    if (packetId) this.recent[packetId] = seen(topic, rec.subarray(HEADER + topicBytes), false);
   }
 
   private write(rec: Buffer): void {
