@@ -101,6 +101,8 @@ export class Spool {
   private readonly recent: Array<Seen | undefined> = new Array(65536);
   replayedMessages = 0;
   duplicatesDropped = 0;
+  /** Bytes spooled but not yet stored: counted on every write, summed again when the checkpoint moves. */
+  private unstored = 0;
 
   private constructor(
     private readonly dir: string,
@@ -122,6 +124,7 @@ export class Spool {
     this.sizes.set(last, this.truncateTornTail(last));
     this.head = { seg: last, off: this.sizes.get(last)! };
     this.batchStart = { ...this.checkpoint };
+    this.unstored = this.sumUnstored();
   }
 
   /** Opens (or creates) the spool in `dir`; cut a torn tail; nothing is replayed yet. */
@@ -159,6 +162,10 @@ export class Spool {
 
   /** Bytes spooled but not yet stored. */
   get pendingBytes(): number {
+    return this.unstored;
+  }
+
+  private sumUnstored(): number {
     let n = -this.checkpoint.off;
     for (const [seg, size] of this.sizes) if (seg >= this.checkpoint.seg) n += size;
     return Math.max(0, n);
@@ -215,6 +222,7 @@ export class Spool {
     while (done < rec.length) done += writeSync(this.fd, rec, done, rec.length - done);
     this.head.off += rec.length;
     this.sizes.set(this.head.seg, this.head.off);
+    this.unstored += rec.length;
   }
 
   /**
@@ -265,6 +273,7 @@ export class Spool {
         }
       }
     }
+    this.unstored = this.sumUnstored();
     if (!this.full) for (const w of this.spaceWaiters.splice(0)) w();
   }
 

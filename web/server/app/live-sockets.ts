@@ -205,6 +205,16 @@ export function startLiveStream(
   };
 }
 
+/**
+ * True when a client of this node is in `room`. A broadcast encodes its message before it looks
+ * for the room's clients, so the deltas (every 100 ms; their `added` summaries walked for binary
+ * parts) would be encoded for nobody while no console is open. They are still numbered and kept
+ * in the stream's ring, for clients that resume.
+ */
+export function hasLocalListeners(io: LiveIo, room: string): boolean {
+  return (io.sockets.adapter.rooms.get(room)?.size ?? 0) > 0;
+}
+
 /** Escalations as they change, deltas, viewport cells and stats on their timers; returns the stop. */
 export function startStreamTimers(io: LiveIo, deps: LiveDeps, viewports: ViewportStreams): () => void {
   const stream = deps.twin.stream;
@@ -217,7 +227,7 @@ export function startStreamTimers(io: LiveIo, deps: LiveDeps, viewports: Viewpor
   const deltaTimer = setInterval(() => {
     // One delta per clearance view, each to its own room (auth/policy.ts, live-stream.ts).
     const deltas = stream.nextDeltas();
-    for (const { key, delta } of deltas) io.local.to(`live:${key}`).emit('delta', delta);
+    for (const { key, delta } of deltas) if (hasLocalListeners(io, `live:${key}`)) io.local.to(`live:${key}`).emit('delta', delta);
     if (deltas[0]?.key === 'all') viewports.onDelta(deltas[0].delta);
   }, deps.deltaIntervalMs ?? 100);
   const cellsTimer = setInterval(() => viewports.refreshCells(), viewports.options.cellsIntervalMs);
