@@ -20,33 +20,18 @@ export type EntityName = 'sensor' | 'service';
  */
 export type ReadingRow = string;
 
-/** `'000'`…`'999'`: the millisecond part of a time written after its formatted second. */
-const MILLIS = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
-
 /**
- * Formats epoch ms as the engine reads them, whole ms: a fraction (`…000.5`) makes the engine
- * refuse the whole insert, so it is rounded here. The second is formatted once for the times
- * that share it (a pack's readings, a message's time and its receive time), the millisecond
- * part taken from a table: a 13-digit number is the costly part of a row. Times before
- * 1970-01-01T00:00:01Z are formatted in full. A time that is not a number is refused.
+ * Epoch ms as the engine reads them, whole ms: a fraction (`…000.5`) makes the engine refuse
+ * the whole insert, so it is rounded here (the payload parser already rounds). A time that is
+ * not a number is refused. A whole number goes into the row as it is: V8 prints it as fast as
+ * any formatting of ours (a cache of the formatted second measured no faster for packs and
+ * slower for single readings, docs/benchmarks.md).
  */
-function timeFormatter(): (ms: number) => string {
-  let second = Number.NaN;
-  let secondText = '';
-  return (ms) => {
-    const whole = Math.round(ms);
-    const s = Math.floor(whole / 1000);
-    if (s === second) return secondText + MILLIS[whole - s * 1000];
-    if (!Number.isFinite(s)) throw new Error(`reading time ${ms} is not a finite epoch ms`);
-    if (s < 1) return String(whole);
-    second = s;
-    secondText = String(s);
-    return secondText + MILLIS[whole - s * 1000];
-  };
+function wholeMs(ms: number): number {
+  if (Number.isInteger(ms)) return ms;
+  if (!Number.isFinite(ms)) throw new Error(`reading time ${ms} is not a finite epoch ms`);
+  return Math.round(ms);
 }
-
-const readingTime = timeFormatter();
-const receiveTime = timeFormatter();
 
 /** A value as the engine reads it; NaN and ±Infinity are refused (the payload parser refuses them first). */
 function valueText(value: number): string {
@@ -62,7 +47,7 @@ export function readingRow(
   value: number,
   receivedAt: number,
 ): ReadingRow {
-  return `${entity}\t${sensorId}\t${metric}\t${readingTime(ts)}\t${valueText(value)}\t${receiveTime(receivedAt)}\n`;
+  return `${entity}\t${sensorId}\t${metric}\t${wholeMs(ts)}\t${valueText(value)}\t${wholeMs(receivedAt)}\n`;
 }
 
 /**
@@ -83,8 +68,8 @@ export function pushReadingRows(
     return;
   }
   const head = `${entity}\t${sensorId}\t`;
-  const tail = `\t${receiveTime(receivedAt)}\n`;
-  for (const r of readings) rows.push(`${head}${r.metric}\t${readingTime(r.ts)}\t${valueText(r.value)}${tail}`);
+  const tail = `\t${wholeMs(receivedAt)}\n`;
+  for (const r of readings) rows.push(`${head}${r.metric}\t${wholeMs(r.ts)}\t${valueText(r.value)}${tail}`);
 }
 /** A reading whose value is text (`readings_text`). */
 export interface ReadingTextRow {

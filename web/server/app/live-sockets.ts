@@ -208,8 +208,8 @@ export function startLiveStream(
 /**
  * True when a client of this node is in `room`. A broadcast encodes its message before it looks
  * for the room's clients, so the deltas (every 100 ms; their `added` summaries walked for binary
- * parts) would be encoded for nobody while no console is open. They are still numbered and kept
- * in the stream's ring, for clients that resume.
+ * parts) and the stats would be encoded for nobody while no console is open. The deltas are
+ * still numbered and kept in the stream's ring, for clients that resume.
  */
 export function hasLocalListeners(io: LiveIo, room: string): boolean {
   return (io.sockets.adapter.rooms.get(room)?.size ?? 0) > 0;
@@ -233,8 +233,9 @@ export function startStreamTimers(io: LiveIo, deps: LiveDeps, viewports: Viewpor
   const cellsTimer = setInterval(() => viewports.refreshCells(), viewports.options.cellsIntervalMs);
   const statsTimer = setInterval(() => {
     const all = deps.stats();
-    io.local.to('stats:all').emit('stats', all);
+    if (hasLocalListeners(io, 'stats:all')) io.local.to('stats:all').emit('stats', all);
     for (const view of stream.classifiedViews()) {
+      if (!hasLocalListeners(io, `stats:${view.key}`)) continue;
       io.local.to(`stats:${view.key}`).emit('stats', { ...all, sensorsTotal: view.size, byState: view.countByState() });
     }
   }, 1000);
