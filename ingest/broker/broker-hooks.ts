@@ -229,16 +229,23 @@ function refusePublish(s: BrokerState, client: Client, done: PublishArgs[2], err
 /** Hands a publish under the intake's prefix to the intake; `done` (the PUBACK) once it has taken it. */
 function takePublish(s: BrokerState, client: Client, packet: PublishArgs[1], done: PublishArgs[2]): void {
   const to = s.intake;
-  if (!to || !packet.topic.startsWith(to.prefix)) return done(null);
+  if (!to || !packet.topic.startsWith(to.prefix)) {
+    done(null);
+    return;
+  }
   const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
   let pending: void | Promise<void>;
   try {
     pending = to.handle(packet.topic, payload, Date.now(), packet.messageId ?? 0, packet.dup === true);
   } catch (err) {
-    return refusePublish(s, client, done, err as Error);
+    refusePublish(s, client, done, err as Error);
+    return;
   }
   s.counters.intakeMessages++;
-  if (!pending) return done(null);
+  if (!pending) {
+    done(null);
+    return;
+  }
   pending.then(
     () => done(null),
     (err: Error) => refusePublish(s, client, done, err),
