@@ -89,6 +89,9 @@ export class IngestPipeline {
     }
     const t = route.topic;
     this.metrics.countReceived(t.kind);
+    const batch = this.writer.batch;
+    const rowsBefore = batch.readings.length;
+    const messagesBefore = batch.messages;
     try {
       const message = decodePayload(t, payload, receivedAt, this.limits, this.directory);
       if (message.ok) {
@@ -96,7 +99,9 @@ export class IngestPipeline {
         this.accepted(message, receivedAt, payload);
       } else this.deadLetter(topic, payload, receivedAt, message.reason, message.detail, this.rejectedSource(t));
     } catch (err) {
-      // A bug in a handler must not lose the message: dead-letter it with the error.
+      // A bug in a handler must not lose the message: dead-letter it with the error. Rows it
+      // appended before failing (part of a pack) go with it, unless the message was committed.
+      if (this.writer.batch === batch && batch.messages === messagesBefore) batch.readings.length = rowsBefore;
       this.deadLetter(topic, payload, receivedAt, 'bad_schema', `internal error: ${(err as Error).message}`, 'unknown');
     }
   }

@@ -45,6 +45,56 @@ describe('storage batch', () => {
     ]);
   });
 
+  it('writes times as whole epoch ms, at second boundaries and beyond', () => {
+    const rows: string[] = [];
+    const times = [AT, AT + 1, AT + 999, AT + 1000, AT + 1010, AT - 1, 999, 1000, 0, 8_640_000_000_000_000];
+    pushReadingRows(
+      rows,
+      'sensor',
+      'wl-1',
+      times.map((ts) => ({ metric: 'm', ts, value: 1 })),
+      AT,
+    );
+    expect(rows.map((r) => r.split('\t')[3])).toEqual(times.map(String));
+    // A fraction of a millisecond would make the engine refuse the whole insert: rounded.
+    expect(readingRow('sensor', 'wl-1', 'm', AT + 0.4, 1, AT + 1.5)).toBe(`sensor\twl-1\tm\t${AT}\t1\t${AT + 2}\n`);
+    expect(readingRow('sensor', 'wl-1', 'm', AT + 999.6, 1, AT)).toBe(`sensor\twl-1\tm\t${AT + 1000}\t1\t${AT}\n`);
+    // Times before 1970 are negative: written as they are.
+    expect(readingRow('sensor', 'wl-1', 'm', -1, 1, 5)).toBe('sensor\twl-1\tm\t-1\t1\t5\n');
+    expect(readingRow('sensor', 'wl-1', 'm', -1001, 1, 5)).toBe('sensor\twl-1\tm\t-1001\t1\t5\n');
+  });
+
+  it('writes values as the engine reads them: negative, very large, very small, negative zero', () => {
+    const values = [-0.25, -1e21, 1e21, 1.7976931348623157e308, 5e-324, -0, 123456.789];
+    const rows: string[] = [];
+    pushReadingRows(
+      rows,
+      'sensor',
+      'wl-1',
+      values.map((value) => ({ metric: 'm', ts: AT, value })),
+      AT,
+    );
+    expect(rows.map((r) => r.split('\t')[4])).toEqual(['-0.25', '-1e+21', '1e+21', '1.7976931348623157e+308', '5e-324', '0', '123456.789']);
+  });
+
+  it('refuses a value or a time that is not a finite number, quoting it', () => {
+    expect(() => readingRow('sensor', 'wl-1', 'm', AT, Number.NaN, AT)).toThrow('reading value NaN is not a finite number');
+    expect(() =>
+      pushReadingRows(
+        [],
+        'sensor',
+        'wl-1',
+        [
+          { metric: 'm', ts: AT, value: 1 },
+          { metric: 'm', ts: AT, value: -Infinity },
+        ],
+        AT,
+      ),
+    ).toThrow('reading value -Infinity is not a finite number');
+    expect(() => readingRow('sensor', 'wl-1', 'm', Number.NaN, 1, AT)).toThrow('reading time NaN is not a finite epoch ms');
+    expect(() => readingRow('sensor', 'wl-1', 'm', AT, 1, Infinity)).toThrow('reading time Infinity is not a finite epoch ms');
+  });
+
   it('writes a reading as one TabSeparated line', () => {
     expect(readingRow('service', 'hall-1', 'queue_length', AT, 7, AT + 2)).toBe(`service\thall-1\tqueue_length\t${AT}\t7\t${AT + 2}\n`);
   });

@@ -14,9 +14,30 @@ export type EntityName = 'sensor' | 'service';
  * A reading as one TabSeparated line (`entity\tsensor\tmetric\tts\tvalue\treceivedAt\n`),
  * built directly by the pipeline: readings are the hot path, and text rows streamed as-is
  * insert about twice as fast as JSON rows serialized by the client (docs/benchmarks.md).
- * Ids and metric names are validated to `[A-Za-z0-9._:-]`, so they need no escaping.
+ * Ids and metric names are validated to `[A-Za-z0-9._:-]`, so they need no escaping. Times are
+ * epoch ms as digits (the engine reads them into its DateTime64(3) columns), values as
+ * JavaScript prints them (`-0.25`, `1e+21`: the engine reads both).
  */
 export type ReadingRow = string;
+
+/**
+ * Epoch ms as the engine reads them, whole ms: a fraction (`…000.5`) makes the engine refuse
+ * the whole insert, so it is rounded here (the payload parser already rounds). A time that is
+ * not a number is refused. A whole number goes into the row as it is: V8 prints it as fast as
+ * any formatting of ours (a cache of the formatted second measured no faster for packs and
+ * slower for single readings, docs/benchmarks.md).
+ */
+function wholeMs(ms: number): number {
+  if (Number.isInteger(ms)) return ms;
+  if (!Number.isFinite(ms)) throw new Error(`reading time ${ms} is not a finite epoch ms`);
+  return Math.round(ms);
+}
+
+/** A value as the engine reads it; NaN and ±Infinity are refused (the payload parser refuses them first). */
+function valueText(value: number): string {
+  if (!Number.isFinite(value)) throw new Error(`reading value ${value} is not a finite number`);
+  return `${value}`;
+}
 
 export function readingRow(
   entity: EntityName,
@@ -26,7 +47,7 @@ export function readingRow(
   value: number,
   receivedAt: number,
 ): ReadingRow {
-  return `${entity}\t${sensorId}\t${metric}\t${ts}\t${value}\t${receivedAt}\n`;
+  return `${entity}\t${sensorId}\t${metric}\t${wholeMs(ts)}\t${valueText(value)}\t${wholeMs(receivedAt)}\n`;
 }
 
 /**
@@ -47,8 +68,8 @@ export function pushReadingRows(
     return;
   }
   const head = `${entity}\t${sensorId}\t`;
-  const tail = `\t${receivedAt}\n`;
-  for (const r of readings) rows.push(`${head}${r.metric}\t${r.ts}\t${r.value}${tail}`);
+  const tail = `\t${wholeMs(receivedAt)}\n`;
+  for (const r of readings) rows.push(`${head}${r.metric}\t${wholeMs(r.ts)}\t${valueText(r.value)}${tail}`);
 }
 /** A reading whose value is text (`readings_text`). */
 export interface ReadingTextRow {

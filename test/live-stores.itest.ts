@@ -17,7 +17,7 @@ import {
   type DeadLetterRow,
   type SensorRegistryRow,
 } from '../storage/index.ts';
-import { emptyBatch, readingRow, type StorageBatch } from '../storage/storage-batch.ts';
+import { emptyBatch, pushReadingRows, readingRow, type StorageBatch } from '../storage/storage-batch.ts';
 import { tempDir } from './support/fixtures.ts';
 
 const dir = tempDir('live-stores');
@@ -156,6 +156,23 @@ describe('readings store', () => {
       { sensorId: 'wl-1', metric: 'battery_pct', ts: now - 5 * MIN, value: 80 },
       { sensorId: 'wl-1', metric: 'water_level_cm', ts: now - 30 * MIN + 59 * 30_000, value: 59 },
     ]);
+  });
+
+  it('stores the rows of a pack with edge values and times as written: second boundaries, a rounded fraction, extreme values', async () => {
+    // After the latest-value test: this sensor would otherwise be among every sensor's latest values.
+    const base = now - 10 * MIN;
+    // A pack's readings around a second boundary, with negative, very large, very small and signed-zero values.
+    const pack = [
+      { metric: 'water_level_cm', ts: base + 998, value: -0.25 },
+      { metric: 'water_level_cm', ts: base + 999, value: 1e21 },
+      { metric: 'water_level_cm', ts: base + 1000, value: -1.7976931348623157e308 },
+      { metric: 'water_level_cm', ts: base + 1001, value: 5e-324 },
+      { metric: 'water_level_cm', ts: base + 2000.4, value: -0 },
+      { metric: 'water_level_cm', ts: base + 2999.5, value: 123456.789 },
+    ];
+    await write((b) => pushReadingRows(b.readings, 'sensor', 'edge-1', pack, now + 0.5));
+    const stored = await readings.history({ sensorId: 'edge-1', metric: 'water_level_cm', from: base, to: base + 5000 });
+    expect(stored.points).toEqual(pack.map((r) => [Math.round(r.ts), r.value === 0 ? 0 : r.value]));
   });
 });
 

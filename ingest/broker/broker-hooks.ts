@@ -191,7 +191,12 @@ export function authenticateHook(s: BrokerState): Hook<'authenticate'> {
   };
 }
 
-/** A gateway publishes only for its own ids; the intake takes its topics before the PUBACK. */
+type PublishArgs = Parameters<Hook<'authorizePublish'>>;
+
+/**
+ * A gateway publishes only for its own ids; the intake takes its topics before the PUBACK.
+ * Called for every publish: it creates no closure on the way of an accepted one.
+ */
 export function authorizePublishHook(s: BrokerState): Hook<'authorizePublish'> {
   return (client, packet, done) => {
     if (packet.topic.startsWith('$SYS/')) return done(new Error('$SYS/ topics are reserved'));
@@ -199,10 +204,6 @@ export function authorizePublishHook(s: BrokerState): Hook<'authorizePublish'> {
     if (!client) return done(null);
     // A will is published as its client closes: nothing waits on it.
     if (!client.closed) s.watch.arrived(client);
-    const refused = (err: Error) => {
-      s.watch.finished(client);
-      done(err);
-    };
     const gateway = s.gatewayOf.get(client);
     if (gateway) {
       const reason = publishRefusal(gateway, packet.topic);
@@ -210,27 +211,45 @@ export function authorizePublishHook(s: BrokerState): Hook<'authorizePublish'> {
         countRefusedPublish(s, client.id ?? '');
         report(s, 'mqtt_publish_refused', client, gateway.username, reason);
         // [MQTT-3.3.5-2]: the broker closes the connection of a client it refuses to authorise.
-        return refused(new Error(reason));
+        return refusePublish(s, client, done, new Error(reason));
       }
     }
-    const take = (to: BrokerIntake | null) => {
-      if (!to || !packet.topic.startsWith(to.prefix)) return done(null);
-      const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
-      let pending: void | Promise<void>;
-      try {
-        pending = to.handle(packet.topic, payload, Date.now(), packet.messageId ?? 0, packet.dup === true);
-      } catch (err) {
-        return refused(err as Error);
-      }
-      s.counters.intakeMessages++;
-      if (!pending) return done(null);
-      pending.then(() => done(null), refused);
-    };
     const awaitIntake = s.options.awaitIntake;
-    if (s.intake || !awaitIntake || !packet.topic.startsWith(awaitIntake)) return take(s.intake);
+    if (s.intake || !awaitIntake || !packet.topic.startsWith(awaitIntake)) return takePublish(s, client, packet, done);
     // Start-up: the ingest is not attached yet; acknowledge nothing it has not taken.
-    s.intakeWaiters.push(() => take(s.intake));
+    s.intakeWaiters.push(() => takePublish(s, client, packet, done));
   };
+}
+
+function refusePublish(s: BrokerState, client: Client, done: PublishArgs[2], err: Error): void {
+  s.watch.finished(client);
+  done(err);
+}
+
+/** Hands a publish under the intake's prefix to the intake; `done` (the PUBACK) once it has taken it. */
+function takePublish(s: BrokerState, client: Client, packet: PublishArgs[1], done: PublishArgs[2]): void {
+  const to = s.intake;
+  if (!to || !packet.topic.startsWith(to.prefix)) {
+    done(null);
+    return;
+  }
+  const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+  let pending: void | Promise<void>;
+  try {
+    pending = to.handle(packet.topic, payload, Date.now(), packet.messageId ?? 0, packet.dup === true);
+  } catch (err) {
+    refusePublish(s, client, done, err as Error);
+    return;
+  }
+  s.counters.intakeMessages++;
+  if (!pending) {
+    done(null);
+    return;
+  }
+  pending.then(
+    () => done(null),
+    (err: Error) => refusePublish(s, client, done, err),
+  );
 }
 
 /** Gateways receive nothing (v1 has no topics for them); everyone else may subscribe. */

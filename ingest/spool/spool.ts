@@ -123,6 +123,8 @@ export class Spool {
   /** Segments the checkpoint has passed, deleted after the next checkpoint write. */
   private passed: number[] = [];
   private readonly checkpointIntervalMs: number;
+  /** Bytes spooled but not yet stored: counted on every write, summed again when the checkpoint moves. */
+  private unstored = 0;
 
   private constructor(
     private readonly dir: string,
@@ -145,6 +147,7 @@ export class Spool {
     this.sizes.set(last, this.truncateTornTail(last));
     this.head = { seg: last, off: this.sizes.get(last)! };
     this.batchStart = { ...this.checkpoint };
+    this.unstored = this.sumUnstored();
   }
 
   /** Opens (or creates) the spool in `dir`; cut a torn tail; nothing is replayed yet. */
@@ -182,6 +185,10 @@ export class Spool {
 
   /** Bytes spooled but not yet stored. */
   get pendingBytes(): number {
+    return this.unstored;
+  }
+
+  private sumUnstored(): number {
     let n = -this.checkpoint.off;
     for (const [seg, size] of this.sizes) if (seg >= this.checkpoint.seg) n += size;
     return Math.max(0, n);
@@ -229,7 +236,8 @@ export class Spool {
     rec.write(topic, HEADER, 'utf8');
     payload.copy(rec, HEADER + topicBytes);
     this.write(rec);
-    if (packetId) this.recent[packetId] = seen(topic, payload, true);
+    // The record holds its own copy of the payload: the redelivery check keeps that part of it.
+    if (packetId) this.recent[packetId] = seen(topic, rec.subarray(HEADER + topicBytes), false);
   }
 
   private write(rec: Buffer): void {
@@ -237,6 +245,7 @@ export class Spool {
     while (done < rec.length) done += writeSync(this.fd, rec, done, rec.length - done);
     this.head.off += rec.length;
     this.sizes.set(this.head.seg, this.head.off);
+    this.unstored += rec.length;
   }
 
   /**
@@ -287,6 +296,7 @@ export class Spool {
         this.passed.push(seg);
       }
     }
+    this.unstored = this.sumUnstored();
     if (!this.full) for (const w of this.spaceWaiters.splice(0)) w();
     this.persist();
   }

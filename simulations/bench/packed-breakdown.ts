@@ -1,12 +1,13 @@
 /**
- * Bench run 2's breakdown: where the time of a packed message goes, stage by stage, on the
- * same messages the publisher sends (SenML packs of 100 readings), measured in this process one
+ * Bench runs 1 and 2's breakdowns: where the time of a message goes, stage by stage, on the
+ * same messages the publisher sends (run 1: single JSON readings; run 2: SenML packs of 100
+ * readings), measured in this process one
  * stage at a time with the product's own code. Each stage is timed as CPU time of the process
  * (the machine is shared: wall time follows other people's load, CPU time much less) and as
  * wall time, and given per reading:
  *
  *   MQTT parse (mqtt-packet, as aedes and mqtt.js read PUBLISH packets) · JSON.parse alone ·
- *   the payload parser (JSON.parse + SenML resolution + validation; resolution and validation
+ *   the payload parser (JSON.parse + SenML resolution or field checks + validation; the rest
  *   = the difference) · the twin (FusionEngine, the live code) · the spool append (one write(2)
  *   per message, redelivery digest included) · the rows (TabSeparated text, as the pipeline builds
  *   them) and their join ·
@@ -54,10 +55,15 @@ async function timedAsync(run: () => Promise<void>): Promise<{ cpuUs: number; wa
   return { cpuUs: c.user + c.system, wallUs: (performance.now() - w0) * 1000 };
 }
 
-/** The packed messages of a load run: topics and payloads, as the publisher builds them. */
-function packedMessages(messages: number, sensors: number, per: number): Array<{ topic: string; payload: Buffer }> {
+/** The messages of a load run: topics and payloads, as the publisher builds them. */
+function loadMessages(
+  mode: 'single' | 'packed',
+  messages: number,
+  sensors: number,
+  per: number,
+): Array<{ topic: string; payload: Buffer }> {
   const base = Date.now() - Math.ceil(messages / sensors) * per;
-  const build = createLoadPayloadBuilder(sensors, 'packed', per, 'water_level_cm', base);
+  const build = createLoadPayloadBuilder(sensors, mode, per, 'water_level_cm', base);
   return Array.from({ length: messages }, (_, i) => ({
     topic: `citytwin/v1/sensors/${loadSensorId(i % sensors)}/data`,
     payload: Buffer.from(build(i % sensors, Math.floor(i / sensors))),
@@ -74,9 +80,18 @@ function mqttParse(wire: Buffer): number {
 }
 
 /** Measures every stage on `messages` packs of `per` readings; inserts into `client`'s `readings`. */
-export async function packedBreakdown(client: StorageClient, messages: number, per = 100): Promise<PackedBreakdown> {
+export function packedBreakdown(client: StorageClient, messages: number, per = 100): Promise<PackedBreakdown> {
+  return messageBreakdown(client, 'packed', messages, per);
+}
+
+/** Run 1's breakdown: every stage on `messages` single-reading messages (per reading = per message). */
+export function singleBreakdown(client: StorageClient, messages: number): Promise<PackedBreakdown> {
+  return messageBreakdown(client, 'single', messages, 1);
+}
+
+async function messageBreakdown(client: StorageClient, mode: 'single' | 'packed', messages: number, per: number): Promise<PackedBreakdown> {
   const sensors = 2000;
-  const msgs = packedMessages(messages, sensors, per);
+  const msgs = loadMessages(mode, messages, sensors, per);
   const readings = messages * per;
   const stages: StageCost[] = [];
   const add = (stage: string, t: { cpuUs: number; wallUs: number }) =>
@@ -119,7 +134,8 @@ export async function packedBreakdown(client: StorageClient, messages: number, p
   );
   const json = stages.at(-1)!;
   stages.push({
-    stage: 'SenML resolution + validation (parser − JSON.parse)',
+    stage:
+      mode === 'packed' ? 'SenML resolution + validation (parser − JSON.parse)' : 'topic + field checks + validation (parser − JSON.parse)',
     cpuUsPerReading: Math.max(0, parsed.cpuUs / readings - json.cpuUsPerReading),
     wallUsPerReading: Math.max(0, parsed.wallUs / readings - json.wallUsPerReading),
   });

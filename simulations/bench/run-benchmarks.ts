@@ -58,14 +58,7 @@ import { Readable } from 'node:stream';
 import mqtt from 'mqtt';
 import { io as connectSocket } from 'socket.io-client';
 import { createIngest, MqttSource, percentile, startEmbeddedBroker, type IngestOptions } from '../../ingest/index.ts';
-import {
-  countLoadReadings,
-  createClickHouse,
-  dropReadingsRollup,
-  runMigrations,
-  truncateReadings,
-  type StorageClient,
-} from '../../storage/index.ts';
+import { countLoadReadings, createClickHouse, dropReadingsRollup, runMigrations, truncateReadings } from '../../storage/index.ts';
 import { readingRow } from '../../storage/storage-batch.ts';
 import type { DeltaMessage, SnapshotMessage } from '../../web/shared/protocol.ts';
 import { decodeDelta } from '../../web/shared/delta-codec.ts';
@@ -80,7 +73,7 @@ import { soakRun } from './soak.ts';
 import { measureKpi } from './kpi-bench.ts';
 import { scaleRun } from './scale-bench.ts';
 import { allInOneThroughput, bareBrokerBaseline } from './all-in-one-throughput.ts';
-import { packedBreakdown } from './packed-breakdown.ts';
+import { packedBreakdown, singleBreakdown, type PackedBreakdown } from './packed-breakdown.ts';
 import { liveMillionRun } from './live-million-bench.ts';
 import { startAllInOne } from './all-in-one-app.ts';
 import { cityStartRun } from './city-start-bench.ts';
@@ -231,6 +224,8 @@ async function throughputRuns(): Promise<void> {
       );
       line('insert p95 per batch', `${fmt(m.writeP95())} ms`, `(${m.batchesWritten} batches)`, null);
       await truncateReadings(client);
+      printBreakdown(await singleBreakdown(client, Math.min(messages, 100_000)), 'message');
+      await truncateReadings(client);
     }
 
     if (ONLY.has('2')) {
@@ -288,7 +283,7 @@ async function throughputRuns(): Promise<void> {
         rate / rawRate >= 0.8,
       );
       await truncateReadings(client);
-      await printPackedBreakdown(client, Math.min(messages, 5_000), per);
+      printBreakdown(await packedBreakdown(client, Math.min(messages, 5_000), per), 'reading');
       await truncateReadings(client);
     }
   } finally {
@@ -298,11 +293,10 @@ async function throughputRuns(): Promise<void> {
   }
 }
 
-/** Run 2's breakdown (packed-breakdown.ts): CPU and wall µs per reading, stage by stage. */
-async function printPackedBreakdown(client: StorageClient, messages: number, per: number): Promise<void> {
-  const b = await packedBreakdown(client, messages, per);
+/** Runs 1 and 2's breakdowns (packed-breakdown.ts): CPU and wall µs per message or reading, stage by stage. */
+function printBreakdown(b: PackedBreakdown, unit: 'message' | 'reading'): void {
   process.stdout.write(
-    `  where the time goes, ${fmt(b.readings)} readings one stage at a time (µs per reading: CPU of the process / wall)\n`,
+    `  where the time goes, ${fmt(b.readings)} readings one stage at a time (µs per ${unit}: CPU of the process / wall)\n`,
   );
   const cpuTotal = b.stages.reduce((n, s) => n + s.cpuUsPerReading, 0);
   for (const s of b.stages)
@@ -312,7 +306,7 @@ async function printPackedBreakdown(client: StorageClient, messages: number, per
       `${fmt((100 * s.cpuUsPerReading) / cpuTotal)} % of the CPU`,
       null,
     );
-  line('  sum', `${fmt(cpuTotal, 3)} µs`, `≈ ${fmt(1e6 / cpuTotal)} readings per CPU-second`, null);
+  line('  sum', `${fmt(cpuTotal, 3)} µs`, `≈ ${fmt(1e6 / cpuTotal)} ${unit}s per CPU-second`, null);
 }
 
 /**

@@ -58,6 +58,17 @@ describe('native JSON', () => {
     expect(parseDataPayload(big, 'rg-1', NOW)).toMatchObject({ ok: false, reason: 'too_large' });
     expect(parseDataPayload(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), 'rg-1', NOW)).toMatchObject({ ok: false, reason: 'invalid_utf8' });
   });
+  it('reads the metrics in the order they were sent, and only the object\'s own keys (a "__proto__" key is a metric name, refused)', () => {
+    const text = (json: string) => new TextEncoder().encode(json);
+    const r = parseDataPayload(text(`{"ts":${NOW},"values":{"speed_kmh":35.5,"vehicles_per_min":42,"occupancy_pct":7}}`), 'tf-1', NOW);
+    expect(r.ok && r.readings.map((x) => x.metric)).toEqual(['speed_kmh', 'vehicles_per_min', 'occupancy_pct']);
+    expect(parseDataPayload(text(`{"ts":${NOW},"values":{"__proto__":1}}`), 'tf-1', NOW)).toMatchObject({
+      ok: false,
+      reason: 'unknown_metric',
+      detail: expect.stringContaining('unknown metric "__proto__"'),
+    });
+  });
+
   it('lets service metrics use names outside the sensor vocabulary', () => {
     const r = parseDataPayload(enc({ ts: NOW, values: { online_applications: 12 } }), 'svc-1', NOW, DEFAULT_PARSE_LIMITS, true);
     expect(r).toMatchObject({ ok: true, readings: [{ metric: 'online_applications', value: 12 }] });

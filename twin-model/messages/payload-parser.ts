@@ -228,7 +228,11 @@ function parseNative(
     return reject('bad_schema', `"values" is ${values === undefined ? 'missing' : describe(values)}; expected an object of metric: number`);
   }
   const readings: Reading[] = [];
-  for (const [metric, value] of Object.entries(values as Record<string, unknown>)) {
+  const byMetric = values as Record<string, unknown>;
+  // `for…in` over the own keys, in the order Object.entries gives, without its pair arrays (every message).
+  for (const metric in byMetric) {
+    if (!Object.hasOwn(byMetric, metric)) continue;
+    const value = byMetric[metric];
     const bad = checkNumericMetric(metric, service, vocabulary);
     if (bad) return bad;
     if (typeof value !== 'number') {

@@ -205,6 +205,16 @@ export function startLiveStream(
   };
 }
 
+/**
+ * True when a client of this node is in `room`. A broadcast encodes its message before it looks
+ * for the room's clients, so the deltas (every 100 ms; their `added` summaries walked for binary
+ * parts) and the stats would be encoded for nobody while no console is open. The deltas are
+ * still numbered and kept in the stream's ring, for clients that resume.
+ */
+export function hasLocalListeners(io: LiveIo, room: string): boolean {
+  return (io.sockets.adapter.rooms.get(room)?.size ?? 0) > 0;
+}
+
 /** Escalations as they change, deltas, viewport cells and stats on their timers; returns the stop. */
 export function startStreamTimers(io: LiveIo, deps: LiveDeps, viewports: ViewportStreams): () => void {
   const stream = deps.twin.stream;
@@ -217,14 +227,15 @@ export function startStreamTimers(io: LiveIo, deps: LiveDeps, viewports: Viewpor
   const deltaTimer = setInterval(() => {
     // One delta per clearance view, each to its own room (auth/policy.ts, live-stream.ts).
     const deltas = stream.nextDeltas();
-    for (const { key, delta } of deltas) io.local.to(`live:${key}`).emit('delta', delta);
+    for (const { key, delta } of deltas) if (hasLocalListeners(io, `live:${key}`)) io.local.to(`live:${key}`).emit('delta', delta);
     if (deltas[0]?.key === 'all') viewports.onDelta(deltas[0].delta);
   }, deps.deltaIntervalMs ?? 100);
   const cellsTimer = setInterval(() => viewports.refreshCells(), viewports.options.cellsIntervalMs);
   const statsTimer = setInterval(() => {
     const all = deps.stats();
-    io.local.to('stats:all').emit('stats', all);
+    if (hasLocalListeners(io, 'stats:all')) io.local.to('stats:all').emit('stats', all);
     for (const view of stream.classifiedViews()) {
+      if (!hasLocalListeners(io, `stats:${view.key}`)) continue;
       io.local.to(`stats:${view.key}`).emit('stats', { ...all, sensorsTotal: view.size, byState: view.countByState() });
     }
   }, 1000);
