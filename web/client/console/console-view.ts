@@ -94,7 +94,10 @@ function freshnessKey(f: Freshness): string {
 /** A hash of the cells' counts by state: changes when the legend's counts would. */
 function cellsVersion(cells: readonly CellSummary[]): number {
   let h = 0;
-  for (const c of cells) c.states.forEach((n, code) => (h = (h * 31 + n * 8 + code) | 0));
+  for (const c of cells)
+    c.states.forEach((n, code) => {
+      h = (h * 31 + n * 8 + code) | 0;
+    });
   return h;
 }
 
