@@ -171,14 +171,13 @@ export class OperatorConsole {
     this.applyLayers(false);
     this.plan = this.wallPlan();
     this.kiosk = this.buildKiosk();
-    this.views = new ConsoleViewBuilder({
-      state: this.state,
-      stream: this.stream,
-      overlay: this.overlay,
-      viewport: this.viewport,
-      zoom: () => this.map.getZoom(),
-      serverNow: this.serverNow,
-    });
+    this.views = this.buildViews();
+  }
+
+  /** The view every panel draws each tick, with the revisions of its parts. */
+  private buildViews(): ConsoleViewBuilder {
+    const { state, stream, overlay, viewport, map, serverNow } = this;
+    return new ConsoleViewBuilder({ state, stream, overlay, viewport, zoom: () => map.getZoom(), serverNow });
   }
 
   /** Loads the base map, follows the stream, words the page and connects. */
