@@ -55,6 +55,7 @@ export function installConsoleHooks(p: ConsoleHookParts): void {
     selectedSensor: () => p.panel.selectedId,
     webglRenderer: () => webglRendererOf(map.getCanvas()) || webglRendererOf(overlay.canvas),
     deckRenderCount: () => overlay.renderCount,
+    sensorsDrawnCurrent: () => overlay.drawnVersion === store.version,
     get onDeckRender() {
       return overlay.renderCount;
     },
