@@ -25,10 +25,9 @@ mkdirSync('test-results', { recursive: true });
 const badge = () => page.getByTestId('scale-mode');
 const badgeData = (name: string) => badge().getAttribute(`data-${name}`);
 
-/** Waits until deck.gl has drawn a few more frames (the last answer is on screen). */
+/** Waits until the sensor layer on screen shows the table as it is (the last answer is drawn). */
 async function settled(): Promise<void> {
-  const frames = await page.evaluate(() => window.__citytwin!.deckRenderCount());
-  await expect.poll(() => page.evaluate(() => window.__citytwin!.deckRenderCount()), { timeout: 10_000 }).toBeGreaterThan(frames + 2);
+  await expect.poll(() => page.evaluate(() => window.__citytwin!.sensorsDrawnCurrent()), { timeout: 10_000 }).toBe(true);
 }
 
 beforeAll(async () => {

@@ -29,6 +29,8 @@ export interface CityTwinTestHooks {
   webglRenderer(): string;
   /** Frames deck.gl has drawn so far (deck's onAfterRender). */
   deckRenderCount(): number;
+  /** Whether the sensor layer on screen shows the table as it is now (a delta of values alone redraws nothing). */
+  sensorsDrawnCurrent(): boolean;
   /** The same count, as a property. */
   readonly onDeckRender: number;
   /** Stream freshness now (what the status strip and banner show). */

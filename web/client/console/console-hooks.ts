@@ -9,6 +9,7 @@ import type { SensorPanel } from '../panels/sensor-panel.ts';
 import type { UnitBoard } from '../panels/unit-board.ts';
 import type { IncidentQueue } from '../stream/incident-queue.ts';
 import type { LiveStream } from '../stream/live-stream.ts';
+import type { SensorStore } from '../stream/sensor-store.ts';
 import type { UnitStore } from '../stream/unit-store.ts';
 import { getLanguage, setLanguage } from '../i18n/language.ts';
 import { installTestHooks, webglRendererOf } from '../test-hooks.ts';
@@ -54,7 +55,7 @@ export function installConsoleHooks(p: ConsoleHookParts): void {
     selectSensor: (id) => p.select(id),
     selectedSensor: () => p.panel.selectedId,
     webglRenderer: () => webglRendererOf(map.getCanvas()) || webglRendererOf(overlay.canvas),
-    deckRenderCount: () => overlay.renderCount,
+    ...layerHooks(overlay, store),
     get onDeckRender() {
       return overlay.renderCount;
     },
@@ -108,4 +109,12 @@ export function installConsoleHooks(p: ConsoleHookParts): void {
         : [],
     }),
   });
+}
+
+/** What deck.gl drew of the sensors: frames, and whether the layer shows the table as it is. */
+function layerHooks(overlay: SensorOverlay, store: SensorStore) {
+  return {
+    deckRenderCount: () => overlay.renderCount,
+    sensorsDrawnCurrent: () => overlay.drawnVersion === store.version,
+  };
 }

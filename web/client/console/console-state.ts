@@ -4,6 +4,7 @@
  * queue, the units: stream/) lives here, so a reader finds it in one place rather than in
  * closures of the wiring.
  */
+import type { RevisionRecord } from '../app/panel.ts';
 import type { Me } from '../backend/session.ts';
 import type { DrawnTrip } from '../map/unit-layer.ts';
 import type { LegendView } from '../panels/legend.ts';
@@ -47,8 +48,11 @@ export interface ConsoleState {
   countsDirty: boolean;
 }
 
-/** Everything the panels draw, computed once per tick from the state and the stores. */
-export interface ConsoleView extends TopBarView, StatusView, LegendView, ScaleView {}
+/** Everything the panels draw, computed once per tick from the state and the stores (console-view.ts). */
+export interface ConsoleView extends TopBarView, StatusView, LegendView, ScaleView {
+  /** The revision of each part of the view: a panel naming its parts is redrawn only when one moved on. */
+  revisions: RevisionRecord;
+}
 
 export function createConsoleState(me: Me): ConsoleState {
   return {

@@ -37,7 +37,7 @@ import { SensorPanel } from '../panels/sensor-panel.ts';
 import { SensorTooltip } from '../panels/sensor-tooltip.ts';
 import { StatusStrip } from '../panels/status-strip.ts';
 import { StreamBanner } from '../panels/stream-banner.ts';
-import { TopBar, type ConnectionState } from '../panels/top-bar.ts';
+import { TopBar } from '../panels/top-bar.ts';
 import { UnitBoard, UnitTooltip } from '../panels/unit-board.ts';
 import { UserMenu } from '../panels/user-menu.ts';
 import { CapDesk, usesCapDesk } from '../panels/cap-desk.ts';
@@ -49,16 +49,8 @@ import { h, requireElement, setText } from '../ui/dom.ts';
 import { loadBasemap } from './basemap-loader.ts';
 import { installConsoleHooks } from './console-hooks.ts';
 import { followVocabulary, openConsoleSocket } from './console-socket.ts';
-import {
-  can,
-  cellCounts,
-  createConsoleState,
-  districtName,
-  isReady,
-  saveLayerPrefs,
-  type ConsoleState,
-  type ConsoleView,
-} from './console-state.ts';
+import { can, createConsoleState, districtName, isReady, saveLayerPrefs, type ConsoleState, type ConsoleView } from './console-state.ts';
+import { ConsoleViewBuilder } from './console-view.ts';
 import type { LayerSwitch } from '../map/layer-prefs.ts';
 import { MapLayers } from './map-layers.ts';
 import { WarningAreas } from './warning-areas.ts';
@@ -102,6 +94,7 @@ export class OperatorConsole {
   private readonly capDesk: CapDesk | null;
   /** The box of the incident detail's sections (dispatch, the warning desk): one node for the console's life. */
   private readonly sectionsBox = h('div', { class: 'detail-sections' });
+  private readonly views: ConsoleViewBuilder;
 
   constructor(me: Me) {
     publishStateColors();
@@ -178,6 +171,13 @@ export class OperatorConsole {
     this.applyLayers(false);
     this.plan = this.wallPlan();
     this.kiosk = this.buildKiosk();
+    this.views = this.buildViews();
+  }
+
+  /** The view every panel draws each tick, with the revisions of its parts. */
+  private buildViews(): ConsoleViewBuilder {
+    const { state, stream, overlay, viewport, map, serverNow } = this;
+    return new ConsoleViewBuilder({ state, stream, overlay, viewport, zoom: () => map.getZoom(), serverNow });
   }
 
   /** Loads the base map, follows the stream, words the page and connects. */
@@ -540,44 +540,8 @@ export class OperatorConsole {
 
   /** What every panel draws this tick. */
   private view(): ConsoleView {
-    const { state, stream, overlay, viewport } = this;
-    const store = stream.store;
-    if (state.countsDirty) {
-      state.counts = store.counts(state.counts);
-      state.countsDirty = false;
-    }
-    const cells = viewport.active ? viewport.visibleCells() : [];
-    const cellsMode = viewport.active && viewport.mode === 'cells';
-    return {
-      freshness: stream.freshness(),
-      stats: stream.stats,
-      sensorsOnScreen: store.count,
-      connection: connectionOf(stream),
-      serverTime: stream.clock.synced ? this.serverNow() : null,
-      // Zoomed out on a big registry: the legend counts the viewport's cells by state.
-      legend: cellsMode
-        ? { counts: cellCounts(cells, state.counts?.byKind.length ?? 16), drawn: 0, cellsMode: true }
-        : state.counts
-          ? { counts: state.counts, drawn: overlay.drawnCount, cellsMode: false }
-          : null,
-      scale: {
-        active: viewport.active,
-        mode: viewport.mode,
-        total: viewport.cache.total,
-        cells: cells.length,
-        points: store.count,
-        zoom: this.map.getZoom(),
-      },
-    };
+    return this.views.build();
   }
-}
-
-/** The connection as the top bar shows it. */
-function connectionOf(stream: LiveStream): ConnectionState {
-  if (!stream.connected) return stream.connectedAt === null ? 'connecting' : 'disconnected';
-  if (stream.resyncing) return 'resyncing';
-  if (stream.store.epoch === null) return 'connecting';
-  return stream.freshness().stopped ? 'stalled' : 'live';
 }
 
 /** The incident detail's own sections (dispatch, the public warning) in one element, or null when none. */

@@ -11,7 +11,7 @@ import type { CellSummary } from '../../shared/protocol.ts';
 import { STATE_STYLES, type Rgba } from './sensor-style.ts';
 import { getLanguage, t } from '../i18n/language.ts';
 import type { Panel } from '../app/panel.ts';
-import { h, setText } from '../ui/dom.ts';
+import { h, setAttr, setText } from '../ui/dom.ts';
 
 export const CELL_LAYER_ID = 'sensor-cells';
 /** Registry cells (no state known). */
@@ -113,6 +113,8 @@ export interface ScaleView {
 
 export class ScaleBadge implements Panel<ScaleView> {
   readonly el: HTMLElement;
+  /** Redrawn when the scale mode, the counts or the zoom change (console-view.ts). */
+  readonly reads = ['scale'] as const;
 
   constructor() {
     this.el = h('div', { class: 'scale-badge', role: 'status', hidden: true, 'data-testid': 'scale-mode' });
@@ -154,11 +156,11 @@ export class ScaleBadge implements Panel<ScaleView> {
     this.el.hidden = !state.active;
     if (!state.active) return;
     const mode = state.mode ?? 'waiting';
-    this.el.dataset.mode = mode;
-    this.el.dataset.total = String(state.total);
-    this.el.dataset.cells = String(state.cells);
-    this.el.dataset.points = String(state.points);
-    this.el.dataset.zoom = state.zoom.toFixed(2);
+    setAttr(this.el, 'data-mode', mode);
+    setAttr(this.el, 'data-total', String(state.total));
+    setAttr(this.el, 'data-cells', String(state.cells));
+    setAttr(this.el, 'data-points', String(state.points));
+    setAttr(this.el, 'data-zoom', state.zoom.toFixed(2));
     const n = (v: number) => v.toLocaleString(getLanguage() === 'en' ? 'en-US' : 'zh-CN');
     setText(
       this.el,

@@ -53,6 +53,33 @@ describe('DrawBufferPool', () => {
     expect(Array.from(b.order)).toEqual([0]);
   });
 
+  it('says which arrays changed since the previous build', () => {
+    const { alarm, normal, warning } = SensorStateCode;
+    const pool = new DrawBufferPool();
+    const store = storeWith([normal, normal, warning]);
+    const first = pool.build(store, all());
+    expect(Object.values(first.changed).every(Boolean)).toBe(true);
+    // Nothing drawn changed: no array to upload again.
+    expect(pool.build(store, all()).changed).toEqual({
+      positions: false,
+      fillColors: false,
+      lineColors: false,
+      radii: false,
+      lineWidths: false,
+    });
+    // The warning turns into an alarm: same slot (the top), other colours and size, same position.
+    store.state[2] = alarm;
+    const third = pool.build(store, all());
+    expect(third.changed).toMatchObject({ positions: false, fillColors: true, radii: true });
+    // A normal sensor turns into a warning: the draw order moves, so positions change too.
+    store.state[0] = warning;
+    expect(pool.build(store, all()).changed).toMatchObject({ positions: true, fillColors: true });
+    // A filter that draws fewer: everything is handed over again.
+    const filter = all();
+    filter.states[alarm] = 0;
+    expect(Object.values(pool.build(store, filter).changed).every(Boolean)).toBe(true);
+  });
+
   it('gives each build its own order array (picks map through the order they were drawn with)', () => {
     const pool = new DrawBufferPool();
     const store = storeWith([SensorStateCode.normal, SensorStateCode.alarm]);

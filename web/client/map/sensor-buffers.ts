@@ -31,7 +31,16 @@ export interface DrawBuffers {
   lineColors: Uint8Array;
   radii: Float32Array;
   lineWidths: Float32Array;
+  /**
+   * Which attribute arrays hold other values than the previous build's (all of them on the
+   * first build, after the storage grew, or when the number drawn changed): the layer hands
+   * deck.gl the same attribute object for an unchanged one, which it then does not upload.
+   */
+  changed: Record<DrawAttribute, boolean>;
 }
+
+/** The per-sensor attribute arrays of a build. */
+export type DrawAttribute = 'positions' | 'fillColors' | 'lineColors' | 'radii' | 'lineWidths';
 
 /** Reusable backing storage, so a rebuild 10×/s allocates nothing once it has grown. */
 export class DrawBufferPool {
@@ -43,6 +52,8 @@ export class DrawBufferPool {
   private lineWidths = new Float32Array(0);
   private readonly bucketStart = new Uint32Array(STATE_COUNT + 1);
   private readonly bucketFill = new Uint32Array(STATE_COUNT + 1);
+  /** Number drawn by the previous build; -1 when the storage holds no build. */
+  private lastLength = -1;
 
   /**
    * Builds the draw buffers for the visible sensors. The attribute arrays are fresh views
@@ -63,31 +74,58 @@ export class DrawBufferPool {
     const length = bucketStart[ranks]!;
     bucketFill.set(bucketStart);
     const order = new Uint32Array(length);
+    const all = length !== this.lastLength;
+    this.lastLength = length;
+    const changed = { positions: all, fillColors: all, lineColors: all, radii: all, lineWidths: all };
 
-    // Pass 2: write each visible sensor into its slot.
+    // Pass 2: write each visible sensor into its slot, noting which arrays change.
     for (let i = 0; i < store.count; i++) {
       if (!this.visible(store, filter, i)) continue;
       const code = store.state[i]!;
       const k = bucketFill[rankOf(code)]!++;
-      const style = STYLE_BY_CODE[code] ?? STYLE_BY_CODE[0]!;
       order[k] = i;
-      this.positions[2 * k] = store.lng[i]!;
-      this.positions[2 * k + 1] = store.lat[i]!;
-      this.fillColors.set(style.fill, 4 * k);
-      this.lineColors.set(style.line, 4 * k);
-      this.radii[k] = style.radius;
-      this.lineWidths[k] = style.lineWidth;
+      this.write(k, store.lng[i]!, store.lat[i]!, STYLE_BY_CODE[code] ?? STYLE_BY_CODE[0]!, changed);
     }
 
     return {
       length,
       order,
+      changed,
       positions: this.positions.subarray(0, 2 * length),
       fillColors: this.fillColors.subarray(0, 4 * length),
       lineColors: this.lineColors.subarray(0, 4 * length),
       radii: this.radii.subarray(0, length),
       lineWidths: this.lineWidths.subarray(0, length),
     };
+  }
+
+  /** Writes slot `k`, setting the flag of every array whose value there changes. */
+  private write(k: number, lng: number, lat: number, style: SlotStyle, changed: Record<DrawAttribute, boolean>): void {
+    const x = Math.fround(lng);
+    const y = Math.fround(lat);
+    if (this.positions[2 * k] !== x || this.positions[2 * k + 1] !== y) {
+      this.positions[2 * k] = x;
+      this.positions[2 * k + 1] = y;
+      changed.positions = true;
+    }
+    if (!sameColor(this.fillColors, 4 * k, style.fill)) {
+      this.fillColors.set(style.fill, 4 * k);
+      changed.fillColors = true;
+    }
+    if (!sameColor(this.lineColors, 4 * k, style.line)) {
+      this.lineColors.set(style.line, 4 * k);
+      changed.lineColors = true;
+    }
+    const r = Math.fround(style.radius);
+    if (this.radii[k] !== r) {
+      this.radii[k] = r;
+      changed.radii = true;
+    }
+    const w = Math.fround(style.lineWidth);
+    if (this.lineWidths[k] !== w) {
+      this.lineWidths[k] = w;
+      changed.lineWidths = true;
+    }
   }
 
   private visible(store: SensorStore, filter: SensorFilter, i: number): boolean {
@@ -98,12 +136,25 @@ export class DrawBufferPool {
     if (n <= this.capacity) return;
     const c = Math.max(n, Math.ceil(this.capacity * 1.5), 1024);
     this.capacity = c;
+    this.lastLength = -1;
     this.positions = new Float32Array(2 * c);
     this.fillColors = new Uint8Array(4 * c);
     this.lineColors = new Uint8Array(4 * c);
     this.radii = new Float32Array(c);
     this.lineWidths = new Float32Array(c);
   }
+}
+
+/** How one state is drawn (sensor-style.ts). */
+interface SlotStyle {
+  fill: ArrayLike<number>;
+  line: ArrayLike<number>;
+  radius: number;
+  lineWidth: number;
+}
+
+function sameColor(colors: Uint8Array, at: number, rgba: ArrayLike<number>): boolean {
+  return colors[at] === rgba[0] && colors[at + 1] === rgba[1] && colors[at + 2] === rgba[2] && colors[at + 3] === rgba[3];
 }
 
 /** Unknown state codes rank as normal. */

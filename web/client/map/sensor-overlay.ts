@@ -3,14 +3,17 @@
  * built from the SensorStore, plus a ring around the selected sensor.
  *
  * Changes are coalesced: `invalidate()` may be called for every delta; the layer is rebuilt at
- * most once per animation frame.
+ * most once per animation frame, and only when something it draws changed (the store's
+ * `drawVersion`: a state, a position, a new sensor — not a new value). A rebuild hands deck.gl
+ * the previous attribute object for every array whose contents did not change, so deck.gl
+ * uploads only the arrays that did (a state change: colours, and positions when draw order moved).
  */
 import { MapboxOverlay } from '@deck.gl/mapbox';
 import { ScatterplotLayer, type ScatterplotLayerProps } from '@deck.gl/layers';
 import type { Layer, PickingInfo } from '@deck.gl/core';
 import type { Map as MaplibreMap } from 'maplibre-gl';
 import type { SensorStore } from '../stream/sensor-store.ts';
-import { DrawBufferPool, type DrawBuffers, type SensorFilter } from './sensor-buffers.ts';
+import { DrawBufferPool, type DrawAttribute, type DrawBuffers, type SensorFilter } from './sensor-buffers.ts';
 import { SELECTED_RING } from './sensor-style.ts';
 import { markOnce, TIMING_MARKS } from '../timing-marks.ts';
 
@@ -51,6 +54,11 @@ export class SensorOverlay {
   /** Store version in the layers last handed to deck, and in the last frame deck drew. */
   private builtVersion = -1;
   private drawnVersionValue = -1;
+  /** The store's drawVersion and the filter the buffers were last built from. */
+  private builtDrawVersion = -1;
+  private builtFilter: SensorFilter | null = null;
+  /** The attribute objects last handed to deck.gl, reused while their array is unchanged. */
+  private attributes: Partial<Record<DrawAttribute, { value: ArrayBufferView; size: number; normalized?: boolean }>> = {};
   private renders = 0;
   /** Layers drawn above the sensors by others (incidents), in the same deck.gl canvas. */
   private extra: Layer[] = [];
@@ -94,6 +102,8 @@ export class SensorOverlay {
 
   setFilter(filter: SensorFilter): void {
     this.filter = filter;
+    // The legend changes its filter in place: always build again.
+    this.builtFilter = null;
     this.schedule(true);
   }
 
@@ -169,24 +179,41 @@ export class SensorOverlay {
   }
 
   private rebuild(dataChanged: boolean): void {
+    const drawnSame = this.builtDrawVersion === this.store.drawVersion && this.builtFilter === this.filter;
+    if (dataChanged && drawnSame && this.buffers && this.layerData) {
+      // New values only: the picture is the same, nothing to upload or draw.
+      this.builtVersion = this.drawnVersionValue = this.store.version;
+      return;
+    }
     if (dataChanged || !this.buffers || !this.layerData) {
       const b = this.pool.build(this.store, this.filter);
       this.buffers = b;
       this.builtVersion = this.store.version;
-      // Binary attributes: deck.gl uploads the typed arrays as they are.
+      this.builtDrawVersion = this.store.drawVersion;
+      this.builtFilter = this.filter;
+      // Binary attributes: deck.gl uploads the typed arrays as they are, and only those whose object is new.
       this.layerData = {
         length: b.length,
         attributes: {
-          getPosition: { value: b.positions, size: 2 },
-          getFillColor: { value: b.fillColors, size: 4, normalized: true },
-          getLineColor: { value: b.lineColors, size: 4, normalized: true },
-          getRadius: { value: b.radii, size: 1 },
-          getLineWidth: { value: b.lineWidths, size: 1 },
+          getPosition: this.attribute(b, 'positions', 2),
+          getFillColor: this.attribute(b, 'fillColors', 4, true),
+          getLineColor: this.attribute(b, 'lineColors', 4, true),
+          getRadius: this.attribute(b, 'radii', 1),
+          getLineWidth: this.attribute(b, 'lineWidths', 1),
         },
       };
       this.orderOfData.set(this.layerData, { order: b.order, epoch: this.store.epoch });
     }
     this.overlay.setProps({ layers: this.layers(this.layerData) });
+  }
+
+  /** The attribute object of one array: the previous one while its contents are unchanged. */
+  private attribute(b: DrawBuffers, name: DrawAttribute, size: number, normalized = false) {
+    const last = this.attributes[name];
+    if (last && !b.changed[name]) return last;
+    const next = { value: b[name], size, ...(normalized ? { normalized } : {}) };
+    this.attributes[name] = next;
+    return next;
   }
 
   private layers(data: object): Layer[] {

@@ -10,7 +10,7 @@ import type { EscalationsMessage, IncidentEscalationView } from '../../shared/pr
 import { formatCountdown } from '../i18n/format.ts';
 import { t } from '../i18n/language.ts';
 import { ServerClock } from '../stream/server-clock.ts';
-import { h } from '../ui/dom.ts';
+import { h, setAttr, setHidden, setText } from '../ui/dom.ts';
 
 /** Where the escalations stand now, by incident, and the server's clock. */
 export class EscalationClock {
@@ -61,14 +61,14 @@ function paint(el: HTMLElement, serverNow: number): void {
   const id = el.getAttribute(BADGE) ?? '';
   const e = escalations.get(id);
   const what = escalationText(e, serverNow);
-  el.hidden = what === null;
-  const text = what?.text ?? '';
-  if (el.textContent !== text) el.textContent = text;
+  // Repainted every second: the DOM is touched only where something changed.
+  setHidden(el, what === null);
+  setText(el, what?.text ?? '');
   if (what) {
-    el.title = what.title;
-    el.dataset.tier = String(e!.nextTier);
-    el.dataset.due = String(e!.nextEscalationAt);
-    el.dataset.overdue = String(e!.nextEscalationAt! <= serverNow);
+    setAttr(el, 'title', what.title);
+    setAttr(el, 'data-tier', String(e!.nextTier));
+    setAttr(el, 'data-due', String(e!.nextEscalationAt));
+    setAttr(el, 'data-overdue', String(e!.nextEscalationAt! <= serverNow));
   }
 }
 

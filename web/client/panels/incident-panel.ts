@@ -33,7 +33,7 @@ import {
   type SinceHours,
 } from '../stream/queue-view.ts';
 import type { Panel } from '../app/panel.ts';
-import { h, replaceChildren, setText } from '../ui/dom.ts';
+import { h, patchChildren, replaceChildren, setAttr, setDisabled, setHidden, setText } from '../ui/dom.ts';
 import { IncidentDetailView } from './incident-detail.ts';
 
 export interface IncidentPanelContext {
@@ -292,10 +292,10 @@ export class IncidentPanel implements Panel<unknown> {
     const groups = this.held ? holdArrangement(current, this.held) : current;
     const shown = groups.reduce((n, g) => n + g.items.length, 0);
     setText(this.count, isFiltered(this.filter) ? t('queue.countFiltered', { shown, n: all }) : t('incident.count', { n: all }));
-    this.resetButton.hidden = !isFiltered(this.filter);
-    this.empty.hidden = shown > 0;
+    setHidden(this.resetButton, !isFiltered(this.filter));
+    setHidden(this.empty, shown > 0);
     setText(this.empty, all === 0 ? t('incident.empty') : t('queue.noneMatch'));
-    this.heldNote.hidden = !this.held || !holdDiffers(current, groups);
+    setHidden(this.heldNote, !this.held || !holdDiffers(current, groups));
     // Ticks survive only on rows still shown and still open.
     const openShown = new Set<string>();
     for (const g of groups) for (const i of g.items) if (i.status === 'open') openShown.add(i.id);
@@ -306,7 +306,8 @@ export class IncidentPanel implements Panel<unknown> {
       if (grouped) rows.push(this.groupHead(g));
       for (const i of g.items) rows.push(this.row(i));
     }
-    replaceChildren(this.list, ...rows);
+    // Rows whose content did not change stay as they are (ages, flashes and versions redraw often).
+    patchChildren(this.list, rows);
     this.renderTools();
     this.renderBulk(openShown.size);
     this.detail.refresh(force);
@@ -352,7 +353,7 @@ export class IncidentPanel implements Panel<unknown> {
 
   private renderTools(): void {
     const f = this.filter;
-    for (const [hours, b] of this.sinceButtons) b.setAttribute('aria-pressed', String(f.sinceH === hours));
+    for (const [hours, b] of this.sinceButtons) setAttr(b, 'aria-pressed', String(f.sinceH === hours));
     // District options: the districts of the active incidents (and the one chosen), by name.
     const counts = new Map<string, number>();
     for (const i of this.ctx.queue.list()) if (i.district) counts.set(i.district, (counts.get(i.district) ?? 0) + 1);
@@ -379,8 +380,8 @@ export class IncidentPanel implements Panel<unknown> {
     const n = this.picked.size;
     this.selectAll.checked = n > 0 && n === openShown;
     this.selectAll.indeterminate = n > 0 && n < openShown;
-    this.selectAll.disabled = openShown === 0 || this.bulkRunning;
-    this.bulkButton.disabled = n === 0 || this.bulkRunning;
+    setDisabled(this.selectAll, openShown === 0 || this.bulkRunning);
+    setDisabled(this.bulkButton, n === 0 || this.bulkRunning);
     setText(this.bulkButton, t('queue.ackPicked', { n }));
   }
 

@@ -13,7 +13,7 @@ import { UNIT_KINDS } from '../../../twin-model/dispatch/unit-types.ts';
 import type { SensorFilter } from '../map/sensor-buffers.ts';
 import { KIND_SLOTS, STATE_COUNT, UNKNOWN_KIND, type SensorCounts } from '../stream/sensor-store.ts';
 import type { Panel } from '../app/panel.ts';
-import { append, h, setText } from '../ui/dom.ts';
+import { append, h, setAttr, setText } from '../ui/dom.ts';
 
 interface Row {
   button: HTMLButtonElement;
@@ -38,6 +38,8 @@ export interface LegendView {
 
 export class Legend implements Panel<LegendView> {
   readonly el: HTMLElement;
+  /** Redrawn when the counts, the number drawn or the viewport's cells change (console-view.ts). */
+  readonly reads = ['counts', 'drawn', 'scale'] as const;
   readonly filter: SensorFilter = {
     kinds: new Uint8Array(KIND_SLOTS).fill(1),
     states: new Uint8Array(STATE_COUNT).fill(1),
@@ -176,15 +178,15 @@ export class Legend implements Panel<LegendView> {
     for (const code of STATE_ORDER) {
       const row = this.stateRows[code]!;
       setText(row.count, formatCount(c ? c.byState[code]! : 0, lang));
-      row.button.setAttribute('aria-pressed', String(this.filter.states[code] === 1));
+      setAttr(row.button, 'aria-pressed', String(this.filter.states[code] === 1));
     }
     this.kindRows.forEach((row, slot) => {
       const n = c ? c.byKind[slot]! : 0;
       // Aggregate cells count sensors by state, not by kind.
       setText(row.count, this.cellsMode ? '—' : formatCount(n, lang));
-      row.button.setAttribute('aria-pressed', String(this.filter.kinds[slot] === 1));
+      setAttr(row.button, 'aria-pressed', String(this.filter.kinds[slot] === 1));
       // The "unknown kind" row only appears when there are such sensors.
-      if (slot === UNKNOWN_KIND) row.button.parentElement!.hidden = n === 0;
+      if (slot === UNKNOWN_KIND && row.button.parentElement!.hidden !== (n === 0)) row.button.parentElement!.hidden = n === 0;
     });
     setText(this.unplacedCount, formatCount(c ? c.unplaced : 0, lang));
     setText(

@@ -10,7 +10,7 @@ import { getLanguage, t } from '../i18n/language.ts';
 import type { StringKey } from '../i18n/strings.ts';
 import type { Freshness } from '../stream/freshness.ts';
 import type { Panel } from '../app/panel.ts';
-import { h, setText } from '../ui/dom.ts';
+import { h, setAttr, setText } from '../ui/dom.ts';
 import { healthText, systemHealth } from './system-health.ts';
 
 type ItemId = 'msgs' | 'stored' | 'rejected' | 'pending' | 'lag' | 'clients' | 'storage' | 'broker' | 'sensors' | 'freshness';
@@ -45,6 +45,8 @@ export interface StatusView {
 
 export class StatusStrip implements Panel<StatusView> {
   readonly el: HTMLElement;
+  /** Redrawn when the stats, the freshness shown or the table's size change (console-view.ts). */
+  readonly reads = ['stats', 'freshness', 'table'] as const;
   private readonly items = new Map<ItemId, Item>();
   private readonly healthBadge = h('div', { class: 'stat stat-health', role: 'status', 'data-testid': 'health-badge' });
 
@@ -81,8 +83,9 @@ export class StatusStrip implements Panel<StatusView> {
     const fresh = this.item('freshness');
     setText(fresh.value, f.dataAgeMs === null ? '—' : formatDuration(f.dataAgeMs, lang));
     setLevel(fresh.el, f.level);
-    fresh.el.dataset.stopped = String(f.stopped);
-    fresh.el.dataset.ageMs = f.dataAgeMs === null ? '' : String(Math.round(f.dataAgeMs));
+    setAttr(fresh.el, 'data-stopped', String(f.stopped));
+    // Whole seconds, as shown: the attribute changes when the text does.
+    setAttr(fresh.el, 'data-age-ms', f.dataAgeMs === null ? '' : String(Math.floor(f.dataAgeMs / 1000) * 1000));
 
     setText(this.item('msgs').value, formatRate(s?.messagesPerSec, lang));
     setText(this.item('stored').value, formatCount(s?.storedTotal, lang));
@@ -116,6 +119,7 @@ export class StatusStrip implements Panel<StatusView> {
 }
 
 function setLevel(el: HTMLElement, level: 'ok' | 'warn' | 'bad' | null): void {
-  if (level === null) delete el.dataset.level;
-  else if (el.dataset.level !== level) el.dataset.level = level;
+  if (level === null) {
+    if (el.hasAttribute('data-level')) el.removeAttribute('data-level');
+  } else if (el.dataset.level !== level) el.dataset.level = level;
 }

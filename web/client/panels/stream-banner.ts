@@ -11,6 +11,8 @@ import { h, setText } from '../ui/dom.ts';
 
 export class StreamBanner implements Panel<{ freshness: Freshness }> {
   readonly el: HTMLElement;
+  /** Redrawn when the freshness shown changes (console-view.ts). */
+  readonly reads = ['freshness'] as const;
   private readonly title = h('strong', { class: 'banner-title' });
   private readonly detail = h('span', { class: 'banner-detail' });
   private last: Freshness | null = null;

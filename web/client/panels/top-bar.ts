@@ -4,7 +4,7 @@
 import { formatClock } from '../i18n/format.ts';
 import { getLanguage, pick, setLanguage, t, type Language } from '../i18n/language.ts';
 import type { Panel } from '../app/panel.ts';
-import { h, setText } from '../ui/dom.ts';
+import { h, setAttr, setText } from '../ui/dom.ts';
 
 /** `stalled`: connected, but no update for longer than the stop threshold. */
 export type ConnectionState = 'connecting' | 'live' | 'stalled' | 'disconnected' | 'resyncing';
@@ -18,6 +18,8 @@ export interface TopBarView {
 
 export class TopBar implements Panel<TopBarView> {
   readonly el: HTMLElement;
+  /** Redrawn when the connection or the clock's second changes (console-view.ts). */
+  readonly reads = ['connection', 'clock'] as const;
   private readonly subtitle = h('span', { class: 'brand-subtitle' });
   private readonly city = h('span', { class: 'brand-city' });
   private readonly conn = h('span', { class: 'conn', 'data-testid': 'connection-state' });
@@ -70,7 +72,7 @@ export class TopBar implements Panel<TopBarView> {
 
   private setConnection(state: ConnectionState): void {
     this.state = state;
-    this.conn.dataset.state = state;
+    setAttr(this.conn, 'data-state', state);
     setText(this.connText, t(`conn.${state}`));
   }
 

@@ -15,7 +15,7 @@ import { unitKindLabel, unitStatusLabel, unitWarningLabel } from '../i18n/labels
 import { remainingTripS, type UnitStore } from '../stream/unit-store.ts';
 import type { Panel } from '../app/panel.ts';
 import { unitSymbol } from '../map/unit-icons.ts';
-import { h, replaceChildren, setText } from '../ui/dom.ts';
+import { h, patchChildren, replaceChildren, setHidden, setText } from '../ui/dom.ts';
 import { unitName } from './dispatch-section.ts';
 
 export interface UnitBoardContext {
@@ -147,7 +147,7 @@ export class UnitBoard implements Panel<unknown> {
         (counts.warned ? ` · ${t('board.warned', { n: counts.warned })}` : ''),
     );
     this.renderMatrix(counts.byKind);
-    this.message.hidden = !this.outcome;
+    setHidden(this.message, !this.outcome);
     this.message.classList.toggle('error', this.outcome?.error ?? false);
     setText(this.message, this.outcome?.text() ?? '');
     if (!this.listBox.hidden) this.renderList();
@@ -201,7 +201,8 @@ export class UnitBoard implements Panel<unknown> {
         }),
       );
     });
-    replaceChildren(this.matrix, h('thead', {}, head), h('tbody', {}, ...rows));
+    // Redrawn whenever a unit moved: the DOM changes only when a count did.
+    patchChildren(this.matrix, [h('thead', {}, head), h('tbody', {}, ...rows)]);
   }
 
   private renderList(): void {
@@ -209,11 +210,15 @@ export class UnitBoard implements Panel<unknown> {
     setText(this.listHead, this.kindFilter ? t('board.filtered', { kind: unitKindLabel(this.kindFilter) }) : t('board.allKinds'));
     const now = this.ctx.serverNow();
     if (units.length === 0) {
-      replaceChildren(this.list, h('li', { class: 'muted small' }, t('board.empty')));
+      patchChildren(this.list, [h('li', { class: 'muted small' }, t('board.empty'))]);
       return;
     }
     const scroll = this.list.scrollTop;
-    replaceChildren(this.list, ...units.map((u) => this.row(u, now)));
+    // Units move on every report: only rows whose status, ETA or warnings changed are replaced.
+    patchChildren(
+      this.list,
+      units.map((u) => this.row(u, now)),
+    );
     this.list.scrollTop = scroll;
   }
 

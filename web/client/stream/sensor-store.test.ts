@@ -67,6 +67,20 @@ describe('SensorStore', () => {
     expect(store.newestDataTime).toBe(5_000);
   });
 
+  it('moves its draw version on a state, a new sensor or a snapshot, not on new values alone', () => {
+    const store = new SensorStore();
+    store.applySnapshot(snapshot([sensor(0), sensor(1)]));
+    const d0 = store.drawVersion;
+    store.applyDelta(delta(6, [[1, SensorStateCode.normal, 7, 5_000]]));
+    expect(store.drawVersion).toBe(d0);
+    store.applyDelta(delta(7, [[1, SensorStateCode.alarm, 8, 6_000]]));
+    expect(store.drawVersion).toBe(d0 + 1);
+    store.applyDelta(delta(8, [], [sensor(2, { id: 'new' })]));
+    expect(store.drawVersion).toBe(d0 + 2);
+    store.applySnapshot(snapshot([sensor(0)], 9));
+    expect(store.drawVersion).toBe(d0 + 3);
+  });
+
   it('adds sensors new to the epoch', () => {
     const store = new SensorStore();
     store.applySnapshot(snapshot([sensor(0)]));

@@ -50,6 +50,12 @@ export class SensorStore {
   count = 0;
   /** Bumped on every change; consumers compare it to skip needless rebuilds. */
   version = 0;
+  /**
+   * Bumped when something the map draws changed: rows added, a position or a state. A delta
+   * that only brings new values and times leaves it, so the sensor layer need not be rebuilt
+   * or uploaded again (map/sensor-overlay.ts).
+   */
+  drawVersion = 0;
   /** Newest reading time seen in applied data (epoch ms), 0 if none. */
   newestDataTime = 0;
 
@@ -113,6 +119,7 @@ export class SensorStore {
     this.count = rows;
     for (const s of msg.sensors) this.writeSummary(s);
     this.version++;
+    this.drawVersion++;
   }
 
   /**
@@ -141,9 +148,11 @@ export class SensorStore {
     const { index, state, value, ts } = decodeDelta(msg);
     const n = index.length;
     let touched = 0;
+    let drawn = msg.added.length > 0;
     for (let k = 0; k < n; k++) {
       const i = index[k]!;
       if (i >= this.count) continue; // unknown row: ignore rather than corrupt the table
+      if (this.state[i] !== state[k]) drawn = true;
       this.state[i] = state[k]!;
       this.value[i] = value[k]!;
       const t = ts[k]!;
@@ -154,6 +163,7 @@ export class SensorStore {
     if (msg.dataTime > this.newestDataTime) this.newestDataTime = msg.dataTime;
     this.seq = msg.seq;
     this.version++;
+    if (drawn) this.drawVersion++;
     return touched + msg.added.length;
   }
 

@@ -1,0 +1,156 @@
+/**
+ * The console redraws only what changed (app/panel.ts, console/console-view.ts): in real
+ * Chromium, readings that change sensor values only leave the incident queue, the unit board
+ * and the status strip as they are — no element rebuilt, no attribute set to the value it
+ * already had — over more than the queue's 10-second age refresh, while what does change (a
+ * new incident, the data's age) is still drawn. DOM changes are counted with a MutationObserver.
+ */
+import mqtt from 'mqtt';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningCityTwin } from '../bin/runtime.ts';
+import { TEST_ADMIN_PASSWORD } from './support/auth.ts';
+import { launchChromium, openSignedInConsole } from './support/browser.ts';
+import { tempDir } from './support/fixtures.ts';
+import { startTestCity } from './support/test-city.ts';
+
+import type {} from '../web/client/test-hooks.ts'; // declares window.__citytwin
+
+const dir = tempDir('console-render-browser');
+const GAUGE = 'render-gauge-1';
+let app: RunningCityTwin;
+let browser: Browser;
+let page: Page;
+let errors: string[];
+let publisher: mqtt.MqttClient;
+
+/** One DOM change as the observer saw it, reduced to what the assertions need. */
+interface Change {
+  part: string;
+  type: string;
+  /** Class of the element changed (of the text's parent for a text change). */
+  where: string;
+  attr: string | null;
+  /** For attributes: the value before and after; for texts: the text removed and added. */
+  before: string | null;
+  after: string | null;
+}
+
+declare global {
+  interface Window {
+    __renderChanges?: Change[];
+    __clockTicks?: number;
+  }
+}
+
+async function reading(level: number): Promise<void> {
+  const body = { ts: Date.now(), values: { water_level_cm: level } };
+  await publisher.publishAsync(`citytwin/v1/sensors/${GAUGE}/data`, JSON.stringify(body), { qos: 1 });
+}
+
+async function report(id: string, lng: number, lat: number): Promise<void> {
+  const body = { id, ts: Date.now(), type: 'manual_report', category: 'waterlogging', lng, lat, severity: 3, text: '路面积水' };
+  await publisher.publishAsync('citytwin/v1/events/field-staff', JSON.stringify(body), { qos: 1 });
+}
+
+/** Starts recording every DOM change in the queue, the board and the strip, and the clock's ticks. */
+async function observe(): Promise<void> {
+  await page.evaluate(() => {
+    const changes: Change[] = [];
+    window.__renderChanges = changes;
+    window.__clockTicks = 0;
+    const classOf = (n: Node | null): string => (n instanceof Element ? n.className : (n?.parentElement?.className ?? ''));
+    for (const part of ['incident-list', 'unit-board', 'status-strip']) {
+      const root = document.querySelector(`[data-testid="${part}"]`)!;
+      new MutationObserver((records) => {
+        for (const r of records) {
+          const target = r.target instanceof Element ? r.target : null;
+          changes.push({
+            part,
+            type: r.type,
+            where: classOf(r.target),
+            attr: r.attributeName,
+            before: r.type === 'childList' ? [...r.removedNodes].map((n) => n.textContent).join('|') : r.oldValue,
+            after:
+              r.type === 'attributes'
+                ? (target?.getAttribute(r.attributeName!) ?? null)
+                : r.type === 'childList'
+                  ? [...r.addedNodes].map((n) => n.textContent).join('|')
+                  : r.target.nodeValue,
+          });
+        }
+      }).observe(root, {
+        subtree: true,
+        childList: true,
+        attributes: true,
+        characterData: true,
+        attributeOldValue: true,
+        characterDataOldValue: true,
+      });
+    }
+    const clock = document.querySelector('[data-testid="server-clock"]')!;
+    new MutationObserver(() => window.__clockTicks!++).observe(clock, { subtree: true, childList: true, characterData: true });
+  });
+}
+
+const changes = (): Promise<Change[]> => page.evaluate(() => window.__renderChanges ?? []);
+
+beforeAll(async () => {
+  app = await startTestCity(dir.path);
+  publisher = await mqtt.connectAsync(app.mqttUrl, { clientId: 'console-render-browser' });
+  await publisher.publishAsync(`citytwin/v1/sensors/${GAUGE}/meta`, JSON.stringify({ kind: 'water_level', lng: 114.31, lat: 30.57 }), {
+    qos: 1,
+    retain: true,
+  });
+  browser = await launchChromium();
+  ({ page, errors } = await openSignedInConsole(browser, app.url!, TEST_ADMIN_PASSWORD));
+});
+
+afterAll(async () => {
+  await publisher?.endAsync();
+  await browser?.close();
+  await app?.close();
+  dir.remove();
+});
+
+describe('the console redraws only what changed', () => {
+  it('leaves the queue, the board and the strip alone while only sensor values change', async () => {
+    await report('render-r-1', 114.3, 30.58);
+    await expect.poll(() => page.evaluate(() => window.__citytwin!.incidentCount()), { timeout: 10_000 }).toBe(1);
+    // The gauge's first reading changes its state (waiting to normal); later ones only its value.
+    await reading(10);
+    await expect.poll(() => page.evaluate((id) => window.__citytwin!.projectSensor(id), GAUGE), { timeout: 10_000 }).not.toBeNull();
+    // The incident is in the queue and its highlight is over (a change of its own).
+    await expect.poll(() => page.locator('[data-testid="incident-row"]').count(), { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => page.locator('.incident-row.flash').count(), { timeout: 20_000 }).toBe(0);
+    const applied = await page.evaluate(() => window.__citytwin!.streamCounters().deltasApplied);
+    await observe();
+    // Readings with other values, until the page applied them and its clock ticked past the queue's 10 s age refresh.
+    for (let i = 0; i < 40; i++) {
+      await reading(11 + (i % 5));
+      const [deltas, ticks] = await page.evaluate(() => [window.__citytwin!.streamCounters().deltasApplied, window.__clockTicks ?? 0]);
+      if (deltas >= applied + 3 && ticks >= 12) break;
+      await page.waitForFunction((t) => (window.__clockTicks ?? 0) > t, ticks, { timeout: 5_000 });
+    }
+    expect(await page.evaluate(() => window.__citytwin!.streamCounters().deltasApplied)).toBeGreaterThanOrEqual(applied + 3);
+    expect(await page.evaluate(() => window.__clockTicks)).toBeGreaterThanOrEqual(12);
+    const seen = await changes();
+    // The unit board shows nothing that changed.
+    expect(seen.filter((c) => c.part === 'unit-board')).toEqual([]);
+    // The queue: at most the incident's age moves on, written where it is; no row rebuilt.
+    expect(seen.filter((c) => c.part === 'incident-list' && !(c.type === 'characterData' && c.where === 'incident-age'))).toEqual([]);
+    // The strip: only values that changed (the data's age, the figures of new stats), never the same value again.
+    expect(seen.filter((c) => c.part === 'status-strip' && c.before === c.after)).toEqual([]);
+  });
+
+  it('still draws what does change: a new incident, the age of the data', async () => {
+    await page.evaluate(() => window.__renderChanges!.splice(0));
+    await report('render-r-2', 114.25, 30.62);
+    await expect.poll(() => page.locator('[data-testid="incident-row"]').count(), { timeout: 10_000 }).toBe(2);
+    expect((await changes()).some((c) => c.part === 'incident-list' && c.type === 'childList')).toBe(true);
+    // No more readings: the strip's age of the data counts up.
+    const age = await page.getByTestId('data-freshness').getAttribute('data-age-ms');
+    await expect.poll(() => page.getByTestId('data-freshness').getAttribute('data-age-ms'), { timeout: 10_000 }).not.toBe(age);
+    expect(errors).toEqual([]);
+  });
+});
