@@ -82,9 +82,7 @@ const rows: Row[] = [];
 process.stdout.write('Incident fusion evaluation (scenario replay through the live twin and correlator)\n\n');
 process.stdout.write('  scenario             seeds         true  incid.   prec.  recall  inc/ev  delay(1st) delay(2nd)\n');
 for (const name of scenarios) {
-  for (const [set, seeds] of seedsEnv
-    ? [['given', seedsEnv] as const]
-    : setsEnv.map((s) => [s, SEED_SETS[s as SeedSet]] as const)) {
+  for (const [set, seeds] of seedsEnv ? [['given', seedsEnv] as const] : setsEnv.map((s) => [s, SEED_SETS[s as SeedSet]] as const)) {
     const scores: ScenarioScore[] = [];
     for (const seed of seeds) {
       const { run, replay, score, timing } = timedRun(city, name, seed, DEFAULT_INCIDENT_RULES);
