@@ -56,7 +56,13 @@ export function timedRun(city: CityModel, name: ScenarioName, seed: number, rule
   const [generateMs, generateCpuMs] = lap();
   const replay = replayScenario(city, run, rules);
   const [replayMs, replayCpuMs] = lap();
-  const score = scoreScenario(replay.incidents, run.groundTruth, { rules, arrivedAt: evidenceArrivals(run.inputs) });
+  const score = scoreScenario(replay.incidents, run.groundTruth, {
+    rules,
+    arrivedAt: evidenceArrivals(
+      run.inputs,
+      replay.incidents.flatMap((i) => i.evidence),
+    ),
+  });
   const [scoreMs, scoreCpuMs] = lap();
   return {
     run,

@@ -22,7 +22,7 @@ describe('detection delay after the second independent evidence', () => {
   });
 
   it('by arrival counts from the first evidence of a second family the twin had: here the alarm it opened on', () => {
-    const arrivedAt = evidenceArrivals(run.inputs);
+    const arrivedAt = evidenceArrivals(run.inputs, incidents[0]!.evidence);
     const call = incidents[0]!.evidence.find((e) => e.id === 'event:hotline.12345-cases:12345-20260701-002718')!;
     expect(min(call.ts - run.startMs)).toBe(31.7);
     expect(min(arrivedAt(call) - run.startMs)).toBe(33.7);

@@ -74,21 +74,20 @@ function secondFamilyAt(incident: Incident, at: (e: Evidence) => number = (e) =>
 }
 
 /**
- * When each item of evidence reached the twin, from a scenario's inputs: a report's first
- * delivery (by source and id), a sensor alarm's reading (by sensor and reading time); any
- * other evidence (a district's share) at its own time.
+ * When each item of the given evidence reached the twin, from a scenario's inputs: a report's
+ * first delivery (by source and id), a sensor alarm's reading (by sensor and reading time); any
+ * other evidence (a district's share), or evidence not among `of`, at its own time.
  */
-export function evidenceArrivals(inputs: readonly ScenarioInput[]): (e: Evidence) => number {
+export function evidenceArrivals(inputs: readonly ScenarioInput[], of: readonly Evidence[]): (e: Evidence) => number {
+  const wanted = new Set(of.map((e) => (e.kind === 'event' ? e.id : e.sensorId ? `${e.sensorId}@${e.ts}` : '')));
+  const sensors = new Set(of.flatMap((e) => (e.kind === 'sensor_alarm' && e.sensorId ? [e.sensorId] : [])));
   const arrived = new Map<string, number>();
+  const note = (key: string, at: number) => {
+    if (wanted.has(key) && !arrived.has(key)) arrived.set(key, at);
+  };
   for (const input of inputs) {
-    if (input.type === 'event') {
-      const key = `event:${input.event.source}:${input.event.id}`;
-      if (!arrived.has(key)) arrived.set(key, input.at);
-    } else
-      for (const r of input.readings) {
-        const key = `${input.sensorId}@${r.ts}`;
-        if (!arrived.has(key)) arrived.set(key, input.at);
-      }
+    if (input.type === 'event') note(`event:${input.event.source}:${input.event.id}`, input.at);
+    else if (sensors.has(input.sensorId)) for (const r of input.readings) note(`${input.sensorId}@${r.ts}`, input.at);
   }
   return (e) => (e.kind === 'event' ? arrived.get(e.id) : e.sensorId ? arrived.get(`${e.sensorId}@${e.ts}`) : undefined) ?? e.ts;
 }
