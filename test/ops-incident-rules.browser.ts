@@ -3,7 +3,8 @@
  * real Chromium on the running product (`citytwin all`, embedded broker and ClickHouse): an
  * admin adds an evidence signal (its id, its sensor kinds as check boxes), sees the server's
  * refusal next to the field it names and nothing saved, completes it and saves it as a version,
- * then removes another signal and saves again — each version read back through the API.
+ * then removes another signal and saves again, then sets the corroboration an opening signal
+ * needs (refused for a signal the rule lacks) and clears it — each version read back through the API.
  * Screenshots at 1920×1080 and 390×844 go to /tmp/ops-console/ops-incident-signals-*.png.
  */
 import type { Browser, Page } from 'playwright-core';
@@ -122,5 +123,30 @@ describe('incident rules: signals through the form', () => {
     // The refusal the first test asked for (the signal without sensor kinds) is the only error.
     expect(errors.filter((e) => !e.includes('status of 400 (Bad Request)'))).toEqual([]);
     expect(errors.filter((e) => e.includes('status of 400 (Bad Request)'))).toHaveLength(1);
+  });
+
+  it('sets the corroboration an opening signal needs, refused for a signal the rule lacks, and clears it', async () => {
+    const field = 'signals.0.corroboration';
+    await input(page, `${field}.signals`).fill('river_flood');
+    await apply(page, '水位告警需佐证');
+    const error = page.locator(`[data-testid="incident-field-error"][data-path="rules.waterlogging.${field}.signals"]`);
+    await expect.poll(() => error.count()).toBe(1);
+    expect(await error.innerText()).toContain('"river_flood" is not a signal of this rule');
+
+    await input(page, `${field}.signals`).fill('heavy_rain, hotline');
+    await input(page, `${field}.minFamilies`).fill('1');
+    await apply(page, '水位告警需佐证');
+    await expect.poll(() => page.getByTestId('rules-apply-message').innerText()).toBe('已保存为第 3 版并立即生效。');
+    let saved = (await call(base, admin, 'GET', '/api/rules/incidents')).body.ruleSet.rules.waterlogging;
+    expect(saved.signals[0]).toMatchObject({ id: 'water_level', corroboration: { signals: ['heavy_rain', 'hotline'], minFamilies: 1 } });
+
+    // Every field of it emptied: the signal has no corroboration left (not an empty object).
+    for (const key of ['signals', 'minFamilies', 'withinS']) await input(page, `${field}.${key}`).fill('');
+    await apply(page, '水位告警不再需佐证');
+    await expect.poll(() => page.getByTestId('rules-apply-message').innerText()).toBe('已保存为第 4 版并立即生效。');
+    saved = (await call(base, admin, 'GET', '/api/rules/incidents')).body.ruleSet.rules.waterlogging;
+    expect(saved.signals[0].id).toBe('water_level');
+    expect(saved.signals[0]).not.toHaveProperty('corroboration');
+    expect(errors.filter((e) => e.includes('status of 400 (Bad Request)'))).toHaveLength(2);
   });
 });

@@ -8,7 +8,7 @@
 import type { CityModel, IncidentRule, IncidentType } from '../../twin-model/index.ts';
 import { generateScenario } from '../scenarios/index.ts';
 import type { ScenarioName, ScenarioRun } from '../scenarios/scenario-types.ts';
-import { scoreScenario, type ScenarioScore } from './incident-scoring.ts';
+import { evidenceArrivals, scoreScenario, type ScenarioScore } from './incident-scoring.ts';
 import { replayScenario, type ReplayResult } from './replay-scenario.ts';
 
 /** The evaluation should replay at least this many times faster than real time. */
@@ -56,7 +56,13 @@ export function timedRun(city: CityModel, name: ScenarioName, seed: number, rule
   const [generateMs, generateCpuMs] = lap();
   const replay = replayScenario(city, run, rules);
   const [replayMs, replayCpuMs] = lap();
-  const score = scoreScenario(replay.incidents, run.groundTruth, { rules });
+  const score = scoreScenario(replay.incidents, run.groundTruth, {
+    rules,
+    arrivedAt: evidenceArrivals(
+      run.inputs,
+      replay.incidents.flatMap((i) => i.evidence),
+    ),
+  });
   const [scoreMs, scoreCpuMs] = lap();
   return {
     run,

@@ -2,9 +2,9 @@
  * Scores incidents against a scenario's ground truth: precision, recall, duplicates and
  * detection delays. Pure.
  */
-import type { Incident, IncidentRule, IncidentType } from '../../twin-model/index.ts';
+import type { Evidence, Incident, IncidentRule, IncidentType } from '../../twin-model/index.ts';
 import { haversineM } from '../../twin-model/city/index.ts';
-import type { TrueEvent } from '../scenarios/scenario-types.ts';
+import type { ScenarioInput, TrueEvent } from '../scenarios/scenario-types.ts';
 
 export interface MatchOptions {
   rules: ReadonlyMap<IncidentType, IncidentRule>;
@@ -12,6 +12,11 @@ export interface MatchOptions {
   earlyMs?: number;
   /** … or this long after the true end. */
   lateMs?: number;
+  /**
+   * When each item of evidence reached the twin (see `evidenceArrivals`); without it, at its
+   * own time. A hotline case is stamped when the call was taken and delivered minutes later.
+   */
+  arrivedAt?: (e: Evidence) => number;
 }
 
 export interface ScenarioScore {
@@ -28,6 +33,8 @@ export interface ScenarioScore {
   /** Per detected event: opened − first evidence, and opened − first evidence of a second independent family (ms). */
   delaysAfterFirst: number[];
   delaysAfterSecond: number[];
+  /** Per detected event: opened − arrival of the first evidence of a second independent family (ms). */
+  delaysAfterSecondArrival: number[];
   unmatched: Incident[];
   missed: TrueEvent[];
   /** Incidents about tail events (real, begun too late in the run to score): in no figure above. */
@@ -57,12 +64,32 @@ export function matchEvent(incident: Incident, truth: readonly TrueEvent[], o: M
   return best?.event ?? null;
 }
 
-function secondFamilyAt(incident: Incident): number | null {
-  const sorted = [...incident.evidence].sort((a, b) => a.ts - b.ts);
+/** The time (by `at`) of the first evidence of a family other than the first evidence's. */
+function secondFamilyAt(incident: Incident, at: (e: Evidence) => number = (e) => e.ts): number | null {
+  const sorted = [...incident.evidence].sort((a, b) => at(a) - at(b));
   const first = sorted[0];
   if (!first) return null;
   const second = sorted.find((e) => e.family !== first.family);
-  return second ? second.ts : null;
+  return second ? at(second) : null;
+}
+
+/**
+ * When each item of the given evidence reached the twin, from a scenario's inputs: a report's
+ * first delivery (by source and id), a sensor alarm's reading (by sensor and reading time); any
+ * other evidence (a district's share), or evidence not among `of`, at its own time.
+ */
+export function evidenceArrivals(inputs: readonly ScenarioInput[], of: readonly Evidence[]): (e: Evidence) => number {
+  const wanted = new Set(of.map((e) => (e.kind === 'event' ? e.id : e.sensorId ? `${e.sensorId}@${e.ts}` : '')));
+  const sensors = new Set(of.flatMap((e) => (e.kind === 'sensor_alarm' && e.sensorId ? [e.sensorId] : [])));
+  const arrived = new Map<string, number>();
+  const note = (key: string, at: number) => {
+    if (wanted.has(key) && !arrived.has(key)) arrived.set(key, at);
+  };
+  for (const input of inputs) {
+    if (input.type === 'event') note(`event:${input.event.source}:${input.event.id}`, input.at);
+    else if (sensors.has(input.sensorId)) for (const r of input.readings) note(`${input.sensorId}@${r.ts}`, input.at);
+  }
+  return (e) => (e.kind === 'event' ? arrived.get(e.id) : e.sensorId ? arrived.get(`${e.sensorId}@${e.ts}`) : undefined) ?? e.ts;
 }
 
 export function scoreScenario(incidents: readonly Incident[], truth: readonly TrueEvent[], o: MatchOptions): ScenarioScore {
@@ -79,12 +106,15 @@ export function scoreScenario(incidents: readonly Incident[], truth: readonly Tr
   const scoredTruth = truth.filter((t) => !t.tail);
   const delaysAfterFirst: number[] = [];
   const delaysAfterSecond: number[] = [];
+  const delaysAfterSecondArrival: number[] = [];
   for (const list of byEvent.values()) {
     const first = [...list].sort((a, b) => a.openedAt - b.openedAt)[0]!;
     const firstEvidence = Math.min(...first.evidence.map((e) => e.ts));
     delaysAfterFirst.push(Math.max(0, first.openedAt - firstEvidence));
     const second = secondFamilyAt(first);
     if (second !== null) delaysAfterSecond.push(Math.max(0, first.openedAt - second));
+    const secondArrived = secondFamilyAt(first, o.arrivedAt);
+    if (secondArrived !== null) delaysAfterSecondArrival.push(Math.max(0, first.openedAt - secondArrived));
   }
   const matchedIncidents = scoredIncidents - unmatched.length;
   return {
@@ -97,6 +127,7 @@ export function scoreScenario(incidents: readonly Incident[], truth: readonly Tr
     incidentsPerEvent: byEvent.size ? matchedIncidents / byEvent.size : 0,
     delaysAfterFirst,
     delaysAfterSecond,
+    delaysAfterSecondArrival,
     unmatched,
     missed: scoredTruth.filter((t) => !byEvent.has(t.id)),
     tailIncidents,

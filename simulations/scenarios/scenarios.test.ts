@@ -197,6 +197,14 @@ describe('service_surge', () => {
     }
     expect(belowThreshold).toBeGreaterThan(0);
   });
+
+  it('counts a hall as overwhelmed only once its waiting time has stayed over the warning for the warning’s on-delay', () => {
+    // Seed 25: the second hall's noise-free wait is over 60 min from +70 to +74 only (under the
+    // 5-min on-delay); its two-minute readings read 61, 61, then 55, and the twin never warns.
+    const r = generateScenario('service_surge', { city, seed: 25 });
+    expect(r.groundTruth.map((t) => t.assetId)).toEqual(['hall-420107-04']);
+    expect(r.distractors.some((d) => d.kind === 'below_threshold' && d.detail.includes('hall-420105-04'))).toBe(true);
+  });
 });
 
 describe('every scenario on a city package (river-town)', () => {

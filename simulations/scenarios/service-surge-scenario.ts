@@ -20,8 +20,11 @@ import {
 } from './scenario-kit.ts';
 import type { ScenarioOptions, ScenarioRun } from './scenario-types.ts';
 
+const WAIT_RULE = DEFAULT_ALARM_RULES.service_hall.metrics.find((m) => m.metric === 'wait_min')!;
 /** The twin's waiting-time warning for a service hall: the level at which a hall counts as overwhelmed. */
-const WAIT_WARNING = DEFAULT_ALARM_RULES.service_hall.metrics.find((m) => m.metric === 'wait_min')!.warning;
+const WAIT_WARNING = WAIT_RULE.warning;
+/** How long the wait must stay over the warning before the twin enters it (its on-delay). */
+const WAIT_ON_DELAY_MS = WAIT_RULE.onDelayMs ?? 0;
 
 /** Knobs of the service-surge scenario. */
 export interface ServiceSurgeKnobs {
@@ -128,7 +131,8 @@ export function generateServiceSurge(options: ScenarioOptions, knobs: Partial<Se
     const calm = noiseFree(rnd);
     const trueQueue = (t: number): number => (sampleSignals(busiest, t, b.weather, calm).queue_length ?? 0) + crowd(t) * (shares[0] ?? 0);
     // The truth from the noise-free waiting time at the hall's most delayed counter group,
-    // entering and leaving as the twin's wait warning does (with its hysteresis).
+    // entering and leaving as the twin's wait warning does: the wait must stay over the warning
+    // for its on-delay (the event then starts where it crossed), and leaves below the exit value.
     const trueWait = (t: number): number =>
       Math.max(
         ...surge.sensors.map(
@@ -137,6 +141,7 @@ export function generateServiceSurge(options: ScenarioOptions, knobs: Partial<Se
       );
     const exitWait = k.overwhelmedWaitMin - (WAIT_WARNING.enter - WAIT_WARNING.exit);
     let crowded: number | undefined;
+    let over: number | undefined;
     let start: number | undefined;
     let end: number | undefined;
     let peakWait = 0;
@@ -145,8 +150,11 @@ export function generateServiceSurge(options: ScenarioOptions, knobs: Partial<Se
       if (crowded === undefined && trueQueue(t) >= k.complainQueue) crowded = t;
       const w = trueWait(t);
       peakWait = Math.max(peakWait, w);
-      if (start === undefined && w >= k.overwhelmedWaitMin) start = t;
-      else if (start !== undefined && w < exitWait) {
+      if (start === undefined) {
+        if (w < k.overwhelmedWaitMin) over = undefined;
+        else if (over === undefined) over = t;
+        if (over !== undefined && t - over >= WAIT_ON_DELAY_MS) start = over;
+      } else if (start !== undefined && w < exitWait) {
         end = t;
         break;
       }
@@ -159,10 +167,11 @@ export function generateServiceSurge(options: ScenarioOptions, knobs: Partial<Se
       b.hotline(surge.hall, crowded + rnd.range(15, 40) * MINUTE_MS, c.category, c.text, 150, 2);
     }
     if (start === undefined) {
-      // A smaller crowd the hall absorbed: long queues, but waits stayed under the warning.
+      // A smaller crowd the hall absorbed: long queues, but waits stayed under the warning
+      // (or over it for less than its on-delay).
       b.distract(
         'below_threshold',
-        `a crowd at ${surge.hall.id} from ${fmtTime(crowded, b.startMs)}: waits peaked at ${peakWait.toFixed(0)} min, under the ${k.overwhelmedWaitMin}-min warning (no event)`,
+        `a crowd at ${surge.hall.id} from ${fmtTime(crowded, b.startMs)}: waits peaked at ${peakWait.toFixed(0)} min, not over the ${k.overwhelmedWaitMin}-min warning for ${WAIT_ON_DELAY_MS / MINUTE_MS} min (no event)`,
       );
       return;
     }

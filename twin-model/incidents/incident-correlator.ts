@@ -11,7 +11,16 @@
 import type { IncidentType } from '../vocabulary.ts';
 import type { LinkReason } from './incident-explanations.ts';
 import { equirectangularM as distanceM, M_PER_DEG } from '../city/city-queries.ts';
-import { confidenceOf, distinctFamilies, isWarningEvidence, linkReason, matchSignal, reachDeg, signalOf } from './incident-linking.ts';
+import {
+  confidenceOf,
+  corroborated,
+  distinctFamilies,
+  isWarningEvidence,
+  linkReason,
+  matchSignal,
+  reachDeg,
+  signalOf,
+} from './incident-linking.ts';
 import { DEFAULT_INCIDENT_RULES, type IncidentRule, type IncidentSignal } from './incident-rules.ts';
 import { ACTIVE, change, refresh, snapshot } from './incident-refresh.ts';
 import { handleWarnings, withWarnings } from './incident-warning-links.ts';
@@ -239,7 +248,7 @@ function handleEvidence(state: IncidentState, e: Evidence, ctx: IncidentContext)
       if (why) cluster.push({ ...p, why });
     }
     dropLateCorroboration(rule, cluster);
-    if (confidenceOf(cluster, rule.repeatGain) < rule.open.minConfidence) continue;
+    if (confidenceOf(cluster, rule.repeatGain) < rule.open.minConfidence || !corroborated(rule, cluster)) continue;
     const incident: Incident = {
       id: `inc-${String(state.nextId++).padStart(6, '0')}`,
       type: rule.type,

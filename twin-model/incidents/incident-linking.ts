@@ -143,3 +143,25 @@ export function placeOf(
     district: (withAsset ?? pts[0])?.district ?? null,
   };
 }
+
+/**
+ * Whether a cluster may open as far as corroboration goes: some opener in it (a report, or an
+ * active alarm of a signal that can open) either needs no corroboration or has it — evidence of
+ * at least `minFamilies` families other than its own among the signals its rule names, begun
+ * within `withinS` of it (docs/incidents.md, `signals[].corroboration`).
+ */
+export function corroborated(rule: IncidentRule, cluster: readonly LinkedEvidence[]): boolean {
+  for (const opener of cluster) {
+    const s = signalOf(rule, opener.signal);
+    if (!s?.canOpen || (opener.kind !== 'event' && !opener.active)) continue;
+    const need = s.corroboration;
+    if (!need) return true;
+    const families = new Set<EvidenceFamily>();
+    for (const c of cluster) {
+      if (c.family === opener.family || !need.signals.includes(c.signal)) continue;
+      if (Math.abs(c.ts - opener.ts) <= need.withinS * 1000) families.add(c.family);
+    }
+    if (families.size >= need.minFamilies) return true;
+  }
+  return false;
+}

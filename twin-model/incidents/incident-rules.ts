@@ -59,6 +59,21 @@ const signalSchema = z
      * or after it falls, not a gauge that read high half an hour before the rain came).
      */
     maxLagS: z.number().int().min(0).max(86_400).optional(),
+    /**
+     * For signals that can open: they open an incident only when the gathered evidence also holds
+     * corroboration of at least `minFamilies` independent families among the named `signals`
+     * (other than the opener's own family), each begun at most `withinS` before or after the
+     * opener. A lower district share of hot stations opens a heat incident only when the grid
+     * and the emergency departments of the same district already show the heat.
+     */
+    corroboration: z
+      .object({
+        signals: z.array(z.string().regex(/^[a-z][a-z0-9_]{0,40}$/)).min(1),
+        minFamilies: z.number().int().min(1).max(EVIDENCE_FAMILIES.length).default(2),
+        withinS: z.number().int().positive().max(86_400).default(3600),
+      })
+      .strict()
+      .optional(),
   })
   .superRefine((s, ctx) => {
     if (s.evidence !== 'event' && !s.sensorKinds)
@@ -72,6 +87,12 @@ const signalSchema = z
         code: 'custom',
         path: ['placeRadiusM'],
         message: `signal ${s.id}: placeRadiusM applies to sensor_alarm signals only, not ${s.evidence}`,
+      });
+    if (s.corroboration && !s.canOpen)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['corroboration'],
+        message: `signal ${s.id}: corroboration applies to signals that can open (canOpen: true) only`,
       });
   });
 
@@ -114,6 +135,17 @@ export const incidentRuleSchema = z
       ids.add(s.id);
     });
     if (!r.signals.some((s) => s.canOpen)) ctx.addIssue({ code: 'custom', path: ['signals'], message: 'no signal can open an incident' });
+    r.signals.forEach((s, i) => {
+      s.corroboration?.signals.forEach((id, j) => {
+        const other = r.signals.find((x) => x.id === id);
+        const message = !other
+          ? `signal ${s.id}: corroborating signal "${id}" is not a signal of this rule (one of ${r.signals.map((x) => x.id).join(', ')})`
+          : other.family === s.family
+            ? `signal ${s.id}: corroborating signal "${id}" is of its own family ${s.family}; name signals of other families`
+            : null;
+        if (message) ctx.addIssue({ code: 'custom', path: ['signals', i, 'corroboration', 'signals', j], message });
+      });
+    });
   });
 
 export type IncidentRule = z.infer<typeof incidentRuleSchema>;

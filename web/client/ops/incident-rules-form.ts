@@ -2,7 +2,7 @@
  * Incident rules as a form (docs/rules.md "The admin page"), on the rules tab: one incident type
  * at a time, every field of its rule (docs/incidents.md) — names, time window, radius, the
  * confidence to open, severity, resolution, and each evidence signal (its kind, sensor kinds or
- * report types and categories, level, share, family, weight, radii, lag) — named in the page's
+ * report types and categories, level, share, family, weight, radii, lag, the corroboration it needs to open) — named in the page's
  * language with its unit and its JSON key. Edits go straight into the tab's draft (its changes
  * before saving, its reason and apply); the server's problems are shown at the field their
  * path names (`rules.<type>.<field>`).
@@ -89,6 +89,9 @@ const SIGNAL_SPECS: readonly Spec[] = [
   { key: 'joinRadiusM', control: 'number', unit: 'm', optional: true },
   { key: 'placeRadiusM', control: 'number', unit: 'm', optional: true },
   { key: 'maxLagS', control: 'number', unit: 's', optional: true },
+  { key: 'corroboration.signals', control: 'list', optional: true },
+  { key: 'corroboration.minFamilies', control: 'number', optional: true },
+  { key: 'corroboration.withinS', control: 'number', unit: 's', optional: true },
 ];
 
 export interface IncidentFormHost {
@@ -114,17 +117,25 @@ function getAt(o: Json, key: string): unknown {
   return key.split('.').reduce<unknown>((at, k) => (isObject(at) ? at[k] : undefined), o);
 }
 
-/** Sets (or, `undefined`, removes) the value at a dotted key of `o`, making objects on the way. */
+/**
+ * Sets (or, `undefined`, removes) the value at a dotted key of `o`, making objects on the way;
+ * an object left empty by a removal goes too (a signal's `corroboration` without any field).
+ */
 function setAt(o: Json, key: string, value: unknown): void {
   const keys = key.split('.');
-  let at = o;
+  const path: Json[] = [o];
   for (const k of keys.slice(0, -1)) {
+    const at = path.at(-1)!;
     if (!isObject(at[k])) at[k] = {};
-    at = at[k] as Json;
+    path.push(at[k] as Json);
   }
   const last = keys.at(-1)!;
-  if (value === undefined) delete at[last];
-  else at[last] = value;
+  if (value !== undefined) {
+    path.at(-1)![last] = value;
+    return;
+  }
+  delete path.at(-1)![last];
+  for (let i = path.length - 1; i > 0 && Object.keys(path[i]!).length === 0; i--) delete path[i - 1]![keys[i - 1]!];
 }
 
 export class IncidentRulesForm {
