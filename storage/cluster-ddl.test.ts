@@ -100,6 +100,12 @@ describe('cluster DDL (CITYTWIN_CLICKHOUSE_CLUSTER)', () => {
     );
   });
 
+  it('leaves a one-off fill out (each shard fills its own local table; docs/storage.md)', () => {
+    const fill = all.find((s) => s.startsWith('INSERT INTO readings_60s'))!;
+    expect(fill).toMatch(/FROM readings_10s/);
+    expect(translate(fill)).toEqual([]);
+  });
+
   it('refuses what it cannot translate, quoting it', () => {
     expect(() => translate('DROP TABLE readings')).toThrow(/cannot translate .*DROP TABLE readings/);
     expect(() => translate('CREATE TABLE IF NOT EXISTS t (a UInt8) ENGINE = Memory')).toThrow(/engine Memory/);

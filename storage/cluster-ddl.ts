@@ -42,6 +42,7 @@ const SHARDING_KEYS: Readonly<Record<string, string>> = {
   readings_text: 'cityHash64(sensor_id)',
   readings_1m: 'cityHash64(sensor_id)',
   readings_10s: 'cityHash64(sensor_id)',
+  readings_60s: 'cityHash64(sensor_id)',
   sensors: 'cityHash64(sensor_id)',
   events: 'cityHash64(source, id)',
   unit_positions: 'cityHash64(unit_id)',
@@ -53,6 +54,7 @@ const SHARDING_KEYS: Readonly<Record<string, string>> = {
 const CREATE_TABLE = /^CREATE TABLE IF NOT EXISTS (\w+) \(([\s\S]*)\)\s*ENGINE = (\w+)(?:\(([^)]*)\))?([\s\S]*)$/;
 const CREATE_VIEW = /^CREATE MATERIALIZED VIEW IF NOT EXISTS (\w+)\s+TO\s+(\w+)\s+AS\s+([\s\S]*)$/;
 const ALTER_TABLE = /^ALTER TABLE (\w+)\s+([\s\S]*)$/;
+const INSERT_SELECT = /^INSERT INTO (\w+)\b[\s\S]*\bSELECT\b/;
 const CREATE_DICTIONARY = /^CREATE DICTIONARY IF NOT EXISTS (\w+)\s*(\([\s\S]*)$/;
 const MERGE_TREES = new Set([
   'MergeTree',
@@ -139,8 +141,14 @@ export function clusterStatements(statement: string, options: ClusterDdlOptions)
     const [, name, rest] = dictionary as unknown as [string, string, string];
     return [`CREATE DICTIONARY IF NOT EXISTS ${name} ON CLUSTER ${cluster} ${rest}`];
   }
+  if (INSERT_SELECT.test(s)) {
+    // A one-off fill of a new table from an older one. INSERT has no ON CLUSTER form and each
+    // shard must fill its own local table from its own rows: an operator runs it on every shard
+    // (docs/storage.md), the migration leaves it out.
+    return [];
+  }
   throw new Error(
-    `cluster mode cannot translate this migration statement (expected CREATE TABLE IF NOT EXISTS, CREATE MATERIALIZED VIEW IF NOT EXISTS … TO, CREATE DICTIONARY IF NOT EXISTS, or ALTER TABLE): ${s.slice(0, 200)}`,
+    `cluster mode cannot translate this migration statement (expected CREATE TABLE IF NOT EXISTS, CREATE MATERIALIZED VIEW IF NOT EXISTS … TO, CREATE DICTIONARY IF NOT EXISTS, ALTER TABLE, or INSERT INTO … SELECT): ${s.slice(0, 200)}`,
   );
 }
 

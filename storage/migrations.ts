@@ -43,7 +43,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { queryRows } from './clickhouse-client.ts';
 import { clusterMigrationsTable, clusterStatements, createdTables, DEDUP } from './cluster-ddl.ts';
-import { KPI_ROLLUPS_DDL, REPLAY_ROLLUP_DDL } from './rollups-ddl.ts';
+import { KPI_ROLLUPS_DDL, REPLAY_MINUTE_ROLLUP_DDL, REPLAY_ROLLUP_DDL } from './rollups-ddl.ts';
 import { NOTIFICATIONS_DDL } from './notification-store.ts';
 import { CITY_REGISTER_DDL } from './city-register-store.ts';
 import { OPEN_DATA_KEYS_DDL } from './open-data-store.ts';
@@ -477,6 +477,11 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 23,
     name: "field crews' unit bindings (docs/dispatch.md, the field page)",
     statements: [FIELD_UNITS_DDL],
+  },
+  {
+    version: 24,
+    name: "the replay's per-minute time-first rollup readings_60s, fed from readings_10s and filled from it (docs/replay.md)",
+    statements: [...REPLAY_MINUTE_ROLLUP_DDL],
   },
 ];
 

@@ -1,6 +1,6 @@
 /**
  * The flight recorder's reads (docs/replay.md): stored values for keyframes and frames from the
- * time-first rollup `readings_10s` (raw `readings` off the 10 s grid), unit positions and
+ * time-first rollups `readings_10s` and `readings_60s` (raw `readings` off the 10 s grid), unit positions and
  * statuses at a moment and through a range (`unit_positions`, `dispatch_log`), readings per
  * minute for the coverage strip (`readings_1m`), and the export of a range's readings as CSV or
  * Parquet made by ClickHouse. Every value is of a sensor (`entity = 'sensor'`), counters' `:sum`
@@ -85,6 +85,33 @@ export interface ReadingsExport {
 
 const sqlMs = (name: string) => `fromUnixTimestamp64Milli({${name}:Int64})`;
 const SENSOR_VALUES = `entity = 'sensor' AND metric NOT LIKE '%:sum'`;
+const MINUTE_MS = 60_000;
+
+/**
+ * How [`from`, `to`) splits between the two time-first rollups: whole minutes [`wholeFrom`,
+ * `wholeTo`) from `readings_60s`, the rest ([`from`, `wholeFrom`) and [`wholeTo`, `to`)) from
+ * `readings_10s`. A range without a whole minute is read from `readings_10s` alone.
+ */
+export function minuteSplit(from: number, to: number): { from: number; wholeFrom: number; wholeTo: number; to: number } {
+  const wholeFrom = Math.ceil(from / MINUTE_MS) * MINUTE_MS;
+  const wholeTo = Math.floor(to / MINUTE_MS) * MINUTE_MS;
+  return wholeFrom < wholeTo ? { from, wholeFrom, wholeTo, to } : { from, wholeFrom: from, wholeTo: from, to };
+}
+
+/**
+ * The rollup rows (aggregate states; `b` the bucket or minute) of the sensor values over the
+ * range {@link minuteSplit} gives as parameters, `filter` added to both reads. Merging them per
+ * sensor and metric gives what merging the 10 s buckets of the whole range gives.
+ */
+function rollupRange(filter: string): string {
+  const columns = 'sensor_id, metric, last_ts, last_v, min_v, max_v';
+  return `(SELECT bucket AS b, ${columns} FROM readings_10s
+       WHERE ((bucket >= ${sqlMs('from')} AND bucket < ${sqlMs('wholeFrom')}) OR (bucket >= ${sqlMs('wholeTo')} AND bucket < ${sqlMs('to')}))
+         AND ${SENSOR_VALUES} ${filter}
+       UNION ALL
+       SELECT minute AS b, ${columns} FROM readings_60s
+       WHERE minute >= ${sqlMs('wholeFrom')} AND minute < ${sqlMs('wholeTo')} AND ${SENSOR_VALUES} ${filter})`;
+}
 
 export class ReplayStore {
   constructor(private readonly client: ClickHouseClient) {}
@@ -96,17 +123,18 @@ export class ReplayStore {
   }
 
   /**
-   * Per sensor and metric from `readings_10s` over [`seedFrom`, `grid`): the last value, the
-   * range, and the seed (last value before `detailFrom`). A range read of the window's buckets.
+   * Per sensor and metric over [`seedFrom`, `grid`): the last value, the range, and the seed
+   * (last value before `detailFrom`, a whole minute). Whole minutes from `readings_60s`, the
+   * 10 s buckets of the partial minutes at both ends from `readings_10s`: range reads of a
+   * sixth of the rows of the window's 10 s buckets.
    */
   async windowValues(seedFrom: number, detailFrom: number, grid: number): Promise<WindowValueRow[]> {
     const rows = await this.compactRows(
       `SELECT sensor_id, metric, toUnixTimestamp64Milli(max(last_ts)) AS ms, argMaxMerge(last_v) AS v, min(min_v) AS lo, max(max_v) AS hi,
-              toUnixTimestamp64Milli(maxIf(last_ts, bucket < ${sqlMs('detail')})) AS seed_ms, argMaxMergeIf(last_v, bucket < ${sqlMs('detail')}) AS seed_v
-       FROM readings_10s
-       WHERE bucket >= ${sqlMs('seed')} AND bucket < ${sqlMs('grid')} AND ${SENSOR_VALUES}
+              toUnixTimestamp64Milli(maxIf(last_ts, b < ${sqlMs('detail')})) AS seed_ms, argMaxMergeIf(last_v, b < ${sqlMs('detail')}) AS seed_v
+       FROM ${rollupRange('')}
        GROUP BY sensor_id, metric`,
-      { seed: seedFrom, detail: detailFrom, grid },
+      { ...minuteSplit(seedFrom, grid), detail: detailFrom },
     );
     return rows.map((r) => ({
       sensorId: String(r[0]),
@@ -140,14 +168,16 @@ export class ReplayStore {
     }));
   }
 
-  /** The last value of each minute over [`from`, `to`) from `readings_10s`, for the sensors `ids` only. */
+  /**
+   * The last value of each minute over [`from`, `to`) for the sensors `ids` only: whole minutes
+   * from `readings_60s`, the partial minutes at the ends from `readings_10s`.
+   */
   async minuteValues(from: number, to: number, ids: readonly string[]): Promise<SensorValueRow[]> {
     const rows = await this.compactRows(
-      `SELECT sensor_id, metric, toUnixTimestamp64Milli(max(last_ts)) AS ms, argMaxMerge(last_v) AS v, toStartOfMinute(bucket) AS b
-       FROM readings_10s
-       WHERE bucket >= ${sqlMs('from')} AND bucket < ${sqlMs('to')} AND ${SENSOR_VALUES} AND sensor_id IN {ids:Array(String)}
-       GROUP BY sensor_id, metric, b`,
-      { from, to, ids: [...ids] },
+      `SELECT sensor_id, metric, toUnixTimestamp64Milli(max(last_ts)) AS ms, argMaxMerge(last_v) AS v, toStartOfMinute(b) AS m
+       FROM ${rollupRange('AND sensor_id IN {ids:Array(String)}')}
+       GROUP BY sensor_id, metric, m`,
+      { ...minuteSplit(from, to), ids: [...ids] },
     );
     return rows.map((r) => ({ sensorId: String(r[0]), metric: String(r[1]), ts: Number(r[2]), value: Number(r[3]) }));
   }

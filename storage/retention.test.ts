@@ -29,7 +29,7 @@ describe('parseRetention', () => {
     ['readings.secret=1d', /"secret" is not a classification \(public, internal, sensitive\)/],
     [
       'dead_letters.sensitive=1d',
-      /dead_letters carries no classification; classification rules apply to readings, readings_text, readings_10s, readings_1m/,
+      /dead_letters carries no classification; classification rules apply to readings, readings_text, readings_10s, readings_60s, readings_1m/,
     ],
     ['dispatch_log=400d', /the dispatch log is kept forever: it is a hash chain verified from its first entry/],
     ['security_events=30d', /security_events must be kept at least 180 days: network logs are kept at least six months/],

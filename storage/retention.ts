@@ -46,6 +46,7 @@ export const RETENTION_TABLES: readonly RetentionTable[] = [
   { table: 'readings_text', timeColumn: 'ts', classified: true, defaultDays: 400, what: 'raw SenML text, boolean and data values' },
   // The replay rollup follows the raw readings: a replay may ask for any moment they still hold.
   { table: 'readings_10s', timeColumn: 'bucket', classified: true, defaultDays: 400, what: 'replay rollup per 10 s' },
+  { table: 'readings_60s', timeColumn: 'minute', classified: true, defaultDays: 400, what: 'replay rollup per minute' },
   { table: 'readings_1m', timeColumn: 'minute', classified: true, defaultDays: 1825, what: 'per-minute rollup (long-range charts)' },
   { table: 'events', timeColumn: 'ts', classified: false, defaultDays: 730, what: 'hotline cases, video detections, manual reports' },
   { table: 'unit_positions', timeColumn: 'ts', classified: false, defaultDays: 400, what: 'AVL fixes of response units' },

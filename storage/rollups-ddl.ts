@@ -1,6 +1,6 @@
 /**
  * The rollup tables and their materialized views (migrations.ts runs them): the KPI screen's
- * rollups (kpi-store.ts reads them) and the replay's 10-second rollup (replay-store.ts).
+ * rollups (kpi-store.ts reads them) and the replay's 10-second and 1-minute rollups (replay-store.ts).
  */
 import { DEDUP } from './cluster-ddl.ts';
 
@@ -139,4 +139,37 @@ export const REPLAY_ROLLUP_DDL: readonly string[] = [
     SELECT toStartOfInterval(ts, INTERVAL 10 SECOND) AS bucket, entity, sensor_id, metric,
            max(ts) AS last_ts, argMaxState(value, ts) AS last_v, min(value) AS min_v, max(value) AS max_v
     FROM readings GROUP BY bucket, entity, sensor_id, metric`,
+];
+
+/**
+ * The replay's coarse level (docs/replay.md, docs/storage.md): `readings_10s` merged per minute,
+ * same columns, also ordered by time first. A keyframe's hour reads its whole minutes here (one
+ * row per sensor and metric a minute instead of six) and only the 10 s buckets of the partial
+ * minutes at its ends from `readings_10s`. Its view is fed by the inserts into `readings_10s`
+ * (ClickHouse cascades materialized views), so ingest aggregates a tenth of the readings' rows
+ * again, not the readings. The last statement fills it once from what `readings_10s` holds when
+ * the migration runs; a row the view also wrote in between is harmless (last value, minimum and
+ * maximum are the same however often a row is merged in).
+ */
+export const REPLAY_MINUTE_ROLLUP_DDL: readonly string[] = [
+  `CREATE TABLE IF NOT EXISTS readings_60s (
+    minute DateTime('UTC'),
+    entity Enum8('sensor' = 1, 'service' = 2),
+    sensor_id String,
+    metric LowCardinality(String),
+    last_ts SimpleAggregateFunction(max, DateTime64(3, 'UTC')),
+    last_v AggregateFunction(argMax, Float64, DateTime64(3, 'UTC')),
+    min_v SimpleAggregateFunction(min, Float64),
+    max_v SimpleAggregateFunction(max, Float64)
+  ) ENGINE = AggregatingMergeTree
+  PARTITION BY toYYYYMMDD(minute)
+  ORDER BY (minute, entity, sensor_id, metric) ${DEDUP}`,
+  `ALTER TABLE readings_60s ADD COLUMN IF NOT EXISTS classification LowCardinality(String) MATERIALIZED dictGetOrDefault('sensor_classes', 'classification', tuple(sensor_id), 'internal')`,
+  `CREATE MATERIALIZED VIEW IF NOT EXISTS readings_60s_mv TO readings_60s AS
+    SELECT toStartOfMinute(bucket) AS minute, entity, sensor_id, metric,
+           max(last_ts) AS last_ts, argMaxMergeState(last_v) AS last_v, min(min_v) AS min_v, max(max_v) AS max_v
+    FROM readings_10s GROUP BY minute, entity, sensor_id, metric`,
+  `INSERT INTO readings_60s (minute, entity, sensor_id, metric, last_ts, last_v, min_v, max_v)
+    SELECT toStartOfMinute(bucket) AS minute, entity, sensor_id, metric, max(last_ts), argMaxMergeState(last_v), min(min_v), max(max_v)
+    FROM readings_10s GROUP BY minute, entity, sensor_id, metric`,
 ];

@@ -80,6 +80,7 @@ describe('retention as TTLs', () => {
       'readings',
       'readings_10s',
       'readings_1m',
+      'readings_60s',
       'readings_text',
     ]);
     expect(changes.find((c) => c.table === 'dead_letters')).toEqual({

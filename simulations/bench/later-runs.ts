@@ -39,7 +39,7 @@ export async function replayRun(scale: number): Promise<void> {
   line(
     'seek parts, p50: last values / history detail / twin',
     `${fmt(r.seekPartsMs.last)} / ${fmt(r.seekPartsMs.detail)} / ${fmt(r.seekPartsMs.twin)} ms`,
-    '(readings_10s reads; twin rebuild)',
+    `(readings_60s + readings_10s reads; twin rebuild, of which ${fmt(r.seekPartsMs.register)} ms registry built during the reads)`,
     null,
   );
   if (r.nextChunkMs.length)

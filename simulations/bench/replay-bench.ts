@@ -30,8 +30,11 @@ export interface ReplayBenchResult {
   /** The rest of the hour after the first chunk (one request, continued from the first chunk's twin). */
   nextChunkMs: number[];
   nextChunkFrames: number;
-  /** Seeks, p50 per part (ms): last values (`readings_10s`), history detail, twin. */
-  seekPartsMs: { last: number; detail: number; twin: number };
+  /**
+   * Seeks, p50 per part (ms): last values (`readings_60s` + `readings_10s`), history detail, twin
+   * (all of it), and the twin's registry part, built while the values are read.
+   */
+  seekPartsMs: { last: number; detail: number; twin: number; register: number };
 }
 
 /** The console's first chunk after a seek (web/client/replay/main.ts). */
@@ -91,7 +94,7 @@ export async function measureReplay(scale: number, log: (s: string) => void = ()
         nextChunkFrames = next.frames.length;
       }
     }
-    const parts = { last: [] as number[], detail: [] as number[], twin: [] as number[] };
+    const parts = { last: [] as number[], detail: [] as number[], twin: [] as number[], register: [] as number[] };
     for (let k = 0; k < 10; k++) {
       const at = snapToGrid(start + Math.round((((k * 104_729) % 1000) / 1000) * seconds * 1000));
       const a = performance.now();
@@ -100,8 +103,14 @@ export async function measureReplay(scale: number, log: (s: string) => void = ()
       parts.last.push(Number(kf.timings.lastMs ?? 0));
       parts.detail.push(Number(kf.timings.detailMs ?? 0));
       parts.twin.push(Number(kf.timings.twinMs ?? 0));
+      parts.register.push(Number(kf.timings.registerMs ?? 0));
     }
-    const seekPartsMs = { last: percentile(parts.last, 50), detail: percentile(parts.detail, 50), twin: percentile(parts.twin, 50) };
+    const seekPartsMs = {
+      last: percentile(parts.last, 50),
+      detail: percentile(parts.detail, 50),
+      twin: percentile(parts.twin, 50),
+      register: percentile(parts.register, 50),
+    };
     return {
       sensors,
       readings: seconds * sensors,

@@ -149,12 +149,25 @@ export interface TwinAt {
  * Rebuilds the twin at `at` from stored data with the live twin's code: registry versions at or
  * before `at` for `ids` (in that order, so twin index = replay index), then `values` (any order;
  * applied per sensor in time order, each with the context clock at its reading time), then a
- * tick at `at`.
+ * tick at `at`. The same as {@link registerTwin} then {@link feedTwin}.
  */
 export function rebuildTwin(
   ids: readonly string[],
   registry: ReadonlyMap<string, SensorRegistryRow | null>,
   values: readonly StoredValue[],
+  at: number,
+  config: Partial<TwinConfig> = {},
+): TwinAt {
+  return feedTwin(registerTwin(ids, registry, at, config), values, at);
+}
+
+/**
+ * The first part of a rebuild: a new twin holding the registry at `at` for `ids` and no value
+ * yet. It needs no stored value, so the service runs it while ClickHouse reads them.
+ */
+export function registerTwin(
+  ids: readonly string[],
+  registry: ReadonlyMap<string, SensorRegistryRow | null>,
   at: number,
   config: Partial<TwinConfig> = {},
 ): TwinAt {
@@ -166,6 +179,14 @@ export function rebuildTwin(
     ctx.at = row ? Math.min(row.updatedAt, at) : at;
     applyTwinInput(twin, { type: 'meta', id, meta: row ? metaOf(row) : null }, ctx, changes);
   }
+  ctx.at = at;
+  return { twin, ctx };
+}
+
+/** The second part of a rebuild: `values` fed to a twin {@link registerTwin} made, then a tick at `at`. */
+export function feedTwin(state: TwinAt, values: readonly StoredValue[], at: number): TwinAt {
+  const { twin, ctx } = state;
+  const changes = createTwinChanges();
   const sorted = values.filter((v) => v.ts <= at && twin.byId.has(v.sensorId)).sort(bySensorThenTime);
   for (const v of sorted) {
     ctx.at = v.ts;
@@ -173,7 +194,7 @@ export function rebuildTwin(
   }
   ctx.at = at;
   applyTwinInput(twin, { type: 'tick' }, ctx, changes);
-  return { twin, ctx };
+  return state;
 }
 
 export type { Frame };
