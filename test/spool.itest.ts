@@ -1,13 +1,15 @@
 /**
  * The ingest's write-ahead spool on a real file system (ingest/spool/spool.ts): replay after a
  * stop reproduces the batch ids (so the deduplication tokens), the checkpoint skips stored
- * batches, a torn tail is cut off, redeliveries are recognised, and a full spool waits.
+ * batches, a torn tail is cut off, redeliveries are recognised, and a full spool waits; the
+ * checkpoint keeps being written when the wall clock steps back, close() is not overtaken by a
+ * write in flight, and a checkpoint on a deleted segment replays from the next one.
  */
-import { appendFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { Spool, type SpooledMessage } from '../ingest/index.ts';
-import { tempDir } from './support/fixtures.ts';
+import { tempDir, waitFor } from './support/fixtures.ts';
 
 const dirs: Array<{ path: string; remove(): void }> = [];
 function freshDir(): string {
@@ -26,6 +28,17 @@ function replayAll(spool: Spool): { messages: SpooledMessage[]; seals: string[] 
   );
   return { messages, seals };
 }
+
+const TOPIC = 'citytwin/v1/sensors/s-5/data';
+/** Appends one message and seals it: a batch of one. */
+function batchOf(spool: Spool, n: number): string {
+  spool.append(TOPIC, payload(n), n, (n % 60000) + 1);
+  return spool.seal();
+}
+/** The checkpoint a batch id leads to, as the file holds it (for batches of one segment). */
+const after = (id: string) => `${id.split('-').at(-3)} ${id.split('-').at(-1)}`;
+const checkpointIn = (dir: string) => readFileSync(join(dir, 'checkpoint'), 'utf8').trim();
+const segmentsIn = (dir: string) => readdirSync(dir).filter((f) => f.startsWith('seg-'));
 
 const payload = (n: number) => Buffer.from(JSON.stringify({ ts: 1_700_000_000_000 + n, values: { water_level_cm: n } }));
 
@@ -171,5 +184,79 @@ describe('write-ahead spool', () => {
     expect(b.isDuplicate(9, 'citytwin/v1/sensors/s-big/data', big)).toBe(true);
     expect(b.isDuplicate(9, 'citytwin/v1/sensors/s-big/data', other)).toBe(false);
     b.close();
+  });
+
+  it('writes the checkpoint within its interval after the wall clock steps back an hour', async () => {
+    const dir = freshDir();
+    const s = Spool.open(dir, { maxBytes: 1 << 30, checkpointIntervalMs: 20 });
+    s.stored(batchOf(s, 1));
+    await s.checkpointWritten();
+    expect(s.checkpointWrites).toBe(1);
+    const wall = Date.now;
+    // An NTP step or a VM resume: the wall clock goes back an hour and runs on from there.
+    const stepped = vi.spyOn(Date, 'now').mockImplementation(() => wall() - 3_600_000);
+    let second = '';
+    try {
+      second = batchOf(s, 2);
+      s.stored(second);
+      await waitFor('a checkpoint write after the wall clock stepped back', () => s.checkpointWrites === 2, 10_000, 5);
+    } finally {
+      stepped.mockRestore();
+    }
+    expect(checkpointIn(dir)).toBe(after(second));
+    s.close();
+
+    // A clock that goes back (the spool's own, injected here) holds a write no longer than the interval.
+    const tDir = freshDir();
+    let now = 1_000_000_000;
+    const t = Spool.open(tDir, { maxBytes: 1 << 30, checkpointIntervalMs: 20, clock: () => now });
+    t.stored(batchOf(t, 1));
+    await t.checkpointWritten();
+    now -= 3_600_000;
+    const next = batchOf(t, 2);
+    t.stored(next);
+    await waitFor('a checkpoint write after the spool clock went back', () => t.checkpointWrites === 2, 10_000, 5);
+    expect(checkpointIn(tDir)).toBe(after(next));
+    t.close();
+  });
+
+  it('close() during a checkpoint write in flight leaves the newest checkpoint and does not throw', async () => {
+    // close() at every point of the write for the first stored batch (file write, rename,
+    // segment deletions) and of the write for the rest that follows it.
+    for (let turns = 0; turns < 40; turns++) {
+      const dir = freshDir();
+      const s = Spool.open(dir, { maxBytes: 1 << 30, segmentBytes: 256, checkpointIntervalMs: 0 });
+      const ids = Array.from({ length: 12 }, (_, i) => batchOf(s, i + 1));
+      s.stored(ids[0]!);
+      for (const id of ids.slice(1, 11)) s.stored(id);
+      for (let i = 0; i < turns; i++) await new Promise((r) => setImmediate(r));
+      expect(() => s.close()).not.toThrow();
+      await s.checkpointWritten();
+      // Let any file operation still under way land before looking.
+      for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r));
+      expect({ turns, checkpoint: checkpointIn(dir) }).toEqual({ turns, checkpoint: after(ids[10]!) });
+      const again = Spool.open(dir, { maxBytes: 1 << 30 });
+      expect(replayAll(again).seals).toEqual([ids[11]]);
+      again.close();
+    }
+  });
+
+  it('replays from the start of the next segment when the checkpoint names a deleted one', () => {
+    const dir = freshDir();
+    const s = Spool.open(dir, { maxBytes: 1 << 30, segmentBytes: 256 });
+    const ids = Array.from({ length: 12 }, (_, i) => batchOf(s, i + 1));
+    const firstOfSeg2 = ids.findIndex((id) => id.split('-').at(-3) === '2');
+    s.stored(ids[firstOfSeg2 - 1]!);
+    s.close();
+    expect(segmentsIn(dir)[0]).toBe('seg-000000000002.log');
+    // What a checkpoint write overtaking the shutdown's leaves: a position in segment 0, deleted.
+    writeFileSync(join(dir, 'checkpoint'), `0 ${after(ids[0]!).split(' ')[1]}\n`);
+    const again = Spool.open(dir, { maxBytes: 1 << 30 });
+    const unstored = segmentsIn(dir).reduce((n, f) => n + statSync(join(dir, f)).size, 0);
+    expect(again.pendingBytes).toBe(unstored);
+    const r = replayAll(again);
+    expect(r.seals).toEqual(ids.slice(firstOfSeg2));
+    expect(r.messages.map((m) => m.receivedAt)).toEqual(ids.slice(firstOfSeg2).map((_, i) => firstOfSeg2 + i + 1));
+    again.close();
   });
 });

@@ -64,6 +64,15 @@ function segNumber(name: string): number | null {
   return m ? Number(m[1]) : null;
 }
 
+/** Deletes a file; one already gone (a checkpoint write in flight deleted it) is fine. */
+function unlinkQuiet(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+}
+
 function digestOf(topic: string, payload: Buffer): string {
   return createHash('sha256').update(topic).update('\0').update(payload).digest('base64');
 }
@@ -75,6 +84,11 @@ export interface SpoolOptions {
   segmentBytes?: number;
   /** At most one checkpoint file write per this many ms (default 1000; the shutdown writes the last). */
   checkpointIntervalMs?: number;
+  /**
+   * Monotonic clock in ms timing that interval (default `performance.now`). Never the wall clock:
+   * a step back of the wall clock (NTP, VM resume) would stop checkpoint writes for as long.
+   */
+  clock?: () => number;
 }
 
 /** A spooled message, as replayed. */
@@ -123,6 +137,7 @@ export class Spool {
   /** Segments the checkpoint has passed, deleted after the next checkpoint write. */
   private passed: number[] = [];
   private readonly checkpointIntervalMs: number;
+  private readonly clock: () => number;
   /** Bytes spooled but not yet stored: counted on every write, summed again when the checkpoint moves. */
   private unstored = 0;
 
@@ -132,6 +147,7 @@ export class Spool {
   ) {
     this.segmentBytes = options.segmentBytes ?? 64 * 1024 * 1024;
     this.checkpointIntervalMs = options.checkpointIntervalMs ?? 1000;
+    this.clock = options.clock ?? (() => performance.now());
     mkdirSync(dir, { recursive: true });
     const idFile = join(dir, 'spool-id');
     if (!existsSync(idFile)) writeFileSync(idFile, randomBytes(6).toString('hex'));
@@ -165,8 +181,12 @@ export class Spool {
       const first = Math.min(...this.sizes.keys());
       return { seg: Number.isFinite(first) ? first : 0, off: 0 };
     }
-    const [seg, off] = readFileSync(file, 'utf8').trim().split(' ').map(Number);
-    return { seg: seg ?? 0, off: off ?? 0 };
+    const [seg = 0, off = 0] = readFileSync(file, 'utf8').trim().split(' ').map(Number);
+    if (this.sizes.has(seg)) return { seg, off };
+    // Its segment is gone (a checkpoint write overtaken by the shutdown's, which deleted it):
+    // everything before the next segment was stored, so replay starts at that segment's start.
+    const next = Math.min(...[...this.sizes.keys()].filter((s) => s > seg));
+    return { seg: Number.isFinite(next) ? next : seg, off: 0 };
   }
 
   /** Scans the segment's records and truncates the file after the last complete one. */
@@ -314,16 +334,22 @@ export class Spool {
       this.dirty = true;
       return;
     }
-    const wait = this.lastWriteAt + this.checkpointIntervalMs - Date.now();
+    // Capped at the interval, so even a clock that went back cannot hold the writes longer.
+    const wait = Math.min(this.lastWriteAt + this.checkpointIntervalMs - this.clock(), this.checkpointIntervalMs);
     if (wait > 0) {
       this.timer = setTimeout(() => {
         this.timer = null;
-        this.persist();
+        this.startWrite();
       }, wait);
       this.timer.unref();
       return;
     }
-    this.lastWriteAt = Date.now();
+    this.startWrite();
+  }
+
+  /** Starts the checkpoint write (none is in flight: persist() and its timer see to that). */
+  private startWrite(): void {
+    this.lastWriteAt = this.clock();
     this.writing = this.writeCheckpoint().finally(() => {
       this.writing = null;
       if (this.dirty) {
@@ -342,6 +368,9 @@ export class Spool {
       await writeFile(tmp, `${at.seg} ${at.off}\n`);
       if (this.closed) return; // close() has written the last one itself
       await rename(tmp, join(this.dir, 'checkpoint'));
+      // close() came while the rename was under way and may have been overtaken by it: the
+      // newest checkpoint goes back on top (an exit before this is covered by open).
+      if (this.closed) return this.writeFinalCheckpoint();
       this.checkpointWrites++;
       const passed = this.passed.filter((seg) => seg < at.seg);
       this.passed = this.passed.filter((seg) => seg >= at.seg);
@@ -405,13 +434,18 @@ export class Spool {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    this.writeFinalCheckpoint();
+    for (const f of readdirSync(this.dir)) {
+      const seg = segNumber(f);
+      if (seg !== null && seg < this.checkpoint.seg) unlinkQuiet(join(this.dir, f));
+    }
+    if (!this.writing) for (const w of this.idleWaiters.splice(0)) w();
+  }
+
+  /** Writes the checkpoint in force synchronously, through its own temporary file. */
+  private writeFinalCheckpoint(): void {
     const tmp = join(this.dir, 'checkpoint.close.tmp');
     writeFileSync(tmp, `${this.checkpoint.seg} ${this.checkpoint.off}\n`);
     renameSync(tmp, join(this.dir, 'checkpoint'));
-    for (const f of readdirSync(this.dir)) {
-      const seg = segNumber(f);
-      if (seg !== null && seg < this.checkpoint.seg) unlinkSync(join(this.dir, f));
-    }
-    if (!this.writing) for (const w of this.idleWaiters.splice(0)) w();
   }
 }
