@@ -36,7 +36,7 @@ function batchOf(spool: Spool, n: number): string {
   return spool.seal();
 }
 /** The checkpoint a batch id leads to, as the file holds it (for batches of one segment). */
-const after = (id: string) => `${id.split('-').at(-3)} ${id.split('-').at(-1)}`;
+const positionAfter = (id: string) => `${id.split('-').at(-3)} ${id.split('-').at(-1)}`;
 const checkpointIn = (dir: string) => readFileSync(join(dir, 'checkpoint'), 'utf8').trim();
 const segmentsIn = (dir: string) => readdirSync(dir).filter((f) => f.startsWith('seg-'));
 
@@ -203,7 +203,7 @@ describe('write-ahead spool', () => {
     } finally {
       stepped.mockRestore();
     }
-    expect(checkpointIn(dir)).toBe(after(second));
+    expect(checkpointIn(dir)).toBe(positionAfter(second));
     s.close();
 
     // A clock that goes back (the spool's own, injected here) holds a write no longer than the interval.
@@ -216,7 +216,7 @@ describe('write-ahead spool', () => {
     const next = batchOf(t, 2);
     t.stored(next);
     await waitFor('a checkpoint write after the spool clock went back', () => t.checkpointWrites === 2, 10_000, 5);
-    expect(checkpointIn(tDir)).toBe(after(next));
+    expect(checkpointIn(tDir)).toBe(positionAfter(next));
     t.close();
   });
 
@@ -234,7 +234,7 @@ describe('write-ahead spool', () => {
       await s.checkpointWritten();
       // Let any file operation still under way land before looking.
       for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r));
-      expect({ turns, checkpoint: checkpointIn(dir) }).toEqual({ turns, checkpoint: after(ids[10]!) });
+      expect({ turns, checkpoint: checkpointIn(dir) }).toEqual({ turns, checkpoint: positionAfter(ids[10]!) });
       const again = Spool.open(dir, { maxBytes: 1 << 30 });
       expect(replayAll(again).seals).toEqual([ids[11]]);
       again.close();
@@ -250,7 +250,7 @@ describe('write-ahead spool', () => {
     s.close();
     expect(segmentsIn(dir)[0]).toBe('seg-000000000002.log');
     // What a checkpoint write overtaking the shutdown's leaves: a position in segment 0, deleted.
-    writeFileSync(join(dir, 'checkpoint'), `0 ${after(ids[0]!).split(' ')[1]}\n`);
+    writeFileSync(join(dir, 'checkpoint'), `0 ${positionAfter(ids[0]!).split(' ')[1]}\n`);
     const again = Spool.open(dir, { maxBytes: 1 << 30 });
     const unstored = segmentsIn(dir).reduce((n, f) => n + statSync(join(dir, f)).size, 0);
     expect(again.pendingBytes).toBe(unstored);
