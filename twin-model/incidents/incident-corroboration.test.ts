@@ -151,8 +151,10 @@ describe('corroboration in the rule format', () => {
     expect(() => heatRule({ signals: ['grid_load'] })).toThrow(
       /signals\.1\.corroboration\.minFamilies: signal district_heat_corroborated: minFamilies 2 needs corroborating signals of at least 2 families other than weather; the named signals have 1 \(sensor\)/,
     );
-    expect(() => heatRule({ signals: ['hospital_load', 'grid_load'], minFamilies: 3 })).toThrow(/minFamilies 3 needs .* 2 \(service, sensor\)/);
-    expect(heatRule({ signals: ['grid_load'], minFamilies: 1 }).signals[1].corroboration?.minFamilies).toBe(1);
+    expect(() => heatRule({ signals: ['hospital_load', 'grid_load'], minFamilies: 3 })).toThrow(
+      /minFamilies 3 needs .* 2 \(service, sensor\)/,
+    );
+    expect(heatRule({ signals: ['grid_load'], minFamilies: 1 }).signals[1]?.corroboration?.minFamilies).toBe(1);
   });
 
   it('refuses corroboration on a signal that cannot open, and a bad count', () => {
