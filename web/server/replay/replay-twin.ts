@@ -433,7 +433,12 @@ export function rulesByMetric(kinds: Readonly<Record<string, { metrics: readonly
  * own work (registry `registerMs` plus feeding the values), so `queryMs + twinMs` is the
  * rebuild's wall time. `t0` start, `t1` values in, `t2` twin fed.
  */
-export function rebuildTimings(t0: number, registerMs: number, t1: number, t2: number): Record<'queryMs' | 'twinMs' | 'registerMs', number> {
+export function rebuildTimings(
+  t0: number,
+  registerMs: number,
+  t1: number,
+  t2: number,
+): Record<'queryMs' | 'twinMs' | 'registerMs', number> {
   return {
     queryMs: Math.round(Math.max(0, t1 - t0 - registerMs)),
     twinMs: Math.round(t2 - t1 + registerMs),
