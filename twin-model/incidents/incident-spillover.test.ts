@@ -125,6 +125,6 @@ describe('a second crash within spill-over reach of an open one', () => {
     const a = [...s.incidents.values()][0]!;
     const b = a.evidence.filter((e) => e.id === 'alarm:tf-b' || e.id.startsWith('event:hotline:b-'));
     expect(b.map((e) => e.why.code)).toEqual(['spill_over', 'spill_over', 'spill_over']);
-    for (const e of b) expect(Number(e.why.params.distanceM)).toBeGreaterThan(800);
+    for (const e of b) expect(Number((e.why.params as { distanceM?: number }).distanceM)).toBeGreaterThan(800);
   });
 });
