@@ -49,6 +49,8 @@ export interface IngestOptions {
   maxPayloadBytes?: number;
   now?: () => number;
   onWriteError?: (error: Error, attempt: number) => void;
+  /** Where a live listener's failure on a stored message is logged (ingest-pipeline.ts). */
+  log?: (level: 'error', message: string) => void;
   /**
    * Writing to Distributed tables of a ClickHouse cluster: inserts wait until every shard has
    * its part, so "stored" still means stored (and the deduplication token reaches the shards).
@@ -100,6 +102,7 @@ export function createIngest(options: IngestOptions): Ingest {
     limits: { ...DEFAULT_PARSE_LIMITS, maxPayloadBytes: options.maxPayloadBytes ?? DEFAULT_PARSE_LIMITS.maxPayloadBytes },
     now,
     ...(options.directory ? { directory: options.directory } : {}),
+    ...(options.log ? { log: options.log } : {}),
   });
   return { pipeline, writer };
 }

@@ -140,6 +140,71 @@ describe('IngestPipeline', () => {
   });
 });
 
+describe('IngestPipeline: a message failing partway', () => {
+  const pack = [
+    { bn: 'dev-a:', bt: NOW / 1000, n: 'temp', v: 21.5 },
+    { n: 'state', vs: 'open' },
+    { bn: 'dev-b:', n: 'temp', v: 19 },
+  ];
+
+  /** The open batch's readings, failing (as a bug in the row encoding would) on the rows of `sensorId`. */
+  function failOn(writer: ReturnType<typeof createIngest>['writer'], sensorId: string): void {
+    const rows = writer.batch.readings;
+    const push = rows.push.bind(rows);
+    rows.push = (...items: string[]) => {
+      if (items.some((r) => r.includes(`\t${sensorId}\t`))) throw new Error(`cannot encode ${sensorId}`);
+      return push(...items);
+    };
+  }
+
+  it('a gateway pack failing at its second device keeps nothing of the first: rows, texts, counters', async () => {
+    const sink = new MemorySink();
+    const { pipeline, writer } = createIngest({ sink, batchMaxRows: 1000, batchMaxDelayMs: 10_000, now: () => NOW });
+    pipeline.handleMessage('citytwin/v1/sensors/wl-1/data', Buffer.from(JSON.stringify({ ts: NOW, values: { water_level_cm: 7 } })), NOW);
+    failOn(writer, 'dev-b');
+    pipeline.handleMessage('citytwin/v1/gateways/gw-1/senml', Buffer.from(JSON.stringify(pack)), NOW);
+    const batch = writer.batch;
+    expect(batch.readings).toHaveLength(1);
+    expect(batch.texts).toHaveLength(0);
+    expect(batch.deadLetters).toHaveLength(1);
+    expect(batch.deadLetters[0]!.detail).toContain('cannot encode dev-b');
+    expect(pipeline.metrics.readingsAccepted).toBe(1);
+    expect(Object.fromEntries(batch.acceptedBySource)).toEqual({ unknown: 1 });
+    await writer.flush();
+    const m = pipeline.metrics;
+    expect(m).toMatchObject({ received: 2, stored: 1, rejected: 1 });
+    for (const c of m.bySource.values()) expect(c.received).toBe(c.stored + c.rejected);
+  });
+
+  it('a live listener that throws: the message stays stored (not also rejected), the error is logged, the others still hear', async () => {
+    const sink = new MemorySink();
+    const logged: string[] = [];
+    const { pipeline, writer } = createIngest({
+      sink,
+      batchMaxRows: 1000,
+      batchMaxDelayMs: 10_000,
+      now: () => NOW,
+      log: (level, message) => logged.push(`${level} ${message}`),
+    });
+    const heard: string[] = [];
+    pipeline.addListener({
+      onReadings: () => {
+        throw new Error('listener broke');
+      },
+    });
+    pipeline.addListener({ onReadings: (_e, id) => heard.push(id) });
+    pipeline.handleMessage('citytwin/v1/gateways/gw-1/senml', Buffer.from(JSON.stringify(pack)), NOW);
+    expect(heard).toEqual(['dev-a', 'dev-b']);
+    expect(writer.batch.deadLetters).toHaveLength(0);
+    expect(writer.batch.readings).toHaveLength(2);
+    expect(writer.batch.texts).toHaveLength(1);
+    await writer.flush();
+    expect(pipeline.metrics).toMatchObject({ received: 1, stored: 1, rejected: 0 });
+    expect(logged).toHaveLength(2);
+    expect(logged[0]).toMatch(/^error .*citytwin\/v1\/gateways\/gw-1\/senml.*listener broke/);
+  });
+});
+
 /** Rejected messages are counted at once but their dead letters are pending too. */
 function countRejectedPending(writer: ReturnType<typeof createIngest>['writer']): number {
   return writer.pendingRejected;

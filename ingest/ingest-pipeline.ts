@@ -21,7 +21,7 @@ import type { BatchWriter } from './batch-writer.ts';
 import { IngestMetrics } from './ingest-metrics.ts';
 import { registryRowOf } from '../storage/registry-store.ts';
 import { type AcceptedMessage, decodePayload, learnFrom, routeTopic } from './message-router.ts';
-import { pushReadingRows, type EntityName } from '../storage/storage-batch.ts';
+import { pushReadingRows, type EntityName, type StorageBatch } from '../storage/storage-batch.ts';
 
 /** Dead letters keep at most this many bytes of the raw payload (docs/ingest.md). */
 export const DEAD_LETTER_PAYLOAD_BYTES = 4096;
@@ -45,6 +45,21 @@ export interface IngestPipelineOptions {
    * every accepted meta. Default: the v1 vocabulary and no names.
    */
   directory?: DeviceDirectory;
+  /** Where a live listener's failure is logged (the message stays stored). */
+  log?: (level: 'error', message: string) => void;
+}
+
+/** How far the open batch and the counters were before a message: what a failure partway rolls back to. */
+interface BatchMark {
+  batch: StorageBatch;
+  messages: number;
+  readings: number;
+  texts: number;
+  events: number;
+  capWarnings: number;
+  sensors: number;
+  positions: number;
+  readingsAccepted: number;
 }
 
 /** The source label a gateway's pack is counted under (docs/ingest.md, "Per source"). */
@@ -59,6 +74,9 @@ export class IngestPipeline {
   /** Source of each registered sensor, to attribute rejections per source. */
   private readonly sourceOf = new Map<string, string>();
   readonly directory: DeviceDirectory;
+  private readonly log: (level: 'error', message: string) => void;
+  /** The topic of the message being handled (named when a listener fails on it). */
+  private topicNow = '';
 
   constructor(
     private readonly writer: BatchWriter,
@@ -66,6 +84,7 @@ export class IngestPipeline {
   ) {
     this.limits = options.limits ?? DEFAULT_PARSE_LIMITS;
     this.directory = options.directory ?? new DeviceDirectory();
+    this.log = options.log ?? (() => undefined);
   }
 
   addListener(listener: IngestListener): void {
@@ -89,9 +108,8 @@ export class IngestPipeline {
     }
     const t = route.topic;
     this.metrics.countReceived(t.kind);
-    const batch = this.writer.batch;
-    const rowsBefore = batch.readings.length;
-    const messagesBefore = batch.messages;
+    const mark = this.mark();
+    this.topicNow = topic;
     try {
       const message = decodePayload(t, payload, receivedAt, this.limits, this.directory);
       if (message.ok) {
@@ -99,10 +117,53 @@ export class IngestPipeline {
         this.accepted(message, receivedAt, payload);
       } else this.deadLetter(topic, payload, receivedAt, message.reason, message.detail, this.rejectedSource(t));
     } catch (err) {
-      // A bug in a handler must not lose the message: dead-letter it with the error. Rows it
-      // appended before failing (part of a pack) go with it, unless the message was committed.
-      if (this.writer.batch === batch && batch.messages === messagesBefore) batch.readings.length = rowsBefore;
+      // A bug in a handler must not lose the message: dead-letter it with the error. What it
+      // appended before failing (part of a pack: rows, texts …) and counted goes with it.
+      this.rollBack(mark);
       this.deadLetter(topic, payload, receivedAt, 'bad_schema', `internal error: ${(err as Error).message}`, 'unknown');
+    }
+  }
+
+  private mark(): BatchMark {
+    const b = this.writer.batch;
+    return {
+      batch: b,
+      messages: b.messages,
+      readings: b.readings.length,
+      texts: b.texts.length,
+      events: b.events.length,
+      capWarnings: b.capWarnings.length,
+      sensors: b.sensors.length,
+      positions: b.positions.length,
+      readingsAccepted: this.metrics.readingsAccepted,
+    };
+  }
+
+  /** Undoes a message that failed before it was committed (a committed one stays: it is stored). */
+  private rollBack(m: BatchMark): void {
+    const b = m.batch;
+    if (this.writer.batch !== b || b.messages !== m.messages) return;
+    b.readings.length = m.readings;
+    b.texts.length = m.texts;
+    b.events.length = m.events;
+    b.capWarnings.length = m.capWarnings;
+    b.sensors.length = m.sensors;
+    b.positions.length = m.positions;
+    this.metrics.readingsAccepted = m.readingsAccepted;
+  }
+
+  /**
+   * Hands a committed message to each live listener. A listener that throws is logged; the
+   * message stays stored and the other listeners still hear of it.
+   */
+  private tell(call: (l: IngestListener) => void): void {
+    for (const l of this.listeners) {
+      try {
+        call(l);
+      } catch (err) {
+        const detail = err instanceof Error ? (err.stack ?? err.message) : String(err);
+        this.log('error', `a live listener failed on a stored message of ${this.topicNow.slice(0, 200)}: ${detail}`);
+      }
     }
   }
 
@@ -165,12 +226,11 @@ export class IngestPipeline {
     this.accept(gatewaySource(gatewayId));
     this.writer.commitMessage(rows, receivedAt);
     for (const d of devices) {
-      if (d.readings.length > 0) for (const l of this.listeners) l.onReadings?.('sensor', d.sensorId, d.readings, receivedAt);
+      if (d.readings.length > 0) this.tell((l) => l.onReadings?.('sensor', d.sensorId, d.readings, receivedAt));
     }
   }
 
   private handleCap({ source, alert, xml }: AcceptedMessage<'cap'>, receivedAt: number): void {
-    this.accept(source);
     this.writer.batch.capWarnings.push({
       receivedAt,
       via: 'mqtt',
@@ -182,8 +242,9 @@ export class IngestPipeline {
       status: alert.status,
       xml,
     });
+    this.accept(source);
     this.writer.commitMessage(1, receivedAt);
-    for (const l of this.listeners) l.onCapAlert?.(alert, xml, source, receivedAt);
+    this.tell((l) => l.onCapAlert?.(alert, xml, source, receivedAt));
   }
 
   private handleData({ entity, id, readings, texts }: AcceptedMessage<'data'>, receivedAt: number): void {
@@ -193,19 +254,18 @@ export class IngestPipeline {
     this.metrics.readingsAccepted += readings.length;
     this.accept(this.sourceOf.get(id) ?? 'unknown');
     this.writer.commitMessage(readings.length + texts.length, receivedAt);
-    if (readings.length > 0) for (const l of this.listeners) l.onReadings?.(entity, id, readings, receivedAt);
+    if (readings.length > 0) this.tell((l) => l.onReadings?.(entity, id, readings, receivedAt));
   }
 
   private handleMeta({ id, meta: m }: AcceptedMessage<'meta'>, receivedAt: number): void {
     if (m?.source) this.sourceOf.set(id, m.source);
-    this.accept(this.sourceOf.get(id) ?? 'unknown');
     this.writer.batch.sensors.push(registryRowOf(id, m, receivedAt));
+    this.accept(this.sourceOf.get(id) ?? 'unknown');
     this.writer.commitMessage(1, receivedAt);
-    for (const l of this.listeners) l.onMeta?.(id, m, receivedAt);
+    this.tell((l) => l.onMeta?.(id, m, receivedAt));
   }
 
   private handleEvent({ event: e }: AcceptedMessage<'event'>, receivedAt: number, payload: Uint8Array): void {
-    this.accept(e.source);
     this.writer.batch.events.push({
       source: e.source,
       id: e.id,
@@ -218,12 +278,12 @@ export class IngestPipeline {
       text: e.text ?? '',
       receivedAt,
     });
+    this.accept(e.source);
     this.writer.commitMessage(1, receivedAt);
-    for (const l of this.listeners) l.onEvent?.(e, receivedAt, payload);
+    this.tell((l) => l.onEvent?.(e, receivedAt, payload));
   }
 
   private handleUnitPosition({ position: p }: AcceptedMessage<'unit_position'>, receivedAt: number): void {
-    this.accept('unknown');
     this.writer.batch.positions.push({
       unitId: p.unitId,
       ts: p.ts,
@@ -234,11 +294,15 @@ export class IngestPipeline {
       status: p.status ?? '',
       receivedAt,
     });
+    this.accept('unknown');
     this.writer.commitMessage(1, receivedAt);
-    for (const l of this.listeners) l.onUnitPosition?.(p, receivedAt);
+    this.tell((l) => l.onUnitPosition?.(p, receivedAt));
   }
 
-  /** Counts an accepted message under its source, in the totals and in the open batch (stored with it). */
+  /**
+   * Counts an accepted message under its source, in the totals and in the open batch (stored with
+   * it). Called just before the message is committed, so a failure before it counts nothing.
+   */
   private accept(source: string): void {
     const label = this.metrics.countAccepted(source);
     const bySource = this.writer.batch.acceptedBySource;

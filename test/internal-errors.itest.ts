@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../bin/config.ts';
 import { startCityTwin, type RunningCityTwin } from '../bin/runtime.ts';
 import { startOpsServer } from '../ingest/index.ts';
-import { AccountsStore, DeadLetterStore } from '../storage/index.ts';
+import { AccountsStore, CaseStore, DeadLetterStore } from '../storage/index.ts';
 import { call, login, TEST_ADMIN_PASSWORD } from './support/auth.ts';
 import { tempDir, waitFor } from './support/fixtures.ts';
 import { TEST_CITY_ENV } from './support/test-city.ts';
@@ -87,6 +87,36 @@ describe('internal errors answer an id, never the exception', () => {
       expect(line).toContain(engineMessage.split('\n')[0]!.slice(0, 60));
     }
     await app.clickhouse.command({ query: 'RENAME TABLE dead_letters_away TO dead_letters' });
+  });
+
+  it('the case desk failing on an engine error: 503 with the worded error and the request id; the log has the error', async () => {
+    await app.clickhouse.command({ query: 'RENAME TABLE cases TO cases_away' });
+    try {
+      const engineMessage = await engineErrorOf(() => new CaseStore(app.clickhouse).findByExternalRef('12345', 'HL-probe'));
+      const res = await fetch(new URL('/api/cases', base), {
+        method: 'POST',
+        headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json', 'x-request-id': 'probe-case-desk-1' },
+        body: JSON.stringify({
+          externalId: 'HL-probe-1',
+          category: 'waterlogging',
+          text: '积水没过脚踝',
+          caller: { name: '张先生', phone: '+86 138-0013-8000' },
+          lng: 114.2712,
+          lat: 30.6012,
+          receivedAt: Date.now(),
+        }),
+      });
+      const text = await res.text();
+      expect(res.status, text).toBe(503);
+      expectNoLeak(text, engineMessage, 'cases');
+      expect(JSON.parse(text)).toMatchObject({ code: 'internal_error', requestId: 'probe-case-desk-1' });
+      const line = logged.find((l) => l.startsWith('error ') && l.includes('request id probe-case-desk-1'));
+      expect(line, 'a log record for the case desk request').toBeDefined();
+      expect(line).toContain('/api/cases');
+      expect(line).toContain(engineMessage.split('\n')[0]!.slice(0, 60));
+    } finally {
+      await app.clickhouse.command({ query: 'RENAME TABLE cases_away TO cases' });
+    }
   });
 
   it('a validation error (400) keeps its worded message quoting the bad value', async () => {

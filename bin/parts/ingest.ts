@@ -51,6 +51,7 @@ export function startIngest(
     distributed,
     directory,
     onWriteError: (err, attempt) => log(attempt === 1 ? 'warn' : 'debug', `insert failed (attempt ${attempt}), retrying: ${err.message}`),
+    log,
   });
   ctx.shutdown.add(() => ingest.writer.close());
   if (live) {

@@ -72,6 +72,9 @@ const MAX_PENDING_PER_TYPE = 5000;
 /**
  * Whether a pending sensor alarm that could open an incident of its own (about another asset,
  * or about none) lies within reach of the report and nearer to it than the incident at `d`.
+ * For evidence that would join only as spill-over (`spill`), pending reports that can open count
+ * too: a crash camera's detection waiting 4 km from an open crash is a second crash, and the
+ * counter and calls beside it are its evidence, not the first crash's queue.
  */
 function nearerPendingOpener(
   state: IncidentState,
@@ -80,6 +83,7 @@ function nearerPendingOpener(
   e: Evidence,
   incident: Incident,
   d: number,
+  spill: boolean,
 ): boolean {
   if (rule.spatial.sameDistrict) return false;
   const pool = state.pending.get(rule.type);
@@ -87,7 +91,8 @@ function nearerPendingOpener(
   const radius = signal.radiusM ?? rule.spatial.radiusM;
   const reach = Math.min(d, radius) / M_PER_DEG;
   for (const p of pool) {
-    if (p.kind !== 'sensor_alarm' || !p.active || p.family === 'weather' || Math.abs(p.lat - e.lat) > reach) continue;
+    const opener = p.kind === 'sensor_alarm' ? p.active : spill && Math.abs(e.ts - p.ts) <= rule.windowS * 1000;
+    if (!opener || p.family === 'weather' || Math.abs(p.lat - e.lat) > reach) continue;
     if (p.assetId && p.assetId === incident.assetId) continue;
     if (signalOf(rule, p.signal)?.canOpen !== true) continue;
     const dp = distanceM(e.lng, e.lat, p.lng, p.lat);
@@ -157,7 +162,9 @@ function handleEvidence(state: IncidentState, e: Evidence, ctx: IncidentContext)
     };
     // A report nearer to a place that shows trouble of its own (an active sensor alarm still
     // waiting for corroboration) than to the incident is about that place, not the incident's.
-    if (best && e.kind === 'event' && nearerPendingOpener(state, rule, signal, e, best.incident, best.d)) best = null;
+    // Spill-over gives way the same way, to any pending evidence that can open (a crash camera).
+    const spill = best?.why.code === 'spill_over';
+    if (best && (e.kind === 'event' || spill) && nearerPendingOpener(state, rule, signal, e, best.incident, best.d, spill)) best = null;
     if (best) {
       const existing = best.incident.evidence.find((x) => x.id === e.id);
       if (existing) {

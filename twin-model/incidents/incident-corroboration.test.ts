@@ -147,11 +147,21 @@ describe('corroboration in the rule format', () => {
     expect(() => heatRule({ signals: ['temperature'] })).toThrow(/"temperature" is of its own family weather/);
   });
 
+  it('refuses corroborating signals that cannot make up minFamilies families, naming those found', () => {
+    expect(() => heatRule({ signals: ['grid_load'] })).toThrow(
+      /signals\.1\.corroboration\.minFamilies: signal district_heat_corroborated: minFamilies 2 needs corroborating signals of at least 2 families other than weather; the named signals have 1 \(sensor\)/,
+    );
+    expect(() => heatRule({ signals: ['hospital_load', 'grid_load'], minFamilies: 3 })).toThrow(
+      /minFamilies 3 needs .* 2 \(service, sensor\)/,
+    );
+    expect(heatRule({ signals: ['grid_load'], minFamilies: 1 }).signals[1]?.corroboration?.minFamilies).toBe(1);
+  });
+
   it('refuses corroboration on a signal that cannot open, and a bad count', () => {
     const heat = DEFAULT_INCIDENT_RULES.get('heat_stress')!;
     const signals = heat.signals.map((s) => (s.id === 'grid_load' ? { ...s, corroboration: { signals: ['hospital_load'] } } : s));
     expect(() => parseIncidentRule({ ...heat, signals }, 'heat_stress.json')).toThrow(/corroboration applies to signals that can open/);
-    expect(() => heatRule({ signals: ['grid_load'], minFamilies: 0 })).toThrow(/minFamilies/);
-    expect(() => heatRule({ signals: ['grid_load'], within: 60 })).toThrow(/within/);
+    expect(() => heatRule({ signals: ['grid_load', 'hospital_load'], minFamilies: 0 })).toThrow(/minFamilies/);
+    expect(() => heatRule({ signals: ['grid_load', 'hospital_load'], within: 60 })).toThrow(/within/);
   });
 });

@@ -145,8 +145,32 @@ export const incidentRuleSchema = z
             : null;
         if (message) ctx.addIssue({ code: 'custom', path: ['signals', i, 'corroboration', 'signals', j], message });
       });
+      if (s.corroboration) corroborationCoverage(r.signals, s, i, ctx);
     });
   });
+
+/** Refuses a corroboration whose named signals cannot make up `minFamilies` families other than the opener's. */
+function corroborationCoverage(
+  signals: readonly { id: string; family: string }[],
+  s: { id: string; family: string; corroboration?: { signals: string[]; minFamilies: number } },
+  i: number,
+  ctx: z.RefinementCtx,
+): void {
+  const c = s.corroboration;
+  if (!c) return;
+  const families = [
+    ...new Set(c.signals.flatMap((id) => signals.filter((x) => x.id === id && x.family !== s.family).map((x) => x.family))),
+  ];
+  if (families.length >= c.minFamilies) return;
+  ctx.addIssue({
+    code: 'custom',
+    path: ['signals', i, 'corroboration', 'minFamilies'],
+    message:
+      `signal ${s.id}: minFamilies ${c.minFamilies} needs corroborating signals of at least ${c.minFamilies} families other than ` +
+      `${s.family}; the named signals have ${families.length}${families.length ? ` (${families.join(', ')})` : ''} — ` +
+      'name signals of more families or lower minFamilies',
+  });
+}
 
 export type IncidentRule = z.infer<typeof incidentRuleSchema>;
 export type IncidentSignal = IncidentRule['signals'][number];

@@ -114,7 +114,6 @@ export class UnitBoard implements Panel<unknown> {
   }
 
   /** Redraws when the units changed (or, with the list open, every 5 s as ETAs move on). */
-  /** Panel: the board follows the unit store (redrawn when it changed). */
   render(): void {
     this.redraw();
   }

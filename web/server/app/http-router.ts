@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { Principal } from '../auth/auth-service.ts';
 import type { Access } from '../auth/policy.ts';
 import { firstInvalidUtf8, jsonDepth, MAX_JSON_DEPTH } from './body-checks.ts';
-import { type ErrorLog, internalErrorBody, logInternalError } from './internal-error.ts';
+import { type ErrorLog, internalErrorBody, logInternalError, ServiceUnavailableError } from './internal-error.ts';
 
 /** Largest JSON request body accepted (413 beyond). */
 export const MAX_BODY_BYTES = 16 * 1024;
@@ -242,7 +242,8 @@ export class Router {
             : { error: err.message },
         );
       } else {
-        sendJson(res, 500, internalErrorBody(logInternalError(this.log, req, res, err)));
+        const status = err instanceof ServiceUnavailableError ? 503 : 500;
+        sendJson(res, status, internalErrorBody(logInternalError(this.log, req, res, err)));
       }
     }
     return true;

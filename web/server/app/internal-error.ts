@@ -22,6 +22,13 @@ export function requestIdOf(res: ServerResponse): string {
   return id;
 }
 
+/**
+ * A failure inside the server that leaves a service unavailable for now (the case desk on the
+ * twin writer …): answered 503 with {@link internalErrorBody}, logged in full like any internal
+ * error — its message may hold an engine's error text, so it is never sent.
+ */
+export class ServiceUnavailableError extends Error {}
+
 /** The body of a 500 answer: worded, with the id, nothing of the error itself. */
 export function internalErrorBody(id: string): { error: string; code: 'internal_error'; requestId: string } {
   return {

@@ -52,7 +52,7 @@ import {
   caseKpiResponseSchema,
   caseListSchema,
 } from './case-schemas.ts';
-import { CaseDeskUnavailable, type CaseService } from './case-service.ts';
+import type { CaseService } from './case-service.ts';
 import type { DepartmentBindings } from './department-bindings.ts';
 
 export interface CaseRouteDeps {
@@ -70,7 +70,10 @@ const KPI_DEFAULT_DAYS = 30;
 /** The most cases one KPI answer counts. */
 const KPI_MAX_CASES = 10_000;
 
-/** What every case route shares: who the caller is to the desk, what it may see of a case, the desk's failures. */
+/**
+ * What every case route shares: who the caller is to the desk, what it may see of a case. The
+ * desk's failures (CaseDeskUnavailable) answer 503 with the worded internal-error body (the router).
+ */
 function caseAccess(deps: CaseRouteDeps) {
   /** Who the principal is to the desk. A case handler not yet bound to a department sees no case (`department: null`). */
   const seatOf = async (principal: Principal | null): Promise<CaseSeat> => {
@@ -88,13 +91,9 @@ function caseAccess(deps: CaseRouteDeps) {
     if (!c || !view) throw new HttpError(404, `case "${caseId}" is not known`);
     return { c, view };
   };
-  const desk = (err: unknown): never => {
-    if (err instanceof CaseDeskUnavailable) throw new HttpError(503, err.message);
-    throw err;
-  };
   const caseParams = z.object({ caseId: caseIdSchema });
 
-  return { seatOf, viewOf, visibleCase, desk, caseParams };
+  return { seatOf, viewOf, visibleCase, caseParams };
 }
 
 type CaseAccess = ReturnType<typeof caseAccess>;
@@ -102,19 +101,18 @@ type CaseAccess = ReturnType<typeof caseAccess>;
 export function caseRoutes(deps: CaseRouteDeps): Route[] {
   const access = caseAccess(deps);
   return [
-    intakeRoute(deps, access),
+    intakeRoute(deps),
     listRoute(deps, access),
     detailRoute(deps, access),
     commandRoute(deps, access),
     departmentsRoute(deps, access),
     bindRoute(deps, access),
-    kpiRoute(deps, access),
+    kpiRoute(deps),
   ];
 }
 
 /** A case from the hotline's system. */
-function intakeRoute(deps: CaseRouteDeps, access: CaseAccess): Route {
-  const { desk } = access;
+function intakeRoute(deps: CaseRouteDeps): Route {
   return route({
     method: 'POST',
     path: '/api/cases',
@@ -132,7 +130,7 @@ function intakeRoute(deps: CaseRouteDeps, access: CaseAccess): Route {
     handler: async ({ body }): Promise<CaseIntakeResponse> => {
       const parsed = parseCaseBody(body, { now: Date.now(), defaultSource: deps.cases.defaultSource });
       if (!parsed.ok) throw new HttpError(400, `invalid case: ${describeIntakeProblems(parsed.problems)}`, { problems: parsed.problems });
-      const outcome = await deps.cases.intake(parsed.intake).catch(desk);
+      const outcome = await deps.cases.intake(parsed.intake);
       if (!outcome.ok) throw new HttpError(CASE_REFUSAL_STATUS[outcome.refusal.code], caseRefusalMessage(outcome.refusal));
       return { caseId: outcome.case.id, duplicate: outcome.duplicate, status: outcome.case.status, department: outcome.case.department };
     },
@@ -141,7 +139,7 @@ function intakeRoute(deps: CaseRouteDeps, access: CaseAccess): Route {
 
 /** The cases the caller may see. */
 function listRoute(deps: CaseRouteDeps, access: CaseAccess): Route {
-  const { seatOf, viewOf, desk } = access;
+  const { seatOf, viewOf } = access;
   return route({
     method: 'GET',
     path: '/api/cases',
@@ -174,14 +172,12 @@ function listRoute(deps: CaseRouteDeps, access: CaseAccess): Route {
           throw new HttpError(403, `a department's handler sees only the cases of "${seat.department}", not "${department}"`);
         department = seat.department!;
       }
-      const cases = await deps.cases
-        .list({
-          ...(department !== undefined ? { department } : {}),
-          ...(query.from !== undefined ? { from: query.from } : {}),
-          ...(query.to !== undefined ? { to: query.to } : {}),
-          limit: 10_000,
-        })
-        .catch(desk);
+      const cases = await deps.cases.list({
+        ...(department !== undefined ? { department } : {}),
+        ...(query.from !== undefined ? { from: query.from } : {}),
+        ...(query.to !== undefined ? { to: query.to } : {}),
+        limit: 10_000,
+      });
       const items: CaseListItem[] = [];
       let total = 0;
       for (const c of cases) {
@@ -223,7 +219,7 @@ function detailRoute(deps: CaseRouteDeps, access: CaseAccess): Route {
 
 /** A command on a case. */
 function commandRoute(deps: CaseRouteDeps, access: CaseAccess): Route {
-  const { seatOf, viewOf, visibleCase, desk, caseParams } = access;
+  const { seatOf, viewOf, visibleCase, caseParams } = access;
   return route({
     method: 'POST',
     path: '/api/cases/{caseId}/commands',
@@ -241,7 +237,7 @@ function commandRoute(deps: CaseRouteDeps, access: CaseAccess): Route {
       const seat = await seatOf(principal);
       const { c } = await visibleCase(params.caseId, seat, principal!);
       const actor = caseActorFor(principal!, seat, body.command, c);
-      const outcome = await deps.cases.command(params.caseId, caseCommandOf(body, actor)).catch(desk);
+      const outcome = await deps.cases.command(params.caseId, caseCommandOf(body, actor));
       if (!outcome.ok)
         throw new HttpError(CASE_REFUSAL_STATUS[outcome.refusal.code], caseRefusalMessage(outcome.refusal, deps.cases.rules.departments), {
           code: outcome.refusal.code,
@@ -316,8 +312,7 @@ function bindRoute(deps: CaseRouteDeps, _access: CaseAccess): Route {
 }
 
 /** The case KPI. */
-function kpiRoute(deps: CaseRouteDeps, access: CaseAccess): Route {
-  const { desk } = access;
+function kpiRoute(deps: CaseRouteDeps): Route {
   return route({
     method: 'GET',
     path: '/api/kpi/cases',
@@ -335,7 +330,7 @@ function kpiRoute(deps: CaseRouteDeps, access: CaseAccess): Route {
       const to = query.to ?? at + 1;
       const from = query.from ?? to - KPI_DEFAULT_DAYS * 86_400_000;
       if (from > to) throw new HttpError(400, `from (${from}) is after to (${to})`);
-      const cases = await deps.cases.list({ from, to, limit: KPI_MAX_CASES }).catch(desk);
+      const cases = await deps.cases.list({ from, to, limit: KPI_MAX_CASES });
       const kpi = caseKpi(cases, { now: at });
       if (!(principal?.clearance ?? []).includes('internal')) kpi.repeatPlaces = [];
       return { at, from, to, kpi, truncated: cases.length >= KPI_MAX_CASES };

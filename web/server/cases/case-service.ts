@@ -49,6 +49,7 @@ import {
   type HotlineCase,
 } from '../../../twin-model/cases/index.ts';
 import type { CityEvent, IncidentChange } from '../../../twin-model/index.ts';
+import { ServiceUnavailableError } from '../app/internal-error.ts';
 import type { TwinWriterChannel } from '../cluster/cluster-bus.ts';
 import type { WriterAnswer, WriterChange, WriterCommand } from '../cluster/cluster-messages.ts';
 import { ForwardingWriter } from '../cluster/forwarding-writer.ts';
@@ -95,8 +96,12 @@ export interface CaseServiceOptions {
 /** The answer to an intake or a command: the case after it, or the refusal. */
 export type CaseOutcome = { ok: true; case: HotlineCase; duplicate: boolean; happened: string[] } | { ok: false; refusal: CaseRefusal };
 
-/** An intake or a command that could not be carried out (no writer, a failure on the writer). */
-export class CaseDeskUnavailable extends Error {}
+/**
+ * An intake or a command that could not be carried out (no writer, a failure on the writer). Its
+ * message holds the cause (an engine's error text too): the routes answer 503 with the worded
+ * internal-error body and the log has the message under the request id (docs/security.md).
+ */
+export class CaseDeskUnavailable extends ServiceUnavailableError {}
 
 type CaseWriterCommand = Extract<WriterCommand, { kind: 'case_intake' | 'case_command' }>;
 type CaseChangeBatch = Extract<WriterChange, { kind: 'case_changes' }>;

@@ -59,6 +59,7 @@ import {
   MAX_RANGE_MS,
   REPLAY_GRID_MS,
   feedTwin,
+  rebuildTimings,
   registerTwin,
   registryAt,
   replayIds,
@@ -232,9 +233,7 @@ export class ReplayService {
       gaps: gapsOf(state.twin, at, GAP_MIN_MS),
       claimed: false,
       timings: {
-        queryMs: Math.round(t1 - t0),
-        twinMs: Math.round(t2 - t1 + registerMs),
-        registerMs: Math.round(registerMs),
+        ...rebuildTimings(t0, registerMs, t1, t2),
         values: start.values.length,
         history: start.history,
         ...start.timings,

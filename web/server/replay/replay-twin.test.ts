@@ -10,6 +10,7 @@ import {
   GAP_MIN_MS,
   historyMatters,
   keyframeStart,
+  rebuildTimings,
   rebuildTwin,
   registryAt,
   replayIds,
@@ -285,5 +286,14 @@ describe('the values a keyframe starts from', () => {
     const { values, history } = keyframeStart([win('wl-2', 20, 5, 29)], tail, rules);
     expect(history).toEqual(['wl-2']);
     expect(values).toEqual([{ sensorId: 'wl-2', metric: 'water_level_cm', ts: T0 + 3000, value: 28 }]);
+  });
+});
+
+describe('rebuild timings', () => {
+  it('counts the registry built while the values load once, in twinMs, so query + twin is the wall time', () => {
+    // Start at 1000, registry built in 30 ms while the values load, values in at 1100, fed by 1150.
+    const t = rebuildTimings(1000, 30, 1100, 1150);
+    expect(t).toEqual({ queryMs: 70, twinMs: 80, registerMs: 30 });
+    expect(t.queryMs + t.twinMs).toBe(1150 - 1000);
   });
 });

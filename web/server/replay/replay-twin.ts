@@ -426,3 +426,22 @@ export function rulesByMetric(kinds: Readonly<Record<string, { metrics: readonly
   for (const kind of Object.values(kinds)) for (const rule of kind.metrics) out.set(rule.metric, [...(out.get(rule.metric) ?? []), rule]);
   return out;
 }
+
+/**
+ * The timing split of a rebuild (ms, from `performance.now()`): `queryMs` the wait for the stored
+ * values left over once the registry part of the twin was built during it, `twinMs` the twin's
+ * own work (registry `registerMs` plus feeding the values), so `queryMs + twinMs` is the
+ * rebuild's wall time. `t0` start, `t1` values in, `t2` twin fed.
+ */
+export function rebuildTimings(
+  t0: number,
+  registerMs: number,
+  t1: number,
+  t2: number,
+): Record<'queryMs' | 'twinMs' | 'registerMs', number> {
+  return {
+    queryMs: Math.round(Math.max(0, t1 - t0 - registerMs)),
+    twinMs: Math.round(t2 - t1 + registerMs),
+    registerMs: Math.round(registerMs),
+  };
+}
