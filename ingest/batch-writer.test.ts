@@ -127,7 +127,9 @@ describe('BatchWriter', () => {
     const writer = new BatchWriter(slow, { maxRows: 5, maxDelayMs: 10_000, idPrefix: 'c' });
     add(writer, 7);
     let closed = false;
-    const closing = writer.close().then(() => void (closed = true));
+    const closing = writer.close().then(() => {
+      closed = true;
+    });
     // Far past any shutdown allowance: still storing, not closed with the batches unwritten.
     await tick(120_000);
     expect(closed).toBe(false);
