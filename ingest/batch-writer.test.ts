@@ -109,4 +109,47 @@ describe('BatchWriter', () => {
     expect(sink.batches.map((b) => b.messages)).toEqual([10, 10, 10, 2]);
     expect(writer.pendingMessages).toBe(0);
   });
+
+  it('close() writes every sealed batch however long storage takes, and gives up only on failures', async () => {
+    vi.useFakeTimers();
+    // A slow store (a starved machine): each write answers only when the test lets it.
+    const answers: Array<() => void> = [];
+    const stored: string[] = [];
+    const slow: StorageSink = {
+      write: (batch) =>
+        new Promise<void>((resolve) =>
+          answers.push(() => {
+            stored.push(batch.id);
+            resolve();
+          }),
+        ),
+    };
+    const writer = new BatchWriter(slow, { maxRows: 5, maxDelayMs: 10_000, idPrefix: 'c' });
+    add(writer, 7);
+    let closed = false;
+    const closing = writer.close().then(() => {
+      closed = true;
+    });
+    // Far past any shutdown allowance: still storing, not closed with the batches unwritten.
+    await tick(120_000);
+    expect(closed).toBe(false);
+    for (let k = 0; k < 2; k++) {
+      answers.shift()!();
+      await tick(120_000);
+    }
+    await closing;
+    expect(stored).toEqual(['c-0', 'c-1']);
+    expect(writer.pendingMessages).toBe(0);
+
+    // Storage failing at close: three attempts, then the batch is left (to the spool's replay).
+    const failing = new MemorySink();
+    failing.failures = 1_000_000;
+    const giving = new BatchWriter(failing, { maxRows: 5, maxDelayMs: 10_000, idPrefix: 'f', retryDelayMs: 5 });
+    add(giving, 2);
+    const gaveUp = giving.close();
+    await tick(1_000);
+    await gaveUp;
+    expect(failing.attempts).toBe(3);
+    expect(giving.pendingMessages).toBe(2);
+  });
 });

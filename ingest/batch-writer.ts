@@ -162,9 +162,15 @@ export class BatchWriter {
     await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
   }
 
-  /** Flushes, then stops retrying (a batch that still fails after 3 tries is left unwritten). */
+  /**
+   * Flushes: resolves once every sealed batch is written, however long the writes take (a
+   * slow store is still a working one), or once a batch has failed 3 times in a row (storage
+   * is down; `pendingMessages` says what is left). No time limit: a deadline here would end a
+   * graceful stop with acknowledged messages unstored. A second signal, or the orchestrator's
+   * grace period, ends the process instead; the spool keeps what is unstored for the next start.
+   */
   async close(): Promise<void> {
     this.closed = true;
-    await Promise.race([this.flush(), new Promise((r) => setTimeout(r, 30_000))]);
+    await this.flush();
   }
 }

@@ -10,6 +10,8 @@
  * engine binds one data directory per process).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createClickHouse, queryRows } from '../storage/index.ts';
@@ -44,6 +46,47 @@ async function startAll(env: Record<string, string>): Promise<App> {
     100,
   );
   return { child, output: () => out };
+}
+
+/** Message numbers as sorted ranges ("0-99, 150, 200-210"), at most 20 of them. */
+function ranges(numbers: number[]): string {
+  const sorted = [...numbers].sort((a, b) => a - b);
+  const out: string[] = [];
+  for (let i = 0; i < sorted.length; ) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j++;
+    out.push(i === j ? String(sorted[i]) : `${sorted[i]}-${sorted[j]}`);
+    i = j + 1;
+  }
+  return out.length > 20 ? `${out.slice(0, 20).join(', ')}, … (${out.length} ranges)` : out.join(', ') || 'none';
+}
+
+/**
+ * Where each data message of the spool in `dir` lies, by `<sensor>|<ts>`: 'before' the
+ * checkpoint (counted as stored) or 'after' it (not stored yet). Read raw, after the process
+ * has exited (record layout in ingest/spool/spool.ts).
+ */
+function spooledKeys(dir: string): Map<string, 'before' | 'after'> {
+  const out = new Map<string, 'before' | 'after'>();
+  const cpFile = join(dir, 'checkpoint');
+  const [cpSeg, cpOff] = existsSync(cpFile) ? readFileSync(cpFile, 'utf8').trim().split(' ').map(Number) : [0, 0];
+  for (const name of readdirSync(dir).sort()) {
+    const seg = /^seg-(\d+)\.log$/.exec(name);
+    if (!seg) continue;
+    const buf = readFileSync(join(dir, name));
+    for (let off = 0; off + 20 <= buf.length; ) {
+      const topicLen = buf.readUInt32LE(off + 4);
+      const len = 20 + topicLen + buf.readUInt32LE(off + 8);
+      if (buf[off] === 1 && off + len <= buf.length) {
+        const sensor = buf.toString('utf8', off + 20, off + 20 + topicLen).split('/')[3];
+        const { ts } = JSON.parse(buf.toString('utf8', off + 20 + topicLen, off + len)) as { ts: number };
+        const after = Number(seg[1]) > cpSeg! || (Number(seg[1]) === cpSeg && off >= cpOff!);
+        out.set(`${sensor}|${ts}`, after ? 'after' : 'before');
+      }
+      off += len;
+    }
+  }
+  return out;
 }
 
 const exited = (child: ChildProcess) =>
@@ -121,10 +164,14 @@ describe('kill -9 of citytwin all (embedded broker) under 1,000 msg/s QoS 1', ()
       await Promise.race([Promise.allSettled(pending), new Promise((res) => setTimeout(res, 60_000))]);
     }
     await publisher.endAsync(true);
+    const stopping = Date.now();
     app.child.kill('SIGTERM');
     expect(await new Promise((r) => app!.child.once('exit', (code) => r(code)))).toBe(0);
+    console.log(`[kill -9 all] the last start stopped in ${Date.now() - stopping} ms; its log:\n${app.output().slice(-3000)}`);
 
+    const spooled = spooledKeys(join(dir.path, 'spool'));
     const store = createClickHouse({ url: null, dataDir: dir.path });
+    const results: Array<{ run: (typeof runs)[number]; lost: number; summary: string }> = [];
     try {
       for (const run of runs) {
         const rows = await queryRows<{ sensor_id: string; t: string }>(
@@ -133,15 +180,19 @@ describe('kill -9 of citytwin all (embedded broker) under 1,000 msg/s QoS 1', ()
           { p: `${run.prefix}%` },
         );
         const stored = new Set(rows.map((x) => `${x.sensor_id}|${x.t}`));
-        const lost = [...run.acked].filter((k) => !stored.has(k)).length;
-        console.log(
-          `[kill -9 all] run ${run.prefix.slice(0, -1)}: killed after ${run.killedAfter} sent; sent ${run.sent}, acknowledged ${run.acked.size}, stored ${stored.size}, acknowledged but not stored ${lost}, publish errors ${run.failed}`,
-        );
-        expect(lost).toBe(0);
-        expect(run.acked.size).toBeGreaterThan(run.sent * 0.9);
+        const lostKeys = [...run.acked].filter((k) => !stored.has(k));
+        const lost = lostKeys.length;
+        const where = (w: 'before' | 'after' | undefined) => lostKeys.filter((k) => spooled.get(k) === w).length;
+        const summary = `run ${run.prefix.slice(0, -1)}: killed after ${run.killedAfter} sent; sent ${run.sent}, acknowledged ${run.acked.size}, stored ${stored.size}, acknowledged but not stored ${lost} (message numbers ${ranges(lostKeys.map((k) => Number(k.split('|')[1]) - base))}; in the spool before its checkpoint ${where('before')}, after it ${where('after')}, not in the spool ${where(undefined)}), publish errors ${run.failed}`;
+        console.log(`[kill -9 all] ${summary}`);
+        results.push({ run, lost, summary });
       }
     } finally {
       await store.close();
+    }
+    for (const { run, lost, summary } of results) {
+      expect(lost, summary).toBe(0);
+      expect(run.acked.size, summary).toBeGreaterThan(run.sent * 0.9);
     }
   }, 600_000);
 });

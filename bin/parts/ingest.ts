@@ -53,7 +53,13 @@ export function startIngest(
     onWriteError: (err, attempt) => log(attempt === 1 ? 'warn' : 'debug', `insert failed (attempt ${attempt}), retrying: ${err.message}`),
     log,
   });
-  ctx.shutdown.add(() => ingest.writer.close());
+  // Stores everything acknowledged before the process ends, however slow storage is; only
+  // while storage fails is something left, in the spool, for the next start (docs/ingest.md).
+  ctx.shutdown.add(async () => {
+    await ingest.writer.close();
+    const left = ingest.writer.pendingMessages;
+    if (left > 0) log('warn', `storage failing at shutdown: ${left} messages not stored, kept in the spool for the next start`);
+  });
   if (live) {
     const { twin, dispatch, cap, cases } = live;
     ingest.pipeline.addListener({
