@@ -72,7 +72,7 @@ describe('join or open', () => {
     expect(proposeIncidentLink(c, [flood, crash])).toMatchObject({
       kind: 'join',
       incidentId: 'inc-9',
-      why: { code: 'spill_over', params: { limitM: 3000 } },
+      why: { code: 'spill_over', params: { limitM: 5000 } },
     });
     expect(proposeIncidentLink(c, [flood])).toMatchObject({ kind: 'join', incidentId: 'inc-8' });
   });
