@@ -182,7 +182,9 @@ async function signIn(page: Page, url: string): Promise<void> {
 
 /** The console again (the session is kept), every sensor drawn and readings flowing. */
 async function openConsole(page: Page, url: string): Promise<void> {
-  await page.goto(url);
+  // Not the load event: with the fleet saturating the server, the page's last resources can take
+  // longer than a navigation timeout; the console being ready (below) is what counts.
+  await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 180_000 });
   await consoleReady(page);
 }
 
@@ -196,7 +198,7 @@ async function consoleReady(page: Page): Promise<void> {
 
 /** The reference page, every sensor in its layer and deltas arriving. */
 async function openBare(page: Page, url: string): Promise<void> {
-  await page.goto(new URL('/bench-bare/index.html', url).toString());
+  await page.goto(new URL('/bench-bare/index.html', url).toString(), { waitUntil: 'domcontentloaded', timeout: 180_000 });
   await page.waitForFunction(
     (n) => {
       const bare = (window as unknown as { __bare?: { ready: boolean; sensors: number } }).__bare;
