@@ -115,16 +115,14 @@ export const KPI_ROLLUPS_DDL: readonly string[] = [
 ];
 
 /**
- * The replay rollup (docs/replay.md, docs/storage.md): per 10 s bucket, sensor and metric the
- * last value and its time, and the range (min, max). Ordered by time first, so "every sensor's
- * last value before T" or "the values of a playback chunk" is a range read of a few granules,
- * where `readings` and `readings_1m` (sensor first) touch every granule of the partition for any
- * time slice. No TTL: a replay may ask for any moment `readings` still holds, and the table has
- * at most a tenth of its rows.
+ * The one table shape of both replay levels (`readings_10s` by `bucket`, `readings_60s` by
+ * `minute`): per time slot, sensor and metric the last value and its time, and the range. Only
+ * the table's and the time column's names differ; the text is exactly what migrations 7 and 24
+ * have always run (rollups-ddl.test.ts pins it).
  */
-export const REPLAY_ROLLUP_DDL: readonly string[] = [
-  `CREATE TABLE IF NOT EXISTS readings_10s (
-    bucket DateTime('UTC'),
+function replayRollupTable(table: string, slot: string): string {
+  return `CREATE TABLE IF NOT EXISTS ${table} (
+    ${slot} DateTime('UTC'),
     entity Enum8('sensor' = 1, 'service' = 2),
     sensor_id String,
     metric LowCardinality(String),
@@ -133,8 +131,20 @@ export const REPLAY_ROLLUP_DDL: readonly string[] = [
     min_v SimpleAggregateFunction(min, Float64),
     max_v SimpleAggregateFunction(max, Float64)
   ) ENGINE = AggregatingMergeTree
-  PARTITION BY toYYYYMMDD(bucket)
-  ORDER BY (bucket, entity, sensor_id, metric) ${DEDUP}`,
+  PARTITION BY toYYYYMMDD(${slot})
+  ORDER BY (${slot}, entity, sensor_id, metric) ${DEDUP}`;
+}
+
+/**
+ * The replay rollup (docs/replay.md, docs/storage.md): per 10 s bucket, sensor and metric the
+ * last value and its time, and the range (min, max). Ordered by time first, so "every sensor's
+ * last value before T" or "the values of a playback chunk" is a range read of a few granules,
+ * where `readings` and `readings_1m` (sensor first) touch every granule of the partition for any
+ * time slice. No TTL: a replay may ask for any moment `readings` still holds, and the table has
+ * at most a tenth of its rows.
+ */
+export const REPLAY_ROLLUP_DDL: readonly string[] = [
+  replayRollupTable('readings_10s', 'bucket'),
   `CREATE MATERIALIZED VIEW IF NOT EXISTS readings_10s_mv TO readings_10s AS
     SELECT toStartOfInterval(ts, INTERVAL 10 SECOND) AS bucket, entity, sensor_id, metric,
            max(ts) AS last_ts, argMaxState(value, ts) AS last_v, min(value) AS min_v, max(value) AS max_v
@@ -152,18 +162,7 @@ export const REPLAY_ROLLUP_DDL: readonly string[] = [
  * maximum are the same however often a row is merged in).
  */
 export const REPLAY_MINUTE_ROLLUP_DDL: readonly string[] = [
-  `CREATE TABLE IF NOT EXISTS readings_60s (
-    minute DateTime('UTC'),
-    entity Enum8('sensor' = 1, 'service' = 2),
-    sensor_id String,
-    metric LowCardinality(String),
-    last_ts SimpleAggregateFunction(max, DateTime64(3, 'UTC')),
-    last_v AggregateFunction(argMax, Float64, DateTime64(3, 'UTC')),
-    min_v SimpleAggregateFunction(min, Float64),
-    max_v SimpleAggregateFunction(max, Float64)
-  ) ENGINE = AggregatingMergeTree
-  PARTITION BY toYYYYMMDD(minute)
-  ORDER BY (minute, entity, sensor_id, metric) ${DEDUP}`,
+  replayRollupTable('readings_60s', 'minute'),
   `ALTER TABLE readings_60s ADD COLUMN IF NOT EXISTS classification LowCardinality(String) MATERIALIZED dictGetOrDefault('sensor_classes', 'classification', tuple(sensor_id), 'internal')`,
   `CREATE MATERIALIZED VIEW IF NOT EXISTS readings_60s_mv TO readings_60s AS
     SELECT toStartOfMinute(bucket) AS minute, entity, sensor_id, metric,
