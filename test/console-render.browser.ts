@@ -5,21 +5,15 @@
  * already had — over more than the queue's 10-second age refresh, while what does change (a
  * new incident, the data's age) is still drawn. DOM changes are counted with a MutationObserver.
  */
-import mqtt from 'mqtt';
-import type { Browser, Page } from 'playwright-core';
+import type mqtt from 'mqtt';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningCityTwin } from '../bin/runtime.ts';
-import { TEST_ADMIN_PASSWORD } from './support/auth.ts';
-import { launchChromium, openSignedInConsole } from './support/browser.ts';
-import { tempDir } from './support/fixtures.ts';
-import { startTestCity } from './support/test-city.ts';
+import { consoleCity, publishWaterloggingReport } from './support/console-city.ts';
 
 import type {} from '../web/client/test-hooks.ts'; // declares window.__citytwin
 
-const dir = tempDir('console-render-browser');
 const GAUGE = 'render-gauge-1';
-let app: RunningCityTwin;
-let browser: Browser;
+const city = consoleCity('console-render-browser');
 let page: Page;
 let errors: string[];
 let publisher: mqtt.MqttClient;
@@ -48,10 +42,7 @@ async function reading(level: number): Promise<void> {
   await publisher.publishAsync(`citytwin/v1/sensors/${GAUGE}/data`, JSON.stringify(body), { qos: 1 });
 }
 
-async function report(id: string, lng: number, lat: number): Promise<void> {
-  const body = { id, ts: Date.now(), type: 'manual_report', category: 'waterlogging', lng, lat, severity: 3, text: '路面积水' };
-  await publisher.publishAsync('citytwin/v1/events/field-staff', JSON.stringify(body), { qos: 1 });
-}
+const report = (id: string, lng: number, lat: number): Promise<void> => publishWaterloggingReport(publisher, id, lng, lat);
 
 /** Starts recording every DOM change in the queue, the board and the strip, and the clock's ticks. */
 async function observe(): Promise<void> {
@@ -96,22 +87,17 @@ async function observe(): Promise<void> {
 const changes = (): Promise<Change[]> => page.evaluate(() => window.__renderChanges ?? []);
 
 beforeAll(async () => {
-  app = await startTestCity(dir.path);
-  publisher = await mqtt.connectAsync(app.mqttUrl, { clientId: 'console-render-browser' });
-  await publisher.publishAsync(`citytwin/v1/sensors/${GAUGE}/meta`, JSON.stringify({ kind: 'water_level', lng: 114.31, lat: 30.57 }), {
-    qos: 1,
-    retain: true,
-  });
-  browser = await launchChromium();
-  ({ page, errors } = await openSignedInConsole(browser, app.url!, TEST_ADMIN_PASSWORD));
+  ({ page, errors, publisher } = await city.start((p) =>
+    p
+      .publishAsync(`citytwin/v1/sensors/${GAUGE}/meta`, JSON.stringify({ kind: 'water_level', lng: 114.31, lat: 30.57 }), {
+        qos: 1,
+        retain: true,
+      })
+      .then(() => undefined),
+  ));
 });
 
-afterAll(async () => {
-  await publisher?.endAsync();
-  await browser?.close();
-  await app?.close();
-  dir.remove();
-});
+afterAll(() => city.close());
 
 describe('the console redraws only what changed', () => {
   it('leaves the queue, the board and the strip alone while only sensor values change', async () => {

@@ -8,22 +8,19 @@
  * Screenshots go to test-results/dispatch-*.png for review.
  */
 import { mkdirSync } from 'node:fs';
-import mqtt from 'mqtt';
-import type { Browser, Page } from 'playwright-core';
+import type mqtt from 'mqtt';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningCityTwin } from '../bin/runtime.ts';
 import type { UnitView } from '../web/shared/protocol.ts';
-import { launchChromium, openSignedInConsole, saveScreenshot } from './support/browser.ts';
-import { TEST_ADMIN_PASSWORD } from './support/auth.ts';
+import { saveScreenshot } from './support/browser.ts';
+import { consoleCity } from './support/console-city.ts';
 import { consoleFetch } from './support/console-client.ts';
-import { tempDir } from './support/fixtures.ts';
-import { startTestCity } from './support/test-city.ts';
 
 import type {} from '../web/client/test-hooks.ts'; // declares window.__citytwin
 
-const dir = tempDir('dispatch-browser');
+const city = consoleCity('dispatch-browser');
 let app: RunningCityTwin;
-let browser: Browser;
 let page: Page;
 let errors: string[];
 let publisher: mqtt.MqttClient;
@@ -65,18 +62,10 @@ async function inViewport(testId: string): Promise<boolean> {
 }
 
 beforeAll(async () => {
-  app = await startTestCity(dir.path);
-  publisher = await mqtt.connectAsync(app.mqttUrl, { clientId: 'pub-dispatch-browser' });
-  browser = await launchChromium();
-  ({ page, errors } = await openSignedInConsole(browser, app.url!, TEST_ADMIN_PASSWORD));
+  ({ app, page, errors, publisher } = await city.start());
 });
 
-afterAll(async () => {
-  await publisher?.endAsync();
-  await browser?.close();
-  await app?.close();
-  dir.remove();
-});
+afterAll(() => city.close());
 
 describe('dispatch in Chromium', () => {
   let incidentId = '';

@@ -5,43 +5,29 @@
  * to test-results/ for review.
  */
 import { mkdirSync } from 'node:fs';
-import mqtt from 'mqtt';
-import type { Browser, Page } from 'playwright-core';
+import type mqtt from 'mqtt';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningCityTwin } from '../bin/runtime.ts';
-import { launchChromium, openSignedInConsole, saveScreenshot } from './support/browser.ts';
-import { TEST_ADMIN_PASSWORD } from './support/auth.ts';
-import { tempDir } from './support/fixtures.ts';
-import { startTestCity } from './support/test-city.ts';
+import { saveScreenshot } from './support/browser.ts';
+import { consoleCity, publishWaterloggingReport } from './support/console-city.ts';
 
 import type {} from '../web/client/test-hooks.ts'; // declares window.__citytwin
 
-const dir = tempDir('incidents-browser');
+const city = consoleCity('incidents-browser');
 let app: RunningCityTwin;
-let browser: Browser;
 let page: Page;
 let errors: string[];
 let publisher: mqtt.MqttClient;
 mkdirSync('test-results', { recursive: true });
 
-async function report(id: string, lng: number, lat: number): Promise<void> {
-  const body = { id, ts: Date.now(), type: 'manual_report', category: 'waterlogging', lng, lat, severity: 3, text: '路面积水' };
-  await publisher.publishAsync('citytwin/v1/events/field-staff', JSON.stringify(body), { qos: 1 });
-}
+const report = (id: string, lng: number, lat: number): Promise<void> => publishWaterloggingReport(publisher, id, lng, lat);
 
 beforeAll(async () => {
-  app = await startTestCity(dir.path);
-  publisher = await mqtt.connectAsync(app.mqttUrl, { clientId: 'pub-incidents-browser' });
-  browser = await launchChromium();
-  ({ page, errors } = await openSignedInConsole(browser, app.url!, TEST_ADMIN_PASSWORD));
+  ({ app, page, errors, publisher } = await city.start());
 });
 
-afterAll(async () => {
-  await publisher?.endAsync();
-  await browser?.close();
-  await app?.close();
-  dir.remove();
-});
+afterAll(() => city.close());
 
 describe('the incident queue in Chromium', () => {
   let first = '';
