@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { componentLog, createLogger, requestScope } from './logger.ts';
+import { CORRELATION_HEADER, componentLog, createLogger, requestScope } from './logger.ts';
 
 /** A logger writing its records into an array, parsed. */
 function capture(level: Parameters<typeof createLogger>[0] = 'debug') {
@@ -55,24 +55,45 @@ describe('createLogger', () => {
 });
 
 describe('requestScope', () => {
-  it("puts the client's well-formed request id on the response and on what is logged while handling it", () => {
+  it("gives every request the server's own id, on the response and on what is logged; the client's id beside it", () => {
     const { log, lines } = capture();
     const web = log.component('web');
     const { req, res, response } = exchange({ 'x-request-id': 'proxy-7f3a.1' });
     requestScope(web)(req, response, () => web('error', 'failed'));
     web('info', 'outside');
-    expect(res.headers['x-request-id']).toBe('proxy-7f3a.1');
-    expect(lines[0]).toMatchObject({ msg: 'failed', reqId: 'proxy-7f3a.1' });
+    const id = res.headers['x-request-id'];
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(res.headers[CORRELATION_HEADER]).toBe('proxy-7f3a.1');
+    expect(lines[0]).toMatchObject({ msg: 'failed', reqId: id, clientReqId: 'proxy-7f3a.1' });
     expect(lines[1]).not.toHaveProperty('reqId');
+    expect(lines[1]).not.toHaveProperty('clientReqId');
     res.emit('finish');
-    expect(lines[2]).toMatchObject({ level: 'debug', reqId: 'proxy-7f3a.1', msg: expect.stringMatching(/^GET \/api\/stats 200 \d+ ms$/) });
+    expect(lines[2]).toMatchObject({
+      level: 'debug',
+      reqId: id,
+      clientReqId: 'proxy-7f3a.1',
+      msg: expect.stringMatching(/^GET \/api\/stats 200 \d+ ms$/),
+    });
   });
 
-  it('replaces a request id that is not 1-64 characters of [A-Za-z0-9._:-]', () => {
+  it('gives two requests with the same client id two different ids', () => {
+    const { log, lines } = capture();
+    const ids = [1, 2].map(() => {
+      const { req, res, response } = exchange({ 'x-request-id': 'same-id' });
+      requestScope(log)(req, response, () => log('error', 'failed'));
+      return res.headers['x-request-id'];
+    });
+    expect(new Set(ids).size).toBe(2);
+    expect(lines.map((l) => [l.reqId, l.clientReqId])).toEqual(ids.map((id) => [id, 'same-id']));
+  });
+
+  it('keeps no client id that is not 1-64 characters of [A-Za-z0-9._:-]', () => {
     const { log, lines } = capture();
     const { req, res, response } = exchange({ 'x-request-id': 'evil\n{"level":"error"}' });
     requestScope(log)(req, response, () => log('info', 'handled'));
     expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(res.headers).not.toHaveProperty(CORRELATION_HEADER);
     expect(lines[0]!.reqId).toBe(res.headers['x-request-id']);
+    expect(lines[0]).not.toHaveProperty('clientReqId');
   });
 });

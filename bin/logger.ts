@@ -30,11 +30,20 @@ export interface LoggerOptions {
   destination?: DestinationStream;
 }
 
-/** The id of the HTTP request being handled, for every record logged while it is. */
-const currentRequest = new AsyncLocalStorage<string>();
+/** The ids of the HTTP request being handled, for every record logged while it is. */
+const currentRequest = new AsyncLocalStorage<RequestIds>();
 
-/** A request id a client or a proxy may send in `x-request-id` (anything else is replaced). */
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+/** The server's own id of a request, and the client's (a proxy's) correlation id when it sent one. */
+interface RequestIds {
+  reqId: string;
+  clientReqId?: string;
+}
+
+/** A correlation id a client or a proxy may send in `x-request-id` (anything else is not kept). */
+const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/** The answer header that returns the client's correlation id (web/server/app/internal-error.ts reads it). */
+export const CORRELATION_HEADER = 'x-correlation-id';
 
 /** A logger for a process of `role`; records below `min` are not written. */
 export function createLogger(min: LogLevel, role: string, options: LoggerOptions = {}): Logger {
@@ -44,10 +53,7 @@ export function createLogger(min: LogLevel, role: string, options: LoggerOptions
       base: { pid: process.pid, hostname: hostname(), role },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
-      mixin: () => {
-        const reqId = currentRequest.getStore();
-        return reqId === undefined ? {} : { reqId };
-      },
+      mixin: () => currentRequest.getStore() ?? {},
     },
     options.destination ?? standardStreams(options.format ?? null),
   );
@@ -65,22 +71,27 @@ export function componentLog(log: Log, name: string): Log {
 }
 
 /**
- * Handles one HTTP request under its request id: a well-formed `x-request-id` from the client
- * (a proxy's), or a new one; sent back in `x-request-id` and put on every record logged while
- * the request is handled. The request itself is logged at `debug` when its response is sent.
+ * Handles one HTTP request under its request id: always the server's own, a new UUID, unique to
+ * this request, sent back in `x-request-id` and put on every record logged while the request is
+ * handled (`reqId`). A client's (a proxy's) `x-request-id`, when 1–64 characters of
+ * `[A-Za-z0-9._:-]`, is kept only as a correlation id: logged beside it (`clientReqId`) and sent
+ * back in `x-correlation-id`; it never names a log record. The request itself is logged at
+ * `debug` when its response is sent.
  */
 export function requestScope(log: Log): (req: IncomingMessage, res: ServerResponse, handle: () => void) => void {
   return (req, res, handle) => {
     const given = req.headers['x-request-id'];
-    const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-    res.setHeader('x-request-id', id);
+    const ids: RequestIds = { reqId: randomUUID() };
+    if (typeof given === 'string' && CLIENT_REQUEST_ID.test(given)) ids.clientReqId = given;
+    res.setHeader('x-request-id', ids.reqId);
+    if (ids.clientReqId !== undefined) res.setHeader(CORRELATION_HEADER, ids.clientReqId);
     const started = performance.now();
     res.once('finish', () =>
-      currentRequest.run(id, () =>
+      currentRequest.run(ids, () =>
         log('debug', `${req.method} ${(req.url ?? '').slice(0, 200)} ${res.statusCode} ${Math.round(performance.now() - started)} ms`),
       ),
     );
-    currentRequest.run(id, handle);
+    currentRequest.run(ids, handle);
   };
 }
 

@@ -67,14 +67,17 @@ function json(res: ServerResponse, status: number, body: unknown, extra: Record<
 
 /**
  * A failure inside the worker (the metrics registry, the health check): logged in full under the
- * request's id (`x-request-id`, or a new one); the answer words it and gives the id, never the
- * error's text (docs/security.md, "Internal errors").
+ * server's id of the request (`x-request-id` as the request scope set it, or a new one), the
+ * client's correlation id (`x-correlation-id`) beside it; the answer words it and gives the
+ * server's id, never the error's text (docs/security.md, "Internal errors").
  */
 function failureId(options: OpsServerOptions, req: IncomingMessage, res: ServerResponse, err: Error): string {
   const given = res.getHeader('x-request-id');
   const id = typeof given === 'string' && given ? given : randomUUID();
   res.setHeader('x-request-id', id);
-  options.log?.('error', `HTTP ${req.method} ${(req.url ?? '').slice(0, 200)} failed (request id ${id}): ${err.stack ?? err.message}`);
+  const correlation = res.getHeader('x-correlation-id');
+  const ids = typeof correlation === 'string' && correlation ? `request id ${id}, client's request id ${correlation}` : `request id ${id}`;
+  options.log?.('error', `HTTP ${req.method} ${(req.url ?? '').slice(0, 200)} failed (${ids}): ${err.stack ?? err.message}`);
   return id;
 }
 

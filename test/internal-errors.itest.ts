@@ -8,6 +8,7 @@
 import { io as connectSocket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../bin/config.ts';
+import { requestScope } from '../bin/logger.ts';
 import { startCityTwin, type RunningCityTwin } from '../bin/runtime.ts';
 import { startOpsServer } from '../ingest/index.ts';
 import { AccountsStore, CaseStore, DeadLetterStore } from '../storage/index.ts';
@@ -61,16 +62,32 @@ describe('internal errors answer an id, never the exception', () => {
     await app.clickhouse.command({ query: 'RENAME TABLE dead_letters TO dead_letters_away' });
     const engineMessage = await engineErrorOf(() => new DeadLetterStore(app.clickhouse).recent({ limit: 4 }));
 
-    const res = await fetch(new URL('/api/dead-letters?limit=5', base), {
-      headers: { authorization: `Bearer ${admin}`, 'x-request-id': 'probe-internal-1' },
-    });
-    const text = await res.text();
-    expect(res.status).toBe(500);
-    expectNoLeak(text, engineMessage, 'dead_letters');
-    const body = JSON.parse(text) as { error: string; code: string; requestId: string };
-    expect(body).toMatchObject({ code: 'internal_error', requestId: 'probe-internal-1' });
-    expect(body.error).toContain('probe-internal-1');
-    expect(res.headers.get('x-request-id')).toBe('probe-internal-1');
+    // Two failing requests carrying the same client id: each its own server id, in the header,
+    // the body and the log; the client's id is logged beside each, never as the id.
+    const ids: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const res = await fetch(new URL('/api/dead-letters?limit=5', base), {
+        headers: { authorization: `Bearer ${admin}`, 'x-request-id': 'probe-internal-1' },
+      });
+      const text = await res.text();
+      expect(res.status).toBe(500);
+      expectNoLeak(text, engineMessage, 'dead_letters');
+      const body = JSON.parse(text) as { error: string; code: string; requestId: string };
+      expect(body.code).toBe('internal_error');
+      expect(body.requestId).toMatch(/^[0-9a-f-]{36}$/);
+      expect(body.error).toContain(body.requestId);
+      expect(body.error).not.toContain('probe-internal-1');
+      expect(res.headers.get('x-request-id')).toBe(body.requestId);
+      expect(res.headers.get('x-correlation-id')).toBe('probe-internal-1');
+      ids.push(body.requestId);
+    }
+    expect(ids[0]).not.toBe(ids[1]);
+    for (const reqId of ids) {
+      const line = logged.find((l) => l.startsWith('error ') && l.includes(`request id ${reqId},`));
+      expect(line, `a log record for ${reqId}`).toBeDefined();
+      expect(line).toContain(`request id ${reqId}, client's request id probe-internal-1)`);
+    }
+    expect(logged.filter((l) => l.includes('(request id probe-internal-1'))).toEqual([]);
 
     // Without an id from the client, the server's own id, the same in the header, the body and the log.
     const second = await call(base, admin, 'GET', '/api/dead-letters');
@@ -78,9 +95,10 @@ describe('internal errors answer an id, never the exception', () => {
     const id = second.headers.get('x-request-id');
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
     expect(second.body.requestId).toBe(id);
+    expect(second.headers.get('x-correlation-id')).toBeNull();
     expectNoLeak(JSON.stringify(second.body), engineMessage, 'dead_letters');
 
-    for (const reqId of ['probe-internal-1', id!]) {
+    for (const reqId of [...ids, id!]) {
       const line = logged.find((l) => l.startsWith('error ') && l.includes(`request id ${reqId}`));
       expect(line, `a log record for ${reqId}`).toBeDefined();
       expect(line).toContain('/api/dead-letters');
@@ -109,8 +127,12 @@ describe('internal errors answer an id, never the exception', () => {
       const text = await res.text();
       expect(res.status, text).toBe(503);
       expectNoLeak(text, engineMessage, 'cases');
-      expect(JSON.parse(text)).toMatchObject({ code: 'internal_error', requestId: 'probe-case-desk-1' });
-      const line = logged.find((l) => l.startsWith('error ') && l.includes('request id probe-case-desk-1'));
+      const { requestId } = JSON.parse(text) as { requestId: string };
+      expect(JSON.parse(text)).toMatchObject({ code: 'internal_error', requestId: res.headers.get('x-request-id') });
+      expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
+      const line = logged.find(
+        (l) => l.startsWith('error ') && l.includes(`request id ${requestId}, client's request id probe-case-desk-1)`),
+      );
       expect(line, 'a log record for the case desk request').toBeDefined();
       expect(line).toContain('/api/cases');
       expect(line).toContain(engineMessage.split('\n')[0]!.slice(0, 60));
@@ -163,13 +185,14 @@ describe("an ingest worker's ops server", () => {
       health: () => Promise.reject(new Error(secret)),
       metricsText: () => Promise.reject(new Error(secret)),
       log: (level, message) => opsLog.push(`${level} ${message}`),
+      aroundRequest: requestScope(() => undefined),
     });
     try {
       for (const [path, status] of [
         ['/metrics', 500],
         ['/api/health', 503],
       ] as const) {
-        const res = await fetch(new URL(path, ops.url));
+        const res = await fetch(new URL(path, ops.url), { headers: { 'x-request-id': 'probe-ops-1' } });
         const text = await res.text();
         expect(res.status).toBe(status);
         expect(text).not.toContain(dir.path);
@@ -177,7 +200,9 @@ describe("an ingest worker's ops server", () => {
         expect(text).not.toContain('Code: 999');
         const id = (JSON.parse(text) as { requestId: string }).requestId;
         expect(id).toBe(res.headers.get('x-request-id'));
-        expect(opsLog.find((l) => l.includes(`request id ${id}`))).toContain(secret);
+        expect(id).toMatch(/^[0-9a-f-]{36}$/);
+        const line = opsLog.find((l) => l.includes(`request id ${id}, client's request id probe-ops-1)`));
+        expect(line).toContain(secret);
       }
     } finally {
       await ops.close();

@@ -11,8 +11,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 export type ErrorLog = (level: 'error', message: string) => void;
 
 /**
- * The id of `res`'s request: its `x-request-id` answer header (set for every request by the
- * process's request scope), or a new UUID, then set as that header.
+ * The server's id of `res`'s request: its `x-request-id` answer header (a new UUID set for every
+ * request by the process's request scope, bin/logger.ts — never the client's), or a new UUID,
+ * then set as that header.
  */
 export function requestIdOf(res: ServerResponse): string {
   const given = res.getHeader('x-request-id');
@@ -38,10 +39,24 @@ export function internalErrorBody(id: string): { error: string; code: 'internal_
   };
 }
 
-/** Logs `err` in full (message and stack) under the request's id and returns that id. */
+/**
+ * The client's correlation id of `res`'s request: its `x-correlation-id` answer header, set by
+ * the request scope only from a well-formed `x-request-id` the client sent; else null.
+ */
+export function correlationIdOf(res: ServerResponse): string | null {
+  const given = res.getHeader('x-correlation-id');
+  return typeof given === 'string' && given ? given : null;
+}
+
+/**
+ * Logs `err` in full (message and stack) under the server's id of the request, the client's
+ * correlation id beside it, and returns the server's id (the one the answer quotes).
+ */
 export function logInternalError(log: ErrorLog, req: IncomingMessage, res: ServerResponse, err: unknown): string {
   const id = requestIdOf(res);
+  const correlation = correlationIdOf(res);
+  const ids = correlation === null ? `request id ${id}` : `request id ${id}, client's request id ${correlation}`;
   const detail = err instanceof Error ? (err.stack ?? `${err.name}: ${err.message}`) : String(err);
-  log('error', `HTTP ${req.method} ${(req.url ?? '').slice(0, 200)} failed (request id ${id}): ${detail}`);
+  log('error', `HTTP ${req.method} ${(req.url ?? '').slice(0, 200)} failed (${ids}): ${detail}`);
   return id;
 }
