@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { retentionDays } from '../storage/retention.ts';
 import { auditableConfig, ConfigError, loadConfig } from './config.ts';
@@ -22,6 +23,19 @@ describe('loadConfig', () => {
     expect(loadConfig({ CITYTWIN_CITY: ' test/fixtures/cities/river-town ' }).cityPackage).toBe('test/fixtures/cities/river-town');
     expect(() => loadConfig({ CITYTWIN_CITY: '/no/such/town' })).toThrow(
       'CITYTWIN_CITY="/no/such/town" is not valid: expected the path of a city package: a folder or a .zip of one (docs/city-packages.md)',
+    );
+  });
+
+  it("bounds a stop's wait for storage: by default inside the manifests' grace period, with room for the rest of the stop", () => {
+    const manifest = readFileSync('deploy/k8s/citytwin.yaml', 'utf8');
+    const grace = [...manifest.matchAll(/terminationGracePeriodSeconds:\s*(\d+)/g)].map((m) => Number(m[1]) * 1000);
+    expect(grace.length).toBeGreaterThan(0);
+    const wait = loadConfig({}).stopStorageWaitMs;
+    expect(wait).toBe(25_000);
+    for (const g of grace) expect(wait).toBeLessThanOrEqual(g - 10_000);
+    expect(loadConfig({ CITYTWIN_STOP_STORAGE_WAIT_MS: '5000' }).stopStorageWaitMs).toBe(5000);
+    expect(() => loadConfig({ CITYTWIN_STOP_STORAGE_WAIT_MS: '25s' })).toThrow(
+      'CITYTWIN_STOP_STORAGE_WAIT_MS="25s" is not valid: expected an integer from 0 to 3600000',
     );
   });
 

@@ -66,6 +66,11 @@ export interface CityTwinConfig {
   workerIdExplicit: boolean;
   /** Bytes the ingest's write-ahead spool may hold unstored before it stops acknowledging (extension). */
   spoolMaxBytes: number;
+  /**
+   * How long a stop waits for storage to take the pending batches, ms; what is left stays in the
+   * spool for the next start (extension).
+   */
+  stopStorageWaitMs: number;
   /** MQTT 5 session expiry of the ingest's persistent session, seconds (extension). */
   mqttSessionExpiryS: number;
   /** How long each table keeps its rows, per table and classification (`CITYTWIN_RETENTION`, docs/storage.md) (extension). */
@@ -352,6 +357,8 @@ export function loadConfig(env: Env = process.env, defaults: { simulate: boolean
     workerId,
     workerIdExplicit: Boolean(env.CITYTWIN_WORKER_ID?.trim()),
     spoolMaxBytes: intVar(env, 'CITYTWIN_SPOOL_MAX_BYTES', 256 * 1024 * 1024, 1024 * 1024, 64 * 1024 * 1024 * 1024),
+    // 25 s: inside the manifests' 40 s grace period (deploy/k8s/), with room for the rest of the stop.
+    stopStorageWaitMs: intVar(env, 'CITYTWIN_STOP_STORAGE_WAIT_MS', 25_000, 0, 3_600_000),
     mqttSessionExpiryS: intVar(env, 'CITYTWIN_MQTT_SESSION_EXPIRY_S', 3600, 1, 4_294_967_294),
     retention: retentionVar(env),
     openDataAnonPerMin: intVar(env, 'CITYTWIN_OPEN_DATA_ANON_PER_MIN', 30, 1, 100_000),
@@ -393,6 +400,11 @@ export const CONFIG_HELP: ReadonlyArray<[string, string, string]> = [
     '<host>-<pid>',
   ],
   ['CITYTWIN_SPOOL_MAX_BYTES', 'write-ahead spool limit (unstored bytes) before the ingest stops acknowledging', '268435456'],
+  [
+    'CITYTWIN_STOP_STORAGE_WAIT_MS',
+    'how long a stop waits for storage to take the pending batches (ms); the rest stays in the spool for the next start',
+    '25000',
+  ],
   ['CITYTWIN_MQTT_SESSION_EXPIRY_S', "MQTT 5 session expiry of the ingest's persistent session (share group)", '3600'],
   [
     'CITYTWIN_RETENTION',
@@ -479,6 +491,7 @@ export function auditableConfig(c: CityTwinConfig): Record<string, string | numb
     publicUrl: c.publicUrl,
     workerId: c.workerIdExplicit ? c.workerId : null,
     spoolMaxBytes: c.spoolMaxBytes,
+    stopStorageWaitMs: c.stopStorageWaitMs,
     mqttSessionExpiryS: c.mqttSessionExpiryS,
     clearance: c.security.clearance,
     probeToken: c.security.probeToken === null ? null : `sha256 ${digest(c.security.probeToken)}…`,

@@ -110,7 +110,7 @@ describe('BatchWriter', () => {
     expect(writer.pendingMessages).toBe(0);
   });
 
-  it('close() writes every sealed batch however long storage takes, and gives up only on failures', async () => {
+  it('close(waitMs) writes every sealed batch a slow store takes within the bound', async () => {
     vi.useFakeTimers();
     // A slow store (a starved machine): each write answers only when the test lets it.
     const answers: Array<() => void> = [];
@@ -126,29 +126,59 @@ describe('BatchWriter', () => {
     };
     const writer = new BatchWriter(slow, { maxRows: 5, maxDelayMs: 10_000, idPrefix: 'c' });
     add(writer, 7);
-    let closed = false;
-    const closing = writer.close().then(() => {
-      closed = true;
+    let result: boolean | null = null;
+    const closing = writer.close(30_000).then((r) => {
+      result = r;
     });
-    // Far past any shutdown allowance: still storing, not closed with the batches unwritten.
-    await tick(120_000);
-    expect(closed).toBe(false);
+    // Well inside the bound: still storing, not closed with the batches unwritten.
+    await tick(10_000);
+    expect(result).toBeNull();
     for (let k = 0; k < 2; k++) {
       answers.shift()!();
-      await tick(120_000);
+      await tick(1_000);
     }
     await closing;
+    expect(result).toBe(true);
     expect(stored).toEqual(['c-0', 'c-1']);
     expect(writer.pendingMessages).toBe(0);
+  });
 
-    // Storage failing at close: three attempts, then the batch is left (to the spool's replay).
+  it('close(waitMs) gives up at the bound on a store that does not answer, and writes nothing after', async () => {
+    vi.useFakeTimers();
+    let attempts = 0;
+    const silent: StorageSink = {
+      write: () => {
+        attempts++;
+        return new Promise<void>(() => undefined);
+      },
+    };
+    const writer = new BatchWriter(silent, { maxRows: 5, maxDelayMs: 10_000, idPrefix: 's' });
+    add(writer, 12);
+    let result: boolean | null = null;
+    const closing = writer.close(25_000).then((r) => {
+      result = r;
+    });
+    await tick(24_999);
+    expect(result).toBeNull();
+    await tick(1);
+    await closing;
+    expect(result).toBe(false);
+    // Every acknowledged message is still counted as unstored (the spool keeps them).
+    expect(writer.pendingMessages).toBe(12);
+    expect(attempts).toBe(1);
+    await tick(120_000);
+    expect(attempts).toBe(1);
+  });
+
+  it('close(waitMs) gives up after 3 failed attempts in a row (storage down), before the bound', async () => {
+    vi.useFakeTimers();
     const failing = new MemorySink();
     failing.failures = 1_000_000;
     const giving = new BatchWriter(failing, { maxRows: 5, maxDelayMs: 10_000, idPrefix: 'f', retryDelayMs: 5 });
     add(giving, 2);
-    const gaveUp = giving.close();
+    const gaveUp = giving.close(30_000);
     await tick(1_000);
-    await gaveUp;
+    expect(await gaveUp).toBe(false);
     expect(failing.attempts).toBe(3);
     expect(giving.pendingMessages).toBe(2);
   });

@@ -32,6 +32,8 @@ export class BatchWriter {
   private timer: NodeJS.Timeout | null = null;
   private writing = false;
   private closed = false;
+  /** Set when close() returns: no further batch is written, what is left stays in the spool. */
+  private stopped = false;
   private failingSince = 0;
   private lastError: string | null = null;
   private idleWaiters: Array<() => void> = [];
@@ -100,7 +102,7 @@ export class BatchWriter {
     this.writing = true;
     let attempt = 0;
     let delay = this.options.retryDelayMs ?? 200;
-    while (this.queue.length > 0) {
+    while (this.queue.length > 0 && !this.stopped) {
       const batch = this.queue[0]!;
       const started = this.now();
       try {
@@ -163,14 +165,25 @@ export class BatchWriter {
   }
 
   /**
-   * Flushes: resolves once every sealed batch is written, however long the writes take (a
-   * slow store is still a working one), or once a batch has failed 3 times in a row (storage
-   * is down; `pendingMessages` says what is left). No time limit: a deadline here would end a
-   * graceful stop with acknowledged messages unstored. A second signal, or the orchestrator's
-   * grace period, ends the process instead; the spool keeps what is unstored for the next start.
+   * Flushes within `waitMs`: resolves `true` once every sealed batch is written (a slow store is
+   * waited for up to the bound), `false` at the bound or once a batch has failed 3 times in a row
+   * (storage is down). Then nothing more is written; `pendingMessages` says how many messages are
+   * left unstored. They are acknowledged and in the write-ahead spool, which replays them at the
+   * next start (docs/ingest.md): the bound keeps a stop inside the orchestrator's grace period
+   * (`CITYTWIN_STOP_STORAGE_WAIT_MS`) without losing anything.
    */
-  async close(): Promise<void> {
+  async close(waitMs: number): Promise<boolean> {
     this.closed = true;
-    await this.flush();
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), waitMs);
+    });
+    try {
+      const stored = await Promise.race([this.flush().then(() => this.pendingMessages === 0), bound]);
+      this.stopped = true;
+      return stored;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }

@@ -32,7 +32,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await publisher?.endAsync();
   await source?.stop();
-  await ingest?.writer.close();
+  await ingest?.writer.close(10_000);
   await broker?.close();
   await client.close();
   dir.remove();

@@ -53,13 +53,9 @@ export function startIngest(
     onWriteError: (err, attempt) => log(attempt === 1 ? 'warn' : 'debug', `insert failed (attempt ${attempt}), retrying: ${err.message}`),
     log,
   });
-  // Stores everything acknowledged before the process ends, however slow storage is; only
-  // while storage fails is something left, in the spool, for the next start (docs/ingest.md).
-  ctx.shutdown.add(async () => {
-    await ingest.writer.close();
-    const left = ingest.writer.pendingMessages;
-    if (left > 0) log('warn', `storage failing at shutdown: ${left} messages not stored, kept in the spool for the next start`);
-  });
+  // Stores what was acknowledged before the process ends, waiting for storage at most
+  // CITYTWIN_STOP_STORAGE_WAIT_MS; what is left stays in the spool for the next start (docs/ingest.md).
+  ctx.shutdown.add(() => closeWriter(ingest, config.stopStorageWaitMs, log));
   if (live) {
     const { twin, dispatch, cap, cases } = live;
     ingest.pipeline.addListener({
@@ -95,6 +91,19 @@ export function startIngest(
   const replayed = intake.replay();
   if (replayed > 0) log('info', `spool: replayed ${replayed} messages not yet stored at the last stop`);
   return { ingest, spool, intake };
+}
+
+/** The stop's last writes, bounded; says how many acknowledged messages the spool keeps for the next start. */
+async function closeWriter(ingest: Ingest, waitMs: number, log: (level: 'warn', message: string) => void): Promise<void> {
+  const started = Date.now();
+  const stored = await ingest.writer.close(waitMs);
+  const left = ingest.writer.pendingMessages;
+  if (stored || left === 0) return;
+  const why =
+    Date.now() - started >= waitMs
+      ? `storage did not take them within CITYTWIN_STOP_STORAGE_WAIT_MS=${waitMs} ms`
+      : 'storage failing at shutdown (3 failed attempts in a row)';
+  log('warn', `${why}: ${left} acknowledged messages not stored, kept in the spool for the next start, which replays them`);
 }
 
 /**
