@@ -6,7 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { generateCity } from '../../twin-model/city/index.ts';
-import { DEFAULT_INCIDENT_RULES, parseIncidentRule, type IncidentRule, type IncidentType } from '../../twin-model/index.ts';
+import { heatRuleWithCorroboratedShare } from '../../twin-model/incidents/corroborated-heat-example.ts';
+import { DEFAULT_INCIDENT_RULES, type IncidentRule, type IncidentType } from '../../twin-model/index.ts';
 import { generateScenario } from '../scenarios/index.ts';
 import { replayScenario } from './replay-scenario.ts';
 
@@ -15,20 +16,8 @@ const run = generateScenario('heat_wave', { city, seed: 19 });
 const JIANGAN = '420102';
 
 function withCorroboratedShare(): ReadonlyMap<IncidentType, IncidentRule> {
-  const heat = DEFAULT_INCIDENT_RULES.get('heat_stress')!;
-  const partial = {
-    id: 'district_heat_corroborated',
-    evidence: 'area_share',
-    sensorKinds: ['temperature'],
-    minLevel: 'warning',
-    minShare: 0.15,
-    family: 'weather',
-    weight: 0.3,
-    canOpen: true,
-    corroboration: { signals: ['hospital_load', 'grid_load'] },
-  };
   const rules = new Map(DEFAULT_INCIDENT_RULES);
-  rules.set('heat_stress', parseIncidentRule({ ...heat, signals: [heat.signals[0], partial, ...heat.signals.slice(1)] }));
+  rules.set('heat_stress', heatRuleWithCorroboratedShare());
   return rules;
 }
 

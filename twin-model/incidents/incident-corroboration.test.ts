@@ -4,6 +4,7 @@
  * same district (the grid, the emergency departments) show the heat within the window.
  */
 import { describe, expect, it } from 'vitest';
+import { heatRuleWithCorroboratedShare } from './corroborated-heat-example.ts';
 import { applyIncidentInput, createIncidentState, type Evidence, type IncidentContext } from './incident-correlator.ts';
 import { DEFAULT_INCIDENT_RULES, IncidentRuleError, parseIncidentRule, type IncidentRule } from './incident-rules.ts';
 
@@ -13,21 +14,7 @@ const DISTRICT = '420102';
 const AT = { lng: 114.3, lat: 30.6 };
 
 /** The shipped heat rule with a corroborated lower-share signal, as docs/incidents.md shows it. */
-function heatRule(corroboration: Record<string, unknown> = { signals: ['hospital_load', 'grid_load'] }): IncidentRule {
-  const heat = DEFAULT_INCIDENT_RULES.get('heat_stress')!;
-  const partial = {
-    id: 'district_heat_corroborated',
-    evidence: 'area_share',
-    sensorKinds: ['temperature'],
-    minLevel: 'warning',
-    minShare: 0.15,
-    family: 'weather',
-    weight: 0.3,
-    canOpen: true,
-    corroboration,
-  };
-  return parseIncidentRule({ ...heat, signals: [heat.signals[0], partial, ...heat.signals.slice(1)] }, 'heat_stress.json');
-}
+const heatRule = heatRuleWithCorroboratedShare;
 
 function correlator(rule: IncidentRule) {
   const state = createIncidentState(new Map([['heat_stress', rule]]));
