@@ -12,6 +12,7 @@ import type { RunningCityTwin } from '../bin/runtime.ts';
 import { collectErrors, launchChromium, saveScreenshot } from './support/browser.ts';
 import { consoleDisplayToken } from './support/console-client.ts';
 import { tempDir } from './support/fixtures.ts';
+import { type LiveGauge, startLiveGauge } from './support/live-gauge.ts';
 import { startTestCity } from './support/test-city.ts';
 
 import type {} from '../web/client/test-hooks.ts'; // declares window.__citytwin
@@ -22,30 +23,13 @@ let browser: Browser;
 let page: Page;
 let errors: string[];
 let publisher: mqtt.MqttClient;
-let feed: NodeJS.Timeout | undefined;
+let gauge: LiveGauge | undefined;
 mkdirSync('test-results', { recursive: true });
-
-/** A sensor reporting once a second, as a live city does. */
-function startFeed(): void {
-  let n = 0;
-  feed = setInterval(() => {
-    void publisher.publishAsync(
-      'citytwin/v1/sensors/kiosk-wl-1/data',
-      JSON.stringify({ ts: Date.now(), values: { water_level_cm: 5 + (n++ % 3) } }),
-      { qos: 0 },
-    );
-  }, 1000);
-}
 
 beforeAll(async () => {
   app = await startTestCity(dir.path);
   publisher = await mqtt.connectAsync(app.mqttUrl, { clientId: 'kiosk-browser' });
-  await publisher.publishAsync(
-    'citytwin/v1/sensors/kiosk-wl-1/meta',
-    JSON.stringify({ kind: 'water_level', lng: 114.3, lat: 30.58, classification: 'public' }),
-    { qos: 1, retain: true },
-  );
-  startFeed();
+  gauge = await startLiveGauge(publisher, 'kiosk-wl-1');
   const token = await consoleDisplayToken(app.url!, 'command-center wall 1');
   browser = await launchChromium();
   const context = await browser.newContext({ viewport: { width: 1920, height: 1080 } });
@@ -55,7 +39,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (feed) clearInterval(feed);
+  gauge?.stop();
   await publisher?.endAsync();
   await browser?.close();
   await app?.close();
@@ -114,15 +98,14 @@ describe('kiosk mode on a wall display', () => {
   });
 
   it('covers the screen with a watermark when the data stops', async () => {
-    clearInterval(feed);
-    feed = undefined;
+    gauge!.stop();
     await expect.poll(() => page.getByTestId('stale-watermark').isVisible(), { timeout: 20_000 }).toBe(true);
     expect(await page.getByTestId('stale-watermark').innerText()).toMatch(/画面已停止更新[\s\S]*最后更新 \d\d:\d\d:\d\d/);
     // The health badge agrees with the watermark, in words.
     await expect.poll(() => page.getByTestId('health-badge').innerText()).toBe('异常：数据已停止更新');
     await saveScreenshot(page, 'test-results/kiosk-stale.png');
     // Data again: the watermark goes.
-    startFeed();
+    gauge!.start();
     await expect.poll(() => page.getByTestId('stale-watermark').isVisible(), { timeout: 15_000 }).toBe(false);
     await expect.poll(() => page.getByTestId('health-badge').innerText()).toBe('系统正常');
   });

@@ -10,7 +10,7 @@
  * test-results/kpi-wall-*.png.
  */
 import { mkdirSync } from 'node:fs';
-import mqtt from 'mqtt';
+import type mqtt from 'mqtt';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningCityTwin } from '../bin/runtime.ts';
@@ -18,11 +18,10 @@ import type { CityInfo } from '../web/shared/protocol.ts';
 import type { KpiSummary } from '../web/shared/kpi-protocol.ts';
 import { KIND_METRICS } from '../twin-model/index.ts';
 import { WEEK_MS } from '../web/server/kpi/kpi-model.ts';
-import { call, login, TEST_ADMIN_PASSWORD } from './support/auth.ts';
+import { call } from './support/auth.ts';
 import { collectErrors, launchChromium, saveScreenshot } from './support/browser.ts';
 import { tempDir, waitFor } from './support/fixtures.ts';
-import { seedKpiCity } from './support/kpi-city.ts';
-import { startTestCity } from './support/test-city.ts';
+import { seedKpiCity, startKpiScreenCity } from './support/kpi-city.ts';
 
 import type {} from '../web/client/kpi/kpi-main.ts'; // declares window.__kpi
 
@@ -39,12 +38,8 @@ const LABELS = '.kpi-tile-title, .kpi-number-label, .kpi-trend, .kpi-clock-label
 const HEALTH_WORDS = ['系统正常', '注意', '异常'];
 
 beforeAll(async () => {
-  app = await startTestCity(dir.path);
-  publisher = await mqtt.connectAsync(app.mqttUrl, { clientId: 'kpi-wall-browser' });
-  const admin = await login(app.url!, 'admin', TEST_ADMIN_PASSWORD);
-  displayToken = (
-    await call(app.url!, admin, 'POST', '/api/auth/tokens', { name: 'kpi-wall-3x3', kind: 'display', password: TEST_ADMIN_PASSWORD })
-  ).body.token;
+  let admin: string;
+  ({ app, publisher, admin, displayToken } = await startKpiScreenCity(dir.path, 'kpi-wall-browser', 'kpi-wall-3x3'));
   city = (await call(app.url!, displayToken, 'GET', '/api/city')).body as CityInfo;
   const places = [
     [114.31, 30.555, 'waterlogging'],

@@ -6,17 +6,16 @@
  * time turns red when the data stops arriving. Screenshots go to test-results/kpi-*.png.
  */
 import { mkdirSync } from 'node:fs';
-import mqtt from 'mqtt';
+import type mqtt from 'mqtt';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningCityTwin } from '../bin/runtime.ts';
 import type { KpiSummary } from '../web/server/kpi/kpi-routes.ts';
 import type { CaseKpiResponse } from '../web/shared/case-protocol.ts';
-import { call, login, TEST_ADMIN_PASSWORD } from './support/auth.ts';
+import { call, login } from './support/auth.ts';
 import { collectErrors, launchChromium, saveScreenshot } from './support/browser.ts';
 import { tempDir, waitFor } from './support/fixtures.ts';
-import { seedKpiCity } from './support/kpi-city.ts';
-import { startTestCity } from './support/test-city.ts';
+import { seedKpiCity, startKpiScreenCity } from './support/kpi-city.ts';
 
 import type {} from '../web/client/kpi/kpi-main.ts'; // declares window.__kpi
 
@@ -30,12 +29,8 @@ mkdirSync('test-results', { recursive: true });
 const TILES = ['incidents', 'types', 'response', 'today', 'health', 'hotline', 'halls', 'cases', 'map'];
 
 beforeAll(async () => {
-  app = await startTestCity(dir.path);
-  publisher = await mqtt.connectAsync(app.mqttUrl, { clientId: 'kpi-browser' });
-  const admin = await login(app.url!, 'admin', TEST_ADMIN_PASSWORD);
-  displayToken = (
-    await call(app.url!, admin, 'POST', '/api/auth/tokens', { name: 'kpi-wall', kind: 'display', password: TEST_ADMIN_PASSWORD })
-  ).body.token;
+  let admin: string;
+  ({ app, publisher, admin, displayToken } = await startKpiScreenCity(dir.path, 'kpi-browser', 'kpi-wall'));
   const places = [
     [114.31, 30.555, 'waterlogging'],
     [114.27, 30.6, 'waterlogging'],

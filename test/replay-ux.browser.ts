@@ -7,15 +7,15 @@
  * Screenshots: test-results/replay-ux-*.png (1920×1080, 3840×1080, 390×844).
  */
 import { mkdirSync } from 'node:fs';
-import mqtt from 'mqtt';
 import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningCityTwin } from '../bin/runtime.ts';
 import { formatLocalDateTime } from '../twin-model/local-time.ts';
 import { exportFileName } from '../web/client/replay/replay-range.ts';
-import { call, login, TEST_ADMIN_PASSWORD } from './support/auth.ts';
+import { TEST_ADMIN_PASSWORD } from './support/auth.ts';
 import { collectErrors, launchChromium, saveScreenshot } from './support/browser.ts';
 import { tempDir, waitFor } from './support/fixtures.ts';
+import { floodUnderpass } from './support/flooded-underpass.ts';
 import { storeReadings, storeSensorRegister } from './support/stored-history.ts';
 import { startTestCity } from './support/test-city.ts';
 
@@ -42,39 +42,8 @@ async function storeHistory(now: number): Promise<void> {
 /** An underpass floods and a citizen reports it: the twin opens an incident; an operator acknowledges it. */
 async function openIncident(): Promise<void> {
   const site = app.city!.sensorSites.find((s) => s.kind === 'water_level')!;
-  const publisher = await mqtt.connectAsync(app.mqttUrl, { clientId: 'pub-replay-ux' });
-  // An underpass floods (its level far over the alarm line), then a citizen calls from there.
-  await publisher.publishAsync(
-    `citytwin/v1/sensors/${site.id}/meta`,
-    JSON.stringify({ kind: 'water_level', lng: site.lng, lat: site.lat }),
-    {
-      qos: 1,
-      retain: true,
-    },
-  );
-  await publisher.publishAsync(`citytwin/v1/sensors/${site.id}/data`, JSON.stringify({ ts: Date.now(), values: { water_level_cm: 36 } }), {
-    qos: 1,
-  });
-  await publisher.publishAsync(
-    'citytwin/v1/events/hotline',
-    JSON.stringify({
-      id: 'case-ux-1',
-      ts: Date.now(),
-      type: 'citizen_report',
-      category: 'waterlogging',
-      lng: site.lng + 0.0005,
-      lat: site.lat,
-      severity: 3,
-      text: '积水',
-    }),
-    { qos: 1 },
-  );
-  await publisher.endAsync();
-  const opened = await waitFor('the incident', () => app.twin!.activeIncidents()[0]);
-  const admin = await login(app.url!, 'admin', TEST_ADMIN_PASSWORD);
-  expect((await call(app.url!, admin, 'POST', `/api/incidents/${opened.id}/actions`, { action: 'acknowledge' })).status).toBe(200);
+  ({ incident } = await floodUnderpass(app, site, 'case-ux-1'));
   await app.twin!.flushIncidents();
-  incident = { id: opened.id, lng: opened.lng, lat: opened.lat, openedAt: opened.openedAt };
 }
 
 beforeAll(async () => {

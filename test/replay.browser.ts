@@ -6,13 +6,13 @@
  * Screenshots: test-results/replay-*.png.
  */
 import { mkdirSync } from 'node:fs';
-import mqtt from 'mqtt';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningCityTwin } from '../bin/runtime.ts';
 import { launchChromium, openSignedInConsole, saveScreenshot } from './support/browser.ts';
 import { call, login, TEST_ADMIN_PASSWORD } from './support/auth.ts';
-import { tempDir, waitFor } from './support/fixtures.ts';
+import { tempDir } from './support/fixtures.ts';
+import { floodUnderpass } from './support/flooded-underpass.ts';
 import { storeReadings, storeSensorRegister } from './support/stored-history.ts';
 import { startTestCity } from './support/test-city.ts';
 
@@ -64,35 +64,9 @@ beforeAll(async () => {
   await app.clickhouse.insert({ table: 'unit_positions', format: 'JSONEachRow', values: fixes });
 
   // Live: an underpass floods, a citizen calls, an operator acknowledges, a dispatcher sends a unit.
-  const publisher = await mqtt.connectAsync(app.mqttUrl, { clientId: 'pub-replay-browser' });
   const site = sites.find((s) => rising.has(s.id))!;
-  await publisher.publishAsync(
-    `citytwin/v1/sensors/${site.id}/meta`,
-    JSON.stringify({ kind: 'water_level', lng: site.lng, lat: site.lat }),
-    { qos: 1, retain: true },
-  );
-  await publisher.publishAsync(`citytwin/v1/sensors/${site.id}/data`, JSON.stringify({ ts: Date.now(), values: { water_level_cm: 36 } }), {
-    qos: 1,
-  });
-  await publisher.publishAsync(
-    'citytwin/v1/events/hotline',
-    JSON.stringify({
-      id: 'case-rb-1',
-      ts: Date.now(),
-      type: 'citizen_report',
-      category: 'waterlogging',
-      lng: site.lng + 0.0005,
-      lat: site.lat,
-      severity: 3,
-      text: '积水',
-    }),
-    { qos: 1 },
-  );
-  const opened = await waitFor('the incident', () => app.twin!.activeIncidents()[0]);
-  incidentId = opened.id;
-  await publisher.endAsync();
-  const admin = await login(app.url!, 'admin', TEST_ADMIN_PASSWORD);
-  expect((await call(app.url!, admin, 'POST', `/api/incidents/${incidentId}/actions`, { action: 'acknowledge' })).status).toBe(200);
+  const { incident, admin } = await floodUnderpass(app, site, 'case-rb-1');
+  incidentId = incident.id;
   const recs = await call(app.url!, admin, 'GET', `/api/incidents/${incidentId}/recommendations`);
   expect((await call(app.url!, admin, 'POST', `/api/incidents/${incidentId}/dispatch`, { unitIds: [recs.body[0].unitId] })).status).toBe(
     200,

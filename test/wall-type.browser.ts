@@ -15,6 +15,7 @@ import { collectErrors, launchChromium, openSignedInConsole, saveScreenshot } fr
 import { consoleDisplayToken } from './support/console-client.ts';
 import { tempDir, waitFor } from './support/fixtures.ts';
 import { CENTRAL_WUHAN, planReports, publishReports } from './support/incident-reports.ts';
+import { type LiveGauge, startLiveGauge } from './support/live-gauge.ts';
 import { startTestCity } from './support/test-city.ts';
 
 import type {} from '../web/client/test-hooks.ts'; // declares window.__citytwin
@@ -24,7 +25,7 @@ let app: RunningCityTwin;
 let browser: Browser;
 let publisher: mqtt.MqttClient;
 let token = '';
-let feed: NodeJS.Timeout | undefined;
+let gauge: LiveGauge | undefined;
 /** Console errors of every page opened (filled as they happen). */
 const errorLists: string[][] = [];
 /** Reports far enough apart not to be fused into one incident (support/incident-reports.ts). */
@@ -35,16 +36,7 @@ beforeAll(async () => {
   app = await startTestCity(dir.path);
   publisher = await mqtt.connectAsync(app.mqttUrl, { clientId: 'wall-type-browser' });
   // A sensor reporting once a second, as a live city does (no staleness watermark, a healthy badge).
-  await publisher.publishAsync(
-    'citytwin/v1/sensors/wall-wl-1/meta',
-    JSON.stringify({ kind: 'water_level', lng: 114.3, lat: 30.58, classification: 'public' }),
-    { qos: 1, retain: true },
-  );
-  let n = 0;
-  feed = setInterval(() => {
-    const reading = { ts: Date.now(), values: { water_level_cm: 5 + (n++ % 3) } };
-    void publisher.publishAsync('citytwin/v1/sensors/wall-wl-1/data', JSON.stringify(reading), { qos: 0 });
-  }, 1000);
+  gauge = await startLiveGauge(publisher, 'wall-wl-1');
   await publishReports(publisher, planReports(INCIDENTS, CENTRAL_WUHAN, 'wall'));
   // A report may open more than one incident (its category's rules): at least one each.
   await waitFor(`${INCIDENTS} incidents open`, () => app.twin!.activeIncidents().length >= INCIDENTS || null);
@@ -53,7 +45,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (feed) clearInterval(feed);
+  gauge?.stop();
   await publisher?.endAsync();
   await browser?.close();
   await app?.close();

@@ -3,9 +3,31 @@
  * reporting, service halls with queues, hotline reports (12345) and field reports that open
  * incidents at `places`. Message ids start with `idPrefix`, so two tests' data never mix.
  */
-import type mqtt from 'mqtt';
+import mqtt from 'mqtt';
 import type { RunningCityTwin } from '../../bin/runtime.ts';
 import { KIND_METRICS } from '../../twin-model/index.ts';
+import { call, login, TEST_ADMIN_PASSWORD } from './auth.ts';
+import { startTestCity } from './test-city.ts';
+
+/** A product for a KPI screen test: the city, a publisher, the admin's session and a wall-display token. */
+export interface KpiScreenCity {
+  readonly app: RunningCityTwin;
+  readonly publisher: mqtt.MqttClient;
+  /** The admin's session token. */
+  readonly admin: string;
+  /** A wall-display token (`kpi.html?display=TOKEN`) named `tokenName`. */
+  readonly displayToken: string;
+}
+
+/** Starts the product on `dataDir` with a publisher (client id `clientId`), signs the admin in and makes a display token. */
+export async function startKpiScreenCity(dataDir: string, clientId: string, tokenName: string): Promise<KpiScreenCity> {
+  const app = await startTestCity(dataDir);
+  const publisher = await mqtt.connectAsync(app.mqttUrl, { clientId });
+  const admin = await login(app.url!, 'admin', TEST_ADMIN_PASSWORD);
+  const made = await call(app.url!, admin, 'POST', '/api/auth/tokens', { name: tokenName, kind: 'display', password: TEST_ADMIN_PASSWORD });
+  if (made.status !== 200) throw new Error(`the display token ${tokenName} was refused (${made.status}): ${JSON.stringify(made.body)}`);
+  return { app, publisher, admin, displayToken: made.body.token as string };
+}
 
 export interface KpiSeed {
   readonly idPrefix: string;
