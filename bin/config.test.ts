@@ -27,9 +27,13 @@ describe('loadConfig', () => {
   });
 
   it("bounds a stop's wait for storage: by default inside the manifests' grace period, with room for the rest of the stop", () => {
-    const manifest = readFileSync('deploy/k8s/citytwin.yaml', 'utf8');
-    const grace = [...manifest.matchAll(/terminationGracePeriodSeconds:\s*(\d+)/g)].map((m) => Number(m[1]) * 1000);
-    expect(grace.length).toBeGreaterThan(0);
+    const k8s = readFileSync('deploy/k8s/citytwin.yaml', 'utf8');
+    const compose = readFileSync('deploy/compose.yaml', 'utf8');
+    const grace = [
+      ...[...k8s.matchAll(/terminationGracePeriodSeconds:\s*(\d+)/g)].map((m) => Number(m[1]) * 1000),
+      ...[...compose.matchAll(/stop_grace_period:\s*(\d+)s/g)].map((m) => Number(m[1]) * 1000),
+    ];
+    expect(grace).toHaveLength(2);
     const wait = loadConfig({}).stopStorageWaitMs;
     expect(wait).toBe(25_000);
     for (const g of grace) expect(wait).toBeLessThanOrEqual(g - 10_000);
