@@ -4,7 +4,9 @@
  * admin adds an evidence signal (its id, its sensor kinds as check boxes), sees the server's
  * refusal next to the field it names and nothing saved, completes it and saves it as a version,
  * then removes another signal and saves again, then sets the corroboration an opening signal
- * needs (refused for a signal the rule lacks) and clears it — each version read back through the API.
+ * needs (refused for a signal the rule lacks) and clears it — each version read back through the API;
+ * last, the heat rule's district shares show whether they count silent stations, and counting
+ * them without corroboration is refused at the field.
  * Screenshots at 1920×1080 and 390×844 go to /tmp/ops-console/ops-incident-signals-*.png.
  */
 import type { Browser, Page } from 'playwright-core';
@@ -148,5 +150,23 @@ describe('incident rules: signals through the form', () => {
     expect(saved.signals[0].id).toBe('water_level');
     expect(saved.signals[0]).not.toHaveProperty('corroboration');
     expect(errors.filter((e) => e.includes('status of 400 (Bad Request)'))).toHaveLength(2);
+  });
+
+  it('shows whether a district share counts silent stations, refused without corroboration', async () => {
+    await page.getByTestId('incident-type').selectOption('heat_stress');
+    const heat = (path: string) => page.locator(`[data-testid="incident-input"][data-path="rules.heat_stress.${path}"]`);
+    // The shipped heat rule: its second district share counts silent stations, its first does not.
+    expect(await heat('signals.1.id').inputValue()).toBe('district_heat_silent');
+    expect(await heat('signals.1.countSilent').isChecked()).toBe(true);
+    expect(await heat('signals.0.countSilent').isChecked()).toBe(false);
+
+    await heat('signals.0.countSilent').check();
+    await apply(page, '全区占比计入离线站');
+    const error = page.locator('[data-testid="incident-field-error"][data-path="rules.heat_stress.signals.0.countSilent"]');
+    await expect.poll(() => error.count()).toBe(1);
+    expect(await error.innerText()).toContain('countSilent needs corroboration');
+    const saved = (await call(base, admin, 'GET', '/api/rules/incidents')).body.ruleSet.rules.heat_stress;
+    expect(saved.signals[0]).not.toHaveProperty('countSilent');
+    expect(errors.filter((e) => e.includes('status of 400 (Bad Request)'))).toHaveLength(3);
   });
 });

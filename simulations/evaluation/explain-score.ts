@@ -109,7 +109,7 @@ function explainUnmatched(run: ScenarioRun, i: Incident, rules: Rules): string[]
   ];
   for (const e of i.evidence)
     out.push(
-      `      ${e.id} [${e.signal}/${e.family}${e.level ? ` ${e.level}` : ''}${e.areaShare !== undefined ? ` share ${e.areaShare}` : ''}] ${rel(e.ts, run.startMs)}${e.assetId ? ` ${e.assetId}` : ''}: ${linkReasonText(e.why)}`,
+      `      ${e.id} [${e.signal}/${e.family}${e.level ? ` ${e.level}` : ''}${e.areaShare !== undefined ? ` share ${e.areaShare}${e.silentShare ? ` silent ${e.silentShare}` : ''}` : ''}] ${rel(e.ts, run.startMs)}${e.assetId ? ` ${e.assetId}` : ''}: ${linkReasonText(e.why)}`,
     );
   const same = run.groundTruth.filter((t) => t.type === i.type);
   const nearest = same.map((t) => ({ t, d: dist(t, i) })).sort((a, b) => a.d - b.d)[0];

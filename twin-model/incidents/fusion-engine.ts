@@ -49,10 +49,12 @@ export class FusionEngine {
    * level of the evidence raised from those readings.
    */
   private readonly lateRaised = new Map<string, SensorStateCode>();
-  /** Area evidence currently raised: id → share. */
-  private readonly areas = new Map<string, number>();
+  /** Area evidence currently raised: id → its share and silent share. */
+  private readonly areas = new Map<string, string>();
   /** Sensor kinds some rule watches as a district share, with the lowest share that matters. */
   private readonly areaKinds: Map<string, number>;
+  /** Kinds for which some area_share signal counts silent sensors (`countSilent`). */
+  private readonly silentKinds = new Set<string>();
 
   constructor(
     readonly twin: TwinState,
@@ -74,10 +76,14 @@ export class FusionEngine {
 
   private indexAreaKinds(): void {
     this.areaKinds.clear();
+    this.silentKinds.clear();
     for (const rule of this.incidents.rules.values()) {
       for (const s of rule.signals) {
         if (s.evidence !== 'area_share') continue;
-        for (const k of s.sensorKinds ?? []) this.areaKinds.set(k, Math.min(this.areaKinds.get(k) ?? 1, s.minShare ?? 1));
+        for (const k of s.sensorKinds ?? []) {
+          this.areaKinds.set(k, Math.min(this.areaKinds.get(k) ?? 1, s.minShare ?? 1));
+          if (s.countSilent) this.silentKinds.add(k);
+        }
       }
     }
   }
@@ -253,7 +259,9 @@ export class FusionEngine {
   /**
    * District-wide evidence: when the share of a district's sensors of a kind in warning or
    * alarm reaches what a rule asks, it is one piece of evidence placed at those sensors; it
-   * clears when the share falls back.
+   * clears when the share falls back. Where a rule counts silent sensors (`countSilent`), the
+   * share of the district's stale sensors is carried along: the district may be at the share
+   * those sensors neither confirm nor rule out.
    */
   private areaEvidence(kind: string, district: string, t: AlarmTransition, ctx: TwinContext): IncidentChange[] {
     const sensors = this.twin.sensors.filter(
@@ -263,11 +271,16 @@ export class FusionEngine {
       (s) => (s.state === SensorStateCode.warning || s.state === SensorStateCode.alarm) && !this.withdrawn.has(s.id),
     );
     const share = sensors.length ? hot.length / sensors.length : 0;
+    const silent =
+      this.silentKinds.has(kind) && sensors.length
+        ? sensors.filter((s) => s.state === SensorStateCode.stale && !this.withdrawn.has(s.id)).length / sensors.length
+        : 0;
     const id = `area-${kind}-${district}`;
     const raised = this.areas.has(id);
-    if (share >= this.areaKinds.get(kind)! && hot.length > 0) {
-      if (raised && this.areas.get(id) === share) return [];
-      this.areas.set(id, share);
+    if (share + silent >= this.areaKinds.get(kind)! && hot.length > 0) {
+      const key = `${share}/${silent}`;
+      if (raised && this.areas.get(id) === key) return [];
+      this.areas.set(id, key);
       const evidence: Evidence = {
         id: `alarm:${id}`,
         kind: 'sensor_alarm',
@@ -278,6 +291,7 @@ export class FusionEngine {
         lng: hot.reduce((n, s) => n + s.lng!, 0) / hot.length,
         lat: hot.reduce((n, s) => n + s.lat!, 0) / hot.length,
         areaShare: Math.round(share * 100) / 100,
+        ...(silent > 0 ? { silentShare: Math.round(silent * 100) / 100 } : {}),
         district,
       };
       return applyIncidentInput(this.incidents, { type: 'alarm', evidence }, ctx);

@@ -126,7 +126,7 @@ describe('corroboration in the rule format', () => {
   it('refuses a signal the rule does not have, quoting it and listing the signals', () => {
     expect(() => heatRule({ signals: ['hotline_heat'] })).toThrow(IncidentRuleError);
     expect(() => heatRule({ signals: ['hotline_heat'] })).toThrow(
-      /signals\.1\.corroboration\.signals\.0: signal district_heat_corroborated: corroborating signal "hotline_heat" is not a signal of this rule \(one of district_heat, district_heat_corroborated, temperature/,
+      /signals\.1\.corroboration\.signals\.0: signal district_heat_corroborated: corroborating signal "hotline_heat" is not a signal of this rule \(one of district_heat, district_heat_corroborated, district_heat_silent, temperature/,
     );
   });
 

@@ -53,7 +53,7 @@ export function matchSignal(rule: IncidentRule, e: Evidence): IncidentSignal | n
       if (s.evidence !== (isArea ? 'area_share' : 'sensor_alarm')) continue;
       if (!e.sensorKind || !(s.sensorKinds as readonly string[] | undefined)?.includes(e.sensorKind)) continue;
       if (LEVEL_RANK[e.level ?? 'warning'] < LEVEL_RANK[s.minLevel]) continue;
-      if (isArea && e.areaShare! < (s.minShare ?? 1)) continue;
+      if (isArea && e.areaShare! + (s.countSilent ? (e.silentShare ?? 0) : 0) < (s.minShare ?? 1)) continue;
       return s;
     }
     if (s.evidence !== 'event') continue;

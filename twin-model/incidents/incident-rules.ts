@@ -29,6 +29,13 @@ const signalSchema = z
     repeatGain: z.number().min(0).max(1).optional(),
     /** For area_share: the share of the district's sensors that must be in alarm. */
     minShare: z.number().gt(0).max(1).optional(),
+    /**
+     * For area_share: the district's silent sensors (stale: no reading within their limit) count
+     * as possibly in warning, so the signal matches when the share in warning or alarm plus the
+     * share of silent ones reaches `minShare` — the share the district may be at, which its
+     * silent stations neither confirm nor rule out. Needs `corroboration` (other families decide).
+     */
+    countSilent: z.boolean().optional(),
     sensorKinds: z.array(z.enum(SENSOR_KINDS)).min(1).optional(),
     /** Lowest alarm level that counts. */
     minLevel: z.enum(['warning', 'alarm']).default('warning'),
@@ -80,6 +87,18 @@ const signalSchema = z
       ctx.addIssue({ code: 'custom', path: ['sensorKinds'], message: `signal ${s.id}: ${s.evidence} needs sensorKinds` });
     if (s.evidence === 'area_share' && s.minShare === undefined)
       ctx.addIssue({ code: 'custom', path: ['minShare'], message: `signal ${s.id}: area_share needs minShare` });
+    if (s.countSilent && s.evidence !== 'area_share')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['countSilent'],
+        message: `signal ${s.id}: countSilent applies to area_share signals only, not ${s.evidence}`,
+      });
+    if (s.countSilent && !s.corroboration)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['countSilent'],
+        message: `signal ${s.id}: countSilent needs corroboration (silent sensors alone cannot open an incident)`,
+      });
     if (s.evidence === 'event' && !s.eventTypes)
       ctx.addIssue({ code: 'custom', path: ['eventTypes'], message: `signal ${s.id}: event needs eventTypes` });
     if (s.placeRadiusM !== undefined && s.evidence !== 'sensor_alarm')

@@ -84,6 +84,7 @@ export const linkedEvidenceSchema = z.object({
   metric: z.string().optional(),
   value: optionalNumber,
   areaShare: optionalNumber,
+  silentShare: optionalNumber,
   eventType: z.string().optional(),
   category: z.string().optional(),
   source: z.string().optional(),

@@ -27,6 +27,8 @@ export interface Evidence {
   value?: number;
   /** Set for district-wide evidence: the share of the district's sensors of this kind in alarm. */
   areaShare?: number;
+  /** With areaShare: the share of the district's sensors of this kind that are silent (stale). */
+  silentShare?: number;
   /** Event type and category, for reports. */
   eventType?: string;
   category?: string;

@@ -79,6 +79,7 @@ const SIGNAL_SPECS: readonly Spec[] = [
   { key: 'sensorKinds', control: 'set', choices: SENSOR_KINDS, optional: true },
   { key: 'minLevel', control: 'choice', choices: LEVELS },
   { key: 'minShare', control: 'number', unit: 'share', optional: true },
+  { key: 'countSilent', control: 'bool', optional: true },
   { key: 'eventTypes', control: 'set', choices: EVENT_TYPES, optional: true },
   { key: 'categories', control: 'list', optional: true },
   { key: 'family', control: 'choice', choices: FAMILIES },
