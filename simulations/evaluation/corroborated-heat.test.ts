@@ -9,7 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import { generateCity } from '../../twin-model/city/index.ts';
 import { heatRuleWithCorroboratedShare } from '../../twin-model/incidents/corroborated-heat-example.ts';
-import { DEFAULT_INCIDENT_RULES, type IncidentRule, type IncidentType } from '../../twin-model/index.ts';
+import { DEFAULT_INCIDENT_RULES, parseIncidentRule, type IncidentRule, type IncidentType } from '../../twin-model/index.ts';
 import { generateScenario } from '../scenarios/index.ts';
 import { replayScenario } from './replay-scenario.ts';
 
