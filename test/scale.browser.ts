@@ -2,7 +2,8 @@
  * The console in Chromium with a registry above the viewport threshold (docs/scale.md), at a
  * low threshold: 1,500 simulated sensors, threshold 500. Zoomed out the map shows aggregate
  * cells with counts; zoomed in it shows the viewport's sensors as points; zooming out again
- * brings the cells back. Screenshots go to test-results/scale-*.png for review.
+ * brings the cells back. The console asks for its viewport's sensors in columns (`points`) and
+ * draws the sensors around the map's centre from them. Screenshots go to test-results/scale-*.png for review.
  */
 import { mkdirSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
@@ -80,6 +81,17 @@ describe('the console with a registry above the viewport threshold', () => {
     await expect
       .poll(async () => Number(await badgeData('points')) === (await page.evaluate(() => window.__citytwin!.sensorCount())))
       .toBe(true);
+    // The table came in columns, and the sensors at the centre of the view are drawn from it.
+    expect(await page.evaluate(() => window.__citytwin!.streamCounters().pointsTables)).toBeGreaterThan(0);
+    const camera = await page.evaluate(() => window.__citytwin!.camera());
+    const near = app.twin!.state.sensors.filter(
+      (e) => e.lng !== null && e.lat !== null && Math.abs(e.lng - camera.center[0]) < 0.008 && Math.abs(e.lat - camera.center[1]) < 0.008,
+    );
+    expect(near.length).toBeGreaterThan(0);
+    for (const e of near.slice(0, 20)) {
+      const at = await page.evaluate((id) => window.__citytwin!.projectSensor(id), e.id);
+      expect(at, e.id).not.toBeNull();
+    }
     // Live: deltas of the viewport keep arriving.
     const seq = await page.evaluate(() => window.__citytwin!.lastSeq());
     await expect.poll(() => page.evaluate(() => window.__citytwin!.lastSeq()), { timeout: 15_000 }).toBeGreaterThan(seq);
