@@ -223,12 +223,14 @@ describe('a registry above the viewport threshold', () => {
     expect(columns.points).toHaveLength(1);
     const want = registry.filter((r) => inBox(r, view) && r.classification === 'public').map((r) => r.id);
     expect(want.length).toBeGreaterThan(0);
-    // The sensors above the display's clearance are not in the columns at all, not even their text.
+    // The sensors above the display's clearance are not in the columns at all.
     const p = columns.points[0]!;
-    expect([...p.ids].sort()).toEqual([...want].sort());
+    const ids = columns.snapshots[1]!.sensors.map((x) => x.id);
+    expect([...ids].sort()).toEqual([...want].sort());
     const hidden = registry.filter((r) => inBox(r, view) && r.classification !== 'public').map((r) => r.id);
     expect(hidden.length).toBeGreaterThan(0);
-    for (const id of hidden) expect(p.ids).not.toContain(id);
+    for (const id of hidden) expect(ids).not.toContain(id);
+    expect(p.ids).toBe(ids.join(''));
     // Row for row what the other client got as summaries (twin order, dense numbering).
     const { epoch: _a, serverTime: _b, ...fromColumns } = columns.snapshots[1]!;
     const { epoch: _c, serverTime: _d, ...fromRows } = rows.snapshots[1]!;

@@ -24,7 +24,7 @@ function sensor(i: number, over: Partial<SensorSummary> = {}): SensorSummary {
 /** As socket.io hands a column to Node: a Buffer at an odd offset into a larger buffer. */
 function asReceivedInNode(msg: PointsMessage): PointsMessage {
   const out = { ...msg } as unknown as Record<string, unknown>;
-  for (const name of ['kind', 'district', 'source', 'lng', 'lat', 'state', 'value', 'ts', 'registered'] as const) {
+  for (const name of ['idEnd', 'kind', 'district', 'source', 'lng', 'lat', 'state', 'value', 'ts', 'registered'] as const) {
     const bytes = new Uint8Array(msg[name]);
     const big = Buffer.alloc(bytes.byteLength + 3);
     big.set(bytes, 3);
@@ -67,7 +67,10 @@ describe('the columnar viewport table', () => {
   it('refuses rows numbered out of order and malformed messages, naming what is wrong', () => {
     expect(() => encodePoints(header, [sensor(1)])).toThrow('sensor s-1 is numbered 1 at row 0; rows must be numbered 0..n-1');
     const good = encodePoints(header, [sensor(0), sensor(1)]);
-    expect(() => decodePoints({ ...good, count: 3 })).toThrow('ids must list 3 ids, not 2');
+    expect(() => decodePoints({ ...good, count: 3 })).toThrow('column "idEnd" has 8 bytes; 3 rows need 12');
+    expect(() => decodePoints({ ...good, ids: ['s-0', 's-1'] as unknown as string })).toThrow('ids must be one string, not object');
+    expect(() => decodePoints({ ...good, ids: 's-0s-' })).toThrow('column "idEnd" ends id 1 at 6, outside 3..5');
+    expect(() => decodePoints({ ...good, ids: 's-0s-1x' })).toThrow('ids hold 7 characters, the ends only 6');
     expect(() => decodePoints({ ...good, count: -1 })).toThrow('count -1 is not a whole number ≥ 0');
     expect(() => decodePoints({ ...good, lat: new ArrayBuffer(12) })).toThrow('column "lat" has 12 bytes; 2 rows need 16');
     expect(() => decodePoints({ ...good, state: 'x' as unknown as ArrayBuffer })).toThrow('column "state" is missing or not binary');

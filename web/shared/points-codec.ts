@@ -5,7 +5,9 @@
  * binary attachments (no walk over thousands of objects, no large JSON text) and the client
  * reads it back into the summaries of an ordinary viewport snapshot.
  *
- * Row r is the sensor numbered `i = r` in the viewport's epoch. Text that repeats (kind,
+ * Row r is the sensor numbered `i = r` in the viewport's epoch. The ids are one string, all of
+ * them one after the other, and a Uint32 column of where each ends (UTF-16 code units), so the
+ * message holds no array of thousands of strings for socket.io to walk. Text that repeats (kind,
  * district, source) is a table of distinct strings and a Uint32 column of places in it (for
  * district and source 0 = null, k + 1 = the table's entry k). Positions, values and times are
  * Float64 with NaN = null (the protocol's summaries are NaN-free: a NaN value reads back as null).
@@ -33,7 +35,7 @@ export interface PointsHeader {
   serverTime: number;
 }
 
-const COLUMNS = ['kind', 'district', 'source', 'lng', 'lat', 'state', 'value', 'ts', 'registered'] as const;
+const COLUMNS = ['idEnd', 'kind', 'district', 'source', 'lng', 'lat', 'state', 'value', 'ts', 'registered'] as const;
 
 /** Distinct strings in order of first use; `place` of null is 0 when nullable. */
 class StringTable {
@@ -56,6 +58,7 @@ class StringTable {
 /** Fills the columns of `n` rows, one row at a time, then hands them over as a message. */
 export class PointsBuilder {
   private readonly ids: string[];
+  private readonly idEnd: Uint32Array;
   private readonly kinds = new StringTable(0);
   private readonly districts = new StringTable(1);
   private readonly sources = new StringTable(1);
@@ -71,6 +74,7 @@ export class PointsBuilder {
 
   constructor(readonly count: number) {
     this.ids = new Array<string>(count);
+    this.idEnd = new Uint32Array(count);
     this.kind = new Uint32Array(count);
     this.district = new Uint32Array(count);
     this.source = new Uint32Array(count);
@@ -98,11 +102,17 @@ export class PointsBuilder {
 
   /** The message (the columns' buffers are handed over, not copied). */
   finish(header: PointsHeader): PointsMessage {
+    let end = 0;
+    for (let r = 0; r < this.count; r++) {
+      end += this.ids[r]!.length;
+      this.idEnd[r] = end;
+    }
     return {
       ...header,
       scope: 'viewport',
       count: this.count,
-      ids: this.ids,
+      ids: this.ids.join(''),
+      idEnd: this.idEnd.buffer as ArrayBuffer,
       kinds: this.kinds.list,
       districts: this.districts.list,
       sources: this.sources.list,
@@ -130,6 +140,7 @@ export function encodePoints(header: PointsHeader, sensors: readonly SensorSumma
 }
 
 type Columns = {
+  idEnd: Uint32Array;
   kind: Uint32Array;
   district: Uint32Array;
   source: Uint32Array;
@@ -151,9 +162,9 @@ export function decodePoints(msg: PointsMessage): SnapshotMessage {
     throw new Error(`points ${msg.epoch}: ${what}`);
   };
   if (!Number.isSafeInteger(n) || n < 0) fail(`count ${String(n)} is not a whole number ≥ 0`);
-  if (!Array.isArray(msg.ids) || msg.ids.length !== n)
-    fail(`ids must list ${n} ids, not ${Array.isArray(msg.ids) ? msg.ids.length : typeof msg.ids}`);
+  if (typeof msg.ids !== 'string') fail(`ids must be one string, not ${typeof msg.ids}`);
   const c = readColumns(msg, n, fail);
+  const ids = splitIds(msg.ids, c.idEnd, fail);
   const text = (table: readonly string[], k: number, name: string): string =>
     table[k] ?? fail(`column "${name}" names entry ${k} of a table of ${table.length}`);
   const nullable = (table: readonly string[], k: number, name: string): string | null => (k === 0 ? null : text(table, k - 1, name));
@@ -162,7 +173,7 @@ export function decodePoints(msg: PointsMessage): SnapshotMessage {
   for (let r = 0; r < n; r++) {
     sensors[r] = {
       i: r,
-      id: msg.ids[r]!,
+      id: ids[r]!,
       kind: text(msg.kinds, c.kind[r]!, 'kind'),
       lng: num(c.lng[r]!),
       lat: num(c.lat[r]!),
@@ -178,6 +189,7 @@ export function decodePoints(msg: PointsMessage): SnapshotMessage {
 }
 
 const WIDTH: Record<(typeof COLUMNS)[number], 1 | 4 | 8> = {
+  idEnd: 4,
   kind: 4,
   district: 4,
   source: 4,
@@ -188,6 +200,20 @@ const WIDTH: Record<(typeof COLUMNS)[number], 1 | 4 | 8> = {
   ts: 8,
   registered: 1,
 };
+
+/** The ids back from their string and end offsets; offsets that go back or past the string are an error. */
+function splitIds(text: string, ends: Uint32Array, fail: (what: string) => never): string[] {
+  const ids = new Array<string>(ends.length);
+  let start = 0;
+  for (let r = 0; r < ends.length; r++) {
+    const end = ends[r]!;
+    if (end < start || end > text.length) fail(`column "idEnd" ends id ${r} at ${end}, outside ${start}..${text.length}`);
+    ids[r] = text.slice(start, end);
+    start = end;
+  }
+  if (start !== text.length) fail(`ids hold ${text.length} characters, the ends only ${start}`);
+  return ids;
+}
 
 function readColumns(msg: PointsMessage, n: number, fail: (what: string) => never): Columns {
   const out: Record<string, Uint32Array | Float64Array | Uint8Array> = {};

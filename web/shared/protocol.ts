@@ -73,7 +73,9 @@ export interface PointsMessage {
   scope: 'viewport';
   /** Rows. */
   count: number;
-  ids: string[];
+  /** Every row's sensor id, one after the other; `idEnd` says where each ends. */
+  ids: string;
+  idEnd: ArrayBuffer; // Uint32Array: end of row r's id in `ids` (UTF-16 code units)
   /** Distinct kinds, districts and source ids; the columns below hold places in them. */
   kinds: string[];
   districts: string[];
