@@ -83,15 +83,20 @@ describe('the console with a registry above the viewport threshold', () => {
       .toBe(true);
     // The table came in columns, and the sensors at the centre of the view are drawn from it.
     expect(await page.evaluate(() => window.__citytwin!.streamCounters().pointsTables)).toBeGreaterThan(0);
-    const camera = await page.evaluate(() => window.__citytwin!.camera());
-    const near = app.twin!.state.sensors.filter(
-      (e) => e.lng !== null && e.lat !== null && Math.abs(e.lng - camera.center[0]) < 0.008 && Math.abs(e.lat - camera.center[1]) < 0.008,
-    );
-    expect(near.length).toBeGreaterThan(0);
-    for (const e of near.slice(0, 20)) {
-      const at = await page.evaluate((id) => window.__citytwin!.projectSensor(id), e.id);
-      expect(at, e.id).not.toBeNull();
-    }
+    // Once the map stands still and its last viewport is answered, every sensor around its centre is in the table.
+    const centreSensorsDrawn = async (): Promise<string> => {
+      const camera = await page.evaluate(() => window.__citytwin!.camera());
+      if (camera.moving) return 'the map is moving';
+      const [lng, lat] = camera.center;
+      const near = app.twin!.state.sensors.filter(
+        (e) => e.lng !== null && e.lat !== null && Math.abs(e.lng - lng) < 0.008 && Math.abs(e.lat - lat) < 0.008,
+      );
+      if (near.length === 0) return 'no sensor near the centre';
+      const ids = near.slice(0, 20).map((e) => e.id);
+      const missing = await page.evaluate((list) => list.filter((id) => window.__citytwin!.projectSensor(id) === null), ids);
+      return missing.length === 0 ? 'all drawn' : `not in the table: ${missing.join(', ')}`;
+    };
+    await expect.poll(centreSensorsDrawn, { timeout: 15_000 }).toBe('all drawn');
     // Live: deltas of the viewport keep arriving.
     const seq = await page.evaluate(() => window.__citytwin!.lastSeq());
     await expect.poll(() => page.evaluate(() => window.__citytwin!.lastSeq()), { timeout: 15_000 }).toBeGreaterThan(seq);
