@@ -2,7 +2,8 @@
  * The console in Chromium with a registry above the viewport threshold (docs/scale.md), at a
  * low threshold: 1,500 simulated sensors, threshold 500. Zoomed out the map shows aggregate
  * cells with counts; zoomed in it shows the viewport's sensors as points; zooming out again
- * brings the cells back. Screenshots go to test-results/scale-*.png for review.
+ * brings the cells back. The console asks for its viewport's sensors in columns (`points`) and
+ * draws the sensors around the map's centre from them. Screenshots go to test-results/scale-*.png for review.
  */
 import { mkdirSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
@@ -80,6 +81,22 @@ describe('the console with a registry above the viewport threshold', () => {
     await expect
       .poll(async () => Number(await badgeData('points')) === (await page.evaluate(() => window.__citytwin!.sensorCount())))
       .toBe(true);
+    // The table came in columns, and the sensors at the centre of the view are drawn from it.
+    expect(await page.evaluate(() => window.__citytwin!.streamCounters().pointsTables)).toBeGreaterThan(0);
+    // Once the map stands still and its last viewport is answered, every sensor around its centre is in the table.
+    const centreSensorsDrawn = async (): Promise<string> => {
+      const camera = await page.evaluate(() => window.__citytwin!.camera());
+      if (camera.moving) return 'the map is moving';
+      const [lng, lat] = camera.center;
+      const near = app.twin!.state.sensors.filter(
+        (e) => e.lng !== null && e.lat !== null && Math.abs(e.lng - lng) < 0.008 && Math.abs(e.lat - lat) < 0.008,
+      );
+      if (near.length === 0) return 'no sensor near the centre';
+      const ids = near.slice(0, 20).map((e) => e.id);
+      const missing = await page.evaluate((list) => list.filter((id) => window.__citytwin!.projectSensor(id) === null), ids);
+      return missing.length === 0 ? 'all drawn' : `not in the table: ${missing.join(', ')}`;
+    };
+    await expect.poll(centreSensorsDrawn, { timeout: 15_000 }).toBe('all drawn');
     // Live: deltas of the viewport keep arriving.
     const seq = await page.evaluate(() => window.__citytwin!.lastSeq());
     await expect.poll(() => page.evaluate(() => window.__citytwin!.lastSeq()), { timeout: 15_000 }).toBeGreaterThan(seq);

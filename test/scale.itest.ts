@@ -3,7 +3,7 @@
  * registered over MQTT with a threshold of 1,000. Aggregate cells equal the registry's counts
  * in the bbox for each clearance (from the twin's grid and from ClickHouse), a zoomed-in
  * viewport gets exactly the sensors inside it and then deltas of those only, and a zoomed-out
- * client gets cells, refreshed.
+ * client gets cells, refreshed. A client that asks for columns gets the same table as `points`.
  */
 import mqtt from 'mqtt';
 import { io as connectSocket, type Socket } from 'socket.io-client';
@@ -11,8 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningCityTwin } from '../bin/runtime.ts';
 import { generateCity } from '../twin-model/city/index.ts';
 import { KIND_METRICS, type Classification, type SensorKind } from '../twin-model/index.ts';
-import type { CellsMessage, DeltaMessage, SnapshotMessage } from '../web/shared/protocol.ts';
+import type { CellsMessage, DeltaMessage, PointsMessage, SnapshotMessage } from '../web/shared/protocol.ts';
 import { decodeDelta } from '../web/shared/delta-codec.ts';
+import { decodePoints } from '../web/shared/points-codec.ts';
 import { cellDeg } from '../web/server/live/sensor-aggregate.ts';
 import { call, login, TEST_ADMIN_PASSWORD } from './support/auth.ts';
 import { tempDir, waitFor } from './support/fixtures.ts';
@@ -43,6 +44,8 @@ const inBox = (r: { lng: number; lat: number }, [w, s, e, n]: number[]) => r.lng
 interface Client {
   socket: Socket;
   snapshots: SnapshotMessage[];
+  /** Viewport tables that came as `points` (also in `snapshots`, decoded). */
+  points: PointsMessage[];
   deltas: DeltaMessage[];
   cells: CellsMessage[];
   /** Ids in the current table by row. */
@@ -53,13 +56,18 @@ interface Client {
 
 function connect(token: string): Client {
   const socket = connectSocket(base, { transports: ['websocket'], reconnection: false, auth: { token } });
-  const c: Client = { socket, snapshots: [], deltas: [], cells: [], ids: [], changed: [] };
+  const c: Client = { socket, snapshots: [], points: [], deltas: [], cells: [], ids: [], changed: [] };
   socket.on('connect', () => socket.emit('resume', { epoch: null, lastSeq: null }));
-  socket.on('snapshot', (s: SnapshotMessage) => {
+  const onTable = (s: SnapshotMessage) => {
     c.snapshots.push(s);
     c.ids = [];
     c.changed = [];
     for (const x of s.sensors) c.ids[x.i] = x.id;
+  };
+  socket.on('snapshot', onTable);
+  socket.on('points', (p: PointsMessage) => {
+    c.points.push(p);
+    onTable(decodePoints(p));
   });
   socket.on('delta', (d: DeltaMessage) => {
     c.deltas.push(d);
@@ -200,6 +208,44 @@ describe('a registry above the viewport threshold', () => {
     expect(want.length).toBeGreaterThan(0);
     expect(client.snapshots[1]!.sensors.map((s) => s.id).sort()).toEqual(want.sort());
     client.socket.close();
+  });
+
+  it('sends a client that asks for columns the same table as points, within its clearance, then its deltas', async () => {
+    const rows = connect(display);
+    const columns = connect(display);
+    await waitFor('the empty viewport tables', () => rows.snapshots[0] && columns.snapshots[0]);
+    const centre = registry[Math.floor(registry.length / 4)]!;
+    const view: [number, number, number, number] = [centre.lng - 0.05, centre.lat - 0.03, centre.lng + 0.05, centre.lat + 0.03];
+    rows.socket.emit('viewport', { bbox: view, zoom: 15 });
+    columns.socket.emit('viewport', { bbox: view, zoom: 15, encoding: 'columns' });
+    await waitFor('both viewport tables', () => rows.snapshots.length >= 2 && columns.snapshots.length >= 2);
+    expect(rows.points).toEqual([]);
+    expect(columns.points).toHaveLength(1);
+    const want = registry.filter((r) => inBox(r, view) && r.classification === 'public').map((r) => r.id);
+    expect(want.length).toBeGreaterThan(0);
+    // The sensors above the display's clearance are not in the columns at all.
+    const p = columns.points[0]!;
+    const ids = columns.snapshots[1]!.sensors.map((x) => x.id);
+    expect([...ids].sort()).toEqual([...want].sort());
+    const hidden = registry.filter((r) => inBox(r, view) && r.classification !== 'public').map((r) => r.id);
+    expect(hidden.length).toBeGreaterThan(0);
+    for (const id of hidden) expect(ids).not.toContain(id);
+    expect(p.ids).toBe(ids.join(''));
+    // Row for row what the other client got as summaries (twin order, dense numbering).
+    const { epoch: _a, serverTime: _b, ...fromColumns } = columns.snapshots[1]!;
+    const { epoch: _c, serverTime: _d, ...fromRows } = rows.snapshots[1]!;
+    expect(fromColumns).toEqual(fromRows);
+    // Then the deltas of its sensors, in its epoch.
+    const target = registry.find((r) => r.id === want[0])!;
+    await publisher.publishAsync(
+      `citytwin/v1/sensors/${target.id}/data`,
+      JSON.stringify({ ts: Date.now(), values: { [KIND_METRICS[target.kind][0]!]: 3 } }),
+      { qos: 1 },
+    );
+    await waitFor('the delta', () => columns.changed.includes(target.id));
+    expect(columns.deltas.every((d) => d.epoch === p.epoch)).toBe(true);
+    rows.socket.close();
+    columns.socket.close();
   });
 
   it('sends a zoomed-out client cells, again every few seconds, and points after zooming in', async () => {

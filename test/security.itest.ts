@@ -202,7 +202,7 @@ describe('the policy on every route and socket event', () => {
       const live = connectLive(token);
       await waitFor('a connection', () => live.socket.connected || live.error);
       // A zoomed-out viewport is answered with aggregate cells at any registry size.
-      live.socket.emit('viewport', { bbox: [113.7, 29.95, 115.1, 31.4], zoom: 9 });
+      live.socket.emit('viewport', { bbox: [113.7, 29.95, 115.1, 31.4], zoom: 9, encoding: 'columns' });
       await publishSensor('sec-pub', 'public', 8 + Math.random());
       // A manual report opens an incident on its own: every reader gets an `incident` event.
       await publisher.publishAsync(
@@ -257,6 +257,8 @@ describe('the policy on every route and socket event', () => {
         unit: live.unitUpdates > 0,
         viewport: live.refused.every((r) => r.event !== 'viewport'),
         cells: live.cells > 0,
+        // Sent only in answer to a `viewport` asking for columns (a big registry zoomed in): the ask went through.
+        points: live.refused.every((r) => r.event !== 'viewport'),
         escalations: live.escalationLists > 0,
         case: live.caseUpdates > 0,
       };

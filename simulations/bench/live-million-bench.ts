@@ -5,8 +5,9 @@
  * gateways in their own process (gateway-publisher.ts) make every sensor report once a minute
  * in SenML packs of 100 (≈16,700 readings/s at 1M), some of them alarms, for 600 × BENCH_SCALE
  * seconds (BENCH_LIVE_SENSORS and BENCH_LIVE_SECONDS set them directly). Meanwhile a socket
- * client asks for cells (zoom 10) and points (zoom 15) in turn, and a second client stays
- * zoomed in and counts the live deltas of its sensors. Printed with target and ratio:
+ * client asks for cells (zoom 10) and points (zoom 15, in columns as the console asks: the
+ * time runs until the whole `points` message, attachments and all, is received and decoded), and a second
+ * client stays zoomed in and counts the live deltas of its sensors. Printed with target and ratio:
  * readings stored = published, the server's event-loop delay p99 over the run (prom-client's
  * `monitorEventLoopDelay` on /metrics), the viewport answers' p95, the zoomed-in client's
  * updates, and the server's heap and resident memory per sensor. The twin alone per sensor:
@@ -20,8 +21,9 @@ import { join } from 'node:path';
 import { io as connectSocket, type Socket } from 'socket.io-client';
 import { percentile } from '../../ingest/index.ts';
 import { generateCity } from '../../twin-model/city/index.ts';
-import type { CellsMessage, DeltaMessage, SnapshotMessage } from '../../web/shared/protocol.ts';
+import type { CellsMessage, DeltaMessage, PointsMessage, SnapshotMessage } from '../../web/shared/protocol.ts';
 import { decodeDelta } from '../../web/shared/delta-codec.ts';
+import { decodePoints } from '../../web/shared/points-codec.ts';
 import { TSX } from '../../test/support/citytwin-process.ts';
 import { BENCH_ADMIN_PASSWORD as ADMIN_PASSWORD, benchHeapNodeOptions, SEED, startBenchCity } from './bench-city.ts';
 import { fmt, line } from './bench-report.ts';
@@ -56,17 +58,30 @@ function signedSocket(url: string, token: string): Socket {
   return socket;
 }
 
-/** Asks for cells and points in turn until `running()` is false; the answer times in ms. */
-async function viewportProbe(url: string, token: string, running: () => boolean): Promise<{ cells: number[]; points: number[] }> {
+interface ProbeAnswers {
+  cells: number[];
+  points: number[];
+  /** Sensors in each points answer. */
+  sizes: number[];
+}
+
+/** Viewport tables as received: `snapshot`s, and `points` decoded into the snapshots they stand for. */
+function viewportTables(socket: Socket, onTable: (s: SnapshotMessage) => void): void {
+  socket.on('snapshot', onTable);
+  socket.on('points', (p: PointsMessage) => onTable(decodePoints(p)));
+}
+
+/** Asks for cells and points in turn until `running()` is false; the answer times in ms and the points' sizes. */
+async function viewportProbe(url: string, token: string, running: () => boolean): Promise<ProbeAnswers> {
   const socket = signedSocket(url, token);
   const snapshots: SnapshotMessage[] = [];
   const cells: CellsMessage[] = [];
-  socket.on('snapshot', (s: SnapshotMessage) => snapshots.push(s));
+  viewportTables(socket, (s) => snapshots.push(s));
   socket.on('cells', (c: CellsMessage) => cells.push(c));
   await until(() => snapshots.length > 0, 60_000);
   const sites = generateCity({ seed: SEED, sensorCount: 20_000 }).sensorSites;
   const r = lcg(15);
-  const out = { cells: [] as number[], points: [] as number[] };
+  const out: ProbeAnswers = { cells: [], points: [], sizes: [] };
   while (running()) {
     const s = sites[Math.floor(r() * sites.length)]!;
     const before = cells.length;
@@ -76,8 +91,11 @@ async function viewportProbe(url: string, token: string, running: () => boolean)
     await new Promise((res) => setTimeout(res, 1000));
     const snaps = snapshots.length;
     t = performance.now();
-    socket.emit('viewport', { bbox: viewAt(s.lng, s.lat, 15), zoom: 15 });
-    if (await until(() => snapshots.length > snaps, 10_000)) out.points.push(performance.now() - t);
+    socket.emit('viewport', { bbox: viewAt(s.lng, s.lat, 15), zoom: 15, encoding: 'columns' });
+    if (await until(() => snapshots.length > snaps, 10_000)) {
+      out.points.push(performance.now() - t);
+      out.sizes.push(snapshots.at(-1)!.sensors.length);
+    }
     await new Promise((res) => setTimeout(res, 1000));
   }
   socket.close();
@@ -92,7 +110,7 @@ function zoomedInClient(url: string, token: string) {
   const seen = { inView: 0, deltas: 0, updates: 0, updated: new Set<number>() };
   let reporting = new Set<number>();
   let epoch: string | null = null;
-  socket.on('snapshot', (s: SnapshotMessage) => {
+  viewportTables(socket, (s: SnapshotMessage) => {
     if (s.scope !== 'viewport' || s.sensors.length === 0) return;
     epoch = s.epoch;
     reporting = new Set(s.sensors.filter((x) => x.id.startsWith('big-')).map((x) => x.i));
@@ -105,7 +123,7 @@ function zoomedInClient(url: string, token: string) {
     seen.updates += columns.index.length;
     for (const i of columns.index) if (reporting.has(i)) seen.updated.add(i);
   });
-  socket.on('connect', () => socket.emit('viewport', { bbox: viewAt(site.lng, site.lat, 15), zoom: 15 }));
+  socket.on('connect', () => socket.emit('viewport', { bbox: viewAt(site.lng, site.lat, 15), zoom: 15, encoding: 'columns' }));
   return { seen, close: () => socket.close() };
 }
 
@@ -272,7 +290,7 @@ interface Figures {
   before: Scrape;
   during: Scrape;
   after: Scrape;
-  answers: { cells: number[]; points: number[] };
+  answers: ProbeAnswers;
   zoomed: { inView: number; deltas: number; updates: number; updated: Set<number> };
   peakRss: number;
   rss: number;
@@ -331,7 +349,7 @@ function report(f: Figures): void {
   line(
     `socket viewport → points (z15), ${f.answers.points.length} asks, p95`,
     `${fmt(points95, 1)} ms`,
-    `${ratioTarget(points95, 150, 'ms')} (p50 ${fmt(percentile(f.answers.points, 0.5), 1)} ms)`,
+    `${ratioTarget(points95, 150, 'ms')} (p50 ${fmt(percentile(f.answers.points, 0.5), 1)} ms; sensors per answer p50 ${fmt(percentile(f.answers.sizes, 0.5))}, max ${fmt(Math.max(0, ...f.answers.sizes))})`,
     points95 <= 150,
   );
   const z = f.zoomed;

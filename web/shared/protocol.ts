@@ -53,6 +53,42 @@ export interface ViewportRequest {
   zoom: number;
   /** Only these sensor kinds (default: all). */
   kinds?: string[];
+  /**
+   * `columns`: send this viewport's sensors as a {@link PointsMessage} (`points`) instead of a
+   * `snapshot` listing them (web/shared/points-codec.ts). Absent: the `snapshot` as before.
+   */
+  encoding?: 'columns';
+}
+
+/**
+ * `points`: a viewport snapshot (scope `viewport`) in columns, sent instead of `snapshot` to a
+ * client whose `viewport` asked for `encoding: 'columns'`; it replaces the table exactly as
+ * that snapshot would, and the deltas that follow are the same. Row r is the sensor numbered
+ * `i = r`. Encoded and decoded only by points-codec.ts.
+ */
+export interface PointsMessage {
+  epoch: string;
+  seq: number;
+  serverTime: number;
+  scope: 'viewport';
+  /** Rows. */
+  count: number;
+  /** Every row's sensor id, one after the other; `idEnd` says where each ends. */
+  ids: string;
+  idEnd: ArrayBuffer; // Uint32Array: end of row r's id in `ids` (UTF-16 code units)
+  /** Distinct kinds, districts and source ids; the columns below hold places in them. */
+  kinds: string[];
+  districts: string[];
+  sources: string[];
+  kind: ArrayBuffer; // Uint32Array: place in `kinds`
+  district: ArrayBuffer; // Uint32Array: 0 = null, k + 1 = districts[k]
+  source: ArrayBuffer; // Uint32Array: 0 = null, k + 1 = sources[k]
+  lng: ArrayBuffer; // Float64Array, NaN = null
+  lat: ArrayBuffer; // Float64Array, NaN = null
+  state: ArrayBuffer; // Uint8Array: SensorStateCode
+  value: ArrayBuffer; // Float64Array: headline value, NaN = none
+  ts: ArrayBuffer; // Float64Array: its reading time (epoch ms), NaN = none
+  registered: ArrayBuffer; // Uint8Array: 1 = registered
 }
 
 /** One aggregate cell of the sensor grid; `key` (`level/ix/iy`) is the same on every pan. */
@@ -193,6 +229,8 @@ export interface ServerToClientEvents {
   unit: (msg: UnitsMessage) => void;
   /** Aggregate cells of the client's viewport when it is zoomed out (docs/scale.md). */
   cells: (msg: CellsMessage) => void;
+  /** A zoomed-in viewport's sensors in columns, for a client that asked for them (`ViewportRequest.encoding`). */
+  points: (msg: PointsMessage) => void;
   /** Every escalation in progress, on every (re)connect and whenever one changes (a tier paged, an acknowledgement). */
   escalations: (msg: EscalationsMessage) => void;
   /** One hotline case after a change, as the user may see it (the case desk page, docs/cases.md). */

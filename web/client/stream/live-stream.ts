@@ -2,12 +2,21 @@
  * The live sensor stream: socket.io in, SensorStore out.
  *
  * On (re)connect it sends `resume` with what the table is current to; it applies the `snapshot`
+ * (or a viewport's `points`, the same table in columns)
  * and each `delta` the sequencer accepts, asks again on a gap or a new epoch, and keeps the
  * latest `stats`. Listeners hear about table changes; the map and the legend rebuild from the
  * store on the next animation frame.
  */
 import { io, type Socket } from 'socket.io-client';
-import type { ClientToServerEvents, DeltaMessage, ServerToClientEvents, SnapshotMessage, StatsMessage } from '../../shared/protocol.ts';
+import type {
+  ClientToServerEvents,
+  DeltaMessage,
+  PointsMessage,
+  ServerToClientEvents,
+  SnapshotMessage,
+  StatsMessage,
+} from '../../shared/protocol.ts';
+import { decodePoints } from '../../shared/points-codec.ts';
 import { judgeDelta, ResyncGate } from './delta-sequencer.ts';
 import { computeFreshness, type Freshness } from './freshness.ts';
 import { SensorStore } from './sensor-store.ts';
@@ -28,6 +37,8 @@ export type StreamEvent =
 /** Counters for diagnostics and tests. */
 export interface StreamCounters {
   snapshots: number;
+  /** Of those, viewport tables that came in columns (`points`). */
+  pointsTables: number;
   deltasApplied: number;
   deltasIgnored: number;
   resumesSent: number;
@@ -36,7 +47,7 @@ export interface StreamCounters {
 export class LiveStream {
   readonly store = new SensorStore();
   readonly clock = new ServerClock();
-  readonly counters: StreamCounters = { snapshots: 0, deltasApplied: 0, deltasIgnored: 0, resumesSent: 0 };
+  readonly counters: StreamCounters = { snapshots: 0, pointsTables: 0, deltasApplied: 0, deltasIgnored: 0, resumesSent: 0 };
 
   connected = false;
   connectedAt: number | null = null;
@@ -75,6 +86,7 @@ export class LiveStream {
       }
     });
     socket.on('snapshot', (msg) => this.onSnapshot(msg));
+    socket.on('points', (msg) => this.onPoints(msg));
     socket.on('delta', (msg) => this.onDelta(msg));
     socket.on('stats', (msg) => this.onStats(msg));
     socket.connect();
@@ -115,6 +127,21 @@ export class LiveStream {
     this.lastUpdateAt = at;
     this.counters.snapshots++;
     this.emit({ type: 'snapshot' });
+  }
+
+  /** A viewport's table in columns: applied as the snapshot it stands for; a malformed one asks again. */
+  private onPoints(msg: PointsMessage): void {
+    let snapshot: SnapshotMessage;
+    try {
+      snapshot = decodePoints(msg);
+    } catch (err) {
+      console.error('[citytwin] bad points table, asking again:', err);
+      this.store.epoch = null;
+      this.requestResync('bad-points');
+      return;
+    }
+    this.counters.pointsTables++;
+    this.onSnapshot(snapshot);
   }
 
   private onDelta(msg: DeltaMessage): void {

@@ -5,8 +5,10 @@
  * draws what comes back — the sensors inside the viewport (snapshot + deltas, through the usual
  * LiveStream and SensorStore) when zoomed in, or aggregate `cells` when zoomed out. Cells are
  * cached by key, so a pan shows the cells already known at once and the answer replaces them.
+ * It asks for the viewport's sensors in columns (`encoding: 'columns'`, answered with `points`,
+ * which LiveStream applies as the snapshot it stands for).
  */
-import type { CellsMessage, CellSummary, SnapshotMessage, ViewportRequest } from '../../shared/protocol.ts';
+import type { CellsMessage, CellSummary, PointsMessage, SnapshotMessage, ViewportRequest } from '../../shared/protocol.ts';
 import type { StreamSocket } from './live-stream.ts';
 
 /** Pans and zooms settle this long before the viewport is sent. */
@@ -133,6 +135,7 @@ export class ViewportClient {
     socket.on('connect', () => {
       this.sentOnConnection = false;
     });
+    socket.on('points', (msg: PointsMessage) => this.onViewportTable(msg.count));
     socket.on('snapshot', (msg: SnapshotMessage) => {
       if (msg.scope !== 'viewport') {
         // The whole table: the registry is small (again).
@@ -144,12 +147,7 @@ export class ViewportClient {
         }
         return;
       }
-      this.active = true;
-      this.points = msg.sensors.length;
-      // The server knows no viewport of this connection yet: tell it.
-      if (!this.sentOnConnection) this.send();
-      else this.mode = 'points';
-      this.onChange();
+      this.onViewportTable(msg.sensors.length);
     });
     socket.on('cells', (msg: CellsMessage) => {
       if (!this.active) return;
@@ -159,6 +157,16 @@ export class ViewportClient {
     });
   }
 
+  /** A viewport table of `count` sensors arrived (a scoped snapshot or `points`). */
+  private onViewportTable(count: number): void {
+    this.active = true;
+    this.points = count;
+    // The server knows no viewport of this connection yet: tell it.
+    if (!this.sentOnConnection) this.send();
+    else this.mode = 'points';
+    this.onChange();
+  }
+
   /** The cells to draw now (none while points are shown). */
   visibleCells(): CellSummary[] {
     return this.active && this.mode === 'cells' ? this.cache.cells() : [];
@@ -166,7 +174,7 @@ export class ViewportClient {
 
   private send(): void {
     if (!this.socket?.connected) return;
-    this.socket.emit('viewport', viewportOf(this.map));
+    this.socket.emit('viewport', { ...viewportOf(this.map), encoding: 'columns' });
     this.sentOnConnection = true;
     this.sent++;
   }

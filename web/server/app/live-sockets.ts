@@ -98,6 +98,7 @@ function onLiveConnection(socket: LiveSocket, { deps, sockets, viewports, incide
   const viewport = viewports.open(principal.clearance, (out) => {
     if (out.type === 'cells') socket.emit('cells', out.msg);
     else if (out.type === 'snapshot') socket.emit('snapshot', out.msg);
+    else if (out.type === 'points') socket.emit('points', out.msg);
     else socket.emit('delta', out.msg);
   });
   socket.on('disconnect', () => viewports.close(viewport));

@@ -231,6 +231,8 @@ export const SOCKET_EVENTS = {
   viewport: { direction: 'client → server', permission: 'live.read' },
   /** Aggregate cells of the client's viewport when zoomed out, refreshed every few seconds. */
   cells: { direction: 'server → client', permission: 'live.read' },
+  /** A zoomed-in viewport's sensors in columns, instead of `snapshot`, for a client whose `viewport` asked for them (docs/scale.md). */
+  points: { direction: 'server → client', permission: 'live.read' },
   /** Escalations in progress (tier paged, next page due), on connect and on every change. */
   escalations: { direction: 'server → client', permission: 'escalations.read' },
   /** One hotline case after each change, as the user may see it: a department only its own cases (docs/cases.md). */

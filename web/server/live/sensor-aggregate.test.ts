@@ -199,10 +199,35 @@ describe('the sensor grid', () => {
     expect(cut.more).toBe(true);
     expect(cut.indices).toHaveLength(10);
     for (const i of cut.indices) expect(want).toContain(i);
+    // Asked only whether they fit: stops at the first one over, whichever it is.
+    const probe = grid.sensorsIn(bbox, mask, kindsFilter(null), 10, false);
+    expect(probe.more).toBe(true);
+    expect(probe.indices).toHaveLength(10);
     expect(grid.sensorsIn(bbox, mask, kindsFilter(null), want.length)).toEqual({ indices: want, more: false });
     // A bbox wider than the cells that hold sensors reads those cells instead of the bbox's.
     const all = sensors.flatMap((s, i) => (s.lng !== null && CLASS_BIT[s.classification] & mask ? [i] : []));
     expect(grid.sensorsIn([-180, -90, 180, 90], mask, kindsFilter(null), 100_000)).toEqual({ indices: all, more: false });
+  });
+
+  it('lists the lowest twin indices of a viewport holding more than the limit, the same after the cell lists reorder', () => {
+    const grid = new SensorGrid();
+    const at = (lng: number, lat: number): GridSensor => ({ lng, lat, kind: SENSOR_KINDS[0]!, state: 0, classification: 'public' });
+    const bbox: Bbox = [114.2, 30.3, 114.4, 30.45];
+    const r = lcg(7);
+    // 300 sensors over a few finest cells, entered in shuffled order.
+    const order = Array.from({ length: 300 }, (_, i) => i).sort(() => r() - 0.5);
+    for (const i of order) grid.set(i, at(114.21 + (i % 7) * 0.025, 30.31 + (i % 5) * 0.025));
+    const first = grid.sensorsIn(bbox, 7, kindsFilter(null), 40);
+    expect(first).toEqual({ indices: Array.from({ length: 40 }, (_, i) => i), more: true });
+    // Sensors leave and come back: their cells' lists are reordered (swap-remove), the choice is not.
+    for (const i of [0, 3, 17, 39, 120, 250]) {
+      grid.set(i, at(113.5, 29.5));
+      grid.set(i, at(114.21 + (i % 7) * 0.025, 30.31 + (i % 5) * 0.025));
+    }
+    expect(grid.sensorsIn(bbox, 7, kindsFilter(null), 40)).toEqual(first);
+    // One of them leaves the viewport: the next lowest takes its place.
+    grid.set(17, at(113.5, 29.5));
+    expect(grid.sensorsIn(bbox, 7, kindsFilter(null), 40).indices).toEqual([...first.indices.filter((i) => i !== 17), 40]);
   });
 
   it('keeps the points of a cell as sensors move, lose or gain a position', () => {
@@ -253,7 +278,16 @@ describe('viewport rules', () => {
   });
 
   it('checks viewport requests and bboxes', () => {
-    expect(checkViewport({ bbox: [114, 30, 115, 31], zoom: 10 })).toEqual({ bbox: [114, 30, 115, 31], zoom: 10, kinds: null });
+    expect(checkViewport({ bbox: [114, 30, 115, 31], zoom: 10 })).toEqual({
+      bbox: [114, 30, 115, 31],
+      zoom: 10,
+      kinds: null,
+      columns: false,
+    });
+    expect(checkViewport({ bbox: [114, 30, 115, 31], zoom: 15, encoding: 'columns' })).toMatchObject({ columns: true });
+    expect(checkViewport({ bbox: [114, 30, 115, 31], zoom: 15, encoding: 'rows' })).toBe(
+      `viewport.encoding must be 'columns' or absent, not "rows"`,
+    );
     expect(checkViewport({ bbox: [115, 30, 114, 31], zoom: 10 })).toMatch(/west ≤ east/);
     expect(checkViewport({ bbox: [114, 30, 115], zoom: 10 })).toMatch(/bbox/);
     expect(checkViewport({ bbox: [114, 30, 115, 31], zoom: 'x' })).toMatch(/zoom/);

@@ -190,16 +190,19 @@ export class SensorGrid {
 
   /**
    * Twin indices of the sensors inside `bbox` (see {@link inside}) in ascending order, at most
-   * `limit` of them; `more` when some were left out (which ones is then unspecified). Reads only
-   * the finest cells the bbox covers (or, when it covers more cells than hold sensors, the
-   * cells that do).
+   * `limit` of them; `more` when some were left out. Those sent are then the `limit` lowest twin
+   * indices inside, the same on every call while the sensors stay put; with `whole` false the
+   * walk stops at the first sensor over the limit instead (for a caller that only needs `more`),
+   * and which ones are listed is unspecified. Reads only the finest cells the bbox covers (or,
+   * when it covers more cells than hold sensors, the cells that do).
    */
-  sensorsIn(bbox: Bbox, mask: number, kinds: Uint8Array, limit: number): { indices: number[]; more: boolean } {
+  sensorsIn(bbox: Bbox, mask: number, kinds: Uint8Array, limit: number, whole = true): { indices: number[]; more: boolean } {
     const out: number[] = [];
+    const cap = whole ? Number.POSITIVE_INFINITY : limit;
     const take = (list: readonly number[]): boolean => {
       for (const i of list) {
         if (!this.inside(i, bbox, mask, kinds)) continue;
-        if (out.length === limit) return false;
+        if (out.length === cap) return false;
         out.push(i);
       }
       return true;
@@ -224,7 +227,9 @@ export class SensorGrid {
         }
       }
     }
-    return { indices: out.sort((a, b) => a - b), more: !complete };
+    out.sort((a, b) => a - b);
+    if (out.length > limit) return { indices: out.slice(0, limit), more: true };
+    return { indices: out, more: !complete };
   }
 
   /** Sensors listed in the finest cell of (lng, lat) (for tests). */

@@ -11,12 +11,17 @@
  * Below the threshold the full stream is unchanged; a `viewport` is then answered with `cells`
  * when zoomed out (a client may use them or not) and with nothing when zoomed in.
  *
+ * A client whose `viewport` says `encoding: 'columns'` gets its points snapshots as `points`
+ * (columns, points-codec.ts) instead of `snapshot`; every other message is the same.
+ *
  * Every answer is cut to the caller's classification clearance, exactly as the classified
  * views of live-stream.ts are: a sensor above it is neither sent nor counted.
  */
 import type { Classification, TwinState } from '../../../twin-model/index.ts';
-import type { CellsMessage, DeltaMessage, SensorSummary, SnapshotMessage, ViewportRequest } from '../../shared/protocol.ts';
+import { headlineValue } from '../../../twin-model/index.ts';
+import type { CellsMessage, DeltaMessage, PointsMessage, SensorSummary, SnapshotMessage, ViewportRequest } from '../../shared/protocol.ts';
 import { decodeDelta, encodeDelta, pickDeltaRows } from '../../shared/delta-codec.ts';
+import { PointsBuilder } from '../../shared/points-codec.ts';
 import { clearanceMask } from '../auth/classification.ts';
 import { summarize, type LiveStream } from './live-stream.ts';
 import { kindsFilter, levelForZoom, type Bbox, type SensorGrid } from './sensor-aggregate.ts';
@@ -55,8 +60,16 @@ export function chooseViewportMode(
   return zoom >= from && inView <= options.maxPoints ? 'points' : 'cells';
 }
 
+/** A checked `viewport` request; `columns`: points snapshots go as `points`. */
+export interface CheckedViewport {
+  bbox: Bbox;
+  zoom: number;
+  kinds: string[] | null;
+  columns: boolean;
+}
+
 /** A `viewport` request as received: checked, or an error message. */
-export function checkViewport(req: unknown): { bbox: Bbox; zoom: number; kinds: string[] | null } | string {
+export function checkViewport(req: unknown): CheckedViewport | string {
   if (req === null || typeof req !== 'object') return 'viewport must be an object {bbox, zoom}';
   const r = req as Partial<ViewportRequest>;
   if (!Array.isArray(r.bbox) || r.bbox.length !== 4 || !r.bbox.every((v) => typeof v === 'number' && Number.isFinite(v)))
@@ -71,7 +84,9 @@ export function checkViewport(req: unknown): { bbox: Bbox; zoom: number; kinds: 
     (!Array.isArray(r.kinds) || r.kinds.length > 64 || !r.kinds.every((k) => typeof k === 'string' && k.length < 40))
   )
     return 'viewport.kinds must be a list of sensor kinds';
-  return { bbox: [w, s, e, n], zoom: r.zoom, kinds: r.kinds ?? null };
+  if (r.encoding !== undefined && r.encoding !== 'columns')
+    return `viewport.encoding must be 'columns' or absent, not ${JSON.stringify(r.encoding)?.slice(0, 40) ?? String(r.encoding)}`;
+  return { bbox: [w, s, e, n], zoom: r.zoom, kinds: r.kinds ?? null, columns: r.encoding === 'columns' };
 }
 
 /** The cells of a bbox at a zoom, within a clearance mask and kinds, as sent on the socket and the API. */
@@ -99,6 +114,7 @@ export function cellsMessage(
 
 export type ViewportOutput =
   | { type: 'snapshot'; msg: SnapshotMessage }
+  | { type: 'points'; msg: PointsMessage }
   | { type: 'delta'; msg: DeltaMessage }
   | { type: 'cells'; msg: CellsMessage };
 
@@ -108,7 +124,7 @@ export class ViewportFeed {
   private epoch = '';
   private seq = 0;
   private epochs = 0;
-  private view: { bbox: Bbox; zoom: number; kinds: string[] | null } | null = null;
+  private view: CheckedViewport | null = null;
   private kindFlags = kindsFilter(null);
   private toTwin: number[] = [];
   /** The client's table is an empty viewport table (nothing to clear). */
@@ -127,7 +143,7 @@ export class ViewportFeed {
 
   /** Answers `resume` for a big registry: the viewport's points again, or an empty viewport table. */
   resume(): void {
-    if (this.mode === 'points' && this.view) this.send({ type: 'snapshot', msg: this.pointsSnapshot() });
+    if (this.mode === 'points' && this.view) this.send(this.pointsSnapshot());
     else this.send({ type: 'snapshot', msg: this.emptySnapshot() });
   }
 
@@ -148,12 +164,13 @@ export class ViewportFeed {
     let next: ViewportMode = 'cells';
     let found: { indices: number[]; more: boolean } | null = null;
     if (probe === 'points') {
-      found = grid.sensorsIn(checked.bbox, this.mask, this.kindFlags, this.owner.options.maxPoints);
+      // Only whether they fit matters here: stop at the first one over.
+      found = grid.sensorsIn(checked.bbox, this.mask, this.kindFlags, this.owner.options.maxPoints, false);
       next = found.more ? 'cells' : 'points';
     }
     if (next === 'points') {
       this.mode = 'points';
-      this.send({ type: 'snapshot', msg: this.pointsSnapshot(found!.indices) });
+      this.send(this.pointsSnapshot(found!.indices));
     } else {
       if (this.mode !== 'cells' && !this.cleared) this.send({ type: 'snapshot', msg: this.emptySnapshot() });
       this.mode = 'cells';
@@ -193,7 +210,7 @@ export class ViewportFeed {
       } else if (!grid.visibleTo(t, this.mask)) {
         // Reclassified above the clearance: the protocol cannot remove a sensor, so send a
         // fresh table without it (a new epoch).
-        this.send({ type: 'snapshot', msg: this.pointsSnapshot() });
+        this.send(this.pointsSnapshot());
         return;
       } else keep.push(k);
     }
@@ -226,18 +243,32 @@ export class ViewportFeed {
     return { epoch: this.epoch, seq: 0, serverTime: this.owner.now(), sensors: [], scope: 'viewport' };
   }
 
-  private pointsSnapshot(indices?: number[]): SnapshotMessage {
+  /**
+   * A new epoch holding the viewport's sensors (`indices`, or the first maxPoints in twin order),
+   * as `points` when the client asked for columns, else as a `snapshot` of summaries.
+   */
+  private pointsSnapshot(indices?: number[]): ViewportOutput {
     const view = this.view!;
     const found = indices ?? this.owner.grid.sensorsIn(view.bbox, this.mask, this.kindFlags, this.owner.options.maxPoints).indices;
     this.newEpoch();
     this.cleared = false;
     const twin = this.owner.twin;
-    const sensors = found.map((t, v) => {
-      this.toTwin.push(t);
-      this.fromTwin.set(t, v);
-      return summarize(twin.sensors[t]!, v);
-    });
-    return { epoch: this.epoch, seq: 0, serverTime: this.owner.now(), sensors, scope: 'viewport' };
+    const header = { epoch: this.epoch, seq: 0, serverTime: this.owner.now() };
+    for (let v = 0; v < found.length; v++) {
+      this.toTwin.push(found[v]!);
+      this.fromTwin.set(found[v]!, v);
+    }
+    if (!view.columns) {
+      const sensors = found.map((t, v) => summarize(twin.sensors[t]!, v));
+      return { type: 'snapshot', msg: { ...header, sensors, scope: 'viewport' } };
+    }
+    const columns = new PointsBuilder(found.length);
+    for (let v = 0; v < found.length; v++) {
+      const entry = twin.sensors[found[v]!]!;
+      const head = headlineValue(entry);
+      columns.set(v, entry, head ? head.value : null, head ? head.ts : null);
+    }
+    return { type: 'points', msg: columns.finish(header) };
   }
 }
 
