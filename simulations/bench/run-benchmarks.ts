@@ -350,7 +350,7 @@ async function oneIntegratorRun(messages: number): Promise<void> {
   line(
     '  citytwin all, stored',
     `${fmt(all.storedRate)} msg/s`,
-    `steady; ratio to the bare broker ${fmt(ratio, 2)} (target ≥ 0.90; ${fmt(all.stored)} of ${fmt(messages)} stored, publisher ${fmt(all.publisherRate)} msg/s)`,
+    `steady; ratio to the bare broker ${fmt(ratio, 2)} (target ≥ 0.90; ${fmt(all.stored)} of ${fmt(messages)} stored, publisher ${fmt(all.publisherRate)} msg/s, ${fmt(all.messagesPerSpoolWrite, 1)} messages per spool write)`,
     ratio >= 0.9 && all.stored === messages,
   );
 }
@@ -599,7 +599,12 @@ if (ONLY.has('11')) {
   const r = await allInOneThroughput(messages);
   line('publisher (own process, 1,000 in flight)', `${fmt(r.publisherRate)} msg/s`, '', null);
   line('received by the ingest, steady', `${fmt(r.receivedRate)} msg/s`, '', null);
-  line('stored, steady', `${fmt(r.storedRate)} msg/s`, `(${fmt(r.stored)} of ${fmt(messages)} stored)`, r.stored === messages);
+  line(
+    'stored, steady',
+    `${fmt(r.storedRate)} msg/s`,
+    `(${fmt(r.stored)} of ${fmt(messages)} stored; ${fmt(r.messagesPerSpoolWrite, 1)} messages per spool write)`,
+    r.stored === messages,
+  );
   await oneIntegratorRun(messages);
 }
 if (ONLY.has('12')) await consoleLoadRun();
