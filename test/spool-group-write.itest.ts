@@ -17,7 +17,9 @@ afterAll(() => dir.remove());
 
 /** Everything the spool's segments hold, as one buffer. */
 function spoolBytes(spoolDir: string): Buffer {
-  const segs = readdirSync(spoolDir).filter((f) => f.startsWith('seg-')).sort();
+  const segs = readdirSync(spoolDir)
+    .filter((f) => f.startsWith('seg-'))
+    .sort();
   return Buffer.concat(segs.map((f) => readFileSync(join(spoolDir, f))));
 }
 

@@ -77,7 +77,14 @@ export class DurableIntake {
     return this.intake(topic, payload, receivedAt, packetId, redelivery, true);
   }
 
-  private intake(topic: string, payload: Buffer, receivedAt: number, packetId: number, redelivery: boolean, grouped: boolean): void | Promise<void> {
+  private intake(
+    topic: string,
+    payload: Buffer,
+    receivedAt: number,
+    packetId: number,
+    redelivery: boolean,
+    grouped: boolean,
+  ): void | Promise<void> {
     // Our own stats messages are not data: nothing to keep for them.
     if (isSystemTopic(topic)) {
       this.options.pipeline.handleMessage(topic, payload, receivedAt);
@@ -95,7 +102,14 @@ export class DurableIntake {
     });
   }
 
-  private accept(topic: string, payload: Buffer, receivedAt: number, packetId: number, redelivery: boolean, grouped: boolean): void | Promise<void> {
+  private accept(
+    topic: string,
+    payload: Buffer,
+    receivedAt: number,
+    packetId: number,
+    redelivery: boolean,
+    grouped: boolean,
+  ): void | Promise<void> {
     const spool = this.options.spool;
     if (redelivery && spool.isDuplicate(packetId, topic, payload)) {
       spool.duplicatesDropped++;

@@ -190,8 +190,7 @@ async function messageBreakdown(client: StorageClient, mode: 'single' | 'packed'
   add(
     'insert, TabSeparated via client.insert (engine)',
     await timedAsync(async () => {
-      for (const chunk of joined.value)
-        await client.insert({ table: 'readings', values: textBody(chunk), format: 'TabSeparated' });
+      for (const chunk of joined.value) await client.insert({ table: 'readings', values: textBody(chunk), format: 'TabSeparated' });
     }),
   );
   return { readings, stages };

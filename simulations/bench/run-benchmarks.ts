@@ -53,11 +53,20 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { performance as perfHooks } from 'node:perf_hooks';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { io as connectSocket } from 'socket.io-client';
 import { createIngest, MqttSource, percentile, startEmbeddedBroker, type IngestOptions } from '../../ingest/index.ts';
-import { ClickHouseSink, countLoadReadings, createClickHouse, dropReadingsRollup, runMigrations, textBody, truncateReadings } from '../../storage/index.ts';
+import {
+  ClickHouseSink,
+  countLoadReadings,
+  createClickHouse,
+  dropReadingsRollup,
+  runMigrations,
+  textBody,
+  truncateReadings,
+} from '../../storage/index.ts';
 import { readingRow } from '../../storage/storage-batch.ts';
 import type { DeltaMessage, SnapshotMessage } from '../../web/shared/protocol.ts';
 import { decodeDelta } from '../../web/shared/delta-codec.ts';
@@ -134,14 +143,14 @@ async function waitUntil(check: () => boolean, timeoutMs: number): Promise<boole
 async function startIngest(url: string, clientId: string, options: IngestOptions) {
   const ingest = createIngest(options);
   let first = 0;
-  let firstElu = performance.eventLoopUtilization();
+  let firstElu = perfHooks.eventLoopUtilization();
   const source = new MqttSource({
     url,
     clientId,
     onMessage: (t, p, at) => {
       if (first === 0) {
         first = performance.now();
-        firstElu = performance.eventLoopUtilization();
+        firstElu = perfHooks.eventLoopUtilization();
       }
       ingest.pipeline.handleMessage(t, p, at);
     },
@@ -255,7 +264,7 @@ async function throughputRuns(): Promise<void> {
       const receivedIn = (performance.now() - firstAt()) / 1000;
       await ingest.writer.flush();
       const elapsed = (performance.now() - firstAt()) / 1000;
-      const busy = performance.eventLoopUtilization(eluAtFirst()).utilization;
+      const busy = perfHooks.eventLoopUtilization(eluAtFirst()).utilization;
       line(
         'overlap: JS thread busy / an insert in flight',
         `${fmt(100 * busy)} % / ${fmt((100 * insertMs) / 1000 / elapsed)} %`,
