@@ -69,6 +69,29 @@ describe('spool group writes', () => {
     expect(seals).toEqual([id]);
   });
 
+  it('acknowledges a redelivery no sooner than its first copy, still queued in the same turn', async () => {
+    const spoolDir = join(dir.path, 'redelivery');
+    const spool = Spool.open(spoolDir, { maxBytes: 1 << 30 });
+    const ingest = createIngest({ sink: { write: async () => undefined }, batchMaxRows: 1000, batchMaxDelayMs: 60_000 });
+    const intake = new DurableIntake({ spool, pipeline: ingest.pipeline, writer: ingest.writer });
+    try {
+      const topic = 'citytwin/v1/sensors/rd-1/data';
+      const first = intake.take(topic, payloadOf(1), 1, 7, false);
+      const again = intake.take(topic, payloadOf(1), 2, 7, true);
+      expect(spool.duplicatesDropped).toBe(1);
+      expect(first).toBeInstanceOf(Promise);
+      expect(again).toBe(first);
+      await again;
+      expect(spoolBytes(spoolDir).includes(payloadOf(1))).toBe(true);
+      // Once written, a redelivery has nothing to wait for.
+      expect(intake.take(topic, payloadOf(1), 3, 7, true)).toBeUndefined();
+      expect(spool.duplicatesDropped).toBe(2);
+    } finally {
+      await ingest.writer.close();
+      spool.close();
+    }
+  });
+
   it('acknowledges no publish before its bytes are in the spool file; one TCP read of 50 costs fewer writes', async () => {
     const spoolDir = join(dir.path, 'broker');
     const spool = Spool.open(spoolDir, { maxBytes: 1 << 30 });

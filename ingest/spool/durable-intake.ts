@@ -113,7 +113,8 @@ export class DurableIntake {
     const spool = this.options.spool;
     if (redelivery && spool.isDuplicate(packetId, topic, payload)) {
       spool.duplicatesDropped++;
-      return;
+      // Its first copy may still be queued: acknowledged no sooner than that one.
+      return grouped ? spool.queued : undefined;
     }
     if (!grouped) {
       spool.append(topic, payload, receivedAt, packetId);

@@ -282,6 +282,11 @@ export class Spool {
     return done;
   }
 
+  /** The promise of the records queued and not yet written, if any (a redelivery of one of them waits on it too). */
+  get queued(): Promise<void> | undefined {
+    return this.group?.done;
+  }
+
   private queueRecord(topic: string, payload: Buffer, receivedAt: number, packetId: number): void {
     const topicBytes = Buffer.byteLength(topic);
     const rec = Buffer.allocUnsafe(HEADER + topicBytes + payload.length);
