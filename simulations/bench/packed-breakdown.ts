@@ -24,6 +24,7 @@ import { Spool, decodePayload, routeTopic } from '../../ingest/index.ts';
 import { pushReadingRows, textBody, type StorageClient } from '../../storage/index.ts';
 import { createIncidentState, createTwinState, DeviceDirectory, FusionEngine, type Reading } from '../../twin-model/index.ts';
 import { createLoadPayloadBuilder, loadSensorId } from '../load-generator.ts';
+import { fmt, line } from './bench-report.ts';
 
 /** One stage's cost. */
 export interface StageCost {
@@ -194,4 +195,19 @@ async function messageBreakdown(client: StorageClient, mode: 'single' | 'packed'
     }),
   );
   return { readings, stages };
+}
+/** Prints runs 1 and 2's breakdowns: CPU and wall µs per message or reading, stage by stage. */
+export function printBreakdown(b: PackedBreakdown, unit: 'message' | 'reading'): void {
+  process.stdout.write(
+    `  where the time goes, ${fmt(b.readings)} readings one stage at a time (µs per ${unit}: CPU of the process / wall)\n`,
+  );
+  const cpuTotal = b.stages.reduce((n, s) => n + s.cpuUsPerReading, 0);
+  for (const s of b.stages)
+    line(
+      `  ${s.stage}`,
+      `${fmt(s.cpuUsPerReading, 3)} / ${fmt(s.wallUsPerReading, 3)}`,
+      `${fmt((100 * s.cpuUsPerReading) / cpuTotal)} % of the CPU`,
+      null,
+    );
+  line('  sum', `${fmt(cpuTotal, 3)} µs`, `≈ ${fmt(1e6 / cpuTotal)} ${unit}s per CPU-second`, null);
 }
