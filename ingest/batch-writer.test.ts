@@ -56,6 +56,68 @@ describe('BatchWriter', () => {
     expect(writer.pendingMessages).toBe(0);
   });
 
+  it('keeps the open batch filling while an insert is in flight, and seals it as the insert returns', async () => {
+    vi.useFakeTimers();
+    const written: number[] = [];
+    let release: (() => void) | null = null;
+    // An insert that returns only when the test says so: the engine busy with a batch.
+    const sink: StorageSink = {
+      write: (b) =>
+        new Promise<void>((resolve) => {
+          release = () => {
+            written.push(b.messages);
+            resolve();
+          };
+        }),
+    };
+    const writer = new BatchWriter(sink, { maxRows: 1000, maxDelayMs: 20, idPrefix: 't' });
+    add(writer, 3);
+    await tick(20);
+    expect(release).not.toBeNull(); // the first batch's insert is running
+    for (let round = 0; round < 5; round++) {
+      add(writer, 2);
+      await tick(20);
+    }
+    // Five delays passed during the insert: still one open batch of 10, nothing queued behind it.
+    expect(writer.batch.messages).toBe(10);
+    expect(writer.pendingMessages).toBe(13);
+    const first = release as unknown as () => void;
+    release = null;
+    first();
+    await vi.waitFor(() => expect(release).not.toBeNull());
+    expect(writer.batch.messages).toBe(0);
+    (release as unknown as () => void)();
+    await writer.flush();
+    expect(written).toEqual([3, 10]);
+    expect(writer.pendingMessages).toBe(0);
+  });
+
+  it('reaches maxRows while an insert is in flight: sealed by size as before', async () => {
+    vi.useFakeTimers();
+    const sizes: number[] = [];
+    let hold = true;
+    const waiting: Array<() => void> = [];
+    const sink: StorageSink = {
+      write: (b) =>
+        new Promise<void>((resolve) => {
+          const done = () => {
+            sizes.push(b.messages);
+            resolve();
+          };
+          if (hold) waiting.push(done);
+          else done();
+        }),
+    };
+    const writer = new BatchWriter(sink, { maxRows: 4, maxDelayMs: 20, idPrefix: 't' });
+    add(writer, 4);
+    add(writer, 9);
+    await tick(20);
+    hold = false;
+    for (const w of waiting.splice(0)) w();
+    await writer.flush();
+    expect(sizes).toEqual([4, 4, 4, 1]);
+  });
+
   it('retries a failing batch with the same id, reports health, and loses nothing', async () => {
     vi.useFakeTimers();
     const sink = new MemorySink();

@@ -2,6 +2,11 @@
  * Batches rows by size and by time and writes batches one at a time, in order, retrying a
  * failed batch with backoff until it is stored (the batch id makes retries idempotent).
  * Messages count as stored only once their whole batch is written.
+ *
+ * One insert in flight, the next batch filling: when the batch's time is up while an insert is
+ * still running, the batch stays open (up to `maxRows`) and is sealed as that insert returns.
+ * A slow insert then meets one larger batch instead of a queue of small ones, each of which
+ * costs the engine a part, its rollup and later merges.
  */
 import { emptyBatch, type StorageBatch, type StorageSink } from '../storage/storage-batch.ts';
 
@@ -40,6 +45,8 @@ export class BatchWriter {
   private readonly now: () => number;
   /** Off while the spool is replayed: batches must then end exactly at the replayed seals. */
   private autoSeal = true;
+  /** The open batch's time is up, but an insert was in flight: sealed when it returns. */
+  private due = false;
 
   constructor(
     private readonly sink: StorageSink,
@@ -69,7 +76,14 @@ export class BatchWriter {
     if (b.rows >= this.options.maxRows) this.seal();
     // While storage fails, batches are sealed by size only: an outage then leaves a few full
     // batches to write when storage is back, not one per delay (which would drain slowly).
-    else if (!this.timer && this.failingSince === 0) this.timer = setTimeout(() => this.seal(), this.options.maxDelayMs);
+    else if (!this.timer && !this.due && this.failingSince === 0) this.timer = setTimeout(() => this.timeUp(), this.options.maxDelayMs);
+  }
+
+  /** The open batch's delay has passed: sealed now, or as the insert in flight returns. */
+  private timeUp(): void {
+    this.timer = null;
+    if (this.writing && !this.closed) this.due = true;
+    else this.seal();
   }
 
   /**
@@ -80,7 +94,7 @@ export class BatchWriter {
     this.autoSeal = on;
     if (on && this.current.messages > 0 && !this.timer) {
       if (this.current.rows >= this.options.maxRows) this.seal();
-      else this.timer = setTimeout(() => this.seal(), this.options.maxDelayMs);
+      else this.timer = setTimeout(() => this.timeUp(), this.options.maxDelayMs);
     }
   }
 
@@ -90,6 +104,7 @@ export class BatchWriter {
       clearTimeout(this.timer);
       this.timer = null;
     }
+    this.due = false;
     if (this.current.messages === 0) return;
     this.options.onSeal?.(this.current);
     this.queue.push(this.current);
@@ -114,9 +129,11 @@ export class BatchWriter {
         this.failingSince = 0;
         this.lastError = null;
         this.options.onStored?.(batch, this.now() - started);
+        // The open batch's time ran out during this insert: it goes next.
+        if (this.due && this.autoSeal) this.seal();
         // Back from a failure: the batch left open meanwhile gets its timer again.
-        if (recovered && this.autoSeal && this.current.messages > 0 && !this.timer)
-          this.timer = setTimeout(() => this.seal(), this.options.maxDelayMs);
+        else if (recovered && this.autoSeal && this.current.messages > 0 && !this.timer)
+          this.timer = setTimeout(() => this.timeUp(), this.options.maxDelayMs);
       } catch (err) {
         attempt++;
         if (this.failingSince === 0) this.failingSince = this.now();

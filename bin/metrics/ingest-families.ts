@@ -78,7 +78,7 @@ export function registerIngestMetrics(registry: Registry, m: IngestMetrics, g: I
 /** The ingest's write-ahead spool (ingest/spool/), and whether its intake holds acknowledgements back. */
 export function registerSpoolMetrics(
   registry: Registry,
-  s: Pick<Spool, 'pendingBytes' | 'maxBytes' | 'replayedMessages' | 'duplicatesDropped'>,
+  s: Pick<Spool, 'pendingBytes' | 'maxBytes' | 'replayedMessages' | 'duplicatesDropped' | 'writes'>,
   backpressure: () => boolean,
 ): void {
   gauge(registry, 'citytwin_ingest_spool_bytes', 'Bytes in the write-ahead spool not yet stored in ClickHouse.', () => s.pendingBytes);
@@ -99,6 +99,12 @@ export function registerSpoolMetrics(
     'citytwin_ingest_spool_replayed_messages_total',
     'Messages spooled but not stored at the last stop, replayed at start.',
     () => s.replayedMessages,
+  );
+  counter(
+    registry,
+    'citytwin_ingest_spool_writes_total',
+    'System calls that wrote message records to the spool (one per event-loop turn on the embedded broker).',
+    () => s.writes,
   );
   counter(
     registry,

@@ -38,12 +38,13 @@ describe('the ingest families', () => {
   });
 
   it('show the spool and its backpressure', async () => {
-    const spool = { pendingBytes: 4096, maxBytes: 8192, replayedMessages: 3, duplicatesDropped: 2 };
+    const spool = { pendingBytes: 4096, maxBytes: 8192, replayedMessages: 3, duplicatesDropped: 2, writes: 7 };
     const text = await exposition((r) => registerSpoolMetrics(r, spool, () => true));
     expect(text).toContain('citytwin_ingest_spool_bytes 4096\n');
     expect(text).toContain('citytwin_ingest_spool_backpressure 1\n');
     expect(text).toContain('citytwin_ingest_spool_replayed_messages_total 3\n');
     expect(text).toContain('citytwin_ingest_redeliveries_dropped_total 2\n');
+    expect(text).toContain('citytwin_ingest_spool_writes_total 7\n');
   });
 
   it("sum the workers' figures on a web node", async () => {

@@ -113,7 +113,7 @@ async function closeWriter(ingest: Ingest, waitMs: number, log: (level: 'warn', 
 export function takeFromBroker(ctx: PartContext, broker: EmbeddedBroker, part: IngestPart, link: BrokerLink): void {
   const direct: BrokerIntake = {
     prefix: INTAKE_PREFIX,
-    handle: (topic, payload, at, packetId, redelivery) => part.intake.handle(topic, payload, at, packetId, redelivery),
+    handle: (topic, payload, at, packetId, redelivery) => part.intake.take(topic, payload, at, packetId, redelivery),
   };
   broker.setIntake(ctx.hooks.wrapIntake ? ctx.hooks.wrapIntake(direct) : direct);
   link.up = true;

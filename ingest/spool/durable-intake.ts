@@ -1,10 +1,20 @@
 /**
- * Puts the spool between MQTT and the pipeline: a message is spooled, then handed to the
- * pipeline, and only then may its PUBACK go out. mqtt.js handles the packets of a connection
- * strictly one at a time (`handleMessage`'s callback releases the next one and sends the
- * PUBACK), so acknowledging after a synchronous append costs no throughput, and holding the
- * callback while the spool is full stops reading the socket: the broker keeps the messages
- * (backpressure), and a persistent session keeps them across a restart.
+ * Puts the spool between MQTT and the pipeline: a message's record is queued in the spool,
+ * the message handed to the pipeline, and its PUBACK goes out only once the record is written.
+ *
+ * Two ways in. {@link DurableIntake.handle} (a subscription through mqtt.js) writes each
+ * record at once: mqtt.js handles the packets of a connection strictly one at a time
+ * (`handleMessage`'s callback releases the next one and sends the PUBACK), so a wait for the
+ * end of the turn would hold every next packet. {@link DurableIntake.take} (the embedded
+ * broker, which hands over every publish of a TCP read in one go) groups the records of an
+ * event-loop turn into one write and returns the promise the PUBACKs wait on. Holding the
+ * acknowledgement while the spool is full stops reading the socket: the broker keeps the
+ * messages (backpressure), and a persistent session keeps them across a restart.
+ *
+ * A batch sealed before the group is written writes the queued records first (spool.ts), so
+ * whatever the pipeline stores is in the spool before its insert starts. If the group's write
+ * fails, its messages may already be in the open batch but are not acknowledged: the
+ * publisher sends them again (a duplicate by key, like any redelivery).
  */
 import { isSystemTopic } from '../../twin-model/index.ts';
 import type { BatchWriter } from '../batch-writer.ts';
@@ -55,33 +65,65 @@ export class DurableIntake {
    * is checked, since the broker may redeliver under a new packet id without DUP.
    */
   handle(topic: string, payload: Buffer, receivedAt: number, packetId: number, redelivery = true): void | Promise<void> {
+    return this.intake(topic, payload, receivedAt, packetId, redelivery, false);
+  }
+
+  /**
+   * As {@link handle}, with the record written together with the others of this event-loop
+   * turn: acknowledge when the returned promise resolves (it rejects if the write fails).
+   * Returns nothing for a message with nothing to spool (a redelivery, our own stats).
+   */
+  take(topic: string, payload: Buffer, receivedAt: number, packetId: number, redelivery = true): void | Promise<void> {
+    return this.intake(topic, payload, receivedAt, packetId, redelivery, true);
+  }
+
+  private intake(
+    topic: string,
+    payload: Buffer,
+    receivedAt: number,
+    packetId: number,
+    redelivery: boolean,
+    grouped: boolean,
+  ): void | Promise<void> {
     // Our own stats messages are not data: nothing to keep for them.
     if (isSystemTopic(topic)) {
       this.options.pipeline.handleMessage(topic, payload, receivedAt);
       return;
     }
     const spool = this.options.spool;
-    if (!spool.full) {
-      this.accept(topic, payload, receivedAt, packetId, redelivery);
-      return;
-    }
+    if (!spool.full) return this.accept(topic, payload, receivedAt, packetId, redelivery, grouped);
     this.backpressure = true;
     this.backpressureEvents++;
     this.options.onBackpressure?.(true);
     return spool.waitForSpace().then(() => {
       this.backpressure = false;
       this.options.onBackpressure?.(false);
-      this.accept(topic, payload, receivedAt, packetId, redelivery);
+      return this.accept(topic, payload, receivedAt, packetId, redelivery, grouped);
     });
   }
 
-  private accept(topic: string, payload: Buffer, receivedAt: number, packetId: number, redelivery: boolean): void {
+  private accept(
+    topic: string,
+    payload: Buffer,
+    receivedAt: number,
+    packetId: number,
+    redelivery: boolean,
+    grouped: boolean,
+  ): void | Promise<void> {
     const spool = this.options.spool;
     if (redelivery && spool.isDuplicate(packetId, topic, payload)) {
       spool.duplicatesDropped++;
+      // Its first copy may still be queued: acknowledged no sooner than that one.
+      return grouped ? spool.queued : undefined;
+    }
+    if (!grouped) {
+      spool.append(topic, payload, receivedAt, packetId);
+      this.options.pipeline.handleMessage(topic, payload, receivedAt);
       return;
     }
-    spool.append(topic, payload, receivedAt, packetId);
+    // Queued before the pipeline sees it: a seal the message triggers writes its record first.
+    const written = spool.enqueue(topic, payload, receivedAt, packetId);
     this.options.pipeline.handleMessage(topic, payload, receivedAt);
+    return written;
   }
 }

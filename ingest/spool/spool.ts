@@ -1,5 +1,5 @@
 /**
- * The ingest's write-ahead spool: every MQTT message is appended here (one write(2), so it
+ * The ingest's write-ahead spool: every MQTT message is appended here (write(2), so it
  * survives a kill -9 of the process) BEFORE its PUBACK is sent, and every insert batch is
  * delimited by a seal record appended BEFORE the insert starts. The batch's identity (and so
  * its ClickHouse `insert_deduplication_token`) is derived from its position in the spool, so
@@ -15,6 +15,11 @@
  * Record (little-endian): kind u8 (1 message, 2 seal), 0 u8, MQTT packet id u16, topic
  * length u32, payload length u32, receive time f64, then topic and payload bytes. A torn
  * record at the end of the last segment (power loss, not a process kill) is cut off at open.
+ *
+ * Group writes ({@link Spool.enqueue}): the messages that arrive in one event-loop turn (the
+ * embedded broker parses a whole TCP read at once) are written with one writev(2) when the turn
+ * ends, and their PUBACKs wait for it; a seal first writes what is queued, so a batch's records
+ * always precede its seal record.
  *
  * Not done: fsync. A process kill loses nothing (the page cache survives it); a power loss
  * or kernel crash can lose the last unsynced records whose PUBACK was already sent.
@@ -34,6 +39,7 @@ import {
   writeFileSync,
   writeSync,
   fstatSync,
+  writevSync,
 } from 'node:fs';
 import { rename, unlink, writeFile } from 'node:fs/promises';
 import { createHash, randomBytes } from 'node:crypto';
@@ -138,8 +144,15 @@ export class Spool {
   private passed: number[] = [];
   private readonly checkpointIntervalMs: number;
   private readonly clock: () => number;
-  /** Bytes spooled but not yet stored: counted on every write, summed again when the checkpoint moves. */
+  /** Bytes spooled but not yet stored: counted on every append, summed again when the checkpoint moves. */
   private unstored = 0;
+  /** Records queued by {@link enqueue}, written together when the turn ends (or at a seal). */
+  private queue: Buffer[] = [];
+  private queuedBytes = 0;
+  /** The queued records' PUBACKs wait on this; it settles once they are written. */
+  private group: { done: Promise<void>; resolve: () => void; reject: (err: Error) => void } | null = null;
+  /** write(2)/writev(2) calls made for records: fewer than the messages when writes are grouped. */
+  writes = 0;
 
   private constructor(
     private readonly dir: string,
@@ -209,7 +222,7 @@ export class Spool {
   }
 
   private sumUnstored(): number {
-    let n = -this.checkpoint.off;
+    let n = this.queuedBytes - this.checkpoint.off;
     for (const [seg, size] of this.sizes) if (seg >= this.checkpoint.seg) n += size;
     return Math.max(0, n);
   }
@@ -243,8 +256,38 @@ export class Spool {
     return last.topic === topic && last.payload.equals(payload);
   }
 
-  /** Appends one message record (synchronously: the caller acknowledges right after). */
+  /** Appends one message record and writes it at once (synchronously: the caller acknowledges right after). */
   append(topic: string, payload: Buffer, receivedAt: number, packetId: number): void {
+    this.queueRecord(topic, payload, receivedAt, packetId);
+    this.flush();
+  }
+
+  /**
+   * Queues one message record; it is written with every other record queued in this event-loop
+   * turn, in one writev(2), when the turn ends (or sooner, by a seal or {@link flush}). The
+   * promise (one per group) resolves once the record is in the file: acknowledge then. It
+   * rejects when the write fails; nothing of the group counts as spooled then.
+   */
+  enqueue(topic: string, payload: Buffer, receivedAt: number, packetId: number): Promise<void> {
+    this.queueRecord(topic, payload, receivedAt, packetId);
+    if (this.group) return this.group.done;
+    let resolve!: () => void;
+    let reject!: (err: Error) => void;
+    const done = new Promise<void>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    this.group = { done, resolve, reject };
+    setImmediate(() => this.flushQuietly());
+    return done;
+  }
+
+  /** The promise of the records queued and not yet written, if any (a redelivery of one of them waits on it too). */
+  get queued(): Promise<void> | undefined {
+    return this.group?.done;
+  }
+
+  private queueRecord(topic: string, payload: Buffer, receivedAt: number, packetId: number): void {
     const topicBytes = Buffer.byteLength(topic);
     const rec = Buffer.allocUnsafe(HEADER + topicBytes + payload.length);
     rec[0] = KIND_MESSAGE;
@@ -255,14 +298,66 @@ export class Spool {
     rec.writeDoubleLE(receivedAt, 12);
     rec.write(topic, HEADER, 'utf8');
     payload.copy(rec, HEADER + topicBytes);
-    this.write(rec);
+    this.queue.push(rec);
+    this.queuedBytes += rec.length;
+    this.unstored += rec.length;
     // The record holds its own copy of the payload: the redelivery check keeps that part of it.
     if (packetId) this.recent[packetId] = seen(topic, rec.subarray(HEADER + topicBytes), false);
   }
 
-  private write(rec: Buffer): void {
+  /** The end-of-turn flush: a failure has rejected the group's promise (its PUBACKs are not sent). */
+  private flushQuietly(): void {
+    try {
+      this.flush();
+    } catch {
+      // Reported through the group's promise.
+    }
+  }
+
+  /**
+   * Writes every queued record now (one writev(2)) and resolves their group's promise. A failed
+   * write rejects it, forgets the group's records (a redelivery of them is not a duplicate) and
+   * throws.
+   */
+  flush(): void {
+    const group = this.group;
+    this.group = null;
+    if (this.queue.length === 0) {
+      group?.resolve();
+      return;
+    }
+    const recs = this.queue;
+    const bytes = this.queuedBytes;
+    this.queue = [];
+    this.queuedBytes = 0;
+    try {
+      const written = recs.length === 1 ? this.writeAll(recs[0]!) : writevSync(this.fd, recs);
+      if (written !== bytes) throw new Error(`spool write stopped after ${written} of ${bytes} bytes`);
+    } catch (err) {
+      this.unstored -= bytes;
+      this.forget(recs);
+      group?.reject(err as Error);
+      throw err;
+    }
+    this.writes++;
+    this.head.off += bytes;
+    this.sizes.set(this.head.seg, this.head.off);
+    group?.resolve();
+  }
+
+  private writeAll(rec: Buffer): number {
     let done = 0;
     while (done < rec.length) done += writeSync(this.fd, rec, done, rec.length - done);
+    return done;
+  }
+
+  /** Drops unwritten records from the redelivery check (a later record under the same id failed with them). */
+  private forget(recs: Buffer[]): void {
+    for (const rec of recs) this.recent[rec.readUInt16LE(2)] = undefined;
+  }
+
+  private write(rec: Buffer): void {
+    this.writeAll(rec);
     this.head.off += rec.length;
     this.sizes.set(this.head.seg, this.head.off);
     this.unstored += rec.length;
@@ -275,6 +370,7 @@ export class Spool {
    */
   seal(): string {
     if (this.replayingSeal !== null) return this.replayingSeal;
+    this.flush();
     const rec = Buffer.alloc(HEADER);
     rec[0] = KIND_SEAL;
     this.write(rec);
@@ -430,6 +526,7 @@ export class Spool {
 
   /** Closes the segment and writes the checkpoint in force (synchronously: the process is stopping). */
   close(): void {
+    this.flushQuietly();
     closeSync(this.fd);
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);

@@ -32,6 +32,8 @@ export interface AllInOneResult {
   receivedRate: number;
   storedRate: number;
   stored: number;
+  /** Messages per spool write (the group write's grouping), NaN when the product does not say. */
+  messagesPerSpoolWrite: number;
 }
 
 /** The slope between 10 % and 90 % of `total` in one column of time-stamped samples. */
@@ -104,9 +106,11 @@ export async function allInOneThroughput(messages: number, appDir = process.cwd(
   try {
     const samples: Array<[number, number, number]> = [];
     let polling = true;
+    let spoolWrites = Number.NaN;
     const poll = (async () => {
       while (polling) {
         const text = await (await fetch(new URL('/metrics', url))).text();
+        if (text.includes('citytwin_ingest_spool_writes_total ')) spoolWrites = sample(text, 'citytwin_ingest_spool_writes_total');
         samples.push([
           performance.now(),
           sample(text, 'citytwin_ingest_messages_total{outcome="received"}'),
@@ -127,6 +131,7 @@ export async function allInOneThroughput(messages: number, appDir = process.cwd(
       receivedRate: steady(1),
       storedRate: steady(2),
       stored: samples.at(-1)?.[2] ?? 0,
+      messagesPerSpoolWrite: (samples.at(-1)?.[1] ?? 0) / spoolWrites,
     };
   } finally {
     await stop();

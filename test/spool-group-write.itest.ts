@@ -1,0 +1,150 @@
+/**
+ * Group writes of the write-ahead spool (ingest/spool/spool.ts, `enqueue`), through the real
+ * embedded broker: the publishes of one TCP read are written to the spool together, and no
+ * PUBACK goes out before its message's bytes are in the spool file. Storage is replaced at the
+ * project's own sink interface (it keeps the batches); everything else is the product's.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { connect as tcpConnect } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createIngest, DurableIntake, type EmbeddedBroker, Spool, startEmbeddedBroker } from '../ingest/index.ts';
+import type { StorageBatch } from '../storage/index.ts';
+import { tempDir, waitFor } from './support/fixtures.ts';
+
+const dir = tempDir('spool-group');
+afterAll(() => dir.remove());
+
+/** Everything the spool's segments hold, as one buffer. */
+function spoolBytes(spoolDir: string): Buffer {
+  const segs = readdirSync(spoolDir)
+    .filter((f) => f.startsWith('seg-'))
+    .sort();
+  return Buffer.concat(segs.map((f) => readFileSync(join(spoolDir, f))));
+}
+
+const str = (s: string) => Buffer.concat([Buffer.from([s.length >> 8, s.length & 0xff]), Buffer.from(s)]);
+function packet(type: number, body: Buffer): Buffer {
+  const len: number[] = [];
+  let n = body.length;
+  do {
+    let b = n % 128;
+    n = Math.floor(n / 128);
+    if (n > 0) b |= 0x80;
+    len.push(b);
+  } while (n > 0);
+  return Buffer.concat([Buffer.from([type, ...len]), body]);
+}
+const payloadOf = (i: number) => Buffer.from(JSON.stringify({ ts: 1_700_000_000_000 + i, values: { water_level_cm: 1000 + i } }));
+const publish = (i: number) =>
+  packet(0x32, Buffer.concat([str(`citytwin/v1/sensors/grp-${i}/data`), Buffer.from([i >> 8, i & 0xff]), payloadOf(i)]));
+
+describe('spool group writes', () => {
+  it('writes a turn’s records in one write and resolves only once they are in the file', async () => {
+    const spoolDir = join(dir.path, 'unit');
+    const spool = Spool.open(spoolDir, { maxBytes: 1 << 30 });
+    const before = spoolBytes(spoolDir).length;
+    const groups = [1, 2, 3].map((i) => spool.enqueue('citytwin/v1/sensors/u/data', payloadOf(i), 1000 + i, i));
+    // Queued, not written: nothing is in the file yet, and all three wait on one group.
+    expect(spoolBytes(spoolDir).length).toBe(before);
+    expect(new Set(groups).size).toBe(1);
+    expect(spool.pendingBytes).toBeGreaterThan(0);
+    await groups[0];
+    const file = spoolBytes(spoolDir);
+    for (const i of [1, 2, 3]) expect(file.includes(payloadOf(i))).toBe(true);
+    expect(spool.writes).toBe(1);
+    // A seal writes what is queued before its seal record: a replay puts the message in that batch.
+    void spool.enqueue('citytwin/v1/sensors/u/data', payloadOf(4), 1004, 4);
+    const id = spool.seal();
+    spool.close();
+    const again = Spool.open(spoolDir, { maxBytes: 1 << 30 });
+    const seen: number[] = [];
+    const seals: string[] = [];
+    again.replay(
+      (m) => seen.push(m.receivedAt),
+      () => seals.push(again.seal()),
+    );
+    again.close();
+    expect(seen).toEqual([1001, 1002, 1003, 1004]);
+    expect(seals).toEqual([id]);
+  });
+
+  it('acknowledges a redelivery no sooner than its first copy, still queued in the same turn', async () => {
+    const spoolDir = join(dir.path, 'redelivery');
+    const spool = Spool.open(spoolDir, { maxBytes: 1 << 30 });
+    const ingest = createIngest({ sink: { write: async () => undefined }, batchMaxRows: 1000, batchMaxDelayMs: 60_000 });
+    const intake = new DurableIntake({ spool, pipeline: ingest.pipeline, writer: ingest.writer });
+    try {
+      const topic = 'citytwin/v1/sensors/rd-1/data';
+      const first = intake.take(topic, payloadOf(1), 1, 7, false);
+      const again = intake.take(topic, payloadOf(1), 2, 7, true);
+      expect(spool.duplicatesDropped).toBe(1);
+      expect(first).toBeInstanceOf(Promise);
+      expect(again).toBe(first);
+      await again;
+      expect(spoolBytes(spoolDir).includes(payloadOf(1))).toBe(true);
+      // Once written, a redelivery has nothing to wait for.
+      expect(intake.take(topic, payloadOf(1), 3, 7, true)).toBeUndefined();
+      expect(spool.duplicatesDropped).toBe(2);
+    } finally {
+      await ingest.writer.close();
+      spool.close();
+    }
+  });
+
+  it('acknowledges no publish before its bytes are in the spool file; one TCP read of 50 costs fewer writes', async () => {
+    const spoolDir = join(dir.path, 'broker');
+    const spool = Spool.open(spoolDir, { maxBytes: 1 << 30 });
+    const stored: StorageBatch[] = [];
+    const ingest = createIngest({ sink: { write: async (b) => void stored.push(b) }, batchMaxRows: 1000, batchMaxDelayMs: 60_000 });
+    const intake = new DurableIntake({ spool, pipeline: ingest.pipeline, writer: ingest.writer });
+    let broker: EmbeddedBroker | null = null;
+    const n = 50;
+    /** At the moment each acknowledgement is released: was the message's record in the file? */
+    const inFileAtAck = new Map<string, boolean>();
+    let writtenAtTake = 0;
+    try {
+      broker = await startEmbeddedBroker('127.0.0.1', 0);
+      broker.setIntake({
+        prefix: 'citytwin/v1/',
+        handle: (topic, payload, at, packetId, redelivery) => {
+          const pending = intake.take(topic, payload, at, packetId, redelivery);
+          if (spoolBytes(spoolDir).includes(payload)) writtenAtTake++;
+          if (!pending) return pending;
+          return pending.then(() => void inFileAtAck.set(topic, spoolBytes(spoolDir).includes(payload)));
+        },
+      });
+      const socket = tcpConnect(Number(new URL(broker.url).port), '127.0.0.1');
+      socket.on('error', () => undefined);
+      const acked = new Set<number>();
+      let buffered = Buffer.alloc(0);
+      socket.on('data', (d: Buffer) => {
+        buffered = Buffer.concat([buffered, d]);
+        // CONNACK (0x20) and PUBACKs (0x40), four bytes each.
+        while (buffered.length >= 4) {
+          if (buffered[0] === 0x40) acked.add(buffered.readUInt16BE(2));
+          buffered = buffered.subarray(4);
+        }
+      });
+      await new Promise<void>((r) => socket.once('connect', () => r()));
+      socket.write(packet(0x10, Buffer.concat([str('MQTT'), Buffer.from([4, 2, 0, 60]), str('group-writer')])));
+      await waitFor('the CONNACK', () => buffered.length === 0 && socket.bytesRead >= 4);
+      const writesBefore = spool.writes;
+      socket.write(Buffer.concat(Array.from({ length: n }, (_, k) => publish(k + 1))));
+      await waitFor('50 PUBACKs', () => acked.size === n, 20_000);
+      socket.destroy();
+      expect(inFileAtAck.size).toBe(n);
+      expect([...inFileAtAck.values()].every(Boolean)).toBe(true);
+      expect(writtenAtTake).toBe(0);
+      const writes = spool.writes - writesBefore;
+      expect(writes).toBeGreaterThan(0);
+      expect(writes).toBeLessThan(n);
+      // And the pipeline has them all, for the next batch.
+      await ingest.writer.close();
+      expect(stored.reduce((sum, b) => sum + b.messages, 0)).toBe(n);
+    } finally {
+      await broker?.close();
+      spool.close();
+    }
+  });
+});
