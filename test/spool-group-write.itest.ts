@@ -87,7 +87,7 @@ describe('spool group writes', () => {
       expect(intake.take(topic, payloadOf(1), 3, 7, true)).toBeUndefined();
       expect(spool.duplicatesDropped).toBe(2);
     } finally {
-      await ingest.writer.close();
+      await ingest.writer.close(60_000);
       spool.close();
     }
   });
@@ -140,7 +140,7 @@ describe('spool group writes', () => {
       expect(writes).toBeGreaterThan(0);
       expect(writes).toBeLessThan(n);
       // And the pipeline has them all, for the next batch.
-      await ingest.writer.close();
+      await ingest.writer.close(60_000);
       expect(stored.reduce((sum, b) => sum + b.messages, 0)).toBe(n);
     } finally {
       await broker?.close();
