@@ -60,6 +60,7 @@ import {
   REPLAY_GRID_MS,
   feedTwin,
   rebuildTimings,
+  keyframeSensors,
   registerTwin,
   registryAt,
   replayIds,
@@ -229,7 +230,7 @@ export class ReplayService {
       ids,
       epoch,
       // Taken now, before frames may advance this twin.
-      sensors: state.twin.sensors.map((e) => summarize(e)),
+      sensors: keyframeSensors(state),
       gaps: gapsOf(state.twin, at, GAP_MIN_MS),
       claimed: false,
       timings: {
@@ -288,7 +289,7 @@ export class ReplayService {
     if (built.claimed) built = await this.rebuild(from, clearance);
     built.claimed = true;
     return {
-      twin: { twin: built.twin, ctx: built.ctx },
+      twin: { twin: built.twin, ctx: built.ctx, ...(built.unseen ? { unseen: built.unseen } : {}) },
       epoch: built.epoch,
       keyframeMs: built.timings.queryMs! + built.timings.twinMs!,
       continued: false,
