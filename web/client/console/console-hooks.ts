@@ -104,6 +104,7 @@ export function installConsoleHooks(p: ConsoleHookParts): void {
       loaded: map.loaded() && !map.isMoving(),
       background: map.getLayer('background') ? String(map.getPaintProperty('background', 'background-color')) : null,
       center: map.getCenter().toArray() as [number, number],
+      labelSizes: renderedLabelSizes(map),
       districts: map.getLayer('district-fill')
         ? [...new Set(map.queryRenderedFeatures({ layers: ['district-fill'] }).map((f) => String(f.properties.code ?? '')))].sort()
         : [],
@@ -117,4 +118,16 @@ function layerHooks(overlay: SensorOverlay, store: SensorStore) {
     deckRenderCount: () => overlay.renderCount,
     sensorsDrawnCurrent: () => overlay.drawnVersion === store.version,
   };
+}
+
+/** The largest `text-size` (px, evaluated at the zoom shown) of the labels drawn, by symbol layer. */
+function renderedLabelSizes(map: MaplibreMap): Record<string, number> {
+  const out: Record<string, number> = {};
+  const ids = map.getLayersOrder().filter((id) => map.getLayer(id)?.type === 'symbol');
+  if (ids.length === 0) return out;
+  for (const f of map.queryRenderedFeatures({ layers: ids })) {
+    const size = Number((f.layer.layout as Record<string, unknown> | undefined)?.['text-size']);
+    if (Number.isFinite(size)) out[f.layer.id] = Math.max(out[f.layer.id] ?? 0, size);
+  }
+  return out;
 }

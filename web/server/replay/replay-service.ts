@@ -40,7 +40,6 @@ import { clearanceMask, sensorClassifier, type SensorClassifier } from '../auth/
 import type { DispatchService } from '../dispatch/dispatch-service.ts';
 import type { IncidentStore } from '../../../storage/incident-store.ts';
 import { detailViewer, historyViewer, incidentUpdateViewer, incidentViewer, type EvidenceClassifier } from '../incidents/incident-view.ts';
-import { summarize } from '../live/live-stream.ts';
 import { afterActionReport, proposedRange, type AfterActionReport } from './after-action-report.ts';
 import { cityTimeZone } from '../../../twin-model/local-time.ts';
 import { TimedCache } from './replay-cache.ts';
