@@ -165,7 +165,11 @@ async function districtLabelScale(page: Page): Promise<{ ratio: number; size: nu
     .toBeGreaterThan(0);
   const { size, zoom, root } = await page.evaluate(() => {
     const b = window.__citytwin!.basemap();
-    return { size: b.labelSizes['label-district']!, zoom: b.zoom, root: Number.parseFloat(getComputedStyle(document.documentElement).fontSize) };
+    return {
+      size: b.labelSizes['label-district']!,
+      zoom: b.zoom,
+      root: Number.parseFloat(getComputedStyle(document.documentElement).fontSize),
+    };
   });
   return { ratio: size / deskDistrictLabelSize(zoom), size, root };
 }

@@ -293,8 +293,7 @@ function metHere(
   const out = new Set<number>();
   for (let j = from; j < to; j++) out.add(twin.byId.get(metas[j]!.sensorId)!.index);
   if (unseen && unseen.size > 0)
-    for (const i of changed)
-      if (unseen.has(i) && (twin.sensors[i]!.lastTs > 0 || twin.sensors[i]!.registered)) out.add(i);
+    for (const i of changed) if (unseen.has(i) && (twin.sensors[i]!.lastTs > 0 || twin.sensors[i]!.registered)) out.add(i);
   for (const i of out) unseen?.delete(i);
   return [...out].sort((a, b) => a - b).map((i) => summarize(twin.sensors[i]!));
 }
