@@ -94,21 +94,7 @@ export function installConsoleHooks(p: ConsoleHookParts): void {
         .filter((id) => map.getLayer(id)?.type === 'symbol')
         .some((id) => (map.getLayoutProperty(id, 'visibility') ?? 'visible') === 'visible'),
     }),
-    basemap: () => ({
-      mode: basemapView.mode,
-      variant: basemapView.variant,
-      is3d: basemapView.is3d,
-      pitch: map.getPitch(),
-      bearing: map.getBearing(),
-      zoom: map.getZoom(),
-      loaded: map.loaded() && !map.isMoving(),
-      background: map.getLayer('background') ? String(map.getPaintProperty('background', 'background-color')) : null,
-      center: map.getCenter().toArray() as [number, number],
-      labelSizes: renderedLabelSizes(map),
-      districts: map.getLayer('district-fill')
-        ? [...new Set(map.queryRenderedFeatures({ layers: ['district-fill'] }).map((f) => String(f.properties.code ?? '')))].sort()
-        : [],
-    }),
+    basemap: () => basemapHook(map, basemapView),
   });
 }
 
@@ -130,4 +116,23 @@ function renderedLabelSizes(map: MaplibreMap): Record<string, number> {
     if (Number.isFinite(size)) out[f.layer.id] = Math.max(out[f.layer.id] ?? 0, size);
   }
   return out;
+}
+
+/** What base map is drawn and how: the `basemap()` hook. */
+function basemapHook(map: MaplibreMap, basemapView: BasemapView) {
+  return {
+    mode: basemapView.mode,
+    variant: basemapView.variant,
+    is3d: basemapView.is3d,
+    pitch: map.getPitch(),
+    bearing: map.getBearing(),
+    zoom: map.getZoom(),
+    loaded: map.loaded() && !map.isMoving(),
+    background: map.getLayer('background') ? String(map.getPaintProperty('background', 'background-color')) : null,
+    center: map.getCenter().toArray() as [number, number],
+    labelSizes: renderedLabelSizes(map),
+    districts: map.getLayer('district-fill')
+      ? [...new Set(map.queryRenderedFeatures({ layers: ['district-fill'] }).map((f) => String(f.properties.code ?? '')))].sort()
+      : [],
+  };
 }
