@@ -13,6 +13,7 @@ import type { SensorStore } from '../stream/sensor-store.ts';
 import type { UnitStore } from '../stream/unit-store.ts';
 import { getLanguage, setLanguage } from '../i18n/language.ts';
 import { installTestHooks, webglRendererOf } from '../test-hooks.ts';
+import { renderedLabelSizes } from '../map/label-scale.ts';
 import { isReady, type ConsoleState } from './console-state.ts';
 
 export interface ConsoleHookParts {
@@ -104,18 +105,6 @@ function layerHooks(overlay: SensorOverlay, store: SensorStore) {
     deckRenderCount: () => overlay.renderCount,
     sensorsDrawnCurrent: () => overlay.drawnVersion === store.version,
   };
-}
-
-/** The largest `text-size` (px, evaluated at the zoom shown) of the labels drawn, by symbol layer. */
-function renderedLabelSizes(map: MaplibreMap): Record<string, number> {
-  const out: Record<string, number> = {};
-  const ids = map.getLayersOrder().filter((id) => map.getLayer(id)?.type === 'symbol');
-  if (ids.length === 0) return out;
-  for (const f of map.queryRenderedFeatures({ layers: ids })) {
-    const size = Number((f.layer.layout as Record<string, unknown> | undefined)?.['text-size']);
-    if (Number.isFinite(size)) out[f.layer.id] = Math.max(out[f.layer.id] ?? 0, size);
-  }
-  return out;
 }
 
 /** What base map is drawn and how: the `basemap()` hook. */

@@ -63,3 +63,15 @@ export function scaleMapLabels(map: MaplibreMap, factor: () => number): () => vo
   apply();
   return () => map.off('styledata', apply);
 }
+
+/** The largest `text-size` (px, evaluated at the zoom shown) of the labels drawn, by symbol layer. */
+export function renderedLabelSizes(map: MaplibreMap): Record<string, number> {
+  const out: Record<string, number> = {};
+  const ids = map.getLayersOrder().filter((id) => map.getLayer(id)?.type === 'symbol');
+  if (ids.length === 0) return out;
+  for (const f of map.queryRenderedFeatures({ layers: ids })) {
+    const size = Number((f.layer.layout as Record<string, unknown> | undefined)?.['text-size']);
+    if (Number.isFinite(size)) out[f.layer.id] = Math.max(out[f.layer.id] ?? 0, size);
+  }
+  return out;
+}
