@@ -447,6 +447,11 @@ describe('a phone (390×844): read-only, nothing overprinted', () => {
     }
     expect((await whole('[data-testid="user-menu-name"]')).text).toBe('admin');
     expect((await whole('.user-menu-info')).text).toContain('管理员');
+    // Its pages read as the menu's other items, not as underlined links of another colour.
+    const looks = await phone.$$eval('[data-testid="user-menu-list"] [role="menuitem"]', (els) =>
+      els.map((e) => `${getComputedStyle(e).color} ${getComputedStyle(e).textDecorationLine}`),
+    );
+    expect(new Set(looks).size).toBe(1);
     await saveScreenshot(phone, 'test-results/console-ux-phone-user-menu.png');
     await phone.getByTestId('user-menu').click();
     await expect.poll(() => phone.getByTestId('user-menu-list').isVisible()).toBe(false);
