@@ -182,6 +182,12 @@ describe('the KPI big screen', () => {
     expect(fill.filter((f) => f.canvasShare < 0.9 || f.bodyShare < 0.9)).toEqual([]);
     await shot(page, 'test-results/kpi-wall-3840x1080.png');
 
+    // The map's district names grow with the screen's type too (×1.75 here): the desk's size at
+    // the whole city's zoom (12–16 px) would be under 0.7 of a card's label.
+    await expect
+      .poll(() => page.evaluate(() => window.__kpi!.mapLabelSizes()['label-district'] ?? 0), { timeout: 60_000 })
+      .toBeGreaterThanOrEqual(0.7 * 28);
+
     // The drill-down: worded, counted, its table scrolls inside the dialog.
     await page.getByTestId('kpi-number-open').last().click();
     await page.getByTestId('kpi-drill-table').waitFor();

@@ -427,6 +427,36 @@ describe('a phone (390×844): read-only, nothing overprinted', () => {
     expect(legend!.height * legend!.width).toBeLessThan(390 * 844 * 0.05);
   });
 
+  it('shows who is signed in readably: a whole badge, and the name and roles whole in its menu', async () => {
+    const whole = (sel: string) =>
+      phone.$eval(sel, (e) => {
+        const r = e.getBoundingClientRect();
+        return { cut: e.scrollWidth > e.clientWidth + 1, left: r.left, right: r.right, text: (e as HTMLElement).innerText };
+      });
+    const button = await whole('[data-testid="user-menu"]');
+    expect(button.cut).toBe(false);
+    expect(button.text).not.toContain('…');
+    expect(await phone.getByTestId('user-menu').getAttribute('aria-label')).toBe('admin · 管理员');
+    await phone.getByTestId('user-menu').click();
+    await expect.poll(() => phone.getByTestId('user-menu-list').isVisible()).toBe(true);
+    for (const sel of ['[data-testid="user-menu-name"]', '.user-menu-info']) {
+      const line = await whole(sel);
+      expect(line.cut).toBe(false);
+      expect(line.left).toBeGreaterThanOrEqual(0);
+      expect(line.right).toBeLessThanOrEqual(390);
+    }
+    expect((await whole('[data-testid="user-menu-name"]')).text).toBe('admin');
+    expect((await whole('.user-menu-info')).text).toContain('管理员');
+    // Its pages read as the menu's other items, not as underlined links of another colour.
+    const looks = await phone.$$eval('[data-testid="user-menu-list"] [role="menuitem"]', (els) =>
+      els.map((e) => `${getComputedStyle(e).color} ${getComputedStyle(e).textDecorationLine}`),
+    );
+    expect(new Set(looks).size).toBe(1);
+    await saveScreenshot(phone, 'test-results/console-ux-phone-user-menu.png');
+    await phone.getByTestId('user-menu').click();
+    await expect.poll(() => phone.getByTestId('user-menu-list').isVisible()).toBe(false);
+  });
+
   it('shows every status value whole, inside the screen', async () => {
     const stats = await phone.$$eval('.stat', (els) =>
       els

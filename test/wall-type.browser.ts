@@ -17,6 +17,7 @@ import { tempDir, waitFor } from './support/fixtures.ts';
 import { CENTRAL_WUHAN, planReports, publishReports } from './support/incident-reports.ts';
 import { type LiveGauge, startLiveGauge } from './support/live-gauge.ts';
 import { startTestCity } from './support/test-city.ts';
+import { buildCityStyle } from '../web/client/map/basemap-style.ts';
 
 import type {} from '../web/client/test-hooks.ts'; // declares window.__citytwin
 
@@ -127,6 +128,44 @@ function measure(page: Page): Promise<Measures> {
   });
 }
 
+/**
+ * The district names' size the desk's style gives at `zoom` (px): its zoom ramp evaluated as
+ * maplibre does (exponential interpolation between the stops around the zoom).
+ */
+function deskDistrictLabelSize(zoom: number): number {
+  const layer = buildCityStyle(null, 'zh').layers.find((l) => l.id === 'label-district')!;
+  const ramp = (layer.layout as Record<string, unknown>)['text-size'] as [string, [string, number], unknown, ...number[]];
+  const base = ramp[1][1];
+  const stops = ramp.slice(3) as number[];
+  if (zoom <= stops[0]!) return stops[1]!;
+  for (let i = 0; i + 2 < stops.length; i += 2) {
+    const [z0, v0, z1, v1] = [stops[i]!, stops[i + 1]!, stops[i + 2]!, stops[i + 3]!];
+    if (zoom > z1) continue;
+    const t = (base ** (zoom - z0) - 1) / (base ** (z1 - z0) - 1);
+    return v0 + t * (v1 - v0);
+  }
+  return stops[stops.length - 1]!;
+}
+
+/**
+ * The district names drawn on the base map against the desk's size at the same zoom, once
+ * maplibre has placed them; and the root type size (px).
+ */
+async function districtLabelScale(page: Page): Promise<{ ratio: number; size: number; root: number }> {
+  await expect
+    .poll(() => page.evaluate(() => window.__citytwin?.basemap().labelSizes['label-district'] ?? 0), { timeout: 60_000 })
+    .toBeGreaterThan(0);
+  const { size, zoom, root } = await page.evaluate(() => {
+    const b = window.__citytwin!.basemap();
+    return {
+      size: b.labelSizes['label-district']!,
+      zoom: b.zoom,
+      root: Number.parseFloat(getComputedStyle(document.documentElement).fontSize),
+    };
+  });
+  return { ratio: size / deskDistrictLabelSize(zoom), size, root };
+}
+
 /** What an operator's engineering figures look like: milliseconds, pending writes, message rates, ingest lag. */
 const ENGINEERING = /\d\s*ms\b|毫秒|待写入|入库延迟|消息\/秒|已拒绝|pending|ingest lag|msgs\/s/i;
 
@@ -146,6 +185,10 @@ describe('a wall screen readable across the room', { timeout: 180_000 }, () => {
       expect(m.overflowing).toEqual([]);
       expect(m.overlaps).toBe(false);
       await expect.poll(() => page.getByTestId('health-badge').innerText(), { timeout: 15_000 }).toBe('系统正常');
+      // The base map's names grow with the wall's type, as the markers do (×1.84 here).
+      const labels = await districtLabelScale(page);
+      expect(labels.ratio).toBeCloseTo(labels.root / 16, 1);
+      expect(labels.ratio).toBeGreaterThan(1.7);
       await saveScreenshot(page, 'test-results/wall-3840.png');
     });
   });
@@ -184,6 +227,8 @@ describe('a wall screen readable across the room', { timeout: 180_000 }, () => {
     await expect.poll(() => page.getByTestId('stat-lag').innerText(), { timeout: 15_000 }).toMatch(/入库延迟/);
     expect(await page.getByTestId('stat-pending').isVisible()).toBe(true);
     expect(await page.getByTestId('health-badge').isVisible()).toBe(false);
+    // The desk's map names keep their style's size.
+    expect((await districtLabelScale(page)).ratio).toBeCloseTo(1, 2);
     await saveScreenshot(page, 'test-results/wall-desk-1920.png');
     await page.close();
   });

@@ -87,6 +87,8 @@ export interface CityTwinTestHooks {
     background: string | null;
     /** The map's centre `[lng, lat]`. */
     center: [number, number];
+    /** The largest label size drawn (px, at the zoom shown) by symbol layer: `label-district` … */
+    labelSizes: Record<string, number>;
     /** District codes whose polygons are drawn on screen (schematic map), sorted. */
     districts: string[];
   };

@@ -372,6 +372,10 @@ export const replayFramesSchema = z.object({
       value: base64('Float32Array'),
       ts: base64('Float64Array'),
       gaps: base64('Uint32Array'),
+      added: z
+        .array(sensorSummarySchema)
+        .optional()
+        .describe('sensors registered, moved or first met in this step, with their position (absent when none)'),
     }),
   ),
   timings,

@@ -7,7 +7,7 @@
 import type { IncidentChange } from '../../twin-model/incidents/incident-correlator.ts';
 import { bytesToBase64, type Base64Encoder } from './base64.ts';
 import { deltaColumnsToBase64, deltaFromBase64, indicesFromBase64, indicesToBase64 } from './delta-codec.ts';
-import type { DeltaMessage, IncidentView, SnapshotMessage } from './protocol.ts';
+import type { DeltaMessage, IncidentView, SensorSummary, SnapshotMessage } from './protocol.ts';
 
 /**
  * The replay grid (ms): the API rebuilds keyframes and starts frames at moments on it, so a
@@ -45,6 +45,8 @@ export interface EncodedFrame {
   value: string;
   ts: string;
   gaps: string;
+  /** Sensors registered, moved or first met in this step, with their position; absent when none. */
+  added?: SensorSummary[];
 }
 
 /** A frame for JSON; `encode` is the platform's base64 encoder where it has a faster one. */
@@ -57,13 +59,14 @@ export function encodeFrame(f: Frame, encode: Base64Encoder = bytesToBase64): En
     dataTime: d.dataTime,
     ...deltaColumnsToBase64(d, encode),
     gaps: indicesToBase64(f.gaps, encode),
+    ...(d.added.length > 0 ? { added: d.added } : {}),
   };
 }
 
-/** A frame from JSON (frames add no sensors: the keyframe lists them all). */
+/** A frame from JSON (the keyframe lists every sensor; a frame's `added` rewrites the rows it names). */
 export function decodeFrame(f: EncodedFrame): Frame {
   return {
-    delta: deltaFromBase64({ epoch: f.epoch, seq: f.seq, serverTime: f.serverTime, dataTime: f.dataTime, added: [] }, f),
+    delta: deltaFromBase64({ epoch: f.epoch, seq: f.seq, serverTime: f.serverTime, dataTime: f.dataTime, added: f.added ?? [] }, f),
     gaps: indicesFromBase64(f.gaps),
   };
 }

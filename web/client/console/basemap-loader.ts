@@ -41,6 +41,12 @@ export async function loadBasemap(parts: BasemapLoaderParts): Promise<void> {
         { zh: String(f.properties.name_zh ?? ''), en: String(f.properties.name_en ?? '') },
       ]),
     );
+    state.assetNames = new Map(
+      basemap.assets.features.map((f) => [
+        String(f.properties.id ?? ''),
+        { zh: String(f.properties.name_zh ?? ''), en: String(f.properties.name_en ?? '') },
+      ]),
+    );
     state.districtRings = new Map(
       basemap.districts.features.map((f) => {
         const g = f.geometry;

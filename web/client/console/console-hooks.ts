@@ -13,6 +13,7 @@ import type { SensorStore } from '../stream/sensor-store.ts';
 import type { UnitStore } from '../stream/unit-store.ts';
 import { getLanguage, setLanguage } from '../i18n/language.ts';
 import { installTestHooks, webglRendererOf } from '../test-hooks.ts';
+import { renderedLabelSizes } from '../map/label-scale.ts';
 import { isReady, type ConsoleState } from './console-state.ts';
 
 export interface ConsoleHookParts {
@@ -94,20 +95,7 @@ export function installConsoleHooks(p: ConsoleHookParts): void {
         .filter((id) => map.getLayer(id)?.type === 'symbol')
         .some((id) => (map.getLayoutProperty(id, 'visibility') ?? 'visible') === 'visible'),
     }),
-    basemap: () => ({
-      mode: basemapView.mode,
-      variant: basemapView.variant,
-      is3d: basemapView.is3d,
-      pitch: map.getPitch(),
-      bearing: map.getBearing(),
-      zoom: map.getZoom(),
-      loaded: map.loaded() && !map.isMoving(),
-      background: map.getLayer('background') ? String(map.getPaintProperty('background', 'background-color')) : null,
-      center: map.getCenter().toArray() as [number, number],
-      districts: map.getLayer('district-fill')
-        ? [...new Set(map.queryRenderedFeatures({ layers: ['district-fill'] }).map((f) => String(f.properties.code ?? '')))].sort()
-        : [],
-    }),
+    basemap: () => basemapHook(map, basemapView),
   });
 }
 
@@ -116,5 +104,24 @@ function layerHooks(overlay: SensorOverlay, store: SensorStore) {
   return {
     deckRenderCount: () => overlay.renderCount,
     sensorsDrawnCurrent: () => overlay.drawnVersion === store.version,
+  };
+}
+
+/** What base map is drawn and how: the `basemap()` hook. */
+function basemapHook(map: MaplibreMap, basemapView: BasemapView) {
+  return {
+    mode: basemapView.mode,
+    variant: basemapView.variant,
+    is3d: basemapView.is3d,
+    pitch: map.getPitch(),
+    bearing: map.getBearing(),
+    zoom: map.getZoom(),
+    loaded: map.loaded() && !map.isMoving(),
+    background: map.getLayer('background') ? String(map.getPaintProperty('background', 'background-color')) : null,
+    center: map.getCenter().toArray() as [number, number],
+    labelSizes: renderedLabelSizes(map),
+    districts: map.getLayer('district-fill')
+      ? [...new Set(map.queryRenderedFeatures({ layers: ['district-fill'] }).map((f) => String(f.properties.code ?? '')))].sort()
+      : [],
   };
 }

@@ -22,6 +22,8 @@ export interface ConsoleState {
   readonly me: Me;
   /** District names from the base map, by code. */
   districtNames: Map<string, { zh: string; en: string }>;
+  /** Names of the city's assets (underpasses, stations, hospitals …) by id, from the base map. */
+  assetNames: Map<string, { zh: string; en: string }>;
   /** District outlines from the base map (rings of `[lng, lat]`), by code: a found district is outlined. */
   districtRings: Map<string, [number, number][][]>;
   /** What the search found and the map highlights (a district, road or asset; a sensor, incident or unit briefly), or null. */
@@ -58,6 +60,7 @@ export function createConsoleState(me: Me): ConsoleState {
   return {
     me,
     districtNames: new Map(),
+    assetNames: new Map(),
     districtRings: new Map(),
     focus: null,
     focusSeq: 0,
@@ -104,6 +107,13 @@ export function districtName(state: ConsoleState, code: string | null, lang: Lan
   if (!code) return null;
   const n = state.districtNames.get(code);
   return n ? (lang === 'en' ? n.en : n.zh) : null;
+}
+
+/** An asset's name in `lang`, from the base map, or null (no id, or not on the map). */
+export function assetName(state: ConsoleState, id: string | null, lang: Language): string | null {
+  if (!id) return null;
+  const n = state.assetNames.get(id);
+  return (n && (lang === 'en' ? n.en || n.zh : n.zh || n.en)) || null;
 }
 
 /** Map and base map loaded, and deck.gl drew the first snapshot (`drawnVersion` of the overlay). */

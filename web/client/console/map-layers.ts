@@ -4,6 +4,7 @@
  * aggregate cells under them (docs/scale.md). Layers are rebuilt only when something they
  * show changed.
  */
+import { wallTypeScale } from '../kiosk/wall-scale.ts';
 import type { Map as MaplibreMap } from 'maplibre-gl';
 import { cellLayers } from '../map/cell-layer.ts';
 import { focusLayers } from '../map/focus-layer.ts';
@@ -54,7 +55,7 @@ export class MapLayers {
     const warnings = this.parts.warnings ?? null;
     // The map shows what the queue shows (its filter); a time range moves on with the minutes.
     // A wall draws incident rings and unit badges larger, with its type (styles/wall.css).
-    const markerScale = overlay.radiusScale * wallMarkerScale();
+    const markerScale = overlay.radiusScale * wallTypeScale();
     const key = `${incidentQueue.version}:${panel?.filterVersion ?? 0}:${Math.floor(Date.now() / 60_000)}:${selected ?? ''}:${markerScale.toFixed(2)}:${unitStore.version}:${state.previewSeq}:${unitBoard?.selectedId ?? ''}:${state.focusSeq}:${state.layersSeq}:${this.heatKey()}:${warnings?.version ?? 0}`;
     if (key === this.incidentKey) return;
     this.incidentKey = key;
@@ -127,14 +128,4 @@ export class MapLayers {
       }),
     );
   }
-}
-
-/**
- * How much larger map markers are drawn: on a wall (kiosk mode) the root type size over the
- * desk's 16 px (1.8 at 3840×1080, 1.4 at 1920×1080); 1 elsewhere.
- */
-function wallMarkerScale(): number {
-  if (!document.documentElement.classList.contains('kiosk')) return 1;
-  const rootPx = Number.parseFloat(getComputedStyle(document.documentElement).fontSize);
-  return Number.isFinite(rootPx) && rootPx > 16 ? rootPx / 16 : 1;
 }

@@ -49,7 +49,16 @@ import { h, requireElement, setText } from '../ui/dom.ts';
 import { loadBasemap } from './basemap-loader.ts';
 import { installConsoleHooks } from './console-hooks.ts';
 import { followVocabulary, openConsoleSocket } from './console-socket.ts';
-import { can, createConsoleState, districtName, isReady, saveLayerPrefs, type ConsoleState, type ConsoleView } from './console-state.ts';
+import {
+  assetName,
+  can,
+  createConsoleState,
+  districtName,
+  isReady,
+  saveLayerPrefs,
+  type ConsoleState,
+  type ConsoleView,
+} from './console-state.ts';
 import { ConsoleViewBuilder } from './console-view.ts';
 import type { LayerSwitch } from '../map/layer-prefs.ts';
 import { MapLayers } from './map-layers.ts';
@@ -296,6 +305,7 @@ export class OperatorConsole {
             canAct: can(state, 'incidents.act'),
             serverNow,
             districtName: this.districtOf,
+            assetName: (id) => assetName(state, id, getLanguage()),
             districtsKnown: () => state.districtNames.size,
             onSelect: (id) => {
               dispatchSection?.setIncident(id);

@@ -11,7 +11,9 @@ import { formatClock } from '../i18n/format.ts';
 import { t } from '../i18n/language.ts';
 import type { Freshness } from '../stream/freshness.ts';
 import type { IncidentQueue } from '../stream/incident-queue.ts';
+import { scaleMapLabels } from '../map/label-scale.ts';
 import { h, setText } from '../ui/dom.ts';
+import { wallTypeScale } from './wall-scale.ts';
 import { pageOf, ringsBounds, stepAt, tileBounds, type Bounds, type WallPlan, type WallView } from './wall-plan.ts';
 
 export interface KioskContext {
@@ -73,6 +75,8 @@ export class KioskMode {
     // <html> too: the root size (rem) follows the screen on a wall (styles/wall.css).
     document.documentElement.classList.add('kiosk');
     document.body.classList.add('kiosk');
+    // The base map's names at the wall's type scale, as the markers are (map/label-scale.ts).
+    scaleMapLabels(ctx.map, wallTypeScale);
     this.watermark.append(this.watermarkText, this.watermarkDetail);
     ctx.ui.append(this.watermark, this.stepBadge);
   }

@@ -50,6 +50,8 @@ export interface KpiTestHooks {
   drill: (req: DrillRequest) => Promise<void>;
   language: () => string;
   setLanguage: (l: 'zh' | 'en') => void;
+  /** The largest label size the map draws (px) by symbol layer: `label-district` … */
+  mapLabelSizes: () => Record<string, number>;
 }
 
 declare global {
@@ -126,6 +128,7 @@ function installHooks(state: KpiState, panels: KpiPanels, drill: (req: DrillRequ
     drill,
     language: () => getLanguage(),
     setLanguage: (l) => setLanguage(l),
+    mapLabelSizes: () => panels.mapTile.labelSizes(),
   } as KpiTestHooks;
   window.__kpi = hooks;
   return hooks;

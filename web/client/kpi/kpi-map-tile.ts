@@ -4,13 +4,17 @@ import maplibreWorkerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
 import type { Panel } from '../app/panel.ts';
 import { getLanguage } from '../i18n/language.ts';
 import { applyBasemap, createCityMap, fetchBasemap, setMapLanguage, showCity } from '../map/city-map.ts';
+import { renderedLabelSizes, scaleMapLabels } from '../map/label-scale.ts';
 import { h, replaceChildren, setText } from '../ui/dom.ts';
 import { kt } from './kpi-strings.ts';
 import type { CityInfo } from '../../shared/protocol.ts';
 import type { KpiState } from './kpi-state.ts';
+import { typeScale } from './kpi-layout.ts';
 
 setWorkerUrl(maplibreWorkerUrl);
 
+/** The desk's body type (px), which the base map's label sizes are drawn for. */
+const DESK_TYPE_PX = 16;
 /** Base map fetches, at most, 3 s apart. */
 const BASEMAP_ATTEMPTS = 20;
 
@@ -45,6 +49,8 @@ export class KpiMapTile implements Panel<KpiState> {
     parent.appendChild(this.el);
     const map = createCityMap(this.mapEl, getLanguage());
     this.map = map;
+    // The base map's names at the screen's type: a big screen is read from across the room.
+    scaleMapLabels(map, () => typeScale(window.innerWidth, window.innerHeight).label / DESK_TYPE_PX);
     if (this.options.city) showCity(map, this.options.city);
     map.on('load', () => {
       map.addSource('kpi-incidents', { type: 'geojson', data: { type: 'FeatureCollection', features: [] } });
@@ -65,6 +71,11 @@ export class KpiMapTile implements Panel<KpiState> {
       this.drawIncidents();
       void this.loadBasemap(map);
     });
+  }
+
+  /** The largest label size the map draws (px) by symbol layer (a test hook). */
+  labelSizes(): Record<string, number> {
+    return this.map ? renderedLabelSizes(this.map) : {};
   }
 
   render(view: KpiState): void {

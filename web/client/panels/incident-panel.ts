@@ -33,6 +33,7 @@ import {
   type SinceHours,
 } from '../stream/queue-view.ts';
 import type { Panel } from '../app/panel.ts';
+import { incidentPlace } from './incident-place.ts';
 import { h, patchChildren, replaceChildren, setAttr, setDisabled, setHidden, setText } from '../ui/dom.ts';
 import { IncidentDetailView } from './incident-detail.ts';
 
@@ -42,6 +43,8 @@ export interface IncidentPanelContext {
   canAct: boolean;
   serverNow(): number;
   districtName(code: string | null): string | null;
+  /** The name of the asset an incident is at (an underpass, a station …), or null: the queue shows names, not ids. */
+  assetName?(id: string | null): string | null;
   /** How many district names are known (they come with the base map, after the first rows): rows are drawn again when it changes. */
   districtsKnown(): number;
   /** The selection changed (the map rings the selected incident and draws its evidence). */
@@ -437,8 +440,7 @@ export class IncidentPanel implements Panel<unknown> {
   }
 
   private placeOf(i: IncidentView): string {
-    const district = this.ctx.districtName(i.district) ?? i.district ?? '';
-    return [district, i.assetId].filter(Boolean).join(' · ') || `${i.lng.toFixed(3)}, ${i.lat.toFixed(3)}`;
+    return incidentPlace(i, this.ctx.districtName, this.ctx.assetName ?? (() => null));
   }
 
   private row(i: IncidentView): HTMLElement {

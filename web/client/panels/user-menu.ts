@@ -30,7 +30,13 @@ export class UserMenu implements Panel<unknown> {
     'aria-haspopup': 'true',
     'aria-expanded': 'false',
   });
+  /** The name and roles on the button (a desk); a phone shows the badge and keeps them for the menu. */
+  private readonly buttonLabel = h('span', { class: 'user-button-label' });
+  /** The user's initial in a round badge: the button on a phone (styles/console.css). */
+  private readonly buttonBadge = h('span', { class: 'user-button-badge', 'aria-hidden': 'true' });
   private readonly menu = h('div', { class: 'user-menu', hidden: true, role: 'menu', 'data-testid': 'user-menu-list' });
+  /** Who is signed in, whole, at the top of the menu (the button may be only a badge). */
+  private readonly nameLine = h('div', { class: 'user-menu-name', 'data-testid': 'user-menu-name' });
   private readonly rolesLine = h('div', { class: 'user-menu-info' });
   private readonly clearanceLine = h('div', { class: 'user-menu-info' });
   private readonly passwordItem = h('button', { type: 'button', role: 'menuitem', 'data-testid': 'change-password' });
@@ -84,7 +90,8 @@ export class UserMenu implements Panel<unknown> {
   constructor(private readonly me: Me) {
     const display = me.via === 'display';
     this.el = h('div', { class: 'user-area', 'data-testid': 'user-area', 'data-roles': me.roles.join(' ') }, this.button, this.menu);
-    this.menu.append(this.rolesLine, this.clearanceLine);
+    this.button.append(this.buttonBadge, this.buttonLabel);
+    this.menu.append(this.nameLine, this.rolesLine, this.clearanceLine);
     if (!display && me.permissions.includes('account.manage-own')) this.menu.append(this.passwordItem);
     // The KPI big screen (kpi.html), for the roles that may read it (docs/kpi.md).
     if (me.permissions.includes('kpi.read')) this.menu.append(this.kpiItem);
@@ -136,7 +143,11 @@ export class UserMenu implements Panel<unknown> {
 
   renderLabels(): void {
     const display = this.me.via === 'display';
-    setText(this.button, display ? t('user.display') : `${this.me.username} · ${this.roleNames()}`);
+    const label = display ? t('user.display') : `${this.me.username} · ${this.roleNames()}`;
+    setText(this.buttonLabel, label);
+    setText(this.buttonBadge, display ? '◉' : (Array.from(this.me.username)[0] ?? '?').toUpperCase());
+    setText(this.nameLine, this.me.username);
+    this.button.setAttribute('aria-label', label);
     setText(this.rolesLine, `${t('user.roles')}: ${this.roleNames()}`);
     setText(
       this.clearanceLine,

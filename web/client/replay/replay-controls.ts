@@ -12,7 +12,7 @@ import { t } from '../i18n/language.ts';
 import { h, replaceChildren, setText } from '../ui/dom.ts';
 import { incidentsAt, MAX_SPEED, SPEEDS, unitStatusAt } from './playback.ts';
 import type { RangeEvents } from './replay-api.ts';
-import { bufferProgress, fractionOf, gridOrigin, stepLabel, type ReplayState } from './replay-state.ts';
+import { bufferProgress, fractionOf, gridOrigin, playheadLabel, stepLabel, type ReplayState } from './replay-state.ts';
 
 /** What the controls ask the player to do. */
 export interface ReplayControlActions {
@@ -131,12 +131,12 @@ export class ReplayControls implements Panel<ReplayState> {
     }
     const playhead = state.playhead;
     this.slider.value = String(Math.round((playhead - gridOrigin(state)) / REPLAY_GRID_MS));
-    this.slider.title = `${formatDateTime(playhead)} (${stepLabel(REPLAY_GRID_MS)})`;
+    this.slider.title = `${playheadLabel(state)} (${stepLabel(REPLAY_GRID_MS)})`;
     this.cursorEl.style.left = `${(fractionOf(state, playhead) * 100).toFixed(3)}%`;
     const until = state.queue.loadedUntil;
     this.bufferedEl.style.left = `${(fractionOf(state, playhead) * 100).toFixed(3)}%`;
     this.bufferedEl.style.width = `${until === null ? 0 : Math.max(0, (fractionOf(state, until) - fractionOf(state, playhead)) * 100).toFixed(3)}%`;
-    setText(this.clockEl, formatDateTime(playhead));
+    setText(this.clockEl, playheadLabel(state));
     const events = state.events;
     const active = events ? incidentsAt(events, playhead).length : 0;
     const moving = events ? events.units.filter((u) => MOVING.includes(unitStatusAt(u, playhead))).length : 0;

@@ -3,6 +3,7 @@
  * helpers around it: where the playhead is, what is loaded, what is playing.
  */
 import { snapToGrid } from '../../shared/replay-protocol.ts';
+import { formatDateTime } from '../i18n/format.ts';
 import { FrameQueue } from './playback.ts';
 import type { RangeEvents } from './replay-api.ts';
 
@@ -87,6 +88,14 @@ export function parseTime(v: string | null): number | null {
   if (/^\d{1,15}$/.test(v)) return Number(v);
   const ms = Date.parse(v);
   return Number.isNaN(ms) ? null : ms;
+}
+
+/**
+ * The replay clock: the playhead in the city's time, or a dash before a range is loaded (the
+ * playhead is not a moment yet: it would read as 1 January 1970).
+ */
+export function playheadLabel(state: Pick<ReplayState, 'range' | 'playhead'>): string {
+  return state.range === null && state.playhead <= 0 ? '—' : formatDateTime(state.playhead);
 }
 
 /** A frame step for a person: `10 s`, `5 min`. */

@@ -40,7 +40,6 @@ import { clearanceMask, sensorClassifier, type SensorClassifier } from '../auth/
 import type { DispatchService } from '../dispatch/dispatch-service.ts';
 import type { IncidentStore } from '../../../storage/incident-store.ts';
 import { detailViewer, historyViewer, incidentUpdateViewer, incidentViewer, type EvidenceClassifier } from '../incidents/incident-view.ts';
-import { summarize } from '../live/live-stream.ts';
 import { afterActionReport, proposedRange, type AfterActionReport } from './after-action-report.ts';
 import { cityTimeZone } from '../../../twin-model/local-time.ts';
 import { TimedCache } from './replay-cache.ts';
@@ -60,6 +59,7 @@ import {
   REPLAY_GRID_MS,
   feedTwin,
   rebuildTimings,
+  keyframeSensors,
   registerTwin,
   registryAt,
   replayIds,
@@ -229,7 +229,7 @@ export class ReplayService {
       ids,
       epoch,
       // Taken now, before frames may advance this twin.
-      sensors: state.twin.sensors.map((e) => summarize(e)),
+      sensors: keyframeSensors(state),
       gaps: gapsOf(state.twin, at, GAP_MIN_MS),
       claimed: false,
       timings: {
@@ -288,7 +288,7 @@ export class ReplayService {
     if (built.claimed) built = await this.rebuild(from, clearance);
     built.claimed = true;
     return {
-      twin: { twin: built.twin, ctx: built.ctx },
+      twin: { twin: built.twin, ctx: built.ctx, ...(built.unseen ? { unseen: built.unseen } : {}) },
       epoch: built.epoch,
       keyframeMs: built.timings.queryMs! + built.timings.twinMs!,
       continued: false,

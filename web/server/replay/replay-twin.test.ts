@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_ALARM_RULES, SensorStateCode } from '../../../twin-model/index.ts';
-import type { IncidentChange } from '../../../twin-model/index.ts';
+import type { DeclaredSensorSite, IncidentChange } from '../../../twin-model/index.ts';
 import { decodeDelta } from '../../shared/delta-codec.ts';
 import { sensorClassifier, clearanceMask } from '../auth/classification.ts';
 import {
@@ -9,9 +9,11 @@ import {
   bucketize,
   GAP_MIN_MS,
   historyMatters,
+  keyframeSensors,
   keyframeStart,
   rebuildTimings,
   rebuildTwin,
+  registerTwin,
   registryAt,
   replayIds,
   REPLAY_GRID_MS,
@@ -117,6 +119,50 @@ describe('rebuilding the twin from stored values', () => {
     const later = registryAt([row('wl-1', T0 - 60 * MIN), row('wl-2', T0 + MIN)], T0);
     const { twin } = rebuildTwin(ids, later, [], T0);
     expect(twin.byId.get('wl-2')!.state).toBe(SensorStateCode.unregistered);
+  });
+});
+
+describe('sensors not registered yet at the moment shown', () => {
+  // The city's register places every planned site, so a sensor without meta has a position.
+  const site: DeclaredSensorSite = {
+    id: 'wl-2',
+    kind: 'water_level',
+    lng: 114.31,
+    lat: 30.56,
+    district: '420106',
+    sourceId: 'water',
+    nameZh: '',
+    nameEn: '',
+    lowness: 0.5,
+  };
+  const sites = new Map([['wl-2', site]]);
+  const ids = ['wl-1', 'wl-2'];
+  const rows = [row('wl-1', T0 - 60 * MIN), row('wl-2', T0 + 25_000, { lng: 114.32, lat: 30.57 })];
+
+  it('are not on the map in the keyframe (no position), rather than drawn as unregistered', () => {
+    const start = rebuildTwin(ids, registryAt(rows, T0), [], T0, { sites });
+    const [one, two] = keyframeSensors(start);
+    expect(one!.lng).toBe(114.3);
+    expect(two!.state).toBe(SensorStateCode.unregistered);
+    expect(two!.lng).toBeNull();
+    expect(two!.lat).toBeNull();
+  });
+
+  it('appear with their position in the frame that registers them', () => {
+    const start = registerTwin(ids, registryAt(rows, T0), T0, { sites });
+    keyframeSensors(start);
+    const frames = advanceFrames(start, new Map(), T0, 10_000, 4, 'replay-test', 0, rows);
+    expect(frames.map((f) => f.delta.added.map((s) => s.id))).toEqual([[], [], ['wl-2'], []]);
+    const added = frames[2]!.delta.added[0]!;
+    // At the register's site (the register places a sensor, not its meta), registered.
+    expect([added.lng, added.lat, added.registered, added.state]).toEqual([114.31, 30.56, true, SensorStateCode.normal]);
+  });
+
+  it('a sensor that sent data before its meta is shown as unregistered, where it is', () => {
+    const values: StoredValue[] = [{ sensorId: 'wl-2', metric: 'water_level_cm', ts: T0 - 5000, value: 5 }];
+    const start = rebuildTwin(ids, registryAt(rows, T0), values, T0, { sites });
+    const two = keyframeSensors(start)[1]!;
+    expect([two.state, two.lng]).toEqual([SensorStateCode.unregistered, 114.31]);
   });
 });
 

@@ -44,8 +44,9 @@ import {
   type TwinState,
 } from '../../../twin-model/index.ts';
 import { AUTOMATIC_ACTORS } from '../../../twin-model/audit/audit-bindings.ts';
-import type { DeltaMessage } from '../../shared/protocol.ts';
+import type { DeltaMessage, SensorSummary } from '../../shared/protocol.ts';
 import { CLASS_BIT, type SensorClassifier } from '../auth/classification.ts';
+import { summarize } from '../live/live-stream.ts';
 
 /** Seed values come from the rollup this far before a keyframe. */
 export const KEYFRAME_LOOKBACK_MS = 60 * 60_000;
@@ -143,6 +144,13 @@ export function rowClass(
 export interface TwinAt {
   twin: TwinState;
   ctx: TwinContext & { at: number };
+  /**
+   * Twin indices of the sensors the twin has not met yet: no registry version at or before the
+   * moment rebuilt, and no reading since. They are not on the map then (no position is sent),
+   * rather than drawn as unregistered: they did not exist yet. A frame that registers one, or
+   * brings its first reading, sends its summary (and position) and takes it out of the set.
+   */
+  unseen?: Set<number>;
 }
 
 /**
@@ -174,13 +182,29 @@ export function registerTwin(
   const twin = createTwinState(config);
   const ctx = { at, now: () => ctx.at };
   const changes = createTwinChanges();
+  const unseen = new Set<number>();
   for (const id of ids) {
     const row = registry.get(id) ?? null;
     ctx.at = row ? Math.min(row.updatedAt, at) : at;
     applyTwinInput(twin, { type: 'meta', id, meta: row ? metaOf(row) : null }, ctx, changes);
+    if (!row) unseen.add(twin.byId.get(id)!.index);
   }
   ctx.at = at;
-  return { twin, ctx };
+  return { twin, ctx, unseen };
+}
+
+/**
+ * The sensors of a keyframe as the stream sends them. A sensor the twin has not met yet at that
+ * moment (registered later, no reading before) is listed without a position, so the console
+ * does not draw it: an "unregistered" ring would say it sent data without its meta.
+ */
+export function keyframeSensors(state: TwinAt): SensorSummary[] {
+  const { twin, unseen } = state;
+  if (unseen) for (const i of [...unseen]) if (twin.sensors[i]!.lastTs > 0 || twin.sensors[i]!.registered) unseen.delete(i);
+  return twin.sensors.map((e) => {
+    const s = summarize(e);
+    return unseen?.has(e.index) ? { ...s, lng: null, lat: null } : s;
+  });
 }
 
 /** The second part of a rebuild: `values` fed to a twin {@link registerTwin} made, then a tick at `at`. */
@@ -222,6 +246,7 @@ export function advanceFrames(
   const gapAfter = Math.max(step, GAP_MIN_MS);
   const metas = registrations.filter((r) => r.updatedAt > from && twin.byId.has(r.sensorId)).sort((a, b) => a.updatedAt - b.updatedAt);
   let m = 0;
+  let m0 = 0;
   for (let k = 0; k < count; k++) {
     const end = from + (k + 1) * step;
     const changes = createTwinChanges();
@@ -245,9 +270,32 @@ export function advanceFrames(
     }
     ctx.at = end;
     applyTwinInput(twin, { type: 'tick' }, ctx, changes);
-    frames.push({ delta: deltaOf(twin, changes.changed, epoch, seq0 + k + 1, end, dataTime), gaps: gapsOf(twin, end, gapAfter) });
+    const added = metHere(state, changes.changed, metas, m0, m);
+    m0 = m;
+    frames.push({ delta: deltaOf(twin, changes.changed, epoch, seq0 + k + 1, end, dataTime, added), gaps: gapsOf(twin, end, gapAfter) });
   }
   return frames;
+}
+
+/**
+ * Summaries a step's delta carries in `added` (the delta's columns have no position): the
+ * sensors whose registry version was applied in the step (registered, moved, renamed) and those
+ * the twin met in it for the first time.
+ */
+function metHere(
+  state: TwinAt,
+  changed: ReadonlySet<number>,
+  metas: readonly SensorRegistryRow[],
+  from: number,
+  to: number,
+): SensorSummary[] {
+  const { twin, unseen } = state;
+  const out = new Set<number>();
+  for (let j = from; j < to; j++) out.add(twin.byId.get(metas[j]!.sensorId)!.index);
+  if (unseen && unseen.size > 0)
+    for (const i of changed) if (unseen.has(i) && (twin.sensors[i]!.lastTs > 0 || twin.sensors[i]!.registered)) out.add(i);
+  for (const i of out) unseen?.delete(i);
+  return [...out].sort((a, b) => a - b).map((i) => summarize(twin.sensors[i]!));
 }
 
 function deltaOf(
@@ -257,6 +305,7 @@ function deltaOf(
   seq: number,
   serverTime: number,
   dataTime: number,
+  added: SensorSummary[] = [],
 ): DeltaMessage {
   const columns = deltaColumns(changed.size);
   let k = 0;
@@ -265,7 +314,7 @@ function deltaOf(
     const head = headlineValue(entry);
     setDeltaRow(columns, k++, i, entry.state, head ? head.value : null, head ? head.ts : null);
   }
-  return encodeDelta({ epoch, seq, serverTime, dataTime, added: [] }, columns);
+  return encodeDelta({ epoch, seq, serverTime, dataTime, added }, columns);
 }
 
 /** Registered sensors whose newest reading is older than `gapAfter` at `at` (or that never had one). */

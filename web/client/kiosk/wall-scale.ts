@@ -1,0 +1,10 @@
+/**
+ * A wall's type scale: in kiosk mode the root type size follows the screen (styles/wall.css), and
+ * what the map draws in pixels — markers, the base map's labels — grows by the same ratio over
+ * the desk's 16 px (1.8 at 3840×1080, 1.4 at 1920×1080); 1 elsewhere.
+ */
+export function wallTypeScale(root: HTMLElement = document.documentElement): number {
+  if (!root.classList.contains('kiosk')) return 1;
+  const rootPx = Number.parseFloat(getComputedStyle(root).fontSize);
+  return Number.isFinite(rootPx) && rootPx > 16 ? rootPx / 16 : 1;
+}
