@@ -168,9 +168,9 @@ describe('the console redraws only what changed', () => {
       const rows = [...document.querySelectorAll<HTMLElement>('[data-testid="incident-row"]')];
       (window as unknown as { __rowsBefore: HTMLElement[] }).__rowsBefore = rows;
     });
-    const [first, second] = await page.locator('[data-testid="incident-row"]').evaluateAll((rows) =>
-      rows.map((r) => r.getAttribute('data-incident-id')!),
-    );
+    const [first, second] = await page
+      .locator('[data-testid="incident-row"]')
+      .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-incident-id')!));
     // A change of one row: the first is selected (its button shows it pressed).
     await page.locator(`[data-testid="incident-row"][data-incident-id="${first}"]`).click();
     await expect
