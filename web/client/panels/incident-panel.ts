@@ -305,7 +305,12 @@ export class IncidentPanel implements Panel<unknown> {
     const grouped = this.filter.groupBy !== 'none' || groups.some((g) => g.key === ARRIVED_GROUP);
     const rows: KeyedRow[] = [];
     for (const g of groups) {
-      if (grouped) rows.push({ key: `group:${g.key}`, shows: [this.labels, g.key, g.items.length], build: () => this.groupHead(g) });
+      if (grouped)
+        rows.push({
+          key: `group:${g.key}`,
+          shows: [this.labels, this.filter.groupBy, this.ctx.districtsKnown(), g.items.length],
+          build: () => this.groupHead(g),
+        });
       for (const i of g.items) rows.push(this.keyedRow(i));
     }
     // A row is built only when what it shows changed (ages, flashes and versions redraw often).
