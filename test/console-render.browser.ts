@@ -139,4 +139,50 @@ describe('the console redraws only what changed', () => {
     await expect.poll(() => page.getByTestId('data-freshness').getAttribute('data-age-ms'), { timeout: 10_000 }).not.toBe(age);
     expect(errors).toEqual([]);
   });
+
+  it('builds a queue row only when what it shows changed, and keeps the node of every other row', async () => {
+    await expect.poll(() => page.locator('.incident-row.flash').count(), { timeout: 20_000 }).toBe(0);
+    // Every row built from here on sets its incident id on its elements: record which.
+    await page.evaluate(() => {
+      const built: string[] = [];
+      (window as unknown as { __builtRows: string[] }).__builtRows = built;
+      const setAttribute = Element.prototype.setAttribute;
+      Element.prototype.setAttribute = function (this: Element, name: string, value: string) {
+        if (name === 'data-incident-id') built.push(value);
+        return setAttribute.call(this, name, value);
+      };
+      const rows = [...document.querySelectorAll<HTMLElement>('[data-testid="incident-row"]')];
+      (window as unknown as { __rowsBefore: HTMLElement[] }).__rowsBefore = rows;
+    });
+    const [first, second] = await page
+      .locator('[data-testid="incident-row"]')
+      .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-incident-id')!));
+    // A change of one row: the first is selected (its button shows it pressed).
+    await page.locator(`[data-testid="incident-row"][data-incident-id="${first}"]`).click();
+    await expect
+      .poll(() => page.locator(`[data-testid="incident-row"][data-incident-id="${first}"]`).getAttribute('aria-pressed'))
+      .toBe('true');
+    // A third incident: the whole queue is drawn again.
+    await report('render-r-3', 114.2, 30.66);
+    await expect.poll(() => page.locator('[data-testid="incident-row"]').count(), { timeout: 10_000 }).toBe(3);
+    const after = await page.evaluate(
+      ([a, b]) => {
+        const w = window as unknown as { __builtRows: string[]; __rowsBefore: HTMLElement[] };
+        const row = (id: string) => document.querySelector(`[data-testid="incident-row"][data-incident-id="${id}"]`);
+        return {
+          built: [...new Set(w.__builtRows)],
+          secondSameNode: row(b!) === w.__rowsBefore.find((r) => r.dataset.incidentId === b),
+          firstPressed: row(a!)?.getAttribute('aria-pressed'),
+        };
+      },
+      [first, second],
+    );
+    // The unchanged row is the same node and nothing was built for it; the changed one was drawn again.
+    expect(after.secondSameNode).toBe(true);
+    expect(after.built).not.toContain(second);
+    expect(after.built).toContain(first);
+    expect(after.firstPressed).toBe('true');
+    expect(after.built.length).toBe(2);
+    expect(errors).toEqual([]);
+  });
 });

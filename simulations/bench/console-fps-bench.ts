@@ -20,7 +20,8 @@
  *
  * Knobs: BENCH_FPS_SENSORS (100,000), BENCH_FPS_SECONDS (length of one window, 15),
  * BENCH_FPS_ROUNDS (console/bare pairs, 3), BENCH_FPS_PROFILE=1 (where the console's main
- * thread spends 5 s, and the share of it in DOM work).
+ * thread spends 5 s, and the share of it in DOM work), BENCH_FPS_TRACE=1 (the same 5 s by trace
+ * event: paint, raster, style, layout, GC — what the profile leaves as "(program)").
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { spawn } from 'node:child_process';
@@ -65,6 +66,57 @@ async function printProfile(page: Page, seconds: number): Promise<void> {
   process.stdout.write(
     `    ${((dom / total) * 100).toFixed(1).padStart(5)} %  of the main thread in DOM work (${[...DOM_WORK].join(', ')})\n`,
   );
+}
+
+/**
+ * BENCH_FPS_TRACE=1: a Chrome trace of the console over `seconds` (devtools.timeline), where the
+ * renderer's main thread spends its time by event (self time: a child's time is not counted
+ * again in its parent) — what the JavaScript profile calls "(program)": paint, raster, style,
+ * layout, GC, compositing.
+ */
+async function printTrace(page: Page, seconds: number): Promise<void> {
+  const cdp = await page.context().newCDPSession(page);
+  const events: TraceEvent[] = [];
+  cdp.on('Tracing.dataCollected', (e) => {
+    events.push(...(e.value as unknown as TraceEvent[]));
+  });
+  const done = new Promise<void>((r) => cdp.once('Tracing.tracingComplete', () => r()));
+  await cdp.send('Tracing.start', {
+    categories: 'devtools.timeline,disabled-by-default-devtools.timeline,v8,blink.user_timing,gpu,cc',
+    transferMode: 'ReportEvents',
+  });
+  await new Promise((r) => setTimeout(r, seconds * 1000));
+  await cdp.send('Tracing.end');
+  await done;
+  const main = events.find((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain' && e.ph === 'M');
+  if (!main) return void process.stdout.write('    trace: no renderer main thread found\n');
+  const onMain = events
+    .filter((e) => e.pid === main.pid && e.tid === main.tid && e.ph === 'X' && typeof e.dur === 'number')
+    .sort((a, b) => a.ts - b.ts || b.dur! - a.dur!);
+  // Self time per event name: each event's duration minus its direct children's.
+  const self = new Map<string, number>();
+  const stack: { end: number; name: string }[] = [];
+  for (const e of onMain) {
+    while (stack.length > 0 && stack.at(-1)!.end <= e.ts) stack.pop();
+    const parent = stack.at(-1);
+    if (parent) self.set(parent.name, (self.get(parent.name) ?? 0) - e.dur!);
+    self.set(e.name, (self.get(e.name) ?? 0) + e.dur!);
+    stack.push({ end: e.ts + e.dur!, name: e.name });
+  }
+  const wall = seconds * 1e6;
+  const top = [...self].sort((a, b) => b[1] - a[1]).slice(0, 15);
+  process.stdout.write(`    trace of ${seconds} s, renderer main thread, self time by event:\n`);
+  for (const [name, us] of top) process.stdout.write(`    ${((us / wall) * 100).toFixed(1).padStart(5)} %  ${name}\n`);
+}
+
+interface TraceEvent {
+  name: string;
+  ph: string;
+  pid: number;
+  tid: number;
+  ts: number;
+  dur?: number;
+  args?: { name?: string };
 }
 
 /** The DOM calls the profile adds up as "DOM work" (self time of each). */
@@ -189,9 +241,18 @@ async function openConsole(page: Page, url: string): Promise<void> {
 }
 
 async function consoleReady(page: Page): Promise<void> {
-  await page.waitForFunction((n) => window.__citytwin?.ready === true && window.__citytwin.drawnCount() >= n, SENSORS, {
-    timeout: 180_000,
-  });
+  const t0 = Date.now();
+  await page
+    .waitForFunction((n) => window.__citytwin?.ready === true && window.__citytwin.drawnCount() >= n, SENSORS, {
+      timeout: 180_000,
+    })
+    .finally(async () => {
+      // How the opening went: how long, and what the stream did meanwhile.
+      const state = await page
+        .evaluate(() => ({ drawn: window.__citytwin?.drawnCount() ?? 0, counters: window.__citytwin?.streamCounters() ?? null }))
+        .catch(() => null);
+      process.stdout.write(`    console opened in ${fmt((Date.now() - t0) / 1000, 1)} s: ${JSON.stringify(state)}\n`);
+    });
   // Readings flowing before counting: deltas arrive.
   await page.waitForFunction(() => window.__citytwin!.streamCounters().deltasApplied > 10, undefined, { timeout: 120_000 });
 }
@@ -254,6 +315,7 @@ export async function consoleFpsRun(): Promise<void> {
     await signIn(page, url);
     const drawn = await page.evaluate(() => window.__citytwin!.drawnCount());
     if (process.env.BENCH_FPS_PROFILE) await printProfile(page, 5);
+    if (process.env.BENCH_FPS_TRACE) await printTrace(page, 5);
     // Alternating windows under the same load: console, bare, console, bare…
     const windows: { page: 'console' | 'bare'; counts: FrameCounts }[] = [];
     for (let round = 0; round < ROUNDS; round++) {
@@ -263,15 +325,18 @@ export async function consoleFpsRun(): Promise<void> {
       windows.push({ page: 'bare', counts: await countFrames(page, WINDOW_S, BARE_COUNTERS) });
     }
     const rss = rssMb(app.child.pid!);
-    const sent = await load.stop();
+    // The windows are measured: a publisher that does not report what it sent does not lose them.
+    const sent = await load.stop().catch((err: Error) => err);
 
     line('sensors drawn by the console', fmt(drawn), `(${fmt(SENSORS)} bench sensors and the city's own; 1920×1080)`, drawn >= SENSORS);
-    line(
-      'readings published (QoS 1)',
-      fmt(sent.readings),
-      `(${fmt(SENSORS)}/s offered for ${fmt(sent.elapsedMs / 1000)} s; ${sent.errors} errors)`,
-      sent.errors === 0,
-    );
+    if (sent instanceof Error) line('readings published (QoS 1)', 'not known', `(${sent.message.slice(0, 80)})`, null);
+    else
+      line(
+        'readings published (QoS 1)',
+        fmt(sent.readings),
+        `(${fmt(SENSORS)}/s offered for ${fmt(sent.elapsedMs / 1000)} s; ${sent.errors} errors)`,
+        sent.errors === 0,
+      );
     for (const [k, w] of windows.entries()) {
       line(
         `window ${k + 1}, ${w.page === 'bare' ? 'bare deck.gl' : 'console'}: frames / redraws per s`,

@@ -25,11 +25,19 @@ export interface ConsoleSocketParts {
   drawIncidents(): void;
 }
 
+/**
+ * WebSocket first, long-polling only where a WebSocket cannot be opened. Started on polling, a
+ * console on a big registry took its whole-table snapshot (megabytes) in one poll response behind
+ * which the heartbeat's answer waited: on a busy server the answer came late, the server closed
+ * the connection, and the console reconnected and asked for the whole table again, and again.
+ */
+export const CONSOLE_TRANSPORTS = { transports: ['websocket', 'polling'], tryAllTransports: true };
+
 /** Opens the socket (not yet connected: the stream and viewport start it). */
 export function openConsoleSocket(parts: ConsoleSocketParts): StreamSocket {
   // The cookie rides on the handshake by itself; a display sends its token.
   const token = bearerToken();
-  const socket = io({ autoConnect: false, ...(token ? { auth: { token } } : {}) }) as StreamSocket;
+  const socket = io({ autoConnect: false, ...CONSOLE_TRANSPORTS, ...(token ? { auth: { token } } : {}) }) as StreamSocket;
   // A session that ended (logout elsewhere, revoked, expired): back to the login page.
   const signedOut = (): void => {
     // A password change ends this session too and hands out a new one: the dialog reloads.

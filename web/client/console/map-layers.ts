@@ -6,6 +6,7 @@
  */
 import { wallTypeScale } from '../kiosk/wall-scale.ts';
 import type { Map as MaplibreMap } from 'maplibre-gl';
+import type { IncidentView } from '../../shared/protocol.ts';
 import { cellLayers } from '../map/cell-layer.ts';
 import { focusLayers } from '../map/focus-layer.ts';
 import { binHeat, HEAT_WEIGHTS, heatCellDeg, heatLayers } from '../map/heat-layer.ts';
@@ -56,12 +57,14 @@ export class MapLayers {
     // The map shows what the queue shows (its filter); a time range moves on with the minutes.
     // A wall draws incident rings and unit badges larger, with its type (styles/wall.css).
     const markerScale = overlay.radiusScale * wallTypeScale();
-    const key = `${incidentQueue.version}:${panel?.filterVersion ?? 0}:${Math.floor(Date.now() / 60_000)}:${selected ?? ''}:${markerScale.toFixed(2)}:${unitStore.version}:${state.previewSeq}:${unitBoard?.selectedId ?? ''}:${state.focusSeq}:${state.layersSeq}:${this.heatKey()}:${warnings?.version ?? 0}`;
-    if (key === this.incidentKey) return;
-    this.incidentKey = key;
     const shown = panel ? panel.visible() : incidentQueue.list();
     const open = selected ? incidentQueue.get(selected) : undefined;
     if (open && !shown.includes(open)) shown.push(open);
+    // The rings follow what they show, not every change of the queue (new evidence, a confidence):
+    // redrawing the canvas redraws every sensor too.
+    const key = `${ringsKey(shown, open)}:${selected ?? ''}:${markerScale.toFixed(2)}:${unitStore.version}:${state.previewSeq}:${unitBoard?.selectedId ?? ''}:${state.focusSeq}:${state.layersSeq}:${this.heatKey()}:${warnings?.version ?? 0}`;
+    if (key === this.incidentKey) return;
+    this.incidentKey = key;
     const on = state.layers.on;
     const layers = on.incidents ? incidentLayers(shown, selected, markerScale) : [];
     if (on.heat) layers.unshift(...this.heat());
@@ -128,4 +131,11 @@ export class MapLayers {
       }),
     );
   }
+}
+
+/** What the incident rings show: each shown incident's place, severity and status, and the open one's evidence. */
+function ringsKey(shown: readonly IncidentView[], open: IncidentView | undefined): string {
+  let key = open ? `${open.id}@${open.updatedAt}:${open.evidence.length}` : '';
+  for (const i of shown) key += `|${i.id}:${i.lng}:${i.lat}:${i.severity}:${i.status}`;
+  return key;
 }

@@ -34,7 +34,7 @@ import {
 } from '../stream/queue-view.ts';
 import type { Panel } from '../app/panel.ts';
 import { incidentPlace } from './incident-place.ts';
-import { h, patchChildren, replaceChildren, setAttr, setDisabled, setHidden, setText } from '../ui/dom.ts';
+import { h, patchKeyed, replaceChildren, rewriteText, type KeyedRow, setAttr, setDisabled, setHidden, setText } from '../ui/dom.ts';
 import { IncidentDetailView } from './incident-detail.ts';
 
 export interface IncidentPanelContext {
@@ -105,6 +105,8 @@ export class IncidentPanel implements Panel<unknown> {
   /** Incidents ticked for a bulk action. */
   private readonly picked = new Set<string>();
   private bulkRunning = false;
+  /** Moves on with every relabelling (a language, the city's vocabulary): every row is worded again. */
+  private labels = 0;
   private toastTimer = 0;
   /** The incident the toast announces (the last announcement's most severe). */
   private toastIncident: IncidentView | null = null;
@@ -304,19 +306,25 @@ export class IncidentPanel implements Panel<unknown> {
     for (const g of groups) for (const i of g.items) if (i.status === 'open') openShown.add(i.id);
     for (const id of this.picked) if (!openShown.has(id)) this.picked.delete(id);
     const grouped = this.filter.groupBy !== 'none' || groups.some((g) => g.key === ARRIVED_GROUP);
-    const rows: HTMLElement[] = [];
+    const rows: KeyedRow[] = [];
     for (const g of groups) {
-      if (grouped) rows.push(this.groupHead(g));
-      for (const i of g.items) rows.push(this.row(i));
+      if (grouped)
+        rows.push({
+          key: `group:${g.key}`,
+          shows: [this.labels, this.filter.groupBy, this.ctx.districtsKnown(), g.items.length],
+          build: () => this.groupHead(g),
+        });
+      for (const i of g.items) rows.push(this.keyedRow(i));
     }
-    // Rows whose content did not change stay as they are (ages, flashes and versions redraw often).
-    patchChildren(this.list, rows);
+    // A row is built only when what it shows changed (ages, flashes and versions redraw often).
+    patchKeyed(this.list, rows);
     this.renderTools();
     this.renderBulk(openShown.size);
     this.detail.refresh(force);
   }
 
   renderLabels(): void {
+    this.labels++;
     setText(this.title, t('incident.queue'));
     setText(this.sinceLabel, t('queue.since'));
     for (const [hours, b] of this.sinceButtons) setText(b, hours === null ? t('queue.sinceAll') : t('queue.sinceH', { n: hours }));
@@ -443,9 +451,25 @@ export class IncidentPanel implements Panel<unknown> {
     return incidentPlace(i, this.ctx.districtName, this.ctx.assetName ?? (() => null));
   }
 
-  private row(i: IncidentView): HTMLElement {
+  /** A queue row with everything it shows: built again only when one of them changed. */
+  private keyedRow(i: IncidentView): KeyedRow {
     const age = formatDuration(Math.max(0, this.ctx.serverNow() - i.openedAt), getLanguage());
     const selected = i.id === this.detail.selectedId;
+    const place = this.placeOf(i);
+    const ageText = t('incident.age', { age });
+    return {
+      key: i.id,
+      // The age is not among them: it is written into the row where it is.
+      shows: [i, selected, place, this.labels, this.flashing.has(i.id), this.picked.has(i.id), this.bulkRunning],
+      build: () => this.row(i, ageText, selected, place),
+      refresh: (node) => {
+        const el = (node as Element).querySelector('.incident-age');
+        if (el) rewriteText(el, ageText);
+      },
+    };
+  }
+
+  private row(i: IncidentView, ageText: string, selected: boolean, place: string): HTMLElement {
     const button = h(
       'button',
       {
@@ -462,7 +486,7 @@ export class IncidentPanel implements Panel<unknown> {
         'span',
         { class: 'incident-main' },
         h('span', { class: 'incident-type' }, incidentTypeLabel(i.type)),
-        h('span', { class: 'incident-place muted' }, this.placeOf(i)),
+        h('span', { class: 'incident-place muted' }, place),
       ),
       h(
         'span',
@@ -472,7 +496,7 @@ export class IncidentPanel implements Panel<unknown> {
           'span',
           { class: 'muted' },
           h('span', { class: 'incident-confidence', title: t('incident.confidence') }, `${Math.round(i.confidence * 100)}% · `),
-          h('span', { class: 'incident-age' }, t('incident.age', { age })),
+          h('span', { class: 'incident-age' }, ageText),
         ),
         escalationBadge(i.id, 'row'),
       ),

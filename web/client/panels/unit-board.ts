@@ -15,7 +15,7 @@ import { unitKindLabel, unitStatusLabel, unitWarningLabel } from '../i18n/labels
 import { remainingTripS, type UnitStore } from '../stream/unit-store.ts';
 import type { Panel } from '../app/panel.ts';
 import { unitSymbol } from '../map/unit-icons.ts';
-import { h, patchChildren, replaceChildren, setHidden, setText } from '../ui/dom.ts';
+import { h, patchChildren, patchKeyed, replaceChildren, type KeyedRow, setHidden, setText } from '../ui/dom.ts';
 import { unitName } from './dispatch-section.ts';
 
 export interface UnitBoardContext {
@@ -58,6 +58,8 @@ export class UnitBoard implements Panel<unknown> {
   private selected: string | null = null;
   /** A status change waiting for its reason. */
   private pending: { unitId: string; to: UnitStatus; reason: string } | null = null;
+  /** Moves on with every relabelling (a language): every row is worded again. */
+  private labels = 0;
   private dirty = false;
   private etasAt = 0;
   /** The outcome of the last status change, worded when drawn. */
@@ -103,6 +105,7 @@ export class UnitBoard implements Panel<unknown> {
   }
 
   renderLabels(): void {
+    this.labels++;
     setText(this.title, t('board.title'));
     const collapsed = this.el.classList.contains('collapsed');
     this.collapse.title = t(collapsed ? 'board.expand' : 'board.collapse');
@@ -214,14 +217,15 @@ export class UnitBoard implements Panel<unknown> {
     }
     const scroll = this.list.scrollTop;
     // Units move on every report: only rows whose status, ETA or warnings changed are replaced.
-    patchChildren(
+    patchKeyed(
       this.list,
-      units.map((u) => this.row(u, now)),
+      units.map((u) => this.keyedRow(u, now)),
     );
     this.list.scrollTop = scroll;
   }
 
-  private row(u: UnitView, now: number): HTMLElement {
+  /** A unit's row with everything it shows: built again only when one of them changed. */
+  private keyedRow(u: UnitView, now: number): KeyedRow {
     const left = u.trip && u.status !== 'on_scene' ? remainingTripS(u, now) : null;
     const eta =
       left === null
@@ -229,6 +233,11 @@ export class UnitBoard implements Panel<unknown> {
         : u.trip?.leg === 'home'
           ? `${t('unit.home')} · ${t('unit.etaMin', { min: (left / 60).toFixed(1) })}`
           : t('unit.etaMin', { min: (left / 60).toFixed(1) });
+    const pending = this.pending?.unitId === u.id ? this.pending : null;
+    return { key: u.id, shows: [u, eta, u.id === this.selected, pending, this.labels], build: () => this.row(u, eta) };
+  }
+
+  private row(u: UnitView, eta: string): HTMLElement {
     const meta = u.incidentId || eta || u.warnings.length > 0;
     const li = h(
       'li',

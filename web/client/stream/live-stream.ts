@@ -42,12 +42,24 @@ export interface StreamCounters {
   deltasApplied: number;
   deltasIgnored: number;
   resumesSent: number;
+  /** Connections made (the first and every reconnection). */
+  connects: number;
+  /** Resumes asked for by the deltas, by reason (a gap, a new epoch, no snapshot yet, a bad delta). */
+  resyncs: Record<string, number>;
 }
 
 export class LiveStream {
   readonly store = new SensorStore();
   readonly clock = new ServerClock();
-  readonly counters: StreamCounters = { snapshots: 0, pointsTables: 0, deltasApplied: 0, deltasIgnored: 0, resumesSent: 0 };
+  readonly counters: StreamCounters = {
+    snapshots: 0,
+    pointsTables: 0,
+    deltasApplied: 0,
+    deltasIgnored: 0,
+    resumesSent: 0,
+    connects: 0,
+    resyncs: {},
+  };
 
   connected = false;
   connectedAt: number | null = null;
@@ -67,6 +79,7 @@ export class LiveStream {
     socket.on('connect', () => {
       this.connected = true;
       this.connectedAt = this.now();
+      this.counters.connects++;
       this.emit({ type: 'connection', connected: true });
       // A fresh connection always asks: the server answers with replayed deltas or a snapshot.
       // Held in the gate so that deltas arriving before the answer do not ask again.
@@ -184,6 +197,7 @@ export class LiveStream {
 
   private requestResync(reason: string): void {
     if (!this.gate.request(this.now())) return;
+    this.counters.resyncs[reason] = (this.counters.resyncs[reason] ?? 0) + 1;
     this.sendResume();
     this.emit({ type: 'resync', reason });
   }

@@ -38,6 +38,14 @@ export function setText(el: Element, text: string): void {
   if (el.textContent !== text) el.textContent = text;
 }
 
+/** Like {@link setText}, but an element holding one text node keeps it: only its text is rewritten. */
+export function rewriteText(el: Element, text: string): void {
+  const only = el.firstChild;
+  if (only && only === el.lastChild && only.nodeType === Node.TEXT_NODE) {
+    if (only.nodeValue !== text) only.nodeValue = text;
+  } else setText(el, text);
+}
+
 /** Finds a required element by selector, or throws naming the selector. */
 export function requireElement<T extends Element = HTMLElement>(root: ParentNode, selector: string): T {
   const el = root.querySelector<T>(selector);
@@ -65,6 +73,65 @@ export function patchChildren(parent: Node, next: readonly Node[]): void {
     else if (!patchNode(current, node)) parent.replaceChild(node, current);
   });
   while (parent.childNodes.length > next.length) parent.lastChild!.remove();
+}
+
+/**
+ * One row of a keyed list ({@link patchKeyed}): a key that names it across renders, what it
+ * shows (`shows`, compared item by item with `Object.is`: the data object, the selection, the
+ * age text, the language…) and how to build it.
+ */
+export interface KeyedRow {
+  key: string;
+  shows: readonly unknown[];
+  build(): Node;
+  /** Writes what moves on by itself (an age) into the row's node, kept or new, in place. */
+  refresh?(node: Node): void;
+}
+
+/** Per keyed list: each row's node and what it showed when built. */
+const keyedLists = new WeakMap<Node, Map<string, { shows: readonly unknown[]; node: Node }>>();
+
+/**
+ * Makes `parent`'s children the rows of `rows`, in order, building a row only when what it
+ * shows changed: an unchanged row keeps its node (no element created, nothing set); a changed
+ * row is built and patched into its node in place when it can be (as {@link patchChildren}
+ * does), else replaced; rows that left are removed and rows that moved are moved. `parent`
+ * holds nothing but the list's rows.
+ */
+export function patchKeyed(parent: Node, rows: readonly KeyedRow[]): void {
+  const before = keyedLists.get(parent);
+  const now = new Map<string, { shows: readonly unknown[]; node: Node }>();
+  let cursor = parent.firstChild;
+  for (const row of rows) {
+    const had = before?.get(row.key);
+    let node: Node;
+    if (had && had.node.parentNode === parent && sameShows(had.shows, row.shows)) node = had.node;
+    else {
+      const built = row.build();
+      node = had && had.node.parentNode === parent && patchNode(had.node, built) ? had.node : built;
+      if (had && node !== had.node && had.node.parentNode === parent) {
+        if (cursor === had.node) cursor = had.node.nextSibling;
+        parent.removeChild(had.node);
+      }
+    }
+    now.set(row.key, { shows: row.shows, node });
+    row.refresh?.(node);
+    if (node === cursor) cursor = cursor.nextSibling;
+    else parent.insertBefore(node, cursor);
+  }
+  // Whatever is left after the last row is rows that left the list.
+  while (cursor) {
+    const next = cursor.nextSibling;
+    parent.removeChild(cursor);
+    cursor = next;
+  }
+  keyedLists.set(parent, now);
+}
+
+function sameShows(a: readonly unknown[], b: readonly unknown[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
+  return true;
 }
 
 /** Brings `current` to what `next` shows in place; false when it cannot (other tag, attributes or form state). */
