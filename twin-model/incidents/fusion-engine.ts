@@ -55,8 +55,6 @@ export class FusionEngine {
   private readonly areaKinds: Map<string, number>;
   /** Kinds for which some area_share signal counts silent sensors (`countSilent`). */
   private readonly silentKinds = new Set<string>();
-  /** Sensors of those kinds seen stale: a change either way has their district's share taken again. */
-  private readonly silentIds = new Set<string>();
 
   constructor(
     readonly twin: TwinState,
@@ -105,10 +103,10 @@ export class FusionEngine {
   }
 
   readings(sensorId: string, readings: readonly Reading[], ctx: TwinContext): IncidentChange[] {
+    const wasSilent = this.twin.byId.get(sensorId)?.state === SensorStateCode.stale;
     applyTwinInput(this.twin, { type: 'readings', id: sensorId, readings }, ctx, this.changes);
-    const silent = this.silentShares(ctx);
     const out = this.drainAlarms(ctx);
-    out.push(...silent);
+    if (wasSilent) out.push(...this.reportsAgain(sensorId, ctx));
     out.push(...this.reviewSuspect(sensorId, ctx));
     return out;
   }
@@ -227,8 +225,7 @@ export class FusionEngine {
   /** Staleness of sensors and resolution of quiet incidents; about once a second. */
   tick(ctx: TwinContext): IncidentChange[] {
     applyTwinInput(this.twin, { type: 'tick' }, ctx, this.changes);
-    const silent = this.silentShares(ctx);
-    return [...this.drainAlarms(ctx), ...silent, ...applyIncidentInput(this.incidents, { type: 'tick' }, ctx)];
+    return [...this.drainAlarms(ctx), ...applyIncidentInput(this.incidents, { type: 'tick' }, ctx)];
   }
 
   /**
@@ -237,26 +234,12 @@ export class FusionEngine {
    * to normal): a share raised meanwhile is taken again (updated, or cleared when under the
    * rule's). A sensor falling silent does not re-raise a share by itself (docs/incidents.md).
    */
-  private silentShares(ctx: TwinContext): IncidentChange[] {
-    if (this.silentKinds.size === 0) return [];
-    const due = new Map<string, { kind: string; district: string }>();
-    for (const index of this.changes.changed) {
-      const entry = this.twin.sensors[index];
-      if (!entry?.district || !this.silentKinds.has(entry.kind)) continue;
-      const stale = entry.state === SensorStateCode.stale;
-      if (stale === this.silentIds.has(entry.id)) continue;
-      if (stale) this.silentIds.add(entry.id);
-      else this.silentIds.delete(entry.id);
-      if (stale || !this.areas.has(`area-${entry.kind}-${entry.district}`)) continue;
-      due.set(`${entry.kind} ${entry.district}`, { kind: entry.kind, district: entry.district });
-    }
-    const out: IncidentChange[] = [];
-    const at = ctx.now();
-    for (const { kind, district } of due.values()) {
-      const t: AlarmTransition = { sensorId: '', from: SensorStateCode.stale, to: SensorStateCode.stale, at, ts: 0 };
-      out.push(...this.areaEvidence(kind, district, t, ctx));
-    }
-    return out;
+  private reportsAgain(sensorId: string, ctx: TwinContext): IncidentChange[] {
+    const entry = this.twin.byId.get(sensorId);
+    if (!entry?.district || entry.state === SensorStateCode.stale || !this.silentKinds.has(entry.kind)) return [];
+    if (!this.areas.has(`area-${entry.kind}-${entry.district}`)) return [];
+    const t: AlarmTransition = { sensorId, from: SensorStateCode.stale, to: entry.state, at: ctx.now(), ts: entry.lastTs };
+    return this.areaEvidence(entry.kind, entry.district, t, ctx);
   }
 
   private districtOf(lng: number, lat: number): string | null {
