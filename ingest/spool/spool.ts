@@ -349,7 +349,10 @@ export class Spool {
    * write that fails cuts off again whatever part of the records reached the file.
    */
   private writeRecords(recs: Buffer[], bytes: number): void {
-    if (recs.length === 1) return this.writeAll(recs[0]!);
+    if (recs.length === 1) {
+      this.writeAll(recs[0]!);
+      return;
+    }
     const written = this.cutBackOnFailure(() => writevSync(this.fd, recs));
     if (written < bytes) this.writeAll(Buffer.concat(recs).subarray(written));
   }
