@@ -316,8 +316,8 @@ export class Spool {
 
   /**
    * Writes every queued record now (one writev(2)) and resolves their group's promise. A failed
-   * write rejects it, forgets the group's records (a redelivery of them is not a duplicate) and
-   * throws.
+   * write leaves nothing of the group in the file, rejects the promise, forgets the group's
+   * records (a redelivery of them is not a duplicate) and throws.
    */
   flush(): void {
     const group = this.group;
@@ -331,8 +331,7 @@ export class Spool {
     this.queue = [];
     this.queuedBytes = 0;
     try {
-      const written = recs.length === 1 ? this.writeAll(recs[0]!) : writevSync(this.fd, recs);
-      if (written !== bytes) throw new Error(`spool write stopped after ${written} of ${bytes} bytes`);
+      this.writeRecords(recs, bytes);
     } catch (err) {
       this.unstored -= bytes;
       this.forget(recs);
@@ -345,10 +344,42 @@ export class Spool {
     group?.resolve();
   }
 
-  private writeAll(rec: Buffer): number {
+  /**
+   * Writes the records in one writev(2), and the rest of them if the kernel took only part. A
+   * write that fails cuts off again whatever part of the records reached the file.
+   */
+  private writeRecords(recs: Buffer[], bytes: number): void {
+    if (recs.length === 1) {
+      this.writeAll(recs[0]!);
+      return;
+    }
+    const written = this.cutBackOnFailure(() => writevSync(this.fd, recs));
+    if (written < bytes) this.writeAll(Buffer.concat(recs).subarray(written));
+  }
+
+  private writeAll(rec: Buffer): void {
     let done = 0;
-    while (done < rec.length) done += writeSync(this.fd, rec, done, rec.length - done);
-    return done;
+    this.cutBackOnFailure(() => {
+      while (done < rec.length) done += writeSync(this.fd, rec, done, rec.length - done);
+    });
+  }
+
+  /**
+   * Runs a write; if it throws, the segment is cut back to the spool's head (a part of a record
+   * left in the file would put every later record where the offsets do not say, and a replay
+   * would read them wrongly). The segment is opened for appending: the next write lands there.
+   */
+  private cutBackOnFailure<T>(write: () => T): T {
+    try {
+      return write();
+    } catch (err) {
+      try {
+        ftruncateSync(this.fd, this.head.off);
+      } catch {
+        // The write's own error is the one reported.
+      }
+      throw err;
+    }
   }
 
   /** Drops unwritten records from the redelivery check (a later record under the same id failed with them). */

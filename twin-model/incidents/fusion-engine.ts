@@ -103,8 +103,10 @@ export class FusionEngine {
   }
 
   readings(sensorId: string, readings: readonly Reading[], ctx: TwinContext): IncidentChange[] {
+    const wasSilent = this.twin.byId.get(sensorId)?.state === SensorStateCode.stale;
     applyTwinInput(this.twin, { type: 'readings', id: sensorId, readings }, ctx, this.changes);
     const out = this.drainAlarms(ctx);
+    if (wasSilent) out.push(...this.reportsAgain(sensorId, ctx));
     out.push(...this.reviewSuspect(sensorId, ctx));
     return out;
   }
@@ -224,6 +226,20 @@ export class FusionEngine {
   tick(ctx: TwinContext): IncidentChange[] {
     applyTwinInput(this.twin, { type: 'tick' }, ctx, this.changes);
     return [...this.drainAlarms(ctx), ...applyIncidentInput(this.incidents, { type: 'tick' }, ctx)];
+  }
+
+  /**
+   * A sensor of a kind counted silent (`countSilent`) that reports again after being silent
+   * lowers its district's silent share, though the twin notes no alarm transition for it (stale
+   * to normal): a share raised meanwhile is taken again (updated, or cleared when under the
+   * rule's). A sensor falling silent does not re-raise a share by itself (docs/incidents.md).
+   */
+  private reportsAgain(sensorId: string, ctx: TwinContext): IncidentChange[] {
+    const entry = this.twin.byId.get(sensorId);
+    if (!entry?.district || entry.state === SensorStateCode.stale || !this.silentKinds.has(entry.kind)) return [];
+    if (!this.areas.has(`area-${entry.kind}-${entry.district}`)) return [];
+    const t: AlarmTransition = { sensorId, from: SensorStateCode.stale, to: entry.state, at: ctx.now(), ts: entry.lastTs };
+    return this.areaEvidence(entry.kind, entry.district, t, ctx);
   }
 
   private districtOf(lng: number, lat: number): string | null {

@@ -111,8 +111,11 @@ describe('the fusion engine counts a district’s stale stations', () => {
   const HOT = { 'tp-1': 36, 'ps-1': 90, 'ed-1': 96 } as Record<string, number>;
   const METRIC = { temperature: 'air_temp_c', power_substation: 'load_pct', hospital_ed: 'occupancy_pct' } as Record<string, string>;
 
-  /** Five stations (station 5 silent after its first reading when `silent`), a substation and an ED; hot from +25 min. */
-  function run(silent: boolean) {
+  /**
+   * Five stations (station 5 silent after its first reading when `silent`; reporting again,
+   * normal, from +50 min when `comesBack`), a substation and an ED; hot from +25 min.
+   */
+  function run(silent: boolean, comesBack = false) {
     const sites = [
       ...[1, 2, 3, 4, 5].map((n) => site(`tp-${n}`, 'temperature', n)),
       site('ps-1', 'power_substation', 6),
@@ -127,7 +130,7 @@ describe('the fusion engine counts a district’s stale stations', () => {
       now = T0 + m * MIN;
       for (const s of sites) {
         if (s.kind === 'temperature' && m % 5 !== 0) continue;
-        if (silent && s.id === 'tp-5' && m > 0) continue;
+        if (silent && s.id === 'tp-5' && m > 0 && !(comesBack && m >= 50)) continue;
         const value = m >= 25 && HOT[s.id] !== undefined ? HOT[s.id]! : s.kind === 'temperature' ? 31 : 60;
         e.readings(s.id, [{ metric: METRIC[s.kind]!, ts: now, value }], ctx);
       }
@@ -142,6 +145,14 @@ describe('the fusion engine counts a district’s stale stations', () => {
     expect(incidents).toHaveLength(1);
     const area = incidents[0]!.evidence.find((x) => x.areaShare !== undefined);
     expect(area).toMatchObject({ signal: 'district_heat_silent', areaShare: 0.2, silentShare: 0.2 });
+  });
+
+  it('clears the undecided share when the silent station reports again, normal', () => {
+    const { twin, incidents } = run(true, true);
+    expect(twin.byId.get('tp-5')!.state).toBe(SensorStateCode.normal);
+    // One hot station of five reporting: 0.2, under the share: the district's evidence is no longer held.
+    const area = incidents[0]!.evidence.find((x) => x.areaShare !== undefined);
+    expect(area).toMatchObject({ signal: 'district_heat_silent', silentShare: 0.2, active: false });
   });
 
   it('opens nothing when all five report and only one is hot (the grid and the ED alone do not open heat)', () => {

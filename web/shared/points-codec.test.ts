@@ -77,4 +77,18 @@ describe('the columnar viewport table', () => {
     expect(() => decodePoints({ ...good, kinds: [] })).toThrow('column "kind" names entry 0 of a table of 0');
     expect(() => decodePoints({ ...good, districts: [] })).toThrow(/column "district" names entry 0 of a table of 0/);
   });
+
+  it('refuses a string table that is not a list of strings, quoting what came', () => {
+    const good = encodePoints(header, [sensor(0), sensor(1)]);
+    // A string would read as its letters ("w" for a kind), a number as a kind that is no text.
+    expect(() => decodePoints({ ...good, kinds: 'water_level' as unknown as string[] })).toThrow(
+      'table "kinds" must be a list of strings, not "water_level"',
+    );
+    expect(() => decodePoints({ ...good, kinds: ['water_level', 7] as unknown as string[] })).toThrow(
+      'table "kinds" must be a list of strings, not ["water_level",7]',
+    );
+    expect(() => decodePoints({ ...good, sources: null as unknown as string[] })).toThrow(
+      'table "sources" must be a list of strings, not null',
+    );
+  });
 });

@@ -154,7 +154,8 @@ type Columns = {
 
 /**
  * The viewport snapshot a points message stands for. Columns whose length is not `count`, ids
- * that are not `count` strings, or a place outside its table are an error naming the column.
+ * that are not `count` strings, a string table that is not a list of strings, or a place
+ * outside its table are an error naming the column or table.
  */
 export function decodePoints(msg: PointsMessage): SnapshotMessage {
   const n = msg.count;
@@ -163,6 +164,7 @@ export function decodePoints(msg: PointsMessage): SnapshotMessage {
   };
   if (!Number.isSafeInteger(n) || n < 0) fail(`count ${String(n)} is not a whole number ≥ 0`);
   if (typeof msg.ids !== 'string') fail(`ids must be one string, not ${typeof msg.ids}`);
+  for (const name of ['kinds', 'districts', 'sources'] as const) checkTable(msg[name], name, fail);
   const c = readColumns(msg, n, fail);
   const ids = splitIds(msg.ids, c.idEnd, fail);
   const text = (table: readonly string[], k: number, name: string): string =>
@@ -200,6 +202,12 @@ const WIDTH: Record<(typeof COLUMNS)[number], 1 | 4 | 8> = {
   ts: 8,
   registered: 1,
 };
+
+/** A string table must be a list of strings: a string would read as its letters, a number as text. */
+function checkTable(table: unknown, name: string, fail: (what: string) => never): void {
+  if (Array.isArray(table) && table.every((s) => typeof s === 'string')) return;
+  fail(`table "${name}" must be a list of strings, not ${JSON.stringify(table)?.slice(0, 80) ?? String(table)}`);
+}
 
 /** The ids back from their string and end offsets; offsets that go back or past the string are an error. */
 function splitIds(text: string, ends: Uint32Array, fail: (what: string) => never): string[] {
