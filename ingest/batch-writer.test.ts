@@ -244,4 +244,56 @@ describe('BatchWriter', () => {
     expect(failing.attempts).toBe(3);
     expect(giving.pendingMessages).toBe(2);
   });
+
+  it('keeps the batch open when its seal fails, retries after the delay, and seals it whole once the seal works', async () => {
+    vi.useFakeTimers();
+    const sink = new MemorySink();
+    let sealFails = 2;
+    const errors: number[] = [];
+    const recovered: number[] = [];
+    const writer = new BatchWriter(sink, {
+      maxRows: 1000,
+      maxDelayMs: 100,
+      idPrefix: 't',
+      onSeal: () => {
+        if (sealFails > 0) {
+          sealFails--;
+          throw new Error('EFBIG: file too large, write');
+        }
+      },
+      onSealError: (_err, attempt) => errors.push(attempt),
+      onSealRecovered: (attempts) => recovered.push(attempts),
+    });
+    add(writer, 3);
+    await tick(100);
+    expect(errors).toEqual([1]);
+    expect(writer.sealFailing).toBe(true);
+    expect(writer.health().state).toBe('down');
+    expect(writer.health().lastError).toContain('EFBIG');
+    expect(writer.pendingMessages).toBe(3);
+    add(writer, 2, 10);
+    await tick(100);
+    expect(errors).toEqual([1, 2]);
+    await tick(100);
+    expect(recovered).toEqual([2]);
+    expect(sink.batches.map((b) => b.messages)).toEqual([5]);
+    expect(writer.health().state).toBe('ok');
+    expect(writer.pendingMessages).toBe(0);
+  });
+
+  it('close(waitMs) with a seal that fails returns false and leaves the messages pending', async () => {
+    const sink = new MemorySink();
+    const writer = new BatchWriter(sink, {
+      maxRows: 1000,
+      maxDelayMs: 10_000,
+      idPrefix: 't',
+      onSeal: () => {
+        throw new Error('ENOSPC: no space left on device, write');
+      },
+    });
+    add(writer, 4);
+    expect(await writer.close(1000)).toBe(false);
+    expect(writer.pendingMessages).toBe(4);
+    expect(sink.attempts).toBe(0);
+  });
 });

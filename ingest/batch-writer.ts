@@ -26,6 +26,14 @@ export interface BatchWriterOptions {
    * record here and gives the batch its position-derived id (ingest/spool/spool.ts).
    */
   onSeal?: (batch: StorageBatch) => void;
+  /**
+   * `onSeal` threw (the spool could not write its seal record: a full disk, a file-size limit).
+   * The batch stays open and sealing is tried again at the next time or size trigger;
+   * `attempt` counts the failures in a row (1 for the first: log that one).
+   */
+  onSealError?: (error: Error, attempt: number) => void;
+  /** Sealing works again after `attempts` failures that began `failedMs` ago. */
+  onSealRecovered?: (attempts: number, failedMs: number) => void;
 }
 
 export type StorageHealth = 'ok' | 'degraded' | 'down';
@@ -47,6 +55,8 @@ export class BatchWriter {
   private autoSeal = true;
   /** The open batch's time is up, but an insert was in flight: sealed when it returns. */
   private due = false;
+  /** Seals failing in a row (`onSeal` threw), since when, and the last error. */
+  private sealFailure: { attempts: number; since: number; message: string } | null = null;
 
   constructor(
     private readonly sink: StorageSink,
@@ -106,10 +116,33 @@ export class BatchWriter {
     }
     this.due = false;
     if (this.current.messages === 0) return;
-    this.options.onSeal?.(this.current);
+    if (!this.trySeal()) return;
     this.queue.push(this.current);
     this.current = this.newBatch();
     void this.drain();
+  }
+
+  /**
+   * Runs `onSeal`; false if it threw. The batch then stays open (its messages are spooled
+   * already), and is sealed again at the next size trigger or after the next delay.
+   */
+  private trySeal(): boolean {
+    try {
+      this.options.onSeal?.(this.current);
+    } catch (err) {
+      const f = this.sealFailure ?? { attempts: 0, since: this.now(), message: '' };
+      f.attempts++;
+      f.message = (err as Error).message;
+      this.sealFailure = f;
+      this.options.onSealError?.(err as Error, f.attempts);
+      if (!this.closed && !this.timer) this.timer = setTimeout(() => this.timeUp(), this.options.maxDelayMs);
+      return false;
+    }
+    if (this.sealFailure) {
+      this.options.onSealRecovered?.(this.sealFailure.attempts, this.now() - this.sealFailure.since);
+      this.sealFailure = null;
+    }
+    return true;
   }
 
   private async drain(): Promise<void> {
@@ -168,7 +201,19 @@ export class BatchWriter {
     return this.queue[0]?.oldestReceivedAt || this.current.oldestReceivedAt || 0;
   }
 
+  /** True while the open batch cannot be sealed (`onSeal` failed and is being retried). */
+  get sealFailing(): boolean {
+    return this.sealFailure !== null;
+  }
+
+  /**
+   * `down` while the spool cannot write a seal record (nothing new is acknowledged then: the
+   * spool cannot write the messages either), else by how long inserts have been failing.
+   */
   health(): { state: StorageHealth; failingForMs: number; lastError: string | null } {
+    const seal = this.sealFailure;
+    if (seal)
+      return { state: 'down', failingForMs: this.now() - seal.since, lastError: `spool cannot write its seal record: ${seal.message}` };
     if (this.failingSince === 0) return { state: 'ok', failingForMs: 0, lastError: null };
     const failingForMs = this.now() - this.failingSince;
     return { state: failingForMs > 30_000 ? 'down' : 'degraded', failingForMs, lastError: this.lastError };

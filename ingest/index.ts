@@ -58,6 +58,10 @@ export interface IngestOptions {
   distributed?: boolean;
   /** Called as each batch is sealed, before its insert starts (the spool names it here). */
   onBatchSealed?: (batch: StorageBatch) => void;
+  /** `onBatchSealed` threw; the batch stays open and is sealed again later (batch-writer.ts). */
+  onSealError?: (error: Error, attempt: number) => void;
+  /** Sealing works again after `attempts` failures. */
+  onSealRecovered?: (attempts: number, failedMs: number) => void;
   /** Called once a batch is stored (the spool advances its checkpoint here). */
   onBatchStored?: (batch: StorageBatch) => void;
   /** The vocabulary and the devices' names (ingest-pipeline.ts); default: v1 only. */
@@ -93,6 +97,8 @@ export function createIngest(options: IngestOptions): Ingest {
       options.onBatchStored?.(batch);
     },
     ...(options.onBatchSealed ? { onSeal: options.onBatchSealed } : {}),
+    ...(options.onSealError ? { onSealError: options.onSealError } : {}),
+    ...(options.onSealRecovered ? { onSealRecovered: options.onSealRecovered } : {}),
     onError: (error, attempt) => {
       if (pipeline) pipeline.metrics.writeErrors++;
       options.onWriteError?.(error, attempt);

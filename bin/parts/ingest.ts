@@ -45,6 +45,14 @@ export function startIngest(
       batch.id = spool.seal();
     },
     onBatchStored: (batch) => spool.stored(batch.id),
+    // The seal record could not be written: the batch stays open and is sealed later (logged once).
+    onSealError: (err, attempt) =>
+      log(
+        attempt === 1 ? 'warn' : 'debug',
+        `spool cannot write a seal record (attempt ${attempt}), batch left open, new messages not acknowledged: ${err.message}`,
+      ),
+    onSealRecovered: (attempts, failedMs) =>
+      log('info', `spool writes again: batch sealed after ${attempts} failed attempts over ${Math.round(failedMs / 1000)} s`),
     batchMaxRows: config.batchMaxRows,
     batchMaxDelayMs: config.batchMaxDelayMs,
     maxPayloadBytes: config.maxPayloadBytes,

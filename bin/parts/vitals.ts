@@ -105,6 +105,11 @@ function ingestHealth(v: NodeView): PartHealth {
   const { ingest, spool, intake } = v.ingest!;
   const h = ingest.writer.health();
   const spooled = `; spool holds ${spool.pendingBytes} of ${spool.maxBytes} bytes unstored`;
+  if (ingest.writer.sealFailing)
+    return {
+      status: 'down',
+      detail: `spool cannot write (no room on disk?): batch left open, not acknowledging new messages${spooled}; ${h.lastError ?? ''}`,
+    };
   if (intake.backpressure)
     return { status: 'down', detail: `spool full: not acknowledging, the broker keeps the messages${spooled}; ${h.lastError ?? ''}` };
   if (h.state === 'ok') return { status: 'ok' };
