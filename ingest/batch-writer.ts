@@ -207,8 +207,8 @@ export class BatchWriter {
   }
 
   /**
-   * `down` while the spool cannot write a seal record (nothing new is acknowledged then: the
-   * spool cannot write the messages either), else by how long inserts have been failing.
+   * `down` while the spool cannot write a seal record (a publish is acknowledged only once its
+   * own record is written, which then fails too), else by how long inserts have been failing.
    */
   health(): { state: StorageHealth; failingForMs: number; lastError: string | null } {
     const seal = this.sealFailure;
