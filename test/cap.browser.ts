@@ -122,6 +122,11 @@ describe('public warnings from the console', () => {
 
   it('shows the dialog on a phone', async () => {
     const page = await openConsole('op-zhang', { width: 390, height: 844 });
+    // The warning desk's button stands as high as the user's badge beside it, centred on the same line.
+    const desk = (await page.getByTestId('cap-desk-button').boundingBox())!;
+    const user = (await page.getByTestId('user-menu').boundingBox())!;
+    expect(Math.abs(desk.height - user.height)).toBeLessThanOrEqual(2);
+    expect(Math.abs(desk.y + desk.height / 2 - (user.y + user.height / 2))).toBeLessThanOrEqual(2);
     await page.getByTestId('cap-desk-button').click();
     await page.locator(`[data-testid="cap-record"][data-identifier="${identifier}"]`).getByTestId('cap-edit').click();
     await expect.poll(() => page.getByTestId('cap-edit-form').isVisible()).toBe(true);

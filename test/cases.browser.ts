@@ -68,8 +68,12 @@ afterAll(async () => {
   dir.remove();
 });
 
-async function openDesk(user: string, password: string): Promise<{ page: Page; errors: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+async function openDesk(
+  user: string,
+  password: string,
+  viewport = { width: 1440, height: 900 },
+): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage({ viewport });
   const errors = collectErrors(page);
   await page.goto(new URL('cases.html', app.url!).href);
   await page.getByTestId('login-username').fill(user);
@@ -173,6 +177,24 @@ describe('the case desk page', () => {
     expect([...water.errors, ...desk.errors]).toEqual([]);
     await water.page.close();
     await desk.page.close();
+  });
+
+  it('on a 3840×1080 screen: the type of the other pages (≥ 20 px), why the list is empty under its header', async () => {
+    const { page, errors } = await openDesk('desk-zhang', 'desk-zhang password 1', { width: 3840, height: 1080 });
+    await page.evaluate(() => window.__cases!.setLanguage('zh'));
+    const px = (testid: string) =>
+      page.getByTestId(testid).evaluate((el) => Number.parseFloat(getComputedStyle(el.querySelector('th, td') ?? el).fontSize));
+    expect(await px('cases-table')).toBeGreaterThanOrEqual(20);
+    // No case of this category: the message, under the table's header.
+    await page.getByTestId('cases-filter-category').selectOption('noise');
+    await waitFor('no case listed', async () => (await page.evaluate(() => window.__cases!.rowCount())) === 0);
+    const message = page.getByTestId('cases-list-message');
+    await expect.poll(() => message.innerText()).toBe('没有符合条件的工单');
+    const head = (await page.locator('[data-testid="cases-table"] thead').boundingBox())!;
+    const box = (await message.boundingBox())!;
+    expect(box.y).toBeGreaterThanOrEqual(head.y + head.height - 1);
+    expect(errors).toEqual([]);
+    await page.close();
   });
 
   it('tells a leader the case desk is not for it', async () => {

@@ -114,6 +114,18 @@ describe('the open-data page', () => {
     const csvHref = await page.locator('.open-download[data-format="csv"]').getAttribute('href');
     const csv = await page.evaluate(async (href) => (await fetch(href!)).text(), csvHref);
     expect(csv.replace(/^\uFEFF/, '').split('\r\n')[0]).toBe('hour,district,metric,mean,max,sensors');
+    // The preview names districts and metrics in the page's language and gives each value its
+    // metric's unit; the fields table says the unit goes by metric (no list of units).
+    const districts = await page.locator('[data-testid="preview"] td[data-col="district"]').allInnerTexts();
+    expect(districts.length).toBe(10);
+    for (const name of districts) expect(name).toMatch(/区$/);
+    expect(await page.locator('[data-field-unit="mean"]').innerText()).toBe('随指标（见预览）');
+    const metrics = await page.locator('[data-testid="preview"] td[data-col="metric"]').allInnerTexts();
+    const means = await page.locator('[data-testid="preview"] td[data-col="mean"]').allInnerTexts();
+    const pm = metrics.findIndex((m) => m.includes('PM'));
+    expect(pm).toBeGreaterThanOrEqual(0);
+    expect(means[pm]).toMatch(/^[\d.]+ ug\/m3$/);
+    expect(csv).toMatch(/\r\n[^,]+,\d{6},/);
     await saveScreenshot(page, 'test-results/open-data-desktop.png');
     await page.locator('.open-card[data-dataset="rainfall-hourly"]').click();
     await page.waitForFunction(() => window.__openData?.ready === true && window.__openData.selected() === 'rainfall-hourly');
@@ -121,6 +133,7 @@ describe('the open-data page', () => {
     await page.getByTestId('language-toggle').click();
     expect(await page.locator('.open-title').textContent()).toBe('City open data');
     expect(await detail.locator('h2').textContent()).toBe('Hourly rainfall by district');
+    expect(await page.locator('[data-testid="preview"] td[data-col="district"]').first().innerText()).toMatch(/^[A-Z][A-Za-z' -]+$/);
     await saveScreenshot(page, 'test-results/open-data-desktop-en.png');
     expect(errors).toEqual([]);
     await page.close();

@@ -173,6 +173,21 @@ describe('the operations page, as an admin', () => {
     expect(await px('rules-input')).toBeGreaterThanOrEqual(16);
   });
 
+  it('asks for the no-data limit in minutes with the unit named, and lays the override hint out as a line', async () => {
+    const stale = ruleInput(page, 'kinds.water_level.staleAfterMs');
+    const stored = (await call(base, admin, 'GET', '/api/rules/alarms')).body.ruleSet.kinds.water_level.staleAfterMs as number;
+    expect(stored % 1000).toBe(0);
+    const label = await page.locator('.rules-kind-head [data-key]').innerText();
+    expect(label).toContain('分钟');
+    expect(label).not.toContain('毫秒');
+    expect(Number(await stale.inputValue())).toBe(stored / 60_000);
+    // The hint reads across the form, not squeezed into one field's column.
+    const hint = page.getByTestId('override-fields').locator('p');
+    const hintBox = (await hint.boundingBox())!;
+    const formBox = (await page.getByTestId('override-fields').boundingBox())!;
+    expect(hintBox.width).toBeGreaterThan(formBox.width * 0.5);
+  });
+
   it('shows the reason at the field when a threshold is invalid, and saves nothing', async () => {
     // Hysteresis: a warning that leaves above where it enters.
     await ruleInput(page, `${WARNING}.exit`).fill('40');

@@ -193,6 +193,33 @@ describe('a wall screen readable across the room', { timeout: 180_000 }, () => {
     });
   });
 
+  it('at 3840×1080: fits the city into the map beside the queue, not under it', async () => {
+    await onWall({ width: 3840, height: 1080 }, '', async (page) => {
+      // The city view fitted, the camera come to rest.
+      await expect
+        .poll(
+          () =>
+            page.evaluate(() => {
+              const k = window.__citytwin!.kioskState();
+              return k?.fitted !== null && k?.fitted !== undefined && !window.__citytwin!.camera().moving;
+            }),
+          { timeout: 60_000 },
+        )
+        .toBe(true);
+      const { west, east, panelLeft, mapLeft } = await page.evaluate(() => {
+        const hooks = window.__citytwin!;
+        const [w, s, e, n] = hooks.kioskState()!.fitted!;
+        const west = Math.min(hooks.project(w, s)[0], hooks.project(w, n)[0]);
+        const east = Math.max(hooks.project(e, s)[0], hooks.project(e, n)[0]);
+        const panelLeft = document.querySelector('[data-testid="incident-panel"]')!.getBoundingClientRect().left;
+        const mapLeft = document.querySelector('#map')!.getBoundingClientRect().left;
+        return { west, east, panelLeft, mapLeft };
+      });
+      expect(west).toBeGreaterThanOrEqual(mapLeft - 1);
+      expect(east).toBeLessThanOrEqual(panelLeft + 1);
+    });
+  });
+
   it('at 1920×1080: the same layout scaled (body text ≥ 20 px)', async () => {
     await onWall({ width: 1920, height: 1080 }, '', async (page) => {
       const m = await measure(page);

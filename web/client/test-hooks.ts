@@ -49,7 +49,13 @@ export interface CityTwinTestHooks {
   projectIncident(id: string): [number, number] | null;
   /** Response units known to the console (0 for roles without `units.read`). */
   /** Kiosk mode: the view applied, the rotation step, the focused incident, whether the watermark shows (null outside kiosk mode). */
-  kioskState(): { view: string; step: number; focused: string | null; watermark: boolean } | null;
+  kioskState(): {
+    view: string;
+    step: number;
+    focused: string | null;
+    watermark: boolean;
+    fitted: [number, number, number, number] | null;
+  } | null;
   unitCount(): number;
   /** A unit's status (`available`, `dispatched` …), or null for an unknown unit. */
   unitStatus(id: string): string | null;
@@ -61,6 +67,8 @@ export interface CityTwinTestHooks {
   projectUnit(id: string): [number, number] | null;
   /** Opens a unit on the status board (as a click on its marker would), or clears it with null. */
   selectUnit(id: string | null): void;
+  /** Viewport position (CSS px) of a place on the map. */
+  project(lng: number, lat: number): [number, number];
   /** Moves the camera at once (no animation) to `lng`, `lat` at `zoom`. */
   flyTo(lng: number, lat: number, zoom: number): void;
   /** The map's centre `[lng, lat]` and zoom, and whether it stands still. */

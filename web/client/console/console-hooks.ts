@@ -80,6 +80,11 @@ export function installConsoleHooks(p: ConsoleHookParts): void {
       return u ? project(u.lng, u.lat) : null;
     },
     selectUnit: (id) => p.unitBoard?.select(id),
+    project: (lng, lat) => {
+      const p = map.project([lng, lat]);
+      const box = map.getContainer().getBoundingClientRect();
+      return [box.left + p.x, box.top + p.y];
+    },
     flyTo: (lng, lat, zoom) => map.jumpTo({ center: [lng, lat], zoom }),
     camera: () => {
       const c = map.getCenter();

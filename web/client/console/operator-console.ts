@@ -354,6 +354,7 @@ export class OperatorConsole {
       incidents: this.ops.incidentQueue,
       selectIncident: (id) => this.ops.incidents?.select(id),
       districtName: this.districtOf,
+      freeArea: () => this.freeArea(),
     });
   }
 

@@ -28,6 +28,8 @@ export interface KioskContext {
   incidents: IncidentQueue;
   selectIncident(id: string | null): void;
   districtName(code: string): string | null;
+  /** Padding (px) of the map that panels cover (the incident queue beside it, the bars above and below). */
+  freeArea(): { top: number; bottom: number; left: number; right: number };
 }
 
 /** A connection lost for this long reloads the page (a wall screen has no one to press F5). */
@@ -38,6 +40,8 @@ export interface KioskState {
   step: number;
   focused: string | null;
   watermark: boolean;
+  /** The bounds `[w, s, e, n]` the view shown was fitted to, or null. */
+  fitted: Bounds | null;
 }
 
 /** Navigates to the page of the current rotation step when it is not `here`; true when it did. */
@@ -54,6 +58,7 @@ export class KioskMode {
   private cityBounds: Bounds | null = null;
   private readonly districtBounds = new Map<string, Bounds>();
   private applied = '';
+  private fitted: Bounds | null = null;
   private stepIndex = -1;
   private focus: { id: string; until: number } | null = null;
   /** Incidents already on screen when the page loaded or already announced. */
@@ -95,7 +100,13 @@ export class KioskMode {
   }
 
   state(): KioskState {
-    return { view: this.applied, step: this.stepIndex, focused: this.focus?.id ?? null, watermark: !this.watermark.hidden };
+    return {
+      view: this.applied,
+      step: this.stepIndex,
+      focused: this.focus?.id ?? null,
+      watermark: !this.watermark.hidden,
+      fitted: this.fitted,
+    };
   }
 
   /** About twice a second. */
@@ -145,13 +156,19 @@ export class KioskMode {
     if (!bounds) return;
     this.applied = key;
     const [w, s, e, n] = tileBounds(bounds, this.ctx.plan.wall);
+    this.fitted = [w, s, e, n];
+    // Nobody pans a wall: no panning limit, which would keep a wide wall from showing the whole city.
+    this.ctx.map.setMaxBounds(null);
+    // The city fits the part of the map no panel covers, so names at its edges stay readable.
+    const free = this.ctx.freeArea();
+    const padding = { top: free.top + 16, bottom: free.bottom + 16, left: free.left + 16, right: free.right + 16 };
     // A tilted wall keeps its tilt on every view (fitBounds would otherwise level the camera).
     this.ctx.map.fitBounds(
       [
         [w, s],
         [e, n],
       ],
-      { padding: 16, duration: 1200, ...this.ctx.plan.tilt },
+      { padding, duration: 1200, ...this.ctx.plan.tilt },
     );
   }
 

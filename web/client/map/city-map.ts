@@ -77,12 +77,19 @@ export function showCity(map: MaplibreMap, city: Pick<CityInfo, 'center' | 'zoom
   setCityBounds(map, city.bbox);
 }
 
+/** Whether the map is on a wall screen (kiosk mode, styles/wall.css). */
+function isWallScreen(map: MaplibreMap): boolean {
+  return map.getContainer().ownerDocument.documentElement.classList.contains('kiosk');
+}
+
 /** Keeps panning within the city's bbox (and a margin). */
 export function setCityBounds(map: MaplibreMap, bbox: readonly number[] | undefined): void {
   if (Array.isArray(bbox) && bbox.length === 4) {
     const [w, s, e, n] = bbox as [number, number, number, number];
     if (![w, s, e, n].every(Number.isFinite) || w >= e || s >= n) return;
-    map.setMaxBounds(paddedBounds([w, s, e, n]));
+    // A wall screen (kiosk mode) has nobody panning it, and a limit as wide as the city would keep a
+    // 32:9 wall from zooming out far enough to show the whole city: no limit there.
+    map.setMaxBounds(isWallScreen(map) ? null : paddedBounds([w, s, e, n]));
     const c = map.getCenter();
     if (c.lng < w || c.lng > e || c.lat < s || c.lat > n)
       map.fitBounds(

@@ -6,6 +6,7 @@
  */
 import '../styles/console.css';
 import './open.css';
+import { metricLabel, metricUnit } from '../i18n/labels.ts';
 import { getLanguage, loadLanguage, onLanguageChange, setLanguage } from '../i18n/language.ts';
 import { h, replaceChildren } from '../ui/dom.ts';
 import { ot } from './open-strings.ts';
@@ -31,6 +32,8 @@ interface Catalogue {
   datasets: DatasetListing[];
   formats: string[];
   timeZone: string;
+  /** The city's districts by code, named in both languages (the data itself keeps the codes). */
+  districts?: Array<{ code: string; nameZh: string; nameEn: string }>;
 }
 
 /** Rows shown in the preview. */
@@ -117,7 +120,15 @@ function detail(d: DatasetListing, cat: Catalogue): HTMLElement {
     ),
   );
   const fieldRows = d.fields.map((f) =>
-    h('tr', {}, h('td', { class: 'mono' }, f.name), h('td', {}, f.type), h('td', {}, f.unit ?? ''), h('td', { class: 'wrap' }, about(f))),
+    h(
+      'tr',
+      {},
+      h('td', { class: 'mono' }, f.name),
+      h('td', {}, f.type),
+      // A field whose unit depends on the row's metric lists several units: say so instead.
+      h('td', { 'data-field-unit': f.name }, f.unit?.includes(',') ? ot('unitByMetric') : (f.unit ?? '')),
+      h('td', { class: 'wrap' }, about(f)),
+    ),
   );
   const rows = preview?.id === d.id ? preview.rows : null;
   const names = d.fields.map((f) => f.name);
@@ -133,7 +144,7 @@ function detail(d: DatasetListing, cat: Catalogue): HTMLElement {
               'table',
               { class: 'open-table', 'data-testid': 'preview' },
               h('thead', {}, h('tr', {}, ...names.map((n) => h('th', {}, n)))),
-              h('tbody', {}, ...rows.map((r) => h('tr', {}, ...names.map((n) => h('td', {}, String(r[n] ?? '')))))),
+              h('tbody', {}, ...rows.map((r) => h('tr', {}, ...names.map((n) => h('td', { 'data-col': n }, cellText(r, n, d, cat)))))),
             ),
           );
   return h(
@@ -169,6 +180,25 @@ function detail(d: DatasetListing, cat: Catalogue): HTMLElement {
     h('h3', {}, ot('preview', { n: PREVIEW_ROWS })),
     previewBlock,
   );
+}
+
+/**
+ * A preview cell in words: a district by its name in the page's language, a metric by its name,
+ * a value with its metric's unit when the field's unit depends on the metric. The downloads keep
+ * the codes and the bare numbers.
+ */
+function cellText(row: Record<string, string | number>, name: string, d: DatasetListing, cat: Catalogue): string {
+  const value = row[name];
+  if (value === undefined || value === null) return '';
+  if (name === 'district') {
+    const district = cat.districts?.find((x) => x.code === String(value));
+    return district ? (zh() ? district.nameZh : district.nameEn) : String(value);
+  }
+  const metric = typeof row.metric === 'string' ? row.metric : null;
+  if (name === 'metric' && metric) return metricLabel(metric);
+  const field = d.fields.find((f) => f.name === name);
+  const unit = metric && field?.unit?.includes(',') ? metricUnit(metric) : null;
+  return unit && unit !== '1' ? `${value} ${unit}` : String(value);
 }
 
 async function select(id: string): Promise<void> {

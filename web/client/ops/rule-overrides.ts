@@ -10,6 +10,7 @@
 import { kindLabel, metricLabel, metricUnit } from '../i18n/labels.ts';
 import { h, setText } from '../ui/dom.ts';
 import { fieldLabel, ot } from './ops-strings.ts';
+import { durationUnit, fieldToMs, msToField } from './rule-durations.ts';
 import { button, field, fill, oneLine, say, messageLine, type ApiIssue } from './ops-ui.ts';
 
 type Json = Record<string, unknown>;
@@ -80,7 +81,8 @@ function objectAt(o: Json, key: string): Json {
 
 /** The unit a rule field is given in: the metric's for values and changes, ms for durations. */
 function unitOf(key: string, metric: string): string {
-  if (/Ms$/.test(key)) return 'ms';
+  // A duration's label names its unit (minutes or seconds, rule-durations.ts).
+  if (durationUnit(key)) return '';
   if (['enter', 'exit', 'delta', 'exitDelta', 'epsilon'].includes(key.split('.').at(-1)!)) return metricUnit(metric) ?? '';
   return '';
 }
@@ -234,10 +236,11 @@ export class OverridesForm {
   private numberField(key: string, value: unknown, metric: string): HTMLElement {
     const path = `${this.path()}.${key}`;
     const issues = this.host.issuesAt(path).filter((i) => i.path === path || (!key.includes('.') && i.path.startsWith(`${path}.`)));
+    const duration = durationUnit(key);
     const input = h('input', {
       type: 'number',
       step: 'any',
-      value: typeof value === 'number' ? value : '',
+      value: duration ? msToField(value, duration) : typeof value === 'number' ? value : '',
       'data-path': path,
       'data-testid': 'override-input',
       disabled: !this.host.canEdit,
@@ -245,7 +248,7 @@ export class OverridesForm {
     });
     input.addEventListener('input', () => {
       const n = input.value.trim() === '' ? null : Number(input.value);
-      const v = n !== null && Number.isFinite(n) ? n : input.value;
+      const v = duration ? fieldToMs(input.value, duration) : n !== null && Number.isFinite(n) ? n : input.value;
       const [top, sub] = key.split('.') as [string, string | undefined];
       if (sub) this.fields[top] = { ...(this.fields[top] as Json), [sub]: v };
       else this.fields[top] = v;

@@ -13,6 +13,7 @@ import { getLanguage } from '../i18n/language.ts';
 import { h, setText } from '../ui/dom.ts';
 import { fieldLabel, ot } from './ops-strings.ts';
 import { IncidentRulesForm } from './incident-rules-form.ts';
+import { durationUnit, fieldToMs, msToField } from './rule-durations.ts';
 import { draftChanges, OverridesForm } from './rule-overrides.ts';
 import {
   button,
@@ -263,10 +264,11 @@ export class RulesTab implements OpsTab {
   }
 
   private numberInput(path: string, value: unknown, label: string): HTMLElement {
+    const unit = durationUnit(path);
     const input = h('input', {
       type: 'number',
       step: 'any',
-      value: typeof value === 'number' ? value : '',
+      value: unit ? msToField(value, unit) : typeof value === 'number' ? value : '',
       'data-path': path,
       'data-testid': 'rules-input',
       disabled: !this.canEdit,
@@ -274,7 +276,7 @@ export class RulesTab implements OpsTab {
     });
     input.addEventListener('input', () => {
       const n = input.value.trim() === '' ? null : Number(input.value);
-      this.setAt(path, n !== null && Number.isFinite(n) ? n : input.value);
+      this.setAt(path, unit ? fieldToMs(input.value, unit) : n !== null && Number.isFinite(n) ? n : input.value);
     });
     return field(this.labelOf(label), input, this.errorsFor(path));
   }

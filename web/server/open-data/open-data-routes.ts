@@ -114,6 +114,8 @@ interface OpenDataContext {
   options: OpenDataOptions;
   audit: AuditRecorder | null;
   districts: Map<string, [number, number]>;
+  /** The districts' names, for the portal to show a row's district by name (the data keeps codes). */
+  districtNames: Array<{ code: string; nameZh: string; nameEn: string }>;
   timeZone: string;
   /** Takes a token for the request, or throws 401 (a bad key) or 429. */
   admit(req: IncomingMessage, res: ServerResponse): Promise<void>;
@@ -171,6 +173,7 @@ function openDataContext(deps: OpenDataDeps): OpenDataContext {
     options,
     audit: deps.audit ?? null,
     districts: new Map((deps.city?.districts ?? []).map((d) => [d.code, d.seat as [number, number]])),
+    districtNames: (deps.city?.districts ?? []).map((d) => ({ code: d.code, nameZh: d.nameZh, nameEn: d.nameEn })),
     timeZone: deps.city?.timezone ?? 'Asia/Shanghai',
     admit,
     dataset: (id) => {
@@ -198,11 +201,12 @@ function openCatalogueRoutes(ctx: OpenDataContext): Route[] {
         maxRangeDays: z.number(),
         maxRows: z.number(),
         timeZone: z.string(),
+        districts: z.array(z.object({ code: z.string(), nameZh: z.string(), nameEn: z.string() })),
       }),
       permission: 'public',
       tag: 'open data',
       summary: 'The open-data catalogue: every dataset with its description, licence, update frequency and fields (no login)',
-      returns: '{datasets: DatasetListing[], formats, maxRangeDays, maxRows, timeZone}',
+      returns: '{datasets: DatasetListing[], formats, maxRangeDays, maxRows, timeZone, districts: {code, nameZh, nameEn}[]}',
       handler: async ({ req, res }) => {
         await ctx.admit(req, res);
         return {
@@ -211,6 +215,7 @@ function openCatalogueRoutes(ctx: OpenDataContext): Route[] {
           maxRangeDays: MAX_RANGE_DAYS,
           maxRows: MAX_ROWS,
           timeZone: ctx.timeZone,
+          districts: ctx.districtNames,
         };
       },
     }),
