@@ -17,16 +17,7 @@ import type { ColumnBytes } from './delta-codec.ts';
 import type { PointsMessage, SensorSummary, SnapshotMessage } from './protocol.ts';
 
 /** What the table needs of a sensor: a summary, or the server's twin entry with its headline value apart. */
-export interface PointsSensor {
-  id: string;
-  kind: string;
-  lng: number | null;
-  lat: number | null;
-  district: string | null;
-  sourceId: string | null;
-  state: number;
-  registered: boolean;
-}
+export type PointsSensor = Pick<SensorSummary, 'id' | 'kind' | 'lng' | 'lat' | 'district' | 'sourceId' | 'state' | 'registered'>;
 
 /** Everything of a points message but its rows. */
 export interface PointsHeader {
