@@ -2,8 +2,8 @@
  * The sensor grid: an incremental in-memory index of the twin's sensors by grid cell, so that
  * the console can be shown a million sensors as a few hundred aggregate cells (docs/scale.md).
  *
- * Cells are squares in degrees: at grid level L the side is 90 / 2^L degrees, about 64 screen
- * pixels at map zoom L (a 256-pixel tile spans 360 / 2^zoom degrees), and cell (ix, iy) covers
+ * Cells are squares in degrees: at grid level L the side is 90 / 2^L degrees, about 128 screen
+ * pixels at map zoom L (maplibre's 512-pixel tile spans 360 / 2^zoom degrees), and cell (ix, iy) covers
  * [ix·side, (ix+1)·side) × [iy·side, (iy+1)·side). The key `L/ix/iy` therefore does not depend
  * on the viewport: a client may cache cells across pans. Level L's cell (ix, iy) contains the
  * finest level's cells (ix << k … , iy << k …), k = FINEST − L, so one sensor's finest cell
