@@ -16,104 +16,113 @@ import { RULE_FILES } from './rule-files.ts';
 export const EVIDENCE_FAMILIES = ['sensor', 'weather', 'traffic', 'hotline', 'video', 'manual', 'service', 'warning'] as const;
 export type EvidenceFamily = (typeof EVIDENCE_FAMILIES)[number];
 
-const signalSchema = z
-  .object({
-    id: z.string().regex(/^[a-z][a-z0-9_]{0,40}$/),
-    /**
-     * `sensor_alarm`: one sensor in warning/alarm; `area_share`: at least `minShare` of a
-     * district's sensors of these kinds in warning/alarm at once (district-wide conditions);
-     * `event`: a discrete report.
-     */
-    evidence: z.enum(['sensor_alarm', 'area_share', 'event']),
-    /** Overrides the rule's repeatGain for this signal (0: more of it adds nothing, e.g. more rain gauges in the same rain). */
-    repeatGain: z.number().min(0).max(1).optional(),
-    /** For area_share: the share of the district's sensors that must be in alarm. */
-    minShare: z.number().gt(0).max(1).optional(),
-    /**
-     * For area_share: the district's silent sensors (stale: no reading within their limit) count
-     * as possibly in warning, so the signal matches when the share in warning or alarm plus the
-     * share of silent ones reaches `minShare` — the share the district may be at, which its
-     * silent stations neither confirm nor rule out. Needs `corroboration` (other families decide).
-     */
-    countSilent: z.boolean().optional(),
-    sensorKinds: z.array(z.enum(SENSOR_KINDS)).min(1).optional(),
-    /** Lowest alarm level that counts. */
-    minLevel: z.enum(['warning', 'alarm']).default('warning'),
-    eventTypes: z.array(z.enum(EVENT_TYPES)).min(1).optional(),
-    categories: z.array(z.string().min(1).max(64)).min(1).optional(),
-    family: z.enum(EVIDENCE_FAMILIES),
-    /** Probability-like strength of one piece of this evidence, 0 < w < 1. */
-    weight: z.number().gt(0).lt(1),
-    /** Whether this signal can start an incident (some only corroborate, e.g. rain nearby). */
-    canOpen: z.boolean(),
-    /** Overrides the rule's radius for this signal (e.g. rain gauges cover kilometres). */
-    radiusM: z.number().positive().max(50_000).optional(),
-    /**
-     * Radius within which this evidence joins an incident that is already open (spill-over:
-     * the queue behind a crash, calls about the jam on the approaches). Defaults to radiusM.
-     */
-    joinRadiusM: z.number().positive().max(50_000).optional(),
-    /**
-     * For sensor alarms that measure one spot (a water-level gauge): alarms of this signal from
-     * sensors farther apart than this are about different places (unless they watch the same
-     * asset). Such an alarm joins an incident only near one of the incident's own alarms of the
-     * signal, and a cluster led by one gauge leaves out the gauges of other places.
-     */
-    placeRadiusM: z.number().positive().max(50_000).optional(),
-    /**
-     * For corroborating signals: when opening, this evidence counts only if it began at most
-     * this long after the newest evidence that can open (rain explains water that rises while
-     * or after it falls, not a gauge that read high half an hour before the rain came).
-     */
-    maxLagS: z.number().int().min(0).max(86_400).optional(),
-    /**
-     * For signals that can open: they open an incident only when the gathered evidence also holds
-     * corroboration of at least `minFamilies` independent families among the named `signals`
-     * (other than the opener's own family), each begun at most `withinS` before or after the
-     * opener. A lower district share of hot stations opens a heat incident only when the grid
-     * and the emergency departments of the same district already show the heat.
-     */
-    corroboration: z
-      .object({
-        signals: z.array(z.string().regex(/^[a-z][a-z0-9_]{0,40}$/)).min(1),
-        minFamilies: z.number().int().min(1).max(EVIDENCE_FAMILIES.length).default(2),
-        withinS: z.number().int().positive().max(86_400).default(3600),
-      })
-      .strict()
-      .optional(),
-  })
-  .superRefine((s, ctx) => {
-    if (s.evidence !== 'event' && !s.sensorKinds)
-      ctx.addIssue({ code: 'custom', path: ['sensorKinds'], message: `signal ${s.id}: ${s.evidence} needs sensorKinds` });
-    if (s.evidence === 'area_share' && s.minShare === undefined)
-      ctx.addIssue({ code: 'custom', path: ['minShare'], message: `signal ${s.id}: area_share needs minShare` });
-    if (s.countSilent && s.evidence !== 'area_share')
-      ctx.addIssue({
-        code: 'custom',
-        path: ['countSilent'],
-        message: `signal ${s.id}: countSilent applies to area_share signals only, not ${s.evidence}`,
-      });
-    if (s.countSilent && !s.corroboration)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['countSilent'],
-        message: `signal ${s.id}: countSilent needs corroboration (silent sensors alone cannot open an incident)`,
-      });
-    if (s.evidence === 'event' && !s.eventTypes)
-      ctx.addIssue({ code: 'custom', path: ['eventTypes'], message: `signal ${s.id}: event needs eventTypes` });
-    if (s.placeRadiusM !== undefined && s.evidence !== 'sensor_alarm')
-      ctx.addIssue({
-        code: 'custom',
-        path: ['placeRadiusM'],
-        message: `signal ${s.id}: placeRadiusM applies to sensor_alarm signals only, not ${s.evidence}`,
-      });
-    if (s.corroboration && !s.canOpen)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['corroboration'],
-        message: `signal ${s.id}: corroboration applies to signals that can open (canOpen: true) only`,
-      });
-  });
+const signalFieldsSchema = z.object({
+  id: z.string().regex(/^[a-z][a-z0-9_]{0,40}$/),
+  /**
+   * `sensor_alarm`: one sensor in warning/alarm; `area_share`: at least `minShare` of a
+   * district's sensors of these kinds in warning/alarm at once (district-wide conditions);
+   * `event`: a discrete report.
+   */
+  evidence: z.enum(['sensor_alarm', 'area_share', 'event']),
+  /** Overrides the rule's repeatGain for this signal (0: more of it adds nothing, e.g. more rain gauges in the same rain). */
+  repeatGain: z.number().min(0).max(1).optional(),
+  /** For area_share: the share of the district's sensors that must be in alarm. */
+  minShare: z.number().gt(0).max(1).optional(),
+  /**
+   * For area_share: the district's silent sensors (stale: no reading within their limit) count
+   * as possibly in warning, so the signal matches when the share in warning or alarm plus the
+   * share of silent ones reaches `minShare` — the share the district may be at, which its
+   * silent stations neither confirm nor rule out. Needs `corroboration` (other families decide).
+   */
+  countSilent: z.boolean().optional(),
+  sensorKinds: z.array(z.enum(SENSOR_KINDS)).min(1).optional(),
+  /** Lowest alarm level that counts. */
+  minLevel: z.enum(['warning', 'alarm']).default('warning'),
+  eventTypes: z.array(z.enum(EVENT_TYPES)).min(1).optional(),
+  categories: z.array(z.string().min(1).max(64)).min(1).optional(),
+  family: z.enum(EVIDENCE_FAMILIES),
+  /** Probability-like strength of one piece of this evidence, 0 < w < 1. */
+  weight: z.number().gt(0).lt(1),
+  /** Whether this signal can start an incident (some only corroborate, e.g. rain nearby). */
+  canOpen: z.boolean(),
+  /** Overrides the rule's radius for this signal (e.g. rain gauges cover kilometres). */
+  radiusM: z.number().positive().max(50_000).optional(),
+  /**
+   * Radius within which this evidence joins an incident that is already open (spill-over:
+   * the queue behind a crash, calls about the jam on the approaches). Defaults to radiusM.
+   */
+  joinRadiusM: z.number().positive().max(50_000).optional(),
+  /**
+   * For sensor alarms that measure one spot (a water-level gauge): alarms of this signal from
+   * sensors farther apart than this are about different places (unless they watch the same
+   * asset). Such an alarm joins an incident only near one of the incident's own alarms of the
+   * signal, and a cluster led by one gauge leaves out the gauges of other places.
+   */
+  placeRadiusM: z.number().positive().max(50_000).optional(),
+  /**
+   * For corroborating signals: when opening, this evidence counts only if it began at most
+   * this long after the newest evidence that can open (rain explains water that rises while
+   * or after it falls, not a gauge that read high half an hour before the rain came).
+   */
+  maxLagS: z.number().int().min(0).max(86_400).optional(),
+  /**
+   * For signals that can open: they open an incident only when the gathered evidence also holds
+   * corroboration of at least `minFamilies` independent families among the named `signals`
+   * (other than the opener's own family), each begun at most `withinS` before or after the
+   * opener. A lower district share of hot stations opens a heat incident only when the grid
+   * and the emergency departments of the same district already show the heat.
+   */
+  corroboration: z
+    .object({
+      signals: z.array(z.string().regex(/^[a-z][a-z0-9_]{0,40}$/)).min(1),
+      minFamilies: z.number().int().min(1).max(EVIDENCE_FAMILIES.length).default(2),
+      withinS: z.number().int().positive().max(86_400).default(3600),
+    })
+    .strict()
+    .optional(),
+});
+
+type SignalFields = z.infer<typeof signalFieldsSchema>;
+
+/**
+ * The rules between a signal's fields ("this field only for that kind of evidence", "that kind
+ * needs this field"), checked in this order: the field an issue points at, when the signal
+ * breaks the rule, and the reason (after `signal <id>: `).
+ */
+const SIGNAL_FIELD_CHECKS: readonly {
+  field: keyof SignalFields;
+  fails: (s: SignalFields) => boolean;
+  message: (s: SignalFields) => string;
+}[] = [
+  { field: 'sensorKinds', fails: (s) => s.evidence !== 'event' && !s.sensorKinds, message: (s) => `${s.evidence} needs sensorKinds` },
+  { field: 'minShare', fails: (s) => s.evidence === 'area_share' && s.minShare === undefined, message: () => 'area_share needs minShare' },
+  {
+    field: 'countSilent',
+    fails: (s) => !!s.countSilent && s.evidence !== 'area_share',
+    message: (s) => `countSilent applies to area_share signals only, not ${s.evidence}`,
+  },
+  {
+    field: 'countSilent',
+    fails: (s) => !!s.countSilent && !s.corroboration,
+    message: () => 'countSilent needs corroboration (silent sensors alone cannot open an incident)',
+  },
+  { field: 'eventTypes', fails: (s) => s.evidence === 'event' && !s.eventTypes, message: () => 'event needs eventTypes' },
+  {
+    field: 'placeRadiusM',
+    fails: (s) => s.placeRadiusM !== undefined && s.evidence !== 'sensor_alarm',
+    message: (s) => `placeRadiusM applies to sensor_alarm signals only, not ${s.evidence}`,
+  },
+  {
+    field: 'corroboration',
+    fails: (s) => !!s.corroboration && !s.canOpen,
+    message: () => 'corroboration applies to signals that can open (canOpen: true) only',
+  },
+];
+
+const signalSchema = signalFieldsSchema.superRefine((s, ctx) => {
+  for (const check of SIGNAL_FIELD_CHECKS)
+    if (check.fails(s)) ctx.addIssue({ code: 'custom', path: [check.field], message: `signal ${s.id}: ${check.message(s)}` });
+});
 
 export const incidentRuleSchema = z
   .object({
