@@ -5,56 +5,18 @@
  */
 import { describe, expect, it } from 'vitest';
 import { heatRuleWithCorroboratedShare } from './corroborated-heat-example.ts';
-import { applyIncidentInput, createIncidentState, type Evidence, type IncidentContext } from './incident-correlator.ts';
-import { DEFAULT_INCIDENT_RULES, IncidentRuleError, parseIncidentRule, type IncidentRule } from './incident-rules.ts';
-
-const T0 = Date.UTC(2026, 6, 1, 8);
-const MIN = 60_000;
-const DISTRICT = '420102';
-const AT = { lng: 114.3, lat: 30.6 };
+import {
+  DISTRICT,
+  districtSensor as sensor,
+  districtShare as share,
+  heatCorrelator as correlator,
+  MIN,
+  T0,
+} from './fixtures/heat-district.ts';
+import { DEFAULT_INCIDENT_RULES, IncidentRuleError, parseIncidentRule } from './incident-rules.ts';
 
 /** The shipped heat rule with a corroborated lower-share signal, as docs/incidents.md shows it. */
 const heatRule = heatRuleWithCorroboratedShare;
-
-function correlator(rule: IncidentRule) {
-  const state = createIncidentState(new Map([['heat_stress', rule]]));
-  let now = T0;
-  const ctx: IncidentContext = { now: () => now };
-  return {
-    state,
-    alarm(e: Evidence) {
-      now = Math.max(now, e.ts);
-      return applyIncidentInput(state, { type: 'alarm', evidence: e }, ctx);
-    },
-    opened: () => [...state.incidents.values()],
-  };
-}
-
-/** The district share of hot temperature stations, as the fusion engine raises it. */
-const share = (areaShare: number, ts: number): Evidence => ({
-  id: `alarm:area-temperature-${DISTRICT}`,
-  kind: 'sensor_alarm',
-  sensorKind: 'temperature',
-  sensorId: `area-temperature-${DISTRICT}`,
-  level: 'warning',
-  ts,
-  lng: AT.lng,
-  lat: AT.lat,
-  areaShare,
-  district: DISTRICT,
-});
-const sensor = (kind: 'power_substation' | 'hospital_ed', n: number, ts: number, dLng = 0): Evidence => ({
-  id: `alarm:${kind}-${n}`,
-  kind: 'sensor_alarm',
-  sensorKind: kind,
-  sensorId: `${kind}-${n}`,
-  level: 'warning',
-  ts,
-  lng: AT.lng + dLng,
-  lat: AT.lat + 0.001 * n,
-  assetId: `${kind}-asset-${n}`,
-  district: DISTRICT,
-});
 
 describe('corroborated opening', () => {
   it('opens on a lower district share when the grid and an emergency department of the district warn', () => {

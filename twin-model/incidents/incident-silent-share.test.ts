@@ -8,57 +8,17 @@ import { describe, expect, it } from 'vitest';
 import type { SensorSite } from '../city/city-types.ts';
 import { SensorStateCode } from '../sensor-state.ts';
 import { createTwinState } from '../twin-state.ts';
-import { applyIncidentInput, createIncidentState, type Evidence, type IncidentContext } from './incident-correlator.ts';
+import { createIncidentState } from './incident-correlator.ts';
+import { AT, DISTRICT, districtSensor as sensor, districtShare, heatCorrelator, MIN, T0 } from './fixtures/heat-district.ts';
 import { DEFAULT_INCIDENT_RULES, parseIncidentRule } from './incident-rules.ts';
 import { FusionEngine } from './fusion-engine.ts';
 
-const T0 = Date.UTC(2026, 6, 1, 8);
-const MIN = 60_000;
-const DISTRICT = '420102';
-const AT = { lng: 114.3, lat: 30.6 };
-
-function correlator() {
-  const state = createIncidentState(new Map([['heat_stress', DEFAULT_INCIDENT_RULES.get('heat_stress')!]]));
-  let now = T0;
-  const ctx: IncidentContext = { now: () => now };
-  return {
-    alarm(e: Evidence) {
-      now = Math.max(now, e.ts);
-      return applyIncidentInput(state, { type: 'alarm', evidence: e }, ctx);
-    },
-    opened: () => [...state.incidents.values()],
-  };
-}
-
-const share = (areaShare: number, silentShare: number | undefined, ts: number): Evidence => ({
-  id: `alarm:area-temperature-${DISTRICT}`,
-  kind: 'sensor_alarm',
-  sensorKind: 'temperature',
-  sensorId: `area-temperature-${DISTRICT}`,
-  level: 'warning',
-  ts,
-  ...AT,
-  areaShare,
-  ...(silentShare !== undefined ? { silentShare } : {}),
-  district: DISTRICT,
-});
-const sensor = (kind: 'power_substation' | 'hospital_ed', n: number, ts: number): Evidence => ({
-  id: `alarm:${kind}-${n}`,
-  kind: 'sensor_alarm',
-  sensorKind: kind,
-  sensorId: `${kind}-${n}`,
-  level: 'warning',
-  ts,
-  lng: AT.lng,
-  lat: AT.lat + 0.001 * n,
-  assetId: `${kind}-asset-${n}`,
-  district: DISTRICT,
-});
+const correlator = () => heatCorrelator(DEFAULT_INCIDENT_RULES.get('heat_stress')!);
 
 describe('a district share left undecided by silent stations', () => {
   it('opens when the hot and silent stations reach the share and the grid and an ED of the district warn', () => {
     const c = correlator();
-    c.alarm(share(0.2, 0.2, T0));
+    c.alarm(districtShare(0.2, T0, 0.2));
     c.alarm(sensor('power_substation', 1, T0 + MIN));
     expect(c.opened()).toHaveLength(0);
     expect(c.alarm(sensor('hospital_ed', 2, T0 + 8 * MIN)).map((x) => x.what)).toEqual(['opened']);
@@ -68,14 +28,14 @@ describe('a district share left undecided by silent stations', () => {
 
   it('does not open on the undecided share without both corroborating families', () => {
     const c = correlator();
-    c.alarm(share(0.2, 0.2, T0));
+    c.alarm(districtShare(0.2, T0, 0.2));
     for (let n = 1; n <= 6; n++) c.alarm(sensor('power_substation', n, T0 + n * MIN));
     expect(c.opened()).toHaveLength(0);
   });
 
   it('does not open on one hot station of a district whose stations all report, grid and EDs or not', () => {
     const c = correlator();
-    c.alarm(share(0.2, undefined, T0));
+    c.alarm(districtShare(0.2, T0));
     c.alarm(sensor('power_substation', 1, T0 + MIN));
     c.alarm(sensor('hospital_ed', 2, T0 + 2 * MIN));
     expect(c.opened()).toHaveLength(0);
@@ -83,7 +43,7 @@ describe('a district share left undecided by silent stations', () => {
 
   it('does not open when the hot and silent stations together stay under the share', () => {
     const c = correlator();
-    c.alarm(share(0.15, 0.1, T0));
+    c.alarm(districtShare(0.15, T0, 0.1));
     c.alarm(sensor('power_substation', 1, T0 + MIN));
     c.alarm(sensor('hospital_ed', 2, T0 + 2 * MIN));
     expect(c.opened()).toHaveLength(0);
@@ -91,7 +51,7 @@ describe('a district share left undecided by silent stations', () => {
 
   it('a decided share opens as before, with no corroboration', () => {
     const c = correlator();
-    expect(c.alarm(share(0.4, 0.2, T0)).map((x) => x.what)).toEqual(['opened']);
+    expect(c.alarm(districtShare(0.4, T0, 0.2)).map((x) => x.what)).toEqual(['opened']);
     expect(c.opened()[0]!.evidence.map((e) => e.signal)).toEqual(['district_heat']);
   });
 });
