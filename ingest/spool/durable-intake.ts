@@ -29,6 +29,19 @@ export interface DurableIntakeOptions {
   onBackpressure?: (on: boolean) => void;
 }
 
+/**
+ * One MQTT message on its way in, and how it is taken: `redelivery`, whether to check it for a
+ * redelivery; `grouped`, whether its record is written with the turn's group (`take`).
+ */
+interface IntakeMessage {
+  topic: string;
+  payload: Buffer;
+  receivedAt: number;
+  packetId: number;
+  redelivery: boolean;
+  grouped: boolean;
+}
+
 export class DurableIntake {
   /** True while a message waits for room in the spool (nothing is acknowledged meanwhile). */
   backpressure = false;
@@ -65,7 +78,7 @@ export class DurableIntake {
    * is checked, since the broker may redeliver under a new packet id without DUP.
    */
   handle(topic: string, payload: Buffer, receivedAt: number, packetId: number, redelivery = true): void | Promise<void> {
-    return this.intake(topic, payload, receivedAt, packetId, redelivery, false);
+    return this.intake({ topic, payload, receivedAt, packetId, redelivery, grouped: false });
   }
 
   /**
@@ -74,56 +87,42 @@ export class DurableIntake {
    * Returns nothing for a message with nothing to spool (a redelivery, our own stats).
    */
   take(topic: string, payload: Buffer, receivedAt: number, packetId: number, redelivery = true): void | Promise<void> {
-    return this.intake(topic, payload, receivedAt, packetId, redelivery, true);
+    return this.intake({ topic, payload, receivedAt, packetId, redelivery, grouped: true });
   }
 
-  private intake(
-    topic: string,
-    payload: Buffer,
-    receivedAt: number,
-    packetId: number,
-    redelivery: boolean,
-    grouped: boolean,
-  ): void | Promise<void> {
+  private intake(m: IntakeMessage): void | Promise<void> {
     // Our own stats messages are not data: nothing to keep for them.
-    if (isSystemTopic(topic)) {
-      this.options.pipeline.handleMessage(topic, payload, receivedAt);
+    if (isSystemTopic(m.topic)) {
+      this.options.pipeline.handleMessage(m.topic, m.payload, m.receivedAt);
       return;
     }
     const spool = this.options.spool;
-    if (!spool.full) return this.accept(topic, payload, receivedAt, packetId, redelivery, grouped);
+    if (!spool.full) return this.accept(m);
     this.backpressure = true;
     this.backpressureEvents++;
     this.options.onBackpressure?.(true);
     return spool.waitForSpace().then(() => {
       this.backpressure = false;
       this.options.onBackpressure?.(false);
-      return this.accept(topic, payload, receivedAt, packetId, redelivery, grouped);
+      return this.accept(m);
     });
   }
 
-  private accept(
-    topic: string,
-    payload: Buffer,
-    receivedAt: number,
-    packetId: number,
-    redelivery: boolean,
-    grouped: boolean,
-  ): void | Promise<void> {
+  private accept(m: IntakeMessage): void | Promise<void> {
     const spool = this.options.spool;
-    if (redelivery && spool.isDuplicate(packetId, topic, payload)) {
+    if (m.redelivery && spool.isDuplicate(m.packetId, m.topic, m.payload)) {
       spool.duplicatesDropped++;
       // Its first copy may still be queued: acknowledged no sooner than that one.
-      return grouped ? spool.queued : undefined;
+      return m.grouped ? spool.queued : undefined;
     }
-    if (!grouped) {
-      spool.append(topic, payload, receivedAt, packetId);
-      this.options.pipeline.handleMessage(topic, payload, receivedAt);
+    if (!m.grouped) {
+      spool.append(m.topic, m.payload, m.receivedAt, m.packetId);
+      this.options.pipeline.handleMessage(m.topic, m.payload, m.receivedAt);
       return;
     }
     // Queued before the pipeline sees it: a seal the message triggers writes its record first.
-    const written = spool.enqueue(topic, payload, receivedAt, packetId);
-    this.options.pipeline.handleMessage(topic, payload, receivedAt);
+    const written = spool.enqueue(m.topic, m.payload, m.receivedAt, m.packetId);
+    this.options.pipeline.handleMessage(m.topic, m.payload, m.receivedAt);
     return written;
   }
 }
