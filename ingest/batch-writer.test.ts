@@ -172,6 +172,42 @@ describe('BatchWriter', () => {
     expect(writer.pendingMessages).toBe(0);
   });
 
+  it('back from a failed insert: seals at once a batch whose time ran out meanwhile, gives one begun in the failure its delay', async () => {
+    vi.useFakeTimers();
+    // Inserts that return (or fail) only when the test says so.
+    const inserts: Array<{ messages: number; settle: (ok: boolean) => void }> = [];
+    const sink: StorageSink = {
+      write: (b) =>
+        new Promise<void>((resolve, reject) => {
+          inserts.push({ messages: b.messages, settle: (ok) => (ok ? resolve() : reject(new Error('storage unavailable'))) });
+        }),
+    };
+    const writer = new BatchWriter(sink, { maxRows: 100, maxDelayMs: 1000, idPrefix: 'd', retryDelayMs: 10, maxRetryDelayMs: 10 });
+    const settle = async (ok: boolean) => {
+      inserts.at(-1)!.settle(ok);
+      await tick(0);
+    };
+    add(writer, 3);
+    await tick(1000);
+    add(writer, 2);
+    await tick(1000); // the open batch's time runs out while the first insert is in flight
+    await settle(false);
+    await tick(10);
+    expect(inserts.map((i) => i.messages)).toEqual([3, 3]); // the retry
+    await settle(true);
+    expect(inserts.map((i) => i.messages)).toEqual([3, 3, 2]); // sealed as the insert returned
+    await settle(false);
+    add(writer, 4); // begun while storage fails: no timer
+    await tick(10);
+    await settle(true);
+    await tick(999);
+    expect(inserts).toHaveLength(4);
+    await tick(1);
+    expect(inserts.map((i) => i.messages)).toEqual([3, 3, 2, 2, 4]); // its full delay after storage came back
+    await settle(true);
+    expect(writer.pendingMessages).toBe(0);
+  });
+
   it('close(waitMs) writes every sealed batch a slow store takes within the bound', async () => {
     vi.useFakeTimers();
     // A slow store (a starved machine): each write answers only when the test lets it.

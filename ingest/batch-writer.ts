@@ -42,7 +42,11 @@ export class BatchWriter {
   private current: StorageBatch;
   private readonly queue: StorageBatch[] = [];
   private seq = 0;
-  private timer: NodeJS.Timeout | null = null;
+  /**
+   * The open batch's deadline: its timer while it runs; `'passed'` when the time ran out while
+   * an insert was in flight (the batch is sealed as that insert returns); null when none is set.
+   */
+  private deadline: NodeJS.Timeout | 'passed' | null = null;
   private writing = false;
   private closed = false;
   /** Set when close() returns: no further batch is written, what is left stays in the spool. */
@@ -53,8 +57,6 @@ export class BatchWriter {
   private readonly now: () => number;
   /** Off while the spool is replayed: batches must then end exactly at the replayed seals. */
   private autoSeal = true;
-  /** The open batch's time is up, but an insert was in flight: sealed when it returns. */
-  private due = false;
   /** Seals failing in a row (`onSeal` threw), since when, and the last error. */
   private sealFailure: { attempts: number; since: number; message: string } | null = null;
 
@@ -64,6 +66,11 @@ export class BatchWriter {
   ) {
     this.now = options.now ?? Date.now;
     this.current = this.newBatch();
+  }
+
+  /** The open batch's time is up, but an insert was in flight: sealed when it returns. */
+  private get due(): boolean {
+    return this.deadline === 'passed';
   }
 
   private newBatch(): StorageBatch {
@@ -86,13 +93,12 @@ export class BatchWriter {
     if (b.rows >= this.options.maxRows) this.seal();
     // While storage fails, batches are sealed by size only: an outage then leaves a few full
     // batches to write when storage is back, not one per delay (which would drain slowly).
-    else if (!this.timer && !this.due && this.failingSince === 0) this.timer = setTimeout(() => this.timeUp(), this.options.maxDelayMs);
+    else if (!this.deadline && this.failingSince === 0) this.deadline = setTimeout(() => this.timeUp(), this.options.maxDelayMs);
   }
 
   /** The open batch's delay has passed: sealed now, or as the insert in flight returns. */
   private timeUp(): void {
-    this.timer = null;
-    if (this.writing && !this.closed) this.due = true;
+    if (this.writing && !this.closed) this.deadline = 'passed';
     else this.seal();
   }
 
@@ -102,19 +108,16 @@ export class BatchWriter {
    */
   setAutoSeal(on: boolean): void {
     this.autoSeal = on;
-    if (on && this.current.messages > 0 && !this.timer) {
+    if (on && this.current.messages > 0 && !this.deadline) {
       if (this.current.rows >= this.options.maxRows) this.seal();
-      else this.timer = setTimeout(() => this.timeUp(), this.options.maxDelayMs);
+      else this.deadline = setTimeout(() => this.timeUp(), this.options.maxDelayMs);
     }
   }
 
   /** Closes the open batch and queues it for writing. */
   seal(): void {
-    if (this.timer) {
-      clearTimeout(this.timer);
-      this.timer = null;
-    }
-    this.due = false;
+    if (this.deadline && this.deadline !== 'passed') clearTimeout(this.deadline);
+    this.deadline = null;
     if (this.current.messages === 0) return;
     if (!this.trySeal()) return;
     this.queue.push(this.current);
@@ -135,7 +138,7 @@ export class BatchWriter {
       f.message = (err as Error).message;
       this.sealFailure = f;
       this.options.onSealError?.(err as Error, f.attempts);
-      if (!this.closed && !this.timer) this.timer = setTimeout(() => this.timeUp(), this.options.maxDelayMs);
+      if (!this.closed && !this.deadline) this.deadline = setTimeout(() => this.timeUp(), this.options.maxDelayMs);
       return false;
     }
     if (this.sealFailure) {
@@ -165,8 +168,8 @@ export class BatchWriter {
         // The open batch's time ran out during this insert: it goes next.
         if (this.due && this.autoSeal) this.seal();
         // Back from a failure: the batch left open meanwhile gets its timer again.
-        else if (recovered && this.autoSeal && this.current.messages > 0 && !this.timer)
-          this.timer = setTimeout(() => this.timeUp(), this.options.maxDelayMs);
+        else if (recovered && this.autoSeal && this.current.messages > 0 && !this.deadline)
+          this.deadline = setTimeout(() => this.timeUp(), this.options.maxDelayMs);
       } catch (err) {
         attempt++;
         if (this.failingSince === 0) this.failingSince = this.now();
