@@ -25,56 +25,29 @@ describe('the rules between a signal’s fields', () => {
     expect(refusal('temperature', {})).toBe('');
   });
 
-  it.each([
-    {
-      rule: 'a sensor alarm needs sensorKinds',
-      id: 'temperature',
-      change: { sensorKinds: undefined },
-      issue: 'sensorKinds: signal temperature: sensor_alarm needs sensorKinds',
-    },
-    {
-      rule: 'a district share needs sensorKinds',
-      id: 'district_heat',
-      change: { sensorKinds: undefined },
-      issue: 'sensorKinds: signal district_heat: area_share needs sensorKinds',
-    },
-    {
-      rule: 'a district share needs minShare',
-      id: 'district_heat',
-      change: { minShare: undefined },
-      issue: 'minShare: signal district_heat: area_share needs minShare',
-    },
-    {
-      rule: 'countSilent only on a district share',
-      id: 'temperature',
-      change: { countSilent: true },
-      issue: 'countSilent: signal temperature: countSilent applies to area_share signals only, not sensor_alarm',
-    },
-    {
-      rule: 'countSilent needs corroboration',
-      id: 'district_heat_silent',
-      change: { corroboration: undefined },
-      issue: 'countSilent: signal district_heat_silent: countSilent needs corroboration (silent sensors alone cannot open an incident)',
-    },
-    {
-      rule: 'an event needs eventTypes',
-      id: 'temperature',
-      change: { evidence: 'event' },
-      issue: 'eventTypes: signal temperature: event needs eventTypes',
-    },
-    {
-      rule: 'placeRadiusM only on a sensor alarm',
-      id: 'district_heat',
-      change: { placeRadiusM: 500 },
-      issue: 'placeRadiusM: signal district_heat: placeRadiusM applies to sensor_alarm signals only, not area_share',
-    },
-    {
-      rule: 'corroboration only on a signal that can open',
-      id: 'grid_load',
-      change: { corroboration: { signals: ['hospital_load'] } },
-      issue: 'corroboration: signal grid_load: corroboration applies to signals that can open (canOpen: true) only',
-    },
-  ])('refuses where $rule, at the field', ({ id, change, issue }) => {
-    expect(refusal(id, change)).toContain(`signals.${at(id)}.${issue}`);
+  /** Each rule: the field it points at, its reason, the signal of the heat rule broken and how. */
+  const CASES: [field: string, reason: string, id: string, change: Record<string, unknown>][] = [
+    ['sensorKinds', 'sensor_alarm needs sensorKinds', 'temperature', { sensorKinds: undefined }],
+    ['sensorKinds', 'area_share needs sensorKinds', 'district_heat', { sensorKinds: undefined }],
+    ['minShare', 'area_share needs minShare', 'district_heat', { minShare: undefined }],
+    ['countSilent', 'countSilent applies to area_share signals only, not sensor_alarm', 'temperature', { countSilent: true }],
+    [
+      'countSilent',
+      'countSilent needs corroboration (silent sensors alone cannot open an incident)',
+      'district_heat_silent',
+      { corroboration: undefined },
+    ],
+    ['eventTypes', 'event needs eventTypes', 'temperature', { evidence: 'event' }],
+    ['placeRadiusM', 'placeRadiusM applies to sensor_alarm signals only, not area_share', 'district_heat', { placeRadiusM: 500 }],
+    [
+      'corroboration',
+      'corroboration applies to signals that can open (canOpen: true) only',
+      'grid_load',
+      { corroboration: { signals: ['hospital_load'] } },
+    ],
+  ];
+
+  it.each(CASES)('refuses at %s: %s', (field, reason, id, change) => {
+    expect(refusal(id, change)).toContain(`signals.${at(id)}.${field}: signal ${id}: ${reason}`);
   });
 });
