@@ -261,6 +261,7 @@ describe('BatchWriter', () => {
     await tick(1);
     await closing;
     expect(result).toBe(false);
+    expect(writer.closedAtBound).toBe(true);
     // Every acknowledged message is still counted as unstored (the spool keeps them).
     expect(writer.pendingMessages).toBe(12);
     expect(attempts).toBe(1);
@@ -277,6 +278,7 @@ describe('BatchWriter', () => {
     const gaveUp = giving.close(30_000);
     await tick(1_000);
     expect(await gaveUp).toBe(false);
+    expect(giving.closedAtBound).toBe(false);
     expect(failing.attempts).toBe(3);
     expect(giving.pendingMessages).toBe(2);
   });

@@ -51,6 +51,8 @@ export class BatchWriter {
   private closed = false;
   /** Set when close() returns: no further batch is written, what is left stays in the spool. */
   private stopped = false;
+  /** Set when close() returned at its bound (the store did not take everything in time). */
+  private boundReached = false;
   private failingSince = 0;
   private lastError: string | null = null;
   private idleWaiters: Array<() => void> = [];
@@ -238,10 +240,14 @@ export class BatchWriter {
    * (`CITYTWIN_STOP_STORAGE_WAIT_MS`) without losing anything.
    */
   async close(waitMs: number): Promise<boolean> {
+    this.boundReached = false;
     this.closed = true;
     let timer: NodeJS.Timeout | undefined;
     const bound = new Promise<false>((resolve) => {
-      timer = setTimeout(() => resolve(false), waitMs);
+      timer = setTimeout(() => {
+        this.boundReached = true;
+        resolve(false);
+      }, waitMs);
     });
     try {
       const stored = await Promise.race([this.flush().then(() => this.pendingMessages === 0), bound]);
@@ -250,5 +256,14 @@ export class BatchWriter {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /**
+   * Why the last close() returned `false`: `true` when it reached its bound, `false` when storage
+   * failed 3 times in a row first (or a seal could not be written). Told by the bound's own timer,
+   * not by comparing clocks afterwards (a timer may fire a millisecond early by `Date.now()`).
+   */
+  get closedAtBound(): boolean {
+    return this.boundReached;
   }
 }

@@ -103,13 +103,13 @@ export function startIngest(
 
 /** The stop's last writes, bounded; says how many acknowledged messages the spool keeps for the next start. */
 async function closeWriter(ingest: Ingest, waitMs: number, log: (level: 'warn', message: string) => void): Promise<void> {
-  const started = Date.now();
   const stored = await ingest.writer.close(waitMs);
   const left = ingest.writer.pendingMessages;
   if (stored || left === 0) return;
-  const why =
-    Date.now() - started >= waitMs
-      ? `storage did not take them within CITYTWIN_STOP_STORAGE_WAIT_MS=${waitMs} ms`
+  const why = ingest.writer.closedAtBound
+    ? `storage did not take them within CITYTWIN_STOP_STORAGE_WAIT_MS=${waitMs} ms`
+    : ingest.writer.sealFailing
+      ? 'the spool could not seal the open batch'
       : 'storage failing at shutdown (3 failed attempts in a row)';
   log('warn', `${why}: ${left} acknowledged messages not stored, kept in the spool for the next start, which replays them`);
 }
