@@ -12,9 +12,19 @@
  *   beyond the client's fresh token, as run 2 measured before (kept to compare with the
  *   figures of earlier rounds).
  *
- * Both prebuild their text outside the timing: the reference is the engine's work alone.
+ * Both prebuild their text outside the timing: the reference is the engine's work alone. They
+ * run alternately, `rounds` times each on an emptied `readings`, and the median is the figure:
+ * one insert of a few seconds on a shared machine varies by a factor of two.
  */
-import { insertSettings, readingRow, textBody, type StorageBatch, type StorageClient, type StorageSink } from '../../storage/index.ts';
+import {
+  insertSettings,
+  readingRow,
+  textBody,
+  truncateReadings,
+  type StorageBatch,
+  type StorageClient,
+  type StorageSink,
+} from '../../storage/index.ts';
 import { loadSensorId } from '../load-generator.ts';
 
 /** Wraps the product's sink and keeps the readings of each batch it writes, in order. */
@@ -70,4 +80,23 @@ export async function insertIn100kBatches(client: StorageClient, readings: numbe
   const t0 = performance.now();
   for (const chunk of chunks) await client.insert({ table: 'readings', values: textBody(chunk), format: 'TabSeparated' });
   return { rowsPerS: readings / ((performance.now() - t0) / 1000), batches: chunks.length };
+}
+
+/** Both references, alternately, `rounds` times each; the median rate of each. */
+export async function rawReferences(
+  client: StorageClient,
+  batches: readonly string[][],
+  readings: number,
+  rounds = 3,
+): Promise<{ asIngest: RawRate; in100k: RawRate }> {
+  const a: RawRate[] = [];
+  const b: RawRate[] = [];
+  for (let i = 0; i < rounds; i++) {
+    await truncateReadings(client);
+    a.push(await insertAsIngest(client, batches));
+    await truncateReadings(client);
+    b.push(await insertIn100kBatches(client, readings));
+  }
+  const median = (rates: RawRate[]) => [...rates].sort((x, y) => x.rowsPerS - y.rowsPerS)[Math.floor(rates.length / 2)]!;
+  return { asIngest: median(a), in100k: median(b) };
 }
