@@ -80,7 +80,7 @@ export function createIngest(options: IngestOptions): Ingest {
   const now = options.now ?? Date.now;
   let pipeline: IngestPipeline | null = null;
   const writer = new BatchWriter(sink, {
-    maxRows: options.batchMaxRows ?? 20_000,
+    maxRows: options.batchMaxRows ?? 100_000,
     maxDelayMs: options.batchMaxDelayMs ?? 200,
     idPrefix: `${now().toString(36)}-${randomBytes(4).toString('hex')}`,
     now,

@@ -19,7 +19,7 @@ export {
 } from './migrations.ts';
 export { KPI_ROLLUPS_DDL, REPLAY_MINUTE_ROLLUP_DDL, REPLAY_ROLLUP_DDL } from './rollups-ddl.ts';
 export { clusterStatements, clusterMigrationsTable, createdTables, CLUSTER_NAME_PATTERN, type ClusterDdlOptions } from './cluster-ddl.ts';
-export { ClickHouseSink, textBody, type ClickHouseSinkOptions } from './readings-sink.ts';
+export { ClickHouseSink, insertSettings, textBody, type ClickHouseSinkOptions } from './readings-sink.ts';
 export {
   readingRow,
   pushReadingRows,

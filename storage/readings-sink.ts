@@ -50,7 +50,7 @@ export class ClickHouseSink implements StorageSink {
         table: 'sensors',
         values: registry[1],
         format: 'JSONCompactEachRow',
-        clickhouse_settings: settings(batch, 'sensors', registry[1].length, this.distributed),
+        clickhouse_settings: insertSettings(batch, 'sensors', registry[1].length, this.distributed),
       });
       await this.onRegistryChanged?.(batch.sensors.map((row) => row.sensorId));
     }
@@ -59,7 +59,7 @@ export class ClickHouseSink implements StorageSink {
         table: 'readings',
         values: textBody(batch.readings.join('')),
         format: 'TabSeparated',
-        clickhouse_settings: settings(batch, 'readings', batch.readings.length, this.distributed),
+        clickhouse_settings: insertSettings(batch, 'readings', batch.readings.length, this.distributed),
       });
     }
     for (const [table, rows] of tables) {
@@ -68,13 +68,18 @@ export class ClickHouseSink implements StorageSink {
         table,
         values: rows,
         format: 'JSONCompactEachRow',
-        clickhouse_settings: settings(batch, table, rows.length, this.distributed),
+        clickhouse_settings: insertSettings(batch, table, rows.length, this.distributed),
       });
     }
   }
 }
 
-function settings(batch: StorageBatch, table: string, rows: number, distributed: boolean) {
+/**
+ * The settings of a batch's insert into `table`: its deduplication token (from the batch id), the
+ * views' deduplication, one block per insert. Exported for run 2's reference insert, which must
+ * insert as the product does (docs/benchmarks.md).
+ */
+export function insertSettings(batch: Pick<StorageBatch, 'id'>, table: string, rows: number, distributed: boolean) {
   return {
     // A Distributed table otherwise queues the rows and answers at once: the batch would count
     // as stored before any shard has it, and a retry would not be deduplicated on the shards.
