@@ -346,11 +346,12 @@ function applyReadings(state: TwinState, id: string, readings: readonly Reading[
         const cell = entry.memory === null ? null : entry.memory[i]!;
         if (cell !== null) observeReading(rule, cell, r.ts, r.value);
         const current = entry.levels.get(rule.id) ?? AlarmLevel.normal;
-        const next = ruleLevel(rule, cell, r.ts, r.value, current);
         const onDelayMs = onDelayOf(rule);
+        const pending = onDelayMs ? entry.rising.get(rule.id) : undefined;
+        const next = ruleLevel(rule, cell, r.ts, r.value, pendingBand(current, pending));
         if (next > current && onDelayMs) {
           // A rise counts once it has lasted the rule's on-delay.
-          const since = entry.rising.get(rule.id) ?? r.ts;
+          const since = pending ?? r.ts;
           entry.rising = withEntry(entry.rising, rule.id, since);
           if (r.ts - since < onDelayMs) continue;
         }
@@ -366,6 +367,16 @@ function applyReadings(state: TwinState, id: string, readings: readonly Reading[
   schedule(state, entry);
   noteTransition(entry, before, ctx, changes, entry.lastTs);
   changes.changed.add(entry.index);
+}
+
+/**
+ * The level whose hysteresis band a reading is judged in: a rise waiting out its on-delay is
+ * held in the band of the level above (it restarts only when the value falls back past that
+ * level's exit, as a raised level clears), so noise around the threshold does not restart it.
+ * Without a pending rise, the sensor's own level.
+ */
+function pendingBand(current: AlarmLevel, pending: number | undefined): AlarmLevel {
+  return pending === undefined || current === AlarmLevel.alarm ? current : ((current + 1) as AlarmLevel);
 }
 
 /** Keeps a rule's level; a rule at normal keeps none (most sensors hold no map of levels). */
@@ -481,10 +492,11 @@ function reevaluate(entry: SensorEntry, next: ResolvedRules): void {
     if (!latest) continue;
     const same = old?.rules.some((o) => o.id === rule.id && o.type === rule.type) ?? false;
     const previous = same ? (entry.levels.get(rule.id) ?? AlarmLevel.normal) : AlarmLevel.normal;
-    let level = ruleLevel(rule, entry.memory?.[i] ?? null, latest.ts, latest.value, previous);
     const onDelayMs = onDelayOf(rule);
+    const pending = same && onDelayMs ? entry.rising.get(rule.id) : undefined;
+    let level = ruleLevel(rule, entry.memory?.[i] ?? null, latest.ts, latest.value, pendingBand(previous, pending));
     if (level > previous && onDelayMs) {
-      const since = (same ? entry.rising.get(rule.id) : undefined) ?? latest.ts;
+      const since = pending ?? latest.ts;
       if (latest.ts - since < onDelayMs) {
         entry.rising = withEntry(entry.rising, rule.id, since);
         level = previous;
