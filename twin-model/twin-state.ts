@@ -347,16 +347,10 @@ function applyReadings(state: TwinState, id: string, readings: readonly Reading[
         if (cell !== null) observeReading(rule, cell, r.ts, r.value);
         const current = entry.levels.get(rule.id) ?? AlarmLevel.normal;
         const onDelayMs = onDelayOf(rule);
-        const pending = onDelayMs ? entry.rising.get(rule.id) : undefined;
-        const next = ruleLevel(rule, cell, r.ts, r.value, pendingBand(current, pending));
-        if (next > current && onDelayMs) {
-          // A rise counts once it has lasted the rule's on-delay.
-          const since = pending ?? r.ts;
-          entry.rising = withEntry(entry.rising, rule.id, since);
-          if (r.ts - since < onDelayMs) continue;
-        }
-        entry.rising = withoutEntry(entry.rising, rule.id);
-        setLevel(entry, rule.id, next);
+        const next = onDelayMs
+          ? delayedLevel(entry, rule, cell, r.ts, r.value, current, onDelayMs)
+          : ruleLevel(rule, cell, r.ts, r.value, current);
+        if (next !== current) setLevel(entry, rule.id, next);
       }
     }
   }
@@ -370,13 +364,36 @@ function applyReadings(state: TwinState, id: string, readings: readonly Reading[
 }
 
 /**
- * The level whose hysteresis band a reading is judged in: a rise waiting out its on-delay is
- * held in the band of the level above (it restarts only when the value falls back past that
- * level's exit, as a raised level clears), so noise around the threshold does not restart it.
- * Without a pending rise, the sensor's own level.
+ * A reading against a rule with an on-delay; keeps the pending rise in `entry.rising` and
+ * returns the rule's level. A rise begins when the value crosses the next level's `enter`; while
+ * it waits out the on-delay it is judged in that level's hysteresis band, so it restarts only
+ * when the value falls back past the level's `exit` (as a raised level clears) and noise just
+ * under the threshold does not restart it. Once the on-delay has passed, the level is entered
+ * on a reading that crosses its `enter`, as hysteresis enters a level. Falling is immediate.
  */
-function pendingBand(current: AlarmLevel, pending: number | undefined): AlarmLevel {
-  return pending === undefined || current === AlarmLevel.alarm ? current : ((current + 1) as AlarmLevel);
+function delayedLevel(
+  entry: SensorEntry,
+  rule: ResolvedRules['rules'][number],
+  cell: RuleMemoryCell,
+  ts: number,
+  value: number,
+  current: AlarmLevel,
+  onDelayMs: number,
+): AlarmLevel {
+  const pending = entry.rising.get(rule.id);
+  const band = pending === undefined || current === AlarmLevel.alarm ? current : ((current + 1) as AlarmLevel);
+  const held = ruleLevel(rule, cell, ts, value, band);
+  if (held <= current) {
+    if (pending !== undefined) entry.rising = withoutEntry(entry.rising, rule.id);
+    return held;
+  }
+  const since = pending ?? ts;
+  if (pending === undefined) entry.rising = withEntry(entry.rising, rule.id, since);
+  if (ts - since < onDelayMs) return current;
+  const entered = band === current ? held : ruleLevel(rule, cell, ts, value, current);
+  if (entered <= current) return current;
+  entry.rising = withoutEntry(entry.rising, rule.id);
+  return entered;
 }
 
 /** Keeps a rule's level; a rule at normal keeps none (most sensors hold no map of levels). */
@@ -493,15 +510,11 @@ function reevaluate(entry: SensorEntry, next: ResolvedRules): void {
     const same = old?.rules.some((o) => o.id === rule.id && o.type === rule.type) ?? false;
     const previous = same ? (entry.levels.get(rule.id) ?? AlarmLevel.normal) : AlarmLevel.normal;
     const onDelayMs = onDelayOf(rule);
-    const pending = same && onDelayMs ? entry.rising.get(rule.id) : undefined;
-    let level = ruleLevel(rule, entry.memory?.[i] ?? null, latest.ts, latest.value, pendingBand(previous, pending));
-    if (level > previous && onDelayMs) {
-      const since = pending ?? latest.ts;
-      if (latest.ts - since < onDelayMs) {
-        entry.rising = withEntry(entry.rising, rule.id, since);
-        level = previous;
-      } else entry.rising = withoutEntry(entry.rising, rule.id);
-    } else entry.rising = withoutEntry(entry.rising, rule.id);
+    const cell = entry.memory?.[i] ?? null;
+    if (!same || !onDelayMs) entry.rising = withoutEntry(entry.rising, rule.id);
+    const level = onDelayMs
+      ? delayedLevel(entry, rule, cell, latest.ts, latest.value, previous, onDelayMs)
+      : ruleLevel(rule, cell, latest.ts, latest.value, previous);
     if (level !== AlarmLevel.normal) levels = withEntry(levels, rule.id, level);
   }
   for (const id of [...entry.rising.keys()]) if (!rules.some((r) => r.id === id)) entry.rising = withoutEntry(entry.rising, id);
