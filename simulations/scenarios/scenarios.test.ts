@@ -178,6 +178,14 @@ describe('substation_outage', () => {
   });
 });
 
+describe('scenario names', () => {
+  it('refuses an unknown name, quoting it and naming the scenarios there are', () => {
+    expect(() => generateScenario('service-surge' as ScenarioName, { city, seed: 1 })).toThrow(
+      'unknown scenario "service-surge": the scenarios are rainstorm, bridge_crash, fire, substation_outage, heat_wave, service_surge',
+    );
+  });
+});
+
 describe('heat_wave', () => {
   it('dates a district’s heat to the minute its share of hot stations is met, not to a 5-min grid', () => {
     // The evaluation's city, seed 8, Hongshan: the sixth of its 20 stations (30 %) crosses 35 °C
