@@ -23,7 +23,10 @@ export interface MetricRule {
   alarm: Threshold;
   /**
    * On-delay: a rise to a worse level counts only once it has lasted this long (a glitch of one
-   * or two samples is not an alarm; heat must persist to be heat). Falling is immediate.
+   * or two samples is not an alarm; heat must persist to be heat). Falling is immediate. A
+   * pending rise restarts only when the value falls back past the level's `exit`, and the level
+   * is entered on a reading past `enter` once the delay has passed (the twin's `delayedLevel`):
+   * noise just under `enter` does not restart it.
    */
   onDelayMs?: number;
 }

@@ -346,16 +346,11 @@ function applyReadings(state: TwinState, id: string, readings: readonly Reading[
         const cell = entry.memory === null ? null : entry.memory[i]!;
         if (cell !== null) observeReading(rule, cell, r.ts, r.value);
         const current = entry.levels.get(rule.id) ?? AlarmLevel.normal;
-        const next = ruleLevel(rule, cell, r.ts, r.value, current);
         const onDelayMs = onDelayOf(rule);
-        if (next > current && onDelayMs) {
-          // A rise counts once it has lasted the rule's on-delay.
-          const since = entry.rising.get(rule.id) ?? r.ts;
-          entry.rising = withEntry(entry.rising, rule.id, since);
-          if (r.ts - since < onDelayMs) continue;
-        }
-        entry.rising = withoutEntry(entry.rising, rule.id);
-        setLevel(entry, rule.id, next);
+        const next = onDelayMs
+          ? delayedLevel(entry, rule, cell, r.ts, r.value, current, onDelayMs)
+          : ruleLevel(rule, cell, r.ts, r.value, current);
+        if (next !== current) setLevel(entry, rule.id, next);
       }
     }
   }
@@ -366,6 +361,39 @@ function applyReadings(state: TwinState, id: string, readings: readonly Reading[
   schedule(state, entry);
   noteTransition(entry, before, ctx, changes, entry.lastTs);
   changes.changed.add(entry.index);
+}
+
+/**
+ * A reading against a rule with an on-delay; keeps the pending rise in `entry.rising` and
+ * returns the rule's level. A rise begins when the value crosses the next level's `enter`; while
+ * it waits out the on-delay it is judged in that level's hysteresis band, so it restarts only
+ * when the value falls back past the level's `exit` (as a raised level clears) and noise just
+ * under the threshold does not restart it. Once the on-delay has passed, the level is entered
+ * on a reading that crosses its `enter`, as hysteresis enters a level. Falling is immediate.
+ */
+function delayedLevel(
+  entry: SensorEntry,
+  rule: ResolvedRules['rules'][number],
+  cell: RuleMemoryCell,
+  ts: number,
+  value: number,
+  current: AlarmLevel,
+  onDelayMs: number,
+): AlarmLevel {
+  const pending = entry.rising.get(rule.id);
+  const band = pending === undefined || current === AlarmLevel.alarm ? current : ((current + 1) as AlarmLevel);
+  const held = ruleLevel(rule, cell, ts, value, band);
+  if (held <= current) {
+    if (pending !== undefined) entry.rising = withoutEntry(entry.rising, rule.id);
+    return held;
+  }
+  const since = pending ?? ts;
+  if (pending === undefined) entry.rising = withEntry(entry.rising, rule.id, since);
+  if (ts - since < onDelayMs) return current;
+  const entered = band === current ? held : ruleLevel(rule, cell, ts, value, current);
+  if (entered <= current) return current;
+  entry.rising = withoutEntry(entry.rising, rule.id);
+  return entered;
 }
 
 /** Keeps a rule's level; a rule at normal keeps none (most sensors hold no map of levels). */
@@ -481,15 +509,12 @@ function reevaluate(entry: SensorEntry, next: ResolvedRules): void {
     if (!latest) continue;
     const same = old?.rules.some((o) => o.id === rule.id && o.type === rule.type) ?? false;
     const previous = same ? (entry.levels.get(rule.id) ?? AlarmLevel.normal) : AlarmLevel.normal;
-    let level = ruleLevel(rule, entry.memory?.[i] ?? null, latest.ts, latest.value, previous);
     const onDelayMs = onDelayOf(rule);
-    if (level > previous && onDelayMs) {
-      const since = (same ? entry.rising.get(rule.id) : undefined) ?? latest.ts;
-      if (latest.ts - since < onDelayMs) {
-        entry.rising = withEntry(entry.rising, rule.id, since);
-        level = previous;
-      } else entry.rising = withoutEntry(entry.rising, rule.id);
-    } else entry.rising = withoutEntry(entry.rising, rule.id);
+    const cell = entry.memory?.[i] ?? null;
+    if (!same || !onDelayMs) entry.rising = withoutEntry(entry.rising, rule.id);
+    const level = onDelayMs
+      ? delayedLevel(entry, rule, cell, latest.ts, latest.value, previous, onDelayMs)
+      : ruleLevel(rule, cell, latest.ts, latest.value, previous);
     if (level !== AlarmLevel.normal) levels = withEntry(levels, rule.id, level);
   }
   for (const id of [...entry.rising.keys()]) if (!rules.some((r) => r.id === id)) entry.rising = withoutEntry(entry.rising, id);

@@ -3,10 +3,11 @@
  * correlator and prints, per scenario, precision, recall, incidents per true event and the
  * median detection delays after the first and after the second independent evidence (by the
  * evidence's own time, and by when it reached the twin: a call is delivered minutes after it
- * was taken). Three
+ * was taken). Four
  * seed sets, all from the same generators: `tuned` (1–10 and 16–30) is the one rules are tuned
  * on; `held-out` (11–15) was not looked at while tuning (and has been looked at since);
- * `new-held-out` (31–40) is kept for a look after the next change. Incidents about tail events (real,
+ * `new-held-out` (31–40) is kept for a look after the next change; `fresh` (41–50) was never looked
+ * at before it was first scored, once, after the rules of its round were fixed. Incidents about tail events (real,
  * begun too late in the run to score) are counted apart (`tail`).
  *
  * Options: EVAL_SETS=tuned,held-out (some of the sets), EVAL_SEEDS=1,2,3 (overrides the sets),
@@ -24,11 +25,12 @@ import { explainScore } from './explain-score.ts';
 import { median, type ScenarioScore } from './incident-scoring.ts';
 
 const seq = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
-/** The seed sets: rules are tuned on `tuned` only; `held-out` was looked at once, `new held-out` is for the next look. */
+/** The seed sets: rules are tuned on `tuned` only; `held-out` and `new held-out` are looked at once per round; `fresh` was first looked at when it was scored. */
 const SEED_SETS = {
   tuned: [...seq(1, 10), ...seq(16, 30)],
   'held-out': seq(11, 15),
   'new-held-out': seq(31, 40),
+  fresh: seq(41, 50),
 } as const;
 type SeedSet = keyof typeof SEED_SETS;
 const seedsEnv = process.env.EVAL_SEEDS?.split(',').map(Number);

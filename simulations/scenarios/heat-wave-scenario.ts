@@ -93,19 +93,24 @@ export function generateHeatWave(options: ScenarioOptions, knobs: Partial<HeatWa
   });
   const temps = sitesOfKind(city, 'temperature');
 
-  // Which districts the heat really covers: noise-free station temperatures on a 5-min grid.
-  // Districts that cross only in the last 15 min (`until` = run end) are recorded as tail events.
+  // Which districts the heat really covers: noise-free station temperatures, found on a 5-min
+  // grid and dated to the minute (the first minute from which the share is met). Districts that
+  // cross only in the last 15 min (`until` = run end) are recorded as tail events.
+  const hotAt = (stations: readonly SensorSite[], t: number): SensorSite[] =>
+    stations.filter((s) => (sampleSignals(s, t, weatherAt(s, t), noiseFree(rnd)).air_temp_c ?? 0) >= k.heatC);
   const affectedDistricts = (until = b.endMs - 15 * MINUTE_MS): Array<{ district: District; start: number; hot: SensorSite[] }> => {
     const out: Array<{ district: District; start: number; hot: SensorSite[] }> = [];
     for (const district of city.districts) {
       const stations = temps.filter((s) => s.district === district.code);
       if (stations.length === 0) continue;
+      const enough = (hot: readonly SensorSite[]): boolean => hot.length >= Math.max(1, k.districtShare * stations.length);
       for (let t = b.startMs; t < until; t += 5 * MINUTE_MS) {
-        const hot = stations.filter((s) => (sampleSignals(s, t, weatherAt(s, t), noiseFree(rnd)).air_temp_c ?? 0) >= k.heatC);
-        if (hot.length >= Math.max(1, k.districtShare * stations.length)) {
-          out.push({ district, start: t, hot });
-          break;
-        }
+        const hot = hotAt(stations, t);
+        if (!enough(hot)) continue;
+        let start = t;
+        while (start - MINUTE_MS > Math.max(b.startMs, t - 5 * MINUTE_MS) && enough(hotAt(stations, start - MINUTE_MS))) start -= MINUTE_MS;
+        out.push({ district, start, hot });
+        break;
       }
     }
     return out;

@@ -9,7 +9,7 @@ import { generateHeatWave } from './heat-wave-scenario.ts';
 import { generateRainstorm } from './rainstorm-scenario.ts';
 import { generateServiceSurge } from './service-surge-scenario.ts';
 import { generateSubstationOutage } from './substation-outage-scenario.ts';
-import type { ScenarioName, ScenarioOptions, ScenarioRun } from './scenario-types.ts';
+import { SCENARIO_NAMES, type ScenarioName, type ScenarioOptions, type ScenarioRun } from './scenario-types.ts';
 
 export * from './scenario-types.ts';
 export { defaultScenarioStart, MAX_READINGS_PER_RUN, SOURCES } from './scenario-kit.ts';
@@ -35,6 +35,6 @@ const GENERATORS: Readonly<Record<ScenarioName, (options: ScenarioOptions) => Sc
  */
 export function generateScenario(name: ScenarioName, options: ScenarioOptions): ScenarioRun {
   const generate = GENERATORS[name];
-  if (!generate) throw new Error(`unknown scenario ${String(name)}`);
+  if (!generate) throw new Error(`unknown scenario "${String(name)}": the scenarios are ${SCENARIO_NAMES.join(', ')}`);
   return generate(options);
 }

@@ -178,6 +178,30 @@ describe('substation_outage', () => {
   });
 });
 
+describe('scenario names', () => {
+  it('refuses an unknown name, quoting it and naming the scenarios there are', () => {
+    expect(() => generateScenario('service-surge' as ScenarioName, { city, seed: 1 })).toThrow(
+      'unknown scenario "service-surge": the scenarios are rainstorm, bridge_crash, fire, substation_outage, heat_wave, service_surge',
+    );
+  });
+});
+
+describe('heat_wave', () => {
+  it('dates a district’s heat to the minute its share of hot stations is met, not to a 5-min grid', () => {
+    // The evaluation's city, seed 8, Hongshan: the sixth of its 20 stations (30 %) crosses 35 °C
+    // (noise-free) at +88 min; the 5-min grid dated it +90.
+    const evalCity = generateCity();
+    const r = generateScenario('heat_wave', { city: evalCity, seed: 8 });
+    const hongshan = r.groundTruth.find((t) => t.district === '420111' && !t.tail);
+    expect(hongshan && (hongshan.start - r.startMs) / 60_000).toBe(88);
+    const offGrid = [1, 2, 3, 4, 5].flatMap((seed) => {
+      const run = generateScenario('heat_wave', { city: evalCity, seed });
+      return run.groundTruth.filter((t) => (t.start - run.startMs) % (5 * 60_000) !== 0);
+    });
+    expect(offGrid.length).toBeGreaterThan(0);
+  });
+});
+
 describe('service_surge', () => {
   const warning = DEFAULT_ALARM_RULES.service_hall.metrics.find((m) => m.metric === 'wait_min')!.warning.enter;
   it('counts a hall as overwhelmed only where its waiting time reaches the warning; a smaller crowd is below threshold', () => {

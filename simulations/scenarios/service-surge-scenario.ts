@@ -133,6 +133,8 @@ export function generateServiceSurge(options: ScenarioOptions, knobs: Partial<Se
     // The truth from the noise-free waiting time at the hall's most delayed counter group,
     // entering and leaving as the twin's wait warning does: the wait must stay over the warning
     // for its on-delay (the event then starts where it crossed), and leaves below the exit value.
+    // Over it without a break: the twin holds a pending rise through dips down to the exit value
+    // because its readings are noisy (±5 min); the noise-free wait has no such noise to ride out.
     const trueWait = (t: number): number =>
       Math.max(
         ...surge.sensors.map(

@@ -92,6 +92,54 @@ describe('rate of change', () => {
   });
 });
 
+describe('on-delay with hysteresis', () => {
+  const delayed = { ...threshold, onDelayMs: 5 * MIN };
+
+  it('keeps a pending rise through dips that stay inside the hysteresis band, and enters on a reading over enter', () => {
+    // Readings every 2 min around a warning of 15 (exit 10): 16, 14, 17, 13 — the value dips under
+    // 15 but never back below 10, so the rise that began at T0 has lasted its 5 min at T0 + 6 min;
+    // the level is entered on the next reading that crosses 15, as hysteresis enters a level.
+    const { read } = twinWith(rulesWith({ rules: { water_level_cm: delayed } }));
+    expect(read(T0, 16).state).toBe(SensorStateCode.normal);
+    expect(read(T0 + 2 * MIN, 14).state).toBe(SensorStateCode.normal);
+    expect(read(T0 + 4 * MIN, 17).state).toBe(SensorStateCode.normal);
+    expect(read(T0 + 6 * MIN, 13).state).toBe(SensorStateCode.normal);
+    const s = read(T0 + 8 * MIN, 16);
+    expect(s.state).toBe(SensorStateCode.warning);
+    expect(s.levels.get('water_level_cm')).toBe(AlarmLevel.warning);
+    // Once raised, the band holds it as before.
+    expect(read(T0 + 10 * MIN, 11).state).toBe(SensorStateCode.warning);
+  });
+
+  it('restarts the on-delay when the value falls back past the exit value, and never starts one below enter', () => {
+    const { read } = twinWith(rulesWith({ rules: { water_level_cm: delayed } }));
+    // Inside the band from below: no rise begins at 12 or 14.
+    read(T0, 12);
+    expect(read(T0 + 6 * MIN, 14).state).toBe(SensorStateCode.normal);
+    expect(read(T0 + 12 * MIN, 15).state).toBe(SensorStateCode.normal);
+    // The rise from T0 + 12 min falls to 9 (< exit 10) at T0 + 14 min: it starts again at T0 + 16 min.
+    read(T0 + 14 * MIN, 9);
+    expect(read(T0 + 16 * MIN, 16).state).toBe(SensorStateCode.normal);
+    expect(read(T0 + 18 * MIN, 11).state).toBe(SensorStateCode.normal);
+    expect(read(T0 + 20 * MIN, 15).state).toBe(SensorStateCode.normal);
+    expect(read(T0 + 21 * MIN, 15).state).toBe(SensorStateCode.warning);
+  });
+
+  it('holds a rise from warning to alarm in the alarm band the same way', () => {
+    const { read } = twinWith(rulesWith({ rules: { water_level_cm: { ...delayed, onDelayMs: 2 * MIN } } }));
+    read(T0, 16);
+    expect(read(T0 + 2 * MIN, 17).state).toBe(SensorStateCode.warning);
+    read(T0 + 3 * MIN, 31);
+    // 27 and 28 are under the alarm's enter (30) but inside its band (exit 25): the rise goes on,
+    // and the alarm is entered at 32, past its on-delay.
+    expect(read(T0 + 4 * MIN, 27).state).toBe(SensorStateCode.warning);
+    expect(read(T0 + 5 * MIN, 28).state).toBe(SensorStateCode.warning);
+    expect(read(T0 + 6 * MIN, 32).state).toBe(SensorStateCode.alarm);
+    // Falling is immediate, as before: under the alarm's exit it is a warning again.
+    expect(read(T0 + 7 * MIN, 24).state).toBe(SensorStateCode.warning);
+  });
+});
+
 describe('flatline', () => {
   const stuck = { type: 'flatline', metric: 'water_level_cm', epsilon: 0.2, forMs: 30 * MIN, minReadings: 5, level: 'warning' };
 
