@@ -110,6 +110,9 @@ describe('the case desk page', () => {
     await waitFor('replied', async () => (await statusOf(page)) === '已答复');
     const steps = await page.getByTestId('case-step').evaluateAll((li) => li.map((x) => x.getAttribute('data-what')));
     expect(steps).toEqual(['received', 'assigned', 'accepted', 'replied']);
+    // The product's own actors in words, not their internal names.
+    const who = await page.locator('[data-testid="case-step"] .case-step-who').allInnerTexts();
+    expect(who.slice(0, 2)).toEqual(['12345 热线系统', '自动派单']);
     await saveScreenshot(page, 'test-results/cases-department.png');
     expect(errors.filter((e) => !/status of 400/.test(e))).toEqual([]);
     await page.close();

@@ -47,6 +47,12 @@ const zh = {
   incident: '关联事件 {id}',
   proposalJoin: '建议并入事件 {id}',
   proposalOpen: '可能形成新事件（{type}）',
+  repeatLabel: '重复来电',
+  incidentLabel: '关联事件',
+  proposalLabel: '事件研判',
+  'actor.routing': '自动派单',
+  'actor.sla-clock': '时限监控',
+  actorHotline: '12345 热线系统',
   timeline: '办理记录',
   round: '第 {n} 轮',
   reasonGiven: '（附理由）',
@@ -141,6 +147,12 @@ const en: Record<CaseStringKey, string> = {
   incident: 'Incident {id}',
   proposalJoin: 'Suggested: join incident {id}',
   proposalOpen: 'May open a new incident ({type})',
+  repeatLabel: 'Repeat calls',
+  incidentLabel: 'Incident',
+  proposalLabel: 'Incident check',
+  'actor.routing': 'Routing table',
+  'actor.sla-clock': 'Deadline clock',
+  actorHotline: '12345 hotline system',
   timeline: 'History',
   round: 'round {n}',
   reasonGiven: '(reason given)',
@@ -219,6 +231,18 @@ export function refusalText(code: string | undefined, params: Record<string, unk
 export function statusText(status: string): string {
   const key = caseKey(`status.${status}`);
   return key ? ct(key) : status;
+}
+
+/**
+ * Who did a step of a case's history, in words: a person by their user name (and department),
+ * the product's own actors (the routing table, the deadline clock) and the hotline's system by
+ * what they are — never their internal names (`routing`, the source id).
+ */
+export function actorText(actor: { user: string; role: string; department?: string }, lang: Language = getLanguage()): string {
+  const own = caseKey(`actor.${actor.user}`);
+  if (actor.role === 'system') return own ? ct(own, undefined, lang) : actor.user;
+  if (actor.role === 'hotline') return ct('actorHotline', undefined, lang);
+  return actor.department ? `${actor.user}（${actor.department}）` : actor.user;
 }
 
 /** A category worded by the domain's labels; a category a newer server sends is shown as it is. */
