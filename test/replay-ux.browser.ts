@@ -285,16 +285,18 @@ describe('the replay as an analyst expects it', () => {
     expect(sizes.smallest).toBeGreaterThanOrEqual(28);
     expect(sizes.clock).toBeGreaterThanOrEqual(1.5 * sizes.root);
     expect(sizes.side).toBeGreaterThanOrEqual(20 * sizes.root - 1);
-    const deskRamp = (buildCityStyle(null, 'zh').layers.find((l) => l.id === 'label-district')!.layout as Record<string, unknown>)['text-size'];
+    const deskRamp = (buildCityStyle(null, 'zh').layers.find((l) => l.id === 'label-district')!.layout as Record<string, unknown>)[
+      'text-size'
+    ];
     const wanted = JSON.stringify(scaledTextSize(deskRamp, sizes.root / 16));
     await expect.poll(async () => JSON.stringify(await hook<unknown>("labelStyle('label-district')")), { timeout: 30_000 }).toBe(wanted);
     for (const id of ['replay-from', 'replay-to']) expect(await unclipped(id)).toBe(true);
     await saveScreenshot(page, 'test-results/replay-ux-wall-3840x1080.png');
     // Back on a desk the page and the names are the desk's again.
     await page.setViewportSize({ width: 1920, height: 1080 });
-    await expect.poll(async () => JSON.stringify(await hook<unknown>("labelStyle('label-district')")), { timeout: 30_000 }).toBe(
-      JSON.stringify(deskRamp),
-    );
+    await expect
+      .poll(async () => JSON.stringify(await hook<unknown>("labelStyle('label-district')")), { timeout: 30_000 })
+      .toBe(JSON.stringify(deskRamp));
     expect(errors).toEqual([]);
   });
 });
