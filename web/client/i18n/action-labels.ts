@@ -31,3 +31,13 @@ export function actionDetailLabel(source: 'incident' | 'dispatch', what: string,
     .map((part) => dispatchDetailPart(part, lang))
     .join(translate(lang, 'dispatch.listSep'));
 }
+
+/**
+ * Who did an action, in words: a person by user name; a unit's own report (`unit:<id>`, a crew
+ * setting its status) by the unit's name when `unitName` knows it, else worded with its id.
+ */
+export function actionActorLabel(actor: string, unitName: (id: string) => string | null, lang: Language = getLanguage()): string {
+  const unit = /^unit:(.+)$/.exec(actor);
+  if (!unit) return actor;
+  return unitName(unit[1]!) ?? translate(lang, 'replay.unitActor', { unit: unit[1]! });
+}
