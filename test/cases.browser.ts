@@ -90,6 +90,8 @@ describe('the case desk page', () => {
     const { page, errors } = await openDesk('water-wang', 'water-wang password 1');
     expect(await page.getByTestId('cases-title').innerText()).toBe('热线工单（民呼我应 12345）');
     expect(await page.getByTestId('cases-mine').innerText()).toBe(`本部门：${WATER}`);
+    // Whose clock the times are on: the city's, by its name and offset.
+    expect(await page.getByTestId('cases-timezone').innerText()).toMatch(/^时间均为武汉.*时间（UTC\+8）$/);
     const ids = await page.getByTestId('case-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-case')));
     expect(ids).toEqual([made.water!.caseId]);
 

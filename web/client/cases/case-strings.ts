@@ -14,7 +14,8 @@ const zh = {
   unbound: '您的账号尚未绑定部门，请联系管理员。',
   denied: '此页面仅供派单席、部门办理人员及值班人员使用。',
   back: '返回控制台',
-  timezone: '时间均为武汉时间（UTC+8）',
+  timezone: '时间均为{city}时间（{offset}）',
+  timezoneBrowser: '时间为本机时区 {zone}（{offset}）',
   loading: '正在加载…',
   error: '加载失败：{reason}',
   empty: '没有符合条件的工单',
@@ -114,7 +115,8 @@ const en: Record<CaseStringKey, string> = {
   unbound: 'Your account is not bound to a department yet; ask an administrator.',
   denied: 'This page is for the dispatch desk, department case handlers and staff on duty.',
   back: 'Back to the console',
-  timezone: 'Times in Wuhan time (UTC+8)',
+  timezone: 'Times in {city} time ({offset})',
+  timezoneBrowser: "Times in this browser's zone {zone} ({offset})",
   loading: 'Loading…',
   error: 'Could not load: {reason}',
   empty: 'No case matches',
@@ -254,4 +256,12 @@ export function categoryText(category: string): string {
 export function wordOf(key: string, fallback: string): string {
   const k = caseKey(key);
   return k ? ct(k) : fallback;
+}
+
+/**
+ * The zone the page's times are in: the city's by its name with its UTC offset (never a city
+ * written into the page), or the browser's zone when the city is not known.
+ */
+export function zoneText(city: { zh: string; en: string } | null, zone: string, offset: string, lang: Language = getLanguage()): string {
+  return city ? ct('timezone', { city: lang === 'en' ? city.en : city.zh, offset }, lang) : ct('timezoneBrowser', { zone, offset }, lang);
 }
