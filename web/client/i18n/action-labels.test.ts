@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { actionActorLabel } from './action-labels.ts';
+import { actionActorLabel, actionDetailLabel } from './action-labels.ts';
 
 describe('who did an operator action, in words', () => {
   const names = new Map([['pump-420102-01', '江岸排水抢险队 1']]);
@@ -13,5 +13,10 @@ describe('who did an operator action, in words', () => {
 
   it('keeps a person’s user name', () => {
     expect(actionActorLabel('admin', unitName, 'zh')).toBe('admin');
+  });
+
+  it('names the recommended unit of an override by its name', () => {
+    expect(actionDetailLabel('dispatch', 'override', 'recommended pump-420102-01', 'zh', unitName)).toBe('推荐 江岸排水抢险队 1');
+    expect(actionDetailLabel('dispatch', 'override', 'recommended fire-9', 'en', unitName)).toBe('recommended fire-9');
   });
 });

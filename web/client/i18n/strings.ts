@@ -1331,7 +1331,7 @@ const en: Record<StringKey, string> = {
   'replay.gapLegend': 'grey hollow ring = no data',
   'replay.coverage': 'Data volume (red = gap)',
   'replay.incidents': '{n} incidents',
-  'replay.units': '{n} units moving',
+  'replay.units': 'units moving: {n}',
   'replay.report': 'After-action report',
   'replay.reportHtml': 'HTML',
   'replay.reportMd': 'Markdown',

@@ -63,7 +63,9 @@ export class ReplayActionList implements Panel<ReplayState> {
             { class: 'rp-action-what' },
             `${actionWhatLabel(a.source, a.what)}${a.incidentId ? ` · ${a.incidentId}` : ''}${a.unitId ? ` · ${unitName(a.unitId) ?? a.unitId}` : ''}`,
           ),
-          a.detail ? h('span', { class: 'rp-muted rp-action-detail' }, actionDetailLabel(a.source, a.what, a.detail)) : '',
+          a.detail
+            ? h('span', { class: 'rp-muted rp-action-detail' }, actionDetailLabel(a.source, a.what, a.detail, getLanguage(), unitName))
+            : '',
         );
         item.addEventListener('click', () => this.onSeek(a.at));
         return item;
