@@ -90,6 +90,8 @@ describe('the case desk page', () => {
     const { page, errors } = await openDesk('water-wang', 'water-wang password 1');
     expect(await page.getByTestId('cases-title').innerText()).toBe('热线工单（民呼我应 12345）');
     expect(await page.getByTestId('cases-mine').innerText()).toBe(`本部门：${WATER}`);
+    // Whose clock the times are on: the city's, by its name and offset.
+    expect(await page.getByTestId('cases-timezone').innerText()).toMatch(/^时间均为武汉.*时间（UTC\+8）$/);
     const ids = await page.getByTestId('case-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-case')));
     expect(ids).toEqual([made.water!.caseId]);
 
@@ -110,6 +112,9 @@ describe('the case desk page', () => {
     await waitFor('replied', async () => (await statusOf(page)) === '已答复');
     const steps = await page.getByTestId('case-step').evaluateAll((li) => li.map((x) => x.getAttribute('data-what')));
     expect(steps).toEqual(['received', 'assigned', 'accepted', 'replied']);
+    // The product's own actors in words, not their internal names.
+    const who = await page.locator('[data-testid="case-step"] .case-step-who').allInnerTexts();
+    expect(who.slice(0, 2)).toEqual(['12345 热线系统', '自动派单']);
     await saveScreenshot(page, 'test-results/cases-department.png');
     expect(errors.filter((e) => !/status of 400/.test(e))).toEqual([]);
     await page.close();

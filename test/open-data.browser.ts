@@ -124,7 +124,13 @@ describe('the open-data page', () => {
     const means = await page.locator('[data-testid="preview"] td[data-col="mean"]').allInnerTexts();
     const pm = metrics.findIndex((m) => m.includes('PM'));
     expect(pm).toBeGreaterThanOrEqual(0);
-    expect(means[pm]).toMatch(/^[\d.]+ ug\/m3$/);
+    expect(means[pm]).toMatch(/^[\d.]+ µg\/m³$/);
+    // Column heads and descriptions are words of the page's language, not field names or unit codes.
+    const heads = await page.locator('[data-testid="preview"] thead th').allInnerTexts();
+    expect(heads).toEqual(['小时', '行政区', '指标', '平均值', '最大值', '监测点数']);
+    expect(await page.getByTestId('fields').innerText()).not.toMatch(/ug\/m3|1, /);
+    expect(await page.locator('[data-field-type="hour"]').innerText()).toBe('日期时间');
+    expect(await page.locator('[data-testid="preview"] td[data-col="hour"]').first().innerText()).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:00$/);
     expect(csv).toMatch(/\r\n[^,]+,\d{6},/);
     await saveScreenshot(page, 'test-results/open-data-desktop.png');
     await page.locator('.open-card[data-dataset="rainfall-hourly"]').click();
@@ -134,6 +140,14 @@ describe('the open-data page', () => {
     expect(await page.locator('.open-title').textContent()).toBe('City open data');
     expect(await detail.locator('h2').textContent()).toBe('Hourly rainfall by district');
     expect(await page.locator('[data-testid="preview"] td[data-col="district"]').first().innerText()).toMatch(/^[A-Z][A-Za-z' -]+$/);
+    expect(await page.locator('[data-testid="preview"] thead th').allInnerTexts()).toEqual([
+      'Hour',
+      'District',
+      'Metric',
+      'Mean',
+      'Maximum',
+      'Sensors',
+    ]);
     await saveScreenshot(page, 'test-results/open-data-desktop-en.png');
     expect(errors).toEqual([]);
     await page.close();

@@ -11,6 +11,8 @@ import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningCityTwin } from '../bin/runtime.ts';
 import { formatLocalDateTime } from '../twin-model/local-time.ts';
+import { buildCityStyle } from '../web/client/map/basemap-style.ts';
+import { scaledTextSize } from '../web/client/map/label-scale.ts';
 import { exportFileName } from '../web/client/replay/replay-range.ts';
 import { TEST_ADMIN_PASSWORD } from './support/auth.ts';
 import { collectErrors, launchChromium, saveScreenshot } from './support/browser.ts';
@@ -260,5 +262,41 @@ describe('the replay as an analyst expects it', () => {
       expect(await page.getByTestId('replay-to').evaluate((el) => el.scrollWidth <= el.clientWidth)).toBe(true);
       await saveScreenshot(page, `test-results/replay-ux-${width}x${height}.png`);
     }
+  });
+
+  it('reads across the room on a 3840×1080 wall: text ≥ 28 px, the names on the map grown alike', async () => {
+    await page.setViewportSize({ width: 3840, height: 1080 });
+    await page.waitForFunction(() => window.innerWidth === 3840);
+    const sizes = await page.evaluate(() => {
+      const px = (el: Element) => Number.parseFloat(getComputedStyle(el).fontSize);
+      const texts = [...document.querySelectorAll('.rp-top *, .rp-side *, .rp-bottom *')].filter(
+        (el) =>
+          (el as HTMLElement).offsetParent !== null &&
+          [...el.childNodes].some((c) => c.nodeType === Node.TEXT_NODE && c.textContent!.trim() !== ''),
+      );
+      return {
+        root: px(document.documentElement),
+        smallest: Math.min(...texts.map(px)),
+        clock: px(document.querySelector('.rp-clock')!),
+        side: document.querySelector('.rp-side')!.getBoundingClientRect().width,
+      };
+    });
+    expect(sizes.root).toBeGreaterThanOrEqual(28);
+    expect(sizes.smallest).toBeGreaterThanOrEqual(28);
+    expect(sizes.clock).toBeGreaterThanOrEqual(1.5 * sizes.root);
+    expect(sizes.side).toBeGreaterThanOrEqual(20 * sizes.root - 1);
+    const deskRamp = (buildCityStyle(null, 'zh').layers.find((l) => l.id === 'label-district')!.layout as Record<string, unknown>)[
+      'text-size'
+    ];
+    const wanted = JSON.stringify(scaledTextSize(deskRamp, sizes.root / 16));
+    await expect.poll(async () => JSON.stringify(await hook<unknown>("labelStyle('label-district')")), { timeout: 30_000 }).toBe(wanted);
+    for (const id of ['replay-from', 'replay-to']) expect(await unclipped(id)).toBe(true);
+    await saveScreenshot(page, 'test-results/replay-ux-wall-3840x1080.png');
+    // Back on a desk the page and the names are the desk's again.
+    await page.setViewportSize({ width: 1920, height: 1080 });
+    await expect
+      .poll(async () => JSON.stringify(await hook<unknown>("labelStyle('label-district')")), { timeout: 30_000 })
+      .toBe(JSON.stringify(deskRamp));
+    expect(errors).toEqual([]);
   });
 });

@@ -18,6 +18,7 @@ import { CENTRAL_WUHAN, planReports, publishReports } from './support/incident-r
 import { type LiveGauge, startLiveGauge } from './support/live-gauge.ts';
 import { startTestCity } from './support/test-city.ts';
 import { buildCityStyle } from '../web/client/map/basemap-style.ts';
+import { scaledTextSize } from '../web/client/map/label-scale.ts';
 
 import type {} from '../web/client/test-hooks.ts'; // declares window.__citytwin
 
@@ -190,6 +191,43 @@ describe('a wall screen readable across the room', { timeout: 180_000 }, () => {
       expect(labels.ratio).toBeCloseTo(labels.root / 16, 1);
       expect(labels.ratio).toBeGreaterThan(1.7);
       await saveScreenshot(page, 'test-results/wall-3840.png');
+    });
+  });
+
+  it('rescales the base map’s names when the window goes from desk size to wall size and back', async () => {
+    await onWall({ width: 1920, height: 1080 }, '', async (page) => {
+      const deskRamp = (buildCityStyle(null, 'zh').layers.find((l) => l.id === 'label-district')!.layout as Record<string, unknown>)[
+        'text-size'
+      ];
+      /** The district names' size in the map's style now, and the one the root size asks for. */
+      const styleAndWanted = () =>
+        page.evaluate(() => ({
+          style: window.__citytwin?.basemap().labelStyle['label-district'] ?? null,
+          root: Number.parseFloat(getComputedStyle(document.documentElement).fontSize),
+        }));
+      const wanted = (root: number) => JSON.stringify(scaledTextSize(deskRamp, root / 16));
+      for (const size of [
+        { width: 1920, height: 1080 },
+        { width: 3840, height: 1080 },
+        { width: 1920, height: 1080 },
+      ]) {
+        await page.setViewportSize(size);
+        await expect
+          .poll(
+            async () => {
+              const { style, root } = await styleAndWanted();
+              const big = root > (size.width > 3000 ? 28 : 20);
+              return JSON.stringify(style) === wanted(root) && big
+                ? `scaled at ${size.width}`
+                : `${JSON.stringify(style)} for a ${root} px root at ${size.width}`;
+            },
+            { timeout: 30_000 },
+          )
+          .toBe(`scaled at ${size.width}`);
+      }
+      // Drawn too: the names on screen at the style's size for the zoom shown.
+      const labels = await districtLabelScale(page);
+      expect(labels.ratio).toBeCloseTo(labels.root / 16, 1);
     });
   });
 

@@ -97,6 +97,8 @@ export interface CityTwinTestHooks {
     center: [number, number];
     /** The largest label size drawn (px, at the zoom shown) by symbol layer: `label-district` … */
     labelSizes: Record<string, number>;
+    /** The `text-size` the map's style holds now, by symbol layer (a number or a zoom ramp). */
+    labelStyle: Record<string, unknown>;
     /** District codes whose polygons are drawn on screen (schematic map), sorted. */
     districts: string[];
   };

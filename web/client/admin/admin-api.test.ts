@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkPassword } from '../../server/auth/password.ts';
 import { randomPassword, refusalField } from './admin-api.ts';
+import { eventClientText } from './admin-strings.ts';
 import { wallUrl } from './tokens-tab.ts';
 
 describe('the administration page’s pure parts', () => {
@@ -36,5 +37,11 @@ describe('the administration page’s pure parts', () => {
       'https://twin.example/app/?display=ctd_abc-_1&kiosk=1',
     );
     expect(wallUrl('ctd_a+b', false, 'http://127.0.0.1:8080/admin.html')).toBe('http://127.0.0.1:8080/?display=ctd_a%2Bb');
+  });
+
+  it('words where a security event came from: the product’s start-up by name, an address as it is', () => {
+    expect(eventClientText('start-up', 'zh')).toBe('系统启动');
+    expect(eventClientText('start-up', 'en')).toBe('start-up');
+    expect(eventClientText('127.0.0.1', 'zh')).toBe('127.0.0.1');
   });
 });

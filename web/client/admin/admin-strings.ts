@@ -110,6 +110,7 @@ const zh = {
   'events.col.client': '来源地址',
   'events.col.detail': '详情',
   'events.ok': '成功',
+  'events.clientStartUp': '系统启动',
   'events.refused': '拒绝',
   'events.none': '没有记录',
   'events.unlock': '解除登录限制',
@@ -227,6 +228,7 @@ const en: Record<AdminStringKey, string> = {
   'events.col.client': 'Address',
   'events.col.detail': 'Detail',
   'events.ok': 'OK',
+  'events.clientStartUp': 'start-up',
   'events.refused': 'Refused',
   'events.none': 'Nothing recorded',
   'events.unlock': 'Clear sign-in throttling',
@@ -251,4 +253,12 @@ export function at(key: AdminStringKey, params?: Readonly<Record<string, string 
 export function roleName(role: string): string {
   const key = `role.${role}` as StringKey;
   return key in STRINGS.zh ? t(key) : role;
+}
+
+/**
+ * Where a security event came from, in words: an address as it is, the product's own start-up
+ * (the first admin account) by name, never its internal code.
+ */
+export function eventClientText(client: string, lang: Language = getLanguage()): string {
+  return client === 'start-up' ? ADMIN_STRINGS[lang]['events.clientStartUp'] : client;
 }

@@ -10,7 +10,7 @@ import { recordDetailLabel } from '../i18n/record-details.ts';
 import { button, card, cityTime, fill, messageLine, say, table, type OpsTab } from '../ops/ops-ui.ts';
 import { h, setText } from '../ui/dom.ts';
 import { FieldErrors, listEvents, refusalField, refusalText, type SecurityEvent } from './admin-api.ts';
-import { type AdminStringKey, at } from './admin-strings.ts';
+import { type AdminStringKey, at, eventClientText } from './admin-strings.ts';
 
 export class EventsTab implements OpsTab {
   readonly el: HTMLElement;
@@ -85,7 +85,7 @@ export class EventsTab implements OpsTab {
             h('td', {}, auditActionLabel('security', e.type, getLanguage())),
             h('td', { class: e.outcome === 'refused' ? 'ops-bad' : '' }, at(e.outcome === 'refused' ? 'events.refused' : 'events.ok')),
             h('td', { class: 'mono' }, e.username || '—'),
-            h('td', { class: 'mono' }, e.client),
+            h('td', { class: 'mono' }, eventClientText(e.client)),
             h('td', { class: 'admin-detail' }, recordDetailLabel('security', e.type, e.detail, getLanguage())),
           ),
         ),

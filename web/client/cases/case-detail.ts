@@ -5,7 +5,7 @@ import { formatCityDateTime } from '../i18n/format.ts';
 import { h, replaceChildren } from '../ui/dom.ts';
 import type { CaseView } from '../../../twin-model/cases/index.ts';
 import { actionPanel, type CommandBody } from './case-actions.ts';
-import { categoryText, ct, statusText, wordOf, type CaseStringKey } from './case-strings.ts';
+import { actorText, categoryText, ct, statusText, wordOf, type CaseStringKey } from './case-strings.ts';
 import type { CasesState } from './cases-state.ts';
 
 type Input = HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement;
@@ -88,11 +88,11 @@ function caseFields(c: CaseView, proposal: NonNullable<CasesState['detail']>['pr
     field('replyBy', formatCityDateTime(c.sla.replyBy), 'case-reply-by'),
     field('reply', c.replyText, 'case-reply'),
     c.satisfaction !== null ? field('satisfaction', ct('satisfaction', { n: c.satisfaction }), 'case-satisfaction') : null,
-    c.repeatCount > 0 ? field('text', ct('repeat', { n: c.repeatCount }), 'case-repeat') : null,
-    c.incident ? field('text', ct('incident', { id: c.incident.incidentId }), 'case-incident') : null,
-    proposal?.kind === 'join' ? field('text', ct('proposalJoin', { id: proposal.incidentId }), 'case-proposal') : null,
+    c.repeatCount > 0 ? field('repeatLabel', ct('repeat', { n: c.repeatCount }), 'case-repeat') : null,
+    c.incident ? field('incidentLabel', ct('incident', { id: c.incident.incidentId }), 'case-incident') : null,
+    proposal?.kind === 'join' ? field('proposalLabel', ct('proposalJoin', { id: proposal.incidentId }), 'case-proposal') : null,
     proposal?.kind === 'open'
-      ? field('text', ct('proposalOpen', { type: incidentTypeLabel(proposal.incidentType) }), 'case-proposal')
+      ? field('proposalLabel', ct('proposalOpen', { type: incidentTypeLabel(proposal.incidentType) }), 'case-proposal')
       : null,
   ];
 }
@@ -105,7 +105,7 @@ function historyLine(entry: CaseView['history'][number]): HTMLElement {
   if (entry.what === 'overdue' && typeof p.stage === 'string') extra.push(wordOf(`stage.${p.stage}`, p.stage));
   if (entry.what === 'feedback' && typeof p.satisfaction === 'number') extra.push(ct('satisfaction', { n: p.satisfaction }));
   if (entry.what === 'incident_linked' && typeof p.incidentId === 'string') extra.push(p.incidentId);
-  const who = entry.actor.department ? `${entry.actor.user}（${entry.actor.department}）` : entry.actor.user;
+  const who = actorText(entry.actor);
   return h(
     'li',
     { 'data-testid': 'case-step', 'data-what': entry.what },

@@ -1,9 +1,9 @@
 /** The case list: the city's time zone, how many match, the table of cases and why it is empty. */
 import type { Panel } from '../app/panel.ts';
-import { formatCityDateTime } from '../i18n/format.ts';
+import { cityOffsetLabel, formatCityDateTime, shownTimeZone } from '../i18n/format.ts';
 import { h, replaceChildren, setText } from '../ui/dom.ts';
 import type { CaseListItem } from '../../shared/case-protocol.ts';
-import { categoryText, ct, statusText, type CaseStringKey } from './case-strings.ts';
+import { categoryText, ct, statusText, zoneText, type CaseStringKey } from './case-strings.ts';
 import type { CasesState } from './cases-state.ts';
 
 export class CaseList implements Panel<CasesState> {
@@ -23,8 +23,11 @@ export class CaseList implements Panel<CasesState> {
   );
   private last: CasesState | null = null;
 
-  /** `onOpen(id)`: the user opened a case (click or Enter on its row). */
-  constructor(private readonly onOpen: (id: string) => void) {}
+  /** `onOpen(id)`: the user opened a case; `city`'s names say whose clock the times are on. */
+  constructor(
+    private readonly onOpen: (id: string) => void,
+    private readonly city: { zh: string; en: string } | null = null,
+  ) {}
 
   /** Mounts the list; the zone and the count go above it, where the page puts them. */
   mount(parent: HTMLElement): void {
@@ -33,7 +36,8 @@ export class CaseList implements Panel<CasesState> {
 
   render(view: CasesState): void {
     this.last = view;
-    setText(this.zone, ct('timezone'));
+    const zone = shownTimeZone() ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
+    setText(this.zone, zoneText(this.city, zone, cityOffsetLabel(Date.now(), zone)));
     for (const th of this.heads) setText(th, ct(th.dataset.col as CaseStringKey));
     replaceChildren(this.rows, ...view.cases.map((c) => this.row(c, view.selectedId)));
     setText(this.count, ct('count', { n: view.total }));

@@ -14,7 +14,8 @@ const zh = {
   unbound: '您的账号尚未绑定部门，请联系管理员。',
   denied: '此页面仅供派单席、部门办理人员及值班人员使用。',
   back: '返回控制台',
-  timezone: '时间均为武汉时间（UTC+8）',
+  timezone: '时间均为{city}时间（{offset}）',
+  timezoneBrowser: '时间为本机时区 {zone}（{offset}）',
   loading: '正在加载…',
   error: '加载失败：{reason}',
   empty: '没有符合条件的工单',
@@ -47,6 +48,12 @@ const zh = {
   incident: '关联事件 {id}',
   proposalJoin: '建议并入事件 {id}',
   proposalOpen: '可能形成新事件（{type}）',
+  repeatLabel: '重复来电',
+  incidentLabel: '关联事件',
+  proposalLabel: '事件研判',
+  'actor.routing': '自动派单',
+  'actor.sla-clock': '时限监控',
+  actorHotline: '12345 热线系统',
   timeline: '办理记录',
   round: '第 {n} 轮',
   reasonGiven: '（附理由）',
@@ -108,7 +115,8 @@ const en: Record<CaseStringKey, string> = {
   unbound: 'Your account is not bound to a department yet; ask an administrator.',
   denied: 'This page is for the dispatch desk, department case handlers and staff on duty.',
   back: 'Back to the console',
-  timezone: 'Times in Wuhan time (UTC+8)',
+  timezone: 'Times in {city} time ({offset})',
+  timezoneBrowser: "Times in this browser's zone {zone} ({offset})",
   loading: 'Loading…',
   error: 'Could not load: {reason}',
   empty: 'No case matches',
@@ -141,6 +149,12 @@ const en: Record<CaseStringKey, string> = {
   incident: 'Incident {id}',
   proposalJoin: 'Suggested: join incident {id}',
   proposalOpen: 'May open a new incident ({type})',
+  repeatLabel: 'Repeat calls',
+  incidentLabel: 'Incident',
+  proposalLabel: 'Incident check',
+  'actor.routing': 'Routing table',
+  'actor.sla-clock': 'Deadline clock',
+  actorHotline: '12345 hotline system',
   timeline: 'History',
   round: 'round {n}',
   reasonGiven: '(reason given)',
@@ -221,6 +235,18 @@ export function statusText(status: string): string {
   return key ? ct(key) : status;
 }
 
+/**
+ * Who did a step of a case's history, in words: a person by their user name (and department),
+ * the product's own actors (the routing table, the deadline clock) and the hotline's system by
+ * what they are — never their internal names (`routing`, the source id).
+ */
+export function actorText(actor: { user: string; role: string; department?: string }, lang: Language = getLanguage()): string {
+  const own = caseKey(`actor.${actor.user}`);
+  if (actor.role === 'system') return own ? ct(own, undefined, lang) : actor.user;
+  if (actor.role === 'hotline') return ct('actorHotline', undefined, lang);
+  return actor.department ? `${actor.user}（${actor.department}）` : actor.user;
+}
+
 /** A category worded by the domain's labels; a category a newer server sends is shown as it is. */
 export function categoryText(category: string): string {
   return category in CASE_CATEGORY_LABELS ? pick(CASE_CATEGORY_LABELS[category as keyof typeof CASE_CATEGORY_LABELS]) : category;
@@ -230,4 +256,12 @@ export function categoryText(category: string): string {
 export function wordOf(key: string, fallback: string): string {
   const k = caseKey(key);
   return k ? ct(k) : fallback;
+}
+
+/**
+ * The zone the page's times are in: the city's by its name with its UTC offset (never a city
+ * written into the page), or the browser's zone when the city is not known.
+ */
+export function zoneText(city: { zh: string; en: string } | null, zone: string, offset: string, lang: Language = getLanguage()): string {
+  return city ? ct('timezone', { city: lang === 'en' ? city.en : city.zh, offset }, lang) : ct('timezoneBrowser', { zone, offset }, lang);
 }

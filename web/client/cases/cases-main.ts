@@ -63,7 +63,7 @@ function startDenied(app: HTMLElement, state: CasesState, panels: PanelSet<Cases
   installHooks(state, null);
 }
 
-function start(me: Me): void {
+function start(me: Me, cityName: { zh: string; en: string } | null): void {
   const app = document.getElementById('cases-app')!;
   const state = createCasesState(me);
   const panels = new PanelSet<CasesState>();
@@ -83,7 +83,7 @@ function start(me: Me): void {
   const meta = h('div', { class: 'cases-meta' });
   const main = h('div', { class: 'cases-main' });
   app.append(meta, main);
-  const list = panels.add(new CaseList((id) => void desk.select(id)), main);
+  const list = panels.add(new CaseList((id) => void desk.select(id), cityName), main);
   meta.append(list.zone, list.count);
   const detail = panels.add(new CaseDetail((body) => void desk.run(body)), main);
   const desk = new CaseDesk(state, { header, list, detail });
@@ -102,4 +102,4 @@ function start(me: Me): void {
 }
 
 // Times on the city's clock (GET /api/city), whatever the browser's zone.
-startCityPage((me) => start(me));
+startCityPage((me, city) => start(me, city?.name ?? null));

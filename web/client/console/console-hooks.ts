@@ -125,6 +125,12 @@ function basemapHook(map: MaplibreMap, basemapView: BasemapView) {
     background: map.getLayer('background') ? String(map.getPaintProperty('background', 'background-color')) : null,
     center: map.getCenter().toArray() as [number, number],
     labelSizes: renderedLabelSizes(map),
+    labelStyle: Object.fromEntries(
+      map
+        .getLayersOrder()
+        .filter((id) => map.getLayer(id)?.type === 'symbol')
+        .map((id) => [id, map.getLayoutProperty(id, 'text-size') as unknown]),
+    ),
     districts: map.getLayer('district-fill')
       ? [...new Set(map.queryRenderedFeatures({ layers: ['district-fill'] }).map((f) => String(f.properties.code ?? '')))].sort()
       : [],

@@ -8,3 +8,12 @@ export function wallTypeScale(root: HTMLElement = document.documentElement): num
   const rootPx = Number.parseFloat(getComputedStyle(root).fontSize);
   return Number.isFinite(rootPx) && rootPx > 16 ? rootPx / 16 : 1;
 }
+
+/**
+ * The type scale of a page whose root size follows a wide screen without kiosk mode (the replay
+ * on a 32:9 wall, replay/replay.css): the root size over the desk's 16 px; 1 on a desk.
+ */
+export function pageTypeScale(root: HTMLElement = document.documentElement): number {
+  const rootPx = Number.parseFloat(getComputedStyle(root).fontSize);
+  return Number.isFinite(rootPx) && rootPx > 16 ? rootPx / 16 : 1;
+}

@@ -15,6 +15,7 @@ import { getLanguage } from '../i18n/language.ts';
 import { h, replaceChildren, setText } from '../ui/dom.ts';
 import type { KpiLayout } from './kpi-layout.ts';
 import { axisBase, axisPx, base, card, figure } from './kpi-charts.ts';
+import { type DepartmentNames, departmentLabel } from './kpi-names.ts';
 import { kt } from './kpi-strings.ts';
 
 use([BarChart, GridComponent, LegendComponent, TooltipComponent, CanvasRenderer]);
@@ -43,6 +44,8 @@ export class CaseKpiTile {
   private readonly places = h('ul', { class: 'kpi-case-places', 'data-testid': 'kpi-case-places' });
   private readonly chart: ECharts;
   private data: CaseKpiResponse | null = null;
+  /** The departments the sensor sources name in both languages (the KPI summary's). */
+  private departmentNames: readonly DepartmentNames[] = [];
   hasData = false;
 
   constructor(
@@ -67,8 +70,9 @@ export class CaseKpiTile {
     return this.data;
   }
 
-  update(data: CaseKpiResponse): void {
+  update(data: CaseKpiResponse, departmentNames: readonly DepartmentNames[] = this.departmentNames): void {
     this.data = data;
+    this.departmentNames = departmentNames;
     this.render();
   }
 
@@ -111,7 +115,7 @@ export class CaseKpiTile {
         yAxis: {
           type: 'category',
           inverse: true,
-          data: departments.map((dep) => dep.department),
+          data: departments.map((dep) => departmentLabel(dep.department, this.departmentNames, getLanguage())),
           ...axis,
           axisLabel: {
             ...(axis.axisLabel as object),

@@ -74,7 +74,9 @@ export function base(): EChartsCoreOption {
     animation: false,
     textStyle: { color: TEXT, fontFamily: FONT, fontSize: px },
     tooltip: { trigger: 'axis', confine: true, textStyle: { fontFamily: FONT, fontSize: px } },
+    // One line whatever the names' length (English names wrapped onto the plot): more names page.
     legend: {
+      type: 'scroll',
       top: 0,
       right: 0,
       textStyle: { color: TEXT, fontFamily: FONT, fontSize: px },

@@ -94,6 +94,8 @@ async function refresh(state: KpiState, panels: KpiPanels, hooks: KpiTestHooks):
   panels.charts.render(state);
   panels.mapTile.render(state);
   panels.header.render(state);
+  // The case card names districts and departments from the summary: drawn again with it.
+  panels.cases.render(state);
   hooks.ready = true;
   document.body.dataset.ready = 'true';
 }

@@ -58,7 +58,7 @@ export class KpiCasesPanel implements Panel<KpiState> {
   }
 
   render(view: KpiState): void {
-    if (view.caseKpi) this.tile?.update(view.caseKpi);
+    if (view.caseKpi) this.tile?.update(view.caseKpi, view.summary?.sensorHealth.byDepartment);
   }
 
   renderLabels(): void {

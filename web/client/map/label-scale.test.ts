@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { scaledTextSize } from './label-scale.ts';
+import { boundedLabelScale, LABEL_SCALE_RANGE, scaledTextSize } from './label-scale.ts';
 
 describe('the base map labels at a wall’s type scale', () => {
   it('multiplies a fixed size, and maplibre’s default when a layer sets none', () => {
@@ -15,5 +15,12 @@ describe('the base map labels at a wall’s type scale', () => {
 
   it('wraps any other expression in a product', () => {
     expect(scaledTextSize(['get', 'size'], 1.8)).toEqual(['*', 1.8, ['get', 'size']]);
+  });
+
+  it('keeps the scale within its bounds, and a factor that is not a number at 1', () => {
+    expect(boundedLabelScale(1.84)).toBe(1.84);
+    expect(boundedLabelScale(0.8)).toBe(1);
+    expect(boundedLabelScale(40)).toBe(LABEL_SCALE_RANGE.max);
+    expect(boundedLabelScale(Number.NaN)).toBe(1);
   });
 });

@@ -3,7 +3,8 @@
  * distance"): district, road, water and place names drawn by maplibre are sized in pixels for a
  * desk, so a wall multiplies every symbol layer's `text-size` by its type scale (the root size
  * over the desk's 16 px). Applied to whatever style is drawn — the schematic map, the bundled
- * vector styles, a style swapped later (light/dark) — each time the style changes.
+ * vector styles, a style swapped later (light/dark) — each time the style changes, and again
+ * when the map's size changes (the scale follows the screen).
  */
 import type { DataDrivenPropertyValueSpecification, Map as MaplibreMap } from 'maplibre-gl';
 
@@ -32,36 +33,83 @@ export function scaledTextSize(size: unknown, factor: number): unknown {
   return ['*', factor, size];
 }
 
+/** The type scale is kept within this range (a bad root size cannot make labels vanish or fill the map). */
+export const LABEL_SCALE_RANGE = { min: 1, max: 4 } as const;
+/** A resize rescales once it has settled this long (ms)… */
+export const RESCALE_SETTLE_MS = 150;
+/** …and at least this often while it goes on (ms), so a long drag still follows. */
+export const RESCALE_MAX_WAIT_MS = 1000;
+
+/** `f` within {@link LABEL_SCALE_RANGE}; 1 for a factor that is not a number. */
+export function boundedLabelScale(f: number): number {
+  return Number.isFinite(f) ? Math.min(LABEL_SCALE_RANGE.max, Math.max(LABEL_SCALE_RANGE.min, f)) : 1;
+}
+
 /**
- * Keeps every symbol layer's labels of `map` at `factor` times their style's size, through style
- * changes (a new style, a language switch). A factor of 1 or less changes nothing. Returns a
- * function that stops it.
+ * Keeps every symbol layer's labels of `map` at `factor` times their style's own size, through
+ * style changes (a new style, a language switch) and size changes: a window resized from a desk to
+ * a wall, or a wall switching resolution, is rescaled once the resize settles (debounced,
+ * {@link RESCALE_SETTLE_MS}, at least every {@link RESCALE_MAX_WAIT_MS} during a long one), from
+ * the style's own size — never compounded. A factor of 1 or less gives the style's size. Returns
+ * a function that stops it.
  */
 export function scaleMapLabels(map: MaplibreMap, factor: () => number): () => void {
-  /** The size this module last set, by layer id: a layer still holding it is already scaled. */
-  const applied = new Map<string, string>();
+  /** By layer id: the style's own size, and the size this module set from it. */
+  const layers = new Map<string, { base: unknown; set: string }>();
   const apply = (): void => {
-    const f = factor();
-    if (!(f > 1)) return;
-    let layers: readonly { id: string; type: string }[];
+    const f = boundedLabelScale(factor());
+    let style: readonly { id: string; type: string }[];
     try {
-      layers = map.getStyle()?.layers ?? [];
+      style = map.getStyle()?.layers ?? [];
     } catch {
       // No style yet: the next `styledata` comes with one.
       return;
     }
-    for (const layer of layers) {
+    for (const layer of style) {
       if (layer.type !== 'symbol') continue;
       const current = map.getLayoutProperty(layer.id, 'text-size') as unknown;
-      if (applied.get(layer.id) === JSON.stringify(current ?? null)) continue;
-      const scaled = scaledTextSize(current, f);
-      applied.set(layer.id, JSON.stringify(scaled));
-      map.setLayoutProperty(layer.id, 'text-size', scaled as DataDrivenPropertyValueSpecification<number>);
+      const known = layers.get(layer.id);
+      // A layer holding what was set here keeps its base; anything else is the style's own size.
+      const base = known && known.set === JSON.stringify(current ?? null) ? known.base : current;
+      const target = f > 1 ? scaledTextSize(base, f) : base;
+      const set = JSON.stringify(target ?? null);
+      layers.set(layer.id, { base, set });
+      if (set === JSON.stringify(current ?? null)) continue;
+      map.setLayoutProperty(layer.id, 'text-size', target as DataDrivenPropertyValueSpecification<number>);
     }
   };
+  const resize = debounced(apply, RESCALE_SETTLE_MS, RESCALE_MAX_WAIT_MS);
   map.on('styledata', apply);
+  map.on('resize', resize.call);
   apply();
-  return () => map.off('styledata', apply);
+  return () => {
+    map.off('styledata', apply);
+    map.off('resize', resize.call);
+    resize.cancel();
+  };
+}
+
+/** `fn` once calls have stopped for `settleMs`, and at least every `maxWaitMs` while they go on. */
+function debounced(fn: () => void, settleMs: number, maxWaitMs: number): { call: () => void; cancel: () => void } {
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let first = 0;
+  const run = (): void => {
+    timer = null;
+    first = 0;
+    fn();
+  };
+  return {
+    call: () => {
+      const now = Date.now();
+      if (first === 0) first = now;
+      if (timer !== null) clearTimeout(timer);
+      timer = setTimeout(run, Math.max(0, Math.min(settleMs, first + maxWaitMs - now)));
+    },
+    cancel: () => {
+      if (timer !== null) clearTimeout(timer);
+      timer = null;
+    },
+  };
 }
 
 /** The largest `text-size` (px, evaluated at the zoom shown) of the labels drawn, by symbol layer. */

@@ -6,18 +6,11 @@
  */
 import '../styles/console.css';
 import './open.css';
-import { metricLabel, metricUnit } from '../i18n/labels.ts';
 import { getLanguage, loadLanguage, onLanguageChange, setLanguage } from '../i18n/language.ts';
 import { h, replaceChildren } from '../ui/dom.ts';
+import { cellText, columnHead, fieldType, fieldUnit, type OpenField as Field } from './open-cells.ts';
 import { ot } from './open-strings.ts';
 
-interface Field {
-  name: string;
-  type: string;
-  unit: string | null;
-  descriptionZh: string;
-  descriptionEn: string;
-}
 interface DatasetListing {
   id: string;
   titleZh: string;
@@ -124,14 +117,14 @@ function detail(d: DatasetListing, cat: Catalogue): HTMLElement {
       'tr',
       {},
       h('td', { class: 'mono' }, f.name),
-      h('td', {}, f.type),
+      h('td', { 'data-field-type': f.name }, fieldType(f, getLanguage())),
       // A field whose unit depends on the row's metric lists several units: say so instead.
-      h('td', { 'data-field-unit': f.name }, f.unit?.includes(',') ? ot('unitByMetric') : (f.unit ?? '')),
+      h('td', { 'data-field-unit': f.name }, fieldUnit(f, getLanguage(), ot('unitByMetric'))),
       h('td', { class: 'wrap' }, about(f)),
     ),
   );
   const rows = preview?.id === d.id ? preview.rows : null;
-  const names = d.fields.map((f) => f.name);
+  const lang = getLanguage();
   const previewBlock =
     rows === null
       ? h('p', { class: 'open-muted' }, ot('loading'))
@@ -143,8 +136,14 @@ function detail(d: DatasetListing, cat: Catalogue): HTMLElement {
             h(
               'table',
               { class: 'open-table', 'data-testid': 'preview' },
-              h('thead', {}, h('tr', {}, ...names.map((n) => h('th', {}, n)))),
-              h('tbody', {}, ...rows.map((r) => h('tr', {}, ...names.map((n) => h('td', { 'data-col': n }, cellText(r, n, d, cat)))))),
+              h('thead', {}, h('tr', {}, ...d.fields.map((f) => h('th', { 'data-col': f.name }, columnHead(f, lang))))),
+              h(
+                'tbody',
+                {},
+                ...rows.map((r) =>
+                  h('tr', {}, ...d.fields.map((f) => h('td', { 'data-col': f.name }, cellText(r, f, lang, cat.timeZone, cat.districts)))),
+                ),
+              ),
             ),
           );
   return h(
@@ -180,25 +179,6 @@ function detail(d: DatasetListing, cat: Catalogue): HTMLElement {
     h('h3', {}, ot('preview', { n: PREVIEW_ROWS })),
     previewBlock,
   );
-}
-
-/**
- * A preview cell in words: a district by its name in the page's language, a metric by its name,
- * a value with its metric's unit when the field's unit depends on the metric. The downloads keep
- * the codes and the bare numbers.
- */
-function cellText(row: Record<string, string | number>, name: string, d: DatasetListing, cat: Catalogue): string {
-  const value = row[name];
-  if (value === undefined || value === null) return '';
-  if (name === 'district') {
-    const district = cat.districts?.find((x) => x.code === String(value));
-    return district ? (zh() ? district.nameZh : district.nameEn) : String(value);
-  }
-  const metric = typeof row.metric === 'string' ? row.metric : null;
-  if (name === 'metric' && metric) return metricLabel(metric);
-  const field = d.fields.find((f) => f.name === name);
-  const unit = metric && field?.unit?.includes(',') ? metricUnit(metric) : null;
-  return unit && unit !== '1' ? `${value} ${unit}` : String(value);
 }
 
 async function select(id: string): Promise<void> {

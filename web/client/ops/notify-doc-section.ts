@@ -13,6 +13,15 @@ import { ot, type OpsStringKey } from './ops-strings.ts';
 import { button, card, fill, messageLine, say, table } from './ops-ui.ts';
 
 export type NotifyKind = 'channels' | 'contacts' | 'subscriptions' | 'policies' | 'rosters';
+
+/** Each kind's section heading (a key per kind, so a new kind cannot go without one). */
+export const NOTIFY_HEADINGS: Readonly<Record<NotifyKind, OpsStringKey>> = {
+  channels: 'notify.channels',
+  contacts: 'notify.contacts',
+  subscriptions: 'notify.subscriptions',
+  policies: 'notify.policies',
+  rosters: 'notify.rosters',
+};
 type Doc = Record<string, unknown>;
 
 /** What "new" starts from, per kind (the examples of docs/notifications.md). */
@@ -114,7 +123,7 @@ export class DocSection {
   }
 
   render(): void {
-    setText(this.heading, ot(`notify.${this.kind}` as OpsStringKey));
+    setText(this.heading, ot(NOTIFY_HEADINGS[this.kind]));
     setText(this.addButton, ot('notify.doc.new'));
     if (this.docs.length === 0) fill(this.list, h('p', { class: 'ops-muted' }, ot('notify.empty')));
     else

@@ -16,7 +16,9 @@ import { PanelSet } from '../app/panel.ts';
 import { loadCityInfo } from '../backend/city-info.ts';
 import { showTimesIn } from '../i18n/format.ts';
 import { getLanguage, onLanguageChange, setLanguage, t } from '../i18n/language.ts';
+import { pageTypeScale } from '../kiosk/wall-scale.ts';
 import { applyBasemap, createCityMap, fetchBasemap, setMapLanguage } from '../map/city-map.ts';
+import { scaleMapLabels } from '../map/label-scale.ts';
 import { SensorOverlay } from '../map/sensor-overlay.ts';
 import { publishStateColors } from '../map/sensor-style.ts';
 import { KIND_SLOTS, SensorStore, STATE_COUNT } from '../stream/sensor-store.ts';
@@ -57,6 +59,8 @@ interface ReplayHooks {
   loadedUntil(): number | null;
   focusedIncident(): string | null;
   mapCenter(): { lng: number; lat: number; zoom: number; moving: boolean };
+  /** A base-map layer's `text-size` as the map's style holds it now (null for no such layer). */
+  labelStyle(layerId: string): unknown;
   setExportWarnBytes(bytes: number): void;
   language(): string;
   setLanguage(l: 'zh' | 'en'): void;
@@ -169,6 +173,8 @@ function startPlayer(permissions: string[], cityId: string): void {
   const params = new URLSearchParams(window.location.search);
   const app = requireElement(document, '#app');
   const map = createCityMap(requireElement(document, '#map'), getLanguage());
+  // On a wall the base map's names and the markers grow with the page's type (replay.css).
+  scaleMapLabels(map, pageTypeScale);
   const store = new SensorStore();
   const state = createReplayState({ speed: 60, incidentId: params.get('incident'), permissions });
   const overlay = new SensorOverlay(
@@ -179,7 +185,7 @@ function startPlayer(permissions: string[], cityId: string): void {
   );
   const redraw = (): void => {
     ui.panels.render(state);
-    overlay.setExtraLayers(replayLayersAt(state, store, overlay.radiusScale, state.playhead));
+    overlay.setExtraLayers(replayLayersAt(state, store, overlay.radiusScale * pageTypeScale(), state.playhead));
   };
   const player = new ReplayPlayer({
     state,
@@ -268,6 +274,7 @@ function installHooks({ state, store, overlay, player, map, top }: HookParts): v
       const c = map.getCenter();
       return { lng: c.lng, lat: c.lat, zoom: map.getZoom(), moving: map.isMoving() };
     },
+    labelStyle: (id) => (map.getLayer(id) ? (map.getLayoutProperty(id, 'text-size') as unknown) : null),
     setExportWarnBytes: (bytes) => {
       top.exports.warnBytes = bytes;
     },

@@ -1,8 +1,8 @@
 /** The replay page's side list: the operators' actions of the range, those done at the playhead greyed as past. */
 import type { Panel } from '../app/panel.ts';
 import { formatDateTime } from '../i18n/format.ts';
-import { actionDetailLabel, actionWhatLabel } from '../i18n/action-labels.ts';
-import { t } from '../i18n/language.ts';
+import { actionActorLabel, actionDetailLabel, actionWhatLabel } from '../i18n/action-labels.ts';
+import { getLanguage, t } from '../i18n/language.ts';
 import { h, replaceChildren, setText } from '../ui/dom.ts';
 import type { RangeEvents } from './replay-api.ts';
 import type { ReplayState } from './replay-state.ts';
@@ -44,6 +44,8 @@ export class ReplayActionList implements Panel<ReplayState> {
   private draw(events: RangeEvents | null): void {
     if (!events) return;
     const people = events.actions.filter((a) => !a.automatic);
+    const names = new Map(events.units.map((u) => [u.id, getLanguage() === 'en' ? u.nameEn : u.nameZh]));
+    const unitName = (id: string): string | null => names.get(id) || null;
     if (people.length === 0) {
       replaceChildren(this.list, h('li', { class: 'rp-muted' }, t('replay.noActions')));
       return;
@@ -55,13 +57,15 @@ export class ReplayActionList implements Panel<ReplayState> {
           'li',
           { class: 'rp-action', 'data-at': String(a.at), 'data-testid': 'replay-action-item' },
           h('span', { class: 'mono rp-action-time' }, formatDateTime(a.at).slice(-8)),
-          h('span', { class: 'rp-action-actor' }, a.actor),
+          h('span', { class: 'rp-action-actor' }, actionActorLabel(a.actor, unitName)),
           h(
             'span',
             { class: 'rp-action-what' },
-            `${actionWhatLabel(a.source, a.what)}${a.incidentId ? ` · ${a.incidentId}` : ''}${a.unitId ? ` · ${a.unitId}` : ''}`,
+            `${actionWhatLabel(a.source, a.what)}${a.incidentId ? ` · ${a.incidentId}` : ''}${a.unitId ? ` · ${unitName(a.unitId) ?? a.unitId}` : ''}`,
           ),
-          a.detail ? h('span', { class: 'rp-muted rp-action-detail' }, actionDetailLabel(a.source, a.what, a.detail)) : '',
+          a.detail
+            ? h('span', { class: 'rp-muted rp-action-detail' }, actionDetailLabel(a.source, a.what, a.detail, getLanguage(), unitName))
+            : '',
         );
         item.addEventListener('click', () => this.onSeek(a.at));
         return item;

@@ -64,8 +64,9 @@ function valueFields(metrics: readonly (keyof typeof METRIC_UNITS)[]): DatasetFi
       name: 'mean',
       type: 'number',
       unit: units,
-      descriptionZh: `小时平均值（${units}，随指标）`,
-      descriptionEn: `Hourly mean (${units}, by metric)`,
+      // The units are the field's `unit`; the prose only says when they go by metric.
+      descriptionZh: units.includes(',') ? '小时平均值（单位随指标）' : '小时平均值',
+      descriptionEn: units.includes(',') ? 'Hourly mean (the unit depends on the metric)' : 'Hourly mean',
     },
     { name: 'max', type: 'number', unit: units, descriptionZh: '小时最大值', descriptionEn: 'Hourly maximum' },
   ];
