@@ -151,6 +151,12 @@ export class ViewportFeed {
   viewport(req: unknown): string | null {
     const checked = checkViewport(req);
     if (typeof checked === 'string') return checked;
+    this.apply(checked);
+    return null;
+  }
+
+  /** A new viewport, checked ({@link checkViewport}): its table or cells go out. */
+  apply(checked: CheckedViewport): void {
     this.view = checked;
     this.kindFlags = kindsFilter(checked.kinds);
     const grid = this.owner.grid;
@@ -158,7 +164,7 @@ export class ViewportFeed {
       // The client holds every sensor already: only zoomed-out cells are news.
       this.mode = chooseViewportMode(this.mode, checked.zoom, 0, this.owner.options) === 'points' ? null : 'cells';
       if (this.mode === 'cells') this.sendCells();
-      return null;
+      return;
     }
     const probe = chooseViewportMode(this.mode, checked.zoom, 0, this.owner.options);
     let next: ViewportMode = 'cells';
@@ -176,7 +182,6 @@ export class ViewportFeed {
       this.mode = 'cells';
       this.sendCells();
     }
-    return null;
   }
 
   /** Sends the current cells (zoomed out only). */
