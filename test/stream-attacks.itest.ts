@@ -10,7 +10,8 @@ import { io as connectSocket, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningCityTwin } from '../bin/runtime.ts';
 import type { DeltaMessage, PointsMessage, SnapshotMessage } from '../web/shared/protocol.ts';
-import { call, login, TEST_ADMIN_PASSWORD } from './support/auth.ts';
+import { clearanceMask } from '../web/server/auth/classification.ts';
+import { call, login, mintToken, TEST_ADMIN_PASSWORD } from './support/auth.ts';
 import { tempDir, waitFor } from './support/fixtures.ts';
 import { RawSocketIo } from './support/raw-socket-io.ts';
 import { startTestCity } from './support/test-city.ts';
@@ -72,6 +73,11 @@ beforeAll(async () => {
   admin = await login(base, 'admin', TEST_ADMIN_PASSWORD);
   tokens.operator = await user('op-watch', ['operator']);
   tokens.slow = await user('op-slow', ['operator']);
+  tokens.flood = await user('op-flood', ['operator']);
+  tokens.leaving = await user('op-leaving', ['operator']);
+  tokens.stuck = await user('op-stuck', ['operator']);
+  tokens.hotline = await user('hotline-attack', ['hotline']);
+  tokens.display = await mintToken(base, admin, TEST_ADMIN_PASSWORD, { name: 'hall wall', kind: 'display' });
   const sensors = app.twin!.state.sensors;
   await waitFor('the registry above the viewport threshold', () => sensors.length > 10_000, 60_000);
   let [w, s, e, n] = [180, 90, -180, -90];
@@ -137,4 +143,167 @@ describe('a console that never reads', () => {
     raw.close();
     watcher.close();
   }, 120_000);
+});
+
+/** A socket.io client that keeps what it was told: refusals, tables (rows), deltas, and whether it was dropped. */
+async function watch(token: string) {
+  // Listeners first: the server sends incidents, units and escalations as it accepts the socket.
+  const socket = connectSocket(base, { transports: ['websocket'], reconnection: false, auth: { token } });
+  const got = { refused: [] as { event: string; reason: string }[], tables: 0, rows: -1, deltas: 0, escalations: 0, cases: 0, dropped: '' };
+  socket.on('refused', (r: { event: string; reason: string }) => got.refused.push(r));
+  socket.on('snapshot', (m: SnapshotMessage) => {
+    got.tables++;
+    got.rows = m.sensors.length;
+  });
+  socket.on('points', (m: PointsMessage) => {
+    got.tables++;
+    got.rows = m.count;
+  });
+  socket.on('delta', () => got.deltas++);
+  socket.on('escalations', () => got.escalations++);
+  socket.on('case', () => got.cases++);
+  socket.on('disconnect', (reason: string) => (got.dropped = reason));
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('connect_error', (err) => reject(err));
+  });
+  return { socket, got };
+}
+
+/** Sensors of the twin inside `bbox`. */
+const sensorsInside = ([w, s, e, n]: number[]) =>
+  app.twin!.state.sensors.filter((x) => x.lng !== null && x.lat !== null && x.lng >= w! && x.lng <= e! && x.lat >= s! && x.lat <= n!)
+    .length;
+
+describe('viewport requests as an attacker sends them', () => {
+  it('refuses malformed viewports with the value quoted, and answers the next good one', async () => {
+    const { socket, got } = await watch(tokens.operator!);
+    const bad: [unknown, RegExp][] = [
+      ['everything', /^viewport must be an object \{bbox, zoom\}, not "everything"$/],
+      [[114, 30, 115, 31], /^viewport must be an object .*not \[114,30,115,31\]$/],
+      [{ bbox: [114, Number.NaN, 115, 31], zoom: 14 }, /four finite numbers, not \[114,null,115,31\]$/],
+      [{ bbox: [-1e308, -1e308, 1e308, 1e308], zoom: 14 }, /within -180\.\.180.*not \[-1e\+308,-1e\+308,1e\+308,1e\+308\]$/],
+      [{ bbox: [-114, -30, -115, -31], zoom: 14 }, /west ≤ east, south ≤ north, not \[-114,-30,-115,-31\]$/],
+      [{ bbox: [114, 30, 115, 31], zoom: 99 }, /^viewport\.zoom must be a number from 0 to 24, not 99$/],
+      [{ bbox: [114, 30, 115, 31], zoom: '14' }, /zoom .* not "14"$/],
+      [{ bbox: [114, 30, 115, 31], zoom: 14, encoding: 'protobuf' }, /^viewport\.encoding must be 'columns' or absent, not "protobuf"$/],
+      [{ bbox: [114, 30, 115, 31], zoom: 14, kinds: Array.from({ length: 100 }, (_, k) => `k${k}`) }, /at most 64 sensor kinds/],
+    ];
+    for (const [req] of bad) socket.emit('viewport', req);
+    await waitFor('a refusal of each malformed viewport', () => got.refused.length >= bad.length, 10_000);
+    for (const [k, [, want]] of bad.entries()) {
+      expect(got.refused[k]!.event).toBe('viewport');
+      expect(got.refused[k]!.reason).toMatch(want);
+    }
+    expect(got.tables).toBe(0);
+    const box = [114.25, 30.55, 114.3, 30.6];
+    socket.emit('viewport', { bbox: box, zoom: 15 });
+    await waitFor('the good viewport answered', () => got.tables === 1, 10_000);
+    expect(got.rows).toBe(sensorsInside(box));
+    expect(got.dropped).toBe('');
+    socket.close();
+  });
+
+  it('answers a flood of viewports from one socket at most every 100 ms, and always the newest', async () => {
+    const { socket, got } = await watch(tokens.flood!);
+    const boxes = [
+      [114.2, 30.5, 114.3, 30.6],
+      [114.3, 30.5, 114.4, 30.6],
+    ];
+    const last = [114.25, 30.55, 114.27, 30.57];
+    const started = Date.now();
+    for (let k = 0; k < 2000; k++) socket.emit('viewport', { bbox: boxes[k % 2], zoom: 15, encoding: 'columns' });
+    socket.emit('viewport', { bbox: last, zoom: 15, encoding: 'columns' });
+    const want = sensorsInside(last);
+    await waitFor('the newest viewport answered', () => got.rows === want && got.tables > 0, 60_000);
+    const elapsed = Date.now() - started;
+    // Let whatever was still waiting arrive: the count below must be final.
+    await waitFor('the flood to settle', async () => {
+      const before = got.tables;
+      await new Promise((r) => setTimeout(r, 300));
+      return got.tables === before;
+    });
+    console.log(`2,001 viewports in one burst: ${got.tables} tables answered in ${elapsed} ms`);
+    expect(got.tables).toBeLessThanOrEqual(2 + Math.ceil(elapsed / 100));
+    expect(got.rows).toBe(want);
+    expect(got.dropped).toBe('');
+    socket.close();
+  });
+
+  it('cuts a socket that sends an event over 64 KiB; the server goes on serving', async () => {
+    const { socket, got } = await watch(tokens.operator!);
+    socket.emit('viewport', { bbox: [114, 30, 115, 31], zoom: 14, kinds: ['x'.repeat(1024 * 1024)] });
+    await waitFor('the oversized event to cut the socket', () => got.dropped, 10_000);
+    const again = await watch(tokens.operator!);
+    again.socket.emit('viewport', { bbox: [114.25, 30.55, 114.3, 30.6], zoom: 15 });
+    await waitFor('a new socket answered', () => again.got.tables === 1, 10_000);
+    again.socket.close();
+  });
+
+  it('closes a connection whose events come before signing in, and sends it nothing of the city', async () => {
+    const raw = await RawSocketIo.open(base, true);
+    raw.emit('viewport', { bbox: city, zoom: 14 });
+    raw.emit('resume', { epoch: null, lastSeq: null });
+    await waitFor('the connection closed', () => raw.closed, 10_000);
+    // Only engine.io's open packet (its session id and timings) was sent.
+    expect(raw.text).toContain('0{"sid":');
+    expect(raw.text).not.toMatch(/sensors|"kind"|snapshot|points/);
+    // Signing in without credentials is refused; what comes after it is not answered.
+    const anonymous = await RawSocketIo.open(base, true);
+    anonymous.connect({});
+    anonymous.emit('viewport', { bbox: city, zoom: 14 });
+    await waitFor('the refusal', () => anonymous.text.includes('sign in first'), 10_000);
+    await waitFor('the anonymous connection closed', () => anonymous.closed, 10_000);
+    expect(anonymous.text).not.toMatch(/sensors|"kind"|snapshot|points/);
+  });
+});
+
+describe('credentials mid-stream', () => {
+  it("ends a session's stream at once when it signs out, and a stuck console's the same way", async () => {
+    const { socket, got } = await watch(tokens.leaving!);
+    socket.emit('viewport', { bbox: city, zoom: 14 });
+    await waitFor('the table', () => got.tables === 1, 30_000);
+    await waitFor('deltas', () => got.deltas > 0, 30_000);
+    expect((await call(base, tokens.leaving!, 'POST', '/api/auth/logout', {})).status).toBe(200);
+    await waitFor('the signed-out socket closed', () => got.dropped, 10_000);
+    expect(got.refused.at(-1)?.reason).toMatch(/revoked/);
+    const deltas = got.deltas;
+
+    // A console that stopped reading: its socket leaves the stream at once all the same.
+    const raw = await RawSocketIo.open(base);
+    raw.pause();
+    raw.connect({ token: tokens.stuck });
+    await waitFor("the stuck console's socket", () => serverSocketOf('op-stuck'), 10_000);
+    raw.emit('viewport', { bbox: city, zoom: 14 });
+    await waitFor('a backlog for the stuck console', () => backlogOf('op-stuck') > 0, 30_000);
+    expect((await call(base, tokens.stuck!, 'POST', '/api/auth/logout', {})).status).toBe(200);
+    await waitFor("the stuck console's socket gone", () => serverSocketOf('op-stuck') === undefined, 10_000);
+    expect((await call(base, tokens.stuck!, 'GET', '/api/sensors?limit=1')).status).toBe(401);
+    expect(got.deltas).toBe(deltas);
+    raw.close();
+  });
+
+  it("gives a wall display nothing of the operators' events, and refuses the stream to a role without it", async () => {
+    const op = await watch(tokens.operator!);
+    const wall = await watch(tokens.display!);
+    // Events a display does not hold, asked for by name, and the stream's own with junk.
+    for (const event of ['escalations', 'case', 'units.manage', 'incident', 'stats']) wall.socket.emit(event, { all: true });
+    wall.socket.emit('resume', { epoch: 'x'.repeat(10_000), lastSeq: -1 });
+    wall.socket.emit('viewport', { bbox: city, zoom: 14, encoding: 'columns' });
+    await waitFor("the wall's table", () => wall.got.rows > 0, 30_000);
+    await waitFor("the operator's escalations", () => op.got.escalations > 0, 10_000);
+    expect(wall.got.escalations).toBe(0);
+    expect(wall.got.cases).toBe(0);
+    // The display's table holds only what its clearance (public) may see.
+    const publicInCity = app.twin!.stream.grid.registryCount(clearanceMask(['public']));
+    expect(publicInCity).toBeLessThan(app.twin!.stream.grid.registryCount(clearanceMask(['public', 'internal', 'sensitive'])));
+    expect(wall.got.rows).toBe(publicInCity);
+    const hotline = await watch(tokens.hotline!);
+    hotline.socket.emit('viewport', { bbox: city, zoom: 14 });
+    hotline.socket.emit('resume', { epoch: null, lastSeq: null });
+    await waitFor('both refused', () => hotline.got.refused.length === 2, 10_000);
+    expect(hotline.got.refused.map((r) => r.reason).join()).toMatch(/needs the permission live\.read/);
+    expect(hotline.got.tables).toBe(0);
+    for (const c of [op, wall, hotline]) c.socket.close();
+  });
 });

@@ -3,7 +3,8 @@
  * the WebSocket upgrade and masked text frames written by hand (RFC 6455 §5.2), socket.io's
  * packets as text (`40{auth}` connect, `42[event, data]` event, `3` engine pong). `pause()` stops
  * reading from the socket, so the kernel's buffers fill and whatever the server sends waits in
- * the server's process; writing goes on. What it reads while not paused is only counted.
+ * the server's process; writing goes on. What it reads is counted, and with `keepText` read as
+ * frames: their text kept, a close frame answered.
  */
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
@@ -12,8 +13,9 @@ import net from 'node:net';
 export class RawSocketIo {
   /** Bytes read after the upgrade's answer. */
   received = 0;
-  /** Text of what was read, when `keepText` (the first 64 KiB). */
+  /** The payloads of the frames read, one a line, when `keepText` (the first 64 KiB). */
   text = '';
+  private unread = Buffer.alloc(0);
   closed = false;
 
   private constructor(
@@ -55,21 +57,54 @@ export class RawSocketIo {
 
   private count(chunk: Buffer): void {
     this.received += chunk.length;
-    if (this.keepText && this.text.length < 65_536) this.text += chunk.toString('latin1');
+    if (!this.keepText) return;
+    this.unread = Buffer.concat([this.unread, chunk]);
+    this.readFrames();
+  }
+
+  /** The server's frames (unmasked), while `keepText`: text kept, a close answered as a client does. */
+  private readFrames(): void {
+    for (;;) {
+      const b = this.unread;
+      if (b.length < 2) return;
+      let len = b[1]! & 0x7f;
+      let at = 2;
+      if (len === 126) {
+        if (b.length < 4) return;
+        len = b.readUInt16BE(2);
+        at = 4;
+      } else if (len === 127) {
+        if (b.length < 10) return;
+        len = Number(b.readBigUInt64BE(2));
+        at = 10;
+      }
+      if (b.length < at + len) return;
+      const opcode = b[0]! & 0x0f;
+      const payload = b.subarray(at, at + len);
+      this.unread = b.subarray(at + len);
+      if (opcode === 0x8) {
+        this.frame(0x88, Buffer.from(payload));
+        this.tcp.end();
+      } else if (this.text.length < 65_536) this.text += `${payload.toString('utf8')}\n`;
+    }
   }
 
   /** Sends one masked text frame (a client's frames must be masked). */
   send(text: string): void {
-    if (this.closed) return;
-    const payload = Buffer.from(text, 'utf8');
+    this.frame(0x81, Buffer.from(text, 'utf8'));
+  }
+
+  /** One masked frame with its first byte (FIN and opcode) as given. */
+  private frame(first: number, payload: Buffer): void {
+    if (this.closed || this.tcp.writableEnded) return;
     const n = payload.length;
-    const head = n < 126 ? Buffer.from([0x81, 0x80 | n]) : Buffer.alloc(n < 65_536 ? 4 : 10);
+    const head = n < 126 ? Buffer.from([first, 0x80 | n]) : Buffer.alloc(n < 65_536 ? 4 : 10);
     if (n >= 126 && n < 65_536) {
-      head[0] = 0x81;
+      head[0] = first;
       head[1] = 0x80 | 126;
       head.writeUInt16BE(n, 2);
     } else if (n >= 65_536) {
-      head[0] = 0x81;
+      head[0] = first;
       head[1] = 0x80 | 127;
       head.writeBigUInt64BE(BigInt(n), 2);
     }
