@@ -36,10 +36,12 @@ export type LiveDeps = Pick<
 >;
 
 /**
- * A socket's table requests (`viewport`, `resume`) are answered at most this often, the newest
- * one: each may cost a table of up to 20,000 sensors (docs/security.md).
+ * A socket's table requests (`viewport`, `resume`; each may cost a table of up to 20,000 sensors,
+ * docs/security.md): a burst of {@link TABLE_REQUEST_BURST} answered at once, then one per
+ * interval, the newest.
  */
 export const TABLE_REQUEST_INTERVAL_MS = 100;
+export const TABLE_REQUEST_BURST = 32;
 
 /** An incident's escalation by its id, when notifications run. */
 export type EscalationOf = ((incidentId: string) => IncidentEscalationView | null) | null;
@@ -101,7 +103,8 @@ function validResume(req: ResumeRequest): boolean {
 
 /**
  * The table requests of one socket: each checked at once (a malformed one is refused), then the
- * newest answered at most every {@link TABLE_REQUEST_INTERVAL_MS}, and not at all for a client
+ * newest answered within the budget ({@link TABLE_REQUEST_BURST}, then one per
+ * {@link TABLE_REQUEST_INTERVAL_MS}), and not at all for a client
  * whose backlog is over the bound (it is disconnected instead).
  */
 function followTableRequests(socket: LiveSocket, ctx: ConnectionContext, feed: ReturnType<LiveDeps['twin']['stream']['feedFor']>): void {
@@ -112,10 +115,10 @@ function followTableRequests(socket: LiveSocket, ctx: ConnectionContext, feed: R
     else if (out.type === 'points') socket.emit('points', out.msg);
     else socket.emit('delta', out.msg);
   });
-  const views = new LatestOnly<CheckedViewport>(TABLE_REQUEST_INTERVAL_MS, (v) => {
+  const views = new LatestOnly<CheckedViewport>(TABLE_REQUEST_INTERVAL_MS, TABLE_REQUEST_BURST, (v) => {
     if (!slow.check(socket)) viewport.apply(v);
   });
-  const resumes = new LatestOnly<ResumeRequest>(TABLE_REQUEST_INTERVAL_MS, (req) => {
+  const resumes = new LatestOnly<ResumeRequest>(TABLE_REQUEST_INTERVAL_MS, TABLE_REQUEST_BURST, (req) => {
     if (slow.check(socket)) return;
     if (viewports.big()) {
       viewport.resume();
