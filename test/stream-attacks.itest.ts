@@ -46,9 +46,18 @@ function serverSocketOf(username: string) {
   return undefined;
 }
 
+/** The server's sockets of `username` (this node's). */
+function serverSocketsOf(username: string) {
+  return [...app.web!.io.of('/').sockets.values()].filter((s) => (s.data.principal as { username: string }).username === username);
+}
+
 /** What waits in the server's process for one client: engine.io's queue and the WebSocket's buffer (bytes). */
 function backlogOf(username: string): number {
-  const conn = serverSocketOf(username)?.conn as unknown as
+  return backlogOfSocket(serverSocketOf(username));
+}
+
+function backlogOfSocket(socket: ReturnType<typeof serverSocketOf>): number {
+  const conn = socket?.conn as unknown as
     | { writeBuffer: { data?: unknown }[]; transport: { socket?: { bufferedAmount?: number } } }
     | undefined;
   if (!conn) return 0;
@@ -64,11 +73,12 @@ async function metric(name: string): Promise<number> {
 }
 
 beforeAll(async () => {
-  app = await startTestCity(dir.path, {
-    CITYTWIN_SENSORS: '20000',
-    CITYTWIN_SIMULATE: '1',
-    CITYTWIN_VIEWPORT_THRESHOLD: '10000',
-  });
+  // The total of what may wait for all clients lowered to 48 MiB, so that a few sockets reach it.
+  app = await startTestCity(
+    dir.path,
+    { CITYTWIN_SENSORS: '20000', CITYTWIN_SIMULATE: '1', CITYTWIN_VIEWPORT_THRESHOLD: '10000' },
+    { socketBacklog: { maxTotalBytes: 48 * MB } },
+  );
   base = app.url!;
   admin = await login(base, 'admin', TEST_ADMIN_PASSWORD);
   tokens.operator = await user('op-watch', ['operator']);
@@ -77,6 +87,7 @@ beforeAll(async () => {
   tokens.leaving = await user('op-leaving', ['operator']);
   tokens.stuck = await user('op-stuck', ['operator']);
   tokens.poll = await user('op-poll', ['operator']);
+  tokens.many = await user('op-many', ['operator']);
   tokens.hotline = await user('hotline-attack', ['hotline']);
   tokens.display = await mintToken(base, admin, TEST_ADMIN_PASSWORD, { name: 'hall wall', kind: 'display' });
   const sensors = app.twin!.state.sensors;
@@ -200,6 +211,41 @@ describe('a console on the polling transport that never polls', () => {
     expect(await metric('citytwin_socket_slow_clients_disconnected_total')).toBe(2);
     // Its session is gone: what it sends now is refused.
     expect((await post('3')).status).toBe(400);
+  }, 120_000);
+});
+
+describe('many sockets of one credential that never read', () => {
+  it('are bounded together: the ones with the most waiting are disconnected first', async () => {
+    const raws: RawSocketIo[] = [];
+    for (let k = 0; k < 4; k++) {
+      const raw = await RawSocketIo.open(base);
+      raw.pause();
+      raw.connect({ token: tokens.many });
+      raws.push(raw);
+    }
+    await waitFor('four sockets on the server', () => serverSocketsOf('op-many').length === 4, 10_000);
+    const dropped0 = await metric('citytwin_socket_slow_clients_disconnected_total');
+    let peakTotal = 0;
+    let rounds = 0;
+    for (const deadline = Date.now() + 60_000; rounds < 300 && Date.now() < deadline && serverSocketsOf('op-many').length > 0; rounds++) {
+      for (const raw of raws) {
+        raw.pong();
+        raw.emit('viewport', { bbox: city, zoom: 14 + (rounds % 2) * 0.1 });
+      }
+      peakTotal = Math.max(
+        peakTotal,
+        serverSocketsOf('op-many').reduce((a, s) => a + backlogOfSocket(s), 0),
+      );
+      if (peakTotal > 400 * MB) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    console.log(`four sockets of one credential: ${rounds} rounds, peak total backlog ${(peakTotal / MB).toFixed(1)} MB`);
+    expect(serverSocketsOf('op-many')).toHaveLength(0);
+    expect(await metric('citytwin_socket_slow_clients_disconnected_total')).toBe(dropped0 + 4);
+    // 48 MiB in all plus what a round or two may add before the next check (four tables of the
+    // whole city, ≈4 MB each); under their own bounds alone, four sockets would hold 128 MiB.
+    expect(peakTotal).toBeLessThan(96 * MB);
+    for (const raw of raws) raw.close();
   }, 120_000);
 });
 

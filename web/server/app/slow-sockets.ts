@@ -14,14 +14,24 @@ export interface SocketBacklogLimits {
   maxBytes: number;
   /** Packets waiting in engine.io's queue for one client. */
   maxPackets: number;
+  /**
+   * Bytes waiting for all clients of this node together: one credential may open many sockets,
+   * each under its own bound. Over it, the clients with the most waiting are disconnected first.
+   */
+  maxTotalBytes: number;
 }
 
 /**
  * 32 MiB: more than three whole tables at the viewport threshold (a snapshot of 50,000 sensors
  * is ≈9 MB of JSON), so a console on a slow link that reads is never cut; 20,000 packets: half an
- * hour of deltas, stats and incidents for a console that reads nothing.
+ * hour of deltas, stats and incidents for a console that reads nothing; 256 MiB in all: eight
+ * clients at their bound.
  */
-export const DEFAULT_SOCKET_BACKLOG: SocketBacklogLimits = { maxBytes: 32 * 1024 * 1024, maxPackets: 20_000 };
+export const DEFAULT_SOCKET_BACKLOG: SocketBacklogLimits = {
+  maxBytes: 32 * 1024 * 1024,
+  maxPackets: 20_000,
+  maxTotalBytes: 256 * 1024 * 1024,
+};
 
 /** The parts of engine.io's socket read here (not in its typings). */
 interface EngineConn {
@@ -58,20 +68,40 @@ export class SlowSocketGuard {
     if (socket.disconnected) return false;
     const { bytes, packets } = socketBacklog(socket);
     if (bytes <= this.limits.maxBytes && packets <= this.limits.maxPackets) return false;
+    this.let(socket, bytes, packets, `at most ${this.limits.maxBytes} bytes and ${this.limits.maxPackets} packets`);
+    return true;
+  }
+
+  /** Checks every client of `sockets`, then the total: the clients with the most waiting go first. */
+  sweep(sockets: Iterable<Socket>): void {
+    const waiting: { socket: Socket; bytes: number; packets: number }[] = [];
+    let total = 0;
+    for (const socket of sockets) {
+      if (this.check(socket) || socket.disconnected) continue;
+      const b = socketBacklog(socket);
+      if (b.bytes === 0) continue;
+      waiting.push({ socket, ...b });
+      total += b.bytes;
+    }
+    if (total <= this.limits.maxTotalBytes) return;
+    waiting.sort((a, b) => b.bytes - a.bytes);
+    for (const w of waiting) {
+      if (total <= this.limits.maxTotalBytes) break;
+      this.let(w.socket, w.bytes, w.packets, `${total} bytes wait for this node's clients in all; at most ${this.limits.maxTotalBytes}`);
+      total -= w.bytes;
+    }
+  }
+
+  /** Lets `socket` go: counted, logged, its queue freed. */
+  private let(socket: Socket, bytes: number, packets: number, bound: string): void {
     this.disconnected++;
     const who = (socket.data as { principal?: { username?: string } }).principal?.username ?? '?';
     this.log?.(
       'warn',
       `socket.io client ${socket.id} of ${who} at ${socket.handshake.address} does not read: ${bytes} bytes in ${packets} packets ` +
-        `wait for it (at most ${this.limits.maxBytes} bytes and ${this.limits.maxPackets} packets); disconnected`,
+        `wait for it (${bound}); disconnected`,
     );
     drop(socket);
-    return true;
-  }
-
-  /** Checks every client of `sockets`. */
-  sweep(sockets: Iterable<Socket>): void {
-    for (const s of sockets) this.check(s);
   }
 }
 
