@@ -355,6 +355,16 @@ describe('credentials mid-stream', () => {
     await waitFor("the stuck console's socket gone", () => serverSocketOf('op-stuck') === undefined, 10_000);
     expect((await call(base, tokens.stuck!, 'GET', '/api/sensors?limit=1')).status).toBe(401);
     expect(got.deltas).toBe(deltas);
+    // Its connection is cut too (it would read no refusal), not kept open with what waits for it.
+    await waitFor(
+      "the stuck console's connection cut",
+      () => {
+        raw.pong();
+        return raw.closed;
+      },
+      15_000,
+      250,
+    );
     raw.close();
   });
 

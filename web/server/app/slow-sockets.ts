@@ -101,7 +101,7 @@ export class SlowSocketGuard {
       `socket.io client ${socket.id} of ${who} at ${socket.handshake.address} does not read: ${bytes} bytes in ${packets} packets ` +
         `wait for it (${bound}); disconnected`,
     );
-    drop(socket);
+    dropConnection(socket);
   }
 }
 
@@ -110,7 +110,7 @@ export class SlowSocketGuard {
  * never happens for a client that does not read) and the WebSocket's close for the peer's answer;
  * terminating the WebSocket frees both at once (a polling transport's queue is discarded).
  */
-function drop(socket: Socket): void {
+export function dropConnection(socket: Pick<Socket, 'conn'>): void {
   const conn = socket.conn as unknown as EngineConn;
   const ws = conn.transport?.socket;
   if (conn.transport?.name === 'websocket' && typeof ws?.terminate === 'function') ws.terminate();
