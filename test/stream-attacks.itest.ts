@@ -274,6 +274,10 @@ describe('viewport requests as an attacker sends them', () => {
     socket.emit('viewport', { bbox: box, zoom: 15 });
     await waitFor('the good viewport answered', () => got.tables === 1, 10_000);
     expect(got.rows).toBe(sensorsInside(box));
+    // The whole world at the deepest zoom is valid: the city's table, within the points cap.
+    socket.emit('viewport', { bbox: [-180, -90, 180, 90], zoom: 24, encoding: 'columns' });
+    await waitFor('the whole world answered', () => got.tables === 2, 30_000);
+    expect(got.rows).toBe(Math.min(20_000, sensorsInside([-180, -90, 180, 90])));
     expect(got.dropped).toBe('');
     socket.close();
   });
