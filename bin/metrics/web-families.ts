@@ -38,6 +38,12 @@ export function registerAuthMetrics(registry: Registry, auth: AuthService, web: 
   );
   counter(
     registry,
+    'citytwin_socket_slow_clients_disconnected_total',
+    'socket.io clients disconnected because more than the bound waited for them unread.',
+    () => web()?.slowClientsDisconnected() ?? 0,
+  );
+  counter(
+    registry,
     'citytwin_security_events_dropped_total',
     'Security events dropped because too many were waiting to be stored.',
     () => a.eventsDropped,

@@ -8,6 +8,7 @@ import type { CityTwinConfig } from '../config.ts';
 import type { CityPart } from './city.ts';
 import { componentLog, type Log } from '../logger.ts';
 import type { Shutdown } from './shutdown.ts';
+import type { SocketBacklogLimits } from '../../web/server/app/slow-sockets.ts';
 
 export type Role = 'all' | 'ingest' | 'web';
 
@@ -49,6 +50,11 @@ export interface RuntimeHooks {
    * not wait 5 s for each look.
    */
   registerImportPollMs?: number;
+  /**
+   * What may wait unread for the console's socket.io clients (web/server/app/slow-sockets.ts).
+   * The stream attack test lowers the total so that a few clients reach it.
+   */
+  socketBacklog?: Partial<SocketBacklogLimits>;
 }
 
 export interface PartContext {

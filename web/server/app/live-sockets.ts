@@ -19,8 +19,10 @@ import type { InterServerEvents } from '../cluster/cluster-bus.ts';
 import { unitView } from '../dispatch/dispatch-routes.ts';
 import { compareIncidents, incidentUpdateViewer, incidentViewer } from '../incidents/incident-view.ts';
 import type { IncidentEscalation } from '../notifications/notification-service.ts';
-import { ViewportStreams } from '../live/viewport-sessions.ts';
+import { checkViewport, type CheckedViewport, ViewportStreams } from '../live/viewport-sessions.ts';
 import { type CaseSockets, followCaseDesk } from '../cases/case-socket.ts';
+import { LatestOnly } from './latest-only.ts';
+import { DEFAULT_SOCKET_BACKLOG, SlowSocketGuard } from './slow-sockets.ts';
 import type { WebServerOptions } from './web-server.ts';
 
 export type LiveIo = SocketServer<ClientToServerEvents, ServerToClientEvents, InterServerEvents>;
@@ -30,8 +32,16 @@ type Clearance = Parameters<typeof clearanceMask>[0];
 /** What the live stream reads of the server's options. */
 export type LiveDeps = Pick<
   WebServerOptions,
-  'twin' | 'dispatch' | 'notifications' | 'cases' | 'viewport' | 'deltaIntervalMs' | 'stats' | 'log'
+  'twin' | 'dispatch' | 'notifications' | 'cases' | 'viewport' | 'deltaIntervalMs' | 'stats' | 'log' | 'socketBacklog'
 >;
+
+/**
+ * A socket's table requests (`viewport`, `resume`; each may cost a table of up to 20,000 sensors,
+ * docs/security.md): a burst of {@link TABLE_REQUEST_BURST} answered at once, then one per
+ * interval, the newest.
+ */
+export const TABLE_REQUEST_INTERVAL_MS = 100;
+export const TABLE_REQUEST_BURST = 32;
 
 /** An incident's escalation by its id, when notifications run. */
 export type EscalationOf = ((incidentId: string) => IncidentEscalationView | null) | null;
@@ -78,6 +88,7 @@ interface ConnectionContext {
   viewports: ViewportStreams;
   incidents: IncidentRooms;
   caseSockets: CaseSockets | null;
+  slow: SlowSocketGuard;
 }
 
 /** Is this a resume request as the protocol has it (else the client gets a fresh snapshot)? */
@@ -90,23 +101,25 @@ function validResume(req: ResumeRequest): boolean {
   );
 }
 
-/** A client connected (authenticated by socket-auth.ts): its stream, and the rooms its permissions open. */
-function onLiveConnection(socket: LiveSocket, { deps, sockets, viewports, incidents, caseSockets }: ConnectionContext): void {
-  const stream = deps.twin.stream;
-  const principal = socket.data.principal!;
-  const feed = stream.feedFor(principal.clearance);
-  const viewport = viewports.open(principal.clearance, (out) => {
+/**
+ * The table requests of one socket: each checked at once (a malformed one is refused), then the
+ * newest answered within the budget ({@link TABLE_REQUEST_BURST}, then one per
+ * {@link TABLE_REQUEST_INTERVAL_MS}), and not at all for a client
+ * whose backlog is over the bound (it is disconnected instead).
+ */
+function followTableRequests(socket: LiveSocket, ctx: ConnectionContext, feed: ReturnType<LiveDeps['twin']['stream']['feedFor']>): void {
+  const { sockets, viewports, slow } = ctx;
+  const viewport = viewports.open(socket.data.principal!.clearance, (out) => {
     if (out.type === 'cells') socket.emit('cells', out.msg);
     else if (out.type === 'snapshot') socket.emit('snapshot', out.msg);
     else if (out.type === 'points') socket.emit('points', out.msg);
     else socket.emit('delta', out.msg);
   });
-  socket.on('disconnect', () => viewports.close(viewport));
-  sockets.onEvent(socket, 'viewport', (req: unknown) => {
-    const error = viewport.viewport(req);
-    if (error) socket.emit('refused', { event: 'viewport', reason: error });
+  const views = new LatestOnly<CheckedViewport>(TABLE_REQUEST_INTERVAL_MS, TABLE_REQUEST_BURST, (v) => {
+    if (!slow.check(socket)) viewport.apply(v);
   });
-  sockets.onEvent(socket, 'resume', (req: ResumeRequest) => {
+  const resumes = new LatestOnly<ResumeRequest>(TABLE_REQUEST_INTERVAL_MS, TABLE_REQUEST_BURST, (req) => {
+    if (slow.check(socket)) return;
     if (viewports.big()) {
       viewport.resume();
       return;
@@ -117,6 +130,25 @@ function onLiveConnection(socket: LiveSocket, { deps, sockets, viewports, incide
     // Joined after the catch-up, so broadcast deltas follow it in order.
     void socket.join(`live:${feed.key}`);
   });
+  socket.on('disconnect', () => {
+    views.stop();
+    resumes.stop();
+    viewports.close(viewport);
+  });
+  sockets.onEvent(socket, 'viewport', (req: unknown) => {
+    const checked = checkViewport(req);
+    if (typeof checked === 'string') socket.emit('refused', { event: 'viewport', reason: checked });
+    else views.push(checked);
+  });
+  sockets.onEvent(socket, 'resume', (req: ResumeRequest) => resumes.push(req));
+}
+
+/** A client connected (authenticated by socket-auth.ts): its stream, and the rooms its permissions open. */
+function onLiveConnection(socket: LiveSocket, ctx: ConnectionContext): void {
+  const { deps, sockets, incidents, caseSockets } = ctx;
+  const principal = socket.data.principal!;
+  const feed = deps.twin.stream.feedFor(principal.clearance);
+  followTableRequests(socket, ctx, feed);
   // Stats per clearance view: sensor counts cover only what the view may show.
   if (sockets.may(principal, 'stats')) void socket.join(`stats:${feed.key}`);
   if (sockets.may(principal, 'incidents')) {
@@ -172,7 +204,7 @@ export function startLiveStream(
   deps: LiveDeps,
   sockets: SocketAuth,
   escalationOf: EscalationOf,
-): { viewports: ViewportStreams; stop: () => void } {
+): { viewports: ViewportStreams; slow: SlowSocketGuard; stop: () => void } {
   // The vocabulary changed (a kind declared, a vocabulary.json imported): consoles reload its labels.
   let vocabularyTimer: NodeJS.Timeout | null = null;
   const stopVocabulary = deps.twin.vocabulary.onChanged(() => {
@@ -186,7 +218,8 @@ export function startLiveStream(
   const incidents = new IncidentRooms(deps.twin, escalationOf);
   // The case desks' live updates: each socket in the room of its seat and clearance.
   const caseSockets = deps.cases ? followCaseDesk(io, deps.cases.service, deps.cases.bindings) : null;
-  io.on('connection', (socket) => onLiveConnection(socket, { deps, sockets, viewports, incidents, caseSockets }));
+  const slow = new SlowSocketGuard({ ...DEFAULT_SOCKET_BACKLOG, ...deps.socketBacklog }, deps.log);
+  io.on('connection', (socket) => onLiveConnection(socket, { deps, sockets, viewports, incidents, caseSockets, slow }));
   // `io.local`: every node hands the writer's changes to its own clients (cluster-bus.ts).
   const stopIncidents = deps.twin.onIncidentChanges((changes) => {
     for (const [room, { update }] of incidents.views) {
@@ -196,6 +229,7 @@ export function startLiveStream(
   const stopUnits = batchUnitChanges(io, deps.dispatch);
   return {
     viewports,
+    slow,
     stop: () => {
       stopUnits();
       stopIncidents();
@@ -217,7 +251,7 @@ export function hasLocalListeners(io: LiveIo, room: string): boolean {
 }
 
 /** Escalations as they change, deltas, viewport cells and stats on their timers; returns the stop. */
-export function startStreamTimers(io: LiveIo, deps: LiveDeps, viewports: ViewportStreams): () => void {
+export function startStreamTimers(io: LiveIo, deps: LiveDeps, viewports: ViewportStreams, slow: SlowSocketGuard): () => void {
   const stream = deps.twin.stream;
   // Every node follows the escalations; each tells its own clients when one changes.
   const stopEscalations = deps.notifications?.service.onEscalations((all) =>
@@ -230,6 +264,8 @@ export function startStreamTimers(io: LiveIo, deps: LiveDeps, viewports: Viewpor
     const deltas = stream.nextDeltas();
     for (const { key, delta } of deltas) if (hasLocalListeners(io, `live:${key}`)) io.local.to(`live:${key}`).emit('delta', delta);
     if (deltas[0]?.key === 'all') viewports.onDelta(deltas[0].delta);
+    // What this node's clients have not read, each bounded: a client over the bound is let go.
+    slow.sweep(io.of('/').sockets.values());
   }, deps.deltaIntervalMs ?? 100);
   const cellsTimer = setInterval(() => viewports.refreshCells(), viewports.options.cellsIntervalMs);
   const statsTimer = setInterval(() => {

@@ -11,6 +11,7 @@ import { type Route, Router, sendJson } from './http-router.ts';
 import type { ViewportOptions } from '../live/viewport-sessions.ts';
 import type { NotificationService } from '../notifications/notification-service.ts';
 import { type EscalationOf, escalationView, type LiveIo, startLiveStream, startStreamTimers } from './live-sockets.ts';
+import type { SocketBacklogLimits } from './slow-sockets.ts';
 import { apiRoutes, type ApiDeps } from './api-routes.ts';
 import { incidentRoutes } from '../incidents/incident-routes.ts';
 import { kpiRoutes } from '../kpi/kpi-routes.ts';
@@ -76,6 +77,8 @@ export interface WebServerOptions extends ApiDeps {
   audit?: AuditService | null;
   /** The live stream for big registries: threshold, points zoom, cap, cells cadence (viewport-sessions.ts). */
   viewport?: Partial<ViewportOptions>;
+  /** What may wait in this process for one socket.io client before it is disconnected (slow-sockets.ts). */
+  socketBacklog?: Partial<SocketBacklogLimits>;
   /** The city's PMTiles basemap (a file path), served by byte ranges; null draws the GeoJSON base map (docs/basemaps.md). */
   basemapPmtiles?: string | null;
   /** The alarm and incident rules at run time (web/server/rules): their routes, replay at T, every node applying a saved version. */
@@ -108,6 +111,8 @@ export interface WebServer {
   refusedRequests(): number;
   /** socket.io handshakes and events refused. */
   refusedSocketEvents(): { handshakes: number; events: number };
+  /** socket.io clients disconnected because too much waited for them unread (slow-sockets.ts). */
+  slowClientsDisconnected(): number;
   /** This node and the other web nodes on the Redis adapter (just this node without Redis). */
   cluster: WebCluster;
   /** Serves another PMTiles basemap from now on (checked first), or none (null). */
@@ -308,7 +313,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   const live = startLiveStream(io, options, sockets, escalationOf);
   // Before listening, so that no client connects to a node that is not yet in the cluster.
   const cluster = await joinCluster(io, options);
-  const stopTimers = startStreamTimers(io, options, live.viewports);
+  const stopTimers = startStreamTimers(io, options, live.viewports, live.slow);
   const stopStream = () => {
     stopTimers();
     live.stop();
@@ -329,6 +334,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     url: `${options.tls ? 'https' : 'http'}://${shownHost}:${port}/`,
     refusedRequests,
     refusedSocketEvents: () => ({ ...sockets.refused }),
+    slowClientsDisconnected: () => live.slow.disconnected,
     port,
     http,
     io,

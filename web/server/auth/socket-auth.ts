@@ -17,10 +17,17 @@ import type { AccessGuard } from './access-guard.ts';
 import type { AuthService, Principal } from './auth-service.ts';
 import { AuthError } from './auth-types.ts';
 import type { OriginPolicy } from './origin-check.ts';
+import { dropConnection } from '../app/slow-sockets.ts';
 import { hasPermission, SOCKET_EVENTS, type SocketEventName } from './policy.ts';
 
 /** How often live sockets re-check their token (expiry, revocation on another node). */
 const RECHECK_MS = 30_000;
+
+/**
+ * How long a closed socket's connection may stay to deliver what was queued before it (the
+ * refusal that says why); a client that does not read is then cut (slow-sockets.ts).
+ */
+const CLOSE_GRACE_MS = 5_000;
 
 /** The console's socket.io server and its sockets (typed events; the principal in `data`). */
 type AnyServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents>;
@@ -111,6 +118,12 @@ export function attachSocketAuth(io: AnyServer, deps: HandshakeDeps): SocketAuth
   const closeSocket = (socket: AnySocket, reason: string) => {
     socket.emit('refused', { event: 'connection', reason });
     socket.disconnect(true);
+    // engine.io closes the connection only once its queue is read: never, for a client that
+    // stopped reading, which would keep it (and all that waits for it) open.
+    const conn = socket.conn;
+    setTimeout(() => {
+      if (conn.readyState !== 'closed') dropConnection(socket);
+    }, CLOSE_GRACE_MS).unref();
   };
 
   const unsubscribe = deps.auth.onRevoked((tokenId, username, reason) => {

@@ -292,6 +292,19 @@ describe('viewport rules', () => {
     expect(checkViewport({ bbox: [114, 30, 115], zoom: 10 })).toMatch(/bbox/);
     expect(checkViewport({ bbox: [114, 30, 115, 31], zoom: 'x' })).toMatch(/zoom/);
     expect(checkViewport(null)).toMatch(/object/);
+    // Each refusal quotes what was sent and says what is accepted.
+    expect(checkViewport([1, 2])).toBe('viewport must be an object {bbox, zoom}, not [1,2]');
+    expect(checkViewport({ bbox: [114, null, 115, 31], zoom: 10 })).toBe(
+      'viewport.bbox must be [west, south, east, north], four finite numbers, not [114,null,115,31]',
+    );
+    expect(checkViewport({ bbox: [-1e308, -90, 1e308, 90], zoom: 10 })).toBe(
+      'viewport.bbox must lie within -180..180, -90..90 with west ≤ east, south ≤ north, not [-1e+308,-90,1e+308,90]',
+    );
+    expect(checkViewport({ bbox: [114, 30, 115, 31], zoom: -3 })).toBe('viewport.zoom must be a number from 0 to 24, not -3');
+    expect(checkViewport({ bbox: [114, 30, 115, 31], zoom: Number.NaN })).toBe('viewport.zoom must be a number from 0 to 24, not NaN');
+    expect(checkViewport({ bbox: [114, 30, 115, 31], zoom: 10, kinds: 'x'.repeat(500) })).toBe(
+      `viewport.kinds must be a list of at most 64 sensor kinds (each under 40 characters), not "${'x'.repeat(79)}…`,
+    );
     expect(parseBbox('114,30,115,31')).toEqual([114, 30, 115, 31]);
     expect(parseBbox('114,30,115')).toMatch(/four numbers/);
     expect(parseBbox('114,30,200,31')).toMatch(/within/);

@@ -68,24 +68,31 @@ export interface CheckedViewport {
   columns: boolean;
 }
 
-/** A `viewport` request as received: checked, or an error message. */
+/** A value a client sent, as JSON cut to 80 characters, for an error message. */
+function quoted(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  const text = typeof v === 'number' && !Number.isFinite(v) ? String(v) : (JSON.stringify(v) ?? String(v));
+  return text.length > 80 ? `${text.slice(0, 80)}…` : text;
+}
+
+/** A `viewport` request as received: checked, or an error message that quotes the bad value and says what is accepted. */
 export function checkViewport(req: unknown): CheckedViewport | string {
-  if (req === null || typeof req !== 'object') return 'viewport must be an object {bbox, zoom}';
+  if (req === null || typeof req !== 'object' || Array.isArray(req)) return `viewport must be an object {bbox, zoom}, not ${quoted(req)}`;
   const r = req as Partial<ViewportRequest>;
   if (!Array.isArray(r.bbox) || r.bbox.length !== 4 || !r.bbox.every((v) => typeof v === 'number' && Number.isFinite(v)))
-    return 'viewport.bbox must be [west, south, east, north]';
+    return `viewport.bbox must be [west, south, east, north], four finite numbers, not ${quoted(r.bbox)}`;
   const [w, s, e, n] = r.bbox;
   if (w < -180 || e > 180 || s < -90 || n > 90 || w > e || s > n)
-    return 'viewport.bbox must lie within -180..180, -90..90 with west ≤ east, south ≤ north';
+    return `viewport.bbox must lie within -180..180, -90..90 with west ≤ east, south ≤ north, not ${quoted(r.bbox)}`;
   if (typeof r.zoom !== 'number' || !Number.isFinite(r.zoom) || r.zoom < 0 || r.zoom > 24)
-    return 'viewport.zoom must be a number from 0 to 24';
+    return `viewport.zoom must be a number from 0 to 24, not ${quoted(r.zoom)}`;
   if (
     r.kinds !== undefined &&
     (!Array.isArray(r.kinds) || r.kinds.length > 64 || !r.kinds.every((k) => typeof k === 'string' && k.length < 40))
   )
-    return 'viewport.kinds must be a list of sensor kinds';
+    return `viewport.kinds must be a list of at most 64 sensor kinds (each under 40 characters), not ${quoted(r.kinds)}`;
   if (r.encoding !== undefined && r.encoding !== 'columns')
-    return `viewport.encoding must be 'columns' or absent, not ${JSON.stringify(r.encoding)?.slice(0, 40) ?? String(r.encoding)}`;
+    return `viewport.encoding must be 'columns' or absent, not ${quoted(r.encoding)}`;
   return { bbox: [w, s, e, n], zoom: r.zoom, kinds: r.kinds ?? null, columns: r.encoding === 'columns' };
 }
 
@@ -151,6 +158,12 @@ export class ViewportFeed {
   viewport(req: unknown): string | null {
     const checked = checkViewport(req);
     if (typeof checked === 'string') return checked;
+    this.apply(checked);
+    return null;
+  }
+
+  /** A new viewport, checked ({@link checkViewport}): its table or cells go out. */
+  apply(checked: CheckedViewport): void {
     this.view = checked;
     this.kindFlags = kindsFilter(checked.kinds);
     const grid = this.owner.grid;
@@ -158,7 +171,7 @@ export class ViewportFeed {
       // The client holds every sensor already: only zoomed-out cells are news.
       this.mode = chooseViewportMode(this.mode, checked.zoom, 0, this.owner.options) === 'points' ? null : 'cells';
       if (this.mode === 'cells') this.sendCells();
-      return null;
+      return;
     }
     const probe = chooseViewportMode(this.mode, checked.zoom, 0, this.owner.options);
     let next: ViewportMode = 'cells';
@@ -176,7 +189,6 @@ export class ViewportFeed {
       this.mode = 'cells';
       this.sendCells();
     }
-    return null;
   }
 
   /** Sends the current cells (zoomed out only). */

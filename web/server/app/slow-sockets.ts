@@ -1,0 +1,118 @@
+/**
+ * A bound on what waits in this process for each socket.io client (docs/security.md, "The live
+ * stream under attack"). engine.io queues every packet of a socket whose transport has not taken
+ * the previous ones, and the WebSocket keeps what the kernel has not taken: a console that stops
+ * reading (and answers the heartbeat blind, which engine.io accepts) would make both grow without
+ * end — by the deltas of everything it watches and by every table it asks for. Past
+ * {@link SocketBacklogLimits} the client is disconnected at once, its queue dropped, counted
+ * and logged; a console reconnects and asks for its table again.
+ */
+import type { Socket } from 'socket.io';
+
+export interface SocketBacklogLimits {
+  /** Bytes waiting for one client (engine.io's queue plus the WebSocket's buffer). */
+  maxBytes: number;
+  /** Packets waiting in engine.io's queue for one client. */
+  maxPackets: number;
+  /**
+   * Bytes waiting for all clients of this node together: one credential may open many sockets,
+   * each under its own bound. Over it, the clients with the most waiting are disconnected first.
+   */
+  maxTotalBytes: number;
+}
+
+/**
+ * 32 MiB: more than three whole tables at the viewport threshold (a snapshot of 50,000 sensors
+ * is ≈9 MB of JSON), so a console on a slow link that reads is never cut; 20,000 packets: half an
+ * hour of deltas, stats and incidents for a console that reads nothing; 256 MiB in all: eight
+ * clients at their bound.
+ */
+export const DEFAULT_SOCKET_BACKLOG: SocketBacklogLimits = {
+  maxBytes: 32 * 1024 * 1024,
+  maxPackets: 20_000,
+  maxTotalBytes: 256 * 1024 * 1024,
+};
+
+/** The parts of engine.io's socket read here (not in its typings). */
+interface EngineConn {
+  writeBuffer?: { data?: unknown }[];
+  transport?: { name?: string; socket?: { bufferedAmount?: number; terminate?: () => void } };
+  close(discard?: boolean): void;
+}
+
+/** Bytes and packets waiting in this process for one client. */
+export function socketBacklog(socket: Pick<Socket, 'conn'>): { bytes: number; packets: number } {
+  const conn = socket.conn as unknown as EngineConn;
+  const queue = conn.writeBuffer ?? [];
+  let bytes = conn.transport?.socket?.bufferedAmount ?? 0;
+  for (const p of queue) {
+    const d = p.data;
+    // A string's length is its size in UTF-16 units: the JSON the server writes is mostly ASCII.
+    if (typeof d === 'string') bytes += d.length;
+    else if (d instanceof ArrayBuffer || ArrayBuffer.isView(d)) bytes += d.byteLength;
+  }
+  return { bytes, packets: queue.length };
+}
+
+export class SlowSocketGuard {
+  /** Clients disconnected for their backlog, for /metrics. */
+  disconnected = 0;
+
+  constructor(
+    readonly limits: SocketBacklogLimits,
+    private readonly log?: (level: 'warn', message: string) => void,
+  ) {}
+
+  /** Disconnects `socket` when its backlog is over the limits; true when it did. */
+  check(socket: Socket): boolean {
+    if (socket.disconnected) return false;
+    const { bytes, packets } = socketBacklog(socket);
+    if (bytes <= this.limits.maxBytes && packets <= this.limits.maxPackets) return false;
+    this.let(socket, bytes, packets, `at most ${this.limits.maxBytes} bytes and ${this.limits.maxPackets} packets`);
+    return true;
+  }
+
+  /** Checks every client of `sockets`, then the total: the clients with the most waiting go first. */
+  sweep(sockets: Iterable<Socket>): void {
+    const waiting: { socket: Socket; bytes: number; packets: number }[] = [];
+    let total = 0;
+    for (const socket of sockets) {
+      if (this.check(socket) || socket.disconnected) continue;
+      const b = socketBacklog(socket);
+      if (b.bytes === 0) continue;
+      waiting.push({ socket, ...b });
+      total += b.bytes;
+    }
+    if (total <= this.limits.maxTotalBytes) return;
+    waiting.sort((a, b) => b.bytes - a.bytes);
+    for (const w of waiting) {
+      if (total <= this.limits.maxTotalBytes) break;
+      this.let(w.socket, w.bytes, w.packets, `${total} bytes wait for this node's clients in all; at most ${this.limits.maxTotalBytes}`);
+      total -= w.bytes;
+    }
+  }
+
+  /** Lets `socket` go: counted, logged, its queue freed. */
+  private let(socket: Socket, bytes: number, packets: number, bound: string): void {
+    this.disconnected++;
+    const who = (socket.data as { principal?: { username?: string } }).principal?.username ?? '?';
+    this.log?.(
+      'warn',
+      `socket.io client ${socket.id} of ${who} at ${socket.handshake.address} does not read: ${bytes} bytes in ${packets} packets ` +
+        `wait for it (${bound}); disconnected`,
+    );
+    dropConnection(socket);
+  }
+}
+
+/**
+ * Ends the connection without waiting: engine.io's own close waits for its queue to drain (which
+ * never happens for a client that does not read) and the WebSocket's close for the peer's answer;
+ * terminating the WebSocket frees both at once (a polling transport's queue is discarded).
+ */
+export function dropConnection(socket: Pick<Socket, 'conn'>): void {
+  const conn = socket.conn as unknown as EngineConn;
+  const ws = conn.transport?.socket;
+  if (conn.transport?.name === 'websocket' && typeof ws?.terminate === 'function') ws.terminate();
+  else conn.close(true);
+}
