@@ -1,10 +1,16 @@
 /** The case list: the city's time zone, how many match, the table of cases and why it is empty. */
 import type { Panel } from '../app/panel.ts';
-import { formatCityDateTime } from '../i18n/format.ts';
+import type { Language } from '../i18n/language.ts';
+import { cityOffsetLabel, formatCityDateTime, shownTimeZone } from '../i18n/format.ts';
 import { h, replaceChildren, setText } from '../ui/dom.ts';
 import type { CaseListItem } from '../../shared/case-protocol.ts';
 import { categoryText, ct, statusText, type CaseStringKey } from './case-strings.ts';
 import type { CasesState } from './cases-state.ts';
+
+/** The note above the list: the zone the times are in, e.g. "Asia/Kolkata, UTC+5:30" (the city's, from GET /api/city). */
+export function casesZoneNote(zone: string, atMs: number, lang?: Language): string {
+  return ct('timezone', { zone: `${zone}, ${cityOffsetLabel(atMs, zone)}` }, lang);
+}
 
 export class CaseList implements Panel<CasesState> {
   readonly zone = h('div', { class: 'cases-zone', 'data-testid': 'cases-timezone' });
@@ -33,7 +39,7 @@ export class CaseList implements Panel<CasesState> {
 
   render(view: CasesState): void {
     this.last = view;
-    setText(this.zone, ct('timezone'));
+    setText(this.zone, casesZoneNote(shownTimeZone() ?? Intl.DateTimeFormat().resolvedOptions().timeZone, Date.now()));
     for (const th of this.heads) setText(th, ct(th.dataset.col as CaseStringKey));
     replaceChildren(this.rows, ...view.cases.map((c) => this.row(c, view.selectedId)));
     setText(this.count, ct('count', { n: view.total }));
