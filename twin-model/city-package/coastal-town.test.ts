@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RIVER_TOWN_DIR } from '../../test/support/make-city-fixtures.ts';
+import { DEFAULT_CASE_SLA, caseRoutingOf, caseRules, routeCase } from '../cases/index.ts';
 import { checkCityPackage, formatReport, loadCityPackage, readPackageFiles, validateCityPackage, type PackageFiles } from './index.ts';
 
 /** The worked example of docs/city-packages.md: a coastal town on Asia/Kolkata, written by hand. */
@@ -40,6 +41,42 @@ describe('the coastal-town example package (docs/city-packages.md)', () => {
     expect(Object.keys(city.rules?.incidents ?? {})).toEqual(['waterlogging.json']);
     const underpass = city.assets.find((a) => a.id === 'up-ribeira')!;
     expect(city.graph.edges[underpass.edgeId!]?.underpass).toBe(true);
+  });
+
+  it("routes hotline cases to the town's own departments by its rules/cases.json", () => {
+    const city = loadCityPackage(COASTAL_TOWN_DIR);
+    expect(city.rules?.cases).toMatchObject({ fallback: '水务局' });
+    const rules = caseRules({
+      timeZone: city.timezone!,
+      sources: city.sources,
+      districts: city.districts.map((d) => d.code),
+      routing: caseRoutingOf(city, 'hotline-12345'),
+      sla: DEFAULT_CASE_SLA,
+    });
+    expect(rules.departments).toEqual(['水务局', '环境局']);
+    expect(routeCase(rules.routing, 'waterlogging', 'ribeira')).toEqual({ department: '水务局', match: 'category' });
+    expect(routeCase(rules.routing, 'pollution', 'centro')).toEqual({ department: '环境局', match: 'category' });
+    expect(routeCase(rules.routing, 'other', 'alto')).toEqual({ department: '环境局', match: 'district' });
+    expect(routeCase(rules.routing, 'other', 'ribeira')).toEqual({ department: '水务局', match: 'fallback' });
+  });
+
+  it('refuses a case routing table naming a department or district the town does not have', () => {
+    const { report } = validateCityPackage(
+      coastalTown((path, text) =>
+        path === 'rules/cases.json'
+          ? text
+              .replace('"category": "noise", "department": "环境局"', '"category": "noise", "department": "港务局"')
+              .replace('"district": "alto"', '"district": "420102"')
+          : text,
+      ),
+    );
+    const problem = report.problems.find((p) => p.file === 'rules/cases.json');
+    expect(problem).toMatchObject({ severity: 'error', code: 'invalid_rule' });
+    expect(problem?.message).toContain(
+      'rules.2.department: "港务局" is not a department of the source catalogue; departments are "水务局", "环境局"',
+    );
+    expect(problem?.message).toContain('rules.4.district: "420102" is not a district of the city');
+    expect(report.ok).toBe(false);
   });
 
   it('broken six ways at once, is refused with every problem named', () => {
