@@ -41,7 +41,7 @@ function incidentOpened(id: string, openedAt: number): IncidentChange {
 beforeAll(async () => {
   await runMigrations(client);
   const batch = emptyBatch('kpi-local-hours-1');
-  REPORTS.forEach((ts, i) =>
+  for (const [i, ts] of REPORTS.entries()) {
     batch.events.push({
       source: 'hotline-12345',
       id: `hl-${i}`,
@@ -53,8 +53,8 @@ beforeAll(async () => {
       severity: null,
       text: '',
       receivedAt: ts,
-    }),
-  );
+    });
+  }
   await new ClickHouseSink(client, { distributed: false }).write(batch);
   const incidents = new IncidentStore(client);
   await incidents.init();
