@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRandom } from '../twin-model/index.ts';
+import { createRandom, DeviceDirectory, Vocabulary } from '../twin-model/index.ts';
 import { createIngest } from './index.ts';
 import type { StorageBatch, StorageSink } from '../storage/storage-batch.ts';
 
@@ -127,6 +127,37 @@ describe('IngestPipeline', () => {
     });
     for (const c of Object.values(bySource)) expect(c.received).toBe(c.stored + c.rejected);
     expect(pipeline.metrics.received).toBe(8);
+  });
+
+  it("counts a city register's sensors under the register's source without a meta message, and dead-letters them under it", async () => {
+    const sink = new MemorySink();
+    const register = [
+      { id: 'tg-1', kind: 'water_level', sourceId: 'water.tide' },
+      { id: 'rg-1', kind: 'rain_gauge', sourceId: 'water.rain' },
+    ];
+    const directory = new DeviceDirectory(new Vocabulary(), register);
+    const { pipeline, writer } = createIngest({ sink, batchMaxRows: 100, batchMaxDelayMs: 10_000, now: () => NOW, directory });
+    const send = (topic: string, payload: string) => pipeline.handleMessage(topic, Buffer.from(payload), NOW);
+    send('citytwin/v1/sensors/tg-1/data', JSON.stringify({ ts: NOW, values: { water_level_cm: 12 } }));
+    send('citytwin/v1/sensors/rg-1/data', 'rain: lots');
+    send('citytwin/v1/sensors/rg-1/meta', JSON.stringify({ kind: 'rain_gauge', lng: 73.2, lat: 17.2, source: 'hydro.rain' })); // meta names another
+    send('citytwin/v1/sensors/rg-1/data', JSON.stringify({ ts: NOW, values: { rainfall_mm_h: 3 } }));
+    send('citytwin/v1/sensors/nobody/data', JSON.stringify({ ts: NOW, values: { rainfall_mm_h: 3 } }));
+    await writer.flush();
+    expect(Object.fromEntries(pipeline.metrics.bySource)).toEqual({
+      'water.tide': { received: 1, stored: 1, rejected: 0 },
+      'water.rain': { received: 1, stored: 0, rejected: 1 },
+      'hydro.rain': { received: 2, stored: 2, rejected: 0 },
+      unknown: { received: 1, stored: 1, rejected: 0 },
+    });
+    expect(sink.batches.flatMap((b) => b.deadLetters.map((d) => [d.topic, d.source]))).toEqual([
+      ['citytwin/v1/sensors/rg-1/data', 'water.rain'],
+    ]);
+    // A retired sensor is no longer the register's: its messages are the unknown source's again.
+    directory.applyRegister([], ['tg-1']);
+    send('citytwin/v1/sensors/tg-1/data', JSON.stringify({ ts: NOW, values: { water_level_cm: 13 } }));
+    await writer.flush();
+    expect(pipeline.metrics.bySource.get('unknown')).toEqual({ received: 2, stored: 2, rejected: 0 });
   });
 
   it('hands accepted readings to listeners before they are stored', () => {

@@ -71,8 +71,8 @@ export class IngestPipeline {
   readonly metrics = new IngestMetrics();
   private readonly listeners: IngestListener[] = [];
   private readonly limits: ParseLimits;
-  /** Source of each registered sensor, to attribute rejections per source. */
-  private readonly sourceOf = new Map<string, string>();
+  /** Source each sensor's meta named, to attribute messages per source (else the city's register's). */
+  private readonly metaSourceOf = new Map<string, string>();
   readonly directory: DeviceDirectory;
   private readonly log: (level: 'error', message: string) => void;
   /** The topic of the message being handled (named when a listener fails on it). */
@@ -167,13 +167,18 @@ export class IngestPipeline {
     }
   }
 
+  /** A sensor's source: the one its meta named, else the city register's, else `unknown` (docs/ingest.md, "Per source"). */
+  private sourceOf(sensorId: string): string {
+    return this.metaSourceOf.get(sensorId) ?? this.directory.registerSourceOf(sensorId) ?? 'unknown';
+  }
+
   /** The source a refused message is counted under: the sensor's registered one, the event's, or `unknown`. */
   private rejectedSource(t: ParsedTopic): string {
     switch (t.kind) {
       case 'sensor_data':
       case 'service_data':
       case 'sensor_meta':
-        return this.sourceOf.get(t.id) ?? 'unknown';
+        return this.sourceOf(t.id);
       case 'event':
       case 'cap_warning':
         return t.source;
@@ -252,15 +257,15 @@ export class IngestPipeline {
     pushReadingRows(batch.readings, entity, id, readings, receivedAt);
     for (const r of texts) batch.texts.push({ entity, sensorId: id, metric: r.metric, ts: r.ts, value: r.value, receivedAt });
     this.metrics.readingsAccepted += readings.length;
-    this.accept(this.sourceOf.get(id) ?? 'unknown');
+    this.accept(this.sourceOf(id));
     this.writer.commitMessage(readings.length + texts.length, receivedAt);
     if (readings.length > 0) this.tell((l) => l.onReadings?.(entity, id, readings, receivedAt));
   }
 
   private handleMeta({ id, meta: m }: AcceptedMessage<'meta'>, receivedAt: number): void {
-    if (m?.source) this.sourceOf.set(id, m.source);
+    if (m?.source) this.metaSourceOf.set(id, m.source);
     this.writer.batch.sensors.push(registryRowOf(id, m, receivedAt));
-    this.accept(this.sourceOf.get(id) ?? 'unknown');
+    this.accept(this.sourceOf(id));
     this.writer.commitMessage(1, receivedAt);
     this.tell((l) => l.onMeta?.(id, m, receivedAt));
   }

@@ -28,6 +28,14 @@ export interface KpiWindows {
 const T = `fromUnixTimestamp64Milli({t:Int64}, 'UTC')`;
 const ms = (name: string) => `fromUnixTimestamp64Milli({${name}:Int64}, 'UTC')`;
 const epoch = (col: string) => `toUnixTimestamp64Milli(${col})`;
+const HOUR_MS = 3_600_000;
+/**
+ * The start of the local hour slot of `col` (epoch ms): whole hours from the local midnight of its
+ * day — today's (`d`) or last week's (`ld`) — so that a zone with a half-hour offset
+ * (Asia/Kolkata, UTC+5:30) gets its own clock's hours, not UTC's.
+ */
+const localHour = (col: string) =>
+  `if(${col} < ${ms('d')}, {ld:Int64} + intDiv(${epoch(col)} - {ld:Int64}, ${HOUR_MS}) * ${HOUR_MS}, {d:Int64} + intDiv(${epoch(col)} - {d:Int64}, ${HOUR_MS}) * ${HOUR_MS})`;
 
 /** One incident as the rollup knows it at the summary's time. */
 export interface IncidentMarkRow {
@@ -221,7 +229,7 @@ export class KpiStore {
     lastWeekSoFar: number;
   }> {
     const rows = await this.rows<{ hour: string; n: string; lw: number; so: string }>(
-      `SELECT toUnixTimestamp(toStartOfHour(detected)) * 1000 AS hour, detected < ${ms('d')} AS lw, count() AS n,
+      `SELECT ${localHour('detected')} AS hour, detected < ${ms('d')} AS lw, count() AS n,
               countIf(detected <= if(detected < ${ms('d')}, ${ms('lt')}, ${T})) AS so
        FROM (SELECT incident_id, min(detected_at) AS detected FROM incident_marks
              WHERE incident_id IN (${detectedIn(ms('d'), T)} UNION ALL ${detectedIn(ms('ld'), ms('le'))})
@@ -294,6 +302,9 @@ export class KpiStore {
    * `at` and on the same day last week (whole day, and up to the same hour).
    */
   async hotlineByHour(w: KpiWindows): Promise<Array<{ hour: number; category: string; n: number }>> {
+    // The hourly rollup counts UTC hours: right where the city's hours are UTC hours, not where
+    // its offset has minutes (UTC+5:30, UTC+5:45): there the raw events are counted by local hour.
+    if (w.dayStart % HOUR_MS !== 0 || w.lastWeekDayStart % HOUR_MS !== 0) return this.hotlineByLocalHour(w);
     const rows = await this.rows<{ hourMs: string; category: string; n: string }>(
       `SELECT toUnixTimestamp(hour) * 1000 AS hourMs, category, sum(c) AS n FROM (
          SELECT hour, source, category, uniqExactMerge(ids) AS c FROM events_1h
@@ -302,6 +313,19 @@ export class KpiStore {
          GROUP BY hour, source, category)
        GROUP BY hour, category ORDER BY hour, category`,
       { t: w.at, d: w.dayStart, ld: w.lastWeekDayStart, le: w.lastWeekDayEnd },
+    );
+    return rows.map((r) => ({ hour: Number(r.hourMs), category: r.category, n: Number(r.n) }));
+  }
+
+  /** {@link hotlineByHour} from the raw events, by local hour slot (distinct reports per source and id). */
+  private async hotlineByLocalHour(w: KpiWindows): Promise<Array<{ hour: number; category: string; n: number }>> {
+    const todayEnd = w.dayStart + (Math.floor((w.at - w.dayStart) / HOUR_MS) + 1) * HOUR_MS;
+    const rows = await this.rows<{ hourMs: string; category: string; n: string }>(
+      `SELECT ${localHour('ts')} AS hourMs, category, uniqExact(source, id) AS n FROM events
+       WHERE type = 'citizen_report'
+         AND ((ts >= ${ms('d')} AND ts < ${ms('te')}) OR (ts >= ${ms('ld')} AND ts < ${ms('le')}))
+       GROUP BY hourMs, category ORDER BY hourMs, category`,
+      { d: w.dayStart, te: todayEnd, ld: w.lastWeekDayStart, le: w.lastWeekDayEnd },
     );
     return rows.map((r) => ({ hour: Number(r.hourMs), category: r.category, n: Number(r.n) }));
   }

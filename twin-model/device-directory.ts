@@ -57,6 +57,8 @@ export interface DirectoryEntry {
   kind?: string;
   /** External ids from the city's register. */
   externalIds?: readonly string[];
+  /** The source the register gives the sensor (sensors.csv `source`): its messages are counted under it. */
+  sourceId?: string;
 }
 
 /** A binding learned from meta, to be kept by the process (storage) and given back at start. */
@@ -73,6 +75,8 @@ export class DeviceDirectory {
   /** Sensors of the city's register: their kind is the register's, whatever meta says. */
   private readonly registered = new Set<string>();
   private readonly namesOfSensor = new Map<string, string[]>();
+  /** The register's source of each of its sensors. */
+  private readonly sourceOfSensor = new Map<string, string>();
   private readonly bindingListeners = new Set<(b: ExternalIdBinding) => void>();
   private gatewayPolicy: ((gatewayId: string, sensorId: string) => boolean) | null = null;
 
@@ -85,6 +89,7 @@ export class DeviceDirectory {
         this.kindOfSensor.set(s.id, s.kind);
         this.registered.add(s.id);
       }
+      if (s.sourceId) this.sourceOfSensor.set(s.id, s.sourceId);
       for (const name of s.externalIds ?? []) {
         const n = normalizeExternalId(name);
         if (!n || this.sensorOfName.has(n)) continue;
@@ -98,6 +103,11 @@ export class DeviceDirectory {
   /** The kind of a sensor (register or meta), or undefined before its meta. */
   kindOf(sensorId: string): string | undefined {
     return this.kindOfSensor.get(sensorId);
+  }
+
+  /** The source the city's register gives a sensor, or undefined (not in the register, or none given). */
+  registerSourceOf(sensorId: string): string | undefined {
+    return this.sourceOfSensor.get(sensorId);
   }
 
   /** Whether the sensor is known (registered by the city or by a meta message). */
@@ -199,6 +209,7 @@ export class DeviceDirectory {
     for (const id of retired) {
       this.registered.delete(id);
       this.kindOfSensor.delete(id);
+      this.sourceOfSensor.delete(id);
       this.dropRegisterNames(id, new Set());
     }
     for (const s of sites) {
@@ -206,6 +217,7 @@ export class DeviceDirectory {
         this.kindOfSensor.set(s.id, s.kind);
         this.registered.add(s.id);
       }
+      if (s.sourceId) this.sourceOfSensor.set(s.id, s.sourceId);
       const names = new Set((s.externalIds ?? []).map(normalizeExternalId).filter((n) => n !== ''));
       this.dropRegisterNames(s.id, names);
       for (const n of names) {

@@ -7,7 +7,7 @@
  */
 import { CaseDepartmentStore, CaseStore, type StorageClient } from '../../storage/index.ts';
 import { districtAt, EVENT_SOURCES } from '../../twin-model/city/index.ts';
-import { caseRules, DEFAULT_CASE_SLA, defaultCaseRouting } from '../../twin-model/cases/index.ts';
+import { caseRules, DEFAULT_CASE_SLA, caseRoutingOf } from '../../twin-model/cases/index.ts';
 import { phoneHasher } from '../../twin-model/cases/phone-hash.ts';
 import type { CityModel } from '../../twin-model/index.ts';
 import type { AuditService } from '../../web/server/audit/audit-service.ts';
@@ -34,8 +34,7 @@ export async function startCases(
     timeZone: city.timezone ?? 'Asia/Shanghai',
     sources: city.sources,
     districts: city.districts.map((d) => d.code),
-    // A city package brings no case routing yet: Wuhan's table where it fits, else all to the hotline's department.
-    routing: defaultCaseRouting(city.sources, EVENT_SOURCES.hotline),
+    routing: caseRoutingOf(city, EVENT_SOURCES.hotline),
     sla: DEFAULT_CASE_SLA,
   });
   let notifications: CaseEscalation | null = null;

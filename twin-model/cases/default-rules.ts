@@ -79,3 +79,8 @@ export function defaultCaseRouting(sources: readonly RoutingSource[], hotlineSou
   const hotline = sources.find((s) => s.id === hotlineSource || s.eventSources?.includes(hotlineSource)) ?? sources[0];
   return { version: 1, autoAssign: true, fallback: hotline?.departmentZh.trim() ?? '', rules: [] };
 }
+
+/** The routing table of a city: its package's `rules/cases.json` when it brings one, else {@link defaultCaseRouting}. */
+export function caseRoutingOf(city: { sources: readonly RoutingSource[]; rules?: { cases?: unknown } }, hotlineSource: string): unknown {
+  return city.rules?.cases ?? defaultCaseRouting(city.sources, hotlineSource);
+}

@@ -24,7 +24,15 @@ import {
   type PlaceChecks,
 } from './check-registers.ts';
 import { polygonsOf, positionsOf } from './geojson.ts';
-import { ALARM_RULES_FILE, INCIDENT_RULES_DIR, PACKAGE_LAYOUT, type PackageFiles, isIgnorableFile } from './package-files.ts';
+import { checkCaseRouting } from './check-case-routing.ts';
+import {
+  ALARM_RULES_FILE,
+  CASE_ROUTING_FILE,
+  INCIDENT_RULES_DIR,
+  PACKAGE_LAYOUT,
+  type PackageFiles,
+  isIgnorableFile,
+} from './package-files.ts';
 import { PackageReader, Problems, nameOf, valueAt, type Where } from './package-reader.ts';
 import { emptySummary, type PackageProblem, type PackageReport, type PackageSummary } from './package-report.ts';
 import {
@@ -75,7 +83,7 @@ interface Geography {
 /** The file list: unknown files, missing required ones, a basemap inside a .zip. */
 function checkFileList(pkg: PackageFiles, problems: Problems): void {
   for (const path of pkg.files.keys()) {
-    if (Object.hasOwn(PACKAGE_LAYOUT, path) || path === ALARM_RULES_FILE) continue;
+    if (Object.hasOwn(PACKAGE_LAYOUT, path) || path === ALARM_RULES_FILE || path === CASE_ROUTING_FILE) continue;
     if (path.startsWith(INCIDENT_RULES_DIR) && /^[^/]+\.json$/.test(path.slice(INCIDENT_RULES_DIR.length))) continue;
     if (path.startsWith('rules/')) {
       // A rule file the loader would not read is a rule silently not applied.
@@ -83,7 +91,7 @@ function checkFileList(pkg: PackageFiles, problems: Problems): void {
         'unknown_file',
         path,
         {},
-        `not a rule file of the format; allowed: ${ALARM_RULES_FILE} and ${INCIDENT_RULES_DIR}<incident type>.json`,
+        `not a rule file of the format; allowed: ${ALARM_RULES_FILE}, ${CASE_ROUTING_FILE} and ${INCIDENT_RULES_DIR}<incident type>.json`,
       );
     } else if (!isIgnorableFile(path)) {
       problems.warn(
@@ -476,6 +484,12 @@ export function validateCityPackage(pkg: PackageFiles): { report: PackageReport;
   const units = checkUnits(reader, places);
   summary.units = units.length;
   const rules = checkRules(reader, declaredKinds);
+  const caseRouting = checkCaseRouting(
+    reader,
+    sources,
+    districts.map((d) => d.id),
+  );
+  if (caseRouting !== undefined) rules.cases = caseRouting;
 
   const kpi = checkKpiTargets(reader);
 

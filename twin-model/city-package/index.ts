@@ -24,7 +24,14 @@ export { modelFromPackage, SENSOR_EDGE_M } from './load-package.ts';
 export { cityPackageFiles, type WritePackageOptions } from './write-package.ts';
 export { parseCsv, formatCsv, decodeUtf8, type CsvTable, type CsvProblem, type CsvRecord } from './csv.ts';
 export { buildRoadNetwork, modelRoadClass, type RoadNetwork, type RoadSegment } from './road-network.ts';
-export { PACKAGE_LAYOUT, ALARM_RULES_FILE, INCIDENT_RULES_DIR, BASEMAP_FILE, type PackageFiles } from './package-files.ts';
+export {
+  PACKAGE_LAYOUT,
+  ALARM_RULES_FILE,
+  CASE_ROUTING_FILE,
+  INCIDENT_RULES_DIR,
+  BASEMAP_FILE,
+  type PackageFiles,
+} from './package-files.ts';
 export { PACKAGE_ROAD_CLASSES, CLASS_SPEED_KMH, KNOWN_ASSET_TYPES } from './package-schemas.ts';
 export {
   PROBLEM_CODES,

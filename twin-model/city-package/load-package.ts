@@ -298,7 +298,7 @@ export function modelFromPackage(pkg: ParsedPackage): CityModel {
   if (pkg.buildings.length > 0) model.buildings = pkg.buildings;
   if (pkg.vocabulary.length > 0) model.vocabulary = pkg.vocabulary;
   if (declaredSensorSites.length > 0) model.declaredSensorSites = declaredSensorSites;
-  if (pkg.rules.alarms || pkg.rules.incidents) model.rules = pkg.rules;
+  if (pkg.rules.alarms || pkg.rules.incidents || pkg.rules.cases !== undefined) model.rules = pkg.rules;
   if (pkg.basemapPath) model.basemapPmtiles = pkg.basemapPath;
   if (pkg.kpi) model.kpi = pkg.kpi;
   const storms = pkg.city.storms;

@@ -35,6 +35,8 @@ export type PackageFileName = keyof typeof PACKAGE_LAYOUT;
 /** Rule files: `rules/alarms.json` and one file per incident type under `rules/incidents/`. */
 export const ALARM_RULES_FILE = 'rules/alarms.json';
 export const INCIDENT_RULES_DIR = 'rules/incidents/';
+/** The hotline case routing table (docs/cases.md); without it, cases go to the hotline source's department. */
+export const CASE_ROUTING_FILE = 'rules/cases.json';
 export const BASEMAP_FILE = 'basemap.pmtiles';
 
 /** Files a package may carry that the product does not read (documentation, licences). */

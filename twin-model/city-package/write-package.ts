@@ -17,7 +17,7 @@
 import type { CityModel, FeatureCollection, GraphEdge, LngLat, PolygonRings, RoadClass, UnitRecord } from '../city/city-types.ts';
 import type { ResponseUnit } from '../dispatch/index.ts';
 import { formatCsv } from './csv.ts';
-import { ALARM_RULES_FILE, INCIDENT_RULES_DIR } from './package-files.ts';
+import { ALARM_RULES_FILE, CASE_ROUTING_FILE, INCIDENT_RULES_DIR } from './package-files.ts';
 import type { PackageRoadClass } from './package-schemas.ts';
 
 /** A written feature: properties may hold arrays (a district's `seat`). */
@@ -235,6 +235,7 @@ export function cityPackageFiles(model: CityModel, options: WritePackageOptions 
   if (model.rules?.alarms) files.set(ALARM_RULES_FILE, `${JSON.stringify(model.rules.alarms, null, 2)}\n`);
   for (const [name, doc] of Object.entries(model.rules?.incidents ?? {}))
     files.set(`${INCIDENT_RULES_DIR}${name}`, `${JSON.stringify(doc, null, 2)}\n`);
+  if (model.rules?.cases !== undefined) files.set(CASE_ROUTING_FILE, `${JSON.stringify(model.rules.cases, null, 2)}\n`);
   if (model.kpi) files.set('kpi.json', `${JSON.stringify(model.kpi, null, 2)}\n`);
   return files;
 }

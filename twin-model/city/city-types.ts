@@ -177,6 +177,8 @@ export interface CityRules {
   alarms?: Record<string, { staleAfterMs: number; metrics: AlarmRuleData[] }> | { schemaVersion: number; kinds: Record<string, unknown> };
   /** Incident rule documents (validated against twin-model/incidents/incident-rules.ts), by file name. */
   incidents?: Record<string, unknown>;
+  /** The hotline case routing table (rules/cases.json, validated by twin-model/cases/case-routing.ts; docs/cases.md). */
+  cases?: unknown;
 }
 
 /** The response-time steps a city sets targets for (detection → step; web/server/kpi). */

@@ -91,6 +91,8 @@ export class KpiHeader implements Panel<KpiState> {
     const heading = city ? `${pick(city.name)} · ${kt('title')}` : kt('title');
     document.title = `CityTwin · ${heading}`;
     setText(this.title, heading);
+    // A long city name may shorten the title on screen (kpi.css): the whole of it on hover.
+    this.title.title = heading;
     setText(this.langButton, kt('lang'));
     setText(this.back, kt('toConsole'));
     if (this.last) this.render(this.last);
