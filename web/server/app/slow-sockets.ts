@@ -12,7 +12,9 @@
  * bound — the whole registry of a city with a raised viewport threshold — is written to a console
  * that reads, however slowly, instead of cutting it after every snapshot in a loop (reconnect,
  * snapshot, cut). A client that does not read is still cut once its queue passes the bound, so
- * one client holds at most the bound plus one batch in writing; the total counts both.
+ * one client holds at most the bound plus one batch in writing — a batch is what its queue held
+ * when the previous one was written, so itself under the bound plus the last table or sweep's
+ * worth of packets; the total counts both.
  */
 import type { Socket } from 'socket.io';
 
