@@ -14,6 +14,8 @@ describe('who did a step of a case, in words', () => {
   it('names a person by their user name and department', () => {
     expect(actorText({ user: 'li.wei', role: 'department', department: '武汉市水务局' })).toBe('li.wei（武汉市水务局）');
     expect(actorText({ user: 'desk1', role: 'dispatcher' })).toBe('desk1');
+    // English puts the department in plain brackets, not the Chinese full-width ones.
+    expect(actorText({ user: 'li.wei', role: 'department', department: 'Water Authority' }, 'en')).toBe('li.wei (Water Authority)');
   });
 
   it('says whose clock the times are on from the city, not a city written into the page', () => {

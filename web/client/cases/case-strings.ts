@@ -54,6 +54,7 @@ const zh = {
   'actor.routing': '自动派单',
   'actor.sla-clock': '时限监控',
   actorHotline: '12345 热线系统',
+  actorDepartment: '{user}（{department}）',
   timeline: '办理记录',
   round: '第 {n} 轮',
   reasonGiven: '（附理由）',
@@ -155,6 +156,7 @@ const en: Record<CaseStringKey, string> = {
   'actor.routing': 'Routing table',
   'actor.sla-clock': 'Deadline clock',
   actorHotline: '12345 hotline system',
+  actorDepartment: '{user} ({department})',
   timeline: 'History',
   round: 'round {n}',
   reasonGiven: '(reason given)',
@@ -244,7 +246,7 @@ export function actorText(actor: { user: string; role: string; department?: stri
   const own = caseKey(`actor.${actor.user}`);
   if (actor.role === 'system') return own ? ct(own, undefined, lang) : actor.user;
   if (actor.role === 'hotline') return ct('actorHotline', undefined, lang);
-  return actor.department ? `${actor.user}（${actor.department}）` : actor.user;
+  return actor.department ? ct('actorDepartment', { user: actor.user, department: actor.department }, lang) : actor.user;
 }
 
 /** A category worded by the domain's labels; a category a newer server sends is shown as it is. */

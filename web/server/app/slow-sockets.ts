@@ -6,11 +6,23 @@
  * end — by the deltas of everything it watches and by every table it asks for. Past
  * {@link SocketBacklogLimits} the client is disconnected at once, its queue dropped, counted
  * and logged; a console reconnects and asks for its table again.
+ *
+ * The bound is on what waits BEHIND the write in progress (engine.io hands the WebSocket one
+ * batch at a time and queues the rest until that batch is written): a table larger than the
+ * bound — the whole registry of a city with a raised viewport threshold — is written to a console
+ * that reads, however slowly, instead of cutting it after every snapshot in a loop (reconnect,
+ * snapshot, cut). A client that does not read is still cut once its queue passes the bound, so
+ * one client holds at most the bound plus one batch in writing — a batch is what its queue held
+ * when the previous one was written, so itself under the bound plus the last table or sweep's
+ * worth of packets; the total counts both.
  */
 import type { Socket } from 'socket.io';
 
 export interface SocketBacklogLimits {
-  /** Bytes waiting for one client (engine.io's queue plus the WebSocket's buffer). */
+  /**
+   * Bytes waiting for one client in engine.io's queue, behind the batch the WebSocket is writing
+   * (that batch, however large, is not counted against this bound; it is in `maxTotalBytes`).
+   */
   maxBytes: number;
   /** Packets waiting in engine.io's queue for one client. */
   maxPackets: number;
@@ -40,18 +52,22 @@ interface EngineConn {
   close(discard?: boolean): void;
 }
 
-/** Bytes and packets waiting in this process for one client. */
-export function socketBacklog(socket: Pick<Socket, 'conn'>): { bytes: number; packets: number } {
+/**
+ * Bytes and packets waiting in this process for one client: `bytes` in all, `writing` of them in
+ * the WebSocket's buffer (the batch being written), the rest in engine.io's queue behind it.
+ */
+export function socketBacklog(socket: Pick<Socket, 'conn'>): { bytes: number; writing: number; packets: number } {
   const conn = socket.conn as unknown as EngineConn;
   const queue = conn.writeBuffer ?? [];
-  let bytes = conn.transport?.socket?.bufferedAmount ?? 0;
+  const writing = conn.transport?.socket?.bufferedAmount ?? 0;
+  let bytes = writing;
   for (const p of queue) {
     const d = p.data;
     // A string's length is its size in UTF-16 units: the JSON the server writes is mostly ASCII.
     if (typeof d === 'string') bytes += d.length;
     else if (d instanceof ArrayBuffer || ArrayBuffer.isView(d)) bytes += d.byteLength;
   }
-  return { bytes, packets: queue.length };
+  return { bytes, writing, packets: queue.length };
 }
 
 export class SlowSocketGuard {
@@ -66,9 +82,14 @@ export class SlowSocketGuard {
   /** Disconnects `socket` when its backlog is over the limits; true when it did. */
   check(socket: Socket): boolean {
     if (socket.disconnected) return false;
-    const { bytes, packets } = socketBacklog(socket);
-    if (bytes <= this.limits.maxBytes && packets <= this.limits.maxPackets) return false;
-    this.let(socket, bytes, packets, `at most ${this.limits.maxBytes} bytes and ${this.limits.maxPackets} packets`);
+    const { bytes, writing, packets } = socketBacklog(socket);
+    if (bytes - writing <= this.limits.maxBytes && packets <= this.limits.maxPackets) return false;
+    this.let(
+      socket,
+      bytes,
+      packets,
+      `at most ${this.limits.maxBytes} bytes behind the ${writing} being written, and ${this.limits.maxPackets} packets`,
+    );
     return true;
   }
 
