@@ -58,15 +58,18 @@ export function scaleMapLabels(map: MaplibreMap, factor: () => number): () => vo
   const layers = new Map<string, { base: unknown; set: string }>();
   const apply = (): void => {
     const f = boundedLabelScale(factor());
-    let style: readonly { id: string; type: string }[];
+    // A desk (factor 1) with nothing scaled yet: nothing to do on each style event.
+    if (f <= 1 && layers.size === 0) return;
+    let ids: string[];
     try {
-      style = map.getStyle()?.layers ?? [];
+      // The layer ids in order, without serialising the whole style as getStyle() does.
+      ids = map.getLayersOrder().filter((id) => map.getLayer(id)?.type === 'symbol');
     } catch {
       // No style yet: the next `styledata` comes with one.
       return;
     }
-    for (const layer of style) {
-      if (layer.type !== 'symbol') continue;
+    for (const id of ids) {
+      const layer = { id };
       const current = map.getLayoutProperty(layer.id, 'text-size') as unknown;
       const known = layers.get(layer.id);
       // A layer holding what was set here keeps its base; anything else is the style's own size.
