@@ -16,7 +16,8 @@ import type { Layer, PickingInfo } from '@deck.gl/core';
 import type { Map as MaplibreMap } from 'maplibre-gl';
 import type { SensorStore } from '../stream/sensor-store.ts';
 import { DrawBufferPool, type DrawAttribute, type DrawBuffers, type LayerBuffers, type SensorFilter, sameLayer } from './sensor-buffers.ts';
-import { SELECTED_RING } from './sensor-style.ts';
+import { SELECTED_RING, STATE_STYLES } from './sensor-style.ts';
+import { countInBounds, densityScale } from './point-density.ts';
 import { markOnce, TIMING_MARKS } from '../timing-marks.ts';
 
 export interface SensorOverlayOptions {
@@ -58,6 +59,8 @@ export class SensorOverlay {
   private pendingData = false;
   private selectedRow = -1;
   private zoomScale = 1;
+  /** The main layer's size factor for how many sensors are in view (point-density.ts). */
+  private density = 1;
   /** Store version in the layers last handed to deck, and in the last frame deck drew. */
   private builtVersion = -1;
   private drawnVersionValue = -1;
@@ -99,6 +102,10 @@ export class SensorOverlay {
         this.zoomScale = scale;
         this.schedule(false);
       }
+    });
+    // How many sensors are in view is counted when the map comes to rest, not on every frame of a move.
+    map.on('moveend', () => {
+      if (this.updateDensity()) this.schedule(false);
     });
   }
 
@@ -152,6 +159,11 @@ export class SensorOverlay {
   /** The zoom-dependent size factor the sensors are drawn with. */
   get radiusScale(): number {
     return this.zoomScale;
+  }
+
+  /** The factor the main layer's points are drawn with for how many are in view (1: their size). */
+  get densityScale(): number {
+    return this.density;
   }
 
   /** Number of sensors in the layer. */
@@ -216,9 +228,29 @@ export class SensorOverlay {
         this.lastTop = b.top;
       }
       this.orderOfData.set(this.topData, { order: this.lastTop.order, epoch: this.store.epoch });
+      if (b.changed.positions) this.updateDensity();
     }
     if (!this.topData) return;
     this.overlay.setProps({ layers: this.layers(this.layerData, this.topData) });
+  }
+
+  /** Counts the sensors in view and sets the main layer's size factor; true when it changed. */
+  private updateDensity(): boolean {
+    const b = this.buffers;
+    const box = this.map.getContainer();
+    const bounds = this.map.getBounds();
+    const inView = b
+      ? countInBounds(b.positions, b.length, {
+          west: bounds.getWest(),
+          south: bounds.getSouth(),
+          east: bounds.getEast(),
+          north: bounds.getNorth(),
+        })
+      : 0;
+    const next = densityScale(inView, STATE_STYLES.normal.radius * this.zoomScale, box.clientWidth, box.clientHeight);
+    if (Math.abs(next - this.density) < 0.02) return false;
+    this.density = next;
+    return true;
   }
 
   /** The attribute object of one array: the previous one while its contents are unchanged. */
@@ -231,13 +263,17 @@ export class SensorOverlay {
   }
 
   private layers(data: object, top: object): Layer[] {
-    const layers: Layer[] = [...this.under, this.sensorLayer('sensors', data), this.sensorLayer('sensors-top', top)];
+    const layers: Layer[] = [
+      ...this.under,
+      this.sensorLayer('sensors', data, this.zoomScale * this.density),
+      this.sensorLayer('sensors-top', top, this.zoomScale),
+    ];
     this.pushSelectedRing(layers);
     layers.push(...this.extra);
     return layers;
   }
 
-  private sensorLayer(id: string, data: object): Layer {
+  private sensorLayer(id: string, data: object, radiusScale: number): Layer {
     return new ScatterplotLayer({
       id,
       visible: this.sensorsVisible,
@@ -246,7 +282,7 @@ export class SensorOverlay {
       // Facing the camera: round and readable when the map is tilted (3D).
       billboard: true,
       lineWidthUnits: 'pixels',
-      radiusScale: this.zoomScale,
+      radiusScale,
       lineWidthScale: Math.max(1, this.zoomScale * 0.8),
       stroked: true,
       filled: true,
