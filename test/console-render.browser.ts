@@ -185,4 +185,46 @@ describe('the console redraws only what changed', () => {
     expect(after.built.length).toBe(2);
     expect(errors).toEqual([]);
   });
+
+  it("writes an incident's age only into the rows in view, and into a row when it scrolls into view", async () => {
+    await expect.poll(() => page.locator('.incident-row.flash').count(), { timeout: 20_000 }).toBe(0);
+    // The list's scroll box less than a row high (the next row does not even touch its edge): one
+    // row in view, the others scrolled out of it. Each age written is recorded with whether its
+    // row was in the box's view then.
+    const rows = await page.evaluate(() => {
+      const scroll = document.querySelector<HTMLElement>('[data-testid="incident-scroll"]')!;
+      const first = document.querySelector<HTMLElement>('[data-testid="incident-row"]')!;
+      scroll.style.flex = 'none';
+      scroll.style.height = `${first.getBoundingClientRect().height - 4}px`;
+      scroll.scrollTop = 0;
+      const written: { id: string; inView: boolean }[] = [];
+      (window as unknown as { __agesWritten: typeof written }).__agesWritten = written;
+      new MutationObserver((records) => {
+        const box = scroll.getBoundingClientRect();
+        for (const r of records) {
+          const el = r.target instanceof Element ? r.target : r.target.parentElement;
+          const row = el?.closest('.incident-age')?.closest<HTMLElement>('[data-testid="incident-row"]');
+          if (!row) continue;
+          const at = row.getBoundingClientRect();
+          written.push({ id: row.dataset.incidentId!, inView: at.bottom > box.top && at.top < box.bottom });
+        }
+      }).observe(document.querySelector('[data-testid="incident-list"]')!, { subtree: true, childList: true, characterData: true });
+      return document.querySelectorAll('[data-testid="incident-row"]').length;
+    });
+    expect(rows).toBeGreaterThanOrEqual(3);
+    type Written = { id: string; inView: boolean }[];
+    const written = () => page.evaluate(() => [...(window as unknown as { __agesWritten: Written }).__agesWritten]);
+    // The ages are redrawn at least every 10 s: the row in view gets its age…
+    await expect.poll(async () => (await written()).length, { timeout: 30_000 }).toBeGreaterThanOrEqual(1);
+    // …and no row out of view does.
+    expect((await written()).filter((w) => !w.inView)).toEqual([]);
+    // Scrolled to the end, the last row comes into view and gets its current age at once.
+    const last = await page.evaluate(() => {
+      const scroll = document.querySelector<HTMLElement>('[data-testid="incident-scroll"]')!;
+      scroll.scrollTop = scroll.scrollHeight;
+      return [...document.querySelectorAll<HTMLElement>('[data-testid="incident-row"]')].at(-1)!.dataset.incidentId!;
+    });
+    await expect.poll(async () => (await written()).some((w) => w.id === last && w.inView), { timeout: 5_000 }).toBe(true);
+    expect(errors).toEqual([]);
+  });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SensorStateCode } from '../../../twin-model/sensor-state.ts';
 import { KIND_SLOTS, kindSlot, SensorStore, STATE_COUNT } from '../stream/sensor-store.ts';
-import { DrawBufferPool, type SensorFilter } from './sensor-buffers.ts';
+import { DrawBufferPool, type SensorFilter, sameLayer } from './sensor-buffers.ts';
 import { STATE_STYLES } from './sensor-style.ts';
 
 function storeWith(states: number[], kinds: string[] = [], unplaced: number[] = []): SensorStore {
@@ -30,17 +30,23 @@ function storeWith(states: number[], kinds: string[] = [], unplaced: number[] = 
 const all = (): SensorFilter => ({ kinds: new Uint8Array(KIND_SLOTS).fill(1), states: new Uint8Array(STATE_COUNT).fill(1) });
 
 describe('DrawBufferPool', () => {
-  it('draws alarms last (on top) and maps draw slots back to rows', () => {
+  it('draws every sensor in the table order and the warned and alarmed again on top, alarms last', () => {
     const { alarm, normal, stale, warning } = SensorStateCode;
     const store = storeWith([alarm, normal, stale, warning, normal]);
     const b = new DrawBufferPool().build(store, all());
     expect(b.length).toBe(5);
-    expect(Array.from(b.order)).toEqual([2, 1, 4, 3, 0]);
-    // Slot 4 is the alarm (row 0): its position, colour and bigger radius.
-    expect(Array.from(b.positions.subarray(8, 10))).toEqual([114, 30]);
-    expect(Array.from(b.fillColors.subarray(16, 20))).toEqual([...STATE_STYLES.alarm.fill]);
-    expect(b.radii[4]).toBeCloseTo(STATE_STYLES.alarm.radius);
-    expect(b.radii[4]!).toBeGreaterThan(b.radii[1]!);
+    expect(Array.from(b.order)).toEqual([0, 1, 2, 3, 4]);
+    // Slot 0 is the alarm (row 0): its position, colour and bigger radius.
+    expect(Array.from(b.positions.subarray(0, 2))).toEqual([114, 30]);
+    expect(Array.from(b.fillColors.subarray(0, 4))).toEqual([...STATE_STYLES.alarm.fill]);
+    expect(b.radii[0]).toBeCloseTo(STATE_STYLES.alarm.radius);
+    expect(b.radii[0]!).toBeGreaterThan(b.radii[1]!);
+    // The top layer: exactly the warning (row 3) and then the alarm (row 0), drawn the same way.
+    expect(b.top.length).toBe(2);
+    expect(Array.from(b.top.order)).toEqual([3, 0]);
+    expect(Array.from(b.top.positions)).toEqual([117, 33, 114, 30]);
+    expect(Array.from(b.top.fillColors.subarray(4, 8))).toEqual([...STATE_STYLES.alarm.fill]);
+    expect(b.top.radii[0]).toBeCloseTo(STATE_STYLES.warning.radius);
   });
 
   it('skips sensors without a position and filtered kinds or states', () => {
@@ -53,31 +59,47 @@ describe('DrawBufferPool', () => {
     expect(Array.from(b.order)).toEqual([0]);
   });
 
-  it('says which arrays changed since the previous build', () => {
+  it('says which arrays changed since the previous build: a state change never moves positions', () => {
     const { alarm, normal, warning } = SensorStateCode;
     const pool = new DrawBufferPool();
     const store = storeWith([normal, normal, warning]);
     const first = pool.build(store, all());
     expect(Object.values(first.changed).every(Boolean)).toBe(true);
-    // Nothing drawn changed: no array to upload again.
-    expect(pool.build(store, all()).changed).toEqual({
+    // Nothing drawn changed: no array to upload again, and the same top layer.
+    const second = pool.build(store, all());
+    expect(second.changed).toEqual({
       positions: false,
       fillColors: false,
       lineColors: false,
       radii: false,
       lineWidths: false,
     });
-    // The warning turns into an alarm: same slot (the top), other colours and size, same position.
+    expect(sameLayer(first.top, second.top)).toBe(true);
+    // The warning turns into an alarm: other colours and size, same positions; the top layer holds it as an alarm.
     store.state[2] = alarm;
     const third = pool.build(store, all());
-    expect(third.changed).toMatchObject({ positions: false, fillColors: true, radii: true });
-    // A normal sensor turns into a warning: the draw order moves, so positions change too.
+    expect(third.changed).toEqual({ positions: false, fillColors: true, lineColors: true, radii: true, lineWidths: true });
+    expect(Array.from(third.top.order)).toEqual([2]);
+    expect(sameLayer(second.top, third.top)).toBe(false);
+    // A normal sensor turns into a warning: still only colours and sizes in the main layer.
     store.state[0] = warning;
-    expect(pool.build(store, all()).changed).toMatchObject({ positions: true, fillColors: true });
-    // A filter that draws fewer: everything is handed over again.
+    const fourth = pool.build(store, all());
+    expect(fourth.changed).toEqual({ positions: false, fillColors: true, lineColors: true, radii: true, lineWidths: true });
+    expect(Array.from(fourth.order)).toEqual([0, 1, 2]);
+    expect(Array.from(fourth.top.order)).toEqual([0, 2]);
+    // Back to normal: it leaves the top layer.
+    store.state[0] = normal;
+    store.state[2] = normal;
+    const fifth = pool.build(store, all());
+    expect(fifth.changed.positions).toBe(false);
+    expect(fifth.top.length).toBe(0);
+    // A filter that draws fewer: everything is handed over again, and the top layer follows it.
+    store.state[1] = alarm;
     const filter = all();
     filter.states[alarm] = 0;
-    expect(Object.values(pool.build(store, filter).changed).every(Boolean)).toBe(true);
+    const sixth = pool.build(store, filter);
+    expect(Object.values(sixth.changed).every(Boolean)).toBe(true);
+    expect(sixth.top.length).toBe(0);
   });
 
   it('gives each build its own order array (picks map through the order they were drawn with)', () => {

@@ -1,20 +1,23 @@
 /**
- * The live sensors over the base map: one deck.gl ScatterplotLayer fed with binary attributes
- * built from the SensorStore, plus a ring around the selected sensor.
+ * The live sensors over the base map: a deck.gl ScatterplotLayer of every sensor in the table's
+ * order, fed with binary attributes built from the SensorStore, a small one above it with the
+ * sensors in warning or alarm (so they are never hidden), and a ring around the selected sensor.
  *
  * Changes are coalesced: `invalidate()` may be called for every delta; the layer is rebuilt at
  * most once per animation frame, and only when something it draws changed (the store's
  * `drawVersion`: a state, a position, a new sensor — not a new value). A rebuild hands deck.gl
  * the previous attribute object for every array whose contents did not change, so deck.gl
- * uploads only the arrays that did (a state change: colours, and positions when draw order moved).
+ * uploads only the arrays that did (a state change: colours and sizes, never positions, in the
+ * main layer; the top layer is small and handed over whole).
  */
 import { MapboxOverlay } from '@deck.gl/mapbox';
 import { ScatterplotLayer, type ScatterplotLayerProps } from '@deck.gl/layers';
 import type { Layer, PickingInfo } from '@deck.gl/core';
 import type { Map as MaplibreMap } from 'maplibre-gl';
 import type { SensorStore } from '../stream/sensor-store.ts';
-import { DrawBufferPool, type DrawAttribute, type DrawBuffers, type SensorFilter } from './sensor-buffers.ts';
-import { SELECTED_RING } from './sensor-style.ts';
+import { DrawBufferPool, type DrawAttribute, type DrawBuffers, type LayerBuffers, type SensorFilter, sameLayer } from './sensor-buffers.ts';
+import { SELECTED_RING, STATE_STYLES } from './sensor-style.ts';
+import { countInBounds, densityScale } from './point-density.ts';
 import { markOnce, TIMING_MARKS } from '../timing-marks.ts';
 
 export interface SensorOverlayOptions {
@@ -31,6 +34,9 @@ export interface SensorOverlayOptions {
   areaLayerIds?: readonly string[];
 }
 
+/** The layers a sensor is picked from: the main one and the warnings/alarms drawn above it. */
+const SENSOR_LAYER_IDS: readonly string[] = ['sensors', 'sensors-top'];
+
 /** How far (CSS px) from the pointer a sensor under an area layer still counts as hit. */
 const UNDER_AREA_RADIUS_PX = 2;
 
@@ -46,11 +52,15 @@ export class SensorOverlay {
   /** Draw order of each layer data object, so a pick maps through the order it was drawn with. */
   private readonly orderOfData = new WeakMap<object, { order: Uint32Array; epoch: string | null }>();
   private layerData: object | null = null;
+  private topData: object | null = null;
+  private lastTop: LayerBuffers | null = null;
   /** Pending animation frame, and whether it must rebuild the buffers (not just the layers). */
   private frame = 0;
   private pendingData = false;
   private selectedRow = -1;
   private zoomScale = 1;
+  /** The main layer's size factor for how many sensors are in view (point-density.ts). */
+  private density = 1;
   /** Store version in the layers last handed to deck, and in the last frame deck drew. */
   private builtVersion = -1;
   private drawnVersionValue = -1;
@@ -92,6 +102,10 @@ export class SensorOverlay {
         this.zoomScale = scale;
         this.schedule(false);
       }
+    });
+    // How many sensors are in view is counted when the map comes to rest, not on every frame of a move.
+    map.on('moveend', () => {
+      if (this.updateDensity()) this.schedule(false);
     });
   }
 
@@ -145,6 +159,11 @@ export class SensorOverlay {
   /** The zoom-dependent size factor the sensors are drawn with. */
   get radiusScale(): number {
     return this.zoomScale;
+  }
+
+  /** The factor the main layer's points are drawn with for how many are in view (1: their size). */
+  get densityScale(): number {
+    return this.density;
   }
 
   /** Number of sensors in the layer. */
@@ -203,8 +222,35 @@ export class SensorOverlay {
         },
       };
       this.orderOfData.set(this.layerData, { order: b.order, epoch: this.store.epoch });
+      // The top layer is handed over again only when its set (or how it is drawn) changed.
+      if (!this.topData || !this.lastTop || !sameLayer(this.lastTop, b.top)) {
+        this.topData = topLayerData(b);
+        this.lastTop = b.top;
+      }
+      this.orderOfData.set(this.topData, { order: this.lastTop.order, epoch: this.store.epoch });
+      if (b.changed.positions) this.updateDensity();
     }
-    this.overlay.setProps({ layers: this.layers(this.layerData) });
+    if (!this.topData) return;
+    this.overlay.setProps({ layers: this.layers(this.layerData, this.topData) });
+  }
+
+  /** Counts the sensors in view and sets the main layer's size factor; true when it changed. */
+  private updateDensity(): boolean {
+    const b = this.buffers;
+    const box = this.map.getContainer();
+    const bounds = this.map.getBounds();
+    const inView = b
+      ? countInBounds(b.positions, b.length, {
+          west: bounds.getWest(),
+          south: bounds.getSouth(),
+          east: bounds.getEast(),
+          north: bounds.getNorth(),
+        })
+      : 0;
+    const next = densityScale(inView, STATE_STYLES.normal.radius * this.zoomScale, box.clientWidth, box.clientHeight);
+    if (Math.abs(next - this.density) < 0.02) return false;
+    this.density = next;
+    return true;
   }
 
   /** The attribute object of one array: the previous one while its contents are unchanged. */
@@ -216,27 +262,38 @@ export class SensorOverlay {
     return next;
   }
 
-  private layers(data: object): Layer[] {
+  private layers(data: object, top: object): Layer[] {
     const layers: Layer[] = [
       ...this.under,
-      new ScatterplotLayer({
-        id: 'sensors',
-        visible: this.sensorsVisible,
-        data: data as ScatterplotLayerProps['data'],
-        radiusUnits: 'pixels',
-        // Facing the camera: round and readable when the map is tilted (3D).
-        billboard: true,
-        lineWidthUnits: 'pixels',
-        radiusScale: this.zoomScale,
-        lineWidthScale: Math.max(1, this.zoomScale * 0.8),
-        stroked: true,
-        filled: true,
-        antialiasing: true,
-        pickable: true,
-        autoHighlight: true,
-        highlightColor: [255, 255, 255, 140],
-      }),
+      this.sensorLayer('sensors', data, this.zoomScale * this.density),
+      this.sensorLayer('sensors-top', top, this.zoomScale),
     ];
+    this.pushSelectedRing(layers);
+    layers.push(...this.extra);
+    return layers;
+  }
+
+  private sensorLayer(id: string, data: object, radiusScale: number): Layer {
+    return new ScatterplotLayer({
+      id,
+      visible: this.sensorsVisible,
+      data: data as ScatterplotLayerProps['data'],
+      radiusUnits: 'pixels',
+      // Facing the camera: round and readable when the map is tilted (3D).
+      billboard: true,
+      lineWidthUnits: 'pixels',
+      radiusScale,
+      lineWidthScale: Math.max(1, this.zoomScale * 0.8),
+      stroked: true,
+      filled: true,
+      antialiasing: true,
+      pickable: true,
+      autoHighlight: true,
+      highlightColor: [255, 255, 255, 140],
+    });
+  }
+
+  private pushSelectedRing(layers: Layer[]): void {
     const row = this.selectedRow;
     if (row >= 0 && row < this.store.count && this.store.hasPosition(row)) {
       layers.push(
@@ -255,12 +312,10 @@ export class SensorOverlay {
         }),
       );
     }
-    layers.push(...this.extra);
-    return layers;
   }
 
   private rowOfPick(info: PickingInfo): number {
-    if (!info.picked || info.layer?.id !== 'sensors') return -1;
+    if (!info.picked || !info.layer || !SENSOR_LAYER_IDS.includes(info.layer.id)) return -1;
     // The order of the data the picked layer was drawn with, not of the latest build; rows
     // are renumbered per epoch, so a pick from a previous epoch's layer means nothing.
     const drawn = this.orderOfData.get(info.layer.props.data as object);
@@ -275,7 +330,7 @@ export class SensorOverlay {
    */
   private preferPrecise(info: PickingInfo): PickingInfo {
     if (!info.picked || !info.layer || !this.options.areaLayerIds?.includes(info.layer.id)) return info;
-    const under = this.overlay.pickObject({ x: info.x, y: info.y, radius: UNDER_AREA_RADIUS_PX, layerIds: ['sensors'] });
+    const under = this.overlay.pickObject({ x: info.x, y: info.y, radius: UNDER_AREA_RADIUS_PX, layerIds: [...SENSOR_LAYER_IDS] });
     return under?.picked ? under : info;
   }
 
@@ -288,8 +343,23 @@ export class SensorOverlay {
 
   private handleClick(raw: PickingInfo): void {
     const info = this.preferPrecise(raw);
-    if (info.picked && info.layer && info.layer.id !== 'sensors' && this.options.onPickExtra?.(info)) return;
+    if (info.picked && info.layer && !SENSOR_LAYER_IDS.includes(info.layer.id) && this.options.onPickExtra?.(info)) return;
     const row = this.rowOfPick(info);
     if (row >= 0) this.options.onSelect(row);
   }
+}
+
+/** Binary data of the top layer (warnings and alarms); small, so handed over whole. */
+function topLayerData(b: DrawBuffers): object {
+  const t = b.top;
+  return {
+    length: t.length,
+    attributes: {
+      getPosition: { value: t.positions, size: 2 },
+      getFillColor: { value: t.fillColors, size: 4, normalized: true },
+      getLineColor: { value: t.lineColors, size: 4, normalized: true },
+      getRadius: { value: t.radii, size: 1 },
+      getLineWidth: { value: t.lineWidths, size: 1 },
+    },
+  };
 }

@@ -34,7 +34,8 @@ import {
 } from '../stream/queue-view.ts';
 import type { Panel } from '../app/panel.ts';
 import { incidentPlace } from './incident-place.ts';
-import { h, patchKeyed, replaceChildren, rewriteText, type KeyedRow, setAttr, setDisabled, setHidden, setText } from '../ui/dom.ts';
+import { InViewTexts } from '../ui/in-view-text.ts';
+import { h, patchKeyed, replaceChildren, type KeyedRow, setAttr, setDisabled, setHidden, setText } from '../ui/dom.ts';
 import { IncidentDetailView } from './incident-detail.ts';
 
 export interface IncidentPanelContext {
@@ -115,6 +116,8 @@ export class IncidentPanel implements Panel<unknown> {
   private renderedKey = '';
   /** When the ages in the list were last redrawn. */
   private agesAt = 0;
+  /** The rows' ages, written only into the rows in view (a long queue scrolls). */
+  private readonly ages = new InViewTexts();
   /** District options last drawn (codes), so the menu is rebuilt only when they change. */
   private districtKey = '';
 
@@ -318,6 +321,7 @@ export class IncidentPanel implements Panel<unknown> {
     }
     // A row is built only when what it shows changed (ages, flashes and versions redraw often).
     patchKeyed(this.list, rows);
+    this.ages.prune();
     this.renderTools();
     this.renderBulk(openShown.size);
     this.detail.refresh(force);
@@ -464,7 +468,7 @@ export class IncidentPanel implements Panel<unknown> {
       build: () => this.row(i, ageText, selected, place),
       refresh: (node) => {
         const el = (node as Element).querySelector('.incident-age');
-        if (el) rewriteText(el, ageText);
+        if (el) this.ages.write(el, ageText);
       },
     };
   }
