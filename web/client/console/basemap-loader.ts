@@ -5,6 +5,7 @@
  */
 import type { Map as MaplibreMap } from 'maplibre-gl';
 import type { BasemapPayload } from '../../shared/basemap-protocol.ts';
+import { jsonCall } from '../backend/session.ts';
 import { t } from '../i18n/language.ts';
 import type { KioskMode } from '../kiosk/kiosk-mode.ts';
 import type { BasemapView } from '../map/basemap-view.ts';
@@ -74,4 +75,10 @@ export async function loadBasemap(parts: BasemapLoaderParts): Promise<void> {
     setText(notice, t('map.basemapError'));
     window.setTimeout(() => void loadBasemap(parts), BASEMAP_RETRY_MS);
   }
+}
+
+/** The data sources' names (evidence references name their source); without them the ids are shown. */
+export async function loadSourceNames(state: ConsoleState): Promise<void> {
+  const r = await jsonCall<Array<{ id: string; nameZh: string; nameEn: string }>>('GET', '/api/sources');
+  if (r.ok) state.sourceNames = new Map(r.value.map((s) => [s.id, { zh: s.nameZh, en: s.nameEn }]));
 }

@@ -14,3 +14,18 @@ export function incidentPlace(
   const asset = i.assetId ? (assetName(i.assetId) ?? i.assetId) : '';
   return [district, asset].filter(Boolean).join(' · ') || `${i.lng.toFixed(3)}, ${i.lat.toFixed(3)}`;
 }
+
+/**
+ * A report's or warning's reference, for a person: the source's name (in the page's language,
+ * its id only while the name is unknown) and when the evidence was seen — "外勤人员 · 22:38:28",
+ * not `field-staff:walk-10`.
+ */
+export function evidenceReference(
+  e: Pick<IncidentView['evidence'][number], 'id' | 'source' | 'ts'>,
+  sourceName: (id: string) => string | null,
+  clock: (epochMs: number) => string,
+): string {
+  const source = e.source ?? /^event:([^:]+):/.exec(e.id)?.[1] ?? null;
+  const name = source ? (sourceName(source) ?? source) : null;
+  return [name, Number.isFinite(e.ts) ? clock(e.ts) : null].filter(Boolean).join(' · ');
+}
