@@ -79,6 +79,10 @@ export class TabSwitch<N extends string> {
   constructor(private readonly o: TabSwitchOptions<N>) {
     const fromHash = window.location.hash.slice(1) as N;
     this.shown = o.names.includes(fromHash) ? fromHash : o.first;
+    window.addEventListener('hashchange', () => {
+      const name = window.location.hash.slice(1) as N;
+      if (o.names.includes(name) && name !== this.shown) void this.show(name);
+    });
   }
 
   /** Shows the tab `name`, loading what it shows; resolves once loaded. */
