@@ -29,3 +29,16 @@ export function evidenceReference(
   const name = source ? (sourceName(source) ?? source) : null;
   return [name, Number.isFinite(e.ts) ? clock(e.ts) : null].filter(Boolean).join(' · ');
 }
+
+/** The sources' names by every name their reports arrive under: the id and each `eventSources` alias. */
+export function sourceNamesByEventName(
+  sources: ReadonlyArray<{ id: string; nameZh: string; nameEn: string; eventSources?: readonly string[] }>,
+): Map<string, { zh: string; en: string }> {
+  const names = new Map<string, { zh: string; en: string }>();
+  for (const s of sources) {
+    const name = { zh: s.nameZh, en: s.nameEn };
+    names.set(s.id, name);
+    for (const alias of s.eventSources ?? []) if (!names.has(alias)) names.set(alias, name);
+  }
+  return names;
+}
