@@ -155,7 +155,7 @@ describe('the audit viewer', () => {
     await context.close();
   });
 
-  it('fits a phone: the header keeps the way back and the language toggle on screen, the record scrolls sideways in its frame', async () => {
+  it('fits a phone: the header keeps the way back and the language toggle on screen, each entry a card of labelled lines', async () => {
     const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
     const page = await context.newPage();
     await page.goto(app.url!);
@@ -170,17 +170,29 @@ describe('the audit viewer', () => {
         return { height: r.height, font: Number.parseFloat(getComputedStyle(b).fontSize) };
       });
       const wrap = document.querySelector('.audit-table-wrap')!;
+      const actions = [...document.querySelectorAll<HTMLElement>('td[data-col="action"]')].map((td) => ({
+        width: td.getBoundingClientRect().width,
+        label: getComputedStyle(td, '::before').content,
+      }));
       return {
         toggleRight: toggle.right,
         pageWidth: document.documentElement.clientWidth,
+        wrapWidth: wrap.clientWidth,
         badges,
         scrolls: wrap.scrollWidth > wrap.clientWidth,
+        actions,
       };
     });
-    // Before: the toggle was cut at the right edge and each category badge stood one character a line.
+    // Before: the toggle was cut at the right edge, each category badge stood one character a line,
+    // the record scrolled sideways and the action's words wrapped a character a line in a narrow column.
     expect(layout.toggleRight).toBeLessThanOrEqual(layout.pageWidth);
     for (const b of layout.badges) expect(b.height).toBeLessThan(b.font * 2.2);
-    expect(layout.scrolls).toBe(true);
+    expect(layout.scrolls).toBe(false);
+    expect(layout.actions.length).toBeGreaterThan(0);
+    for (const a of layout.actions) {
+      expect(a.width).toBeGreaterThan(layout.wrapWidth * 0.9);
+      expect(a.label).toBe('"操作"');
+    }
     await saveScreenshot(page, 'test-results/audit-phone.png');
     await context.close();
   });

@@ -209,6 +209,14 @@ describe.each([
     await page.getByTestId('language-toggle').click();
     await page.waitForFunction(() => document.documentElement.lang === 'en');
     expect(await page.getByTestId('kpi-tile-health').locator('.kpi-tile-title').innerText()).toMatch(/online/i);
+    // The health line is shown whole (it wraps), not cut: its box holds all of its text.
+    await page.waitForFunction(() => (document.querySelector('[data-testid="kpi-health-reason"]') as HTMLElement | null)?.innerText !== '');
+    const cut = await page.evaluate(() =>
+      [...document.querySelectorAll<HTMLElement>('.kpi-health, .kpi-health-reason')]
+        .filter((el) => el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1)
+        .map((el) => `${el.className}: ${el.innerText}`),
+    );
+    expect(cut).toEqual([]);
     await page.waitForTimeout(300);
     await saveScreenshot(page, `test-results/kpi-${layout}-en.png`);
     await page.getByTestId('language-toggle').click();

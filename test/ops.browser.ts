@@ -173,6 +173,28 @@ describe('the operations page, as an admin', () => {
     expect(await px('rules-input')).toBeGreaterThanOrEqual(16);
   });
 
+  it('follows the address: a typed #tab, then back and forward, switch the tab without a reload', async () => {
+    await openOps(page);
+    const marker = await page.evaluate(() => {
+      (window as unknown as { __sameDocument: number }).__sameDocument = 1;
+      return window.__ops!.tab();
+    });
+    expect(marker).toBe('rules');
+    await page.evaluate(() => {
+      window.location.hash = '#shifts';
+    });
+    await page.waitForFunction(() => window.__ops?.tab() === 'shifts');
+    expect(await page.getByTestId('ops-tab-shifts').getAttribute('aria-selected')).toBe('true');
+    await page.goBack();
+    await page.waitForFunction(() => window.__ops?.tab() === 'rules');
+    expect(await page.getByTestId('ops-tab-rules').getAttribute('aria-selected')).toBe('true');
+    await page.goForward();
+    await page.waitForFunction(() => window.__ops?.tab() === 'shifts');
+    // The same document throughout: nothing was reloaded.
+    expect(await page.evaluate(() => (window as unknown as { __sameDocument?: number }).__sameDocument)).toBe(1);
+    await showTab(page, 'rules');
+  });
+
   it('asks for the no-data limit in minutes with the unit named, and lays the override hint out as a line', async () => {
     const stale = ruleInput(page, 'kinds.water_level.staleAfterMs');
     const stored = (await call(base, admin, 'GET', '/api/rules/alarms')).body.ruleSet.kinds.water_level.staleAfterMs as number;

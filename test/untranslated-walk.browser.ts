@@ -308,7 +308,27 @@ function visibleText(page: Page): Promise<string> {
 /** The raw codes a page shows, as "page: `code` in «context»" lines. */
 async function rawCodesOn(page: Page, name: string, lang: 'zh' | 'en'): Promise<string[]> {
   await saveScreenshot(page, `${SHOTS}/${lang}-${name}.png`);
-  return describeRawCodes(name, findRawCodes(await visibleText(page), lang, vocabulary, allowed));
+  return [
+    ...describeRawCodes(name, findRawCodes(await visibleText(page), lang, vocabulary, allowed)),
+    ...(await languageSwitchOn(page, name, lang)),
+  ];
+}
+
+/** The language switch looks the same on every page: both names (中文 / EN), the page's language highlighted. */
+async function languageSwitchOn(page: Page, name: string, lang: 'zh' | 'en'): Promise<string[]> {
+  const seen = await page.evaluate(() =>
+    [...document.querySelectorAll<HTMLElement>('[data-testid="language-toggle"]')]
+      .filter((el) => el.checkVisibility())
+      .map((el) => ({
+        look: el.classList.contains('lang-toggle'),
+        marks: [...el.querySelectorAll<HTMLElement>('.lang-mark')].map((m) => m.innerText.trim()),
+        lit: [...el.querySelectorAll<HTMLElement>('.lang-mark')]
+          .filter((m) => getComputedStyle(m).fontWeight === '600')
+          .map((m) => m.dataset.lang),
+      })),
+  );
+  const want = { look: true, marks: ['中文', 'EN'], lit: [lang] };
+  return seen.filter((s) => JSON.stringify(s) !== JSON.stringify(want)).map((s) => `${name}: language switch ${JSON.stringify(s)}`);
 }
 
 async function signIn(page: Page, username: string, password: string): Promise<void> {

@@ -74,6 +74,7 @@ export const sourceListingSchema = z.object({
   departmentZh: z.string(),
   departmentEn: z.string(),
   classification: z.enum(CLASSIFICATIONS),
+  eventSources: z.array(z.string()).optional().describe('other names its reports arrive under'),
   registered: z.boolean(),
   ingest: ingestCounts.nullable(),
 });

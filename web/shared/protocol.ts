@@ -162,6 +162,8 @@ export interface SourceListing {
   departmentZh: string;
   departmentEn: string;
   classification: 'public' | 'internal' | 'sensitive';
+  /** Other names its reports arrive under (`citytwin/v1/events/{name}`), when the city declares them. */
+  eventSources?: string[];
   registered: boolean;
   ingest: SourceIngestCounts | null;
 }

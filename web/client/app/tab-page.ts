@@ -1,23 +1,12 @@
 /**
  * What the tabbed administration pages (`ops.html`, `admin.html`) share: their header (title, subtitle, time zone, the way back, the
  * language switch), the row of tab buttons, and the switch between tabs — each tab drawn once,
- * redrawn on a language change, loaded when shown, its name kept in the address (`#rules`).
+ * redrawn on a language change, loaded when shown, its name kept in the address (`#rules`) — and
+ * the address followed: a `#tab` typed or reached with back/forward shows that tab without a reload.
  */
-import { getLanguage, setLanguage } from '../i18n/language.ts';
 import type { OpsTab } from '../ops/ops-ui.ts';
 import { h } from '../ui/dom.ts';
-
-/** The language switch of a page's header (中文 / EN). */
-export function languageToggle(): HTMLButtonElement {
-  const lang = h('button', { type: 'button', class: 'lang-toggle', 'data-testid': 'language-toggle' });
-  for (const [l, text] of [
-    ['zh', '中文'],
-    ['en', 'EN'],
-  ] as const)
-    lang.appendChild(h('span', { class: 'lang-mark', 'data-lang': l, lang: l === 'zh' ? 'zh-CN' : 'en' }, text));
-  lang.addEventListener('click', () => setLanguage(getLanguage() === 'zh' ? 'en' : 'zh'));
-  return lang;
-}
+import { languageToggle } from '../ui/language-toggle.ts';
 
 /** A page's header; its parts carry the test ids `<page>-title`, `<page>-timezone`, `<page>-back`. */
 export function tabPageHeader(page: string) {
@@ -79,6 +68,10 @@ export class TabSwitch<N extends string> {
   constructor(private readonly o: TabSwitchOptions<N>) {
     const fromHash = window.location.hash.slice(1) as N;
     this.shown = o.names.includes(fromHash) ? fromHash : o.first;
+    window.addEventListener('hashchange', () => {
+      const name = window.location.hash.slice(1) as N;
+      if (o.names.includes(name) && name !== this.shown) void this.show(name);
+    });
   }
 
   /** Shows the tab `name`, loading what it shows; resolves once loaded. */

@@ -1,30 +1,21 @@
 /** The audit viewer's header (title, the way back, the language) and the refusal for roles without `audit.read`. */
 import type { Panel } from '../app/panel.ts';
-import { getLanguage, setLanguage, t } from '../i18n/language.ts';
+import { t } from '../i18n/language.ts';
 import { h, setText } from '../ui/dom.ts';
+import { languageToggle } from '../ui/language-toggle.ts';
 import type { AuditState } from './audit-state.ts';
 
 export class AuditHeader implements Panel<AuditState> {
   private readonly title = h('h1', { class: 'audit-title', 'data-testid': 'audit-title' });
   private readonly subtitle = h('p', { class: 'audit-subtitle' });
   private readonly back = h('a', { class: 'audit-back', href: './', 'data-testid': 'audit-back' });
-  private readonly lang = h('button', { type: 'button', class: 'lang-toggle', 'data-testid': 'language-toggle' });
+  private readonly lang = languageToggle();
   private readonly el = h(
     'header',
     { class: 'audit-header' },
     h('div', {}, this.title, this.subtitle),
     h('div', { class: 'audit-header-right' }, this.back, this.lang),
   );
-
-  constructor() {
-    for (const [l, text] of [
-      ['zh', '中文'],
-      ['en', 'EN'],
-    ] as const) {
-      this.lang.appendChild(h('span', { class: 'lang-mark', 'data-lang': l, lang: l === 'zh' ? 'zh-CN' : 'en' }, text));
-    }
-    this.lang.addEventListener('click', () => setLanguage(getLanguage() === 'zh' ? 'en' : 'zh'));
-  }
 
   mount(parent: HTMLElement): void {
     parent.append(this.el);

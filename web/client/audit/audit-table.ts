@@ -72,19 +72,25 @@ export class AuditTable implements Panel<AuditState> {
 
 function row(e: AuditEntryView, zone: string): HTMLTableRowElement {
   const l = getLanguage();
+  // Each cell names its column: on a phone the row is a card of labelled lines (audit.css).
+  const label = (col: 'time' | 'actor' | 'action' | 'object' | 'detail') => t(`audit.col.${col}`);
   return h(
     'tr',
     { 'data-testid': 'audit-row', 'data-seq': e.seq, 'data-stream': e.stream, 'data-action': e.action, 'data-actor': e.actor },
-    h('td', { class: 'mono', 'data-col': 'time', title: `${zone} ${cityOffsetLabel(e.at, zone)}` }, formatCityDateTime(e.at, zone)),
-    h('td', { 'data-col': 'actor' }, e.actor ? recordActorLabel(e.actor, l) : '—'),
     h(
       'td',
-      { 'data-col': 'action' },
+      { class: 'mono', 'data-col': 'time', 'data-label': label('time'), title: `${zone} ${cityOffsetLabel(e.at, zone)}` },
+      formatCityDateTime(e.at, zone),
+    ),
+    h('td', { 'data-col': 'actor', 'data-label': label('actor') }, e.actor ? recordActorLabel(e.actor, l) : '—'),
+    h(
+      'td',
+      { 'data-col': 'action', 'data-label': label('action') },
       h('span', { class: 'audit-stream', 'data-stream': e.stream }, auditStreamLabel(e.stream, l)),
       ' ',
       auditActionLabel(e.stream, e.action, l),
     ),
-    h('td', { 'data-col': 'object', class: 'mono' }, e.object || '—'),
-    h('td', { 'data-col': 'detail' }, recordDetailLabel(e.stream, e.action, e.detail, l)),
+    h('td', { 'data-col': 'object', 'data-label': label('object'), class: 'mono' }, e.object || '—'),
+    h('td', { 'data-col': 'detail', 'data-label': label('detail') }, recordDetailLabel(e.stream, e.action, e.detail, l)),
   );
 }

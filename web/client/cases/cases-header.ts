@@ -1,7 +1,7 @@
 /** The case desk's header (title, the user's department, the way back, the language) and the refusal for roles without `cases.read`. */
 import type { Panel } from '../app/panel.ts';
-import { getLanguage, setLanguage } from '../i18n/language.ts';
 import { h, setText } from '../ui/dom.ts';
+import { languageToggle } from '../ui/language-toggle.ts';
 import { ct } from './case-strings.ts';
 import type { CasesState } from './cases-state.ts';
 
@@ -10,7 +10,7 @@ export class CasesHeader implements Panel<CasesState> {
   private readonly subtitle = h('p', { class: 'cases-subtitle' });
   private readonly mine = h('p', { class: 'cases-mine', 'data-testid': 'cases-mine' });
   private readonly back = h('a', { class: 'cases-back', href: './' });
-  private readonly lang = h('button', { type: 'button', class: 'lang-toggle', 'data-testid': 'language-toggle' });
+  private readonly lang = languageToggle();
   private readonly el = h(
     'header',
     { class: 'cases-header' },
@@ -18,10 +18,6 @@ export class CasesHeader implements Panel<CasesState> {
     h('div', { class: 'cases-header-right' }, this.back, this.lang),
   );
   private last: CasesState | null = null;
-
-  constructor() {
-    this.lang.addEventListener('click', () => setLanguage(getLanguage() === 'zh' ? 'en' : 'zh'));
-  }
 
   mount(parent: HTMLElement): void {
     parent.append(this.el);
@@ -33,7 +29,6 @@ export class CasesHeader implements Panel<CasesState> {
     setText(this.title, ct('title'));
     setText(this.subtitle, ct('subtitle'));
     setText(this.back, ct('back'));
-    setText(this.lang, ct('lang'));
     const own = view.departments?.mine ?? null;
     const unbound = view.me.roles.includes('department') && view.departments !== null && own === null && !view.isDesk;
     setText(this.mine, own ? ct('mine', { department: own }) : unbound ? ct('unbound') : '');

@@ -5,12 +5,15 @@
  */
 import type { Map as MaplibreMap } from 'maplibre-gl';
 import type { BasemapPayload } from '../../shared/basemap-protocol.ts';
+import type { SourceListing } from '../../shared/protocol.ts';
+import { jsonCall } from '../backend/session.ts';
 import { t } from '../i18n/language.ts';
 import type { KioskMode } from '../kiosk/kiosk-mode.ts';
 import type { BasemapView } from '../map/basemap-view.ts';
 import { applyBasemap, fetchBasemap, setCityBounds } from '../map/city-map.ts';
 import { setText } from '../ui/dom.ts';
 import type { ConsoleState } from './console-state.ts';
+import { sourceNamesByEventName } from '../panels/incident-place.ts';
 
 /** Base map retry delay after a failed fetch. */
 const BASEMAP_RETRY_MS = 5_000;
@@ -74,4 +77,10 @@ export async function loadBasemap(parts: BasemapLoaderParts): Promise<void> {
     setText(notice, t('map.basemapError'));
     window.setTimeout(() => void loadBasemap(parts), BASEMAP_RETRY_MS);
   }
+}
+
+/** The data sources' names (evidence references name their source); without them the ids are shown. */
+export async function loadSourceNames(state: ConsoleState): Promise<void> {
+  const r = await jsonCall<SourceListing[]>('GET', '/api/sources');
+  if (r.ok) state.sourceNames = sourceNamesByEventName(r.value);
 }

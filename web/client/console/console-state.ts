@@ -24,6 +24,8 @@ export interface ConsoleState {
   districtNames: Map<string, { zh: string; en: string }>;
   /** Names of the city's assets (underpasses, stations, hospitals …) by id, from the base map. */
   assetNames: Map<string, { zh: string; en: string }>;
+  /** Names of the data sources by id (`GET /api/sources`), for evidence references. */
+  sourceNames: Map<string, { zh: string; en: string }>;
   /** District outlines from the base map (rings of `[lng, lat]`), by code: a found district is outlined. */
   districtRings: Map<string, [number, number][][]>;
   /** What the search found and the map highlights (a district, road or asset; a sensor, incident or unit briefly), or null. */
@@ -61,6 +63,7 @@ export function createConsoleState(me: Me): ConsoleState {
     me,
     districtNames: new Map(),
     assetNames: new Map(),
+    sourceNames: new Map(),
     districtRings: new Map(),
     focus: null,
     focusSeq: 0,
@@ -113,6 +116,12 @@ export function districtName(state: ConsoleState, code: string | null, lang: Lan
 export function assetName(state: ConsoleState, id: string | null, lang: Language): string | null {
   if (!id) return null;
   const n = state.assetNames.get(id);
+  return (n && (lang === 'en' ? n.en || n.zh : n.zh || n.en)) || null;
+}
+
+/** A data source's name in `lang`, or null (not registered, or not loaded yet). */
+export function sourceName(state: ConsoleState, id: string, lang: Language): string | null {
+  const n = state.sourceNames.get(id);
   return (n && (lang === 'en' ? n.en || n.zh : n.zh || n.en)) || null;
 }
 

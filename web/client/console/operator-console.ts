@@ -46,12 +46,13 @@ import { LiveStream } from '../stream/live-stream.ts';
 import { UnitStore } from '../stream/unit-store.ts';
 import { ViewportClient } from '../stream/viewport-client.ts';
 import { h, requireElement, setText } from '../ui/dom.ts';
-import { loadBasemap } from './basemap-loader.ts';
+import { loadBasemap, loadSourceNames } from './basemap-loader.ts';
 import { installConsoleHooks } from './console-hooks.ts';
 import { followVocabulary, openConsoleSocket } from './console-socket.ts';
 import {
   assetName,
   can,
+  sourceName,
   createConsoleState,
   districtName,
   isReady,
@@ -204,6 +205,7 @@ export class OperatorConsole {
       showCity(this.map, city);
     });
     void loadBasemap({ state: this.state, map: this.map, basemapView: this.basemapView, kiosk: this.kiosk, notice: this.basemapNotice });
+    if (can(this.state, 'city.read')) void loadSourceNames(this.state);
     // Labels and units of the kinds the city declares (shown by name until they arrive).
     fetchVocabulary()
       .then((doc) => setDeclaredVocabulary(doc))
@@ -306,6 +308,7 @@ export class OperatorConsole {
             serverNow,
             districtName: this.districtOf,
             assetName: (id) => assetName(state, id, getLanguage()),
+            sourceName: (id) => sourceName(state, id, getLanguage()),
             districtsKnown: () => state.districtNames.size,
             onSelect: (id) => {
               dispatchSection?.setIncident(id);

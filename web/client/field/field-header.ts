@@ -2,8 +2,9 @@
 import type { Panel } from '../app/panel.ts';
 import { logout } from '../backend/session.ts';
 import { unitKindLabel, unitStatusLabel } from '../i18n/labels.ts';
-import { getLanguage, pick, setLanguage } from '../i18n/language.ts';
+import { getLanguage, pick } from '../i18n/language.ts';
 import { h, setText } from '../ui/dom.ts';
+import { languageToggle } from '../ui/language-toggle.ts';
 import { ft } from './field-strings.ts';
 import type { FieldState } from './field-state.ts';
 
@@ -11,7 +12,7 @@ export class FieldHeader implements Panel<FieldState> {
   private readonly title = h('h1', { class: 'field-title', 'data-testid': 'field-title' });
   private readonly unitName = h('div', { class: 'field-unit-name', 'data-testid': 'field-unit' });
   private readonly unitStatus = h('div', { class: 'field-unit-status', 'data-testid': 'field-unit-status' });
-  private readonly lang = h('button', { type: 'button', class: 'field-small-button', 'data-testid': 'language-toggle' });
+  private readonly lang = languageToggle('field-lang');
   private readonly signOut = h('button', { type: 'button', class: 'field-small-button', 'data-testid': 'sign-out' });
   private readonly el = h(
     'header',
@@ -21,7 +22,6 @@ export class FieldHeader implements Panel<FieldState> {
   );
 
   constructor() {
-    this.lang.addEventListener('click', () => setLanguage(getLanguage() === 'zh' ? 'en' : 'zh'));
     this.signOut.addEventListener('click', () => void logout().then(() => window.location.reload()));
   }
 
@@ -47,7 +47,6 @@ export class FieldHeader implements Panel<FieldState> {
 
   renderLabels(): void {
     setText(this.title, ft('title'));
-    setText(this.lang, ft('lang'));
     setText(this.signOut, ft('signOut'));
   }
 

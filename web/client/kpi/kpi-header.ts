@@ -6,8 +6,9 @@
  */
 import type { Panel } from '../app/panel.ts';
 import { cityOffsetLabel, formatCityDateTime, formatClock, shownTimeZone } from '../i18n/format.ts';
-import { getLanguage, pick, setLanguage } from '../i18n/language.ts';
+import { getLanguage, pick } from '../i18n/language.ts';
 import { h, setText } from '../ui/dom.ts';
+import { languageToggle } from '../ui/language-toggle.ts';
 import { healthOf } from './kpi-health.ts';
 import { isStale } from './kpi-layout.ts';
 import { kt, type KpiStringKey } from './kpi-strings.ts';
@@ -27,7 +28,7 @@ export class KpiHeader implements Panel<KpiState> {
   );
   private readonly clockTime = h('span', { class: 'kpi-clock-time', 'data-testid': 'kpi-clock-time' });
   private readonly clockLabel = h('span', { class: 'kpi-clock-label', 'data-testid': 'kpi-clock-label' });
-  private readonly langButton = h('button', { type: 'button', class: 'kpi-lang', 'data-testid': 'language-toggle' });
+  private readonly langButton = languageToggle('kpi-lang');
   private readonly back = h('a', { class: 'kpi-back', href: './', 'data-testid': 'kpi-back' });
   private readonly message = h('div', { class: 'kpi-message', 'data-testid': 'kpi-message', hidden: true });
   private readonly el = h(
@@ -46,7 +47,6 @@ export class KpiHeader implements Panel<KpiState> {
 
   /** `openHealth`: the rows behind the badge (the data rejected in the last hour). */
   constructor(openHealth: () => void) {
-    this.langButton.addEventListener('click', () => setLanguage(getLanguage() === 'zh' ? 'en' : 'zh'));
     this.health.addEventListener('click', openHealth);
   }
 
@@ -93,7 +93,6 @@ export class KpiHeader implements Panel<KpiState> {
     setText(this.title, heading);
     // A long city name may shorten the title on screen (kpi.css): the whole of it on hover.
     this.title.title = heading;
-    setText(this.langButton, kt('lang'));
     setText(this.back, kt('toConsole'));
     if (this.last) this.render(this.last);
   }

@@ -6,8 +6,9 @@
  */
 import '../styles/console.css';
 import './open.css';
-import { getLanguage, loadLanguage, onLanguageChange, setLanguage } from '../i18n/language.ts';
+import { getLanguage, loadLanguage, onLanguageChange } from '../i18n/language.ts';
 import { h, replaceChildren } from '../ui/dom.ts';
+import { languageToggle } from '../ui/language-toggle.ts';
 import { cellText, columnHead, fieldType, fieldUnit, type OpenField as Field } from './open-cells.ts';
 import { ot } from './open-strings.ts';
 
@@ -58,8 +59,7 @@ async function getJson<T>(path: string): Promise<T> {
 }
 
 function render(): void {
-  const lang = h('button', { type: 'button', class: 'open-lang', 'data-testid': 'language-toggle' }, ot('lang'));
-  lang.addEventListener('click', () => setLanguage(zh() ? 'en' : 'zh'));
+  const lang = languageToggle('open-lang');
   const header = h(
     'header',
     { class: 'open-header' },

@@ -25,7 +25,6 @@ const zh = {
   unitByMetric: '随指标（见预览）',
   api: '开发者接口：{path}（匿名访问有频率限制；可向城市管理部门申请 API 密钥）',
   times: '时间为城市当地时间（{zone}）',
-  lang: 'EN',
 } as const;
 
 export type OpenStringKey = keyof typeof zh;
@@ -51,7 +50,6 @@ const en: Record<OpenStringKey, string> = {
   unitByMetric: 'by metric (see the preview)',
   api: 'For developers: {path} (anonymous access is rate-limited; ask the city for an API key)',
   times: 'Times are city local time ({zone})',
-  lang: '中文',
 };
 
 export function ot(key: OpenStringKey, params: Readonly<Record<string, string | number>> = {}): string {

@@ -19,6 +19,7 @@ import {
 import { t } from '../i18n/language.ts';
 import { kindLabel } from '../i18n/labels.ts';
 import { escalationBadge } from './escalation-badge.ts';
+import { evidenceReference } from './incident-place.ts';
 import type { IncidentQueue } from '../stream/incident-queue.ts';
 import { h, replaceChildren } from '../ui/dom.ts';
 
@@ -28,6 +29,8 @@ export interface IncidentDetailContext {
   canAct: boolean;
   /** Where an incident is, worded (district, asset, or coordinates). */
   placeOf(i: IncidentView): string;
+  /** A data source's name in the page's language, or null while it is not known. */
+  sourceName?(id: string): string | null;
   /** A section drawn after the actions (dispatch: units for the incident), or null. */
   detailSection?(inc: IncidentView): HTMLElement | null;
   /** Opens a sensor's panel and flies the map to it (an evidence row's link). */
@@ -347,7 +350,7 @@ export class IncidentDetailView {
       b.addEventListener('click', () => this.ctx.openSensor(sensorId));
       return b;
     }
-    const label = e.id.replace(/^event:/, '');
+    const label = evidenceReference(e, (id) => this.ctx.sourceName?.(id) ?? null, formatClock);
     if (!Number.isFinite(e.lng) || !Number.isFinite(e.lat)) return h('div', { class: 'mono muted evidence-id' }, label);
     const b = h(
       'button',

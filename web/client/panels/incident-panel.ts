@@ -46,6 +46,8 @@ export interface IncidentPanelContext {
   districtName(code: string | null): string | null;
   /** The name of the asset an incident is at (an underpass, a station …), or null: the queue shows names, not ids. */
   assetName?(id: string | null): string | null;
+  /** A data source's name in the page's language, or null while it is not known (evidence references). */
+  sourceName?(id: string): string | null;
   /** How many district names are known (they come with the base map, after the first rows): rows are drawn again when it changes. */
   districtsKnown(): number;
   /** The selection changed (the map rings the selected incident and draws its evidence). */
@@ -127,6 +129,7 @@ export class IncidentPanel implements Panel<unknown> {
       queue: ctx.queue,
       canAct: ctx.canAct,
       placeOf: (i) => this.placeOf(i),
+      ...(ctx.sourceName ? { sourceName: ctx.sourceName } : {}),
       ...(ctx.detailSection ? { detailSection: ctx.detailSection } : {}),
       openSensor: ctx.openSensor,
       locate: ctx.locate,

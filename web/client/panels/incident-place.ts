@@ -14,3 +14,31 @@ export function incidentPlace(
   const asset = i.assetId ? (assetName(i.assetId) ?? i.assetId) : '';
   return [district, asset].filter(Boolean).join(' · ') || `${i.lng.toFixed(3)}, ${i.lat.toFixed(3)}`;
 }
+
+/**
+ * A report's or warning's reference, for a person: the source's name (in the page's language,
+ * its id only while the name is unknown) and when the evidence was seen — "外勤人员 · 22:38:28",
+ * not `field-staff:walk-10`.
+ */
+export function evidenceReference(
+  e: Pick<IncidentView['evidence'][number], 'id' | 'source' | 'ts'>,
+  sourceName: (id: string) => string | null,
+  clock: (epochMs: number) => string,
+): string {
+  const source = e.source ?? /^event:([^:]+):/.exec(e.id)?.[1] ?? null;
+  const name = source ? (sourceName(source) ?? source) : null;
+  return [name, Number.isFinite(e.ts) ? clock(e.ts) : null].filter(Boolean).join(' · ');
+}
+
+/** The sources' names by every name their reports arrive under: the id and each `eventSources` alias. */
+export function sourceNamesByEventName(
+  sources: ReadonlyArray<{ id: string; nameZh: string; nameEn: string; eventSources?: readonly string[] }>,
+): Map<string, { zh: string; en: string }> {
+  const names = new Map<string, { zh: string; en: string }>();
+  for (const s of sources) {
+    const name = { zh: s.nameZh, en: s.nameEn };
+    names.set(s.id, name);
+    for (const alias of s.eventSources ?? []) if (!names.has(alias)) names.set(alias, name);
+  }
+  return names;
+}

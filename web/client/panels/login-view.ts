@@ -3,9 +3,10 @@
  * same 中文/EN toggle as the console. Resolves once the server accepted the credentials (the
  * session cookie is then set). Errors say what the server said: wrong credentials, throttled.
  */
-import { getLanguage, onLanguageChange, setLanguage, t } from '../i18n/language.ts';
+import { onLanguageChange, t } from '../i18n/language.ts';
 import { login } from '../backend/session.ts';
 import { h, setText } from '../ui/dom.ts';
+import { languageToggle } from '../ui/language-toggle.ts';
 import { mark, TIMING_MARKS } from '../timing-marks.ts';
 
 /** Words a refused sign-in from the server's status and code (the server's sentence as a fallback). */
@@ -48,19 +49,12 @@ export class LoginView {
   private readonly footer = h('p', { class: 'login-footer' });
   /** The public open-data portal needs no sign-in: shown where someone without an account lands. */
   private readonly openData = h('a', { class: 'login-open-data', href: './open.html', 'data-testid': 'open-data-link' });
-  private readonly lang = h('button', { type: 'button', class: 'lang-toggle login-lang', 'data-testid': 'language-toggle' });
+  private readonly lang = languageToggle('login-lang');
   private readonly off: () => void;
   private notice: string | null;
 
   constructor(parent: HTMLElement, notice: string | null = null) {
     this.notice = notice;
-    for (const [l, text] of [
-      ['zh', '中文'],
-      ['en', 'EN'],
-    ] as const) {
-      this.lang.appendChild(h('span', { class: 'lang-mark', 'data-lang': l, lang: l === 'zh' ? 'zh-CN' : 'en' }, text));
-    }
-    this.lang.addEventListener('click', () => setLanguage(getLanguage() === 'zh' ? 'en' : 'zh'));
     const form = h(
       'form',
       { class: 'login-card', 'data-testid': 'login-form', novalidate: true },
@@ -138,8 +132,6 @@ export class LoginView {
     setText(this.footer, t('login.footer'));
     setText(this.openData, t('login.openData'));
     this.lang.title = t('lang.toggle');
-    for (const mark of this.lang.querySelectorAll<HTMLElement>('.lang-mark'))
-      mark.classList.toggle('active', mark.dataset.lang === getLanguage());
     if (this.notice) this.showError(this.notice);
   }
 }

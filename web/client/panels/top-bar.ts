@@ -2,9 +2,10 @@
  * The title bar: product and city, connection state, the server clock and the language toggle.
  */
 import { formatClock } from '../i18n/format.ts';
-import { getLanguage, pick, setLanguage, t, type Language } from '../i18n/language.ts';
+import { getLanguage, pick, t } from '../i18n/language.ts';
 import type { Panel } from '../app/panel.ts';
 import { h, setAttr, setText } from '../ui/dom.ts';
+import { languageToggle } from '../ui/language-toggle.ts';
 
 /** `stalled`: connected, but no update for longer than the stop threshold. */
 export type ConnectionState = 'connecting' | 'live' | 'stalled' | 'disconnected' | 'resyncing';
@@ -26,7 +27,6 @@ export class TopBar implements Panel<TopBarView> {
   private readonly connText = h('span', {});
   private readonly clock = h('span', { class: 'clock mono', 'data-testid': 'server-clock' });
   private readonly toggle: HTMLButtonElement;
-  private readonly langMarks = new Map<Language, HTMLSpanElement>();
   private state: ConnectionState = 'connecting';
   /** The middle of the bar, for the search box. */
   readonly middle = h('div', { class: 'top-middle' });
@@ -35,18 +35,8 @@ export class TopBar implements Panel<TopBarView> {
 
   constructor() {
     this.conn.append(h('span', { class: 'conn-dot', 'aria-hidden': 'true' }), this.connText);
-    // One button that switches to the other language; both names are shown, each in its own
-    // language, with the current one highlighted.
-    this.toggle = h('button', { type: 'button', class: 'lang-toggle', 'data-testid': 'language-toggle' });
-    for (const [lang, text] of [
-      ['zh', '中文'],
-      ['en', 'EN'],
-    ] as const) {
-      const mark = h('span', { class: 'lang-mark', lang: lang === 'zh' ? 'zh-CN' : 'en', 'data-lang': lang }, text);
-      this.langMarks.set(lang, mark);
-      this.toggle.appendChild(mark);
-    }
-    this.toggle.addEventListener('click', () => setLanguage(getLanguage() === 'zh' ? 'en' : 'zh'));
+    // The language switch every page shows (both names, the current one highlighted).
+    this.toggle = languageToggle();
     this.el = h(
       'header',
       { class: 'top-bar' },
@@ -92,9 +82,7 @@ export class TopBar implements Panel<TopBarView> {
     setText(this.city, this.cityName ? pick(this.cityName) : t('app.city'));
     this.toggle.title = t('lang.toggle');
     this.toggle.setAttribute('aria-label', t('lang.toggle'));
-    const lang = getLanguage();
-    this.toggle.dataset.lang = lang;
-    for (const [l, mark] of this.langMarks) mark.classList.toggle('active', l === lang);
+    this.toggle.dataset.lang = getLanguage();
     this.setConnection(this.state);
   }
 }

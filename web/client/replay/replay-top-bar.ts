@@ -5,8 +5,9 @@
  */
 import type { Panel } from '../app/panel.ts';
 import { shownTimeZone } from '../i18n/format.ts';
-import { getLanguage, setLanguage, t } from '../i18n/language.ts';
+import { getLanguage, t } from '../i18n/language.ts';
 import { h, replaceChildren, setText } from '../ui/dom.ts';
+import { languageToggle } from '../ui/language-toggle.ts';
 import { ExportBox } from './replay-export.ts';
 import { exportFileName, presetRange, rangeInputValue, rangeZoneLabel, readRangeInputs, type RangePreset } from './replay-range.ts';
 import type { ReplayState } from './replay-state.ts';
@@ -34,7 +35,7 @@ export class ReplayTopBar implements Panel<ReplayState> {
   private readonly zoneEl = h('span', { class: 'rp-label', 'data-testid': 'replay-zone' });
   private readonly presetSelect = h('select', { class: 'rp-select', 'data-testid': 'replay-preset' });
   private readonly loadButton = h('button', { type: 'button', class: 'rp-button', 'data-testid': 'replay-load' });
-  private readonly langButton = h('button', { type: 'button', class: 'rp-button', 'data-testid': 'language-toggle' });
+  private readonly langButton = languageToggle();
   private readonly consoleLink = h('a', { href: './', class: 'rp-link' });
   private readonly titleEl = h('span', { class: 'rp-title' });
   private readonly incidentEl = h('span', { class: 'rp-incident mono', 'data-testid': 'replay-incident' });
@@ -79,7 +80,6 @@ export class ReplayTopBar implements Panel<ReplayState> {
         if (e.key === 'Enter') this.loadTyped();
       });
     this.presetSelect.addEventListener('change', () => this.loadPreset());
-    this.langButton.addEventListener('click', () => setLanguage(getLanguage() === 'zh' ? 'en' : 'zh'));
   }
 
   mount(parent: HTMLElement): void {
@@ -114,7 +114,6 @@ export class ReplayTopBar implements Panel<ReplayState> {
     setText(this.fromLabel, t('replay.from'));
     setText(this.toLabel, t('replay.to'));
     setText(this.loadButton, t('replay.load'));
-    setText(this.langButton, getLanguage() === 'zh' ? 'EN' : '中文');
     setText(this.consoleLink, t('replay.toConsole'));
     setText(this.zoneEl, rangeZoneLabel(this.shown?.from ?? Date.now(), shownTimeZone()));
     this.zoneEl.title = t('replay.zone', { offset: rangeZoneLabel(this.shown?.from ?? Date.now(), shownTimeZone()) });
