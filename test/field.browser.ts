@@ -101,7 +101,7 @@ describe('the field page on a phone', () => {
     expect(await enabled(page)).toEqual(['en_route']);
     // Touch targets: every status button and the header's buttons at least 48 px high.
     const heights = await page
-      .locator('.field-status-button, .field-small-button')
+      .locator('.field-status-button, .field-small-button, .field-lang')
       .evaluateAll((bs) => bs.map((b) => b.getBoundingClientRect().height));
     expect(heights.length).toBe(6);
     for (const height of heights) expect(height).toBeGreaterThanOrEqual(48);

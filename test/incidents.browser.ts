@@ -77,7 +77,10 @@ describe('the incident queue in Chromium', () => {
     const picks = page.getByTestId('evidence-pick');
     await expect.poll(() => picks.count()).toBe(2);
     expect(await page.getByTestId('incident-action-split').isDisabled()).toBe(true);
-    await page.locator('[data-testid="incident-evidence"] li', { hasText: 'r-2' }).getByTestId('evidence-pick').check();
+    await page
+      .locator('[data-testid="incident-evidence"] li[data-evidence-id="event:field-staff:r-2"]')
+      .getByTestId('evidence-pick')
+      .check();
     await expect.poll(() => page.getByTestId('incident-action-split').isDisabled()).toBe(false);
     await page.getByTestId('incident-reason').fill('两处积水相距较远');
     await page.getByTestId('incident-action-split').click();
