@@ -174,6 +174,9 @@ beforeAll(async () => {
 
   // --- earlier today and last week: written straight into ClickHouse, as the incident store would ---
   const lastWeek = t0 - WEEK_MS;
+  const lastWeekDayStart = dayStartOf(lastWeek, city.timezone!);
+  /** `ms` before this moment last week, but never before that day's start (as `earlier` for today). */
+  const beforeLastWeek = (ms: number) => Math.max(lastWeekDayStart + 1000, lastWeek - ms);
   const rows = [
     changeRow('inc-900001', 900001, earlier(90), 'opened', { type: 'fire', status: 'open', openedAt: earlier(90), district: '420102' }),
     changeRow('inc-900001', 900002, earlier(86), 'acknowledged', {
@@ -201,16 +204,16 @@ beforeAll(async () => {
       district: '420104',
     }),
     ...[0, 1, 2].flatMap((k) => [
-      changeRow(`inc-80000${k}`, 800000 + 2 * k, lastWeek - (k + 1) * HOUR_MS, 'opened', {
+      changeRow(`inc-80000${k}`, 800000 + 2 * k, beforeLastWeek((k + 1) * HOUR_MS), 'opened', {
         type: 'waterlogging',
         status: 'open',
-        openedAt: lastWeek - (k + 1) * HOUR_MS,
+        openedAt: beforeLastWeek((k + 1) * HOUR_MS),
         district: '420103',
       }),
-      changeRow(`inc-80000${k}`, 800001 + 2 * k, lastWeek - k * HOUR_MS, 'closed', {
+      changeRow(`inc-80000${k}`, 800001 + 2 * k, beforeLastWeek(k * HOUR_MS), 'closed', {
         type: 'waterlogging',
         status: 'closed',
-        openedAt: lastWeek - (k + 1) * HOUR_MS,
+        openedAt: beforeLastWeek((k + 1) * HOUR_MS),
         district: '420103',
       }),
     ]),
