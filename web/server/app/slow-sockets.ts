@@ -82,7 +82,12 @@ export class SlowSocketGuard {
   /** Disconnects `socket` when its backlog is over the limits; true when it did. */
   check(socket: Socket): boolean {
     if (socket.disconnected) return false;
-    const { bytes, writing, packets } = socketBacklog(socket);
+    return this.overLimit(socket, socketBacklog(socket));
+  }
+
+  /** Disconnects `socket` when `backlog` (measured by the caller) is over the per-client limits. */
+  private overLimit(socket: Socket, backlog: { bytes: number; writing: number; packets: number }): boolean {
+    const { bytes, writing, packets } = backlog;
     if (bytes - writing <= this.limits.maxBytes && packets <= this.limits.maxPackets) return false;
     this.let(
       socket,
@@ -98,9 +103,9 @@ export class SlowSocketGuard {
     const waiting: { socket: Socket; bytes: number; packets: number }[] = [];
     let total = 0;
     for (const socket of sockets) {
-      if (this.check(socket) || socket.disconnected) continue;
+      if (socket.disconnected) continue;
       const b = socketBacklog(socket);
-      if (b.bytes === 0) continue;
+      if (this.overLimit(socket, b) || b.bytes === 0) continue;
       waiting.push({ socket, ...b });
       total += b.bytes;
     }
