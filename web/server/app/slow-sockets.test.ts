@@ -13,26 +13,29 @@ import { SlowSocketGuard, socketBacklog } from './slow-sockets.ts';
 const MB = 1024 * 1024;
 let http: HttpServer | null = null;
 let io: Server | null = null;
-let raw: RawSocketIo | null = null;
+const raws: RawSocketIo[] = [];
 
 afterEach(async () => {
-  raw?.close();
+  for (const raw of raws.splice(0)) raw.close();
   io?.close();
   if (http?.listening) await new Promise((r) => http!.close(r));
-  [http, io, raw] = [null, null, null];
+  [http, io] = [null, null];
 });
 
-/** A socket.io server and one connected client that has stopped reading. */
-async function pausedClient(): Promise<Socket> {
-  http = createServer();
-  io = new Server(http, { transports: ['websocket'] });
-  http.listen(0, '127.0.0.1');
-  await once(http, 'listening');
-  const connected = once(io, 'connection');
-  raw = await RawSocketIo.open(`http://127.0.0.1:${(http.address() as AddressInfo).port}/`);
+/** One more client of a socket.io server (started on first use) that has stopped reading. */
+async function pausedClient(): Promise<{ socket: Socket; raw: RawSocketIo }> {
+  if (!http) {
+    http = createServer();
+    io = new Server(http, { transports: ['websocket'] });
+    http.listen(0, '127.0.0.1');
+    await once(http, 'listening');
+  }
+  const connected = once(io!, 'connection');
+  const raw = await RawSocketIo.open(`http://127.0.0.1:${(http.address() as AddressInfo).port}/`);
+  raws.push(raw);
   raw.pause();
   raw.connect({});
-  return (await connected)[0] as Socket;
+  return { socket: (await connected)[0] as Socket, raw };
 }
 
 /** Waits (bounded) until more than `bytes` wait in this process for `socket`. */
@@ -41,10 +44,16 @@ async function untilWaiting(socket: Socket, bytes: number): Promise<void> {
   expect(socketBacklog(socket).bytes).toBeGreaterThan(bytes);
 }
 
+/** Waits (bounded) until the server has seen `socket`'s connection end. */
+async function untilDisconnected(socket: Socket): Promise<void> {
+  for (let k = 0; k < 500 && !socket.disconnected; k++) await new Promise((r) => setTimeout(r, 10));
+  expect(socket.disconnected).toBe(true);
+}
+
 describe('SlowSocketGuard', () => {
   it('does not cut a console for the one table it is being sent, however large; it cuts it for what waits behind', async () => {
-    const socket = await pausedClient();
-    const guard = new SlowSocketGuard({ maxBytes: 1 * MB, maxPackets: 1000, maxTotalBytes: 1024 * MB });
+    const { socket } = await pausedClient();
+    const guard = new SlowSocketGuard({ maxBytes: 1 * MB, maxPackets: 1000, maxTotalBytes: 1024 * MB, maxTotalBytesReading: 1024 * MB });
     // One table of 16 MB: the kernel takes a part, the rest waits in the process, over the bound.
     socket.emit('snapshot', 'x'.repeat(16 * MB));
     await untilWaiting(socket, 2 * MB);
@@ -59,5 +68,43 @@ describe('SlowSocketGuard', () => {
     socket.emit('snapshot', 'y'.repeat(2 * MB));
     expect(guard.check(socket)).toBe(true);
     expect(guard.disconnected).toBe(1);
+  });
+
+  it('over the total, cuts the clients that read nothing since the last sweep and keeps the ones that read', async () => {
+    const idle = await pausedClient();
+    const reader = await pausedClient();
+    const guard = new SlowSocketGuard({ maxBytes: 1024 * MB, maxPackets: 1000, maxTotalBytes: 4 * MB, maxTotalBytesReading: 1024 * MB });
+    idle.socket.emit('snapshot', 'x'.repeat(16 * MB));
+    reader.socket.emit('snapshot', 'y'.repeat(16 * MB));
+    await untilWaiting(idle.socket, 2 * MB);
+    await untilWaiting(reader.socket, 2 * MB);
+    // First sight: both were just sent a table, neither is judged yet.
+    guard.sweep([idle.socket, reader.socket]);
+    expect(guard.disconnected).toBe(0);
+    // The reader takes some of its table; the idle client takes nothing.
+    const before = socketBacklog(reader.socket).writing;
+    reader.raw.resume();
+    for (let k = 0; k < 500 && socketBacklog(reader.socket).writing === before; k++) await new Promise((r) => setTimeout(r, 10));
+    reader.raw.pause();
+    expect(socketBacklog(reader.socket).writing).not.toBe(before);
+    guard.sweep([idle.socket, reader.socket]);
+    expect(guard.disconnected).toBe(1);
+    await untilDisconnected(idle.socket);
+    expect(reader.socket.disconnected).toBe(false);
+  });
+
+  it('cuts clients that read, the biggest first, once the total passes the bound for readers', async () => {
+    const small = await pausedClient();
+    const big = await pausedClient();
+    const guard = new SlowSocketGuard({ maxBytes: 1024 * MB, maxPackets: 1000, maxTotalBytes: 4 * MB, maxTotalBytesReading: 12 * MB });
+    small.socket.emit('snapshot', 'x'.repeat(8 * MB));
+    big.socket.emit('snapshot', 'y'.repeat(16 * MB));
+    await untilWaiting(small.socket, 2 * MB);
+    await untilWaiting(big.socket, 8 * MB);
+    // Seen for the first time, both count as reading: only the bound for readers applies.
+    guard.sweep([small.socket, big.socket]);
+    expect(guard.disconnected).toBe(1);
+    await untilDisconnected(big.socket);
+    expect(small.socket.disconnected).toBe(false);
   });
 });

@@ -28,21 +28,30 @@ export interface SocketBacklogLimits {
   maxPackets: number;
   /**
    * Bytes waiting for all clients of this node together: one credential may open many sockets,
-   * each under its own bound. Over it, the clients with the most waiting are disconnected first.
+   * each under its own bound. Over it, the clients that took nothing since the previous sweep
+   * are disconnected, the ones with the most waiting first.
    */
   maxTotalBytes: number;
+  /**
+   * The total again, for clients that do read: many consoles reconnecting at once (a restart)
+   * each wait for a whole table and read it as fast as their links allow; they are cut, the
+   * biggest first, only when what waits for all clients passes this larger bound.
+   */
+  maxTotalBytesReading: number;
 }
 
 /**
  * 32 MiB: more than three whole tables at the viewport threshold (a snapshot of 50,000 sensors
  * is ≈9 MB of JSON), so a console on a slow link that reads is never cut; 20,000 packets: half an
- * hour of deltas, stats and incidents for a console that reads nothing; 256 MiB in all: eight
- * clients at their bound.
+ * hour of deltas, stats and incidents for a console that reads nothing; 256 MiB in all for
+ * clients that do not read: eight at their bound; 1 GiB for clients that read: a hundred consoles
+ * reconnecting at once, each sent a whole table of ≈9 MB.
  */
 export const DEFAULT_SOCKET_BACKLOG: SocketBacklogLimits = {
   maxBytes: 32 * 1024 * 1024,
   maxPackets: 20_000,
   maxTotalBytes: 256 * 1024 * 1024,
+  maxTotalBytesReading: 1024 * 1024 * 1024,
 };
 
 /** The parts of engine.io's socket read here (not in its typings). */
@@ -56,7 +65,14 @@ interface EngineConn {
  * Bytes and packets waiting in this process for one client: `bytes` in all, `writing` of them in
  * the WebSocket's buffer (the batch being written), the rest in engine.io's queue behind it.
  */
-export function socketBacklog(socket: Pick<Socket, 'conn'>): { bytes: number; writing: number; packets: number } {
+/** What waits in this process for one client. */
+export interface Backlog {
+  bytes: number;
+  writing: number;
+  packets: number;
+}
+
+export function socketBacklog(socket: Pick<Socket, 'conn'>): Backlog {
   const conn = socket.conn as unknown as EngineConn;
   const queue = conn.writeBuffer ?? [];
   const writing = conn.transport?.socket?.bufferedAmount ?? 0;
@@ -70,9 +86,16 @@ export function socketBacklog(socket: Pick<Socket, 'conn'>): { bytes: number; wr
   return { bytes, writing, packets: queue.length };
 }
 
+interface Waiting extends Backlog {
+  socket: Socket;
+  reading: boolean;
+}
+
 export class SlowSocketGuard {
   /** Clients disconnected for their backlog, for /metrics. */
   disconnected = 0;
+  /** Each client's backlog at the previous sweep, to tell a client that reads from one that does not. */
+  private readonly seen = new WeakMap<Socket, Backlog>();
 
   constructor(
     readonly limits: SocketBacklogLimits,
@@ -86,7 +109,7 @@ export class SlowSocketGuard {
   }
 
   /** Disconnects `socket` when `backlog` (measured by the caller) is over the per-client limits. */
-  private overLimit(socket: Socket, backlog: { bytes: number; writing: number; packets: number }): boolean {
+  private overLimit(socket: Socket, backlog: Backlog): boolean {
     const { bytes, writing, packets } = backlog;
     if (bytes - writing <= this.limits.maxBytes && packets <= this.limits.maxPackets) return false;
     this.let(
@@ -98,22 +121,40 @@ export class SlowSocketGuard {
     return true;
   }
 
-  /** Checks every client of `sockets`, then the total: the clients with the most waiting go first. */
+  /**
+   * Checks every client of `sockets`, then the total: over `maxTotalBytes`, the clients that took
+   * nothing since the previous sweep go, the most waiting first; over `maxTotalBytesReading`, the
+   * others too. A client seen for the first time counts as reading (its table was just queued).
+   */
   sweep(sockets: Iterable<Socket>): void {
-    const waiting: { socket: Socket; bytes: number; packets: number }[] = [];
+    const waiting: Waiting[] = [];
     let total = 0;
     for (const socket of sockets) {
       if (socket.disconnected) continue;
       const b = socketBacklog(socket);
+      const before = this.seen.get(socket);
+      this.seen.set(socket, b);
       if (this.overLimit(socket, b) || b.bytes === 0) continue;
-      waiting.push({ socket, ...b });
+      // The WebSocket's buffer shrinks as the peer takes bytes and is refilled only once the batch
+      // in it was written, so any change in it — or a shorter queue (polling) — is progress.
+      const reading = !before || b.writing !== before.writing || b.bytes < before.bytes;
+      waiting.push({ socket, ...b, reading });
       total += b.bytes;
     }
     if (total <= this.limits.maxTotalBytes) return;
     waiting.sort((a, b) => b.bytes - a.bytes);
+    const over = (bound: number) => `${total} bytes wait for this node's clients in all; at most ${bound}`;
     for (const w of waiting) {
-      if (total <= this.limits.maxTotalBytes) break;
-      this.let(w.socket, w.bytes, w.packets, `${total} bytes wait for this node's clients in all; at most ${this.limits.maxTotalBytes}`);
+      if (total <= this.limits.maxTotalBytes) return;
+      if (w.reading) continue;
+      this.let(w.socket, w.bytes, w.packets, `${over(this.limits.maxTotalBytes)} for clients that read nothing since the last check`);
+      total -= w.bytes;
+      w.bytes = 0;
+    }
+    for (const w of waiting) {
+      if (total <= this.limits.maxTotalBytesReading) return;
+      if (w.bytes === 0) continue;
+      this.let(w.socket, w.bytes, w.packets, over(this.limits.maxTotalBytesReading));
       total -= w.bytes;
     }
   }
