@@ -39,6 +39,8 @@ export interface CityTwinConfig {
   sensorCount: number;
   /** Registry size above which consoles get their viewport's points or cells instead of every sensor (docs/scale.md). */
   viewportThreshold: number;
+  /** Live socket.io connections one account may hold on one web node (docs/security.md). */
+  socketsPerAccount: number;
   /** Simulator scenario (extension). */
   scenario: 'none' | 'rainstorm';
   /** Simulated seconds per real second (extension). */
@@ -345,6 +347,7 @@ export function loadConfig(env: Env = process.env, defaults: { simulate: boolean
     citySeed: intVar(env, 'CITYTWIN_CITY_SEED', 2026, 0, 2 ** 31 - 1),
     sensorCount: intVar(env, 'CITYTWIN_SENSORS', 3000, 0, 20_000),
     viewportThreshold: intVar(env, 'CITYTWIN_VIEWPORT_THRESHOLD', 50_000, 0, 100_000_000),
+    socketsPerAccount: intVar(env, 'CITYTWIN_SOCKETS_PER_ACCOUNT', 64, 1, 100_000),
     scenario: enumVar(env, 'CITYTWIN_SCENARIO', 'rainstorm', ['none', 'rainstorm'] as const),
     timeScale: numVar(env, 'CITYTWIN_TIME_SCALE', 1, 0.1, 1000),
     mqttShareGroup: share,
@@ -383,6 +386,7 @@ export const CONFIG_HELP: ReadonlyArray<[string, string, string]> = [
   ['CITYTWIN_CITY_SEED', 'seed of the generated schematic city', '2026'],
   ['CITYTWIN_SENSORS', 'sensor sites in the generated city', '3000'],
   ['CITYTWIN_VIEWPORT_THRESHOLD', 'sensors above which consoles get viewport points or aggregate cells, not every sensor', '50000'],
+  ['CITYTWIN_SOCKETS_PER_ACCOUNT', 'live socket.io connections one account (or display token) may hold on one web node (docs/security.md)', '64'],
   ['CITYTWIN_SCENARIO', 'simulator scenario: none or rainstorm', 'rainstorm'],
   ['CITYTWIN_TIME_SCALE', 'simulated seconds per real second', '1'],
   ['CITYTWIN_MQTT_SHARE_GROUP', 'ingest subscribes through $share/<group>/ (several workers)', 'unset'],
@@ -481,6 +485,7 @@ export function auditableConfig(c: CityTwinConfig): Record<string, string | numb
     citySeed: c.citySeed,
     sensorCount: c.sensorCount,
     viewportThreshold: c.viewportThreshold,
+    socketsPerAccount: c.socketsPerAccount,
     scenario: c.scenario,
     timeScale: c.timeScale,
     mqttShareGroup: c.mqttShareGroup,

@@ -76,7 +76,7 @@ beforeAll(async () => {
   // The total of what may wait for all clients lowered to 48 MiB, so that a few sockets reach it.
   app = await startTestCity(
     dir.path,
-    { CITYTWIN_SENSORS: '20000', CITYTWIN_SIMULATE: '1', CITYTWIN_VIEWPORT_THRESHOLD: '10000' },
+    { CITYTWIN_SENSORS: '20000', CITYTWIN_SIMULATE: '1', CITYTWIN_VIEWPORT_THRESHOLD: '10000', CITYTWIN_SOCKETS_PER_ACCOUNT: '6' },
     { socketBacklog: { maxTotalBytes: 48 * MB } },
   );
   base = app.url!;
@@ -88,6 +88,7 @@ beforeAll(async () => {
   tokens.stuck = await user('op-stuck', ['operator']);
   tokens.poll = await user('op-poll', ['operator']);
   tokens.many = await user('op-many', ['operator']);
+  tokens.crowd = await user('op-crowd', ['operator']);
   tokens.hotline = await user('hotline-attack', ['hotline']);
   tokens.display = await mintToken(base, admin, TEST_ADMIN_PASSWORD, { name: 'hall wall', kind: 'display' });
   const sensors = app.twin!.state.sensors;
@@ -247,6 +248,28 @@ describe('many sockets of one credential that never read', () => {
     expect(peakTotal).toBeLessThan(96 * MB);
     for (const raw of raws) raw.close();
   }, 120_000);
+});
+
+describe('one credential opening socket after socket', () => {
+  it('holds at most the bound per account: a burst past it is refused with the reason, another account is not', async () => {
+    const tries = await Promise.allSettled(Array.from({ length: 10 }, () => openSocket(tokens.crowd!)));
+    const open = tries.flatMap((t) => (t.status === 'fulfilled' ? [t.value] : []));
+    const refused = tries.flatMap((t) => (t.status === 'rejected' ? [t.reason as Error & { data?: { status: number; reason: string } }] : []));
+    expect(open).toHaveLength(6);
+    expect(refused).toHaveLength(4);
+    for (const err of refused) {
+      expect(err.data?.status).toBe(429);
+      expect(err.data?.reason).toMatch(/op-crowd already holds 6 live connections.*CITYTWIN_SOCKETS_PER_ACCOUNT = 6/);
+    }
+    // Another account connects meanwhile.
+    const other = await openSocket(tokens.operator!);
+    // One closed, one more may connect.
+    open.pop()!.close();
+    await waitFor('the server to see five', () => serverSocketsOf('op-crowd').length === 5, 10_000);
+    open.push(await openSocket(tokens.crowd!));
+    expect(serverSocketsOf('op-crowd')).toHaveLength(6);
+    for (const s of [...open, other]) s.close();
+  }, 60_000);
 });
 
 describe('viewport requests as an attacker sends them', () => {

@@ -61,6 +61,7 @@ export async function startWeb(
     audit: v.audit,
     cases: v.cases,
     viewport: { threshold: config.viewportThreshold },
+    socketsPerAccount: config.socketsPerAccount,
     ...(ctx.hooks.socketBacklog ? { socketBacklog: ctx.hooks.socketBacklog } : {}),
     ...(ingest ? { sourceCounts: () => sourceCounts(ingest) } : {}),
     auth: v.auth!,

@@ -79,6 +79,8 @@ export interface WebServerOptions extends ApiDeps {
   viewport?: Partial<ViewportOptions>;
   /** What may wait in this process for one socket.io client before it is disconnected (slow-sockets.ts). */
   socketBacklog?: Partial<SocketBacklogLimits>;
+  /** Live socket.io connections one account may hold on this node; unset = no bound (docs/security.md). */
+  socketsPerAccount?: number;
   /** The city's PMTiles basemap (a file path), served by byte ranges; null draws the GeoJSON base map (docs/basemaps.md). */
   basemapPmtiles?: string | null;
   /** The alarm and incident rules at run time (web/server/rules): their routes, replay at T, every node applying a saved version. */
@@ -309,7 +311,13 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     pingTimeout: 10_000,
   });
   // Authentication in the handshake, the policy on every event, one room per clearance.
-  const sockets = attachSocketAuth(io, { guard, auth: options.auth, origins, log: options.log });
+  const sockets = attachSocketAuth(io, {
+    guard,
+    auth: options.auth,
+    origins,
+    log: options.log,
+    ...(options.socketsPerAccount ? { maxSocketsPerAccount: options.socketsPerAccount } : {}),
+  });
   const live = startLiveStream(io, options, sockets, escalationOf);
   // Before listening, so that no client connects to a node that is not yet in the cluster.
   const cluster = await joinCluster(io, options);

@@ -49,7 +49,34 @@ type HandshakeDeps = {
   origins: OriginPolicy;
   /** Where a failure inside the server (a store's error) is logged in full, under the id the client is given. */
   log?: (level: 'error', message: string) => void;
+  /** Live connections one account may hold on this node (`CITYTWIN_SOCKETS_PER_ACCOUNT`); unset = no bound. */
+  maxSocketsPerAccount?: number;
 };
+
+/**
+ * Counts one account's live connections on this node against its bound: the connected sockets,
+ * plus the handshakes accepted in the last tick (socket.io adds a socket to its namespace one tick
+ * after the handshake's check passed, so a burst of handshakes would otherwise all pass).
+ */
+class AccountSockets {
+  private readonly accepted = new Map<string, number>();
+  constructor(readonly max: number) {}
+
+  /** The refusal for one more connection of `username`, or null when it may connect (and is counted). */
+  admit(socket: AnySocket, username: string): string | null {
+    let held = this.accepted.get(username) ?? 0;
+    for (const other of socket.nsp.sockets.values()) if ((other.data.principal as Principal | undefined)?.username === username) held++;
+    if (held >= this.max)
+      return `the account ${username} already holds ${held} live connections on this node, the most one account may hold (CITYTWIN_SOCKETS_PER_ACCOUNT = ${this.max}): close a console first`;
+    this.accepted.set(username, (this.accepted.get(username) ?? 0) + 1);
+    setImmediate(() => {
+      const left = (this.accepted.get(username) ?? 1) - 1;
+      if (left > 0) this.accepted.set(username, left);
+      else this.accepted.delete(username);
+    });
+    return null;
+  }
+}
 
 /**
  * A failure inside the server while checking a socket's credentials: logged in full under a new
@@ -64,6 +91,7 @@ function internalSocketReason(deps: HandshakeDeps, what: string, err: unknown): 
 
 /** The handshake check: the page's origin, then the credentials (token, bearer header or cookie); refusals are counted. */
 function authenticateHandshake(deps: HandshakeDeps, refused: { handshakes: number }): Parameters<AnyServer['use']>[0] {
+  const accounts = deps.maxSocketsPerAccount ? new AccountSockets(deps.maxSocketsPerAccount) : null;
   return (socket, next) => {
     const client = socket.handshake.address;
     const fail = (status: number, reason: string) => {
@@ -96,6 +124,11 @@ function authenticateHandshake(deps: HandshakeDeps, refused: { handshakes: numbe
     deps.guard
       .principal(token, client)
       .then((principal) => {
+        const crowded = accounts?.admit(socket, principal.username);
+        if (crowded) {
+          deps.auth.denied(principal.username, client, `socket.io handshake: ${crowded}`);
+          return fail(429, crowded);
+        }
         socket.data.principal = principal;
         socket.data.token = token;
         next();
