@@ -386,7 +386,11 @@ export const CONFIG_HELP: ReadonlyArray<[string, string, string]> = [
   ['CITYTWIN_CITY_SEED', 'seed of the generated schematic city', '2026'],
   ['CITYTWIN_SENSORS', 'sensor sites in the generated city', '3000'],
   ['CITYTWIN_VIEWPORT_THRESHOLD', 'sensors above which consoles get viewport points or aggregate cells, not every sensor', '50000'],
-  ['CITYTWIN_SOCKETS_PER_ACCOUNT', 'live socket.io connections one account (or display token) may hold on one web node (docs/security.md)', '64'],
+  [
+    'CITYTWIN_SOCKETS_PER_ACCOUNT',
+    'live socket.io connections one account (or display token) may hold on one web node (docs/security.md)',
+    '64',
+  ],
   ['CITYTWIN_SCENARIO', 'simulator scenario: none or rainstorm', 'rainstorm'],
   ['CITYTWIN_TIME_SCALE', 'simulated seconds per real second', '1'],
   ['CITYTWIN_MQTT_SHARE_GROUP', 'ingest subscribes through $share/<group>/ (several workers)', 'unset'],

@@ -254,7 +254,9 @@ describe('one credential opening socket after socket', () => {
   it('holds at most the bound per account: a burst past it is refused with the reason, another account is not', async () => {
     const tries = await Promise.allSettled(Array.from({ length: 10 }, () => openSocket(tokens.crowd!)));
     const open = tries.flatMap((t) => (t.status === 'fulfilled' ? [t.value] : []));
-    const refused = tries.flatMap((t) => (t.status === 'rejected' ? [t.reason as Error & { data?: { status: number; reason: string } }] : []));
+    const refused = tries.flatMap((t) =>
+      t.status === 'rejected' ? [t.reason as Error & { data?: { status: number; reason: string } }] : [],
+    );
     expect(open).toHaveLength(6);
     expect(refused).toHaveLength(4);
     for (const err of refused) {
