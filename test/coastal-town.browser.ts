@@ -11,7 +11,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningCityTwin } from '../bin/runtime.ts';
 import { TEST_ADMIN_PASSWORD } from './support/auth.ts';
-import { collectErrors, launchChromium, saveScreenshot } from './support/browser.ts';
+import { launchChromium, openSignedInConsole, saveScreenshot } from './support/browser.ts';
 import { tempDir } from './support/fixtures.ts';
 import { startTestCity } from './support/test-city.ts';
 
@@ -35,13 +35,7 @@ beforeAll(async () => {
   context = await browser.newContext({ viewport: VIEWPORT, timezoneId: 'Asia/Shanghai' });
   // English: the longer name of the two.
   await context.addInitScript(() => window.localStorage.setItem('citytwin.language', 'en'));
-  page = await context.newPage();
-  errors = collectErrors(page);
-  await page.goto(app.url!);
-  await page.getByTestId('login-username').fill('admin');
-  await page.getByTestId('login-password').fill(TEST_ADMIN_PASSWORD);
-  await page.getByTestId('login-submit').click();
-  await page.waitForFunction(() => window.__citytwin?.ready === true, undefined, { timeout: 30_000 });
+  ({ page, errors } = await openSignedInConsole(context, app.url!, TEST_ADMIN_PASSWORD));
 }, 120_000);
 
 afterAll(async () => {

@@ -15,7 +15,7 @@ import { buildCityStyle } from '../web/client/map/basemap-style.ts';
 import { scaledTextSize } from '../web/client/map/label-scale.ts';
 import { exportFileName } from '../web/client/replay/replay-range.ts';
 import { TEST_ADMIN_PASSWORD } from './support/auth.ts';
-import { collectErrors, launchChromium, saveScreenshot } from './support/browser.ts';
+import { launchChromium, openSignedInConsole, saveScreenshot } from './support/browser.ts';
 import { tempDir, waitFor } from './support/fixtures.ts';
 import { floodUnderpass } from './support/flooded-underpass.ts';
 import { storeReadings, storeSensorRegister } from './support/stored-history.ts';
@@ -56,13 +56,7 @@ beforeAll(async () => {
   browser = await launchChromium();
   // The browser on UTC in American English; the city keeps its own clocks.
   context = await browser.newContext({ viewport: { width: 1920, height: 1080 }, locale: 'en-US', timezoneId: 'UTC' });
-  page = await context.newPage();
-  errors = collectErrors(page);
-  await page.goto(app.url!);
-  await page.getByTestId('login-username').fill('admin');
-  await page.getByTestId('login-password').fill(TEST_ADMIN_PASSWORD);
-  await page.getByTestId('login-submit').click();
-  await page.waitForFunction(() => window.__citytwin?.ready === true, undefined, { timeout: 30_000 });
+  ({ page, errors } = await openSignedInConsole(context, app.url!, TEST_ADMIN_PASSWORD));
 }, 120_000);
 
 afterAll(async () => {

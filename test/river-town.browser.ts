@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningCityTwin } from '../bin/runtime.ts';
 import { registerSites } from '../twin-model/index.ts';
 import { TEST_ADMIN_PASSWORD } from './support/auth.ts';
-import { collectErrors, launchChromium, saveScreenshot } from './support/browser.ts';
+import { launchChromium, openSignedInConsole, saveScreenshot } from './support/browser.ts';
 import { tempDir } from './support/fixtures.ts';
 import { startTestCity } from './support/test-city.ts';
 
@@ -37,13 +37,7 @@ async function mapSettled(p: Page): Promise<void> {
 beforeAll(async () => {
   app = await startTestCity(join(dir.path, 'data'), { CITYTWIN_CITY: RIVER_TOWN });
   browser = await launchChromium();
-  page = await browser.newPage({ viewport: VIEWPORT });
-  errors = collectErrors(page);
-  await page.goto(app.url!);
-  await page.getByTestId('login-username').fill('admin');
-  await page.getByTestId('login-password').fill(TEST_ADMIN_PASSWORD);
-  await page.getByTestId('login-submit').click();
-  await page.waitForFunction(() => window.__citytwin?.ready === true, undefined, { timeout: 30_000 });
+  ({ page, errors } = await openSignedInConsole(browser, app.url!, TEST_ADMIN_PASSWORD, VIEWPORT));
 }, 120_000);
 
 afterAll(async () => {

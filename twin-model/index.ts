@@ -7,6 +7,7 @@ export * from './vocabulary-registry.ts';
 export * from './unit-conversion.ts';
 export * from './device-directory.ts';
 export * from './random.ts';
+export * from './quote-value.ts';
 export * from './sensor-state.ts';
 export * from './alarm-rules.ts';
 export * from './rules/index.ts';

@@ -4,7 +4,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { chromium, type Browser, type ConsoleMessage, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type ConsoleMessage, type Page } from 'playwright-core';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
@@ -38,14 +38,18 @@ export function collectErrors(page: Page): string[] {
   return errors;
 }
 
-/** A page (1280×800 unless `viewport` says) on the console, signed in as admin through the login page, map ready. */
+/**
+ * A page (1280×800 unless `viewport` says) on the console, signed in as admin through the login
+ * page, map ready. Opened in a `BrowserContext`, the page has the context's viewport, locale, time
+ * zone and init scripts instead (`viewport` is not used).
+ */
 export async function openSignedInConsole(
-  browser: Browser,
+  from: Browser | BrowserContext,
   url: string,
   password: string,
   viewport: { width: number; height: number } = { width: 1280, height: 800 },
 ): Promise<{ page: Page; errors: string[] }> {
-  const page = await browser.newPage({ viewport });
+  const page = 'newContext' in from ? await from.newPage({ viewport }) : await from.newPage();
   const errors = collectErrors(page);
   await page.goto(url);
   // The console starts behind the login page.

@@ -19,6 +19,7 @@
 import { z } from 'zod';
 import { DEFAULT_PARSE_LIMITS, decodeJson, parseTimestamp, type ParseLimits } from '../messages/payload-parser.ts';
 import { parseEventPayload } from '../messages/record-parsers.ts';
+import { quoteValue, valueAt } from '../quote-value.ts';
 import { ID_PATTERN } from '../vocabulary.ts';
 import { CASE_CATEGORIES, isCaseCategory, type CaseCaller, type CaseIntake } from './case-types.ts';
 
@@ -88,20 +89,6 @@ export interface CaseIntakeProblem {
 
 export type CaseIntakeResult = { ok: true; intake: CaseIntake } | { ok: false; problems: CaseIntakeProblem[] };
 
-function quoted(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 60 ? `${text.slice(0, 60)}…` : text;
-}
-
-function valueAt(doc: unknown, path: readonly PropertyKey[]): unknown {
-  let v: unknown = doc;
-  for (const key of path) {
-    if (v === null || typeof v !== 'object') return undefined;
-    v = (v as Record<PropertyKey, unknown>)[key];
-  }
-  return v;
-}
-
 function problemsOf(error: z.ZodError, doc: unknown, prefix = ''): CaseIntakeProblem[] {
   return error.issues.slice(0, 8).flatMap((i): CaseIntakeProblem[] => {
     // An unknown key is reported on its parent: one problem per key, each named.
@@ -112,7 +99,7 @@ function problemsOf(error: z.ZodError, doc: unknown, prefix = ''): CaseIntakePro
     const field = prefix + (i.path.map(String).join('.') || 'body');
     const value = valueAt(doc, i.path);
     const sensitive = SENSITIVE_FIELDS.has(field) || [...SENSITIVE_FIELDS].some((f) => field.startsWith(`${f}.`));
-    return [{ field, message: i.message, ...(sensitive || value === undefined ? {} : { value: quoted(value) }) }];
+    return [{ field, message: i.message, ...(sensitive || value === undefined ? {} : { value: quoteValue(value, 60) }) }];
   });
 }
 

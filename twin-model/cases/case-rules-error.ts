@@ -3,27 +3,13 @@
  * field at fault, the value found and what is accepted.
  */
 import type { z } from 'zod';
+import { quoteValue, valueAt } from '../quote-value.ts';
 
 export class CaseRulesError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'CaseRulesError';
   }
-}
-
-function valueAt(doc: unknown, path: readonly PropertyKey[]): unknown {
-  let v: unknown = doc;
-  for (const key of path) {
-    if (v === null || typeof v !== 'object') return undefined;
-    v = (v as Record<PropertyKey, unknown>)[key];
-  }
-  return v;
-}
-
-function quote(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 80 ? `${text.slice(0, 80)}…` : text;
 }
 
 /** Every issue of a failed parse as `path: what is accepted (found <value>)`, joined by `; `. */
@@ -33,7 +19,7 @@ export function describeIssues(error: z.ZodError, doc: unknown): string {
     .map((i) => {
       const path = i.path.map(String).join('.') || '(document)';
       // A custom issue raised at the document level names its own value.
-      const found = i.code === 'custom' ? '' : ` (found ${quote(valueAt(doc, i.path))})`;
+      const found = i.code === 'custom' ? '' : ` (found ${quoteValue(valueAt(doc, i.path))})`;
       return `${path}: ${i.message}${found}`;
     })
     .join('; ');

@@ -188,32 +188,16 @@ function tick(c: HotlineCase, ctx: CaseWorkflowContext): CaseResult {
   let state = c;
   const emitted: CaseEvent[] = [];
   const { acceptBy, replyBy } = c.sla;
-  if (c.status === 'assigned' && acceptBy !== null && now > acceptBy && c.sla.acceptOverdueAt === null) {
-    const r = happen(
-      state,
-      now,
-      SLA_CLOCK,
-      'overdue',
-      null,
-      { stage: 'accept', deadline: acceptBy, department: c.department ?? '', overdueMin: Math.floor((now - acceptBy) / 60_000) },
-      { sla: { ...state.sla, acceptOverdueAt: now } },
-    );
+  /** The clock marks a stage overdue: its event, and the moment noted in the case's time limits. */
+  const overdue = (stage: 'accept' | 'reply', deadline: number, noted: Partial<HotlineCase['sla']>): void => {
+    const params = { stage, deadline, department: c.department ?? '', overdueMin: Math.floor((now - deadline) / 60_000) };
+    const r = happen(state, now, SLA_CLOCK, 'overdue', null, params, { sla: { ...state.sla, ...noted } });
     state = r.state;
     emitted.push(r.event);
-  }
-  if (REPLY_OWED.has(c.status) && now > replyBy && c.sla.replyOverdueAt === null) {
-    const r = happen(
-      state,
-      now,
-      SLA_CLOCK,
-      'overdue',
-      null,
-      { stage: 'reply', deadline: replyBy, department: c.department ?? '', overdueMin: Math.floor((now - replyBy) / 60_000) },
-      { sla: { ...state.sla, replyOverdueAt: now } },
-    );
-    state = r.state;
-    emitted.push(r.event);
-  }
+  };
+  if (c.status === 'assigned' && acceptBy !== null && now > acceptBy && c.sla.acceptOverdueAt === null)
+    overdue('accept', acceptBy, { acceptOverdueAt: now });
+  if (REPLY_OWED.has(c.status) && now > replyBy && c.sla.replyOverdueAt === null) overdue('reply', replyBy, { replyOverdueAt: now });
   return { ok: true, state, emitted };
 }
 

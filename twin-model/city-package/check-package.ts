@@ -33,7 +33,8 @@ import {
   type PackageFiles,
   isIgnorableFile,
 } from './package-files.ts';
-import { PackageReader, Problems, nameOf, valueAt, type Where } from './package-reader.ts';
+import { valueAt } from '../quote-value.ts';
+import { PackageReader, Problems, nameOf, type Where } from './package-reader.ts';
 import { emptySummary, type PackageProblem, type PackageReport, type PackageSummary } from './package-report.ts';
 import {
   assetPropsSchema,

@@ -7,7 +7,8 @@ import type { z } from 'zod';
 import { decodeUtf8, parseCsv } from './csv.ts';
 import { type Geometry, type GeometryType, readFeatureCollection, readGeometry } from './geojson.ts';
 import type { PackageFileName, PackageFiles } from './package-files.ts';
-import { type PackageProblem, type ProblemCode, quoteValue } from './package-report.ts';
+import { quoteValue, valueAt } from '../quote-value.ts';
+import type { PackageProblem, ProblemCode } from './package-report.ts';
 
 /** Where in a file a problem is: a CSV line or a GeoJSON feature. */
 export type Where = { line?: number; feature?: number };
@@ -29,8 +30,7 @@ export class Problems {
     if (where.line !== undefined) p.line = where.line;
     if (where.feature !== undefined) p.feature = where.feature;
     if (field !== undefined) p.field = field;
-    const quoted = quoteValue(value);
-    if (quoted !== undefined) p.value = quoted;
+    if (value !== undefined) p.value = quoteValue(value);
     this.list.push(p);
   }
 
@@ -75,16 +75,6 @@ export class Problems {
   get hasErrors(): boolean {
     return this.list.some((p) => p.severity === 'error');
   }
-}
-
-/** The value at `path` inside `input` (undefined where the path leaves objects). */
-export function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
-  let v: unknown = input;
-  for (const k of path) {
-    if (v === null || typeof v !== 'object') return undefined;
-    v = (v as Record<PropertyKey, unknown>)[k];
-  }
-  return v;
 }
 
 /** A record's names: each language falls back on the other. */

@@ -105,18 +105,6 @@ export interface PackageReport {
   summary: PackageSummary;
 }
 
-/** Quotes a value for a problem: JSON, cut at 80 characters. */
-export function quoteValue(value: unknown): string | undefined {
-  if (value === undefined) return undefined;
-  let text: string;
-  try {
-    text = JSON.stringify(value) ?? String(value);
-  } catch {
-    text = String(value);
-  }
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
-}
-
 /** One line per problem: `sensors.csv:14 kind = "noise": unknown sensor kind; allowed: …`. */
 export function formatProblem(p: PackageProblem): string {
   let where = p.file;

@@ -5,6 +5,7 @@
  * it resolves. docs/incidents.md documents every field.
  */
 import { z } from 'zod';
+import { quoteValue, valueAt } from '../quote-value.ts';
 import { EVENT_TYPES, INCIDENT_TYPES, SENSOR_KINDS, type IncidentType } from '../vocabulary.ts';
 import { RULE_FILES } from './rule-files.ts';
 
@@ -222,14 +223,8 @@ export class IncidentRuleError extends Error {
 
 /** The value at `path` of `doc`, as JSON cut to 80 characters (undefined when there is none). */
 function quoted(doc: unknown, path: readonly PropertyKey[]): string | undefined {
-  let v: unknown = doc;
-  for (const k of path) {
-    if (v === null || typeof v !== 'object') return undefined;
-    v = (v as Record<PropertyKey, unknown>)[k];
-  }
-  if (v === undefined) return undefined;
-  const text = JSON.stringify(v) ?? String(v);
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+  const v = valueAt(doc, path);
+  return v === undefined ? undefined : quoteValue(v);
 }
 
 /** A problem of one file: its field (dotted), the value found, the reason. */

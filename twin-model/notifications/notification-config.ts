@@ -9,6 +9,7 @@
  * roster's users), so the engine never meets a name it cannot resolve.
  */
 import { z } from 'zod';
+import { quoteValue } from '../quote-value.ts';
 import { INCIDENT_TYPES } from '../vocabulary.ts';
 import { minutesOf, WEEKDAYS } from './city-time.ts';
 
@@ -301,12 +302,6 @@ export class NotificationConfigError extends Error {}
 
 const SECRET_KEYS = new Set(['secret', 'pass', 'headers']);
 
-function quote(value: unknown): string {
-  const text = JSON.stringify(value);
-  if (text === undefined) return 'nothing';
-  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
-}
-
 /** One issue as `path: message, got <value>`; values under secret keys are not repeated. */
 function describeIssue(issue: z.core.$ZodIssue): string {
   const path = issue.path.map(String);
@@ -316,7 +311,7 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   if (issue.code === 'invalid_union' && 'discriminator' in issue && issue.discriminator && value && typeof value === 'object')
     value = (value as Record<string, unknown>)[issue.discriminator as string];
   if (issue.code === 'unrecognized_keys') return `${where}: ${issue.message}; allowed fields are listed in docs/notifications.md`;
-  return `${where}: ${issue.message}, got ${quote(value)}`;
+  return `${where}: ${issue.message}, got ${quoteValue(value, 120)}`;
 }
 
 /** Validates one document of a kind; the error names the document, each bad field and its value. */

@@ -10,6 +10,7 @@
  */
 import { z } from 'zod';
 import { DEFAULT_ALARM_RULES, type KindRules } from '../alarm-rules.ts';
+import { quoteValue, valueAt } from '../quote-value.ts';
 import { KIND_METRICS, SENSOR_KINDS } from '../vocabulary.ts';
 
 export const RULE_SET_SCHEMA_VERSION = 1;
@@ -197,27 +198,11 @@ export function formatRuleIssue(i: RuleIssue): string {
 /** Metrics per sensor kind the rules may name: the v1 vocabulary, and declared kinds when given. */
 export type RuleVocabulary = Readonly<Record<string, readonly string[]>>;
 
-function quote(value: unknown): string | undefined {
-  if (value === undefined) return undefined;
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
-}
-
-function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
-  let v: unknown = input;
-  for (const k of path) {
-    if (v === null || typeof v !== 'object') return undefined;
-    v = (v as Record<PropertyKey, unknown>)[k];
-  }
-  return v;
-}
-
 class Issues {
   readonly list: RuleIssue[] = [];
   add(path: readonly PropertyKey[], value: unknown, message: string): void {
     const issue: RuleIssue = { path: path.map(String).join('.'), message };
-    const q = quote(value);
-    if (q !== undefined) issue.value = q;
+    if (value !== undefined) issue.value = quoteValue(value);
     this.list.push(issue);
   }
   zod(prefix: readonly PropertyKey[], issues: readonly z.core.$ZodIssue[], input: unknown): void {

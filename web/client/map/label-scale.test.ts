@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { boundedLabelScale, LABEL_SCALE_RANGE, scaledTextSize } from './label-scale.ts';
+import { boundedLabelScale, LABEL_SCALE_RANGE, rescaledLabel, scaledTextSize } from './label-scale.ts';
 
 describe('the base map labels at a wall’s type scale', () => {
   it('multiplies a fixed size, and maplibre’s default when a layer sets none', () => {
@@ -22,5 +22,18 @@ describe('the base map labels at a wall’s type scale', () => {
     expect(boundedLabelScale(0.8)).toBe(1);
     expect(boundedLabelScale(40)).toBe(LABEL_SCALE_RANGE.max);
     expect(boundedLabelScale(Number.NaN)).toBe(1);
+  });
+
+  it('scales a layer from its style’s size, never compounding, and leaves one already at the target alone', () => {
+    const first = rescaledLabel(undefined, 12, 2);
+    expect(first).toEqual({ entry: { base: 12, target: 24, set: '24' }, change: true });
+    // The layer now holds what was set here: scaled again from the style's 12, not from 24.
+    expect(rescaledLabel(first.entry, 24, 2)).toEqual({ entry: first.entry, change: false });
+    expect(rescaledLabel(first.entry, 24, 3)).toMatchObject({ entry: { base: 12, target: 36 }, change: true });
+    // Something else in the layer (a new style) is the style's own size.
+    expect(rescaledLabel(first.entry, 14, 2)).toMatchObject({ entry: { base: 14, target: 28 }, change: true });
+    // Back at a desk: the style's size again; a layer the style never sized stays unset.
+    expect(rescaledLabel(first.entry, 24, 1)).toMatchObject({ entry: { base: 12, target: 12 }, change: true });
+    expect(rescaledLabel(undefined, undefined, 1)).toEqual({ entry: { base: undefined, target: undefined, set: 'null' }, change: false });
   });
 });

@@ -45,6 +45,27 @@ export function boundedLabelScale(f: number): number {
   return Number.isFinite(f) ? Math.min(LABEL_SCALE_RANGE.max, Math.max(LABEL_SCALE_RANGE.min, f)) : 1;
 }
 
+/** One symbol layer's labels as scaled here: the style's own `text-size`, the size set from it and that size as JSON. */
+export interface ScaledLabel {
+  base: unknown;
+  target: unknown;
+  set: string;
+}
+
+/**
+ * One symbol layer's `text-size` at `factor`, from what the layer holds now (`current`) and what was
+ * set on it before (`known`): a layer holding what was set here keeps its base, anything else is the
+ * style's own size (a new style, a language switch), so the scale is never compounded. `change`:
+ * the layer holds something else than the target. Each value is serialised once.
+ */
+export function rescaledLabel(known: ScaledLabel | undefined, current: unknown, factor: number): { entry: ScaledLabel; change: boolean } {
+  const now = JSON.stringify(current ?? null);
+  const base = known && known.set === now ? known.base : current;
+  const target = factor > 1 ? scaledTextSize(base, factor) : base;
+  const set = target === current ? now : JSON.stringify(target ?? null);
+  return { entry: { base, target, set }, change: set !== now };
+}
+
 /**
  * Keeps every symbol layer's labels of `map` at `factor` times their style's own size, through
  * style changes (a new style, a language switch) and size changes: a window resized from a desk to
@@ -55,7 +76,7 @@ export function boundedLabelScale(f: number): number {
  */
 export function scaleMapLabels(map: MaplibreMap, factor: () => number): () => void {
   /** By layer id: the style's own size, and the size this module set from it. */
-  const layers = new Map<string, { base: unknown; set: string }>();
+  const layers = new Map<string, ScaledLabel>();
   const apply = (): void => {
     const f = boundedLabelScale(factor());
     // A desk (factor 1) with nothing scaled yet: nothing to do on each style event.
@@ -69,16 +90,10 @@ export function scaleMapLabels(map: MaplibreMap, factor: () => number): () => vo
       return;
     }
     for (const id of ids) {
-      const layer = { id };
-      const current = map.getLayoutProperty(layer.id, 'text-size') as unknown;
-      const known = layers.get(layer.id);
-      // A layer holding what was set here keeps its base; anything else is the style's own size.
-      const base = known && known.set === JSON.stringify(current ?? null) ? known.base : current;
-      const target = f > 1 ? scaledTextSize(base, f) : base;
-      const set = JSON.stringify(target ?? null);
-      layers.set(layer.id, { base, set });
-      if (set === JSON.stringify(current ?? null)) continue;
-      map.setLayoutProperty(layer.id, 'text-size', target as DataDrivenPropertyValueSpecification<number>);
+      const current = map.getLayoutProperty(id, 'text-size') as unknown;
+      const step = rescaledLabel(layers.get(id), current, f);
+      layers.set(id, step.entry);
+      if (step.change) map.setLayoutProperty(id, 'text-size', step.entry.target as DataDrivenPropertyValueSpecification<number>);
     }
   };
   const resize = debounced(apply, RESCALE_SETTLE_MS, RESCALE_MAX_WAIT_MS);

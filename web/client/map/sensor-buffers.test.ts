@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SensorStateCode } from '../../../twin-model/sensor-state.ts';
 import { KIND_SLOTS, kindSlot, SensorStore, STATE_COUNT } from '../stream/sensor-store.ts';
-import { DrawBufferPool, type SensorFilter, sameLayer } from './sensor-buffers.ts';
+import { DrawBufferPool, type LayerBuffers, type SensorFilter } from './sensor-buffers.ts';
 import { STATE_STYLES } from './sensor-style.ts';
 
 function storeWith(states: number[], kinds: string[] = [], unplaced: number[] = []): SensorStore {
@@ -65,6 +65,7 @@ describe('DrawBufferPool', () => {
     const store = storeWith([normal, normal, warning]);
     const first = pool.build(store, all());
     expect(Object.values(first.changed).every(Boolean)).toBe(true);
+    expect(first.topChanged).toBe(true);
     // Nothing drawn changed: no array to upload again, and the same top layer.
     const second = pool.build(store, all());
     expect(second.changed).toEqual({
@@ -74,13 +75,15 @@ describe('DrawBufferPool', () => {
       radii: false,
       lineWidths: false,
     });
-    expect(sameLayer(first.top, second.top)).toBe(true);
+    expect(second.topChanged).toBe(false);
+    expect(second.top).toBe(first.top);
     // The warning turns into an alarm: other colours and size, same positions; the top layer holds it as an alarm.
     store.state[2] = alarm;
     const third = pool.build(store, all());
     expect(third.changed).toEqual({ positions: false, fillColors: true, lineColors: true, radii: true, lineWidths: true });
     expect(Array.from(third.top.order)).toEqual([2]);
-    expect(sameLayer(second.top, third.top)).toBe(false);
+    expect(third.topChanged).toBe(true);
+    expect(third.top).not.toBe(second.top);
     // A normal sensor turns into a warning: still only colours and sizes in the main layer.
     store.state[0] = warning;
     const fourth = pool.build(store, all());
@@ -93,6 +96,7 @@ describe('DrawBufferPool', () => {
     const fifth = pool.build(store, all());
     expect(fifth.changed.positions).toBe(false);
     expect(fifth.top.length).toBe(0);
+    expect(fifth.topChanged).toBe(true);
     // A filter that draws fewer: everything is handed over again, and the top layer follows it.
     store.state[1] = alarm;
     const filter = all();
@@ -100,6 +104,32 @@ describe('DrawBufferPool', () => {
     const sixth = pool.build(store, filter);
     expect(Object.values(sixth.changed).every(Boolean)).toBe(true);
     expect(sixth.top.length).toBe(0);
+    expect(sixth.topChanged).toBe(false);
+  });
+
+  it('hands back the previous top layer, arrays and all, while its set and looks stay the same', () => {
+    const { alarm, normal, warning } = SensorStateCode;
+    const pool = new DrawBufferPool();
+    const store = storeWith([alarm, normal, warning, normal]);
+    const first = pool.build(store, all());
+    const arraysOf = (t: LayerBuffers) => [t.order, t.positions, t.fillColors, t.lineColors, t.radii, t.lineWidths];
+    const arrays = arraysOf(first.top);
+    // A sensor below warning that changes does not touch the top layer: no new object, no new array.
+    store.state[1] = SensorStateCode.stale;
+    for (let n = 0; n < 3; n++) {
+      const next = pool.build(store, all());
+      expect(next.topChanged).toBe(false);
+      expect(next.top).toBe(first.top);
+      for (const [i, a] of arraysOf(next.top).entries()) expect(a).toBe(arrays[i]);
+    }
+    // The warning and the alarm trade states: the same rows, drawn in another order, is a change.
+    store.state[0] = warning;
+    store.state[2] = alarm;
+    const swapped = pool.build(store, all());
+    expect(swapped.topChanged).toBe(true);
+    expect(Array.from(swapped.top.order)).toEqual([0, 2]);
+    // The previous layer keeps the order it was drawn with (picks map through it).
+    expect(Array.from(first.top.order)).toEqual([2, 0]);
   });
 
   it('gives each build its own order array (picks map through the order they were drawn with)', () => {

@@ -15,7 +15,7 @@ import { ScatterplotLayer, type ScatterplotLayerProps } from '@deck.gl/layers';
 import type { Layer, PickingInfo } from '@deck.gl/core';
 import type { Map as MaplibreMap } from 'maplibre-gl';
 import type { SensorStore } from '../stream/sensor-store.ts';
-import { DrawBufferPool, type DrawAttribute, type DrawBuffers, type LayerBuffers, type SensorFilter, sameLayer } from './sensor-buffers.ts';
+import { DrawBufferPool, type DrawAttribute, type DrawBuffers, type LayerBuffers, type SensorFilter } from './sensor-buffers.ts';
 import { SELECTED_RING, STATE_STYLES } from './sensor-style.ts';
 import { countInBounds, densityScale } from './point-density.ts';
 import { markOnce, TIMING_MARKS } from '../timing-marks.ts';
@@ -223,7 +223,7 @@ export class SensorOverlay {
       };
       this.orderOfData.set(this.layerData, { order: b.order, epoch: this.store.epoch });
       // The top layer is handed over again only when its set (or how it is drawn) changed.
-      if (!this.topData || !this.lastTop || !sameLayer(this.lastTop, b.top)) {
+      if (!this.topData || !this.lastTop || b.topChanged) {
         this.topData = topLayerData(b);
         this.lastTop = b.top;
       }

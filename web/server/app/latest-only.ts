@@ -1,3 +1,5 @@
+import { type Bucket, msUntilToken, refill, takeToken } from './token-bucket.ts';
+
 /**
  * Runs a client's requests within a budget: a burst of `burst` at once, then one per interval
  * (a token bucket). Beyond the budget only the newest request waits, replaced by any newer one,
@@ -8,8 +10,7 @@
 export class LatestOnly<T> {
   /** Requests replaced by a newer one before their turn. */
   superseded = 0;
-  private tokens: number;
-  private stamp: number;
+  private readonly bucket: Bucket;
   private pending: { value: T } | null = null;
   private timer: NodeJS.Timeout | null = null;
 
@@ -19,28 +20,20 @@ export class LatestOnly<T> {
     private readonly run: (value: T) => void,
     private readonly now: () => number = Date.now,
   ) {
-    this.tokens = burst;
-    this.stamp = now();
+    this.bucket = { tokens: burst, at: now() };
   }
 
   push(value: T): void {
     if (!this.timer) {
-      this.refill();
-      if (this.tokens >= 1) {
-        this.tokens -= 1;
+      refill(this.bucket, this.burst, this.intervalMs, this.now());
+      if (takeToken(this.bucket)) {
         this.run(value);
         return;
       }
     }
     if (this.pending) this.superseded++;
     this.pending = { value };
-    this.timer ??= setTimeout(() => this.fire(), Math.ceil((1 - this.tokens) * this.intervalMs));
-  }
-
-  private refill(): void {
-    const now = this.now();
-    this.tokens = Math.min(this.burst, this.tokens + (now - this.stamp) / this.intervalMs);
-    this.stamp = now;
+    this.timer ??= setTimeout(() => this.fire(), Math.ceil(msUntilToken(this.bucket, this.intervalMs)));
   }
 
   private fire(): void {
@@ -48,8 +41,8 @@ export class LatestOnly<T> {
     const p = this.pending;
     this.pending = null;
     if (!p) return;
-    this.refill();
-    this.tokens = Math.max(0, this.tokens - 1);
+    refill(this.bucket, this.burst, this.intervalMs, this.now());
+    this.bucket.tokens = Math.max(0, this.bucket.tokens - 1);
     this.run(p.value);
   }
 

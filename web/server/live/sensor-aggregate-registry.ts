@@ -3,7 +3,7 @@
  * `GET /api/sensors/aggregate?source=registry` and the bench (docs/scale.md).
  *
  * The cell level follows the twin's grid (sensor-aggregate.ts): the zoom's level, made coarser
- * while the bbox would need over {@link MAX_QUERY_CELLS} cells. The counting is the registry
+ * while the bbox would need too many cells (`queryLevel`). The counting is the registry
  * store's (storage/registry-store.ts): each sensor's latest row, classified as the twin does
  * (the source's, raised by the row's own, either alone, else unclassified), only the caller's
  * clearance counted. The registry knows no live state, so `states` is empty: the twin's grid
@@ -12,7 +12,7 @@
 import type { RegistryStore } from '../../../storage/index.ts';
 import type { Classification } from '../../../twin-model/index.ts';
 import type { CellsMessage } from '../../shared/protocol.ts';
-import { cellDeg, cellKey, COARSEST_LEVEL, FINEST_LEVEL, levelForZoom, MAX_QUERY_CELLS, type Bbox } from './sensor-aggregate.ts';
+import { cellKey, queryLevel, type Bbox } from './sensor-aggregate.ts';
 
 export interface RegistryCellRequest {
   bbox: Bbox;
@@ -30,23 +30,8 @@ export interface RegistryCellRequest {
   now?: number;
 }
 
-/** The grid level for a bbox at a zoom: the zoom's, coarser while the bbox would need too many cells. */
-export function registryLevel(bbox: Bbox, zoom: number): { level: number; side: number } {
-  const [w, s, e, n] = bbox;
-  let level = levelForZoom(zoom);
-  let side = cellDeg(level);
-  while (
-    level > COARSEST_LEVEL &&
-    (Math.floor(e / side) - Math.floor(w / side) + 1) * (Math.floor(n / side) - Math.floor(s / side) + 1) > MAX_QUERY_CELLS
-  ) {
-    level--;
-    side = cellDeg(level);
-  }
-  return { level: Math.min(level, FINEST_LEVEL), side };
-}
-
 export async function registryCells(store: RegistryStore, q: RegistryCellRequest): Promise<CellsMessage> {
-  const { level, side } = registryLevel(q.bbox, q.zoom);
+  const { level, side } = queryLevel(q.bbox, q.zoom);
   const query = {
     side,
     bbox: q.bbox,

@@ -50,6 +50,24 @@ export function levelForZoom(zoom: number): number {
   return Math.min(FINEST_LEVEL, Math.max(COARSEST_LEVEL, Math.floor(zoom)));
 }
 
+/**
+ * The level a cell query of `bbox` walks, for a map zoom or a level asked for: {@link levelForZoom}'s,
+ * coarser while the bbox would need over {@link MAX_QUERY_CELLS} cells; with its cell side in degrees.
+ */
+export function queryLevel(bbox: Bbox, zoom: number): { level: number; side: number } {
+  const [w, s, e, n] = bbox;
+  let level = levelForZoom(zoom);
+  let side = cellDeg(level);
+  while (
+    level > COARSEST_LEVEL &&
+    (Math.floor(e / side) - Math.floor(w / side) + 1) * (Math.floor(n / side) - Math.floor(s / side) + 1) > MAX_QUERY_CELLS
+  ) {
+    level--;
+    side = cellDeg(level);
+  }
+  return { level, side };
+}
+
 export function cellKey(level: number, ix: number, iy: number): string {
   return `${level}/${ix}/${iy}`;
 }
@@ -264,16 +282,8 @@ export class SensorGrid {
 
   /** Aggregate cells of `bbox` at `level` (coarser when the bbox would need more than MAX_QUERY_CELLS cells). */
   query(q: CellQuery): CellAnswer {
-    let level = Math.min(FINEST_LEVEL, Math.max(COARSEST_LEVEL, Math.floor(q.level)));
+    const { level, side } = queryLevel(q.bbox, q.level);
     const [w, s, e, n] = q.bbox;
-    let side = cellDeg(level);
-    while (
-      level > COARSEST_LEVEL &&
-      (Math.floor(e / side) - Math.floor(w / side) + 1) * (Math.floor(n / side) - Math.floor(s / side) + 1) > MAX_QUERY_CELLS
-    ) {
-      level--;
-      side = cellDeg(level);
-    }
     const map = this.levels[level - COARSEST_LEVEL]!;
     const x0 = Math.floor(w / side);
     const x1 = Math.floor(e / side);

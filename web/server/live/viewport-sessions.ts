@@ -18,7 +18,7 @@
  * views of live-stream.ts are: a sensor above it is neither sent nor counted.
  */
 import type { Classification, TwinState } from '../../../twin-model/index.ts';
-import { headlineValue } from '../../../twin-model/index.ts';
+import { headlineValue, quoteValue } from '../../../twin-model/index.ts';
 import type { CellsMessage, DeltaMessage, PointsMessage, SensorSummary, SnapshotMessage, ViewportRequest } from '../../shared/protocol.ts';
 import { decodeDelta, encodeDelta, pickDeltaRows } from '../../shared/delta-codec.ts';
 import { PointsBuilder } from '../../shared/points-codec.ts';
@@ -68,31 +68,25 @@ export interface CheckedViewport {
   columns: boolean;
 }
 
-/** A value a client sent, as JSON cut to 80 characters, for an error message. */
-function quoted(v: unknown): string {
-  if (v === undefined) return 'nothing';
-  const text = typeof v === 'number' && !Number.isFinite(v) ? String(v) : (JSON.stringify(v) ?? String(v));
-  return text.length > 80 ? `${text.slice(0, 80)}…` : text;
-}
-
 /** A `viewport` request as received: checked, or an error message that quotes the bad value and says what is accepted. */
 export function checkViewport(req: unknown): CheckedViewport | string {
-  if (req === null || typeof req !== 'object' || Array.isArray(req)) return `viewport must be an object {bbox, zoom}, not ${quoted(req)}`;
+  if (req === null || typeof req !== 'object' || Array.isArray(req))
+    return `viewport must be an object {bbox, zoom}, not ${quoteValue(req)}`;
   const r = req as Partial<ViewportRequest>;
   if (!Array.isArray(r.bbox) || r.bbox.length !== 4 || !r.bbox.every((v) => typeof v === 'number' && Number.isFinite(v)))
-    return `viewport.bbox must be [west, south, east, north], four finite numbers, not ${quoted(r.bbox)}`;
+    return `viewport.bbox must be [west, south, east, north], four finite numbers, not ${quoteValue(r.bbox)}`;
   const [w, s, e, n] = r.bbox;
   if (w < -180 || e > 180 || s < -90 || n > 90 || w > e || s > n)
-    return `viewport.bbox must lie within -180..180, -90..90 with west ≤ east, south ≤ north, not ${quoted(r.bbox)}`;
+    return `viewport.bbox must lie within -180..180, -90..90 with west ≤ east, south ≤ north, not ${quoteValue(r.bbox)}`;
   if (typeof r.zoom !== 'number' || !Number.isFinite(r.zoom) || r.zoom < 0 || r.zoom > 24)
-    return `viewport.zoom must be a number from 0 to 24, not ${quoted(r.zoom)}`;
+    return `viewport.zoom must be a number from 0 to 24, not ${quoteValue(r.zoom)}`;
   if (
     r.kinds !== undefined &&
     (!Array.isArray(r.kinds) || r.kinds.length > 64 || !r.kinds.every((k) => typeof k === 'string' && k.length < 40))
   )
-    return `viewport.kinds must be a list of at most 64 sensor kinds (each under 40 characters), not ${quoted(r.kinds)}`;
+    return `viewport.kinds must be a list of at most 64 sensor kinds (each under 40 characters), not ${quoteValue(r.kinds)}`;
   if (r.encoding !== undefined && r.encoding !== 'columns')
-    return `viewport.encoding must be 'columns' or absent, not ${quoted(r.encoding)}`;
+    return `viewport.encoding must be 'columns' or absent, not ${quoteValue(r.encoding)}`;
   return { bbox: [w, s, e, n], zoom: r.zoom, kinds: r.kinds ?? null, columns: r.encoding === 'columns' };
 }
 

@@ -16,7 +16,7 @@ import { clientAddress } from '../auth/auth-routes.ts';
 import { HttpError, route, type RawResponse, type Route } from '../app/http-router.ts';
 import { DATASETS, listing, type Dataset, type DatasetListing } from './catalogue.ts';
 import { FORMATS, toCsv, toGeoJson } from './formats.ts';
-import { TokenBuckets } from './token-bucket.ts';
+import { TokenBuckets } from '../app/token-bucket.ts';
 
 /** Longest time range of one download. */
 export const MAX_RANGE_DAYS = 31;
