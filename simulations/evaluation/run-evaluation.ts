@@ -31,6 +31,7 @@ const SEED_SETS = {
   'held-out': seq(11, 15),
   'new-held-out': seq(31, 40),
   fresh: seq(41, 50),
+  tuning2: seq(51, 80),
 } as const;
 type SeedSet = keyof typeof SEED_SETS;
 const seedsEnv = process.env.EVAL_SEEDS?.split(',').map(Number);
@@ -70,6 +71,7 @@ function combine(scores: ScenarioScore[]): ScenarioScore {
     delaysAfterSecondArrival: scores.flatMap((s) => s.delaysAfterSecondArrival),
     unmatched: scores.flatMap((s) => s.unmatched),
     missed: scores.flatMap((s) => s.missed),
+    duplicates: scores.flatMap((s) => s.duplicates),
     tailIncidents: sum((s) => s.tailIncidents),
   };
 }
