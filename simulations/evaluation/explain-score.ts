@@ -2,7 +2,8 @@
  * Explains a scenario's score for tuning (`npm run eval -- --explain`): for every missed true
  * event, the reports and threshold crossings near it and the incidents of its type around it;
  * for every incident matched to no true event, its evidence with why each piece was linked and
- * the nearest true event of its type. Reads the run's inputs and the replay's incidents only;
+ * the nearest true event of its type; for every true event with more than one incident, each of
+ * its incidents (when opened, its status and last change) with its evidence. Reads the run's inputs and the replay's incidents only;
  * nothing here feeds back into the correlator or the score.
  */
 import { DEFAULT_ALARM_RULES } from '../../twin-model/alarm-rules.ts';
@@ -123,6 +124,22 @@ function explainUnmatched(run: ScenarioRun, i: Incident, rules: Rules): string[]
   return out;
 }
 
+function explainDuplicate(run: ScenarioRun, t: TrueEvent, incidents: readonly Incident[]): string[] {
+  const out = [
+    `    DUPLICATE ${t.id} ${t.type} ${t.assetId ?? ''} @${at(t)} district ${t.district ?? '–'} ${rel(t.start, run.startMs)}..${rel(t.end, run.startMs)}: ${incidents.length} incidents`,
+  ];
+  for (const i of incidents) {
+    out.push(
+      `      ${i.id} ${i.assetId ?? ''} ${dist(i, t)} m, opened ${rel(i.openedAt, run.startMs)}, status ${i.status} (last change ${rel(i.updatedAt, run.startMs)}), conf ${i.confidence}`,
+    );
+    for (const e of i.evidence)
+      out.push(
+        `        ${e.id} [${e.signal}/${e.family}${e.level ? ` ${e.level}` : ''}] ${rel(e.ts, run.startMs)}${e.assetId ? ` ${e.assetId}` : ''}: ${linkReasonText(e.why)}`,
+      );
+  }
+  return out;
+}
+
 /** The explanation of one scored run as text (empty when nothing was missed or unmatched). */
 export function explainScore(
   city: CityModel,
@@ -134,5 +151,6 @@ export function explainScore(
   const lines: string[] = [];
   for (const t of score.missed) lines.push(...explainMissed(city, run, t, incidents, rules));
   for (const i of score.unmatched) lines.push(...explainUnmatched(run, i, rules));
+  for (const d of score.duplicates) lines.push(...explainDuplicate(run, d.event, d.incidents));
   return lines.length ? `   ${run.name} seed ${run.seed}\n${lines.join('\n')}\n` : '';
 }

@@ -37,6 +37,8 @@ export interface ScenarioScore {
   delaysAfterSecondArrival: number[];
   unmatched: Incident[];
   missed: TrueEvent[];
+  /** True events with more than one incident, each with its incidents in the order they opened. */
+  duplicates: { event: TrueEvent; incidents: Incident[] }[];
   /** Incidents about tail events (real, begun too late in the run to score): in no figure above. */
   tailIncidents: number;
 }
@@ -130,6 +132,10 @@ export function scoreScenario(incidents: readonly Incident[], truth: readonly Tr
     delaysAfterSecondArrival,
     unmatched,
     missed: scoredTruth.filter((t) => !byEvent.has(t.id)),
+    duplicates: scoredTruth.flatMap((event) => {
+      const list = byEvent.get(event.id) ?? [];
+      return list.length > 1 ? [{ event, incidents: [...list].sort((a, b) => a.openedAt - b.openedAt) }] : [];
+    }),
     tailIncidents,
   };
 }

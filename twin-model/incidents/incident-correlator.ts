@@ -59,6 +59,7 @@ export function createIncidentState(rules: ReadonlyMap<IncidentType, IncidentRul
     nextId: 1,
     counters: { duplicates: 0, unmatched: 0, linked: 0, opened: 0 },
     warnings: [],
+    resolvedByTwin: new Map(),
   };
 }
 
@@ -131,6 +132,55 @@ function dropLateCorroboration(rule: IncidentRule, cluster: LinkedEvidence[]): v
   }
 }
 
+/**
+ * Evidence that can open, arriving after the twin resolved an incident of its place but dated
+ * before that resolution (a gateway that buffers delivers a sensor's readings 10 minutes late),
+ * would have kept the incident open: an alarm then active, or a report within the quiet time.
+ * It reopens that incident instead of opening a second one for the same event. Evidence dated
+ * after the resolution is a new event; an incident an operator acted on is left to the operator.
+ */
+function reopenForLateEvidence(
+  state: IncidentState,
+  rule: IncidentRule,
+  signal: IncidentSignal,
+  e: Evidence,
+  linked: LinkedEvidence,
+  now: number,
+): IncidentChange[] | null {
+  let best: { incident: Incident; why: LinkReason; d: number; resolvedAt: number } | null = null;
+  for (const [id, resolvedAt] of state.resolvedByTwin) {
+    const incident = state.incidents.get(id);
+    if (!incident || incident.type !== rule.type || incident.status !== 'resolved' || e.ts > resolvedAt) continue;
+    if (e.kind !== 'sensor_alarm' && resolvedAt - e.ts >= rule.resolve.quietS * 1000) continue;
+    if (anotherPlace(signal, e, incident.evidence)) continue;
+    const why = linkReason(rule, signal, e, incident);
+    if (!why) continue;
+    const d = distanceM(e.lng, e.lat, incident.lng, incident.lat);
+    if (!best || d < best.d) best = { incident, why, d, resolvedAt };
+  }
+  if (!best) return null;
+  const { incident, why, resolvedAt } = best;
+  state.resolvedByTwin.delete(incident.id);
+  incident.status = 'open';
+  incident.updatedAt = now;
+  const changes = [
+    change(incident, now, 'twin', 'reopened', {
+      code: 'late_evidence',
+      params: { evidenceId: e.id, minutesBefore: Math.round((resolvedAt - e.ts) / 60_000) },
+    }),
+  ];
+  const existing = incident.evidence.find((x) => x.id === e.id);
+  if (existing) Object.assign(existing, { ...linked, why: existing.why, linkedAt: existing.linkedAt });
+  else if (incident.evidence.length < MAX_EVIDENCE_PER_INCIDENT) incident.evidence.push({ ...linked, why });
+  else incident.moreEvidence = (incident.moreEvidence ?? 0) + 1;
+  state.counters.linked++;
+  refresh(state, incident, now);
+  changes.push(
+    change(incident, now, 'twin', 'evidence_linked', { code: 'evidence_linked', params: { evidenceId: e.id, signal: signal.id, why } }),
+  );
+  return changes;
+}
+
 function handleEvidence(state: IncidentState, e: Evidence, ctx: IncidentContext): IncidentChange[] {
   const now = ctx.now();
   const changes: IncidentChange[] = [];
@@ -186,6 +236,12 @@ function handleEvidence(state: IncidentState, e: Evidence, ctx: IncidentContext)
       // Corroborating evidence (rain over a district) supports every flood around it, not just
       // the first: it also stays pending for incidents still gathering evidence nearby.
       if (signal.canOpen) continue;
+    } else if (signal.canOpen) {
+      const reopened = reopenForLateEvidence(state, rule, signal, e, linked, now);
+      if (reopened) {
+        changes.push(...reopened);
+        continue;
+      }
     }
     // 2. Otherwise wait in the pending pool until enough independent evidence gathers.
     let pool = state.pending.get(rule.type);
@@ -358,6 +414,7 @@ function handleTick(state: IncidentState, ctx: IncidentContext): IncidentChange[
     } else {
       incident.status = 'resolved';
       incident.updatedAt = now;
+      state.resolvedByTwin.set(incident.id, now);
       changes.push(
         change(incident, now, 'twin', 'resolved', {
           code: 'signals_normal',
@@ -368,7 +425,10 @@ function handleTick(state: IncidentState, ctx: IncidentContext): IncidentChange[
   }
   // Incidents no longer active leave memory after a day (the store keeps them).
   for (const [id, incident] of state.incidents) {
-    if (!ACTIVE.has(incident.status) && now - incident.updatedAt > INACTIVE_RETENTION_MS) state.incidents.delete(id);
+    if (!ACTIVE.has(incident.status) && now - incident.updatedAt > INACTIVE_RETENTION_MS) {
+      state.incidents.delete(id);
+      state.resolvedByTwin.delete(id);
+    }
   }
   // Drop pending evidence older than every rule's window.
   for (const [type, pool] of state.pending) {
@@ -390,6 +450,8 @@ function requireIncident(state: IncidentState, id: string): Incident {
 function handleOperator(state: IncidentState, input: Extract<IncidentInput, { type: 'operator' }>, ctx: IncidentContext): IncidentChange[] {
   const now = ctx.now();
   const incident = requireIncident(state, input.incidentId);
+  // An incident an operator acted on is the operator's: late evidence no longer reopens it.
+  state.resolvedByTwin.delete(incident.id);
   const who = input.actor;
   const because = input.reason ? { reason: input.reason } : {};
   const cmd = input.command;

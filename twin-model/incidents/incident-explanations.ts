@@ -78,6 +78,11 @@ export type ChangeNote =
   | { code: 'resolved'; params: Because }
   | { code: 'closed'; params: Because }
   | { code: 'reopened'; params: Because }
+  /**
+   * Reopened by the twin: evidence dated `minutesBefore` min before the twin resolved the
+   * incident reached it only afterwards (a buffering gateway), so the resolution was premature.
+   */
+  | { code: 'late_evidence'; params: { evidenceId: string; minutesBefore: number } }
   | { code: 'severity_set'; params: Because & { severity: number } }
   /** This incident took in `otherId`. */
   | { code: 'absorbed'; params: Because & { otherId: string } }
@@ -224,6 +229,8 @@ export function changeNoteText(n: ChangeNote): string {
     case 'closed':
     case 'reopened':
       return `${n.code}${because(n.params)}`;
+    case 'late_evidence':
+      return `reopened: ${n.params.evidenceId} arrived after the resolution, dated ${n.params.minutesBefore} min before it`;
     case 'false_alarm':
       return `marked false alarm${because(n.params)}`;
     case 'severity_set':
@@ -277,6 +284,11 @@ const TWIN_TEXTS: ReadonlyArray<[ChangeWhat, RegExp, (m: RegExpExecArray) => Cha
     'resolution_proposed',
     /^signals normal for (\d+) s(; an operator confirms)$/,
     (m) => ({ code: 'signals_normal', params: { quietS: Number(m[1]), operatorConfirms: true } }),
+  ],
+  [
+    'reopened',
+    /^reopened: (\S+) arrived after the resolution, dated (\d+) min before it$/,
+    (m) => ({ code: 'late_evidence', params: { evidenceId: m[1]!, minutesBefore: Number(m[2]) } }),
   ],
   [
     'resolved',

@@ -127,6 +127,11 @@ export interface IncidentState {
   counters: { duplicates: number; unmatched: number; linked: number; opened: number };
   /** The official warnings held (the last `warnings` input), matched against incidents as they change. */
   warnings: readonly WarningContext[];
+  /**
+   * Incidents the twin resolved (quiet), by id, with when; an operator's action on one removes
+   * it. Late evidence dated before that time reopens such an incident (incident-correlator.ts).
+   */
+  resolvedByTwin: Map<string, number>;
 }
 
 /** An open incident as a summary shows it: a point on the map, counted by type and district (the KPI screen). */

@@ -133,6 +133,12 @@ describe('incident explanations in the reader’s language', () => {
     expect(wordChangeDetail(falseAlarm.what, falseAlarm.detail, 'zh')).toBe('已标记为误报（原因：test drill）');
   });
 
+  it('words the twin reopening an incident for late evidence', () => {
+    const detail = 'reopened: alarm:sh-2 arrived after the resolution, dated 10 min before it';
+    expect(wordChangeDetail('reopened', detail, 'en')).toBe(detail);
+    expect(wordChangeDetail('reopened', detail, 'zh')).toBe('已重新打开：alarm:sh-2 在解决后才送达，其时间早于解决 10 分钟');
+  });
+
   it('shows a text it does not know as stored', () => {
     expect(wordChangeDetail('updated', 'a newer server wrote this', 'zh')).toBe('a newer server wrote this');
     expect(wordLinkReason({ code: 'text', params: { text: 'something new' } }, 'zh')).toBe('something new');

@@ -117,6 +117,7 @@ const CHANGE_ZH: Wording<ChangeNote> = {
   resolved: (p) => `已解决${zhBecause(p)}`,
   closed: (p) => `已关闭${zhBecause(p)}`,
   reopened: (p) => `已重新打开${zhBecause(p)}`,
+  late_evidence: (p) => `已重新打开：${p.evidenceId} 在解决后才送达，其时间早于解决 ${p.minutesBefore} 分钟`,
   text: (p) => p.text,
 };
 
@@ -138,6 +139,7 @@ const CHANGE_EN: Wording<ChangeNote> = {
   resolved: (p) => `resolved${enBecause(p)}`,
   closed: (p) => `closed${enBecause(p)}`,
   reopened: (p) => `reopened${enBecause(p)}`,
+  late_evidence: (p) => `reopened: ${p.evidenceId} arrived after the resolution, dated ${p.minutesBefore} min before it`,
   text: (p) => p.text,
 };
 
