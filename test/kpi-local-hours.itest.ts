@@ -112,7 +112,13 @@ describe('KPI hours on a city clock with a half-hour offset (Asia/Kolkata)', () 
 describe('the hotline drill-down of today without an hour (Asia/Kolkata)', () => {
   const city = { timezone: 'Asia/Kolkata', sources: [], districts: [], sensorSites: [] } as unknown as CityModel;
   const service = new KpiService({ clickhouse: client, city, stats: () => ({}) as never });
-  const leader: Principal = { username: 'leader', roles: ['leader'], via: 'token', tokenId: 't', clearance: ['public', 'internal', 'sensitive'] };
+  const leader: Principal = {
+    username: 'leader',
+    roles: ['leader'],
+    via: 'token',
+    tokenId: 't',
+    clearance: ['public', 'internal', 'sensitive'],
+  };
 
   it("ends where the summary's current hour ends: the city's hour, not the UTC one", async () => {
     // 14:40 UTC is 20:10 in Kolkata: the current local hour runs to 15:30 UTC, the UTC hour only to 15:00.

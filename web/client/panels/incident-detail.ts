@@ -351,8 +351,14 @@ export class IncidentDetailView {
       b.addEventListener('click', () => this.ctx.openSensor(sensorId));
       return b;
     }
-    const ref = evidenceReference(e, (id) => this.ctx.sourceName?.(id) ?? null, formatClock, (type) => sourceFamilyLabel(type));
-    if (!Number.isFinite(e.lng) || !Number.isFinite(e.lat)) return h('div', { class: 'mono muted evidence-id', title: ref.title }, ref.text);
+    const ref = evidenceReference(
+      e,
+      (id) => this.ctx.sourceName?.(id) ?? null,
+      formatClock,
+      (type) => sourceFamilyLabel(type),
+    );
+    if (!Number.isFinite(e.lng) || !Number.isFinite(e.lat))
+      return h('div', { class: 'mono muted evidence-id', title: ref.title }, ref.text);
     const b = h(
       'button',
       { type: 'button', class: 'evidence-link mono', 'data-testid': 'evidence-locate', title: `${t('incident.ev.locate')} · ${ref.title}` },
