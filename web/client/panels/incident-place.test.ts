@@ -67,4 +67,20 @@ describe('sources named by the names their reports arrive under', () => {
     expect(names.get('hydro.rain')?.zh).toBe('雨量监测网');
     expect(names.has('field-staff')).toBe(false);
   });
+
+  it('leaves out the sources the city does not register (listed under their raw id), and never lets one shadow an alias', () => {
+    const names = sourceNamesByEventName([
+      { id: 'field-staff', nameZh: 'field-staff', nameEn: 'field-staff', registered: false },
+      { id: 'aihub-video', nameZh: 'aihub-video', nameEn: 'aihub-video', registered: false },
+      {
+        id: 'dsj.video-algorithms',
+        nameZh: '算法超市视频识别',
+        nameEn: 'Algorithm marketplace video detections',
+        eventSources: ['aihub-video'],
+        registered: true,
+      },
+    ]);
+    expect(names.has('field-staff')).toBe(false);
+    expect(names.get('aihub-video')).toEqual({ zh: '算法超市视频识别', en: 'Algorithm marketplace video detections' });
+  });
 });

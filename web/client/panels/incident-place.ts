@@ -32,12 +32,19 @@ export function evidenceReference(
   return { text: [name, Number.isFinite(e.ts) ? clock(e.ts) : null].filter(Boolean).join(' · '), title: e.id };
 }
 
-/** The sources' names by every name their reports arrive under: the id and each `eventSources` alias. */
+/**
+ * The sources' names by every name their reports arrive under: the id and each `eventSources`
+ * alias. `GET /api/sources` also lists the sources the city does not register (`registered:
+ * false`, seen only in the ingest's counts) under their raw id as their name: those are left out,
+ * so that their reports are worded by their family, and an alias of a registered source is never
+ * shadowed by one.
+ */
 export function sourceNamesByEventName(
-  sources: ReadonlyArray<{ id: string; nameZh: string; nameEn: string; eventSources?: readonly string[] }>,
+  sources: ReadonlyArray<{ id: string; nameZh: string; nameEn: string; eventSources?: readonly string[]; registered?: boolean }>,
 ): Map<string, { zh: string; en: string }> {
   const names = new Map<string, { zh: string; en: string }>();
   for (const s of sources) {
+    if (s.registered === false) continue;
     const name = { zh: s.nameZh, en: s.nameEn };
     names.set(s.id, name);
     for (const alias of s.eventSources ?? []) if (!names.has(alias)) names.set(alias, name);
