@@ -196,4 +196,37 @@ describe('the audit viewer', () => {
     await saveScreenshot(page, 'test-results/audit-phone.png');
     await context.close();
   });
+
+  it('reads across the room on a 3840×1080 wall: the wall type of the other wide pages, the filters at body size', async () => {
+    const context = await browser.newContext({ viewport: { width: 3840, height: 1080 } });
+    const page = await context.newPage();
+    const errors = collectErrors(page);
+    await page.goto(new URL('audit.html', app.url!).href);
+    await signIn(page, 'admin', TEST_ADMIN_PASSWORD);
+    await page.waitForFunction(() => window.__audit?.ready === true, undefined, { timeout: 30_000 });
+    await page.waitForFunction(() => document.querySelectorAll('td[data-col="action"]').length > 0, undefined, { timeout: 30_000 });
+    const sizes = await page.evaluate(() => {
+      const px = (e: Element) => Number.parseFloat(getComputedStyle(e).fontSize);
+      const one = (sel: string) => document.querySelector(sel)!;
+      const box = (sel: string) => one(sel).getBoundingClientRect();
+      return {
+        root: px(document.documentElement),
+        cells: Math.min(...[...document.querySelectorAll('.audit-table td')].map(px)),
+        inputs: ['from', 'to', 'actor', 'stream', 'action'].map((f) => px(one(`[data-testid="audit-filter-${f}"]`))),
+        rangeHeights: [box('[data-testid="audit-filter-from"]').height, box('[data-testid="audit-filter-to"]').height],
+        labels: Math.min(...[...document.querySelectorAll('.audit-filters label')].map(px)),
+        overflowing: document.documentElement.scrollWidth > document.documentElement.clientWidth,
+      };
+    });
+    // Before: the full pages' 24 px, the filters and their labels at 20 px.
+    expect(sizes.root).toBeGreaterThanOrEqual(28);
+    expect(sizes.cells).toBeGreaterThanOrEqual(28);
+    for (const f of sizes.inputs) expect(f).toBeGreaterThanOrEqual(28);
+    for (const h of sizes.rangeHeights) expect(h).toBeGreaterThanOrEqual(2 * 28);
+    expect(sizes.labels).toBeGreaterThanOrEqual(24);
+    expect(sizes.overflowing).toBe(false);
+    await saveScreenshot(page, 'test-results/audit-3840.png', { timeoutMs: 30_000 });
+    expect(errors).toEqual([]);
+    await context.close();
+  });
 });

@@ -139,6 +139,10 @@ describe('the case desk page', () => {
     await waitFor('the replied case', async () => (await page.evaluate(() => window.__cases!.rowCount())) === 1);
     await page.locator(`[data-case="${made.water!.caseId}"]`).click();
     await page.getByTestId('case-cmd-close').waitFor();
+    // The department in English (the source catalogue's department_en), on the row and in the case.
+    expect(await page.getByTestId('case-row-department').innerText()).toBe('Wuhan Water Authority');
+    expect(await page.getByTestId('case-department').innerText()).toContain('Wuhan Water Authority');
+    expect(await page.getByTestId('case-step').nth(1).innerText()).toContain('→ Wuhan Water Authority');
     await page.getByTestId('case-cmd-close').click();
     await waitFor('closed', async () => (await statusOf(page)) === 'Closed');
     await page.getByTestId('case-cmd-feedback-5').click();

@@ -250,6 +250,9 @@ describe('devices as they come, on the embedded broker', () => {
       ['temperature', 12.3],
     ]);
     expect(await stored('urn-dev-ow-ffff000000000001')).toEqual([{ metric: 'value_Cel', value: 9.5 }]);
+    // Its reading keeps the unit it was sent in, by the unit's SenML name.
+    const urn = await api<{ latest: Record<string, { value: number; unit: string }> }>('/api/sensors/urn-dev-ow-ffff000000000001');
+    expect(urn.body.latest).toEqual({ value_Cel: { value: 9.5, ts: expect.any(Number), unit: 'Cel' } });
     const unknown = await api<{ state: string; registered: boolean; latest: Record<string, { value: number; unit: string }> }>(
       '/api/sensors/2001-db8--1',
     );

@@ -8,7 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClickHouseSink, createClickHouse, emptyBatch, IncidentStore, runMigrations } from '../storage/index.ts';
 import { KpiStore } from '../storage/kpi-store.ts';
 import type { IncidentChange } from '../twin-model/incidents/incident-types.ts';
+import type { CityModel } from '../twin-model/index.ts';
+import type { Principal } from '../web/server/auth/auth-types.ts';
 import { kpiWindows } from '../web/server/kpi/kpi-model.ts';
+import { KpiService } from '../web/server/kpi/kpi-service.ts';
 import { tempDir } from './support/fixtures.ts';
 
 const dir = tempDir('kpi-local-hours');
@@ -103,5 +106,28 @@ describe('KPI hours on a city clock with a half-hour offset (Asia/Kolkata)', () 
       { hour: sh.dayStart + 22 * HOUR, n: 2 },
       { hour: sh.dayStart + 23 * HOUR, n: 1 },
     ]);
+  });
+});
+
+describe('the hotline drill-down of today without an hour (Asia/Kolkata)', () => {
+  const city = { timezone: 'Asia/Kolkata', sources: [], districts: [], sensorSites: [] } as unknown as CityModel;
+  const service = new KpiService({ clickhouse: client, city, stats: () => ({}) as never });
+  const leader: Principal = {
+    username: 'leader',
+    roles: ['leader'],
+    via: 'token',
+    tokenId: 't',
+    clearance: ['public', 'internal', 'sensitive'],
+  };
+
+  it("ends where the summary's current hour ends: the city's hour, not the UTC one", async () => {
+    // 14:40 UTC is 20:10 in Kolkata: the current local hour runs to 15:30 UTC, the UTC hour only to 15:00.
+    const at = Date.UTC(2026, 11, 5, 14, 40);
+    const w = kpiWindows(at, 'Asia/Kolkata');
+    const counted = (await new KpiStore(client).hotlineByHour(w)).filter((r) => r.hour >= w.dayStart).reduce((s, r) => s + r.n, 0);
+    const drill = await service.drill('hotline', { day: 'today', limit: 500, at }, leader);
+    expect(counted).toBe(3);
+    expect(drill.rows.map((r) => r.ts)).toEqual([...REPORTS].sort((a, b) => a - b));
+    expect(drill.total + drill.hidden).toBe(counted);
   });
 });

@@ -167,6 +167,22 @@ describe('the open-data page', () => {
       ),
     );
     expect(widest).toBeLessThanOrEqual(390);
+    // The fields' descriptions are read whole on the screen: each field a card, no column scrolled out of it.
+    const fields = await page.evaluate(() => {
+      const table = document.querySelector<HTMLElement>('[data-testid="fields"]')!;
+      const cells = [...table.querySelectorAll<HTMLElement>('td[data-field-about]')].map((td) => {
+        const r = td.getBoundingClientRect();
+        return { right: r.right, cut: td.scrollWidth > td.clientWidth + 1, label: getComputedStyle(td, '::before').content };
+      });
+      return { scrolls: table.parentElement!.scrollWidth > table.parentElement!.clientWidth + 1, cells };
+    });
+    expect(fields.scrolls).toBe(false);
+    expect(fields.cells.length).toBeGreaterThan(0);
+    for (const c of fields.cells) {
+      expect(c.right).toBeLessThanOrEqual(390);
+      expect(c.cut).toBe(false);
+      expect(c.label).toContain('说明');
+    }
     const [cat, det] = await Promise.all([page.locator('.open-catalogue').boundingBox(), page.getByTestId('dataset-detail').boundingBox()]);
     expect(det!.y).toBeGreaterThan(cat!.y + cat!.height - 1);
     const download = await page.locator('.open-download').first().boundingBox();

@@ -474,6 +474,31 @@ describe('a phone (390×844): read-only, nothing overprinted', () => {
       expect(s.right).toBeLessThanOrEqual(390);
     }
     expect(await phone.getByTestId('data-freshness').isVisible()).toBe(true);
+    // The longest values the strip words, in both languages, written and measured in one turn of the page.
+    for (const [lang, age, state] of [
+      ['zh', '47 小时 59 分', '降级'],
+      ['en', '47 h 59 min', 'Degraded'],
+    ] as const) {
+      await phone.evaluate((l) => window.__citytwin!.setLanguage(l), lang);
+      const longest = await phone.evaluate(
+        ([a, st]) => {
+          const value = (id: string) => document.querySelector<HTMLElement>(`[data-testid="${id}"] .stat-value`)!;
+          value('data-freshness').textContent = a;
+          value('stat-storage').textContent = st;
+          value('stat-broker').textContent = st;
+          return [...document.querySelectorAll<HTMLElement>('.stat')]
+            .filter((e) => e.offsetParent !== null)
+            .map((e) => ({
+              right: e.getBoundingClientRect().right,
+              clipped: [e, ...e.children].some((c) => (c as HTMLElement).scrollWidth > (c as HTMLElement).clientWidth + 1),
+            }));
+        },
+        [age, state] as const,
+      );
+      expect(longest, lang).toEqual(longest.map(() => ({ right: expect.any(Number), clipped: false })));
+      for (const s of longest) expect(s.right).toBeLessThanOrEqual(390);
+    }
+    await phone.evaluate(() => window.__citytwin!.setLanguage('zh'));
   });
 
   it('puts the queue in a sheet at the bottom, readable and touchable, with no acting controls', async () => {

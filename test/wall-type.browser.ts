@@ -296,6 +296,44 @@ describe('a wall screen readable across the room', { timeout: 180_000 }, () => {
     });
   });
 
+  it('on a phone (390×844): the queue a sheet along the bottom above the strip, the city fitted above it', async () => {
+    await onWall({ width: 390, height: 844 }, '', async (page) => {
+      await expect
+        .poll(
+          () =>
+            page.evaluate(() => {
+              const k = window.__citytwin!.kioskState();
+              return k?.fitted !== null && k?.fitted !== undefined && !window.__citytwin!.camera().moving;
+            }),
+          { timeout: 60_000 },
+        )
+        .toBe(true);
+      const m = await page.evaluate(() => {
+        const box = (sel: string) => document.querySelector(sel)!.getBoundingClientRect();
+        const hooks = window.__citytwin!;
+        const [w, s, e, n] = hooks.kioskState()!.fitted!;
+        const corners = [hooks.project(w, s), hooks.project(w, n), hooks.project(e, s), hooks.project(e, n)];
+        const panel = box('[data-testid="incident-panel"]');
+        const strip = box('[data-testid="status-strip"]');
+        return {
+          panel: { left: panel.left, right: panel.right, top: panel.top, bottom: panel.bottom },
+          strip: { top: strip.top, right: strip.right },
+          cityBottom: Math.max(...corners.map((c) => c[1])),
+          topBar: box('.top-bar').bottom,
+        };
+      });
+      expect(m.panel.left).toBeLessThanOrEqual(0.5);
+      expect(m.panel.right).toBeGreaterThanOrEqual(389.5);
+      expect(m.panel.top).toBeGreaterThan(844 / 2);
+      expect(m.panel.bottom).toBeLessThanOrEqual(m.strip.top + 1);
+      expect(m.strip.right).toBeGreaterThanOrEqual(389.5);
+      // The whole city is drawn between the top bar and the sheet, none of it under the queue.
+      expect(m.cityBottom).toBeLessThanOrEqual(m.panel.top + 1);
+      expect(m.cityBottom).toBeGreaterThan(m.topBar);
+      await saveScreenshot(page, 'test-results/wall-kiosk-390.png');
+    });
+  });
+
   it('keeps the engineering figures on the desk (signed in, no kiosk)', async () => {
     const { page, errors: deskErrors } = await openSignedInConsole(browser, app.url!, TEST_ADMIN_PASSWORD, { width: 1920, height: 1080 });
     errorLists.push(deskErrors);

@@ -15,6 +15,7 @@ export * from './twin-state.ts';
 export * from './sensor-register.ts';
 export * from './messages/topics.ts';
 export * from './messages/payload-parser.ts';
+export * from './messages/device-metrics.ts';
 export * from './messages/record-parsers.ts';
 export type * from './city/city-types.ts';
 export * from './incidents/incident-rules.ts';

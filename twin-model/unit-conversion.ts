@@ -71,6 +71,11 @@ export function canonicalUnit(unit: string): string {
   return SPELLINGS[unit] ?? unit;
 }
 
+/** Every unit name and spelling the conversion table knows (`Cel`, `°C`, `kWh` …). */
+export function conversionUnitNames(): string[] {
+  return [...SCALES.keys(), ...Object.keys(SPELLINGS)];
+}
+
 /** The dimension of a unit (`length`, `temperature` …), or null when the table does not know it. */
 export function unitDimension(unit: string): string | null {
   return SCALES.get(canonicalUnit(unit))?.dimension ?? null;

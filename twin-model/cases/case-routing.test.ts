@@ -81,6 +81,24 @@ describe('routing table validation', () => {
     });
     expect(rules.routing.rules).toHaveLength(DEFAULT_CASE_ROUTING.rules.length);
     expect(routeCase(rules.routing, 'sanitation', '420103')).toEqual({ department: HOTLINE, match: 'fallback' });
+    // Every department Wuhan's cases go to has its English name (its sources' department_en).
+    for (const d of rules.departments) expect(rules.departmentNamesEn.get(d), d).toMatch(/^Wuhan|^Changjiang|^State Grid/);
+    expect(rules.departmentNamesEn.get('武汉市水务局')).toBe('Wuhan Water Authority');
+  });
+
+  it("names a department in English by its sources' department_en, none where a source gives none", () => {
+    const rules = caseRules({
+      timeZone: 'Europe/Vienna',
+      sources: [
+        { departmentZh: '水文局', departmentEn: 'Hydrographic Service' },
+        { departmentZh: '水文局', departmentEn: 'Hydrographic Service' },
+        { departmentZh: '市政府', departmentEn: '市政府' },
+        { departmentZh: '医院' },
+      ],
+      routing: { version: 1, autoAssign: true, fallback: '市政府', rules: [] },
+      sla: DEFAULT_CASE_SLA,
+    });
+    expect([...rules.departmentNamesEn]).toEqual([['水文局', 'Hydrographic Service']]);
   });
 
   it("starts another city's desk with every case at its hotline's department, and Wuhan's with its table", () => {

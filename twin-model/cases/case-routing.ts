@@ -58,6 +58,21 @@ export function catalogueDepartments(sources: ReadonlyArray<{ departmentZh: stri
   return [...new Set(sources.map((s) => s.departmentZh.trim()).filter((d) => d !== ''))];
 }
 
+/**
+ * The departments' English names (`department_en` of sources.csv), by the Chinese name that is
+ * the department's id: the first source's that gives one; a department without one is left out
+ * (it is shown by its Chinese name in both languages).
+ */
+export function catalogueDepartmentNamesEn(sources: ReadonlyArray<{ departmentZh: string; departmentEn?: string }>): Map<string, string> {
+  const names = new Map<string, string>();
+  for (const s of sources) {
+    const zh = s.departmentZh.trim();
+    const en = s.departmentEn?.trim() ?? '';
+    if (zh !== '' && en !== '' && en !== zh && !names.has(zh)) names.set(zh, en);
+  }
+  return names;
+}
+
 function listed(values: readonly string[]): string {
   const shown = values.slice(0, 12).map((v) => `"${v}"`);
   return values.length > 12 ? `${shown.join(', ')} … (${values.length} in all)` : shown.join(', ');

@@ -3,7 +3,7 @@
  * source catalogue, the routing table, the time limits and the repeat-detection window. Built by
  * {@link caseRules} from data (a city's own documents, or the defaults in default-rules.ts).
  */
-import { parseCaseRouting, catalogueDepartments, type CaseRouting } from './case-routing.ts';
+import { parseCaseRouting, catalogueDepartmentNamesEn, catalogueDepartments, type CaseRouting } from './case-routing.ts';
 import { parseCaseSlaPolicy, type CaseSlaPolicy } from './case-sla.ts';
 import { CaseRulesError } from './case-rules-error.ts';
 import { isIanaZone } from '../local-time.ts';
@@ -22,6 +22,8 @@ export interface CaseRules {
   timeZone: string;
   /** The departments of the source catalogue (the Chinese name is the id). */
   departments: readonly string[];
+  /** The departments' English names (sources.csv `department_en`) by their Chinese name; those without one are absent. */
+  departmentNamesEn: ReadonlyMap<string, string>;
   routing: CaseRouting;
   sla: CaseSlaPolicy;
   repeats: RepeatRules;
@@ -29,7 +31,7 @@ export interface CaseRules {
 
 export interface CaseRulesInput {
   timeZone: string;
-  sources: ReadonlyArray<{ departmentZh: string }>;
+  sources: ReadonlyArray<{ departmentZh: string; departmentEn?: string }>;
   /** District ids of the city; when given, routing rules must name one of them. */
   districts?: readonly string[];
   routing: unknown;
@@ -51,6 +53,7 @@ export function caseRules(input: CaseRulesInput): CaseRules {
   return {
     timeZone: input.timeZone,
     departments,
+    departmentNamesEn: catalogueDepartmentNamesEn(input.sources),
     routing: parseCaseRouting(input.routing, { departments, ...(input.districts ? { districts: input.districts } : {}) }),
     sla: parseCaseSlaPolicy(input.sla),
     repeats,

@@ -93,6 +93,27 @@ export function checkVocabulary(reader: PackageReader): DeclaredSensorKind[] {
   return vocabulary;
 }
 
+/** A department has one English name: the `department_en` of every row that gives one agrees with the first. */
+function checkDepartmentEn(
+  reader: PackageReader,
+  englishOf: Map<string, { en: string; line: number }>,
+  department: string,
+  en: string,
+  line: number,
+): void {
+  const first = englishOf.get(department);
+  if (!first) englishOf.set(department, { en, line });
+  else if (first.en !== en)
+    reader.problems.error(
+      'invalid_value',
+      'sources.csv',
+      { line },
+      `department "${department}" is named "${first.en}" in English on line ${first.line}; a department has one English name (the case desk and the KPI screen show it)`,
+      'department_en',
+      en,
+    );
+}
+
 /** sources.csv: unique ids, and event source names that pick one source each. */
 export function checkSources(reader: PackageReader): Source[] {
   const sources: Source[] = [];
@@ -100,6 +121,7 @@ export function checkSources(reader: PackageReader): Source[] {
   {
     const t = reader.csv('sources.csv', SOURCE_COLUMNS);
     const seen = new Map<string, number | string>();
+    const englishOf = new Map<string, { en: string; line: number }>();
     for (const row of t?.rows ?? []) {
       const r = sourceRowSchema.safeParse(row.values);
       if (!r.success)
@@ -115,6 +137,7 @@ export function checkSources(reader: PackageReader): Source[] {
         ...(r.data.event_sources.length > 0 ? { eventSources: r.data.event_sources } : {}),
       });
       sourceLines.set(r.data.id, row.line);
+      if (r.data.department_en) checkDepartmentEn(reader, englishOf, r.data.department, r.data.department_en, row.line);
     }
     // A report's `{source}` must pick one classification: an event source name belongs to one
     // source and is no other source's id.

@@ -382,6 +382,25 @@ describe('validateCityPackage', () => {
     expect(isId).toMatchObject({ value: '"env.noise"', message: expect.stringContaining('the id of source env.noise') });
   });
 
+  it('gives a department one English name: a second department_en for it is refused, naming the first', () => {
+    const csv = riverTownFiles()
+      .get('sources.csv')!
+      .replace(
+        'hydro.river,河流水位,River levels,水文局,public,Hydrographic Service',
+        'hydro.river,河流水位,River levels,水文局,public,River Office',
+      );
+    const { report } = validateCityPackage(riverTown({ 'sources.csv': csv }));
+    expect(codes(report.problems)).toEqual(['error invalid_value sources.csv:3 department_en']);
+    expect(report.problems[0]).toMatchObject({
+      value: '"River Office"',
+      message: expect.stringContaining('department "水文局" is named "Hydrographic Service" in English on line 2'),
+    });
+    const blank = riverTownFiles()
+      .get('sources.csv')!
+      .replace('River levels,水文局,public,Hydrographic Service', 'River levels,水文局,public,');
+    expect(validateCityPackage(riverTown({ 'sources.csv': blank })).report.problems).toEqual([]);
+  });
+
   it('reads a folder package the same as the same files in memory', () => {
     const fromDisk = validateCityPackage(readPackageFiles(RIVER_TOWN_DIR));
     const inMemory = validateCityPackage(riverTown());

@@ -16,6 +16,7 @@
 import { isUtf8 } from 'node:buffer';
 import { DeviceDirectory, deviceSensorId } from '../device-directory.ts';
 import { canonicalUnit, convertUnit, isConvertible } from '../unit-conversion.ts';
+import { unitMetricName } from './device-metrics.ts';
 import { UNIT_ALIASES } from '../vocabulary.ts';
 import type { Vocabulary } from '../vocabulary-registry.ts';
 
@@ -322,19 +323,6 @@ function gatewayNames(gatewayId: string, directory: DeviceDirectory): NameResolv
     if (directory.isKnownSensor(sensorId)) return known(sensorId, metric);
     return { entityId: sensorId, metric, kind: undefined, unknownDevice: true, deviceName };
   };
-}
-
-/**
- * The metric name an unknown device's name-only record is kept under: `value`, with its unit
- * when it has one (`%RH` → `value_pctRH`, `lon` → `value_lon`, `1/min` → `value_1permin`).
- */
-export function unitMetricName(unit: string | undefined): string {
-  if (!unit) return 'value';
-  const part = unit
-    .replace(/%/g, 'pct')
-    .replace(/\//g, 'per')
-    .replace(/[^A-Za-z0-9]/g, '_');
-  return `value_${part}`.slice(0, 63);
 }
 
 /** A unit a metric accepts as its own: the fixed unit, a v1 spelling of it, or the same canonical name. */

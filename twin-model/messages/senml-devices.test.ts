@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { RFC8428_SECTIONS, RFC_DEVICE, RFC_DEVICE_2, RFC_TIMES, rfc8428Example } from '../../test/support/rfc8428.ts';
 import { DeviceDirectory, deviceSensorId } from '../device-directory.ts';
 import { Vocabulary } from '../vocabulary-registry.ts';
-import { parseDataPayload, parseGatewayPayload, unitMetricName } from './payload-parser.ts';
+import { unitMetricName, unitOfUnitMetric } from './device-metrics.ts';
+import { parseDataPayload, parseGatewayPayload } from './payload-parser.ts';
 import { parseMetaPayload } from './record-parsers.ts';
 
 const enc = (v: unknown) => Buffer.from(JSON.stringify(v));
@@ -222,6 +223,17 @@ describe('RFC 8428 §5.1 examples on a gateway topic', () => {
     expect(long).toHaveLength(64);
     expect(unitMetricName(undefined)).toBe('value');
     expect(unitMetricName('1/min')).toBe('value_1permin');
+  });
+
+  it("reads the unit back from an unknown device's unit metric, by its canonical name", () => {
+    expect(unitOfUnitMetric('value_Cel')).toBe('Cel');
+    expect(unitOfUnitMetric(unitMetricName('°C'))).toBe('Cel');
+    expect(unitOfUnitMetric('value_pctRH')).toBe('%RH');
+    expect(unitOfUnitMetric('value_1permin')).toBe('1/min');
+    expect(unitOfUnitMetric('value_kWh:sum')).toBe('kWh');
+    expect(unitOfUnitMetric('value')).toBeNull();
+    expect(unitOfUnitMetric('value_furlong')).toBeNull();
+    expect(unitOfUnitMetric('temperature')).toBeNull();
   });
 });
 

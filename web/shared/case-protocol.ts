@@ -60,7 +60,10 @@ export interface CaseIntakeResponse {
 
 /** `GET /api/case-departments`: the departments cases go to, and the caller's own. */
 export interface CaseDepartmentsResponse {
+  /** The departments by their Chinese name, which is each department's id (commands and bindings name them so). */
   departments: string[];
+  /** The departments' English names (the source catalogue's `department_en`); a department without one is absent. */
+  namesEn: Array<{ department: string; nameEn: string }>;
   /** Where the routing sends what no rule takes (the hotline centre). */
   fallback: string;
   mine: string | null;

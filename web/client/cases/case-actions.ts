@@ -4,7 +4,7 @@
  */
 import { h } from '../ui/dom.ts';
 import type { CaseView } from '../../../twin-model/cases/index.ts';
-import { ct } from './case-strings.ts';
+import { ct, departmentText } from './case-strings.ts';
 import type { CasesState } from './cases-state.ts';
 
 export type Command = 'assign' | 'override' | 'accept' | 'return' | 'reply' | 'close' | 'feedback' | 'reopen' | 'link_incident';
@@ -56,7 +56,7 @@ export function actionPanel(view: CasesState, c: CaseView, run: (body: CommandBo
     reply: h('textarea', { rows: 4, maxlength: 2000, 'data-testid': 'case-input-reply' }),
     comment: h('input', { type: 'text', maxlength: 500, 'data-testid': 'case-input-comment' }),
   };
-  for (const d of view.departments?.departments ?? []) inputs.department.append(h('option', { value: d }, d));
+  for (const d of view.departments?.departments ?? []) inputs.department.append(h('option', { value: d }, departmentText(d)));
   const needs = new Set(commands);
   const labelled = (key: Parameters<typeof ct>[0], input: HTMLElement) =>
     panel.append(h('label', { class: 'case-input' }, h('span', {}, ct(key)), input));

@@ -14,7 +14,7 @@ import type {
 import type { Panel } from '../app/panel.ts';
 import type { CommandBody } from './case-actions.ts';
 import { mergeCaseUpdate } from './case-list-merge.ts';
-import { ct, refusalText, wordOf } from './case-strings.ts';
+import { ct, refusalText, setDepartmentNames, wordOf } from './case-strings.ts';
 import type { CasesState } from './cases-state.ts';
 import { listQuery } from './cases-state.ts';
 
@@ -34,6 +34,7 @@ export class CaseDesk {
   async loadDepartments(): Promise<void> {
     const d = await jsonCall<CaseDepartmentsResponse>('GET', '/api/case-departments');
     this.state.departments = d.ok ? d.value : null;
+    setDepartmentNames(d.ok ? d.value.namesEn : []);
     this.panels.header.render(this.state);
   }
 

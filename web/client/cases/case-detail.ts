@@ -5,7 +5,7 @@ import { formatCityDateTime } from '../i18n/format.ts';
 import { h, replaceChildren } from '../ui/dom.ts';
 import type { CaseView } from '../../../twin-model/cases/index.ts';
 import { actionPanel, type CommandBody } from './case-actions.ts';
-import { actorText, categoryText, ct, statusText, wordOf, type CaseStringKey } from './case-strings.ts';
+import { actorText, categoryText, ct, departmentText, statusText, wordOf, type CaseStringKey } from './case-strings.ts';
 import type { CasesState } from './cases-state.ts';
 
 type Input = HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement;
@@ -82,7 +82,7 @@ function caseFields(c: CaseView, proposal: NonNullable<CasesState['detail']>['pr
     field('address', c.address, 'case-address'),
     c.caller ? field('caller', [c.caller.name, c.caller.phone].filter(Boolean).join(' · '), 'case-caller') : null,
     field('place', `${c.lng.toFixed(5)}, ${c.lat.toFixed(5)}${c.placeExact ? '' : ` (${ct('placeCoarse')})`}`, 'case-place'),
-    field('department', c.department, 'case-department'),
+    field('department', c.department ? departmentText(c.department) : null, 'case-department'),
     field('received', formatCityDateTime(c.receivedAt), 'case-received'),
     c.sla.acceptBy !== null ? field('acceptBy', formatCityDateTime(c.sla.acceptBy), 'case-accept-by') : null,
     field('replyBy', formatCityDateTime(c.sla.replyBy), 'case-reply-by'),
@@ -101,7 +101,7 @@ function historyLine(entry: CaseView['history'][number]): HTMLElement {
   const what = wordOf(`what.${entry.what}`, entry.what);
   const p = entry.params;
   const extra: string[] = [];
-  if (entry.what === 'assigned' && typeof p.department === 'string') extra.push(`→ ${p.department}`);
+  if (entry.what === 'assigned' && typeof p.department === 'string') extra.push(`→ ${departmentText(p.department)}`);
   if (entry.what === 'overdue' && typeof p.stage === 'string') extra.push(wordOf(`stage.${p.stage}`, p.stage));
   if (entry.what === 'feedback' && typeof p.satisfaction === 'number') extra.push(ct('satisfaction', { n: p.satisfaction }));
   if (entry.what === 'incident_linked' && typeof p.incidentId === 'string') extra.push(p.incidentId);

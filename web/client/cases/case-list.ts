@@ -3,7 +3,7 @@ import type { Panel } from '../app/panel.ts';
 import { cityOffsetLabel, formatCityDateTime, shownTimeZone } from '../i18n/format.ts';
 import { h, replaceChildren, setText } from '../ui/dom.ts';
 import type { CaseListItem } from '../../shared/case-protocol.ts';
-import { categoryText, ct, statusText, zoneText, type CaseStringKey } from './case-strings.ts';
+import { categoryText, ct, departmentText, statusText, zoneText, type CaseStringKey } from './case-strings.ts';
 import type { CasesState } from './cases-state.ts';
 
 export class CaseList implements Panel<CasesState> {
@@ -74,7 +74,7 @@ export class CaseList implements Panel<CasesState> {
         h('span', { class: 'case-status', 'data-status': c.status }, statusText(c.status)),
         c.overdue ? h('span', { class: 'case-overdue', 'data-testid': 'case-overdue-badge' }, ct('overdue')) : null,
       ),
-      h('td', {}, c.department ?? '—'),
+      h('td', { 'data-testid': 'case-row-department' }, c.department ? departmentText(c.department) : '—'),
       h('td', { class: 'mono' }, formatCityDateTime(c.receivedAt)),
       h('td', { class: 'mono' }, formatCityDateTime(c.sla.replyBy)),
     );

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ROUTING, SLA_CLOCK } from '../../../twin-model/cases/case-workflow.ts';
-import { actorText, zoneText } from './case-strings.ts';
+import { actorText, departmentText, setDepartmentNames, zoneText } from './case-strings.ts';
 
 describe('who did a step of a case, in words', () => {
   it('names the product’s own actors and the hotline’s system, never by their internal names', () => {
@@ -23,5 +23,17 @@ describe('who did a step of a case, in words', () => {
     expect(zoneText(city, 'Asia/Shanghai', 'UTC+8', 'zh')).toBe('时间均为杭州时间（UTC+8）');
     expect(zoneText(city, 'Asia/Shanghai', 'UTC+8', 'en')).toBe('Times in Hangzhou time (UTC+8)');
     expect(zoneText(null, 'Europe/Berlin', 'UTC+1', 'en')).toBe("Times in this browser's zone Europe/Berlin (UTC+1)");
+  });
+});
+
+describe("a department, in the page's language", () => {
+  it("is its English name on English pages (the catalogue's department_en), its Chinese name (the id) on Chinese ones", () => {
+    setDepartmentNames([{ department: '武汉市水务局', nameEn: 'Wuhan Water Authority' }]);
+    expect(departmentText('武汉市水务局', 'en')).toBe('Wuhan Water Authority');
+    expect(departmentText('武汉市水务局', 'zh')).toBe('武汉市水务局');
+    expect(departmentText('医院', 'en')).toBe('医院');
+    expect(actorText({ user: 'li.wei', role: 'department', department: '武汉市水务局' }, 'en')).toBe('li.wei (Wuhan Water Authority)');
+    setDepartmentNames(undefined);
+    expect(departmentText('武汉市水务局', 'en')).toBe('武汉市水务局');
   });
 });

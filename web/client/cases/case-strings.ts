@@ -216,6 +216,22 @@ export function ct(key: CaseStringKey, params?: Readonly<Record<string, string |
   return template.replace(/\{(\w+)\}/g, (whole, name: string) => (Object.hasOwn(params, name) ? String(params[name]) : whole));
 }
 
+/** The departments' English names by their Chinese name (the id), from `GET /api/case-departments`. */
+let departmentNamesEn: ReadonlyMap<string, string> = new Map();
+
+/** Takes the departments' English names the server lists (`namesEn`). */
+export function setDepartmentNames(namesEn: ReadonlyArray<{ department: string; nameEn: string }> | undefined): void {
+  departmentNamesEn = new Map((namesEn ?? []).map((n) => [n.department, n.nameEn]));
+}
+
+/**
+ * A department in the page's language: its Chinese name (its id) in Chinese, its English name
+ * (the source catalogue's `department_en`) in English, the Chinese name where it has none.
+ */
+export function departmentText(department: string, lang: Language = getLanguage()): string {
+  return lang === 'en' ? (departmentNamesEn.get(department) ?? department) : department;
+}
+
 /** A key of this table, or null: codes a newer server sends are shown as they are. */
 export function caseKey(key: string): CaseStringKey | null {
   return Object.hasOwn(zh, key) ? (key as CaseStringKey) : null;
@@ -226,7 +242,8 @@ export function refusalText(code: string | undefined, params: Record<string, unk
   const key = code ? caseKey(`refusal.${code}`) : null;
   if (!key) return fallback;
   const p: Record<string, string> = {};
-  for (const [k, v] of Object.entries(params ?? {})) p[k] = k === 'status' ? statusText(String(v)) : String(v);
+  for (const [k, v] of Object.entries(params ?? {}))
+    p[k] = k === 'status' ? statusText(String(v)) : k === 'department' ? departmentText(String(v)) : String(v);
   return ct(key, p);
 }
 
@@ -244,7 +261,9 @@ export function actorText(actor: { user: string; role: string; department?: stri
   const own = caseKey(`actor.${actor.user}`);
   if (actor.role === 'system') return own ? ct(own, undefined, lang) : actor.user;
   if (actor.role === 'hotline') return ct('actorHotline', undefined, lang);
-  return actor.department ? ct('actorDepartment', { user: actor.user, department: actor.department }, lang) : actor.user;
+  return actor.department
+    ? ct('actorDepartment', { user: actor.user, department: departmentText(actor.department, lang) }, lang)
+    : actor.user;
 }
 
 /** A category worded by the domain's labels; a category a newer server sends is shown as it is. */

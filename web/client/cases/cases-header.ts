@@ -2,7 +2,7 @@
 import type { Panel } from '../app/panel.ts';
 import { h, setText } from '../ui/dom.ts';
 import { languageToggle } from '../ui/language-toggle.ts';
-import { ct } from './case-strings.ts';
+import { ct, departmentText } from './case-strings.ts';
 import type { CasesState } from './cases-state.ts';
 
 export class CasesHeader implements Panel<CasesState> {
@@ -31,7 +31,7 @@ export class CasesHeader implements Panel<CasesState> {
     setText(this.back, ct('back'));
     const own = view.departments?.mine ?? null;
     const unbound = view.me.roles.includes('department') && view.departments !== null && own === null && !view.isDesk;
-    setText(this.mine, own ? ct('mine', { department: own }) : unbound ? ct('unbound') : '');
+    setText(this.mine, own ? ct('mine', { department: departmentText(own) }) : unbound ? ct('unbound') : '');
     this.mine.hidden = !own && !unbound;
   }
 

@@ -28,6 +28,15 @@ export const evidenceTypeLabel = (eventType: string, lang: Language = getLanguag
 export const signalLabel = (signal: string, lang: Language = getLanguage()): string => keyed('signal', signal, lang);
 export const eventCategoryLabel = (category: string, lang: Language = getLanguage()): string => keyed('category', category, lang);
 
+/**
+ * What a report's source is, in words, when the city does not register it: the family its
+ * event type belongs to (市民热线, 视频识别, 外勤人员), else "未登记来源" — never the raw id.
+ */
+export function sourceFamilyLabel(eventType: string | undefined, lang: Language = getLanguage()): string {
+  const key = `incident.ev.family.${eventType ?? 'unknown'}` as StringKey;
+  return translate(lang, key) ?? translate(lang, 'incident.ev.family.unknown');
+}
+
 /** Names the shared incident wording asks the console for (signals by their label). */
 const WORDING_NAMES = { signal: (id: string, lang: Language) => signalLabel(id, lang) };
 

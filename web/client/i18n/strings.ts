@@ -507,6 +507,10 @@ const zh = {
 
   'incident.ev.openSensor': '打开传感器',
   'incident.ev.locate': '在地图上定位',
+  'incident.ev.family.citizen_report': '市民热线',
+  'incident.ev.family.video_detection': '视频识别',
+  'incident.ev.family.manual_report': '外勤人员',
+  'incident.ev.family.unknown': '未登记来源',
   'queue.since': '时间范围',
   'queue.sinceH': '{n} 小时',
   'queue.sinceAll': '全部',
@@ -1188,6 +1192,10 @@ const en: Record<StringKey, string> = {
 
   'incident.ev.openSensor': 'open sensor',
   'incident.ev.locate': 'show on map',
+  'incident.ev.family.citizen_report': 'Citizen hotline',
+  'incident.ev.family.video_detection': 'Video detection',
+  'incident.ev.family.manual_report': 'Field staff',
+  'incident.ev.family.unknown': 'Unregistered source',
   'queue.since': 'Since',
   'queue.sinceH': '{n} h',
   'queue.sinceAll': 'All',

@@ -112,17 +112,19 @@ function detail(d: DatasetListing, cat: Catalogue): HTMLElement {
       h('a', { class: 'open-download', href: `${base}?format=${f}`, download: `${d.id}.${f}`, 'data-format': f }, f.toUpperCase()),
     ),
   );
-  const fieldRows = d.fields.map((f) =>
-    h(
+  // Each cell names its column (`data-label`): on a phone each field is a card of labelled lines (open.css).
+  const fieldRows = d.fields.map((f) => {
+    // A field whose unit depends on the row's metric lists several units: say so instead.
+    const unit = fieldUnit(f, getLanguage(), ot('unitByMetric'));
+    return h(
       'tr',
       {},
-      h('td', { class: 'mono' }, f.name),
-      h('td', { 'data-field-type': f.name }, fieldType(f, getLanguage())),
-      // A field whose unit depends on the row's metric lists several units: say so instead.
-      h('td', { 'data-field-unit': f.name }, fieldUnit(f, getLanguage(), ot('unitByMetric'))),
-      h('td', { class: 'wrap' }, about(f)),
-    ),
-  );
+      h('td', { class: 'mono open-field-name' }, f.name),
+      h('td', { 'data-field-type': f.name, 'data-label': ot('type') }, fieldType(f, getLanguage())),
+      h('td', { 'data-field-unit': f.name, 'data-label': ot('unit'), ...(unit === '' ? { 'data-empty': '' } : {}) }, unit),
+      h('td', { class: 'wrap', 'data-field-about': f.name, 'data-label': ot('description') }, about(f)),
+    );
+  });
   const rows = preview?.id === d.id ? preview.rows : null;
   const lang = getLanguage();
   const previewBlock =
@@ -167,7 +169,7 @@ function detail(d: DatasetListing, cat: Catalogue): HTMLElement {
       { class: 'open-scroll' },
       h(
         'table',
-        { class: 'open-table', 'data-testid': 'fields' },
+        { class: 'open-table open-fields', 'data-testid': 'fields' },
         h(
           'thead',
           {},

@@ -14,6 +14,7 @@ import {
   incidentStatusLabel,
   incidentStepLabel,
   incidentTypeLabel,
+  sourceFamilyLabel,
   whyLabel,
 } from '../i18n/incident-labels.ts';
 import { t } from '../i18n/language.ts';
@@ -350,12 +351,18 @@ export class IncidentDetailView {
       b.addEventListener('click', () => this.ctx.openSensor(sensorId));
       return b;
     }
-    const label = evidenceReference(e, (id) => this.ctx.sourceName?.(id) ?? null, formatClock);
-    if (!Number.isFinite(e.lng) || !Number.isFinite(e.lat)) return h('div', { class: 'mono muted evidence-id' }, label);
+    const ref = evidenceReference(
+      e,
+      (id) => this.ctx.sourceName?.(id) ?? null,
+      formatClock,
+      (type) => sourceFamilyLabel(type),
+    );
+    if (!Number.isFinite(e.lng) || !Number.isFinite(e.lat))
+      return h('div', { class: 'mono muted evidence-id', title: ref.title }, ref.text);
     const b = h(
       'button',
-      { type: 'button', class: 'evidence-link mono', 'data-testid': 'evidence-locate', title: t('incident.ev.locate') },
-      label,
+      { type: 'button', class: 'evidence-link mono', 'data-testid': 'evidence-locate', title: `${t('incident.ev.locate')} · ${ref.title}` },
+      ref.text,
       h('span', { class: 'evidence-link-hint' }, ` · ${t('incident.ev.locate')}`),
     );
     b.addEventListener('click', () => this.ctx.locate(e.lng, e.lat));

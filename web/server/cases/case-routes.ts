@@ -263,11 +263,12 @@ function departmentsRoute(deps: CaseRouteDeps, access: CaseAccess): Route {
     tag: 'cases',
     summary: "The departments hotline cases go to (the source catalogue), the routing fallback, and the caller's own department",
     description: 'The dispatch desk and admins also get who is bound to which department.',
-    returns: 'CaseDepartmentsResponse { departments, fallback, mine, bindings }',
+    returns: 'CaseDepartmentsResponse { departments, namesEn, fallback, mine, bindings }',
     handler: async ({ principal }): Promise<CaseDepartmentsResponse> => {
       const seat = await seatOf(principal);
       return {
         departments: [...deps.cases.rules.departments],
+        namesEn: [...deps.cases.rules.departmentNamesEn].map(([department, nameEn]) => ({ department, nameEn })),
         fallback: deps.cases.rules.routing.fallback,
         mine: seat.department,
         bindings: seat.desk ? await deps.bindings.list() : null,

@@ -117,6 +117,9 @@ const binding = z.object({ username: z.string(), department: z.string(), changed
 /** `GET /api/case-departments`. */
 export const caseDepartmentsSchema = z.object({
   departments: z.array(z.string()),
+  namesEn: z
+    .array(z.object({ department: z.string(), nameEn: z.string() }))
+    .describe("the departments' English names (sources.csv department_en); a department without one is absent"),
   fallback: z.string(),
   mine: z.string().nullable(),
   bindings: z.array(binding).nullable(),

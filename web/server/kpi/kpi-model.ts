@@ -37,6 +37,14 @@ export function dayStartOf(at: number, timeZone: string): number {
   return localDayStart(at, timeZone);
 }
 
+/**
+ * The end (exclusive) of the city's hour holding `w.at`: hours count from the city's local
+ * midnight, so where its offset has minutes (UTC+5:30) this is not the end of a UTC hour.
+ */
+export function currentHourEnd(w: Pick<KpiWindows, 'at' | 'dayStart'>): number {
+  return w.dayStart + (Math.floor((w.at - w.dayStart) / HOUR_MS) + 1) * HOUR_MS;
+}
+
 /** The time ranges one summary covers (the KPI store's query windows). */
 export type { KpiWindows };
 

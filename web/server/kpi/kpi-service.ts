@@ -37,6 +37,7 @@ import { hasPermission } from '../auth/policy.ts';
 import { coarsen, withholdsEvidence, type EvidenceClassifier } from '../incidents/incident-view.ts';
 import {
   byDepartment,
+  currentHourEnd,
   DEAD_LETTER_WINDOW_MIN,
   hourSlots,
   HOUR_MS,
@@ -454,8 +455,8 @@ export class KpiService {
   private async hotlineRows(f: DrillFilters, w: KpiWindows, clearance: readonly Classification[]): Promise<DrillRows> {
     const dayStart = f.day === 'lastWeek' ? w.lastWeekDayStart : w.dayStart;
     const from = f.hour !== undefined ? dayStart + f.hour * HOUR_MS : dayStart;
-    const to =
-      f.hour !== undefined ? from + HOUR_MS : f.day === 'lastWeek' ? w.lastWeekDayEnd : Math.floor(w.at / HOUR_MS) * HOUR_MS + HOUR_MS;
+    // Today without an hour runs to the end of the city's current hour, as the summary counts it.
+    const to = f.hour !== undefined ? from + HOUR_MS : f.day === 'lastWeek' ? w.lastWeekDayEnd : currentHourEnd(w);
     const all = (await this.store.hotlineCases(from, to, 100_000)).map((r) => ({
       ...r,
       classification: this.classifyEvent(r.source, 'citizen_report'),

@@ -13,6 +13,7 @@ import {
   SENSOR_STATES,
   stateName,
   UNCLASSIFIED_AS,
+  unitOfUnitMetric,
   type CityModel,
 } from '../../../twin-model/index.ts';
 import { cellsMessageSchema, readingsResponseSchema, sensorDetailSchema, sensorSummarySchema } from '../../shared/api-schemas.ts';
@@ -127,7 +128,8 @@ async function sensorDetail(ctx: SensorContext, id: string, principal: Principal
   const stored = entry ? null : await ctx.deps.readings.latest(id);
   if (!entry && (!stored || stored.length === 0)) throw new HttpError(404, `sensor "${id}" is not known`);
   const latest: SensorDetail['latest'] = {};
-  const unitOf = (m: string) => ctx.deps.twin.vocabulary.unitOf(m.replace(/:sum$/, '')) ?? '';
+  // A vocabulary metric's fixed unit; an unknown device's `value_<unit>` metric, the unit it was sent in.
+  const unitOf = (m: string) => ctx.deps.twin.vocabulary.unitOf(m.replace(/:sum$/, '')) ?? unitOfUnitMetric(m) ?? '';
   if (entry) for (const [m, v] of entry.latest) latest[m] = { value: v.value, ts: v.ts, unit: unitOf(m) };
   else for (const r of stored ?? []) latest[r.metric] = { value: r.value, ts: r.ts, unit: unitOf(r.metric) };
   const site = ctx.register.get(id) ?? null;
