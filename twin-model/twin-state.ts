@@ -335,7 +335,12 @@ function applyReadings(state: TwinState, id: string, readings: readonly Reading[
     const current = entry.latest.get(r.metric);
     // A late reading is stored but does not roll the live state back.
     if (current && current.ts > r.ts) continue;
-    entry.latest.set(r.metric, { value: r.value, ts: r.ts });
+    // Updated in place: one object per metric for the sensor's life, not one per reading (each
+    // would outlive the collector's young generation). Nothing keeps a reference to it.
+    if (current) {
+      current.value = r.value;
+      current.ts = r.ts;
+    } else entry.latest.set(r.metric, { value: r.value, ts: r.ts });
     touched = true;
     if (r.ts > entry.lastTs) entry.lastTs = r.ts;
     if (rules) {
