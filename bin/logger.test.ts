@@ -81,6 +81,7 @@ describe('requestScope', () => {
     const ids = [1, 2].map(() => {
       const { req, res, response } = exchange({ 'x-request-id': 'same-id' });
       requestScope(log)(req, response, () => log('error', 'failed'));
+      res.emit('close');
       return res.headers['x-request-id'];
     });
     expect(new Set(ids).size).toBe(2);
@@ -95,5 +96,46 @@ describe('requestScope', () => {
     expect(res.headers).not.toHaveProperty(CORRELATION_HEADER);
     expect(lines[0]!.reqId).toBe(res.headers['x-request-id']);
     expect(lines[0]).not.toHaveProperty('clientReqId');
+    res.emit('close');
+  });
+
+  it("keeps a request's id across its awaits while another request comes and goes", async () => {
+    const { log, lines } = capture();
+    const a = exchange({});
+    const b = exchange({});
+    let resume!: () => void;
+    const gate = new Promise<void>((r) => (resume = r));
+    let handledA: Promise<void> | null = null;
+    requestScope(log)(a.req, a.response, () => {
+      handledA = gate.then(() => log('info', 'a after an await'));
+    });
+    requestScope(log)(b.req, b.response, () => log('info', 'b'));
+    b.res.emit('finish');
+    resume();
+    await handledA;
+    expect(lines.find((l) => l.msg === 'b')).toMatchObject({ reqId: b.res.headers['x-request-id'] });
+    expect(lines.find((l) => l.msg === 'a after an await')).toMatchObject({ reqId: a.res.headers['x-request-id'] });
+    a.res.emit('finish');
+    a.res.emit('close');
+    b.res.emit('close');
+  });
+
+  it('switches the request context off once no request is handled (an answered or a dropped one)', async () => {
+    const { log, lines } = capture();
+    for (const how of ['finish', 'close'] as const) {
+      const { req, res, response } = exchange({});
+      let resume!: () => void;
+      const gate = new Promise<void>((r) => (resume = r));
+      let late: Promise<void> | null = null;
+      requestScope(log)(req, response, () => {
+        log('info', `${how}: handled`);
+        late = gate.then(() => log('info', `${how}: after the answer`));
+      });
+      res.emit(how);
+      resume();
+      await late;
+      expect(lines.find((l) => l.msg === `${how}: handled`)).toMatchObject({ reqId: res.headers['x-request-id'] });
+      expect(lines.find((l) => l.msg === `${how}: after the answer`)).not.toHaveProperty('reqId');
+    }
   });
 });

@@ -33,6 +33,20 @@ export interface LoggerOptions {
 /** The ids of the HTTP request being handled, for every record logged while it is. */
 const currentRequest = new AsyncLocalStorage<RequestIds>();
 
+/**
+ * HTTP requests being handled. While there is none the request context is switched off: on Node
+ * 20 an AsyncLocalStorage in use hooks every promise, timer and tick of the process (each MQTT
+ * message's among them) to carry its store, and one request — a /metrics scrape — would keep
+ * that cost on for good.
+ */
+let requestsInFlight = 0;
+
+/** One request answered (or its connection gone): the context goes off with the last one. */
+function requestEnded(): void {
+  requestsInFlight--;
+  if (requestsInFlight === 0) currentRequest.disable();
+}
+
 /** The server's own id of a request, and the client's (a proxy's) correlation id when it sent one. */
 interface RequestIds {
   reqId: string;
@@ -76,7 +90,8 @@ export function componentLog(log: Log, name: string): Log {
  * handled (`reqId`). A client's (a proxy's) `x-request-id`, when 1–64 characters of
  * `[A-Za-z0-9._:-]`, is kept only as a correlation id: logged beside it (`clientReqId`) and sent
  * back in `x-correlation-id`; it never names a log record. The request itself is logged at
- * `debug` when its response is sent.
+ * `debug` when its response is sent. A record logged after that, while no other request is
+ * handled, carries no id: the context is off between requests ({@link requestsInFlight}).
  */
 export function requestScope(log: Log): (req: IncomingMessage, res: ServerResponse, handle: () => void) => void {
   return (req, res, handle) => {
@@ -86,11 +101,20 @@ export function requestScope(log: Log): (req: IncomingMessage, res: ServerRespon
     res.setHeader('x-request-id', ids.reqId);
     if (ids.clientReqId !== undefined) res.setHeader(CORRELATION_HEADER, ids.clientReqId);
     const started = performance.now();
-    res.once('finish', () =>
+    let ended = false;
+    const end = () => {
+      if (ended) return;
+      ended = true;
+      requestEnded();
+    };
+    res.once('finish', () => {
       currentRequest.run(ids, () =>
         log('debug', `${req.method} ${(req.url ?? '').slice(0, 200)} ${res.statusCode} ${Math.round(performance.now() - started)} ms`),
-      ),
-    );
+      );
+      end();
+    });
+    res.once('close', end);
+    requestsInFlight++;
     currentRequest.run(ids, handle);
   };
 }

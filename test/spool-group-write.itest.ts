@@ -147,4 +147,62 @@ describe('spool group writes', () => {
       spool.close();
     }
   });
+  it('acknowledges the publishes that share one intake promise once it resolves, and none when it rejects', async () => {
+    let broker: EmbeddedBroker | null = null;
+    let taken = 0;
+    let settle: { resolve: () => void; reject: (err: Error) => void } | null = null;
+    let shared: Promise<void> | null = null;
+    let resolved = false;
+    try {
+      broker = await startEmbeddedBroker('127.0.0.1', 0);
+      broker.setIntake({
+        prefix: 'citytwin/v1/',
+        handle: () => {
+          taken++;
+          shared ??= new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
+          return shared;
+        },
+      });
+      const socket = tcpConnect(Number(new URL(broker.url).port), '127.0.0.1');
+      socket.on('error', () => undefined);
+      const acked: Array<{ id: number; resolved: boolean }> = [];
+      let pings = 0;
+      let closed = false;
+      socket.on('close', () => (closed = true));
+      let buffered = Buffer.alloc(0);
+      socket.on('data', (d: Buffer) => {
+        buffered = Buffer.concat([buffered, d]);
+        // CONNACK (0x20) and PUBACK (0x40) are four bytes, PINGRESP (0xd0) two.
+        while (buffered.length >= 2) {
+          const size = buffered[0] === 0xd0 ? 2 : 4;
+          if (buffered.length < size) break;
+          if (buffered[0] === 0x40) acked.push({ id: buffered.readUInt16BE(2), resolved });
+          if (buffered[0] === 0xd0) pings++;
+          buffered = buffered.subarray(size);
+        }
+      });
+      await new Promise<void>((r) => socket.once('connect', () => r()));
+      socket.write(packet(0x10, Buffer.concat([str('MQTT'), Buffer.from([4, 2, 0, 60]), str('shared-promise')])));
+      await waitFor('the CONNACK', () => socket.bytesRead >= 4);
+      // Twenty publishes and a PINGREQ in one write: the PINGRESP comes after every publish was taken.
+      socket.write(Buffer.concat([...Array.from({ length: 20 }, (_, k) => publish(k + 1)), Buffer.from([0xc0, 0])]));
+      await waitFor('the PINGRESP', () => pings === 1 && taken === 20);
+      expect(acked).toEqual([]);
+      resolved = true;
+      settle!.resolve();
+      await waitFor('20 PUBACKs', () => acked.length === 20, 20_000);
+      expect(acked.map((a) => a.id)).toEqual(Array.from({ length: 20 }, (_, k) => k + 1));
+      expect(acked.every((a) => a.resolved)).toBe(true);
+
+      // The next group's write fails: no PUBACK, the publisher's connection is closed (it sends them again).
+      shared = null;
+      socket.write(Buffer.concat(Array.from({ length: 10 }, (_, k) => publish(k + 21))));
+      await waitFor('10 more taken', () => taken === 30);
+      settle!.reject(new Error('spool write failed'));
+      await waitFor('the connection closed', () => closed, 20_000);
+      expect(acked).toHaveLength(20);
+    } finally {
+      await broker?.close();
+    }
+  });
 });

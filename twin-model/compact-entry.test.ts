@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { emptyMap, intern, shareReason, SmallMap, withEntry, withoutEntry } from './compact-entry.ts';
+import { emptyMap, firstKey, intern, shareReason, SmallMap, withEntry, withoutEntry } from './compact-entry.ts';
 import { createRandom } from './random.ts';
 
 describe('SmallMap', () => {
@@ -21,6 +21,7 @@ describe('SmallMap', () => {
       }
       expect([...small]).toEqual([...map]);
       expect(small.size).toBe(map.size);
+      expect(firstKey(small)).toBe(map.keys().next().value);
       for (const k of keys) expect([small.has(k), small.get(k)]).toEqual([map.has(k), map.get(k)]);
     }
     expect([...small.keys()]).toEqual([...map.keys()]);
@@ -36,6 +37,9 @@ describe('SmallMap', () => {
     const small = new SmallMap<string, number>().set('x', 1).set('y', 2);
     small.delete('x');
     small.set('x', 3);
+    expect(firstKey(small)).toBe('y');
+    expect(firstKey(new Map([['p', 1]]))).toBe('p');
+    expect(firstKey(emptyMap())).toBeUndefined();
     expect([...small]).toEqual([
       ['y', 2],
       ['x', 3],

@@ -119,6 +119,12 @@ export class SmallMap<K, V> implements Map<K, V> {
     return true;
   }
 
+  /** The first key in insertion order, without an iterator (a sensor's headline on every reading). */
+  firstKey(): K | undefined {
+    if (this.has0) return this.k0;
+    return this.more?.keys().next().value;
+  }
+
   clear(): void {
     this.k0 = undefined;
     this.v0 = undefined;
@@ -146,4 +152,9 @@ export class SmallMap<K, V> implements Map<K, V> {
   [Symbol.iterator](): MapIterator<[K, V]> {
     return this.entries();
   }
+}
+
+/** The first key of `map` in insertion order (a {@link SmallMap}'s without its generators), or undefined. */
+export function firstKey<K>(map: Map<K, unknown>): K | undefined {
+  return map instanceof SmallMap ? (map as SmallMap<K, unknown>).firstKey() : map.keys().next().value;
 }

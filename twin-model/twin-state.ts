@@ -23,7 +23,7 @@ import {
   type RuleMemoryCell,
 } from './rules/rule-eval.ts';
 import { DEFAULT_COMPILED_RULES, type CompiledRuleSet, type ResolvedRules } from './rules/rule-resolve.ts';
-import { emptyMap, intern, shareReason, SmallMap, withEntry, withoutEntry } from './compact-entry.ts';
+import { emptyMap, firstKey, intern, shareReason, SmallMap, withEntry, withoutEntry } from './compact-entry.ts';
 import { DeadlineWheel } from './deadline-wheel.ts';
 import { resolveSensorMeta } from './sensor-register.ts';
 import { SENSOR_STATES, SensorStateCode, stateName, type SensorStateName } from './sensor-state.ts';
@@ -207,8 +207,7 @@ function ensureSensor(state: TwinState, id: string, ctx: TwinContext, changes: T
 /** The metric drawn on the map for a sensor: its kind's first metric, or the first seen. */
 export function headlineMetric(entry: SensorEntry): string | null {
   if (entry.headline !== null) return entry.headline;
-  const first = entry.latest.keys().next();
-  return first.done ? null : first.value;
+  return firstKey(entry.latest) ?? null;
 }
 
 export function headlineValue(entry: SensorEntry): LatestValue | null {
@@ -336,7 +335,12 @@ function applyReadings(state: TwinState, id: string, readings: readonly Reading[
     const current = entry.latest.get(r.metric);
     // A late reading is stored but does not roll the live state back.
     if (current && current.ts > r.ts) continue;
-    entry.latest.set(r.metric, { value: r.value, ts: r.ts });
+    // Updated in place: one object per metric for the sensor's life, not one per reading (each
+    // would outlive the collector's young generation). Nothing keeps a reference to it.
+    if (current) {
+      current.value = r.value;
+      current.ts = r.ts;
+    } else entry.latest.set(r.metric, { value: r.value, ts: r.ts });
     touched = true;
     if (r.ts > entry.lastTs) entry.lastTs = r.ts;
     if (rules) {

@@ -62,6 +62,15 @@ export interface BrokerState {
   intake: BrokerIntake | null;
   /** Publishes waiting for the intake to be attached (start-up). */
   intakeWaiters: Array<() => void>;
+  /** The PUBACKs waiting on the intake's newest promise (see {@link afterIntake}). */
+  waiting: IntakeWait | null;
+}
+
+/** Publishes whose PUBACKs wait on one promise of the intake: the spool's group of one event-loop turn. */
+interface IntakeWait {
+  promise: Promise<void>;
+  clients: Client[];
+  dones: Array<PublishArgs[2]>;
 }
 
 export function createBrokerState(options: EmbeddedBrokerOptions): BrokerState {
@@ -92,6 +101,7 @@ export function createBrokerState(options: EmbeddedBrokerOptions): BrokerState {
     watch: new DeliveryWatch<Client>(),
     intake: null,
     intakeWaiters: [],
+    waiting: null,
   };
 }
 
@@ -246,10 +256,33 @@ function takePublish(s: BrokerState, client: Client, packet: PublishArgs[1], don
     done(null);
     return;
   }
-  pending.then(
-    () => done(null),
-    (err: Error) => refusePublish(s, client, done, err),
-  );
+  afterIntake(s, client, done, pending);
+}
+
+/**
+ * Acknowledges the publish once `pending` resolves, or closes its client's connection if it
+ * rejects. The messages of one turn share the spool group's promise: they wait on it together,
+ * in arrival order, through one reaction instead of a promise and two closures each.
+ */
+function afterIntake(s: BrokerState, client: Client, done: PublishArgs[2], pending: Promise<void>): void {
+  let wait = s.waiting;
+  if (wait === null || wait.promise !== pending) {
+    const group: IntakeWait = { promise: pending, clients: [], dones: [] };
+    s.waiting = wait = group;
+    const settle = (err: Error | null) => {
+      if (s.waiting === group) s.waiting = null;
+      for (let i = 0; i < group.dones.length; i++) {
+        if (err) refusePublish(s, group.clients[i]!, group.dones[i]!, err);
+        else group.dones[i]!(null);
+      }
+    };
+    pending.then(
+      () => settle(null),
+      (err: Error) => settle(err),
+    );
+  }
+  wait.clients.push(client);
+  wait.dones.push(done);
 }
 
 /** Gateways receive nothing (v1 has no topics for them); everyone else may subscribe. */

@@ -42,28 +42,13 @@ import {
   writevSync,
 } from 'node:fs';
 import { rename, unlink, writeFile } from 'node:fs/promises';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { RecentMessages } from './recent-messages.ts';
 
 const HEADER = 20;
 const KIND_MESSAGE = 1;
 const KIND_SEAL = 2;
-/**
- * A message up to this size (topic characters + payload bytes) is remembered whole for the
- * redelivery check; a larger one by a SHA-256 of topic and payload. The check remembers one
- * message per packet id (65,536): whole copies of large payloads would hold gigabytes.
- */
-const REMEMBER_WHOLE = 512;
-
-/** What the redelivery check keeps of the last message under a packet id. */
-type Seen = { topic: string; payload: Buffer } | { digest: string };
-
-function seen(topic: string, payload: Buffer, copy: boolean): Seen {
-  if (topic.length + payload.length > REMEMBER_WHOLE) return { digest: digestOf(topic, payload) };
-  // A copy: mqtt.js payloads and replay buffers are slices of larger buffers that must not be kept alive.
-  return { topic, payload: copy ? Buffer.from(payload) : payload };
-}
-
 /** The number of a segment file name, or null for another file. */
 function segNumber(name: string): number | null {
   const m = /^seg-(\d+)\.log$/.exec(name);
@@ -77,10 +62,6 @@ function unlinkQuiet(path: string): void {
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
-}
-
-function digestOf(topic: string, payload: Buffer): string {
-  return createHash('sha256').update(topic).update('\0').update(payload).digest('base64');
 }
 
 export interface SpoolOptions {
@@ -127,7 +108,7 @@ export class Spool {
   private spaceWaiters: Array<() => void> = [];
   private readonly segmentBytes: number;
   /** Last spooled message per MQTT packet id, to recognise a redelivery after a lost PUBACK. */
-  private readonly recent: Array<Seen | undefined> = new Array(65536);
+  private readonly recent = new RecentMessages();
   replayedMessages = 0;
   duplicatesDropped = 0;
   /** Checkpoint files written since open (stored batches coalesce into fewer writes). */
@@ -249,11 +230,7 @@ export class Spool {
    * for readings that is a duplicate by key anyway (same sensor, metric and time).
    */
   isDuplicate(packetId: number, topic: string, payload: Buffer): boolean {
-    if (packetId === 0) return false;
-    const last = this.recent[packetId];
-    if (last === undefined) return false;
-    if ('digest' in last) return topic.length + payload.length > REMEMBER_WHOLE && last.digest === digestOf(topic, payload);
-    return last.topic === topic && last.payload.equals(payload);
+    return this.recent.isDuplicate(packetId, topic, payload);
   }
 
   /** Appends one message record and writes it at once (synchronously: the caller acknowledges right after). */
@@ -301,8 +278,8 @@ export class Spool {
     this.queue.push(rec);
     this.queuedBytes += rec.length;
     this.unstored += rec.length;
-    // The record holds its own copy of the payload: the redelivery check keeps that part of it.
-    if (packetId) this.recent[packetId] = seen(topic, rec.subarray(HEADER + topicBytes), false);
+    // The record holds its own copy of the payload: the redelivery check keeps the record.
+    if (packetId) this.recent.noteRecord(packetId, topic, rec, HEADER + topicBytes);
   }
 
   /** The end-of-turn flush: a failure has rejected the group's promise (its PUBACKs are not sent). */
@@ -384,7 +361,7 @@ export class Spool {
 
   /** Drops unwritten records from the redelivery check (a later record under the same id failed with them). */
   private forget(recs: Buffer[]): void {
-    for (const rec of recs) this.recent[rec.readUInt16LE(2)] = undefined;
+    for (const rec of recs) this.recent.forget(rec.readUInt16LE(2));
   }
 
   private write(rec: Buffer): void {
@@ -532,7 +509,7 @@ export class Spool {
           const packetId = buf.readUInt16LE(off + 2);
           const topic = buf.toString('utf8', off + HEADER, off + HEADER + topicLen);
           const payload = buf.subarray(off + HEADER + topicLen, off + len);
-          if (packetId) this.recent[packetId] = seen(topic, payload, true);
+          if (packetId) this.recent.noteReplayed(packetId, topic, payload);
           if (after) {
             this.replayedMessages++;
             onMessage({ topic, payload, receivedAt: buf.readDoubleLE(off + 12), packetId });

@@ -208,7 +208,8 @@ async function throughputRuns(): Promise<void> {
       // The ingest: parse, validate, batch, store.
       const { ingest, source, firstAt } = await startIngest(trustedUrl, 'citytwin-bench-ingest', {
         ...(process.env.BENCH_NULL ? { sink: { write: async () => {} } } : { client }),
-        batchMaxRows: Number(process.env.BENCH_ROWS ?? 20_000),
+        // The product's batch limits (createIngest's defaults, CITYTWIN_BATCH_MAX_ROWS) unless set here.
+        ...(process.env.BENCH_ROWS ? { batchMaxRows: Number(process.env.BENCH_ROWS) } : {}),
         batchMaxDelayMs: Number(process.env.BENCH_DELAY ?? 200),
       });
       const prefix = 'citytwin/v1/sensors';
