@@ -12,13 +12,14 @@
  *   beyond the client's fresh token, as run 2 measured before (kept to compare with the
  *   figures of earlier rounds).
  *
- * Both prebuild their text outside the timing: the reference is the engine's work alone. They
+ * Both prebuild their text (the insert body, one string as the sink hands the client: see
+ * storage/readings-sink.ts) outside the timing: the reference is the engine's work alone. They
  * run alternately, `rounds` times each on an emptied `readings`, and the median is the figure:
  * one insert of a few seconds on a shared machine varies by a factor of two.
  */
 import {
   insertSettings,
-  readingRow,
+  ReadingRows,
   textBody,
   truncateReadings,
   type StorageBatch,
@@ -29,7 +30,7 @@ import { loadSensorId } from '../load-generator.ts';
 
 /** Wraps the product's sink and keeps the readings of each batch it writes, in order. */
 export class BatchRecorder {
-  readonly batches: string[][] = [];
+  readonly batches: ReadingRows[] = [];
   readonly sink: StorageSink;
   constructor(inner: StorageSink) {
     this.sink = {
@@ -51,8 +52,8 @@ export interface RawRate {
 }
 
 /** The recorded batches again, as the sink inserts them (fresh batch ids: the tokens must not repeat the ingest's). */
-export async function insertAsIngest(client: StorageClient, batches: readonly string[][]): Promise<RawRate> {
-  const texts = batches.map((rows) => ({ text: rows.join(''), rows: rows.length }));
+export async function insertAsIngest(client: StorageClient, batches: readonly ReadingRows[]): Promise<RawRate> {
+  const texts = batches.map((rows) => ({ text: rows.text(), rows: rows.length }));
   let n = 0;
   const t0 = performance.now();
   for (const [i, { text, rows }] of texts.entries()) {
@@ -72,10 +73,15 @@ export async function insertIn100kBatches(client: StorageClient, readings: numbe
   const now = Date.now();
   const chunks: string[] = [];
   for (let i = 0; i < readings; i += 100_000) {
-    const lines: string[] = [];
+    const rows = new ReadingRows();
     for (let j = i; j < Math.min(readings, i + 100_000); j++)
-      lines.push(readingRow('sensor', loadSensorId(j % 2000), 'water_level_cm', now - Math.floor(j / 2000), (j % 1000) / 10, now));
-    chunks.push(lines.join(''));
+      rows.pushMessage(
+        'sensor',
+        loadSensorId(j % 2000),
+        [{ metric: 'water_level_cm', ts: now - Math.floor(j / 2000), value: (j % 1000) / 10 }],
+        now,
+      );
+    chunks.push(rows.text());
   }
   const t0 = performance.now();
   for (const chunk of chunks) await client.insert({ table: 'readings', values: textBody(chunk), format: 'TabSeparated' });
@@ -85,7 +91,7 @@ export async function insertIn100kBatches(client: StorageClient, readings: numbe
 /** Both references, alternately, `rounds` times each; the median rate of each. */
 export async function rawReferences(
   client: StorageClient,
-  batches: readonly string[][],
+  batches: readonly ReadingRows[],
   readings: number,
   rounds = 3,
 ): Promise<{ asIngest: RawRate; in100k: RawRate }> {
