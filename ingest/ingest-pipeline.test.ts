@@ -181,10 +181,10 @@ describe('IngestPipeline: a message failing partway', () => {
   /** The open batch's readings, failing (as a bug in the row encoding would) on the rows of `sensorId`. */
   function failOn(writer: ReturnType<typeof createIngest>['writer'], sensorId: string): void {
     const rows = writer.batch.readings;
-    const push = rows.push.bind(rows);
-    rows.push = (...items: string[]) => {
-      if (items.some((r) => r.includes(`\t${sensorId}\t`))) throw new Error(`cannot encode ${sensorId}`);
-      return push(...items);
+    const pushMessage = rows.pushMessage.bind(rows);
+    rows.pushMessage = (entity, id, readings, receivedAt) => {
+      if (id === sensorId) throw new Error(`cannot encode ${sensorId}`);
+      pushMessage(entity, id, readings, receivedAt);
     };
   }
 

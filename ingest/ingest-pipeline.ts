@@ -53,7 +53,8 @@ export interface IngestPipelineOptions {
 interface BatchMark {
   batch: StorageBatch;
   messages: number;
-  readings: number;
+  /** The readings' byte length (storage/reading-rows.ts). */
+  readingBytes: number;
   texts: number;
   events: number;
   capWarnings: number;
@@ -129,7 +130,7 @@ export class IngestPipeline {
     return {
       batch: b,
       messages: b.messages,
-      readings: b.readings.length,
+      readingBytes: b.readings.byteLength,
       texts: b.texts.length,
       events: b.events.length,
       capWarnings: b.capWarnings.length,
@@ -143,7 +144,7 @@ export class IngestPipeline {
   private rollBack(m: BatchMark): void {
     const b = m.batch;
     if (this.writer.batch !== b || b.messages !== m.messages) return;
-    b.readings.length = m.readings;
+    b.readings.truncate(m.readingBytes);
     b.texts.length = m.texts;
     b.events.length = m.events;
     b.capWarnings.length = m.capWarnings;

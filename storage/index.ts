@@ -22,6 +22,7 @@ export { clusterStatements, clusterMigrationsTable, createdTables, CLUSTER_NAME_
 export { ClickHouseSink, insertSettings, textBody, type ClickHouseSinkOptions } from './readings-sink.ts';
 export {
   readingRow,
+  readingRowsOf,
   pushReadingRows,
   emptyBatch,
   batchJsonTables,
@@ -35,6 +36,7 @@ export {
   type StorageTable,
   type StorageSink,
 } from './storage-batch.ts';
+export { ReadingRows } from './reading-rows.ts';
 export * from './retention.ts';
 export * from './retention-store.ts';
 export * from './storage-usage.ts';

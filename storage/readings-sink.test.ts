@@ -23,7 +23,7 @@ describe('readings insert body', () => {
     await new ClickHouseSink(client as unknown as ClickHouseClient).write(batch);
     expect(inserts.map((i) => [i.table, i.format])).toEqual([['readings', 'TabSeparated']]);
     expect(inserts[0]!.values.readableObjectMode).toBe(false);
-    expect(await chunksOf(inserts[0]!.values)).toEqual([batch.readings.join('')]);
+    expect(await chunksOf(inserts[0]!.values)).toEqual([batch.readings.text()]);
   });
 
   it('keeps a text body a string of the same characters, whatever they are', async () => {

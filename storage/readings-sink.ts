@@ -57,7 +57,7 @@ export class ClickHouseSink implements StorageSink {
     if (batch.readings.length > 0) {
       await this.client.insert({
         table: 'readings',
-        values: textBody(batch.readings.join('')),
+        values: textBody(batch.readings.text()),
         format: 'TabSeparated',
         clickhouse_settings: insertSettings(batch, 'readings', batch.readings.length, this.distributed),
       });

@@ -1,8 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { registryRowOf } from './registry-store.ts';
+import { ReadingRows } from './reading-rows.ts';
 import { batchJsonTables, emptyBatch, pushReadingRows, readingRow } from './storage-batch.ts';
 
 const AT = 1_767_225_600_000;
+
+/** The rows' lines, each with its newline. */
+function linesOf(rows: ReadingRows): string[] {
+  return rows.text().split(/(?<=\n)/);
+}
 
 describe('storage batch', () => {
   it('writes the readings of a message as the same lines, one or many', () => {
@@ -10,14 +16,15 @@ describe('storage batch', () => {
       { metric: 'water_level_cm', ts: AT, value: 3.5 },
       { metric: 'water_level_cm', ts: AT + 1, value: -0.25 },
     ];
-    const rows: string[] = [];
+    const rows = new ReadingRows();
     pushReadingRows(rows, 'sensor', 'wl-1', readings, AT + 9);
     pushReadingRows(rows, 'service', 'hall.3', readings.slice(0, 1), AT + 9);
-    expect(rows).toEqual([
+    expect(rows.length).toBe(3);
+    expect(linesOf(rows)).toEqual([
       ...readings.map((r) => readingRow('sensor', 'wl-1', r.metric, r.ts, r.value, AT + 9)),
       readingRow('service', 'hall.3', 'water_level_cm', AT, 3.5, AT + 9),
     ]);
-    expect(rows[1]).toBe(`sensor\twl-1\twater_level_cm\t${AT + 1}\t-0.25\t${AT + 9}\n`);
+    expect(linesOf(rows)[1]).toBe(`sensor\twl-1\twater_level_cm\t${AT + 1}\t-0.25\t${AT + 9}\n`);
   });
   it('gives each table but readings its rows in column order, skipping empty tables', () => {
     const batch = emptyBatch('b-1');
@@ -46,7 +53,7 @@ describe('storage batch', () => {
   });
 
   it('writes times as whole epoch ms, at second boundaries and beyond', () => {
-    const rows: string[] = [];
+    const rows = new ReadingRows();
     const times = [AT, AT + 1, AT + 999, AT + 1000, AT + 1010, AT - 1, 999, 1000, 0, 8_640_000_000_000_000];
     pushReadingRows(
       rows,
@@ -55,7 +62,7 @@ describe('storage batch', () => {
       times.map((ts) => ({ metric: 'm', ts, value: 1 })),
       AT,
     );
-    expect(rows.map((r) => r.split('\t')[3])).toEqual(times.map(String));
+    expect(linesOf(rows).map((r) => r.split('\t')[3])).toEqual(times.map(String));
     // A fraction of a millisecond would make the engine refuse the whole insert: rounded.
     expect(readingRow('sensor', 'wl-1', 'm', AT + 0.4, 1, AT + 1.5)).toBe(`sensor\twl-1\tm\t${AT}\t1\t${AT + 2}\n`);
     expect(readingRow('sensor', 'wl-1', 'm', AT + 999.6, 1, AT)).toBe(`sensor\twl-1\tm\t${AT + 1000}\t1\t${AT}\n`);
@@ -66,7 +73,7 @@ describe('storage batch', () => {
 
   it('writes values as the engine reads them: negative, very large, very small, negative zero', () => {
     const values = [-0.25, -1e21, 1e21, 1.7976931348623157e308, 5e-324, -0, 123456.789];
-    const rows: string[] = [];
+    const rows = new ReadingRows();
     pushReadingRows(
       rows,
       'sensor',
@@ -74,14 +81,22 @@ describe('storage batch', () => {
       values.map((value) => ({ metric: 'm', ts: AT, value })),
       AT,
     );
-    expect(rows.map((r) => r.split('\t')[4])).toEqual(['-0.25', '-1e+21', '1e+21', '1.7976931348623157e+308', '5e-324', '0', '123456.789']);
+    expect(linesOf(rows).map((r) => r.split('\t')[4])).toEqual([
+      '-0.25',
+      '-1e+21',
+      '1e+21',
+      '1.7976931348623157e+308',
+      '5e-324',
+      '0',
+      '123456.789',
+    ]);
   });
 
   it('refuses a value or a time that is not a finite number, quoting it', () => {
     expect(() => readingRow('sensor', 'wl-1', 'm', AT, Number.NaN, AT)).toThrow('reading value NaN is not a finite number');
     expect(() =>
       pushReadingRows(
-        [],
+        new ReadingRows(),
         'sensor',
         'wl-1',
         [

@@ -2,42 +2,21 @@
  * What one insert round writes: typed rows for each table, and how many MQTT messages they
  * account for. The sink turns each row into a positional array in its table's column order
  * (JSONCompactEachRow, the cheapest JSON form for the engine to parse) only when it writes;
- * readings, the hot path, are text lines from the start.
+ * readings, the hot path, are TabSeparated bytes from the start (storage/reading-rows.ts).
  */
 import { capWarningColumns, type CapWarningRow } from './cap-store.ts';
 import { deadLetterColumns, type DeadLetterRow } from './dead-letter-store.ts';
+import { finiteValue, ReadingRows, tsvField, wholeMs } from './reading-rows.ts';
 import { sensorColumns, type SensorRegistryRow } from './registry-store.ts';
 
 export type EntityName = 'sensor' | 'service';
 
 /**
- * A reading as one TabSeparated line (`entity\tsensor\tmetric\tts\tvalue\treceivedAt\n`),
- * built directly by the pipeline: readings are the hot path, and text rows streamed as-is
- * insert about twice as fast as JSON rows serialized by the client (docs/benchmarks.md).
- * Ids and metric names are validated to `[A-Za-z0-9._:-]`, so they need no escaping. Times are
- * epoch ms as digits (the engine reads them into its DateTime64(3) columns), values as
- * JavaScript prints them (`-0.25`, `1e+21`: the engine reads both).
+ * A reading as one TabSeparated line (`entity\tsensor\tmetric\tts\tvalue\treceivedAt\n`), the
+ * same bytes {@link ReadingRows} writes for it (storage/reading-rows.ts: times as whole epoch
+ * ms, values as JavaScript prints them, names escaped as TabSeparated reads them back).
  */
 export type ReadingRow = string;
-
-/**
- * Epoch ms as the engine reads them, whole ms: a fraction (`…000.5`) makes the engine refuse
- * the whole insert, so it is rounded here (the payload parser already rounds). A time that is
- * not a number is refused. A whole number goes into the row as it is: V8 prints it as fast as
- * any formatting of ours (a cache of the formatted second measured no faster for packs and
- * slower for single readings, docs/benchmarks.md).
- */
-function wholeMs(ms: number): number {
-  if (Number.isInteger(ms)) return ms;
-  if (!Number.isFinite(ms)) throw new Error(`reading time ${ms} is not a finite epoch ms`);
-  return Math.round(ms);
-}
-
-/** A value as the engine reads it; NaN and ±Infinity are refused (the payload parser refuses them first). */
-function valueText(value: number): string {
-  if (!Number.isFinite(value)) throw new Error(`reading value ${value} is not a finite number`);
-  return `${value}`;
-}
 
 export function readingRow(
   entity: EntityName,
@@ -47,30 +26,32 @@ export function readingRow(
   value: number,
   receivedAt: number,
 ): ReadingRow {
-  return `${entity}\t${sensorId}\t${metric}\t${wholeMs(ts)}\t${valueText(value)}\t${wholeMs(receivedAt)}\n`;
+  return `${entity}\t${tsvField(sensorId)}\t${tsvField(metric)}\t${wholeMs(ts)}\t${finiteValue(value)}\t${wholeMs(receivedAt)}\n`;
 }
 
 /**
  * Appends the rows of one message's readings to `rows`, the same lines as {@link readingRow}:
- * the parts shared by the message's readings (entity and sensor, receive time) are formatted
- * once per message instead of once per reading (a packed message carries a hundred).
+ * the parts shared by the message's readings (entity and sensor, receive time) are written
+ * once per message instead of once per reading (a packed message carries a hundred). A reading
+ * that is refused (a time or value that is not a finite number) leaves no row of its message.
  */
 export function pushReadingRows(
-  rows: ReadingRow[],
+  rows: ReadingRows,
   entity: EntityName,
   sensorId: string,
   readings: ReadonlyArray<{ metric: string; ts: number; value: number }>,
   receivedAt: number,
 ): void {
-  if (readings.length === 1) {
-    const r = readings[0]!;
-    rows.push(readingRow(entity, sensorId, r.metric, r.ts, r.value, receivedAt));
-    return;
-  }
-  const head = `${entity}\t${sensorId}\t`;
-  const tail = `\t${wholeMs(receivedAt)}\n`;
-  for (const r of readings) rows.push(`${head}${r.metric}\t${wholeMs(r.ts)}\t${valueText(r.value)}${tail}`);
+  rows.pushMessage(entity, sensorId, readings, receivedAt);
 }
+
+/** Rows built by {@link readingRow}, as a batch's readings. */
+export function readingRowsOf(lines: readonly ReadingRow[]): ReadingRows {
+  const rows = new ReadingRows();
+  rows.push(...lines);
+  return rows;
+}
+
 /** A reading whose value is text (`readings_text`). */
 export interface ReadingTextRow {
   entity: EntityName;
@@ -119,7 +100,8 @@ export interface UnitPositionRow {
 export interface StorageBatch {
   /** Unique per batch; with the table name it is the insert deduplication token. */
   id: string;
-  readings: ReadingRow[];
+  /** TabSeparated rows in one buffer (storage/reading-rows.ts). */
+  readings: ReadingRows;
   texts: ReadingTextRow[];
   sensors: SensorRegistryRow[];
   deadLetters: DeadLetterRow[];
@@ -144,7 +126,7 @@ export type StorageTable = (typeof STORAGE_TABLES)[number];
 export function emptyBatch(id: string): StorageBatch {
   return {
     id,
-    readings: [],
+    readings: new ReadingRows(),
     texts: [],
     sensors: [],
     deadLetters: [],

@@ -5,7 +5,7 @@
  */
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readingRow } from '../storage/storage-batch.ts';
+import { readingRow, readingRowsOf } from '../storage/storage-batch.ts';
 import { createIngest, MqttSource, startEmbeddedBroker, type EmbeddedBroker, type Ingest } from '../ingest/index.ts';
 import { createClickHouse, MIGRATIONS, queryRows, runMigrations } from '../storage/index.ts';
 import { tempDir, waitFor } from './support/fixtures.ts';
@@ -117,7 +117,7 @@ describe('ingest on embedded parts', () => {
     const now = Date.now();
     const batch = {
       id: 'retry-test-1',
-      readings: [readingRow('sensor', 'dup-1', 'pm25', now, 5, now)],
+      readings: readingRowsOf([readingRow('sensor', 'dup-1', 'pm25', now, 5, now)]),
       texts: [],
       sensors: [],
       deadLetters: [],

@@ -12,13 +12,14 @@
  *   beyond the client's fresh token, as run 2 measured before (kept to compare with the
  *   figures of earlier rounds).
  *
- * Both prebuild their text outside the timing: the reference is the engine's work alone. They
+ * Both prebuild their text (the insert body, one string as the sink hands the client: see
+ * storage/readings-sink.ts) outside the timing: the reference is the engine's work alone. They
  * run alternately, `rounds` times each on an emptied `readings`, and the median is the figure:
  * one insert of a few seconds on a shared machine varies by a factor of two.
  */
 import {
   insertSettings,
-  readingRow,
+  ReadingRows,
   textBody,
   truncateReadings,
   type StorageBatch,
@@ -29,7 +30,7 @@ import { loadSensorId } from '../load-generator.ts';
 
 /** Wraps the product's sink and keeps the readings of each batch it writes, in order. */
 export class BatchRecorder {
-  readonly batches: string[][] = [];
+  readonly batches: ReadingRows[] = [];
   readonly sink: StorageSink;
   constructor(inner: StorageSink) {
     this.sink = {
@@ -48,12 +49,20 @@ export class BatchRecorder {
 export interface RawRate {
   rowsPerS: number;
   batches: number;
+  /** CPU µs of the process (all threads: mostly the engine's) per row inserted. */
+  cpuUsPerRow: number;
+}
+
+function cpuUs(): number {
+  const c = process.cpuUsage();
+  return c.user + c.system;
 }
 
 /** The recorded batches again, as the sink inserts them (fresh batch ids: the tokens must not repeat the ingest's). */
-export async function insertAsIngest(client: StorageClient, batches: readonly string[][]): Promise<RawRate> {
-  const texts = batches.map((rows) => ({ text: rows.join(''), rows: rows.length }));
+export async function insertAsIngest(client: StorageClient, batches: readonly ReadingRows[]): Promise<RawRate> {
+  const texts = batches.map((rows) => ({ text: rows.text(), rows: rows.length }));
   let n = 0;
+  const c0 = cpuUs();
   const t0 = performance.now();
   for (const [i, { text, rows }] of texts.entries()) {
     await client.insert({
@@ -64,7 +73,7 @@ export async function insertAsIngest(client: StorageClient, batches: readonly st
     });
     n += rows;
   }
-  return { rowsPerS: n / ((performance.now() - t0) / 1000), batches: texts.length };
+  return { rowsPerS: n / ((performance.now() - t0) / 1000), batches: texts.length, cpuUsPerRow: (cpuUs() - c0) / n };
 }
 
 /** `readings` rows over 2,000 load sensors in 100k batches, no product settings (run 2's earlier reference). */
@@ -72,20 +81,26 @@ export async function insertIn100kBatches(client: StorageClient, readings: numbe
   const now = Date.now();
   const chunks: string[] = [];
   for (let i = 0; i < readings; i += 100_000) {
-    const lines: string[] = [];
+    const rows = new ReadingRows();
     for (let j = i; j < Math.min(readings, i + 100_000); j++)
-      lines.push(readingRow('sensor', loadSensorId(j % 2000), 'water_level_cm', now - Math.floor(j / 2000), (j % 1000) / 10, now));
-    chunks.push(lines.join(''));
+      rows.pushMessage(
+        'sensor',
+        loadSensorId(j % 2000),
+        [{ metric: 'water_level_cm', ts: now - Math.floor(j / 2000), value: (j % 1000) / 10 }],
+        now,
+      );
+    chunks.push(rows.text());
   }
+  const c0 = cpuUs();
   const t0 = performance.now();
   for (const chunk of chunks) await client.insert({ table: 'readings', values: textBody(chunk), format: 'TabSeparated' });
-  return { rowsPerS: readings / ((performance.now() - t0) / 1000), batches: chunks.length };
+  return { rowsPerS: readings / ((performance.now() - t0) / 1000), batches: chunks.length, cpuUsPerRow: (cpuUs() - c0) / readings };
 }
 
 /** Both references, alternately, `rounds` times each; the median rate of each. */
 export async function rawReferences(
   client: StorageClient,
-  batches: readonly string[][],
+  batches: readonly ReadingRows[],
   readings: number,
   rounds = 3,
 ): Promise<{ asIngest: RawRate; in100k: RawRate }> {

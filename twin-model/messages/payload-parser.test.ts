@@ -94,6 +94,29 @@ describe('SenML (RFC 8428)', () => {
       texts: [],
     });
   });
+  it('checks and converts each record by its own unit when a pack repeats a name and changes its unit', () => {
+    const pack = [
+      { bn: 'wl-9:', bt: NOW / 1000, bu: 'cm', n: 'water_level_cm', v: 10 },
+      { n: 'water_level_cm', t: -1, v: 11 },
+      { n: 'water_level_cm', t: -2, u: 'm', v: 0.5 },
+      { n: 'water_level_cm', t: -3, v: 12 },
+      { n: 'water_level_cm', t: -4, u: 'm', s: 2 },
+    ];
+    expect(parseDataPayload(enc(pack), 'wl-9', NOW)).toEqual({
+      ok: true,
+      readings: [
+        { metric: 'water_level_cm', ts: NOW, value: 10 },
+        { metric: 'water_level_cm', ts: NOW - 1000, value: 11 },
+        { metric: 'water_level_cm', ts: NOW - 2000, value: 50 },
+        { metric: 'water_level_cm', ts: NOW - 3000, value: 12 },
+        { metric: 'water_level_cm:sum', ts: NOW - 4000, value: 200 },
+      ],
+      texts: [],
+    });
+    const refused = parseDataPayload(enc([...pack.slice(0, 2), { n: 'water_level_cm', u: 'ppm', v: 1 }]), 'wl-9', NOW);
+    expect(refused).toMatchObject({ ok: false, reason: 'unit_mismatch' });
+    expect(!refused.ok && refused.detail).toContain('record 2');
+  });
   it('treats times below 2^28 s as relative to the receive time (§4.5.3)', () => {
     const r = parseDataPayload(enc([{ n: 'rainfall_mm_h', t: -30, v: 4 }]), 'rg-2', NOW);
     expect(r).toMatchObject({ ok: true, readings: [{ metric: 'rainfall_mm_h', ts: NOW - 30_000, value: 4 }] });

@@ -353,6 +353,12 @@ function metricByUnit(r: ResolvedName, unit: string | undefined, resolved: strin
   );
 }
 
+/** A value of `metric` in `unit` is stored as sent: no unit, a metric without one, or its own unit. */
+function asSent(metric: string, unit: string | undefined, vocabulary: Vocabulary): boolean {
+  const fixed = vocabulary.unitOf(metric);
+  return unit === undefined || fixed === undefined || isOwnUnit(fixed, unit);
+}
+
 /** A numeric value in the metric's own unit: as sent, or converted (docs/ingest.md, "Units"). */
 function inMetricUnit(
   value: number,
@@ -362,9 +368,9 @@ function inMetricUnit(
   at: string,
   kind: 'value' | 'sum',
 ): number | Rejection {
-  const fixed = vocabulary.unitOf(metric);
-  if (unit === undefined || fixed === undefined || isOwnUnit(fixed, unit)) return value;
-  const converted = convertUnit(value, unit, fixed, kind);
+  if (asSent(metric, unit, vocabulary)) return value;
+  const fixed = vocabulary.unitOf(metric)!;
+  const converted = convertUnit(value, unit!, fixed, kind);
   if (converted.ok) return converted.value;
   return reject('unit_mismatch', `${at}: ${metric} is in "${fixed}"; ${converted.detail}`);
 }
@@ -411,6 +417,14 @@ function walkSenml(
   let lastN = '';
   let lastHasBaseName = false;
   let lastWho: ResolvedName | null = null;
+  let lastResolved = '';
+  let lastAcc: DeviceAccumulator | undefined;
+  // The last numeric record's checks (metric known, unit its own): they hold for a record of the
+  // same name, metric and unit, as a pack's records mostly are.
+  let checkedWho: ResolvedName | null = null;
+  let checkedMetric = '';
+  let checkedUnit: string | undefined;
+  let checkedAsSent = false;
   for (let i = 0; i < pack.length; i++) {
     const rec = pack[i];
     const at = recordLabel(i);
@@ -446,12 +460,14 @@ function walkSenml(
     }
     if (r.n !== undefined && typeof r.n !== 'string') return reject('bad_schema', `${at}: n is ${describe(r.n)}; expected a string`);
     const n = (r.n as string | undefined) ?? '';
-    const resolvedName = bn + n;
-    if (resolvedName === '') return reject('bad_schema', `${at} has no name (n or bn)`);
+    if (bn === '' && n === '') return reject('bad_schema', `${at} has no name (n or bn)`);
     const repeat: boolean = lastWho !== null && n === lastN && bn === lastBn && hasBaseName === lastHasBaseName;
+    const resolvedName: string = repeat ? lastResolved : bn + n;
     const who: ResolvedName | Rejection = repeat && lastWho !== null ? lastWho : names(resolvedName, bn, n, hasBaseName);
     if ('ok' in who) return { ...who, detail: `${at}: ${who.detail}` };
+    const sameWho = who === lastWho;
     lastWho = who;
+    lastResolved = resolvedName;
     lastBn = bn;
     lastN = n;
     lastHasBaseName = hasBaseName;
@@ -492,28 +508,34 @@ function walkSenml(
       }
     }
 
-    let acc = byEntity.get(who.entityId);
+    let acc = sameWho ? lastAcc : byEntity.get(who.entityId);
     if (!acc) {
       acc = {
         device: { sensorId: who.entityId, unknownDevice: who.unknownDevice, deviceName: who.deviceName, readings: [], texts: [] },
       };
       byEntity.set(who.entityId, acc);
     }
+    lastAcc = acc;
     const { readings, texts } = acc.device;
 
-    if (numeric) {
+    const checked = numeric && who === checkedWho && metric === checkedMetric && unit === checkedUnit;
+    if (numeric && !checked) {
       const known = vocabulary.metric(metric) !== undefined;
       if (!known && !(who.unknownDevice && DEVICE_METRIC.test(metric))) {
         const bad = checkNumericMetric(metric, service, vocabulary);
         if (bad) return { ...bad, detail: `${at}: ${bad.detail}` };
       }
+      checkedWho = who;
+      checkedMetric = metric;
+      checkedUnit = unit;
+      checkedAsSent = asSent(metric, unit, vocabulary);
     }
     if (r.v !== undefined) {
       if (typeof r.v !== 'number')
         return reject(r.v === 'NaN' ? 'non_finite' : 'bad_schema', `${at}: v is ${describe(r.v)}; expected a number`);
       const raw = bv + r.v;
       if (!Number.isFinite(raw)) return reject('non_finite', `${at}: v is not finite`);
-      const value = inMetricUnit(raw, metric, unit, vocabulary, at, 'value');
+      const value = checkedAsSent ? raw : inMetricUnit(raw, metric, unit, vocabulary, at, 'value');
       if (typeof value !== 'number') return value;
       readings.push({ metric, ts, value });
     }
@@ -522,7 +544,7 @@ function walkSenml(
       const raw = bs + r.s;
       if (!Number.isFinite(raw)) return reject('non_finite', `${at}: s is not finite`);
       // A sum is in the unit × seconds (RFC 8428 §4.2): the unit's factor applies.
-      const value = inMetricUnit(raw, metric, unit, vocabulary, at, 'sum');
+      const value = checkedAsSent ? raw : inMetricUnit(raw, metric, unit, vocabulary, at, 'sum');
       if (typeof value !== 'number') return value;
       readings.push({ metric: `${metric}:sum`, ts, value });
     }
