@@ -144,6 +144,16 @@ interface FrameCounts {
   deckFps: number;
   /** Deltas (console: applied by the stream; bare page: received) per second. */
   deltasPerS: number;
+  /**
+   * Sensor readings those deltas carried, per second. The server sends one delta per 100 ms with
+   * every reading of that time, so a busier machine sends fewer, bigger deltas: the readings, not
+   * the deltas, say how much a page took in.
+   */
+  readingsPerS: number;
+  /** Deltas the server numbered over the window, per second (the page's last `seq` moved by as much). */
+  seqPerS: number;
+  /** Age of the newest reading the page had taken in at the window's end (s): how far behind it was. */
+  dataAgeS: number;
 }
 
 /** Builds the reference page with Vite into a temporary directory (served under /bench-bare/). */
@@ -178,11 +188,25 @@ async function countFrames(page: Page, seconds: number, counters: string): Promi
       await new Promise((r) => setTimeout(r, ${seconds * 1000}));
       running = false;
       const c1 = read();
-      return { raf, deck: c1.deck - c0.deck, deltas: c1.deltas - c0.deltas };
+      return {
+        raf,
+        deck: c1.deck - c0.deck,
+        deltas: c1.deltas - c0.deltas,
+        readings: c1.readings - c0.readings,
+        seq: c1.seq - c0.seq,
+        age: c1.age,
+      };
     })()`,
-  })) as { result: { value: { raf: number; deck: number; deltas: number } } };
+  })) as { result: { value: { raf: number; deck: number; deltas: number; readings: number; seq: number; age: number } } };
   const v = evaluated.result.value;
-  return { fps: v.raf / seconds, deckFps: v.deck / seconds, deltasPerS: v.deltas / seconds };
+  return {
+    fps: v.raf / seconds,
+    deckFps: v.deck / seconds,
+    deltasPerS: v.deltas / seconds,
+    readingsPerS: v.readings / seconds,
+    seqPerS: v.seq / seconds,
+    dataAgeS: v.age / 1000,
+  };
 }
 
 /** Starts the gateway fleet; `stop()` ends it (SIGTERM) and answers what it sent. */
@@ -220,8 +244,35 @@ function startLoad(brokerUrl: string, maxSeconds: number): { stop(): Promise<Gat
   };
 }
 
-const CONSOLE_COUNTERS = '{ deck: window.__citytwin.deckRenderCount(), deltas: window.__citytwin.streamCounters().deltasApplied }';
-const BARE_COUNTERS = '{ deck: window.__bare.renders, deltas: window.__bare.deltas }';
+const CONSOLE_COUNTERS = `{
+  deck: window.__citytwin.deckRenderCount(),
+  deltas: window.__citytwin.streamCounters().deltasApplied,
+  readings: window.__citytwin.streamCounters().readingsApplied,
+  seq: window.__citytwin.lastSeq(),
+  age: window.__citytwin.freshness().dataAgeMs ?? NaN,
+}`;
+const BARE_COUNTERS = `{
+  deck: window.__bare.renders,
+  deltas: window.__bare.deltas,
+  readings: window.__bare.readings,
+  seq: window.__bare.seq,
+  age: Date.now() - window.__bare.dataTime,
+}`;
+
+/** Responses of 400 and over the tab got (method, status, URL, body), printed with each opening of the console. */
+const httpErrors: string[] = [];
+
+function watchResponses(page: Page): void {
+  page.on('response', (r) => {
+    if (r.status() < 400) return;
+    const head = `${r.status()} ${r.request().method()} ${r.url().slice(0, 160)}`;
+    void r
+      .text()
+      .catch(() => '')
+      .then((body) => httpErrors.push(`${head} ${body.slice(0, 200)}`));
+  });
+  page.on('requestfailed', (r) => httpErrors.push(`failed ${r.method()} ${r.url().slice(0, 160)}: ${r.failure()?.errorText ?? ''}`));
+}
 
 /** Signs in on the console's login page and waits for every sensor drawn and deltas applied. */
 async function signIn(page: Page, url: string): Promise<void> {
@@ -252,6 +303,7 @@ async function consoleReady(page: Page): Promise<void> {
         .evaluate(() => ({ drawn: window.__citytwin?.drawnCount() ?? 0, counters: window.__citytwin?.streamCounters() ?? null }))
         .catch(() => null);
       process.stdout.write(`    console opened in ${fmt((Date.now() - t0) / 1000, 1)} s: ${JSON.stringify(state)}\n`);
+      for (const e of httpErrors.splice(0)) process.stdout.write(`    response: ${e}\n`);
     });
   // Readings flowing before counting: deltas arrive.
   await page.waitForFunction(() => window.__citytwin!.streamCounters().deltasApplied > 10, undefined, { timeout: 120_000 });
@@ -306,6 +358,7 @@ export async function consoleFpsRun(): Promise<void> {
       if (m.type() === 'error') pageErrors.push(m.text());
     });
     page.on('pageerror', (e) => pageErrors.push(e.message));
+    watchResponses(page);
     await page.route('**/bench-bare/**', async (route) => {
       const path = new URL(route.request().url()).pathname.replace(/^\/bench-bare\//, '');
       const file = join(bareDir, path || 'index.html');
@@ -341,7 +394,8 @@ export async function consoleFpsRun(): Promise<void> {
       line(
         `window ${k + 1}, ${w.page === 'bare' ? 'bare deck.gl' : 'console'}: frames / redraws per s`,
         `${fmt(w.counts.fps, 1)} / ${fmt(w.counts.deckFps, 1)}`,
-        `(${fmt(w.counts.deltasPerS, 1)} deltas/s ${w.page === 'bare' ? 'received' : 'applied'})`,
+        `(${fmt(w.counts.deltasPerS, 1)} deltas/s ${w.page === 'bare' ? 'received' : 'applied'} of ${fmt(w.counts.seqPerS, 1)} sent, ` +
+          `${fmt(w.counts.readingsPerS)} readings/s, newest ${fmt(w.counts.dataAgeS, 1)} s old at the end)`,
         null,
       );
     }
@@ -349,10 +403,12 @@ export async function consoleFpsRun(): Promise<void> {
       windows.filter((w) => w.page === which).reduce((n, w) => n + w.counts[key], 0);
     const ratio = sum('bare', 'fps') > 0 ? sum('console', 'fps') / sum('bare', 'fps') : 0;
     const deltaRatio = sum('bare', 'deltasPerS') > 0 ? sum('console', 'deltasPerS') / sum('bare', 'deltasPerS') : 0;
+    const readingRatio = sum('bare', 'readingsPerS') > 0 ? sum('console', 'readingsPerS') / sum('bare', 'readingsPerS') : 0;
+    line('deltas/s, console ÷ bare', fmt(deltaRatio, 2), '', null);
     line(
-      'deltas/s, console ÷ bare (comparable near 1)',
-      fmt(deltaRatio, 2),
-      deltaRatio > 0.8 && deltaRatio < 1.25 ? '(the pages received alike)' : '(the pages received unlike: read the windows)',
+      'readings/s taken in, console ÷ bare (comparable near 1)',
+      fmt(readingRatio, 2),
+      readingRatio > 0.8 && readingRatio < 1.25 ? '(the pages took in alike)' : '(the pages took in unlike: read the windows)',
       null,
     );
     line(

@@ -40,6 +40,8 @@ export interface StreamCounters {
   /** Of those, viewport tables that came in columns (`points`). */
   pointsTables: number;
   deltasApplied: number;
+  /** Sensor readings those deltas carried (a delta holds every reading of its 100 ms, so their count varies with the server's pace). */
+  readingsApplied: number;
   deltasIgnored: number;
   resumesSent: number;
   /** Connections made (the first and every reconnection). */
@@ -55,6 +57,7 @@ export class LiveStream {
     snapshots: 0,
     pointsTables: 0,
     deltasApplied: 0,
+    readingsApplied: 0,
     deltasIgnored: 0,
     resumesSent: 0,
     connects: 0,
@@ -176,6 +179,7 @@ export class LiveStream {
         this.gate.settle();
         this.lastUpdateAt = at;
         this.counters.deltasApplied++;
+        this.counters.readingsApplied += touched;
         this.emit({ type: 'delta', touched });
         return;
       }
