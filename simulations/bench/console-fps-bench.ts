@@ -20,14 +20,16 @@
  *
  * Knobs: BENCH_FPS_SENSORS (100,000), BENCH_FPS_SECONDS (length of one window, 15),
  * BENCH_FPS_ROUNDS (console/bare pairs, 3), BENCH_FPS_PROFILE=1 (where the console's main
- * thread spends 5 s, and the share of it in DOM work), BENCH_FPS_TRACE=1 (the same 5 s by trace
- * event: paint, raster, style, layout, GC — what the profile leaves as "(program)").
+ * thread spends 5 s, and the share of it in DOM work), BENCH_FPS_TRACE=1 (the console first with
+ * nothing arriving, then with the fleet streaming: 5 s of frames and deck.gl redraws, then 5 s of
+ * every browser thread by trace event — the GPU process's too, browser-trace.ts).
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { extname, join, resolve } from 'node:path';
-import type { Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { printThreadUse, traceAllThreads } from './browser-trace.ts';
 import { fmt, line } from './bench-report.ts';
 import type { GatewayLoad, GatewayLoadResult } from './gateway-publisher.ts';
 import { rssMb, writeRegistry } from './scale-bench.ts';
@@ -66,57 +68,6 @@ async function printProfile(page: Page, seconds: number): Promise<void> {
   process.stdout.write(
     `    ${((dom / total) * 100).toFixed(1).padStart(5)} %  of the main thread in DOM work (${[...DOM_WORK].join(', ')})\n`,
   );
-}
-
-/**
- * BENCH_FPS_TRACE=1: a Chrome trace of the console over `seconds` (devtools.timeline), where the
- * renderer's main thread spends its time by event (self time: a child's time is not counted
- * again in its parent) — what the JavaScript profile calls "(program)": paint, raster, style,
- * layout, GC, compositing.
- */
-async function printTrace(page: Page, seconds: number): Promise<void> {
-  const cdp = await page.context().newCDPSession(page);
-  const events: TraceEvent[] = [];
-  cdp.on('Tracing.dataCollected', (e) => {
-    events.push(...(e.value as unknown as TraceEvent[]));
-  });
-  const done = new Promise<void>((r) => cdp.once('Tracing.tracingComplete', () => r()));
-  await cdp.send('Tracing.start', {
-    categories: 'devtools.timeline,disabled-by-default-devtools.timeline,v8,blink.user_timing,gpu,cc',
-    transferMode: 'ReportEvents',
-  });
-  await new Promise((r) => setTimeout(r, seconds * 1000));
-  await cdp.send('Tracing.end');
-  await done;
-  const main = events.find((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain' && e.ph === 'M');
-  if (!main) return void process.stdout.write('    trace: no renderer main thread found\n');
-  const onMain = events
-    .filter((e) => e.pid === main.pid && e.tid === main.tid && e.ph === 'X' && typeof e.dur === 'number')
-    .sort((a, b) => a.ts - b.ts || b.dur! - a.dur!);
-  // Self time per event name: each event's duration minus its direct children's.
-  const self = new Map<string, number>();
-  const stack: { end: number; name: string }[] = [];
-  for (const e of onMain) {
-    while (stack.length > 0 && stack.at(-1)!.end <= e.ts) stack.pop();
-    const parent = stack.at(-1);
-    if (parent) self.set(parent.name, (self.get(parent.name) ?? 0) - e.dur!);
-    self.set(e.name, (self.get(e.name) ?? 0) + e.dur!);
-    stack.push({ end: e.ts + e.dur!, name: e.name });
-  }
-  const wall = seconds * 1e6;
-  const top = [...self].sort((a, b) => b[1] - a[1]).slice(0, 15);
-  process.stdout.write(`    trace of ${seconds} s, renderer main thread, self time by event:\n`);
-  for (const [name, us] of top) process.stdout.write(`    ${((us / wall) * 100).toFixed(1).padStart(5)} %  ${name}\n`);
-}
-
-interface TraceEvent {
-  name: string;
-  ph: string;
-  pid: number;
-  tid: number;
-  ts: number;
-  dur?: number;
-  args?: { name?: string };
 }
 
 /** The DOM calls the profile adds up as "DOM work" (self time of each). */
@@ -274,13 +225,28 @@ function watchResponses(page: Page): void {
   page.on('requestfailed', (r) => httpErrors.push(`failed ${r.method()} ${r.url().slice(0, 160)}: ${r.failure()?.errorText ?? ''}`));
 }
 
-/** Signs in on the console's login page and waits for every sensor drawn and deltas applied. */
-async function signIn(page: Page, url: string): Promise<void> {
+/** Signs in on the console's login page and waits for every sensor drawn (and deltas applied, unless `flowing` is false). */
+async function signIn(page: Page, url: string, flowing = true): Promise<void> {
   await page.goto(url);
   await page.getByTestId('login-username').fill('admin');
   await page.getByTestId('login-password').fill(ADMIN_PASSWORD);
   await page.getByTestId('login-submit').click();
-  await consoleReady(page);
+  await consoleReady(page, flowing);
+}
+
+/**
+ * BENCH_FPS_TRACE=1: the console's frames and deck.gl redraws over `seconds`, then a trace of
+ * every thread of the browser over as long (browser-trace.ts).
+ */
+async function traceWindow(browser: Browser, page: Page, title: string, seconds: number): Promise<void> {
+  const c = await countFrames(page, seconds, CONSOLE_COUNTERS);
+  process.stdout.write(
+    `    ${title}: ${fmt(c.fps, 1)} frames/s, ${fmt(c.deckFps, 1)} deck.gl redraws/s, ${fmt(c.deltasPerS, 1)} deltas/s (${fmt(c.readingsPerS)} readings/s)\n`,
+  );
+  printThreadUse(
+    `${title}, every thread of the browser over ${seconds} s, busy share and self time by event:`,
+    await traceAllThreads(browser, seconds),
+  );
 }
 
 /** The console again (the session is kept), every sensor drawn and readings flowing. */
@@ -291,7 +257,7 @@ async function openConsole(page: Page, url: string): Promise<void> {
   await consoleReady(page);
 }
 
-async function consoleReady(page: Page): Promise<void> {
+async function consoleReady(page: Page, flowing = true): Promise<void> {
   const t0 = Date.now();
   await page
     .waitForFunction((n) => window.__citytwin?.ready === true && window.__citytwin.drawnCount() >= n, SENSORS, {
@@ -305,7 +271,11 @@ async function consoleReady(page: Page): Promise<void> {
       process.stdout.write(`    console opened in ${fmt((Date.now() - t0) / 1000, 1)} s: ${JSON.stringify(state)}\n`);
       for (const e of httpErrors.splice(0)) process.stdout.write(`    response: ${e}\n`);
     });
-  // Readings flowing before counting: deltas arrive.
+  if (flowing) await readingsFlowing(page);
+}
+
+/** Readings flowing before counting: deltas arrive. */
+async function readingsFlowing(page: Page): Promise<void> {
   await page.waitForFunction(() => window.__citytwin!.streamCounters().deltasApplied > 10, undefined, { timeout: 120_000 });
 }
 
@@ -351,8 +321,7 @@ export async function consoleFpsRun(): Promise<void> {
     await writeRegistry(dir, SENSORS, 'water_level');
     app = await startBenchCity(dir, { CITYTWIN_MQTT_PORT: String(mqttPort), CITYTWIN_VIEWPORT_THRESHOLD: String(SENSORS * 2) }, 300_000);
     const url = app.url;
-    // The load runs through both windows and the waits around them (stopped after the second).
-    load = startLoad(`mqtt://127.0.0.1:${mqttPort}`, 900);
+    const traced = Boolean(process.env.BENCH_FPS_TRACE);
     const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
     page.on('console', (m) => {
       if (m.type() === 'error') pageErrors.push(m.text());
@@ -365,10 +334,18 @@ export async function consoleFpsRun(): Promise<void> {
       if (!file.startsWith(bareDir) || !existsSync(file)) return route.fulfill({ status: 404, body: 'not found' });
       return route.fulfill({ status: 200, contentType: MIME[extname(file)] ?? 'application/octet-stream', body: readFileSync(file) });
     });
-    await signIn(page, url);
+    // Traced: the console first with nothing arriving (the fleet not started), then streaming.
+    if (traced) {
+      await signIn(page, url, false);
+      await traceWindow(browser, page, 'console, nothing arriving', 5);
+    }
+    // The load runs through both windows and the waits around them (stopped after the last).
+    load = startLoad(`mqtt://127.0.0.1:${mqttPort}`, 900);
+    if (traced) await readingsFlowing(page);
+    else await signIn(page, url);
     const drawn = await page.evaluate(() => window.__citytwin!.drawnCount());
     if (process.env.BENCH_FPS_PROFILE) await printProfile(page, 5);
-    if (process.env.BENCH_FPS_TRACE) await printTrace(page, 5);
+    if (traced) await traceWindow(browser, page, 'console, readings arriving', 5);
     // Alternating windows under the same load: console, bare, console, bare…
     const windows: { page: 'console' | 'bare'; counts: FrameCounts }[] = [];
     for (let round = 0; round < ROUNDS; round++) {
@@ -421,6 +398,7 @@ export async function consoleFpsRun(): Promise<void> {
   } catch (err) {
     process.stdout.write(`  run 16 failed: ${(err as Error).message}\n${app?.output().slice(-2000) ?? ''}\n`);
     process.stdout.write(`  page errors: ${pageErrors.slice(0, 5).join(' | ') || 'none'}\n`);
+    process.stdout.write(`  responses: ${httpErrors.slice(0, 10).join(' | ') || 'none of 400 or over'}\n`);
     throw err;
   } finally {
     await load?.stop().catch(() => undefined);
