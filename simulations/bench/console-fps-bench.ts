@@ -269,6 +269,12 @@ async function consoleReady(page: Page, flowing = true): Promise<void> {
         .evaluate(() => ({ drawn: window.__citytwin?.drawnCount() ?? 0, counters: window.__citytwin?.streamCounters() ?? null }))
         .catch(() => null);
       process.stdout.write(`    console opened in ${fmt((Date.now() - t0) / 1000, 1)} s: ${JSON.stringify(state)}\n`);
+      // Whether the server answered HTTP meanwhile (an opening that never connected: the server or the page?).
+      const h0 = Date.now();
+      const health = await fetch(new URL('/api/health', page.url()), { signal: AbortSignal.timeout(30_000) })
+        .then((r) => `${r.status}`)
+        .catch((e: Error) => e.name);
+      process.stdout.write(`    server health: ${health} in ${fmt((Date.now() - h0) / 1000, 1)} s\n`);
       for (const e of httpErrors.splice(0)) process.stdout.write(`    response: ${e}\n`);
     });
   if (flowing) await readingsFlowing(page);
@@ -293,6 +299,17 @@ async function openBare(page: Page, url: string): Promise<void> {
   await page.waitForFunction(() => (window as unknown as { __bare: { deltas: number } }).__bare.deltas > 10, undefined, {
     timeout: 120_000,
   });
+}
+
+/** One window's figures, printed as soon as it is measured (a later window that fails leaves them). */
+function printWindow(k: number, w: { page: 'console' | 'bare'; counts: FrameCounts }): void {
+  line(
+    `window ${k}, ${w.page === 'bare' ? 'bare deck.gl' : 'console'}: frames / redraws per s`,
+    `${fmt(w.counts.fps, 1)} / ${fmt(w.counts.deckFps, 1)}`,
+    `(${fmt(w.counts.deltasPerS, 1)} deltas/s ${w.page === 'bare' ? 'received' : 'applied'} of ${fmt(w.counts.seqPerS, 1)} sent, ` +
+      `${fmt(w.counts.readingsPerS)} readings/s, newest ${fmt(w.counts.dataAgeS, 1)} s old at the end)`,
+    null,
+  );
 }
 
 export async function consoleFpsRun(): Promise<void> {
@@ -351,8 +368,10 @@ export async function consoleFpsRun(): Promise<void> {
     for (let round = 0; round < ROUNDS; round++) {
       if (round > 0) await openConsole(page, url);
       windows.push({ page: 'console', counts: await countFrames(page, WINDOW_S, CONSOLE_COUNTERS) });
+      printWindow(windows.length, windows.at(-1)!);
       await openBare(page, url);
       windows.push({ page: 'bare', counts: await countFrames(page, WINDOW_S, BARE_COUNTERS) });
+      printWindow(windows.length, windows.at(-1)!);
     }
     const rss = rssMb(app.child.pid!);
     // The windows are measured: a publisher that does not report what it sent does not lose them.
@@ -367,15 +386,6 @@ export async function consoleFpsRun(): Promise<void> {
         `(${fmt(SENSORS)}/s offered for ${fmt(sent.elapsedMs / 1000)} s; ${sent.errors} errors)`,
         sent.errors === 0,
       );
-    for (const [k, w] of windows.entries()) {
-      line(
-        `window ${k + 1}, ${w.page === 'bare' ? 'bare deck.gl' : 'console'}: frames / redraws per s`,
-        `${fmt(w.counts.fps, 1)} / ${fmt(w.counts.deckFps, 1)}`,
-        `(${fmt(w.counts.deltasPerS, 1)} deltas/s ${w.page === 'bare' ? 'received' : 'applied'} of ${fmt(w.counts.seqPerS, 1)} sent, ` +
-          `${fmt(w.counts.readingsPerS)} readings/s, newest ${fmt(w.counts.dataAgeS, 1)} s old at the end)`,
-        null,
-      );
-    }
     const sum = (which: 'console' | 'bare', key: keyof FrameCounts) =>
       windows.filter((w) => w.page === which).reduce((n, w) => n + w.counts[key], 0);
     const ratio = sum('bare', 'fps') > 0 ? sum('console', 'fps') / sum('bare', 'fps') : 0;

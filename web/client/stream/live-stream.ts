@@ -46,6 +46,9 @@ export interface StreamCounters {
   resumesSent: number;
   /** Connections made (the first and every reconnection). */
   connects: number;
+  /** Attempts to connect that failed (a handshake refused or timed out, a transport error), and the last one's message. */
+  connectErrors: number;
+  lastConnectError: string | null;
   /** Resumes asked for by the deltas, by reason (a gap, a new epoch, no snapshot yet, a bad delta). */
   resyncs: Record<string, number>;
 }
@@ -61,6 +64,8 @@ export class LiveStream {
     deltasIgnored: 0,
     resumesSent: 0,
     connects: 0,
+    connectErrors: 0,
+    lastConnectError: null,
     resyncs: {},
   };
 
@@ -89,6 +94,10 @@ export class LiveStream {
       this.gate.settle();
       this.gate.request(this.now());
       this.sendResume();
+    });
+    socket.on('connect_error', (err) => {
+      this.counters.connectErrors++;
+      this.counters.lastConnectError = err.message;
     });
     socket.on('disconnect', (reason) => {
       this.connected = false;
