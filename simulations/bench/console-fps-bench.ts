@@ -20,14 +20,16 @@
  *
  * Knobs: BENCH_FPS_SENSORS (100,000), BENCH_FPS_SECONDS (length of one window, 15),
  * BENCH_FPS_ROUNDS (console/bare pairs, 3), BENCH_FPS_PROFILE=1 (where the console's main
- * thread spends 5 s, and the share of it in DOM work), BENCH_FPS_TRACE=1 (the same 5 s by trace
- * event: paint, raster, style, layout, GC — what the profile leaves as "(program)").
+ * thread spends 5 s, and the share of it in DOM work), BENCH_FPS_TRACE=1 (the console first with
+ * nothing arriving, then with the fleet streaming: 5 s of frames and deck.gl redraws, then 5 s of
+ * every browser thread by trace event — the GPU process's too, browser-trace.ts).
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { extname, join, resolve } from 'node:path';
-import type { Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { printThreadUse, traceAllThreads } from './browser-trace.ts';
 import { fmt, line } from './bench-report.ts';
 import type { GatewayLoad, GatewayLoadResult } from './gateway-publisher.ts';
 import { rssMb, writeRegistry } from './scale-bench.ts';
@@ -68,57 +70,6 @@ async function printProfile(page: Page, seconds: number): Promise<void> {
   );
 }
 
-/**
- * BENCH_FPS_TRACE=1: a Chrome trace of the console over `seconds` (devtools.timeline), where the
- * renderer's main thread spends its time by event (self time: a child's time is not counted
- * again in its parent) — what the JavaScript profile calls "(program)": paint, raster, style,
- * layout, GC, compositing.
- */
-async function printTrace(page: Page, seconds: number): Promise<void> {
-  const cdp = await page.context().newCDPSession(page);
-  const events: TraceEvent[] = [];
-  cdp.on('Tracing.dataCollected', (e) => {
-    events.push(...(e.value as unknown as TraceEvent[]));
-  });
-  const done = new Promise<void>((r) => cdp.once('Tracing.tracingComplete', () => r()));
-  await cdp.send('Tracing.start', {
-    categories: 'devtools.timeline,disabled-by-default-devtools.timeline,v8,blink.user_timing,gpu,cc',
-    transferMode: 'ReportEvents',
-  });
-  await new Promise((r) => setTimeout(r, seconds * 1000));
-  await cdp.send('Tracing.end');
-  await done;
-  const main = events.find((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain' && e.ph === 'M');
-  if (!main) return void process.stdout.write('    trace: no renderer main thread found\n');
-  const onMain = events
-    .filter((e) => e.pid === main.pid && e.tid === main.tid && e.ph === 'X' && typeof e.dur === 'number')
-    .sort((a, b) => a.ts - b.ts || b.dur! - a.dur!);
-  // Self time per event name: each event's duration minus its direct children's.
-  const self = new Map<string, number>();
-  const stack: { end: number; name: string }[] = [];
-  for (const e of onMain) {
-    while (stack.length > 0 && stack.at(-1)!.end <= e.ts) stack.pop();
-    const parent = stack.at(-1);
-    if (parent) self.set(parent.name, (self.get(parent.name) ?? 0) - e.dur!);
-    self.set(e.name, (self.get(e.name) ?? 0) + e.dur!);
-    stack.push({ end: e.ts + e.dur!, name: e.name });
-  }
-  const wall = seconds * 1e6;
-  const top = [...self].sort((a, b) => b[1] - a[1]).slice(0, 15);
-  process.stdout.write(`    trace of ${seconds} s, renderer main thread, self time by event:\n`);
-  for (const [name, us] of top) process.stdout.write(`    ${((us / wall) * 100).toFixed(1).padStart(5)} %  ${name}\n`);
-}
-
-interface TraceEvent {
-  name: string;
-  ph: string;
-  pid: number;
-  tid: number;
-  ts: number;
-  dur?: number;
-  args?: { name?: string };
-}
-
 /** The DOM calls the profile adds up as "DOM work" (self time of each). */
 const DOM_WORK = new Set([
   'replaceChildren',
@@ -144,6 +95,16 @@ interface FrameCounts {
   deckFps: number;
   /** Deltas (console: applied by the stream; bare page: received) per second. */
   deltasPerS: number;
+  /**
+   * Sensor readings those deltas carried, per second. The server sends one delta per 100 ms with
+   * every reading of that time, so a busier machine sends fewer, bigger deltas: the readings, not
+   * the deltas, say how much a page took in.
+   */
+  readingsPerS: number;
+  /** Deltas the server numbered over the window, per second (the page's last `seq` moved by as much). */
+  seqPerS: number;
+  /** Age of the newest reading the page had taken in at the window's end (s): how far behind it was. */
+  dataAgeS: number;
 }
 
 /** Builds the reference page with Vite into a temporary directory (served under /bench-bare/). */
@@ -178,11 +139,25 @@ async function countFrames(page: Page, seconds: number, counters: string): Promi
       await new Promise((r) => setTimeout(r, ${seconds * 1000}));
       running = false;
       const c1 = read();
-      return { raf, deck: c1.deck - c0.deck, deltas: c1.deltas - c0.deltas };
+      return {
+        raf,
+        deck: c1.deck - c0.deck,
+        deltas: c1.deltas - c0.deltas,
+        readings: c1.readings - c0.readings,
+        seq: c1.seq - c0.seq,
+        age: c1.age,
+      };
     })()`,
-  })) as { result: { value: { raf: number; deck: number; deltas: number } } };
+  })) as { result: { value: { raf: number; deck: number; deltas: number; readings: number; seq: number; age: number } } };
   const v = evaluated.result.value;
-  return { fps: v.raf / seconds, deckFps: v.deck / seconds, deltasPerS: v.deltas / seconds };
+  return {
+    fps: v.raf / seconds,
+    deckFps: v.deck / seconds,
+    deltasPerS: v.deltas / seconds,
+    readingsPerS: v.readings / seconds,
+    seqPerS: v.seq / seconds,
+    dataAgeS: v.age / 1000,
+  };
 }
 
 /** Starts the gateway fleet; `stop()` ends it (SIGTERM) and answers what it sent. */
@@ -220,16 +195,58 @@ function startLoad(brokerUrl: string, maxSeconds: number): { stop(): Promise<Gat
   };
 }
 
-const CONSOLE_COUNTERS = '{ deck: window.__citytwin.deckRenderCount(), deltas: window.__citytwin.streamCounters().deltasApplied }';
-const BARE_COUNTERS = '{ deck: window.__bare.renders, deltas: window.__bare.deltas }';
+const CONSOLE_COUNTERS = `{
+  deck: window.__citytwin.deckRenderCount(),
+  deltas: window.__citytwin.streamCounters().deltasApplied,
+  readings: window.__citytwin.streamCounters().readingsApplied,
+  seq: window.__citytwin.lastSeq(),
+  age: window.__citytwin.freshness().dataAgeMs ?? NaN,
+}`;
+const BARE_COUNTERS = `{
+  deck: window.__bare.renders,
+  deltas: window.__bare.deltas,
+  readings: window.__bare.readings,
+  seq: window.__bare.seq,
+  age: Date.now() - window.__bare.dataTime,
+}`;
 
-/** Signs in on the console's login page and waits for every sensor drawn and deltas applied. */
-async function signIn(page: Page, url: string): Promise<void> {
+/** Responses of 400 and over the tab got (method, status, URL, body), printed with each opening of the console. */
+const httpErrors: string[] = [];
+
+function watchResponses(page: Page): void {
+  page.on('response', (r) => {
+    if (r.status() < 400) return;
+    const head = `${r.status()} ${r.request().method()} ${r.url().slice(0, 160)}`;
+    void r
+      .text()
+      .catch(() => '')
+      .then((body) => httpErrors.push(`${head} ${body.slice(0, 200)}`));
+  });
+  page.on('requestfailed', (r) => httpErrors.push(`failed ${r.method()} ${r.url().slice(0, 160)}: ${r.failure()?.errorText ?? ''}`));
+}
+
+/** Signs in on the console's login page and waits for every sensor drawn (and deltas applied, unless `flowing` is false). */
+async function signIn(page: Page, url: string, flowing = true): Promise<void> {
   await page.goto(url);
   await page.getByTestId('login-username').fill('admin');
   await page.getByTestId('login-password').fill(ADMIN_PASSWORD);
   await page.getByTestId('login-submit').click();
-  await consoleReady(page);
+  await consoleReady(page, flowing);
+}
+
+/**
+ * BENCH_FPS_TRACE=1: the console's frames and deck.gl redraws over `seconds`, then a trace of
+ * every thread of the browser over as long (browser-trace.ts).
+ */
+async function traceWindow(browser: Browser, page: Page, title: string, seconds: number): Promise<void> {
+  const c = await countFrames(page, seconds, CONSOLE_COUNTERS);
+  process.stdout.write(
+    `    ${title}: ${fmt(c.fps, 1)} frames/s, ${fmt(c.deckFps, 1)} deck.gl redraws/s, ${fmt(c.deltasPerS, 1)} deltas/s (${fmt(c.readingsPerS)} readings/s)\n`,
+  );
+  printThreadUse(
+    `${title}, every thread of the browser over ${seconds} s, busy share and self time by event:`,
+    await traceAllThreads(browser, seconds),
+  );
 }
 
 /** The console again (the session is kept), every sensor drawn and readings flowing. */
@@ -240,7 +257,7 @@ async function openConsole(page: Page, url: string): Promise<void> {
   await consoleReady(page);
 }
 
-async function consoleReady(page: Page): Promise<void> {
+async function consoleReady(page: Page, flowing = true): Promise<void> {
   const t0 = Date.now();
   await page
     .waitForFunction((n) => window.__citytwin?.ready === true && window.__citytwin.drawnCount() >= n, SENSORS, {
@@ -252,8 +269,19 @@ async function consoleReady(page: Page): Promise<void> {
         .evaluate(() => ({ drawn: window.__citytwin?.drawnCount() ?? 0, counters: window.__citytwin?.streamCounters() ?? null }))
         .catch(() => null);
       process.stdout.write(`    console opened in ${fmt((Date.now() - t0) / 1000, 1)} s: ${JSON.stringify(state)}\n`);
+      // Whether the server answered HTTP meanwhile (an opening that never connected: the server or the page?).
+      const h0 = Date.now();
+      const health = await fetch(new URL('/api/health', page.url()), { signal: AbortSignal.timeout(30_000) })
+        .then((r) => `${r.status}`)
+        .catch((e: Error) => e.name);
+      process.stdout.write(`    server health: ${health} in ${fmt((Date.now() - h0) / 1000, 1)} s\n`);
+      for (const e of httpErrors.splice(0)) process.stdout.write(`    response: ${e}\n`);
     });
-  // Readings flowing before counting: deltas arrive.
+  if (flowing) await readingsFlowing(page);
+}
+
+/** Readings flowing before counting: deltas arrive. */
+async function readingsFlowing(page: Page): Promise<void> {
   await page.waitForFunction(() => window.__citytwin!.streamCounters().deltasApplied > 10, undefined, { timeout: 120_000 });
 }
 
@@ -271,6 +299,17 @@ async function openBare(page: Page, url: string): Promise<void> {
   await page.waitForFunction(() => (window as unknown as { __bare: { deltas: number } }).__bare.deltas > 10, undefined, {
     timeout: 120_000,
   });
+}
+
+/** One window's figures, printed as soon as it is measured (a later window that fails leaves them). */
+function printWindow(k: number, w: { page: 'console' | 'bare'; counts: FrameCounts }): void {
+  line(
+    `window ${k}, ${w.page === 'bare' ? 'bare deck.gl' : 'console'}: frames / redraws per s`,
+    `${fmt(w.counts.fps, 1)} / ${fmt(w.counts.deckFps, 1)}`,
+    `(${fmt(w.counts.deltasPerS, 1)} deltas/s ${w.page === 'bare' ? 'received' : 'applied'} of ${fmt(w.counts.seqPerS, 1)} sent, ` +
+      `${fmt(w.counts.readingsPerS)} readings/s, newest ${fmt(w.counts.dataAgeS, 1)} s old at the end)`,
+    null,
+  );
 }
 
 export async function consoleFpsRun(): Promise<void> {
@@ -299,30 +338,40 @@ export async function consoleFpsRun(): Promise<void> {
     await writeRegistry(dir, SENSORS, 'water_level');
     app = await startBenchCity(dir, { CITYTWIN_MQTT_PORT: String(mqttPort), CITYTWIN_VIEWPORT_THRESHOLD: String(SENSORS * 2) }, 300_000);
     const url = app.url;
-    // The load runs through both windows and the waits around them (stopped after the second).
-    load = startLoad(`mqtt://127.0.0.1:${mqttPort}`, 900);
+    const traced = Boolean(process.env.BENCH_FPS_TRACE);
     const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
     page.on('console', (m) => {
       if (m.type() === 'error') pageErrors.push(m.text());
     });
     page.on('pageerror', (e) => pageErrors.push(e.message));
+    watchResponses(page);
     await page.route('**/bench-bare/**', async (route) => {
       const path = new URL(route.request().url()).pathname.replace(/^\/bench-bare\//, '');
       const file = join(bareDir, path || 'index.html');
       if (!file.startsWith(bareDir) || !existsSync(file)) return route.fulfill({ status: 404, body: 'not found' });
       return route.fulfill({ status: 200, contentType: MIME[extname(file)] ?? 'application/octet-stream', body: readFileSync(file) });
     });
-    await signIn(page, url);
+    // Traced: the console first with nothing arriving (the fleet not started), then streaming.
+    if (traced) {
+      await signIn(page, url, false);
+      await traceWindow(browser, page, 'console, nothing arriving', 5);
+    }
+    // The load runs through both windows and the waits around them (stopped after the last).
+    load = startLoad(`mqtt://127.0.0.1:${mqttPort}`, 900);
+    if (traced) await readingsFlowing(page);
+    else await signIn(page, url);
     const drawn = await page.evaluate(() => window.__citytwin!.drawnCount());
     if (process.env.BENCH_FPS_PROFILE) await printProfile(page, 5);
-    if (process.env.BENCH_FPS_TRACE) await printTrace(page, 5);
+    if (traced) await traceWindow(browser, page, 'console, readings arriving', 5);
     // Alternating windows under the same load: console, bare, console, bare…
     const windows: { page: 'console' | 'bare'; counts: FrameCounts }[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       if (round > 0) await openConsole(page, url);
       windows.push({ page: 'console', counts: await countFrames(page, WINDOW_S, CONSOLE_COUNTERS) });
+      printWindow(windows.length, windows.at(-1)!);
       await openBare(page, url);
       windows.push({ page: 'bare', counts: await countFrames(page, WINDOW_S, BARE_COUNTERS) });
+      printWindow(windows.length, windows.at(-1)!);
     }
     const rss = rssMb(app.child.pid!);
     // The windows are measured: a publisher that does not report what it sent does not lose them.
@@ -337,22 +386,16 @@ export async function consoleFpsRun(): Promise<void> {
         `(${fmt(SENSORS)}/s offered for ${fmt(sent.elapsedMs / 1000)} s; ${sent.errors} errors)`,
         sent.errors === 0,
       );
-    for (const [k, w] of windows.entries()) {
-      line(
-        `window ${k + 1}, ${w.page === 'bare' ? 'bare deck.gl' : 'console'}: frames / redraws per s`,
-        `${fmt(w.counts.fps, 1)} / ${fmt(w.counts.deckFps, 1)}`,
-        `(${fmt(w.counts.deltasPerS, 1)} deltas/s ${w.page === 'bare' ? 'received' : 'applied'})`,
-        null,
-      );
-    }
     const sum = (which: 'console' | 'bare', key: keyof FrameCounts) =>
       windows.filter((w) => w.page === which).reduce((n, w) => n + w.counts[key], 0);
     const ratio = sum('bare', 'fps') > 0 ? sum('console', 'fps') / sum('bare', 'fps') : 0;
     const deltaRatio = sum('bare', 'deltasPerS') > 0 ? sum('console', 'deltasPerS') / sum('bare', 'deltasPerS') : 0;
+    const readingRatio = sum('bare', 'readingsPerS') > 0 ? sum('console', 'readingsPerS') / sum('bare', 'readingsPerS') : 0;
+    line('deltas/s, console ÷ bare', fmt(deltaRatio, 2), '', null);
     line(
-      'deltas/s, console ÷ bare (comparable near 1)',
-      fmt(deltaRatio, 2),
-      deltaRatio > 0.8 && deltaRatio < 1.25 ? '(the pages received alike)' : '(the pages received unlike: read the windows)',
+      'readings/s taken in, console ÷ bare (comparable near 1)',
+      fmt(readingRatio, 2),
+      readingRatio > 0.8 && readingRatio < 1.25 ? '(the pages took in alike)' : '(the pages took in unlike: read the windows)',
       null,
     );
     line(
@@ -365,6 +408,7 @@ export async function consoleFpsRun(): Promise<void> {
   } catch (err) {
     process.stdout.write(`  run 16 failed: ${(err as Error).message}\n${app?.output().slice(-2000) ?? ''}\n`);
     process.stdout.write(`  page errors: ${pageErrors.slice(0, 5).join(' | ') || 'none'}\n`);
+    process.stdout.write(`  responses: ${httpErrors.slice(0, 10).join(' | ') || 'none of 400 or over'}\n`);
     throw err;
   } finally {
     await load?.stop().catch(() => undefined);

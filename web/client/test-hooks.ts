@@ -31,6 +31,8 @@ export interface CityTwinTestHooks {
   deckRenderCount(): number;
   /** Whether the sensor layer on screen shows the table as it is now (a delta of values alone redraws nothing). */
   sensorsDrawnCurrent(): boolean;
+  /** Whether the sensors are drawn grey because the stream stopped (by deck.gl, not a CSS filter). */
+  sensorsMuted(): boolean;
   /** The same count, as a property. */
   readonly onDeckRender: number;
   /** Stream freshness now (what the status strip and banner show). */

@@ -25,10 +25,15 @@ interface BareState {
   ready: boolean;
   sensors: number;
   deltas: number;
+  /** Sensor readings the deltas carried (as the console's `readingsApplied`). */
+  readings: number;
+  /** The last delta's number, and the newest reading time it carried (epoch ms). */
+  seq: number;
+  dataTime: number;
   renders: number;
 }
 
-const state: BareState = { ready: false, sensors: 0, deltas: 0, renders: 0 };
+const state: BareState = { ready: false, sensors: 0, deltas: 0, readings: 0, seq: -1, dataTime: 0, renders: 0 };
 (window as unknown as { __bare: BareState }).__bare = state;
 
 let positions = new Float32Array(0);
@@ -108,6 +113,9 @@ function onDelta(msg: DeltaMessage): void {
     if (row >= 0) paint(row, d.state[k]!);
   }
   state.deltas++;
+  state.readings += d.index.length + msg.added.length;
+  state.seq = msg.seq;
+  state.dataTime = Math.max(state.dataTime, msg.dataTime);
   // A new array object: deck.gl sees the attribute changed and uploads it.
   colors = colors.slice();
   redraw();

@@ -109,6 +109,7 @@ function layerHooks(overlay: SensorOverlay, store: SensorStore) {
   return {
     deckRenderCount: () => overlay.renderCount,
     sensorsDrawnCurrent: () => overlay.drawnVersion === store.version,
+    sensorsMuted: () => overlay.sensorsMuted,
   };
 }
 

@@ -45,7 +45,7 @@ import { IncidentQueue } from '../stream/incident-queue.ts';
 import { LiveStream } from '../stream/live-stream.ts';
 import { UnitStore } from '../stream/unit-store.ts';
 import { ViewportClient } from '../stream/viewport-client.ts';
-import { h, requireElement, setText } from '../ui/dom.ts';
+import { h, requireElement, setAttr, setText } from '../ui/dom.ts';
 import { loadBasemap, loadSourceNames } from './basemap-loader.ts';
 import { installConsoleHooks } from './console-hooks.ts';
 import { followVocabulary, openConsoleSocket } from './console-socket.ts';
@@ -535,12 +535,15 @@ export class OperatorConsole {
   }
 
   private tick(): void {
-    this.panels.render(this.view());
+    const view = this.view();
+    this.panels.render(view);
+    this.overlay.setMuted(view.freshness.stopped);
     this.ops.dispatchSection?.tick();
     this.layers.drawIncidents();
     this.tooltip.refresh();
     this.kiosk?.tick();
-    document.body.dataset.ready = String(isReady(this.state, this.overlay.drawnVersion));
+    // Set only on a change: an attribute set again, even to the value it had, is a change to the page.
+    setAttr(document.body, 'data-ready', String(isReady(this.state, this.overlay.drawnVersion)));
   }
 
   private renderLabels(): void {

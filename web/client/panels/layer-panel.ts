@@ -9,7 +9,7 @@ import type { Panel } from '../app/panel.ts';
 import { kindLabel } from '../i18n/labels.ts';
 import { t } from '../i18n/language.ts';
 import { LAYER_SWITCHES, type LayerPrefs, type LayerSwitch } from '../map/layer-prefs.ts';
-import { h, setText } from '../ui/dom.ts';
+import { h, setAttr, setDisabled, setText } from '../ui/dom.ts';
 
 export interface LayerPanelContext {
   /** The preferences (the console's state holds them; the panel changes them in place). */
@@ -98,11 +98,12 @@ export class LayerPanel implements Panel<unknown> {
   /** Redraws the switches (the legend may have changed the kinds). */
   render(): void {
     const { prefs } = this.ctx;
-    for (const [name, s] of this.switches) s.button.setAttribute('aria-checked', String(prefs.on[name]));
+    // Called on every tick: set only what changed.
+    for (const [name, s] of this.switches) setAttr(s.button, 'aria-checked', String(prefs.on[name]));
     const hidden = new Set(prefs.hiddenKinds);
     for (const [kind, k] of this.kinds) {
-      k.button.setAttribute('aria-pressed', String(!hidden.has(kind)));
-      k.button.disabled = !prefs.on.sensors;
+      setAttr(k.button, 'aria-pressed', String(!hidden.has(kind)));
+      setDisabled(k.button, !prefs.on.sensors);
     }
   }
 

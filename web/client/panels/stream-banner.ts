@@ -7,7 +7,7 @@ import { formatDuration } from '../i18n/format.ts';
 import { getLanguage, t } from '../i18n/language.ts';
 import type { Freshness } from '../stream/freshness.ts';
 import type { Panel } from '../app/panel.ts';
-import { h, setText } from '../ui/dom.ts';
+import { h, setHidden, setText } from '../ui/dom.ts';
 
 export class StreamBanner implements Panel<{ freshness: Freshness }> {
   readonly el: HTMLElement;
@@ -39,7 +39,7 @@ export class StreamBanner implements Panel<{ freshness: Freshness }> {
     const f = view.freshness;
     this.last = f;
     const waiting = f.condition === 'waiting';
-    this.el.hidden = !f.stopped && !waiting;
+    setHidden(this.el, !f.stopped && !waiting);
     this.el.classList.toggle('waiting', waiting);
     document.body.classList.toggle('stream-stopped', f.stopped);
     if (this.el.hidden) return;

@@ -40,10 +40,15 @@ export interface StreamCounters {
   /** Of those, viewport tables that came in columns (`points`). */
   pointsTables: number;
   deltasApplied: number;
+  /** Sensor readings those deltas carried (a delta holds every reading of its 100 ms, so their count varies with the server's pace). */
+  readingsApplied: number;
   deltasIgnored: number;
   resumesSent: number;
   /** Connections made (the first and every reconnection). */
   connects: number;
+  /** Attempts to connect that failed (a handshake refused or timed out, a transport error), and the last one's message. */
+  connectErrors: number;
+  lastConnectError: string | null;
   /** Resumes asked for by the deltas, by reason (a gap, a new epoch, no snapshot yet, a bad delta). */
   resyncs: Record<string, number>;
 }
@@ -55,9 +60,12 @@ export class LiveStream {
     snapshots: 0,
     pointsTables: 0,
     deltasApplied: 0,
+    readingsApplied: 0,
     deltasIgnored: 0,
     resumesSent: 0,
     connects: 0,
+    connectErrors: 0,
+    lastConnectError: null,
     resyncs: {},
   };
 
@@ -86,6 +94,10 @@ export class LiveStream {
       this.gate.settle();
       this.gate.request(this.now());
       this.sendResume();
+    });
+    socket.on('connect_error', (err) => {
+      this.counters.connectErrors++;
+      this.counters.lastConnectError = err.message;
     });
     socket.on('disconnect', (reason) => {
       this.connected = false;
@@ -176,6 +188,7 @@ export class LiveStream {
         this.gate.settle();
         this.lastUpdateAt = at;
         this.counters.deltasApplied++;
+        this.counters.readingsApplied += touched;
         this.emit({ type: 'delta', touched });
         return;
       }
