@@ -93,6 +93,31 @@ describe('SlowSocketGuard', () => {
     expect(reader.socket.disconnected).toBe(false);
   });
 
+  it('keeps a client that reads part of one large table although the WebSocket buffer has not changed yet', async () => {
+    const idle = await pausedClient();
+    const reader = await pausedClient();
+    const guard = new SlowSocketGuard({ maxBytes: 1024 * MB, maxPackets: 1000, maxTotalBytes: 4 * MB, maxTotalBytesReading: 1024 * MB });
+    idle.socket.emit('snapshot', 'x'.repeat(16 * MB));
+    reader.socket.emit('snapshot', 'y'.repeat(16 * MB));
+    await untilWaiting(idle.socket, 2 * MB);
+    await untilWaiting(reader.socket, 2 * MB);
+    guard.sweep([idle.socket, reader.socket]);
+    const before = socketBacklog(reader.socket).writing;
+    // A slow link: the reader takes 2 MB of its table, far from the whole frame of 16 MB.
+    let taken = 0;
+    for (let k = 0; k < 500 && taken < 2 * MB; k++) {
+      for (let chunk = reader.raw.tcp.read(); chunk !== null && taken < 2 * MB; chunk = reader.raw.tcp.read()) taken += chunk.length;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(taken).toBeGreaterThanOrEqual(2 * MB);
+    // The frame is still being written, so the WebSocket's buffer is the same; the kernel's queue moved.
+    expect(socketBacklog(reader.socket).writing).toBe(before);
+    guard.sweep([idle.socket, reader.socket]);
+    expect(guard.disconnected).toBe(1);
+    await untilDisconnected(idle.socket);
+    expect(reader.socket.disconnected).toBe(false);
+  });
+
   it('cuts clients that read, the biggest first, once the total passes the bound for readers', async () => {
     const small = await pausedClient();
     const big = await pausedClient();

@@ -57,19 +57,25 @@ export const DEFAULT_SOCKET_BACKLOG: SocketBacklogLimits = {
 /** The parts of engine.io's socket read here (not in its typings). */
 interface EngineConn {
   writeBuffer?: { data?: unknown }[];
-  transport?: { name?: string; socket?: { bufferedAmount?: number; terminate?: () => void } };
+  transport?: {
+    name?: string;
+    socket?: { bufferedAmount?: number; terminate?: () => void; _socket?: { _handle?: { writeQueueSize?: number } | null } };
+  };
   close(discard?: boolean): void;
 }
 
 /**
  * Bytes and packets waiting in this process for one client: `bytes` in all, `writing` of them in
- * the WebSocket's buffer (the batch being written), the rest in engine.io's queue behind it.
+ * the WebSocket's buffer (the batch being written), the rest in engine.io's queue behind it;
+ * `unsent`: the bytes of the write in progress not yet taken by the kernel. A WebSocket frame
+ * leaves `writing` only once all of it was written, so a client reading one large table on a
+ * slow link shows its progress only in `unsent`.
  */
-/** What waits in this process for one client. */
 export interface Backlog {
   bytes: number;
   writing: number;
   packets: number;
+  unsent: number;
 }
 
 export function socketBacklog(socket: Pick<Socket, 'conn'>): Backlog {
@@ -83,7 +89,8 @@ export function socketBacklog(socket: Pick<Socket, 'conn'>): Backlog {
     if (typeof d === 'string') bytes += d.length;
     else if (d instanceof ArrayBuffer || ArrayBuffer.isView(d)) bytes += d.byteLength;
   }
-  return { bytes, writing, packets: queue.length };
+  const unsent = conn.transport?.socket?._socket?._handle?.writeQueueSize ?? 0;
+  return { bytes, writing, packets: queue.length, unsent };
 }
 
 interface Waiting extends Backlog {
@@ -135,9 +142,9 @@ export class SlowSocketGuard {
       const before = this.seen.get(socket);
       this.seen.set(socket, b);
       if (this.overLimit(socket, b) || b.bytes === 0) continue;
-      // The WebSocket's buffer shrinks as the peer takes bytes and is refilled only once the batch
-      // in it was written, so any change in it — or a shorter queue (polling) — is progress.
-      const reading = !before || b.writing !== before.writing || b.bytes < before.bytes;
+      // The kernel's queue shrinks as the peer takes bytes, the WebSocket's buffer once a whole
+      // frame was written: any change in either — or a shorter queue (polling) — is progress.
+      const reading = !before || b.unsent !== before.unsent || b.writing !== before.writing || b.bytes < before.bytes;
       waiting.push({ socket, ...b, reading });
       total += b.bytes;
     }
