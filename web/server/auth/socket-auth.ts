@@ -56,23 +56,27 @@ type HandshakeDeps = {
 /**
  * Counts one account's live connections on this node against its bound: the connected sockets,
  * plus the handshakes accepted in the last tick (socket.io adds a socket to its namespace one tick
- * after the handshake's check passed, so a burst of handshakes would otherwise all pass).
+ * after the handshake's check passed, so a burst of handshakes would otherwise all pass). A socket
+ * that joined the namespace before its tick ended is counted once.
  */
 class AccountSockets {
-  private readonly accepted = new Map<string, number>();
+  /** The ids of the sockets accepted in the last tick, by account. */
+  private readonly accepted = new Map<string, Set<string>>();
   constructor(readonly max: number) {}
 
   /** The refusal for one more connection of `username`, or null when it may connect (and is counted). */
   admit(socket: AnySocket, username: string): string | null {
-    let held = this.accepted.get(username) ?? 0;
-    for (const other of socket.nsp.sockets.values()) if ((other.data.principal as Principal | undefined)?.username === username) held++;
+    const pending = this.accepted.get(username) ?? new Set<string>();
+    let held = pending.size;
+    for (const other of socket.nsp.sockets.values())
+      if (!pending.has(other.id) && (other.data.principal as Principal | undefined)?.username === username) held++;
     if (held >= this.max)
       return `the account ${username} already holds ${held} live connections on this node, the most one account may hold (CITYTWIN_SOCKETS_PER_ACCOUNT = ${this.max}): close a console first`;
-    this.accepted.set(username, (this.accepted.get(username) ?? 0) + 1);
+    pending.add(socket.id);
+    this.accepted.set(username, pending);
     setImmediate(() => {
-      const left = (this.accepted.get(username) ?? 1) - 1;
-      if (left > 0) this.accepted.set(username, left);
-      else this.accepted.delete(username);
+      pending.delete(socket.id);
+      if (pending.size === 0 && this.accepted.get(username) === pending) this.accepted.delete(username);
     });
     return null;
   }
