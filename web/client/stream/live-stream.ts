@@ -26,6 +26,12 @@ export type StreamSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 /** Delay before reconnecting after the server closed the socket. */
 const SERVER_DISCONNECT_RETRY_MS = 1_000;
+/**
+ * After the server refused the connection because the account holds as many as it may on that
+ * node (429, `CITYTWIN_SOCKETS_PER_ACCOUNT`): socket.io does not retry a refusal by itself, so the
+ * console tries again after this long (another of the account's consoles may have closed).
+ */
+export const ACCOUNT_BUSY_RETRY_MS = 10_000;
 
 export type StreamEvent =
   | { type: 'snapshot' }
@@ -95,9 +101,15 @@ export class LiveStream {
       this.gate.request(this.now());
       this.sendResume();
     });
-    socket.on('connect_error', (err) => {
+    socket.on('connect_error', (err: Error & { data?: { status?: number } }) => {
       this.counters.connectErrors++;
       this.counters.lastConnectError = err.message;
+      if (err.data?.status === 429) {
+        console.warn(`[citytwin] live stream refused: ${err.message}; trying again in ${ACCOUNT_BUSY_RETRY_MS / 1000} s`);
+        window.setTimeout(() => {
+          if (this.socket === socket && !socket.connected) socket.connect();
+        }, ACCOUNT_BUSY_RETRY_MS);
+      }
     });
     socket.on('disconnect', (reason) => {
       this.connected = false;
