@@ -232,7 +232,7 @@ describe('an ingest worker follows the register imports a web node applies', () 
   });
 
   it('a sources import, then a sensors import with a sensor of the new source: the worker checks the second against the first', async () => {
-    const sources = `${file('sources.csv').trimEnd()}\nenv.soil,土壤监测,Soil monitoring,环境局,public,Environment Agency\n`;
+    const sources = `${file('sources.csv').trimEnd()}\nenv.soil,土壤监测,Soil monitoring,环境局,public,Environment Office\n`;
     const src = await apply({ entity: 'source', csv: sources });
     expect(src.status, JSON.stringify(src.body)).toBe(200);
     const row = `sp-park,soil_climate,15.6020000,48.2030000,env.soil,公园土壤温度,Park soil temperature,,${SOIL_URN_3}`;
