@@ -50,6 +50,28 @@ async function untilDisconnected(socket: Socket): Promise<void> {
   expect(socket.disconnected).toBe(true);
 }
 
+/**
+ * Two clients that have stopped reading, each sent one table of the given size (MB) and waiting
+ * for more than 2 MB of it, and a guard with a total bound of 4 MB for clients that read nothing.
+ */
+async function twoTables(aMB: number, bMB: number, maxTotalBytesReading = 1024 * MB) {
+  const a = await pausedClient();
+  const b = await pausedClient();
+  const guard = new SlowSocketGuard({ maxBytes: 1024 * MB, maxPackets: 1000, maxTotalBytes: 4 * MB, maxTotalBytesReading });
+  a.socket.emit('snapshot', 'x'.repeat(aMB * MB));
+  b.socket.emit('snapshot', 'y'.repeat(bMB * MB));
+  await untilWaiting(a.socket, 2 * MB);
+  await untilWaiting(b.socket, 2 * MB);
+  return { a, b, guard };
+}
+
+/** After a sweep: exactly `cut` was let go, `kept` still connected. */
+async function onlyCut(guard: SlowSocketGuard, cut: Socket, kept: Socket): Promise<void> {
+  expect(guard.disconnected).toBe(1);
+  await untilDisconnected(cut);
+  expect(kept.disconnected).toBe(false);
+}
+
 describe('SlowSocketGuard', () => {
   it('does not cut a console for the one table it is being sent, however large; it cuts it for what waits behind', async () => {
     const { socket } = await pausedClient();
@@ -71,13 +93,7 @@ describe('SlowSocketGuard', () => {
   });
 
   it('over the total, cuts the clients that read nothing since the last sweep and keeps the ones that read', async () => {
-    const idle = await pausedClient();
-    const reader = await pausedClient();
-    const guard = new SlowSocketGuard({ maxBytes: 1024 * MB, maxPackets: 1000, maxTotalBytes: 4 * MB, maxTotalBytesReading: 1024 * MB });
-    idle.socket.emit('snapshot', 'x'.repeat(16 * MB));
-    reader.socket.emit('snapshot', 'y'.repeat(16 * MB));
-    await untilWaiting(idle.socket, 2 * MB);
-    await untilWaiting(reader.socket, 2 * MB);
+    const { a: idle, b: reader, guard } = await twoTables(16, 16);
     // First sight: both were just sent a table, neither is judged yet.
     guard.sweep([idle.socket, reader.socket]);
     expect(guard.disconnected).toBe(0);
@@ -88,19 +104,11 @@ describe('SlowSocketGuard', () => {
     reader.raw.pause();
     expect(socketBacklog(reader.socket).writing).not.toBe(before);
     guard.sweep([idle.socket, reader.socket]);
-    expect(guard.disconnected).toBe(1);
-    await untilDisconnected(idle.socket);
-    expect(reader.socket.disconnected).toBe(false);
+    await onlyCut(guard, idle.socket, reader.socket);
   });
 
   it('keeps a client that reads part of one large table although the WebSocket buffer has not changed yet', async () => {
-    const idle = await pausedClient();
-    const reader = await pausedClient();
-    const guard = new SlowSocketGuard({ maxBytes: 1024 * MB, maxPackets: 1000, maxTotalBytes: 4 * MB, maxTotalBytesReading: 1024 * MB });
-    idle.socket.emit('snapshot', 'x'.repeat(16 * MB));
-    reader.socket.emit('snapshot', 'y'.repeat(16 * MB));
-    await untilWaiting(idle.socket, 2 * MB);
-    await untilWaiting(reader.socket, 2 * MB);
+    const { a: idle, b: reader, guard } = await twoTables(16, 16);
     guard.sweep([idle.socket, reader.socket]);
     const before = socketBacklog(reader.socket).writing;
     // A slow link: the reader takes 2 MB of its table, far from the whole frame of 16 MB.
@@ -113,23 +121,14 @@ describe('SlowSocketGuard', () => {
     // The frame is still being written, so the WebSocket's buffer is the same; the kernel's queue moved.
     expect(socketBacklog(reader.socket).writing).toBe(before);
     guard.sweep([idle.socket, reader.socket]);
-    expect(guard.disconnected).toBe(1);
-    await untilDisconnected(idle.socket);
-    expect(reader.socket.disconnected).toBe(false);
+    await onlyCut(guard, idle.socket, reader.socket);
   });
 
   it('cuts clients that read, the biggest first, once the total passes the bound for readers', async () => {
-    const small = await pausedClient();
-    const big = await pausedClient();
-    const guard = new SlowSocketGuard({ maxBytes: 1024 * MB, maxPackets: 1000, maxTotalBytes: 4 * MB, maxTotalBytesReading: 12 * MB });
-    small.socket.emit('snapshot', 'x'.repeat(8 * MB));
-    big.socket.emit('snapshot', 'y'.repeat(16 * MB));
-    await untilWaiting(small.socket, 2 * MB);
+    const { a: small, b: big, guard } = await twoTables(8, 16, 12 * MB);
     await untilWaiting(big.socket, 8 * MB);
     // Seen for the first time, both count as reading: only the bound for readers applies.
     guard.sweep([small.socket, big.socket]);
-    expect(guard.disconnected).toBe(1);
-    await untilDisconnected(big.socket);
-    expect(small.socket.disconnected).toBe(false);
+    await onlyCut(guard, big.socket, small.socket);
   });
 });
