@@ -388,7 +388,7 @@ export const CONFIG_HELP: ReadonlyArray<[string, string, string]> = [
   ['CITYTWIN_VIEWPORT_THRESHOLD', 'sensors above which consoles get viewport points or aggregate cells, not every sensor', '50000'],
   [
     'CITYTWIN_SOCKETS_PER_ACCOUNT',
-    'live socket.io connections one account (or display token) may hold on one web node (docs/security.md)',
+    'live socket.io connections of one account (its sign-ins together) or of one API or display token on one web node (docs/security.md)',
     '64',
   ],
   ['CITYTWIN_SCENARIO', 'simulator scenario: none or rainstorm', 'rainstorm'],

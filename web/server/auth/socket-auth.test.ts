@@ -27,7 +27,9 @@ afterEach(async () => {
   [http, server, auth] = [null, null, null];
 });
 
-const principal = { username: 'op-1', roles: ['operator'], tokenId: 't1' } as unknown as Principal;
+const principal = { username: 'op-1', roles: ['operator'], tokenId: 't1', via: 'session' } as unknown as Principal;
+/** A display token the admin made: its principal names the admin. */
+const display = (tokenId: string) => ({ username: 'admin', roles: ['display'], tokenId, via: 'display' }) as unknown as Principal;
 
 /** A socket.io server under the bound of `max` connections per account; each handshake's principal is answered when the test says so. */
 async function boundServer(max: number) {
@@ -92,6 +94,21 @@ describe('socket-auth: connections per account', () => {
     const outcomes = await Promise.all(sockets.map(outcome));
     expect(outcomes.filter((o) => o === 'connected')).toHaveLength(2);
     expect(outcomes.filter((o) => o.startsWith('refused'))).toEqual([expect.stringMatching(/op-1 already holds 2 live connections.*= 2/)]);
+    expect(denied).toHaveLength(1);
+  });
+
+  it('counts a display token on its own, not with the admin who made it or with another token', async () => {
+    const { answers, denied, open, outcome, untilAsked } = await boundServer(1);
+    const admin = { ...principal, username: 'admin', tokenId: 's-admin' } as Principal;
+    const sockets = [open(), open(), open(), open()];
+    await untilAsked(4);
+    answers[0]!(admin);
+    answers[1]!(display('d-1'));
+    answers[2]!(display('d-2'));
+    answers[3]!(display('d-1'));
+    const outcomes = await Promise.all(sockets.map(outcome));
+    expect(outcomes.slice(0, 3)).toEqual(['connected', 'connected', 'connected']);
+    expect(outcomes[3]).toMatch(/the display token d-1 of admin already holds 1 live connections/);
     expect(denied).toHaveLength(1);
   });
 });

@@ -60,23 +60,37 @@ type HandshakeDeps = {
  * that joined the namespace before its tick ended is counted once.
  */
 class AccountSockets {
-  /** The ids of the sockets accepted in the last tick, by account. */
+  /** The ids of the sockets accepted in the last tick, by credential. */
   private readonly accepted = new Map<string, Set<string>>();
   constructor(readonly max: number) {}
 
-  /** The refusal for one more connection of `username`, or null when it may connect (and is counted). */
-  admit(socket: AnySocket, username: string): string | null {
-    const pending = this.accepted.get(username) ?? new Set<string>();
+  /**
+   * Whose connections one more socket of `p` counts with: a signed-in account's (all its sessions
+   * together), or one API or display token's — a display token's principal names the admin who
+   * made it, and a wall of many screens must not share the admin's bound.
+   */
+  static holder(p: Principal): { key: string; name: string } {
+    return p.via === 'session'
+      ? { key: `a:${p.username}`, name: `the account ${p.username}` }
+      : { key: `t:${p.tokenId}`, name: `the ${p.via} token ${p.tokenId} of ${p.username}` };
+  }
+
+  /** The refusal for one more connection of `p`, or null when it may connect (and is counted). */
+  admit(socket: AnySocket, p: Principal): string | null {
+    const { key, name } = AccountSockets.holder(p);
+    const pending = this.accepted.get(key) ?? new Set<string>();
     let held = pending.size;
-    for (const other of socket.nsp.sockets.values())
-      if (!pending.has(other.id) && (other.data.principal as Principal | undefined)?.username === username) held++;
+    for (const other of socket.nsp.sockets.values()) {
+      const q = other.data.principal as Principal | undefined;
+      if (q && !pending.has(other.id) && AccountSockets.holder(q).key === key) held++;
+    }
     if (held >= this.max)
-      return `the account ${username} already holds ${held} live connections on this node, the most one account may hold (CITYTWIN_SOCKETS_PER_ACCOUNT = ${this.max}): close a console first`;
+      return `${name} already holds ${held} live connections on this node, the most one account or token may hold (CITYTWIN_SOCKETS_PER_ACCOUNT = ${this.max}): close a console first`;
     pending.add(socket.id);
-    this.accepted.set(username, pending);
+    this.accepted.set(key, pending);
     setImmediate(() => {
       pending.delete(socket.id);
-      if (pending.size === 0 && this.accepted.get(username) === pending) this.accepted.delete(username);
+      if (pending.size === 0 && this.accepted.get(key) === pending) this.accepted.delete(key);
     });
     return null;
   }
@@ -128,7 +142,7 @@ function authenticateHandshake(deps: HandshakeDeps, refused: { handshakes: numbe
     deps.guard
       .principal(token, client)
       .then((principal) => {
-        const crowded = accounts?.admit(socket, principal.username);
+        const crowded = accounts?.admit(socket, principal);
         if (crowded) {
           deps.auth.denied(principal.username, client, `socket.io handshake: ${crowded}`);
           return fail(429, crowded);
