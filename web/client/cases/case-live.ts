@@ -2,12 +2,14 @@
  * The case desk's live updates: the `case` event on socket.io (signed in by the session cookie),
  * merged into the list the page shows. While the socket is down the page falls back to reading
  * the list every {@link FALLBACK_POLL_MS}; on every (re)connect it reads the list once, to catch
- * up on what it missed.
+ * up on what it missed. A handshake the server refused (other than signed out) is tried again
+ * after a wait (stream/refused-retry.ts): socket.io does not retry a refusal by itself.
  */
 import { io, type Socket } from 'socket.io-client';
 import type { CaseUpdateMessage } from '../../shared/case-protocol.ts';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../shared/protocol.ts';
 import { bearerToken } from '../backend/session.ts';
+import { refusedRetryMs } from '../stream/refused-retry.ts';
 
 /** How often the list is read while the socket is down. */
 export const FALLBACK_POLL_MS = 60_000;
@@ -34,16 +36,27 @@ export function followCaseDesk(handlers: CaseLiveHandlers): CaseLive {
   const startPolling = () => {
     poll ??= setInterval(() => handlers.reload(), FALLBACK_POLL_MS);
   };
+  let refusals = 0;
+  let closed = false;
   socket.on('connect', () => {
+    refusals = 0;
     stopPolling();
     handlers.reload();
   });
   socket.on('disconnect', startPolling);
-  socket.on('connect_error', startPolling);
+  socket.on('connect_error', (err: Error & { data?: { status?: number } }) => {
+    startPolling();
+    const wait = refusedRetryMs(err.data?.status, refusals++);
+    if (wait !== null)
+      setTimeout(() => {
+        if (!closed && !socket.connected) socket.connect();
+      }, wait);
+  });
   socket.on('case', (msg) => handlers.onCase(msg));
   return {
     connected: () => socket.connected,
     close: () => {
+      closed = true;
       stopPolling();
       socket.close();
     },

@@ -21,18 +21,12 @@ import { judgeDelta, ResyncGate } from './delta-sequencer.ts';
 import { computeFreshness, type Freshness } from './freshness.ts';
 import { SensorStore } from './sensor-store.ts';
 import { ServerClock } from './server-clock.ts';
+import { refusedRetryMs } from './refused-retry.ts';
 
 export type StreamSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 /** Delay before reconnecting after the server closed the socket. */
 const SERVER_DISCONNECT_RETRY_MS = 1_000;
-/**
- * After the server refused the connection because the account holds as many as it may on that
- * node (429, `CITYTWIN_SOCKETS_PER_ACCOUNT`): socket.io does not retry a refusal by itself, so the
- * console tries again after this long (another of the account's consoles may have closed).
- */
-export const ACCOUNT_BUSY_RETRY_MS = 10_000;
-
 export type StreamEvent =
   | { type: 'snapshot' }
   | { type: 'delta'; touched: number }
@@ -84,6 +78,8 @@ export class LiveStream {
   private readonly gate = new ResyncGate();
   private readonly listeners = new Set<(event: StreamEvent) => void>();
   private socket: StreamSocket | null = null;
+  /** Handshakes refused in a row (reset on connect): the retry's back-off. */
+  private refusals = 0;
 
   constructor(private readonly now: () => number = () => Date.now()) {}
 
@@ -92,6 +88,7 @@ export class LiveStream {
     this.socket = socket;
     socket.on('connect', () => {
       this.connected = true;
+      this.refusals = 0;
       this.connectedAt = this.now();
       this.counters.connects++;
       this.emit({ type: 'connection', connected: true });
@@ -104,12 +101,12 @@ export class LiveStream {
     socket.on('connect_error', (err: Error & { data?: { status?: number } }) => {
       this.counters.connectErrors++;
       this.counters.lastConnectError = err.message;
-      if (err.data?.status === 429) {
-        console.warn(`[citytwin] live stream refused: ${err.message}; trying again in ${ACCOUNT_BUSY_RETRY_MS / 1000} s`);
-        window.setTimeout(() => {
-          if (this.socket === socket && !socket.connected) socket.connect();
-        }, ACCOUNT_BUSY_RETRY_MS);
-      }
+      const wait = refusedRetryMs(err.data?.status, this.refusals++);
+      if (wait === null) return;
+      console.warn(`[citytwin] live stream refused (${err.data?.status}): ${err.message}; trying again in ${wait / 1000} s`);
+      globalThis.setTimeout(() => {
+        if (this.socket === socket && !socket.connected) socket.connect();
+      }, wait);
     });
     socket.on('disconnect', (reason) => {
       this.connected = false;
