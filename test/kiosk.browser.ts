@@ -137,3 +137,37 @@ describe('kiosk mode on a wall display', () => {
     expect(errors).toEqual([]);
   });
 });
+
+describe('a wall screen whose server stops answering', () => {
+  it('reloads only once the server answers again, and comes back signed in', async () => {
+    const token = await consoleDisplayToken(app.url!, 'command-center wall 2');
+    const context = await browser.newContext({ viewport: { width: 1920, height: 1080 } });
+    const wall = await context.newPage();
+    // Reload after 3 s disconnected (the default is two minutes).
+    await wall.goto(`${app.url!}?display=${token}&kiosk=1&reload=3`);
+    await expect.poll(() => wall.evaluate(() => document.body.dataset.ready), { timeout: 30_000 }).toBe('true');
+    // A mark that a reload wipes.
+    await wall.evaluate(() => ((window as unknown as { loadedOnce: boolean }).loadedOnce = true));
+    // The screen's network goes: the socket drops, and asking the server fails.
+    await context.setOffline(true);
+    await expect.poll(() => wall.getByTestId('stale-watermark').isVisible(), { timeout: 20_000 }).toBe(true);
+    // Past the reload time and more than one ask (every 5 s): the page is still this page, with its
+    // watermark, not the browser's error page.
+    await new Promise((r) => setTimeout(r, 9_000));
+    expect(wall.url().startsWith(app.url!)).toBe(true);
+    expect(await wall.evaluate(() => (window as unknown as { loadedOnce?: boolean }).loadedOnce)).toBe(true);
+    expect(await wall.getByTestId('stale-watermark').isVisible()).toBe(true);
+    await saveScreenshot(wall, 'test-results/kiosk-server-gone.png');
+    // The server answers again: the page reloads (or its socket comes back first) and shows the
+    // city, signed in by the token it kept, no login page.
+    await context.setOffline(false);
+    await expect
+      .poll(() => wall.evaluate(() => document.body.dataset.ready === 'true' && document.body.dataset.auth === 'display'), {
+        timeout: 30_000,
+      })
+      .toBe(true);
+    expect(await wall.getByTestId('login-submit').count()).toBe(0);
+    await expect.poll(() => wall.getByTestId('stale-watermark').isVisible(), { timeout: 20_000 }).toBe(false);
+    await context.close();
+  });
+});

@@ -136,6 +136,40 @@ describe('the login page', () => {
   });
 });
 
+describe('a wall opened while the server does not answer', () => {
+  it('keeps its display token, says it is waiting, and opens once the server answers', async () => {
+    const created = await call(app.url!, admin, 'POST', '/api/auth/tokens', {
+      name: 'restart wall',
+      kind: 'display',
+      password: TEST_ADMIN_PASSWORD,
+    });
+    const { page, errors } = await freshPage();
+    // As a reverse proxy answers while the server behind it restarts: the first two asks for the
+    // session get a 502, then the server answers.
+    let refused = 0;
+    await page.route('**/api/auth/session', (route) => {
+      if (refused < 2) {
+        refused++;
+        return route.fulfill({ status: 502, contentType: 'text/html', body: '<h1>502 Bad Gateway</h1>' });
+      }
+      return route.continue();
+    });
+    await page.goto(`${app.url!}?display=${created.body.token}`);
+    await expect.poll(() => page.getByTestId('server-waiting').isVisible()).toBe(true);
+    expect(await page.getByTestId('server-waiting').innerText()).toContain('服务器暂时没有应答（HTTP 502）');
+    await saveScreenshot(page, 'test-results/console-server-waiting.png');
+    await page.waitForFunction(() => window.__citytwin?.ready === true, undefined, { timeout: 30_000 });
+    expect(refused).toBe(2);
+    expect(await page.getByTestId('login-form').count()).toBe(0);
+    expect(await page.getByTestId('server-waiting').count()).toBe(0);
+    expect(await page.evaluate(() => document.body.dataset.auth)).toBe('display');
+    const publicCount = app.twin!.state.sensors.filter((s) => app.twin!.stream.classify(s) === 'public').length;
+    await expect.poll(() => page.evaluate(() => window.__citytwin!.sensorCount())).toBe(publicCount);
+    expect(errors.filter((e) => !/502|Bad Gateway/.test(e))).toEqual([]);
+    await page.context().close();
+  });
+});
+
 describe('sessions in the browser', () => {
   it('words a refused new password, and keeps the user signed in on a fresh session after a change', async () => {
     await call(app.url!, admin, 'POST', '/api/users', {

@@ -32,8 +32,11 @@ export interface KioskContext {
   freeArea(): { top: number; bottom: number; left: number; right: number };
 }
 
-/** A connection lost for this long reloads the page (a wall screen has no one to press F5). */
-export const RELOAD_AFTER_DISCONNECT_MS = 120_000;
+/**
+ * While the page would reload, how often it asks whether the server answers: a reload while the
+ * server is down would leave the screen on the browser's error page, which nothing reloads.
+ */
+export const RELOAD_PROBE_EVERY_MS = 5_000;
 
 export interface KioskState {
   view: string;
@@ -66,6 +69,8 @@ export class KioskMode {
   private primed = false;
   private disconnectedSince: number | null = null;
   private leaving = false;
+  private probing = false;
+  private nextProbeAt = 0;
   private readonly watermark = h('div', {
     class: 'stale-watermark',
     hidden: true,
@@ -109,6 +114,26 @@ export class KioskMode {
     };
   }
 
+  /**
+   * A connection lost for `reload` seconds (a wall screen has no one to press F5) reloads the page,
+   * but only once the server answers the page's own address: reloaded while the server is down, the
+   * screen would stay on the browser's error page. Until then it asks every {@link RELOAD_PROBE_EVERY_MS}.
+   */
+  private reloadWhenAnswered(now: number): void {
+    if (this.probing || now < this.nextProbeAt) return;
+    this.probing = true;
+    void fetch(window.location.href, { method: 'HEAD', cache: 'no-store' })
+      .then((res) => res.status < 500)
+      .catch(() => false)
+      .then((answered) => {
+        this.probing = false;
+        this.nextProbeAt = Date.now() + RELOAD_PROBE_EVERY_MS;
+        if (!answered || this.leaving || this.disconnectedSince === null) return;
+        this.leaving = true;
+        window.location.reload();
+      });
+  }
+
   /** About twice a second. */
   tick(): void {
     if (this.leaving) return;
@@ -117,11 +142,7 @@ export class KioskMode {
     this.updateWatermark(f, now);
     if (f.condition === 'disconnected') {
       this.disconnectedSince ??= now;
-      if (now - this.disconnectedSince > RELOAD_AFTER_DISCONNECT_MS) {
-        this.leaving = true;
-        window.location.reload();
-        return;
-      }
+      if (now - this.disconnectedSince > this.ctx.plan.reloadS * 1000) this.reloadWhenAnswered(now);
     } else this.disconnectedSince = null;
 
     this.watchIncidents(now);

@@ -7,6 +7,7 @@
  *   &wall=3x1&screen=2                                  screen 2 of a wall 3 wide, 1 high
  *   &focus=90                                           seconds a new critical incident holds the screen
  *   &stale=30                                           seconds without data before the watermark
+ *   &reload=120                                         seconds disconnected before the page reloads (once the server answers)
  *   &pitch=45&bearing=-20                               a tilted 3D view (degrees), buildings raised
  *
  * The rotation is timed by the wall clock (the server's, through the stream's clock offset),
@@ -31,6 +32,8 @@ export interface WallPlan {
   focusS: number;
   /** Seconds without fresh data before the watermark shows. */
   staleS: number;
+  /** Seconds disconnected before the page reloads (once the server answers again). */
+  reloadS: number;
   /** Lowest severity that takes the screen. */
   focusSeverity: number;
   /** The camera's tilt (pitch 0 = flat, north up unless bearing says otherwise). */
@@ -89,6 +92,7 @@ export function parseWallPlan(search: string): WallPlan {
     wall: { cols, rows, screen: intParam(params, 'screen', 1, 1, cols * rows) },
     focusS: intParam(params, 'focus', 90, 0, 3600),
     staleS: intParam(params, 'stale', 30, 5, 3600),
+    reloadS: intParam(params, 'reload', 120, 2, 3600),
     focusSeverity: intParam(params, 'focusSeverity', 4, 1, 5),
     tilt: { pitch: intParam(params, 'pitch', 0, 0, 60), bearing: intParam(params, 'bearing', 0, -180, 180) },
   };
