@@ -13,6 +13,8 @@ describe('wall plan', () => {
     expect(plan.wall).toEqual({ cols: 3, rows: 1, screen: 2 });
     expect(plan.focusS).toBe(45);
     expect(plan.staleS).toBe(20);
+    expect(plan.reloadS).toBe(120);
+    expect(parseWallPlan('?kiosk=1&reload=600').reloadS).toBe(600);
     expect(parseWallPlan('').kiosk).toBe(false);
     expect(parseWallPlan('?kiosk=1').steps).toEqual([{ view: { kind: 'city' }, seconds: 3600 }]);
   });
@@ -24,6 +26,7 @@ describe('wall plan', () => {
     expect(() => parseWallPlan('?wall=3by1')).toThrow(/wall=3by1/);
     expect(() => parseWallPlan('?wall=2x1&screen=3')).toThrow(/screen=3/);
     expect(() => parseWallPlan('?stale=1')).toThrow(/stale=1/);
+    expect(() => parseWallPlan('?reload=1')).toThrow(/reload=1: expected a whole number from 2 to 3600/);
   });
 
   it('reads a tilted view for the wall, flat by default', () => {
