@@ -11,18 +11,9 @@
 import type { IncidentType } from '../vocabulary.ts';
 import type { LinkReason } from './incident-explanations.ts';
 import { equirectangularM as distanceM, M_PER_DEG } from '../city/city-queries.ts';
-import {
-  confidenceOf,
-  corroborated,
-  distinctFamilies,
-  isWarningEvidence,
-  linkReason,
-  matchSignal,
-  reachDeg,
-  signalOf,
-} from './incident-linking.ts';
+import { confidenceOf, corroborated, distinctFamilies, linkReason, matchSignal, reachDeg, signalOf } from './incident-linking.ts';
 import { DEFAULT_INCIDENT_RULES, type IncidentRule, type IncidentSignal } from './incident-rules.ts';
-import { ACTIVE, change, refresh, snapshot } from './incident-refresh.ts';
+import { ACTIVE, change, heldOpen, lastEvidenceAtOf, refresh, snapshot } from './incident-refresh.ts';
 import { handleWarnings, withWarnings } from './incident-warning-links.ts';
 import type {
   Evidence,
@@ -136,10 +127,15 @@ function dropLateCorroboration(rule: IncidentRule, cluster: LinkedEvidence[]): v
  * Evidence that can open, arriving after the twin resolved an incident of its place but dated
  * before that resolution (a gateway that buffers delivers a sensor's readings 10 minutes late),
  * would have kept the incident open: an alarm then active, or a report within the quiet time.
- * It reopens that incident instead of opening a second one for the same event. Evidence dated
- * after the resolution is a new event; an incident an operator acted on is left to the operator.
+ * It belongs to that incident, not to a second one for the same event. Whether it reopens the
+ * incident is decided by the rule that resolved it ({@link heldOpen}): evidence that keeps the
+ * incident open now (an alarm still active, a report newer than the quiet time) reopens it;
+ * evidence whose quiet time had already passed when it arrived could not keep it open a moment
+ * and is only linked to the resolved incident, noted as late, without reopening it (a reopening
+ * that the next tick resolves again would page on-call for nothing). Evidence dated after the
+ * resolution is a new event; an incident an operator acted on is left to the operator.
  */
-function reopenForLateEvidence(
+function linkLateEvidence(
   state: IncidentState,
   rule: IncidentRule,
   signal: IncidentSignal,
@@ -160,15 +156,16 @@ function reopenForLateEvidence(
   }
   if (!best) return null;
   const { incident, why, resolvedAt } = best;
-  state.resolvedByTwin.delete(incident.id);
-  incident.status = 'open';
-  incident.updatedAt = now;
-  const changes = [
-    change(incident, now, 'twin', 'reopened', {
-      code: 'late_evidence',
-      params: { evidenceId: e.id, minutesBefore: Math.round((resolvedAt - e.ts) / 60_000) },
-    }),
-  ];
+  const minutesBefore = Math.round((resolvedAt - e.ts) / 60_000);
+  const withIt = [...incident.evidence.filter((x) => x.id !== e.id), linked];
+  const reopen = heldOpen(rule, { evidence: withIt, lastEvidenceAt: lastEvidenceAtOf(withIt) }, now);
+  const changes: IncidentChange[] = [];
+  if (reopen) {
+    state.resolvedByTwin.delete(incident.id);
+    incident.status = 'open';
+    incident.updatedAt = now;
+    changes.push(change(incident, now, 'twin', 'reopened', { code: 'late_evidence', params: { evidenceId: e.id, minutesBefore } }));
+  }
   const existing = incident.evidence.find((x) => x.id === e.id);
   if (existing) Object.assign(existing, { ...linked, why: existing.why, linkedAt: existing.linkedAt });
   else if (incident.evidence.length < MAX_EVIDENCE_PER_INCIDENT) incident.evidence.push({ ...linked, why });
@@ -176,7 +173,15 @@ function reopenForLateEvidence(
   state.counters.linked++;
   refresh(state, incident, now);
   changes.push(
-    change(incident, now, 'twin', 'evidence_linked', { code: 'evidence_linked', params: { evidenceId: e.id, signal: signal.id, why } }),
+    change(
+      incident,
+      now,
+      'twin',
+      'evidence_linked',
+      reopen
+        ? { code: 'evidence_linked', params: { evidenceId: e.id, signal: signal.id, why } }
+        : { code: 'late_evidence_linked', params: { evidenceId: e.id, signal: signal.id, why, minutesBefore } },
+    ),
   );
   return changes;
 }
@@ -237,9 +242,9 @@ function handleEvidence(state: IncidentState, e: Evidence, ctx: IncidentContext)
       // the first: it also stays pending for incidents still gathering evidence nearby.
       if (signal.canOpen) continue;
     } else if (signal.canOpen) {
-      const reopened = reopenForLateEvidence(state, rule, signal, e, linked, now);
-      if (reopened) {
-        changes.push(...reopened);
+      const late = linkLateEvidence(state, rule, signal, e, linked, now);
+      if (late) {
+        changes.push(...late);
         continue;
       }
     }
@@ -400,8 +405,7 @@ function handleTick(state: IncidentState, ctx: IncidentContext): IncidentChange[
   for (const incident of state.incidents.values()) {
     if (!ACTIVE.has(incident.status) || incident.resolutionProposed) continue;
     const rule = state.rules.get(incident.type)!;
-    const anyActive = incident.evidence.some((e) => e.active && !isWarningEvidence(e));
-    if (anyActive || now - incident.lastEvidenceAt < rule.resolve.quietS * 1000) continue;
+    if (heldOpen(rule, incident, now)) continue;
     if (rule.resolve.operatorConfirms) {
       incident.resolutionProposed = true;
       incident.updatedAt = now;

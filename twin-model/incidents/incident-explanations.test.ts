@@ -38,6 +38,14 @@ const NOTES: Array<[ChangeWhat, ChangeNote]> = [
   ['resolved', { code: 'resolved', params: {} }],
   ['closed', { code: 'closed', params: {} }],
   ['reopened', { code: 'reopened', params: { reason: 'water rising again' } }],
+  ['reopened', { code: 'late_evidence', params: { evidenceId: 'alarm:sh-2', minutesBefore: 10 } }],
+  [
+    'evidence_linked',
+    {
+      code: 'late_evidence_linked',
+      params: { evidenceId: 'event:manual:m1', signal: 'manual', why: REASONS[1]!, minutesBefore: 10 },
+    },
+  ],
 ];
 
 describe('incident explanations: record text and codes', () => {

@@ -83,6 +83,12 @@ export type ChangeNote =
    * incident reached it only afterwards (a buffering gateway), so the resolution was premature.
    */
   | { code: 'late_evidence'; params: { evidenceId: string; minutesBefore: number } }
+  /**
+   * Linked to an incident the twin resolved, without reopening it: evidence dated `minutesBefore`
+   * min before the resolution reached the twin only once its quiet time had passed, too late to
+   * keep the incident open.
+   */
+  | { code: 'late_evidence_linked'; params: { evidenceId: string; signal: string; why: LinkReason; minutesBefore: number } }
   | { code: 'severity_set'; params: Because & { severity: number } }
   /** This incident took in `otherId`. */
   | { code: 'absorbed'; params: Because & { otherId: string } }
@@ -231,6 +237,8 @@ export function changeNoteText(n: ChangeNote): string {
       return `${n.code}${because(n.params)}`;
     case 'late_evidence':
       return `reopened: ${n.params.evidenceId} arrived after the resolution, dated ${n.params.minutesBefore} min before it`;
+    case 'late_evidence_linked':
+      return `${n.params.evidenceId} (${n.params.signal}): ${linkReasonText(n.params.why)}; arrived after the resolution, dated ${n.params.minutesBefore} min before it, its quiet time over: not reopened`;
     case 'false_alarm':
       return `marked false alarm${because(n.params)}`;
     case 'severity_set':
@@ -258,6 +266,14 @@ const TWIN_TEXTS: ReadonlyArray<[ChangeWhat, RegExp, (m: RegExpExecArray) => Cha
     'opened',
     /^(\d+) evidence from (\d+) independent source\(s\), confidence ([\d.]+)$/,
     (m) => ({ code: 'opened', params: { evidence: Number(m[1]), sources: Number(m[2]), confidence: Number(m[3]) } }),
+  ],
+  [
+    'evidence_linked',
+    /^(\S+) \(([^)]+)\): (.*); arrived after the resolution, dated (\d+) min before it, its quiet time over: not reopened$/s,
+    (m) => ({
+      code: 'late_evidence_linked',
+      params: { evidenceId: m[1]!, signal: m[2]!, why: linkReasonOf(m[3]!), minutesBefore: Number(m[4]) },
+    }),
   ],
   [
     'evidence_linked',

@@ -94,6 +94,96 @@ describe('late evidence and a resolved incident', () => {
     expect(state.incidents.get(id)!.status).toBe('resolved');
   });
 
+  // The twin resolved the hall at +45 min (quiet time 15 min). A manual report taken at +35 min,
+  // 10 min before the resolution, is entered late: at +50 min its own quiet time is over.
+  const SEC = 1000;
+  const manualAt = (ts: number): Evidence => ({
+    id: 'event:manual:m1',
+    kind: 'event',
+    eventType: 'manual_report',
+    category: 'crowd',
+    source: 'manual',
+    ts,
+    lng: HALL.lng,
+    lat: HALL.lat,
+    assetId: HALL.assetId,
+    district: '420106',
+  });
+  const surge = (changes: IncidentChange[]) => changes.filter((c) => c.incident.type === 'service_surge');
+
+  it('links a late report whose quiet time is over when it arrives to the resolved incident, without reopening it', () => {
+    const { state, ctx, apply, id } = hall();
+    ctx.set(T0 + 50 * MIN);
+    const out = surge(apply({ type: 'event', evidence: manualAt(T0 + 35 * MIN) }));
+    expect(out.map((c) => [c.incidentId, c.what])).toEqual([[id, 'evidence_linked']]);
+    expect(out[0]!.actor).toBe('twin');
+    expect(out[0]!.incident.status).toBe('resolved');
+    expect(changeNoteOf('evidence_linked', out[0]!.detail)).toEqual({
+      code: 'late_evidence_linked',
+      params: {
+        evidenceId: 'event:manual:m1',
+        signal: 'manual',
+        why: { code: 'same_asset', params: { assetId: 'hall-1', minutes: 35 } },
+        minutesBefore: 10,
+      },
+    });
+    expect(out[0]!.incident.evidence.map((e) => e.id)).toEqual(['alarm:sh-1', 'event:manual:m1']);
+    expect([...state.incidents.values()].filter((i) => i.type === 'service_surge').map((i) => [i.id, i.status])).toEqual([
+      [id, 'resolved'],
+    ]);
+    // Nothing to resolve again: the next ticks change nothing of the hall's surge (the report
+    // is a crowd report too, and the crowd rule has its own incident).
+    expect(surge(apply({ type: 'tick' }))).toEqual([]);
+    ctx.set(T0 + 80 * MIN);
+    expect(surge(apply({ type: 'tick' }))).toEqual([]);
+  });
+
+  it('reopens for the same report a second earlier: it keeps the incident open until its quiet time is over', () => {
+    const { state, ctx, apply, id } = hall();
+    ctx.set(T0 + 50 * MIN - SEC);
+    const out = surge(apply({ type: 'event', evidence: manualAt(T0 + 35 * MIN) }));
+    expect(out.map((c) => [c.incidentId, c.what])).toEqual([
+      [id, 'reopened'],
+      [id, 'evidence_linked'],
+    ]);
+    expect(changeNoteOf('reopened', out[0]!.detail)).toEqual({
+      code: 'late_evidence',
+      params: { evidenceId: 'event:manual:m1', minutesBefore: 10 },
+    });
+    expect(changeNoteOf('evidence_linked', out[1]!.detail).code).toBe('evidence_linked');
+    expect(state.incidents.get(id)!.status).toBe('open');
+    // Held open for that second, as the resolution rule holds any incident.
+    expect(surge(apply({ type: 'tick' }))).toEqual([]);
+    ctx.set(T0 + 50 * MIN);
+    expect(surge(apply({ type: 'tick' })).map((c) => [c.incidentId, c.what])).toEqual([[id, 'resolved']]);
+  });
+
+  it('still reopens for a late alarm after a late report was linked without reopening', () => {
+    const { ctx, apply, id } = hall();
+    ctx.set(T0 + 50 * MIN);
+    expect(surge(apply({ type: 'event', evidence: manualAt(T0 + 35 * MIN) })).map((c) => c.what)).toEqual(['evidence_linked']);
+    ctx.set(T0 + 52 * MIN);
+    const late = apply({ type: 'alarm', evidence: busy('sh-2', T0 + 40 * MIN) });
+    expect(late.map((c) => [c.incidentId, c.what])).toEqual([
+      [id, 'reopened'],
+      [id, 'evidence_linked'],
+    ]);
+  });
+
+  it('leaves an incident an operator resolved alone: a late report neither reopens it nor is linked to it', () => {
+    let now = T0;
+    const ctx: IncidentContext = { now: () => now };
+    const state = createIncidentState();
+    const id = applyIncidentInput(state, { type: 'alarm', evidence: busy('sh-1', T0) }, ctx)[0]!.incidentId;
+    now = T0 + 20 * MIN;
+    applyIncidentInput(state, { type: 'operator', incidentId: id, actor: 'zhang', command: { action: 'resolve' } }, ctx);
+    now = T0 + 40 * MIN;
+    const out = surge(applyIncidentInput(state, { type: 'event', evidence: manualAt(T0 + 15 * MIN) }, ctx));
+    expect(out.every((c) => c.incidentId !== id)).toBe(true);
+    expect(state.incidents.get(id)!.status).toBe('resolved');
+    expect(state.incidents.get(id)!.evidence.map((e) => e.id)).toEqual(['alarm:sh-1']);
+  });
+
   it('does not reopen for a late report older than the quiet time before the resolution', () => {
     const { state, ctx, apply, id } = hall();
     // A manual report (can open) taken at +20 min, 25 min before the resolution, entered at +47 min.

@@ -5,7 +5,8 @@
 import { raisedConfidence } from '../cap/cap-context.ts';
 import { changeNoteText, type ChangeNote, type ChangeWhat } from './incident-explanations.ts';
 import { confidenceOf, isWarningEvidence, placeOf, severityOf } from './incident-linking.ts';
-import type { Incident, IncidentChange, IncidentState, IncidentStatus } from './incident-types.ts';
+import type { IncidentRule } from './incident-rules.ts';
+import type { Incident, IncidentChange, IncidentState, IncidentStatus, LinkedEvidence } from './incident-types.ts';
 
 /** The statuses in which an incident still takes evidence. */
 export const ACTIVE: ReadonlySet<IncidentStatus> = new Set(['open', 'acknowledged']);
@@ -32,8 +33,25 @@ export function refresh(state: IncidentState, incident: Incident, now: number): 
   incident.lat = place.lat;
   incident.assetId = place.assetId;
   incident.district = place.district;
-  incident.lastEvidenceAt = Math.max(0, ...signals.map((e) => e.ts));
+  incident.lastEvidenceAt = lastEvidenceAtOf(signals);
   incident.updatedAt = now;
+}
+
+/** The time of the newest signal evidence (official warnings are context and do not count). */
+export function lastEvidenceAtOf(evidence: readonly LinkedEvidence[]): number {
+  let last = 0;
+  for (const e of evidence) if (!isWarningEvidence(e) && e.ts > last) last = e.ts;
+  return last;
+}
+
+/**
+ * Whether its evidence keeps an incident open at `now`: a sensor alarm still active, or signal
+ * evidence newer than the rule's quiet time. The one rule of resolution: the twin resolves (or
+ * proposes to resolve) an active incident when it does not hold, and evidence arriving after the
+ * twin resolved an incident reopens it only when, with that evidence, it holds (incident-correlator.ts).
+ */
+export function heldOpen(rule: IncidentRule, incident: Pick<Incident, 'evidence' | 'lastEvidenceAt'>, now: number): boolean {
+  return incident.evidence.some((e) => e.active && !isWarningEvidence(e)) || now - incident.lastEvidenceAt < rule.resolve.quietS * 1000;
 }
 
 export function change(incident: Incident, at: number, actor: string, what: ChangeWhat, note: ChangeNote): IncidentChange {

@@ -139,6 +139,15 @@ describe('incident explanations in the reader’s language', () => {
     expect(wordChangeDetail('reopened', detail, 'zh')).toBe('已重新打开：alarm:sh-2 在解决后才送达，其时间早于解决 10 分钟');
   });
 
+  it('words late evidence linked to a resolved incident without reopening it', () => {
+    const detail =
+      'event:manual:m1 (manual): same asset hall-1, 0 min apart; arrived after the resolution, dated 10 min before it, its quiet time over: not reopened';
+    expect(wordChangeDetail('evidence_linked', detail, 'en')).toBe(detail);
+    expect(wordChangeDetail('evidence_linked', detail, 'zh', { signal: () => '人工上报' })).toBe(
+      'event:manual:m1（人工上报）：同一设施 hall-1，相隔 0 分钟；在解决后才送达，其时间早于解决 10 分钟，静默时间已过，未重新打开',
+    );
+  });
+
   it('shows a text it does not know as stored', () => {
     expect(wordChangeDetail('updated', 'a newer server wrote this', 'zh')).toBe('a newer server wrote this');
     expect(wordLinkReason({ code: 'text', params: { text: 'something new' } }, 'zh')).toBe('something new');

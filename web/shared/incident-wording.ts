@@ -118,6 +118,8 @@ const CHANGE_ZH: Wording<ChangeNote> = {
   closed: (p) => `已关闭${zhBecause(p)}`,
   reopened: (p) => `已重新打开${zhBecause(p)}`,
   late_evidence: (p) => `已重新打开：${p.evidenceId} 在解决后才送达，其时间早于解决 ${p.minutesBefore} 分钟`,
+  late_evidence_linked: (p, lang, names) =>
+    `${p.evidenceId}（${signal(p.signal, lang, names)}）：${wordLinkReason(p.why, lang, names)}；在解决后才送达，其时间早于解决 ${p.minutesBefore} 分钟，静默时间已过，未重新打开`,
   text: (p) => p.text,
 };
 
@@ -140,6 +142,8 @@ const CHANGE_EN: Wording<ChangeNote> = {
   closed: (p) => `closed${enBecause(p)}`,
   reopened: (p) => `reopened${enBecause(p)}`,
   late_evidence: (p) => `reopened: ${p.evidenceId} arrived after the resolution, dated ${p.minutesBefore} min before it`,
+  late_evidence_linked: (p, lang, names) =>
+    `${p.evidenceId} (${p.signal}): ${wordLinkReason(p.why, lang, names)}; arrived after the resolution, dated ${p.minutesBefore} min before it, its quiet time over: not reopened`,
   text: (p) => p.text,
 };
 

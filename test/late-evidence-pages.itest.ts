@@ -1,0 +1,131 @@
+/**
+ * Late evidence and on-call pages, end to end on loopback: the correlator's changes about a
+ * service hall go through the notification engine (twin-model/notifications) into the
+ * dispatcher and real webhook channels (web/server/notifications); a receiver (node:http) counts
+ * what reaches on-call and the duty chat. A report entered after the twin resolved the hall's
+ * incident, dated before the resolution but with its quiet time already over when it arrives,
+ * could not keep the incident open: no reopening, so nobody is paged. The same report a second
+ * earlier still holds the incident open and pages again (docs/incidents.md "Late evidence").
+ */
+import { createServer, type Server } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  applyIncidentInput,
+  applyNotificationInput,
+  createIncidentState,
+  createNotificationState,
+  parseNotificationConfig,
+  type Evidence,
+  type IncidentInput,
+} from '../twin-model/index.ts';
+import { freePort } from './support/fixtures.ts';
+import { memoryDispatcher } from './support/notification-engine.ts';
+
+const T0 = Date.UTC(2026, 6, 1, 1); // 09:00 in Wuhan, a Wednesday
+const MIN = 60_000;
+const HALL = { lng: 114.35, lat: 30.57, assetId: 'hall-1', district: '420106' };
+
+/** What the receiver heard, by path (`/page`: on-call, `/chat`: the duty chat) and event kind. */
+const heard: Array<{ path: string; kind: string }> = [];
+let http: Server;
+let port = 0;
+
+beforeAll(async () => {
+  port = await freePort();
+  http = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { event: { kind: string } };
+      heard.push({ path: req.url ?? '', kind: body.event.kind });
+      res.writeHead(200).end('ok');
+    });
+  });
+  await new Promise<void>((resolve) => http.listen(port, '127.0.0.1', resolve));
+});
+
+afterAll(async () => {
+  http.closeAllConnections();
+  await new Promise((r) => http.close(r));
+});
+
+const busy = (ts: number): Evidence => ({
+  id: 'alarm:sh-1',
+  kind: 'sensor_alarm',
+  sensorKind: 'service_hall',
+  sensorId: 'sh-1',
+  level: 'warning',
+  metric: 'wait_min',
+  value: 64,
+  ts,
+  ...HALL,
+  lat: HALL.lat + 0.0002,
+});
+
+/** A supervisor's report of the crowd, taken at `ts` and entered later. */
+const report = (ts: number): Evidence => ({
+  id: 'event:manual:m1',
+  kind: 'event',
+  eventType: 'manual_report',
+  category: 'other',
+  source: 'manual',
+  ts,
+  ...HALL,
+});
+
+/**
+ * The hall's morning: the queue warns at +0 and clears at +30 min, when the twin resolves the
+ * incident (nothing newer than its quiet time of 15 min); a report taken at +25 min is entered at
+ * `enteredAt`; the twin and the notifications tick every minute to +90 min. Returns what on-call
+ * and the chat received.
+ */
+async function morning(enteredAt: number): Promise<{ pages: number; chat: string[] }> {
+  heard.length = 0;
+  const webhook = (id: string) => ({ id, kind: 'webhook', url: `http://127.0.0.1:${port}/${id}`, secret: 'webhook-secret-for-tests' });
+  const config = parseNotificationConfig({
+    channels: [webhook('page'), webhook('chat')],
+    contacts: [{ user: 'li', language: 'en', roles: ['operator'] }],
+    subscriptions: [{ id: 'duty-chat', events: ['opened', 'resolved'], target: { role: 'operator' }, channels: ['chat'] }],
+    policies: [{ id: 'halls', ackDeadlineMin: 60, tiers: [{ targets: [{ user: 'li' }] }], channels: ['page'] }],
+  });
+  const notify = createNotificationState(config, {
+    timeZone: 'Asia/Shanghai',
+    consoleUrl: 'https://citytwin.example',
+    districts: new Map(),
+  });
+  const incidents = createIncidentState();
+  const { d } = memoryDispatcher(config, 7);
+  let now = T0;
+  const ctx = { now: () => now };
+  const timeline: Array<[number, IncidentInput]> = [
+    [T0, { type: 'alarm', evidence: busy(T0) }],
+    [T0 + 30 * MIN, { type: 'alarm_cleared', sensorId: 'sh-1', ts: T0 + 30 * MIN }],
+    [enteredAt, { type: 'event', evidence: report(T0 + 25 * MIN) }],
+  ];
+  for (let t = T0; t <= T0 + 90 * MIN; t += MIN) timeline.push([t, { type: 'tick' }]);
+  // Stable: an input comes before the tick of its minute.
+  timeline.sort((a, b) => a[0] - b[0]);
+  for (const [at, input] of timeline) {
+    now = at;
+    for (const change of applyIncidentInput(incidents, input, ctx))
+      d.enqueue(applyNotificationInput(notify, { type: 'incident_change', change }, ctx).emitted.messages);
+    if (input.type === 'tick') d.enqueue(applyNotificationInput(notify, { type: 'tick' }, ctx).emitted.messages);
+  }
+  await d.drain();
+  await d.close();
+  return { pages: heard.filter((h) => h.path === '/page').length, chat: heard.filter((h) => h.path === '/chat').map((h) => h.kind) };
+}
+
+describe('late evidence and on-call pages', () => {
+  it('pages once for the incident: a late report whose quiet time is over when it arrives reopens nothing', async () => {
+    const { pages, chat } = await morning(T0 + 40 * MIN);
+    expect(pages).toBe(1);
+    expect(chat).toEqual(['opened', 'resolved']);
+  });
+
+  it('pages again for the same report a second earlier: it holds the incident open, and it resolves again', async () => {
+    const { pages, chat } = await morning(T0 + 40 * MIN - 1000);
+    expect(pages).toBe(2);
+    expect(chat).toEqual(['opened', 'resolved', 'opened', 'resolved']);
+  });
+});
