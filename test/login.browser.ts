@@ -147,17 +147,22 @@ describe('a wall opened while the server does not answer', () => {
     // As a reverse proxy answers while the server behind it restarts: the first two asks for the
     // session get a 502, then the server answers.
     let refused = 0;
-    await page.route('**/api/auth/session', (route) => {
+    // The answer after them waits until the test has read the notice (no race with its removal).
+    let release = (): void => undefined;
+    const released = new Promise<void>((r) => (release = r));
+    await page.route('**/api/auth/session', async (route) => {
       if (refused < 2) {
         refused++;
         return route.fulfill({ status: 502, contentType: 'text/html', body: '<h1>502 Bad Gateway</h1>' });
       }
+      await released;
       return route.continue();
     });
     await page.goto(`${app.url!}?display=${created.body.token}`);
     await expect.poll(() => page.getByTestId('server-waiting').isVisible()).toBe(true);
     expect(await page.getByTestId('server-waiting').innerText()).toContain('服务器暂时没有应答（HTTP 502）');
     await saveScreenshot(page, 'test-results/console-server-waiting.png');
+    release();
     await page.waitForFunction(() => window.__citytwin?.ready === true, undefined, { timeout: 30_000 });
     expect(refused).toBe(2);
     expect(await page.getByTestId('login-form').count()).toBe(0);
