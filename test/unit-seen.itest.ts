@@ -91,6 +91,8 @@ describe('the unit a metric outside the vocabulary came in', () => {
     const summary = await waitFor('the device on the live stream', () => lastSummary(live, SENSOR) ?? null);
     expect(summary).toMatchObject({ kind: 'unknown', metric: 'temp', unit: 'Cel', value: 21.5 });
 
+    // Stored before the change below (a batch keeps only the newest change of each metric).
+    await app.twin!.unitLog.flush();
     // The device changes unit mid-stream: the newest is shown, and the stream sends its summary again.
     await publish([{ bn: DEVICE, n: 'temp', u: 'K', v: 295.1 }]);
     const after = await waitFor('the new unit', async () => {
@@ -123,6 +125,7 @@ describe('the unit a metric outside the vocabulary came in', () => {
     await waitFor('the unit', async () =>
       (await api<SensorDetail>(`/api/sensors/${HOSTILE}`)).body.latest?.level?.unit === 'cm' ? true : null,
     );
+    await app.twin!.unitLog.flush();
     const hostile = '<img src=x onerror=alert(1)>\u202E';
     await publish([{ bn: 'urn:dev:mac:hostile:', n: 'level', u: hostile, v: 5 }]);
     const detail = await waitFor('the refused unit', async () => {

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { applyTwinInput, createTwinState, type SeenUnit } from '../../../twin-model/index.ts';
 import { LiveStream } from './live-stream.ts';
+import { newestPerMetric } from './metric-unit-log.ts';
 
 const T0 = Date.UTC(2026, 6, 1);
 const ctx = { now: () => T0 };
@@ -45,5 +46,14 @@ describe('an unknown device on the live stream', () => {
     applyTwinInput(twin, { type: 'readings', id: 'wl-1', readings: [{ metric: 'water_level_cm', ts: T0, value: 3 }] }, ctx, stream.pending);
     const summary = stream.nextDeltas()[0]!.delta.added[0]!;
     expect('metric' in summary || 'unit' in summary).toBe(false);
+  });
+});
+
+describe('units seen, on their way to the store', () => {
+  it('a batch keeps the newest change of each sensor metric', () => {
+    const u = (sensorId: string, metric: string, unit: string, seenAt: number) => ({ sensorId, metric, unit, seenAt });
+    expect(
+      newestPerMetric([u('a', 't', 'Cel', 1), u('a', 'p', 'hPa', 1), u('a', 't', 'K', 2), u('b', 't', 'Cel', 2), u('a', 't', 'Cel', 3)]),
+    ).toEqual([u('a', 'p', 'hPa', 1), u('b', 't', 'Cel', 2), u('a', 't', 'Cel', 3)]);
   });
 });

@@ -18,7 +18,8 @@ export class MetricUnitLog {
 
   constructor(delayMs: number, log: (message: string) => void) {
     this.changes = new BatchedAppender<StoredMetricUnit>({
-      write: (batch) => this.store!.saveMetricUnits(batch),
+      // A device flipping units message after message writes one row per sensor metric per batch.
+      write: (batch) => this.store!.saveMetricUnits(newestPerMetric(batch)),
       delayMs,
       onFailure: (err, kept) => log(`metric unit store: ${err.message}; ${kept} units kept for the next write`),
     });
@@ -42,6 +43,17 @@ export class MetricUnitLog {
   async flush(): Promise<void> {
     if (this.store) await this.changes.flush();
   }
+}
+
+/** The newest change of each sensor metric in a batch, in the batch's order. */
+export function newestPerMetric(batch: readonly StoredMetricUnit[]): StoredMetricUnit[] {
+  const newest = new Map<string, StoredMetricUnit>();
+  for (const u of batch) {
+    const key = `${u.sensorId}\u0000${u.metric}`;
+    newest.delete(key);
+    newest.set(key, u);
+  }
+  return [...newest.values()];
 }
 
 /** Stored units by sensor, as the twin's rebuild gives them with each sensor's readings. */
