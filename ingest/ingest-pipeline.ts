@@ -14,6 +14,7 @@ import {
   type ParseLimits,
   type Reading,
   type RejectReason,
+  type SeenUnit,
   type SensorMeta,
   type UnitPosition,
 } from '../twin-model/index.ts';
@@ -29,7 +30,8 @@ export const DEAD_LETTER_PAYLOAD_BYTES = 4096;
 /** Live consumers of accepted messages (the twin, the web stream). */
 export interface IngestListener {
   onMeta?(sensorId: string, meta: SensorMeta | null, receivedAt: number): void;
-  onReadings?(entity: EntityName, id: string, readings: Reading[], receivedAt: number): void;
+  /** `units`: the units readings of metrics the vocabulary has no unit for came in, when any (docs/ingest.md). */
+  onReadings?(entity: EntityName, id: string, readings: Reading[], receivedAt: number, units?: readonly SeenUnit[]): void;
   /** A discrete report, with the payload it came in (its fields beyond v1: a hotline case's caller). */
   onEvent?(event: CityEvent, receivedAt: number, payload: Uint8Array): void;
   onUnitPosition?(position: UnitPosition, receivedAt: number): void;
@@ -232,7 +234,7 @@ export class IngestPipeline {
     this.accept(gatewaySource(gatewayId));
     this.writer.commitMessage(rows, receivedAt);
     for (const d of devices) {
-      if (d.readings.length > 0) this.tell((l) => l.onReadings?.('sensor', d.sensorId, d.readings, receivedAt));
+      if (d.readings.length > 0) this.tell((l) => l.onReadings?.('sensor', d.sensorId, d.readings, receivedAt, d.units));
     }
   }
 
@@ -253,14 +255,14 @@ export class IngestPipeline {
     this.tell((l) => l.onCapAlert?.(alert, xml, source, receivedAt));
   }
 
-  private handleData({ entity, id, readings, texts }: AcceptedMessage<'data'>, receivedAt: number): void {
+  private handleData({ entity, id, readings, texts, units }: AcceptedMessage<'data'>, receivedAt: number): void {
     const batch = this.writer.batch;
     pushReadingRows(batch.readings, entity, id, readings, receivedAt);
     for (const r of texts) batch.texts.push({ entity, sensorId: id, metric: r.metric, ts: r.ts, value: r.value, receivedAt });
     this.metrics.readingsAccepted += readings.length;
     this.accept(this.sourceOf(id));
     this.writer.commitMessage(readings.length + texts.length, receivedAt);
-    if (readings.length > 0) this.tell((l) => l.onReadings?.(entity, id, readings, receivedAt));
+    if (readings.length > 0) this.tell((l) => l.onReadings?.(entity, id, readings, receivedAt, units));
   }
 
   private handleMeta({ id, meta: m }: AcceptedMessage<'meta'>, receivedAt: number): void {

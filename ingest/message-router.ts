@@ -28,6 +28,7 @@ import {
   type ParseLimits,
   type Reading,
   type RejectReason,
+  type SeenUnit,
   type SensorMeta,
   type TextReading,
   type UnitPosition,
@@ -48,7 +49,8 @@ export type TopicRoute =
 
 /** A payload decoded by its topic's parser, or the reason it was refused. */
 export type DecodedMessage =
-  | { ok: true; kind: 'data'; entity: 'sensor' | 'service'; id: string; readings: Reading[]; texts: TextReading[] }
+  /** `units`: the units readings of metrics the vocabulary has no unit for came in (payload-parser.ts `DataParse`). */
+  | { ok: true; kind: 'data'; entity: 'sensor' | 'service'; id: string; readings: Reading[]; texts: TextReading[]; units?: SeenUnit[] }
   | { ok: true; kind: 'meta'; id: string; meta: SensorMeta | null }
   | { ok: true; kind: 'event'; event: CityEvent }
   | { ok: true; kind: 'unit_position'; position: UnitPosition }
@@ -94,6 +96,7 @@ export function decodePayload(
         id: topic.id,
         readings: parsed.readings,
         texts: parsed.texts,
+        ...(parsed.units ? { units: parsed.units } : {}),
       };
     }
     case 'sensor_meta': {

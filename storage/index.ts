@@ -41,7 +41,7 @@ export * from './retention.ts';
 export * from './retention-store.ts';
 export * from './storage-usage.ts';
 export * from './backup-store.ts';
-export { VocabularyStore, VOCABULARY_DDL, type StoredKind } from './vocabulary-store.ts';
+export { VocabularyStore, VOCABULARY_DDL, DEVICE_METRIC_UNITS_DDL, type StoredKind, type StoredMetricUnit } from './vocabulary-store.ts';
 
 // The sensor registry, stored readings and dead letters (the live feature and the ingest).
 export {

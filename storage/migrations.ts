@@ -34,6 +34,8 @@
  * - `vocabulary_kinds`, `device_external_ids`: sensor kinds declared by an administrator or a
  *   meta message, and device names bound by meta (storage/vocabulary-store.ts, docs/ingest.md;
  *   migration 17).
+ * - `device_metric_units`: the unit a sensor's metric outside the vocabulary last came in, one row
+ *   per change of unit (storage/vocabulary-store.ts, docs/ingest.md; migration 25).
  * - `shift_log`: the command centre's shift log (shift-store.ts, docs/shifts.md; migration 18).
  * - `cap_desk_changes`, `cap_warnings`: the public-warning desk (event-sourced, the alerts as CAP
  *   XML) and the official warnings received (cap-store.ts, docs/cap.md; migration 20).
@@ -49,7 +51,7 @@ import { CITY_REGISTER_DDL } from './city-register-store.ts';
 import { OPEN_DATA_KEYS_DDL } from './open-data-store.ts';
 import { REGISTER_IMPORTS_DDL } from './register-import-store.ts';
 import { SHIFT_LOG_DDL } from './shift-store.ts';
-import { VOCABULARY_DDL } from './vocabulary-store.ts';
+import { DEVICE_METRIC_UNITS_DDL, VOCABULARY_DDL } from './vocabulary-store.ts';
 import { CAP_DESK_DDL, CAP_WARNINGS_DDL } from './cap-store.ts';
 
 export interface Migration {
@@ -482,6 +484,11 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 24,
     name: "the replay's per-minute time-first rollup readings_60s, fed from readings_10s and filled from it (docs/replay.md)",
     statements: [...REPLAY_MINUTE_ROLLUP_DDL],
+  },
+  {
+    version: 25,
+    name: 'the unit each sensor metric outside the vocabulary last came in, one row per change (docs/ingest.md)',
+    statements: [DEVICE_METRIC_UNITS_DDL],
   },
 ];
 

@@ -7,6 +7,11 @@
  *
  * Both tables are ReplacingMergeTree by time: a kind's newest declaration (kinds only grow)
  * and a sensor's newest binding win.
+ *
+ * `device_metric_units` (migration 25): the unit a sensor's metric the vocabulary has no unit for
+ * last came in (SenML `u`, docs/ingest.md), one row per change of unit — not per reading —
+ * written by the twin (web/server/live/twin-service.ts) and read back by its rebuild; the newest
+ * row per sensor and metric wins, an empty unit meaning none.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { ExternalIdBinding, KindDeclaration, VocabularyOrigin } from '../twin-model/index.ts';
@@ -30,6 +35,23 @@ export const VOCABULARY_DDL = [
   ) ENGINE = ReplacingMergeTree(updated_at)
   ORDER BY sensor_id`,
 ];
+
+/** Migration 25: the unit each sensor's metric outside the vocabulary last came in. */
+export const DEVICE_METRIC_UNITS_DDL = `CREATE TABLE IF NOT EXISTS device_metric_units (
+    sensor_id String,
+    metric String,
+    unit String,
+    seen_at DateTime64(3, 'UTC')
+  ) ENGINE = ReplacingMergeTree(seen_at)
+  ORDER BY (sensor_id, metric)`;
+
+/** The unit a sensor's metric came in, from `seenAt` on (epoch ms); `unit` `''`: none (a refused one). */
+export interface StoredMetricUnit {
+  sensorId: string;
+  metric: string;
+  unit: string;
+  seenAt: number;
+}
 
 /** A stored declaration of a kind. */
 export interface StoredKind {
@@ -108,6 +130,26 @@ export class VocabularyStore {
       values: [{ sensor_id: b.sensorId, external_ids: b.externalIds, updated_at: at }],
       format: 'JSONEachRow',
     });
+  }
+
+  async saveMetricUnits(units: readonly StoredMetricUnit[]): Promise<void> {
+    if (units.length === 0) return;
+    await this.client.insert({
+      table: 'device_metric_units',
+      values: units.map((u) => ({ sensor_id: u.sensorId, metric: u.metric, unit: u.unit, seen_at: u.seenAt })),
+      format: 'JSONEachRow',
+    });
+  }
+
+  /** The newest unit of every sensor metric (of one sensor with `sensorId`), empty ones (none) left out. */
+  async metricUnits(sensorId?: string): Promise<StoredMetricUnit[]> {
+    const rows = await queryRows<{ sensor_id: string; metric: string; unit: string; ms: number | string }>(
+      this.client,
+      `SELECT sensor_id, metric, argMax(unit, seen_at) AS unit, toUnixTimestamp64Milli(max(seen_at)) AS ms FROM device_metric_units
+       ${sensorId === undefined ? '' : 'WHERE sensor_id = {id:String}'} GROUP BY sensor_id, metric HAVING unit != '' ORDER BY sensor_id, metric`,
+      sensorId === undefined ? {} : { id: sensorId },
+    );
+    return rows.map((r) => ({ sensorId: r.sensor_id, metric: r.metric, unit: r.unit, seenAt: Number(r.ms) }));
   }
 
   async bindings(): Promise<ExternalIdBinding[]> {

@@ -103,6 +103,7 @@ function scenario(name: string, external: () => Promise<Mosquitto | null>) {
           [now, 33],
         ],
         resolution: 'raw',
+        unit: 'cm',
       });
       const iso = await getJson(
         app.url!,

@@ -77,7 +77,7 @@ beforeAll(async () => {
   const half = at('08:30:00');
   // Stored before the minute rollup exists: migration 24 fills it from readings_10s.
   await store(raw.filter((r) => r.ts < half));
-  expect(await runMigrations(client)).toEqual([24]);
+  expect((await runMigrations(client)).filter((v) => v <= 24)).toEqual([24]);
   // Stored after: through readings_10s's view into readings_60s's.
   await store(raw.filter((r) => r.ts >= half));
 }, 60_000);

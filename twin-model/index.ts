@@ -12,6 +12,7 @@ export * from './sensor-state.ts';
 export * from './alarm-rules.ts';
 export * from './rules/index.ts';
 export * from './twin-state.ts';
+export * from './seen-units.ts';
 export * from './sensor-register.ts';
 export * from './messages/topics.ts';
 export * from './messages/payload-parser.ts';

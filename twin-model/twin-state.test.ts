@@ -10,6 +10,7 @@ import {
   stateReasonAt,
   type TwinContext,
 } from './twin-state.ts';
+import { seenUnitOf } from './seen-units.ts';
 
 const T0 = Date.UTC(2026, 6, 1);
 function clock(start = T0): TwinContext & { advance(ms: number): void } {
@@ -267,5 +268,44 @@ describe('registered sensors against device meta', () => {
     applyTwinInput(state, { type: 'meta', id: 'wl-9', meta }, ctx, createTwinChanges());
     applyTwinInput(state, { type: 'meta', id: 'wl-9', meta: { ...meta, lng: 114.31, name: 'new name' } }, ctx, createTwinChanges());
     expect(state.byId.get('wl-9')).toMatchObject({ registered: true, lng: 114.31, name: 'new name' });
+  });
+});
+
+describe('the unit a metric outside the vocabulary came in', () => {
+  it('is kept per metric, the newest winning; a refused one forgets it; a late message changes nothing', () => {
+    const state = createTwinState();
+    const ctx = clock();
+    const changes = { ...createTwinChanges(), described: new Set<number>() };
+    const read = (ts: number, unit: string, metric = 'temp') =>
+      applyTwinInput(
+        state,
+        { type: 'readings', id: 'dev-1', readings: [{ metric, ts, value: 1 }], units: [{ metric, unit }] },
+        ctx,
+        changes,
+      );
+    read(T0, 'Cel');
+    const entry = state.byId.get('dev-1')!;
+    expect(seenUnitOf(entry, 'temp')).toBe('Cel');
+    expect(seenUnitOf(entry, 'temp:sum')).toBe('Cel');
+    // Noted on its first readings too (the live stream sends a sensor new to it once, in added).
+    expect([...changes.described]).toEqual([0]);
+    changes.described.clear();
+    read(T0 + 1000, 'K');
+    expect(seenUnitOf(entry, 'temp')).toBe('K');
+    expect([...changes.described]).toEqual([0]);
+    changes.described.clear();
+    read(T0 - 5000, 'Cel');
+    expect(seenUnitOf(entry, 'temp')).toBe('K');
+    read(T0 + 2000, 'K');
+    expect(changes.described.size).toBe(0);
+    // Another metric than the headline: kept, the summary unchanged.
+    read(T0 + 3000, 'hPa', 'pressure');
+    expect(seenUnitOf(entry, 'pressure')).toBe('hPa');
+    expect(changes.described.size).toBe(0);
+    read(T0 + 4000, '');
+    expect(seenUnitOf(entry, 'temp')).toBeNull();
+    // A sensor that never sent one holds the shared empty map.
+    applyTwinInput(state, { type: 'readings', id: 'dev-2', readings: [{ metric: 'x', ts: T0, value: 1 }] }, ctx, changes);
+    expect(state.byId.get('dev-2')!.units.size).toBe(0);
   });
 });

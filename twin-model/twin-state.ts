@@ -10,6 +10,8 @@
  */
 import { AlarmLevel } from './alarm-rules.ts';
 import type { DeclaredSensorSite } from './city/city-types.ts';
+import type { SeenUnit } from './messages/device-metrics.ts';
+import { applyUnits } from './seen-units.ts';
 import type { Reading } from './messages/payload-parser.ts';
 import type { SensorMeta } from './messages/record-parsers.ts';
 import {
@@ -55,6 +57,8 @@ export interface SensorEntry {
   /** When it was first seen or registered (ctx time), for staleness of silent sensors. */
   firstSeenAt: number;
   latest: Map<string, LatestValue>;
+  /** The unit each metric the vocabulary has no unit for last came in, by metric (seen-units.ts). */
+  units: Map<string, string>;
   /** The rules that apply (its kind's with its asset's and its own overrides); null for an unknown kind. */
   rules: ResolvedRules | null;
   /** History of its rate-of-change and flatline rules, aligned with `rules.rules`; null when it has none. */
@@ -105,7 +109,8 @@ export interface TwinState {
 
 export type TwinInput =
   | { type: 'meta'; id: string; meta: SensorMeta | null }
-  | { type: 'readings'; id: string; readings: readonly Reading[] }
+  /** `units`: the units readings of metrics the vocabulary has no unit for came in (payload-parser.ts). */
+  | { type: 'readings'; id: string; readings: readonly Reading[]; units?: readonly SeenUnit[] | undefined }
   /** Re-evaluates staleness; send about once a second. */
   | { type: 'tick' }
   /** A new rule set, in force from now: every sensor re-evaluated from its current values. */
@@ -131,6 +136,8 @@ export interface TwinChanges {
   changed: Set<number>;
   /** Indices of sensors added to the state (also in `changed`). */
   added: number[];
+  /** Sensors whose headline's unit as sent changed, collected only when the set is present (the live stream's). */
+  described?: Set<number>;
   /** Alarm transitions, collected only when the array is present (see createTwinChanges). */
   alarms?: AlarmTransition[];
 }
@@ -185,6 +192,7 @@ function ensureSensor(state: TwinState, id: string, ctx: TwinContext, changes: T
     registered: false,
     firstSeenAt: ctx.now(),
     latest: new SmallMap(),
+    units: emptyMap(),
     rules,
     memory: rules ? createRuleMemory(rules) : null,
     levels: emptyMap(),
@@ -326,7 +334,8 @@ function applyMeta(state: TwinState, id: string, deviceMeta: SensorMeta | null, 
   changes.changed.add(entry.index);
 }
 
-function applyReadings(state: TwinState, id: string, readings: readonly Reading[], ctx: TwinContext, changes: TwinChanges): void {
+function applyReadings(state: TwinState, input: Extract<TwinInput, { type: 'readings' }>, ctx: TwinContext, changes: TwinChanges): void {
+  const { id, readings, units } = input;
   const entry = ensureSensor(state, id, ctx, changes);
   const rules = entry.rules?.rules;
   const before = entry.state;
@@ -359,6 +368,8 @@ function applyReadings(state: TwinState, id: string, readings: readonly Reading[
     }
   }
   if (!touched) return;
+  // The units of a message with current readings (a late message's do not roll them back).
+  if (units !== undefined && applyUnits(entry, units, headlineMetric(entry))) changes.described?.add(entry.index);
   updateFlatline(entry);
   if (entry.lastTs > state.lastDataTime) state.lastDataTime = entry.lastTs;
   refreshState(state, entry, ctx.now());
@@ -553,7 +564,7 @@ export function applyTwinInput(state: TwinState, input: TwinInput, ctx: TwinCont
       applyMeta(state, input.id, input.meta, ctx, changes);
       return;
     case 'readings':
-      applyReadings(state, input.id, input.readings, ctx, changes);
+      applyReadings(state, input, ctx, changes);
       return;
     case 'tick':
       applyTick(state, ctx, changes);

@@ -68,8 +68,8 @@ export function startIngest(
     const { twin, dispatch, cap, cases } = live;
     ingest.pipeline.addListener({
       onMeta: (id, meta) => twin.onMeta(id, meta),
-      onReadings: (entity, id, readings) => {
-        if (entity === 'sensor') twin.onReadings(id, readings);
+      onReadings: (entity, id, readings, _receivedAt, units) => {
+        if (entity === 'sensor') twin.onReadings(id, readings, units);
       },
       onEvent: (event, receivedAt, payload) => {
         // The case first: the incident its report opens or joins then finds it.

@@ -58,7 +58,7 @@ export function twinFeed(
           twin.onMeta(m.id, m.meta);
           return;
         case 'data':
-          if (m.readings.length) twin.onReadings(m.id, m.readings);
+          if (m.readings.length) twin.onReadings(m.id, m.readings, m.units);
           return;
         case 'event':
           // The case first (on the node that holds the case desk): the incident its report opens or joins then finds it.
@@ -69,7 +69,7 @@ export function twinFeed(
           dispatch.onPosition(m.position);
           return;
         case 'gateway':
-          for (const d of m.devices) if (d.readings.length) twin.onReadings(d.sensorId, d.readings);
+          for (const d of m.devices) if (d.readings.length) twin.onReadings(d.sensorId, d.readings, d.units);
           return;
         // Stored by the ingest workers; held here for the map and the correlator.
         case 'cap':

@@ -7,7 +7,7 @@ import type { CityModel, Vocabulary } from '../../twin-model/index.ts';
 import type { AuditService } from '../../web/server/audit/audit-service.ts';
 import type { AuthService } from '../../web/server/auth/auth-service.ts';
 import type { DispatchService } from '../../web/server/dispatch/dispatch-service.ts';
-import { IncidentStore, TwinRebuildStore, type StorageClient } from '../../storage/index.ts';
+import { IncidentStore, TwinRebuildStore, VocabularyStore, type StorageClient } from '../../storage/index.ts';
 import { TwinService } from '../../web/server/live/twin-service.ts';
 import { type PartContext, partLog } from './context.ts';
 
@@ -42,6 +42,9 @@ export async function startTwin(
   const incidentStore = new IncidentStore(clickhouse);
   await incidentStore.init();
   twin.useIncidentStore(incidentStore);
+  // The unit a metric outside the vocabulary came in, stored as it changes (every node: rows are
+  // few and the newest per sensor and metric wins), read back below.
+  twin.unitLog.use(new VocabularyStore(clickhouse));
   // Only the writer's own changes: a node that mirrors the writer does not audit them again.
   twin.onIncidentChanges((changes) => {
     if (twin.isWriter()) audit.incidentChanges(changes);

@@ -6,6 +6,7 @@
 import { AlarmLevel } from '../alarm-rules.ts';
 import type { WarningContext } from '../cap/cap-context.ts';
 import type { Reading } from '../messages/payload-parser.ts';
+import type { SeenUnit } from '../messages/device-metrics.ts';
 import type { CityEvent, SensorMeta } from '../messages/record-parsers.ts';
 import { SensorStateCode } from '../sensor-state.ts';
 import type { CompiledRuleSet } from '../rules/rule-resolve.ts';
@@ -102,9 +103,9 @@ export class FusionEngine {
     return this.drainAlarms(ctx);
   }
 
-  readings(sensorId: string, readings: readonly Reading[], ctx: TwinContext): IncidentChange[] {
+  readings(sensorId: string, readings: readonly Reading[], ctx: TwinContext, units?: readonly SeenUnit[]): IncidentChange[] {
     const wasSilent = this.twin.byId.get(sensorId)?.state === SensorStateCode.stale;
-    applyTwinInput(this.twin, { type: 'readings', id: sensorId, readings }, ctx, this.changes);
+    applyTwinInput(this.twin, { type: 'readings', id: sensorId, readings, units }, ctx, this.changes);
     const out = this.drainAlarms(ctx);
     if (wasSilent) out.push(...this.reportsAgain(sensorId, ctx));
     out.push(...this.reviewSuspect(sensorId, ctx));

@@ -34,3 +34,33 @@ for (const unit of [...SENML_PRIMARY_UNITS, ...SENML_SECONDARY_UNITS, ...convers
 export function unitOfUnitMetric(metric: string): string | null {
   return UNIT_BY_METRIC.get(metric.replace(/:sum$/, '')) ?? null;
 }
+
+/** The longest unit string a device's reading may bring along (SenML's longest name is 8). */
+export const MAX_SEEN_UNIT = 24;
+
+/**
+ * What a unit string may be made of: letters (µ included), digits, the unit signs `% / . ^ * - _`,
+ * `°`, `Ω`, `²` `³` and the middle dot — no spaces, no control, markup or bidirectional characters.
+ */
+const SEEN_UNIT = /^[A-Za-z0-9µΩ°²³·%/.^*_-]+$/u;
+
+/**
+ * A unit as a device sent it, to be shown with a metric the vocabulary has no unit for; null
+ * when it cannot be shown safely: empty, longer than {@link MAX_SEEN_UNIT} characters, or with
+ * a character outside the unit's alphabet. A refused unit is never cut (a cut unit would name
+ * another unit) nor stored.
+ */
+export function seenUnit(unit: string): string | null {
+  if (unit.length === 0 || unit.length > MAX_SEEN_UNIT || !SEEN_UNIT.test(unit)) return null;
+  return unit;
+}
+
+/**
+ * The unit a reading of a metric the vocabulary has no unit for came in (SenML `u`/`bu`): `unit`
+ * is the unit as {@link seenUnit} keeps it, `''` when the device sent one that was refused (the
+ * metric is then shown without a unit, not with an older one).
+ */
+export interface SeenUnit {
+  metric: string;
+  unit: string;
+}

@@ -16,7 +16,7 @@
 import { isUtf8 } from 'node:buffer';
 import { DeviceDirectory, deviceSensorId } from '../device-directory.ts';
 import { canonicalUnit, convertUnit, isConvertible } from '../unit-conversion.ts';
-import { unitMetricName } from './device-metrics.ts';
+import { seenUnit, unitMetricName, type SeenUnit } from './device-metrics.ts';
 import { UNIT_ALIASES } from '../vocabulary.ts';
 import type { Vocabulary } from '../vocabulary-registry.ts';
 
@@ -55,7 +55,12 @@ export const REJECT_REASONS = [
 export type RejectReason = (typeof REJECT_REASONS)[number];
 
 export type Rejection = { ok: false; reason: RejectReason; detail: string };
-export type DataParse = { ok: true; readings: Reading[]; texts: TextReading[] } | Rejection;
+/**
+ * A parsed data message. `units`: the units its numeric readings of metrics the vocabulary has no
+ * unit for came in (SenML `u`/`bu`), one per metric, absent when there are none (native JSON
+ * carries no unit; docs/ingest.md, "Units of metrics the vocabulary does not know").
+ */
+export type DataParse = { ok: true; readings: Reading[]; texts: TextReading[]; units?: SeenUnit[] } | Rejection;
 
 export interface ParseLimits {
   /** Largest accepted payload in bytes. */
@@ -175,6 +180,7 @@ export function parseDataPayload(
     const walked = walkSenml(doc, receivedAt, limits, resolver, directory.vocabulary, service);
     if (!walked.ok) return walked;
     const only = walked.devices[0];
+    if (only?.units) return { ok: true, readings: only.readings, texts: only.texts, units: only.units };
     return { ok: true, readings: only?.readings ?? [], texts: only?.texts ?? [] };
   }
   if (doc !== null && typeof doc === 'object')
@@ -192,6 +198,8 @@ export interface DeviceReadings {
   deviceName: string | null;
   readings: Reading[];
   texts: TextReading[];
+  /** The units its readings of metrics the vocabulary has no unit for came in, absent when none (see {@link DataParse}). */
+  units?: SeenUnit[];
 }
 
 export type GatewayParse = { ok: true; devices: DeviceReadings[] } | Rejection;
@@ -384,6 +392,20 @@ function recordLabel(i: number): string {
   return label;
 }
 
+/** Notes the unit a metric came in (the newest in the message wins; a refused one as `''`). */
+function noteUnit(device: DeviceReadings, metric: string, unit: string): void {
+  const kept = seenUnit(unit) ?? '';
+  const units = device.units ?? [];
+  device.units = units;
+  for (const u of units) {
+    if (u.metric === metric) {
+      u.unit = kept;
+      return;
+    }
+  }
+  units.push({ metric, unit: kept });
+}
+
 interface DeviceAccumulator {
   device: DeviceReadings;
 }
@@ -529,6 +551,9 @@ function walkSenml(
       checkedMetric = metric;
       checkedUnit = unit;
       checkedAsSent = asSent(metric, unit, vocabulary);
+      // A metric the vocabulary has no unit for keeps the unit it came in, once per change of
+      // name or unit (not per reading): shown with its values (docs/ingest.md).
+      if (!known && unit !== undefined) noteUnit(acc.device, metric, unit);
     }
     if (r.v !== undefined) {
       if (typeof r.v !== 'number')

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { RFC8428_SECTIONS, RFC_DEVICE, RFC_DEVICE_2, RFC_TIMES, rfc8428Example } from '../../test/support/rfc8428.ts';
 import { DeviceDirectory, deviceSensorId } from '../device-directory.ts';
 import { Vocabulary } from '../vocabulary-registry.ts';
-import { unitMetricName, unitOfUnitMetric } from './device-metrics.ts';
+import { MAX_SEEN_UNIT, seenUnit, unitMetricName, unitOfUnitMetric } from './device-metrics.ts';
 import { parseDataPayload, parseGatewayPayload } from './payload-parser.ts';
 import { parseMetaPayload } from './record-parsers.ts';
 
@@ -352,5 +352,64 @@ describe('declared kinds and device names in meta', () => {
     });
     expect(meta({ kind: 'temperature', externalIds: [`${RFC_DEVICE}:`] }, 'ms-1')).toMatchObject({ ok: true });
     expect(meta({ kind: 'room_climate' })).toMatchObject({ ok: true });
+  });
+});
+
+describe('the unit a metric the vocabulary does not know came in', () => {
+  const bare = new DeviceDirectory();
+  const pack = (records: unknown[]) => parseGatewayPayload(enc(records), 'gw-1', NOW, undefined, bare);
+
+  it('is kept per metric, once per message, the newest winning; a vocabulary metric keeps none', () => {
+    const r = pack([
+      { bn: 'urn:dev:mac:0024befffe804ff1:', n: 'temp', u: 'Cel', v: 21.5 },
+      { n: 'temp', u: 'Cel', v: 21.6 },
+      { n: 'pressure', u: 'hPa', v: 1003 },
+      { n: 'temp', u: 'K', v: 295 },
+      { bn: 'wl-9:', n: 'water_level_cm', u: 'cm', v: 3 },
+    ]);
+    expect(r).toMatchObject({
+      ok: true,
+      devices: [
+        {
+          sensorId: 'urn-dev-mac-0024befffe804ff1',
+          units: [
+            { metric: 'temp', unit: 'K' },
+            { metric: 'pressure', unit: 'hPa' },
+          ],
+        },
+        { sensorId: 'wl-9' },
+      ],
+    });
+    // A vocabulary metric's unit is the vocabulary's: nothing kept for it.
+    expect(r.ok && r.devices[1]!.units).toBeUndefined();
+    // No unit sent: nothing noted (and no array made).
+    const none = pack([{ bn: 'dev-a:', n: 'temp', v: 1 }]);
+    expect(none.ok && none.devices[0]!.units).toBeUndefined();
+    // A name-only record's unit goes with its value_<unit> metric; a sum's with its metric.
+    expect(pack([{ bn: 'dev-b', u: 'Cel', v: 2 }])).toMatchObject({
+      ok: true,
+      devices: [{ units: [{ metric: 'value_Cel', unit: 'Cel' }] }],
+    });
+    expect(pack([{ bn: 'dev-c:', n: 'energy', u: 'kWh', s: 7 }])).toMatchObject({
+      ok: true,
+      devices: [{ readings: [{ metric: 'energy:sum', value: 7 }], units: [{ metric: 'energy', unit: 'kWh' }] }],
+    });
+  });
+
+  it('is refused (kept as no unit, the reading still stored) when it is long or has characters a unit has not', () => {
+    for (const unit of ['<img src=x onerror=alert(1)>', 'a'.repeat(25), '\u202Ecm', 'm\n', 'deg C', '', '${x}']) {
+      const r = pack([{ bn: 'dev-h:', n: 'level', u: unit, v: 3 }]);
+      expect(r, JSON.stringify(unit)).toMatchObject({
+        ok: true,
+        devices: [{ readings: [{ metric: 'level', value: 3 }], units: [{ metric: 'level', unit: '' }] }],
+      });
+    }
+    for (const unit of ['Cel', '°C', 'µg/m³', 'm/s2', 'kg·m', 'a'.repeat(24), 'Ω', '1/min', '%RH']) {
+      expect(pack([{ bn: 'dev-h:', n: 'level', u: unit, v: 3 }]), unit).toMatchObject({
+        ok: true,
+        devices: [{ units: [{ metric: 'level', unit }] }],
+      });
+    }
+    expect(seenUnit('x'.repeat(MAX_SEEN_UNIT + 1))).toBeNull();
   });
 });

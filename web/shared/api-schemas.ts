@@ -51,6 +51,8 @@ export const sensorSummarySchema = z.object({
   value: num.nullable(),
   ts: num.nullable(),
   registered: z.boolean(),
+  metric: z.string().optional().describe('for a sensor of kind unknown: the metric `value` is of'),
+  unit: z.string().optional().describe('with `metric`: the unit it last came in, when the vocabulary has none'),
 });
 
 export const cellsMessageSchema = z.object({
@@ -124,7 +126,14 @@ export const sensorDetailSchema = z.object({
   source: z.object({ id: z.string(), nameZh: z.string(), nameEn: z.string(), classification: z.string() }).nullable(),
   classification: z.string().nullable(),
   state: z.enum(STATES),
-  latest: z.record(z.string(), z.object({ value: num, ts: num, unit: z.string() })),
+  latest: z.record(
+    z.string(),
+    z.object({
+      value: num,
+      ts: num,
+      unit: z.string().describe("the vocabulary's unit, else the unit the metric's readings last came in (SenML u), else ''"),
+    }),
+  ),
   stateReason: z.string().nullable(),
 });
 
@@ -133,6 +142,7 @@ export const readingsResponseSchema = z.object({
   metric: z.string(),
   points: z.array(lngLat.describe('[epoch ms, value]')),
   resolution: z.string(),
+  unit: z.string().optional().describe("the vocabulary's unit, else the unit the metric's readings last came in, else ''"),
 });
 
 // --- Incidents and units (protocol.ts) -------------------------------------------------------

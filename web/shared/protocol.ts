@@ -31,6 +31,17 @@ export interface SensorSummary {
   /** Epoch ms of the latest reading, or null. */
   ts: number | null;
   registered: boolean;
+  /**
+   * Only for a sensor whose kind names no headline metric (`unknown`): the metric `value` is of
+   * (the first it reported). Compatible addition; absent otherwise.
+   */
+  metric?: string;
+  /**
+   * With `metric`: the unit that metric last came in, when the vocabulary has none for it (SenML
+   * `u`, docs/ingest.md); absent when none was sent or kept. A sensor whose unit changes is sent
+   * again in a delta's `added`, under its same `i`.
+   */
+  unit?: string;
 }
 
 export interface SnapshotMessage {
@@ -356,6 +367,11 @@ export interface ReadingsResponse {
   points: [number, number][];
   /** 'raw' or the rollup step used, e.g. '1m'. */
   resolution: string;
+  /**
+   * The metric's unit: the vocabulary's, else the unit its readings last came in (compatible
+   * addition; `''` when neither is known).
+   */
+  unit?: string;
 }
 
 /** A unit's current trip, as drawn on the map. */

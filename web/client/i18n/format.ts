@@ -43,7 +43,7 @@ export function formatValue(n: number | null | undefined, lang: Language): strin
   return numberFormat(lang, { maximumFractionDigits: digits, useGrouping: abs >= 10_000 }).format(n);
 }
 
-/** Fixed vocabulary units (contracts.md) as people write them. */
+/** Fixed vocabulary units (contracts.md) and a few SenML codes as people write them. */
 const UNIT_DISPLAY: Readonly<Record<string, Record<Language, string>>> = {
   Cel: { zh: '°C', en: '°C' },
   'ug/m3': { zh: 'µg/m³', en: 'µg/m³' },
@@ -51,6 +51,14 @@ const UNIT_DISPLAY: Readonly<Record<string, Record<Language, string>>> = {
   '1': { zh: '', en: '' },
   '%RH': { zh: '%', en: '%RH' },
   min: { zh: '分钟', en: 'min' },
+  // SenML codes a device may send with a metric the vocabulary does not know (docs/ingest.md).
+  m2: { zh: 'm²', en: 'm²' },
+  m3: { zh: 'm³', en: 'm³' },
+  'm3/s': { zh: 'm³/s', en: 'm³/s' },
+  'kg/m3': { zh: 'kg/m³', en: 'kg/m³' },
+  'm/s2': { zh: 'm/s²', en: 'm/s²' },
+  Ohm: { zh: 'Ω', en: 'Ω' },
+  deg: { zh: '°', en: '°' },
 };
 
 /** The display form of a unit; unknown units are shown as given. */

@@ -408,16 +408,19 @@ export class SensorPanel implements Panel<unknown> {
     }
     const res = r.value;
     const to = r.at;
+    // The server's unit (the vocabulary's, else the one the readings came in), else the latest value's, else the vocabulary's here.
+    const latestUnit = this.detail.status === 'ok' ? this.detail.value.latest[res.metric]?.unit : undefined;
+    const rawUnit = res.unit || latestUnit || metricUnit(res.metric) || null;
     this.chart.set({
       points: res.points,
       from: to - this.rangeMs(),
       to,
-      unit: metricUnit(res.metric) ?? null,
+      unit: rawUnit,
       lang,
       emptyText: t('panel.noData'),
     });
     const resolution = res.resolution === 'raw' ? t('panel.resolutionRaw') : res.resolution;
-    const unit = formatUnit(metricUnit(res.metric), lang);
+    const unit = formatUnit(rawUnit, lang);
     setText(
       this.chartMeta,
       [

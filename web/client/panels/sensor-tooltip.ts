@@ -54,7 +54,10 @@ export class SensorTooltip {
     // The kind's own name (a declared kind shares the legend's "other kinds" slot).
     const kind = store.kindName[i] || kindAt(store.kind[i]!);
     const state = stateName(store.state[i]!);
-    const metric = kindMetrics(kind)[0];
+    // A kind's headline metric; for an unknown device, the metric the stream names (the first it sent).
+    const metric = kindMetrics(kind)[0] ?? store.metric[i] ?? undefined;
+    // The vocabulary's unit, else the unit the device sent it in (the stream's, docs/ingest.md).
+    const unit = metric ? (metricUnit(metric) ?? store.unit[i] ?? null) : null;
     const value = store.value[i]!;
     const ts = store.ts[i]!;
     const district = this.ctx.districtName(store.district[i] ?? null);
@@ -69,7 +72,7 @@ export class SensorTooltip {
             'div',
             { class: 'tt-value' },
             metric ? h('span', { class: 'muted' }, `${metricLabel(metric, lang)} `) : null,
-            h('strong', {}, formatValueWithUnit(value, metric ? metricUnit(metric) : null, lang)),
+            h('strong', {}, formatValueWithUnit(value, unit, lang)),
             ts > 0 ? h('span', { class: 'muted' }, ` · ${t('time.ago', { age: formatDuration(this.ctx.serverNow() - ts, lang) })}`) : null,
           )
         : h('div', { class: 'tt-value muted' }, t('panel.noReadings')),

@@ -64,6 +64,9 @@ export class SensorStore {
   sourceId: (string | null)[] = [];
   /** Kind name per row: a v1 kind, a declared one (its slot is {@link UNKNOWN_KIND}), or `unknown`. */
   kindName: string[] = [];
+  /** For a sensor of kind `unknown`: the metric of its value, and the unit it came in (protocol.ts); null otherwise. */
+  metric: (string | null)[] = [];
+  unit: (string | null)[] = [];
   /** Kind slot per row (see kindSlot). */
   kind = new Uint8Array(0);
   /** Longitude / latitude, NaN when unknown. */
@@ -97,6 +100,8 @@ export class SensorStore {
     this.district = [];
     this.sourceId = [];
     this.kindName = [];
+    this.metric = [];
+    this.unit = [];
     this.indexById.clear();
     this.newestDataTime = 0;
     let rows = 0;
@@ -115,6 +120,8 @@ export class SensorStore {
       this.district[i] = null;
       this.sourceId[i] = null;
       this.kindName[i] = 'unknown';
+      this.metric[i] = null;
+      this.unit[i] = null;
     }
     this.count = rows;
     for (const s of msg.sensors) this.writeSummary(s);
@@ -135,6 +142,8 @@ export class SensorStore {
           this.district[i] = null;
           this.sourceId[i] = null;
           this.kindName[i] = 'unknown';
+          this.metric[i] = null;
+          this.unit[i] = null;
           this.kind[i] = UNKNOWN_KIND;
           this.lng[i] = NaN;
           this.lat[i] = NaN;
@@ -193,6 +202,8 @@ export class SensorStore {
     this.sourceId[i] = s.sourceId;
     this.kind[i] = kindSlot(s.kind);
     this.kindName[i] = s.kind;
+    this.metric[i] = s.metric ?? null;
+    this.unit[i] = s.unit ?? null;
     this.lng[i] = s.lng ?? NaN;
     this.lat[i] = s.lat ?? NaN;
     this.state[i] = s.state;

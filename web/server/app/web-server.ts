@@ -150,6 +150,7 @@ function serverRoutes(options: WebServerOptions, basemapArchive: () => BasemapAr
       registry: new RegistryStore(options.clickhouse),
       readings: new ReadingsStore(options.clickhouse),
       deadLetters: new DeadLetterStore(options.clickhouse),
+      metricUnits: new VocabularyStore(options.clickhouse),
     }),
     ...basemapRoutes({ basemap: options.basemap, archive: basemapArchive }),
     ...searchRoutes({ twin: options.twin, city: options.city, dispatch: options.dispatch ?? null }),

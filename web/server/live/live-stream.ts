@@ -11,7 +11,15 @@
  * clients take a fresh snapshot without it.
  */
 import { randomBytes } from 'node:crypto';
-import { createTwinChanges, headlineValue, type SensorEntry, type TwinChanges, type TwinState } from '../../../twin-model/index.ts';
+import {
+  createTwinChanges,
+  headlineMetric,
+  headlineValue,
+  seenUnitOf,
+  type SensorEntry,
+  type TwinChanges,
+  type TwinState,
+} from '../../../twin-model/index.ts';
 import { stateName, type Classification, type SensorStateName } from '../../../twin-model/index.ts';
 import type { DeltaMessage, ResumeRequest, SensorSummary, SnapshotMessage } from '../../shared/protocol.ts';
 import { decodeDelta, deltaColumns, encodeDelta, pickDeltaRows, setDeltaRow } from '../../shared/delta-codec.ts';
@@ -22,7 +30,7 @@ import { gridSensor, SensorGrid } from './sensor-aggregate.ts';
 /** A sensor as the stream sends it, numbered `i` (default: its twin index; a view numbers its own). */
 export function summarize(entry: SensorEntry, i = entry.index): SensorSummary {
   const head = headlineValue(entry);
-  return {
+  const summary: SensorSummary = {
     i,
     id: entry.id,
     kind: entry.kind,
@@ -35,6 +43,16 @@ export function summarize(entry: SensorEntry, i = entry.index): SensorSummary {
     ts: head ? head.ts : null,
     registered: entry.registered,
   };
+  // A kind without a headline (an unknown device): which metric the value is, and its unit as sent.
+  if (entry.headline === null) {
+    const metric = headlineMetric(entry);
+    if (metric !== null) {
+      summary.metric = metric;
+      const unit = seenUnitOf(entry, metric);
+      if (unit !== null) summary.unit = unit;
+    }
+  }
+  return summary;
 }
 
 export interface LiveStreamOptions {
@@ -70,7 +88,7 @@ export type ResumeAnswer = { type: 'snapshot'; snapshot: SnapshotMessage } | { t
 
 export class LiveStream implements StreamFeed {
   /** Changes since the last delta; the twin's updaters add to it. */
-  readonly pending: TwinChanges = createTwinChanges();
+  readonly pending: TwinChanges = { ...createTwinChanges(), described: new Set<number>() };
   readonly epoch = `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
   private seq = 0;
   /** @internal read by resumeFrom */
@@ -152,6 +170,10 @@ export class LiveStream implements StreamFeed {
     if (changed.size === 0) return null;
     const sensors = this.twin.sensors;
     const added: SensorSummary[] = [];
+    // Sensors already sent whose summary changed (a headline's unit) go again under their index.
+    const described = this.pending.described!;
+    for (const i of described) if (i < this.sentCount) added.push(summarize(sensors[i]!));
+    described.clear();
     for (let i = this.sentCount; i < sensors.length; i++) added.push(summarize(sensors[i]!));
     this.sentCount = sensors.length;
     const columns = deltaColumns(changed.size);
@@ -263,6 +285,7 @@ export class ClassifiedView implements StreamFeed {
     const index = columns.index;
     const added: SensorSummary[] = [];
     const keep: number[] = [];
+    const viewBefore = this.toTwin.length;
     for (let k = 0; k < index.length; k++) {
       const t = index[k]!;
       const allowed = this.allowed(t);
@@ -279,9 +302,14 @@ export class ClassifiedView implements StreamFeed {
       }
       if (v >= 0) keep.push(k);
     }
-    // Sensors new to the twin that did not change a value yet still belong in `added`.
+    // Sensors new to the twin that did not change a value yet still belong in `added`; one the
+    // view has and whose summary changed goes again under its view index.
     for (const s of full.added) {
-      if (this.fromTwin[s.i]! < 0 && this.allowed(s.i)) {
+      const known = this.fromTwin[s.i]!;
+      if (known >= 0) {
+        // In the view before this delta (not one it has just added): its summary changed.
+        if (known < viewBefore) added.push(this.summary(s.i, known));
+      } else if (this.allowed(s.i)) {
         const v = this.toTwin.length;
         this.fromTwin[s.i] = v;
         this.toTwin.push(s.i);

@@ -5,12 +5,13 @@
  * dead-letter stores (storage/).
  */
 import { z } from 'zod';
-import type { DeadLetterStore, ReadingsStore, RegistryStore } from '../../../storage/index.ts';
+import type { DeadLetterStore, ReadingsStore, RegistryStore, VocabularyStore } from '../../../storage/index.ts';
 import {
   ID_PATTERN,
   REJECT_REASONS,
   registerSites,
   SENSOR_STATES,
+  seenUnitOf,
   stateName,
   UNCLASSIFIED_AS,
   unitOfUnitMetric,
@@ -33,6 +34,8 @@ export interface SensorRouteDeps {
   registry: RegistryStore;
   readings: ReadingsStore;
   deadLetters: DeadLetterStore;
+  /** The units stored for metrics outside the vocabulary, for a sensor the twin does not hold. */
+  metricUnits?: Pick<VocabularyStore, 'metricUnits'>;
 }
 
 const sensorId = z.object({ sensorId: z.string().regex(ID_PATTERN, 'must be 1-64 characters of [A-Za-z0-9._-]') });
@@ -121,6 +124,14 @@ async function aggregateCells(
   return cellsMessage(ctx.deps.twin.stream.grid, bbox, query.zoom, clearanceMask(principal.clearance), kinds, Date.now());
 }
 
+/**
+ * A metric's unit: the vocabulary's fixed unit, else the unit its readings last came in (`seen`,
+ * docs/ingest.md), else an unknown device's `value_<unit>` metric's unit read from its name; `''`.
+ */
+function metricUnitOf(ctx: SensorContext, metric: string, seen: string | null): string {
+  return ctx.deps.twin.vocabulary.unitOf(metric.replace(/:sum$/, '')) ?? seen ?? unitOfUnitMetric(metric) ?? '';
+}
+
 /** One sensor: from the twin, else its site and its latest stored values. */
 async function sensorDetail(ctx: SensorContext, id: string, principal: Principal | null): Promise<SensorDetail> {
   ctx.checkClearance(principal, id);
@@ -128,8 +139,10 @@ async function sensorDetail(ctx: SensorContext, id: string, principal: Principal
   const stored = entry ? null : await ctx.deps.readings.latest(id);
   if (!entry && (!stored || stored.length === 0)) throw new HttpError(404, `sensor "${id}" is not known`);
   const latest: SensorDetail['latest'] = {};
-  // A vocabulary metric's fixed unit; an unknown device's `value_<unit>` metric, the unit it was sent in.
-  const unitOf = (m: string) => ctx.deps.twin.vocabulary.unitOf(m.replace(/:sum$/, '')) ?? unitOfUnitMetric(m) ?? '';
+  const storedUnits = entry || !ctx.deps.metricUnits ? null : await ctx.deps.metricUnits.metricUnits(id);
+  const seen = (m: string): string | null =>
+    entry ? seenUnitOf(entry, m) : (storedUnits?.find((u) => u.metric === m.replace(/:sum$/, ''))?.unit ?? null);
+  const unitOf = (m: string) => metricUnitOf(ctx, m, seen(m));
   if (entry) for (const [m, v] of entry.latest) latest[m] = { value: v.value, ts: v.ts, unit: unitOf(m) };
   else for (const r of stored ?? []) latest[r.metric] = { value: r.value, ts: r.ts, unit: unitOf(r.metric) };
   const site = ctx.register.get(id) ?? null;
@@ -270,7 +283,18 @@ function sensorDetailRoutes(ctx: SensorContext): Route[] {
         if (result.points.length === 0 && !ctx.deps.twin.state.byId.has(params.sensorId)) {
           throw new HttpError(404, `sensor "${params.sensorId}" is not known`);
         }
-        return { sensorId: params.sensorId, metric: query.metric, points: result.points, resolution: result.resolution };
+        const entry = ctx.deps.twin.state.byId.get(params.sensorId);
+        const seen = entry
+          ? seenUnitOf(entry, query.metric)
+          : ((await ctx.deps.metricUnits?.metricUnits(params.sensorId))?.find((u) => u.metric === query.metric.replace(/:sum$/, ''))
+              ?.unit ?? null);
+        return {
+          sensorId: params.sensorId,
+          metric: query.metric,
+          points: result.points,
+          resolution: result.resolution,
+          unit: metricUnitOf(ctx, query.metric, seen),
+        };
       },
     }),
   ];

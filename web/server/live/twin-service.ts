@@ -42,6 +42,7 @@ import {
   type IncidentChange,
   type Reading,
   type RegisterField,
+  type SeenUnit,
   type SensorEntry,
   type SensorMeta,
   type DeclaredSensorSite,
@@ -54,6 +55,7 @@ import { UNCLASSIFIED_AS } from '../auth/policy.ts';
 import type { TwinWriterChannel } from '../cluster/cluster-bus.ts';
 import type { IncidentRefusalCode, WriterAnswer, WriterChange, WriterCommand } from '../cluster/cluster-messages.ts';
 import { ForwardingWriter } from '../cluster/forwarding-writer.ts';
+import { bySensorId, MetricUnitLog, unitsNow } from './metric-unit-log.ts';
 import type { EvidenceClassifier } from '../incidents/incident-view.ts';
 import { LiveStream } from './live-stream.ts';
 
@@ -91,7 +93,8 @@ export interface MetaRefusal {
 export type MetaRefusalListener = (refusal: MetaRefusal) => void;
 
 /** What the twin reads at start (storage/twin-rebuild-store.ts). */
-export type TwinRebuildSource = Pick<TwinRebuildStore, 'registeredSensors' | 'latestReadings'>;
+export type TwinRebuildSource = Pick<TwinRebuildStore, 'registeredSensors' | 'latestReadings'> &
+  Partial<Pick<TwinRebuildStore, 'metricUnits'>>;
 
 /**
  * An operator's action that was refused, here or by the writer on another node: the incident is
@@ -151,6 +154,8 @@ export class TwinService {
   private store: IncidentStore | null = null;
   /** Incident changes on their way to the store, batched (storage/batched-appender.ts). */
   private readonly history: BatchedAppender<IncidentChange>;
+  /** The units seen of metrics outside the vocabulary, stored as they change (metric-unit-log.ts). */
+  readonly unitLog: MetricUnitLog;
   /** Whether this node's correlator is the one that counts; forwards and mirrors otherwise. */
   private readonly writer: ForwardingWriter<IncidentCommand, IncidentChangeBatch>;
   /** The writer's incidents, as the other nodes see them (by id, newest change). */
@@ -168,6 +173,7 @@ export class TwinService {
       // Kept for the next write: the incident history must not lose an operator's action.
       onFailure: (err, kept) => this.log('warn', `incident store: ${err.message}; ${kept} changes kept for the next write`),
     });
+    this.unitLog = new MetricUnitLog(options.persistDelayMs ?? 200, (m) => this.log('warn', m));
     this.vocabulary = options.vocabulary ?? new Vocabulary();
     // The register: sensors of v1 kinds and of the kinds the city declares.
     this.sites = new Map(registerSites(options.city).map((s) => [s.id, s]));
@@ -261,12 +267,15 @@ export class TwinService {
     }
   }
 
-  onReadings(sensorId: string, readings: readonly Reading[]): void {
+  /** A sensor's readings, with the units of its metrics outside the vocabulary (stored as they change unless `restored`). */
+  onReadings(sensorId: string, readings: readonly Reading[], units?: readonly SeenUnit[], restored = false): void {
     if (this.retired.has(sensorId)) {
       this.retiredInputs++;
       return;
     }
-    this.emit(this.engine.readings(sensorId, readings, this.ctx));
+    const was = units?.length ? unitsNow(this.state.byId.get(sensorId), units) : null;
+    this.emit(this.engine.readings(sensorId, readings, this.ctx, units));
+    if (was && !restored) this.unitLog.changed(sensorId, units!, was, this.state.byId.get(sensorId), this.ctx.now());
   }
 
   /** A discrete report (hotline case, video detection, manual report). */
@@ -522,6 +531,7 @@ export class TwinService {
   /** Stops the batch timer and writes what is left. */
   async close(): Promise<void> {
     await this.flushIncidents();
+    await this.unitLog.flush();
   }
 
   private emit(changes: readonly IncidentChange[]): void {
@@ -579,7 +589,9 @@ export class TwinService {
       list.push({ metric: r.metric, ts: r.ts, value: r.value });
       bySensor.set(r.sensorId, list);
     }
-    for (const [id, readings] of bySensor) this.onReadings(id, readings);
+    // The units the sensors' metrics outside the vocabulary last came in, with their values.
+    const unitsBySensor = bySensorId((await source.metricUnits?.()) ?? []);
+    for (const [id, readings] of bySensor) this.onReadings(id, readings, unitsBySensor.get(id), true);
     this.tick();
     return this.state.sensors.length;
   }

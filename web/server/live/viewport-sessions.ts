@@ -202,6 +202,11 @@ export class ViewportFeed {
     const index = columns.index;
     const added: SensorSummary[] = [];
     const keep: number[] = [];
+    // A sensor of the table whose summary changed (a headline's unit) goes again under its index.
+    for (const s of full.added) {
+      const v = this.fromTwin.get(s.i);
+      if (v !== undefined) added.push(summarize(twin.sensors[s.i]!, v));
+    }
     for (let k = 0; k < index.length; k++) {
       const t = index[k]!;
       const v = this.fromTwin.get(t);
@@ -220,7 +225,7 @@ export class ViewportFeed {
         return;
       } else keep.push(k);
     }
-    if (keep.length === 0) return;
+    if (keep.length === 0 && added.length === 0) return;
     const picked = pickDeltaRows(columns, keep, (t) => this.fromTwin.get(t)!);
     this.send({
       type: 'delta',
