@@ -1,20 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ReadingRows, tsvField } from './reading-rows.ts';
 import { readingRow } from './storage-batch.ts';
+import { seededRandom } from '../test/support/seeded-random.ts';
 
 const AT = 1_767_225_600_000;
-
-/** A small seeded generator (mulberry32): the same values every run. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 function valuesOf(rows: ReadingRows): string[] {
   return rows
@@ -26,7 +15,7 @@ function valuesOf(rows: ReadingRows): string[] {
 
 describe('reading rows as bytes', () => {
   it('writes each value as JavaScript prints it: 60,000 seeded values of every shape', () => {
-    const next = seeded(20261205);
+    const next = seededRandom(20261205);
     const values: number[] = [];
     for (let i = 0; i < 60_000; i++) {
       const shape = i % 6;

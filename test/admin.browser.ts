@@ -12,7 +12,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, login, TEST_ADMIN_PASSWORD } from './support/auth.ts';
-import { collectErrors, openSignedInConsole, saveScreenshot } from './support/browser.ts';
+import { collectErrors, openSignedInConsole, saveScreenshot, signIn } from './support/browser.ts';
 import { browserCity } from './support/browser-city.ts';
 
 import type {} from '../web/client/admin/admin-main.ts'; // declares window.__admin
@@ -34,9 +34,7 @@ afterAll(() => city.close());
 
 async function openAdmin(page: Page, username: string, password: string): Promise<void> {
   await page.goto(new URL('admin.html', base).href);
-  await page.getByTestId('login-username').fill(username);
-  await page.getByTestId('login-password').fill(password);
-  await page.getByTestId('login-submit').click();
+  await signIn(page, username, password);
   await page.waitForFunction(() => window.__admin?.ready === true, undefined, { timeout: 30_000 });
 }
 

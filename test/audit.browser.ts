@@ -12,7 +12,7 @@ import type { RunningCityTwin } from '../bin/runtime.ts';
 import { formatCityDateTime } from '../web/client/i18n/format.ts';
 import type { AuditEntriesResponse } from '../web/shared/audit-protocol.ts';
 import { call, login, TEST_ADMIN_PASSWORD } from './support/auth.ts';
-import { collectErrors, launchChromium, saveScreenshot } from './support/browser.ts';
+import { collectErrors, launchChromium, saveScreenshot, signIn } from './support/browser.ts';
 import { tempDir } from './support/fixtures.ts';
 import { startTestCity } from './support/test-city.ts';
 
@@ -44,12 +44,6 @@ afterAll(async () => {
   await app?.close();
   dir.remove();
 });
-
-async function signIn(page: Page, username: string, password: string): Promise<void> {
-  await page.getByTestId('login-username').fill(username);
-  await page.getByTestId('login-password').fill(password);
-  await page.getByTestId('login-submit').click();
-}
 
 async function openAudit(page: Page): Promise<void> {
   await page.goto(new URL('audit.html', app.url!).href);

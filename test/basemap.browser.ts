@@ -13,7 +13,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningCityTwin } from '../bin/runtime.ts';
 import { TEST_ADMIN_PASSWORD } from './support/auth.ts';
-import { collectErrors, launchChromium, saveScreenshot } from './support/browser.ts';
+import { collectErrors, launchChromium, saveScreenshot, signIn } from './support/browser.ts';
 import { BUILDINGS_ORIGIN, writeCityPmtiles } from './support/city-pmtiles.ts';
 import { consoleDisplayToken } from './support/console-client.ts';
 import { tempDir } from './support/fixtures.ts';
@@ -87,11 +87,10 @@ async function mapSettled(p: Page): Promise<void> {
   await expect.poll(() => p.evaluate(() => window.__citytwin!.basemap().loaded), { timeout: 30_000 }).toBe(true);
 }
 
-async function signIn(p: Page): Promise<void> {
+/** The console on `p`, signed in as admin, map ready. */
+async function openConsole(p: Page): Promise<void> {
   await p.goto(app.url!);
-  await p.getByTestId('login-username').fill('admin');
-  await p.getByTestId('login-password').fill(TEST_ADMIN_PASSWORD);
-  await p.getByTestId('login-submit').click();
+  await signIn(p, 'admin', TEST_ADMIN_PASSWORD);
   await p.waitForFunction(() => window.__citytwin?.ready === true, undefined, { timeout: 30_000 });
 }
 
@@ -120,7 +119,7 @@ beforeAll(async () => {
   page = await context.newPage();
   errors = collectErrors(page);
   watch(page);
-  await signIn(page);
+  await openConsole(page);
 });
 
 afterAll(async () => {

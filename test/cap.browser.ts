@@ -16,7 +16,7 @@ import type { RunningCityTwin } from '../bin/runtime.ts';
 import { formatCityDateTime } from '../web/client/i18n/format.ts';
 import type { CapRecordView } from '../web/shared/cap-protocol.ts';
 import { call, login, TEST_ADMIN_PASSWORD } from './support/auth.ts';
-import { collectErrors, launchChromium, saveScreenshot } from './support/browser.ts';
+import { collectErrors, launchChromium, saveScreenshot, signIn } from './support/browser.ts';
 import { tempDir } from './support/fixtures.ts';
 import { startTestCity } from './support/test-city.ts';
 
@@ -43,9 +43,7 @@ async function openConsole(user: string, viewport = { width: 1920, height: 1080 
   const page = await browser.newPage({ viewport, timezoneId: 'Europe/London' });
   errors.push(...collectErrors(page));
   await page.goto(app.url!);
-  await page.getByTestId('login-username').fill(user);
-  await page.getByTestId('login-password').fill(password(user));
-  await page.getByTestId('login-submit').click();
+  await signIn(page, user, password(user));
   await page.waitForFunction(() => window.__citytwin?.ready === true, undefined, { timeout: 30_000 });
   return page;
 }

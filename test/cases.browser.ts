@@ -15,7 +15,7 @@ import type { RunningCityTwin } from '../bin/runtime.ts';
 import { formatCityDateTime } from '../web/client/i18n/format.ts';
 import type { CaseIntakeResponse } from '../web/shared/case-protocol.ts';
 import { call, login, TEST_ADMIN_PASSWORD } from './support/auth.ts';
-import { collectErrors, launchChromium, saveScreenshot } from './support/browser.ts';
+import { collectErrors, launchChromium, saveScreenshot, signIn } from './support/browser.ts';
 import { tempDir, waitFor } from './support/fixtures.ts';
 import { startTestCity } from './support/test-city.ts';
 
@@ -76,9 +76,7 @@ async function openDesk(
   const page = await browser.newPage({ viewport });
   const errors = collectErrors(page);
   await page.goto(new URL('cases.html', app.url!).href);
-  await page.getByTestId('login-username').fill(user);
-  await page.getByTestId('login-password').fill(password);
-  await page.getByTestId('login-submit').click();
+  await signIn(page, user, password);
   await page.waitForFunction(() => window.__cases?.ready === true, undefined, { timeout: 30_000 });
   return { page, errors };
 }

@@ -7,7 +7,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningCityTwin } from '../bin/runtime.ts';
 import { TEST_ADMIN_PASSWORD } from './support/auth.ts';
-import { launchChromium, openSignedInConsole } from './support/browser.ts';
+import { launchChromium, openSignedInConsole, signIn } from './support/browser.ts';
 import { tempDir } from './support/fixtures.ts';
 import { startTestCity } from './support/test-city.ts';
 
@@ -41,9 +41,7 @@ describe("a console over its account's connection bound", () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const second: Page = await context.newPage();
     await second.goto(app.url!);
-    await second.getByTestId('login-username').fill('admin');
-    await second.getByTestId('login-password').fill(TEST_ADMIN_PASSWORD);
-    await second.getByTestId('login-submit').click();
+    await signIn(second, 'admin', TEST_ADMIN_PASSWORD);
     await second.waitForFunction(() => (window.__citytwin?.streamCounters().connectErrors ?? 0) >= 1, undefined, { timeout: 30_000 });
     const refused = await second.evaluate(() => window.__citytwin!.streamCounters());
     expect(refused.connects).toBe(0);

@@ -17,7 +17,7 @@ import type { Browser, Response as PageResponse } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningCityTwin } from '../bin/runtime.ts';
 import { TEST_ADMIN_PASSWORD } from './support/auth.ts';
-import { collectErrors, launchChromium } from './support/browser.ts';
+import { collectErrors, launchChromium, signIn } from './support/browser.ts';
 import { tempDir } from './support/fixtures.ts';
 import { startTestCity } from './support/test-city.ts';
 
@@ -102,9 +102,7 @@ describe('the console in Chromium, by content coding', () => {
       // A login page left open has loaded no map library; typing starts loading the console.
       expect(requested.filter((p) => p.startsWith('/assets/')).length).toBeGreaterThan(0);
       expect(requested.filter((p) => /\/(maplibre|deckgl|echarts)-/.test(p))).toEqual([]);
-      await page.getByTestId('login-username').fill('admin');
-      await page.getByTestId('login-password').fill(TEST_ADMIN_PASSWORD);
-      await page.getByTestId('login-submit').click();
+      await signIn(page, 'admin', TEST_ADMIN_PASSWORD);
       await page.waitForFunction(() => window.__citytwin?.ready === true && window.__citytwin.drawnCount() > 0, undefined, {
         timeout: 30_000,
       });
@@ -132,9 +130,7 @@ describe('the console in Chromium, by content coding', () => {
     const paths: string[] = [];
     context.on('response', (r) => paths.push(new URL(r.url()).pathname));
     await page.goto(new URL('kpi.html', app.url!).toString());
-    await page.getByTestId('login-username').fill('admin');
-    await page.getByTestId('login-password').fill(TEST_ADMIN_PASSWORD);
-    await page.getByTestId('login-submit').click();
+    await signIn(page, 'admin', TEST_ADMIN_PASSWORD);
     await page.waitForFunction(() => window.__kpi?.ready === true, undefined, { timeout: 30_000 });
     expect(paths.filter((p) => /\/(maplibre|echarts)-[^/]+\.js$/.test(p))).toHaveLength(2);
     expect(paths.filter((p) => /deckgl/.test(p))).toEqual([]);

@@ -144,6 +144,34 @@ describe('the embedded broker on a non-loopback listener', () => {
     await watcher.endAsync();
   });
 
+  it('quotes the topics and user names a client sent in its refusals, cut at 80 characters and escaped', async () => {
+    // A line break and a right-to-left override early, then 500 characters in all.
+    const hostile = `ab\n\u202ecd${'x'.repeat(494)}`;
+    const quoted = `"ab\\n\\u202ecd${'x'.repeat(67)}…`;
+    const unknown = await connect(`mqtt://127.0.0.1:${port}`, { clientId: 'gw-q', username: hostile, password: 'whatever123' });
+    expect(unknown).toBeInstanceOf(Error);
+    expect(events.find((e) => e.type === 'mqtt_auth_failed' && e.clientId === 'gw-q')?.detail).toContain(
+      `unknown gateway ${quoted} (listener `,
+    );
+    const gw = (await connect(`mqtt://127.0.0.1:${port}`, {
+      clientId: 'gw-jianghan-q',
+      username: 'gw-jianghan',
+      password: 'jianghan gateway pw',
+    })) as mqtt.MqttClient;
+    expect(gw).not.toBeInstanceOf(Error);
+    await expect(gw.subscribeAsync(hostile)).rejects.toThrow(/Subscribe error/);
+    expect(events.find((e) => e.type === 'mqtt_subscribe_refused' && e.clientId === 'gw-jianghan-q')?.detail).toBe(
+      `subscription to ${quoted}`,
+    );
+    const closed = new Promise<void>((r) => gw.once('close', () => r()));
+    gw.publish(hostile, '{}', { qos: 1 });
+    await closed;
+    gw.end(true);
+    expect(events.find((e) => e.type === 'mqtt_publish_refused' && e.clientId === 'gw-jianghan-q')?.detail).toBe(
+      `topic ${quoted} is not a CityTwin v1 device topic`,
+    );
+  });
+
   it('applies the same rule on the MQTTS listener', async () => {
     const anon = await connect(`mqtts://127.0.0.1:${tlsPort}`, { clientId: 'anon-tls', rejectUnauthorized: false });
     expect(anon).toBeInstanceOf(Error);

@@ -16,7 +16,7 @@ import { formatCityDateTime } from '../web/client/i18n/format.ts';
 import type { FieldAssignmentResponse } from '../web/shared/field-protocol.ts';
 import type { RecommendationView } from '../web/shared/protocol.ts';
 import { call, login, TEST_ADMIN_PASSWORD } from './support/auth.ts';
-import { collectErrors, launchChromium, saveScreenshot } from './support/browser.ts';
+import { collectErrors, launchChromium, saveScreenshot, signIn } from './support/browser.ts';
 import { tempDir, waitFor } from './support/fixtures.ts';
 import { startTestCity } from './support/test-city.ts';
 
@@ -66,9 +66,7 @@ async function openField(user: string, viewport = { width: 390, height: 844 }): 
   const page = await browser.newPage({ viewport, deviceScaleFactor: 1 });
   const errors = collectErrors(page);
   await page.goto(new URL('field.html', app.url!).href);
-  await page.getByTestId('login-username').fill(user);
-  await page.getByTestId('login-password').fill(`${user} password 1`);
-  await page.getByTestId('login-submit').click();
+  await signIn(page, user, `${user} password 1`);
   await page.waitForFunction(() => window.__field?.ready === true, undefined, { timeout: 30_000 });
   return { page, errors };
 }
@@ -155,9 +153,7 @@ describe('the field page on a phone', () => {
     const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
     const errors = collectErrors(page);
     await page.goto(app.url!);
-    await page.getByTestId('login-username').fill('crew-wu');
-    await page.getByTestId('login-password').fill('crew-wu password 1');
-    await page.getByTestId('login-submit').click();
+    await signIn(page, 'crew-wu', 'crew-wu password 1');
     await page.waitForURL(/\/field\.html$/, { timeout: 30_000 });
     await page.waitForFunction(() => window.__field?.ready === true, undefined, { timeout: 30_000 });
     expect(await page.getByTestId('field-unit').innerText()).toContain(app.dispatch!.unit(unitId)!.nameZh);

@@ -17,25 +17,14 @@ import { queryRows } from '../storage/index.ts';
 import { consoleAuth, consoleEnv, consoleFetch } from './support/console-client.ts';
 import { tempDir, waitFor } from './support/fixtures.ts';
 import { startMosquitto, type Mosquitto } from './support/mosquitto.ts';
+import { seededRandom, type SeededRandom } from './support/seeded-random.ts';
 
 const SEED = 0x5eed2026;
 const MQTT_CASES = 10_000;
 const HTTP_CASES = 9_000;
 const RAW_HTTP_CASES = 1_000;
 
-/** mulberry32: small, seeded, good enough to spread cases. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-type Rand = () => number;
+type Rand = SeededRandom;
 const pick = <T>(r: Rand, list: readonly T[]): T => list[Math.floor(r() * list.length)]!;
 const int = (r: Rand, max: number) => Math.floor(r() * max);
 const randomBytes = (r: Rand, n: number) => Buffer.from(Array.from({ length: n }, () => int(r, 256)));
@@ -267,7 +256,7 @@ describe('fuzzing the running product (citytwin all on Mosquitto)', () => {
   });
 
   it(`survives ${MQTT_CASES.toLocaleString('en')} malformed MQTT messages with exact accounting`, async () => {
-    const r = rng(SEED);
+    const r = seededRandom(SEED);
     const now = Date.now();
     const publisher = await mqtt.connectAsync(mosquitto.url, { clientId: 'fuzz-publisher' });
     let system = 0;
@@ -311,7 +300,7 @@ describe('fuzzing the running product (citytwin all on Mosquitto)', () => {
   });
 
   it(`answers ${(HTTP_CASES + RAW_HTTP_CASES).toLocaleString('en')} malformed HTTP requests without a 5xx and keeps serving`, async () => {
-    const r = rng(SEED + 1);
+    const r = seededRandom(SEED + 1);
     const url = new URL(app.url!);
     const auth = await consoleAuth(app.url!);
     const agent = new Agent({ keepAlive: true, maxSockets: 8 });

@@ -12,7 +12,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, TEST_ADMIN_PASSWORD } from './support/auth.ts';
-import { collectErrors, saveScreenshot } from './support/browser.ts';
+import { collectErrors, saveScreenshot, signIn } from './support/browser.ts';
 import { browserCity } from './support/browser-city.ts';
 
 import type {} from '../web/client/ops/ops-main.ts'; // declares window.__ops
@@ -49,9 +49,7 @@ describe('incident rules: signals through the form', () => {
     page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
     errors = collectErrors(page);
     await page.goto(base);
-    await page.getByTestId('login-username').fill('admin');
-    await page.getByTestId('login-password').fill(TEST_ADMIN_PASSWORD);
-    await page.getByTestId('login-submit').click();
+    await signIn(page, 'admin', TEST_ADMIN_PASSWORD);
     await page.waitForFunction(() => window.__citytwin?.ready === true, undefined, { timeout: 30_000 });
     await page.goto(new URL('ops.html#rules', base).href);
     await page.waitForFunction(() => window.__ops?.ready === true, undefined, { timeout: 30_000 });

@@ -19,7 +19,7 @@ import type { RunningCityTwin } from '../bin/runtime.ts';
 import { formatCityDateTime } from '../web/client/i18n/format.ts';
 import type { IncidentView } from '../web/shared/protocol.ts';
 import { call, login, TEST_ADMIN_PASSWORD } from './support/auth.ts';
-import { collectErrors, launchChromium, saveScreenshot } from './support/browser.ts';
+import { collectErrors, launchChromium, saveScreenshot, signIn } from './support/browser.ts';
 import { freePort, tempDir, waitFor } from './support/fixtures.ts';
 import { startTestCity } from './support/test-city.ts';
 
@@ -107,12 +107,6 @@ afterAll(async () => {
   await new Promise((resolve) => receiver?.close(resolve));
   dir.remove();
 });
-
-async function signIn(page: Page, username: string, password: string): Promise<void> {
-  await page.getByTestId('login-username').fill(username);
-  await page.getByTestId('login-password').fill(password);
-  await page.getByTestId('login-submit').click();
-}
 
 async function openOps(page: Page, tab = ''): Promise<void> {
   await page.goto(new URL(`ops.html${tab ? `#${tab}` : ''}`, base).href);

@@ -12,7 +12,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningCityTwin } from '../bin/runtime.ts';
 import { call, login, TEST_ADMIN_PASSWORD } from './support/auth.ts';
-import { collectErrors, launchChromium, saveScreenshot } from './support/browser.ts';
+import { collectErrors, launchChromium, saveScreenshot, signIn } from './support/browser.ts';
 import { tempDir } from './support/fixtures.ts';
 import { RIVER_TOWN_DIR } from './support/make-city-fixtures.ts';
 import { startTestCity } from './support/test-city.ts';
@@ -41,9 +41,7 @@ beforeAll(async () => {
   page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
   errors = collectErrors(page);
   await page.goto(new URL('ops.html#registers', app.url!).href);
-  await page.getByTestId('login-username').fill('admin');
-  await page.getByTestId('login-password').fill(TEST_ADMIN_PASSWORD);
-  await page.getByTestId('login-submit').click();
+  await signIn(page, 'admin', TEST_ADMIN_PASSWORD);
   await page.waitForFunction(() => window.__ops?.ready === true, undefined, { timeout: 30_000 });
 }, 90_000);
 

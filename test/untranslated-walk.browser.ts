@@ -33,7 +33,7 @@ import { DELIVERY_STATUSES } from '../twin-model/notifications/notify-types.ts';
 import { SHIFT_ENTRY_KINDS } from '../twin-model/shifts/shift-log.ts';
 import { ALARM_RULE_TYPES } from '../twin-model/rules/rule-set.ts';
 import { call, login, mintToken, TEST_ADMIN_PASSWORD } from './support/auth.ts';
-import { launchChromium, saveScreenshot } from './support/browser.ts';
+import { launchChromium, saveScreenshot, signIn } from './support/browser.ts';
 import { freePort, tempDir, waitFor } from './support/fixtures.ts';
 import { CENTRAL_WUHAN, planReports, publishReports } from './support/incident-reports.ts';
 import { startTestCity } from './support/test-city.ts';
@@ -329,12 +329,6 @@ async function languageSwitchOn(page: Page, name: string, lang: 'zh' | 'en'): Pr
   );
   const want = { look: true, marks: ['中文', 'EN'], lit: [lang] };
   return seen.filter((s) => JSON.stringify(s) !== JSON.stringify(want)).map((s) => `${name}: language switch ${JSON.stringify(s)}`);
-}
-
-async function signIn(page: Page, username: string, password: string): Promise<void> {
-  await page.getByTestId('login-username').fill(username);
-  await page.getByTestId('login-password').fill(password);
-  await page.getByTestId('login-submit').click();
 }
 
 type Walk = (context: BrowserContext, lang: 'zh' | 'en') => Promise<string[]>;

@@ -55,6 +55,14 @@ describe('convertUnit', () => {
     });
   });
 
+  it('quotes a unit a device sent cut at 80 characters, a line break and an override escaped', () => {
+    const quoted = `"ab\\n\\u202ecd${'x'.repeat(67)}…`;
+    expect(convertUnit(1, `ab\n\u202ecd${'x'.repeat(494)}`, 'm')).toEqual({
+      ok: false,
+      detail: `unit ${quoted} cannot be converted to "m": ${quoted} is not a unit the conversion table knows`,
+    });
+  });
+
   it('converts sums by the factor only, and refuses offsets for sums', () => {
     expect(convertUnit(600, 'mm', 'cm', 'sum')).toEqual(ok(60));
     expect(convertUnit(600, 'K', 'Cel', 'sum')).toMatchObject({ ok: false, detail: expect.stringContaining('offset') });

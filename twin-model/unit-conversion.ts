@@ -12,6 +12,8 @@
  * units (`kV`, `1`), which are not in the SenML registry.
  */
 
+import { quoteValue } from './quote-value.ts';
+
 /** One unit of a dimension: `base = value × factor + offset`. */
 interface UnitScale {
   dimension: string;
@@ -110,14 +112,17 @@ export function convertUnit(value: number, from: string, to: string, kind: 'valu
   const sb = SCALES.get(b);
   if (!sa || !sb) {
     const unknown = !sa ? from : to;
-    return { ok: false, detail: `unit "${from}" cannot be converted to "${to}": "${unknown}" is not a unit the conversion table knows` };
+    return {
+      ok: false,
+      detail: `unit ${quoteValue(from)} cannot be converted to ${quoteValue(to)}: ${quoteValue(unknown)} is not a unit the conversion table knows`,
+    };
   }
   if (sa.dimension !== sb.dimension) {
-    return { ok: false, detail: `unit "${from}" (${sa.dimension}) cannot be converted to "${to}" (${sb.dimension})` };
+    return { ok: false, detail: `unit ${quoteValue(from)} (${sa.dimension}) cannot be converted to ${quoteValue(to)} (${sb.dimension})` };
   }
   if (kind === 'sum') {
     if (sa.offset !== 0 || sb.offset !== 0)
-      return { ok: false, detail: `a sum in "${from}" cannot be converted to "${to}" (the units differ by an offset)` };
+      return { ok: false, detail: `a sum in ${quoteValue(from)} cannot be converted to ${quoteValue(to)} (the units differ by an offset)` };
     return { ok: true, value: clean((value * sa.factor) / sb.factor) };
   }
   return { ok: true, value: clean((value * sa.factor + sa.offset - sb.offset) / sb.factor) };

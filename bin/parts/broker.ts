@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { loadGatewayCredentials } from '../../ingest/broker/device-acl.ts';
 import type { BrokerSecurityEvent } from '../../ingest/broker/embedded-broker.ts';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../ingest/index.ts';
-import { TOPIC_ROOT } from '../../twin-model/index.ts';
+import { quoteValue, TOPIC_ROOT } from '../../twin-model/index.ts';
 import type { AuthService } from '../../web/server/auth/auth-service.ts';
 import { type PartContext, partLog, type Role } from './context.ts';
 
@@ -42,8 +42,8 @@ export async function startBroker(ctx: PartContext, security: SecurityLogSlot): 
     // Nothing is acknowledged before the in-process ingest (attached later) has spooled it.
     awaitIntake: INTAKE_PREFIX,
     onSecurityEvent: (e: BrokerSecurityEvent) => {
-      if (security.auth) security.auth.record(e.type, 'refused', e.username, `mqtt ${e.clientId}@${e.address}`, e.detail);
-      else log('warn', `MQTT ${e.type} ${e.clientId}: ${e.detail}`);
+      if (security.auth) security.auth.record(e.type, 'refused', e.username, `mqtt ${quoteValue(e.clientId)}@${e.address}`, e.detail);
+      else log('warn', `MQTT ${e.type} ${quoteValue(e.clientId)}: ${e.detail}`);
     },
     onNotice: (message) => log('warn', message),
   });

@@ -10,6 +10,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AedesOptions, Client } from 'aedes';
 import { verifyPassword } from '../../web/server/auth/password.ts';
 import { LoginThrottle } from '../../web/server/auth/throttle.ts';
+import { quoteValue } from '../../twin-model/index.ts';
 import { clientIdRefusal, publishRefusal, type BrokerIdentity, type GatewayCredential } from './device-acl.ts';
 import { DeliveryWatch } from './delivery-watch.ts';
 import { PacketSizeGuard } from './packet-size-guard.ts';
@@ -129,7 +130,7 @@ export function preConnectHook(s: BrokerState): Hook<'preConnect'> {
     if (packet.protocolVersion === 5) {
       s.counters.unsupportedProtocol++;
       s.options.onNotice?.(
-        `MQTT 5 client ${JSON.stringify(String(packet.clientId ?? '').slice(0, 64))} at ${addressOf(client)} refused: the embedded broker (aedes 1.2) speaks MQTT 3.1.1 only. Connect it with MQTT 3.1.1, or run Mosquitto 2 (MQTT 5) and point CityTwin at it with CITYTWIN_MQTT_URL (docs/deployment.md)`,
+        `MQTT 5 client ${quoteValue(String(packet.clientId ?? ''))} at ${addressOf(client)} refused: the embedded broker (aedes 1.2) speaks MQTT 3.1.1 only. Connect it with MQTT 3.1.1, or run Mosquitto 2 (MQTT 5) and point CityTwin at it with CITYTWIN_MQTT_URL (docs/deployment.md)`,
       );
     }
     done(null, true);
@@ -192,7 +193,7 @@ export function authenticateHook(s: BrokerState): Hook<'authenticate'> {
       .then((ok) => {
         if (!ok || !gateway) {
           s.throttle.fail(username, address);
-          return refuse(4, gateway ? 'wrong password' : `unknown gateway "${username.slice(0, 64)}"`);
+          return refuse(4, gateway ? 'wrong password' : `unknown gateway ${quoteValue(username)}`);
         }
         s.throttle.succeed(username, address);
         admit({ kind: 'gateway', username: gateway.username });
@@ -292,7 +293,7 @@ export function authorizeSubscribeHook(s: BrokerState): Hook<'authorizeSubscribe
     if (!gateway) return done(null, subscription);
     // v1 has no topics for gateways to receive; a gateway must not read other devices' data.
     s.counters.subscribeRefused++;
-    report(s, 'mqtt_subscribe_refused', client, gateway.username, `subscription to "${subscription.topic.slice(0, 120)}"`);
+    report(s, 'mqtt_subscribe_refused', client, gateway.username, `subscription to ${quoteValue(subscription.topic)}`);
     done(null, null); // SUBACK 0x80: failure for this filter, connection kept.
   };
 }

@@ -30,6 +30,17 @@ describe('client ids bound to credentials', () => {
     expect(clientIdRefusal(a, 'aedes_0c1f', true, gateways)).toBeNull();
   });
 
+  it('quotes a client id cut at 80 characters, a line break and an override escaped', () => {
+    const id = `ab\n\u202ecd${'x'.repeat(494)}`;
+    const quoted = `"ab\\n\\u202ecd${'x'.repeat(67)}…`;
+    expect(clientIdRefusal({ kind: 'gateway', username: 'gw-a' }, id, false, gateways)).toBe(
+      `gateway gw-a may connect only with the client id "gw-a" or "gw-a-…", not ${quoted}`,
+    );
+    expect(clientIdRefusal({ kind: 'anonymous' }, `citytwin-${id}`, false, gateways)).toBe(
+      `client id "citytwin-ab\\n\\u202ecd${'x'.repeat(58)}… is reserved for CityTwin's own parts (ids starting with "citytwin-")`,
+    );
+  });
+
   it('keeps citytwin- ids for the in-process parts', () => {
     expect(clientIdRefusal({ kind: 'gateway', username: 'gw-a' }, 'citytwin-all-host-1', false, gateways)).toMatch(
       /client id "citytwin-all-host-1" is reserved for CityTwin's own parts/,

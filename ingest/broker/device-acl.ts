@@ -22,7 +22,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { ID_PATTERN, parseTopic } from '../../twin-model/index.ts';
+import { ID_PATTERN, parseTopic, quoteValue } from '../../twin-model/index.ts';
 
 /** Client ids with this prefix belong to CityTwin's own in-process parts (ingest, simulator, AVL). */
 export const RESERVED_CLIENT_ID_PREFIX = 'citytwin-';
@@ -93,7 +93,7 @@ function matches(patterns: readonly string[], id: string): boolean {
 /** Null when `gateway` may publish on `topic`, else the reason it may not. */
 export function publishRefusal(gateway: GatewayCredential, topic: string): string | null {
   const t = parseTopic(topic);
-  if (!t.ok) return `topic "${topic.slice(0, 120)}" is not a CityTwin v1 device topic`;
+  if (!t.ok) return `topic ${quoteValue(topic)} is not a CityTwin v1 device topic`;
   const p = t.topic;
   switch (p.kind) {
     case 'sensor_meta':
@@ -157,7 +157,7 @@ export function clientIdRefusal(
   credentials: ReadonlyMap<string, unknown>,
 ): string | null {
   if (identity.kind === 'internal' || generated) return null;
-  const shown = JSON.stringify(clientId.slice(0, 64));
+  const shown = quoteValue(clientId);
   if (clientId.startsWith(RESERVED_CLIENT_ID_PREFIX))
     return `client id ${shown} is reserved for CityTwin's own parts (ids starting with "${RESERVED_CLIENT_ID_PREFIX}")`;
   const owner = clientIdOwner(clientId, credentials);

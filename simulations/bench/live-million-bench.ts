@@ -29,7 +29,8 @@ import { BENCH_ADMIN_PASSWORD as ADMIN_PASSWORD, benchHeapNodeOptions, SEED, sta
 import { fmt, line } from './bench-report.ts';
 import { packAccount, parseMetrics, type Scrape } from './live-million-account.ts';
 import type { GatewayLoad, GatewayLoadResult } from './gateway-publisher.ts';
-import { lcg, rssMb, viewAt, writeRegistry } from './scale-bench.ts';
+import { lcg } from './grid-city-package.ts';
+import { rssMb, viewAt, writeRegistry } from './scale-bench.ts';
 
 /** The run is stopped when the server's resident memory goes above this. */
 const RSS_LIMIT_MB = Number(process.env.BENCH_LIVE_RSS_LIMIT_MB ?? '8192');

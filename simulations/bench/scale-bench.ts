@@ -26,6 +26,7 @@ import { createClickHouse, runMigrations } from '../../storage/index.ts';
 import { generateCity } from '../../twin-model/city/index.ts';
 import type { CellsMessage, SnapshotMessage } from '../../web/shared/protocol.ts';
 import { BENCH_ADMIN_PASSWORD as ADMIN_PASSWORD, benchHeapNodeOptions, SEED, startBenchCity } from './bench-city.ts';
+import { lcg } from './grid-city-package.ts';
 
 const SENSORS = Number(process.env.BENCH_SCALE_SENSORS ?? '1000000');
 const VIEWPORTS = Number(process.env.BENCH_SCALE_VIEWPORTS ?? '240');
@@ -37,15 +38,6 @@ function fmt(n: number, digits = 0): string {
 function line(name: string, value: string, target: string, ok: boolean | null): void {
   const verdict = ok === null ? '' : ok ? '  ok' : '  BELOW TARGET';
   process.stdout.write(`  ${name.padEnd(52)} ${value.padStart(16)}   ${target}${verdict}\n`);
-}
-
-/** A small deterministic generator. */
-export function lcg(seed: number): () => number {
-  let x = seed >>> 0;
-  return () => {
-    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
-    return x / 2 ** 32;
-  };
 }
 
 /**

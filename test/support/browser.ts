@@ -39,6 +39,17 @@ export function collectErrors(page: Page): string[] {
 }
 
 /**
+ * Signs `page` in through the login form it shows — the console's, or that of any other page of it
+ * (ops, admin, audit, cases, field, KPI) — as `username`. It only submits the form: the caller waits
+ * for its page to be ready (or, after a refusal, for what it expects).
+ */
+export async function signIn(page: Page, username: string, password: string): Promise<void> {
+  await page.getByTestId('login-username').fill(username);
+  await page.getByTestId('login-password').fill(password);
+  await page.getByTestId('login-submit').click();
+}
+
+/**
  * A page (1280×800 unless `viewport` says) on the console, signed in as admin through the login
  * page, map ready. Opened in a `BrowserContext`, the page has the context's viewport, locale, time
  * zone and init scripts instead (`viewport` is not used).
@@ -53,9 +64,7 @@ export async function openSignedInConsole(
   const errors = collectErrors(page);
   await page.goto(url);
   // The console starts behind the login page.
-  await page.getByTestId('login-username').fill('admin');
-  await page.getByTestId('login-password').fill(password);
-  await page.getByTestId('login-submit').click();
+  await signIn(page, 'admin', password);
   await page.waitForFunction(() => window.__citytwin?.ready === true, undefined, { timeout: 30_000 });
   return { page, errors };
 }

@@ -6,6 +6,7 @@
  * path, the value as written and what the specification allows.
  */
 import { capTimeProblem } from './cap-time.ts';
+import { quoteValue } from '../quote-value.ts';
 import {
   CAP_CATEGORIES,
   CAP_CERTAINTIES,
@@ -101,7 +102,7 @@ export function problemValue(value: string): string {
 
 /** One line: `path: "value" — allowed` (for logs, the CLI and HTTP errors). */
 export function formatCapProblem(p: CapProblem): string {
-  const value = p.value === null ? 'missing' : JSON.stringify(p.value);
+  const value = p.value === null ? 'missing' : quoteValue(p.value);
   return `${p.level === 'warning' ? 'warning: ' : ''}${p.path}: ${value} — ${p.allowed}`;
 }
 

@@ -399,6 +399,15 @@ describe('parseCapXml names every problem', () => {
     );
   });
 
+  it('quotes the value of a problem cut at 80 characters, a line break and an override escaped', () => {
+    const problem = problemsOf(variant('<status>Actual</status>', `<status>ab\n\u202ecd${'x'.repeat(494)}</status>`, THUNDERSTORM)).find(
+      (p) => p.path === 'alert/status',
+    )!;
+    expect(formatCapProblem(problem)).toBe(
+      `alert/status: "ab\\n\\u202ecd${'x'.repeat(67)}… — one of Actual, Exercise, System, Test, Draft (case-sensitive)`,
+    );
+  });
+
   it('reads elements out of the schema order and unknown elements, with warnings', () => {
     let xml = variant('<status>Actual</status>\n  <msgType>Alert</msgType>', '<msgType>Alert</msgType>\n  <status>Actual</status>');
     xml = variant('<contact>', '<colour>red</colour><contact>', xml);

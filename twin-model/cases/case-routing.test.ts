@@ -123,4 +123,14 @@ describe('routing table validation', () => {
     expect(() => caseRules({ ...input, timeZone: TZ, sources: [] })).toThrow(/names no department/);
     expect(() => caseRules({ ...input, timeZone: TZ, repeats: { windowDays: 0 } })).toThrow(/repeat window 0 days/);
   });
+
+  it('quotes a time zone and a department it refuses cut at 80 characters, a line break and an override escaped', () => {
+    const hostile = `ab\n\u202ecd${'x'.repeat(494)}`;
+    const quoted = `"ab\\n\\u202ecd${'x'.repeat(67)}…`;
+    const input = { sources: citySources(), routing: DEFAULT_CASE_ROUTING, sla: DEFAULT_CASE_SLA };
+    expect(() => caseRules({ ...input, timeZone: hostile })).toThrow(`time zone ${quoted} is not an IANA time zone`);
+    // A department is at most 128 characters.
+    const routing = { ...DEFAULT_CASE_ROUTING, fallback: hostile.slice(0, 120) };
+    expect(() => caseRules({ ...input, timeZone: TZ, routing })).toThrow(`fallback: ${quoted} is not a department of the source catalogue`);
+  });
 });

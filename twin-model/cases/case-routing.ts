@@ -11,6 +11,7 @@
 import { z } from 'zod';
 import { CASE_CATEGORIES, type CaseCategory } from './case-types.ts';
 import { CaseRulesError, parseOrThrow } from './case-rules-error.ts';
+import { quoteValue } from '../quote-value.ts';
 
 const department = z.string().trim().min(1, 'a department of the source catalogue').max(128);
 
@@ -95,14 +96,18 @@ export function parseCaseRouting(
   const problems: string[] = [];
   const knownDepartment = (value: string, path: string) => {
     if (!departments.has(value))
-      problems.push(`${path}: "${value}" is not a department of the source catalogue; departments are ${listed(city.departments)}`);
+      problems.push(
+        `${path}: ${quoteValue(value)} is not a department of the source catalogue; departments are ${listed(city.departments)}`,
+      );
   };
   knownDepartment(table.fallback, 'fallback');
   const index = new Map<string, string>();
   table.rules.forEach((r, i) => {
     knownDepartment(r.department, `rules.${i}.department`);
     if (districts && r.district !== undefined && !districts.has(r.district))
-      problems.push(`rules.${i}.district: "${r.district}" is not a district of the city; districts are ${listed([...districts])}`);
+      problems.push(
+        `rules.${i}.district: ${quoteValue(r.district)} is not a district of the city; districts are ${listed([...districts])}`,
+      );
     const key = `${r.category ?? ''}|${r.district ?? ''}`;
     if (index.has(key))
       problems.push(`rules.${i}: a second rule for category ${r.category ?? '(any)'} and district ${r.district ?? '(any)'}`);

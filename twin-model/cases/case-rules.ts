@@ -7,6 +7,7 @@ import { parseCaseRouting, catalogueDepartmentNamesEn, catalogueDepartments, typ
 import { parseCaseSlaPolicy, type CaseSlaPolicy } from './case-sla.ts';
 import { CaseRulesError } from './case-rules-error.ts';
 import { isIanaZone } from '../local-time.ts';
+import { quoteValue } from '../quote-value.ts';
 
 export interface RepeatRules {
   /** Earlier cases count for this many days. */
@@ -42,7 +43,7 @@ export interface CaseRulesInput {
 /** Validates a city's case rules; throws a CaseRulesError that names the value at fault and what is accepted. */
 export function caseRules(input: CaseRulesInput): CaseRules {
   if (!isIanaZone(input.timeZone))
-    throw new CaseRulesError(`time zone "${input.timeZone}" is not an IANA time zone; use one such as "Asia/Shanghai" or "UTC"`);
+    throw new CaseRulesError(`time zone ${quoteValue(input.timeZone)} is not an IANA time zone; use one such as "Asia/Shanghai" or "UTC"`);
   const departments = catalogueDepartments(input.sources);
   if (departments.length === 0) throw new CaseRulesError('the source catalogue names no department: cases cannot be assigned');
   const repeats = { ...DEFAULT_REPEAT_RULES, ...input.repeats };

@@ -15,6 +15,7 @@
 import { z } from 'zod';
 import { CASE_CATEGORIES, type CaseCategory } from './case-types.ts';
 import { parseOrThrow } from './case-rules-error.ts';
+import { quoteValue } from '../quote-value.ts';
 import { dateKey, localDateTime, nextDate, weekdayOf, zonedInstant } from '../local-time.ts';
 
 const HHMM = /^(?:([01]\d|2[0-3]):([0-5]\d)|(24):(00))$/;
@@ -90,7 +91,7 @@ export const caseSlaPolicySchema = z.object({
           ctx.addIssue({
             code: 'custom',
             path: [key],
-            message: `"${key}" is not a case category; categories are ${CASE_CATEGORIES.join(', ')}`,
+            message: `${quoteValue(key)} is not a case category; categories are ${CASE_CATEGORIES.join(', ')}`,
           });
       }
     }),

@@ -168,9 +168,9 @@ export const incidentRuleSchema = z
       s.corroboration?.signals.forEach((id, j) => {
         const other = r.signals.find((x) => x.id === id);
         const message = !other
-          ? `signal ${s.id}: corroborating signal "${id}" is not a signal of this rule (one of ${r.signals.map((x) => x.id).join(', ')})`
+          ? `signal ${s.id}: corroborating signal ${quoteValue(id)} is not a signal of this rule (one of ${r.signals.map((x) => x.id).join(', ')})`
           : other.family === s.family
-            ? `signal ${s.id}: corroborating signal "${id}" is of its own family ${s.family}; name signals of other families`
+            ? `signal ${s.id}: corroborating signal ${quoteValue(id)} is of its own family ${s.family}; name signals of other families`
             : null;
         if (message) ctx.addIssue({ code: 'custom', path: ['signals', i, 'corroboration', 'signals', j], message });
       });

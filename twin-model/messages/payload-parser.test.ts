@@ -20,6 +20,16 @@ describe('parseTopic', () => {
     expect(parseTopic('citytwin/v1/sensors/bad id!/data')).toMatchObject({ ok: false, reason: 'bad_id' });
     expect(parseTopic(`citytwin/v1/sensors/${'x'.repeat(65)}/data`)).toMatchObject({ ok: false, reason: 'bad_id' });
   });
+  it('quotes a topic or id cut at 80 characters, a line break and an override escaped', () => {
+    const hostile = `ab\n\u202ecd${'x'.repeat(494)}`;
+    const quoted = `"ab\\n\\u202ecd${'x'.repeat(67)}…`;
+    expect(parseTopic(hostile)).toMatchObject({ detail: `topic ${quoted} is not under citytwin/v1/` });
+    expect(parseTopic(`citytwin/v1/sensors/${hostile}/data`)).toMatchObject({
+      detail: `id ${quoted} is not 1-64 characters of [A-Za-z0-9._-]`,
+    });
+    const unknown = parseTopic(`citytwin/v1/${hostile}/x`);
+    expect(unknown.ok ? '' : unknown.detail).toMatch(/^unknown topic "citytwin\/v1\/ab\\n\\u202ecdx+…; v1 topics are/);
+  });
 });
 
 describe('native JSON', () => {

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { CLASSIFICATIONS, EVENT_TYPES, ID_PATTERN, type Classification, type EventType } from '../vocabulary.ts';
 import { DeviceDirectory, MAX_EXTERNAL_IDS } from '../device-directory.ts';
 import { KIND_NAME_PATTERN, MAX_KIND_METRICS } from '../vocabulary-registry.ts';
+import { quoteValue } from '../quote-value.ts';
 import { DEFAULT_PARSE_LIMITS, decodeJson, parseTimestamp, reject, type ParseLimits, type Rejection } from './payload-parser.ts';
 
 const lng = z.number().finite().min(-180).max(180);
@@ -88,7 +89,7 @@ export function parseMetaPayload(
       .map((k) => k.kind);
     return reject(
       'bad_schema',
-      `meta kind "${meta.kind}" is not a sensor kind (v1 kinds: rain_gauge, water_level, …${
+      `meta kind ${quoteValue(meta.kind)} is not a sensor kind (v1 kinds: rain_gauge, water_level, …${
         declared.length ? `; declared: ${declared.slice(0, 5).join(', ')}` : ''
       }); declare it with "metrics": {"<metric>": "<SenML unit>"}`,
     );

@@ -3,6 +3,7 @@
  * tests, so that a topic means the same thing everywhere.
  */
 import { ID_PATTERN } from '../vocabulary.ts';
+import { quoteValue } from '../quote-value.ts';
 
 export const TOPIC_ROOT = 'citytwin/v1';
 
@@ -77,15 +78,14 @@ export const topics = {
 
 function checkId(id: string, what: string): string | null {
   if (ID_PATTERN.test(id)) return null;
-  const shown = id.length > 80 ? `${id.slice(0, 80)}…` : id;
-  return `${what} "${shown}" is not 1-64 characters of [A-Za-z0-9._-]`;
+  return `${what} ${quoteValue(id)} is not 1-64 characters of [A-Za-z0-9._-]`;
 }
 
 function unknownTopic(topic: string): TopicParse {
   return {
     ok: false,
     reason: 'unknown_topic',
-    detail: `unknown topic "${topic.slice(0, 200)}"; v1 topics are sensors/{id}/meta, sensors/{id}/data, metrics/{id}/data, events/{source}, units/{id}/position, gateways/{id}/senml, warnings/{source}/cap`,
+    detail: `unknown topic ${quoteValue(topic)}; v1 topics are sensors/{id}/meta, sensors/{id}/data, metrics/{id}/data, events/{source}, units/{id}/position, gateways/{id}/senml, warnings/{source}/cap`,
   };
 }
 
@@ -97,7 +97,7 @@ const PREFIX = `${TOPIC_ROOT}/`;
  */
 export function parseTopic(topic: string): TopicParse {
   if (!topic.startsWith(PREFIX)) {
-    return { ok: false, reason: 'unknown_topic', detail: `topic "${topic.slice(0, 200)}" is not under ${TOPIC_ROOT}/` };
+    return { ok: false, reason: 'unknown_topic', detail: `topic ${quoteValue(topic)} is not under ${TOPIC_ROOT}/` };
   }
   const familyEnd = topic.indexOf('/', PREFIX.length);
   if (familyEnd < 0) return unknownTopic(topic);

@@ -283,7 +283,7 @@ function checkOverrides(
           issues.add(
             path,
             patch,
-            `${kind} has no rule "${ruleId}" to change (its rules: ${Object.keys(base?.rules ?? {}).join(', ') || 'none'}); a new rule needs all its fields, "type" first`,
+            `${kind} has no rule ${quoteValue(ruleId)} to change (its rules: ${Object.keys(base?.rules ?? {}).join(', ') || 'none'}); a new rule needs all its fields, "type" first`,
           );
           continue;
         }

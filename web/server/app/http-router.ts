@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
+import { quoteValue } from '../../../twin-model/quote-value.ts';
 import type { Principal } from '../auth/auth-service.ts';
 import type { Access } from '../auth/policy.ts';
 import { firstInvalidUtf8, jsonDepth, MAX_JSON_DEPTH } from './body-checks.ts';
@@ -106,7 +107,7 @@ export type RouteGuard = (req: IncomingMessage, route: Route) => Promise<Princip
 export async function readJsonBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<unknown> {
   const type = req.headers['content-type'] ?? '';
   if (!/^application\/json\s*(;|$)/i.test(type))
-    throw new HttpError(415, `the body must be JSON (content-type: application/json), got "${String(type).slice(0, 60)}"`);
+    throw new HttpError(415, `the body must be JSON (content-type: application/json), got ${quoteValue(String(type))}`);
   const declared = Number(req.headers['content-length'] ?? NaN);
   if (declared > limit) throw new HttpError(413, `the body is ${declared} bytes; at most ${limit} are accepted`);
   const chunks: Buffer[] = [];
@@ -254,7 +255,7 @@ export class Router {
 export const timeParam = z.string().transform((v, ctx) => {
   const ms = /^\d{1,15}$/.test(v) ? Number(v) : /^\d{4}-\d{2}-\d{2}T/.test(v) ? Date.parse(v) : Number.NaN;
   if (Number.isNaN(ms)) {
-    ctx.addIssue({ code: 'custom', message: `"${v.slice(0, 40)}" is neither epoch ms nor an RFC 3339 time` });
+    ctx.addIssue({ code: 'custom', message: `${quoteValue(v)} is neither epoch ms nor an RFC 3339 time` });
     return z.NEVER;
   }
   return ms;

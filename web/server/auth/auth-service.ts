@@ -18,7 +18,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { AccountsStore, type StorageClient, type TokenRow } from '../../../storage/index.ts';
-import type { Classification } from '../../../twin-model/index.ts';
+import { quoteValue, type Classification } from '../../../twin-model/index.ts';
 import { checkPassword, hashPassword, randomPassword, verifyPassword } from './password.ts';
 import { clearanceOf, DEFAULT_CLEARANCE, isRole, type ClearanceTable, type Role } from './policy.ts';
 import { SecurityLog } from './security-log.ts';
@@ -317,7 +317,7 @@ export class AuthService {
     client: string,
   ): Promise<UserInfo> {
     if (!USERNAME_PATTERN.test(u.username))
-      throw new AuthError(400, `user name "${u.username}" is not 2-32 characters of [a-z0-9._-] starting with a letter`);
+      throw new AuthError(400, `user name ${quoteValue(u.username)} is not 2-32 characters of [a-z0-9._-] starting with a letter`);
     await this.loadUsers();
     if (this.users.has(u.username)) throw new AuthError(409, `user "${u.username}" already exists`);
     this.assertPasswordPolicy(u.password, u.username);

@@ -69,7 +69,12 @@ async function boundServer(max: number) {
     for (let k = 0; k < 500 && answers.length < n; k++) await new Promise((r) => setTimeout(r, 10));
     expect(answers.length).toBe(n);
   };
-  return { answers, denied, open, outcome, untilAsked, server: server! };
+  /** Waits (bounded) until `done()` holds on the server. */
+  const until = async (what: string, done: () => boolean) => {
+    for (let k = 0; k < 500 && !done(); k++) await new Promise((r) => setTimeout(r, 10));
+    expect(done(), what).toBe(true);
+  };
+  return { answers, denied, open, outcome, untilAsked, until, server: server! };
 }
 
 describe('socket-auth: connections per account', () => {
@@ -110,5 +115,33 @@ describe('socket-auth: connections per account', () => {
     expect(outcomes.slice(0, 3)).toEqual(['connected', 'connected', 'connected']);
     expect(outcomes[3]).toMatch(/the display token d-1 of admin already holds 1 live connections/);
     expect(denied).toHaveLength(1);
+  });
+
+  it('counts a disconnected socket down, so the account connects again', async () => {
+    const { answers, denied, open, outcome, untilAsked, until, server } = await boundServer(1);
+    for (let round = 0; round < 3; round++) {
+      const c = open();
+      await untilAsked(round + 1);
+      answers[round]!(principal);
+      expect(await outcome(c)).toBe('connected');
+      c.close();
+      await until('the server saw the socket go', () => server.of('/').sockets.size === 0);
+    }
+    expect(denied).toEqual([]);
+  });
+
+  it('counts down a socket whose client left before it joined the namespace', async () => {
+    const { answers, denied, open, outcome, untilAsked, until, server } = await boundServer(1);
+    const gone = open();
+    await untilAsked(1);
+    gone.close();
+    await until('the server saw the connection close', () => server.engine.clientsCount === 0);
+    // Accepted now, the socket never joins (its connection is closed) and sends no `disconnect`.
+    answers[0]!(principal);
+    const next = open();
+    await untilAsked(2);
+    answers[1]!(principal);
+    expect(await outcome(next)).toBe('connected');
+    expect(denied).toEqual([]);
   });
 });

@@ -54,14 +54,16 @@ type HandshakeDeps = {
 };
 
 /**
- * Counts one account's live connections on this node against its bound: the connected sockets,
- * plus the handshakes accepted in the last tick (socket.io adds a socket to its namespace one tick
- * after the handshake's check passed, so a burst of handshakes would otherwise all pass). A socket
- * that joined the namespace before its tick ended is counted once.
+ * Counts one account's live connections on this node against its bound, in a map kept as sockets
+ * come and go: one more when a handshake is accepted (so a burst of handshakes in one tick counts
+ * each, though socket.io adds a socket to its namespace only a tick after its check passed), one
+ * less when the socket disconnects — or, for a client gone before its socket joined the namespace
+ * (socket.io then drops it without a `disconnect`), once that tick has passed. A handshake costs
+ * one look-up, not a walk over the node's sockets.
  */
 class AccountSockets {
-  /** The ids of the sockets accepted in the last tick, by credential. */
-  private readonly accepted = new Map<string, Set<string>>();
+  /** Live and just-accepted connections, by credential (absent at 0). */
+  private readonly held = new Map<string, number>();
   constructor(readonly max: number) {}
 
   /**
@@ -75,22 +77,25 @@ class AccountSockets {
       : { key: `t:${p.tokenId}`, name: `the ${p.via} token ${p.tokenId} of ${p.username}` };
   }
 
-  /** The refusal for one more connection of `p`, or null when it may connect (and is counted). */
+  /** The refusal for one more connection of `p`, or null when it may connect (and is counted until it goes). */
   admit(socket: AnySocket, p: Principal): string | null {
     const { key, name } = AccountSockets.holder(p);
-    const pending = this.accepted.get(key) ?? new Set<string>();
-    let held = pending.size;
-    for (const other of socket.nsp.sockets.values()) {
-      const q = other.data.principal as Principal | undefined;
-      if (q && !pending.has(other.id) && AccountSockets.holder(q).key === key) held++;
-    }
+    const held = this.held.get(key) ?? 0;
     if (held >= this.max)
       return `${name} already holds ${held} live connections on this node, the most one account or token may hold (CITYTWIN_SOCKETS_PER_ACCOUNT = ${this.max}): close a console first`;
-    pending.add(socket.id);
-    this.accepted.set(key, pending);
+    this.held.set(key, held + 1);
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      const n = (this.held.get(key) ?? 1) - 1;
+      if (n > 0) this.held.set(key, n);
+      else this.held.delete(key);
+    };
+    socket.once('disconnect', release);
+    // socket.io joins the socket (or drops it, its client gone) in the tick after `next()`.
     setImmediate(() => {
-      pending.delete(socket.id);
-      if (pending.size === 0 && this.accepted.get(key) === pending) this.accepted.delete(key);
+      if (!socket.connected) release();
     });
     return null;
   }

@@ -16,7 +16,7 @@ import {
   parseCapXml,
   type CapDeskRefusalCode,
 } from '../../../twin-model/cap/index.ts';
-import { ID_PATTERN } from '../../../twin-model/index.ts';
+import { ID_PATTERN, quoteValue } from '../../../twin-model/index.ts';
 import type { CapHistoryEntry, CapRecordView, WarningAreaView } from '../../shared/cap-protocol.ts';
 import { capHistoryEntrySchema, capRecordViewSchema, warningAreaViewSchema } from '../../shared/cap-schemas.ts';
 import { HttpError, route, type RawResponse, type Route } from '../app/http-router.ts';
@@ -93,7 +93,7 @@ async function readXmlBody(req: IncomingMessage): Promise<string> {
   if (!XML_TYPES.test(type))
     throw new HttpError(
       415,
-      `the body must be a CAP 1.2 document (content-type: ${CAP_MEDIA_TYPE} or application/xml), got "${type.slice(0, 60)}"`,
+      `the body must be a CAP 1.2 document (content-type: ${CAP_MEDIA_TYPE} or application/xml), got ${quoteValue(type)}`,
     );
   const declared = Number(req.headers['content-length'] ?? Number.NaN);
   if (declared > MAX_CAP_BODY_BYTES) throw new HttpError(413, `the body is ${declared} bytes; at most ${MAX_CAP_BODY_BYTES} are accepted`);
@@ -155,7 +155,7 @@ function capDeskReadRoutes(deps: CapRouteDeps): Route[] {
       params: identifierParams,
       handler: async ({ params }): Promise<{ record: CapRecordView; history: CapHistoryEntry[] }> => {
         const record = cap.record(params.identifier);
-        if (!record) throw new HttpError(404, `no alert "${params.identifier}" on the desk`);
+        if (!record) throw new HttpError(404, `no alert ${quoteValue(params.identifier)} on the desk`);
         return { record, history: await cap.history(params.identifier) };
       },
     }),
@@ -301,7 +301,7 @@ function capPublicRoutes(deps: CapRouteDeps): Route[] {
       params: identifierParams,
       handler: ({ params }): RawResponse => {
         const xml = cap.publishedXml(params.identifier);
-        if (xml === null) throw new HttpError(404, `no published alert "${params.identifier}"`);
+        if (xml === null) throw new HttpError(404, `no published alert ${quoteValue(params.identifier)}`);
         return { raw: true, contentType: `${CAP_MEDIA_TYPE}; charset=utf-8`, body: xml };
       },
     }),

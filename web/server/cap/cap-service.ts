@@ -46,7 +46,7 @@ import {
   type CapUrgency,
   type WarningContext,
 } from '../../../twin-model/cap/index.ts';
-import type { CityModel } from '../../../twin-model/index.ts';
+import { quoteValue, type CityModel } from '../../../twin-model/index.ts';
 import type { CapHistoryEntry, CapRecordView, WarningAreaView } from '../../shared/cap-protocol.ts';
 import type { AuditRecorder } from '../audit/audit-routes.ts';
 import type { TwinService } from '../live/twin-service.ts';
@@ -97,25 +97,27 @@ export class UnknownIncidentError extends Error {}
 
 function refusalMessage(r: CapDeskRefusal): string {
   const p = r.params;
+  // Identifiers and references come from the sender's XML: quoted, cut and escaped (quoteValue).
+  const id = quoteValue(p.identifier);
   switch (r.code) {
     case 'invalid_alert':
-      return `alert ${p.identifier} is not valid CAP 1.2: ${(r.problems ?? []).map(formatCapProblem).join('; ')}`;
+      return `alert ${id} is not valid CAP 1.2: ${(r.problems ?? []).map(formatCapProblem).join('; ')}`;
     case 'duplicate_identifier':
-      return `an alert ${p.identifier} is already on the desk`;
+      return `an alert ${id} is already on the desk`;
     case 'unknown_alert':
-      return `no alert "${p.identifier}" on the desk`;
+      return `no alert ${id} on the desk`;
     case 'identifier_changed':
-      return `an edit cannot change the identifier of ${p.identifier} (to ${p.value})`;
+      return `an edit cannot change the identifier of ${id} (to ${quoteValue(p.value)})`;
     case 'wrong_state':
-      return `alert ${p.identifier} is ${p.state}; this needs it ${p.needs}`;
+      return `alert ${id} is ${p.state}; this needs it ${p.needs}`;
     case 'self_approval':
-      return `${p.actor} drafted or edited alert ${p.identifier}: another person must approve it (two-person rule)`;
+      return `${p.actor} drafted or edited alert ${id}: another person must approve it (two-person rule)`;
     case 'reason_required':
-      return `a reason is required to reject alert ${p.identifier}`;
+      return `a reason is required to reject alert ${id}`;
     case 'unknown_original':
-      return `the alert this follows (${p.reference}) is not on the desk`;
+      return `the alert this follows (${quoteValue(p.reference)}) is not on the desk`;
     case 'original_not_published':
-      return `the alert this follows, ${p.original}, is ${p.state}: only the published alert of a chain can be updated or cancelled`;
+      return `the alert this follows, ${quoteValue(p.original)}, is ${p.state}: only the published alert of a chain can be updated or cancelled`;
     case 'actor_required':
       return 'the acting user is missing';
     default:

@@ -92,6 +92,21 @@ describe('refusals', () => {
     );
   });
 
+  it('quotes what the caller sent cut at 80 characters, a line break and an override escaped', () => {
+    const hostile = `ab\n\u202ecd${'x'.repeat(494)}`;
+    const quoted = `"ab\\n\\u202ecd${'x'.repeat(67)}…`;
+    expect(caseRefusalMessage({ code: 'unknown_department', params: { department: hostile } })).toBe(
+      `${quoted} is not a department of the source catalogue`,
+    );
+    expect(caseRefusalMessage({ code: 'unknown_case', params: { caseId: hostile } })).toBe(`case ${quoted} is not known`);
+    expect(caseRefusalMessage({ code: 'invalid_incident', params: { incidentId: hostile } })).toBe(
+      `${quoted} is not an incident id such as inc-000012`,
+    );
+    expect(caseRefusalMessage({ code: 'invalid_satisfaction', params: { value: hostile } })).toBe(
+      `satisfaction ${quoted} is not a whole number from 1 to 5`,
+    );
+  });
+
   it('travel between web nodes as validated messages', () => {
     const command = {
       kind: 'case_command' as const,

@@ -5,7 +5,7 @@
  * (→ a case viewer), and a refusal worded for HTTP with its status.
  */
 import { z } from 'zod';
-import { EVENT_TYPES, ID_PATTERN } from '../../../twin-model/index.ts';
+import { EVENT_TYPES, ID_PATTERN, quoteValue } from '../../../twin-model/index.ts';
 import {
   CASE_ACTOR_ROLES,
   CASE_CATEGORIES,
@@ -225,7 +225,7 @@ export function caseRefusalMessage(r: CaseRefusal, departments: readonly string[
   const p = r.params;
   switch (r.code) {
     case 'unknown_case':
-      return `case "${str(p.caseId)}" is not known`;
+      return `case ${quoteValue(p.caseId)} is not known`;
     case 'actor_required':
       return 'a command needs a signed-in user';
     case 'role_not_allowed':
@@ -249,15 +249,15 @@ export function caseRefusalMessage(r: CaseRefusal, departments: readonly string[
     case 'text_too_long':
       return `the ${str(p.field)} has ${str(p.length)} characters; at most ${str(p.max)} are accepted`;
     case 'unknown_department':
-      return `"${str(p.department)}" is not a department of the source catalogue${departments.length ? `; accepted: ${departments.join(', ')}` : ''}`;
+      return `${quoteValue(p.department)} is not a department of the source catalogue${departments.length ? `; accepted: ${departments.join(', ')}` : ''}`;
     case 'already_assigned':
       return `the case is already with "${str(p.department)}"`;
     case 'automatic_override':
       return `the routing may only assign to "${str(p.routed)}", not "${str(p.department)}"`;
     case 'invalid_satisfaction':
-      return `satisfaction "${str(p.value)}" is not a whole number from 1 to 5`;
+      return `satisfaction ${quoteValue(p.value)} is not a whole number from 1 to 5`;
     case 'invalid_incident':
-      return `"${str(p.incidentId)}" is not an incident id such as inc-000012`;
+      return `${quoteValue(p.incidentId)} is not an incident id such as inc-000012`;
     case 'already_linked':
       return `the case is already linked to ${str(p.incidentId)}`;
   }

@@ -7,6 +7,7 @@
  * which command; its refusal codes become HTTP statuses here.
  */
 import { z } from 'zod';
+import { quoteValue } from '../../../twin-model/quote-value.ts';
 import {
   CASE_CATEGORIES,
   CASE_STATUSES,
@@ -169,7 +170,7 @@ function listRoute(deps: CaseRouteDeps, access: CaseAccess): Route {
       if (!seat.desk && !seat.staff && seat.department === null) return { cases: [], total: 0, department: null };
       if (!seat.desk && !seat.staff) {
         if (department !== undefined && department !== seat.department)
-          throw new HttpError(403, `a department's handler sees only the cases of "${seat.department}", not "${department}"`);
+          throw new HttpError(403, `a department's handler sees only the cases of "${seat.department}", not ${quoteValue(department)}`);
         department = seat.department!;
       }
       const cases = await deps.cases.list({
@@ -296,7 +297,10 @@ function bindRoute(deps: CaseRouteDeps, _access: CaseAccess): Route {
       if (!principal) throw new HttpError(401, 'sign in first');
       const departments = deps.cases.rules.departments;
       if (body.department !== null && !departments.includes(body.department))
-        throw new HttpError(400, `"${body.department}" is not a department of the source catalogue; accepted: ${departments.join(', ')}`);
+        throw new HttpError(
+          400,
+          `${quoteValue(body.department)} is not a department of the source catalogue; accepted: ${departments.join(', ')}`,
+        );
       const row = await deps.bindings.bind(params.username, body.department, principal.username);
       deps.audit?.record({
         at: row.updatedAt,

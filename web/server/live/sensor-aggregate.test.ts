@@ -13,19 +13,11 @@ import {
   type Bbox,
   type GridSensor,
 } from './sensor-aggregate.ts';
+import { seededRandom } from '../../../test/support/seeded-random.ts';
 import { checkViewport, chooseViewportMode, DEFAULT_VIEWPORT_OPTIONS } from './viewport-sessions.ts';
 
-/** A small deterministic generator, so a failure can be replayed. */
-function lcg(seed: number): () => number {
-  let x = seed >>> 0;
-  return () => {
-    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
-    return x / 2 ** 32;
-  };
-}
-
 function randomSensors(n: number, seed: number): GridSensor[] {
-  const r = lcg(seed);
+  const r = seededRandom(seed);
   return Array.from({ length: n }, (_, i) => ({
     lng: i % 97 === 0 ? null : 114 + r() * 0.8,
     lat: i % 97 === 0 ? null : 30.2 + r() * 0.6,
@@ -93,7 +85,7 @@ describe('the sensor grid', () => {
       grid.set(i, s);
     });
     expect(grid.size).toBe(5000);
-    const r = lcg(11);
+    const r = seededRandom(11);
     let nonEmpty = 0;
     for (let k = 0; k < 40; k++) {
       const w = 113.9 + r() * 0.7;
@@ -144,7 +136,7 @@ describe('the sensor grid', () => {
     sensors.forEach((s, i) => {
       grid.set(i, s);
     });
-    const r = lcg(99);
+    const r = seededRandom(99);
     for (let k = 0; k < 1500; k++) {
       const i = Math.floor(r() * sensors.length);
       const s = { ...sensors[i]! };
@@ -213,7 +205,7 @@ describe('the sensor grid', () => {
     const grid = new SensorGrid();
     const at = (lng: number, lat: number): GridSensor => ({ lng, lat, kind: SENSOR_KINDS[0]!, state: 0, classification: 'public' });
     const bbox: Bbox = [114.2, 30.3, 114.4, 30.45];
-    const r = lcg(7);
+    const r = seededRandom(7);
     // 300 sensors over a few finest cells, entered in shuffled order.
     const order = Array.from({ length: 300 }, (_, i) => i).sort(() => r() - 0.5);
     for (const i of order) grid.set(i, at(114.21 + (i % 7) * 0.025, 30.31 + (i % 5) * 0.025));

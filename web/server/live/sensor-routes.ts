@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { DeadLetterStore, ReadingsStore, RegistryStore, VocabularyStore } from '../../../storage/index.ts';
 import {
   ID_PATTERN,
+  quoteValue,
   REJECT_REASONS,
   registerSites,
   SENSOR_STATES,
@@ -110,7 +111,7 @@ async function aggregateCells(
         .filter(Boolean)
     : null;
   const unknown = kinds?.find((k) => k !== 'unknown' && !ctx.deps.twin.vocabulary.isKind(k));
-  if (unknown) throw new HttpError(400, `unknown sensor kind "${unknown.slice(0, 40)}"`);
+  if (unknown) throw new HttpError(400, `unknown sensor kind ${quoteValue(unknown)}`);
   if (query.source === 'registry') {
     return registryCells(ctx.deps.registry, {
       bbox,

@@ -8,7 +8,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import type { CityModel } from '../../../twin-model/index.ts';
+import { quoteValue, type CityModel } from '../../../twin-model/index.ts';
 import type { SameShape } from '../../../twin-model/schema-check.ts';
 import type { OpenDataKeyRow, OpenDataStore } from '../../../storage/index.ts';
 import type { AuditRecorder } from '../audit/audit-routes.ts';
@@ -155,7 +155,7 @@ function openDataContext(deps: OpenDataDeps): OpenDataContext {
       if (!m || !key || key.revoked || key.keyHash !== hashKey(given))
         throw new HttpError(
           401,
-          `the x-api-key "${given.slice(0, 12)}…" is not a valid key; leave it out for anonymous access or ask the city for a key`,
+          `the x-api-key ${quoteValue(given.slice(0, 12))}… is not a valid key; leave it out for anonymous access or ask the city for a key`,
         );
       bucket = `key:${key.keyId}`;
       perMinute = key.perMinute;
