@@ -22,7 +22,16 @@
  * BENCH_FPS_ROUNDS (console/bare pairs, 3), BENCH_FPS_PROFILE=1 (where the console's main
  * thread spends 5 s, and the share of it in DOM work), BENCH_FPS_TRACE=1 (the console first with
  * nothing arriving, then with the fleet streaming: 5 s of frames and deck.gl redraws, then 5 s of
- * every browser thread by trace event — the GPU process's too, browser-trace.ts).
+ * every browser thread by trace event — the GPU process's too, browser-trace.ts),
+ * BENCH_FPS_PIN (on unless 0: the server and the fleet on CPU 0, the browser on CPU 1, so the
+ * page being drawn does not take the server's CPU — cpu-pinning.ts), BENCH_FPS_PARTS=1 (before
+ * the fleet starts: the console drawing every layer again on each frame, as it draws and with
+ * one part left out at a time, then the bare page the same way; frames, redraws and the CPU
+ * time of the graphics process and the renderer per redraw).
+ *
+ * Each window prints the readings per second the page took in and the CPU share of the
+ * browser's graphics process and renderers; the ratio is given a verdict only when the two
+ * pages took in readings within 20 % of each other (MAX_INTAKE_GAP).
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { spawn } from 'node:child_process';
