@@ -3,6 +3,7 @@
  * what a test cannot see reliably from pixels: readiness, counts, positions, the renderer.
  */
 import type { Language } from './i18n/language.ts';
+import type { DrawProbe } from './map/sensor-overlay.ts';
 import type { Freshness } from './stream/freshness.ts';
 import type { StreamCounters } from './stream/live-stream.ts';
 
@@ -29,6 +30,10 @@ export interface CityTwinTestHooks {
   webglRenderer(): string;
   /** Frames deck.gl has drawn so far (deck's onAfterRender). */
   deckRenderCount(): number;
+  /** Bench: leaves parts of the sensors' drawing out (rims, antialiasing, billboard, top layer, rings and units); `{}` draws all. */
+  drawProbe(parts: DrawProbe): void;
+  /** Bench: deck.gl draws every layer again now, though nothing changed. */
+  redrawSensors(): void;
   /** Whether the sensor layer on screen shows the table as it is now (a delta of values alone redraws nothing). */
   sensorsDrawnCurrent(): boolean;
   /** Whether the sensors are drawn grey because the stream stopped (by deck.gl, not a CSS filter). */

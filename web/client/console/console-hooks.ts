@@ -3,7 +3,7 @@ import type { Map as MaplibreMap } from 'maplibre-gl';
 import type { UnitView } from '../../shared/protocol.ts';
 import type { KioskMode } from '../kiosk/kiosk-mode.ts';
 import type { BasemapView } from '../map/basemap-view.ts';
-import type { SensorOverlay } from '../map/sensor-overlay.ts';
+import type { DrawProbe, SensorOverlay } from '../map/sensor-overlay.ts';
 import type { IncidentPanel } from '../panels/incident-panel.ts';
 import type { SensorPanel } from '../panels/sensor-panel.ts';
 import type { UnitBoard } from '../panels/unit-board.ts';
@@ -108,6 +108,8 @@ export function installConsoleHooks(p: ConsoleHookParts): void {
 function layerHooks(overlay: SensorOverlay, store: SensorStore) {
   return {
     deckRenderCount: () => overlay.renderCount,
+    drawProbe: (parts: DrawProbe) => overlay.setDrawProbe(parts),
+    redrawSensors: () => overlay.redrawNow(),
     sensorsDrawnCurrent: () => overlay.drawnVersion === store.version,
     sensorsMuted: () => overlay.sensorsMuted,
   };

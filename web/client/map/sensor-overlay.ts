@@ -49,6 +49,20 @@ export function radiusScaleForZoom(zoom: number): number {
   return Math.min(2.4, Math.max(0.75, 0.75 + (zoom - 10) * 0.28));
 }
 
+/**
+ * Parts of the drawing a bench may leave out to measure what each costs (run 16,
+ * docs/benchmarks.md): the points' rims, their antialiasing, billboarding, the top layer of
+ * warnings and alarms, the layers above and under the sensors (rings, units, cells). All
+ * drawn unless set to false.
+ */
+export interface DrawProbe {
+  rims?: boolean;
+  antialiasing?: boolean;
+  billboard?: boolean;
+  top?: boolean;
+  extra?: boolean;
+}
+
 export class SensorOverlay {
   private readonly overlay: MapboxOverlay;
   private readonly pool = new DrawBufferPool();
@@ -84,6 +98,8 @@ export class SensorOverlay {
   private muted = false;
   /** The layers' data objects without their colour arrays, for the grey drawing (one per data object). */
   private readonly mutedOf = new WeakMap<object, object>();
+  /** What a bench left out (setDrawProbe). */
+  private probe: DrawProbe = {};
   constructor(
     private readonly map: MaplibreMap,
     private readonly store: SensorStore,
@@ -211,6 +227,17 @@ export class SensorOverlay {
     return this.overlay.getCanvas();
   }
 
+  /** Bench: leaves parts of the drawing out ({@link DrawProbe}); `{}` draws everything. */
+  setDrawProbe(probe: DrawProbe): void {
+    this.probe = { ...probe };
+    this.schedule(false);
+  }
+
+  /** Bench: deck.gl draws every layer again now, though nothing changed (what one redraw costs). */
+  redrawNow(): void {
+    this.overlay['_deck']?.redraw('bench');
+  }
+
   private schedule(dataChanged: boolean): void {
     this.pendingData ||= dataChanged;
     if (this.frame) return;
@@ -288,13 +315,15 @@ export class SensorOverlay {
   }
 
   private layers(data: object, top: object): Layer[] {
+    const probe = this.probe;
     const layers: Layer[] = [
-      ...this.under,
+      ...(probe.extra === false ? this.under.map((l) => l.clone({ visible: false })) : this.under),
       this.sensorLayer('sensors', data, this.zoomScale * this.density),
-      this.sensorLayer('sensors-top', top, this.zoomScale),
     ];
+    if (probe.top !== false) layers.push(this.sensorLayer('sensors-top', top, this.zoomScale));
     this.pushSelectedRing(layers);
-    layers.push(...this.extra);
+    // Left out as hidden copies: a layer instance deck.gl dropped cannot be handed to it again.
+    layers.push(...(probe.extra === false ? this.extra.map((l) => l.clone({ visible: false })) : this.extra));
     return layers;
   }
 
@@ -320,13 +349,13 @@ export class SensorOverlay {
       ...(this.muted ? { getFillColor: MUTED_FILL, getLineColor: MUTED_LINE } : {}),
       radiusUnits: 'pixels',
       // Facing the camera: round and readable when the map is tilted (3D).
-      billboard: true,
+      billboard: this.probe.billboard !== false,
       lineWidthUnits: 'pixels',
       radiusScale,
       lineWidthScale: Math.max(1, this.zoomScale * 0.8),
-      stroked: true,
+      stroked: this.probe.rims !== false,
       filled: true,
-      antialiasing: true,
+      antialiasing: this.probe.antialiasing !== false,
       pickable: true,
       autoHighlight: true,
       highlightColor: [255, 255, 255, 140],
