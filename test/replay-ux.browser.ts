@@ -239,6 +239,13 @@ describe('the replay as an analyst expects it', () => {
     expect(await page.getByTestId('replay-export-progress').textContent()).toContain('正在导出');
     await page.getByTestId('replay-export-cancel').click();
     await expect.poll(() => status.getAttribute('data-phase')).toBe('cancelled');
+    const message = status.locator('span').first();
+    expect(await message.textContent()).toBe('导出已取消');
+    // The outcome is worded again when the language switches, not left in the one it was shown in.
+    await page.getByTestId('language-toggle').click();
+    await expect.poll(() => message.textContent()).toBe('Export cancelled');
+    await page.getByTestId('language-toggle').click();
+    await expect.poll(() => message.textContent()).toBe('导出已取消');
     await page.unroute(isExport);
     await waitFor('the held export', () => held);
     expect(errors).toEqual([]);

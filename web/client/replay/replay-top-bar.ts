@@ -119,6 +119,7 @@ export class ReplayTopBar implements Panel<ReplayState> {
     setText(this.incidentEl, incident ? t('replay.incident', { id: incident }) : '');
     this.drawPresets();
     if (this.last) this.drawDownloads(this.last);
+    this.exports.renderLabels();
   }
 
   private drawPresets(): void {
