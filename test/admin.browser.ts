@@ -92,10 +92,14 @@ describe('the administration page', () => {
     await page.getByTestId('edit-roles').locator('[data-role="field"]').check();
     await page.getByTestId('edit-save-roles').click();
     await expect.poll(() => row.getByTestId('user-roles').textContent()).toBe('部门处置人、现场队伍');
-    const unitId = ((await call(base, admin, 'GET', '/api/units')).body as Array<{ id: string }>)[0]!.id;
+    const unit = ((await call(base, admin, 'GET', '/api/units')).body as Array<{ id: string; nameZh: string; nameEn: string }>)[0]!;
+    const unitId = unit.id;
     await page.getByTestId('bind-unit').selectOption(unitId);
     await page.getByTestId('bind-unit-save').click();
-    await expect.poll(() => row.getByTestId('user-binding').textContent()).toBe(`${department} · ${unitId}`);
+    // The unit by its name, not its id (no codes in the zh-CN page); the id is the cell's tooltip.
+    await expect.poll(() => row.getByTestId('user-binding').textContent()).toBe(`${department} · ${unit.nameZh}`);
+    expect(await row.getByTestId('user-binding').getAttribute('title')).toBe(unitId);
+    expect(await page.getByTestId('bind-unit').locator(`option[value="${unitId}"]`).textContent()).toBe(unit.nameZh);
     const units = (await call(base, admin, 'GET', '/api/field-units')).body as { bindings: Array<{ username: string; unitId: string }> };
     expect(units.bindings.find((b) => b.username === 'zhao-li')?.unitId).toBe(unitId);
 
@@ -174,6 +178,13 @@ describe('the administration page', () => {
     await page.setViewportSize({ width: 1920, height: 1080 });
     await page.getByTestId('admin-tab-events').click();
     await saveScreenshot(page, `${SHOTS}/admin-events-1920x1080-en.png`);
+    // In English the binding is the department's and the unit's English names.
+    await page.getByTestId('admin-tab-users').click();
+    const namesEn = (await call(base, admin, 'GET', '/api/case-departments')).body as {
+      namesEn: Array<{ department: string; nameEn: string }>;
+    };
+    const departmentEn = namesEn.namesEn.find((n) => n.department === department)!.nameEn;
+    await expect.poll(() => row.getByTestId('user-binding').textContent()).toBe(`${departmentEn} · ${unit.nameEn}`);
     // The two refusals the test provoked are the only failed requests.
     expect(errors.filter((e) => !/status of 400 \(Bad Request\)/.test(e))).toEqual([]);
     expect(errors.length).toBe(2);

@@ -83,6 +83,20 @@ async function openDesk(
 
 const statusOf = (page: Page) => page.getByTestId('case-status').innerText();
 
+it("takes a department's handler who signs in at the console's address to the case desk (no live map to show it)", async () => {
+  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  const errors = collectErrors(page);
+  await page.goto(app.url!);
+  await page.getByTestId('login-username').fill('water-wang');
+  await page.getByTestId('login-password').fill('water-wang password 1');
+  await page.getByTestId('login-submit').click();
+  await page.waitForURL(/\/cases\.html$/, { timeout: 30_000 });
+  await page.waitForFunction(() => window.__cases?.ready === true, undefined, { timeout: 30_000 });
+  expect(await page.getByTestId('cases-mine').innerText()).toBe(`本部门：${WATER}`);
+  expect(errors).toEqual([]);
+  await page.close();
+});
+
 describe('the case desk page', () => {
   it("lets a department's handler see only its cases, accept one and reply, in Chinese with Wuhan times", async () => {
     const { page, errors } = await openDesk('water-wang', 'water-wang password 1');

@@ -242,3 +242,26 @@ describe('staleness', () => {
     await page.close();
   });
 });
+
+describe('an account the screen is not for', () => {
+  it("tells a department's handler, in its language, that the screen is not its own (not the server's English)", async () => {
+    const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
+    const errors = collectErrors(page);
+    await page.goto(new URL('kpi.html', app.url!).href);
+    await page.getByTestId('login-username').fill('kb-eco');
+    await page.getByTestId('login-password').fill('kb-eco password 1');
+    await page.getByTestId('login-submit').click();
+    await page.getByTestId('kpi-message').waitFor({ state: 'visible', timeout: 30_000 });
+    expect(await page.getByTestId('kpi-message').innerText()).toBe('此账号无权查看指标大屏，请联系管理员。');
+    expect(await page.getByTestId('kpi-asof').innerText()).toBe('—');
+    expect(await englishWords(page)).toEqual([]);
+    await page.evaluate(() => window.__kpi?.setLanguage('en'));
+    await expect
+      .poll(() => page.getByTestId('kpi-message').innerText())
+      .toBe('This account may not view the KPI screen: ask an administrator.');
+    await saveScreenshot(page, 'test-results/kpi-forbidden.png');
+    // The refusals of the KPI routes are the only failed requests.
+    expect(errors.filter((e) => !/status of 403 \(Forbidden\)/.test(e))).toEqual([]);
+    await page.close();
+  }, 90_000);
+});

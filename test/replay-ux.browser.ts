@@ -239,6 +239,13 @@ describe('the replay as an analyst expects it', () => {
     expect(await page.getByTestId('replay-export-progress').textContent()).toContain('正在导出');
     await page.getByTestId('replay-export-cancel').click();
     await expect.poll(() => status.getAttribute('data-phase')).toBe('cancelled');
+    const message = status.locator('span').first();
+    expect(await message.textContent()).toBe('导出已取消');
+    // The outcome is worded again when the language switches, not left in the one it was shown in.
+    await page.getByTestId('language-toggle').click();
+    await expect.poll(() => message.textContent()).toBe('Export cancelled');
+    await page.getByTestId('language-toggle').click();
+    await expect.poll(() => message.textContent()).toBe('导出已取消');
     await page.unroute(isExport);
     await waitFor('the held export', () => held);
     expect(errors).toEqual([]);
@@ -254,6 +261,41 @@ describe('the replay as an analyst expects it', () => {
       await page.getByTestId('replay-from').scrollIntoViewIfNeeded();
       expect(await page.getByTestId('replay-from').evaluate((el) => el.scrollWidth <= el.clientWidth)).toBe(true);
       expect(await page.getByTestId('replay-to').evaluate((el) => el.scrollWidth <= el.clientWidth)).toBe(true);
+      // Each time's label (开始 / 结束) is on its field's line, not left at the end of the line above.
+      for (const id of ['replay-from', 'replay-to'])
+        expect(
+          await page.getByTestId(id).evaluate((input) => {
+            const field = input.getBoundingClientRect();
+            const label = input.previousElementSibling!.getBoundingClientRect();
+            return Math.abs(label.top + label.height / 2 - (field.top + field.height / 2)) < field.height / 2;
+          }),
+          `${id} at ${width} px`,
+        ).toBe(true);
+      // The controls at the bottom: every one inside the screen, in both languages (English is wider).
+      if (width === 390)
+        for (const lang of ['en', 'zh']) {
+          if (!(await page.evaluate(() => document.documentElement.lang)).startsWith(lang))
+            await page.getByTestId('language-toggle').click();
+          await page.waitForFunction((l) => document.documentElement.lang.startsWith(l), lang);
+          const fit = await page.evaluate(() => {
+            const row = document.querySelector('.rp-controls')!;
+            const right = Math.max(
+              ...[...row.children].filter((c) => (c as HTMLElement).offsetParent).map((c) => c.getBoundingClientRect().right),
+            );
+            const timeline = document.querySelector('.rp-timeline')!.getBoundingClientRect();
+            return {
+              scrolls: row.scrollWidth > row.clientWidth,
+              right,
+              timelineBottom: timeline.bottom,
+              width: innerWidth,
+              height: innerHeight,
+            };
+          });
+          expect(fit.scrolls, lang).toBe(false);
+          expect(fit.right, lang).toBeLessThanOrEqual(fit.width);
+          expect(fit.timelineBottom, lang).toBeLessThanOrEqual(fit.height);
+          await saveScreenshot(page, `test-results/replay-ux-${width}x${height}-${lang}.png`);
+        }
       await saveScreenshot(page, `test-results/replay-ux-${width}x${height}.png`);
     }
   });

@@ -14,6 +14,8 @@ async function boot(): Promise<void> {
   const me = await signIn({ displayToken: true, prepare: () => void loadConsole().catch(() => undefined) });
   // A field crew has no live map: its page is the field page (docs/dispatch.md).
   if (me.permissions.includes('field.unit') && !me.permissions.includes('live.read')) return window.location.replace('./field.html');
+  // A department's case handler has no live map either: its page is the case desk (docs/cases.md).
+  if (me.permissions.includes('cases.read') && !me.permissions.includes('live.read')) return window.location.replace('./cases.html');
   const { start } = await loadConsole();
   markOnce(TIMING_MARKS.pageLoaded);
   start(me);

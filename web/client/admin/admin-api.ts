@@ -47,7 +47,11 @@ export const listUsers = () => jsonCall<UserInfo[]>('GET', '/api/users');
 export const listTokens = () => jsonCall<TokenInfo[]>('GET', '/api/auth/tokens?all=1');
 export const listEvents = (limit = 200) => jsonCall<SecurityEvent[]>('GET', `/api/security/events?limit=${limit}`);
 export const listDepartments = () =>
-  jsonCall<{ departments: string[]; bindings: Array<Binding & { department: string }> | null }>('GET', '/api/case-departments');
+  jsonCall<{
+    departments: string[];
+    namesEn?: Array<{ department: string; nameEn: string }>;
+    bindings: Array<Binding & { department: string }> | null;
+  }>('GET', '/api/case-departments');
 export const listUnitBindings = () => jsonCall<{ bindings: Array<Binding & { unitId: string }> }>('GET', '/api/field-units');
 export const listUnits = () => jsonCall<Array<{ id: string; nameZh: string; nameEn: string }>>('GET', '/api/units');
 

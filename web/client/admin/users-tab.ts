@@ -8,6 +8,7 @@
  */
 import { jsonCall } from '../backend/session.ts';
 import { button, card, cityTime, fill, messageLine, say, table, type OpsTab } from '../ops/ops-ui.ts';
+import { getLanguage } from '../i18n/language.ts';
 import { h, setText } from '../ui/dom.ts';
 import {
   copyText,
@@ -52,7 +53,8 @@ export class UsersTab implements OpsTab {
   private lastSignIn = new Map<string, number>();
   private departments: string[] | null = null;
   private departmentOf = new Map<string, string>();
-  private units: Array<{ id: string; name: string }> | null = null;
+  private departmentNamesEn = new Map<string, string>();
+  private units: Array<{ id: string; nameZh: string; nameEn: string }> | null = null;
   private unitOf = new Map<string, string>();
   private bindingProblems: string[] = [];
   private selected: string | null = null;
@@ -101,9 +103,10 @@ export class UsersTab implements OpsTab {
     if (departments.ok) {
       this.departments = departments.value.departments;
       this.departmentOf = new Map((departments.value.bindings ?? []).map((b) => [b.username, b.department]));
+      this.departmentNamesEn = new Map((departments.value.namesEn ?? []).map((n) => [n.department, n.nameEn]));
     } else this.bindingProblems.push(at('users.noDepartments', { reason: departments.error }));
     if (unitBindings.ok && units.ok) {
-      this.units = units.value.map((u) => ({ id: u.id, name: u.nameZh }));
+      this.units = units.value.map((u) => ({ id: u.id, nameZh: u.nameZh, nameEn: u.nameEn }));
       this.unitOf = new Map(unitBindings.value.bindings.map((b) => [b.username, b.unitId]));
     } else this.bindingProblems.push(at('users.noUnits', { reason: unitBindings.ok ? (units.ok ? '' : units.error) : unitBindings.error }));
     if (this.selected) this.openEditor(this.selected);
@@ -147,7 +150,9 @@ export class UsersTab implements OpsTab {
     // The name opens the account too: on a phone the actions column is off to the side.
     const name = h('button', { type: 'button', class: 'admin-user-link mono', 'data-testid': `user-open-${u.username}` }, u.username);
     name.addEventListener('click', open);
-    const binding = [this.departmentOf.get(u.username), this.unitOf.get(u.username)].filter(Boolean).join(' · ');
+    const department = this.departmentOf.get(u.username);
+    const unitId = this.unitOf.get(u.username);
+    const binding = [department && this.departmentName(department), unitId && this.unitName(unitId)].filter(Boolean).join(' · ');
     const last = this.lastSignIn.get(u.username);
     return h(
       'tr',
@@ -159,7 +164,7 @@ export class UsersTab implements OpsTab {
       },
       h('td', {}, name, u.displayName !== u.username ? h('div', { class: 'ops-muted' }, u.displayName) : null),
       h('td', { 'data-testid': 'user-roles' }, u.roles.map(roleName).join('、')),
-      h('td', { 'data-testid': 'user-binding' }, binding || '—'),
+      h('td', { 'data-testid': 'user-binding', 'data-unit': unitId ?? '', title: unitId ?? '' }, binding || '—'),
       h('td', { class: u.disabled ? 'ops-bad' : '' }, u.disabled ? at('users.disabled') : at('users.enabled')),
       h('td', { class: 'mono' }, last ? cityTime(last) : at('users.never')),
       h('td', {}, manage),
@@ -244,6 +249,17 @@ export class UsersTab implements OpsTab {
         });
     });
     return form;
+  }
+
+  /** A department by its name in the page's language (the catalogue's English name, if it has one). */
+  private departmentName(department: string): string {
+    return getLanguage() === 'en' ? (this.departmentNamesEn.get(department) ?? department) : department;
+  }
+
+  /** A response unit by its name in the page's language; its id only when the fleet does not know it. */
+  private unitName(unitId: string): string {
+    const unit = this.units?.find((u) => u.id === unitId);
+    return unit ? (getLanguage() === 'en' ? unit.nameEn : unit.nameZh) : unitId;
   }
 
   /** The chosen account's controls: roles, enable / disable, password reset, bindings. */
@@ -353,7 +369,7 @@ export class UsersTab implements OpsTab {
       bindOne(
         'bind-department',
         'users.department',
-        this.departments.map((d) => ({ value: d, text: d })),
+        this.departments.map((d) => ({ value: d, text: this.departmentName(d) })),
         this.departmentOf.get(user.username) ?? '',
         (v) => bind(`/api/case-departments/${encodeURIComponent(user.username)}`, { department: v }),
       );
@@ -361,7 +377,7 @@ export class UsersTab implements OpsTab {
       bindOne(
         'bind-unit',
         'users.unit',
-        this.units.map((u) => ({ value: u.id, text: `${u.id} · ${u.name}` })),
+        this.units.map((u) => ({ value: u.id, text: this.unitName(u.id) })),
         this.unitOf.get(user.username) ?? '',
         (v) => bind(`/api/field-units/${encodeURIComponent(user.username)}`, { unitId: v }),
       );

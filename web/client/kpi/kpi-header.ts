@@ -63,11 +63,15 @@ export class KpiHeader implements Panel<KpiState> {
     this.asOf.dataset.stale = String(stale);
     this.asOf.classList.toggle('stale', stale);
     const time = summary ? formatClock(summary.at) : '—';
-    setText(this.asOf, stale && summary ? `${kt('asOf', { time })} · ${kt('stale')}` : summary ? kt('asOf', { time }) : kt('loading'));
+    setText(
+      this.asOf,
+      stale && summary ? `${kt('asOf', { time })} · ${kt('stale')}` : summary ? kt('asOf', { time }) : view.forbidden ? '—' : kt('loading'),
+    );
     this.renderHealth(view, stale);
     this.renderClock(view, now);
     this.message.hidden = view.loadError === null;
-    if (view.loadError !== null) setText(this.message, kt('error', { reason: view.loadError }));
+    // Refused (403): the screen is not this account's, said in the page's language, not the server's words.
+    if (view.loadError !== null) setText(this.message, view.forbidden ? kt('forbidden') : kt('error', { reason: view.loadError }));
   }
 
   private renderHealth(view: KpiState, stale: boolean): void {

@@ -83,10 +83,12 @@ async function refresh(state: KpiState, panels: KpiPanels, hooks: KpiTestHooks):
   const res = await jsonCall<KpiSummary>('GET', '/api/kpi/summary');
   if (!res.ok) {
     state.loadError = res.error;
+    state.forbidden = res.status === 403;
     panels.header.render(state);
     return;
   }
   state.loadError = null;
+  state.forbidden = false;
   state.summary = res.value;
   state.receivedAt = Date.now();
   state.refreshes++;

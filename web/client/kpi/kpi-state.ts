@@ -16,6 +16,8 @@ export interface KpiState {
   receivedAt: number | null;
   /** Why the last read of the summary failed, or null. */
   loadError: string | null;
+  /** The server refused the summary to this account (403): the screen is not its to see. */
+  forbidden: boolean;
   /** Summaries read so far. */
   refreshes: number;
   /** The hotline case KPI, or null before the first answer. */
@@ -23,7 +25,18 @@ export interface KpiState {
 }
 
 export function createKpiState(city: CityInfo | null, layout: KpiLayout, wall: KpiWall): KpiState {
-  return { city, layout, wall, summary: null, previous: null, receivedAt: null, loadError: null, refreshes: 0, caseKpi: null };
+  return {
+    city,
+    layout,
+    wall,
+    summary: null,
+    previous: null,
+    receivedAt: null,
+    loadError: null,
+    forbidden: false,
+    refreshes: 0,
+    caseKpi: null,
+  };
 }
 
 /** A district's name in the page's language from the summary, else its code. */

@@ -6,7 +6,7 @@ import { getLanguage, type Language } from '../i18n/language.ts';
 
 const zh = {
   title: '运行管理',
-  subtitle: '告警规则、通知与升级、值班表、值班日志',
+  subtitle: '告警规则、通知与升级、值班表、值班日志、登记册',
   back: '返回控制台',
   timezone: '时间为{city}当地时间（{zone}，{offset}）',
   timezoneBrowser: '时间为本机时区（{zone}，{offset}）',
@@ -220,7 +220,7 @@ export function fieldLabel(prefix: 'field' | 'choice', key: string): string | nu
 
 const en: Record<OpsStringKey, string> = {
   title: 'Operations',
-  subtitle: 'Alarm rules, notifications and escalation, on-call rosters, the shift log',
+  subtitle: 'Alarm rules, notifications and escalation, on-call rosters, the shift log, the registers',
   back: 'Back to the console',
   timezone: 'Times are {city} local time ({zone}, {offset})',
   timezoneBrowser: 'Times are this computer’s zone ({zone}, {offset})',

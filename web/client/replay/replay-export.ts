@@ -49,6 +49,16 @@ export class ExportBox {
   warnBytes = EXPORT_WARN_BYTES;
   /** What the last export did: idle, asking, running, done, cancelled, failed. */
   phase: 'idle' | 'asking' | 'running' | 'done' | 'cancelled' | 'failed' = 'idle';
+  /** The shown message, worded again in the page's language when it switches (renderLabels). */
+  private text: (() => string) | null = null;
+  private textEl: HTMLElement | null = null;
+
+  /** After a language switch: the message and the buttons in the new language. */
+  renderLabels(): void {
+    if (this.text && this.textEl) setText(this.textEl, this.text());
+    for (const el of this.el.querySelectorAll<HTMLElement>('[data-label]')) setText(el, t(el.dataset.label as Parameters<typeof t>[0]));
+    for (const el of this.el.querySelectorAll<HTMLElement>('.rp-close')) el.setAttribute('aria-label', t('replay.close'));
+  }
 
   /** Starts `req`, after asking when its estimate is large. */
   request(req: ExportRequest): void {
@@ -59,17 +69,28 @@ export class ExportBox {
       return;
     }
     this.phase = 'asking';
-    const go = h('button', { type: 'button', class: 'rp-button', 'data-testid': 'replay-export-go' }, t('replay.exportGo'));
-    const cancel = h('button', { type: 'button', class: 'rp-button', 'data-testid': 'replay-export-cancel' }, t('replay.cancel'));
+    const go = h(
+      'button',
+      { type: 'button', class: 'rp-button', 'data-testid': 'replay-export-go', 'data-label': 'replay.exportGo' },
+      t('replay.exportGo'),
+    );
+    const cancel = h(
+      'button',
+      { type: 'button', class: 'rp-button', 'data-testid': 'replay-export-cancel', 'data-label': 'replay.cancel' },
+      t('replay.cancel'),
+    );
     go.addEventListener('click', () => void this.run(req));
-    cancel.addEventListener('click', () => this.show('idle', ''));
-    const text = t('replay.exportLarge', { size: formatBytes(size), rows: formatCount(req.rows, getLanguage()) });
-    this.show('asking', text, go, cancel);
+    cancel.addEventListener('click', () => this.show('idle', null));
+    this.show('asking', () => t('replay.exportLarge', { size: formatBytes(size), rows: formatCount(req.rows, getLanguage()) }), go, cancel);
   }
 
   private async run(req: ExportRequest): Promise<void> {
     const abort = new AbortController();
-    const cancel = h('button', { type: 'button', class: 'rp-button', 'data-testid': 'replay-export-cancel' }, t('replay.cancel'));
+    const cancel = h(
+      'button',
+      { type: 'button', class: 'rp-button', 'data-testid': 'replay-export-cancel', 'data-label': 'replay.cancel' },
+      t('replay.cancel'),
+    );
     cancel.addEventListener('click', () => abort.abort());
     const line = h('span', { 'data-testid': 'replay-export-progress' });
     const progress = (bytes: number, lines: number): void => {
@@ -77,7 +98,7 @@ export class ExportBox {
       setText(line, t('replay.exporting', { name: req.name, size: formatBytes(bytes), rows }));
       this.el.dataset.bytes = String(bytes);
     };
-    this.show('running', '', line, cancel);
+    this.show('running', null, line, cancel);
     progress(0, 0);
     try {
       const res = await fetch(req.url, { headers: authHeaders(), signal: abort.signal });
@@ -88,22 +109,30 @@ export class ExportBox {
         progress(bytes, lines);
       });
       save(blob, req.name);
-      const shownRows = req.format === 'csv' ? formatCount(rows, getLanguage()) : '—';
-      this.show('done', t('replay.exportDone', { name: req.name, size: formatBytes(blob.size), rows: shownRows }));
+      this.show('done', () =>
+        t('replay.exportDone', {
+          name: req.name,
+          size: formatBytes(blob.size),
+          rows: req.format === 'csv' ? formatCount(rows, getLanguage()) : '—',
+        }),
+      );
     } catch (err) {
-      if (abort.signal.aborted) this.show('cancelled', t('replay.exportCancelled'));
-      else this.show('failed', t('replay.exportFailed', { reason: err instanceof Error ? err.message : String(err) }));
+      const reason = err instanceof Error ? err.message : String(err);
+      if (abort.signal.aborted) this.show('cancelled', () => t('replay.exportCancelled'));
+      else this.show('failed', () => t('replay.exportFailed', { reason }));
     }
   }
 
-  private show(phase: ExportBox['phase'], text: string, ...extra: HTMLElement[]): void {
+  private show(phase: ExportBox['phase'], text: (() => string) | null, ...extra: HTMLElement[]): void {
     this.phase = phase;
     this.el.dataset.phase = phase;
     this.el.hidden = phase === 'idle';
-    replaceChildren(this.el, ...(text ? [h('span', {}, text)] : []), ...extra);
+    this.text = text;
+    this.textEl = text ? h('span', { 'data-testid': 'replay-export-message' }, text()) : null;
+    replaceChildren(this.el, ...(this.textEl ? [this.textEl] : []), ...extra);
     if (phase === 'done' || phase === 'cancelled' || phase === 'failed') {
       const close = h('button', { type: 'button', class: 'rp-button rp-close', 'aria-label': t('replay.close') }, '×');
-      close.addEventListener('click', () => this.show('idle', ''));
+      close.addEventListener('click', () => this.show('idle', null));
       this.el.append(close);
     }
   }

@@ -62,11 +62,9 @@ export class ReplayTopBar implements Panel<ReplayState> {
       this.titleEl,
       this.incidentEl,
       this.presetSelect,
-      this.fromLabel,
-      this.fromInput,
-      this.toLabel,
-      this.toInput,
-      this.zoneEl,
+      // A label stays on the line of its field when the bar wraps (a phone).
+      h('span', { class: 'rp-pair' }, this.fromLabel, this.fromInput),
+      h('span', { class: 'rp-pair' }, this.toLabel, this.toInput, this.zoneEl),
       this.loadButton,
       this.reportBox,
       this.exportBox,
@@ -121,6 +119,7 @@ export class ReplayTopBar implements Panel<ReplayState> {
     setText(this.incidentEl, incident ? t('replay.incident', { id: incident }) : '');
     this.drawPresets();
     if (this.last) this.drawDownloads(this.last);
+    this.exports.renderLabels();
   }
 
   private drawPresets(): void {
