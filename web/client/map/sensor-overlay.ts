@@ -116,6 +116,11 @@ export class SensorOverlay {
       layers: [],
       onHover: (info) => this.handleHover(info),
       onClick: (info) => this.handleClick(info),
+      // deck.gl recognises the click itself now (not from maplibre's click, as over the map): a press
+      // counts as a click up to 250 ms by default, and with software rendering picking on the press
+      // alone took longer, so clicks were lost. Like maplibre's click: a press without a drag, of
+      // any reasonable length.
+      eventRecognizerOptions: { click: { time: 2000 } },
       onAfterRender: () => {
         this.drewInFrame = true;
         this.drawnVersionValue = this.builtVersion;
