@@ -40,11 +40,11 @@ async function reading(level: number): Promise<void> {
   await publisher.publishAsync(`citytwin/v1/sensors/${GAUGE}/data`, JSON.stringify(body), { qos: 1 });
 }
 
-/** The canvas deck.gl draws the sensors into (the map's other canvas is maplibre's). */
+/** The CSS filter of the map's canvas, which deck.gl draws the sensors into too (interleaved), and of any other in the map. */
 const deckCanvasFilter = (): Promise<string | null> =>
   page.evaluate(() => {
-    const canvas = document.querySelector('#map canvas:not(.maplibregl-canvas)');
-    return canvas ? getComputedStyle(canvas).filter : null;
+    const filters = [...document.querySelectorAll('#map canvas')].map((c) => getComputedStyle(c).filter);
+    return filters.length === 0 ? null : filters.every((f) => f === 'none') ? 'none' : filters.join(' ');
   });
 
 beforeAll(async () => {

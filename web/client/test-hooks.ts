@@ -84,8 +84,16 @@ export interface CityTwinTestHooks {
   searchFocus(): string | null;
   /** The selected unit on the board, or null. */
   selectedUnit(): string | null;
-  /** What the map draws: the deck.gl layers besides the sensors (ids), whether the sensors and the base map's labels show. */
-  mapLayers(): { ids: string[]; sensors: boolean; labels: boolean };
+  /**
+   * What the map draws: the deck.gl layers besides the sensors (ids), whether the sensors and the
+   * base map's labels show, and the base map's layer the markers are drawn under (its first
+   * symbol layer; null when the style has none and they are drawn on top).
+   */
+  mapLayers(): { ids: string[]; sensors: boolean; labels: boolean; under: string | null };
+  /** The base map's names placed on screen (point features of its symbol layers): layer, name, place and anchor (viewport CSS px). */
+  mapNames(): Array<{ layer: string; name: string; lng: number; lat: number; x: number; y: number }>;
+  /** Resolves once the map has drawn a new frame and stands idle (tiles loaded, no move, no label fading). */
+  mapIdle(): Promise<void>;
   /**
    * The base map drawn: the city's PMTiles basemap ('vector') or the schematic map, its style,
    * 2D/3D, the camera, the background colour, whether the map has loaded what it shows and

@@ -99,7 +99,14 @@ export function installConsoleHooks(p: ConsoleHookParts): void {
         .getLayersOrder()
         .filter((id) => map.getLayer(id)?.type === 'symbol')
         .some((id) => (map.getLayoutProperty(id, 'visibility') ?? 'visible') === 'visible'),
+      under: overlay.underLayer ?? null,
     }),
+    mapNames: () => mapNames(map, project),
+    mapIdle: () =>
+      new Promise<void>((resolve) => {
+        map.once('idle', () => resolve());
+        map.triggerRepaint();
+      }),
     basemap: () => basemapHook(map, basemapView),
   });
 }
@@ -113,6 +120,19 @@ function layerHooks(overlay: SensorOverlay, store: SensorStore) {
     sensorsDrawnCurrent: () => overlay.drawnVersion === store.version,
     sensorsMuted: () => overlay.sensorsMuted,
   };
+}
+
+/** The names the base map placed on screen: its symbol layers' point features, at their anchors. */
+function mapNames(map: MaplibreMap, project: (lng: number, lat: number) => [number, number]) {
+  const layers = map.getLayersOrder().filter((id) => map.getLayer(id)?.type === 'symbol');
+  if (layers.length === 0) return [];
+  return map.queryRenderedFeatures({ layers }).flatMap((f) => {
+    if (f.geometry.type !== 'Point') return [];
+    const [lng, lat] = f.geometry.coordinates as [number, number];
+    const [x, y] = project(lng, lat);
+    const p = f.properties ?? {};
+    return [{ layer: f.layer.id, name: String(p.name_zh ?? p['name:zh'] ?? p.name ?? ''), lng, lat, x, y }];
+  });
 }
 
 /** What base map is drawn and how: the `basemap()` hook. */

@@ -5,6 +5,7 @@ import type { Panel } from '../app/panel.ts';
 import { getLanguage } from '../i18n/language.ts';
 import { applyBasemap, createCityMap, fetchBasemap, setMapLanguage, showCity } from '../map/city-map.ts';
 import { renderedLabelSizes, scaleMapLabels } from '../map/label-scale.ts';
+import { firstSymbolLayerId } from '../map/under-labels.ts';
 import { h, replaceChildren, setText } from '../ui/dom.ts';
 import { kt } from './kpi-strings.ts';
 import type { CityInfo } from '../../shared/protocol.ts';
@@ -54,18 +55,22 @@ export class KpiMapTile implements Panel<KpiState> {
     if (this.options.city) showCity(map, this.options.city);
     map.on('load', () => {
       map.addSource('kpi-incidents', { type: 'geojson', data: { type: 'FeatureCollection', features: [] } });
-      map.addLayer({
-        id: 'kpi-incidents',
-        type: 'circle',
-        source: 'kpi-incidents',
-        paint: {
-          'circle-radius': ['interpolate', ['linear'], ['get', 'severity'], 1, 6, 5, 13],
-          'circle-color': ['match', ['get', 'status'], 'acknowledged', '#f5aa28', '#f04a4a'],
-          'circle-opacity': 0.85,
-          'circle-stroke-color': '#ffffff',
-          'circle-stroke-width': 1.5,
+      map.addLayer(
+        {
+          id: 'kpi-incidents',
+          type: 'circle',
+          source: 'kpi-incidents',
+          paint: {
+            'circle-radius': ['interpolate', ['linear'], ['get', 'severity'], 1, 6, 5, 13],
+            'circle-color': ['match', ['get', 'status'], 'acknowledged', '#f5aa28', '#f04a4a'],
+            'circle-opacity': 0.85,
+            'circle-stroke-color': '#ffffff',
+            'circle-stroke-width': 1.5,
+          },
+          // Under the base map's names: a wall read across the room still tells where they are.
         },
-      });
+        firstSymbolLayerId(map),
+      );
       map.on('click', 'kpi-incidents', () => this.options.openIncidents());
       this.mapReady = true;
       this.drawIncidents();

@@ -3,8 +3,9 @@
  * light, remembered per browser) when the city has one, else the schematic GeoJSON map; flat
  * (2D, north up) or tilted with buildings extruded by height (3D, pitch and rotation enabled).
  *
- * The live layers (deck.gl, sensor-overlay.ts) sit in their own canvas above whatever is drawn
- * here and follow the camera, pitch and bearing included.
+ * The live layers (deck.gl, sensor-overlay.ts) are drawn in the map's own canvas, under the
+ * style's first symbol layer whichever style is set here, and follow the camera, pitch and
+ * bearing included.
  */
 import { NavigationControl, type Map as MaplibreMap, type StyleSpecification } from 'maplibre-gl';
 import { authHeaders } from '../backend/session.ts';

@@ -9,6 +9,12 @@
  * the previous attribute object for every array whose contents did not change, so deck.gl
  * uploads only the arrays that did (a state change: colours and sizes, never positions, in the
  * main layer; the top layer is small and handed over whole).
+ *
+ * Under the names: deck.gl draws into maplibre's own WebGL context (`interleaved: true`), every
+ * layer inserted before the style's first symbol layer (`beforeId`, under-labels.ts), so the
+ * base map's district, place, road and water names are drawn above the markers. The first
+ * symbol layer is looked up again whenever the style changes (a city's vector style, dark ↔
+ * light); a style without symbol layers gets the markers on top.
  */
 import { MapboxOverlay } from '@deck.gl/mapbox';
 import { ScatterplotLayer, type ScatterplotLayerProps } from '@deck.gl/layers';
@@ -19,6 +25,7 @@ import { DrawBufferPool, type DrawAttribute, type DrawBuffers, type LayerBuffers
 import { SELECTED_RING, STATE_STYLES } from './sensor-style.ts';
 import { countInBounds, densityScale } from './point-density.ts';
 import { markOnce, TIMING_MARKS } from '../timing-marks.ts';
+import { firstSymbolLayerId } from './under-labels.ts';
 
 export interface SensorOverlayOptions {
   /** Pointer moved over a sensor (store row) or off all sensors (-1); x/y relative to the map. */
@@ -43,6 +50,8 @@ const UNDER_AREA_RADIUS_PX = 2;
 /** The sensors' colours while the stream is stopped (setMuted). */
 const MUTED_FILL: [number, number, number, number] = [110, 118, 128, 150];
 const MUTED_LINE: [number, number, number, number] = [20, 24, 30, 150];
+/** Every layer's opacity is multiplied by this while muted (the rings and badges fade with the grey sensors). */
+const MUTED_OPACITY = 0.55;
 
 /** Point sizes grow with zoom so that a wall display at street level stays readable. */
 export function radiusScaleForZoom(zoom: number): number {
@@ -92,6 +101,12 @@ export class SensorOverlay {
   private extra: Layer[] = [];
   /** Layers drawn under the sensors (aggregate cells of a big registry, cell-layer.ts). */
   private under: Layer[] = [];
+  /** The base map's first symbol layer, which every layer is drawn under (undefined: the style has none). */
+  private beforeId: string | undefined;
+  /** The layers last handed to deck.gl, as built (before they were put under the names). */
+  private built: Layer[] | null = null;
+  /** deck.gl called onAfterRender since the map's last frame (it may call it twice in one frame). */
+  private drewInFrame = false;
 
   private sensorsVisible = true;
   /** Drawn grey (the stream stopped): a frozen map must not look live. */
@@ -108,18 +123,37 @@ export class SensorOverlay {
   ) {
     this.zoomScale = radiusScaleForZoom(map.getZoom());
     this.overlay = new MapboxOverlay({
-      interleaved: false,
+      // In the map's own context, between its layers: the names (symbol layers) above the markers.
+      interleaved: true,
+      // Drawn over the 3D buildings as before (never hidden behind a tower), and writing no depth
+      // the names would be tested against: the order of the layers alone decides.
+      parameters: { depthCompare: 'always', depthWriteEnabled: false },
       pickingRadius: 5,
       layers: [],
       onHover: (info) => this.handleHover(info),
       onClick: (info) => this.handleClick(info),
+      // deck.gl recognises the click itself now (not from maplibre's click, as over the map): a press
+      // counts as a click up to 250 ms by default, and with software rendering picking on the press
+      // alone took longer, so clicks were lost. Like maplibre's click: a press without a drag, of
+      // any reasonable length.
+      eventRecognizerOptions: { click: { time: 2000 } },
       onAfterRender: () => {
-        this.renders++;
+        this.drewInFrame = true;
         this.drawnVersionValue = this.builtVersion;
         if (this.drawnCount > 0) markOnce(TIMING_MARKS.sensorsDrawn);
       },
     });
+    lendViewportHeight(map);
+    // Before the overlay's own listener: a new style gets the layers under its own first names
+    // before deck.gl puts them back into it (a layer before a name the style lacks is refused).
+    map.on('styledata', () => this.restack());
     map.addControl(this.overlay);
+    // One count per map frame that drew the layers (deck.gl reports twice in some frames).
+    map.on('render', () => {
+      if (!this.drewInFrame) return;
+      this.drewInFrame = false;
+      this.renders++;
+    });
     map.on('zoom', () => {
       const scale = radiusScaleForZoom(map.getZoom());
       if (Math.abs(scale - this.zoomScale) > 0.02) {
@@ -222,7 +256,7 @@ export class SensorOverlay {
     return this.renders;
   }
 
-  /** The canvas deck.gl draws into (overlaid mode has its own). */
+  /** The canvas deck.gl draws into: the map's own (interleaved). */
   get canvas(): HTMLCanvasElement | null {
     return this.overlay.getCanvas();
   }
@@ -233,9 +267,17 @@ export class SensorOverlay {
     this.schedule(false);
   }
 
-  /** Bench: deck.gl draws every layer again now, though nothing changed (what one redraw costs). */
+  /**
+   * Bench: every layer drawn again now, though nothing changed (what one redraw costs). Interleaved,
+   * deck.gl draws inside the map's frame: the map repaints, base map included.
+   */
   redrawNow(): void {
-    this.overlay['_deck']?.redraw('bench');
+    this.map.triggerRepaint();
+  }
+
+  /** The base map's layer the markers are drawn under (undefined: on top, the style has no names). */
+  get underLayer(): string | undefined {
+    return this.beforeId;
   }
 
   private schedule(dataChanged: boolean): void {
@@ -283,7 +325,30 @@ export class SensorOverlay {
       if (b.changed.positions) this.updateDensity();
     }
     if (!this.topData) return;
-    this.overlay.setProps({ layers: this.layers(this.layerData, this.topData) });
+    this.built = this.layers(this.layerData, this.topData);
+    this.beforeId = firstSymbolLayerId(this.map);
+    this.overlay.setProps({ layers: this.stacked(this.built) });
+  }
+
+  /** The style changed (loaded, switched, a layer added): the layers follow its first symbol layer. */
+  private restack(): void {
+    const id = firstSymbolLayerId(this.map);
+    if (id === this.beforeId) return;
+    this.beforeId = id;
+    if (this.built) this.overlay.setProps({ layers: this.stacked(this.built) });
+  }
+
+  /**
+   * The layers as drawn: each under the base map's names and, while muted, faded. A layer is
+   * cloned only with these two props: deck.gl compares the rest with the previous frame's and
+   * uploads nothing for them.
+   */
+  private stacked(layers: Layer[]): Layer[] {
+    const beforeId = this.beforeId;
+    return layers.map((l) => {
+      const opacity = this.muted ? l.props.opacity * MUTED_OPACITY : l.props.opacity;
+      return l.clone({ beforeId, opacity } as Partial<Layer['props']>);
+    });
   }
 
   /** Counts the sensors in view and sets the main layer's size factor; true when it changed. */
@@ -416,6 +481,22 @@ export class SensorOverlay {
     const row = this.rowOfPick(info);
     if (row >= 0) this.options.onSelect(row);
   }
+}
+
+/**
+ * @deck.gl/mapbox 9.4 in interleaved mode reads the map's private `transform` for the viewport's
+ * height (and, only with terrain or outside a custom layer's render, its elevation and clipping
+ * planes), which maplibre-gl 6 removed: every frame threw. The map is lent a read-only stand-in
+ * with the height in CSS pixels, the same value maplibre's transform held; the clipping planes
+ * come from the custom layer's render parameters (maplibre ≥ 4.5.1) and there is no terrain.
+ * `@deck.gl/maplibre` reads public APIs instead; with it this goes.
+ */
+function lendViewportHeight(map: MaplibreMap): void {
+  if ('transform' in map) return;
+  Object.defineProperty(map, 'transform', {
+    configurable: true,
+    get: () => ({ height: map.getCanvas().clientHeight }),
+  });
 }
 
 /** Binary data of the top layer (warnings and alarms); small, so handed over whole. */
