@@ -397,7 +397,7 @@ describe('the unit a metric the vocabulary does not know came in', () => {
   });
 
   it('is refused (kept as no unit, the reading still stored) when it is long or has characters a unit has not', () => {
-    for (const unit of ['<img src=x onerror=alert(1)>', 'a'.repeat(25), '\u202Ecm', 'm\n', 'deg C', '', '${x}']) {
+    for (const unit of ['<img src=x onerror=alert(1)>', 'a'.repeat(25), '\u202Ecm', 'm\n', 'deg C', '', '$' + '{x}']) {
       const r = pack([{ bn: 'dev-h:', n: 'level', u: unit, v: 3 }]);
       expect(r, JSON.stringify(unit)).toMatchObject({
         ok: true,
