@@ -1,11 +1,13 @@
 /**
- * Late evidence and on-call pages, end to end on loopback: the correlator's changes about a
- * service hall go through the notification engine (twin-model/notifications) into the
- * dispatcher and real webhook channels (web/server/notifications); a receiver (node:http) counts
- * what reaches on-call and the duty chat. A report entered after the twin resolved the hall's
- * incident, dated before the resolution but with its quiet time already over when it arrives,
- * could not keep the incident open: no reopening, so nobody is paged. The same report a second
- * earlier still holds the incident open and pages again (docs/incidents.md "Late evidence").
+ * Late evidence, a flapping alarm and on-call pages, end to end on loopback: the correlator's
+ * changes about a service hall go through the notification engine (twin-model/notifications)
+ * into the dispatcher and real webhook channels (web/server/notifications); a receiver
+ * (node:http) counts what reaches on-call and the duty chat. A report entered after the twin
+ * resolved the hall's incident, dated before the resolution but with its quiet time already over
+ * when it arrives, could not keep the incident open: no reopening, so nobody is paged. The same
+ * report a second earlier still holds the incident open and pages again (docs/incidents.md "Late
+ * evidence"). A queue alarm that clears and raises again a minute later is one incident and one
+ * page: the quiet time counts from when the alarm cleared (docs/incidents.md "Quiet time").
  */
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -74,12 +76,11 @@ const report = (ts: number): Evidence => ({
 });
 
 /**
- * The hall's morning: the queue warns at +0 and clears at +30 min, when the twin resolves the
- * incident (nothing newer than its quiet time of 15 min); a report taken at +25 min is entered at
- * `enteredAt`; the twin and the notifications tick every minute to +90 min. Returns what on-call
- * and the chat received.
+ * The hall's morning: the queue warns at +0 and clears at +30 min; quiet for 15 min after the
+ * clear, the twin resolves the incident at +45 min. `more`: what else happens (by minute); the
+ * twin and the notifications tick every minute to +90 min. Returns what on-call and the chat received.
  */
-async function morning(enteredAt: number): Promise<{ pages: number; chat: string[] }> {
+async function morning(more: Array<[number, IncidentInput]>): Promise<{ pages: number; chat: string[] }> {
   heard.length = 0;
   const webhook = (id: string) => ({ id, kind: 'webhook', url: `http://127.0.0.1:${port}/${id}`, secret: 'webhook-secret-for-tests' });
   const config = parseNotificationConfig({
@@ -100,7 +101,7 @@ async function morning(enteredAt: number): Promise<{ pages: number; chat: string
   const timeline: Array<[number, IncidentInput]> = [
     [T0, { type: 'alarm', evidence: busy(T0) }],
     [T0 + 30 * MIN, { type: 'alarm_cleared', sensorId: 'sh-1', ts: T0 + 30 * MIN }],
-    [enteredAt, { type: 'event', evidence: report(T0 + 25 * MIN) }],
+    ...more,
   ];
   for (let t = T0; t <= T0 + 90 * MIN; t += MIN) timeline.push([t, { type: 'tick' }]);
   // Stable: an input comes before the tick of its minute.
@@ -116,15 +117,38 @@ async function morning(enteredAt: number): Promise<{ pages: number; chat: string
   return { pages: heard.filter((h) => h.path === '/page').length, chat: heard.filter((h) => h.path === '/chat').map((h) => h.kind) };
 }
 
+/** A report taken at +40 min, 5 min before the resolution, entered at `enteredAt`. */
+const lateReport = (enteredAt: number): Array<[number, IncidentInput]> => [[enteredAt, { type: 'event', evidence: report(T0 + 40 * MIN) }]];
+
 describe('late evidence and on-call pages', () => {
   it('pages once for the incident: a late report whose quiet time is over when it arrives reopens nothing', async () => {
-    const { pages, chat } = await morning(T0 + 40 * MIN);
+    const { pages, chat } = await morning(lateReport(T0 + 55 * MIN));
     expect(pages).toBe(1);
     expect(chat).toEqual(['opened', 'resolved']);
   });
 
   it('pages again for the same report a second earlier: it holds the incident open, and it resolves again', async () => {
-    const { pages, chat } = await morning(T0 + 40 * MIN - 1000);
+    const { pages, chat } = await morning(lateReport(T0 + 55 * MIN - 1000));
+    expect(pages).toBe(2);
+    expect(chat).toEqual(['opened', 'resolved', 'opened', 'resolved']);
+  });
+});
+
+describe('a flapping alarm and on-call pages', () => {
+  it('pages once: the queue warns again a minute after it cleared, within the quiet time, and joins the open incident', async () => {
+    const { pages, chat } = await morning([
+      [T0 + 31 * MIN, { type: 'alarm', evidence: busy(T0 + 31 * MIN) }],
+      [T0 + 50 * MIN, { type: 'alarm_cleared', sensorId: 'sh-1', ts: T0 + 50 * MIN }],
+    ]);
+    expect(pages).toBe(1);
+    expect(chat).toEqual(['opened', 'resolved']);
+  });
+
+  it('pages again when it warns again after the quiet time: a new incident', async () => {
+    const { pages, chat } = await morning([
+      [T0 + 46 * MIN, { type: 'alarm', evidence: busy(T0 + 46 * MIN) }],
+      [T0 + 50 * MIN, { type: 'alarm_cleared', sensorId: 'sh-1', ts: T0 + 50 * MIN }],
+    ]);
     expect(pages).toBe(2);
     expect(chat).toEqual(['opened', 'resolved', 'opened', 'resolved']);
   });

@@ -80,6 +80,21 @@ describe('incident snapshots', () => {
     }
   });
 
+  it('keep a cleared alarm’s clear time (its quiet time counts from it), and read version 2 rows written without one', () => {
+    const state = createIncidentState();
+    let now = T0 + 5000;
+    const ctx = { now: () => now };
+    applyIncidentInput(state, { type: 'event', evidence: report('case-1', 114.3) }, ctx);
+    const [linked] = applyIncidentInput(state, { type: 'alarm', evidence: alarm('wl-1', 114.3001) }, ctx);
+    now = T0 + 30 * 60_000;
+    applyIncidentInput(state, { type: 'alarm_cleared', sensorId: 'wl-1', ts: now }, ctx);
+    const incident = structuredClone(state.incidents.get(linked!.incidentId)!);
+    expect(incident.evidence.find((e) => e.id === 'alarm:wl-1')!.clearedAt).toBe(now);
+    expect(decodeIncidentSnapshot(encodeIncidentSnapshot(incident), 'of a test row')).toEqual(incident);
+    const before = { ...incident, evidence: incident.evidence.map(({ clearedAt: _, ...e }) => e) };
+    expect(decodeIncidentSnapshot(JSON.stringify({ schemaVersion: 2, ...before }), 'of a test row')).toEqual(before);
+  });
+
   it('upgrade version 0 to version 1 field for field', () => {
     const [incident] = incidents();
     const v0 = withRecordText(incident!);

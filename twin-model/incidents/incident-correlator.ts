@@ -123,6 +123,12 @@ function dropLateCorroboration(rule: IncidentRule, cluster: LinkedEvidence[]): v
   }
 }
 
+/** Evidence an incident holds, raised again (an alarm that cleared and came back): active, no clear time. */
+function raisedAgain(existing: LinkedEvidence, linked: LinkedEvidence): void {
+  Object.assign(existing, { ...linked, why: existing.why, linkedAt: existing.linkedAt });
+  delete existing.clearedAt;
+}
+
 /**
  * Evidence that can open, arriving after the twin resolved an incident of its place but dated
  * before that resolution (a gateway that buffers delivers a sensor's readings 10 minutes late),
@@ -167,7 +173,7 @@ function linkLateEvidence(
     changes.push(change(incident, now, 'twin', 'reopened', { code: 'late_evidence', params: { evidenceId: e.id, minutesBefore } }));
   }
   const existing = incident.evidence.find((x) => x.id === e.id);
-  if (existing) Object.assign(existing, { ...linked, why: existing.why, linkedAt: existing.linkedAt });
+  if (existing) raisedAgain(existing, linked);
   else if (incident.evidence.length < MAX_EVIDENCE_PER_INCIDENT) incident.evidence.push({ ...linked, why });
   else incident.moreEvidence = (incident.moreEvidence ?? 0) + 1;
   state.counters.linked++;
@@ -223,7 +229,7 @@ function handleEvidence(state: IncidentState, e: Evidence, ctx: IncidentContext)
     if (best) {
       const existing = best.incident.evidence.find((x) => x.id === e.id);
       if (existing) {
-        Object.assign(existing, { ...linked, why: existing.why, linkedAt: existing.linkedAt });
+        raisedAgain(existing, linked);
       } else if (best.incident.evidence.length < MAX_EVIDENCE_PER_INCIDENT) {
         best.incident.evidence.push({ ...linked, why: best.why });
         state.counters.linked++;
@@ -372,6 +378,9 @@ function handleAlarmCleared(
     const e = incident.evidence.find((x) => x.id === id && x.active);
     if (!e) continue;
     e.active = false;
+    // Its quiet time counts from now on; an alarm no longer trusted is no evidence to wait on.
+    if (withdrawn) delete e.clearedAt;
+    else e.clearedAt = Math.max(ts, e.ts);
     refresh(state, incident, now);
     changes.push(
       change(
@@ -393,7 +402,12 @@ function handleAlarmCleared(
         type,
         pool.filter((p) => p.id !== id),
       );
-    else for (const p of pool) if (p.id === id) p.active = false;
+    else
+      for (const p of pool)
+        if (p.id === id && p.active) {
+          p.active = false;
+          p.clearedAt = Math.max(ts, p.ts);
+        }
   }
   state.seen.delete(id);
   return changes;

@@ -46,12 +46,22 @@ export function lastEvidenceAtOf(evidence: readonly LinkedEvidence[]): number {
 
 /**
  * Whether its evidence keeps an incident open at `now`: a sensor alarm still active, or signal
- * evidence newer than the rule's quiet time. The one rule of resolution: the twin resolves (or
- * proposes to resolve) an active incident when it does not hold, and evidence arriving after the
- * twin resolved an incident reopens it only when, with that evidence, it holds (incident-correlator.ts).
+ * evidence that went quiet less than the rule's quiet time ago — a report counts from its date,
+ * a sensor alarm from when it cleared (`clearedAt`; an alarm withdrawn as untrusted from its own
+ * date). An alarm active for half an hour thus keeps its incident open for the quiet time after
+ * it clears, and one that clears and raises again within it joins the same incident. The one
+ * rule of resolution: the twin resolves (or proposes to resolve) an active incident when it does
+ * not hold, and evidence arriving after the twin resolved an incident reopens it only when, with
+ * that evidence, it holds (incident-correlator.ts).
  */
 export function heldOpen(rule: IncidentRule, incident: Pick<Incident, 'evidence' | 'lastEvidenceAt'>, now: number): boolean {
-  return incident.evidence.some((e) => e.active && !isWarningEvidence(e)) || now - incident.lastEvidenceAt < rule.resolve.quietS * 1000;
+  let quietSince = incident.lastEvidenceAt;
+  for (const e of incident.evidence) {
+    if (isWarningEvidence(e)) continue;
+    if (e.active) return true;
+    if (e.clearedAt !== undefined && e.clearedAt > quietSince) quietSince = e.clearedAt;
+  }
+  return now - quietSince < rule.resolve.quietS * 1000;
 }
 
 export function change(incident: Incident, at: number, actor: string, what: ChangeWhat, note: ChangeNote): IncidentChange {

@@ -151,7 +151,10 @@ export const incidentRuleSchema = z
       max: z.number().int().min(1).max(5).default(5),
     }),
     resolve: z.object({
-      /** Resolve when no sensor evidence is active and nothing new came for this long. */
+      /**
+       * Resolve when no sensor alarm is active and the evidence has been quiet this long: a report
+       * counts from its date, a sensor alarm from when it cleared (incident-refresh.ts `heldOpen`).
+       */
       quietS: z.number().int().positive().max(86_400),
       /** If true the twin proposes resolution and an operator confirms it. */
       operatorConfirms: z.boolean(),

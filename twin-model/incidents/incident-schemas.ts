@@ -95,6 +95,7 @@ export const linkedEvidenceSchema = z.object({
   weight: finite,
   gain: optionalNumber,
   active: z.boolean(),
+  clearedAt: optionalNumber,
   why: linkReasonSchema,
   linkedAt: finite,
 });

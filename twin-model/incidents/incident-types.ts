@@ -46,6 +46,12 @@ export interface LinkedEvidence extends Evidence {
   gain?: number;
   /** Sensor alarms stay active until they clear. */
   active: boolean;
+  /**
+   * When a sensor alarm cleared (back to normal, the clearing reading's time): its quiet time
+   * counts from then, not from when it was raised (`heldOpen`). Absent while it is active, for
+   * reports, and for an alarm withdrawn as no longer trusted (a stuck sensor).
+   */
+  clearedAt?: number;
   /** Why it belongs to this incident (a code with parameters, worded by the reader). */
   why: LinkReason;
   linkedAt: number;

@@ -32,7 +32,7 @@ const zh = {
   'field.severity.base': '基础等级',
   'field.severity.perAlarm': '每条告警加级',
   'field.severity.max': '最高等级',
-  'field.resolve.quietS': '无新证据多久后解除',
+  'field.resolve.quietS': '告警恢复且无新证据多久后解除',
   'field.resolve.operatorConfirms': '由值班员确认解除',
   'field.evidence': '证据种类',
   'field.sensorKinds': '传感器类型',

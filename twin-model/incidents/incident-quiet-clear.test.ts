@@ -1,0 +1,163 @@
+/**
+ * An incident's quiet time counts from when its alarms cleared (incident-refresh.ts `heldOpen`,
+ * docs/incidents.md "Quiet time"): an alarm active for half an hour keeps its incident open for
+ * the rule's quiet time after it clears, and one that clears and raises again within that time
+ * joins the same incident instead of opening another.
+ */
+import { describe, expect, it } from 'vitest';
+import { changeNoteOf } from './incident-explanations.ts';
+import {
+  applyIncidentInput,
+  createIncidentState,
+  type Evidence,
+  type IncidentChange,
+  type IncidentContext,
+  type IncidentInput,
+} from './incident-correlator.ts';
+import { heldOpen } from './incident-refresh.ts';
+import { DEFAULT_INCIDENT_RULES } from './incident-rules.ts';
+import type { IncidentRule } from './incident-rules.ts';
+import type { IncidentType } from '../vocabulary.ts';
+
+const T0 = Date.UTC(2026, 6, 1, 8);
+const SEC = 1000;
+const MIN = 60_000;
+const QUIET = 10 * MIN;
+// A service hall whose queue warning opens an incident on its own; its rule's quiet time set to 10 min.
+const HALL = { lng: 114.35, lat: 30.57, assetId: 'hall-1' };
+const busy = (ts: number, sensorId = 'sh-1'): Evidence => ({
+  id: `alarm:${sensorId}`,
+  kind: 'sensor_alarm',
+  sensorKind: 'service_hall',
+  sensorId,
+  level: 'warning',
+  metric: 'wait_min',
+  value: 64,
+  ts,
+  lng: HALL.lng,
+  lat: HALL.lat + 0.0002,
+  assetId: HALL.assetId,
+  district: '420106',
+});
+const manual = (ts: number): Evidence => ({
+  id: 'event:manual:m1',
+  kind: 'event',
+  eventType: 'manual_report',
+  category: 'crowd',
+  source: 'manual',
+  ts,
+  lng: HALL.lng,
+  lat: HALL.lat,
+  assetId: HALL.assetId,
+  district: '420106',
+});
+
+function rules(): ReadonlyMap<IncidentType, IncidentRule> {
+  const surge = DEFAULT_INCIDENT_RULES.get('service_surge')!;
+  return new Map([...DEFAULT_INCIDENT_RULES, ['service_surge', { ...surge, resolve: { ...surge.resolve, quietS: QUIET / SEC } }]]);
+}
+
+/** The hall's queue warns at +0 and clears at +30 min (the clearing reading's time). */
+function hall() {
+  let now = T0;
+  const ctx: IncidentContext = { now: () => now };
+  const state = createIncidentState(rules());
+  const at = (ms: number, input: IncidentInput): IncidentChange[] => {
+    now = ms;
+    return applyIncidentInput(state, input, ctx).filter((c) => c.incident.type === 'service_surge');
+  };
+  const id = at(T0, { type: 'alarm', evidence: busy(T0) })[0]!.incidentId;
+  at(T0 + 30 * MIN, { type: 'alarm_cleared', sensorId: 'sh-1', ts: T0 + 30 * MIN });
+  const status = () => state.incidents.get(id)!.status;
+  return { state, at, id, status };
+}
+
+describe("an incident's quiet time counts from when its alarms cleared", () => {
+  it('stays open for the quiet time after a 30-minute alarm clears, and resolves once it has passed', () => {
+    const { at, id, status } = hall();
+    // The first tick after the clear: the alarm went quiet a second ago, not 30 minutes ago.
+    expect(at(T0 + 30 * MIN + SEC, { type: 'tick' })).toEqual([]);
+    expect(status()).toBe('open');
+    // Just under the quiet time after the clear: still open.
+    expect(at(T0 + 40 * MIN - SEC, { type: 'tick' })).toEqual([]);
+    expect(status()).toBe('open');
+    // Exactly the quiet time after it: resolved.
+    const resolved = at(T0 + 40 * MIN, { type: 'tick' });
+    expect(resolved.map((c) => [c.incidentId, c.what])).toEqual([[id, 'resolved']]);
+    expect(changeNoteOf('resolved', resolved[0]!.detail)).toEqual({
+      code: 'signals_normal',
+      params: { quietS: QUIET / SEC, operatorConfirms: false },
+    });
+    expect(resolved[0]!.incident.evidence[0]).toMatchObject({ id: 'alarm:sh-1', active: false, clearedAt: T0 + 30 * MIN });
+  });
+
+  it('keeps a flapping alarm in one incident: raised again just under the quiet time after it cleared, it joins', () => {
+    const { state, at, id, status } = hall();
+    at(T0 + 35 * MIN, { type: 'tick' });
+    const again = at(T0 + 40 * MIN - SEC, { type: 'alarm', evidence: busy(T0 + 40 * MIN - SEC) });
+    expect(again.map((c) => [c.incidentId, c.what])).toEqual([[id, 'evidence_linked']]);
+    // Active again: no clear time until it clears again, and the incident holds while it lasts.
+    expect(again[0]!.incident.evidence).toEqual([expect.not.objectContaining({ clearedAt: expect.anything() })]);
+    expect(at(T0 + 60 * MIN, { type: 'tick' })).toEqual([]);
+    at(T0 + 61 * MIN, { type: 'alarm_cleared', sensorId: 'sh-1', ts: T0 + 61 * MIN });
+    expect(at(T0 + 71 * MIN - SEC, { type: 'tick' })).toEqual([]);
+    expect(at(T0 + 71 * MIN, { type: 'tick' }).map((c) => [c.incidentId, c.what])).toEqual([[id, 'resolved']]);
+    expect([...state.incidents.keys()]).toEqual([id]);
+    expect(status()).toBe('resolved');
+  });
+
+  it('opens a new incident for an alarm raised again just over the quiet time after it cleared: a new event', () => {
+    const { state, at, id, status } = hall();
+    expect(at(T0 + 40 * MIN, { type: 'tick' }).map((c) => c.what)).toEqual(['resolved']);
+    const again = at(T0 + 40 * MIN + SEC, { type: 'alarm', evidence: busy(T0 + 40 * MIN + SEC) });
+    expect(again.map((c) => c.what)).toEqual(['opened']);
+    expect(again[0]!.incidentId).not.toBe(id);
+    expect(status()).toBe('resolved');
+    expect(state.incidents.size).toBe(2);
+  });
+
+  it('counts a report from its date, as before: the later of the clear and the report decides', () => {
+    const { at, id } = hall();
+    // A supervisor's report at +35 min: quiet until +45, past the alarm's +40.
+    expect(at(T0 + 35 * MIN, { type: 'event', evidence: manual(T0 + 35 * MIN) }).map((c) => [c.incidentId, c.what])).toEqual([
+      [id, 'evidence_linked'],
+    ]);
+    expect(at(T0 + 45 * MIN - SEC, { type: 'tick' })).toEqual([]);
+    expect(at(T0 + 45 * MIN, { type: 'tick' }).map((c) => c.what)).toEqual(['resolved']);
+  });
+
+  it('counts an alarm withdrawn as untrusted (a stuck sensor) from its own date, not from the withdrawal', () => {
+    let now = T0;
+    const ctx: IncidentContext = { now: () => now };
+    const state = createIncidentState(rules());
+    const id = applyIncidentInput(state, { type: 'alarm', evidence: busy(T0) }, ctx)[0]!.incidentId;
+    now = T0 + 30 * MIN;
+    applyIncidentInput(state, { type: 'alarm_cleared', sensorId: 'sh-1', ts: T0 + 30 * MIN, withdrawn: true }, ctx);
+    expect(state.incidents.get(id)!.evidence[0]!.clearedAt).toBeUndefined();
+    now = T0 + 30 * MIN + SEC;
+    expect(applyIncidentInput(state, { type: 'tick' }, ctx).map((c) => [c.incidentId, c.what])).toEqual([[id, 'resolved']]);
+  });
+
+  it('reopens for a late alarm and counts the quiet time from its own clear, however late that clear arrives', () => {
+    const { at, id, status } = hall();
+    expect(at(T0 + 40 * MIN, { type: 'tick' }).map((c) => c.what)).toEqual(['resolved']);
+    // A second counter group warned at +38 min and cleared at +44; its gateway delivers both at +47.
+    expect(at(T0 + 47 * MIN, { type: 'alarm', evidence: busy(T0 + 38 * MIN, 'sh-2') }).map((c) => [c.incidentId, c.what])).toEqual([
+      [id, 'reopened'],
+      [id, 'evidence_linked'],
+    ]);
+    at(T0 + 47 * MIN, { type: 'alarm_cleared', sensorId: 'sh-2', ts: T0 + 44 * MIN });
+    expect(at(T0 + 54 * MIN - SEC, { type: 'tick' })).toEqual([]);
+    expect(status()).toBe('open');
+    expect(at(T0 + 54 * MIN, { type: 'tick' }).map((c) => [c.incidentId, c.what])).toEqual([[id, 'resolved']]);
+  });
+
+  it('decides late evidence by the same rule: an incident holds while any alarm of it cleared less than the quiet time ago', () => {
+    const rule = rules().get('service_surge')!;
+    const e = { ...busy(T0), signal: 'hall_busy', family: 'service' as const, weight: 0.7, why: { code: 'anchor' as const, params: {} } };
+    const cleared = { ...e, active: false, clearedAt: T0 + 30 * MIN, linkedAt: T0 };
+    expect(heldOpen(rule, { evidence: [cleared], lastEvidenceAt: T0 }, T0 + 40 * MIN - SEC)).toBe(true);
+    expect(heldOpen(rule, { evidence: [cleared], lastEvidenceAt: T0 }, T0 + 40 * MIN)).toBe(false);
+    expect(heldOpen(rule, { evidence: [{ ...cleared, active: true }], lastEvidenceAt: T0 }, T0 + 90 * MIN)).toBe(true);
+  });
+});
