@@ -23,7 +23,50 @@ export interface ClickHouseTarget {
 export type StorageClient = ClickHouseClient;
 
 export function createClickHouse(target: ClickHouseTarget): ClickHouseClient {
-  return withInsertTokens(connect(target));
+  return closingAfterWork(withInsertTokens(connect(target)));
+}
+
+/** What a query, command or insert gets once `close()` was called on the client. */
+export class StorageClosedError extends Error {
+  constructor(operation: string) {
+    super(`the storage client is closed (${operation} refused)`);
+    this.name = 'StorageClosedError';
+  }
+}
+
+/**
+ * `close()` waits for every query, command, exec and insert under way, then closes the
+ * connection; one started after `close()` was called is refused with a {@link StorageClosedError}.
+ * Without the wait, on the embedded engine the parameterized queries still queued behind one
+ * another (chdb runs them one at a time) would start on the closed connection and fail with the
+ * engine's own "Usage: connection, sql, format, [params]", and the engine could still be writing
+ * into its data directory when the process removes it (reproduced in test/storage-close.itest.ts).
+ * A query's answer is waited for until it is received, not until its rows are read.
+ */
+export function closingAfterWork(client: ClickHouseClient): ClickHouseClient {
+  const underWay = new Set<Promise<unknown>>();
+  let closing: Promise<void> | null = null;
+  const close = async () => {
+    // Nothing is added once closing: the set only shrinks, so this ends.
+    while (underWay.size > 0) await Promise.allSettled([...underWay]);
+    await client.close();
+  };
+  return new Proxy(client, {
+    get(target, prop, receiver) {
+      if (prop === 'close') return () => (closing ??= close());
+      const value = Reflect.get(target, prop, receiver) as unknown;
+      if (typeof value !== 'function') return value;
+      if (prop !== 'query' && prop !== 'command' && prop !== 'exec' && prop !== 'insert') return value.bind(target);
+      return (...args: unknown[]) => {
+        if (closing) return Promise.reject(new StorageClosedError(prop));
+        const work = (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+        underWay.add(work);
+        const done = () => underWay.delete(work);
+        work.then(done, done);
+        return work;
+      };
+    },
+  });
 }
 
 function connect(target: ClickHouseTarget): ClickHouseClient {

@@ -3,7 +3,8 @@
  * product: a crew signs in through the login page, sees "no assignment", then — once a dispatcher
  * sends its unit — the incident, the dispatch time on the city's clock, the ETA and the route on
  * the map, and moves the unit en route → on scene → returning → available with the big buttons
- * (only the statuses the dispatch rules allow are enabled; every button at least 48 px high); the
+ * (only the statuses the dispatch rules allow are enabled; every button at least 48 px high; a poll
+ * that lands while a change is on its way shows neither the new status nor an empty notice); the
  * page switches to English; a crew bound to no unit is told so, and a dispatcher that the page is
  * not for it; a crew signing in at the console's address lands on its page. Screenshots at 390×844 and 1920×1080 go to test-results/field-*.png.
  */
@@ -124,8 +125,32 @@ describe('the field page on a phone', () => {
     expect(await page.evaluate(() => document.documentElement.lang)).toBe('en');
     expect(await page.getByTestId('status-available').innerText()).toBe('Available');
     expect(await page.getByTestId('field-timezone').innerText()).toBe('Times: Asia/Shanghai (UTC+8)');
+    // The server's answer to the change is held until the page has read the assignment (as its
+    // poll does) with the unit already available: that read does not show the new status ahead
+    // of the change's notice; the answer, once let through, shows both.
+    let release!: () => void;
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    let applied!: () => void;
+    const changed = new Promise<void>((r) => {
+      applied = r;
+    });
+    await page.route('**/api/field/status', async (route) => {
+      const response = await route.fetch();
+      applied();
+      await held;
+      await route.fulfill({ response });
+    });
     await page.getByTestId('status-available').click();
+    await changed;
+    expect(app.dispatch!.unit(unitId)!.status).toBe('available');
+    await page.evaluate(() => window.__field!.refresh());
+    expect(await page.evaluate(() => window.__field!.status())).toBe('returning');
+    expect(await page.getByTestId('field-feedback').innerText()).toBe('');
+    release();
     await expect.poll(() => page.evaluate(() => window.__field!.status())).toBe('available');
+    await page.unroute('**/api/field/status');
     expect(await page.getByTestId('field-no-assignment').innerText()).toBe('No assignment');
     expect(await page.getByTestId('field-feedback').innerText()).toBe('Status set: Available');
     await saveScreenshot(page, 'test-results/field-390x844-en-available.png');

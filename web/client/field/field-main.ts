@@ -50,9 +50,16 @@ class FieldCrew {
     private readonly map: FieldMapPanel,
   ) {}
 
+  /** Counts status changes begun and answered: a read that overlapped one is dropped. */
+  private changes = 0;
+
   async refresh(): Promise<void> {
     const s = this.state;
+    const changes = this.changes;
     const r = await jsonCall<FieldAssignmentResponse>('GET', '/api/field/assignment');
+    // A read that overlapped a status change (a poll while the POST was on its way) could show the
+    // new status before the change's notice, or the old one after it: the change's own read follows.
+    if (s.busy || changes !== this.changes) return;
     if (r.ok) {
       s.assignment = r.value;
       s.loadError = null;
@@ -66,13 +73,16 @@ class FieldCrew {
     const s = this.state;
     if (s.busy) return;
     s.busy = true;
+    this.changes++;
     s.notice = null;
     this.panels.render(s);
     const r = await jsonCall<FieldStatusResponse>('POST', '/api/field/status', { status: to });
     s.busy = false;
+    this.changes++;
     s.notice = r.ok
       ? { ok: true, text: ft('done', { status: unitStatusLabel(r.value.status) }) }
       : { ok: false, text: fieldRefusal(r.details?.code, { to: ft(`status.${to}`) }, r.error) };
+    // The unit and its next statuses as they are now: the notice shows with them.
     await this.refresh();
   }
 
