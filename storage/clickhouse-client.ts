@@ -41,14 +41,27 @@ export class StorageClosedError extends Error {
  * another (chdb runs them one at a time) would start on the closed connection and fail with the
  * engine's own "Usage: connection, sql, format, [params]", and the engine could still be writing
  * into its data directory when the process removes it (reproduced in test/storage-close.itest.ts).
- * A query's answer is waited for until it is received, not until its rows are read.
+ * A query's answer is waited for until it is received, not until its rows are read. The wait is
+ * bounded ({@link CLOSE_WAIT_MS}): a query that never answers (a stuck export, an engine under a
+ * long merge) must not hold the process's stop for ever; past it the connection closes anyway and
+ * `onAbandoned` is told how many were left.
  */
-export function closingAfterWork(client: ClickHouseClient): ClickHouseClient {
+export const CLOSE_WAIT_MS = 30_000;
+
+export function closingAfterWork(
+  client: ClickHouseClient,
+  waitMs = CLOSE_WAIT_MS,
+  onAbandoned: (n: number) => void = (n) => process.emitWarning(`storage closed with ${n} requests unanswered after ${waitMs} ms`),
+): ClickHouseClient {
   const underWay = new Set<Promise<unknown>>();
   let closing: Promise<void> | null = null;
   const close = async () => {
-    // Nothing is added once closing: the set only shrinks, so this ends.
-    while (underWay.size > 0) await Promise.allSettled([...underWay]);
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), waitMs)));
+    // Nothing is added once closing: the set only shrinks, so this ends (or the deadline comes).
+    while (underWay.size > 0) if ((await Promise.race([Promise.allSettled([...underWay]), deadline])) === 'late') break;
+    clearTimeout(timer);
+    if (underWay.size > 0) onAbandoned(underWay.size);
     await client.close();
   };
   return new Proxy(client, {

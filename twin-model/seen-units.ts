@@ -3,7 +3,7 @@
  * entry's `units` (docs/ingest.md, "Units of metrics the vocabulary does not know"): the shared
  * empty map for nearly every sensor, a small map for the devices that send such metrics.
  */
-import { intern, withEntry, withoutEntry } from './compact-entry.ts';
+import { withEntry, withoutEntry } from './compact-entry.ts';
 import type { SeenUnit } from './messages/device-metrics.ts';
 
 /** What of a twin entry the units live in. */
@@ -17,10 +17,14 @@ interface WithUnits {
  */
 export function applyUnits(entry: WithUnits, units: readonly SeenUnit[], headline: string | null): boolean {
   let headlineChanged = false;
+  // A sum's unit is kept under its metric (seenUnitOf): `flow:sum` shows the unit of `flow`.
+  const shown = headline?.endsWith(':sum') ? headline.slice(0, -4) : headline;
   for (const { metric, unit } of units) {
     if ((entry.units.get(metric) ?? '') === unit) continue;
-    entry.units = unit === '' ? withoutEntry(entry.units, metric) : withEntry(entry.units, metric, intern(unit));
-    if (metric === headline) headlineChanged = true;
+    // Not interned: a device may send any number of unit strings, and the shared table is for the
+    // few names many sensors share (kinds, districts).
+    entry.units = unit === '' ? withoutEntry(entry.units, metric) : withEntry(entry.units, metric, unit);
+    if (metric === shown) headlineChanged = true;
   }
   return headlineChanged;
 }

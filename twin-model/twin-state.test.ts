@@ -308,4 +308,22 @@ describe('the unit a metric outside the vocabulary came in', () => {
     applyTwinInput(state, { type: 'readings', id: 'dev-2', readings: [{ metric: 'x', ts: T0, value: 1 }] }, ctx, changes);
     expect(state.byId.get('dev-2')!.units.size).toBe(0);
   });
+
+  it("notes a change of unit when the map shows the metric's sum (SenML `s`)", () => {
+    const state = createTwinState();
+    const ctx = clock();
+    const changes = { ...createTwinChanges(), described: new Set<number>() };
+    const read = (ts: number, unit: string) =>
+      applyTwinInput(
+        state,
+        { type: 'readings', id: 'dev-s', readings: [{ metric: 'flow:sum', ts, value: 1 }], units: [{ metric: 'flow', unit }] },
+        ctx,
+        changes,
+      );
+    read(T0, 'm3');
+    changes.described.clear();
+    read(T0 + 1000, 'l');
+    expect(seenUnitOf(state.byId.get('dev-s')!, 'flow:sum')).toBe('l');
+    expect([...changes.described]).toEqual([0]);
+  });
 });

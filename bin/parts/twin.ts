@@ -42,9 +42,9 @@ export async function startTwin(
   const incidentStore = new IncidentStore(clickhouse);
   await incidentStore.init();
   twin.useIncidentStore(incidentStore);
-  // The unit a metric outside the vocabulary came in, stored as it changes (every node: rows are
-  // few and the newest per sensor and metric wins), read back below.
-  twin.unitLog.use(new VocabularyStore(clickhouse));
+  // The unit a metric outside the vocabulary came in, stored as it changes (by the node that writes
+  // the twin's changes), read back below.
+  twin.unitLog.use(new VocabularyStore(clickhouse), () => twin.isWriter());
   // Only the writer's own changes: a node that mirrors the writer does not audit them again.
   twin.onIncidentChanges((changes) => {
     if (twin.isWriter()) audit.incidentChanges(changes);

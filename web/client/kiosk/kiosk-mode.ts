@@ -122,7 +122,8 @@ export class KioskMode {
   private reloadWhenAnswered(now: number): void {
     if (this.probing || now < this.nextProbeAt) return;
     this.probing = true;
-    void fetch(window.location.href, { method: 'HEAD', cache: 'no-store' })
+    // Bounded: a proxy that takes the connection and never answers must not stop the asking.
+    void fetch(window.location.href, { method: 'HEAD', cache: 'no-store', signal: AbortSignal.timeout(RELOAD_PROBE_EVERY_MS) })
       .then((res) => res.status < 500)
       .catch(() => false)
       .then((answered) => {

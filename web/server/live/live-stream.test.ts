@@ -4,9 +4,9 @@
  * stream and in a classified view.
  */
 import { describe, expect, it } from 'vitest';
-import { applyTwinInput, createTwinState, type SeenUnit } from '../../../twin-model/index.ts';
+import { applyTwinInput, createTwinChanges, createTwinState, type SeenUnit } from '../../../twin-model/index.ts';
 import { LiveStream } from './live-stream.ts';
-import { newestPerMetric } from './metric-unit-log.ts';
+import { MetricUnitLog, unitsNow } from './metric-unit-log.ts';
 
 const T0 = Date.UTC(2026, 6, 1);
 const ctx = { now: () => T0 };
@@ -50,10 +50,63 @@ describe('an unknown device on the live stream', () => {
 });
 
 describe('units seen, on their way to the store', () => {
-  it('a batch keeps the newest change of each sensor metric', () => {
-    const u = (sensorId: string, metric: string, unit: string, seenAt: number) => ({ sensorId, metric, unit, seenAt });
-    expect(
-      newestPerMetric([u('a', 't', 'Cel', 1), u('a', 'p', 'hPa', 1), u('a', 't', 'K', 2), u('b', 't', 'Cel', 2), u('a', 't', 'Cel', 3)]),
-    ).toEqual([u('a', 'p', 'hPa', 1), u('b', 't', 'Cel', 2), u('a', 't', 'Cel', 3)]);
+  /** The twin and a log over a store that fails while `down` is set, counting its writes. */
+  function setUp(writer = true) {
+    const twin = createTwinState();
+    const saved: { sensorId: string; unit: string }[][] = [];
+    const store = {
+      down: true,
+      calls: 0,
+      saveMetricUnits: async (rows: readonly { sensorId: string; metric: string; unit: string; seenAt: number }[]) => {
+        store.calls++;
+        if (store.down) throw new Error('store away');
+        saved.push(rows.map((r) => ({ sensorId: r.sensorId, unit: r.unit })));
+      },
+    };
+    const log = new MetricUnitLog(5, () => undefined, 5);
+    log.use(store, () => writer);
+    let t = T0;
+    const read = (id: string, unit: string) => {
+      const units: SeenUnit[] = [{ metric: 'temp', unit }];
+      const was = unitsNow(twin.byId.get(id), units);
+      t += 1000;
+      applyTwinInput(
+        twin,
+        { type: 'readings', id, readings: [{ metric: 'temp', ts: t, value: 1 }], units },
+        { now: () => t },
+        createTwinChanges(),
+      );
+      log.changed(id, units, was, twin.byId.get(id), t);
+    };
+    return { log, store, saved, read };
+  }
+
+  it('keeps one pending change per sensor metric however often a device flips its unit while the store is away', async () => {
+    const { log, store, saved, read } = setUp();
+    for (let i = 0; i < 1_000; i++) read('dev-1', i % 2 === 0 ? 'Cel' : 'K');
+    read('dev-2', 'hPa');
+    await log.flush();
+    expect(store.calls).toBeGreaterThan(0);
+    expect(log.pendingCount).toBe(2);
+    store.down = false;
+    await log.flush();
+    expect(log.pendingCount).toBe(0);
+    expect(saved.flat()).toEqual([
+      { sensorId: 'dev-1', unit: 'K' },
+      { sensorId: 'dev-2', unit: 'hPa' },
+    ]);
+  });
+
+  it('stops trying once closed, and a node that does not write stores nothing', async () => {
+    const { log, store, read } = setUp();
+    read('dev-1', 'Cel');
+    await log.close();
+    const calls = store.calls;
+    // Many retry periods (5 ms each): a retry timer left running would have written again.
+    await new Promise((r) => setTimeout(r, 100));
+    expect(store.calls).toBe(calls);
+    const mirror = setUp(false);
+    mirror.read('dev-1', 'Cel');
+    expect(mirror.log.pendingCount).toBe(0);
   });
 });

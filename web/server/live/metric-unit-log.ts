@@ -4,7 +4,7 @@
  * unit, never one per reading — in batches (storage/vocabulary-store.ts `device_metric_units`),
  * so that the twin's rebuild finds them after a restart.
  */
-import { BatchedAppender, type StoredMetricUnit, type VocabularyStore } from '../../../storage/index.ts';
+import type { StoredMetricUnit, VocabularyStore } from '../../../storage/index.ts';
 import { seenUnitOf, type SeenUnit, type SensorEntry } from '../../../twin-model/index.ts';
 
 /** The units a sensor holds now for the metrics of `units` (`''`: none). */
@@ -12,48 +12,95 @@ export function unitsNow(entry: SensorEntry | undefined, units: readonly SeenUni
   return units.map((u) => (entry ? (seenUnitOf(entry, u.metric) ?? '') : ''));
 }
 
+/**
+ * Pending changes are kept per sensor metric (the newest wins), so what waits for the store is
+ * bounded by the sensors × metrics that changed, however often a device flips its unit and however
+ * long the store is away. A failed write keeps its rows (unless a newer change replaced them) and
+ * is tried again `retryMs` later; {@link close} stops trying.
+ */
 export class MetricUnitLog {
   private store: Pick<VocabularyStore, 'saveMetricUnits'> | null = null;
-  private readonly changes: BatchedAppender<StoredMetricUnit>;
+  private pending = new Map<string, StoredMetricUnit>();
+  private timer: NodeJS.Timeout | null = null;
+  private writing: Promise<void> = Promise.resolve();
+  private closed = false;
+  private isWriter: () => boolean = () => true;
+  /** Rows stored, failed writes. */
+  readonly counters = { stored: 0, failures: 0 };
 
-  constructor(delayMs: number, log: (message: string) => void) {
-    this.changes = new BatchedAppender<StoredMetricUnit>({
-      // A device flipping units message after message writes one row per sensor metric per batch.
-      write: (batch) => this.store!.saveMetricUnits(newestPerMetric(batch)),
-      delayMs,
-      onFailure: (err, kept) => log(`metric unit store: ${err.message}; ${kept} units kept for the next write`),
-    });
+  constructor(
+    private readonly delayMs: number,
+    private readonly log: (message: string) => void,
+    private readonly retryMs = 1_000,
+  ) {}
+
+  /** Only the node that writes the twin's changes stores them (`isWriter`): one row per change, not one per node. */
+  use(store: Pick<VocabularyStore, 'saveMetricUnits'>, isWriter: () => boolean = () => true): void {
+    this.store = store;
+    this.isWriter = isWriter;
   }
 
-  use(store: Pick<VocabularyStore, 'saveMetricUnits'>): void {
-    this.store = store;
+  /** Changes waiting for the store (at most one per sensor metric). */
+  get pendingCount(): number {
+    return this.pending.size;
   }
 
   /** Stores the units of `units` that `entry` holds now and did not hold before (`was`, from {@link unitsNow}). */
   changed(sensorId: string, units: readonly SeenUnit[], was: readonly string[], entry: SensorEntry | undefined, at: number): void {
-    if (!this.store || !entry) return;
+    if (!this.store || !entry || this.closed || !this.isWriter()) return;
     const now = unitsNow(entry, units);
-    const out: StoredMetricUnit[] = [];
-    for (let k = 0; k < units.length; k++)
-      if (now[k] !== was[k]) out.push({ sensorId, metric: units[k]!.metric, unit: now[k]!, seenAt: at });
-    this.changes.push(out);
+    let any = false;
+    for (let k = 0; k < units.length; k++) {
+      if (now[k] === was[k]) continue;
+      const metric = units[k]!.metric;
+      const key = `${sensorId}\u0000${metric}`;
+      this.pending.delete(key);
+      this.pending.set(key, { sensorId, metric, unit: now[k]!, seenAt: at });
+      any = true;
+    }
+    if (any) this.schedule(this.delayMs);
   }
 
   /** Resolves once every change noted so far is stored (or its write failed and is kept for the next). */
   async flush(): Promise<void> {
-    if (this.store) await this.changes.flush();
+    if (!this.store) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.writing = this.writing.then(() => this.write());
+    await this.writing;
   }
-}
 
-/** The newest change of each sensor metric in a batch, in the batch's order. */
-export function newestPerMetric(batch: readonly StoredMetricUnit[]): StoredMetricUnit[] {
-  const newest = new Map<string, StoredMetricUnit>();
-  for (const u of batch) {
-    const key = `${u.sensorId}\u0000${u.metric}`;
-    newest.delete(key);
-    newest.set(key, u);
+  /** Writes what is left once, then stops: no retry after the store is closed. */
+  async close(): Promise<void> {
+    await this.flush();
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
   }
-  return [...newest.values()];
+
+  private schedule(ms: number): void {
+    if (this.closed) return;
+    this.timer ??= setTimeout(() => {
+      this.timer = null;
+      this.writing = this.writing.then(() => this.write());
+    }, ms);
+  }
+
+  private async write(): Promise<void> {
+    if (this.pending.size === 0 || !this.store) return;
+    const batch = this.pending;
+    this.pending = new Map();
+    try {
+      await this.store.saveMetricUnits([...batch.values()]);
+      this.counters.stored += batch.size;
+    } catch (err) {
+      this.counters.failures++;
+      // Kept for the next write, behind any newer change of the same sensor metric.
+      for (const [key, row] of batch) if (!this.pending.has(key)) this.pending.set(key, row);
+      this.log(`metric unit store: ${(err as Error).message}; ${this.pending.size} units kept for the next write`);
+      this.schedule(this.retryMs);
+    }
+  }
 }
 
 /** Stored units by sensor, as the twin's rebuild gives them with each sensor's readings. */

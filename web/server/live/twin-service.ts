@@ -531,7 +531,7 @@ export class TwinService {
   /** Stops the batch timer and writes what is left. */
   async close(): Promise<void> {
     await this.flushIncidents();
-    await this.unitLog.flush();
+    await this.unitLog.close();
   }
 
   private emit(changes: readonly IncidentChange[]): void {
