@@ -126,7 +126,8 @@ describe('the what-if on a city package (river-town)', () => {
 });
 
 describe('runWhatIf', () => {
-  const result = runWhatIf({ scenario: 'rainstorm', city, tailS: 1800 });
+  // An hour after the last input (the default): incidents resolve a quiet time after their alarms clear, then units drive home.
+  const result = runWhatIf({ scenario: 'rainstorm', city, tailS: 3600 });
 
   it('dispatches to every incident that needs units, through the unit state and a verified log', () => {
     expect(result.jobs.length).toBeGreaterThan(5);
