@@ -68,6 +68,7 @@ import { DEFAULT_INCIDENT_RULES } from '../../twin-model/index.ts';
 import { SCENARIO_NAMES } from '../scenarios/scenario-types.ts';
 import { EVALUATION_SPEED_TARGET, evaluationSpeed, timedRun, type RunTiming } from '../evaluation/evaluation-speed.ts';
 import { measureDispatch } from './dispatch-bench.ts';
+import { measureRestrictionsStorm } from './restrictions-bench.ts';
 import { soakRun } from './soak.ts';
 import { measureKpi } from './kpi-bench.ts';
 import { scaleRun } from './scale-bench.ts';
@@ -482,6 +483,19 @@ if (ONLY.has('6')) {
   );
   process.stdout.write(
     `    under the scenarios' own restrictions: ${d.scenarioClosed} closed, ${d.scenarioSlowed} slowed edges over the replays; a quarter of the fleet busy\n`,
+  );
+  const storm = measureRestrictionsStorm(generateCity());
+  line(
+    `road restrictions of ${fmt(storm.incidents)} active floods, worked out whole`,
+    `${fmt(storm.wholeMs)} ms`,
+    `(${fmt(storm.closed)} edges closed)`,
+    null,
+  );
+  line(
+    'road restrictions after one incident changes (kept per incident)',
+    `${fmt(storm.oneChangeMsMean, 1)} ms`,
+    `target ≤ 50 ms (max ${fmt(storm.oneChangeMsMax, 1)} ms)`,
+    storm.oneChangeMsMax <= 50,
   );
   for (const m of d.mismatches.slice(0, 20)) {
     process.stdout.write(

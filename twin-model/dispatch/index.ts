@@ -4,6 +4,7 @@ export * from './road-router.ts';
 export * from './fleet.ts';
 export * from './unit-needs.ts';
 export * from './road-restrictions.ts';
+export * from './restrictions-memo.ts';
 export * from './recommender.ts';
 export * from './unit-state.ts';
 export * from './unit-trips.ts';

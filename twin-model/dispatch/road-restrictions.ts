@@ -20,6 +20,7 @@
  */
 import type { Asset, CityModel, GraphEdge, SensorSite } from '../city/city-types.ts';
 import type { Incident } from '../incidents/incident-correlator.ts';
+import { edgeGridOf } from './edge-grid.ts';
 import type { RoadRestrictions } from './unit-types.ts';
 
 export const UNDERPASS_RADIUS_M = 300;
@@ -35,7 +36,7 @@ const DEG = Math.PI / 180;
 const M_PER_DEG_LAT = 110_852;
 
 /** Distance (m) from a point to an edge's straight segment, in a local plane at the point. */
-function pointEdgeM(city: CityModel, edge: GraphEdge, lng: number, lat: number): number {
+export function pointEdgeM(city: CityModel, edge: GraphEdge, lng: number, lat: number): number {
   const a = city.graph.nodes[edge.from]!;
   const b = city.graph.nodes[edge.to]!;
   const kx = M_PER_DEG_LAT * Math.cos(lat * DEG);
@@ -53,7 +54,9 @@ function pointEdgeM(city: CityModel, edge: GraphEdge, lng: number, lat: number):
 /** Edges passing `filter` whose segment comes within `radiusM` of the point. */
 function edgesNear(city: CityModel, lng: number, lat: number, radiusM: number, filter: (e: GraphEdge) => boolean): GraphEdge[] {
   const out: GraphEdge[] = [];
-  for (const e of city.graph.edges) {
+  const edges = city.graph.edges;
+  for (const i of edgeGridOf(city.graph).candidates(lng, lat, radiusM)) {
+    const e = edges[i]!;
     if (!filter(e)) continue;
     if (pointEdgeM(city, e, lng, lat) <= radiusM) out.push(e);
   }
@@ -66,89 +69,119 @@ function placeOf(incident: Incident, assets: ReadonlyMap<string, Asset>): string
   return incident.district ? `district ${incident.district}` : `${incident.lng.toFixed(4)},${incident.lat.toFixed(4)}`;
 }
 
+/** One incident's closures and slow-downs, in the order its rule gives them. */
+export interface IncidentRestrictions {
+  closes: [edgeId: number, reason: string][];
+  slows: [edgeId: number, factor: number][];
+}
+
+const NONE: IncidentRestrictions = { closes: [], slows: [] };
+
+/** What one incident closes and slows (nothing unless it is active; see the module comment for the rules). */
+export function incidentRestrictions(
+  incident: Incident,
+  city: CityModel,
+  assets: ReadonlyMap<string, Asset>,
+  siteOf: (sensorId: string) => SensorSite | undefined,
+): IncidentRestrictions {
+  if (!ACTIVE.has(incident.status)) return NONE;
+  const edges = city.graph.edges;
+  const out: IncidentRestrictions = { closes: [], slows: [] };
+  const reason = `incident ${incident.id} ${incident.type} at ${placeOf(incident, assets)}`;
+  const close = (edgeId: number | undefined): void => {
+    if (edgeId !== undefined && edges[edgeId]) out.closes.push([edgeId, reason]);
+  };
+  const slow = (edgeId: number | undefined, factor: number): void => {
+    if (edgeId !== undefined && edges[edgeId]) out.slows.push([edgeId, factor]);
+  };
+  switch (incident.type) {
+    case 'waterlogging': {
+      const evidenceEdges = new Set<number>();
+      const assetIds = new Set<string>();
+      if (incident.assetId) assetIds.add(incident.assetId);
+      for (const e of incident.evidence) {
+        if (e.assetId) assetIds.add(e.assetId);
+        if (e.sensorId && (e.sensorKind === undefined || e.sensorKind === 'water_level')) {
+          const site = siteOf(e.sensorId);
+          if (site?.kind === 'water_level' && site.edgeId !== undefined) evidenceEdges.add(site.edgeId);
+          if (site?.kind === 'water_level' && site.assetId) assetIds.add(site.assetId);
+        }
+      }
+      for (const id of assetIds) {
+        const asset = assets.get(id);
+        if (asset?.kind === 'underpass' && asset.edgeId !== undefined) evidenceEdges.add(asset.edgeId);
+      }
+      for (const edgeId of evidenceEdges) {
+        if (edges[edgeId]?.underpass) close(edgeId);
+        else slow(edgeId, FLOODED_STREET_FACTOR);
+      }
+      for (const e of edgesNear(city, incident.lng, incident.lat, UNDERPASS_RADIUS_M, (x) => x.underpass)) close(e.id);
+      break;
+    }
+    case 'traffic_accident': {
+      let onBridge = edgesNear(city, incident.lng, incident.lat, BRIDGE_MATCH_M, (x) => x.bridge).length > 0;
+      for (const e of incident.evidence) {
+        if (onBridge) break;
+        const site = e.sensorId ? siteOf(e.sensorId) : undefined;
+        if (site?.edgeId !== undefined && edges[site.edgeId]?.bridge) onBridge = true;
+      }
+      if (!onBridge) break;
+      for (const e of edgesNear(city, incident.lng, incident.lat, BRIDGE_RADIUS_M, (x) => x.bridge)) {
+        if (incident.severity >= BRIDGE_CLOSE_SEVERITY) close(e.id);
+        else slow(e.id, BRIDGE_SLOW_FACTOR);
+      }
+      break;
+    }
+    case 'fire': {
+      const near = edgesNear(city, incident.lng, incident.lat, FIRE_RADIUS_M, () => true);
+      if (near.length === 0) {
+        let best: GraphEdge | undefined;
+        let bestM = Number.POSITIVE_INFINITY;
+        for (const e of edges) {
+          const d = pointEdgeM(city, e, incident.lng, incident.lat);
+          if (d < bestM) {
+            bestM = d;
+            best = e;
+          }
+        }
+        if (best) near.push(best);
+      }
+      for (const e of near) close(e.id);
+      break;
+    }
+    default:
+      break;
+  }
+  return out;
+}
+
+/** The incidents' closures and slow-downs together: the first closure of an edge gives its reason, the largest slow-down wins, a closed edge is not also slowed. */
+export function mergeRestrictions(parts: Iterable<IncidentRestrictions>): RoadRestrictions {
+  const closed = new Map<number, string>();
+  const slowed = new Map<number, number>();
+  for (const part of parts) {
+    for (const [edgeId, reason] of part.closes) if (!closed.has(edgeId)) closed.set(edgeId, reason);
+    for (const [edgeId, factor] of part.slows) slowed.set(edgeId, Math.max(factor, slowed.get(edgeId) ?? 1));
+  }
+  for (const edgeId of closed.keys()) slowed.delete(edgeId);
+  return slowed.size > 0 ? { closed, slowed } : { closed };
+}
+
+/** The city's assets by id. */
+export function assetsById(city: CityModel): Map<string, Asset> {
+  return new Map(city.assets.map((a) => [a.id, a]));
+}
+
 /** Closures and slow-downs from the active incidents (see the module comment for the rules). */
 export function restrictionsFromIncidents(
   incidents: Iterable<Incident>,
   city: CityModel,
   siteOf: (sensorId: string) => SensorSite | undefined,
 ): RoadRestrictions {
-  const closed = new Map<number, string>();
-  const slowed = new Map<number, number>();
-  const assets = new Map(city.assets.map((a) => [a.id, a]));
-  const edges = city.graph.edges;
-  const close = (edgeId: number | undefined, reason: string): void => {
-    if (edgeId === undefined || !edges[edgeId]) return;
-    if (!closed.has(edgeId)) closed.set(edgeId, reason);
-  };
-  const slow = (edgeId: number | undefined, factor: number): void => {
-    if (edgeId === undefined || !edges[edgeId]) return;
-    slowed.set(edgeId, Math.max(factor, slowed.get(edgeId) ?? 1));
-  };
-
-  for (const incident of incidents) {
-    if (!ACTIVE.has(incident.status)) continue;
-    const reason = `incident ${incident.id} ${incident.type} at ${placeOf(incident, assets)}`;
-    switch (incident.type) {
-      case 'waterlogging': {
-        const evidenceEdges = new Set<number>();
-        const assetIds = new Set<string>();
-        if (incident.assetId) assetIds.add(incident.assetId);
-        for (const e of incident.evidence) {
-          if (e.assetId) assetIds.add(e.assetId);
-          if (e.sensorId && (e.sensorKind === undefined || e.sensorKind === 'water_level')) {
-            const site = siteOf(e.sensorId);
-            if (site?.kind === 'water_level' && site.edgeId !== undefined) evidenceEdges.add(site.edgeId);
-            if (site?.kind === 'water_level' && site.assetId) assetIds.add(site.assetId);
-          }
-        }
-        for (const id of assetIds) {
-          const asset = assets.get(id);
-          if (asset?.kind === 'underpass' && asset.edgeId !== undefined) evidenceEdges.add(asset.edgeId);
-        }
-        for (const edgeId of evidenceEdges) {
-          if (edges[edgeId]?.underpass) close(edgeId, reason);
-          else slow(edgeId, FLOODED_STREET_FACTOR);
-        }
-        for (const e of edgesNear(city, incident.lng, incident.lat, UNDERPASS_RADIUS_M, (x) => x.underpass)) close(e.id, reason);
-        break;
-      }
-      case 'traffic_accident': {
-        let onBridge = edgesNear(city, incident.lng, incident.lat, BRIDGE_MATCH_M, (x) => x.bridge).length > 0;
-        for (const e of incident.evidence) {
-          if (onBridge) break;
-          const site = e.sensorId ? siteOf(e.sensorId) : undefined;
-          if (site?.edgeId !== undefined && edges[site.edgeId]?.bridge) onBridge = true;
-        }
-        if (!onBridge) break;
-        for (const e of edgesNear(city, incident.lng, incident.lat, BRIDGE_RADIUS_M, (x) => x.bridge)) {
-          if (incident.severity >= BRIDGE_CLOSE_SEVERITY) close(e.id, reason);
-          else slow(e.id, BRIDGE_SLOW_FACTOR);
-        }
-        break;
-      }
-      case 'fire': {
-        const near = edgesNear(city, incident.lng, incident.lat, FIRE_RADIUS_M, () => true);
-        if (near.length === 0) {
-          let best: GraphEdge | undefined;
-          let bestM = Number.POSITIVE_INFINITY;
-          for (const e of edges) {
-            const d = pointEdgeM(city, e, incident.lng, incident.lat);
-            if (d < bestM) {
-              bestM = d;
-              best = e;
-            }
-          }
-          if (best) near.push(best);
-        }
-        for (const e of near) close(e.id, reason);
-        break;
-      }
-      default:
-        break;
-    }
-  }
-  for (const edgeId of closed.keys()) slowed.delete(edgeId);
-  return slowed.size > 0 ? { closed, slowed } : { closed };
+  const assets = assetsById(city);
+  const parts: IncidentRestrictions[] = [];
+  for (const incident of incidents) parts.push(incidentRestrictions(incident, city, assets, siteOf));
+  return mergeRestrictions(parts);
 }
 
 /**

@@ -36,7 +36,7 @@ import {
   rankingLogInput,
   recommendUnits,
   rerouteIfBlocked,
-  restrictionsFromIncidents,
+  RestrictionsMemo,
   RoadRouter,
   SHOWN_RECOMMENDATIONS,
   tripAfterChange,
@@ -49,7 +49,6 @@ import {
   type IncidentChange,
   type ResponseUnit,
   type RoadRestrictions,
-  type SensorSite,
   type TripRouting,
   type UnitChange,
   type UnitInput,
@@ -101,12 +100,6 @@ export class DispatchService {
   }
   private readonly now: () => number;
   private readonly log: NonNullable<DispatchServiceOptions['log']>;
-  /**
-   * The sensor sites by id, rebuilt when an import replaces the register. Only v1 kinds: the
-   * sites that sit on a road edge (traffic, water level), which incidents close or slow.
-   */
-  private sites = new Map<string, SensorSite>();
-  private sitesOf: readonly SensorSite[] | null = null;
   /** Units a register import retired while they were on an assignment: they leave when free. */
   private readonly retiring = new Set<string>();
   private readonly fleetListeners = new Set<() => void>();
@@ -116,6 +109,8 @@ export class DispatchService {
   private readonly listeners = new Set<UnitListener>();
   private restrictions: RoadRestrictions = { closed: new Map() };
   private restrictionsDirty = true;
+  /** Each active incident's restrictions, worked out again only when it changes. */
+  private readonly restrictionsMemo = new RestrictionsMemo();
   private head: ChainHead | null = null;
   /** The last entry known to be stored (signed in the audit checkpoints). */
   private stored: ChainHead | null = null;
@@ -220,21 +215,11 @@ export class DispatchService {
 
   /** The closures and slow-downs in force, from the active incidents. */
   currentRestrictions(): RoadRestrictions {
-    if (this.restrictionsDirty) {
-      this.restrictions = restrictionsFromIncidents(this.options.twin.activeIncidents(), this.options.city, (id) => this.site(id));
+    if (this.restrictionsDirty || !this.restrictionsMemo.current(this.options.city)) {
+      this.restrictions = this.restrictionsMemo.restrictions(this.options.twin.activeIncidents(), this.options.city);
       this.restrictionsDirty = false;
     }
     return this.restrictions;
-  }
-
-  /** A sensor site of the register in force (an import replaces the list). */
-  private site(id: string): SensorSite | undefined {
-    const { sensorSites } = this.options.city;
-    if (this.sitesOf !== sensorSites) {
-      this.sites = new Map(sensorSites.map((s) => [s.id, s]));
-      this.sitesOf = sensorSites;
-    }
-    return this.sites.get(id);
   }
 
   /**
@@ -515,7 +500,8 @@ export class DispatchService {
 
   /** Trips that now cross a closed edge are recomputed from where the unit is. */
   private rerouteBlocked(): void {
-    if (this.currentRestrictions().closed.size === 0) return;
+    // No trip under way: nothing to reroute (the restrictions wait until someone asks for them).
+    if (this.trips.size === 0 || this.currentRestrictions().closed.size === 0) return;
     const routing = this.routing();
     const trips = new Map<string, UnitTrip | null>();
     const changes: UnitChange[] = [];
