@@ -45,4 +45,53 @@ describe('BatchedAppender', () => {
     expect(a.counters.failures).toBe(2);
     expect(a.pendingCount).toBe(0);
   });
+
+  it('keyed: keeps the newest pending record of each key, however many arrive while the store is away', async () => {
+    const writes: string[][] = [];
+    let down = true;
+    const a = new BatchedAppender<{ id: string; v: number }>({
+      write: async (b) => {
+        if (down) throw new Error('store down');
+        writes.push(b.map((r) => `${r.id}=${r.v}`));
+      },
+      delayMs: 1,
+      retryMs: 60_000,
+      key: (r) => r.id,
+    });
+    a.push([{ id: 'a', v: 0 }]);
+    a.push([{ id: 'b', v: 0 }]);
+    await a.flush(); // fails: a=0, b=0 kept
+    for (let v = 1; v <= 1_000; v++) a.push([{ id: 'a', v }]);
+    a.push([{ id: 'c', v: 0 }]);
+    expect(a.pendingCount).toBe(3);
+    down = false;
+    await a.flush();
+    // b=0 kept ahead of the newer records; a=0 replaced by the newest a, in its place among them.
+    expect(writes).toEqual([['b=0', 'a=1000', 'c=0']]);
+    expect(a.counters).toEqual({ stored: 3, failures: 1 });
+  });
+
+  it('writes once more on close, then takes nothing and stops retrying', async () => {
+    let calls = 0;
+    const a = new BatchedAppender<number>({
+      write: async () => {
+        calls++;
+        throw new Error('store down');
+      },
+      delayMs: 1,
+      retryMs: 5,
+    });
+    vi.useFakeTimers();
+    try {
+      a.push([1]);
+      await a.close();
+      expect(calls).toBe(1);
+      a.push([2]);
+      await vi.advanceTimersByTimeAsync(50); // ten retry periods
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(calls).toBe(1);
+    expect(a.pendingCount).toBe(1);
+  });
 });

@@ -13,6 +13,7 @@ import { createLogger } from '../bin/logger.ts';
 import { startCityTwin } from '../bin/runtime.ts';
 import { KpiStore } from '../storage/kpi-store.ts';
 import { kpiWindows } from '../web/server/kpi/kpi-model.ts';
+import { KPI_SUMMARY_ANSWERED, kpiSummaryUnderWay } from './support/kpi-summary-queries.ts';
 import { tempDir } from './support/fixtures.ts';
 import { TEST_CITY_ENV } from './support/test-city.ts';
 
@@ -24,22 +25,9 @@ describe('closing the product while a KPI summary is under way', () => {
     const app = await startCityTwin(loadConfig({ ...TEST_CITY_ENV, CITYTWIN_DATA_DIR: dir.path }), 'all', log);
     const store = new KpiStore(app.clickhouse);
     const w = kpiWindows(Date.now(), 'Asia/Shanghai');
-    const underWay = [
-      store.openIncidentPoints(w),
-      store.responseTimes(w),
-      store.incidentsByHour(w),
-      store.onlineBySource(w),
-      store.deadLettersPerMinute(w),
-      store.hotlineByHour(w),
-      store.serviceQueues(w),
-    ].map((p) =>
-      p.then(
-        () => 'answered',
-        (err: Error) => err.message,
-      ),
-    );
+    const underWay = kpiSummaryUnderWay(store, w);
     await app.close();
-    expect(await Promise.all(underWay)).toEqual(Array(7).fill('answered'));
+    expect(await underWay).toEqual(KPI_SUMMARY_ANSWERED);
     expect(records.map((r) => `${r.level}: ${r.msg}`)).toEqual([]);
     expect(() => rmSync(dir.path, { recursive: true })).not.toThrow();
   });

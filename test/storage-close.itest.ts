@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { kpiWindows } from '../web/server/kpi/kpi-model.ts';
+import { KPI_SUMMARY_ANSWERED, kpiSummaryUnderWay } from './support/kpi-summary-queries.ts';
 import { KpiStore } from '../storage/kpi-store.ts';
 import { createClickHouse, runMigrations } from '../storage/index.ts';
 
@@ -21,22 +22,9 @@ describe('closing the storage client', () => {
     const store = new KpiStore(client);
     const w = kpiWindows(Date.now(), 'UTC');
     // What a KPI summary runs at once, still queued in the engine when the process closes.
-    const underWay = [
-      store.openIncidentPoints(w),
-      store.responseTimes(w),
-      store.incidentsByHour(w),
-      store.onlineBySource(w),
-      store.deadLettersPerMinute(w),
-      store.hotlineByHour(w),
-      store.serviceQueues(w),
-    ].map((p) =>
-      p.then(
-        () => 'answered',
-        (err: Error) => err.message,
-      ),
-    );
+    const underWay = kpiSummaryUnderWay(store, w);
     await client.close();
-    expect(await Promise.all(underWay)).toEqual(Array(7).fill('answered'));
+    expect(await underWay).toEqual(KPI_SUMMARY_ANSWERED);
     await expect(store.onlineSensors(w)).rejects.toThrow('the storage client is closed');
     expect(() => rmSync(dir, { recursive: true })).not.toThrow();
   });

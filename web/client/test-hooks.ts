@@ -3,7 +3,7 @@
  * what a test cannot see reliably from pixels: readiness, counts, positions, the renderer.
  */
 import type { Language } from './i18n/language.ts';
-import type { DrawProbe } from './map/sensor-overlay.ts';
+import type { DrawProbe } from './map/draw-probe.ts';
 import type { Freshness } from './stream/freshness.ts';
 import type { StreamCounters } from './stream/live-stream.ts';
 

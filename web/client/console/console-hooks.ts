@@ -3,7 +3,8 @@ import type { Map as MaplibreMap } from 'maplibre-gl';
 import type { UnitView } from '../../shared/protocol.ts';
 import type { KioskMode } from '../kiosk/kiosk-mode.ts';
 import type { BasemapView } from '../map/basemap-view.ts';
-import type { DrawProbe, SensorOverlay } from '../map/sensor-overlay.ts';
+import type { SensorOverlay } from '../map/sensor-overlay.ts';
+import { drawProbeHook, type DrawProbe } from '../map/draw-probe.ts';
 import type { IncidentPanel } from '../panels/incident-panel.ts';
 import type { SensorPanel } from '../panels/sensor-panel.ts';
 import type { UnitBoard } from '../panels/unit-board.ts';
@@ -115,7 +116,7 @@ export function installConsoleHooks(p: ConsoleHookParts): void {
 function layerHooks(overlay: SensorOverlay, store: SensorStore) {
   return {
     deckRenderCount: () => overlay.renderCount,
-    drawProbe: (parts: DrawProbe) => overlay.setDrawProbe(parts),
+    drawProbe: (parts: DrawProbe) => overlay.setLayersHook(drawProbeHook(parts)),
     redrawSensors: () => overlay.redrawNow(),
     sensorsDrawnCurrent: () => overlay.drawnVersion === store.version,
     sensorsMuted: () => overlay.sensorsMuted,

@@ -41,8 +41,11 @@ export interface SensorOverlayOptions {
   areaLayerIds?: readonly string[];
 }
 
+/** The overlay's own layers: every sensor, the warnings and alarms drawn above them, the selected sensor's ring. */
+export const OWN_LAYER_IDS = { sensors: 'sensors', top: 'sensors-top', selected: 'selected-sensor' } as const;
+
 /** The layers a sensor is picked from: the main one and the warnings/alarms drawn above it. */
-const SENSOR_LAYER_IDS: readonly string[] = ['sensors', 'sensors-top'];
+const SENSOR_LAYER_IDS: readonly string[] = [OWN_LAYER_IDS.sensors, OWN_LAYER_IDS.top];
 
 /** How far (CSS px) from the pointer a sensor under an area layer still counts as hit. */
 const UNDER_AREA_RADIUS_PX = 2;
@@ -56,20 +59,6 @@ const MUTED_OPACITY = 0.55;
 /** Point sizes grow with zoom so that a wall display at street level stays readable. */
 export function radiusScaleForZoom(zoom: number): number {
   return Math.min(2.4, Math.max(0.75, 0.75 + (zoom - 10) * 0.28));
-}
-
-/**
- * Parts of the drawing a bench may leave out to measure what each costs (run 16,
- * docs/benchmarks.md): the points' rims, their antialiasing, billboarding, the top layer of
- * warnings and alarms, the layers above and under the sensors (rings, units, cells). All
- * drawn unless set to false.
- */
-export interface DrawProbe {
-  rims?: boolean;
-  antialiasing?: boolean;
-  billboard?: boolean;
-  top?: boolean;
-  extra?: boolean;
 }
 
 export class SensorOverlay {
@@ -113,8 +102,8 @@ export class SensorOverlay {
   private muted = false;
   /** The layers' data objects without their colour arrays, for the grey drawing (one per data object). */
   private readonly mutedOf = new WeakMap<object, object>();
-  /** What a bench left out (setDrawProbe). */
-  private probe: DrawProbe = {};
+  /** Diagnostics (draw-probe.ts): rewrites the layers as built before deck.gl gets them. */
+  private layersHook: ((layers: Layer[]) => Layer[]) | null = null;
   constructor(
     private readonly map: MaplibreMap,
     private readonly store: SensorStore,
@@ -261,9 +250,9 @@ export class SensorOverlay {
     return this.overlay.getCanvas();
   }
 
-  /** Bench: leaves parts of the drawing out ({@link DrawProbe}); `{}` draws everything. */
-  setDrawProbe(probe: DrawProbe): void {
-    this.probe = { ...probe };
+  /** Diagnostics: `hook` rewrites the layers as built before deck.gl draws them (draw-probe.ts); null: as built. */
+  setLayersHook(hook: ((layers: Layer[]) => Layer[]) | null): void {
+    this.layersHook = hook;
     this.schedule(false);
   }
 
@@ -380,16 +369,14 @@ export class SensorOverlay {
   }
 
   private layers(data: object, top: object): Layer[] {
-    const probe = this.probe;
     const layers: Layer[] = [
-      ...(probe.extra === false ? this.under.map((l) => l.clone({ visible: false })) : this.under),
-      this.sensorLayer('sensors', data, this.zoomScale * this.density),
+      ...this.under,
+      this.sensorLayer(OWN_LAYER_IDS.sensors, data, this.zoomScale * this.density),
+      this.sensorLayer(OWN_LAYER_IDS.top, top, this.zoomScale),
     ];
-    if (probe.top !== false) layers.push(this.sensorLayer('sensors-top', top, this.zoomScale));
     this.pushSelectedRing(layers);
-    // Left out as hidden copies: a layer instance deck.gl dropped cannot be handed to it again.
-    layers.push(...(probe.extra === false ? this.extra.map((l) => l.clone({ visible: false })) : this.extra));
-    return layers;
+    layers.push(...this.extra);
+    return this.layersHook ? this.layersHook(layers) : layers;
   }
 
   /** The data object drawn: the layer's own, or while muted the same without its colours (made once per object). */
@@ -414,13 +401,13 @@ export class SensorOverlay {
       ...(this.muted ? { getFillColor: MUTED_FILL, getLineColor: MUTED_LINE } : {}),
       radiusUnits: 'pixels',
       // Facing the camera: round and readable when the map is tilted (3D).
-      billboard: this.probe.billboard !== false,
+      billboard: true,
       lineWidthUnits: 'pixels',
       radiusScale,
       lineWidthScale: Math.max(1, this.zoomScale * 0.8),
-      stroked: this.probe.rims !== false,
+      stroked: true,
       filled: true,
-      antialiasing: this.probe.antialiasing !== false,
+      antialiasing: true,
       pickable: true,
       autoHighlight: true,
       highlightColor: [255, 255, 255, 140],
@@ -432,7 +419,7 @@ export class SensorOverlay {
     if (row >= 0 && row < this.store.count && this.store.hasPosition(row)) {
       layers.push(
         new ScatterplotLayer<readonly [number, number]>({
-          id: 'selected-sensor',
+          id: OWN_LAYER_IDS.selected,
           data: [[this.store.lng[row]!, this.store.lat[row]!]],
           getPosition: (d) => d,
           radiusUnits: 'pixels',

@@ -4,7 +4,7 @@
  * unit, never one per reading — in batches (storage/vocabulary-store.ts `device_metric_units`),
  * so that the twin's rebuild finds them after a restart.
  */
-import type { StoredMetricUnit, VocabularyStore } from '../../../storage/index.ts';
+import { BatchedAppender, type StoredMetricUnit, type VocabularyStore } from '../../../storage/index.ts';
 import { seenUnitOf, type SeenUnit, type SensorEntry } from '../../../twin-model/index.ts';
 
 /** The units a sensor holds now for the metrics of `units` (`''`: none). */
@@ -13,26 +13,26 @@ export function unitsNow(entry: SensorEntry | undefined, units: readonly SeenUni
 }
 
 /**
- * Pending changes are kept per sensor metric (the newest wins), so what waits for the store is
- * bounded by the sensors × metrics that changed, however often a device flips its unit and however
- * long the store is away. A failed write keeps its rows (unless a newer change replaced them) and
- * is tried again `retryMs` later; {@link close} stops trying.
+ * Pending changes are kept per sensor metric (the newest wins: a keyed BatchedAppender), so what
+ * waits for the store is bounded by the sensors × metrics that changed, however often a device
+ * flips its unit and however long the store is away. A failed write keeps its rows (unless a newer
+ * change replaced them) and is tried again `retryMs` later; {@link close} stops trying.
  */
 export class MetricUnitLog {
   private store: Pick<VocabularyStore, 'saveMetricUnits'> | null = null;
-  private pending = new Map<string, StoredMetricUnit>();
-  private timer: NodeJS.Timeout | null = null;
-  private writing: Promise<void> = Promise.resolve();
+  private readonly rows: BatchedAppender<StoredMetricUnit>;
   private closed = false;
   private isWriter: () => boolean = () => true;
-  /** Rows stored, failed writes. */
-  readonly counters = { stored: 0, failures: 0 };
 
-  constructor(
-    private readonly delayMs: number,
-    private readonly log: (message: string) => void,
-    private readonly retryMs = 1_000,
-  ) {}
+  constructor(delayMs: number, log: (message: string) => void, retryMs = 1_000) {
+    this.rows = new BatchedAppender<StoredMetricUnit>({
+      write: (batch) => this.store!.saveMetricUnits(batch),
+      delayMs,
+      retryMs,
+      key: (row) => `${row.sensorId}\u0000${row.metric}`,
+      onFailure: (err, kept) => log(`metric unit store: ${err.message}; ${kept} units kept for the next write`),
+    });
+  }
 
   /** Only the node that writes the twin's changes stores them (`isWriter`): one row per change, not one per node. */
   use(store: Pick<VocabularyStore, 'saveMetricUnits'>, isWriter: () => boolean = () => true): void {
@@ -40,66 +40,36 @@ export class MetricUnitLog {
     this.isWriter = isWriter;
   }
 
+  /** Rows stored, failed writes. */
+  get counters(): { readonly stored: number; readonly failures: number } {
+    return this.rows.counters;
+  }
+
   /** Changes waiting for the store (at most one per sensor metric). */
   get pendingCount(): number {
-    return this.pending.size;
+    return this.rows.pendingCount;
   }
 
   /** Stores the units of `units` that `entry` holds now and did not hold before (`was`, from {@link unitsNow}). */
   changed(sensorId: string, units: readonly SeenUnit[], was: readonly string[], entry: SensorEntry | undefined, at: number): void {
     if (!this.store || !entry || this.closed || !this.isWriter()) return;
     const now = unitsNow(entry, units);
-    let any = false;
+    const rows: StoredMetricUnit[] = [];
     for (let k = 0; k < units.length; k++) {
-      if (now[k] === was[k]) continue;
-      const metric = units[k]!.metric;
-      const key = `${sensorId}\u0000${metric}`;
-      this.pending.delete(key);
-      this.pending.set(key, { sensorId, metric, unit: now[k]!, seenAt: at });
-      any = true;
+      if (now[k] !== was[k]) rows.push({ sensorId, metric: units[k]!.metric, unit: now[k]!, seenAt: at });
     }
-    if (any) this.schedule(this.delayMs);
+    this.rows.push(rows);
   }
 
   /** Resolves once every change noted so far is stored (or its write failed and is kept for the next). */
   async flush(): Promise<void> {
-    if (!this.store) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    this.writing = this.writing.then(() => this.write());
-    await this.writing;
+    if (this.store) await this.rows.flush();
   }
 
   /** Writes what is left once, then stops: no retry after the store is closed. */
   async close(): Promise<void> {
-    await this.flush();
+    if (this.store) await this.rows.close();
     this.closed = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-  }
-
-  private schedule(ms: number): void {
-    if (this.closed) return;
-    this.timer ??= setTimeout(() => {
-      this.timer = null;
-      this.writing = this.writing.then(() => this.write());
-    }, ms);
-  }
-
-  private async write(): Promise<void> {
-    if (this.pending.size === 0 || !this.store) return;
-    const batch = this.pending;
-    this.pending = new Map();
-    try {
-      await this.store.saveMetricUnits([...batch.values()]);
-      this.counters.stored += batch.size;
-    } catch (err) {
-      this.counters.failures++;
-      // Kept for the next write, behind any newer change of the same sensor metric.
-      for (const [key, row] of batch) if (!this.pending.has(key)) this.pending.set(key, row);
-      this.log(`metric unit store: ${(err as Error).message}; ${this.pending.size} units kept for the next write`);
-      this.schedule(this.retryMs);
-    }
   }
 }
 
