@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { emptyMap, firstKey, intern, shareReason, SmallMap, withEntry, withoutEntry } from './compact-entry.ts';
+import { emptyMap, firstKey, intern, SmallMap, withEntry, withoutEntry } from './compact-entry.ts';
 import { createRandom } from './random.ts';
 
 describe('SmallMap', () => {
@@ -68,14 +68,10 @@ describe('shared empty maps', () => {
 });
 
 describe('shared strings', () => {
-  it('keeps one copy of a label and of a reason', () => {
+  it('keeps one copy of a label', () => {
     const a = ['water', 'level'].join('_');
     const b = ['water', 'level'].join('_');
     expect(intern(a)).toBe(intern(b));
     expect(intern(null)).toBeNull();
-    const reason = (v: number) => `water_level_cm ${v} within limits`;
-    expect(shareReason(reason(12))).toBe('water_level_cm 12 within limits');
-    expect(shareReason(reason(12))).toBe(shareReason(reason(12)));
-    expect(shareReason(null)).toBeNull();
   });
 });

@@ -31,24 +31,6 @@ export function withoutEntry<K, V>(map: Map<K, V>, key: K): Map<K, V> {
   return map.size === 0 ? emptyMap() : map;
 }
 
-/**
- * State reasons are built by joining pieces, which leaves each a chain of string pieces several
- * times the size of its text; many sensors share one (the same rule, value and level). The
- * reason kept is a flat string, one copy for all while it is among the recent ones.
- */
-const MAX_REASONS = 20_000;
-let reasons = new Map<string, string>();
-
-export function shareReason(reason: string | null): string | null {
-  if (reason === null) return null;
-  const known = reasons.get(reason);
-  if (known !== undefined) return known;
-  if (reasons.size >= MAX_REASONS) reasons = new Map();
-  // Looking a string up flattens it; the collector then drops the pieces.
-  reasons.set(reason, reason);
-  return reason;
-}
-
 /** Labels kept once; a flood of distinct ones (a misbehaving source) stops being interned. */
 const MAX_INTERNED = 50_000;
 const interned = new Map<string, string>();

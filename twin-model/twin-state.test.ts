@@ -62,7 +62,7 @@ describe('applyTwinInput', () => {
     const s = state.byId.get('wl-1')!;
     expect(s.registered).toBe(true);
     expect(s.state).toBe(SensorStateCode.alarm);
-    expect(s.stateReason).toBe('water_level_cm 34 ≥ 30 (alarm)');
+    expect(stateReasonAt(state, s, ctx.now())).toBe('water_level_cm 34 ≥ 30 (alarm)');
     expect(headlineValue(s)).toEqual({ value: 34, ts: T0 });
     expect(changes.added).toEqual([0]);
     expect([...changes.changed]).toEqual([0]);

@@ -16,7 +16,6 @@ import type { Reading } from './messages/payload-parser.ts';
 import type { SensorMeta } from './messages/record-parsers.ts';
 import {
   createRuleMemory,
-  describeRule,
   memoryCellFor,
   observeReading,
   onDelayOf,
@@ -25,9 +24,12 @@ import {
   type RuleMemoryCell,
 } from './rules/rule-eval.ts';
 import { DEFAULT_COMPILED_RULES, type CompiledRuleSet, type ResolvedRules } from './rules/rule-resolve.ts';
-import { emptyMap, firstKey, intern, shareReason, SmallMap, withEntry, withoutEntry } from './compact-entry.ts';
+import { emptyMap, firstKey, intern, SmallMap, withEntry, withoutEntry } from './compact-entry.ts';
 import { DeadlineWheel } from './deadline-wheel.ts';
 import { resolveSensorMeta } from './sensor-register.ts';
+import { silentSince, staleAfter, stateReasonAt, worstLevel } from './state-reason.ts';
+
+export { stateReasonAt };
 import { SENSOR_STATES, SensorStateCode, stateName, type SensorStateName } from './sensor-state.ts';
 import { KIND_METRICS, type Classification } from './vocabulary.ts';
 
@@ -66,7 +68,6 @@ export interface SensorEntry {
   /** Level per rule id (a default rule's id is its metric); a rule at normal has none. */
   levels: Map<string, AlarmLevel>;
   state: SensorStateCode;
-  stateReason: string | null;
   /** Newest reading time (epoch ms), 0 when none. */
   lastTs: number;
   /** Rises waiting out their rule's on-delay: rule id → since when (reading time). Empty for most sensors. */
@@ -197,7 +198,6 @@ function ensureSensor(state: TwinState, id: string, ctx: TwinContext, changes: T
     memory: rules ? createRuleMemory(rules) : null,
     levels: emptyMap(),
     state: SensorStateCode.unregistered,
-    stateReason: 'no meta message yet',
     lastTs: 0,
     rising: emptyMap(),
     flat: { ref: Number.NaN, since: 0, count: 0 },
@@ -223,10 +223,6 @@ export function headlineValue(entry: SensorEntry): LatestValue | null {
   return metric === null ? null : (entry.latest.get(metric) ?? null);
 }
 
-function staleAfter(state: TwinState, entry: SensorEntry): number {
-  return entry.rules === null ? state.config.defaultStaleAfterMs : entry.rules.staleAfterMs;
-}
-
 /**
  * Whether the sensor's value is not to be trusted: the built-in stuck check (`suspect`) or one
  * of its flatline rules raised. Incident fusion withdraws a suspect sensor's evidence.
@@ -237,56 +233,17 @@ export function isSuspect(entry: SensorEntry): boolean {
   return entry.rules.rules.some((r) => r.type === 'flatline' && (entry.levels.get(r.id) ?? AlarmLevel.normal) !== AlarmLevel.normal);
 }
 
-/** Since when a sensor has been silent: its newest reading, else when it was first seen. */
-function silentSince(entry: SensorEntry): number {
-  return entry.lastTs > 0 ? entry.lastTs : entry.firstSeenAt;
-}
-
-function staleReason(entry: SensorEntry, limit: number, now: number): string {
-  return entry.lastTs > 0
-    ? `no reading for ${Math.round((now - entry.lastTs) / 1000)} s (limit ${limit / 1000} s)`
-    : `no reading since registration (limit ${limit / 1000} s)`;
-}
-
-/**
- * Why the sensor is in its state at `now`. For a stale sensor the silence keeps growing, so
- * its reason is worded when asked rather than rewritten on every tick.
- */
-export function stateReasonAt(state: TwinState, entry: SensorEntry, now: number): string | null {
-  return entry.state === SensorStateCode.stale ? staleReason(entry, staleAfter(state, entry), now) : entry.stateReason;
-}
-
 /** Recomputes the display state from levels, registration and silence. */
 function refreshState(state: TwinState, entry: SensorEntry, now: number): void {
   let code: SensorStateCode;
-  let reason: string | null;
-  const limit = staleAfter(state, entry);
   if (!entry.registered) {
     code = SensorStateCode.unregistered;
-    reason = 'no meta message yet';
-  } else if (now - silentSince(entry) > limit) {
+  } else if (now - silentSince(entry) > staleAfter(state, entry)) {
     code = SensorStateCode.stale;
-    reason = staleReason(entry, limit, now);
   } else {
-    let worst: AlarmLevel = AlarmLevel.normal;
-    reason = null;
-    if (entry.rules !== null) {
-      const rules = entry.rules.rules;
-      for (let i = 0; i < rules.length; i++) {
-        const rule = rules[i]!;
-        const level = entry.levels.get(rule.id) ?? AlarmLevel.normal;
-        const latest = entry.latest.get(rule.metric);
-        if (latest && (level > worst || reason === null)) {
-          if (level >= worst) reason = describeRule(rule, entry.memory?.[i] ?? null, latest.ts, latest.value, level);
-          worst = Math.max(worst, level) as AlarmLevel;
-        }
-      }
-    }
+    const worst = worstLevel(entry);
     code =
       worst === AlarmLevel.alarm ? SensorStateCode.alarm : worst === AlarmLevel.warning ? SensorStateCode.warning : SensorStateCode.normal;
-    if (entry.suspect && code !== SensorStateCode.normal) {
-      reason = `${reason ?? ''}; suspect: value unchanged for ${Math.round((entry.lastTs - entry.flat.since) / 60_000)} min (stuck sensor?)`;
-    }
   }
   const counts = stateCounts.get(state);
   if (counts && code !== entry.state) {
@@ -294,7 +251,6 @@ function refreshState(state: TwinState, entry: SensorEntry, now: number): void {
     counts[code]!++;
   }
   entry.state = code;
-  entry.stateReason = shareReason(reason);
 }
 
 function applyMeta(state: TwinState, id: string, deviceMeta: SensorMeta | null, ctx: TwinContext, changes: TwinChanges): void {
@@ -542,11 +498,11 @@ function applyRules(state: TwinState, rules: CompiledRuleSet, ctx: TwinContext, 
   for (const entry of state.sensors) {
     if (entry.kind === 'unknown') continue;
     const before = entry.state;
-    const reason = entry.stateReason;
+    const reason = stateReasonAt(state, entry, now);
     reevaluate(entry, rules.rulesFor(entry.kind, entry.assetId, entry.id));
     refreshState(state, entry, now);
     noteTransition(entry, before, ctx, changes, 0);
-    if (entry.state !== before || entry.stateReason !== reason) changes.changed.add(entry.index);
+    if (entry.state !== before || stateReasonAt(state, entry, now) !== reason) changes.changed.add(entry.index);
   }
   // Limits may have moved either way: the next tick files every sensor again.
   staleness.delete(state);

@@ -10,6 +10,7 @@ import {
   createTwinState,
   isSuspect,
   setRules,
+  stateReasonAt,
   type TwinContext,
   type TwinState,
 } from '../twin-state.ts';
@@ -49,7 +50,7 @@ describe('rate of change', () => {
   const rise = { type: 'rate', metric: 'water_level_cm', direction: 'rise', delta: 10, exitDelta: 6, windowMs: 5 * MIN, level: 'warning' };
 
   it('raises when the value rises by delta within the window, not when it rises as much more slowly, and clears below exitDelta', () => {
-    const { read } = twinWith(rulesWith({ rules: { rise } }));
+    const { state, ctx, read } = twinWith(rulesWith({ rules: { rise } }));
     // +9 over 10 minutes: never 10 within 5.
     for (let i = 0; i <= 10; i++) expect(read(T0 + i * MIN, 2 + 0.9 * i).state).toBe(SensorStateCode.normal);
     // then +10 in 3 minutes
@@ -58,7 +59,7 @@ describe('rate of change', () => {
     // The window reaches 5 to 5.5 min back (steps of 30 s): 21 against 9.2 read at 8 min.
     const s = read(T0 + 13 * MIN, 21);
     expect(s.state).toBe(SensorStateCode.warning);
-    expect(s.stateReason).toBe('water_level_cm +11.8 in 5 min ≥ +10 (rate warning)');
+    expect(stateReasonAt(state, s, ctx.now())).toBe('water_level_cm +11.8 in 5 min ≥ +10 (rate warning)');
     // Flat afterwards: the rise leaves the window; +7 (against 14 at 11 min) still holds (exitDelta 6), +3 clears.
     expect(read(T0 + 16 * MIN, 21).state).toBe(SensorStateCode.warning);
     expect(read(T0 + 17 * MIN, 21).state).toBe(SensorStateCode.normal);
@@ -144,11 +145,11 @@ describe('flatline', () => {
   const stuck = { type: 'flatline', metric: 'water_level_cm', epsilon: 0.2, forMs: 30 * MIN, minReadings: 5, level: 'warning' };
 
   it('raises when the value stays within ±epsilon for forMs and minReadings, marks the sensor suspect, and clears when it moves', () => {
-    const { read } = twinWith(rulesWith({ rules: { stuck } }));
+    const { state, ctx, read } = twinWith(rulesWith({ rules: { stuck } }));
     for (let i = 0; i < 30; i += 5) expect(read(T0 + i * MIN, 7 + (i % 2) * 0.1).state).toBe(SensorStateCode.normal);
     const s = read(T0 + 30 * MIN, 7.1);
     expect(s.state).toBe(SensorStateCode.warning);
-    expect(s.stateReason).toBe('water_level_cm 7.1 unchanged ±0.2 for 30 min (flatline warning)');
+    expect(stateReasonAt(state, s, ctx.now())).toBe('water_level_cm 7.1 unchanged ±0.2 for 30 min (flatline warning)');
     expect(isSuspect(s)).toBe(true);
     expect(read(T0 + 31 * MIN, 7.5).state).toBe(SensorStateCode.normal);
     expect(isSuspect(s)).toBe(false);
@@ -182,7 +183,7 @@ describe('setRules: a new rule set applied live', () => {
     setRules(state, rulesWith({ rules: { water_level_cm: { ...threshold, warning: { enter: 25, exit: 22 } } } }), ctx, changes);
     const s = state.byId.get('wl-1')!;
     expect(s.state).toBe(SensorStateCode.normal);
-    expect(s.stateReason).toBe('water_level_cm 20 within limits');
+    expect(stateReasonAt(state, s, ctx.now())).toBe('water_level_cm 20 within limits');
     expect([...changes.changed]).toEqual([s.index]);
     expect(changes.alarms).toEqual([{ sensorId: 'wl-1', from: SensorStateCode.warning, to: SensorStateCode.normal, at: T0 + 1000, ts: 0 }]);
   });
