@@ -96,6 +96,7 @@ export const linkedEvidenceSchema = z.object({
   gain: optionalNumber,
   active: z.boolean(),
   clearedAt: optionalNumber,
+  withdrawnAt: optionalNumber,
   why: linkReasonSchema,
   linkedAt: finite,
 });

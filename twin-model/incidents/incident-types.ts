@@ -52,6 +52,12 @@ export interface LinkedEvidence extends Evidence {
    * reports, and for an alarm withdrawn as no longer trusted (a stuck sensor).
    */
   clearedAt?: number;
+  /**
+   * When a sensor alarm was withdrawn as no longer trusted (a stuck sensor): it then has no clear
+   * time and counts from its own date. Tells such an alarm apart from one stored before clear
+   * times existed, which a restore gives one (incident-restore.ts).
+   */
+  withdrawnAt?: number;
   /** Why it belongs to this incident (a code with parameters, worded by the reader). */
   why: LinkReason;
   linkedAt: number;

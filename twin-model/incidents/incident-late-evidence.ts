@@ -1,0 +1,82 @@
+/**
+ * Evidence that reaches the twin after it resolved the incident the evidence belongs to (a
+ * gateway that buffers, a report entered after the fact): linked to that incident, and whether it
+ * reopens it (docs/incidents.md, "Late evidence"). Part of the correlator (incident-correlator.ts).
+ */
+import { equirectangularM as distanceM } from '../city/city-queries.ts';
+import type { LinkReason } from './incident-explanations.ts';
+import { MAX_EVIDENCE_PER_INCIDENT } from './incident-evidence-cap.ts';
+import { anotherPlace, linkReason } from './incident-linking.ts';
+import { change, heldOpen, lastEvidenceAtOf, refresh } from './incident-refresh.ts';
+import type { IncidentRule, IncidentSignal } from './incident-rules.ts';
+import type { Evidence, Incident, IncidentChange, IncidentState, LinkedEvidence } from './incident-types.ts';
+
+/** Evidence an incident holds, raised again (an alarm that cleared and came back): active, no clear time. */
+export function raisedAgain(existing: LinkedEvidence, linked: LinkedEvidence): void {
+  Object.assign(existing, { ...linked, why: existing.why, linkedAt: existing.linkedAt });
+  delete existing.clearedAt;
+  delete existing.withdrawnAt;
+}
+
+/**
+ * Evidence that can open, arriving after the twin resolved an incident of its place but dated
+ * before that resolution (a gateway that buffers delivers a sensor's readings 10 minutes late),
+ * would have kept the incident open: an alarm then active, or a report within the quiet time.
+ * It belongs to that incident, not to a second one for the same event. Whether it reopens the
+ * incident is decided by the rule that resolved it ({@link heldOpen}): evidence that keeps the
+ * incident open now (an alarm still active, a report newer than the quiet time) reopens it;
+ * evidence whose quiet time had already passed when it arrived could not keep it open a moment
+ * and is only linked to the resolved incident, noted as late, without reopening it (a reopening
+ * that the next tick resolves again would page on-call for nothing). Evidence dated after the
+ * resolution is a new event; an incident an operator acted on is left to the operator.
+ */
+export function linkLateEvidence(
+  state: IncidentState,
+  rule: IncidentRule,
+  signal: IncidentSignal,
+  e: Evidence,
+  linked: LinkedEvidence,
+  now: number,
+): IncidentChange[] | null {
+  let best: { incident: Incident; why: LinkReason; d: number; resolvedAt: number } | null = null;
+  for (const [id, resolvedAt] of state.resolvedByTwin) {
+    const incident = state.incidents.get(id);
+    if (!incident || incident.type !== rule.type || incident.status !== 'resolved' || e.ts > resolvedAt) continue;
+    if (e.kind !== 'sensor_alarm' && resolvedAt - e.ts >= rule.resolve.quietS * 1000) continue;
+    if (anotherPlace(signal, e, incident.evidence)) continue;
+    const why = linkReason(rule, signal, e, incident);
+    if (!why) continue;
+    const d = distanceM(e.lng, e.lat, incident.lng, incident.lat);
+    if (!best || d < best.d) best = { incident, why, d, resolvedAt };
+  }
+  if (!best) return null;
+  const { incident, why, resolvedAt } = best;
+  const minutesBefore = Math.round((resolvedAt - e.ts) / 60_000);
+  const withIt = [...incident.evidence.filter((x) => x.id !== e.id), linked];
+  const reopen = heldOpen(rule, { evidence: withIt, lastEvidenceAt: lastEvidenceAtOf(withIt) }, now);
+  const changes: IncidentChange[] = [];
+  if (reopen) {
+    state.resolvedByTwin.delete(incident.id);
+    incident.status = 'open';
+    incident.updatedAt = now;
+    changes.push(change(incident, now, 'twin', 'reopened', { code: 'late_evidence', params: { evidenceId: e.id, minutesBefore } }));
+  }
+  const existing = incident.evidence.find((x) => x.id === e.id);
+  if (existing) raisedAgain(existing, linked);
+  else if (incident.evidence.length < MAX_EVIDENCE_PER_INCIDENT) incident.evidence.push({ ...linked, why });
+  else incident.moreEvidence = (incident.moreEvidence ?? 0) + 1;
+  state.counters.linked++;
+  refresh(state, incident, now);
+  changes.push(
+    change(
+      incident,
+      now,
+      'twin',
+      'evidence_linked',
+      reopen
+        ? { code: 'evidence_linked', params: { evidenceId: e.id, signal: signal.id, why } }
+        : { code: 'late_evidence_linked', params: { evidenceId: e.id, signal: signal.id, why, minutesBefore } },
+    ),
+  );
+  return changes;
+}
