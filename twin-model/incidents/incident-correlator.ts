@@ -11,8 +11,8 @@
 import type { IncidentType } from '../vocabulary.ts';
 import type { LinkReason } from './incident-explanations.ts';
 import { equirectangularM as distanceM, M_PER_DEG } from '../city/city-queries.ts';
-import { MAX_EVIDENCE_PER_INCIDENT } from './incident-evidence-cap.ts';
-import { linkLateEvidence, raisedAgain } from './incident-late-evidence.ts';
+import { capEvidence, clearBeyondCap, linkEvidence, mergeBeyondCap } from './incident-evidence-cap.ts';
+import { linkLateEvidence } from './incident-late-evidence.ts';
 import {
   anotherPlace,
   confidenceOf,
@@ -151,16 +151,7 @@ function handleEvidence(state: IncidentState, e: Evidence, ctx: IncidentContext)
     const spill = best?.why.code === 'spill_over';
     if (best && (e.kind === 'event' || spill) && nearerPendingOpener(state, rule, signal, e, best.incident, best.d, spill)) best = null;
     if (best) {
-      const existing = best.incident.evidence.find((x) => x.id === e.id);
-      if (existing) {
-        raisedAgain(existing, linked);
-      } else if (best.incident.evidence.length < MAX_EVIDENCE_PER_INCIDENT) {
-        best.incident.evidence.push({ ...linked, why: best.why });
-        state.counters.linked++;
-      } else {
-        best.incident.moreEvidence = (best.incident.moreEvidence ?? 0) + 1;
-        state.counters.linked++;
-      }
+      if (linkEvidence(best.incident, { ...linked, why: best.why })) state.counters.linked++;
       refresh(state, best.incident, now);
       changes.push(
         change(best.incident, now, 'twin', 'evidence_linked', {
@@ -273,10 +264,7 @@ function handleEvidence(state: IncidentState, e: Evidence, ctx: IncidentContext)
       rule.type,
       pool.filter((p) => !used.has(p.id)),
     );
-    if (cluster.length > MAX_EVIDENCE_PER_INCIDENT) {
-      incident.moreEvidence = cluster.length - MAX_EVIDENCE_PER_INCIDENT;
-      incident.evidence = cluster.slice(-MAX_EVIDENCE_PER_INCIDENT);
-    }
+    capEvidence(incident);
     changes.push(
       change(incident, now, 'twin', 'opened', {
         code: 'opened',
@@ -300,13 +288,14 @@ function handleAlarmCleared(
   const id = `alarm:${sensorId}`;
   for (const incident of state.incidents.values()) {
     const e = incident.evidence.find((x) => x.id === id && x.active);
-    if (!e) continue;
-    e.active = false;
-    // Its quiet time counts from now on; an alarm no longer trusted is no evidence to wait on.
-    if (withdrawn) {
-      delete e.clearedAt;
-      e.withdrawnAt = now;
-    } else e.clearedAt = Math.max(ts, e.ts);
+    if (e) {
+      e.active = false;
+      // Its quiet time counts from now on; an alarm no longer trusted is no evidence to wait on.
+      if (withdrawn) {
+        delete e.clearedAt;
+        e.withdrawnAt = now;
+      } else e.clearedAt = Math.max(ts, e.ts);
+    } else if (!clearBeyondCap(incident, id, ts, withdrawn)) continue;
     refresh(state, incident, now);
     changes.push(
       change(
@@ -423,6 +412,7 @@ function handleOperator(state: IncidentState, input: Extract<IncidentInput, { ty
       const have = new Set(incident.evidence.map((e) => e.id));
       for (const e of other.evidence)
         if (!have.has(e.id)) incident.evidence.push({ ...e, why: { code: 'merged_from', params: { incidentId: other.id, actor: who } } });
+      mergeBeyondCap(incident, other);
       refresh(state, incident, now);
       other.status = 'closed';
       other.updatedAt = now;
@@ -450,6 +440,9 @@ function handleOperator(state: IncidentState, input: Extract<IncidentInput, { ty
         resolutionProposed: false,
         evidence: moving.map((e) => ({ ...e, why: { code: 'split_from', params: { incidentId: incident.id, actor: who } } })),
       };
+      // It holds only the evidence moved to it: none of the original's beyond the cap.
+      delete split.beyondCap;
+      delete split.moreEvidence;
       refresh(state, split, now);
       state.incidents.set(split.id, split);
       return [

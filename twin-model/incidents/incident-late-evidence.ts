@@ -5,18 +5,11 @@
  */
 import { equirectangularM as distanceM } from '../city/city-queries.ts';
 import type { LinkReason } from './incident-explanations.ts';
-import { MAX_EVIDENCE_PER_INCIDENT } from './incident-evidence-cap.ts';
+import { linkEvidence } from './incident-evidence-cap.ts';
 import { anotherPlace, linkReason } from './incident-linking.ts';
 import { change, heldOpen, lastEvidenceAtOf, refresh } from './incident-refresh.ts';
 import type { IncidentRule, IncidentSignal } from './incident-rules.ts';
 import type { Evidence, Incident, IncidentChange, IncidentState, LinkedEvidence } from './incident-types.ts';
-
-/** Evidence an incident holds, raised again (an alarm that cleared and came back): active, no clear time. */
-export function raisedAgain(existing: LinkedEvidence, linked: LinkedEvidence): void {
-  Object.assign(existing, { ...linked, why: existing.why, linkedAt: existing.linkedAt });
-  delete existing.clearedAt;
-  delete existing.withdrawnAt;
-}
 
 /**
  * Evidence that can open, arriving after the twin resolved an incident of its place but dated
@@ -53,7 +46,8 @@ export function linkLateEvidence(
   const { incident, why, resolvedAt } = best;
   const minutesBefore = Math.round((resolvedAt - e.ts) / 60_000);
   const withIt = [...incident.evidence.filter((x) => x.id !== e.id), linked];
-  const reopen = heldOpen(rule, { evidence: withIt, lastEvidenceAt: lastEvidenceAtOf(withIt) }, now);
+  // Asked as if the evidence were listed, also of an incident at its evidence cap (which holds it beyond).
+  const reopen = heldOpen(rule, { evidence: withIt, lastEvidenceAt: lastEvidenceAtOf(withIt), beyondCap: incident.beyondCap }, now);
   const changes: IncidentChange[] = [];
   if (reopen) {
     state.resolvedByTwin.delete(incident.id);
@@ -61,10 +55,7 @@ export function linkLateEvidence(
     incident.updatedAt = now;
     changes.push(change(incident, now, 'twin', 'reopened', { code: 'late_evidence', params: { evidenceId: e.id, minutesBefore } }));
   }
-  const existing = incident.evidence.find((x) => x.id === e.id);
-  if (existing) raisedAgain(existing, linked);
-  else if (incident.evidence.length < MAX_EVIDENCE_PER_INCIDENT) incident.evidence.push({ ...linked, why });
-  else incident.moreEvidence = (incident.moreEvidence ?? 0) + 1;
+  linkEvidence(incident, { ...linked, why });
   state.counters.linked++;
   refresh(state, incident, now);
   changes.push(

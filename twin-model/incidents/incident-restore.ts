@@ -5,6 +5,7 @@
  */
 import type { Incident, IncidentState } from './incident-correlator.ts';
 import { linkReasonOf } from './incident-explanations.ts';
+import { snapshot } from './incident-refresh.ts';
 
 /**
  * An incident as read from a store: every evidence's `why` as a reason. Incidents stored before
@@ -57,7 +58,7 @@ export function restoreIncidents(state: IncidentState, incidents: readonly Incid
     state.nextId = Math.max(state.nextId, idNumber(stored.id) + 1);
     if (!ACTIVE_STATUSES.has(stored.status) || !state.rules.has(stored.type)) continue;
     // A copy: the state mutates its incidents, the caller's objects stay as they were.
-    const incident: Incident = { ...stored, evidence: stored.evidence.map((e) => ({ ...e })) };
+    const incident = snapshot(stored);
     withClearTimes(incident);
     state.incidents.set(incident.id, incident);
     for (const e of incident.evidence) if (e.kind === 'event') state.seen.add(e.id);

@@ -118,6 +118,7 @@ export const incidentSchema = z.object({
   resolutionProposed: z.boolean(),
   evidence: z.array(linkedEvidenceSchema),
   moreEvidence: optionalNumber,
+  beyondCap: z.object({ active: z.array(z.string()), quietSince: finite }).optional(),
 });
 
 export const incidentChangeSchema = z.object({

@@ -86,6 +86,12 @@ export interface Incident {
   evidence: LinkedEvidence[];
   /** Evidence linked beyond MAX_EVIDENCE_PER_INCIDENT (counted, not listed). */
   moreEvidence?: number;
+  /**
+   * What holds the incident open of the evidence beyond the cap (incident-evidence-cap.ts): the
+   * ids of its alarms still active, and when the newest of it went quiet (a report's date, an
+   * alarm's clear).
+   */
+  beyondCap?: { active: string[]; quietSince: number };
 }
 
 export type IncidentAction =
