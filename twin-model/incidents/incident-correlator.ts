@@ -12,7 +12,7 @@ import type { IncidentType } from '../vocabulary.ts';
 import type { LinkReason } from './incident-explanations.ts';
 import { equirectangularM as distanceM, M_PER_DEG } from '../city/city-queries.ts';
 import { capEvidence, clearBeyondCap, linkEvidence, mergeBeyondCap } from './incident-evidence-cap.ts';
-import { linkLateEvidence } from './incident-late-evidence.ts';
+import { clearHeldLate, commitHeldLate, linkLateEvidence } from './incident-late-evidence.ts';
 import {
   anotherPlace,
   confidenceOf,
@@ -63,6 +63,7 @@ export function createIncidentState(rules: ReadonlyMap<IncidentType, IncidentRul
     counters: { duplicates: 0, unmatched: 0, linked: 0, opened: 0 },
     warnings: [],
     resolvedByTwin: new Map(),
+    heldLate: new Map(),
   };
 }
 
@@ -116,12 +117,13 @@ function dropLateCorroboration(rule: IncidentRule, cluster: LinkedEvidence[]): v
   }
 }
 
-function handleEvidence(state: IncidentState, e: Evidence, ctx: IncidentContext): IncidentChange[] {
+/** `only`: the rule of a late alarm held until the tick, taken now (incident-late-evidence.ts). */
+function handleEvidence(state: IncidentState, e: Evidence, ctx: IncidentContext, only?: IncidentType): IncidentChange[] {
   const now = ctx.now();
   const changes: IncidentChange[] = [];
   let matchedAny = false;
   for (const rule of state.rules.values()) {
-    const signal = matchSignal(rule, e);
+    const signal = only === undefined || rule.type === only ? matchSignal(rule, e) : null;
     if (!signal) continue;
     matchedAny = true;
     // 1. Join an active incident of this type (the best-placed one).
@@ -163,7 +165,7 @@ function handleEvidence(state: IncidentState, e: Evidence, ctx: IncidentContext)
       // the first: it also stays pending for incidents still gathering evidence nearby.
       if (signal.canOpen) continue;
     } else if (signal.canOpen) {
-      const late = linkLateEvidence(state, rule, signal, e, linked, now);
+      const late = linkLateEvidence(state, rule, signal, e, linked, now, only === undefined);
       if (late) {
         changes.push(...late);
         continue;
@@ -286,6 +288,7 @@ function handleAlarmCleared(
   const now = ctx.now();
   const changes: IncidentChange[] = [];
   const id = `alarm:${sensorId}`;
+  clearHeldLate(state, id, ts, withdrawn);
   for (const incident of state.incidents.values()) {
     const e = incident.evidence.find((x) => x.id === id && x.active);
     if (e) {
@@ -330,7 +333,7 @@ function handleAlarmCleared(
 
 function handleTick(state: IncidentState, ctx: IncidentContext): IncidentChange[] {
   const now = ctx.now();
-  const changes: IncidentChange[] = [];
+  const changes = commitHeldLate(state, now, (e, type) => withWarnings(state, handleEvidence(state, e, ctx, type), ctx));
   for (const incident of state.incidents.values()) {
     if (!ACTIVE.has(incident.status) || incident.resolutionProposed) continue;
     const rule = state.rules.get(incident.type)!;

@@ -7,8 +7,9 @@ import { equirectangularM as distanceM } from '../city/city-queries.ts';
 import type { LinkReason } from './incident-explanations.ts';
 import { linkEvidence } from './incident-evidence-cap.ts';
 import { anotherPlace, linkReason } from './incident-linking.ts';
-import { change, heldOpen, lastEvidenceAtOf, refresh } from './incident-refresh.ts';
+import { ACTIVE, change, heldOpen, lastEvidenceAtOf, refresh } from './incident-refresh.ts';
 import type { IncidentRule, IncidentSignal } from './incident-rules.ts';
+import type { IncidentType } from '../vocabulary.ts';
 import type { Evidence, Incident, IncidentChange, IncidentState, LinkedEvidence } from './incident-types.ts';
 
 /**
@@ -30,6 +31,7 @@ export function linkLateEvidence(
   e: Evidence,
   linked: LinkedEvidence,
   now: number,
+  hold: boolean,
 ): IncidentChange[] | null {
   let best: { incident: Incident; why: LinkReason; d: number; resolvedAt: number } | null = null;
   for (const [id, resolvedAt] of state.resolvedByTwin) {
@@ -48,6 +50,16 @@ export function linkLateEvidence(
   const withIt = [...incident.evidence.filter((x) => x.id !== e.id), linked];
   // Asked as if the evidence were listed, also of an incident at its evidence cap (which holds it beyond).
   const reopen = heldOpen(rule, { evidence: withIt, lastEvidenceAt: lastEvidenceAtOf(withIt), beyondCap: incident.beyondCap }, now);
+  if (reopen && hold && linked.active) {
+    state.heldLate.set(`${rule.type} ${e.id}`, {
+      type: rule.type,
+      incidentId: incident.id,
+      evidence: e,
+      linked: { ...linked, why },
+      resolvedAt,
+    });
+    return [];
+  }
   const changes: IncidentChange[] = [];
   if (reopen) {
     state.resolvedByTwin.delete(incident.id);
@@ -69,5 +81,66 @@ export function linkLateEvidence(
         : { code: 'late_evidence_linked', params: { evidenceId: e.id, signal: signal.id, why, minutesBefore } },
     ),
   );
+  return changes;
+}
+
+/**
+ * A late alarm's clear (or withdrawal) while the alarm is held: it was over by the end of the
+ * delivery that brought it. A withdrawn alarm is no evidence and is dropped.
+ */
+export function clearHeldLate(state: IncidentState, id: string, ts: number, withdrawn: boolean): void {
+  for (const [key, held] of state.heldLate) {
+    if (held.linked.id !== id) continue;
+    if (withdrawn) state.heldLate.delete(key);
+    else {
+      held.linked.active = false;
+      held.linked.clearedAt = Math.max(ts, held.linked.ts);
+    }
+  }
+}
+
+/**
+ * At the tick, the late alarms held since the last one. One still active is taken as late
+ * evidence is: through `rejoin` (the correlator's own path for its rule), which reopens the
+ * incident it holds open — or joins an incident open meanwhile. One whose clear came with it
+ * (a buffering gateway's flush holds the raise and the clear) is linked to the incident without
+ * reopening it (`late_alarm_cleared`): the twin learned of it only when it was over, and a
+ * reopening would page on-call about something that had already ended. Linked as any evidence
+ * if the incident was reopened meanwhile; left out of an incident an operator acted on.
+ */
+export function commitHeldLate(
+  state: IncidentState,
+  now: number,
+  rejoin: (e: Evidence, type: IncidentType) => IncidentChange[],
+): IncidentChange[] {
+  if (state.heldLate.size === 0) return [];
+  const held = [...state.heldLate.values()];
+  state.heldLate.clear();
+  const changes: IncidentChange[] = [];
+  for (const h of held) {
+    if (h.linked.active) {
+      changes.push(...rejoin(h.evidence, h.type));
+      continue;
+    }
+    const incident = state.incidents.get(h.incidentId);
+    const resolved = incident?.status === 'resolved' && state.resolvedByTwin.has(incident.id);
+    if (!incident || !(resolved || ACTIVE.has(incident.status))) continue;
+    linkEvidence(incident, h.linked);
+    state.counters.linked++;
+    refresh(state, incident, now);
+    const { id: evidenceId, signal, why } = h.linked;
+    const minutesBefore = Math.round((h.resolvedAt - h.linked.ts) / 60_000);
+    changes.push(
+      change(
+        incident,
+        now,
+        'twin',
+        'evidence_linked',
+        resolved
+          ? { code: 'late_alarm_cleared', params: { evidenceId, signal, why, minutesBefore } }
+          : { code: 'evidence_linked', params: { evidenceId, signal, why } },
+      ),
+    );
+  }
   return changes;
 }

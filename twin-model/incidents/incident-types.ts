@@ -150,6 +150,21 @@ export interface IncidentState {
    * it. Late evidence dated before that time reopens such an incident (incident-correlator.ts).
    */
   resolvedByTwin: Map<string, number>;
+  /**
+   * Late alarms that would reopen an incident the twin resolved, held until the next tick (the
+   * rest of their delivery), by incident type and evidence id (incident-late-evidence.ts).
+   */
+  heldLate: Map<string, HeldLateAlarm>;
+}
+
+/** A late alarm held until the next tick: its evidence, as linked, and the incident it would reopen. */
+export interface HeldLateAlarm {
+  type: IncidentType;
+  incidentId: string;
+  evidence: Evidence;
+  linked: LinkedEvidence;
+  /** When the twin resolved that incident. */
+  resolvedAt: number;
 }
 
 /** An open incident as a summary shows it: a point on the map, counted by type and district (the KPI screen). */
