@@ -23,6 +23,10 @@ import type { Evidence, Incident, IncidentChange, IncidentState, LinkedEvidence 
  * and is only linked to the resolved incident, noted as late, without reopening it (a reopening
  * that the next tick resolves again would page on-call for nothing). Evidence dated after the
  * resolution is a new event; an incident an operator acted on is left to the operator.
+ *
+ * With `hold`, a sensor alarm that would reopen the incident is held until the next tick (the
+ * rest of its delivery, {@link commitHeldLate}) and nothing changes yet: its clear may come with
+ * it. Returns the changes ([] when held), or null when no resolved incident takes the evidence.
  */
 export function linkLateEvidence(
   state: IncidentState,
