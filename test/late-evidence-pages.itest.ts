@@ -7,7 +7,8 @@
  * when it arrives, could not keep the incident open: no reopening, so nobody is paged. The same
  * report a second earlier still holds the incident open and pages again (docs/incidents.md "Late
  * evidence"). A queue alarm that clears and raises again a minute later is one incident and one
- * page: the quiet time counts from when the alarm cleared (docs/incidents.md "Quiet time").
+ * page: the quiet time counts from when the alarm cleared (docs/incidents.md "Quiet time"). A late
+ * alarm whose clear comes in the same delivery reopens nothing; its clear a minute later does.
  */
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -148,6 +149,29 @@ describe('a flapping alarm and on-call pages', () => {
     const { pages, chat } = await morning([
       [T0 + 46 * MIN, { type: 'alarm', evidence: busy(T0 + 46 * MIN) }],
       [T0 + 50 * MIN, { type: 'alarm_cleared', sensorId: 'sh-1', ts: T0 + 50 * MIN }],
+    ]);
+    expect(pages).toBe(2);
+    expect(chat).toEqual(['opened', 'resolved', 'opened', 'resolved']);
+  });
+});
+
+/** A second counter group's queue warning (`alarm:sh-2`), behind a gateway that buffers. */
+const lateFeed = (ts: number): Evidence => ({ ...busy(ts), id: 'alarm:sh-2', sensorId: 'sh-2' });
+
+describe('a late alarm and its clear in one flush, and on-call pages', () => {
+  it('pages once: the warning (+38 min) and its clear (+44) arrive together at +47, after the resolution', async () => {
+    const { pages, chat } = await morning([
+      [T0 + 47 * MIN, { type: 'alarm', evidence: lateFeed(T0 + 38 * MIN) }],
+      [T0 + 47 * MIN, { type: 'alarm_cleared', sensorId: 'sh-2', ts: T0 + 44 * MIN }],
+    ]);
+    expect(pages).toBe(1);
+    expect(chat).toEqual(['opened', 'resolved']);
+  });
+
+  it('pages again when the clear comes in a later delivery: the warning was still on when it arrived', async () => {
+    const { pages, chat } = await morning([
+      [T0 + 47 * MIN, { type: 'alarm', evidence: lateFeed(T0 + 38 * MIN) }],
+      [T0 + 48 * MIN, { type: 'alarm_cleared', sensorId: 'sh-2', ts: T0 + 44 * MIN }],
     ]);
     expect(pages).toBe(2);
     expect(chat).toEqual(['opened', 'resolved', 'opened', 'resolved']);

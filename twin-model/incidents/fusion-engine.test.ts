@@ -142,4 +142,39 @@ describe('FusionEngine', () => {
     expect(e.twin.byId.get('wl-a')!.state).toBe(SensorStateCode.stale);
     expect(e.counters).toMatchObject({ alarmsRaised: 0, alarmsCleared: 0 });
   });
+
+  it('links a late warning whose clear came in the same flush of its gateway to the resolved incident, without reopening it', () => {
+    const hall = (id: string) => site(id, 'service_hall', 0.0002, 'hall-1');
+    const { e, ctx } = engine([hall('sh-1'), hall('sh-2')]);
+    const MIN = 60_000;
+    const at = (m: number) => T0 + m * MIN;
+    const changes: Array<[number, string, string]> = [];
+    const note = (m: number, out: ReturnType<typeof e.tick>) => {
+      for (const c of out) changes.push([m, c.what, c.incident.status]);
+    };
+    // sh-1 waits 64 min from -6 to +30 (an incident opens once its on-delay has passed), normal after;
+    // sh-2 reports normal on time until +27, then its gateway buffers.
+    for (let m = -10; m <= 70; m++) {
+      ctx.set(at(m));
+      note(m, e.readings('sh-1', [{ metric: 'wait_min', ts: at(m), value: m >= -6 && m < 30 ? 64 : 40 }], ctx));
+      if (m < 28) note(m, e.readings('sh-2', [{ metric: 'wait_min', ts: at(m), value: 40 }], ctx));
+      // At +47 the gateway flushes sh-2's readings of +28…+46, one message each: a warning from
+      // +34 (64 min since +29) that cleared at +39.
+      if (m === 47)
+        for (let k = 28; k <= 46; k++)
+          note(m, e.readings('sh-2', [{ metric: 'wait_min', ts: at(k), value: k >= 29 && k <= 38 ? 64 : 40 }], ctx));
+      note(m, e.tick(ctx));
+    }
+    expect(changes).toEqual([
+      [-1, 'opened', 'open'],
+      [30, 'evidence_inactive', 'open'],
+      [45, 'resolved', 'resolved'],
+      [47, 'evidence_linked', 'resolved'],
+    ]);
+    const incident = [...e.incidents.incidents.values()][0]!;
+    expect(incident.evidence.map((x) => [x.id, x.active, x.clearedAt])).toEqual([
+      ['alarm:sh-1', false, at(30)],
+      ['alarm:sh-2', false, at(39)],
+    ]);
+  });
 });

@@ -11,9 +11,20 @@
 import type { IncidentType } from '../vocabulary.ts';
 import type { LinkReason } from './incident-explanations.ts';
 import { equirectangularM as distanceM, M_PER_DEG } from '../city/city-queries.ts';
-import { confidenceOf, corroborated, distinctFamilies, linkReason, matchSignal, reachDeg, signalOf } from './incident-linking.ts';
+import { capEvidence, clearBeyondCap, linkEvidence, mergeBeyondCap } from './incident-evidence-cap.ts';
+import { clearHeldLate, commitHeldLate, linkLateEvidence } from './incident-late-evidence.ts';
+import {
+  anotherPlace,
+  confidenceOf,
+  corroborated,
+  distinctFamilies,
+  linkReason,
+  matchSignal,
+  reachDeg,
+  signalOf,
+} from './incident-linking.ts';
 import { DEFAULT_INCIDENT_RULES, type IncidentRule, type IncidentSignal } from './incident-rules.ts';
-import { ACTIVE, change, heldOpen, lastEvidenceAtOf, refresh, snapshot } from './incident-refresh.ts';
+import { ACTIVE, change, heldOpen, refresh, snapshot } from './incident-refresh.ts';
 import { handleWarnings, withWarnings } from './incident-warning-links.ts';
 import type {
   Evidence,
@@ -38,6 +49,7 @@ export type {
   LinkedEvidence,
 } from './incident-types.ts';
 export { confidenceOf, isWarningEvidence, matchSignal, warningEvidenceId } from './incident-linking.ts';
+export { MAX_EVIDENCE_PER_INCIDENT } from './incident-evidence-cap.ts';
 
 export class IncidentActionError extends Error {}
 
@@ -51,11 +63,10 @@ export function createIncidentState(rules: ReadonlyMap<IncidentType, IncidentRul
     counters: { duplicates: 0, unmatched: 0, linked: 0, opened: 0 },
     warnings: [],
     resolvedByTwin: new Map(),
+    heldLate: new Map(),
   };
 }
 
-/** Evidence kept per incident; beyond it only counted (confidence has long saturated by then). */
-export const MAX_EVIDENCE_PER_INCIDENT = 300;
 /** Closed, resolved and false-alarm incidents stay in memory this long (they are in the store). */
 const INACTIVE_RETENTION_MS = 24 * 3600_000;
 /** Pending evidence kept per incident type (newest first out of the window or the cap). */
@@ -94,23 +105,6 @@ function nearerPendingOpener(
 }
 
 /**
- * Whether alarm `e` measures another place than `others` do: its signal is bound to a place
- * (`placeRadiusM`), `others` hold alarms of the same signal, and none of them is within that
- * radius of it or watches the same asset.
- */
-function anotherPlace(signal: IncidentSignal, e: Evidence, others: readonly LinkedEvidence[]): boolean {
-  const radius = signal.placeRadiusM;
-  if (radius === undefined || e.kind !== 'sensor_alarm') return false;
-  let own = false;
-  for (const o of others) {
-    if (o.signal !== signal.id || o.kind !== 'sensor_alarm' || o.id === e.id) continue;
-    if ((e.assetId && o.assetId === e.assetId) || distanceM(e.lng, e.lat, o.lng, o.lat) <= radius) return false;
-    own = true;
-  }
-  return own;
-}
-
-/**
  * Corroboration that began well after everything that could open the incident does not
  * explain it (`maxLagS`): removed from a cluster before its confidence is judged.
  */
@@ -123,81 +117,13 @@ function dropLateCorroboration(rule: IncidentRule, cluster: LinkedEvidence[]): v
   }
 }
 
-/** Evidence an incident holds, raised again (an alarm that cleared and came back): active, no clear time. */
-function raisedAgain(existing: LinkedEvidence, linked: LinkedEvidence): void {
-  Object.assign(existing, { ...linked, why: existing.why, linkedAt: existing.linkedAt });
-  delete existing.clearedAt;
-}
-
-/**
- * Evidence that can open, arriving after the twin resolved an incident of its place but dated
- * before that resolution (a gateway that buffers delivers a sensor's readings 10 minutes late),
- * would have kept the incident open: an alarm then active, or a report within the quiet time.
- * It belongs to that incident, not to a second one for the same event. Whether it reopens the
- * incident is decided by the rule that resolved it ({@link heldOpen}): evidence that keeps the
- * incident open now (an alarm still active, a report newer than the quiet time) reopens it;
- * evidence whose quiet time had already passed when it arrived could not keep it open a moment
- * and is only linked to the resolved incident, noted as late, without reopening it (a reopening
- * that the next tick resolves again would page on-call for nothing). Evidence dated after the
- * resolution is a new event; an incident an operator acted on is left to the operator.
- */
-function linkLateEvidence(
-  state: IncidentState,
-  rule: IncidentRule,
-  signal: IncidentSignal,
-  e: Evidence,
-  linked: LinkedEvidence,
-  now: number,
-): IncidentChange[] | null {
-  let best: { incident: Incident; why: LinkReason; d: number; resolvedAt: number } | null = null;
-  for (const [id, resolvedAt] of state.resolvedByTwin) {
-    const incident = state.incidents.get(id);
-    if (!incident || incident.type !== rule.type || incident.status !== 'resolved' || e.ts > resolvedAt) continue;
-    if (e.kind !== 'sensor_alarm' && resolvedAt - e.ts >= rule.resolve.quietS * 1000) continue;
-    if (anotherPlace(signal, e, incident.evidence)) continue;
-    const why = linkReason(rule, signal, e, incident);
-    if (!why) continue;
-    const d = distanceM(e.lng, e.lat, incident.lng, incident.lat);
-    if (!best || d < best.d) best = { incident, why, d, resolvedAt };
-  }
-  if (!best) return null;
-  const { incident, why, resolvedAt } = best;
-  const minutesBefore = Math.round((resolvedAt - e.ts) / 60_000);
-  const withIt = [...incident.evidence.filter((x) => x.id !== e.id), linked];
-  const reopen = heldOpen(rule, { evidence: withIt, lastEvidenceAt: lastEvidenceAtOf(withIt) }, now);
-  const changes: IncidentChange[] = [];
-  if (reopen) {
-    state.resolvedByTwin.delete(incident.id);
-    incident.status = 'open';
-    incident.updatedAt = now;
-    changes.push(change(incident, now, 'twin', 'reopened', { code: 'late_evidence', params: { evidenceId: e.id, minutesBefore } }));
-  }
-  const existing = incident.evidence.find((x) => x.id === e.id);
-  if (existing) raisedAgain(existing, linked);
-  else if (incident.evidence.length < MAX_EVIDENCE_PER_INCIDENT) incident.evidence.push({ ...linked, why });
-  else incident.moreEvidence = (incident.moreEvidence ?? 0) + 1;
-  state.counters.linked++;
-  refresh(state, incident, now);
-  changes.push(
-    change(
-      incident,
-      now,
-      'twin',
-      'evidence_linked',
-      reopen
-        ? { code: 'evidence_linked', params: { evidenceId: e.id, signal: signal.id, why } }
-        : { code: 'late_evidence_linked', params: { evidenceId: e.id, signal: signal.id, why, minutesBefore } },
-    ),
-  );
-  return changes;
-}
-
-function handleEvidence(state: IncidentState, e: Evidence, ctx: IncidentContext): IncidentChange[] {
+/** `only`: the rule of a late alarm held until the tick, taken now (incident-late-evidence.ts). */
+function handleEvidence(state: IncidentState, e: Evidence, ctx: IncidentContext, only?: IncidentType): IncidentChange[] {
   const now = ctx.now();
   const changes: IncidentChange[] = [];
   let matchedAny = false;
   for (const rule of state.rules.values()) {
-    const signal = matchSignal(rule, e);
+    const signal = only === undefined || rule.type === only ? matchSignal(rule, e) : null;
     if (!signal) continue;
     matchedAny = true;
     // 1. Join an active incident of this type (the best-placed one).
@@ -227,16 +153,7 @@ function handleEvidence(state: IncidentState, e: Evidence, ctx: IncidentContext)
     const spill = best?.why.code === 'spill_over';
     if (best && (e.kind === 'event' || spill) && nearerPendingOpener(state, rule, signal, e, best.incident, best.d, spill)) best = null;
     if (best) {
-      const existing = best.incident.evidence.find((x) => x.id === e.id);
-      if (existing) {
-        raisedAgain(existing, linked);
-      } else if (best.incident.evidence.length < MAX_EVIDENCE_PER_INCIDENT) {
-        best.incident.evidence.push({ ...linked, why: best.why });
-        state.counters.linked++;
-      } else {
-        best.incident.moreEvidence = (best.incident.moreEvidence ?? 0) + 1;
-        state.counters.linked++;
-      }
+      if (linkEvidence(best.incident, { ...linked, why: best.why })) state.counters.linked++;
       refresh(state, best.incident, now);
       changes.push(
         change(best.incident, now, 'twin', 'evidence_linked', {
@@ -248,7 +165,7 @@ function handleEvidence(state: IncidentState, e: Evidence, ctx: IncidentContext)
       // the first: it also stays pending for incidents still gathering evidence nearby.
       if (signal.canOpen) continue;
     } else if (signal.canOpen) {
-      const late = linkLateEvidence(state, rule, signal, e, linked, now);
+      const late = linkLateEvidence(state, rule, signal, e, linked, now, only === undefined);
       if (late) {
         changes.push(...late);
         continue;
@@ -349,10 +266,7 @@ function handleEvidence(state: IncidentState, e: Evidence, ctx: IncidentContext)
       rule.type,
       pool.filter((p) => !used.has(p.id)),
     );
-    if (cluster.length > MAX_EVIDENCE_PER_INCIDENT) {
-      incident.moreEvidence = cluster.length - MAX_EVIDENCE_PER_INCIDENT;
-      incident.evidence = cluster.slice(-MAX_EVIDENCE_PER_INCIDENT);
-    }
+    capEvidence(incident);
     changes.push(
       change(incident, now, 'twin', 'opened', {
         code: 'opened',
@@ -374,13 +288,17 @@ function handleAlarmCleared(
   const now = ctx.now();
   const changes: IncidentChange[] = [];
   const id = `alarm:${sensorId}`;
+  clearHeldLate(state, id, ts, withdrawn);
   for (const incident of state.incidents.values()) {
     const e = incident.evidence.find((x) => x.id === id && x.active);
-    if (!e) continue;
-    e.active = false;
-    // Its quiet time counts from now on; an alarm no longer trusted is no evidence to wait on.
-    if (withdrawn) delete e.clearedAt;
-    else e.clearedAt = Math.max(ts, e.ts);
+    if (e) {
+      e.active = false;
+      // Its quiet time counts from now on; an alarm no longer trusted is no evidence to wait on.
+      if (withdrawn) {
+        delete e.clearedAt;
+        e.withdrawnAt = now;
+      } else e.clearedAt = Math.max(ts, e.ts);
+    } else if (!clearBeyondCap(incident, id, ts, withdrawn)) continue;
     refresh(state, incident, now);
     changes.push(
       change(
@@ -415,7 +333,7 @@ function handleAlarmCleared(
 
 function handleTick(state: IncidentState, ctx: IncidentContext): IncidentChange[] {
   const now = ctx.now();
-  const changes: IncidentChange[] = [];
+  const changes = commitHeldLate(state, now, (e, type) => withWarnings(state, handleEvidence(state, e, ctx, type), ctx));
   for (const incident of state.incidents.values()) {
     if (!ACTIVE.has(incident.status) || incident.resolutionProposed) continue;
     const rule = state.rules.get(incident.type)!;
@@ -497,6 +415,7 @@ function handleOperator(state: IncidentState, input: Extract<IncidentInput, { ty
       const have = new Set(incident.evidence.map((e) => e.id));
       for (const e of other.evidence)
         if (!have.has(e.id)) incident.evidence.push({ ...e, why: { code: 'merged_from', params: { incidentId: other.id, actor: who } } });
+      mergeBeyondCap(incident, other);
       refresh(state, incident, now);
       other.status = 'closed';
       other.updatedAt = now;
@@ -524,6 +443,9 @@ function handleOperator(state: IncidentState, input: Extract<IncidentInput, { ty
         resolutionProposed: false,
         evidence: moving.map((e) => ({ ...e, why: { code: 'split_from', params: { incidentId: incident.id, actor: who } } })),
       };
+      // It holds only the evidence moved to it: none of the original's beyond the cap.
+      delete split.beyondCap;
+      delete split.moreEvidence;
       refresh(state, split, now);
       state.incidents.set(split.id, split);
       return [

@@ -46,6 +46,10 @@ const NOTES: Array<[ChangeWhat, ChangeNote]> = [
       params: { evidenceId: 'event:manual:m1', signal: 'manual', why: REASONS[1]!, minutesBefore: 10 },
     },
   ],
+  [
+    'evidence_linked',
+    { code: 'late_alarm_cleared', params: { evidenceId: 'alarm:sh-2', signal: 'hall_busy', why: REASONS[1]!, minutesBefore: 2 } },
+  ],
 ];
 
 describe('incident explanations: record text and codes', () => {

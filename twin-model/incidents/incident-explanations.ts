@@ -89,6 +89,12 @@ export type ChangeNote =
    * keep the incident open.
    */
   | { code: 'late_evidence_linked'; params: { evidenceId: string; signal: string; why: LinkReason; minutesBefore: number } }
+  /**
+   * Linked to an incident the twin resolved, without reopening it: an alarm dated `minutesBefore`
+   * min before the resolution whose clear reached the twin with it (one delivery of a buffering
+   * gateway): over before the twin learned of it.
+   */
+  | { code: 'late_alarm_cleared'; params: { evidenceId: string; signal: string; why: LinkReason; minutesBefore: number } }
   | { code: 'severity_set'; params: Because & { severity: number } }
   /** This incident took in `otherId`. */
   | { code: 'absorbed'; params: Because & { otherId: string } }
@@ -239,6 +245,8 @@ export function changeNoteText(n: ChangeNote): string {
       return `reopened: ${n.params.evidenceId} arrived after the resolution, dated ${n.params.minutesBefore} min before it`;
     case 'late_evidence_linked':
       return `${n.params.evidenceId} (${n.params.signal}): ${linkReasonText(n.params.why)}; arrived after the resolution, dated ${n.params.minutesBefore} min before it, its quiet time over: not reopened`;
+    case 'late_alarm_cleared':
+      return `${n.params.evidenceId} (${n.params.signal}): ${linkReasonText(n.params.why)}; arrived after the resolution together with its clear, dated ${n.params.minutesBefore} min before it: not reopened`;
     case 'false_alarm':
       return `marked false alarm${because(n.params)}`;
     case 'severity_set':
@@ -272,6 +280,14 @@ const TWIN_TEXTS: ReadonlyArray<[ChangeWhat, RegExp, (m: RegExpExecArray) => Cha
     /^(\S+) \(([^)]+)\): (.*); arrived after the resolution, dated (\d+) min before it, its quiet time over: not reopened$/s,
     (m) => ({
       code: 'late_evidence_linked',
+      params: { evidenceId: m[1]!, signal: m[2]!, why: linkReasonOf(m[3]!), minutesBefore: Number(m[4]) },
+    }),
+  ],
+  [
+    'evidence_linked',
+    /^(\S+) \(([^)]+)\): (.*); arrived after the resolution together with its clear, dated (\d+) min before it: not reopened$/s,
+    (m) => ({
+      code: 'late_alarm_cleared',
       params: { evidenceId: m[1]!, signal: m[2]!, why: linkReasonOf(m[3]!), minutesBefore: Number(m[4]) },
     }),
   ],

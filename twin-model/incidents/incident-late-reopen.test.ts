@@ -51,7 +51,9 @@ describe('late evidence and a resolved incident', () => {
     expect(resolved.map((c) => [c.incidentId, c.what])).toEqual([[id, 'resolved']]);
     // The second counter group warned at +35 min; its gateway delivers the reading at +47 min.
     ctx.set(T0 + 47 * MIN);
-    const late = apply({ type: 'alarm', evidence: busy('sh-2', T0 + 35 * MIN) });
+    // Held until the next tick (the rest of its delivery); still active then, it reopens the incident.
+    expect(apply({ type: 'alarm', evidence: busy('sh-2', T0 + 35 * MIN) })).toEqual([]);
+    const late = apply({ type: 'tick' });
     expect(late.map((c) => [c.incidentId, c.what])).toEqual([
       [id, 'reopened'],
       [id, 'evidence_linked'],
@@ -163,7 +165,8 @@ describe('late evidence and a resolved incident', () => {
     ctx.set(T0 + 50 * MIN);
     expect(surge(apply({ type: 'event', evidence: manualAt(T0 + 35 * MIN) })).map((c) => c.what)).toEqual(['evidence_linked']);
     ctx.set(T0 + 52 * MIN);
-    const late = apply({ type: 'alarm', evidence: busy('sh-2', T0 + 40 * MIN) });
+    expect(apply({ type: 'alarm', evidence: busy('sh-2', T0 + 40 * MIN) })).toEqual([]);
+    const late = surge(apply({ type: 'tick' }));
     expect(late.map((c) => [c.incidentId, c.what])).toEqual([
       [id, 'reopened'],
       [id, 'evidence_linked'],

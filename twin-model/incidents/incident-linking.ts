@@ -165,3 +165,20 @@ export function corroborated(rule: IncidentRule, cluster: readonly LinkedEvidenc
   }
   return false;
 }
+
+/**
+ * Whether alarm `e` measures another place than `others` do: its signal is bound to a place
+ * (`placeRadiusM`), `others` hold alarms of the same signal, and none of them is within that
+ * radius of it or watches the same asset.
+ */
+export function anotherPlace(signal: IncidentSignal, e: Evidence, others: readonly LinkedEvidence[]): boolean {
+  const radius = signal.placeRadiusM;
+  if (radius === undefined || e.kind !== 'sensor_alarm') return false;
+  let own = false;
+  for (const o of others) {
+    if (o.signal !== signal.id || o.kind !== 'sensor_alarm' || o.id === e.id) continue;
+    if ((e.assetId && o.assetId === e.assetId) || distanceM(e.lng, e.lat, o.lng, o.lat) <= radius) return false;
+    own = true;
+  }
+  return own;
+}

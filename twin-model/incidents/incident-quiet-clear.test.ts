@@ -141,15 +141,60 @@ describe("an incident's quiet time counts from when its alarms cleared", () => {
   it('reopens for a late alarm and counts the quiet time from its own clear, however late that clear arrives', () => {
     const { at, id, status } = hall();
     expect(at(T0 + 40 * MIN, { type: 'tick' }).map((c) => c.what)).toEqual(['resolved']);
-    // A second counter group warned at +38 min and cleared at +44; its gateway delivers both at +47.
-    expect(at(T0 + 47 * MIN, { type: 'alarm', evidence: busy(T0 + 38 * MIN, 'sh-2') }).map((c) => [c.incidentId, c.what])).toEqual([
+    // A second counter group warned at +38 min and cleared at +44; its gateway delivers the warning
+    // at +47 (still active at the tick: the incident reopens) and the clear a minute later.
+    expect(at(T0 + 47 * MIN, { type: 'alarm', evidence: busy(T0 + 38 * MIN, 'sh-2') })).toEqual([]);
+    expect(at(T0 + 47 * MIN, { type: 'tick' }).map((c) => [c.incidentId, c.what])).toEqual([
       [id, 'reopened'],
       [id, 'evidence_linked'],
     ]);
-    at(T0 + 47 * MIN, { type: 'alarm_cleared', sensorId: 'sh-2', ts: T0 + 44 * MIN });
+    at(T0 + 48 * MIN, { type: 'alarm_cleared', sensorId: 'sh-2', ts: T0 + 44 * MIN });
     expect(at(T0 + 54 * MIN - SEC, { type: 'tick' })).toEqual([]);
     expect(status()).toBe('open');
     expect(at(T0 + 54 * MIN, { type: 'tick' }).map((c) => [c.incidentId, c.what])).toEqual([[id, 'resolved']]);
+  });
+
+  it('does not reopen for a late alarm whose clear came in the same delivery: linked to the resolved incident, noted', () => {
+    const { state, at, id, status } = hall();
+    expect(at(T0 + 40 * MIN, { type: 'tick' }).map((c) => c.what)).toEqual(['resolved']);
+    // The same counter group's warning (+38 min) and its clear (+44) in one flush of its gateway at +47.
+    expect(at(T0 + 47 * MIN, { type: 'alarm', evidence: busy(T0 + 38 * MIN, 'sh-2') })).toEqual([]);
+    expect(at(T0 + 47 * MIN, { type: 'alarm_cleared', sensorId: 'sh-2', ts: T0 + 44 * MIN })).toEqual([]);
+    const linked = at(T0 + 47 * MIN, { type: 'tick' });
+    expect(linked.map((c) => [c.incidentId, c.what, c.incident.status])).toEqual([[id, 'evidence_linked', 'resolved']]);
+    expect(changeNoteOf('evidence_linked', linked[0]!.detail)).toEqual({
+      code: 'late_alarm_cleared',
+      params: {
+        evidenceId: 'alarm:sh-2',
+        signal: 'hall_busy',
+        why: { code: 'same_asset', params: { assetId: 'hall-1', minutes: 38 } },
+        minutesBefore: 2,
+      },
+    });
+    expect(state.incidents.get(id)!.evidence.find((e) => e.id === 'alarm:sh-2')).toMatchObject({
+      active: false,
+      clearedAt: T0 + 44 * MIN,
+    });
+    // Nothing reopens it or resolves it again; it stays one the twin resolved.
+    for (let m = 48; m <= 60; m++) expect(at(T0 + m * MIN, { type: 'tick' })).toEqual([]);
+    expect(status()).toBe('resolved');
+    expect(state.resolvedByTwin.has(id)).toBe(true);
+  });
+
+  it('still opens a new incident from a short alarm whose clear came in the same delivery, when the rules open on it', () => {
+    let now = T0 + 12 * MIN;
+    const ctx: IncidentContext = { now: () => now };
+    const state = createIncidentState(rules());
+    // No incident at the hall: the warning (+0) and its clear (+8 min) delivered together at +12.
+    const opened = applyIncidentInput(state, { type: 'alarm', evidence: busy(T0) }, ctx);
+    expect(opened.map((c) => c.what)).toEqual(['opened']);
+    applyIncidentInput(state, { type: 'alarm_cleared', sensorId: 'sh-1', ts: T0 + 8 * MIN }, ctx);
+    now = T0 + 18 * MIN - SEC;
+    expect(applyIncidentInput(state, { type: 'tick' }, ctx)).toEqual([]);
+    now = T0 + 18 * MIN;
+    expect(applyIncidentInput(state, { type: 'tick' }, ctx).map((c) => [c.incidentId, c.what])).toEqual([
+      [opened[0]!.incidentId, 'resolved'],
+    ]);
   });
 
   it('decides late evidence by the same rule: an incident holds while any alarm of it cleared less than the quiet time ago', () => {

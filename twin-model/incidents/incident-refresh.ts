@@ -12,7 +12,9 @@ import type { Incident, IncidentChange, IncidentState, IncidentStatus, LinkedEvi
 export const ACTIVE: ReadonlySet<IncidentStatus> = new Set(['open', 'acknowledged']);
 
 export function snapshot(i: Incident): Incident {
-  return { ...i, evidence: i.evidence.map((e) => ({ ...e })) };
+  const copy: Incident = { ...i, evidence: i.evidence.map((e) => ({ ...e })) };
+  if (i.beyondCap) copy.beyondCap = { active: [...i.beyondCap.active], quietSince: i.beyondCap.quietSince };
+  return copy;
 }
 
 export function refresh(state: IncidentState, incident: Incident, now: number): void {
@@ -54,8 +56,10 @@ export function lastEvidenceAtOf(evidence: readonly LinkedEvidence[]): number {
  * not hold, and evidence arriving after the twin resolved an incident reopens it only when, with
  * that evidence, it holds (incident-correlator.ts).
  */
-export function heldOpen(rule: IncidentRule, incident: Pick<Incident, 'evidence' | 'lastEvidenceAt'>, now: number): boolean {
-  let quietSince = incident.lastEvidenceAt;
+export function heldOpen(rule: IncidentRule, incident: Pick<Incident, 'evidence' | 'lastEvidenceAt' | 'beyondCap'>, now: number): boolean {
+  // Evidence beyond the evidence cap holds it as if it were listed (incident-evidence-cap.ts).
+  if (incident.beyondCap?.active.length) return true;
+  let quietSince = Math.max(incident.lastEvidenceAt, incident.beyondCap?.quietSince ?? 0);
   for (const e of incident.evidence) {
     if (isWarningEvidence(e)) continue;
     if (e.active) return true;

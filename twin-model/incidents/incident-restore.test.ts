@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyIncidentInput, createIncidentState, type Evidence } from './incident-correlator.ts';
+import { applyIncidentInput, createIncidentState, type Evidence, type Incident } from './incident-correlator.ts';
 import { activeIncidents, restoreIncidents } from './incident-restore.ts';
 
 const T0 = Date.UTC(2026, 6, 1, 8);
@@ -41,5 +41,61 @@ describe('restoreIncidents', () => {
     const incident = { id: 'inc-000007', type: 'fire', status: 'open', evidence: [] } as never;
     expect(restoreIncidents(state, [incident])).toEqual([]);
     expect(state.nextId).toBe(8);
+  });
+
+  // A hall's queue warning opens an incident at +0 and clears at +30 min (quiet time 15 min).
+  const MIN = 60_000;
+  const busy: Evidence = {
+    id: 'alarm:sh-1',
+    kind: 'sensor_alarm',
+    sensorKind: 'service_hall',
+    sensorId: 'sh-1',
+    level: 'warning',
+    metric: 'wait_min',
+    value: 64,
+    ts: T0,
+    lng: 114.35,
+    lat: 30.57,
+    assetId: 'hall-1',
+    district: '420106',
+  };
+  function clearedHall(withdrawn = false) {
+    let now = T0;
+    const ctx = { now: () => now };
+    const before = createIncidentState();
+    const id = applyIncidentInput(before, { type: 'alarm', evidence: busy }, ctx)[0]!.incidentId;
+    now = T0 + 30 * MIN;
+    const [cleared] = applyIncidentInput(before, { type: 'alarm_cleared', sensorId: 'sh-1', ts: T0 + 30 * MIN, withdrawn }, ctx);
+    return { id, stored: cleared!.incident };
+  }
+  /** Restores `stored` at +31 min and ticks each minute to +60: when the twin resolves it (minutes after T0). */
+  function resolvedAfterRestore(stored: Incident): number | null {
+    let now = T0 + 31 * MIN;
+    const ctx = { now: () => now };
+    const after = createIncidentState();
+    restoreIncidents(after, [stored]);
+    for (let m = 31; m <= 60; m++) {
+      now = T0 + m * MIN;
+      if (applyIncidentInput(after, { type: 'tick' }, ctx).some((c) => c.what === 'resolved')) return m;
+    }
+    return null;
+  }
+
+  it('gives an alarm stored without a clear time (rows written before clear times) one: the incident’s last change', () => {
+    const { stored } = clearedHall();
+    expect(stored.evidence[0]!.clearedAt).toBe(T0 + 30 * MIN);
+    // As a row written before clear times existed stores it: the cleared alarm without `clearedAt`.
+    const old: Incident = { ...stored, evidence: stored.evidence.map(({ clearedAt: _, ...e }) => e) };
+    expect(resolvedAfterRestore(old)).toBe(45);
+    expect(resolvedAfterRestore(stored)).toBe(45);
+    // The caller's rows stay as they were.
+    expect(old.evidence[0]!.clearedAt).toBeUndefined();
+  });
+
+  it('leaves an alarm withdrawn as untrusted without a clear time: it counts from its own date, as before the restart', () => {
+    const { stored } = clearedHall(true);
+    expect(stored.evidence[0]).toMatchObject({ active: false, withdrawnAt: T0 + 30 * MIN });
+    expect(stored.evidence[0]!.clearedAt).toBeUndefined();
+    expect(resolvedAfterRestore(stored)).toBe(31);
   });
 });

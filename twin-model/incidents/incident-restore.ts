@@ -5,6 +5,7 @@
  */
 import type { Incident, IncidentState } from './incident-correlator.ts';
 import { linkReasonOf } from './incident-explanations.ts';
+import { snapshot } from './incident-refresh.ts';
 
 /**
  * An incident as read from a store: every evidence's `why` as a reason. Incidents stored before
@@ -26,11 +27,28 @@ function idNumber(id: string): number {
 }
 
 /**
+ * A clear time for the cleared alarms of an incident stored before clear times existed (an
+ * inactive sensor alarm with neither `clearedAt` nor `withdrawnAt`): the incident's last change
+ * (`updatedAt`), at least the alarm's own date. The alarm cleared at or before that change — the
+ * clear was itself a change of the incident — so its quiet time counts from then: never earlier
+ * than it would have without the restart, at most the time between the clear and the
+ * incident's last change later. Without it such an alarm counts from when it was raised, and an
+ * incident whose alarm cleared just before the restart resolves at the first tick after it.
+ */
+function withClearTimes(incident: Incident): void {
+  for (const e of incident.evidence) {
+    if (e.kind !== 'sensor_alarm' || e.active || e.clearedAt !== undefined || e.withdrawnAt !== undefined) continue;
+    e.clearedAt = Math.max(e.ts, incident.updatedAt);
+  }
+}
+
+/**
  * Puts stored incidents back into `state`: the active ones become live incidents again (so new
  * evidence joins them instead of opening duplicates), their report ids count as seen (so a
  * re-delivered report is a duplicate, not new evidence), and `nextId` continues after the
  * highest id restored (closed ones included), so a new incident never reuses a stored id.
  * Incidents of a type without a rule are skipped (a rule removed since they were stored).
+ * Cleared alarms stored without a clear time get one ({@link withClearTimes}).
  *
  * @returns the ids of the incidents made live again.
  */
@@ -40,7 +58,8 @@ export function restoreIncidents(state: IncidentState, incidents: readonly Incid
     state.nextId = Math.max(state.nextId, idNumber(stored.id) + 1);
     if (!ACTIVE_STATUSES.has(stored.status) || !state.rules.has(stored.type)) continue;
     // A copy: the state mutates its incidents, the caller's objects stay as they were.
-    const incident: Incident = { ...stored, evidence: stored.evidence.map((e) => ({ ...e })) };
+    const incident = snapshot(stored);
+    withClearTimes(incident);
     state.incidents.set(incident.id, incident);
     for (const e of incident.evidence) if (e.kind === 'event') state.seen.add(e.id);
     restored.push(incident.id);

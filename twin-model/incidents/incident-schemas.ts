@@ -96,6 +96,7 @@ export const linkedEvidenceSchema = z.object({
   gain: optionalNumber,
   active: z.boolean(),
   clearedAt: optionalNumber,
+  withdrawnAt: optionalNumber,
   why: linkReasonSchema,
   linkedAt: finite,
 });
@@ -117,6 +118,7 @@ export const incidentSchema = z.object({
   resolutionProposed: z.boolean(),
   evidence: z.array(linkedEvidenceSchema),
   moreEvidence: optionalNumber,
+  beyondCap: z.object({ active: z.array(z.string()), quietSince: finite }).optional(),
 });
 
 export const incidentChangeSchema = z.object({

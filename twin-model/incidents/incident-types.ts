@@ -52,6 +52,12 @@ export interface LinkedEvidence extends Evidence {
    * reports, and for an alarm withdrawn as no longer trusted (a stuck sensor).
    */
   clearedAt?: number;
+  /**
+   * When a sensor alarm was withdrawn as no longer trusted (a stuck sensor): it then has no clear
+   * time and counts from its own date. Tells such an alarm apart from one stored before clear
+   * times existed, which a restore gives one (incident-restore.ts).
+   */
+  withdrawnAt?: number;
   /** Why it belongs to this incident (a code with parameters, worded by the reader). */
   why: LinkReason;
   linkedAt: number;
@@ -80,6 +86,12 @@ export interface Incident {
   evidence: LinkedEvidence[];
   /** Evidence linked beyond MAX_EVIDENCE_PER_INCIDENT (counted, not listed). */
   moreEvidence?: number;
+  /**
+   * What holds the incident open of the evidence beyond the cap (incident-evidence-cap.ts): the
+   * ids of its alarms still active, and when the newest of it went quiet (a report's date, an
+   * alarm's clear).
+   */
+  beyondCap?: { active: string[]; quietSince: number };
 }
 
 export type IncidentAction =
@@ -138,6 +150,21 @@ export interface IncidentState {
    * it. Late evidence dated before that time reopens such an incident (incident-correlator.ts).
    */
   resolvedByTwin: Map<string, number>;
+  /**
+   * Late alarms that would reopen an incident the twin resolved, held until the next tick (the
+   * rest of their delivery), by incident type and evidence id (incident-late-evidence.ts).
+   */
+  heldLate: Map<string, HeldLateAlarm>;
+}
+
+/** A late alarm held until the next tick: its evidence, as linked, and the incident it would reopen. */
+export interface HeldLateAlarm {
+  type: IncidentType;
+  incidentId: string;
+  evidence: Evidence;
+  linked: LinkedEvidence;
+  /** When the twin resolved that incident. */
+  resolvedAt: number;
 }
 
 /** An open incident as a summary shows it: a point on the map, counted by type and district (the KPI screen). */

@@ -120,6 +120,8 @@ const CHANGE_ZH: Wording<ChangeNote> = {
   late_evidence: (p) => `已重新打开：${p.evidenceId} 在解决后才送达，其时间早于解决 ${p.minutesBefore} 分钟`,
   late_evidence_linked: (p, lang, names) =>
     `${p.evidenceId}（${signal(p.signal, lang, names)}）：${wordLinkReason(p.why, lang, names)}；在解决后才送达，其时间早于解决 ${p.minutesBefore} 分钟，静默时间已过，未重新打开`,
+  late_alarm_cleared: (p, lang, names) =>
+    `${p.evidenceId}（${signal(p.signal, lang, names)}）：${wordLinkReason(p.why, lang, names)}；在解决后与其恢复一同送达，其时间早于解决 ${p.minutesBefore} 分钟，未重新打开`,
   text: (p) => p.text,
 };
 
@@ -144,6 +146,8 @@ const CHANGE_EN: Wording<ChangeNote> = {
   late_evidence: (p) => `reopened: ${p.evidenceId} arrived after the resolution, dated ${p.minutesBefore} min before it`,
   late_evidence_linked: (p, lang, names) =>
     `${p.evidenceId} (${p.signal}): ${wordLinkReason(p.why, lang, names)}; arrived after the resolution, dated ${p.minutesBefore} min before it, its quiet time over: not reopened`,
+  late_alarm_cleared: (p, lang, names) =>
+    `${p.evidenceId} (${p.signal}): ${wordLinkReason(p.why, lang, names)}; arrived after the resolution together with its clear, dated ${p.minutesBefore} min before it: not reopened`,
   text: (p) => p.text,
 };
 

@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest';
+import {
+  applyIncidentInput,
+  createIncidentState,
+  MAX_EVIDENCE_PER_INCIDENT,
+  type Evidence,
+  type IncidentChange,
+  type IncidentContext,
+} from './incident-correlator.ts';
+import { restoreIncidents } from './incident-restore.ts';
+
+const T0 = Date.UTC(2026, 6, 1, 8);
+const MIN = 60_000;
+// A service hall (quiet time 15 min) whose incident holds the evidence cap: its queue warning and
+// 299 reports from the floor.
+const HALL = { lng: 114.35, lat: 30.57, assetId: 'hall-1', district: '420106' };
+const busy = (sensorId: string, ts: number): Evidence => ({
+  id: `alarm:${sensorId}`,
+  kind: 'sensor_alarm',
+  sensorKind: 'service_hall',
+  sensorId,
+  level: 'warning',
+  metric: 'wait_min',
+  value: 64,
+  ts,
+  ...HALL,
+  lat: HALL.lat + 0.0002,
+});
+const report = (n: number, ts: number): Evidence => ({
+  id: `event:manual:m${n}`,
+  kind: 'event',
+  eventType: 'manual_report',
+  category: 'crowd',
+  source: 'manual',
+  ts,
+  ...HALL,
+});
+
+function hallAtCap() {
+  let now = T0;
+  const ctx: IncidentContext & { set(ms: number): void } = { now: () => now, set: (ms) => (now = ms) };
+  const state = createIncidentState();
+  const apply = (input: Parameters<typeof applyIncidentInput>[1]): IncidentChange[] => applyIncidentInput(state, input, ctx);
+  const id = apply({ type: 'alarm', evidence: busy('sh-1', T0) })[0]!.incidentId;
+  for (let n = 1; n < MAX_EVIDENCE_PER_INCIDENT; n++) apply({ type: 'event', evidence: report(n, T0 + n * 1000) });
+  expect(state.incidents.get(id)!.evidence).toHaveLength(MAX_EVIDENCE_PER_INCIDENT);
+  /** Ticks each minute from `from` to `to` (minutes after T0): the minute the twin resolves the incident, or null. */
+  const resolvedBetween = (from: number, to: number): number | null => {
+    for (let m = from; m <= to; m++) {
+      ctx.set(T0 + m * MIN);
+      if (apply({ type: 'tick' }).some((c) => c.incidentId === id && c.what === 'resolved')) return m;
+    }
+    return null;
+  };
+  return { state, ctx, apply, id, resolvedBetween };
+}
+
+describe('an incident at its evidence cap', () => {
+  it('stays open while an alarm beyond the cap is active, and resolves the quiet time after it clears', () => {
+    const { state, ctx, apply, id, resolvedBetween } = hallAtCap();
+    ctx.set(T0 + 20 * MIN);
+    expect(apply({ type: 'alarm', evidence: busy('sh-2', T0 + 20 * MIN) }).map((c) => c.what)).toEqual(['evidence_linked']);
+    // Raised again at another level while active: one piece of evidence, counted once.
+    apply({ type: 'alarm', evidence: { ...busy('sh-2', T0 + 21 * MIN), level: 'alarm' } });
+    const incident = state.incidents.get(id)!;
+    expect(incident.evidence.map((e) => e.id)).not.toContain('alarm:sh-2');
+    expect(incident.moreEvidence).toBe(1);
+    ctx.set(T0 + 25 * MIN);
+    apply({ type: 'alarm_cleared', sensorId: 'sh-1', ts: T0 + 25 * MIN });
+    // sh-1 cleared at +25 min, but sh-2 (beyond the cap) is still active.
+    expect(resolvedBetween(25, 49)).toBeNull();
+    ctx.set(T0 + 50 * MIN);
+    const cleared = apply({ type: 'alarm_cleared', sensorId: 'sh-2', ts: T0 + 50 * MIN });
+    expect(cleared.map((c) => [c.incidentId, c.what])).toEqual([[id, 'evidence_inactive']]);
+    expect(resolvedBetween(51, 90)).toBe(65);
+  });
+
+  it('does not reopen a resolved incident for one tick when a late alarm arrives: it holds it as if listed', () => {
+    const { state, ctx, apply, id, resolvedBetween } = hallAtCap();
+    ctx.set(T0 + 30 * MIN);
+    apply({ type: 'alarm_cleared', sensorId: 'sh-1', ts: T0 + 30 * MIN });
+    expect(resolvedBetween(31, 45)).toBe(45);
+    // A queue feed behind a buffering gateway: its warning dated +35 min arrives at +47 min, still active.
+    ctx.set(T0 + 47 * MIN);
+    apply({ type: 'alarm', evidence: busy('sh-2', T0 + 35 * MIN) });
+    expect(resolvedBetween(47, 59)).toBeNull();
+    expect(state.incidents.get(id)!.status).toBe('open');
+    ctx.set(T0 + 60 * MIN);
+    apply({ type: 'alarm_cleared', sensorId: 'sh-2', ts: T0 + 58 * MIN });
+    expect(resolvedBetween(60, 90)).toBe(73);
+    const reopenings = state.incidents.get(id)!;
+    expect(reopenings.status).toBe('resolved');
+    expect(reopenings.moreEvidence).toBe(1);
+  });
+
+  it('holds the evidence beyond its cap across a restart (stored with the incident)', () => {
+    const { ctx, apply } = hallAtCap();
+    ctx.set(T0 + 20 * MIN);
+    const [linked] = apply({ type: 'alarm', evidence: busy('sh-2', T0 + 20 * MIN) });
+    expect(linked!.incident.beyondCap).toEqual({ active: ['alarm:sh-2'], quietSince: T0 + 20 * MIN });
+    ctx.set(T0 + 25 * MIN);
+    const [stored] = apply({ type: 'alarm_cleared', sensorId: 'sh-1', ts: T0 + 25 * MIN });
+    const after = createIncidentState();
+    restoreIncidents(after, [stored!.incident]);
+    ctx.set(T0 + 45 * MIN);
+    expect(applyIncidentInput(after, { type: 'tick' }, ctx)).toEqual([]);
+    ctx.set(T0 + 50 * MIN);
+    applyIncidentInput(after, { type: 'alarm_cleared', sensorId: 'sh-2', ts: T0 + 50 * MIN }, ctx);
+    ctx.set(T0 + 65 * MIN);
+    expect(applyIncidentInput(after, { type: 'tick' }, ctx).map((c) => c.what)).toEqual(['resolved']);
+  });
+});
