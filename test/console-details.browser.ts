@@ -97,6 +97,8 @@ describe('integration accounts', () => {
         await expect.poll(() => reason.innerText()).toContain('integration account');
         await page.setViewportSize({ width: 1920, height: 1080 });
         await saveScreenshot(page, `test-results/details-no-console-${account.roles[0]}-1920-en.png`);
+        await page.setViewportSize({ width: 3840, height: 1080 });
+        await saveScreenshot(page, `test-results/details-no-console-${account.roles[0]}-3840-en.png`, { timeoutMs: 30_000 });
         // Signing out goes back to the login page.
         await page.getByTestId('no-console-sign-out').click();
         await expect.poll(() => page.getByTestId('login-form').isVisible()).toBe(true);
@@ -199,6 +201,11 @@ describe('the console', () => {
     await page.evaluate(() => window.__citytwin!.setLanguage('en'));
     await expect.poll(() => link(named.id).locator('[data-testid="evidence-sensor-name"]').innerText()).toBe(named.en);
     await page.evaluate(() => window.__citytwin!.setLanguage('zh'));
+    // On a phone the row wraps within the sheet: nothing wider than the screen.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await expect.poll(() => page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await saveScreenshot(page, 'test-results/details-evidence-names-390.png');
+    await page.setViewportSize({ width: 1920, height: 1080 });
     if (incident.evidence.some((e) => e.sensorId === unnamed)) {
       expect(await link(unnamed).locator('[data-testid="evidence-sensor-name"]').count()).toBe(0);
       expect((await link(unnamed).innerText()).startsWith(unnamed)).toBe(true);

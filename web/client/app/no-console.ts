@@ -3,8 +3,9 @@
  * to go to: an integration account such as the 12345 hotline's system (`hotline`) or a warning
  * issuer's gateway (`warning_feed`) signed in in a browser. Rather than a console whose stream
  * the server refuses (a "stream stopped" banner forever), it says in the page's language what
- * the account is for, with a way to sign out and the open-data portal. Nothing of the map or
- * the stream is loaded (console-boot.ts decides before main.ts is imported).
+ * the account is for, with a way to sign out and the open-data portal. No map is drawn and no
+ * stream opened: console-boot.ts decides before it starts main.ts (which the login form may
+ * have fetched already).
  */
 import { logout, type Me } from '../backend/session.ts';
 import { onLanguageChange, t } from '../i18n/language.ts';
