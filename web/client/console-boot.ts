@@ -16,6 +16,12 @@ async function boot(): Promise<void> {
   if (me.permissions.includes('field.unit') && !me.permissions.includes('live.read')) return window.location.replace('./field.html');
   // A department's case handler has no live map either: its page is the case desk (docs/cases.md).
   if (me.permissions.includes('cases.read') && !me.permissions.includes('live.read')) return window.location.replace('./cases.html');
+  // An integration account (the hotline's system, a warning feed) has no page here: it is told
+  // what it is for rather than shown a console whose stream the server refuses.
+  if (!me.permissions.includes('live.read')) {
+    const { showNoConsole } = await import('./app/no-console.ts');
+    return showNoConsole(me);
+  }
   const { start } = await loadConsole();
   markOnce(TIMING_MARKS.pageLoaded);
   start(me);

@@ -87,9 +87,16 @@ export interface CityTwinTestHooks {
   /**
    * What the map draws: the deck.gl layers besides the sensors (ids), whether the sensors and the
    * base map's labels show, and the base map's layer the markers are drawn under (its first
-   * symbol layer; null when the style has none and they are drawn on top).
+   * symbol layer; null when the style has none and they are drawn on top), and how often that
+   * layer was looked up against the style changes and the rebuilds of the layers.
    */
-  mapLayers(): { ids: string[]; sensors: boolean; labels: boolean; under: string | null };
+  mapLayers(): {
+    ids: string[];
+    sensors: boolean;
+    labels: boolean;
+    under: string | null;
+    underLookups: { lookups: number; styleChanges: number; rebuilds: number };
+  };
   /** The base map's names placed on screen (point features of its symbol layers): layer, name, place and anchor (viewport CSS px). */
   mapNames(): Array<{ layer: string; name: string; lng: number; lat: number; x: number; y: number }>;
   /** Resolves once the map has drawn a new frame and stands idle (tiles loaded, no move, no label fading). */

@@ -9,7 +9,7 @@ import { io, type Socket } from 'socket.io-client';
 import type { CaseUpdateMessage } from '../../shared/case-protocol.ts';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../shared/protocol.ts';
 import { bearerToken } from '../backend/session.ts';
-import { refusedRetryMs } from '../stream/refused-retry.ts';
+import { retryRefusedHandshakes } from '../stream/refused-retry.ts';
 
 /** How often the list is read while the socket is down. */
 export const FALLBACK_POLL_MS = 60_000;
@@ -36,22 +36,14 @@ export function followCaseDesk(handlers: CaseLiveHandlers): CaseLive {
   const startPolling = () => {
     poll ??= setInterval(() => handlers.reload(), FALLBACK_POLL_MS);
   };
-  let refusals = 0;
   let closed = false;
   socket.on('connect', () => {
-    refusals = 0;
     stopPolling();
     handlers.reload();
   });
   socket.on('disconnect', startPolling);
-  socket.on('connect_error', (err: Error & { data?: { status?: number } }) => {
-    startPolling();
-    const wait = refusedRetryMs(err.data?.status, refusals++);
-    if (wait !== null)
-      setTimeout(() => {
-        if (!closed && !socket.connected) socket.connect();
-      }, wait);
-  });
+  socket.on('connect_error', startPolling);
+  retryRefusedHandshakes(socket, () => !closed);
   socket.on('case', (msg) => handlers.onCase(msg));
   return {
     connected: () => socket.connected,

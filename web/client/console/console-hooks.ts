@@ -101,6 +101,7 @@ export function installConsoleHooks(p: ConsoleHookParts): void {
         .filter((id) => map.getLayer(id)?.type === 'symbol')
         .some((id) => (map.getLayoutProperty(id, 'visibility') ?? 'visible') === 'visible'),
       under: overlay.underLayer ?? null,
+      underLookups: overlay.underLayerLookups,
     }),
     mapNames: () => mapNames(map, project),
     mapIdle: () =>

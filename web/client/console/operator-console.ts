@@ -18,6 +18,8 @@ import type { Me } from '../backend/session.ts';
 import { setDeclaredVocabulary } from '../i18n/declared-vocabulary.ts';
 import { showTimesIn } from '../i18n/format.ts';
 import { getLanguage, onLanguageChange, t } from '../i18n/language.ts';
+import { scaleMapLabels } from '../map/label-scale.ts';
+import { wallTypeScale } from '../kiosk/wall-scale.ts';
 import { KioskMode } from '../kiosk/kiosk-mode.ts';
 import { parseWallPlan, WallPlanError, type WallPlan } from '../kiosk/wall-plan.ts';
 import { BasemapView } from '../map/basemap-view.ts';
@@ -181,6 +183,8 @@ export class OperatorConsole {
     this.applyLayers(false);
     this.plan = this.wallPlan();
     this.kiosk = this.buildKiosk();
+    // A desk's window as wide as a wall gets the wall's names on the map, as kiosk mode does (wall-scale.ts).
+    if (!this.kiosk) scaleMapLabels(this.map, wallTypeScale);
     this.views = this.buildViews();
   }
 

@@ -182,6 +182,13 @@ const zh = {
   'login.refused': '请求被拒绝：{reason}',
   'login.expired': '会话已结束，请重新登录',
   'login.displayRevoked': '大屏令牌无效或已被撤销：{reason}',
+  'noConsole.title': '此账号不使用控制台',
+  'noConsole.hotline':
+    '这是 12345 热线系统的接入账号：热线系统用它的接口令牌提交热线工单，不查看实时地图和事件。工单由各部门在工单台处理。',
+  'noConsole.warningFeed':
+    '这是预警发布单位（如气象局）系统的接入账号：它向平台报送官方预警，不查看实时地图和事件。发布的预警显示在值班人员的控制台上。',
+  'noConsole.other': '此账号没有查看实时地图的权限，控制台对它不可用。如需使用，请联系系统管理员分配角色。',
+  'noConsole.account': '当前登录：{user}',
   'signin.serverWaitingTitle': '正在连接服务器',
   'signin.unreachable': '无法连接',
   'signin.serverWaiting': '服务器暂时没有应答（{reason}），{seconds} 秒后自动重试。',
@@ -868,6 +875,14 @@ const en: Record<StringKey, string> = {
   'login.refused': 'Request refused: {reason}',
   'login.expired': 'Your session has ended; please sign in again',
   'login.displayRevoked': 'The display token is invalid or revoked: {reason}',
+  'noConsole.title': 'This account does not use the console',
+  'noConsole.hotline':
+    "This is the 12345 hotline system's integration account: the hotline system submits cases with its API token; it does not view the live map or incidents. Departments handle the cases at the case desk.",
+  'noConsole.warningFeed':
+    "This is a warning issuer's (such as the meteorological bureau's) integration account: it sends official warnings to the platform; it does not view the live map or incidents. The warnings it sends appear on the operators' consoles.",
+  'noConsole.other':
+    'This account may not view the live map, so the console is not available to it. Ask an administrator for a role if you need it.',
+  'noConsole.account': 'Signed in as {user}',
   'signin.serverWaitingTitle': 'Connecting to the server',
   'signin.unreachable': 'unreachable',
   'signin.serverWaiting': 'The server is not answering ({reason}); trying again in {seconds} s.',

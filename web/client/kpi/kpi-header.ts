@@ -5,7 +5,7 @@
  * read failed.
  */
 import type { Panel } from '../app/panel.ts';
-import { cityOffsetLabel, formatCityDateTime, formatClock, shownTimeZone } from '../i18n/format.ts';
+import { cityOffsetLabel, formatCityDateTime, shownTimeZone } from '../i18n/format.ts';
 import { getLanguage, pick } from '../i18n/language.ts';
 import { h, setText } from '../ui/dom.ts';
 import { languageToggle } from '../ui/language-toggle.ts';
@@ -62,7 +62,7 @@ export class KpiHeader implements Panel<KpiState> {
     const stale = isStale(view.receivedAt, now);
     this.asOf.dataset.stale = String(stale);
     this.asOf.classList.toggle('stale', stale);
-    const time = summary ? formatClock(summary.at) : '—';
+    const time = summary ? formatCityDateTime(summary.at, shownTimeZone() ?? summary.timeZone).slice(11) : '—';
     setText(
       this.asOf,
       stale && summary ? `${kt('asOf', { time })} · ${kt('stale')}` : summary ? kt('asOf', { time }) : view.forbidden ? '—' : kt('loading'),
@@ -84,10 +84,16 @@ export class KpiHeader implements Panel<KpiState> {
 
   private renderClock(view: KpiState, now: number): void {
     const zone = shownTimeZone() ?? view.summary?.timeZone ?? null;
-    setText(this.clockTime, formatClock(now));
     const city = view.city ? pick(view.city.name) : '';
-    const date = formatCityDateTime(now, zone ?? undefined).slice(0, 10);
-    setText(this.clockLabel, `${kt('cityTime', { city, offset: zone ? cityOffsetLabel(now, zone) : '' }).trim()} · ${date}`);
+    // No zone known yet (neither the city nor a summary answered): no time rather than the browser's.
+    if (zone === null) {
+      setText(this.clockTime, '—');
+      setText(this.clockLabel, kt('cityTime', { city, offset: '' }).trim());
+      return;
+    }
+    setText(this.clockTime, formatCityDateTime(now, zone).slice(11));
+    const date = formatCityDateTime(now, zone).slice(0, 10);
+    setText(this.clockLabel, `${kt('cityTime', { city, offset: cityOffsetLabel(now, zone) }).trim()} · ${date}`);
   }
 
   renderLabels(): void {

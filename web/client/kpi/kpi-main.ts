@@ -11,7 +11,7 @@ import { PanelSet } from '../app/panel.ts';
 import { jsonCall } from '../backend/session.ts';
 import { followRotation } from '../kiosk/kiosk-mode.ts';
 import { parseWallPlan, WallPlanError } from '../kiosk/wall-plan.ts';
-import { showTimesIn } from '../i18n/format.ts';
+import { showTimesIn, shownTimeZone } from '../i18n/format.ts';
 import { loadCityInfo } from '../backend/city-info.ts';
 import type { CityInfo } from '../../shared/protocol.ts';
 import { getLanguage, onLanguageChange, setLanguage } from '../i18n/language.ts';
@@ -62,7 +62,8 @@ declare global {
 
 /**
  * Starts the KPI screen for a signed-in principal (kpi-boot.ts signs in and loads this module),
- * every time on it on the city's clocks (GET /api/city).
+ * every time on it on the city's clocks: the zone of GET /api/city, else the one the summary
+ * names (GET /api/kpi/summary `timeZone`); until one is known the clock shows no time.
  */
 export function start(): void {
   void loadCityInfo().then((city) => {
@@ -89,6 +90,9 @@ async function refresh(state: KpiState, panels: KpiPanels, hooks: KpiTestHooks):
   }
   state.loadError = null;
   state.forbidden = false;
+  // The summary names the city's zone (its days are the city's): the page's times are in it even
+  // when the city's information could not be read — never in the browser's zone.
+  if (shownTimeZone() === null) showTimesIn(res.value.timeZone);
   state.summary = res.value;
   state.receivedAt = Date.now();
   state.refreshes++;

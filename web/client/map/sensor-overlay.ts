@@ -13,8 +13,9 @@
  * Under the names: deck.gl draws into maplibre's own WebGL context (`interleaved: true`), every
  * layer inserted before the style's first symbol layer (`beforeId`, under-labels.ts), so the
  * base map's district, place, road and water names are drawn above the markers. The first
- * symbol layer is looked up again whenever the style changes (a city's vector style, dark ↔
- * light); a style without symbol layers gets the markers on top.
+ * symbol layer is looked up once per style change (`styledata`: a city's vector style, dark ↔
+ * light, a layer added) and kept; a rebuild of the layers uses the kept one. A style without
+ * symbol layers gets the markers on top.
  */
 import { MapboxOverlay } from '@deck.gl/mapbox';
 import { ScatterplotLayer, type ScatterplotLayerProps } from '@deck.gl/layers';
@@ -92,6 +93,8 @@ export class SensorOverlay {
   private under: Layer[] = [];
   /** The base map's first symbol layer, which every layer is drawn under (undefined: the style has none). */
   private beforeId: string | undefined;
+  /** Look-ups of the first symbol layer, style changes and rebuilds (underLayerLookups). */
+  private readonly lookups = { lookups: 0, styleChanges: 0, rebuilds: 0 };
   /** The layers last handed to deck.gl, as built (before they were put under the names). */
   private built: Layer[] | null = null;
   /** deck.gl called onAfterRender since the map's last frame (it may call it twice in one frame). */
@@ -133,9 +136,14 @@ export class SensorOverlay {
       },
     });
     lendViewportHeight(map);
+    // The style the map holds already (the next `styledata` looks again).
+    this.beforeId = this.lookUpUnderLayer();
     // Before the overlay's own listener: a new style gets the layers under its own first names
     // before deck.gl puts them back into it (a layer before a name the style lacks is refused).
-    map.on('styledata', () => this.restack());
+    map.on('styledata', () => {
+      this.lookups.styleChanges++;
+      this.restack();
+    });
     map.addControl(this.overlay);
     // One count per map frame that drew the layers (deck.gl reports twice in some frames).
     map.on('render', () => {
@@ -269,6 +277,20 @@ export class SensorOverlay {
     return this.beforeId;
   }
 
+  /**
+   * How often the first symbol layer was looked up, against the style changes seen and the layers
+   * rebuilt (test hook): one look-up at the start and one per style change, none per rebuild.
+   */
+  get underLayerLookups(): Readonly<{ lookups: number; styleChanges: number; rebuilds: number }> {
+    return { ...this.lookups };
+  }
+
+  /** The style's first symbol layer, looked up in the style the map holds now. */
+  private lookUpUnderLayer(): string | undefined {
+    this.lookups.lookups++;
+    return currentFirstSymbolLayer(this.map);
+  }
+
   private schedule(dataChanged: boolean): void {
     this.pendingData ||= dataChanged;
     if (this.frame) return;
@@ -315,13 +337,13 @@ export class SensorOverlay {
     }
     if (!this.topData) return;
     this.built = this.layers(this.layerData, this.topData);
-    this.beforeId = firstSymbolLayerId(this.map);
+    this.lookups.rebuilds++;
     this.overlay.setProps({ layers: this.stacked(this.built) });
   }
 
   /** The style changed (loaded, switched, a layer added): the layers follow its first symbol layer. */
   private restack(): void {
-    const id = firstSymbolLayerId(this.map);
+    const id = this.lookUpUnderLayer();
     if (id === this.beforeId) return;
     this.beforeId = id;
     if (this.built) this.overlay.setProps({ layers: this.stacked(this.built) });
@@ -499,4 +521,9 @@ function topLayerData(b: DrawBuffers): object {
       getLineWidth: { value: t.lineWidths, size: 1 },
     },
   };
+}
+
+/** The first symbol layer of the style the map holds, or undefined (no style yet, or none in it). */
+function currentFirstSymbolLayer(map: MaplibreMap): string | undefined {
+  return map.style ? firstSymbolLayerId(map) : undefined;
 }

@@ -5,6 +5,7 @@
  * from `GET /api/incidents/{id}`. Actions go to `POST /api/incidents/{id}/actions`.
  */
 import type { IncidentDetail, IncidentView } from '../../shared/protocol.ts';
+import { fetchSensorDetail } from '../backend/api-client.ts';
 import { jsonCall } from '../backend/session.ts';
 import { formatClock } from '../i18n/format.ts';
 import {
@@ -17,10 +18,11 @@ import {
   sourceFamilyLabel,
   whyLabel,
 } from '../i18n/incident-labels.ts';
-import { t } from '../i18n/language.ts';
+import { getLanguage, t } from '../i18n/language.ts';
 import { kindLabel } from '../i18n/labels.ts';
 import { escalationBadge } from './escalation-badge.ts';
 import { evidenceReference } from './incident-place.ts';
+import { SensorNames } from './sensor-names.ts';
 import type { IncidentQueue } from '../stream/incident-queue.ts';
 import { h, replaceChildren } from '../ui/dom.ts';
 
@@ -62,6 +64,8 @@ export class IncidentDetailView {
   private splitButton: HTMLButtonElement | null = null;
   /** The reason typed for the next action (kept across redraws of the same incident). */
   private reason = '';
+  /** The evidence's sensors' names (the registry's, per language), drawn again as they arrive. */
+  private readonly sensorNames = new SensorNames(fetchSensorDetail, () => this.render(false));
 
   constructor(private readonly ctx: IncidentDetailContext) {}
 
@@ -336,16 +340,25 @@ export class IncidentDetailView {
   private evidenceLink(e: IncidentView['evidence'][number]): HTMLElement {
     if (e.kind === 'sensor_alarm' && e.sensorId) {
       const sensorId = e.sensorId;
+      // Named by the registry's name in the page's language, the id beside it; a sensor the
+      // registry does not know (any more) by its id alone.
+      const name = this.sensorNames.name(sensorId, getLanguage());
       const b = h(
         'button',
         {
           type: 'button',
-          class: 'evidence-link mono',
+          class: name ? 'evidence-link' : 'evidence-link mono',
           'data-testid': 'evidence-open-sensor',
           'data-sensor-id': sensorId,
           title: t('incident.ev.openSensor'),
         },
-        sensorId,
+        ...(name
+          ? [
+              h('span', { class: 'evidence-sensor-name', 'data-testid': 'evidence-sensor-name' }, name),
+              ' ',
+              h('span', { class: 'evidence-sensor-id mono' }, sensorId),
+            ]
+          : [sensorId]),
         h('span', { class: 'evidence-link-hint' }, ` · ${t('incident.ev.openSensor')} →`),
       );
       b.addEventListener('click', () => this.ctx.openSensor(sensorId));

@@ -3,6 +3,7 @@
  * server knows about the sensor (`GET /api/sensors/{id}`) and a chart of one metric's history
  * (`GET /api/sensors/{id}/readings`), and refreshes both while open.
  */
+import { sensorName } from './sensor-names.ts';
 import type { ReadingsResponse, SensorDetail } from '../../shared/protocol.ts';
 import { SENSOR_STATES, type SensorStateName } from '../../../twin-model/sensor-state.ts';
 import { ApiError, fetchReadings, fetchSensorDetail, isAbort } from '../backend/api-client.ts';
@@ -430,10 +431,6 @@ export class SensorPanel implements Panel<unknown> {
       ].join(' · '),
     );
   }
-}
-
-function sensorName(v: SensorDetail, lang: Language): string | null {
-  return (lang === 'en' ? (v.nameEn ?? v.name ?? v.nameZh) : (v.nameZh ?? v.name ?? v.nameEn)) || null;
 }
 
 function isNotFound(err: unknown): boolean {

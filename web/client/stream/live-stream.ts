@@ -21,7 +21,7 @@ import { judgeDelta, ResyncGate } from './delta-sequencer.ts';
 import { computeFreshness, type Freshness } from './freshness.ts';
 import { SensorStore } from './sensor-store.ts';
 import { ServerClock } from './server-clock.ts';
-import { refusedRetryMs } from './refused-retry.ts';
+import { retryRefusedHandshakes } from './refused-retry.ts';
 
 export type StreamSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -78,8 +78,6 @@ export class LiveStream {
   private readonly gate = new ResyncGate();
   private readonly listeners = new Set<(event: StreamEvent) => void>();
   private socket: StreamSocket | null = null;
-  /** Handshakes refused in a row (reset on connect): the retry's back-off. */
-  private refusals = 0;
 
   constructor(private readonly now: () => number = () => Date.now()) {}
 
@@ -88,7 +86,6 @@ export class LiveStream {
     this.socket = socket;
     socket.on('connect', () => {
       this.connected = true;
-      this.refusals = 0;
       this.connectedAt = this.now();
       this.counters.connects++;
       this.emit({ type: 'connection', connected: true });
@@ -98,16 +95,15 @@ export class LiveStream {
       this.gate.request(this.now());
       this.sendResume();
     });
-    socket.on('connect_error', (err: Error & { data?: { status?: number } }) => {
+    socket.on('connect_error', (err) => {
       this.counters.connectErrors++;
       this.counters.lastConnectError = err.message;
-      const wait = refusedRetryMs(err.data?.status, this.refusals++);
-      if (wait === null) return;
-      console.warn(`[citytwin] live stream refused (${err.data?.status}): ${err.message}; trying again in ${wait / 1000} s`);
-      globalThis.setTimeout(() => {
-        if (this.socket === socket && !socket.connected) socket.connect();
-      }, wait);
     });
+    retryRefusedHandshakes(
+      socket,
+      () => this.socket === socket,
+      (err, wait) => console.warn(`[citytwin] live stream refused (${err.data?.status}): ${err.message}; trying again in ${wait / 1000} s`),
+    );
     socket.on('disconnect', (reason) => {
       this.connected = false;
       this.emit({ type: 'connection', connected: false });

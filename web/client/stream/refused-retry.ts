@@ -27,3 +27,39 @@ export function refusedRetryMs(status: number | undefined, attempt: number): num
   if (status === 429) return ACCOUNT_BUSY_RETRY_MS;
   return Math.min(REFUSED_RETRY_MAX_MS, REFUSED_RETRY_FIRST_MS * 2 ** Math.min(attempt, 15));
 }
+
+/** A refusal of the server's handshake check as socket.io reports it (`connect_error`). */
+export type HandshakeError = Error & { data?: { status?: number } };
+
+/** What {@link retryRefusedHandshakes} needs of a socket.io client socket. */
+export interface RetryingSocket {
+  readonly connected: boolean;
+  connect(): unknown;
+  on(event: 'connect', listener: () => void): unknown;
+  on(event: 'connect_error', listener: (err: HandshakeError) => void): unknown;
+}
+
+/**
+ * Tries `socket` again after each handshake the server refused, waiting {@link refusedRetryMs}
+ * (the count of refusals in a row starts again on each connect), while `wanted()` (the page has
+ * not closed or replaced the socket); `onRetry` hears of each wait. A 401 is never tried again.
+ * The console's live stream and the case desk both use it.
+ */
+export function retryRefusedHandshakes(
+  socket: RetryingSocket,
+  wanted: () => boolean,
+  onRetry?: (err: HandshakeError, waitMs: number) => void,
+): void {
+  let refusals = 0;
+  socket.on('connect', () => {
+    refusals = 0;
+  });
+  socket.on('connect_error', (err) => {
+    const wait = refusedRetryMs(err.data?.status, refusals++);
+    if (wait === null) return;
+    onRetry?.(err, wait);
+    globalThis.setTimeout(() => {
+      if (wanted() && !socket.connected) socket.connect();
+    }, wait);
+  });
+}

@@ -1,0 +1,55 @@
+/**
+ * The console's page for an account that has no live map (no `live.read`) and no page of its own
+ * to go to: an integration account such as the 12345 hotline's system (`hotline`) or a warning
+ * issuer's gateway (`warning_feed`) signed in in a browser. Rather than a console whose stream
+ * the server refuses (a "stream stopped" banner forever), it says in the page's language what
+ * the account is for, with a way to sign out and the open-data portal. No map is drawn and no
+ * stream opened: console-boot.ts decides before it starts main.ts (which the login form may
+ * have fetched already).
+ */
+import { logout, type Me } from '../backend/session.ts';
+import { onLanguageChange, t } from '../i18n/language.ts';
+import type { StringKey } from '../i18n/strings.ts';
+import { h, setText } from '../ui/dom.ts';
+import { languageToggle } from '../ui/language-toggle.ts';
+
+/** What the account is for, by its role: the first role of `me` with its own wording. */
+export function noConsoleReasonKey(me: Pick<Me, 'roles'>): StringKey {
+  if (me.roles.includes('hotline')) return 'noConsole.hotline';
+  if (me.roles.includes('warning_feed')) return 'noConsole.warningFeed';
+  return 'noConsole.other';
+}
+
+/** Shows the page in place of the console. */
+export function showNoConsole(me: Me): void {
+  const title = h('h1', { class: 'login-title', 'data-testid': 'no-console-title' });
+  const reason = h('p', { class: 'no-console-reason', 'data-testid': 'no-console-reason' });
+  const account = h('p', { class: 'login-subtitle', 'data-testid': 'no-console-account' });
+  const signOut = h('button', { type: 'button', class: 'login-submit', 'data-testid': 'no-console-sign-out' });
+  const openData = h('a', { class: 'login-open-data', href: './open.html', 'data-testid': 'open-data-link' });
+  const lang = languageToggle('login-lang');
+  signOut.addEventListener('click', () => void logout().finally(() => window.location.reload()));
+  const card = h(
+    'div',
+    { class: 'login-card', role: 'main' },
+    h('div', { class: 'login-head' }, h('span', { class: 'brand-mark' }, 'CityTwin'), lang),
+    title,
+    reason,
+    account,
+    signOut,
+    openData,
+  );
+  document.body.append(h('div', { class: 'login-view', 'data-testid': 'no-console' }, card));
+  const render = () => {
+    document.title = `CityTwin · ${t('noConsole.title')}`;
+    setText(title, t('noConsole.title'));
+    setText(reason, t(noConsoleReasonKey(me)));
+    setText(account, t('noConsole.account', { user: me.username }));
+    setText(signOut, t('user.logout'));
+    setText(openData, t('user.openData'));
+    lang.title = t('lang.toggle');
+  };
+  onLanguageChange(render);
+  render();
+  document.body.dataset.page = 'no-console';
+}
