@@ -106,6 +106,8 @@ export interface TwinState {
   byId: Map<string, SensorEntry>;
   /** Newest reading time seen across all sensors (epoch ms). */
   lastDataTime: number;
+  /** Counts meta inputs (a sensor's kind, district, place or registration may have changed): indexes over the entries rebuild when it moves. */
+  metaVersion: number;
 }
 
 export type TwinInput =
@@ -170,6 +172,7 @@ export function createTwinState(config: Partial<TwinConfig> = {}): TwinState {
     sensors: [],
     byId: new Map(),
     lastDataTime: 0,
+    metaVersion: 0,
   };
 }
 
@@ -254,6 +257,7 @@ function refreshState(state: TwinState, entry: SensorEntry, now: number): void {
 }
 
 function applyMeta(state: TwinState, id: string, deviceMeta: SensorMeta | null, ctx: TwinContext, changes: TwinChanges): void {
+  state.metaVersion++;
   const entry = ensureSensor(state, id, ctx, changes);
   const before = entry.state;
   const site = state.config.sites.get(id);

@@ -3,6 +3,7 @@
  * transitions become evidence, discrete reports become evidence, and the correlator fuses them.
  * Pure and deterministic (time from `ctx`), used by the live twin, replay and the evaluation.
  */
+import { AreaGroups } from './area-groups.ts';
 import { AlarmLevel } from '../alarm-rules.ts';
 import type { WarningContext } from '../cap/cap-context.ts';
 import type { Reading } from '../messages/payload-parser.ts';
@@ -56,6 +57,8 @@ export class FusionEngine {
   private readonly areaKinds: Map<string, number>;
   /** Kinds for which some area_share signal counts silent sensors (`countSilent`). */
   private readonly silentKinds = new Set<string>();
+  /** The twin's sensors by kind and district (district-wide evidence asks for one group per transition). */
+  private readonly areaGroups: AreaGroups;
 
   constructor(
     readonly twin: TwinState,
@@ -72,6 +75,7 @@ export class FusionEngine {
     this.changes = sink ?? createTwinChanges({ collectAlarms: true });
     this.changes.alarms ??= [];
     this.areaKinds = new Map();
+    this.areaGroups = new AreaGroups(twin);
     this.indexAreaKinds();
   }
 
@@ -281,9 +285,9 @@ export class FusionEngine {
    * those sensors neither confirm nor rule out.
    */
   private areaEvidence(kind: string, district: string, t: AlarmTransition, ctx: TwinContext): IncidentChange[] {
-    const sensors = this.twin.sensors.filter(
-      (s) => s.kind === kind && s.district === district && s.registered && s.lng !== null && s.lat !== null,
-    );
+    const sensors = this.areaGroups
+      .of(kind, district)
+      .filter((s) => s.kind === kind && s.district === district && s.registered && s.lng !== null && s.lat !== null);
     const hot = sensors.filter(
       (s) => (s.state === SensorStateCode.warning || s.state === SensorStateCode.alarm) && !this.withdrawn.has(s.id),
     );
