@@ -103,7 +103,10 @@ export class FusionEngine {
   }
 
   meta(sensorId: string, meta: SensorMeta | null, ctx: TwinContext): IncidentChange[] {
+    const before = this.twin.byId.get(sensorId);
+    const [kind, district, version] = [before?.kind, before?.district, this.twin.metaVersion];
     applyTwinInput(this.twin, { type: 'meta', id: sensorId, meta }, ctx, this.changes);
+    this.areaGroups.moved(this.twin.byId.get(sensorId)!, kind, district, version);
     return this.drainAlarms(ctx);
   }
 
