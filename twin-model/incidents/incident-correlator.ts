@@ -14,6 +14,18 @@ import { equirectangularM as distanceM, M_PER_DEG } from '../city/city-queries.t
 import { confidenceOf, corroborated, distinctFamilies, linkReason, matchSignal, reachDeg, signalOf } from './incident-linking.ts';
 import { DEFAULT_INCIDENT_RULES, type IncidentRule, type IncidentSignal } from './incident-rules.ts';
 import { ACTIVE, change, heldOpen, lastEvidenceAtOf, refresh, snapshot } from './incident-refresh.ts';
+import {
+  candidateIncidents,
+  checkIndex,
+  forgetPending,
+  incidentsWithAlarm,
+  noteChanges,
+  notePending,
+  notePool,
+  pendingWithId,
+  unindexIncident,
+} from './incident-index.ts';
+import { handleOperator } from './incident-operator.ts';
 import { handleWarnings, withWarnings } from './incident-warning-links.ts';
 import type {
   Evidence,
@@ -38,8 +50,7 @@ export type {
   LinkedEvidence,
 } from './incident-types.ts';
 export { confidenceOf, isWarningEvidence, matchSignal, warningEvidenceId } from './incident-linking.ts';
-
-export class IncidentActionError extends Error {}
+export { IncidentActionError } from './incident-operator.ts';
 
 export function createIncidentState(rules: ReadonlyMap<IncidentType, IncidentRule> = DEFAULT_INCIDENT_RULES): IncidentState {
   return {
@@ -150,9 +161,9 @@ function linkLateEvidence(
   now: number,
 ): IncidentChange[] | null {
   let best: { incident: Incident; why: LinkReason; d: number; resolvedAt: number } | null = null;
-  for (const [id, resolvedAt] of state.resolvedByTwin) {
-    const incident = state.incidents.get(id);
-    if (!incident || incident.type !== rule.type || incident.status !== 'resolved' || e.ts > resolvedAt) continue;
+  for (const incident of candidateIncidents(state, rule, e, true)) {
+    const resolvedAt = state.resolvedByTwin.get(incident.id);
+    if (resolvedAt === undefined || incident.type !== rule.type || incident.status !== 'resolved' || e.ts > resolvedAt) continue;
     if (e.kind !== 'sensor_alarm' && resolvedAt - e.ts >= rule.resolve.quietS * 1000) continue;
     if (anotherPlace(signal, e, incident.evidence)) continue;
     const why = linkReason(rule, signal, e, incident);
@@ -202,7 +213,7 @@ function handleEvidence(state: IncidentState, e: Evidence, ctx: IncidentContext)
     matchedAny = true;
     // 1. Join an active incident of this type (the best-placed one).
     let best: { incident: Incident; why: LinkReason; d: number } | null = null;
-    for (const incident of state.incidents.values()) {
+    for (const incident of candidateIncidents(state, rule, e, false)) {
       if (incident.type !== rule.type || !ACTIVE.has(incident.status)) continue;
       // A gauge of another place does not join: its water is its own incident.
       if (anotherPlace(signal, e, incident.evidence)) continue;
@@ -267,6 +278,7 @@ function handleEvidence(state: IncidentState, e: Evidence, ctx: IncidentContext)
     const same = pool.findIndex((p) => p.id === e.id);
     if (same >= 0) pool.splice(same, 1);
     pool.push(linked);
+    notePending(state, rule.type, linked);
     // A flood of reports must not grow the pool (and the work per report) without bound.
     if (pool.length > MAX_PENDING_PER_TYPE) pool.splice(0, pool.length - MAX_PENDING_PER_TYPE);
     // The anchor: the new evidence if it can open an incident, else the nearest pending
@@ -374,7 +386,7 @@ function handleAlarmCleared(
   const now = ctx.now();
   const changes: IncidentChange[] = [];
   const id = `alarm:${sensorId}`;
-  for (const incident of state.incidents.values()) {
+  for (const incident of incidentsWithAlarm(state, id)) {
     const e = incident.evidence.find((x) => x.id === id && x.active);
     if (!e) continue;
     e.active = false;
@@ -396,19 +408,20 @@ function handleAlarmCleared(
   }
   // Pending: the alarm stays as corroboration within the window (it rained here a few minutes
   // ago) but can no longer open an incident by itself.
-  for (const [type, pool] of state.pending) {
-    if (withdrawn)
-      state.pending.set(
-        type,
-        pool.filter((p) => p.id !== id),
-      );
-    else
-      for (const p of pool)
-        if (p.id === id && p.active) {
-          p.active = false;
-          p.clearedAt = Math.max(ts, p.ts);
-        }
+  for (const [type, p] of pendingWithId(state, id)) {
+    const pool = state.pending.get(type);
+    if (withdrawn) {
+      if (pool)
+        state.pending.set(
+          type,
+          pool.filter((x) => x.id !== id),
+        );
+    } else if (p.active) {
+      p.active = false;
+      p.clearedAt = Math.max(ts, p.ts);
+    }
   }
+  if (withdrawn) forgetPending(state, id);
   state.seen.delete(id);
   return changes;
 }
@@ -446,123 +459,28 @@ function handleTick(state: IncidentState, ctx: IncidentContext): IncidentChange[
     if (!ACTIVE.has(incident.status) && now - incident.updatedAt > INACTIVE_RETENTION_MS) {
       state.incidents.delete(id);
       state.resolvedByTwin.delete(id);
+      unindexIncident(state, id);
     }
   }
   // Drop pending evidence older than every rule's window.
   for (const [type, pool] of state.pending) {
     const rule = state.rules.get(type)!;
-    state.pending.set(
-      type,
-      pool.filter((p) => now - p.linkedAt <= rule.windowS * 1000),
-    );
+    const kept = pool.filter((p) => now - p.linkedAt <= rule.windowS * 1000);
+    state.pending.set(type, kept);
+    notePool(state, type, kept);
   }
   return changes;
 }
 
-function requireIncident(state: IncidentState, id: string): Incident {
-  const incident = state.incidents.get(id);
-  if (!incident) throw new IncidentActionError(`incident "${id}" does not exist`);
-  return incident;
-}
-
-function handleOperator(state: IncidentState, input: Extract<IncidentInput, { type: 'operator' }>, ctx: IncidentContext): IncidentChange[] {
-  const now = ctx.now();
-  const incident = requireIncident(state, input.incidentId);
-  // An incident an operator acted on is the operator's: late evidence no longer reopens it.
-  state.resolvedByTwin.delete(incident.id);
-  const who = input.actor;
-  const because = input.reason ? { reason: input.reason } : {};
-  const cmd = input.command;
-  const closedNow = incident.status === 'closed' || incident.status === 'false_alarm';
-  if (closedNow && cmd.action !== 'reopen') throw new IncidentActionError(`incident ${incident.id} is ${incident.status}; reopen it first`);
-  switch (cmd.action) {
-    case 'acknowledge':
-      if (incident.status !== 'open') throw new IncidentActionError(`incident ${incident.id} is ${incident.status}, not open`);
-      incident.status = 'acknowledged';
-      incident.updatedAt = now;
-      return [change(incident, now, who, 'acknowledged', { code: 'acknowledged', params: because })];
-    case 'set_severity':
-      if (!Number.isInteger(cmd.severity) || cmd.severity < 1 || cmd.severity > 5)
-        throw new IncidentActionError(`severity ${cmd.severity} is not an integer from 1 to 5`);
-      incident.severity = cmd.severity;
-      incident.severityPinned = true;
-      incident.updatedAt = now;
-      return [change(incident, now, who, 'severity_set', { code: 'severity_set', params: { ...because, severity: cmd.severity } })];
-    case 'merge': {
-      const other = requireIncident(state, cmd.otherId);
-      if (other.id === incident.id) throw new IncidentActionError('an incident cannot be merged into itself');
-      if (other.type !== incident.type)
-        throw new IncidentActionError(`cannot merge a ${other.type} incident into a ${incident.type} incident`);
-      if (!ACTIVE.has(other.status)) throw new IncidentActionError(`incident ${other.id} is ${other.status}`);
-      const have = new Set(incident.evidence.map((e) => e.id));
-      for (const e of other.evidence)
-        if (!have.has(e.id)) incident.evidence.push({ ...e, why: { code: 'merged_from', params: { incidentId: other.id, actor: who } } });
-      refresh(state, incident, now);
-      other.status = 'closed';
-      other.updatedAt = now;
-      return [
-        change(incident, now, who, 'absorbed', { code: 'absorbed', params: { ...because, otherId: other.id } }),
-        change(other, now, who, 'merged_into', { code: 'merged_into', params: { ...because, incidentId: incident.id } }),
-      ];
-    }
-    case 'split': {
-      const ids = new Set(cmd.evidenceIds);
-      const moving = incident.evidence.filter((e) => ids.has(e.id));
-      if (moving.length !== ids.size)
-        throw new IncidentActionError(
-          `evidence ${[...ids].filter((id) => !moving.some((e) => e.id === id)).join(', ')} is not part of ${incident.id}`,
-        );
-      if (moving.length === incident.evidence.length) throw new IncidentActionError('a split must leave evidence in the original incident');
-      incident.evidence = incident.evidence.filter((e) => !ids.has(e.id));
-      refresh(state, incident, now);
-      const split: Incident = {
-        ...snapshot(incident),
-        id: `inc-${String(state.nextId++).padStart(6, '0')}`,
-        status: 'open',
-        severityPinned: false,
-        openedAt: now,
-        resolutionProposed: false,
-        evidence: moving.map((e) => ({ ...e, why: { code: 'split_from', params: { incidentId: incident.id, actor: who } } })),
-      };
-      refresh(state, split, now);
-      state.incidents.set(split.id, split);
-      return [
-        change(incident, now, who, 'split_off', {
-          code: 'split_off',
-          params: { ...because, evidence: moving.length, incidentId: split.id },
-        }),
-        change(split, now, who, 'split_from', { code: 'split_from', params: { ...because, incidentId: incident.id } }),
-      ];
-    }
-    case 'false_alarm':
-      incident.status = 'false_alarm';
-      incident.updatedAt = now;
-      return [change(incident, now, who, 'false_alarm', { code: 'false_alarm', params: because })];
-    case 'resolve':
-      if (incident.status === 'resolved') throw new IncidentActionError(`incident ${incident.id} is already resolved`);
-      incident.status = 'resolved';
-      incident.resolutionProposed = false;
-      incident.updatedAt = now;
-      return [change(incident, now, who, 'resolved', { code: 'resolved', params: because })];
-    case 'close':
-      incident.status = 'closed';
-      incident.updatedAt = now;
-      return [change(incident, now, who, 'closed', { code: 'closed', params: because })];
-    case 'reopen':
-      if (ACTIVE.has(incident.status)) throw new IncidentActionError(`incident ${incident.id} is already ${incident.status}`);
-      incident.status = 'open';
-      incident.resolutionProposed = false;
-      incident.updatedAt = now;
-      return [change(incident, now, who, 'reopened', { code: 'reopened', params: because })];
-    default: {
-      const never: never = cmd;
-      throw new IncidentActionError(`unknown action ${JSON.stringify(never)}`);
-    }
-  }
-}
-
 /** Applies one input and returns the changes it made (empty when nothing changed). */
 export function applyIncidentInput(state: IncidentState, input: IncidentInput, ctx: IncidentContext): IncidentChange[] {
+  checkIndex(state);
+  const changes = applyInput(state, input, ctx);
+  noteChanges(state, changes);
+  return changes;
+}
+
+function applyInput(state: IncidentState, input: IncidentInput, ctx: IncidentContext): IncidentChange[] {
   switch (input.type) {
     case 'alarm':
     case 'event': {

@@ -5,6 +5,7 @@
  */
 import type { Incident, IncidentState } from './incident-correlator.ts';
 import { linkReasonOf } from './incident-explanations.ts';
+import { dropIndex } from './incident-index.ts';
 
 /**
  * An incident as read from a store: every evidence's `why` as a reason. Incidents stored before
@@ -35,6 +36,7 @@ function idNumber(id: string): number {
  * @returns the ids of the incidents made live again.
  */
 export function restoreIncidents(state: IncidentState, incidents: readonly Incident[]): string[] {
+  dropIndex(state);
   const restored: string[] = [];
   for (const stored of incidents) {
     state.nextId = Math.max(state.nextId, idNumber(stored.id) + 1);

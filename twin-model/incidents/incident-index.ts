@@ -1,0 +1,302 @@
+/**
+ * Indexes over the incident correlator's state (incident-correlator.ts), so that one evidence or
+ * one alarm clear costs about the same with ten incidents as with ten thousand (docs/incidents.md,
+ * "Indexed correlation"):
+ *
+ * - the active incidents of a type, and those the twin resolved (late evidence may reopen them),
+ *   by district, by asset and on a grid whose cells are as wide as the rule's farthest reach —
+ *   every incident that `same_district`, `same_asset`, `near` or `spill_over` could accept;
+ * - the incidents holding an active alarm, by the alarm's evidence id;
+ * - the pending evidence of a type, by id.
+ *
+ * An index only narrows the candidates: the correlator applies its full tests to each, in the
+ * order a walk of `state.incidents` (or `state.resolvedByTwin`) would have met them, so every
+ * decision — ties broken by the first seen included — is the walk's. The index follows the
+ * changes `applyIncidentInput` returns; state changed outside it (a restore, another rule set,
+ * incidents added or removed by hand) is noticed at the next input and the index rebuilt.
+ */
+import type { IncidentType } from '../vocabulary.ts';
+import { M_PER_DEG } from '../city/city-queries.ts';
+import type { IncidentRule } from './incident-rules.ts';
+import { ACTIVE } from './incident-refresh.ts';
+import type { Evidence, Incident, IncidentChange, IncidentState, LinkedEvidence } from './incident-types.ts';
+
+interface Entry {
+  incident: Incident;
+  /** Its position in `state.incidents` (insertion order). */
+  seq: number;
+  /** Its position in `state.resolvedByTwin`, while there. */
+  resolvedSeq: number | null;
+  /** Where it is filed: active or resolved buckets of its type, place, district, asset. */
+  filed: { active: boolean; type: IncidentType; cell: string; district: string | null; assetId: string | null } | null;
+  /** The ids of the active alarms it holds, as filed. */
+  alarms: readonly string[];
+}
+
+interface Buckets {
+  byDistrict: Map<string, Set<Entry>>;
+  byAsset: Map<string, Set<Entry>>;
+  grid: Map<string, Set<Entry>>;
+}
+
+interface TypeIndex {
+  rule: IncidentRule;
+  /** The farthest `near` or `spill_over` can link, metres. */
+  reachM: number;
+  /** Cell size, degrees of latitude (and of longitude: a cell is narrower than it is tall away from the equator). */
+  cellDeg: number;
+  active: Buckets;
+  resolved: Buckets;
+}
+
+interface Index {
+  incidents: IncidentState['incidents'];
+  rules: IncidentState['rules'];
+  resolvedByTwin: IncidentState['resolvedByTwin'];
+  pending: IncidentState['pending'];
+  entries: Map<string, Entry>;
+  nextSeq: number;
+  nextResolvedSeq: number;
+  types: Map<IncidentType, TypeIndex>;
+  alarms: Map<string, Set<Entry>>;
+  /** The newest pending item of each type by id: the only one with that id in its pool, when there. */
+  pendingById: Map<IncidentType, Map<string, LinkedEvidence>>;
+}
+
+const indexes = new WeakMap<IncidentState, Index>();
+const DEG = Math.PI / 180;
+
+/** The farthest any evidence of `rule` can link by distance, `near` or `spill_over`, metres. */
+export function linkReachM(rule: IncidentRule): number {
+  let m = rule.spatial.radiusM;
+  for (const s of rule.signals) m = Math.max(m, s.radiusM ?? 0, s.joinRadiusM ?? 0);
+  return m;
+}
+
+const emptyBuckets = (): Buckets => ({ byDistrict: new Map(), byAsset: new Map(), grid: new Map() });
+
+function typeIndex(rule: IncidentRule): TypeIndex {
+  const reachM = linkReachM(rule);
+  const cellDeg = Math.max(reachM, 1) / M_PER_DEG;
+  return { rule, reachM, cellDeg, active: emptyBuckets(), resolved: emptyBuckets() };
+}
+
+const cellOf = (cellDeg: number, lng: number, lat: number): string => `${Math.floor(lng / cellDeg)}:${Math.floor(lat / cellDeg)}`;
+
+function put<K>(map: Map<K, Set<Entry>>, key: K, entry: Entry): void {
+  let set = map.get(key);
+  if (!set) {
+    set = new Set();
+    map.set(key, set);
+  }
+  set.add(entry);
+}
+
+function take<K>(map: Map<K, Set<Entry>>, key: K, entry: Entry): void {
+  const set = map.get(key);
+  if (!set) return;
+  set.delete(entry);
+  if (set.size === 0) map.delete(key);
+}
+
+function unfile(index: Index, entry: Entry): void {
+  const f = entry.filed;
+  if (f) {
+    const t = index.types.get(f.type);
+    if (t) {
+      const b = f.active ? t.active : t.resolved;
+      take(b.grid, f.cell, entry);
+      if (f.district !== null) take(b.byDistrict, f.district, entry);
+      if (f.assetId !== null) take(b.byAsset, f.assetId, entry);
+    }
+    entry.filed = null;
+  }
+  for (const id of entry.alarms) take(index.alarms, id, entry);
+  entry.alarms = [];
+}
+
+/** Files an incident where it belongs now (its status, place, district, asset, active alarms). */
+function file(index: Index, state: IncidentState, entry: Entry): void {
+  unfile(index, entry);
+  const i = entry.incident;
+  const resolved = state.resolvedByTwin.has(i.id);
+  if (!resolved) entry.resolvedSeq = null;
+  else if (entry.resolvedSeq === null) entry.resolvedSeq = index.nextResolvedSeq++;
+  const active = ACTIVE.has(i.status);
+  const t = index.types.get(i.type);
+  if (t && (active || resolved)) {
+    const b = active ? t.active : t.resolved;
+    const cell = cellOf(t.cellDeg, i.lng, i.lat);
+    put(b.grid, cell, entry);
+    if (i.district !== null) put(b.byDistrict, i.district, entry);
+    if (i.assetId !== null) put(b.byAsset, i.assetId, entry);
+    entry.filed = { active, type: i.type, cell, district: i.district, assetId: i.assetId };
+  }
+  const alarms: string[] = [];
+  for (const e of i.evidence) if (e.active && e.id.startsWith('alarm:')) alarms.push(e.id);
+  for (const id of alarms) put(index.alarms, id, entry);
+  entry.alarms = alarms;
+}
+
+function build(state: IncidentState): Index {
+  const index: Index = {
+    incidents: state.incidents,
+    rules: state.rules,
+    resolvedByTwin: state.resolvedByTwin,
+    pending: state.pending,
+    entries: new Map(),
+    nextSeq: 0,
+    nextResolvedSeq: 0,
+    types: new Map([...state.rules.values()].map((r) => [r.type, typeIndex(r)])),
+    alarms: new Map(),
+    pendingById: new Map(),
+  };
+  let r = 0;
+  const resolvedOrder = new Map<string, number>();
+  for (const id of state.resolvedByTwin.keys()) resolvedOrder.set(id, r++);
+  index.nextResolvedSeq = r;
+  for (const [id, incident] of state.incidents) {
+    const entry: Entry = { incident, seq: index.nextSeq++, resolvedSeq: resolvedOrder.get(id) ?? null, filed: null, alarms: [] };
+    index.entries.set(id, entry);
+    file(index, state, entry);
+  }
+  for (const [type, pool] of state.pending) index.pendingById.set(type, new Map(pool.map((p) => [p.id, p])));
+  indexes.set(state, index);
+  return index;
+}
+
+function indexOf(state: IncidentState): Index {
+  return indexes.get(state) ?? build(state);
+}
+
+/**
+ * Before an input: drops the index when the state changed outside the correlator (maps replaced
+ * or resized, rules changed), so the next lookup rebuilds it from the state.
+ */
+export function checkIndex(state: IncidentState): void {
+  const index = indexes.get(state);
+  if (!index) return;
+  if (
+    index.incidents !== state.incidents ||
+    index.rules !== state.rules ||
+    index.resolvedByTwin !== state.resolvedByTwin ||
+    index.pending !== state.pending ||
+    index.entries.size !== state.incidents.size ||
+    [...index.types.values()].some((t) => state.rules.get(t.rule.type) !== t.rule)
+  )
+    indexes.delete(state);
+}
+
+/** Forgets the index of `state` (its incidents were replaced, e.g. restored from the store). */
+export function dropIndex(state: IncidentState): void {
+  indexes.delete(state);
+}
+
+/** After an input: the incidents its changes are about filed again where they belong now. */
+export function noteChanges(state: IncidentState, changes: readonly IncidentChange[]): void {
+  const index = indexes.get(state);
+  if (!index || changes.length === 0) return;
+  for (const id of new Set(changes.map((c) => c.incidentId))) {
+    const incident = state.incidents.get(id);
+    const entry = index.entries.get(id);
+    if (!incident) {
+      if (entry) forget(index, id, entry);
+    } else if (!entry) {
+      const added: Entry = { incident, seq: index.nextSeq++, resolvedSeq: null, filed: null, alarms: [] };
+      index.entries.set(id, added);
+      file(index, state, added);
+    } else if (entry.incident !== incident) {
+      indexes.delete(state);
+      return;
+    } else file(index, state, entry);
+  }
+}
+
+function forget(index: Index, id: string, entry: Entry): void {
+  unfile(index, entry);
+  index.entries.delete(id);
+}
+
+/** An incident leaving `state.incidents` (kept a day after it ended). */
+export function unindexIncident(state: IncidentState, id: string): void {
+  const index = indexes.get(state);
+  const entry = index?.entries.get(id);
+  if (index && entry) forget(index, id, entry);
+}
+
+/**
+ * The incidents of `rule`'s type, active (`resolved` false) or resolved by the twin, that could
+ * link `e` (by district, asset or distance), in the order a walk of `state.incidents` (of
+ * `state.resolvedByTwin`) meets them. A superset: the caller applies its own tests.
+ */
+export function candidateIncidents(state: IncidentState, rule: IncidentRule, e: Evidence, resolved: boolean): Incident[] {
+  const index = indexOf(state);
+  const t = index.types.get(rule.type);
+  if (!t || t.rule !== rule) {
+    indexes.delete(state);
+    return candidateIncidents(state, rule, e, resolved);
+  }
+  const b = resolved ? t.resolved : t.active;
+  const found = new Set<Entry>();
+  const add = (set: Set<Entry> | undefined) => {
+    if (set) for (const x of set) found.add(x);
+  };
+  if (rule.spatial.sameDistrict && e.district) add(b.byDistrict.get(e.district));
+  if (rule.spatial.sameAsset && e.assetId) add(b.byAsset.get(e.assetId));
+  // Distance: |Δlat| ≤ reach, |Δlng| ≤ reach / cos(the mean latitude), the cosine at its smallest.
+  const rDeg = (t.reachM / M_PER_DEG) * 1.001;
+  const cos = Math.cos(Math.min(90, Math.abs(e.lat) + rDeg) * DEG);
+  const lngDeg = rDeg / cos;
+  const x0 = Math.floor((e.lng - lngDeg) / t.cellDeg);
+  const x1 = Math.floor((e.lng + lngDeg) / t.cellDeg);
+  const y0 = Math.floor((e.lat - rDeg) / t.cellDeg);
+  const y1 = Math.floor((e.lat + rDeg) / t.cellDeg);
+  const cells = (x1 - x0 + 1) * (y1 - y0 + 1);
+  if (!(cos > 1e-9) || !Number.isFinite(cells) || cells > b.grid.size) for (const set of b.grid.values()) add(set);
+  else for (let x = x0; x <= x1; x++) for (let y = y0; y <= y1; y++) add(b.grid.get(`${x}:${y}`));
+  const list = [...found];
+  if (resolved) list.sort((p, q) => p.resolvedSeq! - q.resolvedSeq!);
+  else list.sort((p, q) => p.seq - q.seq);
+  return list.map((x) => x.incident);
+}
+
+/** The incidents holding an active alarm of evidence id `id`, in `state.incidents` order (a superset). */
+export function incidentsWithAlarm(state: IncidentState, id: string): Incident[] {
+  const set = indexOf(state).alarms.get(id);
+  if (!set) return [];
+  return [...set].sort((p, q) => p.seq - q.seq).map((x) => x.incident);
+}
+
+/** Pending evidence `p` joined the pool of `type` (it replaced any item of its id there). */
+export function notePending(state: IncidentState, type: IncidentType, p: LinkedEvidence): void {
+  const index = indexOf(state);
+  let byId = index.pendingById.get(type);
+  if (!byId) {
+    byId = new Map();
+    index.pendingById.set(type, byId);
+  }
+  byId.set(p.id, p);
+}
+
+/** The pool of `type` was trimmed to `pool` (the tick): what left it is forgotten. */
+export function notePool(state: IncidentState, type: IncidentType, pool: readonly LinkedEvidence[]): void {
+  indexOf(state).pendingById.set(type, new Map(pool.map((p) => [p.id, p])));
+}
+
+/**
+ * The pending item of id `id` in the pool of each type, if it may be there: the newest one of
+ * that id (an item that left its pool since may be among them; changing it changes nothing).
+ */
+export function pendingWithId(state: IncidentState, id: string): Array<[IncidentType, LinkedEvidence]> {
+  const out: Array<[IncidentType, LinkedEvidence]> = [];
+  for (const [type, byId] of indexOf(state).pendingById) {
+    const p = byId.get(id);
+    if (p) out.push([type, p]);
+  }
+  return out;
+}
+
+/** An item of id `id` was taken out of every pool (a withdrawn alarm). */
+export function forgetPending(state: IncidentState, id: string): void {
+  for (const byId of indexOf(state).pendingById.values()) byId.delete(id);
+}
