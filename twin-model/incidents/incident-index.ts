@@ -230,11 +230,12 @@ export function unindexIncident(state: IncidentState, id: string): void {
  * `state.resolvedByTwin`) meets them. A superset: the caller applies its own tests.
  */
 export function candidateIncidents(state: IncidentState, rule: IncidentRule, e: Evidence, resolved: boolean): Incident[] {
-  const index = indexOf(state);
-  const t = index.types.get(rule.type);
+  let t = indexOf(state).types.get(rule.type);
+  if (!t || t.rule !== rule) t = build(state).types.get(rule.type);
   if (!t || t.rule !== rule) {
-    indexes.delete(state);
-    return candidateIncidents(state, rule, e, resolved);
+    // A rule not in force (no caller of the correlator asks for one): every incident is a candidate.
+    if (!resolved) return [...state.incidents.values()];
+    return [...state.resolvedByTwin.keys()].flatMap((id) => state.incidents.get(id) ?? []);
   }
   const b = resolved ? t.resolved : t.active;
   const found = new Set<Entry>();
