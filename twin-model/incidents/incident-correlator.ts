@@ -22,6 +22,8 @@ import {
   noteChanges,
   notePending,
   notePool,
+  pendingNear,
+  pendingPosition,
   pendingWithId,
   unindexIncident,
 } from './incident-index.ts';
@@ -93,7 +95,7 @@ function nearerPendingOpener(
   if (!pool) return false;
   const radius = signal.radiusM ?? rule.spatial.radiusM;
   const reach = Math.min(d, radius) / M_PER_DEG;
-  for (const p of pool) {
+  for (const p of pendingNear(state, rule, e.lng, e.lat, null, null)) {
     const opener = p.kind === 'sensor_alarm' ? p.active : spill && Math.abs(e.ts - p.ts) <= rule.windowS * 1000;
     if (!opener || p.family === 'weather' || Math.abs(p.lat - e.lat) > reach) continue;
     if (p.assetId && p.assetId === incident.assetId) continue;
@@ -275,7 +277,7 @@ function handleEvidence(state: IncidentState, e: Evidence, ctx: IncidentContext)
     let expired = 0;
     while (expired < pool.length && now - pool[expired]!.linkedAt > rule.windowS * 1000) expired++;
     if (expired) pool.splice(0, expired);
-    const same = pool.findIndex((p) => p.id === e.id);
+    const same = pendingPosition(state, rule.type, pool, e.id);
     if (same >= 0) pool.splice(same, 1);
     pool.push(linked);
     notePending(state, rule.type, linked);
@@ -288,7 +290,7 @@ function handleEvidence(state: IncidentState, e: Evidence, ctx: IncidentContext)
     if (!anchor) {
       let bestD = Number.POSITIVE_INFINITY;
       const reach = reachDeg(rule);
-      for (const p of pool) {
+      for (const p of pendingNear(state, rule, e.lng, e.lat, e.district, e.assetId)) {
         if (p === linked || Math.abs(p.lat - e.lat) > reach || !canOpen(p)) continue;
         if (
           !linkReason(rule, signal, e, {
@@ -312,7 +314,7 @@ function handleEvidence(state: IncidentState, e: Evidence, ctx: IncidentContext)
     let clusterAsset = anchor.assetId ?? null;
     if (!clusterAsset && rule.spatial.sameAsset) {
       let bestD = Number.POSITIVE_INFINITY;
-      for (const p of pool) {
+      for (const p of pendingNear(state, rule, anchor.lng, anchor.lat, null, null)) {
         if (!p.assetId || p.family === 'weather') continue;
         const d = distanceM(p.lng, p.lat, anchor.lng, anchor.lat);
         if (d < bestD && d <= (signalOf(rule, p.signal)?.radiusM ?? rule.spatial.radiusM)) {
@@ -325,7 +327,7 @@ function handleEvidence(state: IncidentState, e: Evidence, ctx: IncidentContext)
     const cluster: LinkedEvidence[] = [];
     const reach = reachDeg(rule);
     const anchorSignal = signalOf(rule, anchor.signal)!;
-    for (const p of pool) {
+    for (const p of pendingNear(state, rule, anchor.lng, anchor.lat, anchor.district, clusterAsset)) {
       // Latitude alone rules out most of a city-wide pool before any distance is computed.
       if (p !== anchor && Math.abs(p.lat - anchor.lat) > reach && !(p.assetId && p.assetId === clusterAsset)) continue;
       const s = signalOf(rule, p.signal)!;
@@ -357,10 +359,9 @@ function handleEvidence(state: IncidentState, e: Evidence, ctx: IncidentContext)
     state.counters.opened++;
     // Openers are used up by the incident; corroborating evidence stays for its neighbours.
     const used = new Set(cluster.filter((c) => canOpen(c) || c.kind === 'event').map((c) => c.id));
-    state.pending.set(
-      rule.type,
-      pool.filter((p) => !used.has(p.id)),
-    );
+    const left = pool.filter((p) => !used.has(p.id));
+    state.pending.set(rule.type, left);
+    notePool(state, rule.type, pool, left);
     if (cluster.length > MAX_EVIDENCE_PER_INCIDENT) {
       incident.moreEvidence = cluster.length - MAX_EVIDENCE_PER_INCIDENT;
       incident.evidence = cluster.slice(-MAX_EVIDENCE_PER_INCIDENT);
@@ -467,7 +468,7 @@ function handleTick(state: IncidentState, ctx: IncidentContext): IncidentChange[
     const rule = state.rules.get(type)!;
     const kept = pool.filter((p) => now - p.linkedAt <= rule.windowS * 1000);
     state.pending.set(type, kept);
-    notePool(state, type, kept);
+    notePool(state, type, pool, kept);
   }
   return changes;
 }

@@ -7,10 +7,10 @@
  *   by district, by asset and on a grid whose cells are as wide as the rule's farthest reach —
  *   every incident that `same_district`, `same_asset`, `near` or `spill_over` could accept;
  * - the incidents holding an active alarm, by the alarm's evidence id;
- * - the pending evidence of a type, by id.
+ * - the pending evidence of a type, by id, and by district, asset and grid like the incidents.
  *
  * An index only narrows the candidates: the correlator applies its full tests to each, in the
- * order a walk of `state.incidents` (or `state.resolvedByTwin`) would have met them, so every
+ * order a walk of `state.incidents`, `state.resolvedByTwin` or the pending pool would have met them, so every
  * decision — ties broken by the first seen included — is the walk's. The index follows the
  * changes `applyIncidentInput` returns; state changed outside it (a restore, another rule set,
  * incidents added or removed by hand) is noticed at the next input and the index rebuilt.
@@ -33,10 +33,10 @@ interface Entry {
   alarms: readonly string[];
 }
 
-interface Buckets {
-  byDistrict: Map<string, Set<Entry>>;
-  byAsset: Map<string, Set<Entry>>;
-  grid: Map<string, Set<Entry>>;
+interface Buckets<T = Entry> {
+  byDistrict: Map<string, Set<T>>;
+  byAsset: Map<string, Set<T>>;
+  grid: Map<string, Set<T>>;
 }
 
 interface TypeIndex {
@@ -53,14 +53,25 @@ interface Index {
   incidents: IncidentState['incidents'];
   rules: IncidentState['rules'];
   resolvedByTwin: IncidentState['resolvedByTwin'];
-  pending: IncidentState['pending'];
   entries: Map<string, Entry>;
   nextSeq: number;
   nextResolvedSeq: number;
   types: Map<IncidentType, TypeIndex>;
   alarms: Map<string, Set<Entry>>;
-  /** The newest pending item of each type by id: the only one with that id in its pool, when there. */
-  pendingById: Map<IncidentType, Map<string, LinkedEvidence>>;
+  pending: IncidentState['pending'];
+  /** The pending evidence of each type: by id (the newest item of that id: the only one in its pool, when there) and by place. */
+  pools: Map<IncidentType, PoolIndex>;
+  /** Pending items in the order they joined their pool: a pool is sorted by it (items only leave, or join at its end). */
+  poolSeq: WeakMap<LinkedEvidence, number>;
+  nextPoolSeq: number;
+}
+
+interface PoolIndex {
+  byId: Map<string, LinkedEvidence>;
+  /** Filed by place; an item that left the pool other than by the tick stays filed until it is met or the pool is re-filed. */
+  places: Buckets<LinkedEvidence>;
+  filed: Set<LinkedEvidence>;
+  cellDeg: number;
 }
 
 const indexes = new WeakMap<IncidentState, Index>();
@@ -73,7 +84,7 @@ export function linkReachM(rule: IncidentRule): number {
   return m;
 }
 
-const emptyBuckets = (): Buckets => ({ byDistrict: new Map(), byAsset: new Map(), grid: new Map() });
+const emptyBuckets = <T = Entry>(): Buckets<T> => ({ byDistrict: new Map(), byAsset: new Map(), grid: new Map() });
 
 function typeIndex(rule: IncidentRule): TypeIndex {
   const reachM = linkReachM(rule);
@@ -83,7 +94,7 @@ function typeIndex(rule: IncidentRule): TypeIndex {
 
 const cellOf = (cellDeg: number, lng: number, lat: number): string => `${Math.floor(lng / cellDeg)}:${Math.floor(lat / cellDeg)}`;
 
-function put<K>(map: Map<K, Set<Entry>>, key: K, entry: Entry): void {
+function put<K, T>(map: Map<K, Set<T>>, key: K, entry: T): void {
   let set = map.get(key);
   if (!set) {
     set = new Set();
@@ -92,7 +103,7 @@ function put<K>(map: Map<K, Set<Entry>>, key: K, entry: Entry): void {
   set.add(entry);
 }
 
-function take<K>(map: Map<K, Set<Entry>>, key: K, entry: Entry): void {
+function take<K, T>(map: Map<K, Set<T>>, key: K, entry: T): void {
   const set = map.get(key);
   if (!set) return;
   set.delete(entry);
@@ -149,7 +160,9 @@ function build(state: IncidentState): Index {
     nextResolvedSeq: 0,
     types: new Map([...state.rules.values()].map((r) => [r.type, typeIndex(r)])),
     alarms: new Map(),
-    pendingById: new Map(),
+    pools: new Map(),
+    poolSeq: new WeakMap(),
+    nextPoolSeq: 0,
   };
   let r = 0;
   const resolvedOrder = new Map<string, number>();
@@ -160,7 +173,7 @@ function build(state: IncidentState): Index {
     index.entries.set(id, entry);
     file(index, state, entry);
   }
-  for (const [type, pool] of state.pending) index.pendingById.set(type, new Map(pool.map((p) => [p.id, p])));
+  for (const [type, pool] of state.pending) filePool(index, type, pool);
   indexes.set(state, index);
   return index;
 }
@@ -239,26 +252,51 @@ export function candidateIncidents(state: IncidentState, rule: IncidentRule, e: 
   }
   const b = resolved ? t.resolved : t.active;
   const found = new Set<Entry>();
-  const add = (set: Set<Entry> | undefined) => {
-    if (set) for (const x of set) found.add(x);
-  };
-  if (rule.spatial.sameDistrict && e.district) add(b.byDistrict.get(e.district));
-  if (rule.spatial.sameAsset && e.assetId) add(b.byAsset.get(e.assetId));
-  // Distance: |Δlat| ≤ reach, |Δlng| ≤ reach / cos(the mean latitude), the cosine at its smallest.
-  const rDeg = (t.reachM / M_PER_DEG) * 1.001;
-  const cos = Math.cos(Math.min(90, Math.abs(e.lat) + rDeg) * DEG);
-  const lngDeg = rDeg / cos;
-  const x0 = Math.floor((e.lng - lngDeg) / t.cellDeg);
-  const x1 = Math.floor((e.lng + lngDeg) / t.cellDeg);
-  const y0 = Math.floor((e.lat - rDeg) / t.cellDeg);
-  const y1 = Math.floor((e.lat + rDeg) / t.cellDeg);
-  const cells = (x1 - x0 + 1) * (y1 - y0 + 1);
-  if (!(cos > 1e-9) || !Number.isFinite(cells) || cells > b.grid.size) for (const set of b.grid.values()) add(set);
-  else for (let x = x0; x <= x1; x++) for (let y = y0; y <= y1; y++) add(b.grid.get(`${x}:${y}`));
+  near(
+    b,
+    t.cellDeg,
+    t.reachM,
+    e.lng,
+    e.lat,
+    rule.spatial.sameDistrict ? e.district : undefined,
+    rule.spatial.sameAsset ? e.assetId : undefined,
+    found,
+  );
   const list = [...found];
   if (resolved) list.sort((p, q) => p.resolvedSeq! - q.resolvedSeq!);
   else list.sort((p, q) => p.seq - q.seq);
   return list.map((x) => x.incident);
+}
+
+/**
+ * Into `found`: what is filed under `district`, under `assetId`, and on the grid within `reachM`
+ * of the point (|Δlat| ≤ reach, |Δlng| ≤ reach / cos(the mean latitude), the cosine at its smallest).
+ */
+function near<T>(
+  b: Buckets<T>,
+  cellDeg: number,
+  reachM: number,
+  lng: number,
+  lat: number,
+  district: string | null | undefined,
+  assetId: string | null | undefined,
+  found: Set<T>,
+): void {
+  const add = (set: Set<T> | undefined) => {
+    if (set) for (const x of set) found.add(x);
+  };
+  if (district) add(b.byDistrict.get(district));
+  if (assetId) add(b.byAsset.get(assetId));
+  const rDeg = (reachM / M_PER_DEG) * 1.001;
+  const cos = Math.cos(Math.min(90, Math.abs(lat) + rDeg) * DEG);
+  const lngDeg = rDeg / cos;
+  const x0 = Math.floor((lng - lngDeg) / cellDeg);
+  const x1 = Math.floor((lng + lngDeg) / cellDeg);
+  const y0 = Math.floor((lat - rDeg) / cellDeg);
+  const y1 = Math.floor((lat + rDeg) / cellDeg);
+  const cells = (x1 - x0 + 1) * (y1 - y0 + 1);
+  if (!(cos > 1e-9) || !Number.isFinite(cells) || cells > b.grid.size) for (const set of b.grid.values()) add(set);
+  else for (let x = x0; x <= x1; x++) for (let y = y0; y <= y1; y++) add(b.grid.get(`${x}:${y}`));
 }
 
 /** The incidents holding an active alarm of evidence id `id`, in `state.incidents` order (a superset). */
@@ -268,20 +306,114 @@ export function incidentsWithAlarm(state: IncidentState, id: string): Incident[]
   return [...set].sort((p, q) => p.seq - q.seq).map((x) => x.incident);
 }
 
-/** Pending evidence `p` joined the pool of `type` (it replaced any item of its id there). */
-export function notePending(state: IncidentState, type: IncidentType, p: LinkedEvidence): void {
-  const index = indexOf(state);
-  let byId = index.pendingById.get(type);
-  if (!byId) {
-    byId = new Map();
-    index.pendingById.set(type, byId);
+function poolIndex(index: Index, type: IncidentType): PoolIndex {
+  let pi = index.pools.get(type);
+  if (!pi) {
+    const rule = index.rules.get(type);
+    pi = { byId: new Map(), places: emptyBuckets(), filed: new Set(), cellDeg: Math.max(rule ? linkReachM(rule) : 0, 1) / M_PER_DEG };
+    index.pools.set(type, pi);
   }
-  byId.set(p.id, p);
+  return pi;
 }
 
-/** The pool of `type` was trimmed to `pool` (the tick): what left it is forgotten. */
-export function notePool(state: IncidentState, type: IncidentType, pool: readonly LinkedEvidence[]): void {
-  indexOf(state).pendingById.set(type, new Map(pool.map((p) => [p.id, p])));
+function filePending(index: Index, pi: PoolIndex, p: LinkedEvidence): void {
+  if (!index.poolSeq.has(p)) index.poolSeq.set(p, index.nextPoolSeq++);
+  pi.byId.set(p.id, p);
+  if (pi.filed.has(p)) return;
+  pi.filed.add(p);
+  put(pi.places.grid, cellOf(pi.cellDeg, p.lng, p.lat), p);
+  if (p.district) put(pi.places.byDistrict, p.district, p);
+  if (p.assetId) put(pi.places.byAsset, p.assetId, p);
+}
+
+function unfilePending(pi: PoolIndex, p: LinkedEvidence): void {
+  if (!pi.filed.delete(p)) return;
+  take(pi.places.grid, cellOf(pi.cellDeg, p.lng, p.lat), p);
+  if (p.district) take(pi.places.byDistrict, p.district, p);
+  if (p.assetId) take(pi.places.byAsset, p.assetId, p);
+}
+
+function filePool(index: Index, type: IncidentType, pool: readonly LinkedEvidence[]): void {
+  index.pools.delete(type);
+  const pi = poolIndex(index, type);
+  for (const p of pool) filePending(index, pi, p);
+}
+
+/** Pending evidence `p` joined the end of the pool of `type` (it replaced any item of its id there). */
+export function notePending(state: IncidentState, type: IncidentType, p: LinkedEvidence): void {
+  const index = indexOf(state);
+  filePending(index, poolIndex(index, type), p);
+}
+
+/**
+ * The pool of `type` was trimmed from `before` to `kept`, a subsequence of it (the tick, an opening): what left
+ * it is forgotten; the pool is re-filed when items that left it otherwise outnumber those in it.
+ */
+export function notePool(
+  state: IncidentState,
+  type: IncidentType,
+  before: readonly LinkedEvidence[],
+  kept: readonly LinkedEvidence[],
+): void {
+  const index = indexOf(state);
+  const pi = index.pools.get(type);
+  if (!pi || pi.filed.size > 2 * kept.length + 64) {
+    filePool(index, type, kept);
+    return;
+  }
+  let j = 0;
+  for (const p of before) {
+    if (p === kept[j]) j++;
+    else {
+      unfilePending(pi, p);
+      if (pi.byId.get(p.id) === p) pi.byId.delete(p.id);
+    }
+  }
+}
+
+/** Where the item of id `id` is in the pool of `type`, or -1 (`pool.findIndex` by id, without the walk's string compares). */
+export function pendingPosition(state: IncidentState, type: IncidentType, pool: readonly LinkedEvidence[], id: string): number {
+  const p = indexOf(state).pools.get(type)?.byId.get(id);
+  return p ? pool.indexOf(p) : -1;
+}
+
+/**
+ * The items of the pool of `rule`'s type that could link to a place (`lng`, `lat`, its district
+ * and asset where the rule links by them), in pool order: those filed under the district or the
+ * asset, and those within the rule's farthest reach. A superset: the caller applies its own tests.
+ */
+export function pendingNear(
+  state: IncidentState,
+  rule: IncidentRule,
+  lng: number,
+  lat: number,
+  district: string | null | undefined,
+  assetId: string | null | undefined,
+): LinkedEvidence[] {
+  const index = indexOf(state);
+  const pool = state.pending.get(rule.type) ?? [];
+  const pi = poolIndex(index, rule.type);
+  const found = new Set<LinkedEvidence>();
+  near(
+    pi.places,
+    pi.cellDeg,
+    linkReachM(rule),
+    lng,
+    lat,
+    rule.spatial.sameDistrict ? district : undefined,
+    rule.spatial.sameAsset ? assetId : undefined,
+    found,
+  );
+  // Still in the pool? Items leave it from its front (older than its first), for a newer item of
+  // their id, or through notePool / forgetPending (unfiled there); items that left are unfiled as met.
+  const first = pool.length ? index.poolSeq.get(pool[0]!)! : Number.POSITIVE_INFINITY;
+  const out: Array<[number, LinkedEvidence]> = [];
+  for (const p of found) {
+    const seq = index.poolSeq.get(p)!;
+    if (seq >= first && pi.byId.get(p.id) === p) out.push([seq, p]);
+    else unfilePending(pi, p);
+  }
+  return out.sort((a, b) => a[0] - b[0]).map((x) => x[1]);
 }
 
 /**
@@ -290,8 +422,8 @@ export function notePool(state: IncidentState, type: IncidentType, pool: readonl
  */
 export function pendingWithId(state: IncidentState, id: string): Array<[IncidentType, LinkedEvidence]> {
   const out: Array<[IncidentType, LinkedEvidence]> = [];
-  for (const [type, byId] of indexOf(state).pendingById) {
-    const p = byId.get(id);
+  for (const [type, pi] of indexOf(state).pools) {
+    const p = pi.byId.get(id);
     if (p) out.push([type, p]);
   }
   return out;
@@ -299,5 +431,9 @@ export function pendingWithId(state: IncidentState, id: string): Array<[Incident
 
 /** An item of id `id` was taken out of every pool (a withdrawn alarm). */
 export function forgetPending(state: IncidentState, id: string): void {
-  for (const byId of indexOf(state).pendingById.values()) byId.delete(id);
+  for (const pi of indexOf(state).pools.values()) {
+    const p = pi.byId.get(id);
+    if (p) unfilePending(pi, p);
+    pi.byId.delete(id);
+  }
 }
