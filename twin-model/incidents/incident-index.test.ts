@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../test/support/seeded-random.ts';
 import type { IncidentType } from '../vocabulary.ts';
 import { applyIncidentInput, createIncidentState } from './incident-correlator.ts';
-import { candidateIncidents, incidentsWithAlarm } from './incident-index.ts';
+import { candidateIncidents, incidentsWithAlarm, linkReachM, pendingNear, pendingPosition } from './incident-index.ts';
+import { equirectangularM } from '../city/city-queries.ts';
 import { linkReason } from './incident-linking.ts';
 import { ACTIVE } from './incident-refresh.ts';
 import { restoreIncidents } from './incident-restore.ts';
@@ -195,5 +196,79 @@ describe('incident index', () => {
     state.rules = wider;
     applyIncidentInput(state, { type: 'tick' }, { now: () => T0 });
     compareWithWalk(state, probe, 150);
+  });
+
+  it('finds the pending evidence a walk of the pool links, in pool order, as pools fill, open incidents, expire and lose withdrawn alarms', () => {
+    const r = seededRandom(16);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
+    const state = createIncidentState();
+    const rules = [...state.rules.values()];
+    let now = T0;
+    const ctx = { now: () => now };
+    const place = () => ({ lng: 114.3 + (r() - 0.5) * 0.2, lat: 30.55 + (r() - 0.5) * 0.2 });
+    const evidence = (): Evidence => {
+      const rule = pick(rules);
+      const signal = pick(rule.signals);
+      const sensor = `s${Math.floor(r() * 3000)}`;
+      const at = {
+        ts: now - Math.floor(r() * 120_000),
+        ...place(),
+        ...(r() < 0.9 ? { district: pick(DISTRICTS) } : {}),
+        ...(r() < 0.3 ? { assetId: pick(ASSETS) } : {}),
+      };
+      return signal.evidence === 'event'
+        ? {
+            ...at,
+            id: `event:t:${Math.floor(r() * 1e9)}`,
+            kind: 'event',
+            eventType: pick(signal.eventTypes!),
+            category: signal.categories?.[0],
+          }
+        : {
+            ...at,
+            id: `alarm:${sensor}`,
+            kind: 'sensor_alarm',
+            sensorId: sensor,
+            sensorKind: pick(signal.sensorKinds!),
+            level: 'alarm',
+            ...(signal.evidence === 'area_share' ? { areaShare: 1 } : {}),
+          };
+    };
+    let compared = 0;
+    for (let k = 1; k <= 6000; k++) {
+      // Ticks are rare: evidence also falls out of the window as new evidence arrives.
+      now += 1000;
+      const x = r();
+      if (x < 0.8) applyIncidentInput(state, { type: r() < 0.5 ? 'alarm' : 'event', evidence: evidence() } as never, ctx);
+      else if (x < 0.998)
+        applyIncidentInput(state, { type: 'alarm_cleared', sensorId: `s${Math.floor(r() * 3000)}`, ts: now, withdrawn: r() < 0.2 }, ctx);
+      else applyIncidentInput(state, { type: 'tick' }, ctx);
+      if (k % 500 !== 0) continue;
+      for (let q = 0; q < 40; q++) {
+        const e = evidence();
+        for (const rule of rules) {
+          const pool = state.pending.get(rule.type) ?? [];
+          const linkable = (p: LinkedEvidence) =>
+            rule.signals.some(
+              (s) =>
+                linkReason(rule, s, e, {
+                  lng: p.lng,
+                  lat: p.lat,
+                  assetId: p.assetId ?? null,
+                  district: p.district ?? null,
+                  lastEvidenceAt: p.ts,
+                }) !== null,
+            );
+          const within = (p: LinkedEvidence) => equirectangularM(e.lng, e.lat, p.lng, p.lat) <= linkReachM(rule);
+          expect(pendingNear(state, rule, e.lng, e.lat, e.district, e.assetId).filter(linkable)).toEqual(pool.filter(linkable));
+          expect(pendingNear(state, rule, e.lng, e.lat, null, null).filter(within)).toEqual(pool.filter(within));
+          compared += pool.filter(linkable).length;
+          const id = pick([e.id, ...pool.slice(0, 20).map((p) => p.id)]);
+          expect(pendingPosition(state, rule.type, pool, id)).toBe(pool.findIndex((p) => p.id === id));
+        }
+      }
+    }
+    expect(compared).toBeGreaterThan(1000);
+    expect(state.counters.opened).toBeGreaterThan(10);
   });
 });
