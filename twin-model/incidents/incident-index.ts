@@ -75,6 +75,8 @@ interface PoolIndex {
 }
 
 const indexes = new WeakMap<IncidentState, Index>();
+/** Up to this many incidents (pending items of a type), a lookup returns all of them: the walk costs less. */
+const SMALL = 32;
 const DEG = Math.PI / 180;
 
 /** The farthest any evidence of `rule` can link by distance, `near` or `spill_over`, metres. */
@@ -194,10 +196,16 @@ export function checkIndex(state: IncidentState): void {
     index.rules !== state.rules ||
     index.resolvedByTwin !== state.resolvedByTwin ||
     index.pending !== state.pending ||
-    index.entries.size !== state.incidents.size ||
-    [...index.types.values()].some((t) => state.rules.get(t.rule.type) !== t.rule)
-  )
+    index.entries.size !== state.incidents.size
+  ) {
     indexes.delete(state);
+    return;
+  }
+  for (const t of index.types.values())
+    if (state.rules.get(t.rule.type) !== t.rule) {
+      indexes.delete(state);
+      return;
+    }
 }
 
 /** Forgets the index of `state` (its incidents were replaced, e.g. restored from the store). */
@@ -243,13 +251,14 @@ export function unindexIncident(state: IncidentState, id: string): void {
  * `state.resolvedByTwin`) meets them. A superset: the caller applies its own tests.
  */
 export function candidateIncidents(state: IncidentState, rule: IncidentRule, e: Evidence, resolved: boolean): Incident[] {
+  const walk = () =>
+    resolved ? [...state.resolvedByTwin.keys()].flatMap((id) => state.incidents.get(id) ?? []) : [...state.incidents.values()];
+  // A handful of incidents: the walk itself is cheaper than a lookup.
+  if (state.incidents.size <= SMALL) return walk();
   let t = indexOf(state).types.get(rule.type);
   if (!t || t.rule !== rule) t = build(state).types.get(rule.type);
-  if (!t || t.rule !== rule) {
-    // A rule not in force (no caller of the correlator asks for one): every incident is a candidate.
-    if (!resolved) return [...state.incidents.values()];
-    return [...state.resolvedByTwin.keys()].flatMap((id) => state.incidents.get(id) ?? []);
-  }
+  // A rule not in force (no caller of the correlator asks for one): every incident is a candidate.
+  if (!t || t.rule !== rule) return walk();
   const b = resolved ? t.resolved : t.active;
   const found = new Set<Entry>();
   near(
@@ -389,9 +398,11 @@ export function pendingNear(
   lat: number,
   district: string | null | undefined,
   assetId: string | null | undefined,
-): LinkedEvidence[] {
-  const index = indexOf(state);
+): readonly LinkedEvidence[] {
   const pool = state.pending.get(rule.type) ?? [];
+  // A short pool: the walk itself is cheaper than a lookup.
+  if (pool.length <= SMALL) return pool;
+  const index = indexOf(state);
   const pi = poolIndex(index, rule.type);
   const found = new Set<LinkedEvidence>();
   near(
