@@ -62,6 +62,7 @@ import { countLoadReadings, createClickHouse, dropReadingsRollup, runMigrations,
 import type { DeltaMessage, SnapshotMessage } from '../../web/shared/protocol.ts';
 import { decodeDelta } from '../../web/shared/delta-codec.ts';
 import type { LoadOptions, LoadResult } from '../load-generator.ts';
+import { measureAlarmStorm } from './alarm-storm.ts';
 import { measureFusion } from './fusion-throughput.ts';
 import { generateCity } from '../../twin-model/city/index.ts';
 import { DEFAULT_INCIDENT_RULES } from '../../twin-model/index.ts';
@@ -438,6 +439,14 @@ if (ONLY.has('5')) {
     'hotline flood (random places and categories)',
     `${fmt(f.eventsPerSec)} ev/s`,
     `(${fmt(f.events)} reports → ${f.incidentsFromFlood} incidents; a flood must not open thousands)`,
+    null,
+  );
+  // The alarm storm of run 16 (100,000 gauges, every 20th in alarm in even minutes): the correlator alone.
+  const storm = measureAlarmStorm(10);
+  line(
+    `${fmt(storm.perBurst)} alarms in one second: correlator ms (CPU)`,
+    `${fmt(storm.raiseMsMedian)} ms`,
+    `(worst ${fmt(storm.raiseMsMax)} ms; their ${fmt(storm.perBurst)} clears ${fmt(storm.clearMsMedian)} ms, worst ${fmt(storm.clearMsMax)} ms; ${fmt(storm.incidents)} incidents held)`,
     null,
   );
   // The evaluation's own speed (npm run eval): every scenario on two held-out seeds, generated, replayed and scored.

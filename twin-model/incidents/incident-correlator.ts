@@ -11,7 +11,7 @@
 import type { IncidentType } from '../vocabulary.ts';
 import type { LinkReason } from './incident-explanations.ts';
 import { equirectangularM as distanceM, M_PER_DEG } from '../city/city-queries.ts';
-import { capEvidence, clearBeyondCap, linkEvidence, mergeBeyondCap } from './incident-evidence-cap.ts';
+import { capEvidence, clearBeyondCap, linkEvidence } from './incident-evidence-cap.ts';
 import { clearHeldLate, commitHeldLate, linkLateEvidence } from './incident-late-evidence.ts';
 import {
   anotherPlace,
@@ -25,6 +25,20 @@ import {
 } from './incident-linking.ts';
 import { DEFAULT_INCIDENT_RULES, type IncidentRule, type IncidentSignal } from './incident-rules.ts';
 import { ACTIVE, change, heldOpen, refresh, snapshot } from './incident-refresh.ts';
+import {
+  candidateIncidents,
+  checkIndex,
+  forgetPending,
+  incidentsWithAlarm,
+  noteChanges,
+  notePending,
+  notePool,
+  pendingNear,
+  pendingPosition,
+  pendingWithId,
+  unindexIncident,
+} from './incident-index.ts';
+import { handleOperator } from './incident-operator.ts';
 import { handleWarnings, withWarnings } from './incident-warning-links.ts';
 import type {
   Evidence,
@@ -50,8 +64,7 @@ export type {
 } from './incident-types.ts';
 export { confidenceOf, isWarningEvidence, matchSignal, warningEvidenceId } from './incident-linking.ts';
 export { MAX_EVIDENCE_PER_INCIDENT } from './incident-evidence-cap.ts';
-
-export class IncidentActionError extends Error {}
+export { IncidentActionError } from './incident-operator.ts';
 
 export function createIncidentState(rules: ReadonlyMap<IncidentType, IncidentRule> = DEFAULT_INCIDENT_RULES): IncidentState {
   return {
@@ -93,7 +106,7 @@ function nearerPendingOpener(
   if (!pool) return false;
   const radius = signal.radiusM ?? rule.spatial.radiusM;
   const reach = Math.min(d, radius) / M_PER_DEG;
-  for (const p of pool) {
+  for (const p of pendingNear(state, rule, e.lng, e.lat, null, null)) {
     const opener = p.kind === 'sensor_alarm' ? p.active : spill && Math.abs(e.ts - p.ts) <= rule.windowS * 1000;
     if (!opener || p.family === 'weather' || Math.abs(p.lat - e.lat) > reach) continue;
     if (p.assetId && p.assetId === incident.assetId) continue;
@@ -128,7 +141,7 @@ function handleEvidence(state: IncidentState, e: Evidence, ctx: IncidentContext,
     matchedAny = true;
     // 1. Join an active incident of this type (the best-placed one).
     let best: { incident: Incident; why: LinkReason; d: number } | null = null;
-    for (const incident of state.incidents.values()) {
+    for (const incident of candidateIncidents(state, rule, e, false)) {
       if (incident.type !== rule.type || !ACTIVE.has(incident.status)) continue;
       // A gauge of another place does not join: its water is its own incident.
       if (anotherPlace(signal, e, incident.evidence)) continue;
@@ -181,9 +194,10 @@ function handleEvidence(state: IncidentState, e: Evidence, ctx: IncidentContext,
     let expired = 0;
     while (expired < pool.length && now - pool[expired]!.linkedAt > rule.windowS * 1000) expired++;
     if (expired) pool.splice(0, expired);
-    const same = pool.findIndex((p) => p.id === e.id);
+    const same = pendingPosition(state, rule.type, pool, e.id);
     if (same >= 0) pool.splice(same, 1);
     pool.push(linked);
+    notePending(state, rule.type, linked);
     // A flood of reports must not grow the pool (and the work per report) without bound.
     if (pool.length > MAX_PENDING_PER_TYPE) pool.splice(0, pool.length - MAX_PENDING_PER_TYPE);
     // The anchor: the new evidence if it can open an incident, else the nearest pending
@@ -193,7 +207,7 @@ function handleEvidence(state: IncidentState, e: Evidence, ctx: IncidentContext,
     if (!anchor) {
       let bestD = Number.POSITIVE_INFINITY;
       const reach = reachDeg(rule);
-      for (const p of pool) {
+      for (const p of pendingNear(state, rule, e.lng, e.lat, e.district, e.assetId)) {
         if (p === linked || Math.abs(p.lat - e.lat) > reach || !canOpen(p)) continue;
         if (
           !linkReason(rule, signal, e, {
@@ -217,7 +231,7 @@ function handleEvidence(state: IncidentState, e: Evidence, ctx: IncidentContext,
     let clusterAsset = anchor.assetId ?? null;
     if (!clusterAsset && rule.spatial.sameAsset) {
       let bestD = Number.POSITIVE_INFINITY;
-      for (const p of pool) {
+      for (const p of pendingNear(state, rule, anchor.lng, anchor.lat, null, null)) {
         if (!p.assetId || p.family === 'weather') continue;
         const d = distanceM(p.lng, p.lat, anchor.lng, anchor.lat);
         if (d < bestD && d <= (signalOf(rule, p.signal)?.radiusM ?? rule.spatial.radiusM)) {
@@ -230,7 +244,7 @@ function handleEvidence(state: IncidentState, e: Evidence, ctx: IncidentContext,
     const cluster: LinkedEvidence[] = [];
     const reach = reachDeg(rule);
     const anchorSignal = signalOf(rule, anchor.signal)!;
-    for (const p of pool) {
+    for (const p of pendingNear(state, rule, anchor.lng, anchor.lat, anchor.district, clusterAsset)) {
       // Latitude alone rules out most of a city-wide pool before any distance is computed.
       if (p !== anchor && Math.abs(p.lat - anchor.lat) > reach && !(p.assetId && p.assetId === clusterAsset)) continue;
       const s = signalOf(rule, p.signal)!;
@@ -262,10 +276,9 @@ function handleEvidence(state: IncidentState, e: Evidence, ctx: IncidentContext,
     state.counters.opened++;
     // Openers are used up by the incident; corroborating evidence stays for its neighbours.
     const used = new Set(cluster.filter((c) => canOpen(c) || c.kind === 'event').map((c) => c.id));
-    state.pending.set(
-      rule.type,
-      pool.filter((p) => !used.has(p.id)),
-    );
+    const left = pool.filter((p) => !used.has(p.id));
+    state.pending.set(rule.type, left);
+    notePool(state, rule.type, pool, left);
     capEvidence(incident);
     changes.push(
       change(incident, now, 'twin', 'opened', {
@@ -289,7 +302,7 @@ function handleAlarmCleared(
   const changes: IncidentChange[] = [];
   const id = `alarm:${sensorId}`;
   clearHeldLate(state, id, ts, withdrawn);
-  for (const incident of state.incidents.values()) {
+  for (const incident of incidentsWithAlarm(state, id)) {
     const e = incident.evidence.find((x) => x.id === id && x.active);
     if (e) {
       e.active = false;
@@ -314,19 +327,20 @@ function handleAlarmCleared(
   }
   // Pending: the alarm stays as corroboration within the window (it rained here a few minutes
   // ago) but can no longer open an incident by itself.
-  for (const [type, pool] of state.pending) {
-    if (withdrawn)
-      state.pending.set(
-        type,
-        pool.filter((p) => p.id !== id),
-      );
-    else
-      for (const p of pool)
-        if (p.id === id && p.active) {
-          p.active = false;
-          p.clearedAt = Math.max(ts, p.ts);
-        }
+  for (const [type, p] of pendingWithId(state, id)) {
+    const pool = state.pending.get(type);
+    if (withdrawn) {
+      if (pool)
+        state.pending.set(
+          type,
+          pool.filter((x) => x.id !== id),
+        );
+    } else if (p.active) {
+      p.active = false;
+      p.clearedAt = Math.max(ts, p.ts);
+    }
   }
+  if (withdrawn) forgetPending(state, id);
   state.seen.delete(id);
   return changes;
 }
@@ -364,127 +378,28 @@ function handleTick(state: IncidentState, ctx: IncidentContext): IncidentChange[
     if (!ACTIVE.has(incident.status) && now - incident.updatedAt > INACTIVE_RETENTION_MS) {
       state.incidents.delete(id);
       state.resolvedByTwin.delete(id);
+      unindexIncident(state, id);
     }
   }
   // Drop pending evidence older than every rule's window.
   for (const [type, pool] of state.pending) {
     const rule = state.rules.get(type)!;
-    state.pending.set(
-      type,
-      pool.filter((p) => now - p.linkedAt <= rule.windowS * 1000),
-    );
+    const kept = pool.filter((p) => now - p.linkedAt <= rule.windowS * 1000);
+    state.pending.set(type, kept);
+    notePool(state, type, pool, kept);
   }
   return changes;
 }
 
-function requireIncident(state: IncidentState, id: string): Incident {
-  const incident = state.incidents.get(id);
-  if (!incident) throw new IncidentActionError(`incident "${id}" does not exist`);
-  return incident;
-}
-
-function handleOperator(state: IncidentState, input: Extract<IncidentInput, { type: 'operator' }>, ctx: IncidentContext): IncidentChange[] {
-  const now = ctx.now();
-  const incident = requireIncident(state, input.incidentId);
-  // An incident an operator acted on is the operator's: late evidence no longer reopens it.
-  state.resolvedByTwin.delete(incident.id);
-  const who = input.actor;
-  const because = input.reason ? { reason: input.reason } : {};
-  const cmd = input.command;
-  const closedNow = incident.status === 'closed' || incident.status === 'false_alarm';
-  if (closedNow && cmd.action !== 'reopen') throw new IncidentActionError(`incident ${incident.id} is ${incident.status}; reopen it first`);
-  switch (cmd.action) {
-    case 'acknowledge':
-      if (incident.status !== 'open') throw new IncidentActionError(`incident ${incident.id} is ${incident.status}, not open`);
-      incident.status = 'acknowledged';
-      incident.updatedAt = now;
-      return [change(incident, now, who, 'acknowledged', { code: 'acknowledged', params: because })];
-    case 'set_severity':
-      if (!Number.isInteger(cmd.severity) || cmd.severity < 1 || cmd.severity > 5)
-        throw new IncidentActionError(`severity ${cmd.severity} is not an integer from 1 to 5`);
-      incident.severity = cmd.severity;
-      incident.severityPinned = true;
-      incident.updatedAt = now;
-      return [change(incident, now, who, 'severity_set', { code: 'severity_set', params: { ...because, severity: cmd.severity } })];
-    case 'merge': {
-      const other = requireIncident(state, cmd.otherId);
-      if (other.id === incident.id) throw new IncidentActionError('an incident cannot be merged into itself');
-      if (other.type !== incident.type)
-        throw new IncidentActionError(`cannot merge a ${other.type} incident into a ${incident.type} incident`);
-      if (!ACTIVE.has(other.status)) throw new IncidentActionError(`incident ${other.id} is ${other.status}`);
-      const have = new Set(incident.evidence.map((e) => e.id));
-      for (const e of other.evidence)
-        if (!have.has(e.id)) incident.evidence.push({ ...e, why: { code: 'merged_from', params: { incidentId: other.id, actor: who } } });
-      mergeBeyondCap(incident, other);
-      refresh(state, incident, now);
-      other.status = 'closed';
-      other.updatedAt = now;
-      return [
-        change(incident, now, who, 'absorbed', { code: 'absorbed', params: { ...because, otherId: other.id } }),
-        change(other, now, who, 'merged_into', { code: 'merged_into', params: { ...because, incidentId: incident.id } }),
-      ];
-    }
-    case 'split': {
-      const ids = new Set(cmd.evidenceIds);
-      const moving = incident.evidence.filter((e) => ids.has(e.id));
-      if (moving.length !== ids.size)
-        throw new IncidentActionError(
-          `evidence ${[...ids].filter((id) => !moving.some((e) => e.id === id)).join(', ')} is not part of ${incident.id}`,
-        );
-      if (moving.length === incident.evidence.length) throw new IncidentActionError('a split must leave evidence in the original incident');
-      incident.evidence = incident.evidence.filter((e) => !ids.has(e.id));
-      refresh(state, incident, now);
-      const split: Incident = {
-        ...snapshot(incident),
-        id: `inc-${String(state.nextId++).padStart(6, '0')}`,
-        status: 'open',
-        severityPinned: false,
-        openedAt: now,
-        resolutionProposed: false,
-        evidence: moving.map((e) => ({ ...e, why: { code: 'split_from', params: { incidentId: incident.id, actor: who } } })),
-      };
-      // It holds only the evidence moved to it: none of the original's beyond the cap.
-      delete split.beyondCap;
-      delete split.moreEvidence;
-      refresh(state, split, now);
-      state.incidents.set(split.id, split);
-      return [
-        change(incident, now, who, 'split_off', {
-          code: 'split_off',
-          params: { ...because, evidence: moving.length, incidentId: split.id },
-        }),
-        change(split, now, who, 'split_from', { code: 'split_from', params: { ...because, incidentId: incident.id } }),
-      ];
-    }
-    case 'false_alarm':
-      incident.status = 'false_alarm';
-      incident.updatedAt = now;
-      return [change(incident, now, who, 'false_alarm', { code: 'false_alarm', params: because })];
-    case 'resolve':
-      if (incident.status === 'resolved') throw new IncidentActionError(`incident ${incident.id} is already resolved`);
-      incident.status = 'resolved';
-      incident.resolutionProposed = false;
-      incident.updatedAt = now;
-      return [change(incident, now, who, 'resolved', { code: 'resolved', params: because })];
-    case 'close':
-      incident.status = 'closed';
-      incident.updatedAt = now;
-      return [change(incident, now, who, 'closed', { code: 'closed', params: because })];
-    case 'reopen':
-      if (ACTIVE.has(incident.status)) throw new IncidentActionError(`incident ${incident.id} is already ${incident.status}`);
-      incident.status = 'open';
-      incident.resolutionProposed = false;
-      incident.updatedAt = now;
-      return [change(incident, now, who, 'reopened', { code: 'reopened', params: because })];
-    default: {
-      const never: never = cmd;
-      throw new IncidentActionError(`unknown action ${JSON.stringify(never)}`);
-    }
-  }
-}
-
 /** Applies one input and returns the changes it made (empty when nothing changed). */
 export function applyIncidentInput(state: IncidentState, input: IncidentInput, ctx: IncidentContext): IncidentChange[] {
+  checkIndex(state);
+  const changes = applyInput(state, input, ctx);
+  noteChanges(state, changes);
+  return changes;
+}
+
+function applyInput(state: IncidentState, input: IncidentInput, ctx: IncidentContext): IncidentChange[] {
   switch (input.type) {
     case 'alarm':
     case 'event': {

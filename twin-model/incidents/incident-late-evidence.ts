@@ -3,6 +3,7 @@
  * gateway that buffers, a report entered after the fact): linked to that incident, and whether it
  * reopens it (docs/incidents.md, "Late evidence"). Part of the correlator (incident-correlator.ts).
  */
+import { candidateIncidents } from './incident-index.ts';
 import { equirectangularM as distanceM } from '../city/city-queries.ts';
 import type { LinkReason } from './incident-explanations.ts';
 import { linkEvidence } from './incident-evidence-cap.ts';
@@ -38,9 +39,9 @@ export function linkLateEvidence(
   hold: boolean,
 ): IncidentChange[] | null {
   let best: { incident: Incident; why: LinkReason; d: number; resolvedAt: number } | null = null;
-  for (const [id, resolvedAt] of state.resolvedByTwin) {
-    const incident = state.incidents.get(id);
-    if (!incident || incident.type !== rule.type || incident.status !== 'resolved' || e.ts > resolvedAt) continue;
+  for (const incident of candidateIncidents(state, rule, e, true)) {
+    const resolvedAt = state.resolvedByTwin.get(incident.id);
+    if (resolvedAt === undefined || incident.type !== rule.type || incident.status !== 'resolved' || e.ts > resolvedAt) continue;
     if (e.kind !== 'sensor_alarm' && resolvedAt - e.ts >= rule.resolve.quietS * 1000) continue;
     if (anotherPlace(signal, e, incident.evidence)) continue;
     const why = linkReason(rule, signal, e, incident);

@@ -5,6 +5,7 @@
  */
 import type { Incident, IncidentState } from './incident-correlator.ts';
 import { linkReasonOf } from './incident-explanations.ts';
+import { dropIndex } from './incident-index.ts';
 import { snapshot } from './incident-refresh.ts';
 
 /**
@@ -53,6 +54,7 @@ function withClearTimes(incident: Incident): void {
  * @returns the ids of the incidents made live again.
  */
 export function restoreIncidents(state: IncidentState, incidents: readonly Incident[]): string[] {
+  dropIndex(state);
   const restored: string[] = [];
   for (const stored of incidents) {
     state.nextId = Math.max(state.nextId, idNumber(stored.id) + 1);
