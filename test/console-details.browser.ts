@@ -4,10 +4,12 @@
  * clock in the city's zone when the city's information is refused, with the browser in another
  * zone; an incident's evidence naming its sensors by their registry names (zh-CN and English, the
  * id beside; an unnamed sensor by its id); the markers' layer under the names looked up once per
- * style change, not per rebuild; and a wall-sized window (3840×1080) signed in as a person with
+ * style change, not per rebuild, and the markers under the new style's names after the base map's
+ * style is switched (the city's PMTiles basemap, dark → light); and a wall-sized window (3840×1080) signed in as a person with
  * the wall's type scale. Screenshots go to test-results/details-*.png.
  */
 import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import mqtt from 'mqtt';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +17,7 @@ import type { RunningCityTwin } from '../bin/runtime.ts';
 import { formatLocalDateTime } from '../twin-model/local-time.ts';
 import { call, login, TEST_ADMIN_PASSWORD } from './support/auth.ts';
 import { collectErrors, launchChromium, openSignedInConsole, saveScreenshot, signIn } from './support/browser.ts';
+import { writeCityPmtiles } from './support/city-pmtiles.ts';
 import { consoleDisplayToken } from './support/console-client.ts';
 import { tempDir } from './support/fixtures.ts';
 import { startTestCity } from './support/test-city.ts';
@@ -141,6 +144,10 @@ describe('the console', () => {
   const unnamed = 'wl-details-unnamed';
 
   beforeAll(async () => {
+    // The city's PMTiles basemap, so that its style can be switched (dark ↔ light, docs/basemaps.md).
+    const archive = join(dir.path, 'basemap.pmtiles');
+    writeCityPmtiles(archive);
+    await app.web!.setBasemapPmtiles(archive);
     let errors: string[];
     ({ page, errors } = await openSignedInConsole(browser, app.url!, TEST_ADMIN_PASSWORD, { width: 1920, height: 1080 }));
     errorLists.push(errors);
@@ -158,6 +165,7 @@ describe('the console', () => {
 
   afterAll(async () => {
     await page?.close();
+    await app?.web?.setBasemapPmtiles(null);
   });
 
   it("names an incident's sensors by their registry names, the id beside; an unnamed sensor by its id", async () => {
@@ -229,6 +237,32 @@ describe('the console', () => {
     // The names still above the markers.
     expect(await page.evaluate(() => window.__citytwin!.mapLayers().under)).not.toBeNull();
     await page.keyboard.press('Escape');
+
+    // The base map's style switched (dark → light): looked up once more, and the markers drawn
+    // under the new style's first symbol layer.
+    expect(await page.evaluate(() => window.__citytwin!.basemap())).toMatchObject({ mode: 'vector', variant: 'dark' });
+    const style = (await call(app.url!, admin, 'GET', '/api/city/style?variant=light&lang=zh')).body as {
+      layers: Array<{ id: string; type: string }>;
+    };
+    const firstSymbol = style.layers.find((l) => l.type === 'symbol')?.id;
+    expect(firstSymbol, 'the light style has names').toBeDefined();
+    await page.getByTestId('basemap-style-toggle').click();
+    await expect.poll(() => page.evaluate(() => window.__citytwin!.basemap().variant)).toBe('light');
+    await expect.poll(() => page.evaluate(() => window.__citytwin!.basemap().loaded), { timeout: 30_000 }).toBe(true);
+    await expect.poll(async () => (await lookups()).styleChanges).toBeGreaterThan(end.styleChanges);
+    await expect.poll(() => page.evaluate(() => window.__citytwin!.mapLayers().under)).toBe(firstSymbol);
+    const switched = await lookups();
+    expect(switched.lookups).toBe(switched.styleChanges + 1);
+    const layers = await page.evaluate(() => window.__citytwin!.mapLayers());
+    // The map now holds the light style's layers, the markers (maplibre custom layers) among them.
+    expect(layers.order.filter((l) => l.type !== 'custom').map((l) => l.id)).toEqual(style.layers.map((l) => l.id));
+    const symbolAt = layers.order.findIndex((l) => l.id === firstSymbol);
+    const markers = layers.order.flatMap((l, i) => (l.type === 'custom' ? [i] : []));
+    expect(markers.length).toBeGreaterThan(0);
+    for (const i of markers) expect(i).toBeLessThan(symbolAt);
+    await saveScreenshot(page, 'test-results/details-style-light-1920.png');
+    await page.getByTestId('basemap-style-toggle').click();
+    await expect.poll(() => page.evaluate(() => window.__citytwin!.basemap().variant)).toBe('dark');
   });
 });
 

@@ -88,7 +88,8 @@ export interface CityTwinTestHooks {
    * What the map draws: the deck.gl layers besides the sensors (ids), whether the sensors and the
    * base map's labels show, and the base map's layer the markers are drawn under (its first
    * symbol layer; null when the style has none and they are drawn on top), and how often that
-   * layer was looked up against the style changes and the rebuilds of the layers.
+   * layer was looked up against the style changes and the rebuilds of the layers; and the map's
+   * layers bottom to top with their types (the markers' deck.gl layers are maplibre `custom` layers).
    */
   mapLayers(): {
     ids: string[];
@@ -96,6 +97,7 @@ export interface CityTwinTestHooks {
     labels: boolean;
     under: string | null;
     underLookups: { lookups: number; styleChanges: number; rebuilds: number };
+    order: Array<{ id: string; type: string }>;
   };
   /** The base map's names placed on screen (point features of its symbol layers): layer, name, place and anchor (viewport CSS px). */
   mapNames(): Array<{ layer: string; name: string; lng: number; lat: number; x: number; y: number }>;

@@ -102,6 +102,7 @@ export function installConsoleHooks(p: ConsoleHookParts): void {
         .some((id) => (map.getLayoutProperty(id, 'visibility') ?? 'visible') === 'visible'),
       under: overlay.underLayer ?? null,
       underLookups: overlay.underLayerLookups,
+      order: map.getLayersOrder().map((id) => ({ id, type: map.getLayer(id)?.type ?? '' })),
     }),
     mapNames: () => mapNames(map, project),
     mapIdle: () =>

@@ -341,8 +341,9 @@ export class IncidentDetailView {
     if (e.kind === 'sensor_alarm' && e.sensorId) {
       const sensorId = e.sensorId;
       // Named by the registry's name in the page's language, the id beside it; a sensor the
-      // registry does not know (any more) by its id alone.
-      const name = this.sensorNames.name(sensorId, getLanguage());
+      // registry does not know (any more) by its id alone, and a district-wide alarm's area
+      // (not a registry sensor) by its id, never asked for.
+      const name = e.areaShare === undefined ? this.sensorNames.name(sensorId, getLanguage()) : null;
       const b = h(
         'button',
         {

@@ -1,18 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../backend/api-client.ts';
-import { SensorNames } from './sensor-names.ts';
+import { SensorNames, type SensorNamesOptions } from './sensor-names.ts';
 
-const REGISTRY: Record<string, { name: string | null; nameZh: string | null; nameEn: string | null }> = {
+type Names = { name: string | null; nameZh: string | null; nameEn: string | null };
+
+const REGISTRY: Record<string, Names> = {
   'wl-0001': { name: null, nameZh: '沙湖路下穿通道水位', nameEn: 'Shahu Rd underpass water level' },
   'aq-7': { name: 'AQ station 7', nameZh: null, nameEn: null },
 };
 
 /** A registry read through the api-client's interface: 404 for a sensor it does not know. */
-function registry() {
+function registry(entries: Record<string, Names> = REGISTRY) {
   const asked: string[] = [];
   const fetchDetail = async (id: string) => {
     asked.push(id);
-    const names = REGISTRY[id];
+    const names = entries[id];
     if (!names) throw new ApiError({ kind: 'not-found', status: 404 }, `/api/sensors/${id}`);
     return names;
   };
@@ -21,51 +23,180 @@ function registry() {
 
 const settle = () => new Promise((r) => setTimeout(r, 0));
 
+/** A SensorNames on a hand-turned clock whose redraws run when `frame()` is called. */
+function harness(fetchDetail: (id: string) => Promise<Names>, options: SensorNamesOptions = {}) {
+  let now = 1_000_000;
+  let redraws = 0;
+  const frames: Array<() => void> = [];
+  const names = new SensorNames(fetchDetail, () => redraws++, {
+    now: () => now,
+    schedule: (f) => frames.push(f),
+    ...options,
+  });
+  return {
+    names,
+    advance: (ms: number) => {
+      now += ms;
+    },
+    frame: () => {
+      for (const f of frames.splice(0)) f();
+    },
+    redraws: () => redraws,
+  };
+}
+
 describe('SensorNames', () => {
   it('names a sensor in zh-CN and English once the registry answered, asking once', async () => {
     const { asked, fetchDetail } = registry();
-    let learned = 0;
-    const names = new SensorNames(fetchDetail, () => learned++);
-    expect(names.name('wl-0001', 'zh')).toBeNull();
-    expect(names.name('wl-0001', 'en')).toBeNull();
+    const h = harness(fetchDetail);
+    expect(h.names.name('wl-0001', 'zh')).toBeNull();
+    expect(h.names.name('wl-0001', 'en')).toBeNull();
     await settle();
-    expect(learned).toBe(1);
-    expect(names.name('wl-0001', 'zh')).toBe('沙湖路下穿通道水位');
-    expect(names.name('wl-0001', 'en')).toBe('Shahu Rd underpass water level');
+    h.frame();
+    expect(h.redraws()).toBe(1);
+    expect(h.names.name('wl-0001', 'zh')).toBe('沙湖路下穿通道水位');
+    expect(h.names.name('wl-0001', 'en')).toBe('Shahu Rd underpass water level');
     // A sensor with one name has it in both languages.
-    names.name('aq-7', 'zh');
+    h.names.name('aq-7', 'zh');
     await settle();
-    expect(names.name('aq-7', 'zh')).toBe('AQ station 7');
+    expect(h.names.name('aq-7', 'zh')).toBe('AQ station 7');
     expect(asked).toEqual(['wl-0001', 'aq-7']);
   });
 
   it('keeps the id for a sensor the registry no longer knows, without asking again', async () => {
     const { asked, fetchDetail } = registry();
-    let learned = 0;
-    const names = new SensorNames(fetchDetail, () => learned++);
-    expect(names.name('gone-1', 'zh')).toBeNull();
+    const h = harness(fetchDetail);
+    expect(h.names.name('gone-1', 'zh')).toBeNull();
     await settle();
-    expect(names.name('gone-1', 'zh')).toBeNull();
-    expect(names.name('gone-1', 'en')).toBeNull();
+    h.advance(24 * 3600_000);
+    expect(h.names.name('gone-1', 'zh')).toBeNull();
+    expect(h.names.name('gone-1', 'en')).toBeNull();
+    await settle();
+    h.frame();
     expect(asked).toEqual(['gone-1']);
-    expect(learned).toBe(0);
+    expect(h.redraws()).toBe(0);
   });
 
-  it('asks again after a failure that is not "not found" (the server busy)', async () => {
+  it.each([403, 401])('keeps a refusal (%i) as "no name" for the page\'s life: asked once over many redraws', async (status) => {
     let calls = 0;
-    const names = new SensorNames(
-      async () => {
-        calls++;
-        if (calls === 1) throw new ApiError({ kind: 'http', status: 503 }, '/api/sensors/wl-0001');
-        return REGISTRY['wl-0001']!;
-      },
-      () => undefined,
-    );
-    names.name('wl-0001', 'zh');
+    const h = harness(async (id) => {
+      calls++;
+      throw new ApiError({ kind: 'http', status }, `/api/sensors/${id}`);
+    });
+    for (let redraw = 0; redraw < 50; redraw++) {
+      expect(h.names.name('wl-0001', 'zh')).toBeNull();
+      await settle();
+      h.advance(60_000);
+    }
+    expect(calls).toBe(1);
+    h.frame();
+    expect(h.redraws()).toBe(0);
+  });
+
+  it('asks again after a busy server (5xx) or a lost network only once the back-off has passed', async () => {
+    const failures: ApiError[] = [
+      new ApiError({ kind: 'http', status: 503 }, '/api/sensors/wl-0001'),
+      new ApiError({ kind: 'network', message: 'Failed to fetch' }, '/api/sensors/wl-0001'),
+    ];
+    let calls = 0;
+    const h = harness(async () => {
+      calls++;
+      const f = failures.shift();
+      if (f) throw f;
+      return REGISTRY['wl-0001']!;
+    });
+    h.names.name('wl-0001', 'zh');
     await settle();
-    expect(names.name('wl-0001', 'zh')).toBeNull();
+    // Redraws within the back-off do not ask.
+    for (let i = 0; i < 10; i++) {
+      expect(h.names.name('wl-0001', 'zh')).toBeNull();
+      await settle();
+      h.advance(5_000);
+    }
+    expect(calls).toBe(1);
+    h.advance(10_000); // 60 s since the failure
+    h.names.name('wl-0001', 'zh');
     await settle();
-    expect(names.name('wl-0001', 'zh')).toBe('沙湖路下穿通道水位');
     expect(calls).toBe(2);
+    h.names.name('wl-0001', 'zh');
+    await settle();
+    expect(calls).toBe(2);
+    h.advance(60_000);
+    h.names.name('wl-0001', 'zh');
+    await settle();
+    expect(calls).toBe(3);
+    expect(h.names.name('wl-0001', 'zh')).toBe('沙湖路下穿通道水位');
+  });
+
+  it('keeps at most 4 requests open and asks the rest in turn, with one redraw per frame', async () => {
+    const ids = Array.from({ length: 300 }, (_, i) => `wl-${String(i).padStart(4, '0')}`);
+    const entries = Object.fromEntries(ids.map((id, i) => [id, { name: null, nameZh: `水位 ${i}`, nameEn: `Level ${i}` }]));
+    let open = 0;
+    let most = 0;
+    const asked: string[] = [];
+    const waiting: Array<() => void> = [];
+    const h = harness((id) => {
+      asked.push(id);
+      open++;
+      most = Math.max(most, open);
+      return new Promise<Names>((resolve) =>
+        waiting.push(() => {
+          open--;
+          resolve(entries[id]!);
+        }),
+      );
+    });
+    // Three redraws of an incident with 300 evidence rows before any answer.
+    for (let redraw = 0; redraw < 3; redraw++) for (const id of ids) h.names.name(id, 'zh');
+    expect(asked.length).toBe(4);
+    expect(h.names.pending).toEqual({ inFlight: 4, queued: 296 });
+    // Answer everything that is open, round after round (bounded).
+    for (let round = 0; round < 300 && waiting.length > 0; round++) {
+      for (const answer of waiting.splice(0)) answer();
+      await settle();
+    }
+    expect(most).toBe(4);
+    expect(asked).toEqual(ids);
+    expect(h.names.pending).toEqual({ inFlight: 0, queued: 0 });
+    h.frame();
+    expect(h.redraws()).toBe(1);
+    expect(h.names.name('wl-0299', 'en')).toBe('Level 299');
+  });
+
+  it('never asks for a district-wide alarm area', async () => {
+    const { asked, fetchDetail } = registry();
+    const h = harness(fetchDetail);
+    expect(h.names.name('area-temperature-420102', 'zh')).toBeNull();
+    expect(h.names.name('area-air_quality-420106', 'en')).toBeNull();
+    await settle();
+    expect(asked).toEqual([]);
+  });
+
+  it('asks again after the names were kept 10 minutes, showing the old name until the new one arrives', async () => {
+    const entries: Record<string, Names> = { 'wl-0001': { ...REGISTRY['wl-0001']! } };
+    const { asked, fetchDetail } = registry(entries);
+    const h = harness(fetchDetail);
+    h.names.name('wl-0001', 'zh');
+    await settle();
+    h.frame();
+    entries['wl-0001'] = { name: null, nameZh: '沙湖路下穿通道 02 水位', nameEn: 'Shahu Rd underpass 02 water level' };
+    h.advance(9 * 60_000);
+    expect(h.names.name('wl-0001', 'zh')).toBe('沙湖路下穿通道水位');
+    await settle();
+    expect(asked.length).toBe(1);
+    h.advance(60_000);
+    expect(h.names.name('wl-0001', 'zh')).toBe('沙湖路下穿通道水位');
+    await settle();
+    h.frame();
+    expect(asked.length).toBe(2);
+    expect(h.redraws()).toBe(2);
+    expect(h.names.name('wl-0001', 'en')).toBe('Shahu Rd underpass 02 water level');
+    // An unchanged name asks again later but draws nothing again.
+    h.advance(10 * 60_000);
+    h.names.name('wl-0001', 'zh');
+    await settle();
+    h.frame();
+    expect(asked.length).toBe(3);
+    expect(h.redraws()).toBe(2);
   });
 });
