@@ -152,6 +152,7 @@ describe('an incident at its evidence cap', () => {
       apply({ type: 'operator', incidentId, actor: 'op', command: { action: 'merge', otherId } });
       const merged = state.incidents.get(incidentId)!;
       expect(merged.beyondCap?.active).toEqual([]);
+      expect(merged.moreEvidence).toBe(0);
       expect(merged.evidence.find((e) => e.id === 'alarm:sh-9')?.active).toBe(true);
       ctx.set(T0 + 8 * MIN);
       apply({ type: 'alarm_cleared', sensorId: 'sh-9', ts: T0 + 8 * MIN });

@@ -99,7 +99,8 @@ export function clearBeyondCap(incident: Incident, id: string, ts: number, withd
  * A merge (after `other`'s evidence was listed in `incident`): what `other` held beyond its cap
  * holds `incident` open too. An alarm the merged incident lists is not also held beyond its cap
  * (either incident's): it stays listed, and active, since an alarm held beyond a cap is an alarm
- * whose clear has not come (clears reach every incident that has the alarm).
+ * whose clear has not come (clears reach every incident that has the alarm); no longer counted
+ * beyond the cap.
  */
 export function mergeBeyondCap(incident: Incident, other: Incident): void {
   if (other.beyondCap) {
@@ -113,6 +114,7 @@ export function mergeBeyondCap(incident: Incident, other: Incident): void {
   held.active = held.active.filter((id) => {
     const listed = incident.evidence.find((x) => x.id === id);
     if (!listed) return true;
+    if (incident.moreEvidence) incident.moreEvidence--;
     if (!listed.active) {
       listed.active = true;
       delete listed.clearedAt;
