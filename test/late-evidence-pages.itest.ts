@@ -17,6 +17,7 @@ import {
   applyNotificationInput,
   createIncidentState,
   createNotificationState,
+  LATE_HOLD_MS,
   parseNotificationConfig,
   type Evidence,
   type IncidentInput,
@@ -168,9 +169,23 @@ describe('a late alarm and its clear in one flush, and on-call pages', () => {
     expect(chat).toEqual(['opened', 'resolved']);
   });
 
+  it('pages once when the twin ticks between the raise and the clear of one flush', async () => {
+    const { pages, chat } = await morning([
+      [T0 + 47 * MIN, { type: 'alarm', evidence: lateFeed(T0 + 38 * MIN) }],
+      [T0 + 47 * MIN + 500, { type: 'tick' }],
+      [T0 + 47 * MIN + 800, { type: 'alarm_cleared', sensorId: 'sh-2', ts: T0 + 44 * MIN }],
+      [T0 + 47 * MIN + 1500, { type: 'tick' }],
+      [T0 + 47 * MIN + 2500, { type: 'tick' }],
+    ]);
+    expect(pages).toBe(1);
+    expect(chat).toEqual(['opened', 'resolved']);
+  });
+
   it('pages again when the clear comes in a later delivery: the warning was still on when it arrived', async () => {
     const { pages, chat } = await morning([
       [T0 + 47 * MIN, { type: 'alarm', evidence: lateFeed(T0 + 38 * MIN) }],
+      // The live twin ticks every second: the first tick LATE_HOLD_MS after the raise finds it still on.
+      [T0 + 47 * MIN + LATE_HOLD_MS, { type: 'tick' }],
       [T0 + 48 * MIN, { type: 'alarm_cleared', sensorId: 'sh-2', ts: T0 + 44 * MIN }],
     ]);
     expect(pages).toBe(2);

@@ -169,7 +169,8 @@ describe('FusionEngine', () => {
       [-1, 'opened', 'open'],
       [30, 'evidence_inactive', 'open'],
       [45, 'resolved', 'resolved'],
-      [47, 'evidence_linked', 'resolved'],
+      // Decided at the first tick at least LATE_HOLD_MS after the flush: the next minute's.
+      [48, 'evidence_linked', 'resolved'],
     ]);
     const incident = [...e.incidents.incidents.values()][0]!;
     expect(incident.evidence.map((x) => [x.id, x.active, x.clearedAt])).toEqual([

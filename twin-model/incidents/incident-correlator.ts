@@ -64,6 +64,7 @@ export type {
 } from './incident-types.ts';
 export { confidenceOf, isWarningEvidence, matchSignal, warningEvidenceId } from './incident-linking.ts';
 export { MAX_EVIDENCE_PER_INCIDENT } from './incident-evidence-cap.ts';
+export { LATE_HOLD_MS } from './incident-late-evidence.ts';
 export { IncidentActionError } from './incident-operator.ts';
 
 export function createIncidentState(rules: ReadonlyMap<IncidentType, IncidentRule> = DEFAULT_INCIDENT_RULES): IncidentState {
@@ -130,7 +131,7 @@ function dropLateCorroboration(rule: IncidentRule, cluster: LinkedEvidence[]): v
   }
 }
 
-/** `only`: the rule of a late alarm held until the tick, taken now (incident-late-evidence.ts). */
+/** `only`: the rule of a late alarm held for the rest of its delivery, taken now (incident-late-evidence.ts). */
 function handleEvidence(state: IncidentState, e: Evidence, ctx: IncidentContext, only?: IncidentType): IncidentChange[] {
   const now = ctx.now();
   const changes: IncidentChange[] = [];
@@ -311,7 +312,9 @@ function handleAlarmCleared(
         delete e.clearedAt;
         e.withdrawnAt = now;
       } else e.clearedAt = Math.max(ts, e.ts);
-    } else if (!clearBeyondCap(incident, id, ts, withdrawn)) continue;
+    }
+    // Beyond the cap too, also when listed: an id left there would hold the incident open for good.
+    if (!clearBeyondCap(incident, id, ts, withdrawn) && !e) continue;
     refresh(state, incident, now);
     changes.push(
       change(

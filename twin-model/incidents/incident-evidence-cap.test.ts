@@ -109,4 +109,77 @@ describe('an incident at its evidence cap', () => {
     ctx.set(T0 + 65 * MIN);
     expect(applyIncidentInput(after, { type: 'tick' }, ctx).map((c) => c.what)).toEqual(['resolved']);
   });
+
+  it('is not held open for good by an alarm held beyond the cap and listed after a split made room', () => {
+    const { state, ctx, apply, id, resolvedBetween } = hallAtCap();
+    ctx.set(T0 + 5 * MIN);
+    apply({ type: 'alarm', evidence: busy('sh-2', T0 + 5 * MIN) });
+    expect(state.incidents.get(id)!.beyondCap?.active).toEqual(['alarm:sh-2']);
+    // The operator splits two reports off; sh-2 raised again at another level is then listed.
+    ctx.set(T0 + 6 * MIN);
+    apply({
+      type: 'operator',
+      incidentId: id,
+      actor: 'op',
+      command: { action: 'split', evidenceIds: ['event:manual:m1', 'event:manual:m2'] },
+    });
+    ctx.set(T0 + 7 * MIN);
+    apply({ type: 'alarm', evidence: { ...busy('sh-2', T0 + 7 * MIN), level: 'alarm' } });
+    const incident = state.incidents.get(id)!;
+    expect(incident.evidence.find((e) => e.id === 'alarm:sh-2')?.active).toBe(true);
+    expect(incident.beyondCap?.active).toEqual([]);
+    expect(incident.moreEvidence).toBe(0);
+    ctx.set(T0 + 8 * MIN);
+    apply({ type: 'alarm_cleared', sensorId: 'sh-2', ts: T0 + 8 * MIN });
+    apply({ type: 'alarm_cleared', sensorId: 'sh-1', ts: T0 + 8 * MIN });
+    expect(resolvedBetween(9, 60)).toBe(23);
+  });
+
+  for (const into of ['the incident that lists it', 'the incident that holds it beyond its cap'] as const)
+    it(`is not held open for good by an alarm one incident lists and another holds beyond its cap, merged into ${into}`, () => {
+      const { state, ctx, apply, id: capped } = hallAtCap();
+      // sh-9 (about hall-2) opens an incident of its own; raised again about hall-1, it joins the
+      // incident at its cap, held beyond it, while the first still lists it active.
+      ctx.set(T0 + 5 * MIN);
+      const hall2 = { ...busy('sh-9', T0 + 5 * MIN), assetId: 'hall-2', lng: HALL.lng + 0.01 };
+      const listing = apply({ type: 'alarm', evidence: hall2 })[0]!.incidentId;
+      expect(listing).not.toBe(capped);
+      ctx.set(T0 + 6 * MIN);
+      apply({ type: 'alarm', evidence: { ...busy('sh-9', T0 + 6 * MIN), level: 'alarm' } });
+      expect(state.incidents.get(capped)!.beyondCap?.active).toEqual(['alarm:sh-9']);
+      ctx.set(T0 + 7 * MIN);
+      const [incidentId, otherId] = into === 'the incident that lists it' ? [listing, capped] : [capped, listing];
+      apply({ type: 'operator', incidentId, actor: 'op', command: { action: 'merge', otherId } });
+      const merged = state.incidents.get(incidentId)!;
+      expect(merged.beyondCap?.active).toEqual([]);
+      expect(merged.moreEvidence).toBe(0);
+      expect(merged.evidence.find((e) => e.id === 'alarm:sh-9')?.active).toBe(true);
+      ctx.set(T0 + 8 * MIN);
+      apply({ type: 'alarm_cleared', sensorId: 'sh-9', ts: T0 + 8 * MIN });
+      apply({ type: 'alarm_cleared', sensorId: 'sh-1', ts: T0 + 8 * MIN });
+      let resolvedAt: number | null = null;
+      for (let m = 9; m <= 60 && resolvedAt === null; m++) {
+        ctx.set(T0 + m * MIN);
+        if (apply({ type: 'tick' }).some((c) => c.incidentId === incidentId && c.what === 'resolved')) resolvedAt = m;
+      }
+      expect(resolvedAt).toBe(23);
+    });
+
+  it('restores an alarm stored both listed and held beyond the cap as listed only', () => {
+    const { ctx, apply } = hallAtCap();
+    ctx.set(T0 + 20 * MIN);
+    apply({ type: 'alarm', evidence: busy('sh-2', T0 + 20 * MIN) });
+    ctx.set(T0 + 25 * MIN);
+    const [c] = apply({ type: 'alarm_cleared', sensorId: 'sh-1', ts: T0 + 25 * MIN });
+    // As a row of an earlier build has it: sh-2 listed and cleared, its id still held beyond the cap.
+    const [first, ...rest] = c!.incident.evidence;
+    const sh2 = { ...first!, id: 'alarm:sh-2', sensorId: 'sh-2', ts: T0 + 20 * MIN, active: false, clearedAt: T0 + 30 * MIN };
+    const stored = { ...c!.incident, evidence: [...rest, sh2], updatedAt: T0 + 30 * MIN };
+    expect(stored.beyondCap?.active).toEqual(['alarm:sh-2']);
+    const after = createIncidentState();
+    restoreIncidents(after, [stored]);
+    expect(after.incidents.get(stored.id)!.beyondCap?.active).toEqual([]);
+    ctx.set(T0 + 45 * MIN);
+    expect(applyIncidentInput(after, { type: 'tick' }, ctx).map((x) => x.what)).toEqual(['resolved']);
+  });
 });

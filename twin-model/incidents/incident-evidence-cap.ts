@@ -10,9 +10,14 @@ import type { Incident, LinkedEvidence } from './incident-types.ts';
 /** Evidence kept per incident; beyond it only counted (confidence has long saturated by then). */
 export const MAX_EVIDENCE_PER_INCIDENT = 300;
 
-/** Evidence an incident holds, raised again (an alarm that cleared and came back): active, no clear time. */
+/**
+ * Evidence an incident holds, linked again: raised again (an alarm that cleared and came back)
+ * it is active, with no clear time; linked again already cleared (a late alarm delivered with its
+ * clear) it keeps the clear time it came with.
+ */
 export function raisedAgain(existing: LinkedEvidence, linked: LinkedEvidence): void {
   Object.assign(existing, { ...linked, why: existing.why, linkedAt: existing.linkedAt });
+  if (!linked.active) return;
   delete existing.clearedAt;
   delete existing.withdrawnAt;
 }
@@ -45,13 +50,28 @@ export function linkEvidence(incident: Incident, linked: LinkedEvidence): boolea
   const existing = incident.evidence.find((x) => x.id === linked.id);
   if (existing) {
     raisedAgain(existing, linked);
+    unholdListed(incident, linked.id);
     return false;
   }
   if (incident.evidence.length < MAX_EVIDENCE_PER_INCIDENT) {
     incident.evidence.push(linked);
+    unholdListed(incident, linked.id);
     return true;
   }
   return holdBeyondCap(incident, linked);
+}
+
+/**
+ * An alarm held beyond the cap that is now listed (raised again after a split made room): the
+ * listed copy alone stands for it from now on — its clear clears that copy, and an id left
+ * beyond the cap would hold the incident open for good. It is no longer counted beyond the cap.
+ */
+function unholdListed(incident: Incident, id: string): void {
+  const held = incident.beyondCap;
+  const i = held ? held.active.indexOf(id) : -1;
+  if (!held || i < 0) return;
+  held.active.splice(i, 1);
+  if (incident.moreEvidence) incident.moreEvidence--;
 }
 
 /** A new incident's cluster over the cap: the newest evidence listed, the rest held beyond it. */
@@ -75,11 +95,42 @@ export function clearBeyondCap(incident: Incident, id: string, ts: number, withd
   return true;
 }
 
-/** A merge: what `other` held beyond its cap holds `incident` open too. */
+/**
+ * A merge (after `other`'s evidence was listed in `incident`): what `other` held beyond its cap
+ * holds `incident` open too. An alarm the merged incident lists is not also held beyond its cap
+ * (either incident's): it stays listed, and active, since an alarm held beyond a cap is an alarm
+ * whose clear has not come (clears reach every incident that has the alarm); no longer counted
+ * beyond the cap.
+ */
 export function mergeBeyondCap(incident: Incident, other: Incident): void {
-  if (!other.beyondCap) return;
-  const held = heldBeyond(incident);
-  for (const id of other.beyondCap.active) if (!held.active.includes(id)) held.active.push(id);
-  held.quietSince = Math.max(held.quietSince, other.beyondCap.quietSince);
-  incident.moreEvidence = (incident.moreEvidence ?? 0) + (other.moreEvidence ?? 0);
+  if (other.beyondCap) {
+    const held = heldBeyond(incident);
+    for (const id of other.beyondCap.active) if (!held.active.includes(id)) held.active.push(id);
+    held.quietSince = Math.max(held.quietSince, other.beyondCap.quietSince);
+    incident.moreEvidence = (incident.moreEvidence ?? 0) + (other.moreEvidence ?? 0);
+  }
+  const held = incident.beyondCap;
+  if (!held?.active.length) return;
+  held.active = held.active.filter((id) => {
+    const listed = incident.evidence.find((x) => x.id === id);
+    if (!listed) return true;
+    if (incident.moreEvidence) incident.moreEvidence--;
+    if (!listed.active) {
+      listed.active = true;
+      delete listed.clearedAt;
+      delete listed.withdrawnAt;
+    }
+    return false;
+  });
+}
+
+/**
+ * An incident read from the store: an alarm both listed and held beyond the cap is listed only.
+ * Such rows were written when an alarm held beyond the cap was later listed too: its clear
+ * cleared the listed copy and left the held id, which held the incident open for good.
+ */
+export function dropListedBeyondCap(incident: Incident): void {
+  const held = incident.beyondCap;
+  if (!held?.active.length) return;
+  held.active = held.active.filter((id) => !incident.evidence.some((x) => x.id === id));
 }

@@ -11,7 +11,16 @@ import { anotherPlace, linkReason } from './incident-linking.ts';
 import { ACTIVE, change, heldOpen, lastEvidenceAtOf, refresh } from './incident-refresh.ts';
 import type { IncidentRule, IncidentSignal } from './incident-rules.ts';
 import type { IncidentType } from '../vocabulary.ts';
-import type { Evidence, Incident, IncidentChange, IncidentState, LinkedEvidence } from './incident-types.ts';
+import type { Evidence, HeldLateAlarm, Incident, IncidentChange, IncidentState, LinkedEvidence } from './incident-types.ts';
+
+/**
+ * How long a late alarm that would reopen an incident is held before it is committed: at the
+ * first tick at least this long after it arrived. A buffering gateway's flush delivers an
+ * alarm's raise and its clear within this time; the live twin ticks every second on its own
+ * clock, so holding only until the next tick would commit a raise whose clear is a few
+ * milliseconds behind it whenever the tick falls between the two.
+ */
+export const LATE_HOLD_MS = 2_000;
 
 /**
  * Evidence that can open, arriving after the twin resolved an incident of its place but dated
@@ -25,9 +34,10 @@ import type { Evidence, Incident, IncidentChange, IncidentState, LinkedEvidence 
  * that the next tick resolves again would page on-call for nothing). Evidence dated after the
  * resolution is a new event; an incident an operator acted on is left to the operator.
  *
- * With `hold`, a sensor alarm that would reopen the incident is held until the next tick (the
- * rest of its delivery, {@link commitHeldLate}) and nothing changes yet: its clear may come with
- * it. Returns the changes ([] when held), or null when no resolved incident takes the evidence.
+ * With `hold`, a sensor alarm that would reopen the incident is held for at least
+ * {@link LATE_HOLD_MS} (the rest of its delivery, {@link commitHeldLate}) and nothing changes
+ * yet: its clear may come with it. Returns the changes ([] when held), or null when no resolved
+ * incident takes the evidence.
  */
 export function linkLateEvidence(
   state: IncidentState,
@@ -56,12 +66,15 @@ export function linkLateEvidence(
   // Asked as if the evidence were listed, also of an incident at its evidence cap (which holds it beyond).
   const reopen = heldOpen(rule, { evidence: withIt, lastEvidenceAt: lastEvidenceAtOf(withIt), beyondCap: incident.beyondCap }, now);
   if (reopen && hold && linked.active) {
-    state.heldLate.set(`${rule.type} ${e.id}`, {
+    const key = `${rule.type} ${e.id}`;
+    state.heldLate.set(key, {
       type: rule.type,
       incidentId: incident.id,
       evidence: e,
       linked: { ...linked, why },
       resolvedAt,
+      // Raised again while held (a level change in the same delivery): held from the first raise.
+      heldAt: state.heldLate.get(key)?.heldAt ?? now,
     });
     return [];
   }
@@ -105,7 +118,8 @@ export function clearHeldLate(state: IncidentState, id: string, ts: number, with
 }
 
 /**
- * At the tick, the late alarms held since the last one. One still active is taken as late
+ * At the tick, the late alarms held at least {@link LATE_HOLD_MS} (younger ones wait for a later
+ * tick; a clear arriving meanwhile is noted, {@link clearHeldLate}). One still active is taken as late
  * evidence is: through `rejoin` (the correlator's own path for its rule), which reopens the
  * incident it holds open — or joins an incident open meanwhile. One whose clear came with it
  * (a buffering gateway's flush holds the raise and the clear) is linked to the incident without
@@ -119,8 +133,12 @@ export function commitHeldLate(
   rejoin: (e: Evidence, type: IncidentType) => IncidentChange[],
 ): IncidentChange[] {
   if (state.heldLate.size === 0) return [];
-  const held = [...state.heldLate.values()];
-  state.heldLate.clear();
+  const held: HeldLateAlarm[] = [];
+  for (const [key, h] of state.heldLate)
+    if (now - h.heldAt >= LATE_HOLD_MS) {
+      held.push(h);
+      state.heldLate.delete(key);
+    }
   const changes: IncidentChange[] = [];
   for (const h of held) {
     if (h.linked.active) {

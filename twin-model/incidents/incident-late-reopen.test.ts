@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { changeNoteOf } from './incident-explanations.ts';
+import { LATE_HOLD_MS } from './incident-late-evidence.ts';
 import {
   applyIncidentInput,
   createIncidentState,
@@ -51,8 +52,9 @@ describe('late evidence and a resolved incident', () => {
     expect(resolved.map((c) => [c.incidentId, c.what])).toEqual([[id, 'resolved']]);
     // The second counter group warned at +35 min; its gateway delivers the reading at +47 min.
     ctx.set(T0 + 47 * MIN);
-    // Held until the next tick (the rest of its delivery); still active then, it reopens the incident.
+    // Held for the rest of its delivery; still active at the first tick after that, it reopens the incident.
     expect(apply({ type: 'alarm', evidence: busy('sh-2', T0 + 35 * MIN) })).toEqual([]);
+    ctx.set(T0 + 47 * MIN + LATE_HOLD_MS);
     const late = apply({ type: 'tick' });
     expect(late.map((c) => [c.incidentId, c.what])).toEqual([
       [id, 'reopened'],
@@ -166,6 +168,7 @@ describe('late evidence and a resolved incident', () => {
     expect(surge(apply({ type: 'event', evidence: manualAt(T0 + 35 * MIN) })).map((c) => c.what)).toEqual(['evidence_linked']);
     ctx.set(T0 + 52 * MIN);
     expect(apply({ type: 'alarm', evidence: busy('sh-2', T0 + 40 * MIN) })).toEqual([]);
+    ctx.set(T0 + 52 * MIN + LATE_HOLD_MS);
     const late = surge(apply({ type: 'tick' }));
     expect(late.map((c) => [c.incidentId, c.what])).toEqual([
       [id, 'reopened'],

@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { changeNoteOf } from './incident-explanations.ts';
+import { LATE_HOLD_MS } from './incident-late-evidence.ts';
 import {
   applyIncidentInput,
   createIncidentState,
@@ -142,9 +143,9 @@ describe("an incident's quiet time counts from when its alarms cleared", () => {
     const { at, id, status } = hall();
     expect(at(T0 + 40 * MIN, { type: 'tick' }).map((c) => c.what)).toEqual(['resolved']);
     // A second counter group warned at +38 min and cleared at +44; its gateway delivers the warning
-    // at +47 (still active at the tick: the incident reopens) and the clear a minute later.
+    // at +47 (still active at the tick after its hold: the incident reopens) and the clear a minute later.
     expect(at(T0 + 47 * MIN, { type: 'alarm', evidence: busy(T0 + 38 * MIN, 'sh-2') })).toEqual([]);
-    expect(at(T0 + 47 * MIN, { type: 'tick' }).map((c) => [c.incidentId, c.what])).toEqual([
+    expect(at(T0 + 47 * MIN + LATE_HOLD_MS, { type: 'tick' }).map((c) => [c.incidentId, c.what])).toEqual([
       [id, 'reopened'],
       [id, 'evidence_linked'],
     ]);
@@ -160,7 +161,7 @@ describe("an incident's quiet time counts from when its alarms cleared", () => {
     // The same counter group's warning (+38 min) and its clear (+44) in one flush of its gateway at +47.
     expect(at(T0 + 47 * MIN, { type: 'alarm', evidence: busy(T0 + 38 * MIN, 'sh-2') })).toEqual([]);
     expect(at(T0 + 47 * MIN, { type: 'alarm_cleared', sensorId: 'sh-2', ts: T0 + 44 * MIN })).toEqual([]);
-    const linked = at(T0 + 47 * MIN, { type: 'tick' });
+    const linked = at(T0 + 47 * MIN + LATE_HOLD_MS, { type: 'tick' });
     expect(linked.map((c) => [c.incidentId, c.what, c.incident.status])).toEqual([[id, 'evidence_linked', 'resolved']]);
     expect(changeNoteOf('evidence_linked', linked[0]!.detail)).toEqual({
       code: 'late_alarm_cleared',
@@ -179,6 +180,48 @@ describe("an incident's quiet time counts from when its alarms cleared", () => {
     for (let m = 48; m <= 60; m++) expect(at(T0 + m * MIN, { type: 'tick' })).toEqual([]);
     expect(status()).toBe('resolved');
     expect(state.resolvedByTwin.has(id)).toBe(true);
+  });
+
+  it('holds a late alarm for LATE_HOLD_MS, not until the next tick: a tick between its raise and its clear does not reopen', () => {
+    const { state, at, id, status } = hall();
+    expect(at(T0 + 40 * MIN, { type: 'tick' }).map((c) => c.what)).toEqual(['resolved']);
+    // The flush at +47 min: the warning (+38) and its clear (+44) 800 ms apart, the second's tick between them.
+    const t = T0 + 47 * MIN;
+    expect(at(t, { type: 'alarm', evidence: busy(T0 + 38 * MIN, 'sh-2') })).toEqual([]);
+    expect(at(t + 500, { type: 'tick' })).toEqual([]);
+    expect(status()).toBe('resolved');
+    expect(at(t + 800, { type: 'alarm_cleared', sensorId: 'sh-2', ts: T0 + 44 * MIN })).toEqual([]);
+    expect(at(t + 1500, { type: 'tick' })).toEqual([]);
+    const linked = at(t + LATE_HOLD_MS + 500, { type: 'tick' });
+    expect(linked.map((c) => [c.incidentId, c.what, c.incident.status])).toEqual([[id, 'evidence_linked', 'resolved']]);
+    expect(changeNoteOf('evidence_linked', linked[0]!.detail).code).toBe('late_alarm_cleared');
+    expect(state.heldLate.size).toBe(0);
+  });
+
+  it('reopens for a late alarm still active at the first tick LATE_HOLD_MS after it arrived', () => {
+    const { at, id, status } = hall();
+    expect(at(T0 + 40 * MIN, { type: 'tick' }).map((c) => c.what)).toEqual(['resolved']);
+    const t = T0 + 47 * MIN;
+    expect(at(t, { type: 'alarm', evidence: busy(T0 + 38 * MIN, 'sh-2') })).toEqual([]);
+    expect(at(t + 500, { type: 'tick' })).toEqual([]);
+    expect(at(t + LATE_HOLD_MS - 1, { type: 'tick' })).toEqual([]);
+    expect(status()).toBe('resolved');
+    expect(at(t + LATE_HOLD_MS, { type: 'tick' }).map((c) => [c.incidentId, c.what])).toEqual([
+      [id, 'reopened'],
+      [id, 'evidence_linked'],
+    ]);
+  });
+
+  it('keeps the clear time of a late alarm delivered with its clear when the incident already lists that sensor', () => {
+    const { state, at, id } = hall();
+    expect(at(T0 + 40 * MIN, { type: 'tick' }).map((c) => c.what)).toEqual(['resolved']);
+    // sh-1 itself warned again at +38 and cleared at +44; its gateway delivers both at +47.
+    expect(at(T0 + 47 * MIN, { type: 'alarm', evidence: busy(T0 + 38 * MIN) })).toEqual([]);
+    expect(at(T0 + 47 * MIN, { type: 'alarm_cleared', sensorId: 'sh-1', ts: T0 + 44 * MIN })).toEqual([]);
+    const linked = at(T0 + 47 * MIN + LATE_HOLD_MS, { type: 'tick' });
+    expect(linked.map((c) => [c.incidentId, c.what, c.incident.status])).toEqual([[id, 'evidence_linked', 'resolved']]);
+    expect(linked[0]!.incident.evidence).toMatchObject([{ id: 'alarm:sh-1', active: false, ts: T0 + 38 * MIN, clearedAt: T0 + 44 * MIN }]);
+    expect(state.incidents.get(id)!.evidence[0]!.clearedAt).toBe(T0 + 44 * MIN);
   });
 
   it('still opens a new incident from a short alarm whose clear came in the same delivery, when the rules open on it', () => {

@@ -4,6 +4,7 @@
  * {@link IncidentState}. Pure: the caller reads the store, this only rebuilds the state.
  */
 import type { Incident, IncidentState } from './incident-correlator.ts';
+import { dropListedBeyondCap } from './incident-evidence-cap.ts';
 import { linkReasonOf } from './incident-explanations.ts';
 import { dropIndex } from './incident-index.ts';
 import { snapshot } from './incident-refresh.ts';
@@ -49,7 +50,8 @@ function withClearTimes(incident: Incident): void {
  * re-delivered report is a duplicate, not new evidence), and `nextId` continues after the
  * highest id restored (closed ones included), so a new incident never reuses a stored id.
  * Incidents of a type without a rule are skipped (a rule removed since they were stored).
- * Cleared alarms stored without a clear time get one ({@link withClearTimes}).
+ * Cleared alarms stored without a clear time get one ({@link withClearTimes}); an alarm both
+ * listed and held beyond the evidence cap is listed only ({@link dropListedBeyondCap}).
  *
  * @returns the ids of the incidents made live again.
  */
@@ -62,6 +64,7 @@ export function restoreIncidents(state: IncidentState, incidents: readonly Incid
     // A copy: the state mutates its incidents, the caller's objects stay as they were.
     const incident = snapshot(stored);
     withClearTimes(incident);
+    dropListedBeyondCap(incident);
     state.incidents.set(incident.id, incident);
     for (const e of incident.evidence) if (e.kind === 'event') state.seen.add(e.id);
     restored.push(incident.id);

@@ -151,13 +151,13 @@ export interface IncidentState {
    */
   resolvedByTwin: Map<string, number>;
   /**
-   * Late alarms that would reopen an incident the twin resolved, held until the next tick (the
-   * rest of their delivery), by incident type and evidence id (incident-late-evidence.ts).
+   * Late alarms that would reopen an incident the twin resolved, held for the rest of their
+   * delivery (`LATE_HOLD_MS`), by incident type and evidence id (incident-late-evidence.ts).
    */
   heldLate: Map<string, HeldLateAlarm>;
 }
 
-/** A late alarm held until the next tick: its evidence, as linked, and the incident it would reopen. */
+/** A late alarm held for the rest of its delivery: its evidence, as linked, and the incident it would reopen. */
 export interface HeldLateAlarm {
   type: IncidentType;
   incidentId: string;
@@ -165,6 +165,8 @@ export interface HeldLateAlarm {
   linked: LinkedEvidence;
   /** When the twin resolved that incident. */
   resolvedAt: number;
+  /** When it was held (`ctx.now()`): it is committed at the first tick at least `LATE_HOLD_MS` later. */
+  heldAt: number;
 }
 
 /** An open incident as a summary shows it: a point on the map, counted by type and district (the KPI screen). */
