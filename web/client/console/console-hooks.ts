@@ -81,11 +81,7 @@ export function installConsoleHooks(p: ConsoleHookParts): void {
       return u ? project(u.lng, u.lat) : null;
     },
     selectUnit: (id) => p.unitBoard?.select(id),
-    project: (lng, lat) => {
-      const p = map.project([lng, lat]);
-      const box = map.getContainer().getBoundingClientRect();
-      return [box.left + p.x, box.top + p.y];
-    },
+    project,
     flyTo: (lng, lat, zoom) => map.jumpTo({ center: [lng, lat], zoom }),
     camera: () => {
       const c = map.getCenter();
@@ -93,17 +89,7 @@ export function installConsoleHooks(p: ConsoleHookParts): void {
     },
     searchFocus: () => (state.focus ? `${state.focus.kind}:${state.focus.id}` : null),
     selectedUnit: () => p.unitBoard?.selectedId ?? null,
-    mapLayers: () => ({
-      ids: overlay.layerIds,
-      sensors: overlay.sensorsShown,
-      labels: map
-        .getLayersOrder()
-        .filter((id) => map.getLayer(id)?.type === 'symbol')
-        .some((id) => (map.getLayoutProperty(id, 'visibility') ?? 'visible') === 'visible'),
-      under: overlay.underLayer ?? null,
-      underLookups: overlay.underLayerLookups,
-      order: map.getLayersOrder().map((id) => ({ id, type: map.getLayer(id)?.type ?? '' })),
-    }),
+    mapLayers: () => mapLayersHook(map, overlay),
     mapNames: () => mapNames(map, project),
     mapIdle: () =>
       new Promise<void>((resolve) => {
@@ -112,6 +98,21 @@ export function installConsoleHooks(p: ConsoleHookParts): void {
       }),
     basemap: () => basemapHook(map, basemapView),
   });
+}
+
+/** The overlay's layers and where they sit among the base map's (names shown, the layer they go under). */
+function mapLayersHook(map: ConsoleHookParts['map'], overlay: SensorOverlay) {
+  return {
+    ids: overlay.layerIds,
+    sensors: overlay.sensorsShown,
+    labels: map
+      .getLayersOrder()
+      .filter((id) => map.getLayer(id)?.type === 'symbol')
+      .some((id) => (map.getLayoutProperty(id, 'visibility') ?? 'visible') === 'visible'),
+    under: overlay.underLayer ?? null,
+    underLookups: overlay.underLayerLookups,
+    order: map.getLayersOrder().map((id) => ({ id, type: map.getLayer(id)?.type ?? '' })),
+  };
 }
 
 /** What deck.gl drew of the sensors: frames, and whether the layer shows the table as it is. */
