@@ -5,6 +5,7 @@
  * download the map.
  */
 import './styles/console.css';
+import { showNoConsole } from './app/no-console.ts';
 import { signIn } from './app/sign-in.ts';
 import { markOnce, TIMING_MARKS } from './timing-marks.ts';
 
@@ -18,10 +19,8 @@ async function boot(): Promise<void> {
   if (me.permissions.includes('cases.read') && !me.permissions.includes('live.read')) return window.location.replace('./cases.html');
   // An integration account (the hotline's system, a warning feed) has no page here: it is told
   // what it is for rather than shown a console whose stream the server refuses.
-  if (!me.permissions.includes('live.read')) {
-    const { showNoConsole } = await import('./app/no-console.ts');
-    return showNoConsole(me);
-  }
+  // (A few lines of page, part of this entry: every chunk the entry names is the console's.)
+  if (!me.permissions.includes('live.read')) return showNoConsole(me);
   const { start } = await loadConsole();
   markOnce(TIMING_MARKS.pageLoaded);
   start(me);
