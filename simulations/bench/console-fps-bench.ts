@@ -30,6 +30,9 @@
  * one part left out at a time, then the bare page the same way; frames, redraws and the CPU
  * time of the graphics process and the renderer per redraw).
  *
+ * Before each window the page waits (up to a minute) until its newest reading is at most 2 s
+ * old, so that no window measures a backlog the server is still working off.
+ *
  * Each window prints the readings per second the page took in and the CPU share of the
  * browser's graphics process and renderers; the ratio is given a verdict only when the two
  * pages took in readings within 20 % of each other (MAX_INTAKE_GAP).
@@ -63,6 +66,9 @@ const TARGET_RATIO = 0.8;
 const MAX_INTAKE_GAP = 0.2;
 /** …and only when the bare page's newest reading was at most this old (s) at the end of each of its windows. */
 const MAX_BARE_AGE_S = 10;
+/** Before a window: the page's newest reading at most this old (ms), waited for at most CATCH_UP_MS. */
+const CAUGHT_UP_MS = 2_000;
+const CATCH_UP_MS = 60_000;
 
 /** BENCH_FPS_PROFILE=1: where the page's main thread spends `seconds` (self time by function, top 15). */
 async function printProfile(page: Page, seconds: number): Promise<void> {
@@ -402,6 +408,23 @@ async function consoleReady(page: Page, flowing = true): Promise<void> {
 /** Readings flowing before counting: deltas arrive. */
 async function readingsFlowing(page: Page): Promise<void> {
   await page.waitForFunction(() => window.__citytwin!.streamCounters().deltasApplied > 10, undefined, { timeout: 120_000 });
+  await caughtUp(page, 'window.__citytwin.freshness().dataAgeMs');
+}
+
+/**
+ * Waits (at most CATCH_UP_MS) until the page's newest reading is at most CAUGHT_UP_MS old: a
+ * window that starts while the server is still working off a backlog (the fleet's first
+ * seconds, a minute's alarms) measures the backlog, not the page. Prints how long it took.
+ */
+async function caughtUp(page: Page, ageExpression: string): Promise<void> {
+  const t0 = Date.now();
+  const ok = await page
+    .waitForFunction(`((${ageExpression}) ?? Infinity) <= ${CAUGHT_UP_MS}`, undefined, { timeout: CATCH_UP_MS, polling: 250 })
+    .then(() => true)
+    .catch(() => false);
+  process.stdout.write(
+    `    ${ok ? 'caught up' : 'still behind'} after ${fmt((Date.now() - t0) / 1000, 1)} s (newest reading ≤ ${CAUGHT_UP_MS / 1000} s old)\n`,
+  );
 }
 
 /** The reference page, every sensor in its layer and (unless `flowing` is false) deltas arriving. */
@@ -424,6 +447,7 @@ async function openBare(page: Page, url: string, flowing = true): Promise<void> 
   await page.waitForFunction(() => (window as unknown as { __bare: { deltas: number } }).__bare.deltas > 10, undefined, {
     timeout: 120_000,
   });
+  await caughtUp(page, 'Date.now() - window.__bare.dataTime');
 }
 
 /** One window's figures, printed as soon as it is measured (a later window that fails leaves them). */
