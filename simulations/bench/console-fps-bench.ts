@@ -43,6 +43,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { extname, join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { printThreadUse, traceAllThreads } from './browser-trace.ts';
+import { printProfile } from './page-profile.ts';
 import { fmt, line } from './bench-report.ts';
 import type { GatewayLoad, GatewayLoadResult } from './gateway-publisher.ts';
 import { rssMb, writeRegistry } from './scale-bench.ts';
@@ -69,54 +70,8 @@ const MAX_BARE_AGE_S = 10;
 /** Before a window: the page's newest reading at most this old (ms), waited for at most CATCH_UP_MS. */
 const CAUGHT_UP_MS = 2_000;
 const CATCH_UP_MS = 60_000;
-
-/** BENCH_FPS_PROFILE=1: where the page's main thread spends `seconds` (self time by function, top 15). */
-async function printProfile(page: Page, seconds: number): Promise<void> {
-  const cdp = await page.context().newCDPSession(page);
-  await cdp.send('Profiler.enable');
-  await cdp.send('Profiler.start');
-  await new Promise((r) => setTimeout(r, seconds * 1000));
-  const { profile } = (await cdp.send('Profiler.stop')) as {
-    profile: {
-      nodes: { id: number; hitCount?: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
-      samples: number[];
-    };
-  };
-  const total = profile.samples.length || 1;
-  const self = new Map<string, number>();
-  for (const n of profile.nodes) {
-    const f = n.callFrame;
-    const key = `${f.functionName || '(anonymous)'} ${f.url.split('/').pop()}:${f.lineNumber}`;
-    self.set(key, (self.get(key) ?? 0) + (n.hitCount ?? 0));
-  }
-  const top = [...self].sort((a, b) => b[1] - a[1]).slice(0, 15);
-  for (const [key, hits] of top) process.stdout.write(`    ${((hits / total) * 100).toFixed(1).padStart(5)} %  ${key}\n`);
-  let dom = 0;
-  for (const [key, hits] of self) if (DOM_WORK.has(key.split(' ')[0]!)) dom += hits;
-  process.stdout.write(
-    `    ${((dom / total) * 100).toFixed(1).padStart(5)} %  of the main thread in DOM work (${[...DOM_WORK].join(', ')})\n`,
-  );
-}
-
-/** The DOM calls the profile adds up as "DOM work" (self time of each). */
-const DOM_WORK = new Set([
-  'replaceChildren',
-  'appendChild',
-  'append',
-  'insertBefore',
-  'replaceChild',
-  'removeChild',
-  'remove',
-  'setAttribute',
-  'removeAttribute',
-  'createElement',
-  'createTextNode',
-  'set textContent',
-  'set nodeValue',
-  'set hidden',
-  'set disabled',
-  'isEqualNode',
-]);
+/** A console window with at least this many deck.gl redraws a second was redrawing the map (alarms on). */
+const REDRAWING_FPS = 0.5;
 
 interface FrameCounts {
   fps: number;
@@ -420,10 +375,10 @@ async function caughtUp(page: Page, ageExpression: string): Promise<void> {
   const t0 = Date.now();
   const ok = await page
     .waitForFunction(`((${ageExpression}) ?? Infinity) <= ${CAUGHT_UP_MS}`, undefined, { timeout: CATCH_UP_MS, polling: 250 })
-    .then(() => true)
-    .catch(() => false);
+    .then(() => '')
+    .catch((err: Error) => err.message.split('\n')[0] ?? 'failed');
   process.stdout.write(
-    `    ${ok ? 'caught up' : 'still behind'} after ${fmt((Date.now() - t0) / 1000, 1)} s (newest reading ≤ ${CAUGHT_UP_MS / 1000} s old)\n`,
+    `    ${ok === '' ? 'caught up' : `still behind (${ok})`} after ${fmt((Date.now() - t0) / 1000, 1)} s (newest reading ≤ ${CAUGHT_UP_MS / 1000} s old)\n`,
   );
 }
 
@@ -571,6 +526,20 @@ export async function consoleFpsRun(): Promise<void> {
     const fed = bareBehind <= MAX_BARE_AGE_S;
     const comparable = apart <= MAX_INTAKE_GAP && fed;
     line('deltas/s, console ÷ bare', fmt(deltaRatio, 2), '', null);
+    // The console redraws its map only when something it draws changes (a sensor's state, the
+    // alarm rings' pulse while alarms are on), the bare page on every delta: windows while the
+    // fleet's alarms are on are the console's hard case, printed apart.
+    const bareMean = sum('bare', 'fps') / ROUNDS;
+    const redrawing = windows.filter((w) => w.page === 'console' && w.counts.deckFps >= REDRAWING_FPS);
+    if (redrawing.length > 0 && bareMean > 0) {
+      const fps = redrawing.reduce((n, w) => n + w.counts.fps, 0) / redrawing.length;
+      line(
+        `console windows redrawing (alarms on), frame rate ÷ the bare page's mean`,
+        fmt(fps / bareMean, 2),
+        `(${redrawing.length} of ${ROUNDS} windows: ${fmt(fps, 1)} against ${fmt(bareMean, 1)} frames/s; target ≥ ${TARGET_RATIO})`,
+        fps / bareMean >= TARGET_RATIO,
+      );
+    }
     line(
       'readings/s taken in, console / bare (mean of the windows)',
       `${fmt(consoleReadings)} / ${fmt(bareReadings)}`,
