@@ -363,7 +363,7 @@ async function consoleReady(page: Page, flowing = true): Promise<void> {
 /** Readings flowing before counting: deltas arrive. */
 async function readingsFlowing(page: Page): Promise<void> {
   await page.waitForFunction(() => window.__citytwin!.streamCounters().deltasApplied > 10, undefined, { timeout: 120_000 });
-  await caughtUp(page, 'window.__citytwin.freshness().dataAgeMs');
+  await caughtUp(page, 'console');
 }
 
 /**
@@ -371,12 +371,21 @@ async function readingsFlowing(page: Page): Promise<void> {
  * window that starts while the server is still working off a backlog (the fleet's first
  * seconds, a minute's alarms) measures the backlog, not the page. Prints how long it took.
  */
-async function caughtUp(page: Page, ageExpression: string): Promise<void> {
+async function caughtUp(page: Page, which: 'console' | 'bare'): Promise<void> {
   const t0 = Date.now();
-  const ok = await page
-    .waitForFunction(`((${ageExpression}) ?? Infinity) <= ${CAUGHT_UP_MS}`, undefined, { timeout: CATCH_UP_MS, polling: 250 })
-    .then(() => '')
-    .catch((err: Error) => err.message.split('\n')[0] ?? 'failed');
+  // Functions, not strings: the console's CSP allows no evaluation of strings.
+  const waited =
+    which === 'console'
+      ? page.waitForFunction((max) => (window.__citytwin?.freshness().dataAgeMs ?? Number.POSITIVE_INFINITY) <= max, CAUGHT_UP_MS, {
+          timeout: CATCH_UP_MS,
+          polling: 250,
+        })
+      : page.waitForFunction(
+          (max) => Date.now() - ((window as unknown as { __bare?: { dataTime: number } }).__bare?.dataTime ?? 0) <= max,
+          CAUGHT_UP_MS,
+          { timeout: CATCH_UP_MS, polling: 250 },
+        );
+  const ok = await waited.then(() => '').catch((err: Error) => err.message.split('\n')[0] ?? 'failed');
   process.stdout.write(
     `    ${ok === '' ? 'caught up' : `still behind (${ok})`} after ${fmt((Date.now() - t0) / 1000, 1)} s (newest reading ≤ ${CAUGHT_UP_MS / 1000} s old)\n`,
   );
@@ -402,7 +411,7 @@ async function openBare(page: Page, url: string, flowing = true): Promise<void> 
   await page.waitForFunction(() => (window as unknown as { __bare: { deltas: number } }).__bare.deltas > 10, undefined, {
     timeout: 120_000,
   });
-  await caughtUp(page, 'Date.now() - window.__bare.dataTime');
+  await caughtUp(page, 'bare');
 }
 
 /** One window's figures, printed as soon as it is measured (a later window that fails leaves them). */
