@@ -33,6 +33,7 @@ import {
   noteChanges,
   notePending,
   notePool,
+  noteResolved,
   pendingNear,
   pendingPosition,
   pendingWithId,
@@ -350,7 +351,12 @@ function handleAlarmCleared(
 
 function handleTick(state: IncidentState, ctx: IncidentContext): IncidentChange[] {
   const now = ctx.now();
-  const changes = commitHeldLate(state, now, (e, type) => withWarnings(state, handleEvidence(state, e, ctx, type), ctx));
+  // Each held alarm's changes filed at once: the next one committed in this tick looks up the incidents as they are now.
+  const changes = commitHeldLate(state, now, (e, type) => {
+    const c = withWarnings(state, handleEvidence(state, e, ctx, type), ctx);
+    noteChanges(state, c);
+    return c;
+  });
   for (const incident of state.incidents.values()) {
     if (!ACTIVE.has(incident.status) || incident.resolutionProposed) continue;
     const rule = state.rules.get(incident.type)!;
@@ -367,6 +373,8 @@ function handleTick(state: IncidentState, ctx: IncidentContext): IncidentChange[
     } else {
       incident.status = 'resolved';
       incident.updatedAt = now;
+      // Numbered among the resolved where the map puts it (an id already there keeps its place).
+      if (!state.resolvedByTwin.has(incident.id)) noteResolved(state, incident.id);
       state.resolvedByTwin.set(incident.id, now);
       changes.push(
         change(incident, now, 'twin', 'resolved', {

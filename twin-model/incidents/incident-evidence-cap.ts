@@ -132,5 +132,9 @@ export function mergeBeyondCap(incident: Incident, other: Incident): void {
 export function dropListedBeyondCap(incident: Incident): void {
   const held = incident.beyondCap;
   if (!held?.active.length) return;
-  held.active = held.active.filter((id) => !incident.evidence.some((x) => x.id === id));
+  const listed = new Set(incident.evidence.map((x) => x.id));
+  const kept = held.active.filter((id) => !listed.has(id));
+  // Each repaired id was counted beyond the cap as well as listed: counted once again.
+  if (incident.moreEvidence) incident.moreEvidence = Math.max(0, incident.moreEvidence - (held.active.length - kept.length));
+  held.active = kept;
 }

@@ -240,6 +240,16 @@ function forget(index: Index, id: string, entry: Entry): void {
   index.entries.delete(id);
 }
 
+/**
+ * The twin resolved incident `id` now (it was just added to `state.resolvedByTwin`): numbered
+ * among the resolved in that map's order, whatever order the input's changes are filed in.
+ */
+export function noteResolved(state: IncidentState, id: string): void {
+  const index = indexes.get(state);
+  const entry = index?.entries.get(id);
+  if (index && entry) entry.resolvedSeq = index.nextResolvedSeq++;
+}
+
 /** An incident leaving `state.incidents` (kept a day after it ended). */
 export function unindexIncident(state: IncidentState, id: string): void {
   const index = indexes.get(state);

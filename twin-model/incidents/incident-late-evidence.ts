@@ -3,7 +3,7 @@
  * gateway that buffers, a report entered after the fact): linked to that incident, and whether it
  * reopens it (docs/incidents.md, "Late evidence"). Part of the correlator (incident-correlator.ts).
  */
-import { candidateIncidents } from './incident-index.ts';
+import { candidateIncidents, noteChanges } from './incident-index.ts';
 import { equirectangularM as distanceM } from '../city/city-queries.ts';
 import type { LinkReason } from './incident-explanations.ts';
 import { linkEvidence } from './incident-evidence-cap.ts';
@@ -164,6 +164,8 @@ export function commitHeldLate(
           : { code: 'evidence_linked', params: { evidenceId, signal, why } },
       ),
     );
+    // Filed at once: the next alarm committed in this tick looks the incident up as it is now.
+    noteChanges(state, changes.slice(-1));
   }
   return changes;
 }
