@@ -29,6 +29,20 @@ export interface MqttSourceOptions {
    * packet of the connection meanwhile (backpressure). A throw or rejection sends no PUBACK.
    */
   handle?: (topic: string, payload: Buffer, receivedAt: number, packetId: number) => void | Promise<void>;
+  /**
+   * Replaces `handle` for a handler that writes what it keeps in groups (the spool's turn,
+   * DurableIntake.takeGrouped). A returned `{ written }` releases the next packet at once, while
+   * this message's PUBACK waits in the corked socket, with every other PUBACK of the event-loop
+   * turn, until each of the turn's `written` promises resolves; if one rejects, the connection
+   * is dropped and none of the turn's PUBACKs leaves (the broker sends the messages again). A
+   * returned promise holds the connection as with `handle` (backpressure); nothing, acknowledge now.
+   */
+  handleGrouped?: (
+    topic: string,
+    payload: Buffer,
+    receivedAt: number,
+    packetId: number,
+  ) => void | Promise<void> | { written: Promise<void> };
 }
 
 export class MqttSource {
@@ -57,7 +71,8 @@ export class MqttSource {
     });
     this.client = client;
     const handle = o.handle;
-    if (handle) {
+    if (o.handleGrouped) this.takeGrouped(client, o.handleGrouped, now);
+    else if (handle) {
       client.handleMessage = (packet, callback) => {
         const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
         let pending: void | Promise<void>;
@@ -103,6 +118,60 @@ export class MqttSource {
         });
       });
     });
+  }
+
+  /**
+   * Every message goes to `handleGrouped`; the PUBACKs of one event-loop turn wait, corked in
+   * the socket, for the turn's writes. mqtt.js queues each PUBACK as its handler calls back;
+   * mqtt-packet's own cork of each write nests inside this one, so nothing leaves before the
+   * uncork.
+   */
+  private takeGrouped(client: MqttClient, handle: NonNullable<MqttSourceOptions['handleGrouped']>, now: () => number): void {
+    const o = this.options;
+    let turn: Promise<void>[] | null = null;
+    const release = (stream: MqttClient['stream'], waits: Promise<void>[]) => {
+      turn = null;
+      Promise.all(waits).then(
+        () => stream.uncork(),
+        (err: Error) => {
+          // No PUBACK of the turn leaves: the broker sends its messages again.
+          stream.destroy();
+          o.onStatus?.(this.connected, err);
+        },
+      );
+    };
+    client.handleMessage = (packet, callback) => {
+      const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+      let taken: ReturnType<typeof handle>;
+      try {
+        taken = handle(packet.topic, payload, now(), packet.messageId ?? 0);
+      } catch (err) {
+        o.onStatus?.(this.connected, err as Error);
+        callback(err as Error);
+        return;
+      }
+      if (!taken) return callback();
+      if (taken instanceof Promise) {
+        taken.then(
+          () => callback(),
+          (err: Error) => {
+            o.onStatus?.(this.connected, err);
+            callback(err);
+          },
+        );
+        return;
+      }
+      if (turn === null) {
+        const waits: Promise<void>[] = [];
+        turn = waits;
+        const stream = client.stream;
+        stream.cork();
+        // After the spool's own end-of-turn write (scheduled by the turn's first record).
+        setImmediate(() => release(stream, waits));
+      }
+      if (turn.at(-1) !== taken.written) turn.push(taken.written);
+      callback();
+    };
   }
 
   /**

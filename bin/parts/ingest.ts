@@ -147,7 +147,7 @@ export function ingestSubscription(ctx: PartContext, mqttUrl: string, part: Inge
     shareGroup: config.mqttShareGroup,
     persistentSession: config.workerIdExplicit ? { expirySeconds: config.mqttSessionExpiryS } : null,
     onMessage: (topic, payload, at) => pipeline.handleMessage(topic, payload, at),
-    handle: (topic, payload, at, packetId) => part.intake.handle(topic, payload, at, packetId),
+    handleGrouped: (topic, payload, at, packetId) => part.intake.takeGrouped(topic, payload, at, packetId),
     onStatus: (up, err) => {
       link.up = up;
       if (err) log('warn', `MQTT: ${err.message}`);

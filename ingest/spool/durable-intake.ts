@@ -2,12 +2,15 @@
  * Puts the spool between MQTT and the pipeline: a message's record is queued in the spool,
  * the message handed to the pipeline, and its PUBACK goes out only once the record is written.
  *
- * Two ways in. {@link DurableIntake.handle} (a subscription through mqtt.js) writes each
+ * Three ways in. {@link DurableIntake.handle} (a subscription through mqtt.js) writes each
  * record at once: mqtt.js handles the packets of a connection strictly one at a time
  * (`handleMessage`'s callback releases the next one and sends the PUBACK), so a wait for the
- * end of the turn would hold every next packet. {@link DurableIntake.take} (the embedded
- * broker, which hands over every publish of a TCP read in one go) groups the records of an
- * event-loop turn into one write and returns the promise the PUBACKs wait on. Holding the
+ * end of the turn would hold every next packet. {@link DurableIntake.takeGrouped} (the
+ * product's subscription) groups them all the same: the subscription releases each packet at
+ * once but holds its PUBACK in the corked socket until the turn's group is written
+ * (ingest/mqtt-source.ts). {@link DurableIntake.take} (the embedded broker, which hands over
+ * every publish of a TCP read in one go) groups the records of an event-loop turn into one
+ * write and returns the promise the PUBACKs wait on. Holding the
  * acknowledgement while the spool is full stops reading the socket: the broker keeps the
  * messages (backpressure), and a persistent session keeps them across a restart.
  *
@@ -88,6 +91,20 @@ export class DurableIntake {
    */
   take(topic: string, payload: Buffer, receivedAt: number, packetId: number, redelivery = true): void | Promise<void> {
     return this.intake({ topic, payload, receivedAt, packetId, redelivery, grouped: true });
+  }
+
+  /**
+   * As {@link take}, for a subscription (ingest/mqtt-source.ts, `handleGrouped`): the record is
+   * written with the others of this event-loop turn, and the subscription keeps reading while it
+   * waits: `{ written }` says when this message may be acknowledged. A promise (the spool is
+   * full) says to read nothing more until it resolves. Every packet is checked for a redelivery
+   * (the broker may redeliver under a new packet id without DUP).
+   */
+  takeGrouped(topic: string, payload: Buffer, receivedAt: number, packetId: number): void | Promise<void> | { written: Promise<void> } {
+    const m: IntakeMessage = { topic, payload, receivedAt, packetId, redelivery: true, grouped: true };
+    if (isSystemTopic(topic) || this.options.spool.full) return this.intake(m);
+    const written = this.accept(m);
+    return written ? { written } : undefined;
   }
 
   private intake(m: IntakeMessage): void | Promise<void> {

@@ -1,0 +1,166 @@
+/**
+ * The ingest's subscription to an external broker writes the spool in groups
+ * (ingest/mqtt-source.ts `handleGrouped`, DurableIntake.takeGrouped): the messages of one TCP
+ * read go to the spool in one write, and no PUBACK leaves before its message's bytes are in the
+ * spool file; when a group's write fails, none of its PUBACKs leaves and the connection is
+ * dropped (the broker sends them again). The broker side is a TCP peer speaking MQTT 3.1.1 byte
+ * by byte, so the test sees exactly when each PUBACK arrives. Storage is replaced at the
+ * project's own sink interface; the spool, the intake, the pipeline and mqtt.js are the
+ * product's.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createIngest, DurableIntake, MqttSource, Spool } from '../ingest/index.ts';
+import type { StorageBatch } from '../storage/index.ts';
+import { tempDir, waitFor } from './support/fixtures.ts';
+
+const dir = tempDir('subscription-group');
+afterAll(() => dir.remove());
+
+function spoolBytes(spoolDir: string): Buffer {
+  const segs = readdirSync(spoolDir)
+    .filter((f) => f.startsWith('seg-'))
+    .sort();
+  return Buffer.concat(segs.map((f) => readFileSync(join(spoolDir, f))));
+}
+
+const str = (s: string) => Buffer.concat([Buffer.from([s.length >> 8, s.length & 0xff]), Buffer.from(s)]);
+function packet(type: number, body: Buffer): Buffer {
+  const len: number[] = [];
+  let n = body.length;
+  do {
+    let b = n % 128;
+    n = Math.floor(n / 128);
+    if (n > 0) b |= 0x80;
+    len.push(b);
+  } while (n > 0);
+  return Buffer.concat([Buffer.from([type, ...len]), body]);
+}
+const payloadOf = (i: number) => Buffer.from(JSON.stringify({ ts: 1_700_000_000_000 + i, values: { water_level_cm: 1000 + i } }));
+/** A QoS 1 PUBLISH from the broker to the subscriber. */
+const publish = (i: number) =>
+  packet(0x32, Buffer.concat([str(`citytwin/v1/sensors/sub-${i}/data`), Buffer.from([i >> 8, i & 0xff]), payloadOf(i)]));
+
+/** Reads whole MQTT packets from the subscriber: CONNECT, SUBSCRIBE, PUBACK, PINGREQ. */
+interface Peer {
+  socket: Socket;
+  pubacks: number[];
+  closed: boolean;
+}
+
+/** A broker-side TCP peer: CONNACK to CONNECT, SUBACK to SUBSCRIBE; `onPuback` at each PUBACK. */
+async function startPeer(onPuback: (id: number) => void): Promise<{ server: Server; url: string; peer: () => Peer | null }> {
+  let current: Peer | null = null;
+  const server = createServer((socket) => {
+    const peer: Peer = { socket, pubacks: [], closed: false };
+    current = peer;
+    socket.on('error', () => undefined);
+    socket.on('close', () => (peer.closed = true));
+    let buf = Buffer.alloc(0);
+    socket.on('data', (d: Buffer) => {
+      buf = Buffer.concat([buf, d]);
+      for (;;) {
+        if (buf.length < 2) return;
+        let len = 0;
+        let mul = 1;
+        let at = 1;
+        for (; at < buf.length; at++) {
+          len += (buf[at]! & 0x7f) * mul;
+          mul *= 128;
+          if ((buf[at]! & 0x80) === 0) break;
+        }
+        if (at >= buf.length || buf.length < at + 1 + len) return;
+        const type = buf[0]! >> 4;
+        const body = buf.subarray(at + 1, at + 1 + len);
+        buf = buf.subarray(at + 1 + len);
+        if (type === 1) socket.write(Buffer.from([0x20, 2, 0, 0]));
+        if (type === 8) socket.write(Buffer.from([0x90, 3, body[0]!, body[1]!, 1]));
+        if (type === 4) {
+          const id = body.readUInt16BE(0);
+          peer.pubacks.push(id);
+          onPuback(id);
+        }
+        if (type === 12) socket.write(Buffer.from([0xd0, 0]));
+      }
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return { server, url: `mqtt://127.0.0.1:${address.port}`, peer: () => current };
+}
+
+describe('the subscription’s group writes', () => {
+  it('acknowledges no message before its bytes are in the spool file; one read of 50 costs fewer writes than 50', async () => {
+    const spoolDir = join(dir.path, 'grouped');
+    const spool = Spool.open(spoolDir, { maxBytes: 1 << 30 });
+    const stored: StorageBatch[] = [];
+    const ingest = createIngest({ sink: { write: async (b) => void stored.push(b) }, batchMaxRows: 1000, batchMaxDelayMs: 60_000 });
+    const intake = new DurableIntake({ spool, pipeline: ingest.pipeline, writer: ingest.writer });
+    const n = 50;
+    /** At the moment each PUBACK reached the broker: was its message's record in the file? */
+    const inFileAtAck = new Map<number, boolean>();
+    const { server, url, peer } = await startPeer((id) => inFileAtAck.set(id, spoolBytes(spoolDir).includes(payloadOf(id))));
+    const source = new MqttSource({
+      url,
+      clientId: 'group-ack',
+      onMessage: () => undefined,
+      handleGrouped: (topic, payload, at, packetId) => intake.takeGrouped(topic, payload, at, packetId),
+    });
+    try {
+      await source.start();
+      const writesBefore = spool.writes;
+      peer()!.socket.write(Buffer.concat(Array.from({ length: n }, (_, k) => publish(k + 1))));
+      await waitFor('50 PUBACKs', () => peer()!.pubacks.length === n);
+      expect(peer()!.pubacks).toEqual(Array.from({ length: n }, (_, k) => k + 1));
+      expect([...inFileAtAck.values()].filter(Boolean).length).toBe(n);
+      const writes = spool.writes - writesBefore;
+      expect(writes).toBeGreaterThan(0);
+      expect(writes).toBeLessThan(n);
+      await ingest.writer.close(60_000);
+      expect(stored.reduce((sum, b) => sum + b.messages, 0)).toBe(n);
+    } finally {
+      await source.stop();
+      server.close();
+      spool.close();
+    }
+  });
+
+  it('sends none of a turn’s PUBACKs when its write fails, and drops the connection', async () => {
+    let fail: ((err: Error) => void) | null = null;
+    let failing: Promise<void> | null = null;
+    let taken = 0;
+    const errors: string[] = [];
+    const { server, url, peer } = await startPeer(() => undefined);
+    const source = new MqttSource({
+      url,
+      clientId: 'group-fail',
+      onMessage: () => undefined,
+      onStatus: (_up, err) => {
+        if (err) errors.push(err.message);
+      },
+      handleGrouped: () => {
+        taken++;
+        failing ??= new Promise<void>((_resolve, reject) => (fail = reject));
+        return { written: failing };
+      },
+    });
+    try {
+      await source.start();
+      const first = peer()!;
+      // Twenty publishes: every one is taken, none acknowledged while their write is pending.
+      first.socket.write(Buffer.concat(Array.from({ length: 20 }, (_, k) => publish(k + 1))));
+      await waitFor('20 taken', () => taken === 20);
+      expect(first.pubacks).toEqual([]);
+      fail!(new Error('spool write failed (test)'));
+      await waitFor('the connection dropped', () => first.closed);
+      expect(first.pubacks).toEqual([]);
+      expect(errors).toContain('spool write failed (test)');
+    } finally {
+      await source.stop();
+      server.close();
+    }
+  });
+});
