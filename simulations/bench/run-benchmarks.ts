@@ -3,8 +3,9 @@
  * figure with its target and ratio. Publishers run in their own processes; the broker, the
  * ingest and the embedded ClickHouse run in this one, as in `npm start`.
  *
- *   1. single-reading messages: stored rate vs. the rate the same broker delivers to a
- *      subscriber that does nothing (target ≥ 0.9), 0 lost;
+ *   1. single-reading messages stored by the product's ingest, with the embedded broker and with
+ *      Mosquitto, each against the rate the same broker delivers to a subscriber that does
+ *      nothing (target ≥ 0.9), 0 lost (single-run.ts);
  *   2. packed messages: readings/s stored end to end (target ≥ 250,000), 0 lost, and the ratio
  *      to a raw insert of the same rows into the same engine, table and views, in the ingest's
  *      batches with its settings (target ≥ 0.80; and, as before, in 100k batches: raw-insert.ts),
@@ -55,10 +56,9 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import mqtt from 'mqtt';
 import { io as connectSocket } from 'socket.io-client';
 import { createIngest, MqttSource, percentile, startEmbeddedBroker, type IngestOptions } from '../../ingest/index.ts';
-import { countLoadReadings, createClickHouse, dropReadingsRollup, runMigrations, truncateReadings } from '../../storage/index.ts';
+import { createClickHouse, dropReadingsRollup, runMigrations } from '../../storage/index.ts';
 import type { DeltaMessage, SnapshotMessage } from '../../web/shared/protocol.ts';
 import { decodeDelta } from '../../web/shared/delta-codec.ts';
 import type { LoadOptions, LoadResult } from '../load-generator.ts';
@@ -74,12 +74,12 @@ import { soakRun } from './soak.ts';
 import { measureKpi } from './kpi-bench.ts';
 import { scaleRun } from './scale-bench.ts';
 import { allInOneThroughput, bareBrokerBaseline } from './all-in-one-throughput.ts';
-import { printBreakdown, singleBreakdown } from './packed-breakdown.ts';
+import { singleRun, takeFromBroker } from './single-run.ts';
 import { packedRun } from './packed-run.ts';
 import { liveMillionRun } from './live-million-bench.ts';
 import { startAllInOne } from './all-in-one-app.ts';
 import { cityStartRun } from './city-start-bench.ts';
-import { fmt, line } from './bench-report.ts';
+import { fmt, line, RateProbe } from './bench-report.ts';
 import { consoleLoadRun, notifyRun, replayRun } from './later-runs.ts';
 // The tests' launchers: a Mosquitto with the settings of docs/deployment.md, and `citytwin <role>` as a process.
 import { startCityTwinProcess } from '../../test/support/citytwin-process.ts';
@@ -89,29 +89,6 @@ const SCALE = Number(process.env.BENCH_SCALE ?? '1');
 const ONLY = new Set((process.env.BENCH_ONLY ?? '1,2,3,4,5,6,7,8,10,11,12,13,14,15,16').split(',').map((s) => s.trim()));
 const TSX = join(process.cwd(), 'node_modules', '.bin', 'tsx');
 const PUBLISHER = join(import.meta.dirname, 'publisher-process.ts');
-
-/**
- * Samples a counter every 10 ms; the steady rate is the slope between 10% and 90% of the
- * total, which leaves out connection start-up and the last partial batch's timer.
- */
-class RateProbe {
-  private readonly samples: Array<[number, number]> = [];
-  private readonly timer: NodeJS.Timeout;
-  constructor(private readonly read: () => number) {
-    this.timer = setInterval(() => this.samples.push([performance.now(), this.read()]), 10);
-  }
-  stop(): void {
-    clearInterval(this.timer);
-    this.samples.push([performance.now(), this.read()]);
-  }
-  steadyRate(total: number): number {
-    const at = (share: number) => this.samples.find(([, n]) => n >= share * total);
-    const a = at(0.1);
-    const b = at(0.9);
-    if (!a || !b || b[0] <= a[0]) return Number.NaN;
-    return (b[1] - a[1]) / ((b[0] - a[0]) / 1000);
-  }
-}
 
 async function publishInChild(options: LoadOptions | Record<string, unknown>): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
@@ -164,77 +141,16 @@ async function throughputRuns(): Promise<void> {
   const { username, password } = broker.internalCredentials;
   const trustedUrl = broker.url.replace('mqtt://', `mqtt://${username}:${password}@`);
   try {
-    if (ONLY.has('1')) {
-      const messages = Math.round(150_000 * SCALE);
-      process.stdout.write(
-        `\n1. single-reading messages, QoS 1, ${fmt(messages)} messages over 5,000 sensors (aedes, embedded ClickHouse)\n`,
-      );
-      // Baseline: what the broker delivers to a subscriber that does nothing.
-      const idle = await mqtt.connectAsync(trustedUrl, { clientId: 'citytwin-bench-idle' });
-      let got = 0;
-      let first = 0;
-      let last = 0;
-      idle.on('message', () => {
-        if (got === 0) first = performance.now();
-        got++;
-        last = performance.now();
-      });
-      await idle.subscribeAsync('citytwin/v1/#', { qos: 1 });
-      const idleProbe = new RateProbe(() => got);
-      const base = await publishInChild({
-        brokerUrl: broker.url,
-        sensors: 5000,
-        messages,
-        mode: 'single',
-        qos: 1,
-        topicPrefix: 'citytwin/v1/sensors',
-      });
-      await waitUntil(() => got >= base.sent, 30_000);
-      idleProbe.stop();
-      await idle.endAsync();
-      const baseRate = idleProbe.steadyRate(base.sent);
-      line(
-        'broker → idle subscriber (steady)',
-        `${fmt(baseRate)} msg/s`,
-        `(${fmt(got)} of ${fmt(base.sent)} delivered; whole run ${fmt(got / ((last - first) / 1000))} msg/s)`,
-        null,
-      );
+    if (ONLY.has('1')) await singleRun({ client, scale: SCALE, publishInChild, waitUntil });
 
-      // The ingest: parse, validate, batch, store.
-      const { ingest, source, firstAt } = await startIngest(trustedUrl, 'citytwin-bench-ingest', {
-        ...(process.env.BENCH_NULL ? { sink: { write: async () => {} } } : { client }),
-        // The product's batch limits (createIngest's defaults, CITYTWIN_BATCH_MAX_ROWS) unless set here.
-        ...(process.env.BENCH_ROWS ? { batchMaxRows: Number(process.env.BENCH_ROWS) } : {}),
-        batchMaxDelayMs: Number(process.env.BENCH_DELAY ?? 200),
-      });
-      const prefix = 'citytwin/v1/sensors';
-      const m = ingest.pipeline.metrics;
-      const probe = new RateProbe(() => m.stored);
-      const run = await publishInChild({ brokerUrl: broker.url, sensors: 5000, messages, mode: 'single', qos: 1, topicPrefix: prefix });
-      await waitUntil(() => m.received >= run.sent, 60_000);
-      await ingest.writer.flush();
-      const storedAt = performance.now();
-      probe.stop();
-      const rate = probe.steadyRate(run.sent);
-      const wholeRun = m.stored / ((storedAt - firstAt()) / 1000);
-      const inTable = await countLoadReadings(client);
-      await source.stop();
-      const ratio = rate / baseRate;
-      line('published → stored (steady)', `${fmt(rate)} msg/s`, `ratio to idle subscriber ${fmt(ratio, 2)} (target ≥ 0.90)`, ratio >= 0.9);
-      line('published → stored (whole run, incl. last batch)', `${fmt(wholeRun)} msg/s`, `ratio ${fmt(wholeRun / baseRate, 2)}`, null);
-      line(
-        'lost (sent − rows in ClickHouse)',
-        fmt(run.sent - inTable),
-        `(sent ${fmt(run.sent)}, stored ${fmt(inTable)}, rejected ${fmt(m.rejected)}; target 0)`,
-        run.sent === inTable,
-      );
-      line('insert p95 per batch', `${fmt(m.writeP95())} ms`, `(${m.batchesWritten} batches)`, null);
-      await truncateReadings(client);
-      printBreakdown(await singleBreakdown(client, Math.min(messages, 100_000)), 'message');
-      await truncateReadings(client);
-    }
-
-    if (ONLY.has('2')) await packedRun({ client, brokerUrl: broker.url, trustedUrl, scale: SCALE, startIngest, publishInChild, waitUntil });
+    // Run 2 as `npm start` takes packs: inside the embedded broker, spooled before each PUBACK;
+    // BENCH_PACKED_SUBSCRIBED=1, the ablation: the ingest subscribed over TCP, no spool.
+    const intakeRound = process.env.BENCH_PACKED_SUBSCRIBED
+      ? startIngest
+      : async (_url: string, clientId: string, options: IngestOptions, onFirst?: () => void) =>
+          takeFromBroker(broker, client, join(dir, clientId), options, onFirst);
+    if (ONLY.has('2'))
+      await packedRun({ client, brokerUrl: broker.url, trustedUrl, scale: SCALE, startIngest: intakeRound, publishInChild, waitUntil });
   } finally {
     await broker.close();
     await client.close();
