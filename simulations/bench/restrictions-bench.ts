@@ -8,7 +8,7 @@
  */
 import type { CityModel } from '../../twin-model/city/index.ts';
 import { RestrictionsMemo, restrictionsFromIncidents } from '../../twin-model/dispatch/index.ts';
-import { linkedAlarm, listedIncident } from '../../twin-model/dispatch/fixtures/restriction-incidents.ts';
+import { linkedAlarm, listedIncident } from '../../twin-model/incidents/fixtures/listed-incident.ts';
 import type { Incident } from '../../twin-model/incidents/incident-correlator.ts';
 
 export const STORM_INCIDENTS = 5_000;

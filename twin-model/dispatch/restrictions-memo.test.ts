@@ -4,7 +4,7 @@ import { generateCity } from '../city/generate-city.ts';
 import type { Incident, LinkedEvidence } from '../incidents/incident-correlator.ts';
 import type { IncidentType } from '../vocabulary.ts';
 import { EdgeGrid } from './edge-grid.ts';
-import { linkedAlarm, listedIncident } from './fixtures/restriction-incidents.ts';
+import { linkedAlarm, listedIncident } from '../incidents/fixtures/listed-incident.ts';
 import { RestrictionsMemo } from './restrictions-memo.ts';
 import { pointEdgeM, restrictionsFromIncidents } from './road-restrictions.ts';
 

@@ -10,7 +10,7 @@ import {
   restrictionsFromIncidents,
 } from './road-restrictions.ts';
 import { haversineM } from '../city/city-queries.ts';
-import { linkedAlarm, listedIncident } from './fixtures/restriction-incidents.ts';
+import { linkedAlarm, listedIncident } from '../incidents/fixtures/listed-incident.ts';
 
 const city = generateCity();
 const sites = new Map(city.sensorSites.map((s) => [s.id, s]));
