@@ -1,27 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { topics } from '../twin-model/index.ts';
+import { workerStats } from '../test/support/worker-stats.ts';
 import { IngestStatsAggregator, parseIngestStatsTopic, type IngestWorkerStats } from './ingest-stats.ts';
-
-function stats(workerId: string, over: Partial<IngestWorkerStats> = {}): IngestWorkerStats {
-  return {
-    v: 1,
-    workerId,
-    at: 1000,
-    startedAt: 0,
-    received: 10,
-    stored: 7,
-    rejected: 2,
-    pendingMessages: 1,
-    pendingReadings: 1,
-    readingsAccepted: 8,
-    readingsStored: 7,
-    messagesPerSec: 5,
-    readingsPerSec: 5,
-    ingestLagMs: 40,
-    storage: 'ok',
-    ...over,
-  };
-}
 
 const send = (a: IngestStatsAggregator, s: IngestWorkerStats, at: number, topic = topics.ingestStats(s.workerId)) =>
   a.accept(topic, Buffer.from(JSON.stringify(s)), at);
@@ -36,8 +16,8 @@ describe('ingest worker stats on the system topic', () => {
 
   it('sums totals over workers and rates, lag and health over live ones', () => {
     const a = new IngestStatsAggregator({ staleAfterMs: 5000 });
-    expect(send(a, stats('w1'), 0)).toBe(true);
-    expect(send(a, stats('w2', { received: 20, stored: 18, ingestLagMs: 90, storage: 'degraded' }), 4000)).toBe(true);
+    expect(send(a, workerStats('w1'), 0)).toBe(true);
+    expect(send(a, workerStats('w2', { received: 20, stored: 18, ingestLagMs: 90, storage: 'degraded' }), 4000)).toBe(true);
     expect(a.summary(4000)).toMatchObject({
       liveWorkers: 2,
       staleWorkers: 0,
@@ -54,15 +34,15 @@ describe('ingest worker stats on the system topic', () => {
 
   it('replaces a worker’s figures with its latest message', () => {
     const a = new IngestStatsAggregator();
-    send(a, stats('w1', { received: 10 }), 0);
-    send(a, stats('w1', { received: 50 }), 1000);
+    send(a, workerStats('w1', { received: 10 }), 0);
+    send(a, workerStats('w1', { received: 50 }), 1000);
     expect(a.summary(1000).received).toBe(50);
   });
 
   it('reports storage down when no worker is live, and forgets long-silent workers', () => {
     const a = new IngestStatsAggregator({ staleAfterMs: 10, forgetAfterMs: 100 });
     expect(a.summary(0)).toMatchObject({ liveWorkers: 0, storage: 'down' });
-    send(a, stats('w1'), 0);
+    send(a, workerStats('w1'), 0);
     expect(a.summary(50)).toMatchObject({ staleWorkers: 1, received: 10, storage: 'down' });
     expect(a.summary(200)).toMatchObject({ staleWorkers: 0, received: 0 });
     expect(a.workerIds()).toEqual([]);
@@ -71,8 +51,8 @@ describe('ingest worker stats on the system topic', () => {
   it('ignores and counts invalid messages (broker input is untrusted)', () => {
     const a = new IngestStatsAggregator();
     expect(a.accept(topics.ingestStats('w1'), Buffer.from('{not json'), 0)).toBe(false);
-    expect(send(a, stats('w2'), 0, topics.ingestStats('w1'))).toBe(false); // id in payload ≠ topic
-    expect(send(a, { ...stats('w1'), received: -1 }, 0)).toBe(false);
+    expect(send(a, workerStats('w2'), 0, topics.ingestStats('w1'))).toBe(false); // id in payload ≠ topic
+    expect(send(a, { ...workerStats('w1'), received: -1 }, 0)).toBe(false);
     expect(a.accept('citytwin/v1/system/other', Buffer.from('{}'), 0)).toBe(false);
     expect(a.invalid).toBe(4);
     expect(a.summary(0).liveWorkers).toBe(0);

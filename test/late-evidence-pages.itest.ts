@@ -24,10 +24,9 @@ import {
 } from '../twin-model/index.ts';
 import { freePort } from './support/fixtures.ts';
 import { memoryDispatcher } from './support/notification-engine.ts';
+import { hallBusy, hallReport, MIN } from './support/service-hall.ts';
 
 const T0 = Date.UTC(2026, 6, 1, 1); // 09:00 in Wuhan, a Wednesday
-const MIN = 60_000;
-const HALL = { lng: 114.35, lat: 30.57, assetId: 'hall-1', district: '420106' };
 
 /** What the receiver heard, by path (`/page`: on-call, `/chat`: the duty chat) and event kind. */
 const heard: Array<{ path: string; kind: string }> = [];
@@ -51,30 +50,6 @@ beforeAll(async () => {
 afterAll(async () => {
   http.closeAllConnections();
   await new Promise((r) => http.close(r));
-});
-
-const busy = (ts: number): Evidence => ({
-  id: 'alarm:sh-1',
-  kind: 'sensor_alarm',
-  sensorKind: 'service_hall',
-  sensorId: 'sh-1',
-  level: 'warning',
-  metric: 'wait_min',
-  value: 64,
-  ts,
-  ...HALL,
-  lat: HALL.lat + 0.0002,
-});
-
-/** A supervisor's report of the crowd, taken at `ts` and entered later. */
-const report = (ts: number): Evidence => ({
-  id: 'event:manual:m1',
-  kind: 'event',
-  eventType: 'manual_report',
-  category: 'other',
-  source: 'manual',
-  ts,
-  ...HALL,
 });
 
 /**
@@ -101,7 +76,7 @@ async function morning(more: Array<[number, IncidentInput]>): Promise<{ pages: n
   let now = T0;
   const ctx = { now: () => now };
   const timeline: Array<[number, IncidentInput]> = [
-    [T0, { type: 'alarm', evidence: busy(T0) }],
+    [T0, { type: 'alarm', evidence: hallBusy('sh-1', T0) }],
     [T0 + 30 * MIN, { type: 'alarm_cleared', sensorId: 'sh-1', ts: T0 + 30 * MIN }],
     ...more,
   ];
@@ -120,7 +95,9 @@ async function morning(more: Array<[number, IncidentInput]>): Promise<{ pages: n
 }
 
 /** A report taken at +40 min, 5 min before the resolution, entered at `enteredAt`. */
-const lateReport = (enteredAt: number): Array<[number, IncidentInput]> => [[enteredAt, { type: 'event', evidence: report(T0 + 40 * MIN) }]];
+const lateReport = (enteredAt: number): Array<[number, IncidentInput]> => [
+  [enteredAt, { type: 'event', evidence: hallReport(T0 + 40 * MIN, 1, 'other') }],
+];
 
 describe('late evidence and on-call pages', () => {
   it('pages once for the incident: a late report whose quiet time is over when it arrives reopens nothing', async () => {
@@ -139,7 +116,7 @@ describe('late evidence and on-call pages', () => {
 describe('a flapping alarm and on-call pages', () => {
   it('pages once: the queue warns again a minute after it cleared, within the quiet time, and joins the open incident', async () => {
     const { pages, chat } = await morning([
-      [T0 + 31 * MIN, { type: 'alarm', evidence: busy(T0 + 31 * MIN) }],
+      [T0 + 31 * MIN, { type: 'alarm', evidence: hallBusy('sh-1', T0 + 31 * MIN) }],
       [T0 + 50 * MIN, { type: 'alarm_cleared', sensorId: 'sh-1', ts: T0 + 50 * MIN }],
     ]);
     expect(pages).toBe(1);
@@ -148,7 +125,7 @@ describe('a flapping alarm and on-call pages', () => {
 
   it('pages again when it warns again after the quiet time: a new incident', async () => {
     const { pages, chat } = await morning([
-      [T0 + 46 * MIN, { type: 'alarm', evidence: busy(T0 + 46 * MIN) }],
+      [T0 + 46 * MIN, { type: 'alarm', evidence: hallBusy('sh-1', T0 + 46 * MIN) }],
       [T0 + 50 * MIN, { type: 'alarm_cleared', sensorId: 'sh-1', ts: T0 + 50 * MIN }],
     ]);
     expect(pages).toBe(2);
@@ -157,7 +134,7 @@ describe('a flapping alarm and on-call pages', () => {
 });
 
 /** A second counter group's queue warning (`alarm:sh-2`), behind a gateway that buffers. */
-const lateFeed = (ts: number): Evidence => ({ ...busy(ts), id: 'alarm:sh-2', sensorId: 'sh-2' });
+const lateFeed = (ts: number): Evidence => hallBusy('sh-2', ts);
 
 describe('a late alarm and its clear in one flush, and on-call pages', () => {
   it('pages once: the warning (+38 min) and its clear (+44) arrive together at +47, after the resolution', async () => {

@@ -10,6 +10,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliveryKey, webhookMessageId, type Incident, type NotificationConfigInput } from '../twin-model/index.ts';
+import { listedIncident } from '../twin-model/incidents/fixtures/listed-incident.ts';
 import { MemoryIdempotencyKeys, type IdempotencyKeys } from '../web/server/notifications/index.ts';
 import { freePort } from './support/fixtures.ts';
 import { memoryDispatcher, type NotificationConfig, notificationEngine } from './support/notification-engine.ts';
@@ -203,24 +204,8 @@ const contacts = [
 ];
 
 function incident(n: number, over: Partial<Incident> = {}): Incident {
-  return {
-    id: `inc-${String(n).padStart(6, '0')}`,
-    type: 'waterlogging',
-    status: 'open',
-    lng: 114.2701,
-    lat: 30.5802,
-    district: '420103',
-    assetId: null,
-    severity: 3,
-    severityPinned: false,
-    confidence: 0.8,
-    openedAt: T0,
-    updatedAt: T0,
-    lastEvidenceAt: T0,
-    resolutionProposed: false,
-    evidence: [],
-    ...over,
-  };
+  const id = `inc-${String(n).padStart(6, '0')}`;
+  return listedIncident(id, 'waterlogging', 114.2701, 30.5802, { district: '420103', openedAt: T0, ...over });
 }
 
 /** The engine with a configuration; returns the messages for opened incidents. */

@@ -8,6 +8,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliveryKey, webhookMessageId, type Incident } from '../twin-model/index.ts';
+import { listedIncident } from '../twin-model/incidents/fixtures/listed-incident.ts';
 import { MemoryIdempotencyKeys, webhookBody, type IdempotencyKeys } from '../web/server/notifications/index.ts';
 import { freePort } from './support/fixtures.ts';
 import { memoryDispatcher, notificationEngine } from './support/notification-engine.ts';
@@ -62,23 +63,7 @@ afterAll(async () => {
 });
 
 function incident(n: number): Incident {
-  return {
-    id: `inc-${String(n).padStart(6, '0')}`,
-    type: 'waterlogging',
-    status: 'open',
-    lng: 114.27,
-    lat: 30.58,
-    district: '420103',
-    assetId: null,
-    severity: 3,
-    severityPinned: false,
-    confidence: 0.8,
-    openedAt: T0 + n,
-    updatedAt: T0 + n,
-    lastEvidenceAt: T0 + n,
-    resolutionProposed: false,
-    evidence: [],
-  };
+  return listedIncident(`inc-${String(n).padStart(6, '0')}`, 'waterlogging', 114.27, 30.58, { district: '420103', openedAt: T0 + n });
 }
 
 function setup(batch: { maxEvents: number; maxWaitMs?: number }) {

@@ -1,6 +1,7 @@
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { IngestMetrics, IngestStatsAggregator, type IngestWorkerStats } from '../../ingest/index.ts';
+import { IngestMetrics, IngestStatsAggregator } from '../../ingest/index.ts';
+import { workerStats } from '../../test/support/worker-stats.ts';
 import { topics } from '../../twin-model/index.ts';
 import { registerIngestClusterMetrics, registerIngestMetrics, registerSpoolMetrics } from './ingest-families.ts';
 import { counterBy } from './metric-registry.ts';
@@ -49,24 +50,7 @@ describe('the ingest families', () => {
 
   it("sum the workers' figures on a web node", async () => {
     const a = new IngestStatsAggregator();
-    const stats = (workerId: string): IngestWorkerStats => ({
-      v: 1,
-      workerId,
-      at: 1000,
-      startedAt: 0,
-      received: 10,
-      stored: 7,
-      rejected: 2,
-      pendingMessages: 1,
-      pendingReadings: 1,
-      readingsAccepted: 8,
-      readingsStored: 7,
-      messagesPerSec: 5,
-      readingsPerSec: 5,
-      ingestLagMs: 40,
-      storage: 'ok',
-    });
-    for (const id of ['w1', 'w2']) a.accept(topics.ingestStats(id), Buffer.from(JSON.stringify(stats(id))), 0);
+    for (const id of ['w1', 'w2']) a.accept(topics.ingestStats(id), Buffer.from(JSON.stringify(workerStats(id))), 0);
     const text = await exposition((r) => registerIngestClusterMetrics(r, () => a.summary(0)));
     expect(text).toContain('citytwin_ingest_messages_total{outcome="stored"} 14\n');
     expect(text).toContain('citytwin_ingest_lag_seconds 0.04\n');

@@ -31,6 +31,7 @@ import {
   type Incident,
   type NotificationState,
 } from '../../twin-model/index.ts';
+import { listedIncident } from '../../twin-model/incidents/fixtures/listed-incident.ts';
 import { createSender, MemoryDeliveryLog, MemoryIdempotencyKeys, NotificationDispatcher } from '../../web/server/notifications/index.ts';
 import { tempDir } from '../../test/support/fixtures.ts';
 
@@ -112,23 +113,15 @@ function buildState(port: number, shape: FanoutShape): NotificationState {
 
 function incident(n: number, at: number): Incident {
   const random = createRandom(n);
-  return {
-    id: `inc-${String(n).padStart(6, '0')}`,
-    type: INCIDENT_TYPES[n % INCIDENT_TYPES.length]!,
-    status: 'open',
-    lng: 114.2 + random.next() * 0.2,
-    lat: 30.5 + random.next() * 0.15,
-    district: `4201${String(2 + (n % 13)).padStart(2, '0')}`,
-    assetId: null,
+  const type = INCIDENT_TYPES[n % INCIDENT_TYPES.length]!;
+  const [lng, lat] = [114.2 + random.next() * 0.2, 30.5 + random.next() * 0.15];
+  const district = `4201${String(2 + (n % 13)).padStart(2, '0')}`;
+  return listedIncident(`inc-${String(n).padStart(6, '0')}`, type, lng, lat, {
+    district,
     severity: 1 + (n % 5),
-    severityPinned: false,
     confidence: 0.7,
     openedAt: at,
-    updatedAt: at,
-    lastEvidenceAt: at,
-    resolutionProposed: false,
-    evidence: [],
-  };
+  });
 }
 
 export interface Receiver {

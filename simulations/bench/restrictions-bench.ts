@@ -8,6 +8,7 @@
  */
 import type { CityModel } from '../../twin-model/city/index.ts';
 import { RestrictionsMemo, restrictionsFromIncidents } from '../../twin-model/dispatch/index.ts';
+import { linkedAlarm, listedIncident } from '../../twin-model/incidents/fixtures/listed-incident.ts';
 import type { Incident } from '../../twin-model/incidents/incident-correlator.ts';
 
 export const STORM_INCIDENTS = 5_000;
@@ -29,39 +30,8 @@ export function measureRestrictionsStorm(city: CityModel): RestrictionsFigures {
     const g = gauges[i % gauges.length]!;
     // Gauges reused round the city sit a little apart, as a second gauge nearby would.
     const lng = g.lng + Math.floor(i / gauges.length) * 0.0007;
-    return {
-      id: `INC-storm-${i}`,
-      type: 'waterlogging',
-      status: 'open',
-      lng,
-      lat: g.lat,
-      district: null,
-      assetId: null,
-      severity: 3,
-      severityPinned: false,
-      confidence: 0.8,
-      openedAt: 0,
-      updatedAt: 0,
-      lastEvidenceAt: 0,
-      resolutionProposed: false,
-      evidence: [
-        {
-          id: `alarm:${g.id}`,
-          kind: 'sensor_alarm',
-          ts: 0,
-          lng,
-          lat: g.lat,
-          sensorId: g.id,
-          sensorKind: 'water_level',
-          signal: 'water',
-          family: 'sensor',
-          weight: 0.5,
-          active: true,
-          why: { code: 'anchor', params: {} },
-          linkedAt: 0,
-        },
-      ],
-    };
+    const alarm = linkedAlarm(`alarm:${g.id}`, lng, g.lat, { sensorId: g.id, sensorKind: 'water_level', signal: 'water' });
+    return listedIncident(`INC-storm-${i}`, 'waterlogging', lng, g.lat, { evidence: [alarm] });
   });
   const t0 = performance.now();
   const whole = restrictionsFromIncidents(incidents, city, siteOf);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { applyIncidentInput, createIncidentState, type Incident, type IncidentChange } from '../incidents/incident-correlator.ts';
+import { listedIncident } from '../incidents/fixtures/listed-incident.ts';
 import { createCaseDesk, intakeCase } from './case-desk.ts';
 import { caseEvent, caseEvidence, caseEvidenceId, caseLinksFromIncidentChange, proposeIncidentLink } from './case-incidents.ts';
 import type { HotlineCase } from './case-types.ts';
@@ -15,24 +16,14 @@ function takeCase(o: Parameters<typeof intake>[0] = {}): HotlineCase {
 }
 
 function incident(id: string, type: Incident['type'], dNorthM: number, o: Partial<Incident> = {}): Incident {
-  return {
-    id,
-    type,
-    status: 'open',
-    lng: PLACE.lng,
-    lat: PLACE.lat + north(dNorthM),
+  return listedIncident(id, type, PLACE.lng, PLACE.lat + north(dNorthM), {
     district: '420103',
-    assetId: null,
-    severity: 3,
-    severityPinned: false,
     confidence: 0.7,
     openedAt: T0 - 20 * MIN,
     updatedAt: T0 - 5 * MIN,
     lastEvidenceAt: T0 - 5 * MIN,
-    resolutionProposed: false,
-    evidence: [],
     ...o,
-  };
+  });
 }
 
 describe('join or open', () => {

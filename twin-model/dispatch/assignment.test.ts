@@ -1,27 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { Incident } from '../incidents/incident-correlator.ts';
+import { listedIncident } from '../incidents/fixtures/listed-incident.ts';
 import { activeIncidentFor, planAssignment, rankingKey, rankingLogInput, type AssignRequest } from './assignment.ts';
 import { DispatchError } from './unit-state.ts';
 import type { ResponseUnit, UnitKind, UnitRecommendation } from './unit-types.ts';
 
 const T0 = Date.UTC(2026, 6, 1, 8);
-const incident = (status: Incident['status'] = 'open'): Incident => ({
-  id: 'inc-000001',
-  type: 'waterlogging',
-  status,
-  lng: 114.3,
-  lat: 30.6,
-  district: 'D1',
-  assetId: null,
-  severity: 3,
-  severityPinned: false,
-  confidence: 0.8,
-  openedAt: T0,
-  updatedAt: T0,
-  lastEvidenceAt: T0,
-  resolutionProposed: false,
-  evidence: [],
-});
+const incident = (status: Incident['status'] = 'open'): Incident =>
+  listedIncident('inc-000001', 'waterlogging', 114.3, 30.6, { status, district: 'D1', openedAt: T0 });
 const unit = (id: string, kind: UnitKind, extra: Partial<ResponseUnit> = {}): ResponseUnit => ({
   id,
   kind,

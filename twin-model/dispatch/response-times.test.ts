@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Incident, IncidentChange } from '../incidents/incident-correlator.ts';
+import { listedIncident } from '../incidents/fixtures/listed-incident.ts';
 import { appendEntry } from './dispatch-log.ts';
 import { dispatchMarksOf, percentile, responseTimesOf, summarizeResponseTimes } from './response-times.ts';
 import type { UnitChange } from './unit-state.ts';
@@ -9,23 +10,7 @@ const T0 = Date.UTC(2026, 6, 1, 0, 0);
 const min = (m: number) => T0 + m * 60_000;
 
 function incident(id: string, openedAt: number): Incident {
-  return {
-    id,
-    type: 'waterlogging',
-    status: 'open',
-    lng: 114.3,
-    lat: 30.55,
-    district: '420106',
-    assetId: null,
-    severity: 3,
-    severityPinned: false,
-    confidence: 0.8,
-    openedAt,
-    updatedAt: openedAt,
-    lastEvidenceAt: openedAt,
-    resolutionProposed: false,
-    evidence: [],
-  };
+  return listedIncident(id, 'waterlogging', 114.3, 30.55, { district: '420106', openedAt });
 }
 const change = (id: string, what: IncidentChange['what'], at: number, openedAt: number): IncidentChange => ({
   incidentId: id,

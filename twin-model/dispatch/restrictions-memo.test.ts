@@ -4,6 +4,7 @@ import { generateCity } from '../city/generate-city.ts';
 import type { Incident, LinkedEvidence } from '../incidents/incident-correlator.ts';
 import type { IncidentType } from '../vocabulary.ts';
 import { EdgeGrid } from './edge-grid.ts';
+import { linkedAlarm, listedIncident } from '../incidents/fixtures/listed-incident.ts';
 import { RestrictionsMemo } from './restrictions-memo.ts';
 import { pointEdgeM, restrictionsFromIncidents } from './road-restrictions.ts';
 
@@ -27,40 +28,13 @@ function randomIncident(rnd: () => number, id: string): Incident {
   const n = Math.floor(rnd() * 4);
   for (let k = 0; k < n; k++) {
     const site = city.sensorSites[Math.floor(rnd() * city.sensorSites.length)]!;
-    evidence.push({
-      id: `alarm:${site.id}`,
-      kind: 'sensor_alarm',
-      ts: 0,
-      lng: site.lng,
-      lat: site.lat,
-      sensorId: site.id,
-      sensorKind: site.kind,
-      ...(site.assetId ? { assetId: site.assetId } : {}),
-      signal: 's',
-      family: 'sensor',
-      weight: 0.5,
-      active: true,
-      why: { code: 'anchor', params: {} },
-      linkedAt: 0,
-    });
+    const about = { sensorId: site.id, sensorKind: site.kind, ...(site.assetId ? { assetId: site.assetId } : {}) };
+    evidence.push(linkedAlarm(`alarm:${site.id}`, site.lng, site.lat, about));
   }
-  return {
-    id,
-    type: TYPES[Math.floor(rnd() * TYPES.length)]!,
-    status: rnd() < 0.8 ? 'open' : 'resolved',
-    lng,
-    lat,
-    district: null,
-    assetId: null,
-    severity: 1 + Math.floor(rnd() * 5),
-    severityPinned: false,
-    confidence: 0.8,
-    openedAt: 0,
-    updatedAt: 0,
-    lastEvidenceAt: 0,
-    resolutionProposed: false,
-    evidence,
-  };
+  // Drawn in this order: type, status, severity.
+  const type = TYPES[Math.floor(rnd() * TYPES.length)]!;
+  const status = rnd() < 0.8 ? 'open' : 'resolved';
+  return listedIncident(id, type, lng, lat, { status, severity: 1 + Math.floor(rnd() * 5), evidence });
 }
 
 describe('EdgeGrid', () => {

@@ -10,6 +10,7 @@ import {
   restrictionsFromIncidents,
 } from './road-restrictions.ts';
 import { haversineM } from '../city/city-queries.ts';
+import { linkedAlarm, listedIncident } from '../incidents/fixtures/listed-incident.ts';
 
 const city = generateCity();
 const sites = new Map(city.sensorSites.map((s) => [s.id, s]));
@@ -23,37 +24,11 @@ function incident(
   evidence: Partial<LinkedEvidence>[] = [],
   extra: Partial<Incident> = {},
 ): Incident {
-  return {
-    id,
-    type,
-    status: 'open',
-    lng,
-    lat,
+  return listedIncident(id, type, lng, lat, {
     district: '420105',
-    assetId: null,
-    severity: 3,
-    severityPinned: false,
-    confidence: 0.8,
-    openedAt: 0,
-    updatedAt: 0,
-    lastEvidenceAt: 0,
-    resolutionProposed: false,
-    evidence: evidence.map((e, i) => ({
-      id: `e${i}`,
-      kind: 'sensor_alarm',
-      ts: 0,
-      lng,
-      lat,
-      signal: 's',
-      family: 'sensor',
-      weight: 0.5,
-      active: true,
-      why: { code: 'anchor', params: {} },
-      linkedAt: 0,
-      ...e,
-    })),
+    evidence: evidence.map((e, i) => linkedAlarm(`e${i}`, lng, lat, e)),
     ...extra,
-  };
+  });
 }
 
 function midpoint(edgeId: number): [number, number] {

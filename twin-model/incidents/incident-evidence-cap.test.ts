@@ -1,48 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import {
-  applyIncidentInput,
-  createIncidentState,
-  MAX_EVIDENCE_PER_INCIDENT,
-  type Evidence,
-  type IncidentChange,
-  type IncidentContext,
-} from './incident-correlator.ts';
+import { HALL, hallBusy, hallReport, incidentClock, MIN, T0 } from '../../test/support/service-hall.ts';
+import { applyIncidentInput, createIncidentState, MAX_EVIDENCE_PER_INCIDENT } from './incident-correlator.ts';
 import { restoreIncidents } from './incident-restore.ts';
 
-const T0 = Date.UTC(2026, 6, 1, 8);
-const MIN = 60_000;
-// A service hall (quiet time 15 min) whose incident holds the evidence cap: its queue warning and
-// 299 reports from the floor.
-const HALL = { lng: 114.35, lat: 30.57, assetId: 'hall-1', district: '420106' };
-const busy = (sensorId: string, ts: number): Evidence => ({
-  id: `alarm:${sensorId}`,
-  kind: 'sensor_alarm',
-  sensorKind: 'service_hall',
-  sensorId,
-  level: 'warning',
-  metric: 'wait_min',
-  value: 64,
-  ts,
-  ...HALL,
-  lat: HALL.lat + 0.0002,
-});
-const report = (n: number, ts: number): Evidence => ({
-  id: `event:manual:m${n}`,
-  kind: 'event',
-  eventType: 'manual_report',
-  category: 'crowd',
-  source: 'manual',
-  ts,
-  ...HALL,
-});
-
+// A service hall (test/support/service-hall.ts, quiet time 15 min) whose incident holds the
+// evidence cap: its queue warning and 299 reports from the floor.
 function hallAtCap() {
-  let now = T0;
-  const ctx: IncidentContext & { set(ms: number): void } = { now: () => now, set: (ms) => (now = ms) };
-  const state = createIncidentState();
-  const apply = (input: Parameters<typeof applyIncidentInput>[1]): IncidentChange[] => applyIncidentInput(state, input, ctx);
-  const id = apply({ type: 'alarm', evidence: busy('sh-1', T0) })[0]!.incidentId;
-  for (let n = 1; n < MAX_EVIDENCE_PER_INCIDENT; n++) apply({ type: 'event', evidence: report(n, T0 + n * 1000) });
+  const { state, ctx, apply } = incidentClock();
+  const id = apply({ type: 'alarm', evidence: hallBusy('sh-1', T0) })[0]!.incidentId;
+  for (let n = 1; n < MAX_EVIDENCE_PER_INCIDENT; n++) apply({ type: 'event', evidence: hallReport(T0 + n * 1000, n) });
   expect(state.incidents.get(id)!.evidence).toHaveLength(MAX_EVIDENCE_PER_INCIDENT);
   /** Ticks each minute from `from` to `to` (minutes after T0): the minute the twin resolves the incident, or null. */
   const resolvedBetween = (from: number, to: number): number | null => {
@@ -59,9 +25,9 @@ describe('an incident at its evidence cap', () => {
   it('stays open while an alarm beyond the cap is active, and resolves the quiet time after it clears', () => {
     const { state, ctx, apply, id, resolvedBetween } = hallAtCap();
     ctx.set(T0 + 20 * MIN);
-    expect(apply({ type: 'alarm', evidence: busy('sh-2', T0 + 20 * MIN) }).map((c) => c.what)).toEqual(['evidence_linked']);
+    expect(apply({ type: 'alarm', evidence: hallBusy('sh-2', T0 + 20 * MIN) }).map((c) => c.what)).toEqual(['evidence_linked']);
     // Raised again at another level while active: one piece of evidence, counted once.
-    apply({ type: 'alarm', evidence: { ...busy('sh-2', T0 + 21 * MIN), level: 'alarm' } });
+    apply({ type: 'alarm', evidence: { ...hallBusy('sh-2', T0 + 21 * MIN), level: 'alarm' } });
     const incident = state.incidents.get(id)!;
     expect(incident.evidence.map((e) => e.id)).not.toContain('alarm:sh-2');
     expect(incident.moreEvidence).toBe(1);
@@ -82,7 +48,7 @@ describe('an incident at its evidence cap', () => {
     expect(resolvedBetween(31, 45)).toBe(45);
     // A queue feed behind a buffering gateway: its warning dated +35 min arrives at +47 min, still active.
     ctx.set(T0 + 47 * MIN);
-    apply({ type: 'alarm', evidence: busy('sh-2', T0 + 35 * MIN) });
+    apply({ type: 'alarm', evidence: hallBusy('sh-2', T0 + 35 * MIN) });
     expect(resolvedBetween(47, 59)).toBeNull();
     expect(state.incidents.get(id)!.status).toBe('open');
     ctx.set(T0 + 60 * MIN);
@@ -96,7 +62,7 @@ describe('an incident at its evidence cap', () => {
   it('holds the evidence beyond its cap across a restart (stored with the incident)', () => {
     const { ctx, apply } = hallAtCap();
     ctx.set(T0 + 20 * MIN);
-    const [linked] = apply({ type: 'alarm', evidence: busy('sh-2', T0 + 20 * MIN) });
+    const [linked] = apply({ type: 'alarm', evidence: hallBusy('sh-2', T0 + 20 * MIN) });
     expect(linked!.incident.beyondCap).toEqual({ active: ['alarm:sh-2'], quietSince: T0 + 20 * MIN });
     ctx.set(T0 + 25 * MIN);
     const [stored] = apply({ type: 'alarm_cleared', sensorId: 'sh-1', ts: T0 + 25 * MIN });
@@ -113,7 +79,7 @@ describe('an incident at its evidence cap', () => {
   it('is not held open for good by an alarm held beyond the cap and listed after a split made room', () => {
     const { state, ctx, apply, id, resolvedBetween } = hallAtCap();
     ctx.set(T0 + 5 * MIN);
-    apply({ type: 'alarm', evidence: busy('sh-2', T0 + 5 * MIN) });
+    apply({ type: 'alarm', evidence: hallBusy('sh-2', T0 + 5 * MIN) });
     expect(state.incidents.get(id)!.beyondCap?.active).toEqual(['alarm:sh-2']);
     // The operator splits two reports off; sh-2 raised again at another level is then listed.
     ctx.set(T0 + 6 * MIN);
@@ -124,7 +90,7 @@ describe('an incident at its evidence cap', () => {
       command: { action: 'split', evidenceIds: ['event:manual:m1', 'event:manual:m2'] },
     });
     ctx.set(T0 + 7 * MIN);
-    apply({ type: 'alarm', evidence: { ...busy('sh-2', T0 + 7 * MIN), level: 'alarm' } });
+    apply({ type: 'alarm', evidence: { ...hallBusy('sh-2', T0 + 7 * MIN), level: 'alarm' } });
     const incident = state.incidents.get(id)!;
     expect(incident.evidence.find((e) => e.id === 'alarm:sh-2')?.active).toBe(true);
     expect(incident.beyondCap?.active).toEqual([]);
@@ -141,11 +107,11 @@ describe('an incident at its evidence cap', () => {
       // sh-9 (about hall-2) opens an incident of its own; raised again about hall-1, it joins the
       // incident at its cap, held beyond it, while the first still lists it active.
       ctx.set(T0 + 5 * MIN);
-      const hall2 = { ...busy('sh-9', T0 + 5 * MIN), assetId: 'hall-2', lng: HALL.lng + 0.01 };
+      const hall2 = hallBusy('sh-9', T0 + 5 * MIN, { assetId: 'hall-2', lng: HALL.lng + 0.01 });
       const listing = apply({ type: 'alarm', evidence: hall2 })[0]!.incidentId;
       expect(listing).not.toBe(capped);
       ctx.set(T0 + 6 * MIN);
-      apply({ type: 'alarm', evidence: { ...busy('sh-9', T0 + 6 * MIN), level: 'alarm' } });
+      apply({ type: 'alarm', evidence: { ...hallBusy('sh-9', T0 + 6 * MIN), level: 'alarm' } });
       expect(state.incidents.get(capped)!.beyondCap?.active).toEqual(['alarm:sh-9']);
       ctx.set(T0 + 7 * MIN);
       const [incidentId, otherId] = into === 'the incident that lists it' ? [listing, capped] : [capped, listing];
@@ -168,7 +134,7 @@ describe('an incident at its evidence cap', () => {
   it('restores an alarm stored both listed and held beyond the cap as listed only', () => {
     const { ctx, apply } = hallAtCap();
     ctx.set(T0 + 20 * MIN);
-    apply({ type: 'alarm', evidence: busy('sh-2', T0 + 20 * MIN) });
+    apply({ type: 'alarm', evidence: hallBusy('sh-2', T0 + 20 * MIN) });
     ctx.set(T0 + 25 * MIN);
     const [c] = apply({ type: 'alarm_cleared', sensorId: 'sh-1', ts: T0 + 25 * MIN });
     // As a row of an earlier build has it: sh-2 listed and cleared, its id still held beyond the cap.

@@ -1,48 +1,18 @@
 import { describe, expect, it } from 'vitest';
+import { hallBusy, hallReport, hallWarnedAndCleared, incidentClock, MIN, SEC, T0 } from '../../test/support/service-hall.ts';
+import type { IncidentChange } from './incident-correlator.ts';
 import { changeNoteOf } from './incident-explanations.ts';
 import { LATE_HOLD_MS } from './incident-late-evidence.ts';
-import {
-  applyIncidentInput,
-  createIncidentState,
-  type Evidence,
-  type IncidentChange,
-  type IncidentContext,
-} from './incident-correlator.ts';
 
-const T0 = Date.UTC(2026, 6, 1, 8);
-const MIN = 60_000;
-// A service hall with two queue sensors (counter groups); the second sits behind a gateway that
-// delivers its readings ten minutes late.
-const HALL = { lng: 114.35, lat: 30.57, assetId: 'hall-1' };
-const busy = (sensorId: string, ts: number): Evidence => ({
-  id: `alarm:${sensorId}`,
-  kind: 'sensor_alarm',
-  sensorKind: 'service_hall',
-  sensorId,
-  level: 'warning',
-  metric: 'wait_min',
-  value: 64,
-  ts,
-  lng: HALL.lng,
-  lat: HALL.lat + 0.0002,
-  assetId: HALL.assetId,
-  district: '420106',
-});
-
+// A service hall with two queue sensors (counter groups, test/support/service-hall.ts); the second
+// sits behind a gateway that delivers its readings ten minutes late.
 function hall() {
-  let now = T0;
-  const ctx: IncidentContext & { set(ms: number): void } = { now: () => now, set: (ms) => (now = ms) };
-  const state = createIncidentState();
-  const apply = (input: Parameters<typeof applyIncidentInput>[1]): IncidentChange[] => applyIncidentInput(state, input, ctx);
+  const clock = incidentClock();
   // The first counter group warns at +0 (a hall's wait warning opens on its own), clears at +30 min;
   // quiet for 15 min, the twin resolves the incident at +45 min.
-  const opened = apply({ type: 'alarm', evidence: busy('sh-1', T0) });
-  const id = opened[0]!.incidentId;
-  ctx.set(T0 + 30 * MIN);
-  apply({ type: 'alarm_cleared', sensorId: 'sh-1', ts: T0 + 30 * MIN });
-  ctx.set(T0 + 45 * MIN);
-  const resolved = apply({ type: 'tick' });
-  return { state, ctx, apply, id, opened, resolved };
+  const { id, opened } = hallWarnedAndCleared(clock);
+  const resolved = clock.at(T0 + 45 * MIN, { type: 'tick' });
+  return { state: clock.state, ctx: clock.ctx, apply: clock.apply, id, opened, resolved };
 }
 
 describe('late evidence and a resolved incident', () => {
@@ -53,7 +23,7 @@ describe('late evidence and a resolved incident', () => {
     // The second counter group warned at +35 min; its gateway delivers the reading at +47 min.
     ctx.set(T0 + 47 * MIN);
     // Held for the rest of its delivery; still active at the first tick after that, it reopens the incident.
-    expect(apply({ type: 'alarm', evidence: busy('sh-2', T0 + 35 * MIN) })).toEqual([]);
+    expect(apply({ type: 'alarm', evidence: hallBusy('sh-2', T0 + 35 * MIN) })).toEqual([]);
     ctx.set(T0 + 47 * MIN + LATE_HOLD_MS);
     const late = apply({ type: 'tick' });
     expect(late.map((c) => [c.incidentId, c.what])).toEqual([
@@ -78,21 +48,17 @@ describe('late evidence and a resolved incident', () => {
   it('opens a new incident for evidence dated after the resolution: the hall is crowded again', () => {
     const { state, ctx, apply, id } = hall();
     ctx.set(T0 + 60 * MIN);
-    const again = apply({ type: 'alarm', evidence: busy('sh-2', T0 + 50 * MIN) });
+    const again = apply({ type: 'alarm', evidence: hallBusy('sh-2', T0 + 50 * MIN) });
     expect(again.map((c) => c.what)).toEqual(['opened']);
     expect(again[0]!.incidentId).not.toBe(id);
     expect(state.incidents.get(id)!.status).toBe('resolved');
   });
 
   it('leaves an incident an operator resolved to the operator', () => {
-    let now = T0;
-    const ctx: IncidentContext = { now: () => now };
-    const state = createIncidentState();
-    const id = applyIncidentInput(state, { type: 'alarm', evidence: busy('sh-1', T0) }, ctx)[0]!.incidentId;
-    now = T0 + 20 * MIN;
-    applyIncidentInput(state, { type: 'operator', incidentId: id, actor: 'zhang', command: { action: 'resolve' } }, ctx);
-    now = T0 + 25 * MIN;
-    const late = applyIncidentInput(state, { type: 'alarm', evidence: busy('sh-2', T0 + 15 * MIN) }, ctx);
+    const { state, apply, at } = incidentClock();
+    const id = apply({ type: 'alarm', evidence: hallBusy('sh-1', T0) })[0]!.incidentId;
+    at(T0 + 20 * MIN, { type: 'operator', incidentId: id, actor: 'zhang', command: { action: 'resolve' } });
+    const late = at(T0 + 25 * MIN, { type: 'alarm', evidence: hallBusy('sh-2', T0 + 15 * MIN) });
     expect(late.map((c) => c.what)).toEqual(['opened']);
     expect(late[0]!.incidentId).not.toBe(id);
     expect(state.incidents.get(id)!.status).toBe('resolved');
@@ -100,25 +66,12 @@ describe('late evidence and a resolved incident', () => {
 
   // The twin resolved the hall at +45 min (quiet time 15 min). A manual report taken at +35 min,
   // 10 min before the resolution, is entered late: at +50 min its own quiet time is over.
-  const SEC = 1000;
-  const manualAt = (ts: number): Evidence => ({
-    id: 'event:manual:m1',
-    kind: 'event',
-    eventType: 'manual_report',
-    category: 'crowd',
-    source: 'manual',
-    ts,
-    lng: HALL.lng,
-    lat: HALL.lat,
-    assetId: HALL.assetId,
-    district: '420106',
-  });
   const surge = (changes: IncidentChange[]) => changes.filter((c) => c.incident.type === 'service_surge');
 
   it('links a late report whose quiet time is over when it arrives to the resolved incident, without reopening it', () => {
     const { state, ctx, apply, id } = hall();
     ctx.set(T0 + 50 * MIN);
-    const out = surge(apply({ type: 'event', evidence: manualAt(T0 + 35 * MIN) }));
+    const out = surge(apply({ type: 'event', evidence: hallReport(T0 + 35 * MIN) }));
     expect(out.map((c) => [c.incidentId, c.what])).toEqual([[id, 'evidence_linked']]);
     expect(out[0]!.actor).toBe('twin');
     expect(out[0]!.incident.status).toBe('resolved');
@@ -145,7 +98,7 @@ describe('late evidence and a resolved incident', () => {
   it('reopens for the same report a second earlier: it keeps the incident open until its quiet time is over', () => {
     const { state, ctx, apply, id } = hall();
     ctx.set(T0 + 50 * MIN - SEC);
-    const out = surge(apply({ type: 'event', evidence: manualAt(T0 + 35 * MIN) }));
+    const out = surge(apply({ type: 'event', evidence: hallReport(T0 + 35 * MIN) }));
     expect(out.map((c) => [c.incidentId, c.what])).toEqual([
       [id, 'reopened'],
       [id, 'evidence_linked'],
@@ -165,9 +118,9 @@ describe('late evidence and a resolved incident', () => {
   it('still reopens for a late alarm after a late report was linked without reopening', () => {
     const { ctx, apply, id } = hall();
     ctx.set(T0 + 50 * MIN);
-    expect(surge(apply({ type: 'event', evidence: manualAt(T0 + 35 * MIN) })).map((c) => c.what)).toEqual(['evidence_linked']);
+    expect(surge(apply({ type: 'event', evidence: hallReport(T0 + 35 * MIN) })).map((c) => c.what)).toEqual(['evidence_linked']);
     ctx.set(T0 + 52 * MIN);
-    expect(apply({ type: 'alarm', evidence: busy('sh-2', T0 + 40 * MIN) })).toEqual([]);
+    expect(apply({ type: 'alarm', evidence: hallBusy('sh-2', T0 + 40 * MIN) })).toEqual([]);
     ctx.set(T0 + 52 * MIN + LATE_HOLD_MS);
     const late = surge(apply({ type: 'tick' }));
     expect(late.map((c) => [c.incidentId, c.what])).toEqual([
@@ -177,14 +130,10 @@ describe('late evidence and a resolved incident', () => {
   });
 
   it('leaves an incident an operator resolved alone: a late report neither reopens it nor is linked to it', () => {
-    let now = T0;
-    const ctx: IncidentContext = { now: () => now };
-    const state = createIncidentState();
-    const id = applyIncidentInput(state, { type: 'alarm', evidence: busy('sh-1', T0) }, ctx)[0]!.incidentId;
-    now = T0 + 20 * MIN;
-    applyIncidentInput(state, { type: 'operator', incidentId: id, actor: 'zhang', command: { action: 'resolve' } }, ctx);
-    now = T0 + 40 * MIN;
-    const out = surge(applyIncidentInput(state, { type: 'event', evidence: manualAt(T0 + 15 * MIN) }, ctx));
+    const { state, apply, at } = incidentClock();
+    const id = apply({ type: 'alarm', evidence: hallBusy('sh-1', T0) })[0]!.incidentId;
+    at(T0 + 20 * MIN, { type: 'operator', incidentId: id, actor: 'zhang', command: { action: 'resolve' } });
+    const out = surge(at(T0 + 40 * MIN, { type: 'event', evidence: hallReport(T0 + 15 * MIN) }));
     expect(out.every((c) => c.incidentId !== id)).toBe(true);
     expect(state.incidents.get(id)!.status).toBe('resolved');
     expect(state.incidents.get(id)!.evidence.map((e) => e.id)).toEqual(['alarm:sh-1']);
@@ -194,19 +143,7 @@ describe('late evidence and a resolved incident', () => {
     const { state, ctx, apply, id } = hall();
     // A manual report (can open) taken at +20 min, 25 min before the resolution, entered at +47 min.
     ctx.set(T0 + 47 * MIN);
-    const manual: Evidence = {
-      id: 'event:manual:m1',
-      kind: 'event',
-      eventType: 'manual_report',
-      category: 'crowd',
-      source: 'manual',
-      ts: T0 + 20 * MIN,
-      lng: HALL.lng,
-      lat: HALL.lat,
-      assetId: HALL.assetId,
-      district: '420106',
-    };
-    const out = apply({ type: 'event', evidence: manual }).filter((c) => c.incident.type === 'service_surge');
+    const out = surge(apply({ type: 'event', evidence: hallReport(T0 + 20 * MIN) }));
     expect(out.map((c) => c.what)).toEqual(['opened']);
     expect(out[0]!.incidentId).not.toBe(id);
     expect(state.incidents.get(id)!.status).toBe('resolved');

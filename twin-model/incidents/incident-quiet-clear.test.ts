@@ -5,53 +5,18 @@
  * joins the same incident instead of opening another.
  */
 import { describe, expect, it } from 'vitest';
+import { hallBusy, hallReport, hallWarnedAndCleared, incidentClock, MIN, SEC, T0 } from '../../test/support/service-hall.ts';
+import type { IncidentType } from '../vocabulary.ts';
+import type { IncidentChange, IncidentInput } from './incident-correlator.ts';
 import { changeNoteOf } from './incident-explanations.ts';
 import { LATE_HOLD_MS } from './incident-late-evidence.ts';
-import {
-  applyIncidentInput,
-  createIncidentState,
-  type Evidence,
-  type IncidentChange,
-  type IncidentContext,
-  type IncidentInput,
-} from './incident-correlator.ts';
 import { heldOpen } from './incident-refresh.ts';
 import { DEFAULT_INCIDENT_RULES } from './incident-rules.ts';
 import type { IncidentRule } from './incident-rules.ts';
-import type { IncidentType } from '../vocabulary.ts';
 
-const T0 = Date.UTC(2026, 6, 1, 8);
-const SEC = 1000;
-const MIN = 60_000;
 const QUIET = 10 * MIN;
-// A service hall whose queue warning opens an incident on its own; its rule's quiet time set to 10 min.
-const HALL = { lng: 114.35, lat: 30.57, assetId: 'hall-1' };
-const busy = (ts: number, sensorId = 'sh-1'): Evidence => ({
-  id: `alarm:${sensorId}`,
-  kind: 'sensor_alarm',
-  sensorKind: 'service_hall',
-  sensorId,
-  level: 'warning',
-  metric: 'wait_min',
-  value: 64,
-  ts,
-  lng: HALL.lng,
-  lat: HALL.lat + 0.0002,
-  assetId: HALL.assetId,
-  district: '420106',
-});
-const manual = (ts: number): Evidence => ({
-  id: 'event:manual:m1',
-  kind: 'event',
-  eventType: 'manual_report',
-  category: 'crowd',
-  source: 'manual',
-  ts,
-  lng: HALL.lng,
-  lat: HALL.lat,
-  assetId: HALL.assetId,
-  district: '420106',
-});
+// A service hall whose queue warning opens an incident on its own (test/support/service-hall.ts);
+// its rule's quiet time set to 10 min.
 
 function rules(): ReadonlyMap<IncidentType, IncidentRule> {
   const surge = DEFAULT_INCIDENT_RULES.get('service_surge')!;
@@ -60,17 +25,11 @@ function rules(): ReadonlyMap<IncidentType, IncidentRule> {
 
 /** The hall's queue warns at +0 and clears at +30 min (the clearing reading's time). */
 function hall() {
-  let now = T0;
-  const ctx: IncidentContext = { now: () => now };
-  const state = createIncidentState(rules());
-  const at = (ms: number, input: IncidentInput): IncidentChange[] => {
-    now = ms;
-    return applyIncidentInput(state, input, ctx).filter((c) => c.incident.type === 'service_surge');
-  };
-  const id = at(T0, { type: 'alarm', evidence: busy(T0) })[0]!.incidentId;
-  at(T0 + 30 * MIN, { type: 'alarm_cleared', sensorId: 'sh-1', ts: T0 + 30 * MIN });
-  const status = () => state.incidents.get(id)!.status;
-  return { state, at, id, status };
+  const clock = incidentClock(rules());
+  const at = (ms: number, input: IncidentInput): IncidentChange[] => clock.at(ms, input).filter((c) => c.incident.type === 'service_surge');
+  const { id } = hallWarnedAndCleared(clock);
+  const status = () => clock.state.incidents.get(id)!.status;
+  return { state: clock.state, at, id, status };
 }
 
 describe("an incident's quiet time counts from when its alarms cleared", () => {
@@ -95,7 +54,7 @@ describe("an incident's quiet time counts from when its alarms cleared", () => {
   it('keeps a flapping alarm in one incident: raised again just under the quiet time after it cleared, it joins', () => {
     const { state, at, id, status } = hall();
     at(T0 + 35 * MIN, { type: 'tick' });
-    const again = at(T0 + 40 * MIN - SEC, { type: 'alarm', evidence: busy(T0 + 40 * MIN - SEC) });
+    const again = at(T0 + 40 * MIN - SEC, { type: 'alarm', evidence: hallBusy('sh-1', T0 + 40 * MIN - SEC) });
     expect(again.map((c) => [c.incidentId, c.what])).toEqual([[id, 'evidence_linked']]);
     // Active again: no clear time until it clears again, and the incident holds while it lasts.
     expect(again[0]!.incident.evidence).toEqual([expect.not.objectContaining({ clearedAt: expect.anything() })]);
@@ -110,7 +69,7 @@ describe("an incident's quiet time counts from when its alarms cleared", () => {
   it('opens a new incident for an alarm raised again just over the quiet time after it cleared: a new event', () => {
     const { state, at, id, status } = hall();
     expect(at(T0 + 40 * MIN, { type: 'tick' }).map((c) => c.what)).toEqual(['resolved']);
-    const again = at(T0 + 40 * MIN + SEC, { type: 'alarm', evidence: busy(T0 + 40 * MIN + SEC) });
+    const again = at(T0 + 40 * MIN + SEC, { type: 'alarm', evidence: hallBusy('sh-1', T0 + 40 * MIN + SEC) });
     expect(again.map((c) => c.what)).toEqual(['opened']);
     expect(again[0]!.incidentId).not.toBe(id);
     expect(status()).toBe('resolved');
@@ -120,7 +79,7 @@ describe("an incident's quiet time counts from when its alarms cleared", () => {
   it('counts a report from its date, as before: the later of the clear and the report decides', () => {
     const { at, id } = hall();
     // A supervisor's report at +35 min: quiet until +45, past the alarm's +40.
-    expect(at(T0 + 35 * MIN, { type: 'event', evidence: manual(T0 + 35 * MIN) }).map((c) => [c.incidentId, c.what])).toEqual([
+    expect(at(T0 + 35 * MIN, { type: 'event', evidence: hallReport(T0 + 35 * MIN) }).map((c) => [c.incidentId, c.what])).toEqual([
       [id, 'evidence_linked'],
     ]);
     expect(at(T0 + 45 * MIN - SEC, { type: 'tick' })).toEqual([]);
@@ -128,15 +87,10 @@ describe("an incident's quiet time counts from when its alarms cleared", () => {
   });
 
   it('counts an alarm withdrawn as untrusted (a stuck sensor) from its own date, not from the withdrawal', () => {
-    let now = T0;
-    const ctx: IncidentContext = { now: () => now };
-    const state = createIncidentState(rules());
-    const id = applyIncidentInput(state, { type: 'alarm', evidence: busy(T0) }, ctx)[0]!.incidentId;
-    now = T0 + 30 * MIN;
-    applyIncidentInput(state, { type: 'alarm_cleared', sensorId: 'sh-1', ts: T0 + 30 * MIN, withdrawn: true }, ctx);
-    expect(state.incidents.get(id)!.evidence[0]!.clearedAt).toBeUndefined();
-    now = T0 + 30 * MIN + SEC;
-    expect(applyIncidentInput(state, { type: 'tick' }, ctx).map((c) => [c.incidentId, c.what])).toEqual([[id, 'resolved']]);
+    const clock = incidentClock(rules());
+    const { id } = hallWarnedAndCleared(clock, true);
+    expect(clock.state.incidents.get(id)!.evidence[0]!.clearedAt).toBeUndefined();
+    expect(clock.at(T0 + 30 * MIN + SEC, { type: 'tick' }).map((c) => [c.incidentId, c.what])).toEqual([[id, 'resolved']]);
   });
 
   it('reopens for a late alarm and counts the quiet time from its own clear, however late that clear arrives', () => {
@@ -144,7 +98,7 @@ describe("an incident's quiet time counts from when its alarms cleared", () => {
     expect(at(T0 + 40 * MIN, { type: 'tick' }).map((c) => c.what)).toEqual(['resolved']);
     // A second counter group warned at +38 min and cleared at +44; its gateway delivers the warning
     // at +47 (still active at the tick after its hold: the incident reopens) and the clear a minute later.
-    expect(at(T0 + 47 * MIN, { type: 'alarm', evidence: busy(T0 + 38 * MIN, 'sh-2') })).toEqual([]);
+    expect(at(T0 + 47 * MIN, { type: 'alarm', evidence: hallBusy('sh-2', T0 + 38 * MIN) })).toEqual([]);
     expect(at(T0 + 47 * MIN + LATE_HOLD_MS, { type: 'tick' }).map((c) => [c.incidentId, c.what])).toEqual([
       [id, 'reopened'],
       [id, 'evidence_linked'],
@@ -159,7 +113,7 @@ describe("an incident's quiet time counts from when its alarms cleared", () => {
     const { state, at, id, status } = hall();
     expect(at(T0 + 40 * MIN, { type: 'tick' }).map((c) => c.what)).toEqual(['resolved']);
     // The same counter group's warning (+38 min) and its clear (+44) in one flush of its gateway at +47.
-    expect(at(T0 + 47 * MIN, { type: 'alarm', evidence: busy(T0 + 38 * MIN, 'sh-2') })).toEqual([]);
+    expect(at(T0 + 47 * MIN, { type: 'alarm', evidence: hallBusy('sh-2', T0 + 38 * MIN) })).toEqual([]);
     expect(at(T0 + 47 * MIN, { type: 'alarm_cleared', sensorId: 'sh-2', ts: T0 + 44 * MIN })).toEqual([]);
     const linked = at(T0 + 47 * MIN + LATE_HOLD_MS, { type: 'tick' });
     expect(linked.map((c) => [c.incidentId, c.what, c.incident.status])).toEqual([[id, 'evidence_linked', 'resolved']]);
@@ -187,7 +141,7 @@ describe("an incident's quiet time counts from when its alarms cleared", () => {
     expect(at(T0 + 40 * MIN, { type: 'tick' }).map((c) => c.what)).toEqual(['resolved']);
     // The flush at +47 min: the warning (+38) and its clear (+44) 800 ms apart, the second's tick between them.
     const t = T0 + 47 * MIN;
-    expect(at(t, { type: 'alarm', evidence: busy(T0 + 38 * MIN, 'sh-2') })).toEqual([]);
+    expect(at(t, { type: 'alarm', evidence: hallBusy('sh-2', T0 + 38 * MIN) })).toEqual([]);
     expect(at(t + 500, { type: 'tick' })).toEqual([]);
     expect(status()).toBe('resolved');
     expect(at(t + 800, { type: 'alarm_cleared', sensorId: 'sh-2', ts: T0 + 44 * MIN })).toEqual([]);
@@ -202,7 +156,7 @@ describe("an incident's quiet time counts from when its alarms cleared", () => {
     const { at, id, status } = hall();
     expect(at(T0 + 40 * MIN, { type: 'tick' }).map((c) => c.what)).toEqual(['resolved']);
     const t = T0 + 47 * MIN;
-    expect(at(t, { type: 'alarm', evidence: busy(T0 + 38 * MIN, 'sh-2') })).toEqual([]);
+    expect(at(t, { type: 'alarm', evidence: hallBusy('sh-2', T0 + 38 * MIN) })).toEqual([]);
     expect(at(t + 500, { type: 'tick' })).toEqual([]);
     expect(at(t + LATE_HOLD_MS - 1, { type: 'tick' })).toEqual([]);
     expect(status()).toBe('resolved');
@@ -216,7 +170,7 @@ describe("an incident's quiet time counts from when its alarms cleared", () => {
     const { state, at, id } = hall();
     expect(at(T0 + 40 * MIN, { type: 'tick' }).map((c) => c.what)).toEqual(['resolved']);
     // sh-1 itself warned again at +38 and cleared at +44; its gateway delivers both at +47.
-    expect(at(T0 + 47 * MIN, { type: 'alarm', evidence: busy(T0 + 38 * MIN) })).toEqual([]);
+    expect(at(T0 + 47 * MIN, { type: 'alarm', evidence: hallBusy('sh-1', T0 + 38 * MIN) })).toEqual([]);
     expect(at(T0 + 47 * MIN, { type: 'alarm_cleared', sensorId: 'sh-1', ts: T0 + 44 * MIN })).toEqual([]);
     const linked = at(T0 + 47 * MIN + LATE_HOLD_MS, { type: 'tick' });
     expect(linked.map((c) => [c.incidentId, c.what, c.incident.status])).toEqual([[id, 'evidence_linked', 'resolved']]);
@@ -225,24 +179,24 @@ describe("an incident's quiet time counts from when its alarms cleared", () => {
   });
 
   it('still opens a new incident from a short alarm whose clear came in the same delivery, when the rules open on it', () => {
-    let now = T0 + 12 * MIN;
-    const ctx: IncidentContext = { now: () => now };
-    const state = createIncidentState(rules());
+    const { apply, at } = incidentClock(rules(), T0 + 12 * MIN);
     // No incident at the hall: the warning (+0) and its clear (+8 min) delivered together at +12.
-    const opened = applyIncidentInput(state, { type: 'alarm', evidence: busy(T0) }, ctx);
+    const opened = apply({ type: 'alarm', evidence: hallBusy('sh-1', T0) });
     expect(opened.map((c) => c.what)).toEqual(['opened']);
-    applyIncidentInput(state, { type: 'alarm_cleared', sensorId: 'sh-1', ts: T0 + 8 * MIN }, ctx);
-    now = T0 + 18 * MIN - SEC;
-    expect(applyIncidentInput(state, { type: 'tick' }, ctx)).toEqual([]);
-    now = T0 + 18 * MIN;
-    expect(applyIncidentInput(state, { type: 'tick' }, ctx).map((c) => [c.incidentId, c.what])).toEqual([
-      [opened[0]!.incidentId, 'resolved'],
-    ]);
+    apply({ type: 'alarm_cleared', sensorId: 'sh-1', ts: T0 + 8 * MIN });
+    expect(at(T0 + 18 * MIN - SEC, { type: 'tick' })).toEqual([]);
+    expect(at(T0 + 18 * MIN, { type: 'tick' }).map((c) => [c.incidentId, c.what])).toEqual([[opened[0]!.incidentId, 'resolved']]);
   });
 
   it('decides late evidence by the same rule: an incident holds while any alarm of it cleared less than the quiet time ago', () => {
     const rule = rules().get('service_surge')!;
-    const e = { ...busy(T0), signal: 'hall_busy', family: 'service' as const, weight: 0.7, why: { code: 'anchor' as const, params: {} } };
+    const e = {
+      ...hallBusy('sh-1', T0),
+      signal: 'hall_busy',
+      family: 'service' as const,
+      weight: 0.7,
+      why: { code: 'anchor' as const, params: {} },
+    };
     const cleared = { ...e, active: false, clearedAt: T0 + 30 * MIN, linkedAt: T0 };
     expect(heldOpen(rule, { evidence: [cleared], lastEvidenceAt: T0 }, T0 + 40 * MIN - SEC)).toBe(true);
     expect(heldOpen(rule, { evidence: [cleared], lastEvidenceAt: T0 }, T0 + 40 * MIN)).toBe(false);

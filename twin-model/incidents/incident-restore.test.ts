@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { hallWarnedAndCleared, incidentClock, MIN, T0 } from '../../test/support/service-hall.ts';
 import { applyIncidentInput, createIncidentState, type Evidence, type Incident } from './incident-correlator.ts';
 import { activeIncidents, restoreIncidents } from './incident-restore.ts';
 
-const T0 = Date.UTC(2026, 6, 1, 8);
 const report = (id: string, lng: number, category = 'waterlogging'): Evidence => ({
   id: `event:hotline:${id}`,
   kind: 'event',
@@ -44,39 +44,16 @@ describe('restoreIncidents', () => {
   });
 
   // A hall's queue warning opens an incident at +0 and clears at +30 min (quiet time 15 min).
-  const MIN = 60_000;
-  const busy: Evidence = {
-    id: 'alarm:sh-1',
-    kind: 'sensor_alarm',
-    sensorKind: 'service_hall',
-    sensorId: 'sh-1',
-    level: 'warning',
-    metric: 'wait_min',
-    value: 64,
-    ts: T0,
-    lng: 114.35,
-    lat: 30.57,
-    assetId: 'hall-1',
-    district: '420106',
-  };
   function clearedHall(withdrawn = false) {
-    let now = T0;
-    const ctx = { now: () => now };
-    const before = createIncidentState();
-    const id = applyIncidentInput(before, { type: 'alarm', evidence: busy }, ctx)[0]!.incidentId;
-    now = T0 + 30 * MIN;
-    const [cleared] = applyIncidentInput(before, { type: 'alarm_cleared', sensorId: 'sh-1', ts: T0 + 30 * MIN, withdrawn }, ctx);
-    return { id, stored: cleared!.incident };
+    const { id, cleared } = hallWarnedAndCleared(incidentClock(), withdrawn);
+    return { id, stored: cleared[0]!.incident };
   }
   /** Restores `stored` at +31 min and ticks each minute to +60: when the twin resolves it (minutes after T0). */
   function resolvedAfterRestore(stored: Incident): number | null {
-    let now = T0 + 31 * MIN;
-    const ctx = { now: () => now };
-    const after = createIncidentState();
-    restoreIncidents(after, [stored]);
+    const { state, at } = incidentClock(undefined, T0 + 31 * MIN);
+    restoreIncidents(state, [stored]);
     for (let m = 31; m <= 60; m++) {
-      now = T0 + m * MIN;
-      if (applyIncidentInput(after, { type: 'tick' }, ctx).some((c) => c.what === 'resolved')) return m;
+      if (at(T0 + m * MIN, { type: 'tick' }).some((c) => c.what === 'resolved')) return m;
     }
     return null;
   }

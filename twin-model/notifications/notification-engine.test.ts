@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Incident, IncidentChange } from '../incidents/incident-correlator.ts';
+import { listedIncident } from '../incidents/fixtures/listed-incident.ts';
 import { escalationSchedule } from './escalation.ts';
 import type { NotifyCity } from './message-text.ts';
 import { parseNotificationConfig, type NotificationConfigInput } from './notification-config.ts';
@@ -80,24 +81,7 @@ const DOCS: NotificationConfigInput = {
 };
 
 function incident(overrides: Partial<Incident> = {}): Incident {
-  return {
-    id: 'inc-000012',
-    type: 'waterlogging',
-    status: 'open',
-    lng: 114.265,
-    lat: 30.55,
-    district: '420105',
-    assetId: null,
-    severity: 3,
-    severityPinned: false,
-    confidence: 0.8,
-    openedAt: T0,
-    updatedAt: T0,
-    lastEvidenceAt: T0,
-    resolutionProposed: false,
-    evidence: [],
-    ...overrides,
-  };
+  return listedIncident('inc-000012', 'waterlogging', 114.265, 30.55, { district: '420105', openedAt: T0, ...overrides });
 }
 
 const change = (what: IncidentChange['what'], at: number, inc: Partial<Incident> = {}): NotificationInput => ({
