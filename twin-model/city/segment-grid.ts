@@ -131,26 +131,17 @@ export class SegmentGrid {
   }
 
   /**
-   * Calls `visit(id)` once for each segment whose cells overlap the box (cell by cell, west to
-   * east and south to north, each cell's segments in the order they were added; then the wide
-   * ones); stops on `true`.
+   * The segment lists of the filed cells that meet the box, cell by cell west to east and south
+   * to north (the wide segments are not among them); null when the box spans no cell (its east
+   * or north edge in a cell before its west or south edge's, or a NaN).
    */
-  private visitBox(w: number, s: number, e: number, n: number, visit: (id: number) => boolean): boolean {
-    const q = this.nextQuery();
-    const stamp = this.stamp;
+  private listsInBox(w: number, s: number, e: number, n: number): number[][] | null {
     const x0 = this.column(w);
     const x1 = this.column(e);
     const y0 = this.row(s);
     const y1 = this.row(n);
-    if (!(x0 <= x1 && y0 <= y1)) return false;
-    const take = (list: readonly number[]): boolean => {
-      for (const id of list) {
-        if (stamp[id] === q) continue;
-        stamp[id] = q;
-        if (visit(id)) return true;
-      }
-      return false;
-    };
+    if (!(x0 <= x1 && y0 <= y1)) return null;
+    const lists: number[][] = [];
     if ((x1 - x0 + 1) * (y1 - y0 + 1) > this.cells.size) {
       // A box of more cells than are filed: pick the filed cells inside it and read them in the
       // walk's order (keys grow west to east, then south to north), not the box's empty cells.
@@ -161,13 +152,33 @@ export class SegmentGrid {
         if (ix >= x0 && ix <= x1 && iy >= y0 && iy <= y1) keys.push(key);
       }
       keys.sort((a, b) => a - b);
-      for (const key of keys) if (take(this.cells.get(key) as number[])) return true;
+      for (const key of keys) lists.push(this.cells.get(key) as number[]);
     } else {
       for (let ix = x0; ix <= x1; ix++) {
         for (let iy = y0; iy <= y1; iy++) {
           const list = this.cells.get(SegmentGrid.key(ix, iy));
-          if (list && take(list)) return true;
+          if (list) lists.push(list);
         }
+      }
+    }
+    return lists;
+  }
+
+  /**
+   * Calls `visit(id)` once for each segment whose cells overlap the box (cell by cell, west to
+   * east and south to north, each cell's segments in the order they were added; then the wide
+   * ones); stops on `true`.
+   */
+  private visitBox(w: number, s: number, e: number, n: number, visit: (id: number) => boolean): boolean {
+    const lists = this.listsInBox(w, s, e, n);
+    if (!lists) return false;
+    const q = this.nextQuery();
+    const stamp = this.stamp;
+    for (const list of lists) {
+      for (const id of list) {
+        if (stamp[id] === q) continue;
+        stamp[id] = q;
+        if (visit(id)) return true;
       }
     }
     for (const id of this.wide) if (visit(id)) return true;
@@ -190,11 +201,19 @@ export class SegmentGrid {
    * Segments added in an edge list's order (tag = index) come back as ascending edge indexes.
    */
   tagsInBox(w: number, s: number, e: number, n: number): number[] {
+    const lists = this.listsInBox(w, s, e, n);
+    if (!lists) return [];
+    const q = this.nextQuery();
+    const stamp = this.stamp;
     const ids: number[] = [];
-    this.visitBox(w, s, e, n, (id) => {
-      ids.push(id);
-      return false;
-    });
+    for (const list of lists) {
+      for (const id of list) {
+        if (stamp[id] === q) continue;
+        stamp[id] = q;
+        ids.push(id);
+      }
+    }
+    for (const id of this.wide) ids.push(id);
     const sorted = Int32Array.from(ids).sort();
     const out = new Array<number>(sorted.length);
     for (let k = 0; k < sorted.length; k++) out[k] = this.tags[sorted[k] as number] as number;
