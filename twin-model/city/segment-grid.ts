@@ -69,8 +69,8 @@ export class SegmentGrid {
   }
 
   /**
-   * The key of the cell at column `ix`, row `iy` (as {@link column} and {@link row} give them): one number per
-   * cell, distinct for distinct cells.
+   * The key of the cell at column `ix`, row `iy` (as {@link column} and {@link row} give them):
+   * one number per cell, distinct for distinct cells.
    */
   static key(ix: number, iy: number): number {
     return (ix + CELL_OFFSET) * CELL_SPAN + (iy + CELL_OFFSET);
@@ -232,7 +232,9 @@ export class SegmentGrid {
 
   /**
    * Distance in metres to the nearest stored segment, capped at `maxM`. Searches a small box
-   * first and widens it only when nothing is that close (most queries are near water).
+   * first and widens it only when nothing is that close (most queries are near water). Metres of
+   * the generated city's projection (`planarM`, scaled at 30.6° N): the generator's own measure,
+   * not a true distance at other latitudes.
    */
   distanceM(p: LngLat, maxM: number): number {
     const c = this.coords;
