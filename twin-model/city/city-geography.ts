@@ -10,7 +10,6 @@ import type { District, FunctionalZone, Lake, LngLat, PolygonRings, River, Road,
 import {
   PolygonIndex,
   PolygonSet,
-  SegmentGrid,
   bufferLine,
   closeRing,
   difference,
@@ -22,8 +21,19 @@ import {
   toXY,
   union,
 } from './geometry.ts';
+import { SegmentGrid } from './segment-grid.ts';
 import { createRandom } from '../random.ts';
-import { DISTRICT_SPECS, HAN, LAKE_SPECS, YANGTZE, ZONE_SPECS, outlineRing, type LakeSpec, type RiverSpec } from './wuhan-geography.ts';
+import {
+  DISTRICT_SPECS,
+  GRID_ORIGIN,
+  HAN,
+  LAKE_SPECS,
+  YANGTZE,
+  ZONE_SPECS,
+  outlineRing,
+  type LakeSpec,
+  type RiverSpec,
+} from './wuhan-geography.ts';
 import { CROSSING_SPECS, TRUNK_SPECS, type CrossingSpec, type TrunkSpec, type Waypoint } from './wuhan-roads.ts';
 
 /** Fixed seed for the shapes of lakes: geography is the same for every city seed. */
@@ -64,6 +74,8 @@ export interface Geography {
   barrier: SegmentGrid;
   /** Water boundaries only (distance to water drives lowness). */
   waterEdges: SegmentGrid;
+  /** The corner every segment grid of the generated city counts its cells from. */
+  gridOrigin: LngLat;
 }
 
 function toRiver(spec: RiverSpec): River {
@@ -339,9 +351,9 @@ export function buildGeography(): Geography {
   const districts = buildDistricts(land);
   const zones = buildZones(land);
   const waterPolygons = [...rivers.map((r) => r.polygon), ...lakes.map((l) => l.polygon)];
-  const waterEdges = new SegmentGrid();
+  const waterEdges = new SegmentGrid({ origin: GRID_ORIGIN });
   for (const polygon of waterPolygons) waterEdges.addRings(polygon);
-  const barrier = new SegmentGrid();
+  const barrier = new SegmentGrid({ origin: GRID_ORIGIN });
   for (const polygon of waterPolygons) barrier.addRings(polygon);
   barrier.addRings(outline);
   return {
@@ -358,5 +370,6 @@ export function buildGeography(): Geography {
     trunk: buildTrunk(),
     barrier,
     waterEdges,
+    gridOrigin: GRID_ORIGIN,
   };
 }

@@ -5,6 +5,7 @@
  */
 import type { CityModel, District, GraphNode, RoadGraph } from './city-types.ts';
 import { M_PER_DEG_LAT as MY, M_PER_DEG_LNG as MX, ORIGIN_LAT, PolygonIndex, PolygonSet } from './geometry.ts';
+import { SegmentGrid } from './segment-grid.ts';
 
 export { equirectangularM, haversineM, M_PER_DEG } from './geometry.ts';
 export type { PointLike } from './geometry.ts';
@@ -187,4 +188,50 @@ export function nearestNode(graph: RoadGraph, lng: number, lat: number): GraphNo
     nodeIndexes.set(graph, index);
   }
   return index.nearest(lng, lat);
+}
+
+/** Cell size of the edge grid of {@link edgeCandidatesNear}, degrees (≈ 550 m north–south). */
+const EDGE_CELL_DEG = 0.005;
+
+interface EdgeGrid {
+  nodes: RoadGraph['nodes'];
+  edges: RoadGraph['edges'];
+  edgeCount: number;
+  grid: SegmentGrid;
+}
+
+const edgeGrids = new WeakMap<RoadGraph, EdgeGrid>();
+
+/**
+ * The segment grid of a graph's edges (tag = edge index, added in the edges' order), built on
+ * first use and again if the graph's node or edge list was replaced or its edges grew or shrank.
+ */
+function edgeGridOf(graph: RoadGraph): SegmentGrid {
+  const kept = edgeGrids.get(graph);
+  if (kept && kept.nodes === graph.nodes && kept.edges === graph.edges && kept.edgeCount === graph.edges.length) return kept.grid;
+  const grid = new SegmentGrid({ cellDeg: EDGE_CELL_DEG });
+  const { nodes, edges } = graph;
+  for (let i = 0; i < edges.length; i++) {
+    const e = edges[i] as RoadGraph['edges'][number];
+    const a = nodes[e.from];
+    const b = nodes[e.to];
+    if (a && b) grid.add([a.lng, a.lat], [b.lng, b.lat], i);
+  }
+  edgeGrids.set(graph, { nodes, edges, edgeCount: edges.length, grid });
+  return grid;
+}
+
+/**
+ * Indexes into `graph.edges`, ascending (the graph's order), of every edge whose box meets the box
+ * of the circle of `radiusM` around the point: a superset of the edges within `radiusM` of it, so
+ * a caller that measures each exactly finds what a walk over every edge finds, in the same order.
+ * Any city, either hemisphere (the grid is {@link SegmentGrid}'s, built once per graph); near a
+ * pole the box spans every longitude.
+ */
+export function edgeCandidatesNear(graph: RoadGraph, lng: number, lat: number, radiusM: number): number[] {
+  // A little over the radius, in the scale at the point: the grid only narrows, the caller measures.
+  const dLat = (radiusM * 1.01) / MY + 1e-9;
+  const cos = Math.cos(lat * DEG);
+  const dLng = cos > 1e-6 ? Math.min(360, (radiusM * 1.01) / (MY * cos) + 1e-9) : 360;
+  return edgeGridOf(graph).tagsInBox(lng - dLng, lat - dLat, lng + dLng, lat + dLat);
 }

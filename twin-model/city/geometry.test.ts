@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { LngLat, PolygonRings } from './city-types.ts';
-import { PolygonIndex, PolygonSet, SegmentGrid, bufferLine, lineLengthM, polygonAreaKm2, segmentsIntersect } from './geometry.ts';
+import { PolygonIndex, PolygonSet, bufferLine, lineLengthM, polygonAreaKm2, segmentsIntersect } from './geometry.ts';
 
 const square = (w: number, s: number, e: number, n: number): LngLat[] => [
   [w, s],
@@ -34,16 +34,6 @@ describe('segments', () => {
     expect(segmentsIntersect(0, 0, 2, 2, 0, 2, 2, 0)).toBe(true);
     expect(segmentsIntersect(0, 0, 1, 1, 1, 1, 2, 0)).toBe(true);
     expect(segmentsIntersect(0, 0, 1, 0, 0, 0.1, 1, 0.1)).toBe(false);
-  });
-
-  it('indexes segments for crossing and distance queries', () => {
-    const grid = new SegmentGrid();
-    grid.add([114.3, 30.5], [114.3, 30.6], 1);
-    expect(grid.intersects([114.29, 30.55], [114.31, 30.55])).toBe(true);
-    expect(grid.intersects([114.29, 30.55], [114.31, 30.55], (tag) => tag === 1)).toBe(false);
-    // 0.01° of longitude at 30.6° N is ~958 m.
-    expect(grid.distanceM([114.31, 30.55], 5000)).toBeCloseTo(958, -1);
-    expect(grid.distanceM([114.5, 30.55], 5000)).toBe(5000);
   });
 });
 

@@ -34,6 +34,6 @@ export type {
 } from './city-types.ts';
 export { DEFAULT_CITY_SEED, DEFAULT_SENSOR_COUNT, MAX_SENSOR_COUNT, generateCity } from './generate-city.ts';
 export { cityBasemap } from './city-basemap.ts';
-export { districtAt, haversineM, isInCity, isOnLand, isOnWater, nearestNode, type PointLike } from './city-queries.ts';
+export { districtAt, edgeCandidatesNear, haversineM, isInCity, isOnLand, isOnWater, nearestNode, type PointLike } from './city-queries.ts';
 export { EVENT_SOURCES, SOURCE_IDS, citySources } from './city-sources.ts';
 export { PolygonIndex } from './geometry.ts';

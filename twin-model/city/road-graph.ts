@@ -13,7 +13,8 @@
 import { Delaunay } from 'd3-delaunay';
 import type { GraphEdge, GraphNode, LngLat, RoadClass, RoadGraph } from './city-types.ts';
 import type { Geography } from './city-geography.ts';
-import { PointGrid, SegmentGrid, crossingParam, fromXY, haversineM, planarM, toXY } from './geometry.ts';
+import { PointGrid, crossingParam, fromXY, haversineM, planarM, toXY } from './geometry.ts';
+import { SegmentGrid } from './segment-grid.ts';
 import type { Random } from '../random.ts';
 import { streetSpacingM, urbanDensity } from './terrain.ts';
 
@@ -100,7 +101,7 @@ function buildTrunk(geo: Geography, nodes: NodeDraft[], edges: EdgeDraft[], edge
   };
 
   // 1. Where trunk roads cross each other, both get a station (an intersection node).
-  const segments = new SegmentGrid();
+  const segments = new SegmentGrid({ origin: geo.gridOrigin });
   const segRoad: number[] = [];
   const segIndex: number[] = [];
   geo.trunk.forEach((t, r) => {
@@ -253,7 +254,7 @@ export function buildRoadGraph(geo: Geography, rnd: Random, anchors: readonly Ln
     nodes.push({ lng: p[0], lat: p[1], sealed: false, roads: [] });
   }
 
-  const trunkEdges = new SegmentGrid();
+  const trunkEdges = new SegmentGrid({ origin: geo.gridOrigin });
   edges.forEach((e, i) => {
     const a = nodes[e.from] as NodeDraft;
     const b = nodes[e.to] as NodeDraft;

@@ -6,7 +6,7 @@
  *   on the Hankou and Dongxihu plains, high in the northern and southern hills, plus smooth noise.
  */
 import type { LngLat } from './city-types.ts';
-import type { SegmentGrid } from './geometry.ts';
+import type { SegmentGrid } from './segment-grid.ts';
 import { M_PER_DEG_LAT as MY, M_PER_DEG_LNG as MX } from './geometry.ts';
 import { hashString } from '../random.ts';
 import { DISTRICT_SPECS } from './wuhan-geography.ts';

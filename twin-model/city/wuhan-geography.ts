@@ -24,6 +24,14 @@ export interface DistrictSpec {
   central: boolean;
 }
 
+/**
+ * The corner (112° E, 28° N, south-west of the outline) the generated city's segment grids count
+ * their cells from. Only the cells' boundaries depend on it, and through them the order in which
+ * the generator meets nearby segments: kept where it always was, so every seed draws the city it
+ * always drew.
+ */
+export const GRID_ORIGIN: LngLat = [112, 28];
+
 export const DISTRICT_SPECS: readonly DistrictSpec[] = [
   // Hankou (north of the Han, west of the Yangtze)
   {

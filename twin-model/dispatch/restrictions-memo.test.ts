@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../test/support/seeded-random.ts';
+import { edgeCandidatesNear } from '../city/city-queries.ts';
+import type { CityModel, GraphNode, RoadGraph } from '../city/city-types.ts';
 import { generateCity } from '../city/generate-city.ts';
 import type { Incident, LinkedEvidence } from '../incidents/incident-correlator.ts';
 import type { IncidentType } from '../vocabulary.ts';
-import { EdgeGrid } from './edge-grid.ts';
 import { linkedAlarm, listedIncident } from '../incidents/fixtures/listed-incident.ts';
 import { RestrictionsMemo } from './restrictions-memo.ts';
 import { pointEdgeM, restrictionsFromIncidents } from './road-restrictions.ts';
@@ -37,15 +38,14 @@ function randomIncident(rnd: () => number, id: string): Incident {
   return listedIncident(id, type, lng, lat, { status, severity: 1 + Math.floor(rnd() * 5), evidence });
 }
 
-describe('EdgeGrid', () => {
+describe('edgeCandidatesNear', () => {
   it('answers, in the graph order, every edge a walk over the graph finds within the radius', () => {
     const rnd = seededRandom(17);
-    const grid = new EdgeGrid(city.graph);
     let found = 0;
     for (let q = 0; q < 300; q++) {
       const [lng, lat] = q % 10 === 0 ? [114 + rnd() * 0.8, 30.3 + rnd() * 0.6] : nearRoad(rnd);
       const radius = [50, 100, 150, 300, 500, 2_000][q % 6]!;
-      const candidates = grid.candidates(lng, lat, radius);
+      const candidates = edgeCandidatesNear(city.graph, lng, lat, radius);
       expect(candidates).toEqual([...candidates].sort((a, b) => a - b));
       const near = candidates.filter((i) => pointEdgeM(city, city.graph.edges[i]!, lng, lat) <= radius);
       const walked: number[] = [];
@@ -58,6 +58,77 @@ describe('EdgeGrid', () => {
       found += walked.length;
     }
     expect(found).toBeGreaterThan(300);
+  });
+});
+
+describe('edgeCandidatesNear in any city', () => {
+  /** A jittered street lattice around a centre, its edges in a shuffled order. */
+  function lattice(rnd: () => number, lng0: number, lat0: number, wrap = false): RoadGraph {
+    const nodes: GraphNode[] = [];
+    const side = 30;
+    for (let r = 0; r < side; r++)
+      for (let c = 0; c < side; c++) {
+        let lng = lng0 + (c - side / 2) * 0.003 + (rnd() - 0.5) * 0.001;
+        if (wrap && lng > 180) lng -= 360;
+        nodes.push({ id: nodes.length, lng, lat: lat0 + (r - side / 2) * 0.003 + (rnd() - 0.5) * 0.001 });
+      }
+    const pairs: [number, number][] = [];
+    for (let r = 0; r < side; r++)
+      for (let c = 0; c < side; c++) {
+        if (c + 1 < side) pairs.push([r * side + c, r * side + c + 1]);
+        if (r + 1 < side) pairs.push([r * side + c, (r + 1) * side + c]);
+      }
+    for (let k = pairs.length - 1; k > 0; k--) {
+      const j = Math.floor(rnd() * (k + 1));
+      [pairs[k], pairs[j]] = [pairs[j]!, pairs[k]!];
+    }
+    const edges = pairs.map(([from, to], id) => ({
+      id,
+      from,
+      to,
+      roadClass: 'street' as const,
+      lengthM: 0,
+      speedKmh: 30,
+      travelTimeS: 0,
+      underpass: false,
+      bridge: false,
+      tunnel: false,
+    }));
+    return { nodes, edges };
+  }
+
+  it('answers what a walk over the graph finds, in the graph order, in São Paulo, Reykjavík and by the antimeridian', () => {
+    const rnd = seededRandom(41);
+    for (const [lng0, lat0, wrap] of [
+      [-46.63, -23.55, false],
+      [-21.9, 64.14, false],
+      [179.98, -17.0, true],
+    ] as const) {
+      const graph = lattice(rnd, lng0, lat0, wrap);
+      const place = { graph } as CityModel;
+      let found = 0;
+      for (let q = 0; q < 120; q++) {
+        const e = graph.edges[Math.floor(rnd() * graph.edges.length)]!;
+        const a = graph.nodes[e.from]!;
+        const lng = a.lng + (rnd() - 0.5) * 0.004;
+        const lat = a.lat + (rnd() - 0.5) * 0.004;
+        const radius = [50, 100, 300, 500][q % 4]!;
+        const candidates = edgeCandidatesNear(graph, lng, lat, radius);
+        expect(candidates).toEqual([...candidates].sort((x, y) => x - y));
+        const walked: number[] = [];
+        graph.edges.forEach((edge, i) => {
+          if (pointEdgeM(place, edge, lng, lat) <= radius) walked.push(i);
+        });
+        expect(candidates.filter((i) => pointEdgeM(place, graph.edges[i]!, lng, lat) <= radius)).toEqual(walked);
+        expect(candidates.length).toBeLessThan(graph.edges.length / 4);
+        found += walked.length;
+      }
+      expect(found).toBeGreaterThan(120);
+      // An edge added to the graph is a candidate of the next query.
+      const p = graph.nodes[0]!;
+      graph.edges.push({ ...graph.edges[0]!, id: graph.edges.length, from: 0, to: 1 });
+      expect(edgeCandidatesNear(graph, p.lng, p.lat, 50)).toContain(graph.edges.length - 1);
+    }
   });
 });
 

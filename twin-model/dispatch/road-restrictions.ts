@@ -19,8 +19,8 @@
  * edges at the incident's own road node open for responders (they drive up to the cordon).
  */
 import type { Asset, CityModel, GraphEdge, SensorSite } from '../city/city-types.ts';
+import { edgeCandidatesNear } from '../city/city-queries.ts';
 import type { Incident } from '../incidents/incident-correlator.ts';
-import { edgeGridOf } from './edge-grid.ts';
 import type { RoadRestrictions } from './unit-types.ts';
 
 export const UNDERPASS_RADIUS_M = 300;
@@ -55,7 +55,7 @@ export function pointEdgeM(city: CityModel, edge: GraphEdge, lng: number, lat: n
 function edgesNear(city: CityModel, lng: number, lat: number, radiusM: number, filter: (e: GraphEdge) => boolean): GraphEdge[] {
   const out: GraphEdge[] = [];
   const edges = city.graph.edges;
-  for (const i of edgeGridOf(city.graph).candidates(lng, lat, radiusM)) {
+  for (const i of edgeCandidatesNear(city.graph, lng, lat, radiusM)) {
     const e = edges[i]!;
     if (!filter(e)) continue;
     if (pointEdgeM(city, e, lng, lat) <= radiusM) out.push(e);
