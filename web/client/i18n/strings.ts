@@ -517,6 +517,7 @@ const zh = {
 
   'incident.ev.openSensor': '打开传感器',
   'incident.ev.locate': '在地图上定位',
+  'incident.ev.area': '全区 {pct}% 同类传感器告警',
   'incident.ev.family.citizen_report': '市民热线',
   'incident.ev.family.video_detection': '视频识别',
   'incident.ev.family.manual_report': '外勤人员',
@@ -1213,6 +1214,7 @@ const en: Record<StringKey, string> = {
 
   'incident.ev.openSensor': 'open sensor',
   'incident.ev.locate': 'show on map',
+  'incident.ev.area': "{pct}% of the district's sensors of this kind in alarm",
   'incident.ev.family.citizen_report': 'Citizen hotline',
   'incident.ev.family.video_detection': 'Video detection',
   'incident.ev.family.manual_report': 'Field staff',
