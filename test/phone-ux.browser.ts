@@ -8,7 +8,10 @@
  * - the incident queue opaque, folded to its heading with the count at the start, unfolded and folded
  *   again by the keyboard, labelled in both languages, unfolded by opening an incident; a desk
  *   (1920×1080) has no fold and its queue open;
- * - an integration account's page names the account by its display name, the user name beside it.
+ * - an integration account's page names the account by its display name, the user name beside it;
+ * - a district-wide alarm's evidence row (heat over a district, opened by hot stations published
+ *   over MQTT) is worded and shows its place instead of opening a sensor panel, while a station
+ *   whose own id starts with `area-` is named from the registry and opens.
  * Screenshots go to /tmp/phoneux/ (390×844 and 1920×1080).
  */
 import mqtt from 'mqtt';
@@ -278,5 +281,59 @@ describe("an integration account's page", () => {
     await page.setViewportSize(DESK);
     await saveScreenshot(page, `${SHOTS}/no-console-1920-en.png`);
     await context.close();
+  });
+});
+
+describe("a district-wide alarm's evidence", () => {
+  it("is worded and shows its place, opening no sensor panel; a registry sensor whose id starts with 'area-' is named and opens", async () => {
+    // Eight hot stations in one district, hot for 12 minutes (the heat rule's on-delay is 10): the
+    // district's share opens a heat incident with the area's evidence beside the stations' own.
+    const now = Date.now();
+    for (let i = 0; i < 8; i++) {
+      const id = `area-heat-${i}`;
+      await publisher.publishAsync(
+        `citytwin/v1/sensors/${id}/meta`,
+        JSON.stringify({ kind: 'temperature', lng: 114.27 + i * 0.002, lat: 30.6, name: `测试气温 ${i}`, nameEn: `Test temperature ${i}` }),
+        { qos: 1, retain: true },
+      );
+      for (const minutesAgo of [12, 6, 0])
+        await publisher.publishAsync(
+          `citytwin/v1/sensors/${id}/data`,
+          JSON.stringify({ ts: now - minutesAgo * 60_000, values: { air_temp_c: 40 } }),
+          {
+            qos: 1,
+          },
+        );
+    }
+    const areaIncident = () => app.twin!.activeIncidents().find((i) => i.evidence.some((e) => e.areaShare !== undefined));
+    await expect.poll(() => areaIncident()?.id ?? null, { timeout: 30_000 }).not.toBe(null);
+    const incident = areaIncident()!;
+    const area = incident.evidence.find((e) => e.areaShare !== undefined)!;
+    expect(area.sensorId).toMatch(/^area-temperature-/);
+    const station = incident.evidence.find((e) => e.areaShare === undefined && e.sensorId?.startsWith('area-heat-'))!;
+    expect(station).toBeDefined();
+
+    const page = await consoleAt(DESK);
+    await page.evaluate((id) => window.__citytwin!.selectIncident(id), incident.id);
+    const areaRow = page.getByTestId('evidence-area');
+    await expect.poll(() => areaRow.isVisible()).toBe(true);
+    expect(await areaRow.innerText()).toContain('全区 100% 同类传感器告警');
+    // The area is not offered as a sensor, and its id is not shown.
+    expect(await page.locator(`[data-testid="evidence-open-sensor"][data-sensor-id="${area.sensorId}"]`).count()).toBe(0);
+    expect(await page.getByTestId('incident-evidence').innerText()).not.toContain(area.sensorId!);
+    // The station whose id starts with area- is a sensor: named from the registry, and it opens.
+    const stationRow = page.locator(`[data-testid="evidence-open-sensor"][data-sensor-id="${station.sensorId}"]`);
+    await expect.poll(() => stationRow.locator('[data-testid="evidence-sensor-name"]').innerText()).toMatch(/^测试气温 \d$/);
+    await saveScreenshot(page, `${SHOTS}/desk-area-evidence-1920.png`);
+    await areaRow.click();
+    expect(await page.evaluate(() => window.__citytwin!.selectedSensor())).toBe(null);
+    expect(await page.getByTestId('sensor-panel').isVisible()).toBe(false);
+    await stationRow.click();
+    await expect.poll(() => page.evaluate(() => window.__citytwin!.selectedSensor())).toBe(station.sensorId);
+    await expect.poll(() => page.getByTestId('sensor-panel').getAttribute('data-status')).toBe('ok');
+    await page.evaluate(() => window.__citytwin!.setLanguage('en'));
+    await expect.poll(() => areaRow.innerText()).toContain("100% of the district's sensors of this kind in alarm");
+    await page.evaluate(() => window.__citytwin!.setLanguage('zh'));
+    await page.close();
   });
 });
