@@ -280,6 +280,8 @@ describe("an integration account's page", () => {
     expect(await page.getByTestId('no-console-username').innerText()).toBe(`(user name ${HOTLINE.username})`);
     await page.setViewportSize(DESK);
     await saveScreenshot(page, `${SHOTS}/no-console-1920-en.png`);
+    await page.setViewportSize({ width: 3840, height: 1080 });
+    await saveScreenshot(page, `${SHOTS}/no-console-3840-en.png`, { timeoutMs: 30_000 });
     await context.close();
   });
 });
