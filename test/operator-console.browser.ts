@@ -505,6 +505,8 @@ describe('a phone (390×844): read-only, nothing overprinted', () => {
     const [sheet] = await boxes(phone, '[data-testid="incident-panel"]');
     expect(sheet!.width).toBeGreaterThanOrEqual(389);
     expect(sheet!.top).toBeGreaterThan(844 / 2);
+    // The queue starts folded to its heading (test/phone-ux.browser.ts): unfolded to reach its rows.
+    await phone.getByTestId('queue-fold').click();
     const row = phone.locator('[data-testid="incident-row"]').first();
     const rowBox = (await row.boundingBox())!;
     expect(rowBox.height).toBeGreaterThanOrEqual(44);

@@ -24,7 +24,12 @@ export function noConsoleReasonKey(me: Pick<Me, 'roles'>): StringKey {
 export function showNoConsole(me: Me): void {
   const title = h('h1', { class: 'login-title', 'data-testid': 'no-console-title' });
   const reason = h('p', { class: 'no-console-reason', 'data-testid': 'no-console-reason' });
-  const account = h('p', { class: 'login-subtitle', 'data-testid': 'no-console-account' });
+  // The account by the name people know it by; its user name (what is typed to sign in) beside it, secondary.
+  const signedInAs = h('span', {});
+  const name = h('strong', { class: 'no-console-name', 'data-testid': 'no-console-name' });
+  const userName = h('span', { class: 'no-console-username', 'data-testid': 'no-console-username' });
+  const account = h('p', { class: 'login-subtitle', 'data-testid': 'no-console-account' }, signedInAs, name, userName);
+  const displayName = me.displayName?.trim() || me.username;
   const signOut = h('button', { type: 'button', class: 'login-submit', 'data-testid': 'no-console-sign-out' });
   const openData = h('a', { class: 'login-open-data', href: './open.html', 'data-testid': 'open-data-link' });
   const lang = languageToggle('login-lang');
@@ -44,7 +49,9 @@ export function showNoConsole(me: Me): void {
     document.title = `CityTwin · ${t('noConsole.title')}`;
     setText(title, t('noConsole.title'));
     setText(reason, t(noConsoleReasonKey(me)));
-    setText(account, t('noConsole.account', { user: me.username }));
+    setText(signedInAs, t('noConsole.signedInAs'));
+    setText(name, displayName);
+    setText(userName, displayName === me.username ? '' : t('noConsole.userName', { user: me.username }));
     setText(signOut, t('user.logout'));
     setText(openData, t('user.openData'));
     lang.title = t('lang.toggle');

@@ -9,6 +9,8 @@
 /** `GET /api/auth/me` */
 export interface Me {
   username: string;
+  /** The name people know the account by (the server sends the user name when it has none). */
+  displayName?: string;
   roles: string[];
   via: 'session' | 'token' | 'display';
   tokenId: string;

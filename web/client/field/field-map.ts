@@ -13,6 +13,7 @@ import maplibreWorkerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
 import type { FieldAssignmentResponse } from '../../shared/field-protocol.ts';
 import type { Language } from '../i18n/language.ts';
 import { applyBasemap, createCityMap, fetchBasemap, setMapLanguage } from '../map/city-map.ts';
+import { setMapUiLanguage } from '../map/map-locale.ts';
 
 // The worker is a bundled same-origin file (the CSP allows no other).
 setWorkerUrl(maplibreWorkerUrl);
@@ -88,6 +89,7 @@ export class FieldMap {
 
   setLanguage(lang: Language): void {
     if (this.ready) setMapLanguage(this.map, lang);
+    else setMapUiLanguage(this.map, lang);
   }
 
   /** Draws the unit, its route and its incident; fits the view when they change. */

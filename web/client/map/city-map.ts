@@ -19,6 +19,7 @@ import {
   labelField,
   LOCAL_CJK_FONTS,
 } from './basemap-style.ts';
+import { mapUiLocale, setMapUiLanguage } from './map-locale.ts';
 
 /** The view the map is created on, until the city is known: the generated Wuhan's centre (≈ the 3rd ring and a little beyond). */
 export const CENTRAL_CITY: [[number, number], [number, number]] = [
@@ -47,6 +48,8 @@ export function createCityMap(container: HTMLElement, lang: Language): MaplibreM
     maxPitch: 60,
     renderWorldCopies: false,
     localIdeographFontFamily: LOCAL_CJK_FONTS,
+    // maplibre's own words (the zoom buttons' titles, the map's name …) in the page's language.
+    locale: mapUiLocale(lang),
   });
   map.touchZoomRotate.disableRotation();
   map.keyboard.disableRotation();
@@ -102,8 +105,9 @@ export function setCityBounds(map: MaplibreMap, bbox: readonly number[] | undefi
   }
 }
 
-/** Switches every label layer to `lang`. */
+/** Switches every label layer, and maplibre's own controls, to `lang`. */
 export function setMapLanguage(map: MaplibreMap, lang: Language): void {
+  setMapUiLanguage(map, lang);
   const field = labelField(lang);
   for (const id of LABEL_LAYERS) {
     if (map.getLayer(id)) map.setLayoutProperty(id, 'text-field', field);

@@ -22,7 +22,7 @@ import { getLanguage, t } from '../i18n/language.ts';
 import { kindLabel } from '../i18n/labels.ts';
 import { escalationBadge } from './escalation-badge.ts';
 import { evidenceReference } from './incident-place.ts';
-import { SensorNames } from './sensor-names.ts';
+import { isAreaEvidence, SensorNames } from './sensor-names.ts';
 import type { IncidentQueue } from '../stream/incident-queue.ts';
 import { h, replaceChildren } from '../ui/dom.ts';
 
@@ -338,12 +338,12 @@ export class IncidentDetailView {
 
   /** A sensor alarm's sensor (its panel, the map on it), or a report's place on the map. */
   private evidenceLink(e: IncidentView['evidence'][number]): HTMLElement {
+    if (e.kind === 'sensor_alarm' && isAreaEvidence(e)) return this.areaLink(e);
     if (e.kind === 'sensor_alarm' && e.sensorId) {
       const sensorId = e.sensorId;
       // Named by the registry's name in the page's language, the id beside it; a sensor the
-      // registry does not know (any more) by its id alone, and a district-wide alarm's area
-      // (not a registry sensor) by its id, never asked for.
-      const name = e.areaShare === undefined ? this.sensorNames.name(sensorId, getLanguage()) : null;
+      // registry does not know (any more) by its id alone.
+      const name = this.sensorNames.name(sensorId, getLanguage());
       const b = h(
         'button',
         {
@@ -377,6 +377,25 @@ export class IncidentDetailView {
       'button',
       { type: 'button', class: 'evidence-link mono', 'data-testid': 'evidence-locate', title: `${t('incident.ev.locate')} · ${ref.title}` },
       ref.text,
+      h('span', { class: 'evidence-link-hint' }, ` · ${t('incident.ev.locate')}`),
+    );
+    b.addEventListener('click', () => this.ctx.locate(e.lng, e.lat));
+    return b;
+  }
+
+  /**
+   * A district-wide alarm's evidence: the share of the district's sensors of its kind in alarm, not
+   * a registry sensor (it has no sensor panel). Worded, never its id; a press shows where the
+   * alarming sensors are (their centre) on the map.
+   */
+  private areaLink(e: IncidentView['evidence'][number]): HTMLElement {
+    const text = t('incident.ev.area', { pct: Math.round((e.areaShare ?? 0) * 100) });
+    if (!Number.isFinite(e.lng) || !Number.isFinite(e.lat))
+      return h('div', { class: 'muted evidence-id', 'data-testid': 'evidence-area' }, text);
+    const b = h(
+      'button',
+      { type: 'button', class: 'evidence-link', 'data-testid': 'evidence-area', title: t('incident.ev.locate') },
+      text,
       h('span', { class: 'evidence-link-hint' }, ` · ${t('incident.ev.locate')}`),
     );
     b.addEventListener('click', () => this.ctx.locate(e.lng, e.lat));

@@ -95,6 +95,19 @@ export class IncidentPanel implements Panel<unknown> {
   private readonly bulkMessage = h('span', { class: 'queue-bulk-message muted', role: 'status', 'data-testid': 'queue-bulk-message' });
   private readonly bulkBar: HTMLElement;
   private readonly heldNote = h('div', { class: 'queue-held', hidden: true, 'data-testid': 'queue-held' });
+  /**
+   * Folds the queue to its heading (the count) and unfolds it. Only phones show it (styles/console.css,
+   * ≤ 640 px): there the queue starts folded, the map above it, and opening an incident unfolds it.
+   */
+  private readonly foldButton = h('button', {
+    type: 'button',
+    class: 'queue-fold',
+    'data-testid': 'queue-fold',
+    'aria-controls': 'incident-queue-body',
+    'aria-expanded': 'false',
+  });
+  private readonly foldText = h('span', { class: 'queue-fold-text' });
+  private folded = true;
   private readonly scroll: HTMLElement;
   private readonly list = h('ol', { class: 'incident-list', 'data-testid': 'incident-list' });
   private readonly empty = h('div', { class: 'incident-empty muted', 'data-testid': 'incident-empty' });
@@ -167,7 +180,15 @@ export class IncidentPanel implements Panel<unknown> {
     this.scroll.addEventListener('pointerenter', hold);
     this.scroll.addEventListener('pointermove', hold);
     this.scroll.addEventListener('pointerleave', () => this.release());
-    const header = h('div', { class: 'panel-header' }, h('div', { class: 'incident-heading' }, this.title, this.count), this.resetButton);
+    this.foldButton.append(this.foldText, h('span', { class: 'queue-fold-mark', 'aria-hidden': 'true' }));
+    this.foldButton.addEventListener('click', () => this.setFolded(!this.folded));
+    const header = h(
+      'div',
+      { class: 'panel-header' },
+      h('div', { class: 'incident-heading' }, this.title, this.count),
+      this.resetButton,
+      this.foldButton,
+    );
     const tools = h(
       'div',
       { class: 'queue-tools', 'data-testid': 'queue-tools' },
@@ -178,12 +199,17 @@ export class IncidentPanel implements Panel<unknown> {
       'section',
       { class: 'panel incident-panel', 'data-testid': 'incident-panel' },
       header,
-      tools,
-      this.bulkBar,
-      this.heldNote,
-      this.scroll,
-      this.detail.el,
+      h(
+        'div',
+        { class: 'incident-queue-body', id: 'incident-queue-body', 'data-testid': 'incident-queue-body' },
+        tools,
+        this.bulkBar,
+        this.heldNote,
+        this.scroll,
+        this.detail.el,
+      ),
     );
+    this.setFolded(true);
     this.toast.addEventListener('click', () => {
       const id = this.toast.dataset.incidentId;
       if (id) this.select(id);
@@ -258,9 +284,32 @@ export class IncidentPanel implements Panel<unknown> {
     this.redraw(true);
   }
 
+  /** Whether the queue is folded to its heading (phones: styles/console.css; nothing changes on a desk). */
+  get isFolded(): boolean {
+    return this.folded;
+  }
+
+  /** Folds the queue to its heading, or unfolds it (the phone's fold button). */
+  setFolded(folded: boolean): void {
+    this.folded = folded;
+    this.el.dataset.folded = String(folded);
+    document.body.classList.toggle('queue-folded', folded);
+    setAttr(this.foldButton, 'aria-expanded', String(!folded));
+    this.renderFold();
+  }
+
+  private renderFold(): void {
+    setText(this.foldText, t(this.folded ? 'queue.unfold' : 'queue.fold'));
+    const label = t(this.folded ? 'queue.unfoldLabel' : 'queue.foldLabel');
+    setAttr(this.foldButton, 'aria-label', label);
+    setAttr(this.foldButton, 'title', label);
+  }
+
   /** Opens the detail of `id` (or closes it with null). */
   select(id: string | null): void {
     if (id === this.detail.selectedId) return;
+    // An incident opened from the map, the search or a toast shows its detail: the queue unfolds.
+    if (id !== null && this.folded) this.setFolded(false);
     this.detail.show(id);
     this.ctx.onSelect(id);
     this.redraw(true);
@@ -338,6 +387,7 @@ export class IncidentPanel implements Panel<unknown> {
     setText(this.resetButton, t('queue.reset'));
     setText(this.selectAllLabel, t('queue.selectAll'));
     setText(this.heldNote, t('queue.held'));
+    this.renderFold();
     this.districtSelect.setAttribute('aria-label', t('queue.district'));
     this.severitySelect.setAttribute('aria-label', t('incident.severity'));
     this.statusSelect.setAttribute('aria-label', t('queue.status'));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../backend/api-client.ts';
-import { SensorNames, type SensorNamesOptions } from './sensor-names.ts';
+import { isAreaEvidence, SensorNames, type SensorNamesOptions } from './sensor-names.ts';
 
 type Names = { name: string | null; nameZh: string | null; nameEn: string | null };
 
@@ -163,15 +163,34 @@ describe('SensorNames', () => {
     expect(h.names.name('wl-0299', 'en')).toBe('Level 299');
   });
 
-  it('never asks for a district-wide alarm area', async () => {
-    const { asked, fetchDetail } = registry();
+  it("names a registry sensor whose own id starts with 'area-': the id is not what makes district-wide evidence", async () => {
+    const { asked, fetchDetail } = registry({
+      'area-light-07': { name: null, nameZh: '江滩片区照度 07', nameEn: 'Riverside area light 07' },
+    });
     const h = harness(fetchDetail);
-    expect(h.names.name('area-temperature-420102', 'zh')).toBeNull();
-    expect(h.names.name('area-air_quality-420106', 'en')).toBeNull();
+    expect(h.names.name('area-light-07', 'zh')).toBeNull();
     await settle();
-    expect(asked).toEqual([]);
+    h.frame();
+    expect(asked).toEqual(['area-light-07']);
+    expect(h.names.name('area-light-07', 'zh')).toBe('江滩片区照度 07');
+    expect(h.names.name('area-light-07', 'en')).toBe('Riverside area light 07');
   });
+});
 
+describe('isAreaEvidence', () => {
+  it("is the row's areaShare alone, whatever its sensor id", () => {
+    expect(isAreaEvidence({ areaShare: 0.4 })).toBe(true);
+    // A share of nothing is still a district's share.
+    expect(isAreaEvidence({ areaShare: 0 })).toBe(true);
+    expect(isAreaEvidence({})).toBe(false);
+    expect(isAreaEvidence({ areaShare: undefined })).toBe(false);
+    // The evidence rows as the console receives them: the id says nothing either way.
+    const rows = [{ sensorId: 'area-temperature-420102', areaShare: 0.5 }, { sensorId: 'area-light-07' }, { sensorId: 'wl-0001' }];
+    expect(rows.map((r) => isAreaEvidence(r))).toEqual([true, false, false]);
+  });
+});
+
+describe('SensorNames (continued)', () => {
   it('asks again after the names were kept 10 minutes, showing the old name until the new one arrives', async () => {
     const entries: Record<string, Names> = { 'wl-0001': { ...REGISTRY['wl-0001']! } };
     const { asked, fetchDetail } = registry(entries);

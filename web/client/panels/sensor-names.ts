@@ -8,8 +8,9 @@
  *   no name, for the page's life — it is shown by its id and never asked again;
  * - a busy or unreachable server (5xx, 429, network, a bad answer): no name for now, asked again
  *   after `retryMs` (60 s), never on the next redraw.
- * Ids that are not registry sensors are never asked: a district-wide alarm's evidence names its
- * area (`area-<kind>-<district>`, twin-model/incidents/fusion-engine.ts). At most `maxInFlight`
+ * Evidence that is not a registry sensor is never asked for: a district-wide alarm's evidence
+ * (`isAreaEvidence`: it has an `areaShare`, twin-model/incidents/fusion-engine.ts) names its area,
+ * and its callers do not look it up; any id, whatever it starts with, is a sensor's. At most `maxInFlight`
  * (4) requests are open at once, the rest wait in order; answers arriving together cause one
  * redraw (one per animation frame), and only when a name shown changes.
  */
@@ -24,9 +25,13 @@ export function sensorName(v: Pick<SensorDetail, 'name' | 'nameZh' | 'nameEn'>, 
 
 type Names = Pick<SensorDetail, 'name' | 'nameZh' | 'nameEn'>;
 
-/** A district-wide alarm's evidence id (`area-<kind>-<district>`): an area, not a registry sensor. */
-export function isAreaEvidenceId(id: string): boolean {
-  return id.startsWith('area-');
+/**
+ * Whether an evidence row is a district-wide alarm's (it carries the share of the district's
+ * sensors in alarm): an area, not a registry sensor — it has no name and no sensor panel. Its id
+ * is not the test: a registry sensor's own id may start with `area-` too.
+ */
+export function isAreaEvidence(e: { readonly areaShare?: number | undefined }): boolean {
+  return e.areaShare !== undefined;
 }
 
 export interface SensorNamesOptions {
@@ -95,7 +100,6 @@ export class SensorNames {
 
   /** The sensor's name in `lang`, or null (none, or not known yet: then asked for, in turn). */
   name(id: string, lang: Language): string | null {
-    if (isAreaEvidenceId(id)) return null;
     const k = this.known.get(id);
     if (!k || this.now() >= k.until) this.ask(id);
     return k ? (lang === 'en' ? k.en : k.zh) : null;

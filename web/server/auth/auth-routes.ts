@@ -79,6 +79,8 @@ const okSchema = z.object({ ok: z.literal(true) });
 /** Who is asking, and what their roles allow. */
 const meSchema = z.object({
   username: z.string(),
+  /** The name people know the account by (the user name when it has none of its own). */
+  displayName: z.string(),
   roles: rolesSchema,
   via: z.enum(['session', 'token', 'display']),
   tokenId: z.string(),
@@ -98,10 +100,11 @@ const securityEventSchema = z.object({
   detail: z.string(),
 });
 
-/** Who is asking, and what their roles allow. */
-function me(p: Principal) {
+/** Who is asking (by user name and display name), and what their roles allow. */
+async function me(auth: AuthService, p: Principal) {
   return {
     username: p.username,
+    displayName: (await auth.displayNameOf(p.username)) ?? p.username,
     roles: p.roles,
     via: p.via,
     tokenId: p.tokenId,
@@ -149,14 +152,15 @@ function sessionRoutes(deps: AuthRouteDeps): Route[] {
       permission: 'public',
       tag: 'auth',
       summary: 'Whether the request is signed in, and as whom (never 401: the console asks this before showing the login page)',
-      returns: '{ signedIn: false, reason } or { signedIn: true, me: { username, roles, via, tokenId, clearance, permissions } }',
+      returns:
+        '{ signedIn: false, reason } or { signedIn: true, me: { username, displayName, roles, via, tokenId, clearance, permissions } }',
       handler: async ({ req }) => {
         const header = req.headers.authorization;
         const bearer = header && /^Bearer (\S{1,200})$/.exec(header)?.[1];
         const token = bearer ?? sessionFromCookie(req.headers.cookie);
         if (!token) return { signedIn: false as const, reason: 'no credentials' };
         try {
-          return { signedIn: true as const, me: me(await auth.authenticate(token, clientAddress(req))) };
+          return { signedIn: true as const, me: await me(auth, await auth.authenticate(token, clientAddress(req))) };
         } catch (err) {
           if (err instanceof AuthError) return { signedIn: false as const, reason: err.message };
           throw err;
@@ -193,9 +197,9 @@ function ownAccountRoutes(deps: AuthRouteDeps): Route[] {
       response: meSchema,
       permission: 'account.self',
       tag: 'auth',
-      summary: 'Who is signed in: user name, roles, permissions, classification clearance',
-      returns: '{ username, roles, via, tokenId, clearance, permissions }',
-      handler: ({ principal }) => me(must(principal)),
+      summary: 'Who is signed in: user name, display name, roles, permissions, classification clearance',
+      returns: '{ username, displayName, roles, via, tokenId, clearance, permissions }',
+      handler: ({ principal }) => me(auth, must(principal)),
     }),
     route({
       method: 'POST',

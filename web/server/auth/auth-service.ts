@@ -304,6 +304,11 @@ export class AuthService {
     return cleared;
   }
 
+  /** An account's display name (the name people know it by), or null for an account that does not exist. */
+  async displayNameOf(username: string): Promise<string | null> {
+    return (await this.user(username))?.displayName ?? null;
+  }
+
   // --- users (admin) -------------------------------------------------------------------
 
   async listUsers(): Promise<UserInfo[]> {
