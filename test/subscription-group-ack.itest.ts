@@ -47,6 +47,8 @@ const publish = (i: number) =>
 interface Peer {
   socket: Socket;
   pubacks: number[];
+  /** A SUBSCRIBE came (after whatever mqtt.js sends first on a new connection). */
+  subscribed: boolean;
   closed: boolean;
 }
 
@@ -54,7 +56,7 @@ interface Peer {
 async function startPeer(onPuback: (id: number) => void): Promise<{ server: Server; url: string; peer: () => Peer | null }> {
   let current: Peer | null = null;
   const server = createServer((socket) => {
-    const peer: Peer = { socket, pubacks: [], closed: false };
+    const peer: Peer = { socket, pubacks: [], subscribed: false, closed: false };
     current = peer;
     socket.on('error', () => undefined);
     socket.on('close', () => (peer.closed = true));
@@ -76,7 +78,10 @@ async function startPeer(onPuback: (id: number) => void): Promise<{ server: Serv
         const body = buf.subarray(at + 1, at + 1 + len);
         buf = buf.subarray(at + 1 + len);
         if (type === 1) socket.write(Buffer.from([0x20, 2, 0, 0]));
-        if (type === 8) socket.write(Buffer.from([0x90, 3, body[0]!, body[1]!, 1]));
+        if (type === 8) {
+          peer.subscribed = true;
+          socket.write(Buffer.from([0x90, 3, body[0]!, body[1]!, 1]));
+        }
         if (type === 4) {
           const id = body.readUInt16BE(0);
           peer.pubacks.push(id);
@@ -160,6 +165,39 @@ describe('the subscription’s group writes', () => {
       expect(errors).toContain('spool write failed (test)');
     } finally {
       await source.stop();
+      server.close();
+    }
+  });
+  it('sends none of a turn’s PUBACKs when stopped while its write is pending and the write then fails', async () => {
+    let fail: ((err: Error) => void) | null = null;
+    let failing: Promise<void> | null = null;
+    let taken = 0;
+    const { server, url, peer } = await startPeer(() => undefined);
+    const source = new MqttSource({
+      url,
+      clientId: 'group-stop',
+      onMessage: () => undefined,
+      handleGrouped: () => {
+        taken++;
+        failing ??= new Promise<void>((_resolve, reject) => (fail = reject));
+        return { written: failing };
+      },
+    });
+    let stopped: Promise<void> | null = null;
+    try {
+      await source.start();
+      const first = peer()!;
+      first.socket.write(Buffer.concat(Array.from({ length: 5 }, (_, k) => publish(k + 1))));
+      await waitFor('5 taken', () => taken === 5);
+      // Stopping ends the socket, and ending a socket uncorks it: the PUBACKs must still wait for the write.
+      stopped = source.stop();
+      await new Promise((r) => setImmediate(r));
+      fail!(new Error('spool write failed (test)'));
+      await stopped;
+      await waitFor('the connection closed', () => first.closed);
+      expect(first.pubacks).toEqual([]);
+    } finally {
+      if (!stopped) await source.stop();
       server.close();
     }
   });
