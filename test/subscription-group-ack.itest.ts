@@ -8,7 +8,7 @@
  * project's own sink interface; the spool, the intake, the pipeline and mqtt.js are the
  * product's.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -199,6 +199,42 @@ describe('the subscription’s group writes', () => {
     } finally {
       if (!stopped) await source.stop();
       server.close();
+    }
+  });
+
+  it('holds the thousands of PUBACKs of one read in the corked socket, each sent after its record', async () => {
+    const spoolDir = join(dir.path, 'thousands');
+    const spool = Spool.open(spoolDir, { maxBytes: 1 << 30 });
+    const ingest = createIngest({ sink: { write: async () => undefined }, batchMaxRows: 100_000, batchMaxDelayMs: 60_000 });
+    const intake = new DurableIntake({ spool, pipeline: ingest.pipeline, writer: ingest.writer });
+    // Tiny publishes: one 64 KiB read holds thousands, their PUBACKs past the socket's 16 KiB
+    // buffer limit (mqtt-packet reports every PUBACK written, so mqtt.js takes the next packet).
+    const n = 12_000;
+    const mark = (i: number) => Buffer.from(`<${String(i).padStart(5, '0')}>`);
+    const tiny = (i: number) => packet(0x32, Buffer.concat([str('t'), Buffer.from([i >> 8, i & 0xff]), mark(i)]));
+    const segment = () => join(spoolDir, readdirSync(spoolDir).find((f) => f.startsWith('seg-'))!);
+    /** The segment's size when each PUBACK reached the broker. */
+    const sizeAtAck = new Map<number, number>();
+    const { server, url, peer } = await startPeer((id) => sizeAtAck.set(id, statSync(segment()).size));
+    const source = new MqttSource({
+      url,
+      clientId: 'group-thousands',
+      onMessage: () => undefined,
+      handleGrouped: (topic, payload, at, packetId) => intake.takeGrouped(topic, payload, at, packetId),
+    });
+    try {
+      await source.start();
+      peer()!.socket.write(Buffer.concat(Array.from({ length: n }, (_, k) => tiny(k + 1))));
+      await waitFor(`${n} PUBACKs`, () => peer()!.pubacks.length === n);
+      expect(peer()!.pubacks).toEqual(Array.from({ length: n }, (_, k) => k + 1));
+      const bytes = spoolBytes(spoolDir);
+      const early = [...sizeAtAck].filter(([id, size]) => bytes.indexOf(mark(id)) + mark(id).length > size);
+      expect(early).toEqual([]);
+      expect(spool.writes).toBeLessThan(n / 20);
+    } finally {
+      await source.stop();
+      server.close();
+      spool.close();
     }
   });
 });
