@@ -3,7 +3,8 @@
  * (ingest/mqtt-source.ts `handleGrouped`, DurableIntake.takeGrouped): the messages of one TCP
  * read go to the spool in one write, and no PUBACK leaves before its message's bytes are in the
  * spool file; when a group's write fails, none of its PUBACKs leaves and the connection is
- * dropped (the broker sends them again). The broker side is a TCP peer speaking MQTT 3.1.1 byte
+ * dropped (the broker sends them again); stopping waits for the write, since ending the socket
+ * uncorks it. The broker side is a TCP peer speaking MQTT 3.1.1 byte
  * by byte, so the test sees exactly when each PUBACK arrives. Storage is replaced at the
  * project's own sink interface; the spool, the intake, the pipeline and mqtt.js are the
  * product's.
@@ -43,12 +44,14 @@ const payloadOf = (i: number) => Buffer.from(JSON.stringify({ ts: 1_700_000_000_
 const publish = (i: number) =>
   packet(0x32, Buffer.concat([str(`citytwin/v1/sensors/sub-${i}/data`), Buffer.from([i >> 8, i & 0xff]), payloadOf(i)]));
 
-/** Reads whole MQTT packets from the subscriber: CONNECT, SUBSCRIBE, PUBACK, PINGREQ. */
+/** Reads whole MQTT packets from the subscriber: CONNECT, SUBSCRIBE, PUBACK, PINGREQ, DISCONNECT. */
 interface Peer {
   socket: Socket;
   pubacks: number[];
   /** A SUBSCRIBE came (after whatever mqtt.js sends first on a new connection). */
   subscribed: boolean;
+  /** How many PUBACKs had come when the DISCONNECT came, or null before it. */
+  pubacksAtDisconnect: number | null;
   closed: boolean;
 }
 
@@ -56,7 +59,7 @@ interface Peer {
 async function startPeer(onPuback: (id: number) => void): Promise<{ server: Server; url: string; peer: () => Peer | null }> {
   let current: Peer | null = null;
   const server = createServer((socket) => {
-    const peer: Peer = { socket, pubacks: [], subscribed: false, closed: false };
+    const peer: Peer = { socket, pubacks: [], subscribed: false, pubacksAtDisconnect: null, closed: false };
     current = peer;
     socket.on('error', () => undefined);
     socket.on('close', () => (peer.closed = true));
@@ -88,6 +91,7 @@ async function startPeer(onPuback: (id: number) => void): Promise<{ server: Serv
           onPuback(id);
         }
         if (type === 12) socket.write(Buffer.from([0xd0, 0]));
+        if (type === 14) peer.pubacksAtDisconnect = peer.pubacks.length;
       }
     });
   });
@@ -196,6 +200,40 @@ describe('the subscription’s group writes', () => {
       await stopped;
       await waitFor('the connection closed', () => first.closed);
       expect(first.pubacks).toEqual([]);
+    } finally {
+      if (!stopped) await source.stop();
+      server.close();
+    }
+  });
+
+  it('sends a turn’s PUBACKs before the DISCONNECT when stopped while its write is pending and the write then succeeds', async () => {
+    let write: (() => void) | null = null;
+    let writing: Promise<void> | null = null;
+    let taken = 0;
+    const { server, url, peer } = await startPeer(() => undefined);
+    const source = new MqttSource({
+      url,
+      clientId: 'group-stop-written',
+      onMessage: () => undefined,
+      handleGrouped: () => {
+        taken++;
+        writing ??= new Promise<void>((resolve) => (write = resolve));
+        return { written: writing };
+      },
+    });
+    let stopped: Promise<void> | null = null;
+    try {
+      await source.start();
+      const first = peer()!;
+      first.socket.write(Buffer.concat(Array.from({ length: 5 }, (_, k) => publish(k + 1))));
+      await waitFor('5 taken', () => taken === 5);
+      stopped = source.stop();
+      await new Promise((r) => setImmediate(r));
+      write!();
+      await stopped;
+      await waitFor('the connection closed', () => first.closed);
+      expect(first.pubacks).toEqual([1, 2, 3, 4, 5]);
+      expect(first.pubacksAtDisconnect).toBe(5);
     } finally {
       if (!stopped) await source.stop();
       server.close();
