@@ -48,6 +48,8 @@ export interface MqttSourceOptions {
 export class MqttSource {
   private client: MqttClient | null = null;
   connected = false;
+  /** Turns whose PUBACKs wait, corked, for their writes (`handleGrouped`); each settles once sent or dropped. */
+  private readonly held = new Set<Promise<void>>();
 
   constructor(private readonly options: MqttSourceOptions) {}
 
@@ -129,9 +131,9 @@ export class MqttSource {
   private takeGrouped(client: MqttClient, handle: NonNullable<MqttSourceOptions['handleGrouped']>, now: () => number): void {
     const o = this.options;
     let turn: Promise<void>[] | null = null;
-    const release = (stream: MqttClient['stream'], waits: Promise<void>[]) => {
+    const release = (stream: MqttClient['stream'], waits: Promise<void>[]): Promise<void> => {
       turn = null;
-      Promise.all(waits).then(
+      return Promise.all(waits).then(
         () => stream.uncork(),
         (err: Error) => {
           // No PUBACK of the turn leaves: the broker sends its messages again.
@@ -167,7 +169,9 @@ export class MqttSource {
         const stream = client.stream;
         stream.cork();
         // After the spool's own end-of-turn write (scheduled by the turn's first record).
-        setImmediate(() => release(stream, waits));
+        const released = new Promise<void>((resolve) => setImmediate(() => resolve(release(stream, waits))));
+        this.held.add(released);
+        void released.then(() => this.held.delete(released));
       }
       if (turn.at(-1) !== taken.written) turn.push(taken.written);
       callback();
@@ -186,9 +190,16 @@ export class MqttSource {
     return true;
   }
 
+  /**
+   * Disconnects. Ending the socket uncorks it, so the PUBACKs held for a turn's writes
+   * (`handleGrouped`) are let out, or dropped with the connection, first: none leaves before
+   * its message is written.
+   */
   async stop(): Promise<void> {
     const client = this.client;
     this.client = null;
-    if (client) await client.endAsync();
+    if (!client) return;
+    await Promise.all([...this.held]);
+    await client.endAsync();
   }
 }

@@ -3,12 +3,13 @@
  * (ingest/mqtt-source.ts `handleGrouped`, DurableIntake.takeGrouped): the messages of one TCP
  * read go to the spool in one write, and no PUBACK leaves before its message's bytes are in the
  * spool file; when a group's write fails, none of its PUBACKs leaves and the connection is
- * dropped (the broker sends them again). The broker side is a TCP peer speaking MQTT 3.1.1 byte
+ * dropped (the broker sends them again); stopping waits for the write, since ending the socket
+ * uncorks it. The broker side is a TCP peer speaking MQTT 3.1.1 byte
  * by byte, so the test sees exactly when each PUBACK arrives. Storage is replaced at the
  * project's own sink interface; the spool, the intake, the pipeline and mqtt.js are the
  * product's.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -43,10 +44,14 @@ const payloadOf = (i: number) => Buffer.from(JSON.stringify({ ts: 1_700_000_000_
 const publish = (i: number) =>
   packet(0x32, Buffer.concat([str(`citytwin/v1/sensors/sub-${i}/data`), Buffer.from([i >> 8, i & 0xff]), payloadOf(i)]));
 
-/** Reads whole MQTT packets from the subscriber: CONNECT, SUBSCRIBE, PUBACK, PINGREQ. */
+/** Reads whole MQTT packets from the subscriber: CONNECT, SUBSCRIBE, PUBACK, PINGREQ, DISCONNECT. */
 interface Peer {
   socket: Socket;
   pubacks: number[];
+  /** A SUBSCRIBE came (after whatever mqtt.js sends first on a new connection). */
+  subscribed: boolean;
+  /** How many PUBACKs had come when the DISCONNECT came, or null before it. */
+  pubacksAtDisconnect: number | null;
   closed: boolean;
 }
 
@@ -54,7 +59,7 @@ interface Peer {
 async function startPeer(onPuback: (id: number) => void): Promise<{ server: Server; url: string; peer: () => Peer | null }> {
   let current: Peer | null = null;
   const server = createServer((socket) => {
-    const peer: Peer = { socket, pubacks: [], closed: false };
+    const peer: Peer = { socket, pubacks: [], subscribed: false, pubacksAtDisconnect: null, closed: false };
     current = peer;
     socket.on('error', () => undefined);
     socket.on('close', () => (peer.closed = true));
@@ -76,13 +81,17 @@ async function startPeer(onPuback: (id: number) => void): Promise<{ server: Serv
         const body = buf.subarray(at + 1, at + 1 + len);
         buf = buf.subarray(at + 1 + len);
         if (type === 1) socket.write(Buffer.from([0x20, 2, 0, 0]));
-        if (type === 8) socket.write(Buffer.from([0x90, 3, body[0]!, body[1]!, 1]));
+        if (type === 8) {
+          peer.subscribed = true;
+          socket.write(Buffer.from([0x90, 3, body[0]!, body[1]!, 1]));
+        }
         if (type === 4) {
           const id = body.readUInt16BE(0);
           peer.pubacks.push(id);
           onPuback(id);
         }
         if (type === 12) socket.write(Buffer.from([0xd0, 0]));
+        if (type === 14) peer.pubacksAtDisconnect = peer.pubacks.length;
       }
     });
   });
@@ -161,6 +170,109 @@ describe('the subscription’s group writes', () => {
     } finally {
       await source.stop();
       server.close();
+    }
+  });
+  it('sends none of a turn’s PUBACKs when stopped while its write is pending and the write then fails', async () => {
+    let fail: ((err: Error) => void) | null = null;
+    let failing: Promise<void> | null = null;
+    let taken = 0;
+    const { server, url, peer } = await startPeer(() => undefined);
+    const source = new MqttSource({
+      url,
+      clientId: 'group-stop',
+      onMessage: () => undefined,
+      handleGrouped: () => {
+        taken++;
+        failing ??= new Promise<void>((_resolve, reject) => (fail = reject));
+        return { written: failing };
+      },
+    });
+    let stopped: Promise<void> | null = null;
+    try {
+      await source.start();
+      const first = peer()!;
+      first.socket.write(Buffer.concat(Array.from({ length: 5 }, (_, k) => publish(k + 1))));
+      await waitFor('5 taken', () => taken === 5);
+      // Stopping ends the socket, and ending a socket uncorks it: the PUBACKs must still wait for the write.
+      stopped = source.stop();
+      await new Promise((r) => setImmediate(r));
+      fail!(new Error('spool write failed (test)'));
+      await stopped;
+      await waitFor('the connection closed', () => first.closed);
+      expect(first.pubacks).toEqual([]);
+    } finally {
+      if (!stopped) await source.stop();
+      server.close();
+    }
+  });
+
+  it('sends a turn’s PUBACKs before the DISCONNECT when stopped while its write is pending and the write then succeeds', async () => {
+    let write: (() => void) | null = null;
+    let writing: Promise<void> | null = null;
+    let taken = 0;
+    const { server, url, peer } = await startPeer(() => undefined);
+    const source = new MqttSource({
+      url,
+      clientId: 'group-stop-written',
+      onMessage: () => undefined,
+      handleGrouped: () => {
+        taken++;
+        writing ??= new Promise<void>((resolve) => (write = resolve));
+        return { written: writing };
+      },
+    });
+    let stopped: Promise<void> | null = null;
+    try {
+      await source.start();
+      const first = peer()!;
+      first.socket.write(Buffer.concat(Array.from({ length: 5 }, (_, k) => publish(k + 1))));
+      await waitFor('5 taken', () => taken === 5);
+      stopped = source.stop();
+      await new Promise((r) => setImmediate(r));
+      write!();
+      await stopped;
+      await waitFor('the connection closed', () => first.closed);
+      expect(first.pubacks).toEqual([1, 2, 3, 4, 5]);
+      expect(first.pubacksAtDisconnect).toBe(5);
+    } finally {
+      if (!stopped) await source.stop();
+      server.close();
+    }
+  });
+
+  it('holds the thousands of PUBACKs of one read in the corked socket, each sent after its record', async () => {
+    const spoolDir = join(dir.path, 'thousands');
+    const spool = Spool.open(spoolDir, { maxBytes: 1 << 30 });
+    const ingest = createIngest({ sink: { write: async () => undefined }, batchMaxRows: 100_000, batchMaxDelayMs: 60_000 });
+    const intake = new DurableIntake({ spool, pipeline: ingest.pipeline, writer: ingest.writer });
+    // Tiny publishes: one 64 KiB read holds thousands, their PUBACKs past the socket's 16 KiB
+    // buffer limit (mqtt-packet reports every PUBACK written, so mqtt.js takes the next packet).
+    const n = 12_000;
+    const mark = (i: number) => Buffer.from(`<${String(i).padStart(5, '0')}>`);
+    const tiny = (i: number) => packet(0x32, Buffer.concat([str('t'), Buffer.from([i >> 8, i & 0xff]), mark(i)]));
+    const segment = () => join(spoolDir, readdirSync(spoolDir).find((f) => f.startsWith('seg-'))!);
+    /** The segment's size when each PUBACK reached the broker. */
+    const sizeAtAck = new Map<number, number>();
+    const { server, url, peer } = await startPeer((id) => sizeAtAck.set(id, statSync(segment()).size));
+    const source = new MqttSource({
+      url,
+      clientId: 'group-thousands',
+      onMessage: () => undefined,
+      handleGrouped: (topic, payload, at, packetId) => intake.takeGrouped(topic, payload, at, packetId),
+    });
+    try {
+      await source.start();
+      peer()!.socket.write(Buffer.concat(Array.from({ length: n }, (_, k) => tiny(k + 1))));
+      await waitFor(`${n} PUBACKs`, () => peer()!.pubacks.length === n);
+      expect(peer()!.pubacks).toEqual(Array.from({ length: n }, (_, k) => k + 1));
+      const bytes = spoolBytes(spoolDir);
+      const early = [...sizeAtAck].filter(([id, size]) => bytes.indexOf(mark(id)) + mark(id).length > size);
+      expect(early).toEqual([]);
+      expect(spool.writes).toBeLessThan(n / 20);
+    } finally {
+      await source.stop();
+      server.close();
+      spool.close();
     }
   });
 });

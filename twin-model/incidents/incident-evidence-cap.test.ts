@@ -148,4 +148,25 @@ describe('an incident at its evidence cap', () => {
     ctx.set(T0 + 45 * MIN);
     expect(applyIncidentInput(after, { type: 'tick' }, ctx).map((x) => x.what)).toEqual(['resolved']);
   });
+
+  it('counts an alarm stored both listed and held beyond the cap once when restored', () => {
+    const { ctx, apply } = hallAtCap();
+    ctx.set(T0 + 20 * MIN);
+    apply({ type: 'alarm', evidence: hallBusy('sh-2', T0 + 20 * MIN) });
+    ctx.set(T0 + 21 * MIN);
+    const [c] = apply({ type: 'alarm', evidence: hallBusy('sh-3', T0 + 21 * MIN) });
+    expect(c!.incident.beyondCap?.active).toEqual(['alarm:sh-2', 'alarm:sh-3']);
+    expect(c!.incident.moreEvidence).toBe(2);
+    // As a row of an earlier build has it: sh-2 listed too (in a report's place), still held and counted beyond the cap.
+    const [first, ...rest] = c!.incident.evidence;
+    const sh2 = { ...first!, id: 'alarm:sh-2', sensorId: 'sh-2', ts: T0 + 20 * MIN };
+    const stored = { ...c!.incident, evidence: [...rest, sh2] };
+    const after = createIncidentState();
+    restoreIncidents(after, [stored]);
+    const restored = after.incidents.get(stored.id)!;
+    expect(restored.evidence).toHaveLength(MAX_EVIDENCE_PER_INCIDENT);
+    // sh-2 is listed only; sh-3 alone is beyond the cap, and counted there once.
+    expect(restored.beyondCap?.active).toEqual(['alarm:sh-3']);
+    expect(restored.moreEvidence).toBe(1);
+  });
 });
