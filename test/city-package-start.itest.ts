@@ -27,7 +27,6 @@ import { checkCityPackage, formatProblem } from '../twin-model/city-package/inde
 import { registerSites } from '../twin-model/index.ts';
 import { formatLocalDateTime, localDayStart, utcOffsetLabel } from '../twin-model/local-time.ts';
 import { call, login, TEST_ADMIN_PASSWORD } from './support/auth.ts';
-import { TSX } from './support/citytwin-process.ts';
 import { writeCityPmtiles } from './support/city-pmtiles.ts';
 import { freePort, tempDir, waitFor } from './support/fixtures.ts';
 import { RIVER_TOWN_DIR } from './support/make-city-fixtures.ts';
@@ -265,7 +264,7 @@ describe('citytwin all on a broken package', () => {
     const httpPort = await freePort();
     const mqttPort = await freePort();
     const brokenData = join(dir.path, 'broken-data');
-    const child = spawn(TSX, ['bin/citytwin.ts', 'all'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bin/citytwin.ts', 'all'], {
       env: {
         ...process.env,
         CITYTWIN_CITY: BROKEN_DIR,

@@ -34,7 +34,7 @@ export interface AllInOneAppOptions {
 export async function startAllInOne(options: AllInOneAppOptions): Promise<AllInOneApp> {
   const appDir = options.appDir ?? process.cwd();
   const dir = mkdtempSync(join(tmpdir(), `citytwin-bench-${options.tag}-`));
-  const app = spawn(join(appDir, 'node_modules', '.bin', 'tsx'), ['bin/citytwin.ts', 'all'], {
+  const app = spawn(process.execPath, ['--import', 'tsx', 'bin/citytwin.ts', 'all'], {
     cwd: appDir,
     env: {
       ...process.env,

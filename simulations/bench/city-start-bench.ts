@@ -29,7 +29,6 @@ import { rssMb } from './scale-bench.ts';
 const ROUNDS = Number(process.env.BENCH_CITY_ROUNDS ?? '3');
 const SEGMENTS = Number(process.env.BENCH_CITY_SEGMENTS ?? '100000');
 const SENSORS = Number(process.env.BENCH_CITY_SENSORS ?? '100000');
-const TSX = join(process.cwd(), 'node_modules', '.bin', 'tsx');
 const RUNNER = join(import.meta.dirname, 'city-start-process.ts');
 /** Longest wait for one start (a loaded machine). */
 const START_TIMEOUT_MS = 600_000;
@@ -61,7 +60,7 @@ interface Started {
 /** Spawns `args` and waits until its console answers /api/health with 200. */
 async function startUntilHealthy(args: string[], env: Record<string, string>): Promise<Started> {
   const t0 = performance.now();
-  const child = spawn(TSX, args, {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
     env: {
       ...process.env,
       CITYTWIN_HTTP_PORT: '0',

@@ -14,13 +14,21 @@ export interface CityTwinProcess {
   stop(): Promise<number | null>;
 }
 
-/** Starts `tsx bin/citytwin.ts <role>` with `env` and waits for its start-up line. */
+/**
+ * Starts `node --import tsx bin/citytwin.ts <role>` with `env` and waits for its start-up line.
+ * Node itself, not the tsx command: tsx relays a SIGTERM to its child and SIGKILLs it when the
+ * child has not acknowledged within about 60 ms (a busy event loop), so the stop's last writes
+ * would not run.
+ */
 export async function startCityTwinProcess(
   role: 'all' | 'ingest' | 'web',
   env: Record<string, string>,
   timeoutMs = 90_000,
 ): Promise<CityTwinProcess> {
-  const child = spawn(TSX, ['bin/citytwin.ts', role], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bin/citytwin.ts', role], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
