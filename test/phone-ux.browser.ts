@@ -323,6 +323,10 @@ describe("a district-wide alarm's evidence", () => {
     // The area is not offered as a sensor, and its id is not shown.
     expect(await page.locator(`[data-testid="evidence-open-sensor"][data-sensor-id="${area.sensorId}"]`).count()).toBe(0);
     expect(await page.getByTestId('incident-evidence').innerText()).not.toContain(area.sensorId!);
+    // Evidence linked by district says which district by its name, not its code.
+    const why = await page.getByTestId('incident-evidence').innerText();
+    expect(why).toContain('同一区 ');
+    expect(why).not.toMatch(/同一区 \d/);
     // The station whose id starts with area- is a sensor: named from the registry, and it opens.
     const stationRow = page.locator(`[data-testid="evidence-open-sensor"][data-sensor-id="${station.sensorId}"]`);
     await expect.poll(() => stationRow.locator('[data-testid="evidence-sensor-name"]').innerText()).toMatch(/^测试气温 \d$/);

@@ -40,9 +40,12 @@ export function sourceFamilyLabel(eventType: string | undefined, lang: Language 
 /** Names the shared incident wording asks the console for (signals by their label). */
 const WORDING_NAMES = { signal: (id: string, lang: Language) => signalLabel(id, lang) };
 
-/** Why a piece of evidence was linked, in the console's language (web/shared/incident-wording.ts). */
-export function whyLabel(why: LinkReason, lang: Language = getLanguage()): string {
-  return wordLinkReason(why, lang, WORDING_NAMES);
+/**
+ * Why a piece of evidence was linked, in the console's language (web/shared/incident-wording.ts);
+ * a district by `districtName` (in the page's language) when it knows it, else by its code.
+ */
+export function whyLabel(why: LinkReason, lang: Language = getLanguage(), districtName?: (code: string) => string | null): string {
+  return wordLinkReason(why, lang, districtName ? { ...WORDING_NAMES, district: (code) => districtName(code) } : WORDING_NAMES);
 }
 
 /**

@@ -34,6 +34,8 @@ export interface IncidentDetailContext {
   placeOf(i: IncidentView): string;
   /** A data source's name in the page's language, or null while it is not known. */
   sourceName?(id: string): string | null;
+  /** A district's name in the page's language (an evidence row's "same district"), or null. */
+  districtName?(code: string): string | null;
   /** A section drawn after the actions (dispatch: units for the incident), or null. */
   detailSection?(inc: IncidentView): HTMLElement | null;
   /** Opens a sensor's panel and flies the map to it (an evidence row's link). */
@@ -313,7 +315,7 @@ export class IncidentDetailView {
                 : '',
             ),
             this.evidenceLink(e),
-            h('div', { class: 'evidence-why' }, whyLabel(e.why)),
+            h('div', { class: 'evidence-why' }, whyLabel(e.why, getLanguage(), this.ctx.districtName)),
           );
         }),
       ),

@@ -142,6 +142,7 @@ export class IncidentPanel implements Panel<unknown> {
       queue: ctx.queue,
       canAct: ctx.canAct,
       placeOf: (i) => this.placeOf(i),
+      districtName: (code) => ctx.districtName(code),
       ...(ctx.sourceName ? { sourceName: ctx.sourceName } : {}),
       ...(ctx.detailSection ? { detailSection: ctx.detailSection } : {}),
       openSensor: ctx.openSensor,
