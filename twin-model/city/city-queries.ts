@@ -4,7 +4,9 @@
  * is first queried (generate a new one instead).
  */
 import type { CityModel, District, GraphNode, RoadGraph } from './city-types.ts';
-import { M_PER_DEG_LAT as MY, M_PER_DEG_LNG as MX, ORIGIN_LAT, PolygonIndex, PolygonSet } from './geometry.ts';
+import { M_PER_DEG_LAT as MY, PolygonIndex, PolygonSet } from './geometry.ts';
+import { projectionAt } from './local-projection.ts';
+import { cellKey } from './segment-grid.ts';
 import { SegmentGrid } from './segment-grid.ts';
 
 export { equirectangularM, haversineM, M_PER_DEG } from './geometry.ts';
@@ -61,10 +63,11 @@ const NODE_CELL_DEG = 0.01;
 const DEG = Math.PI / 180;
 
 /**
- * Metres per degree for ranking distances around a graph. Graphs within 1° of latitude of the
- * generated city's projection origin use that projection's constants (the generated city keeps
- * exactly the nearest nodes it always had); graphs elsewhere (a city package in Europe) use the
- * scale at their middle latitude, so east–west and north–south distances weigh alike there.
+ * Metres per degree for ranking distances around a graph: those of the city's projection
+ * (`projectionAt`, the one the base map uses). Graphs within 1° of latitude of the generated
+ * city's projection origin use that projection's constants (the generated city keeps exactly the
+ * nearest nodes it always had); graphs elsewhere (a city package in Europe) use the scale at their
+ * middle latitude, so east–west and north–south distances weigh alike there.
  */
 function metresPerDegree(nodes: readonly GraphNode[]): { lng: number; lat: number } {
   let lo = Infinity;
@@ -73,10 +76,8 @@ function metresPerDegree(nodes: readonly GraphNode[]): { lng: number; lat: numbe
     if (n.lat < lo) lo = n.lat;
     if (n.lat > hi) hi = n.lat;
   }
-  const mid = (lo + hi) / 2;
-  if (!Number.isFinite(mid) || Math.abs(mid - ORIGIN_LAT) <= 1) return { lng: MX, lat: MY };
-  // Meridian arc per degree (WGS84, series to cos 2φ) and parallel per degree.
-  return { lng: 111_320 * Math.cos(mid * DEG), lat: 111_132.954 - 559.822 * Math.cos(2 * mid * DEG) };
+  const proj = projectionAt(lo, hi, nodes[0]?.lng ?? 0);
+  return { lng: proj.mPerDegLng, lat: proj.mPerDegLat };
 }
 
 class NodeIndex {
@@ -117,7 +118,8 @@ class NodeIndex {
     this.iy1 = iy1;
   }
 
-  // Cells counted from 100° E, 20° N keep keys small integers (V8 Smis) for fast Map lookups.
+  // Cells counted from 100° E, 20° N (where they always began), keyed as the segment grid keys
+  // its cells: one key per cell, distinct for distinct cells anywhere on the globe.
   private static ix(lng: number): number {
     return Math.floor((lng - 100) / NODE_CELL_DEG);
   }
@@ -127,7 +129,7 @@ class NodeIndex {
   }
 
   private static key(ix: number, iy: number): number {
-    return ix * 8192 + iy;
+    return cellKey(ix, iy);
   }
 
   nearest(lng: number, lat: number): GraphNode {
