@@ -2,7 +2,9 @@
  * The offline base map: GeoJSON FeatureCollections for maplibre built from a city model
  * (served as `GET /api/city/basemap`). Coordinates are rounded to 5 decimals (~1 m) and the
  * street edges are chained into polylines so the JSON stays small. Every named feature carries
- * `name_zh` and `name_en`; every feature carries `schematic: true`.
+ * `name_zh` and `name_en`; every feature carries `schematic: true`. Lengths along rivers and
+ * roads (where labels sit) and the turns that chain streets are measured in the city's own
+ * projection (`cityProjection`), so a label sits at its share of a road's length at any latitude.
  */
 import type { CityBasemap, CityModel, FeatureCollection, GraphEdge, GraphNode, LngLat, PolygonRings } from './city-types.ts';
 import { ringCentroid } from './geometry.ts';
