@@ -97,4 +97,19 @@ describe('nearestNode in any city', () => {
       }
     }
   });
+
+  it('finds the nearest node across the antimeridian', () => {
+    // A town on both sides of 180° (Fiji's Taveuni lies across it), nodes ~100 m apart.
+    const rnd = createRandom(180);
+    const nodes: GraphNode[] = Array.from({ length: 400 }, (_, id) => {
+      const lng = 179.9 + rnd.range(0, 0.2);
+      return { id, lng: lng > 180 ? lng - 360 : lng, lat: -16.9 + rnd.range(0, 0.1) };
+    });
+    const graph = { nodes, edges: [] };
+    for (let i = 0; i < 200; i++) {
+      const lng = 179.95 + rnd.range(0, 0.1);
+      const q: [number, number] = [lng > 180 ? lng - 360 : lng, -16.9 + rnd.range(0, 0.1)];
+      expect(haversineM(nearestNode(graph, q[0], q[1]), q)).toBeLessThanOrEqual(brute(nodes, q[0], q[1]) * 1.01 + 0.5);
+    }
+  });
 });

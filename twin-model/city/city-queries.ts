@@ -5,7 +5,7 @@
  */
 import type { CityModel, District, GraphNode, RoadGraph } from './city-types.ts';
 import { M_PER_DEG_LAT as MY, PolygonIndex, PolygonSet } from './geometry.ts';
-import { projectionAt } from './local-projection.ts';
+import { projectionAt, wrapLngDelta } from './local-projection.ts';
 import { cellKey } from './segment-grid.ts';
 import { SegmentGrid } from './segment-grid.ts';
 
@@ -60,6 +60,8 @@ export function isOnLand(model: Pick<CityModel, 'outline' | 'rivers' | 'lakes'>,
 
 /** Grid cell of the node index, degrees (~1 km). */
 const NODE_CELL_DEG = 0.01;
+/** Columns of node cells round the globe: column numbers wrap at the antimeridian. */
+const NODE_COLUMNS = 36_000;
 const DEG = Math.PI / 180;
 
 /**
@@ -119,9 +121,14 @@ class NodeIndex {
   }
 
   // Cells counted from 100° E, 20° N (where they always began), keyed as the segment grid keys
-  // its cells: one key per cell, distinct for distinct cells anywhere on the globe.
+  // its cells: one key per cell, distinct for distinct cells anywhere on the globe. Columns run
+  // round the globe (0 … 35,999), so the cells either side of the antimeridian are neighbours.
   private static ix(lng: number): number {
-    return Math.floor((lng - 100) / NODE_CELL_DEG);
+    return NodeIndex.column(Math.floor((lng - 100) / NODE_CELL_DEG));
+  }
+
+  private static column(ix: number): number {
+    return ((ix % NODE_COLUMNS) + NODE_COLUMNS) % NODE_COLUMNS;
   }
 
   private static iy(lat: number): number {
@@ -143,11 +150,12 @@ class NodeIndex {
     const M_PER_DEG_LNG = this.mPerDegLng;
     const M_PER_DEG_LAT = this.mPerDegLat;
     const visit = (ix: number, iy: number): void => {
-      const list = this.cells.get(NodeIndex.key(ix, iy));
+      const list = this.cells.get(NodeIndex.key(NodeIndex.column(ix), iy));
       if (!list) return;
       for (const i of list) {
         const n = this.nodes[i] as GraphNode;
-        const dx = (n.lng - lng) * M_PER_DEG_LNG;
+        // The short way round: a node just across the antimeridian is near.
+        const dx = wrapLngDelta(n.lng - lng) * M_PER_DEG_LNG;
         const dy = (n.lat - lat) * M_PER_DEG_LAT;
         const d2 = dx * dx + dy * dy;
         if (d2 < bestD2 || (d2 === bestD2 && i < best)) {
