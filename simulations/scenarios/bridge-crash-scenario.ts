@@ -4,7 +4,8 @@
  * accident). Sometimes a second, minor crash elsewhere in the city later in the run.
  */
 import type { CityModel, Road, SensorSite } from '../../twin-model/city/city-types.ts';
-import { lineLengthM, PolygonIndex, pointAlong } from '../../twin-model/city/geometry.ts';
+import { PolygonIndex } from '../../twin-model/city/geometry.ts';
+import { cityProjection } from '../../twin-model/city/local-projection.ts';
 import { sampleSignals, type MetricValues } from '../signal-patterns.ts';
 import {
   HOUR_MS,
@@ -63,7 +64,7 @@ const BRIDGE_END_M = 250;
  * {@link BRIDGE_END_M} of an end. In the city's road order.
  */
 export function crashBridges(
-  city: Pick<CityModel, 'roads' | 'rivers'>,
+  city: Pick<CityModel, 'roads' | 'rivers' | 'bbox' | 'center'>,
   traffic: readonly SensorSite[],
 ): Array<{ bridge: Road; sensors: SensorSite[] }> {
   const bridges = city.roads.filter((r) => r.roadClass === 'bridge');
@@ -81,8 +82,9 @@ export function crashBridges(
   const widest = city.rivers.filter((r) => r.polygon.length > 0).sort((a, b) => b.widthM - a.widthM)[0];
   if (!widest) return watched;
   const water = new PolygonIndex([widest.polygon]);
+  const proj = cityProjection(city);
   const across = watched.filter(({ bridge }) => {
-    const [lng, lat] = pointAlong(bridge.line, lineLengthM(bridge.line) / 2).point;
+    const [lng, lat] = proj.pointAlong(bridge.line, proj.lineLengthM(bridge.line) / 2).point;
     return water.contains(lng, lat);
   });
   return across.length > 0 ? across : watched;
@@ -101,8 +103,10 @@ export function generateBridgeCrash(options: ScenarioOptions, knobs: Partial<Bri
   if (bridges.length === 0)
     throw new Error('bridge_crash needs a bridge (roads.geojson bridge: true) with traffic sensors on it: the city has none');
   const { bridge, sensors: bridgeSensors } = rnd.pick(bridges);
-  const length = lineLengthM(bridge.line);
-  const [lng, lat] = pointAlong(bridge.line, length * rnd.range(0.35, 0.65)).point;
+  // Along the bridge in metres of the city's own latitude.
+  const proj = cityProjection(city);
+  const length = proj.lineLengthM(bridge.line);
+  const [lng, lat] = proj.pointAlong(bridge.line, length * rnd.range(0.35, 0.65)).point;
   const crash = { lng, lat };
   const start = b.startMs + rnd.range(15, 35) * MINUTE_MS;
   const cleared = start + rnd.range(35, 60) * MINUTE_MS;

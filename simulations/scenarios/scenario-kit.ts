@@ -6,7 +6,8 @@
  */
 import type { Asset, CityModel, LngLat, SensorSite } from '../../twin-model/city/city-types.ts';
 import { districtAt, haversineM, isOnLand } from '../../twin-model/city/index.ts';
-import { PolygonIndex, offsetM } from '../../twin-model/city/geometry.ts';
+import { PolygonIndex } from '../../twin-model/city/geometry.ts';
+import { cityProjection } from '../../twin-model/city/local-projection.ts';
 import type { CityEvent } from '../../twin-model/messages/record-parsers.ts';
 import type { Reading } from '../../twin-model/messages/payload-parser.ts';
 import { DEFAULT_ALARM_RULES } from '../../twin-model/alarm-rules.ts';
@@ -292,11 +293,13 @@ export class ScenarioBuilder {
   /** A point up to `maxM` from `p`, inside the city (on land when `p` is on land). */
   jitter(p: { lng: number; lat: number }, maxM: number): LngLat {
     const onLand = isOnLand(this.city, p.lng, p.lat);
+    // Metres of the city's own latitude, so the disc is round wherever the city is.
+    const proj = cityProjection(this.city);
     for (let attempt = 0; attempt < 20; attempt++) {
       const a = this.random.range(0, 2 * Math.PI);
       // sqrt: uniform over the disc rather than clustered at the centre.
       const r = maxM * Math.sqrt(this.random.next());
-      const q = offsetM([p.lng, p.lat], r * Math.cos(a), r * Math.sin(a));
+      const q = proj.offsetM([p.lng, p.lat], r * Math.cos(a), r * Math.sin(a));
       if (onLand ? isOnLand(this.city, q[0], q[1]) : insideCity(this.city, q[0], q[1])) return q;
     }
     return [p.lng, p.lat];

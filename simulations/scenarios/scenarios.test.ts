@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_ALARM_RULES } from '../../twin-model/alarm-rules.ts';
 import { loadCityPackage } from '../../twin-model/city-package/index.ts';
 import { generateCity } from '../../twin-model/city/index.ts';
-import type { CityModel, SensorSite } from '../../twin-model/city/city-types.ts';
+import type { CityModel, LngLat, SensorSite } from '../../twin-model/city/city-types.ts';
 import { parseEventPayload } from '../../twin-model/messages/record-parsers.ts';
 import { ID_PATTERN, KIND_METRICS } from '../../twin-model/vocabulary.ts';
 import {
@@ -15,7 +15,8 @@ import {
   type ScenarioName,
   type ScenarioRun,
 } from './index.ts';
-import { distM, insideCity } from './scenario-kit.ts';
+import { createWeather } from '../rainstorm.ts';
+import { distM, HOUR_MS, insideCity, ScenarioBuilder } from './scenario-kit.ts';
 
 let city: CityModel;
 let sites: Map<string, SensorSite>;
@@ -276,5 +277,46 @@ describe('every scenario on a city package (river-town)', () => {
     // Wuhan: the Yangtze bridges (widest river), not the Han ones.
     const wuhanTraffic = city.sensorSites.filter((s) => s.kind === 'traffic_flow');
     for (const { bridge } of crashBridges(city, wuhanTraffic)) expect(bridge.nameEn).toMatch(/Yangtze/);
+  });
+});
+
+describe('jitter far from the generated city', () => {
+  it('spreads calls over a round disc at 64° N: as far east–west as north–south, never past the radius', () => {
+    const square: LngLat[] = [
+      [-22.2, 64],
+      [-21.6, 64],
+      [-21.6, 64.3],
+      [-22.2, 64.3],
+      [-22.2, 64],
+    ];
+    const north: CityModel = {
+      seed: 1,
+      bbox: [-22.2, 64, -21.6, 64.3],
+      outline: [square],
+      districts: [],
+      zones: [],
+      rivers: [],
+      lakes: [],
+      roads: [],
+      graph: { nodes: [], edges: [] },
+      assets: [],
+      sources: [],
+      sensorSites: [],
+      source: 'package',
+      timezone: 'Atlantic/Reykjavik',
+    };
+    const b = new ScenarioBuilder('rainstorm', { city: north, seed: 3 }, HOUR_MS, createWeather({ scenario: 'none', timeZone: 'UTC' }));
+    const place = { lng: -21.9, lat: 64.15 };
+    let east = 0;
+    let northward = 0;
+    for (let i = 0; i < 400; i++) {
+      const q = b.jitter(place, 500);
+      expect(distM({ lng: q[0], lat: q[1] }, place)).toBeLessThanOrEqual(501);
+      east = Math.max(east, distM({ lng: q[0], lat: place.lat }, place));
+      northward = Math.max(northward, distM({ lng: place.lng, lat: q[1] }, place));
+    }
+    // 400 points uniform over the disc: each axis's extreme is within a few per cent of the radius.
+    expect(east).toBeGreaterThan(450);
+    expect(northward).toBeGreaterThan(450);
   });
 });

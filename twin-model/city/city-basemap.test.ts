@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { generateCity } from './generate-city.ts';
 import { cityBasemap } from './city-basemap.ts';
-import type { FeatureCollection } from './city-types.ts';
+import type { CityBasemap, CityModel, FeatureCollection, LngLat, River, Road } from './city-types.ts';
+import { haversineM } from './geometry.ts';
 
 const city = generateCity({ sensorCount: 300 });
 const basemap = cityBasemap(city);
@@ -84,5 +85,115 @@ describe('the base map of a city package', () => {
       [4, 'bahnhof'],
     ]);
     expect(cityBasemap(generateCity({ seed: 1, sensorCount: 0 })).buildings).toBeUndefined();
+  });
+});
+
+/** A city model with only roads and rivers (what the labels are drawn from). */
+function lineCity(bbox: CityModel['bbox'], roads: Road[], rivers: River[] = []): CityModel {
+  return {
+    seed: 1,
+    bbox,
+    outline: [],
+    districts: [],
+    zones: [],
+    rivers,
+    lakes: [],
+    roads,
+    graph: { nodes: [], edges: [] },
+    assets: [],
+    sources: [],
+    sensorSites: [],
+    source: 'package',
+  };
+}
+
+/** The point `d` metres along a line, measured and placed along great circles (short segments). */
+function haversineAlong(line: readonly LngLat[], d: number): LngLat {
+  let left = d;
+  for (let i = 0; i + 1 < line.length; i++) {
+    const a = line[i] as LngLat;
+    const b = line[i + 1] as LngLat;
+    const len = haversineM(a, b);
+    if (left <= len || i + 2 === line.length) {
+      const t = Math.min(1, left / len);
+      let dLng = b[0] - a[0];
+      if (dLng > 180) dLng -= 360;
+      if (dLng < -180) dLng += 360;
+      return [a[0] + t * dLng, a[1] + t * (b[1] - a[1])];
+    }
+    left -= len;
+  }
+  return line[0] as LngLat;
+}
+
+function haversineLength(line: readonly LngLat[]): number {
+  let sum = 0;
+  for (let i = 0; i + 1 < line.length; i++) sum += haversineM(line[i] as LngLat, line[i + 1] as LngLat);
+  return sum;
+}
+
+function labelOf(map: CityBasemap, id: string): LngLat[] {
+  return map.labels.features.filter((f) => f.properties.id === id).map((f) => f.geometry.coordinates as unknown as LngLat);
+}
+
+describe('the labels of a city far from the generated one', () => {
+  // An L: about 1.95 km east, then about 1.95 km north, so the middle is the corner.
+  const corner = (lng: number, lat: number, dLng: number, dLat: number): LngLat[] => [
+    [lng, lat],
+    [lng + dLng, lat],
+    [lng + dLng, lat + dLat],
+  ];
+
+  it('sits a bridge label at the middle of the bridge and a road label a quarter of the way in, at 64° N', () => {
+    const bridge = corner(-21.95, 64.14, 0.04, 0.0175);
+    const road = corner(-21.9, 64.12, 0.04, 0.0175);
+    const river = corner(-21.97, 64.1, 0.08, 0.035);
+    const map = cityBasemap(
+      lineCity(
+        [-22, 64.08, -21.8, 64.2],
+        [
+          { id: 'b', nameZh: '桥', nameEn: 'Bridge', roadClass: 'bridge', line: bridge },
+          { id: 'r', nameZh: '路', nameEn: 'Road', roadClass: 'arterial', line: road },
+        ],
+        [{ id: 'river', nameZh: '河', nameEn: 'River', centreline: river, widthM: 50, polygon: [] }],
+      ),
+    );
+    expect(haversineM(labelOf(map, 'b')[0] as LngLat, haversineAlong(bridge, haversineLength(bridge) / 2))).toBeLessThan(5);
+    expect(haversineM(labelOf(map, 'r')[0] as LngLat, haversineAlong(road, haversineLength(road) / 4))).toBeLessThan(5);
+    const [first, second] = labelOf(map, 'river');
+    expect(haversineM(first as LngLat, haversineAlong(river, haversineLength(river) * 0.45))).toBeLessThan(5);
+    expect(haversineM(second as LngLat, haversineAlong(river, haversineLength(river) * 0.8))).toBeLessThan(5);
+  });
+
+  it('does the same on the equator and south of it', () => {
+    for (const [lng, lat] of [
+      [-78.5, -0.2],
+      [-46.65, -23.55],
+    ] as const) {
+      // About 1.1 km east, then 1 km north. The projection's scale is the ellipsoid's (a degree of
+      // longitude 0.7 % longer than one of latitude at the equator), the haversine's a sphere's:
+      // they part by a few metres over a few kilometres there.
+      const bridge = corner(lng, lat, 0.01, 0.009);
+      const map = cityBasemap(
+        lineCity(
+          [lng - 0.1, lat - 0.1, lng + 0.1, lat + 0.1],
+          [{ id: 'b', nameZh: '桥', nameEn: 'Bridge', roadClass: 'bridge', line: bridge }],
+        ),
+      );
+      expect(haversineM(labelOf(map, 'b')[0] as LngLat, haversineAlong(bridge, haversineLength(bridge) / 2))).toBeLessThan(5);
+    }
+  });
+
+  it('puts the label of a bridge across the antimeridian on the bridge', () => {
+    const bridge: LngLat[] = [
+      [179.99, -16.8],
+      [-179.995, -16.8],
+    ];
+    const map = cityBasemap(
+      lineCity([179.9, -16.9, -179.9, -16.7], [{ id: 'b', nameZh: '桥', nameEn: 'Bridge', roadClass: 'bridge', line: bridge }]),
+    );
+    const label = labelOf(map, 'b')[0] as LngLat;
+    expect(Math.abs(label[0])).toBeLessThanOrEqual(180);
+    expect(haversineM(label, haversineAlong(bridge, haversineLength(bridge) / 2))).toBeLessThan(5);
   });
 });

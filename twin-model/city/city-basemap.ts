@@ -2,10 +2,13 @@
  * The offline base map: GeoJSON FeatureCollections for maplibre built from a city model
  * (served as `GET /api/city/basemap`). Coordinates are rounded to 5 decimals (~1 m) and the
  * street edges are chained into polylines so the JSON stays small. Every named feature carries
- * `name_zh` and `name_en`; every feature carries `schematic: true`.
+ * `name_zh` and `name_en`; every feature carries `schematic: true`. Lengths along rivers and
+ * roads (where labels sit) and the turns that chain streets are measured in the city's own
+ * projection (`cityProjection`), so a label sits at its share of a road's length at any latitude.
  */
 import type { CityBasemap, CityModel, FeatureCollection, GraphEdge, GraphNode, LngLat, PolygonRings } from './city-types.ts';
-import { lineLengthM, pointAlong, ringCentroid, toXY } from './geometry.ts';
+import { ringCentroid } from './geometry.ts';
+import { cityProjection, type LocalProjection } from './local-projection.ts';
 
 type Feature = FeatureCollection['features'][number];
 type Properties = Feature['properties'];
@@ -53,7 +56,7 @@ function pointFeature(p: LngLat, properties: Properties): Feature {
  * Chains edges into polylines: from each node, keep walking along the unused edge that turns
  * least, so long straight-ish streets come out as one line and shared nodes are written once.
  */
-function chainEdges(nodes: readonly GraphNode[], edges: readonly GraphEdge[]): LngLat[][] {
+function chainEdges(nodes: readonly GraphNode[], edges: readonly GraphEdge[], proj: LocalProjection): LngLat[][] {
   const incident = new Map<number, GraphEdge[]>();
   for (const e of edges) {
     for (const v of [e.from, e.to]) {
@@ -66,7 +69,7 @@ function chainEdges(nodes: readonly GraphNode[], edges: readonly GraphEdge[]): L
   const unusedAt = (v: number): GraphEdge[] => (incident.get(v) ?? []).filter((e) => !used.has(e.id));
   const xy = (v: number): [number, number] => {
     const n = nodes[v] as GraphNode;
-    return toXY(n.lng, n.lat);
+    return proj.toXY([n.lng, n.lat]);
   };
   const chains: LngLat[][] = [];
   const walk = (start: number): void => {
@@ -117,6 +120,9 @@ function chainEdges(nodes: readonly GraphNode[], edges: readonly GraphEdge[]): L
 
 /** Builds the base-map layers for a city model. */
 export function cityBasemap(model: CityModel): CityBasemap {
+  // Lengths along rivers and roads (label anchors) and the turns of street chains, in metres of
+  // the city's own latitude.
+  const proj = cityProjection(model);
   const districts = collection(
     model.districts.map((d, i) =>
       // Feature ids must be numbers or numeric strings for maplibre's feature state: a package's
@@ -150,12 +156,12 @@ export function cityBasemap(model: CityModel): CityBasemap {
   roadFeatures.push({
     type: 'Feature',
     properties: { class: 'street', underpass: false, schematic: true },
-    geometry: { type: 'MultiLineString', coordinates: chainEdges(model.graph.nodes, streetEdges) },
+    geometry: { type: 'MultiLineString', coordinates: chainEdges(model.graph.nodes, streetEdges, proj) },
   });
   roadFeatures.push({
     type: 'Feature',
     properties: { class: 'street', underpass: true, schematic: true },
-    geometry: { type: 'MultiLineString', coordinates: chainEdges(model.graph.nodes, underpassEdges) },
+    geometry: { type: 'MultiLineString', coordinates: chainEdges(model.graph.nodes, underpassEdges, proj) },
   });
   // Trunk roads drawn after the streets so a renderer that keeps feature order puts them on top.
   for (const road of model.roads) {
@@ -182,10 +188,10 @@ export function cityBasemap(model: CityModel): CityBasemap {
   }
   for (const r of model.rivers) {
     // Two anchors per river, at points known to be inside the city.
-    const length = lineLengthM(r.centreline);
+    const length = proj.lineLengthM(r.centreline);
     for (const f of r.id === 'yangtze' ? [0.3, 0.62] : [0.45, 0.8]) {
       labels.push(
-        pointFeature(pointAlong(r.centreline, length * f).point, {
+        pointFeature(proj.pointAlong(r.centreline, length * f).point, {
           name_zh: r.nameZh,
           name_en: r.nameEn,
           label: 'water',
@@ -226,7 +232,7 @@ export function cityBasemap(model: CityModel): CityBasemap {
     // Bridges and tunnels at their middle (over the water); long roads a quarter of the way in.
     const at = road.roadClass === 'bridge' || road.roadClass === 'tunnel' ? 0.5 : 0.25;
     labels.push(
-      pointFeature(pointAlong(road.line, lineLengthM(road.line) * at).point, {
+      pointFeature(proj.pointAlong(road.line, proj.lineLengthM(road.line) * at).point, {
         name_zh: road.nameZh,
         name_en: road.nameEn,
         label: 'road',

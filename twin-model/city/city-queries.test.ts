@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { generateCity } from './generate-city.ts';
 import { districtAt, haversineM, isOnLand, isOnWater, nearestNode } from './city-queries.ts';
 import { createRandom } from '../random.ts';
+import type { GraphNode } from './city-types.ts';
 
 const city = generateCity({ sensorCount: 200 });
 
@@ -54,5 +55,61 @@ describe('haversineM', () => {
   it('measures one degree of latitude as ~111.2 km, for tuples and objects', () => {
     expect(haversineM([114, 30], [114, 31])).toBeCloseTo(111_195, -1);
     expect(haversineM({ lng: 114, lat: 30 }, { lng: 114, lat: 30 })).toBe(0);
+  });
+});
+
+describe('nearestNode in any city', () => {
+  const brute = (nodes: GraphNode[], lng: number, lat: number): number => {
+    let best = Infinity;
+    for (const node of nodes) best = Math.min(best, haversineM(node, [lng, lat]));
+    return best;
+  };
+
+  it('finds every node of a graph whose cells once shared a key (row-major, 8192 rows per column)', () => {
+    // Cells of 0.01° counted from 100° E, 20° N: (1430, −7000) and (1429, 1192) once had one key,
+    // and so did every pair of cells one column west and 81.92° north of each other.
+    const rnd = createRandom(5);
+    const nodes: GraphNode[] = [];
+    for (let i = 0; i < 200; i++) {
+      const [lng, lat] = i % 2 === 0 ? [114.3, -50] : [114.29, 31.92];
+      nodes.push({ id: i, lng: lng + rnd.range(0, 0.01), lat: lat + rnd.range(0, 0.01) });
+    }
+    const graph = { nodes, edges: [] };
+    for (const node of nodes) expect(nearestNode(graph, node.lng, node.lat).id).toBe(node.id);
+  });
+
+  it('ranks by the scale of the graph’s own latitude at 64° N, on the equator and south of it', () => {
+    for (const [lng0, lat0] of [
+      [-21.95, 64.1],
+      [-78.5, -0.25],
+      [-46.7, -23.6],
+    ] as const) {
+      const rnd = createRandom(Math.round(lat0 * 100));
+      const nodes: GraphNode[] = Array.from({ length: 300 }, (_, id) => ({
+        id,
+        lng: lng0 + rnd.range(0, 0.1),
+        lat: lat0 + rnd.range(0, 0.05),
+      }));
+      const graph = { nodes, edges: [] };
+      for (let i = 0; i < 100; i++) {
+        const q: [number, number] = [lng0 + rnd.range(-0.02, 0.12), lat0 + rnd.range(-0.02, 0.07)];
+        expect(haversineM(nearestNode(graph, q[0], q[1]), q)).toBeLessThanOrEqual(brute(nodes, q[0], q[1]) * 1.01 + 0.5);
+      }
+    }
+  });
+
+  it('finds the nearest node across the antimeridian', () => {
+    // A town on both sides of 180° (Fiji's Taveuni lies across it), nodes ~100 m apart.
+    const rnd = createRandom(180);
+    const nodes: GraphNode[] = Array.from({ length: 400 }, (_, id) => {
+      const lng = 179.9 + rnd.range(0, 0.2);
+      return { id, lng: lng > 180 ? lng - 360 : lng, lat: -16.9 + rnd.range(0, 0.1) };
+    });
+    const graph = { nodes, edges: [] };
+    for (let i = 0; i < 200; i++) {
+      const lng = 179.95 + rnd.range(0, 0.1);
+      const q: [number, number] = [lng > 180 ? lng - 360 : lng, -16.9 + rnd.range(0, 0.1)];
+      expect(haversineM(nearestNode(graph, q[0], q[1]), q)).toBeLessThanOrEqual(brute(nodes, q[0], q[1]) * 1.01 + 0.5);
+    }
   });
 });

@@ -4,7 +4,9 @@
  * is first queried (generate a new one instead).
  */
 import type { CityModel, District, GraphNode, RoadGraph } from './city-types.ts';
-import { M_PER_DEG_LAT as MY, M_PER_DEG_LNG as MX, ORIGIN_LAT, PolygonIndex, PolygonSet } from './geometry.ts';
+import { M_PER_DEG_LAT as MY, PolygonIndex, PolygonSet } from './geometry.ts';
+import { projectionAt, wrapLngDelta } from './local-projection.ts';
+import { cellKey } from './segment-grid.ts';
 import { SegmentGrid } from './segment-grid.ts';
 
 export { equirectangularM, haversineM, M_PER_DEG } from './geometry.ts';
@@ -58,13 +60,16 @@ export function isOnLand(model: Pick<CityModel, 'outline' | 'rivers' | 'lakes'>,
 
 /** Grid cell of the node index, degrees (~1 km). */
 const NODE_CELL_DEG = 0.01;
+/** Columns of node cells round the globe: column numbers wrap at the antimeridian. */
+const NODE_COLUMNS = 36_000;
 const DEG = Math.PI / 180;
 
 /**
- * Metres per degree for ranking distances around a graph. Graphs within 1° of latitude of the
- * generated city's projection origin use that projection's constants (the generated city keeps
- * exactly the nearest nodes it always had); graphs elsewhere (a city package in Europe) use the
- * scale at their middle latitude, so east–west and north–south distances weigh alike there.
+ * Metres per degree for ranking distances around a graph: those of the city's projection
+ * (`projectionAt`, the one the base map uses). Graphs within 1° of latitude of the generated
+ * city's projection origin use that projection's constants (the generated city keeps exactly the
+ * nearest nodes it always had); graphs elsewhere (a city package in Europe) use the scale at their
+ * middle latitude, so east–west and north–south distances weigh alike there.
  */
 function metresPerDegree(nodes: readonly GraphNode[]): { lng: number; lat: number } {
   let lo = Infinity;
@@ -73,10 +78,8 @@ function metresPerDegree(nodes: readonly GraphNode[]): { lng: number; lat: numbe
     if (n.lat < lo) lo = n.lat;
     if (n.lat > hi) hi = n.lat;
   }
-  const mid = (lo + hi) / 2;
-  if (!Number.isFinite(mid) || Math.abs(mid - ORIGIN_LAT) <= 1) return { lng: MX, lat: MY };
-  // Meridian arc per degree (WGS84, series to cos 2φ) and parallel per degree.
-  return { lng: 111_320 * Math.cos(mid * DEG), lat: 111_132.954 - 559.822 * Math.cos(2 * mid * DEG) };
+  const proj = projectionAt(lo, hi, nodes[0]?.lng ?? 0);
+  return { lng: proj.mPerDegLng, lat: proj.mPerDegLat };
 }
 
 class NodeIndex {
@@ -117,9 +120,15 @@ class NodeIndex {
     this.iy1 = iy1;
   }
 
-  // Cells counted from 100° E, 20° N keep keys small integers (V8 Smis) for fast Map lookups.
+  // Cells counted from 100° E, 20° N (where they always began), keyed as the segment grid keys
+  // its cells: one key per cell, distinct for distinct cells anywhere on the globe. Columns run
+  // round the globe (0 … 35,999), so the cells either side of the antimeridian are neighbours.
   private static ix(lng: number): number {
-    return Math.floor((lng - 100) / NODE_CELL_DEG);
+    return NodeIndex.column(Math.floor((lng - 100) / NODE_CELL_DEG));
+  }
+
+  private static column(ix: number): number {
+    return ((ix % NODE_COLUMNS) + NODE_COLUMNS) % NODE_COLUMNS;
   }
 
   private static iy(lat: number): number {
@@ -127,7 +136,7 @@ class NodeIndex {
   }
 
   private static key(ix: number, iy: number): number {
-    return ix * 8192 + iy;
+    return cellKey(ix, iy);
   }
 
   nearest(lng: number, lat: number): GraphNode {
@@ -141,11 +150,12 @@ class NodeIndex {
     const M_PER_DEG_LNG = this.mPerDegLng;
     const M_PER_DEG_LAT = this.mPerDegLat;
     const visit = (ix: number, iy: number): void => {
-      const list = this.cells.get(NodeIndex.key(ix, iy));
+      const list = this.cells.get(NodeIndex.key(NodeIndex.column(ix), iy));
       if (!list) return;
       for (const i of list) {
         const n = this.nodes[i] as GraphNode;
-        const dx = (n.lng - lng) * M_PER_DEG_LNG;
+        // The short way round: a node just across the antimeridian is near.
+        const dx = wrapLngDelta(n.lng - lng) * M_PER_DEG_LNG;
         const dy = (n.lat - lat) * M_PER_DEG_LAT;
         const d2 = dx * dx + dy * dy;
         if (d2 < bestD2 || (d2 === bestD2 && i < best)) {

@@ -23,6 +23,15 @@ const MAX_STAMP = 0x7fff_ffff;
 const clampCell = (c: number): number => Math.max(-CELL_LIMIT, Math.min(CELL_LIMIT, c));
 
 /**
+ * The key of the grid cell at column `ix`, row `iy` (integers within ±(2^25 − 1)): one number per
+ * cell below 2^52, distinct for distinct cells. {@link SegmentGrid} and the node index of
+ * `nearestNode` key their cells with it.
+ */
+export function cellKey(ix: number, iy: number): number {
+  return (ix + CELL_OFFSET) * CELL_SPAN + (iy + CELL_OFFSET);
+}
+
+/**
  * A uniform grid of segments (lng/lat) for "does this segment cross anything", "how far is the
  * nearest segment" and "which segments come near this box" queries. Each segment carries a
  * numeric tag (an edge index, a ring's number).
@@ -73,7 +82,7 @@ export class SegmentGrid {
    * one number per cell, distinct for distinct cells.
    */
   static key(ix: number, iy: number): number {
-    return (ix + CELL_OFFSET) * CELL_SPAN + (iy + CELL_OFFSET);
+    return cellKey(ix, iy);
   }
 
   /** The column of the cells holding a longitude. */

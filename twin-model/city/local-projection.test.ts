@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import type { LngLat } from './city-types.ts';
+import { generateCity } from './generate-city.ts';
+import { haversineM, lineLengthM, offsetM, pointAlong } from './geometry.ts';
+import { cityProjection, LocalProjection, projectionAt } from './local-projection.ts';
+
+describe('cityProjection', () => {
+  it('is the generated city’s own projection for the generated city: the same lengths and points to the bit', () => {
+    const city = generateCity({ sensorCount: 0 });
+    const proj = cityProjection(city);
+    for (const road of city.roads) {
+      const length = lineLengthM(road.line);
+      expect(proj.lineLengthM(road.line)).toBe(length);
+      for (const f of [0, 0.25, 0.5, 0.9])
+        expect(proj.pointAlong(road.line, length * f).point).toEqual(pointAlong(road.line, length * f).point);
+      expect(proj.offsetM(road.line[0] as LngLat, 120, -80)).toEqual(offsetM(road.line[0] as LngLat, 120, -80));
+    }
+  });
+
+  it('is scaled at the city’s own latitude elsewhere: lengths within 1 % of the great circle, either axis', () => {
+    for (const [lng, lat] of [
+      [-21.9, 64.14],
+      [-78.5, -0.2],
+      [-46.65, -23.55],
+      [179.95, -16.8],
+    ] as const) {
+      const proj = projectionAt(lat - 0.1, lat + 0.1, lng);
+      const east: LngLat[] = [
+        [lng, lat],
+        [lng + 0.03, lat],
+      ];
+      const north: LngLat[] = [
+        [lng, lat],
+        [lng, lat + 0.03],
+      ];
+      for (const line of [east, north]) {
+        const great = haversineM(line[0] as LngLat, line[1] as LngLat);
+        // The projection's scale is the ellipsoid's, the haversine's a sphere's: ~0.6 % apart on the equator.
+        expect(Math.abs(proj.lineLengthM(line) - great) / great, `${lng}, ${lat}`).toBeLessThan(0.01);
+      }
+    }
+  });
+
+  it('measures across the antimeridian the short way round and keeps longitudes within ±180°', () => {
+    const proj = new LocalProjection(180, -16.8);
+    const line: LngLat[] = [
+      [179.99, -16.8],
+      [-179.99, -16.8],
+    ];
+    const great = haversineM(line[0] as LngLat, line[1] as LngLat);
+    expect(Math.abs(proj.lineLengthM(line) - great)).toBeLessThan(great * 0.005);
+    const mid = proj.pointAlong(line, proj.lineLengthM(line) / 2).point;
+    expect(Math.abs(mid[0])).toBeCloseTo(180, 6);
+    const [x, y] = proj.toXY([-179.99, -16.8]);
+    const back = proj.fromXY(x, y);
+    expect(back[0]).toBeCloseTo(-179.99, 9);
+    expect(back[1]).toBeCloseTo(-16.8, 9);
+    expect(proj.offsetM([179.999, -16.8], 500, 0)[0]).toBeLessThan(-179);
+  });
+});
