@@ -187,6 +187,16 @@ describe('the KPI big screen', () => {
     await expect
       .poll(() => page.evaluate(() => window.__kpi!.mapLabelSizes()['label-district'] ?? 0), { timeout: 60_000 })
       .toBeGreaterThanOrEqual(0.7 * 28);
+    // And none is cut at the map's sides: the map keeps the city in view when the headline band
+    // fills in above it after the page opened (蔡甸区 was cut at the left edge). A name is as wide
+    // as its characters at its size with the style's 0.25 em spacing.
+    const { width, names } = await page.evaluate(() => window.__kpi!.mapDistrictNames());
+    expect(names.length).toBeGreaterThan(3);
+    const cut = names.filter((n) => {
+      const half = (n.text.length * n.size * 1.25) / 2;
+      return n.x - half < 0 || n.x + half > width;
+    });
+    expect(cut).toEqual([]);
 
     // The drill-down: worded, counted, its table scrolls inside the dialog.
     await page.getByTestId('kpi-number-open').last().click();

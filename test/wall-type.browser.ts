@@ -3,7 +3,9 @@
  * and one screen of a 3×3 wall: body text and headline figures scaled to the screen, the
  * incident queue the full height of the screen with more rows than the desk's box, the
  * engineering figures folded into one health badge worded in zh-CN, nothing overflowing. The
- * desk view (signed in, no kiosk) keeps its figures. Screenshots go to test-results/wall-*.png.
+ * desk view (signed in, no kiosk) keeps its figures; on a wall-sized desk window an opened
+ * incident's detail gets a readable share of the column and the map's buttons grow with the type.
+ * Screenshots go to test-results/wall-*.png.
  */
 import { mkdirSync } from 'node:fs';
 import mqtt from 'mqtt';
@@ -332,6 +334,72 @@ describe('a wall screen readable across the room', { timeout: 180_000 }, () => {
       expect(m.cityBottom).toBeGreaterThan(m.topBar);
       await saveScreenshot(page, 'test-results/wall-kiosk-390.png');
     });
+  });
+
+  it('on a wall-sized desk window (3840×1080, signed in, no kiosk): an opened incident gets a readable share of the column, the map’s buttons wall size', async () => {
+    const { page, errors: wallDeskErrors } = await openSignedInConsole(browser, app.url!, TEST_ADMIN_PASSWORD, {
+      width: 3840,
+      height: 1080,
+    });
+    errorLists.push(wallDeskErrors);
+    await expect.poll(() => page.getByTestId('incident-row').count(), { timeout: 30_000 }).toBeGreaterThanOrEqual(INCIDENTS);
+    await page.getByTestId('incident-row').first().click();
+    await expect.poll(() => page.getByTestId('incident-detail-id').isVisible(), { timeout: 15_000 }).toBe(true);
+    const m = await page.evaluate(() => {
+      const box = (sel: string) => document.querySelector(sel)!.getBoundingClientRect();
+      const panel = box('[data-testid="incident-panel"]');
+      const detailEl = document.querySelector<HTMLElement>('[data-testid="incident-detail"]')!;
+      const detail = detailEl.getBoundingClientRect();
+      const scroll = box('[data-testid="incident-scroll"]');
+      const strip = box('[data-testid="status-strip"]');
+      const texts = [...detailEl.querySelectorAll<HTMLElement>('*')].filter(
+        (el) => el.offsetParent !== null && [...el.childNodes].some((c) => c.nodeType === Node.TEXT_NODE && c.textContent!.trim() !== ''),
+      );
+      const rowsShown = [...document.querySelectorAll('[data-testid="incident-row"]')].filter((r) => {
+        const b = r.getBoundingClientRect();
+        return b.top >= scroll.top - 1 && b.bottom <= scroll.bottom + 1;
+      }).length;
+      const buttons = [...document.querySelectorAll<HTMLElement>('.maplibregl-ctrl-group button')]
+        .filter((b) => b.offsetParent !== null)
+        .map((b) => {
+          const r = b.getBoundingClientRect();
+          const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+          return { width: r.width, height: r.height, right: r.right, bottom: r.bottom, reachable: hit !== null && b.contains(hit) };
+        });
+      return {
+        detailShare: detail.height / panel.height,
+        detailText: Math.min(...texts.map((el) => Number.parseFloat(getComputedStyle(el).fontSize))),
+        detailClipped: detailEl.scrollWidth > detailEl.clientWidth + 1,
+        rowsShown,
+        panelBottom: panel.bottom,
+        panelLeft: panel.left,
+        stripTop: strip.top,
+        pageWidth: document.documentElement.scrollWidth,
+        buttons,
+      };
+    });
+    // The desk's proportions left the detail a strip of 22 % (161 px) under the list.
+    expect(m.detailShare).toBeGreaterThanOrEqual(0.35);
+    expect(m.detailText).toBeGreaterThanOrEqual(28);
+    expect(m.detailClipped).toBe(false);
+    // The list keeps its own share, scrolling in it.
+    expect(m.rowsShown).toBeGreaterThanOrEqual(2);
+    expect(m.panelBottom).toBeLessThanOrEqual(m.stripTop + 1);
+    expect(m.pageWidth).toBeLessThanOrEqual(3840);
+    // Zoom in and out and 2D/3D at least, each as large as a line of wall type (the desk's are 29 px), left of the queue.
+    expect(m.buttons.length).toBeGreaterThanOrEqual(3);
+    for (const b of m.buttons) {
+      expect(b.width).toBeGreaterThanOrEqual(44);
+      expect(b.height).toBeGreaterThanOrEqual(44);
+      expect(b.reachable).toBe(true);
+      expect(b.right).toBeLessThanOrEqual(m.panelLeft);
+      expect(b.bottom).toBeLessThanOrEqual(m.stripTop);
+    }
+    const before = (await page.evaluate(() => window.__citytwin!.camera())).zoom;
+    await page.locator('.maplibregl-ctrl-zoom-in').click();
+    await expect.poll(() => page.evaluate(() => window.__citytwin!.camera().zoom), { timeout: 15_000 }).toBeGreaterThan(before + 0.5);
+    await saveScreenshot(page, 'test-results/wall-desk-3840-incident.png', { timeoutMs: 30_000 });
+    await page.close();
   });
 
   it('keeps the engineering figures on the desk (signed in, no kiosk)', async () => {

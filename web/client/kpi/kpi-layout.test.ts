@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { WallPlanError } from '../kiosk/wall-plan.ts';
-import { chooseLayout, isStale, STALE_AFTER_MS, typeScale, wallCell, wallOf } from './kpi-layout.ts';
+import { chooseLayout, isStale, kpiKeptZoom, STALE_AFTER_MS, typeScale, wallCell, wallOf } from './kpi-layout.ts';
 
 describe('big-screen layout', () => {
   it('is standard at 16:9 and wide at 32:9', () => {
@@ -49,5 +49,19 @@ describe('staleness of the figures', () => {
     expect(isStale(1000, 1000 + STALE_AFTER_MS)).toBe(false);
     expect(isStale(1000, 1001 + STALE_AFTER_MS)).toBe(true);
     expect(isStale(null, 0)).toBe(true);
+  });
+});
+
+describe('the map kept in view when its stage changes size', () => {
+  it('zooms by the smaller ratio, so what was shown stays shown', () => {
+    // The headline band filling in above the map at 3840×1080: the height shrinks, the width stays.
+    expect(kpiKeptZoom({ width: 1378, height: 960 }, { width: 1378, height: 794 })).toBeCloseTo(Math.log2(794 / 960), 6);
+    expect(kpiKeptZoom({ width: 1000, height: 500 }, { width: 2000, height: 750 })).toBeCloseTo(Math.log2(1.5), 6);
+    expect(kpiKeptZoom({ width: 800, height: 600 }, { width: 800, height: 600 })).toBe(0);
+  });
+
+  it('leaves the view alone for an empty stage', () => {
+    expect(kpiKeptZoom({ width: 0, height: 600 }, { width: 800, height: 600 })).toBe(0);
+    expect(kpiKeptZoom({ width: 800, height: 600 }, { width: 800, height: 0 })).toBe(0);
   });
 });

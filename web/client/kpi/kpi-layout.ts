@@ -64,3 +64,13 @@ export const PREVIOUS_PERIOD_MS = 7 * 24 * 3_600_000;
 export function isStale(dataAt: number | null, now: number): boolean {
   return dataAt === null || now - dataAt > STALE_AFTER_MS;
 }
+
+/**
+ * The zoom change (in zoom levels) that keeps what a map of size `from` showed within the same
+ * map at size `to`, as large as fits: a view is `size / 2^zoom` wide and high, so the smaller of
+ * the two ratios decides. 0 when a size is empty.
+ */
+export function kpiKeptZoom(from: { width: number; height: number }, to: { width: number; height: number }): number {
+  if (!(from.width > 0 && from.height > 0 && to.width > 0 && to.height > 0)) return 0;
+  return Math.log2(Math.min(to.width / from.width, to.height / from.height));
+}

@@ -52,6 +52,8 @@ export interface KpiTestHooks {
   setLanguage: (l: 'zh' | 'en') => void;
   /** The largest label size the map draws (px) by symbol layer: `label-district` … */
   mapLabelSizes: () => Record<string, number>;
+  /** The district names the map draws: text, size (px), anchor across the map; and the map's width. */
+  mapDistrictNames: () => { width: number; names: Array<{ text: string; size: number; x: number }> };
 }
 
 declare global {
@@ -137,6 +139,7 @@ function installHooks(state: KpiState, panels: KpiPanels, drill: (req: DrillRequ
     language: () => getLanguage(),
     setLanguage: (l) => setLanguage(l),
     mapLabelSizes: () => panels.mapTile.labelSizes(),
+    mapDistrictNames: () => panels.mapTile.districtNames(),
   } as KpiTestHooks;
   window.__kpi = hooks;
   return hooks;

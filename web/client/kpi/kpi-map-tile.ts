@@ -10,7 +10,7 @@ import { h, replaceChildren, setText } from '../ui/dom.ts';
 import { kt } from './kpi-strings.ts';
 import type { CityInfo } from '../../shared/protocol.ts';
 import type { KpiState } from './kpi-state.ts';
-import { typeScale } from './kpi-layout.ts';
+import { kpiKeptZoom, typeScale } from './kpi-layout.ts';
 
 setWorkerUrl(maplibreWorkerUrl);
 
@@ -42,6 +42,10 @@ export class KpiMapTile implements Panel<KpiState> {
   private map: MaplibreMap | null = null;
   private mapReady = false;
   private last: KpiState | null = null;
+  /** The map's size when its view was last set (px), and whether a person has moved it since. */
+  private shownAt: { width: number; height: number } | null = null;
+  private movedByHand = false;
+  private readonly stageWatch = new ResizeObserver(() => this.keepView());
 
   constructor(private readonly options: KpiMapTileOptions) {}
 
@@ -53,6 +57,13 @@ export class KpiMapTile implements Panel<KpiState> {
     // The base map's names at the screen's type: a big screen is read from across the room.
     scaleMapLabels(map, () => typeScale(window.innerWidth, window.innerHeight).label / DESK_TYPE_PX);
     if (this.options.city) showCity(map, this.options.city);
+    // The city was fitted to the stage as it was when the page opened; the headline band filled in
+    // above it afterwards (and the window may change size): what was shown stays shown.
+    this.shownAt = { width: this.mapEl.clientWidth, height: this.mapEl.clientHeight };
+    map.on('movestart', (e) => {
+      if (e.originalEvent) this.movedByHand = true;
+    });
+    this.stageWatch.observe(this.mapEl);
     map.on('load', () => {
       map.addSource('kpi-incidents', { type: 'geojson', data: { type: 'FeatureCollection', features: [] } });
       map.addLayer(
@@ -83,6 +94,20 @@ export class KpiMapTile implements Panel<KpiState> {
     return this.map ? renderedLabelSizes(this.map) : {};
   }
 
+  /** The district names drawn (a test hook): each one's text, size (px) and anchor across the map, and the map's width. */
+  districtNames(): { width: number; names: Array<{ text: string; size: number; x: number }> } {
+    const map = this.map;
+    if (!map?.getLayer('label-district')) return { width: 0, names: [] };
+    const names = map.queryRenderedFeatures({ layers: ['label-district'] }).flatMap((f) => {
+      if (f.geometry.type !== 'Point') return [];
+      const [lng, lat] = f.geometry.coordinates as [number, number];
+      const size = Number((f.layer.layout as Record<string, unknown> | undefined)?.['text-size']);
+      const text = String(f.properties[getLanguage() === 'zh' ? 'name_zh' : 'name_en'] ?? '');
+      return [{ text, size, x: map.project([lng, lat]).x }];
+    });
+    return { width: map.getContainer().clientWidth, names };
+  }
+
   render(view: KpiState): void {
     this.last = view;
     if (view.summary) replaceChildren(this.headline, ...this.options.headline(view));
@@ -101,8 +126,26 @@ export class KpiMapTile implements Panel<KpiState> {
   }
 
   destroy(): void {
+    this.stageWatch.disconnect();
     this.map?.remove();
     this.el.remove();
+  }
+
+  /**
+   * The map's stage changed size: unless a person moved the map, the view zooms by the stage's
+   * change so what it showed stays in it (kpiKeptZoom) — a band that grows above the map does
+   * not push the names at the city's edges (蔡甸区 at 3840×1080) off its sides.
+   */
+  private keepView(): void {
+    const map = this.map;
+    const width = this.mapEl.clientWidth;
+    const height = this.mapEl.clientHeight;
+    if (!map || !this.shownAt || width < 1 || height < 1) return;
+    const delta = kpiKeptZoom(this.shownAt, { width, height });
+    this.shownAt = { width, height };
+    if (this.movedByHand || Math.abs(delta) < 0.001) return;
+    map.resize();
+    map.setZoom(map.getZoom() + delta);
   }
 
   private drawIncidents(): void {
