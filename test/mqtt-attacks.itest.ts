@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningCityTwin } from '../bin/runtime.ts';
 import { queryRows } from '../storage/index.ts';
 import { tempDir, waitFor } from './support/fixtures.ts';
+import { mqttField, mqttPacket } from './support/mqtt-bytes.ts';
 import { startTestCity } from './support/test-city.ts';
 
 const MB = 1024 * 1024;
@@ -21,21 +22,8 @@ const dir = tempDir('mqtt-attacks');
 let app: RunningCityTwin;
 let port: number;
 
-/** An MQTT 3.1.1 string or binary field: two bytes of length, then the bytes. */
-const field = (b: Buffer) => Buffer.concat([Buffer.from([b.length >> 8, b.length & 0xff]), b]);
-
-/** A packet: its first byte, the remaining length as a variable-length integer, the body. */
-function packet(first: number, body: Buffer): Buffer {
-  const len: number[] = [];
-  let n = body.length;
-  do {
-    let byte = n % 128;
-    n = Math.floor(n / 128);
-    if (n > 0) byte |= 0x80;
-    len.push(byte);
-  } while (n > 0);
-  return Buffer.concat([Buffer.from([first, ...len]), body]);
-}
+const field = mqttField;
+const packet = mqttPacket;
 
 const connectPacket = (clientId: string) =>
   packet(0x10, Buffer.concat([field(Buffer.from('MQTT')), Buffer.from([4, 0x02, 0, 60]), field(Buffer.from(clientId))]));

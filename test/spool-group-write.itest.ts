@@ -4,37 +4,19 @@
  * PUBACK goes out before its message's bytes are in the spool file. Storage is replaced at the
  * project's own sink interface (it keeps the batches); everything else is the product's.
  */
-import { readdirSync, readFileSync } from 'node:fs';
 import { connect as tcpConnect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createIngest, DurableIntake, type EmbeddedBroker, Spool, startEmbeddedBroker } from '../ingest/index.ts';
 import type { StorageBatch } from '../storage/index.ts';
 import { tempDir, waitFor } from './support/fixtures.ts';
+import { mqttField, mqttPacket, spoolBytes } from './support/mqtt-bytes.ts';
 
 const dir = tempDir('spool-group');
 afterAll(() => dir.remove());
 
-/** Everything the spool's segments hold, as one buffer. */
-function spoolBytes(spoolDir: string): Buffer {
-  const segs = readdirSync(spoolDir)
-    .filter((f) => f.startsWith('seg-'))
-    .sort();
-  return Buffer.concat(segs.map((f) => readFileSync(join(spoolDir, f))));
-}
-
-const str = (s: string) => Buffer.concat([Buffer.from([s.length >> 8, s.length & 0xff]), Buffer.from(s)]);
-function packet(type: number, body: Buffer): Buffer {
-  const len: number[] = [];
-  let n = body.length;
-  do {
-    let b = n % 128;
-    n = Math.floor(n / 128);
-    if (n > 0) b |= 0x80;
-    len.push(b);
-  } while (n > 0);
-  return Buffer.concat([Buffer.from([type, ...len]), body]);
-}
+const str = mqttField;
+const packet = mqttPacket;
 const payloadOf = (i: number) => Buffer.from(JSON.stringify({ ts: 1_700_000_000_000 + i, values: { water_level_cm: 1000 + i } }));
 const publish = (i: number) =>
   packet(0x32, Buffer.concat([str(`citytwin/v1/sensors/grp-${i}/data`), Buffer.from([i >> 8, i & 0xff]), payloadOf(i)]));

@@ -9,36 +9,20 @@
  * project's own sink interface; the spool, the intake, the pipeline and mqtt.js are the
  * product's.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createIngest, DurableIntake, MqttSource, Spool } from '../ingest/index.ts';
 import type { StorageBatch } from '../storage/index.ts';
 import { tempDir, waitFor } from './support/fixtures.ts';
+import { mqttField, mqttPacket, spoolBytes } from './support/mqtt-bytes.ts';
 
 const dir = tempDir('subscription-group');
 afterAll(() => dir.remove());
 
-function spoolBytes(spoolDir: string): Buffer {
-  const segs = readdirSync(spoolDir)
-    .filter((f) => f.startsWith('seg-'))
-    .sort();
-  return Buffer.concat(segs.map((f) => readFileSync(join(spoolDir, f))));
-}
-
-const str = (s: string) => Buffer.concat([Buffer.from([s.length >> 8, s.length & 0xff]), Buffer.from(s)]);
-function packet(type: number, body: Buffer): Buffer {
-  const len: number[] = [];
-  let n = body.length;
-  do {
-    let b = n % 128;
-    n = Math.floor(n / 128);
-    if (n > 0) b |= 0x80;
-    len.push(b);
-  } while (n > 0);
-  return Buffer.concat([Buffer.from([type, ...len]), body]);
-}
+const str = mqttField;
+const packet = mqttPacket;
 const payloadOf = (i: number) => Buffer.from(JSON.stringify({ ts: 1_700_000_000_000 + i, values: { water_level_cm: 1000 + i } }));
 /** A QoS 1 PUBLISH from the broker to the subscriber. */
 const publish = (i: number) =>

@@ -1,19 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { mqttField, mqttPacket } from '../../test/support/mqtt-bytes.ts';
 import { PacketSizeGuard } from './packet-size-guard.ts';
 
-/** A control packet: type byte, Remaining Length (MQTT 3.1.1 §2.2.3), body. */
-function packet(type: number, body: Buffer): Buffer {
-  const length: number[] = [];
-  let n = body.length;
-  do {
-    let byte = n % 128;
-    n = Math.floor(n / 128);
-    if (n > 0) byte |= 0x80;
-    length.push(byte);
-  } while (n > 0);
-  return Buffer.concat([Buffer.from([type, ...length]), body]);
-}
-const str = (s: string) => Buffer.concat([Buffer.from([s.length >> 8, s.length & 0xff]), Buffer.from(s)]);
+const packet = mqttPacket;
+const str = mqttField;
 const publish = (payloadBytes: number) =>
   packet(0x32, Buffer.concat([str('citytwin/v1/sensors/wl-1/data'), Buffer.from([0, 7]), Buffer.alloc(payloadBytes, 0x61)]));
 const connect = packet(0x10, Buffer.concat([str('MQTT'), Buffer.from([4, 2, 0, 30]), str('gw-1')]));
