@@ -22,6 +22,8 @@ import { startTestCity } from './support/test-city.ts';
 import type {} from '../web/client/cases/cases-main.ts'; // declares window.__cases
 
 const WATER = '武汉市水务局';
+/** A department no case of this test is routed to. */
+const GAS = '武汉市燃气集团';
 const dir = tempDir('cases-browser');
 let app: RunningCityTwin;
 let browser: Browser;
@@ -58,6 +60,7 @@ beforeAll(async () => {
   await account('water-wang', ['department'], WATER);
   await account('desk-zhang', ['dispatcher']);
   await account('lead-zhao', ['leader']);
+  await account('gas-li', ['department'], GAS);
   made.water = await submit('B-1', 'waterlogging', '地下通道积水过膝');
   made.traffic = await submit('B-2', 'traffic', '信号灯故障');
 }, 120_000);
@@ -214,6 +217,26 @@ describe('the case desk page', () => {
     const head = (await page.locator('[data-testid="cases-table"] thead').boundingBox())!;
     const box = (await message.boundingBox())!;
     expect(box.y).toBeGreaterThanOrEqual(head.y + head.height - 1);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('on a phone, a department without cases is told there are none yet (not that none matches), and where to pick one', async () => {
+    const { page, errors } = await openDesk('gas-li', 'gas-li password 1', { width: 390, height: 844 });
+    await page.evaluate(() => window.__cases!.setLanguage('zh'));
+    expect(await page.evaluate(() => window.__cases!.rowCount())).toBe(0);
+    const message = page.getByTestId('cases-list-message');
+    await expect.poll(() => message.innerText()).toBe('暂无工单。12345 热线受理的诉求派单后会列在这里。');
+    // The detail is under the list on a phone: no "on the left".
+    expect(await page.getByTestId('case-detail').innerText()).toBe('选择一件工单查看详情');
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await page.evaluate(() => window.__cases!.setLanguage('en'));
+    await expect.poll(() => message.innerText()).toBe('No cases yet. Requests the 12345 hotline takes are listed here once assigned.');
+    expect(await page.getByTestId('case-detail').innerText()).toBe('Select a case to see its details');
+    // A filter that leaves nothing is still "none matches".
+    await page.getByTestId('cases-filter-overdue').selectOption('yes');
+    await expect.poll(() => message.innerText()).toBe('No case matches');
+    await saveScreenshot(page, 'test-results/cases-phone-empty.png');
     expect(errors).toEqual([]);
     await page.close();
   });

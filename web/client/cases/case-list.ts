@@ -41,7 +41,10 @@ export class CaseList implements Panel<CasesState> {
     for (const th of this.heads) setText(th, ct(th.dataset.col as CaseStringKey));
     replaceChildren(this.rows, ...view.cases.map((c) => this.row(c, view.selectedId)));
     setText(this.count, ct('count', { n: view.total }));
-    setText(this.message, view.listError ? ct('error', { reason: view.listError }) : view.cases.length === 0 ? ct('empty') : '');
+    // With every filter at 全部 / All an empty list means there are no cases yet, not that none matches.
+    const filtered = Object.values(view.filter).some((v) => v !== '');
+    const empty = filtered ? ct('empty') : ct('emptyNone');
+    setText(this.message, view.listError ? ct('error', { reason: view.listError }) : view.cases.length === 0 ? empty : '');
     this.message.hidden = !view.listError && view.cases.length > 0;
   }
 
