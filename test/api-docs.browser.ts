@@ -37,7 +37,12 @@ function docsHtml(): string {
     }),
   ];
   let html = '';
-  const res = { writeHead: () => res, end: (body: string) => void (html = body) };
+  const res = {
+    writeHead: () => res,
+    end: (body: string) => {
+      html = body;
+    },
+  };
   apiDocs(routes, { title: 'CityTwin', version: '1', description: '' }).serve('/api/docs', res as never);
   return html;
 }
