@@ -191,6 +191,23 @@ describe('the audit viewer', () => {
     await context.close();
   });
 
+  it('offers today in the city as the example times, not a fixed date, whatever the browser zone', async () => {
+    // Early in the day in Wuhan it is still yesterday in New York.
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, timezoneId: 'America/New_York' });
+    const page = await context.newPage();
+    const zone = app.city!.timezone!;
+    const before = formatCityDateTime(Date.now(), zone).slice(0, 10);
+    await page.goto(new URL('audit.html', app.url!).href);
+    await signIn(page, 'admin', TEST_ADMIN_PASSWORD);
+    await page.waitForFunction(() => window.__audit?.ready === true, undefined, { timeout: 30_000 });
+    const after = formatCityDateTime(Date.now(), zone).slice(0, 10);
+    const from = await page.getByTestId('audit-filter-from').getAttribute('placeholder');
+    const to = await page.getByTestId('audit-filter-to').getAttribute('placeholder');
+    expect([`${before} 00:00`, `${after} 00:00`]).toContain(from);
+    expect(to).toBe(`${from!.slice(0, 10)} 23:59`);
+    await context.close();
+  });
+
   it('reads across the room on a 3840×1080 wall: the wall type of the other wide pages, the filters at body size', async () => {
     const context = await browser.newContext({ viewport: { width: 3840, height: 1080 } });
     const page = await context.newPage();
