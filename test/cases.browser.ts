@@ -209,6 +209,9 @@ describe('the case desk page', () => {
     const px = (testid: string) =>
       page.getByTestId(testid).evaluate((el) => Number.parseFloat(getComputedStyle(el.querySelector('th, td') ?? el).fontSize));
     expect(await px('cases-table')).toBeGreaterThanOrEqual(20);
+    // The dispatch desk has the live map: its way back, no sign-out here.
+    expect(await page.locator('.cases-back').isVisible()).toBe(true);
+    expect(await page.getByTestId('cases-sign-out').isVisible()).toBe(false);
     // No case of this category: the message, under the table's header.
     await page.getByTestId('cases-filter-category').selectOption('noise');
     await waitFor('no case listed', async () => (await page.evaluate(() => window.__cases!.rowCount())) === 0);
@@ -237,6 +240,13 @@ describe('the case desk page', () => {
     await page.getByTestId('cases-filter-overdue').selectOption('yes');
     await expect.poll(() => message.innerText()).toBe('No case matches');
     await saveScreenshot(page, 'test-results/cases-phone-empty.png');
+    // Its console is this page: no way "back" that leads here again, a sign-out instead, on screen.
+    expect(await page.locator('.cases-back').isVisible()).toBe(false);
+    const signOut = page.getByTestId('cases-sign-out');
+    expect(await signOut.innerText()).toBe('Sign out');
+    expect((await signOut.boundingBox())!.x + (await signOut.boundingBox())!.width).toBeLessThanOrEqual(390);
+    await signOut.click();
+    await page.getByTestId('login-username').waitFor({ timeout: 30_000 });
     expect(errors).toEqual([]);
     await page.close();
   });
