@@ -251,6 +251,31 @@ describe('the case desk page', () => {
     await page.close();
   });
 
+  it('on a phone each case is a card: its reply deadline on screen under its label, nothing scrolled sideways', async () => {
+    const { page, errors } = await openDesk('desk-zhang', 'desk-zhang password 1', { width: 390, height: 844 });
+    await page.evaluate(() => window.__cases!.setLanguage('zh'));
+    await waitFor('cases listed', async () => (await page.evaluate(() => window.__cases!.rowCount())) > 0);
+    const layout = await page.evaluate(() => {
+      const list = document.querySelector('.cases-list')!;
+      const due = document.querySelector<HTMLElement>('[data-testid="case-row"] td:last-child')!;
+      const r = due.getBoundingClientRect();
+      return {
+        listScrolls: list.scrollWidth > list.clientWidth,
+        dueRight: r.right,
+        dueVisible: r.width > 0 && r.height > 0,
+        label: getComputedStyle(due, '::before').content,
+      };
+    });
+    await saveScreenshot(page, 'test-results/cases-phone.png');
+    // Before: the table scrolled sideways in its box, the received time and the deadline off screen.
+    expect(layout.listScrolls).toBe(false);
+    expect(layout.dueVisible).toBe(true);
+    expect(layout.dueRight).toBeLessThanOrEqual(390);
+    expect(layout.label).toBe('"答复时限"');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('tells a leader the case desk is not for it', async () => {
     const { page } = await openDesk('lead-zhao', 'lead-zhao password 1');
     await page.evaluate(() => window.__cases!.setLanguage('zh'));

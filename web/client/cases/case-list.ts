@@ -69,17 +69,21 @@ export class CaseList implements Panel<CasesState> {
         class: c.id === selectedId ? 'selected' : null,
         tabindex: 0,
       },
-      h('td', { class: 'mono' }, c.id),
-      h('td', {}, categoryText(c.category)),
+      h('td', { class: 'mono', 'data-label': ct('colId') }, c.id),
+      h('td', { 'data-label': ct('colCategory') }, categoryText(c.category)),
       h(
         'td',
-        {},
+        { 'data-label': ct('colStatus') },
         h('span', { class: 'case-status', 'data-status': c.status }, statusText(c.status)),
         c.overdue ? h('span', { class: 'case-overdue', 'data-testid': 'case-overdue-badge' }, ct('overdue')) : null,
       ),
-      h('td', { 'data-testid': 'case-row-department' }, c.department ? departmentText(c.department) : '—'),
-      h('td', { class: 'mono' }, formatCityDateTime(c.receivedAt)),
-      h('td', { class: 'mono' }, formatCityDateTime(c.sla.replyBy)),
+      h(
+        'td',
+        { 'data-testid': 'case-row-department', 'data-label': ct('colDepartment') },
+        c.department ? departmentText(c.department) : '—',
+      ),
+      h('td', { class: 'mono', 'data-label': ct('colReceived') }, formatCityDateTime(c.receivedAt)),
+      h('td', { class: 'mono', 'data-label': ct('colDue') }, formatCityDateTime(c.sla.replyBy)),
     );
     const open = () => this.onOpen(c.id);
     tr.addEventListener('click', open);
