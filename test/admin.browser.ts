@@ -168,7 +168,21 @@ describe('the administration page', () => {
     await expect.poll(() => page.locator('[data-testid="event-row"][data-type="token_revoked"]').count()).toBeGreaterThan(0);
     await page.getByTestId('admin-tab-users').click();
     await page.setViewportSize({ width: 390, height: 844 });
-    // On a phone the name opens the account (the actions column is off to the side).
+    // On a phone each account is a card of labelled lines: nothing scrolls sideways (before, the
+    // state, the last sign-in and the actions were off to the side of a scrolled table).
+    const phone = await page.evaluate(() => {
+      const wrap = document.querySelector('[data-testid="users-table"]')!.parentElement!;
+      const cells = [...document.querySelectorAll<HTMLElement>('[data-testid="users-table"] tbody tr:first-child td')];
+      return {
+        scrolls: wrap.scrollWidth > wrap.clientWidth,
+        right: Math.max(...cells.map((c) => c.getBoundingClientRect().right)),
+        labels: cells.map((c) => getComputedStyle(c, '::before').content),
+      };
+    });
+    expect(phone.scrolls).toBe(false);
+    expect(phone.right).toBeLessThanOrEqual(390);
+    expect(phone.labels.slice(0, 5)).toEqual(['"用户名"', '"角色"', '"部门 / 单位"', '"状态"', '"最近登录"']);
+    // The name opens the account.
     await page.getByTestId('user-open-op-qian').click();
     await expect.poll(() => page.getByTestId('user-editor').getAttribute('data-user')).toBe('op-qian');
     await saveScreenshot(page, `${SHOTS}/admin-users-390x844.png`);

@@ -191,6 +191,43 @@ describe('the audit viewer', () => {
     await context.close();
   });
 
+  it('names a field account’s unit by its name in the page’s language, not its id', async () => {
+    const units = (await call(app.url!, admin, 'GET', '/api/units')).body as Array<{ id: string; nameZh: string; nameEn: string }>;
+    const unit = units[0]!;
+    expect(
+      (await call(app.url!, admin, 'POST', '/api/users', { username: 'crew-wu', roles: ['field'], password: 'crew-wu password 1' })).status,
+    ).toBe(200);
+    expect((await call(app.url!, admin, 'POST', '/api/field-units/crew-wu', { unitId: unit.id })).status).toBe(200);
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    await page.goto(new URL('audit.html', app.url!).href);
+    await signIn(page, 'admin', TEST_ADMIN_PASSWORD);
+    await page.waitForFunction(() => window.__audit?.ready === true, undefined, { timeout: 30_000 });
+    await page.evaluate(() => window.__audit!.setLanguage('zh'));
+    const detail = page.locator('[data-testid="audit-row"][data-action="field_unit"] td[data-col="detail"]').first();
+    await expect.poll(() => detail.innerText()).toBe(unit.nameZh);
+    await page.evaluate(() => window.__audit!.setLanguage('en'));
+    await expect.poll(() => detail.innerText()).toBe(unit.nameEn);
+    await context.close();
+  });
+
+  it('offers today in the city as the example times, not a fixed date, whatever the browser zone', async () => {
+    // Early in the day in Wuhan it is still yesterday in New York.
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, timezoneId: 'America/New_York' });
+    const page = await context.newPage();
+    const zone = app.city!.timezone!;
+    const before = formatCityDateTime(Date.now(), zone).slice(0, 10);
+    await page.goto(new URL('audit.html', app.url!).href);
+    await signIn(page, 'admin', TEST_ADMIN_PASSWORD);
+    await page.waitForFunction(() => window.__audit?.ready === true, undefined, { timeout: 30_000 });
+    const after = formatCityDateTime(Date.now(), zone).slice(0, 10);
+    const from = await page.getByTestId('audit-filter-from').getAttribute('placeholder');
+    const to = await page.getByTestId('audit-filter-to').getAttribute('placeholder');
+    expect([`${before} 00:00`, `${after} 00:00`]).toContain(from);
+    expect(to).toBe(`${from!.slice(0, 10)} 23:59`);
+    await context.close();
+  });
+
   it('reads across the room on a 3840×1080 wall: the wall type of the other wide pages, the filters at body size', async () => {
     const context = await browser.newContext({ viewport: { width: 3840, height: 1080 } });
     const page = await context.newPage();

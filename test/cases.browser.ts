@@ -22,6 +22,8 @@ import { startTestCity } from './support/test-city.ts';
 import type {} from '../web/client/cases/cases-main.ts'; // declares window.__cases
 
 const WATER = '武汉市水务局';
+/** A department no case of this test is routed to. */
+const GAS = '武汉市燃气集团';
 const dir = tempDir('cases-browser');
 let app: RunningCityTwin;
 let browser: Browser;
@@ -58,6 +60,7 @@ beforeAll(async () => {
   await account('water-wang', ['department'], WATER);
   await account('desk-zhang', ['dispatcher']);
   await account('lead-zhao', ['leader']);
+  await account('gas-li', ['department'], GAS);
   made.water = await submit('B-1', 'waterlogging', '地下通道积水过膝');
   made.traffic = await submit('B-2', 'traffic', '信号灯故障');
 }, 120_000);
@@ -206,6 +209,9 @@ describe('the case desk page', () => {
     const px = (testid: string) =>
       page.getByTestId(testid).evaluate((el) => Number.parseFloat(getComputedStyle(el.querySelector('th, td') ?? el).fontSize));
     expect(await px('cases-table')).toBeGreaterThanOrEqual(20);
+    // The dispatch desk has the live map: its way back, no sign-out here.
+    expect(await page.locator('.cases-back').isVisible()).toBe(true);
+    expect(await page.getByTestId('cases-sign-out').isVisible()).toBe(false);
     // No case of this category: the message, under the table's header.
     await page.getByTestId('cases-filter-category').selectOption('noise');
     await waitFor('no case listed', async () => (await page.evaluate(() => window.__cases!.rowCount())) === 0);
@@ -214,6 +220,58 @@ describe('the case desk page', () => {
     const head = (await page.locator('[data-testid="cases-table"] thead').boundingBox())!;
     const box = (await message.boundingBox())!;
     expect(box.y).toBeGreaterThanOrEqual(head.y + head.height - 1);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('on a phone, a department without cases is told there are none yet (not that none matches), and where to pick one', async () => {
+    const { page, errors } = await openDesk('gas-li', 'gas-li password 1', { width: 390, height: 844 });
+    await page.evaluate(() => window.__cases!.setLanguage('zh'));
+    expect(await page.evaluate(() => window.__cases!.rowCount())).toBe(0);
+    const message = page.getByTestId('cases-list-message');
+    await expect.poll(() => message.innerText()).toBe('暂无工单。12345 热线受理的诉求派单后会列在这里。');
+    // The detail is under the list on a phone: no "on the left".
+    expect(await page.getByTestId('case-detail').innerText()).toBe('选择一件工单查看详情');
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await page.evaluate(() => window.__cases!.setLanguage('en'));
+    await expect.poll(() => message.innerText()).toBe('No cases yet. Requests the 12345 hotline takes are listed here once assigned.');
+    expect(await page.getByTestId('case-detail').innerText()).toBe('Select a case to see its details');
+    // A filter that leaves nothing is still "none matches".
+    await page.getByTestId('cases-filter-overdue').selectOption('yes');
+    await expect.poll(() => message.innerText()).toBe('No case matches');
+    await saveScreenshot(page, 'test-results/cases-phone-empty.png');
+    // Its console is this page: no way "back" that leads here again, a sign-out instead, on screen.
+    expect(await page.locator('.cases-back').isVisible()).toBe(false);
+    const signOut = page.getByTestId('cases-sign-out');
+    expect(await signOut.innerText()).toBe('Sign out');
+    expect((await signOut.boundingBox())!.x + (await signOut.boundingBox())!.width).toBeLessThanOrEqual(390);
+    await signOut.click();
+    await page.getByTestId('login-username').waitFor({ timeout: 30_000 });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('on a phone each case is a card: its reply deadline on screen under its label, nothing scrolled sideways', async () => {
+    const { page, errors } = await openDesk('desk-zhang', 'desk-zhang password 1', { width: 390, height: 844 });
+    await page.evaluate(() => window.__cases!.setLanguage('zh'));
+    await waitFor('cases listed', async () => (await page.evaluate(() => window.__cases!.rowCount())) > 0);
+    const layout = await page.evaluate(() => {
+      const list = document.querySelector('.cases-list')!;
+      const due = document.querySelector<HTMLElement>('[data-testid="case-row"] td:last-child')!;
+      const r = due.getBoundingClientRect();
+      return {
+        listScrolls: list.scrollWidth > list.clientWidth,
+        dueRight: r.right,
+        dueVisible: r.width > 0 && r.height > 0,
+        label: getComputedStyle(due, '::before').content,
+      };
+    });
+    await saveScreenshot(page, 'test-results/cases-phone.png');
+    // Before: the table scrolled sideways in its box, the received time and the deadline off screen.
+    expect(layout.listScrolls).toBe(false);
+    expect(layout.dueVisible).toBe(true);
+    expect(layout.dueRight).toBeLessThanOrEqual(390);
+    expect(layout.label).toBe('"答复时限"');
     expect(errors).toEqual([]);
     await page.close();
   });

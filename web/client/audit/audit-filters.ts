@@ -3,10 +3,10 @@
  * zone). The form holds what the user typed or chose (actions by their words); `query()` reads it.
  */
 import type { Panel } from '../app/panel.ts';
-import { parseCityDateTime } from '../i18n/format.ts';
+import { formatCityDateTime, parseCityDateTime } from '../i18n/format.ts';
 import { getLanguage, t } from '../i18n/language.ts';
 import { STRINGS } from '../i18n/strings.ts';
-import { h, setText } from '../ui/dom.ts';
+import { h, setAttr, setText } from '../ui/dom.ts';
 import { INCIDENT_CHANGE_KINDS } from '../../../twin-model/incidents/incident-schemas.ts';
 import { AUDIT_STREAM_NAMES } from '../../shared/audit-protocol.ts';
 import { auditActionLabel, auditStreamLabel } from './audit-labels.ts';
@@ -34,13 +34,9 @@ export class AuditFilters implements Panel<AuditState> {
     h('option', { value: a.action, 'data-stream': a.stream }),
   );
   private readonly action = h('select', { 'data-testid': 'audit-filter-action' }, ...this.actionOptions);
-  private readonly from = h('input', {
-    type: 'text',
-    maxlength: '19',
-    'data-testid': 'audit-filter-from',
-    placeholder: '2026-12-04 08:00',
-  });
-  private readonly to = h('input', { type: 'text', maxlength: '19', 'data-testid': 'audit-filter-to', placeholder: '2026-12-04 18:00' });
+  // Their examples are today's city date (renderLabels): a fixed date read as a filter already set.
+  private readonly from = h('input', { type: 'text', maxlength: '19', 'data-testid': 'audit-filter-from' });
+  private readonly to = h('input', { type: 'text', maxlength: '19', 'data-testid': 'audit-filter-to' });
   private readonly apply = h('button', { type: 'submit', class: 'audit-button', 'data-testid': 'audit-filter-apply' });
   private readonly reset = h('button', { type: 'button', class: 'audit-button secondary', 'data-testid': 'audit-filter-reset' });
   private readonly error = h('div', { class: 'audit-filter-error', role: 'alert', hidden: true, 'data-testid': 'audit-filter-error' });
@@ -85,6 +81,9 @@ export class AuditFilters implements Panel<AuditState> {
     setText(this.labels.action, t('audit.filter.action'));
     setText(this.labels.from, t('audit.filter.from'));
     setText(this.labels.to, t('audit.filter.to'));
+    const today = formatCityDateTime(Date.now(), this.zone).slice(0, 10);
+    setAttr(this.from, 'placeholder', `${today} 00:00`);
+    setAttr(this.to, 'placeholder', `${today} 23:59`);
     setText(this.apply, t('audit.filter.apply'));
     setText(this.reset, t('audit.filter.reset'));
     for (const o of this.streamOptions) setText(o, o.value ? auditStreamLabel(o.value, getLanguage()) : t('audit.stream.all'));

@@ -68,6 +68,13 @@ async function loadEntries(state: AuditState, filters: AuditFilters, table: Audi
   table.render(state);
 }
 
+/** The fleet's unit names, for the field-unit bindings recorded by id; none without `units.read`. */
+async function loadUnitNames(state: AuditState): Promise<void> {
+  if (!state.me.permissions.includes('units.read')) return;
+  const r = await jsonCall<Array<{ id: string; nameZh: string; nameEn: string }>>('GET', '/api/units');
+  if (r.ok) state.unitNames = new Map(r.value.map((u) => [u.id, { zh: u.nameZh, en: u.nameEn }]));
+}
+
 /** Verifies the record (chain, signed checkpoints, the rows it binds to). */
 async function verify(state: AuditState, panel: AuditStatusPanel): Promise<void> {
   state.status = 'checking';
@@ -106,7 +113,8 @@ function start(me: Me, city: CityInfo | null): void {
   panels.render(state);
   panels.renderLabels();
   installHooks(state, () => table.rowCount);
-  void Promise.all([verify(state, status), loadEntries(state, filters, table, false)]).then(() => {
+  void Promise.all([verify(state, status), loadEntries(state, filters, table, false), loadUnitNames(state)]).then(() => {
+    table.render(state);
     state.ready = true;
     document.body.dataset.ready = 'true';
   });

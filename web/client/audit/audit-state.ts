@@ -19,6 +19,8 @@ export interface AuditState {
   listError: string | null;
   /** Counts the list's reads: only the answer to the last one is shown. */
   listSeq: number;
+  /** The fleet's units by id, their names for a field account's binding (empty without `units.read`). */
+  unitNames: Map<string, { zh: string; en: string }>;
   ready: boolean;
 }
 
@@ -34,6 +36,7 @@ export function createAuditState(me: Me, city: CityInfo | null): AuditState {
     next: null,
     listError: null,
     listSeq: 0,
+    unitNames: new Map(),
     ready: false,
   };
 }

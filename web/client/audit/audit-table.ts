@@ -48,7 +48,7 @@ export class AuditTable implements Panel<AuditState> {
 
   render(view: AuditState): void {
     this.last = view;
-    replaceChildren(this.body, ...view.entries.map((e) => row(e, view.zone)));
+    replaceChildren(this.body, ...view.entries.map((e) => row(e, view.zone, view.unitNames)));
     this.empty.hidden = view.entries.length > 0 || view.listError !== null;
     this.more.hidden = view.next === null;
     this.message.hidden = view.listError === null;
@@ -70,7 +70,7 @@ export class AuditTable implements Panel<AuditState> {
   }
 }
 
-function row(e: AuditEntryView, zone: string): HTMLTableRowElement {
+function row(e: AuditEntryView, zone: string, units: AuditState['unitNames']): HTMLTableRowElement {
   const l = getLanguage();
   // Each cell names its column: on a phone the row is a card of labelled lines (audit.css).
   const label = (col: 'time' | 'actor' | 'action' | 'object' | 'detail') => t(`audit.col.${col}`);
@@ -91,6 +91,12 @@ function row(e: AuditEntryView, zone: string): HTMLTableRowElement {
       auditActionLabel(e.stream, e.action, l),
     ),
     h('td', { 'data-col': 'object', 'data-label': label('object'), class: 'mono' }, e.object || '—'),
-    h('td', { 'data-col': 'detail', 'data-label': label('detail') }, recordDetailLabel(e.stream, e.action, e.detail, l)),
+    h('td', { 'data-col': 'detail', 'data-label': label('detail') }, detailText(e, units, l)),
   );
+}
+
+/** The detail in words; a field account's unit by its name in the page's language (its id is what is recorded). */
+function detailText(e: AuditEntryView, units: AuditState['unitNames'], l: 'zh' | 'en'): string {
+  const unit = e.action === 'field_unit' ? units.get(e.detail) : undefined;
+  return unit ? unit[l] : recordDetailLabel(e.stream, e.action, e.detail, l);
 }

@@ -41,7 +41,10 @@ export class CaseList implements Panel<CasesState> {
     for (const th of this.heads) setText(th, ct(th.dataset.col as CaseStringKey));
     replaceChildren(this.rows, ...view.cases.map((c) => this.row(c, view.selectedId)));
     setText(this.count, ct('count', { n: view.total }));
-    setText(this.message, view.listError ? ct('error', { reason: view.listError }) : view.cases.length === 0 ? ct('empty') : '');
+    // With every filter at 全部 / All an empty list means there are no cases yet, not that none matches.
+    const filtered = Object.values(view.filter).some((v) => v !== '');
+    const empty = filtered ? ct('empty') : ct('emptyNone');
+    setText(this.message, view.listError ? ct('error', { reason: view.listError }) : view.cases.length === 0 ? empty : '');
     this.message.hidden = !view.listError && view.cases.length > 0;
   }
 
@@ -66,17 +69,21 @@ export class CaseList implements Panel<CasesState> {
         class: c.id === selectedId ? 'selected' : null,
         tabindex: 0,
       },
-      h('td', { class: 'mono' }, c.id),
-      h('td', {}, categoryText(c.category)),
+      h('td', { class: 'mono', 'data-label': ct('colId') }, c.id),
+      h('td', { 'data-label': ct('colCategory') }, categoryText(c.category)),
       h(
         'td',
-        {},
+        { 'data-label': ct('colStatus') },
         h('span', { class: 'case-status', 'data-status': c.status }, statusText(c.status)),
         c.overdue ? h('span', { class: 'case-overdue', 'data-testid': 'case-overdue-badge' }, ct('overdue')) : null,
       ),
-      h('td', { 'data-testid': 'case-row-department' }, c.department ? departmentText(c.department) : '—'),
-      h('td', { class: 'mono' }, formatCityDateTime(c.receivedAt)),
-      h('td', { class: 'mono' }, formatCityDateTime(c.sla.replyBy)),
+      h(
+        'td',
+        { 'data-testid': 'case-row-department', 'data-label': ct('colDepartment') },
+        c.department ? departmentText(c.department) : '—',
+      ),
+      h('td', { class: 'mono', 'data-label': ct('colReceived') }, formatCityDateTime(c.receivedAt)),
+      h('td', { class: 'mono', 'data-label': ct('colDue') }, formatCityDateTime(c.sla.replyBy)),
     );
     const open = () => this.onOpen(c.id);
     tr.addEventListener('click', open);

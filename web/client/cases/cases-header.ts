@@ -1,6 +1,7 @@
 /** The case desk's header (title, the user's department, the way back, the language) and the refusal for roles without `cases.read`. */
 import type { Panel } from '../app/panel.ts';
-import { h, setText } from '../ui/dom.ts';
+import { logout } from '../backend/session.ts';
+import { h, setHidden, setText } from '../ui/dom.ts';
 import { languageToggle } from '../ui/language-toggle.ts';
 import { ct, departmentText } from './case-strings.ts';
 import type { CasesState } from './cases-state.ts';
@@ -10,14 +11,20 @@ export class CasesHeader implements Panel<CasesState> {
   private readonly subtitle = h('p', { class: 'cases-subtitle' });
   private readonly mine = h('p', { class: 'cases-mine', 'data-testid': 'cases-mine' });
   private readonly back = h('a', { class: 'cases-back', href: './' });
+  /** For an account without the live map (a department's handler) the console is this page: it signs out instead. */
+  private readonly signOut = h('button', { type: 'button', class: 'cases-sign-out', 'data-testid': 'cases-sign-out', hidden: true });
   private readonly lang = languageToggle();
   private readonly el = h(
     'header',
     { class: 'cases-header' },
     h('div', {}, this.title, this.subtitle, this.mine),
-    h('div', { class: 'cases-header-right' }, this.back, this.lang),
+    h('div', { class: 'cases-header-right' }, this.back, this.signOut, this.lang),
   );
   private last: CasesState | null = null;
+
+  constructor() {
+    this.signOut.addEventListener('click', () => void logout().then(() => window.location.reload()));
+  }
 
   mount(parent: HTMLElement): void {
     parent.append(this.el);
@@ -29,6 +36,11 @@ export class CasesHeader implements Panel<CasesState> {
     setText(this.title, ct('title'));
     setText(this.subtitle, ct('subtitle'));
     setText(this.back, ct('back'));
+    setText(this.signOut, ct('signOut'));
+    // "Back to the console" would bring such an account straight back here (console-boot.ts).
+    const hasConsole = view.me.permissions.includes('live.read');
+    setHidden(this.back, !hasConsole);
+    setHidden(this.signOut, hasConsole);
     const own = view.departments?.mine ?? null;
     const unbound = view.me.roles.includes('department') && view.departments !== null && own === null && !view.isDesk;
     setText(this.mine, own ? ct('mine', { department: departmentText(own) }) : unbound ? ct('unbound') : '');

@@ -16,6 +16,8 @@ describe('recorded details in words', () => {
 
   it('words the first start and a register change, and keeps a change of another form as recorded', () => {
     expect(recordDetailLabel('config', 'changed', 'first start', 'zh')).toBe('首次启动');
+    expect(recordDetailLabel('config', 'field_unit', '(unbound)', 'zh')).toBe('已解除绑定');
+    expect(recordDetailLabel('config', 'case_department', '(unbound)', 'en')).toBe('binding removed');
     expect(recordDetailLabel('city', 'registers_changed', 'sensors +3000 ~0 -0 =0; units +186 ~0 -0 =0', 'zh')).toBe(
       '传感器：新增 3000，变更 0，退役 0，不变 0；力量：新增 186，变更 0，退役 0，不变 0',
     );

@@ -77,6 +77,8 @@ const FORMS: ReadonlyArray<readonly [RegExp, Wording]> = [
   [/^first admin account$/, (_m, lang) => translate(lang, 'record.firstAdmin')],
   [/^audit chain (\S+) begins$/, (m, lang) => translate(lang, 'record.chainBegins', { chain: m[1]! })],
   [/^first start$/, (_m, lang) => translate(lang, 'record.firstStart')],
+  // A field or case account's binding removed (`field_unit`, `case_department` with no unit or department).
+  [/^\(unbound\)$/, (_m, lang) => translate(lang, 'record.unbound')],
   [REGISTER_COUNTS, (m, lang) => registerCountsLabel(m[0], lang)],
   [
     /^test message through (webhook|email|sms) channel (\S+) to (\S+): delivered$/,

@@ -24,6 +24,12 @@ export function card(testid: string, heading: HTMLElement, ...children: Child[])
 
 /** A table with a header row; rows are `tr` elements. */
 export function table(testid: string, heads: readonly string[], rows: readonly HTMLElement[]): HTMLElement {
+  // Each cell carries its column's name, for a page that shows a row as a card of labelled lines on a phone.
+  for (const row of rows) {
+    [...row.children].forEach((cell, i) => {
+      if (cell.tagName === 'TD' && heads[i] && !cell.hasAttribute('data-label')) cell.setAttribute('data-label', heads[i]);
+    });
+  }
   return h(
     'div',
     { class: 'ops-table-wrap' },

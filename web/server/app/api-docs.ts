@@ -66,9 +66,9 @@ ${params ? `<table><tr><th>name</th><th>in</th><th>type</th><th></th></tr>${para
 <p><b>200</b>: ${escapeHtml(r.returns)}. Errors: 4xx JSON <code>{"error": "..."}</code>.</p></section>`;
     })
     .join('\n');
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>CityTwin API</title>
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>CityTwin API</title>
 <style>body{font:14px/1.5 system-ui,sans-serif;max-width:960px;margin:2em auto;padding:0 1em;color:#1d2733}
-code{background:#eef2f6;padding:1px 4px;border-radius:3px}.m{color:#fff;background:#2f6fb0;padding:1px 6px;border-radius:3px;font-size:12px}
+code{background:#eef2f6;padding:1px 4px;border-radius:3px;overflow-wrap:anywhere}.m{color:#fff;background:#2f6fb0;padding:1px 6px;border-radius:3px;font-size:12px}
 table{border-collapse:collapse}td,th{border:1px solid #d5dde6;padding:2px 8px;text-align:left}section{border-top:1px solid #e3e8ee;padding-top:.5em}</style></head>
 <body><h1>CityTwin API</h1><p>Machine-readable: <a href="/api/openapi.json">/api/openapi.json</a> (OpenAPI 3.1).
 Live stream: socket.io events <code>snapshot</code>, <code>delta</code>, <code>stats</code> and <code>resume</code> (web/shared/protocol.ts).</p>
