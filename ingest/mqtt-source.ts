@@ -32,10 +32,11 @@ export interface MqttSourceOptions {
   /**
    * Replaces `handle` for a handler that writes what it keeps in groups (the spool's turn,
    * DurableIntake.takeGrouped). A returned `{ written }` releases the next packet at once, while
-   * this message's PUBACK waits in the corked socket, with every other PUBACK of the event-loop
-   * turn, until each of the turn's `written` promises resolves; if one rejects, the connection
-   * is dropped and none of the turn's PUBACKs leaves (the broker sends the messages again). A
-   * returned promise holds the connection as with `handle` (backpressure); nothing, acknowledge now.
+   * this message's PUBACK waits, with every other PUBACK of the event-loop turn, until each of
+   * the turn's `written` promises resolves; then they leave in one write. If one rejects, the
+   * connection is dropped and none of the turn's PUBACKs leaves (the broker sends the messages
+   * again). A returned promise holds the connection as with `handle` (backpressure); nothing,
+   * acknowledge now.
    */
   handleGrouped?: (
     topic: string,
@@ -45,10 +46,29 @@ export interface MqttSourceOptions {
   ) => void | Promise<void> | { written: Promise<void> };
 }
 
+/** Given to mqtt.js's handler callback for a PUBACK that leaves with its turn's (`handleGrouped`). */
+const HELD_FOR_THE_TURN = new Error('PUBACK sent with the turn');
+
+/**
+ * The PUBACKs of `ids` as one buffer: type 4, remaining length 2, the packet id (MQTT 3.1.1
+ * §3.4; in MQTT 5 §3.4.2.1 the same four bytes mean success with no properties).
+ */
+function pubacks(ids: readonly number[]): Buffer {
+  const out = Buffer.allocUnsafe(ids.length * 4);
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i]!;
+    out[i * 4] = 0x40;
+    out[i * 4 + 1] = 2;
+    out[i * 4 + 2] = id >> 8;
+    out[i * 4 + 3] = id & 0xff;
+  }
+  return out;
+}
+
 export class MqttSource {
   private client: MqttClient | null = null;
   connected = false;
-  /** Turns whose PUBACKs wait, corked, for their writes (`handleGrouped`); each settles once sent or dropped. */
+  /** Turns whose PUBACKs wait for their writes (`handleGrouped`); each settles once sent or dropped. */
   private readonly held = new Set<Promise<void>>();
 
   constructor(private readonly options: MqttSourceOptions) {}
@@ -70,6 +90,9 @@ export class MqttSource {
       connectTimeout: 10_000,
       // The ingest must not lose messages while storage is slow; keep the socket reading.
       queueQoSZero: false,
+      // mqtt.js logs a dozen debug lines per packet: ≈1 µs a message even when nothing is
+      // printed. Kept when DEBUG names it (DEBUG=mqttjs*).
+      ...(/mqttjs/.test(process.env.DEBUG ?? '') ? {} : { log: () => undefined }),
     });
     this.client = client;
     const handle = o.handle;
@@ -130,11 +153,13 @@ export class MqttSource {
    */
   private takeGrouped(client: MqttClient, handle: NonNullable<MqttSourceOptions['handleGrouped']>, now: () => number): void {
     const o = this.options;
-    let turn: Promise<void>[] | null = null;
-    const release = (stream: MqttClient['stream'], waits: Promise<void>[]): Promise<void> => {
+    let turn: { waits: Promise<void>[]; ids: number[] } | null = null;
+    const release = (stream: MqttClient['stream'], t: { waits: Promise<void>[]; ids: number[] }): Promise<void> => {
       turn = null;
-      return Promise.all(waits).then(
-        () => stream.uncork(),
+      return Promise.all(t.waits).then(
+        () => {
+          if (t.ids.length > 0 && !stream.destroyed) stream.write(pubacks(t.ids));
+        },
         (err: Error) => {
           // No PUBACK of the turn leaves: the broker sends its messages again.
           stream.destroy();
@@ -164,17 +189,20 @@ export class MqttSource {
         return;
       }
       if (turn === null) {
-        const waits: Promise<void>[] = [];
-        turn = waits;
+        const t = { waits: [] as Promise<void>[], ids: [] as number[] };
+        turn = t;
         const stream = client.stream;
-        stream.cork();
         // After the spool's own end-of-turn write (scheduled by the turn's first record).
-        const released = new Promise<void>((resolve) => setImmediate(() => resolve(release(stream, waits))));
+        const released = new Promise<void>((resolve) => setImmediate(() => resolve(release(stream, t))));
         this.held.add(released);
         void released.then(() => this.held.delete(released));
       }
-      if (turn.at(-1) !== taken.written) turn.push(taken.written);
-      callback();
+      if (turn.waits.at(-1) !== taken.written) turn.waits.push(taken.written);
+      if (packet.qos !== 1 || packet.messageId === undefined) return callback();
+      // The PUBACK goes with the turn's (above): mqtt.js sends none for a handler that fails,
+      // and goes on to the next packet.
+      turn.ids.push(packet.messageId);
+      callback(HELD_FOR_THE_TURN);
     };
   }
 
@@ -191,9 +219,9 @@ export class MqttSource {
   }
 
   /**
-   * Disconnects. Ending the socket uncorks it, so the PUBACKs held for a turn's writes
-   * (`handleGrouped`) are let out, or dropped with the connection, first: none leaves before
-   * its message is written.
+   * Disconnects, once the PUBACKs held for a turn's writes (`handleGrouped`) have left or been
+   * dropped with the connection: none leaves before its message is written, and none is lost
+   * behind the DISCONNECT.
    */
   async stop(): Promise<void> {
     const client = this.client;

@@ -3,8 +3,8 @@
  * (ingest/mqtt-source.ts `handleGrouped`, DurableIntake.takeGrouped): the messages of one TCP
  * read go to the spool in one write, and no PUBACK leaves before its message's bytes are in the
  * spool file; when a group's write fails, none of its PUBACKs leaves and the connection is
- * dropped (the broker sends them again); stopping waits for the write, since ending the socket
- * uncorks it. The broker side is a TCP peer speaking MQTT 3.1.1 byte
+ * dropped (the broker sends them again); stopping waits for the write and its PUBACKs. The
+ * broker side is a TCP peer speaking MQTT 3.1.1 byte
  * by byte, so the test sees exactly when each PUBACK arrives. Storage is replaced at the
  * project's own sink interface; the spool, the intake, the pipeline and mqtt.js are the
  * product's.
@@ -177,7 +177,7 @@ describe('the subscription’s group writes', () => {
       const first = peer()!;
       first.socket.write(Buffer.concat(Array.from({ length: 5 }, (_, k) => publish(k + 1))));
       await waitFor('5 taken', () => taken === 5);
-      // Stopping ends the socket, and ending a socket uncorks it: the PUBACKs must still wait for the write.
+      // Stopping ends the socket: the PUBACKs must still wait for the write, and none may leave after it failed.
       stopped = source.stop();
       await new Promise((r) => setImmediate(r));
       fail!(new Error('spool write failed (test)'));
@@ -224,7 +224,7 @@ describe('the subscription’s group writes', () => {
     }
   });
 
-  it('holds the thousands of PUBACKs of one read in the corked socket, each sent after its record', async () => {
+  it('holds the thousands of PUBACKs of one read until their records are written, each sent after its record', async () => {
     const spoolDir = join(dir.path, 'thousands');
     const spool = Spool.open(spoolDir, { maxBytes: 1 << 30 });
     const ingest = createIngest({ sink: { write: async () => undefined }, batchMaxRows: 100_000, batchMaxDelayMs: 60_000 });

@@ -96,6 +96,9 @@ export function takeFromBroker(
   return { ingest, source: { stop }, firstAt: () => first };
 }
 
+/** The shapes to run (BENCH_SINGLE_SHAPES, default `a,b`). */
+const SHAPES = new Set((process.env.BENCH_SINGLE_SHAPES ?? 'a,b').split(',').map((x) => x.trim()));
+
 /** Rounds of each shape (BENCH_SINGLE_ROUNDS): the idle subscriber, then the ingest, in turn. */
 const ROUNDS = Math.max(1, Number(process.env.BENCH_SINGLE_ROUNDS ?? '3'));
 
@@ -177,13 +180,18 @@ async function storedRate(
  */
 async function rounds(label: string, idle: () => Promise<Measured>, stored: (round: number) => Promise<StoredMeasure>): Promise<void> {
   const done: Array<{ idle: Measured; stored: StoredMeasure; ratio: number }> = [];
+  const cpuUs = (c: NodeJS.CpuUsage) => c.user + c.system;
   for (let r = 0; r < ROUNDS; r++) {
+    const c0 = process.cpuUsage();
     const i = await idle();
+    const c1 = process.cpuUsage();
     const s = await stored(r);
+    const c2 = process.cpuUsage();
     const ratio = s.steady / i.steady;
+    const cpu = `this process's CPU per message: idle ${fmt((cpuUs(c1) - cpuUs(c0)) / i.sent, 1)} µs, ingest ${fmt((cpuUs(c2) - cpuUs(c1)) / s.sent, 1)} µs`;
     done.push({ idle: i, stored: s, ratio });
     process.stdout.write(
-      `    round ${r + 1}: idle subscriber ${fmt(i.steady)} msg/s, stored ${fmt(s.steady)} msg/s (steady; whole run ${fmt(s.whole)}), ratio ${fmt(ratio, 2)}; ${fmt(s.inTable)} of ${fmt(s.sent)} in the table, insert p95 ${fmt(s.insertP95)} ms over ${s.batches} batches; load ${fmt(loadavg()[0]!, 1)}\n`,
+      `    round ${r + 1}: idle subscriber ${fmt(i.steady)} msg/s, stored ${fmt(s.steady)} msg/s (steady; whole run ${fmt(s.whole)}), ratio ${fmt(ratio, 2)}; ${fmt(s.inTable)} of ${fmt(s.sent)} in the table, insert p95 ${fmt(s.insertP95)} ms over ${s.batches} batches; ${cpu}; load ${fmt(loadavg()[0]!, 1)}\n`,
     );
   }
   const mid = [...done].sort((x, y) => x.ratio - y.ratio)[Math.floor(done.length / 2)]!;
@@ -263,8 +271,8 @@ export async function singleRun(parts: SingleRunParts): Promise<void> {
   );
   const dir = mkdtempSync(join(tmpdir(), 'citytwin-bench-single-'));
   try {
-    await embeddedShape(parts, messages, dir);
-    await externalShape(parts, messages, dir);
+    if (SHAPES.has('a')) await embeddedShape(parts, messages, dir);
+    if (SHAPES.has('b')) await externalShape(parts, messages, dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
