@@ -1,5 +1,7 @@
 /**
- * Bench run 2: packed SenML messages (100 readings each, QoS 1) through the bench's ingest into the
+ * Bench run 2: packed SenML messages (100 readings each, QoS 1) through the ingest the harness
+ * gives (`startIngest`: the product's, taking the embedded broker's publishes with its spool, as
+ * `npm start` does; BENCH_PACKED_SUBSCRIBED=1, subscribed over TCP with no spool) into the
  * embedded engine, against a raw insert of the same rows into the same engine, table and views
  * (raw-insert.ts), in BENCH_PACKED_ROUNDS rounds (3): each round sends the packs end to end, then
  * inserts the rows it stored raw, once in the ingest's batches with its settings and once in 100k
