@@ -165,23 +165,29 @@ async function throughputRuns(): Promise<void> {
  */
 async function oneIntegratorRun(messages: number): Promise<void> {
   const inFlight = 2000;
+  // Rounds (BENCH_11B_ROUNDS, 3), each the bare broker then citytwin all: a load that comes or
+  // goes moves both sides of one round's ratio; the median round is the figure.
+  const rounds = Math.max(1, Number(process.env.BENCH_11B_ROUNDS ?? '3'));
   process.stdout.write(
-    `  one publisher process, ${fmt(inFlight)} in flight, 5,000 sensors: bare aedes + idle subscriber, then citytwin all\n`,
+    `  one publisher process, ${fmt(inFlight)} in flight, 5,000 sensors: bare aedes + idle subscriber, then citytwin all; ${rounds} rounds\n`,
   );
-  const bare = await bareBrokerBaseline(messages, inFlight);
+  const done: Array<{ ratio: number; stored: number }> = [];
+  for (let r = 0; r < rounds; r++) {
+    const bare = await bareBrokerBaseline(messages, inFlight);
+    const all = await allInOneThroughput(messages, process.cwd(), inFlight);
+    const ratio = all.storedRate / bare.deliveredRate;
+    done.push({ ratio, stored: all.stored });
+    process.stdout.write(
+      `    round ${r + 1}: bare aedes (own process) → idle QoS 1 subscriber ${fmt(bare.deliveredRate)} msg/s (publisher ${fmt(bare.publisherRate)}); citytwin all stored ${fmt(all.storedRate)} msg/s (publisher ${fmt(all.publisherRate)}, ${fmt(all.messagesPerSpoolWrite, 1)} messages per spool write), ${fmt(all.stored)} of ${fmt(messages)}; ratio ${fmt(ratio, 2)}\n`,
+    );
+  }
+  const mid = [...done].sort((x, y) => x.ratio - y.ratio)[Math.floor(done.length / 2)]!;
+  const allStored = done.every((d) => d.stored === messages);
   line(
-    '  bare aedes (own process) → idle QoS 1 subscriber',
-    `${fmt(bare.deliveredRate)} msg/s`,
-    `steady (${fmt(bare.delivered)} of ${fmt(messages)} delivered; publisher ${fmt(bare.publisherRate)} msg/s)`,
-    null,
-  );
-  const all = await allInOneThroughput(messages, process.cwd(), inFlight);
-  const ratio = all.storedRate / bare.deliveredRate;
-  line(
-    '  citytwin all, stored',
-    `${fmt(all.storedRate)} msg/s`,
-    `steady; ratio to the bare broker ${fmt(ratio, 2)} (target ≥ 0.90; ${fmt(all.stored)} of ${fmt(messages)} stored, publisher ${fmt(all.publisherRate)} msg/s, ${fmt(all.messagesPerSpoolWrite, 1)} messages per spool write)`,
-    ratio >= 0.9 && all.stored === messages,
+    '  citytwin all ÷ bare broker, median round',
+    fmt(mid.ratio, 2),
+    `(rounds ${done.map((d) => fmt(d.ratio, 2)).join(', ')}; target ≥ 0.90; every message stored in every round: ${allStored ? 'yes' : 'NO'})`,
+    mid.ratio >= 0.9 && allStored,
   );
 }
 
