@@ -10,16 +10,15 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createIngest, DurableIntake, type EmbeddedBroker, Spool, startEmbeddedBroker } from '../ingest/index.ts';
 import type { StorageBatch } from '../storage/index.ts';
 import { tempDir, waitFor } from './support/fixtures.ts';
-import { mqttField, mqttPacket, spoolBytes } from './support/mqtt-bytes.ts';
+import { mqttField, mqttPacket, readingPayload, readingPublish, spoolBytes } from './support/mqtt-bytes.ts';
 
 const dir = tempDir('spool-group');
 afterAll(() => dir.remove());
 
 const str = mqttField;
 const packet = mqttPacket;
-const payloadOf = (i: number) => Buffer.from(JSON.stringify({ ts: 1_700_000_000_000 + i, values: { water_level_cm: 1000 + i } }));
-const publish = (i: number) =>
-  packet(0x32, Buffer.concat([str(`citytwin/v1/sensors/grp-${i}/data`), Buffer.from([i >> 8, i & 0xff]), payloadOf(i)]));
+const payloadOf = readingPayload;
+const publish = (i: number) => readingPublish('grp', i);
 
 describe('spool group writes', () => {
   it('writes a turn’s records in one write and resolves only once they are in the file', async () => {

@@ -16,17 +16,16 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createIngest, DurableIntake, MqttSource, Spool } from '../ingest/index.ts';
 import type { StorageBatch } from '../storage/index.ts';
 import { tempDir, waitFor } from './support/fixtures.ts';
-import { mqttField, mqttPacket, spoolBytes } from './support/mqtt-bytes.ts';
+import { mqttField, mqttPacket, readingPayload, readingPublish, spoolBytes } from './support/mqtt-bytes.ts';
 
 const dir = tempDir('subscription-group');
 afterAll(() => dir.remove());
 
 const str = mqttField;
 const packet = mqttPacket;
-const payloadOf = (i: number) => Buffer.from(JSON.stringify({ ts: 1_700_000_000_000 + i, values: { water_level_cm: 1000 + i } }));
+const payloadOf = readingPayload;
 /** A QoS 1 PUBLISH from the broker to the subscriber. */
-const publish = (i: number) =>
-  packet(0x32, Buffer.concat([str(`citytwin/v1/sensors/sub-${i}/data`), Buffer.from([i >> 8, i & 0xff]), payloadOf(i)]));
+const publish = (i: number) => readingPublish('sub', i);
 
 /** Reads whole MQTT packets from the subscriber: CONNECT, SUBSCRIBE, PUBACK, PINGREQ, DISCONNECT. */
 interface Peer {

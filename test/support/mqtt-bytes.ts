@@ -31,3 +31,16 @@ export function spoolBytes(spoolDir: string): Buffer {
     .sort();
   return Buffer.concat(segs.map((f) => readFileSync(join(spoolDir, f))));
 }
+
+/** Reading number `i` as a v1 payload: its own time and water level, so each is told apart. */
+export function readingPayload(i: number): Buffer {
+  return Buffer.from(JSON.stringify({ ts: 1_700_000_000_000 + i, values: { water_level_cm: 1000 + i } }));
+}
+
+/** A QoS 1 PUBLISH of reading `i` for sensor `<prefix>-<i>`, packet id `i`. */
+export function readingPublish(prefix: string, i: number): Buffer {
+  return mqttPacket(
+    0x32,
+    Buffer.concat([mqttField(`citytwin/v1/sensors/${prefix}-${i}/data`), Buffer.from([i >> 8, i & 0xff]), readingPayload(i)]),
+  );
+}
