@@ -35,8 +35,9 @@ export interface MqttSourceOptions {
    * this message's PUBACK waits, with every other PUBACK of the event-loop turn, until each of
    * the turn's `written` promises resolves; then they leave in one write. If one rejects, the
    * connection is dropped and none of the turn's PUBACKs leaves (the broker sends the messages
-   * again). A returned promise holds the connection as with `handle` (backpressure); nothing,
-   * acknowledge now.
+   * again). A returned promise holds the connection as with `handle` (backpressure); its PUBACK
+   * goes out once it resolves if the connection that carried the message is still up, and if it
+   * rejects the connection is dropped as for a turn's failed write. Nothing: acknowledge now.
    */
   handleGrouped?: (
     topic: string,
@@ -48,6 +49,8 @@ export interface MqttSourceOptions {
 
 /** Given to mqtt.js's handler callback for a PUBACK that leaves with its turn's (`handleGrouped`). */
 const HELD_FOR_THE_TURN = new Error('PUBACK sent with the turn');
+/** Given to mqtt.js's handler callback for a message whose connection dropped while it waited. */
+const CONNECTION_GONE = new Error('PUBACK not sent: the connection that carried the message dropped');
 
 /**
  * The PUBACKs of `ids` as one buffer: type 4, remaining length 2, the packet id (MQTT 3.1.1
@@ -146,10 +149,10 @@ export class MqttSource {
   }
 
   /**
-   * Every message goes to `handleGrouped`; the PUBACKs of one event-loop turn wait, corked in
-   * the socket, for the turn's writes. mqtt.js queues each PUBACK as its handler calls back;
-   * mqtt-packet's own cork of each write nests inside this one, so nothing leaves before the
-   * uncork.
+   * Every message goes to `handleGrouped`; the packet ids of one event-loop turn are kept and
+   * their PUBACKs written in one buffer, on the connection that carried them, once the turn's
+   * writes are done. mqtt.js itself sends only the PUBACKs of messages acknowledged at once or
+   * after a wait for room (a promise), and of the latter only while their connection lasts.
    */
   private takeGrouped(client: MqttClient, handle: NonNullable<MqttSourceOptions['handleGrouped']>, now: () => number): void {
     const o = this.options;
@@ -179,9 +182,14 @@ export class MqttSource {
       }
       if (!taken) return callback();
       if (taken instanceof Promise) {
+        // The connection that carried the message: its PUBACK goes on that one or on none (on
+        // a new connection the broker may have given the packet id to another message).
+        const stream = client.stream;
         taken.then(
-          () => callback(),
+          () => callback(stream.destroyed || client.stream !== stream ? CONNECTION_GONE : undefined),
           (err: Error) => {
+            // As for a turn's failed write: the broker sends the message again on a new connection.
+            stream.destroy();
             o.onStatus?.(this.connected, err);
             callback(err);
           },

@@ -223,6 +223,72 @@ describe('the subscription’s group writes', () => {
     }
   });
 
+  it('drops the connection when a message taken once the spool had room fails to be written', async () => {
+    let fail: ((err: Error) => void) | null = null;
+    let taken = 0;
+    const { server, url, peer } = await startPeer(() => undefined);
+    const source = new MqttSource({
+      url,
+      clientId: 'group-full-fail',
+      onMessage: () => undefined,
+      // A promise: the spool was full; it rejects when the record's write fails.
+      handleGrouped: () => {
+        taken++;
+        return new Promise<void>((_resolve, reject) => (fail = reject));
+      },
+    });
+    try {
+      await source.start();
+      const first = peer()!;
+      first.socket.write(publish(1));
+      await waitFor('1 taken', () => taken === 1);
+      fail!(new Error('spool write failed (test)'));
+      // Kept open, the broker would never send the message again on this connection.
+      await waitFor('the connection dropped', () => first.closed);
+      expect(first.pubacks).toEqual([]);
+    } finally {
+      await source.stop();
+      server.close();
+    }
+  });
+
+  it('sends no PUBACK on a new connection for a message taken on one that dropped', async () => {
+    let write: (() => void) | null = null;
+    let taken = 0;
+    const { server, url, peer } = await startPeer(() => undefined);
+    const source = new MqttSource({
+      url,
+      clientId: 'group-full-reconnect',
+      onMessage: () => undefined,
+      // The first message waits for room in the spool; the others are written with their turn.
+      handleGrouped: () => {
+        taken++;
+        if (taken === 1) return new Promise<void>((resolve) => (write = resolve));
+        return { written: Promise.resolve() };
+      },
+    });
+    try {
+      await source.start();
+      const first = peer()!;
+      first.socket.write(publish(7));
+      await waitFor('1 taken', () => taken === 1);
+      first.socket.destroy();
+      const second = await waitFor('a new connection subscribed', () => {
+        const p = peer();
+        return p !== first && p?.subscribed ? p : null;
+      });
+      // On a clean session the broker may give packet id 7 to another message: a PUBACK 7 here
+      // would acknowledge that one before its record is written.
+      write!();
+      second.socket.write(publish(8));
+      await waitFor('PUBACK 8', () => second.pubacks.includes(8));
+      expect(second.pubacks).toEqual([8]);
+    } finally {
+      await source.stop();
+      server.close();
+    }
+  });
+
   it('holds the thousands of PUBACKs of one read until their records are written, each sent after its record', async () => {
     const spoolDir = join(dir.path, 'thousands');
     const spool = Spool.open(spoolDir, { maxBytes: 1 << 30 });

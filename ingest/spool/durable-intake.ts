@@ -7,8 +7,8 @@
  * (`handleMessage`'s callback releases the next one and sends the PUBACK), so a wait for the
  * end of the turn would hold every next packet. {@link DurableIntake.takeGrouped} (the
  * product's subscription) groups them all the same: the subscription releases each packet at
- * once but holds its PUBACK in the corked socket until the turn's group is written
- * (ingest/mqtt-source.ts). {@link DurableIntake.take} (the embedded broker, which hands over
+ * once but keeps its packet id and sends its PUBACK, with the turn's others in one write, once
+ * the turn's group is written (ingest/mqtt-source.ts). {@link DurableIntake.take} (the embedded broker, which hands over
  * every publish of a TCP read in one go) groups the records of an event-loop turn into one
  * write and returns the promise the PUBACKs wait on. Holding the
  * acknowledgement while the spool is full stops reading the socket: the broker keeps the

@@ -50,7 +50,6 @@ import type { GatewayLoad, GatewayLoadResult } from './gateway-publisher.ts';
 import { rssMb, writeRegistry } from './scale-bench.ts';
 import { canPin, chromiumLauncher, cpuByProcessType, cpuSince, pinTree } from './cpu-pinning.ts';
 import { freePort } from '../../test/support/fixtures.ts';
-import { TSX } from '../../test/support/citytwin-process.ts';
 import { BENCH_ADMIN_PASSWORD as ADMIN_PASSWORD, startBenchCity } from './bench-city.ts';
 
 const SENSORS = Number(process.env.BENCH_FPS_SENSORS ?? '100000');
@@ -242,10 +241,14 @@ function loadAvg(): string {
 
 /** Starts the gateway fleet; `stop()` ends it (SIGTERM) and answers what it sent. */
 function startLoad(brokerUrl: string, maxSeconds: number, cpu: number | null): { stop(): Promise<GatewayLoadResult> } {
+  // Node itself, not the tsx command: tsx SIGKILLs a child that does not acknowledge the relayed
+  // SIGTERM within about 30 ms (a busy publisher), and its last line, the result, is lost.
   const child = spawn(
-    cpu === null ? TSX : 'taskset',
+    cpu === null ? process.execPath : 'taskset',
     [
-      ...(cpu === null ? [] : ['-c', String(cpu), TSX]),
+      ...(cpu === null ? [] : ['-c', String(cpu), process.execPath]),
+      '--import',
+      'tsx',
       'simulations/bench/gateway-publisher.ts',
       JSON.stringify({
         brokerUrl,

@@ -14,7 +14,7 @@
  * `npx tsx simulations/bench/rules-memory.ts 1000000`.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -173,11 +173,10 @@ function serverNodeOptions(): string {
   return `${benchHeapNodeOptions()}${prof}`;
 }
 
-/** With BENCH_LIVE_CPU_PROF: SIGUSR2 to the server (the child of the tsx wrapper `pid`), starting or writing its profile. */
+/** With BENCH_LIVE_CPU_PROF: SIGUSR2 to the server (`pid`, node itself: no tsx wrapper), starting or writing its profile. */
 function profileWindow(pid: number): void {
   if (!process.env.BENCH_LIVE_CPU_PROF) return;
-  const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
-  for (const child of children) process.kill(Number(child), 'SIGUSR2');
+  process.kill(pid, 'SIGUSR2');
 }
 
 export async function liveMillionRun(scale: number): Promise<void> {
