@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { WallPlanError } from '../kiosk/wall-plan.ts';
-import { chooseLayout, isStale, kpiKeptZoom, STALE_AFTER_MS, typeScale, wallCell, wallOf } from './kpi-layout.ts';
+import { chooseLayout, isStale, kpiKeptZoom, kpiZoomStep, STALE_AFTER_MS, typeScale, wallCell, wallOf } from './kpi-layout.ts';
 
 describe('big-screen layout', () => {
   it('is standard at 16:9 and wide at 32:9', () => {
@@ -63,5 +63,17 @@ describe('the map kept in view when its stage changes size', () => {
   it('leaves the view alone for an empty stage', () => {
     expect(kpiKeptZoom({ width: 0, height: 600 }, { width: 800, height: 600 })).toBe(0);
     expect(kpiKeptZoom({ width: 800, height: 600 }, { width: 800, height: 0 })).toBe(0);
+  });
+
+  it('returns to the fitted zoom when the stage shrinks and grows back (no drift)', () => {
+    const fitted = { width: 1000, height: 500 };
+    const path = [fitted, { width: 800, height: 500 }, { width: 800, height: 400 }, { width: 1000, height: 500 }];
+    let zoom = 0;
+    for (let i = 1; i < path.length; i++) zoom += kpiZoomStep(fitted, path[i - 1]!, path[i]!);
+    expect(zoom).toBeCloseTo(0, 9);
+    // Steps taken between the sizes themselves drift out over the same path.
+    let drifting = 0;
+    for (let i = 1; i < path.length; i++) drifting += kpiKeptZoom(path[i - 1]!, path[i]!);
+    expect(drifting).toBeLessThan(-0.1);
   });
 });

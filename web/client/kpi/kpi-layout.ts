@@ -74,3 +74,17 @@ export function kpiKeptZoom(from: { width: number; height: number }, to: { width
   if (!(from.width > 0 && from.height > 0 && to.width > 0 && to.height > 0)) return 0;
   return Math.log2(Math.min(to.width / from.width, to.height / from.height));
 }
+
+/**
+ * The zoom change for a stage going from `from` to `to` (px), both measured against the size the
+ * city was fitted at: the steps of any path add up to the zoom kept from the fit, so a stage
+ * that shrinks and grows back returns to the fitted view (steps between the sizes themselves
+ * would drift out, since the smaller side's ratio is taken each time).
+ */
+export function kpiZoomStep(
+  fitted: { width: number; height: number },
+  from: { width: number; height: number },
+  to: { width: number; height: number },
+): number {
+  return kpiKeptZoom(fitted, to) - kpiKeptZoom(fitted, from);
+}

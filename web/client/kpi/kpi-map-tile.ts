@@ -10,7 +10,7 @@ import { h, replaceChildren, setText } from '../ui/dom.ts';
 import { kt } from './kpi-strings.ts';
 import type { CityInfo } from '../../shared/protocol.ts';
 import type { KpiState } from './kpi-state.ts';
-import { kpiKeptZoom, typeScale } from './kpi-layout.ts';
+import { kpiZoomStep, typeScale } from './kpi-layout.ts';
 
 setWorkerUrl(maplibreWorkerUrl);
 
@@ -42,7 +42,11 @@ export class KpiMapTile implements Panel<KpiState> {
   private map: MaplibreMap | null = null;
   private mapReady = false;
   private last: KpiState | null = null;
-  /** The map's size when its view was last set (px), and whether a person has moved it since. */
+  /**
+   * The map's size (px) when the city was fitted into it, its size when the view was last set,
+   * and whether a person has moved it since.
+   */
+  private fittedAt: { width: number; height: number } | null = null;
   private shownAt: { width: number; height: number } | null = null;
   private movedByHand = false;
   private readonly stageWatch = new ResizeObserver(() => this.keepView());
@@ -59,7 +63,8 @@ export class KpiMapTile implements Panel<KpiState> {
     if (this.options.city) showCity(map, this.options.city);
     // The city was fitted to the stage as it was when the page opened; the headline band filled in
     // above it afterwards (and the window may change size): what was shown stays shown.
-    this.shownAt = { width: this.mapEl.clientWidth, height: this.mapEl.clientHeight };
+    this.fittedAt = { width: this.mapEl.clientWidth, height: this.mapEl.clientHeight };
+    this.shownAt = this.fittedAt;
     map.on('movestart', (e) => {
       if (e.originalEvent) this.movedByHand = true;
     });
@@ -133,15 +138,17 @@ export class KpiMapTile implements Panel<KpiState> {
 
   /**
    * The map's stage changed size: unless a person moved the map, the view zooms by the stage's
-   * change so what it showed stays in it (kpiKeptZoom) — a band that grows above the map does
-   * not push the names at the city's edges (蔡甸区 at 3840×1080) off its sides.
+   * change since the city was fitted, so what it showed stays in it (kpiKeptZoom) — a band that
+   * grows above the map does not push the names at the city's edges (蔡甸区 at 3840×1080) off its
+   * sides. Measured from the fit, not from the last size: a stage that shrinks and grows back
+   * comes back to the fitted zoom instead of drifting out.
    */
   private keepView(): void {
     const map = this.map;
     const width = this.mapEl.clientWidth;
     const height = this.mapEl.clientHeight;
-    if (!map || !this.shownAt || width < 1 || height < 1) return;
-    const delta = kpiKeptZoom(this.shownAt, { width, height });
+    if (!map || !this.fittedAt || !this.shownAt || width < 1 || height < 1) return;
+    const delta = kpiZoomStep(this.fittedAt, this.shownAt, { width, height });
     this.shownAt = { width, height };
     if (this.movedByHand || Math.abs(delta) < 0.001) return;
     map.resize();
