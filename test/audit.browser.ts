@@ -211,6 +211,29 @@ describe('the audit viewer', () => {
     await context.close();
   });
 
+  it('names a case account’s department in the page’s language when the department register has it', async () => {
+    const register = (await call(app.url!, admin, 'GET', '/api/case-departments')).body as {
+      namesEn: Array<{ department: string; nameEn: string }>;
+    };
+    const department = register.namesEn[0]!;
+    expect(
+      (await call(app.url!, admin, 'POST', '/api/users', { username: 'desk-wu', roles: ['department'], password: 'desk-wu password 1' }))
+        .status,
+    ).toBe(200);
+    expect((await call(app.url!, admin, 'POST', '/api/case-departments/desk-wu', { department: department.department })).status).toBe(200);
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    await page.goto(new URL('audit.html', app.url!).href);
+    await signIn(page, 'admin', TEST_ADMIN_PASSWORD);
+    await page.waitForFunction(() => window.__audit?.ready === true, undefined, { timeout: 30_000 });
+    await page.evaluate(() => window.__audit!.setLanguage('zh'));
+    const detail = page.locator('[data-testid="audit-row"][data-action="case_department"] td[data-col="detail"]').first();
+    await expect.poll(() => detail.innerText()).toBe(department.department);
+    await page.evaluate(() => window.__audit!.setLanguage('en'));
+    await expect.poll(() => detail.innerText()).toBe(department.nameEn);
+    await context.close();
+  });
+
   it('offers today in the city as the example times, not a fixed date, whatever the browser zone', async () => {
     // Early in the day in Wuhan it is still yesterday in New York.
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, timezoneId: 'America/New_York' });

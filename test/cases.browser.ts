@@ -272,6 +272,12 @@ describe('the case desk page', () => {
     expect(layout.dueVisible).toBe(true);
     expect(layout.dueRight).toBeLessThanOrEqual(390);
     expect(layout.label).toBe('"答复时限"');
+    // The title reads across the screen in English too: the way back and the language toggle go
+    // onto their own line rather than squeezing it into a narrow column beside them.
+    await page.evaluate(() => window.__cases!.setLanguage('en'));
+    const [title, header] = await Promise.all([page.getByTestId('cases-title').boundingBox(), page.locator('.cases-header').boundingBox()]);
+    expect(title!.width).toBeGreaterThan(header!.width * 0.9);
+    await saveScreenshot(page, 'test-results/cases-phone-en.png');
     expect(errors).toEqual([]);
     await page.close();
   });

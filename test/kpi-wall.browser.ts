@@ -198,6 +198,16 @@ describe('the KPI big screen', () => {
     });
     expect(cut).toEqual([]);
 
+    // The map's own buttons (zoom in, zoom out, compass) are wall size, as on the console's wall: ≥ 44 px.
+    const buttons = await page.evaluate(() =>
+      [...document.querySelectorAll<HTMLElement>('.maplibregl-ctrl-group button')].map((b) => {
+        const r = b.getBoundingClientRect();
+        return { w: r.width, h: r.height };
+      }),
+    );
+    expect(buttons.length).toBeGreaterThanOrEqual(2);
+    expect(buttons.filter((b) => b.w < 44 || b.h < 44)).toEqual([]);
+
     // The drill-down: worded, counted, its table scrolls inside the dialog.
     await page.getByTestId('kpi-number-open').last().click();
     await page.getByTestId('kpi-drill-table').waitFor();

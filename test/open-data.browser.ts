@@ -183,6 +183,21 @@ describe('the open-data page', () => {
       expect(c.cut).toBe(false);
       expect(c.label).toContain('说明');
     }
+    // The preview too: each row a card of labelled lines, nothing scrolled sideways inside its box.
+    const preview = await page.evaluate(() => {
+      const table = document.querySelector<HTMLElement>('[data-testid="preview"]')!;
+      const cells = [...table.querySelectorAll<HTMLElement>('td[data-col]:not([data-empty])')].map((td) => ({
+        right: td.getBoundingClientRect().right,
+        label: getComputedStyle(td, '::before').content,
+      }));
+      return { scrolls: table.parentElement!.scrollWidth > table.parentElement!.clientWidth + 1, cells };
+    });
+    expect(preview.scrolls).toBe(false);
+    expect(preview.cells.length).toBeGreaterThan(0);
+    for (const c of preview.cells) {
+      expect(c.right).toBeLessThanOrEqual(390);
+      expect(c.label).toMatch(/^".+："$/);
+    }
     const [cat, det] = await Promise.all([page.locator('.open-catalogue').boundingBox(), page.getByTestId('dataset-detail').boundingBox()]);
     expect(det!.y).toBeGreaterThan(cat!.y + cat!.height - 1);
     const download = await page.locator('.open-download').first().boundingBox();

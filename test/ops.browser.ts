@@ -158,6 +158,9 @@ describe('the operations page, as an admin', () => {
     expect(await page.getByTestId('ops-timezone').innerText()).toContain('UTC+8');
     expect(await page.evaluate(() => window.__ops!.tab())).toBe('rules');
     expect(await page.getByTestId('rules-kind').inputValue()).toBe('water_level');
+    // Each threshold is named with its unit (the metric's: the water depth in cm).
+    for (const key of ['warning.enter', 'warning.exit', 'alarm.enter', 'alarm.exit'])
+      expect(await page.locator(`.rules-rule[data-rule-id="water_level_cm"] [data-key="${key}"]`).innerText()).toMatch(/（cm）$/);
     const px = (testid: string) =>
       page
         .getByTestId(testid)

@@ -91,6 +91,14 @@ describe('the replay as an analyst expects it', () => {
     await saveScreenshot(page, 'test-results/replay-ux-incident-1920.png');
   });
 
+  it('draws the map between the bars, never under them (markers under the bars showed through them)', async () => {
+    const box = (selector: string) => page.locator(selector).evaluate((el) => el.getBoundingClientRect().toJSON() as DOMRect);
+    const [map, top, side, bottom] = await Promise.all([box('#map'), box('.rp-top'), box('.rp-side'), box('.rp-bottom')]);
+    expect(map.top).toBeGreaterThanOrEqual(top.bottom - 1);
+    expect(map.right).toBeLessThanOrEqual(side.left + 1);
+    expect(map.bottom).toBeLessThanOrEqual(bottom.top + 1);
+  });
+
   it('shows the range as 24-hour city time (browser on UTC, en-US), never clipped, and reads it back', async () => {
     const range = await hook<{ from: number; to: number }>('range()');
     const from = await page.getByTestId('replay-from').inputValue();

@@ -75,6 +75,13 @@ async function loadUnitNames(state: AuditState): Promise<void> {
   if (r.ok) state.unitNames = new Map(r.value.map((u) => [u.id, { zh: u.nameZh, en: u.nameEn }]));
 }
 
+/** The department register's English names (GET /api/case-departments), for a case account's binding. */
+async function loadDepartmentNames(state: AuditState): Promise<void> {
+  if (!state.me.permissions.includes('cases.read')) return;
+  const r = await jsonCall<{ namesEn?: Array<{ department: string; nameEn: string }> }>('GET', '/api/case-departments');
+  if (r.ok) state.departmentNamesEn = new Map((r.value.namesEn ?? []).map((n) => [n.department, n.nameEn]));
+}
+
 /** Verifies the record (chain, signed checkpoints, the rows it binds to). */
 async function verify(state: AuditState, panel: AuditStatusPanel): Promise<void> {
   state.status = 'checking';
@@ -113,7 +120,12 @@ function start(me: Me, city: CityInfo | null): void {
   panels.render(state);
   panels.renderLabels();
   installHooks(state, () => table.rowCount);
-  void Promise.all([verify(state, status), loadEntries(state, filters, table, false), loadUnitNames(state)]).then(() => {
+  void Promise.all([
+    verify(state, status),
+    loadEntries(state, filters, table, false),
+    loadUnitNames(state),
+    loadDepartmentNames(state),
+  ]).then(() => {
     table.render(state);
     state.ready = true;
     document.body.dataset.ready = 'true';

@@ -21,6 +21,8 @@ export interface AuditState {
   listSeq: number;
   /** The fleet's units by id, their names for a field account's binding (empty without `units.read`). */
   unitNames: Map<string, { zh: string; en: string }>;
+  /** The departments' English names by their Chinese name (their id), for a case account's binding (empty without `cases.read`). */
+  departmentNamesEn: Map<string, string>;
   ready: boolean;
 }
 
@@ -37,6 +39,7 @@ export function createAuditState(me: Me, city: CityInfo | null): AuditState {
     listError: null,
     listSeq: 0,
     unitNames: new Map(),
+    departmentNamesEn: new Map(),
     ready: false,
   };
 }

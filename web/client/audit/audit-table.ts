@@ -48,7 +48,7 @@ export class AuditTable implements Panel<AuditState> {
 
   render(view: AuditState): void {
     this.last = view;
-    replaceChildren(this.body, ...view.entries.map((e) => row(e, view.zone, view.unitNames)));
+    replaceChildren(this.body, ...view.entries.map((e) => row(e, view)));
     this.empty.hidden = view.entries.length > 0 || view.listError !== null;
     this.more.hidden = view.next === null;
     this.message.hidden = view.listError === null;
@@ -70,8 +70,9 @@ export class AuditTable implements Panel<AuditState> {
   }
 }
 
-function row(e: AuditEntryView, zone: string, units: AuditState['unitNames']): HTMLTableRowElement {
+function row(e: AuditEntryView, view: AuditState): HTMLTableRowElement {
   const l = getLanguage();
+  const zone = view.zone;
   // Each cell names its column: on a phone the row is a card of labelled lines (audit.css).
   const label = (col: 'time' | 'actor' | 'action' | 'object' | 'detail') => t(`audit.col.${col}`);
   return h(
@@ -91,12 +92,18 @@ function row(e: AuditEntryView, zone: string, units: AuditState['unitNames']): H
       auditActionLabel(e.stream, e.action, l),
     ),
     h('td', { 'data-col': 'object', 'data-label': label('object'), class: 'mono' }, e.object || '—'),
-    h('td', { 'data-col': 'detail', 'data-label': label('detail') }, detailText(e, units, l)),
+    h('td', { 'data-col': 'detail', 'data-label': label('detail') }, detailText(e, view, l)),
   );
 }
 
-/** The detail in words; a field account's unit by its name in the page's language (its id is what is recorded). */
-function detailText(e: AuditEntryView, units: AuditState['unitNames'], l: 'zh' | 'en'): string {
-  const unit = e.action === 'field_unit' ? units.get(e.detail) : undefined;
-  return unit ? unit[l] : recordDetailLabel(e.stream, e.action, e.detail, l);
+/**
+ * The detail in words; a field account's unit by its name in the page's language, a case account's
+ * department in English when the department register has its English name (what is recorded is
+ * the unit's id, the department's Chinese name).
+ */
+function detailText(e: AuditEntryView, view: AuditState, l: 'zh' | 'en'): string {
+  const unit = e.action === 'field_unit' ? view.unitNames.get(e.detail) : undefined;
+  if (unit) return unit[l];
+  const departmentEn = e.action === 'case_department' && l === 'en' ? view.departmentNamesEn.get(e.detail) : undefined;
+  return departmentEn ?? recordDetailLabel(e.stream, e.action, e.detail, l);
 }

@@ -137,13 +137,25 @@ function detail(d: DatasetListing, cat: Catalogue): HTMLElement {
             { class: 'open-scroll' },
             h(
               'table',
-              { class: 'open-table', 'data-testid': 'preview' },
+              { class: 'open-table open-preview', 'data-testid': 'preview' },
               h('thead', {}, h('tr', {}, ...d.fields.map((f) => h('th', { 'data-col': f.name }, columnHead(f, lang))))),
               h(
                 'tbody',
                 {},
+                // Each cell carries its column's name: on a phone a row is a card of labelled lines.
                 ...rows.map((r) =>
-                  h('tr', {}, ...d.fields.map((f) => h('td', { 'data-col': f.name }, cellText(r, f, lang, cat.timeZone, cat.districts)))),
+                  h(
+                    'tr',
+                    {},
+                    ...d.fields.map((f) => {
+                      const text = cellText(r, f, lang, cat.timeZone, cat.districts);
+                      return h(
+                        'td',
+                        { 'data-col': f.name, 'data-label': columnHead(f, lang), ...(text === '' ? { 'data-empty': '' } : {}) },
+                        text,
+                      );
+                    }),
+                  ),
                 ),
               ),
             ),

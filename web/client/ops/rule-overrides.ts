@@ -8,6 +8,7 @@
  * force, listed before saving (`draftChanges`).
  */
 import { kindLabel, metricLabel, metricUnit } from '../i18n/labels.ts';
+import { getLanguage, type Language } from '../i18n/language.ts';
 import { h, setText } from '../ui/dom.ts';
 import { fieldLabel, ot } from './ops-strings.ts';
 import { durationUnit, fieldToMs, msToField } from './rule-durations.ts';
@@ -79,12 +80,17 @@ function objectAt(o: Json, key: string): Json {
   return made;
 }
 
-/** The unit a rule field is given in: the metric's for values and changes, ms for durations. */
-function unitOf(key: string, metric: string): string {
+/** The unit a rule field is given in: the metric's for values and changes, none for durations. */
+export function unitOf(key: string, metric: string): string {
   // A duration's label names its unit (minutes or seconds, rule-durations.ts).
   if (durationUnit(key)) return '';
   if (['enter', 'exit', 'delta', 'exitDelta', 'epsilon'].includes(key.split('.').at(-1)!)) return metricUnit(metric) ?? '';
   return '';
+}
+
+/** A unit after a field's name: `（cm）` in Chinese, ` (cm)` in English. */
+export function unitSuffix(unit: string, lang: Language = getLanguage()): string {
+  return lang === 'zh' ? `（${unit}）` : ` (${unit})`;
 }
 
 export interface OverridesHost {
@@ -260,7 +266,7 @@ export class OverridesForm {
       'span',
       { 'data-key': key },
       name ?? key,
-      unit ? h('span', { class: 'ops-unit', 'data-testid': 'override-unit' }, `（${unit}）`) : null,
+      unit ? h('span', { class: 'ops-unit', 'data-testid': 'override-unit' }, unitSuffix(unit)) : null,
     );
     return field(label, input, ...issues.map((i) => this.errorLine(i)));
   }

@@ -14,7 +14,7 @@ import { h, setText } from '../ui/dom.ts';
 import { fieldLabel, ot } from './ops-strings.ts';
 import { IncidentRulesForm } from './incident-rules-form.ts';
 import { durationUnit, fieldToMs, msToField } from './rule-durations.ts';
-import { draftChanges, OverridesForm } from './rule-overrides.ts';
+import { draftChanges, OverridesForm, unitOf, unitSuffix } from './rule-overrides.ts';
 import {
   button,
   card,
@@ -263,7 +263,8 @@ export class RulesTab implements OpsTab {
     );
   }
 
-  private numberInput(path: string, value: unknown, label: string): HTMLElement {
+  /** A number field of the rule at `path`; `metric` gives values and changes their unit. */
+  private numberInput(path: string, value: unknown, label: string, metric = ''): HTMLElement {
     const unit = durationUnit(path);
     const input = h('input', {
       type: 'number',
@@ -278,12 +279,20 @@ export class RulesTab implements OpsTab {
       const n = input.value.trim() === '' ? null : Number(input.value);
       this.setAt(path, unit ? fieldToMs(input.value, unit) : n !== null && Number.isFinite(n) ? n : input.value);
     });
-    return field(this.labelOf(label), input, this.errorsFor(path));
+    return field(this.labelOf(label, metric ? unitOf(label, metric) : ''), input, this.errorsFor(path));
   }
 
-  /** A field's name in the current language; its JSON key (what the errors name) as data on it. */
-  private labelOf(key: string): HTMLElement {
-    return h('span', { 'data-key': key }, fieldLabel('field', key) ?? key);
+  /**
+   * A field's name in the current language, with its unit when it has one (a threshold in the
+   * metric's unit); its JSON key (what the errors name) as data on it.
+   */
+  private labelOf(key: string, unit = ''): HTMLElement {
+    return h(
+      'span',
+      { 'data-key': key },
+      fieldLabel('field', key) ?? key,
+      unit ? h('span', { class: 'ops-unit', 'data-testid': 'rules-unit' }, unitSuffix(unit)) : null,
+    );
   }
 
   private drawEditor(): void {
@@ -355,13 +364,15 @@ export class RulesTab implements OpsTab {
     if (!isObject(rule)) return h('div', {});
     const type = String(rule.type ?? '');
     const typeLabel = type === 'threshold' || type === 'rate' || type === 'flatline' ? ot(`rules.type.${type}`) : type;
+    // The rule's values are in its metric's unit (a rule is named by its metric unless it says otherwise).
+    const metric = typeof rule.metric === 'string' ? rule.metric : id;
     const fields: HTMLElement[] = [];
     for (const [key, value] of Object.entries(rule)) {
       if (key === 'type' || key === 'metric' || key === 'enabled') continue;
       const p = `${path}.${key}`;
-      if (typeof value === 'number' || value === null) fields.push(this.numberInput(p, value, key));
+      if (typeof value === 'number' || value === null) fields.push(this.numberInput(p, value, key, metric));
       else if (isObject(value))
-        for (const [sub, v] of Object.entries(value)) fields.push(this.numberInput(`${p}.${sub}`, v, `${key}.${sub}`));
+        for (const [sub, v] of Object.entries(value)) fields.push(this.numberInput(`${p}.${sub}`, v, `${key}.${sub}`, metric));
       else if (typeof value === 'string') {
         const choices = CHOICES[type]?.[key] ?? [value];
         const select = h('select', { 'data-path': p, 'data-testid': 'rules-select', disabled: !this.canEdit });
