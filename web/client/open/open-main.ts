@@ -125,41 +125,7 @@ function detail(d: DatasetListing, cat: Catalogue): HTMLElement {
       h('td', { class: 'wrap', 'data-field-about': f.name, 'data-label': ot('description') }, about(f)),
     );
   });
-  const rows = preview?.id === d.id ? preview.rows : null;
-  const lang = getLanguage();
-  const previewBlock =
-    rows === null
-      ? h('p', { class: 'open-muted' }, ot('loading'))
-      : rows.length === 0
-        ? h('p', { class: 'open-muted', 'data-testid': 'preview-empty' }, ot('noRows'))
-        : h(
-            'div',
-            { class: 'open-scroll' },
-            h(
-              'table',
-              { class: 'open-table open-preview', 'data-testid': 'preview' },
-              h('thead', {}, h('tr', {}, ...d.fields.map((f) => h('th', { 'data-col': f.name }, columnHead(f, lang))))),
-              h(
-                'tbody',
-                {},
-                // Each cell carries its column's name: on a phone a row is a card of labelled lines.
-                ...rows.map((r) =>
-                  h(
-                    'tr',
-                    {},
-                    ...d.fields.map((f) => {
-                      const text = cellText(r, f, lang, cat.timeZone, cat.districts);
-                      return h(
-                        'td',
-                        { 'data-col': f.name, 'data-label': columnHead(f, lang), ...(text === '' ? { 'data-empty': '' } : {}) },
-                        text,
-                      );
-                    }),
-                  ),
-                ),
-              ),
-            ),
-          );
+  const previewBlock = previewOf(d, cat);
   return h(
     'section',
     { class: 'open-detail', 'data-testid': 'dataset-detail' },
@@ -193,6 +159,44 @@ function detail(d: DatasetListing, cat: Catalogue): HTMLElement {
     h('h3', {}, ot('preview', { n: PREVIEW_ROWS })),
     previewBlock,
   );
+}
+
+/** The first rows of a dataset: a table whose cells name their column (on a phone each row is a card of labelled lines). */
+function previewOf(d: DatasetListing, cat: Catalogue): HTMLElement {
+  const rows = preview?.id === d.id ? preview.rows : null;
+  const lang = getLanguage();
+  return rows === null
+    ? h('p', { class: 'open-muted' }, ot('loading'))
+    : rows.length === 0
+      ? h('p', { class: 'open-muted', 'data-testid': 'preview-empty' }, ot('noRows'))
+      : h(
+          'div',
+          { class: 'open-scroll' },
+          h(
+            'table',
+            { class: 'open-table open-preview', 'data-testid': 'preview' },
+            h('thead', {}, h('tr', {}, ...d.fields.map((f) => h('th', { 'data-col': f.name }, columnHead(f, lang))))),
+            h(
+              'tbody',
+              {},
+              // Each cell carries its column's name: on a phone a row is a card of labelled lines.
+              ...rows.map((r) =>
+                h(
+                  'tr',
+                  {},
+                  ...d.fields.map((f) => {
+                    const text = cellText(r, f, lang, cat.timeZone, cat.districts);
+                    return h(
+                      'td',
+                      { 'data-col': f.name, 'data-label': columnHead(f, lang), ...(text === '' ? { 'data-empty': '' } : {}) },
+                      text,
+                    );
+                  }),
+                ),
+              ),
+            ),
+          ),
+        );
 }
 
 async function select(id: string): Promise<void> {

@@ -30,39 +30,10 @@ import {
   type ApiIssue,
   type OpsTab,
 } from './ops-ui.ts';
+import type { PreviewResult, RulesInForce, VersionRow } from './rules-types.ts';
 
 type Scope = 'alarms' | 'incidents';
 type Json = Record<string, unknown>;
-
-interface RulesInForce {
-  version: number;
-  current: number;
-  ruleSet: Json;
-}
-
-interface RuleChange {
-  path: string;
-  change: 'added' | 'removed' | 'changed';
-  old?: unknown;
-  new?: unknown;
-}
-
-interface VersionRow {
-  version: number;
-  author: string;
-  at: number;
-  reason: string;
-  diff: RuleChange[];
-}
-
-interface PreviewResult {
-  episodes: number;
-  alarmEpisodes: number;
-  sensorsWithEpisodes: number;
-  sensorsEvaluated: number;
-  readings: number;
-  samples: Array<{ sensorId: string; startTs: number; reachedAlarm: boolean }>;
-}
 
 /** Values a string field of a rule may take, by rule type and field. */
 const CHOICES: Record<string, Record<string, readonly string[]>> = {
