@@ -58,7 +58,8 @@ describe('the console in Chromium', () => {
       const group = document.querySelector<HTMLElement>('.maplibregl-ctrl-bottom-right .maplibregl-ctrl-group')!;
       return { stripTop: strip.top, buttons, background: getComputedStyle(group).backgroundColor };
     });
-    expect(layout.buttons.map((b) => b.label)).toContain('Zoom out');
+    // The console opens in zh-CN: maplibre's buttons are labelled in it (map/map-locale.ts).
+    expect(layout.buttons.map((b) => b.label)).toContain('缩小');
     for (const b of layout.buttons) {
       expect(b.bottom, b.label).toBeLessThanOrEqual(layout.stripTop);
       expect(b.onTop, b.label).toBe(true);
