@@ -24,18 +24,13 @@ export interface MqttSourceOptions {
    */
   persistentSession?: { expirySeconds: number } | null;
   /**
-   * Replaces `onMessage`: called for every message BEFORE it is acknowledged. The PUBACK goes
-   * out when it returns, or when the promise it returns resolves; mqtt.js reads no further
-   * packet of the connection meanwhile (backpressure). A throw or rejection sends no PUBACK.
-   */
-  handle?: (topic: string, payload: Buffer, receivedAt: number, packetId: number) => void | Promise<void>;
-  /**
-   * Replaces `handle` for a handler that writes what it keeps in groups (the spool's turn,
-   * DurableIntake.takeGrouped). A returned `{ written }` releases the next packet at once, while
+   * Replaces `onMessage`: called for every message BEFORE it is acknowledged, for a handler that
+   * writes what it keeps in groups (the spool's turn, DurableIntake.takeGrouped). A returned `{ written }` releases the next packet at once, while
    * this message's PUBACK waits, with every other PUBACK of the event-loop turn, until each of
    * the turn's `written` promises resolves; then they leave in one write. If one rejects, the
    * connection is dropped and none of the turn's PUBACKs leaves (the broker sends the messages
-   * again). A returned promise holds the connection as with `handle` (backpressure); its PUBACK
+   * again). A returned promise holds the connection (mqtt.js reads no further packet of it:
+   * backpressure); its PUBACK
    * goes out once it resolves if the connection that carried the message is still up, and if it
    * rejects the connection is dropped as for a turn's failed write. Nothing: acknowledge now.
    */
@@ -98,32 +93,8 @@ export class MqttSource {
       ...(/mqttjs/.test(process.env.DEBUG ?? '') ? {} : { log: () => undefined }),
     });
     this.client = client;
-    const handle = o.handle;
     if (o.handleGrouped) this.takeGrouped(client, o.handleGrouped, now);
-    else if (handle) {
-      client.handleMessage = (packet, callback) => {
-        const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
-        let pending: void | Promise<void>;
-        try {
-          pending = handle(packet.topic, payload, now(), packet.messageId ?? 0);
-        } catch (err) {
-          o.onStatus?.(this.connected, err as Error);
-          callback(err as Error);
-          return;
-        }
-        if (!pending) callback();
-        else
-          pending.then(
-            () => callback(),
-            (err: Error) => {
-              o.onStatus?.(this.connected, err);
-              callback(err);
-            },
-          );
-      };
-    } else {
-      client.on('message', (t, payload) => o.onMessage(t, payload, now()));
-    }
+    else client.on('message', (t, payload) => o.onMessage(t, payload, now()));
     client.on('connect', () => {
       this.connected = true;
       o.onStatus?.(true);
