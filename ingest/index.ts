@@ -4,11 +4,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { DEFAULT_PARSE_LIMITS, type DeviceDirectory } from '../twin-model/index.ts';
-import { BatchWriter } from './batch-writer.ts';
+import { BatchWriter, DEFAULT_BATCH_MAX_DELAY_MS } from './batch-writer.ts';
 import { IngestPipeline } from './ingest-pipeline.ts';
 import { ClickHouseSink, type StorageBatch, type StorageSink, type StorageClient } from '../storage/index.ts';
 
-export { BatchWriter, type StorageHealth } from './batch-writer.ts';
+export { BatchWriter, DEFAULT_BATCH_MAX_DELAY_MS, type StorageHealth } from './batch-writer.ts';
 export { IngestPipeline, DEAD_LETTER_PAYLOAD_BYTES, gatewaySource, type IngestListener } from './ingest-pipeline.ts';
 export {
   IngestMetrics,
@@ -81,7 +81,7 @@ export function createIngest(options: IngestOptions): Ingest {
   let pipeline: IngestPipeline | null = null;
   const writer = new BatchWriter(sink, {
     maxRows: options.batchMaxRows ?? 100_000,
-    maxDelayMs: options.batchMaxDelayMs ?? 200,
+    maxDelayMs: options.batchMaxDelayMs ?? DEFAULT_BATCH_MAX_DELAY_MS,
     idPrefix: `${now().toString(36)}-${randomBytes(4).toString('hex')}`,
     now,
     onStored: (batch, writeMs) => {

@@ -25,14 +25,14 @@ export interface MqttSourceOptions {
   persistentSession?: { expirySeconds: number } | null;
   /**
    * Replaces `onMessage`: called for every message BEFORE it is acknowledged, for a handler that
-   * writes what it keeps in groups (the spool's turn, DurableIntake.takeGrouped). A returned `{ written }` releases the next packet at once, while
-   * this message's PUBACK waits, with every other PUBACK of the event-loop turn, until each of
-   * the turn's `written` promises resolves; then they leave in one write. If one rejects, the
-   * connection is dropped and none of the turn's PUBACKs leaves (the broker sends the messages
-   * again). A returned promise holds the connection (mqtt.js reads no further packet of it:
-   * backpressure); its PUBACK
-   * goes out once it resolves if the connection that carried the message is still up, and if it
-   * rejects the connection is dropped as for a turn's failed write. Nothing: acknowledge now.
+   * writes what it keeps in groups (the spool's group write, DurableIntake.takeGrouped). A
+   * returned `{ written }` releases the next packet at once, while this message's PUBACK waits,
+   * with every other PUBACK given the same `written` promise, until it resolves; then they leave
+   * in one write. If it rejects, the connection is dropped and none of those PUBACKs leaves (the
+   * broker sends the messages again). A returned promise holds the connection (mqtt.js reads no
+   * further packet of it: backpressure); its PUBACK goes out once it resolves if the connection
+   * that carried the message is still up, and if it rejects the connection is dropped as for a
+   * group's failed write. Nothing: acknowledge now.
    */
   handleGrouped?: (
     topic: string,
@@ -42,8 +42,8 @@ export interface MqttSourceOptions {
   ) => void | Promise<void> | { written: Promise<void> };
 }
 
-/** Given to mqtt.js's handler callback for a PUBACK that leaves with its turn's (`handleGrouped`). */
-const HELD_FOR_THE_TURN = new Error('PUBACK sent with the turn');
+/** Given to mqtt.js's handler callback for a PUBACK that leaves with its group's (`handleGrouped`). */
+const HELD_FOR_THE_TURN = new Error('PUBACK sent with its group');
 /** Given to mqtt.js's handler callback for a message whose connection dropped while it waited. */
 const CONNECTION_GONE = new Error('PUBACK not sent: the connection that carried the message dropped');
 
@@ -66,7 +66,7 @@ function pubacks(ids: readonly number[]): Buffer {
 export class MqttSource {
   private client: MqttClient | null = null;
   connected = false;
-  /** Turns whose PUBACKs wait for their writes (`handleGrouped`); each settles once sent or dropped. */
+  /** Groups whose PUBACKs wait for their writes (`handleGrouped`); each settles once sent or dropped. */
   private readonly held = new Set<Promise<void>>();
 
   constructor(private readonly options: MqttSourceOptions) {}
@@ -120,26 +120,35 @@ export class MqttSource {
   }
 
   /**
-   * Every message goes to `handleGrouped`; the packet ids of one event-loop turn are kept and
-   * their PUBACKs written in one buffer, on the connection that carried them, once the turn's
-   * writes are done. mqtt.js itself sends only the PUBACKs of messages acknowledged at once or
-   * after a wait for room (a promise), and of the latter only while their connection lasts.
+   * Every message goes to `handleGrouped`. The packet ids of the messages whose records ride the
+   * same write (one `written` promise: the spool's group, an event-loop turn or, under load,
+   * the turns of a millisecond) are kept, and their PUBACKs written in one buffer, on the
+   * connection that carried them, once that write is done; groups are written in order, so the
+   * PUBACKs leave in the order of their PUBLISHes. mqtt.js itself sends only the PUBACKs of
+   * messages acknowledged at once or after a wait for room (a promise), and of the latter only
+   * while their connection lasts.
    */
   private takeGrouped(client: MqttClient, handle: NonNullable<MqttSourceOptions['handleGrouped']>, now: () => number): void {
     const o = this.options;
-    let turn: { waits: Promise<void>[]; ids: number[] } | null = null;
-    const release = (stream: MqttClient['stream'], t: { waits: Promise<void>[]; ids: number[] }): Promise<void> => {
-      turn = null;
-      return Promise.all(t.waits).then(
+    let group: { written: Promise<void>; ids: number[]; stream: MqttClient['stream'] } | null = null;
+    const open = (written: Promise<void>) => {
+      const g = { written, ids: [] as number[], stream: client.stream };
+      group = g;
+      const released = written.then(
         () => {
-          if (t.ids.length > 0 && !stream.destroyed) stream.write(pubacks(t.ids));
+          if (group === g) group = null;
+          if (g.ids.length > 0 && !g.stream.destroyed) g.stream.write(pubacks(g.ids));
         },
         (err: Error) => {
-          // No PUBACK of the turn leaves: the broker sends its messages again.
-          stream.destroy();
+          if (group === g) group = null;
+          // No PUBACK of the group leaves: the broker sends its messages again.
+          g.stream.destroy();
           o.onStatus?.(this.connected, err);
         },
       );
+      this.held.add(released);
+      void released.then(() => this.held.delete(released));
+      return g;
     };
     client.handleMessage = (packet, callback) => {
       const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
@@ -159,7 +168,7 @@ export class MqttSource {
         taken.then(
           () => callback(stream.destroyed || client.stream !== stream ? CONNECTION_GONE : undefined),
           (err: Error) => {
-            // As for a turn's failed write: the broker sends the message again on a new connection.
+            // As for a group's failed write: the broker sends the message again on a new connection.
             stream.destroy();
             o.onStatus?.(this.connected, err);
             callback(err);
@@ -167,20 +176,12 @@ export class MqttSource {
         );
         return;
       }
-      if (turn === null) {
-        const t = { waits: [] as Promise<void>[], ids: [] as number[] };
-        turn = t;
-        const stream = client.stream;
-        // After the spool's own end-of-turn write (scheduled by the turn's first record).
-        const released = new Promise<void>((resolve) => setImmediate(() => resolve(release(stream, t))));
-        this.held.add(released);
-        void released.then(() => this.held.delete(released));
-      }
-      if (turn.waits.at(-1) !== taken.written) turn.waits.push(taken.written);
+      const g: { written: Promise<void>; ids: number[]; stream: MqttClient['stream'] } =
+        group !== null && group.written === taken.written && group.stream === client.stream ? group : open(taken.written);
       if (packet.qos !== 1 || packet.messageId === undefined) return callback();
-      // The PUBACK goes with the turn's (above): mqtt.js sends none for a handler that fails,
+      // The PUBACK goes with the group's (above): mqtt.js sends none for a handler that fails,
       // and goes on to the next packet.
-      turn.ids.push(packet.messageId);
+      g.ids.push(packet.messageId);
       callback(HELD_FOR_THE_TURN);
     };
   }
@@ -198,7 +199,7 @@ export class MqttSource {
   }
 
   /**
-   * Disconnects, once the PUBACKs held for a turn's writes (`handleGrouped`) have left or been
+   * Disconnects, once the PUBACKs held for their group's writes (`handleGrouped`) have left or been
    * dropped with the connection: none leaves before its message is written, and none is lost
    * behind the DISCONNECT.
    */

@@ -50,6 +50,43 @@ describe('spool group writes', () => {
     expect(seals).toEqual([id]);
   });
 
+  it('under load keeps a group open for the turns of groupIntervalMs: one write for them; after a quiet spell writes at the end of the turn', async () => {
+    const spoolDir = join(dir.path, 'paced');
+    let clock = 100;
+    const spool = Spool.open(spoolDir, { maxBytes: 1 << 30, clock: () => clock, groupIntervalMs: 60_000 });
+    const topic = 'citytwin/v1/sensors/p/data';
+    const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+    try {
+      // Quiet so far: the first group is written at the end of its turn.
+      const first = spool.enqueue(topic, payloadOf(1), 1, 1);
+      await turn();
+      expect(spool.writes).toBe(1);
+      await first;
+      // Within the interval of that write (the clock stands still): the next turns join one
+      // group, written by its timer (or a flush, as here), not at the end of each turn.
+      const later: Array<Promise<void>> = [];
+      for (let i = 2; i <= 5; i++) {
+        later.push(spool.enqueue(topic, payloadOf(i), i, i));
+        await turn();
+      }
+      expect(spool.writes).toBe(1);
+      expect(new Set(later).size).toBe(1);
+      expect(spoolBytes(spoolDir).includes(payloadOf(2))).toBe(false);
+      spool.flush();
+      await later[0];
+      expect(spool.writes).toBe(2);
+      for (let i = 2; i <= 5; i++) expect(spoolBytes(spoolDir).includes(payloadOf(i))).toBe(true);
+      // A quiet spell longer than the interval: written at the end of its turn again.
+      clock += 120_000;
+      const quiet = spool.enqueue(topic, payloadOf(6), 6, 6);
+      await turn();
+      expect(spool.writes).toBe(3);
+      await quiet;
+    } finally {
+      spool.close();
+    }
+  });
+
   it('acknowledges a redelivery no sooner than its first copy, still queued in the same turn', async () => {
     const spoolDir = join(dir.path, 'redelivery');
     const spool = Spool.open(spoolDir, { maxBytes: 1 << 30 });

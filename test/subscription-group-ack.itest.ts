@@ -324,4 +324,51 @@ describe('the subscription’s group writes', () => {
       spool.close();
     }
   });
+
+  it('under load acknowledges the reads of one group write together, after it, in the order of the PUBLISHes', async () => {
+    const spoolDir = join(dir.path, 'paced');
+    // The clock stands still: every group after the first stays open until flushed here.
+    const spool = Spool.open(spoolDir, { maxBytes: 1 << 30, clock: () => 0, groupIntervalMs: 60_000 });
+    const ingest = createIngest({ sink: { write: async () => undefined }, batchMaxRows: 1000, batchMaxDelayMs: 60_000 });
+    const intake = new DurableIntake({ spool, pipeline: ingest.pipeline, writer: ingest.writer });
+    const { server, url, peer } = await startPeer(() => undefined);
+    const source = new MqttSource({
+      url,
+      clientId: 'group-paced',
+      onMessage: () => undefined,
+      handleGrouped: (topic, payload, at, packetId) => intake.takeGrouped(topic, payload, at, packetId),
+    });
+    const received = () => ingest.pipeline.metrics.received;
+    try {
+      await source.start();
+      // The first group is written at the end of its turn (nothing was written before it).
+      peer()!.socket.write(publish(1));
+      await waitFor('the first PUBACK', () => peer()!.pubacks.length === 1);
+      // Three reads, each taken in its own turn, all within the interval: one group.
+      for (const ids of [[2, 3], [4], [5, 6, 7]]) {
+        const before = received();
+        peer()!.socket.write(Buffer.concat(ids.map(publish)));
+        await waitFor(`messages ${ids.join(', ')} taken`, () => received() === before + ids.length);
+      }
+      expect(peer()!.pubacks).toEqual([1]);
+      expect(spoolBytes(spoolDir).includes(payloadOf(2))).toBe(false);
+      const writes = spool.writes;
+      spool.flush();
+      expect(spool.writes).toBe(writes + 1);
+      await waitFor('the group’s PUBACKs', () => peer()!.pubacks.length === 7);
+      expect(peer()!.pubacks).toEqual([1, 2, 3, 4, 5, 6, 7]);
+      // The next group likewise.
+      peer()!.socket.write(Buffer.concat([8, 9].map(publish)));
+      await waitFor('messages 8, 9 taken', () => received() === 9);
+      expect(peer()!.pubacks.length).toBe(7);
+      spool.flush();
+      await waitFor('the next group’s PUBACKs', () => peer()!.pubacks.length === 9);
+      expect(peer()!.pubacks).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    } finally {
+      await source.stop();
+      await ingest.writer.close(60_000);
+      server.close();
+      spool.close();
+    }
+  });
 });

@@ -18,8 +18,9 @@
  *
  * Group writes ({@link Spool.enqueue}): the messages that arrive in one event-loop turn (the
  * embedded broker parses a whole TCP read at once) are written with one writev(2) when the turn
- * ends, and their PUBACKs wait for it; a seal first writes what is queued, so a batch's records
- * always precede its seal record.
+ * ends, and their PUBACKs wait for it; under load, when the last group was written less than
+ * `groupIntervalMs` ago, the group stays open for the turns until then. A seal first writes what
+ * is queued, so a batch's records always precede its seal record.
  *
  * Not done: fsync. A process kill loses nothing (the page cache survives it); a power loss
  * or kernel crash can lose the last unsynced records whose PUBACK was already sent.
@@ -76,6 +77,14 @@ export interface SpoolOptions {
    * a step back of the wall clock (NTP, VM resume) would stop checkpoint writes for as long.
    */
   clock?: () => number;
+  /**
+   * Group writes ({@link Spool.enqueue}) start at most once per this many ms (default 1): a
+   * group queued sooner after the last write is written by a timer, so under load the records
+   * of several event-loop turns go in one writev(2) and their PUBACKs in one write, where each
+   * turn of a few messages cost two system calls (docs/ingest.md, "Delivery"). A group queued
+   * after a quiet spell is written at the end of its turn, as before. 0 writes every turn's.
+   */
+  groupIntervalMs?: number;
 }
 
 /** A spooled message, as replayed. */
@@ -134,6 +143,11 @@ export class Spool {
   private group: { done: Promise<void>; resolve: () => void; reject: (err: Error) => void } | null = null;
   /** write(2)/writev(2) calls made for records: fewer than the messages when writes are grouped. */
   writes = 0;
+  private readonly groupIntervalMs: number;
+  /** When the last group write started (the clock's ms). */
+  private lastGroupAt = -Infinity;
+  /** The timer of a group kept open under load (`groupIntervalMs`). */
+  private groupTimer: NodeJS.Timeout | null = null;
 
   private constructor(
     private readonly dir: string,
@@ -142,6 +156,7 @@ export class Spool {
     this.segmentBytes = options.segmentBytes ?? 64 * 1024 * 1024;
     this.checkpointIntervalMs = options.checkpointIntervalMs ?? 1000;
     this.clock = options.clock ?? (() => performance.now());
+    this.groupIntervalMs = options.groupIntervalMs ?? 1;
     mkdirSync(dir, { recursive: true });
     const idFile = join(dir, 'spool-id');
     if (!existsSync(idFile)) writeFileSync(idFile, randomBytes(6).toString('hex'));
@@ -255,7 +270,12 @@ export class Spool {
       reject = rej;
     });
     this.group = { done, resolve, reject };
-    setImmediate(() => this.flushQuietly());
+    // A timer left by a group a seal or flush() wrote early has nothing of its own to write.
+    if (this.groupTimer) clearTimeout(this.groupTimer);
+    this.groupTimer = null;
+    const wait = this.lastGroupAt + this.groupIntervalMs - this.clock();
+    if (wait > 0) this.groupTimer = setTimeout(() => this.flushGroup(), wait);
+    else setImmediate(() => this.flushGroup());
     return done;
   }
 
@@ -280,6 +300,13 @@ export class Spool {
     this.unstored += rec.length;
     // The record holds its own copy of the payload: the redelivery check keeps the record.
     if (packetId) this.recent.noteRecord(packetId, topic, rec, HEADER + topicBytes);
+  }
+
+  /** A group's scheduled write (if a seal or flush() has not written it already). */
+  private flushGroup(): void {
+    this.groupTimer = null;
+    this.lastGroupAt = this.clock();
+    this.flushQuietly();
   }
 
   /** The end-of-turn flush: a failure has rejected the group's promise (its PUBACKs are not sent). */
@@ -535,6 +562,8 @@ export class Spool {
   /** Closes the segment and writes the checkpoint in force (synchronously: the process is stopping). */
   close(): void {
     this.flushQuietly();
+    if (this.groupTimer) clearTimeout(this.groupTimer);
+    this.groupTimer = null;
     closeSync(this.fd);
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);

@@ -72,11 +72,8 @@ export async function packedRun(parts: PackedRunParts): Promise<void> {
     await truncateReadings(client);
     const recorder = new BatchRecorder(new ClickHouseSink(client));
     const overlap = new InsertOverlap(recorder.sink);
-    const { ingest, source, firstAt } = await startIngest(
-      trustedUrl,
-      `citytwin-bench-ingest-packed-${r}`,
-      { sink: overlap.sink, batchMaxRows: 100_000, batchMaxDelayMs: 200 },
-      () => overlap.start(),
+    const { ingest, source, firstAt } = await startIngest(trustedUrl, `citytwin-bench-ingest-packed-${r}`, { sink: overlap.sink }, () =>
+      overlap.start(),
     );
     const run = await publishInChild({
       brokerUrl: broker.url,
