@@ -13,7 +13,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createIngest, DurableIntake, MqttSource, Spool } from '../ingest/index.ts';
+import { createIngest, DurableIntake, type Ingest, MqttSource, type MqttSourceOptions, Spool, type SpoolOptions } from '../ingest/index.ts';
 import type { StorageBatch } from '../storage/index.ts';
 import { tempDir, waitFor } from './support/fixtures.ts';
 import { mqttField, mqttPacket, readingPayload, readingPublish, spoolBytes } from './support/mqtt-bytes.ts';
@@ -84,161 +84,201 @@ async function startPeer(onPuback: (id: number) => void): Promise<{ server: Serv
   return { server, url: `mqtt://127.0.0.1:${address.port}`, peer: () => current };
 }
 
+let clients = 0;
+
+/** What a test gives a subscription: how it takes messages, and what to note at each PUBACK. */
+interface SubscriptionOptions {
+  handleGrouped: NonNullable<MqttSourceOptions['handleGrouped']>;
+  onPuback?: (id: number) => void;
+  onStatus?: MqttSourceOptions['onStatus'];
+}
+
+/** The product's subscription (MqttSource) to a fresh broker-side peer, and the peer's current connection. */
+interface Subscription {
+  source: MqttSource;
+  peer: () => Peer | null;
+}
+
+/**
+ * Starts a peer and a subscription to it, runs `test` (returns what it returns), then, whatever
+ * happened, stops the subscription (it waits for the PUBACKs it holds), closes the peer and runs
+ * `cleanup`.
+ */
+async function withSubscription<T>(
+  options: SubscriptionOptions,
+  test: (s: Subscription) => Promise<T>,
+  cleanup?: () => Promise<void> | void,
+): Promise<T> {
+  const { server, url, peer } = await startPeer(options.onPuback ?? (() => undefined));
+  const source = new MqttSource({
+    url,
+    clientId: `group-${++clients}`,
+    onMessage: () => undefined,
+    onStatus: options.onStatus,
+    handleGrouped: options.handleGrouped,
+  });
+  try {
+    await source.start();
+    return await test({ source, peer });
+  } finally {
+    await source.stop();
+    server.close();
+    await cleanup?.();
+  }
+}
+
+/** The product's path end to end: a spool in `<test dir>/<name>`, a pipeline, the intake, a storage sink. */
+interface SpooledOptions {
+  name: string;
+  /** Beyond a 1 GiB `maxBytes`. */
+  spool?: Omit<SpoolOptions, 'maxBytes'>;
+  /** Where batches go; by default nowhere. */
+  sink?: { write: (batch: StorageBatch) => Promise<void> };
+  batchMaxRows: number;
+  /** At each PUBACK, with the spool's directory. */
+  onPuback?: (id: number, spoolDir: string) => void;
+}
+
+interface SpooledSubscription extends Subscription {
+  spool: Spool;
+  spoolDir: string;
+  ingest: Ingest;
+}
+
+/**
+ * As {@link withSubscription}, the subscription taking its messages through the intake
+ * (`takeGrouped`) into a real spool; afterwards the writer is closed and the spool too.
+ */
+async function withSpooledSubscription(options: SpooledOptions, test: (s: SpooledSubscription) => Promise<void>): Promise<void> {
+  const spoolDir = join(dir.path, options.name);
+  const spool = Spool.open(spoolDir, { maxBytes: 1 << 30, ...options.spool });
+  const sink = options.sink ?? { write: async () => undefined };
+  const ingest = createIngest({ sink, batchMaxRows: options.batchMaxRows, batchMaxDelayMs: 60_000 });
+  const intake = new DurableIntake({ spool, pipeline: ingest.pipeline, writer: ingest.writer });
+  await withSubscription(
+    {
+      handleGrouped: (topic, payload, at, packetId) => intake.takeGrouped(topic, payload, at, packetId),
+      onPuback: (id) => options.onPuback?.(id, spoolDir),
+    },
+    (s) => test({ ...s, spool, spoolDir, ingest }),
+    async () => {
+      await ingest.writer.close(60_000);
+      spool.close();
+    },
+  );
+}
+
+/**
+ * Stands in for the intake: every message taken goes in one group write, pending until the
+ * test calls `write` (it succeeds) or `fail` (it fails).
+ */
+function pendingGroupWrite(): {
+  taken: () => number;
+  handleGrouped: () => { written: Promise<void> };
+  write: () => void;
+  fail: (err: Error) => void;
+} {
+  let taken = 0;
+  let settle!: { resolve: () => void; reject: (err: Error) => void };
+  const written = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
+  return {
+    taken: () => taken,
+    handleGrouped: () => {
+      taken++;
+      return { written };
+    },
+    write: () => settle.resolve(),
+    fail: (err) => settle.reject(err),
+  };
+}
+
+/**
+ * Five publishes taken into one pending group write, then the subscription stopped and, a turn
+ * later, the write settled by `settle`. Stopping ends the socket: the PUBACKs must still wait for
+ * the write. Returns the peer's connection once it closed.
+ */
+async function stopWhileWritePending(settle: (group: ReturnType<typeof pendingGroupWrite>) => void): Promise<Peer> {
+  const group = pendingGroupWrite();
+  return withSubscription({ handleGrouped: group.handleGrouped }, async ({ source, peer }) => {
+    const connection = peer()!;
+    connection.socket.write(Buffer.concat(Array.from({ length: 5 }, (_, k) => publish(k + 1))));
+    await waitFor('5 taken', () => group.taken() === 5);
+    const stopped = source.stop();
+    await new Promise((r) => setImmediate(r));
+    settle(group);
+    await stopped;
+    await waitFor('the connection closed', () => connection.closed);
+    return connection;
+  });
+}
+
 describe('the subscription’s group writes', () => {
   it('acknowledges no message before its bytes are in the spool file; one read of 50 costs fewer writes than 50', async () => {
-    const spoolDir = join(dir.path, 'grouped');
-    const spool = Spool.open(spoolDir, { maxBytes: 1 << 30 });
     const stored: StorageBatch[] = [];
-    const ingest = createIngest({ sink: { write: async (b) => void stored.push(b) }, batchMaxRows: 1000, batchMaxDelayMs: 60_000 });
-    const intake = new DurableIntake({ spool, pipeline: ingest.pipeline, writer: ingest.writer });
     const n = 50;
     /** At the moment each PUBACK reached the broker: was its message's record in the file? */
     const inFileAtAck = new Map<number, boolean>();
-    const { server, url, peer } = await startPeer((id) => inFileAtAck.set(id, spoolBytes(spoolDir).includes(payloadOf(id))));
-    const source = new MqttSource({
-      url,
-      clientId: 'group-ack',
-      onMessage: () => undefined,
-      handleGrouped: (topic, payload, at, packetId) => intake.takeGrouped(topic, payload, at, packetId),
-    });
-    try {
-      await source.start();
-      const writesBefore = spool.writes;
-      peer()!.socket.write(Buffer.concat(Array.from({ length: n }, (_, k) => publish(k + 1))));
-      await waitFor('50 PUBACKs', () => peer()!.pubacks.length === n);
-      expect(peer()!.pubacks).toEqual(Array.from({ length: n }, (_, k) => k + 1));
-      expect([...inFileAtAck.values()].filter(Boolean).length).toBe(n);
-      const writes = spool.writes - writesBefore;
-      expect(writes).toBeGreaterThan(0);
-      expect(writes).toBeLessThan(n);
-      await ingest.writer.close(60_000);
-      expect(stored.reduce((sum, b) => sum + b.messages, 0)).toBe(n);
-    } finally {
-      await source.stop();
-      server.close();
-      spool.close();
-    }
+    await withSpooledSubscription(
+      {
+        name: 'grouped',
+        sink: { write: async (b) => void stored.push(b) },
+        batchMaxRows: 1000,
+        onPuback: (id, spoolDir) => inFileAtAck.set(id, spoolBytes(spoolDir).includes(payloadOf(id))),
+      },
+      async ({ peer, spool, ingest }) => {
+        const writesBefore = spool.writes;
+        peer()!.socket.write(Buffer.concat(Array.from({ length: n }, (_, k) => publish(k + 1))));
+        await waitFor('50 PUBACKs', () => peer()!.pubacks.length === n);
+        expect(peer()!.pubacks).toEqual(Array.from({ length: n }, (_, k) => k + 1));
+        expect([...inFileAtAck.values()].filter(Boolean).length).toBe(n);
+        const writes = spool.writes - writesBefore;
+        expect(writes).toBeGreaterThan(0);
+        expect(writes).toBeLessThan(n);
+        await ingest.writer.close(60_000);
+        expect(stored.reduce((sum, b) => sum + b.messages, 0)).toBe(n);
+      },
+    );
   });
 
   it('sends none of a turn’s PUBACKs when its write fails, and drops the connection', async () => {
-    let fail: ((err: Error) => void) | null = null;
-    let failing: Promise<void> | null = null;
-    let taken = 0;
+    const group = pendingGroupWrite();
     const errors: string[] = [];
-    const { server, url, peer } = await startPeer(() => undefined);
-    const source = new MqttSource({
-      url,
-      clientId: 'group-fail',
-      onMessage: () => undefined,
-      onStatus: (_up, err) => {
-        if (err) errors.push(err.message);
-      },
-      handleGrouped: () => {
-        taken++;
-        failing ??= new Promise<void>((_resolve, reject) => (fail = reject));
-        return { written: failing };
-      },
-    });
-    try {
-      await source.start();
+    const onStatus = (_up: boolean, err?: Error) => {
+      if (err) errors.push(err.message);
+    };
+    await withSubscription({ handleGrouped: group.handleGrouped, onStatus }, async ({ peer }) => {
       const first = peer()!;
       // Twenty publishes: every one is taken, none acknowledged while their write is pending.
       first.socket.write(Buffer.concat(Array.from({ length: 20 }, (_, k) => publish(k + 1))));
-      await waitFor('20 taken', () => taken === 20);
+      await waitFor('20 taken', () => group.taken() === 20);
       expect(first.pubacks).toEqual([]);
-      fail!(new Error('spool write failed (test)'));
+      group.fail(new Error('spool write failed (test)'));
       await waitFor('the connection dropped', () => first.closed);
       expect(first.pubacks).toEqual([]);
       expect(errors).toContain('spool write failed (test)');
-    } finally {
-      await source.stop();
-      server.close();
-    }
-  });
-  it('sends none of a turn’s PUBACKs when stopped while its write is pending and the write then fails', async () => {
-    let fail: ((err: Error) => void) | null = null;
-    let failing: Promise<void> | null = null;
-    let taken = 0;
-    const { server, url, peer } = await startPeer(() => undefined);
-    const source = new MqttSource({
-      url,
-      clientId: 'group-stop',
-      onMessage: () => undefined,
-      handleGrouped: () => {
-        taken++;
-        failing ??= new Promise<void>((_resolve, reject) => (fail = reject));
-        return { written: failing };
-      },
     });
-    let stopped: Promise<void> | null = null;
-    try {
-      await source.start();
-      const first = peer()!;
-      first.socket.write(Buffer.concat(Array.from({ length: 5 }, (_, k) => publish(k + 1))));
-      await waitFor('5 taken', () => taken === 5);
-      // Stopping ends the socket: the PUBACKs must still wait for the write, and none may leave after it failed.
-      stopped = source.stop();
-      await new Promise((r) => setImmediate(r));
-      fail!(new Error('spool write failed (test)'));
-      await stopped;
-      await waitFor('the connection closed', () => first.closed);
-      expect(first.pubacks).toEqual([]);
-    } finally {
-      if (!stopped) await source.stop();
-      server.close();
-    }
+  });
+
+  it('sends none of a turn’s PUBACKs when stopped while its write is pending and the write then fails', async () => {
+    const first = await stopWhileWritePending((group) => group.fail(new Error('spool write failed (test)')));
+    expect(first.pubacks).toEqual([]);
   });
 
   it('sends a turn’s PUBACKs before the DISCONNECT when stopped while its write is pending and the write then succeeds', async () => {
-    let write: (() => void) | null = null;
-    let writing: Promise<void> | null = null;
-    let taken = 0;
-    const { server, url, peer } = await startPeer(() => undefined);
-    const source = new MqttSource({
-      url,
-      clientId: 'group-stop-written',
-      onMessage: () => undefined,
-      handleGrouped: () => {
-        taken++;
-        writing ??= new Promise<void>((resolve) => (write = resolve));
-        return { written: writing };
-      },
-    });
-    let stopped: Promise<void> | null = null;
-    try {
-      await source.start();
-      const first = peer()!;
-      first.socket.write(Buffer.concat(Array.from({ length: 5 }, (_, k) => publish(k + 1))));
-      await waitFor('5 taken', () => taken === 5);
-      stopped = source.stop();
-      await new Promise((r) => setImmediate(r));
-      write!();
-      await stopped;
-      await waitFor('the connection closed', () => first.closed);
-      expect(first.pubacks).toEqual([1, 2, 3, 4, 5]);
-      expect(first.pubacksAtDisconnect).toBe(5);
-    } finally {
-      if (!stopped) await source.stop();
-      server.close();
-    }
+    const first = await stopWhileWritePending((group) => group.write());
+    expect(first.pubacks).toEqual([1, 2, 3, 4, 5]);
+    expect(first.pubacksAtDisconnect).toBe(5);
   });
 
   it('drops the connection when a message taken once the spool had room fails to be written', async () => {
     let fail: ((err: Error) => void) | null = null;
     let taken = 0;
-    const { server, url, peer } = await startPeer(() => undefined);
-    const source = new MqttSource({
-      url,
-      clientId: 'group-full-fail',
-      onMessage: () => undefined,
-      // A promise: the spool was full; it rejects when the record's write fails.
-      handleGrouped: () => {
-        taken++;
-        return new Promise<void>((_resolve, reject) => (fail = reject));
-      },
-    });
-    try {
-      await source.start();
+    // A promise: the spool was full; it rejects when the record's write fails.
+    const handleGrouped = () => {
+      taken++;
+      return new Promise<void>((_resolve, reject) => (fail = reject));
+    };
+    await withSubscription({ handleGrouped }, async ({ peer }) => {
       const first = peer()!;
       first.socket.write(publish(1));
       await waitFor('1 taken', () => taken === 1);
@@ -246,29 +286,19 @@ describe('the subscription’s group writes', () => {
       // Kept open, the broker would never send the message again on this connection.
       await waitFor('the connection dropped', () => first.closed);
       expect(first.pubacks).toEqual([]);
-    } finally {
-      await source.stop();
-      server.close();
-    }
+    });
   });
 
   it('sends no PUBACK on a new connection for a message taken on one that dropped', async () => {
     let write: (() => void) | null = null;
     let taken = 0;
-    const { server, url, peer } = await startPeer(() => undefined);
-    const source = new MqttSource({
-      url,
-      clientId: 'group-full-reconnect',
-      onMessage: () => undefined,
-      // The first message waits for room in the spool; the others are written with their turn.
-      handleGrouped: () => {
-        taken++;
-        if (taken === 1) return new Promise<void>((resolve) => (write = resolve));
-        return { written: Promise.resolve() };
-      },
-    });
-    try {
-      await source.start();
+    // The first message waits for room in the spool; the others are written with their turn.
+    const handleGrouped = () => {
+      taken++;
+      if (taken === 1) return new Promise<void>((resolve) => (write = resolve));
+      return { written: Promise.resolve() };
+    };
+    await withSubscription({ handleGrouped }, async ({ peer }) => {
       const first = peer()!;
       first.socket.write(publish(7));
       await waitFor('1 taken', () => taken === 1);
@@ -283,64 +313,37 @@ describe('the subscription’s group writes', () => {
       second.socket.write(publish(8));
       await waitFor('PUBACK 8', () => second.pubacks.includes(8));
       expect(second.pubacks).toEqual([8]);
-    } finally {
-      await source.stop();
-      server.close();
-    }
+    });
   });
 
   it('holds the thousands of PUBACKs of one read until their records are written, each sent after its record', async () => {
-    const spoolDir = join(dir.path, 'thousands');
-    const spool = Spool.open(spoolDir, { maxBytes: 1 << 30 });
-    const ingest = createIngest({ sink: { write: async () => undefined }, batchMaxRows: 100_000, batchMaxDelayMs: 60_000 });
-    const intake = new DurableIntake({ spool, pipeline: ingest.pipeline, writer: ingest.writer });
     // Tiny publishes: one 64 KiB read holds thousands, their PUBACKs past the socket's 16 KiB
     // buffer limit (mqtt-packet reports every PUBACK written, so mqtt.js takes the next packet).
     const n = 12_000;
     const mark = (i: number) => Buffer.from(`<${String(i).padStart(5, '0')}>`);
     const tiny = (i: number) => packet(0x32, Buffer.concat([str('t'), Buffer.from([i >> 8, i & 0xff]), mark(i)]));
-    const segment = () => join(spoolDir, readdirSync(spoolDir).find((f) => f.startsWith('seg-'))!);
+    const segment = (spoolDir: string) => join(spoolDir, readdirSync(spoolDir).find((f) => f.startsWith('seg-'))!);
     /** The segment's size when each PUBACK reached the broker. */
     const sizeAtAck = new Map<number, number>();
-    const { server, url, peer } = await startPeer((id) => sizeAtAck.set(id, statSync(segment()).size));
-    const source = new MqttSource({
-      url,
-      clientId: 'group-thousands',
-      onMessage: () => undefined,
-      handleGrouped: (topic, payload, at, packetId) => intake.takeGrouped(topic, payload, at, packetId),
-    });
-    try {
-      await source.start();
-      peer()!.socket.write(Buffer.concat(Array.from({ length: n }, (_, k) => tiny(k + 1))));
-      await waitFor(`${n} PUBACKs`, () => peer()!.pubacks.length === n);
-      expect(peer()!.pubacks).toEqual(Array.from({ length: n }, (_, k) => k + 1));
-      const bytes = spoolBytes(spoolDir);
-      const early = [...sizeAtAck].filter(([id, size]) => bytes.indexOf(mark(id)) + mark(id).length > size);
-      expect(early).toEqual([]);
-      expect(spool.writes).toBeLessThan(n / 20);
-    } finally {
-      await source.stop();
-      server.close();
-      spool.close();
-    }
+    await withSpooledSubscription(
+      { name: 'thousands', batchMaxRows: 100_000, onPuback: (id, spoolDir) => sizeAtAck.set(id, statSync(segment(spoolDir)).size) },
+      async ({ peer, spool, spoolDir }) => {
+        peer()!.socket.write(Buffer.concat(Array.from({ length: n }, (_, k) => tiny(k + 1))));
+        await waitFor(`${n} PUBACKs`, () => peer()!.pubacks.length === n);
+        expect(peer()!.pubacks).toEqual(Array.from({ length: n }, (_, k) => k + 1));
+        const bytes = spoolBytes(spoolDir);
+        const early = [...sizeAtAck].filter(([id, size]) => bytes.indexOf(mark(id)) + mark(id).length > size);
+        expect(early).toEqual([]);
+        expect(spool.writes).toBeLessThan(n / 20);
+      },
+    );
   });
 
   it('under load acknowledges the reads of one group write together, after it, in the order of the PUBLISHes', async () => {
-    const spoolDir = join(dir.path, 'paced');
     // The clock stands still: every group after the first stays open until flushed here.
-    const spool = Spool.open(spoolDir, { maxBytes: 1 << 30, clock: () => 0, groupIntervalMs: 60_000 });
-    const ingest = createIngest({ sink: { write: async () => undefined }, batchMaxRows: 1000, batchMaxDelayMs: 60_000 });
-    const intake = new DurableIntake({ spool, pipeline: ingest.pipeline, writer: ingest.writer });
-    const { server, url, peer } = await startPeer(() => undefined);
-    const source = new MqttSource({
-      url,
-      clientId: 'group-paced',
-      onMessage: () => undefined,
-      handleGrouped: (topic, payload, at, packetId) => intake.takeGrouped(topic, payload, at, packetId),
-    });
-    const received = () => ingest.pipeline.metrics.received;
-    try {
-      await source.start();
+    const paced = { clock: () => 0, groupIntervalMs: 60_000 };
+    await withSpooledSubscription({ name: 'paced', spool: paced, batchMaxRows: 1000 }, async ({ peer, spool, spoolDir, ingest }) => {
+      const received = () => ingest.pipeline.metrics.received;
       // The first group is written at the end of its turn (nothing was written before it).
       peer()!.socket.write(publish(1));
       await waitFor('the first PUBACK', () => peer()!.pubacks.length === 1);
@@ -364,11 +367,6 @@ describe('the subscription’s group writes', () => {
       spool.flush();
       await waitFor('the next group’s PUBACKs', () => peer()!.pubacks.length === 9);
       expect(peer()!.pubacks).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
-    } finally {
-      await source.stop();
-      await ingest.writer.close(60_000);
-      server.close();
-      spool.close();
-    }
+    });
   });
 });

@@ -2,17 +2,16 @@
  * Puts the spool between MQTT and the pipeline: a message's record is queued in the spool,
  * the message handed to the pipeline, and its PUBACK goes out only once the record is written.
  *
- * Three ways in. {@link DurableIntake.handle} (a subscription through mqtt.js) writes each
- * record at once: mqtt.js handles the packets of a connection strictly one at a time
- * (`handleMessage`'s callback releases the next one and sends the PUBACK), so a wait for the
- * end of the turn would hold every next packet. {@link DurableIntake.takeGrouped} (the
- * product's subscription) groups them all the same: the subscription releases each packet at
- * once but keeps its packet id and sends its PUBACK, with the turn's others in one write, once
- * the turn's group is written (ingest/mqtt-source.ts). {@link DurableIntake.take} (the embedded broker, which hands over
- * every publish of a TCP read in one go) groups the records of an event-loop turn into one
- * write and returns the promise the PUBACKs wait on. Holding the
- * acknowledgement while the spool is full stops reading the socket: the broker keeps the
- * messages (backpressure), and a persistent session keeps them across a restart.
+ * Two ways in, both writing the records of an event-loop turn together (one writev(2), spool.ts).
+ * {@link DurableIntake.take} (the embedded broker, which hands over every publish of a TCP read
+ * in one go) returns the promise the PUBACKs wait on. {@link DurableIntake.takeGrouped} (the
+ * product's subscription through mqtt.js) returns it as `{ written }`: mqtt.js handles the
+ * packets of a connection strictly one at a time (`handleMessage`'s callback releases the next
+ * one and sends the PUBACK), so the subscription releases each packet at once but keeps its
+ * packet id and sends its PUBACK, with the turn's others in one write, once the turn's group is
+ * written (ingest/mqtt-source.ts). Holding the acknowledgement while the spool is full stops
+ * reading the socket: the broker keeps the messages (backpressure), and a persistent session
+ * keeps them across a restart.
  *
  * A batch sealed before the group is written writes the queued records first (spool.ts), so
  * whatever the pipeline stores is in the spool before its insert starts. If the group's write
@@ -32,17 +31,13 @@ export interface DurableIntakeOptions {
   onBackpressure?: (on: boolean) => void;
 }
 
-/**
- * One MQTT message on its way in, and how it is taken: `redelivery`, whether to check it for a
- * redelivery; `grouped`, whether its record is written with the turn's group (`take`).
- */
+/** One MQTT message on its way in; `redelivery`, whether to check it for a redelivery. */
 interface IntakeMessage {
   topic: string;
   payload: Buffer;
   receivedAt: number;
   packetId: number;
   redelivery: boolean;
-  grouped: boolean;
 }
 
 export class DurableIntake {
@@ -74,23 +69,16 @@ export class DurableIntake {
   }
 
   /**
-   * Handles one MQTT message. Returns nothing when it is spooled and processed (acknowledge
-   * now), or a promise when the spool is full (acknowledge when it resolves). `redelivery`
-   * false (the publisher's DUP flag is clear) skips the redelivery check: a first delivery is
-   * never a redelivery. From one broker connection (the ingest's TCP subscription) every packet
-   * is checked, since the broker may redeliver under a new packet id without DUP.
-   */
-  handle(topic: string, payload: Buffer, receivedAt: number, packetId: number, redelivery = true): void | Promise<void> {
-    return this.intake({ topic, payload, receivedAt, packetId, redelivery, grouped: false });
-  }
-
-  /**
-   * As {@link handle}, with the record written together with the others of this event-loop
-   * turn: acknowledge when the returned promise resolves (it rejects if the write fails).
-   * Returns nothing for a message with nothing to spool (a redelivery, our own stats).
+   * Takes one MQTT message (the embedded broker's, before its PUBACK): its record is queued in
+   * the spool and written together with the others of this event-loop turn, and the message
+   * handed to the pipeline. Acknowledge when the returned promise resolves (it rejects if the
+   * write fails); when the spool is full it first waits for room. Returns nothing for a message
+   * with nothing to spool (a redelivery whose first copy is written, our own stats).
+   * `redelivery` false (the publisher's DUP flag is clear) skips the redelivery check: a first
+   * delivery is never a redelivery.
    */
   take(topic: string, payload: Buffer, receivedAt: number, packetId: number, redelivery = true): void | Promise<void> {
-    return this.intake({ topic, payload, receivedAt, packetId, redelivery, grouped: true });
+    return this.intake({ topic, payload, receivedAt, packetId, redelivery });
   }
 
   /**
@@ -101,7 +89,7 @@ export class DurableIntake {
    * (the broker may redeliver under a new packet id without DUP).
    */
   takeGrouped(topic: string, payload: Buffer, receivedAt: number, packetId: number): void | Promise<void> | { written: Promise<void> } {
-    const m: IntakeMessage = { topic, payload, receivedAt, packetId, redelivery: true, grouped: true };
+    const m: IntakeMessage = { topic, payload, receivedAt, packetId, redelivery: true };
     if (isSystemTopic(topic) || this.options.spool.full) return this.intake(m);
     const written = this.accept(m);
     return written ? { written } : undefined;
@@ -130,12 +118,7 @@ export class DurableIntake {
     if (m.redelivery && spool.isDuplicate(m.packetId, m.topic, m.payload)) {
       spool.duplicatesDropped++;
       // Its first copy may still be queued: acknowledged no sooner than that one.
-      return m.grouped ? spool.queued : undefined;
-    }
-    if (!m.grouped) {
-      spool.append(m.topic, m.payload, m.receivedAt, m.packetId);
-      this.options.pipeline.handleMessage(m.topic, m.payload, m.receivedAt);
-      return;
+      return spool.queued;
     }
     // Queued before the pipeline sees it: a seal the message triggers writes its record first.
     const written = spool.enqueue(m.topic, m.payload, m.receivedAt, m.packetId);

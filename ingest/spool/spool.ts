@@ -248,7 +248,7 @@ export class Spool {
     return this.recent.isDuplicate(packetId, topic, payload);
   }
 
-  /** Appends one message record and writes it at once (synchronously: the caller acknowledges right after). */
+  /** Appends one message record and writes it at once, synchronously (the intake queues its records instead: {@link enqueue}). */
   append(topic: string, payload: Buffer, receivedAt: number, packetId: number): void {
     this.queueRecord(topic, payload, receivedAt, packetId);
     this.flush();
