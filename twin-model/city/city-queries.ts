@@ -5,7 +5,7 @@
  */
 import type { CityModel, District, GraphNode, RoadGraph } from './city-types.ts';
 import { M_PER_DEG_LAT as MY, PolygonIndex, PolygonSet } from './geometry.ts';
-import { projectionAt, wrapLngDelta } from './local-projection.ts';
+import { normalLng, projectionAt, wrapLngDelta } from './local-projection.ts';
 import { cellKey } from './segment-grid.ts';
 import { SegmentGrid } from './segment-grid.ts';
 
@@ -236,12 +236,34 @@ function edgeGridOf(graph: RoadGraph): SegmentGrid {
  * of the circle of `radiusM` around the point: a superset of the edges within `radiusM` of it, so
  * a caller that measures each exactly finds what a walk over every edge finds, in the same order.
  * Any city, either hemisphere (the grid is {@link SegmentGrid}'s, built once per graph); near a
- * pole the box spans every longitude.
+ * pole the box spans every longitude. By the antimeridian the box is read on both sides of ±180°
+ * (the short way round, as {@link nearestNode} measures), and an edge across it is filed on both.
  */
 export function edgeCandidatesNear(graph: RoadGraph, lng: number, lat: number, radiusM: number): number[] {
   // A little over the radius, in the scale at the point: the grid only narrows, the caller measures.
   const dLat = (radiusM * 1.01) / MY + 1e-9;
   const cos = Math.cos(lat * DEG);
   const dLng = cos > 1e-6 ? Math.min(360, (radiusM * 1.01) / (MY * cos) + 1e-9) : 360;
-  return edgeGridOf(graph).tagsInBox(lng - dLng, lat - dLat, lng + dLng, lat + dLat);
+  const grid = edgeGridOf(graph);
+  const [s, n] = [lat - dLat, lat + dLat];
+  if (dLng >= 180) return grid.tagsInBox(-180, s, 180, n);
+  const x = normalLng(lng);
+  const [w, e] = [x - dLng, x + dLng];
+  // A box across the antimeridian: its part east of −180° is read again west of 180°, and the
+  // other way round (the grid files an edge across ±180° on both sides).
+  if (w < -180) return mergeAscending(grid.tagsInBox(w + 360, s, 180, n), grid.tagsInBox(-180, s, e, n));
+  if (e > 180) return mergeAscending(grid.tagsInBox(w, s, 180, n), grid.tagsInBox(-180, s, e - 360, n));
+  return grid.tagsInBox(w, s, e, n);
+}
+
+/** Two ascending lists of numbers as one, each number once. */
+function mergeAscending(a: readonly number[], b: readonly number[]): number[] {
+  const out: number[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    const next = j >= b.length || (i < a.length && (a[i] as number) <= (b[j] as number)) ? (a[i++] as number) : (b[j++] as number);
+    if (out.length === 0 || out[out.length - 1] !== next) out.push(next);
+  }
+  return out;
 }

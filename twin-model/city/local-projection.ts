@@ -20,7 +20,7 @@ export function wrapLngDelta(d: number): number {
 }
 
 /** A longitude brought back into [−180, 180]. */
-function normalLng(lng: number): number {
+export function normalLng(lng: number): number {
   return lng > 180 ? lng - 360 : lng < -180 ? lng + 360 : lng;
 }
 
