@@ -65,13 +65,15 @@ const NODE_COLUMNS = 36_000;
 const DEG = Math.PI / 180;
 
 /**
- * Metres per degree for ranking distances around a graph: those of the city's projection
- * (`projectionAt`, the one the base map uses). Graphs within 1° of latitude of the generated
- * city's projection origin use that projection's constants (the generated city keeps exactly the
- * nearest nodes it always had); graphs elsewhere (a city package in Europe) use the scale at their
- * middle latitude, so east–west and north–south distances weigh alike there.
+ * Metres per degree for ranking distances around a graph: those of the graph's own projection
+ * when it carries one (`RoadGraph.projection`: the generated city's graph, whose nearest nodes
+ * are ranked in the generator's scale), else the scale at the graph's middle latitude
+ * (`projectionAt`, as the base map of a city without a projection of its own), so east–west and
+ * north–south distances weigh alike wherever the city lies.
  */
-function metresPerDegree(nodes: readonly GraphNode[]): { lng: number; lat: number } {
+function metresPerDegree(graph: RoadGraph): { lng: number; lat: number } {
+  if (graph.projection) return { lng: graph.projection.mPerDeg.lng, lat: graph.projection.mPerDeg.lat };
+  const nodes = graph.nodes;
   let lo = Infinity;
   let hi = -Infinity;
   for (const n of nodes) {
@@ -83,6 +85,7 @@ function metresPerDegree(nodes: readonly GraphNode[]): { lng: number; lat: numbe
 }
 
 class NodeIndex {
+  private readonly nodes: readonly GraphNode[];
   private readonly cells = new Map<number, number[]>();
   private readonly ix0: number;
   private readonly iy0: number;
@@ -93,8 +96,10 @@ class NodeIndex {
   /** Smallest side of a cell in metres: any node in ring r+1 is at least this × r away. */
   private readonly cellMinM: number;
 
-  constructor(private readonly nodes: readonly GraphNode[]) {
-    const scale = metresPerDegree(nodes);
+  constructor(graph: RoadGraph) {
+    const nodes = graph.nodes;
+    this.nodes = nodes;
+    const scale = metresPerDegree(graph);
     this.mPerDegLng = scale.lng;
     this.mPerDegLat = scale.lat;
     this.cellMinM = NODE_CELL_DEG * Math.min(scale.lng, scale.lat);
@@ -194,7 +199,7 @@ export function nearestNode(graph: RoadGraph, lng: number, lat: number): GraphNo
   if (graph.nodes.length === 0) throw new Error('nearestNode: the graph has no nodes');
   let index = nodeIndexes.get(graph);
   if (!index) {
-    index = new NodeIndex(graph.nodes);
+    index = new NodeIndex(graph);
     nodeIndexes.set(graph, index);
   }
   return index.nearest(lng, lat);
