@@ -98,6 +98,20 @@ describe('nearestNode in any city', () => {
     }
   });
 
+  it('ranks in the scale of a graph at 31.4° N, not the generated city’s, and in the projection a graph carries', () => {
+    // Two nodes ~950 m from the query: A east (95.0 m per 0.001° there), B north (110.9 m per 0.001°).
+    // A is the nearer (by ~4 m); in the generated city's scale (95.8 m per 0.001° east) B would be.
+    const nodes: GraphNode[] = [
+      { id: 0, lng: 121.51, lat: 31.4 },
+      { id: 1, lng: 121.5, lat: 31.40861 },
+    ];
+    expect(haversineM(nodes[0]!, [121.5, 31.4])).toBeLessThan(haversineM(nodes[1]!, [121.5, 31.4]));
+    expect(nearestNode({ nodes, edges: [] }, 121.5, 31.4).id).toBe(0);
+    // The same nodes in a graph that carries the generated city's projection rank as it measures.
+    const carried = { nodes, edges: [], projection: city.projection! };
+    expect(nearestNode(carried, 121.5, 31.4).id).toBe(1);
+  });
+
   it('finds the nearest node across the antimeridian', () => {
     // A town on both sides of 180° (Fiji's Taveuni lies across it), nodes ~100 m apart.
     const rnd = createRandom(180);

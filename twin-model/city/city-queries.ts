@@ -5,7 +5,7 @@
  */
 import type { CityModel, District, GraphNode, RoadGraph } from './city-types.ts';
 import { M_PER_DEG_LAT as MY, PolygonIndex, PolygonSet } from './geometry.ts';
-import { projectionAt, wrapLngDelta } from './local-projection.ts';
+import { normalLng, projectionAt, wrapLngDelta } from './local-projection.ts';
 import { cellKey } from './segment-grid.ts';
 import { SegmentGrid } from './segment-grid.ts';
 
@@ -65,13 +65,15 @@ const NODE_COLUMNS = 36_000;
 const DEG = Math.PI / 180;
 
 /**
- * Metres per degree for ranking distances around a graph: those of the city's projection
- * (`projectionAt`, the one the base map uses). Graphs within 1° of latitude of the generated
- * city's projection origin use that projection's constants (the generated city keeps exactly the
- * nearest nodes it always had); graphs elsewhere (a city package in Europe) use the scale at their
- * middle latitude, so east–west and north–south distances weigh alike there.
+ * Metres per degree for ranking distances around a graph: those of the graph's own projection
+ * when it carries one (`RoadGraph.projection`: the generated city's graph, whose nearest nodes
+ * are ranked in the generator's scale), else the scale at the graph's middle latitude
+ * (`projectionAt`, as the base map of a city without a projection of its own), so east–west and
+ * north–south distances weigh alike wherever the city lies.
  */
-function metresPerDegree(nodes: readonly GraphNode[]): { lng: number; lat: number } {
+function metresPerDegree(graph: RoadGraph): { lng: number; lat: number } {
+  if (graph.projection) return { lng: graph.projection.mPerDeg.lng, lat: graph.projection.mPerDeg.lat };
+  const nodes = graph.nodes;
   let lo = Infinity;
   let hi = -Infinity;
   for (const n of nodes) {
@@ -83,6 +85,7 @@ function metresPerDegree(nodes: readonly GraphNode[]): { lng: number; lat: numbe
 }
 
 class NodeIndex {
+  private readonly nodes: readonly GraphNode[];
   private readonly cells = new Map<number, number[]>();
   private readonly ix0: number;
   private readonly iy0: number;
@@ -93,8 +96,10 @@ class NodeIndex {
   /** Smallest side of a cell in metres: any node in ring r+1 is at least this × r away. */
   private readonly cellMinM: number;
 
-  constructor(private readonly nodes: readonly GraphNode[]) {
-    const scale = metresPerDegree(nodes);
+  constructor(graph: RoadGraph) {
+    const nodes = graph.nodes;
+    this.nodes = nodes;
+    const scale = metresPerDegree(graph);
     this.mPerDegLng = scale.lng;
     this.mPerDegLat = scale.lat;
     this.cellMinM = NODE_CELL_DEG * Math.min(scale.lng, scale.lat);
@@ -194,7 +199,7 @@ export function nearestNode(graph: RoadGraph, lng: number, lat: number): GraphNo
   if (graph.nodes.length === 0) throw new Error('nearestNode: the graph has no nodes');
   let index = nodeIndexes.get(graph);
   if (!index) {
-    index = new NodeIndex(graph.nodes);
+    index = new NodeIndex(graph);
     nodeIndexes.set(graph, index);
   }
   return index.nearest(lng, lat);
@@ -236,12 +241,34 @@ function edgeGridOf(graph: RoadGraph): SegmentGrid {
  * of the circle of `radiusM` around the point: a superset of the edges within `radiusM` of it, so
  * a caller that measures each exactly finds what a walk over every edge finds, in the same order.
  * Any city, either hemisphere (the grid is {@link SegmentGrid}'s, built once per graph); near a
- * pole the box spans every longitude.
+ * pole the box spans every longitude. By the antimeridian the box is read on both sides of ±180°
+ * (the short way round, as {@link nearestNode} measures), and an edge across it is filed on both.
  */
 export function edgeCandidatesNear(graph: RoadGraph, lng: number, lat: number, radiusM: number): number[] {
   // A little over the radius, in the scale at the point: the grid only narrows, the caller measures.
   const dLat = (radiusM * 1.01) / MY + 1e-9;
   const cos = Math.cos(lat * DEG);
   const dLng = cos > 1e-6 ? Math.min(360, (radiusM * 1.01) / (MY * cos) + 1e-9) : 360;
-  return edgeGridOf(graph).tagsInBox(lng - dLng, lat - dLat, lng + dLng, lat + dLat);
+  const grid = edgeGridOf(graph);
+  const [s, n] = [lat - dLat, lat + dLat];
+  if (dLng >= 180) return grid.tagsInBox(-180, s, 180, n);
+  const x = normalLng(lng);
+  const [w, e] = [x - dLng, x + dLng];
+  // A box across the antimeridian: its part east of −180° is read again west of 180°, and the
+  // other way round (the grid files an edge across ±180° on both sides).
+  if (w < -180) return mergeAscending(grid.tagsInBox(w + 360, s, 180, n), grid.tagsInBox(-180, s, e, n));
+  if (e > 180) return mergeAscending(grid.tagsInBox(w, s, 180, n), grid.tagsInBox(-180, s, e - 360, n));
+  return grid.tagsInBox(w, s, e, n);
+}
+
+/** Two ascending lists of numbers as one, each number once. */
+function mergeAscending(a: readonly number[], b: readonly number[]): number[] {
+  const out: number[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    const next = j >= b.length || (i < a.length && (a[i] as number) <= (b[j] as number)) ? (a[i++] as number) : (b[j++] as number);
+    if (out.length === 0 || out[out.length - 1] !== next) out.push(next);
+  }
+  return out;
 }

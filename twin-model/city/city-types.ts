@@ -87,10 +87,27 @@ export interface GraphEdge {
   oneway?: boolean;
 }
 
+/**
+ * An equirectangular projection a city is measured in: the origin (x = 0 east, y = 0 north) and
+ * the metres per degree of longitude and of latitude. The generated city carries its own
+ * (`geometry.ts`: 114.3° E, 30.6° N); a city without one is measured in a projection centred on
+ * itself (`cityProjection`, `twin-model/city/local-projection.ts`).
+ */
+export interface ProjectionSpec {
+  origin: LngLat;
+  mPerDeg: { lng: number; lat: number };
+}
+
 /** Road graph; every edge can be driven both ways unless it is `oneway`. */
 export interface RoadGraph {
   nodes: GraphNode[];
   edges: GraphEdge[];
+  /**
+   * The projection of the city the graph belongs to, when that city fixes one (the generated
+   * city's graph): `nearestNode` ranks distances in its scale. Absent = the scale at the graph's
+   * own middle latitude.
+   */
+  projection?: ProjectionSpec;
 }
 
 /** The asset kinds the generated city places and the product knows by name. */
@@ -291,6 +308,12 @@ export interface CityModel {
   kpi?: CityKpiTargets;
   /** Where the simulator's rainstorms cross the city; absent = derived from the city's extent. */
   storms?: StormHint;
+  /**
+   * The projection the city is measured in (base-map label anchors, scenario jitter), when the
+   * city fixes one: the generated city carries the generator's own. Absent (a city package) =
+   * one centred on the city and scaled at its middle latitude (`cityProjection`).
+   */
+  projection?: ProjectionSpec;
 }
 
 /**

@@ -9,6 +9,7 @@
  */
 import type { CityModel, GenerateCityOptions, Landmark } from './city-types.ts';
 import { geography } from './city-geography.ts';
+import { generatedProjection } from './geometry.ts';
 import { buildRoadGraph } from './road-graph.ts';
 import { createSiteEnv, markUnderpasses, placeAssets } from './city-sites.ts';
 import { placeSensorSites } from './sensor-sites.ts';
@@ -83,5 +84,7 @@ export function generateCity(options: GenerateCityOptions = {}): CityModel {
     zoom: 10,
     // Summer storms over the core between Hankou and Wuchang, where most underpasses lie.
     storms: { centre: [114.3, 30.58], area: [114.2, 30.5, 114.42, 30.66] },
+    // Measured in the generator's own projection (base-map labels, scenario jitter), as drawn.
+    projection: generatedProjection(),
   };
 }

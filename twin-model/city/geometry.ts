@@ -8,7 +8,7 @@
  * compare against real metres use {@link haversineM}.
  */
 import polygonClipping from 'polygon-clipping';
-import type { LngLat, PolygonRings } from './city-types.ts';
+import type { LngLat, PolygonRings, ProjectionSpec } from './city-types.ts';
 
 const DEG = Math.PI / 180;
 /** Projection origin: near the Yangtze–Han confluence. */
@@ -18,6 +18,15 @@ export const ORIGIN_LAT = 30.6;
 export const M_PER_DEG_LAT = 110_852;
 /** Length of one degree of longitude at the origin latitude. */
 export const M_PER_DEG_LNG = 111_320 * Math.cos(ORIGIN_LAT * DEG);
+
+/**
+ * The generator's projection (origin and scale above) as the generated model and its road graph
+ * carry it (`CityModel.projection`, `RoadGraph.projection`): a fresh object per call, the
+ * caller's to keep.
+ */
+export function generatedProjection(): ProjectionSpec {
+  return { origin: [ORIGIN_LNG, ORIGIN_LAT], mPerDeg: { lng: M_PER_DEG_LNG, lat: M_PER_DEG_LAT } };
+}
 
 /** A point given either as a `[lng, lat]` tuple or as an object with `lng`/`lat`. */
 export type PointLike = LngLat | { lng: number; lat: number };

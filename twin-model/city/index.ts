@@ -24,6 +24,7 @@ export type {
   Landmark,
   LngLat,
   PolygonRings,
+  ProjectionSpec,
   River,
   Road,
   RoadClass,

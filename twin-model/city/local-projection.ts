@@ -2,15 +2,14 @@
  * {@link LocalProjection}: an equirectangular projection to metres scaled at a city's own
  * latitude, for whatever serves any city (the base map's labels and street chains, the scenario
  * generators, a city package's areas and buffers). {@link cityProjection} picks it for a model:
- * a city within 1° of latitude of the generated city's origin gets that city's own projection
- * (`geometry.ts`, scaled at 30.6° N), so the generated city's outputs stay exactly as they were;
- * any other city one centred on itself. Across a city (tens of kilometres) it is accurate to well
+ * the model's own projection when it carries one (the generated city carries the generator's,
+ * `geometry.ts`, scaled at 30.6° N, so its outputs are what the generator draws), else one centred
+ * on the city and scaled at its middle latitude. Across a city (tens of kilometres) it is accurate to well
  * under 1 % in distances at any latitude short of the poles. Longitude differences are taken the
  * short way round, so a city across the antimeridian (179.9° E next to 179.9° W) measures as one.
  */
 import polygonClipping from 'polygon-clipping';
-import type { CityModel, LngLat, PolygonRings } from './city-types.ts';
-import { M_PER_DEG_LAT, M_PER_DEG_LNG, ORIGIN_LAT, ORIGIN_LNG } from './geometry.ts';
+import type { CityModel, LngLat, PolygonRings, ProjectionSpec } from './city-types.ts';
 
 const DEG = Math.PI / 180;
 
@@ -20,7 +19,7 @@ export function wrapLngDelta(d: number): number {
 }
 
 /** A longitude brought back into [−180, 180]. */
-function normalLng(lng: number): number {
+export function normalLng(lng: number): number {
   return lng > 180 ? lng - 360 : lng < -180 ? lng + 360 : lng;
 }
 
@@ -164,34 +163,38 @@ export function unionPolygons(polygons: readonly PolygonRings[]): PolygonRings[]
   return polygonClipping.union(first, ...rest) as PolygonRings[];
 }
 
-/** The generated city's own projection (`geometry.ts`'s origin and scale). */
-const GENERATED = new LocalProjection(ORIGIN_LNG, ORIGIN_LAT, { lng: M_PER_DEG_LNG, lat: M_PER_DEG_LAT });
+/** The projection a {@link ProjectionSpec} describes. */
+export function projectionOf(spec: ProjectionSpec): LocalProjection {
+  return new LocalProjection(spec.origin[0], spec.origin[1], spec.mPerDeg);
+}
 
 /**
- * The projection for a city whose latitudes span `south`–`north` around longitude `lng`: the
- * generated city's own when the middle latitude is within 1° of its origin's (its outputs stay as
- * they were; the scale differs by under 1 % there), else one centred on the city and scaled at
- * its middle latitude.
+ * The projection for a city whose latitudes span `south`–`north` around longitude `lng`: centred
+ * on the city (its middle latitude, `lng` brought within ±180°) and scaled at its middle
+ * latitude, wherever it lies. (0°, 0° for coordinates that are not finite: an empty graph.)
  */
 export function projectionAt(south: number, north: number, lng: number): LocalProjection {
   const mid = (south + north) / 2;
-  if (!Number.isFinite(mid) || Math.abs(mid - ORIGIN_LAT) <= 1) return GENERATED;
-  return new LocalProjection(Number.isFinite(lng) ? normalLng(lng) : 0, mid);
+  return new LocalProjection(Number.isFinite(lng) ? normalLng(lng) : 0, Number.isFinite(mid) ? mid : 0);
 }
 
 const projections = new WeakMap<object, LocalProjection>();
 
 /**
- * The projection of a city model (generated or from a package), from its bounding box: see
- * {@link projectionAt}. Cached per model.
+ * The projection of a city model: the model's own when it carries one (`CityModel.projection`:
+ * the generated city's, so its base map and scenario runs measure as the generator draws), else
+ * one centred on the city's box (see {@link projectionAt}). Cached per model.
  */
-export function cityProjection(model: Pick<CityModel, 'bbox' | 'center'>): LocalProjection {
+export function cityProjection(model: Pick<CityModel, 'bbox' | 'center' | 'projection'>): LocalProjection {
   let proj = projections.get(model);
   if (!proj) {
-    const [w, s, e, n] = model.bbox;
-    // A box across the antimeridian has its west edge east of its east edge.
-    const midLng = model.center?.[0] ?? (w <= e ? (w + e) / 2 : normalLng((w + e + 360) / 2));
-    proj = projectionAt(s, n, midLng);
+    if (model.projection) proj = projectionOf(model.projection);
+    else {
+      const [w, s, e, n] = model.bbox;
+      // A box across the antimeridian has its west edge east of its east edge.
+      const midLng = model.center?.[0] ?? (w <= e ? (w + e) / 2 : normalLng((w + e + 360) / 2));
+      proj = projectionAt(s, n, midLng);
+    }
     projections.set(model, proj);
   }
   return proj;

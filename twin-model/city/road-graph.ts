@@ -13,7 +13,7 @@
 import { Delaunay } from 'd3-delaunay';
 import type { GraphEdge, GraphNode, LngLat, RoadClass, RoadGraph } from './city-types.ts';
 import type { Geography } from './city-geography.ts';
-import { PointGrid, crossingParam, fromXY, haversineM, planarM, toXY } from './geometry.ts';
+import { PointGrid, crossingParam, fromXY, generatedProjection, haversineM, planarM, toXY } from './geometry.ts';
 import { SegmentGrid } from './segment-grid.ts';
 import type { Random } from '../random.ts';
 import { streetSpacingM, urbanDensity } from './terrain.ts';
@@ -438,5 +438,6 @@ export function buildRoadGraph(geo: Geography, rnd: Random, anchors: readonly Ln
     const k = geo.districtIndexes.findIndex((index) => index.contains(n.lng, n.lat));
     return k >= 0 ? (geo.districts[k]?.code ?? '') : '';
   });
-  return { graph: { nodes: graphNodes, edges: graphEdges }, nodeDistrict, nodeOnTrunk, nodeOpen };
+  // The generator's projection: nearest nodes are ranked in its scale.
+  return { graph: { nodes: graphNodes, edges: graphEdges, projection: generatedProjection() }, nodeDistrict, nodeOnTrunk, nodeOpen };
 }

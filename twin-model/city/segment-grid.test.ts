@@ -86,6 +86,16 @@ describe('SegmentGrid', () => {
     expect(grid.tagsInBox(-46.49, -23.47, -46.71, -23.53)).toEqual([]);
   });
 
+  it('files a segment across the antimeridian on both sides of it, not in every query', () => {
+    const grid = new SegmentGrid({ cellDeg: 0.005 });
+    grid.add([179.998, -16.8], [-179.999, -16.8], 1); // across ±180°, ~300 m long
+    grid.add([-179.99, -16.8], [-179.989, -16.8], 2); // ~1 km east of it
+    expect(grid.tagsInBox(179.997, -16.801, 180, -16.799)).toEqual([1]);
+    expect(grid.tagsInBox(-180, -16.801, -179.998, -16.799)).toEqual([1]);
+    expect(grid.tagsInBox(-179.991, -16.801, -179.988, -16.799)).toEqual([2]);
+    expect(grid.tagsInBox(114.3, 30.6, 114.31, 30.61)).toEqual([]);
+  });
+
   it('answers each segment once however many queries a long-lived grid has answered', () => {
     const grid = new SegmentGrid();
     grid.add([-46.7, -23.6], [-46.5, -23.4], 7); // filed in ~400 cells

@@ -39,7 +39,9 @@ export function cellKey(ix: number, iy: number): number {
  * Cells are counted from an origin (0° E, 0° N unless given) and each cell's column and row paired
  * into one key with no collision, so a grid serves any city, either hemisphere, up to ±180°: a city
  * far from the origin files its segments in cells of their own, as one near it does. A segment is
- * filed in every cell its box touches; one whose box covers more than
+ * filed in every cell its box touches (a segment whose ends are more than 180° of longitude apart
+ * crosses the antimeridian: its box is taken the short way round, in the cells either side of
+ * ±180°); one whose box covers more than
  * {@link MAX_CELLS_PER_SEGMENT} cells in none, and is a candidate of every query. A query box
  * covering more cells than are filed picks the filed cells inside it instead of walking the empty
  * ones (in the same order), so every loop is bounded by the data, whatever the box.
@@ -100,20 +102,33 @@ export class SegmentGrid {
     const id = this.tags.length;
     this.coords.push(a[0], a[1], b[0], b[1]);
     this.tags.push(tag);
-    const x0 = this.column(Math.min(a[0], b[0]));
-    const x1 = this.column(Math.max(a[0], b[0]));
+    const west = Math.min(a[0], b[0]);
+    const east = Math.max(a[0], b[0]);
+    // Ends more than 180° of longitude apart: the segment crosses the antimeridian (the short way
+    // round), so it is filed from its eastern end to 180° and from −180° to its western end.
+    const columns: [number, number][] =
+      east - west > 180
+        ? [
+            [this.column(east), this.column(180)],
+            [this.column(-180), this.column(west)],
+          ]
+        : [[this.column(west), this.column(east)]];
     const y0 = this.row(Math.min(a[1], b[1]));
     const y1 = this.row(Math.max(a[1], b[1]));
-    if ((x1 - x0 + 1) * (y1 - y0 + 1) > MAX_CELLS_PER_SEGMENT) {
+    let cellCount = 0;
+    for (const [x0, x1] of columns) cellCount += Math.max(0, x1 - x0 + 1) * (y1 - y0 + 1);
+    if (cellCount > MAX_CELLS_PER_SEGMENT) {
       this.wide.push(id);
       return;
     }
-    for (let ix = x0; ix <= x1; ix++) {
-      for (let iy = y0; iy <= y1; iy++) {
-        const key = SegmentGrid.key(ix, iy);
-        const list = this.cells.get(key);
-        if (list) list.push(id);
-        else this.cells.set(key, [id]);
+    for (const [x0, x1] of columns) {
+      for (let ix = x0; ix <= x1; ix++) {
+        for (let iy = y0; iy <= y1; iy++) {
+          const key = SegmentGrid.key(ix, iy);
+          const list = this.cells.get(key);
+          if (list) list.push(id);
+          else this.cells.set(key, [id]);
+        }
       }
     }
   }

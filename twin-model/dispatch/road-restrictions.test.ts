@@ -6,10 +6,11 @@ import {
   BRIDGE_SLOW_FACTOR,
   FLOODED_STREET_FACTOR,
   UNDERPASS_RADIUS_M,
+  pointEdgeM,
   responderRestrictions,
   restrictionsFromIncidents,
 } from './road-restrictions.ts';
-import { haversineM } from '../city/city-queries.ts';
+import { edgeCandidatesNear, haversineM } from '../city/city-queries.ts';
 import { linkedAlarm, listedIncident } from '../incidents/fixtures/listed-incident.ts';
 
 const city = generateCity();
@@ -121,5 +122,70 @@ describe('restrictionsFromIncidents', () => {
     expect(open.closed.has(street.id)).toBe(false);
     expect(r.closed.has(street.id)).toBe(true);
     expect(responderRestrictions(r, city.graph, -1)).toBe(r);
+  });
+});
+
+describe('road restrictions across the antimeridian', () => {
+  // A town on Taveuni (Fiji), across 180°: nodes on both sides of it, edges ~100–200 m long.
+  const at: [number, number][] = [
+    [179.998, -16.8], // 0
+    [-179.999, -16.8], // 1: the edge 0–1 crosses ±180°
+    [-179.9995, -16.801], // 2
+    [-179.998, -16.801], // 3: the edge 2–3 lies wholly west of 180° … east of it in longitude
+    [-179.99, -16.8], // 4
+    [-179.989, -16.8], // 5: ~1 km east of the crossing, beyond every radius
+    [179.99, -16.8], // 6
+    [179.989, -16.8], // 7: ~1 km west of it
+    [179.9985, -16.799], // 8
+    [-179.9985, -16.799], // 9: the street 8–9 across ±180°, not an underpass
+  ];
+  const pairs: [number, number, boolean][] = [
+    [0, 1, true],
+    [2, 3, true],
+    [4, 5, true],
+    [6, 7, true],
+    [8, 9, false],
+  ];
+  const graph = {
+    nodes: at.map(([lng, lat], id) => ({ id, lng, lat })),
+    edges: pairs.map(([from, to, underpass], id) => ({
+      id,
+      from,
+      to,
+      roadClass: 'street' as const,
+      lengthM: 100,
+      speedKmh: 30,
+      travelTimeS: 12,
+      underpass,
+      bridge: false,
+      tunnel: false,
+    })),
+  };
+  const town = { graph, assets: [] } as unknown as Parameters<typeof restrictionsFromIncidents>[1];
+  const noSites = () => undefined;
+
+  it('closes the underpasses near a flood on either side of ±180°, and not the far ones', () => {
+    // At 179.9995° E: the crossing underpass runs under it, the one beyond 180° is ~100 m east.
+    const r = restrictionsFromIncidents([incident('INC-1', 'waterlogging', 179.9995, -16.8005)], town, noSites);
+    expect([...r.closed.keys()].sort()).toEqual([0, 1]);
+    // From the other side of 180° the same two.
+    const back = restrictionsFromIncidents([incident('INC-2', 'waterlogging', -179.9995, -16.8)], town, noSites);
+    expect([...back.closed.keys()].sort()).toEqual([0, 1]);
+  });
+
+  it('finds an edge across ±180° near a point by its middle and measures it there', () => {
+    // The street 8–9 has its middle at 180°: a point 20 m north of it on either side.
+    for (const lng of [179.9999, -179.9999, 180, -180]) {
+      expect(pointEdgeM(town, graph.edges[4]!, lng, -16.79882)).toBeLessThan(25);
+      expect(edgeCandidatesNear(graph, lng, -16.79882, 50)).toContain(4);
+    }
+    // A fire there closes that street and the crossing underpass (~110 m south: beyond the radius).
+    const fire = restrictionsFromIncidents([incident('INC-3', 'fire', 179.9999, -16.79882)], town, noSites);
+    expect([...fire.closed.keys()]).toEqual([4]);
+    // The edges ~1 km away are neither near nor candidates of a 300 m query.
+    for (const lng of [179.9995, -179.9995]) {
+      const candidates = edgeCandidatesNear(graph, lng, -16.8, 300);
+      expect(candidates).toEqual([0, 1, 4]);
+    }
   });
 });

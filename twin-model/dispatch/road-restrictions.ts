@@ -20,6 +20,7 @@
  */
 import type { Asset, CityModel, GraphEdge, SensorSite } from '../city/city-types.ts';
 import { edgeCandidatesNear } from '../city/city-queries.ts';
+import { wrapLngDelta } from '../city/local-projection.ts';
 import type { Incident } from '../incidents/incident-correlator.ts';
 import type { RoadRestrictions } from './unit-types.ts';
 
@@ -35,14 +36,20 @@ const ACTIVE = new Set(['open', 'acknowledged']);
 const DEG = Math.PI / 180;
 const M_PER_DEG_LAT = 110_852;
 
-/** Distance (m) from a point to an edge's straight segment, in a local plane at the point. */
+/**
+ * Distance (m) from a point to an edge's straight segment, in a local plane at the point.
+ * Longitude differences are taken the short way round: an edge just across the antimeridian from
+ * the point, or one across it, measures as near as it is.
+ */
 export function pointEdgeM(city: CityModel, edge: GraphEdge, lng: number, lat: number): number {
   const a = city.graph.nodes[edge.from]!;
   const b = city.graph.nodes[edge.to]!;
   const kx = M_PER_DEG_LAT * Math.cos(lat * DEG);
-  const ax = (a.lng - lng) * kx;
+  const ax = wrapLngDelta(a.lng - lng) * kx;
   const ay = (a.lat - lat) * M_PER_DEG_LAT;
-  const bx = (b.lng - lng) * kx;
+  let bx = wrapLngDelta(b.lng - lng) * kx;
+  // Ends on either side of the point's antipodal meridian: b is placed the short way round from a.
+  if (Math.abs(bx - ax) > 180 * kx) bx = ax + wrapLngDelta(b.lng - a.lng) * kx;
   const by = (b.lat - lat) * M_PER_DEG_LAT;
   const dx = bx - ax;
   const dy = by - ay;
