@@ -124,7 +124,8 @@ export class MqttSource {
    * same write (one `written` promise: the spool's group, an event-loop turn or, under load,
    * the turns of a millisecond) are kept, and their PUBACKs written in one buffer, on the
    * connection that carried them, once that write is done; groups are written in order, so the
-   * PUBACKs leave in the order of their PUBLISHes. mqtt.js itself sends only the PUBACKs of
+   * PUBACKs leave in the order of their PUBLISHes (a message with nothing to write joins the
+   * group waiting before it). mqtt.js itself sends only the PUBACKs of
    * messages acknowledged at once or after a wait for room (a promise), and of the latter only
    * while their connection lasts.
    */
@@ -160,7 +161,15 @@ export class MqttSource {
         callback(err as Error);
         return;
       }
-      if (!taken) return callback();
+      if (!taken) {
+        // Nothing to write (a redelivery already written, an audit checkpoint): its PUBACK
+        // still goes after those of the group waiting on this connection, if one does (MQTT
+        // 3.1.1 §4.6: PUBACKs in the order of the PUBLISHes).
+        const waiting: typeof group = group;
+        if (waiting === null || waiting.stream !== client.stream || packet.qos !== 1 || packet.messageId === undefined) return callback();
+        waiting.ids.push(packet.messageId);
+        return callback(HELD_FOR_THE_TURN);
+      }
       if (taken instanceof Promise) {
         // The connection that carried the message: its PUBACK goes on that one or on none (on
         // a new connection the broker may have given the packet id to another message).

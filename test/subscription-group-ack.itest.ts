@@ -371,4 +371,45 @@ describe('the subscription’s group writes', () => {
       spool.close();
     }
   });
+
+  it('acknowledges a message with nothing to write (an audit checkpoint) after the PUBACKs of the group still waiting before it', async () => {
+    const spoolDir = join(dir.path, 'ordered-nothing');
+    // The clock stands still: the group after the first stays open until flushed here.
+    const spool = Spool.open(spoolDir, { maxBytes: 1 << 30, clock: () => 0, groupIntervalMs: 60_000 });
+    const ingest = createIngest({ sink: { write: async () => undefined }, batchMaxRows: 1000, batchMaxDelayMs: 60_000 });
+    const intake = new DurableIntake({ spool, pipeline: ingest.pipeline, writer: ingest.writer });
+    const { server, url, peer } = await startPeer(() => undefined);
+    let taken = 0;
+    const source = new MqttSource({
+      url,
+      clientId: 'group-ordered',
+      onMessage: () => undefined,
+      handleGrouped: (topic, payload, at, packetId) => {
+        taken++;
+        return intake.takeGrouped(topic, payload, at, packetId);
+      },
+    });
+    // A retained audit checkpoint comes back on the subscription (citytwin/v1/#) at QoS 1; nothing of it is spooled.
+    const checkpoint = (id: number) =>
+      packet(0x32, Buffer.concat([str('citytwin/v1/audit/checkpoints/main'), Buffer.from([id >> 8, id & 0xff]), Buffer.from('{"seq":1}')]));
+    try {
+      await source.start();
+      peer()!.socket.write(publish(1));
+      await waitFor('the first PUBACK', () => peer()!.pubacks.length === 1);
+      // Message 2 waits for its group's write; the checkpoint (3) comes after it.
+      peer()!.socket.write(Buffer.concat([publish(2), checkpoint(3)]));
+      await waitFor('messages 2 and 3 taken', () => taken === 3);
+      // MQTT 3.1.1 §4.6: PUBACKs in the order of the PUBLISHes. None may overtake 2's.
+      expect(peer()!.pubacks).toEqual([1]);
+      spool.flush();
+      await waitFor('the PUBACKs of 2 and 3', () => peer()!.pubacks.length === 3);
+      expect(peer()!.pubacks).toEqual([1, 2, 3]);
+    } finally {
+      spool.flush(); // the group held by the standing clock, or stop() would wait for it
+      await source.stop();
+      await ingest.writer.close(60_000);
+      server.close();
+      spool.close();
+    }
+  });
 });
