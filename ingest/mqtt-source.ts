@@ -44,6 +44,8 @@ export interface MqttSourceOptions {
 
 /** Given to mqtt.js's handler callback for a PUBACK that leaves with its group's (`handleGrouped`). */
 const HELD_FOR_THE_TURN = new Error('PUBACK sent with its group');
+/** Given to mqtt.js's handler callback for a message that came once stopping began: not taken, not acknowledged. */
+const STOPPING = new Error('not taken: the subscription is stopping (the broker sends the message again)');
 /** Given to mqtt.js's handler callback for a message whose connection dropped while it waited. */
 const CONNECTION_GONE = new Error('PUBACK not sent: the connection that carried the message dropped');
 
@@ -68,6 +70,8 @@ export class MqttSource {
   connected = false;
   /** Groups whose PUBACKs wait for their writes (`handleGrouped`); each settles once sent or dropped. */
   private readonly held = new Set<Promise<void>>();
+  /** Set by stop(): messages that come after it are not taken (`handleGrouped`). */
+  private stopping = false;
 
   constructor(private readonly options: MqttSourceOptions) {}
 
@@ -152,6 +156,9 @@ export class MqttSource {
       return g;
     };
     client.handleMessage = (packet, callback) => {
+      // Its PUBACK could only follow the DISCONNECT: neither taken nor acknowledged, the broker
+      // sends it again (a persistent session keeps it for the next start).
+      if (this.stopping) return callback(STOPPING);
       const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
       let taken: ReturnType<typeof handle>;
       try {
@@ -210,13 +217,18 @@ export class MqttSource {
   /**
    * Disconnects, once the PUBACKs held for their group's writes (`handleGrouped`) have left or been
    * dropped with the connection: none leaves before its message is written, and none is lost
-   * behind the DISCONNECT.
+   * behind the DISCONNECT. From the call on, a message that comes is not taken (`handleGrouped`):
+   * its PUBACK could only go after the DISCONNECT (a message read while the groups are waited
+   * for used to be taken, and when a seal had written the group waited for mid-read, the read's
+   * later messages were left in a new group whose PUBACKs no one waited for).
    */
   async stop(): Promise<void> {
     const client = this.client;
     this.client = null;
     if (!client) return;
-    await Promise.all([...this.held]);
+    this.stopping = true;
+    // Bounded: nothing is taken any more, so no group opens.
+    while (this.held.size > 0) await Promise.all([...this.held]);
     await client.endAsync();
   }
 }

@@ -412,4 +412,63 @@ describe('the subscription’s group writes', () => {
       spool.close();
     }
   });
+
+  it('when stopped, acknowledges before its DISCONNECT every message it took, even one whose group opened while it waited', async () => {
+    const spoolDir = join(dir.path, 'stop-seal');
+    // The clock stands still: a group after the first stays open until a seal or a flush writes it.
+    const spool = Spool.open(spoolDir, { maxBytes: 1 << 30, clock: () => 0, groupIntervalMs: 60_000 });
+    const ingest = createIngest({
+      sink: { write: async () => undefined },
+      // Message 3 fills the batch: its seal writes the group of 2 and 3, and 4 opens another.
+      batchMaxRows: 3,
+      batchMaxDelayMs: 60_000,
+      onBatchSealed: (batch) => {
+        batch.id = spool.seal();
+      },
+      onBatchStored: (batch) => spool.stored(batch.id),
+    });
+    const intake = new DurableIntake({ spool, pipeline: ingest.pipeline, writer: ingest.writer });
+    const { server, url, peer } = await startPeer(() => undefined);
+    const taken: number[] = [];
+    const source = new MqttSource({
+      url,
+      clientId: 'group-stop-seal',
+      onMessage: () => undefined,
+      handleGrouped: (topic, payload, at, packetId) => {
+        taken.push(packetId);
+        return intake.takeGrouped(topic, payload, at, packetId);
+      },
+    });
+    let stopped: Promise<void> | null = null;
+    try {
+      await source.start();
+      const first = peer()!;
+      first.socket.write(publish(1));
+      await waitFor('the first PUBACK', () => first.pubacks.length === 1);
+      first.socket.write(publish(2));
+      await waitFor('message 2 taken', () => taken.length === 2);
+      // The subscription's own socket, to see when it has read what comes next.
+      const { stream } = (source as unknown as { client: { stream: { bytesRead: number } } }).client;
+      // Stopping waits for 2's group; 3 and 4 come in one read meanwhile.
+      stopped = source.stop();
+      const read = Buffer.concat([publish(3), publish(4)]);
+      const before = stream.bytesRead;
+      first.socket.write(read);
+      await waitFor('3 and 4 read', () => stream.bytesRead >= before + read.length);
+      // Whatever group is open now is written here.
+      spool.flush();
+      await stopped;
+      await waitFor('the connection closed', () => first.closed);
+      // Taken (spooled, in the pipeline) means acknowledged before the DISCONNECT; one not
+      // taken is sent again by the broker.
+      expect(first.pubacks).toEqual(taken);
+      expect(first.pubacksAtDisconnect).toBe(taken.length);
+    } finally {
+      spool.flush();
+      if (!stopped) await source.stop();
+      await ingest.writer.close(60_000);
+      server.close();
+      spool.close();
+    }
+  });
 });
