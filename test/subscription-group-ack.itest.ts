@@ -471,4 +471,47 @@ describe('the subscription’s group writes', () => {
       spool.close();
     }
   });
+
+  it('acknowledges a group write on each connection only for the messages that connection carried', async () => {
+    const spoolDir = join(dir.path, 'reconnect');
+    // The clock stands still: the group after the first stays open across the reconnect until flushed here.
+    const spool = Spool.open(spoolDir, { maxBytes: 1 << 30, clock: () => 0, groupIntervalMs: 60_000 });
+    const ingest = createIngest({ sink: { write: async () => undefined }, batchMaxRows: 1000, batchMaxDelayMs: 60_000 });
+    const intake = new DurableIntake({ spool, pipeline: ingest.pipeline, writer: ingest.writer });
+    const { server, url, peer } = await startPeer(() => undefined);
+    const source = new MqttSource({
+      url,
+      clientId: 'group-reconnect',
+      onMessage: () => undefined,
+      handleGrouped: (topic, payload, at, packetId) => intake.takeGrouped(topic, payload, at, packetId),
+    });
+    const received = () => ingest.pipeline.metrics.received;
+    try {
+      await source.start();
+      const first = peer()!;
+      first.socket.write(publish(1));
+      await waitFor('the first PUBACK', () => first.pubacks.length === 1);
+      first.socket.write(publish(2));
+      await waitFor('message 2 taken', () => received() === 2);
+      first.socket.destroy();
+      const second = await waitFor('a new connection subscribed', () => {
+        const p = peer();
+        return p !== first && p?.subscribed ? p : null;
+      });
+      // Packet id 2 again, another message: on a clean session the broker may reuse it.
+      second.socket.write(Buffer.concat([readingPublish('other', 2), publish(3)]));
+      await waitFor('messages on the new connection taken', () => received() === 4);
+      expect(spoolBytes(spoolDir).includes(payloadOf(3))).toBe(false);
+      spool.flush();
+      await waitFor('the PUBACKs of the new connection', () => second.pubacks.length === 2);
+      expect(second.pubacks).toEqual([2, 3]);
+      expect(first.pubacks).toEqual([1]);
+    } finally {
+      spool.flush();
+      await source.stop();
+      await ingest.writer.close(60_000);
+      server.close();
+      spool.close();
+    }
+  });
 });
