@@ -18,9 +18,10 @@ describe('loadConfig', () => {
       logFormat: null,
     });
   });
-  it('batches inserts by 100,000 rows or 200 ms by default: packed readings fill the time window before the size seals them', () => {
+  it('batches inserts by 100,000 rows or 1 s by default: an insert costs the engine a part in readings and every rollup, whatever its size', () => {
     // 300,000 readings/s fill 60,000 rows in 200 ms; a 20,000-row limit split them into three
-    // inserts, each a part in readings and in every rollup (docs/ingest.md, "Batching").
+    // inserts, each a part in readings and in every rollup; a 200 ms limit sealed five a second
+    // where one does (docs/ingest.md, "Batching").
     expect(loadConfig({})).toMatchObject({ batchMaxRows: 100_000, batchMaxDelayMs: 1000 });
     expect(loadConfig({ CITYTWIN_BATCH_MAX_ROWS: '20000' }).batchMaxRows).toBe(20_000);
   });

@@ -44,6 +44,8 @@ export interface MqttSourceOptions {
 
 /** Given to mqtt.js's handler callback for a PUBACK that leaves with its group's (`handleGrouped`). */
 const HELD_FOR_THE_TURN = new Error('PUBACK sent with its group');
+/** Given to mqtt.js's handler callback for a message that came once stopping began: not taken, not acknowledged. */
+const STOPPING = new Error('not taken: the subscription is stopping (the broker sends the message again)');
 /** Given to mqtt.js's handler callback for a message whose connection dropped while it waited. */
 const CONNECTION_GONE = new Error('PUBACK not sent: the connection that carried the message dropped');
 
@@ -68,6 +70,8 @@ export class MqttSource {
   connected = false;
   /** Groups whose PUBACKs wait for their writes (`handleGrouped`); each settles once sent or dropped. */
   private readonly held = new Set<Promise<void>>();
+  /** Set by stop(): messages that come after it are not taken (`handleGrouped`). */
+  private stopping = false;
 
   constructor(private readonly options: MqttSourceOptions) {}
 
@@ -124,7 +128,8 @@ export class MqttSource {
    * same write (one `written` promise: the spool's group, an event-loop turn or, under load,
    * the turns of a millisecond) are kept, and their PUBACKs written in one buffer, on the
    * connection that carried them, once that write is done; groups are written in order, so the
-   * PUBACKs leave in the order of their PUBLISHes. mqtt.js itself sends only the PUBACKs of
+   * PUBACKs leave in the order of their PUBLISHes (a message with nothing to write joins the
+   * group waiting before it). mqtt.js itself sends only the PUBACKs of
    * messages acknowledged at once or after a wait for room (a promise), and of the latter only
    * while their connection lasts.
    */
@@ -151,6 +156,9 @@ export class MqttSource {
       return g;
     };
     client.handleMessage = (packet, callback) => {
+      // Its PUBACK could only follow the DISCONNECT: neither taken nor acknowledged, the broker
+      // sends it again (a persistent session keeps it for the next start).
+      if (this.stopping) return callback(STOPPING);
       const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
       let taken: ReturnType<typeof handle>;
       try {
@@ -160,7 +168,15 @@ export class MqttSource {
         callback(err as Error);
         return;
       }
-      if (!taken) return callback();
+      if (!taken) {
+        // Nothing to write (a redelivery already written, an audit checkpoint): its PUBACK
+        // still goes after those of the group waiting on this connection, if one does (MQTT
+        // 3.1.1 §4.6: PUBACKs in the order of the PUBLISHes).
+        const waiting: typeof group = group;
+        if (waiting === null || waiting.stream !== client.stream || packet.qos !== 1 || packet.messageId === undefined) return callback();
+        waiting.ids.push(packet.messageId);
+        return callback(HELD_FOR_THE_TURN);
+      }
       if (taken instanceof Promise) {
         // The connection that carried the message: its PUBACK goes on that one or on none (on
         // a new connection the broker may have given the packet id to another message).
@@ -201,13 +217,18 @@ export class MqttSource {
   /**
    * Disconnects, once the PUBACKs held for their group's writes (`handleGrouped`) have left or been
    * dropped with the connection: none leaves before its message is written, and none is lost
-   * behind the DISCONNECT.
+   * behind the DISCONNECT. From the call on, a message that comes is not taken (`handleGrouped`):
+   * its PUBACK could only go after the DISCONNECT (a message read while the groups are waited
+   * for used to be taken, and when a seal had written the group waited for mid-read, the read's
+   * later messages were left in a new group whose PUBACKs no one waited for).
    */
   async stop(): Promise<void> {
     const client = this.client;
     this.client = null;
     if (!client) return;
-    await Promise.all([...this.held]);
+    this.stopping = true;
+    // Bounded: nothing is taken any more, so no group opens.
+    while (this.held.size > 0) await Promise.all([...this.held]);
     await client.endAsync();
   }
 }

@@ -4,6 +4,7 @@
  * PUBACK goes out before its message's bytes are in the spool file. Storage is replaced at the
  * project's own sink interface (it keeps the batches); everything else is the product's.
  */
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { connect as tcpConnect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -84,6 +85,23 @@ describe('spool group writes', () => {
       await quiet;
     } finally {
       spool.close();
+    }
+  });
+
+  it('writes nothing once closed: a record queued after close() is refused, not written through a descriptor the process reused', async () => {
+    const spoolDir = join(dir.path, 'closed');
+    const spool = Spool.open(spoolDir, { maxBytes: 1 << 30 });
+    spool.close();
+    // The lowest free descriptor: the one the spool's segment had.
+    const other = join(dir.path, 'another-file');
+    const fd = openSync(other, 'w');
+    try {
+      // As a message that waited for room does when a batch is stored after the stop closed the spool.
+      const late = spool.enqueue('citytwin/v1/sensors/late/data', payloadOf(9), 9, 9);
+      await expect(late).rejects.toThrow(/closed/);
+      expect(readFileSync(other).length).toBe(0);
+    } finally {
+      closeSync(fd);
     }
   });
 

@@ -369,4 +369,147 @@ describe('the subscription’s group writes', () => {
       expect(peer()!.pubacks).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
     });
   });
+
+  it('acknowledges a message with nothing to write (an audit checkpoint) after the PUBACKs of the group still waiting before it', async () => {
+    const spoolDir = join(dir.path, 'ordered-nothing');
+    // The clock stands still: the group after the first stays open until flushed here.
+    const spool = Spool.open(spoolDir, { maxBytes: 1 << 30, clock: () => 0, groupIntervalMs: 60_000 });
+    const ingest = createIngest({ sink: { write: async () => undefined }, batchMaxRows: 1000, batchMaxDelayMs: 60_000 });
+    const intake = new DurableIntake({ spool, pipeline: ingest.pipeline, writer: ingest.writer });
+    const { server, url, peer } = await startPeer(() => undefined);
+    let taken = 0;
+    const source = new MqttSource({
+      url,
+      clientId: 'group-ordered',
+      onMessage: () => undefined,
+      handleGrouped: (topic, payload, at, packetId) => {
+        taken++;
+        return intake.takeGrouped(topic, payload, at, packetId);
+      },
+    });
+    // A retained audit checkpoint comes back on the subscription (citytwin/v1/#) at QoS 1; nothing of it is spooled.
+    const checkpoint = (id: number) =>
+      packet(0x32, Buffer.concat([str('citytwin/v1/audit/checkpoints/main'), Buffer.from([id >> 8, id & 0xff]), Buffer.from('{"seq":1}')]));
+    try {
+      await source.start();
+      peer()!.socket.write(publish(1));
+      await waitFor('the first PUBACK', () => peer()!.pubacks.length === 1);
+      // Message 2 waits for its group's write; the checkpoint (3) comes after it.
+      peer()!.socket.write(Buffer.concat([publish(2), checkpoint(3)]));
+      await waitFor('messages 2 and 3 taken', () => taken === 3);
+      // MQTT 3.1.1 §4.6: PUBACKs in the order of the PUBLISHes. None may overtake 2's.
+      expect(peer()!.pubacks).toEqual([1]);
+      spool.flush();
+      await waitFor('the PUBACKs of 2 and 3', () => peer()!.pubacks.length === 3);
+      expect(peer()!.pubacks).toEqual([1, 2, 3]);
+    } finally {
+      spool.flush(); // the group held by the standing clock, or stop() would wait for it
+      await source.stop();
+      await ingest.writer.close(60_000);
+      server.close();
+      spool.close();
+    }
+  });
+
+  it('when stopped, acknowledges before its DISCONNECT every message it took, even one whose group opened while it waited', async () => {
+    const spoolDir = join(dir.path, 'stop-seal');
+    // The clock stands still: a group after the first stays open until a seal or a flush writes it.
+    const spool = Spool.open(spoolDir, { maxBytes: 1 << 30, clock: () => 0, groupIntervalMs: 60_000 });
+    const ingest = createIngest({
+      sink: { write: async () => undefined },
+      // Message 3 fills the batch: its seal writes the group of 2 and 3, and 4 opens another.
+      batchMaxRows: 3,
+      batchMaxDelayMs: 60_000,
+      onBatchSealed: (batch) => {
+        batch.id = spool.seal();
+      },
+      onBatchStored: (batch) => spool.stored(batch.id),
+    });
+    const intake = new DurableIntake({ spool, pipeline: ingest.pipeline, writer: ingest.writer });
+    const { server, url, peer } = await startPeer(() => undefined);
+    const taken: number[] = [];
+    const source = new MqttSource({
+      url,
+      clientId: 'group-stop-seal',
+      onMessage: () => undefined,
+      handleGrouped: (topic, payload, at, packetId) => {
+        taken.push(packetId);
+        return intake.takeGrouped(topic, payload, at, packetId);
+      },
+    });
+    let stopped: Promise<void> | null = null;
+    try {
+      await source.start();
+      const first = peer()!;
+      first.socket.write(publish(1));
+      await waitFor('the first PUBACK', () => first.pubacks.length === 1);
+      first.socket.write(publish(2));
+      await waitFor('message 2 taken', () => taken.length === 2);
+      // The subscription's own socket, to see when it has read what comes next.
+      const { stream } = (source as unknown as { client: { stream: { bytesRead: number } } }).client;
+      // Stopping waits for 2's group; 3 and 4 come in one read meanwhile.
+      stopped = source.stop();
+      const read = Buffer.concat([publish(3), publish(4)]);
+      const before = stream.bytesRead;
+      first.socket.write(read);
+      await waitFor('3 and 4 read', () => stream.bytesRead >= before + read.length);
+      // Whatever group is open now is written here.
+      spool.flush();
+      await stopped;
+      await waitFor('the connection closed', () => first.closed);
+      // Taken (spooled, in the pipeline) means acknowledged before the DISCONNECT; one not
+      // taken is sent again by the broker.
+      expect(first.pubacks).toEqual(taken);
+      expect(first.pubacksAtDisconnect).toBe(taken.length);
+    } finally {
+      spool.flush();
+      if (!stopped) await source.stop();
+      await ingest.writer.close(60_000);
+      server.close();
+      spool.close();
+    }
+  });
+
+  it('acknowledges a group write on each connection only for the messages that connection carried', async () => {
+    const spoolDir = join(dir.path, 'reconnect');
+    // The clock stands still: the group after the first stays open across the reconnect until flushed here.
+    const spool = Spool.open(spoolDir, { maxBytes: 1 << 30, clock: () => 0, groupIntervalMs: 60_000 });
+    const ingest = createIngest({ sink: { write: async () => undefined }, batchMaxRows: 1000, batchMaxDelayMs: 60_000 });
+    const intake = new DurableIntake({ spool, pipeline: ingest.pipeline, writer: ingest.writer });
+    const { server, url, peer } = await startPeer(() => undefined);
+    const source = new MqttSource({
+      url,
+      clientId: 'group-reconnect',
+      onMessage: () => undefined,
+      handleGrouped: (topic, payload, at, packetId) => intake.takeGrouped(topic, payload, at, packetId),
+    });
+    const received = () => ingest.pipeline.metrics.received;
+    try {
+      await source.start();
+      const first = peer()!;
+      first.socket.write(publish(1));
+      await waitFor('the first PUBACK', () => first.pubacks.length === 1);
+      first.socket.write(publish(2));
+      await waitFor('message 2 taken', () => received() === 2);
+      first.socket.destroy();
+      const second = await waitFor('a new connection subscribed', () => {
+        const p = peer();
+        return p !== first && p?.subscribed ? p : null;
+      });
+      // Packet id 2 again, another message: on a clean session the broker may reuse it.
+      second.socket.write(Buffer.concat([readingPublish('other', 2), publish(3)]));
+      await waitFor('messages on the new connection taken', () => received() === 4);
+      expect(spoolBytes(spoolDir).includes(payloadOf(3))).toBe(false);
+      spool.flush();
+      await waitFor('the PUBACKs of the new connection', () => second.pubacks.length === 2);
+      expect(second.pubacks).toEqual([2, 3]);
+      expect(first.pubacks).toEqual([1]);
+    } finally {
+      spool.flush();
+      await source.stop();
+      await ingest.writer.close(60_000);
+      server.close();
+      spool.close();
+    }
+  });
 });

@@ -321,7 +321,8 @@ export class Spool {
   /**
    * Writes every queued record now (one writev(2)) and resolves their group's promise. A failed
    * write leaves nothing of the group in the file, rejects the promise, forgets the group's
-   * records (a redelivery of them is not a duplicate) and throws.
+   * records (a redelivery of them is not a duplicate) and throws; so does a flush after
+   * {@link close} (a message that waited for room, released by a batch stored after the stop).
    */
   flush(): void {
     const group = this.group;
@@ -372,8 +373,11 @@ export class Spool {
    * Runs a write; if it throws, the segment is cut back to the spool's head (a part of a record
    * left in the file would put every later record where the offsets do not say, and a replay
    * would read them wrongly). The segment is opened for appending: the next write lands there.
+   * After {@link close} nothing is written (nor cut).
    */
   private cutBackOnFailure<T>(write: () => T): T {
+    // Closed: the segment's descriptor number may be another file's by now.
+    if (this.closed) throw new Error('the spool is closed: nothing more is written');
     try {
       return write();
     } catch (err) {
