@@ -44,8 +44,8 @@ export interface MqttSourceOptions {
 
 /** Given to mqtt.js's handler callback for a PUBACK that leaves with its group's (`handleGrouped`). */
 const HELD_FOR_THE_TURN = new Error('PUBACK sent with its group');
-/** Given to mqtt.js's handler callback for a message that came once stopping began: not taken, not acknowledged. */
-const STOPPING = new Error('not taken: the subscription is stopping (the broker sends the message again)');
+/** Given to mqtt.js's handler callback for a message that came once stopping began: kept, not acknowledged. */
+const STOPPING = new Error('PUBACK not sent: the subscription is stopping (the message is kept; a persistent session sends it again)');
 /** Given to mqtt.js's handler callback for a message whose connection dropped while it waited. */
 const CONNECTION_GONE = new Error('PUBACK not sent: the connection that carried the message dropped');
 
@@ -156,10 +156,21 @@ export class MqttSource {
       return g;
     };
     client.handleMessage = (packet, callback) => {
-      // Its PUBACK could only follow the DISCONNECT: neither taken nor acknowledged, the broker
-      // sends it again (a persistent session keeps it for the next start).
-      if (this.stopping) return callback(STOPPING);
       const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+      if (this.stopping) {
+        // Its PUBACK could only follow the DISCONNECT: kept (spooled and stored, if there is
+        // room) but not acknowledged. A persistent session sends it again to the next start (a
+        // duplicate by key); without one the broker drops it with the session, and it is kept.
+        try {
+          const kept = handle(packet.topic, payload, now(), packet.messageId ?? 0);
+          // Nothing waits on its write: a failure is the spool's to report, not an unhandled rejection.
+          if (kept instanceof Promise) kept.catch(() => undefined);
+          else if (kept) kept.written.catch(() => undefined);
+        } catch (err) {
+          o.onStatus?.(this.connected, err as Error);
+        }
+        return callback(STOPPING);
+      }
       let taken: ReturnType<typeof handle>;
       try {
         taken = handle(packet.topic, payload, now(), packet.messageId ?? 0);
@@ -217,17 +228,17 @@ export class MqttSource {
   /**
    * Disconnects, once the PUBACKs held for their group's writes (`handleGrouped`) have left or been
    * dropped with the connection: none leaves before its message is written, and none is lost
-   * behind the DISCONNECT. From the call on, a message that comes is not taken (`handleGrouped`):
-   * its PUBACK could only go after the DISCONNECT (a message read while the groups are waited
-   * for used to be taken, and when a seal had written the group waited for mid-read, the read's
-   * later messages were left in a new group whose PUBACKs no one waited for).
+   * behind the DISCONNECT. From the call on, a message that comes is kept but not acknowledged
+   * (`handleGrouped`): its PUBACK could only go after the DISCONNECT (when a seal had written the
+   * group waited for mid-read, the read's later messages were left in a new group whose PUBACKs
+   * no one waited for).
    */
   async stop(): Promise<void> {
     const client = this.client;
     this.client = null;
     if (!client) return;
     this.stopping = true;
-    // Bounded: nothing is taken any more, so no group opens.
+    // Bounded: no group opens any more (what comes is kept unacknowledged).
     while (this.held.size > 0) await Promise.all([...this.held]);
     await client.endAsync();
   }

@@ -411,7 +411,7 @@ describe('the subscription’s group writes', () => {
     }
   });
 
-  it('when stopped, acknowledges before its DISCONNECT every message it took, even one whose group opened while it waited', async () => {
+  it('when stopped, acknowledges before its DISCONNECT every message it took before, and keeps unacknowledged what comes after', async () => {
     const spoolDir = join(dir.path, 'stop-seal');
     // The clock stands still: a group after the first stays open until a seal or a flush writes it.
     const spool = Spool.open(spoolDir, { maxBytes: 1 << 30, clock: () => 0, groupIntervalMs: 60_000 });
@@ -449,6 +449,7 @@ describe('the subscription’s group writes', () => {
       const { stream } = (source as unknown as { client: { stream: { bytesRead: number } } }).client;
       // Stopping waits for 2's group; 3 and 4 come in one read meanwhile.
       stopped = source.stop();
+      const takenBeforeStop = [...taken];
       const read = Buffer.concat([publish(3), publish(4)]);
       const before = stream.bytesRead;
       first.socket.write(read);
@@ -457,10 +458,14 @@ describe('the subscription’s group writes', () => {
       spool.flush();
       await stopped;
       await waitFor('the connection closed', () => first.closed);
-      // Taken (spooled, in the pipeline) means acknowledged before the DISCONNECT; one not
-      // taken is sent again by the broker.
-      expect(first.pubacks).toEqual(taken);
-      expect(first.pubacksAtDisconnect).toBe(taken.length);
+      // Taken before the stop means acknowledged before the DISCONNECT; what came after is
+      // kept (in the spool and the pipeline) with no PUBACK: a persistent session sends it again.
+      expect(takenBeforeStop).toEqual([1, 2]);
+      expect(first.pubacks).toEqual(takenBeforeStop);
+      expect(first.pubacksAtDisconnect).toBe(takenBeforeStop.length);
+      expect(taken).toEqual([1, 2, 3, 4]);
+      expect(ingest.pipeline.metrics.received).toBe(4);
+      for (const i of [3, 4]) expect(spoolBytes(spoolDir).includes(payloadOf(i))).toBe(true);
     } finally {
       spool.flush();
       if (!stopped) await source.stop();
