@@ -11,7 +11,7 @@ import type { StringKey } from '../i18n/strings.ts';
 import type { Freshness } from '../stream/freshness.ts';
 import type { Panel } from '../app/panel.ts';
 import { h, setAttr, setText } from '../ui/dom.ts';
-import { healthText, systemHealth } from './system-health.ts';
+import { healthText, LAG_BAD_MS, LAG_WARN_MS, systemHealth } from './system-health.ts';
 
 type ItemId = 'msgs' | 'stored' | 'rejected' | 'pending' | 'lag' | 'clients' | 'storage' | 'broker' | 'sensors' | 'freshness';
 
@@ -96,7 +96,7 @@ export class StatusStrip implements Panel<StatusView> {
     setText(pending.value, formatCount(s?.pendingReadings, lang));
     const lag = this.item('lag');
     setText(lag.value, formatLatency(s?.ingestLagMs, lang));
-    setLevel(lag.el, !s ? null : s.ingestLagMs > 10_000 ? 'bad' : s.ingestLagMs > 2_000 ? 'warn' : 'ok');
+    setLevel(lag.el, !s ? null : s.ingestLagMs > LAG_BAD_MS ? 'bad' : s.ingestLagMs > LAG_WARN_MS ? 'warn' : 'ok');
     this.health('storage', s?.storage);
     this.health('broker', s?.broker);
     setText(this.item('clients').value, formatCount(s?.connectedClients, lang));

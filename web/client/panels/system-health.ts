@@ -9,8 +9,12 @@ import { getLanguage, t } from '../i18n/language.ts';
 import type { StringKey } from '../i18n/strings.ts';
 import type { Freshness } from '../stream/freshness.ts';
 
-/** Ingest lag (recent p95) above these is amber, then red — the strip's own thresholds. */
-export const LAG_WARN_MS = 2_000;
+/**
+ * Ingest lag (recent p95: a message's age until stored) above these is amber, then red — the
+ * strip's own thresholds. Storing waits up to the batch time limit (1 s by default,
+ * CITYTWIN_BATCH_MAX_DELAY_MS) plus the insert, so amber leaves 2 s beyond the default window.
+ */
+export const LAG_WARN_MS = 3_000;
 export const LAG_BAD_MS = 10_000;
 
 export type HealthLevel = 'ok' | 'warn' | 'bad';
