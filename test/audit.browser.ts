@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs';
 import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningCityTwin } from '../bin/runtime.ts';
-import { formatCityDateTime } from '../web/client/i18n/format.ts';
+import { formatCityDateTime, parseCityDateTime } from '../web/client/i18n/format.ts';
 import type { AuditEntriesResponse } from '../web/shared/audit-protocol.ts';
 import { call, login, TEST_ADMIN_PASSWORD } from './support/auth.ts';
 import { collectErrors, launchChromium, saveScreenshot, signIn } from './support/browser.ts';
@@ -253,6 +253,31 @@ describe('the audit viewer', () => {
       expect([`${before} 00:00`, `${after} 00:00`]).toContain(from);
       expect(to).toBe(`${from!.slice(0, 10)} 23:59`);
     });
+  });
+
+  it('moves the example times to the new day when the page stays open past midnight in the city', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    const zone = app.city!.timezone!;
+    // The page's clock (not the server's) a minute before midnight in the city.
+    const evening = Date.now();
+    const dayStart = parseCityDateTime(`${formatCityDateTime(evening, zone).slice(0, 10)} 00:00`, zone)!;
+    const lateEvening = dayStart + 24 * 3600_000 - 60_000;
+    await page.clock.install({ time: lateEvening });
+    await page.goto(new URL('audit.html', app.url!).href);
+    await signIn(page, 'admin', TEST_ADMIN_PASSWORD);
+    await page.waitForFunction(() => window.__audit?.ready === true, undefined, { timeout: 30_000 });
+    const from = page.getByTestId('audit-filter-from');
+    const to = page.getByTestId('audit-filter-to');
+    const today = formatCityDateTime(lateEvening, zone).slice(0, 10);
+    expect(await from.getAttribute('placeholder')).toBe(`${today} 00:00`);
+    // Two minutes on: past midnight, the page untouched.
+    await page.clock.fastForward(120_000);
+    const tomorrow = formatCityDateTime(lateEvening + 120_000, zone).slice(0, 10);
+    expect(tomorrow).not.toBe(today);
+    expect(await from.getAttribute('placeholder')).toBe(`${tomorrow} 00:00`);
+    expect(await to.getAttribute('placeholder')).toBe(`${tomorrow} 23:59`);
+    await context.close();
   });
 
   it('reads across the room on a 3840×1080 wall: the wall type of the other wide pages, the filters at body size', async () => {

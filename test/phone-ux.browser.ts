@@ -5,9 +5,10 @@
  *   map/city-map.ts);
  * - no text under 13 px on the console — queue folded and unfolded, sensor panel, incident detail —
  *   nor on the KPI screen's header (its way back and language switch were 9 px); close buttons 44 px;
- * - the incident queue opaque, folded to its heading with the count at the start, unfolded and folded
- *   again by the keyboard, labelled in both languages, unfolded by opening an incident; a desk
- *   (1920×1080) has no fold and its queue open;
+ * - the panels, the top bar and the status strip opaque on a desk; the incident queue opaque,
+ *   folded to its heading with the count at the start, unfolded and folded again by the keyboard,
+ *   labelled in both languages, unfolded by opening an incident; a desk (1920×1080) has no fold
+ *   and its queue open;
  * - an integration account's page names the account by its display name, the user name beside it;
  * - a district-wide alarm's evidence row (heat over a district, opened by hot stations published
  *   over MQTT) is worded and shows its place instead of opening a sensor panel, while a station
@@ -236,6 +237,20 @@ describe('the console on a desk (1920×1080)', () => {
     await page.evaluate((id) => window.__citytwin!.selectSensor(id), GAUGE);
     await expect.poll(() => page.getByTestId('sensor-panel').getAttribute('data-status')).toBe('ok');
     await saveScreenshot(page, `${SHOTS}/desk-sensor-1920.png`);
+    // Opaque on a desk too: the map and its markers never show through a panel, the top bar or the strip.
+    const seeThrough = await page.evaluate(() =>
+      [...document.querySelectorAll<HTMLElement>('.panel, .top-bar, .status-strip')]
+        .filter((e) => e.getClientRects().length > 0)
+        .map((e) => ({
+          name: e.dataset.testid ?? e.className,
+          color: getComputedStyle(e).backgroundColor,
+          image: getComputedStyle(e).backgroundImage,
+        }))
+        // An opaque colour, or a gradient of opaque colours over nothing.
+        .filter((b) => (b.image === 'none' ? !b.color.startsWith('rgb(') : b.image.includes('rgba(')))
+        .map((b) => `${b.name} ${b.color} ${b.image}`),
+    );
+    expect(seeThrough).toEqual([]);
     await page.close();
   });
 });

@@ -8,6 +8,7 @@
 import '../styles/console.css';
 import '../ops/ops.css';
 import './admin.css';
+import '../styles/phone-cards.css';
 import { startCityPage } from '../app/city-page.ts';
 import { TabSwitch, tabButtonRow, tabPageHeader } from '../app/tab-page.ts';
 import type { Me } from '../backend/session.ts';

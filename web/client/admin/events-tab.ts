@@ -89,6 +89,7 @@ export class EventsTab implements OpsTab {
             h('td', { class: 'admin-detail' }, recordDetailLabel('security', e.type, e.detail, getLanguage())),
           ),
         ),
+        { phoneCards: true },
       ),
     );
   }

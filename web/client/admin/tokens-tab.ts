@@ -126,6 +126,7 @@ export class TokensTab implements OpsTab {
           at('tokens.col.actions'),
         ],
         shown.map((t) => this.row(t, now)),
+        { phoneCards: true },
       ),
     );
   }

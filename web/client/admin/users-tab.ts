@@ -134,6 +134,7 @@ export class UsersTab implements OpsTab {
           at('users.col.actions'),
         ],
         this.users.map((u) => this.row(u)),
+        { phoneCards: true },
       ),
     );
   }

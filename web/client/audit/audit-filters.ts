@@ -25,6 +25,18 @@ function knownActions(): Array<{ stream: string; action: string }> {
 /** Entries fetched per page. */
 const PAGE = 200;
 
+/** How often the examples are checked against the city's date while the page stays open. */
+const EXAMPLE_CHECK_MS = 60_000;
+
+/**
+ * The examples of the from and to fields at `now`: the city's date of that moment (in `zone`),
+ * from its first minute to its last — a fixed date would read as a filter already set.
+ */
+export function auditTimeExamples(now: number, zone: string): { from: string; to: string } {
+  const today = formatCityDateTime(now, zone).slice(0, 10);
+  return { from: `${today} 00:00`, to: `${today} 23:59` };
+}
+
 export class AuditFilters implements Panel<AuditState> {
   private readonly actor = h('input', { type: 'text', maxlength: '64', 'data-testid': 'audit-filter-actor', autocomplete: 'off' });
   private readonly streamOptions = ['', ...AUDIT_STREAM_NAMES].map((s) => h('option', { value: s }));
@@ -34,7 +46,8 @@ export class AuditFilters implements Panel<AuditState> {
     h('option', { value: a.action, 'data-stream': a.stream }),
   );
   private readonly action = h('select', { 'data-testid': 'audit-filter-action' }, ...this.actionOptions);
-  // Their examples are today's city date (renderLabels): a fixed date read as a filter already set.
+  // Their examples are today's city date (auditTimeExamples), kept to the date: when shown, when
+  // focused and checked every minute, so that a page left open past midnight shows the new day.
   private readonly from = h('input', { type: 'text', maxlength: '19', 'data-testid': 'audit-filter-from' });
   private readonly to = h('input', { type: 'text', maxlength: '19', 'data-testid': 'audit-filter-to' });
   private readonly apply = h('button', { type: 'submit', class: 'audit-button', 'data-testid': 'audit-filter-apply' });
@@ -53,10 +66,16 @@ export class AuditFilters implements Panel<AuditState> {
     this.error,
   );
 
-  /** `onApply()`: the user applied the filters (or reset them). `zone`: the city's, for from and to. */
+  private readonly exampleTimer: ReturnType<typeof setInterval>;
+
+  /**
+   * `onApply()`: the user applied the filters (or reset them). `zone`: the city's, for from and to.
+   * `now`: the clock of the examples.
+   */
   constructor(
     private readonly zone: string,
     onApply: () => void,
+    private readonly now: () => number = Date.now,
   ) {
     this.el.addEventListener('submit', (e) => {
       e.preventDefault();
@@ -67,6 +86,15 @@ export class AuditFilters implements Panel<AuditState> {
       this.error.hidden = true;
       onApply();
     });
+    for (const input of [this.from, this.to]) input.addEventListener('focus', () => this.showExamples());
+    this.exampleTimer = setInterval(() => this.showExamples(), EXAMPLE_CHECK_MS);
+  }
+
+  /** The from and to examples of the city's date now. */
+  private showExamples(): void {
+    const ex = auditTimeExamples(this.now(), this.zone);
+    setAttr(this.from, 'placeholder', ex.from);
+    setAttr(this.to, 'placeholder', ex.to);
   }
 
   mount(parent: HTMLElement): void {
@@ -81,9 +109,7 @@ export class AuditFilters implements Panel<AuditState> {
     setText(this.labels.action, t('audit.filter.action'));
     setText(this.labels.from, t('audit.filter.from'));
     setText(this.labels.to, t('audit.filter.to'));
-    const today = formatCityDateTime(Date.now(), this.zone).slice(0, 10);
-    setAttr(this.from, 'placeholder', `${today} 00:00`);
-    setAttr(this.to, 'placeholder', `${today} 23:59`);
+    this.showExamples();
     setText(this.apply, t('audit.filter.apply'));
     setText(this.reset, t('audit.filter.reset'));
     for (const o of this.streamOptions) setText(o, o.value ? auditStreamLabel(o.value, getLanguage()) : t('audit.stream.all'));
@@ -100,6 +126,7 @@ export class AuditFilters implements Panel<AuditState> {
   }
 
   destroy(): void {
+    clearInterval(this.exampleTimer);
     this.el.remove();
   }
 

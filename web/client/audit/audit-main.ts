@@ -7,6 +7,7 @@
  */
 import '../styles/console.css';
 import './audit.css';
+import '../styles/phone-cards.css';
 import { PanelSet } from '../app/panel.ts';
 import { startPage } from '../app/sign-in.ts';
 import { loadCityInfo } from '../backend/city-info.ts';

@@ -22,7 +22,7 @@ export class AuditTable implements Panel<AuditState> {
     h(
       'div',
       { class: 'audit-table-wrap' },
-      h('table', { class: 'audit-table', 'data-testid': 'audit-table' }, h('thead', {}, h('tr', {}, ...this.heads)), this.body),
+      h('table', { class: 'audit-table phone-cards', 'data-testid': 'audit-table' }, h('thead', {}, h('tr', {}, ...this.heads)), this.body),
     ),
     this.empty,
     this.more,

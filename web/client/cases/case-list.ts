@@ -17,7 +17,7 @@ export class CaseList implements Panel<CasesState> {
   private readonly el = h(
     'div',
     { class: 'cases-list' },
-    h('table', { class: 'cases-table', 'data-testid': 'cases-table' }, h('thead', {}, h('tr', {}, ...this.heads)), this.rows),
+    h('table', { class: 'cases-table phone-cards', 'data-testid': 'cases-table' }, h('thead', {}, h('tr', {}, ...this.heads)), this.rows),
     // Why the table is empty (or failed) reads under its header, where the rows would be.
     this.message,
   );

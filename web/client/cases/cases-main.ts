@@ -10,6 +10,7 @@
  */
 import '../styles/console.css';
 import './cases.css';
+import '../styles/phone-cards.css';
 import { PanelSet } from '../app/panel.ts';
 import { startCityPage } from '../app/city-page.ts';
 import type { Me } from '../backend/session.ts';

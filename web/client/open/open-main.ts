@@ -6,6 +6,7 @@
  */
 import '../styles/console.css';
 import './open.css';
+import '../styles/phone-cards.css';
 import { getLanguage, loadLanguage, onLanguageChange } from '../i18n/language.ts';
 import { h, replaceChildren } from '../ui/dom.ts';
 import { languageToggle } from '../ui/language-toggle.ts';
@@ -147,7 +148,7 @@ function detail(d: DatasetListing, cat: Catalogue): HTMLElement {
       { class: 'open-scroll' },
       h(
         'table',
-        { class: 'open-table open-fields', 'data-testid': 'fields' },
+        { class: 'open-table open-fields phone-cards', 'data-testid': 'fields' },
         h(
           'thead',
           {},
@@ -174,7 +175,7 @@ function previewOf(d: DatasetListing, cat: Catalogue): HTMLElement {
           { class: 'open-scroll' },
           h(
             'table',
-            { class: 'open-table open-preview', 'data-testid': 'preview' },
+            { class: 'open-table open-preview phone-cards', 'data-testid': 'preview' },
             h('thead', {}, h('tr', {}, ...d.fields.map((f) => h('th', { 'data-col': f.name }, columnHead(f, lang))))),
             h(
               'tbody',

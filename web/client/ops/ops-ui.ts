@@ -22,8 +22,16 @@ export function card(testid: string, heading: HTMLElement, ...children: Child[])
   return h('section', { class: 'ops-card', 'data-testid': testid }, heading, ...children);
 }
 
-/** A table with a header row; rows are `tr` elements. */
-export function table(testid: string, heads: readonly string[], rows: readonly HTMLElement[]): HTMLElement {
+/**
+ * A table with a header row; rows are `tr` elements. With `phoneCards`, each row is a card of
+ * labelled lines on a phone (styles/phone-cards.css; the page imports that sheet).
+ */
+export function table(
+  testid: string,
+  heads: readonly string[],
+  rows: readonly HTMLElement[],
+  options: { phoneCards?: boolean } = {},
+): HTMLElement {
   // Each cell carries its column's name, for a page that shows a row as a card of labelled lines on a phone.
   for (const row of rows) {
     [...row.children].forEach((cell, i) => {
@@ -35,7 +43,7 @@ export function table(testid: string, heads: readonly string[], rows: readonly H
     { class: 'ops-table-wrap' },
     h(
       'table',
-      { class: 'ops-table', 'data-testid': testid },
+      { class: options.phoneCards ? 'ops-table phone-cards' : 'ops-table', 'data-testid': testid },
       h('thead', {}, h('tr', {}, ...heads.map((x) => h('th', { scope: 'col' }, x)))),
       h('tbody', {}, ...rows),
     ),
