@@ -6,14 +6,13 @@
  *
  * The checks, in order: the file list; city.json (ids, IANA time zone); districts (their
  * bounding box, widened by {@link EXTENT_MARGIN_M}, is the city's extent every other position
- * must fall in); assets; roads (classes, referenced assets, a connected routing graph, one-way
+ * must fall in; districts on both sides of ±180° longitude are refused); assets; roads (classes, referenced assets, a connected routing graph, one-way
  * traps); water; buildings; then the registers (check-registers.ts): vocabulary.json (SenML
  * units, no redefinition of v1 kinds); sources.csv; sensors.csv (kind known, source and asset
  * exist, external ids unique); units.csv (unit kinds, capabilities, stations); rules/. Files
  * are read through package-reader.ts.
  */
-import type { Building, LngLat } from '../city/city-types.ts';
-import { PolygonIndex } from '../city/index.ts';
+import type { Building } from '../city/city-types.ts';
 import {
   checkKpiTargets,
   checkRules,
@@ -23,6 +22,7 @@ import {
   checkVocabulary,
   type PlaceChecks,
 } from './check-registers.ts';
+import { checkCentre, geographyOf, type Geography } from './check-geography.ts';
 import { polygonsOf, positionsOf } from './geojson.ts';
 import { checkCaseRouting } from './check-case-routing.ts';
 import {
@@ -34,7 +34,7 @@ import {
   isIgnorableFile,
 } from './package-files.ts';
 import { valueAt } from '../quote-value.ts';
-import { PackageReader, Problems, nameOf, type Where } from './package-reader.ts';
+import { PackageReader, Problems, nameOf } from './package-reader.ts';
 import { emptySummary, type PackageProblem, type PackageReport, type PackageSummary } from './package-report.ts';
 import {
   assetPropsSchema,
@@ -48,8 +48,7 @@ import {
 import type { ParsedAsset, ParsedDistrict, ParsedPackage, ParsedWater } from './parsed-package.ts';
 import { buildRoadNetwork, type RoadNetwork, type RoadSegment } from './road-network.ts';
 
-/** Positions may lie this far outside the districts' bounding box (roads leaving town, a gauge upstream). */
-export const EXTENT_MARGIN_M = 1000;
+export { EXTENT_MARGIN_M } from './check-geography.ts';
 
 /** Whether a zone name is a valid IANA time zone (the ICU database of the runtime). */
 export function isIanaTimeZone(zone: string): boolean {
@@ -61,24 +60,6 @@ export function isIanaTimeZone(zone: string): boolean {
   } catch {
     return false;
   }
-}
-
-/** The extent widened by a margin in metres. */
-function widen(bbox: [number, number, number, number], marginM: number): [number, number, number, number] {
-  const [w, s, e, n] = bbox;
-  const dLat = marginM / 111_132;
-  const dLng = marginM / (111_320 * Math.max(0.01, Math.cos((((s + n) / 2) * Math.PI) / 180)));
-  return [w - dLng, s - dLat, e + dLng, n + dLat];
-}
-
-const inBox = (b: readonly number[], p: LngLat): boolean => p[0] >= b[0]! && p[0] <= b[2]! && p[1] >= b[1]! && p[1] <= b[3]!;
-
-/** The place checks the geography gives the rest: the extent, its rule, the district at a point. */
-interface Geography {
-  districts: ParsedDistrict[];
-  extent: [number, number, number, number] | null;
-  outside: PlaceChecks['outside'];
-  districtAt: (p: LngLat) => string;
 }
 
 /** The file list: unknown files, missing required ones, a basemap inside a .zip. */
@@ -167,49 +148,6 @@ function readDistricts(reader: PackageReader): ParsedDistrict[] {
     }
   }
   return districts;
-}
-
-/** The districts' bounding box widened by {@link EXTENT_MARGIN_M} (the city's extent) and the place checks on it. */
-function geographyOf(problems: Problems, districts: ParsedDistrict[]): Geography {
-  let extent: [number, number, number, number] | null = null;
-  for (const d of districts) {
-    for (const poly of d.polygons) {
-      for (const [lng, lat] of poly[0] ?? []) {
-        extent = extent
-          ? [Math.min(extent[0], lng), Math.min(extent[1], lat), Math.max(extent[2], lng), Math.max(extent[3], lat)]
-          : [lng, lat, lng, lat];
-      }
-    }
-  }
-  const box = extent ? widen(extent, EXTENT_MARGIN_M) : null;
-  const extentRule = extent
-    ? `inside the city's extent: the districts' bounding box ${extent.map((v) => v.toFixed(5)).join(', ')} (west, south, east, north) widened by ${EXTENT_MARGIN_M} m`
-    : '';
-  const outside = (file: string, where: Where, p: LngLat, field: string): boolean => {
-    if (!box || inBox(box, p)) return false;
-    problems.error('outside_extent', file, where, `${extentRule} (longitude first)`, field, p);
-    return true;
-  };
-  const districtIndexes = districts.map((d) => new PolygonIndex(d.polygons));
-  const districtAtPoint = (p: LngLat): string => {
-    const k = districtIndexes.findIndex((index) => index.contains(p[0], p[1]));
-    return k >= 0 ? districts[k]!.id : '';
-  };
-  return { districts, extent, outside, districtAt: districtAtPoint };
-}
-
-/** The map centre must lie in the districts' bounding box. */
-function checkCentre(problems: Problems, city: CityJson | null, extent: Geography['extent']): void {
-  if (city && extent && !inBox(extent, city.center)) {
-    problems.error(
-      'outside_extent',
-      'city.json',
-      {},
-      `the map centre must be inside the districts' bounding box ${extent.map((v) => v.toFixed(5)).join(', ')}`,
-      'center',
-      city.center,
-    );
-  }
 }
 
 /** assets.geojson: unique ids, types, a known district (else the one at the point). */
@@ -456,7 +394,7 @@ export function validateCityPackage(pkg: PackageFiles): { report: PackageReport;
   summary.districts = districts.length;
   const geo = geographyOf(problems, districts);
   const { extent, outside } = geo;
-  checkCentre(problems, city, extent);
+  checkCentre(problems, city, geo);
   const assets = checkAssets(reader, geo);
   summary.assets = assets.length;
   const assetById = new Map(assets.map((a) => [a.id, a]));

@@ -2,7 +2,16 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RIVER_TOWN_DIR } from '../../test/support/make-city-fixtures.ts';
 import { DEFAULT_CASE_SLA, caseRoutingOf, caseRules, routeCase } from '../cases/index.ts';
-import { checkCityPackage, formatReport, loadCityPackage, readPackageFiles, validateCityPackage, type PackageFiles } from './index.ts';
+import { cityProjection } from '../city/local-projection.ts';
+import {
+  checkCityPackage,
+  formatReport,
+  loadCityPackage,
+  modelFromPackage,
+  readPackageFiles,
+  validateCityPackage,
+  type PackageFiles,
+} from './index.ts';
 
 /** The worked example of docs/city-packages.md: a coastal town on Asia/Kolkata, written by hand. */
 const COASTAL_TOWN_DIR = join(RIVER_TOWN_DIR, '..', 'coastal-town');
@@ -102,5 +111,82 @@ describe('the coastal-town example package (docs/city-packages.md)', () => {
     expect(named('duplicate_id', 'sensors.csv', 'id')).toMatchObject({ line: 4, value: expect.stringContaining('rg-2') });
     expect(named('invalid_rule', 'rules/alarms.json', 'tide_gauge.metrics.0.metric')?.message).toMatch(/allowed: tide_level_cm/);
     expect(formatReport(report)).toMatch(/NOT LOADABLE: \d+ errors/);
+  });
+});
+
+/**
+ * The example moved `dLng` degrees east (every position of its GeoJSON files, city.json and the
+ * registers), longitudes past 180° written from −180° as GeoJSON has them; then `change`.
+ */
+function shiftedTown(dLng: number, change: (path: string, text: string) => string = (_p, t) => t): PackageFiles {
+  const lng = (x: number): number => {
+    const v = Math.round((x + dLng) * 1e6) / 1e6;
+    return v > 180 ? Math.round((v - 360) * 1e6) / 1e6 : v;
+  };
+  const move = (c: unknown): unknown =>
+    Array.isArray(c) && typeof c[0] === 'number' ? [lng(c[0]), ...c.slice(1)] : Array.isArray(c) ? c.map(move) : c;
+  return coastalTown((path, text) => {
+    let out = text;
+    if (path.endsWith('.geojson')) {
+      const fc = JSON.parse(text) as { features: Array<{ geometry: { coordinates: unknown } }> };
+      for (const f of fc.features) f.geometry.coordinates = move(f.geometry.coordinates);
+      out = JSON.stringify(fc);
+    } else if (path === 'city.json') {
+      const city = JSON.parse(text) as { center: unknown };
+      city.center = move(city.center);
+      out = JSON.stringify(city);
+    } else if (path === 'sensors.csv' || path === 'units.csv') {
+      // lng is the third column of both.
+      out = text.replace(/^([^,\n]*,[^,\n]*,)(-?[0-9.]+)/gm, (_m, head: string, x: string) => `${head}${lng(Number(x))}`);
+    }
+    return change(path, out);
+  });
+}
+
+describe('a town at ±180° longitude', () => {
+  it('loads on one side of it (179.97° E to 179.9985° E) and measures as it does at 73° E', () => {
+    const near = shiftedTown(106.7335);
+    const { report, parsed } = validateCityPackage(near);
+    expect(report.problems).toEqual([]);
+    const city = modelFromPackage(parsed!);
+    expect(city.districts.map((d) => d.code)).toEqual(['ribeira', 'centro', 'alto']);
+    expect(city.bbox[0]).toBeCloseTo(179.9685, 6);
+    expect(city.bbox[2]).toBeCloseTo(179.9985, 6);
+    // The same town at 73° E: the same river surface and road lengths.
+    const home = loadCityPackage(COASTAL_TOWN_DIR);
+    const riverKm2 = (m: typeof city) => cityProjection(m).polygonAreaKm2(m.rivers[0]!.polygon);
+    expect(riverKm2(city)).toBeCloseTo(riverKm2(home), 6);
+    expect(city.graph.edges.map((e) => e.lengthM.toFixed(3))).toEqual(home.graph.edges.map((e) => e.lengthM.toFixed(3)));
+  });
+
+  it('refuses a sensor that lies across ±180° from a town ending near it', () => {
+    const near = shiftedTown(106.7335, (path, text) =>
+      path === 'sensors.csv' ? `${text}far-1,rain_gauge,-179.999,17.25,water.rain,远,Far,,\n` : text,
+    );
+    const { report, parsed } = validateCityPackage(near);
+    expect(parsed).toBeNull();
+    expect(report.problems).toMatchObject([
+      { severity: 'error', code: 'crosses_antimeridian', file: 'sensors.csv', line: 32, field: 'lng,lat', value: '[-179.999,17.25]' },
+    ]);
+  });
+
+  it('refuses districts across it with one problem naming them, and still names every other problem', () => {
+    const across = shiftedTown(106.75123, (path, text) => {
+      if (path !== 'sensors.csv') return text;
+      return `${text.replace('aq-6,air_quality,', 'aq-6,air_qualty,')}far-1,rain_gauge,179.5,17.25,water.rain,远,Far,,\n`;
+    });
+    const { report, parsed } = validateCityPackage(across);
+    expect(parsed).toBeNull();
+    expect(report.problems.map((p) => `${p.severity} ${p.code} ${p.file}:${p.line ?? p.feature} ${p.field}`)).toEqual([
+      'error crosses_antimeridian districts.geojson:1 geometry.coordinates',
+      'error unknown_sensor_kind sensors.csv:23 kind',
+      'error outside_extent sensors.csv:32 lng,lat',
+    ]);
+    const [antimeridian] = report.problems;
+    expect(antimeridian?.message).toContain(
+      'across it: centro; east longitudes (up to 180° E): ribeira; west longitudes (from 180° W): alto',
+    );
+    expect(antimeridian?.message).toContain('is not supported');
+    expect(formatReport(report)).toMatch(/NOT LOADABLE: 3 errors, 0 warnings\n$/);
   });
 });

@@ -27,6 +27,7 @@ export const PROBLEM_CODES = [
   'unknown_sensor_kind',
   'invalid_timezone',
   'outside_extent',
+  'crosses_antimeridian',
   'outside_districts',
   'roads_disconnected',
   'road_oneway_trap',
