@@ -31,7 +31,7 @@ import { PolygonIndex, nearestNode } from '../city/index.ts';
 import { hashString } from '../random.ts';
 import { isSensorKind } from '../vocabulary.ts';
 import type { ParsedPackage, ParsedWater } from './parsed-package.ts';
-import { LocalProjection, ringCentroid, unionPolygons } from './local-geometry.ts';
+import { type LocalProjection, projectionAt, ringCentroid, unionPolygons } from './local-geometry.ts';
 import { modelRoadClass, type RoadSegment } from './road-network.ts';
 
 /** A road-bound sensor farther than this from every edge is on no edge. */
@@ -141,7 +141,8 @@ function namedRoads(segments: readonly RoadSegment[], classOf: (s: RoadSegment) 
 /** Turns a checked package into the city model. */
 export function modelFromPackage(pkg: ParsedPackage): CityModel {
   const [w, s, e, n] = pkg.extent;
-  const proj = new LocalProjection((w + e) / 2, (s + n) / 2);
+  // The projection every other path gives such a city (cityProjection of its model): centred on it.
+  const proj = projectionAt(s, n, (w + e) / 2);
   const graph = pkg.network.graph;
 
   const districts: District[] = pkg.districts.map((d) => {

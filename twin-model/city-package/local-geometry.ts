@@ -7,7 +7,7 @@
  */
 import type { LngLat } from '../city/city-types.ts';
 
-export { LocalProjection, unionPolygons } from '../city/local-projection.ts';
+export { LocalProjection, projectionAt, unionPolygons } from '../city/local-projection.ts';
 
 /** Area-weighted centroid of a ring in degrees (a label anchor at city scale). */
 export function ringCentroid(ring: readonly LngLat[]): LngLat {
