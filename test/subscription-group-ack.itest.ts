@@ -137,6 +137,10 @@ interface SpooledOptions {
   batchMaxRows: number;
   /** At each PUBACK, with the spool's directory. */
   onPuback?: (id: number, spoolDir: string) => void;
+  /** At each message the subscription hands to the intake, before it is taken. */
+  onTaken?: (packetId: number) => void;
+  /** Batches sealed in the spool (a seal record, as the product's ingest does), not only in memory. */
+  sealInSpool?: boolean;
 }
 
 interface SpooledSubscription extends Subscription {
@@ -153,14 +157,32 @@ async function withSpooledSubscription(options: SpooledOptions, test: (s: Spoole
   const spoolDir = join(dir.path, options.name);
   const spool = Spool.open(spoolDir, { maxBytes: 1 << 30, ...options.spool });
   const sink = options.sink ?? { write: async () => undefined };
-  const ingest = createIngest({ sink, batchMaxRows: options.batchMaxRows, batchMaxDelayMs: 60_000 });
+  const seals = options.sealInSpool
+    ? {
+        onBatchSealed: (batch: StorageBatch) => {
+          batch.id = spool.seal();
+        },
+        onBatchStored: (batch: StorageBatch) => spool.stored(batch.id),
+      }
+    : {};
+  const ingest = createIngest({ sink, batchMaxRows: options.batchMaxRows, batchMaxDelayMs: 60_000, ...seals });
   const intake = new DurableIntake({ spool, pipeline: ingest.pipeline, writer: ingest.writer });
   await withSubscription(
     {
-      handleGrouped: (topic, payload, at, packetId) => intake.takeGrouped(topic, payload, at, packetId),
+      handleGrouped: (topic, payload, at, packetId) => {
+        options.onTaken?.(packetId);
+        return intake.takeGrouped(topic, payload, at, packetId);
+      },
       onPuback: (id) => options.onPuback?.(id, spoolDir),
     },
-    (s) => test({ ...s, spool, spoolDir, ingest }),
+    async (s) => {
+      try {
+        await test({ ...s, spool, spoolDir, ingest });
+      } finally {
+        // A group held open (a standing clock) is written, or stopping would wait for it.
+        spool.flush();
+      }
+    },
     async () => {
       await ingest.writer.close(60_000);
       spool.close();
@@ -371,27 +393,14 @@ describe('the subscription’s group writes', () => {
   });
 
   it('acknowledges a message with nothing to write (an audit checkpoint) after the PUBACKs of the group still waiting before it', async () => {
-    const spoolDir = join(dir.path, 'ordered-nothing');
     // The clock stands still: the group after the first stays open until flushed here.
-    const spool = Spool.open(spoolDir, { maxBytes: 1 << 30, clock: () => 0, groupIntervalMs: 60_000 });
-    const ingest = createIngest({ sink: { write: async () => undefined }, batchMaxRows: 1000, batchMaxDelayMs: 60_000 });
-    const intake = new DurableIntake({ spool, pipeline: ingest.pipeline, writer: ingest.writer });
-    const { server, url, peer } = await startPeer(() => undefined);
+    const paced = { clock: () => 0, groupIntervalMs: 60_000 };
     let taken = 0;
-    const source = new MqttSource({
-      url,
-      clientId: 'group-ordered',
-      onMessage: () => undefined,
-      handleGrouped: (topic, payload, at, packetId) => {
-        taken++;
-        return intake.takeGrouped(topic, payload, at, packetId);
-      },
-    });
     // A retained audit checkpoint comes back on the subscription (citytwin/v1/#) at QoS 1; nothing of it is spooled.
     const checkpoint = (id: number) =>
       packet(0x32, Buffer.concat([str('citytwin/v1/audit/checkpoints/main'), Buffer.from([id >> 8, id & 0xff]), Buffer.from('{"seq":1}')]));
-    try {
-      await source.start();
+    const options = { name: 'ordered-nothing', spool: paced, batchMaxRows: 1000, onTaken: () => taken++ };
+    await withSpooledSubscription(options, async ({ peer, spool }) => {
       peer()!.socket.write(publish(1));
       await waitFor('the first PUBACK', () => peer()!.pubacks.length === 1);
       // Message 2 waits for its group's write; the checkpoint (3) comes after it.
@@ -402,44 +411,16 @@ describe('the subscription’s group writes', () => {
       spool.flush();
       await waitFor('the PUBACKs of 2 and 3', () => peer()!.pubacks.length === 3);
       expect(peer()!.pubacks).toEqual([1, 2, 3]);
-    } finally {
-      spool.flush(); // the group held by the standing clock, or stop() would wait for it
-      await source.stop();
-      await ingest.writer.close(60_000);
-      server.close();
-      spool.close();
-    }
+    });
   });
 
   it('when stopped, acknowledges before its DISCONNECT every message it took before, and keeps unacknowledged what comes after', async () => {
-    const spoolDir = join(dir.path, 'stop-seal');
     // The clock stands still: a group after the first stays open until a seal or a flush writes it.
-    const spool = Spool.open(spoolDir, { maxBytes: 1 << 30, clock: () => 0, groupIntervalMs: 60_000 });
-    const ingest = createIngest({
-      sink: { write: async () => undefined },
-      // Message 3 fills the batch: its seal writes the group of 2 and 3, and 4 opens another.
-      batchMaxRows: 3,
-      batchMaxDelayMs: 60_000,
-      onBatchSealed: (batch) => {
-        batch.id = spool.seal();
-      },
-      onBatchStored: (batch) => spool.stored(batch.id),
-    });
-    const intake = new DurableIntake({ spool, pipeline: ingest.pipeline, writer: ingest.writer });
-    const { server, url, peer } = await startPeer(() => undefined);
+    const paced = { clock: () => 0, groupIntervalMs: 60_000 };
     const taken: number[] = [];
-    const source = new MqttSource({
-      url,
-      clientId: 'group-stop-seal',
-      onMessage: () => undefined,
-      handleGrouped: (topic, payload, at, packetId) => {
-        taken.push(packetId);
-        return intake.takeGrouped(topic, payload, at, packetId);
-      },
-    });
-    let stopped: Promise<void> | null = null;
-    try {
-      await source.start();
+    // Message 3 fills the batch: its seal writes the group of 2 and 3, and 4 opens another.
+    const options = { name: 'stop-seal', spool: paced, batchMaxRows: 3, sealInSpool: true, onTaken: (id: number) => taken.push(id) };
+    await withSpooledSubscription(options, async ({ source, peer, spool, spoolDir, ingest }) => {
       const first = peer()!;
       first.socket.write(publish(1));
       await waitFor('the first PUBACK', () => first.pubacks.length === 1);
@@ -448,7 +429,7 @@ describe('the subscription’s group writes', () => {
       // The subscription's own socket, to see when it has read what comes next.
       const { stream } = (source as unknown as { client: { stream: { bytesRead: number } } }).client;
       // Stopping waits for 2's group; 3 and 4 come in one read meanwhile.
-      stopped = source.stop();
+      const stopped = source.stop();
       const takenBeforeStop = [...taken];
       const read = Buffer.concat([publish(3), publish(4)]);
       const before = stream.bytesRead;
@@ -466,31 +447,14 @@ describe('the subscription’s group writes', () => {
       expect(taken).toEqual([1, 2, 3, 4]);
       expect(ingest.pipeline.metrics.received).toBe(4);
       for (const i of [3, 4]) expect(spoolBytes(spoolDir).includes(payloadOf(i))).toBe(true);
-    } finally {
-      spool.flush();
-      if (!stopped) await source.stop();
-      await ingest.writer.close(60_000);
-      server.close();
-      spool.close();
-    }
+    });
   });
 
   it('acknowledges a group write on each connection only for the messages that connection carried', async () => {
-    const spoolDir = join(dir.path, 'reconnect');
     // The clock stands still: the group after the first stays open across the reconnect until flushed here.
-    const spool = Spool.open(spoolDir, { maxBytes: 1 << 30, clock: () => 0, groupIntervalMs: 60_000 });
-    const ingest = createIngest({ sink: { write: async () => undefined }, batchMaxRows: 1000, batchMaxDelayMs: 60_000 });
-    const intake = new DurableIntake({ spool, pipeline: ingest.pipeline, writer: ingest.writer });
-    const { server, url, peer } = await startPeer(() => undefined);
-    const source = new MqttSource({
-      url,
-      clientId: 'group-reconnect',
-      onMessage: () => undefined,
-      handleGrouped: (topic, payload, at, packetId) => intake.takeGrouped(topic, payload, at, packetId),
-    });
-    const received = () => ingest.pipeline.metrics.received;
-    try {
-      await source.start();
+    const paced = { clock: () => 0, groupIntervalMs: 60_000 };
+    await withSpooledSubscription({ name: 'reconnect', spool: paced, batchMaxRows: 1000 }, async ({ peer, spool, spoolDir, ingest }) => {
+      const received = () => ingest.pipeline.metrics.received;
       const first = peer()!;
       first.socket.write(publish(1));
       await waitFor('the first PUBACK', () => first.pubacks.length === 1);
@@ -509,12 +473,6 @@ describe('the subscription’s group writes', () => {
       await waitFor('the PUBACKs of the new connection', () => second.pubacks.length === 2);
       expect(second.pubacks).toEqual([2, 3]);
       expect(first.pubacks).toEqual([1]);
-    } finally {
-      spool.flush();
-      await source.stop();
-      await ingest.writer.close(60_000);
-      server.close();
-      spool.close();
-    }
+    });
   });
 });
