@@ -182,6 +182,20 @@ describe('the administration page', () => {
     expect(phone.scrolls).toBe(false);
     expect(phone.right).toBeLessThanOrEqual(390);
     expect(phone.labels.slice(0, 5)).toEqual(['"用户名"', '"角色"', '"部门 / 单位"', '"状态"', '"最近登录"']);
+    // The way back and the language toggle follow the title's lines at once: no empty band
+    // between the subtitle and 返回控制台 (the title's column once took a 16rem basis as its height).
+    const header = await page.evaluate(() => {
+      const text = document.querySelector('.ops-header > :first-child')!;
+      const last = [...text.children].at(-1)!.getBoundingClientRect();
+      return {
+        textBox: text.getBoundingClientRect().height,
+        textLines: last.bottom - text.getBoundingClientRect().top,
+        gap: document.querySelector('.ops-header-right')!.getBoundingClientRect().top - last.bottom,
+      };
+    });
+    expect(header.textBox).toBeLessThanOrEqual(header.textLines + 1);
+    expect(header.gap).toBeGreaterThanOrEqual(0);
+    expect(header.gap).toBeLessThanOrEqual(24);
     // The name opens the account.
     await page.getByTestId('user-open-op-qian').click();
     await expect.poll(() => page.getByTestId('user-editor').getAttribute('data-user')).toBe('op-qian');

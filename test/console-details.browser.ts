@@ -109,6 +109,52 @@ describe('integration accounts', () => {
     });
 });
 
+describe('signing out of the page for an account without a map', () => {
+  it('keeps the page and says so, in either language, when the server does not end the session', async () => {
+    await withPage({ width: 390, height: 844, errors: false }, async (page) => {
+      const errors = collectErrors(page);
+      const account = ACCOUNTS[0];
+      await page.goto(app.url!);
+      await signIn(page, account.username, account.password);
+      const signOut = page.getByTestId('no-console-sign-out');
+      await expect.poll(() => signOut.isVisible()).toBe(true);
+      const error = page.getByTestId('no-console-sign-out-error');
+      expect(await error.isVisible()).toBe(false);
+      const signedIn = () =>
+        page.evaluate(async () => ((await (await fetch('/api/auth/session')).json()) as { signedIn: boolean }).signedIn);
+      // The server answers the sign-out with an error: the session lives on, and the page says so.
+      await page.route('**/api/auth/logout', (route) =>
+        route.fulfill({ status: 503, contentType: 'application/json', body: '{"error":"unavailable"}' }),
+      );
+      await signOut.click();
+      await expect.poll(() => error.innerText()).toBe('退出登录失败：服务器未结束本次登录，账号仍在登录状态，请重试。');
+      expect(await error.isVisible()).toBe(true);
+      expect(await signedIn()).toBe(true);
+      expect(await page.getByTestId('no-console').isVisible()).toBe(true);
+      await page.getByTestId('language-toggle').click();
+      await expect
+        .poll(() => error.innerText())
+        .toBe('Sign-out failed: the server did not end this session, so you are still signed in. Please try again.');
+      expect((await error.boundingBox())!.x + (await error.boundingBox())!.width).toBeLessThanOrEqual(390);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+      await saveScreenshot(page, 'test-results/details-no-console-sign-out-failed-390.png');
+      // The server out of reach: the same, worded as such.
+      await page.unroute('**/api/auth/logout');
+      await page.route('**/api/auth/logout', (route) => route.abort('connectionrefused'));
+      await signOut.click();
+      await expect
+        .poll(() => error.innerText())
+        .toBe('Sign-out failed: the server cannot be reached, so you are still signed in. Check the network and try again.');
+      expect(await signedIn()).toBe(true);
+      // Once the server answers, the sign-out goes through to the login form.
+      await page.unroute('**/api/auth/logout');
+      await signOut.click();
+      await expect.poll(() => page.getByTestId('login-form').isVisible()).toBe(true);
+      expect(errors.filter((e) => !/api\/auth\/logout|503|ERR_CONNECTION_REFUSED/.test(e))).toEqual([]);
+    });
+  });
+});
+
 describe('the KPI screen', () => {
   it("shows the city's time when the city's information is refused, the browser in another zone", async () => {
     const city = (await call(app.url!, admin, 'GET', '/api/city')).body as CityInfo;

@@ -91,6 +91,53 @@ describe('the login page', () => {
     await page.context().close();
   });
 
+  it('keeps the console and says so in the user menu, in either language, when the server does not end the session on sign-out', async () => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    const page = await context.newPage();
+    const errors = collectErrors(page);
+    await page.goto(app.url!);
+    await signIn(page, 'admin', TEST_ADMIN_PASSWORD);
+    await page.waitForFunction(() => window.__citytwin?.ready === true, undefined, { timeout: 30_000 });
+    await page.evaluate(() => window.__citytwin!.setLanguage('zh'));
+    await page.getByTestId('user-menu').click();
+    const logout = page.getByTestId('logout');
+    const error = page.getByTestId('logout-error');
+    expect(await error.isVisible()).toBe(false);
+    const signedIn = () => page.evaluate(async () => ((await (await fetch('/api/auth/session')).json()) as { signedIn: boolean }).signedIn);
+    // The server answers the sign-out with an error: the session lives on, the menu stays open and says so.
+    await page.route('**/api/auth/logout', (route) =>
+      route.fulfill({ status: 503, contentType: 'application/json', body: '{"error":"unavailable"}' }),
+    );
+    await logout.click();
+    await expect.poll(() => error.innerText()).toBe('退出登录失败：服务器未结束本次登录，账号仍在登录状态，请重试。');
+    expect(await error.isVisible()).toBe(true);
+    expect(await signedIn()).toBe(true);
+    expect(await page.evaluate(() => window.__citytwin?.ready)).toBe(true);
+    expect(await page.getByTestId('login-form').count()).toBe(0);
+    await page.evaluate(() => window.__citytwin!.setLanguage('en'));
+    await expect
+      .poll(() => error.innerText())
+      .toBe('Sign-out failed: the server did not end this session, so you are still signed in. Please try again.');
+    const box = (await error.boundingBox())!;
+    expect(box.x).toBeGreaterThanOrEqual(0);
+    expect(box.x + box.width).toBeLessThanOrEqual(390);
+    await saveScreenshot(page, 'test-results/console-sign-out-failed-390.png');
+    // The server out of reach: the same, worded as such.
+    await page.unroute('**/api/auth/logout');
+    await page.route('**/api/auth/logout', (route) => route.abort('connectionrefused'));
+    await logout.click();
+    await expect
+      .poll(() => error.innerText())
+      .toBe('Sign-out failed: the server cannot be reached, so you are still signed in. Check the network and try again.');
+    expect(await signedIn()).toBe(true);
+    // Once the server answers, the sign-out goes through to the login form.
+    await page.unroute('**/api/auth/logout');
+    await logout.click();
+    await expect.poll(() => page.getByTestId('login-form').isVisible(), { timeout: 10_000 }).toBe(true);
+    expect(errors.filter((e) => !/api\/auth\/logout|503|ERR_CONNECTION_REFUSED|GPU stall/.test(e))).toEqual([]);
+    await context.close();
+  });
+
   it('shows a leader the live map without the history they may not read beyond clearance', async () => {
     const { page } = await freshPage();
     await page.goto(app.url!);

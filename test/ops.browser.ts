@@ -363,6 +363,27 @@ describe('the operations page, as an admin', () => {
       .poll(() => row.getByTestId('notify-channel-last-test').innerText())
       .toMatch(/^已送达 · \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
     await screenshots(page, 'notify');
+    // Up to 700 px wide each document is a card of labelled lines, as the full pages' tables are
+    // (styles/phone-cards.css): at 650 px too, not a table squeezed to the width.
+    await page.setViewportSize({ width: 650, height: 844 });
+    const cards = await page.evaluate(() => {
+      const table = document.querySelector('[data-testid="notify-channels-table"]')!;
+      const cells = [...table.querySelectorAll<HTMLElement>('tbody tr:first-child td')];
+      return {
+        head: getComputedStyle(table.querySelector('thead')!).display,
+        row: getComputedStyle(table.querySelector('tbody tr')!).display,
+        labels: cells.map((c) => getComputedStyle(c, '::before').content).filter((c) => c !== 'none'),
+        right: Math.max(...cells.map((c) => c.getBoundingClientRect().right)),
+        scrollWidth: document.documentElement.scrollWidth,
+      };
+    });
+    expect(cards.head).toBe('none');
+    expect(cards.row).toBe('block');
+    expect(cards.labels.slice(0, 2)).toEqual(['"编号"', '"类型"']);
+    expect(cards.right).toBeLessThanOrEqual(650);
+    expect(cards.scrollWidth).toBeLessThanOrEqual(650);
+    await saveScreenshot(page, '/tmp/ops-console/ops-notify-650x844.png');
+    await page.setViewportSize({ width: 1920, height: 1080 });
   });
 
   it('writes a shift note and hands the shift over with the summary of what is open', async () => {

@@ -7,9 +7,10 @@
  * stream opened: console-boot.ts decides before it starts main.ts (which the login form may
  * have fetched already).
  */
-import { logout, type Me } from '../backend/session.ts';
+import type { Me } from '../backend/session.ts';
 import { onLanguageChange, t } from '../i18n/language.ts';
 import type { StringKey } from '../i18n/strings.ts';
+import { type SignOutOutcome, signOut as endSession } from './sign-out.ts';
 import { h, setText } from '../ui/dom.ts';
 import { languageToggle } from '../ui/language-toggle.ts';
 
@@ -33,7 +34,9 @@ export function showNoConsole(me: Me): void {
   const signOut = h('button', { type: 'button', class: 'login-submit', 'data-testid': 'no-console-sign-out' });
   const openData = h('a', { class: 'login-open-data', href: './open.html', 'data-testid': 'open-data-link' });
   const lang = languageToggle('login-lang');
-  signOut.addEventListener('click', () => void logout().finally(() => window.location.reload()));
+  // Why the sign-out did not happen (app/sign-out.ts): the session lives on, the page stays and says so.
+  const signOutError = h('div', { class: 'login-error', role: 'alert', hidden: true, 'data-testid': 'no-console-sign-out-error' });
+  let signOutFailed: Extract<SignOutOutcome, { signedOut: false }>['reason'] | null = null;
   const card = h(
     'div',
     { class: 'login-card', role: 'main' },
@@ -41,6 +44,7 @@ export function showNoConsole(me: Me): void {
     title,
     reason,
     account,
+    signOutError,
     signOut,
     openData,
   );
@@ -53,9 +57,19 @@ export function showNoConsole(me: Me): void {
     setText(name, displayName);
     setText(userName, displayName === me.username ? '' : t('noConsole.userName', { user: me.username }));
     setText(signOut, t('user.logout'));
+    setText(signOutError, signOutFailed ? t(signOutFailed) : '');
+    signOutError.hidden = signOutFailed === null;
     setText(openData, t('user.openData'));
     lang.title = t('lang.toggle');
   };
+  signOut.addEventListener('click', () => {
+    signOut.disabled = true;
+    void endSession().then((outcome) => {
+      signOut.disabled = false;
+      signOutFailed = outcome.signedOut ? null : outcome.reason;
+      render();
+    });
+  });
   onLanguageChange(render);
   render();
   document.body.dataset.page = 'no-console';

@@ -1,8 +1,8 @@
 /** The field page's header: the title, the crew's unit and its status, the language and sign-out. */
 import type { Panel } from '../app/panel.ts';
-import { logout } from '../backend/session.ts';
+import { type SignOutOutcome, signOut } from '../app/sign-out.ts';
 import { unitKindLabel, unitStatusLabel } from '../i18n/labels.ts';
-import { getLanguage, pick } from '../i18n/language.ts';
+import { getLanguage, pick, t } from '../i18n/language.ts';
 import { h, setText } from '../ui/dom.ts';
 import { languageToggle } from '../ui/language-toggle.ts';
 import { ft } from './field-strings.ts';
@@ -14,19 +14,30 @@ export class FieldHeader implements Panel<FieldState> {
   private readonly unitStatus = h('div', { class: 'field-unit-status', 'data-testid': 'field-unit-status' });
   private readonly lang = languageToggle('field-lang');
   private readonly signOut = h('button', { type: 'button', class: 'field-small-button', 'data-testid': 'sign-out' });
+  /** Why the sign-out did not happen (app/sign-out.ts): the session lives on, the page stays and says so, the page's width under the header. */
+  private readonly signOutError = h('p', { class: 'field-sign-out-error', role: 'alert', hidden: true, 'data-testid': 'sign-out-error' });
   private readonly el = h(
     'header',
     { class: 'field-header' },
     h('div', { class: 'field-header-text' }, this.title, this.unitName, this.unitStatus),
     h('div', { class: 'field-header-buttons' }, this.lang, this.signOut),
   );
+  /** Why the last sign-out did not happen, or null. */
+  private signOutFailed: Extract<SignOutOutcome, { signedOut: false }>['reason'] | null = null;
 
   constructor() {
-    this.signOut.addEventListener('click', () => void logout().then(() => window.location.reload()));
+    this.signOut.addEventListener('click', () => {
+      this.signOut.disabled = true;
+      void signOut().then((outcome) => {
+        this.signOut.disabled = false;
+        this.signOutFailed = outcome.signedOut ? null : outcome.reason;
+        this.renderLabels();
+      });
+    });
   }
 
   mount(parent: HTMLElement): void {
-    parent.append(this.el);
+    parent.append(this.el, this.signOutError);
   }
 
   render(view: FieldState): void {
@@ -48,10 +59,13 @@ export class FieldHeader implements Panel<FieldState> {
   renderLabels(): void {
     setText(this.title, ft('title'));
     setText(this.signOut, ft('signOut'));
+    setText(this.signOutError, this.signOutFailed ? t(this.signOutFailed) : '');
+    this.signOutError.hidden = this.signOutFailed === null;
   }
 
   destroy(): void {
     this.el.remove();
+    this.signOutError.remove();
   }
 }
 

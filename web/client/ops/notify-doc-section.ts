@@ -133,6 +133,7 @@ export class DocSection {
           `notify-${this.kind}-table`,
           [ot('notify.col.id'), ...listHeads(this.kind), ''],
           this.docs.map((d) => this.row(d)),
+          { phoneCards: true },
         ),
       );
     this.drawEditor();

@@ -7,6 +7,7 @@
  */
 import '../styles/console.css';
 import './ops.css';
+import '../styles/phone-cards.css';
 import { startCityPage } from '../app/city-page.ts';
 import { TabSwitch, tabButtonRow, tabPageHeader } from '../app/tab-page.ts';
 import { cityOffsetLabel, shownTimeZone } from '../i18n/format.ts';

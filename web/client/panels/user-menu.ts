@@ -2,10 +2,11 @@
  * The signed-in user in the top bar: name and roles, a menu with "change password" and "sign
  * out". A wall display shows a read-only badge instead (it has no password and no menu).
  */
-import { changePassword, logout, type Me } from '../backend/session.ts';
+import { changePassword, type Me } from '../backend/session.ts';
 import { t } from '../i18n/language.ts';
 import { STRINGS, type StringKey } from '../i18n/strings.ts';
 import type { Panel } from '../app/panel.ts';
+import { type SignOutOutcome, signOut } from '../app/sign-out.ts';
 import { h, setText } from '../ui/dom.ts';
 
 /** Words a refused password change by its code (policy, wrong current password, throttled). */
@@ -41,6 +42,15 @@ export class UserMenu implements Panel<unknown> {
   private readonly clearanceLine = h('div', { class: 'user-menu-info' });
   private readonly passwordItem = h('button', { type: 'button', role: 'menuitem', 'data-testid': 'change-password' });
   private readonly logoutItem = h('button', { type: 'button', role: 'menuitem', 'data-testid': 'logout' });
+  /** Why the sign-out did not happen (app/sign-out.ts): the session lives on, the menu stays open and says so. */
+  private readonly logoutError = h('div', {
+    class: 'login-error user-menu-error',
+    role: 'alert',
+    hidden: true,
+    'data-testid': 'logout-error',
+  });
+  /** Why the last sign-out did not happen, or null. */
+  private logoutFailed: Extract<SignOutOutcome, { signedOut: false }>['reason'] | null = null;
   private readonly kpiItem = h('a', {
     role: 'menuitem',
     href: './kpi.html',
@@ -104,7 +114,7 @@ export class UserMenu implements Panel<unknown> {
     // The administration page (admin.html): accounts, roles, display tokens — for users.manage (docs/security.md).
     if (!display && me.permissions.includes('users.manage')) this.menu.append(this.adminItem);
     if (!display) this.menu.append(this.openDataItem);
-    if (!display) this.menu.append(this.logoutItem);
+    if (!display) this.menu.append(this.logoutItem, this.logoutError);
     this.button.disabled = display;
     this.button.addEventListener('click', () => this.toggle());
     this.passwordItem.addEventListener('click', () => {
@@ -112,7 +122,12 @@ export class UserMenu implements Panel<unknown> {
       this.openPasswordDialog();
     });
     this.logoutItem.addEventListener('click', () => {
-      void logout().finally(() => window.location.reload());
+      this.logoutItem.disabled = true;
+      void signOut().then((outcome) => {
+        this.logoutItem.disabled = false;
+        this.logoutFailed = outcome.signedOut ? null : outcome.reason;
+        this.renderLabels();
+      });
     });
     document.addEventListener('click', (e) => {
       if (!this.el.contains(e.target as Node)) this.toggle(false);
@@ -155,6 +170,8 @@ export class UserMenu implements Panel<unknown> {
     );
     setText(this.passwordItem, t('user.changePassword'));
     setText(this.logoutItem, t('user.logout'));
+    setText(this.logoutError, this.logoutFailed ? t(this.logoutFailed) : '');
+    this.logoutError.hidden = this.logoutFailed === null;
     setText(this.kpiItem, t('user.kpiScreen'));
     setText(this.auditItem, t('user.auditLog'));
     setText(this.casesItem, t('user.cases'));
