@@ -233,7 +233,7 @@ describe('the field page on a phone', () => {
     await saveScreenshot(none.page, 'test-results/field-390x844-unbound.png');
     await none.page.close();
     const desk = await openField('desk-li');
-    expect(await desk.page.getByTestId('field-message').innerText()).toBe('此页面仅供外勤单位使用（需要 field 角色）。');
+    expect(await desk.page.getByTestId('field-message').innerText()).toBe('此页面仅供现场队伍使用（需要“现场队伍”角色）。');
     await desk.page.close();
   });
 });

@@ -8,7 +8,7 @@ import { getLanguage, type Language } from '../i18n/language.ts';
 
 const zh = {
   title: '外勤终端',
-  denied: '此页面仅供外勤单位使用（需要 field 角色）。',
+  denied: '此页面仅供现场队伍使用（需要“现场队伍”角色）。',
   unbound: '您的账号尚未绑定处置单位，请联系管理员。',
   loading: '正在加载…',
   error: '刷新失败：{reason}',
@@ -46,7 +46,7 @@ export type FieldStringKey = keyof typeof zh;
 
 const en: Readonly<Record<FieldStringKey, string>> = {
   title: 'Field unit',
-  denied: 'This page is for field crews (the field role).',
+  denied: 'This page is for field crews (the Field crew role).',
   unbound: 'Your account is not bound to a response unit yet: ask an administrator.',
   loading: 'Loading…',
   error: 'Refresh failed: {reason}',
