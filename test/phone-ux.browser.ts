@@ -5,7 +5,8 @@
  *   map/city-map.ts);
  * - no text under 13 px on the console — queue folded and unfolded, sensor panel, incident detail —
  *   nor on the KPI screen's header (its way back and language switch were 9 px); close buttons 44 px;
- * - the panels, the top bar and the status strip opaque on a desk; the incident queue opaque,
+ * - the panels, the top bar and the status strip opaque on a desk, and the map's notes, the live-data
+ *   banner, a new incident's toast and a wall's step badge; the incident queue opaque,
  *   folded to its heading with the count at the start, unfolded and folded again by the keyboard,
  *   labelled in both languages, unfolded by opening an incident; a desk (1920×1080) has no fold
  *   and its queue open;
@@ -250,6 +251,30 @@ describe('the console on a desk (1920×1080)', () => {
         .filter((b) => (b.image === 'none' ? !b.color.startsWith('rgb(') : b.image.includes('rgba(')))
         .map((b) => `${b.name} ${b.color} ${b.image}`),
     );
+    expect(seeThrough).toEqual([]);
+    await page.close();
+  });
+
+  it('shows nothing read over the map on a see-through surface: the banner, a toast, the map notes, the wall’s step', async () => {
+    const page = await consoleAt(DESK);
+    // The map's own notes are on the page from the start (the basemap notice hidden); the banner,
+    // a new incident's toast and a wall's step badge come and go: each is styled as it would be,
+    // on an element of its classes beside the map.
+    const seeThrough = await page.evaluate(() => {
+      const host = document.querySelector<HTMLElement>('[data-testid="schematic-note"]')!.parentElement!;
+      return ['schematic-note', 'map-notice', 'stream-banner', 'stream-banner waiting', 'incident-toast', 'kiosk-step']
+        .map((cls) => {
+          const probe = document.createElement('div');
+          probe.className = cls;
+          probe.textContent = 'x';
+          host.append(probe);
+          const { backgroundColor: color, backgroundImage: image } = getComputedStyle(probe);
+          probe.remove();
+          return { cls, color, image };
+        })
+        .filter((b) => (b.image === 'none' ? !b.color.startsWith('rgb(') : b.image.includes('rgba(')))
+        .map((b) => `${b.cls} ${b.color} ${b.image}`);
+    });
     expect(seeThrough).toEqual([]);
     await page.close();
   });
