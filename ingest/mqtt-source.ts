@@ -70,8 +70,11 @@ export class MqttSource {
   connected = false;
   /** Groups whose PUBACKs wait for their writes (`handleGrouped`); each settles once sent or dropped. */
   private readonly held = new Set<Promise<void>>();
-  /** Set by stop(): messages that come after it are not taken (`handleGrouped`). */
-  private stopping = false;
+  /**
+   * The connections stop() has begun to close: a message that comes on one is kept unacknowledged
+   * (`handleGrouped`). Per client, so that a start after a stop acknowledges as ever.
+   */
+  private readonly stopping = new WeakSet<MqttClient>();
 
   constructor(private readonly options: MqttSourceOptions) {}
 
@@ -157,7 +160,7 @@ export class MqttSource {
     };
     client.handleMessage = (packet, callback) => {
       const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
-      if (this.stopping) {
+      if (this.stopping.has(client)) {
         // Its PUBACK could only follow the DISCONNECT: kept (spooled and stored, if there is
         // room) but not acknowledged. A persistent session sends it again to the next start (a
         // duplicate by key); without one the broker drops it with the session, and it is kept.
@@ -237,7 +240,7 @@ export class MqttSource {
     const client = this.client;
     this.client = null;
     if (!client) return;
-    this.stopping = true;
+    this.stopping.add(client);
     // Bounded: no group opens any more (what comes is kept unacknowledged).
     while (this.held.size > 0) await Promise.all([...this.held]);
     await client.endAsync();

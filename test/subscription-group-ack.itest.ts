@@ -3,7 +3,8 @@
  * (ingest/mqtt-source.ts `handleGrouped`, DurableIntake.takeGrouped): the messages of one TCP
  * read go to the spool in one write, and no PUBACK leaves before its message's bytes are in the
  * spool file; when a group's write fails, none of its PUBACKs leaves and the connection is
- * dropped (the broker sends them again); stopping waits for the write and its PUBACKs. The
+ * dropped (the broker sends them again); stopping waits for the write and its PUBACKs, and a
+ * start after a stop acknowledges as ever. The
  * broker side is a TCP peer speaking MQTT 3.1.1 byte
  * by byte, so the test sees exactly when each PUBACK arrives. Storage is replaced at the
  * project's own sink interface; the spool, the intake, the pipeline and mqtt.js are the
@@ -448,6 +449,32 @@ describe('the subscription’s group writes', () => {
       expect(ingest.pipeline.metrics.received).toBe(4);
       for (const i of [3, 4]) expect(spoolBytes(spoolDir).includes(payloadOf(i))).toBe(true);
     });
+  });
+
+  it('acknowledges again once started after a stop: what came while stopping is not held against the next start', async () => {
+    let taken = 0;
+    await withSubscription(
+      {
+        handleGrouped: () => {
+          taken++;
+        },
+      },
+      async ({ source, peer }) => {
+        const first = peer()!;
+        first.socket.write(publish(1));
+        await waitFor('the first PUBACK', () => first.pubacks.length === 1);
+        await source.stop();
+        await source.start();
+        const second = await waitFor('a new connection subscribed', () => {
+          const p = peer();
+          return p !== first && p?.subscribed ? p : null;
+        });
+        second.socket.write(publish(2));
+        await waitFor('message 2 taken', () => taken === 2);
+        await waitFor('the PUBACK of message 2', () => second.pubacks.length === 1);
+        expect(second.pubacks).toEqual([2]);
+      },
+    );
   });
 
   it('acknowledges a group write on each connection only for the messages that connection carried', async () => {
