@@ -141,7 +141,8 @@ function namedRoads(segments: readonly RoadSegment[], classOf: (s: RoadSegment) 
 /** Turns a checked package into the city model. */
 export function modelFromPackage(pkg: ParsedPackage): CityModel {
   const [w, s, e, n] = pkg.extent;
-  // The projection every other path gives such a city (cityProjection of its model): centred on it.
+  // A projection centred on the package's box (projectionAt, the shared one; cityProjection of the model
+  // centres on city.json's centre instead: distances and areas agree to well under 1 % across a city).
   const proj = projectionAt(s, n, (w + e) / 2);
   const graph = pkg.network.graph;
 
