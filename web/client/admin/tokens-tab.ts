@@ -12,6 +12,8 @@ import { h, setText } from '../ui/dom.ts';
 import { FieldErrors, listTokens, refusalField, refusalText, type TokenInfo } from './admin-api.ts';
 import { type AdminStringKey, at, roleName } from './admin-strings.ts';
 import { secretBox } from './users-tab.ts';
+import { formatList } from '../i18n/format.ts';
+import { getLanguage } from '../i18n/language.ts';
 
 type Labels = Array<() => void>;
 
@@ -156,7 +158,7 @@ export class TokensTab implements OpsTab {
       h('td', {}, t.name, h('div', { class: 'ops-muted mono' }, t.id)),
       h('td', {}, at(`tokens.type.${t.kind}`)),
       h('td', { class: 'mono' }, t.owner),
-      h('td', {}, t.roles.map(roleName).join('、')),
+      h('td', {}, formatList(t.roles.map(roleName), getLanguage())),
       h('td', { class: 'mono' }, cityTime(t.createdAt)),
       h('td', { class: 'mono' }, cityTime(t.expiresAt)),
       h('td', { class: state === 'active' ? '' : 'ops-muted' }, at(`tokens.${state}`)),

@@ -25,6 +25,7 @@ import {
 } from './admin-api.ts';
 import { ROLES } from '../../shared/roles.ts';
 import { type AdminStringKey, at, roleName } from './admin-strings.ts';
+import { formatList } from '../i18n/format.ts';
 
 /** A text that follows the language: its element and the key it shows. */
 type Labels = Array<() => void>;
@@ -164,7 +165,7 @@ export class UsersTab implements OpsTab {
         'aria-selected': String(u.username === this.selected),
       },
       h('td', {}, name, u.displayName !== u.username ? h('div', { class: 'ops-muted' }, u.displayName) : null),
-      h('td', { 'data-testid': 'user-roles' }, u.roles.map(roleName).join('、')),
+      h('td', { 'data-testid': 'user-roles' }, formatList(u.roles.map(roleName), getLanguage())),
       h('td', { 'data-testid': 'user-binding', 'data-unit': unitId ?? '', title: unitId ?? '' }, binding || '—'),
       h('td', { class: u.disabled ? 'ops-bad' : '' }, u.disabled ? at('users.disabled') : at('users.enabled')),
       h('td', { class: 'mono' }, last ? cityTime(last) : at('users.never')),

@@ -17,6 +17,8 @@ import { mergeCaseUpdate } from './case-list-merge.ts';
 import { ct, refusalText, setDepartmentNames, wordOf } from './case-strings.ts';
 import type { CasesState } from './cases-state.ts';
 import { listQuery } from './cases-state.ts';
+import { formatList } from '../i18n/format.ts';
+import { getLanguage } from '../i18n/language.ts';
 
 /** The panels the desk redraws by name. */
 export interface DeskPanels {
@@ -80,7 +82,15 @@ export class CaseDesk {
     await this.loadList();
     await this.select(id);
     s.notice = r.ok
-      ? { ok: true, text: ct('done', { what: r.value.happened.map((w) => wordOf(`what.${w.replace(/^case_/, '')}`, w)).join('、') }) }
+      ? {
+          ok: true,
+          text: ct('done', {
+            what: formatList(
+              r.value.happened.map((w) => wordOf(`what.${w.replace(/^case_/, '')}`, w)),
+              getLanguage(),
+            ),
+          }),
+        }
       : {
           ok: false,
           text: ct('refused', {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  formatList,
   cityOffsetLabel,
   formatCityDateTime,
   formatCount,
@@ -13,6 +14,12 @@ import {
 import { localizeStateReason } from './state-reason.ts';
 
 describe('formatting', () => {
+  it('joins a list with the separator of its language', () => {
+    expect(formatList(['管理员', '调度员'], 'zh')).toBe('管理员、调度员');
+    expect(formatList(['Public', 'Internal', 'Sensitive'], 'en')).toBe('Public, Internal, Sensitive');
+    expect(formatList([], 'en')).toBe('');
+  });
+
   it('writes counts in full, then compactly', () => {
     expect(formatCount(12_345, 'zh')).toBe('12,345');
     expect(formatCount(1_234_567, 'zh')).toBe('123.5万');

@@ -18,6 +18,11 @@ function numberFormat(lang: Language, options: Intl.NumberFormatOptions): Intl.N
   return nf;
 }
 
+/** Items as a list in `lang`: 甲、乙、丙 in Chinese, "a, b, c" in English. */
+export function formatList(items: readonly string[], lang: Language): string {
+  return items.join(lang === 'zh' ? '、' : ', ');
+}
+
 /** Below this a count is written in full (12,345); from it on compactly (12.3万 / 123K). */
 const COMPACT_FROM = 100_000;
 

@@ -9,6 +9,8 @@ import { h, setText } from '../ui/dom.ts';
 import { DocSection } from './notify-doc-section.ts';
 import { ot } from './ops-strings.ts';
 import { card, cityTime, fill, messageLine, say, table, type OpsTab } from './ops-ui.ts';
+import { formatList } from '../i18n/format.ts';
+import { getLanguage } from '../i18n/language.ts';
 
 interface OnCall {
   at: number;
@@ -70,7 +72,7 @@ export class RostersTab implements OpsTab {
               return h(
                 'td',
                 { class: people.length ? '' : 'ops-bad', 'data-tier': i + 1 },
-                people.length ? people.join('、') : ot('rosters.gap'),
+                people.length ? formatList(people, getLanguage()) : ot('rosters.gap'),
               );
             }),
           ),

@@ -12,6 +12,8 @@ import { incidentTypeLabel } from '../i18n/incident-labels.ts';
 import { h, setText } from '../ui/dom.ts';
 import { ot } from './ops-strings.ts';
 import { button, card, cityTime, field, fill, messageLine, say, table, type OpsTab } from './ops-ui.ts';
+import { formatList } from '../i18n/format.ts';
+import { getLanguage } from '../i18n/language.ts';
 
 export class ShiftsTab implements OpsTab {
   readonly el: HTMLElement;
@@ -229,7 +231,10 @@ export class ShiftsTab implements OpsTab {
           { 'data-testid': 'shift-summary-units', 'data-n': sum.unitsOut.length },
           sum.unitsOut.length === 0
             ? ot('shifts.summary.none')
-            : sum.unitsOut.map((u) => `${u.unitId} (${u.status}${u.incidentId ? ` · ${u.incidentId}` : ''})`).join('、'),
+            : formatList(
+                sum.unitsOut.map((u) => `${u.unitId} (${u.status}${u.incidentId ? ` · ${u.incidentId}` : ''})`),
+                getLanguage(),
+              ),
         ),
       ),
       s.signOff

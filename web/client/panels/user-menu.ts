@@ -3,11 +3,12 @@
  * out". A wall display shows a read-only badge instead (it has no password and no menu).
  */
 import { changePassword, type Me } from '../backend/session.ts';
-import { t } from '../i18n/language.ts';
+import { getLanguage, t } from '../i18n/language.ts';
 import { STRINGS, type StringKey } from '../i18n/strings.ts';
 import type { Panel } from '../app/panel.ts';
 import { type SignOutOutcome, signOut } from '../app/sign-out.ts';
 import { h, setText } from '../ui/dom.ts';
+import { formatList } from '../i18n/format.ts';
 
 /** Words a refused password change by its code (policy, wrong current password, throttled). */
 export function passwordErrorText(r: { error: string; details?: Record<string, unknown> }): string {
@@ -153,7 +154,10 @@ export class UserMenu implements Panel<unknown> {
   }
 
   private roleNames(): string {
-    return this.me.roles.map((r) => t(`role.${r}` as StringKey)).join('、');
+    return formatList(
+      this.me.roles.map((r) => t(`role.${r}` as StringKey)),
+      getLanguage(),
+    );
   }
 
   renderLabels(): void {
@@ -166,7 +170,10 @@ export class UserMenu implements Panel<unknown> {
     setText(this.rolesLine, `${t('user.roles')}: ${this.roleNames()}`);
     setText(
       this.clearanceLine,
-      `${t('user.clearance')}: ${this.me.clearance.map((c) => t(`classification.${c}` as StringKey)).join('、')}`,
+      `${t('user.clearance')}: ${formatList(
+        this.me.clearance.map((c) => t(`classification.${c}` as StringKey)),
+        getLanguage(),
+      )}`,
     );
     setText(this.passwordItem, t('user.changePassword'));
     setText(this.logoutItem, t('user.logout'));
