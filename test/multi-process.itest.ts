@@ -143,8 +143,12 @@ describe('two ingest workers on a shared subscription, two web nodes on the Redi
         `web node ${web.url} to sum both workers' figures to ${total}`,
         async () => {
           const t = await metrics(web.url);
+          // The other web node's clients are known as of its last presence beat (cluster-bus.ts,
+          // every PRESENCE_EVERY_MS): a node that beat before its clients connected counts 0 until
+          // its next beat, so the cluster's figures are waited for like the workers' totals.
           return sample(t, 'citytwin_ingest_messages_total{outcome="stored"}') === SENSORS &&
-            sample(t, 'citytwin_ingest_messages_total{outcome="rejected"}') === BAD
+            sample(t, 'citytwin_ingest_messages_total{outcome="rejected"}') === BAD &&
+            sample(t, 'citytwin_web_cluster_clients') === 4
             ? t
             : null;
         },
