@@ -1,7 +1,12 @@
 /**
  * What the rules tab (rules-tab.ts) reads from the rules API (docs/rules.md, docs/api.md): the
- * rule set in force, a version's changes and a preview's figures.
+ * rule set in force and a version's changes (each change as twin-model/rules/rule-diff.ts makes it).
  */
+
+import type { RuleChange } from '../../../twin-model/rules/rule-diff.ts';
+
+/** A preview's figures, as the twin model works them out (the route returns them as they are). */
+export type { PreviewResult } from '../../../twin-model/rules/rule-preview.ts';
 
 type Json = Record<string, unknown>;
 
@@ -11,26 +16,10 @@ export interface RulesInForce {
   ruleSet: Json;
 }
 
-export interface RuleChange {
-  path: string;
-  change: 'added' | 'removed' | 'changed';
-  old?: unknown;
-  new?: unknown;
-}
-
 export interface VersionRow {
   version: number;
   author: string;
   at: number;
   reason: string;
   diff: RuleChange[];
-}
-
-export interface PreviewResult {
-  episodes: number;
-  alarmEpisodes: number;
-  sensorsWithEpisodes: number;
-  sensorsEvaluated: number;
-  readings: number;
-  samples: Array<{ sensorId: string; startTs: number; reachedAlarm: boolean }>;
 }

@@ -10,6 +10,9 @@ import { type SignOutOutcome, signOut } from '../app/sign-out.ts';
 import { h, setText } from '../ui/dom.ts';
 import { formatList } from '../i18n/format.ts';
 
+/** A label's colon in the page's language: full width in Chinese. */
+const colon = (): string => (getLanguage() === 'zh' ? '：' : ': ');
+
 /** Words a refused password change by its code (policy, wrong current password, throttled). */
 export function passwordErrorText(r: { error: string; details?: Record<string, unknown> }): string {
   const code = r.details?.code;
@@ -133,6 +136,12 @@ export class UserMenu implements Panel<unknown> {
     document.addEventListener('click', (e) => {
       if (!this.el.contains(e.target as Node)) this.toggle(false);
     });
+    // Escape closes it, as it closes the console's other panels; the focus goes back to its button.
+    document.addEventListener('keydown', (e) => {
+      if (e.key !== 'Escape' || this.menu.hidden) return;
+      this.toggle(false);
+      this.button.focus();
+    });
     this.renderLabels();
   }
 
@@ -167,10 +176,10 @@ export class UserMenu implements Panel<unknown> {
     setText(this.buttonBadge, display ? '◉' : (Array.from(this.me.username)[0] ?? '?').toUpperCase());
     setText(this.nameLine, this.me.username);
     this.button.setAttribute('aria-label', label);
-    setText(this.rolesLine, `${t('user.roles')}: ${this.roleNames()}`);
+    setText(this.rolesLine, `${t('user.roles')}${colon()}${this.roleNames()}`);
     setText(
       this.clearanceLine,
-      `${t('user.clearance')}: ${formatList(
+      `${t('user.clearance')}${colon()}${formatList(
         this.me.clearance.map((c) => t(`classification.${c}` as StringKey)),
         getLanguage(),
       )}`,
